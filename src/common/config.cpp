@@ -1,0 +1,233 @@
+// The settings catalog and Conf parsing. Every key sparkpp reads is declared here once.
+#include "common/config.h"
+
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+#include <sstream>
+
+namespace spp {
+
+const std::vector<SettingDef>& settings_catalog() {
+  using T = SettingType;
+  static const std::vector<SettingDef> defs = {
+      // --- daemons (master / worker)
+      {"spark.worker.timeout", T::kTime, "60", "s", "Seconds without a heartbeat before the master declares a worker DEAD; workers heartbeat every timeout/4."},
+      {"spark.deploy.spreadOut", T::kBool, "true", "", "Spread an application's executors across as many workers as possible (false: consolidate)."},
+      {"spark.deploy.defaultCores", T::kInt, "", "", "Cores given to applications that do not set spark.cores.max (unset: all)."},
+      {"spark.deploy.maxExecutorRetries", T::kInt, "10", "", "Abnormal executor exits tolerated per application before it is failed (-1: never)."},
+      {"spark.deploy.retainedApplications", T::kInt, "200", "", "Completed applications kept for /json and the UI."},
+      {"spark.dead.worker.persistence", T::kInt, "15", "", "DEAD workers stay visible for (this+1) x spark.worker.timeout."},
+      {"spark.worker.cleanup.enabled", T::kBool, "true", "", "Periodically delete finished applications' work dirs."},
+      {"spark.worker.cleanup.interval", T::kTime, "1800", "s", "How often the worker cleans old application dirs."},
+      {"spark.worker.cleanup.appDataTtl", T::kTime, "604800", "s", "Age after which a finished application's work dir is deleted."},
+      {"spark.worker.killTimeout", T::kTime, "5s", "s", "Grace period between SIGTERM and SIGKILL when a worker stops an executor."},
+      {"spark.sparkpp.helloTimeout", T::kTime, "5s", "s", "A peer that has not said Hello within this time is dropped."},
+      // --- application
+      {"spark.master", T::kString, "local[*]", "", "Where to run: local, local[N], local[*], local[N,F], spark://host:port."},
+      {"spark.app.name", T::kString, "", "", "Application name (defaults to the script name)."},
+      {"spark.app.id", T::kString, "", "", "Set by the driver."},
+      {"spark.executor.memory", T::kBytes, "1g", "m", "Memory per executor."},
+      {"spark.executor.cores", T::kInt, "", "", "Cores per executor (unset in standalone: all free cores of a worker)."},
+      {"spark.cores.max", T::kInt, "", "", "Upper bound on the cores an application takes from the cluster."},
+      {"spark.default.parallelism", T::kInt, "", "", "Default partition count for parallelize and shuffles."},
+      {"spark.task.maxFailures", T::kInt, "4", "", "Attempts of one task before its job fails (local mode: 1 unless local[N,F])."},
+      {"spark.driver.host", T::kString, "", "", "Address executors use to reach the driver (default: this host)."},
+      {"spark.driver.port", T::kInt, "0", "", "Driver's executor endpoint port (0: pick one)."},
+      {"spark.driver.maxResultSize", T::kBytes, "1g", "b", "Limit on the total size of results of one job (0: unlimited)."},
+      {"spark.python.worker.memory", T::kBytes, "512m", "m", "Memory a Python worker uses for aggregation before spilling to disk."},
+      {"spark.python.worker.reuse", T::kBool, "true", "", "Reuse Python workers across tasks."},
+      {"spark.pyspark.python", T::kString, "", "", "Python executable for executors' workers (else PYSPARK_PYTHON, SPARKPP_PYTHON, python3)."},
+      {"spark.pyspark.driver.python", T::kString, "", "", "Python executable for the driver script."},
+      {"spark.submit.pyFiles", T::kString, "", "", "Comma-separated .py/.zip files put on the workers' sys.path."},
+      {"spark.executor.heartbeatInterval", T::kTime, "10s", "ms", "Executor -> driver heartbeat period."},
+      {"spark.network.timeout", T::kTime, "120s", "s", "Silence after which a peer is declared lost."},
+      {"spark.ui.showConsoleProgress", T::kBool, "true", "", "Show the [Stage N:==>   (a + r) / t] bar when stderr is a terminal."},
+      {"spark.ui.enabled", T::kBool, "true", "", "Serve the application web UI."},
+      {"spark.ui.port", T::kInt, "4040", "", "Application web UI port (next free one if taken)."},
+      {"spark.shuffle.compress", T::kBool, "true", "", "zstd-compress shuffle blocks."},
+      {"spark.reducer.maxSizeInFlight", T::kBytes, "48m", "m", "Bytes of shuffle blocks fetched at once by a reduce task."},
+      {"spark.local.dir", T::kString, "/tmp", "", "Scratch space for shuffle and spill files."},
+      {"spark.authenticate", T::kBool, "false", "", "Require the shared secret on every connection (reserved)."},
+      {"spark.authenticate.secret", T::kString, "", "", "The shared secret (reserved)."},
+      {"spark.logConf", T::kBool, "false", "", "Log the effective configuration at start."},
+      {"spark.sparkpp.executor.idleTimeout", T::kTime, "0", "s", "Reserved."},
+  };
+  return defs;
+}
+
+const SettingDef* find_setting(const std::string& key) {
+  for (const auto& d : settings_catalog())
+    if (key == d.key) return &d;
+  return nullptr;
+}
+
+static std::string trim(const std::string& s) {
+  size_t b = 0, e = s.size();
+  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
+  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
+  return s.substr(b, e - b);
+}
+
+static std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+Result<int64_t> parse_size(const std::string& in, char default_unit) {
+  std::string s = lower(trim(in));
+  if (s.empty()) return Result<int64_t>::error("empty size");
+  size_t i = 0;
+  while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i;
+  if (i == 0 || i > 15) return Result<int64_t>::error("invalid size '" + in + "' (expected e.g. 512m, 2g, 1t)");
+  int64_t n = std::stoll(s.substr(0, i));
+  std::string u = s.substr(i);
+  if (u.size() == 2 && u[1] == 'b') u = u.substr(0, 1);
+  char unit = u.empty() ? default_unit : (u.size() == 1 ? u[0] : '?');
+  int shift;
+  switch (unit) {
+    case 'b': shift = 0; break;
+    case 'k': shift = 10; break;
+    case 'm': shift = 20; break;
+    case 'g': shift = 30; break;
+    case 't': shift = 40; break;
+    case 'p': shift = 50; break;
+    default: return Result<int64_t>::error("invalid size '" + in + "' (expected e.g. 512m, 2g, 1t)");
+  }
+  if (shift && n > (INT64_MAX >> shift)) return Result<int64_t>::error("size '" + in + "' is too large");
+  return n << shift;
+}
+
+Result<int64_t> parse_time_ms(const std::string& in, const std::string& default_unit) {
+  std::string s = lower(trim(in));
+  size_t i = 0;
+  while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i;
+  if (i == 0 || i > 15) return Result<int64_t>::error("invalid duration '" + in + "' (expected e.g. 60s, 100ms, 2min)");
+  int64_t n = std::stoll(s.substr(0, i));
+  std::string u = trim(s.substr(i));
+  if (u.empty()) u = default_unit;
+  if (u == "ms") return n;
+  if (u == "s" || u == "sec") return n * 1000;
+  if (u == "m" || u == "min") return n * 60'000;
+  if (u == "h") return n * 3'600'000;
+  if (u == "d") return n * 86'400'000;
+  if (u == "us") return n / 1000;
+  return Result<int64_t>::error("invalid duration '" + in + "' (expected e.g. 60s, 100ms, 2min)");
+}
+
+Result<bool> parse_bool(const std::string& in) {
+  std::string s = lower(trim(in));
+  if (s == "true" || s == "1" || s == "yes") return true;
+  if (s == "false" || s == "0" || s == "no") return false;
+  return Result<bool>::error("invalid boolean '" + in + "' (expected true or false)");
+}
+
+Status Conf::load_properties_file(const std::string& path) {
+  std::ifstream f(path);
+  if (!f) return Status::error("cannot read properties file '" + path + "'");
+  std::string line;
+  int lineno = 0;
+  while (std::getline(f, line)) {
+    ++lineno;
+    std::string t = trim(line);
+    if (t.empty() || t[0] == '#' || t[0] == '!') continue;
+    size_t sep = t.find_first_of(" \t=:");
+    if (sep == std::string::npos)
+      return Status::error(path + ":" + std::to_string(lineno) + ": malformed line '" + t +
+                           "' (expected 'key value')");
+    std::string k = trim(t.substr(0, sep));
+    std::string rest = t.substr(sep);
+    size_t vb = 0;
+    while (vb < rest.size() && std::isspace(static_cast<unsigned char>(rest[vb]))) ++vb;
+    if (vb < rest.size() && (rest[vb] == '=' || rest[vb] == ':')) ++vb;
+    std::string v = trim(rest.substr(vb));
+    if (k.empty() || v.empty())
+      return Status::error(path + ":" + std::to_string(lineno) + ": malformed line '" + t +
+                           "' (expected 'key value')");
+    values_[k] = v;
+  }
+  return Status::ok();
+}
+
+Status Conf::set_from_arg(const std::string& kv) {
+  size_t eq = kv.find('=');
+  if (eq == std::string::npos || eq == 0)
+    return Status::error("--conf expects key=value, got '" + kv + "'");
+  values_[trim(kv.substr(0, eq))] = kv.substr(eq + 1);
+  return Status::ok();
+}
+
+std::string Conf::get(const std::string& k) const {
+  auto it = values_.find(k);
+  if (it != values_.end()) return it->second;
+  const SettingDef* d = find_setting(k);
+  return d ? d->default_value : "";
+}
+
+std::string Conf::get(const std::string& k, const std::string& dflt) const {
+  auto it = values_.find(k);
+  return it != values_.end() ? it->second : dflt;
+}
+
+int64_t Conf::get_int(const std::string& k) const {
+  std::string v = get(k);
+  try {
+    return v.empty() ? 0 : std::stoll(v);
+  } catch (...) {
+    return 0;
+  }
+}
+
+bool Conf::get_bool(const std::string& k) const {
+  auto r = parse_bool(get(k));
+  return r.is_ok() && r.value();
+}
+
+int64_t Conf::get_bytes(const std::string& k) const {
+  const SettingDef* d = find_setting(k);
+  auto r = parse_size(get(k), d && d->unit[0] ? d->unit[0] : 'b');
+  return r.is_ok() ? r.value() : 0;
+}
+
+int64_t Conf::get_time_ms(const std::string& k) const {
+  const SettingDef* d = find_setting(k);
+  auto r = parse_time_ms(get(k), d && d->unit[0] ? d->unit : "s");
+  return r.is_ok() ? r.value() : 0;
+}
+
+Status Conf::validate() const {
+  for (const auto& [k, v] : values_) {
+    const SettingDef* d = find_setting(k);
+    if (!d) continue;
+    Status st;
+    switch (d->type) {
+      case SettingType::kInt: {
+        bool ok = !v.empty() && (std::isdigit(static_cast<unsigned char>(v[0])) || v[0] == '-');
+        for (size_t i = 1; ok && i < v.size(); ++i) ok = std::isdigit(static_cast<unsigned char>(v[i]));
+        if (!ok) st = Status::error("invalid integer '" + v + "'");
+        break;
+      }
+      case SettingType::kBool: st = parse_bool(v).status(); break;
+      case SettingType::kBytes: st = parse_size(v, d->unit[0] ? d->unit[0] : 'b').status(); break;
+      case SettingType::kTime: st = parse_time_ms(v, d->unit[0] ? d->unit : "s").status(); break;
+      case SettingType::kString: break;
+    }
+    if (!st) return Status::error("setting " + k + ": " + st.message());
+  }
+  return Status::ok();
+}
+
+std::vector<std::string> Conf::unknown_keys() const {
+  std::vector<std::string> out;
+  for (const auto& [k, v] : values_)
+    if (!find_setting(k)) out.push_back(k);
+  return out;
+}
+
+bool is_secret_key(const std::string& key) {
+  std::string k = lower(key);
+  return k.find("secret") != std::string::npos || k.find("password") != std::string::npos ||
+         k.find("token") != std::string::npos;
+}
+
+}  // namespace spp

@@ -1,0 +1,157 @@
+// Message catalog: envelope encoding, decoding with validation.
+#include "common/messages.h"
+
+#include <functional>
+#include <unordered_map>
+
+#include "common/frame.h"
+#include "common/states.h"
+
+namespace spp::msg {
+
+std::string encode_header(const char* op, const json& body, size_t nblobs) {
+  json env = {{"v", kProtocolVersion}, {"op", op}, {"blobs", nblobs}, {"body", body}};
+  return encode_frame(kFrameJson, env.dump());
+}
+
+void append_blob_frame(std::string& out, const std::string& blob) { encode_frame(out, kFrameBlob, blob); }
+
+namespace {
+
+using Decoder = std::function<Result<Message>(const json&)>;
+
+template <typename T>
+Result<Message> decode_as(const json& body) {
+  try {
+    T m = body.get<T>();
+    Status st = validate(m);
+    if (!st) return Result<Message>::error(std::string(T::kOp) + ": " + st.message());
+    return Message(std::move(m));
+  } catch (const std::exception& e) {
+    return Result<Message>::error(std::string(T::kOp) + ": bad field: " + e.what());
+  }
+}
+
+const std::unordered_map<std::string, Decoder>& decoders() {
+  static const auto* table = [] {
+    auto* t = new std::unordered_map<std::string, Decoder>();
+#define SPP_MSG_DECODER(T) (*t)[T::kOp] = &decode_as<T>;
+    SPP_MESSAGES(SPP_MSG_DECODER)
+#undef SPP_MSG_DECODER
+    return t;
+  }();
+  return *table;
+}
+
+}  // namespace
+
+bool is_known_op(const std::string& op) { return decoders().count(op) > 0; }
+
+Result<std::pair<Envelope, size_t>> decode_header(const std::string& payload) {
+  using R = Result<std::pair<Envelope, size_t>>;
+  json env = json::parse(payload, nullptr, /*allow_exceptions=*/false);
+  if (env.is_discarded()) return R::error("malformed JSON");
+  if (!env.is_object()) return R::error("envelope is not an object");
+  auto v = env.find("v");
+  if (v == env.end() || !v->is_number_integer()) return R::error("envelope without protocol version");
+  if (v->get<int>() != kProtocolVersion)
+    return R::error("protocol version " + std::to_string(v->get<int>()) + " not supported (this is " +
+                    std::to_string(kProtocolVersion) + ")");
+  auto op = env.find("op");
+  if (op == env.end() || !op->is_string()) return R::error("envelope without op");
+  auto blobs = env.find("blobs");
+  if (blobs == env.end() || !blobs->is_number_unsigned()) return R::error("envelope without blob count");
+  auto body = env.find("body");
+  if (body == env.end() || !body->is_object()) return R::error("envelope without body");
+  const auto& table = decoders();
+  auto it = table.find(op->get<std::string>());
+  if (it == table.end()) return R::error("unknown message type '" + op->get<std::string>() + "'");
+  auto m = it->second(*body);
+  if (!m) return R::error(m.error_message());
+  size_t n = blobs->get<size_t>();
+  if (n > 1000000) return R::error("too many blobs");
+  Envelope e;
+  e.op = op->get<std::string>();
+  e.msg = std::move(m.value());
+  return std::make_pair(std::move(e), n);
+}
+
+Status validate(const Hello& m) {
+  static const char* roles[] = {"worker", "app", "executor", "pydriver", "pyworker", "cli"};
+  for (const char* r : roles)
+    if (m.role == r) return Status::ok();
+  return Status::error("unknown role '" + m.role + "'");
+}
+
+Status validate(const RegisterWorker& m) {
+  if (m.id.empty()) return Status::error("empty worker id");
+  if (m.host.empty()) return Status::error("empty host");
+  if (m.port < 0 || m.port > 65535) return Status::error("port out of range");
+  if (m.cores <= 0) return Status::error("cores must be positive");
+  if (m.memory_mb <= 0) return Status::error("memory must be positive");
+  return Status::ok();
+}
+
+Status validate(const LaunchExecutor& m) {
+  if (m.app_id.empty()) return Status::error("empty app id");
+  if (m.exec_id < 0) return Status::error("negative executor id");
+  if (m.cores <= 0) return Status::error("cores must be positive");
+  if (m.memory_mb <= 0) return Status::error("memory must be positive");
+  return Status::ok();
+}
+
+Status validate(const RegisterApplication& m) {
+  if (m.max_cores && *m.max_cores <= 0) return Status::error("max_cores must be positive");
+  if (m.cores_per_executor && *m.cores_per_executor <= 0)
+    return Status::error("cores_per_executor must be positive");
+  if (m.memory_per_executor_mb <= 0) return Status::error("memory per executor must be positive");
+  return Status::ok();
+}
+
+Status validate(const RegisterExecutor& m) {
+  if (m.exec_id.empty()) return Status::error("empty executor id");
+  if (m.cores <= 0) return Status::error("cores must be positive");
+  return Status::ok();
+}
+
+}  // namespace spp::msg
+
+namespace spp {
+
+const char* to_string(WorkerState s) {
+  switch (s) {
+    case WorkerState::kAlive: return "ALIVE";
+    case WorkerState::kDead: return "DEAD";
+    case WorkerState::kUnknown: return "UNKNOWN";
+  }
+  return "?";
+}
+const char* to_string(AppState s) {
+  switch (s) {
+    case AppState::kWaiting: return "WAITING";
+    case AppState::kRunning: return "RUNNING";
+    case AppState::kFinished: return "FINISHED";
+    case AppState::kFailed: return "FAILED";
+    case AppState::kKilled: return "KILLED";
+  }
+  return "?";
+}
+const char* to_string(ExecutorState s) {
+  switch (s) {
+    case ExecutorState::kLaunching: return "LAUNCHING";
+    case ExecutorState::kRunning: return "RUNNING";
+    case ExecutorState::kExited: return "EXITED";
+    case ExecutorState::kFailed: return "FAILED";
+    case ExecutorState::kKilled: return "KILLED";
+    case ExecutorState::kLost: return "LOST";
+  }
+  return "?";
+}
+bool parse_executor_state(std::string_view s, ExecutorState& out) {
+  for (auto st : {ExecutorState::kLaunching, ExecutorState::kRunning, ExecutorState::kExited,
+                  ExecutorState::kFailed, ExecutorState::kKilled, ExecutorState::kLost})
+    if (s == to_string(st)) { out = st; return true; }
+  return false;
+}
+
+}  // namespace spp

@@ -1,0 +1,547 @@
+// The message catalog: every message any sparkpp process sends, defined once, grouped by
+// direction. Each entry says who sends it, who handles it and what reply it expects.
+//
+// On the wire a message is one 'J' frame {"v":kProtocolVersion,"op":<name>,"blobs":K,"body":{..}}
+// followed by K 'B' frames (see frame.h). decode() checks the version, the op and every field;
+// anything malformed is refused and the connection that sent it is closed.
+//
+// Rules: op names are never reused; adding a field means bumping kProtocolVersion; bulk bytes
+// (pickles, partition data, results) are blobs, never JSON strings.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/status.h"
+
+namespace nlohmann {
+// Optional fields are present on the wire as null; a missing key is still an error.
+template <typename T>
+struct adl_serializer<std::optional<T>> {
+  static void to_json(json& j, const std::optional<T>& o) {
+    if (o) j = *o; else j = nullptr;
+  }
+  static void from_json(const json& j, std::optional<T>& o) {
+    if (j.is_null()) o.reset(); else o = j.get<T>();
+  }
+};
+}  // namespace nlohmann
+
+namespace spp::msg {
+
+using json = nlohmann::json;
+constexpr int kProtocolVersion = 1;
+
+#define SPP_MSG(Type, ...)                                         \
+  NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Type, __VA_ARGS__)
+
+// ---------------------------------------------------------------- handshake (every connection)
+// Connecting side -> accepting side, first message on every connection. `secret` is where
+// shared-secret authentication slots in (empty while spark.authenticate is off).
+// Reply: HelloAck, or the connection is closed.
+struct Hello {
+  static constexpr const char* kOp = "Hello";
+  std::string role;  // worker | app | executor | pydriver | pyworker | cli
+  int proto = kProtocolVersion;
+  std::string name;  // free text for logs: worker id, app name, pid ...
+  std::string secret;
+};
+SPP_MSG(Hello, role, proto, name, secret)
+
+// Accepting side -> connecting side. Reply to Hello.
+struct HelloAck {
+  static constexpr const char* kOp = "HelloAck";
+  std::string role;  // the acceptor's role: master | driver | pyworker ...
+  int proto = kProtocolVersion;
+  std::string name;
+};
+SPP_MSG(HelloAck, role, proto, name)
+
+// ---------------------------------------------------------------- worker -> master
+// Worker -> master after Hello, and again after ReconnectWorker. Reply: RegisteredWorker or
+// RegisterWorkerFailed.
+struct RegisterWorker {
+  static constexpr const char* kOp = "RegisterWorker";
+  std::string id;         // worker-<yyyyMMddHHmmss>-<host>-<port>
+  std::string host;
+  int port = 0;           // the worker's own listening port
+  int cores = 0;
+  int64_t memory_mb = 0;
+  std::string webui_url;
+};
+SPP_MSG(RegisterWorker, id, host, port, cores, memory_mb, webui_url)
+
+// Worker -> master every spark.worker.timeout/4. No reply; an unknown id gets ReconnectWorker.
+struct WorkerHeartbeat {
+  static constexpr const char* kOp = "WorkerHeartbeat";
+  std::string worker_id;
+};
+SPP_MSG(WorkerHeartbeat, worker_id)
+
+// Worker -> master whenever one of its executors changes state. No reply.
+struct ExecutorStateChanged {
+  static constexpr const char* kOp = "ExecutorStateChanged";
+  std::string app_id;
+  int exec_id = 0;
+  std::string state;  // ExecutorState name
+  std::string message;
+  std::optional<int> exit_code;
+};
+SPP_MSG(ExecutorStateChanged, app_id, exec_id, state, message, exit_code)
+
+struct ExecutorRef {
+  std::string app_id;
+  int exec_id = 0;
+};
+SPP_MSG(ExecutorRef, app_id, exec_id)
+
+// Worker -> master right after each successful registration: what it is running, so the
+// master can kill executors it no longer knows (zombies after a partition or restart).
+struct WorkerLatestState {
+  static constexpr const char* kOp = "WorkerLatestState";
+  std::string worker_id;
+  std::vector<ExecutorRef> executors;
+};
+SPP_MSG(WorkerLatestState, worker_id, executors)
+
+// ---------------------------------------------------------------- master -> worker
+// Master -> worker, reply to RegisterWorker.
+struct RegisteredWorker {
+  static constexpr const char* kOp = "RegisteredWorker";
+  std::string master_url;
+  std::string master_webui_url;
+  bool duplicate = false;  // the id was already registered (a re-registration)
+};
+SPP_MSG(RegisteredWorker, master_url, master_webui_url, duplicate)
+
+// Master -> worker, reply to RegisterWorker when refused. The worker exits if never registered.
+struct RegisterWorkerFailed {
+  static constexpr const char* kOp = "RegisterWorkerFailed";
+  std::string message;
+};
+SPP_MSG(RegisterWorkerFailed, message)
+
+// Master -> worker: heartbeat from an id the master had dropped; the worker registers again.
+struct ReconnectWorker {
+  static constexpr const char* kOp = "ReconnectWorker";
+  std::string master_url;
+};
+SPP_MSG(ReconnectWorker, master_url)
+
+// Master -> worker: start `sparkpp executor` for an application. Worker answers with
+// ExecutorStateChanged (RUNNING once the process started, FAILED if it could not).
+struct LaunchExecutor {
+  static constexpr const char* kOp = "LaunchExecutor";
+  std::string app_id;
+  int exec_id = 0;
+  std::string app_name;
+  int cores = 0;
+  int64_t memory_mb = 0;
+  std::string driver_url;  // host:port of the driver's executor endpoint
+  std::map<std::string, std::string> env;  // spark.executorEnv.* and PYTHON settings
+};
+SPP_MSG(LaunchExecutor, app_id, exec_id, app_name, cores, memory_mb, driver_url, env)
+
+// Master -> worker: stop one executor (SIGTERM, then SIGKILL after a grace period).
+struct KillExecutor {
+  static constexpr const char* kOp = "KillExecutor";
+  std::string app_id;
+  int exec_id = 0;
+};
+SPP_MSG(KillExecutor, app_id, exec_id)
+
+// Master -> every worker when an application ends: kill what is left of it, clean up.
+struct ApplicationFinished {
+  static constexpr const char* kOp = "ApplicationFinished";
+  std::string app_id;
+};
+SPP_MSG(ApplicationFinished, app_id)
+
+// ---------------------------------------------------------------- application (driver) -> master
+// Driver -> master. Reply: RegisteredApplication, then ExecutorAdded as executors are granted.
+struct RegisterApplication {
+  static constexpr const char* kOp = "RegisterApplication";
+  std::string name;
+  std::optional<int> max_cores;           // spark.cores.max (null: spark.deploy.defaultCores)
+  std::optional<int> cores_per_executor;  // spark.executor.cores (null: all free on a worker)
+  int64_t memory_per_executor_mb = 1024;  // spark.executor.memory
+  std::string driver_url;                 // where executors connect (host:port)
+  std::string app_ui_url;
+  std::string user;
+  std::map<std::string, std::string> executor_env;
+};
+SPP_MSG(RegisterApplication, name, max_cores, cores_per_executor, memory_per_executor_mb,
+        driver_url, app_ui_url, user, executor_env)
+
+// Driver -> master when the SparkContext stops. No reply; the master kills the executors.
+struct UnregisterApplication {
+  static constexpr const char* kOp = "UnregisterApplication";
+  std::string app_id;
+};
+SPP_MSG(UnregisterApplication, app_id)
+
+// ---------------------------------------------------------------- master -> application
+struct RegisteredApplication {
+  static constexpr const char* kOp = "RegisteredApplication";
+  std::string app_id;
+  std::string master_url;
+};
+SPP_MSG(RegisteredApplication, app_id, master_url)
+
+// Master -> driver: an executor was allocated on a worker (it will connect to the driver).
+struct ExecutorAdded {
+  static constexpr const char* kOp = "ExecutorAdded";
+  int exec_id = 0;
+  std::string worker_id;
+  std::string host;
+  int cores = 0;
+  int64_t memory_mb = 0;
+};
+SPP_MSG(ExecutorAdded, exec_id, worker_id, host, cores, memory_mb)
+
+// Master -> driver: an executor changed state (finished states mean it is gone).
+struct ExecutorUpdated {
+  static constexpr const char* kOp = "ExecutorUpdated";
+  int exec_id = 0;
+  std::string state;
+  std::string message;
+  std::optional<int> exit_code;
+  bool worker_lost = false;
+};
+SPP_MSG(ExecutorUpdated, exec_id, state, message, exit_code, worker_lost)
+
+// Master -> driver: a worker died; its shuffle outputs are gone.
+struct WorkerRemoved {
+  static constexpr const char* kOp = "WorkerRemoved";
+  std::string worker_id;
+  std::string host;
+  std::string message;
+};
+SPP_MSG(WorkerRemoved, worker_id, host, message)
+
+// Master -> driver: the application was removed by the master (killed, or failed).
+struct ApplicationRemoved {
+  static constexpr const char* kOp = "ApplicationRemoved";
+  std::string state;
+  std::string message;
+};
+SPP_MSG(ApplicationRemoved, state, message)
+
+// ---------------------------------------------------------------- executor -> driver
+// Executor -> driver after Hello. Reply: RegisteredExecutor, or the connection is closed.
+struct RegisterExecutor {
+  static constexpr const char* kOp = "RegisterExecutor";
+  std::string app_id;
+  std::string exec_id;
+  std::string host;
+  int cores = 0;
+  int data_port = 0;  // binary data-plane port (shuffle fetch); 0 while none
+  int pid = 0;
+  std::string worker_id;  // empty in local mode
+  std::string log_dir;    // where its stdout/stderr live
+};
+SPP_MSG(RegisterExecutor, app_id, exec_id, host, cores, data_port, pid, worker_id, log_dir)
+
+struct TaskMetrics {
+  int64_t run_ms = 0;          // wall time on the executor
+  int64_t deserialize_ms = 0;  // waiting for a Python worker + shipping the command
+  int64_t input_bytes = 0;
+  int64_t input_records = 0;
+  int64_t output_bytes = 0;
+  int64_t output_records = 0;
+  int64_t result_bytes = 0;
+  int64_t shuffle_write_bytes = 0;
+  int64_t shuffle_write_records = 0;
+  int64_t shuffle_read_bytes = 0;
+  int64_t shuffle_read_records = 0;
+  int64_t memory_spilled = 0;
+  int64_t disk_spilled = 0;
+};
+SPP_MSG(TaskMetrics, run_ms, deserialize_ms, input_bytes, input_records, output_bytes,
+        output_records, result_bytes, shuffle_write_bytes, shuffle_write_records,
+        shuffle_read_bytes, shuffle_read_records, memory_spilled, disk_spilled)
+
+// Executor -> driver when a task ends. Blobs: for FINISHED result tasks, the task's output
+// frames (pickled batches) in order; then one blob of pickled accumulator updates if
+// `accum_blob` is true. No reply.
+struct StatusUpdate {
+  static constexpr const char* kOp = "StatusUpdate";
+  int64_t task_id = 0;
+  std::string state;       // FINISHED | FAILED | KILLED
+  std::string error;       // failure reason shown to the user (with Python traceback)
+  std::string error_kind;  // "" | user | worker_crashed | fetch_failed | io
+  TaskMetrics metrics;
+  bool accum_blob = false;
+  nlohmann::json extra;    // sink-specific facts, e.g. shuffle sizes per reduce partition
+};
+SPP_MSG(StatusUpdate, task_id, state, error, error_kind, metrics, accum_blob, extra)
+
+// Executor -> driver every spark.executor.heartbeatInterval. No reply.
+struct ExecutorHeartbeat {
+  static constexpr const char* kOp = "ExecutorHeartbeat";
+  std::string exec_id;
+};
+SPP_MSG(ExecutorHeartbeat, exec_id)
+
+// ---------------------------------------------------------------- driver -> executor
+struct RegisteredExecutor {
+  static constexpr const char* kOp = "RegisteredExecutor";
+  std::string app_id;
+  std::map<std::string, std::string> conf;  // the application's spark.* settings
+};
+SPP_MSG(RegisteredExecutor, app_id, conf)
+
+// Driver -> executor: run one task. Blobs: first the pickled functions listed in `new_funcs`
+// (ones this executor has not been sent before), then the task's own input blobs (e.g. the
+// parallelize data of its partition) referred to by index from the plan.
+// Reply: StatusUpdate when the task ends.
+struct LaunchTask {
+  static constexpr const char* kOp = "LaunchTask";
+  int64_t task_id = 0;
+  int job_id = 0;
+  int stage_id = 0;
+  int stage_attempt = 0;
+  int partition = 0;
+  int attempt = 0;
+  nlohmann::json plan;   // how to compute the partition; see docs/protocol.md "Task plans"
+  nlohmann::json sink;   // where the output goes: {"kind":"result"} | {"kind":"text",...} ...
+  std::vector<int64_t> new_funcs;
+};
+SPP_MSG(LaunchTask, task_id, job_id, stage_id, stage_attempt, partition, attempt, plan, sink,
+        new_funcs)
+
+// Driver -> executor: stop a running task (its Python worker is killed) or drop a queued one.
+struct KillTask {
+  static constexpr const char* kOp = "KillTask";
+  int64_t task_id = 0;
+  std::string reason;
+};
+SPP_MSG(KillTask, task_id, reason)
+
+// Driver -> executor: the application is over; exit 0.
+struct StopExecutor {
+  static constexpr const char* kOp = "StopExecutor";
+  std::string reason;
+};
+SPP_MSG(StopExecutor, reason)
+
+// ---------------------------------------------------------------- Python driver <-> C++ driver
+// The Python SparkContext talks to the C++ driver in the submit process over loopback,
+// authenticated by SPARKPP_DRIVER_SECRET (the role Py4J plays in PySpark). Every request
+// carries `req`; the reply carries the same `req`. Errors come back as PyError.
+
+// Python -> driver: start the application (local executors or register with the master).
+// Reply: PyContextInfo.
+struct PyCreateContext {
+  static constexpr const char* kOp = "PyCreateContext";
+  int64_t req = 0;
+  std::map<std::string, std::string> conf;
+};
+SPP_MSG(PyCreateContext, req, conf)
+
+struct PyContextInfo {
+  static constexpr const char* kOp = "PyContextInfo";
+  int64_t req = 0;
+  std::string app_id;
+  std::string master;
+  std::string app_name;
+  int default_parallelism = 2;
+  std::string ui_url;
+  std::map<std::string, std::string> conf;
+};
+SPP_MSG(PyContextInfo, req, app_id, master, app_name, default_parallelism, ui_url, conf)
+
+// Python -> driver: declare one RDD node of the lineage. Blobs depend on the kind (e.g. one
+// pickled function for "python", one data blob per partition for "parallelize").
+// Reply: PyDefined (with the partition count the driver computed, e.g. for text files).
+struct PyDefineRdd {
+  static constexpr const char* kOp = "PyDefineRdd";
+  int64_t req = 0;
+  int id = 0;
+  std::string kind;  // parallelize | text_file | whole_text_files | python | union | coalesce | zip | shuffled
+  std::vector<int> parents;
+  int num_partitions = 0;  // as Python computed it; ignored for file sources
+  nlohmann::json args;     // kind-specific; see docs/protocol.md "RDD nodes"
+};
+SPP_MSG(PyDefineRdd, req, id, kind, parents, num_partitions, args)
+
+struct PyDefined {
+  static constexpr const char* kOp = "PyDefined";
+  int64_t req = 0;
+  int id = 0;
+  int num_partitions = 0;
+};
+SPP_MSG(PyDefined, req, id, num_partitions)
+
+// Python -> driver: run a job computing `partitions` of RDD `rdd` (empty = all) into `sink`.
+// Reply: PyJobResult, whose blobs are each partition's output frames, partition after
+// partition (`counts[i]` blobs for partitions[i]); or PyError.
+struct PyRunJob {
+  static constexpr const char* kOp = "PyRunJob";
+  int64_t req = 0;
+  int rdd = 0;
+  std::vector<int> partitions;
+  nlohmann::json sink;  // {"kind":"result"} | {"kind":"text","path":P}
+  std::string description;
+};
+SPP_MSG(PyRunJob, req, rdd, partitions, sink, description)
+
+struct PyJobResult {
+  static constexpr const char* kOp = "PyJobResult";
+  int64_t req = 0;
+  int job_id = 0;
+  std::vector<int> counts;
+  bool accum_blobs = false;  // if true, one more blob per successful task: accumulator updates
+  int num_accum_blobs = 0;
+};
+SPP_MSG(PyJobResult, req, job_id, counts, accum_blobs, num_accum_blobs)
+
+// Python -> driver: a small synchronous call (list_files, add_py_file, set_log_level,
+// status ...). Reply: PyReply with a kind-specific JSON value.
+struct PyCall {
+  static constexpr const char* kOp = "PyCall";
+  int64_t req = 0;
+  std::string method;
+  nlohmann::json args;
+};
+SPP_MSG(PyCall, req, method, args)
+
+struct PyReply {
+  static constexpr const char* kOp = "PyReply";
+  int64_t req = 0;
+  nlohmann::json value;
+};
+SPP_MSG(PyReply, req, value)
+
+// Driver -> Python: a request failed. `kind` is job_failed | bad_request | context_stopped.
+struct PyError {
+  static constexpr const char* kOp = "PyError";
+  int64_t req = 0;
+  std::string kind;
+  std::string message;
+};
+SPP_MSG(PyError, req, kind, message)
+
+// ---------------------------------------------------------------- executor <-> Python worker
+// Executor -> Python worker: run one task. Blobs: the pickled functions in `new_funcs`, in order.
+// The worker then pulls input with PwRead, pushes output with PwOutput, ends with PwDone/PwError.
+struct PwTask {
+  static constexpr const char* kOp = "PwTask";
+  int64_t task_id = 0;
+  int stage_id = 0;
+  int partition = 0;
+  int attempt = 0;
+  nlohmann::json plan;
+  std::string sink;  // result | text | shuffle
+  std::vector<int64_t> new_funcs;
+  std::map<std::string, std::string> props;  // task-local settings (e.g. python worker memory)
+};
+SPP_MSG(PwTask, task_id, stage_id, partition, attempt, plan, sink, new_funcs, props)
+
+// Python worker -> executor: send the next batch of input `input`. Reply: PwInput.
+struct PwRead {
+  static constexpr const char* kOp = "PwRead";
+  int input = 0;
+};
+SPP_MSG(PwRead, input)
+
+// Executor -> Python worker: one batch (1 blob) of input `input`, or end of that input (0 blobs).
+struct PwInput {
+  static constexpr const char* kOp = "PwInput";
+  int input = 0;
+  bool end = false;
+  std::string format;  // pickled | lines | files
+};
+SPP_MSG(PwInput, input, end, format)
+
+// Python worker -> executor: output batches (blobs), `records` elements in all.
+struct PwOutput {
+  static constexpr const char* kOp = "PwOutput";
+  int64_t records = 0;
+};
+SPP_MSG(PwOutput, records)
+
+// Python worker -> executor: the task finished; blobs: 0 or 1 (pickled accumulator updates).
+struct PwDone {
+  static constexpr const char* kOp = "PwDone";
+  int64_t task_id = 0;
+  int64_t memory_spilled = 0;
+  int64_t disk_spilled = 0;
+  bool accum_blob = false;
+};
+SPP_MSG(PwDone, task_id, memory_spilled, disk_spilled, accum_blob)
+
+// Python worker -> executor: user code raised; the worker stays usable for the next task.
+struct PwError {
+  static constexpr const char* kOp = "PwError";
+  int64_t task_id = 0;
+  std::string error_type;  // e.g. ZeroDivisionError
+  std::string message;
+  std::string traceback;   // formatted worker-side traceback
+};
+SPP_MSG(PwError, task_id, error_type, message, traceback)
+
+// Every message type, once. The order is irrelevant; names must be unique.
+#define SPP_MESSAGES(X)                                                                        \
+  X(Hello) X(HelloAck)                                                                         \
+  X(RegisterWorker) X(WorkerHeartbeat) X(ExecutorStateChanged) X(WorkerLatestState)            \
+  X(RegisteredWorker) X(RegisterWorkerFailed) X(ReconnectWorker) X(LaunchExecutor)             \
+  X(KillExecutor) X(ApplicationFinished)                                                       \
+  X(RegisterApplication) X(UnregisterApplication)                                              \
+  X(RegisteredApplication) X(ExecutorAdded) X(ExecutorUpdated) X(WorkerRemoved)                \
+  X(ApplicationRemoved)                                                                        \
+  X(RegisterExecutor) X(StatusUpdate) X(ExecutorHeartbeat)                                     \
+  X(RegisteredExecutor) X(LaunchTask) X(KillTask) X(StopExecutor)                              \
+  X(PyCreateContext) X(PyContextInfo) X(PyDefineRdd) X(PyDefined) X(PyRunJob) X(PyJobResult)   \
+  X(PyCall) X(PyReply) X(PyError)                                                              \
+  X(PwTask) X(PwRead) X(PwInput) X(PwOutput) X(PwDone) X(PwError)
+
+#define SPP_MSG_VARIANT_ENTRY(T) , T
+using Message = std::variant<std::monostate SPP_MESSAGES(SPP_MSG_VARIANT_ENTRY)>;
+#undef SPP_MSG_VARIANT_ENTRY
+
+// A decoded message with its attached blobs.
+struct Envelope {
+  std::string op;
+  Message msg;
+  std::vector<std::string> blobs;
+
+  template <typename T>
+  const T* as() const { return std::get_if<T>(&msg); }
+  template <typename T>
+  T* as() { return std::get_if<T>(&msg); }
+};
+
+// Encodes a message as a J frame plus blob frames, appended to `out`.
+template <typename T>
+void encode(std::string& out, const T& m, const std::vector<std::string>& blobs = {});
+std::string encode_header(const char* op, const json& body, size_t nblobs);
+void append_blob_frame(std::string& out, const std::string& blob);
+
+// Parses a J frame's payload: version, op, fields, semantic checks. On success returns the
+// envelope (without blobs) and the number of blob frames that must follow.
+Result<std::pair<Envelope, size_t>> decode_header(const std::string& payload);
+
+// Semantic checks beyond types (ranges, non-empty ids). Default: none.
+template <typename T>
+Status validate(const T&) { return Status::ok(); }
+Status validate(const Hello& m);
+Status validate(const RegisterWorker& m);
+Status validate(const LaunchExecutor& m);
+Status validate(const RegisterApplication& m);
+Status validate(const RegisterExecutor& m);
+
+bool is_known_op(const std::string& op);
+
+template <typename T>
+void encode(std::string& out, const T& m, const std::vector<std::string>& blobs) {
+  out += encode_header(T::kOp, json(m), blobs.size());
+  for (const auto& b : blobs) append_blob_frame(out, b);
+}
+
+}  // namespace spp::msg

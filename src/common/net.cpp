@@ -1,0 +1,460 @@
+// libuv connection layer; see net.h for ownership and handshake rules.
+#include "common/net.h"
+
+#include <netdb.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+
+#include "common/log.h"
+
+namespace spp {
+namespace {
+std::atomic<uint64_t> g_next_conn_id{1};
+
+struct WriteReq {
+  uv_write_t req;
+  std::string data;
+};
+
+std::string sockaddr_to_string(const sockaddr_storage& ss) {
+  char ip[INET6_ADDRSTRLEN] = {0};
+  int port = 0;
+  if (ss.ss_family == AF_INET) {
+    auto* a = reinterpret_cast<const sockaddr_in*>(&ss);
+    uv_ip4_name(a, ip, sizeof ip);
+    port = ntohs(a->sin_port);
+  } else if (ss.ss_family == AF_INET6) {
+    auto* a = reinterpret_cast<const sockaddr_in6*>(&ss);
+    uv_ip6_name(a, ip, sizeof ip);
+    port = ntohs(a->sin6_port);
+  } else {
+    return "?";
+  }
+  return std::string(ip) + ":" + std::to_string(port);
+}
+
+std::string peer_of(uv_tcp_t* t) {
+  sockaddr_storage ss{};
+  int len = sizeof ss;
+  if (uv_tcp_getpeername(t, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return "?";
+  return sockaddr_to_string(ss);
+}
+
+Result<sockaddr_storage> resolve(const std::string& host, int port) {
+  sockaddr_storage ss{};
+  auto* a4 = reinterpret_cast<sockaddr_in*>(&ss);
+  if (uv_ip4_addr(host.c_str(), port, a4) == 0) return ss;
+  auto* a6 = reinterpret_cast<sockaddr_in6*>(&ss);
+  if (uv_ip6_addr(host.c_str(), port, a6) == 0) return ss;
+  addrinfo hints{};
+  hints.ai_family = AF_INET;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* res = nullptr;
+  int rc = getaddrinfo(host.c_str(), nullptr, &hints, &res);
+  if (rc != 0 || !res) return Result<sockaddr_storage>::error("cannot resolve host '" + host + "': " + gai_strerror(rc));
+  std::memcpy(&ss, res->ai_addr, res->ai_addrlen);
+  reinterpret_cast<sockaddr_in*>(&ss)->sin_port = htons(static_cast<uint16_t>(port));
+  freeaddrinfo(res);
+  return ss;
+}
+}  // namespace
+
+Connection* Connection::create(uv_loop_t* loop, ConnectionOptions opts, bool acceptor) {
+  auto* c = new Connection();
+  c->opts_ = std::move(opts);
+  c->decoder_ = FrameDecoder(c->opts_.max_frame);
+  c->acceptor_ = acceptor;
+  c->id_ = g_next_conn_id++;
+  uv_tcp_init(loop, &c->tcp_);
+  uv_timer_init(loop, &c->hello_timer_);
+  c->tcp_.data = c;
+  c->hello_timer_.data = c;
+  c->open_handles_ = 2;
+  return c;
+}
+
+void Connection::start() {
+  uv_tcp_nodelay(&tcp_, 1);
+  if (peer_.empty()) peer_ = peer_of(&tcp_);
+  uv_read_start(reinterpret_cast<uv_stream_t*>(&tcp_), &Connection::on_alloc, &Connection::on_read);
+  uv_timer_start(
+      &hello_timer_,
+      [](uv_timer_t* t) {
+        auto* c = static_cast<Connection*>(t->data);
+        if (!c->ready_) c->close("no handshake within " + std::to_string(c->opts_.hello_timeout_ms) + " ms");
+      },
+      static_cast<uint64_t>(opts_.hello_timeout_ms), 0);
+  if (!acceptor_) {
+    msg::Hello h;
+    h.role = opts_.my_role;
+    h.name = opts_.my_name;
+    h.secret = opts_.secret;
+    send(h);
+  }
+}
+
+void Connection::on_alloc(uv_handle_t* h, size_t suggested, uv_buf_t* buf) {
+  auto* c = static_cast<Connection*>(h->data);
+  if (c->readbuf_.size() < 256 * 1024) c->readbuf_.resize(256 * 1024);
+  buf->base = c->readbuf_.data();
+  buf->len = c->readbuf_.size();
+}
+
+void Connection::on_read(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) {
+  auto* c = static_cast<Connection*>(s->data);
+  if (nread == 0) return;
+  if (nread < 0) {
+    c->close(nread == UV_EOF ? "peer closed the connection" : std::string("read error: ") + uv_strerror(static_cast<int>(nread)));
+    return;
+  }
+  std::vector<Frame> frames;
+  Status st = c->decoder_.feed(buf->base, static_cast<size_t>(nread), frames);
+  c->handle_frames(frames);  // frames decoded before a bad one are still valid
+  if (!st && !c->closing_) c->close("bad frame: " + st.message());
+}
+
+void Connection::handle_frames(std::vector<Frame>& frames) {
+  for (auto& f : frames) {
+    if (closing_) return;
+    if (have_pending_) {
+      if (f.kind != kFrameBlob) {
+        close("expected " + std::to_string(pending_blobs_) + " more blob frame(s) for " + pending_.op);
+        return;
+      }
+      pending_.blobs.push_back(std::move(f.payload));
+      if (--pending_blobs_ == 0) {
+        have_pending_ = false;
+        deliver(std::move(pending_));
+        pending_ = msg::Envelope();
+      }
+      continue;
+    }
+    if (f.kind != kFrameJson) {
+      close("unexpected blob frame outside a message");
+      return;
+    }
+    auto r = msg::decode_header(f.payload);
+    if (!r) {
+      close("bad message: " + r.error_message());
+      return;
+    }
+    auto& [env, n] = r.value();
+    if (n == 0) {
+      deliver(std::move(env));
+    } else {
+      pending_ = std::move(env);
+      pending_blobs_ = n;
+      have_pending_ = true;
+    }
+  }
+}
+
+void Connection::deliver(msg::Envelope&& env) {
+  if (!ready_) {
+    if (acceptor_) {
+      const auto* h = env.as<msg::Hello>();
+      if (!h) {
+        close("expected Hello, got " + env.op);
+        return;
+      }
+      if (h->proto != msg::kProtocolVersion) {
+        close("peer speaks protocol " + std::to_string(h->proto));
+        return;
+      }
+      if (opts_.check_hello) {
+        Status st = opts_.check_hello(*h);
+        if (!st) {
+          close("handshake refused: " + st.message());
+          return;
+        }
+      }
+      peer_role_ = h->role;
+      peer_name_ = h->name;
+      msg::HelloAck ack;
+      ack.role = opts_.my_role;
+      ack.name = opts_.my_name;
+      send(ack);
+    } else {
+      const auto* a = env.as<msg::HelloAck>();
+      if (!a) {
+        close("expected HelloAck, got " + env.op);
+        return;
+      }
+      peer_role_ = a->role;
+      peer_name_ = a->name;
+    }
+    ready_ = true;
+    uv_timer_stop(&hello_timer_);
+    if (opts_.on_ready) opts_.on_ready(*this);
+    return;
+  }
+  if (env.as<msg::Hello>() || env.as<msg::HelloAck>()) {
+    close("duplicate handshake message");
+    return;
+  }
+  if (opts_.on_message) opts_.on_message(*this, std::move(env));
+}
+
+void Connection::send_raw(std::string bytes) {
+  if (closing_ || bytes.empty()) return;
+  auto* stream = reinterpret_cast<uv_stream_t*>(&tcp_);
+  size_t off = 0;
+  if (uv_stream_get_write_queue_size(stream) == 0) {
+    uv_buf_t b = uv_buf_init(bytes.data(), static_cast<unsigned>(bytes.size()));
+    int n = uv_try_write(stream, &b, 1);
+    if (n > 0) off = static_cast<size_t>(n);
+    if (off == bytes.size()) return;
+  }
+  auto* w = new WriteReq();
+  w->data = off ? bytes.substr(off) : std::move(bytes);
+  w->req.data = w;
+  uv_buf_t b = uv_buf_init(w->data.data(), static_cast<unsigned>(w->data.size()));
+  int rc = uv_write(&w->req, stream, &b, 1, [](uv_write_t* req, int status) {
+    auto* wr = static_cast<WriteReq*>(req->data);
+    auto* c = static_cast<Connection*>(req->handle->data);
+    delete wr;
+    if (status < 0 && status != UV_ECANCELED && c && !c->closing_)
+      c->close(std::string("write error: ") + uv_strerror(status));
+  });
+  if (rc != 0) {
+    delete w;
+    close(std::string("write error: ") + uv_strerror(rc));
+  }
+}
+
+void Connection::close(const std::string& reason) {
+  if (closing_) return;
+  closing_ = true;
+  LOG_DEBUG(opts_.log_component, "connection " << id_ << " (" << peer_ << (peer_role_.empty() ? "" : " " + peer_role_)
+                                                 << ") closed: " << reason);
+  if (opts_.on_close) {
+    auto cb = std::move(opts_.on_close);
+    cb(*this, reason);
+  }
+  auto done = [](uv_handle_t* h) {
+    auto* c = static_cast<Connection*>(h->data);
+    if (--c->open_handles_ == 0) delete c;
+  };
+  uv_read_stop(reinterpret_cast<uv_stream_t*>(&tcp_));
+  uv_timer_stop(&hello_timer_);
+  uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), done);
+  uv_close(reinterpret_cast<uv_handle_t*>(&hello_timer_), done);
+}
+
+Listener::~Listener() { close(); }
+
+void Listener::close() {
+  if (!tcp_) return;
+  uv_close(reinterpret_cast<uv_handle_t*>(tcp_), [](uv_handle_t* h) { delete reinterpret_cast<uv_tcp_t*>(h); });
+  tcp_ = nullptr;
+}
+
+Result<int> Listener::listen(const std::string& host, int port) {
+  auto addr = resolve(host, port);
+  if (!addr) return Result<int>::error(addr.error_message());
+  tcp_ = new uv_tcp_t;
+  uv_tcp_init(loop_, tcp_);
+  tcp_->data = this;
+  int rc = uv_tcp_bind(tcp_, reinterpret_cast<const sockaddr*>(&addr.value()), 0);
+  if (rc == 0) rc = uv_listen(reinterpret_cast<uv_stream_t*>(tcp_), 256, &Listener::on_connection);
+  if (rc != 0) {
+    close();
+    return Result<int>::error("cannot listen on " + host + ":" + std::to_string(port) + ": " + uv_strerror(rc));
+  }
+  sockaddr_storage ss{};
+  int len = sizeof ss;
+  uv_tcp_getsockname(tcp_, reinterpret_cast<sockaddr*>(&ss), &len);
+  int bound = ss.ss_family == AF_INET6 ? ntohs(reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port)
+                                       : ntohs(reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
+  return bound;
+}
+
+void Listener::on_connection(uv_stream_t* server, int status) {
+  auto* self = static_cast<Listener*>(server->data);
+  if (status < 0) {
+    LOG_WARN(self->opts_.log_component, "accept failed: " << uv_strerror(status));
+    return;
+  }
+  Connection* c = Connection::create(self->loop_, self->opts_, /*acceptor=*/true);
+  if (uv_accept(server, reinterpret_cast<uv_stream_t*>(c->handle())) != 0) {
+    c->close("accept failed");
+    return;
+  }
+  c->start();
+}
+
+void connect_to(uv_loop_t* loop, const std::string& host, int port, ConnectionOptions opts,
+                std::function<void(Result<Connection*>)> done) {
+  auto addr = resolve(host, port);
+  if (!addr) {
+    done(Result<Connection*>::error(addr.error_message()));
+    return;
+  }
+  struct Req {
+    uv_connect_t req;
+    Connection* conn;
+    std::function<void(Result<Connection*>)> done;
+    std::string target;
+  };
+  Connection* c = Connection::create(loop, std::move(opts), /*acceptor=*/false);
+  auto* r = new Req{{}, c, std::move(done), host + ":" + std::to_string(port)};
+  r->req.data = r;
+  int rc = uv_tcp_connect(&r->req, c->handle(), reinterpret_cast<const sockaddr*>(&addr.value()),
+                          [](uv_connect_t* req, int status) {
+                            auto* rq = static_cast<Req*>(req->data);
+                            if (status < 0) {
+                              auto cb = std::move(rq->done);
+                              std::string msg = "cannot connect to " + rq->target + ": " + uv_strerror(status);
+                              rq->conn->close(msg);
+                              delete rq;
+                              cb(Result<Connection*>::error(msg));
+                              return;
+                            }
+                            rq->conn->start();
+                            auto cb = std::move(rq->done);
+                            Connection* conn = rq->conn;
+                            delete rq;
+                            cb(conn);
+                          });
+  if (rc != 0) {
+    std::string msg = "cannot connect to " + r->target + ": " + uv_strerror(rc);
+    auto cb = std::move(r->done);
+    c->close(msg);
+    delete r;
+    cb(Result<Connection*>::error(msg));
+  }
+}
+
+Timer::Timer(uv_loop_t* loop) : t_(new uv_timer_t) {
+  uv_timer_init(loop, t_);
+  t_->data = this;
+}
+
+Timer::~Timer() {
+  uv_timer_stop(t_);
+  t_->data = nullptr;
+  uv_close(reinterpret_cast<uv_handle_t*>(t_), [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
+}
+
+void Timer::start(int64_t delay_ms, int64_t repeat_ms, std::function<void()> cb) {
+  cb_ = std::move(cb);
+  uv_timer_start(
+      t_,
+      [](uv_timer_t* t) {
+        auto* self = static_cast<Timer*>(t->data);
+        if (self && self->cb_) {
+          auto cb = self->cb_;  // the callback may restart or destroy the timer
+          cb();
+        }
+      },
+      static_cast<uint64_t>(delay_ms < 0 ? 0 : delay_ms), static_cast<uint64_t>(repeat_ms < 0 ? 0 : repeat_ms));
+}
+
+void Timer::stop() { uv_timer_stop(t_); }
+
+Poster::Poster(uv_loop_t* loop) : a_(new uv_async_t), st_(std::make_shared<State>()) {
+  a_->data = new std::shared_ptr<State>(st_);
+  uv_async_init(loop, a_, [](uv_async_t* a) {
+    auto st = *static_cast<std::shared_ptr<State>*>(a->data);
+    std::deque<std::function<void()>> q;
+    {
+      std::lock_guard<std::mutex> g(st->mu);
+      q.swap(st->q);
+    }
+    for (auto& fn : q) fn();
+  });
+}
+
+Poster::~Poster() {
+  uv_close(reinterpret_cast<uv_handle_t*>(a_), [](uv_handle_t* h) {
+    delete static_cast<std::shared_ptr<State>*>(h->data);
+    delete reinterpret_cast<uv_async_t*>(h);
+  });
+}
+
+void Poster::post(std::function<void()> fn) {
+  {
+    std::lock_guard<std::mutex> g(st_->mu);
+    st_->q.push_back(std::move(fn));
+  }
+  uv_async_send(a_);
+}
+
+BlockingChannel::~BlockingChannel() { close(); }
+
+void BlockingChannel::close() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+}
+
+Status BlockingChannel::write_all(const std::string& bytes) {
+  size_t off = 0;
+  while (off < bytes.size()) {
+    ssize_t n = ::write(fd_, bytes.data() + off, bytes.size() - off);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return Status::error(std::string("write failed: ") + std::strerror(errno));
+    }
+    off += static_cast<size_t>(n);
+  }
+  return Status::ok();
+}
+
+Result<Frame> BlockingChannel::next_frame(int timeout_ms) {
+  std::vector<Frame> got;
+  while (frames_.empty()) {
+    if (fd_ < 0) return Result<Frame>::error("channel closed");
+    if (timeout_ms >= 0) {
+      pollfd p{fd_, POLLIN, 0};
+      int rc = ::poll(&p, 1, timeout_ms);
+      if (rc == 0) return Result<Frame>::error("timed out");
+      if (rc < 0 && errno != EINTR) return Result<Frame>::error(std::string("poll failed: ") + std::strerror(errno));
+    }
+    char buf[65536];
+    ssize_t n = ::read(fd_, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Result<Frame>::error(std::string("read failed: ") + std::strerror(errno));
+    if (n == 0) return Result<Frame>::error("peer closed the connection");
+    got.clear();
+    Status st = decoder_.feed(buf, static_cast<size_t>(n), got);
+    for (auto& f : got) frames_.push_back(std::move(f));
+    if (!st) return Result<Frame>::error("bad frame: " + st.message());
+  }
+  Frame f = std::move(frames_.front());
+  frames_.pop_front();
+  return f;
+}
+
+Result<msg::Envelope> BlockingChannel::recv(int timeout_ms) {
+  using R = Result<msg::Envelope>;
+  auto f = next_frame(timeout_ms);
+  if (!f) return R::error(f.error_message());
+  if (f->kind != kFrameJson) return R::error("unexpected blob frame outside a message");
+  auto h = msg::decode_header(f->payload);
+  if (!h) return R::error("bad message: " + h.error_message());
+  auto& [env, n] = h.value();
+  for (size_t i = 0; i < n; ++i) {
+    auto b = next_frame(timeout_ms);
+    if (!b) return R::error(b.error_message());
+    if (b->kind != kFrameBlob) return R::error("expected blob frame for " + env.op);
+    env.blobs.push_back(std::move(b->payload));
+  }
+  return std::move(env);
+}
+
+void close_all_handles(uv_loop_t* loop) {
+  uv_walk(
+      loop,
+      [](uv_handle_t* h, void*) {
+        if (!uv_is_closing(h)) uv_close(h, nullptr);
+      },
+      nullptr);
+  while (uv_run(loop, UV_RUN_NOWAIT) != 0) {
+  }
+}
+
+}  // namespace spp

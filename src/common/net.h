@@ -1,0 +1,176 @@
+// The libuv I/O layer: framed message connections, listeners, timers, cross-thread posting.
+//
+// Ownership: a Connection is heap-allocated and owns its uv_tcp_t; it deletes itself after its
+// handle is closed. Whoever holds a Connection* must drop it when on_close fires (on_close runs
+// once, before deletion). Listener, Timer and Poster own their handles and close them in their
+// destructors' close callbacks; destroy them before uv_loop_close.
+//
+// Handshake: the connecting side sends Hello first; the accepting side checks it (the place for
+// authentication), answers HelloAck and only then delivers messages. A peer silent for
+// hello_timeout_ms is dropped. Any malformed frame or message closes the connection with a
+// logged reason; nothing a peer sends can crash the process.
+#pragma once
+#include <uv.h>
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "common/frame.h"
+#include "common/messages.h"
+#include "common/status.h"
+
+namespace spp {
+
+class Connection;
+
+struct ConnectionOptions {
+  std::string my_role;           // e.g. "master"; sent in Hello / HelloAck
+  std::string my_name;
+  std::string secret;            // shared secret to present / require (empty: none)
+  size_t max_frame = kDefaultMaxFrame;
+  int64_t hello_timeout_ms = 5000;
+  const char* log_component = "net";
+  // Acceptor side: decide on a Hello (role allowed? secret right?). Default: accept.
+  std::function<Status(const msg::Hello&)> check_hello;
+  // Called once the handshake has completed (both sides).
+  std::function<void(Connection&)> on_ready;
+  std::function<void(Connection&, msg::Envelope&&)> on_message;
+  // Called exactly once when the connection ends, with the reason.
+  std::function<void(Connection&, const std::string&)> on_close;
+};
+
+class Connection {
+ public:
+  uint64_t id() const { return id_; }
+  const std::string& peer() const { return peer_; }        // "ip:port"
+  const std::string& peer_role() const { return peer_role_; }
+  const std::string& peer_name() const { return peer_name_; }
+  bool ready() const { return ready_; }
+  bool closed() const { return closing_; }
+
+  template <typename T>
+  void send(const T& m, const std::vector<std::string>& blobs = {}) {
+    std::string out;
+    msg::encode(out, m, blobs);
+    send_raw(std::move(out));
+  }
+  void send_raw(std::string bytes);
+  // Idempotent. Flushes nothing further; on_close fires with `reason`.
+  void close(const std::string& reason);
+
+  void* user = nullptr;  // owner's tag (e.g. a worker id); not touched by the connection
+
+  // Internal: use Listener / connect_to.
+  static Connection* create(uv_loop_t* loop, ConnectionOptions opts, bool acceptor);
+  uv_tcp_t* handle() { return &tcp_; }
+  void start();  // begin reading (and send Hello if connector)
+
+ private:
+  Connection() = default;
+  static void on_alloc(uv_handle_t*, size_t, uv_buf_t*);
+  static void on_read(uv_stream_t*, ssize_t, const uv_buf_t*);
+  void handle_frames(std::vector<Frame>& frames);
+  void deliver(msg::Envelope&& env);
+
+  uv_tcp_t tcp_;
+  uv_timer_t hello_timer_;
+  ConnectionOptions opts_;
+  FrameDecoder decoder_;
+  bool acceptor_ = false;
+  bool ready_ = false;
+  bool closing_ = false;
+  int open_handles_ = 0;
+  uint64_t id_ = 0;
+  std::string peer_, peer_role_, peer_name_;
+  msg::Envelope pending_;
+  size_t pending_blobs_ = 0;
+  bool have_pending_ = false;
+  std::vector<char> readbuf_;
+};
+
+// A TCP listener. Each accepted connection gets a copy of `opts`.
+class Listener {
+ public:
+  Listener(uv_loop_t* loop, ConnectionOptions opts) : loop_(loop), opts_(std::move(opts)) {}
+  ~Listener();
+  Listener(const Listener&) = delete;
+  Listener& operator=(const Listener&) = delete;
+  // Binds host:port (port 0 = any free port). Returns the bound port.
+  Result<int> listen(const std::string& host, int port);
+  void close();
+ private:
+  static void on_connection(uv_stream_t*, int);
+  uv_loop_t* loop_;
+  ConnectionOptions opts_;
+  uv_tcp_t* tcp_ = nullptr;
+};
+
+// Connects to host:port; `done` gets the connection (handshake started) or an error.
+// on_ready in `opts` fires when HelloAck arrives.
+void connect_to(uv_loop_t* loop, const std::string& host, int port, ConnectionOptions opts,
+                std::function<void(Result<Connection*>)> done);
+
+// A repeating or one-shot timer. The callback should enqueue work, not do heavy lifting.
+class Timer {
+ public:
+  explicit Timer(uv_loop_t* loop);
+  ~Timer();
+  Timer(const Timer&) = delete;
+  Timer& operator=(const Timer&) = delete;
+  void start(int64_t delay_ms, int64_t repeat_ms, std::function<void()> cb);
+  void stop();
+ private:
+  uv_timer_t* t_;
+  std::function<void()> cb_;
+};
+
+// Runs functions on the loop thread, posted from any thread.
+class Poster {
+ public:
+  explicit Poster(uv_loop_t* loop);
+  ~Poster();
+  Poster(const Poster&) = delete;
+  Poster& operator=(const Poster&) = delete;
+  void post(std::function<void()> fn);
+ private:
+  struct State {
+    std::mutex mu;
+    std::deque<std::function<void()>> q;
+  };
+  uv_async_t* a_;
+  std::shared_ptr<State> st_;
+};
+
+// Blocking framed channel over a socket fd, for threads that do their own I/O (executor task
+// threads talking to Python workers). Not thread-safe; one owner.
+class BlockingChannel {
+ public:
+  explicit BlockingChannel(int fd, size_t max_frame = kDataMaxFrame) : fd_(fd), decoder_(max_frame) {}
+  ~BlockingChannel();
+  int fd() const { return fd_; }
+  Status write_all(const std::string& bytes);
+  template <typename T>
+  Status send(const T& m, const std::vector<std::string>& blobs = {}) {
+    std::string out;
+    msg::encode(out, m, blobs);
+    return write_all(out);
+  }
+  // Reads one message with its blobs. timeout_ms < 0: wait forever.
+  Result<msg::Envelope> recv(int timeout_ms = -1);
+  void close();
+ private:
+  Result<Frame> next_frame(int timeout_ms);
+  int fd_;
+  FrameDecoder decoder_;
+  std::deque<Frame> frames_;
+};
+
+// Closes every handle still open on the loop and runs it until they are gone.
+void close_all_handles(uv_loop_t* loop);
+
+}  // namespace spp

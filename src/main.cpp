@@ -1,0 +1,75 @@
+// sparkpp: one executable, four roles. Parses the command line (CLI11) and hands off.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <iostream>
+
+#include "driver/submit.h"
+#include "executor/executor.h"
+#include "master/master.h"
+#include "worker/worker.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"sparkpp: Apache Spark's standalone cluster in C++, running PySpark programs", "sparkpp"};
+  app.set_version_flag("--version", std::string("sparkpp ") + SPARKPP_VERSION);
+  app.require_subcommand(1);
+
+  spp::MasterArgs margs;
+  auto* master = app.add_subcommand("master", "Run the cluster manager (allocates cores and memory to applications)");
+  master->add_option("--host,-h", margs.host, "Address to listen on and advertise")->capture_default_str();
+  master->add_option("--port,-p", margs.port, "Port for workers and drivers (0: pick a free one)")->capture_default_str();
+  master->add_option("--webui-port", margs.webui_port, "Port for the web UI and /json (0: pick a free one)")->capture_default_str();
+  master->add_option("--properties-file", margs.properties_file, "Properties file (key value per line)");
+  master->add_option("--conf,-c", margs.conf, "Set a property key=value (repeatable)");
+  master->set_help_flag("--help", "Show this help");
+
+  spp::WorkerArgs wargs;
+  auto* worker = app.add_subcommand("worker", "Run a worker daemon that hosts executors for the master");
+  worker->add_option("--host,-h", wargs.host, "Address to listen on and advertise");
+  worker->add_option("--port,-p", wargs.port, "Port (0: pick a free one)")->capture_default_str();
+  worker->add_option("--cores,-c", wargs.cores, "Cores to offer (default: all)");
+  worker->add_option("--memory,-m", wargs.memory, "Memory to offer, e.g. 4g (default: total RAM minus 1 GiB)");
+  worker->add_option("--work-dir,-d", wargs.work_dir, "Directory for executor dirs and logs")->capture_default_str();
+  worker->add_option("--webui-port", wargs.webui_port, "Web UI port (0: pick a free one)")->capture_default_str();
+  worker->add_option("--properties-file", wargs.properties_file, "Properties file (key value per line)");
+  worker->add_option("--conf", wargs.conf, "Set a property key=value (repeatable)");
+  worker->add_option("master", wargs.master_url, "Master URL, spark://HOST:PORT[,HOST2:PORT2]")->required();
+  worker->set_help_flag("--help", "Show this help");
+
+  spp::SubmitArgs sargs;
+  auto* submit = app.add_subcommand("submit", "Run a Python driver program (PySpark API) on local[N] or a cluster");
+  submit->add_option("--master", sargs.master, "local, local[N], local[*], local[N,F] or spark://HOST:PORT");
+  submit->add_option("--name", sargs.name, "Application name");
+  submit->add_option("--conf,-c", sargs.conf, "Set a property key=value (repeatable)");
+  submit->add_option("--properties-file", sargs.properties_file, "Properties file (default conf/sparkpp-defaults.conf if present)");
+  submit->add_option("--executor-memory", sargs.executor_memory, "Memory per executor, e.g. 1g");
+  submit->add_option("--executor-cores", sargs.executor_cores, "Cores per executor");
+  submit->add_option("--total-executor-cores", sargs.total_executor_cores, "Cores for the whole application (spark.cores.max)");
+  submit->add_option("--py-files", sargs.py_files, "Comma-separated .py/.zip files to ship to executors");
+  submit->add_option("script", sargs.script, "The Python driver program")->required();
+  submit->add_option("args", sargs.script_args, "Arguments for the program");
+  submit->prefix_command();  // everything after the script belongs to the script
+  submit->set_help_flag("--help", "Show this help");
+
+  spp::ExecutorArgs eargs;
+  auto* executor = app.add_subcommand("executor", "(internal) Run an executor for a driver; started by workers or by submit");
+  executor->add_option("--driver-url", eargs.driver_url, "host:port of the driver")->required();
+  executor->add_option("--executor-id", eargs.executor_id, "Executor id")->required();
+  executor->add_option("--app-id", eargs.app_id, "Application id")->required();
+  executor->add_option("--cores", eargs.cores, "Task slots")->required();
+  executor->add_option("--host", eargs.host, "Address to advertise");
+  executor->add_option("--worker-id", eargs.worker_id, "Worker that launched it");
+  executor->add_option("--memory-mb", eargs.memory_mb, "Memory budget");
+  executor->set_help_flag("--help", "Show this help");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  if (*master) return spp::run_master(margs);
+  if (*worker) return spp::run_worker(wargs);
+  if (*submit) return spp::run_submit(sargs);
+  if (*executor) return spp::run_executor(eargs);
+  return 1;
+}

@@ -1,0 +1,65 @@
+// Settings parsing: sizes, durations, properties files.
+#include <doctest/doctest.h>
+
+#include <cstdio>
+#include <fstream>
+
+#include "common/config.h"
+
+using namespace spp;
+
+TEST_CASE("sizes") {
+  CHECK(parse_size("512m").value() == 512LL << 20);
+  CHECK(parse_size("2g").value() == 2LL << 30);
+  CHECK(parse_size("1t").value() == 1LL << 40);
+  CHECK(parse_size("2GB").value() == 2LL << 30);
+  CHECK(parse_size("100").value() == 100);
+  CHECK(parse_size("100", 'm').value() == 100LL << 20);
+  CHECK_FALSE(parse_size("abc").is_ok());
+  CHECK_FALSE(parse_size("12q").is_ok());
+  CHECK_FALSE(parse_size("").is_ok());
+  CHECK_FALSE(parse_size("99999999999999t").is_ok());
+}
+
+TEST_CASE("durations") {
+  CHECK(parse_time_ms("60").value() == 60000);
+  CHECK(parse_time_ms("100ms").value() == 100);
+  CHECK(parse_time_ms("2min").value() == 120000);
+  CHECK(parse_time_ms("5", "ms").value() == 5);
+  CHECK_FALSE(parse_time_ms("soon").is_ok());
+}
+
+TEST_CASE("conf defaults and typed getters") {
+  Conf c;
+  CHECK(c.get_time_ms("spark.worker.timeout") == 60000);
+  CHECK(c.get_bool("spark.deploy.spreadOut"));
+  CHECK(c.get_int("spark.deploy.maxExecutorRetries") == 10);
+  REQUIRE(c.set_from_arg("spark.worker.timeout=3").is_ok());
+  CHECK(c.get_time_ms("spark.worker.timeout") == 3000);
+  CHECK_FALSE(c.set_from_arg("novalue").is_ok());
+  c.set("spark.deploy.spreadOut", "maybe");
+  CHECK_FALSE(c.validate().is_ok());
+}
+
+TEST_CASE("properties file") {
+  const char* path = "/tmp/sparkpp-test-props.conf";
+  {
+    std::ofstream f(path);
+    f << "# comment\n\nspark.worker.timeout   30\nspark.custom.key=hello world\nmy.key: v\n";
+  }
+  Conf c;
+  REQUIRE(c.load_properties_file(path).is_ok());
+  CHECK(c.get("spark.worker.timeout") == "30");
+  CHECK(c.get("spark.custom.key") == "hello world");
+  CHECK(c.unknown_keys().size() == 2);
+  {
+    std::ofstream f(path);
+    f << "spark.ok 1\njustakey\n";
+  }
+  Conf bad;
+  auto st = bad.load_properties_file(path);
+  CHECK_FALSE(st.is_ok());
+  CHECK(st.message().find(":2:") != std::string::npos);
+  std::remove(path);
+  CHECK_FALSE(bad.load_properties_file("/nonexistent/x.conf").is_ok());
+}

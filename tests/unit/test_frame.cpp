@@ -1,0 +1,110 @@
+// Frame codec and message catalog: round trips, truncation, oversize, garbage.
+#include <doctest/doctest.h>
+
+#include <random>
+
+#include "common/frame.h"
+#include "common/messages.h"
+
+using namespace spp;
+
+TEST_CASE("frame round trip, byte at a time") {
+  std::string wire = encode_frame(kFrameJson, "{\"a\":1}") + encode_frame(kFrameBlob, std::string(1000, 'x'));
+  FrameDecoder d;
+  std::vector<Frame> out;
+  for (char c : wire) REQUIRE(d.feed(&c, 1, out).is_ok());
+  REQUIRE(out.size() == 2);
+  CHECK(out[0].kind == kFrameJson);
+  CHECK(out[0].payload == "{\"a\":1}");
+  CHECK(out[1].payload.size() == 1000);
+  CHECK(d.buffered() == 0);
+}
+
+TEST_CASE("truncated frame waits for more bytes") {
+  std::string wire = encode_frame(kFrameBlob, "hello");
+  FrameDecoder d;
+  std::vector<Frame> out;
+  REQUIRE(d.feed(wire.data(), wire.size() - 1, out).is_ok());
+  CHECK(out.empty());
+  REQUIRE(d.feed(wire.data() + wire.size() - 1, 1, out).is_ok());
+  CHECK(out.size() == 1);
+}
+
+TEST_CASE("oversized, zero-length and unknown-kind frames are refused") {
+  FrameDecoder d(100);
+  std::vector<Frame> out;
+  std::string big = encode_frame(kFrameBlob, std::string(200, 'x'));
+  CHECK_FALSE(d.feed(big.data(), 4, out).is_ok());
+  CHECK(d.failed());
+  FrameDecoder z;
+  const char zero[5] = {0, 0, 0, 0, 'J'};
+  CHECK_FALSE(z.feed(zero, 5, out).is_ok());
+  FrameDecoder k;
+  const char bad[6] = {0, 0, 0, 2, 'Q', 'x'};
+  CHECK_FALSE(k.feed(bad, 6, out).is_ok());
+}
+
+TEST_CASE("random bytes never crash the decoder") {
+  std::mt19937 rng(42);
+  for (int round = 0; round < 2000; ++round) {
+    FrameDecoder d(1 << 16);
+    std::vector<Frame> out;
+    std::string junk(rng() % 300, '\0');
+    for (auto& c : junk) c = static_cast<char>(rng());
+    auto st = d.feed(junk.data(), junk.size(), out);
+    for (auto& f : out) (void)msg::decode_header(f.payload);
+    (void)st;
+  }
+}
+
+TEST_CASE("message round trip through envelope") {
+  msg::RegisterWorker w;
+  w.id = "worker-1";
+  w.host = "10.0.0.1";
+  w.port = 4000;
+  w.cores = 4;
+  w.memory_mb = 2048;
+  w.webui_url = "http://10.0.0.1:8081";
+  std::string wire;
+  msg::encode(wire, w, {"blob1"});
+  FrameDecoder d;
+  std::vector<Frame> out;
+  REQUIRE(d.feed(wire.data(), wire.size(), out).is_ok());
+  REQUIRE(out.size() == 2);
+  auto r = msg::decode_header(out[0].payload);
+  REQUIRE(r.is_ok());
+  CHECK(r->second == 1);
+  const auto* got = r->first.as<msg::RegisterWorker>();
+  REQUIRE(got);
+  CHECK(got->cores == 4);
+  CHECK(got->webui_url == w.webui_url);
+}
+
+TEST_CASE("decode refuses bad envelopes and fields") {
+  CHECK_FALSE(msg::decode_header("not json").is_ok());
+  CHECK_FALSE(msg::decode_header("[1,2]").is_ok());
+  CHECK_FALSE(msg::decode_header(R"({"v":99,"op":"Hello","blobs":0,"body":{}})").is_ok());
+  CHECK_FALSE(msg::decode_header(R"({"v":1,"op":"NoSuchThing","blobs":0,"body":{}})").is_ok());
+  // missing field
+  CHECK_FALSE(msg::decode_header(R"({"v":1,"op":"RegisterWorker","blobs":0,"body":{"id":"w"}})").is_ok());
+  // wrong type
+  CHECK_FALSE(msg::decode_header(
+      R"({"v":1,"op":"KillExecutor","blobs":0,"body":{"app_id":"a","exec_id":"x"}})").is_ok());
+  // semantic validation
+  CHECK_FALSE(msg::decode_header(
+      R"({"v":1,"op":"RegisterWorker","blobs":0,"body":{"id":"w","host":"h","port":1,"cores":0,"memory_mb":1,"webui_url":""}})").is_ok());
+  CHECK_FALSE(msg::decode_header(R"({"v":1,"op":"Hello","blobs":0,"body":{"role":"evil","proto":1,"name":"","secret":""}})").is_ok());
+  auto ok = msg::decode_header(R"({"v":1,"op":"Hello","blobs":0,"body":{"role":"worker","proto":1,"name":"","secret":""}})");
+  CHECK(ok.is_ok());
+}
+
+TEST_CASE("optional fields are null on the wire") {
+  msg::ExecutorStateChanged e;
+  e.app_id = "a";
+  e.state = "EXITED";
+  std::string wire;
+  msg::encode(wire, e);
+  auto r = msg::decode_header(wire.substr(kFrameHeader));
+  REQUIRE(r.is_ok());
+  CHECK_FALSE(r->first.as<msg::ExecutorStateChanged>()->exit_code.has_value());
+}
