@@ -1,0 +1,176 @@
+// The master's state machine, sans I/O: events in (messages from peers, closed connections,
+// timer ticks), effects out (messages to send, connections to close). The libuv layer in
+// master.cpp performs the effects; tests drive it directly with a ManualClock.
+#pragma once
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/clock.h"
+#include "common/config.h"
+#include "common/messages.h"
+#include "common/states.h"
+#include "common/status.h"
+
+namespace spp::master {
+
+using ConnId = uint64_t;
+
+// Settings the master reads (from the catalog in common/config.cpp).
+struct MasterConfig {
+  std::string url = "spark://127.0.0.1:7077";  // advertised to workers and drivers
+  std::string webui_url;
+  int64_t worker_timeout_ms = 60'000;           // spark.worker.timeout
+  bool spread_out = true;                       // spark.deploy.spreadOut
+  std::optional<int> default_cores;             // spark.deploy.defaultCores
+  int max_executor_retries = 10;                // spark.deploy.maxExecutorRetries (-1: never fail)
+  int retained_applications = 200;              // spark.deploy.retainedApplications
+  int dead_worker_persistence = 15;             // spark.dead.worker.persistence
+
+  static Result<MasterConfig> from_conf(const Conf& conf);
+};
+
+// ---- events (I/O layer -> core)
+// A decoded message on connection `conn`, whose Hello announced `role`.
+struct PeerMessage {
+  ConnId conn = 0;
+  std::string role;  // worker | app | cli ...
+  msg::Message msg;
+};
+// Connection `conn` is gone (peer closed, network error, or we closed it).
+struct PeerClosed {
+  ConnId conn = 0;
+  std::string reason;
+};
+// Periodic timer: check worker liveness.
+struct Tick {};
+using Event = std::variant<PeerMessage, PeerClosed, Tick>;
+
+// ---- effects (core -> I/O layer)
+struct Send {
+  ConnId conn = 0;
+  msg::Message msg;
+};
+struct Close {
+  ConnId conn = 0;
+  std::string reason;
+};
+using Effect = std::variant<Send, Close>;
+
+// ---- state
+struct ExecutorInfo {
+  int id = 0;
+  std::string app_id;
+  std::string worker_id;
+  std::string host;
+  int cores = 0;
+  int64_t memory_mb = 0;
+  ExecutorState state = ExecutorState::kLaunching;
+  std::string message;
+  std::optional<int> exit_code;
+};
+
+struct WorkerInfo {
+  std::string id;
+  std::string host;
+  int port = 0;
+  int cores = 0;
+  int64_t memory_mb = 0;
+  std::string webui_url;
+  WorkerState state = WorkerState::kAlive;
+  int64_t last_heartbeat_ms = 0;    // monotonic, for the timeout
+  int64_t last_heartbeat_wall = 0;  // epoch ms, for display
+  ConnId conn = 0;                  // 0 once the connection is gone
+  int cores_used = 0;
+  int64_t memory_used_mb = 0;
+  std::set<std::pair<std::string, int>> executors;  // (app id, executor id)
+
+  int cores_free() const { return cores - cores_used; }
+  int64_t memory_free_mb() const { return memory_mb - memory_used_mb; }
+};
+
+struct AppInfo {
+  std::string id;
+  msg::RegisterApplication desc;
+  ConnId driver = 0;  // 0 once the driver connection is gone
+  AppState state = AppState::kWaiting;
+  int64_t start_wall_ms = 0;
+  int64_t end_wall_ms = 0;
+  int next_executor_id = 0;
+  int retry_count = 0;  // abnormal executor exits since an executor last reached RUNNING
+  std::map<int, ExecutorInfo> executors;       // active (LAUNCHING / RUNNING)
+  std::deque<ExecutorInfo> removed_executors;  // finished, most recent last (bounded)
+
+  int cores_granted() const;
+  int requested_cores(std::optional<int> default_cores) const;
+};
+
+class MasterCore {
+ public:
+  MasterCore(MasterConfig cfg, const Clock& clock);
+
+  // The one entry point: apply an event, return what the I/O layer must do, in order.
+  std::vector<Effect> handle(const Event& ev);
+
+  // Spark-shaped /json (master state) for the web UI; see docs/deploy.md.
+  nlohmann::json to_json() const;
+
+  // Read access for tests and the UI.
+  const std::map<std::string, WorkerInfo>& workers() const { return workers_; }
+  const std::map<std::string, AppInfo>& apps() const { return apps_; }
+  const std::deque<AppInfo>& completed_apps() const { return completed_; }
+  const MasterConfig& config() const { return cfg_; }
+
+ private:
+  void on_message(ConnId conn, const std::string& role, const msg::Message& m);
+  void on_closed(ConnId conn, const std::string& reason);
+  void on_tick();
+
+  void register_worker(ConnId conn, const msg::RegisterWorker& m);
+  void worker_heartbeat(ConnId conn, const msg::WorkerHeartbeat& m);
+  void executor_state_changed(ConnId conn, const msg::ExecutorStateChanged& m);
+  void worker_latest_state(ConnId conn, const msg::WorkerLatestState& m);
+  void register_app(ConnId conn, const msg::RegisterApplication& m);
+  void unregister_app(ConnId conn, const msg::UnregisterApplication& m);
+
+  void remove_worker(WorkerInfo& w, const std::string& why);
+  void remove_app(AppInfo& app, AppState final_state, const std::string& why);
+  void finish_executor(AppInfo& app, ExecutorInfo& e);
+  void schedule();
+  std::string new_app_id();
+
+  // The transition functions: check legality and log "id: FROM -> TO (why)".
+  void set_state(WorkerInfo& w, WorkerState to, const std::string& why);
+  void set_state(AppInfo& a, AppState to, const std::string& why);
+  void set_state(ExecutorInfo& e, ExecutorState to, const std::string& why);
+
+  template <typename T>
+  void send(ConnId conn, T m) {
+    if (conn) out_.push_back(Send{conn, msg::Message(std::move(m))});
+  }
+  void close(ConnId conn, std::string why) {
+    if (conn) out_.push_back(Close{conn, std::move(why)});
+  }
+
+  MasterConfig cfg_;
+  const Clock& clock_;
+  std::vector<Effect> out_;  // effects of the event being handled
+
+  std::map<std::string, WorkerInfo> workers_;  // by id, including DEAD ones until culled
+  std::set<std::string> seen_worker_ids_;      // ever registered (a heartbeat from one -> reconnect)
+  std::map<std::string, AppInfo> apps_;        // active (WAITING / RUNNING)
+  std::vector<std::string> waiting_apps_;      // FIFO of active apps that may want more cores
+  std::deque<AppInfo> completed_;              // bounded by retained_applications
+  std::map<ConnId, std::string> conn_worker_;  // worker connection -> worker id
+  std::map<ConnId, std::string> conn_app_;     // driver connection -> app id
+  int next_app_number_ = 0;
+};
+
+}  // namespace spp::master

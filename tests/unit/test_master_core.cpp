@@ -1,0 +1,356 @@
+// MasterCore on a ManualClock: feed events, assert the exact effects. No sockets, no sleeps.
+#include <doctest/doctest.h>
+
+#include "master/master_core.h"
+
+using namespace spp;
+using namespace spp::master;
+
+namespace {
+
+// Connection ids used throughout: workers 1.., drivers 100..
+struct Harness {
+  ManualClock clock;
+  MasterCore core;
+  std::vector<Effect> last;
+
+  explicit Harness(MasterConfig cfg = make_cfg()) : core(cfg, clock) {}
+
+  static MasterConfig make_cfg() {
+    MasterConfig c;
+    c.url = "spark://m:7077";
+    c.webui_url = "http://m:8080";
+    c.worker_timeout_ms = 10'000;
+    return c;
+  }
+
+  template <typename T>
+  std::vector<Effect>& from(ConnId conn, const char* role, T m) {
+    last = core.handle(PeerMessage{conn, role, msg::Message(std::move(m))});
+    return last;
+  }
+  std::vector<Effect>& closed(ConnId conn) {
+    last = core.handle(PeerClosed{conn, "test"});
+    return last;
+  }
+  std::vector<Effect>& tick() {
+    last = core.handle(Tick{});
+    return last;
+  }
+
+  std::vector<Effect>& add_worker(ConnId conn, const std::string& id, int cores, int64_t mem, int port = 0) {
+    msg::RegisterWorker r;
+    r.id = id;
+    r.host = "10.0.0.1";  // distinct ports tell workers apart
+    r.port = port ? port : static_cast<int>(1000 + conn);
+    r.cores = cores;
+    r.memory_mb = mem;
+    r.webui_url = "http://" + r.host + ":8081";
+    return from(conn, "worker", r);
+  }
+  std::vector<Effect>& add_app(ConnId conn, const std::string& name, std::optional<int> max_cores = std::nullopt,
+                               std::optional<int> cpe = std::nullopt, int64_t mem = 1024) {
+    msg::RegisterApplication r;
+    r.name = name;
+    r.max_cores = max_cores;
+    r.cores_per_executor = cpe;
+    r.memory_per_executor_mb = mem;
+    r.driver_url = "driver:1234";
+    r.user = "tester";
+    return from(conn, "app", r);
+  }
+  // Every message of type T sent to `conn` in the last effects.
+  template <typename T>
+  std::vector<T> sent(ConnId conn) const {
+    std::vector<T> out;
+    for (const auto& e : last)
+      if (auto* s = std::get_if<Send>(&e); s && s->conn == conn)
+        if (auto* m = std::get_if<T>(&s->msg)) out.push_back(*m);
+    return out;
+  }
+  template <typename T>
+  size_t count_all() const {
+    size_t n = 0;
+    for (const auto& e : last)
+      if (auto* s = std::get_if<Send>(&e); s && std::get_if<T>(&s->msg)) ++n;
+    return n;
+  }
+  std::string app_id(size_t i = 0) const {
+    auto it = core.apps().begin();
+    std::advance(it, i);
+    return it->first;
+  }
+  void report(ConnId worker_conn, const std::string& app, int exec, const char* state, std::optional<int> code = {}) {
+    from(worker_conn, "worker", msg::ExecutorStateChanged{app, exec, state, "", code});
+  }
+};
+
+}  // namespace
+
+TEST_CASE("master: worker registration and duplicate handling") {
+  Harness h;
+  h.add_worker(1, "worker-a", 4, 4096);
+  auto reg = h.sent<msg::RegisteredWorker>(1);
+  REQUIRE(reg.size() == 1);
+  CHECK(reg[0].master_url == "spark://m:7077");
+  CHECK_FALSE(reg[0].duplicate);
+  CHECK(h.core.workers().at("worker-a").state == WorkerState::kAlive);
+
+  SUBCASE("same id again while alive: duplicate=true, new connection adopted") {
+    h.add_worker(2, "worker-a", 4, 4096);
+    auto r = h.sent<msg::RegisteredWorker>(2);
+    REQUIRE(r.size() == 1);
+    CHECK(r[0].duplicate);
+    CHECK(h.core.workers().at("worker-a").conn == 2);
+    h.closed(1);  // the stale connection closing must not kill the worker
+    CHECK(h.core.workers().at("worker-a").state == WorkerState::kAlive);
+  }
+  SUBCASE("another id at the same live address is refused") {
+    h.add_worker(2, "worker-b", 4, 4096, 1001);
+    CHECK(h.sent<msg::RegisterWorkerFailed>(2).size() == 1);
+    CHECK(h.core.workers().count("worker-b") == 0);
+  }
+  SUBCASE("a dead entry at the same address is replaced") {
+    h.closed(1);
+    CHECK(h.core.workers().at("worker-a").state == WorkerState::kDead);
+    h.add_worker(2, "worker-b", 4, 4096, 1001);
+    CHECK(h.sent<msg::RegisteredWorker>(2).size() == 1);
+    CHECK(h.core.workers().count("worker-a") == 0);
+    CHECK(h.core.workers().at("worker-b").state == WorkerState::kAlive);
+  }
+  SUBCASE("a dead id re-registers cleanly") {
+    h.closed(1);
+    h.add_worker(3, "worker-a", 4, 4096);
+    CHECK(h.sent<msg::RegisteredWorker>(3).size() == 1);
+    CHECK(h.core.workers().at("worker-a").state == WorkerState::kAlive);
+    CHECK(h.core.workers().at("worker-a").conn == 3);
+  }
+}
+
+TEST_CASE("master: heartbeats, timeout, reconnect") {
+  Harness h;
+  h.add_worker(1, "worker-a", 4, 4096);
+  h.clock.advance(6'000);
+  h.from(1, "worker", msg::WorkerHeartbeat{"worker-a"});
+  h.clock.advance(6'000);
+  h.tick();
+  CHECK(h.core.workers().at("worker-a").state == WorkerState::kAlive);  // heartbeat 6 s ago
+  h.clock.advance(4'001);
+  h.tick();
+  CHECK(h.core.workers().at("worker-a").state == WorkerState::kDead);
+
+  SUBCASE("a heartbeat from the dropped worker asks it to reconnect") {
+    h.from(1, "worker", msg::WorkerHeartbeat{"worker-a"});
+    auto r = h.sent<msg::ReconnectWorker>(1);
+    REQUIRE(r.size() == 1);
+    CHECK(r[0].master_url == "spark://m:7077");
+    h.add_worker(1, "worker-a", 4, 4096);
+    CHECK(h.core.workers().at("worker-a").state == WorkerState::kAlive);
+  }
+  SUBCASE("a heartbeat from a never-seen id is ignored") {
+    h.from(1, "worker", msg::WorkerHeartbeat{"worker-zzz"});
+    CHECK(h.last.empty());
+  }
+  SUBCASE("dead workers are forgotten after (persistence+1) x timeout") {
+    h.clock.advance(16 * 10'000);
+    h.tick();
+    CHECK(h.core.workers().count("worker-a") == 0);
+  }
+}
+
+TEST_CASE("master: app registration gets executors on workers") {
+  Harness h;
+  h.add_worker(1, "worker-a", 4, 4096);
+  h.add_worker(2, "worker-b", 2, 4096);
+  h.add_app(100, "job", std::nullopt, std::nullopt, 512);
+  auto reg = h.sent<msg::RegisteredApplication>(100);
+  REQUIRE(reg.size() == 1);
+  CHECK(reg[0].app_id.rfind("app-", 0) == 0);
+  CHECK(reg[0].app_id.size() == std::string("app-20231114221320-0000").size());
+  CHECK(reg[0].app_id.substr(reg[0].app_id.size() - 5) == "-0000");
+  auto la = h.sent<msg::LaunchExecutor>(1);
+  auto lb = h.sent<msg::LaunchExecutor>(2);
+  REQUIRE(la.size() == 1);
+  REQUIRE(lb.size() == 1);
+  CHECK(la[0].cores == 4);
+  CHECK(lb[0].cores == 2);
+  CHECK(la[0].memory_mb == 512);
+  CHECK(la[0].driver_url == "driver:1234");
+  auto added = h.sent<msg::ExecutorAdded>(100);
+  REQUIRE(added.size() == 2);
+  const AppInfo& app = h.core.apps().at(reg[0].app_id);
+  CHECK(app.state == AppState::kRunning);
+  CHECK(app.cores_granted() == 6);
+  CHECK(h.core.workers().at("worker-a").cores_used == 4);
+  CHECK(h.core.workers().at("worker-a").memory_used_mb == 512);
+
+  auto j = h.core.to_json();
+  CHECK(j["aliveworkers"] == 2);
+  CHECK(j["coresused"] == 6);
+  CHECK(j["activeapps"].size() == 1);
+  CHECK(j["activeapps"][0]["executors"].size() == 2);
+  CHECK(j["activeapps"][0]["memoryperslave"] == 512);
+  CHECK(j["status"] == "ALIVE");
+
+  SUBCASE("second app waits (FIFO) until the first unregisters") {
+    h.add_app(101, "second");
+    CHECK(h.sent<msg::ExecutorAdded>(101).empty());
+    std::string first = reg[0].app_id;
+    h.from(100, "app", msg::UnregisterApplication{first});
+    CHECK(h.sent<msg::KillExecutor>(1).size() == 1);
+    CHECK(h.sent<msg::KillExecutor>(2).size() == 1);
+    CHECK(h.sent<msg::ApplicationFinished>(1).size() == 1);
+    CHECK(h.sent<msg::ApplicationRemoved>(100).empty());  // FINISHED is not announced
+    CHECK(h.sent<msg::ExecutorAdded>(101).size() == 2);   // freed cores go to the next app
+    REQUIRE(h.core.completed_apps().size() == 1);
+    CHECK(h.core.completed_apps()[0].state == AppState::kFinished);
+  }
+  SUBCASE("driver disconnect finishes the app and frees resources") {
+    h.closed(100);
+    CHECK(h.core.apps().empty());
+    CHECK(h.core.workers().at("worker-a").cores_used == 0);
+    CHECK(h.core.workers().at("worker-a").memory_used_mb == 0);
+    CHECK(h.sent<msg::KillExecutor>(1).size() == 1);
+  }
+  SUBCASE("executor RUNNING is forwarded; normal exit is replaced without counting a retry") {
+    std::string id = reg[0].app_id;
+    h.report(1, id, la[0].exec_id, "RUNNING");
+    auto up = h.sent<msg::ExecutorUpdated>(100);
+    REQUIRE(up.size() == 1);
+    CHECK(up[0].state == "RUNNING");
+    h.report(1, id, la[0].exec_id, "EXITED", 0);
+    CHECK(h.core.apps().at(id).retry_count == 0);
+    auto relaunch = h.sent<msg::LaunchExecutor>(1);
+    REQUIRE(relaunch.size() == 1);
+    CHECK(relaunch[0].exec_id == 2);
+  }
+}
+
+TEST_CASE("master: worker timeout marks executors LOST and re-offers the cores") {
+  Harness h;
+  h.add_worker(1, "worker-a", 2, 4096);
+  h.add_app(100, "job", 4);
+  std::string id = h.app_id();
+  CHECK(h.core.apps().at(id).cores_granted() == 2);
+  h.add_worker(2, "worker-b", 2, 4096);
+  CHECK(h.sent<msg::LaunchExecutor>(2).size() == 1);  // a new worker is offered right away
+  CHECK(h.core.apps().at(id).cores_granted() == 4);
+
+  h.clock.advance(5'000);
+  h.from(2, "worker", msg::WorkerHeartbeat{"worker-b"});
+  h.clock.advance(5'001);
+  h.tick();  // worker-a silent for 10.001 s
+  CHECK(h.core.workers().at("worker-a").state == WorkerState::kDead);
+  auto lost = h.sent<msg::ExecutorUpdated>(100);
+  REQUIRE(lost.size() == 1);
+  CHECK(lost[0].state == "LOST");
+  CHECK(lost[0].worker_lost);
+  auto removed = h.sent<msg::WorkerRemoved>(100);
+  REQUIRE(removed.size() == 1);
+  CHECK(removed[0].worker_id == "worker-a");
+  CHECK(h.core.apps().at(id).cores_granted() == 2);
+  CHECK(h.core.apps().at(id).state == AppState::kRunning);
+
+  // The lost cores are re-offered: a fresh worker gets a replacement executor.
+  h.add_worker(3, "worker-c", 8, 4096);
+  auto repl = h.sent<msg::LaunchExecutor>(3);
+  REQUIRE(repl.size() == 1);
+  CHECK(repl[0].cores == 2);  // max_cores 4 minus the 2 still on worker-b
+  auto j = h.core.to_json();
+  CHECK(j["aliveworkers"] == 2);
+  CHECK(j["workers"].size() == 3);
+}
+
+TEST_CASE("master: worker connection drop is immediate death") {
+  Harness h;
+  h.add_worker(1, "worker-a", 2, 4096);
+  h.add_worker(2, "worker-b", 2, 4096);
+  h.add_app(100, "job", 2);
+  std::string id = h.app_id();
+  std::string on = h.core.apps().at(id).executors.begin()->second.worker_id;
+  ConnId conn = on == "worker-a" ? 1 : 2;
+  ConnId other = conn == 1 ? 2 : 1;
+  h.closed(conn);
+  CHECK(h.core.workers().at(on).state == WorkerState::kDead);
+  CHECK(h.sent<msg::ExecutorUpdated>(100).size() == 1);
+  CHECK(h.sent<msg::LaunchExecutor>(other).size() == 1);  // replacement on the survivor
+}
+
+TEST_CASE("master: retries exhausted fails the application") {
+  MasterConfig cfg = Harness::make_cfg();
+  cfg.max_executor_retries = 3;
+  Harness h(cfg);
+  h.add_worker(1, "worker-a", 2, 4096);
+  h.add_app(100, "crashy");
+  std::string id = h.app_id();
+  int exec = h.sent<msg::LaunchExecutor>(1).at(0).exec_id;
+  for (int i = 0; i < 2; ++i) {
+    h.report(1, id, exec, "FAILED", 1);
+    CHECK(h.core.apps().at(id).retry_count == i + 1);
+    auto l = h.sent<msg::LaunchExecutor>(1);
+    REQUIRE(l.size() == 1);  // replaced
+    exec = l[0].exec_id;
+  }
+  SUBCASE("a RUNNING executor resets the count") {
+    h.report(1, id, exec, "RUNNING");
+    CHECK(h.core.apps().at(id).retry_count == 0);
+  }
+  SUBCASE("the third abnormal exit with nothing running fails the app") {
+    h.report(1, id, exec, "EXITED", 3);
+    CHECK(h.core.apps().count(id) == 0);
+    auto rm = h.sent<msg::ApplicationRemoved>(100);
+    REQUIRE(rm.size() == 1);
+    CHECK(rm[0].state == "FAILED");
+    CHECK(h.sent<msg::ApplicationFinished>(1).size() == 1);
+    CHECK(h.core.completed_apps().back().state == AppState::kFailed);
+    CHECK(h.core.workers().at("worker-a").cores_used == 0);
+  }
+}
+
+TEST_CASE("master: WorkerLatestState kills unknown executors") {
+  Harness h;
+  h.add_worker(1, "worker-a", 2, 4096);
+  h.add_app(100, "job");
+  std::string id = h.app_id();
+  msg::WorkerLatestState st{"worker-a", {{id, 0}, {"app-old-0001", 7}}};
+  h.from(1, "worker", st);
+  auto kills = h.sent<msg::KillExecutor>(1);
+  REQUIRE(kills.size() == 1);
+  CHECK(kills[0].app_id == "app-old-0001");
+  CHECK(kills[0].exec_id == 7);
+}
+
+TEST_CASE("master: defaultCores caps apps without max_cores; consolidate mode") {
+  MasterConfig cfg = Harness::make_cfg();
+  cfg.default_cores = 3;
+  cfg.spread_out = false;
+  Harness h(cfg);
+  h.add_worker(1, "worker-a", 4, 8192);
+  h.add_worker(2, "worker-b", 4, 8192);
+  h.add_app(100, "job", std::nullopt, 1);
+  CHECK(h.core.apps().at(h.app_id()).cores_granted() == 3);
+  CHECK(h.core.workers().at("worker-a").cores_used + h.core.workers().at("worker-b").cores_used == 3);
+  CHECK((h.core.workers().at("worker-a").cores_used == 3 || h.core.workers().at("worker-b").cores_used == 3));
+}
+
+TEST_CASE("master: messages from the wrong role close the connection") {
+  Harness h;
+  h.from(5, "app", msg::WorkerHeartbeat{"x"});
+  REQUIRE(h.last.size() == 1);
+  CHECK(std::get_if<Close>(&h.last[0]) != nullptr);
+  h.from(6, "worker", msg::LaunchExecutor{});
+  REQUIRE(h.last.size() == 1);
+  CHECK(std::get_if<Close>(&h.last[0]) != nullptr);
+}
+
+TEST_CASE("master: completed applications are bounded") {
+  MasterConfig cfg = Harness::make_cfg();
+  cfg.retained_applications = 10;
+  Harness h(cfg);
+  for (ConnId c = 100; c < 125; ++c) {
+    h.add_app(c, "a");
+    h.closed(c);
+  }
+  CHECK(h.core.completed_apps().size() <= 10);
+  CHECK(h.core.completed_apps().size() >= 9);
+}
