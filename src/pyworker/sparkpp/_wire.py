@@ -1,0 +1,140 @@
+"""Framing and message envelopes shared with the C++ side (docs/protocol.md, src/common/frame.h).
+
+frame   = u32 big-endian N | kind (1 byte) | N-1 payload bytes;  kind 'J' (JSON) | 'B' (blob)
+message = one 'J' frame {"v":1,"op":NAME,"blobs":K,"body":{...}} followed by K 'B' frames.
+"""
+import json
+import struct
+
+PROTOCOL_VERSION = 1
+MAX_FRAME = 1 << 30          # driver<->executor and executor<->worker links allow 1 GiB
+_HDR = struct.Struct(">IB")
+_KIND_J = 0x4A
+_KIND_B = 0x42
+_SEND_COALESCE = 256 * 1024  # parts smaller than this are joined before sendall
+
+_dumps = json.JSONEncoder(separators=(",", ":")).encode
+_loads = json.loads
+
+
+class ProtocolError(Exception):
+    """The peer sent something that is not a valid sparkpp message."""
+
+
+class ConnectionClosed(EOFError):
+    """The peer closed the connection (cleanly, between messages, or mid-frame)."""
+
+
+def encode_message(op, body, blobs=()):
+    """Returns the list of byte strings making up one message (header + blob frames)."""
+    j = _dumps({"v": PROTOCOL_VERSION, "op": op, "blobs": len(blobs), "body": body}).encode()
+    parts = [_HDR.pack(len(j) + 1, _KIND_J), j]
+    for b in blobs:
+        parts.append(_HDR.pack(len(b) + 1, _KIND_B))
+        parts.append(b)
+    return parts
+
+
+class Channel:
+    """A blocking, message-oriented wrapper around a connected stream socket.
+
+    Writes are queued with `queue` and sent by `flush` (or `send` = queue + flush), so a task's
+    last output and its PwDone leave in one syscall. Not thread-safe: callers lock.
+    """
+
+    def __init__(self, sock, max_frame=MAX_FRAME):
+        self.sock = sock
+        self._rfile = sock.makefile("rb", buffering=65536)
+        self._max = max_frame
+        self._out = []
+        self._out_size = 0
+
+    # -- writing
+    def queue(self, op, body, blobs=()):
+        parts = encode_message(op, body, blobs)
+        self._out.extend(parts)
+        for p in parts:
+            self._out_size += len(p)
+
+    def queue_parts(self, parts):
+        """Queues an already encoded message (see encode_message)."""
+        self._out.extend(parts)
+
+    def discard(self):
+        """Drops queued, unsent messages (a failed task's pending output)."""
+        self._out = []
+        self._out_size = 0
+
+    def flush(self):
+        if not self._out:
+            return
+        out, self._out, self._out_size = self._out, [], 0
+        sendall = self.sock.sendall
+        try:
+            pending = []
+            for p in out:
+                if len(p) >= _SEND_COALESCE:
+                    if pending:
+                        sendall(b"".join(pending))
+                        pending = []
+                    sendall(p)
+                else:
+                    pending.append(p)
+            if pending:
+                sendall(b"".join(pending) if len(pending) > 1 else pending[0])
+        except (BrokenPipeError, ConnectionResetError) as e:
+            raise ConnectionClosed(str(e)) from None
+
+    def send(self, op, body, blobs=()):
+        self.queue(op, body, blobs)
+        self.flush()
+
+    @property
+    def queued_bytes(self):
+        return self._out_size
+
+    # -- reading
+    def _read_exact(self, n):
+        try:
+            data = self._rfile.read(n)
+        except (ConnectionResetError, OSError) as e:
+            raise ConnectionClosed(str(e)) from None
+        if data is None or len(data) != n:
+            raise ConnectionClosed("connection closed")
+        return data
+
+    def _read_frame(self):
+        hdr = self._read_exact(5)
+        n, kind = _HDR.unpack(hdr)
+        if n == 0:
+            raise ProtocolError("zero-length frame")
+        if n > self._max:
+            raise ProtocolError("frame of %d bytes exceeds the limit of %d" % (n, self._max))
+        payload = self._read_exact(n - 1) if n > 1 else b""
+        return kind, payload
+
+    def recv(self):
+        """Returns (op, body, blobs). Raises ConnectionClosed at EOF, ProtocolError if malformed."""
+        kind, payload = self._read_frame()
+        if kind != _KIND_J:
+            raise ProtocolError("expected a 'J' frame, got kind %r" % chr(kind))
+        try:
+            env = _loads(payload)
+            v, op, nblobs, body = env["v"], env["op"], env["blobs"], env["body"]
+        except (ValueError, KeyError, TypeError) as e:
+            raise ProtocolError("malformed envelope: %s" % e) from None
+        if v != PROTOCOL_VERSION:
+            raise ProtocolError("protocol version %r, expected %d" % (v, PROTOCOL_VERSION))
+        blobs = []
+        for _ in range(nblobs):
+            kind, payload = self._read_frame()
+            if kind != _KIND_B:
+                raise ProtocolError("expected a 'B' frame, got kind %r" % chr(kind))
+            blobs.append(payload)
+        return op, body, blobs
+
+    def close(self):
+        try:
+            self._rfile.close()
+        finally:
+            self.sock.close()

@@ -1,0 +1,367 @@
+"""SparkContext: the entry point of a driver program; talks to the C++ driver through a Gateway."""
+import atexit
+import getpass
+import importlib
+import os
+import pickle
+import sys
+import threading
+import time
+
+from sparkpp import accumulators as _acc
+from sparkpp.accumulators import Accumulator
+from sparkpp.broadcast import Broadcast
+from sparkpp.conf import SparkConf, _system_properties
+from sparkpp.rdd import RDD, _local_path
+from sparkpp.serializers import BatchedSerializer, PickleSerializer
+from sparkpp.version import SPARK_VERSION
+
+__all__ = ["SparkContext"]
+
+_DEFAULT_BATCH = 1024
+_shared_gateway = None  # one connection to the C++ driver per process, reused across contexts
+
+
+def _default_gateway():
+    global _shared_gateway
+    if _shared_gateway is None or _shared_gateway._closed:
+        from sparkpp._gateway import Gateway
+        _shared_gateway = Gateway.from_env()
+    return _shared_gateway
+
+
+class SparkContext:
+    _active_spark_context = None
+    _lock = threading.RLock()
+    _next_rdd_id = 0       # process-wide: RDD ids never repeat, even across contexts
+    _next_accum_id = 0
+
+    PACKAGE_EXTENSIONS = (".zip", ".egg", ".jar")
+
+    def __init__(self, master=None, appName=None, sparkHome=None, pyFiles=None,
+                 environment=None, batchSize=0, serializer=None, conf=None, gateway=None,
+                 jsc=None, profiler_cls=None, udf_profiler_cls=None, memory_profiler_cls=None):
+        with SparkContext._lock:
+            active = SparkContext._active_spark_context
+            if active is not None:
+                raise ValueError(
+                    "Cannot run multiple SparkContexts at once; existing SparkContext(app=%s, "
+                    "master=%s) created by __init__" % (active.appName, active.master))
+            conf = conf if conf is not None else SparkConf()
+            if master:
+                conf.setMaster(master)
+            if appName:
+                conf.setAppName(appName)
+            if sparkHome:
+                conf.setSparkHome(sparkHome)
+            for k, v in (environment or {}).items():
+                conf.setExecutorEnv(k, v)
+            self._batchSize = batchSize
+            self.serializer = serializer or PickleSerializer()
+            self._gateway = gateway if gateway is not None else _default_gateway()
+            _, info, _ = self._gateway.request("PyCreateContext", {"conf": conf._as_dict()})
+            self._stopped = False
+            self._app_id = info["app_id"]
+            self._master = info["master"]
+            self._app_name = info["app_name"]
+            self._default_parallelism = int(info["default_parallelism"])
+            self._ui_url = info["ui_url"] or None
+            self._conf = SparkConf(loadDefaults=False)
+            self._conf.setAll(conf.getAll())
+            self._conf.setAll((info.get("conf") or {}).items())
+            self._start_time = int(time.time() * 1000)
+            self._python_includes = []
+            SparkContext._active_spark_context = self
+        for path in pyFiles or ():
+            self.addPyFile(path)
+
+    # ------------------------------------------------------------------ lifecycle
+    @classmethod
+    def getOrCreate(cls, conf=None):
+        with cls._lock:
+            if cls._active_spark_context is None:
+                SparkContext(conf=conf or SparkConf())
+            return cls._active_spark_context
+
+    @classmethod
+    def setSystemProperty(cls, key, value):
+        _system_properties[key] = str(value)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc_value, tb):
+        self.stop()
+
+    def stop(self):
+        with SparkContext._lock:
+            if self._stopped:
+                return
+            self._stopped = True
+            if SparkContext._active_spark_context is self:
+                SparkContext._active_spark_context = None
+        try:
+            self._gateway.request("PyCall", {"method": "stop", "args": {}})
+        except Exception:  # the driver may already be gone; stopping must not fail
+            pass
+
+    def _check_active(self):
+        if self._stopped:
+            raise RuntimeError("Cannot call methods on a stopped SparkContext.")
+
+    def __getnewargs__(self):
+        raise RuntimeError(
+            "It appears that you are attempting to reference SparkContext from a broadcast "
+            "variable, action, or transformation. SparkContext can only be used on the driver, "
+            "not in code that it run on workers. For more information, see SPARK-5063.")
+
+    __reduce__ = __getnewargs__
+
+    def __repr__(self):
+        return "<SparkContext master=%s appName=%s>" % (self.master, self.appName)
+
+    # ------------------------------------------------------------------ info
+    @property
+    def version(self):
+        return SPARK_VERSION
+
+    @property
+    def applicationId(self):
+        return self._app_id
+
+    @property
+    def appName(self):
+        return self._app_name
+
+    @property
+    def master(self):
+        return self._master
+
+    @property
+    def uiWebUrl(self):
+        return self._ui_url
+
+    @property
+    def startTime(self):
+        return self._start_time
+
+    @property
+    def defaultParallelism(self):
+        return self._default_parallelism
+
+    @property
+    def defaultMinPartitions(self):
+        return min(self._default_parallelism, 2)
+
+    @property
+    def sparkHome(self):
+        return self._conf.get("spark.home")
+
+    @property
+    def pythonVer(self):
+        return "%d.%d" % sys.version_info[:2]
+
+    @property
+    def pythonExec(self):
+        return os.environ.get("SPARKPP_PYTHON", sys.executable)
+
+    @property
+    def resources(self):
+        return {}
+
+    def sparkUser(self):
+        return os.environ.get("SPARK_USER") or getpass.getuser()
+
+    def getConf(self):
+        conf = SparkConf(loadDefaults=False)
+        conf.setAll(self._conf.getAll())
+        return conf
+
+    def setLogLevel(self, logLevel):
+        self._call("set_log_level", {"level": logLevel})
+
+    def setLocalProperty(self, key, value):
+        self._local_properties()[key] = value
+
+    def getLocalProperty(self, key):
+        return self._local_properties().get(key)
+
+    def setJobDescription(self, value):
+        self.setLocalProperty("spark.job.description", value)
+
+    def setJobGroup(self, groupId, description, interruptOnCancel=False):
+        self.setLocalProperty("spark.jobGroup.id", groupId)
+        self.setLocalProperty("spark.job.description", description)
+
+    _thread_local = threading.local()
+
+    def _local_properties(self):
+        props = getattr(SparkContext._thread_local, "props", None)
+        if props is None:
+            props = SparkContext._thread_local.props = {}
+        return props
+
+    def addPyFile(self, path):
+        self._check_active()
+        path = _local_path(path)
+        self._call("add_py_file", {"path": path})
+        # make it importable on the driver too, as PySpark does
+        entry = path if path.endswith(self.PACKAGE_EXTENSIONS) else os.path.dirname(path)
+        if entry not in sys.path:
+            sys.path.insert(1, entry)
+        self._python_includes.append(os.path.basename(path))
+        importlib.invalidate_caches()
+
+    def _call(self, method, args):
+        self._check_active()
+        _, reply, _ = self._gateway.request("PyCall", {"method": method, "args": args})
+        return reply.get("value")
+
+    # ------------------------------------------------------------------ RDD creation
+    def _new_rdd_id(self):
+        with SparkContext._lock:
+            rid = SparkContext._next_rdd_id
+            SparkContext._next_rdd_id += 1
+        return rid
+
+    def emptyRDD(self):
+        return RDD(self, "parallelize", (), 0, {"batches": []})
+
+    def range(self, start, end=None, step=1, numSlices=None):
+        if end is None:
+            end = start
+            start = 0
+        return self.parallelize(range(start, end, step), numSlices)
+
+    def parallelize(self, c, numSlices=None):
+        self._check_active()
+        num_slices = int(numSlices) if numSlices is not None else self.defaultParallelism
+        if num_slices <= 0:
+            raise ValueError("Positive number of partitions required")
+        if isinstance(c, range):
+            size = len(c)
+            if size == 0:
+                return self.parallelize([], num_slices)
+            step = c[1] - c[0] if size > 1 else 1
+            start0 = c[0]
+
+            def get_start(split):
+                return start0 + int((split * size / num_slices)) * step
+
+            def f(split, iterator):
+                assert len(list(iterator)) == 0
+                return range(get_start(split), get_start(split + 1), step)
+            return self.parallelize([], num_slices).mapPartitionsWithIndex(f)
+
+        if not hasattr(c, "__len__"):
+            c = list(c)
+        # As PySpark: pickle in batches of max(1, min(len // n, 1024)) elements, then give each
+        # partition a contiguous run of *batches* (partition i: batches [i*B//n, (i+1)*B//n)).
+        batch_size = max(1, min(len(c) // num_slices, self._batchSize or _DEFAULT_BATCH))
+        batches = [b for b, _ in BatchedSerializer(self.serializer, batch_size).dump_stream(c)]
+        nb = len(batches)
+        counts = [(i + 1) * nb // num_slices - i * nb // num_slices for i in range(num_slices)]
+        return RDD(self, "parallelize", (), num_slices, {"batches": counts}, batches)
+
+    def textFile(self, name, minPartitions=None, use_unicode=True):
+        self._check_active()
+        m = minPartitions if minPartitions is not None else self.defaultMinPartitions
+        rdd = RDD(self, "text_file", (), None,
+                  {"paths": _split_paths(name), "min_partitions": int(m)})
+        rdd._name = name
+        if not use_unicode:
+            return rdd.map(lambda s: s.encode("utf-8"), True)
+        return rdd
+
+    def wholeTextFiles(self, path, minPartitions=None, use_unicode=True):
+        self._check_active()
+        m = minPartitions if minPartitions is not None else self.defaultMinPartitions
+        rdd = RDD(self, "whole_text_files", (), None,
+                  {"paths": _split_paths(path), "min_partitions": int(m)})
+        rdd._name = path
+        if not use_unicode:
+            return rdd.map(lambda kv: (kv[0].encode("utf-8"), kv[1].encode("utf-8")), True)
+        return rdd
+
+    def _unsupported(self, name):
+        raise NotImplementedError("SparkContext.%s is not supported by sparkpp yet" % name)
+
+    def binaryFiles(self, path, minPartitions=None):
+        self._unsupported("binaryFiles")
+
+    def binaryRecords(self, path, recordLength):
+        self._unsupported("binaryRecords")
+
+    def pickleFile(self, name, minPartitions=None):
+        self._unsupported("pickleFile")
+
+    def sequenceFile(self, *args, **kwargs):
+        self._unsupported("sequenceFile")
+
+    def union(self, rdds):
+        rdds = list(rdds)
+        if not rdds:
+            raise ValueError("union() needs at least one RDD")
+        return RDD(self, "union", rdds)
+
+    # ------------------------------------------------------------------ shared variables
+    def broadcast(self, value):
+        self._check_active()
+        return Broadcast(self, value)
+
+    def accumulator(self, value, accum_param=None):
+        if accum_param is None:
+            accum_param = _acc._default_param(value)
+        with SparkContext._lock:
+            aid = SparkContext._next_accum_id
+            SparkContext._next_accum_id += 1
+        return Accumulator(aid, value, accum_param)
+
+    # ------------------------------------------------------------------ jobs
+    def runJob(self, rdd, partitionFunc, partitions=None, allowLocal=False):
+        if partitions is None:
+            partitions = range(rdd.getNumPartitions())
+        partitions = list(partitions)
+        if not partitions:
+            return []
+        mapped = rdd.mapPartitions(partitionFunc)
+        parts = self._run_job(mapped, partitions, description="runJob")
+        return [x for part in parts for x in part]
+
+    def _run_job(self, rdd, partitions=None, sink=None, description=""):
+        """Runs one job; returns each requested partition's elements (a list per partition).
+
+        The reply's blobs are, per requested partition, counts[i] pickled lists, then the
+        accumulator updates of the successful tasks (merged here)."""
+        self._check_active()
+        if partitions is not None:
+            partitions = list(partitions)
+            if not partitions:
+                return []
+        rdd._ensure_defined()
+        body = {"rdd": rdd._id, "partitions": partitions or [],
+                "sink": sink or {"kind": "result"}, "description": description}
+        _, reply, blobs = self._gateway.request("PyRunJob", body)
+        loads = pickle.loads
+        out = []
+        pos = 0
+        for c in reply["counts"]:
+            part = []
+            for b in blobs[pos:pos + c]:
+                part.extend(loads(b))
+            out.append(part)
+            pos += c
+        for b in blobs[pos:]:
+            _acc._merge_updates(loads(b))
+        return out
+
+
+def _split_paths(name):
+    return [_local_path(p) for p in str(name).split(",") if p]
+
+
+@atexit.register
+def _stop_active_context():
+    sc = SparkContext._active_spark_context
+    if sc is not None:
+        sc.stop()

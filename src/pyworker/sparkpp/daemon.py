@@ -1,0 +1,161 @@
+"""Python worker daemon: `python -m sparkpp.daemon --socket PATH`.
+
+Started once per executor. Listens on a Unix socket, prints `ready` on stdout once listening,
+then forks one warm worker per accepted connection (sparkpp.worker.serve). Exits, killing its
+children, when stdin reaches EOF (the executor closed it or died) or on SIGTERM. Every process
+asks the kernel for SIGKILL when its parent dies, so nothing outlives the executor.
+"""
+import argparse
+import ctypes
+import os
+import select
+import signal
+import socket
+import sys
+import time
+import traceback
+
+import cloudpickle  # noqa: F401  (imported before forking so workers start warm)
+import sparkpp  # noqa: F401
+from sparkpp import worker
+
+_PR_SET_PDEATHSIG = 1
+
+
+def set_parent_death_signal(sig=signal.SIGKILL):
+    """prctl(PR_SET_PDEATHSIG): die with the parent (Linux; a no-op elsewhere)."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, int(sig), 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
+class _Shutdown(Exception):
+    pass
+
+
+class Daemon:
+    def __init__(self, path):
+        self.path = path
+        self.children = set()
+        self.listener = None
+
+    def reap(self):
+        while self.children:
+            try:
+                pid, _ = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                self.children.clear()
+                return
+            if pid == 0:
+                return
+            self.children.discard(pid)
+
+    def kill_children(self, grace=0.5):
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            for pid in list(self.children):
+                try:
+                    os.kill(pid, sig)
+                except ProcessLookupError:
+                    self.children.discard(pid)
+            deadline = time.monotonic() + grace
+            while self.children and time.monotonic() < deadline:
+                self.reap()
+                if self.children:
+                    time.sleep(0.01)
+            if not self.children:
+                return
+        self.reap()
+
+    def fork_worker(self, conn):
+        try:
+            pid = os.fork()
+        except OSError as e:
+            print("sparkpp.daemon: fork failed: %s" % e, file=sys.stderr, flush=True)
+            conn.close()
+            return
+        if pid == 0:
+            code = 0
+            try:
+                for sig in (signal.SIGTERM, signal.SIGCHLD, signal.SIGINT, signal.SIGHUP):
+                    signal.signal(sig, signal.SIG_DFL)
+                set_parent_death_signal()
+                self.listener.close()
+                devnull = os.open(os.devnull, os.O_RDONLY)
+                os.dup2(devnull, 0)
+                os.close(devnull)
+                worker.serve(conn)
+            except BaseException:
+                traceback.print_exc()
+                code = 1
+            finally:
+                try:
+                    sys.stdout.flush()
+                    sys.stderr.flush()
+                finally:
+                    os._exit(code)
+        conn.close()
+        self.children.add(pid)
+
+    def run(self):
+        set_parent_death_signal()
+        parent = os.getppid()
+        if os.path.exists(self.path):
+            os.unlink(self.path)
+        self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.listener.bind(self.path)
+        self.listener.listen(128)
+
+        def on_term(signum, frame):
+            raise _Shutdown()
+        signal.signal(signal.SIGTERM, on_term)
+        signal.signal(signal.SIGCHLD, lambda s, f: self.reap())
+
+        sys.stdout.write("ready\n")
+        sys.stdout.flush()
+        # Workers' print() output goes to stderr: stdout belongs to the executor's handshake,
+        # and a pipe nobody reads would eventually block them.
+        os.dup2(2, 1)
+        stdin = sys.stdin.fileno()
+        try:
+            while True:
+                if os.getppid() != parent:
+                    break  # orphaned before prctl could help
+                try:
+                    r, _, _ = select.select([stdin, self.listener], [], [], 1.0)
+                except InterruptedError:
+                    continue
+                if stdin in r:
+                    if not os.read(stdin, 4096):
+                        break  # EOF: the executor is gone or done with us
+                if self.listener in r:
+                    try:
+                        conn, _ = self.listener.accept()
+                    except (BlockingIOError, InterruptedError):
+                        continue
+                    self.fork_worker(conn)
+                self.reap()
+        except (_Shutdown, KeyboardInterrupt):
+            pass
+        finally:
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            self.kill_children()
+            self.listener.close()
+            try:
+                os.unlink(self.path)
+            except OSError:
+                pass
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m sparkpp.daemon")
+    parser.add_argument("--socket", required=True, help="Unix socket path to listen on")
+    args = parser.parse_args(argv)
+    Daemon(args.socket).run()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,216 @@
+"""Python worker: runs the tasks an executor sends over one connection (docs/protocol.md,
+"Executor <-> Python worker"). Reused across tasks; exits when the connection closes.
+
+Per task:  PwTask (+ new function blobs) -> [PwRead -> PwInput]* / PwOutput* -> PwDone | PwError.
+A user error becomes PwError (with the formatted traceback) and the worker waits for the next
+task; only a broken connection or a protocol violation ends it.
+"""
+import os
+import pickle
+import sys
+import traceback
+from itertools import chain
+
+from sparkpp import _wire
+from sparkpp import accumulators as _acc
+from sparkpp.files import SparkFiles
+from sparkpp.serializers import INPUT_DECODERS, AutoBatchedSerializer, UTF8LinesSerializer
+from sparkpp.taskcontext import TaskContext
+
+OUTPUT_FLUSH_BYTES = 1 << 20   # queue output blobs up to this much before sending a PwOutput
+_ZIP_MISMATCH = "Can only zip RDDs with same number of elements in each partition"
+_END = object()
+
+
+class _BrokenFunction:
+    """Stands in for a function blob that failed to unpickle: every task using it fails with
+    the original error (the executor believes this worker holds the function)."""
+
+    def __init__(self, fid, exc):
+        self.fid = fid
+        self.exc = exc
+        self.tb = traceback.format_exc()
+
+    def __call__(self, split, iterator):
+        raise self.exc.with_traceback(None)
+
+
+def _zip(a, b):
+    for x in a:
+        y = next(b, _END)
+        if y is _END:
+            raise ValueError(_ZIP_MISMATCH)
+        yield x, y
+    if next(b, _END) is not _END:
+        raise ValueError(_ZIP_MISMATCH)
+
+
+def _error_type(e):
+    t = type(e)
+    if t.__module__ in ("builtins", "__main__"):
+        return t.__qualname__
+    return "%s.%s" % (t.__module__, t.__qualname__)
+
+
+class Worker:
+    def __init__(self, channel):
+        self.ch = channel
+        self.funcs = {}
+        self._read_msgs = {}   # input index -> pre-encoded PwRead parts
+        self._result_ser = AutoBatchedSerializer()
+        self._text_ser = UTF8LinesSerializer()
+        self._sys_path_added = set()
+
+    # ------------------------------------------------------------------ connection
+    def handshake(self):
+        op, body, _ = self.ch.recv()
+        if op != "Hello":
+            raise _wire.ProtocolError("expected Hello, got %s" % op)
+        self.ch.send("HelloAck", {"role": "pyworker", "proto": _wire.PROTOCOL_VERSION,
+                                  "name": str(os.getpid())})
+
+    def serve_forever(self):
+        recv = self.ch.recv
+        while True:
+            try:
+                op, body, blobs = recv()
+            except _wire.ConnectionClosed:
+                return
+            if op != "PwTask":
+                raise _wire.ProtocolError("expected PwTask, got %s" % op)
+            self.run_task(body, blobs)
+
+    # ------------------------------------------------------------------ one task
+    def run_task(self, task, blobs):
+        task_id = task["task_id"]
+        ch = self.ch
+        try:
+            self._load_funcs(task["new_funcs"], blobs)
+            props = task["props"] or {}
+            if props:
+                self._apply_props(props)
+            TaskContext._taskContext = TaskContext(
+                task["stage_id"], task["partition"], task["attempt"], task_id, props,
+                int(props.get("spark.task.cpus", 1)))
+            it = self._build(task["plan"])
+            sink = task["sink"]
+            if sink == "result":
+                self._write(it, self._result_ser)
+            elif sink == "text":
+                self._write(it, self._text_ser)
+            else:
+                raise NotImplementedError("sink %r is not supported by this worker yet "
+                                          "(shuffle: issue #4)" % sink)
+        except (_wire.ConnectionClosed, _wire.ProtocolError):
+            raise
+        except BaseException as e:  # user code, including SystemExit/KeyboardInterrupt in it
+            _acc._reset_task_updates()
+            ch.discard()
+            ch.send("PwError", {"task_id": task_id, "error_type": _error_type(e),
+                                "message": str(e), "traceback": traceback.format_exc()})
+            return
+        finally:
+            TaskContext._taskContext = None
+        updates = _acc._take_task_updates()
+        if updates is None:
+            ch.send("PwDone", {"task_id": task_id, "memory_spilled": 0, "disk_spilled": 0,
+                               "accum_blob": False})
+        else:
+            ch.send("PwDone", {"task_id": task_id, "memory_spilled": 0, "disk_spilled": 0,
+                               "accum_blob": True},
+                    [pickle.dumps(updates, pickle.HIGHEST_PROTOCOL)])
+
+    def _load_funcs(self, ids, blobs):
+        if len(ids) != len(blobs):
+            raise _wire.ProtocolError("PwTask lists %d new functions but carries %d blobs"
+                                      % (len(ids), len(blobs)))
+        for fid, blob in zip(ids, blobs):
+            try:
+                self.funcs[fid] = pickle.loads(blob)
+            except Exception as e:
+                self.funcs[fid] = _BrokenFunction(fid, e)
+
+    def _apply_props(self, props):
+        # PROPOSAL (not in docs/protocol.md yet): files added with addPyFile after this worker
+        # started, and the SparkFiles root, as task properties.
+        includes = props.get("spark.sparkpp.pyFiles")
+        if includes:
+            for p in includes.split(os.pathsep):
+                if p and p not in self._sys_path_added:
+                    self._sys_path_added.add(p)
+                    sys.path.insert(1, p)
+        root = props.get("spark.files.root")
+        if root:
+            SparkFiles._root_directory = root
+            SparkFiles._is_running_on_worker = True
+
+    def _build(self, plan):
+        op = plan["op"]
+        if op == "apply":
+            fid = plan["func"]
+            f = self.funcs.get(fid)
+            if f is None:
+                raise _wire.ProtocolError("function %d was never sent to this worker" % fid)
+            return iter(f(plan["split"], self._build(plan["child"])))
+        if op == "input":
+            return self._input(plan["input"])
+        if op == "concat":
+            return chain.from_iterable(self._build(c) for c in plan["children"])
+        if op == "zip":
+            a, b = plan["children"]
+            return _zip(self._build(a), self._build(b))
+        raise _wire.ProtocolError("unknown plan op %r" % op)
+
+    def _input(self, idx):
+        """Pulls batches of input `idx` until its end; sending PwRead also flushes output."""
+        ch = self.ch
+        parts = self._read_msgs.get(idx)
+        if parts is None:
+            parts = self._read_msgs[idx] = _wire.encode_message("PwRead", {"input": idx})
+        while True:
+            ch.queue_parts(parts)
+            ch.flush()
+            op, body, blobs = ch.recv()
+            if op != "PwInput":
+                raise _wire.ProtocolError("expected PwInput, got %s" % op)
+            if body["end"]:
+                return
+            decode = INPUT_DECODERS.get(body["format"])
+            if decode is None:
+                raise _wire.ProtocolError("unknown input format %r" % body["format"])
+            for b in blobs:
+                yield from decode(b)
+
+    def _write(self, it, serializer):
+        ch = self.ch
+        pending = []
+        size = 0
+        records = 0
+        for blob, n in serializer.dump_stream(it):
+            pending.append(blob)
+            size += len(blob)
+            records += n
+            if size >= OUTPUT_FLUSH_BYTES:
+                ch.queue("PwOutput", {"records": records}, pending)
+                ch.flush()
+                pending = []
+                size = 0
+                records = 0
+        if pending:  # leaves together with PwDone
+            ch.queue("PwOutput", {"records": records}, pending)
+
+
+def serve(sock):
+    """Runs a worker on a connected socket until the executor closes it."""
+    ch = _wire.Channel(sock)
+    try:
+        w = Worker(ch)
+        w.handshake()
+        w.serve_forever()
+    except _wire.ConnectionClosed:
+        pass
+    finally:
+        try:
+            ch.close()
+        except OSError:
+            pass
