@@ -323,6 +323,14 @@ struct KillTask {
 };
 SPP_MSG(KillTask, task_id, reason)
 
+// Driver -> executor: a Python dependency (sc.addPyFile / --py-files); 1 blob, the file's bytes.
+// The executor stores it and puts it on its Python workers' sys.path. No reply.
+struct AddPyFile {
+  static constexpr const char* kOp = "AddPyFile";
+  std::string name;  // base name, no directories
+};
+SPP_MSG(AddPyFile, name)
+
 // Driver -> executor: the application is over; exit 0.
 struct StopExecutor {
   static constexpr const char* kOp = "StopExecutor";
@@ -496,7 +504,7 @@ SPP_MSG(PwError, task_id, error_type, message, traceback)
   X(RegisteredApplication) X(ExecutorAdded) X(ExecutorUpdated) X(WorkerRemoved)                \
   X(ApplicationRemoved)                                                                        \
   X(RegisterExecutor) X(StatusUpdate) X(ExecutorHeartbeat)                                     \
-  X(RegisteredExecutor) X(LaunchTask) X(KillTask) X(StopExecutor)                              \
+  X(RegisteredExecutor) X(LaunchTask) X(KillTask) X(AddPyFile) X(StopExecutor)                              \
   X(PyCreateContext) X(PyContextInfo) X(PyDefineRdd) X(PyDefined) X(PyRunJob) X(PyJobResult)   \
   X(PyCall) X(PyReply) X(PyError)                                                              \
   X(PwTask) X(PwRead) X(PwInput) X(PwOutput) X(PwDone) X(PwError)

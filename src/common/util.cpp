@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <thread>
 
@@ -96,6 +97,17 @@ std::string self_exe() {
   if (n <= 0) return "sparkpp";
   buf[n] = 0;
   return buf;
+}
+
+std::string python_package_dir() {
+  namespace fs = std::filesystem;
+  if (const char* h = std::getenv("SPARKPP_HOME")) return std::string(h) + "/python";
+  fs::path exe = fs::path(self_exe()).parent_path();
+  for (auto cand : {exe / ".." / "src" / "pyworker", exe / ".." / "share" / "sparkpp" / "python", exe / "src" / "pyworker"}) {
+    std::error_code ec;
+    if (fs::exists(cand / "sparkpp" / "__init__.py", ec)) return fs::weakly_canonical(cand, ec).string();
+  }
+  return (exe / ".." / "src" / "pyworker").lexically_normal().string();
 }
 
 std::vector<std::string> split(const std::string& s, char sep) {

@@ -16,6 +16,9 @@ std::string random_hex(size_t bytes);  // cryptographically random (OpenSSL)
 std::string timestamp_id(int64_t wall_ms);  // yyyyMMddHHmmss (local time)
 std::string format_bytes(int64_t b);
 std::string self_exe();  // absolute path of the running sparkpp binary
+// Directory holding the `sparkpp` and `pyspark` packages: $SPARKPP_HOME/python, else next to
+// the binary (build tree: ../src/pyworker; install tree: ../share/sparkpp/python).
+std::string python_package_dir();
 std::vector<std::string> split(const std::string& s, char sep);
 bool parse_host_port(const std::string& s, std::string& host, int& port);
 bool starts_with(const std::string& s, const std::string& p);

@@ -1,3 +1,304 @@
+// `sparkpp executor`: connects to its driver, runs tasks on `cores` task threads through
+// pooled Python workers, reports each task's end. Exits 0 on StopExecutor, 1 when the driver
+// goes away (as Spark's "Driver disassociated").
 #include "executor/executor.h"
-#include <cstdio>
-namespace spp { int run_executor(const ExecutorArgs&) { std::fprintf(stderr, "executor: not yet\n"); return 1; } }
+
+#include <signal.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include <condition_variable>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "common/config.h"
+#include "common/log.h"
+#include "common/net.h"
+#include "common/util.h"
+#include "executor/python_pool.h"
+#include "executor/task_runner.h"
+
+namespace spp {
+namespace fs = std::filesystem;
+static const char* kLog = "executor";
+
+namespace {
+
+class ExecutorRuntime {
+ public:
+  ExecutorRuntime(uv_loop_t* loop, const ExecutorArgs& a) : loop_(loop), args_(a), poster_(loop) {}
+
+  int run() {
+    std::string host;
+    int port;
+    if (!parse_host_port(args_.driver_url, host, port)) {
+      LOG_ERROR(kLog, "invalid --driver-url '" << args_.driver_url << "'");
+      return 1;
+    }
+    ConnectionOptions o;
+    o.my_role = "executor";
+    o.my_name = args_.executor_id;
+    o.max_frame = kDataMaxFrame;
+    o.log_component = kLog;
+    o.on_ready = [this](Connection& c) {
+      msg::RegisterExecutor r;
+      r.app_id = args_.app_id;
+      r.exec_id = args_.executor_id;
+      r.host = args_.host.empty() ? local_ip() : args_.host;
+      r.cores = args_.cores;
+      r.data_port = 0;
+      r.pid = getpid();
+      r.worker_id = args_.worker_id;
+      r.log_dir = fs::current_path().string();
+      c.send(r);
+    };
+    o.on_message = [this](Connection& c, msg::Envelope&& e) { on_message(c, std::move(e)); };
+    o.on_close = [this](Connection&, const std::string& reason) {
+      conn_ = nullptr;
+      if (!stopping_) {
+        LOG_ERROR(kLog, "Driver " << args_.driver_url << " disassociated (" << reason << "); shutting down");
+        exit_code_ = 1;
+      }
+      stop();
+    };
+    connect_to(loop_, host, port, o, [this](Result<Connection*> r) {
+      if (!r) {
+        LOG_ERROR(kLog, r.error_message());
+        exit_code_ = 1;
+        stop();
+        return;
+      }
+      conn_ = r.value();
+    });
+    uv_signal_init(loop_, &sigterm_);
+    sigterm_.data = this;
+    uv_signal_start(&sigterm_, [](uv_signal_t* h, int) {
+      auto* self = static_cast<ExecutorRuntime*>(h->data);
+      LOG_WARN(kLog, "received SIGTERM; shutting down");
+      self->exit_code_ = 143;
+      self->stop();
+    }, SIGTERM);
+    heartbeat_ = std::make_unique<Timer>(loop_);
+    uv_run(loop_, UV_RUN_DEFAULT);
+    join_threads();
+    return exit_code_;
+  }
+
+ private:
+  void on_message(Connection& c, msg::Envelope&& e) {
+    if (auto* m = e.as<msg::RegisteredExecutor>()) return registered(*m);
+    if (auto* m = e.as<msg::LaunchTask>()) return launch(std::move(*m), std::move(e.blobs));
+    if (auto* m = e.as<msg::KillTask>()) return kill_task(m->task_id);
+    if (auto* m = e.as<msg::AddPyFile>()) return add_py_file(m->name, e.blobs);
+    if (e.as<msg::StopExecutor>()) {
+      stopping_ = true;
+      exit_code_ = 0;
+      return stop();
+    }
+    c.close("unexpected message " + e.op + " from the driver");
+  }
+
+  void registered(const msg::RegisteredExecutor& m) {
+    for (const auto& [k, v] : m.conf) conf_.set(k, v);
+    std::string python = conf_.get("spark.pyspark.python");
+    if (const char* p = std::getenv("SPARKPP_PYTHON"); python.empty() && p && *p) python = p;
+    if (python.empty()) python = "python3";
+    pyfiles_dir_ = fs::absolute(scratch_dir() + "/pyfiles").string();
+    std::error_code ec;
+    fs::create_directories(pyfiles_dir_, ec);
+    std::map<std::string, std::string> env;
+    std::string pypath = python_package_dir();
+    if (const char* old = std::getenv("PYTHONPATH"); old && *old) pypath += std::string(":") + old;
+    env["PYTHONPATH"] = pypath;
+    env["PYTHONUNBUFFERED"] = "YES";
+    env["PYTHONHASHSEED"] = conf_.get("spark.executorEnv.PYTHONHASHSEED", std::getenv("PYTHONHASHSEED") ? std::getenv("PYTHONHASHSEED") : "0");
+    env["SPARKPP_EXECUTOR_ID"] = args_.executor_id;
+    env["SPARK_LOCAL_DIRS"] = scratch_dir();
+    for (const auto& [k, v] : conf_.values())
+      if (starts_with(k, "spark.executorEnv.")) env[k.substr(18)] = v;
+    pool_ = std::make_unique<executor::PythonPool>(python, env, scratch_dir(), conf_.get_bool("spark.python.worker.reuse"));
+    props_["spark.python.worker.memory"] = conf_.get("spark.python.worker.memory");
+    props_["spark.app.id"] = args_.app_id;
+    props_["executor_id"] = args_.executor_id;
+    int n = std::max(1, args_.cores);
+    for (int i = 0; i < n; ++i) threads_.emplace_back([this] { task_loop(); });
+    // Warm the daemon now so the first task does not pay for Python's start-up.
+    std::thread([this] { (void)pool_->start(); }).detach();
+    int64_t hb = std::max<int64_t>(1000, conf_.get_time_ms("spark.executor.heartbeatInterval"));
+    heartbeat_->start(hb, hb, [this] {
+      if (!conn_) return;
+      msg::ExecutorHeartbeat h;
+      h.exec_id = args_.executor_id;
+      conn_->send(h);
+    });
+    LOG_INFO(kLog, "executor " << args_.executor_id << " registered with driver " << args_.driver_url << " (" << n << " task slot(s), Python " << python << ")");
+  }
+
+  std::string scratch_dir() {
+    if (scratch_.empty()) {
+      std::string base = conf_.get("spark.local.dir");
+      if (const char* d = std::getenv("SPARK_EXECUTOR_DIRS"); d && *d) base = split(d, ':')[0];
+      scratch_ = base + "/sparkpp-" + args_.app_id + "-" + args_.executor_id + "-" + std::to_string(getpid());
+      std::error_code ec;
+      fs::create_directories(scratch_, ec);
+    }
+    return scratch_;
+  }
+
+  void add_py_file(const std::string& name, const std::vector<std::string>& blobs) {
+    if (blobs.size() != 1 || name.empty() || name.find('/') != std::string::npos || name == "." || name == "..") {
+      LOG_WARN(kLog, "ignoring malformed AddPyFile '" << name << "'");
+      return;
+    }
+    std::string path = pyfiles_dir_ + "/" + name;
+    {
+      std::ofstream f(path + ".tmp", std::ios::binary | std::ios::trunc);
+      f.write(blobs[0].data(), static_cast<std::streamsize>(blobs[0].size()));
+    }
+    std::error_code ec;
+    fs::rename(path + ".tmp", path, ec);
+    std::lock_guard<std::mutex> g(mu_);
+    std::string entry = (name.size() > 3 && name.substr(name.size() - 3) == ".py") ? pyfiles_dir_ : path;
+    std::string& cur = props_["sys_path"];
+    bool present = false;
+    for (const auto& p : split(cur, ',')) present |= p == entry;
+    if (!present) cur += (cur.empty() ? "" : ",") + entry;
+    props_["py_files_version"] = std::to_string(++pyfiles_version_);
+  }
+
+  void launch(msg::LaunchTask&& m, std::vector<std::string>&& blobs) {
+    if (blobs.size() < m.new_funcs.size()) {
+      LOG_ERROR(kLog, "LaunchTask " << m.task_id << " is missing function blobs");
+      return;
+    }
+    for (size_t i = 0; i < m.new_funcs.size(); ++i) funcs_.put(m.new_funcs[i], std::move(blobs[i]));
+    auto t = std::make_shared<executor::RunningTask>();
+    for (size_t i = m.new_funcs.size(); i < blobs.size(); ++i) t->input_blobs.push_back(std::make_shared<std::string>(std::move(blobs[i])));
+    t->spec = std::move(m);
+    std::lock_guard<std::mutex> g(mu_);
+    tasks_[t->spec.task_id] = t;
+    queue_.push_back(t);
+    cv_.notify_one();
+  }
+
+  void kill_task(int64_t id) {
+    std::lock_guard<std::mutex> g(mu_);
+    auto it = tasks_.find(id);
+    if (it == tasks_.end()) return;
+    it->second->killed = true;
+    int pid = it->second->worker_pid;
+    if (pid > 0) ::kill(pid, SIGKILL);
+  }
+
+  void task_loop() {
+    for (;;) {
+      std::shared_ptr<executor::RunningTask> t;
+      executor::TaskEnv env;
+      {
+        std::unique_lock<std::mutex> g(mu_);
+        cv_.wait(g, [this] { return quitting_ || !queue_.empty(); });
+        if (quitting_) return;
+        t = queue_.front();
+        queue_.pop_front();
+        env.pool = pool_.get();
+        env.funcs = &funcs_;
+        env.props = props_;
+      }
+      executor::TaskOutcome out;
+      if (t->killed) {
+        out.update.task_id = t->spec.task_id;
+        out.update.state = "KILLED";
+        out.update.error = "task killed before it started";
+        out.update.extra = nlohmann::json::object();
+      } else {
+        out = executor::run_task(*t, env);
+      }
+      {
+        std::lock_guard<std::mutex> g(mu_);
+        tasks_.erase(t->spec.task_id);
+      }
+      auto shared = std::make_shared<executor::TaskOutcome>(std::move(out));
+      poster_.post([this, shared] {
+        if (conn_) conn_->send(shared->update, shared->blobs);
+      });
+    }
+  }
+
+  void stop() {
+    if (stopped_) return;
+    stopped_ = true;
+    {
+      std::lock_guard<std::mutex> g(mu_);
+      quitting_ = true;
+      for (auto& [id, t] : tasks_) {
+        t->killed = true;
+        if (t->worker_pid > 0) ::kill(t->worker_pid, SIGKILL);
+      }
+    }
+    cv_.notify_all();
+    if (pool_) pool_->shutdown();  // kills in-flight workers so task threads unblock
+    heartbeat_->stop();
+    uv_signal_stop(&sigterm_);
+    uv_close(reinterpret_cast<uv_handle_t*>(&sigterm_), nullptr);
+    if (conn_) conn_->close("executor stopping");
+    heartbeat_.reset();
+    uv_stop(loop_);
+  }
+
+  void join_threads() {
+    for (auto& th : threads_)
+      if (th.joinable()) th.join();
+    if (pool_) pool_->shutdown();
+    std::error_code ec;
+    if (!scratch_.empty()) fs::remove_all(scratch_, ec);
+  }
+
+  uv_loop_t* loop_;
+  ExecutorArgs args_;
+  Poster poster_;
+  Conf conf_;
+  Connection* conn_ = nullptr;
+  uv_signal_t sigterm_;
+  std::unique_ptr<Timer> heartbeat_;
+  std::unique_ptr<executor::PythonPool> pool_;
+  executor::FuncCache funcs_;
+  std::map<std::string, std::string> props_;
+  std::string scratch_, pyfiles_dir_;
+  int pyfiles_version_ = 0;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::shared_ptr<executor::RunningTask>> queue_;
+  std::map<int64_t, std::shared_ptr<executor::RunningTask>> tasks_;
+  std::vector<std::thread> threads_;
+  bool quitting_ = false;
+  bool stopping_ = false;
+  bool stopped_ = false;
+  int exit_code_ = 0;
+};
+
+}  // namespace
+
+int run_executor(const ExecutorArgs& args) {
+  // Die with whoever started us (a worker or `submit`): no orphaned executors.
+  prctl(PR_SET_PDEATHSIG, SIGTERM);
+  signal(SIGPIPE, SIG_IGN);
+  if (const char* lvl = std::getenv("SPARKPP_LOG_LEVEL")) set_log_level(lvl);
+  if (args.cores <= 0) {
+    std::fprintf(stderr, "sparkpp executor: --cores must be positive\n");
+    return 1;
+  }
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  int rc;
+  {
+    ExecutorRuntime rt(&loop, args);
+    rc = rt.run();
+  }
+  close_all_handles(&loop);
+  uv_loop_close(&loop);
+  return rc;
+}
+
+}  // namespace spp

@@ -1,0 +1,652 @@
+// Driver runtime: Python link, executors, master client, job execution.
+#include "driver/driver.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "common/log.h"
+#include "common/states.h"
+#include "common/util.h"
+
+namespace spp::driver {
+namespace fs = std::filesystem;
+static const char* kLog = "driver";
+
+Result<MasterSpec> parse_master_url(const std::string& url) {
+  using R = Result<MasterSpec>;
+  MasterSpec m;
+  auto bad = [&] {
+    return R::error("invalid master URL '" + url + "' (expected local, local[N], local[*], local[N,F] or spark://HOST:PORT)");
+  };
+  auto parse_count = [](const std::string& s, int& out) {
+    if (s == "*") { out = num_cpus(); return true; }
+    if (s.empty() || s.size() > 6) return false;
+    for (char c : s) if (c < '0' || c > '9') return false;
+    out = std::stoi(s);
+    return out > 0;
+  };
+  if (url == "local") {
+    m.local_cores = 1;
+    return m;
+  }
+  if (starts_with(url, "local[") && url.back() == ']') {
+    auto parts = split(url.substr(6, url.size() - 7), ',');
+    if (parts.size() > 2 || !parse_count(parts[0], m.local_cores)) return bad();
+    if (parts.size() == 2 && (parts[1] == "*" || !parse_count(parts[1], m.local_max_failures))) return bad();
+    return m;
+  }
+  if (starts_with(url, "spark://")) {
+    m.local = false;
+    for (const auto& hp : split(url.substr(8), ',')) {
+      std::string h;
+      int p;
+      if (!parse_host_port(hp, h, p)) return bad();
+      m.masters.emplace_back(h, p);
+    }
+    return m;
+  }
+  return bad();
+}
+
+Driver::Driver(uv_loop_t* loop, Conf submit_conf, std::string executor_python)
+    : loop_(loop), submit_conf_(std::move(submit_conf)), executor_python_(std::move(executor_python)) {
+  secret_ = random_hex(32);
+}
+
+Driver::~Driver() = default;
+
+Result<int> Driver::start() {
+  ConnectionOptions po;
+  po.my_role = "driver";
+  po.max_frame = kDataMaxFrame;
+  po.log_component = kLog;
+  po.check_hello = [this](const msg::Hello& h) -> Status {
+    if (h.role != "pydriver") return Status::error("only the Python driver program may use this port");
+    if (h.secret != secret_) return Status::error("wrong secret");
+    return Status::ok();
+  };
+  po.on_ready = [this](Connection& c) { py_conns_[c.id()] = &c; };
+  po.on_message = [this](Connection& c, msg::Envelope&& e) { on_py_message(c, std::move(e)); };
+  po.on_close = [this](Connection& c, const std::string&) { py_conns_.erase(c.id()); };
+  py_listener_ = std::make_unique<Listener>(loop_, po);
+  auto pyport = py_listener_->listen("127.0.0.1", 0);
+  if (!pyport) return pyport;
+
+  ConnectionOptions eo;
+  eo.my_role = "driver";
+  eo.max_frame = kDataMaxFrame;
+  eo.log_component = kLog;
+  eo.check_hello = [](const msg::Hello& h) -> Status {
+    return h.role == "executor" ? Status::ok() : Status::error("only executors may use this port");
+  };
+  eo.on_message = [this](Connection& c, msg::Envelope&& e) { on_exec_message(c, std::move(e)); };
+  eo.on_close = [this](Connection& c, const std::string& r) { on_exec_closed(c, r); };
+  exec_listener_ = std::make_unique<Listener>(loop_, eo);
+  std::string bind = submit_conf_.get("spark.driver.bindAddress", "0.0.0.0");
+  auto eport = exec_listener_->listen(bind, static_cast<int>(submit_conf_.get_int("spark.driver.port")));
+  if (!eport) return eport;
+  exec_port_ = eport.value();
+  progress_timer_ = std::make_unique<Timer>(loop_);
+  ready_timer_ = std::make_unique<Timer>(loop_);
+  master_retry_ = std::make_unique<Timer>(loop_);
+  return pyport;
+}
+
+// ------------------------------------------------------------------ Python link
+
+void Driver::py_error(Connection& c, int64_t req, const std::string& kind, const std::string& message) {
+  msg::PyError e;
+  e.req = req;
+  e.kind = kind;
+  e.message = message;
+  c.send(e);
+}
+
+void Driver::on_py_message(Connection& c, msg::Envelope&& env) {
+  if (auto* m = env.as<msg::PyCreateContext>()) return create_context(c, *m);
+  if (auto* m = env.as<msg::PyDefineRdd>()) return define_rdd(c, *m, std::move(env.blobs));
+  if (auto* m = env.as<msg::PyRunJob>()) return run_job(c, *m);
+  if (auto* m = env.as<msg::PyCall>()) return py_call(c, *m);
+  c.close("unexpected message " + env.op + " from the Python program");
+}
+
+void Driver::create_context(Connection& c, const msg::PyCreateContext& m) {
+  if (phase_ == AppPhase::kStarting || phase_ == AppPhase::kRunning)
+    return py_error(c, m.req, "bad_request", "Only one SparkContext should be running in this application (stop() the current one first)");
+  conf_ = submit_conf_;
+  for (const auto& [k, v] : m.conf) conf_.set(k, v);  // code-set values win, as in PySpark
+  Status st = conf_.validate();
+  if (!st) return py_error(c, m.req, "bad_request", st.message());
+  auto spec = parse_master_url(conf_.get("spark.master"));
+  if (!spec) return py_error(c, m.req, "bad_request", spec.error_message());
+  master_ = spec.value();
+  if (conf_.get("spark.app.name").empty()) return py_error(c, m.req, "bad_request", "An application name must be set in your configuration");
+  if (!conf_.contains("spark.pyspark.python")) conf_.set("spark.pyspark.python", executor_python_);
+  int max_failures = master_.local ? master_.local_max_failures : static_cast<int>(conf_.get_int("spark.task.maxFailures"));
+  if (master_.local && conf_.contains("spark.task.maxFailures")) max_failures = static_cast<int>(conf_.get_int("spark.task.maxFailures"));
+  sched_ = std::make_unique<TaskScheduler>(max_failures);
+  execs_.clear();
+  exec_by_conn_.clear();
+  granted_.clear();
+  progress_.set_enabled(isatty(2) && conf_.get_bool("spark.ui.showConsoleProgress"));
+  context_req_ = m.req;
+  context_conn_ = c.id();
+  phase_ = AppPhase::kStarting;
+  advertise_host_ = conf_.get("spark.driver.host");
+  if (master_.local) {
+    if (advertise_host_.empty()) advertise_host_ = "127.0.0.1";
+    app_id_ = "local-" + std::to_string(clock_.wall_ms());
+    launch_local_executor();
+    reply_context_info();  // tasks queue until the executor registers
+  } else {
+    if (advertise_host_.empty()) advertise_host_ = local_ip();
+    connect_master(0);
+  }
+}
+
+void Driver::reply_context_info() {
+  if (phase_ != AppPhase::kStarting) return;
+  phase_ = AppPhase::kRunning;
+  ready_timer_->stop();
+  conf_.set("spark.app.id", app_id_);
+  LOG_INFO(kLog, "application " << app_id_ << " (" << conf_.get("spark.app.name") << ") running on " << conf_.get("spark.master"));
+  auto it = py_conns_.find(context_conn_);
+  if (it == py_conns_.end()) return;
+  msg::PyContextInfo info;
+  info.req = context_req_;
+  info.app_id = app_id_;
+  info.master = conf_.get("spark.master");
+  info.app_name = conf_.get("spark.app.name");
+  info.default_parallelism = default_parallelism();
+  info.ui_url = "";
+  for (const auto& [k, v] : conf_.values()) info.conf[k] = v;
+  it->second->send(info);
+}
+
+int Driver::default_parallelism() const {
+  if (conf_.contains("spark.default.parallelism")) return std::max<int>(1, static_cast<int>(conf_.get_int("spark.default.parallelism")));
+  if (master_.local) return master_.local_cores;
+  return std::max(2, sched_ ? sched_->total_cores() : 0);
+}
+
+void Driver::define_rdd(Connection& c, const msg::PyDefineRdd& m, std::vector<std::string>&& blobs) {
+  auto r = graph_.define(m, std::move(blobs));
+  if (!r) return py_error(c, m.req, "bad_request", r.error_message());
+  msg::PyDefined d;
+  d.req = m.req;
+  d.id = m.id;
+  d.num_partitions = r.value();
+  c.send(d);
+}
+
+void Driver::py_call(Connection& c, const msg::PyCall& m) {
+  msg::PyReply rep;
+  rep.req = m.req;
+  rep.value = nullptr;
+  if (m.method == "set_log_level") {
+    std::string lvl = m.args.is_object() ? m.args.value("level", "") : "";
+    if (!set_log_level(lvl))
+      return py_error(c, m.req, "bad_request", "invalid log level '" + lvl + "' (expected ALL, DEBUG, ERROR, FATAL, INFO, OFF, TRACE, WARN)");
+  } else if (m.method == "stop") {
+    stop_context();
+  } else if (m.method == "default_parallelism") {
+    rep.value = default_parallelism();
+  } else if (m.method == "add_py_file") {
+    std::string path = m.args.is_object() ? m.args.value("path", "") : "";
+    std::ifstream f(path, std::ios::binary);
+    if (!f) return py_error(c, m.req, "bad_request", "cannot read py file '" + path + "'");
+    std::string data((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    std::string name = fs::path(path).filename().string();
+    bool known = false;
+    for (auto& [n, d] : pyfiles_)
+      if (n == name) { d = std::make_shared<const std::string>(data); known = true; }
+    if (!known) pyfiles_.emplace_back(name, std::make_shared<const std::string>(std::move(data)));
+    for (auto& [id, e] : execs_) e.pyfiles_sent.erase(name);
+  } else if (m.method == "executors") {
+    json arr = json::array();
+    for (const auto& [id, e] : execs_) arr.push_back({{"id", id}, {"host", e.host}, {"cores", e.cores}});
+    rep.value = arr;
+  } else {
+    return py_error(c, m.req, "bad_request", "unknown call '" + m.method + "'");
+  }
+  c.send(rep);
+}
+
+void Driver::stop_context() {
+  if (phase_ == AppPhase::kNone || phase_ == AppPhase::kStopped) return;
+  for (auto& [jid, job] : jobs_) {
+    auto it = py_conns_.find(job.py_conn);
+    if (it != py_conns_.end()) py_error(*it->second, job.req, "context_stopped", "SparkContext was shut down");
+  }
+  jobs_.clear();
+  progress_.clear();
+  for (auto& [id, e] : execs_) {
+    msg::StopExecutor s;
+    s.reason = "application stopped";
+    if (e.conn) e.conn->send(s);
+  }
+  if (master_conn_) {
+    msg::UnregisterApplication u;
+    u.app_id = app_id_;
+    master_conn_->send(u);
+  }
+  phase_ = AppPhase::kStopped;
+  LOG_INFO(kLog, "application " << app_id_ << " stopped");
+}
+
+// ------------------------------------------------------------------ jobs
+
+void Driver::run_job(Connection& c, const msg::PyRunJob& m) {
+  if (phase_ != AppPhase::kRunning) return py_error(c, m.req, "context_stopped", "Cannot call methods on a stopped SparkContext");
+  const RddNode* n = graph_.node(m.rdd);
+  if (!n) return py_error(c, m.req, "bad_request", "unknown RDD " + std::to_string(m.rdd));
+  Job job;
+  job.id = next_job_++;
+  job.stage_id = next_stage_++;
+  job.rdd = m.rdd;
+  job.req = m.req;
+  job.py_conn = c.id();
+  job.sink = m.sink.is_object() ? m.sink : json{{"kind", "result"}};
+  job.sink_kind = job.sink.value("kind", "result");
+  job.description = m.description;
+  job.start_ms = clock_.now_ms();
+  if (m.partitions.empty()) {
+    for (int p = 0; p < n->num_partitions; ++p) job.partitions.push_back(p);
+  } else {
+    for (int p : m.partitions) {
+      if (p < 0 || p >= n->num_partitions)
+        return py_error(c, m.req, "bad_request", "partition " + std::to_string(p) + " out of range (RDD has " + std::to_string(n->num_partitions) + ")");
+      job.partitions.push_back(p);
+    }
+  }
+  if (job.sink_kind == "text") {
+    job.out_dir = job.sink.value("path", "");
+    if (job.out_dir.empty()) return py_error(c, m.req, "bad_request", "saveAsTextFile needs a path");
+    std::error_code ec;
+    if (fs::exists(job.out_dir, ec))
+      return py_error(c, m.req, "bad_request", "Output directory file:" + job.out_dir + " already exists");
+    job.tmp_dir = job.out_dir + "/_temporary/" + std::to_string(job.id);
+    fs::create_directories(job.tmp_dir, ec);
+    if (ec) return py_error(c, m.req, "bad_request", "cannot create output directory " + job.out_dir + ": " + ec.message());
+    job.sink["tmp_dir"] = job.tmp_dir;
+  } else if (job.sink_kind != "result") {
+    return py_error(c, m.req, "bad_request", "unknown sink '" + job.sink_kind + "'");
+  }
+  job.results.resize(job.partitions.size());
+  LOG_DEBUG(kLog, "job " << job.id << " (" << m.description << "): stage " << job.stage_id << " with " << job.partitions.size() << " task(s)");
+  int jid = job.id;
+  auto& stored = jobs_.emplace(jid, std::move(job)).first->second;
+  if (stored.partitions.empty()) return finish_job(stored);
+  sched_->submit(jid, stored.stage_id, 0, static_cast<int>(stored.partitions.size()));
+  schedule();
+  if (progress_.enabled()) progress_timer_->start(200, 200, [this] { update_progress(); });
+}
+
+void Driver::schedule() {
+  if (!sched_) return;
+  for (const Launch& l : sched_->assign(clock_.now_ms())) {
+    auto jt = jobs_.find(l.job_id);
+    auto et = execs_.find(l.exec_id);
+    if (jt == jobs_.end() || et == execs_.end() || !et->second.conn) continue;
+    Job& job = jt->second;
+    ExecInfo& ex = et->second;
+    int partition = job.partitions[l.index];
+    auto payload = graph_.build_task(job.rdd, partition);
+    if (!payload) {
+      sched_->failed(l.task_id, FailureKind::kKilled, payload.error_message(), clock_.now_ms());
+      fail_job(job, payload.error_message());
+      continue;
+    }
+    for (const auto& [name, data] : pyfiles_) {
+      if (ex.pyfiles_sent.count(name)) continue;
+      msg::AddPyFile a;
+      a.name = name;
+      ex.conn->send(a, {*data});
+      ex.pyfiles_sent.insert(name);
+    }
+    msg::LaunchTask t;
+    t.task_id = l.task_id;
+    t.job_id = l.job_id;
+    t.stage_id = l.stage_id;
+    t.stage_attempt = l.stage_attempt;
+    t.partition = partition;
+    t.attempt = l.attempt;
+    t.plan = std::move(payload->plan);
+    t.sink = job.sink;
+    if (job.sink_kind == "text") t.sink["file"] = "part-" + [&] {
+      char b[16];
+      std::snprintf(b, sizeof b, "%05d", partition);
+      return std::string(b);
+    }();
+    std::vector<std::string> blobs;
+    for (int64_t fid : payload->funcs) {
+      if (ex.funcs_sent.count(fid)) continue;
+      auto f = graph_.func_blob(fid);
+      if (!f) continue;
+      t.new_funcs.push_back(fid);
+      blobs.push_back(*f);
+      ex.funcs_sent.insert(fid);
+    }
+    for (const auto& b : payload->input_blobs) blobs.push_back(*b);
+    ex.conn->send(t, blobs);
+  }
+}
+
+void Driver::update_progress() {
+  if (jobs_.empty()) {
+    progress_timer_->stop();
+    progress_.clear();
+    return;
+  }
+  const Job& j = jobs_.begin()->second;
+  progress_.show(j.stage_id, j.done, sched_->running_in_job(j.id), static_cast<int>(j.partitions.size()),
+                 clock_.now_ms() - j.start_ms);
+}
+
+void Driver::status_update(Connection& c, msg::StatusUpdate&& m, std::vector<std::string>&& blobs) {
+  if (!sched_) return;
+  const TaskAttempt* a = sched_->attempt(m.task_id);
+  if (!a) return;
+  int job_id = a->launch.job_id;
+  int index = a->launch.index;
+  int64_t now = clock_.now_ms();
+  if (m.state == "FINISHED") {
+    auto jt = jobs_.find(job_id);
+    TaskEnd end = sched_->succeeded(m.task_id, now);
+    if (end.outcome != TaskEnd::kSucceeded || jt == jobs_.end()) return schedule();
+    Job& job = jt->second;
+    ++job.done;
+    if (m.accum_blob && !blobs.empty()) {
+      job.accums.push_back(std::move(blobs.back()));
+      blobs.pop_back();
+    }
+    for (const auto& b : blobs) job.result_bytes += static_cast<int64_t>(b.size());
+    job.results[index] = std::move(blobs);
+    int64_t limit = conf_.get_bytes("spark.driver.maxResultSize");
+    if (limit > 0 && job.result_bytes > limit) {
+      for (const Launch& k : sched_->cancel_job(job.id)) {
+        auto et = execs_.find(k.exec_id);
+        msg::KillTask kt;
+        kt.task_id = k.task_id;
+        kt.reason = "job aborted";
+        if (et != execs_.end() && et->second.conn) et->second.conn->send(kt);
+      }
+      fail_job(job, "Total size of serialized results of " + std::to_string(job.done) + " tasks (" +
+                        format_bytes(job.result_bytes) + ") is bigger than spark.driver.maxResultSize (" +
+                        format_bytes(limit) + ")");
+      return schedule();
+    }
+    if (end.set_complete) finish_job(job);
+    return schedule();
+  }
+  FailureKind kind = m.state == "KILLED" ? FailureKind::kKilled : FailureKind::kUser;
+  TaskEnd end = sched_->failed(m.task_id, kind, m.error, now);
+  if (end.outcome == TaskEnd::kWillRetry) {
+    LOG_WARN(kLog, "Lost task " << index << "." << a->launch.attempt << " in stage " << a->launch.stage_id << ".0 (TID "
+                                << m.task_id << ") (executor " << a->launch.exec_id << "): " << m.error);
+  } else if (end.outcome == TaskEnd::kAborted) {
+    LOG_ERROR(kLog, "Task " << index << " in stage " << end.stage_id << ".0 failed; aborting job " << job_id);
+    for (const Launch& k : end.kill) {
+      auto et = execs_.find(k.exec_id);
+      msg::KillTask kt;
+      kt.task_id = k.task_id;
+      kt.reason = "stage aborted";
+      if (et != execs_.end() && et->second.conn) et->second.conn->send(kt);
+    }
+    auto jt = jobs_.find(job_id);
+    if (jt != jobs_.end()) fail_job(jt->second, "Job aborted due to stage failure: " + end.abort_reason);
+  }
+  schedule();
+}
+
+void Driver::finish_job(Job& job) {
+  progress_.clear();
+  if (job.sink_kind == "text") {
+    std::error_code ec;
+    for (const auto& de : fs::directory_iterator(job.tmp_dir, ec)) {
+      if (!de.is_regular_file()) continue;
+      fs::rename(de.path(), fs::path(job.out_dir) / de.path().filename(), ec);
+      if (ec) return fail_job(job, "cannot commit " + de.path().string() + ": " + ec.message());
+    }
+    fs::remove_all(fs::path(job.out_dir) / "_temporary", ec);
+    std::ofstream(fs::path(job.out_dir) / "_SUCCESS").flush();
+  }
+  LOG_DEBUG(kLog, "job " << job.id << " finished in " << (clock_.now_ms() - job.start_ms) << " ms");
+  auto it = py_conns_.find(job.py_conn);
+  if (it != py_conns_.end()) {
+    msg::PyJobResult r;
+    r.req = job.req;
+    r.job_id = job.id;
+    std::vector<std::string> blobs;
+    for (auto& part : job.results) {
+      r.counts.push_back(static_cast<int>(part.size()));
+      for (auto& b : part) blobs.push_back(std::move(b));
+    }
+    r.accum_blobs = !job.accums.empty();
+    r.num_accum_blobs = static_cast<int>(job.accums.size());
+    for (auto& a : job.accums) blobs.push_back(std::move(a));
+    it->second->send(r, blobs);
+  }
+  jobs_.erase(job.id);
+}
+
+void Driver::fail_job(Job& job, const std::string& reason) {
+  progress_.clear();
+  if (job.sink_kind == "text") {
+    std::error_code ec;
+    fs::remove_all(fs::path(job.out_dir) / "_temporary", ec);
+  }
+  auto it = py_conns_.find(job.py_conn);
+  if (it != py_conns_.end()) py_error(*it->second, job.req, "job_failed", reason);
+  jobs_.erase(job.id);
+}
+
+// ------------------------------------------------------------------ executors
+
+void Driver::launch_local_executor() {
+  std::string id = std::to_string(local_exec_seq_++);
+  SpawnOptions o;
+  o.args = {self_exe(), "executor", "--driver-url", "127.0.0.1:" + std::to_string(exec_port_), "--executor-id", id,
+            "--app-id", app_id_, "--cores", std::to_string(master_.local_cores), "--host", "127.0.0.1"};
+  o.stdin_devnull = true;
+  o.new_process_group = true;
+  auto child = ChildProcess::spawn(loop_, o, [this, id](int64_t status, int sig) {
+    LOG_DEBUG(kLog, "local executor " << id << " exited (status " << status << ", signal " << sig << ")");
+    if (shutting_down_ || phase_ != AppPhase::kRunning) return;
+    // Local mode has exactly one executor: if it dies, replace it and carry on.
+    LOG_WARN(kLog, "local executor " << id << " died (status " << status << ", signal " << sig << "); starting a new one");
+    executor_lost(id, "executor process exited");
+    launch_local_executor();
+  });
+  if (!child) {
+    LOG_ERROR(kLog, child.error_message());
+    return;
+  }
+  local_exec_ = std::move(child.value());
+}
+
+void Driver::on_exec_message(Connection& c, msg::Envelope&& env) {
+  if (auto* m = env.as<msg::RegisterExecutor>()) return register_executor(c, *m);
+  if (!exec_by_conn_.count(c.id())) return c.close("executor sent " + env.op + " before registering");
+  if (auto* m = env.as<msg::StatusUpdate>()) return status_update(c, std::move(*m), std::move(env.blobs));
+  if (env.as<msg::ExecutorHeartbeat>()) return;
+  c.close("unexpected message " + env.op + " from an executor");
+}
+
+void Driver::register_executor(Connection& c, const msg::RegisterExecutor& m) {
+  if (phase_ != AppPhase::kStarting && phase_ != AppPhase::kRunning) return c.close("application is not running");
+  if (m.app_id != app_id_) return c.close("executor belongs to application " + m.app_id + ", not " + app_id_);
+  if (execs_.count(m.exec_id)) return c.close("executor " + m.exec_id + " is already registered");
+  ExecInfo e;
+  e.conn = &c;
+  e.id = m.exec_id;
+  e.host = m.host;
+  e.cores = m.cores;
+  e.worker_id = m.worker_id;
+  execs_[m.exec_id] = e;
+  exec_by_conn_[c.id()] = m.exec_id;
+  granted_.erase(m.exec_id);
+  sched_->add_executor(m.exec_id, m.cores);
+  LOG_INFO(kLog, "executor " << m.exec_id << " registered from " << m.host << " with " << m.cores << " core(s) (pid " << m.pid << ")");
+  msg::RegisteredExecutor r;
+  r.app_id = app_id_;
+  for (const auto& [k, v] : conf_.values())
+    if (!is_secret_key(k)) r.conf[k] = v;
+  c.send(r);
+  if (phase_ == AppPhase::kStarting && granted_.empty()) reply_context_info();
+  schedule();
+}
+
+void Driver::on_exec_closed(Connection& c, const std::string& reason) {
+  auto it = exec_by_conn_.find(c.id());
+  if (it == exec_by_conn_.end()) return;
+  std::string id = it->second;
+  exec_by_conn_.erase(it);
+  auto et = execs_.find(id);
+  if (et != execs_.end()) et->second.conn = nullptr;
+  executor_lost(id, reason);
+}
+
+void Driver::executor_lost(const std::string& id, const std::string& reason) {
+  auto et = execs_.find(id);
+  if (et == execs_.end()) return;
+  if (et->second.conn) et->second.conn->close("executor lost");
+  execs_.erase(et);
+  if (!sched_) return;
+  auto lost = sched_->remove_executor(id);
+  if (phase_ == AppPhase::kRunning && !shutting_down_)
+    LOG_WARN(kLog, "executor " << id << " lost (" << reason << "); " << lost.size() << " running task(s) will be retried");
+  schedule();
+}
+
+// ------------------------------------------------------------------ master (cluster mode)
+
+void Driver::connect_master(int attempt) {
+  auto [host, port] = master_.masters[static_cast<size_t>(attempt) % master_.masters.size()];
+  ConnectionOptions o;
+  o.my_role = "app";
+  o.my_name = conf_.get("spark.app.name");
+  o.log_component = kLog;
+  o.on_ready = [this](Connection& c) {
+    msg::RegisterApplication r;
+    r.name = conf_.get("spark.app.name");
+    if (conf_.contains("spark.cores.max")) r.max_cores = static_cast<int>(conf_.get_int("spark.cores.max"));
+    if (conf_.contains("spark.executor.cores")) r.cores_per_executor = static_cast<int>(conf_.get_int("spark.executor.cores"));
+    r.memory_per_executor_mb = std::max<int64_t>(1, conf_.get_bytes("spark.executor.memory") >> 20);
+    r.driver_url = advertise_host_ + ":" + std::to_string(exec_port_);
+    r.app_ui_url = "";
+    const char* user = std::getenv("USER");
+    r.user = user ? user : "root";
+    for (const auto& [k, v] : conf_.values())
+      if (starts_with(k, "spark.executorEnv.")) r.executor_env[k.substr(18)] = v;
+    r.executor_env["SPARKPP_PYTHON"] = conf_.get("spark.pyspark.python");
+    c.send(r);
+  };
+  o.on_message = [this](Connection& c, msg::Envelope&& e) { on_master_message(c, std::move(e)); };
+  o.on_close = [this](Connection& c, const std::string& reason) {
+    if (master_conn_ == &c) master_conn_ = nullptr;
+    if (phase_ == AppPhase::kRunning && !shutting_down_)
+      LOG_WARN(kLog, "lost the connection to the master (" << reason << "); running executors carry on");
+  };
+  std::string url = "spark://" + host + ":" + std::to_string(port);
+  connect_to(loop_, host, port, o, [this, attempt, url](Result<Connection*> r) {
+    if (r) {
+      master_conn_ = r.value();
+      return;
+    }
+    if (phase_ != AppPhase::kStarting) return;
+    if (attempt + 1 >= 3 * static_cast<int>(master_.masters.size())) {
+      phase_ = AppPhase::kNone;
+      auto it = py_conns_.find(context_conn_);
+      if (it != py_conns_.end())
+        py_error(*it->second, context_req_, "bad_request", "Could not connect to the master at " + url + ": " + r.error_message() + " (All masters are unresponsive! Giving up.)");
+      return;
+    }
+    LOG_WARN(kLog, r.error_message() << "; retrying");
+    master_retry_->start(1000, 0, [this, attempt] { connect_master(attempt + 1); });
+  });
+}
+
+void Driver::on_master_message(Connection& c, msg::Envelope&& env) {
+  if (auto* m = env.as<msg::RegisteredApplication>()) {
+    app_id_ = m->app_id;
+    LOG_INFO(kLog, "Connected to Spark cluster with app ID " << app_id_);
+    // Give granted executors a moment to register so defaultParallelism sees them.
+    ready_timer_->start(5000, 0, [this] { reply_context_info(); });
+    return;
+  }
+  if (auto* m = env.as<msg::ExecutorAdded>()) {
+    LOG_INFO(kLog, "Granted executor ID " << app_id_ << "/" << m->exec_id << " on worker " << m->worker_id << " (" << m->host
+                                          << ") with " << m->cores << " core(s), " << m->memory_mb << " MiB");
+    granted_.insert(std::to_string(m->exec_id));
+    return;
+  }
+  if (auto* m = env.as<msg::ExecutorUpdated>()) {
+    ExecutorState st;
+    if (parse_executor_state(m->state, st) && is_finished(st)) {
+      std::string id = std::to_string(m->exec_id);
+      granted_.erase(id);
+      executor_lost(id, "executor " + m->state + ": " + m->message);
+      if (phase_ == AppPhase::kStarting && granted_.empty() && !execs_.empty()) reply_context_info();
+    }
+    return;
+  }
+  if (auto* m = env.as<msg::WorkerRemoved>()) {
+    LOG_WARN(kLog, "worker " << m->worker_id << " (" << m->host << ") removed: " << m->message);
+    return;
+  }
+  if (auto* m = env.as<msg::ApplicationRemoved>()) {
+    LOG_ERROR(kLog, "Application has been killed. Reason: " << m->message);
+    for (auto& [jid, job] : jobs_) {
+      auto it = py_conns_.find(job.py_conn);
+      if (it != py_conns_.end()) py_error(*it->second, job.req, "job_failed", "Application has been killed. Reason: " + m->message);
+    }
+    jobs_.clear();
+    phase_ = AppPhase::kStopped;
+    return;
+  }
+  (void)c;
+}
+
+// ------------------------------------------------------------------ shutdown
+
+void Driver::shutdown(std::function<void()> done) {
+  shutting_down_ = true;
+  stop_context();
+  progress_timer_->stop();
+  ready_timer_->stop();
+  master_retry_->stop();
+  py_listener_.reset();
+  exec_listener_.reset();
+  // Give executors a moment to exit on StopExecutor; then make sure.
+  auto grace = std::make_shared<Timer>(loop_);
+  auto finished = std::make_shared<bool>(false);
+  auto finish = [this, grace, done, finished]() mutable {
+    if (*finished) return;
+    *finished = true;
+    if (local_exec_ && local_exec_->running()) local_exec_->kill(SIGKILL);
+    for (auto& [id, e] : execs_)
+      if (e.conn) e.conn->close("driver exiting");
+    if (master_conn_) master_conn_->close("driver exiting");
+    grace->stop();
+    done();
+  };
+  if (local_exec_ && local_exec_->running()) {
+    grace->start(3000, 0, finish);
+    // Poll for a prompt exit instead of always waiting the full grace period.
+    auto poll = std::make_shared<Timer>(loop_);
+    poll->start(10, 10, [this, poll, grace, finish]() mutable {
+      if (!local_exec_->running()) {
+        poll->stop();
+        finish();
+      }
+    });
+  } else {
+    finish();
+  }
+}
+
+}  // namespace spp::driver

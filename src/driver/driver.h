@@ -1,0 +1,145 @@
+// The driver runtime inside `sparkpp submit`: serves the Python program (the Py4J role), keeps
+// the RDD lineage, turns actions into jobs and tasks, and runs them on executors — local ones it
+// starts itself, or ones the standalone master grants. Everything here runs on one libuv loop.
+#pragma once
+#include <uv.h>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/config.h"
+#include "common/net.h"
+#include "common/process.h"
+#include "driver/progress.h"
+#include "driver/rdd_graph.h"
+#include "driver/task_scheduler.h"
+
+namespace spp::driver {
+
+// Application (SparkContext) lifecycle: NONE -> STARTING -> RUNNING -> STOPPED (-> STARTING ...)
+enum class AppPhase {
+  kNone,      // no context yet
+  kStarting,  // executors being started / app registering with the master
+  kRunning,   // PyContextInfo sent; jobs accepted
+  kStopped,   // sc.stop() or the master removed the application
+};
+
+struct MasterSpec {
+  bool local = true;
+  int local_cores = 1;
+  int local_max_failures = 1;
+  std::vector<std::pair<std::string, int>> masters;  // spark://h1:p1,h2:p2
+};
+// Parses local, local[N], local[*], local[N,F], local[*,F], spark://h:p[,h2:p2].
+Result<MasterSpec> parse_master_url(const std::string& url);
+
+class Driver {
+ public:
+  Driver(uv_loop_t* loop, Conf submit_conf, std::string executor_python);
+  ~Driver();
+  // Opens the Python link (loopback) and the executor endpoint. Returns the Python link port.
+  Result<int> start();
+  const std::string& secret() const { return secret_; }
+  // The Python program exited: stop executors, leave the master, close everything.
+  void shutdown(std::function<void()> done);
+
+ private:
+  struct ExecInfo {
+    Connection* conn = nullptr;
+    std::string id, host, worker_id;
+    int cores = 0;
+    std::set<int64_t> funcs_sent;
+    std::set<std::string> pyfiles_sent;
+  };
+  struct Job {
+    int id = 0;
+    int rdd = 0;
+    std::vector<int> partitions;
+    json sink;
+    std::string sink_kind;
+    std::string out_dir, tmp_dir;
+    int64_t req = 0;
+    uint64_t py_conn = 0;
+    std::vector<std::vector<std::string>> results;
+    std::vector<std::string> accums;
+    int64_t result_bytes = 0;
+    int64_t start_ms = 0;
+    int stage_id = 0;
+    int done = 0;
+    std::string description;
+  };
+
+  // Python link
+  void on_py_message(Connection& c, msg::Envelope&& env);
+  void py_error(Connection& c, int64_t req, const std::string& kind, const std::string& message);
+  void create_context(Connection& c, const msg::PyCreateContext& m);
+  void reply_context_info();
+  void define_rdd(Connection& c, const msg::PyDefineRdd& m, std::vector<std::string>&& blobs);
+  void run_job(Connection& c, const msg::PyRunJob& m);
+  void py_call(Connection& c, const msg::PyCall& m);
+  void stop_context();
+
+  // Executors
+  void on_exec_message(Connection& c, msg::Envelope&& env);
+  void on_exec_closed(Connection& c, const std::string& reason);
+  void register_executor(Connection& c, const msg::RegisterExecutor& m);
+  void status_update(Connection& c, msg::StatusUpdate&& m, std::vector<std::string>&& blobs);
+  void executor_lost(const std::string& id, const std::string& reason);
+  void launch_local_executor();
+
+  // Master (cluster mode)
+  void connect_master(int attempt);
+  void on_master_message(Connection& c, msg::Envelope&& env);
+
+  // Scheduling
+  void schedule();
+  void finish_job(Job& job);
+  void fail_job(Job& job, const std::string& reason);
+  int default_parallelism() const;
+  void update_progress();
+
+  uv_loop_t* loop_;
+  SystemClock clock_;
+  Conf submit_conf_;
+  Conf conf_;  // effective application conf
+  std::string executor_python_;
+  std::string secret_;
+  std::unique_ptr<Listener> py_listener_, exec_listener_;
+  int exec_port_ = 0;
+  std::string advertise_host_;
+
+  AppPhase phase_ = AppPhase::kNone;
+  MasterSpec master_;
+  std::string app_id_;
+  int64_t context_req_ = 0;
+  uint64_t context_conn_ = 0;
+  std::map<uint64_t, Connection*> py_conns_;
+  std::unique_ptr<Timer> ready_timer_;
+
+  Connection* master_conn_ = nullptr;
+  std::unique_ptr<Timer> master_retry_;
+  std::set<std::string> granted_;  // executors the master announced, not yet registered
+
+  std::unique_ptr<ChildProcess> local_exec_;
+  int local_exec_seq_ = 0;
+  bool shutting_down_ = false;
+
+  std::map<std::string, ExecInfo> execs_;
+  std::map<uint64_t, std::string> exec_by_conn_;
+  std::vector<std::pair<std::string, std::shared_ptr<const std::string>>> pyfiles_;
+
+  RddGraph graph_;
+  std::unique_ptr<TaskScheduler> sched_;
+  std::map<int, Job> jobs_;
+  int next_job_ = 0;
+  int next_stage_ = 0;
+  ConsoleProgress progress_;
+  std::unique_ptr<Timer> progress_timer_;
+};
+
+}  // namespace spp::driver

@@ -1,0 +1,107 @@
+// textFile / wholeTextFiles input listing and splitting.
+#include "driver/file_splits.h"
+
+#include <glob.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <filesystem>
+
+namespace spp::driver {
+namespace fs = std::filesystem;
+
+namespace {
+bool hidden(const std::string& name) { return !name.empty() && (name[0] == '.' || name[0] == '_'); }
+
+std::string strip_scheme(const std::string& p) {
+  if (p.rfind("file://", 0) == 0) return p.substr(7);
+  if (p.rfind("file:", 0) == 0) return p.substr(5);
+  return p;
+}
+
+void add_path(const std::string& p, std::vector<FileEntry>& out, bool& found) {
+  std::error_code ec;
+  auto st = fs::status(p, ec);
+  if (ec || !fs::exists(st)) return;
+  found = true;
+  if (fs::is_directory(st)) {
+    for (const auto& de : fs::directory_iterator(p, ec)) {
+      std::string name = de.path().filename().string();
+      if (hidden(name) || !de.is_regular_file(ec)) continue;
+      out.push_back({fs::absolute(de.path()).lexically_normal().string(), static_cast<int64_t>(de.file_size(ec))});
+    }
+  } else {
+    out.push_back({fs::absolute(p).lexically_normal().string(), static_cast<int64_t>(fs::file_size(p, ec))});
+  }
+}
+}  // namespace
+
+Result<std::vector<FileEntry>> list_input_files(const std::vector<std::string>& paths) {
+  using R = Result<std::vector<FileEntry>>;
+  std::vector<FileEntry> out;
+  if (paths.empty()) return R::error("no input path given");
+  for (const auto& raw : paths) {
+    std::string p = strip_scheme(raw);
+    bool found = false;
+    if (p.find_first_of("*?[{") != std::string::npos) {
+      glob_t g{};
+      if (::glob(p.c_str(), GLOB_BRACE, nullptr, &g) == 0) {
+        for (size_t i = 0; i < g.gl_pathc; ++i) add_path(g.gl_pathv[i], out, found);
+      }
+      globfree(&g);
+      if (!found) return R::error("Input Pattern " + raw + " matches 0 files");
+    } else {
+      add_path(p, out, found);
+      if (!found) return R::error("Input path does not exist: " + raw);
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const FileEntry& a, const FileEntry& b) { return a.path < b.path; });
+  out.erase(std::unique(out.begin(), out.end(), [](const FileEntry& a, const FileEntry& b) { return a.path == b.path; }),
+            out.end());
+  return out;
+}
+
+std::vector<TextSplit> compute_text_splits(const std::vector<FileEntry>& files, int min_partitions) {
+  constexpr int64_t kBlock = 32LL << 20;
+  constexpr double kSlop = 1.1;
+  int64_t total = 0;
+  for (const auto& f : files) total += f.size;
+  int64_t goal = total / std::max(min_partitions, 1);
+  int64_t split = std::max<int64_t>(1, std::min(goal, kBlock));
+  std::vector<TextSplit> out;
+  for (const auto& f : files) {
+    if (f.size == 0) {
+      out.push_back({f.path, 0, 0});
+      continue;
+    }
+    int64_t remaining = f.size;
+    while (static_cast<double>(remaining) / static_cast<double>(split) > kSlop) {
+      out.push_back({f.path, f.size - remaining, split});
+      remaining -= split;
+    }
+    if (remaining > 0) out.push_back({f.path, f.size - remaining, remaining});
+  }
+  return out;
+}
+
+std::vector<std::vector<FileEntry>> group_whole_files(const std::vector<FileEntry>& files, int min_partitions) {
+  std::vector<std::vector<FileEntry>> groups;
+  if (files.empty()) return groups;
+  int64_t total = 0;
+  for (const auto& f : files) total += f.size;
+  int n = std::max(1, std::min<int>(min_partitions, static_cast<int>(files.size())));
+  int64_t target = std::max<int64_t>(1, (total + n - 1) / n);
+  groups.emplace_back();
+  int64_t cur = 0;
+  for (const auto& f : files) {
+    if (!groups.back().empty() && cur + f.size > target && static_cast<int>(groups.size()) < n) {
+      groups.emplace_back();
+      cur = 0;
+    }
+    groups.back().push_back(f);
+    cur += f.size;
+  }
+  return groups;
+}
+
+}  // namespace spp::driver

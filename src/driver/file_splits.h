@@ -1,0 +1,37 @@
+// Input listing and splitting for textFile / wholeTextFiles, Hadoop-style: paths may be files,
+// directories (their visible files) or globs; files are cut into byte ranges that the
+// executor's line reader aligns to line boundaries.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+
+namespace spp::driver {
+
+struct FileEntry {
+  std::string path;  // absolute
+  int64_t size = 0;
+};
+
+struct TextSplit {
+  std::string path;
+  int64_t start = 0;
+  int64_t length = 0;
+};
+
+// Expands paths (comma-separated lists already split) into files, sorted by path.
+// A path matching nothing is an error: "Input path does not exist: <path>".
+Result<std::vector<FileEntry>> list_input_files(const std::vector<std::string>& paths);
+
+// Hadoop FileInputFormat.getSplits with minSize 1 and a 32 MiB block size:
+// goal = total / max(min_partitions, 1); split = min(goal, block); a file's tail within 10 %
+// of a split stays with the last split; empty files give one empty split.
+std::vector<TextSplit> compute_text_splits(const std::vector<FileEntry>& files, int min_partitions);
+
+// wholeTextFiles: files packed into at most min_partitions groups of similar total size,
+// in path order.
+std::vector<std::vector<FileEntry>> group_whole_files(const std::vector<FileEntry>& files, int min_partitions);
+
+}  // namespace spp::driver

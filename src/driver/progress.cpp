@@ -1,0 +1,42 @@
+// Console progress bar.
+#include "driver/progress.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+
+namespace spp::driver {
+
+std::string ConsoleProgress::render(int stage_id, int done, int running, int total, int width) {
+  std::string header = "[Stage " + std::to_string(stage_id) + ":";
+  std::string tailer = "(" + std::to_string(done) + " + " + std::to_string(running) + ") / " + std::to_string(total) + "]";
+  int w = width - static_cast<int>(header.size() + tailer.size());
+  std::string bar;
+  if (w > 0) {
+    int percent = total > 0 ? static_cast<int>(static_cast<int64_t>(w) * done / total) : 0;
+    for (int i = 0; i < w; ++i) bar += i < percent ? '=' : (i == percent ? '>' : ' ');
+  }
+  return header + bar + tailer;
+}
+
+void ConsoleProgress::show(int stage_id, int done, int running, int total, int64_t age_ms) {
+  if (!enabled_ || age_ms < 500) return;
+  std::string line = render(stage_id, done, running, total, 80);
+  if (line == last_) return;
+  last_ = line;
+  std::string out = "\r" + line;
+  ssize_t n = ::write(2, out.data(), out.size());
+  (void)n;
+  drawn_ = true;
+}
+
+void ConsoleProgress::clear() {
+  if (!drawn_) return;
+  std::string out = "\r" + std::string(80, ' ') + "\r";
+  ssize_t n = ::write(2, out.data(), out.size());
+  (void)n;
+  drawn_ = false;
+  last_.clear();
+}
+
+}  // namespace spp::driver

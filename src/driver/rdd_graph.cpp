@@ -1,0 +1,172 @@
+// RddGraph: node validation and task-plan construction.
+#include "driver/rdd_graph.h"
+
+namespace spp::driver {
+
+namespace {
+Status args_paths(const json& args, std::vector<std::string>& paths, int& min_partitions) {
+  if (!args.is_object() || !args.contains("paths") || !args["paths"].is_array())
+    return Status::error("args.paths must be a list of paths");
+  for (const auto& p : args["paths"]) {
+    if (!p.is_string()) return Status::error("args.paths must hold strings");
+    paths.push_back(p.get<std::string>());
+  }
+  min_partitions = args.value("min_partitions", 2);
+  if (min_partitions < 1) min_partitions = 1;
+  return Status::ok();
+}
+}  // namespace
+
+Result<int> RddGraph::define(const msg::PyDefineRdd& m, std::vector<std::string>&& blobs) {
+  using R = Result<int>;
+  if (nodes_.count(m.id)) return R::error("RDD " + std::to_string(m.id) + " is already defined");
+  for (int p : m.parents)
+    if (!nodes_.count(p)) return R::error("RDD " + std::to_string(m.id) + " refers to unknown parent " + std::to_string(p));
+  RddNode n;
+  n.id = m.id;
+  n.kind = m.kind;
+  n.parents = m.parents;
+  n.args = m.args;
+  auto need_parents = [&](size_t k) -> Status {
+    if (m.parents.size() != k)
+      return Status::error(m.kind + " needs " + std::to_string(k) + " parent(s), got " + std::to_string(m.parents.size()));
+    return Status::ok();
+  };
+  if (m.kind == "parallelize") {
+    if (!m.parents.empty()) return R::error("parallelize takes no parents");
+    if (m.num_partitions < 0) return R::error("negative partition count");
+    const json& b = m.args.is_object() ? m.args.value("batches", json()) : json();
+    if (!b.is_array() || static_cast<int>(b.size()) != m.num_partitions)
+      return R::error("args.batches must list a batch count per partition");
+    size_t total = 0;
+    for (const auto& c : b) {
+      if (!c.is_number_integer() || c.get<int>() < 0) return R::error("bad batch count");
+      n.batch_start.push_back(static_cast<int>(total));
+      n.batch_count.push_back(c.get<int>());
+      total += c.get<size_t>();
+    }
+    if (total != blobs.size())
+      return R::error("parallelize declared " + std::to_string(total) + " batches but sent " + std::to_string(blobs.size()));
+    for (auto& s : blobs) n.blobs.push_back(std::make_shared<const std::string>(std::move(s)));
+    n.num_partitions = m.num_partitions;
+  } else if (m.kind == "text_file" || m.kind == "whole_text_files") {
+    std::vector<std::string> paths;
+    int minp = 2;
+    Status st = args_paths(m.args, paths, minp);
+    if (!st) return R::error(st.message());
+    auto files = list_input_files(paths);
+    if (!files) return R::error(files.error_message());
+    if (m.kind == "text_file") {
+      n.text_splits = compute_text_splits(*files, minp);
+      n.num_partitions = static_cast<int>(n.text_splits.size());
+    } else {
+      n.file_groups = group_whole_files(*files, minp);
+      n.num_partitions = static_cast<int>(n.file_groups.size());
+    }
+  } else if (m.kind == "python") {
+    if (Status st = need_parents(1); !st) return R::error(st.message());
+    if (blobs.size() != 1) return R::error("python node needs exactly one function blob");
+    n.func = std::make_shared<const std::string>(std::move(blobs[0]));
+    n.num_partitions = nodes_.at(m.parents[0]).num_partitions;
+  } else if (m.kind == "union") {
+    if (m.parents.empty()) return R::error("union needs parents");
+    for (int p : m.parents) n.num_partitions += nodes_.at(p).num_partitions;
+  } else if (m.kind == "coalesce") {
+    if (Status st = need_parents(1); !st) return R::error(st.message());
+    int parent_n = nodes_.at(m.parents[0]).num_partitions;
+    int k = std::min(m.num_partitions, parent_n);
+    if (m.num_partitions < 1) return R::error("coalesce needs at least one partition");
+    for (int i = 0; i < k; ++i) {
+      std::vector<int> g;
+      int64_t lo = static_cast<int64_t>(i) * parent_n / k, hi = static_cast<int64_t>(i + 1) * parent_n / k;
+      for (int64_t q = lo; q < hi; ++q) g.push_back(static_cast<int>(q));
+      n.coalesce_groups.push_back(std::move(g));
+    }
+    n.num_partitions = k;
+  } else if (m.kind == "zip") {
+    if (Status st = need_parents(2); !st) return R::error(st.message());
+    int a = nodes_.at(m.parents[0]).num_partitions, b = nodes_.at(m.parents[1]).num_partitions;
+    if (a != b) return R::error("Can only zip RDDs with same number of partitions (" + std::to_string(a) + " vs " + std::to_string(b) + ")");
+    n.num_partitions = a;
+  } else {
+    return R::error("unsupported RDD kind '" + m.kind + "'");
+  }
+  int np = n.num_partitions;
+  nodes_.emplace(m.id, std::move(n));
+  return np;
+}
+
+const RddNode* RddGraph::node(int id) const {
+  auto it = nodes_.find(id);
+  return it == nodes_.end() ? nullptr : &it->second;
+}
+
+std::shared_ptr<const std::string> RddGraph::func_blob(int64_t fid) const {
+  const RddNode* n = node(static_cast<int>(fid));
+  return n ? n->func : nullptr;
+}
+
+Result<TaskPayload> RddGraph::build_task(int rdd, int partition) const {
+  TaskPayload out;
+  int next_input = 0;
+  Status st = resolve(rdd, partition, out, next_input);
+  if (!st) return Result<TaskPayload>::error(st.message());
+  return out;
+}
+
+// Appends to `out` and leaves the plan of (rdd, partition) in out.plan.
+Status RddGraph::resolve(int rdd, int partition, TaskPayload& out, int& next_input) const {
+  const RddNode* n = node(rdd);
+  if (!n) return Status::error("unknown RDD " + std::to_string(rdd));
+  if (partition < 0 || partition >= n->num_partitions)
+    return Status::error("partition " + std::to_string(partition) + " out of range for RDD " + std::to_string(rdd));
+  if (n->kind == "parallelize") {
+    int first = static_cast<int>(out.input_blobs.size());
+    for (int i = 0; i < n->batch_count[partition]; ++i) out.input_blobs.push_back(n->blobs[n->batch_start[partition] + i]);
+    out.plan = {{"op", "input"}, {"input", next_input++}, {"format", "pickled"},
+                {"source", {{"kind", "blobs"}, {"first", first}, {"count", n->batch_count[partition]}}}};
+  } else if (n->kind == "text_file") {
+    const auto& s = n->text_splits[partition];
+    out.plan = {{"op", "input"}, {"input", next_input++}, {"format", "lines"},
+                {"source", {{"kind", "text"}, {"path", s.path}, {"start", s.start}, {"length", s.length}}}};
+  } else if (n->kind == "whole_text_files") {
+    json paths = json::array();
+    for (const auto& f : n->file_groups[partition]) paths.push_back(f.path);
+    out.plan = {{"op", "input"}, {"input", next_input++}, {"format", "files"},
+                {"source", {{"kind", "files"}, {"paths", paths}}}};
+  } else if (n->kind == "python") {
+    Status st = resolve(n->parents[0], partition, out, next_input);
+    if (!st) return st;
+    out.plan = {{"op", "apply"}, {"func", n->id}, {"split", partition}, {"child", std::move(out.plan)}};
+    out.funcs.push_back(n->id);
+  } else if (n->kind == "union") {
+    int off = partition;
+    for (int p : n->parents) {
+      int pn = node(p)->num_partitions;
+      if (off < pn) return resolve(p, off, out, next_input);
+      off -= pn;
+    }
+    return Status::error("union partition out of range");
+  } else if (n->kind == "coalesce") {
+    json children = json::array();
+    for (int q : n->coalesce_groups[partition]) {
+      Status st = resolve(n->parents[0], q, out, next_input);
+      if (!st) return st;
+      children.push_back(std::move(out.plan));
+    }
+    out.plan = {{"op", "concat"}, {"children", std::move(children)}};
+  } else if (n->kind == "zip") {
+    json children = json::array();
+    for (int p : n->parents) {
+      Status st = resolve(p, partition, out, next_input);
+      if (!st) return st;
+      children.push_back(std::move(out.plan));
+    }
+    out.plan = {{"op", "zip"}, {"children", std::move(children)}};
+  } else {
+    return Status::error("cannot plan RDD kind " + n->kind);
+  }
+  return Status::ok();
+}
+
+}  // namespace spp::driver

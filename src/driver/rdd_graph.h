@@ -1,0 +1,56 @@
+// The driver's copy of the RDD lineage, as declared by the Python program (PyDefineRdd), and
+// the translation of "partition p of RDD r" into a task plan (docs/protocol.md "Task plans").
+#pragma once
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/messages.h"
+#include "common/status.h"
+#include "driver/file_splits.h"
+
+namespace spp::driver {
+
+using json = nlohmann::json;
+
+struct RddNode {
+  int id = 0;
+  std::string kind;
+  std::vector<int> parents;
+  int num_partitions = 0;
+  json args;
+  // parallelize: data blobs, partition after partition; `batch_start[p]` indexes the first.
+  std::vector<std::shared_ptr<const std::string>> blobs;
+  std::vector<int> batch_start, batch_count;
+  std::shared_ptr<const std::string> func;   // python: the pickled function
+  std::vector<TextSplit> text_splits;        // text_file
+  std::vector<std::vector<FileEntry>> file_groups;  // whole_text_files
+  std::vector<std::vector<int>> coalesce_groups;    // coalesce: parent partitions per partition
+};
+
+// What one task needs beyond its plan: the functions it uses and its input blobs.
+struct TaskPayload {
+  json plan;
+  std::vector<int64_t> funcs;
+  std::vector<std::shared_ptr<const std::string>> input_blobs;
+};
+
+class RddGraph {
+ public:
+  // Validates and stores a node. Returns the partition count.
+  Result<int> define(const msg::PyDefineRdd& m, std::vector<std::string>&& blobs);
+  const RddNode* node(int id) const;
+  // Builds the plan computing `partition` of `rdd` within one task (narrow dependencies only).
+  Result<TaskPayload> build_task(int rdd, int partition) const;
+  std::shared_ptr<const std::string> func_blob(int64_t fid) const;
+
+ private:
+  Status resolve(int rdd, int partition, TaskPayload& out, int& next_input) const;
+  std::map<int, RddNode> nodes_;
+};
+
+}  // namespace spp::driver

@@ -1,0 +1,195 @@
+// TaskScheduler: FIFO placement of task attempts on executor cores, retries, aborts.
+#include "driver/task_scheduler.h"
+
+#include <algorithm>
+
+namespace spp::driver {
+
+const char* to_string(TaskState s) {
+  switch (s) {
+    case TaskState::kRunning: return "RUNNING";
+    case TaskState::kFinished: return "SUCCESS";
+    case TaskState::kFailed: return "FAILED";
+    case TaskState::kKilled: return "KILLED";
+  }
+  return "?";
+}
+
+void TaskScheduler::add_executor(const std::string& id, int cores) {
+  auto& e = execs_[id];
+  e.cores = cores;
+  e.free = cores - static_cast<int>(e.running.size());
+}
+
+int TaskScheduler::total_cores() const {
+  int n = 0;
+  for (const auto& [id, e] : execs_) n += e.cores;
+  return n;
+}
+
+TaskScheduler::TaskSet* TaskScheduler::find_set(int job_id, int stage_id, int stage_attempt) {
+  for (auto& s : sets_)
+    if (s.job_id == job_id && s.stage_id == stage_id && s.stage_attempt == stage_attempt) return &s;
+  return nullptr;
+}
+
+std::vector<int64_t> TaskScheduler::remove_executor(const std::string& id) {
+  std::vector<int64_t> out;
+  auto it = execs_.find(id);
+  if (it == execs_.end()) return out;
+  for (int64_t tid : it->second.running) {
+    auto& a = attempts_.at(tid);
+    a.state = TaskState::kKilled;
+    a.error = "executor " + id + " lost";
+    out.push_back(tid);
+    TaskSet* s = find_set(a.launch.job_id, a.launch.stage_id, a.launch.stage_attempt);
+    if (s && !s->aborted && !s->done[a.launch.index]) s->pending.push_front(a.launch.index);
+  }
+  execs_.erase(it);
+  return out;
+}
+
+void TaskScheduler::submit(int job_id, int stage_id, int stage_attempt, int num_tasks) {
+  TaskSet s{job_id, stage_id, stage_attempt, num_tasks, {}, {}, {}, {}, 0, false};
+  for (int i = 0; i < num_tasks; ++i) s.pending.push_back(i);
+  s.failures.assign(num_tasks, 0);
+  s.attempts.assign(num_tasks, 0);
+  s.done.assign(num_tasks, false);
+  sets_.push_back(std::move(s));
+}
+
+std::vector<Launch> TaskScheduler::cancel_job(int job_id) {
+  std::vector<Launch> kill;
+  for (auto& s : sets_) {
+    if (s.job_id != job_id) continue;
+    s.aborted = true;
+    s.pending.clear();
+  }
+  for (auto& [tid, a] : attempts_)
+    if (a.launch.job_id == job_id && a.state == TaskState::kRunning) kill.push_back(a.launch);
+  sets_.erase(std::remove_if(sets_.begin(), sets_.end(), [&](const TaskSet& s) { return s.job_id == job_id; }),
+              sets_.end());
+  return kill;
+}
+
+std::vector<Launch> TaskScheduler::assign(int64_t now_ms) {
+  std::vector<Launch> out;
+  // Round-robin over executors so a wide stage spreads out instead of filling one executor.
+  bool progress = true;
+  while (progress) {
+    progress = false;
+    for (auto& [eid, e] : execs_) {
+      if (e.free <= 0) continue;
+      TaskSet* set = nullptr;
+      for (auto& s : sets_)
+        if (!s.aborted && !s.pending.empty()) { set = &s; break; }
+      if (!set) return out;
+      int index = set->pending.front();
+      set->pending.pop_front();
+      Launch l;
+      l.task_id = next_task_id_++;
+      l.exec_id = eid;
+      l.job_id = set->job_id;
+      l.stage_id = set->stage_id;
+      l.stage_attempt = set->stage_attempt;
+      l.index = index;
+      l.attempt = set->attempts[index]++;
+      TaskAttempt a;
+      a.launch = l;
+      a.launch_ms = now_ms;
+      attempts_[l.task_id] = a;
+      e.running.insert(l.task_id);
+      --e.free;
+      out.push_back(l);
+      progress = true;
+    }
+  }
+  return out;
+}
+
+void TaskScheduler::finish_attempt(TaskAttempt& a, TaskState st, int64_t now_ms) {
+  a.state = st;
+  a.end_ms = now_ms;
+  auto it = execs_.find(a.launch.exec_id);
+  if (it != execs_.end() && it->second.running.erase(a.launch.task_id)) ++it->second.free;
+}
+
+TaskEnd TaskScheduler::succeeded(int64_t task_id, int64_t now_ms) {
+  TaskEnd r;
+  auto it = attempts_.find(task_id);
+  if (it == attempts_.end() || it->second.state != TaskState::kRunning) return r;
+  TaskAttempt& a = it->second;
+  finish_attempt(a, TaskState::kFinished, now_ms);
+  TaskSet* s = find_set(a.launch.job_id, a.launch.stage_id, a.launch.stage_attempt);
+  if (!s || s->aborted || s->done[a.launch.index]) return r;
+  s->done[a.launch.index] = true;
+  ++s->num_done;
+  r.outcome = TaskEnd::kSucceeded;
+  r.job_id = s->job_id;
+  r.stage_id = s->stage_id;
+  r.index = a.launch.index;
+  r.set_complete = s->num_done == s->num_tasks;
+  if (r.set_complete) {
+    int job = s->job_id, stage = s->stage_id, sa = s->stage_attempt;
+    sets_.erase(std::remove_if(sets_.begin(), sets_.end(),
+                               [&](const TaskSet& t) { return t.job_id == job && t.stage_id == stage && t.stage_attempt == sa; }),
+                sets_.end());
+  }
+  return r;
+}
+
+TaskEnd TaskScheduler::failed(int64_t task_id, FailureKind kind, const std::string& error, int64_t now_ms) {
+  TaskEnd r;
+  auto it = attempts_.find(task_id);
+  if (it == attempts_.end() || it->second.state != TaskState::kRunning) return r;
+  TaskAttempt& a = it->second;
+  a.error = error;
+  finish_attempt(a, kind == FailureKind::kKilled ? TaskState::kKilled : TaskState::kFailed, now_ms);
+  TaskSet* s = find_set(a.launch.job_id, a.launch.stage_id, a.launch.stage_attempt);
+  if (!s || s->aborted || s->done[a.launch.index] || kind == FailureKind::kKilled) return r;
+  r.job_id = s->job_id;
+  r.stage_id = s->stage_id;
+  r.index = a.launch.index;
+  if (kind == FailureKind::kUser) ++s->failures[a.launch.index];
+  if (s->failures[a.launch.index] >= max_failures_) {
+    r.outcome = TaskEnd::kAborted;
+    r.abort_reason = "Task " + std::to_string(a.launch.index) + " in stage " + std::to_string(s->stage_id) + "." +
+                     std::to_string(s->stage_attempt) + " failed " + std::to_string(s->failures[a.launch.index]) +
+                     " time" + (s->failures[a.launch.index] == 1 ? "" : "s") + ", most recent failure: Lost task " +
+                     std::to_string(a.launch.index) + "." + std::to_string(a.launch.attempt) + " in stage " +
+                     std::to_string(s->stage_id) + "." + std::to_string(s->stage_attempt) + " (TID " +
+                     std::to_string(task_id) + ") (executor " + a.launch.exec_id + "): " + error;
+    r.kill = cancel_job(s->job_id);
+    return r;
+  }
+  s->pending.push_front(a.launch.index);
+  r.outcome = TaskEnd::kWillRetry;
+  return r;
+}
+
+const TaskAttempt* TaskScheduler::attempt(int64_t task_id) const {
+  auto it = attempts_.find(task_id);
+  return it == attempts_.end() ? nullptr : &it->second;
+}
+
+size_t TaskScheduler::pending_count() const {
+  size_t n = 0;
+  for (const auto& s : sets_) n += s.pending.size();
+  return n;
+}
+
+size_t TaskScheduler::running_count() const {
+  size_t n = 0;
+  for (const auto& [id, e] : execs_) n += e.running.size();
+  return n;
+}
+
+int TaskScheduler::running_in_job(int job_id) const {
+  int n = 0;
+  for (const auto& [id, e] : execs_)
+    for (int64_t t : e.running)
+      if (attempts_.at(t).launch.job_id == job_id) ++n;
+  return n;
+}
+
+}  // namespace spp::driver

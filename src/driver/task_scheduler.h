@@ -1,0 +1,121 @@
+// The task scheduler: pure logic, no I/O. It knows executors and their free cores, the task
+// sets (one per stage attempt) waiting to run, and each task attempt's state. The driver feeds
+// it events (executor added/lost, task ended) and performs the launches and kills it returns.
+//
+// Task attempt states:  PENDING -> RUNNING -> FINISHED | FAILED | KILLED
+//                       (a failed attempt whose index still has attempts left is re-queued as a
+//                        new attempt; executor loss re-queues without counting a failure)
+#pragma once
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace spp::driver {
+
+enum class TaskState {
+  kRunning,   // launched on an executor, no status yet
+  kFinished,  // succeeded; its result was accepted
+  kFailed,    // ended with an error
+  kKilled,    // killed (job aborted or executor lost)
+};
+const char* to_string(TaskState s);
+
+struct Launch {
+  int64_t task_id = 0;
+  std::string exec_id;
+  int job_id = 0;
+  int stage_id = 0;
+  int stage_attempt = 0;
+  int index = 0;    // position in the task set (the driver maps it to a partition)
+  int attempt = 0;  // attempt number of this index, 0-based
+};
+
+struct TaskAttempt {
+  Launch launch;
+  TaskState state = TaskState::kRunning;
+  int64_t launch_ms = 0;
+  int64_t end_ms = 0;
+  std::string error;
+};
+
+// Why a task ended, for accounting.
+enum class FailureKind {
+  kUser,          // user code raised, Python worker crashed, bad input: counts toward maxFailures
+  kExecutorLost,  // not the task's fault: re-run without counting
+  kKilled,        // we killed it: no re-run
+};
+
+struct TaskEnd {
+  enum Outcome {
+    kIgnored,        // unknown or stale attempt (e.g. a second copy after success)
+    kSucceeded,      // accepted; `set_complete` tells whether the whole task set is done
+    kWillRetry,      // failed, another attempt is queued
+    kAborted,        // failed too often: the task set is aborted; `kill` lists running siblings
+  } outcome = kIgnored;
+  int job_id = 0;
+  int stage_id = 0;
+  int index = 0;
+  bool set_complete = false;
+  std::string abort_reason;
+  std::vector<Launch> kill;
+};
+
+class TaskScheduler {
+ public:
+  explicit TaskScheduler(int max_failures) : max_failures_(max_failures < 1 ? 1 : max_failures) {}
+
+  void add_executor(const std::string& id, int cores);
+  // Marks the executor gone; its running attempts end (not counted as failures) and are queued
+  // again. Returns the task ids that were running there.
+  std::vector<int64_t> remove_executor(const std::string& id);
+  bool has_executor(const std::string& id) const { return execs_.count(id) > 0; }
+  int total_cores() const;
+  size_t num_executors() const { return execs_.size(); }
+
+  // Queues `num_tasks` tasks (indices 0..n-1) of a stage attempt. FIFO across task sets.
+  void submit(int job_id, int stage_id, int stage_attempt, int num_tasks);
+  // Cancels the task set of `job_id`: pending tasks dropped, running ones returned to kill.
+  std::vector<Launch> cancel_job(int job_id);
+
+  // Places pending tasks on free cores. `now_ms` stamps launch times.
+  std::vector<Launch> assign(int64_t now_ms);
+
+  TaskEnd succeeded(int64_t task_id, int64_t now_ms);
+  TaskEnd failed(int64_t task_id, FailureKind kind, const std::string& error, int64_t now_ms);
+
+  const TaskAttempt* attempt(int64_t task_id) const;
+  size_t pending_count() const;
+  size_t running_count() const;
+  // Running tasks per job (for progress bars).
+  int running_in_job(int job_id) const;
+
+ private:
+  struct Executor {
+    int cores = 0;
+    int free = 0;
+    std::set<int64_t> running;
+  };
+  struct TaskSet {
+    int job_id, stage_id, stage_attempt;
+    int num_tasks;
+    std::deque<int> pending;            // indices waiting to run
+    std::vector<int> failures;          // counted failures per index
+    std::vector<int> attempts;          // attempts launched per index
+    std::vector<bool> done;             // index succeeded
+    int num_done = 0;
+    bool aborted = false;
+  };
+  TaskSet* find_set(int job_id, int stage_id, int stage_attempt);
+  void finish_attempt(TaskAttempt& a, TaskState st, int64_t now_ms);
+
+  int max_failures_;
+  int64_t next_task_id_ = 0;
+  std::map<std::string, Executor> execs_;
+  std::deque<TaskSet> sets_;  // in submission order
+  std::map<int64_t, TaskAttempt> attempts_;
+};
+
+}  // namespace spp::driver

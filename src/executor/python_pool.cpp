@@ -1,0 +1,184 @@
+// PythonPool: the daemon process and pooled worker connections.
+#include "executor/python_pool.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <thread>
+
+#include "common/log.h"
+#include "common/process.h"
+
+namespace spp::executor {
+static const char* kLog = "executor";
+
+PythonPool::PythonPool(std::string python, std::map<std::string, std::string> env, std::string socket_dir, bool reuse)
+    : python_(std::move(python)), env_(std::move(env)), reuse_(reuse) {
+  socket_path_ = socket_dir + "/pyworker-" + std::to_string(getpid()) + ".sock";
+}
+
+PythonPool::~PythonPool() { shutdown(); }
+
+Status PythonPool::start() {
+  std::lock_guard<std::mutex> g(mu_);
+  return start_locked();
+}
+
+Status PythonPool::start_locked() {
+  if (started_) return start_status_;
+  started_ = true;
+  ::unlink(socket_path_.c_str());
+  int in_pipe[2], out_pipe[2];
+  if (pipe2(in_pipe, O_CLOEXEC) != 0 || pipe2(out_pipe, O_CLOEXEC) != 0)
+    return start_status_ = Status::error(std::string("pipe failed: ") + std::strerror(errno));
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, in_pipe[0], 0);
+  posix_spawn_file_actions_adddup2(&fa, out_pipe[1], 1);
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+  posix_spawnattr_setpgroup(&attr, 0);
+  std::vector<std::string> args = {python_, "-m", "sparkpp.daemon", "--socket", socket_path_};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  std::vector<std::string> env = merged_environment(env_);
+  std::vector<char*> envp;
+  for (auto& e : env) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  pid_t pid;
+  int rc = posix_spawnp(&pid, python_.c_str(), &fa, &attr, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&attr);
+  ::close(in_pipe[0]);
+  ::close(out_pipe[1]);
+  if (rc != 0) {
+    ::close(in_pipe[1]);
+    ::close(out_pipe[0]);
+    return start_status_ = Status::error("cannot start Python '" + python_ + "': " + std::strerror(rc) +
+                                         " (set SPARKPP_PYTHON or spark.pyspark.python)");
+  }
+  daemon_pid_ = pid;
+  daemon_stdin_ = in_pipe[1];
+  // Wait for "ready" (the daemon has imported everything and listens).
+  std::string got;
+  int out_fd = out_pipe[0];
+  for (;;) {
+    pollfd p{out_fd, POLLIN, 0};
+    int prc = ::poll(&p, 1, 60000);
+    if (prc <= 0) {
+      ::close(out_fd);
+      return start_status_ = Status::error("Python worker daemon did not start within 60 s");
+    }
+    char buf[256];
+    ssize_t n = ::read(out_fd, buf, sizeof buf);
+    if (n <= 0) {
+      ::close(out_fd);
+      int st = 0;
+      waitpid(pid, &st, 0);
+      daemon_pid_ = -1;
+      return start_status_ = Status::error("Python worker daemon (" + python_ + " -m sparkpp.daemon) exited before it was ready (exit status " +
+                                           std::to_string(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st)) +
+                                           "); its error is in the executor's stderr. Does this Python have cloudpickle?");
+    }
+    got.append(buf, static_cast<size_t>(n));
+    size_t nl = got.find('\n');
+    if (nl != std::string::npos) {
+      std::string rest = got.substr(nl + 1);
+      if (!rest.empty()) { ssize_t w = ::write(1, rest.data(), rest.size()); (void)w; }
+      break;
+    }
+  }
+  // Whatever workers print to stdout later goes to the executor's stdout.
+  std::thread([out_fd] {
+    char buf[65536];
+    for (;;) {
+      ssize_t n = ::read(out_fd, buf, sizeof buf);
+      if (n <= 0) break;
+      ssize_t w = ::write(1, buf, static_cast<size_t>(n));
+      (void)w;
+    }
+    ::close(out_fd);
+  }).detach();
+  LOG_DEBUG(kLog, "Python worker daemon started (pid " << pid << ")");
+  return start_status_ = Status::ok();
+}
+
+Result<std::unique_ptr<PythonWorker>> PythonPool::acquire() {
+  using R = Result<std::unique_ptr<PythonWorker>>;
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    Status st = start_locked();
+    if (!st) return R::error(st.message());
+    if (!idle_.empty()) {
+      auto w = std::move(idle_.back());
+      idle_.pop_back();
+      return R(std::move(w));
+    }
+  }
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return R::error(std::string("socket failed: ") + std::strerror(errno));
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, socket_path_.c_str(), sizeof addr.sun_path - 1);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    std::string e = std::strerror(errno);
+    ::close(fd);
+    return R::error("cannot reach the Python worker daemon at " + socket_path_ + ": " + e);
+  }
+  auto w = std::make_unique<PythonWorker>();
+  w->ch = std::make_unique<BlockingChannel>(fd);
+  msg::Hello h;
+  h.role = "executor";
+  Status st = w->ch->send(h);
+  if (!st) return R::error("Python worker handshake failed: " + st.message());
+  auto ack = w->ch->recv(60000);
+  if (!ack) return R::error("Python worker handshake failed: " + ack.error_message());
+  const auto* a = ack->as<msg::HelloAck>();
+  if (!a) return R::error("Python worker answered " + ack->op + " instead of HelloAck");
+  try {
+    w->pid = std::stoi(a->name);
+  } catch (...) {
+    w->pid = 0;
+  }
+  return R(std::move(w));
+}
+
+void PythonPool::release(std::unique_ptr<PythonWorker> w, bool reusable) {
+  if (!w) return;
+  if (reusable && reuse_) {
+    std::lock_guard<std::mutex> g(mu_);
+    idle_.push_back(std::move(w));
+    return;
+  }
+  if (w->pid > 0 && !reusable) ::kill(w->pid, SIGKILL);
+  w->ch->close();
+}
+
+void PythonPool::shutdown() {
+  std::lock_guard<std::mutex> g(mu_);
+  idle_.clear();
+  if (daemon_stdin_ >= 0) {
+    ::close(daemon_stdin_);
+    daemon_stdin_ = -1;
+  }
+  if (daemon_pid_ > 0) {
+    // The daemon leads its own process group with its workers: end them all.
+    ::kill(-daemon_pid_, SIGKILL);
+    int st;
+    waitpid(daemon_pid_, &st, 0);
+    daemon_pid_ = -1;
+  }
+  ::unlink(socket_path_.c_str());
+}
+
+}  // namespace spp::executor

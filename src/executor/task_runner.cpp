@@ -1,0 +1,242 @@
+// One task through a Python worker.
+#include "executor/task_runner.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+
+#include "executor/input_readers.h"
+
+namespace spp::executor {
+namespace fs = std::filesystem;
+
+void FuncCache::put(int64_t id, std::string blob) {
+  std::lock_guard<std::mutex> g(mu_);
+  funcs_[id] = std::make_shared<std::string>(std::move(blob));
+}
+
+std::shared_ptr<std::string> FuncCache::get(int64_t id) const {
+  std::lock_guard<std::mutex> g(mu_);
+  auto it = funcs_.find(id);
+  return it == funcs_.end() ? nullptr : it->second;
+}
+
+namespace {
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+struct Input {
+  std::unique_ptr<InputReader> reader;
+  std::string format;
+};
+
+// Walks the plan: input leaves become readers, apply nodes name the functions needed.
+Status collect(const nlohmann::json& plan, RunningTask& t, std::map<int, Input>& inputs, std::vector<int64_t>& funcs) {
+  if (!plan.is_object()) return Status::error("malformed plan");
+  std::string op = plan.value("op", "");
+  if (op == "input") {
+    int idx = plan.value("input", -1);
+    const auto& src = plan.value("source", nlohmann::json::object());
+    std::string kind = src.value("kind", "");
+    Input in;
+    in.format = plan.value("format", "pickled");
+    if (kind == "blobs") {
+      int first = src.value("first", 0), count = src.value("count", 0);
+      if (first < 0 || count < 0 || static_cast<size_t>(first + count) > t.input_blobs.size())
+        return Status::error("plan refers to missing input blobs");
+      std::vector<std::shared_ptr<std::string>> bl(t.input_blobs.begin() + first, t.input_blobs.begin() + first + count);
+      in.reader = std::make_unique<BlobReader>(std::move(bl));
+    } else if (kind == "text") {
+      in.reader = std::make_unique<TextSplitReader>(src.value("path", ""), src.value("start", int64_t{0}), src.value("length", int64_t{0}));
+    } else if (kind == "files") {
+      in.reader = std::make_unique<WholeFileReader>(src.value("paths", std::vector<std::string>{}));
+    } else {
+      return Status::error("unknown input source '" + kind + "'");
+    }
+    inputs[idx] = std::move(in);
+    return Status::ok();
+  }
+  if (op == "apply") {
+    funcs.push_back(plan.value("func", int64_t{-1}));
+    return collect(plan.value("child", nlohmann::json()), t, inputs, funcs);
+  }
+  if (op == "concat" || op == "zip") {
+    for (const auto& c : plan.value("children", nlohmann::json::array())) {
+      Status st = collect(c, t, inputs, funcs);
+      if (!st) return st;
+    }
+    return Status::ok();
+  }
+  return Status::error("unknown plan op '" + op + "'");
+}
+
+void fail(TaskOutcome& o, const std::string& kind, const std::string& error) {
+  o.update.state = "FAILED";
+  o.update.error_kind = kind;
+  o.update.error = error;
+  o.blobs.clear();
+}
+}  // namespace
+
+TaskOutcome run_task(RunningTask& t, const TaskEnv& env) {
+  TaskOutcome o;
+  o.update.task_id = t.spec.task_id;
+  o.update.state = "FINISHED";
+  o.update.extra = nlohmann::json::object();
+  int64_t t0 = now_ms();
+  auto& m = o.update.metrics;
+
+  std::map<int, Input> inputs;
+  std::vector<int64_t> funcs;
+  Status st = collect(t.spec.plan, t, inputs, funcs);
+  if (!st) {
+    fail(o, "io", st.message());
+    return o;
+  }
+  std::string sink = t.spec.sink.value("kind", "result");
+  std::string part_tmp, part_final;
+  std::ofstream out;
+  if (sink == "text") {
+    std::string dir = t.spec.sink.value("tmp_dir", "");
+    std::string file = t.spec.sink.value("file", "part-00000");
+    std::string attempt_dir = dir + "/attempt_" + std::to_string(t.spec.task_id);
+    std::error_code ec;
+    fs::create_directories(attempt_dir, ec);
+    part_tmp = attempt_dir + "/" + file;
+    part_final = dir + "/" + file;
+    out.open(part_tmp, std::ios::binary | std::ios::trunc);
+    if (!out) {
+      fail(o, "io", "cannot write " + part_tmp);
+      return o;
+    }
+  }
+  auto cleanup_attempt = [&] {
+    if (part_tmp.empty()) return;
+    out.close();
+    std::error_code ec;
+    fs::remove_all(fs::path(part_tmp).parent_path(), ec);
+  };
+
+  auto acquired = env.pool->acquire();
+  if (!acquired) {
+    cleanup_attempt();
+    fail(o, "worker_crashed", acquired.error_message());
+    return o;
+  }
+  std::unique_ptr<PythonWorker> w = std::move(acquired.value());
+  t.worker_pid = w->pid;
+  if (t.killed) ::kill(w->pid, SIGKILL);
+
+  msg::PwTask pt;
+  pt.task_id = t.spec.task_id;
+  pt.stage_id = t.spec.stage_id;
+  pt.partition = t.spec.partition;
+  pt.attempt = t.spec.attempt;
+  pt.plan = t.spec.plan;
+  pt.sink = sink;
+  pt.props = env.props;
+  std::vector<std::string> fblobs;
+  for (int64_t fid : funcs) {
+    if (w->funcs.count(fid)) continue;
+    auto f = env.funcs->get(fid);
+    if (!f) {
+      env.pool->release(std::move(w), true);
+      cleanup_attempt();
+      fail(o, "io", "function " + std::to_string(fid) + " was never sent to this executor");
+      return o;
+    }
+    pt.new_funcs.push_back(fid);
+    fblobs.push_back(*f);
+    w->funcs.insert(fid);
+  }
+  m.deserialize_ms = now_ms() - t0;
+  bool reusable = false;
+  std::string buf;
+  Status io = w->ch->send(pt, fblobs);
+  while (io) {
+    auto r = w->ch->recv();
+    if (!r) {
+      io = Status::error(r.error_message());
+      break;
+    }
+    msg::Envelope& e = r.value();
+    if (const auto* rd = e.as<msg::PwRead>()) {
+      auto it = inputs.find(rd->input);
+      msg::PwInput in;
+      in.input = rd->input;
+      if (it == inputs.end()) {
+        io = Status::error("Python worker asked for unknown input " + std::to_string(rd->input));
+        break;
+      }
+      in.format = it->second.format;
+      auto got = it->second.reader->next(buf);
+      if (!got) {
+        fail(o, "io", got.error_message());
+        io = Status::error("input failed");
+        break;
+      }
+      in.end = !got.value();
+      io = in.end ? w->ch->send(in) : w->ch->send(in, {buf});
+    } else if (const auto* po = e.as<msg::PwOutput>()) {
+      m.output_records += po->records;
+      for (auto& b : e.blobs) {
+        m.output_bytes += static_cast<int64_t>(b.size());
+        if (sink == "text") {
+          out.write(b.data(), static_cast<std::streamsize>(b.size()));
+        } else {
+          m.result_bytes += static_cast<int64_t>(b.size());
+          o.blobs.push_back(std::move(b));
+        }
+      }
+    } else if (const auto* d = e.as<msg::PwDone>()) {
+      m.memory_spilled = d->memory_spilled;
+      m.disk_spilled = d->disk_spilled;
+      if (d->accum_blob && !e.blobs.empty()) {
+        o.update.accum_blob = true;
+        o.blobs.push_back(std::move(e.blobs.back()));
+      }
+      reusable = true;
+      break;
+    } else if (const auto* pe = e.as<msg::PwError>()) {
+      reusable = true;
+      fail(o, "user", pe->traceback.empty() ? pe->error_type + ": " + pe->message
+                                            : "PythonException: " + pe->traceback);
+      break;
+    } else {
+      io = Status::error("unexpected " + e.op + " from the Python worker");
+    }
+  }
+  for (auto& [i, in] : inputs) {
+    m.input_bytes += in.reader->bytes_read();
+    m.input_records += in.reader->records();
+  }
+  if (!io) {
+    if (t.killed) {
+      o.update.state = "KILLED";
+      o.update.error = "task killed";
+      o.blobs.clear();
+    } else if (o.update.state == "FINISHED") {
+      fail(o, "worker_crashed", "Python worker exited unexpectedly (crashed): " + io.message());
+    }
+    reusable = false;
+  }
+  t.worker_pid = 0;
+  env.pool->release(std::move(w), reusable && !t.killed);
+  if (sink == "text") {
+    if (o.update.state == "FINISHED") {
+      out.close();
+      std::error_code ec;
+      fs::rename(part_tmp, part_final, ec);  // task commit: atomic, idempotent for retries
+      if (ec) fail(o, "io", "cannot commit " + part_final + ": " + ec.message());
+    }
+    cleanup_attempt();
+  }
+  m.run_ms = now_ms() - t0;
+  return o;
+}
+
+}  // namespace spp::executor

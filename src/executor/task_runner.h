@@ -1,0 +1,47 @@
+// Runs one task on a task thread: feeds its inputs to a Python worker, collects its output
+// into the sink (results for the driver, or a text part file with task-side commit).
+#pragma once
+#include <atomic>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "common/messages.h"
+#include "executor/python_pool.h"
+
+namespace spp::executor {
+
+// Function pickles this executor has received, by id (shared by all task threads).
+class FuncCache {
+ public:
+  void put(int64_t id, std::string blob);
+  std::shared_ptr<std::string> get(int64_t id) const;
+ private:
+  mutable std::mutex mu_;
+  std::map<int64_t, std::shared_ptr<std::string>> funcs_;
+};
+
+struct RunningTask {
+  msg::LaunchTask spec;
+  std::vector<std::shared_ptr<std::string>> input_blobs;
+  std::atomic<bool> killed{false};
+  std::atomic<int> worker_pid{0};
+};
+
+struct TaskOutcome {
+  msg::StatusUpdate update;
+  std::vector<std::string> blobs;
+};
+
+struct TaskEnv {
+  PythonPool* pool;
+  FuncCache* funcs;
+  std::map<std::string, std::string> props;  // passed to Python workers with each task
+};
+
+TaskOutcome run_task(RunningTask& t, const TaskEnv& env);
+
+}  // namespace spp::executor
