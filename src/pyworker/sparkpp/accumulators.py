@@ -10,15 +10,18 @@ import copy
 
 __all__ = ["Accumulator", "AccumulatorParam"]
 
-# driver: id -> Accumulator (the originals); worker: id -> the one deserialized copy per id
+# driver: id -> Accumulator (the originals)
 _accumulatorRegistry = {}
+# worker: id -> the one deserialized copy per id (kept apart from the driver's so that a worker
+# running inside the driver's process, as in tests, cannot shadow the originals)
+_workerAccumulators = {}
 # worker: accumulators added to during the current task
 _touched = {}
 
 
 def _deserialize_accumulator(aid, zero_value, accum_param):
-    acc = _accumulatorRegistry.get(aid)
-    if acc is not None and acc._deserialized:
+    acc = _workerAccumulators.get(aid)
+    if acc is not None:
         return acc  # several cached functions may capture the same accumulator: share one
     acc = Accumulator.__new__(Accumulator)
     acc.aid = aid
@@ -26,7 +29,7 @@ def _deserialize_accumulator(aid, zero_value, accum_param):
     acc._zero = zero_value
     acc._value = copy.deepcopy(zero_value)
     acc._deserialized = True
-    _accumulatorRegistry[aid] = acc
+    _workerAccumulators[aid] = acc
     return acc
 
 

@@ -17,6 +17,7 @@ import traceback
 
 import cloudpickle  # noqa: F401  (imported before forking so workers start warm)
 import sparkpp  # noqa: F401
+import sparkpp.sql  # noqa: F401  (Row unpickling)
 from sparkpp import worker
 
 _PR_SET_PDEATHSIG = 1

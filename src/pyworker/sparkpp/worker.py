@@ -8,6 +8,7 @@ task; only a broken connection or a protocol violation ends it.
 import os
 import pickle
 import sys
+import threading
 import traceback
 from itertools import chain
 
@@ -60,6 +61,11 @@ class Worker:
         self._result_ser = AutoBatchedSerializer()
         self._text_ser = UTF8LinesSerializer()
         self._sys_path_added = set()
+        # User code may pull a task's input from another thread (RDD.pipe does): the lock keeps
+        # each PwRead->PwInput round trip whole, and `_task_seq` ends a stale reader's input as
+        # soon as its task is over, so it can never consume the next task's messages.
+        self._lock = threading.RLock()
+        self._task_seq = 0
 
     # ------------------------------------------------------------------ connection
     def handshake(self):
@@ -92,7 +98,7 @@ class Worker:
             TaskContext._taskContext = TaskContext(
                 task["stage_id"], task["partition"], task["attempt"], task_id, props,
                 int(props.get("spark.task.cpus", 1)))
-            it = self._build(task["plan"])
+            it = self._build(task["plan"], self._task_seq)
             sink = task["sink"]
             if sink == "result":
                 self._write(it, self._result_ser)
@@ -104,13 +110,22 @@ class Worker:
         except (_wire.ConnectionClosed, _wire.ProtocolError):
             raise
         except BaseException as e:  # user code, including SystemExit/KeyboardInterrupt in it
-            _acc._reset_task_updates()
-            ch.discard()
-            ch.send("PwError", {"task_id": task_id, "error_type": _error_type(e),
-                                "message": str(e), "traceback": traceback.format_exc()})
+            tb = traceback.format_exc()
+            with self._lock:
+                self._task_seq += 1
+                _acc._reset_task_updates()
+                ch.discard()
+                ch.send("PwError", {"task_id": task_id, "error_type": _error_type(e),
+                                    "message": str(e), "traceback": tb})
             return
         finally:
             TaskContext._taskContext = None
+        with self._lock:
+            self._task_seq += 1
+            self._done(task_id)
+
+    def _done(self, task_id):
+        ch = self.ch
         updates = _acc._take_task_updates()
         if updates is None:
             ch.send("PwDone", {"task_id": task_id, "memory_spilled": 0, "disk_spilled": 0,
@@ -144,33 +159,37 @@ class Worker:
             SparkFiles._root_directory = root
             SparkFiles._is_running_on_worker = True
 
-    def _build(self, plan):
+    def _build(self, plan, seq):
         op = plan["op"]
         if op == "apply":
             fid = plan["func"]
             f = self.funcs.get(fid)
             if f is None:
                 raise _wire.ProtocolError("function %d was never sent to this worker" % fid)
-            return iter(f(plan["split"], self._build(plan["child"])))
+            return iter(f(plan["split"], self._build(plan["child"], seq)))
         if op == "input":
-            return self._input(plan["input"])
+            return self._input(plan["input"], seq)
         if op == "concat":
-            return chain.from_iterable(self._build(c) for c in plan["children"])
+            return chain.from_iterable(self._build(c, seq) for c in plan["children"])
         if op == "zip":
             a, b = plan["children"]
-            return _zip(self._build(a), self._build(b))
+            return _zip(self._build(a, seq), self._build(b, seq))
         raise _wire.ProtocolError("unknown plan op %r" % op)
 
-    def _input(self, idx):
+    def _input(self, idx, seq):
         """Pulls batches of input `idx` until its end; sending PwRead also flushes output."""
         ch = self.ch
+        lock = self._lock
         parts = self._read_msgs.get(idx)
         if parts is None:
             parts = self._read_msgs[idx] = _wire.encode_message("PwRead", {"input": idx})
         while True:
-            ch.queue_parts(parts)
-            ch.flush()
-            op, body, blobs = ch.recv()
+            with lock:
+                if self._task_seq != seq:
+                    return  # a thread still reading after its task ended
+                ch.queue_parts(parts)
+                ch.flush()
+                op, body, blobs = ch.recv()
             if op != "PwInput":
                 raise _wire.ProtocolError("expected PwInput, got %s" % op)
             if body["end"]:
@@ -191,13 +210,15 @@ class Worker:
             size += len(blob)
             records += n
             if size >= OUTPUT_FLUSH_BYTES:
-                ch.queue("PwOutput", {"records": records}, pending)
-                ch.flush()
+                with self._lock:
+                    ch.queue("PwOutput", {"records": records}, pending)
+                    ch.flush()
                 pending = []
                 size = 0
                 records = 0
         if pending:  # leaves together with PwDone
-            ch.queue("PwOutput", {"records": records}, pending)
+            with self._lock:
+                ch.queue("PwOutput", {"records": records}, pending)
 
 
 def serve(sock):

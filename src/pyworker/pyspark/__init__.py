@@ -1,0 +1,24 @@
+"""Compatibility alias: `import pyspark` gives sparkpp, so unmodified PySpark programs run.
+
+Every `pyspark.X` module is the very same module object as `sparkpp.X` (registered in
+sys.modules), so classes are identical under both names (isinstance, pickling)."""
+import importlib as _importlib
+import sys as _sys
+
+import sparkpp as _sparkpp
+from sparkpp import *  # noqa: F401,F403
+from sparkpp import __all__  # noqa: F401
+from sparkpp.version import SPARK_VERSION as __version__  # noqa: F401
+
+_SUBMODULES = (
+    "conf", "context", "rdd", "rddsampler", "serializers", "statcounter", "storagelevel",
+    "taskcontext", "broadcast", "accumulators", "files", "errors", "version",
+    "sql", "sql.types", "sql.session", "sql.dataframe",
+)
+
+for _name in _SUBMODULES:
+    _mod = _importlib.import_module("sparkpp." + _name)
+    _sys.modules["pyspark." + _name] = _mod
+    if "." not in _name:
+        globals()[_name] = _mod
+del _name, _mod

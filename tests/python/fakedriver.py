@@ -1,0 +1,246 @@
+"""An in-process stand-in for the C++ driver + executor, for testing the Python side alone.
+
+FakeGateway answers the Python driver's requests (PyCreateContext, PyDefineRdd, PyRunJob, PyCall)
+like the C++ driver would, and runs each task by playing the executor's part of the worker
+protocol against a real sparkpp.worker served over socket.socketpair() in a thread. So a test
+goes through the whole Python stack: RDD -> lineage messages -> task plans -> worker -> results.
+"""
+import os
+import pickle
+import socket
+import struct
+import threading
+
+from sparkpp import _wire
+from sparkpp.errors import error_from_reply
+from sparkpp import worker as _worker
+
+
+class WorkerLink:
+    """The executor's end of one Python worker connection."""
+
+    def __init__(self):
+        a, b = socket.socketpair()
+        self.thread = threading.Thread(target=_worker.serve, args=(b,), daemon=True)
+        self.thread.start()
+        self.ch = _wire.Channel(a)
+        self.ch.send("Hello", {"role": "executor", "proto": 1, "name": "fake", "secret": ""})
+        op, body, _ = self.ch.recv()
+        assert op == "HelloAck" and body["role"] == "pyworker", (op, body)
+        self.worker_name = body["name"]
+        self.sent_funcs = set()
+        self.log = []  # ops received from the worker
+
+    def run_task(self, task_id, partition, plan, sink, funcs, inputs, props=None):
+        """funcs: {fid: blob} used by the plan; inputs: [(format, [blob, ...]), ...].
+        Returns ("done", output_blobs, records, accum_blob) or ("error", body)."""
+        new = [fid for fid in sorted(funcs) if fid not in self.sent_funcs]
+        self.ch.send("PwTask", {"task_id": task_id, "stage_id": 0, "partition": partition,
+                                "attempt": 0, "plan": plan, "sink": sink, "new_funcs": new,
+                                "props": props or {}},
+                     [funcs[f] for f in new])
+        self.sent_funcs.update(new)
+        cursors = [0] * len(inputs)
+        out, records = [], 0
+        while True:
+            op, body, blobs = self.ch.recv()
+            self.log.append(op)
+            if op == "PwRead":
+                i = body["input"]
+                fmt, data = inputs[i]
+                if cursors[i] < len(data):
+                    self.ch.send("PwInput", {"input": i, "end": False, "format": fmt},
+                                 [data[cursors[i]]])
+                    cursors[i] += 1
+                else:
+                    self.ch.send("PwInput", {"input": i, "end": True, "format": fmt})
+            elif op == "PwOutput":
+                out.extend(blobs)
+                records += body["records"]
+            elif op == "PwDone":
+                assert body["task_id"] == task_id
+                assert body["accum_blob"] == (len(blobs) == 1)
+                return "done", out, records, (blobs[0] if blobs else None)
+            elif op == "PwError":
+                assert body["task_id"] == task_id
+                return "error", body
+            else:
+                raise AssertionError("unexpected op from worker: %s" % op)
+
+    def close(self):
+        self.ch.close()
+        self.thread.join(5)
+
+
+class FakeGateway:
+    def __init__(self, default_parallelism=4, app_id="app-test-0000"):
+        self.default_parallelism = default_parallelism
+        self.app_id = app_id
+        self.requests = []     # (op, body, number of blobs)
+        self.nodes = {}
+        self.calls = []
+        self.link = WorkerLink()
+        self.task_id = 0
+        self.job_id = 0
+        self.fids = {}         # rdd id -> function id
+        self.func_blobs = {}
+        self._closed = False
+
+    # -- the Gateway interface
+    def request(self, op, body, blobs=()):
+        self.requests.append((op, dict(body), len(blobs)))
+        handler = getattr(self, "_on_" + op)
+        reply_op, reply, reply_blobs = handler(body, list(blobs))
+        if reply_op == "PyError":
+            raise error_from_reply(reply["kind"], reply["message"])
+        return reply_op, reply, reply_blobs
+
+    def sent(self, op):
+        return [b for o, b, _ in self.requests if o == op]
+
+    # -- handlers
+    def _on_PyCreateContext(self, body, blobs):
+        conf = dict(body["conf"])
+        return "PyContextInfo", {"app_id": self.app_id,
+                                 "master": conf.get("spark.master", "local[4]"),
+                                 "app_name": conf.get("spark.app.name", "test"),
+                                 "default_parallelism": self.default_parallelism,
+                                 "ui_url": "http://localhost:4040", "conf": conf}, []
+
+    def _on_PyCall(self, body, blobs):
+        self.calls.append((body["method"], body["args"]))
+        return "PyReply", {"value": None}, []
+
+    def _on_PyDefineRdd(self, body, blobs):
+        rid, kind = body["id"], body["kind"]
+        assert rid not in self.nodes, "RDD %d defined twice" % rid
+        for p in body["parents"]:
+            assert p in self.nodes, "parent %d of %d not defined first" % (p, rid)
+        node = dict(body, blobs=blobs)
+        if kind == "parallelize":
+            counts = body["args"]["batches"]
+            assert len(counts) == body["num_partitions"] and sum(counts) == len(blobs)
+            parts, pos = [], 0
+            for c in counts:
+                parts.append(blobs[pos:pos + c])
+                pos += c
+            node["parts"] = parts
+            n = len(counts)
+        elif kind in ("text_file", "whole_text_files"):
+            files = []
+            for p in body["args"]["paths"]:
+                if os.path.isdir(p):
+                    files += sorted(os.path.join(p, f) for f in os.listdir(p)
+                                    if not f.startswith((".", "_")))
+                elif os.path.exists(p):
+                    files.append(p)
+                else:
+                    return "PyError", {"kind": "bad_request",
+                                       "message": "Input path does not exist: %s" % p}, []
+            m = max(1, body["args"]["min_partitions"])
+            if kind == "text_file":
+                lines = []
+                for f in files:
+                    with open(f, "rb") as fh:
+                        lines += fh.read().decode("utf-8").splitlines()
+                n = max(1, m) if lines else 1
+                node["parts"] = [[("".join(x + "\n" for x in lines[i * len(lines) // n:
+                                                                   (i + 1) * len(lines) // n])
+                                   ).encode()] for i in range(n)]
+            else:
+                n = max(1, min(m, len(files)))
+                groups = [files[i * len(files) // n:(i + 1) * len(files) // n] for i in range(n)]
+                node["parts"] = []
+                for g in groups:
+                    part = []
+                    for f in g:
+                        with open(f, "rb") as fh:
+                            p = f.encode()
+                            part.append(struct.pack(">I", len(p)) + p + fh.read())
+                    node["parts"].append(part)
+        elif kind == "python":
+            assert len(blobs) == 1 and len(body["parents"]) == 1
+            self.fids[rid] = fid = len(self.func_blobs) + 100
+            self.func_blobs[fid] = blobs[0]
+            n = self.nodes[body["parents"][0]]["num_partitions"]
+        elif kind == "union":
+            n = sum(self.nodes[p]["num_partitions"] for p in body["parents"])
+        elif kind == "coalesce":
+            n = min(body["num_partitions"], self.nodes[body["parents"][0]]["num_partitions"])
+        elif kind == "zip":
+            a, b = (self.nodes[p]["num_partitions"] for p in body["parents"])
+            assert a == b
+            n = a
+        else:
+            return "PyError", {"kind": "bad_request", "message": "unknown kind " + kind}, []
+        node["num_partitions"] = n
+        self.nodes[rid] = node
+        return "PyDefined", {"id": rid, "num_partitions": n}, []
+
+    def _plan(self, rid, p, inputs, funcs):
+        node = self.nodes[rid]
+        kind = node["kind"]
+        if kind in ("parallelize", "text_file", "whole_text_files"):
+            fmt = {"parallelize": "pickled", "text_file": "lines",
+                   "whole_text_files": "files"}[kind]
+            inputs.append((fmt, node["parts"][p]))
+            return {"op": "input", "input": len(inputs) - 1, "format": fmt}
+        if kind == "python":
+            fid = self.fids[rid]
+            funcs[fid] = self.func_blobs[fid]
+            return {"op": "apply", "func": fid, "split": p,
+                    "child": self._plan(node["parents"][0], p, inputs, funcs)}
+        if kind == "union":
+            for parent in node["parents"]:
+                k = self.nodes[parent]["num_partitions"]
+                if p < k:
+                    return self._plan(parent, p, inputs, funcs)
+                p -= k
+            raise AssertionError("partition out of range")
+        if kind == "coalesce":
+            parent = node["parents"][0]
+            pn, n = self.nodes[parent]["num_partitions"], node["num_partitions"]
+            return {"op": "concat", "children": [
+                self._plan(parent, q, inputs, funcs) for q in range(p * pn // n,
+                                                                    (p + 1) * pn // n)]}
+        if kind == "zip":
+            return {"op": "zip", "children": [self._plan(q, p, inputs, funcs)
+                                               for q in node["parents"]]}
+        raise AssertionError(kind)
+
+    def _on_PyRunJob(self, body, blobs):
+        rid = body["rdd"]
+        node = self.nodes[rid]
+        parts = body["partitions"] or list(range(node["num_partitions"]))
+        sink = body["sink"]
+        counts, out, accums = [], [], []
+        self.job_id += 1
+        for i, p in enumerate(parts):
+            inputs, funcs = [], {}
+            plan = self._plan(rid, p, inputs, funcs)
+            self.task_id += 1
+            res = self.link.run_task(self.task_id, p, plan, sink["kind"], funcs, inputs)
+            if res[0] == "error":
+                e = res[1]
+                return "PyError", {"kind": "job_failed", "message": (
+                    "Job aborted due to stage failure: Task %d in stage 0.0 failed: "
+                    "PythonException: %s" % (p, e["traceback"]))}, []
+            _, task_out, records, accum = res
+            if sink["kind"] == "text":
+                os.makedirs(sink["path"], exist_ok=True)
+                with open(os.path.join(sink["path"], "part-%05d" % p), "wb") as f:
+                    f.write(b"".join(task_out))
+                counts.append(0)
+            else:
+                counts.append(len(task_out))
+                out += task_out
+            if accum is not None:
+                accums.append(accum)
+        if sink["kind"] == "text":
+            open(os.path.join(sink["path"], "_SUCCESS"), "wb").close()
+        return "PyJobResult", {"job_id": self.job_id, "counts": counts,
+                               "accum_blobs": bool(accums),
+                               "num_accum_blobs": len(accums)}, out + accums
+
+    def close(self):
+        self.link.close()
