@@ -1,3 +1,321 @@
+// `sparkpp worker`: the libuv shell around WorkerCore. It owns the master connection, the
+// executor child processes, the tick timer, the status HTTP thread and signal handling.
 #include "worker/worker.h"
+
+#include <signal.h>
+#include <uv.h>
+
 #include <cstdio>
-namespace spp { int run_worker(const WorkerArgs&) { std::fprintf(stderr, "worker: not yet\n"); return 1; } }
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <sstream>
+
+#include "common/config.h"
+#include "common/log.h"
+#include "common/net.h"
+#include "common/process.h"
+#include "common/util.h"
+#include "master/daemon_support.h"
+#include "worker/worker_core.h"
+
+namespace spp {
+namespace {
+constexpr const char* kLog = "worker";
+constexpr int64_t kTickMs = 100;  // resolution of heartbeats, retries and kill escalation
+
+int fail(const std::string& what) {
+  std::fprintf(stderr, "sparkpp worker: error: %s\n", what.c_str());
+  return 1;
+}
+
+// spark://host:port[,host2:port2]: we follow the first master (no standby masters yet).
+bool parse_master_url(const std::string& url, std::string& host, int& port) {
+  const std::string scheme = "spark://";
+  if (!starts_with(url, scheme)) return false;
+  auto masters = split(url.substr(scheme.size()), ',');
+  if (masters.empty() || !parse_host_port(masters[0], host, port)) return false;
+  return port > 0 && port <= 65535;
+}
+
+std::string render_html(const nlohmann::json& j) {
+  std::ostringstream o;
+  o << "<!doctype html><html><head><meta charset=utf-8><title>sparkpp worker</title></head><body>"
+    << "<h1>sparkpp worker " << j["id"].get<std::string>() << "</h1><p>Master: " << j["masterurl"].get<std::string>()
+    << " (" << j["link"].get<std::string>() << "). Cores " << j["coresused"] << " used of " << j["cores"] << ", memory "
+    << j["memoryused"] << " MB used of " << j["memory"] << " MB. <a href=\"/json\">JSON</a></p>";
+  for (const char* key : {"executors", "finishedexecutors"}) {
+    o << "<h2>" << (key[0] == 'e' ? "Running" : "Finished") << " executors</h2><table border=1>"
+      << "<tr><th>App</th><th>Executor</th><th>State</th><th>Cores</th><th>Memory (MB)</th><th>Message</th></tr>";
+    for (const auto& e : j[key])
+      o << "<tr><td>" << e["appid"].get<std::string>() << "</td><td>" << e["id"] << "</td><td>"
+        << e["state"].get<std::string>() << "</td><td>" << e["cores"] << "</td><td>" << e["memory"] << "</td><td>"
+        << e["message"].get<std::string>() << "</td></tr>";
+    o << "</table>";
+  }
+  o << "</body></html>";
+  return o.str();
+}
+
+class WorkerDaemon {
+ public:
+  WorkerDaemon(uv_loop_t* loop, std::string master_host, int master_port, int64_t hello_timeout_ms)
+      : loop_(loop), master_host_(std::move(master_host)), master_port_(master_port),
+        hello_timeout_ms_(hello_timeout_ms), tick_(loop), http_(snapshot_) {}
+
+  int run(const WorkerArgs& args, worker::WorkerConfig cfg) {
+    std::string bind_host = args.host.empty() ? "0.0.0.0" : args.host;
+    ConnectionOptions lopts;
+    lopts.my_role = "worker";
+    lopts.hello_timeout_ms = hello_timeout_ms_;
+    lopts.log_component = kLog;
+    // Nothing talks to a worker's port yet; it exists so the worker has an address (its id).
+    lopts.on_message = [](Connection& c, msg::Envelope&& env) { c.close("worker accepts no " + env.op); };
+    listener_ = std::make_unique<Listener>(loop_, lopts);
+    auto port = listener_->listen(bind_host, args.port);
+    if (!port) return fail(port.error_message());
+    auto webui_port = http_.bind(bind_host, args.webui_port);
+    if (!webui_port) return fail(webui_port.error_message());
+
+    cfg.port = *port;
+    cfg.id = "worker-" + timestamp_id(clock_.wall_ms()) + "-" + cfg.host + "-" + std::to_string(*port);
+    cfg.webui_url = "http://" + cfg.host + ":" + std::to_string(*webui_port);
+    LOG_INFO(kLog, "starting worker " << cfg.id << " with " << cfg.cores << " cores, " << cfg.memory_mb
+                                      << " MB RAM, work dir " << cfg.work_dir);
+    core_ = std::make_unique<worker::WorkerCore>(cfg, clock_);
+    publish();
+    http_.start();
+
+    tick_.start(kTickMs, kTickMs, [this] { enqueue(worker::Tick{}); });
+    uv_signal_init(loop_, &sigint_);
+    uv_signal_init(loop_, &sigterm_);
+    sigint_.data = sigterm_.data = this;
+    auto on_signal = [](uv_signal_t* s, int signum) {
+      LOG_INFO(kLog, "received signal " << signum);
+      static_cast<WorkerDaemon*>(s->data)->enqueue(worker::Shutdown{});
+    };
+    uv_signal_start(&sigint_, on_signal, SIGINT);
+    uv_signal_start(&sigterm_, on_signal, SIGTERM);
+
+    std::printf("sparkpp worker listening: id=%s port=%d webui_port=%d master=%s\n", cfg.id.c_str(), *port,
+                *webui_port, cfg.master_url.c_str());
+    std::fflush(stdout);
+
+    enqueue(worker::Start{});
+    if (!exiting_) uv_run(loop_, UV_RUN_DEFAULT);
+    shutdown();
+    return exit_code_;
+  }
+
+ private:
+  // Events are queued so that effects producing events (a spawn result, a closed connection)
+  // are handled after the current one, never re-entrantly.
+  void enqueue(worker::Event ev) {
+    queue_.push_back(std::move(ev));
+    if (draining_) return;
+    draining_ = true;
+    while (!queue_.empty()) {
+      worker::Event e = std::move(queue_.front());
+      queue_.pop_front();
+      for (auto& eff : core_->handle(e)) apply(eff);
+    }
+    draining_ = false;
+    publish();
+  }
+
+  void apply(worker::Effect& eff) {
+    std::visit([this](auto& e) {
+      using T = std::decay_t<decltype(e)>;
+      if constexpr (std::is_same_v<T, worker::ConnectMaster>) connect();
+      else if constexpr (std::is_same_v<T, worker::DropMaster>) {
+        if (master_) master_->close(e.reason);
+      } else if constexpr (std::is_same_v<T, worker::SendMaster>) {
+        if (!master_ || !master_->ready()) return;
+        Connection* c = master_;
+        std::visit([c](const auto& m) {
+          using M = std::decay_t<decltype(m)>;
+          if constexpr (!std::is_same_v<M, std::monostate>) c->send(m);
+        }, e.msg);
+      } else if constexpr (std::is_same_v<T, worker::SpawnExecutor>) spawn(e);
+      else if constexpr (std::is_same_v<T, worker::SignalExecutor>) {
+        auto it = children_.find({e.app_id, e.exec_id});
+        if (it != children_.end()) it->second->kill(e.sig);
+      } else if constexpr (std::is_same_v<T, worker::RemoveDir>) {
+        std::error_code ec;
+        std::filesystem::remove_all(e.path, ec);
+      } else if constexpr (std::is_same_v<T, worker::Exit>) {
+        exit_code_ = e.code;
+        exiting_ = true;
+        uv_stop(loop_);
+      }
+    }, eff);
+  }
+
+  void connect() {
+    if (master_) master_->close("reconnecting");
+    uint64_t gen = ++master_gen_;
+    ConnectionOptions opts;
+    opts.my_role = "worker";
+    opts.my_name = core_->config().id;
+    opts.hello_timeout_ms = hello_timeout_ms_;
+    opts.log_component = kLog;
+    opts.on_ready = [this, gen](Connection&) {
+      if (gen == master_gen_) enqueue(worker::MasterReady{});
+    };
+    opts.on_message = [this, gen](Connection&, msg::Envelope&& env) {
+      if (gen == master_gen_) enqueue(worker::FromMaster{std::move(env.msg)});
+    };
+    opts.on_close = [this, gen](Connection& c, const std::string& reason) {
+      if (master_ == &c) master_ = nullptr;
+      if (gen == master_gen_ && !exiting_) enqueue(worker::MasterLost{reason});
+    };
+    connecting_ = true;
+    connect_to(loop_, master_host_, master_port_, opts, [this, gen](Result<Connection*> r) {
+      connecting_ = false;
+      if (gen != master_gen_) {
+        if (r) r.value()->close("superseded");
+        return;
+      }
+      if (r) master_ = r.value();
+      else enqueue(worker::MasterLost{r.error_message()});
+    });
+  }
+
+  void spawn(const worker::SpawnExecutor& s) {
+    auto key = std::make_pair(s.app_id, s.exec_id);
+    auto failed = [&](const std::string& why) {
+      enqueue(worker::ExecutorSpawnFailed{s.app_id, s.exec_id, why});
+    };
+    std::error_code ec;
+    std::filesystem::create_directories(s.scratch_dir, ec);
+    if (ec) return failed("cannot create " + s.scratch_dir + ": " + ec.message());
+    {
+      std::ofstream err(s.stderr_path, std::ios::app);
+      if (!err) return failed("cannot write " + s.stderr_path);
+      err << s.stderr_header;
+    }
+    SpawnOptions o;
+    o.args = s.args;
+    o.env = s.env;
+    o.cwd = s.dir;
+    o.stdout_path = s.stdout_path;
+    o.stderr_path = s.stderr_path;
+    o.new_process_group = true;  // so a kill reaches the executor's Python workers too
+    o.stdin_devnull = true;
+    auto child = ChildProcess::spawn(loop_, o, [this, key](int64_t status, int sig) {
+      enqueue(worker::ExecutorExited{key.first, key.second, status, sig});
+      children_.erase(key);  // allowed: ChildProcess tolerates destruction in its exit callback
+    });
+    if (!child) return failed(child.error_message());
+    int pid = child.value()->pid();
+    children_[key] = std::move(child.value());
+    enqueue(worker::ExecutorStarted{s.app_id, s.exec_id, pid});
+  }
+
+  void publish() {
+    nlohmann::json j = core_->to_json();
+    snapshot_.publish(j.dump(), render_html(j));
+  }
+
+  void shutdown() {
+    tick_.stop();
+    http_.stop();
+    listener_.reset();
+    ++master_gen_;
+    if (master_) master_->close("worker stopping");
+    master_ = nullptr;
+    uv_close(reinterpret_cast<uv_handle_t*>(&sigint_), nullptr);
+    uv_close(reinterpret_cast<uv_handle_t*>(&sigterm_), nullptr);
+    // Children are all reaped before Exit{0}; after Exit{1} none were ever started.
+    children_.clear();
+    // Let close callbacks run while the lambdas' `this` is alive. A TCP connect still in
+    // flight cannot be cancelled from here (connect_to owns its handle), so then we leave
+    // the loop to the OS rather than wait out a SYN timeout.
+    if (!connecting_) uv_run(loop_, UV_RUN_DEFAULT);
+  }
+
+ public:
+  bool loop_reusable() const { return !connecting_; }
+
+ private:
+
+  uv_loop_t* loop_;
+  std::string master_host_;
+  int master_port_;
+  int64_t hello_timeout_ms_;
+  SystemClock clock_;
+  std::unique_ptr<worker::WorkerCore> core_;
+  Timer tick_;
+  Snapshot snapshot_;
+  StatusServer http_;
+  std::unique_ptr<Listener> listener_;
+  Connection* master_ = nullptr;  // borrowed; cleared in its on_close
+  uint64_t master_gen_ = 0;       // callbacks of superseded connections are ignored
+  std::map<std::pair<std::string, int>, std::unique_ptr<ChildProcess>> children_;
+  std::deque<worker::Event> queue_;
+  bool draining_ = false;
+  bool connecting_ = false;  // a connect_to is in flight (its callback captures `this`)
+  bool exiting_ = false;
+  int exit_code_ = 0;
+  uv_signal_t sigint_{}, sigterm_{};
+};
+
+}  // namespace
+
+int run_worker(const WorkerArgs& args) {
+  auto conf = load_daemon_conf(args.properties_file, args.conf);
+  if (!conf) return fail(conf.error_message());
+  std::string master_host;
+  int master_port = 0;
+  if (!parse_master_url(args.master_url, master_host, master_port))
+    return fail("invalid master URL '" + args.master_url + "' (expected spark://HOST:PORT)");
+  if (args.port < 0 || args.port > 65535 || args.webui_port < 0 || args.webui_port > 65535)
+    return fail("ports must be within 0..65535");
+  if (args.cores < 0) return fail("--cores must be positive");
+
+  worker::WorkerConfig cfg;
+  cfg.cores = args.cores > 0 ? args.cores : num_cpus();
+  if (args.memory.empty()) {
+    cfg.memory_mb = std::max<int64_t>(total_memory_mb() - 1024, 1024);  // leave 1 GiB to the OS, as Spark
+  } else {
+    auto bytes = parse_size(args.memory, 'm');
+    if (!bytes) return fail("--memory: " + bytes.error_message());
+    cfg.memory_mb = *bytes / (1024 * 1024);
+    if (cfg.memory_mb <= 0) return fail("--memory: '" + args.memory + "' is less than 1 MB");
+  }
+  int64_t timeout_ms = conf->get_time_ms("spark.worker.timeout");
+  if (timeout_ms <= 0) return fail("setting spark.worker.timeout: must be positive");
+  cfg.heartbeat_ms = std::max<int64_t>(timeout_ms / 4, 1);
+  cfg.kill_timeout_ms = conf->get_time_ms("spark.worker.killTimeout");
+  cfg.register_timeout_ms = std::max<int64_t>(timeout_ms, 2000);
+  cfg.host = args.host.empty() ? local_ip() : args.host;
+  cfg.master_url = args.master_url;
+  cfg.executable = self_exe();
+
+  std::error_code ec;
+  std::filesystem::create_directories(args.work_dir, ec);
+  if (ec) return fail("cannot create work dir '" + args.work_dir + "': " + ec.message());
+  cfg.work_dir = std::filesystem::absolute(args.work_dir, ec).lexically_normal().string();
+  if (!cfg.work_dir.empty() && cfg.work_dir.back() == '/') cfg.work_dir.pop_back();
+
+  log_daemon_conf(kLog, *conf);
+  signal(SIGPIPE, SIG_IGN);
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  int rc;
+  bool clean;
+  {
+    WorkerDaemon d(&loop, master_host, master_port, conf->get_time_ms("spark.sparkpp.helloTimeout"));
+    rc = d.run(args, cfg);
+    clean = d.loop_reusable();
+  }
+  if (!clean) return rc;
+  uv_run(&loop, UV_RUN_DEFAULT);
+  close_all_handles(&loop);
+  uv_loop_close(&loop);
+  return rc;
+}
+
+}  // namespace spp

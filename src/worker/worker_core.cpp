@@ -1,0 +1,332 @@
+// WorkerCore: registration with back-off, heartbeats, executor lifecycle (see worker_core.h).
+#include "worker/worker_core.h"
+
+#include <signal.h>
+
+#include <algorithm>
+
+#include "common/log.h"
+
+namespace spp::worker {
+namespace {
+constexpr const char* kLog = "worker";
+
+bool legal(ExecutorState from, ExecutorState to) {
+  if (is_finished(from) || to == ExecutorState::kLaunching) return false;
+  return !(from == ExecutorState::kRunning && to == ExecutorState::kRunning);
+}
+
+std::string shell_quote(const std::string& s) {
+  if (!s.empty() && s.find_first_of(" \t\n'\"\\$`*?[]{}()<>|&;#~") == std::string::npos) return s;
+  std::string o = "'";
+  for (char c : s) o += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return o + "'";
+}
+}  // namespace
+
+const char* to_string(Link l) {
+  switch (l) {
+    case Link::kDisconnected: return "DISCONNECTED";
+    case Link::kConnecting: return "CONNECTING";
+    case Link::kRegistering: return "REGISTERING";
+    case Link::kRegistered: return "REGISTERED";
+  }
+  return "?";
+}
+
+WorkerCore::WorkerCore(WorkerConfig cfg, const Clock& clock)
+    : cfg_(std::move(cfg)), clock_(clock), backoff_ms_(cfg_.initial_backoff_ms) {}
+
+int WorkerCore::cores_used() const {
+  int n = 0;
+  for (const auto& [k, r] : active_) n += r.cores;
+  return n;
+}
+
+int64_t WorkerCore::memory_used_mb() const {
+  int64_t n = 0;
+  for (const auto& [k, r] : active_) n += r.memory_mb;
+  return n;
+}
+
+void WorkerCore::set_link(Link to, const std::string& why) {
+  if (to == link_) return;
+  LOG_INFO(kLog, cfg_.id << ": " << to_string(link_) << " -> " << to_string(to) << " (" << why << ")");
+  link_ = to;
+}
+
+void WorkerCore::set_state(ExecutorRunner& r, ExecutorState to, const std::string& why) {
+  SPP_CHECK(legal(r.state, to), "executor %s/%d: %s -> %s", r.app_id.c_str(), r.exec_id, to_string(r.state), to_string(to));
+  LOG_INFO(kLog, r.app_id << "/" << r.exec_id << ": " << to_string(r.state) << " -> " << to_string(to) << " (" << why << ")");
+  r.state = to;
+}
+
+std::vector<Effect> WorkerCore::handle(const Event& ev) {
+  out_.clear();
+  if (exited_) return {};
+  std::visit([this](const auto& e) {
+    using T = std::decay_t<decltype(e)>;
+    if constexpr (std::is_same_v<T, Start>) {
+      started_ = true;
+      set_link(Link::kConnecting, "starting");
+      out_.push_back(ConnectMaster{});
+    } else if constexpr (std::is_same_v<T, Tick>) {
+      on_tick();
+    } else if constexpr (std::is_same_v<T, MasterReady>) {
+      if (link_ == Link::kConnecting) register_now();
+    } else if constexpr (std::is_same_v<T, MasterLost>) {
+      lost_master(e.reason);
+    } else if constexpr (std::is_same_v<T, FromMaster>) {
+      on_master_message(e.msg);
+    } else if constexpr (std::is_same_v<T, ExecutorStarted>) {
+      auto it = active_.find({e.app_id, e.exec_id});
+      if (it == active_.end() || it->second.state != ExecutorState::kLaunching) return;
+      it->second.pid = e.pid;
+      set_state(it->second, ExecutorState::kRunning, "process " + std::to_string(e.pid) + " started");
+      send(msg::ExecutorStateChanged{e.app_id, e.exec_id, "RUNNING", "", std::nullopt});
+      // A kill that arrived while we were launching is carried out now.
+      if (it->second.kill_requested) {
+        it->second.kill_requested = false;
+        kill(it->second, "killed while launching");
+      }
+    } else if constexpr (std::is_same_v<T, ExecutorSpawnFailed>) {
+      auto it = active_.find({e.app_id, e.exec_id});
+      if (it == active_.end()) return;
+      finish(it->second, ExecutorState::kFailed, "cannot launch executor: " + e.error, std::nullopt);
+    } else if constexpr (std::is_same_v<T, ExecutorExited>) {
+      on_exited(e);
+    } else if constexpr (std::is_same_v<T, Shutdown>) {
+      if (stopping_) return;
+      stopping_ = true;
+      LOG_INFO(kLog, "shutting down: stopping " << active_.size() << " executor(s)");
+      std::vector<std::pair<std::string, int>> keys;
+      for (const auto& [k, r] : active_) keys.push_back(k);
+      for (const auto& k : keys) kill(active_.at(k), "worker shutting down");
+    }
+  }, ev);
+  maybe_exit();
+  return std::move(out_);
+}
+
+// ------------------------------------------------------------------ master link
+
+void WorkerCore::register_now() {
+  set_link(Link::kRegistering, "connected to " + cfg_.master_url);
+  register_deadline_ms_ = clock_.now_ms() + cfg_.register_timeout_ms;
+  msg::RegisterWorker r;
+  r.id = cfg_.id;
+  r.host = cfg_.host;
+  r.port = cfg_.port;
+  r.cores = cfg_.cores;
+  r.memory_mb = cfg_.memory_mb;
+  r.webui_url = cfg_.webui_url;
+  send(std::move(r));
+}
+
+void WorkerCore::lost_master(const std::string& reason) {
+  if (link_ == Link::kDisconnected) return;
+  if (link_ == Link::kRegistered)
+    LOG_WARN(kLog, "connection to master failed (" << reason << "); waiting for master to reconnect; executors keep running");
+  next_connect_ms_ = clock_.now_ms() + backoff_ms_;
+  set_link(Link::kDisconnected, reason + "; retry in " + std::to_string(backoff_ms_) + " ms");
+  backoff_ms_ = std::min(backoff_ms_ * 2, cfg_.max_backoff_ms);
+}
+
+void WorkerCore::on_master_message(const msg::Message& m) {
+  if (auto* x = std::get_if<msg::RegisteredWorker>(&m)) {
+    if (link_ != Link::kRegistering && link_ != Link::kRegistered) return;
+    set_link(Link::kRegistered, std::string("registered with ") + x->master_url + (x->duplicate ? " (duplicate)" : ""));
+    registered_once_ = true;
+    master_webui_url_ = x->master_webui_url;
+    backoff_ms_ = cfg_.initial_backoff_ms;
+    next_heartbeat_ms_ = clock_.now_ms() + cfg_.heartbeat_ms;
+    msg::WorkerLatestState st;
+    st.worker_id = cfg_.id;
+    for (const auto& [k, r] : active_) st.executors.push_back({r.app_id, r.exec_id});
+    send(std::move(st));
+  } else if (auto* x = std::get_if<msg::RegisterWorkerFailed>(&m)) {
+    if (!registered_once_) {
+      LOG_ERROR(kLog, "worker registration failed: " << x->message);
+      out_.push_back(DropMaster{"registration refused"});
+      stopping_ = true;
+      exited_ = true;  // never registered, so nothing runs here yet
+      out_.push_back(Exit{1});
+      return;
+    }
+    LOG_WARN(kLog, "re-registration refused: " << x->message << "; will retry");
+    out_.push_back(DropMaster{"registration refused"});
+    lost_master("registration refused: " + x->message);
+  } else if (std::get_if<msg::ReconnectWorker>(&m)) {
+    if (link_ == Link::kRegistered) register_now();
+  } else if (auto* x = std::get_if<msg::LaunchExecutor>(&m)) {
+    launch(*x);
+  } else if (auto* x = std::get_if<msg::KillExecutor>(&m)) {
+    auto it = active_.find({x->app_id, x->exec_id});
+    if (it == active_.end()) {
+      LOG_INFO(kLog, "asked to kill unknown executor " << x->app_id << "/" << x->exec_id);
+      return;
+    }
+    kill(it->second, "killed by master");
+  } else if (auto* x = std::get_if<msg::ApplicationFinished>(&m)) {
+    LOG_INFO(kLog, "application " << x->app_id << " finished");
+    std::vector<std::pair<std::string, int>> keys;
+    for (const auto& [k, r] : active_)
+      if (k.first == x->app_id) keys.push_back(k);
+    for (const auto& k : keys) kill(active_.at(k), "application finished");
+  } else {
+    LOG_WARN(kLog, "unexpected message from master; dropping the connection");
+    out_.push_back(DropMaster{"unexpected message"});
+    lost_master("unexpected message");
+  }
+}
+
+void WorkerCore::on_tick() {
+  const int64_t now = clock_.now_ms();
+  if (started_ && !stopping_) {
+    if (link_ == Link::kDisconnected && now >= next_connect_ms_) {
+      set_link(Link::kConnecting, "retrying");
+      out_.push_back(ConnectMaster{});
+    } else if (link_ == Link::kRegistering && now >= register_deadline_ms_) {
+      out_.push_back(DropMaster{"no answer to RegisterWorker"});
+      lost_master("no answer to RegisterWorker");
+    } else if (link_ == Link::kRegistered && now >= next_heartbeat_ms_) {
+      send(msg::WorkerHeartbeat{cfg_.id});
+      next_heartbeat_ms_ = now + cfg_.heartbeat_ms;
+    }
+  }
+  for (auto& [k, r] : active_) {
+    if (r.state == ExecutorState::kRunning && r.kill_deadline_ms && !r.sigkill_sent && now >= r.kill_deadline_ms) {
+      LOG_WARN(kLog, r.app_id << "/" << r.exec_id << " still alive " << cfg_.kill_timeout_ms
+                               << " ms after SIGTERM; sending SIGKILL");
+      r.sigkill_sent = true;
+      out_.push_back(SignalExecutor{r.app_id, r.exec_id, SIGKILL});
+    }
+  }
+}
+
+// ------------------------------------------------------------------ executors
+
+void WorkerCore::launch(const msg::LaunchExecutor& m) {
+  if (stopping_) return;
+  auto key = std::make_pair(m.app_id, m.exec_id);
+  if (active_.count(key)) {
+    LOG_WARN(kLog, "executor " << m.app_id << "/" << m.exec_id << " is already running; launch ignored");
+    return;
+  }
+  ExecutorRunner r;
+  r.app_id = m.app_id;
+  r.exec_id = m.exec_id;
+  r.app_name = m.app_name;
+  r.cores = m.cores;
+  r.memory_mb = m.memory_mb;
+  r.driver_url = m.driver_url;
+  r.dir = cfg_.work_dir + "/" + m.app_id + "/" + std::to_string(m.exec_id);
+  r.scratch_dir = r.dir + "/scratch";
+  r.start_wall_ms = clock_.wall_ms();
+  LOG_INFO(kLog, "asked to launch executor " << m.app_id << "/" << m.exec_id << " for " << m.app_name << " ("
+                                              << m.cores << " cores, " << m.memory_mb << " MB)");
+
+  SpawnExecutor s;
+  s.app_id = m.app_id;
+  s.exec_id = m.exec_id;
+  s.args = {cfg_.executable, "executor", "--driver-url", m.driver_url, "--executor-id", std::to_string(m.exec_id),
+            "--app-id", m.app_id, "--cores", std::to_string(m.cores), "--host", cfg_.host,
+            "--worker-id", cfg_.id, "--memory-mb", std::to_string(m.memory_mb)};
+  s.env = m.env;
+  s.env["SPARK_EXECUTOR_DIRS"] = r.scratch_dir;
+  s.env["SPARKPP_WORKER_ID"] = cfg_.id;
+  s.dir = r.dir;
+  s.scratch_dir = r.scratch_dir;
+  s.stdout_path = r.dir + "/stdout";
+  s.stderr_path = r.dir + "/stderr";
+  std::string cmd;
+  for (const auto& a : s.args) cmd += (cmd.empty() ? "" : " ") + shell_quote(a);
+  s.stderr_header = "Spark Executor Command: " + cmd + "\n" + std::string(40, '=') + "\n";
+  active_.emplace(key, std::move(r));
+  out_.push_back(std::move(s));
+}
+
+void WorkerCore::kill(ExecutorRunner& r, const std::string& why) {
+  if (r.state == ExecutorState::kLaunching) {
+    r.kill_requested = true;  // the spawn result is on its way; act on it then
+    return;
+  }
+  if (r.kill_requested) return;
+  LOG_INFO(kLog, "killing executor " << r.app_id << "/" << r.exec_id << " (" << why << ")");
+  r.kill_requested = true;
+  r.kill_deadline_ms = clock_.now_ms() + cfg_.kill_timeout_ms;
+  out_.push_back(SignalExecutor{r.app_id, r.exec_id, SIGTERM});
+}
+
+void WorkerCore::on_exited(const ExecutorExited& e) {
+  auto it = active_.find({e.app_id, e.exec_id});
+  if (it == active_.end()) return;
+  ExecutorRunner& r = it->second;
+  int code = e.term_signal ? 128 + e.term_signal : static_cast<int>(e.exit_status);
+  std::string how = e.term_signal ? "Command killed by signal " + std::to_string(e.term_signal)
+                                  : "Command exited with code " + std::to_string(e.exit_status);
+  if (r.kill_requested) finish(r, ExecutorState::kKilled, how, code);
+  else if (code == 0) finish(r, ExecutorState::kExited, how, code);
+  else finish(r, ExecutorState::kFailed, how, code);
+}
+
+// Reports a final state to the master and retires the runner (its resources become free).
+void WorkerCore::finish(ExecutorRunner& r, ExecutorState to, const std::string& message, std::optional<int> code) {
+  set_state(r, to, message);
+  r.message = message;
+  r.exit_code = code;
+  r.end_wall_ms = clock_.wall_ms();
+  send(msg::ExecutorStateChanged{r.app_id, r.exec_id, to_string(to), message, code});
+  // Scratch space dies with the executor (no external shuffle service keeps it useful);
+  // logs stay for the UI until the work dir is cleaned.
+  out_.push_back(RemoveDir{r.scratch_dir});
+  finished_.push_back(r);
+  if (finished_.size() > cfg_.retained_executors) finished_.pop_front();
+  active_.erase({r.app_id, r.exec_id});
+}
+
+void WorkerCore::maybe_exit() {
+  if (stopping_ && !exited_ && active_.empty()) {
+    exited_ = true;
+    LOG_INFO(kLog, "all executors stopped; exiting");
+    out_.push_back(Exit{0});
+  }
+}
+
+nlohmann::json WorkerCore::to_json() const {
+  using json = nlohmann::json;
+  auto runner = [](const ExecutorRunner& r) {
+    return json{{"id", r.exec_id},
+                {"appid", r.app_id},
+                {"cores", r.cores},
+                {"memory", r.memory_mb},
+                {"state", to_string(r.state)},
+                {"pid", r.pid},
+                {"message", r.message},
+                {"exitcode", r.exit_code ? json(*r.exit_code) : json(nullptr)},
+                {"starttime", r.start_wall_ms},
+                {"finishtime", r.end_wall_ms},
+                {"resources", json::object()},
+                {"appdesc", {{"name", r.app_name}, {"cores", r.cores}, {"memoryperexecutor", r.memory_mb},
+                             {"memoryperslave", r.memory_mb}, {"user", ""}, {"command", ""}}}};
+  };
+  json execs = json::array(), done = json::array();
+  for (const auto& [k, r] : active_) execs.push_back(runner(r));
+  for (const auto& r : finished_) done.push_back(runner(r));
+  return {{"id", cfg_.id},
+          {"masterurl", cfg_.master_url},
+          {"masterwebuiurl", master_webui_url_},
+          {"cores", cfg_.cores},
+          {"coresused", cores_used()},
+          {"memory", cfg_.memory_mb},
+          {"memoryused", memory_used_mb()},
+          {"resources", json::object()},
+          {"resourcesused", json::object()},
+          {"link", to_string(link_)},
+          {"executors", execs},
+          {"finishedexecutors", done},
+          {"drivers", json::array()},
+          {"finisheddrivers", json::array()}};
+}
+
+}  // namespace spp::worker

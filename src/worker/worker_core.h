@@ -1,0 +1,155 @@
+// The worker's state machine, sans I/O: its link to the master (connect, register, heartbeat,
+// back off and retry) and the executors it runs. Events in, effects out; worker.cpp performs
+// the effects on libuv (sockets, child processes, files) and feeds results back as events.
+#pragma once
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/clock.h"
+#include "common/messages.h"
+#include "common/states.h"
+
+namespace spp::worker {
+
+struct WorkerConfig {
+  std::string id;          // worker-<yyyyMMddHHmmss>-<host>-<port>
+  std::string host;        // advertised address
+  int port = 0;
+  int cores = 1;
+  int64_t memory_mb = 1024;
+  std::string webui_url;
+  std::string work_dir;    // absolute
+  std::string master_url;  // spark://host:port, for display
+  std::string executable;  // the sparkpp binary executors are started from
+  int64_t heartbeat_ms = 15'000;         // spark.worker.timeout / 4
+  int64_t kill_timeout_ms = 5'000;       // spark.worker.killTimeout
+  int64_t initial_backoff_ms = 500;      // first re-registration delay; doubles up to max
+  int64_t max_backoff_ms = 30'000;
+  int64_t register_timeout_ms = 10'000;  // no RegisteredWorker by then: drop and retry
+  size_t retained_executors = 1000;      // spark.worker.ui.retainedExecutors
+};
+
+// The link to the master.
+enum class Link {
+  kDisconnected,  // waiting for the retry timer
+  kConnecting,    // TCP connect + Hello under way
+  kRegistering,   // RegisterWorker sent, waiting for the answer
+  kRegistered,    // heartbeating
+};
+const char* to_string(Link l);
+
+// ---- events (I/O layer -> core)
+struct Start {};
+struct Tick {};                     // periodic; drives heartbeats, retries, kill escalation
+struct MasterReady {};              // connection to the master is up (handshake done)
+struct MasterLost { std::string reason; };  // connect failed or connection closed
+struct FromMaster { msg::Message msg; };
+struct ExecutorStarted { std::string app_id; int exec_id = 0; int pid = 0; };
+struct ExecutorSpawnFailed { std::string app_id; int exec_id = 0; std::string error; };
+struct ExecutorExited { std::string app_id; int exec_id = 0; int64_t exit_status = 0; int term_signal = 0; };
+struct Shutdown {};                 // SIGTERM / SIGINT
+using Event = std::variant<Start, Tick, MasterReady, MasterLost, FromMaster, ExecutorStarted,
+                           ExecutorSpawnFailed, ExecutorExited, Shutdown>;
+
+// ---- effects (core -> I/O layer)
+struct ConnectMaster {};
+struct DropMaster { std::string reason; };
+struct SendMaster { msg::Message msg; };
+struct SpawnExecutor {
+  std::string app_id;
+  int exec_id = 0;
+  std::vector<std::string> args;
+  std::map<std::string, std::string> env;
+  std::string dir;          // created; becomes the cwd
+  std::string scratch_dir;  // created; SPARK_EXECUTOR_DIRS
+  std::string stdout_path, stderr_path;
+  std::string stderr_header;  // written to stderr before the process starts
+};
+struct SignalExecutor { std::string app_id; int exec_id = 0; int sig = 0; };
+struct RemoveDir { std::string path; };
+struct Exit { int code = 0; };
+using Effect = std::variant<ConnectMaster, DropMaster, SendMaster, SpawnExecutor, SignalExecutor, RemoveDir, Exit>;
+
+struct ExecutorRunner {
+  std::string app_id;
+  int exec_id = 0;
+  std::string app_name;
+  int cores = 0;
+  int64_t memory_mb = 0;
+  std::string driver_url;
+  std::string dir, scratch_dir;
+  ExecutorState state = ExecutorState::kLaunching;
+  int pid = 0;
+  bool kill_requested = false;
+  bool sigkill_sent = false;
+  int64_t kill_deadline_ms = 0;
+  std::string message;
+  std::optional<int> exit_code;
+  int64_t start_wall_ms = 0;
+  int64_t end_wall_ms = 0;
+};
+
+class WorkerCore {
+ public:
+  WorkerCore(WorkerConfig cfg, const Clock& clock);
+
+  std::vector<Effect> handle(const Event& ev);
+
+  // Spark's WorkerStateResponse shape; see docs/deploy.md.
+  nlohmann::json to_json() const;
+
+  Link link() const { return link_; }
+  bool stopping() const { return stopping_; }
+  int cores_used() const;
+  int64_t memory_used_mb() const;
+  const std::map<std::pair<std::string, int>, ExecutorRunner>& executors() const { return active_; }
+  const std::deque<ExecutorRunner>& finished_executors() const { return finished_; }
+  const WorkerConfig& config() const { return cfg_; }
+  int64_t backoff_ms() const { return backoff_ms_; }
+
+ private:
+  void on_master_message(const msg::Message& m);
+  void launch(const msg::LaunchExecutor& m);
+  void kill(ExecutorRunner& r, const std::string& why);
+  void on_exited(const ExecutorExited& e);
+  void finish(ExecutorRunner& r, ExecutorState to, const std::string& message, std::optional<int> code);
+  void lost_master(const std::string& reason);
+  void register_now();
+  void on_tick();
+  void maybe_exit();
+
+  void set_link(Link to, const std::string& why);
+  void set_state(ExecutorRunner& r, ExecutorState to, const std::string& why);
+
+  template <typename T>
+  void send(T m) {
+    // Messages to a master we are not talking to are dropped, as Spark does; the master
+    // learns the truth from WorkerLatestState after we register again.
+    if (link_ == Link::kRegistering || link_ == Link::kRegistered) out_.push_back(SendMaster{msg::Message(std::move(m))});
+  }
+
+  WorkerConfig cfg_;
+  const Clock& clock_;
+  std::vector<Effect> out_;
+  Link link_ = Link::kDisconnected;
+  bool started_ = false;
+  bool registered_once_ = false;
+  bool stopping_ = false;
+  bool exited_ = false;
+  std::string master_webui_url_;  // learnt from RegisteredWorker
+  int64_t backoff_ms_;
+  int64_t next_connect_ms_ = 0;
+  int64_t register_deadline_ms_ = 0;
+  int64_t next_heartbeat_ms_ = 0;
+  std::map<std::pair<std::string, int>, ExecutorRunner> active_;  // (app id, exec id)
+  std::deque<ExecutorRunner> finished_;
+};
+
+}  // namespace spp::worker
