@@ -16,15 +16,16 @@ int main(int argc, char** argv) {
 
   spp::MasterArgs margs;
   auto* master = app.add_subcommand("master", "Run the cluster manager (allocates cores and memory to applications)");
+  master->set_help_flag("--help", "Show this help");
   master->add_option("--host,-h", margs.host, "Address to listen on and advertise")->capture_default_str();
   master->add_option("--port,-p", margs.port, "Port for workers and drivers (0: pick a free one)")->capture_default_str();
   master->add_option("--webui-port", margs.webui_port, "Port for the web UI and /json (0: pick a free one)")->capture_default_str();
   master->add_option("--properties-file", margs.properties_file, "Properties file (key value per line)");
   master->add_option("--conf,-c", margs.conf, "Set a property key=value (repeatable)");
-  master->set_help_flag("--help", "Show this help");
 
   spp::WorkerArgs wargs;
   auto* worker = app.add_subcommand("worker", "Run a worker daemon that hosts executors for the master");
+  worker->set_help_flag("--help", "Show this help");
   worker->add_option("--host,-h", wargs.host, "Address to listen on and advertise");
   worker->add_option("--port,-p", wargs.port, "Port (0: pick a free one)")->capture_default_str();
   worker->add_option("--cores,-c", wargs.cores, "Cores to offer (default: all)");
@@ -34,10 +35,10 @@ int main(int argc, char** argv) {
   worker->add_option("--properties-file", wargs.properties_file, "Properties file (key value per line)");
   worker->add_option("--conf", wargs.conf, "Set a property key=value (repeatable)");
   worker->add_option("master", wargs.master_url, "Master URL, spark://HOST:PORT[,HOST2:PORT2]")->required();
-  worker->set_help_flag("--help", "Show this help");
 
   spp::SubmitArgs sargs;
   auto* submit = app.add_subcommand("submit", "Run a Python driver program (PySpark API) on local[N] or a cluster");
+  submit->set_help_flag("--help", "Show this help");
   submit->add_option("--master", sargs.master, "local, local[N], local[*], local[N,F] or spark://HOST:PORT");
   submit->add_option("--name", sargs.name, "Application name");
   submit->add_option("--conf,-c", sargs.conf, "Set a property key=value (repeatable)");
@@ -49,7 +50,6 @@ int main(int argc, char** argv) {
   submit->add_option("script", sargs.script, "The Python driver program")->required();
   submit->add_option("args", sargs.script_args, "Arguments for the program");
   submit->prefix_command();  // everything after the script belongs to the script
-  submit->set_help_flag("--help", "Show this help");
 
   spp::ExecutorArgs eargs;
   auto* executor = app.add_subcommand("executor", "(internal) Run an executor for a driver; started by workers or by submit");
@@ -60,7 +60,6 @@ int main(int argc, char** argv) {
   executor->add_option("--host", eargs.host, "Address to advertise");
   executor->add_option("--worker-id", eargs.worker_id, "Worker that launched it");
   executor->add_option("--memory-mb", eargs.memory_mb, "Memory budget");
-  executor->set_help_flag("--help", "Show this help");
 
   try {
     app.parse(argc, argv);

@@ -453,6 +453,8 @@ void Driver::launch_local_executor() {
             "--app-id", app_id_, "--cores", std::to_string(master_.local_cores), "--host", "127.0.0.1"};
   o.stdin_devnull = true;
   o.new_process_group = true;
+  // Local executors share the user's terminal: keep their logs to warnings unless asked.
+  if (!std::getenv("SPARKPP_LOG_LEVEL")) o.env["SPARKPP_LOG_LEVEL"] = "WARN";
   auto child = ChildProcess::spawn(loop_, o, [this, id](int64_t status, int sig) {
     LOG_DEBUG(kLog, "local executor " << id << " exited (status " << status << ", signal " << sig << ")");
     if (shutting_down_ || phase_ != AppPhase::kRunning) return;
