@@ -189,8 +189,11 @@ class WorkerDaemon {
       enqueue(worker::ExecutorSpawnFailed{s.app_id, s.exec_id, why});
     };
     std::error_code ec;
+    std::filesystem::create_directories(s.dir, ec);
+    if (ec) return failed("cannot create " + s.dir + ": " + ec.message());
     std::filesystem::create_directories(s.scratch_dir, ec);
     if (ec) return failed("cannot create " + s.scratch_dir + ": " + ec.message());
+    std::filesystem::permissions(s.scratch_dir, std::filesystem::perms::owner_all, ec);  // as Spark: 700
     {
       std::ofstream err(s.stderr_path, std::ios::app);
       if (!err) return failed("cannot write " + s.stderr_path);
@@ -293,6 +296,8 @@ int run_worker(const WorkerArgs& args) {
   cfg.host = args.host.empty() ? local_ip() : args.host;
   cfg.master_url = args.master_url;
   cfg.executable = self_exe();
+  cfg.local_dir = split(conf->get("spark.local.dir"), ',')[0];
+  if (cfg.local_dir.empty()) cfg.local_dir = "/tmp";
 
   std::error_code ec;
   std::filesystem::create_directories(args.work_dir, ec);

@@ -221,7 +221,9 @@ void WorkerCore::launch(const msg::LaunchExecutor& m) {
   r.memory_mb = m.memory_mb;
   r.driver_url = m.driver_url;
   r.dir = cfg_.work_dir + "/" + m.app_id + "/" + std::to_string(m.exec_id);
-  r.scratch_dir = r.dir + "/scratch";
+  // Scratch lives under spark.local.dir like Spark's executor-<uuid> dirs: short paths matter,
+  // since executors put Unix sockets there (108-byte limit). app+exec ids are unique per host.
+  r.scratch_dir = cfg_.local_dir + "/sparkpp-executor-" + m.app_id + "-" + std::to_string(m.exec_id);
   r.start_wall_ms = clock_.wall_ms();
   LOG_INFO(kLog, "asked to launch executor " << m.app_id << "/" << m.exec_id << " for " << m.app_name << " ("
                                               << m.cores << " cores, " << m.memory_mb << " MB)");

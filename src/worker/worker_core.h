@@ -26,6 +26,7 @@ struct WorkerConfig {
   int64_t memory_mb = 1024;
   std::string webui_url;
   std::string work_dir;    // absolute
+  std::string local_dir = "/tmp";  // spark.local.dir (first entry): executors' scratch space
   std::string master_url;  // spark://host:port, for display
   std::string executable;  // the sparkpp binary executors are started from
   int64_t heartbeat_ms = 15'000;         // spark.worker.timeout / 4
