@@ -348,3 +348,149 @@ def test_save_as_text_file_existing_dir_raises(core_job):
 def test_shuffle_placeholder():
     pytest.skip("needs shuffle (another issue): reduceByKey, groupByKey, join, sortByKey, "
                 "distinct, repartition, coalesce(shuffle=True)")
+
+
+# ============================================================================ text input
+
+TEXT_JOB = r'''
+import os
+import sys
+from pyspark import SparkContext
+from pyspark.sql import SparkSession, Row
+
+d = sys.argv[1]
+p = lambda *a: os.path.join(d, *a)
+sc = SparkContext(appName="sparkpp-text-job")
+
+check("file_crlf_no_final_newline", lambda: sc.textFile(p("crlf.txt")).collect())
+check("file_uri", lambda: sc.textFile("file://" + p("crlf.txt")).collect())
+check("empty_file", lambda: (sc.textFile(p("dir", "empty.txt")).collect(),
+                             sc.textFile(p("dir", "empty.txt")).count()))
+check("directory", lambda: sorted(sc.textFile(p("dir")).collect()))
+check("directory_minPartitions", lambda: (sorted(sc.textFile(p("dir"), 5).collect()),
+                                          sc.textFile(p("dir"), 5).getNumPartitions()))
+check("glob", lambda: sorted(sc.textFile(p("dir", "part*.txt")).collect()))
+check("comma_list", lambda: sorted(sc.textFile(p("dir", "part1.txt") + "," + p("crlf.txt")).collect()))
+check("blank_lines", lambda: sc.textFile(p("blank.txt")).collect())
+check("big_minPartitions7", lambda: (sc.textFile(p("big.txt"), 7).collect(),
+                                     sc.textFile(p("big.txt"), 7).getNumPartitions()))
+check("big_partition_sizes", lambda: sc.textFile(p("big.txt"), 7).glom().map(len).collect())
+check("big_count", lambda: sc.textFile(p("big.txt"), 11).count())
+check("wholeTextFiles", lambda: sorted(sc.wholeTextFiles(p("dir")).collect()))
+
+def _raises(fn):
+    try:
+        fn()
+    except Exception as e:
+        return "raised " + type(e).__name__ + ": " + str(e)[:300]
+    return "did not raise"
+check("textFile_missing_raises", lambda: _raises(lambda: sc.textFile(p("nope.txt")).collect()))
+
+spark = SparkSession.builder.appName("sparkpp-text-job").getOrCreate()
+check("session_shares_context", lambda: spark.sparkContext is sc)
+def _read_text():
+    rows = spark.read.text(p("crlf.txt")).rdd.collect()
+    return [[type(r).__name__, isinstance(r, Row), r.value, r["value"], r.asDict(), r == Row(value=r.value)]
+            for r in rows]
+check("read_text_rows", _read_text)
+check("read_text_dir", lambda: sorted(r.value for r in spark.read.text(p("dir")).rdd.collect()))
+check("read_text_map", lambda: spark.read.text(p("crlf.txt")).rdd.map(lambda r: r.value.upper()).collect())
+check("spark_stop", lambda: spark.stop())
+emit()
+'''
+
+
+def _big_lines():
+    lines = []
+    for i in range(30000):
+        n = (i * 7919) % 97
+        if i % 500 == 0:
+            lines.append("")  # blank lines survive splitting too
+        lines.append("%06d:" % i + ("\u00e9" if i % 3 else "x") * n + "|")
+    return lines
+
+
+@pytest.fixture(scope="module")
+def text_job(tmp_path_factory):
+    d = tmp_path_factory.mktemp("text")
+    (d / "crlf.txt").write_bytes(b"line one\r\nline two\nline three")
+    (d / "dir").mkdir()
+    (d / "dir" / "part1.txt").write_text("x\ny\n")
+    (d / "dir" / "part2.txt").write_text("z\n")
+    (d / "dir" / "empty.txt").write_text("")
+    (d / "dir" / "other.log").write_text("w\n")
+    (d / "blank.txt").write_text("\n\na\n\n")
+    big = _big_lines()
+    (d / "big.txt").write_text("\n".join(big) + "\n", encoding="utf-8")
+    script = write_job(d, "text_job.py", TEXT_JOB)
+    res = submit_ok(script, d, master="local[3]")
+    res.big = big
+    res.dir = d
+    return res
+
+
+TEXT_EXPECTED = {
+    "file_crlf_no_final_newline": ["line one", "line two", "line three"],
+    "file_uri": ["line one", "line two", "line three"],
+    "empty_file": [[], 0],
+    "directory": ["w", "x", "y", "z"],
+    "glob": ["x", "y", "z"],
+    "comma_list": ["line one", "line three", "line two", "x", "y"],
+    "blank_lines": ["", "", "a", ""],
+    "session_shares_context": True,
+    "read_text_dir": ["w", "x", "y", "z"],
+    "read_text_map": ["LINE ONE", "LINE TWO", "LINE THREE"],
+    "spark_stop": None,
+}
+
+
+@pytest.mark.parametrize("name", sorted(TEXT_EXPECTED))
+def test_text(text_job, name):
+    got = text_job.result(name)
+    want = jsonable(TEXT_EXPECTED[name])
+    assert same(got, want), f"{name}: got {got!r}, want {want!r}"
+
+
+def test_text_directory_min_partitions(text_job):
+    lines, n = text_job.result("directory_minPartitions")
+    assert lines == ["w", "x", "y", "z"]
+    assert n >= 5, n
+
+
+def test_text_big_file_split_boundaries(text_job):
+    """Lines straddling split boundaries (multi-byte characters, blank lines): every line
+    exactly once, in file order."""
+    assert (text_job.dir / "big.txt").stat().st_size > 7 * 100_000
+    lines, n = text_job.result("big_minPartitions7")
+    assert n >= 7, n
+    assert len(lines) == len(text_job.big)
+    assert lines == text_job.big
+    sizes = text_job.result("big_partition_sizes")
+    assert len(sizes) == n and sum(sizes) == len(text_job.big)
+    assert all(s > 0 for s in sizes), sizes
+    assert text_job.result("big_count") == len(text_job.big)
+
+
+def test_whole_text_files(text_job):
+    got = text_job.result("wholeTextFiles")
+    by_name = {os.path.basename(k): v for k, v in got}
+    assert by_name == {"part1.txt": "x\ny\n", "part2.txt": "z\n", "empty.txt": "",
+                       "other.log": "w\n"}, got
+    for k, _ in got:
+        # Spark gives URIs: file:/abs/path
+        assert k.startswith("file:"), k
+        assert k.endswith(os.path.join(str(text_job.dir), "dir", os.path.basename(k))), k
+
+
+def test_text_file_missing_path_raises(text_job):
+    r = text_job.result("textFile_missing_raises")
+    assert r.startswith("raised"), r
+    assert "nope.txt" in r, r
+
+
+def test_read_text_rows(text_job):
+    rows = text_job.result("read_text_rows")
+    assert [r[2] for r in rows] == ["line one", "line two", "line three"]
+    for name, is_row, value, item, as_dict, eq in rows:
+        assert name == "Row" and is_row is True and eq is True
+        assert value == item and as_dict == {"value": value}
