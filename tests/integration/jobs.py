@@ -173,10 +173,12 @@ def submit(script, *script_args, master="local[2]", conf=None, options=(), env=N
             else:
                 e[k] = v
     args = [binary(), "submit"]
-    if master is not None:
-        args += ["--master", master]
+    # --conf first: the script must not directly follow a --conf value (see
+    # test_conf_option_directly_before_script for that case)
     for k, v in (conf or {}).items():
         args += ["--conf", f"{k}={v}"]
+    if master is not None:
+        args += ["--master", master]
     args += list(options)
     if script is not None:
         args.append(str(script))

@@ -494,3 +494,244 @@ def test_read_text_rows(text_job):
     for name, is_row, value, item, as_dict, eq in rows:
         assert name == "Row" and is_row is True and eq is True
         assert value == item and as_dict == {"value": value}
+
+
+# ============================================================================ lifecycle
+
+LIFECYCLE_JOB = r'''
+from pyspark import SparkContext, SparkConf
+from pyspark.sql import SparkSession
+
+def _raises(fn):
+    try:
+        fn()
+    except Exception as e:
+        return "raised " + type(e).__name__
+    return "did not raise"
+
+
+sc = SparkContext.getOrCreate()
+check("defaultParallelism", lambda: sc.defaultParallelism)
+check("master", lambda: sc.master)
+check("appName_from_cli", lambda: sc.appName)
+check("conf_from_cli", lambda: sc.getConf().get("spark.sparkpp.test.key"))
+check("second_context_raises", lambda: _raises(lambda: SparkContext(appName="again")))
+check("first_job", lambda: sc.parallelize(range(10), 3).sum())
+check("stop", lambda: sc.stop())
+check("stop_twice", lambda: sc.stop())
+
+def _new_context():
+    sc2 = SparkContext(conf=SparkConf().setAppName("second-ctx"))
+    try:
+        return [sc2 is not sc, sc2.appName, sc2.parallelize(range(5), 2).count()]
+    finally:
+        sc2.stop()
+check("new_context_after_stop", _new_context)
+
+def _with():
+    with SparkContext(appName="with-ctx") as sc3:
+        n = sc3.parallelize([1, 2, 3], 3).map(lambda x: x * 2).sum()
+    # the with-block stopped it: getOrCreate makes a fresh one
+    sc4 = SparkContext.getOrCreate()
+    try:
+        return [n, sc4 is not sc3, sc4.parallelize([1], 1).count()]
+    finally:
+        sc4.stop()
+check("context_manager", _with)
+
+def _session():
+    spark = SparkSession.builder.master("local[2]").appName("session-app").getOrCreate()
+    try:
+        same = SparkSession.builder.getOrCreate() is spark
+        return [same, spark.sparkContext.appName,
+                spark.sparkContext.parallelize(range(4), 2).map(lambda x: x + 1).collect()]
+    finally:
+        spark.stop()
+check("session_builder", _session)
+
+emit()
+'''
+
+
+@pytest.fixture(scope="module")
+def lifecycle_job(tmp_path_factory):
+    d = tmp_path_factory.mktemp("lifecycle")
+    script = write_job(d, "lifecycle_job.py", LIFECYCLE_JOB)
+    return submit_ok(script, master="local[3]", options=["--name", "cli-app-name"],
+                     conf={"spark.sparkpp.test.key": "v1"})
+
+
+LIFECYCLE_EXPECTED = {
+    "defaultParallelism": 3,
+    "master": "local[3]",
+    "appName_from_cli": "cli-app-name",
+    "conf_from_cli": "v1",
+    "second_context_raises": "raised ValueError",
+    "first_job": 45,
+    "stop": None,
+    "stop_twice": None,
+    "new_context_after_stop": [True, "second-ctx", 5],
+    "context_manager": [12, True, 1],
+    "session_builder": [True, "session-app", [1, 2, 3, 4]],
+}
+
+
+@pytest.mark.parametrize("name", sorted(LIFECYCLE_EXPECTED))
+def test_lifecycle(lifecycle_job, name):
+    got = lifecycle_job.result(name)
+    want = jsonable(LIFECYCLE_EXPECTED[name])
+    assert same(got, want), f"{name}: got {got!r}, want {want!r}"
+
+
+# ============================================================================ failures
+
+ERRORS_JOB = r'''
+from pyspark import SparkContext
+from py4j.protocol import Py4JJavaError
+
+sc = SparkContext(appName="sparkpp-errors-job")
+
+def boom(x):
+    if x == 5:
+        return 1 // (x - 5)
+    return x
+
+def _fail():
+    try:
+        sc.parallelize(range(10), 2).map(boom).collect()
+    except Exception as e:
+        return [type(e).__name__, isinstance(e, Py4JJavaError), str(e)]
+    return "did not raise"
+check("zero_division", _fail)
+check("usable_after_failure", lambda: sc.parallelize(range(10), 2).map(lambda x: x * 2).sum())
+def _raises(fn):
+    try:
+        fn()
+    except Exception as e:
+        return str(e)
+    return "did not raise"
+# both elements in one partition: the reduce function fails on the worker
+check("fail_in_action_reduce", lambda: _raises(
+    lambda: sc.parallelize(["a", 1], 1).reduce(lambda a, b: a + b)))
+check("usable_again", lambda: sc.parallelize(range(100), 4).count())
+check("fail_again_same_ctx", lambda: _fail()[1:])
+sc.stop()
+emit()
+'''
+
+
+@pytest.fixture(scope="module")
+def errors_job(tmp_path_factory):
+    d = tmp_path_factory.mktemp("errors")
+    script = write_job(d, "errors_job.py", ERRORS_JOB)
+    res = submit_ok(script, master="local[2]")
+    res.script = script
+    return res
+
+
+def test_user_exception_reaches_driver(errors_job):
+    r = errors_job.result("zero_division")
+    assert isinstance(r, list), r
+    name, is_py4j, text = r
+    assert is_py4j, f"PySpark programs catch Py4JJavaError; got {name}"
+    assert "ZeroDivisionError" in text, text
+    assert "integer division or modulo by zero" in text, text
+    assert "Traceback (most recent call last)" in text, text
+    assert "in boom" in text, "the worker traceback names the user function:\n" + text
+    assert "1 // (x - 5)" in text, "the worker traceback shows the failing line:\n" + text
+
+
+def test_context_usable_after_task_failure(errors_job):
+    assert errors_job.result("usable_after_failure") == 90
+    assert errors_job.result("usable_again") == 100
+    is_py4j, text = errors_job.result("fail_again_same_ctx")
+    assert is_py4j and "ZeroDivisionError" in text, text
+
+
+def test_error_in_reduce_function(errors_job):
+    t = errors_job.result("fail_in_action_reduce")
+    assert "TypeError" in t, t
+
+
+WORKER_DIES_JOB = r'''
+import os
+from pyspark import SparkContext
+
+sc = SparkContext(appName="sparkpp-dies-job")
+
+def die(x):
+    if x == 3:
+        os._exit(1)
+    return x
+
+def _die():
+    try:
+        sc.parallelize(range(8), 2).map(die).collect()
+    except Exception as e:
+        return [type(e).__name__, str(e)]
+    return "did not raise"
+check("worker_dies", _die)
+check("usable_after_worker_death", lambda: sc.parallelize(range(8), 2).map(lambda x: x + 1).sum())
+sc.stop()
+emit()
+'''
+
+
+def test_python_worker_dies(tmp_path):
+    script = write_job(tmp_path, "dies_job.py", WORKER_DIES_JOB)
+    res = submit_ok(script, master="local[2]", timeout=60)
+    r = res.result("worker_dies")
+    assert isinstance(r, list), r
+    text = r[1].lower()
+    assert ("exit" in text or "crash" in text or "died" in text), r[1]
+    assert res.result("usable_after_worker_death") == 36
+
+
+RETRY_JOB = r'''
+import os
+import sys
+from pyspark import SparkContext
+
+marker = sys.argv[1]
+sc = SparkContext(appName="sparkpp-retry-job")
+
+def flaky(x):
+    if x == 2:
+        try:
+            fd = os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            return x * 10
+        os.close(fd)
+        raise RuntimeError("failing the first attempt on purpose")
+    return x * 10
+
+def _run():
+    try:
+        return sc.parallelize(range(6), 3).map(flaky).collect()
+    except Exception as e:
+        return "raised: " + str(e)[:2000]
+check("flaky", _run)
+sc.stop()
+emit()
+'''
+
+
+@pytest.mark.parametrize("how", ["conf", "local[N,F]"])
+def test_task_retry_succeeds(tmp_path, how):
+    marker = tmp_path / "failed-once"
+    script = write_job(tmp_path, "retry_job.py", RETRY_JOB)
+    if how == "conf":
+        res = submit_ok(script, marker, master="local[2]", conf={"spark.task.maxFailures": "3"})
+    else:
+        res = submit_ok(script, marker, master="local[2,3]")
+    assert marker.exists(), "the first attempt never ran"
+    assert res.result("flaky") == [0, 10, 20, 30, 40, 50]
+
+
+def test_task_failure_without_retries_fails_job(tmp_path):
+    marker = tmp_path / "failed-once"
+    script = write_job(tmp_path, "retry_job.py", RETRY_JOB)
+    res = submit_ok(script, marker, master="local[2]")
+    r = res.result("flaky")
+    assert isinstance(r, str) and r.startswith("raised"), r
+    assert "failing the first attempt on purpose" in r, r
