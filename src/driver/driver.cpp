@@ -245,7 +245,6 @@ void Driver::run_job(Connection& c, const msg::PyRunJob& m) {
   if (!n) return py_error(c, m.req, "bad_request", "unknown RDD " + std::to_string(m.rdd));
   Job job;
   job.id = next_job_++;
-  job.stage_id = next_stage_++;
   job.rdd = m.rdd;
   job.req = m.req;
   job.py_conn = c.id();
@@ -276,13 +275,103 @@ void Driver::run_job(Connection& c, const msg::PyRunJob& m) {
     return py_error(c, m.req, "bad_request", "unknown sink '" + job.sink_kind + "'");
   }
   job.results.resize(job.partitions.size());
-  LOG_DEBUG(kLog, "job " << job.id << " (" << m.description << "): stage " << job.stage_id << " with " << job.partitions.size() << " task(s)");
+  job.have.assign(job.partitions.size(), false);
+  for (size_t i = 0; i < job.partitions.size(); ++i) job.position[job.partitions[i]] = i;
   int jid = job.id;
   auto& stored = jobs_.emplace(jid, std::move(job)).first->second;
   if (stored.partitions.empty()) return finish_job(stored);
-  sched_->submit(jid, stored.stage_id, 0, static_cast<int>(stored.partitions.size()));
+  advance_job(stored);
   schedule();
   if (progress_.enabled()) progress_timer_->start(200, 200, [this] { update_progress(); });
+}
+
+// The first shuffle (deepest first) that `rdd`'s stage needs and whose map outputs are
+// incomplete; -1 when every input exists. Complete shuffles are skipped, as Spark skips stages.
+int Driver::missing_shuffle(int rdd) {
+  for (int s : graph_.shuffle_deps(rdd)) {
+    const RddNode* n = graph_.node(s);
+    int deeper = missing_shuffle(n->parents[0]);
+    if (deeper >= 0) return deeper;
+    auto it = outputs_.find(s);
+    if (it == outputs_.end() || it->second.missing() > 0) return s;
+  }
+  return -1;
+}
+
+// Submits the job's next stage: a missing shuffle-map stage, else the result stage.
+void Driver::advance_job(Job& job) {
+  StageRun st;
+  st.stage_id = next_stage_++;
+  st.start_ms = clock_.now_ms();
+  st.attempt = job.stage_failures;
+  int s = missing_shuffle(job.rdd);
+  if (s >= 0) {
+    const RddNode* n = graph_.node(s);
+    const RddNode* parent = graph_.node(n->parents[0]);
+    auto& out = outputs_[s];
+    if (out.maps.size() != static_cast<size_t>(parent->num_partitions)) {
+      out.num_maps = parent->num_partitions;
+      out.num_reduce = n->num_partitions;
+      out.maps.assign(static_cast<size_t>(parent->num_partitions), nullptr);
+    }
+    st.is_map = true;
+    st.shuffle_id = s;
+    st.rdd = parent->id;
+    for (int p = 0; p < out.num_maps; ++p)
+      if (!out.maps[static_cast<size_t>(p)]) st.partitions.push_back(p);
+  } else {
+    st.rdd = job.rdd;
+    for (size_t i = 0; i < job.partitions.size(); ++i)
+      if (!job.have[i]) st.partitions.push_back(job.partitions[i]);
+  }
+  LOG_DEBUG(kLog, "job " << job.id << ": " << (st.is_map ? "shuffle map" : "result") << " stage " << st.stage_id << " (RDD " << st.rdd
+                         << (st.is_map ? ", shuffle " + std::to_string(s) : "") << ") with " << st.partitions.size() << " task(s)");
+  job.stage = std::move(st);
+  job.stage_active = true;
+  if (job.stage.partitions.empty()) {
+    // Nothing missing (e.g. an empty parent): move on at once.
+    job.stage_active = false;
+    if (job.stage.is_map) return advance_job(job);
+    return finish_job(job);
+  }
+  sched_->submit(job.id, job.stage.stage_id, job.stage.attempt, static_cast<int>(job.stage.partitions.size()));
+}
+
+void Driver::cancel_stage(Job& job, const std::string& reason) {
+  for (const Launch& k : sched_->cancel_job(job.id)) {
+    auto et = execs_.find(k.exec_id);
+    msg::KillTask kt;
+    kt.task_id = k.task_id;
+    kt.reason = reason;
+    if (et != execs_.end() && et->second.conn) et->second.conn->send(kt);
+  }
+  job.stage_active = false;
+}
+
+// An executor's shuffle files are gone with it: forget them, and re-plan jobs whose current
+// stage reads them (their missing map outputs are recomputed from lineage).
+void Driver::outputs_lost(const std::string& exec_id) {
+  std::set<int> touched;
+  for (auto& [sid, out] : outputs_)
+    for (auto& m : out.maps)
+      if (m && m->exec_id == exec_id) {
+        m.reset();
+        touched.insert(sid);
+      }
+  if (touched.empty()) return;
+  std::vector<int> ids;
+  for (auto& [jid, job] : jobs_) ids.push_back(jid);
+  for (int jid : ids) {
+    auto it = jobs_.find(jid);
+    if (it == jobs_.end() || !it->second.stage_active) continue;
+    Job& job = it->second;
+    bool reads_lost = false;
+    for (int s : graph_.shuffle_deps(job.stage.rdd)) reads_lost |= touched.count(s) > 0;
+    if (!reads_lost) continue;
+    LOG_WARN(kLog, "job " << jid << ": map outputs lost with executor " << exec_id << "; resubmitting missing stages");
+    cancel_stage(job, "map outputs lost");
+    advance_job(job);
+  }
 }
 
 void Driver::schedule() {
@@ -293,8 +382,9 @@ void Driver::schedule() {
     if (jt == jobs_.end() || et == execs_.end() || !et->second.conn) continue;
     Job& job = jt->second;
     ExecInfo& ex = et->second;
-    int partition = job.partitions[l.index];
-    auto payload = graph_.build_task(job.rdd, partition);
+    if (!job.stage_active || l.stage_id != job.stage.stage_id) continue;
+    int partition = job.stage.partitions[static_cast<size_t>(l.index)];
+    auto payload = graph_.build_task(job.stage.rdd, partition, outputs_);
     if (!payload) {
       sched_->failed(l.task_id, FailureKind::kKilled, payload.error_message(), clock_.now_ms());
       fail_job(job, payload.error_message());
@@ -315,8 +405,13 @@ void Driver::schedule() {
     t.partition = partition;
     t.attempt = l.attempt;
     t.plan = std::move(payload->plan);
-    t.sink = job.sink;
-    if (job.sink_kind == "text") t.sink["file"] = "part-" + [&] {
+    if (job.stage.is_map) {
+      t.sink = {{"kind", "shuffle"}, {"shuffle_id", job.stage.shuffle_id}, {"map", partition},
+                {"num_reduce", outputs_[job.stage.shuffle_id].num_reduce}};
+    } else {
+      t.sink = job.sink;
+    }
+    if (!job.stage.is_map && job.sink_kind == "text") t.sink["file"] = "part-" + [&] {
       char b[16];
       std::snprintf(b, sizeof b, "%05d", partition);
       return std::string(b);
@@ -342,8 +437,9 @@ void Driver::update_progress() {
     return;
   }
   const Job& j = jobs_.begin()->second;
-  progress_.show(j.stage_id, j.done, sched_->running_in_job(j.id), static_cast<int>(j.partitions.size()),
-                 clock_.now_ms() - j.start_ms);
+  if (!j.stage_active) return;
+  progress_.show(j.stage.stage_id, j.stage.done, sched_->running_in_job(j.id), static_cast<int>(j.stage.partitions.size()),
+                 clock_.now_ms() - j.stage.start_ms);
 }
 
 void Driver::status_update(Connection& c, msg::StatusUpdate&& m, std::vector<std::string>&& blobs) {
@@ -358,13 +454,38 @@ void Driver::status_update(Connection& c, msg::StatusUpdate&& m, std::vector<std
     TaskEnd end = sched_->succeeded(m.task_id, now);
     if (end.outcome != TaskEnd::kSucceeded || jt == jobs_.end()) return schedule();
     Job& job = jt->second;
+    ++job.stage.done;
+    if (job.stage.is_map) {
+      int part = job.stage.partitions[static_cast<size_t>(index)];
+      auto ms = std::make_shared<MapStatus>();
+      ms->exec_id = a->launch.exec_id;
+      auto et = execs_.find(ms->exec_id);
+      ms->host = et != execs_.end() ? et->second.host : "";
+      ms->path = m.extra.value("path", "");
+      ms->offsets = m.extra.value("offsets", std::vector<int64_t>{});
+      auto& out = outputs_[job.stage.shuffle_id];
+      if (static_cast<int>(ms->offsets.size()) != out.num_reduce + 1) {
+        cancel_stage(job, "bad map output");
+        fail_job(job, "map task for partition " + std::to_string(part) + " reported malformed shuffle output");
+        return schedule();
+      }
+      out.maps[static_cast<size_t>(part)] = ms;
+      if (m.accum_blob && !blobs.empty()) job.accums.push_back(std::move(blobs.back()));
+      if (end.set_complete) {
+        job.stage_active = false;
+        advance_job(job);
+      }
+      return schedule();
+    }
+    size_t pos = job.position[job.stage.partitions[static_cast<size_t>(index)]];
+    job.have[pos] = true;
     ++job.done;
     if (m.accum_blob && !blobs.empty()) {
       job.accums.push_back(std::move(blobs.back()));
       blobs.pop_back();
     }
     for (const auto& b : blobs) job.result_bytes += static_cast<int64_t>(b.size());
-    job.results[index] = std::move(blobs);
+    job.results[pos] = std::move(blobs);
     int64_t limit = conf_.get_bytes("spark.driver.maxResultSize");
     if (limit > 0 && job.result_bytes > limit) {
       for (const Launch& k : sched_->cancel_job(job.id)) {
@@ -380,6 +501,31 @@ void Driver::status_update(Connection& c, msg::StatusUpdate&& m, std::vector<std
       return schedule();
     }
     if (end.set_complete) finish_job(job);
+    return schedule();
+  }
+  if (m.error_kind == "fetch_failed") {
+    // A shuffle block is missing or corrupt: recompute its map output, then retry this stage.
+    sched_->failed(m.task_id, FailureKind::kKilled, m.error, now);
+    auto jt = jobs_.find(job_id);
+    if (jt == jobs_.end() || !jt->second.stage_active || jt->second.stage.stage_id != a->launch.stage_id) return schedule();
+    Job& job = jt->second;
+    int sid = m.extra.value("shuffle_id", -1);
+    int map = m.extra.value("map", -1);
+    auto ot = outputs_.find(sid);
+    if (ot != outputs_.end() && map >= 0 && map < static_cast<int>(ot->second.maps.size())) {
+      std::string lost_exec = ot->second.maps[static_cast<size_t>(map)] ? ot->second.maps[static_cast<size_t>(map)]->exec_id : "";
+      for (auto& mm : ot->second.maps)
+        if (mm && mm->exec_id == lost_exec && mm->path == m.extra.value("path", mm->path)) mm.reset();
+      ot->second.maps[static_cast<size_t>(map)].reset();
+    }
+    cancel_stage(job, "fetch failed");
+    if (++job.stage_failures >= 4) {
+      fail_job(job, "Job aborted due to stage failure: stage " + std::to_string(a->launch.stage_id) +
+                        " has failed the maximum allowable number of times: 4. Most recent failure reason: " + m.error);
+      return schedule();
+    }
+    LOG_WARN(kLog, "fetch failure in stage " << a->launch.stage_id << " (" << m.error << "); resubmitting");
+    advance_job(job);
     return schedule();
   }
   FailureKind kind = m.state == "KILLED" ? FailureKind::kKilled : FailureKind::kUser;
@@ -521,6 +667,7 @@ void Driver::executor_lost(const std::string& id, const std::string& reason) {
   auto lost = sched_->remove_executor(id);
   if (phase_ == AppPhase::kRunning && !shutting_down_)
     LOG_WARN(kLog, "executor " << id << " lost (" << reason << "); " << lost.size() << " running task(s) will be retried");
+  outputs_lost(id);
   schedule();
 }
 

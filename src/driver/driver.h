@@ -56,6 +56,18 @@ class Driver {
     std::set<int64_t> funcs_sent;
     std::set<std::string> pyfiles_sent;
   };
+  // One attempt at one stage of a job: a shuffle-map stage (computes the parent of shuffle
+  // `shuffle_id` into map outputs) or the job's result stage.
+  struct StageRun {
+    int stage_id = 0;
+    int attempt = 0;
+    bool is_map = false;
+    int shuffle_id = -1;
+    int rdd = 0;                  // the RDD whose partitions the tasks compute
+    std::vector<int> partitions;  // task index -> partition
+    int done = 0;
+    int64_t start_ms = 0;
+  };
   struct Job {
     int id = 0;
     int rdd = 0;
@@ -69,8 +81,12 @@ class Driver {
     std::vector<std::string> accums;
     int64_t result_bytes = 0;
     int64_t start_ms = 0;
-    int stage_id = 0;
     int done = 0;
+    std::map<int, size_t> position;  // result partition -> index in `partitions`
+    std::vector<bool> have;          // result received per position
+    StageRun stage;
+    bool stage_active = false;
+    int stage_failures = 0;
     std::string description;
   };
 
@@ -98,6 +114,10 @@ class Driver {
 
   // Scheduling
   void schedule();
+  void advance_job(Job& job);
+  int missing_shuffle(int rdd);
+  void cancel_stage(Job& job, const std::string& reason);
+  void outputs_lost(const std::string& exec_id);
   void finish_job(Job& job);
   void fail_job(Job& job, const std::string& reason);
   int default_parallelism() const;
@@ -134,6 +154,7 @@ class Driver {
   std::vector<std::pair<std::string, std::shared_ptr<const std::string>>> pyfiles_;
 
   RddGraph graph_;
+  MapOutputTracker outputs_;
   std::unique_ptr<TaskScheduler> sched_;
   std::map<int, Job> jobs_;
   int next_job_ = 0;

@@ -1,6 +1,8 @@
 // RddGraph: node validation and task-plan construction.
 #include "driver/rdd_graph.h"
 
+#include <set>
+
 namespace spp::driver {
 
 namespace {
@@ -88,6 +90,10 @@ Result<int> RddGraph::define(const msg::PyDefineRdd& m, std::vector<std::string>
     int a = nodes_.at(m.parents[0]).num_partitions, b = nodes_.at(m.parents[1]).num_partitions;
     if (a != b) return R::error("Can only zip RDDs with same number of partitions (" + std::to_string(a) + " vs " + std::to_string(b) + ")");
     n.num_partitions = a;
+  } else if (m.kind == "shuffled") {
+    if (Status st = need_parents(1); !st) return R::error(st.message());
+    if (m.num_partitions < 1) return R::error("a shuffle needs at least one partition");
+    n.num_partitions = m.num_partitions;
   } else {
     return R::error("unsupported RDD kind '" + m.kind + "'");
   }
@@ -106,16 +112,34 @@ std::shared_ptr<const std::string> RddGraph::func_blob(int64_t fid) const {
   return n ? n->func : nullptr;
 }
 
-Result<TaskPayload> RddGraph::build_task(int rdd, int partition) const {
+std::vector<int> RddGraph::shuffle_deps(int rdd) const {
+  std::vector<int> out, stack = {rdd};
+  std::set<int> seen;
+  while (!stack.empty()) {
+    int id = stack.back();
+    stack.pop_back();
+    if (!seen.insert(id).second) continue;
+    const RddNode* n = node(id);
+    if (!n) continue;
+    if (n->kind == "shuffled") {
+      out.push_back(id);
+      continue;
+    }
+    for (auto it = n->parents.rbegin(); it != n->parents.rend(); ++it) stack.push_back(*it);
+  }
+  return out;
+}
+
+Result<TaskPayload> RddGraph::build_task(int rdd, int partition, const MapOutputTracker& outputs) const {
   TaskPayload out;
   int next_input = 0;
-  Status st = resolve(rdd, partition, out, next_input);
+  Status st = resolve(rdd, partition, out, next_input, outputs);
   if (!st) return Result<TaskPayload>::error(st.message());
   return out;
 }
 
 // Appends to `out` and leaves the plan of (rdd, partition) in out.plan.
-Status RddGraph::resolve(int rdd, int partition, TaskPayload& out, int& next_input) const {
+Status RddGraph::resolve(int rdd, int partition, TaskPayload& out, int& next_input, const MapOutputTracker& outputs) const {
   const RddNode* n = node(rdd);
   if (!n) return Status::error("unknown RDD " + std::to_string(rdd));
   if (partition < 0 || partition >= n->num_partitions)
@@ -135,7 +159,7 @@ Status RddGraph::resolve(int rdd, int partition, TaskPayload& out, int& next_inp
     out.plan = {{"op", "input"}, {"input", next_input++}, {"format", "files"},
                 {"source", {{"kind", "files"}, {"paths", paths}}}};
   } else if (n->kind == "python") {
-    Status st = resolve(n->parents[0], partition, out, next_input);
+    Status st = resolve(n->parents[0], partition, out, next_input, outputs);
     if (!st) return st;
     out.plan = {{"op", "apply"}, {"func", n->id}, {"split", partition}, {"child", std::move(out.plan)}};
     out.funcs.push_back(n->id);
@@ -143,14 +167,14 @@ Status RddGraph::resolve(int rdd, int partition, TaskPayload& out, int& next_inp
     int off = partition;
     for (int p : n->parents) {
       int pn = node(p)->num_partitions;
-      if (off < pn) return resolve(p, off, out, next_input);
+      if (off < pn) return resolve(p, off, out, next_input, outputs);
       off -= pn;
     }
     return Status::error("union partition out of range");
   } else if (n->kind == "coalesce") {
     json children = json::array();
     for (int q : n->coalesce_groups[partition]) {
-      Status st = resolve(n->parents[0], q, out, next_input);
+      Status st = resolve(n->parents[0], q, out, next_input, outputs);
       if (!st) return st;
       children.push_back(std::move(out.plan));
     }
@@ -158,11 +182,24 @@ Status RddGraph::resolve(int rdd, int partition, TaskPayload& out, int& next_inp
   } else if (n->kind == "zip") {
     json children = json::array();
     for (int p : n->parents) {
-      Status st = resolve(p, partition, out, next_input);
+      Status st = resolve(p, partition, out, next_input, outputs);
       if (!st) return st;
       children.push_back(std::move(out.plan));
     }
     out.plan = {{"op", "zip"}, {"children", std::move(children)}};
+  } else if (n->kind == "shuffled") {
+    auto it = outputs.find(n->id);
+    if (it == outputs.end() || it->second.missing() > 0)
+      return Status::error("shuffle " + std::to_string(n->id) + " has missing map outputs");
+    json blocks = json::array();
+    for (size_t m = 0; m < it->second.maps.size(); ++m) {
+      const auto& ms = *it->second.maps[m];
+      int64_t off = ms.offsets[partition], len = ms.offsets[partition + 1] - off;
+      if (len == 0) continue;
+      blocks.push_back({{"map", m}, {"exec", ms.exec_id}, {"host", ms.host}, {"path", ms.path}, {"offset", off}, {"length", len}});
+    }
+    out.plan = {{"op", "input"}, {"input", next_input++}, {"format", "pickled"},
+                {"source", {{"kind", "shuffle"}, {"shuffle_id", n->id}, {"reduce", partition}, {"blocks", blocks}}}};
   } else {
     return Status::error("cannot plan RDD kind " + n->kind);
   }

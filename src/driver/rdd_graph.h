@@ -32,6 +32,26 @@ struct RddNode {
   std::vector<std::vector<int>> coalesce_groups;    // coalesce: parent partitions per partition
 };
 
+// Where each map task of a shuffle left its output: one data file per map task, with the byte
+// offsets of every reduce partition's segment (num_reduce + 1 offsets).
+struct MapStatus {
+  std::string exec_id;
+  std::string host;
+  std::string path;
+  std::vector<int64_t> offsets;
+};
+struct ShuffleOutputs {
+  int num_maps = 0;
+  int num_reduce = 0;
+  std::vector<std::shared_ptr<MapStatus>> maps;  // null: missing
+  int missing() const {
+    int n = 0;
+    for (const auto& m : maps) n += m ? 0 : 1;
+    return n;
+  }
+};
+using MapOutputTracker = std::map<int, ShuffleOutputs>;  // by shuffle id (= the shuffled RDD's id)
+
 // What one task needs beyond its plan: the functions it uses and its input blobs.
 struct TaskPayload {
   json plan;
@@ -45,11 +65,15 @@ class RddGraph {
   Result<int> define(const msg::PyDefineRdd& m, std::vector<std::string>&& blobs);
   const RddNode* node(int id) const;
   // Builds the plan computing `partition` of `rdd` within one task (narrow dependencies only).
-  Result<TaskPayload> build_task(int rdd, int partition) const;
+  // Shuffle inputs are located through `outputs` (they must be complete).
+  Result<TaskPayload> build_task(int rdd, int partition, const MapOutputTracker& outputs) const;
+  // Shuffle dependencies reachable from `rdd` through narrow dependencies only (the shuffles
+  // the stage computing `rdd` reads), in discovery order.
+  std::vector<int> shuffle_deps(int rdd) const;
   std::shared_ptr<const std::string> func_blob(int64_t fid) const;
 
  private:
-  Status resolve(int rdd, int partition, TaskPayload& out, int& next_input) const;
+  Status resolve(int rdd, int partition, TaskPayload& out, int& next_input, const MapOutputTracker& outputs) const;
   std::map<int, RddNode> nodes_;
 };
 

@@ -119,6 +119,7 @@ class ExecutorRuntime {
     for (const auto& [k, v] : conf_.values())
       if (starts_with(k, "spark.executorEnv.")) env[k.substr(18)] = v;
     pool_ = std::make_unique<executor::PythonPool>(python, env, scratch_dir(), conf_.get_bool("spark.python.worker.reuse"));
+    compress_shuffle_ = conf_.get_bool("spark.shuffle.compress");
     props_["spark.python.worker.memory"] = conf_.get("spark.python.worker.memory");
     props_["spark.app.id"] = args_.app_id;
     props_["executor_id"] = args_.executor_id;
@@ -210,6 +211,8 @@ class ExecutorRuntime {
         env.pool = pool_.get();
         env.funcs = &funcs_;
         env.props = props_;
+        env.scratch_dir = scratch_;
+        env.compress_shuffle = compress_shuffle_;
       }
       executor::TaskOutcome out;
       if (t->killed) {
@@ -272,6 +275,7 @@ class ExecutorRuntime {
   std::map<std::string, std::string> props_;
   std::string scratch_, pyfiles_dir_;
   int pyfiles_version_ = 0;
+  bool compress_shuffle_ = true;
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::shared_ptr<executor::RunningTask>> queue_;

@@ -125,3 +125,96 @@ Result<bool> BlobReader::next(std::string& out) {
 }
 
 }  // namespace spp::executor
+
+#include <zstd.h>
+
+namespace spp::executor {
+
+void append_shuffle_record(std::string& out, const char* data, size_t len, bool compress) {
+  std::string body;
+  char codec = kCodecRaw;
+  if (compress && len > 64) {
+    body.resize(ZSTD_compressBound(len));
+    size_t n = ZSTD_compress(body.data(), body.size(), data, len, 1);
+    if (!ZSTD_isError(n) && n < len) {
+      body.resize(n);
+      codec = kCodecZstd;
+    }
+  }
+  if (codec == kCodecRaw) body.assign(data, len);
+  uint32_t n = static_cast<uint32_t>(body.size() + 1);
+  char hdr[5] = {static_cast<char>(n >> 24), static_cast<char>(n >> 16), static_cast<char>(n >> 8), static_cast<char>(n), codec};
+  out.append(hdr, 5);
+  out += body;
+}
+
+Status ShuffleBlockReader::load_block() {
+  const auto& b = blocks_[block_];
+  std::string path = b.value("path", "");
+  int64_t off = b.value("offset", int64_t{0}), len = b.value("length", int64_t{0});
+  auto fail = [&](const std::string& why) {
+    failure_ = {{"shuffle_id", shuffle_id_}, {"map", b.value("map", -1)}, {"path", path}};
+    return Status::error("FetchFailed(shuffle " + std::to_string(shuffle_id_) + ", map " + std::to_string(b.value("map", -1)) +
+                         ", executor " + b.value("exec", std::string("?")) + "): " + why);
+  };
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return fail("cannot open " + path + ": " + std::strerror(errno));
+  seg_.resize(static_cast<size_t>(len));
+  int64_t got = 0;
+  while (got < len) {
+    ssize_t n = ::pread(fd, seg_.data() + got, static_cast<size_t>(len - got), off + got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    got += n;
+  }
+  ::close(fd);
+  if (got != len) return fail("short read of " + path);
+  bytes_ += len;
+  pos_ = 0;
+  loaded_ = true;
+  return Status::ok();
+}
+
+Result<bool> ShuffleBlockReader::next(std::string& out) {
+  for (;;) {
+    if (block_ >= blocks_.size()) return false;
+    if (!loaded_) {
+      Status st = load_block();
+      if (!st) return Result<bool>::error(st.message());
+    }
+    if (pos_ >= seg_.size()) {
+      ++block_;
+      loaded_ = false;
+      continue;
+    }
+    auto corrupt = [&]() -> Result<bool> {
+      const auto& b = blocks_[block_];
+      failure_ = {{"shuffle_id", shuffle_id_}, {"map", b.value("map", -1)}, {"path", b.value("path", "")}};
+      return Result<bool>::error("FetchFailed(shuffle " + std::to_string(shuffle_id_) + ", map " + std::to_string(b.value("map", -1)) +
+                                 "): corrupt shuffle block in " + b.value("path", ""));
+    };
+    if (seg_.size() - pos_ < 5) return corrupt();
+    const auto* p = reinterpret_cast<const unsigned char*>(seg_.data() + pos_);
+    uint32_t n = (uint32_t(p[0]) << 24) | (uint32_t(p[1]) << 16) | (uint32_t(p[2]) << 8) | p[3];
+    if (n == 0 || seg_.size() - pos_ - 4 < n) return corrupt();
+    char codec = static_cast<char>(p[4]);
+    const char* data = seg_.data() + pos_ + 5;
+    size_t len = n - 1;
+    pos_ += 4 + n;
+    if (codec == kCodecRaw) {
+      out.assign(data, len);
+    } else if (codec == kCodecZstd) {
+      unsigned long long size = ZSTD_getFrameContentSize(data, len);
+      if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN || size > (1ULL << 31)) return corrupt();
+      out.resize(size);
+      size_t r = ZSTD_decompress(out.data(), out.size(), data, len);
+      if (ZSTD_isError(r) || r != size) return corrupt();
+    } else {
+      return corrupt();
+    }
+    ++records_;
+    return true;
+  }
+}
+
+}  // namespace spp::executor

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "common/status.h"
 
 namespace spp::executor {
@@ -63,5 +65,33 @@ class BlobReader final : public InputReader {
   std::vector<std::shared_ptr<std::string>> blobs_;
   size_t i_ = 0;
 };
+
+}  // namespace spp::executor
+
+namespace spp::executor {
+
+// Reduce-side reader of one shuffle partition: the segments of every map output file that
+// hold this partition, read straight from disk (executors of one host share the disk).
+// A missing or corrupt block is a fetch failure; failure_info() says which map output.
+class ShuffleBlockReader final : public InputReader {
+ public:
+  ShuffleBlockReader(int shuffle_id, nlohmann::json blocks) : shuffle_id_(shuffle_id), blocks_(std::move(blocks)) {}
+  Result<bool> next(std::string& out) override;
+  nlohmann::json failure_info() const { return failure_; }
+ private:
+  Status load_block();
+  int shuffle_id_;
+  nlohmann::json blocks_;
+  size_t block_ = 0;
+  std::string seg_;
+  size_t pos_ = 0;
+  bool loaded_ = false;
+  nlohmann::json failure_;
+};
+
+// Shuffle record framing inside a map output file: u32 BE length | codec byte | data.
+constexpr char kCodecRaw = 0;
+constexpr char kCodecZstd = 1;
+void append_shuffle_record(std::string& out, const char* data, size_t len, bool compress);
 
 }  // namespace spp::executor

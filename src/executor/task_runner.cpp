@@ -52,6 +52,8 @@ Status collect(const nlohmann::json& plan, RunningTask& t, std::map<int, Input>&
       in.reader = std::make_unique<BlobReader>(std::move(bl));
     } else if (kind == "text") {
       in.reader = std::make_unique<TextSplitReader>(src.value("path", ""), src.value("start", int64_t{0}), src.value("length", int64_t{0}));
+    } else if (kind == "shuffle") {
+      in.reader = std::make_unique<ShuffleBlockReader>(src.value("shuffle_id", -1), src.value("blocks", nlohmann::json::array()));
     } else if (kind == "files") {
       in.reader = std::make_unique<WholeFileReader>(src.value("paths", std::vector<std::string>{}));
     } else {
@@ -114,6 +116,9 @@ TaskOutcome run_task(RunningTask& t, const TaskEnv& env) {
       return o;
     }
   }
+  // Shuffle map side: records per reduce partition, written as one data file + index at the end.
+  int num_reduce = sink == "shuffle" ? t.spec.sink.value("num_reduce", 0) : 0;
+  std::vector<std::string> shuffle_parts(static_cast<size_t>(std::max(num_reduce, 0)));
   auto cleanup_attempt = [&] {
     if (part_tmp.empty()) return;
     out.close();
@@ -175,7 +180,13 @@ TaskOutcome run_task(RunningTask& t, const TaskEnv& env) {
       in.format = it->second.format;
       auto got = it->second.reader->next(buf);
       if (!got) {
-        fail(o, "io", got.error_message());
+        auto* sh = dynamic_cast<ShuffleBlockReader*>(it->second.reader.get());
+        if (sh && !sh->failure_info().is_null()) {
+          fail(o, "fetch_failed", got.error_message());
+          o.update.extra = sh->failure_info();
+        } else {
+          fail(o, "io", got.error_message());
+        }
         io = Status::error("input failed");
         break;
       }
@@ -187,6 +198,19 @@ TaskOutcome run_task(RunningTask& t, const TaskEnv& env) {
         m.output_bytes += static_cast<int64_t>(b.size());
         if (sink == "text") {
           out.write(b.data(), static_cast<std::streamsize>(b.size()));
+        } else if (sink == "shuffle") {
+          if (b.size() < 4) {
+            io = Status::error("malformed shuffle record from the Python worker");
+            break;
+          }
+          const auto* p = reinterpret_cast<const unsigned char*>(b.data());
+          uint32_t part = (uint32_t(p[0]) << 24) | (uint32_t(p[1]) << 16) | (uint32_t(p[2]) << 8) | p[3];
+          if (part >= shuffle_parts.size()) {
+            io = Status::error("Python worker wrote to shuffle partition " + std::to_string(part) + " of " + std::to_string(num_reduce));
+            break;
+          }
+          append_shuffle_record(shuffle_parts[part], b.data() + 4, b.size() - 4, env.compress_shuffle);
+          m.shuffle_write_records += 1;
         } else {
           m.result_bytes += static_cast<int64_t>(b.size());
           o.blobs.push_back(std::move(b));
@@ -235,6 +259,35 @@ TaskOutcome run_task(RunningTask& t, const TaskEnv& env) {
     }
     cleanup_attempt();
   }
+  if (sink == "shuffle" && o.update.state == "FINISHED") {
+    std::string base = env.scratch_dir + "/shuffle_" + std::to_string(t.spec.sink.value("shuffle_id", -1)) + "_" +
+                       std::to_string(t.spec.partition) + "_" + std::to_string(t.spec.task_id);
+    std::vector<int64_t> offsets = {0};
+    std::ofstream data(base + ".data", std::ios::binary | std::ios::trunc);
+    for (const auto& part : shuffle_parts) {
+      data.write(part.data(), static_cast<std::streamsize>(part.size()));
+      offsets.push_back(offsets.back() + static_cast<int64_t>(part.size()));
+    }
+    data.close();
+    std::ofstream index(base + ".index", std::ios::binary | std::ios::trunc);
+    for (int64_t off : offsets) {
+      char be[8];
+      for (int i = 0; i < 8; ++i) be[i] = static_cast<char>(static_cast<uint64_t>(off) >> (56 - 8 * i));
+      index.write(be, 8);
+    }
+    index.close();
+    if (!data || !index) {
+      fail(o, "io", "cannot write shuffle output " + base + ".data");
+    } else {
+      m.shuffle_write_bytes = offsets.back();
+      o.update.extra = {{"path", base + ".data"}, {"offsets", offsets}};
+    }
+  }
+  for (auto& [i, in] : inputs)
+    if (dynamic_cast<ShuffleBlockReader*>(in.reader.get())) {
+      m.shuffle_read_bytes += in.reader->bytes_read();
+      m.shuffle_read_records += in.reader->records();
+    }
   m.run_ms = now_ms() - t0;
   return o;
 }

@@ -40,6 +40,8 @@ struct TaskEnv {
   PythonPool* pool;
   FuncCache* funcs;
   std::map<std::string, std::string> props;  // passed to Python workers with each task
+  std::string scratch_dir;                   // shuffle files live here
+  bool compress_shuffle = true;
 };
 
 TaskOutcome run_task(RunningTask& t, const TaskEnv& env);
