@@ -735,3 +735,177 @@ def test_task_failure_without_retries_fails_job(tmp_path):
     r = res.result("flaky")
     assert isinstance(r, str) and r.startswith("raised"), r
     assert "failing the first attempt on purpose" in r, r
+
+
+# ============================================================================ examples
+
+EXAMPLES_JOB = r'''
+import random
+import sys
+from operator import add
+from pyspark.sql import SparkSession
+
+text_dir = sys.argv[1]
+spark = SparkSession.builder.appName("PythonPi").getOrCreate()
+sc = spark.sparkContext
+
+def _pi():
+    partitions = 10
+    n = 20000 * partitions
+    def f(_):
+        x = random.random() * 2 - 1
+        y = random.random() * 2 - 1
+        return 1 if x ** 2 + y ** 2 <= 1 else 0
+    count = sc.parallelize(range(1, n + 1), partitions).map(f).reduce(add)
+    return 4.0 * count / n
+check("pi", _pi)
+
+check("wordcount", lambda: sorted(sc.textFile(text_dir).flatMap(lambda line: line.split())
+                                  .countByValue().items()))
+check("tiny_partitions", lambda: sc.parallelize(range(2000), 2000).count())
+check("tiny_partitions_sum", lambda: sc.parallelize(range(3000), 1500).map(lambda x: x * 2).sum())
+spark.stop()
+emit()
+'''
+
+WORDS_FILES = {
+    "a.txt": "the quick brown fox\njumps over the lazy dog\n",
+    "b.txt": "the dog barks\n\n  spaced   out\twords \n",
+    "c.md": "fox fox fox",
+}
+
+
+@pytest.fixture(scope="module")
+def examples_job(tmp_path_factory):
+    d = tmp_path_factory.mktemp("examples")
+    t = d / "texts"
+    t.mkdir()
+    for k, v in WORDS_FILES.items():
+        (t / k).write_text(v)
+    script = write_job(d, "examples_job.py", EXAMPLES_JOB)
+    return submit_ok(script, t, master="local[4]")
+
+
+def test_example_pi(examples_job):
+    assert abs(examples_job.result("pi") - math.pi) < 0.1
+
+
+def test_example_wordcount(examples_job):
+    want = collections.Counter(w for v in WORDS_FILES.values() for w in v.split())
+    assert examples_job.result("wordcount") == jsonable(sorted(want.items()))
+
+
+def test_many_tiny_partitions(examples_job):
+    assert examples_job.result("tiny_partitions") == 2000
+    assert examples_job.result("tiny_partitions_sum") == 2 * sum(range(3000))
+
+
+# ============================================================================ CLI
+
+ARGV_JOB = r'''
+import json, os, sys
+open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "ran"), "w").close()
+print("ARGV " + json.dumps(sys.argv[1:]))
+code = int(os.environ.get("EXIT_WITH", "0"))
+if code:
+    sys.exit(code)
+'''
+
+
+def _one_line_error(res, *needles):
+    assert res.returncode != 0, res.describe()
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1, "expected a one-line error on stderr\n" + res.describe()
+    for n in needles:
+        assert n in lines[0], f"{n!r} not in the error\n" + res.describe()
+
+
+def test_cli_missing_script(tmp_path):
+    res = submit(tmp_path / "no-such-job.py", timeout=30)
+    _one_line_error(res, "no-such-job.py")
+
+
+@pytest.mark.parametrize("options,needle", [
+    (["--master", "foo"], "foo"),
+    (["--master", "local[0]"], "local[0]"),
+    (["--master", "spark://"], "spark://"),
+    (["--executor-memory", "12q"], "12q"),
+    (["--conf", "spark.executor.memory=lots"], "lots"),
+])
+def test_cli_bad_options(tmp_path, options, needle):
+    script = write_job(tmp_path, "argv_job.py", ARGV_JOB, prelude=False)
+    res = submit(script, master=None, options=options, timeout=30)
+    _one_line_error(res, needle)
+    assert not (tmp_path / "ran").exists(), "the script ran despite the bad option"
+
+
+def test_cli_script_exit_code_propagates(tmp_path):
+    script = write_job(tmp_path, "argv_job.py", ARGV_JOB, prelude=False)
+    res = submit(script, env={"EXIT_WITH": "3"}, timeout=30)
+    assert res.returncode == 3, res.describe()
+
+
+def test_cli_uncaught_exception_fails(tmp_path):
+    script = write_job(tmp_path, "bad_job.py", "raise ValueError('bad job 123')\n", prelude=False)
+    res = submit(script, timeout=30)
+    assert res.returncode == 1, res.describe()
+    assert "ValueError: bad job 123" in res.stderr, res.describe()
+
+
+def test_cli_script_args_passed_verbatim(tmp_path):
+    """Everything after the script belongs to the script (spark-submit semantics), even
+    arguments that look like sparkpp options."""
+    script = write_job(tmp_path, "argv_job.py", ARGV_JOB, prelude=False)
+    args = ["plain", "--input", "in.txt", "-n", "3", "--conf", "a=b", "--master", "x", ""]
+    res = submit(script, *args, timeout=30)
+    assert res.returncode == 0, res.describe()
+    line = [ln for ln in res.stdout.splitlines() if ln.startswith("ARGV ")]
+    assert line and json.loads(line[0][5:]) == args, res.describe()
+
+
+def test_cli_conf_option_directly_before_script(tmp_path):
+    """`submit --conf k=v job.py arg` (the usual spark-submit order): --conf takes one value."""
+    script = write_job(tmp_path, "argv_job.py", ARGV_JOB, prelude=False)
+    res = submit(None, master=None,
+                 options=["--master", "local[1]", "--conf", "spark.task.maxFailures=3",
+                          script, "a1", "a2"], timeout=30)
+    assert res.returncode == 0, res.describe()
+    assert "ARGV " + json.dumps(["a1", "a2"]) in res.stdout, res.describe()
+
+
+def test_cli_missing_python_interpreter(tmp_path):
+    script = write_job(tmp_path, "argv_job.py", ARGV_JOB, prelude=False)
+    res = submit(script, env={"SPARKPP_PYTHON": str(tmp_path / "no-python")}, timeout=30)
+    _one_line_error(res, "no-python")
+
+
+def _python_without_cloudpickle(tmp_path):
+    """The pyenv python3 on PATH if it lacks cloudpickle, else a wrapper running Debian's
+    Python without site-packages (-S) -- or None."""
+    cands = []
+    p = shutil.which("python3")
+    if p:
+        cands.append(p)
+    wrapper = tmp_path / "python-no-site"
+    wrapper.write_text('#!/bin/sh\nexec /usr/bin/python3 -S "$@"\n')
+    wrapper.chmod(0o755)
+    cands.append(str(wrapper))
+    for c in cands:
+        r = subprocess.run([c, "-c", "import cloudpickle"], capture_output=True, timeout=30)
+        if r.returncode != 0:
+            return c
+    return None
+
+
+def test_python_without_cloudpickle_fails_clearly(tmp_path):
+    py = _python_without_cloudpickle(tmp_path)
+    if py is None:
+        pytest.skip("no Python without cloudpickle on this machine")
+    script = write_job(tmp_path, "sc_job.py", """
+        from pyspark import SparkContext
+        sc = SparkContext(appName="nocp")
+        print(sc.parallelize([1, 2, 3]).count())
+        """, prelude=False)
+    res = submit(script, env={"SPARKPP_PYTHON": py}, timeout=60)
+    assert res.returncode != 0, res.describe()
+    assert "cloudpickle" in res.stderr, res.describe()
