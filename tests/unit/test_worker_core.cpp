@@ -1,0 +1,286 @@
+// WorkerCore on a ManualClock: registration with back-off, heartbeats, executor lifecycle,
+// kill escalation and shutdown, asserted on the exact effects.
+#include <doctest/doctest.h>
+
+#include <signal.h>
+
+#include "worker/worker_core.h"
+
+using namespace spp;
+using namespace spp::worker;
+
+namespace {
+
+struct Harness {
+  ManualClock clock;
+  WorkerCore core;
+  std::vector<Effect> last;
+
+  Harness() : core(make_cfg(), clock) {}
+  static WorkerConfig make_cfg() {
+    WorkerConfig c;
+    c.id = "worker-1";
+    c.host = "10.0.0.5";
+    c.port = 4000;
+    c.cores = 4;
+    c.memory_mb = 4096;
+    c.work_dir = "/w";
+    c.local_dir = "/tmp";
+    c.master_url = "spark://m:7077";
+    c.executable = "/bin/sparkpp";
+    c.heartbeat_ms = 1000;
+    c.kill_timeout_ms = 5000;
+    c.initial_backoff_ms = 500;
+    c.max_backoff_ms = 4000;
+    c.register_timeout_ms = 3000;
+    return c;
+  }
+  std::vector<Effect>& on(Event ev) {
+    last = core.handle(ev);
+    return last;
+  }
+  template <typename T>
+  std::vector<Effect>& master(T m) { return on(FromMaster{msg::Message(std::move(m))}); }
+
+  template <typename E>
+  std::vector<E> effects() const {
+    std::vector<E> out;
+    for (const auto& e : last)
+      if (auto* x = std::get_if<E>(&e)) out.push_back(*x);
+    return out;
+  }
+  template <typename T>
+  std::vector<T> sent() const {
+    std::vector<T> out;
+    for (const auto& s : effects<SendMaster>())
+      if (auto* m = std::get_if<T>(&s.msg)) out.push_back(*m);
+    return out;
+  }
+  void registered() {
+    on(Start{});
+    on(MasterReady{});
+    master(msg::RegisteredWorker{"spark://m:7077", "http://m:8080", false});
+  }
+  void launch(const std::string& app, int exec, int cores = 1) {
+    msg::LaunchExecutor l;
+    l.app_id = app;
+    l.exec_id = exec;
+    l.app_name = "job";
+    l.cores = cores;
+    l.memory_mb = 512;
+    l.driver_url = "d:1";
+    l.env = {{"PYSPARK_PYTHON", "python3"}};
+    master(l);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("worker: registers, reports its executors, heartbeats") {
+  Harness h;
+  h.on(Start{});
+  CHECK(h.effects<ConnectMaster>().size() == 1);
+  CHECK(h.core.link() == Link::kConnecting);
+  h.on(MasterReady{});
+  auto reg = h.sent<msg::RegisterWorker>();
+  REQUIRE(reg.size() == 1);
+  CHECK(reg[0].id == "worker-1");
+  CHECK(reg[0].cores == 4);
+  CHECK(reg[0].memory_mb == 4096);
+  h.master(msg::RegisteredWorker{"spark://m:7077", "http://m:8080", false});
+  CHECK(h.core.link() == Link::kRegistered);
+  CHECK(h.sent<msg::WorkerLatestState>().size() == 1);
+  CHECK(h.core.to_json()["masterwebuiurl"] == "http://m:8080");
+  h.clock.advance(999);
+  h.on(Tick{});
+  CHECK(h.sent<msg::WorkerHeartbeat>().empty());
+  h.clock.advance(1);
+  h.on(Tick{});
+  REQUIRE(h.sent<msg::WorkerHeartbeat>().size() == 1);
+  CHECK(h.sent<msg::WorkerHeartbeat>()[0].worker_id == "worker-1");
+  SUBCASE("ReconnectWorker re-registers on the same connection") {
+    h.master(msg::ReconnectWorker{"spark://m:7077"});
+    CHECK(h.sent<msg::RegisterWorker>().size() == 1);
+    CHECK(h.core.link() == Link::kRegistering);
+  }
+}
+
+TEST_CASE("worker: exponential back-off while the master is unreachable") {
+  Harness h;
+  h.on(Start{});
+  int64_t expected = 500;
+  for (int i = 0; i < 6; ++i) {
+    h.on(MasterLost{"connection refused"});
+    CHECK(h.core.link() == Link::kDisconnected);
+    h.clock.advance(expected - 1);
+    h.on(Tick{});
+    CHECK(h.effects<ConnectMaster>().empty());
+    h.clock.advance(1);
+    h.on(Tick{});
+    CHECK(h.effects<ConnectMaster>().size() == 1);
+    expected = std::min<int64_t>(expected * 2, 4000);
+  }
+  // A successful registration resets the delay.
+  h.on(MasterReady{});
+  h.master(msg::RegisteredWorker{"spark://m:7077", "", false});
+  CHECK(h.core.backoff_ms() == 500);
+}
+
+TEST_CASE("worker: no answer to RegisterWorker drops the connection and retries") {
+  Harness h;
+  h.on(Start{});
+  h.on(MasterReady{});
+  h.clock.advance(3000);
+  h.on(Tick{});
+  CHECK(h.effects<DropMaster>().size() == 1);
+  CHECK(h.core.link() == Link::kDisconnected);
+}
+
+TEST_CASE("worker: refused before ever registering -> exit 1") {
+  Harness h;
+  h.on(Start{});
+  h.on(MasterReady{});
+  h.master(msg::RegisterWorkerFailed{"duplicate address"});
+  auto ex = h.effects<Exit>();
+  REQUIRE(ex.size() == 1);
+  CHECK(ex[0].code == 1);
+  CHECK(h.on(Tick{}).empty());  // nothing after exit
+}
+
+TEST_CASE("worker: launches executors and reports their states") {
+  Harness h;
+  h.registered();
+  h.launch("app-1", 0, 2);
+  auto sp = h.effects<SpawnExecutor>();
+  REQUIRE(sp.size() == 1);
+  CHECK(sp[0].dir == "/w/app-1/0");
+  CHECK(sp[0].stderr_path == "/w/app-1/0/stderr");
+  CHECK(sp[0].stdout_path == "/w/app-1/0/stdout");
+  CHECK(sp[0].args == std::vector<std::string>{"/bin/sparkpp", "executor", "--driver-url", "d:1", "--executor-id", "0",
+                                               "--app-id", "app-1", "--cores", "2", "--host", "10.0.0.5",
+                                               "--worker-id", "worker-1", "--memory-mb", "512"});
+  CHECK(sp[0].env.at("PYSPARK_PYTHON") == "python3");
+  CHECK(sp[0].env.at("SPARK_EXECUTOR_DIRS") == sp[0].scratch_dir);
+  CHECK(sp[0].stderr_header.rfind("Spark Executor Command: /bin/sparkpp executor --driver-url d:1", 0) == 0);
+  CHECK(sp[0].stderr_header.find("\n" + std::string(40, '=') + "\n") != std::string::npos);
+  CHECK(h.core.cores_used() == 2);
+  CHECK(h.core.memory_used_mb() == 512);
+
+  h.on(ExecutorStarted{"app-1", 0, 4242});
+  auto st = h.sent<msg::ExecutorStateChanged>();
+  REQUIRE(st.size() == 1);
+  CHECK(st[0].state == "RUNNING");
+
+  SUBCASE("exit 0 -> EXITED") {
+    h.on(ExecutorExited{"app-1", 0, 0, 0});
+    auto s = h.sent<msg::ExecutorStateChanged>();
+    REQUIRE(s.size() == 1);
+    CHECK(s[0].state == "EXITED");
+    CHECK(s[0].message == "Command exited with code 0");
+    CHECK(s[0].exit_code == 0);
+    CHECK(h.core.cores_used() == 0);
+    CHECK(h.core.finished_executors().size() == 1);
+    CHECK(h.effects<RemoveDir>().size() == 1);
+  }
+  SUBCASE("non-zero exit -> FAILED with the code") {
+    h.on(ExecutorExited{"app-1", 0, 3, 0});
+    auto s = h.sent<msg::ExecutorStateChanged>();
+    REQUIRE(s.size() == 1);
+    CHECK(s[0].state == "FAILED");
+    CHECK(s[0].message == "Command exited with code 3");
+    CHECK(s[0].exit_code == 3);
+  }
+  SUBCASE("KillExecutor: SIGTERM, SIGKILL after the kill timeout, then KILLED") {
+    h.master(msg::KillExecutor{"app-1", 0});
+    auto sig = h.effects<SignalExecutor>();
+    REQUIRE(sig.size() == 1);
+    CHECK(sig[0].sig == SIGTERM);
+    h.clock.advance(4999);
+    h.on(Tick{});
+    CHECK(h.effects<SignalExecutor>().empty());
+    h.clock.advance(1);
+    h.on(Tick{});
+    REQUIRE(h.effects<SignalExecutor>().size() == 1);
+    CHECK(h.effects<SignalExecutor>()[0].sig == SIGKILL);
+    h.clock.advance(1000);
+    h.on(Tick{});
+    CHECK(h.effects<SignalExecutor>().empty());  // SIGKILL once
+    h.on(ExecutorExited{"app-1", 0, 0, SIGKILL});
+    auto s = h.sent<msg::ExecutorStateChanged>();
+    REQUIRE(s.size() == 1);
+    CHECK(s[0].state == "KILLED");
+    CHECK(s[0].exit_code == 128 + SIGKILL);
+  }
+  SUBCASE("the master connection dropping leaves executors running") {
+    h.on(MasterLost{"eof"});
+    CHECK(h.effects<SignalExecutor>().empty());
+    CHECK(h.core.executors().size() == 1);
+    h.on(ExecutorExited{"app-1", 0, 0, 0});  // state change while disconnected is not sent
+    CHECK(h.sent<msg::ExecutorStateChanged>().empty());
+  }
+  SUBCASE("re-registration lists running executors in WorkerLatestState") {
+    h.on(MasterLost{"eof"});
+    h.clock.advance(500);
+    h.on(Tick{});
+    h.on(MasterReady{});
+    h.master(msg::RegisteredWorker{"spark://m:7077", "", false});
+    auto ls = h.sent<msg::WorkerLatestState>();
+    REQUIRE(ls.size() == 1);
+    REQUIRE(ls[0].executors.size() == 1);
+    CHECK(ls[0].executors[0].app_id == "app-1");
+  }
+}
+
+TEST_CASE("worker: spawn failure reports FAILED") {
+  Harness h;
+  h.registered();
+  h.launch("app-1", 3);
+  h.on(ExecutorSpawnFailed{"app-1", 3, "no such file"});
+  auto s = h.sent<msg::ExecutorStateChanged>();
+  REQUIRE(s.size() == 1);
+  CHECK(s[0].state == "FAILED");
+  CHECK(h.core.executors().empty());
+}
+
+TEST_CASE("worker: ApplicationFinished kills only that app's executors") {
+  Harness h;
+  h.registered();
+  h.launch("app-1", 0);
+  h.on(ExecutorStarted{"app-1", 0, 10});
+  h.launch("app-2", 0);
+  h.on(ExecutorStarted{"app-2", 0, 11});
+  h.master(msg::ApplicationFinished{"app-1"});
+  auto sig = h.effects<SignalExecutor>();
+  REQUIRE(sig.size() == 1);
+  CHECK(sig[0].app_id == "app-1");
+}
+
+TEST_CASE("worker: shutdown stops every executor and exits 0 once they are reaped") {
+  Harness h;
+  SUBCASE("idle worker exits at once") {
+    h.registered();
+    h.on(Shutdown{});
+    REQUIRE(h.effects<Exit>().size() == 1);
+    CHECK(h.effects<Exit>()[0].code == 0);
+  }
+  SUBCASE("busy worker waits for its executors") {
+    h.registered();
+    h.launch("app-1", 0);
+    h.on(ExecutorStarted{"app-1", 0, 10});
+    h.launch("app-1", 1);  // still launching when the signal arrives
+    h.on(Shutdown{});
+    CHECK(h.effects<SignalExecutor>().size() == 1);
+    CHECK(h.effects<Exit>().empty());
+    h.on(ExecutorStarted{"app-1", 1, 11});  // killed as soon as it exists
+    REQUIRE(h.effects<SignalExecutor>().size() == 1);
+    CHECK(h.effects<SignalExecutor>()[0].exec_id == 1);
+    h.launch("app-1", 2);  // no new work while stopping
+    CHECK(h.effects<SpawnExecutor>().empty());
+    h.on(ExecutorExited{"app-1", 0, 0, SIGTERM});
+    CHECK(h.effects<Exit>().empty());
+    h.on(ExecutorExited{"app-1", 1, 0, SIGTERM});
+    REQUIRE(h.effects<Exit>().size() == 1);
+    CHECK(h.effects<Exit>()[0].code == 0);
+    CHECK(h.core.finished_executors().back().state == ExecutorState::kKilled);
+  }
+}
