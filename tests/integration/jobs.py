@@ -156,11 +156,10 @@ class JobResult:
         return r["ok"]
 
 
-def submit(script, *script_args, master="local[2]", conf=None, options=(), env=None,
-           timeout=120, cwd=None, check_leftovers=True):
-    """Runs `sparkpp submit [options] --master M [--conf k=v...] script args...`; returns a
-    JobResult. Never raises on job failure (assert on .returncode yourself) but fails if any
-    process started by this submit is still alive afterwards."""
+def start(script, *script_args, master="local[2]", conf=None, options=(), env=None, cwd=None):
+    """Starts `sparkpp submit [--conf k=v...] --master M [options] script args...` in its own
+    session with a fresh SPARKPP_TEST_TAG; returns (Popen, tag, args). The caller must end it
+    (submit() does) and check tagged_pids(tag) / wait_no_tagged(tag)."""
     tag = uuid.uuid4().hex
     e = dict(os.environ)
     e["SPARKPP_PYTHON"] = job_python()
@@ -183,9 +182,19 @@ def submit(script, *script_args, master="local[2]", conf=None, options=(), env=N
     if script is not None:
         args.append(str(script))
     args += [str(a) for a in script_args]
-    t0 = time.monotonic()
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=e,
                             cwd=cwd, start_new_session=True)
+    return proc, tag, args
+
+
+def submit(script, *script_args, master="local[2]", conf=None, options=(), env=None,
+           timeout=120, cwd=None, check_leftovers=True):
+    """Runs `sparkpp submit [--conf k=v...] --master M [options] script args...`; returns a
+    JobResult. Never raises on job failure (assert on .returncode yourself) but fails if any
+    process started by this submit is still alive afterwards."""
+    t0 = time.monotonic()
+    proc, tag, args = start(script, *script_args, master=master, conf=conf, options=options,
+                            env=env, cwd=cwd)
     timed_out = False
     try:
         out, err = proc.communicate(timeout=timeout)

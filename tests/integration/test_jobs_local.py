@@ -14,8 +14,10 @@ import json
 import math
 import os
 import shutil
+import signal
 import statistics
 import subprocess
+import time
 
 import pytest
 
@@ -798,6 +800,203 @@ def test_example_wordcount(examples_job):
 def test_many_tiny_partitions(examples_job):
     assert examples_job.result("tiny_partitions") == 2000
     assert examples_job.result("tiny_partitions_sum") == 2 * sum(range(3000))
+
+
+# ============================================================================ robustness
+
+BIG_JOB = r'''
+import os
+from pyspark import SparkContext, TaskContext
+
+sc = SparkContext(appName="sparkpp-big-job")
+check("sum_1e6", lambda: sc.parallelize(range(10 ** 6), 8).sum())
+check("flatMap_many", lambda: sc.parallelize(range(10), 5).flatMap(lambda x: range(100000)).count())
+check("collect_big_strings", lambda: [len(s) for s in
+      sc.parallelize(range(5), 5).map(lambda i: chr(97 + i) * (2 * 1024 * 1024)).collect()])
+big = "z" * (5 * 1024 * 1024)
+check("big_closure", lambda: sc.parallelize(range(4), 4).map(lambda x: len(big) + x).collect())
+check("big_element", lambda: sc.parallelize(["y" * (3 * 1024 * 1024), "w"], 2).map(len).collect())
+check("big_broadcast", lambda: sc.parallelize(range(3), 3).map(
+    lambda x, b=sc.broadcast(list(range(300000))): b.value[-1] + x).collect())
+check("task_context", lambda: sc.parallelize(range(6), 3).mapPartitions(
+    lambda it: [(TaskContext.get().partitionId(), TaskContext.get().attemptNumber(), len(list(it)))]).collect())
+check("unicode_pipe", lambda: sc.parallelize(["h\u00e9llo", "w\u00f6rld \u4e2d"], 2).pipe("cat").collect())
+check("unicode_error", lambda: _err(lambda: sc.parallelize([1], 1).map(_raise_unicode).collect()))
+check("module_in_closure", lambda: sc.parallelize(["a1b22", "c333"], 2).map(
+    lambda s: __import__("re").findall(r"\d+", s)).collect())
+check("nested_functions", lambda: sc.parallelize(range(5), 2).map(_outer(3)).collect())
+
+def _raise_unicode(x):
+    raise ValueError("caf\u00e9 \u4e2d\u6587 failure")
+
+def _outer(k):
+    def add(x):
+        return helper(x) + k
+    return add
+
+def helper(x):
+    return x * 100
+
+def _err(fn):
+    try:
+        fn()
+    except Exception as e:
+        return str(e)
+    return "did not raise"
+check("unicode_error", lambda: _err(lambda: sc.parallelize([1], 1).map(_raise_unicode).collect()))
+check("nested_functions", lambda: sc.parallelize(range(5), 2).map(_outer(3)).collect())
+emit()
+'''
+
+
+@pytest.fixture(scope="module")
+def big_job(tmp_path_factory):
+    d = tmp_path_factory.mktemp("big")
+    script = write_job(d, "big_job.py", BIG_JOB)
+    # no sc.stop(): the submit must still end and take every process with it
+    return submit_ok(script, master="local[3]")
+
+
+BIG_EXPECTED = {
+    "sum_1e6": sum(range(10 ** 6)),
+    "flatMap_many": 10 ** 6,
+    "collect_big_strings": [2 * 1024 * 1024] * 5,
+    "big_closure": [5 * 1024 * 1024 + x for x in range(4)],
+    "big_element": [3 * 1024 * 1024, 1],
+    "big_broadcast": [299999, 300000, 300001],
+    "task_context": [[0, 0, 2], [1, 0, 2], [2, 0, 2]],
+    "unicode_pipe": ["h\u00e9llo", "w\u00f6rld \u4e2d"],
+    "module_in_closure": [["1", "22"], ["333"]],
+    "nested_functions": [3, 103, 203, 303, 403],
+}
+
+
+@pytest.mark.parametrize("name", sorted(BIG_EXPECTED))
+def test_big(big_job, name):
+    got = big_job.result(name)
+    want = jsonable(BIG_EXPECTED[name])
+    assert same(got, want), f"{name}: got {got!r:.300}, want {want!r:.300}"
+
+
+def test_unicode_error_message(big_job):
+    t = big_job.result("unicode_error")
+    assert "ValueError: caf\u00e9 \u4e2d\u6587 failure" in t, t
+
+
+PY_FILES_JOB = r'''
+import sys
+from pyspark import SparkContext
+import shipped_mod
+sc = SparkContext(appName="sparkpp-pyfiles-job")
+check("driver_side", lambda: shipped_mod.triple(2))
+check("worker_side", lambda: sc.parallelize(range(4), 2).map(shipped_mod.triple).collect())
+check("worker_import", lambda: sc.parallelize(range(2), 2).map(
+    lambda x: __import__("shipped_mod").triple(x) + 1).collect())
+def _add_py_file():
+    sc.addPyFile(sys.argv[1])
+    import added_mod
+    return [added_mod.negate(1), sc.parallelize(range(3), 3).map(
+        lambda x: __import__("added_mod").negate(x)).collect()]
+check("addPyFile", _add_py_file)
+sc.stop()
+emit()
+'''
+
+
+def test_py_files(tmp_path):
+    libdir = tmp_path / "lib"
+    libdir.mkdir()
+    (libdir / "shipped_mod.py").write_text("def triple(x):\n    return 3 * x\n")
+    (libdir / "added_mod.py").write_text("def negate(x):\n    return -x\n")
+    script = write_job(tmp_path, "pyfiles_job.py", PY_FILES_JOB)
+    res = submit_ok(script, libdir / "added_mod.py", master="local[2]",
+                    options=["--py-files", str(libdir / "shipped_mod.py")], cwd=str(tmp_path))
+    assert res.result("driver_side") == 6
+    assert res.result("worker_side") == [0, 3, 6, 9]
+    assert res.result("worker_import") == [1, 4]
+    assert res.result("addPyFile") == [-1, [0, -1, -2]]
+
+
+PARALLELISM_JOB = r'''
+from pyspark import SparkContext
+sc = SparkContext()
+check("dp", lambda: sc.defaultParallelism)
+check("parts", lambda: sc.parallelize(range(100)).getNumPartitions())
+check("count", lambda: sc.parallelize(range(100)).count())
+sc.stop()
+emit()
+'''
+
+
+@pytest.mark.parametrize("master,n", [("local", 1), ("local[1]", 1), ("local[4]", 4),
+                                      ("local[*]", os.cpu_count())])
+def test_default_parallelism(tmp_path, master, n):
+    script = write_job(tmp_path, "par_job.py", PARALLELISM_JOB)
+    res = submit_ok(script, master=master)
+    assert res.result("dp") == n
+    assert res.result("parts") == n
+    assert res.result("count") == 100
+
+
+EXIT_WITH_CONTEXT_JOB = r'''
+import sys
+from pyspark import SparkContext
+sc = SparkContext(appName="sparkpp-exit-job")
+print("COUNT", sc.parallelize(range(10), 2).count(), flush=True)
+sys.exit(3)
+'''
+
+
+def test_exit_code_with_live_context(tmp_path):
+    script = write_job(tmp_path, "exit_job.py", EXIT_WITH_CONTEXT_JOB)
+    res = submit(script, master="local[2]", timeout=60)  # also checks nothing is left behind
+    assert res.returncode == 3, res.describe()
+    assert "COUNT 10" in res.stdout, res.describe()
+
+
+SLOW_JOB = r'''
+import os
+import sys
+import time
+from pyspark import SparkContext
+marker = sys.argv[1]
+sc = SparkContext(appName="sparkpp-slow-job")
+
+def slow(x):
+    open(marker, "a").close()
+    time.sleep(120)
+    return x
+sc.parallelize(range(2), 2).map(slow).collect()
+'''
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT, signal.SIGKILL])
+def test_killing_submit_mid_job_ends_everything(tmp_path, sig):
+    """Ending the submit (by PID) while tasks run ends the driver script, executors and
+    Python workers too: nothing keeps running."""
+    marker = tmp_path / "task-running"
+    script = write_job(tmp_path, "slow_job.py", SLOW_JOB)
+    proc, tag, args = jobs.start(script, marker, master="local[2]")
+    try:
+        deadline = time.monotonic() + 60
+        while not marker.exists():
+            assert proc.poll() is None, "submit ended early: %r" % (proc.communicate(),)
+            assert time.monotonic() < deadline, "the task never started"
+            time.sleep(0.05)
+        os.kill(proc.pid, sig)
+        try:
+            proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"submit still running 30s after {sig!r}")
+        if sig != signal.SIGKILL:
+            assert proc.returncode != 0
+        left = jobs.wait_no_tagged(tag, timeout=15)
+        assert not left, f"processes survived the submit's {sig!r}: {left}"
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate(timeout=30)
+        jobs.kill_tagged(tag)
 
 
 # ============================================================================ CLI
