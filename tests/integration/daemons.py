@@ -13,10 +13,12 @@ never a bare sleep.
 Control-plane clients (ControlClient, FakeDriver, AppClient) speak the framing of
 docs/protocol.md: u32 big-endian length, kind byte 'J', a JSON envelope.
 """
+import glob
 import json
 import os
 import re
 import select
+import shutil
 import signal
 import socket
 import struct
@@ -282,6 +284,12 @@ class Cluster:
         # Workers first (they stop their executors), then masters.
         for d in sorted(self.daemons, key=lambda d: d.kind != "worker"):
             d.cleanup()
+        # Scratch dirs of executors whose worker was SIGKILLed are nobody's to delete but ours.
+        for c in self.clients:
+            app_id = getattr(c, "app_id", None)
+            if app_id:
+                for p in glob.glob(f"/tmp/sparkpp-executor-{app_id}-*"):
+                    shutil.rmtree(p, ignore_errors=True)
 
     def __enter__(self):
         return self

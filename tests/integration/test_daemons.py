@@ -5,7 +5,6 @@ import signal
 import socket
 import struct
 import subprocess
-import time
 
 import pytest
 
@@ -95,8 +94,9 @@ def test_cores_per_executor_and_max_cores(cluster):
     wait_until(lambda: alive_workers(m, 2), 20, "two ALIVE workers")
     app = cluster.track(AppClient(m.port, max_cores=5, cores_per_executor=2, memory_mb=256))
     added = wait_until(lambda: len(app.executors_added()) >= 2 and app.executors_added(), 20, "executors")
-    time.sleep(0.2)  # not an assertion on timing: lets a wrong extra ExecutorAdded show up
-    added = app.executors_added()
+    # The master allocates in one pass, so its view is final once the app shows as RUNNING.
+    (a,) = m.json()["activeapps"]
+    assert a["cores"] == 4 and len(a["executors"]) == 2
     assert len(added) == 2 and all(a["cores"] == 2 for a in added)  # 5 cores in units of 2 -> 4
     assert len({a["worker_id"] for a in added}) == 2  # spread out
 
