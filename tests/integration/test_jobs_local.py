@@ -10,6 +10,7 @@ combineByKey, join/cogroup, sortBy/sortByKey, distinct, repartition, coalesce(sh
 partitionBy, subtract, intersection, cartesian (see test_shuffle_placeholder below).
 """
 import collections
+import gzip
 import json
 import math
 import os
@@ -166,6 +167,24 @@ def _save_existing():
     return "did not raise"
 check("saveAsTextFile_existing", _save_existing)
 check("read_back", lambda: sorted(sc.textFile(os.path.join(out_dir, "four")).collect()))
+check("takeSample", lambda: (rdd.takeSample(False, 5, seed=11), rdd.takeSample(False, 5, seed=11),
+                             len(rdd.takeSample(False, 500, seed=1)), len(rdd.takeSample(True, 150, seed=1))))
+check("randomSplit", lambda: [sorted(r.collect()) for r in rdd.randomSplit([0.5, 0.5], seed=5)])
+check("lookup", lambda: sorted(pairs.lookup("a")))
+def _driver_errors():
+    out = []
+    for f in (lambda: sc.parallelize([], 2).reduce(operator.add),
+              lambda: sc.parallelize([], 2).first(),
+              lambda: sc.emptyRDD().max()):
+        try:
+            f()
+            out.append("did not raise")
+        except ValueError as e:
+            out.append("ValueError")
+        except Exception as e:
+            out.append(type(e).__name__ + ": " + str(e))
+    return out
+check("empty_rdd_errors", _driver_errors)
 check("lines_in_2000_partitions", lambda: sc.parallelize(range(2000), 2000).count())
 check("stop", lambda: sc.stop())
 emit()
@@ -263,6 +282,8 @@ CORE_EXPECTED = {
     "toLocalIterator_empty": [],
     "saveAsTextFile": True,
     "read_back": sorted("line %d" % x for x in DATA),
+    "lookup": [1, 3],
+    "empty_rdd_errors": ["ValueError", "ValueError", "ValueError"],
     "lines_in_2000_partitions": 2000,
     "stop": None,
 }
@@ -323,6 +344,15 @@ def test_sample_deterministic_and_roughly_right(core_job):
     assert len(set(a)) < len(a), "sampling with replacement should repeat some elements"
 
 
+def test_take_sample_and_random_split(core_job):
+    a, b, n_all, n_repl = core_job.result("takeSample")
+    assert a == b and len(a) == 5 and len(set(a)) == 5 and set(a) <= set(DATA), (a, b)
+    assert n_all == 100 and n_repl == 150
+    parts = core_job.result("randomSplit")
+    assert len(parts) == 2 and sorted(parts[0] + parts[1]) == DATA, parts
+    assert 20 <= len(parts[0]) <= 80, parts
+
+
 def test_save_as_text_file_layout(core_job):
     assert core_job.result("saveAsTextFile") is True
     for name, nparts, lines in [("four", 4, ["line %d" % x for x in DATA]),
@@ -378,6 +408,7 @@ check("big_minPartitions7", lambda: (sc.textFile(p("big.txt"), 7).collect(),
                                      sc.textFile(p("big.txt"), 7).getNumPartitions()))
 check("big_partition_sizes", lambda: sc.textFile(p("big.txt"), 7).glom().map(len).collect())
 check("big_count", lambda: sc.textFile(p("big.txt"), 11).count())
+check("gzip", lambda: sc.textFile(p("gz", "lines.txt.gz")).collect())
 check("wholeTextFiles", lambda: sorted(sc.wholeTextFiles(p("dir")).collect()))
 
 def _raises(fn):
@@ -422,6 +453,8 @@ def text_job(tmp_path_factory):
     (d / "dir" / "empty.txt").write_text("")
     (d / "dir" / "other.log").write_text("w\n")
     (d / "blank.txt").write_text("\n\na\n\n")
+    (d / "gz").mkdir()
+    (d / "gz" / "lines.txt.gz").write_bytes(gzip.compress(b"g1\ng2\n\xc3\xa9\n"))
     big = _big_lines()
     (d / "big.txt").write_text("\n".join(big) + "\n", encoding="utf-8")
     script = write_job(d, "text_job.py", TEXT_JOB)
@@ -439,6 +472,7 @@ TEXT_EXPECTED = {
     "glob": ["x", "y", "z"],
     "comma_list": ["line one", "line three", "line two", "x", "y"],
     "blank_lines": ["", "", "a", ""],
+    "gzip": ["g1", "g2", "\u00e9"],
     "session_shares_context": True,
     "read_text_dir": ["w", "x", "y", "z"],
     "read_text_map": ["LINE ONE", "LINE TWO", "LINE THREE"],
@@ -707,12 +741,19 @@ def flaky(x):
         raise RuntimeError("failing the first attempt on purpose")
     return x * 10
 
+acc = sc.accumulator(0)
+def counted(x):
+    acc.add(1)
+    return flaky(x)
+
 def _run():
     try:
-        return sc.parallelize(range(6), 3).map(flaky).collect()
+        return sc.parallelize(range(6), 3).map(counted).collect()
     except Exception as e:
         return "raised: " + str(e)[:2000]
 check("flaky", _run)
+# updates from the failed attempt are dropped: each element counted once
+check("accumulator", lambda: acc.value)
 sc.stop()
 emit()
 '''
@@ -728,6 +769,7 @@ def test_task_retry_succeeds(tmp_path, how):
         res = submit_ok(script, marker, master="local[2,3]")
     assert marker.exists(), "the first attempt never ran"
     assert res.result("flaky") == [0, 10, 20, 30, 40, 50]
+    assert res.result("accumulator") == 6
 
 
 def test_task_failure_without_retries_fails_job(tmp_path):
