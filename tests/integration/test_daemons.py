@@ -130,8 +130,9 @@ def test_killed_worker_is_dead_and_its_cores_move(cluster):
     assert {a["worker_id"] for a in added} == {w1.id, w2.id}
     w1.kill(signal.SIGKILL)
     wait_until(lambda: workers_by_id(m)[w1.id]["state"] == "DEAD", 15, "killed worker DEAD")
-    lost = wait_until(lambda: app.received("ExecutorUpdated"), 10, "ExecutorUpdated LOST")
-    assert any(u["state"] == "LOST" and u["worker_lost"] for u in lost)
+    lost = wait_until(lambda: [u for u in app.received("ExecutorUpdated") if u["state"] == "LOST"], 10,
+                      "ExecutorUpdated LOST")
+    assert len(lost) == 1 and lost[0]["worker_lost"]
     removed = wait_until(lambda: app.received("WorkerRemoved"), 10, "WorkerRemoved")
     assert removed[0]["worker_id"] == w1.id
     # The lost core is re-offered: a replacement executor lands on the survivor.
