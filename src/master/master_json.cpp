@@ -67,7 +67,7 @@ json app_json(const AppInfo& a, int64_t now_wall) {
 json MasterCore::to_json() const {
   const int64_t now_wall = clock_.wall_ms();
   json workers = json::array();
-  int alive = 0, cores = 0, cores_used = 0;
+  int64_t alive = 0, cores = 0, cores_used = 0;  // 64-bit: a hostile RegisterWorker may claim INT_MAX cores
   int64_t mem = 0, mem_used = 0;
   for (const auto& [id, w] : workers_) {
     workers.push_back(worker_json(w));
