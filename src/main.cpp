@@ -21,7 +21,7 @@ int main(int argc, char** argv) {
   master->add_option("--port,-p", margs.port, "Port for workers and drivers (0: pick a free one)")->capture_default_str();
   master->add_option("--webui-port", margs.webui_port, "Port for the web UI and /json (0: pick a free one)")->capture_default_str();
   master->add_option("--properties-file", margs.properties_file, "Properties file (key value per line)");
-  master->add_option("--conf,-c", margs.conf, "Set a property key=value (repeatable)");
+  master->add_option("--conf,-c", margs.conf, "Set a property key=value (repeatable)")->allow_extra_args(false);
 
   spp::WorkerArgs wargs;
   auto* worker = app.add_subcommand("worker", "Run a worker daemon that hosts executors for the master");
@@ -33,7 +33,7 @@ int main(int argc, char** argv) {
   worker->add_option("--work-dir,-d", wargs.work_dir, "Directory for executor dirs and logs")->capture_default_str();
   worker->add_option("--webui-port", wargs.webui_port, "Web UI port (0: pick a free one)")->capture_default_str();
   worker->add_option("--properties-file", wargs.properties_file, "Properties file (key value per line)");
-  worker->add_option("--conf", wargs.conf, "Set a property key=value (repeatable)");
+  worker->add_option("--conf", wargs.conf, "Set a property key=value (repeatable)")->allow_extra_args(false);
   worker->add_option("master", wargs.master_url, "Master URL, spark://HOST:PORT[,HOST2:PORT2]")->required();
 
   spp::SubmitArgs sargs;
@@ -41,15 +41,15 @@ int main(int argc, char** argv) {
   submit->set_help_flag("--help", "Show this help");
   submit->add_option("--master", sargs.master, "local, local[N], local[*], local[N,F] or spark://HOST:PORT");
   submit->add_option("--name", sargs.name, "Application name");
-  submit->add_option("--conf,-c", sargs.conf, "Set a property key=value (repeatable)");
+  submit->add_option("--conf,-c", sargs.conf, "Set a property key=value (repeatable)")->allow_extra_args(false);
   submit->add_option("--properties-file", sargs.properties_file, "Properties file (default conf/sparkpp-defaults.conf if present)");
   submit->add_option("--executor-memory", sargs.executor_memory, "Memory per executor, e.g. 1g");
   submit->add_option("--executor-cores", sargs.executor_cores, "Cores per executor");
   submit->add_option("--total-executor-cores", sargs.total_executor_cores, "Cores for the whole application (spark.cores.max)");
   submit->add_option("--py-files", sargs.py_files, "Comma-separated .py/.zip files to ship to executors");
-  submit->add_option("script", sargs.script, "The Python driver program")->required();
-  submit->add_option("args", sargs.script_args, "Arguments for the program");
-  submit->prefix_command();  // everything after the script belongs to the script
+  submit->footer("Usage: sparkpp submit [OPTIONS] job.py [ARGS...]  (everything after job.py is passed to it)");
+  // Everything after the script belongs to the script, options included (spark-submit's rule).
+  submit->prefix_command();
 
   spp::ExecutorArgs eargs;
   auto* executor = app.add_subcommand("executor", "(internal) Run an executor for a driver; started by workers or by submit");
@@ -68,7 +68,16 @@ int main(int argc, char** argv) {
   }
   if (*master) return spp::run_master(margs);
   if (*worker) return spp::run_worker(wargs);
-  if (*submit) return spp::run_submit(sargs);
+  if (*submit) {
+    auto rest = submit->remaining();
+    if (rest.empty()) {
+      std::fprintf(stderr, "sparkpp submit: missing the Python program to run (sparkpp submit [OPTIONS] job.py [ARGS...])\n");
+      return 1;
+    }
+    sargs.script = rest[0];
+    sargs.script_args.assign(rest.begin() + 1, rest.end());
+    return spp::run_submit(sargs);
+  }
   if (*executor) return spp::run_executor(eargs);
   return 1;
 }

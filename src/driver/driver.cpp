@@ -132,6 +132,18 @@ void Driver::create_context(Connection& c, const msg::PyCreateContext& m) {
   exec_by_conn_.clear();
   granted_.clear();
   progress_.set_enabled(isatty(2) && conf_.get_bool("spark.ui.showConsoleProgress"));
+  // --py-files (spark.submit.pyFiles) ship to executors like sc.addPyFile.
+  for (const auto& f : split(conf_.get("spark.submit.pyFiles"), ',')) {
+    if (f.empty()) continue;
+    std::ifstream in(f, std::ios::binary);
+    if (!in) return py_error(c, m.req, "bad_request", "cannot read py file '" + f + "'");
+    std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::string name = fs::path(f).filename().string();
+    bool known = false;
+    for (auto& [n, d] : pyfiles_)
+      if (n == name) known = true;
+    if (!known) pyfiles_.emplace_back(name, std::make_shared<const std::string>(std::move(data)));
+  }
   context_req_ = m.req;
   context_conn_ = c.id();
   phase_ = AppPhase::kStarting;

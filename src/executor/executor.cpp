@@ -167,10 +167,10 @@ class ExecutorRuntime {
     fs::rename(path + ".tmp", path, ec);
     std::lock_guard<std::mutex> g(mu_);
     std::string entry = (name.size() > 3 && name.substr(name.size() - 3) == ".py") ? pyfiles_dir_ : path;
-    std::string& cur = props_["sys_path"];
+    std::string& cur = props_["spark.sparkpp.pyFiles"];  // os.pathsep-separated, read by worker.py
     bool present = false;
-    for (const auto& p : split(cur, ',')) present |= p == entry;
-    if (!present) cur += (cur.empty() ? "" : ",") + entry;
+    for (const auto& p : split(cur, ':')) present |= p == entry;
+    if (!present) cur += (cur.empty() ? "" : ":") + entry;
     props_["py_files_version"] = std::to_string(++pyfiles_version_);
   }
 
