@@ -17,6 +17,7 @@ from sparkpp.accumulators import Accumulator, AccumulatorParam  # noqa: E402
 from sparkpp.broadcast import Broadcast  # noqa: E402
 from sparkpp.statcounter import StatCounter  # noqa: E402
 from sparkpp.rdd import RDD  # noqa: E402
+import sparkpp.shuffle  # noqa: E402,F401  (attaches the key-value API to RDD)
 from sparkpp.context import SparkContext  # noqa: E402
 from sparkpp.serializers import (  # noqa: E402
     PickleSerializer, CPickleSerializer, CloudPickleSerializer, BatchedSerializer,

@@ -9,6 +9,7 @@ import os
 import pickle
 import sys
 import threading
+import struct
 import traceback
 from itertools import chain
 
@@ -104,6 +105,8 @@ class Worker:
                 self._write(it, self._result_ser)
             elif sink == "text":
                 self._write(it, self._text_ser)
+            elif sink == "shuffle":
+                self._write(it, _ShuffleSink)
             else:
                 raise NotImplementedError("sink %r is not supported by this worker yet "
                                           "(shuffle: issue #4)" % sink)
@@ -219,6 +222,16 @@ class Worker:
         if pending:  # leaves together with PwDone
             with self._lock:
                 ch.queue("PwOutput", {"records": records}, pending)
+
+
+class _ShuffleSink:
+    """`shuffle` sink: the map side yields (reduce_partition, pickled list of pairs)."""
+
+    @staticmethod
+    def dump_stream(iterator):
+        pack = struct.Struct(">I").pack
+        for p, payload in iterator:
+            yield pack(p) + payload, 1
 
 
 def serve(sock):
