@@ -953,8 +953,6 @@ emit()
 '''
 
 
-@pytest.mark.xfail(reason="--py-files and sc.addPyFile modules are importable in the driver "
-                   "but not in the executors' Python workers (ModuleNotFoundError)", strict=True)
 def test_py_files(tmp_path):
     libdir = tmp_path / "lib"
     libdir.mkdir()
@@ -1103,9 +1101,6 @@ def test_cli_uncaught_exception_fails(tmp_path):
     assert "ValueError: bad job 123" in res.stderr, res.describe()
 
 
-@pytest.mark.xfail(reason="submit parses options after the script: `job.py --master x` fails "
-                   "('--master: At Most 1 required'), `job.py -x` silently drops -x",
-                   strict=True)
 def test_cli_script_args_passed_verbatim(tmp_path):
     """Everything after the script belongs to the script (spark-submit semantics), even
     arguments that look like sparkpp options."""
@@ -1117,8 +1112,6 @@ def test_cli_script_args_passed_verbatim(tmp_path):
     assert line and json.loads(line[0][5:]) == args, res.describe()
 
 
-@pytest.mark.xfail(reason="--conf is multi-valued: `submit --conf k=v job.py a1` takes job.py "
-                   "as a --conf value ('--conf expects key=value, got job.py')", strict=True)
 def test_cli_conf_option_directly_before_script(tmp_path):
     """`submit --conf k=v job.py arg` (the usual spark-submit order): --conf takes one value."""
     script = write_job(tmp_path, "argv_job.py", ARGV_JOB, prelude=False)

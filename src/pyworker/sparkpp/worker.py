@@ -92,10 +92,10 @@ class Worker:
         task_id = task["task_id"]
         ch = self.ch
         try:
-            self._load_funcs(task["new_funcs"], blobs)
             props = task["props"] or {}
-            if props:
+            if props:  # before unpickling: functions may import shipped --py-files modules
                 self._apply_props(props)
+            self._load_funcs(task["new_funcs"], blobs)
             TaskContext._taskContext = TaskContext(
                 task["stage_id"], task["partition"], task["attempt"], task_id, props,
                 int(props.get("spark.task.cpus", 1)))
