@@ -80,8 +80,6 @@ def test_union_coalesce_zip(sc):
     c = sc.parallelize(range(10), 5).coalesce(2)
     assert c.getNumPartitions() == 2 and c.glom().collect() == [[0, 1, 2, 3], [4, 5, 6, 7, 8, 9]]
     assert sc.parallelize(range(3), 2).coalesce(10).getNumPartitions() == 2
-    with pytest.raises(NotImplementedError, match="issue #4"):
-        a.coalesce(2, shuffle=True)
     x = sc.parallelize(range(5), 2)
     assert x.zip(x.map(lambda v: v * v)).collect() == [(0, 0), (1, 1), (2, 4), (3, 9), (4, 16)]
     with pytest.raises(ValueError, match="same number of partitions"):
@@ -250,11 +248,6 @@ def test_to_local_iterator_and_pipe(sc):
     assert sc.parallelize(["b", "a"], 1).pipe("sort").collect() == ["a", "b"]
     with pytest.raises(SparkJobError, match="exited with error code"):
         sc.parallelize([1]).pipe("false", checkCode=True).collect()
-
-
-def test_shuffle_ops_say_issue_4(sc):
-    with pytest.raises(NotImplementedError, match="issue #4"):
-        sc.parallelize([(1, 2)]).reduceByKey(lambda a, b: a + b)
 
 
 def test_repr_and_debug_string(sc):

@@ -9,6 +9,7 @@ import struct
 PROTOCOL_VERSION = 1
 MAX_FRAME = 1 << 30          # driver<->executor and executor<->worker links allow 1 GiB
 _HDR = struct.Struct(">IB")
+_U32 = struct.Struct(">I")
 _KIND_J = 0x4A
 _KIND_B = 0x42
 _SEND_COALESCE = 256 * 1024  # parts smaller than this are joined before sendall
@@ -104,14 +105,13 @@ class Channel:
         return data
 
     def _read_frame(self):
-        hdr = self._read_exact(5)
-        n, kind = _HDR.unpack(hdr)
+        (n,) = _U32.unpack(self._read_exact(4))
         if n == 0:
             raise ProtocolError("zero-length frame")
         if n > self._max:
             raise ProtocolError("frame of %d bytes exceeds the limit of %d" % (n, self._max))
-        payload = self._read_exact(n - 1) if n > 1 else b""
-        return kind, payload
+        data = self._read_exact(n)
+        return data[0], data[1:]
 
     def recv(self):
         """Returns (op, body, blobs). Raises ConnectionClosed at EOF, ProtocolError if malformed."""

@@ -1,0 +1,103 @@
+"""Framing, envelopes and serializers."""
+import json
+import pickle
+import socket
+import struct
+import threading
+
+import pytest
+
+from sparkpp import _wire
+from sparkpp.serializers import (AutoBatchedSerializer, BatchedSerializer, CloudPickleSerializer,
+                                 FileContentSerializer, INPUT_DECODERS, UTF8LinesSerializer)
+
+
+def test_frame_layout():
+    parts = _wire.encode_message("PwRead", {"input": 3}, [b"xy"])
+    raw = b"".join(parts)
+    n, kind = struct.unpack(">IB", raw[:5])
+    assert kind == ord("J")
+    env = json.loads(raw[5:4 + n])
+    assert env == {"v": 1, "op": "PwRead", "blobs": 1, "body": {"input": 3}}
+    rest = raw[4 + n:]
+    assert rest == struct.pack(">IB", 3, ord("B")) + b"xy"
+
+
+def test_channel_round_trip_and_eof():
+    a, b = socket.socketpair()
+    ca, cb = _wire.Channel(a), _wire.Channel(b)
+    big = b"\0" * (3 << 20)
+    ca.queue("X", {"k": [1, None]}, [b"", b"abc", big])
+    ca.queue("Y", {})
+    t = threading.Thread(target=ca.flush)  # more than a socket buffer: read concurrently
+    t.start()
+    assert cb.recv() == ("X", {"k": [1, None]}, [b"", b"abc", big])
+    assert cb.recv() == ("Y", {}, [])
+    t.join()
+    ca.close()
+    with pytest.raises(_wire.ConnectionClosed):
+        cb.recv()
+
+
+@pytest.mark.parametrize("raw,err", [
+    (struct.pack(">IB", 3, ord("B")) + b"xy", "expected a 'J'"),
+    (struct.pack(">IB", 3, ord("J")) + b"{}", "malformed"),
+    (struct.pack(">I", 0), "zero-length"),
+])
+def test_channel_rejects_malformed(raw, err):
+    a, b = socket.socketpair()
+    a.sendall(raw)
+    with pytest.raises(_wire.ProtocolError, match=err):
+        _wire.Channel(b).recv()
+
+
+def test_channel_rejects_wrong_version_and_oversize():
+    a, b = socket.socketpair()
+    j = json.dumps({"v": 2, "op": "X", "blobs": 0, "body": {}}).encode()
+    a.sendall(struct.pack(">IB", len(j) + 1, ord("J")) + j)
+    with pytest.raises(_wire.ProtocolError, match="version"):
+        _wire.Channel(b).recv()
+    a, b = socket.socketpair()
+    a.sendall(struct.pack(">IB", 100, ord("J")))
+    with pytest.raises(_wire.ProtocolError, match="exceeds"):
+        _wire.Channel(b, max_frame=50).recv()
+
+
+def test_batched_serializer():
+    out = list(BatchedSerializer(batch_size=3).dump_stream(range(7)))
+    assert [pickle.loads(b) for b, _ in out] == [[0, 1, 2], [3, 4, 5], [6]]
+    assert [n for _, n in out] == [3, 3, 1]
+    assert list(BatchedSerializer().load_stream(b for b, _ in out)) == list(range(7))
+    (b, n), = BatchedSerializer(batch_size=-1).dump_stream(iter(range(5)))
+    assert pickle.loads(b) == list(range(5)) and n == 5
+
+
+def test_auto_batched_grows_and_round_trips():
+    out = list(AutoBatchedSerializer().dump_stream(range(5000)))
+    sizes = [n for _, n in out]
+    assert sizes[:4] == [1, 2, 4, 8] and sum(sizes) == 5000
+    assert [x for b, _ in out for x in pickle.loads(b)] == list(range(5000))
+    big = list(AutoBatchedSerializer(best_size=100).dump_stream(["x" * 2000] * 6))
+    assert all(n == 1 for _, n in big)
+    assert list(AutoBatchedSerializer().dump_stream([])) == []
+
+
+def test_text_lines_and_files():
+    ser = UTF8LinesSerializer(batch_bytes=8)
+    out = list(ser.dump_stream(["héllo", b"raw", 42, ""]))
+    assert b"".join(b for b, _ in out) == "héllo\nraw\n42\n\n".encode()
+    assert sum(n for _, n in out) == 4
+    assert INPUT_DECODERS["lines"]("a\n\nb\n".encode()) == ["a", "", "b"]
+    assert INPUT_DECODERS["lines"](b"") == []
+    blob = FileContentSerializer.dumps("/tmp/ä.txt", "con\ntent")
+    assert INPUT_DECODERS["files"](blob) == [("/tmp/ä.txt", "con\ntent")]
+    assert INPUT_DECODERS["pickled"](pickle.dumps([1, 2])) == [1, 2]
+
+
+def test_cloudpickle_serializer_errors():
+    import threading
+    lock = threading.Lock()
+    f = CloudPickleSerializer().dumps(lambda x: x + 1)
+    assert pickle.loads(f)(1) == 2
+    with pytest.raises(pickle.PicklingError, match="Could not serialize object"):
+        CloudPickleSerializer().dumps(lambda: lock)
