@@ -119,7 +119,7 @@ class Channel:
         if kind != _KIND_J:
             raise ProtocolError("expected a 'J' frame, got kind %r" % chr(kind))
         try:
-            env = _loads(payload)
+            env = _loads(payload.decode("utf-8"))
             v, op, nblobs, body = env["v"], env["op"], env["blobs"], env["body"]
         except (ValueError, KeyError, TypeError) as e:
             raise ProtocolError("malformed envelope: %s" % e) from None

@@ -1,0 +1,119 @@
+"""The worker daemon as a real process: ready line, forked workers, exit on stdin EOF."""
+import os
+import pickle
+import socket
+import subprocess
+import sys
+import time
+
+import cloudpickle
+import pytest
+
+from sparkpp import _wire
+
+PKG = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                   "src", "pyworker")
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # a zombie still "exists": look at its state
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().split(")")[-1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def _wait(cond, timeout=5.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if cond():
+            return True
+        time.sleep(0.01)
+    return False
+
+
+@pytest.fixture
+def daemon(tmp_path):
+    path = str(tmp_path / "w.sock")
+    env = dict(os.environ, PYTHONPATH=PKG, PYTHONHASHSEED="0")
+    proc = subprocess.Popen([sys.executable, "-m", "sparkpp.daemon", "--socket", path],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+    assert proc.stdout.readline() == b"ready\n"
+    yield proc, path
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
+
+
+def _connect(path):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(path)
+    ch = _wire.Channel(s)
+    ch.send("Hello", {"role": "executor", "proto": 1, "name": "t", "secret": ""})
+    op, body, _ = ch.recv()
+    assert op == "HelloAck" and body["role"] == "pyworker"
+    return ch, int(body["name"])
+
+
+def _task(ch, task_id, data, new_funcs=()):
+    plan = {"op": "apply", "func": 1, "split": 0,
+            "child": {"op": "input", "input": 0, "format": "pickled"}}
+    blobs = [cloudpickle.dumps(lambda s, it: (x * 2 for x in it))] if new_funcs else []
+    ch.send("PwTask", {"task_id": task_id, "stage_id": 0, "partition": 0, "attempt": 0,
+                       "plan": plan, "sink": "result", "new_funcs": list(new_funcs),
+                       "props": {}}, blobs)
+    sent = False
+    out = []
+    while True:
+        op, body, blobs = ch.recv()
+        if op == "PwRead":
+            if not sent:
+                ch.send("PwInput", {"input": 0, "end": False, "format": "pickled"},
+                        [pickle.dumps(data)])
+                sent = True
+            else:
+                ch.send("PwInput", {"input": 0, "end": True, "format": "pickled"})
+        elif op == "PwOutput":
+            out += [x for b in blobs for x in pickle.loads(b)]
+        elif op == "PwDone":
+            return out
+        else:
+            raise AssertionError((op, body))
+
+
+def test_workers_fork_run_tasks_and_die_with_daemon(daemon):
+    proc, path = daemon
+    ch1, pid1 = _connect(path)
+    ch2, pid2 = _connect(path)
+    assert pid1 != pid2 and proc.pid not in (pid1, pid2)
+    assert _task(ch1, 1, [1, 2], new_funcs=[1]) == [2, 4]
+    assert _task(ch1, 2, [5]) == [10]  # function cached in the worker
+    assert _task(ch2, 3, [7], new_funcs=[1]) == [14]
+    # a worker exits when its connection closes; the daemon reaps it
+    ch2.close()
+    assert _wait(lambda: not _alive(pid2))
+    t = time.perf_counter()
+    n = 300
+    for i in range(n):
+        _task(ch1, 10 + i, [i])
+    rate = n / (time.perf_counter() - t)
+    print("tasks/s through a daemon-forked worker: %.0f" % rate)
+    assert rate > 300
+    # stdin EOF: the daemon kills its workers and exits
+    proc.stdin.close()
+    assert proc.wait(5) == 0
+    assert _wait(lambda: not _alive(pid1))
+    assert not os.path.exists(path)
+
+
+def test_sigterm_stops_daemon_and_workers(daemon):
+    proc, path = daemon
+    ch, pid = _connect(path)
+    proc.terminate()
+    assert proc.wait(5) == 0
+    assert _wait(lambda: not _alive(pid))

@@ -1,0 +1,227 @@
+"""Driver-side pieces: gateway handshake and request matching, SparkConf defaults, lineage
+messages, StatCounter, portable_hash, Row and SparkSession."""
+import json
+import math
+import socket
+import threading
+
+import pytest
+
+from sparkpp import SparkConf, SparkContext, StatCounter, _wire
+from sparkpp._gateway import Gateway
+from sparkpp.errors import BadRequestError, GatewayError, SparkJobError
+from sparkpp.rdd import portable_hash
+from sparkpp.sql import Row, SparkSession
+
+
+class FakeDriverServer:
+    """A TCP server playing the C++ driver's side of the pydriver link, scripted by `handler`."""
+
+    def __init__(self, handler, secret="s3cret"):
+        self.srv = socket.socket()
+        self.srv.bind(("127.0.0.1", 0))
+        self.srv.listen(1)
+        self.port = self.srv.getsockname()[1]
+        self.secret = secret
+        self.handler = handler
+        self.seen = []
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        conn, _ = self.srv.accept()
+        ch = _wire.Channel(conn)
+        op, body, _ = ch.recv()
+        self.seen.append((op, body))
+        if op != "Hello" or body["secret"] != self.secret or body["role"] != "pydriver":
+            ch.close()
+            return
+        ch.send("HelloAck", {"role": "driver", "proto": 1, "name": "drv"})
+        while True:
+            try:
+                op, body, blobs = ch.recv()
+            except _wire.ConnectionClosed:
+                return
+            self.seen.append((op, body))
+            reply = self.handler(op, body, blobs)
+            if reply is None:
+                ch.close()
+                return
+            ch.send(*reply)
+
+
+def test_gateway_handshake_and_requests():
+    def handler(op, body, blobs):
+        if body["method"] == "boom":
+            return "PyError", {"req": body["req"], "kind": "job_failed", "message": "Boom!"}
+        if body["method"] == "bad":
+            return "PyError", {"req": body["req"], "kind": "bad_request", "message": "nope"}
+        return "PyReply", {"req": body["req"], "value": {"echo": body["args"]}}
+    srv = FakeDriverServer(handler)
+    gw = Gateway(srv.port, "s3cret")
+    op, body, _ = gw.request("PyCall", {"method": "x", "args": [1]})
+    assert op == "PyReply" and body["value"] == {"echo": [1]} and body["req"] == 1
+    with pytest.raises(SparkJobError, match="Boom!"):
+        gw.request("PyCall", {"method": "boom", "args": {}})
+    with pytest.raises(BadRequestError, match="nope"):
+        gw.request("PyCall", {"method": "bad", "args": {}})
+    assert [b["req"] for o, b in srv.seen[1:]] == [1, 2, 3]
+    gw.close()
+
+
+def test_gateway_wrong_secret_and_lost_connection():
+    srv = FakeDriverServer(lambda *a: None)
+    with pytest.raises(GatewayError, match="refused"):
+        Gateway(srv.port, "wrong")
+    srv = FakeDriverServer(lambda *a: None)
+    gw = Gateway(srv.port, "s3cret")
+    with pytest.raises(GatewayError, match="lost the connection"):
+        gw.request("PyCall", {"method": "x", "args": {}})
+
+
+def test_no_driver_port_explains_submit(monkeypatch):
+    monkeypatch.delenv("SPARKPP_DRIVER_PORT", raising=False)
+    with pytest.raises(RuntimeError, match="sparkpp submit"):
+        Gateway.from_env()
+
+
+def test_sparkconf_defaults_from_env(monkeypatch):
+    monkeypatch.setenv("SPARKPP_CONF", json.dumps({"spark.master": "local[2]",
+                                                   "spark.app.name": "fromenv",
+                                                   "spark.x": 3}))
+    conf = SparkConf()
+    assert conf.get("spark.master") == "local[2]" and conf.get("spark.x") == "3"
+    conf.setAppName("code").set("spark.y", True)
+    assert conf.get("spark.app.name") == "code" and conf.get("spark.y") == "True"
+    assert SparkConf(loadDefaults=False).getAll() == []
+    assert conf.setIfMissing("spark.master", "yarn").get("spark.master") == "local[2]"
+    conf.setExecutorEnv("A", "1").setExecutorEnv(pairs=[("B", "2")])
+    assert conf.get("spark.executorEnv.B") == "2" and conf.contains("spark.executorEnv.A")
+    with pytest.raises(ValueError):
+        conf.setExecutorEnv()
+    assert conf.toDebugString().splitlines()[0] == "spark.app.name=code"
+
+
+def test_context_merges_env_and_code_conf(monkeypatch, gateway):
+    monkeypatch.setenv("SPARKPP_CONF", json.dumps({"spark.master": "local[2]",
+                                                   "spark.app.name": "fromenv"}))
+    sc = SparkContext(appName="code", gateway=gateway)
+    try:
+        sent = gateway.sent("PyCreateContext")[0]["conf"]
+        assert sent["spark.master"] == "local[2]" and sent["spark.app.name"] == "code"
+        assert sc.appName == "code"
+    finally:
+        sc.stop()
+
+
+def test_lineage_messages(sc, gateway):
+    a = sc.parallelize([1, 2, 3, 4, 5], 2)
+    m = a.map(lambda x: x + 1).filter(lambda x: x > 2)
+    u = m.union(a)
+    z = u.zip(u)
+    c = z.coalesce(1)
+    assert gateway.sent("PyDefineRdd") == []  # lazy: nothing sent before an action
+    assert c.getNumPartitions() == 1
+    assert gateway.sent("PyDefineRdd") == []
+    out = c.collect()
+    assert out == [(x, x) for x in [3, 4, 5, 6, 1, 2, 3, 4, 5]]
+    defs = gateway.sent("PyDefineRdd")
+    assert [d["kind"] for d in defs] == ["parallelize", "python", "union", "zip", "coalesce"]
+    ids = [d["id"] for d in defs]
+    assert ids == sorted(ids)
+    pdef = defs[0]
+    assert pdef["args"] == {"batches": [1, 2]} and pdef["num_partitions"] == 2
+    assert [r[2] for r in gateway.requests if r[0] == "PyDefineRdd"] == [3, 1, 0, 0, 0]
+    assert defs[1]["parents"] == [a.id()] and defs[1]["args"] == {"preserves_partitioning": True}
+    assert defs[2]["parents"] == [m.id(), a.id()] and defs[2]["num_partitions"] == 4
+    assert defs[4]["num_partitions"] == 1
+    job = gateway.sent("PyRunJob")[-1]
+    assert job["rdd"] == c.id() and job["partitions"] == [] and job["sink"] == {"kind": "result"}
+    assert "collect at" in job["description"] and "test_driver_side.py" in job["description"]
+    # defining again reuses what was sent
+    n = len(defs)
+    c.count()
+    kinds = [d["kind"] for d in gateway.sent("PyDefineRdd")[n:]]
+    assert kinds == ["python"]
+
+
+def test_text_file_node(sc, gateway, tmp_path):
+    p = tmp_path / "a.txt"
+    p.write_text("x\n")
+    rdd = sc.textFile("%s,%s" % (p, p), minPartitions=3)
+    assert rdd.count() == 2
+    d = gateway.sent("PyDefineRdd")[0]
+    assert d["kind"] == "text_file" and d["args"] == {"paths": [str(p), str(p)],
+                                                      "min_partitions": 3}
+    sc.parallelize(["a"]).saveAsTextFile("file://" + str(tmp_path / "o"))
+    assert gateway.sent("PyRunJob")[-1]["sink"] == {"kind": "text", "path": str(tmp_path / "o")}
+
+
+def test_statcounter():
+    s = StatCounter([1, 2, 3, 4])
+    t = StatCounter([10, 20])
+    u = StatCounter()
+    u.mergeStats(s).mergeStats(t)
+    allv = [1, 2, 3, 4, 10, 20]
+    mean = sum(allv) / 6
+    assert u.count() == 6 and u.mean() == pytest.approx(mean)
+    assert u.variance() == pytest.approx(sum((x - mean) ** 2 for x in allv) / 6)
+    assert u.max() == 20.0 and u.min() == 1.0 and u.sum() == pytest.approx(40)
+    assert math.isnan(StatCounter().variance()) and math.isnan(StatCounter([1]).sampleVariance())
+    s.mergeStats(s)
+    assert s.count() == 8
+    assert repr(StatCounter([1, 3])) == "(count: 2, mean: 2.0, stdev: 1.0, max: 3.0, min: 1.0)"
+    assert StatCounter([1, 3]).asDict()["variance"] == 2.0
+    with pytest.raises(TypeError):
+        s.mergeStats(1)
+
+
+def test_portable_hash():
+    assert portable_hash(None) == 0
+    assert portable_hash(5) == 5
+    assert portable_hash(()) == 0x345678 ^ 0
+    h = 0x345678
+    for i in (1, 2):
+        h = ((h ^ i) * 1000003) & 0x7FFFFFFFFFFFFFFF
+    assert portable_hash((1, 2)) == h ^ 2
+
+
+def test_row():
+    r = Row(name="Alice", age=11)
+    assert r.name == "Alice" and r["age"] == 11 and r[0] == "Alice"
+    assert r.asDict() == {"name": "Alice", "age": 11} and "name" in r
+    assert repr(r) == "Row(name='Alice', age=11)"
+    assert r == ("Alice", 11)
+    Person = Row("name", "age")
+    assert Person("Bob", 3) == Row(name="Bob", age=3) and Person("Bob", 3).age == 3
+    assert repr(Row(1, 2)) == "<Row(1, 2)>"
+    with pytest.raises(AttributeError):
+        r.missing
+    with pytest.raises(RuntimeError):
+        r.x = 1
+    nested = Row(a=Row(b=1), c=[Row(d=2)])
+    assert nested.asDict(True) == {"a": {"b": 1}, "c": [{"d": 2}]}
+
+
+def test_spark_session(gateway, tmp_path):
+    import sparkpp.context as ctxmod
+    ctxmod._shared_gateway = gateway
+    try:
+        spark = SparkSession.builder.master("local[2]").appName("sess").config("k", "v") \
+            .getOrCreate()
+        assert SparkSession.builder.getOrCreate() is spark
+        assert spark.sparkContext.appName == "sess" and spark.conf.get("k") == "v"
+        p = tmp_path / "t.txt"
+        p.write_text("l1\nl2\n")
+        df = spark.read.text(str(p))
+        assert df.columns == ["value"] and repr(df) == "DataFrame[value: string]"
+        assert df.rdd.collect() == [Row(value="l1"), Row(value="l2")]
+        assert df.count() == 2 and df.first().value == "l1"
+        df2 = spark.createDataFrame([("a", 1), ("b", 2)], ["k", "n"])
+        assert df2.collect() == [Row(k="a", n=1), Row(k="b", n=2)]
+        assert df2._show_string() == ("+---+---+\n|  k|  n|\n+---+---+\n|  a|  1|\n"
+                                      "|  b|  2|\n+---+---+\n")
+        spark.stop()
+        assert SparkContext._active_spark_context is None
+    finally:
+        ctxmod._shared_gateway = None
