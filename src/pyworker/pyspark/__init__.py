@@ -12,7 +12,8 @@ from sparkpp.version import SPARK_VERSION as __version__  # noqa: F401
 
 _SUBMODULES = (
     "conf", "context", "rdd", "rddsampler", "serializers", "statcounter", "storagelevel",
-    "taskcontext", "broadcast", "accumulators", "files", "errors", "version",
+    "taskcontext", "broadcast", "accumulators", "files", "errors", "version", "shuffle",
+    "resultiterable",
     "sql", "sql.types", "sql.session", "sql.dataframe",
 )
 

@@ -59,6 +59,15 @@ class Gateway:
                 self._closed = True
                 raise GatewayError("lost the connection to the sparkpp driver during %s: %s"
                                    % (op, e)) from None
+            except BaseException:
+                # e.g. Ctrl-C while waiting for a job: the reply would arrive half-read or
+                # unmatched, so the link cannot be reused; closing it ends the application.
+                self._closed = True
+                try:
+                    self._ch.close()
+                except OSError:
+                    pass
+                raise
         if rbody.get("req") != req:
             raise GatewayError("reply %s has req %r, expected %d" % (rop, rbody.get("req"), req))
         if rop == "PyError":

@@ -14,27 +14,10 @@ import sys
 from collections import defaultdict
 from itertools import chain
 
-from sparkpp.rdd import RDD
+from sparkpp.rdd import RDD, portable_hash  # one definition, so Partitioners compare equal
 
 _PROTOCOL = pickle.HIGHEST_PROTOCOL
 _BATCH = 1000
-
-
-def portable_hash(x):
-    """PySpark's portable_hash: stable across processes for the types a key usually has."""
-    if x is None:
-        return 0
-    if isinstance(x, tuple):
-        h = 0x345678
-        for i in x:
-            h ^= portable_hash(i)
-            h *= 1000003
-            h &= sys.maxsize
-        h ^= len(x)
-        if h == -1:
-            h = -2
-        return int(h)
-    return hash(x)
 
 
 class Partitioner:
