@@ -225,3 +225,17 @@ def test_spark_session(gateway, tmp_path):
         assert SparkContext._active_spark_context is None
     finally:
         ctxmod._shared_gateway = None
+
+
+def test_import_without_cloudpickle_explains(tmp_path):
+    import os
+    import subprocess
+    import sys
+    here = os.path.dirname(os.path.abspath(__file__))
+    pkg = os.path.join(os.path.dirname(os.path.dirname(here)), "src", "pyworker")
+    code = ("import sys; sys.modules['cloudpickle'] = None; sys.path.insert(0, %r); "
+            "import pyspark" % pkg)
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert p.returncode != 0
+    assert "sparkpp needs cloudpickle in the Python that runs the driver" in p.stderr
+    assert "apt install python3-cloudpickle" in p.stderr
