@@ -4,6 +4,7 @@ import json
 import math
 import socket
 import threading
+import time
 
 import pytest
 
@@ -239,3 +240,37 @@ def test_import_without_cloudpickle_explains(tmp_path):
     assert p.returncode != 0
     assert "sparkpp needs cloudpickle in the Python that runs the driver" in p.stderr
     assert "apt install python3-cloudpickle" in p.stderr
+
+
+def test_gateway_concurrent_requests_replies_out_of_order():
+    class Server(FakeDriverServer):
+        def _run(self):
+            conn, _ = self.srv.accept()
+            ch = _wire.Channel(conn)
+            ch.recv()
+            ch.send("HelloAck", {"role": "driver", "proto": 1, "name": "drv"})
+            op, slow, _ = ch.recv()
+            op, fast, _ = ch.recv()
+            ch.send("PyReply", {"req": fast["req"], "value": fast["method"]})
+            ch.send("PyReply", {"req": slow["req"], "value": slow["method"]})
+            try:
+                ch.recv()
+            except _wire.ConnectionClosed:
+                pass
+
+    srv = Server(lambda *a: None)
+    gw = Gateway(srv.port, "s3cret")
+    results = {}
+
+    def call(name):
+        results[name] = gw.request("PyCall", {"method": name, "args": {}})[1]["value"]
+    t1 = threading.Thread(target=call, args=("slow",))
+    t1.start()
+    while gw._req < 1:
+        time.sleep(0.001)
+    t2 = threading.Thread(target=call, args=("fast",))
+    t2.start()
+    t1.join(5)
+    t2.join(5)
+    assert results == {"slow": "slow", "fast": "fast"}
+    gw.close()

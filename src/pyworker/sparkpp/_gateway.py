@@ -1,7 +1,9 @@
 """The Python driver program's link to the C++ driver (`sparkpp submit`), Py4J's role in PySpark.
 
 One loopback connection, opened with Hello{role:"pydriver", secret}; each request carries an
-increasing `req` and blocks for the reply with the same `req`. A lock lets threads share it.
+increasing `req` and blocks for the reply with the same `req`. Threads share the link: sends are
+serialized by a lock, and replies (which the driver may send out of order: jobs run
+concurrently) are read by whichever waiting thread gets there first and handed to their owner.
 """
 import os
 import socket
@@ -23,7 +25,10 @@ class Gateway:
         sock.settimeout(None)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._ch = _wire.Channel(sock)
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()          # sending, and `_req`
+        self._cond = threading.Condition()     # `_replies`, `_reading`, `_closed`
+        self._replies = {}
+        self._reading = False
         self._req = 0
         self._closed = False
         try:
@@ -54,28 +59,62 @@ class Gateway:
             msg.update(body)
             try:
                 self._ch.send(op, msg, blobs)
-                rop, rbody, rblobs = self._ch.recv()
-            except (_wire.ConnectionClosed, _wire.ProtocolError, OSError) as e:
-                self._closed = True
+            except (_wire.ConnectionClosed, OSError) as e:
+                self._fail()
                 raise GatewayError("lost the connection to the sparkpp driver during %s: %s"
                                    % (op, e)) from None
-            except BaseException:
-                # e.g. Ctrl-C while waiting for a job: the reply would arrive half-read or
-                # unmatched, so the link cannot be reused; closing it ends the application.
-                self._closed = True
-                try:
-                    self._ch.close()
-                except OSError:
-                    pass
-                raise
-        if rbody.get("req") != req:
-            raise GatewayError("reply %s has req %r, expected %d" % (rop, rbody.get("req"), req))
+        rop, rbody, rblobs = self._await(req, op)
         if rop == "PyError":
             raise error_from_reply(rbody.get("kind"), rbody.get("message", ""))
         return rop, rbody, rblobs
 
-    def close(self):
-        with self._lock:
-            if not self._closed:
-                self._closed = True
+    def _await(self, req, op):
+        cond = self._cond
+        with cond:
+            while True:
+                reply = self._replies.pop(req, None)
+                if reply is not None:
+                    return reply
+                if self._closed:
+                    raise GatewayError("lost the connection to the sparkpp driver during %s"
+                                       % op)
+                if self._reading:
+                    cond.wait()
+                    continue
+                self._reading = True
+                cond.release()
+                try:
+                    msg = self._ch.recv()
+                except (_wire.ConnectionClosed, _wire.ProtocolError, OSError) as e:
+                    cond.acquire()
+                    self._reading = False
+                    self._fail_locked()
+                    raise GatewayError("lost the connection to the sparkpp driver during %s: %s"
+                                       % (op, e)) from None
+                except BaseException:
+                    # e.g. Ctrl-C while waiting for a job: the stream may be cut mid-frame, so
+                    # the link cannot be reused; closing it ends the application.
+                    cond.acquire()
+                    self._reading = False
+                    self._fail_locked()
+                    raise
+                cond.acquire()
+                self._reading = False
+                self._replies[msg[1].get("req")] = msg
+                cond.notify_all()
+
+    def _fail(self):
+        with self._cond:
+            self._fail_locked()
+
+    def _fail_locked(self):
+        if not self._closed:
+            self._closed = True
+            try:
                 self._ch.close()
+            except OSError:
+                pass
+        self._cond.notify_all()
+
+    def close(self):
+        self._fail()

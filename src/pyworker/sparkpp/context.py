@@ -71,6 +71,8 @@ class SparkContext:
             self._conf.setAll((info.get("conf") or {}).items())
             self._start_time = int(time.time() * 1000)
             self._python_includes = []
+            self._define_lock = threading.RLock()
+            self._accum_lock = threading.Lock()
             SparkContext._active_spark_context = self
         for path in pyFiles or ():
             self.addPyFile(path)
@@ -351,8 +353,10 @@ class SparkContext:
                 part.extend(loads(b))
             out.append(part)
             pos += c
-        for b in blobs[pos:]:
-            _acc._merge_updates(loads(b))
+        if pos < len(blobs):
+            with self._accum_lock:
+                for b in blobs[pos:]:
+                    _acc._merge_updates(loads(b))
         return out
 
 

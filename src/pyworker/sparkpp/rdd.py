@@ -122,6 +122,10 @@ class RDD:
         """Declares this RDD and every undeclared ancestor to the driver, parents first."""
         if self._defined:
             return
+        with self.ctx._define_lock:  # jobs from several threads may share ancestors
+            self._define_pending()
+
+    def _define_pending(self):
         pending = {}
         stack = [self]
         while stack:
