@@ -158,3 +158,20 @@ def test_unknown_sink_is_an_error(link):
     res = link.run_task(1, 0, inp(0), "bogus", {}, [("pickled", [pk([1])])])
     assert res[0] == "error" and "bogus" in res[1]["message"]
     assert result(link.run_task(2, 0, inp(0), "result", {}, [("pickled", [pk([1])])])) == [1]
+
+
+def test_last_batch_may_come_with_end(link):
+    """Forward-compatible: PwInput{end:true} carrying the final blob (one round trip saved)."""
+    link.ch.send("PwTask", {"task_id": 9, "stage_id": 0, "partition": 0, "attempt": 0,
+                            "plan": inp(0), "sink": "result", "new_funcs": [], "props": {}})
+    op, body, _ = link.ch.recv()
+    assert op == "PwRead"
+    link.ch.send("PwInput", {"input": 0, "end": True, "format": "pickled"}, [pk([4, 5])])
+    out = []
+    while True:
+        op, body, blobs = link.ch.recv()
+        if op == "PwDone":
+            break
+        assert op == "PwOutput"
+        out += [x for b in blobs for x in pickle.loads(b)]
+    assert out == [4, 5]

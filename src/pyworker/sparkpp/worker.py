@@ -195,13 +195,16 @@ class Worker:
                 op, body, blobs = ch.recv()
             if op != "PwInput":
                 raise _wire.ProtocolError("expected PwInput, got %s" % op)
+            if blobs:
+                decode = INPUT_DECODERS.get(body["format"])
+                if decode is None:
+                    raise _wire.ProtocolError("unknown input format %r" % body["format"])
+                for b in blobs:
+                    yield from decode(b)
+            # PROPOSAL (docs/protocol.md says end=true carries 0 blobs): an executor may send
+            # the last batch with end=true, saving one round trip per input; accepted here.
             if body["end"]:
                 return
-            decode = INPUT_DECODERS.get(body["format"])
-            if decode is None:
-                raise _wire.ProtocolError("unknown input format %r" % body["format"])
-            for b in blobs:
-                yield from decode(b)
 
     def _write(self, it, serializer):
         ch = self.ch
