@@ -135,14 +135,7 @@ void Driver::create_context(Connection& c, const msg::PyCreateContext& m) {
   // --py-files (spark.submit.pyFiles) ship to executors like sc.addPyFile.
   for (const auto& f : split(conf_.get("spark.submit.pyFiles"), ',')) {
     if (f.empty()) continue;
-    std::ifstream in(f, std::ios::binary);
-    if (!in) return py_error(c, m.req, "bad_request", "cannot read py file '" + f + "'");
-    std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    std::string name = fs::path(f).filename().string();
-    bool known = false;
-    for (auto& [n, d] : pyfiles_)
-      if (n == name) known = true;
-    if (!known) pyfiles_.emplace_back(name, std::make_shared<const std::string>(std::move(data)));
+    if (Status st = add_py_file(f); !st) return py_error(c, m.req, "bad_request", st.message());
   }
   context_req_ = m.req;
   context_conn_ = c.id();
@@ -208,15 +201,7 @@ void Driver::py_call(Connection& c, const msg::PyCall& m) {
     rep.value = default_parallelism();
   } else if (m.method == "add_py_file") {
     std::string path = m.args.is_object() ? m.args.value("path", "") : "";
-    std::ifstream f(path, std::ios::binary);
-    if (!f) return py_error(c, m.req, "bad_request", "cannot read py file '" + path + "'");
-    std::string data((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-    std::string name = fs::path(path).filename().string();
-    bool known = false;
-    for (auto& [n, d] : pyfiles_)
-      if (n == name) { d = std::make_shared<const std::string>(data); known = true; }
-    if (!known) pyfiles_.emplace_back(name, std::make_shared<const std::string>(std::move(data)));
-    for (auto& [id, e] : execs_) e.pyfiles_sent.erase(name);
+    if (Status st = add_py_file(path); !st) return py_error(c, m.req, "bad_request", st.message());
   } else if (m.method == "executors") {
     json arr = json::array();
     for (const auto& [id, e] : execs_) arr.push_back({{"id", id}, {"host", e.host}, {"cores", e.cores}});
@@ -225,6 +210,20 @@ void Driver::py_call(Connection& c, const msg::PyCall& m) {
     return py_error(c, m.req, "bad_request", "unknown call '" + m.method + "'");
   }
   c.send(rep);
+}
+
+// Keeps a Python dependency to ship to every executor (again, if it changed).
+Status Driver::add_py_file(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) return Status::error("cannot read py file '" + path + "'");
+  auto data = std::make_shared<const std::string>(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+  std::string name = fs::path(path).filename().string();
+  bool known = false;
+  for (auto& [n, d] : pyfiles_)
+    if (n == name) { d = data; known = true; }
+  if (!known) pyfiles_.emplace_back(name, data);
+  for (auto& [id, e] : execs_) e.pyfiles_sent.erase(name);
+  return Status::ok();
 }
 
 void Driver::stop_context() {

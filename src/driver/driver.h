@@ -99,6 +99,7 @@ class Driver {
   void run_job(Connection& c, const msg::PyRunJob& m);
   void py_call(Connection& c, const msg::PyCall& m);
   void stop_context();
+  Status add_py_file(const std::string& path);
 
   // Executors
   void on_exec_message(Connection& c, msg::Envelope&& env);
