@@ -6,7 +6,6 @@ protocol against a real sparkpp.worker served over socket.socketpair() in a thre
 goes through the whole Python stack: RDD -> lineage messages -> task plans -> worker -> results.
 """
 import os
-import pickle
 import socket
 import struct
 import threading

@@ -5,7 +5,6 @@ sys.modules), so classes are identical under both names (isinstance, pickling)."
 import importlib as _importlib
 import sys as _sys
 
-import sparkpp as _sparkpp
 from sparkpp import *  # noqa: F401,F403
 from sparkpp import __all__  # noqa: F401
 from sparkpp.version import SPARK_VERSION as __version__  # noqa: F401

@@ -10,7 +10,6 @@ import bisect
 import copy
 import pickle
 import random
-import sys
 from collections import defaultdict
 from itertools import chain
 
