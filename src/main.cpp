@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "driver/history.h"
 #include "driver/submit.h"
 #include "executor/executor.h"
 #include "master/master.h"
@@ -61,6 +62,13 @@ int main(int argc, char** argv) {
   executor->add_option("--worker-id", eargs.worker_id, "Worker that launched it");
   executor->add_option("--memory-mb", eargs.memory_mb, "Memory budget");
 
+  spp::HistoryArgs hargs;
+  auto* history = app.add_subcommand("history", "Serve the web UI and REST API of finished applications from their event logs");
+  history->set_help_flag("--help", "Show this help");
+  history->add_option("--dir,-d", hargs.dir, "Event log directory (spark.eventLog.dir)")->required();
+  history->add_option("--host,-h", hargs.host, "Address to listen on")->capture_default_str();
+  history->add_option("--port,-p", hargs.port, "Port (0: pick a free one)")->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -79,5 +87,6 @@ int main(int argc, char** argv) {
     return spp::run_submit(sargs);
   }
   if (*executor) return spp::run_executor(eargs);
+  if (*history) return spp::run_history(hargs);
   return 1;
 }

@@ -144,10 +144,12 @@ void Driver::create_context(Connection& c, const msg::PyCreateContext& m) {
   if (master_.local) {
     if (advertise_host_.empty()) advertise_host_ = "127.0.0.1";
     app_id_ = "local-" + std::to_string(clock_.wall_ms());
+    ui_ = std::make_unique<AppUi>(conf_, advertise_host_);
     launch_local_executor();
     reply_context_info();  // tasks queue until the executor registers
   } else {
     if (advertise_host_.empty()) advertise_host_ = local_ip();
+    ui_ = std::make_unique<AppUi>(conf_, advertise_host_);
     connect_master(0);
   }
 }
@@ -158,6 +160,9 @@ void Driver::reply_context_info() {
   ready_timer_->stop();
   conf_.set("spark.app.id", app_id_);
   LOG_INFO(kLog, "application " << app_id_ << " (" << conf_.get("spark.app.name") << ") running on " << conf_.get("spark.master"));
+  ui_->store().on_application_start(app_id_, conf_.get("spark.app.name"), std::getenv("USER") ? std::getenv("USER") : "root", clock_.wall_ms());
+  ui_->store().on_environment(conf_.values());
+  for (const auto& [id, e] : execs_) ui_->store().on_executor_added(id, e.host, e.cores, clock_.wall_ms(), {});
   auto it = py_conns_.find(context_conn_);
   if (it == py_conns_.end()) return;
   msg::PyContextInfo info;
@@ -166,7 +171,7 @@ void Driver::reply_context_info() {
   info.master = conf_.get("spark.master");
   info.app_name = conf_.get("spark.app.name");
   info.default_parallelism = default_parallelism();
-  info.ui_url = "";
+  info.ui_url = ui_->url();
   for (const auto& [k, v] : conf_.values()) info.conf[k] = v;
   it->second->send(info);
 }
@@ -234,6 +239,8 @@ void Driver::stop_context() {
   }
   jobs_.clear();
   progress_.clear();
+  if (ui_) ui_->store().on_all_aborted("SparkContext was shut down", clock_.wall_ms());
+  if (ui_) ui_->finish(clock_.wall_ms());
   for (auto& [id, e] : execs_) {
     msg::StopExecutor s;
     s.reason = "application stopped";
@@ -290,6 +297,7 @@ void Driver::run_job(Connection& c, const msg::PyRunJob& m) {
   for (size_t i = 0; i < job.partitions.size(); ++i) job.position[job.partitions[i]] = i;
   int jid = job.id;
   auto& stored = jobs_.emplace(jid, std::move(job)).first->second;
+  ui_->store().on_job_start(jid, stored.description, clock_.wall_ms(), rdd_lineage(graph_, stored.rdd));
   if (stored.partitions.empty()) return finish_job(stored);
   advance_job(stored);
   schedule();
@@ -345,6 +353,9 @@ void Driver::advance_job(Job& job) {
     if (job.stage.is_map) return advance_job(job);
     return finish_job(job);
   }
+  ui_->store().on_stage_submitted(job.stage.stage_id, job.stage.attempt, job.id,
+                                  job.stage.is_map ? "shuffle map (RDD " + std::to_string(job.stage.rdd) + ")" : (job.description.empty() ? "result (RDD " + std::to_string(job.stage.rdd) + ")" : job.description),
+                                  static_cast<int>(job.stage.partitions.size()), job.stage.rdd, clock_.wall_ms());
   sched_->submit(job.id, job.stage.stage_id, job.stage.attempt, static_cast<int>(job.stage.partitions.size()));
 }
 
@@ -356,6 +367,7 @@ void Driver::cancel_stage(Job& job, const std::string& reason) {
     kt.reason = reason;
     if (et != execs_.end() && et->second.conn) et->second.conn->send(kt);
   }
+  if (job.stage_active) ui_->store().on_stage_completed(job.stage.stage_id, job.stage.attempt, "FAILED", reason, clock_.wall_ms());
   job.stage_active = false;
 }
 
@@ -438,6 +450,7 @@ void Driver::schedule() {
     }
     for (const auto& b : payload->input_blobs) blobs.push_back(*b);
     ex.conn->send(t, blobs);
+    ui_->store().on_task_start(l.task_id, l.stage_id, l.stage_attempt, l.index, l.attempt, partition, l.exec_id, ex.host, clock_.wall_ms());
   }
 }
 
@@ -455,6 +468,7 @@ void Driver::update_progress() {
 
 void Driver::status_update(Connection& c, msg::StatusUpdate&& m, std::vector<std::string>&& blobs) {
   if (!sched_) return;
+  if (ui_) ui_->store().on_task_end(m.task_id, m.state, m.metrics, m.error, clock_.wall_ms());
   const TaskAttempt* a = sched_->attempt(m.task_id);
   if (!a) return;
   int job_id = a->launch.job_id;
@@ -483,6 +497,7 @@ void Driver::status_update(Connection& c, msg::StatusUpdate&& m, std::vector<std
       out.maps[static_cast<size_t>(part)] = ms;
       if (m.accum_blob && !blobs.empty()) job.accums.push_back(std::move(blobs.back()));
       if (end.set_complete) {
+        ui_->store().on_stage_completed(job.stage.stage_id, job.stage.attempt, "COMPLETE", "", clock_.wall_ms());
         job.stage_active = false;
         advance_job(job);
       }
@@ -511,7 +526,11 @@ void Driver::status_update(Connection& c, msg::StatusUpdate&& m, std::vector<std
                         format_bytes(limit) + ")");
       return schedule();
     }
-    if (end.set_complete) finish_job(job);
+    if (end.set_complete) {
+      ui_->store().on_stage_completed(job.stage.stage_id, job.stage.attempt, "COMPLETE", "", clock_.wall_ms());
+      job.stage_active = false;
+      finish_job(job);
+    }
     return schedule();
   }
   if (m.error_kind == "fetch_failed") {
@@ -572,6 +591,7 @@ void Driver::finish_job(Job& job) {
     std::ofstream(fs::path(job.out_dir) / "_SUCCESS").flush();
   }
   LOG_DEBUG(kLog, "job " << job.id << " finished in " << (clock_.now_ms() - job.start_ms) << " ms");
+  ui_->store().on_job_end(job.id, true, "", clock_.wall_ms());
   auto it = py_conns_.find(job.py_conn);
   if (it != py_conns_.end()) {
     msg::PyJobResult r;
@@ -592,6 +612,8 @@ void Driver::finish_job(Job& job) {
 
 void Driver::fail_job(Job& job, const std::string& reason) {
   progress_.clear();
+  if (job.stage_active) ui_->store().on_stage_completed(job.stage.stage_id, job.stage.attempt, "FAILED", reason, clock_.wall_ms());
+  ui_->store().on_job_end(job.id, false, reason, clock_.wall_ms());
   if (job.sink_kind == "text") {
     std::error_code ec;
     fs::remove_all(fs::path(job.out_dir) / "_temporary", ec);
@@ -649,6 +671,7 @@ void Driver::register_executor(Connection& c, const msg::RegisterExecutor& m) {
   exec_by_conn_[c.id()] = m.exec_id;
   granted_.erase(m.exec_id);
   sched_->add_executor(m.exec_id, m.cores);
+  if (phase_ == AppPhase::kRunning) ui_->store().on_executor_added(m.exec_id, m.host, m.cores, clock_.wall_ms(), {});
   LOG_INFO(kLog, "executor " << m.exec_id << " registered from " << m.host << " with " << m.cores << " core(s) (pid " << m.pid << ")");
   msg::RegisteredExecutor r;
   r.app_id = app_id_;
@@ -676,6 +699,10 @@ void Driver::executor_lost(const std::string& id, const std::string& reason) {
   execs_.erase(et);
   if (!sched_) return;
   auto lost = sched_->remove_executor(id);
+  if (ui_) {
+    for (int64_t t : lost) ui_->store().on_task_end(t, "FAILED", {}, "ExecutorLostFailure (executor " + id + " exited: " + reason + ")", clock_.wall_ms());
+    ui_->store().on_executor_removed(id, reason, clock_.wall_ms());
+  }
   if (phase_ == AppPhase::kRunning && !shutting_down_)
     LOG_WARN(kLog, "executor " << id << " lost (" << reason << "); " << lost.size() << " running task(s) will be retried");
   outputs_lost(id);
@@ -697,7 +724,7 @@ void Driver::connect_master(int attempt) {
     if (conf_.contains("spark.executor.cores")) r.cores_per_executor = static_cast<int>(conf_.get_int("spark.executor.cores"));
     r.memory_per_executor_mb = std::max<int64_t>(1, conf_.get_bytes("spark.executor.memory") >> 20);
     r.driver_url = advertise_host_ + ":" + std::to_string(exec_port_);
-    r.app_ui_url = "";
+    r.app_ui_url = ui_ ? ui_->url() : "";
     const char* user = std::getenv("USER");
     r.user = user ? user : "root";
     for (const auto& [k, v] : conf_.values())
@@ -765,6 +792,8 @@ void Driver::on_master_message(Connection& c, msg::Envelope&& env) {
       if (it != py_conns_.end()) py_error(*it->second, job.req, "job_failed", "Application has been killed. Reason: " + m->message);
     }
     jobs_.clear();
+    if (ui_) ui_->store().on_all_aborted("Application has been killed. Reason: " + m->message, clock_.wall_ms());
+    if (ui_) ui_->finish(clock_.wall_ms());
     phase_ = AppPhase::kStopped;
     return;
   }

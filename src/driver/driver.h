@@ -18,6 +18,7 @@
 #include "driver/progress.h"
 #include "driver/rdd_graph.h"
 #include "driver/task_scheduler.h"
+#include "driver/ui_server.h"
 
 namespace spp::driver {
 
@@ -162,6 +163,7 @@ class Driver {
   int next_stage_ = 0;
   ConsoleProgress progress_;
   std::unique_ptr<Timer> progress_timer_;
+  std::unique_ptr<AppUi> ui_;  // web UI, REST API, event log (one per SparkContext)
 };
 
 }  // namespace spp::driver

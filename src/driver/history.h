@@ -1,0 +1,56 @@
+// Event log (spark.eventLog.*) and the history server (`sparkpp history`).
+//
+// The driver's AppStatusStore emits one JSON object per event; EventLogWriter appends them, one
+// per line, to DIR/<appId>.inprogress (DIR/<appId>.zst.inprogress with spark.eventLog.compress)
+// and renames the file to DIR/<appId>[.zst] when the application ends. The history server replays
+// every log in its directory into a store of its own and serves them with the same UiServer.
+#pragma once
+#include <cstdint>
+#include <fstream>
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "common/status.h"
+
+namespace spp {
+
+struct HistoryArgs {
+  std::string dir;
+  std::string host = "0.0.0.0";
+  int port = 18080;
+};
+int run_history(const HistoryArgs& args);
+
+namespace driver {
+
+class AppStatusStore;
+
+class EventLogWriter {
+ public:
+  EventLogWriter(std::string dir, bool compress);
+  ~EventLogWriter();  // finishes (renames) if not done yet
+  // The first event must be SparkListenerApplicationStart: it names the file.
+  void write(const nlohmann::json& event);
+  void flush();
+  void finish();  // final flush, rename away ".inprogress"
+  const Status& status() const { return status_; }
+
+ private:
+  void write_raw(const std::string& bytes, bool end_frame);
+  std::string dir_;
+  bool compress_;
+  std::string path_;
+  std::ofstream out_;
+  std::string pending_;  // uncompressed text not yet written
+  void* zctx_ = nullptr;  // ZSTD_CCtx*
+  Status status_;
+  bool done_ = false;
+};
+
+// Replays one event log file (plain or zstd) into `store`.
+Status replay_event_log(const std::string& path, AppStatusStore& store);
+
+}  // namespace driver
+}  // namespace spp

@@ -1,0 +1,735 @@
+// AppStatusStore: hooks update entities under the mutex; views build Spark-shaped JSON on demand.
+#include "driver/status_store.h"
+
+#include <algorithm>
+#include <cmath>
+#include <ctime>
+
+#include "common/config.h"
+
+namespace spp::driver {
+
+std::string rest_time(int64_t ms) {
+  time_t t = static_cast<time_t>(ms / 1000);
+  struct tm g;
+  gmtime_r(&t, &g);
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dGMT", g.tm_year + 1900, g.tm_mon + 1, g.tm_mday, g.tm_hour,
+                g.tm_min, g.tm_sec, static_cast<int>(ms % 1000));
+  return buf;
+}
+
+double quantile_of(const std::vector<double>& sorted, double q) {
+  if (sorted.empty()) return 0;
+  size_t n = sorted.size();
+  size_t i = std::min(static_cast<size_t>(std::max(0.0, q) * static_cast<double>(n)), n - 1);
+  return sorted[i];
+}
+
+namespace {
+json metrics_json(const msg::TaskMetrics& m) { return json(m); }
+msg::TaskMetrics metrics_from(const json& j) {
+  msg::TaskMetrics m;
+  if (j.is_object()) {
+    m.run_ms = j.value("run_ms", int64_t{0});
+    m.deserialize_ms = j.value("deserialize_ms", int64_t{0});
+    m.input_bytes = j.value("input_bytes", int64_t{0});
+    m.input_records = j.value("input_records", int64_t{0});
+    m.output_bytes = j.value("output_bytes", int64_t{0});
+    m.output_records = j.value("output_records", int64_t{0});
+    m.result_bytes = j.value("result_bytes", int64_t{0});
+    m.shuffle_write_bytes = j.value("shuffle_write_bytes", int64_t{0});
+    m.shuffle_write_records = j.value("shuffle_write_records", int64_t{0});
+    m.shuffle_read_bytes = j.value("shuffle_read_bytes", int64_t{0});
+    m.shuffle_read_records = j.value("shuffle_read_records", int64_t{0});
+    m.memory_spilled = j.value("memory_spilled", int64_t{0});
+    m.disk_spilled = j.value("disk_spilled", int64_t{0});
+  }
+  return m;
+}
+void add_metrics(msg::TaskMetrics& a, const msg::TaskMetrics& b) {
+  a.run_ms += b.run_ms;
+  a.deserialize_ms += b.deserialize_ms;
+  a.input_bytes += b.input_bytes;
+  a.input_records += b.input_records;
+  a.output_bytes += b.output_bytes;
+  a.output_records += b.output_records;
+  a.result_bytes += b.result_bytes;
+  a.shuffle_write_bytes += b.shuffle_write_bytes;
+  a.shuffle_write_records += b.shuffle_write_records;
+  a.shuffle_read_bytes += b.shuffle_read_bytes;
+  a.shuffle_read_records += b.shuffle_read_records;
+  a.memory_spilled += b.memory_spilled;
+  a.disk_spilled += b.disk_spilled;
+}
+json opt_time(int64_t ms) { return ms ? json(rest_time(ms)) : json(nullptr); }
+}  // namespace
+
+// ------------------------------------------------------------------ hooks
+
+void AppStatusStore::on_application_start(const std::string& app_id, const std::string& name, const std::string& user, int64_t time) {
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    app_id_ = app_id;
+    app_name_ = name;
+    user_ = user;
+    app_start_ = time;
+    app_end_ = 0;
+  }
+  emit({{"Event", "SparkListenerApplicationStart"}, {"App ID", app_id}, {"App Name", name}, {"User", user}, {"Timestamp", time}});
+}
+
+void AppStatusStore::on_application_end(int64_t time) {
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    app_end_ = time;
+  }
+  emit({{"Event", "SparkListenerApplicationEnd"}, {"Timestamp", time}});
+}
+
+void AppStatusStore::on_environment(const std::map<std::string, std::string>& conf) {
+  std::map<std::string, std::string> shown;
+  for (const auto& [k, v] : conf) shown[k] = is_secret_key(k) ? "*********(redacted)" : v;
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    env_ = shown;
+  }
+  emit({{"Event", "SparkListenerEnvironmentUpdate"}, {"Spark Properties", shown}});
+}
+
+void AppStatusStore::on_job_start(int job_id, const std::string& description, int64_t time, json lineage) {
+  if (sink_) emit({{"Event", "SparkListenerJobStart"}, {"Job ID", job_id}, {"Description", description}, {"Submission Time", time}, {"Lineage", lineage}});
+  std::lock_guard<std::mutex> g(mu_);
+  Job& j = jobs_[job_id];
+  j.job_id = job_id;
+  j.description = description;
+  j.submitted = time;
+  j.lineage = std::move(lineage);
+}
+
+void AppStatusStore::on_stage_submitted(int stage_id, int attempt, int job_id, const std::string& name, int num_tasks, int rdd, int64_t time) {
+  if (sink_)
+    emit({{"Event", "SparkListenerStageSubmitted"}, {"Stage ID", stage_id}, {"Stage Attempt ID", attempt}, {"Job ID", job_id},
+          {"Stage Name", name}, {"Number of Tasks", num_tasks}, {"RDD ID", rdd}, {"Submission Time", time}});
+  std::lock_guard<std::mutex> g(mu_);
+  Stage& s = stages_[{stage_id, attempt}];
+  s.stage_id = stage_id;
+  s.attempt = attempt;
+  s.job_id = job_id;
+  s.name = name;
+  s.num_tasks = num_tasks;
+  s.rdd = rdd;
+  s.submitted = time;
+  s.index_done.assign(static_cast<size_t>(std::max(0, num_tasks)), false);
+  if (Job* j = job_of(s)) {
+    j->stages.emplace_back(stage_id, attempt);
+    j->num_tasks += num_tasks;
+    ++j->active_stages;
+  }
+}
+
+void AppStatusStore::on_task_start(int64_t task_id, int stage_id, int stage_attempt, int index, int attempt, int partition,
+                                   const std::string& exec_id, const std::string& host, int64_t time) {
+  if (sink_)
+    emit({{"Event", "SparkListenerTaskStart"}, {"Task ID", task_id}, {"Stage ID", stage_id}, {"Stage Attempt ID", stage_attempt},
+          {"Index", index}, {"Attempt", attempt}, {"Partition", partition}, {"Executor ID", exec_id}, {"Host", host}, {"Launch Time", time}});
+  std::lock_guard<std::mutex> g(mu_);
+  Stage* s = find_stage(stage_id, stage_attempt);
+  if (!s) return;
+  Task t;
+  t.task_id = task_id;
+  t.index = index;
+  t.attempt = attempt;
+  t.partition = partition;
+  t.exec_id = exec_id;
+  t.host = host;
+  t.launch = time;
+  s->tasks[task_id] = std::move(t);
+  task_stage_[task_id] = {stage_id, stage_attempt};
+  if (!s->first_launch) s->first_launch = time;
+  ++s->active;
+  if (Job* j = job_of(*s)) ++j->active;
+  auto e = execs_.find(exec_id);
+  if (e != execs_.end()) ++e->second.active;
+  trim_tasks(*s);
+}
+
+// Keeps at most `tasks` per stage attempt: the oldest ended ones go (Spark keeps the newest).
+void AppStatusStore::trim_tasks(Stage& s) {
+  if (s.tasks.size() <= limits_.tasks) return;
+  for (auto it = s.tasks.begin(); it != s.tasks.end() && s.tasks.size() > limits_.tasks;) {
+    if (it->second.status == "RUNNING") { ++it; continue; }
+    task_stage_.erase(it->first);
+    it = s.tasks.erase(it);
+  }
+}
+
+void AppStatusStore::on_task_end(int64_t task_id, const std::string& state, const msg::TaskMetrics& m, const std::string& error, int64_t time) {
+  std::string status = state == "FINISHED" || state == "SUCCESS" ? "SUCCESS" : state == "KILLED" ? "KILLED" : "FAILED";
+  std::lock_guard<std::mutex> g(mu_);
+  auto loc = task_stage_.find(task_id);
+  if (loc == task_stage_.end()) return;
+  Stage* s = find_stage(loc->second.first, loc->second.second);
+  if (!s) return;
+  auto it = s->tasks.find(task_id);
+  if (it == s->tasks.end() || it->second.status != "RUNNING") return;
+  if (sink_)
+    sink_({{"Event", "SparkListenerTaskEnd"}, {"Task ID", task_id}, {"Task End Reason", status}, {"Task Metrics", metrics_json(m)},
+           {"Error", error}, {"Finish Time", time}});
+  Task& t = it->second;
+  t.status = status;
+  t.end = time;
+  t.error = error;
+  t.m = m;
+  t.has_metrics = true;
+  add_metrics(s->sum, m);
+  --s->active;
+  Job* j = job_of(*s);
+  if (j) --j->active;
+  if (status == "SUCCESS") {
+    ++s->complete;
+    if (j) ++j->complete;
+    if (t.index >= 0 && static_cast<size_t>(t.index) < s->index_done.size() && !s->index_done[static_cast<size_t>(t.index)]) {
+      s->index_done[static_cast<size_t>(t.index)] = true;
+      ++s->completed_indices;
+      if (j) ++j->completed_indices;
+    }
+  } else if (status == "KILLED") {
+    ++s->killed;
+    if (j) ++j->killed;
+  } else {
+    ++s->failed;
+    if (j) ++j->failed;
+  }
+  auto e = execs_.find(t.exec_id);
+  if (e != execs_.end()) {
+    Executor& x = e->second;
+    --x.active;
+    if (status == "SUCCESS") ++x.completed; else if (status == "FAILED") ++x.failed;
+    x.duration += time - t.launch;
+    x.input += m.input_bytes;
+    x.shuffle_read += m.shuffle_read_bytes;
+    x.shuffle_write += m.shuffle_write_bytes;
+  }
+  trim_tasks(*s);  // last: `t` dies here
+}
+
+void AppStatusStore::on_stage_completed(int stage_id, int attempt, const std::string& status, const std::string& reason, int64_t time) {
+  if (sink_)
+    emit({{"Event", "SparkListenerStageCompleted"}, {"Stage ID", stage_id}, {"Stage Attempt ID", attempt}, {"Status", status},
+          {"Failure Reason", reason}, {"Completion Time", time}});
+  std::lock_guard<std::mutex> g(mu_);
+  Stage* s = find_stage(stage_id, attempt);
+  if (!s || s->status != "ACTIVE") return;
+  s->status = status == "COMPLETE" ? "COMPLETE" : "FAILED";
+  s->failure = reason;
+  s->completed = time;
+  if (Job* j = job_of(*s)) {
+    --j->active_stages;
+    if (s->status == "COMPLETE") ++j->completed_stages; else ++j->failed_stages;
+  }
+  evict_stages();
+}
+
+void AppStatusStore::on_job_end(int job_id, bool succeeded, const std::string& reason, int64_t time) {
+  if (sink_)
+    emit({{"Event", "SparkListenerJobEnd"}, {"Job ID", job_id}, {"Job Result", succeeded ? "JobSucceeded" : "JobFailed"},
+          {"Failure Reason", reason}, {"Completion Time", time}});
+  std::lock_guard<std::mutex> g(mu_);
+  auto it = jobs_.find(job_id);
+  if (it == jobs_.end() || it->second.status != "RUNNING") return;
+  Job& j = it->second;
+  j.status = succeeded ? "SUCCEEDED" : "FAILED";
+  j.failure = reason;
+  j.completed = time;
+  // A stage still active when its job ends was cancelled with it.
+  for (auto [sid, att] : j.stages) {
+    Stage* s = find_stage(sid, att);
+    if (!s || s->status != "ACTIVE") continue;
+    s->status = "FAILED";
+    s->failure = succeeded ? "" : reason;
+    s->completed = time;
+    --j.active_stages;
+    ++j.failed_stages;
+  }
+  evict_jobs();
+  evict_stages();
+}
+
+void AppStatusStore::on_executor_added(const std::string& id, const std::string& host, int cores, int64_t time,
+                                       const std::map<std::string, std::string>& log_urls) {
+  emit({{"Event", "SparkListenerExecutorAdded"}, {"Executor ID", id}, {"Host", host}, {"Total Cores", cores}, {"Timestamp", time}, {"Log Urls", log_urls}});
+  std::lock_guard<std::mutex> g(mu_);
+  Executor& e = execs_[id];
+  e = Executor{};
+  e.id = id;
+  e.host = host;
+  e.cores = cores;
+  e.added = time;
+  e.logs = log_urls;
+}
+
+void AppStatusStore::on_executor_removed(const std::string& id, const std::string& reason, int64_t time) {
+  emit({{"Event", "SparkListenerExecutorRemoved"}, {"Executor ID", id}, {"Removed Reason", reason}, {"Timestamp", time}});
+  std::lock_guard<std::mutex> g(mu_);
+  auto it = execs_.find(id);
+  if (it == execs_.end() || !it->second.active_flag) return;
+  it->second.active_flag = false;
+  it->second.removed = time;
+  it->second.remove_reason = reason;
+  dead_order_.push_back(id);
+  while (dead_order_.size() > limits_.dead_executors) {
+    execs_.erase(dead_order_.front());
+    dead_order_.erase(dead_order_.begin());
+  }
+}
+
+void AppStatusStore::on_all_aborted(const std::string& reason, int64_t time) {
+  std::vector<int> running;
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    for (const auto& [id, j] : jobs_)
+      if (j.status == "RUNNING") running.push_back(id);
+  }
+  for (int id : running) on_job_end(id, false, reason, time);
+}
+
+void AppStatusStore::replay(const json& ev) {
+  if (!ev.is_object()) return;
+  std::string e = ev.value("Event", "");
+  auto i64 = [&](const char* k) { return ev.value(k, int64_t{0}); };
+  auto i32 = [&](const char* k) { return ev.value(k, 0); };
+  auto str = [&](const char* k) { return ev.value(k, std::string()); };
+  if (e == "SparkListenerApplicationStart") on_application_start(str("App ID"), str("App Name"), str("User"), i64("Timestamp"));
+  else if (e == "SparkListenerApplicationEnd") on_application_end(i64("Timestamp"));
+  else if (e == "SparkListenerEnvironmentUpdate") on_environment(ev.value("Spark Properties", std::map<std::string, std::string>{}));
+  else if (e == "SparkListenerJobStart") on_job_start(i32("Job ID"), str("Description"), i64("Submission Time"), ev.value("Lineage", json::object()));
+  else if (e == "SparkListenerStageSubmitted")
+    on_stage_submitted(i32("Stage ID"), i32("Stage Attempt ID"), i32("Job ID"), str("Stage Name"), i32("Number of Tasks"), i32("RDD ID"), i64("Submission Time"));
+  else if (e == "SparkListenerTaskStart")
+    on_task_start(i64("Task ID"), i32("Stage ID"), i32("Stage Attempt ID"), i32("Index"), i32("Attempt"), i32("Partition"), str("Executor ID"), str("Host"), i64("Launch Time"));
+  else if (e == "SparkListenerTaskEnd")
+    on_task_end(i64("Task ID"), str("Task End Reason"), metrics_from(ev.value("Task Metrics", json::object())), str("Error"), i64("Finish Time"));
+  else if (e == "SparkListenerStageCompleted")
+    on_stage_completed(i32("Stage ID"), i32("Stage Attempt ID"), str("Status"), str("Failure Reason"), i64("Completion Time"));
+  else if (e == "SparkListenerJobEnd")
+    on_job_end(i32("Job ID"), str("Job Result") == "JobSucceeded", str("Failure Reason"), i64("Completion Time"));
+  else if (e == "SparkListenerExecutorAdded")
+    on_executor_added(str("Executor ID"), str("Host"), i32("Total Cores"), i64("Timestamp"), ev.value("Log Urls", std::map<std::string, std::string>{}));
+  else if (e == "SparkListenerExecutorRemoved") on_executor_removed(str("Executor ID"), str("Removed Reason"), i64("Timestamp"));
+}
+
+// ------------------------------------------------------------------ helpers
+
+AppStatusStore::Stage* AppStatusStore::find_stage(int id, int attempt) {
+  auto it = stages_.find({id, attempt});
+  return it == stages_.end() ? nullptr : &it->second;
+}
+const AppStatusStore::Stage* AppStatusStore::find_stage(int id, int attempt) const {
+  auto it = stages_.find({id, attempt});
+  return it == stages_.end() ? nullptr : &it->second;
+}
+AppStatusStore::Job* AppStatusStore::job_of(const Stage& s) {
+  auto it = jobs_.find(s.job_id);
+  return it == jobs_.end() ? nullptr : &it->second;
+}
+
+// Oldest finished entities go first; running ones are never dropped.
+void AppStatusStore::evict_jobs() {
+  size_t finished = 0;
+  for (const auto& [id, j] : jobs_) finished += j.status != "RUNNING";
+  for (auto it = jobs_.begin(); it != jobs_.end() && finished > limits_.jobs;) {
+    if (it->second.status == "RUNNING") { ++it; continue; }
+    it = jobs_.erase(it);
+    --finished;
+  }
+}
+
+void AppStatusStore::evict_stages() {
+  size_t finished = 0;
+  for (const auto& [k, s] : stages_) finished += s.status != "ACTIVE";
+  for (auto it = stages_.begin(); it != stages_.end() && finished > limits_.stages;) {
+    if (it->second.status == "ACTIVE") { ++it; continue; }
+    for (const auto& [tid, t] : it->second.tasks) task_stage_.erase(tid);
+    it = stages_.erase(it);
+    --finished;
+  }
+}
+
+// ------------------------------------------------------------------ views
+
+std::string AppStatusStore::app_id() const {
+  std::lock_guard<std::mutex> g(mu_);
+  return app_id_;
+}
+
+json AppStatusStore::application() const {
+  std::lock_guard<std::mutex> g(mu_);
+  int64_t end = app_end_;
+  json attempt = {{"startTime", rest_time(app_start_)},
+                  {"endTime", end ? rest_time(end) : "1969-12-31T23:59:59.999GMT"},
+                  {"lastUpdated", rest_time(end ? end : app_start_)},
+                  {"duration", end ? end - app_start_ : 0},
+                  {"sparkUser", user_},
+                  {"completed", end != 0},
+                  {"appSparkVersion", SPARKPP_VERSION},
+                  {"startTimeEpoch", app_start_},
+                  {"endTimeEpoch", end ? end : -1},
+                  {"lastUpdatedEpoch", end ? end : app_start_}};
+  return {{"id", app_id_}, {"name", app_name_}, {"attempts", json::array({attempt})}};
+}
+
+json AppStatusStore::overview() const {
+  std::lock_guard<std::mutex> g(mu_);
+  int running = 0, ok = 0, failed = 0;
+  for (const auto& [id, j] : jobs_) {
+    if (j.status == "RUNNING") ++running; else if (j.status == "SUCCEEDED") ++ok; else ++failed;
+  }
+  return {{"appId", app_id_}, {"appName", app_name_}, {"user", user_}, {"startTime", app_start_}, {"endTime", app_end_},
+          {"activeJobs", running}, {"completedJobs", ok}, {"failedJobs", failed}};
+}
+
+json AppStatusStore::job_json(const Job& j) const {
+  json stage_ids = json::array();
+  std::vector<int> seen;
+  for (auto [sid, att] : j.stages)
+    if (std::find(seen.begin(), seen.end(), sid) == seen.end()) {
+      seen.push_back(sid);
+      stage_ids.push_back(sid);
+    }
+  json o = {{"jobId", j.job_id},
+            {"name", j.description.empty() ? "job " + std::to_string(j.job_id) : j.description},
+            {"description", j.description.empty() ? json(nullptr) : json(j.description)},
+            {"submissionTime", opt_time(j.submitted)},
+            {"completionTime", opt_time(j.completed)},
+            {"stageIds", stage_ids},
+            {"status", j.status},
+            {"numTasks", j.num_tasks},
+            {"numActiveTasks", j.active},
+            {"numCompletedTasks", j.complete},
+            {"numSkippedTasks", 0},
+            {"numFailedTasks", j.failed},
+            {"numKilledTasks", j.killed},
+            {"numCompletedIndices", j.completed_indices},
+            {"numActiveStages", j.active_stages},
+            {"numCompletedStages", j.completed_stages},
+            {"numSkippedStages", 0},
+            {"numFailedStages", j.failed_stages},
+            {"killedTasksSummary", json::object()}};
+  if (!j.failure.empty()) o["failureReason"] = j.failure;  // our extension: why the job failed
+  return o;
+}
+
+json AppStatusStore::jobs(const std::string& status) const {
+  std::lock_guard<std::mutex> g(mu_);
+  json arr = json::array();
+  for (auto it = jobs_.rbegin(); it != jobs_.rend(); ++it) {
+    std::string st = it->second.status;
+    std::transform(st.begin(), st.end(), st.begin(), ::tolower);
+    if (!status.empty() && st != status) continue;
+    arr.push_back(job_json(it->second));
+  }
+  return arr;
+}
+
+std::optional<json> AppStatusStore::job(int job_id) const {
+  std::lock_guard<std::mutex> g(mu_);
+  auto it = jobs_.find(job_id);
+  if (it == jobs_.end()) return std::nullopt;
+  json o = job_json(it->second);
+  o["lineage"] = it->second.lineage;
+  json rdd_of = json::object();  // stage id -> the RDD its tasks compute, to place stage boundaries
+  for (auto [sid, att] : it->second.stages)
+    if (const Stage* s = find_stage(sid, att)) rdd_of[std::to_string(sid)] = s->rdd;
+  o["stageRdds"] = rdd_of;
+  return o;
+}
+
+json AppStatusStore::task_json(const Task& t) {
+  const auto& m = t.m;
+  int64_t duration = t.end ? t.end - t.launch : 0;
+  json o = {{"taskId", t.task_id},
+            {"index", t.index},
+            {"attempt", t.attempt},
+            {"partitionId", t.partition},
+            {"launchTime", rest_time(t.launch)},
+            {"duration", duration},
+            {"executorId", t.exec_id},
+            {"host", t.host},
+            {"status", t.status},
+            {"taskLocality", "PROCESS_LOCAL"},
+            {"speculative", false},
+            {"accumulatorUpdates", json::array()},
+            {"executorLogs", json::object()},
+            {"schedulerDelay", std::max<int64_t>(0, duration - m.run_ms - m.deserialize_ms)},
+            {"gettingResultTime", 0}};
+  if (!t.error.empty()) o["errorMessage"] = t.error;
+  if (t.has_metrics)
+    o["taskMetrics"] = {{"executorDeserializeTime", m.deserialize_ms},
+                        {"executorDeserializeCpuTime", 0},
+                        {"executorRunTime", m.run_ms},
+                        {"executorCpuTime", 0},
+                        {"resultSize", m.result_bytes},
+                        {"jvmGcTime", 0},
+                        {"resultSerializationTime", 0},
+                        {"memoryBytesSpilled", m.memory_spilled},
+                        {"diskBytesSpilled", m.disk_spilled},
+                        {"peakExecutionMemory", 0},
+                        {"inputMetrics", {{"bytesRead", m.input_bytes}, {"recordsRead", m.input_records}}},
+                        {"outputMetrics", {{"bytesWritten", m.output_bytes}, {"recordsWritten", m.output_records}}},
+                        {"shuffleReadMetrics",
+                         {{"remoteBlocksFetched", 0},
+                          {"localBlocksFetched", 0},
+                          {"fetchWaitTime", 0},
+                          {"remoteBytesRead", 0},
+                          {"remoteBytesReadToDisk", 0},
+                          {"localBytesRead", m.shuffle_read_bytes},
+                          {"recordsRead", m.shuffle_read_records}}},
+                        {"shuffleWriteMetrics",
+                         {{"bytesWritten", m.shuffle_write_bytes}, {"writeTime", 0}, {"recordsWritten", m.shuffle_write_records}}}};
+  return o;
+}
+
+json AppStatusStore::stage_json(const Stage& s, bool details) const {
+  const auto& m = s.sum;
+  json o = {{"status", s.status},
+            {"stageId", s.stage_id},
+            {"attemptId", s.attempt},
+            {"numTasks", s.num_tasks},
+            {"numActiveTasks", s.active},
+            {"numCompleteTasks", s.complete},
+            {"numFailedTasks", s.failed},
+            {"numKilledTasks", s.killed},
+            {"numCompletedIndices", s.completed_indices},
+            {"submissionTime", opt_time(s.submitted)},
+            {"firstTaskLaunchedTime", opt_time(s.first_launch)},
+            {"completionTime", opt_time(s.completed)},
+            {"executorDeserializeTime", m.deserialize_ms},
+            {"executorRunTime", m.run_ms},
+            {"resultSize", m.result_bytes},
+            {"jvmGcTime", 0},
+            {"inputBytes", m.input_bytes},
+            {"inputRecords", m.input_records},
+            {"outputBytes", m.output_bytes},
+            {"outputRecords", m.output_records},
+            {"shuffleReadBytes", m.shuffle_read_bytes},
+            {"shuffleLocalBytesRead", m.shuffle_read_bytes},
+            {"shuffleRemoteBytesRead", 0},
+            {"shuffleReadRecords", m.shuffle_read_records},
+            {"shuffleWriteBytes", m.shuffle_write_bytes},
+            {"shuffleWriteRecords", m.shuffle_write_records},
+            {"memoryBytesSpilled", m.memory_spilled},
+            {"diskBytesSpilled", m.disk_spilled},
+            {"name", s.name},
+            {"description", nullptr},
+            {"details", ""},
+            {"schedulingPool", "default"},
+            {"rddIds", json::array({s.rdd})},
+            {"accumulatorUpdates", json::array()},
+            {"killedTasksSummary", json::object()},
+            {"resourceProfileId", 0},
+            {"jobIds", json::array({s.job_id})}};
+  if (!s.failure.empty()) o["failureReason"] = s.failure;
+  if (details) {
+    json tasks = json::object();
+    for (const auto& [id, t] : s.tasks) tasks[std::to_string(id)] = task_json(t);
+    o["tasks"] = tasks;
+    // Aggregated metrics by executor (Spark's executorSummary).
+    std::map<std::string, json> per;
+    for (const auto& [id, t] : s.tasks) {
+      json& e = per[t.exec_id];
+      if (e.is_null())
+        e = {{"taskTime", 0}, {"failedTasks", 0}, {"succeededTasks", 0}, {"killedTasks", 0}, {"inputBytes", 0},
+             {"inputRecords", 0}, {"outputBytes", 0}, {"outputRecords", 0}, {"shuffleRead", 0}, {"shuffleReadRecords", 0},
+             {"shuffleWrite", 0}, {"shuffleWriteRecords", 0}, {"memoryBytesSpilled", 0}, {"diskBytesSpilled", 0}, {"isExcludedForStage", false}};
+      auto inc = [&](const char* k, int64_t v) { e[k] = e[k].get<int64_t>() + v; };
+      inc("taskTime", t.end ? t.end - t.launch : 0);
+      if (t.status == "SUCCESS") inc("succeededTasks", 1);
+      if (t.status == "FAILED") inc("failedTasks", 1);
+      if (t.status == "KILLED") inc("killedTasks", 1);
+      inc("inputBytes", t.m.input_bytes);
+      inc("inputRecords", t.m.input_records);
+      inc("outputBytes", t.m.output_bytes);
+      inc("outputRecords", t.m.output_records);
+      inc("shuffleRead", t.m.shuffle_read_bytes);
+      inc("shuffleReadRecords", t.m.shuffle_read_records);
+      inc("shuffleWrite", t.m.shuffle_write_bytes);
+      inc("shuffleWriteRecords", t.m.shuffle_write_records);
+      inc("memoryBytesSpilled", t.m.memory_spilled);
+      inc("diskBytesSpilled", t.m.disk_spilled);
+    }
+    json es = json::object();
+    for (auto& [id, e] : per) es[id] = e;
+    o["executorSummary"] = es;
+  }
+  return o;
+}
+
+json AppStatusStore::stages(const std::string& status) const {
+  std::lock_guard<std::mutex> g(mu_);
+  json arr = json::array();
+  for (auto it = stages_.rbegin(); it != stages_.rend(); ++it) {
+    std::string st = it->second.status;
+    std::transform(st.begin(), st.end(), st.begin(), ::tolower);
+    if (!status.empty() && st != status) continue;
+    arr.push_back(stage_json(it->second, false));
+  }
+  return arr;
+}
+
+json AppStatusStore::stage_attempts(int stage_id, bool details) const {
+  std::lock_guard<std::mutex> g(mu_);
+  json arr = json::array();
+  for (auto it = stages_.lower_bound({stage_id, 0}); it != stages_.end() && it->first.first == stage_id; ++it)
+    arr.push_back(stage_json(it->second, details));
+  return arr;
+}
+
+std::optional<json> AppStatusStore::stage(int stage_id, int attempt, bool details) const {
+  std::lock_guard<std::mutex> g(mu_);
+  const Stage* s = find_stage(stage_id, attempt);
+  if (!s) return std::nullopt;
+  return stage_json(*s, details);
+}
+
+std::optional<json> AppStatusStore::task_list(int stage_id, int attempt, const TaskQuery& q) const {
+  std::lock_guard<std::mutex> g(mu_);
+  const Stage* s = find_stage(stage_id, attempt);
+  if (!s) return std::nullopt;
+  std::string want = q.status;
+  std::transform(want.begin(), want.end(), want.begin(), ::toupper);
+  std::vector<const Task*> v;
+  v.reserve(s->tasks.size());
+  for (const auto& [id, t] : s->tasks)
+    if (want.empty() || t.status == want) v.push_back(&t);
+  std::string key = q.sort_by;
+  bool desc = !key.empty() && key[0] == '-';
+  if (desc) key = key.substr(1);
+  auto dur = [](const Task* t) { return t->end ? t->end - t->launch : -1; };
+  auto num = [&](const Task* t) -> int64_t {
+    if (key == "runtime" || key == "duration") return dur(t);
+    if (key == "index") return t->index;
+    if (key == "attempt") return t->attempt;
+    if (key == "launchTime") return t->launch;
+    if (key == "input") return t->m.input_bytes;
+    if (key == "shuffleRead") return t->m.shuffle_read_bytes;
+    if (key == "shuffleWrite") return t->m.shuffle_write_bytes;
+    if (key == "spill") return t->m.memory_spilled + t->m.disk_spilled;
+    return t->task_id;
+  };
+  auto text = [&](const Task* t) -> const std::string& {
+    if (key == "status") return t->status;
+    if (key == "executor") return t->exec_id;
+    if (key == "host") return t->host;
+    return t->error;
+  };
+  bool textual = key == "status" || key == "executor" || key == "host" || key == "error";
+  std::stable_sort(v.begin(), v.end(), [&](const Task* a, const Task* b) {
+    if (textual) {
+      int c = text(a).compare(text(b));
+      if (c != 0) return desc ? c > 0 : c < 0;
+    } else {
+      int64_t x = num(a), y = num(b);
+      if (x != y) return desc ? x > y : x < y;
+    }
+    return a->task_id < b->task_id;
+  });
+  json arr = json::array();
+  for (size_t i = q.offset; i < v.size() && i < q.offset + q.length; ++i) arr.push_back(task_json(*v[i]));
+  return arr;
+}
+
+std::optional<json> AppStatusStore::task_summary(int stage_id, int attempt, const std::vector<double>& qs) const {
+  std::lock_guard<std::mutex> g(mu_);
+  const Stage* s = find_stage(stage_id, attempt);
+  if (!s) return std::nullopt;
+  // Spark summarizes successful tasks only.
+  std::vector<const Task*> ok;
+  for (const auto& [id, t] : s->tasks)
+    if (t.status == "SUCCESS") ok.push_back(&t);
+  auto dist = [&](auto get) {
+    std::vector<double> vals;
+    vals.reserve(ok.size());
+    for (const Task* t : ok) vals.push_back(static_cast<double>(get(*t)));
+    std::sort(vals.begin(), vals.end());
+    json arr = json::array();
+    for (double q : qs) arr.push_back(quantile_of(vals, q));
+    return arr;
+  };
+  json zero = dist([](const Task&) { return 0; });
+  return json{{"quantiles", qs},
+              {"duration", dist([](const Task& t) { return t.end - t.launch; })},
+              {"executorDeserializeTime", dist([](const Task& t) { return t.m.deserialize_ms; })},
+              {"executorDeserializeCpuTime", zero},
+              {"executorRunTime", dist([](const Task& t) { return t.m.run_ms; })},
+              {"executorCpuTime", zero},
+              {"resultSize", dist([](const Task& t) { return t.m.result_bytes; })},
+              {"jvmGcTime", zero},
+              {"resultSerializationTime", zero},
+              {"gettingResultTime", zero},
+              {"schedulerDelay", dist([](const Task& t) { return std::max<int64_t>(0, t.end - t.launch - t.m.run_ms - t.m.deserialize_ms); })},
+              {"peakExecutionMemory", zero},
+              {"memoryBytesSpilled", dist([](const Task& t) { return t.m.memory_spilled; })},
+              {"diskBytesSpilled", dist([](const Task& t) { return t.m.disk_spilled; })},
+              {"inputMetrics", {{"bytesRead", dist([](const Task& t) { return t.m.input_bytes; })},
+                                {"recordsRead", dist([](const Task& t) { return t.m.input_records; })}}},
+              {"outputMetrics", {{"bytesWritten", dist([](const Task& t) { return t.m.output_bytes; })},
+                                 {"recordsWritten", dist([](const Task& t) { return t.m.output_records; })}}},
+              {"shuffleReadMetrics", {{"readBytes", dist([](const Task& t) { return t.m.shuffle_read_bytes; })},
+                                      {"readRecords", dist([](const Task& t) { return t.m.shuffle_read_records; })},
+                                      {"remoteBlocksFetched", zero}, {"localBlocksFetched", zero}, {"fetchWaitTime", zero},
+                                      {"remoteBytesRead", zero}, {"remoteBytesReadToDisk", zero}, {"totalBlocksFetched", zero}}},
+              {"shuffleWriteMetrics", {{"writeBytes", dist([](const Task& t) { return t.m.shuffle_write_bytes; })},
+                                       {"writeRecords", dist([](const Task& t) { return t.m.shuffle_write_records; })},
+                                       {"writeTime", zero}}}};
+}
+
+json AppStatusStore::executors(bool include_dead) const {
+  std::lock_guard<std::mutex> g(mu_);
+  json arr = json::array();
+  auto row = [](const std::string& id, const std::string& host, bool active, int cores, int act, int failed, int done, int64_t dur,
+                int64_t in, int64_t sr, int64_t sw, int64_t added, const std::map<std::string, std::string>& logs) {
+    return json{{"id", id}, {"hostPort", host}, {"isActive", active}, {"rddBlocks", 0}, {"memoryUsed", 0}, {"diskUsed", 0},
+                {"totalCores", cores}, {"maxTasks", cores}, {"activeTasks", act}, {"failedTasks", failed},
+                {"completedTasks", done}, {"totalTasks", act + failed + done}, {"totalDuration", dur}, {"totalGCTime", 0},
+                {"totalInputBytes", in}, {"totalShuffleRead", sr}, {"totalShuffleWrite", sw}, {"isBlacklisted", false},
+                {"maxMemory", 0}, {"addTime", rest_time(added)}, {"executorLogs", logs}, {"blacklistedInStages", json::array()},
+                {"excludedInStages", json::array()}, {"isExcluded", false},
+                {"memoryMetrics", {{"usedOnHeapStorageMemory", 0}, {"usedOffHeapStorageMemory", 0},
+                                   {"totalOnHeapStorageMemory", 0}, {"totalOffHeapStorageMemory", 0}}},
+                {"attributes", json::object()}, {"resources", json::object()}, {"resourceProfileId", 0}};
+  };
+  // Spark lists the driver as an executor row too.
+  arr.push_back(row("driver", "localhost", app_end_ == 0, 0, 0, 0, 0, 0, 0, 0, 0, app_start_, {}));
+  for (const auto& [id, e] : execs_) {
+    if (!e.active_flag && !include_dead) continue;
+    json r = row(id, e.host, e.active_flag, e.cores, e.active, e.failed, e.completed, e.duration, e.input, e.shuffle_read,
+                 e.shuffle_write, e.added, e.logs);
+    if (!e.active_flag) {
+      r["removeTime"] = rest_time(e.removed);
+      r["removeReason"] = e.remove_reason;
+    }
+    arr.push_back(r);
+  }
+  return arr;
+}
+
+json AppStatusStore::storage_rdds() const {
+  // Caching (persist) arrives with another issue; until then no RDD is ever stored.
+  return json::array();
+}
+
+json AppStatusStore::environment() const {
+  std::lock_guard<std::mutex> g(mu_);
+  json props = json::array();
+  for (const auto& [k, v] : env_) props.push_back({k, v});
+  return {{"runtime", {{"javaVersion", ""}, {"javaHome", ""}, {"scalaVersion", ""}, {"sparkppVersion", SPARKPP_VERSION}}},
+          {"sparkProperties", props},
+          {"hadoopProperties", json::array()},
+          {"systemProperties", json::array()},
+          {"metricsProperties", json::array()},
+          {"classpathEntries", json::array()},
+          {"resourceProfiles", json::array()}};
+}
+
+}  // namespace spp::driver

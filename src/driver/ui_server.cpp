@@ -1,0 +1,233 @@
+// UiServer: REST routes (Spark's /api/v1 paths and parameters) and the embedded single-page UI.
+#include "driver/ui_server.h"
+
+#include <set>
+#include <sstream>
+
+#include "common/log.h"
+#include "common/util.h"
+#include "web_assets.h"
+
+namespace spp::driver {
+namespace {
+
+void send_json(httplib::Response& res, const json& j) {
+  res.set_content(j.dump(), "application/json");
+  res.set_header("Cache-Control", "no-store");
+}
+
+void not_found(httplib::Response& res, const std::string& what) {
+  res.status = 404;
+  res.set_content(what + "\n", "text/plain");
+}
+
+bool to_int(const std::string& s, int& out) {
+  if (s.empty() || s.size() > 9) return false;
+  for (char c : s)
+    if (c < '0' || c > '9') return false;
+  out = std::stoi(s);
+  return true;
+}
+
+std::string param(const httplib::Request& req, const char* k, const std::string& dflt = "") {
+  return req.has_param(k) ? req.get_param_value(k) : dflt;
+}
+
+std::vector<double> quantiles_param(const httplib::Request& req) {
+  std::vector<double> qs;
+  for (const auto& s : split(param(req, "quantiles", "0.0,0.25,0.5,0.75,1.0"), ',')) {
+    try {
+      qs.push_back(std::stod(s));
+    } catch (...) {
+    }
+  }
+  if (qs.empty()) qs = {0.0, 0.25, 0.5, 0.75, 1.0};
+  return qs;
+}
+
+void serve_asset(httplib::Response& res, const std::string& path) {
+  const web::Asset* a = web::find_asset(path);
+  if (!a) return not_found(res, "no such asset: " + path);
+  res.set_content(std::string(a->data), std::string(a->mime).c_str());
+}
+
+// /api/v1/applications/{id}/{rest...}
+void app_route(const AppStatusStore& st, const std::vector<std::string>& p, const httplib::Request& req, httplib::Response& res) {
+  // p[0] is the first segment after the app id.
+  auto bad = [&](const std::string& why) {
+    res.status = 404;
+    res.set_content(why + "\n", "text/plain");
+  };
+  if (p.empty()) return send_json(res, st.application());
+  const std::string& what = p[0];
+  if (what == "jobs") {
+    if (p.size() == 1) return send_json(res, st.jobs(param(req, "status")));
+    int id;
+    if (!to_int(p[1], id)) return bad("unknown job id " + p[1]);
+    auto j = st.job(id);
+    return j ? send_json(res, *j) : bad("unknown job: " + p[1]);
+  }
+  if (what == "stages") {
+    if (p.size() == 1) return send_json(res, st.stages(param(req, "status")));
+    int id, attempt = 0;
+    if (!to_int(p[1], id)) return bad("unknown stage " + p[1]);
+    bool details = param(req, "details") == "true";
+    if (p.size() == 2) {
+      json a = st.stage_attempts(id, details);
+      return a.empty() ? bad("unknown stage: " + p[1]) : send_json(res, a);
+    }
+    if (!to_int(p[2], attempt)) return bad("unknown attempt " + p[2]);
+    if (p.size() == 3) {
+      auto s = st.stage(id, attempt, details);
+      return s ? send_json(res, *s) : bad("unknown stage attempt: " + p[1] + "." + p[2]);
+    }
+    if (p[3] == "taskList") {
+      TaskQuery q;
+      int v;
+      if (to_int(param(req, "offset"), v)) q.offset = static_cast<size_t>(v);
+      if (to_int(param(req, "length"), v)) q.length = static_cast<size_t>(v);
+      q.sort_by = param(req, "sortBy");
+      q.status = param(req, "status");
+      auto t = st.task_list(id, attempt, q);
+      return t ? send_json(res, *t) : bad("unknown stage attempt");
+    }
+    if (p[3] == "taskSummary") {
+      auto t = st.task_summary(id, attempt, quantiles_param(req));
+      return t ? send_json(res, *t) : bad("unknown stage attempt");
+    }
+    return bad("unknown stage resource " + p[3]);
+  }
+  if (what == "executors") return send_json(res, st.executors(false));
+  if (what == "allexecutors") return send_json(res, st.executors(true));
+  if (what == "storage" && p.size() >= 2 && p[1] == "rdd") {
+    if (p.size() == 2) return send_json(res, st.storage_rdds());
+    return bad("unknown RDD " + p[2]);
+  }
+  if (what == "environment") return send_json(res, st.environment());
+  if (what == "overview") return send_json(res, st.overview());  // our extension for the pages
+  return bad("unknown resource " + what);
+}
+
+}  // namespace
+
+UiServer::UiServer(UiSource& src) : src_(src) { routes(); }
+
+UiServer::~UiServer() { stop(); }
+
+void UiServer::routes() {
+  svr_.Get("/api/v1/version", [](const httplib::Request&, httplib::Response& res) {
+    send_json(res, {{"spark", SPARKPP_VERSION}});
+  });
+  auto list = [this](const httplib::Request& req, httplib::Response& res) {
+    json all = src_.applications();
+    std::string status = param(req, "status");
+    json out = json::array();
+    for (const auto& a : all) {
+      bool done = a["attempts"][0].value("completed", false);
+      if ((status == "completed" && !done) || (status == "running" && done)) continue;
+      out.push_back(a);
+    }
+    send_json(res, out);
+  };
+  svr_.Get("/api/v1/applications", list);
+  svr_.Get("/api/v1/applications/", list);
+  svr_.Get(R"(/api/v1/applications/([^/]+)(/.*)?)", [this](const httplib::Request& req, httplib::Response& res) {
+    auto st = src_.app(req.matches[1].str());
+    if (!st) return not_found(res, "no such app: " + req.matches[1].str());
+    std::vector<std::string> parts;
+    for (const auto& s : split(req.matches[2].str(), '/'))
+      if (!s.empty()) parts.push_back(s);
+    app_route(*st, parts, req, res);
+  });
+  svr_.Get(R"(/static/([A-Za-z0-9._-]+))", [](const httplib::Request& req, httplib::Response& res) {
+    serve_asset(res, req.matches[1].str());
+  });
+  // Every page is the same single-page app; it routes on location.pathname.
+  auto page = [](const httplib::Request&, httplib::Response& res) { serve_asset(res, "app.html"); };
+  svr_.Get(R"(/(jobs|stages|executors|storage|environment)(/.*)?)", page);
+  svr_.Get(R"(/history/([^/]+)(/.*)?)", page);
+  svr_.Get("/", [this](const httplib::Request&, httplib::Response& res) {
+    if (src_.is_history()) return serve_asset(res, "app.html");  // the application list
+    res.set_redirect("/jobs/");
+  });
+  svr_.set_read_timeout(5, 0);
+  svr_.set_write_timeout(10, 0);
+  svr_.new_task_queue = [] { return new httplib::ThreadPool(4); };
+}
+
+Result<int> UiServer::bind(const std::string& host, int port, int tries) {
+  if (port == 0) {
+    int p = svr_.bind_to_any_port(host);
+    if (p <= 0) return Result<int>::error("cannot bind the web UI on " + host + ": no free port");
+    return p;
+  }
+  for (int i = 0; i < tries; ++i)
+    if (svr_.bind_to_port(host, port + i)) return port + i;
+  return Result<int>::error("cannot bind the web UI on " + host + ":" + std::to_string(port) + " (and the next " +
+                            std::to_string(tries - 1) + " ports)");
+}
+
+void UiServer::start() {
+  thread_ = std::thread([this] { svr_.listen_after_bind(); });
+}
+
+void UiServer::stop() {
+  svr_.stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+AppUi::AppUi(const Conf& conf, const std::string& advertise_host) {
+  StoreLimits lim;
+  lim.jobs = static_cast<size_t>(std::max<int64_t>(1, conf.get_int("spark.ui.retainedJobs")));
+  lim.stages = static_cast<size_t>(std::max<int64_t>(1, conf.get_int("spark.ui.retainedStages")));
+  lim.tasks = static_cast<size_t>(std::max<int64_t>(1, conf.get_int("spark.ui.retainedTasks")));
+  lim.dead_executors = static_cast<size_t>(std::max<int64_t>(0, conf.get_int("spark.ui.retainedDeadExecutors")));
+  store_ = std::make_shared<AppStatusStore>(lim);
+  if (conf.get_bool("spark.eventLog.enabled")) {
+    log_ = std::make_unique<EventLogWriter>(conf.get("spark.eventLog.dir"), conf.get_bool("spark.eventLog.compress"));
+    store_->set_event_sink([w = log_.get()](const json& ev) { w->write(ev); });
+  }
+  if (!conf.get_bool("spark.ui.enabled")) return;
+  source_ = std::make_unique<LiveSource>(store_);
+  server_ = std::make_unique<UiServer>(*source_);
+  auto port = server_->bind(conf.get("spark.driver.bindAddress", "0.0.0.0"), static_cast<int>(conf.get_int("spark.ui.port")));
+  if (!port) {
+    LOG_WARN("ui", port.error_message() << "; running without the web UI");
+    server_.reset();
+    return;
+  }
+  server_->start();
+  url_ = "http://" + advertise_host + ":" + std::to_string(*port);
+  // Printed whatever the log level, as the one line a user needs to find the UI.
+  std::fprintf(stderr, "sparkpp: application UI at %s\n", url_.c_str());
+}
+
+AppUi::~AppUi() {
+  if (server_) server_->stop();
+  if (log_) log_->finish();
+}
+
+void AppUi::finish(int64_t wall_ms) {
+  if (finished_) return;
+  finished_ = true;
+  store_->on_application_end(wall_ms);
+  if (log_) log_->finish();
+}
+
+json rdd_lineage(const RddGraph& g, int rdd) {
+  json nodes = json::array();
+  std::set<int> seen;
+  std::vector<int> todo{rdd};
+  while (!todo.empty() && nodes.size() < 500) {  // very long lineages: the newest 500 RDDs
+    int id = todo.back();
+    todo.pop_back();
+    if (!seen.insert(id).second) continue;
+    const RddNode* n = g.node(id);
+    if (!n) continue;
+    nodes.push_back({{"id", n->id}, {"kind", n->kind}, {"parents", n->parents}, {"partitions", n->num_partitions}});
+    for (int p : n->parents) todo.push_back(p);
+  }
+  return {{"rdd", rdd}, {"nodes", nodes}};
+}
+
+}  // namespace spp::driver

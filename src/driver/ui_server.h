@@ -1,0 +1,86 @@
+// The application web UI and REST API (/api/v1) over cpp-httplib, on its own thread. Pages are
+// the embedded assets of web/ (one single-page app rendered in the browser from the REST API);
+// data come from AppStatusStores found through a UiSource: the live driver's one store, or the
+// history server's stores rebuilt from event logs.
+#pragma once
+#include <httplib.h>
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "common/config.h"
+#include "common/status.h"
+#include "driver/history.h"
+#include "driver/rdd_graph.h"
+#include "driver/status_store.h"
+
+namespace spp::driver {
+
+class UiSource {
+ public:
+  virtual ~UiSource() = default;
+  virtual json applications() = 0;                                       // ApplicationInfo list
+  virtual std::shared_ptr<const AppStatusStore> app(const std::string& id) = 0;  // null: unknown
+  virtual bool is_history() const = 0;
+};
+
+// The live driver's single application.
+class LiveSource final : public UiSource {
+ public:
+  explicit LiveSource(std::shared_ptr<AppStatusStore> s) : store_(std::move(s)) {}
+  json applications() override { return json::array({store_->application()}); }
+  std::shared_ptr<const AppStatusStore> app(const std::string& id) override {
+    return id == store_->app_id() ? store_ : nullptr;
+  }
+  bool is_history() const override { return false; }
+
+ private:
+  std::shared_ptr<AppStatusStore> store_;
+};
+
+class UiServer {
+ public:
+  explicit UiServer(UiSource& src);
+  ~UiServer();  // stops and joins
+  // port 0: any free port; otherwise `port`, else the next free one (up to `tries` ports), as
+  // Spark does for 4040. Returns the bound port.
+  Result<int> bind(const std::string& host, int port, int tries = 16);
+  void start();
+  void stop();
+
+ private:
+  void routes();
+  UiSource& src_;
+  httplib::Server svr_;
+  std::thread thread_;
+};
+
+// What the driver owns for its UI: the status store (always: hooks are cheap), the HTTP server
+// (spark.ui.enabled) and the event log (spark.eventLog.enabled). One per SparkContext.
+class AppUi {
+ public:
+  // Starts the server on spark.ui.port and opens the event log as configured. Problems
+  // (no free port, unwritable log dir) are logged; the application runs on without them.
+  AppUi(const Conf& conf, const std::string& advertise_host);
+  ~AppUi();
+  AppStatusStore& store() { return *store_; }
+  const std::string& url() const { return url_; }  // "" when the UI is off
+  // The application ended: last event, event log closed (the UI keeps serving until destroyed).
+  void finish(int64_t wall_ms);
+
+ private:
+  std::shared_ptr<AppStatusStore> store_;
+  std::unique_ptr<LiveSource> source_;
+  std::unique_ptr<UiServer> server_;
+  std::unique_ptr<EventLogWriter> log_;
+  std::string url_;
+  bool finished_ = false;
+};
+
+// The RDD graph of a job (the RDD and its ancestors) for the DAG picture:
+// {"nodes":[{"id","kind","parents":[..],"partitions"}...]}, the job's RDD first.
+json rdd_lineage(const RddGraph& g, int rdd);
+
+}  // namespace spp::driver

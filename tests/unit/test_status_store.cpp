@@ -1,0 +1,165 @@
+// AppStatusStore: job/stage/task transitions, quantiles, task paging and sorting, retention,
+// event-log round trip (sink -> replay).
+#include <doctest/doctest.h>
+
+#include "driver/status_store.h"
+
+using spp::driver::AppStatusStore;
+using spp::driver::json;
+using spp::driver::StoreLimits;
+using spp::driver::TaskQuery;
+
+namespace {
+spp::msg::TaskMetrics metrics(int64_t run_ms, int64_t input = 0) {
+  spp::msg::TaskMetrics m;
+  m.run_ms = run_ms;
+  m.input_bytes = input;
+  m.input_records = input / 10;
+  return m;
+}
+
+// One job with one stage of `n` tasks on executor "1", task i taking (i+1)*10 ms.
+void run_stage(AppStatusStore& s, int job, int stage, int n, int64_t t0, bool finish = true) {
+  s.on_job_start(job, "collect at job.py:1", t0, json::object());
+  s.on_stage_submitted(stage, 0, job, "collect at job.py:1", n, 3, t0);
+  for (int i = 0; i < n; ++i) s.on_task_start(stage * 1000 + i, stage, 0, i, 0, i, "1", "h1", t0 + i);
+  if (!finish) return;
+  for (int i = 0; i < n; ++i) s.on_task_end(stage * 1000 + i, "FINISHED", metrics((i + 1) * 10, 100 * i), "", t0 + i + (i + 1) * 10);
+  s.on_stage_completed(stage, 0, "COMPLETE", "", t0 + 1000);
+  s.on_job_end(job, true, "", t0 + 1000);
+}
+}  // namespace
+
+TEST_CASE("status store: REST time format is Spark's") {
+  CHECK(spp::driver::rest_time(0) == "1970-01-01T00:00:00.000GMT");
+  CHECK(spp::driver::rest_time(1700000000123) == "2023-11-14T22:13:20.123GMT");
+}
+
+TEST_CASE("status store: quantiles follow Spark's index rule") {
+  std::vector<double> v{1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+  CHECK(spp::driver::quantile_of(v, 0.0) == 1);
+  CHECK(spp::driver::quantile_of(v, 0.25) == 3);   // index 2
+  CHECK(spp::driver::quantile_of(v, 0.5) == 6);    // index 5
+  CHECK(spp::driver::quantile_of(v, 1.0) == 10);   // clamped to n-1
+  CHECK(spp::driver::quantile_of({}, 0.5) == 0);
+}
+
+TEST_CASE("status store: job and stage lifecycle counters") {
+  AppStatusStore s;
+  s.on_application_start("app-1", "demo", "me", 1000);
+  s.on_executor_added("1", "h1", 2, 1000, {});
+  run_stage(s, 0, 0, 4, 2000, false);
+  json j = s.jobs("")[0];
+  CHECK(j["status"] == "RUNNING");
+  CHECK(j["numTasks"] == 4);
+  CHECK(j["numActiveTasks"] == 4);
+  CHECK(j["numActiveStages"] == 1);
+  CHECK(s.stages("active").size() == 1);
+  CHECK(s.executors(false)[1]["activeTasks"] == 4);
+
+  s.on_task_end(0, "FINISHED", metrics(5), "", 2010);
+  s.on_task_end(1, "FAILED", metrics(5), "Traceback (most recent call last):\n  ValueError: boom", 2011);
+  s.on_task_end(1, "FINISHED", metrics(5), "", 2012);  // a second end of the same attempt is ignored
+  s.on_task_end(99, "FINISHED", metrics(5), "", 2012);  // unknown task: ignored
+  j = s.jobs("")[0];
+  CHECK(j["numCompletedTasks"] == 1);
+  CHECK(j["numFailedTasks"] == 1);
+  CHECK(j["numActiveTasks"] == 2);
+  CHECK(j["numCompletedIndices"] == 1);
+
+  s.on_stage_completed(0, 0, "FAILED", "Job aborted due to stage failure", 2100);
+  s.on_job_end(0, false, "Job aborted due to stage failure: boom", 2100);
+  j = s.jobs("failed")[0];
+  CHECK(j["status"] == "FAILED");
+  CHECK(j["failureReason"] == "Job aborted due to stage failure: boom");
+  CHECK(j["numFailedStages"] == 1);
+  CHECK(j["numActiveStages"] == 0);
+  CHECK(j["completionTime"] == spp::driver::rest_time(2100));
+  CHECK(s.jobs("succeeded").empty());
+  json st = *s.stage(0, 0, false);
+  CHECK(st["status"] == "FAILED");
+  CHECK(st["failureReason"] == "Job aborted due to stage failure");
+  json failed = *s.task_list(0, 0, TaskQuery{0, 20, "", "failed"});
+  REQUIRE(failed.size() == 1);
+  CHECK(failed[0]["errorMessage"].get<std::string>().find("ValueError: boom") != std::string::npos);
+  json ex = s.executors(false)[1];
+  CHECK(ex["completedTasks"] == 1);
+  CHECK(ex["failedTasks"] == 1);
+}
+
+TEST_CASE("status store: a job ending with its stage still active fails that stage") {
+  AppStatusStore s;
+  run_stage(s, 0, 0, 2, 0, false);
+  s.on_all_aborted("SparkContext was shut down", 50);
+  CHECK(s.jobs("")[0]["status"] == "FAILED");
+  CHECK((*s.stage(0, 0, false))["status"] == "FAILED");
+}
+
+TEST_CASE("status store: task summary quantiles over successful tasks") {
+  AppStatusStore s;
+  run_stage(s, 0, 0, 5, 0);
+  json sum = *s.task_summary(0, 0, {0, 0.25, 0.5, 0.75, 1.0});
+  CHECK(sum["executorRunTime"] == json({10.0, 20.0, 30.0, 40.0, 50.0}));
+  CHECK(sum["duration"] == json({10.0, 20.0, 30.0, 40.0, 50.0}));
+  CHECK(sum["inputMetrics"]["bytesRead"][4] == 400.0);
+  json st = *s.stage(0, 0, false);
+  CHECK(st["status"] == "COMPLETE");
+  CHECK(st["numCompleteTasks"] == 5);
+  CHECK(st["executorRunTime"] == 150);
+  CHECK(st["inputBytes"] == 1000);
+}
+
+TEST_CASE("status store: task list paging and sorting scale to 10,000 tasks") {
+  AppStatusStore s;
+  run_stage(s, 0, 0, 10000, 0);
+  json page = *s.task_list(0, 0, TaskQuery{100, 20, "", ""});
+  REQUIRE(page.size() == 20);
+  CHECK(page[0]["index"] == 100);
+  json slow = *s.task_list(0, 0, TaskQuery{0, 3, "-runtime", ""});
+  CHECK(slow[0]["index"] == 9999);
+  CHECK(slow[1]["index"] == 9998);
+  json fast = *s.task_list(0, 0, TaskQuery{0, 1, "runtime", ""});
+  CHECK(fast[0]["index"] == 0);
+  json tail = *s.task_list(0, 0, TaskQuery{9990, 20, "", ""});
+  CHECK(tail.size() == 10);
+  CHECK(!s.task_list(0, 1, TaskQuery{}).has_value());
+}
+
+TEST_CASE("status store: retention drops the oldest finished jobs, stages and tasks") {
+  StoreLimits lim;
+  lim.jobs = 2;
+  lim.stages = 2;
+  lim.tasks = 5;
+  AppStatusStore s(lim);
+  for (int j = 0; j < 4; ++j) run_stage(s, j, j, 8, j * 10000);
+  json jobs = s.jobs("");
+  REQUIRE(jobs.size() == 2);
+  CHECK(jobs[0]["jobId"] == 3);  // newest first
+  CHECK(jobs[1]["jobId"] == 2);
+  CHECK(s.stages("").size() == 2);
+  CHECK(!s.stage(0, 0, false).has_value());
+  CHECK(s.task_list(3, 0, TaskQuery{0, 100, "", ""})->size() == 5);
+}
+
+TEST_CASE("status store: the event log replays into an identical store") {
+  std::vector<json> events;
+  AppStatusStore live;
+  live.set_event_sink([&](const json& e) { events.push_back(e); });
+  live.on_application_start("app-2", "demo", "me", 1000);
+  live.on_environment({{"spark.master", "local[2]"}, {"spark.authenticate.secret", "hunter2"}});
+  live.on_executor_added("0", "127.0.0.1", 2, 1000, {});
+  run_stage(live, 0, 0, 3, 2000);
+  live.on_application_end(5000);
+
+  AppStatusStore replayed;
+  for (const auto& e : events) replayed.replay(e);
+  CHECK(replayed.jobs("") == live.jobs(""));
+  CHECK(replayed.stages("") == live.stages(""));
+  CHECK(*replayed.task_list(0, 0, TaskQuery{}) == *live.task_list(0, 0, TaskQuery{}));
+  CHECK(replayed.application() == live.application());
+  CHECK(replayed.application()["attempts"][0]["completed"] == true);
+  // Secrets never reach the page or the log.
+  std::string env = replayed.environment().dump();
+  CHECK(env.find("hunter2") == std::string::npos);
+  CHECK(env.find("redacted") != std::string::npos);
+}
