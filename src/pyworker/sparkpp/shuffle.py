@@ -5,6 +5,11 @@ portable_hash by default, independent of PYTHONHASHSEED for str/bytes/int/float/
 with map-side combining, and each bucket leaves as (reduce_partition, pickled list of pairs);
 the executor writes them into one zstd-compressed data file per map task. The reduce side reads
 the blocks of its partition as pickled lists and merges in Python.
+
+Merging and sorting stay within `spark.python.worker.memory` (sparkpp/_external.py): the map
+side hands partial combiners to the shuffle when memory runs short, the reduce side spills
+sorted runs to local disk (ExternalMerger, ExternalGroupBy, ExternalSorter), and partitionBy
+flushes its buckets early when memory is short.
 """
 import bisect
 import copy
@@ -13,10 +18,18 @@ import random
 from collections import defaultdict
 from itertools import chain
 
+from sparkpp._external import (ExternalGroupBy, ExternalMerger, ExternalSorter, get_used_memory,
+                               worker_memory_mb)
 from sparkpp.rdd import RDD, portable_hash  # one definition, so Partitioners compare equal
 
 _PROTOCOL = pickle.HIGHEST_PROTOCOL
-_BATCH = 1000
+
+
+class Aggregator:
+    def __init__(self, createCombiner, mergeValue, mergeCombiners):
+        self.createCombiner = createCombiner
+        self.mergeValue = mergeValue
+        self.mergeCombiners = mergeCombiners
 
 
 class Partitioner:
@@ -69,16 +82,28 @@ def partitionBy(self, numPartitions=None, partitionFunc=portable_hash):
     n = numPartitions
 
     def add_shuffle_key(split, iterator):
+        # As PySpark: flush the buckets when memory is short (checked every 1000 records) or
+        # after `batch` records, adapting batch to keep the average chunk within 1-10 MiB.
+        limit = worker_memory_mb() / 2
+        batch = min(10 * n, 1000)
         buckets = defaultdict(list)
         c = 0
         dumps = pickle.dumps
         for k, v in iterator:
             buckets[partitionFunc(k) % n].append((k, v))
             c += 1
-            if c >= _BATCH * 10:
+            if c > batch or (c % 1000 == 0 and get_used_memory() > limit):
+                size = 0
                 for p, items in buckets.items():
-                    yield p, dumps(items, _PROTOCOL)
+                    b = dumps(items, _PROTOCOL)
+                    size += len(b)
+                    yield p, b
                 buckets.clear()
+                avg = (size // n) >> 20
+                if avg < 1:
+                    batch = min(batch * 1.5, 1 << 30)
+                elif avg > 10:
+                    batch = max(int(batch / 1.5), 1)
                 c = 0
         for p, items in buckets.items():
             yield p, dumps(items, _PROTOCOL)
@@ -93,21 +118,18 @@ def combineByKey(self, createCombiner, mergeValue, mergeCombiners, numPartitions
                  partitionFunc=portable_hash):
     if numPartitions is None:
         numPartitions = _default_reduce_partitions(self)
+    agg = Aggregator(createCombiner, mergeValue, mergeCombiners)
 
     def combine_locally(iterator):
-        d = {}
-        for k, v in iterator:
-            d[k] = mergeValue(d[k], v) if k in d else createCombiner(v)
-        return iter(d.items())
+        return ExternalMerger(agg, worker_memory_mb() * 0.9, partial=True).combine_values(iterator)
 
     locally = self.mapPartitions(combine_locally, preservesPartitioning=True)
     shuffled = partitionBy(locally, numPartitions, partitionFunc)
 
     def merge_combiners(iterator):
-        d = {}
-        for k, c in iterator:
-            d[k] = mergeCombiners(d[k], c) if k in d else c
-        return iter(d.items())
+        merger = ExternalMerger(agg, worker_memory_mb())
+        merger.mergeCombiners(iterator)
+        yield from merger.items()
 
     return shuffled.mapPartitions(merge_combiners, preservesPartitioning=True)
 
@@ -143,8 +165,23 @@ def groupByKey(self, numPartitions=None, partitionFunc=portable_hash):
         a.extend(b)
         return a
 
-    return combineByKey(self, create, merge_value, merge_combiners, numPartitions,
-                        partitionFunc).mapValues(ResultIterable)
+    if numPartitions is None:
+        numPartitions = _default_reduce_partitions(self)
+    agg = Aggregator(create, merge_value, merge_combiners)
+
+    def combine_locally(iterator):
+        return ExternalMerger(agg, worker_memory_mb() * 0.9, partial=True).combine_values(iterator)
+
+    locally = self.mapPartitions(combine_locally, preservesPartitioning=True)
+    shuffled = partitionBy(locally, numPartitions, partitionFunc)
+
+    def group(iterator):
+        # values of a key too big for memory come back as a SpillableList iterating from disk
+        merger = ExternalGroupBy(worker_memory_mb())
+        merger.mergeCombiners(iterator)
+        yield from merger.items()
+
+    return shuffled.mapPartitions(group, preservesPartitioning=True).mapValues(ResultIterable)
 
 
 def groupBy(self, f, numPartitions=None, partitionFunc=portable_hash):
@@ -203,22 +240,22 @@ def _cogroup(rdds, numPartitions):
 
 def join(self, other, numPartitions=None):
     return cogroup(self, other, numPartitions).flatMapValues(
-        lambda vs: [(v, w) for v in vs[0] for w in vs[1]])
+        lambda vs: ((v, w) for v in vs[0] for w in vs[1]))
 
 
 def leftOuterJoin(self, other, numPartitions=None):
     return cogroup(self, other, numPartitions).flatMapValues(
-        lambda vs: [(v, w) for v in vs[0] for w in (vs[1] or [None])])
+        lambda vs: ((v, w) for v in vs[0] for w in (vs[1] or [None])))
 
 
 def rightOuterJoin(self, other, numPartitions=None):
     return cogroup(self, other, numPartitions).flatMapValues(
-        lambda vs: [(v, w) for v in (vs[0] or [None]) for w in vs[1]])
+        lambda vs: ((v, w) for v in (vs[0] or [None]) for w in vs[1]))
 
 
 def fullOuterJoin(self, other, numPartitions=None):
     return cogroup(self, other, numPartitions).flatMapValues(
-        lambda vs: [(v, w) for v in (vs[0] or [None]) for w in (vs[1] or [None])])
+        lambda vs: ((v, w) for v in (vs[0] or [None]) for w in (vs[1] or [None])))
 
 
 def subtractByKey(self, other, numPartitions=None):
@@ -243,7 +280,8 @@ def sortByKey(self, ascending=True, numPartitions=None, keyfunc=lambda x: x):
         numPartitions = _default_reduce_partitions(self)
 
     def sort_partition(iterator):
-        return iter(sorted(iterator, key=lambda kv: keyfunc(kv[0]), reverse=not ascending))
+        sorter = ExternalSorter(worker_memory_mb() * 0.9)
+        return sorter.sorted(iterator, key=lambda kv: keyfunc(kv[0]), reverse=not ascending)
 
     if numPartitions == 1:
         if self.getNumPartitions() > 1:

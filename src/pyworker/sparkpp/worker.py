@@ -13,7 +13,7 @@ import struct
 import traceback
 from itertools import chain
 
-from sparkpp import _wire
+from sparkpp import _external, _wire
 from sparkpp import accumulators as _acc
 from sparkpp.files import SparkFiles
 from sparkpp.serializers import INPUT_DECODERS, AutoBatchedSerializer, UTF8LinesSerializer
@@ -117,6 +117,7 @@ class Worker:
             with self._lock:
                 self._task_seq += 1
                 _acc._reset_task_updates()
+                _external.take_spill_metrics()
                 ch.discard()
                 ch.send("PwError", {"task_id": task_id, "error_type": _error_type(e),
                                     "message": str(e), "traceback": tb})
@@ -130,12 +131,13 @@ class Worker:
     def _done(self, task_id):
         ch = self.ch
         updates = _acc._take_task_updates()
+        mem_spilled, disk_spilled = _external.take_spill_metrics()
         if updates is None:
-            ch.send("PwDone", {"task_id": task_id, "memory_spilled": 0, "disk_spilled": 0,
-                               "accum_blob": False})
+            ch.send("PwDone", {"task_id": task_id, "memory_spilled": mem_spilled,
+                               "disk_spilled": disk_spilled, "accum_blob": False})
         else:
-            ch.send("PwDone", {"task_id": task_id, "memory_spilled": 0, "disk_spilled": 0,
-                               "accum_blob": True},
+            ch.send("PwDone", {"task_id": task_id, "memory_spilled": mem_spilled,
+                               "disk_spilled": disk_spilled, "accum_blob": True},
                     [pickle.dumps(updates, pickle.HIGHEST_PROTOCOL)])
 
     def _load_funcs(self, ids, blobs):
