@@ -11,11 +11,13 @@ Smaller jobs check executor allocation for combinations of --total-executor-core
 that exits without stopping its context. One cluster serves the whole module.
 """
 import json
+import os
+import threading
 
 import pytest
 
 from daemons import Cluster, descendants_of, wait_until
-from jobs import submit, submit_ok, write_job
+from jobs import start, submit, submit_ok, tagged_pids, write_job
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +51,7 @@ import sys
 import urllib.request
 from pyspark import SparkContext, SparkConf
 
-master_web, marker = sys.argv[1], sys.argv[2]
+master_web, marker, scratch = sys.argv[1], sys.argv[2], sys.argv[3]
 sc = SparkContext(conf=SparkConf().setAppName("sparkpp-cluster-job"))
 check("master", lambda: sc.master)
 check("applicationId", lambda: sc.applicationId)
@@ -125,6 +127,25 @@ def _retry():
         return "raised: " + str(e)[:2000]
 check("retry", _retry)
 
+# ---- dependencies and files: addPyFile reaches the executors; part files written by executors
+def _py_file():
+    mod = os.path.join(scratch, "cluster_helper_mod.py")
+    with open(mod, "w") as f:
+        f.write("def triple(x):\n    return 3 * x\n")
+    sc.addPyFile(mod)
+    def use(x):
+        import cluster_helper_mod
+        return cluster_helper_mod.triple(x)
+    return sc.parallelize(range(6), 3).map(use).collect()
+check("addPyFile", _py_file)
+def _save_and_read():
+    out = os.path.join(scratch, "saved")
+    sc.parallelize(["line %d" % i for i in range(50)], 5).saveAsTextFile(out)
+    parts = sorted(n for n in os.listdir(out) if n.startswith("part-"))
+    back = sc.textFile(out).collect()
+    return [parts, os.path.exists(os.path.join(out, "_SUCCESS")), sorted(back, key=lambda l: int(l.split()[1]))]
+check("saveAsTextFile", _save_and_read)
+
 # ---- many tiny partitions
 check("tiny_partitions", lambda: sc.parallelize(range(2000), 2000).map(lambda x: x * 3).sum())
 check("tiny_partitions_count", lambda: sc.parallelize(range(2000), 2000).getNumPartitions())
@@ -139,7 +160,7 @@ def broad_job(cluster, tmp_path_factory):
     d = tmp_path_factory.mktemp("broad")
     script = write_job(d, "broad_job.py", BROAD_JOB)
     master_web = f"http://127.0.0.1:{cluster.master.webui_port}"
-    res = submit_ok(script, master_web, d / "failed-once", master=cluster.master.url,
+    res = submit_ok(script, master_web, d / "failed-once", d, master=cluster.master.url,
                     options=["--total-executor-cores", "2", "--executor-cores", "1",
                              "--executor-memory", "512m"], timeout=120)
     res.marker = d / "failed-once"
@@ -160,6 +181,8 @@ BROAD_EXPECTED = {
     "broadcast": ["one"],
     "accumulator": sum(DATA),
     "healthy_after_exception": 55,
+    "addPyFile": [0, 3, 6, 9, 12, 15],
+    "saveAsTextFile": [["part-%05d" % i for i in range(5)], True, ["line %d" % i for i in range(50)]],
     "tiny_partitions": 3 * sum(range(2000)),
     "tiny_partitions_count": 2000,
     "stop": None,
@@ -224,6 +247,14 @@ def test_application_finished_and_executors_gone(broad_job, cluster):
     assert app["state"] == "FINISHED", app
     assert not any(a["id"] == app_id for a in cluster.master.json()["activeapps"])
     wait_until(lambda: no_executors_left(cluster), 20, "no executor process left on the workers")
+    # each executor ran in WORK_DIR/APP/EXEC with its stdout and stderr kept (docs/deploy.md)
+    (snap,) = broad_job.result("master_json_app")
+    work = {w.id: w.work_dir for w in cluster.workers}
+    for e in snap["executors"]:
+        d = os.path.join(work[e["workerid"]], app_id, str(e["id"]))
+        assert os.path.isfile(os.path.join(d, "stdout")), d
+        with open(os.path.join(d, "stderr"), errors="replace") as f:
+            assert f.read().startswith("Spark Executor Command:"), d
     # the workers gave back every core and every MiB
     wait_until(lambda: all(w["coresused"] == 0 and w["memoryused"] == 0
                            for w in cluster.master.json()["workers"]), 20, "resources released")
@@ -342,4 +373,67 @@ def test_task_failing_every_attempt_fails_job_after_max_failures(cluster, tmp_pa
     assert "in always_fails" in text, text
     assert res.result("attempts") == 4, "spark.task.maxFailures defaults to 4 on a cluster"
     assert res.result("healthy_after") == 10
+    wait_until(lambda: no_executors_left(cluster), 20, "no executor process left on the workers")
+
+
+HOLD_JOB = r"""
+import os
+import sys
+import time
+from pyspark import SparkContext
+
+go = sys.argv[1]
+sc = SparkContext(appName=sys.argv[2])
+check("applicationId", lambda: sc.applicationId)
+check("count", lambda: sc.parallelize(range(100), 4).count())
+print("RUNNING " + sc.applicationId, flush=True)
+deadline = time.monotonic() + 60
+while not os.path.exists(go) and time.monotonic() < deadline:
+    time.sleep(0.05)
+check("released", lambda: os.path.exists(go))
+sc.stop()
+emit()
+"""
+
+
+def test_second_app_waits_for_cores_then_runs(cluster, tmp_path):
+    """App A holds every core; app B is registered with no executor (WAITING, as Spark) and
+    runs its job once A ends."""
+    script = write_job(tmp_path, "hold_job.py", HOLD_JOB)
+    go_a = tmp_path / "go-a"
+    proc_a, tag_a, _ = start(script, go_a, "holder", master=cluster.master.url)
+    result_b = {}
+    try:
+        line = proc_a.stdout.readline().decode()
+        assert line.startswith("RUNNING "), line
+        app_a = line.split()[1]
+        go_b = tmp_path / "go-b"
+        go_b.touch()  # B finishes as soon as its job ran
+        t = threading.Thread(target=lambda: result_b.update(res=submit(
+            script, go_b, "waiter", master=cluster.master.url, timeout=60)))
+        t.start()
+
+        def b_registered():
+            apps = [a for a in cluster.master.json()["activeapps"] if a["name"] == "waiter"]
+            return apps[0] if apps else None
+        b = wait_until(b_registered, 20, "second application registered")
+        assert b["executors"] == [] and b["cores"] == 0, b
+        assert b["state"] == "WAITING", b
+        go_a.touch()
+        t.join(70)
+        assert not t.is_alive(), "second application never finished"
+        res_b = result_b["res"]
+        assert res_b.returncode == 0, res_b.describe()
+        assert res_b.result("count") == 100
+        assert proc_a.wait(30) == 0
+        assert completed_app(cluster, app_a)["state"] == "FINISHED"
+    finally:
+        go_a.touch()
+        try:
+            proc_a.wait(30)
+        finally:
+            proc_a.stdout.close()
+            proc_a.stderr.close()
+            for pid, _ in tagged_pids(tag_a):
+                os.kill(pid, 9)
     wait_until(lambda: no_executors_left(cluster), 20, "no executor process left on the workers")
