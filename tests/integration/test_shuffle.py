@@ -475,7 +475,7 @@ def reduce_check(it):
         total += s
         count += c
     return [n, total, count]
-check("reduceByKey_many_keys", lambda: sc.range(N // 3, numSlices=4)
+check("reduceByKey_many_keys", lambda: sc.range(N // 6, numSlices=4)
       .map(lambda x: ("key-%d" % (x % 400000), (x, 1)))
       .reduceByKey(lambda a, b: (a[0] + b[0], a[1] + b[1]), 1)
       .mapPartitions(task_report(reduce_check)).collect())
@@ -516,7 +516,7 @@ def test_spill_within_worker_memory(tmp_path):
 
     assert sum(p[3][1] for p in parts) > 0, "the sort spilled nothing"
 
-    m = n // 3
+    m = n // 6
     [(out, hwm, _, (_, disk_spilled))] = res.result("reduceByKey_many_keys")
     assert out == [min(m, 400000), m * (m - 1) // 2, m]
     assert hwm < limit_kb + slack_kb

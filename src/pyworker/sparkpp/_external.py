@@ -127,8 +127,16 @@ class _RunWriter:
             self._flush()
 
     def extend(self, items):
-        for item in items:
-            self.add(item)
+        it = iter(items)
+        buf = self.buf
+        while True:
+            n = len(buf)
+            buf.extend(itertools.islice(it, self.batch - n))
+            if len(buf) == n:
+                return
+            if len(buf) >= self.batch:
+                self._flush()
+                buf = self.buf
 
     def _flush(self):
         if not self.buf:
@@ -218,13 +226,13 @@ class _MemoryGuard:
 
 
 def _hash_order(d):
-    """Empties dict d, yielding (hash(key), key, value) sorted by hash; values are released
-    as they go."""
+    """Empties dict d; returns an iterator of (hash(key), key, value) sorted by hash (all
+    C-level loops: a spill must be cheap)."""
     keys = list(d)
     keys.sort(key=hash)
-    pop = d.pop
-    for k in keys:
-        yield hash(k), k, pop(k)
+    values = list(map(d.__getitem__, keys))
+    d.clear()
+    return zip(map(hash, keys), keys, values)
 
 
 _H = itemgetter(0)
