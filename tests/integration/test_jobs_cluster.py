@@ -16,7 +16,7 @@ import threading
 
 import pytest
 
-from daemons import Cluster, descendants_of, wait_until
+from daemons import Cluster, children_of, descendants_of, wait_until
 from jobs import start, submit, submit_ok, tagged_pids, write_job
 
 
@@ -436,4 +436,64 @@ def test_second_app_waits_for_cores_then_runs(cluster, tmp_path):
             proc_a.stderr.close()
             for pid, _ in tagged_pids(tag_a):
                 os.kill(pid, 9)
+    wait_until(lambda: no_executors_left(cluster), 20, "no executor process left on the workers")
+
+
+SLOW_JOB = r"""
+import os
+import sys
+import time
+import uuid
+from pyspark import SparkContext
+
+started = sys.argv[1]
+sc = SparkContext(appName="sparkpp-cluster-slow")
+check("applicationId", lambda: sc.applicationId)
+
+def slow(x):
+    open(os.path.join(started, "%d-%s" % (x, uuid.uuid4().hex)), "w").close()
+    time.sleep(0.5)
+    return x * x
+check("squares", lambda: sc.parallelize(range(12), 12).map(slow).collect())
+check("after", lambda: sc.parallelize(range(10), 4).sum())
+sc.stop()
+emit()
+"""
+
+
+def _cmdline(pid):
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def test_executor_killed_mid_job_job_still_completes(cluster, tmp_path):
+    """SIGKILL one of the two executors while tasks run: its tasks run again elsewhere (executor
+    loss is not a task failure), the job's result is complete, and the master replaces it."""
+    started = tmp_path / "started"
+    started.mkdir()
+    script = write_job(tmp_path, "slow_job.py", SLOW_JOB)
+    box = {}
+    t = threading.Thread(target=lambda: box.update(res=submit(
+        script, started, master=cluster.master.url, timeout=90,
+        options=["--total-executor-cores", "2", "--executor-cores", "1", "--executor-memory", "512m"])))
+    t.start()
+    try:
+        wait_until(lambda: len(os.listdir(started)) >= 2, 30, "tasks started")
+        victim = wait_until(lambda: [p for p in children_of(cluster.workers[0].pid)
+                                     if " executor --driver-url " in _cmdline(p)], 10,
+                            "an executor on worker 1")[0]
+        os.kill(victim, 9)
+    finally:
+        t.join(100)
+    assert not t.is_alive(), "submit never finished"
+    res = box["res"]
+    assert res.returncode == 0, res.describe()
+    assert res.result("squares") == [x * x for x in range(12)]
+    assert res.result("after") == 45
+    app = wait_until(lambda: completed_app(cluster, res.result("applicationId")), 20, "completed")
+    assert app["state"] == "FINISHED", app
+    assert any(e["workerid"] == cluster.workers[0].id for e in app["removedexecutors"]), app
     wait_until(lambda: no_executors_left(cluster), 20, "no executor process left on the workers")
