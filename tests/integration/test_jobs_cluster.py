@@ -496,4 +496,6 @@ def test_executor_killed_mid_job_job_still_completes(cluster, tmp_path):
     app = wait_until(lambda: completed_app(cluster, res.result("applicationId")), 20, "completed")
     assert app["state"] == "FINISHED", app
     assert any(e["workerid"] == cluster.workers[0].id for e in app["removedexecutors"]), app
+    # a replacement was launched on the freed core (as Spark's master does)
+    assert len({e["id"] for e in app["executors"] + app["removedexecutors"]}) >= 3, app
     wait_until(lambda: no_executors_left(cluster), 20, "no executor process left on the workers")
