@@ -12,12 +12,13 @@ that exits without stopping its context. One cluster serves the whole module.
 """
 import json
 import os
+import signal
 import threading
 
 import pytest
 
 from daemons import Cluster, children_of, descendants_of, wait_until
-from jobs import start, submit, submit_ok, tagged_pids, write_job
+from jobs import kill_tagged, start, submit, submit_ok, tagged_pids, wait_no_tagged, write_job
 
 
 @pytest.fixture(scope="module")
@@ -499,3 +500,48 @@ def test_executor_killed_mid_job_job_still_completes(cluster, tmp_path):
     # a replacement was launched on the freed core (as Spark's master does)
     assert len({e["id"] for e in app["executors"] + app["removedexecutors"]}) >= 3, app
     wait_until(lambda: no_executors_left(cluster), 20, "no executor process left on the workers")
+
+
+HANG_JOB = r"""
+import os
+import sys
+import time
+from pyspark import SparkContext
+
+started = sys.argv[1]
+sc = SparkContext(appName="sparkpp-cluster-hang")
+print("APP " + sc.applicationId, flush=True)
+
+def hang(x):
+    open(os.path.join(started, str(x)), "w").close()
+    time.sleep(120)
+    return x
+sc.parallelize(range(4), 4).map(hang).collect()
+"""
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])
+def test_killing_submit_mid_job_ends_app_and_executors(cluster, tmp_path, sig):
+    """The driver ends (by PID) while tasks run on the workers: the master ends the application,
+    the workers kill its executors and their Python workers, and every core comes back."""
+    started = tmp_path / "started"
+    started.mkdir()
+    script = write_job(tmp_path, "hang_job.py", HANG_JOB)
+    proc, tag, _ = start(script, started, master=cluster.master.url)
+    try:
+        line = proc.stdout.readline().decode()
+        assert line.startswith("APP "), line
+        app_id = line.split()[1]
+        wait_until(lambda: len(os.listdir(started)) >= 2, 30, "tasks running on the executors")
+        os.kill(proc.pid, sig)
+        proc.communicate(timeout=30)
+        assert not wait_no_tagged(tag, timeout=15), "driver-side processes survived"
+        app = wait_until(lambda: completed_app(cluster, app_id), 20, "application in completedapps")
+        assert app["state"] in ("FINISHED", "KILLED"), app
+        wait_until(lambda: no_executors_left(cluster), 20, "no executor process left on the workers")
+        wait_until(lambda: cluster.master.json()["coresused"] == 0, 20, "cores released")
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate(timeout=30)
+        kill_tagged(tag)
