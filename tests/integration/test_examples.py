@@ -76,6 +76,9 @@ def test_wordcount_directory(tmp_path, where):
         (d / f"part-{i}.txt").write_text(text, encoding="utf-8")
         for line in lines:
             expected.update(line.split())
+    # hidden and marker files of a directory are not input (Hadoop's FileInputFormat)
+    (d / ".hidden.txt").write_text("hidden words must not count\n")
+    (d / "_SUCCESS").write_text("")
 
     res = run_example("wordcount.py", str(d), master=where)
     out = res.stdout.splitlines()
