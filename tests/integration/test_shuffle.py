@@ -466,7 +466,7 @@ def sorted_check(it):
         total += v
     return [n, ok, total]
 check("sortByKey", lambda: sc.range(N // 6, numSlices=4).map(lambda x: ((x * 7919) % 1000003, x))
-      .sortByKey(numPartitions=2).mapPartitions(task_report(sorted_check)).collect())
+      .sortByKey(numPartitions=1).mapPartitions(task_report(sorted_check)).collect())
 
 def reduce_check(it):
     n = total = count = 0

@@ -23,6 +23,7 @@ from sparkpp._external import (ExternalGroupBy, ExternalMerger, ExternalSorter, 
 from sparkpp.rdd import RDD, portable_hash  # one definition, so Partitioners compare equal
 
 _PROTOCOL = pickle.HIGHEST_PROTOCOL
+_GROUP_CHUNK = 10000   # most values of one key per map output record (groupByKey)
 
 
 class Aggregator:
@@ -170,7 +171,15 @@ def groupByKey(self, numPartitions=None, partitionFunc=portable_hash):
     agg = Aggregator(create, merge_value, merge_combiners)
 
     def combine_locally(iterator):
-        return ExternalMerger(agg, worker_memory_mb() * 0.9, partial=True).combine_values(iterator)
+        # a hot key's list leaves in chunks, so the reduce side never has to take in (and
+        # check memory after) one record as big as the map side's memory
+        for k, vs in ExternalMerger(agg, worker_memory_mb() * 0.9,
+                                    partial=True).combine_values(iterator):
+            if len(vs) <= _GROUP_CHUNK:
+                yield k, vs
+            else:
+                for i in range(0, len(vs), _GROUP_CHUNK):
+                    yield k, vs[i:i + _GROUP_CHUNK]
 
     locally = self.mapPartitions(combine_locally, preservesPartitioning=True)
     shuffled = partitionBy(locally, numPartitions, partitionFunc)
