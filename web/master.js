@@ -14,7 +14,6 @@ function appTable(apps, id, active) {
     { title: 'User', value: (a) => a.user },
     { title: 'State', value: (a) => h('span', { class: `status-${a.state}` }, a.state), sort: (a) => a.state },
     { title: 'Duration', value: (a) => fmtDuration(a.duration), sort: (a) => a.duration },
-    ...(active ? [{ title: 'Kill', value: (a) => h('button', { class: 'kill', 'data-app': a.id, onclick: () => kill(a) }, 'kill') }] : []),
   ], apps, { id, empty: 'No applications' });
 }
 

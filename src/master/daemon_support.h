@@ -43,6 +43,7 @@ class StatusServer {
   Result<int> bind(const std::string& host, int port);
   void start();
   void stop();
+  httplib::Server& http() { return svr_; }  // to add routes before start()
  private:
   const Snapshot& snap_;
   httplib::Server svr_;

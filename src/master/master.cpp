@@ -15,6 +15,7 @@
 #include "common/net.h"
 #include "common/util.h"
 #include "master/daemon_support.h"
+#include "master/ui_routes.h"
 #include "master/master_core.h"
 
 namespace spp {
@@ -98,6 +99,7 @@ class MasterDaemon {
       return 1;
     }
     auto webui_port = http_.bind(args.host, args.webui_port);
+    install_master_ui(http_.http());
     if (!webui_port) {
       std::fprintf(stderr, "sparkpp master: error: %s\n", webui_port.error_message().c_str());
       return 1;

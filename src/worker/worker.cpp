@@ -19,6 +19,7 @@
 #include "common/process.h"
 #include "common/util.h"
 #include "master/daemon_support.h"
+#include "worker/ui_routes.h"
 #include "worker/worker_core.h"
 
 namespace spp {
@@ -77,6 +78,7 @@ class WorkerDaemon {
     auto port = listener_->listen(bind_host, args.port);
     if (!port) return fail(port.error_message());
     auto webui_port = http_.bind(bind_host, args.webui_port);
+    install_worker_ui(http_.http(), cfg.work_dir);
     if (!webui_port) return fail(webui_port.error_message());
 
     cfg.port = *port;

@@ -1,0 +1,215 @@
+"""The application UI's REST API (/api/v1) on a live driver, the history server over an event
+log, and the master/worker pages and worker log endpoint (issue #7). Spark's field names."""
+import json
+import os
+import signal
+import subprocess
+import urllib.error
+import urllib.request
+
+import pytest
+
+from daemons import Cluster, binary, kill_pids, wait_until
+from jobs import start, submit, wait_no_tagged
+
+JOB = r'''
+import os, sys, time
+from pyspark import SparkContext
+sc = SparkContext(appName="ui-rest")
+pairs = sc.parallelize(range(2000), 8).map(lambda x: (x % 7, 1)).reduceByKey(lambda a, b: a + b, 3)
+assert sorted(pairs.collect())[0] == (0, 286)
+def boom(x):
+    if x == 5:
+        raise ValueError("boom at five")
+    return x
+try:
+    sc.parallelize(range(10), 2).map(boom).collect()
+except Exception:
+    pass
+sc.parallelize(range(4), 4).foreach(lambda x: print("executor-says-%d" % x))
+open(sys.argv[1] + ".tmp", "w").write(sc.uiWebUrl or "")
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+deadline = time.time() + 60
+while not os.path.exists(sys.argv[2]) and time.time() < deadline:
+    time.sleep(0.05)
+sc.stop()
+'''
+
+
+def get(url, timeout=10):
+    with urllib.request.urlopen(url, timeout=timeout) as r:
+        return json.load(r)
+
+
+def status_of(url):
+    try:
+        with urllib.request.urlopen(url, timeout=10) as r:
+            return r.status
+    except urllib.error.HTTPError as e:
+        return e.code
+
+
+def run_held(tmp_path, master="local[2]", conf=None):
+    """Starts JOB; returns (proc, tag, ui_url, release) once the job has run and holds."""
+    script = tmp_path / "job.py"
+    script.write_text(JOB)
+    url_file, go = tmp_path / "ui_url", tmp_path / "go"
+    c = {"spark.ui.port": "0", "spark.authenticate.secret": "hunter2"}
+    c.update(conf or {})
+    proc, tag, _ = start(script, str(url_file), str(go), master=master, conf=c)
+    try:
+        wait_until(lambda: url_file.exists() or proc.poll() is not None, 90, "the job to run")
+    except Exception:
+        os.killpg(proc.pid, signal.SIGKILL)
+        raise
+    assert proc.poll() is None, proc.stderr.read().decode()
+    return proc, tag, url_file.read_text(), lambda: go.write_text("go")
+
+
+def finish(proc, tag, release):
+    release()
+    try:
+        proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert not wait_no_tagged(tag)
+
+
+def test_live_rest_api_shapes(tmp_path):
+    proc, tag, ui, release = run_held(tmp_path)
+    try:
+        assert ui.startswith("http://")
+        apps = get(f"{ui}/api/v1/applications")
+        assert len(apps) == 1 and apps[0]["name"] == "ui-rest"
+        att = apps[0]["attempts"][0]
+        assert att["completed"] is False and att["startTime"].endswith("GMT")
+        api = f"{ui}/api/v1/applications/{apps[0]['id']}"
+
+        jobs = get(f"{api}/jobs")
+        assert [j["jobId"] for j in jobs] == [2, 1, 0]  # newest first
+        for key in ("jobId", "name", "description", "submissionTime", "completionTime", "stageIds", "status",
+                    "numTasks", "numActiveTasks", "numCompletedTasks", "numFailedTasks", "numActiveStages",
+                    "numCompletedStages", "numSkippedStages", "numFailedStages"):
+            assert key in jobs[0], key
+        j0 = get(f"{api}/jobs/0")
+        assert j0["status"] == "SUCCEEDED" and len(j0["stageIds"]) == 2 and j0["numCompletedTasks"] == 11
+        assert {n["kind"] for n in j0["lineage"]["nodes"]} >= {"parallelize", "shuffled"}
+        j1 = get(f"{api}/jobs/1")
+        assert j1["status"] == "FAILED" and "boom at five" in j1["failureReason"]
+        assert [j["jobId"] for j in get(f"{api}/jobs?status=failed")] == [1]
+        assert status_of(f"{api}/jobs/99") == 404
+
+        stages = get(f"{api}/stages")
+        map_stage = [s for s in stages if s["numTasks"] == 8][0]
+        assert map_stage["status"] == "COMPLETE" and map_stage["shuffleWriteBytes"] > 0
+        reduce_stage = [s for s in stages if s["numTasks"] == 3][0]
+        assert reduce_stage["shuffleReadRecords"] > 0
+        sid = map_stage["stageId"]
+        attempts = get(f"{api}/stages/{sid}")
+        assert len(attempts) == 1 and attempts[0]["attemptId"] == 0
+        detail = get(f"{api}/stages/{sid}/0?details=true")
+        assert len(detail["tasks"]) == 8 and "executorSummary" in detail
+
+        tasks = get(f"{api}/stages/{sid}/0/taskList?offset=2&length=3")
+        assert [t["index"] for t in tasks] == [2, 3, 4]
+        t = tasks[0]
+        for key in ("taskId", "index", "attempt", "launchTime", "duration", "executorId", "host", "status",
+                    "taskLocality", "taskMetrics"):
+            assert key in t, key
+        assert t["taskMetrics"]["shuffleWriteMetrics"]["recordsWritten"] > 0
+        by_runtime = get(f"{api}/stages/{sid}/0/taskList?length=8&sortBy=-runtime")
+        durations = [x["duration"] for x in by_runtime]
+        assert durations == sorted(durations, reverse=True)
+        summary = get(f"{api}/stages/{sid}/0/taskSummary?quantiles=0,0.5,1")
+        assert summary["quantiles"] == [0, 0.5, 1] and len(summary["executorRunTime"]) == 3
+
+        failed_stage = [s for s in stages if s["status"] == "FAILED"][0]
+        ft = get(f"{api}/stages/{failed_stage['stageId']}/0/taskList?status=failed")
+        assert ft and "Traceback" in ft[0]["errorMessage"] and "boom at five" in ft[0]["errorMessage"]
+
+        execs = get(f"{api}/executors")
+        assert {"driver", "0"} <= {e["id"] for e in execs}
+        e0 = [e for e in execs if e["id"] == "0"][0]
+        assert e0["totalCores"] == 2 and e0["completedTasks"] >= 11 and e0["failedTasks"] >= 1
+        assert get(f"{api}/storage/rdd") == []
+        env = get(f"{api}/environment")
+        props = dict(env["sparkProperties"])
+        assert props["spark.app.name"] == "ui-rest"
+        assert props["spark.authenticate.secret"] != "hunter2" and "hunter2" not in json.dumps(env)
+
+        # The pages themselves: one embedded single-page app.
+        with urllib.request.urlopen(f"{ui}/jobs/", timeout=10) as r:
+            assert b"/static/app.js" in r.read()
+        assert status_of(f"{ui}/static/app.js") == 200
+    finally:
+        finish(proc, tag, release)
+
+
+def test_history_server_replays_the_event_log(tmp_path):
+    events = tmp_path / "events"
+    proc, tag, ui, release = run_held(tmp_path, conf={"spark.eventLog.enabled": "true",
+                                                      "spark.eventLog.dir": str(events)})
+    app_id = get(f"{ui}/api/v1/applications")[0]["id"]
+    live_jobs = get(f"{ui}/api/v1/applications/{app_id}/jobs")
+    assert (events / f"{app_id}.inprogress").exists()
+    finish(proc, tag, release)
+    assert (events / app_id).exists()
+
+    h = subprocess.Popen([binary(), "history", "--dir", str(events), "--host", "127.0.0.1", "--port", "0"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        line = h.stdout.readline().decode()
+        assert "sparkpp history listening" in line, line + h.stderr.read().decode()
+        port = int(line.split("port=")[1].split()[0])
+        base = f"http://127.0.0.1:{port}/api/v1/applications"
+        apps = get(base)
+        assert [a["id"] for a in apps] == [app_id] and apps[0]["attempts"][0]["completed"] is True
+        jobs = get(f"{base}/{app_id}/jobs")
+        strip = lambda js: [{k: v for k, v in j.items() if k != "numActiveTasks"} for j in js]  # noqa: E731
+        assert strip(jobs) == strip(live_jobs)
+        assert get(f"{base}/{app_id}/stages")
+        assert get(f"{base}/{app_id}/jobs?status=completed") is not None
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as r:
+            assert b"/static/app.js" in r.read()
+        assert status_of(f"{base}/no-such-app/jobs") == 404
+    finally:
+        kill_pids([h.pid])
+        h.communicate(timeout=10)
+
+
+def test_master_and_worker_pages_and_log_endpoint(tmp_path):
+    with Cluster(tmp_path) as c:
+        m = c.start_master()
+        w1 = c.start_worker(m.url, cores=1, memory="1g")
+        c.start_worker(m.url, cores=1, memory="1g")
+        wait_until(lambda: m.json()["aliveworkers"] == 2, 30, "two workers")
+        assert "/static/master.js" in m.http_get("/")[1]
+        assert "/static/worker.js" in w1.http_get("/")[1]
+        assert "function" in m.http_get("/static/common.js")[1]
+
+        proc, tag, ui, release = run_held(tmp_path, master=m.url)
+        try:
+            app_id = get(f"{ui}/api/v1/applications")[0]["id"]
+            execs = [e for e in get(f"{ui}/api/v1/applications/{app_id}/executors") if e["id"] != "driver"]
+            assert len(execs) == 2
+            assert m.json()["activeapps"][0]["id"] == app_id
+            # Worker 1's executor wrote its stdout into the worker's work dir.
+            wj = w1.json()
+            assert wj["executors"], wj
+            ex = wj["executors"][0]["id"]
+            q = f"/log?appId={app_id}&executorId={ex}&logType=stdout"
+            got = wait_until(lambda: json.loads(w1.http_get(q)[1]), 30, "the executor's stdout")
+            assert set(got) == {"data", "start", "end", "total"} and got["end"] <= got["total"]
+            page = json.loads(w1.http_get(q + "&offset=0&byteLength=5")[1])
+            assert page["start"] == 0 and page["end"] <= 5
+            assert "/static/common.js" in w1.http_get(f"/logPage/?appId={app_id}&executorId={ex}&logType=stdout")[1]
+            for bad in (f"/log?appId=..&executorId={ex}&logType=stdout",
+                        f"/log?appId={app_id}&executorId=../../..&logType=stdout",
+                        f"/log?appId={app_id}&executorId={ex}&logType=../../etc/passwd",
+                        "/log?appId=%2Fetc&executorId=passwd&logType=stdout"):
+                with pytest.raises(urllib.error.HTTPError) as ei:
+                    w1.http_get(bad)
+                assert ei.value.code == 404, bad
+        finally:
+            finish(proc, tag, release)
