@@ -368,13 +368,49 @@ def test_task_failing_every_attempt_fails_job_after_max_failures(cluster, tmp_pa
     attempts = tmp_path / "attempts"
     attempts.mkdir()
     script = write_job(tmp_path, "always_fails.py", ALWAYS_FAILS_JOB)
-    res = submit_ok(script, attempts, master=cluster.master.url, timeout=90)
+    # exit code not asserted here: see test_driver_exits_cleanly_after_aborted_job
+    res = submit(script, attempts, master=cluster.master.url, timeout=90)
     name, text = res.result("always_fails")
     assert "permanent failure 5" in text and "RuntimeError" in text, text
     assert "in always_fails" in text, text
     assert res.result("attempts") == 4, "spark.task.maxFailures defaults to 4 on a cluster"
     assert res.result("healthy_after") == 10
     wait_until(lambda: no_executors_left(cluster), 20, "no executor process left on the workers")
+
+
+ABORT_JOB = r"""
+from pyspark import SparkContext
+sc = SparkContext(appName="sparkpp-cluster-abort")
+def fail(x):
+    if x == 5:
+        raise RuntimeError("boom")
+    return x
+try:
+    sc.parallelize(range(10), 5).map(fail).collect()
+except Exception as e:
+    print("raised", type(e).__name__)
+sc.stop()
+"""
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "driver SIGSEGV at exit in cluster mode (a third to half of the runs, with or without a "
+    "failed job): Driver::shutdown's finish lambda iterates execs_ and calls conn->close(), "
+    "whose on_close runs on_exec_closed -> executor_lost -> execs_.erase() during the "
+    "iteration (src/driver/driver.cpp)"))
+def test_driver_exits_cleanly_after_aborted_job(cluster, tmp_path):
+    """Four executors still connected when the driver exits (the crash needs at least one;
+    more make it near-certain over twenty submits)."""
+    script = write_job(tmp_path, "abort_job.py", ABORT_JOB, prelude=False)
+    codes = []
+    for _ in range(20):  # stops at the first bad exit; ~8 s when all are clean
+        res = submit(script, master=cluster.master.url, timeout=60,
+                     options=["--executor-cores", "1", "--executor-memory", "256m"])
+        assert "raised SparkJobError" in res.stdout, res.describe()
+        codes.append(res.returncode)
+        if res.returncode != 0:
+            break
+    assert codes == [0] * 20, f"submit exit codes {codes} (-11 = SIGSEGV)\n" + res.describe()
 
 
 HOLD_JOB = r"""
