@@ -494,6 +494,37 @@ struct PwError {
 };
 SPP_MSG(PwError, task_id, error_type, message, traceback)
 
+// ---------------------------------------------------------------- executor <-> executor (shuffle data plane)
+// One shuffle block: a byte range of a map output data file in the serving executor's scratch dir.
+struct BlockRange {
+  std::string path;
+  int64_t offset = 0;
+  int64_t length = 0;
+};
+SPP_MSG(BlockRange, path, offset, length)
+
+// Reduce task's executor -> the block server of the executor holding map output (its
+// RegisterExecutor.data_port), after Hello{role: executor}. Requests on one connection are
+// answered in order. Reply: BlockData.
+struct FetchBlocks {
+  static constexpr const char* kOp = "FetchBlocks";
+  int64_t req = 0;
+  int shuffle_id = 0;
+  std::vector<BlockRange> blocks;
+};
+SPP_MSG(FetchBlocks, req, shuffle_id, blocks)
+
+// Block server -> fetcher, reply to FetchBlocks. Blobs: one per requested block, in order, when
+// `error` is empty; none otherwise (`failed` = index of the block that could not be served:
+// missing file, path outside the scratch dir, range past the end).
+struct BlockData {
+  static constexpr const char* kOp = "BlockData";
+  int64_t req = 0;
+  std::string error;
+  int failed = -1;
+};
+SPP_MSG(BlockData, req, error, failed)
+
 // Every message type, once. The order is irrelevant; names must be unique.
 #define SPP_MESSAGES(X)                                                                        \
   X(Hello) X(HelloAck)                                                                         \
@@ -507,7 +538,8 @@ SPP_MSG(PwError, task_id, error_type, message, traceback)
   X(RegisteredExecutor) X(LaunchTask) X(KillTask) X(AddPyFile) X(StopExecutor)                              \
   X(PyCreateContext) X(PyContextInfo) X(PyDefineRdd) X(PyDefined) X(PyRunJob) X(PyJobResult)   \
   X(PyCall) X(PyReply) X(PyError)                                                              \
-  X(PwTask) X(PwRead) X(PwInput) X(PwOutput) X(PwDone) X(PwError)
+  X(PwTask) X(PwRead) X(PwInput) X(PwOutput) X(PwDone) X(PwError)                            \
+  X(FetchBlocks) X(BlockData)
 
 #define SPP_MSG_VARIANT_ENTRY(T) , T
 using Message = std::variant<std::monostate SPP_MESSAGES(SPP_MSG_VARIANT_ENTRY)>;

@@ -486,6 +486,7 @@ void Driver::status_update(Connection& c, msg::StatusUpdate&& m, std::vector<std
       ms->exec_id = a->launch.exec_id;
       auto et = execs_.find(ms->exec_id);
       ms->host = et != execs_.end() ? et->second.host : "";
+      ms->port = et != execs_.end() ? et->second.data_port : 0;
       ms->path = m.extra.value("path", "");
       ms->offsets = m.extra.value("offsets", std::vector<int64_t>{});
       auto& out = outputs_[job.stage.shuffle_id];
@@ -665,6 +666,7 @@ void Driver::register_executor(Connection& c, const msg::RegisterExecutor& m) {
   e.conn = &c;
   e.id = m.exec_id;
   e.host = m.host;
+  e.data_port = m.data_port;
   e.cores = m.cores;
   e.worker_id = m.worker_id;
   execs_[m.exec_id] = e;

@@ -54,6 +54,7 @@ class Driver {
     Connection* conn = nullptr;
     std::string id, host, worker_id;
     int cores = 0;
+    int data_port = 0;  // its shuffle block server (0: none)
     std::set<int64_t> funcs_sent;
     std::set<std::string> pyfiles_sent;
   };

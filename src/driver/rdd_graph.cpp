@@ -196,7 +196,7 @@ Status RddGraph::resolve(int rdd, int partition, TaskPayload& out, int& next_inp
       const auto& ms = *it->second.maps[m];
       int64_t off = ms.offsets[partition], len = ms.offsets[partition + 1] - off;
       if (len == 0) continue;
-      blocks.push_back({{"map", m}, {"exec", ms.exec_id}, {"host", ms.host}, {"path", ms.path}, {"offset", off}, {"length", len}});
+      blocks.push_back({{"map", m}, {"exec", ms.exec_id}, {"host", ms.host}, {"port", ms.port}, {"path", ms.path}, {"offset", off}, {"length", len}});
     }
     out.plan = {{"op", "input"}, {"input", next_input++}, {"format", "pickled"},
                 {"source", {{"kind", "shuffle"}, {"shuffle_id", n->id}, {"reduce", partition}, {"blocks", blocks}}}};

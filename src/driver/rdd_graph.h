@@ -37,6 +37,7 @@ struct RddNode {
 struct MapStatus {
   std::string exec_id;
   std::string host;
+  int port = 0;  // the executor's shuffle block server
   std::string path;
   std::vector<int64_t> offsets;
 };

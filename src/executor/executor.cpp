@@ -17,6 +17,7 @@
 #include "common/log.h"
 #include "common/net.h"
 #include "common/util.h"
+#include "executor/block_server.h"
 #include "executor/python_pool.h"
 #include "executor/task_runner.h"
 
@@ -37,6 +38,11 @@ class ExecutorRuntime {
       LOG_ERROR(kLog, "invalid --driver-url '" << args_.driver_url << "'");
       return 1;
     }
+    // The shuffle block server listens before we register, so data_port is known.
+    blocks_ = std::make_unique<executor::BlockServer>(args_.executor_id);
+    auto dp = blocks_->start(args_.host.empty() ? "0.0.0.0" : args_.host, 0);
+    if (!dp) LOG_WARN(kLog, "no shuffle block server (" << dp.error_message() << "); other executors cannot fetch from this one");
+    data_port_ = dp ? dp.value() : 0;
     ConnectionOptions o;
     o.my_role = "executor";
     o.my_name = args_.executor_id;
@@ -48,7 +54,7 @@ class ExecutorRuntime {
       r.exec_id = args_.executor_id;
       r.host = args_.host.empty() ? local_ip() : args_.host;
       r.cores = args_.cores;
-      r.data_port = 0;
+      r.data_port = data_port_;
       r.pid = getpid();
       r.worker_id = args_.worker_id;
       r.log_dir = fs::current_path().string();
@@ -119,7 +125,8 @@ class ExecutorRuntime {
     for (const auto& [k, v] : conf_.values())
       if (starts_with(k, "spark.executorEnv.")) env[k.substr(18)] = v;
     pool_ = std::make_unique<executor::PythonPool>(python, env, scratch_dir(), conf_.get_bool("spark.python.worker.reuse"));
-    compress_shuffle_ = conf_.get_bool("spark.shuffle.compress");
+    shuffle_ = executor::ShuffleSettings::from_conf(conf_, args_.host.empty() ? local_ip() : args_.host, args_.executor_id);
+    blocks_->set_root(fs::absolute(scratch_dir()).string());
     props_["spark.python.worker.memory"] = conf_.get("spark.python.worker.memory");
     props_["spark.app.id"] = args_.app_id;
     props_["executor_id"] = args_.executor_id;
@@ -212,7 +219,7 @@ class ExecutorRuntime {
         env.funcs = &funcs_;
         env.props = props_;
         env.scratch_dir = scratch_;
-        env.compress_shuffle = compress_shuffle_;
+        env.shuffle = shuffle_;
       }
       executor::TaskOutcome out;
       if (t->killed) {
@@ -259,6 +266,7 @@ class ExecutorRuntime {
     for (auto& th : threads_)
       if (th.joinable()) th.join();
     if (pool_) pool_->shutdown();
+    blocks_.reset();
     std::error_code ec;
     if (!scratch_.empty()) fs::remove_all(scratch_, ec);
   }
@@ -275,7 +283,9 @@ class ExecutorRuntime {
   std::map<std::string, std::string> props_;
   std::string scratch_, pyfiles_dir_;
   int pyfiles_version_ = 0;
-  bool compress_shuffle_ = true;
+  executor::ShuffleSettings shuffle_;
+  std::unique_ptr<executor::BlockServer> blocks_;  // serves scratch_'s shuffle files
+  int data_port_ = 0;
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::shared_ptr<executor::RunningTask>> queue_;

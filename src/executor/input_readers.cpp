@@ -4,9 +4,12 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+
+#include "executor/block_server.h"
 
 namespace spp::executor {
 
@@ -126,92 +129,196 @@ Result<bool> BlobReader::next(std::string& out) {
 
 }  // namespace spp::executor
 
-#include <zstd.h>
-
 namespace spp::executor {
 
-void append_shuffle_record(std::string& out, const char* data, size_t len, bool compress) {
-  std::string body;
-  char codec = kCodecRaw;
-  if (compress && len > 64) {
-    body.resize(ZSTD_compressBound(len));
-    size_t n = ZSTD_compress(body.data(), body.size(), data, len, 1);
-    if (!ZSTD_isError(n) && n < len) {
-      body.resize(n);
-      codec = kCodecZstd;
-    }
+ShuffleBlockReader::ShuffleBlockReader(int shuffle_id, const nlohmann::json& blocks, ShuffleSettings settings)
+    : shuffle_id_(shuffle_id), s_(std::move(settings)) {
+  if (!blocks.is_array()) return;
+  for (const auto& b : blocks) {
+    if (!b.is_object()) continue;
+    Block x;
+    x.map = b.value("map", -1);
+    x.exec = b.value("exec", std::string());
+    x.host = b.value("host", std::string());
+    x.path = b.value("path", std::string());
+    x.port = b.value("port", 0);
+    x.offset = b.value("offset", int64_t{0});
+    x.length = b.value("length", int64_t{0});
+    blocks_.push_back(std::move(x));
   }
-  if (codec == kCodecRaw) body.assign(data, len);
-  uint32_t n = static_cast<uint32_t>(body.size() + 1);
-  char hdr[5] = {static_cast<char>(n >> 24), static_cast<char>(n >> 16), static_cast<char>(n >> 8), static_cast<char>(n), codec};
-  out.append(hdr, 5);
-  out += body;
 }
 
-Status ShuffleBlockReader::load_block() {
-  const auto& b = blocks_[block_];
-  std::string path = b.value("path", "");
-  int64_t off = b.value("offset", int64_t{0}), len = b.value("length", int64_t{0});
-  auto fail = [&](const std::string& why) {
-    failure_ = {{"shuffle_id", shuffle_id_}, {"map", b.value("map", -1)}, {"path", path}};
-    return Status::error("FetchFailed(shuffle " + std::to_string(shuffle_id_) + ", map " + std::to_string(b.value("map", -1)) +
-                         ", executor " + b.value("exec", std::string("?")) + "): " + why);
-  };
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return fail("cannot open " + path + ": " + std::strerror(errno));
-  seg_.resize(static_cast<size_t>(len));
+ShuffleBlockReader::~ShuffleBlockReader() = default;
+
+Status ShuffleBlockReader::fail(const Block& b, const std::string& why, bool whole_executor) {
+  failure_ = {{"shuffle_id", shuffle_id_}, {"map", b.map}, {"exec", b.exec}};
+  // Without "path" the driver drops every output of that executor for this shuffle.
+  if (!whole_executor) failure_["path"] = b.path;
+  return Status::error("FetchFailed(shuffle " + std::to_string(shuffle_id_) + ", map " + std::to_string(b.map) + ", executor " +
+                       (b.exec.empty() ? "?" : b.exec) + " on " + (b.host.empty() ? "?" : b.host) + "): " + why);
+}
+
+// Local blocks go to local_; the rest become requests of at most max_in_flight/5 bytes per
+// block server, interleaved across servers so that they all work at once.
+void ShuffleBlockReader::plan() {
+  planned_ = true;
+  int64_t target = std::max<int64_t>(1, s_.max_in_flight / 5);
+  std::map<std::string, std::vector<Request>> by_addr;
+  std::vector<std::string> order;
+  for (size_t i = 0; i < blocks_.size(); ++i) {
+    const Block& b = blocks_[i];
+    if (b.length <= 0) continue;
+    if (s_.prefer_local_read && b.host == s_.host && ::access(b.path.c_str(), R_OK) == 0) {
+      local_.push_back(i);
+      continue;
+    }
+    std::string addr = b.host + ":" + std::to_string(b.port);
+    auto& reqs = by_addr[addr];
+    if (reqs.empty()) order.push_back(addr);
+    if (reqs.empty() || (reqs.back().bytes + b.length > target && !reqs.back().blocks.empty())) {
+      reqs.emplace_back();
+      reqs.back().addr = addr;
+    }
+    reqs.back().blocks.push_back(i);
+    reqs.back().bytes += b.length;
+  }
+  for (size_t round = 0;; ++round) {
+    bool any = false;
+    for (const auto& a : order) {
+      auto& reqs = by_addr[a];
+      if (round < reqs.size()) {
+        pending_.push_back(std::move(reqs[round]));
+        any = true;
+      }
+    }
+    if (!any) break;
+  }
+}
+
+Status ShuffleBlockReader::send_requests() {
+  while (!pending_.empty() && (in_flight_.empty() || bytes_in_flight_ + pending_.front().bytes <= s_.max_in_flight)) {
+    Request r = std::move(pending_.front());
+    pending_.pop_front();
+    const Block& b0 = blocks_[r.blocks[0]];
+    if (b0.port <= 0) return fail(b0, "map output " + b0.path + " is not readable here and its executor serves no blocks");
+    auto& client = clients_[r.addr];
+    if (!client) {
+      // A refused connection is retried briefly (a busy listener's backlog); anything else is
+      // a lost executor, which recomputing its outputs handles better than waiting.
+      std::string err;
+      for (int attempt = 0; attempt < 3 && !client; ++attempt) {
+        if (attempt > 0) ::usleep(200 * 1000 * attempt);
+        auto c = BlockClient::connect(b0.host, b0.port, s_.exec_id, s_.fetch_timeout_ms);
+        if (c) client = std::move(c.value());
+        else err = c.error_message();
+      }
+      if (!client) {
+        clients_.erase(r.addr);
+        return fail(b0, err, /*whole_executor=*/true);
+      }
+    }
+    msg::FetchBlocks m;
+    m.req = r.req = next_req_++;
+    m.shuffle_id = shuffle_id_;
+    for (size_t i : r.blocks) m.blocks.push_back({blocks_[i].path, blocks_[i].offset, blocks_[i].length});
+    Status st = client->send(m);
+    if (!st) return fail(b0, "fetch request to " + r.addr + " failed: " + st.message(), true);
+    bytes_in_flight_ += r.bytes;
+    in_flight_.push_back(std::move(r));
+  }
+  return Status::ok();
+}
+
+Status ShuffleBlockReader::receive(Request& r) {
+  const Block& b0 = blocks_[r.blocks[0]];
+  auto e = clients_[r.addr]->recv(s_.fetch_timeout_ms);
+  if (!e) return fail(b0, "fetch from " + r.addr + " failed: " + e.error_message(), true);
+  const auto* d = e->as<msg::BlockData>();
+  if (!d || d->req != r.req) return fail(b0, "block server " + r.addr + " answered " + e->op + " out of turn", true);
+  if (!d->error.empty()) {
+    bool known = d->failed >= 0 && static_cast<size_t>(d->failed) < r.blocks.size();
+    return fail(known ? blocks_[r.blocks[static_cast<size_t>(d->failed)]] : b0, d->error, !known);
+  }
+  if (e->blobs.size() != r.blocks.size()) return fail(b0, "block server " + r.addr + " sent the wrong number of blocks", true);
+  for (size_t i = 0; i < r.blocks.size(); ++i) {
+    const Block& b = blocks_[r.blocks[i]];
+    if (static_cast<int64_t>(e->blobs[i].size()) != b.length) return fail(b, "block of " + b.path + " has the wrong length");
+    replies_.push_back(std::move(e->blobs[i]));
+  }
+  return Status::ok();
+}
+
+Status ShuffleBlockReader::read_local(const Block& b) {
+  int fd = ::open(b.path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return fail(b, "cannot open " + b.path + ": " + std::strerror(errno));
+  seg_.resize(static_cast<size_t>(b.length));
   int64_t got = 0;
-  while (got < len) {
-    ssize_t n = ::pread(fd, seg_.data() + got, static_cast<size_t>(len - got), off + got);
+  while (got < b.length) {
+    ssize_t n = ::pread(fd, seg_.data() + got, static_cast<size_t>(b.length - got), b.offset + got);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
     got += n;
   }
   ::close(fd);
-  if (got != len) return fail("short read of " + path);
-  bytes_ += len;
+  if (got != b.length) return fail(b, "short read of " + b.path);
+  ++local_blocks_;
+  return Status::ok();
+}
+
+Status ShuffleBlockReader::next_segment() {
+  have_seg_ = false;
+  // The previous reply is consumed once its last segment is: its bytes leave the window.
+  if (front_received_ && replies_.empty()) {
+    bytes_in_flight_ -= in_flight_.front().bytes;
+    in_flight_.pop_front();
+    front_received_ = false;
+  }
+  Status st = send_requests();
+  if (!st) return st;
+  if (!local_.empty()) {
+    current_ = local_.front();
+    local_.pop_front();
+    st = read_local(blocks_[current_]);
+    if (!st) return st;
+  } else if (!in_flight_.empty()) {
+    Request& r = in_flight_.front();
+    if (!front_received_) {
+      st = receive(r);
+      if (!st) return st;
+      front_received_ = true;
+    }
+    current_ = r.blocks[r.blocks.size() - replies_.size()];
+    seg_ = std::move(replies_.front());
+    replies_.pop_front();
+    remote_bytes_ += static_cast<int64_t>(seg_.size());
+    ++remote_blocks_;
+  } else {
+    return Status::ok();  // every block read
+  }
+  bytes_ += static_cast<int64_t>(seg_.size());
   pos_ = 0;
-  loaded_ = true;
+  have_seg_ = true;
   return Status::ok();
 }
 
 Result<bool> ShuffleBlockReader::next(std::string& out) {
+  if (!planned_) plan();
   for (;;) {
-    if (block_ >= blocks_.size()) return false;
-    if (!loaded_) {
-      Status st = load_block();
+    if (!have_seg_ || pos_ >= seg_.size()) {
+      Status st = next_segment();
       if (!st) return Result<bool>::error(st.message());
-    }
-    if (pos_ >= seg_.size()) {
-      ++block_;
-      loaded_ = false;
+      if (!have_seg_) return false;
       continue;
     }
-    auto corrupt = [&]() -> Result<bool> {
-      const auto& b = blocks_[block_];
-      failure_ = {{"shuffle_id", shuffle_id_}, {"map", b.value("map", -1)}, {"path", b.value("path", "")}};
-      return Result<bool>::error("FetchFailed(shuffle " + std::to_string(shuffle_id_) + ", map " + std::to_string(b.value("map", -1)) +
-                                 "): corrupt shuffle block in " + b.value("path", ""));
-    };
-    if (seg_.size() - pos_ < 5) return corrupt();
-    const auto* p = reinterpret_cast<const unsigned char*>(seg_.data() + pos_);
-    uint32_t n = (uint32_t(p[0]) << 24) | (uint32_t(p[1]) << 16) | (uint32_t(p[2]) << 8) | p[3];
-    if (n == 0 || seg_.size() - pos_ - 4 < n) return corrupt();
-    char codec = static_cast<char>(p[4]);
-    const char* data = seg_.data() + pos_ + 5;
-    size_t len = n - 1;
-    pos_ += 4 + n;
-    if (codec == kCodecRaw) {
-      out.assign(data, len);
-    } else if (codec == kCodecZstd) {
-      unsigned long long size = ZSTD_getFrameContentSize(data, len);
-      if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN || size > (1ULL << 31)) return corrupt();
-      out.resize(size);
-      size_t r = ZSTD_decompress(out.data(), out.size(), data, len);
-      if (ZSTD_isError(r) || r != size) return corrupt();
-    } else {
-      return corrupt();
+    size_t used = 0;
+    Status st = decode_shuffle_record(seg_.data() + pos_, seg_.size() - pos_, s_.checksum, out, used);
+    if (!st) {
+      const Block& b = blocks_[current_];
+      return Result<bool>::error(fail(b, "corrupt shuffle block in " + b.path + " at offset " +
+                                            std::to_string(b.offset + static_cast<int64_t>(pos_)) + ": " + st.message())
+                                     .message());
     }
+    pos_ += used;
     ++records_;
     return true;
   }

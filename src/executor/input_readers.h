@@ -2,6 +2,8 @@
 // and whole files. Each next() returns one batch blob in the format the plan names.
 #pragma once
 #include <cstdint>
+#include <deque>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -9,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/status.h"
+#include "executor/shuffle_format.h"
 
 namespace spp::executor {
 
@@ -70,28 +73,64 @@ class BlobReader final : public InputReader {
 
 namespace spp::executor {
 
-// Reduce-side reader of one shuffle partition: the segments of every map output file that
-// hold this partition, read straight from disk (executors of one host share the disk).
-// A missing or corrupt block is a fetch failure; failure_info() says which map output.
+class BlockClient;
+
+// Reduce-side reader of one shuffle partition: the segment of every map output file that holds
+// this partition. Blocks on this host are read straight from disk when the file is readable
+// (executors of one host share the disk); the others are fetched from their executor's block
+// server, remote requests first so the network works while local blocks are read. At most
+// max_in_flight bytes are requested and not yet consumed at any time; requests carry up to
+// max_in_flight/5 bytes so several servers send at once. A missing or corrupt block, or an
+// unreachable server, is a fetch failure; failure_info() says which map output.
 class ShuffleBlockReader final : public InputReader {
  public:
-  ShuffleBlockReader(int shuffle_id, nlohmann::json blocks) : shuffle_id_(shuffle_id), blocks_(std::move(blocks)) {}
+  ShuffleBlockReader(int shuffle_id, const nlohmann::json& blocks, ShuffleSettings settings);
+  ~ShuffleBlockReader() override;
   Result<bool> next(std::string& out) override;
   nlohmann::json failure_info() const { return failure_; }
+  int64_t remote_bytes() const { return remote_bytes_; }
+  int64_t remote_blocks() const { return remote_blocks_; }
+  int64_t local_blocks() const { return local_blocks_; }
+  int remote_servers() const { return static_cast<int>(clients_.size()); }
+
  private:
-  Status load_block();
+  struct Block {
+    int map = -1;
+    std::string exec, host, path;
+    int port = 0;
+    int64_t offset = 0, length = 0;
+  };
+  struct Request {
+    std::string addr;            // host:port of the block server
+    std::vector<size_t> blocks;  // indexes into blocks_
+    int64_t bytes = 0;
+    int64_t req = 0;
+  };
+  void plan();
+  Status send_requests();
+  Status next_segment();        // the next block's bytes into seg_
+  Status read_local(const Block& b);
+  Status receive(Request& r);  // the reply to r, into replies_
+  // A fetch failure blaming block b (whole_executor: every output of its executor is suspect).
+  Status fail(const Block& b, const std::string& why, bool whole_executor = false);
+
   int shuffle_id_;
-  nlohmann::json blocks_;
-  size_t block_ = 0;
+  ShuffleSettings s_;
+  std::vector<Block> blocks_;
+  bool planned_ = false;
+  std::deque<size_t> local_;
+  std::deque<Request> pending_, in_flight_;
+  std::map<std::string, std::unique_ptr<BlockClient>> clients_;
+  std::deque<std::string> replies_;  // blobs of in_flight_.front(), not yet consumed
+  bool front_received_ = false;
+  int64_t bytes_in_flight_ = 0;
+  int64_t next_req_ = 1;
+  size_t current_ = 0;  // block whose segment is seg_
   std::string seg_;
   size_t pos_ = 0;
-  bool loaded_ = false;
+  bool have_seg_ = false;
+  int64_t remote_bytes_ = 0, remote_blocks_ = 0, local_blocks_ = 0;
   nlohmann::json failure_;
 };
-
-// Shuffle record framing inside a map output file: u32 BE length | codec byte | data.
-constexpr char kCodecRaw = 0;
-constexpr char kCodecZstd = 1;
-void append_shuffle_record(std::string& out, const char* data, size_t len, bool compress);
 
 }  // namespace spp::executor

@@ -8,7 +8,9 @@
 #include <filesystem>
 #include <fstream>
 
+#include "common/log.h"
 #include "executor/input_readers.h"
+#include "executor/shuffle_writer.h"
 
 namespace spp::executor {
 namespace fs = std::filesystem;
@@ -35,7 +37,8 @@ struct Input {
 };
 
 // Walks the plan: input leaves become readers, apply nodes name the functions needed.
-Status collect(const nlohmann::json& plan, RunningTask& t, std::map<int, Input>& inputs, std::vector<int64_t>& funcs) {
+Status collect(const nlohmann::json& plan, RunningTask& t, const TaskEnv& env, std::map<int, Input>& inputs,
+               std::vector<int64_t>& funcs) {
   if (!plan.is_object()) return Status::error("malformed plan");
   std::string op = plan.value("op", "");
   if (op == "input") {
@@ -53,7 +56,8 @@ Status collect(const nlohmann::json& plan, RunningTask& t, std::map<int, Input>&
     } else if (kind == "text") {
       in.reader = std::make_unique<TextSplitReader>(src.value("path", ""), src.value("start", int64_t{0}), src.value("length", int64_t{0}));
     } else if (kind == "shuffle") {
-      in.reader = std::make_unique<ShuffleBlockReader>(src.value("shuffle_id", -1), src.value("blocks", nlohmann::json::array()));
+      in.reader = std::make_unique<ShuffleBlockReader>(src.value("shuffle_id", -1), src.value("blocks", nlohmann::json::array()),
+                                                       env.shuffle);
     } else if (kind == "files") {
       in.reader = std::make_unique<WholeFileReader>(src.value("paths", std::vector<std::string>{}));
     } else {
@@ -64,11 +68,11 @@ Status collect(const nlohmann::json& plan, RunningTask& t, std::map<int, Input>&
   }
   if (op == "apply") {
     funcs.push_back(plan.value("func", int64_t{-1}));
-    return collect(plan.value("child", nlohmann::json()), t, inputs, funcs);
+    return collect(plan.value("child", nlohmann::json()), t, env, inputs, funcs);
   }
   if (op == "concat" || op == "zip") {
     for (const auto& c : plan.value("children", nlohmann::json::array())) {
-      Status st = collect(c, t, inputs, funcs);
+      Status st = collect(c, t, env, inputs, funcs);
       if (!st) return st;
     }
     return Status::ok();
@@ -94,7 +98,7 @@ TaskOutcome run_task(RunningTask& t, const TaskEnv& env) {
 
   std::map<int, Input> inputs;
   std::vector<int64_t> funcs;
-  Status st = collect(t.spec.plan, t, inputs, funcs);
+  Status st = collect(t.spec.plan, t, env, inputs, funcs);
   if (!st) {
     fail(o, "io", st.message());
     return o;
@@ -116,9 +120,14 @@ TaskOutcome run_task(RunningTask& t, const TaskEnv& env) {
       return o;
     }
   }
-  // Shuffle map side: records per reduce partition, written as one data file + index at the end.
-  int num_reduce = sink == "shuffle" ? t.spec.sink.value("num_reduce", 0) : 0;
-  std::vector<std::string> shuffle_parts(static_cast<size_t>(std::max(num_reduce, 0)));
+  // Shuffle map side: records per reduce partition, spilled past the threshold, written as one
+  // data file + index at the end. Paths are absolute: other executors read them.
+  std::unique_ptr<ShuffleWriter> writer;
+  if (sink == "shuffle") {
+    std::string base = fs::absolute(env.scratch_dir).string() + "/shuffle_" + std::to_string(t.spec.sink.value("shuffle_id", -1)) + "_" +
+                       std::to_string(t.spec.partition) + "_" + std::to_string(t.spec.task_id);
+    writer = std::make_unique<ShuffleWriter>(base, t.spec.sink.value("num_reduce", 0), env.shuffle);
+  }
   auto cleanup_attempt = [&] {
     if (part_tmp.empty()) return;
     out.close();
@@ -198,18 +207,15 @@ TaskOutcome run_task(RunningTask& t, const TaskEnv& env) {
         m.output_bytes += static_cast<int64_t>(b.size());
         if (sink == "text") {
           out.write(b.data(), static_cast<std::streamsize>(b.size()));
-        } else if (sink == "shuffle") {
-          if (b.size() < 4) {
-            io = Status::error("malformed shuffle record from the Python worker");
+        } else if (writer) {
+          Status ws = writer->add(b);
+          if (!ws) {
+            // A full disk is an I/O failure of the task, not a worker crash (the worker is
+            // mid-task, so it is dropped all the same).
+            fail(o, "io", ws.message());
+            io = Status::error(ws.message());
             break;
           }
-          const auto* p = reinterpret_cast<const unsigned char*>(b.data());
-          uint32_t part = (uint32_t(p[0]) << 24) | (uint32_t(p[1]) << 16) | (uint32_t(p[2]) << 8) | p[3];
-          if (part >= shuffle_parts.size()) {
-            io = Status::error("Python worker wrote to shuffle partition " + std::to_string(part) + " of " + std::to_string(num_reduce));
-            break;
-          }
-          append_shuffle_record(shuffle_parts[part], b.data() + 4, b.size() - 4, env.compress_shuffle);
           m.shuffle_write_records += 1;
         } else {
           m.result_bytes += static_cast<int64_t>(b.size());
@@ -259,34 +265,28 @@ TaskOutcome run_task(RunningTask& t, const TaskEnv& env) {
     }
     cleanup_attempt();
   }
-  if (sink == "shuffle" && o.update.state == "FINISHED") {
-    std::string base = env.scratch_dir + "/shuffle_" + std::to_string(t.spec.sink.value("shuffle_id", -1)) + "_" +
-                       std::to_string(t.spec.partition) + "_" + std::to_string(t.spec.task_id);
-    std::vector<int64_t> offsets = {0};
-    std::ofstream data(base + ".data", std::ios::binary | std::ios::trunc);
-    for (const auto& part : shuffle_parts) {
-      data.write(part.data(), static_cast<std::streamsize>(part.size()));
-      offsets.push_back(offsets.back() + static_cast<int64_t>(part.size()));
-    }
-    data.close();
-    std::ofstream index(base + ".index", std::ios::binary | std::ios::trunc);
-    for (int64_t off : offsets) {
-      char be[8];
-      for (int i = 0; i < 8; ++i) be[i] = static_cast<char>(static_cast<uint64_t>(off) >> (56 - 8 * i));
-      index.write(be, 8);
-    }
-    index.close();
-    if (!data || !index) {
-      fail(o, "io", "cannot write shuffle output " + base + ".data");
+  if (writer && o.update.state == "FINISHED") {
+    Status ws = writer->commit();
+    if (!ws) {
+      fail(o, "io", ws.message());
     } else {
-      m.shuffle_write_bytes = offsets.back();
-      o.update.extra = {{"path", base + ".data"}, {"offsets", offsets}};
+      m.shuffle_write_bytes = writer->bytes_written();
+      o.update.extra = {{"path", writer->data_path()}, {"offsets", writer->offsets()}, {"raw_bytes", writer->raw_bytes()},
+                        {"spills", writer->spills()}};
     }
   }
+  if (writer) {
+    m.memory_spilled += writer->memory_spilled();
+    m.disk_spilled += writer->disk_spilled();
+  }
   for (auto& [i, in] : inputs)
-    if (dynamic_cast<ShuffleBlockReader*>(in.reader.get())) {
+    if (auto* sh = dynamic_cast<ShuffleBlockReader*>(in.reader.get())) {
       m.shuffle_read_bytes += in.reader->bytes_read();
       m.shuffle_read_records += in.reader->records();
+      if (sh->remote_blocks() > 0)
+        LOG_INFO("executor", "task " << t.spec.task_id << ": fetched " << sh->remote_blocks() << " remote shuffle block(s) ("
+                                     << sh->remote_bytes() << " bytes) from " << sh->remote_servers() << " block server(s), read "
+                                     << sh->local_blocks() << " local");
     }
   m.run_ms = now_ms() - t0;
   return o;

@@ -11,6 +11,7 @@
 
 #include "common/messages.h"
 #include "executor/python_pool.h"
+#include "executor/shuffle_format.h"
 
 namespace spp::executor {
 
@@ -41,7 +42,7 @@ struct TaskEnv {
   FuncCache* funcs;
   std::map<std::string, std::string> props;  // passed to Python workers with each task
   std::string scratch_dir;                   // shuffle files live here
-  bool compress_shuffle = true;
+  ShuffleSettings shuffle;                   // map-side writer and reduce-side reader settings
 };
 
 TaskOutcome run_task(RunningTask& t, const TaskEnv& env);

@@ -1,0 +1,84 @@
+// Shuffle data plane: each executor serves its map output files to other executors' reduce
+// tasks over a binary TCP port (RegisterExecutor.data_port), and fetches from theirs.
+//
+//   fetcher (task thread, blocking)          block server (own thread + libuv loop)
+//     Hello{role: executor}          ──►
+//                                    ◄──       HelloAck
+//     FetchBlocks{req, blocks[]}     ──►       resolve each path inside the scratch dir,
+//     FetchBlocks ... (pipelined)              read the byte ranges
+//                                    ◄──       BlockData{req} + one blob per block
+//                                              (or BlockData{req, error, failed}, no blobs)
+//
+// Only `shuffle_*.data` files under the executor's own scratch dir are ever served; anything
+// else (other files, `..`, symlinks out) is refused with an error reply.
+#pragma once
+#include <uv.h>
+
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "common/messages.h"
+#include "common/net.h"
+#include "common/status.h"
+
+namespace spp::executor {
+
+// The canonical path of `requested` if it names a regular `shuffle_*.data` file inside `root`
+// (root itself canonicalized); an error saying why not otherwise.
+Result<std::string> resolve_block_path(const std::string& root, const std::string& requested);
+
+// Builds the whole reply (a BlockData message plus its blob frames, encoded) to `req` for a
+// server whose scratch dir is `root`. Pure file reading: used by the server, tested directly.
+// `error` (if given) gets the refusal reason, empty when every block is served.
+std::string build_block_reply(const std::string& root, const msg::FetchBlocks& req, std::string* error = nullptr);
+
+// Upper bound on the bytes one FetchBlocks may ask for (one reply is built in memory).
+constexpr int64_t kMaxFetchBytes = int64_t{1} << 30;
+
+class BlockServer {
+ public:
+  explicit BlockServer(std::string name) : name_(std::move(name)) {}
+  ~BlockServer() { stop(); }
+  BlockServer(const BlockServer&) = delete;
+  BlockServer& operator=(const BlockServer&) = delete;
+
+  // Binds host:port (0: any) and starts the server thread. Returns the bound port.
+  Result<int> start(const std::string& host, int port);
+  // The scratch dir whose shuffle files may be served; nothing is served before it is set.
+  void set_root(const std::string& dir);
+  // Closes the listener and every connection and joins the thread. Idempotent.
+  void stop();
+
+ private:
+  void on_message(Connection& c, msg::Envelope&& e);
+
+  std::string name_;
+  uv_loop_t loop_;
+  bool loop_open_ = false;
+  std::unique_ptr<Listener> listener_;
+  std::unique_ptr<Poster> poster_;
+  std::set<Connection*> conns_;  // server thread only
+  std::thread thread_;
+  std::mutex mu_;
+  std::string root_;
+};
+
+// Blocking client of one block server, for task threads. Requests are answered in order.
+class BlockClient {
+ public:
+  // Connects (bounded by timeout_ms) and completes the Hello handshake.
+  static Result<std::unique_ptr<BlockClient>> connect(const std::string& host, int port, const std::string& my_name,
+                                                      int64_t timeout_ms);
+  Status send(const msg::FetchBlocks& req) { return ch_.send(req); }
+  // The next reply; timeout_ms bounds each silence, not the whole transfer.
+  Result<msg::Envelope> recv(int64_t timeout_ms) { return ch_.recv(static_cast<int>(timeout_ms)); }
+  explicit BlockClient(int fd) : ch_(fd) {}
+
+ private:
+  BlockingChannel ch_;
+};
+
+}  // namespace spp::executor

@@ -1,0 +1,114 @@
+// Shuffle record codec.
+#include "executor/shuffle_format.h"
+
+#include <zlib.h>
+#include <zstd.h>
+
+#include <algorithm>
+
+#include "common/config.h"
+
+namespace spp::executor {
+
+ShuffleSettings ShuffleSettings::from_conf(const Conf& conf, std::string host, std::string exec_id) {
+  ShuffleSettings s;
+  s.compress = conf.get_bool("spark.shuffle.compress");
+  s.checksum = conf.get_bool("spark.shuffle.checksum.enabled");
+  s.spill_threshold = std::max<int64_t>(1, conf.get_bytes("spark.sparkpp.shuffle.spillThreshold"));
+  s.prefer_local_read = conf.get_bool("spark.sparkpp.shuffle.preferLocalRead");
+  s.max_in_flight = std::max<int64_t>(1, conf.get_bytes("spark.reducer.maxSizeInFlight"));
+  s.fetch_timeout_ms = std::max<int64_t>(1000, conf.get_time_ms("spark.network.timeout"));
+  s.host = std::move(host);
+  s.exec_id = std::move(exec_id);
+  return s;
+}
+
+namespace {
+void put_u32(char* p, uint32_t v) {
+  p[0] = static_cast<char>(v >> 24);
+  p[1] = static_cast<char>(v >> 16);
+  p[2] = static_cast<char>(v >> 8);
+  p[3] = static_cast<char>(v);
+}
+uint32_t get_u32(const char* c) {
+  const auto* p = reinterpret_cast<const unsigned char*>(c);
+  return (uint32_t(p[0]) << 24) | (uint32_t(p[1]) << 16) | (uint32_t(p[2]) << 8) | p[3];
+}
+uint32_t record_crc(unsigned char codec, const char* body, size_t len) {
+  uLong c = crc32(0L, Z_NULL, 0);
+  c = crc32(c, &codec, 1);
+  // zlib takes uInt lengths: feed large bodies in pieces.
+  while (len > 0) {
+    uInt n = static_cast<uInt>(std::min<size_t>(len, 1u << 30));
+    c = crc32(c, reinterpret_cast<const Bytef*>(body), n);
+    body += n;
+    len -= n;
+  }
+  return static_cast<uint32_t>(c);
+}
+}  // namespace
+
+void append_shuffle_record(std::string& out, const char* data, size_t len, bool compress, bool checksum) {
+  size_t hdr = checksum ? 9 : 5;
+  size_t start = out.size();
+  unsigned char codec = kCodecRaw;
+  // Compress straight into `out` after room for the header; fall back to raw if it did not help.
+  if (compress && len > 64) {
+    size_t bound = ZSTD_compressBound(len);
+    out.resize(start + hdr + bound);
+    size_t n = ZSTD_compress(out.data() + start + hdr, bound, data, len, 1);
+    if (!ZSTD_isError(n) && n < len) {
+      out.resize(start + hdr + n);
+      codec = kCodecZstd;
+    } else {
+      out.resize(start);
+    }
+  }
+  if (codec == kCodecRaw) {
+    out.resize(start + hdr);
+    out.append(data, len);
+  }
+  size_t body_len = out.size() - start - hdr;
+  put_u32(out.data() + start, static_cast<uint32_t>(body_len + hdr - 4));
+  if (checksum) {
+    codec |= kRecordChecksum;
+    put_u32(out.data() + start + 5, record_crc(codec, out.data() + start + hdr, body_len));
+  }
+  out[start + 4] = static_cast<char>(codec);
+}
+
+Status decode_shuffle_record(const char* data, size_t avail, bool require_checksum, std::string& out, size_t& used) {
+  if (avail < 5) return Status::error("truncated record header");
+  uint32_t n = get_u32(data);
+  if (n == 0 || n > kMaxShuffleRecord) return Status::error("bad record length " + std::to_string(n));
+  if (avail - 4 < n) return Status::error("record of " + std::to_string(n) + " bytes runs past the end of the block");
+  auto codec = static_cast<unsigned char>(data[4]);
+  const char* body = data + 5;
+  size_t len = n - 1;
+  if (codec & kRecordChecksum) {
+    if (len < 4) return Status::error("truncated record checksum");
+    uint32_t want = get_u32(body);
+    body += 4;
+    len -= 4;
+    if (record_crc(codec, body, len) != want) return Status::error("checksum mismatch");
+    codec &= static_cast<unsigned char>(~kRecordChecksum);
+  } else if (require_checksum) {
+    return Status::error("record without checksum");
+  }
+  if (codec == kCodecRaw) {
+    out.assign(body, len);
+  } else if (codec == kCodecZstd) {
+    unsigned long long size = ZSTD_getFrameContentSize(body, len);
+    if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN || size > kMaxShuffleRecord)
+      return Status::error("bad zstd frame");
+    out.resize(static_cast<size_t>(size));
+    size_t r = ZSTD_decompress(out.data(), out.size(), body, len);
+    if (ZSTD_isError(r) || r != size) return Status::error("bad zstd frame");
+  } else {
+    return Status::error("unknown codec " + std::to_string(codec));
+  }
+  used = 4 + n;
+  return Status::ok();
+}
+
+}  // namespace spp::executor

@@ -1,0 +1,52 @@
+// Shuffle on-disk format shared by the map-side writer, the block server and the reduce-side
+// reader: one record per pickled batch, optionally zstd-compressed and CRC32-checked.
+//
+//   record = u32 BE N | codec byte | [u32 BE crc32 — if codec & kRecordChecksum] | body
+//   N      = bytes after the length field (codec byte + crc + body)
+//   crc32  = CRC-32 (zlib) of the codec byte followed by the body, so a flipped codec is caught
+//   body   = the pickled batch (kCodecRaw) or one zstd frame of it (kCodecZstd)
+//
+// A map output data file is the concatenation of every reduce partition's records; its
+// .index file holds num_reduce+1 big-endian u64 offsets.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "common/status.h"
+
+namespace spp {
+class Conf;
+}
+
+namespace spp::executor {
+
+constexpr unsigned char kCodecRaw = 0;
+constexpr unsigned char kCodecZstd = 1;
+constexpr unsigned char kRecordChecksum = 0x80;  // flag bit on the codec byte
+// Records are never larger than this (the data-plane frame limit bounds a block anyway).
+constexpr size_t kMaxShuffleRecord = 1u << 30;
+
+// The shuffle settings an executor applies to every task (from the application's conf).
+struct ShuffleSettings {
+  bool compress = true;                 // spark.shuffle.compress
+  bool checksum = true;                 // spark.shuffle.checksum.enabled
+  int64_t spill_threshold = 64 << 20;   // spark.sparkpp.shuffle.spillThreshold
+  bool prefer_local_read = true;        // spark.sparkpp.shuffle.preferLocalRead
+  int64_t max_in_flight = 48 << 20;     // spark.reducer.maxSizeInFlight
+  int64_t fetch_timeout_ms = 120000;    // spark.network.timeout: silence on a fetch connection
+  std::string host;                     // this executor's advertised host (local-read test)
+  std::string exec_id;
+
+  static ShuffleSettings from_conf(const Conf& conf, std::string host, std::string exec_id);
+};
+
+// Appends one record holding data[0..len). Compresses when asked and worthwhile.
+void append_shuffle_record(std::string& out, const char* data, size_t len, bool compress, bool checksum);
+
+// Decodes the record at the start of data[0..avail) into `out`; `used` gets its encoded size.
+// Errors describe the corruption (truncated, bad checksum, unknown codec, bad zstd frame).
+// With require_checksum a record without a CRC is corrupt (the writer always adds one then).
+Status decode_shuffle_record(const char* data, size_t avail, bool require_checksum, std::string& out, size_t& used);
+
+}  // namespace spp::executor

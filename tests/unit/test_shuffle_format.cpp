@@ -1,0 +1,210 @@
+// Shuffle record codec (round trips, every single-byte corruption caught by the CRC) and the
+// reduce-side reader over local map output files (order, corruption and loss = fetch failure).
+#include <doctest/doctest.h>
+
+#include <random>
+
+#include "executor/input_readers.h"
+#include "executor/shuffle_format.h"
+#include "executor/shuffle_writer.h"
+#include "shuffle_test_util.h"
+
+using namespace spp;
+using namespace spp::executor;
+using spp::testing::TempDir;
+
+namespace {
+std::string random_bytes(std::mt19937& rng, size_t n) {
+  std::string s(n, '\0');
+  for (auto& c : s) c = static_cast<char>(rng() & 0xff);
+  return s;
+}
+std::string compressible(size_t n) {
+  std::string s;
+  while (s.size() < n) s += "(k" + std::to_string(s.size() % 97) + ", 1)";
+  s.resize(n);
+  return s;
+}
+}  // namespace
+
+TEST_CASE("shuffle record round trip: every codec, checksum on/off, many sizes") {
+  std::mt19937 rng(7);
+  for (bool compress : {false, true})
+    for (bool checksum : {false, true})
+      for (size_t n : {size_t{0}, size_t{1}, size_t{64}, size_t{65}, size_t{4000}, size_t{300000}}) {
+        for (const std::string& data : {compressible(n), random_bytes(rng, n)}) {
+          std::string rec;
+          append_shuffle_record(rec, data.data(), data.size(), compress, checksum);
+          std::string out;
+          size_t used = 0;
+          REQUIRE(decode_shuffle_record(rec.data(), rec.size(), checksum, out, used).is_ok());
+          CHECK(used == rec.size());
+          CHECK(out == data);
+        }
+      }
+}
+
+TEST_CASE("compression is used when it pays and skipped when it does not") {
+  std::mt19937 rng(1);
+  std::string text = compressible(10000), noise = random_bytes(rng, 10000);
+  std::string a, b;
+  append_shuffle_record(a, text.data(), text.size(), true, true);
+  append_shuffle_record(b, noise.data(), noise.size(), true, true);
+  CHECK(a.size() < text.size() / 4);
+  CHECK(static_cast<unsigned char>(a[4]) == (kCodecZstd | kRecordChecksum));
+  CHECK(static_cast<unsigned char>(b[4]) == (kCodecRaw | kRecordChecksum));
+  CHECK(b.size() == noise.size() + 9);
+}
+
+TEST_CASE("records decode back to back") {
+  std::string seg;
+  for (int i = 0; i < 50; ++i) {
+    std::string d = compressible(static_cast<size_t>(i * 37));
+    append_shuffle_record(seg, d.data(), d.size(), i % 2 == 0, true);
+  }
+  size_t pos = 0;
+  for (int i = 0; i < 50; ++i) {
+    std::string out;
+    size_t used = 0;
+    REQUIRE(decode_shuffle_record(seg.data() + pos, seg.size() - pos, true, out, used).is_ok());
+    CHECK(out == compressible(static_cast<size_t>(i * 37)));
+    pos += used;
+  }
+  CHECK(pos == seg.size());
+}
+
+TEST_CASE("every single-byte corruption of a checksummed record is detected") {
+  std::mt19937 rng(3);
+  for (bool compress : {false, true}) {
+    std::string data = compress ? compressible(500) : random_bytes(rng, 300);
+    std::string rec;
+    append_shuffle_record(rec, data.data(), data.size(), compress, true);
+    for (size_t i = 0; i < rec.size(); ++i)
+      for (unsigned char flip : {0x01, 0x80, 0xff}) {
+        std::string bad = rec;
+        bad[i] = static_cast<char>(bad[i] ^ flip);
+        std::string out;
+        size_t used = 0;
+        Status st = decode_shuffle_record(bad.data(), bad.size(), true, out, used);
+        CAPTURE(compress);
+        CAPTURE(i);
+        CHECK_FALSE(st.is_ok());
+      }
+  }
+}
+
+TEST_CASE("truncated records and missing checksums are refused") {
+  std::string data = compressible(1000);
+  std::string rec;
+  append_shuffle_record(rec, data.data(), data.size(), true, true);
+  for (size_t n = 0; n < rec.size(); ++n) {
+    std::string out;
+    size_t used = 0;
+    CHECK_FALSE(decode_shuffle_record(rec.data(), n, true, out, used).is_ok());
+  }
+  std::string plain;
+  append_shuffle_record(plain, data.data(), data.size(), true, false);
+  std::string out;
+  size_t used = 0;
+  CHECK(decode_shuffle_record(plain.data(), plain.size(), false, out, used).is_ok());
+  Status st = decode_shuffle_record(plain.data(), plain.size(), true, out, used);
+  CHECK_FALSE(st.is_ok());
+  CHECK(st.message().find("without checksum") != std::string::npos);
+}
+
+namespace {
+ShuffleSettings local_settings() {
+  ShuffleSettings s;
+  s.host = "10.0.0.1";
+  s.exec_id = "0";
+  return s;
+}
+
+// Writes one map output with `parts` reduce partitions; partition p gets records "p:i".
+std::vector<int64_t> write_map_output(const std::string& base, int parts, int per_part) {
+  ShuffleWriter w(base, parts, local_settings());
+  for (int i = 0; i < per_part; ++i)
+    for (int p = 0; p < parts; ++p) {
+      std::string d = std::to_string(p) + ":" + std::to_string(i) + compressible(100);
+      REQUIRE(w.add(static_cast<uint32_t>(p), d.data(), d.size()).is_ok());
+    }
+  REQUIRE(w.commit().is_ok());
+  return w.offsets();
+}
+
+nlohmann::json block(int map, const std::string& path, const std::vector<int64_t>& off, int part, const std::string& host = "10.0.0.1") {
+  return {{"map", map}, {"exec", "0"}, {"host", host}, {"port", 0}, {"path", path},
+          {"offset", off[static_cast<size_t>(part)]}, {"length", off[static_cast<size_t>(part) + 1] - off[static_cast<size_t>(part)]}};
+}
+
+std::vector<std::string> read_all(ShuffleBlockReader& r, std::string* error = nullptr) {
+  std::vector<std::string> got;
+  std::string out;
+  for (;;) {
+    auto n = r.next(out);
+    if (!n) {
+      if (error) *error = n.error_message();
+      break;
+    }
+    if (!n.value()) break;
+    got.push_back(out.substr(0, out.find(compressible(100))));
+  }
+  return got;
+}
+}  // namespace
+
+TEST_CASE("shuffle reader: local blocks of several map outputs, in block order") {
+  TempDir d;
+  auto off0 = write_map_output(d.file("shuffle_1_0_10"), 3, 4);
+  auto off1 = write_map_output(d.file("shuffle_1_1_11"), 3, 2);
+  nlohmann::json blocks = {block(0, d.file("shuffle_1_0_10.data"), off0, 1), block(1, d.file("shuffle_1_1_11.data"), off1, 1)};
+  ShuffleBlockReader r(1, blocks, local_settings());
+  std::string err;
+  auto got = read_all(r, &err);
+  CHECK(err.empty());
+  CHECK(got == std::vector<std::string>{"1:0", "1:1", "1:2", "1:3", "1:0", "1:1"});
+  CHECK(r.local_blocks() == 2);
+  CHECK(r.remote_blocks() == 0);
+  CHECK(r.bytes_read() == (off0[2] - off0[1]) + (off1[2] - off1[1]));
+}
+
+TEST_CASE("shuffle reader: a flipped byte is a fetch failure naming the map output") {
+  TempDir d;
+  auto off = write_map_output(d.file("shuffle_2_5_20"), 2, 3);
+  std::string path = d.file("shuffle_2_5_20.data");
+  std::string bytes = spp::testing::read_file(path);
+  bytes[static_cast<size_t>(off[1] + 20)] ^= 0x10;
+  spp::testing::write_file(path, bytes);
+  ShuffleBlockReader r(2, nlohmann::json::array({block(5, path, off, 1)}), local_settings());
+  std::string err;
+  read_all(r, &err);
+  CHECK(err.find("FetchFailed(shuffle 2, map 5") != std::string::npos);
+  CHECK(err.find("corrupt") != std::string::npos);
+  CHECK(r.failure_info()["map"] == 5);
+  CHECK(r.failure_info()["path"] == path);
+  // Partition 0 is untouched and still reads.
+  ShuffleBlockReader ok(2, nlohmann::json::array({block(5, path, off, 0)}), local_settings());
+  err.clear();
+  CHECK(read_all(ok, &err).size() == 3);
+  CHECK(err.empty());
+}
+
+TEST_CASE("shuffle reader: a lost file without a block server is a fetch failure") {
+  TempDir d;
+  auto off = write_map_output(d.file("shuffle_3_0_1"), 1, 2);
+  std::string path = d.file("shuffle_3_0_1.data");
+  std::filesystem::remove(path);
+  ShuffleBlockReader r(3, nlohmann::json::array({block(0, path, off, 0)}), local_settings());
+  std::string err;
+  read_all(r, &err);
+  CHECK(err.find("FetchFailed(shuffle 3, map 0") != std::string::npos);
+  CHECK(r.failure_info()["path"] == path);
+}
+
+TEST_CASE("shuffle reader: no blocks is an empty partition") {
+  ShuffleBlockReader r(4, nlohmann::json::array(), local_settings());
+  std::string out;
+  auto n = r.next(out);
+  REQUIRE(n.is_ok());
+  CHECK_FALSE(n.value());
+}
