@@ -97,11 +97,14 @@ SPP_MSG(ExecutorStateChanged, app_id, exec_id, state, message, exit_code)
 struct ExecutorRef {
   std::string app_id;
   int exec_id = 0;
+  int cores = 0;          // so a recovering master can re-adopt the executor
+  int64_t memory_mb = 0;
 };
-SPP_MSG(ExecutorRef, app_id, exec_id)
+SPP_MSG(ExecutorRef, app_id, exec_id, cores, memory_mb)
 
-// Worker -> master right after each successful registration: what it is running, so the
-// master can kill executors it no longer knows (zombies after a partition or restart).
+// Worker -> master right after each successful registration: what it is running. The master
+// reconciles: executors it does not know are killed (zombies after a partition), executors it
+// placed there that are missing are LOST, and a recovering master re-adopts the rest.
 struct WorkerLatestState {
   static constexpr const char* kOp = "WorkerLatestState";
   std::string worker_id;
@@ -132,6 +135,15 @@ struct ReconnectWorker {
   std::string master_url;
 };
 SPP_MSG(ReconnectWorker, master_url)
+
+// Master -> worker or driver, reply to RegisterWorker / RegisterApplication from a standby
+// master (it does not hold the leadership lock). The client drops the connection and tries
+// the next master of its spark://h1:p1,h2:p2 list (Spark: MasterInStandby).
+struct MasterInStandby {
+  static constexpr const char* kOp = "MasterInStandby";
+  std::string master_url;
+};
+SPP_MSG(MasterInStandby, master_url)
 
 // Master -> worker: start `sparkpp executor` for an application. Worker answers with
 // ExecutorStateChanged (RUNNING once the process started, FAILED if it could not).
@@ -174,9 +186,12 @@ struct RegisterApplication {
   std::string app_ui_url;
   std::string user;
   std::map<std::string, std::string> executor_env;
+  // Set when a running driver re-registers after losing its master (restart or failover):
+  // the master re-attaches it to that application instead of creating a new one.
+  std::optional<std::string> app_id;
 };
 SPP_MSG(RegisterApplication, name, max_cores, cores_per_executor, memory_per_executor_mb,
-        driver_url, app_ui_url, user, executor_env)
+        driver_url, app_ui_url, user, executor_env, app_id)
 
 // Driver -> master when the SparkContext stops. No reply; the master kills the executors.
 struct UnregisterApplication {
@@ -530,7 +545,7 @@ SPP_MSG(BlockData, req, error, failed)
   X(Hello) X(HelloAck)                                                                         \
   X(RegisterWorker) X(WorkerHeartbeat) X(ExecutorStateChanged) X(WorkerLatestState)            \
   X(RegisteredWorker) X(RegisterWorkerFailed) X(ReconnectWorker) X(LaunchExecutor)             \
-  X(KillExecutor) X(ApplicationFinished)                                                       \
+  X(KillExecutor) X(ApplicationFinished) X(MasterInStandby)                                    \
   X(RegisterApplication) X(UnregisterApplication)                                              \
   X(RegisteredApplication) X(ExecutorAdded) X(ExecutorUpdated) X(WorkerRemoved)                \
   X(ApplicationRemoved)                                                                        \

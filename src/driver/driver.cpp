@@ -732,35 +732,55 @@ void Driver::connect_master(int attempt) {
     for (const auto& [k, v] : conf_.values())
       if (starts_with(k, "spark.executorEnv.")) r.executor_env[k.substr(18)] = v;
     r.executor_env["SPARKPP_PYTHON"] = conf_.get("spark.pyspark.python");
+    // A running application that lost its master (restart, failover) re-registers under its
+    // id; its executors keep running meanwhile and the master re-attaches them.
+    if (phase_ == AppPhase::kRunning && !app_id_.empty()) r.app_id = app_id_;
     c.send(r);
   };
   o.on_message = [this](Connection& c, msg::Envelope&& e) { on_master_message(c, std::move(e)); };
-  o.on_close = [this](Connection& c, const std::string& reason) {
-    if (master_conn_ == &c) master_conn_ = nullptr;
+  std::string url = "spark://" + host + ":" + std::to_string(port);
+  // After a failed attempt: the next master of the list in a second. While starting we give
+  // up after three rounds; a running application keeps trying (Spark's drivers wait for a
+  // new leader the same way).
+  auto retry = [this, attempt, url](const std::string& why) {
+    if (shutting_down_ || master_conn_) return;
+    if (phase_ == AppPhase::kStarting && attempt + 1 >= 3 * static_cast<int>(master_.masters.size())) {
+      phase_ = AppPhase::kNone;
+      auto it = py_conns_.find(context_conn_);
+      if (it != py_conns_.end())
+        py_error(*it->second, context_req_, "bad_request", "Could not connect to the master at " + url + ": " + why + " (All masters are unresponsive! Giving up.)");
+      return;
+    }
+    if (phase_ != AppPhase::kStarting && phase_ != AppPhase::kRunning) return;
+    LOG_WARN(kLog, url << ": " << why << "; trying the next master");
+    master_retry_->start(1000, 0, [this, attempt] { connect_master(attempt + 1); });
+  };
+  o.on_close = [this, retry](Connection& c, const std::string& reason) {
+    if (master_conn_ != &c) return;
+    master_conn_ = nullptr;
     if (phase_ == AppPhase::kRunning && !shutting_down_)
       LOG_WARN(kLog, "lost the connection to the master (" << reason << "); running executors carry on");
+    retry(reason);
   };
-  std::string url = "spark://" + host + ":" + std::to_string(port);
-  connect_to(loop_, host, port, o, [this, attempt, url](Result<Connection*> r) {
+  connect_to(loop_, host, port, o, [this, retry](Result<Connection*> r) {
     if (r) {
       master_conn_ = r.value();
       return;
     }
-    if (phase_ != AppPhase::kStarting) return;
-    if (attempt + 1 >= 3 * static_cast<int>(master_.masters.size())) {
-      phase_ = AppPhase::kNone;
-      auto it = py_conns_.find(context_conn_);
-      if (it != py_conns_.end())
-        py_error(*it->second, context_req_, "bad_request", "Could not connect to the master at " + url + ": " + r.error_message() + " (All masters are unresponsive! Giving up.)");
-      return;
-    }
-    LOG_WARN(kLog, r.error_message() << "; retrying");
-    master_retry_->start(1000, 0, [this, attempt] { connect_master(attempt + 1); });
+    retry(r.error_message());
   });
 }
 
 void Driver::on_master_message(Connection& c, msg::Envelope&& env) {
+  if (auto* m = env.as<msg::MasterInStandby>()) {
+    c.close("master " + m->master_url + " is a standby");  // on_close moves on to the next master
+    return;
+  }
   if (auto* m = env.as<msg::RegisteredApplication>()) {
+    if (phase_ == AppPhase::kRunning) {
+      LOG_INFO(kLog, "Master has changed, new master is at " << m->master_url << "; application " << app_id_ << " re-registered");
+      return;
+    }
     app_id_ = m->app_id;
     LOG_INFO(kLog, "Connected to Spark cluster with app ID " << app_id_);
     // Give granted executors a moment to register so defaultParallelism sees them.

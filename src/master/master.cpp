@@ -7,6 +7,7 @@
 
 #include <cstdio>
 #include <deque>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <sstream>
@@ -17,10 +18,12 @@
 #include "master/daemon_support.h"
 #include "master/ui_routes.h"
 #include "master/master_core.h"
+#include "master/persistence.h"
 
 namespace spp {
 namespace {
 constexpr const char* kLog = "master";
+constexpr int64_t kLockPollMs = 500;  // how often a standby tries the leadership lock
 
 std::string html_escape(const std::string& s) {
   std::string o;
@@ -66,7 +69,7 @@ std::string render_html(const nlohmann::json& j) {
 class MasterDaemon {
  public:
   MasterDaemon(uv_loop_t* loop, master::MasterConfig cfg)
-      : loop_(loop), cfg_(std::move(cfg)), tick_(loop), http_(snapshot_) {}
+      : loop_(loop), cfg_(std::move(cfg)), tick_(loop), lock_poll_(loop), http_(snapshot_) {}
 
   int run(const MasterArgs& args, int64_t hello_timeout_ms) {
     ConnectionOptions opts;
@@ -109,6 +112,36 @@ class MasterDaemon {
     cfg_.url = url;
     cfg_.webui_url = "http://" + host + ":" + std::to_string(*webui_port);
     core_ = std::make_unique<master::MasterCore>(cfg_, clock_);
+    if (cfg_.persist) {
+      std::error_code ec;
+      std::filesystem::create_directories(cfg_.recovery_dir, ec);
+      if (ec) {
+        std::fprintf(stderr, "sparkpp master: error: cannot create recovery directory '%s': %s\n",
+                     cfg_.recovery_dir.c_str(), ec.message().c_str());
+        return 1;
+      }
+      store_ = std::make_unique<master::FileStore>(cfg_.recovery_dir);
+      lock_ = std::make_unique<master::LeaderLock>(cfg_.recovery_dir);
+      auto got = lock_->try_acquire();
+      if (!got) {
+        std::fprintf(stderr, "sparkpp master: error: %s\n", got.error_message().c_str());
+        return 1;
+      }
+      if (*got) {
+        become_leader();
+      } else {
+        // Another master holds the lock: stay a standby and poll for it (the kernel frees the
+        // lock when that master dies, however it dies).
+        LOG_INFO(kLog, "another master holds " << cfg_.recovery_dir << "/master.lock; STANDBY");
+        lock_poll_.start(kLockPollMs, kLockPollMs, [this] {
+          auto r = lock_->try_acquire();
+          if (r && *r) {
+            lock_poll_.stop();
+            become_leader();
+          }
+        });
+      }
+    }
     publish();
     http_.start();
 
@@ -129,7 +162,8 @@ class MasterDaemon {
     uv_signal_start(&sigterm_, on_signal, SIGTERM);
 
     LOG_INFO(kLog, "master at " << url << ", web UI at http://" << host << ":" << *webui_port);
-    std::printf("sparkpp master listening: url=%s port=%d webui_port=%d\n", url.c_str(), *port, *webui_port);
+    std::printf("sparkpp master listening: url=%s port=%d webui_port=%d status=%s\n", url.c_str(), *port, *webui_port,
+                to_string(core_->status()));
     std::fflush(stdout);
 
     uv_run(loop_, UV_RUN_DEFAULT);
@@ -153,8 +187,18 @@ class MasterDaemon {
     publish();
   }
 
+  void become_leader() {
+    LOG_INFO(kLog, "took the leadership lock in " << cfg_.recovery_dir);
+    enqueue(master::ElectedLeader{store_->read_all()});
+  }
+
   void apply(master::Effect& eff) {
-    if (auto* s = std::get_if<master::Send>(&eff)) {
+    if (auto* p = std::get_if<master::Persist>(&eff)) {
+      // A failed write loses recoverability, not correctness now: say so loudly, carry on.
+      if (Status st = store_->write(p->name, p->data); !st) LOG_ERROR(kLog, "recovery store: " << st.message());
+    } else if (auto* u = std::get_if<master::Unpersist>(&eff)) {
+      store_->remove(u->name);
+    } else if (auto* s = std::get_if<master::Send>(&eff)) {
       auto it = conns_.find(s->conn);
       if (it == conns_.end()) return;  // the peer is already gone; its close event is queued
       Connection* c = it->second;
@@ -175,6 +219,7 @@ class MasterDaemon {
 
   void shutdown() {
     tick_.stop();
+    lock_poll_.stop();
     http_.stop();
     listener_.reset();
     auto conns = conns_;
@@ -189,6 +234,9 @@ class MasterDaemon {
   master::MasterConfig cfg_;
   std::unique_ptr<master::MasterCore> core_;  // created once the advertised URL is known
   Timer tick_;
+  Timer lock_poll_;  // standby: retries the leadership lock
+  std::unique_ptr<master::FileStore> store_;   // FILESYSTEM recovery only
+  std::unique_ptr<master::LeaderLock> lock_;   // held while leader; released at exit
   Snapshot snapshot_;
   StatusServer http_;
   std::unique_ptr<Listener> listener_;

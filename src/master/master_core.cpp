@@ -2,6 +2,7 @@
 #include "master/master_core.h"
 
 #include <algorithm>
+#include <cctype>
 #include <climits>
 #include <cstdio>
 
@@ -15,8 +16,11 @@ constexpr const char* kLog = "master";
 constexpr size_t kRetainedRemovedExecutors = 100;  // per app, for /json
 
 bool legal(WorkerState from, WorkerState to) {
-  // DEAD is final for an entry; a re-registering worker gets a fresh entry.
-  return from != WorkerState::kDead && to == WorkerState::kDead;
+  // DEAD is final for an entry; a re-registering worker gets a fresh entry. UNKNOWN (stored
+  // before a master restart) becomes ALIVE when the worker registers again.
+  if (from == WorkerState::kDead) return false;
+  if (to == WorkerState::kDead) return true;
+  return from == WorkerState::kUnknown && to == WorkerState::kAlive;
 }
 bool legal(AppState from, AppState to) {
   bool active = from == AppState::kWaiting || from == AppState::kRunning;
@@ -46,6 +50,22 @@ Result<MasterConfig> MasterConfig::from_conf(const Conf& conf) {
   c.max_executor_retries = static_cast<int>(conf.get_int("spark.deploy.maxExecutorRetries"));
   c.retained_applications = static_cast<int>(std::max<int64_t>(0, conf.get_int("spark.deploy.retainedApplications")));
   c.dead_worker_persistence = static_cast<int>(std::max<int64_t>(0, conf.get_int("spark.dead.worker.persistence")));
+  std::string mode = conf.get("spark.deploy.recoveryMode");
+  for (auto& ch : mode) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  if (mode == "FILESYSTEM") {
+    c.persist = true;
+    c.recovery_dir = conf.get("spark.deploy.recoveryDirectory");
+    if (c.recovery_dir.empty())
+      return Result<MasterConfig>::error("setting spark.deploy.recoveryMode=FILESYSTEM needs spark.deploy.recoveryDirectory");
+  } else if (mode != "NONE" && !mode.empty()) {
+    // Spark silently treats an unknown mode as NONE; a typo that disables recovery deserves an error.
+    return Result<MasterConfig>::error("setting spark.deploy.recoveryMode: '" + conf.get("spark.deploy.recoveryMode") +
+                                       "' is not supported (NONE or FILESYSTEM)");
+  }
+  c.recovery_timeout_ms = conf.get("spark.deploy.recoveryTimeout").empty()
+                              ? c.worker_timeout_ms
+                              : conf.get_time_ms("spark.deploy.recoveryTimeout");
+  if (c.recovery_timeout_ms <= 0) return Result<MasterConfig>::error("setting spark.deploy.recoveryTimeout: must be positive");
   return c;
 }
 
@@ -60,12 +80,23 @@ int AppInfo::requested_cores(std::optional<int> default_cores) const {
   return default_cores.value_or(INT_MAX);
 }
 
-MasterCore::MasterCore(MasterConfig cfg, const Clock& clock) : cfg_(std::move(cfg)), clock_(clock) {}
+MasterCore::MasterCore(MasterConfig cfg, const Clock& clock)
+    : cfg_(std::move(cfg)), clock_(clock), status_(cfg_.persist ? MasterStatus::kStandby : MasterStatus::kAlive) {}
+
+const char* to_string(MasterStatus s) {
+  switch (s) {
+    case MasterStatus::kStandby: return "STANDBY";
+    case MasterStatus::kRecovering: return "RECOVERING";
+    case MasterStatus::kAlive: return "ALIVE";
+  }
+  return "?";
+}
 
 std::vector<Effect> MasterCore::handle(const Event& ev) {
   out_.clear();
   if (auto* m = std::get_if<PeerMessage>(&ev)) on_message(m->conn, m->role, m->msg);
   else if (auto* c = std::get_if<PeerClosed>(&ev)) on_closed(c->conn, c->reason);
+  else if (auto* l = std::get_if<ElectedLeader>(&ev)) elected_leader(l->stored);
   else on_tick();
   return std::move(out_);
 }
@@ -93,6 +124,13 @@ void MasterCore::set_state(ExecutorInfo& e, ExecutorState to, const std::string&
 // ------------------------------------------------------------------ dispatch
 
 void MasterCore::on_message(ConnId conn, const std::string& role, const msg::Message& m) {
+  if (status_ == MasterStatus::kStandby) {
+    // Not the leader: point registrations elsewhere, ignore the rest (a worker heartbeating
+    // here is about to notice and re-register with the leader).
+    if (std::holds_alternative<msg::RegisterWorker>(m) || std::holds_alternative<msg::RegisterApplication>(m))
+      refuse_standby(conn);
+    return;
+  }
   if (role == "worker") {
     if (auto* x = std::get_if<msg::RegisterWorker>(&m)) return register_worker(conn, *x);
     if (auto* x = std::get_if<msg::WorkerHeartbeat>(&m)) return worker_heartbeat(conn, *x);
@@ -136,9 +174,12 @@ void MasterCore::on_closed(ConnId conn, const std::string& reason) {
 
 void MasterCore::on_tick() {
   const int64_t now = clock_.now_ms();
+  if (status_ == MasterStatus::kStandby) return;
+  if (status_ == MasterStatus::kRecovering && now >= recovery_deadline_ms_) maybe_complete_recovery(true);
   std::vector<std::string> timed_out, culled;
   for (auto& [id, w] : workers_) {
-    if (w.state != WorkerState::kDead && w.last_heartbeat_ms < now - cfg_.worker_timeout_ms)
+    // UNKNOWN workers are judged by the recovery deadline, not by heartbeats.
+    if (w.state == WorkerState::kAlive && w.last_heartbeat_ms < now - cfg_.worker_timeout_ms)
       timed_out.push_back(id);
     else if (w.state == WorkerState::kDead &&
              w.last_heartbeat_ms < now - (cfg_.dead_worker_persistence + 1) * cfg_.worker_timeout_ms)
@@ -161,6 +202,27 @@ void MasterCore::register_worker(ConnId conn, const msg::RegisterWorker& m) {
   const int64_t now = clock_.now_ms();
   auto it = workers_.find(m.id);
   bool duplicate = false;
+  if (it != workers_.end() && it->second.state == WorkerState::kUnknown) {
+    // Stored before a master restart and back now: its executors are re-adopted from the
+    // WorkerLatestState that follows.
+    WorkerInfo& w = it->second;
+    set_state(w, WorkerState::kAlive, "re-registered after master recovery");
+    w.host = m.host;
+    w.port = m.port;
+    w.cores = m.cores;
+    w.memory_mb = m.memory_mb;
+    w.webui_url = m.webui_url;
+    w.conn = conn;
+    w.last_heartbeat_ms = now;
+    w.last_heartbeat_wall = clock_.wall_ms();
+    w.recovered = true;
+    ++w.epoch;
+    conn_worker_[conn] = w.id;
+    persist_worker(w);
+    send(conn, msg::RegisteredWorker{cfg_.url, cfg_.webui_url, false});
+    maybe_complete_recovery(false);
+    return;
+  }
   if (it != workers_.end() && it->second.state != WorkerState::kDead) {
     // Already ALIVE under this id (it reconnected before we noticed the old link drop, or it
     // answered ReconnectWorker): adopt the new connection, keep its executors.
@@ -170,6 +232,7 @@ void MasterCore::register_worker(ConnId conn, const msg::RegisterWorker& m) {
     w.conn = conn;
     w.last_heartbeat_ms = now;
     w.last_heartbeat_wall = clock_.wall_ms();
+    ++w.epoch;
     conn_worker_[conn] = w.id;
     LOG_INFO(kLog, "worker " << m.id << " registered again (duplicate)");
     send(conn, msg::RegisteredWorker{cfg_.url, cfg_.webui_url, true});
@@ -181,7 +244,7 @@ void MasterCore::register_worker(ConnId conn, const msg::RegisterWorker& m) {
   std::vector<std::string> purge;
   for (auto& [id, w] : workers_) {
     if (w.host != m.host || w.port != m.port) continue;
-    if (w.state == WorkerState::kDead) {
+    if (w.state == WorkerState::kDead || w.state == WorkerState::kUnknown) {
       purge.push_back(id);
     } else {
       LOG_WARN(kLog, "refusing worker " << m.id << ": " << w.id << " is alive at " << m.host << ":" << m.port);
@@ -191,7 +254,13 @@ void MasterCore::register_worker(ConnId conn, const msg::RegisterWorker& m) {
     }
   }
   if (it != workers_.end()) purge.push_back(m.id);
-  for (const auto& id : purge) workers_.erase(id);
+  for (const auto& id : purge) {
+    auto p = workers_.find(id);  // an id may be listed twice (same id and same address)
+    if (p == workers_.end()) continue;
+    // A new daemon at a recovered worker's address: the old one is not coming back.
+    if (p->second.state == WorkerState::kUnknown) remove_worker(p->second, "replaced by " + m.id + " at the same address");
+    workers_.erase(p);
+  }
 
   WorkerInfo w;
   w.id = m.id;
@@ -204,13 +273,16 @@ void MasterCore::register_worker(ConnId conn, const msg::RegisterWorker& m) {
   w.last_heartbeat_ms = now;
   w.last_heartbeat_wall = clock_.wall_ms();
   w.conn = conn;
+  w.epoch = 1;
   LOG_INFO(kLog, "registering worker " << m.id << " at " << m.host << ":" << m.port << " with " << m.cores
                                        << " cores, " << m.memory_mb << " MB RAM");
   conn_worker_[conn] = m.id;
   seen_worker_ids_.insert(m.id);
+  persist_worker(w);
   workers_[m.id] = std::move(w);
   send(conn, msg::RegisteredWorker{cfg_.url, cfg_.webui_url, duplicate});
   schedule();
+  maybe_complete_recovery(false);  // a replaced UNKNOWN entry may have been the last one
 }
 
 void MasterCore::worker_heartbeat(ConnId conn, const msg::WorkerHeartbeat& m) {
@@ -245,12 +317,17 @@ void MasterCore::remove_worker(WorkerInfo& w, const std::string& why) {
   w.executors.clear();
   w.cores_used = 0;
   w.memory_used_mb = 0;
+  w.recovered = false;
+  unpersist("worker_" + w.id);
   for (auto& [id, app] : apps_) send(app.driver, msg::WorkerRemoved{w.id, w.host, why});
   schedule();
 }
 
 void MasterCore::worker_latest_state(ConnId conn, const msg::WorkerLatestState& m) {
   auto w = workers_.find(m.worker_id);
+  if (w != workers_.end() && w->second.state == WorkerState::kAlive && w->second.conn == conn)
+    return reconcile(w->second, conn, m);
+  // From a connection that is not (or no longer) the worker's: everything it lists is stale.
   for (const auto& ref : m.executors) {
     bool known = false;
     if (w != workers_.end() && w->second.state == WorkerState::kAlive)
@@ -344,6 +421,7 @@ void MasterCore::register_app(ConnId conn, const msg::RegisterApplication& m) {
     LOG_WARN(kLog, "driver connection " << conn << " registered twice; ignored");
     return;
   }
+  if (m.app_id) return reregister_app(conn, m);
   AppInfo app;
   app.id = new_app_id();
   app.desc = m;
@@ -353,6 +431,7 @@ void MasterCore::register_app(ConnId conn, const msg::RegisterApplication& m) {
   conn_app_[conn] = app.id;
   waiting_apps_.push_back(app.id);
   send(conn, msg::RegisteredApplication{app.id, cfg_.url});
+  persist_app(app);
   apps_[app.id] = std::move(app);
   schedule();
 }
@@ -387,6 +466,7 @@ void MasterCore::remove_app(AppInfo& app, AppState final_state, const std::strin
     if (w.state == WorkerState::kAlive) send(w.conn, msg::ApplicationFinished{app.id});
   if (app.driver) conn_app_.erase(app.driver);
   std::erase(waiting_apps_, app.id);
+  unpersist("app_" + app.id);
   std::string id = app.id;
   completed_.push_back(std::move(app));
   apps_.erase(id);  // `app` is dangling from here
@@ -402,6 +482,7 @@ void MasterCore::remove_app(AppInfo& app, AppState final_state, const std::strin
 // ------------------------------------------------------------------ scheduling
 
 void MasterCore::schedule() {
+  if (status_ != MasterStatus::kAlive) return;  // recovery first: stored executors may come back
   std::vector<WorkerOffer> offers;
   for (const auto& [id, w] : workers_)
     if (w.state == WorkerState::kAlive) offers.push_back({id, w.cores_free(), w.memory_free_mb()});
@@ -412,6 +493,7 @@ void MasterCore::schedule() {
     if (left > 0) demands.push_back({id, left, a.desc.cores_per_executor, a.desc.memory_per_executor_mb});
   }
   if (offers.empty() || demands.empty()) return;
+  std::set<std::string> launched_for;
   for (const auto& l : plan_allocation(std::move(offers), demands, cfg_.spread_out)) {
     AppInfo& app = apps_.at(l.app_id);
     WorkerInfo& w = workers_.at(l.worker_id);
@@ -422,6 +504,8 @@ void MasterCore::schedule() {
     e.host = w.host;
     e.cores = l.cores;
     e.memory_mb = l.memory_mb;
+    e.worker_epoch = w.epoch;
+    launched_for.insert(app.id);
     LOG_INFO(kLog, "launching executor " << app.id << "/" << e.id << " on worker " << w.id << " (" << e.cores
                                          << " cores, " << e.memory_mb << " MB)");
     w.cores_used += e.cores;
@@ -440,6 +524,7 @@ void MasterCore::schedule() {
     app.executors[e.id] = std::move(e);
     if (app.state == AppState::kWaiting) set_state(app, AppState::kRunning, "executors granted");
   }
+  for (const auto& id : launched_for) persist_app(apps_.at(id));  // next_executor_id moved
 }
 
 }  // namespace spp::master

@@ -18,6 +18,7 @@
 #include "common/messages.h"
 #include "common/states.h"
 #include "common/status.h"
+#include "master/persistence.h"
 
 namespace spp::master {
 
@@ -33,6 +34,9 @@ struct MasterConfig {
   int max_executor_retries = 10;                // spark.deploy.maxExecutorRetries (-1: never fail)
   int retained_applications = 200;              // spark.deploy.retainedApplications
   int dead_worker_persistence = 15;             // spark.dead.worker.persistence
+  bool persist = false;                         // spark.deploy.recoveryMode=FILESYSTEM
+  std::string recovery_dir;                     // spark.deploy.recoveryDirectory
+  int64_t recovery_timeout_ms = 60'000;         // spark.deploy.recoveryTimeout (default: worker timeout)
 
   static Result<MasterConfig> from_conf(const Conf& conf);
 };
@@ -49,9 +53,14 @@ struct PeerClosed {
   ConnId conn = 0;
   std::string reason;
 };
-// Periodic timer: check worker liveness.
+// Periodic timer: check worker liveness (and the recovery deadline).
 struct Tick {};
-using Event = std::variant<PeerMessage, PeerClosed, Tick>;
+// The shell won leadership (at once without recovery; on taking the lock with FILESYSTEM):
+// with stored state the master recovers it, otherwise it is ALIVE at once.
+struct ElectedLeader {
+  StoredState stored;
+};
+using Event = std::variant<PeerMessage, PeerClosed, Tick, ElectedLeader>;
 
 // ---- effects (core -> I/O layer)
 struct Send {
@@ -62,7 +71,21 @@ struct Close {
   ConnId conn = 0;
   std::string reason;
 };
-using Effect = std::variant<Send, Close>;
+// Store `data` as `name` in the recovery directory (only when cfg.persist).
+struct Persist {
+  std::string name;  // worker_<id> | app_<id>
+  nlohmann::json data;
+};
+struct Unpersist {
+  std::string name;
+};
+using Effect = std::variant<Send, Close, Persist, Unpersist>;
+
+// Spark's RecoveryState. STANDBY refuses registrations with MasterInStandby; RECOVERING
+// accepts them but launches nothing until every stored worker/app answered or the recovery
+// timeout passed.
+enum class MasterStatus { kStandby, kRecovering, kAlive };
+const char* to_string(MasterStatus s);
 
 // ---- state
 struct ExecutorInfo {
@@ -75,6 +98,7 @@ struct ExecutorInfo {
   ExecutorState state = ExecutorState::kLaunching;
   std::string message;
   std::optional<int> exit_code;
+  int worker_epoch = 0;  // WorkerInfo::epoch when it was launched
 };
 
 struct WorkerInfo {
@@ -91,6 +115,10 @@ struct WorkerInfo {
   int cores_used = 0;
   int64_t memory_used_mb = 0;
   std::set<std::pair<std::string, int>> executors;  // (app id, executor id)
+  // Bumped on every (re-)registration. An executor launched during an earlier epoch must be
+  // in the worker's WorkerLatestState; one launched since may not be listed yet.
+  int epoch = 0;
+  bool recovered = false;  // re-registered after a master recovery: adopt what it runs
 
   int cores_free() const { return cores - cores_used; }
   int64_t memory_free_mb() const { return memory_mb - memory_used_mb; }
@@ -105,6 +133,7 @@ struct AppInfo {
   int64_t end_wall_ms = 0;
   int next_executor_id = 0;
   int retry_count = 0;  // abnormal executor exits since an executor last reached RUNNING
+  bool unknown = false;  // recovered from storage, its driver has not re-registered yet
   std::map<int, ExecutorInfo> executors;       // active (LAUNCHING / RUNNING)
   std::deque<ExecutorInfo> removed_executors;  // finished, most recent last (bounded)
 
@@ -127,6 +156,7 @@ class MasterCore {
   const std::map<std::string, AppInfo>& apps() const { return apps_; }
   const std::deque<AppInfo>& completed_apps() const { return completed_; }
   const MasterConfig& config() const { return cfg_; }
+  MasterStatus status() const { return status_; }
 
  private:
   void on_message(ConnId conn, const std::string& role, const msg::Message& m);
@@ -139,6 +169,16 @@ class MasterCore {
   void worker_latest_state(ConnId conn, const msg::WorkerLatestState& m);
   void register_app(ConnId conn, const msg::RegisterApplication& m);
   void unregister_app(ConnId conn, const msg::UnregisterApplication& m);
+  void reregister_app(ConnId conn, const msg::RegisterApplication& m);
+
+  // Recovery (master_recovery.cpp).
+  void elected_leader(const StoredState& stored);
+  void maybe_complete_recovery(bool timed_out);
+  void reconcile(WorkerInfo& w, ConnId conn, const msg::WorkerLatestState& m);
+  void refuse_standby(ConnId conn);
+  void persist_worker(const WorkerInfo& w);
+  void persist_app(const AppInfo& a);
+  void unpersist(const std::string& name);
 
   void remove_worker(WorkerInfo& w, const std::string& why);
   void remove_app(AppInfo& app, AppState final_state, const std::string& why);
@@ -171,6 +211,8 @@ class MasterCore {
   std::map<ConnId, std::string> conn_worker_;  // worker connection -> worker id
   std::map<ConnId, std::string> conn_app_;     // driver connection -> app id
   int next_app_number_ = 0;
+  MasterStatus status_ = MasterStatus::kAlive;
+  int64_t recovery_deadline_ms_ = 0;
 };
 
 }  // namespace spp::master

@@ -57,7 +57,7 @@ json app_json(const AppInfo& a, int64_t now_wall) {
           {"memoryperslave", a.desc.memory_per_executor_mb},
           {"resourcesperexecutor", json::array()},
           {"submitdate", submit_date(a.start_wall_ms)},
-          {"state", to_string(a.state)},
+          {"state", a.unknown ? "UNKNOWN" : to_string(a.state)},
           {"duration", end - a.start_wall_ms},
           {"executors", execs},
           {"removedexecutors", removed}};
@@ -95,7 +95,7 @@ json MasterCore::to_json() const {
           {"completedapps", completed},
           {"activedrivers", json::array()},
           {"completeddrivers", json::array()},
-          {"status", "ALIVE"}};
+          {"status", to_string(status_)}};
 }
 
 }  // namespace spp::master

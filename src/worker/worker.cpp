@@ -5,6 +5,8 @@
 #include <signal.h>
 #include <uv.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <deque>
 #include <filesystem>
@@ -32,13 +34,48 @@ int fail(const std::string& what) {
   return 1;
 }
 
-// spark://host:port[,host2:port2]: we follow the first master (no standby masters yet).
-bool parse_master_url(const std::string& url, std::string& host, int& port) {
+using HostPort = std::pair<std::string, int>;
+
+// spark://host:port[,host2:port2...]: every master, tried in turn until one (the leader)
+// accepts the registration.
+bool parse_master_url(const std::string& url, std::vector<HostPort>& out) {
   const std::string scheme = "spark://";
   if (!starts_with(url, scheme)) return false;
-  auto masters = split(url.substr(scheme.size()), ',');
-  if (masters.empty() || !parse_host_port(masters[0], host, port)) return false;
-  return port > 0 && port <= 65535;
+  for (const auto& hp : split(url.substr(scheme.size()), ',')) {
+    std::string host;
+    int port = 0;
+    if (!parse_host_port(hp, host, port) || port <= 0 || port > 65535) return false;
+    out.emplace_back(host, port);
+  }
+  return !out.empty();
+}
+
+// The work dir's app dirs, each with the newest mtime found in it (Spark's cleanup looks for
+// any file newer than the TTL). Errors just skip entries: cleanup is best effort.
+std::vector<worker::AppDir> scan_work_dir(const std::string& work_dir) {
+  namespace fs = std::filesystem;
+  // file_clock -> wall clock by the offset between their "now"s (libstdc++ 12 lacks clock_cast).
+  const auto file_now = fs::file_time_type::clock::now();
+  const int64_t wall_now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch()).count();
+  auto wall_ms = [&](fs::file_time_type t) {
+    return wall_now + std::chrono::duration_cast<std::chrono::milliseconds>(t - file_now).count();
+  };
+  std::vector<worker::AppDir> out;
+  std::error_code ec;
+  for (const auto& ent : fs::directory_iterator(work_dir, ec)) {
+    if (!ent.is_directory(ec)) continue;
+    int64_t newest = wall_ms(fs::last_write_time(ent.path(), ec));
+    for (auto it = fs::recursive_directory_iterator(ent.path(), fs::directory_options::skip_permission_denied, ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      std::error_code ec2;
+      auto t = fs::last_write_time(it->path(), ec2);
+      if (!ec2) newest = std::max(newest, wall_ms(t));
+    }
+    ec.clear();
+    out.push_back({ent.path().filename().string(), ent.path().string(), newest});
+  }
+  return out;
 }
 
 std::string render_html(const nlohmann::json& j) {
@@ -62,8 +99,8 @@ std::string render_html(const nlohmann::json& j) {
 
 class WorkerDaemon {
  public:
-  WorkerDaemon(uv_loop_t* loop, std::string master_host, int master_port, int64_t hello_timeout_ms)
-      : loop_(loop), master_host_(std::move(master_host)), master_port_(master_port),
+  WorkerDaemon(uv_loop_t* loop, std::vector<HostPort> masters, int64_t hello_timeout_ms)
+      : loop_(loop), masters_(std::move(masters)),
         hello_timeout_ms_(hello_timeout_ms), tick_(loop), http_(snapshot_) {}
 
   int run(const WorkerArgs& args, worker::WorkerConfig cfg) {
@@ -147,6 +184,8 @@ class WorkerDaemon {
       } else if constexpr (std::is_same_v<T, worker::RemoveDir>) {
         std::error_code ec;
         std::filesystem::remove_all(e.path, ec);
+      } else if constexpr (std::is_same_v<T, worker::ScanWorkDir>) {
+        enqueue(worker::WorkDirScanned{scan_work_dir(core_->config().work_dir)});
       } else if constexpr (std::is_same_v<T, worker::Exit>) {
         exit_code_ = e.code;
         exiting_ = true;
@@ -158,6 +197,8 @@ class WorkerDaemon {
   void connect() {
     if (master_) master_->close("reconnecting");
     uint64_t gen = ++master_gen_;
+    // Each attempt goes to the next master: a dead or standby one sends us on to the leader.
+    const auto& [master_host, master_port] = masters_[next_master_++ % masters_.size()];
     ConnectionOptions opts;
     opts.my_role = "worker";
     opts.my_name = core_->config().id;
@@ -174,7 +215,7 @@ class WorkerDaemon {
       if (gen == master_gen_ && !exiting_) enqueue(worker::MasterLost{reason});
     };
     connecting_ = true;
-    connect_to(loop_, master_host_, master_port_, opts, [this, gen](Result<Connection*> r) {
+    connect_to(loop_, master_host, master_port, opts, [this, gen](Result<Connection*> r) {
       connecting_ = false;
       if (gen != master_gen_) {
         if (r) r.value()->close("superseded");
@@ -247,8 +288,8 @@ class WorkerDaemon {
  private:
 
   uv_loop_t* loop_;
-  std::string master_host_;
-  int master_port_;
+  std::vector<HostPort> masters_;
+  size_t next_master_ = 0;
   int64_t hello_timeout_ms_;
   SystemClock clock_;
   std::unique_ptr<worker::WorkerCore> core_;
@@ -272,10 +313,9 @@ class WorkerDaemon {
 int run_worker(const WorkerArgs& args) {
   auto conf = load_daemon_conf(args.properties_file, args.conf);
   if (!conf) return fail(conf.error_message());
-  std::string master_host;
-  int master_port = 0;
-  if (!parse_master_url(args.master_url, master_host, master_port))
-    return fail("invalid master URL '" + args.master_url + "' (expected spark://HOST:PORT)");
+  std::vector<HostPort> masters;
+  if (!parse_master_url(args.master_url, masters))
+    return fail("invalid master URL '" + args.master_url + "' (expected spark://HOST:PORT[,HOST2:PORT2...])");
   if (args.port < 0 || args.port > 65535 || args.webui_port < 0 || args.webui_port > 65535)
     return fail("ports must be within 0..65535");
   if (args.cores < 0) return fail("--cores must be positive");
@@ -295,6 +335,9 @@ int run_worker(const WorkerArgs& args) {
   cfg.heartbeat_ms = std::max<int64_t>(timeout_ms / 4, 1);
   cfg.kill_timeout_ms = conf->get_time_ms("spark.worker.killTimeout");
   cfg.register_timeout_ms = std::max<int64_t>(timeout_ms, 2000);
+  cfg.cleanup_enabled = conf->get_bool("spark.worker.cleanup.enabled");
+  cfg.cleanup_interval_ms = std::max<int64_t>(conf->get_time_ms("spark.worker.cleanup.interval"), 100);
+  cfg.app_data_ttl_ms = conf->get_time_ms("spark.worker.cleanup.appDataTtl");
   cfg.host = args.host.empty() ? local_ip() : args.host;
   cfg.master_url = args.master_url;
   cfg.executable = self_exe();
@@ -314,7 +357,7 @@ int run_worker(const WorkerArgs& args) {
   int rc;
   bool clean;
   {
-    WorkerDaemon d(&loop, master_host, master_port, conf->get_time_ms("spark.sparkpp.helloTimeout"));
+    WorkerDaemon d(&loop, masters, conf->get_time_ms("spark.sparkpp.helloTimeout"));
     rc = d.run(args, cfg);
     clean = d.loop_reusable();
   }

@@ -95,6 +95,8 @@ std::vector<Effect> WorkerCore::handle(const Event& ev) {
       finish(it->second, ExecutorState::kFailed, "cannot launch executor: " + e.error, std::nullopt);
     } else if constexpr (std::is_same_v<T, ExecutorExited>) {
       on_exited(e);
+    } else if constexpr (std::is_same_v<T, WorkDirScanned>) {
+      clean_work_dir(e.dirs);
     } else if constexpr (std::is_same_v<T, Shutdown>) {
       if (stopping_) return;
       stopping_ = true;
@@ -137,12 +139,15 @@ void WorkerCore::on_master_message(const msg::Message& m) {
     if (link_ != Link::kRegistering && link_ != Link::kRegistered) return;
     set_link(Link::kRegistered, std::string("registered with ") + x->master_url + (x->duplicate ? " (duplicate)" : ""));
     registered_once_ = true;
+    master_url_ = x->master_url;
     master_webui_url_ = x->master_webui_url;
+    // Spark arms the cleanup timer only once registered.
+    if (cfg_.cleanup_enabled && next_cleanup_ms_ == 0) next_cleanup_ms_ = clock_.now_ms() + cfg_.cleanup_interval_ms;
     backoff_ms_ = cfg_.initial_backoff_ms;
     next_heartbeat_ms_ = clock_.now_ms() + cfg_.heartbeat_ms;
     msg::WorkerLatestState st;
     st.worker_id = cfg_.id;
-    for (const auto& [k, r] : active_) st.executors.push_back({r.app_id, r.exec_id});
+    for (const auto& [k, r] : active_) st.executors.push_back({r.app_id, r.exec_id, r.cores, r.memory_mb});
     send(std::move(st));
   } else if (auto* x = std::get_if<msg::RegisterWorkerFailed>(&m)) {
     if (!registered_once_) {
@@ -156,6 +161,11 @@ void WorkerCore::on_master_message(const msg::Message& m) {
     LOG_WARN(kLog, "re-registration refused: " << x->message << "; will retry");
     out_.push_back(DropMaster{"registration refused"});
     lost_master("registration refused: " + x->message);
+  } else if (auto* x = std::get_if<msg::MasterInStandby>(&m)) {
+    // Not the leader: try the next master of the list (Spark ignores it and keeps retrying).
+    LOG_INFO(kLog, "master " << x->master_url << " is a standby; trying the next master");
+    out_.push_back(DropMaster{"master in standby"});
+    lost_master("master " + x->master_url + " is in standby");
   } else if (std::get_if<msg::ReconnectWorker>(&m)) {
     if (link_ == Link::kRegistered) register_now();
   } else if (auto* x = std::get_if<msg::LaunchExecutor>(&m)) {
@@ -193,6 +203,10 @@ void WorkerCore::on_tick() {
       send(msg::WorkerHeartbeat{cfg_.id});
       next_heartbeat_ms_ = now + cfg_.heartbeat_ms;
     }
+  }
+  if (cfg_.cleanup_enabled && next_cleanup_ms_ && now >= next_cleanup_ms_ && !stopping_) {
+    next_cleanup_ms_ = now + cfg_.cleanup_interval_ms;
+    out_.push_back(ScanWorkDir{});
   }
   for (auto& [k, r] : active_) {
     if (r.state == ExecutorState::kRunning && r.kill_deadline_ms && !r.sigkill_sent && now >= r.kill_deadline_ms) {
@@ -287,6 +301,24 @@ void WorkerCore::finish(ExecutorRunner& r, ExecutorState to, const std::string& 
   active_.erase({r.app_id, r.exec_id});
 }
 
+std::vector<AppDir> select_app_dirs_to_clean(const std::vector<AppDir>& dirs, const std::set<std::string>& running_apps,
+                                             int64_t now_wall_ms, int64_t ttl_ms) {
+  std::vector<AppDir> out;
+  for (const auto& d : dirs)
+    if (!running_apps.count(d.app_id) && d.newest_mtime_wall_ms < now_wall_ms - ttl_ms) out.push_back(d);
+  return out;
+}
+
+void WorkerCore::clean_work_dir(const std::vector<AppDir>& dirs) {
+  std::set<std::string> running;
+  for (const auto& [k, r] : active_) running.insert(r.app_id);
+  for (const auto& d : select_app_dirs_to_clean(dirs, running, clock_.wall_ms(), cfg_.app_data_ttl_ms)) {
+    LOG_INFO(kLog, "removing old application dir " << d.path << " (finished, unchanged for over "
+                                                   << cfg_.app_data_ttl_ms / 1000 << " s)");
+    out_.push_back(RemoveDir{d.path});
+  }
+}
+
 void WorkerCore::maybe_exit() {
   if (stopping_ && !exited_ && active_.empty()) {
     exited_ = true;
@@ -316,7 +348,7 @@ nlohmann::json WorkerCore::to_json() const {
   for (const auto& [k, r] : active_) execs.push_back(runner(r));
   for (const auto& r : finished_) done.push_back(runner(r));
   return {{"id", cfg_.id},
-          {"masterurl", cfg_.master_url},
+          {"masterurl", master_url_.empty() ? cfg_.master_url : master_url_},
           {"masterwebuiurl", master_webui_url_},
           {"cores", cfg_.cores},
           {"coresused", cores_used()},

@@ -6,6 +6,7 @@
 #include <deque>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <variant>
 #include <vector>
@@ -35,7 +36,22 @@ struct WorkerConfig {
   int64_t max_backoff_ms = 30'000;
   int64_t register_timeout_ms = 10'000;  // no RegisteredWorker by then: drop and retry
   size_t retained_executors = 1000;      // spark.worker.ui.retainedExecutors
+  bool cleanup_enabled = true;              // spark.worker.cleanup.enabled
+  int64_t cleanup_interval_ms = 1'800'000;  // spark.worker.cleanup.interval
+  int64_t app_data_ttl_ms = 604'800'000;    // spark.worker.cleanup.appDataTtl
 };
+
+// One application directory in the work dir, as the shell found it.
+struct AppDir {
+  std::string app_id;            // the directory's name
+  std::string path;
+  int64_t newest_mtime_wall_ms;  // newest modification time of the dir or anything inside it
+};
+
+// Spark's work-dir cleanup rule: an app dir goes when no executor of that app runs here and
+// nothing inside it changed for `ttl_ms`. Pure, so the selection is unit-tested.
+std::vector<AppDir> select_app_dirs_to_clean(const std::vector<AppDir>& dirs, const std::set<std::string>& running_apps,
+                                             int64_t now_wall_ms, int64_t ttl_ms);
 
 // The link to the master.
 enum class Link {
@@ -56,10 +72,12 @@ struct ExecutorStarted { std::string app_id; int exec_id = 0; int pid = 0; };
 struct ExecutorSpawnFailed { std::string app_id; int exec_id = 0; std::string error; };
 struct ExecutorExited { std::string app_id; int exec_id = 0; int64_t exit_status = 0; int term_signal = 0; };
 struct Shutdown {};                 // SIGTERM / SIGINT
+struct WorkDirScanned { std::vector<AppDir> dirs; };  // answer to ScanWorkDir
 using Event = std::variant<Start, Tick, MasterReady, MasterLost, FromMaster, ExecutorStarted,
-                           ExecutorSpawnFailed, ExecutorExited, Shutdown>;
+                           ExecutorSpawnFailed, ExecutorExited, Shutdown, WorkDirScanned>;
 
 // ---- effects (core -> I/O layer)
+// Connect to the next master of the spark://h1:p1,h2:p2 list (the shell rotates through them).
 struct ConnectMaster {};
 struct DropMaster { std::string reason; };
 struct SendMaster { msg::Message msg; };
@@ -76,7 +94,9 @@ struct SpawnExecutor {
 struct SignalExecutor { std::string app_id; int exec_id = 0; int sig = 0; };
 struct RemoveDir { std::string path; };
 struct Exit { int code = 0; };
-using Effect = std::variant<ConnectMaster, DropMaster, SendMaster, SpawnExecutor, SignalExecutor, RemoveDir, Exit>;
+struct ScanWorkDir {};  // list the work dir's app dirs with their newest mtimes -> WorkDirScanned
+using Effect = std::variant<ConnectMaster, DropMaster, SendMaster, SpawnExecutor, SignalExecutor, RemoveDir, Exit,
+                            ScanWorkDir>;
 
 struct ExecutorRunner {
   std::string app_id;
@@ -125,6 +145,7 @@ class WorkerCore {
   void register_now();
   void on_tick();
   void maybe_exit();
+  void clean_work_dir(const std::vector<AppDir>& dirs);
 
   void set_link(Link to, const std::string& why);
   void set_state(ExecutorRunner& r, ExecutorState to, const std::string& why);
@@ -144,7 +165,9 @@ class WorkerCore {
   bool registered_once_ = false;
   bool stopping_ = false;
   bool exited_ = false;
+  std::string master_url_;        // the master we last registered with (RegisteredWorker)
   std::string master_webui_url_;  // learnt from RegisteredWorker
+  int64_t next_cleanup_ms_ = 0;   // 0: cleanup timer not armed yet (first registration arms it)
   int64_t backoff_ms_;
   int64_t next_connect_ms_ = 0;
   int64_t register_deadline_ms_ = 0;

@@ -436,22 +436,40 @@ class AppClient:
         self.app_id = None
         self._cv = threading.Condition()
         self.driver = FakeDriver(lambda: self.app_id or "")
-        self.conn = ControlClient.connect(master_port, role="app", name=name)
-        self.conn.send("RegisterApplication", {
+        self._desc = {
             "name": name, "max_cores": max_cores, "cores_per_executor": cores_per_executor,
             "memory_per_executor_mb": memory_mb, "driver_url": self.driver.url, "app_ui_url": "",
-            "user": user, "executor_env": executor_env or {}})
-        op, body, _ = self.conn.recv(10)
-        assert op == "RegisteredApplication", (op, body)
-        self.app_id = body["app_id"]
+            "user": user, "executor_env": executor_env or {}, "app_id": None}
         self._closed = False
-        self._thread = threading.Thread(target=self._read, daemon=True)
-        self._thread.start()
+        self.conn = None
+        self._register(master_port)
 
-    def _read(self):
-        while not self._closed:
+    def _register(self, master_port, app_id=None):
+        conn = ControlClient.connect(master_port, role="app", name=self._desc["name"])
+        conn.send("RegisterApplication", dict(self._desc, app_id=app_id))
+        op, body, _ = conn.recv(10)
+        if op != "RegisteredApplication":
+            conn.close()
+            raise ConnectionError(f"registration refused: {op} {body}")
+        self.app_id = body["app_id"]
+        self.conn = conn
+        t = threading.Thread(target=self._read, args=(conn,), daemon=True)
+        t.start()
+        return body
+
+    def reregister(self, master_port):
+        """What a driver does after losing its master: a new connection, RegisterApplication
+        with its app id. Raises ConnectionError if refused (e.g. MasterInStandby)."""
+        old = self.conn
+        body = self._register(master_port, app_id=self.app_id)
+        if old is not None:
+            old.close()
+        return body
+
+    def _read(self, conn):
+        while not self._closed and conn is self.conn:
             try:
-                op, body, _ = self.conn.recv(0.5)
+                op, body, _ = conn.recv(0.5)
             except TimeoutError:
                 continue
             except (OSError, ConnectionError, ValueError, AssertionError):

@@ -48,7 +48,7 @@ def test_master_and_two_workers_register(cluster):
     assert j["activeapps"] == [] and j["activedrivers"] == [] and j["completeddrivers"] == []
     assert m.http_get("/json/")[0] == 200
     status, html = m.http_get("/")
-    assert status == 200 and w1.id in html
+    assert status == 200 and "sparkpp master" in html  # the page renders /json client-side (docs/ui.md)
     wj = w1.json()
     assert wj["id"] == w1.id and wj["masterurl"] == m.url and wj["cores"] == 2 and wj["memory"] == 1024
     assert wj["coresused"] == 0 and wj["executors"] == [] and wj["finishedexecutors"] == []
@@ -283,3 +283,155 @@ def test_defaults_file_ignored_when_properties_file_given(cluster, tmp_path):
     cluster.daemons.append(m)
     assert "spark.deploy.defaultCores" not in m.log_text()
     assert "spark.deploy.spreadOut = false" in m.log_text()
+
+
+# ----------------------------------------------------------------------------- reconciliation,
+# recovery and standby masters (issues #2 and #6)
+
+def _register_fake_worker(port, worker_id, cores=2, memory_mb=1024, fake_port=1):
+    c = ControlClient.connect(port, role="worker", name=worker_id)
+    c.send("RegisterWorker", {"id": worker_id, "host": "127.0.0.1", "port": fake_port, "cores": cores,
+                              "memory_mb": memory_mb, "webui_url": "http://127.0.0.1:1"})
+    return c
+
+
+def _recv_until(conn, op, timeout=10):
+    """Messages up to and including the first `op`; returns (that body, all seen)."""
+    import time
+    deadline = time.monotonic() + timeout
+    seen = []
+    while True:
+        o, body, _ = conn.recv(max(0.1, deadline - time.monotonic()))
+        seen.append((o, body))
+        if o == op:
+            return body, seen
+
+
+def test_reregistering_worker_is_reconciled(cluster):
+    """A worker re-registers (as a duplicate of its own id: the master has not noticed the old
+    link drop) and lists what it runs: executors the master placed there that are missing are
+    LOST (driver told, cores re-offered), executors the master does not know are killed."""
+    m = cluster.start_master()
+    wid = "worker-20250101000000-127.0.0.1-1"
+    w1 = cluster.track(_register_fake_worker(m.port, wid))
+    assert _recv_until(w1, "RegisteredWorker")[0]["duplicate"] is False
+    w1.send("WorkerLatestState", {"worker_id": wid, "executors": []})
+    app = cluster.track(AppClient(m.port, max_cores=2))
+    launch, _ = _recv_until(w1, "LaunchExecutor")
+    assert launch["app_id"] == app.app_id and launch["exec_id"] == 0 and launch["cores"] == 2
+    w1.send("ExecutorStateChanged", {"app_id": app.app_id, "exec_id": 0, "state": "RUNNING", "message": "",
+                                     "exit_code": None})
+    wait_until(lambda: any(u["state"] == "RUNNING" for u in app.received("ExecutorUpdated")), 10, "RUNNING")
+
+    w2 = cluster.track(_register_fake_worker(m.port, wid))
+    assert _recv_until(w2, "RegisteredWorker")[0]["duplicate"] is True
+    w2.send("WorkerLatestState", {"worker_id": wid, "executors": [
+        {"app_id": "app-20200101000000-0099", "exec_id": 5, "cores": 1, "memory_mb": 512}]})
+    kill, seen = _recv_until(w2, "KillExecutor")
+    assert (kill["app_id"], kill["exec_id"]) == ("app-20200101000000-0099", 5)
+    lost = wait_until(lambda: [u for u in app.received("ExecutorUpdated") if u["state"] == "LOST"], 10, "LOST")
+    assert lost[0]["exec_id"] == 0 and not lost[0]["worker_lost"]
+    relaunch = next((b for o, b in seen if o == "LaunchExecutor"), None) or _recv_until(w2, "LaunchExecutor")[0]
+    assert relaunch["exec_id"] == 1 and relaunch["cores"] == 2
+    wait_until(lambda: len(app.executors_added()) == 2, 10, "replacement ExecutorAdded")
+    (a,) = m.json()["activeapps"]
+    assert [(e["id"], e["state"]) for e in a["removedexecutors"]] == [(0, "LOST")]
+
+
+def _recovery_conf(rdir, timeout="2", recovery_timeout=None):
+    conf = {"spark.deploy.recoveryMode": "FILESYSTEM", "spark.deploy.recoveryDirectory": str(rdir),
+            "spark.worker.timeout": timeout}
+    if recovery_timeout:  # generous where everyone is expected back: recovery ends when they are
+        conf["spark.deploy.recoveryTimeout"] = recovery_timeout
+    return conf
+
+
+def test_master_restart_with_filesystem_recovery(cluster, tmp_path):
+    """Scenario 4 of issue #6 on one host: the master is SIGKILLed and restarted on its port
+    with the same recovery directory; the worker and the application come back, the running
+    executor is re-adopted (same process), and new allocations still work."""
+    rdir = tmp_path / "recovery"
+    conf = _recovery_conf(rdir, timeout="4", recovery_timeout="30")
+    m = cluster.start_master(conf=conf)
+    assert m.fields["status"] == "ALIVE"
+    w = cluster.start_worker(m.url, cores=2, memory="2g", conf={"spark.worker.timeout": "4"})
+    wait_until(lambda: alive_workers(m, 1), 20, "worker ALIVE")
+    app = cluster.track(AppClient(m.port, max_cores=1, memory_mb=256))
+    wait_until(lambda: any(e["state"] == "RUNNING" for e in w.json()["executors"]), 20, "executor RUNNING")
+    (ex,) = w.json()["executors"]
+    assert sorted(os.listdir(rdir)) == sorted(["master.lock", f"app_{app.app_id}.json", f"worker_{w.id}.json"])
+
+    port = m.port
+    m.kill(signal.SIGKILL)
+    m.wait_exit(10)
+    m2 = cluster.start_master(conf=conf, port=port)
+    j = m2.json()
+    assert j["status"] == "RECOVERING"
+    assert [x["state"] for x in j["workers"]] == ["UNKNOWN"] and j["activeapps"][0]["state"] == "UNKNOWN"
+    # The worker re-registers by itself; the driver's client re-registers under its app id.
+    wait_until(lambda: workers_by_id(m2)[w.id]["state"] == "ALIVE", 30, "worker back")
+    wait_until(lambda: app.reregister(port)["app_id"] == app.app_id, 20, "app re-registered")
+    wait_until(lambda: m2.json()["status"] == "ALIVE", 10, "recovery complete")
+    (a,) = m2.json()["activeapps"]
+    assert a["id"] == app.app_id and a["state"] == "RUNNING"
+    assert [(e["id"], e["workerid"]) for e in a["executors"]] == [(ex["id"], w.id)]
+    (ex2,) = w.json()["executors"]
+    assert ex2["pid"] == ex["pid"] and ex2["state"] == "RUNNING"  # never killed
+    # A second app gets the remaining core, with the next executor id of its own.
+    app2 = cluster.track(AppClient(m2.port, max_cores=1, memory_mb=256))
+    added = wait_until(lambda: app2.executors_added(), 20, "second app served")
+    assert added[0]["worker_id"] == w.id
+    assert m2.json()["coresused"] == 2
+
+
+def test_recovery_timeout_drops_what_does_not_come_back(cluster, tmp_path):
+    rdir = tmp_path / "recovery"
+    conf = _recovery_conf(rdir)
+    m = cluster.start_master(conf=conf)
+    app = cluster.track(AppClient(m.port, max_cores=1))
+    w = cluster.start_worker(m.url, cores=1, memory="1g", conf={"spark.worker.timeout": "2"})
+    wait_until(lambda: alive_workers(m, 1), 20, "worker ALIVE")
+    port = m.port
+    m.kill(signal.SIGKILL)
+    m.wait_exit(10)
+    w.stop()
+    app.close()
+    m2 = cluster.start_master(conf=conf, port=port)
+    assert m2.json()["status"] == "RECOVERING"
+    wait_until(lambda: m2.json()["status"] == "ALIVE", 15, "recovery timeout")
+    j = m2.json()
+    assert [x["state"] for x in j["workers"]] == ["DEAD"] and j["activeapps"] == []
+    assert [x["id"] for x in j["completedapps"]] == [app.app_id]
+    assert sorted(os.listdir(rdir)) == ["master.lock"]
+
+
+def test_standby_master_takes_over(cluster, tmp_path):
+    rdir = tmp_path / "recovery"
+    conf = _recovery_conf(rdir, timeout="4", recovery_timeout="30")
+    m1 = cluster.start_master(conf=conf)
+    m2 = cluster.start_master(conf=conf)
+    assert (m1.fields["status"], m2.fields["status"]) == ("ALIVE", "STANDBY")
+    assert m2.json()["status"] == "STANDBY"
+    # A standby points clients elsewhere.
+    c = cluster.track(ControlClient.connect(m2.port, role="app"))
+    c.send("RegisterApplication", {"name": "x", "max_cores": None, "cores_per_executor": None,
+                                   "memory_per_executor_mb": 256, "driver_url": "127.0.0.1:1", "app_ui_url": "",
+                                   "user": "t", "executor_env": {}, "app_id": None})
+    assert c.recv(10)[0] == "MasterInStandby"
+    both = f"spark://127.0.0.1:{m2.port},127.0.0.1:{m1.port}"  # the standby first: the worker moves on
+    w = cluster.start_worker(both, cores=2, memory="2g", conf={"spark.worker.timeout": "4"})
+    wait_until(lambda: alive_workers(m1, 1), 20, "worker registered with the leader")
+    app = cluster.track(AppClient(m1.port, max_cores=1, memory_mb=256))
+    wait_until(lambda: any(e["state"] == "RUNNING" for e in w.json()["executors"]), 20, "executor RUNNING")
+    pid = w.json()["executors"][0]["pid"]
+
+    m1.kill(signal.SIGKILL)
+    m1.wait_exit(10)
+    wait_until(lambda: m2.json()["status"] in ("RECOVERING", "ALIVE"), 10, "standby took the lock")
+    wait_until(lambda: workers_by_id(m2)[w.id]["state"] == "ALIVE", 40, "worker moved to the new leader")
+    wait_until(lambda: app.reregister(m2.port)["app_id"] == app.app_id, 20, "app moved to the new leader")
+    wait_until(lambda: m2.json()["status"] == "ALIVE", 10, "recovery complete")
+    (a,) = m2.json()["activeapps"]
+    assert a["id"] == app.app_id and len(a["executors"]) == 1
+    assert w.json()["executors"][0]["pid"] == pid
+    assert w.json()["masterurl"] == m2.url

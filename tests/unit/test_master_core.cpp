@@ -312,7 +312,7 @@ TEST_CASE("master: WorkerLatestState kills unknown executors") {
   h.add_worker(1, "worker-a", 2, 4096);
   h.add_app(100, "job");
   std::string id = h.app_id();
-  msg::WorkerLatestState st{"worker-a", {{id, 0}, {"app-old-0001", 7}}};
+  msg::WorkerLatestState st{"worker-a", {{id, 0, 2, 1024}, {"app-old-0001", 7, 1, 512}}};
   h.from(1, "worker", st);
   auto kills = h.sent<msg::KillExecutor>(1);
   REQUIRE(kills.size() == 1);
@@ -353,4 +353,208 @@ TEST_CASE("master: completed applications are bounded") {
   }
   CHECK(h.core.completed_apps().size() <= 10);
   CHECK(h.core.completed_apps().size() >= 9);
+}
+
+// ---------------------------------------------------------------- reconciliation (issue #2)
+
+TEST_CASE("master: a re-registering worker's missing executors are LOST, unknown ones killed") {
+  Harness h;
+  h.add_worker(1, "worker-a", 2, 4096);
+  h.add_app(100, "job", 2);
+  std::string id = h.app_id();
+  REQUIRE(h.core.apps().at(id).executors.size() == 1);  // executor 0, both cores
+  h.report(1, id, 0, "RUNNING");
+
+  // The worker reconnects on a new connection before the master noticed the old one drop.
+  h.add_worker(2, "worker-a", 2, 4096, 1001);
+  REQUIRE(h.sent<msg::RegisteredWorker>(2).size() == 1);
+  CHECK(h.sent<msg::RegisteredWorker>(2)[0].duplicate);
+  CHECK(h.sent<msg::LaunchExecutor>(2).empty());  // its cores are still taken by executor 0
+
+  // It no longer runs executor 0 (e.g. killed while partitioned), but runs a zombie.
+  h.from(2, "worker", msg::WorkerLatestState{"worker-a", {{"app-zombie-0001", 3, 1, 512}}});
+  auto kills = h.sent<msg::KillExecutor>(2);
+  REQUIRE(kills.size() == 1);
+  CHECK(kills[0].app_id == "app-zombie-0001");
+  auto upd = h.sent<msg::ExecutorUpdated>(100);
+  REQUIRE(upd.size() == 1);
+  CHECK(upd[0].exec_id == 0);
+  CHECK(upd[0].state == "LOST");
+  CHECK_FALSE(upd[0].worker_lost);
+  CHECK(h.core.apps().at(id).removed_executors.back().state == ExecutorState::kLost);
+  // The cores are offered again at once: a replacement on the same worker.
+  auto launch = h.sent<msg::LaunchExecutor>(2);
+  REQUIRE(launch.size() == 1);
+  CHECK(launch[0].exec_id == 1);
+  CHECK(launch[0].cores == 2);
+  CHECK(h.sent<msg::ExecutorAdded>(100).size() == 1);
+
+  // An executor launched after the registration may be missing from a report: not LOST.
+  h.from(2, "worker", msg::WorkerLatestState{"worker-a", {}});
+  CHECK(h.sent<msg::ExecutorUpdated>(100).empty());
+  CHECK(h.core.apps().at(id).executors.count(1) == 1);
+  CHECK(h.core.apps().at(id).retry_count == 0);  // a vanished executor is not the app's failure
+}
+
+TEST_CASE("master: listed executors that the master placed there are kept") {
+  Harness h;
+  h.add_worker(1, "worker-a", 2, 4096);
+  h.add_app(100, "job", 2);
+  std::string id = h.app_id();
+  h.add_worker(2, "worker-a", 2, 4096, 1001);
+  h.from(2, "worker", msg::WorkerLatestState{"worker-a", {{id, 0, 2, 1024}}});
+  CHECK(h.sent<msg::KillExecutor>(2).empty());
+  CHECK(h.sent<msg::ExecutorUpdated>(100).empty());
+  CHECK(h.core.apps().at(id).executors.count(0) == 1);
+}
+
+// ---------------------------------------------------------------- standby and recovery (issue #6)
+
+namespace {
+MasterConfig recovery_cfg() {
+  MasterConfig c = Harness::make_cfg();
+  c.persist = true;
+  c.recovery_dir = "/r";
+  c.recovery_timeout_ms = 5'000;
+  return c;
+}
+
+StoredState stored_cluster(const std::string& app_id) {
+  StoredState st;
+  st.workers.push_back({"worker-a", "10.0.0.1", 1001, 4, 4096, "http://10.0.0.1:8081"});
+  st.workers.push_back({"worker-b", "10.0.0.2", 1002, 4, 4096, "http://10.0.0.2:8081"});
+  StoredApp a;
+  a.id = app_id;
+  a.desc.name = "job";
+  a.desc.max_cores = 3;
+  a.desc.memory_per_executor_mb = 512;
+  a.desc.driver_url = "driver:1234";
+  a.start_wall_ms = 1;
+  a.next_executor_id = 3;
+  st.apps.push_back(a);
+  return st;
+}
+
+template <typename T>
+size_t count_effects(const std::vector<Effect>& effs) {
+  size_t n = 0;
+  for (const auto& e : effs) n += std::holds_alternative<T>(e);
+  return n;
+}
+}  // namespace
+
+TEST_CASE("master: a standby refuses registrations until elected") {
+  Harness h(recovery_cfg());
+  CHECK(h.core.status() == MasterStatus::kStandby);
+  h.add_worker(1, "worker-a", 2, 4096);
+  CHECK(h.sent<msg::MasterInStandby>(1).size() == 1);
+  CHECK(h.core.workers().empty());
+  h.add_app(100, "job");
+  CHECK(h.sent<msg::MasterInStandby>(100).size() == 1);
+  CHECK(h.core.apps().empty());
+  CHECK(h.core.to_json()["status"] == "STANDBY");
+
+  h.last = h.core.handle(ElectedLeader{});
+  CHECK(h.core.status() == MasterStatus::kAlive);
+  h.add_worker(1, "worker-a", 2, 4096);
+  REQUIRE(h.sent<msg::RegisteredWorker>(1).size() == 1);
+  REQUIRE(count_effects<Persist>(h.last) == 1);
+  CHECK(std::get<Persist>(h.last[0]).name == "worker_worker-a");
+  h.add_app(100, "job");
+  CHECK(count_effects<Persist>(h.last) >= 1);  // the app, then again as executor ids move
+  h.closed(100);
+  CHECK(count_effects<Unpersist>(h.last) == 1);
+  h.closed(1);
+  CHECK(count_effects<Unpersist>(h.last) == 1);
+}
+
+TEST_CASE("master: recovery re-adopts workers, executors and apps; the silent are dropped") {
+  Harness h(recovery_cfg());
+  const std::string app = "app-20250101000000-0007";
+  h.last = h.core.handle(ElectedLeader{stored_cluster(app)});
+  CHECK(h.core.status() == MasterStatus::kRecovering);
+  CHECK(h.core.workers().at("worker-a").state == WorkerState::kUnknown);
+  CHECK(h.core.apps().at(app).unknown);
+  CHECK(h.core.to_json()["status"] == "RECOVERING");
+
+  // Worker a comes back, running executor 2 of the app and a zombie of a forgotten app.
+  h.add_worker(1, "worker-a", 4, 4096);
+  REQUIRE(h.sent<msg::RegisteredWorker>(1).size() == 1);
+  CHECK(h.core.workers().at("worker-a").state == WorkerState::kAlive);
+  h.from(1, "worker", msg::WorkerLatestState{"worker-a", {{app, 2, 1, 512}, {"app-gone-0001", 0, 1, 512}}});
+  auto kills = h.sent<msg::KillExecutor>(1);
+  REQUIRE(kills.size() == 1);
+  CHECK(kills[0].app_id == "app-gone-0001");
+  CHECK(h.core.apps().at(app).executors.count(2) == 1);
+  CHECK(h.core.workers().at("worker-a").cores_used == 1);
+  CHECK(h.sent<msg::LaunchExecutor>(1).empty());  // nothing is launched while recovering
+
+  // A new app may register meanwhile; it waits for the end of recovery too.
+  h.add_app(101, "late");
+  CHECK(h.sent<msg::RegisteredApplication>(101).size() == 1);
+  CHECK(h.count_all<msg::LaunchExecutor>() == 0);
+
+  // The driver re-registers under its id.
+  msg::RegisterApplication again;
+  again.name = "job";
+  again.max_cores = 3;
+  again.memory_per_executor_mb = 512;
+  again.driver_url = "driver:1234";
+  again.app_id = app;
+  h.from(100, "app", again);
+  auto reg = h.sent<msg::RegisteredApplication>(100);
+  REQUIRE(reg.size() == 1);
+  CHECK(reg[0].app_id == app);
+  CHECK_FALSE(h.core.apps().at(app).unknown);
+  CHECK(h.core.status() == MasterStatus::kRecovering);  // worker b is still UNKNOWN
+
+  h.clock.advance(4'999);
+  h.tick();
+  CHECK(h.core.status() == MasterStatus::kRecovering);
+  h.clock.advance(1);
+  h.tick();
+  CHECK(h.core.status() == MasterStatus::kAlive);
+  CHECK(h.core.workers().at("worker-b").state == WorkerState::kDead);
+  CHECK(count_effects<Unpersist>(h.last) == 1);
+  // Scheduling resumes: the recovered app gets its 2 missing cores with fresh executor ids.
+  auto launch = h.sent<msg::LaunchExecutor>(1);
+  REQUIRE(!launch.empty());
+  CHECK(launch[0].app_id == app);
+  CHECK(launch[0].exec_id == 3);
+  CHECK(launch[0].cores == 2);
+}
+
+TEST_CASE("master: recovery ends as soon as everyone answered; apps that never return finish") {
+  Harness h(recovery_cfg());
+  const std::string app = "app-20250101000000-0007";
+  StoredState st = stored_cluster(app);
+  st.workers.pop_back();
+  h.last = h.core.handle(ElectedLeader{st});
+  h.add_worker(1, "worker-a", 4, 4096);
+  CHECK(h.core.status() == MasterStatus::kRecovering);  // the app has not answered
+  h.clock.advance(5'000);
+  h.tick();
+  CHECK(h.core.status() == MasterStatus::kAlive);
+  CHECK(h.core.apps().empty());
+  REQUIRE(h.core.completed_apps().size() == 1);
+  CHECK(h.core.completed_apps().back().id == app);
+  CHECK(h.sent<msg::ApplicationFinished>(1).size() == 1);
+
+  // The next app's id does not collide with the recovered one.
+  h.add_app(100, "next");
+  CHECK(h.app_id() != app);
+  CHECK(h.app_id().substr(h.app_id().size() - 4) == "0008");
+}
+
+TEST_CASE("master: an unknown app id re-registering is registered again under that id") {
+  Harness h;
+  h.add_worker(1, "worker-a", 2, 4096);
+  msg::RegisterApplication r;
+  r.name = "job";
+  r.driver_url = "driver:1";
+  r.app_id = "app-20240101000000-0042";
+  h.from(100, "app", r);
+  REQUIRE(h.sent<msg::RegisteredApplication>(100).size() == 1);
+  CHECK(h.sent<msg::RegisteredApplication>(100)[0].app_id == "app-20240101000000-0042");
+  CHECK(h.sent<msg::LaunchExecutor>(1).size() == 1);
 }

@@ -284,3 +284,78 @@ TEST_CASE("worker: shutdown stops every executor and exits 0 once they are reape
     CHECK(h.core.finished_executors().back().state == ExecutorState::kKilled);
   }
 }
+
+// ---------------------------------------------------------------- work-dir cleanup
+
+TEST_CASE("worker cleanup: selection keeps running apps and recently touched dirs") {
+  const int64_t now = 10'000'000, ttl = 1'000'000;
+  std::vector<AppDir> dirs = {
+      {"app-old", "/w/app-old", now - ttl - 1},        // finished, old -> removed
+      {"app-running", "/w/app-running", now - 5 * ttl},  // old but running -> kept
+      {"app-fresh", "/w/app-fresh", now - ttl + 1},     // finished, recent file -> kept
+      {"app-edge", "/w/app-edge", now - ttl},           // exactly the TTL -> kept
+  };
+  auto out = select_app_dirs_to_clean(dirs, {"app-running"}, now, ttl);
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].path == "/w/app-old");
+}
+
+TEST_CASE("worker cleanup: scans every interval once registered, removes only finished old dirs") {
+  Harness h;
+  WorkerConfig cfg = Harness::make_cfg();
+  cfg.cleanup_interval_ms = 60'000;
+  cfg.app_data_ttl_ms = 3'600'000;
+  WorkerCore core(cfg, h.clock);
+  auto scans = [](const std::vector<Effect>& effs) {
+    size_t n = 0;
+    for (const auto& e : effs) n += std::holds_alternative<ScanWorkDir>(e);
+    return n;
+  };
+  core.handle(Start{});
+  h.clock.advance(120'000);
+  CHECK(scans(core.handle(Tick{})) == 0);  // not armed before the first registration
+  core.handle(MasterReady{});
+  core.handle(FromMaster{msg::RegisteredWorker{"spark://m:7077", "", false}});
+  msg::LaunchExecutor l;
+  l.app_id = "app-live";
+  l.exec_id = 0;
+  l.cores = 1;
+  l.memory_mb = 512;
+  l.driver_url = "d:1";
+  core.handle(FromMaster{l});
+  h.clock.advance(59'999);
+  CHECK(scans(core.handle(Tick{})) == 0);
+  h.clock.advance(1);
+  CHECK(scans(core.handle(Tick{})) == 1);
+  const int64_t wall = h.clock.wall_ms();
+  auto effs = core.handle(WorkDirScanned{{{"app-live", "/w/app-live", 0},
+                                          {"app-done", "/w/app-done", wall - 3'600'001},
+                                          {"app-recent", "/w/app-recent", wall - 10}}});
+  std::vector<std::string> removed;
+  for (const auto& e : effs)
+    if (auto* r = std::get_if<RemoveDir>(&e)) removed.push_back(r->path);
+  CHECK(removed == std::vector<std::string>{"/w/app-done"});
+  h.clock.advance(60'000);
+  CHECK(scans(core.handle(Tick{})) == 1);
+
+  cfg.cleanup_enabled = false;
+  WorkerCore off(cfg, h.clock);
+  off.handle(Start{});
+  off.handle(MasterReady{});
+  off.handle(FromMaster{msg::RegisteredWorker{"spark://m:7077", "", false}});
+  h.clock.advance(10 * 60'000);
+  CHECK(scans(off.handle(Tick{})) == 0);
+}
+
+TEST_CASE("worker: MasterInStandby sends it on to the next master") {
+  Harness h;
+  h.on(Start{});
+  h.on(MasterReady{});
+  h.master(msg::MasterInStandby{"spark://standby:7077"});
+  CHECK(h.effects<DropMaster>().size() == 1);
+  CHECK(h.effects<Exit>().empty());  // unlike RegisterWorkerFailed, not fatal
+  CHECK(h.core.link() == Link::kDisconnected);
+  h.clock.advance(500);
+  h.on(Tick{});
+  CHECK(h.effects<ConnectMaster>().size() == 1);
+}
