@@ -296,6 +296,26 @@ struct StatusUpdate {
 };
 SPP_MSG(StatusUpdate, task_id, state, error, error_kind, metrics, accum_blob, extra)
 
+struct BlockInfo {
+  int rdd = 0;
+  int partition = 0;
+  int64_t mem_bytes = 0;   // 0 when not in memory
+  int64_t disk_bytes = 0;  // 0 when not on disk
+};
+SPP_MSG(BlockInfo, rdd, partition, mem_bytes, disk_bytes)
+
+// Executor -> driver: cached blocks stored, moved to disk or dropped (eviction, unpersist).
+// `replica_blobs` > 0: the blobs are the batches of the first stored block, to be replicated
+// on another executor (replication 2). No reply.
+struct BlocksUpdated {
+  static constexpr const char* kOp = "BlocksUpdated";
+  std::vector<BlockInfo> stored;
+  std::vector<BlockInfo> removed;
+  int replica_blobs = 0;
+  nlohmann::json replica_level;
+};
+SPP_MSG(BlocksUpdated, stored, removed, replica_blobs, replica_level)
+
 // Executor -> driver every spark.executor.heartbeatInterval. No reply.
 struct ExecutorHeartbeat {
   static constexpr const char* kOp = "ExecutorHeartbeat";
@@ -345,6 +365,38 @@ struct AddPyFile {
   std::string name;  // base name, no directories
 };
 SPP_MSG(AddPyFile, name)
+
+// Driver -> executor: a broadcast variable's pickled value, zstd-compressed (1 blob). Sent once
+// per executor, before the first task that uses it. No reply.
+struct AddBroadcast {
+  static constexpr const char* kOp = "AddBroadcast";
+  int64_t id = 0;
+};
+SPP_MSG(AddBroadcast, id)
+
+// Driver -> executor: drop a broadcast's copy (unpersist / destroy). No reply.
+struct RemoveBroadcast {
+  static constexpr const char* kOp = "RemoveBroadcast";
+  int64_t id = 0;
+};
+SPP_MSG(RemoveBroadcast, id)
+
+// Driver -> executor: drop every cached block of an RDD (unpersist). No reply.
+struct RemoveRdd {
+  static constexpr const char* kOp = "RemoveRdd";
+  int rdd = 0;
+};
+SPP_MSG(RemoveRdd, rdd)
+
+// Driver -> executor: keep this block as a replica (blobs: the block's batches). The driver
+// relays blocks of replicated storage levels (MEMORY_ONLY_2 ...) to a second executor.
+struct StoreBlock {
+  static constexpr const char* kOp = "StoreBlock";
+  int rdd = 0;
+  int partition = 0;
+  nlohmann::json level;
+};
+SPP_MSG(StoreBlock, rdd, partition, level)
 
 // Driver -> executor: the application is over; exit 0.
 struct StopExecutor {
@@ -549,8 +601,9 @@ SPP_MSG(BlockData, req, error, failed)
   X(RegisterApplication) X(UnregisterApplication)                                              \
   X(RegisteredApplication) X(ExecutorAdded) X(ExecutorUpdated) X(WorkerRemoved)                \
   X(ApplicationRemoved)                                                                        \
-  X(RegisterExecutor) X(StatusUpdate) X(ExecutorHeartbeat)                                     \
-  X(RegisteredExecutor) X(LaunchTask) X(KillTask) X(AddPyFile) X(StopExecutor)                              \
+  X(RegisterExecutor) X(StatusUpdate) X(ExecutorHeartbeat) X(BlocksUpdated)                                     \
+  X(RegisteredExecutor) X(LaunchTask) X(KillTask) X(AddPyFile) X(AddBroadcast) X(RemoveBroadcast)    \
+  X(RemoveRdd) X(StoreBlock) X(StopExecutor)                              \
   X(PyCreateContext) X(PyContextInfo) X(PyDefineRdd) X(PyDefined) X(PyRunJob) X(PyJobResult)   \
   X(PyCall) X(PyReply) X(PyError)                                                              \
   X(PwTask) X(PwRead) X(PwInput) X(PwOutput) X(PwDone) X(PwError)                            \

@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <zstd.h>
+
 #include "common/log.h"
 #include "common/states.h"
 #include "common/util.h"
@@ -92,6 +94,8 @@ Result<int> Driver::start() {
   progress_timer_ = std::make_unique<Timer>(loop_);
   ready_timer_ = std::make_unique<Timer>(loop_);
   master_retry_ = std::make_unique<Timer>(loop_);
+  revive_timer_ = std::make_unique<Timer>(loop_);
+  lost_timer_ = std::make_unique<Timer>(loop_);
   return pyport;
 }
 
@@ -109,7 +113,7 @@ void Driver::on_py_message(Connection& c, msg::Envelope&& env) {
   if (auto* m = env.as<msg::PyCreateContext>()) return create_context(c, *m);
   if (auto* m = env.as<msg::PyDefineRdd>()) return define_rdd(c, *m, std::move(env.blobs));
   if (auto* m = env.as<msg::PyRunJob>()) return run_job(c, *m);
-  if (auto* m = env.as<msg::PyCall>()) return py_call(c, *m);
+  if (auto* m = env.as<msg::PyCall>()) return py_call(c, *m, std::move(env.blobs));
   c.close("unexpected message " + env.op + " from the Python program");
 }
 
@@ -128,6 +132,7 @@ void Driver::create_context(Connection& c, const msg::PyCreateContext& m) {
   int max_failures = master_.local ? master_.local_max_failures : static_cast<int>(conf_.get_int("spark.task.maxFailures"));
   if (master_.local && conf_.contains("spark.task.maxFailures")) max_failures = static_cast<int>(conf_.get_int("spark.task.maxFailures"));
   sched_ = std::make_unique<TaskScheduler>(max_failures);
+  sched_->set_locality_wait(conf_.get_time_ms("spark.locality.wait"));
   execs_.clear();
   exec_by_conn_.clear();
   granted_.clear();
@@ -192,10 +197,15 @@ void Driver::define_rdd(Connection& c, const msg::PyDefineRdd& m, std::vector<st
   c.send(d);
 }
 
-void Driver::py_call(Connection& c, const msg::PyCall& m) {
+void Driver::py_call(Connection& c, const msg::PyCall& m, std::vector<std::string>&& blobs) {
   msg::PyReply rep;
   rep.req = m.req;
   rep.value = nullptr;
+  if (m.method == "broadcast" || m.method == "unpersist_broadcast" || m.method == "persist" || m.method == "unpersist") {
+    Status st = storage_call(m, blobs);
+    if (!st) return py_error(c, m.req, "bad_request", st.message());
+    return c.send(rep);
+  }
   if (m.method == "set_log_level") {
     std::string lvl = m.args.is_object() ? m.args.value("level", "") : "";
     if (!set_log_level(lvl))
@@ -215,6 +225,73 @@ void Driver::py_call(Connection& c, const msg::PyCall& m) {
     return py_error(c, m.req, "bad_request", "unknown call '" + m.method + "'");
   }
   c.send(rep);
+}
+
+// Broadcasts and cached RDDs: bookkeeping here, the data lives on executors.
+Status Driver::storage_call(const msg::PyCall& m, std::vector<std::string>& blobs) {
+  const json& a = m.args;
+  if (!a.is_object()) return Status::error(m.method + ": args must be an object");
+  if (m.method == "broadcast") {
+    if (!a.contains("id") || !a["id"].is_number_integer() || blobs.size() != 1)
+      return Status::error("broadcast needs an id and one blob");
+    std::string z(ZSTD_compressBound(blobs[0].size()), '\0');
+    size_t n = ZSTD_compress(z.data(), z.size(), blobs[0].data(), blobs[0].size(), 1);
+    if (ZSTD_isError(n)) return Status::error(std::string("cannot compress broadcast: ") + ZSTD_getErrorName(n));
+    z.resize(n);
+    broadcasts_[a["id"].get<int64_t>()] = std::make_shared<const std::string>(std::move(z));
+    return Status::ok();
+  }
+  if (m.method == "unpersist_broadcast") {
+    int64_t id = a.value("id", int64_t{-1});
+    for (auto& [eid, e] : execs_) {
+      if (!e.broadcasts_sent.erase(id) || !e.conn) continue;
+      msg::RemoveBroadcast r;
+      r.id = id;
+      e.conn->send(r);
+    }
+    if (a.value("destroy", false)) broadcasts_.erase(id);
+    return Status::ok();
+  }
+  int rdd = a.value("rdd", -1);
+  if (m.method == "persist") return graph_.set_persist(rdd, a.value("level", json()));
+  // unpersist: forget the level and the blocks; executors drop theirs.
+  Status st = graph_.set_persist(rdd, json());
+  if (!st) return st;
+  for (auto it = block_locs_.begin(); it != block_locs_.end();)
+    it = it->first.first == rdd ? block_locs_.erase(it) : std::next(it);
+  for (auto& [eid, e] : execs_) {
+    msg::RemoveRdd r;
+    r.rdd = rdd;
+    if (e.conn) e.conn->send(r);
+  }
+  return Status::ok();
+}
+
+void Driver::blocks_updated(const std::string& exec_id, msg::BlocksUpdated&& m, std::vector<std::string>&& blobs) {
+  for (const auto& b : m.removed) {
+    auto it = block_locs_.find({b.rdd, b.partition});
+    if (it == block_locs_.end()) continue;
+    it->second.erase(exec_id);
+    if (it->second.empty()) block_locs_.erase(it);
+  }
+  for (const auto& b : m.stored) {
+    if (!graph_.node(b.rdd) || graph_.node(b.rdd)->persist.is_null()) continue;  // unpersisted meanwhile
+    block_locs_[{b.rdd, b.partition}].insert(exec_id);
+  }
+  // Replicated levels: relay the block to another executor that lacks it.
+  if (m.replica_blobs > 0 && !m.stored.empty() && static_cast<int>(blobs.size()) == m.replica_blobs) {
+    const auto& b = m.stored.front();
+    const auto& holders = block_locs_[{b.rdd, b.partition}];
+    for (auto& [eid, e] : execs_) {
+      if (holders.count(eid) || !e.conn) continue;
+      msg::StoreBlock sb;
+      sb.rdd = b.rdd;
+      sb.partition = b.partition;
+      sb.level = m.replica_level;
+      e.conn->send(sb, blobs);
+      break;
+    }
+  }
 }
 
 // Keeps a Python dependency to ship to every executor (again, if it changed).
@@ -356,7 +433,27 @@ void Driver::advance_job(Job& job) {
   ui_->store().on_stage_submitted(job.stage.stage_id, job.stage.attempt, job.id,
                                   job.stage.is_map ? "shuffle map (RDD " + std::to_string(job.stage.rdd) + ")" : (job.description.empty() ? "result (RDD " + std::to_string(job.stage.rdd) + ")" : job.description),
                                   static_cast<int>(job.stage.partitions.size()), job.stage.rdd, clock_.wall_ms());
-  sched_->submit(job.id, job.stage.stage_id, job.stage.attempt, static_cast<int>(job.stage.partitions.size()));
+  // Prefer executors holding the cached blocks a task reads.
+  std::vector<std::vector<std::string>> prefs;
+  bool any = false;
+  for (int p : job.stage.partitions) {
+    std::vector<std::string> execs;
+    for (const auto& blk : graph_.cached_blocks(job.stage.rdd, p)) {
+      auto it = block_locs_.find(blk);
+      if (it != block_locs_.end()) execs.insert(execs.end(), it->second.begin(), it->second.end());
+    }
+    any |= !execs.empty();
+    prefs.push_back(std::move(execs));
+  }
+  if (!any) prefs.clear();
+  sched_->submit(job.id, job.stage.stage_id, job.stage.attempt, static_cast<int>(job.stage.partitions.size()),
+                 std::move(prefs), clock_.now_ms());
+  // Tasks waiting for their data's executor need assign() to run again as time passes.
+  if (sched_->has_waiting_local_tasks())
+    revive_timer_->start(100, 100, [this] {
+      if (!sched_ || !sched_->has_waiting_local_tasks()) return revive_timer_->stop();
+      schedule();
+    });
 }
 
 void Driver::cancel_stage(Job& job, const std::string& reason) {
@@ -420,6 +517,23 @@ void Driver::schedule() {
       ex.conn->send(a, {*data});
       ex.pyfiles_sent.insert(name);
     }
+    bool missing_broadcast = false;
+    for (int64_t b : payload->broadcasts) {
+      if (ex.broadcasts_sent.count(b)) continue;
+      auto bt = broadcasts_.find(b);
+      if (bt == broadcasts_.end()) {
+        missing_broadcast = true;
+        sched_->failed(l.task_id, FailureKind::kKilled, "destroyed broadcast", clock_.now_ms());
+        cancel_stage(job, "broadcast destroyed");
+        fail_job(job, "Attempted to use broadcast " + std::to_string(b) + " after it was destroyed");
+        break;
+      }
+      msg::AddBroadcast ab;
+      ab.id = b;
+      ex.conn->send(ab, {*bt->second});
+      ex.broadcasts_sent.insert(b);
+    }
+    if (missing_broadcast) continue;
     msg::LaunchTask t;
     t.task_id = l.task_id;
     t.job_id = l.job_id;
@@ -466,6 +580,16 @@ void Driver::update_progress() {
                  clock_.now_ms() - j.stage.start_ms);
 }
 
+// Accumulator updates ride at the end of a finished task's blobs: one per Python pass (a task
+// that also computed cached blocks carries several; extra.accum_blobs counts them).
+static void take_accums(const msg::StatusUpdate& m, std::vector<std::string>& blobs, std::vector<std::string>& into) {
+  if (!m.accum_blob) return;
+  size_t n = static_cast<size_t>(m.extra.is_object() ? m.extra.value("accum_blobs", 1) : 1);
+  n = std::min(n, blobs.size());
+  for (size_t i = blobs.size() - n; i < blobs.size(); ++i) into.push_back(std::move(blobs[i]));
+  blobs.resize(blobs.size() - n);
+}
+
 void Driver::status_update(Connection& c, msg::StatusUpdate&& m, std::vector<std::string>&& blobs) {
   if (!sched_) return;
   if (ui_) ui_->store().on_task_end(m.task_id, m.state, m.metrics, m.error, clock_.wall_ms());
@@ -496,7 +620,7 @@ void Driver::status_update(Connection& c, msg::StatusUpdate&& m, std::vector<std
         return schedule();
       }
       out.maps[static_cast<size_t>(part)] = ms;
-      if (m.accum_blob && !blobs.empty()) job.accums.push_back(std::move(blobs.back()));
+      take_accums(m, blobs, job.accums);
       if (end.set_complete) {
         ui_->store().on_stage_completed(job.stage.stage_id, job.stage.attempt, "COMPLETE", "", clock_.wall_ms());
         job.stage_active = false;
@@ -507,10 +631,7 @@ void Driver::status_update(Connection& c, msg::StatusUpdate&& m, std::vector<std
     size_t pos = job.position[job.stage.partitions[static_cast<size_t>(index)]];
     job.have[pos] = true;
     ++job.done;
-    if (m.accum_blob && !blobs.empty()) {
-      job.accums.push_back(std::move(blobs.back()));
-      blobs.pop_back();
-    }
+    take_accums(m, blobs, job.accums);
     for (const auto& b : blobs) job.result_bytes += static_cast<int64_t>(b.size());
     job.results[pos] = std::move(blobs);
     int64_t limit = conf_.get_bytes("spark.driver.maxResultSize");
@@ -630,7 +751,12 @@ void Driver::launch_local_executor() {
   std::string id = std::to_string(local_exec_seq_++);
   SpawnOptions o;
   o.args = {self_exe(), "executor", "--driver-url", "127.0.0.1:" + std::to_string(exec_port_), "--executor-id", id,
-            "--app-id", app_id_, "--cores", std::to_string(master_.local_cores), "--host", "127.0.0.1"};
+            "--app-id", app_id_, "--cores", std::to_string(master_.local_cores), "--host", "127.0.0.1",
+            // Spark's local mode runs tasks in the driver's heap; here the executor gets
+            // spark.executor.memory if set, else spark.driver.memory.
+            "--memory-mb", std::to_string(std::max<int64_t>(1, (conf_.contains("spark.executor.memory")
+                                                                    ? conf_.get_bytes("spark.executor.memory")
+                                                                    : conf_.get_bytes("spark.driver.memory")) >> 20))};
   o.stdin_devnull = true;
   o.new_process_group = true;
   // Local executors share the user's terminal: keep their logs to warnings unless asked.
@@ -654,6 +780,7 @@ void Driver::on_exec_message(Connection& c, msg::Envelope&& env) {
   if (auto* m = env.as<msg::RegisterExecutor>()) return register_executor(c, *m);
   if (!exec_by_conn_.count(c.id())) return c.close("executor sent " + env.op + " before registering");
   if (auto* m = env.as<msg::StatusUpdate>()) return status_update(c, std::move(*m), std::move(env.blobs));
+  if (auto* m = env.as<msg::BlocksUpdated>()) return blocks_updated(exec_by_conn_[c.id()], std::move(*m), std::move(env.blobs));
   if (env.as<msg::ExecutorHeartbeat>()) return;
   c.close("unexpected message " + env.op + " from an executor");
 }
@@ -691,7 +818,14 @@ void Driver::on_exec_closed(Connection& c, const std::string& reason) {
   exec_by_conn_.erase(it);
   auto et = execs_.find(id);
   if (et != execs_.end()) et->second.conn = nullptr;
-  executor_lost(id, reason);
+  // Close callbacks can fire in the middle of a loop over execs_ (a send that fails closes the
+  // connection): forget the executor on the next loop turn, not now.
+  lost_pending_.emplace_back(id, reason);
+  lost_timer_->start(0, 0, [this] {
+    auto lost = std::move(lost_pending_);
+    lost_pending_.clear();
+    for (const auto& [eid, why] : lost) executor_lost(eid, why);
+  });
 }
 
 void Driver::executor_lost(const std::string& id, const std::string& reason) {
@@ -708,6 +842,10 @@ void Driver::executor_lost(const std::string& id, const std::string& reason) {
   if (phase_ == AppPhase::kRunning && !shutting_down_)
     LOG_WARN(kLog, "executor " << id << " lost (" << reason << "); " << lost.size() << " running task(s) will be retried");
   outputs_lost(id);
+  for (auto it = block_locs_.begin(); it != block_locs_.end();) {
+    it->second.erase(id);
+    it = it->second.empty() ? block_locs_.erase(it) : std::next(it);
+  }
   schedule();
 }
 
@@ -828,6 +966,7 @@ void Driver::shutdown(std::function<void()> done) {
   shutting_down_ = true;
   stop_context();
   progress_timer_->stop();
+  revive_timer_->stop();
   ready_timer_->stop();
   master_retry_->stop();
   py_listener_.reset();
@@ -839,8 +978,11 @@ void Driver::shutdown(std::function<void()> done) {
     if (*finished) return;
     *finished = true;
     if (local_exec_ && local_exec_->running()) local_exec_->kill(SIGKILL);
+    // close() runs on_exec_closed -> executor_lost, which erases from execs_: collect first.
+    std::vector<Connection*> conns;
     for (auto& [id, e] : execs_)
-      if (e.conn) e.conn->close("driver exiting");
+      if (e.conn) conns.push_back(e.conn);
+    for (Connection* c : conns) c->close("driver exiting");
     if (master_conn_) master_conn_->close("driver exiting");
     grace->stop();
     done();

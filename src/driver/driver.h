@@ -57,6 +57,7 @@ class Driver {
     int data_port = 0;  // its shuffle block server (0: none)
     std::set<int64_t> funcs_sent;
     std::set<std::string> pyfiles_sent;
+    std::set<int64_t> broadcasts_sent;
   };
   // One attempt at one stage of a job: a shuffle-map stage (computes the parent of shuffle
   // `shuffle_id` into map outputs) or the job's result stage.
@@ -99,7 +100,9 @@ class Driver {
   void reply_context_info();
   void define_rdd(Connection& c, const msg::PyDefineRdd& m, std::vector<std::string>&& blobs);
   void run_job(Connection& c, const msg::PyRunJob& m);
-  void py_call(Connection& c, const msg::PyCall& m);
+  void py_call(Connection& c, const msg::PyCall& m, std::vector<std::string>&& blobs);
+  Status storage_call(const msg::PyCall& m, std::vector<std::string>& blobs);
+  void blocks_updated(const std::string& exec_id, msg::BlocksUpdated&& m, std::vector<std::string>&& blobs);
   void stop_context();
   Status add_py_file(const std::string& path);
 
@@ -158,12 +161,19 @@ class Driver {
 
   RddGraph graph_;
   MapOutputTracker outputs_;
+  // Broadcast values (pickled, zstd-compressed) by id; each sent once per executor.
+  std::map<int64_t, std::shared_ptr<const std::string>> broadcasts_;
+  // Cached RDD blocks: (rdd, partition) -> executors holding it.
+  std::map<std::pair<int, int>, std::set<std::string>> block_locs_;
   std::unique_ptr<TaskScheduler> sched_;
   std::map<int, Job> jobs_;
   int next_job_ = 0;
   int next_stage_ = 0;
   ConsoleProgress progress_;
   std::unique_ptr<Timer> progress_timer_;
+  std::unique_ptr<Timer> revive_timer_;  // re-offers cores to tasks waiting for locality
+  std::unique_ptr<Timer> lost_timer_;    // handles executor losses outside close callbacks
+  std::vector<std::pair<std::string, std::string>> lost_pending_;
   std::unique_ptr<AppUi> ui_;  // web UI, REST API, event log (one per SparkContext)
 };
 

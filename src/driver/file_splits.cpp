@@ -74,6 +74,10 @@ std::vector<TextSplit> compute_text_splits(const std::vector<FileEntry>& files, 
       out.push_back({f.path, 0, 0});
       continue;
     }
+    if (f.path.size() > 3 && f.path.compare(f.path.size() - 3, 3, ".gz") == 0) {
+      out.push_back({f.path, 0, f.size});  // gzip cannot be split: one task reads it all
+      continue;
+    }
     int64_t remaining = f.size;
     while (static_cast<double>(remaining) / static_cast<double>(split) > kSlop) {
       out.push_back({f.path, f.size - remaining, split});

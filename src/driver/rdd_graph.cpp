@@ -70,6 +70,13 @@ Result<int> RddGraph::define(const msg::PyDefineRdd& m, std::vector<std::string>
     if (blobs.size() != 1) return R::error("python node needs exactly one function blob");
     n.func = std::make_shared<const std::string>(std::move(blobs[0]));
     n.num_partitions = nodes_.at(m.parents[0]).num_partitions;
+    if (m.args.is_object() && m.args.contains("broadcasts")) {
+      if (!m.args["broadcasts"].is_array()) return R::error("args.broadcasts must be a list of ids");
+      for (const auto& b : m.args["broadcasts"]) {
+        if (!b.is_number_integer()) return R::error("args.broadcasts must be a list of ids");
+        n.broadcasts.push_back(b.get<int64_t>());
+      }
+    }
   } else if (m.kind == "union") {
     if (m.parents.empty()) return R::error("union needs parents");
     for (int p : m.parents) n.num_partitions += nodes_.at(p).num_partitions;
@@ -112,6 +119,44 @@ std::shared_ptr<const std::string> RddGraph::func_blob(int64_t fid) const {
   return n ? n->func : nullptr;
 }
 
+Status RddGraph::set_persist(int rdd, const json& level) {
+  auto it = nodes_.find(rdd);
+  if (it == nodes_.end()) return Status::error("unknown RDD " + std::to_string(rdd));
+  if (!level.is_null() && (!level.is_object() || !level.contains("use_memory") || !level.contains("use_disk")))
+    return Status::error("malformed storage level");
+  it->second.persist = level;
+  return Status::ok();
+}
+
+std::vector<std::pair<int, int>> RddGraph::cached_blocks(int rdd, int partition) const {
+  std::vector<std::pair<int, int>> out;
+  cached_blocks(rdd, partition, out);
+  return out;
+}
+
+void RddGraph::cached_blocks(int rdd, int partition, std::vector<std::pair<int, int>>& out) const {
+  const RddNode* n = node(rdd);
+  if (!n || partition < 0 || partition >= n->num_partitions) return;
+  if (!n->persist.is_null()) {
+    out.emplace_back(rdd, partition);
+    return;
+  }
+  if (n->kind == "python") {
+    cached_blocks(n->parents[0], partition, out);
+  } else if (n->kind == "union") {
+    int off = partition;
+    for (int p : n->parents) {
+      int pn = node(p)->num_partitions;
+      if (off < pn) return cached_blocks(p, off, out);
+      off -= pn;
+    }
+  } else if (n->kind == "coalesce") {
+    for (int q : n->coalesce_groups[partition]) cached_blocks(n->parents[0], q, out);
+  } else if (n->kind == "zip") {
+    for (int p : n->parents) cached_blocks(p, partition, out);
+  }
+}
+
 std::vector<int> RddGraph::shuffle_deps(int rdd) const {
   std::vector<int> out, stack = {rdd};
   std::set<int> seen;
@@ -139,11 +184,23 @@ Result<TaskPayload> RddGraph::build_task(int rdd, int partition, const MapOutput
 }
 
 // Appends to `out` and leaves the plan of (rdd, partition) in out.plan.
-Status RddGraph::resolve(int rdd, int partition, TaskPayload& out, int& next_input, const MapOutputTracker& outputs) const {
+Status RddGraph::resolve(int rdd, int partition, TaskPayload& out, int& next_input, const MapOutputTracker& outputs,
+                         bool ignore_persist) const {
   const RddNode* n = node(rdd);
   if (!n) return Status::error("unknown RDD " + std::to_string(rdd));
   if (partition < 0 || partition >= n->num_partitions)
     return Status::error("partition " + std::to_string(partition) + " out of range for RDD " + std::to_string(rdd));
+  if (!n->persist.is_null() && !ignore_persist) {
+    // Read the cached block; the executor computes it with `compute` (and stores it) when it
+    // does not hold it — so a lost block is simply recomputed from lineage.
+    int idx = next_input++;
+    Status st = resolve(rdd, partition, out, next_input, outputs, /*ignore_persist=*/true);
+    if (!st) return st;
+    out.plan = {{"op", "input"}, {"input", idx}, {"format", "pickled"},
+                {"source", {{"kind", "block"}, {"rdd", rdd}, {"partition", partition}, {"level", n->persist},
+                            {"compute", std::move(out.plan)}}}};
+    return Status::ok();
+  }
   if (n->kind == "parallelize") {
     int first = static_cast<int>(out.input_blobs.size());
     for (int i = 0; i < n->batch_count[partition]; ++i) out.input_blobs.push_back(n->blobs[n->batch_start[partition] + i]);
@@ -163,6 +220,7 @@ Status RddGraph::resolve(int rdd, int partition, TaskPayload& out, int& next_inp
     if (!st) return st;
     out.plan = {{"op", "apply"}, {"func", n->id}, {"split", partition}, {"child", std::move(out.plan)}};
     out.funcs.push_back(n->id);
+    for (int64_t b : n->broadcasts) out.broadcasts.push_back(b);
   } else if (n->kind == "union") {
     int off = partition;
     for (int p : n->parents) {

@@ -30,6 +30,8 @@ struct RddNode {
   std::vector<TextSplit> text_splits;        // text_file
   std::vector<std::vector<FileEntry>> file_groups;  // whole_text_files
   std::vector<std::vector<int>> coalesce_groups;    // coalesce: parent partitions per partition
+  std::vector<int64_t> broadcasts;                  // python: broadcast ids its function uses
+  json persist;                                     // storage level when persisted, else null
 };
 
 // Where each map task of a shuffle left its output: one data file per map task, with the byte
@@ -58,6 +60,7 @@ struct TaskPayload {
   json plan;
   std::vector<int64_t> funcs;
   std::vector<std::shared_ptr<const std::string>> input_blobs;
+  std::vector<int64_t> broadcasts;  // broadcast ids the task's functions use
 };
 
 class RddGraph {
@@ -72,9 +75,16 @@ class RddGraph {
   // the stage computing `rdd` reads), in discovery order.
   std::vector<int> shuffle_deps(int rdd) const;
   std::shared_ptr<const std::string> func_blob(int64_t fid) const;
+  // persist / unpersist: later tasks read (or compute and store) cached blocks.
+  Status set_persist(int rdd, const json& level);
+  // The persisted (rdd, partition) blocks a task computing `partition` of `rdd` would read
+  // first (the topmost ones along narrow dependencies): for locality preferences.
+  std::vector<std::pair<int, int>> cached_blocks(int rdd, int partition) const;
 
  private:
-  Status resolve(int rdd, int partition, TaskPayload& out, int& next_input, const MapOutputTracker& outputs) const;
+  Status resolve(int rdd, int partition, TaskPayload& out, int& next_input, const MapOutputTracker& outputs,
+                 bool ignore_persist = false) const;
+  void cached_blocks(int rdd, int partition, std::vector<std::pair<int, int>>& out) const;
   std::map<int, RddNode> nodes_;
 };
 

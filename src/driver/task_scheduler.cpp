@@ -49,8 +49,9 @@ std::vector<int64_t> TaskScheduler::remove_executor(const std::string& id) {
   return out;
 }
 
-void TaskScheduler::submit(int job_id, int stage_id, int stage_attempt, int num_tasks) {
-  TaskSet s{job_id, stage_id, stage_attempt, num_tasks, {}, {}, {}, {}, 0, false};
+void TaskScheduler::submit(int job_id, int stage_id, int stage_attempt, int num_tasks,
+                           std::vector<std::vector<std::string>> preferred, int64_t now_ms) {
+  TaskSet s{job_id, stage_id, stage_attempt, num_tasks, {}, {}, {}, {}, std::move(preferred), now_ms, 0, false};
   for (int i = 0; i < num_tasks; ++i) s.pending.push_back(i);
   s.failures.assign(num_tasks, 0);
   s.attempts.assign(num_tasks, 0);
@@ -81,11 +82,13 @@ std::vector<Launch> TaskScheduler::assign(int64_t now_ms) {
     for (auto& [eid, e] : execs_) {
       if (e.free <= 0) continue;
       TaskSet* set = nullptr;
-      for (auto& s : sets_)
-        if (!s.aborted && !s.pending.empty()) { set = &s; break; }
-      if (!set) return out;
-      int index = set->pending.front();
-      set->pending.pop_front();
+      int index = -1;
+      for (auto& ts : sets_) {
+        if (ts.aborted || ts.pending.empty()) continue;
+        index = pick(ts, eid, now_ms);
+        if (index >= 0) { set = &ts; break; }
+      }
+      if (!set) continue;
       Launch l;
       l.task_id = next_task_id_++;
       l.exec_id = eid;
@@ -105,6 +108,34 @@ std::vector<Launch> TaskScheduler::assign(int64_t now_ms) {
     }
   }
   return out;
+}
+
+int TaskScheduler::pick(TaskSet& s, const std::string& exec, int64_t now_ms) const {
+  if (s.pending.empty()) return -1;
+  auto take = [&](std::deque<int>::iterator it) {
+    int index = *it;
+    s.pending.erase(it);
+    return index;
+  };
+  if (s.preferred.empty()) return take(s.pending.begin());
+  auto prefs = [&](int index) -> const std::vector<std::string>& { return s.preferred[static_cast<size_t>(index)]; };
+  for (auto it = s.pending.begin(); it != s.pending.end(); ++it) {
+    const auto& p = prefs(*it);
+    if (std::find(p.begin(), p.end(), exec) != p.end()) return take(it);
+  }
+  bool waited = now_ms - s.submitted_ms >= locality_wait_ms_;
+  for (auto it = s.pending.begin(); it != s.pending.end(); ++it) {
+    bool alive_pref = false;
+    for (const auto& e : prefs(*it)) alive_pref |= execs_.count(e) > 0;
+    if (!alive_pref || waited) return take(it);
+  }
+  return -1;  // every pending task waits (for a while) for an executor holding its data
+}
+
+bool TaskScheduler::has_waiting_local_tasks() const {
+  for (const auto& s : sets_)
+    if (!s.aborted && !s.pending.empty() && !s.preferred.empty()) return true;
+  return false;
 }
 
 void TaskScheduler::finish_attempt(TaskAttempt& a, TaskState st, int64_t now_ms) {

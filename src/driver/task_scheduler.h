@@ -76,7 +76,14 @@ class TaskScheduler {
   size_t num_executors() const { return execs_.size(); }
 
   // Queues `num_tasks` tasks (indices 0..n-1) of a stage attempt. FIFO across task sets.
-  void submit(int job_id, int stage_id, int stage_attempt, int num_tasks);
+  // `preferred[i]`, if given, lists executors holding task i's data (cached blocks): a free
+  // core on one of them takes that task first.
+  void submit(int job_id, int stage_id, int stage_attempt, int num_tasks,
+              std::vector<std::vector<std::string>> preferred = {}, int64_t now_ms = 0);
+  // Delay scheduling (spark.locality.wait): a task whose data lives on a busy executor waits
+  // this long for it before running elsewhere. The driver re-runs assign() periodically.
+  void set_locality_wait(int64_t ms) { locality_wait_ms_ = ms; }
+  bool has_waiting_local_tasks() const;
   // Cancels the task set of `job_id`: pending tasks dropped, running ones returned to kill.
   std::vector<Launch> cancel_job(int job_id);
 
@@ -105,13 +112,19 @@ class TaskScheduler {
     std::vector<int> failures;          // counted failures per index
     std::vector<int> attempts;          // attempts launched per index
     std::vector<bool> done;             // index succeeded
+    std::vector<std::vector<std::string>> preferred;  // per index; may be empty
+    int64_t submitted_ms = 0;                          // when locality waits started
     int num_done = 0;
     bool aborted = false;
   };
   TaskSet* find_set(int job_id, int stage_id, int stage_attempt);
+  // Picks the pending index to run on `exec`: one preferring it, else one with no live
+  // preferred executor having a free core, else the first. -1 when none is pending.
+  int pick(TaskSet& s, const std::string& exec, int64_t now_ms) const;
   void finish_attempt(TaskAttempt& a, TaskState st, int64_t now_ms);
 
   int max_failures_;
+  int64_t locality_wait_ms_ = 3000;
   int64_t next_task_id_ = 0;
   std::map<std::string, Executor> execs_;
   std::deque<TaskSet> sets_;  // in submission order

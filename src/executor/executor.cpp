@@ -13,11 +13,14 @@
 #include <fstream>
 #include <thread>
 
+#include <zstd.h>
+
 #include "common/config.h"
 #include "common/log.h"
 #include "common/net.h"
 #include "common/util.h"
 #include "executor/block_server.h"
+#include "executor/block_manager.h"
 #include "executor/python_pool.h"
 #include "executor/task_runner.h"
 
@@ -98,6 +101,17 @@ class ExecutorRuntime {
     if (auto* m = e.as<msg::LaunchTask>()) return launch(std::move(*m), std::move(e.blobs));
     if (auto* m = e.as<msg::KillTask>()) return kill_task(m->task_id);
     if (auto* m = e.as<msg::AddPyFile>()) return add_py_file(m->name, e.blobs);
+    if (auto* m = e.as<msg::AddBroadcast>()) return add_broadcast(m->id, e.blobs);
+    if (auto* m = e.as<msg::RemoveBroadcast>()) {
+      std::error_code ec;
+      fs::remove(broadcast_dir_ + "/broadcast_" + std::to_string(m->id), ec);
+      return;
+    }
+    if (auto* m = e.as<msg::RemoveRdd>()) {
+      if (store_) store_->remove_rdd(m->rdd);
+      return;
+    }
+    if (auto* m = e.as<msg::StoreBlock>()) return store_replica(*m, std::move(e.blobs));
     if (e.as<msg::StopExecutor>()) {
       stopping_ = true;
       exit_code_ = 0;
@@ -127,6 +141,17 @@ class ExecutorRuntime {
     pool_ = std::make_unique<executor::PythonPool>(python, env, scratch_dir(), conf_.get_bool("spark.python.worker.reuse"));
     shuffle_ = executor::ShuffleSettings::from_conf(conf_, args_.host.empty() ? local_ip() : args_.host, args_.executor_id);
     blocks_->set_root(fs::absolute(scratch_dir()).string());
+    // Cached blocks get spark.memory.fraction of the executor's memory.
+    double fraction = 0.6;
+    try {
+      fraction = std::stod(conf_.get("spark.memory.fraction", "0.6"));
+    } catch (...) {
+    }
+    store_ = std::make_unique<executor::BlockManager>(
+        static_cast<int64_t>(static_cast<double>(args_.memory_mb) * fraction * 1024 * 1024), scratch_dir() + "/blocks");
+    broadcast_dir_ = fs::absolute(scratch_dir() + "/broadcast").string();
+    fs::create_directories(broadcast_dir_, ec);
+    props_["spark.sparkpp.broadcastDir"] = broadcast_dir_;
     props_["spark.python.worker.memory"] = conf_.get("spark.python.worker.memory");
     props_["spark.app.id"] = args_.app_id;
     props_["executor_id"] = args_.executor_id;
@@ -158,6 +183,44 @@ class ExecutorRuntime {
       fs::create_directories(scratch_, ec);
     }
     return scratch_;
+  }
+
+  // A broadcast value, zstd-compressed by the driver: kept as a file every Python worker of this
+  // executor reads on first use.
+  void add_broadcast(int64_t id, const std::vector<std::string>& blobs) {
+    if (blobs.size() != 1) {
+      LOG_WARN(kLog, "ignoring malformed AddBroadcast " << id);
+      return;
+    }
+    unsigned long long size = ZSTD_getFrameContentSize(blobs[0].data(), blobs[0].size());
+    if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN) {
+      LOG_WARN(kLog, "ignoring corrupt broadcast " << id);
+      return;
+    }
+    std::string raw(size, '\0');
+    size_t n = ZSTD_decompress(raw.data(), raw.size(), blobs[0].data(), blobs[0].size());
+    if (ZSTD_isError(n) || n != size) {
+      LOG_WARN(kLog, "ignoring corrupt broadcast " << id);
+      return;
+    }
+    std::string path = broadcast_dir_ + "/broadcast_" + std::to_string(id);
+    {
+      std::ofstream f(path + ".tmp", std::ios::binary | std::ios::trunc);
+      f.write(raw.data(), static_cast<std::streamsize>(raw.size()));
+    }
+    std::error_code ec;
+    fs::rename(path + ".tmp", path, ec);
+  }
+
+  // A replica of a cached block (replicated storage levels), relayed by the driver.
+  void store_replica(const msg::StoreBlock& m, std::vector<std::string>&& blobs) {
+    if (!store_) return;
+    executor::Batches b;
+    for (auto& x : blobs) b.push_back(std::make_shared<std::string>(std::move(x)));
+    auto level = executor::StorageLevel::from_json(m.level);
+    level.replication = 1;
+    msg::BlocksUpdated upd = store_->put(m.rdd, m.partition, level, std::move(b));
+    if (conn_ && (!upd.stored.empty() || !upd.removed.empty())) conn_->send(upd);
   }
 
   void add_py_file(const std::string& name, const std::vector<std::string>& blobs) {
@@ -220,6 +283,13 @@ class ExecutorRuntime {
         env.props = props_;
         env.scratch_dir = scratch_;
         env.shuffle = shuffle_;
+        env.blocks = store_.get();
+        env.on_blocks = [this](msg::BlocksUpdated&& u, std::vector<std::string>&& b) {
+          auto p = std::make_shared<std::pair<msg::BlocksUpdated, std::vector<std::string>>>(std::move(u), std::move(b));
+          poster_.post([this, p] {
+            if (conn_) conn_->send(p->first, p->second);
+          });
+        };
       }
       executor::TaskOutcome out;
       if (t->killed) {
@@ -279,6 +349,8 @@ class ExecutorRuntime {
   uv_signal_t sigterm_;
   std::unique_ptr<Timer> heartbeat_;
   std::unique_ptr<executor::PythonPool> pool_;
+  std::unique_ptr<executor::BlockManager> store_;
+  std::string broadcast_dir_;
   executor::FuncCache funcs_;
   std::map<std::string, std::string> props_;
   std::string scratch_, pyfiles_dir_;

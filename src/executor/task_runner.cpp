@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "common/log.h"
+#include "executor/gzip_reader.h"
 #include "executor/input_readers.h"
 #include "executor/shuffle_writer.h"
 
@@ -36,6 +37,45 @@ struct Input {
   std::string format;
 };
 
+TaskOutcome run_task_impl(RunningTask& t, const TaskEnv& env);
+
+// A persisted RDD's partition: from the block manager, else computed now (with another Python
+// worker, from the plan's `compute` lineage) and stored for later tasks.
+std::optional<Batches> cached_block(const nlohmann::json& src, RunningTask& t, const TaskEnv& env) {
+  int rdd = src.value("rdd", -1), part = src.value("partition", -1);
+  if (env.blocks)
+    if (auto hit = env.blocks->get(rdd, part)) return hit;
+  RunningTask sub;
+  sub.spec = t.spec;
+  sub.spec.plan = src.value("compute", nlohmann::json());
+  sub.spec.sink = {{"kind", "result"}};
+  sub.input_blobs = t.input_blobs;
+  TaskOutcome o = run_task_impl(sub, env);
+  for (auto& a : sub.sub_accums) t.sub_accums.push_back(std::move(a));
+  if (o.update.state != "FINISHED") {
+    t.sub_failure = sub.sub_failure ? *sub.sub_failure : o.update;
+    return std::nullopt;
+  }
+  if (o.update.accum_blob && !o.blobs.empty()) {
+    t.sub_accums.push_back(std::move(o.blobs.back()));
+    o.blobs.pop_back();
+  }
+  Batches batches;
+  for (auto& b : o.blobs) batches.push_back(std::make_shared<std::string>(std::move(b)));
+  if (env.blocks) {
+    auto level = StorageLevel::from_json(src.value("level", nlohmann::json()));
+    msg::BlocksUpdated upd = env.blocks->put(rdd, part, level, batches);
+    std::vector<std::string> replica;
+    if (level.replication > 1 && !upd.stored.empty() && upd.stored.front().rdd == rdd && upd.stored.front().partition == part) {
+      for (const auto& b : batches) replica.push_back(*b);
+      upd.replica_blobs = static_cast<int>(replica.size());
+      upd.replica_level = src.value("level", nlohmann::json::object());
+    }
+    if (env.on_blocks && (!upd.stored.empty() || !upd.removed.empty())) env.on_blocks(std::move(upd), std::move(replica));
+  }
+  return batches;
+}
+
 // Walks the plan: input leaves become readers, apply nodes name the functions needed.
 Status collect(const nlohmann::json& plan, RunningTask& t, const TaskEnv& env, std::map<int, Input>& inputs,
                std::vector<int64_t>& funcs) {
@@ -53,6 +93,9 @@ Status collect(const nlohmann::json& plan, RunningTask& t, const TaskEnv& env, s
         return Status::error("plan refers to missing input blobs");
       std::vector<std::shared_ptr<std::string>> bl(t.input_blobs.begin() + first, t.input_blobs.begin() + first + count);
       in.reader = std::make_unique<BlobReader>(std::move(bl));
+    } else if (kind == "text" && src.value("path", std::string()).size() > 3 &&
+               src.value("path", std::string()).compare(src.value("path", std::string()).size() - 3, 3, ".gz") == 0) {
+      in.reader = std::make_unique<GzipTextReader>(src.value("path", ""));
     } else if (kind == "text") {
       in.reader = std::make_unique<TextSplitReader>(src.value("path", ""), src.value("start", int64_t{0}), src.value("length", int64_t{0}));
     } else if (kind == "shuffle") {
@@ -60,6 +103,10 @@ Status collect(const nlohmann::json& plan, RunningTask& t, const TaskEnv& env, s
                                                        env.shuffle);
     } else if (kind == "files") {
       in.reader = std::make_unique<WholeFileReader>(src.value("paths", std::vector<std::string>{}));
+    } else if (kind == "block") {
+      auto batches = cached_block(src, t, env);
+      if (!batches) return Status::error("cannot compute cached block");
+      in.reader = std::make_unique<BlobReader>(std::move(*batches));
     } else {
       return Status::error("unknown input source '" + kind + "'");
     }
@@ -89,6 +136,27 @@ void fail(TaskOutcome& o, const std::string& kind, const std::string& error) {
 }  // namespace
 
 TaskOutcome run_task(RunningTask& t, const TaskEnv& env) {
+  TaskOutcome o = run_task_impl(t, env);
+  if (o.update.state == "FAILED" && t.sub_failure) {
+    // The cached block it needed could not be computed: that failure is the task's.
+    msg::StatusUpdate u = *t.sub_failure;
+    u.task_id = o.update.task_id;
+    o.update = std::move(u);
+    o.blobs.clear();
+    return o;
+  }
+  if (o.update.state == "FINISHED" && !t.sub_accums.empty()) {
+    int n = o.update.accum_blob ? 1 : 0;
+    for (auto& a : t.sub_accums) o.blobs.push_back(std::move(a));
+    n += static_cast<int>(t.sub_accums.size());
+    o.update.accum_blob = true;
+    o.update.extra["accum_blobs"] = n;
+  }
+  return o;
+}
+
+namespace {
+TaskOutcome run_task_impl(RunningTask& t, const TaskEnv& env) {
   TaskOutcome o;
   o.update.task_id = t.spec.task_id;
   o.update.state = "FINISHED";
@@ -291,5 +359,7 @@ TaskOutcome run_task(RunningTask& t, const TaskEnv& env) {
   m.run_ms = now_ms() - t0;
   return o;
 }
+
+}  // namespace
 
 }  // namespace spp::executor

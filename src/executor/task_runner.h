@@ -6,10 +6,12 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "common/messages.h"
+#include "executor/block_manager.h"
 #include "executor/python_pool.h"
 #include "executor/shuffle_format.h"
 
@@ -30,6 +32,10 @@ struct RunningTask {
   std::vector<std::shared_ptr<std::string>> input_blobs;
   std::atomic<bool> killed{false};
   std::atomic<int> worker_pid{0};
+  // Cached blocks this task had to compute first: their accumulator updates, and the failure
+  // of such a sub-computation (it fails the task).
+  std::vector<std::string> sub_accums;
+  std::optional<msg::StatusUpdate> sub_failure;
 };
 
 struct TaskOutcome {
@@ -43,6 +49,9 @@ struct TaskEnv {
   std::map<std::string, std::string> props;  // passed to Python workers with each task
   std::string scratch_dir;                   // shuffle files live here
   ShuffleSettings shuffle;                   // map-side writer and reduce-side reader settings
+  BlockManager* blocks = nullptr;            // cached RDD partitions
+  // Reports cached-block changes to the driver (called on a task thread).
+  std::function<void(msg::BlocksUpdated&&, std::vector<std::string>&&)> on_blocks;
 };
 
 TaskOutcome run_task(RunningTask& t, const TaskEnv& env);

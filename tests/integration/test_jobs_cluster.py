@@ -393,11 +393,6 @@ sc.stop()
 """
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "driver SIGSEGV at exit in cluster mode (a third to half of the runs, with or without a "
-    "failed job): Driver::shutdown's finish lambda iterates execs_ and calls conn->close(), "
-    "whose on_close runs on_exec_closed -> executor_lost -> execs_.erase() during the "
-    "iteration (src/driver/driver.cpp)"))
 def test_driver_exits_cleanly_after_aborted_job(cluster, tmp_path):
     """Four executors still connected when the driver exits (the crash needs at least one;
     more make it near-certain over twenty submits)."""

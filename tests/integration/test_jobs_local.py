@@ -480,10 +480,7 @@ TEXT_EXPECTED = {
 }
 
 
-XFAIL_TEXT = {
-    "gzip": "textFile does not decompress .gz files (Spark does, by extension): the worker "
-            "decodes the raw gzip bytes as UTF-8 and fails with UnicodeDecodeError",
-}
+XFAIL_TEXT = {}  # fixed: .gz input is decompressed (one split per file)
 
 
 @pytest.mark.parametrize("name", [

@@ -7,6 +7,7 @@ goes through the whole Python stack: RDD -> lineage messages -> task plans -> wo
 """
 import os
 import socket
+import tempfile
 import struct
 import threading
 
@@ -84,6 +85,8 @@ class FakeGateway:
         self.fids = {}         # rdd id -> function id
         self.func_blobs = {}
         self._closed = False
+        # Broadcast values land here, as the executor keeps them for its Python workers.
+        self.broadcast_dir = tempfile.mkdtemp(prefix="sparkpp-fake-bcast-")
 
     # -- the Gateway interface
     def request(self, op, body, blobs=()):
@@ -108,6 +111,9 @@ class FakeGateway:
 
     def _on_PyCall(self, body, blobs):
         self.calls.append((body["method"], body["args"]))
+        if body["method"] == "broadcast":
+            with open(os.path.join(self.broadcast_dir, "broadcast_%d" % body["args"]["id"]), "wb") as f:
+                f.write(blobs[0])
         return "PyReply", {"value": None}, []
 
     def _on_PyDefineRdd(self, body, blobs):
@@ -218,7 +224,8 @@ class FakeGateway:
             inputs, funcs = [], {}
             plan = self._plan(rid, p, inputs, funcs)
             self.task_id += 1
-            res = self.link.run_task(self.task_id, p, plan, sink["kind"], funcs, inputs)
+            res = self.link.run_task(self.task_id, p, plan, sink["kind"], funcs, inputs,
+                                     {"spark.sparkpp.broadcastDir": self.broadcast_dir})
             if res[0] == "error":
                 e = res[1]
                 return "PyError", {"kind": "job_failed", "message": (

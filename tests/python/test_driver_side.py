@@ -133,7 +133,7 @@ def test_lineage_messages(sc, gateway):
     pdef = defs[0]
     assert pdef["args"] == {"batches": [1, 2]} and pdef["num_partitions"] == 2
     assert [r[2] for r in gateway.requests if r[0] == "PyDefineRdd"] == [3, 1, 0, 0, 0]
-    assert defs[1]["parents"] == [a.id()] and defs[1]["args"] == {"preserves_partitioning": False}
+    assert defs[1]["parents"] == [a.id()] and defs[1]["args"] == {"preserves_partitioning": False, "broadcasts": []}
     assert defs[2]["parents"] == [m.id(), a.id()] and defs[2]["num_partitions"] == 4
     assert defs[4]["num_partitions"] == 1
     job = gateway.sent("PyRunJob")[-1]

@@ -84,3 +84,29 @@ TEST_CASE("a second success of the same index is ignored; killed tasks do not re
   CHECK(s.pending_count() == 0);
   CHECK(s.cancel_job(7).empty());
 }
+
+TEST_CASE("delay scheduling: a task waits for the executor holding its data, then runs anywhere") {
+  TaskScheduler s(4);
+  s.set_locality_wait(3000);
+  s.add_executor("a", 1);
+  s.add_executor("b", 1);
+  // Both tasks' cached blocks live on "a".
+  s.submit(0, 0, 0, 2, {{"a"}, {"a"}}, /*now_ms=*/0);
+  auto l = s.assign(10);
+  REQUIRE(l.size() == 1);  // "b" does not steal while the wait lasts
+  CHECK(l[0].exec_id == "a");
+  CHECK(s.has_waiting_local_tasks());
+  CHECK(s.assign(2999).empty());
+  auto late = s.assign(3000);
+  REQUIRE(late.size() == 1);
+  CHECK(late[0].exec_id == "b");
+}
+
+TEST_CASE("a task whose preferred executor is gone runs anywhere at once") {
+  TaskScheduler s(4);
+  s.add_executor("b", 1);
+  s.submit(0, 0, 0, 1, {{"dead"}}, 0);
+  auto l = s.assign(1);
+  REQUIRE(l.size() == 1);
+  CHECK(l[0].exec_id == "b");
+}

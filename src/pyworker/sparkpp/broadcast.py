@@ -1,21 +1,48 @@
 """Broadcast variables.
 
-PROTOCOL GAP (reported): docs/protocol.md has no broadcast channel yet. For now the value is
-pickled once on the driver and travels *inside* the pickled functions that reference it; workers
-cache the unpickled value by id, so each executor's worker unpickles it once per value.
+The driver pickles the value once and gives it to the C++ driver (PyCall "broadcast" + 1 blob),
+which sends it to each executor once, before the first task that needs it; the executor keeps
+it as a file that every Python worker of that executor loads, once, on first `.value`.
+Pickled functions carry only the broadcast id; while pickling a function the ids it references
+are collected (`collect_ids`) so the driver knows which broadcasts a task needs.
 """
+import os
 import pickle
+import threading
+from contextlib import contextmanager
 
 __all__ = ["Broadcast"]
 
-_broadcastRegistry = {}      # worker: id -> value (unpickled once)
+_broadcastRegistry = {}      # worker: id -> value (unpickled once per worker process)
+_local = threading.local()   # driver: ids referenced by the function being pickled
+_lock = threading.Lock()
 _next_id = [0]
+_dir = [None]                # worker: where the executor keeps broadcast files
 
 
-def _from_pickled(bid, data):
+def _set_broadcast_dir(path):
+    _dir[0] = path
+
+
+@contextmanager
+def collect_ids():
+    """Collects the ids of broadcasts pickled inside the block."""
+    prev = getattr(_local, "ids", None)
+    ids = set()
+    _local.ids = ids
+    try:
+        yield ids
+    finally:
+        _local.ids = prev
+        if prev is not None:
+            prev.update(ids)
+
+
+def _from_id(bid):
     b = Broadcast.__new__(Broadcast)
     b._bid = bid
-    b._data = data
+    b._sc = None
+    b._value = None
     b._value_set = False
     b._destroyed = False
     b._on_driver = False
@@ -24,13 +51,17 @@ def _from_pickled(bid, data):
 
 class Broadcast:
     def __init__(self, sc=None, value=None, pickle_registry=None, path=None, sock_file=None):
-        self._bid = _next_id[0]
-        _next_id[0] += 1
+        with _lock:
+            self._bid = _next_id[0]
+            _next_id[0] += 1
+        self._sc = sc
         self._value = value
         self._value_set = True
-        self._data = None
         self._destroyed = False
         self._on_driver = True
+        if sc is not None:
+            data = pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
+            sc._call("broadcast", {"id": self._bid}, [data])
 
     @property
     def id(self):
@@ -39,20 +70,22 @@ class Broadcast:
     def __reduce__(self):
         if self._destroyed:
             raise RuntimeError("Attempted to use broadcast(%d) after it was destroyed" % self._bid)
-        if self._data is None:
-            self._data = pickle.dumps(self._value, pickle.HIGHEST_PROTOCOL)
-        return (_from_pickled, (self._bid, self._data))
+        ids = getattr(_local, "ids", None)
+        if ids is not None:
+            ids.add(self._bid)
+        return (_from_id, (self._bid,))
 
     @property
     def value(self):
         if not self._value_set:
             v = _broadcastRegistry.get(self._bid, _broadcastRegistry)
             if v is _broadcastRegistry:
-                v = pickle.loads(self._data)
+                if _dir[0] is None:
+                    raise RuntimeError("broadcast %d is not available here" % self._bid)
+                v = self.load_from_path(os.path.join(_dir[0], "broadcast_%d" % self._bid))
                 _broadcastRegistry[self._bid] = v
             self._value = v
             self._value_set = True
-            self._data = None
         return self._value
 
     def dump(self, value, f):
@@ -67,14 +100,19 @@ class Broadcast:
         return pickle.load(file)
 
     def unpersist(self, blocking=False):
+        """Drops the executors' copies; the value is sent again if used later."""
         if not self._on_driver:
             raise RuntimeError("Broadcast can only be unpersisted in driver")
+        if self._sc is not None and not self._destroyed:
+            self._sc._call("unpersist_broadcast", {"id": self._bid, "destroy": False})
 
     def destroy(self, blocking=False):
         if not self._on_driver:
             raise RuntimeError("Broadcast can only be destroyed in driver")
+        if self._sc is not None and not self._destroyed:
+            self._sc._call("unpersist_broadcast", {"id": self._bid, "destroy": True})
         self._destroyed = True
-        self._data = None
+        self._value = None
 
     def __repr__(self):
         return "<sparkpp.broadcast.Broadcast object, id=%d>" % self._bid

@@ -214,9 +214,9 @@ class SparkContext:
         self._python_includes.append(os.path.basename(path))
         importlib.invalidate_caches()
 
-    def _call(self, method, args):
+    def _call(self, method, args, blobs=()):
         self._check_active()
-        _, reply, _ = self._gateway.request("PyCall", {"method": method, "args": args})
+        _, reply, _ = self._gateway.request("PyCall", {"method": method, "args": args}, list(blobs))
         return reply.get("value")
 
     # ------------------------------------------------------------------ RDD creation
@@ -308,6 +308,8 @@ class SparkContext:
 
     # ------------------------------------------------------------------ shared variables
     def broadcast(self, value):
+        """Pickles `value` once and hands it to the driver, which ships it to each executor
+        once (zstd-compressed); tasks load it from the executor's copy on first `.value`."""
         self._check_active()
         return Broadcast(self, value)
 

@@ -24,6 +24,7 @@ from sparkpp.errors import PySparkRuntimeError
 from sparkpp.rddsampler import RDDRangeSampler, RDDSampler, RDDStratifiedSampler
 from sparkpp.serializers import CloudPickleSerializer
 from sparkpp.statcounter import StatCounter
+from sparkpp import broadcast as _broadcast
 from sparkpp.storagelevel import StorageLevel
 
 __all__ = ["RDD", "PipelinedRDD", "portable_hash"]
@@ -223,11 +224,25 @@ class RDD:
         return self.persist(StorageLevel.MEMORY_ONLY)
 
     def persist(self, storageLevel=StorageLevel.MEMORY_ONLY):
+        """Keeps computed partitions in the executors' block managers (serialized, as PySpark
+        always stores Python data), within their storage memory, spilling or recomputing
+        according to the level."""
+        if self.is_cached and self._storage_level != storageLevel:
+            raise TypeError("Cannot change storage level of an RDD after it was already "
+                            "assigned a level")  # PySpark's message (from the JVM)
         self.is_cached = True
         self._storage_level = storageLevel
+        self._ensure_defined()
+        lvl = storageLevel
+        self.ctx._call("persist", {"rdd": self._id, "level": {
+            "use_disk": bool(lvl.useDisk), "use_memory": bool(lvl.useMemory),
+            "use_off_heap": bool(lvl.useOffHeap), "deserialized": bool(lvl.deserialized),
+            "replication": int(lvl.replication)}})
         return self
 
     def unpersist(self, blocking=False):
+        if self.is_cached and self._defined:
+            self.ctx._call("unpersist", {"rdd": self._id})
         self.is_cached = False
         self._storage_level = StorageLevel(False, False, False, False, 1)
         return self
@@ -834,11 +849,22 @@ class PipelinedRDD(RDD):
         if self.preservesPartitioning:
             self.partitioner = prev.partitioner
 
+    def _pickled(self):
+        if getattr(self, "_pickled_func", None) is None:
+            with _broadcast.collect_ids() as ids:
+                self._pickled_func = CloudPickleSerializer().dumps(self.func)
+            self._broadcast_ids = sorted(ids)
+        return self._pickled_func
+
     def _node_args(self):
-        return {"preserves_partitioning": bool(self.preservesPartitioning)}
+        self._pickled()
+        return {"preserves_partitioning": bool(self.preservesPartitioning),
+                "broadcasts": self._broadcast_ids}
 
     def _node_blobs(self):
-        return [CloudPickleSerializer().dumps(self.func)]
+        blob = self._pickled()
+        self._pickled_func = None  # the driver keeps it now
+        return [blob]
 
 
 def _local_path(path):

@@ -14,6 +14,7 @@ import traceback
 from itertools import chain
 
 from sparkpp import _external, _wire
+from sparkpp import broadcast as _broadcast
 from sparkpp import accumulators as _acc
 from sparkpp.files import SparkFiles
 from sparkpp.serializers import INPUT_DECODERS, AutoBatchedSerializer, UTF8LinesSerializer
@@ -159,6 +160,9 @@ class Worker:
                 if p and p not in self._sys_path_added:
                     self._sys_path_added.add(p)
                     sys.path.insert(1, p)
+        bdir = props.get("spark.sparkpp.broadcastDir")
+        if bdir:
+            _broadcast._set_broadcast_dir(bdir)
         root = props.get("spark.files.root")
         if root:
             SparkFiles._root_directory = root

@@ -1,0 +1,67 @@
+// The executor's store of cached RDD partitions (persist/cache): serialized batches kept in
+// memory within a budget (executor memory x spark.memory.fraction), least-recently-used blocks
+// evicted first; levels with disk spill evicted blocks to local files, DISK_ONLY goes straight
+// to disk. Thread-safe: task threads read and write it concurrently.
+#pragma once
+#include <cstdint>
+#include <list>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/messages.h"
+
+namespace spp::executor {
+
+using Batches = std::vector<std::shared_ptr<std::string>>;
+
+struct StorageLevel {
+  bool use_disk = false;
+  bool use_memory = true;
+  int replication = 1;
+  static StorageLevel from_json(const nlohmann::json& j);
+};
+
+class BlockManager {
+ public:
+  BlockManager(int64_t memory_budget, std::string disk_dir);
+  // The block's batches (from memory, or read back from disk), or nothing.
+  std::optional<Batches> get(int rdd, int partition);
+  // Stores a block. Returns what changed, for the driver: the stored block (absent if it could
+  // not be kept) and blocks evicted or moved to disk to make room.
+  msg::BlocksUpdated put(int rdd, int partition, const StorageLevel& level, Batches batches);
+  // Drops every block of an RDD; returns them.
+  std::vector<msg::BlockInfo> remove_rdd(int rdd);
+  int64_t memory_used() const;
+  int64_t memory_budget() const { return budget_; }
+
+ private:
+  struct Block {
+    StorageLevel level;
+    Batches mem;            // empty when only on disk
+    int64_t mem_bytes = 0;
+    int64_t disk_bytes = 0;
+    std::list<std::pair<int, int>>::iterator lru;
+  };
+  using Key = std::pair<int, int>;
+  std::string path_of(const Key& k) const;
+  bool write_disk(const Key& k, const Batches& b, int64_t& bytes);
+  std::optional<Batches> read_disk(const Key& k);
+  // Evicts LRU blocks (except `keep`) until `need` bytes fit. Appends changes to `out`.
+  void make_room(int64_t need, const Key& keep, msg::BlocksUpdated& out);
+  msg::BlockInfo info(const Key& k, const Block& b) const;
+
+  mutable std::mutex mu_;
+  int64_t budget_;
+  int64_t used_ = 0;
+  std::string dir_;
+  std::map<Key, Block> blocks_;
+  std::list<Key> lru_;  // front = most recently used
+};
+
+}  // namespace spp::executor
