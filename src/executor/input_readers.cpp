@@ -203,12 +203,12 @@ Status ShuffleBlockReader::send_requests() {
     if (b0.port <= 0) return fail(b0, "map output " + b0.path + " is not readable here and its executor serves no blocks");
     auto& client = clients_[r.addr];
     if (!client) {
-      // A refused connection is retried briefly (a busy listener's backlog); anything else is
-      // a lost executor, which recomputing its outputs handles better than waiting.
+      // Connecting is retried briefly (a busy listener's backlog); past that the executor is
+      // taken as lost, which recomputing its outputs handles better than waiting.
       std::string err;
       for (int attempt = 0; attempt < 3 && !client; ++attempt) {
         if (attempt > 0) ::usleep(200 * 1000 * attempt);
-        auto c = BlockClient::connect(b0.host, b0.port, s_.exec_id, s_.fetch_timeout_ms);
+        auto c = BlockClient::connect(b0.host, b0.port, s_.exec_id, std::min<int64_t>(s_.fetch_timeout_ms, 10000));
         if (c) client = std::move(c.value());
         else err = c.error_message();
       }
