@@ -201,6 +201,20 @@ void Driver::py_call(Connection& c, const msg::PyCall& m, std::vector<std::strin
   msg::PyReply rep;
   rep.req = m.req;
   rep.value = nullptr;
+  if (m.method == "broadcast_stats") {
+    // How often, and how many bytes of, a broadcast went to executors (tests and UI).
+    auto it = broadcast_stats_.find(m.args.is_object() ? m.args.value("id", int64_t{-1}) : -1);
+    rep.value = {{"sends", it == broadcast_stats_.end() ? 0 : it->second.first},
+                 {"bytes", it == broadcast_stats_.end() ? 0 : it->second.second}};
+    return c.send(rep);
+  }
+  if (m.method == "checkpointed") {
+    // The RDD was written to `path` (part-NNNNN files): read it from there from now on.
+    std::string path = m.args.is_object() ? m.args.value("path", "") : "";
+    Status st = graph_.checkpoint(m.args.is_object() ? m.args.value("rdd", -1) : -1, path);
+    if (!st) return py_error(c, m.req, "bad_request", st.message());
+    return c.send(rep);
+  }
   if (m.method == "broadcast" || m.method == "unpersist_broadcast" || m.method == "persist" || m.method == "unpersist") {
     Status st = storage_call(m, blobs);
     if (!st) return py_error(c, m.req, "bad_request", st.message());
@@ -356,7 +370,7 @@ void Driver::run_job(Connection& c, const msg::PyRunJob& m) {
       job.partitions.push_back(p);
     }
   }
-  if (job.sink_kind == "text") {
+  if (job.file_sink()) {
     job.out_dir = job.sink.value("path", "");
     if (job.out_dir.empty()) return py_error(c, m.req, "bad_request", "saveAsTextFile needs a path");
     std::error_code ec;
@@ -532,6 +546,9 @@ void Driver::schedule() {
       ab.id = b;
       ex.conn->send(ab, {*bt->second});
       ex.broadcasts_sent.insert(b);
+      auto& stats = broadcast_stats_[b];
+      stats.first += 1;
+      stats.second += static_cast<int64_t>(bt->second->size());
     }
     if (missing_broadcast) continue;
     msg::LaunchTask t;
@@ -548,7 +565,7 @@ void Driver::schedule() {
     } else {
       t.sink = job.sink;
     }
-    if (!job.stage.is_map && job.sink_kind == "text") t.sink["file"] = "part-" + [&] {
+    if (!job.stage.is_map && job.file_sink()) t.sink["file"] = "part-" + [&] {
       char b[16];
       std::snprintf(b, sizeof b, "%05d", partition);
       return std::string(b);
@@ -702,7 +719,7 @@ void Driver::status_update(Connection& c, msg::StatusUpdate&& m, std::vector<std
 
 void Driver::finish_job(Job& job) {
   progress_.clear();
-  if (job.sink_kind == "text") {
+  if (job.file_sink()) {
     std::error_code ec;
     for (const auto& de : fs::directory_iterator(job.tmp_dir, ec)) {
       if (!de.is_regular_file()) continue;
@@ -736,7 +753,7 @@ void Driver::fail_job(Job& job, const std::string& reason) {
   progress_.clear();
   if (job.stage_active) ui_->store().on_stage_completed(job.stage.stage_id, job.stage.attempt, "FAILED", reason, clock_.wall_ms());
   ui_->store().on_job_end(job.id, false, reason, clock_.wall_ms());
-  if (job.sink_kind == "text") {
+  if (job.file_sink()) {
     std::error_code ec;
     fs::remove_all(fs::path(job.out_dir) / "_temporary", ec);
   }
@@ -936,6 +953,11 @@ void Driver::on_master_message(Connection& c, msg::Envelope&& env) {
     if (parse_executor_state(m->state, st) && is_finished(st)) {
       std::string id = std::to_string(m->exec_id);
       granted_.erase(id);
+      // Close its connection first: on_close runs executor_lost for it at once, and calling
+      // executor_lost with the connection still open would erase the entry twice (the close
+      // inside it re-enters executor_lost). Seen as a SIGSEGV when a worker's link is cut.
+      if (auto et = execs_.find(id); et != execs_.end() && et->second.conn)
+        et->second.conn->close("executor " + m->state + " (reported by the master)");
       executor_lost(id, "executor " + m->state + ": " + m->message);
       if (phase_ == AppPhase::kStarting && granted_.empty() && !execs_.empty()) reply_context_info();
     }

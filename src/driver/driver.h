@@ -77,6 +77,8 @@ class Driver {
     std::vector<int> partitions;
     json sink;
     std::string sink_kind;
+    // text (saveAsTextFile) and pickle (checkpoints) write part files with the commit protocol.
+    bool file_sink() const { return sink_kind == "text" || sink_kind == "pickle"; }
     std::string out_dir, tmp_dir;
     int64_t req = 0;
     uint64_t py_conn = 0;
@@ -163,6 +165,7 @@ class Driver {
   MapOutputTracker outputs_;
   // Broadcast values (pickled, zstd-compressed) by id; each sent once per executor.
   std::map<int64_t, std::shared_ptr<const std::string>> broadcasts_;
+  std::map<int64_t, std::pair<int64_t, int64_t>> broadcast_stats_;  // id -> (sends, bytes sent)
   // Cached RDD blocks: (rdd, partition) -> executors holding it.
   std::map<std::pair<int, int>, std::set<std::string>> block_locs_;
   std::unique_ptr<TaskScheduler> sched_;

@@ -1,6 +1,8 @@
 // RddGraph: node validation and task-plan construction.
 #include "driver/rdd_graph.h"
 
+#include <cstdio>
+#include <filesystem>
 #include <set>
 
 namespace spp::driver {
@@ -128,6 +130,26 @@ Status RddGraph::set_persist(int rdd, const json& level) {
   return Status::ok();
 }
 
+Status RddGraph::checkpoint(int rdd, const std::string& dir) {
+  auto it = nodes_.find(rdd);
+  if (it == nodes_.end()) return Status::error("unknown RDD " + std::to_string(rdd));
+  RddNode& n = it->second;
+  std::vector<std::string> files;
+  for (int p = 0; p < n.num_partitions; ++p) {
+    char name[32];
+    std::snprintf(name, sizeof name, "/part-%05d", p);
+    std::string f = dir + name;
+    if (!std::filesystem::is_regular_file(f)) return Status::error("checkpoint file " + f + " is missing");
+    files.push_back(f);
+  }
+  n.kind = "checkpoint";
+  n.parents.clear();
+  n.checkpoint_files = std::move(files);
+  n.func.reset();
+  n.blobs.clear();
+  return Status::ok();
+}
+
 std::vector<std::pair<int, int>> RddGraph::cached_blocks(int rdd, int partition) const {
   std::vector<std::pair<int, int>> out;
   cached_blocks(rdd, partition, out);
@@ -245,6 +267,9 @@ Status RddGraph::resolve(int rdd, int partition, TaskPayload& out, int& next_inp
       children.push_back(std::move(out.plan));
     }
     out.plan = {{"op", "zip"}, {"children", std::move(children)}};
+  } else if (n->kind == "checkpoint") {
+    out.plan = {{"op", "input"}, {"input", next_input++}, {"format", "pickled"},
+                {"source", {{"kind", "pickle_file"}, {"path", n->checkpoint_files[static_cast<size_t>(partition)]}}}};
   } else if (n->kind == "shuffled") {
     auto it = outputs.find(n->id);
     if (it == outputs.end() || it->second.missing() > 0)

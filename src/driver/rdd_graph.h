@@ -32,6 +32,7 @@ struct RddNode {
   std::vector<std::vector<int>> coalesce_groups;    // coalesce: parent partitions per partition
   std::vector<int64_t> broadcasts;                  // python: broadcast ids its function uses
   json persist;                                     // storage level when persisted, else null
+  std::vector<std::string> checkpoint_files;        // checkpoint: one file per partition
 };
 
 // Where each map task of a shuffle left its output: one data file per map task, with the byte
@@ -77,6 +78,8 @@ class RddGraph {
   std::shared_ptr<const std::string> func_blob(int64_t fid) const;
   // persist / unpersist: later tasks read (or compute and store) cached blocks.
   Status set_persist(int rdd, const json& level);
+  // checkpoint: the RDD's partitions now live in `dir`/part-NNNNN; its lineage is cut.
+  Status checkpoint(int rdd, const std::string& dir);
   // The persisted (rdd, partition) blocks a task computing `partition` of `rdd` would read
   // first (the topmost ones along narrow dependencies): for locality preferences.
   std::vector<std::pair<int, int>> cached_blocks(int rdd, int partition) const;

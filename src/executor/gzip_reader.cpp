@@ -56,3 +56,28 @@ Result<bool> GzipTextReader::next(std::string& out) {
 }
 
 }  // namespace spp::executor
+
+#include <fstream>
+
+namespace spp::executor {
+
+Result<bool> FramedFileReader::next(std::string& out) {
+  if (!loaded_) {
+    loaded_ = true;
+    std::ifstream f(path_, std::ios::binary);
+    if (!f) return Result<bool>::error("cannot read checkpoint file " + path_ + ": " + std::strerror(errno));
+    data_.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+    bytes_ += static_cast<int64_t>(data_.size());
+  }
+  if (pos_ >= data_.size()) return false;
+  if (data_.size() - pos_ < 4) return Result<bool>::error("truncated checkpoint file " + path_);
+  const auto* p = reinterpret_cast<const unsigned char*>(data_.data() + pos_);
+  uint32_t n = (uint32_t(p[0]) << 24) | (uint32_t(p[1]) << 16) | (uint32_t(p[2]) << 8) | p[3];
+  if (data_.size() - pos_ - 4 < n) return Result<bool>::error("truncated checkpoint file " + path_);
+  out.assign(data_, pos_ + 4, n);
+  pos_ += 4 + n;
+  ++records_;
+  return true;
+}
+
+}  // namespace spp::executor

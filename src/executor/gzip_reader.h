@@ -21,3 +21,20 @@ class GzipTextReader final : public InputReader {
 };
 
 }  // namespace spp::executor
+
+namespace spp::executor {
+
+// A checkpoint part file: u32 BE length | pickled batch, repeated (written by the `pickle`
+// sink); each record is one input batch.
+class FramedFileReader final : public InputReader {
+ public:
+  explicit FramedFileReader(std::string path) : path_(std::move(path)) {}
+  Result<bool> next(std::string& out) override;
+ private:
+  std::string path_;
+  std::string data_;
+  size_t pos_ = 0;
+  bool loaded_ = false;
+};
+
+}  // namespace spp::executor

@@ -103,6 +103,8 @@ Status collect(const nlohmann::json& plan, RunningTask& t, const TaskEnv& env, s
                                                        env.shuffle);
     } else if (kind == "files") {
       in.reader = std::make_unique<WholeFileReader>(src.value("paths", std::vector<std::string>{}));
+    } else if (kind == "pickle_file") {
+      in.reader = std::make_unique<FramedFileReader>(src.value("path", ""));
     } else if (kind == "block") {
       auto batches = cached_block(src, t, env);
       if (!batches) return Status::error("cannot compute cached block");
@@ -174,7 +176,9 @@ TaskOutcome run_task_impl(RunningTask& t, const TaskEnv& env) {
   std::string sink = t.spec.sink.value("kind", "result");
   std::string part_tmp, part_final;
   std::ofstream out;
-  if (sink == "text") {
+  // `pickle` (checkpoints): result-format batches written as u32 BE length | batch records.
+  const bool file_sink = sink == "text" || sink == "pickle";
+  if (file_sink) {
     std::string dir = t.spec.sink.value("tmp_dir", "");
     std::string file = t.spec.sink.value("file", "part-00000");
     std::string attempt_dir = dir + "/attempt_" + std::to_string(t.spec.task_id);
@@ -219,7 +223,7 @@ TaskOutcome run_task_impl(RunningTask& t, const TaskEnv& env) {
   pt.partition = t.spec.partition;
   pt.attempt = t.spec.attempt;
   pt.plan = t.spec.plan;
-  pt.sink = sink;
+  pt.sink = sink == "pickle" ? "result" : sink;
   pt.props = env.props;
   std::vector<std::string> fblobs;
   for (int64_t fid : funcs) {
@@ -275,6 +279,11 @@ TaskOutcome run_task_impl(RunningTask& t, const TaskEnv& env) {
         m.output_bytes += static_cast<int64_t>(b.size());
         if (sink == "text") {
           out.write(b.data(), static_cast<std::streamsize>(b.size()));
+        } else if (sink == "pickle") {
+          uint32_t n = static_cast<uint32_t>(b.size());
+          char hdr[4] = {static_cast<char>(n >> 24), static_cast<char>(n >> 16), static_cast<char>(n >> 8), static_cast<char>(n)};
+          out.write(hdr, 4);
+          out.write(b.data(), static_cast<std::streamsize>(b.size()));
         } else if (writer) {
           Status ws = writer->add(b);
           if (!ws) {
@@ -324,7 +333,7 @@ TaskOutcome run_task_impl(RunningTask& t, const TaskEnv& env) {
   }
   t.worker_pid = 0;
   env.pool->release(std::move(w), reusable && !t.killed);
-  if (sink == "text") {
+  if (file_sink) {
     if (o.update.state == "FINISHED") {
       out.close();
       std::error_code ec;

@@ -210,3 +210,67 @@ sc.stop()
     assert res.result("victim_found") is True
     assert res.result("second") == list(range(400))
     assert res.result("lost_recomputed") is True
+
+
+CHECKPOINT_JOB = r'''
+import os
+from pyspark import SparkContext
+sc = SparkContext(appName="ckpt")
+sc.setCheckpointDir(os.environ["CKPT"])
+acc = sc.accumulator(0)
+def f(x):
+    acc.add(1)
+    return x * 3
+r = sc.parallelize(range(100), 4).map(f)
+r.checkpoint()
+check("before", lambda: r.isCheckpointed())
+check("count", lambda: r.count())
+check("after", lambda: (r.isCheckpointed(), r.getCheckpointFile() is not None))
+calls = acc.value
+check("reuse", lambda: (r.sum(), r.map(lambda x: x + 1).take(3), acc.value - calls))
+kv = sc.parallelize([(i % 3, i) for i in range(30)], 3).reduceByKey(lambda a, b: a + b)
+kv.checkpoint()
+check("kv", lambda: (sorted(kv.collect()), sorted(kv.mapValues(lambda v: -v).collect()), kv.isCheckpointed()))
+check("files", lambda: sorted(os.listdir(os.path.dirname(r.getCheckpointFile()[len("file:"):]))))
+emit()
+sc.stop()
+'''
+
+
+def test_checkpoint_truncates_lineage(tmp_path):
+    script = jobs.write_job(tmp_path, "ckpt.py", CHECKPOINT_JOB)
+    res = jobs.submit_ok(script, master="local[2]", env={"CKPT": str(tmp_path / "ckpt")})
+    assert res.result("before") is False
+    assert res.result("count") == 100
+    assert res.result("after") == [True, True]
+    # Read back from the checkpoint: the map function does not run again.
+    assert res.result("reuse") == [sum(x * 3 for x in range(100)), [1, 4, 7], 0]
+    kv = [[0, 135], [1, 145], [2, 155]]
+    assert res.result("kv") == [kv, [[k, -v] for k, v in kv], True]
+    assert len(res.result("files")) == 2
+
+
+BIG_BROADCAST_JOB = r'''
+import os
+from pyspark import SparkContext
+sc = SparkContext(appName="bigbcast")
+value = os.urandom(50 * 1000 * 1000)  # incompressible: what is sent is what it weighs
+b = sc.broadcast(value)
+check("lens", lambda: sorted(set(sc.parallelize(range(8), 8).map(lambda i: len(b.value)).collect())))
+check("execs", lambda: len(sc._call("executors", {})))
+check("stats", lambda: sc._call("broadcast_stats", {"id": b.id}))
+emit()
+sc.stop()
+'''
+
+
+def test_big_broadcast_sent_once_per_executor(tmp_path, cluster):
+    """A 50 MB broadcast reaches 2 executors with one transfer each (200 MB works too; see docs/benchmarks.md)."""
+    c, m = cluster
+    script = jobs.write_job(tmp_path, "bigb.py", BIG_BROADCAST_JOB)
+    res = jobs.submit_ok(script, master=m.url, timeout=300)
+    assert res.result("lens") == [50 * 1000 * 1000]
+    assert res.result("execs") == 2
+    stats = res.result("stats")
+    assert stats["sends"] == 2
+    assert 2 * 50e6 <= stats["bytes"] <= 2 * 50.5e6

@@ -73,6 +73,8 @@ class SparkContext:
             self._python_includes = []
             self._define_lock = threading.RLock()
             self._accum_lock = threading.Lock()
+            self._checkpoint_dir = None
+            self._pending_checkpoints = set()  # RDDs marked with checkpoint(), not yet saved
             SparkContext._active_spark_context = self
         for path in pyFiles or ():
             self.addPyFile(path)
@@ -332,7 +334,36 @@ class SparkContext:
         parts = self._run_job(mapped, partitions, description="runJob")
         return [x for part in parts for x in part]
 
-    def _run_job(self, rdd, partitions=None, sink=None, description=""):
+    def setCheckpointDir(self, dirName):
+        """Checkpoints go to a new unique directory inside `dirName` (as Spark does)."""
+        import uuid
+        path = dirName[len("file:"):] if str(dirName).startswith("file:") else str(dirName)
+        path = os.path.join(os.path.abspath(path), str(uuid.uuid4()))
+        os.makedirs(path, exist_ok=True)
+        self._checkpoint_dir = path
+
+    def getCheckpointDir(self):
+        return self._checkpoint_dir
+
+    def _run_job(self, rdd, partitions=None, sink=None, description="", _checkpoint=True):
+        out = self._run_job_once(rdd, partitions, sink, description)
+        if _checkpoint and self._pending_checkpoints:
+            # RDDs marked with checkpoint() that this job computed are saved now (Spark does the
+            # same right after the job).
+            lineage, stack = set(), [rdd]
+            while stack:
+                r = stack.pop()
+                if id(r) in lineage:
+                    continue
+                lineage.add(id(r))
+                stack.extend(r._parents)
+            for r in sorted(self._pending_checkpoints, key=lambda r: r._id):
+                if id(r) in lineage and getattr(r, "_checkpoint_pending", False):
+                    self._pending_checkpoints.discard(r)
+                    r._write_checkpoint()
+        return out
+
+    def _run_job_once(self, rdd, partitions=None, sink=None, description=""):
         """Runs one job; returns each requested partition's elements (a list per partition).
 
         The reply's blobs are, per requested partition, counts[i] pickled lists, then the

@@ -251,18 +251,46 @@ class RDD:
         return self._storage_level
 
     def checkpoint(self):
-        raise NotImplementedError("checkpoint() is not supported by sparkpp yet")
+        """Marks this RDD for checkpointing: after the next job that computes it, it is written
+        to the context's checkpoint directory and its lineage is cut (later jobs, and recovery
+        after failures, read the saved partitions)."""
+        if self.ctx._checkpoint_dir is None:
+            raise PySparkRuntimeError("Checkpoint directory has not been set in the SparkContext")
+        if not self.is_checkpointed:
+            # As in PySpark the flag is set at once: later transformations must not fuse their
+            # functions into this RDD, or it would never be computed (and saved) as itself.
+            self.is_checkpointed = True
+            self._checkpoint_pending = True
+            self.ctx._pending_checkpoints.add(self)
 
-    localCheckpoint = checkpoint
+    def localCheckpoint(self):
+        """Like checkpoint(), into executor-independent local storage (here: the same
+        directory mechanism, under the system temp dir when no checkpoint dir is set)."""
+        if self.ctx._checkpoint_dir is None:
+            import tempfile
+            self.ctx.setCheckpointDir(tempfile.mkdtemp(prefix="sparkpp-local-checkpoint-"))
+        self._local_checkpoint = True
+        self.checkpoint()
 
     def isCheckpointed(self):
-        return False
+        return getattr(self, "_checkpoint_done", False)
 
     def isLocallyCheckpointed(self):
-        return False
+        return self.isCheckpointed() and getattr(self, "_local_checkpoint", False)
 
     def getCheckpointFile(self):
-        return None
+        return getattr(self, "_checkpoint_file", None)
+
+    def _write_checkpoint(self):
+        """Runs the job that saves this RDD, then tells the driver to read it from there."""
+        path = os.path.join(self.ctx._checkpoint_dir, "rdd-%d" % self._id)
+        self.ctx._run_job(self, None, {"kind": "pickle", "path": path},
+                          description="checkpoint at rdd-%d" % self._id, _checkpoint=False)
+        self.ctx._call("checkpointed", {"rdd": self._id, "path": path})
+        self._checkpoint_done = True
+        self._checkpoint_pending = False
+        self._checkpoint_file = "file:" + path
+        self._parents = []
 
     # ------------------------------------------------------------------ narrow transformations
     def mapPartitionsWithIndex(self, f, preservesPartitioning=False):
