@@ -131,8 +131,10 @@ test('a failed task shows its Python traceback', async () => {
   const stages = await (await fetch(`${ui}/api/v1/applications/${appId}/stages?status=failed`)).json();
   await page.goto(`${ui}/stages/stage/?id=${stages[0].stageId}&attempt=0`);
   await page.waitForSelector('#tasks details');
-  await page.locator('#tasks details summary').first().click();
-  const trace = await page.locator('#tasks pre.trace').first().innerText();
+  // The failed attempt, not a sibling the aborted stage killed ("task killed before it started").
+  const row = page.locator('#tasks tbody tr', { hasText: 'FAILED' }).filter({ has: page.locator('details') }).first();
+  await row.locator('details summary').click();
+  const trace = await row.locator('pre.trace').innerText();
   assert.match(trace, /Traceback/);
   assert.match(trace, /boom from the browser test/);
   await page.screenshot({ path: path.join(SHOTS, 'failed-task.png'), fullPage: true });
