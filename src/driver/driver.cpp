@@ -96,6 +96,9 @@ Result<int> Driver::start() {
   master_retry_ = std::make_unique<Timer>(loop_);
   revive_timer_ = std::make_unique<Timer>(loop_);
   lost_timer_ = std::make_unique<Timer>(loop_);
+  // Executors that go silent (hung, stopped, cut off) for spark.network.timeout are lost.
+  liveness_timer_ = std::make_unique<Timer>(loop_);
+  liveness_timer_->start(1000, 1000, [this] { check_executor_liveness(); });
   return pyport;
 }
 
@@ -793,9 +796,26 @@ void Driver::launch_local_executor() {
   local_exec_ = std::move(child.value());
 }
 
+void Driver::check_executor_liveness() {
+  if (phase_ != AppPhase::kRunning || shutting_down_) return;
+  int64_t timeout = conf_.get_time_ms("spark.network.timeout");
+  int64_t now = clock_.now_ms();
+  std::vector<std::string> silent;
+  for (const auto& [id, e] : execs_)
+    if (e.conn && now - e.last_seen_ms > timeout) silent.push_back(id);
+  for (const auto& id : silent) {
+    LOG_WARN(kLog, "Executor " << id << " heartbeat timed out after " << (now - execs_[id].last_seen_ms) << " ms; removing it");
+    // Our own local executor: make sure the hung process is gone (a replacement starts).
+    if (master_.local && local_exec_ && local_exec_->running() && id == std::to_string(local_exec_seq_ - 1))
+      local_exec_->kill(SIGKILL);
+    if (execs_[id].conn) execs_[id].conn->close("heartbeat timed out");
+  }
+}
+
 void Driver::on_exec_message(Connection& c, msg::Envelope&& env) {
   if (auto* m = env.as<msg::RegisterExecutor>()) return register_executor(c, *m);
   if (!exec_by_conn_.count(c.id())) return c.close("executor sent " + env.op + " before registering");
+  if (auto it = execs_.find(exec_by_conn_[c.id()]); it != execs_.end()) it->second.last_seen_ms = clock_.now_ms();
   if (auto* m = env.as<msg::StatusUpdate>()) return status_update(c, std::move(*m), std::move(env.blobs));
   if (auto* m = env.as<msg::BlocksUpdated>()) return blocks_updated(exec_by_conn_[c.id()], std::move(*m), std::move(env.blobs));
   if (env.as<msg::ExecutorHeartbeat>()) return;
@@ -811,6 +831,7 @@ void Driver::register_executor(Connection& c, const msg::RegisterExecutor& m) {
   e.id = m.exec_id;
   e.host = m.host;
   e.data_port = m.data_port;
+  e.last_seen_ms = clock_.now_ms();
   e.cores = m.cores;
   e.worker_id = m.worker_id;
   execs_[m.exec_id] = e;
@@ -989,6 +1010,7 @@ void Driver::shutdown(std::function<void()> done) {
   stop_context();
   progress_timer_->stop();
   revive_timer_->stop();
+  liveness_timer_->stop();
   ready_timer_->stop();
   master_retry_->stop();
   py_listener_.reset();

@@ -55,6 +55,7 @@ class Driver {
     std::string id, host, worker_id;
     int cores = 0;
     int data_port = 0;  // its shuffle block server (0: none)
+    int64_t last_seen_ms = 0;  // last message from it (heartbeats every spark.executor.heartbeatInterval)
     std::set<int64_t> funcs_sent;
     std::set<std::string> pyfiles_sent;
     std::set<int64_t> broadcasts_sent;
@@ -115,6 +116,7 @@ class Driver {
   void status_update(Connection& c, msg::StatusUpdate&& m, std::vector<std::string>&& blobs);
   void executor_lost(const std::string& id, const std::string& reason);
   void launch_local_executor();
+  void check_executor_liveness();
 
   // Master (cluster mode)
   void connect_master(int attempt);
@@ -176,6 +178,7 @@ class Driver {
   std::unique_ptr<Timer> progress_timer_;
   std::unique_ptr<Timer> revive_timer_;  // re-offers cores to tasks waiting for locality
   std::unique_ptr<Timer> lost_timer_;    // handles executor losses outside close callbacks
+  std::unique_ptr<Timer> liveness_timer_;  // spark.network.timeout for silent executors
   std::vector<std::pair<std::string, std::string>> lost_pending_;
   std::unique_ptr<AppUi> ui_;  // web UI, REST API, event log (one per SparkContext)
 };
