@@ -259,8 +259,9 @@ struct RegisterExecutor {
   int pid = 0;
   std::string worker_id;  // empty in local mode
   std::string log_dir;    // where its stdout/stderr live
+  std::map<std::string, std::string> log_urls;  // "stdout"/"stderr" -> worker UI log page (cluster mode)
 };
-SPP_MSG(RegisterExecutor, app_id, exec_id, host, cores, data_port, pid, worker_id, log_dir)
+SPP_MSG(RegisterExecutor, app_id, exec_id, host, cores, data_port, pid, worker_id, log_dir, log_urls)
 
 struct TaskMetrics {
   int64_t run_ms = 0;          // wall time on the executor

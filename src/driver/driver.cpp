@@ -170,7 +170,7 @@ void Driver::reply_context_info() {
   LOG_INFO(kLog, "application " << app_id_ << " (" << conf_.get("spark.app.name") << ") running on " << conf_.get("spark.master"));
   ui_->store().on_application_start(app_id_, conf_.get("spark.app.name"), std::getenv("USER") ? std::getenv("USER") : "root", clock_.wall_ms());
   ui_->store().on_environment(conf_.values());
-  for (const auto& [id, e] : execs_) ui_->store().on_executor_added(id, e.host, e.cores, clock_.wall_ms(), {});
+  for (const auto& [id, e] : execs_) ui_->store().on_executor_added(id, e.host, e.cores, clock_.wall_ms(), e.log_urls);
   auto it = py_conns_.find(context_conn_);
   if (it == py_conns_.end()) return;
   msg::PyContextInfo info;
@@ -831,6 +831,7 @@ void Driver::register_executor(Connection& c, const msg::RegisterExecutor& m) {
   e.id = m.exec_id;
   e.host = m.host;
   e.data_port = m.data_port;
+  e.log_urls = m.log_urls;
   e.last_seen_ms = clock_.now_ms();
   e.cores = m.cores;
   e.worker_id = m.worker_id;
@@ -838,7 +839,7 @@ void Driver::register_executor(Connection& c, const msg::RegisterExecutor& m) {
   exec_by_conn_[c.id()] = m.exec_id;
   granted_.erase(m.exec_id);
   sched_->add_executor(m.exec_id, m.cores);
-  if (phase_ == AppPhase::kRunning) ui_->store().on_executor_added(m.exec_id, m.host, m.cores, clock_.wall_ms(), {});
+  if (phase_ == AppPhase::kRunning) ui_->store().on_executor_added(m.exec_id, m.host, m.cores, clock_.wall_ms(), m.log_urls);
   LOG_INFO(kLog, "executor " << m.exec_id << " registered from " << m.host << " with " << m.cores << " core(s) (pid " << m.pid << ")");
   msg::RegisteredExecutor r;
   r.app_id = app_id_;

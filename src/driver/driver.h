@@ -55,7 +55,8 @@ class Driver {
     std::string id, host, worker_id;
     int cores = 0;
     int data_port = 0;  // its shuffle block server (0: none)
-    int64_t last_seen_ms = 0;  // last message from it (heartbeats every spark.executor.heartbeatInterval)
+    int64_t last_seen_ms = 0;
+    std::map<std::string, std::string> log_urls;  // worker UI log pages (cluster mode)  // last message from it (heartbeats every spark.executor.heartbeatInterval)
     std::set<int64_t> funcs_sent;
     std::set<std::string> pyfiles_sent;
     std::set<int64_t> broadcasts_sent;

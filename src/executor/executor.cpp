@@ -61,6 +61,8 @@ class ExecutorRuntime {
       r.pid = getpid();
       r.worker_id = args_.worker_id;
       r.log_dir = fs::current_path().string();
+      for (const auto& [key, var] : {std::pair{"stdout", "SPARK_LOG_URL_STDOUT"}, std::pair{"stderr", "SPARK_LOG_URL_STDERR"}})
+        if (const char* u = std::getenv(var); u && *u) r.log_urls[key] = u;
       c.send(r);
     };
     o.on_message = [this](Connection& c, msg::Envelope&& e) { on_message(c, std::move(e)); };

@@ -251,6 +251,11 @@ void WorkerCore::launch(const msg::LaunchExecutor& m) {
   s.env = m.env;
   s.env["SPARK_EXECUTOR_DIRS"] = r.scratch_dir;
   s.env["SPARKPP_WORKER_ID"] = cfg_.id;
+  // Where the executor's logs can be read (Spark's variables): the driver's UI links to them.
+  for (const char* type : {"stdout", "stderr"}) {
+    std::string var = std::string("SPARK_LOG_URL_") + (type[3] == 'o' ? "STDOUT" : "STDERR");
+    s.env[var] = cfg_.webui_url + "/logPage/?appId=" + m.app_id + "&executorId=" + std::to_string(m.exec_id) + "&logType=" + type;
+  }
   s.dir = r.dir;
   s.scratch_dir = r.scratch_dir;
   s.stdout_path = r.dir + "/stdout";

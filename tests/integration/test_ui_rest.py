@@ -194,6 +194,13 @@ def test_master_and_worker_pages_and_log_endpoint(tmp_path):
             execs = [e for e in get(f"{ui}/api/v1/applications/{app_id}/executors") if e["id"] != "driver"]
             assert len(execs) == 2
             assert m.json()["activeapps"][0]["id"] == app_id
+            # Executors link to their logs on their worker's UI (Spark's SPARK_LOG_URL_*).
+            webuis = {w["webuiaddress"] for w in m.json()["workers"]}
+            for e in execs:
+                logs = e["executorLogs"]
+                assert set(logs) == {"stdout", "stderr"}, e
+                assert any(logs["stderr"].startswith(u + "/logPage/?appId=" + app_id) for u in webuis), logs
+                assert logs["stderr"].endswith("logType=stderr")
             # Worker 1's executor wrote its stdout into the worker's work dir.
             wj = w1.json()
             assert wj["executors"], wj
