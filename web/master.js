@@ -6,7 +6,9 @@ const mb = (m) => fmtBytes(m * 1024 * 1024);
 
 function appTable(apps, id, active) {
   return table([
-    { title: 'Application ID', value: (a) => a.id, sort: (a) => a.id },
+    { title: 'Application ID', sort: (a) => a.id, value: (a) => (active
+      ? h('span', {}, a.id, ' ', h('button', { class: 'kill-app', type: 'button', title: 'Kill this application', onclick: () => kill(a) }, '(kill)'))
+      : a.id) },
     { title: 'Name', value: (a) => (a.appuiurl && active ? h('a', { href: a.appuiurl }, a.name) : a.name) },
     { title: 'Cores', value: (a) => a.cores, sort: (a) => a.cores },
     { title: 'Memory per Executor', value: (a) => mb(a.memoryperexecutor), sort: (a) => a.memoryperexecutor },

@@ -10,6 +10,8 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <set>
 #include <sstream>
 
 #include "common/log.h"
@@ -69,7 +71,7 @@ std::string render_html(const nlohmann::json& j) {
 class MasterDaemon {
  public:
   MasterDaemon(uv_loop_t* loop, master::MasterConfig cfg)
-      : loop_(loop), cfg_(std::move(cfg)), tick_(loop), lock_poll_(loop), http_(snapshot_) {}
+      : loop_(loop), cfg_(std::move(cfg)), tick_(loop), lock_poll_(loop), poster_(loop), http_(snapshot_) {}
 
   int run(const MasterArgs& args, int64_t hello_timeout_ms) {
     ConnectionOptions opts;
@@ -103,6 +105,7 @@ class MasterDaemon {
     }
     auto webui_port = http_.bind(args.host, args.webui_port);
     install_master_ui(http_.http());
+    install_kill_route(http_.http());
     if (!webui_port) {
       std::fprintf(stderr, "sparkpp master: error: %s\n", webui_port.error_message().c_str());
       return 1;
@@ -212,8 +215,50 @@ class MasterDaemon {
     }
   }
 
+  // POST /app/kill/?id=<app-id>&terminate=true (Spark's endpoint). Runs on the HTTP thread:
+  // it checks the id against the last published active apps and hands the kill to the loop.
+  void install_kill_route(httplib::Server& svr) {
+    const char* path = R"(/app/kill/?)";
+    svr.Get(path, [](const httplib::Request&, httplib::Response& res) {
+      res.status = 405;
+      res.set_header("Allow", "POST");
+      res.set_content("killing an application needs POST\n", "text/plain");
+    });
+    svr.Post(path, [this](const httplib::Request& req, httplib::Response& res) {
+      if (!cfg_.kill_enabled) {
+        res.status = 403;
+        res.set_content("killing applications is disabled (spark.ui.killEnabled=false)\n", "text/plain");
+        return;
+      }
+      std::string id = req.get_param_value("id");
+      if (req.get_param_value("terminate") != "true") {
+        res.status = 400;
+        res.set_content("terminate=true is required\n", "text/plain");
+        return;
+      }
+      {
+        std::lock_guard<std::mutex> g(active_mu_);
+        if (id.empty() || !active_ids_.count(id)) {
+          res.status = 404;
+          res.set_content("no running application " + id + "\n", "text/plain");
+          return;
+        }
+      }
+      LOG_INFO(kLog, "kill of application " << id << " requested from the web UI (" << req.remote_addr << ")");
+      poster_.post([this, id] {
+        if (!stopping_ && core_) enqueue(master::KillApplication{id, "Killed via the master web UI"});
+      });
+      res.set_content("killing " + id + "\n", "text/plain");
+    });
+  }
+
   void publish() {
     nlohmann::json j = core_->to_json();
+    {
+      std::lock_guard<std::mutex> g(active_mu_);
+      active_ids_.clear();
+      for (const auto& [id, a] : core_->apps()) active_ids_.insert(id);
+    }
     snapshot_.publish(j.dump(), render_html(j));
   }
 
@@ -237,6 +282,9 @@ class MasterDaemon {
   Timer lock_poll_;  // standby: retries the leadership lock
   std::unique_ptr<master::FileStore> store_;   // FILESYSTEM recovery only
   std::unique_ptr<master::LeaderLock> lock_;   // held while leader; released at exit
+  Poster poster_;  // HTTP thread -> loop thread (kill requests)
+  std::mutex active_mu_;
+  std::set<std::string> active_ids_;  // active app ids as of the last publish (for the HTTP thread)
   Snapshot snapshot_;
   StatusServer http_;
   std::unique_ptr<Listener> listener_;

@@ -41,6 +41,7 @@ Result<MasterConfig> MasterConfig::from_conf(const Conf& conf) {
   c.worker_timeout_ms = conf.get_time_ms("spark.worker.timeout");
   if (c.worker_timeout_ms <= 0) return Result<MasterConfig>::error("setting spark.worker.timeout: must be positive");
   c.spread_out = conf.get_bool("spark.deploy.spreadOut");
+  c.kill_enabled = conf.get_bool("spark.ui.killEnabled");
   if (!conf.get("spark.deploy.defaultCores").empty()) {
     int64_t d = conf.get_int("spark.deploy.defaultCores");
     if (d <= 0 || d > INT_MAX)
@@ -97,6 +98,7 @@ std::vector<Effect> MasterCore::handle(const Event& ev) {
   if (auto* m = std::get_if<PeerMessage>(&ev)) on_message(m->conn, m->role, m->msg);
   else if (auto* c = std::get_if<PeerClosed>(&ev)) on_closed(c->conn, c->reason);
   else if (auto* l = std::get_if<ElectedLeader>(&ev)) elected_leader(l->stored);
+  else if (auto* k = std::get_if<KillApplication>(&ev)) kill_app(*k);
   else on_tick();
   return std::move(out_);
 }
@@ -447,6 +449,15 @@ void MasterCore::unregister_app(ConnId conn, const msg::UnregisterApplication& m
     return;
   }
   remove_app(a->second, AppState::kFinished, "unregistered by its driver");
+}
+
+void MasterCore::kill_app(const KillApplication& k) {
+  auto a = apps_.find(k.app_id);
+  if (a == apps_.end()) {
+    LOG_WARN(kLog, "kill of unknown app " << k.app_id << "; ignored");
+    return;
+  }
+  remove_app(a->second, AppState::kKilled, k.reason);
 }
 
 void MasterCore::remove_app(AppInfo& app, AppState final_state, const std::string& why) {

@@ -37,6 +37,7 @@ struct MasterConfig {
   bool persist = false;                         // spark.deploy.recoveryMode=FILESYSTEM
   std::string recovery_dir;                     // spark.deploy.recoveryDirectory
   int64_t recovery_timeout_ms = 60'000;         // spark.deploy.recoveryTimeout (default: worker timeout)
+  bool kill_enabled = true;                     // spark.ui.killEnabled (POST /app/kill/)
 
   static Result<MasterConfig> from_conf(const Conf& conf);
 };
@@ -60,7 +61,13 @@ struct Tick {};
 struct ElectedLeader {
   StoredState stored;
 };
-using Event = std::variant<PeerMessage, PeerClosed, Tick, ElectedLeader>;
+// A user asked (web UI POST /app/kill/) to kill an active application: like an unregister,
+// but the app ends KILLED and its driver is told with ApplicationRemoved. Unknown ids are ignored.
+struct KillApplication {
+  std::string app_id;
+  std::string reason;
+};
+using Event = std::variant<PeerMessage, PeerClosed, Tick, ElectedLeader, KillApplication>;
 
 // ---- effects (core -> I/O layer)
 struct Send {
@@ -170,6 +177,7 @@ class MasterCore {
   void register_app(ConnId conn, const msg::RegisterApplication& m);
   void unregister_app(ConnId conn, const msg::UnregisterApplication& m);
   void reregister_app(ConnId conn, const msg::RegisterApplication& m);
+  void kill_app(const KillApplication& k);
 
   // Recovery (master_recovery.cpp).
   void elected_leader(const StoredState& stored);

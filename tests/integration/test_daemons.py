@@ -5,6 +5,8 @@ import signal
 import socket
 import struct
 import subprocess
+import urllib.error
+import urllib.request
 
 import pytest
 
@@ -118,6 +120,52 @@ def test_unregister_and_driver_disconnect_finish_the_app(cluster):
     app2.close()
     wait_until(lambda: [a for a in m.json()["completedapps"] if a["id"] == app2.app_id], 20, "app 2 completed")
     wait_until(lambda: m.json()["coresused"] == 0, 20, "cores freed")
+
+
+def _http(m, path, method):
+    """(status, body) of a request to the master's web UI; HTTP errors are answers too."""
+    req = urllib.request.Request(f"http://127.0.0.1:{m.webui_port}{path}", method=method, data=b"" if method == "POST" else None)
+    try:
+        with urllib.request.urlopen(req, timeout=5) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
+def test_kill_application_from_the_web_ui(cluster):
+    m = cluster.start_master()
+    w = cluster.start_worker(m.url, cores=2, memory="2g")
+    wait_until(lambda: alive_workers(m, 1), 20, "worker ALIVE")
+    app = cluster.track(AppClient(m.port, memory_mb=256))
+    wait_until(lambda: app.executors_added(), 20, "ExecutorAdded")
+    path = f"/app/kill/?id={app.app_id}&terminate=true"
+    # Only POST kills; GET is refused and changes nothing. An unknown id is 404.
+    assert _http(m, path, "GET")[0] == 405
+    assert [a["id"] for a in m.json()["activeapps"]] == [app.app_id]
+    assert _http(m, "/app/kill/?id=app-nope&terminate=true", "POST")[0] == 404
+    # The page posts a form body (id=...&terminate=true) rather than a query string.
+    req = urllib.request.Request(f"http://127.0.0.1:{m.webui_port}/app/kill/", method="POST",
+                                 data=f"id={app.app_id}&terminate=true".encode(),
+                                 headers={"Content-Type": "application/x-www-form-urlencoded"})
+    with urllib.request.urlopen(req, timeout=5) as r:
+        assert r.status == 200
+    wait_until(lambda: [a for a in m.json()["completedapps"] if a["id"] == app.app_id and a["state"] == "KILLED"],
+               20, "app KILLED")
+    assert m.json()["activeapps"] == []
+    wait_until(lambda: app.received("ApplicationRemoved"), 20, "ApplicationRemoved")
+    removed = app.received("ApplicationRemoved")[0]
+    assert removed["state"] == "KILLED" and removed["message"]
+    wait_until(lambda: w.json()["executors"] == [] and w.json()["coresused"] == 0, 20, "worker freed")
+    # Killing it again: it is no longer running.
+    assert _http(m, path, "POST")[0] == 404
+
+
+def test_kill_disabled_is_forbidden(cluster):
+    m = cluster.start_master(conf={"spark.ui.killEnabled": "false"})
+    app = cluster.track(AppClient(m.port, memory_mb=256))
+    wait_until(lambda: m.json()["activeapps"], 20, "app registered")
+    assert _http(m, f"/app/kill/?id={app.app_id}&terminate=true", "POST")[0] == 403
+    assert [a["id"] for a in m.json()["activeapps"]] == [app.app_id]
 
 
 def test_killed_worker_is_dead_and_its_cores_move(cluster):

@@ -558,3 +558,36 @@ TEST_CASE("master: an unknown app id re-registering is registered again under th
   CHECK(h.sent<msg::RegisteredApplication>(100)[0].app_id == "app-20240101000000-0042");
   CHECK(h.sent<msg::LaunchExecutor>(1).size() == 1);
 }
+
+TEST_CASE("master: killing an application (web UI) ends it KILLED and tells its driver") {
+  Harness h;
+  h.add_worker(1, "worker-a", 4, 4096);
+  h.add_worker(2, "worker-b", 2, 4096);
+  h.add_app(100, "job");
+  std::string id = h.app_id();
+  REQUIRE(h.core.apps().at(id).executors.size() == 2);
+  h.last = h.core.handle(KillApplication{id, "Killed via the master web UI"});
+  CHECK(h.sent<msg::KillExecutor>(1).size() == 1);
+  CHECK(h.sent<msg::KillExecutor>(2).size() == 1);
+  CHECK(h.sent<msg::ApplicationFinished>(1).size() == 1);
+  auto removed = h.sent<msg::ApplicationRemoved>(100);
+  REQUIRE(removed.size() == 1);
+  CHECK(removed[0].state == "KILLED");
+  CHECK(removed[0].message == "Killed via the master web UI");
+  CHECK(h.core.apps().empty());
+  REQUIRE(h.core.completed_apps().size() == 1);
+  CHECK(h.core.completed_apps()[0].state == AppState::kKilled);
+  CHECK(h.core.completed_apps()[0].removed_executors.size() == 2);
+  CHECK(h.core.workers().at("worker-a").cores_used == 0);
+  auto j = h.core.to_json();
+  REQUIRE(j["completedapps"].size() == 1);
+  CHECK(j["completedapps"][0]["state"] == "KILLED");
+
+  SUBCASE("a second kill (or an unknown id) is ignored") {
+    h.last = h.core.handle(KillApplication{id, "again"});
+    CHECK(h.last.empty());
+    h.last = h.core.handle(KillApplication{"app-nope", "x"});
+    CHECK(h.last.empty());
+    CHECK(h.core.completed_apps().size() == 1);
+  }
+}
