@@ -3,6 +3,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -36,6 +39,11 @@ const std::vector<SettingDef>& settings_catalog() {
       {"spark.cores.max", T::kInt, "", "", "Upper bound on the cores an application takes from the cluster."},
       {"spark.default.parallelism", T::kInt, "", "", "Default partition count for parallelize and shuffles."},
       {"spark.task.maxFailures", T::kInt, "4", "", "Attempts of one task before its job fails (local mode: 1 unless local[N,F])."},
+      {"spark.speculation", T::kBool, "false", "", "Run a second copy of a task that is much slower than its stage's finished tasks; the first copy to succeed wins and the other is killed."},
+      {"spark.speculation.interval", T::kTime, "100ms", "ms", "How often the driver looks for tasks to speculate."},
+      {"spark.speculation.multiplier", T::kDouble, "3", "", "A task is slow when it has run this many times longer than the median successful task of its stage."},
+      {"spark.speculation.quantile", T::kDouble, "0.9", "", "Fraction of a stage's tasks that must have finished before any of its tasks is speculated."},
+      {"spark.speculation.minTaskRuntime", T::kTime, "100ms", "ms", "A task is never speculated before it has run this long."},
       {"spark.locality.wait", T::kTime, "3s", "ms", "How long a task waits for a free core on an executor holding its cached data before running elsewhere."},
       {"spark.driver.host", T::kString, "", "", "Address executors use to reach the driver (default: this host)."},
       {"spark.driver.port", T::kInt, "0", "", "Driver's executor endpoint port (0: pick one)."},
@@ -140,6 +148,16 @@ Result<bool> parse_bool(const std::string& in) {
   return Result<bool>::error("invalid boolean '" + in + "' (expected true or false)");
 }
 
+Result<double> parse_double(const std::string& in) {
+  std::string s = trim(in);
+  char* end = nullptr;
+  errno = 0;
+  double v = s.empty() ? 0 : std::strtod(s.c_str(), &end);
+  if (s.empty() || end != s.c_str() + s.size() || errno == ERANGE || !std::isfinite(v))
+    return Result<double>::error("invalid number '" + in + "'");
+  return v;
+}
+
 Status Conf::load_properties_file(const std::string& path) {
   std::ifstream f(path);
   if (!f) return Status::error("cannot read properties file '" + path + "'");
@@ -213,6 +231,11 @@ int64_t Conf::get_time_ms(const std::string& k) const {
   return r.is_ok() ? r.value() : 0;
 }
 
+double Conf::get_double(const std::string& k) const {
+  auto r = parse_double(get(k));
+  return r.is_ok() ? r.value() : 0.0;
+}
+
 Status Conf::validate() const {
   for (const auto& [k, v] : values_) {
     const SettingDef* d = find_setting(k);
@@ -228,6 +251,7 @@ Status Conf::validate() const {
       case SettingType::kBool: st = parse_bool(v).status(); break;
       case SettingType::kBytes: st = parse_size(v, d->unit[0] ? d->unit[0] : 'b').status(); break;
       case SettingType::kTime: st = parse_time_ms(v, d->unit[0] ? d->unit : "s").status(); break;
+      case SettingType::kDouble: st = parse_double(v).status(); break;
       case SettingType::kString: break;
     }
     if (!st) return Status::error("setting " + k + ": " + st.message());

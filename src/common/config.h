@@ -11,7 +11,7 @@
 
 namespace spp {
 
-enum class SettingType { kString, kInt, kBool, kBytes, kTime };
+enum class SettingType { kString, kInt, kBool, kBytes, kTime, kDouble };
 
 struct SettingDef {
   const char* key;
@@ -29,6 +29,8 @@ Result<int64_t> parse_size(const std::string& s, char default_unit = 'b');
 // "60" "60s" "100ms" "2min" "1h" -> milliseconds; a bare number uses `default_unit` ("s"/"ms").
 Result<int64_t> parse_time_ms(const std::string& s, const std::string& default_unit = "s");
 Result<bool> parse_bool(const std::string& s);
+// "0.75" "3" "1e-3" -> double; anything else (trailing text, empty, nan) is an error.
+Result<double> parse_double(const std::string& s);
 
 class Conf {
  public:
@@ -47,6 +49,7 @@ class Conf {
   bool get_bool(const std::string& k) const;
   int64_t get_bytes(const std::string& k) const;
   int64_t get_time_ms(const std::string& k) const;
+  double get_double(const std::string& k) const;
   // Checks every set key that the catalog knows parses as its type.
   Status validate() const;
 

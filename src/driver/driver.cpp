@@ -99,6 +99,7 @@ Result<int> Driver::start() {
   // Executors that go silent (hung, stopped, cut off) for spark.network.timeout are lost.
   liveness_timer_ = std::make_unique<Timer>(loop_);
   liveness_timer_->start(1000, 1000, [this] { check_executor_liveness(); });
+  speculation_timer_ = std::make_unique<Timer>(loop_);
   return pyport;
 }
 
@@ -136,6 +137,21 @@ void Driver::create_context(Connection& c, const msg::PyCreateContext& m) {
   if (master_.local && conf_.contains("spark.task.maxFailures")) max_failures = static_cast<int>(conf_.get_int("spark.task.maxFailures"));
   sched_ = std::make_unique<TaskScheduler>(max_failures);
   sched_->set_locality_wait(conf_.get_time_ms("spark.locality.wait"));
+  double quantile = conf_.get_double("spark.speculation.quantile");
+  if (quantile < 0 || quantile > 1) return py_error(c, m.req, "bad_request", "spark.speculation.quantile must be between 0 and 1");
+  if (conf_.get_double("spark.speculation.multiplier") <= 0)
+    return py_error(c, m.req, "bad_request", "spark.speculation.multiplier must be positive");
+  SpeculationConf sc;
+  sc.enabled = conf_.get_bool("spark.speculation");
+  sc.multiplier = conf_.get_double("spark.speculation.multiplier");
+  sc.quantile = quantile;
+  sc.min_runtime_ms = conf_.get_time_ms("spark.speculation.minTaskRuntime");
+  sched_->set_speculation(sc);
+  speculation_timer_->stop();
+  if (sc.enabled) {
+    int64_t every = std::max<int64_t>(10, conf_.get_time_ms("spark.speculation.interval"));
+    speculation_timer_->start(static_cast<uint64_t>(every), static_cast<uint64_t>(every), [this] { check_speculation(); });
+  }
   execs_.clear();
   exec_by_conn_.clear();
   granted_.clear();
@@ -473,14 +489,32 @@ void Driver::advance_job(Job& job) {
     });
 }
 
-void Driver::cancel_stage(Job& job, const std::string& reason) {
-  for (const Launch& k : sched_->cancel_job(job.id)) {
+void Driver::kill_tasks(const std::vector<Launch>& launches, const std::string& reason) {
+  for (const Launch& k : launches) {
     auto et = execs_.find(k.exec_id);
+    if (et == execs_.end() || !et->second.conn) continue;
     msg::KillTask kt;
     kt.task_id = k.task_id;
     kt.reason = reason;
-    if (et != execs_.end() && et->second.conn) et->second.conn->send(kt);
+    et->second.conn->send(kt);
   }
+}
+
+// Slow tasks get a copy on another executor (spark.speculation); assign() places it.
+void Driver::check_speculation() {
+  if (!sched_ || phase_ != AppPhase::kRunning) return;
+  int64_t now = clock_.now_ms();
+  auto slow = sched_->check_speculation(now);
+  if (slow.empty()) return;
+  for (const Launch& l : slow)
+    LOG_INFO(kLog, "Marking task " << l.index << " in stage " << l.stage_id << "." << l.stage_attempt << " (TID " << l.task_id
+                                   << ", executor " << l.exec_id << ") as speculatable: running for "
+                                   << (now - sched_->attempt(l.task_id)->launch_ms) << " ms");
+  schedule();
+}
+
+void Driver::cancel_stage(Job& job, const std::string& reason) {
+  kill_tasks(sched_->cancel_job(job.id), reason);
   if (job.stage_active) ui_->store().on_stage_completed(job.stage.stage_id, job.stage.attempt, "FAILED", reason, clock_.wall_ms());
   job.stage_active = false;
 }
@@ -584,7 +618,11 @@ void Driver::schedule() {
     }
     for (const auto& b : payload->input_blobs) blobs.push_back(*b);
     ex.conn->send(t, blobs);
-    ui_->store().on_task_start(l.task_id, l.stage_id, l.stage_attempt, l.index, l.attempt, partition, l.exec_id, ex.host, clock_.wall_ms());
+    if (l.speculative)
+      LOG_INFO(kLog, "Starting speculative task " << l.index << "." << l.attempt << " in stage " << l.stage_id << "."
+                                                  << l.stage_attempt << " (TID " << l.task_id << ") on executor " << l.exec_id);
+    ui_->store().on_task_start(l.task_id, l.stage_id, l.stage_attempt, l.index, l.attempt, partition, l.exec_id, ex.host,
+                               clock_.wall_ms(), l.speculative);
   }
 }
 
@@ -622,6 +660,12 @@ void Driver::status_update(Connection& c, msg::StatusUpdate&& m, std::vector<std
     auto jt = jobs_.find(job_id);
     TaskEnd end = sched_->succeeded(m.task_id, now);
     if (end.outcome != TaskEnd::kSucceeded || jt == jobs_.end()) return schedule();
+    // Speculation: the other copies of this task lost the race.
+    for (const Launch& k : end.kill)
+      LOG_INFO(kLog, "Killing attempt " << k.attempt << " for task " << k.index << " in stage " << k.stage_id << "." << k.stage_attempt
+                                        << " (TID " << k.task_id << ") on executor " << k.exec_id
+                                        << " as the attempt " << a->launch.attempt << " succeeded");
+    kill_tasks(end.kill, "another attempt succeeded");
     Job& job = jt->second;
     ++job.stage.done;
     if (job.stage.is_map) {
@@ -656,13 +700,7 @@ void Driver::status_update(Connection& c, msg::StatusUpdate&& m, std::vector<std
     job.results[pos] = std::move(blobs);
     int64_t limit = conf_.get_bytes("spark.driver.maxResultSize");
     if (limit > 0 && job.result_bytes > limit) {
-      for (const Launch& k : sched_->cancel_job(job.id)) {
-        auto et = execs_.find(k.exec_id);
-        msg::KillTask kt;
-        kt.task_id = k.task_id;
-        kt.reason = "job aborted";
-        if (et != execs_.end() && et->second.conn) et->second.conn->send(kt);
-      }
+      kill_tasks(sched_->cancel_job(job.id), "job aborted");
       fail_job(job, "Total size of serialized results of " + std::to_string(job.done) + " tasks (" +
                         format_bytes(job.result_bytes) + ") is bigger than spark.driver.maxResultSize (" +
                         format_bytes(limit) + ")");
@@ -707,13 +745,7 @@ void Driver::status_update(Connection& c, msg::StatusUpdate&& m, std::vector<std
                                 << m.task_id << ") (executor " << a->launch.exec_id << "): " << m.error);
   } else if (end.outcome == TaskEnd::kAborted) {
     LOG_ERROR(kLog, "Task " << index << " in stage " << end.stage_id << ".0 failed; aborting job " << job_id);
-    for (const Launch& k : end.kill) {
-      auto et = execs_.find(k.exec_id);
-      msg::KillTask kt;
-      kt.task_id = k.task_id;
-      kt.reason = "stage aborted";
-      if (et != execs_.end() && et->second.conn) et->second.conn->send(kt);
-    }
+    kill_tasks(end.kill, "stage aborted");
     auto jt = jobs_.find(job_id);
     if (jt != jobs_.end()) fail_job(jt->second, "Job aborted due to stage failure: " + end.abort_reason);
   }
@@ -1012,6 +1044,7 @@ void Driver::shutdown(std::function<void()> done) {
   progress_timer_->stop();
   revive_timer_->stop();
   liveness_timer_->stop();
+  speculation_timer_->stop();
   ready_timer_->stop();
   master_retry_->stop();
   py_listener_.reset();

@@ -118,6 +118,9 @@ class Driver {
   void executor_lost(const std::string& id, const std::string& reason);
   void launch_local_executor();
   void check_executor_liveness();
+  void check_speculation();
+  // Sends KillTask for each launch (to executors still connected).
+  void kill_tasks(const std::vector<Launch>& launches, const std::string& reason);
 
   // Master (cluster mode)
   void connect_master(int attempt);
@@ -180,6 +183,7 @@ class Driver {
   std::unique_ptr<Timer> revive_timer_;  // re-offers cores to tasks waiting for locality
   std::unique_ptr<Timer> lost_timer_;    // handles executor losses outside close callbacks
   std::unique_ptr<Timer> liveness_timer_;  // spark.network.timeout for silent executors
+  std::unique_ptr<Timer> speculation_timer_;  // spark.speculation.interval
   std::vector<std::pair<std::string, std::string>> lost_pending_;
   std::unique_ptr<AppUi> ui_;  // web UI, REST API, event log (one per SparkContext)
 };

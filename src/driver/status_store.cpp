@@ -129,10 +129,11 @@ void AppStatusStore::on_stage_submitted(int stage_id, int attempt, int job_id, c
 }
 
 void AppStatusStore::on_task_start(int64_t task_id, int stage_id, int stage_attempt, int index, int attempt, int partition,
-                                   const std::string& exec_id, const std::string& host, int64_t time) {
+                                   const std::string& exec_id, const std::string& host, int64_t time, bool speculative) {
   if (sink_)
     emit({{"Event", "SparkListenerTaskStart"}, {"Task ID", task_id}, {"Stage ID", stage_id}, {"Stage Attempt ID", stage_attempt},
-          {"Index", index}, {"Attempt", attempt}, {"Partition", partition}, {"Executor ID", exec_id}, {"Host", host}, {"Launch Time", time}});
+          {"Index", index}, {"Attempt", attempt}, {"Partition", partition}, {"Executor ID", exec_id}, {"Host", host}, {"Launch Time", time},
+          {"Speculative", speculative}});
   std::lock_guard<std::mutex> g(mu_);
   Stage* s = find_stage(stage_id, stage_attempt);
   if (!s) return;
@@ -144,6 +145,7 @@ void AppStatusStore::on_task_start(int64_t task_id, int stage_id, int stage_atte
   t.exec_id = exec_id;
   t.host = host;
   t.launch = time;
+  t.speculative = speculative;
   s->tasks[task_id] = std::move(t);
   task_stage_[task_id] = {stage_id, stage_attempt};
   if (!s->first_launch) s->first_launch = time;
@@ -307,7 +309,8 @@ void AppStatusStore::replay(const json& ev) {
   else if (e == "SparkListenerStageSubmitted")
     on_stage_submitted(i32("Stage ID"), i32("Stage Attempt ID"), i32("Job ID"), str("Stage Name"), i32("Number of Tasks"), i32("RDD ID"), i64("Submission Time"));
   else if (e == "SparkListenerTaskStart")
-    on_task_start(i64("Task ID"), i32("Stage ID"), i32("Stage Attempt ID"), i32("Index"), i32("Attempt"), i32("Partition"), str("Executor ID"), str("Host"), i64("Launch Time"));
+    on_task_start(i64("Task ID"), i32("Stage ID"), i32("Stage Attempt ID"), i32("Index"), i32("Attempt"), i32("Partition"), str("Executor ID"), str("Host"), i64("Launch Time"),
+                  ev.value("Speculative", false));
   else if (e == "SparkListenerTaskEnd")
     on_task_end(i64("Task ID"), str("Task End Reason"), metrics_from(ev.value("Task Metrics", json::object())), str("Error"), i64("Finish Time"));
   else if (e == "SparkListenerStageCompleted")
@@ -458,7 +461,7 @@ json AppStatusStore::task_json(const Task& t) {
             {"host", t.host},
             {"status", t.status},
             {"taskLocality", "PROCESS_LOCAL"},
-            {"speculative", false},
+            {"speculative", t.speculative},
             {"accumulatorUpdates", json::array()},
             {"executorLogs", json::object()},
             {"schedulerDelay", std::max<int64_t>(0, duration - m.run_ms - m.deserialize_ms)},

@@ -65,7 +65,7 @@ class AppStatusStore {
   void on_job_start(int job_id, const std::string& description, int64_t time, json lineage);
   void on_stage_submitted(int stage_id, int attempt, int job_id, const std::string& name, int num_tasks, int rdd, int64_t time);
   void on_task_start(int64_t task_id, int stage_id, int stage_attempt, int index, int attempt, int partition,
-                     const std::string& exec_id, const std::string& host, int64_t time);
+                     const std::string& exec_id, const std::string& host, int64_t time, bool speculative = false);
   // `state`: FINISHED|SUCCESS, FAILED or KILLED. Unknown or already ended task ids are ignored.
   void on_task_end(int64_t task_id, const std::string& state, const msg::TaskMetrics& m, const std::string& error, int64_t time);
   // `status`: COMPLETE or FAILED. Tasks of the attempt still running stay as they are.
@@ -107,6 +107,7 @@ class AppStatusStore {
     std::string error;
     msg::TaskMetrics m;
     bool has_metrics = false;
+    bool speculative = false;
   };
   struct Stage {
     int stage_id = 0, attempt = 0, job_id = 0, rdd = 0;

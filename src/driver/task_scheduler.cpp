@@ -2,6 +2,7 @@
 #include "driver/task_scheduler.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace spp::driver {
 
@@ -43,15 +44,83 @@ std::vector<int64_t> TaskScheduler::remove_executor(const std::string& id) {
     a.error = "executor " + id + " lost";
     out.push_back(tid);
     TaskSet* s = find_set(a.launch.job_id, a.launch.stage_id, a.launch.stage_attempt);
-    if (s && !s->aborted && !s->done[a.launch.index]) s->pending.push_front(a.launch.index);
+    if (s && !s->aborted && !s->done[a.launch.index]) requeue(*s, a.launch.index);
   }
   execs_.erase(it);
   return out;
 }
 
+void TaskScheduler::requeue(TaskSet& s, int index) {
+  if (std::find(s.pending.begin(), s.pending.end(), index) == s.pending.end()) s.pending.push_front(index);
+}
+
+std::vector<const TaskAttempt*> TaskScheduler::running_copies(const TaskSet& s, int index) const {
+  std::vector<const TaskAttempt*> out;
+  for (const auto& [eid, e] : execs_)
+    for (int64_t tid : e.running) {
+      const TaskAttempt& a = attempts_.at(tid);
+      if (a.launch.index == index && a.launch.job_id == s.job_id && a.launch.stage_id == s.stage_id &&
+          a.launch.stage_attempt == s.stage_attempt)
+        out.push_back(&a);
+    }
+  return out;
+}
+
+std::vector<Launch> TaskScheduler::check_speculation(int64_t now_ms) {
+  std::vector<Launch> out;
+  if (!spec_.enabled) return out;
+  for (auto& s : sets_) {
+    if (s.aborted || s.num_done >= s.num_tasks || s.durations.empty()) continue;
+    int min_finished = std::max(1, static_cast<int>(std::floor(spec_.quantile * s.num_tasks)));
+    if (s.num_done < min_finished) continue;
+    std::vector<int64_t> d = s.durations;
+    std::nth_element(d.begin(), d.begin() + static_cast<std::ptrdiff_t>(d.size() / 2), d.end());
+    double threshold = std::max(spec_.multiplier * static_cast<double>(d[d.size() / 2]), static_cast<double>(spec_.min_runtime_ms));
+    for (const auto& [eid, e] : execs_)
+      for (int64_t tid : e.running) {
+        const TaskAttempt& a = attempts_.at(tid);
+        int index = a.launch.index;
+        if (a.launch.job_id != s.job_id || a.launch.stage_id != s.stage_id || a.launch.stage_attempt != s.stage_attempt)
+          continue;
+        if (s.done[static_cast<size_t>(index)] || s.speculatable.count(index)) continue;
+        if (static_cast<double>(now_ms - a.launch_ms) <= threshold) continue;
+        // One speculative copy per index, and none while the index is queued anyway.
+        if (running_copies(s, index).size() != 1) continue;
+        if (std::find(s.pending.begin(), s.pending.end(), index) != s.pending.end()) continue;
+        s.speculatable.insert(index);
+        out.push_back(a.launch);
+      }
+  }
+  return out;
+}
+
+int TaskScheduler::pick_speculative(TaskSet& s, const std::string& exec) {
+  for (auto it = s.speculatable.begin(); it != s.speculatable.end();) {
+    int index = *it;
+    if (s.done[static_cast<size_t>(index)]) {
+      it = s.speculatable.erase(it);
+      continue;
+    }
+    bool here = false;
+    for (const TaskAttempt* a : running_copies(s, index)) here |= a->launch.exec_id == exec;
+    if (!here) {
+      s.speculatable.erase(it);
+      return index;
+    }
+    ++it;
+  }
+  return -1;
+}
+
 void TaskScheduler::submit(int job_id, int stage_id, int stage_attempt, int num_tasks,
                            std::vector<std::vector<std::string>> preferred, int64_t now_ms) {
-  TaskSet s{job_id, stage_id, stage_attempt, num_tasks, {}, {}, {}, {}, std::move(preferred), now_ms, 0, false};
+  TaskSet s;
+  s.job_id = job_id;
+  s.stage_id = stage_id;
+  s.stage_attempt = stage_attempt;
+  s.num_tasks = num_tasks;
+  s.preferred = std::move(preferred);
+  s.submitted_ms = now_ms;
   for (int i = 0; i < num_tasks; ++i) s.pending.push_back(i);
   s.failures.assign(num_tasks, 0);
   s.attempts.assign(num_tasks, 0);
@@ -83,10 +152,20 @@ std::vector<Launch> TaskScheduler::assign(int64_t now_ms) {
       if (e.free <= 0) continue;
       TaskSet* set = nullptr;
       int index = -1;
+      bool speculative = false;
       for (auto& ts : sets_) {
         if (ts.aborted || ts.pending.empty()) continue;
         index = pick(ts, eid, now_ms);
         if (index >= 0) { set = &ts; break; }
+      }
+      // Cores left after every pending task: copies of slow tasks (never on the same executor).
+      for (auto it = sets_.begin(); !set && spec_.enabled && it != sets_.end(); ++it) {
+        if (it->aborted || it->speculatable.empty()) continue;
+        index = pick_speculative(*it, eid);
+        if (index >= 0) {
+          set = &*it;
+          speculative = true;
+        }
       }
       if (!set) continue;
       Launch l;
@@ -97,6 +176,7 @@ std::vector<Launch> TaskScheduler::assign(int64_t now_ms) {
       l.stage_attempt = set->stage_attempt;
       l.index = index;
       l.attempt = set->attempts[index]++;
+      l.speculative = speculative;
       TaskAttempt a;
       a.launch = l;
       a.launch_ms = now_ms;
@@ -155,6 +235,11 @@ TaskEnd TaskScheduler::succeeded(int64_t task_id, int64_t now_ms) {
   if (!s || s->aborted || s->done[a.launch.index]) return r;
   s->done[a.launch.index] = true;
   ++s->num_done;
+  s->durations.push_back(now_ms - a.launch_ms);
+  s->speculatable.erase(a.launch.index);
+  // Queued again after another copy failed or its executor was lost: no longer needed.
+  s->pending.erase(std::remove(s->pending.begin(), s->pending.end(), a.launch.index), s->pending.end());
+  for (const TaskAttempt* other : running_copies(*s, a.launch.index)) r.kill.push_back(other->launch);
   r.outcome = TaskEnd::kSucceeded;
   r.job_id = s->job_id;
   r.stage_id = s->stage_id;
@@ -193,7 +278,7 @@ TaskEnd TaskScheduler::failed(int64_t task_id, FailureKind kind, const std::stri
     r.kill = cancel_job(s->job_id);
     return r;
   }
-  s->pending.push_front(a.launch.index);
+  requeue(*s, a.launch.index);
   r.outcome = TaskEnd::kWillRetry;
   return r;
 }

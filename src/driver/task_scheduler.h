@@ -5,6 +5,9 @@
 // Task attempt states:  PENDING -> RUNNING -> FINISHED | FAILED | KILLED
 //                       (a failed attempt whose index still has attempts left is re-queued as a
 //                        new attempt; executor loss re-queues without counting a failure)
+// Speculation (spark.speculation): a RUNNING attempt much slower than its stage's finished
+// tasks marks its index SPECULATABLE; a free core on another executor then runs a second copy.
+// The first copy to succeed completes the index; the others are returned to be killed.
 #pragma once
 #include <cstdint>
 #include <deque>
@@ -31,6 +34,7 @@ struct Launch {
   int stage_attempt = 0;
   int index = 0;    // position in the task set (the driver maps it to a partition)
   int attempt = 0;  // attempt number of this index, 0-based
+  bool speculative = false;  // a copy launched because another attempt was slow
 };
 
 struct TaskAttempt {
@@ -60,7 +64,16 @@ struct TaskEnd {
   int index = 0;
   bool set_complete = false;
   std::string abort_reason;
+  // kAborted: running siblings of the whole job; kSucceeded: other copies of this index
+  // still running (speculation), which lost the race.
   std::vector<Launch> kill;
+};
+
+struct SpeculationConf {
+  bool enabled = false;
+  double multiplier = 3.0;      // slow = running > multiplier x median successful duration
+  double quantile = 0.9;        // fraction of the task set finished before speculating
+  int64_t min_runtime_ms = 100;  // never speculate a task younger than this
 };
 
 class TaskScheduler {
@@ -84,6 +97,12 @@ class TaskScheduler {
   // this long for it before running elsewhere. The driver re-runs assign() periodically.
   void set_locality_wait(int64_t ms) { locality_wait_ms_ = ms; }
   bool has_waiting_local_tasks() const;
+  void set_speculation(const SpeculationConf& c) { spec_ = c; }
+  const SpeculationConf& speculation() const { return spec_; }
+  // Marks slow running tasks speculatable (Spark's checkSpeculatableTasks); the driver calls
+  // it every spark.speculation.interval and re-runs assign() when it returns any. Returns the
+  // slow attempts newly marked.
+  std::vector<Launch> check_speculation(int64_t now_ms);
   // Cancels the task set of `job_id`: pending tasks dropped, running ones returned to kill.
   std::vector<Launch> cancel_job(int job_id);
 
@@ -106,12 +125,14 @@ class TaskScheduler {
     std::set<int64_t> running;
   };
   struct TaskSet {
-    int job_id, stage_id, stage_attempt;
-    int num_tasks;
+    int job_id = 0, stage_id = 0, stage_attempt = 0;
+    int num_tasks = 0;
     std::deque<int> pending;            // indices waiting to run
     std::vector<int> failures;          // counted failures per index
     std::vector<int> attempts;          // attempts launched per index
     std::vector<bool> done;             // index succeeded
+    std::set<int> speculatable;         // indices waiting for a speculative copy
+    std::vector<int64_t> durations;     // of successful attempts (speculation's median)
     std::vector<std::vector<std::string>> preferred;  // per index; may be empty
     int64_t submitted_ms = 0;                          // when locality waits started
     int num_done = 0;
@@ -121,10 +142,16 @@ class TaskScheduler {
   // Picks the pending index to run on `exec`: one preferring it, else one with no live
   // preferred executor having a free core, else the first. -1 when none is pending.
   int pick(TaskSet& s, const std::string& exec, int64_t now_ms) const;
+  // A speculatable index of `s` with no copy running on `exec`; -1 when none.
+  int pick_speculative(TaskSet& s, const std::string& exec);
+  // Running attempts of index `index` of the task set.
+  std::vector<const TaskAttempt*> running_copies(const TaskSet& s, int index) const;
+  void requeue(TaskSet& s, int index);
   void finish_attempt(TaskAttempt& a, TaskState st, int64_t now_ms);
 
   int max_failures_;
   int64_t locality_wait_ms_ = 3000;
+  SpeculationConf spec_;
   int64_t next_task_id_ = 0;
   std::map<std::string, Executor> execs_;
   std::deque<TaskSet> sets_;  // in submission order

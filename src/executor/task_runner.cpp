@@ -183,7 +183,14 @@ TaskOutcome run_task_impl(RunningTask& t, const TaskEnv& env) {
     std::string file = t.spec.sink.value("file", "part-00000");
     std::string attempt_dir = dir + "/attempt_" + std::to_string(t.spec.task_id);
     std::error_code ec;
-    fs::create_directories(attempt_dir, ec);
+    // The driver made `dir`; it is missing when the path is not shared between the driver and
+    // this host, or when the job already ended (a late speculative copy): never recreate it.
+    if (!fs::is_directory(dir, ec)) {
+      fail(o, "io", "output directory " + dir + " does not exist on this executor's host (the job ended, or the path is not on "
+                    "a file system shared by the driver and every executor)");
+      return o;
+    }
+    fs::create_directory(attempt_dir, ec);
     part_tmp = attempt_dir + "/" + file;
     part_final = dir + "/" + file;
     out.open(part_tmp, std::ios::binary | std::ios::trunc);

@@ -63,3 +63,25 @@ TEST_CASE("properties file") {
   std::remove(path);
   CHECK_FALSE(bad.load_properties_file("/nonexistent/x.conf").is_ok());
 }
+
+TEST_CASE("numbers: parse_double, get_double and validation of number settings") {
+  CHECK(parse_double("0.75").value() == doctest::Approx(0.75));
+  CHECK(parse_double(" 3 ").value() == doctest::Approx(3.0));
+  CHECK(parse_double("1e-3").value() == doctest::Approx(0.001));
+  CHECK_FALSE(parse_double("").is_ok());
+  CHECK_FALSE(parse_double("fast").is_ok());
+  CHECK_FALSE(parse_double("0.5x").is_ok());
+  CHECK_FALSE(parse_double("nan").is_ok());
+  CHECK_FALSE(parse_double("1e999").is_ok());
+  Conf c;
+  CHECK(c.get_double("spark.speculation.quantile") == doctest::Approx(0.9));  // catalog default
+  CHECK(c.get_double("spark.speculation.multiplier") == doctest::Approx(3.0));
+  CHECK(c.get_time_ms("spark.speculation.interval") == 100);
+  c.set("spark.speculation.multiplier", "1.5");
+  CHECK(c.get_double("spark.speculation.multiplier") == doctest::Approx(1.5));
+  CHECK(c.validate().is_ok());
+  c.set("spark.speculation.multiplier", "fast");
+  auto st = c.validate();
+  CHECK_FALSE(st.is_ok());
+  CHECK(st.message().find("spark.speculation.multiplier") != std::string::npos);
+}

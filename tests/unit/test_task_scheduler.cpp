@@ -1,6 +1,8 @@
 // TaskScheduler: placement, retries, aborts, executor loss — pure logic.
 #include <doctest/doctest.h>
 
+#include <map>
+
 #include "driver/task_scheduler.h"
 
 using namespace spp::driver;
@@ -109,4 +111,161 @@ TEST_CASE("a task whose preferred executor is gone runs anywhere at once") {
   auto l = s.assign(1);
   REQUIRE(l.size() == 1);
   CHECK(l[0].exec_id == "b");
+}
+
+namespace {
+SpeculationConf spec_on() {
+  SpeculationConf c;
+  c.enabled = true;  // Spark's defaults otherwise: multiplier 3, quantile 0.9, minTaskRuntime 100 ms
+  return c;
+}
+}  // namespace
+
+TEST_CASE("speculation: a slow task gets one copy on another executor; the first success wins") {
+  TaskScheduler s(4);
+  s.set_speculation(spec_on());
+  s.add_executor("a", 2);
+  s.add_executor("b", 2);
+  s.submit(0, 0, 0, 4, {}, 0);
+  auto l = s.assign(0);
+  REQUIRE(l.size() == 4);
+  const Launch* slow = nullptr;
+  for (const auto& x : l)
+    if (x.index == 3) slow = &x;
+  REQUIRE(slow);
+  // Three of four finish in 100 ms: 0.9 x 4 -> 3 are enough to judge; median 100 ms.
+  for (const auto& x : l)
+    if (x.index != 3) REQUIRE(s.succeeded(x.task_id, 100).outcome == TaskEnd::kSucceeded);
+  CHECK(s.check_speculation(300).empty());  // 300 ms is not > 3 x 100 ms
+  auto marked = s.check_speculation(301);
+  REQUIRE(marked.size() == 1);
+  CHECK(marked[0].task_id == slow->task_id);
+  CHECK(s.check_speculation(400).empty());  // marked once
+  auto copy = s.assign(302);
+  REQUIRE(copy.size() == 1);  // one copy only, although three cores are free
+  CHECK(copy[0].index == 3);
+  CHECK(copy[0].speculative);
+  CHECK(copy[0].attempt == 1);
+  CHECK(copy[0].exec_id != slow->exec_id);
+  CHECK(s.check_speculation(5000).empty());  // two copies running: no third
+  // The copy wins; the original is returned to be killed and its late end is ignored.
+  auto end = s.succeeded(copy[0].task_id, 400);
+  CHECK(end.outcome == TaskEnd::kSucceeded);
+  CHECK(end.set_complete);
+  REQUIRE(end.kill.size() == 1);
+  CHECK(end.kill[0].task_id == slow->task_id);
+  CHECK(s.failed(slow->task_id, FailureKind::kKilled, "another attempt succeeded", 401).outcome == TaskEnd::kIgnored);
+  CHECK(s.running_count() == 0);
+}
+
+TEST_CASE("speculation: the original may still win; the copy is then killed") {
+  TaskScheduler s(4);
+  s.set_speculation(spec_on());
+  s.add_executor("a", 1);
+  s.add_executor("b", 1);
+  s.submit(0, 0, 0, 2, {}, 0);
+  auto l = s.assign(0);
+  REQUIRE(l.size() == 2);
+  REQUIRE(s.succeeded(l[0].task_id, 50).outcome == TaskEnd::kSucceeded);  // floor(0.9 x 2) = 1 finished
+  REQUIRE(s.check_speculation(151).size() == 1);                          // 151 > max(3 x 50, 100)
+  auto copy = s.assign(152);
+  REQUIRE(copy.size() == 1);
+  CHECK(copy[0].exec_id == l[0].exec_id);  // the only executor without a copy of the task
+  auto end = s.succeeded(l[1].task_id, 160);
+  CHECK(end.set_complete);
+  REQUIRE(end.kill.size() == 1);
+  CHECK(end.kill[0].task_id == copy[0].task_id);
+  CHECK(s.succeeded(copy[0].task_id, 161).outcome == TaskEnd::kIgnored);  // a late result is dropped
+}
+
+TEST_CASE("speculation: never on the executor already running the task, never when off, never too early") {
+  TaskScheduler off(4);
+  off.add_executor("a", 2);
+  off.add_executor("b", 1);
+  off.submit(0, 0, 0, 2, {}, 0);
+  auto lo = off.assign(0);
+  REQUIRE(off.succeeded(lo[0].task_id, 10).outcome == TaskEnd::kSucceeded);
+  CHECK(off.check_speculation(100000).empty());
+
+  TaskScheduler s(4);
+  s.set_speculation(spec_on());
+  s.add_executor("a", 4);
+  s.submit(0, 0, 0, 2, {}, 0);
+  auto l = s.assign(0);
+  REQUIRE(l.size() == 2);
+  REQUIRE(s.succeeded(l[0].task_id, 10).outcome == TaskEnd::kSucceeded);
+  CHECK(s.check_speculation(100).empty());  // minTaskRuntime: 100 ms, although 100 > 3 x 10
+  REQUIRE(s.check_speculation(101).size() == 1);
+  CHECK(s.assign(102).empty());  // "a" already runs it: wait for another executor
+  s.add_executor("b", 1);
+  auto copy = s.assign(103);
+  REQUIRE(copy.size() == 1);
+  CHECK(copy[0].exec_id == "b");
+}
+
+TEST_CASE("speculation: pending tasks go before copies; a failed copy does not fail the original") {
+  TaskScheduler s(2);
+  s.set_speculation(spec_on());
+  s.add_executor("a", 1);
+  s.add_executor("b", 1);
+  s.submit(0, 0, 0, 2, {}, 0);
+  auto l = s.assign(0);
+  REQUIRE(s.succeeded(l[0].task_id, 10).outcome == TaskEnd::kSucceeded);
+  s.submit(1, 1, 0, 1, {}, 10);  // another job's task waits
+  REQUIRE(s.check_speculation(200).size() == 1);
+  auto next = s.assign(201);
+  REQUIRE(next.size() == 1);
+  CHECK(next[0].job_id == 1);  // the free core runs real work first
+  CHECK_FALSE(next[0].speculative);
+  REQUIRE(s.succeeded(next[0].task_id, 202).set_complete);
+  auto copy = s.assign(203);
+  REQUIRE(copy.size() == 1);
+  CHECK(copy[0].speculative);
+  // The copy fails (user error): one failure of two allowed; the original keeps running and
+  // the index is queued again, as Spark does.
+  auto f = s.failed(copy[0].task_id, FailureKind::kUser, "boom", 204);
+  CHECK(f.outcome == TaskEnd::kWillRetry);
+  CHECK(s.running_count() == 1);
+  auto end = s.succeeded(l[1].task_id, 205);
+  CHECK(end.set_complete);
+  CHECK(s.pending_count() == 0);
+}
+
+TEST_CASE("a task queued again while another copy runs is dropped from the queue when that copy succeeds") {
+  TaskScheduler s(4);
+  SpeculationConf c = spec_on();
+  c.quantile = 0.25;
+  c.min_runtime_ms = 0;
+  s.set_speculation(c);
+  s.add_executor("a", 1);
+  s.add_executor("b", 1);
+  s.add_executor("c", 1);
+  s.submit(0, 0, 0, 4, {}, 0);
+  auto l = s.assign(0);  // 0 on a, 1 on b, 2 on c; 3 waits
+  REQUIRE(l.size() == 3);
+  std::map<int, Launch> by_index;
+  for (auto& x : l) by_index[x.index] = x;
+  REQUIRE(by_index[1].exec_id == "b");
+  REQUIRE(s.succeeded(by_index[0].task_id, 10).outcome == TaskEnd::kSucceeded);
+  auto l3 = s.assign(10);
+  REQUIRE(l3.size() == 1);
+  CHECK(l3[0].index == 3);
+  CHECK(s.check_speculation(41).size() == 3);  // 1, 2 and 3 all ran > 3 x 10 ms
+  REQUIRE(s.succeeded(by_index[2].task_id, 42).outcome == TaskEnd::kSucceeded);
+  auto copy = s.assign(43);
+  REQUIRE(copy.size() == 1);
+  CHECK(copy[0].index == 1);
+  CHECK(copy[0].exec_id == "c");
+  // The original's executor is lost: index 1 is queued again although its copy still runs.
+  s.remove_executor("b");
+  CHECK(s.pending_count() == 1);
+  auto end = s.succeeded(copy[0].task_id, 50);
+  CHECK(end.outcome == TaskEnd::kSucceeded);
+  CHECK_FALSE(end.set_complete);
+  CHECK(s.pending_count() == 0);
+  // The freed core copies the still-slow task 3 instead of re-running finished task 1.
+  auto next = s.assign(51);
+  REQUIRE(next.size() == 1);
+  CHECK(next[0].index == 3);
+  CHECK(next[0].speculative);
 }

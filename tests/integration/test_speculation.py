@@ -1,0 +1,96 @@
+"""Issue #6 scenario 7 (first half): with spark.speculation=true a task stuck on a stopped
+executor (SIGSTOP) gets a copy on another executor, the first result wins and the job finishes
+while the original is still stopped. (The second half, an executor silent for
+spark.network.timeout being declared lost, is test_liveness.py.)"""
+import os
+
+import pytest
+
+from daemons import Cluster, descendants_of, wait_until
+from jobs import submit_ok, write_job
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    with Cluster(tmp_path_factory.mktemp("speculation")) as c:
+        m = c.start_master()
+        c.workers = [c.start_worker(m.url, cores=1, memory="1g") for _ in range(2)]
+        wait_until(lambda: m.json()["aliveworkers"] == 2, 20, "both workers ALIVE")
+        c.master = m
+        yield c
+
+
+SPECULATE_JOB = r'''
+import json, os, signal, time, urllib.request
+from pyspark import SparkContext
+sc = SparkContext(appName="speculation")
+marker = os.environ["MARKER"]
+
+def executor_pid():
+    # Python worker -> daemon -> executor
+    return int(open("/proc/%d/stat" % os.getppid()).read().rsplit(")", 1)[1].split()[1])
+
+def f(x):
+    if x == 7 and not os.path.exists(marker):
+        with open(marker + ".tmp", "w") as m:
+            m.write(str(executor_pid()))
+        os.rename(marker + ".tmp", marker)
+        os.kill(executor_pid(), signal.SIGSTOP)  # this executor hangs with task 7 in hand
+        time.sleep(300)
+    return x * 10
+
+def state_of(pid):
+    return open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()[0]
+
+check("result", lambda: sc.parallelize(range(8), 8).map(f).collect())
+stopped = int(open(marker).read())
+check("original_still_stopped", lambda: state_of(stopped))
+
+def tasks():
+    base = sc.uiWebUrl + "/api/v1/applications/" + sc.applicationId
+    stages = json.load(urllib.request.urlopen(base + "/stages"))
+    (st,) = [s for s in stages if s["numTasks"] == 8]
+    rows = json.load(urllib.request.urlopen(base + "/stages/%d/0/taskList?length=100" % st["stageId"]))
+    return sorted([r["index"], r["attempt"], r["speculative"], r["status"]] for r in rows)
+check("tasks", tasks)
+emit()
+sc.stop()
+'''
+
+
+def test_slow_task_is_speculated_and_first_result_wins(cluster, tmp_path):
+    script = write_job(tmp_path, "speculate.py", SPECULATE_JOB)
+    marker = tmp_path / "stopped-executor"
+    res = submit_ok(script, master=cluster.master.url, timeout=180,
+                    conf={"spark.speculation": "true", "spark.executor.cores": "1"},
+                    env={"MARKER": str(marker)})
+    assert res.result("result") == [x * 10 for x in range(8)]
+    # The job's answer came while the original attempt's executor was still stopped.
+    assert res.result("original_still_stopped") == "T"
+    tasks = res.result("tasks")
+    # Index 7 ran twice: the speculative copy (attempt 1) succeeded; the original never reported.
+    assert [t for t in tasks if t[0] == 7] == [[7, 0, False, "RUNNING"], [7, 1, True, "SUCCESS"]]
+    assert [t for t in tasks if t[0] != 7] == [[i, 0, False, "SUCCESS"] for i in range(7)]
+    # The stopped executor does not outlive its application (the worker kills it).
+    wait_until(lambda: all(not descendants_of(w.pid) for w in cluster.workers), 60, "executors gone")
+
+
+OFF_JOB = r'''
+from pyspark import SparkContext
+sc = SparkContext(appName="no-speculation")
+check("result", lambda: sc.parallelize(range(40), 8).map(lambda x: x + 1).sum())
+emit()
+sc.stop()
+'''
+
+
+def test_bad_speculation_settings_are_rejected(cluster, tmp_path):
+    from jobs import submit
+    res = submit(write_job(tmp_path, "bad.py", OFF_JOB), master=cluster.master.url, timeout=60,
+                 conf={"spark.speculation.quantile": "1.5"})
+    assert res.returncode != 0
+    assert "spark.speculation.quantile must be between 0 and 1" in res.stderr + res.stdout
+    res = submit(write_job(tmp_path, "bad2.py", OFF_JOB), master=cluster.master.url, timeout=60,
+                 conf={"spark.speculation.multiplier": "fast"})
+    assert res.returncode != 0
+    assert "spark.speculation.multiplier" in res.stderr + res.stdout
