@@ -94,3 +94,46 @@ def test_bad_speculation_settings_are_rejected(cluster, tmp_path):
                  conf={"spark.speculation.multiplier": "fast"})
     assert res.returncode != 0
     assert "spark.speculation.multiplier" in res.stderr + res.stdout
+
+
+SAVE_JOB = r'''
+import os, signal, sys, time
+from pyspark import SparkContext
+sc = SparkContext(appName="speculative-save")
+marker, out = os.environ["MARKER"], sys.argv[1]
+
+def executor_pid():
+    return int(open("/proc/%d/stat" % os.getppid()).read().rsplit(")", 1)[1].split()[1])
+
+def f(x):
+    if x == 7 and not os.path.exists(marker):
+        with open(marker + ".tmp", "w") as m:
+            m.write(str(executor_pid()))
+        os.rename(marker + ".tmp", marker)
+        os.kill(executor_pid(), signal.SIGSTOP)  # stuck mid-write: its attempt file stays open
+        time.sleep(300)
+    return "line-%d" % x
+
+check("saved", lambda: sc.parallelize(range(8), 8).map(f).saveAsTextFile(out))
+check("listing", lambda: sorted(os.listdir(out)))
+stopped = int(open(marker).read())
+check("original_still_stopped", lambda: open("/proc/%d/stat" % stopped).read().rsplit(")", 1)[1].split()[0])
+emit()
+sc.stop()
+'''
+
+
+def test_speculated_write_task_leaves_one_complete_file_per_partition(cluster, tmp_path):
+    out = tmp_path / "out"
+    res = submit_ok(write_job(tmp_path, "save.py", SAVE_JOB), str(out), master=cluster.master.url, timeout=180,
+                    conf={"spark.speculation": "true", "spark.executor.cores": "1"},
+                    env={"MARKER": str(tmp_path / "stopped")})
+    assert res.result("saved") is None
+    assert res.result("original_still_stopped") == "T"  # the copy's file, not a retry after a timeout
+    parts = ["part-%05d" % i for i in range(8)]
+    assert res.result("listing") == ["_SUCCESS"] + parts  # no _temporary, no attempt debris
+    for i, p in enumerate(parts):
+        assert (out / p).read_text() == "line-%d\n" % i
+    wait_until(lambda: all(not descendants_of(w.pid) for w in cluster.workers), 60, "executors gone")
+    # The stopped attempt, killed with its executor, did not leave anything behind later either.
+    assert sorted(os.listdir(out)) == ["_SUCCESS"] + parts
