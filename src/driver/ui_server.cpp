@@ -6,6 +6,7 @@
 
 #include "common/log.h"
 #include "common/util.h"
+#include "http_server.h"
 #include "web_assets.h"
 
 namespace spp::driver {
@@ -150,6 +151,7 @@ void UiServer::routes() {
     if (src_.is_history()) return serve_asset(res, "app.html");  // the application list
     res.set_redirect("/jobs/");
   });
+  web::use_exclusive_port(svr_);
   svr_.set_read_timeout(5, 0);
   svr_.set_write_timeout(10, 0);
   svr_.new_task_queue = [] { return new httplib::ThreadPool(4); };

@@ -5,6 +5,7 @@
 
 #include "common/log.h"
 #include "common/util.h"
+#include "http_server.h"
 
 namespace spp {
 
@@ -60,6 +61,7 @@ StatusServer::StatusServer(const Snapshot& snap) : snap_(snap) {
   svr_.Get("/", [this](const httplib::Request&, httplib::Response& res) {
     res.set_content(snap_.html(), "text/html; charset=utf-8");
   });
+  web::use_exclusive_port(svr_);
   // A status endpoint must not be held hostage by slow clients.
   svr_.set_read_timeout(5, 0);
   svr_.set_write_timeout(5, 0);
