@@ -651,10 +651,11 @@ static void take_accums(const msg::StatusUpdate& m, std::vector<std::string>& bl
 void Driver::status_update(Connection& c, msg::StatusUpdate&& m, std::vector<std::string>&& blobs) {
   if (!sched_) return;
   if (ui_) ui_->store().on_task_end(m.task_id, m.state, m.metrics, m.error, clock_.wall_ms());
-  const TaskAttempt* a = sched_->attempt(m.task_id);
-  if (!a) return;
-  int job_id = a->launch.job_id;
-  int index = a->launch.index;
+  const TaskAttempt* running = sched_->attempt(m.task_id);
+  if (!running) return;  // unknown, or already ended (e.g. reported lost with its executor)
+  const Launch la = running->launch;  // the scheduler forgets the attempt when it ends
+  int job_id = la.job_id;
+  int index = la.index;
   int64_t now = clock_.now_ms();
   if (m.state == "FINISHED") {
     auto jt = jobs_.find(job_id);
@@ -664,14 +665,14 @@ void Driver::status_update(Connection& c, msg::StatusUpdate&& m, std::vector<std
     for (const Launch& k : end.kill)
       LOG_INFO(kLog, "Killing attempt " << k.attempt << " for task " << k.index << " in stage " << k.stage_id << "." << k.stage_attempt
                                         << " (TID " << k.task_id << ") on executor " << k.exec_id
-                                        << " as the attempt " << a->launch.attempt << " succeeded");
+                                        << " as the attempt " << la.attempt << " succeeded");
     kill_tasks(end.kill, "another attempt succeeded");
     Job& job = jt->second;
     ++job.stage.done;
     if (job.stage.is_map) {
       int part = job.stage.partitions[static_cast<size_t>(index)];
       auto ms = std::make_shared<MapStatus>();
-      ms->exec_id = a->launch.exec_id;
+      ms->exec_id = la.exec_id;
       auto et = execs_.find(ms->exec_id);
       ms->host = et != execs_.end() ? et->second.host : "";
       ms->port = et != execs_.end() ? et->second.data_port : 0;
@@ -717,7 +718,7 @@ void Driver::status_update(Connection& c, msg::StatusUpdate&& m, std::vector<std
     // A shuffle block is missing or corrupt: recompute its map output, then retry this stage.
     sched_->failed(m.task_id, FailureKind::kKilled, m.error, now);
     auto jt = jobs_.find(job_id);
-    if (jt == jobs_.end() || !jt->second.stage_active || jt->second.stage.stage_id != a->launch.stage_id) return schedule();
+    if (jt == jobs_.end() || !jt->second.stage_active || jt->second.stage.stage_id != la.stage_id) return schedule();
     Job& job = jt->second;
     int sid = m.extra.value("shuffle_id", -1);
     int map = m.extra.value("map", -1);
@@ -730,19 +731,19 @@ void Driver::status_update(Connection& c, msg::StatusUpdate&& m, std::vector<std
     }
     cancel_stage(job, "fetch failed");
     if (++job.stage_failures >= 4) {
-      fail_job(job, "Job aborted due to stage failure: stage " + std::to_string(a->launch.stage_id) +
+      fail_job(job, "Job aborted due to stage failure: stage " + std::to_string(la.stage_id) +
                         " has failed the maximum allowable number of times: 4. Most recent failure reason: " + m.error);
       return schedule();
     }
-    LOG_WARN(kLog, "fetch failure in stage " << a->launch.stage_id << " (" << m.error << "); resubmitting");
+    LOG_WARN(kLog, "fetch failure in stage " << la.stage_id << " (" << m.error << "); resubmitting");
     advance_job(job);
     return schedule();
   }
   FailureKind kind = m.state == "KILLED" ? FailureKind::kKilled : FailureKind::kUser;
   TaskEnd end = sched_->failed(m.task_id, kind, m.error, now);
   if (end.outcome == TaskEnd::kWillRetry) {
-    LOG_WARN(kLog, "Lost task " << index << "." << a->launch.attempt << " in stage " << a->launch.stage_id << ".0 (TID "
-                                << m.task_id << ") (executor " << a->launch.exec_id << "): " << m.error);
+    LOG_WARN(kLog, "Lost task " << index << "." << la.attempt << " in stage " << la.stage_id << "." << la.stage_attempt << " (TID "
+                                << m.task_id << ") (executor " << la.exec_id << "): " << m.error);
   } else if (end.outcome == TaskEnd::kAborted) {
     LOG_ERROR(kLog, "Task " << index << " in stage " << end.stage_id << ".0 failed; aborting job " << job_id);
     kill_tasks(end.kill, "stage aborted");

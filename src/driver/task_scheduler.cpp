@@ -6,16 +6,6 @@
 
 namespace spp::driver {
 
-const char* to_string(TaskState s) {
-  switch (s) {
-    case TaskState::kRunning: return "RUNNING";
-    case TaskState::kFinished: return "SUCCESS";
-    case TaskState::kFailed: return "FAILED";
-    case TaskState::kKilled: return "KILLED";
-  }
-  return "?";
-}
-
 void TaskScheduler::add_executor(const std::string& id, int cores) {
   auto& e = execs_[id];
   e.cores = cores;
@@ -39,12 +29,11 @@ std::vector<int64_t> TaskScheduler::remove_executor(const std::string& id) {
   auto it = execs_.find(id);
   if (it == execs_.end()) return out;
   for (int64_t tid : it->second.running) {
-    auto& a = attempts_.at(tid);
-    a.state = TaskState::kKilled;
-    a.error = "executor " + id + " lost";
+    const Launch l = attempts_.at(tid).launch;
+    attempts_.erase(tid);
     out.push_back(tid);
-    TaskSet* s = find_set(a.launch.job_id, a.launch.stage_id, a.launch.stage_attempt);
-    if (s && !s->aborted && !s->done[a.launch.index]) requeue(*s, a.launch.index);
+    TaskSet* s = find_set(l.job_id, l.stage_id, l.stage_attempt);
+    if (s && !s->aborted && !s->done[l.index]) requeue(*s, l.index);
   }
   execs_.erase(it);
   return out;
@@ -136,7 +125,7 @@ std::vector<Launch> TaskScheduler::cancel_job(int job_id) {
     s.pending.clear();
   }
   for (auto& [tid, a] : attempts_)
-    if (a.launch.job_id == job_id && a.state == TaskState::kRunning) kill.push_back(a.launch);
+    if (a.launch.job_id == job_id) kill.push_back(a.launch);
   sets_.erase(std::remove_if(sets_.begin(), sets_.end(), [&](const TaskSet& s) { return s.job_id == job_id; }),
               sets_.end());
   return kill;
@@ -218,32 +207,34 @@ bool TaskScheduler::has_waiting_local_tasks() const {
   return false;
 }
 
-void TaskScheduler::finish_attempt(TaskAttempt& a, TaskState st, int64_t now_ms) {
-  a.state = st;
-  a.end_ms = now_ms;
-  auto it = execs_.find(a.launch.exec_id);
-  if (it != execs_.end() && it->second.running.erase(a.launch.task_id)) ++it->second.free;
+void TaskScheduler::end_attempt(int64_t task_id) {
+  auto at = attempts_.find(task_id);
+  if (at == attempts_.end()) return;
+  auto it = execs_.find(at->second.launch.exec_id);
+  if (it != execs_.end() && it->second.running.erase(task_id)) ++it->second.free;
+  attempts_.erase(at);
 }
 
 TaskEnd TaskScheduler::succeeded(int64_t task_id, int64_t now_ms) {
   TaskEnd r;
   auto it = attempts_.find(task_id);
-  if (it == attempts_.end() || it->second.state != TaskState::kRunning) return r;
-  TaskAttempt& a = it->second;
-  finish_attempt(a, TaskState::kFinished, now_ms);
-  TaskSet* s = find_set(a.launch.job_id, a.launch.stage_id, a.launch.stage_attempt);
-  if (!s || s->aborted || s->done[a.launch.index]) return r;
-  s->done[a.launch.index] = true;
+  if (it == attempts_.end()) return r;
+  const Launch l = it->second.launch;
+  const int64_t launch_ms = it->second.launch_ms;
+  end_attempt(task_id);
+  TaskSet* s = find_set(l.job_id, l.stage_id, l.stage_attempt);
+  if (!s || s->aborted || s->done[l.index]) return r;
+  s->done[l.index] = true;
   ++s->num_done;
-  s->durations.push_back(now_ms - a.launch_ms);
-  s->speculatable.erase(a.launch.index);
+  s->durations.push_back(now_ms - launch_ms);
+  s->speculatable.erase(l.index);
   // Queued again after another copy failed or its executor was lost: no longer needed.
-  s->pending.erase(std::remove(s->pending.begin(), s->pending.end(), a.launch.index), s->pending.end());
-  for (const TaskAttempt* other : running_copies(*s, a.launch.index)) r.kill.push_back(other->launch);
+  s->pending.erase(std::remove(s->pending.begin(), s->pending.end(), l.index), s->pending.end());
+  for (const TaskAttempt* other : running_copies(*s, l.index)) r.kill.push_back(other->launch);
   r.outcome = TaskEnd::kSucceeded;
   r.job_id = s->job_id;
   r.stage_id = s->stage_id;
-  r.index = a.launch.index;
+  r.index = l.index;
   r.set_complete = s->num_done == s->num_tasks;
   if (r.set_complete) {
     int job = s->job_id, stage = s->stage_id, sa = s->stage_attempt;
@@ -257,28 +248,27 @@ TaskEnd TaskScheduler::succeeded(int64_t task_id, int64_t now_ms) {
 TaskEnd TaskScheduler::failed(int64_t task_id, FailureKind kind, const std::string& error, int64_t now_ms) {
   TaskEnd r;
   auto it = attempts_.find(task_id);
-  if (it == attempts_.end() || it->second.state != TaskState::kRunning) return r;
-  TaskAttempt& a = it->second;
-  a.error = error;
-  finish_attempt(a, kind == FailureKind::kKilled ? TaskState::kKilled : TaskState::kFailed, now_ms);
-  TaskSet* s = find_set(a.launch.job_id, a.launch.stage_id, a.launch.stage_attempt);
-  if (!s || s->aborted || s->done[a.launch.index] || kind == FailureKind::kKilled) return r;
+  if (it == attempts_.end()) return r;
+  const Launch l = it->second.launch;
+  end_attempt(task_id);
+  TaskSet* s = find_set(l.job_id, l.stage_id, l.stage_attempt);
+  if (!s || s->aborted || s->done[l.index] || kind == FailureKind::kKilled) return r;
   r.job_id = s->job_id;
   r.stage_id = s->stage_id;
-  r.index = a.launch.index;
-  if (kind == FailureKind::kUser) ++s->failures[a.launch.index];
-  if (s->failures[a.launch.index] >= max_failures_) {
+  r.index = l.index;
+  if (kind == FailureKind::kUser) ++s->failures[l.index];
+  if (s->failures[l.index] >= max_failures_) {
     r.outcome = TaskEnd::kAborted;
-    r.abort_reason = "Task " + std::to_string(a.launch.index) + " in stage " + std::to_string(s->stage_id) + "." +
-                     std::to_string(s->stage_attempt) + " failed " + std::to_string(s->failures[a.launch.index]) +
-                     " time" + (s->failures[a.launch.index] == 1 ? "" : "s") + ", most recent failure: Lost task " +
-                     std::to_string(a.launch.index) + "." + std::to_string(a.launch.attempt) + " in stage " +
+    r.abort_reason = "Task " + std::to_string(l.index) + " in stage " + std::to_string(s->stage_id) + "." +
+                     std::to_string(s->stage_attempt) + " failed " + std::to_string(s->failures[l.index]) +
+                     " time" + (s->failures[l.index] == 1 ? "" : "s") + ", most recent failure: Lost task " +
+                     std::to_string(l.index) + "." + std::to_string(l.attempt) + " in stage " +
                      std::to_string(s->stage_id) + "." + std::to_string(s->stage_attempt) + " (TID " +
-                     std::to_string(task_id) + ") (executor " + a.launch.exec_id + "): " + error;
+                     std::to_string(task_id) + ") (executor " + l.exec_id + "): " + error;
     r.kill = cancel_job(s->job_id);
     return r;
   }
-  requeue(*s, a.launch.index);
+  requeue(*s, l.index);
   r.outcome = TaskEnd::kWillRetry;
   return r;
 }

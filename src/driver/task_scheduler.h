@@ -2,9 +2,12 @@
 // sets (one per stage attempt) waiting to run, and each task attempt's state. The driver feeds
 // it events (executor added/lost, task ended) and performs the launches and kills it returns.
 //
-// Task attempt states:  PENDING -> RUNNING -> FINISHED | FAILED | KILLED
-//                       (a failed attempt whose index still has attempts left is re-queued as a
-//                        new attempt; executor loss re-queues without counting a failure)
+// Task attempt lifecycle:  PENDING (an index in its task set's queue) -> RUNNING (a TaskAttempt
+//                          on an executor core) -> ended: succeeded | failed | killed | lost.
+// Only RUNNING attempts are kept: an attempt is forgotten the moment it ends (the UI's status
+// store keeps the history), so a long application does not accumulate them. A failed attempt
+// whose index has attempts left puts the index back in the queue; executor loss re-queues it
+// without counting a failure.
 // Speculation (spark.speculation): a RUNNING attempt much slower than its stage's finished
 // tasks marks its index SPECULATABLE; a free core on another executor then runs a second copy.
 // The first copy to succeed completes the index; the others are returned to be killed.
@@ -18,14 +21,6 @@
 
 namespace spp::driver {
 
-enum class TaskState {
-  kRunning,   // launched on an executor, no status yet
-  kFinished,  // succeeded; its result was accepted
-  kFailed,    // ended with an error
-  kKilled,    // killed (job aborted or executor lost)
-};
-const char* to_string(TaskState s);
-
 struct Launch {
   int64_t task_id = 0;
   std::string exec_id;
@@ -37,12 +32,9 @@ struct Launch {
   bool speculative = false;  // a copy launched because another attempt was slow
 };
 
-struct TaskAttempt {
+struct TaskAttempt {  // a RUNNING attempt
   Launch launch;
-  TaskState state = TaskState::kRunning;
   int64_t launch_ms = 0;
-  int64_t end_ms = 0;
-  std::string error;
 };
 
 // Why a task ended, for accounting.
@@ -112,7 +104,9 @@ class TaskScheduler {
   TaskEnd succeeded(int64_t task_id, int64_t now_ms);
   TaskEnd failed(int64_t task_id, FailureKind kind, const std::string& error, int64_t now_ms);
 
+  // The RUNNING attempt `task_id`; null once it has ended (or if never launched).
   const TaskAttempt* attempt(int64_t task_id) const;
+  size_t tracked_attempts() const { return attempts_.size(); }
   size_t pending_count() const;
   size_t running_count() const;
   // Running tasks per job (for progress bars).
@@ -147,7 +141,8 @@ class TaskScheduler {
   // Running attempts of index `index` of the task set.
   std::vector<const TaskAttempt*> running_copies(const TaskSet& s, int index) const;
   void requeue(TaskSet& s, int index);
-  void finish_attempt(TaskAttempt& a, TaskState st, int64_t now_ms);
+  // Frees the attempt's core and forgets it.
+  void end_attempt(int64_t task_id);
 
   int max_failures_;
   int64_t locality_wait_ms_ = 3000;
@@ -155,7 +150,7 @@ class TaskScheduler {
   int64_t next_task_id_ = 0;
   std::map<std::string, Executor> execs_;
   std::deque<TaskSet> sets_;  // in submission order
-  std::map<int64_t, TaskAttempt> attempts_;
+  std::map<int64_t, TaskAttempt> attempts_;  // RUNNING attempts only
 };
 
 }  // namespace spp::driver

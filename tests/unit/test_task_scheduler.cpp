@@ -269,3 +269,36 @@ TEST_CASE("a task queued again while another copy runs is dropped from the queue
   CHECK(next[0].index == 3);
   CHECK(next[0].speculative);
 }
+
+TEST_CASE("only running attempts are remembered: a long application does not accumulate them") {
+  TaskScheduler s(2);
+  s.add_executor("a", 2);
+  s.add_executor("b", 2);
+  for (int job = 0; job < 100; ++job) {
+    s.submit(job, job, 0, 8, {}, job * 10);
+    while (s.pending_count() > 0 || s.running_count() > 0) {
+      for (const auto& l : s.assign(job * 10)) {
+        if (l.index == 3 && l.attempt == 0) {
+          CHECK(s.failed(l.task_id, FailureKind::kUser, "flaky", job * 10).outcome == TaskEnd::kWillRetry);
+        } else {
+          CHECK(s.succeeded(l.task_id, job * 10 + 1).outcome == TaskEnd::kSucceeded);
+        }
+        CHECK(s.attempt(l.task_id) == nullptr);  // ended: forgotten
+      }
+    }
+  }
+  CHECK(s.tracked_attempts() == 0);
+  // Cancelled and lost attempts go too.
+  s.submit(500, 500, 0, 4, {}, 0);
+  auto l = s.assign(0);
+  REQUIRE(l.size() == 4);
+  CHECK(s.tracked_attempts() == 4);
+  auto lost = s.remove_executor("b");
+  CHECK(s.tracked_attempts() == 2);
+  auto kill = s.cancel_job(500);
+  CHECK(kill.size() == 2);
+  CHECK(s.tracked_attempts() == 2);  // still running until the executor confirms the kill
+  for (const auto& k : kill) CHECK(s.failed(k.task_id, FailureKind::kKilled, "killed", 1).outcome == TaskEnd::kIgnored);
+  CHECK(s.tracked_attempts() == 0);
+  CHECK(s.running_count() == 0);
+}
