@@ -7,7 +7,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "http_server.h"
-#include "web_assets.h"
+#include "web_routes.h"
 
 namespace spp::driver {
 namespace {
@@ -44,12 +44,6 @@ std::vector<double> quantiles_param(const httplib::Request& req) {
   }
   if (qs.empty()) qs = {0.0, 0.25, 0.5, 0.75, 1.0};
   return qs;
-}
-
-void serve_asset(httplib::Response& res, const std::string& path) {
-  const web::Asset* a = web::find_asset(path);
-  if (!a) return not_found(res, "no such asset: " + path);
-  res.set_content(std::string(a->data), std::string(a->mime).c_str());
 }
 
 // /api/v1/applications/{id}/{rest...}
@@ -140,15 +134,13 @@ void UiServer::routes() {
       if (!s.empty()) parts.push_back(s);
     app_route(*st, parts, req, res);
   });
-  svr_.Get(R"(/static/([A-Za-z0-9._-]+))", [](const httplib::Request& req, httplib::Response& res) {
-    serve_asset(res, req.matches[1].str());
-  });
+  web::install_static_assets(svr_);
   // Every page is the same single-page app; it routes on location.pathname.
-  auto page = [](const httplib::Request&, httplib::Response& res) { serve_asset(res, "app.html"); };
+  auto page = [](const httplib::Request&, httplib::Response& res) { web::serve_asset(res, "app.html"); };
   svr_.Get(R"(/(jobs|stages|executors|storage|environment)(/.*)?)", page);
   svr_.Get(R"(/history/([^/]+)(/.*)?)", page);
   svr_.Get("/", [this](const httplib::Request&, httplib::Response& res) {
-    if (src_.is_history()) return serve_asset(res, "app.html");  // the application list
+    if (src_.is_history()) return web::serve_asset(res, "app.html");  // the application list
     res.set_redirect("/jobs/");
   });
   web::use_exclusive_port(svr_);

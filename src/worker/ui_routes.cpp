@@ -6,31 +6,12 @@
 
 #include <nlohmann/json.hpp>
 
-#include "web_assets.h"
+#include "web_routes.h"
 
 namespace spp {
 namespace fs = std::filesystem;
 
 namespace {
-void install_static_assets(httplib::Server& svr, const char* index) {
-  svr.Get(R"(/static/([A-Za-z0-9._-]+))", [](const httplib::Request& req, httplib::Response& res) {
-    const web::Asset* a = web::find_asset(req.matches[1].str());
-    if (!a) {
-      res.status = 404;
-      return;
-    }
-    res.set_content(std::string(a->data), std::string(a->mime).c_str());
-  });
-  // "/" is already routed to the plain snapshot page; the pre-routing hook answers it first.
-  svr.set_pre_routing_handler([index](const httplib::Request& req, httplib::Response& res) {
-    if (req.method != "GET" || req.path != "/") return httplib::Server::HandlerResponse::Unhandled;
-    const web::Asset* a = web::find_asset(index);
-    if (!a) return httplib::Server::HandlerResponse::Unhandled;
-    res.set_content(std::string(a->data), std::string(a->mime).c_str());
-    return httplib::Server::HandlerResponse::Handled;
-  });
-}
-
 bool plain_name(const std::string& s) {
   if (s.empty() || s.size() > 200 || s == "." || s == "..") return false;
   for (char c : s)
@@ -54,11 +35,8 @@ std::string worker_log_path(const std::string& work_dir, const std::string& app_
 }
 
 void install_worker_ui(httplib::Server& svr, const std::string& work_dir) {
-  install_static_assets(svr, "worker.html");
-  svr.Get(R"(/logPage/?)", [](const httplib::Request&, httplib::Response& res) {
-    const web::Asset* a = web::find_asset("log.html");
-    res.set_content(std::string(a->data), std::string(a->mime).c_str());
-  });
+  web::install_static_assets(svr, "worker.html");
+  svr.Get(R"(/logPage/?)", [](const httplib::Request&, httplib::Response& res) { web::serve_asset(res, "log.html"); });
   svr.Get("/log", [work_dir](const httplib::Request& req, httplib::Response& res) {
     auto p = [&](const char* k) { return req.has_param(k) ? req.get_param_value(k) : std::string(); };
     std::string path = worker_log_path(work_dir, p("appId"), p("executorId"), p("logType"));

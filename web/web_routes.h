@@ -1,0 +1,19 @@
+// Serving the embedded web assets (web_assets.h) over cpp-httplib: one implementation for the
+// master's, the worker's and the application's UI servers.
+#pragma once
+#include <string>
+#include <string_view>
+
+#include <httplib.h>
+
+namespace spp::web {
+
+// Answers with the embedded asset at `path` (relative to web/) and its MIME type, or 404.
+void serve_asset(httplib::Response& res, std::string_view path);
+
+// Routes GET /static/<name> to the embedded asset <name>. With a non-empty `index`, GET / also
+// answers with that page, ahead of any "/" route the server already has (the daemons' plain
+// snapshot page): it uses the server's pre-routing hook, which must not be set elsewhere.
+void install_static_assets(httplib::Server& svr, const std::string& index = "");
+
+}  // namespace spp::web
