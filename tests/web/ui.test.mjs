@@ -1,5 +1,6 @@
 // Browser tests of the web UIs: Debian's chromium driven by playwright-core against a real
-// cluster (master + 2 workers) running a real job. Every process started here is killed by PID.
+// cluster (master + 2 workers; the kill test adds a third) running a real job. Every process
+// started here is killed by PID.
 // Screenshots go to <build dir of SPARKPP_BIN>/web-screenshots/.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
@@ -38,6 +39,21 @@ async function until(fn, ms, what) {
 }
 
 const field = (p, k) => (p.out.match(new RegExp(`${k}=(\\S+)`)) || [])[1];
+const masterUi = () => `http://127.0.0.1:${field(master, 'webui_port')}`;
+const mjson = async () => (await fetch(`${masterUi()}/json`)).json();
+
+// A one-core worker of the suite's master; resolves once its web UI is up.
+async function startWorker(i) {
+  const w = start([BIN, 'worker', '--host', '127.0.0.1', '--port', '0', '--webui-port', '0', '--cores', '1', '--memory', '1g',
+    '--work-dir', path.join(tmp, `w${i}`), field(master, 'url')]);
+  await until(() => field(w, 'webui_port'), 20000, 'worker start');
+  return w;
+}
+
+// Exited and reaped, or a zombie nobody reaps (a container's pid 1 may not).
+function gone(pid) {
+  try { return fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '')[0] === 'Z'; } catch { return true; }
+}
 
 const JOB = `
 import os, sys, time
@@ -64,16 +80,12 @@ before(async () => {
   fs.mkdirSync(SHOTS, { recursive: true });
   master = start([BIN, 'master', '--host', '127.0.0.1', '--port', '0', '--webui-port', '0']);
   await until(() => field(master, 'webui_port'), 20000, 'master start');
-  for (const i of [1, 2]) {
-    const w = start([BIN, 'worker', '--host', '127.0.0.1', '--port', '0', '--webui-port', '0', '--cores', '1', '--memory', '1g',
-      '--work-dir', path.join(tmp, `w${i}`), field(master, 'url')]);
-    await until(() => field(w, 'webui_port'), 20000, 'worker start');
-  }
-  const mjson = async () => (await fetch(`http://127.0.0.1:${field(master, 'webui_port')}/json`)).json();
+  for (const i of [1, 2]) await startWorker(i);
   await until(async () => (await mjson()).aliveworkers === 2, 30000, 'two workers');
   fs.writeFileSync(path.join(tmp, 'job.py'), JOB);
-  job = start([BIN, 'submit', '--master', field(master, 'url'), '--conf', 'spark.ui.port=0', path.join(tmp, 'job.py'),
-    path.join(tmp, 'ui_url'), path.join(tmp, 'go')], { SPARKPP_PYTHON: PY });
+  // Capped at the two workers' cores, so the kill test's own worker goes to its own app.
+  job = start([BIN, 'submit', '--master', field(master, 'url'), '--conf', 'spark.ui.port=0', '--conf', 'spark.cores.max=2',
+    path.join(tmp, 'job.py'), path.join(tmp, 'ui_url'), path.join(tmp, 'go')], { SPARKPP_PYTHON: PY });
   await until(() => fs.existsSync(path.join(tmp, 'ui_url')) || job.exitCode !== null, 90000, 'the job');
   assert.equal(job.exitCode, null, job.err);
   ui = fs.readFileSync(path.join(tmp, 'ui_url'), 'utf8');
@@ -154,7 +166,7 @@ test('executors, environment and storage pages render', async () => {
 });
 
 test('master page lists both workers and the running application', async () => {
-  await page.goto(`http://127.0.0.1:${field(master, 'webui_port')}/`);
+  await page.goto(`${masterUi()}/`);
   await page.waitForSelector('#workers tbody tr td a');
   assert.equal(await page.locator('#workers tbody tr').count(), 2);
   assert.match(await page.locator('#active-apps').innerText(), /web-ui-test/);
@@ -162,7 +174,7 @@ test('master page lists both workers and the running application', async () => {
 });
 
 test('worker log page shows executor output', async () => {
-  await page.goto(`http://127.0.0.1:${field(master, 'webui_port')}/`);
+  await page.goto(`${masterUi()}/`);
   await page.waitForSelector('#workers tbody tr td a');
   const found = [];
   for (const href of await page.locator('#workers tbody tr td a').evaluateAll((as) => as.map((a) => a.href))) {
@@ -176,4 +188,87 @@ test('worker log page shows executor output', async () => {
   }
   assert.equal(found.length, 2);
   for (const text of found) assert.match(text, /executor/i);
+});
+
+// A second application whose one task blocks until a file exists (never, here): it is killed from
+// the master page. The suite's app must survive it, so this one gets a worker of its own.
+const KILL_JOB = `
+import os, sys, time
+from pyspark import SparkContext
+sc = SparkContext(appName="web-ui-kill-test")
+started, release = sys.argv[1], sys.argv[2]  # read here: the task's sys.argv is the Python worker's
+def block(x):
+    open(started + ".tmp", "w").write(str(os.getpid()))
+    os.rename(started + ".tmp", started)
+    while not os.path.exists(release):
+        time.sleep(0.05)
+    return x
+sc.parallelize([1], 1).map(block).collect()
+`;
+
+test('master page kill button: dismissing the dialog keeps the app, accepting kills it', async () => {
+  const w3 = await startWorker(3);
+  const w3json = async () => (await fetch(`http://127.0.0.1:${field(w3, 'webui_port')}/json`)).json();
+  await until(async () => (await mjson()).aliveworkers === 3, 30000, 'the third worker');
+  fs.writeFileSync(path.join(tmp, 'kill_job.py'), KILL_JOB);
+  const started = path.join(tmp, 'kill_started');
+  const victim = start([BIN, 'submit', '--master', field(master, 'url'), '--conf', 'spark.ui.port=0', path.join(tmp, 'kill_job.py'),
+    started, path.join(tmp, 'never')], { SPARKPP_PYTHON: PY });
+  await until(() => fs.existsSync(started) || victim.exitCode !== null, 90000, 'the blocking task');
+  assert.equal(victim.exitCode, null, victim.err);
+  const taskPid = Number(fs.readFileSync(started, 'utf8'));
+  const app = (await mjson()).activeapps.find((a) => a.name === 'web-ui-kill-test');
+  const execPids = (await w3json()).executors.filter((e) => e.appid === app.id).map((e) => e.pid);
+  assert.equal(execPids.length, 1);
+
+  const kills = [];
+  const onRequest = (r) => { if (r.url().includes('/app/kill')) kills.push(r); };
+  page.on('request', onRequest);
+  await page.goto(`${masterUi()}/`);
+  const button = page.locator('#active-apps tbody tr', { hasText: app.id }).locator('button.kill-app');
+  await button.waitFor();
+  const dialogs = [];
+
+  // Cancel: nothing is posted, the app keeps running through the page's next refresh.
+  page.once('dialog', (d) => { dialogs.push(d.message()); d.dismiss(); });
+  await button.click();
+  // The page's next refresh is requested after the click handler has run, so a kill request,
+  // had there been one, is already recorded.
+  await page.waitForRequest((r) => new URL(r.url()).pathname === '/json');
+  assert.equal(dialogs.length, 1);
+  assert.match(dialogs[0], new RegExp(`Kill application ${app.id} \\(web-ui-kill-test\\)`));
+  assert.equal(kills.length, 0);
+  assert.ok((await mjson()).activeapps.some((a) => a.id === app.id && a.state === 'RUNNING'));
+  assert.equal(victim.exitCode, null);
+  assert.ok(!gone(taskPid));
+
+  // OK: one POST, then the app is KILLED and everything it ran is gone.
+  page.once('dialog', (d) => { dialogs.push(d.message()); d.accept(); });
+  const answer = page.waitForResponse((r) => r.url().includes('/app/kill'));
+  await button.click();
+  const res = await answer;
+  assert.equal(res.status(), 200, await res.text());
+  assert.equal(res.request().method(), 'POST');
+  assert.equal(dialogs.length, 2);
+  assert.equal(kills.length, 1);
+  page.off('request', onRequest);
+  const done = page.locator('#completed-apps tbody tr', { hasText: app.id });
+  await done.waitFor();
+  assert.match(await done.innerText(), /KILLED/);
+  assert.equal(await page.locator('#active-apps tbody tr', { hasText: app.id }).count(), 0);
+  assert.match(await page.locator('#active-apps').innerText(), /web-ui-test/);  // the other app runs on
+  assert.equal(await page.locator('#error').count(), 0);
+  await page.screenshot({ path: path.join(SHOTS, 'master-killed.png'), fullPage: true });
+
+  const m = await mjson();
+  assert.equal(m.completedapps.find((a) => a.id === app.id)?.state, 'KILLED');
+  assert.deepEqual(m.activeapps.map((a) => [a.name, a.state]), [['web-ui-test', 'RUNNING']]);
+  await until(() => victim.exitCode !== null, 30000, 'the killed app\'s submit to exit');
+  assert.notEqual(victim.exitCode, 0);
+  assert.match(victim.err + victim.out, /Application has been killed/);
+  await until(async () => (await w3json()).executors.length === 0, 20000, 'the worker to drop the executor');
+  const w = await w3json();
+  assert.equal(w.coresused, 0);
+  assert.deepEqual(w.finishedexecutors.filter((e) => e.appid === app.id).map((e) => e.state), ['KILLED']);
+  await until(() => [...execPids, taskPid].every(gone), 20000, 'the executor and its Python worker to exit');
 });
