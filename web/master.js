@@ -4,9 +4,9 @@
 
 const mb = (m) => fmtBytes(m * 1024 * 1024);
 
-function appTable(apps, id, active) {
+function appTable(apps, id, active, killable) {
   return table([
-    { title: 'Application ID', sort: (a) => a.id, value: (a) => (active
+    { title: 'Application ID', sort: (a) => a.id, value: (a) => (active && killable
       ? h('span', {}, a.id, ' ', h('button', { class: 'kill-app', type: 'button', title: 'Kill this application', onclick: () => kill(a) }, '(kill)'))
       : a.id) },
     { title: 'Name', value: (a) => (a.appuiurl && active ? h('a', { href: a.appuiurl }, a.name) : a.name) },
@@ -42,7 +42,7 @@ async function refresh() {
       { title: 'Cores', value: (w) => `${w.cores} (${w.coresused} Used)`, sort: (w) => w.cores },
       { title: 'Memory', value: (w) => `${mb(w.memory)} (${mb(w.memoryused)} Used)`, sort: (w) => w.memory },
     ], m.workers, { id: 'workers', empty: 'No workers' }),
-    h('h3', {}, `Running Applications (${m.activeapps.length})`), appTable(m.activeapps, 'active-apps', true),
+    h('h3', {}, `Running Applications (${m.activeapps.length})`), appTable(m.activeapps, 'active-apps', true, m.killenabled !== false),
     h('h3', {}, `Completed Applications (${m.completedapps.length})`), appTable(m.completedapps, 'completed-apps', false));
 }
 

@@ -59,6 +59,7 @@ json app_json(const AppInfo& a, int64_t now_wall) {
           {"submitdate", submit_date(a.start_wall_ms)},
           {"state", a.unknown ? "UNKNOWN" : to_string(a.state)},
           {"duration", end - a.start_wall_ms},
+          {"appuiurl", a.desc.app_ui_url},  // extension: the master page links running apps' UIs
           {"executors", execs},
           {"removedexecutors", removed}};
 }
@@ -95,7 +96,8 @@ json MasterCore::to_json() const {
           {"completedapps", completed},
           {"activedrivers", json::array()},
           {"completeddrivers", json::array()},
-          {"status", to_string(status_)}};
+          {"status", to_string(status_)},
+          {"killenabled", cfg_.kill_enabled}};  // extension: the page shows kill buttons only then
 }
 
 }  // namespace spp::master

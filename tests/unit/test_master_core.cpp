@@ -56,6 +56,7 @@ struct Harness {
     r.cores_per_executor = cpe;
     r.memory_per_executor_mb = mem;
     r.driver_url = "driver:1234";
+    r.app_ui_url = "http://driver:4040";
     r.user = "tester";
     return from(conn, "app", r);
   }
@@ -190,6 +191,8 @@ TEST_CASE("master: app registration gets executors on workers") {
   CHECK(j["activeapps"].size() == 1);
   CHECK(j["activeapps"][0]["executors"].size() == 2);
   CHECK(j["activeapps"][0]["memoryperslave"] == 512);
+  CHECK(j["activeapps"][0]["appuiurl"] == "http://driver:4040");  // the master page links it
+  CHECK(j["killenabled"] == true);
   CHECK(j["status"] == "ALIVE");
 
   SUBCASE("second app waits (FIFO) until the first unregisters") {

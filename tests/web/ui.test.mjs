@@ -171,6 +171,10 @@ test('master page lists both workers and the running application', async () => {
   assert.equal(await page.locator('#workers tbody tr').count(), 2);
   assert.match(await page.locator('#active-apps').innerText(), /web-ui-test/);
   await page.screenshot({ path: path.join(SHOTS, 'master.png'), fullPage: true });
+  // The running application's name links to its own UI.
+  await page.locator('#active-apps a', { hasText: 'web-ui-test' }).click();
+  await page.waitForSelector('#completed-jobs tbody tr td a');
+  assert.equal(new URL(page.url()).port, new URL(ui).port);
 });
 
 test('worker log page shows executor output', async () => {
