@@ -82,16 +82,22 @@ void MasterCore::elected_leader(const StoredState& stored) {
   maybe_complete_recovery(false);
 }
 
-// Ends recovery once every stored worker and app has answered, or at the deadline: the
-// silent ones are dropped (workers DEAD, apps FINISHED) and scheduling resumes.
+// Ends recovery once every stored worker (registration and executor report) and app has
+// answered, or at the deadline: the silent ones are dropped (workers DEAD, apps FINISHED) and
+// scheduling resumes.
 void MasterCore::maybe_complete_recovery(bool timed_out) {
   if (status_ != MasterStatus::kRecovering) return;
   std::vector<std::string> workers, apps;
-  for (const auto& [id, w] : workers_)
+  bool reports_pending = false;
+  for (const auto& [id, w] : workers_) {
     if (w.state == WorkerState::kUnknown) workers.push_back(id);
+    // Re-registered, but its WorkerLatestState (the executors to re-adopt) has not come yet:
+    // scheduling now could hand its busy cores out a second time.
+    reports_pending |= w.state == WorkerState::kAlive && w.recovered;
+  }
   for (const auto& [id, a] : apps_)
     if (a.unknown) apps.push_back(id);
-  if (!timed_out && (!workers.empty() || !apps.empty())) return;
+  if (!timed_out && (!workers.empty() || !apps.empty() || reports_pending)) return;
   LOG_INFO(kLog, "completing recovery" << (timed_out ? " (timeout)" : "") << ": dropping " << workers.size()
                                        << " worker(s) and " << apps.size() << " application(s) that did not come back");
   for (const auto& id : workers) remove_worker(workers_.at(id), "did not re-register after master recovery");
@@ -155,6 +161,7 @@ void MasterCore::reconcile(WorkerInfo& w, ConnId conn, const msg::WorkerLatestSt
     lost_any = true;
   }
   if (lost_any) schedule();  // the freed cores go back to the apps
+  maybe_complete_recovery(false);  // this report may have been the last one recovery waited for
 }
 
 void MasterCore::reregister_app(ConnId conn, const msg::RegisterApplication& m) {

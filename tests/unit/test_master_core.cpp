@@ -549,6 +549,33 @@ TEST_CASE("master: recovery ends as soon as everyone answered; apps that never r
   CHECK(h.app_id().substr(h.app_id().size() - 4) == "0008");
 }
 
+TEST_CASE("master: recovery waits for a re-registered worker's executor report before scheduling") {
+  Harness h(recovery_cfg());
+  const std::string app = "app-20250101000000-0007";
+  StoredState st = stored_cluster(app);
+  st.workers.pop_back();  // only worker-a
+  h.last = h.core.handle(ElectedLeader{st});
+  h.add_worker(1, "worker-a", 4, 4096);
+  msg::RegisterApplication again;
+  again.name = "job";
+  again.max_cores = 3;
+  again.memory_per_executor_mb = 512;
+  again.driver_url = "driver:1234";
+  again.app_id = app;
+  h.from(100, "app", again);
+  // Everyone has registered, but worker-a has not said what it runs: its cores look free, and
+  // scheduling now would give the app executors on top of the one it already has there.
+  CHECK(h.core.status() == MasterStatus::kRecovering);
+  CHECK(h.count_all<msg::LaunchExecutor>() == 0);
+  h.from(1, "worker", msg::WorkerLatestState{"worker-a", {{app, 2, 1, 512}}});
+  CHECK(h.core.status() == MasterStatus::kAlive);
+  CHECK(h.core.apps().at(app).executors.count(2) == 1);  // re-adopted
+  auto launch = h.sent<msg::LaunchExecutor>(1);
+  REQUIRE(launch.size() == 1);
+  CHECK(launch[0].cores == 2);  // only what max_cores=3 leaves
+  CHECK(h.core.workers().at("worker-a").cores_used == 3);
+}
+
 TEST_CASE("master: an unknown app id re-registering is registered again under that id") {
   Harness h;
   h.add_worker(1, "worker-a", 2, 4096);
