@@ -178,9 +178,13 @@ class ExecutorRuntime {
 
   std::string scratch_dir() {
     if (scratch_.empty()) {
-      std::string base = conf_.get("spark.local.dir");
-      if (const char* d = std::getenv("SPARK_EXECUTOR_DIRS"); d && *d) base = split(d, ':')[0];
-      scratch_ = base + "/sparkpp-" + args_.app_id + "-" + args_.executor_id + "-" + std::to_string(getpid());
+      // Under a worker, SPARK_EXECUTOR_DIRS is already this executor's own dir (named after the
+      // app and executor): a short subdir keeps the Python daemon's socket path within the
+      // 108 bytes of sun_path. Local mode shares spark.local.dir: the name says whose it is.
+      if (const char* d = std::getenv("SPARK_EXECUTOR_DIRS"); d && *d)
+        scratch_ = split(d, ':')[0] + "/sparkpp-" + std::to_string(getpid());
+      else
+        scratch_ = conf_.get("spark.local.dir") + "/sparkpp-" + args_.app_id + "-" + args_.executor_id + "-" + std::to_string(getpid());
       std::error_code ec;
       fs::create_directories(scratch_, ec);
     }

@@ -3,6 +3,7 @@
 #include "worker/worker.h"
 
 #include <signal.h>
+#include <unistd.h>
 #include <uv.h>
 
 #include <algorithm>
@@ -343,6 +344,7 @@ int run_worker(const WorkerArgs& args) {
   cfg.executable = self_exe();
   cfg.local_dir = split(conf->get("spark.local.dir"), ',')[0];
   if (cfg.local_dir.empty()) cfg.local_dir = "/tmp";
+  cfg.scratch_tag = std::to_string(::getpid());
 
   std::error_code ec;
   std::filesystem::create_directories(args.work_dir, ec);

@@ -236,8 +236,11 @@ void WorkerCore::launch(const msg::LaunchExecutor& m) {
   r.driver_url = m.driver_url;
   r.dir = cfg_.work_dir + "/" + m.app_id + "/" + std::to_string(m.exec_id);
   // Scratch lives under spark.local.dir like Spark's executor-<uuid> dirs: short paths matter,
-  // since executors put Unix sockets there (108-byte limit). app+exec ids are unique per host.
-  r.scratch_dir = cfg_.local_dir + "/sparkpp-executor-" + m.app_id + "-" + std::to_string(m.exec_id);
+  // since executors put Unix sockets there (108-byte limit). app+exec ids are unique per master
+  // only: the tag keeps another cluster's worker on this machine (same ids, same second) from
+  // sharing, and on the executor's exit deleting, this executor's dir.
+  r.scratch_dir = cfg_.local_dir + "/sparkpp-executor-" + m.app_id + "-" + std::to_string(m.exec_id) +
+                  (cfg_.scratch_tag.empty() ? "" : "-" + cfg_.scratch_tag);
   r.start_wall_ms = clock_.wall_ms();
   LOG_INFO(kLog, "asked to launch executor " << m.app_id << "/" << m.exec_id << " for " << m.app_name << " ("
                                               << m.cores << " cores, " << m.memory_mb << " MB)");

@@ -28,6 +28,9 @@ struct WorkerConfig {
   std::string webui_url;
   std::string work_dir;    // absolute
   std::string local_dir = "/tmp";  // spark.local.dir (first entry): executors' scratch space
+  // Ends every scratch dir name: app and executor ids are unique per master only, and workers of
+  // other clusters may share local_dir (the shell sets the worker's pid; empty in tests).
+  std::string scratch_tag;
   std::string master_url;  // spark://host:port, for display
   std::string executable;  // the sparkpp binary executors are started from
   int64_t heartbeat_ms = 15'000;         // spark.worker.timeout / 4

@@ -12,6 +12,7 @@ Names: namespaces `spp-<rand>-<host>`, bridge namespace `spp-<rand>-net`, addres
 and every process still inside one of our namespaces is killed by PID, then the namespaces go.
 Needs root and `ip netns` (available() says why not).
 """
+import json
 import os
 import random
 import shutil
@@ -186,4 +187,80 @@ def _get_json(addr, port, timeout):
         return json.loads(r.read().decode())
 
 
-__all__ = ["NetCluster", "available", "wait_until"]
+# ---------------------------------------------------------------------- jobs on a NetCluster
+# Shared by the scenario files: a master on host m, workers on w1/w2, drivers on d.
+
+PY = os.environ.get("SPARKPP_PYTHON", "/usr/bin/python3")
+SHORT = {"spark.worker.timeout": "3"}
+
+
+def write(tmp_path, name, text):
+    p = os.path.join(str(tmp_path), name)
+    with open(p, "w") as f:
+        f.write(text)
+    return p
+
+
+def submit(net, script, *args, conf=None):
+    """Starts `sparkpp submit` on host d against the master (one 1-core executor per worker
+    host unless conf says otherwise); returns the Popen. Its stderr goes to `proc.log` (a file:
+    it stays for a post-mortem and never blocks the driver while a test waits)."""
+    cmd = [binary(), "submit", "--master", net.master_url, "--conf", f"spark.driver.host={net.addr['d']}",
+           "--conf", "spark.executor.cores=1", "--conf", "spark.cores.max=2", "--conf", "spark.executor.memory=256m"]
+    for k, v in (conf or {}).items():
+        cmd += ["--conf", f"{k}={v}"]
+    cmd += [script] + [str(a) for a in args]
+    log = os.path.join(net.tmp, f"driver-{len(net.procs)}.log")
+    proc = net.popen("d", cmd, env={"SPARKPP_PYTHON": PY, "PYTHONHASHSEED": "0"}, log=log)
+    proc.log = log
+    return proc
+
+
+def communicate(proc, timeout):
+    """Waits for a submit; returns (returncode, stdout, stderr) as text. Kills its process
+    group and fails the test if it outlives `timeout`."""
+    def err():
+        with open(proc.log, errors="replace") as f:
+            return f.read()
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate(timeout=10)
+        raise AssertionError(f"submit timed out\n{err()[-4000:]}")
+    return proc.returncode, out.decode(errors="replace"), err()
+
+
+def result_line(out, err=""):
+    """The JSON a job script printed on its `@@ ` line."""
+    for line in out.splitlines():
+        if line.startswith("@@ "):
+            return json.loads(line[3:])
+    raise AssertionError("no result line\n" + out[-2000:] + err[-2000:])
+
+
+def finish(proc, timeout):
+    """Waits for a submit that must succeed; returns its `@@ ` JSON."""
+    rc, out, err = communicate(proc, timeout)
+    assert rc == 0, f"submit failed ({rc})\n{out[-2000:]}\n{err[-4000:]}"
+    return result_line(out, err)
+
+
+def start_cluster(net, master_conf=None, worker_conf=None):
+    """Master on m, a 2-core worker on each of w1 and w2, both ALIVE; returns (master, [w1, w2])."""
+    m = net.start_master("m", conf=dict(SHORT, **(master_conf or {})))
+    net.master_url = m.url
+    assert m.url == f"spark://{net.addr['m']}:7077"
+    ws = [net.start_worker(h, m.url, cores=2, memory="1g", conf=dict(SHORT, **(worker_conf or {}))) for h in ("w1", "w2")]
+    wait_until(lambda: m.json()["aliveworkers"] == 2, 30, "both workers ALIVE")
+    hosts = sorted(w["host"] for w in m.json()["workers"])
+    assert hosts == sorted([net.addr["w1"], net.addr["w2"]])  # each advertises its own address
+    return m, ws
+
+
+def no_executors(ws):
+    return all(not descendants_of(w.pid) for w in ws if w.alive())
+
+
+__all__ = ["NetCluster", "available", "wait_until", "PY", "SHORT", "write", "submit", "communicate",
+           "result_line", "finish", "start_cluster", "no_executors"]

@@ -1,66 +1,10 @@
 """Multi-host scenarios (issue #6) on network namespaces: master on host m, workers on w1 and
 w2, the driver on d, each advertising its own 10.x address. Every wait has a deadline; the
 `net` fixture kills every process and removes every namespace, even on failure."""
-import json
 import os
 import signal
-import subprocess
-import time
 
-import pytest
-
-from netcluster import wait_until
-from daemons import binary, descendants_of
-
-PY = os.environ.get("SPARKPP_PYTHON", "/usr/bin/python3")
-SHORT = {"spark.worker.timeout": "3"}
-
-
-def write(tmp_path, name, text):
-    p = os.path.join(str(tmp_path), name)
-    with open(p, "w") as f:
-        f.write(text)
-    return p
-
-
-def submit(net, script, *args, conf=None):
-    """Starts `sparkpp submit` on host d against the master; returns the Popen."""
-    cmd = [binary(), "submit", "--master", net.master_url, "--conf", f"spark.driver.host={net.addr['d']}",
-           "--conf", "spark.executor.cores=1", "--conf", "spark.cores.max=2", "--conf", "spark.executor.memory=256m"]
-    for k, v in (conf or {}).items():
-        cmd += ["--conf", f"{k}={v}"]
-    cmd += [script] + [str(a) for a in args]
-    return net.popen("d", cmd, env={"SPARKPP_PYTHON": PY, "PYTHONHASHSEED": "0"}, log=None)
-
-
-def finish(proc, timeout):
-    try:
-        out, err = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        out, err = proc.communicate(timeout=10)
-        raise AssertionError(f"submit timed out\n{err.decode(errors='replace')[-4000:]}")
-    out, err = out.decode(errors="replace"), err.decode(errors="replace")
-    assert proc.returncode == 0, f"submit failed ({proc.returncode})\n{out[-2000:]}\n{err[-4000:]}"
-    for line in out.splitlines():
-        if line.startswith("@@ "):
-            return json.loads(line[3:])
-    raise AssertionError("no result line\n" + out[-2000:] + err[-2000:])
-
-
-def start_cluster(net, master_conf=None, worker_conf=None):
-    m = net.start_master("m", conf=dict(SHORT, **(master_conf or {})))
-    net.master_url = m.url
-    assert m.url == f"spark://{net.addr['m']}:7077"
-    ws = [net.start_worker(h, m.url, cores=2, memory="1g", conf=dict(SHORT, **(worker_conf or {}))) for h in ("w1", "w2")]
-    wait_until(lambda: m.json()["aliveworkers"] == 2, 30, "both workers ALIVE")
-    hosts = sorted(w["host"] for w in m.json()["workers"])
-    assert hosts == sorted([net.addr["w1"], net.addr["w2"]])  # each advertises its own address
-    return m, ws
-
-
-def no_executors(ws):
-    return all(not descendants_of(w.pid) for w in ws if w.alive())
+from netcluster import SHORT, finish, no_executors, start_cluster, submit, wait_until, write
 
 
 WORDCOUNT = r'''

@@ -284,12 +284,16 @@ class Cluster:
         # Workers first (they stop their executors), then masters.
         for d in sorted(self.daemons, key=lambda d: d.kind != "worker"):
             d.cleanup()
-        # Scratch dirs of executors whose worker was SIGKILLed are nobody's to delete but ours.
+        # Scratch dirs of executors whose worker was SIGKILLed are nobody's to delete but ours
+        # (only our workers': another cluster's app may have the same id; names end in the
+        # worker's pid).
+        workers = [d.pid for d in self.daemons if d.kind == "worker"]
         for c in self.clients:
             app_id = getattr(c, "app_id", None)
             if app_id:
-                for p in glob.glob(f"/tmp/sparkpp-executor-{app_id}-*"):
-                    shutil.rmtree(p, ignore_errors=True)
+                for pid in workers:
+                    for p in glob.glob(f"/tmp/sparkpp-executor-{app_id}-*-{pid}"):
+                        shutil.rmtree(p, ignore_errors=True)
 
     def __enter__(self):
         return self

@@ -17,6 +17,7 @@ struct Harness {
   std::vector<Effect> last;
 
   Harness() : core(make_cfg(), clock) {}
+  explicit Harness(const WorkerConfig& c) : core(c, clock) {}
   static WorkerConfig make_cfg() {
     WorkerConfig c;
     c.id = "worker-1";
@@ -145,6 +146,24 @@ TEST_CASE("worker: refused before ever registering -> exit 1") {
   REQUIRE(ex.size() == 1);
   CHECK(ex[0].code == 1);
   CHECK(h.on(Tick{}).empty());  // nothing after exit
+}
+
+TEST_CASE("worker: scratch dirs are unique to the worker, not just to the app and executor ids") {
+  // Two clusters' workers on one machine can launch executor 0 of app-<same second>-0000 at once;
+  // sharing a scratch dir, the first to finish deleted the other's shuffle files.
+  auto scratch_of = [](const std::string& tag) {
+    WorkerConfig c = Harness::make_cfg();
+    c.scratch_tag = tag;
+    Harness h(c);
+    h.registered();
+    h.launch("app-20260101000000-0000", 0);
+    auto sp = h.effects<SpawnExecutor>();
+    REQUIRE(sp.size() == 1);
+    return sp[0].scratch_dir;
+  };
+  std::string a = scratch_of("4242"), b = scratch_of("4343");
+  CHECK(a == "/tmp/sparkpp-executor-app-20260101000000-0000-0-4242");
+  CHECK(b == "/tmp/sparkpp-executor-app-20260101000000-0000-0-4343");
 }
 
 TEST_CASE("worker: launches executors and reports their states") {
