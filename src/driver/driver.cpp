@@ -718,7 +718,11 @@ void Driver::status_update(Connection& c, msg::StatusUpdate&& m, std::vector<std
     // A shuffle block is missing or corrupt: recompute its map output, then retry this stage.
     sched_->failed(m.task_id, FailureKind::kKilled, m.error, now);
     auto jt = jobs_.find(job_id);
-    if (jt == jobs_.end() || !jt->second.stage_active || jt->second.stage.stage_id != la.stage_id) return schedule();
+    if (jt == jobs_.end() || !jt->second.stage_active || jt->second.stage.stage_id != la.stage_id) {
+      LOG_INFO(kLog, "Ignoring fetch failure from TID " << m.task_id << " of stage " << la.stage_id << "." << la.stage_attempt
+                                                        << ": the stage has already been resubmitted or ended (" << m.error << ")");
+      return schedule();
+    }
     Job& job = jt->second;
     int sid = m.extra.value("shuffle_id", -1);
     int map = m.extra.value("map", -1);
