@@ -35,7 +35,17 @@ int64_t now_ms() {
 struct Input {
   std::unique_ptr<InputReader> reader;
   std::string format;
+  // A read error met while filling a PwInput that already had batches: reported on the next
+  // PwRead, so a worker that stops early (take) never fails on input it did not ask for.
+  std::optional<std::string> deferred_error;
 };
+
+// One PwRead is answered with the reader's next batches up to this many bytes (at least one
+// batch), and with end=true when the input ends among them: inputs made of many small batches
+// (cached blocks, shuffle records, parallelize slices) cost one round trip per MiB instead of
+// one per batch, and an input's end no longer costs a round trip of its own.
+constexpr size_t kInputReplyBytes = 1u << 20;
+constexpr size_t kInputReplyBatches = 4096;
 
 TaskOutcome run_task_impl(RunningTask& t, const TaskEnv& env);
 
@@ -265,21 +275,39 @@ TaskOutcome run_task_impl(RunningTask& t, const TaskEnv& env) {
         io = Status::error("Python worker asked for unknown input " + std::to_string(rd->input));
         break;
       }
-      in.format = it->second.format;
-      auto got = it->second.reader->next(buf);
-      if (!got) {
-        auto* sh = dynamic_cast<ShuffleBlockReader*>(it->second.reader.get());
+      Input& input = it->second;
+      in.format = input.format;
+      std::vector<std::string> batches;
+      size_t bytes = 0;
+      std::optional<std::string> error = std::move(input.deferred_error);
+      input.deferred_error.reset();
+      while (!error && bytes < kInputReplyBytes && batches.size() < kInputReplyBatches) {
+        auto got = input.reader->next(buf);
+        if (!got) {
+          if (batches.empty()) error = got.error_message();
+          else input.deferred_error = got.error_message();
+          break;
+        }
+        if (!got.value()) {
+          in.end = true;
+          break;
+        }
+        bytes += buf.size();
+        batches.push_back(std::move(buf));
+        buf.clear();
+      }
+      if (error) {
+        auto* sh = dynamic_cast<ShuffleBlockReader*>(input.reader.get());
         if (sh && !sh->failure_info().is_null()) {
-          fail(o, "fetch_failed", got.error_message());
+          fail(o, "fetch_failed", *error);
           o.update.extra = sh->failure_info();
         } else {
-          fail(o, "io", got.error_message());
+          fail(o, "io", *error);
         }
         io = Status::error("input failed");
         break;
       }
-      in.end = !got.value();
-      io = in.end ? w->ch->send(in) : w->ch->send(in, {buf});
+      io = w->ch->send(in, batches);
     } else if (const auto* po = e.as<msg::PwOutput>()) {
       m.output_records += po->records;
       for (auto& b : e.blobs) {

@@ -97,6 +97,34 @@ def test_merger_in_memory(local_dir):
     assert dict(m.items()) == sums(data)
 
 
+@pytest.mark.parametrize("n", [0, 1, 49, 50, 51, 100, 1001])
+def test_merger_slices_of_check_every(local_dir, monkeypatch, n):
+    # _merge reads its input in slices of CHECK_EVERY records: every record exactly once,
+    # whether the input ends inside a slice or on its boundary
+    monkeypatch.setattr(ext, "CHECK_EVERY", 50)
+    data = pairs(n, 7)
+    for agg in (SUM, Aggregator(lambda v: v, lambda a, b: a + b, operator.add)):
+        m = ext.ExternalMerger(agg, 1 << 20)
+        m.mergeValues(iter(data))
+        assert dict(m.items()) == sums(data)
+
+
+def test_merger_none_combiners_and_operator_add_on_any_type(local_dir):
+    # None is a valid combiner (dict.get's "missing" is a private sentinel); the operator.add
+    # fast path is `a + b` for every type, not only numbers
+    keep_none = Aggregator(lambda v: None, lambda c, v: None, lambda a, b: None)
+    m = ext.ExternalMerger(keep_none, 1 << 20)
+    m.mergeValues(iter([(1, 2), (1, 3), (2, 4)]))
+    assert sorted(m.items()) == [(1, None), (2, None)]
+    strs = Aggregator(lambda v: v, operator.add, operator.add)
+    m = ext.ExternalMerger(strs, 1 << 20)
+    m.mergeValues(iter([("a", "x"), ("b", "y"), ("a", "z"), ("a", "w")]))
+    assert dict(m.items()) == {"a": "xzw", "b": "y"}
+    m = ext.ExternalMerger(strs, 1 << 20)
+    with pytest.raises(TypeError):
+        m.mergeValues(iter([("a", "x"), ("a", 1)]))
+
+
 def test_merger_spills_and_merges_each_key_once(always_spill):
     data = pairs(20000, 3000, hot=7)
     fds = open_fds()

@@ -283,3 +283,43 @@ def test_stop_and_calls(gateway):
     with SparkContext(gateway=gateway) as sc2:
         assert sc2.parallelize([1, 2]).count() == 2
     assert SparkContext._active_spark_context is None
+
+
+_STOP = "Caught StopIteration thrown from user's code"
+
+
+def _stop_at(n):
+    def f(*args):
+        if args[-1] == n:
+            raise StopIteration
+        return args[-1]
+    return f
+
+
+@pytest.mark.parametrize("where", [0, 2, 5])  # first, middle and last element of a partition
+def test_stopiteration_in_user_functions_fails_the_task(sc, where):
+    # Narrow steps guard with an end check rather than a wrapper per call (rdd._guarded):
+    # a StopIteration on the very last element must still fail, never truncate silently.
+    rdd = sc.parallelize(range(6), 1)
+    stop = _stop_at(where)
+    jobs = [
+        lambda: rdd.map(stop).collect(),
+        lambda: rdd.filter(stop).collect(),
+        lambda: rdd.flatMap(lambda x: [stop(x)]).collect(),
+        lambda: rdd.map(lambda x: x).map(stop).map(lambda x: x).collect(),  # fused steps
+        lambda: rdd.filter(stop).count(),
+        lambda: rdd.map(lambda x: (x, x)).mapValues(stop).collect(),
+        lambda: rdd.reduce(lambda a, b: stop(b)),
+        lambda: rdd.fold(0, lambda a, b: stop(b)),
+        lambda: rdd.aggregate(0, lambda a, b: stop(b), lambda a, b: a + b),
+        lambda: rdd.foreach(stop),
+        lambda: rdd.map(lambda x: (x % 2, x)).reduceByKeyLocally(lambda a, b: stop(b)),
+    ]
+    for i, job in enumerate(jobs):
+        if where == 0 and i in (6, 10):
+            continue  # reduce-like ops never call the function on the first element
+        with pytest.raises(SparkJobError, match=_STOP):
+            job()
+    # a user iterator ending normally is not an error
+    assert rdd.flatMap(lambda x: iter(range(x % 3))).collect() == [0, 0, 1, 0, 0, 1]
+    assert rdd.map(lambda x: x + 1).filter(lambda x: x % 2).collect() == [1, 3, 5]

@@ -32,7 +32,8 @@ import pickle
 import struct
 import tempfile
 import zlib
-from operator import itemgetter
+from itertools import islice
+from operator import add, itemgetter
 
 from sparkpp.taskcontext import TaskContext
 
@@ -236,6 +237,7 @@ def _hash_order(d):
 
 
 _H = itemgetter(0)
+_NONE = object()  # "no such key" for dict.get (None is a valid combiner)
 
 
 # ------------------------------------------------------------------------- ExternalMerger
@@ -278,17 +280,26 @@ class ExternalMerger:
         yield from self.items()
 
     def _merge(self, iterator, create, merge):
-        d = self.data
+        # The hot loop of every combineByKey: per record one dict probe for a known key (get)
+        # and one store; memory is checked between slices of CHECK_EVERY records.
+        it = iter(iterator)
         guard = self.guard
-        c = 0
-        for k, v in iterator:
-            d[k] = merge(d[k], v) if k in d else create(v)
-            c += 1
-            if c >= CHECK_EVERY:
-                c = 0
-                if guard.over():
-                    yield from self._spill()
-                    d = self.data
+        while True:
+            d = self.data
+            get = d.get
+            k = _NONE
+            if merge is add:  # reduceByKey(add): the same, without a call per record
+                for k, v in islice(it, CHECK_EVERY):
+                    c = get(k, _NONE)
+                    d[k] = create(v) if c is _NONE else c + v
+            else:
+                for k, v in islice(it, CHECK_EVERY):
+                    c = get(k, _NONE)
+                    d[k] = create(v) if c is _NONE else merge(c, v)
+            if k is _NONE:
+                return  # an empty slice: the input has ended
+            if guard.over():
+                yield from self._spill()
 
     def _spill(self):
         used = get_used_memory()

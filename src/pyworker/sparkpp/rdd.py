@@ -34,9 +34,15 @@ _SHUFFLE_TODO = ("%s needs a shuffle, which sparkpp does not support yet (issue 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
+try:  # os.environ's own dict: the same test as `in os.environ`, without a Python-level call
+    _ENV, _HASHSEED = os.environ._data, os.environ.encodekey("PYTHONHASHSEED")
+except AttributeError:
+    _ENV, _HASHSEED = os.environ, "PYTHONHASHSEED"
+
+
 def portable_hash(x):
     """A hash that agrees across processes (needs PYTHONHASHSEED for str/bytes)."""
-    if "PYTHONHASHSEED" not in os.environ:
+    if _HASHSEED not in _ENV:
         raise PySparkRuntimeError("Randomness of hash of string should be disabled via "
                                   "PYTHONHASHSEED")
     if x is None:
@@ -54,15 +60,57 @@ def portable_hash(x):
     return hash(x)
 
 
+_STOP_MSG = "Caught StopIteration thrown from user's code; failing the task"
+
+
 def fail_on_stopiteration(f):
-    """StopIteration escaping user code would silently end a generator: make it an error."""
+    """StopIteration escaping user code would silently end a generator: make it an error.
+    (Driver side and rare calls; per-record paths use _guarded or catch it around a loop.)"""
     def wrapper(*args, **kwargs):
         try:
             return f(*args, **kwargs)
         except StopIteration as exc:
-            raise RuntimeError("Caught StopIteration thrown from user's code; failing the task",
-                               exc)
+            raise RuntimeError(_STOP_MSG, exc)
     return wrapper
+
+
+class _EndMark:
+    """Chained after a partition's iterator: `done` becomes true when that iterator ends."""
+    __slots__ = ("done",)
+
+    def __init__(self):
+        self.done = False
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        self.done = True
+        raise StopIteration
+
+
+def _raise_if_cut(mark, f):
+    if not mark.done:
+        err = RuntimeError(_STOP_MSG, StopIteration())
+        if hasattr(err, "add_note"):
+            code = getattr(f, "__code__", None)
+            where = " (%s:%d)" % (code.co_filename, code.co_firstlineno) if code else ""
+            err.add_note("raised by %s%s" % (getattr(f, "__qualname__", repr(f)), where))
+        raise err
+    yield from ()
+
+
+def _guarded(apply, f, iterator):
+    """apply(f, iterator) (map, filter, ...) with fail_on_stopiteration's semantics and no
+    per-record cost: a StopIteration from f ends the C-level `apply` early, which shows as
+    the input not having reached its end when the output does; that is then an error.
+    (Wrapping f costs a Python call per record: ~1.6x for a cheap map + reduce.)"""
+    mark = _EndMark()
+    return chain(apply(f, chain(iterator, mark)), _raise_if_cut(mark, f))
+
+
+def _flat_map(f, iterator):
+    return chain.from_iterable(map(f, iterator))
 
 
 def _callsite(action):
@@ -307,24 +355,18 @@ class RDD:
         return self.mapPartitionsWithIndex(f, preservesPartitioning)
 
     def map(self, f, preservesPartitioning=False):
-        f = fail_on_stopiteration(f)
-
         def func(_, iterator):
-            return map(f, iterator)
+            return _guarded(map, f, iterator)
         return self.mapPartitionsWithIndex(func, preservesPartitioning)
 
     def flatMap(self, f, preservesPartitioning=False):
-        f = fail_on_stopiteration(f)
-
         def func(_, iterator):
-            return chain.from_iterable(map(f, iterator))
+            return _guarded(_flat_map, f, iterator)
         return self.mapPartitionsWithIndex(func, preservesPartitioning)
 
     def filter(self, f):
-        f = fail_on_stopiteration(f)
-
         def func(iterator):
-            return filter(f, iterator)
+            return _guarded(filter, f, iterator)
         return self.mapPartitions(func, True)
 
     def glom(self):
@@ -496,18 +538,20 @@ class RDD:
             yield from self._collect_partitions([p], "toLocalIterator")[0]
 
     def reduce(self, f):
-        f = fail_on_stopiteration(f)
-
         def func(iterator):
             iterator = iter(iterator)
             try:
                 initial = next(iterator)
             except StopIteration:
                 return
-            yield reduce(f, iterator, initial)
+            try:  # only f can raise StopIteration out of reduce(): the input's end is caught
+                acc = reduce(f, iterator, initial)
+            except StopIteration as exc:
+                raise RuntimeError(_STOP_MSG, exc)
+            yield acc
         vals = self.mapPartitions(func).collect()
         if vals:
-            return reduce(f, vals)
+            return reduce(fail_on_stopiteration(f), vals)
         raise ValueError("Can not reduce() empty RDD")
 
     def treeReduce(self, f, depth=2):
@@ -527,27 +571,28 @@ class RDD:
         return reduced[0]
 
     def fold(self, zeroValue, op):
-        op = fail_on_stopiteration(op)
-
         def func(iterator):
             acc = zeroValue
-            for obj in iterator:
-                acc = op(acc, obj)
+            try:
+                for obj in iterator:
+                    acc = op(acc, obj)
+            except StopIteration as exc:  # from op: the for loop takes the input's own
+                raise RuntimeError(_STOP_MSG, exc)
             yield acc
         vals = self.mapPartitions(func).collect()
-        return reduce(op, vals, zeroValue)
+        return reduce(fail_on_stopiteration(op), vals, zeroValue)
 
     def aggregate(self, zeroValue, seqOp, combOp):
-        seqOp = fail_on_stopiteration(seqOp)
-        combOp = fail_on_stopiteration(combOp)
-
         def func(iterator):
             acc = zeroValue
-            for obj in iterator:
-                acc = seqOp(acc, obj)
+            try:
+                for obj in iterator:
+                    acc = seqOp(acc, obj)
+            except StopIteration as exc:
+                raise RuntimeError(_STOP_MSG, exc)
             yield acc
         vals = self.mapPartitions(func).collect()
-        return reduce(combOp, vals, zeroValue)
+        return reduce(fail_on_stopiteration(combOp), vals, zeroValue)
 
     def treeAggregate(self, zeroValue, seqOp, combOp, depth=2):
         if depth < 1:
@@ -784,11 +829,12 @@ class RDD:
         return min(1, fraction + gamma + sqrt(gamma * gamma + 2 * gamma * fraction))
 
     def foreach(self, f):
-        f = fail_on_stopiteration(f)
-
         def process_partition(iterator):
-            for x in iterator:
-                f(x)
+            try:
+                for x in iterator:
+                    f(x)
+            except StopIteration as exc:
+                raise RuntimeError(_STOP_MSG, exc)
             return iter([])
         self.mapPartitions(process_partition).count()
 
@@ -824,12 +870,15 @@ class RDD:
         return self.filter(lambda kv: kv[0] == key).values().collect()
 
     def reduceByKeyLocally(self, func):
-        func = fail_on_stopiteration(func)
+        raw, func = func, fail_on_stopiteration(func)  # func: merge_maps, once per key
 
         def reduce_partition(iterator):
             m = {}
-            for k, v in iterator:
-                m[k] = func(m[k], v) if k in m else v
+            try:
+                for k, v in iterator:
+                    m[k] = raw(m[k], v) if k in m else v
+            except StopIteration as exc:
+                raise RuntimeError(_STOP_MSG, exc)
             yield m
 
         def merge_maps(m1, m2):
