@@ -548,16 +548,26 @@ void Driver::outputs_lost(const std::string& exec_id) {
 void Driver::schedule() {
   if (!sched_) return;
   for (const Launch& l : sched_->assign(clock_.now_ms())) {
+    // assign() marked the attempt RUNNING: one never sent must end here, or its core stays
+    // taken forever (no executor will report on it). Its task set, if still live, re-queues it.
+    auto not_sent = [&] { sched_->failed(l.task_id, FailureKind::kExecutorLost, "not launched", clock_.now_ms()); };
     auto jt = jobs_.find(l.job_id);
     auto et = execs_.find(l.exec_id);
-    if (jt == jobs_.end() || et == execs_.end() || !et->second.conn) continue;
+    if (jt == jobs_.end() || et == execs_.end() || !et->second.conn) {
+      not_sent();
+      continue;
+    }
     Job& job = jt->second;
     ExecInfo& ex = et->second;
-    if (!job.stage_active || l.stage_id != job.stage.stage_id) continue;
+    if (!job.stage_active || l.stage_id != job.stage.stage_id || l.stage_attempt != job.stage.attempt) {
+      not_sent();
+      continue;
+    }
     int partition = job.stage.partitions[static_cast<size_t>(l.index)];
     auto payload = graph_.build_task(job.stage.rdd, partition, outputs_);
     if (!payload) {
       sched_->failed(l.task_id, FailureKind::kKilled, payload.error_message(), clock_.now_ms());
+      cancel_stage(job, "cannot build task");  // its other tasks must not run (or wait) either
       fail_job(job, payload.error_message());
       continue;
     }
