@@ -660,9 +660,11 @@ static void take_accums(const msg::StatusUpdate& m, std::vector<std::string>& bl
 
 void Driver::status_update(Connection& c, msg::StatusUpdate&& m, std::vector<std::string>&& blobs) {
   if (!sched_) return;
-  if (ui_) ui_->store().on_task_end(m.task_id, m.state, m.metrics, m.error, clock_.wall_ms());
+  auto ui_end = [&](const std::string& state, const std::string& error) {
+    if (ui_) ui_->store().on_task_end(m.task_id, state, m.metrics, error, clock_.wall_ms());
+  };
   const TaskAttempt* running = sched_->attempt(m.task_id);
-  if (!running) return;  // unknown, or already ended (e.g. reported lost with its executor)
+  if (!running) return ui_end(m.state, m.error);  // unknown, or already ended (e.g. lost with its executor)
   const Launch la = running->launch;  // the scheduler forgets the attempt when it ends
   int job_id = la.job_id;
   int index = la.index;
@@ -670,7 +672,13 @@ void Driver::status_update(Connection& c, msg::StatusUpdate&& m, std::vector<std
   if (m.state == "FINISHED") {
     auto jt = jobs_.find(job_id);
     TaskEnd end = sched_->succeeded(m.task_id, now);
-    if (end.outcome != TaskEnd::kSucceeded || jt == jobs_.end()) return schedule();
+    if (end.outcome != TaskEnd::kSucceeded) {
+      // A speculative race's loser (or a task of an ended stage): its result is dropped.
+      ui_end("KILLED", "finished after another attempt succeeded or its stage ended; result discarded");
+      return schedule();
+    }
+    ui_end(m.state, m.error);
+    if (jt == jobs_.end()) return schedule();
     // Speculation: the other copies of this task lost the race.
     for (const Launch& k : end.kill)
       LOG_INFO(kLog, "Killing attempt " << k.attempt << " for task " << k.index << " in stage " << k.stage_id << "." << k.stage_attempt
@@ -724,6 +732,7 @@ void Driver::status_update(Connection& c, msg::StatusUpdate&& m, std::vector<std
     }
     return schedule();
   }
+  ui_end(m.state, m.error);
   if (m.error_kind == "fetch_failed") {
     // A shuffle block is missing or corrupt: recompute its map output, then retry this stage.
     sched_->failed(m.task_id, FailureKind::kKilled, m.error, now);
@@ -885,7 +894,7 @@ void Driver::register_executor(Connection& c, const msg::RegisterExecutor& m) {
   execs_[m.exec_id] = e;
   exec_by_conn_[c.id()] = m.exec_id;
   granted_.erase(m.exec_id);
-  sched_->add_executor(m.exec_id, m.cores);
+  sched_->add_executor(m.exec_id, m.cores, m.host);
   if (phase_ == AppPhase::kRunning) ui_->store().on_executor_added(m.exec_id, m.host, m.cores, clock_.wall_ms(), m.log_urls);
   LOG_INFO(kLog, "executor " << m.exec_id << " registered from " << m.host << " with " << m.cores << " core(s) (pid " << m.pid << ")");
   msg::RegisteredExecutor r;

@@ -6,8 +6,9 @@
 
 namespace spp::driver {
 
-void TaskScheduler::add_executor(const std::string& id, int cores) {
+void TaskScheduler::add_executor(const std::string& id, int cores, const std::string& host) {
   auto& e = execs_[id];
+  e.host = host.empty() ? "executor " + id : host;
   e.cores = cores;
   e.free = cores - static_cast<int>(e.running.size());
 }
@@ -63,8 +64,10 @@ std::vector<Launch> TaskScheduler::check_speculation(int64_t now_ms) {
     int min_finished = std::max(1, static_cast<int>(std::floor(spec_.quantile * s.num_tasks)));
     if (s.num_done < min_finished) continue;
     std::vector<int64_t> d = s.durations;
-    std::nth_element(d.begin(), d.begin() + static_cast<std::ptrdiff_t>(d.size() / 2), d.end());
-    double threshold = std::max(spec_.multiplier * static_cast<double>(d[d.size() / 2]), static_cast<double>(spec_.min_runtime_ms));
+    std::sort(d.begin(), d.end());
+    size_t mid = d.size() / 2;  // Spark's MedianHeap: the mean of the middle two for an even count
+    double median = d.size() % 2 ? static_cast<double>(d[mid]) : (static_cast<double>(d[mid - 1]) + static_cast<double>(d[mid])) / 2;
+    double threshold = std::max(spec_.multiplier * median, static_cast<double>(spec_.min_runtime_ms));
     for (const auto& [eid, e] : execs_)
       for (int64_t tid : e.running) {
         const TaskAttempt& a = attempts_.at(tid);
@@ -90,9 +93,8 @@ int TaskScheduler::pick_speculative(TaskSet& s, const std::string& exec) {
       it = s.speculatable.erase(it);
       continue;
     }
-    bool here = false;
-    for (const TaskAttempt* a : running_copies(s, index)) here |= a->launch.exec_id == exec;
-    if (!here) {
+    const auto& tried = s.hosts[static_cast<size_t>(index)];
+    if (std::find(tried.begin(), tried.end(), execs_.at(exec).host) == tried.end()) {
       s.speculatable.erase(it);
       return index;
     }
@@ -110,6 +112,7 @@ void TaskScheduler::submit(int job_id, int stage_id, int stage_attempt, int num_
   s.num_tasks = num_tasks;
   s.preferred = std::move(preferred);
   s.submitted_ms = now_ms;
+  s.hosts.resize(static_cast<size_t>(num_tasks));
   for (int i = 0; i < num_tasks; ++i) s.pending.push_back(i);
   s.failures.assign(num_tasks, 0);
   s.attempts.assign(num_tasks, 0);
@@ -166,6 +169,7 @@ std::vector<Launch> TaskScheduler::assign(int64_t now_ms) {
       l.index = index;
       l.attempt = set->attempts[index]++;
       l.speculative = speculative;
+      set->hosts[static_cast<size_t>(index)].push_back(e.host);
       TaskAttempt a;
       a.launch = l;
       a.launch_ms = now_ms;
@@ -186,14 +190,20 @@ int TaskScheduler::pick(TaskSet& s, const std::string& exec, int64_t now_ms) con
     s.pending.erase(it);
     return index;
   };
-  if (s.preferred.empty()) return take(s.pending.begin());
-  auto prefs = [&](int index) -> const std::vector<std::string>& { return s.preferred[static_cast<size_t>(index)]; };
-  for (auto it = s.pending.begin(); it != s.pending.end(); ++it) {
+  // Queued again (its executor was lost, or it failed) while another copy still runs: it waits
+  // for that copy to end instead of running twice (Spark's copiesRunning == 0 rule).
+  auto runnable = [&](int index) { return running_copies(s, index).empty(); };
+  auto prefs = [&](int index) -> const std::vector<std::string>& {
+    static const std::vector<std::string> none;
+    return s.preferred.empty() ? none : s.preferred[static_cast<size_t>(index)];
+  };
+  for (auto it = s.pending.begin(); !s.preferred.empty() && it != s.pending.end(); ++it) {
     const auto& p = prefs(*it);
-    if (std::find(p.begin(), p.end(), exec) != p.end()) return take(it);
+    if (std::find(p.begin(), p.end(), exec) != p.end() && runnable(*it)) return take(it);
   }
   bool waited = now_ms - s.submitted_ms >= locality_wait_ms_;
   for (auto it = s.pending.begin(); it != s.pending.end(); ++it) {
+    if (!runnable(*it)) continue;
     bool alive_pref = false;
     for (const auto& e : prefs(*it)) alive_pref |= execs_.count(e) > 0;
     if (!alive_pref || waited) return take(it);

@@ -72,7 +72,9 @@ class TaskScheduler {
  public:
   explicit TaskScheduler(int max_failures) : max_failures_(max_failures < 1 ? 1 : max_failures) {}
 
-  void add_executor(const std::string& id, int cores);
+  // `host`: the machine it runs on (speculative copies avoid the hosts an index already ran
+  // on); empty means a host of its own.
+  void add_executor(const std::string& id, int cores, const std::string& host = "");
   // Marks the executor gone; its running attempts end (not counted as failures) and are queued
   // again. Returns the task ids that were running there.
   std::vector<int64_t> remove_executor(const std::string& id);
@@ -114,6 +116,7 @@ class TaskScheduler {
 
  private:
   struct Executor {
+    std::string host;
     int cores = 0;
     int free = 0;
     std::set<int64_t> running;
@@ -127,6 +130,7 @@ class TaskScheduler {
     std::vector<bool> done;             // index succeeded
     std::set<int> speculatable;         // indices waiting for a speculative copy
     std::vector<int64_t> durations;     // of successful attempts (speculation's median)
+    std::vector<std::vector<std::string>> hosts;  // per index: hosts its attempts ran on
     std::vector<std::vector<std::string>> preferred;  // per index; may be empty
     int64_t submitted_ms = 0;                          // when locality waits started
     int num_done = 0;
@@ -136,7 +140,7 @@ class TaskScheduler {
   // Picks the pending index to run on `exec`: one preferring it, else one with no live
   // preferred executor having a free core, else the first. -1 when none is pending.
   int pick(TaskSet& s, const std::string& exec, int64_t now_ms) const;
-  // A speculatable index of `s` with no copy running on `exec`; -1 when none.
+  // A speculatable index of `s` that never ran on `exec`'s host; -1 when none.
   int pick_speculative(TaskSet& s, const std::string& exec);
   // Running attempts of index `index` of the task set.
   std::vector<const TaskAttempt*> running_copies(const TaskSet& s, int index) const;

@@ -14,7 +14,8 @@ from jobs import submit_ok, write_job
 def cluster(tmp_path_factory):
     with Cluster(tmp_path_factory.mktemp("speculation")) as c:
         m = c.start_master()
-        c.workers = [c.start_worker(m.url, cores=1, memory="1g") for _ in range(2)]
+        # Two "hosts" (127.0.0.2 is loopback too): a copy never runs on the original's host.
+        c.workers = [c.start_worker(m.url, cores=1, memory="1g", host=h) for h in ("127.0.0.1", "127.0.0.2")]
         wait_until(lambda: m.json()["aliveworkers"] == 2, 20, "both workers ALIVE")
         c.master = m
         yield c
@@ -137,3 +138,44 @@ def test_speculated_write_task_leaves_one_complete_file_per_partition(cluster, t
     wait_until(lambda: all(not descendants_of(w.pid) for w in cluster.workers), 60, "executors gone")
     # The stopped attempt, killed with its executor, did not leave anything behind later either.
     assert sorted(os.listdir(out)) == ["_SUCCESS"] + parts
+
+
+SLOW_JOB = r'''
+import json, os, time, urllib.request
+from pyspark import SparkContext
+sc = SparkContext(appName="speculation-slow")
+marker = os.environ["MARKER"]
+
+def f(x):
+    if x == 7 and not os.path.exists(marker):
+        open(marker, "w").close()
+        time.sleep(30)  # slow, not stopped: the copy wins and this attempt is killed
+    return x
+
+t = time.time()
+check("result", lambda: sc.parallelize(range(8), 8).map(f).collect())
+check("fast", lambda: time.time() - t < 25)
+
+def seven():
+    base = sc.uiWebUrl + "/api/v1/applications/" + sc.applicationId
+    (st,) = [s for s in json.load(urllib.request.urlopen(base + "/stages")) if s["numTasks"] == 8]
+    deadline = time.time() + 20
+    while True:
+        rows = json.load(urllib.request.urlopen(base + "/stages/%d/0/taskList?length=100" % st["stageId"]))
+        got = sorted([r["attempt"], r["speculative"], r["status"]] for r in rows if r["index"] == 7)
+        if got[0][2] != "RUNNING" or time.time() > deadline:
+            return got
+        time.sleep(0.1)
+check("seven", seven)
+emit()
+sc.stop()
+'''
+
+
+def test_losing_attempt_is_killed_and_shown_killed(cluster, tmp_path):
+    res = submit_ok(write_job(tmp_path, "slow.py", SLOW_JOB), master=cluster.master.url, timeout=180,
+                    conf={"spark.speculation": "true", "spark.executor.cores": "1"},
+                    env={"MARKER": str(tmp_path / "slow")})
+    assert res.result("result") == list(range(8))
+    assert res.result("fast") is True  # did not wait for the 30 s original
+    assert res.result("seven") == [[0, False, "KILLED"], [1, True, "SUCCESS"]]

@@ -302,3 +302,66 @@ TEST_CASE("only running attempts are remembered: a long application does not acc
   CHECK(s.tracked_attempts() == 0);
   CHECK(s.running_count() == 0);
 }
+
+TEST_CASE("speculation: an index queued again while a copy runs waits for that copy (no third copy)") {
+  TaskScheduler s(4);
+  s.set_speculation(spec_on());
+  s.add_executor("a", 1);
+  s.add_executor("b", 1);
+  s.add_executor("c", 2);
+  s.submit(0, 0, 0, 2, {}, 0);
+  auto l = s.assign(0);
+  std::map<int, Launch> by;
+  for (auto& x : l) by[x.index] = x;
+  REQUIRE(s.succeeded(by[0].task_id, 10).outcome == TaskEnd::kSucceeded);
+  REQUIRE(s.check_speculation(200).size() == 1);
+  auto copy = s.assign(201);
+  REQUIRE(copy.size() == 1);
+  s.remove_executor(by[1].exec_id);  // the original is lost; its copy still runs
+  CHECK(s.pending_count() == 1);
+  CHECK(s.assign(202).empty());      // queued, but not run twice
+  // The copy fails: now the queued index runs (anywhere, the copy's executor included).
+  CHECK(s.failed(copy[0].task_id, FailureKind::kUser, "boom", 203).outcome == TaskEnd::kWillRetry);
+  auto again = s.assign(204);
+  REQUIRE(again.size() == 1);
+  CHECK(again[0].index == 1);
+  CHECK_FALSE(again[0].speculative);
+}
+
+TEST_CASE("speculation: copies avoid every host the task already ran on") {
+  TaskScheduler s(4);
+  s.set_speculation(spec_on());
+  s.add_executor("a1", 1, "host-a");
+  s.add_executor("a2", 1, "host-a");
+  s.submit(0, 0, 0, 2, {}, 0);
+  auto l = s.assign(0);
+  REQUIRE(l.size() == 2);
+  const Launch& fast = l[0].index == 0 ? l[0] : l[1];
+  const Launch& slow = l[0].index == 0 ? l[1] : l[0];
+  REQUIRE(s.succeeded(fast.task_id, 10).outcome == TaskEnd::kSucceeded);
+  REQUIRE(s.check_speculation(200).size() == 1);
+  CHECK(s.assign(201).empty());  // the free core is on the slow task's host
+  s.add_executor("b1", 1, "host-b");
+  auto copy = s.assign(202);
+  REQUIRE(copy.size() == 1);
+  CHECK(copy[0].exec_id == "b1");
+  CHECK(copy[0].index == slow.index);
+}
+
+TEST_CASE("speculation: the median of an even count is the mean of the middle two (as Spark's MedianHeap)") {
+  TaskScheduler s(4);
+  SpeculationConf c = spec_on();
+  c.quantile = 0.5;
+  s.set_speculation(c);
+  for (const char* e : {"a", "b", "c", "d", "e"}) s.add_executor(e, 1);
+  s.submit(0, 0, 0, 4, {}, 0);
+  auto l = s.assign(0);
+  REQUIRE(l.size() == 4);
+  std::map<int, Launch> by;
+  for (auto& x : l) by[x.index] = x;
+  REQUIRE(s.succeeded(by[0].task_id, 100).outcome == TaskEnd::kSucceeded);
+  REQUIRE(s.succeeded(by[1].task_id, 1000).outcome == TaskEnd::kSucceeded);
+  // median (100 + 1000) / 2 = 550: slow beyond 1650 ms (the upper middle would say 3000).
+  CHECK(s.check_speculation(1650).empty());
+  CHECK(s.check_speculation(1651).size() == 2);
+}
