@@ -430,10 +430,19 @@ int Driver::missing_shuffle(int rdd) {
 // Submits the job's next stage: a missing shuffle-map stage, else the result stage.
 void Driver::advance_job(Job& job) {
   StageRun st;
-  st.stage_id = next_stage_++;
   st.start_ms = clock_.now_ms();
-  st.attempt = job.stage_failures;
   int s = missing_shuffle(job.rdd);
+  // Stage ids are stable, as in Spark: a shuffle's map stage keeps its id across jobs and
+  // resubmissions, a job's result stage keeps its own; each submission is the next attempt.
+  if (s >= 0) {
+    auto [it, fresh] = map_stage_ids_.try_emplace(s, 0);
+    if (fresh) it->second = next_stage_++;
+    st.stage_id = it->second;
+  } else {
+    if (job.result_stage_id < 0) job.result_stage_id = next_stage_++;
+    st.stage_id = job.result_stage_id;
+  }
+  st.attempt = stage_attempts_[st.stage_id]++;
   if (s >= 0) {
     const RddNode* n = graph_.node(s);
     const RddNode* parent = graph_.node(n->parents[0]);
@@ -737,7 +746,8 @@ void Driver::status_update(Connection& c, msg::StatusUpdate&& m, std::vector<std
     // A shuffle block is missing or corrupt: recompute its map output, then retry this stage.
     sched_->failed(m.task_id, FailureKind::kKilled, m.error, now);
     auto jt = jobs_.find(job_id);
-    if (jt == jobs_.end() || !jt->second.stage_active || jt->second.stage.stage_id != la.stage_id) {
+    if (jt == jobs_.end() || !jt->second.stage_active || jt->second.stage.stage_id != la.stage_id ||
+        jt->second.stage.attempt != la.stage_attempt) {
       LOG_INFO(kLog, "Ignoring fetch failure from TID " << m.task_id << " of stage " << la.stage_id << "." << la.stage_attempt
                                                         << ": the stage has already been resubmitted or ended (" << m.error << ")");
       return schedule();

@@ -92,6 +92,7 @@ class Driver {
     std::map<int, size_t> position;  // result partition -> index in `partitions`
     std::vector<bool> have;          // result received per position
     StageRun stage;
+    int result_stage_id = -1;  // assigned when the result stage is first submitted
     bool stage_active = false;
     int stage_failures = 0;
     std::string description;
@@ -178,6 +179,8 @@ class Driver {
   std::map<int, Job> jobs_;
   int next_job_ = 0;
   int next_stage_ = 0;
+  std::map<int, int> map_stage_ids_;   // shuffle id -> its map stage's id
+  std::map<int, int> stage_attempts_;  // stage id -> attempts submitted so far
   ConsoleProgress progress_;
   std::unique_ptr<Timer> progress_timer_;
   std::unique_ptr<Timer> revive_timer_;  // re-offers cores to tasks waiting for locality

@@ -53,6 +53,15 @@ check("damaged", damage)
 check("second", lambda: sorted(summed.collect()))
 check("grouped_second", lambda: sorted(grouped.collect()))
 check("third", lambda: summed.count())
+
+def stage_attempts():
+    import json, urllib.request
+    base = sc.uiWebUrl + "/api/v1/applications/" + sc.applicationId
+    out = {}
+    for st in json.load(urllib.request.urlopen(base + "/stages")):
+        out.setdefault(str(st["stageId"]), []).append(st["attemptId"])
+    return {k: sorted(v) for k, v in out.items()}
+check("stage_attempts", stage_attempts)
 sc.stop()
 emit()
 '''
@@ -91,6 +100,11 @@ def run_damage(tmp_path, local, how):
     assert res.result("second") == expected_sums(), res.describe()
     assert res.result("grouped_second") == expected_counts(), res.describe()
     assert res.result("third") == 97
+    # Resubmitted stages keep their id with the next attempt number, as in Spark: the damaged
+    # shuffle's map stage runs again as attempt 1, and every stage's attempts are 0..n-1.
+    attempts = res.result("stage_attempts")
+    assert all(a == list(range(len(a))) for a in attempts.values()), attempts
+    assert any(len(a) >= 2 for a in attempts.values()), attempts
     return res
 
 
