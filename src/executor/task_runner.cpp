@@ -32,20 +32,57 @@ int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
-struct Input {
-  std::unique_ptr<InputReader> reader;
-  std::string format;
-  // A read error met while filling a PwInput that already had batches: reported on the next
-  // PwRead, so a worker that stops early (take) never fails on input it did not ask for.
-  std::optional<std::string> deferred_error;
-};
-
 // One PwRead is answered with the reader's next batches up to this many bytes (at least one
 // batch), and with end=true when the input ends among them: inputs made of many small batches
 // (cached blocks, shuffle records, parallelize slices) cost one round trip per MiB instead of
 // one per batch, and an input's end no longer costs a round trip of its own.
 constexpr size_t kInputReplyBytes = 1u << 20;
 constexpr size_t kInputReplyBatches = 4096;
+
+// The answer to one PwRead.
+struct Reply {
+  std::vector<std::string> batches;
+  bool end = false;
+  std::optional<std::string> error;  // the read failed (then there are no batches)
+};
+
+struct Input {
+  std::unique_ptr<InputReader> reader;
+  std::string format;
+  // The next reply, read while the worker computes on the last one (file reads, block copies,
+  // decompression and fetches are then off its critical path).
+  std::optional<Reply> ahead;
+  // A read error met while filling a reply that already had batches: the reply after it. So a
+  // worker that stops early (take) never fails on input it did not ask for.
+  std::optional<std::string> deferred_error;
+};
+
+Reply next_reply(Input& in) {
+  Reply r;
+  if (in.deferred_error) {
+    r.error = std::move(in.deferred_error);
+    in.deferred_error.reset();
+    return r;
+  }
+  size_t bytes = 0;
+  std::string buf;
+  while (bytes < kInputReplyBytes && r.batches.size() < kInputReplyBatches) {
+    auto got = in.reader->next(buf);
+    if (!got) {
+      if (r.batches.empty()) r.error = got.error_message();
+      else in.deferred_error = got.error_message();
+      break;
+    }
+    if (!got.value()) {
+      r.end = true;
+      break;
+    }
+    bytes += buf.size();
+    r.batches.push_back(std::move(buf));
+    buf = std::string();
+  }
+  return r;
+}
 
 TaskOutcome run_task_impl(RunningTask& t, const TaskEnv& env);
 
@@ -258,7 +295,6 @@ TaskOutcome run_task_impl(RunningTask& t, const TaskEnv& env) {
   }
   m.deserialize_ms = now_ms() - t0;
   bool reusable = false;
-  std::string buf;
   Status io = w->ch->send(pt, fblobs);
   while (io) {
     auto r = w->ch->recv();
@@ -277,37 +313,22 @@ TaskOutcome run_task_impl(RunningTask& t, const TaskEnv& env) {
       }
       Input& input = it->second;
       in.format = input.format;
-      std::vector<std::string> batches;
-      size_t bytes = 0;
-      std::optional<std::string> error = std::move(input.deferred_error);
-      input.deferred_error.reset();
-      while (!error && bytes < kInputReplyBytes && batches.size() < kInputReplyBatches) {
-        auto got = input.reader->next(buf);
-        if (!got) {
-          if (batches.empty()) error = got.error_message();
-          else input.deferred_error = got.error_message();
-          break;
-        }
-        if (!got.value()) {
-          in.end = true;
-          break;
-        }
-        bytes += buf.size();
-        batches.push_back(std::move(buf));
-        buf.clear();
-      }
-      if (error) {
+      Reply reply = input.ahead ? std::move(*input.ahead) : next_reply(input);
+      input.ahead.reset();
+      if (reply.error) {
         auto* sh = dynamic_cast<ShuffleBlockReader*>(input.reader.get());
         if (sh && !sh->failure_info().is_null()) {
-          fail(o, "fetch_failed", *error);
+          fail(o, "fetch_failed", *reply.error);
           o.update.extra = sh->failure_info();
         } else {
-          fail(o, "io", *error);
+          fail(o, "io", *reply.error);
         }
         io = Status::error("input failed");
         break;
       }
-      io = w->ch->send(in, batches);
+      in.end = reply.end;
+      io = w->ch->send(in, reply.batches);
+      if (io && !reply.end) input.ahead = next_reply(input);
     } else if (const auto* po = e.as<msg::PwOutput>()) {
       m.output_records += po->records;
       for (auto& b : e.blobs) {
