@@ -228,18 +228,22 @@ function errorCell(msg, key) {
 }
 
 const taskState = { offset: 0, length: 100, sortBy: '', desc: false };
+let stageSeq = 0;  // the latest stagePage() call; older ones (a refresh in flight) are dropped
 
 async function stagePage() {
+  const seq = ++stageSeq;
+  const ts = { ...taskState };  // this render's paging and order, whatever happens meanwhile
   const id = Q.get('id');
   const attempt = Q.get('attempt') || '0';
   const base = `${API}/stages/${id}/${attempt}`;
-  const sortBy = taskState.sortBy ? (taskState.desc ? '-' : '') + taskState.sortBy : '';
+  const sortBy = ts.sortBy ? (ts.desc ? '-' : '') + ts.sortBy : '';
   const [st, sum, tasks, all] = await Promise.all([
     getJSON(`${base}?details=false`),
     getJSON(`${base}/taskSummary?quantiles=0,0.25,0.5,0.75,1.0`),
-    getJSON(`${base}/taskList?offset=${taskState.offset}&length=${taskState.length}&sortBy=${encodeURIComponent(sortBy)}`),
+    getJSON(`${base}/taskList?offset=${ts.offset}&length=${ts.length}&sortBy=${encodeURIComponent(sortBy)}`),
     getJSON(`${base}/taskList?offset=0&length=1000&sortBy=launchTime`),
   ]);
+  if (seq !== stageSeq) return;  // a newer render (page, order, refresh) owns the page now
   const q = (arr, f) => arr.map(f);
   const sizeRecs = (b, r) => b.map((x, i) => `${fmtBytes(x)} / ${Math.round(r[i])}`);
   const rows = [
@@ -276,17 +280,17 @@ async function stagePage() {
     { title: 'Shuffle Write Size / Records', value: (t) => m(t, (x) => `${fmtBytes(x.shuffleWriteMetrics.bytesWritten)} / ${x.shuffleWriteMetrics.recordsWritten}`), sortKey: 'shuffleWrite' },
     { title: 'Spill (Memory / Disk)', value: (t) => m(t, (x) => `${fmtBytes(x.memoryBytesSpilled)} / ${fmtBytes(x.diskBytesSpilled)}`), sortKey: 'spill' },
     { title: 'Errors', value: (t) => (t.errorMessage ? errorCell(t.errorMessage, t.taskId) : ''), sortKey: 'error' },
-  ], tasks, { id: 'tasks', onSort: sortCol, sortedBy: taskState.sortBy, sortedDesc: taskState.desc, empty: 'No tasks' });
+  ], tasks, { id: 'tasks', onSort: sortCol, sortedBy: ts.sortBy, sortedDesc: ts.desc, empty: 'No tasks' });
   const total = st.numCompleteTasks + st.numFailedTasks + st.numKilledTasks + st.numActiveTasks;
-  const pages = Math.max(1, Math.ceil(total / taskState.length));
-  const page = Math.floor(taskState.offset / taskState.length) + 1;
+  const pages = Math.max(1, Math.ceil(total / ts.length));
+  const page = Math.floor(ts.offset / ts.length) + 1;
   const go = (off) => { taskState.offset = Math.max(0, off); stagePage(); };
   const pager = h('div', { class: 'pager' },
-    h('button', { onclick: () => go(taskState.offset - taskState.length), disabled: page <= 1 }, '‹ Prev'),
+    h('button', { onclick: () => go(ts.offset - ts.length), disabled: page <= 1 }, '‹ Prev'),
     h('span', { id: 'page-info' }, `Page ${page} of ${pages} (${total} tasks)`),
-    h('button', { onclick: () => go(taskState.offset + taskState.length), disabled: page >= pages }, 'Next ›'),
+    h('button', { onclick: () => go(ts.offset + ts.length), disabled: page >= pages }, 'Next ›'),
     h('label', {}, ' Show ', h('select', { onchange: (e) => { taskState.length = Number(e.target.value); go(0); } },
-      [20, 100, 500, 1000].map((n) => h('option', { value: n, selected: n === taskState.length }, n))), ' tasks per page'));
+      [20, 100, 500, 1000].map((n) => h('option', { value: n, selected: n === ts.length }, n))), ' tasks per page'));
   setContent(
     h('h2', {}, `Details for Stage ${st.stageId} (Attempt ${st.attemptId})`),
     kv([['Status', statusTag(st.status)], ['Description', st.name], ['Associated Job Ids', (st.jobIds || []).map((j) => link(`/jobs/job/?id=${j}`, String(j)))],

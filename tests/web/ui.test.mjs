@@ -69,6 +69,7 @@ try:
 except Exception:
     pass
 sc.parallelize(range(4), 4).foreach(lambda x: print("hello-from-executor-%d" % x))
+sc.parallelize(range(10000), 10000).count()  # a stage the task table must page and sort
 open(sys.argv[1] + ".tmp", "w").write(sc.uiWebUrl)
 os.rename(sys.argv[1] + ".tmp", sys.argv[1])
 while not os.path.exists(sys.argv[2]):
@@ -163,6 +164,39 @@ test('executors, environment and storage pages render', async () => {
   await page.goto(`${ui}/storage/`);
   await page.waitForSelector('#rdds');
   assert.match(await page.locator('#rdds').innerText(), /No cached RDDs/);
+});
+
+test('stage page pages and sorts a 10,000-task stage', async () => {
+  const api = `${ui}/api/v1/applications/${appId}`;
+  const big = (await (await fetch(`${api}/stages`)).json()).find((s) => s.numTasks === 10000);
+  assert.ok(big, 'the 10,000-task stage');
+  await page.goto(`${ui}/stages/stage/?id=${big.stageId}&attempt=0`);
+  await page.waitForSelector('#tasks tbody tr td');
+  assert.match(await page.locator('#page-info').innerText(), /Page 1 of 100 \(10000 tasks\)/);
+  assert.equal(await page.locator('#tasks tbody tr').count(), 100);
+  const firstIds = async () => page.locator('#tasks tbody tr td:nth-child(2)').allInnerTexts();
+  const page1 = await firstIds();
+  await page.getByRole('button', { name: 'Next ›' }).click();
+  await page.waitForFunction(() => document.getElementById('page-info').textContent.startsWith('Page 2 of 100'));
+  const page2 = await firstIds();
+  assert.equal(page2.length, 100);
+  assert.ok(page2.every((id) => !page1.includes(id)), 'page 2 shows other tasks');
+  // Sorting by Task ID (twice: descending) starts from the last task of the whole stage.
+  const last = (await (await fetch(`${api}/stages/${big.stageId}/0/taskList?length=1&sortBy=-ID`)).json())[0].taskId;
+  await page.locator('#tasks th', { hasText: 'Task ID' }).click();
+  await page.waitForFunction(() => document.getElementById('page-info').textContent.startsWith('Page 2'));
+  await page.locator('#tasks th', { hasText: 'Task ID' }).click();
+  await page.waitForFunction((want) => {
+    const cell = document.querySelector('#tasks tbody tr td:nth-child(2)');
+    return cell && cell.textContent.trim() === String(want - 100);
+  }, last);  // still on page 2 of the descending order
+  await page.getByRole('button', { name: '‹ Prev' }).click();
+  await page.waitForFunction((want) => document.querySelector('#tasks tbody tr td:nth-child(2)').textContent.trim() === String(want), last);
+  // A bigger page.
+  await page.locator('.pager select').selectOption('1000');
+  await page.waitForFunction(() => document.getElementById('page-info').textContent.startsWith('Page 1 of 10 '));
+  assert.equal(await page.locator('#tasks tbody tr').count(), 1000);
+  await page.screenshot({ path: path.join(SHOTS, 'stage-10000.png') });
 });
 
 test('master page lists both workers and the running application', async () => {
