@@ -264,7 +264,10 @@ void WorkerCore::launch(const msg::LaunchExecutor& m) {
   s.stdout_path = r.dir + "/stdout";
   s.stderr_path = r.dir + "/stderr";
   std::string cmd;
-  for (const auto& a : s.args) cmd += (cmd.empty() ? "" : " ") + shell_quote(a);
+  for (const auto& a : s.args) {
+    if (!cmd.empty()) cmd += ' ';  // (not `"" or " " + ...`: GCC 12 -O3 warns falsely there, -Werror)
+    cmd += shell_quote(a);
+  }
   s.stderr_header = "Spark Executor Command: " + cmd + "\n" + std::string(40, '=') + "\n";
   active_.emplace(key, std::move(r));
   out_.push_back(std::move(s));
