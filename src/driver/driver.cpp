@@ -786,6 +786,16 @@ void Driver::status_update(Connection& c, msg::StatusUpdate&& m, std::vector<std
   schedule();
 }
 
+// Removes OUT/_temporary. A losing speculative copy may be creating its attempt directory in
+// there at this moment (remove_all then fails with ENOTEMPTY): try again. Once the directory is
+// gone no task recreates it (tasks never create a missing output directory).
+static void remove_temporary(const std::string& out_dir) {
+  const fs::path tmp = fs::path(out_dir) / "_temporary";
+  std::error_code ec;
+  for (int i = 0; i < 20 && fs::exists(tmp, ec); ++i) fs::remove_all(tmp, ec);
+  if (fs::exists(tmp, ec)) LOG_WARN(kLog, "could not remove " << tmp.string() << ": " << ec.message());
+}
+
 void Driver::finish_job(Job& job) {
   progress_.clear();
   if (job.file_sink()) {
@@ -795,7 +805,7 @@ void Driver::finish_job(Job& job) {
       fs::rename(de.path(), fs::path(job.out_dir) / de.path().filename(), ec);
       if (ec) return fail_job(job, "cannot commit " + de.path().string() + ": " + ec.message());
     }
-    fs::remove_all(fs::path(job.out_dir) / "_temporary", ec);
+    remove_temporary(job.out_dir);
     std::ofstream(fs::path(job.out_dir) / "_SUCCESS").flush();
   }
   LOG_DEBUG(kLog, "job " << job.id << " finished in " << (clock_.now_ms() - job.start_ms) << " ms");
@@ -824,7 +834,7 @@ void Driver::fail_job(Job& job, const std::string& reason) {
   ui_->store().on_job_end(job.id, false, reason, clock_.wall_ms());
   if (job.file_sink()) {
     std::error_code ec;
-    fs::remove_all(fs::path(job.out_dir) / "_temporary", ec);
+    remove_temporary(job.out_dir);
   }
   auto it = py_conns_.find(job.py_conn);
   if (it != py_conns_.end()) py_error(*it->second, job.req, "job_failed", reason);
