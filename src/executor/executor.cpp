@@ -7,7 +7,6 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
-#include <condition_variable>
 #include <deque>
 #include <filesystem>
 #include <fstream>
@@ -23,6 +22,7 @@
 #include "executor/block_manager.h"
 #include "executor/python_pool.h"
 #include "executor/task_runner.h"
+#include "executor/wake_signal.h"
 
 namespace spp {
 namespace fs = std::filesystem;
@@ -259,14 +259,15 @@ class ExecutorRuntime {
     auto t = std::make_shared<executor::RunningTask>();
     for (size_t i = m.new_funcs.size(); i < blobs.size(); ++i) t->input_blobs.push_back(std::make_shared<std::string>(std::move(blobs[i])));
     t->spec = std::move(m);
+    bool wake;
     {
       std::lock_guard<std::mutex> g(mu_);
       tasks_[t->spec.task_id] = t;
       queue_.push_back(t);
+      wake = wake_.changed();
     }
-    // Outside the lock: a woken task thread would otherwise block on mu_ straight away (two
-    // more futex calls per task).
-    cv_.notify_one();
+    // Outside the lock: a woken task thread would otherwise block on mu_ straight away.
+    if (wake) wake_.wake(1);
   }
 
   void kill_task(int64_t id) {
@@ -284,7 +285,13 @@ class ExecutorRuntime {
       executor::TaskEnv env;
       {
         std::unique_lock<std::mutex> g(mu_);
-        cv_.wait(g, [this] { return quitting_ || !queue_.empty(); });
+        while (!quitting_ && queue_.empty()) {
+          uint32_t ticket = wake_.prepare();
+          g.unlock();
+          wake_.sleep(ticket);
+          g.lock();
+          wake_.done();
+        }
         if (quitting_) return;
         t = queue_.front();
         queue_.pop_front();
@@ -327,12 +334,13 @@ class ExecutorRuntime {
     {
       std::lock_guard<std::mutex> g(mu_);
       quitting_ = true;
+      (void)wake_.changed();
       for (auto& [id, t] : tasks_) {
         t->killed = true;
         if (t->worker_pid > 0) ::kill(t->worker_pid, SIGKILL);
       }
     }
-    cv_.notify_all();
+    wake_.wake(INT32_MAX);
     if (pool_) pool_->shutdown();  // kills in-flight workers so task threads unblock
     heartbeat_->stop();
     uv_signal_stop(&sigterm_);
@@ -369,7 +377,7 @@ class ExecutorRuntime {
   std::unique_ptr<executor::BlockServer> blocks_;  // serves scratch_'s shuffle files
   int data_port_ = 0;
   std::mutex mu_;
-  std::condition_variable cv_;
+  executor::WakeSignal wake_;  // task threads sleep on it until queue_ has a task or quitting_
   std::deque<std::shared_ptr<executor::RunningTask>> queue_;
   std::map<int64_t, std::shared_ptr<executor::RunningTask>> tasks_;
   std::vector<std::thread> threads_;
