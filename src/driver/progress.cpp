@@ -8,8 +8,17 @@
 namespace spp::driver {
 
 std::string ConsoleProgress::render(int stage_id, int done, int running, int total, int width) {
-  std::string header = "[Stage " + std::to_string(stage_id) + ":";
-  std::string tailer = "(" + std::to_string(done) + " + " + std::to_string(running) + ") / " + std::to_string(total) + "]";
+  // Appends, not `"(" + std::to_string(..)`: GCC 12 at -O3 warns falsely (-Wrestrict) on that.
+  std::string header = "[Stage ";
+  header += std::to_string(stage_id);
+  header += ':';
+  std::string tailer = "(";
+  tailer += std::to_string(done);
+  tailer += " + ";
+  tailer += std::to_string(running);
+  tailer += ") / ";
+  tailer += std::to_string(total);
+  tailer += ']';
   int w = width - static_cast<int>(header.size() + tailer.size());
   std::string bar;
   if (w > 0) {
