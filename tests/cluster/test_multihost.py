@@ -142,3 +142,53 @@ def test_driver_sigkill_ends_the_application(net, tmp_path):
         for e in w.json()["finishedexecutors"]:
             assert e["state"] == "KILLED"
             assert os.path.exists(os.path.join(w.work_dir, app["id"], str(e["id"]), "stderr"))  # logs stay
+
+
+MID_JOB = r'''
+import json, os, sys, time
+from operator import add
+from pyspark import SparkContext, SparkConf
+marks, go = sys.argv[1], sys.argv[2]
+sc = SparkContext(conf=SparkConf().setAppName("master-dies-mid-job"))
+def slow(i):
+    open(os.path.join(marks, "started-%d" % i), "w").close()
+    while not os.path.exists(go):
+        time.sleep(0.05)
+    return (i % 4, i)
+res = sc.parallelize(range(40), 8).map(slow).reduceByKey(add, 3).collect()
+print("@@ " + json.dumps({"sums": sorted(res), "app": sc.applicationId}), flush=True)
+with open(go + ".done", "w") as f:
+    f.write("x")
+while not os.path.exists(go + ".stop"):
+    time.sleep(0.05)
+sc.stop()
+'''
+
+
+def test_job_runs_on_while_the_master_is_down(net, tmp_path):
+    """Issue #6 scenario 4, mid-job: the master is SIGKILLed while a job's tasks are running; the
+    executors finish the job with no master at all (map, shuffle across hosts, reduce); a master
+    restarted with FILESYSTEM recovery gets the workers and the application back."""
+    rdir = os.path.join(str(tmp_path), "recovery")
+    rconf = {"spark.deploy.recoveryMode": "FILESYSTEM", "spark.deploy.recoveryDirectory": rdir,
+             "spark.deploy.recoveryTimeout": "60"}
+    m, ws = start_cluster(net, master_conf=rconf)
+    marks = os.path.join(str(tmp_path), "marks")
+    os.mkdir(marks)
+    go = os.path.join(str(tmp_path), "go")
+    proc = submit(net, write(tmp_path, "midjob.py", MID_JOB), marks, go)
+    wait_until(lambda: len(os.listdir(marks)) >= 2, 60, "tasks running on both hosts")
+    (app,) = m.json()["activeapps"]
+    m.kill(signal.SIGKILL)
+    m.wait_exit(10)
+    open(go, "w").close()  # the tasks finish while there is no master
+    wait_until(lambda: os.path.exists(go + ".done"), 90, "job done without a master")
+    m2 = net.start_master("m", conf=dict(SHORT, **rconf))
+    wait_until(lambda: m2.json()["status"] == "ALIVE", 60, "recovery complete")
+    j = m2.json()
+    assert j["aliveworkers"] == 2 and [a["id"] for a in j["activeapps"]] == [app["id"]]
+    open(go + ".stop", "w").close()
+    res = finish(proc, 60)
+    assert res["app"] == app["id"]
+    assert res["sums"] == [[k, sum(i for i in range(40) if i % 4 == k)] for k in range(4)]
+    wait_until(lambda: no_executors(ws), 30, "executors gone")
