@@ -3,7 +3,7 @@
 idle memory) and prints one result line per figure, with the command that produced it.
 
     /usr/bin/python3 /work/shared/bench/gen_data.py /tmp/sparkpp-bench-data   # W1's input
-    SPARKPP_BIN=$PWD/build/sparkpp /usr/bin/python3 bench/run.py [WHAT...] [--data DIR]
+    SPARKPP_BIN=$PWD/build/sparkpp /usr/bin/python3 bench/run.py [WHAT...] [--data DIR] [--idle-after S]
         WHAT: w1 w2 trivial cold cluster  (default: all of them)
 
 Benchmarks, not tests: nothing here asserts a speed. Daemons are started and killed (by PID)
@@ -22,7 +22,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
-from daemons import Cluster, binary, descendants_of, kill_pids, wait_until  # noqa: E402
+from daemons import Cluster, binary, children_of, descendants_of, kill_pids, wait_until  # noqa: E402
 
 W1_DISTINCT, W1_TOTAL = 166_680, 29_146_996
 
@@ -155,6 +155,22 @@ def cmd_of(pid):
         return ""
 
 
+def idle_memory(tw, submit_proc, what, command):
+    daemons = [tw.master.pid] + [w.pid for w in tw.workers]
+    execs = [q for w in tw.workers for q in descendants_of(w.pid)]
+    native = [q for q in execs if "sparkpp executor" in cmd_of(q)]
+    python = [q for q in execs if q not in native]
+    pydaemons = [q for q in python if any(q in children_of(e) for e in native)]
+    driver = [submit_proc.pid] + descendants_of(submit_proc.pid)
+    mib = lambda pids, f=rss_kib: sum(f(q) for q in pids) / 1024  # noqa: E731
+    report(what,
+           f"{mib(daemons + execs):.0f} MiB (daemons {mib(daemons):.0f}, executors {mib(native):.0f}, "
+           f"Python pool {mib(python):.0f} in {len(python)} processes, of which Python daemons "
+           f"{mib(pydaemons):.0f} in {len(pydaemons)}; PSS total "
+           f"{mib(daemons + execs, pss_kib):.0f} MiB; driver side {mib(driver):.0f} MiB)",
+           command)
+
+
 def cluster(args):
     starts = []
     for _ in range(3):
@@ -174,17 +190,14 @@ def cluster(args):
             assert line.startswith("IDLE"), line
             wait_until(lambda: len(tw.master.json()["activeapps"][0]["executors"]) == 2, 30, "2 executors")
             time.sleep(1.0)  # idle: let start-up garbage settle before reading /proc
-            daemons = [tw.master.pid] + [w.pid for w in tw.workers]
-            execs = [q for w in tw.workers for q in descendants_of(w.pid)]
-            native = [q for q in execs if "sparkpp executor" in cmd_of(q)]
-            python = [q for q in execs if q not in native]
-            driver = [p.pid] + descendants_of(p.pid)
-            mib = lambda pids, f=rss_kib: sum(f(q) for q in pids) / 1024  # noqa: E731
-            report("idle memory, RSS: master + 2 workers + executors (+ their Python workers)",
-                   f"{mib(daemons + execs):.0f} MiB (daemons {mib(daemons):.0f}, executors {mib(native):.0f}, "
-                   f"Python pool {mib(python):.0f} in {len(python)} processes; PSS total "
-                   f"{mib(daemons + execs, pss_kib):.0f} MiB; driver side {mib(driver):.0f} MiB)",
-                   "bench/run.py cluster")
+            idle_memory(tw, p, "idle memory, RSS: master + 2 workers + executors (+ their Python workers)",
+                        "bench/run.py cluster")
+            if args.idle_after > 0:
+                # Past spark.sparkpp.python.worker.idleTimeout (60 s, checked every 10 s): only
+                # the Python daemons should be left in the pool.
+                time.sleep(max(0.0, args.idle_after - 1.0))
+                idle_memory(tw, p, f"idle memory after {args.idle_after:g} s idle, RSS: same processes",
+                        f"bench/run.py cluster --idle-after {args.idle_after:g}")
         finally:
             open(go, "w").close()
             try:
@@ -219,6 +232,9 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("what", nargs="*", help="any of: " + " ".join(WHAT) + " (default: all)")
     ap.add_argument("--data", default="/tmp/sparkpp-bench-data")
+    ap.add_argument("--idle-after", type=float, default=0.0, metavar="SECONDS",
+                    help="cluster: measure idle memory again after this long idle (e.g. 75: past "
+                         "the 60 s Python worker idle timeout); 0: only at 1 s")
     ap.add_argument("--masters", default="local[2],cluster",
                     help="comma-separated: local[N] and/or 'cluster' (master + 2 one-core workers)")
     args = ap.parse_args()

@@ -50,6 +50,7 @@ const std::vector<SettingDef>& settings_catalog() {
       {"spark.driver.maxResultSize", T::kBytes, "1g", "b", "Limit on the total size of results of one job (0: unlimited)."},
       {"spark.python.worker.memory", T::kBytes, "512m", "m", "Memory a Python worker uses for aggregation before spilling to disk."},
       {"spark.python.worker.reuse", T::kBool, "true", "", "Reuse Python workers across tasks."},
+      {"spark.sparkpp.python.worker.idleTimeout", T::kTime, "60s", "s", "A pooled Python worker idle for longer than this is stopped (the daemon stays and forks a new one on demand; Spark's fixed 60 s). 0: keep idle workers."},
       {"spark.pyspark.python", T::kString, "", "", "Python executable for executors' workers (else PYSPARK_PYTHON, SPARKPP_PYTHON, python3)."},
       {"spark.pyspark.driver.python", T::kString, "", "", "Python executable for the driver script."},
       {"spark.submit.pyFiles", T::kString, "", "", "Comma-separated .py/.zip files put on the workers' sys.path."},

@@ -140,7 +140,12 @@ class ExecutorRuntime {
     env["SPARK_LOCAL_DIRS"] = scratch_dir();
     for (const auto& [k, v] : conf_.values())
       if (starts_with(k, "spark.executorEnv.")) env[k.substr(18)] = v;
-    pool_ = std::make_unique<executor::PythonPool>(python, env, scratch_dir(), conf_.get_bool("spark.python.worker.reuse"));
+    pool_ = std::make_unique<executor::PythonPool>(python, env, scratch_dir(), conf_.get_bool("spark.python.worker.reuse"), clock_,
+                                                   conf_.get_time_ms("spark.sparkpp.python.worker.idleTimeout"));
+    if (int64_t every = pool_->reap_interval_ms(); every > 0) {
+      idle_reaper_ = std::make_unique<Timer>(loop_);
+      idle_reaper_->start(every, every, [this] { pool_->reap_idle(); });
+    }
     shuffle_ = executor::ShuffleSettings::from_conf(conf_, args_.host.empty() ? local_ip() : args_.host, args_.executor_id);
     blocks_->set_root(fs::absolute(scratch_dir()).string());
     // Cached blocks get spark.memory.fraction of the executor's memory.
@@ -343,6 +348,7 @@ class ExecutorRuntime {
     wake_.wake(INT32_MAX);
     if (pool_) pool_->shutdown();  // kills in-flight workers so task threads unblock
     heartbeat_->stop();
+    idle_reaper_.reset();
     uv_signal_stop(&sigterm_);
     uv_close(reinterpret_cast<uv_handle_t*>(&sigterm_), nullptr);
     if (conn_) conn_->close("executor stopping");
@@ -366,7 +372,9 @@ class ExecutorRuntime {
   Connection* conn_ = nullptr;
   uv_signal_t sigterm_;
   std::unique_ptr<Timer> heartbeat_;
+  SystemClock clock_;  // the pool's idle times; declared before pool_, which borrows it
   std::unique_ptr<executor::PythonPool> pool_;
+  std::unique_ptr<Timer> idle_reaper_;  // calls pool_->reap_idle()
   std::unique_ptr<executor::BlockManager> store_;
   std::string broadcast_dir_;
   executor::FuncCache funcs_;

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <thread>
@@ -20,8 +21,9 @@
 namespace spp::executor {
 static const char* kLog = "executor";
 
-PythonPool::PythonPool(std::string python, std::map<std::string, std::string> env, std::string socket_dir, bool reuse)
-    : python_(std::move(python)), env_(std::move(env)), reuse_(reuse) {
+PythonPool::PythonPool(std::string python, std::map<std::string, std::string> env, std::string socket_dir, bool reuse,
+                       const Clock& clock, int64_t idle_timeout_ms)
+    : python_(std::move(python)), env_(std::move(env)), reuse_(reuse), clock_(clock), idle_timeout_ms_(idle_timeout_ms) {
   socket_path_ = socket_dir + "/pyworker-" + std::to_string(getpid()) + ".sock";
 }
 
@@ -156,12 +158,43 @@ Result<std::unique_ptr<PythonWorker>> PythonPool::acquire() {
 void PythonPool::release(std::unique_ptr<PythonWorker> w, bool reusable) {
   if (!w) return;
   if (reusable && reuse_) {
+    w->idle_since_ms = clock_.now_ms();
     std::lock_guard<std::mutex> g(mu_);
     idle_.push_back(std::move(w));
     return;
   }
   if (w->pid > 0 && !reusable) ::kill(w->pid, SIGKILL);
   w->ch->close();
+}
+
+int PythonPool::reap_idle() {
+  if (idle_timeout_ms_ <= 0) return 0;
+  std::vector<std::unique_ptr<PythonWorker>> expired;
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    int64_t now = clock_.now_ms();
+    std::vector<std::unique_ptr<PythonWorker>> keep;
+    for (auto& w : idle_) (now - w->idle_since_ms > idle_timeout_ms_ ? expired : keep).push_back(std::move(w));
+    idle_ = std::move(keep);
+  }
+  // Outside the lock: a worker reads EOF, returns from serve() and exits; its parent, the
+  // daemon, reaps it on SIGCHLD. The executor cannot waitpid() a grandchild, and a signal by
+  // pid could hit a reused pid once the daemon has reaped it.
+  for (auto& w : expired) {
+    LOG_DEBUG(kLog, "stopping Python worker " << w->pid << ", idle for " << clock_.now_ms() - w->idle_since_ms << " ms");
+    w->ch->close();
+  }
+  return static_cast<int>(expired.size());
+}
+
+int64_t PythonPool::reap_interval_ms() const {
+  if (idle_timeout_ms_ <= 0) return 0;
+  return std::clamp<int64_t>(idle_timeout_ms_ / 2, 100, 10000);
+}
+
+size_t PythonPool::idle_count() {
+  std::lock_guard<std::mutex> g(mu_);
+  return idle_.size();
 }
 
 void PythonPool::shutdown() {

@@ -1,5 +1,7 @@
 // Python workers for one executor: a warm daemon (`python -m sparkpp.daemon`) forks a worker
 // per connection on a Unix socket; workers are reused across tasks (spark.python.worker.reuse).
+// Workers idle longer than spark.sparkpp.python.worker.idleTimeout are stopped (reap_idle, as
+// Spark's PythonWorkerFactory does after 60 s); the daemon stays, so the next task forks a new one.
 //
 // Ownership: the pool owns the daemon and every idle worker; a task thread owns the worker it
 // acquired until it releases it. The daemon dies with the executor (its stdin closes).
@@ -14,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "common/clock.h"
 #include "common/net.h"
 #include "common/status.h"
 
@@ -23,17 +26,27 @@ struct PythonWorker {
   std::unique_ptr<BlockingChannel> ch;
   int pid = 0;
   std::set<int64_t> funcs;  // function ids this process already holds
+  int64_t idle_since_ms = 0;  // Clock::now_ms() when it was last released to the pool
 };
 
 class PythonPool {
  public:
-  PythonPool(std::string python, std::map<std::string, std::string> env, std::string socket_dir, bool reuse);
+  // `clock` is borrowed and must outlive the pool. idle_timeout_ms <= 0: idle workers are kept.
+  PythonPool(std::string python, std::map<std::string, std::string> env, std::string socket_dir, bool reuse,
+             const Clock& clock, int64_t idle_timeout_ms);
   ~PythonPool();
   // Starts the daemon (blocking until it says ready). Safe to call from any thread; once.
   Status start();
   // An idle worker, or a new one forked by the daemon.
   Result<std::unique_ptr<PythonWorker>> acquire();
   void release(std::unique_ptr<PythonWorker> w, bool reusable);
+  // Stops every pooled worker idle for longer than the idle timeout: its connection closes, so
+  // the worker process exits and the daemon reaps it. Returns how many were stopped.
+  int reap_idle();
+  // How often the owner should call reap_idle(): half the timeout, within [100 ms, 10 s]
+  // (Spark checks every 10 s for its 60 s timeout). 0 when reaping is off.
+  int64_t reap_interval_ms() const;
+  size_t idle_count();
   void shutdown();
 
  private:
@@ -42,12 +55,14 @@ class PythonPool {
   std::map<std::string, std::string> env_;
   std::string socket_path_;
   bool reuse_;
+  const Clock& clock_;
+  int64_t idle_timeout_ms_;
   std::mutex mu_;
   bool started_ = false;
   Status start_status_;
   pid_t daemon_pid_ = -1;
   int daemon_stdin_ = -1;
-  std::vector<std::unique_ptr<PythonWorker>> idle_;
+  std::vector<std::unique_ptr<PythonWorker>> idle_;  // most recently released last (reused first)
 };
 
 }  // namespace spp::executor
