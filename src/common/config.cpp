@@ -44,6 +44,7 @@ const std::vector<SettingDef>& settings_catalog() {
       {"spark.speculation.multiplier", T::kDouble, "3", "", "A task is slow when it has run this many times longer than the median successful task of its stage."},
       {"spark.speculation.quantile", T::kDouble, "0.9", "", "Fraction of a stage's tasks that must have finished before any of its tasks is speculated."},
       {"spark.speculation.minTaskRuntime", T::kTime, "100ms", "ms", "A task is never speculated before it has run this long."},
+      {"spark.stage.maxConsecutiveAttempts", T::kInt, "4", "", "Consecutive failed attempts (fetch failures) of one stage before its job is aborted."},
       {"spark.locality.wait", T::kTime, "3s", "ms", "How long a task waits for a free core on an executor holding its cached data before running elsewhere."},
       {"spark.driver.host", T::kString, "", "", "Address executors use to reach the driver (default: this host)."},
       {"spark.driver.port", T::kInt, "0", "", "Driver's executor endpoint port (0: pick one)."},

@@ -715,6 +715,7 @@ void Driver::status_update(Connection& c, msg::StatusUpdate&& m, std::vector<std
       take_accums(m, blobs, job.accums);
       if (end.set_complete) {
         ui_->store().on_stage_completed(job.stage.stage_id, job.stage.attempt, "COMPLETE", "", clock_.wall_ms());
+        stage_failures_.erase(job.stage.stage_id);
         job.stage_active = false;
         advance_job(job);
       }
@@ -736,6 +737,7 @@ void Driver::status_update(Connection& c, msg::StatusUpdate&& m, std::vector<std
     }
     if (end.set_complete) {
       ui_->store().on_stage_completed(job.stage.stage_id, job.stage.attempt, "COMPLETE", "", clock_.wall_ms());
+      stage_failures_.erase(job.stage.stage_id);
       job.stage_active = false;
       finish_job(job);
     }
@@ -763,9 +765,12 @@ void Driver::status_update(Connection& c, msg::StatusUpdate&& m, std::vector<std
       ot->second.maps[static_cast<size_t>(map)].reset();
     }
     cancel_stage(job, "fetch failed");
-    if (++job.stage_failures >= 4) {
-      fail_job(job, "Job aborted due to stage failure: stage " + std::to_string(la.stage_id) +
-                        " has failed the maximum allowable number of times: 4. Most recent failure reason: " + m.error);
+    // Spark's spark.stage.maxConsecutiveAttempts: counted per stage, reset when it completes.
+    const int64_t max_attempts = std::max<int64_t>(1, conf_.get_int("spark.stage.maxConsecutiveAttempts"));
+    if (++stage_failures_[la.stage_id] >= max_attempts) {
+      fail_job(job, "Job aborted due to stage failure: " + std::string(job.stage.is_map ? "ShuffleMapStage " : "ResultStage ") +
+                        std::to_string(la.stage_id) + " has failed the maximum allowable number of times: " +
+                        std::to_string(max_attempts) + ". Most recent failure reason: " + m.error);
       return schedule();
     }
     LOG_WARN(kLog, "fetch failure in stage " << la.stage_id << " (" << m.error << "); resubmitting");

@@ -94,7 +94,6 @@ class Driver {
     StageRun stage;
     int result_stage_id = -1;  // assigned when the result stage is first submitted
     bool stage_active = false;
-    int stage_failures = 0;
     std::string description;
   };
 
@@ -181,6 +180,7 @@ class Driver {
   int next_stage_ = 0;
   std::map<int, int> map_stage_ids_;   // shuffle id -> its map stage's id
   std::map<int, int> stage_attempts_;  // stage id -> attempts submitted so far
+  std::map<int, int> stage_failures_;  // stage id -> consecutive failed attempts (reset on success)
   ConsoleProgress progress_;
   std::unique_ptr<Timer> progress_timer_;
   std::unique_ptr<Timer> revive_timer_;  // re-offers cores to tasks waiting for locality

@@ -185,3 +185,29 @@ def test_reduce_fetches_over_the_network_between_workers(tmp_path):
                 with open(f, errors="replace") as fh:
                     logs += fh.read()
         assert "remote shuffle block" in logs, logs[-3000:]
+
+
+ONE_ATTEMPT_JOB = r'''
+import glob, os, sys
+from pyspark import SparkContext
+local_dir = sys.argv[1]
+sc = SparkContext(appName="stage-attempts")
+summed = sc.parallelize([(i % 7, i) for i in range(700)], 2).reduceByKey(lambda a, b: a + b, 2)
+check("first", lambda: sorted(summed.collect()))
+for f in glob.glob(os.path.join(local_dir, "**", "shuffle_*.data"), recursive=True):
+    os.remove(f)
+check("second", lambda: sorted(summed.collect()))
+sc.stop()
+emit()
+'''
+
+
+def test_stage_max_consecutive_attempts_aborts_the_job(tmp_path, local_dir):
+    """spark.stage.maxConsecutiveAttempts=1: the first fetch failure of the reduce stage aborts
+    the job with Spark's message (the default, 4, recovers: the tests above)."""
+    res = submit_ok(write_job(tmp_path, "one.py", ONE_ATTEMPT_JOB), local_dir, master="local[2]", timeout=120,
+                    conf={"spark.local.dir": str(local_dir), "spark.pyspark.python": PY,
+                          "spark.stage.maxConsecutiveAttempts": "1"})
+    assert res.result("first") == [[k, sum(i for i in range(700) if i % 7 == k)] for k in range(7)]
+    err = res.results["second"]["error"]
+    assert "ResultStage" in err and "has failed the maximum allowable number of times: 1" in err, err
