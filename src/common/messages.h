@@ -516,11 +516,8 @@ struct PwTask {
   std::string sink;  // result | text | shuffle
   std::vector<int64_t> new_funcs;
   std::map<std::string, std::string> props;  // task-local settings (e.g. python worker memory)
-  // Inputs whose first PwInput follows this message unasked, in this order (one each), so a
-  // small task needs no PwRead round trip.
-  std::vector<int> pushed;
 };
-SPP_MSG(PwTask, task_id, stage_id, partition, attempt, plan, sink, new_funcs, props, pushed)
+SPP_MSG(PwTask, task_id, stage_id, partition, attempt, plan, sink, new_funcs, props)
 
 // Python worker -> executor: send the next batch of input `input`. Reply: PwInput.
 struct PwRead {
@@ -529,8 +526,7 @@ struct PwRead {
 };
 SPP_MSG(PwRead, input)
 
-// Executor -> Python worker: batches (blobs) of input `input`, end=true with the last ones (or
-// none). The answer to a PwRead, or pushed right after PwTask (PwTask.pushed).
+// Executor -> Python worker: one batch (1 blob) of input `input`, or end of that input (0 blobs).
 struct PwInput {
   static constexpr const char* kOp = "PwInput";
   int input = 0;

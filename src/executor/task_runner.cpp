@@ -4,7 +4,6 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -83,20 +82,6 @@ Reply next_reply(Input& in) {
     buf = std::string();
   }
   return r;
-}
-
-// PwTask carries the first reply of up to this many inputs (PwTask.pushed), so a small task
-// needs one round trip with its worker instead of two; kInputReplyBytes bounds them in all.
-constexpr size_t kMaxPushedInputs = 16;
-
-// The plan's input indices, leftmost first: the order in which the worker first reads them.
-void input_order(const nlohmann::json& plan, std::vector<int>& out) {
-  if (!plan.is_object()) return;
-  std::string op = plan.value("op", "");
-  if (op == "input") out.push_back(plan.value("input", -1));
-  else if (op == "apply") input_order(plan.value("child", nlohmann::json()), out);
-  else if (op == "concat" || op == "zip")
-    for (const auto& c : plan.value("children", nlohmann::json::array())) input_order(c, out);
 }
 
 TaskOutcome run_task_impl(RunningTask& t, const TaskEnv& env);
@@ -309,50 +294,8 @@ TaskOutcome run_task_impl(RunningTask& t, const TaskEnv& env) {
     w->funcs.insert(fid);
   }
   m.deserialize_ms = now_ms() - t0;
-  // Replies pushed with the task: the first input's (the worker reads it first, whatever its
-  // kind) and later inputs' already in memory (parallelize data, cached blocks), at most
-  // kInputReplyBytes in all. Only replies without a read error are pushed: a failed read stays
-  // the input's next reply and fails the task only if the worker asks for it, as before. The
-  // worker reads every pushed reply before it writes anything, so this one write cannot
-  // deadlock against it.
-  std::vector<int> order;
-  input_order(t.spec.plan, order);
-  size_t pushed_bytes = 0;
-  std::vector<Reply> pushed_replies;
-  for (size_t k = 0; k < order.size() && pt.pushed.size() < kMaxPushedInputs && pushed_bytes < kInputReplyBytes; ++k) {
-    auto it = inputs.find(order[k]);
-    if (it == inputs.end() || it->second.ahead) continue;
-    if (std::find(pt.pushed.begin(), pt.pushed.end(), order[k]) != pt.pushed.end()) continue;
-    Input& input = it->second;
-    if (k > 0 && !dynamic_cast<BlobReader*>(input.reader.get())) continue;
-    Reply reply = next_reply(input);
-    size_t bytes = 0;
-    for (const auto& b : reply.batches) bytes += b.size();
-    if (reply.error || (!pt.pushed.empty() && pushed_bytes + bytes > kInputReplyBytes)) {
-      input.ahead = std::move(reply);
-      continue;
-    }
-    pushed_bytes += bytes;
-    pt.pushed.push_back(order[k]);
-    pushed_replies.push_back(std::move(reply));
-  }
-  std::string wire;  // PwTask and the pushed replies, in one write
-  msg::encode(wire, pt, fblobs);
-  for (size_t k = 0; k < pt.pushed.size(); ++k) {
-    msg::PwInput in;
-    in.input = pt.pushed[k];
-    in.format = inputs[pt.pushed[k]].format;
-    in.end = pushed_replies[k].end;
-    msg::encode(wire, in, pushed_replies[k].batches);
-  }
   bool reusable = false;
-  Status io = w->ch->write_all(wire);
-  wire = std::string();
-  // Read-ahead (as after any reply): the pushed inputs' next replies, while the worker computes.
-  if (io)
-    for (size_t k = 0; k < pt.pushed.size(); ++k)
-      if (!pushed_replies[k].end) inputs[pt.pushed[k]].ahead = next_reply(inputs[pt.pushed[k]]);
-  pushed_replies.clear();
+  Status io = w->ch->send(pt, fblobs);
   while (io) {
     auto r = w->ch->recv();
     if (!r) {

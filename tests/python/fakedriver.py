@@ -31,35 +31,22 @@ class WorkerLink:
         self.sent_funcs = set()
         self.log = []  # ops received from the worker
 
-    def run_task(self, task_id, partition, plan, sink, funcs, inputs, props=None, push=(),
-                 fail_reads=()):
-        """funcs: {fid: blob} used by the plan; inputs: [(format, [blob, ...]), ...]; push:
-        inputs whose first batch goes with the task (PwTask.pushed; end=true with it when it is
-        the only one); fail_reads: inputs whose PwRead closes the connection, as the executor
-        does when a read fails. Returns ("done", output_blobs, records, accum_blob),
-        ("error", body) or ("closed",)."""
+    def run_task(self, task_id, partition, plan, sink, funcs, inputs, props=None):
+        """funcs: {fid: blob} used by the plan; inputs: [(format, [blob, ...]), ...].
+        Returns ("done", output_blobs, records, accum_blob) or ("error", body)."""
         new = [fid for fid in sorted(funcs) if fid not in self.sent_funcs]
-        self.ch.queue("PwTask", {"task_id": task_id, "stage_id": 0, "partition": partition,
-                                 "attempt": 0, "plan": plan, "sink": sink, "new_funcs": new,
-                                 "props": props or {}, "pushed": list(push)},
-                      [funcs[f] for f in new])
+        self.ch.send("PwTask", {"task_id": task_id, "stage_id": 0, "partition": partition,
+                                "attempt": 0, "plan": plan, "sink": sink, "new_funcs": new,
+                                "props": props or {}},
+                     [funcs[f] for f in new])
         self.sent_funcs.update(new)
         cursors = [0] * len(inputs)
-        for i in push:
-            fmt, data = inputs[i]
-            cursors[i] = min(1, len(data))
-            self.ch.queue("PwInput", {"input": i, "end": cursors[i] == len(data), "format": fmt},
-                          data[:1])
-        self.ch.flush()
         out, records = [], 0
         while True:
             op, body, blobs = self.ch.recv()
             self.log.append(op)
             if op == "PwRead":
                 i = body["input"]
-                if i in fail_reads:
-                    self.ch.close()
-                    return ("closed",)
                 fmt, data = inputs[i]
                 if cursors[i] < len(data):
                     self.ch.send("PwInput", {"input": i, "end": False, "format": fmt},
@@ -237,10 +224,8 @@ class FakeGateway:
             inputs, funcs = [], {}
             plan = self._plan(rid, p, inputs, funcs)
             self.task_id += 1
-            # every other task gets its first input pushed with it, as the executor does
-            push = (0,) if inputs and self.task_id % 2 else ()
             res = self.link.run_task(self.task_id, p, plan, sink["kind"], funcs, inputs,
-                                     {"spark.sparkpp.broadcastDir": self.broadcast_dir}, push)
+                                     {"spark.sparkpp.broadcastDir": self.broadcast_dir})
             if res[0] == "error":
                 e = res[1]
                 return "PyError", {"kind": "job_failed", "message": (

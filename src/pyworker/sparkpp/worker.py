@@ -1,8 +1,7 @@
 """Python worker: runs the tasks an executor sends over one connection (docs/protocol.md,
 "Executor <-> Python worker"). Reused across tasks; exits when the connection closes.
 
-Per task:  PwTask (+ new function blobs) + one PwInput per input in its `pushed` list
-           -> [PwRead -> PwInput]* / PwOutput* -> PwDone | PwError.
+Per task:  PwTask (+ new function blobs) -> [PwRead -> PwInput]* / PwOutput* -> PwDone | PwError.
 A user error becomes PwError (with the formatted traceback) and the worker waits for the next
 task; only a broken connection or a protocol violation ends it.
 """
@@ -61,7 +60,6 @@ class Worker:
         self.ch = channel
         self.funcs = {}
         self._read_msgs = {}   # input index -> pre-encoded PwRead parts
-        self._pushed = {}      # input index -> (body, blobs) of the PwInput sent with the task
         self._result_ser = AutoBatchedSerializer()
         self._text_ser = UTF8LinesSerializer()
         self._sys_path_added = set()
@@ -94,16 +92,6 @@ class Worker:
     def run_task(self, task, blobs):
         task_id = task["task_id"]
         ch = self.ch
-        # The executor pushes the first reply of some inputs right after the task; they are
-        # read before anything is written (the executor writes them all before reading).
-        pushed = {}
-        for idx in task.get("pushed") or ():
-            op, body, bl = ch.recv()
-            if op != "PwInput" or body["input"] != idx:
-                raise _wire.ProtocolError("expected PwInput for input %d, got %s %s"
-                                          % (idx, op, body.get("input", "")))
-            pushed[idx] = (body, bl)
-        self._pushed = pushed
         try:
             props = task["props"] or {}
             if props:  # before unpickling: functions may import shipped --py-files modules
@@ -210,14 +198,9 @@ class Worker:
             with lock:
                 if self._task_seq != seq:
                     return  # a thread still reading after its task ended
-                first = self._pushed.pop(idx, None)
-                if first is not None:
-                    op = "PwInput"
-                    body, blobs = first
-                else:
-                    ch.queue_parts(parts)
-                    ch.flush()
-                    op, body, blobs = ch.recv()
+                ch.queue_parts(parts)
+                ch.flush()
+                op, body, blobs = ch.recv()
             if op != "PwInput":
                 raise _wire.ProtocolError("expected PwInput, got %s" % op)
             if blobs:
