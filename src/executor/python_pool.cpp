@@ -37,6 +37,13 @@ Status PythonPool::start() {
 Status PythonPool::start_locked() {
   if (started_) return start_status_;
   started_ = true;
+  // A Unix socket path must fit sockaddr_un (108 bytes with its NUL); a long spark.local.dir
+  // would otherwise be truncated silently and the daemon would fail to start obscurely.
+  if (socket_path_.size() >= sizeof(sockaddr_un{}.sun_path))
+    return start_status_ = Status::error("the Python worker socket path " + socket_path_ + " is " +
+                                         std::to_string(socket_path_.size()) + " bytes, over the " +
+                                         std::to_string(sizeof(sockaddr_un{}.sun_path) - 1) +
+                                         "-byte limit of Unix sockets: set spark.local.dir to a shorter directory");
   ::unlink(socket_path_.c_str());
   int in_pipe[2], out_pipe[2];
   if (pipe2(in_pipe, O_CLOEXEC) != 0 || pipe2(out_pipe, O_CLOEXEC) != 0)
