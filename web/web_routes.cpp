@@ -1,6 +1,8 @@
 // GET /static/* and the index page, from the assets compiled into the binary.
 #include "web_routes.h"
 
+#include <sys/socket.h>
+
 #include "web_assets.h"
 
 namespace spp::web {
@@ -24,6 +26,13 @@ void install_static_assets(httplib::Server& svr, const std::string& index) {
     if (req.method != "GET" || req.path != "/" || !find_asset(index)) return httplib::Server::HandlerResponse::Unhandled;
     serve_asset(res, index);
     return httplib::Server::HandlerResponse::Handled;
+  });
+}
+
+void use_exclusive_port(httplib::Server& svr) {
+  svr.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
   });
 }
 

@@ -1,5 +1,5 @@
-// Serving the embedded web assets (web_assets.h) over cpp-httplib: one implementation for the
-// master's, the worker's and the application's UI servers.
+// What every sparkpp HTTP server shares (the master's, the worker's, the application's and the
+// history UI): serving the embedded web assets (web_assets.h), and how ports are bound.
 #pragma once
 #include <string>
 #include <string_view>
@@ -15,5 +15,10 @@ void serve_asset(httplib::Response& res, std::string_view path);
 // answers with that page, ahead of any "/" route the server already has (the daemons' plain
 // snapshot page): it uses the server's pre-routing hook, which must not be set elsewhere.
 void install_static_assets(httplib::Server& svr, const std::string& index = "");
+
+// Debian's cpp-httplib binds with SO_REUSEPORT, which lets a second process bind a port that is
+// in use and then splits the connections between the two (two drivers on 4040 would each
+// answer half of the requests). This keeps SO_REUSEADDR only, which still allows a quick restart.
+void use_exclusive_port(httplib::Server& svr);
 
 }  // namespace spp::web

@@ -837,10 +837,7 @@ void Driver::fail_job(Job& job, const std::string& reason) {
   progress_.clear();
   if (job.stage_active) ui_->store().on_stage_completed(job.stage.stage_id, job.stage.attempt, "FAILED", reason, clock_.wall_ms());
   ui_->store().on_job_end(job.id, false, reason, clock_.wall_ms());
-  if (job.file_sink()) {
-    std::error_code ec;
-    remove_temporary(job.out_dir);
-  }
+  if (job.file_sink()) remove_temporary(job.out_dir);
   auto it = py_conns_.find(job.py_conn);
   if (it != py_conns_.end()) py_error(*it->second, job.req, "job_failed", reason);
   jobs_.erase(job.id);

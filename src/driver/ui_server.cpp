@@ -6,7 +6,6 @@
 
 #include "common/log.h"
 #include "common/util.h"
-#include "http_server.h"
 #include "web_routes.h"
 
 namespace spp::driver {

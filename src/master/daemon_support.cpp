@@ -5,7 +5,7 @@
 
 #include "common/log.h"
 #include "common/util.h"
-#include "http_server.h"
+#include "web_routes.h"
 
 namespace spp {
 

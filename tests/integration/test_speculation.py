@@ -7,7 +7,7 @@ import os
 import pytest
 
 from daemons import Cluster, descendants_of, wait_until
-from jobs import submit_ok, write_job
+from jobs import submit, submit_ok, write_job
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +86,6 @@ sc.stop()
 
 
 def test_bad_speculation_settings_are_rejected(cluster, tmp_path):
-    from jobs import submit
     res = submit(write_job(tmp_path, "bad.py", OFF_JOB), master=cluster.master.url, timeout=60,
                  conf={"spark.speculation.quantile": "1.5"})
     assert res.returncode != 0

@@ -3,7 +3,10 @@ cpp-httplib binds with SO_REUSEPORT by default, which made two drivers on 4040 s
 other's requests). A second driver moves to the next port, as Spark does; a second master with
 the same --webui-port fails with a clear error."""
 import json
+import os
+import socket
 import subprocess
+import time
 import urllib.request
 
 from daemons import binary, start_master
@@ -25,7 +28,6 @@ sc.stop()
 
 
 def _free_port():
-    import socket
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
     p = s.getsockname()[1]
@@ -34,8 +36,6 @@ def _free_port():
 
 
 def test_two_drivers_on_the_same_ui_port_get_different_ports(tmp_path):
-    import os
-    import time
     script = write_job(tmp_path, "hold.py", HOLD_UI, prelude=False)
     port = _free_port()
     go = str(tmp_path / "go")
