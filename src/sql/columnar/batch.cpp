@@ -1,0 +1,410 @@
+// Buffers, column construction, slicing, gathering, concatenation and validation.
+#include "sql/columnar/batch.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <new>
+
+namespace spp::sql::col {
+
+// ---- Buffer ---------------------------------------------------------------------------------
+Buffer::Buffer(size_t size) { resize(size); }
+Buffer::~Buffer() { std::free(data_); }
+
+void Buffer::reserve(size_t n) {
+  if (n <= cap_) return;
+  size_t cap = std::max<size_t>(kAlign, cap_ * 2);
+  while (cap < n) cap *= 2;
+  cap = (cap + kAlign - 1) / kAlign * kAlign;
+  auto* p = static_cast<uint8_t*>(std::aligned_alloc(kAlign, cap));
+  if (!p) throw std::bad_alloc();
+  if (size_) std::memcpy(p, data_, size_);
+  std::memset(p + size_, 0, cap - size_);  // padding stays zero, as the format promises
+  std::free(data_);
+  data_ = p;
+  cap_ = cap;
+}
+
+void Buffer::resize(size_t n) {
+  reserve(n);
+  if (n < size_) std::memset(data_ + n, 0, size_ - n);
+  size_ = n;
+}
+
+// ---- construction ---------------------------------------------------------------------------
+ColTypePtr make_type(ColType t) { return std::make_shared<const ColType>(std::move(t)); }
+
+ColTypePtr list_child_type(const ColType& t) {
+  if (t.id == TypeId::Map)
+    return make_type(ColType::strct({"key", "value"}, {t.children[0], t.children[1]}, {false, t.nullable[1]}));
+  return make_type(t.children[0]);
+}
+
+ColumnPtr make_null_column(ColTypePtr type, int64_t n) {
+  auto c = std::make_shared<Column>();
+  c->type = type;
+  c->length = n;
+  c->null_count = n;
+  const ColType& t = *type;
+  if (t.id == TypeId::Null) return c;
+  c->validity = std::make_shared<Buffer>(bitmap_bytes(n));
+  if (is_fixed_width(t.id)) c->values = std::make_shared<Buffer>(size_t(n) * fixed_width(t.id));
+  else if (t.id == TypeId::Boolean) c->values = std::make_shared<Buffer>(bitmap_bytes(n));
+  else if (is_var_binary(t.id) || t.id == TypeId::Array || t.id == TypeId::Map)
+    c->values = std::make_shared<Buffer>(size_t(n + 1) * 4);
+  if (is_var_binary(t.id)) c->data = std::make_shared<Buffer>(0);
+  if (t.id == TypeId::Array) c->children.push_back(make_null_column(make_type(t.children[0]), 0));
+  if (t.id == TypeId::Map) {
+    auto entries = std::make_shared<Column>();
+    entries->type = list_child_type(t);
+    entries->children = {make_null_column(make_type(t.children[0]), 0), make_null_column(make_type(t.children[1]), 0)};
+    c->children.push_back(entries);
+  }
+  if (t.id == TypeId::Struct)
+    for (const auto& ct : t.children) c->children.push_back(make_null_column(make_type(ct), n));
+  return c;
+}
+
+ColumnPtr make_fixed_column(ColTypePtr type, int64_t n) {
+  auto c = std::make_shared<Column>();
+  c->type = type;
+  c->length = n;
+  if (type->id == TypeId::Boolean) c->values = std::make_shared<Buffer>(bitmap_bytes(n));
+  else c->values = std::make_shared<Buffer>(size_t(n) * fixed_width(type->id));
+  return c;
+}
+
+uint8_t* ensure_validity(Column& c) {
+  if (!c.validity) {
+    c.validity = std::make_shared<Buffer>(bitmap_bytes(c.offset + c.length));
+    std::memset(c.validity->data(), 0xff, c.validity->size());
+  }
+  return c.validity->data();
+}
+
+void finish_validity(Column& c) {
+  if (!c.validity) { c.null_count = 0; return; }
+  int64_t valid = 0;
+  const uint8_t* b = c.validity->data();
+  for (int64_t i = 0; i < c.length; ++i) valid += get_bit(b, c.offset + i);
+  c.null_count = c.length - valid;
+  if (c.null_count == 0) c.validity.reset();
+}
+
+// ---- slicing --------------------------------------------------------------------------------
+ColumnPtr slice(const ColumnPtr& c, int64_t offset, int64_t length) {
+  SPP_CHECK(offset >= 0 && length >= 0 && offset + length <= c->length, "slice out of range");
+  if (offset == 0 && length == c->length) return c;
+  auto s = std::make_shared<Column>(*c);
+  s->offset = c->offset + offset;
+  s->length = length;
+  if (c->id() == TypeId::Null) s->null_count = length;
+  else if (!c->validity) s->null_count = 0;
+  else {
+    int64_t valid = 0;
+    for (int64_t i = 0; i < length; ++i) valid += get_bit(c->validity->data(), s->offset + i);
+    s->null_count = length - valid;
+  }
+  if (c->id() == TypeId::Struct)
+    for (auto& ch : s->children) ch = slice(ch, offset, length);
+  return s;
+}
+
+Batch slice(const Batch& b, int64_t offset, int64_t length) {
+  Batch r;
+  r.schema = b.schema;
+  r.num_rows = length;
+  for (const auto& c : b.columns) r.columns.push_back(slice(c, offset, length));
+  return r;
+}
+
+// ---- gathering ------------------------------------------------------------------------------
+namespace {
+
+// Where gathered row k comes from: one column, or cols[which[k]]. One concrete type so the
+// recursion into children does not instantiate new templates.
+struct Src {
+  const Column* single = nullptr;
+  const std::vector<const Column*>* cols = nullptr;
+  const uint32_t* which = nullptr;
+  const Column* operator()(int64_t k) const { return single ? single : (*cols)[which[k]]; }
+};
+
+template <int W>
+void gather_fixed(uint8_t* out, Src src, const int32_t* idx, int64_t n) {
+  for (int64_t k = 0; k < n; ++k) {
+    if (idx[k] < 0) continue;
+    const Column* c = src(k);
+    std::memcpy(out + k * W, c->values->data() + (c->offset + idx[k]) * W, W);
+  }
+}
+
+ColumnPtr gather_impl(const ColTypePtr& type, Src src, const int32_t* idx, int64_t n) {
+  const TypeId id = type->id;
+  if (id == TypeId::Null) return make_null_column(type, n);
+  auto out = std::make_shared<Column>();
+  out->type = type;
+  out->length = n;
+  // Validity.
+  bool any_null = false;
+  for (int64_t k = 0; k < n && !any_null; ++k) any_null = idx[k] < 0 || src(k)->has_nulls();
+  if (any_null) {
+    out->validity = std::make_shared<Buffer>(bitmap_bytes(n));
+    uint8_t* vb = out->validity->data();
+    int64_t nulls = 0;
+    for (int64_t k = 0; k < n; ++k) {
+      bool v = idx[k] >= 0 && src(k)->is_valid(idx[k]);
+      if (v) set_bit(vb, k); else ++nulls;
+    }
+    out->null_count = nulls;
+    if (!nulls) out->validity.reset();
+  }
+  if (is_fixed_width(id)) {
+    out->values = std::make_shared<Buffer>(size_t(n) * fixed_width(id));
+    uint8_t* o = out->values->data();
+    switch (fixed_width(id)) {
+      case 1: gather_fixed<1>(o, src, idx, n); break;
+      case 2: gather_fixed<2>(o, src, idx, n); break;
+      case 4: gather_fixed<4>(o, src, idx, n); break;
+      case 8: gather_fixed<8>(o, src, idx, n); break;
+      default: gather_fixed<16>(o, src, idx, n); break;
+    }
+    return out;
+  }
+  if (id == TypeId::Boolean) {
+    out->values = std::make_shared<Buffer>(bitmap_bytes(n));
+    uint8_t* o = out->values->data();
+    for (int64_t k = 0; k < n; ++k)
+      if (idx[k] >= 0 && src(k)->bool_at(idx[k])) set_bit(o, k);
+    return out;
+  }
+  if (is_var_binary(id)) {
+    out->values = std::make_shared<Buffer>(size_t(n + 1) * 4);
+    int32_t* off = out->values->as<int32_t>();
+    int64_t total = 0;
+    for (int64_t k = 0; k < n; ++k) {
+      off[k] = int32_t(total);
+      if (idx[k] >= 0) { const int32_t* so = src(k)->offsets(); total += so[idx[k] + 1] - so[idx[k]]; }
+      SPP_CHECK(total < INT32_MAX, "string data of a column over 2 GiB");
+    }
+    off[n] = int32_t(total);
+    out->data = std::make_shared<Buffer>(size_t(total));
+    uint8_t* d = out->data->data();
+    for (int64_t k = 0; k < n; ++k) {
+      if (idx[k] < 0) continue;
+      const Column* c = src(k);
+      const int32_t* so = c->offsets();
+      std::memcpy(d + off[k], c->data->data() + so[idx[k]], size_t(off[k + 1] - off[k]));
+    }
+    return out;
+  }
+  if (id == TypeId::Array || id == TypeId::Map) {
+    out->values = std::make_shared<Buffer>(size_t(n + 1) * 4);
+    int32_t* off = out->values->as<int32_t>();
+    int64_t total = 0;
+    for (int64_t k = 0; k < n; ++k) {
+      off[k] = int32_t(total);
+      if (idx[k] >= 0) { const int32_t* so = src(k)->offsets(); total += so[idx[k] + 1] - so[idx[k]]; }
+    }
+    off[n] = int32_t(total);
+    std::vector<int32_t> cidx(static_cast<size_t>(total));
+    std::vector<uint32_t> csrc;
+    std::vector<const Column*> cols;
+    Src child;
+    if (src.single) {
+      child.single = src.single->children[0].get();
+    } else {
+      csrc.resize(static_cast<size_t>(total));
+      for (const Column* c : *src.cols) cols.push_back(c->children[0].get());
+      child.cols = &cols;
+      child.which = csrc.data();
+    }
+    int64_t p = 0;
+    for (int64_t k = 0; k < n; ++k) {
+      if (idx[k] < 0) continue;
+      const int32_t* so = src(k)->offsets();
+      for (int32_t e = so[idx[k]]; e < so[idx[k] + 1]; ++e) {
+        if (!src.single) csrc[p] = src.which[k];
+        cidx[p++] = e;
+      }
+    }
+    out->children.push_back(gather_impl(list_child_type(*type), child, cidx.data(), total));
+    return out;
+  }
+  // Struct: children are sliced to the struct's rows, so row idx of the struct is row idx of each child.
+  for (size_t f = 0; f < type->children.size(); ++f) {
+    std::vector<const Column*> cols;
+    Src child;
+    if (src.single) {
+      child.single = src.single->children[f].get();
+    } else {
+      for (const Column* c : *src.cols) cols.push_back(c->children[f].get());
+      child.cols = &cols;
+      child.which = src.which;
+    }
+    out->children.push_back(gather_impl(make_type(type->children[f]), child, idx, n));
+  }
+  return out;
+}
+
+}  // namespace
+
+ColumnPtr gather(const Column& c, const int32_t* idx, int64_t n) {
+  Src s;
+  s.single = &c;
+  return gather_impl(c.type, s, idx, n);
+}
+
+Batch gather(const Batch& b, const int32_t* idx, int64_t n) {
+  Batch r;
+  r.schema = b.schema;
+  r.num_rows = n;
+  for (const auto& c : b.columns) r.columns.push_back(gather(*c, idx, n));
+  return r;
+}
+
+ColumnPtr gather_multi(const std::vector<const Column*>& srcs, const uint32_t* src, const int32_t* idx, int64_t n) {
+  SPP_CHECK(!srcs.empty(), "no source");
+  Src s;
+  s.cols = &srcs;
+  s.which = src;
+  return gather_impl(srcs[0]->type, s, idx, n);
+}
+
+ColumnPtr concat(const std::vector<ColumnPtr>& parts) {
+  SPP_CHECK(!parts.empty(), "nothing to concat");
+  if (parts.size() == 1) return parts[0];
+  int64_t n = 0;
+  for (const auto& p : parts) n += p->length;
+  std::vector<const Column*> srcs;
+  std::vector<uint32_t> src(static_cast<size_t>(n));
+  std::vector<int32_t> idx(static_cast<size_t>(n));
+  int64_t k = 0;
+  for (const auto& p : parts) {
+    srcs.push_back(p.get());
+    for (int64_t i = 0; i < p->length; ++i, ++k) { src[k] = uint32_t(srcs.size() - 1); idx[k] = int32_t(i); }
+  }
+  return gather_multi(srcs, src.data(), idx.data(), n);
+}
+
+Batch concat(const std::vector<Batch>& parts) {
+  SPP_CHECK(!parts.empty(), "nothing to concat");
+  Batch r;
+  r.schema = parts[0].schema;
+  for (const auto& p : parts) r.num_rows += p.num_rows;
+  for (size_t c = 0; c < parts[0].columns.size(); ++c) {
+    std::vector<ColumnPtr> cols;
+    for (const auto& p : parts) cols.push_back(p.columns[c]);
+    r.columns.push_back(concat(cols));
+  }
+  return r;
+}
+
+namespace {
+bool is_compact(const Column& c) {
+  if (c.offset != 0) return false;
+  TypeId id = c.id();
+  if (is_var_binary(id) || id == TypeId::Array || id == TypeId::Map) {
+    const int32_t* o = c.offsets();
+    if (o[0] != 0) return false;
+    if (id != TypeId::Array && id != TypeId::Map) return true;
+    return c.children[0]->length == o[c.length] && is_compact(*c.children[0]);
+  }
+  for (const auto& ch : c.children) if (!is_compact(*ch)) return false;
+  return true;
+}
+}  // namespace
+
+ColumnPtr compact(const ColumnPtr& c) {
+  if (is_compact(*c)) return c;
+  std::vector<int32_t> idx(static_cast<size_t>(c->length));
+  for (int64_t i = 0; i < c->length; ++i) idx[i] = int32_t(i);
+  return gather(*c, idx.data(), c->length);
+}
+
+// ---- validation -----------------------------------------------------------------------------
+Status validate(const Column& c) {
+  if (!c.type) return Status::error("column without a type");
+  const ColType& t = *c.type;
+  if (c.length < 0 || c.offset < 0 || c.null_count < 0 || c.null_count > c.length)
+    return Status::error("bad length/offset/null_count");
+  const int64_t end = c.offset + c.length;
+  if (t.id == TypeId::Null) {
+    if (c.null_count != c.length) return Status::error("void column with non-null rows");
+    return Status::ok();
+  }
+  if (c.validity) {
+    if (int64_t(c.validity->size()) < bitmap_bytes(end)) return Status::error("validity bitmap too short");
+    int64_t valid = 0;
+    for (int64_t i = c.offset; i < end; ++i) valid += get_bit(c.validity->data(), i);
+    if (c.length - valid != c.null_count) return Status::error("null_count disagrees with the validity bitmap");
+  } else if (c.null_count != 0) {
+    return Status::error("nulls without a validity bitmap");
+  }
+  if (is_fixed_width(t.id) || t.id == TypeId::Boolean) {
+    int64_t need = t.id == TypeId::Boolean ? bitmap_bytes(end) : end * fixed_width(t.id);
+    if (!c.values || int64_t(c.values->size()) < need) return Status::error("values buffer too short");
+    return Status::ok();
+  }
+  if (is_var_binary(t.id) || t.id == TypeId::Array || t.id == TypeId::Map) {
+    if (!c.values || int64_t(c.values->size()) < (end + 1) * 4) return Status::error("offsets buffer too short");
+    const int32_t* o = c.values->as<int32_t>();
+    if (o[c.offset] < 0) return Status::error("negative offset");
+    for (int64_t i = c.offset; i < end; ++i)
+      if (o[i + 1] < o[i]) return Status::error("offsets decrease");
+    int64_t last = o[end];
+    if (is_var_binary(t.id)) {
+      if (!c.data || int64_t(c.data->size()) < last) return Status::error("offsets past the data buffer");
+      return Status::ok();
+    }
+    if (c.children.size() != 1) return Status::error("list without one child");
+    const Column& ch = *c.children[0];
+    if (ch.length < last) return Status::error("offsets past the child column");
+    if (t.id == TypeId::Array && (!ch.type || *ch.type != t.children[0])) return Status::error("element type mismatch");
+    if (t.id == TypeId::Map) {
+      if (!ch.type || ch.type->id != TypeId::Struct || ch.children.size() != 2 ||
+          ch.type->children[0] != t.children[0] || ch.type->children[1] != t.children[1])
+        return Status::error("map entries must be struct<key,value> of the map's types");
+      if (ch.null_count != 0) return Status::error("null map entry");
+    }
+    return validate(ch);
+  }
+  if (t.id == TypeId::Struct) {
+    if (c.children.size() != t.children.size()) return Status::error("struct child count mismatch");
+    for (size_t i = 0; i < c.children.size(); ++i) {
+      const Column& ch = *c.children[i];
+      if (ch.length != c.length) return Status::error("struct child length mismatch");
+      if (!ch.type || *ch.type != t.children[i]) return Status::error("struct child type mismatch");
+      if (auto s = validate(ch); !s) return s;
+    }
+    return Status::ok();
+  }
+  return Status::error("unknown type");
+}
+
+Status validate(const Batch& b) {
+  if (!b.schema || b.schema->id != TypeId::Struct) return Status::error("batch schema must be a struct");
+  if (b.columns.size() != b.schema->children.size()) return Status::error("column count differs from the schema");
+  for (size_t i = 0; i < b.columns.size(); ++i) {
+    if (b.columns[i]->length != b.num_rows) return Status::error("column length differs from num_rows");
+    if (*b.columns[i]->type != b.schema->children[i]) return Status::error("column type differs from the schema");
+    if (auto s = validate(*b.columns[i]); !s) return s;
+  }
+  return Status::ok();
+}
+
+int64_t memory_size(const Column& c) {
+  int64_t n = 0;
+  for (const auto* b : {&c.validity, &c.values, &c.data})
+    if (*b) n += int64_t((*b)->capacity());
+  for (const auto& ch : c.children) n += memory_size(*ch);
+  return n;
+}
+
+int64_t memory_size(const Batch& b) {
+  int64_t n = 0;
+  for (const auto& c : b.columns) n += memory_size(*c);
+  return n;
+}
+
+}  // namespace spp::sql::col

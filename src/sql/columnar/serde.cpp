@@ -1,0 +1,226 @@
+// Batch message encoder/decoder. The decoder treats its input as hostile (shuffle files and
+// blocks come from other processes): every size is checked before it is used.
+#include "sql/columnar/serde.h"
+
+#include <zstd.h>
+
+#include <nlohmann/json.hpp>
+
+namespace spp::sql::col {
+
+namespace {
+
+size_t pad8(size_t n) { return (n + 7) & ~size_t(7); }
+
+template <typename T> void put(std::string& out, T v) { out.append(reinterpret_cast<const char*>(&v), sizeof(T)); }
+template <typename T> T get(const char* p) { T v; std::memcpy(&v, p, sizeof(T)); return v; }
+
+struct Encoder {
+  std::vector<std::pair<int64_t, int64_t>> nodes;
+  std::vector<std::pair<uint64_t, uint64_t>> bufs;
+  std::string body;
+
+  void add_buffer(const uint8_t* p, size_t n) {
+    bufs.emplace_back(body.size(), n);
+    if (n) body.append(reinterpret_cast<const char*>(p), n);
+    body.resize(pad8(body.size()), '\0');
+  }
+  // `c` is compact: offset 0, offsets starting at 0, list children exactly as long as used.
+  void add(const Column& c) {
+    nodes.emplace_back(c.length, c.null_count);
+    TypeId id = c.id();
+    if (id == TypeId::Null) return;
+    if (c.null_count) add_buffer(c.validity->data(), size_t(bitmap_bytes(c.length)));
+    else add_buffer(nullptr, 0);
+    if (is_fixed_width(id)) add_buffer(c.values->data(), size_t(c.length) * fixed_width(id));
+    else if (id == TypeId::Boolean) add_buffer(c.values->data(), size_t(bitmap_bytes(c.length)));
+    else if (is_var_binary(id) || id == TypeId::Array || id == TypeId::Map) {
+      add_buffer(c.values->data(), size_t(c.length + 1) * 4);
+      if (is_var_binary(id)) add_buffer(c.data->data(), size_t(c.offsets()[c.length]));
+    }
+    for (const auto& ch : c.children) add(*ch);
+  }
+};
+
+struct Decoder {
+  const std::pair<int64_t, int64_t>* nodes;
+  size_t n_nodes, next_node = 0;
+  const std::pair<uint64_t, uint64_t>* bufs;
+  size_t n_bufs, next_buf = 0;
+  const uint8_t* body;
+  uint64_t body_len;
+  uint64_t last_end = 0;
+  int depth = 0;
+
+  Result<BufferPtr> buffer() {
+    if (next_buf >= n_bufs) return Result<BufferPtr>::error("fewer buffers than the schema needs");
+    auto [off, len] = bufs[next_buf++];
+    if (off % 8 || off < last_end || off > body_len || len > body_len - off)
+      return Result<BufferPtr>::error("buffer outside the body, misaligned or overlapping");
+    last_end = off + len;
+    auto b = std::make_shared<Buffer>(size_t(len));
+    if (len) std::memcpy(b->data(), body + off, size_t(len));
+    return b;
+  }
+
+  // expect_len >= 0: the node must have exactly this many rows.
+  Result<ColumnPtr> column(const ColType& t, int64_t expect_len) {
+    if (++depth > 64) return Result<ColumnPtr>::error("nesting too deep");
+    struct Guard { int& d; ~Guard() { --d; } } guard{depth};
+    if (next_node >= n_nodes) return Result<ColumnPtr>::error("fewer nodes than the schema needs");
+    auto [len, nulls] = nodes[next_node++];
+    if (len < 0 || len > INT32_MAX || nulls < 0 || nulls > len)
+      return Result<ColumnPtr>::error("bad node length or null count");
+    if (expect_len >= 0 && len != expect_len) return Result<ColumnPtr>::error("node length disagrees with its parent");
+    auto c = std::make_shared<Column>();
+    c->type = make_type(t);
+    c->length = len;
+    c->null_count = nulls;
+    if (t.id == TypeId::Null) {
+      if (nulls != len) return Result<ColumnPtr>::error("void column with non-null rows");
+      return c;
+    }
+    auto v = buffer();
+    if (!v) return v.status();
+    if ((*v)->size() == 0) {
+      if (nulls) return Result<ColumnPtr>::error("nulls without a validity bitmap");
+    } else {
+      if (int64_t((*v)->size()) < bitmap_bytes(len)) return Result<ColumnPtr>::error("validity bitmap too short");
+      c->validity = *v;
+    }
+    if (is_fixed_width(t.id) || t.id == TypeId::Boolean || is_var_binary(t.id) || t.id == TypeId::Array ||
+        t.id == TypeId::Map) {
+      auto vals = buffer();
+      if (!vals) return vals.status();
+      c->values = *vals;
+      if (is_var_binary(t.id) || t.id == TypeId::Array || t.id == TypeId::Map) {
+        if (int64_t(c->values->size()) < (len + 1) * 4) return Result<ColumnPtr>::error("offsets buffer too short");
+        if (c->values->as<int32_t>()[0] != 0) return Result<ColumnPtr>::error("offsets must start at 0");
+      }
+    }
+    if (is_var_binary(t.id)) {
+      auto d = buffer();
+      if (!d) return d.status();
+      c->data = *d;
+    }
+    if (t.id == TypeId::Array || t.id == TypeId::Map) {
+      // Check the offsets before trusting the last one as the child's length.
+      const int32_t* o = c->values->as<int32_t>();
+      for (int64_t i = 0; i < len; ++i)
+        if (o[i + 1] < o[i]) return Result<ColumnPtr>::error("offsets decrease");
+      auto ch = column(*list_child_type(t), o[len]);
+      if (!ch) return ch;
+      c->children.push_back(*ch);
+    }
+    if (t.id == TypeId::Struct)
+      for (const auto& ct : t.children) {
+        auto ch = column(ct, len);
+        if (!ch) return ch;
+        c->children.push_back(*ch);
+      }
+    if (auto s = validate(*c); !s) return s;
+    return c;
+  }
+};
+
+int type_depth(const nlohmann::json& j, int d) {
+  if (d > 64) return d;
+  int m = d;
+  if (j.is_object() || j.is_array())
+    for (const auto& v : j) m = std::max(m, type_depth(v, d + 1));
+  return m;
+}
+
+}  // namespace
+
+void serialize(const Batch& b, std::string& out, const SerializeOptions& opt) {
+  Encoder enc;
+  for (const auto& c : b.columns) enc.add(*compact(c));
+  std::string schema = type_to_json(*b.schema).dump();
+  std::string stored;
+  bool z = opt.zstd && !enc.body.empty();
+  if (z) {
+    stored.resize(ZSTD_compressBound(enc.body.size()));
+    size_t n = ZSTD_compress(stored.data(), stored.size(), enc.body.data(), enc.body.size(), opt.zstd_level);
+    SPP_CHECK(!ZSTD_isError(n), "zstd: %s", ZSTD_getErrorName(n));
+    stored.resize(n);
+  }
+  const std::string& payload = z ? stored : enc.body;
+  out.append(kBatchMagic, 4);
+  put<uint16_t>(out, kBatchVersion);
+  put<uint16_t>(out, z ? kFlagZstd : 0);
+  put<int64_t>(out, b.num_rows);
+  put<uint32_t>(out, uint32_t(schema.size()));
+  put<uint32_t>(out, uint32_t(enc.nodes.size()));
+  put<uint32_t>(out, uint32_t(enc.bufs.size()));
+  put<uint32_t>(out, 0);
+  put<uint64_t>(out, enc.body.size());
+  put<uint64_t>(out, payload.size());
+  out += schema;
+  out.resize(out.size() + pad8(schema.size()) - schema.size(), '\0');
+  for (auto [l, n] : enc.nodes) { put<int64_t>(out, l); put<int64_t>(out, n); }
+  for (auto [o, l] : enc.bufs) { put<uint64_t>(out, o); put<uint64_t>(out, l); }
+  out += payload;
+  out.resize(out.size() + pad8(payload.size()) - payload.size(), '\0');
+}
+
+std::string serialize(const Batch& b, const SerializeOptions& opt) {
+  std::string s;
+  serialize(b, s, opt);
+  return s;
+}
+
+Result<Batch> deserialize(std::string_view in, size_t* consumed) {
+  using R = Result<Batch>;
+  if (in.size() < kBatchHeaderSize) return R::error("batch message truncated (header)");
+  const char* p = in.data();
+  if (std::memcmp(p, kBatchMagic, 4) != 0) return R::error("not a batch message (bad magic)");
+  if (get<uint16_t>(p + 4) != kBatchVersion) return R::error("unsupported batch message version");
+  uint16_t flags = get<uint16_t>(p + 6);
+  if (flags & ~kFlagZstd) return R::error("unknown batch message flags");
+  int64_t num_rows = get<int64_t>(p + 8);
+  uint64_t schema_len = get<uint32_t>(p + 16), n_nodes = get<uint32_t>(p + 20), n_bufs = get<uint32_t>(p + 24);
+  uint64_t body_len = get<uint64_t>(p + 32), stored_len = get<uint64_t>(p + 40);
+  if (get<uint32_t>(p + 28) != 0) return R::error("reserved header field is not 0");
+  if (num_rows < 0 || num_rows > INT32_MAX) return R::error("bad row count");
+  if (body_len > kMaxBatchBody || stored_len > kMaxBatchBody) return R::error("batch body too large");
+  if (!(flags & kFlagZstd) && stored_len != body_len) return R::error("stored length differs from body length");
+  uint64_t total = kBatchHeaderSize + pad8(schema_len) + 16 * n_nodes + 16 * n_bufs + pad8(stored_len);
+  if (total > in.size()) return R::error("batch message truncated");
+  const char* sp = p + kBatchHeaderSize;
+  auto j = nlohmann::json::parse(sp, sp + schema_len, nullptr, false);
+  if (j.is_discarded()) return R::error("batch schema is not JSON");
+  if (type_depth(j, 0) > 64) return R::error("batch schema nested too deeply");
+  auto st = type_from_json(j);
+  if (!st) return st.status();
+  if (st->id != TypeId::Struct) return R::error("batch schema must be a struct");
+  const char* np = sp + pad8(schema_len);
+  std::vector<std::pair<int64_t, int64_t>> nodes(n_nodes);
+  for (uint64_t i = 0; i < n_nodes; ++i) nodes[i] = {get<int64_t>(np + 16 * i), get<int64_t>(np + 16 * i + 8)};
+  const char* bp = np + 16 * n_nodes;
+  std::vector<std::pair<uint64_t, uint64_t>> bufs(n_bufs);
+  for (uint64_t i = 0; i < n_bufs; ++i) bufs[i] = {get<uint64_t>(bp + 16 * i), get<uint64_t>(bp + 16 * i + 8)};
+  const char* body = bp + 16 * n_bufs;
+  std::string inflated;
+  if (flags & kFlagZstd) {
+    inflated.resize(body_len);
+    size_t n = ZSTD_decompress(inflated.data(), inflated.size(), body, stored_len);
+    if (ZSTD_isError(n) || n != body_len) return R::error("batch body does not decompress to its length");
+    body = inflated.data();
+  }
+  Decoder dec{nodes.data(), nodes.size(), 0, bufs.data(), bufs.size(), 0,
+              reinterpret_cast<const uint8_t*>(body), body_len};
+  Batch b;
+  b.schema = make_type(std::move(*st));
+  b.num_rows = num_rows;
+  for (const auto& ft : b.schema->children) {
+    auto c = dec.column(ft, num_rows);
+    if (!c) return c.status();
+    b.columns.push_back(*c);
+  }
+  if (dec.next_node != n_nodes || dec.next_buf != n_bufs) return R::error("more nodes or buffers than the schema needs");
+  if (consumed) *consumed = size_t(total);
+  return b;
+}
+
+}  // namespace spp::sql::col

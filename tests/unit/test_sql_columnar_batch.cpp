@@ -1,0 +1,218 @@
+// Columnar batches: builders, layout invariants, slicing, gather/concat, serialization round
+// trips (plain and zstd, slices, nested types) and the decoder's rejection of bad messages.
+#include <doctest/doctest.h>
+
+#include <random>
+
+#include <nlohmann/json.hpp>
+
+#include "sql/columnar/builder.h"
+#include "sql/columnar/serde.h"
+
+using namespace spp::sql::col;
+
+namespace {
+
+ColTypePtr all_types_schema() {
+  return make_type(ColType::strct(
+      {"b", "i8", "i16", "i32", "i64", "f", "d", "dec", "s", "bin", "date", "ts", "v", "arr", "m", "st"},
+      {ColType::scalar(TypeId::Boolean), ColType::scalar(TypeId::Byte), ColType::scalar(TypeId::Short),
+       ColType::scalar(TypeId::Int), ColType::scalar(TypeId::Long), ColType::scalar(TypeId::Float),
+       ColType::scalar(TypeId::Double), ColType::decimal(20, 3), ColType::scalar(TypeId::String),
+       ColType::scalar(TypeId::Binary), ColType::scalar(TypeId::Date), ColType::scalar(TypeId::Timestamp),
+       ColType::scalar(TypeId::Null), ColType::array(ColType::scalar(TypeId::Long)),
+       ColType::map(ColType::scalar(TypeId::String), ColType::scalar(TypeId::Int)),
+       ColType::strct({"x", "y"}, {ColType::scalar(TypeId::Int), ColType::array(ColType::scalar(TypeId::String))})}));
+}
+
+// Row r of the test batch; every 3rd row (r % 3 == 1) is null in every column.
+Batch make_batch(int rows) {
+  BatchBuilder bb(all_types_schema());
+  for (int r = 0; r < rows; ++r) {
+    bool null = r % 3 == 1;
+    if (null) {
+      for (size_t c = 0; c < bb.num_columns(); ++c) bb.column(c).append_null();
+      continue;
+    }
+    bb.column(0).append_bool(r % 2 == 0);
+    bb.column(1).append<int8_t>(int8_t(r));
+    bb.column(2).append<int16_t>(int16_t(r * 7));
+    bb.column(3).append<int32_t>(r * 1000);
+    bb.column(4).append<int64_t>(int64_t(r) << 40);
+    bb.column(5).append<float>(r * 0.5f);
+    bb.column(6).append<double>(r * 0.25);
+    bb.column(7).append_decimal(-(__int128(r) << 70));
+    bb.column(8).append_str("s" + std::to_string(r));
+    bb.column(9).append_str(std::string(size_t(r % 5), char(r)));
+    bb.column(10).append<int32_t>(19000 + r);
+    bb.column(11).append<int64_t>(int64_t(r) * 1000000);
+    bb.column(12).append_null();
+    for (int e = 0; e < r % 4; ++e) bb.column(13).child(0).append<int64_t>(r + e);
+    bb.column(13).finish_list();
+    for (int e = 0; e < r % 3; ++e) {
+      bb.column(14).child(0).child(0).append_str("k" + std::to_string(e));
+      if (e == 1) bb.column(14).child(0).child(1).append_null();
+      else bb.column(14).child(0).child(1).append<int32_t>(e);
+    }
+    bb.column(14).finish_list();
+    bb.column(15).child(0).append<int32_t>(r);
+    bb.column(15).child(1).child(0).append_str("e");
+    bb.column(15).child(1).finish_list();
+    bb.column(15).finish_struct();
+  }
+  return bb.finish();
+}
+
+// Compares two batches row by row through append_from-independent accessors.
+void check_equal(const Batch& a, const Batch& b);
+
+void check_col_equal(const Column& a, const Column& b, int64_t ra, int64_t rb) {
+  REQUIRE(*a.type == *b.type);
+  REQUIRE(a.is_null(ra) == b.is_null(rb));
+  if (a.is_null(ra)) return;
+  switch (a.id()) {
+    case TypeId::Boolean: CHECK(a.bool_at(ra) == b.bool_at(rb)); break;
+    case TypeId::String: case TypeId::Binary: CHECK(a.str(ra) == b.str(rb)); break;
+    case TypeId::Array: case TypeId::Map: {
+      const int32_t *oa = a.offsets(), *ob = b.offsets();
+      REQUIRE(oa[ra + 1] - oa[ra] == ob[rb + 1] - ob[rb]);
+      for (int32_t e = 0; e < oa[ra + 1] - oa[ra]; ++e)
+        check_col_equal(*a.children[0], *b.children[0], oa[ra] + e, ob[rb] + e);
+      break;
+    }
+    case TypeId::Struct:
+      for (size_t f = 0; f < a.children.size(); ++f) check_col_equal(*a.children[f], *b.children[f], ra, rb);
+      break;
+    default: {
+      int w = fixed_width(a.id());
+      CHECK(std::memcmp(a.values->data() + (a.offset + ra) * w, b.values->data() + (b.offset + rb) * w, size_t(w)) == 0);
+    }
+  }
+}
+
+void check_equal(const Batch& a, const Batch& b) {
+  REQUIRE(a.num_rows == b.num_rows);
+  REQUIRE(a.num_columns() == b.num_columns());
+  REQUIRE(*a.schema == *b.schema);
+  for (size_t c = 0; c < a.num_columns(); ++c)
+    for (int64_t r = 0; r < a.num_rows; ++r) check_col_equal(*a.columns[c], *b.columns[c], r, r);
+}
+
+}  // namespace
+
+TEST_CASE("sql columnar: builders produce valid Arrow-layout columns") {
+  Batch b = make_batch(50);
+  REQUIRE(validate(b).is_ok());
+  CHECK(b.num_rows == 50);
+  const Column& s = b.column(8);
+  CHECK(s.null_count == 17);
+  CHECK(s.str(0) == "s0");
+  CHECK(s.is_null(1));
+  CHECK(s.offsets()[2] == s.offsets()[1]);  // a null holds an empty range
+  CHECK(reinterpret_cast<uintptr_t>(s.values->data()) % 64 == 0);
+  CHECK(b.column(12).null_count == 50);
+  const Column& m = b.column(14);
+  CHECK(m.children[0]->type->id == TypeId::Struct);
+  CHECK(m.children[0]->children[1]->null_count > 0);
+  CHECK(all_types_schema()->to_string().find("map<string,int>") != std::string::npos);
+}
+
+TEST_CASE("sql columnar: type JSON is Spark's and round-trips") {
+  auto t = all_types_schema();
+  auto j = type_to_json(*t);
+  CHECK(j["fields"][4]["type"] == "long");
+  CHECK(j["fields"][7]["type"] == "decimal(20,3)");
+  CHECK(j["fields"][13]["type"]["elementType"] == "long");
+  CHECK(j["fields"][14]["type"]["valueContainsNull"] == true);
+  auto back = type_from_json(j);
+  REQUIRE(back.is_ok());
+  CHECK(*back == *t);
+  CHECK(!type_from_json(nlohmann::json("decimal(40,2)")).is_ok());
+  CHECK(!type_from_json(nlohmann::json("nope")).is_ok());
+  CHECK(type_from_json(nlohmann::json("decimal"))->precision == 10);
+}
+
+TEST_CASE("sql columnar: slice, gather, concat") {
+  Batch b = make_batch(40);
+  Batch s = slice(b, 5, 20);
+  REQUIRE(validate(s).is_ok());
+  CHECK(s.column(8).str(0) == "s5");
+  CHECK(s.column(15).children[0]->vals<int32_t>()[0] == 5);  // struct children follow the slice
+  std::vector<int32_t> idx = {3, -1, 0, 39, 1};
+  Batch g = gather(b, idx.data(), int64_t(idx.size()));
+  REQUIRE(validate(g).is_ok());
+  for (size_t c = 0; c < b.num_columns(); ++c) {
+    check_col_equal(b.column(c), g.column(c), 3, 0);
+    CHECK(g.column(c).is_null(1));
+    check_col_equal(b.column(c), g.column(c), 39, 3);
+    CHECK(g.column(c).is_null(4));
+  }
+  Batch cat = concat({slice(b, 0, 13), slice(b, 13, 27)});
+  REQUIRE(validate(cat).is_ok());
+  check_equal(b, cat);
+  Batch cc = concat({make_batch(0), b});
+  check_equal(b, cc);
+}
+
+TEST_CASE("sql columnar: serialization round trips (plain, zstd, slices, empty)") {
+  for (bool z : {false, true}) {
+    Batch b = make_batch(100);
+    std::string msg = serialize(b, {z, 1});
+    CHECK(msg.size() % 8 == 0);
+    size_t used = 0;
+    auto back = deserialize(msg, &used);
+    REQUIRE_MESSAGE(back.is_ok(), back.error_message());
+    CHECK(used == msg.size());
+    REQUIRE(validate(*back).is_ok());
+    check_equal(b, *back);
+    Batch s = slice(b, 7, 31);
+    auto bs = deserialize(serialize(s, {z, 1}));
+    REQUIRE(bs.is_ok());
+    check_equal(s, *bs);
+    auto be = deserialize(serialize(make_batch(0), {z, 1}));
+    REQUIRE(be.is_ok());
+    CHECK(be->num_rows == 0);
+  }
+  // Two messages back to back: consumed lets a reader walk a stream.
+  std::string stream = serialize(make_batch(3)) + serialize(make_batch(5));
+  size_t used = 0;
+  auto first = deserialize(stream, &used);
+  REQUIRE(first.is_ok());
+  auto second = deserialize(std::string_view(stream).substr(used));
+  REQUIRE(second.is_ok());
+  CHECK(second->num_rows == 5);
+}
+
+TEST_CASE("sql columnar: the documented header layout") {
+  Batch b = make_batch(4);
+  std::string msg = serialize(b);
+  CHECK(msg.substr(0, 4) == "SPB1");
+  int64_t rows; std::memcpy(&rows, msg.data() + 8, 8);
+  CHECK(rows == 4);
+  uint32_t schema_len; std::memcpy(&schema_len, msg.data() + 16, 4);
+  auto j = nlohmann::json::parse(msg.substr(48, schema_len));
+  CHECK(j["type"] == "struct");
+  uint32_t n_nodes; std::memcpy(&n_nodes, msg.data() + 20, 4);
+  // 16 top-level fields + array element + map entries/key/value + struct x, y, y's element.
+  CHECK(n_nodes == 16 + 1 + 3 + 3);
+}
+
+TEST_CASE("sql columnar: decoder rejects truncated and corrupted messages") {
+  Batch b = make_batch(20);
+  std::string msg = serialize(b);
+  for (size_t n = 0; n < msg.size(); n += 7) CHECK(!deserialize(std::string_view(msg).substr(0, n)).is_ok());
+  std::mt19937 rng(7);
+  int rejected = 0;
+  for (int t = 0; t < 2000; ++t) {
+    std::string m = msg;
+    size_t pos = rng() % std::min<size_t>(m.size(), 2000);
+    m[pos] = char(m[pos] ^ (1 + rng() % 255));
+    auto r = deserialize(m);
+    if (!r.is_ok()) ++rejected;
+    else CHECK(validate(*r).is_ok());  // anything accepted is a well-formed batch
+  }
+  CHECK(rejected > 0);
+  std::string bad = msg;
+  bad[6] = 4;  // unknown flag
+  CHECK(!deserialize(bad).is_ok());
+}
