@@ -1,0 +1,36 @@
+// CAST with Spark 3.5 non-ANSI semantics (invalid input -> NULL, integral narrowing wraps,
+// double -> integral truncates and saturates, NaN -> 0), and Spark's string forms of values
+// (doubles as Java's Double.toString: 1.0E10, 1.0E-4, NaN; decimals as BigDecimal.toString;
+// dates yyyy-MM-dd; timestamps yyyy-MM-dd HH:mm:ss[.ffffff] without trailing zeros).
+#pragma once
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "sql/kernels/vec.h"
+
+namespace spp::sql::kern {
+
+struct CastOptions {
+  // Session time zone as a fixed offset from UTC in seconds (spark.sql.session.timeZone).
+  int64_t tz_offset_seconds = 0;
+};
+
+Vec cast(const Vec& a, const ColTypePtr& to, int64_t n, const CastOptions& opt = {});
+
+// Building blocks, exposed for tests and other kernels.
+std::string double_to_string(double d);  // Java Double.toString
+std::string float_to_string(float f);    // Java Float.toString
+std::string date_to_string(int32_t days);
+std::string timestamp_to_string(int64_t micros, int64_t tz_offset_seconds);
+std::optional<int64_t> parse_integral(std::string_view s);  // UTF8String.toLong rules
+std::optional<double> parse_double(std::string_view s);
+std::optional<bool> parse_bool(std::string_view s);
+std::optional<int32_t> parse_date(std::string_view s);
+std::optional<int64_t> parse_timestamp(std::string_view s, int64_t tz_offset_seconds);
+int32_t days_from_civil(int64_t y, unsigned m, unsigned d);
+void civil_from_days(int64_t z, int64_t& y, unsigned& m, unsigned& d);
+// The CAST(x AS STRING) text of row i (any type; nested types as [..], {k -> v}, {..}).
+std::string value_to_string(const Column& c, int64_t i, const CastOptions& opt = {});
+
+}  // namespace spp::sql::kern

@@ -1,0 +1,343 @@
+// String kernels.
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include "sql/kernels/string_fns.h"
+
+#include <pcre2.h>
+
+#include <algorithm>
+#include <climits>
+
+#include "sql/columnar/builder.h"
+
+namespace spp::sql::kern {
+
+namespace {
+
+inline bool is_cont(unsigned char c) { return (c & 0xc0) == 0x80; }
+inline size_t char_len(unsigned char c) { return c < 0x80 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4; }
+int64_t num_chars(std::string_view s) {
+  int64_t n = 0;
+  for (unsigned char c : s) n += !is_cont(c);
+  return n;
+}
+// Byte offset of character k (clamped to the end).
+size_t char_offset(std::string_view s, int64_t k) {
+  size_t i = 0;
+  while (k > 0 && i < s.size()) { i += char_len((unsigned char)s[i]); --k; }
+  return std::min(i, s.size());
+}
+
+uint32_t decode(std::string_view s, size_t& i) {
+  unsigned char c = (unsigned char)s[i];
+  size_t n = std::min(char_len(c), s.size() - i);
+  uint32_t cp = n == 1 ? c : n == 2 ? c & 0x1f : n == 3 ? c & 0x0f : c & 0x07;
+  for (size_t k = 1; k < n; ++k) cp = (cp << 6) | ((unsigned char)s[i + k] & 0x3f);
+  i += n;
+  return cp;
+}
+void encode(uint32_t cp, std::string& out) {
+  if (cp < 0x80) out.push_back(char(cp));
+  else if (cp < 0x800) { out.push_back(char(0xc0 | (cp >> 6))); out.push_back(char(0x80 | (cp & 0x3f))); }
+  else if (cp < 0x10000) {
+    out.push_back(char(0xe0 | (cp >> 12))); out.push_back(char(0x80 | ((cp >> 6) & 0x3f))); out.push_back(char(0x80 | (cp & 0x3f)));
+  } else {
+    out.push_back(char(0xf0 | (cp >> 18))); out.push_back(char(0x80 | ((cp >> 12) & 0x3f)));
+    out.push_back(char(0x80 | ((cp >> 6) & 0x3f))); out.push_back(char(0x80 | (cp & 0x3f)));
+  }
+}
+// Case mapping for ASCII, Latin-1, Greek and Cyrillic (the scripts with simple offset rules).
+uint32_t to_upper_cp(uint32_t c) {
+  if (c >= 'a' && c <= 'z') return c - 32;
+  if ((c >= 0xe0 && c <= 0xfe && c != 0xf7)) return c - 32;
+  if (c == 0xff) return 0x178;
+  if (c >= 0x3b1 && c <= 0x3c9 && c != 0x3c2) return c - 32;
+  if (c >= 0x430 && c <= 0x44f) return c - 32;
+  if (c >= 0x450 && c <= 0x45f) return c - 80;
+  return c;
+}
+uint32_t to_lower_cp(uint32_t c) {
+  if (c >= 'A' && c <= 'Z') return c + 32;
+  if ((c >= 0xc0 && c <= 0xde && c != 0xd7)) return c + 32;
+  if (c == 0x178) return 0xff;
+  if (c >= 0x391 && c <= 0x3a9 && c != 0x3a2) return c + 32;
+  if (c >= 0x410 && c <= 0x42f) return c + 32;
+  if (c >= 0x400 && c <= 0x40f) return c + 80;
+  return c;
+}
+
+// Applies f(string_view, std::string& out) -> bool(valid) to every row; a string result.
+template <typename F>
+Vec map_str(const Vec& s, int64_t n, F f) {
+  col::ColumnBuilder b(type_of(TypeId::String));
+  b.reserve(n);
+  std::string tmp;
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t r = s.constant ? 0 : i;
+    if (s.col->is_null(r)) { b.append_null(); continue; }
+    tmp.clear();
+    f(s.col->str(r), tmp);
+    b.append_str(tmp);
+  }
+  return Vec::flat(b.finish());
+}
+
+template <typename F>
+Vec case_map(const Vec& s, int64_t n, F map_cp) {
+  return map_str(s, n, [&](std::string_view v, std::string& out) {
+    out.reserve(v.size());
+    for (size_t i = 0; i < v.size();) {
+      unsigned char c = (unsigned char)v[i];
+      if (c < 0x80) { out.push_back(char(map_cp(c))); ++i; continue; }
+      encode(map_cp(decode(v, i)), out);
+    }
+  });
+}
+
+// Boolean result of f(a, b) per row, NULL if either is NULL.
+template <typename F>
+Vec pred2(const Vec& a, const Vec& b, int64_t n, F f) {
+  auto out = new_bool(n);
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t x = a.constant ? 0 : i, y = b.constant ? 0 : i;
+    if (a.col->is_null(x) || b.col->is_null(y)) continue;
+    if (f(a.col->str(x), b.col->str(y))) col::set_bit(out->values->data(), i);
+  }
+  set_validity(*out, and_validity(a, b, n));
+  return Vec::flat(out);
+}
+
+}  // namespace
+
+Vec upper(const Vec& s, int64_t n) { return case_map(s, n, to_upper_cp); }
+Vec lower(const Vec& s, int64_t n) { return case_map(s, n, to_lower_cp); }
+
+Vec length(const Vec& s, int64_t n) {
+  auto out = new_fixed(type_of(TypeId::Int), n);
+  int32_t* o = out->values->as<int32_t>();
+  bool bytes = s.type().id == TypeId::Binary;
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t r = s.constant ? 0 : i;
+    if (s.col->is_null(r)) continue;
+    std::string_view v = s.col->str(r);
+    o[i] = int32_t(bytes ? int64_t(v.size()) : num_chars(v));
+  }
+  set_validity(*out, copy_validity(s, n));
+  return Vec::flat(out);
+}
+
+Vec trim(const Vec& s, int64_t n) {
+  return map_str(s, n, [](std::string_view v, std::string& out) {
+    size_t a = v.find_first_not_of(' ');
+    if (a == std::string_view::npos) return;
+    out.assign(v.substr(a, v.find_last_not_of(' ') - a + 1));
+  });
+}
+Vec ltrim(const Vec& s, int64_t n) {
+  return map_str(s, n, [](std::string_view v, std::string& out) {
+    size_t a = v.find_first_not_of(' ');
+    if (a != std::string_view::npos) out.assign(v.substr(a));
+  });
+}
+Vec rtrim(const Vec& s, int64_t n) {
+  return map_str(s, n, [](std::string_view v, std::string& out) {
+    size_t b = v.find_last_not_of(' ');
+    if (b != std::string_view::npos) out.assign(v.substr(0, b + 1));
+  });
+}
+
+Vec substring(const Vec& s, const Vec& pos, const Vec& len, int64_t n) {
+  col::ColumnBuilder b(type_of(TypeId::String));
+  b.reserve(n);
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t r = s.constant ? 0 : i, rp = pos.constant ? 0 : i, rl = len.constant ? 0 : i;
+    if (s.col->is_null(r) || pos.col->is_null(rp) || len.col->is_null(rl)) { b.append_null(); continue; }
+    std::string_view v = s.col->str(r);
+    int64_t p = pos.col->vals<int32_t>()[rp], l = len.col->vals<int32_t>()[rl];
+    // UTF8String.substringSQL
+    int64_t nc = num_chars(v);
+    int64_t start = p > 0 ? p - 1 : (p < 0 ? nc + p : 0);
+    int64_t end = std::clamp<int64_t>(start + l, INT_MIN, INT_MAX);
+    start = std::max<int64_t>(start, 0);
+    if (start >= end) { b.append_str(""); continue; }
+    size_t bs = char_offset(v, start), be = char_offset(v, std::min(end, nc));
+    b.append_str(v.substr(bs, be - bs));
+  }
+  return Vec::flat(b.finish());
+}
+
+Vec concat(const std::vector<Vec>& args, int64_t n) {
+  col::ColumnBuilder b(type_of(TypeId::String));
+  b.reserve(n);
+  std::string tmp;
+  for (int64_t i = 0; i < n; ++i) {
+    tmp.clear();
+    bool null = false;
+    for (const auto& a : args) {
+      int64_t r = a.constant ? 0 : i;
+      if (a.col->is_null(r)) { null = true; break; }
+      tmp += a.col->str(r);
+    }
+    null ? b.append_null() : b.append_str(tmp);
+  }
+  return Vec::flat(b.finish());
+}
+
+Vec concat_ws(const Vec& sep, const std::vector<Vec>& args, int64_t n) {
+  col::ColumnBuilder b(type_of(TypeId::String));
+  b.reserve(n);
+  std::string tmp;
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t rs = sep.constant ? 0 : i;
+    if (sep.col->is_null(rs)) { b.append_null(); continue; }
+    std::string_view sp = sep.col->str(rs);
+    tmp.clear();
+    bool first = true;
+    for (const auto& a : args) {
+      int64_t r = a.constant ? 0 : i;
+      if (a.col->is_null(r)) continue;
+      if (a.type().id == TypeId::Array) {  // array<string> arguments are flattened
+        const int32_t* o = a.col->offsets();
+        const Column& el = *a.col->children[0];
+        for (int32_t e = o[r]; e < o[r + 1]; ++e) {
+          if (el.is_null(e)) continue;
+          if (!first) tmp += sp;
+          tmp += el.str(e);
+          first = false;
+        }
+        continue;
+      }
+      if (!first) tmp += sp;
+      tmp += a.col->str(r);
+      first = false;
+    }
+    b.append_str(tmp);
+  }
+  return Vec::flat(b.finish());
+}
+
+Vec starts_with(const Vec& s, const Vec& p, int64_t n) {
+  return pred2(s, p, n, [](std::string_view a, std::string_view b) { return a.substr(0, b.size()) == b; });
+}
+Vec ends_with(const Vec& s, const Vec& p, int64_t n) {
+  return pred2(s, p, n, [](std::string_view a, std::string_view b) { return a.size() >= b.size() && a.substr(a.size() - b.size()) == b; });
+}
+Vec contains(const Vec& s, const Vec& p, int64_t n) {
+  return pred2(s, p, n, [](std::string_view a, std::string_view b) { return a.find(b) != std::string_view::npos; });
+}
+
+// ---- LIKE ---------------------------------------------------------------------------------
+LikeMatcher::LikeMatcher(std::string_view p, char escape) {
+  for (size_t i = 0; i < p.size(); ++i) {
+    char c = p[i];
+    if (c == escape && i + 1 < p.size()) { c = p[++i]; }
+    else if (c == '%') { if (toks_.empty() || toks_.back().kind != Tok::Any) toks_.push_back({Tok::Any, {}}); continue; }
+    else if (c == '_') { toks_.push_back({Tok::One, {}}); continue; }
+    if (toks_.empty() || toks_.back().kind != Tok::Lit) toks_.push_back({Tok::Lit, {}});
+    toks_.back().lit.push_back(c);
+  }
+}
+
+bool LikeMatcher::matches(std::string_view s) const {
+  // Greedy wildcard matching with one backtrack point (the last %): linear for these patterns.
+  size_t ti = 0, si = 0, star_t = SIZE_MAX, star_s = 0;
+  while (true) {
+    if (ti < toks_.size()) {
+      const Tok& t = toks_[ti];
+      if (t.kind == Tok::Any) { star_t = ti++; star_s = si; continue; }
+      if (t.kind == Tok::One && si < s.size()) { si += char_len((unsigned char)s[si]); ++ti; continue; }
+      if (t.kind == Tok::Lit && s.substr(si, t.lit.size()) == t.lit) { si += t.lit.size(); ++ti; continue; }
+    } else if (si == s.size()) {
+      return true;
+    }
+    if (star_t == SIZE_MAX || star_s >= s.size()) return false;
+    star_s += char_len((unsigned char)s[star_s]);
+    si = star_s;
+    ti = star_t + 1;
+  }
+}
+
+Vec like(const Vec& s, const LikeMatcher& m, int64_t n) {
+  auto out = new_bool(n);
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t r = s.constant ? 0 : i;
+    if (!s.col->is_null(r) && m.matches(s.col->str(r))) col::set_bit(out->values->data(), i);
+  }
+  set_validity(*out, copy_validity(s, n));
+  return Vec::flat(out);
+}
+
+// ---- regex --------------------------------------------------------------------------------
+Result<std::shared_ptr<Regex>> Regex::compile(std::string_view pattern) {
+  int err = 0;
+  PCRE2_SIZE off = 0;
+  pcre2_code* code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(),
+                                   PCRE2_UTF | PCRE2_NO_UTF_CHECK, &err, &off, nullptr);
+  if (!code) {
+    PCRE2_UCHAR buf[256];
+    pcre2_get_error_message(err, buf, sizeof buf);
+    return Result<std::shared_ptr<Regex>>::error("invalid regular expression '" + std::string(pattern) + "': " +
+                                                 reinterpret_cast<char*>(buf));
+  }
+  std::shared_ptr<Regex> r(new Regex());
+  r->code_ = code;
+  r->match_ = pcre2_match_data_create_from_pattern(code, nullptr);
+  return r;
+}
+
+Regex::~Regex() {
+  if (match_) pcre2_match_data_free(static_cast<pcre2_match_data*>(match_));
+  if (code_) pcre2_code_free(static_cast<pcre2_code*>(code_));
+}
+
+bool Regex::find(std::string_view s) const {
+  int rc = pcre2_match(static_cast<pcre2_code*>(code_), reinterpret_cast<PCRE2_SPTR>(s.data()), s.size(), 0, 0,
+                       static_cast<pcre2_match_data*>(match_), nullptr);
+  return rc >= 0;
+}
+
+std::vector<std::string_view> Regex::split(std::string_view s, int limit) const {
+  std::vector<std::string_view> out;
+  auto* md = static_cast<pcre2_match_data*>(match_);
+  size_t start = 0, from = 0;
+  while (from <= s.size() && (limit <= 0 || int(out.size()) < limit - 1)) {
+    int rc = pcre2_match(static_cast<pcre2_code*>(code_), reinterpret_cast<PCRE2_SPTR>(s.data()), s.size(), from, 0, md, nullptr);
+    if (rc < 0) break;
+    PCRE2_SIZE* ov = pcre2_get_ovector_pointer(md);
+    size_t ms = ov[0], me = ov[1];
+    if (me == ms) {  // zero-width match: never splits at 0 (Java 8+), advance one char
+      if (ms == 0 || ms >= s.size()) { if (ms >= s.size()) break; from = ms + char_len((unsigned char)s[ms]); continue; }
+      out.push_back(s.substr(start, ms - start));
+      start = ms;
+      from = ms + char_len((unsigned char)s[ms]);
+      continue;
+    }
+    out.push_back(s.substr(start, ms - start));
+    start = from = me;
+  }
+  out.push_back(s.substr(start));
+  if (s.empty()) return {s};  // "".split(x) = [""]
+  return out;
+}
+
+Vec rlike(const Vec& s, const Regex& re, int64_t n) {
+  auto out = new_bool(n);
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t r = s.constant ? 0 : i;
+    if (!s.col->is_null(r) && re.find(s.col->str(r))) col::set_bit(out->values->data(), i);
+  }
+  set_validity(*out, copy_validity(s, n));
+  return Vec::flat(out);
+}
+
+Vec split(const Vec& s, const Regex& re, int limit, int64_t n) {
+  col::ColumnBuilder b(col::make_type(ColType::array(ColType::scalar(TypeId::String), false)));
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t r = s.constant ? 0 : i;
+    if (s.col->is_null(r)) { b.append_null(); continue; }
+    for (auto part : re.split(s.col->str(r), limit)) b.child(0).append_str(part);
+    b.finish_list();
+  }
+  return Vec::flat(b.finish());
+}
+
+}  // namespace spp::sql::kern

@@ -1,0 +1,236 @@
+// CAST and string kernels vs Spark 3.5 (non-ANSI): string->number/bool/date/timestamp rules,
+// number->string as Java prints, narrowing, decimals; upper/lower/length/trim/substring/concat,
+// LIKE, RLIKE, split.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <limits>
+#include <optional>
+
+#include "sql/columnar/builder.h"
+#include "sql/kernels/cast.h"
+#include "sql/kernels/string_fns.h"
+
+using namespace spp::sql;
+using namespace spp::sql::kern;
+using col::ColumnBuilder;
+
+namespace {
+Vec strs(std::vector<std::optional<std::string>> vals) {
+  ColumnBuilder b(type_of(TypeId::String));
+  for (auto& v : vals) v ? b.append_str(*v) : b.append_null();
+  return Vec::flat(b.finish());
+}
+template <typename T>
+Vec fixed(TypeId id, std::vector<std::optional<T>> vals) {
+  ColumnBuilder b(type_of(id));
+  for (auto& v : vals) v ? b.append<T>(*v) : b.append_null();
+  return Vec::flat(b.finish());
+}
+template <typename T>
+Vec cst(TypeId id, T v) {
+  ColumnBuilder b(type_of(id));
+  b.append<T>(v);
+  return Vec::constant_of(b.finish());
+}
+Vec cstr(std::string s) { return Vec::constant_of(strs({s}).col); }
+std::string s_at(const Vec& v, int64_t i) { return v.col->is_null(i) ? "NULL" : std::string(v.col->str(i)); }
+}  // namespace
+
+TEST_CASE("sql kernels cast: string -> integral / double / boolean") {
+  CHECK(parse_integral(" 12 ") == 12);
+  CHECK(parse_integral("12.5") == 12);
+  CHECK(parse_integral("-12.") == -12);
+  CHECK(parse_integral("+7") == 7);
+  CHECK(!parse_integral("abc"));
+  CHECK(!parse_integral("1e3"));
+  CHECK(!parse_integral(""));
+  CHECK(!parse_integral("12.5x"));
+  CHECK(parse_integral("-9223372036854775808") == std::numeric_limits<int64_t>::min());
+  CHECK(!parse_integral("9223372036854775808"));
+  Vec s = strs({"1", " 300 ", "x", std::nullopt, "2147483648"});
+  auto b = cast(s, type_of(TypeId::Byte), 5);
+  CHECK(b.col->vals<int8_t>()[0] == 1);
+  CHECK(b.col->is_null(1));  // 300 out of byte range -> NULL
+  CHECK(b.col->is_null(2));
+  CHECK(b.col->is_null(3));
+  auto i = cast(s, type_of(TypeId::Int), 5);
+  CHECK(i.col->vals<int32_t>()[1] == 300);
+  CHECK(i.col->is_null(4));
+  CHECK(parse_double("1e3") == 1000.0);
+  CHECK(std::isnan(*parse_double("NaN")));
+  CHECK(parse_double("-Infinity") == -std::numeric_limits<double>::infinity());
+  CHECK(parse_double("inf") == std::numeric_limits<double>::infinity());
+  CHECK(parse_double(" 1.5d ") == 1.5);
+  CHECK(!parse_double("1.5x"));
+  CHECK(!parse_double("."));
+  CHECK(parse_bool(" YES ") == true);
+  CHECK(parse_bool("0") == false);
+  CHECK(!parse_bool("maybe"));
+}
+
+TEST_CASE("sql kernels cast: dates and timestamps") {
+  CHECK(parse_date("2024-01-15") == days_from_civil(2024, 1, 15));
+  CHECK(parse_date("2024") == days_from_civil(2024, 1, 1));
+  CHECK(parse_date("2024-3") == days_from_civil(2024, 3, 1));
+  CHECK(parse_date("2024-03-05T10:00") == days_from_civil(2024, 3, 5));
+  CHECK(parse_date("2024-03-05 anything") == days_from_civil(2024, 3, 5));
+  CHECK(!parse_date("2024-02-30"));
+  CHECK(!parse_date("24-01-01"));
+  CHECK(!parse_date("2024/01/01"));
+  CHECK(parse_date("1970-01-01") == 0);
+  CHECK(date_to_string(-1) == "1969-12-31");
+  CHECK(date_to_string(19737) == "2024-01-15");
+  CHECK(parse_timestamp("1970-01-01 00:00:01", 0) == 1000000);
+  CHECK(parse_timestamp("1970-01-01T00:00:01.5Z", 0) == 1500000);
+  CHECK(parse_timestamp("1970-01-01 01:00:00+01:00", 0) == 0);
+  CHECK(parse_timestamp("1970-01-01 01:00:00", 3600) == 0);  // session zone +01:00
+  CHECK(!parse_timestamp("1970-01-01 25:00:00", 0));
+  CHECK(timestamp_to_string(0, 0) == "1970-01-01 00:00:00");
+  CHECK(timestamp_to_string(500000, 0) == "1970-01-01 00:00:00.5");
+  CHECK(timestamp_to_string(123456, 0) == "1970-01-01 00:00:00.123456");
+  CHECK(timestamp_to_string(-1, 0) == "1969-12-31 23:59:59.999999");
+  auto d = cast(fixed<int32_t>(TypeId::Date, {1}), type_of(TypeId::Timestamp), 1);
+  CHECK(d.col->vals<int64_t>()[0] == 86400000000LL);
+  auto back = cast(fixed<int64_t>(TypeId::Timestamp, {-1}), type_of(TypeId::Date), 1);
+  CHECK(back.col->vals<int32_t>()[0] == -1);
+}
+
+TEST_CASE("sql kernels cast: numbers to strings as Spark prints them") {
+  CHECK(double_to_string(1.0) == "1.0");
+  CHECK(double_to_string(0.1) == "0.1");
+  CHECK(double_to_string(1e7) == "1.0E7");
+  CHECK(double_to_string(1e10) == "1.0E10");
+  CHECK(double_to_string(1234567.0) == "1234567.0");
+  CHECK(double_to_string(0.001) == "0.001");
+  CHECK(double_to_string(0.0001) == "1.0E-4");
+  CHECK(double_to_string(-1.5e-7) == "-1.5E-7");
+  CHECK(double_to_string(123.456) == "123.456");
+  CHECK(double_to_string(-0.0) == "-0.0");
+  CHECK(double_to_string(std::nan("")) == "NaN");
+  CHECK(double_to_string(-std::numeric_limits<double>::infinity()) == "-Infinity");
+  CHECK(float_to_string(0.1f) == "0.1");
+  CHECK(float_to_string(1e10f) == "1.0E10");
+  auto s = cast(fixed<int64_t>(TypeId::Long, {-5, std::nullopt}), type_of(TypeId::String), 2);
+  CHECK(s_at(s, 0) == "-5");
+  CHECK(s_at(s, 1) == "NULL");
+  ColumnBuilder db(col::make_type(ColType::decimal(20, 10)));
+  db.append_decimal(1);
+  db.append_decimal(12345);
+  auto ds = cast(Vec::flat(db.finish()), type_of(TypeId::String), 2);
+  CHECK(s_at(ds, 0) == "1E-10");  // BigDecimal.toString
+  CHECK(s_at(ds, 1) == "0.0000012345");
+  ColumnBuilder ab(col::make_type(ColType::array(ColType::scalar(TypeId::Int))));
+  ab.child(0).append<int32_t>(1);
+  ab.child(0).append_null();
+  ab.finish_list();
+  CHECK(s_at(cast(Vec::flat(ab.finish()), type_of(TypeId::String), 1), 0) == "[1, null]");
+}
+
+TEST_CASE("sql kernels cast: numeric narrowing, doubles to integral, decimals, booleans") {
+  auto w = cast(fixed<int64_t>(TypeId::Long, {4294967297LL, -1}), type_of(TypeId::Int), 2);
+  CHECK(w.col->vals<int32_t>()[0] == 1);  // low bits kept
+  CHECK(w.col->vals<int32_t>()[1] == -1);
+  double nan = std::nan("");
+  auto t = cast(fixed<double>(TypeId::Double, {-1.9, nan, 1e20, -1e20, 300.7}), type_of(TypeId::Int), 5);
+  CHECK(t.col->vals<int32_t>()[0] == -1);
+  CHECK(t.col->vals<int32_t>()[1] == 0);
+  CHECK(t.col->vals<int32_t>()[2] == std::numeric_limits<int32_t>::max());
+  CHECK(t.col->vals<int32_t>()[3] == std::numeric_limits<int32_t>::min());
+  auto by = cast(fixed<double>(TypeId::Double, {300.7}), type_of(TypeId::Byte), 1);
+  CHECK(by.col->vals<int8_t>()[0] == 44);  // (byte)(int)300.7
+  auto dc = cast(fixed<int32_t>(TypeId::Int, {123, 100000}), col::make_type(ColType::decimal(5, 2)), 2);
+  CHECK(dc.col->dec_at(0) == 12300);
+  CHECK(dc.col->is_null(1));  // does not fit decimal(5,2)
+  auto fd = cast(fixed<double>(TypeId::Double, {2.675}), col::make_type(ColType::decimal(10, 2)), 1);
+  CHECK(fd.col->dec_at(0) == 268);  // via the decimal string 2.675, HALF_UP
+  auto back = cast(dc, type_of(TypeId::Double), 2);
+  CHECK(back.col->vals<double>()[0] == 123.0);
+  auto trunc = cast(Vec::flat(cast(fixed<double>(TypeId::Double, {-7.9}), col::make_type(ColType::decimal(10, 2)), 1).col),
+                    type_of(TypeId::Long), 1);
+  CHECK(trunc.col->vals<int64_t>()[0] == -7);
+  auto bl = cast(fixed<int32_t>(TypeId::Int, {0, 5}), bool_type(), 2);
+  CHECK(!bl.col->bool_at(0));
+  CHECK(bl.col->bool_at(1));
+  auto sd = cast(strs({"1.005", "abc"}), col::make_type(ColType::decimal(5, 2)), 2);
+  CHECK(sd.col->dec_at(0) == 101);
+  CHECK(sd.col->is_null(1));
+  auto ts = cast(fixed<int32_t>(TypeId::Int, {2}), type_of(TypeId::Timestamp), 1);
+  CHECK(ts.col->vals<int64_t>()[0] == 2000000);
+}
+
+TEST_CASE("sql kernels strings: case, length, trim, substring, concat") {
+  Vec s = strs({"Spark SQL", "\xc3\xa9t\xc3\xa9", "  pad  ", std::nullopt, ""});
+  auto u = upper(s, 5);
+  CHECK(s_at(u, 0) == "SPARK SQL");
+  CHECK(s_at(u, 1) == "\xc3\x89T\xc3\x89");  // été -> ÉTÉ
+  CHECK(s_at(u, 3) == "NULL");
+  CHECK(s_at(lower(s, 5), 0) == "spark sql");
+  auto l = length(s, 5);
+  CHECK(l.col->vals<int32_t>()[1] == 3);  // characters, not bytes
+  CHECK(l.col->vals<int32_t>()[2] == 7);
+  CHECK(l.col->is_null(3));
+  CHECK(s_at(trim(s, 5), 2) == "pad");
+  CHECK(s_at(ltrim(s, 5), 2) == "pad  ");
+  CHECK(s_at(rtrim(s, 5), 2) == "  pad");
+  auto sub = [&](int pos, int len) { return s_at(substring(s, cst<int32_t>(TypeId::Int, pos), cst<int32_t>(TypeId::Int, len), 5), 0); };
+  CHECK(sub(1, 5) == "Spark");
+  CHECK(sub(0, 5) == "Spark");  // pos 0 acts as 1
+  CHECK(sub(-3, 3) == "SQL");
+  CHECK(sub(7, 100) == "SQL");
+  CHECK(sub(3, 0) == "");
+  CHECK(sub(-100, 3) == "");
+  CHECK(s_at(substring(s, cst<int32_t>(TypeId::Int, 2), cst<int32_t>(TypeId::Int, 1), 5), 1) == "t");
+  auto c = concat({s, cstr("!")}, 5);
+  CHECK(s_at(c, 0) == "Spark SQL!");
+  CHECK(s_at(c, 3) == "NULL");
+  auto ws = concat_ws(cstr("-"), {s, cstr("x"), strs({std::nullopt, "b", "c", "d", "e"})}, 5);
+  CHECK(s_at(ws, 0) == "Spark SQL-x");
+  CHECK(s_at(ws, 3) == "x-d");  // NULLs skipped
+  auto sw = starts_with(s, cstr("Sp"), 5);
+  CHECK(sw.col->bool_at(0));
+  CHECK(!sw.col->bool_at(1));
+  CHECK(sw.col->is_null(3));
+  CHECK(ends_with(s, cstr("SQL"), 5).col->bool_at(0));
+  CHECK(contains(s, cstr("k S"), 5).col->bool_at(0));
+  CHECK(contains(s, cstr(""), 5).col->bool_at(4));
+}
+
+TEST_CASE("sql kernels strings: LIKE, RLIKE, split") {
+  CHECK(LikeMatcher("a%").matches("abc"));
+  CHECK(!LikeMatcher("a%").matches("bac"));
+  CHECK(LikeMatcher("%b%").matches("abc"));
+  CHECK(LikeMatcher("a_c").matches("abc"));
+  CHECK(LikeMatcher("a_c").matches("a\xc3\xa9" "c"));  // _ is one character
+  CHECK(!LikeMatcher("a_c").matches("ac"));
+  CHECK(LikeMatcher("%").matches(""));
+  CHECK(LikeMatcher("a%b%c").matches("aXbYbZc"));
+  CHECK(!LikeMatcher("a%b%c").matches("aXbYbZ"));
+  CHECK(LikeMatcher("100\\%").matches("100%"));
+  CHECK(!LikeMatcher("100\\%").matches("1000"));
+  CHECK(LikeMatcher("%ab").matches("aab"));
+  Vec s = strs({"apple", "banana", std::nullopt});
+  auto lk = like(s, LikeMatcher("%an%"), 3);
+  CHECK(!lk.col->bool_at(0));
+  CHECK(lk.col->bool_at(1));
+  CHECK(lk.col->is_null(2));
+  auto re = Regex::compile("^b.n");
+  REQUIRE(re.is_ok());
+  auto rl = rlike(s, **re, 3);
+  CHECK(!rl.col->bool_at(0));
+  CHECK(rl.col->bool_at(1));
+  CHECK(rl.col->is_null(2));
+  CHECK(!Regex::compile("(unclosed").is_ok());
+  auto comma = Regex::compile(",");
+  REQUIRE(comma.is_ok());
+  auto parts = (*comma)->split("a,b,,", -1);
+  REQUIRE(parts.size() == 4);  // trailing empty strings kept
+  CHECK(parts[3] == "");
+  CHECK((*comma)->split("a,b,c", 2).size() == 2);
+  CHECK((*comma)->split("a,b,c", 2)[1] == "b,c");
+  CHECK((*comma)->split("", -1).size() == 1);
+  auto sp = split(strs({"a b", std::nullopt}), **Regex::compile(" "), -1, 2);
+  CHECK(sp.col->offsets()[1] == 2);
+  CHECK(sp.col->is_null(1));
+  CHECK(sp.col->children[0]->str(1) == "b");
+}
