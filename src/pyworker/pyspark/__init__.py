@@ -13,7 +13,8 @@ _SUBMODULES = (
     "conf", "context", "rdd", "rddsampler", "serializers", "statcounter", "storagelevel",
     "taskcontext", "broadcast", "accumulators", "files", "errors", "version", "shuffle",
     "resultiterable",
-    "sql", "sql.types", "sql.session", "sql.dataframe",
+    "sql", "sql.types", "sql.session", "sql.dataframe", "sql.column", "sql.functions",
+    "sql.group", "sql.readwriter",
 )
 
 for _name in _SUBMODULES:

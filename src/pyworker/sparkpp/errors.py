@@ -2,7 +2,31 @@
 
 
 class PySparkException(Exception):
-    """Base of every sparkpp-specific error (PySpark's pyspark.errors.PySparkException)."""
+    """Base of every sparkpp-specific error (PySpark's pyspark.errors.PySparkException).
+
+    Either a plain message, or an error class from _error_classes.py and its parameters; the
+    text is then "[CLASS] message" as PySpark prints it."""
+
+    def __init__(self, message=None, error_class=None, message_parameters=None):
+        if message is None and error_class is not None:
+            from sparkpp._error_classes import format_message
+            message = format_message(error_class, message_parameters)
+        self.message = message
+        self.error_class = error_class
+        self.message_parameters = message_parameters
+        super().__init__(*(() if message is None else (message,)))
+
+    def getErrorClass(self):
+        return self.error_class
+
+    def getMessageParameters(self):
+        return self.message_parameters
+
+    def getSqlState(self):
+        return None
+
+    def __str__(self):
+        return "" if self.message is None else str(self.message)
 
 
 class PySparkRuntimeError(PySparkException, RuntimeError):
@@ -14,6 +38,18 @@ class PySparkValueError(PySparkException, ValueError):
 
 
 class PySparkTypeError(PySparkException, TypeError):
+    pass
+
+
+class PySparkAttributeError(PySparkException, AttributeError):
+    pass
+
+
+class PySparkNotImplementedError(PySparkException, NotImplementedError):
+    pass
+
+
+class PySparkIndexError(PySparkException, IndexError):
     pass
 
 
@@ -29,7 +65,6 @@ class Py4JJavaError(PySparkException):
 
     def __init__(self, message, kind=None):
         super().__init__(message)
-        self.message = message
         self.kind = kind
 
     def __str__(self):
@@ -58,3 +93,81 @@ _KINDS = {"job_failed": SparkJobError, "bad_request": BadRequestError,
 
 def error_from_reply(kind, message):
     return _KINDS.get(kind, Py4JJavaError)(message, kind)
+
+
+# ---------------------------------------------------------------- errors the SQL engine reports
+# PySpark's pyspark.errors.exceptions.captured: the engine (C++ here, the JVM in PySpark) names
+# an error class, its parameters and SQLSTATE; the text is "[CLASS] message" as Spark prints it.
+
+class CapturedException(PySparkException):
+    def __init__(self, desc=None, stackTrace=None, cause=None, origin=None, *,
+                 error_class=None, message_parameters=None, sql_state=None):
+        super().__init__(desc, error_class, message_parameters)
+        self.desc = desc
+        self.stackTrace = stackTrace
+        self.cause = cause
+        self._sql_state = sql_state
+
+    def getSqlState(self):
+        return self._sql_state
+
+
+class AnalysisException(CapturedException):
+    """Failed to analyze a SQL query plan."""
+
+
+class TempTableAlreadyExistsException(AnalysisException):
+    pass
+
+
+class ParseException(AnalysisException):
+    """Failed to parse a SQL command."""
+
+
+class IllegalArgumentException(CapturedException):
+    pass
+
+
+class ArithmeticException(CapturedException):
+    pass
+
+
+class ArrayIndexOutOfBoundsException(CapturedException):
+    pass
+
+
+class DateTimeException(CapturedException):
+    pass
+
+
+class NumberFormatException(IllegalArgumentException):
+    pass
+
+
+class QueryExecutionException(CapturedException):
+    pass
+
+
+class SparkRuntimeException(CapturedException):
+    pass
+
+
+class SparkUpgradeException(CapturedException):
+    pass
+
+
+class UnknownException(CapturedException):
+    pass
+
+
+_CAPTURED = {c.__name__: c for c in (
+    AnalysisException, TempTableAlreadyExistsException, ParseException, IllegalArgumentException,
+    ArithmeticException, ArrayIndexOutOfBoundsException, DateTimeException, NumberFormatException,
+    QueryExecutionException, SparkRuntimeException, SparkUpgradeException, UnknownException)}
+
+
+def captured_error(kind, message, error_class=None, message_parameters=None, sql_state=None):
+    """The exception for an engine error named `kind` (a class name above)."""
+    cls = _CAPTURED.get(kind, UnknownException)
+    return cls(message, error_class=error_class, message_parameters=message_parameters,
+               sql_state=sql_state)

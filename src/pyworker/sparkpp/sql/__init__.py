@@ -1,6 +1,15 @@
-"""A minimal pyspark.sql: SparkSession, Row and a DataFrame wrapper over RDDs of Rows."""
-from sparkpp.sql.types import Row
-from sparkpp.sql.dataframe import DataFrame, DataFrameReader
-from sparkpp.sql.session import SparkSession
+"""pyspark.sql for sparkpp: the DataFrame API as a plan builder (docs/sql-engine.md).
 
-__all__ = ["SparkSession", "Row", "DataFrame", "DataFrameReader"]
+Python describes plans (Spark Connect messages, _proto.py); the C++ driver analyses, optimises
+and runs them. Nothing here evaluates a built-in operation."""
+from sparkpp.sql.types import Row
+from sparkpp.sql.column import Column
+from sparkpp.sql.dataframe import DataFrame, DataFrameNaFunctions, DataFrameStatFunctions
+from sparkpp.sql.group import GroupedData
+from sparkpp.sql.readwriter import DataFrameReader, DataFrameWriter
+from sparkpp.sql.session import SparkSession
+from sparkpp.sql import functions, types  # noqa: F401  (from pyspark.sql import functions as F)
+
+__all__ = ["SparkSession", "Row", "DataFrame", "Column", "GroupedData", "DataFrameReader",
+           "DataFrameWriter", "DataFrameNaFunctions", "DataFrameStatFunctions", "functions",
+           "types"]

@@ -1,36 +1,442 @@
-"""A minimal DataFrame: an RDD of Rows with column names (enough for spark.read.text(...).rdd)."""
-from sparkpp.sql.types import Row
+"""pyspark.sql.DataFrame: a plan (a Connect Relation, see _proto.py) plus its session.
+Transformations build bigger plans; actions hand the plan to the driver through _client.py."""
+import random
+import sys
 
-__all__ = ["DataFrame", "DataFrameReader"]
+from sparkpp.errors import (PySparkAttributeError, PySparkNotImplementedError, PySparkTypeError,
+                            PySparkValueError)
+from sparkpp.sql import _proto as P
+from sparkpp.sql._show import show_string
+from sparkpp.sql.column import Column, _col_expr, _expr
+from sparkpp.storagelevel import StorageLevel
+
+__all__ = ["DataFrame", "DataFrameNaFunctions", "DataFrameStatFunctions"]
+
+
+def _flatten(cols):
+    if len(cols) == 1 and isinstance(cols[0], (list, tuple)):
+        return list(cols[0])
+    return list(cols)
+
+
+def _sort_exprs(cols, kwargs):
+    cols = _flatten(cols)
+    if not cols:
+        raise PySparkValueError(error_class="CANNOT_BE_EMPTY",
+                                message_parameters={"item": "column"})
+    exprs = []
+    for c in cols:
+        if isinstance(c, int) and not isinstance(c, bool):
+            raise PySparkNotImplementedError(error_class="NOT_IMPLEMENTED",
+                                             message_parameters={"feature": "sort by ordinal"})
+        e = _col_expr(c)
+        exprs.append(e if "sortOrder" in e else P.sort_order(e, P.ASC, P.NULLS_FIRST))
+    ascending = kwargs.get("ascending", True)
+    if isinstance(ascending, (bool, int)):
+        if not ascending:
+            exprs = [P.sort_order(e["sortOrder"]["child"], P.DESC, P.NULLS_LAST) for e in exprs]
+    elif isinstance(ascending, list):
+        exprs = [e if asc else P.sort_order(e["sortOrder"]["child"], P.DESC, P.NULLS_LAST)
+                 for e, asc in zip(exprs, ascending)]
+    else:
+        raise PySparkTypeError(error_class="NOT_BOOL_OR_LIST",
+                               message_parameters={"arg_name": "ascending",
+                                                   "arg_type": type(ascending).__name__})
+    return exprs
 
 
 class DataFrame:
-    def __init__(self, rdd, columns, session, types=None):
-        self._rdd = rdd
-        self._columns = list(columns)
-        self._types = types or ["string"] * len(self._columns)
+    """A distributed collection of rows under named columns, described by a plan."""
+
+    def __init__(self, plan, session):
+        self._plan = plan
+        self._session = session
         self.sparkSession = session
+        self._schema = None
 
     @property
-    def rdd(self):
-        return self._rdd
+    def _client(self):
+        return self._session._client
+
+    @property
+    def _plan_id(self):
+        return P.plan_id_of(self._plan)
+
+    def _new(self, plan):
+        return DataFrame(plan, self._session)
+
+    # ---------------------------------------------------------------- schema
+    @property
+    def schema(self):
+        if self._schema is None:
+            self._schema = self._client.analyze(self._plan)
+        return self._schema
 
     @property
     def columns(self):
-        return list(self._columns)
+        return self.schema.names
 
     @property
     def dtypes(self):
-        return list(zip(self._columns, self._types))
+        return [(f.name, f.dataType.simpleString()) for f in self.schema.fields]
 
+    def printSchema(self, level=None):
+        print(self.schema.treeString(level), end="")
+
+    def __repr__(self):
+        try:
+            return "DataFrame[%s]" % ", ".join("%s: %s" % ct for ct in self.dtypes)
+        except PySparkNotImplementedError:
+            return "DataFrame[<not analyzed: %s>]" % next(k for k in self._plan if k != "common")
+
+    # ---------------------------------------------------------------- columns
+    def __getitem__(self, item):
+        if isinstance(item, str):
+            if item == "*":
+                return Column(P.star())
+            return Column(P.attr(item, self._plan_id))
+        if isinstance(item, Column):
+            return self.filter(item)
+        if isinstance(item, (list, tuple)):
+            return self.select(*item)
+        if isinstance(item, int):
+            return self[self.columns[item]]
+        raise PySparkTypeError(error_class="NOT_COLUMN_OR_FLOAT_OR_INT_OR_LIST_OR_STR",
+                               message_parameters={"arg_name": "item",
+                                                   "arg_type": type(item).__name__})
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        try:
+            known = name in self.columns
+        except PySparkNotImplementedError:
+            known = True  # cannot check before the engine is wired; the driver will
+        if not known:
+            raise PySparkAttributeError(error_class="ATTRIBUTE_NOT_SUPPORTED",
+                                        message_parameters={"attr_name": name})
+        return Column(P.attr(name, self._plan_id))
+
+    def colRegex(self, colName):
+        return Column({"unresolvedRegex": {"colName": colName, "planId": P._i64(self._plan_id)}})
+
+    # ---------------------------------------------------------------- transformations
+    def select(self, *cols):
+        return self._new(P.project(self._plan, [_col_expr(c) for c in _flatten(cols)]))
+
+    def selectExpr(self, *expr):
+        return self._new(P.project(self._plan, [P.expr_string(e) for e in _flatten(expr)]))
+
+    def filter(self, condition):
+        if isinstance(condition, str):
+            cond = P.expr_string(condition)
+        elif isinstance(condition, Column):
+            cond = condition._expr
+        else:
+            raise PySparkTypeError(error_class="NOT_COLUMN_OR_STR",
+                                   message_parameters={"arg_name": "condition",
+                                                       "arg_type": type(condition).__name__})
+        return self._new(P.filter_(self._plan, cond))
+
+    where = filter
+
+    def withColumn(self, colName, col):
+        if not isinstance(col, Column):
+            raise PySparkTypeError(error_class="NOT_COLUMN",
+                                   message_parameters={"arg_name": "col",
+                                                       "arg_type": type(col).__name__})
+        return self._new(P.with_columns(self._plan, [(colName, col._expr)]))
+
+    def withColumns(self, *colsMap):
+        if len(colsMap) != 1 or not isinstance(colsMap[0], dict):
+            raise PySparkTypeError(error_class="NOT_DICT",
+                                   message_parameters={"arg_name": "colsMap",
+                                                       "arg_type": type(colsMap).__name__})
+        return self._new(P.with_columns(self._plan, [(k, _expr(v))
+                                                     for k, v in colsMap[0].items()]))
+
+    def withColumnRenamed(self, existing, new):
+        return self._new(P.with_columns_renamed(self._plan, {existing: new}))
+
+    def withColumnsRenamed(self, colsMap):
+        if not isinstance(colsMap, dict):
+            raise PySparkTypeError(error_class="NOT_DICT",
+                                   message_parameters={"arg_name": "colsMap",
+                                                       "arg_type": type(colsMap).__name__})
+        return self._new(P.with_columns_renamed(self._plan, colsMap))
+
+    def drop(self, *cols):
+        names = [c for c in cols if isinstance(c, str)]
+        exprs = []
+        for c in cols:
+            if isinstance(c, Column):
+                exprs.append(c._expr)
+            elif not isinstance(c, str):
+                raise PySparkTypeError(error_class="NOT_COLUMN_OR_STR",
+                                       message_parameters={"arg_name": "col",
+                                                           "arg_type": type(c).__name__})
+        return self._new(P.drop(self._plan, exprs, names))
+
+    def alias(self, alias):
+        return self._new(P.subquery_alias(self._plan, alias))
+
+    def toDF(self, *cols):
+        for c in cols:
+            if not isinstance(c, str):
+                raise PySparkTypeError(error_class="NOT_LIST_OF_STR",
+                                       message_parameters={"arg_name": "cols",
+                                                           "arg_type": type(c).__name__})
+        return self._new(P.to_df(self._plan, cols))
+
+    def groupBy(self, *cols):
+        from sparkpp.sql.group import GroupedData
+        return GroupedData(self, [_col_expr(c) for c in _flatten(cols)], "groupby")
+
+    groupby = groupBy
+
+    def rollup(self, *cols):
+        from sparkpp.sql.group import GroupedData
+        return GroupedData(self, [_col_expr(c) for c in _flatten(cols)], "rollup")
+
+    def cube(self, *cols):
+        from sparkpp.sql.group import GroupedData
+        return GroupedData(self, [_col_expr(c) for c in _flatten(cols)], "cube")
+
+    def agg(self, *exprs):
+        return self.groupBy().agg(*exprs)
+
+    def orderBy(self, *cols, **kwargs):
+        return self._new(P.sort(self._plan, _sort_exprs(cols, kwargs), True))
+
+    sort = orderBy
+
+    def sortWithinPartitions(self, *cols, **kwargs):
+        return self._new(P.sort(self._plan, _sort_exprs(cols, kwargs), False))
+
+    def join(self, other, on=None, how=None):
+        if not isinstance(other, DataFrame):
+            raise PySparkTypeError(error_class="NOT_DATAFRAME",
+                                   message_parameters={"arg_name": "other",
+                                                       "arg_type": type(other).__name__})
+        if how is None:
+            how = "inner"
+        if not isinstance(how, str) or how.lower().replace(" ", "") not in P.JOIN_TYPES:
+            raise PySparkValueError(error_class="UNSUPPORTED_JOIN_TYPE",
+                                    message_parameters={"join_type": str(how)})
+        join_type = P.JOIN_TYPES[how.lower().replace(" ", "")]
+        condition, using = None, None
+        if isinstance(on, str):
+            using = [on]
+        elif isinstance(on, Column):
+            condition = on._expr
+        elif isinstance(on, (list, tuple)) and on:
+            if all(isinstance(c, str) for c in on):
+                using = list(on)
+            elif all(isinstance(c, Column) for c in on):
+                cond = on[0]
+                for c in on[1:]:
+                    cond = cond & c
+                condition = cond._expr
+            else:
+                raise PySparkTypeError(error_class="NOT_COLUMN_OR_LIST_OR_STR",
+                                       message_parameters={"arg_name": "on",
+                                                           "arg_type": type(on).__name__})
+        elif on is not None and not (isinstance(on, (list, tuple)) and not on):
+            raise PySparkTypeError(error_class="NOT_COLUMN_OR_LIST_OR_STR",
+                                   message_parameters={"arg_name": "on",
+                                                       "arg_type": type(on).__name__})
+        return self._new(P.join(self._plan, other._plan, join_type, condition, using))
+
+    def crossJoin(self, other):
+        return self._new(P.join(self._plan, other._plan, "JOIN_TYPE_CROSS"))
+
+    def _set_op(self, other, op, is_all, by_name=False, allow_missing=False):
+        if not isinstance(other, DataFrame):
+            raise PySparkTypeError(error_class="NOT_DATAFRAME",
+                                   message_parameters={"arg_name": "other",
+                                                       "arg_type": type(other).__name__})
+        return self._new(P.set_op(self._plan, other._plan, op, is_all, by_name, allow_missing))
+
+    def union(self, other):
+        return self._set_op(other, "union", True)
+
+    unionAll = union
+
+    def unionByName(self, other, allowMissingColumns=False):
+        return self._set_op(other, "union", True, True, allowMissingColumns)
+
+    def intersect(self, other):
+        return self._set_op(other, "intersect", False)
+
+    def intersectAll(self, other):
+        return self._set_op(other, "intersect", True)
+
+    def subtract(self, other):
+        return self._set_op(other, "except", False)
+
+    def exceptAll(self, other):
+        return self._set_op(other, "except", True)
+
+    def distinct(self):
+        return self._new(P.deduplicate(self._plan))
+
+    def dropDuplicates(self, subset=None):
+        if subset is not None and not isinstance(subset, (list, tuple)):
+            raise PySparkTypeError(error_class="NOT_LIST_OR_TUPLE",
+                                   message_parameters={"arg_name": "subset",
+                                                       "arg_type": type(subset).__name__})
+        return self._new(P.deduplicate(self._plan, None if subset is None else list(subset)))
+
+    drop_duplicates = dropDuplicates
+
+    def limit(self, num):
+        return self._new(P.limit(self._plan, num))
+
+    def offset(self, num):
+        return self._new(P.offset(self._plan, num))
+
+    def repartition(self, numPartitions, *cols):
+        if isinstance(numPartitions, int) and not isinstance(numPartitions, bool):
+            if not cols:
+                return self._new(P.repartition(self._plan, numPartitions, True))
+            return self._new(P.repartition_by_expression(
+                self._plan, [_col_expr(c) for c in _flatten(cols)], numPartitions))
+        if isinstance(numPartitions, (str, Column)):
+            cols = (numPartitions,) + cols
+            return self._new(P.repartition_by_expression(
+                self._plan, [_col_expr(c) for c in _flatten(cols)]))
+        raise PySparkTypeError(error_class="NOT_COLUMN_OR_STR",
+                               message_parameters={"arg_name": "numPartitions",
+                                                   "arg_type": type(numPartitions).__name__})
+
+    def repartitionByRange(self, numPartitions, *cols):
+        n = None
+        if isinstance(numPartitions, int) and not isinstance(numPartitions, bool):
+            n = numPartitions
+        else:
+            cols = (numPartitions,) + cols
+        if not cols:
+            raise PySparkValueError(error_class="CANNOT_BE_EMPTY",
+                                    message_parameters={"item": "partition-by expression"})
+        exprs = [e if "sortOrder" in e else P.sort_order(e, P.ASC, P.NULLS_FIRST)
+                 for e in (_col_expr(c) for c in cols)]
+        return self._new(P.repartition_by_expression(self._plan, exprs, n))
+
+    def coalesce(self, numPartitions):
+        return self._new(P.repartition(self._plan, numPartitions, False))
+
+    def sample(self, withReplacement=None, fraction=None, seed=None):
+        # PySpark's argument shuffle: sample(0.5), sample(0.5, 3), sample(True, 0.5, 3)
+        if isinstance(withReplacement, float) and fraction is None:
+            withReplacement, fraction = None, withReplacement
+        elif isinstance(withReplacement, float) and isinstance(fraction, int):
+            withReplacement, fraction, seed = None, withReplacement, fraction
+        if withReplacement is not None and not isinstance(withReplacement, bool):
+            raise PySparkTypeError(error_class="NOT_BOOL", message_parameters={
+                "arg_name": "withReplacement", "arg_type": type(withReplacement).__name__})
+        if not isinstance(fraction, (int, float)) or isinstance(fraction, bool):
+            raise PySparkTypeError(error_class="NOT_FLOAT_OR_INT", message_parameters={
+                "arg_name": "fraction", "arg_type": type(fraction).__name__})
+        if seed is None:
+            seed = random.randint(0, sys.maxsize)
+        return self._new(P.sample(self._plan, 0.0, float(fraction), bool(withReplacement),
+                                  int(seed)))
+
+    def randomSplit(self, weights, seed=None):
+        for w in weights:
+            if w < 0.0:
+                raise PySparkValueError(error_class="VALUE_NOT_POSITIVE",
+                                        message_parameters={"arg_name": "weights",
+                                                            "arg_value": str(w)})
+        if seed is None:
+            seed = random.randint(0, sys.maxsize)
+        total = float(sum(weights))
+        bounds, acc = [0.0], 0.0
+        for w in weights:
+            acc += w / total
+            bounds.append(acc)
+        return [self._new(P.sample(self._plan, lo, hi, False, int(seed), True))
+                for lo, hi in zip(bounds, bounds[1:])]
+
+    def hint(self, name, *parameters):
+        params = []
+        for p in _flatten(parameters) if parameters else []:
+            params.append(p._expr if isinstance(p, Column) else P.lit(p))
+        return self._new(P.hint(self._plan, name, params))
+
+    def describe(self, *cols):
+        return self._new(P.describe(self._plan, _flatten(cols)))
+
+    def summary(self, *statistics):
+        return self._new(P.summary(self._plan, _flatten(statistics)))
+
+    def transform(self, func, *args, **kwargs):
+        result = func(self, *args, **kwargs)
+        if not isinstance(result, DataFrame):
+            raise PySparkTypeError(error_class="NOT_DATAFRAME", message_parameters={
+                "arg_name": "func return", "arg_type": type(result).__name__})
+        return result
+
+    @property
+    def na(self):
+        return DataFrameNaFunctions(self)
+
+    @property
+    def stat(self):
+        return DataFrameStatFunctions(self)
+
+    def fillna(self, value, subset=None):
+        if not isinstance(value, (float, int, str, bool, dict)):
+            raise PySparkTypeError(error_class="NOT_BOOL_OR_DICT_OR_FLOAT_OR_INT_OR_STR",
+                                   message_parameters={"arg_name": "value",
+                                                       "arg_type": type(value).__name__})
+        if isinstance(value, dict):
+            if not value:
+                raise PySparkValueError(error_class="CANNOT_BE_EMPTY",
+                                        message_parameters={"item": "value"})
+            return self._new(P.fill_na(self._plan, list(value), list(value.values())))
+        if isinstance(subset, str):
+            subset = [subset]
+        return self._new(P.fill_na(self._plan, subset, [value]))
+
+    def dropna(self, how="any", thresh=None, subset=None):
+        if how not in ("any", "all"):
+            raise PySparkValueError(error_class="VALUE_NOT_ANY_OR_ALL",
+                                    message_parameters={"arg_name": "how", "arg_value": str(how)})
+        if isinstance(subset, str):
+            subset = [subset]
+        if thresh is None and how == "all":
+            thresh = 1
+        return self._new(P.drop_na(self._plan, subset, thresh))
+
+    def replace(self, to_replace, value=None, subset=None):
+        if isinstance(to_replace, dict):
+            pairs = list(to_replace.items())
+        else:
+            olds = list(to_replace) if isinstance(to_replace, (list, tuple)) else [to_replace]
+            news = (list(value) if isinstance(value, (list, tuple))
+                    else [value] * len(olds))
+            if len(olds) != len(news):
+                raise PySparkValueError(error_class="LENGTH_SHOULD_BE_THE_SAME",
+                                        message_parameters={"arg1": "to_replace",
+                                                            "arg2": "value",
+                                                            "arg1_length": str(len(olds)),
+                                                            "arg2_length": str(len(news))})
+            pairs = list(zip(olds, news))
+        if isinstance(subset, str):
+            subset = [subset]
+        return self._new(P.replace(self._plan, subset, pairs))
+
+    # ---------------------------------------------------------------- actions
     def collect(self):
-        return self._rdd.collect()
+        _, batches = self._client.execute(self._plan)
+        return [r for batch in batches for r in batch]
 
     def count(self):
-        return self._rdd.count()
+        return self._client.count(self._plan)
 
     def take(self, num):
-        return self._rdd.take(num)
+        return self._client.take(self._plan, num)[1]
 
     def head(self, n=None):
         if n is None:
@@ -41,83 +447,145 @@ class DataFrame:
     def first(self):
         return self.head()
 
+    def tail(self, num):
+        return self._new(P.tail(self._plan, num)).collect()
+
+    def isEmpty(self):
+        return len(self.take(1)) == 0
+
     def toLocalIterator(self, prefetchPartitions=False):
-        return self._rdd.toLocalIterator(prefetchPartitions)
+        return self._client.to_local_iterator(self._plan, prefetchPartitions)
 
     def foreach(self, f):
-        self._rdd.foreach(f)
+        self.rdd.foreach(f)
 
     def foreachPartition(self, f):
-        self._rdd.foreachPartition(f)
+        self.rdd.foreachPartition(f)
 
+    @property
+    def rdd(self):
+        return self._client.rdd(self._plan)
+
+    def show(self, n=20, truncate=True, vertical=False):
+        print(self._show_string(n, truncate, vertical), end="")
+
+    def _show_string(self, n=20, truncate=True, vertical=False):
+        if not isinstance(n, int) or isinstance(n, bool):
+            raise PySparkTypeError(error_class="NOT_INT",
+                                   message_parameters={"arg_name": "n",
+                                                       "arg_type": type(n).__name__})
+        if not isinstance(vertical, bool):
+            raise PySparkTypeError(error_class="NOT_BOOL",
+                                   message_parameters={"arg_name": "vertical",
+                                                       "arg_type": type(vertical).__name__})
+        if isinstance(truncate, bool) and truncate:
+            width = 20
+        else:
+            try:
+                width = int(truncate)
+            except ValueError:
+                raise PySparkTypeError(error_class="NOT_BOOL",
+                                       message_parameters={"arg_name": "truncate",
+                                                           "arg_type": type(truncate).__name__})
+        names, cells = self._client.show_cells(self._plan, n)
+        return show_string(names, cells[:n], n, width, vertical, len(cells) > n)
+
+    def toPandas(self):
+        from sparkpp.sql._pandas import to_pandas
+        return to_pandas(self.collect(), self.schema)
+
+    def explain(self, extended=None, mode=None):
+        if extended is not None and mode is not None:
+            raise PySparkValueError(error_class="CANNOT_SET_TOGETHER",
+                                    message_parameters={"arg_list": "extended and mode"})
+        if isinstance(extended, str):
+            mode, extended = extended, None
+        if mode is None:
+            mode = "extended" if extended else "simple"
+        print(self._client.explain(self._plan, mode))
+
+    # ---------------------------------------------------------------- storage and views
     def cache(self):
-        self._rdd.cache()
-        return self
+        return self.persist(StorageLevel.MEMORY_AND_DISK_DESER
+                            if hasattr(StorageLevel, "MEMORY_AND_DISK_DESER")
+                            else StorageLevel.MEMORY_AND_DISK)
 
-    def persist(self, *args):
-        self._rdd.persist(*args)
+    def persist(self, storageLevel=None):
+        if storageLevel is None:
+            return self.cache()
+        self._client.persist(self._plan, storageLevel)
         return self
 
     def unpersist(self, blocking=False):
-        self._rdd.unpersist(blocking)
+        self._client.unpersist(self._plan, blocking)
         return self
 
-    def toDF(self, *cols):
-        if len(cols) != len(self._columns):
-            raise ValueError("toDF needs %d column names, got %d" % (len(self._columns), len(cols)))
-        make = Row(*cols)
-        return DataFrame(self._rdd.map(lambda r: make(*r)), cols, self.sparkSession, self._types)
+    @property
+    def storageLevel(self):
+        return self._client.storage_level(self._plan)
 
-    def printSchema(self):
-        print("root")
-        for c, t in zip(self._columns, self._types):
-            print(" |-- %s: %s (nullable = true)" % (c, t))
+    def _view(self, name, is_global, replace):
+        self._client.command(P.create_view(self._plan, name, is_global, replace))
 
-    def show(self, n=20, truncate=True, vertical=False):
-        print(self._show_string(n, truncate), end="")
+    def createTempView(self, name):
+        self._view(name, False, False)
 
-    def _show_string(self, n=20, truncate=True):
-        rows = self.take(n + 1)
-        more = len(rows) > n
-        rows = rows[:n]
-        width = 20 if truncate is True else int(truncate) if truncate else 0
+    def createOrReplaceTempView(self, name):
+        self._view(name, False, True)
 
-        def cell(v):
-            s = "null" if v is None else str(v)
-            if width and len(s) > width:
-                s = s[:width - 3] + "..." if width > 3 else s[:width]
-            return s
-        table = [list(self._columns)] + [[cell(v) for v in r] for r in rows]
-        widths = [max(3, max(len(r[i]) for r in table)) for i in range(len(self._columns))]
-        sep = "+" + "+".join("-" * w for w in widths) + "+\n"
+    def createGlobalTempView(self, name):
+        self._view(name, True, False)
 
-        def line(r):
-            if width:
-                return "|" + "|".join(c.rjust(w) for c, w in zip(r, widths)) + "|\n"
-            return "|" + "|".join(c.ljust(w) for c, w in zip(r, widths)) + "|\n"
-        out = sep + line(table[0]) + sep + "".join(line(r) for r in table[1:]) + sep
-        if more:
-            out += "only showing top %d row%s\n" % (n, "" if n == 1 else "s")
-        return out
+    def createOrReplaceGlobalTempView(self, name):
+        self._view(name, True, True)
 
-    def __repr__(self):
-        return "DataFrame[%s]" % ", ".join("%s: %s" % ct for ct in self.dtypes)
+    registerTempTable = createOrReplaceTempView
+
+    @property
+    def write(self):
+        from sparkpp.sql.readwriter import DataFrameWriter
+        return DataFrameWriter(self)
 
 
-class DataFrameReader:
-    def __init__(self, session):
-        self._session = session
+class DataFrameNaFunctions:
+    """df.na: fill, drop, replace."""
 
-    def text(self, paths, wholetext=False, lineSep=None, pathGlobFilter=None,
-             recursiveFileLookup=None, modifiedBefore=None, modifiedAfter=None):
-        if lineSep not in (None, "\n"):
-            raise NotImplementedError("spark.read.text: only lineSep='\\n' is supported")
-        if isinstance(paths, str):
-            paths = [paths]
-        sc = self._session.sparkContext
-        joined = ",".join(paths)
-        if wholetext:
-            rdd = sc.wholeTextFiles(joined).map(lambda kv: Row(value=kv[1]))
-        else:
-            rdd = sc.textFile(joined).map(lambda line: Row(value=line))
-        return DataFrame(rdd, ["value"], self._session)
+    def __init__(self, df):
+        self.df = df
+
+    def drop(self, how="any", thresh=None, subset=None):
+        return self.df.dropna(how=how, thresh=thresh, subset=subset)
+
+    def fill(self, value, subset=None):
+        return self.df.fillna(value=value, subset=subset)
+
+    def replace(self, to_replace, value=None, subset=None):
+        return self.df.replace(to_replace, value, subset)
+
+
+class DataFrameStatFunctions:
+    """df.stat; these run on the engine (Connect's stat relations) once it is wired."""
+
+    def __init__(self, df):
+        self.df = df
+
+    def _stat(self, kind, body):
+        return self.df._new(P.relation(kind, dict(input=self.df._plan, **body)))
+
+    def crosstab(self, col1, col2):
+        return self._stat("crosstab", {"col1": col1, "col2": col2})
+
+    def freqItems(self, cols, support=None):
+        body = {"cols": list(cols)}
+        if support is not None:
+            body["support"] = float(support)
+        return self._stat("freqItems", body)
+
+    def sampleBy(self, col, fractions, seed=None):
+        if seed is None:
+            seed = random.randint(0, sys.maxsize)
+        return self._stat("sampleBy", {
+            "col": _col_expr(col),
+            "fractions": [{"stratum": P.literal_body(k), "fraction": float(v)}
+                          for k, v in fractions.items()],
+            "seed": P._i64(seed)})

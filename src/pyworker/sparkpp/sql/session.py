@@ -1,10 +1,26 @@
-"""A minimal SparkSession: builder, sparkContext, read.text, createDataFrame, stop."""
+"""pyspark.sql.SparkSession: builder, conf, read, createDataFrame (Spark's type inference),
+range, table, sql, stop. DataFrames it makes are plans (see _proto.py)."""
 import threading
 
 from sparkpp.conf import SparkConf
 from sparkpp.context import SparkContext
-from sparkpp.sql.dataframe import DataFrame, DataFrameReader
-from sparkpp.sql.types import Row
+from sparkpp.errors import PySparkNotImplementedError, PySparkTypeError, PySparkValueError
+from sparkpp.sql import _proto as P
+from sparkpp.sql import types as T
+from sparkpp.sql._client import Client
+from sparkpp.sql._infer import (_has_nulltype, _infer_schema, _make_type_verifier, _merge_type,
+                                infer_schema_from_list)
+from sparkpp.sql._pandas import _is_pandas, pandas_to_records
+from sparkpp.sql.dataframe import DataFrame
+from sparkpp.sql.readwriter import DataFrameReader
+
+
+def _rename(struct, names):
+    """createDataFrame(data, ["a", "b"]): the inferred fields take the given names in order."""
+    for i, name in enumerate(names or []):
+        if i < len(struct.fields):
+            struct.fields[i].name = name
+            struct.names[i] = name
 
 __all__ = ["SparkSession"]
 
@@ -86,6 +102,7 @@ class SparkSession:
         conf = dict(sparkContext._conf.getAll())
         conf.update(options or {})
         self._conf = RuntimeConfig(conf)
+        self._plan_client = None
         with SparkSession._lock:
             if SparkSession._instantiatedSession is None or \
                     SparkSession._instantiatedSession._sc._stopped:
@@ -121,44 +138,114 @@ class SparkSession:
     def read(self):
         return DataFrameReader(self)
 
+    @property
+    def _client(self):
+        if self._plan_client is None:
+            self._plan_client = Client(self)
+        return self._plan_client
+
+    def _df(self, rel):
+        return DataFrame(rel, self)
+
     def range(self, start, end=None, step=1, numPartitions=None):
-        rdd = self._sc.range(start, end, step, numPartitions).map(lambda i: Row(id=i))
-        return DataFrame(rdd, ["id"], self, ["bigint"])
+        if end is None:
+            start, end = 0, start
+        return self._df(P.range_(start, end, step, numPartitions))
+
+    def table(self, tableName):
+        return self._df(P.read_table(tableName))
+
+    def sql(self, sqlQuery, args=None, **kwargs):
+        if kwargs:
+            raise PySparkNotImplementedError(
+                error_class="NOT_IMPLEMENTED",
+                message_parameters={"feature": "spark.sql() with format arguments"})
+        if isinstance(args, dict):
+            return self._df(P.sql(sqlQuery, args=args))
+        return self._df(P.sql(sqlQuery, pos_args=args))
 
     def createDataFrame(self, data, schema=None, samplingRatio=None, verifySchema=True):
-        """Rows, tuples or dicts (a list or an RDD) with optional column names."""
+        """Rows, tuples, dicts or objects (a list, an RDD or a pandas DataFrame), with an
+        optional StructType, DDL string or list of column names; Spark's type inference."""
         from sparkpp.rdd import RDD
+        if isinstance(data, DataFrame):
+            raise PySparkTypeError(error_class="SHOULD_NOT_DATAFRAME",
+                                   message_parameters={"arg_name": "data"})
         if isinstance(schema, str):
-            schema = [s.strip().split()[0].split(":")[0] for s in schema.split(",")]
+            schema = T._parse_datatype_string(schema)
+        elif isinstance(schema, (list, tuple)):
+            schema = list(schema)
+        if _is_pandas(data):
+            data, names = pandas_to_records(data)
+            if schema is None:
+                schema = names
+        wrap = None
+        if isinstance(schema, T.DataType) and not isinstance(schema, T.StructType):
+            schema = T.StructType([T.StructField("value", schema, True)])
+            wrap = True
         if isinstance(data, RDD):
-            sample = data.take(1)
-            rdd = data
+            return self._from_rdd(data, schema, samplingRatio, verifySchema, wrap)
+        data = list(data)
+        if wrap:
+            data = [(x,) for x in data]
+        if isinstance(schema, T.StructType):
+            struct = schema
+            if verifySchema:
+                verify = _make_type_verifier(struct)
+                for row in data:
+                    verify(row)
         else:
-            data = list(data)
-            sample = data[:1]
-            rdd = None
-        first = sample[0] if sample else None
-        if schema is not None:
-            cols = list(schema)
-        elif isinstance(first, Row) and hasattr(first, "__fields__"):
-            cols = list(first.__fields__)
-        elif isinstance(first, dict):
-            cols = list(first.keys())
-        elif first is not None:
-            cols = ["_%d" % (i + 1) for i in range(len(first))]
-        else:
-            raise ValueError("can not infer schema from empty dataset")
-        make = Row(*cols)
+            names = schema if isinstance(schema, list) else None
+            struct = infer_schema_from_list(data, names, self._infer_dict_as_struct(),
+                                            self._infer_array_from_first(),
+                                            self._prefer_ntz())
+            _rename(struct, names)
+        rel = P.local_relation(struct)
+        self._client.register_local_rows(rel, struct, [struct.toInternal(r) for r in data])
+        return self._df(rel)
 
-        def to_row(x):
-            if isinstance(x, dict):
-                return make(*[x.get(c) for c in cols])
-            return make(*x)
-        if rdd is None:
-            rdd = self._sc.parallelize([to_row(x) for x in data])
+    def _from_rdd(self, rdd, schema, samplingRatio, verifySchema, wrap):
+        if wrap:
+            rdd = rdd.map(lambda x: (x,))
+        if isinstance(schema, T.StructType):
+            struct = schema
+            verify = _make_type_verifier(struct) if verifySchema else None
         else:
-            rdd = rdd.map(to_row)
-        return DataFrame(rdd, cols, self)
+            names = schema if isinstance(schema, list) else None
+            first = rdd.first()
+            struct = _infer_schema(first, names, self._infer_dict_as_struct())
+            if _has_nulltype(struct):
+                for row in rdd.take(100)[1:]:
+                    struct = _merge_type(struct, _infer_schema(row, names,
+                                                               self._infer_dict_as_struct()))
+                    if not _has_nulltype(struct):
+                        break
+                else:
+                    raise PySparkValueError(error_class="CANNOT_DETERMINE_TYPE",
+                                            message_parameters={})
+            _rename(struct, names)
+            verify = None
+
+        def to_row(obj):
+            if verify is not None:
+                verify(obj)
+            return struct.fromInternal(struct.toInternal(obj))
+        rows = rdd.map(to_row)
+        rel = P.python_rdd(rdd.id(), struct)
+        self._client.register_rdd(rel, struct, rows)
+        return self._df(rel)
+
+    def _flag(self, key):
+        return str(self._conf.get(key, "false")).lower() == "true"
+
+    def _infer_dict_as_struct(self):
+        return self._flag("spark.sql.pyspark.inferNestedDictAsStruct.enabled")
+
+    def _infer_array_from_first(self):
+        return self._flag("spark.sql.pyspark.legacy.inferArrayTypeFromFirstElement.enabled")
+
+    def _prefer_ntz(self):
+        return str(self._conf.get("spark.sql.timestampType", "")).upper() == "TIMESTAMP_NTZ"
 
     def stop(self):
         self._sc.stop()

@@ -1,0 +1,355 @@
+"""pyspark.sql.functions: each function builds an unresolvedFunction (or the specific Connect
+expression); the C++ analyzer resolves and names it. Column-name strings are columns, other
+Python values literals, exactly where PySpark treats them so."""
+from sparkpp.errors import PySparkTypeError, PySparkValueError
+from sparkpp.sql import _proto as P
+from sparkpp.sql.column import Column, _col_expr, _expr, _name_expr
+
+__all__ = []  # filled below with every public function
+
+
+def _public(f):
+    __all__.append(f.__name__)
+    return f
+
+
+def _invoke(name, *args, distinct=False):
+    return Column(P.fn(name, *args, distinct=distinct))
+
+
+def _over_columns(name, *cols):
+    return _invoke(name, *[_col_expr(c) for c in cols])
+
+
+def _one_column(name, doc):
+    def f(col):
+        return _over_columns(name, col)
+    f.__name__ = name
+    f.__qualname__ = name
+    f.__doc__ = doc
+    return f
+
+
+@_public
+def col(col):
+    """A column by name ("a", "a.b" for a struct field, "*" for all columns)."""
+    if not isinstance(col, str):
+        raise PySparkTypeError(error_class="NOT_STR",
+                               message_parameters={"arg_name": "col",
+                                                   "arg_type": type(col).__name__})
+    return Column(_name_expr(col))
+
+
+column = col
+__all__.append("column")
+
+
+@_public
+def lit(col):
+    """A literal; a Column is returned as is, a list becomes array(lit(x), …)."""
+    if isinstance(col, Column):
+        return col
+    if isinstance(col, list):
+        if any(isinstance(c, Column) for c in col):
+            raise PySparkValueError(error_class="COLUMN_IN_LIST",
+                                    message_parameters={"func_name": "lit"})
+        return array(*[lit(c) for c in col])
+    return Column(P.lit(col))
+
+
+@_public
+def expr(str):
+    """A SQL expression string, parsed by the driver."""
+    return Column(P.expr_string(str))
+
+
+@_public
+def when(condition, value):
+    if not isinstance(condition, Column):
+        raise PySparkTypeError(error_class="NOT_COLUMN",
+                               message_parameters={"arg_name": "condition",
+                                                   "arg_type": type(condition).__name__})
+    return _invoke("when", condition._expr, _expr(value))
+
+
+@_public
+def coalesce(*cols):
+    return _over_columns("coalesce", *cols)
+
+
+@_public
+def broadcast(df):
+    """Marks a DataFrame small enough to broadcast in joins (a `broadcast` hint)."""
+    return df.hint("broadcast")
+
+
+@_public
+def asc(col):
+    return (col if isinstance(col, Column) else globals()["col"](col)).asc()
+
+
+@_public
+def desc(col):
+    return (col if isinstance(col, Column) else globals()["col"](col)).desc()
+
+
+for _name, _doc in [
+    ("isnull", "True where the column is null."),
+    ("isnan", "True where the column is NaN."),
+    ("sum", "Sum of the column."), ("avg", "Average of the column."),
+    ("min", "Minimum of the column."), ("max", "Maximum of the column."),
+    ("collect_list", "The column's values as a list (nulls skipped)."),
+    ("collect_set", "The column's distinct values as a list (nulls skipped)."),
+    ("stddev", "Sample standard deviation."), ("stddev_samp", "Sample standard deviation."),
+    ("stddev_pop", "Population standard deviation."), ("variance", "Sample variance."),
+    ("var_samp", "Sample variance."), ("var_pop", "Population variance."),
+    ("upper", "Upper-cased string."), ("lower", "Lower-cased string."),
+    ("trim", "Spaces trimmed from both ends."), ("ltrim", "Leading spaces trimmed."),
+    ("rtrim", "Trailing spaces trimmed."), ("length", "Characters (strings) or bytes."),
+    ("initcap", "Each word capitalised."), ("reverse", "Reversed string or array."),
+    ("explode", "One row per element of an array or map."),
+    ("explode_outer", "As explode, with a null row for null/empty collections."),
+    ("posexplode", "One row per element with its position."),
+    ("size", "Number of elements (-1 for null)."), ("abs", "Absolute value."),
+    ("sqrt", "Square root."), ("exp", "e to the power of the value."),
+    ("log10", "Base-10 logarithm."), ("log2", "Base-2 logarithm."),
+    ("ceil", "Rounded up."), ("floor", "Rounded down."), ("signum", "Sign."),
+    ("year", "Year of a date/timestamp."), ("month", "Month of a date/timestamp."),
+    ("dayofmonth", "Day of month."), ("dayofweek", "Day of week (1 = Sunday)."),
+    ("dayofyear", "Day of year."), ("hour", "Hour."), ("minute", "Minute."),
+    ("second", "Second."), ("quarter", "Quarter."), ("weekofyear", "ISO week."),
+    ("last_day", "Last day of the month."), ("md5", "MD5 hex digest."),
+    ("sha1", "SHA-1 hex digest."), ("crc32", "CRC32."), ("base64", "Base64 encoding."),
+    ("unbase64", "Base64 decoding."), ("ascii", "Code of the first character."),
+    ("array_distinct", "Array without duplicates."), ("array_max", "Largest element."),
+    ("array_min", "Smallest element."), ("flatten", "Array of arrays flattened."),
+    ("map_keys", "Keys of a map."), ("map_values", "Values of a map."),
+]:
+    globals()[_name] = _public(_one_column(_name, _doc))
+del _name, _doc
+
+
+@_public
+def mean(col):
+    """Average of the column (Spark names the column `avg(x)`)."""
+    return _over_columns("avg", col)
+
+
+@_public
+def count(col):
+    """Non-null values of the column; count("*") counts rows (named `count(1)`)."""
+    return _over_columns("count", col)
+
+
+@_public
+def countDistinct(col, *cols):
+    return _invoke("count", *[_col_expr(c) for c in (col,) + cols], distinct=True)
+
+
+count_distinct = countDistinct
+__all__.append("count_distinct")
+
+
+@_public
+def sumDistinct(col):
+    return _invoke("sum", _col_expr(col), distinct=True)
+
+
+sum_distinct = sumDistinct
+__all__.append("sum_distinct")
+
+
+@_public
+def first(col, ignorenulls=False):
+    return _invoke("first", _col_expr(col), P.lit(ignorenulls))
+
+
+@_public
+def last(col, ignorenulls=False):
+    return _invoke("last", _col_expr(col), P.lit(ignorenulls))
+
+
+@_public
+def concat(*cols):
+    return _over_columns("concat", *cols)
+
+
+@_public
+def concat_ws(sep, *cols):
+    return _invoke("concat_ws", P.lit(sep), *[_col_expr(c) for c in cols])
+
+
+@_public
+def substring(str, pos, len):
+    return _invoke("substring", _col_expr(str), P.lit(pos), P.lit(len))
+
+
+@_public
+def split(str, pattern, limit=-1):
+    return _invoke("split", _col_expr(str), P.lit(pattern), P.lit(limit))
+
+
+@_public
+def array(*cols):
+    if len(cols) == 1 and isinstance(cols[0], (list, set, tuple)):
+        cols = cols[0]
+    return _over_columns("array", *cols)
+
+
+@_public
+def array_contains(col, value):
+    return _invoke("array_contains", _col_expr(col), _expr(value))
+
+
+@_public
+def element_at(col, extraction):
+    return _invoke("element_at", _col_expr(col), _expr(extraction))
+
+
+@_public
+def round(col, scale=0):
+    return _invoke("round", _col_expr(col), P.lit(scale))
+
+
+@_public
+def bround(col, scale=0):
+    return _invoke("bround", _col_expr(col), P.lit(scale))
+
+
+@_public
+def pow(col1, col2):
+    a = _col_expr(col1) if not isinstance(col1, (int, float)) else P.lit(col1)
+    b = _col_expr(col2) if not isinstance(col2, (int, float)) else P.lit(col2)
+    return _invoke("power", a, b)
+
+
+@_public
+def log(arg1, arg2=None):
+    if arg2 is None:
+        return _over_columns("ln", arg1)
+    return _invoke("log", P.lit(arg1), _col_expr(arg2))
+
+
+@_public
+def greatest(*cols):
+    return _over_columns("greatest", *cols)
+
+
+@_public
+def least(*cols):
+    return _over_columns("least", *cols)
+
+
+@_public
+def nanvl(col1, col2):
+    return _over_columns("nanvl", col1, col2)
+
+
+@_public
+def to_date(col, format=None):
+    if format is None:
+        return _over_columns("to_date", col)
+    return _invoke("to_date", _col_expr(col), P.lit(format))
+
+
+@_public
+def to_timestamp(col, format=None):
+    if format is None:
+        return _over_columns("to_timestamp", col)
+    return _invoke("to_timestamp", _col_expr(col), P.lit(format))
+
+
+@_public
+def date_format(date, format):
+    return _invoke("date_format", _col_expr(date), P.lit(format))
+
+
+@_public
+def date_add(start, days):
+    return _invoke("date_add", _col_expr(start), _expr(days))
+
+
+@_public
+def date_sub(start, days):
+    return _invoke("date_sub", _col_expr(start), _expr(days))
+
+
+@_public
+def datediff(end, start):
+    return _over_columns("datediff", end, start)
+
+
+@_public
+def current_date():
+    return _invoke("current_date")
+
+
+@_public
+def current_timestamp():
+    return _invoke("current_timestamp")
+
+
+@_public
+def monotonically_increasing_id():
+    return _invoke("monotonically_increasing_id")
+
+
+@_public
+def spark_partition_id():
+    return _invoke("spark_partition_id")
+
+
+@_public
+def rand(seed=None):
+    return _invoke("rand") if seed is None else _invoke("rand", P.lit(seed))
+
+
+@_public
+def regexp_replace(string, pattern, replacement):
+    return _invoke("regexp_replace", _col_expr(string), _expr(pattern), _expr(replacement))
+
+
+@_public
+def regexp_extract(str, pattern, idx):
+    return _invoke("regexp_extract", _col_expr(str), P.lit(pattern), P.lit(idx))
+
+
+@_public
+def lpad(col, len, pad):
+    return _invoke("lpad", _col_expr(col), P.lit(len), P.lit(pad))
+
+
+@_public
+def rpad(col, len, pad):
+    return _invoke("rpad", _col_expr(col), P.lit(len), P.lit(pad))
+
+
+@_public
+def instr(str, substr):
+    return _invoke("instr", _col_expr(str), P.lit(substr))
+
+
+@_public
+def struct(*cols):
+    if len(cols) == 1 and isinstance(cols[0], (list, set, tuple)):
+        cols = cols[0]
+    return _over_columns("struct", *cols)
+
+
+@_public
+def create_map(*cols):
+    if len(cols) == 1 and isinstance(cols[0], (list, set, tuple)):
+        cols = cols[0]
+    return _over_columns("map", *cols)
+
+
+@_public
+def hash(*cols):
+    return _over_columns("hash", *cols)
+
+
+@_public
+def approx_count_distinct(col, rsd=None):
+    if rsd is None:
+        return _over_columns("approx_count_distinct", col)
+    return _invoke("approx_count_distinct", _col_expr(col), P.lit(rsd))

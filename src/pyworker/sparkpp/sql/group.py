@@ -1,0 +1,55 @@
+"""pyspark.sql.GroupedData: df.groupBy(...) waiting for its aggregates (an Aggregate relation)."""
+from sparkpp.errors import PySparkTypeError
+from sparkpp.sql import _proto as P
+from sparkpp.sql import types as T
+from sparkpp.sql.column import Column, _name_expr
+
+__all__ = ["GroupedData"]
+
+# agg({"x": "mean"}) names as Spark's RelationalGroupedDataset.strToExpr maps them
+_DICT_FUNCS = {"mean": "avg", "average": "avg", "std": "stddev", "size": "count"}
+
+
+class GroupedData:
+    def __init__(self, df, grouping, group_type):
+        self._df = df
+        self._grouping = grouping
+        self._group_type = group_type
+
+    def agg(self, *exprs):
+        if not exprs:
+            raise PySparkTypeError(error_class="CANNOT_BE_EMPTY",
+                                   message_parameters={"item": "exprs"})
+        if len(exprs) == 1 and isinstance(exprs[0], dict):
+            aggs = [P.fn(_DICT_FUNCS.get(f.lower(), f.lower()), _name_expr(c))
+                    for c, f in exprs[0].items()]
+        else:
+            if not all(isinstance(c, Column) for c in exprs):
+                raise PySparkTypeError(error_class="ALL_SHOULD_BE_COLUMN",
+                                       message_parameters={"arg_name": "exprs"})
+            aggs = [c._expr for c in exprs]
+        return self._df._new(P.aggregate(self._df._plan, self._group_type, self._grouping,
+                                         aggs))
+
+    def count(self):
+        return self.agg(Column(P.alias(P.fn("count", P.lit(1)), ["count"])))
+
+    def _numeric(self, name, cols):
+        if not cols:  # every numeric column, as Spark's RelationalGroupedDataset
+            cols = [f.name for f in self._df.schema.fields
+                    if isinstance(f.dataType, T.NumericType)]
+        return self.agg(*[Column(P.fn(name, P.attr(c))) for c in cols])
+
+    def mean(self, *cols):
+        return self._numeric("avg", cols)
+
+    avg = mean
+
+    def sum(self, *cols):
+        return self._numeric("sum", cols)
+
+    def min(self, *cols):
+        return self._numeric("min", cols)
+
+    def max(self, *cols):
+        return self._numeric("max", cols)

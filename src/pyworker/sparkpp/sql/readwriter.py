@@ -1,0 +1,227 @@
+"""spark.read (DataFrameReader -> a Read relation) and df.write (DataFrameWriter -> a
+WriteOperation command). Options travel as strings, as PySpark's to_str makes them."""
+from sparkpp.errors import IllegalArgumentException, PySparkTypeError
+from sparkpp.sql import _proto as P
+from sparkpp.sql import types as T
+
+__all__ = ["DataFrameReader", "DataFrameWriter"]
+
+
+def _to_str(value):
+    if isinstance(value, bool):
+        return str(value).lower()
+    return None if value is None else str(value)
+
+
+class _Options:
+    def _set_opts(self, **options):
+        for k, v in options.items():
+            if v is not None:
+                self._options[k] = _to_str(v)
+
+    def option(self, key, value):
+        self._options[key] = _to_str(value)
+        return self
+
+    def options(self, **options):
+        for k, v in options.items():
+            self._options[k] = _to_str(v)
+        return self
+
+
+def _paths(path):
+    if path is None:
+        return []
+    if isinstance(path, str):
+        return [path]
+    if isinstance(path, (list, tuple)) and all(isinstance(p, str) for p in path):
+        return list(path)
+    raise PySparkTypeError(error_class="NOT_STR_OR_LIST_OF_RDD",
+                           message_parameters={"arg_name": "path",
+                                               "arg_type": type(path).__name__})
+
+
+class DataFrameReader(_Options):
+    def __init__(self, session):
+        self._session = session
+        self._format = None
+        self._schema = None
+        self._options = {}
+
+    def format(self, source):
+        self._format = source
+        return self
+
+    def schema(self, schema):
+        if isinstance(schema, T.StructType):
+            self._schema = schema.json()
+        elif isinstance(schema, str):
+            self._schema = schema
+        else:
+            raise PySparkTypeError(error_class="NOT_STR_OR_STRUCT",
+                                   message_parameters={"arg_name": "schema",
+                                                       "arg_type": type(schema).__name__})
+        return self
+
+    def load(self, path=None, format=None, schema=None, **options):
+        if format is not None:
+            self.format(format)
+        if schema is not None:
+            self.schema(schema)
+        self.options(**options)
+        rel = P.read_data_source(self._format, _paths(path), self._options, self._schema)
+        return self._session._df(rel)
+
+    def text(self, paths, wholetext=False, lineSep=None, pathGlobFilter=None,
+             recursiveFileLookup=None, modifiedBefore=None, modifiedAfter=None):
+        self._set_opts(wholetext=wholetext, lineSep=lineSep, pathGlobFilter=pathGlobFilter,
+                       recursiveFileLookup=recursiveFileLookup, modifiedBefore=modifiedBefore,
+                       modifiedAfter=modifiedAfter)
+        return self.load(paths, format="text")
+
+    def csv(self, path, schema=None, sep=None, encoding=None, quote=None, escape=None,
+            comment=None, header=None, inferSchema=None, ignoreLeadingWhiteSpace=None,
+            ignoreTrailingWhiteSpace=None, nullValue=None, nanValue=None, positiveInf=None,
+            negativeInf=None, dateFormat=None, timestampFormat=None, maxColumns=None,
+            maxCharsPerColumn=None, maxMalformedLogPerPartition=None, mode=None,
+            columnNameOfCorruptRecord=None, multiLine=None, charToEscapeQuoteEscaping=None,
+            samplingRatio=None, enforceSchema=None, emptyValue=None, locale=None, lineSep=None,
+            pathGlobFilter=None, recursiveFileLookup=None, modifiedBefore=None,
+            modifiedAfter=None, unescapedQuoteHandling=None):
+        opts = dict(locals())
+        for k in ("self", "path", "schema"):
+            opts.pop(k)
+        self._set_opts(**opts)
+        return self.load(path, format="csv", schema=schema)
+
+    def json(self, path, schema=None, primitivesAsString=None, prefersDecimal=None,
+             allowComments=None, allowUnquotedFieldNames=None, allowSingleQuotes=None,
+             allowNumericLeadingZero=None, allowBackslashEscapingAnyCharacter=None, mode=None,
+             columnNameOfCorruptRecord=None, dateFormat=None, timestampFormat=None,
+             multiLine=None, allowUnquotedControlChars=None, lineSep=None, samplingRatio=None,
+             dropFieldIfAllNull=None, encoding=None, locale=None, pathGlobFilter=None,
+             recursiveFileLookup=None, modifiedBefore=None, modifiedAfter=None,
+             allowNonNumericNumbers=None):
+        opts = dict(locals())
+        for k in ("self", "path", "schema"):
+            opts.pop(k)
+        self._set_opts(**opts)
+        return self.load(path, format="json", schema=schema)
+
+    def parquet(self, *paths, **options):
+        self.options(**options)
+        return self.load(list(paths), format="parquet")
+
+    def orc(self, path, mergeSchema=None, pathGlobFilter=None, recursiveFileLookup=None,
+            modifiedBefore=None, modifiedAfter=None):
+        self._set_opts(mergeSchema=mergeSchema, pathGlobFilter=pathGlobFilter,
+                       recursiveFileLookup=recursiveFileLookup, modifiedBefore=modifiedBefore,
+                       modifiedAfter=modifiedAfter)
+        return self.load(path, format="orc")
+
+    def table(self, tableName):
+        return self._session._df(P.read_table(tableName, self._options))
+
+
+_MODES = ("overwrite", "append", "ignore", "error", "errorifexists", "default")
+
+
+class DataFrameWriter(_Options):
+    def __init__(self, df):
+        self._df = df
+        self._format = None
+        self._mode = "SAVE_MODE_ERROR_IF_EXISTS"
+        self._options = {}
+        self._partition_by = []
+        self._sort_by = []
+        self._bucket_by = None
+
+    def mode(self, saveMode):
+        if saveMode is None:
+            return self
+        if saveMode.lower() not in _MODES:
+            raise IllegalArgumentException(
+                "Unknown save mode: %s. Accepted save modes are 'overwrite', 'append', "
+                "'ignore', 'error', 'errorifexists', 'default'." % saveMode)
+        self._mode = P.SAVE_MODES[saveMode.lower()]
+        return self
+
+    def format(self, source):
+        self._format = source
+        return self
+
+    def partitionBy(self, *cols):
+        if len(cols) == 1 and isinstance(cols[0], (list, tuple)):
+            cols = cols[0]
+        self._partition_by = list(cols)
+        return self
+
+    def sortBy(self, col, *cols):
+        if isinstance(col, (list, tuple)):
+            col, cols = col[0], tuple(col[1:]) + cols
+        self._sort_by = [col] + list(cols)
+        return self
+
+    def bucketBy(self, numBuckets, col, *cols):
+        if not isinstance(numBuckets, int):
+            raise PySparkTypeError(error_class="NOT_INT",
+                                   message_parameters={"arg_name": "numBuckets",
+                                                       "arg_type": type(numBuckets).__name__})
+        if isinstance(col, (list, tuple)):
+            col, cols = col[0], tuple(col[1:]) + cols
+        self._bucket_by = (numBuckets, [col] + list(cols))
+        return self
+
+    def _command(self, path=None, table=None):
+        return P.write_operation(self._df._plan, self._format, self._mode, self._options,
+                                 path=path, table=table, partition_by=self._partition_by,
+                                 sort_by=self._sort_by, bucket_by=self._bucket_by)
+
+    def save(self, path=None, format=None, mode=None, partitionBy=None, **options):
+        self.mode(mode)
+        if format is not None:
+            self.format(format)
+        if partitionBy is not None:
+            self.partitionBy(partitionBy)
+        self.options(**options)
+        self._df._client.command(self._command(path=path))
+
+    def saveAsTable(self, name, format=None, mode=None, partitionBy=None, **options):
+        self.mode(mode)
+        if format is not None:
+            self.format(format)
+        if partitionBy is not None:
+            self.partitionBy(partitionBy)
+        self.options(**options)
+        self._df._client.command(self._command(table=name))
+
+    def csv(self, path, mode=None, compression=None, sep=None, quote=None, escape=None,
+            header=None, nullValue=None, escapeQuotes=None, quoteAll=None, dateFormat=None,
+            timestampFormat=None, ignoreLeadingWhiteSpace=None, ignoreTrailingWhiteSpace=None,
+            charToEscapeQuoteEscaping=None, encoding=None, emptyValue=None, lineSep=None):
+        opts = dict(locals())
+        for k in ("self", "path", "mode"):
+            opts.pop(k)
+        self.mode(mode)
+        self._set_opts(**opts)
+        self.format("csv").save(path)
+
+    def json(self, path, mode=None, compression=None, dateFormat=None, timestampFormat=None,
+             lineSep=None, encoding=None, ignoreNullFields=None):
+        opts = dict(locals())
+        for k in ("self", "path", "mode"):
+            opts.pop(k)
+        self.mode(mode)
+        self._set_opts(**opts)
+        self.format("json").save(path)
+
+    def text(self, path, compression=None, lineSep=None):
+        self._set_opts(compression=compression, lineSep=lineSep)
+        self.format("text").save(path)
+
+    def parquet(self, path, mode=None, partitionBy=None, compression=None):
+        self.mode(mode)
+        if partitionBy is not None:
+            self.partitionBy(partitionBy)
+        self._set_opts(compression=compression)
+        self.format("parquet").save(path)
