@@ -103,6 +103,10 @@ def test_column_naming_casts_sorting_and_nested_access():
     assert expr(a.getItem(0)) == {"unresolvedExtractValue": {"child": A,
                                                              "extraction": lit(integer=0)}}
     assert expr(a.getField("f")) == expr(a["f"]) == expr(a.f)
+    assert expr(a.withField("f", F.lit(1))) == {"updateFields": {
+        "structExpression": A, "fieldName": "f", "valueExpression": lit(integer=1)}}
+    assert expr(a.dropFields("f", "g")) == {"updateFields": {"structExpression": {
+        "updateFields": {"structExpression": A, "fieldName": "f"}}, "fieldName": "g"}}
     w = F.when(a > 1, "big").when(a > 0, "small").otherwise("none")
     assert expr(w) == fn("when", fn(">", A, lit(integer=1)), lit(string="big"),
                          fn(">", A, lit(integer=0)), lit(string="small"), lit(string="none"))
@@ -374,11 +378,53 @@ def test_create_dataframe_infers_spark_types(spark):
         spark.createDataFrame([(None,)], "a INT NOT NULL")
 
 
-def test_local_relation_plan(spark):
-    df = spark.createDataFrame([("a", 1)], ["k", "n"])
+def test_local_relation_plan_carries_rows_as_batches(spark):
+    import base64
+    from sparkpp.sql._batch import decode_batches
+    df = spark.createDataFrame([("a", 1), (None, 2)], ["k", "n"])
     rel = df._plan["localRelation"]
     assert T._parse_datatype_json_string(rel["schema"]) == df.schema
-    assert "data" not in rel  # interim: rows kept by the session (docs/sql-engine.md)
+    [(schema, rows)] = list(decode_batches(base64.b64decode(rel["data"])))
+    assert schema == df.schema and rows == [("a", 1), (None, 2)]
+    assert "data" not in spark.createDataFrame([], "a INT")._plan["localRelation"]
+
+
+def test_batch_format_bytes_and_round_trip():
+    import struct
+    from sparkpp.sql._batch import BatchFormatError, decode_batches, encode_batches
+    st = T.StructType([T.StructField("n", T.LongType()), T.StructField("s", T.StringType())])
+    data = encode_batches(st, [(1, "ab"), (None, "c")])
+    magic, ver, flags, rows, slen, nodes, bufs, _, blen, stored = \
+        struct.unpack_from("<4sHHqIIIIQQ", data)
+    assert (magic, ver, flags, rows, nodes, bufs) == (b"SPB1", 1, 0, 2, 2, 5)
+    assert data[48:48 + slen].decode() == st.json() and blen == stored
+    p = 48 + (slen + 7) // 8 * 8
+    assert [struct.unpack_from("<qq", data, p + 16 * i) for i in range(2)] == [(2, 1), (2, 0)]
+    spans = [struct.unpack_from("<QQ", data, p + 32 + 16 * i) for i in range(5)]
+    body = data[p + 32 + 80:]
+    assert [length for _, length in spans] == [1, 16, 0, 12, 3]  # validity, longs, -, offs, data
+    assert body[spans[0][0]] == 0b01 and body[spans[4][0]:spans[4][0] + 3] == b"abc"
+    assert struct.unpack_from("<3i", body, spans[3][0]) == (0, 2, 3)
+    nested = T.StructType([
+        T.StructField("a", T.ArrayType(T.IntegerType())),
+        T.StructField("m", T.MapType(T.StringType(), T.DoubleType())),
+        T.StructField("s", T.StructType([T.StructField("x", T.BooleanType()),
+                                         T.StructField("d", T.DecimalType(10, 2))])),
+        T.StructField("b", T.BinaryType()), T.StructField("v", T.NullType()),
+        T.StructField("t", T.TimestampType()), T.StructField("dt", T.DateType()),
+        T.StructField("f", T.FloatType())])
+    rows = [([1, None, 3], {"k": 1.5}, (True, decimal.Decimal("-12.34")), bytearray(b"\x00\xff"),
+             None, 1700000000123456, 19000, 0.5),
+            (None, None, None, None, None, None, None, None),
+            ([], {}, (None, None), bytearray(b""), None, -1, -1, -2.0)]
+    many = rows * 2000  # crosses the 4,096-row batch size
+    batches = list(decode_batches(encode_batches(nested, many)))
+    assert [len(b) for _, b in batches] == [4096, 1904]
+    assert [r for _, b in batches for r in b] == many
+    with pytest.raises(BatchFormatError):
+        list(decode_batches(b"SPB2" + data[4:]))
+    with pytest.raises(BatchFormatError):
+        list(decode_batches(data[:60]))
 
 
 def test_create_dataframe_from_rdd_and_pandas(spark, sc):
@@ -574,3 +620,32 @@ def test_every_error_class_used_has_a_template():
     missing = sorted(used - set(ERROR_CLASSES) - allowed_engine)
     assert not missing, missing
     ast.parse(open(os.path.join(SQL_DIR, "functions.py")).read())
+
+
+def test_catalog_and_rdd_to_df(spark, sc):
+    sent = []
+
+    def fake_execute(rel):  # records the plan; the driver answers catalog relations
+        sent.append(rel)
+        return None, iter([[Row("default")]])
+    spark._client.execute = fake_execute
+    assert spark.catalog.currentDatabase() == "default"
+    assert plan(spark._df(sent[-1])) == {"catalog": {"currentDatabase": {}}}
+    spark.catalog.tableExists("t")
+    assert sent[-1]["catalog"] == {"tableExists": {"tableName": "t"}}
+    df = sc.parallelize([(1, "a")]).toDF(["n", "s"])
+    assert df.dtypes == [("n", "bigint"), ("s", "string")]
+
+
+def test_pyspark_import_paths():
+    import pyspark  # noqa: F401
+    from pyspark.errors import AnalysisException, PySparkException
+    from pyspark.errors.exceptions.captured import AnalysisException as Captured
+    from pyspark.sql import functions
+    from pyspark.sql.column import Column
+    from pyspark.sql.types import LongType
+    assert Captured is AnalysisException and functions is F and LongType() is T.LongType()
+    e = AnalysisException("[UNRESOLVED_COLUMN.WITH_SUGGESTION] x", error_class=
+                          "UNRESOLVED_COLUMN.WITH_SUGGESTION", sql_state="42703")
+    assert isinstance(e, PySparkException) and e.getSqlState() == "42703"
+    assert str(e).startswith("[UNRESOLVED_COLUMN") and isinstance(F.col("a"), Column)

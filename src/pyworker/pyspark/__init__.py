@@ -23,3 +23,8 @@ for _name in _SUBMODULES:
     if "." not in _name:
         globals()[_name] = _mod
 del _name, _mod
+
+# PySpark's pyspark.errors is a package; its exception modules all resolve to sparkpp.errors
+for _name in ("errors.exceptions", "errors.exceptions.base", "errors.exceptions.captured"):
+    _sys.modules["pyspark." + _name] = _sys.modules["sparkpp.errors"]
+del _name

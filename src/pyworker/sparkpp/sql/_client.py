@@ -11,9 +11,12 @@ Until then only the leaves the RDD runtime already ran are executed, through it,
 before: read.text, createDataFrame (local rows or an RDD), range, and toDF over those. Any
 other plan raises PySparkNotImplementedError [NOT_IMPLEMENTED]: built-in operations are never
 evaluated in Python."""
+import base64
+
 from sparkpp.errors import PySparkNotImplementedError
 from sparkpp.sql import _proto as P
 from sparkpp.sql import types as T
+from sparkpp.sql._batch import decode_batches
 from sparkpp.sql._show import pretty_cell
 
 __all__ = ["Client"]
@@ -33,17 +36,11 @@ def _kind(rel):
 class Client:
     def __init__(self, session):
         self._session = session
-        # Interim (docs/sql-engine.md): rows of a localRelation and RDDs behind a PythonRdd
-        # extension stay here, keyed by planId, until batches travel inside the plan.
-        self._local = {}
-        self._schemas = {}
-
-    # ------------------------------------------------------------------ registration
-    def register_local_rows(self, rel, schema, internal_rows):
-        self._local[P.plan_id_of(rel)] = ("rows", schema, internal_rows)
+        self._rdds = {}     # planId of a PythonRdd extension -> (RDD of Rows, schema)
+        self._schemas = {}  # planId -> analyzed schema
 
     def register_rdd(self, rel, schema, rdd_of_rows):
-        self._local[P.plan_id_of(rel)] = ("rdd", schema, rdd_of_rows)
+        self._rdds[P.plan_id_of(rel)] = (rdd_of_rows, schema)
 
     # ------------------------------------------------------------------ requests
     def analyze(self, rel):
@@ -97,15 +94,10 @@ class Client:
         sc = self._session.sparkContext
         if kind == "read" and body.get("dataSource", {}).get("format") == "text":
             return self._read_text(sc, body["dataSource"])
-        if kind in ("localRelation", "extension") and P.plan_id_of(rel) in self._local:
-            form, schema, data = self._local[P.plan_id_of(rel)]
-            if form == "rdd":
-                return data, schema
-            if not hasattr(data, "collect"):  # parallelized once, on first use
-                rows = [schema.fromInternal(r) for r in data]
-                data = sc.parallelize(rows)
-                self._local[P.plan_id_of(rel)] = (form, schema, data)
-            return data, schema
+        if kind == "localRelation":
+            return self._local_relation(sc, rel)
+        if kind == "extension" and P.plan_id_of(rel) in self._rdds:
+            return self._rdds[P.plan_id_of(rel)]
         if kind == "range":
             start, end, step = int(body.get("start", 0)), int(body["end"]), int(body["step"])
             rdd = sc.range(start, end, step, body.get("numPartitions"))
@@ -125,6 +117,19 @@ class Client:
                                 for n, f in zip(names, schema.fields)])
             return rdd.map(lambda r: make(*r)), new
         raise _not_wired(kind)
+
+    def _local_relation(self, sc, rel):
+        """The rows inside the plan (batch format), parallelized once per relation."""
+        pid = P.plan_id_of(rel)
+        if pid not in self._rdds:
+            body = rel["localRelation"]
+            schema = T._parse_datatype_json_string(body["schema"])
+            rows = []
+            if "data" in body:
+                for _, batch in decode_batches(base64.b64decode(body["data"])):
+                    rows.extend(schema.fromInternal(r) for r in batch)
+            self._rdds[pid] = (sc.parallelize(rows), schema)
+        return self._rdds[pid]
 
     @staticmethod
     def _read_text(sc, src):

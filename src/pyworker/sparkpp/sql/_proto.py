@@ -184,6 +184,14 @@ def sort_order(e, direction, nulls):
     return {"sortOrder": sort_order_body(e, direction, nulls)}
 
 
+def update_fields(struct_expr, field, value=None):
+    """withField (with a value) / dropFields (without) on a struct column."""
+    body = {"structExpression": struct_expr, "fieldName": field}
+    if value is not None:
+        body["valueExpression"] = value
+    return {"updateFields": body}
+
+
 def extract(e, key):
     return {"unresolvedExtractValue": {"child": e, "extraction": key}}
 

@@ -195,6 +195,23 @@ class Column:
     def getField(self, name):
         return self[name]
 
+    def withField(self, fieldName, col):
+        if not isinstance(fieldName, str):
+            raise PySparkTypeError(error_class="NOT_STR",
+                                   message_parameters={"arg_name": "fieldName",
+                                                       "arg_type": type(fieldName).__name__})
+        if not isinstance(col, Column):
+            raise PySparkTypeError(error_class="NOT_COLUMN",
+                                   message_parameters={"arg_name": "col",
+                                                       "arg_type": type(col).__name__})
+        return Column(P.update_fields(self._expr, fieldName, col._expr))
+
+    def dropFields(self, *fieldNames):
+        e = self._expr
+        for name in fieldNames:
+            e = P.update_fields(e, name)
+        return Column(e)
+
     def __getitem__(self, k):
         if isinstance(k, slice):
             if k.step is not None:

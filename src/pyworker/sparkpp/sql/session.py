@@ -7,12 +7,22 @@ from sparkpp.context import SparkContext
 from sparkpp.errors import PySparkNotImplementedError, PySparkTypeError, PySparkValueError
 from sparkpp.sql import _proto as P
 from sparkpp.sql import types as T
+from sparkpp.sql._batch import encode_batches
 from sparkpp.sql._client import Client
 from sparkpp.sql._infer import (_has_nulltype, _infer_schema, _make_type_verifier, _merge_type,
                                 infer_schema_from_list)
 from sparkpp.sql._pandas import _is_pandas, pandas_to_records
 from sparkpp.sql.dataframe import DataFrame
 from sparkpp.sql.readwriter import DataFrameReader
+
+
+def _patch_rdd_to_df(session):
+    """rdd.toDF(schema=None, sampleRatio=None), as PySpark's session adds it to RDD."""
+    from sparkpp.rdd import RDD
+
+    def toDF(self, schema=None, sampleRatio=None):
+        return session.createDataFrame(self, schema, sampleRatio)
+    RDD.toDF = toDF
 
 
 def _rename(struct, names):
@@ -103,6 +113,7 @@ class SparkSession:
         conf.update(options or {})
         self._conf = RuntimeConfig(conf)
         self._plan_client = None
+        _patch_rdd_to_df(self)
         with SparkSession._lock:
             if SparkSession._instantiatedSession is None or \
                     SparkSession._instantiatedSession._sc._stopped:
@@ -146,6 +157,11 @@ class SparkSession:
 
     def _df(self, rel):
         return DataFrame(rel, self)
+
+    @property
+    def catalog(self):
+        from sparkpp.sql.catalog import Catalog
+        return Catalog(self)
 
     def range(self, start, end=None, step=1, numPartitions=None):
         if end is None:
@@ -200,9 +216,9 @@ class SparkSession:
                                             self._infer_array_from_first(),
                                             self._prefer_ntz())
             _rename(struct, names)
-        rel = P.local_relation(struct)
-        self._client.register_local_rows(rel, struct, [struct.toInternal(r) for r in data])
-        return self._df(rel)
+        internal = [struct.toInternal(r) for r in data]
+        return self._df(P.local_relation(struct, encode_batches(struct, internal)
+                                         if internal else None))
 
     def _from_rdd(self, rdd, schema, samplingRatio, verifySchema, wrap):
         if wrap:

@@ -1,0 +1,223 @@
+"""The engine's serialized batch format (docs/sql-engine.md, "Batch format") in Python: encodes
+createDataFrame's rows for a localRelation's `data`, decodes result batches. Arrow's layout:
+validity bitmaps, fixed-width values, int32 offsets + data, child columns."""
+import decimal
+import struct
+
+from sparkpp.sql import types as T
+
+__all__ = ["encode_batches", "decode_batches", "BatchFormatError"]
+
+MAGIC = b"SPB1"
+VERSION = 1
+_HEADER = struct.Struct("<4sHHqIIIIQQ")  # 48 bytes
+ROWS_PER_BATCH = 4096
+
+_FIXED = {T.ByteType: "b", T.ShortType: "h", T.IntegerType: "i", T.LongType: "q",
+          T.FloatType: "f", T.DoubleType: "d", T.DateType: "i", T.TimestampType: "q",
+          T.TimestampNTZType: "q", T.DayTimeIntervalType: "q"}
+
+
+class BatchFormatError(ValueError):
+    pass
+
+
+def _pad8(n):
+    return (n + 7) & ~7
+
+
+def _bitmap(bits):
+    out = bytearray((len(bits) + 7) // 8)
+    for i, b in enumerate(bits):
+        if b:
+            out[i >> 3] |= 1 << (i & 7)
+    return bytes(out)
+
+
+def _bits(buf, n):
+    return [bool(buf[i >> 3] >> (i & 7) & 1) for i in range(n)]
+
+
+class _Writer:
+    def __init__(self):
+        self.nodes = []    # (length, null_count)
+        self.buffers = []  # bytes
+
+    def column(self, dt, values):
+        n = len(values)
+        nulls = sum(v is None for v in values)
+        self.nodes.append((n, n if isinstance(dt, T.NullType) else nulls))
+        if isinstance(dt, T.NullType):
+            return
+        self.buffers.append(_bitmap([v is not None for v in values]) if nulls else b"")
+        if isinstance(dt, T.BooleanType):
+            self.buffers.append(_bitmap([bool(v) for v in values]))
+        elif type(dt) in _FIXED:
+            self.buffers.append(struct.pack("<%d%s" % (n, _FIXED[type(dt)]),
+                                            *[0 if v is None else v for v in values]))
+        elif isinstance(dt, T.DecimalType):
+            self.buffers.append(b"".join(
+                (0 if v is None else int(decimal.Decimal(v).scaleb(dt.scale)))
+                .to_bytes(16, "little", signed=True) for v in values))
+        elif isinstance(dt, (T.StringType, T.BinaryType, T.CharType, T.VarcharType)):
+            chunks = [b"" if v is None else (v.encode("utf-8") if isinstance(v, str)
+                                             else bytes(v)) for v in values]
+            self._offsets([len(c) for c in chunks])
+            self.buffers.append(b"".join(chunks))
+        elif isinstance(dt, T.ArrayType):
+            lists = [v or [] for v in values]
+            self._offsets([len(x) for x in lists])
+            self.column(dt.elementType, [e for x in lists for e in x])
+        elif isinstance(dt, T.MapType):
+            items = [list(v.items()) if v else [] for v in values]
+            self._offsets([len(x) for x in items])
+            flat = [kv for x in items for kv in x]
+            self.nodes.append((len(flat), 0))  # the entries struct, never null
+            self.buffers.append(b"")
+            self.column(dt.keyType, [k for k, _ in flat])
+            self.column(dt.valueType, [v for _, v in flat])
+        elif isinstance(dt, T.StructType):
+            for i, f in enumerate(dt.fields):
+                self.column(f.dataType, [None if v is None else v[i] for v in values])
+        else:
+            raise BatchFormatError("no batch layout for %s" % dt.simpleString())
+
+    def _offsets(self, lengths):
+        offs, total = [0], 0
+        for n in lengths:
+            total += n
+            offs.append(total)
+        if total > 2 ** 31 - 1:
+            raise BatchFormatError("more than 2 GiB of variable-width data in one batch")
+        self.buffers.append(struct.pack("<%di" % len(offs), *offs))
+
+
+def _encode_one(schema, rows):
+    w = _Writer()
+    for i, f in enumerate(schema.fields):
+        w.column(f.dataType, [r[i] for r in rows])
+    body, spans = bytearray(), []
+    for b in w.buffers:
+        spans.append((len(body), len(b)))
+        body += b + b"\0" * (_pad8(len(b)) - len(b))
+    schema_json = schema.json().encode("utf-8")
+    out = bytearray(_HEADER.pack(MAGIC, VERSION, 0, len(rows), len(schema_json), len(w.nodes),
+                                 len(spans), 0, len(body), len(body)))
+    out += schema_json + b"\0" * (_pad8(len(schema_json)) - len(schema_json))
+    for n, nulls in w.nodes:
+        out += struct.pack("<qq", n, nulls)
+    for off, length in spans:
+        out += struct.pack("<QQ", off, length)
+    out += body
+    return bytes(out)
+
+
+def encode_batches(schema, internal_rows):
+    """A stream of batches (each ≤ ROWS_PER_BATCH rows) holding rows of internal values."""
+    rows = list(internal_rows)
+    return b"".join(_encode_one(schema, rows[i:i + ROWS_PER_BATCH])
+                    for i in range(0, len(rows), ROWS_PER_BATCH))
+
+
+class _Reader:
+    def __init__(self, nodes, spans, body):
+        self.nodes, self.spans, self.body = iter(nodes), iter(spans), body
+
+    def buf(self):
+        try:
+            off, length = next(self.spans)
+        except StopIteration:
+            raise BatchFormatError("fewer buffers than the schema needs") from None
+        if off % 8 or off + length > len(self.body):
+            raise BatchFormatError("buffer out of range")
+        return self.body[off:off + length]
+
+    def column(self, dt):
+        try:
+            n, nulls = next(self.nodes)
+        except StopIteration:
+            raise BatchFormatError("fewer nodes than the schema needs") from None
+        if isinstance(dt, T.NullType):
+            return [None] * n
+        vb = self.buf()
+        if vb and len(vb) < (n + 7) // 8:
+            raise BatchFormatError("validity bitmap too short")
+        valid = _bits(vb, n) if vb else [True] * n
+        if isinstance(dt, T.BooleanType):
+            vals = _bits(self.buf(), n)
+        elif type(dt) in _FIXED:
+            code = _FIXED[type(dt)]
+            b = self.buf()
+            if len(b) < n * struct.calcsize(code):
+                raise BatchFormatError("values buffer too short")
+            vals = list(struct.unpack_from("<%d%s" % (n, code), b))
+        elif isinstance(dt, T.DecimalType):
+            b = self.buf()
+            vals = [decimal.Decimal(int.from_bytes(b[16 * i:16 * i + 16], "little", signed=True))
+                    .scaleb(-dt.scale) for i in range(n)]
+        elif isinstance(dt, (T.StringType, T.BinaryType, T.CharType, T.VarcharType)):
+            offs, data = self._offsets(n), self.buf()
+            raw = [data[offs[i]:offs[i + 1]] for i in range(n)]
+            vals = ([r.decode("utf-8") for r in raw] if not isinstance(dt, T.BinaryType)
+                    else [bytearray(r) for r in raw])
+        elif isinstance(dt, T.ArrayType):
+            offs = self._offsets(n)
+            elems = self.column(dt.elementType)
+            vals = [elems[offs[i]:offs[i + 1]] for i in range(n)]
+        elif isinstance(dt, T.MapType):
+            offs = self._offsets(n)
+            next(self.nodes)
+            self.buf()
+            keys, values = self.column(dt.keyType), self.column(dt.valueType)
+            vals = [dict(zip(keys[offs[i]:offs[i + 1]], values[offs[i]:offs[i + 1]]))
+                    for i in range(n)]
+        elif isinstance(dt, T.StructType):
+            cols = [self.column(f.dataType) for f in dt.fields]
+            vals = [tuple(c[i] for c in cols) for i in range(n)]
+        else:
+            raise BatchFormatError("no batch layout for %s" % dt.simpleString())
+        return [v if ok else None for v, ok in zip(vals, valid)]
+
+    def _offsets(self, n):
+        b = self.buf()
+        if len(b) < 4 * (n + 1):
+            raise BatchFormatError("offsets buffer too short")
+        offs = struct.unpack_from("<%di" % (n + 1), b)
+        if any(offs[i] > offs[i + 1] for i in range(n)):
+            raise BatchFormatError("offsets decrease")
+        return offs
+
+
+def decode_batches(data):
+    """Yields (StructType, rows of internal values) per batch of a stream."""
+    pos, data = 0, memoryview(bytes(data))
+    while pos < len(data):
+        if len(data) - pos < _HEADER.size:
+            raise BatchFormatError("truncated header")
+        (magic, version, flags, num_rows, schema_len, n_nodes, n_buffers, _, body_len,
+         stored_len) = _HEADER.unpack_from(data, pos)
+        if magic != MAGIC or version != VERSION or flags != 0 or stored_len != body_len:
+            raise BatchFormatError("not an uncompressed SPB1 version 1 batch")
+        p = pos + _HEADER.size
+        if p + _pad8(schema_len) + 16 * (n_nodes + n_buffers) + stored_len > len(data):
+            raise BatchFormatError("truncated batch")
+        try:
+            schema = T._parse_datatype_json_string(bytes(data[p:p + schema_len]).decode("utf-8"))
+        except (ValueError, KeyError, TypeError) as e:
+            raise BatchFormatError("bad schema JSON: %s" % e) from None
+        p += _pad8(schema_len)
+        nodes = [struct.unpack_from("<qq", data, p + 16 * i) for i in range(n_nodes)]
+        p += 16 * n_nodes
+        spans = [struct.unpack_from("<QQ", data, p + 16 * i) for i in range(n_buffers)]
+        p += 16 * n_buffers
+        body = bytes(data[p:p + stored_len])
+        if len(body) != stored_len:
+            raise BatchFormatError("truncated body")
+        r = _Reader(nodes, spans, body)
+        cols = [r.column(f.dataType) for f in schema.fields]
+        if any(len(c) != num_rows for c in cols):
+            raise BatchFormatError("column lengths differ from num_rows")
+        yield schema, [tuple(c[i] for c in cols) for i in range(num_rows)]
+        pos = p + _pad8(stored_len)
+
+
