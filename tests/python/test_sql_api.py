@@ -649,3 +649,11 @@ def test_pyspark_import_paths():
                           "UNRESOLVED_COLUMN.WITH_SUGGESTION", sql_state="42703")
     assert isinstance(e, PySparkException) and e.getSqlState() == "42703"
     assert str(e).startswith("[UNRESOLVED_COLUMN") and isinstance(F.col("a"), Column)
+
+
+def test_plan_corpus_is_current():
+    """tests/python/sql_plans.json (read by the C++ decoder's tests) is what the API sends now;
+    regenerate it with tests/python/sql_plan_corpus.py when the wire format changes."""
+    import sql_plan_corpus
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "sql_plans.json")
+    assert open(path, encoding="utf-8").read() == sql_plan_corpus.render()
