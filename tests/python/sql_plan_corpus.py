@@ -57,6 +57,7 @@ def corpus():
     from sparkpp.sql import functions as F
     from sparkpp.sql import types as T
     from sparkpp.sql import _proto as P
+    from sparkpp.sql.window import Window
     s = _Session()
     spark = s._real
     people = spark.createDataFrame(
@@ -156,6 +157,13 @@ def corpus():
                           F.monotonically_increasing_id(), F.col("name").substr(1, 2),
                           F.lit(None), F.lit(decimal.Decimal("1.25")), F.lit(2 ** 40),
                           F.lit(b"ab"), F.lit(True))),
+        "window": ("people.select('name', F.rank().over(Window.partitionBy('d').orderBy("
+                   "F.col('age').desc())), F.sum('score').over(Window.partitionBy('d')"
+                   ".orderBy('age').rowsBetween(Window.unboundedPreceding, 0)))",
+                   people.select("name", F.rank().over(Window.partitionBy("d").orderBy(
+                       F.col("age").desc())), F.sum("score").over(
+                       Window.partitionBy("d").orderBy("age").rowsBetween(
+                           Window.unboundedPreceding, 0)))),
         "nested_access": ("spark.table('t').select(F.col('s').getField('x'), "
                           "F.col('arr')[0], F.col('m')['k'])",
                           spark.table("t").select(F.col("s").getField("x"), F.col("arr")[0],

@@ -657,3 +657,26 @@ def test_plan_corpus_is_current():
     import sql_plan_corpus
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "sql_plans.json")
     assert open(path, encoding="utf-8").read() == sql_plan_corpus.render()
+
+
+def test_window_expressions():
+    from sparkpp.sql import Window
+    w = Window.partitionBy("a").orderBy(F.col("b").desc()).rowsBetween(
+        Window.unboundedPreceding, Window.currentRow)
+    assert expr(F.sum("b").over(w)) == {"window": {
+        "windowFunction": fn("sum", B), "partitionSpec": [A],
+        "orderSpec": [{"child": B, "direction": "SORT_DIRECTION_DESCENDING",
+                       "nullOrdering": "SORT_NULLS_LAST"}],
+        "frameSpec": {"frameType": "FRAME_TYPE_ROW", "lower": {"unbounded": True},
+                      "upper": {"currentRow": True}}}}
+    r = expr(F.row_number().over(Window.orderBy("a").rangeBetween(-1, Window.unboundedFollowing)))
+    assert r["window"]["windowFunction"] == fn("row_number")
+    assert r["window"]["frameSpec"] == {"frameType": "FRAME_TYPE_RANGE",
+                                        "lower": {"value": lit(integer=-1)},
+                                        "upper": {"unbounded": True}}
+    assert "frameSpec" not in expr(F.rank().over(Window.partitionBy("a")))["window"]
+    assert expr(F.lag("a")) == fn("lag", A, lit(integer=1))
+    assert expr(F.lead("a", 2, 0)) == fn("lead", A, lit(integer=2), lit(integer=0))
+    assert expr(F.ntile(4)) == fn("ntile", lit(integer=4))
+    with pytest.raises(PySparkTypeError, match=r"\[NOT_WINDOWSPEC\]"):
+        F.rank().over("w")

@@ -14,7 +14,7 @@ _SUBMODULES = (
     "taskcontext", "broadcast", "accumulators", "files", "errors", "version", "shuffle",
     "resultiterable",
     "sql", "sql.types", "sql.session", "sql.dataframe", "sql.column", "sql.functions",
-    "sql.group", "sql.readwriter",
+    "sql.group", "sql.readwriter", "sql.window", "sql.catalog",
 )
 
 for _name in _SUBMODULES:

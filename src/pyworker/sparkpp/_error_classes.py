@@ -68,6 +68,8 @@ ERROR_CLASSES = {
     "NOT_LIST_OR_TUPLE": "Argument `<arg_name>` should be a list or tuple, got <arg_type>.",
     "NOT_SAME_TYPE": "Argument `<arg_name1>` and `<arg_name2>` should be the same type, got "
     "<arg_type1> and <arg_type2>.",
+    "NOT_WINDOWSPEC": "Argument `<arg_name>` should be a WindowSpec, got <arg_type>.",
+    "VALUE_NOT_BETWEEN": "Value for `<arg_name>` must be between <min> and <max>.",
     "NOT_STR": "Argument `<arg_name>` should be a str, got <arg_type>.",
     "NOT_STR_OR_LIST_OF_RDD": "Argument `<arg_name>` should be a str or list[RDD], got "
     "<arg_type>.",

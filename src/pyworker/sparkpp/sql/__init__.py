@@ -8,8 +8,9 @@ from sparkpp.sql.dataframe import DataFrame, DataFrameNaFunctions, DataFrameStat
 from sparkpp.sql.group import GroupedData
 from sparkpp.sql.readwriter import DataFrameReader, DataFrameWriter
 from sparkpp.sql.session import SparkSession
+from sparkpp.sql.window import Window, WindowSpec
 from sparkpp.sql import functions, types  # noqa: F401  (from pyspark.sql import functions as F)
 
 __all__ = ["SparkSession", "Row", "DataFrame", "Column", "GroupedData", "DataFrameReader",
-           "DataFrameWriter", "DataFrameNaFunctions", "DataFrameStatFunctions", "functions",
-           "types"]
+           "DataFrameWriter", "DataFrameNaFunctions", "DataFrameStatFunctions", "Window",
+           "WindowSpec", "functions", "types"]

@@ -148,6 +148,14 @@ class Column:
                             "by when(), and cannot be applied once otherwise() is applied")
         return Column(P.fn("when", *f["arguments"], _expr(value)))
 
+    def over(self, window):
+        from sparkpp.sql.window import WindowSpec
+        if not isinstance(window, WindowSpec):
+            raise PySparkTypeError(error_class="NOT_WINDOWSPEC",
+                                   message_parameters={"arg_name": "window",
+                                                       "arg_type": type(window).__name__})
+        return Column(window._expression(self._expr))
+
     # naming and types
     def alias(self, *alias, **kwargs):
         metadata = kwargs.pop("metadata", None)

@@ -353,3 +353,35 @@ def approx_count_distinct(col, rsd=None):
     if rsd is None:
         return _over_columns("approx_count_distinct", col)
     return _invoke("approx_count_distinct", _col_expr(col), P.lit(rsd))
+
+
+# ------------------------------------------------------------------ window functions
+
+for _name in ("row_number", "rank", "dense_rank", "percent_rank", "cume_dist"):
+    def _make(name):
+        def f():
+            return _invoke(name)
+        f.__name__ = f.__qualname__ = name
+        f.__doc__ = "The %s window function (use with .over(window))." % name
+        return f
+    globals()[_name] = _public(_make(_name))
+del _name, _make
+
+
+@_public
+def ntile(n):
+    return _invoke("ntile", P.lit(n))
+
+
+@_public
+def lag(col, offset=1, default=None):
+    if default is None:
+        return _invoke("lag", _col_expr(col), P.lit(offset))
+    return _invoke("lag", _col_expr(col), P.lit(offset), P.lit(default))
+
+
+@_public
+def lead(col, offset=1, default=None):
+    if default is None:
+        return _invoke("lead", _col_expr(col), P.lit(offset))
+    return _invoke("lead", _col_expr(col), P.lit(offset), P.lit(default))
