@@ -76,9 +76,9 @@ def corpus():
                              spark.read.schema("a INT, b STRING").json("/data/x.json")),
         "table": ("spark.table('db.t')", spark.table("db.t")),
         "select_arith": ("people.select('name', (F.col('age') + 1).alias('next'), "
-                         "people.score * 2)",
+                         "people['score'] * 2)",
                          people.select("name", (F.col("age") + 1).alias("next"),
-                                       people.score * 2)),
+                                       people["score"] * 2)),
         "select_star": ("people.select('*')", people.select("*")),
         "select_expr": ("people.selectExpr('age * 2 AS a2')", people.selectExpr("age * 2 AS a2")),
         "filter_bool": ("people.filter((F.col('age') > 21) & ~F.col('name').isNull() | "
@@ -164,6 +164,10 @@ def corpus():
                        F.col("age").desc())), F.sum("score").over(
                        Window.partitionBy("d").orderBy("age").rowsBetween(
                            Window.unboundedPreceding, 0)))),
+        "pivot": ("people.groupBy('name').pivot('d', [datetime.date(2020, 1, 2)]).sum('age')",
+                  people.groupBy("name").pivot("d", [datetime.date(2020, 1, 2)]).sum("age")),
+        "unpivot": ("people.unpivot('name', ['age', 'score'], 'var', 'val')",
+                    people.unpivot("name", ["age", "score"], "var", "val")),
         "nested_access": ("spark.table('t').select(F.col('s').getField('x'), "
                           "F.col('arr')[0], F.col('m')['k'])",
                           spark.table("t").select(F.col("s").getField("x"), F.col("arr")[0],

@@ -680,3 +680,23 @@ def test_window_expressions():
     assert expr(F.ntile(4)) == fn("ntile", lit(integer=4))
     with pytest.raises(PySparkTypeError, match=r"\[NOT_WINDOWSPEC\]"):
         F.rank().over("w")
+
+
+def test_pivot_unpivot_metadata_and_attribute_errors(spark):
+    df = spark.range(1)
+    a = plan(df.groupBy("a").pivot("b", [1, 2]).sum("c"))["aggregate"]
+    assert a["groupType"] == "GROUP_TYPE_PIVOT" and a["pivot"] == {
+        "col": B, "values": [{"integer": 1}, {"integer": 2}]}
+    u = plan(df.unpivot("a", ["b"], "var", "val"))["unpivot"]
+    assert u == {"input": plan(df), "ids": [A], "values": {"values": [B]},
+                 "variableColumnName": "var", "valueColumnName": "val"}
+    m = plan(df.withMetadata("a", {"k": 1}))["withColumns"]["aliases"]
+    assert m == [{"expr": A, "name": ["a"], "metadata": '{"k":1}'}]
+    assert plan(df.to(T.StructType([T.StructField("id", T.IntegerType())])))["toSchema"][
+        "schema"] == {"struct": {"fields": [{"name": "id", "dataType": {"integer": {}},
+                                             "nullable": True}]}}
+    assert expr(df.id) == expr(df["id"])  # range's schema is known
+    with pytest.raises(PySparkAttributeError, match="`nope`"):
+        df.nope
+    with pytest.raises(PySparkAttributeError):  # no schema yet: never guess a column
+        df.select("id").sampelBy

@@ -70,6 +70,9 @@ ERROR_CLASSES = {
     "<arg_type1> and <arg_type2>.",
     "NOT_WINDOWSPEC": "Argument `<arg_name>` should be a WindowSpec, got <arg_type>.",
     "VALUE_NOT_BETWEEN": "Value for `<arg_name>` must be between <min> and <max>.",
+    "NOT_STRUCT": "Argument `<arg_name>` should be a struct type, got <arg_type>.",
+    "VALUE_NOT_PEARSON": "Value for `<arg_name>` only supports the 'pearson', got "
+    "'<arg_value>'.",
     "NOT_STR": "Argument `<arg_name>` should be a str, got <arg_type>.",
     "NOT_STR_OR_LIST_OF_RDD": "Argument `<arg_name>` should be a str or list[RDD], got "
     "<arg_type>.",

@@ -80,6 +80,15 @@ class Client:
     def storage_level(self, rel):
         return self._legacy(rel)[0].getStorageLevel()
 
+    def is_local(self, rel):
+        raise _not_wired("isLocal()")
+
+    def same_semantics(self, rel, other):
+        raise _not_wired("sameSemantics()")
+
+    def semantic_hash(self, rel):
+        raise _not_wired("semanticHash()")
+
     def explain(self, rel, mode):
         raise _not_wired("explain()")
 

@@ -271,13 +271,15 @@ def subquery_alias(child, name):
 
 
 GROUP_TYPES = {"groupby": "GROUP_TYPE_GROUPBY", "rollup": "GROUP_TYPE_ROLLUP",
-               "cube": "GROUP_TYPE_CUBE"}
+               "cube": "GROUP_TYPE_CUBE", "pivot": "GROUP_TYPE_PIVOT"}
 
 
-def aggregate(child, group_type, grouping, aggs):
-    return relation("aggregate", {"input": child, "groupType": GROUP_TYPES[group_type],
-                                  "groupingExpressions": list(grouping),
-                                  "aggregateExpressions": list(aggs)})
+def aggregate(child, group_type, grouping, aggs, pivot=None):
+    body = {"input": child, "groupType": GROUP_TYPES[group_type],
+            "groupingExpressions": list(grouping), "aggregateExpressions": list(aggs)}
+    if pivot is not None:
+        body["pivot"] = pivot
+    return relation("aggregate", body)
 
 
 def sort(child, orders, is_global=True):

@@ -111,11 +111,22 @@ class DataFrame:
         try:
             known = name in self.columns
         except PySparkNotImplementedError:
-            known = True  # cannot check before the engine is wired; the driver will
+            known = False  # no schema (engine not wired): a typo must not become a column
         if not known:
             raise PySparkAttributeError(error_class="ATTRIBUTE_NOT_SUPPORTED",
                                         message_parameters={"attr_name": name})
         return Column(P.attr(name, self._plan_id))
+
+    def _ipython_key_completions_(self):
+        return self.columns
+
+    def __dir__(self):
+        attrs = set(super().__dir__())
+        try:
+            attrs.update(c for c in self.columns if c.isidentifier())
+        except PySparkNotImplementedError:
+            pass
+        return sorted(attrs)
 
     def colRegex(self, colName):
         return Column({"unresolvedRegex": {"colName": colName, "planId": P._i64(self._plan_id)}})
@@ -377,6 +388,79 @@ class DataFrame:
                 "arg_name": "func return", "arg_type": type(result).__name__})
         return result
 
+    def unpivot(self, ids, values, variableColumnName, valueColumnName):
+        def exprs(cols):
+            cols = [cols] if isinstance(cols, (str, Column)) else list(cols)
+            return [_col_expr(c) for c in cols]
+        body = {"input": self._plan, "ids": exprs(ids),
+                "variableColumnName": variableColumnName, "valueColumnName": valueColumnName}
+        if values is not None:
+            body["values"] = {"values": exprs(values)}
+        return self._new(P.relation("unpivot", body))
+
+    melt = unpivot
+
+    def withMetadata(self, columnName, metadata):
+        if not isinstance(metadata, dict):
+            raise PySparkTypeError(error_class="NOT_DICT",
+                                   message_parameters={"arg_name": "metadata",
+                                                       "arg_type": type(metadata).__name__})
+        return self._new(P.relation("withColumns", {"input": self._plan, "aliases": [
+            P.alias_body(P.attr(columnName), [columnName], metadata)]}))
+
+    def to(self, schema):
+        from sparkpp.sql.types import StructType
+        if not isinstance(schema, StructType):
+            raise PySparkTypeError(error_class="NOT_STRUCT",
+                                   message_parameters={"arg_name": "schema",
+                                                       "arg_type": type(schema).__name__})
+        return self._new(P.relation("toSchema", {"input": self._plan,
+                                                 "schema": P.data_type(schema)}))
+
+    def _stat_value(self, kind, body):
+        rows = self._new(P.relation(kind, dict(input=self._plan, **body))).collect()
+        return rows[0][0] if rows else None
+
+    def corr(self, col1, col2, method=None):
+        if method not in (None, "pearson"):
+            raise PySparkValueError(error_class="VALUE_NOT_PEARSON",
+                                    message_parameters={"arg_name": "method",
+                                                        "arg_value": str(method)})
+        return self._stat_value("corr", {"col1": col1, "col2": col2, "method": "pearson"})
+
+    def cov(self, col1, col2):
+        return self._stat_value("cov", {"col1": col1, "col2": col2})
+
+    def approxQuantile(self, col, probabilities, relativeError):
+        single = isinstance(col, str)
+        cols = [col] if single else list(col)
+        res = self._stat_value("approxQuantile", {"cols": cols,
+                                                  "probabilities": list(probabilities),
+                                                  "relativeError": float(relativeError)})
+        return res[0] if single and res is not None else res
+
+    def crosstab(self, col1, col2):
+        return self.stat.crosstab(col1, col2)
+
+    def freqItems(self, cols, support=None):
+        return self.stat.freqItems(cols, support)
+
+    def sampleBy(self, col, fractions, seed=None):
+        return self.stat.sampleBy(col, fractions, seed)
+
+    def isLocal(self):
+        return self._client.is_local(self._plan)
+
+    def sameSemantics(self, other):
+        if not isinstance(other, DataFrame):
+            raise PySparkTypeError(error_class="NOT_DATAFRAME",
+                                   message_parameters={"arg_name": "other",
+                                                       "arg_type": type(other).__name__})
+        return self._client.same_semantics(self._plan, other._plan)
+
+    def semanticHash(self):
+        return self._client.semantic_hash(self._plan)
+
     @property
     def na(self):
         return DataFrameNaFunctions(self)
@@ -574,6 +658,15 @@ class DataFrameStatFunctions:
 
     def crosstab(self, col1, col2):
         return self._stat("crosstab", {"col1": col1, "col2": col2})
+
+    def corr(self, col1, col2, method=None):
+        return self.df.corr(col1, col2, method)
+
+    def cov(self, col1, col2):
+        return self.df.cov(col1, col2)
+
+    def approxQuantile(self, col, probabilities, relativeError):
+        return self.df.approxQuantile(col, probabilities, relativeError)
 
     def freqItems(self, cols, support=None):
         body = {"cols": list(cols)}

@@ -11,10 +11,17 @@ _DICT_FUNCS = {"mean": "avg", "average": "avg", "std": "stddev", "size": "count"
 
 
 class GroupedData:
-    def __init__(self, df, grouping, group_type):
+    def __init__(self, df, grouping, group_type, pivot=None):
         self._df = df
         self._grouping = grouping
         self._group_type = group_type
+        self._pivot = pivot
+
+    def pivot(self, pivot_col, values=None):
+        body = {"col": P.attr(pivot_col) if isinstance(pivot_col, str) else pivot_col._expr}
+        if values is not None:
+            body["values"] = [P.literal_body(v) for v in values]
+        return GroupedData(self._df, self._grouping, "pivot", body)
 
     def agg(self, *exprs):
         if not exprs:
@@ -29,7 +36,7 @@ class GroupedData:
                                        message_parameters={"arg_name": "exprs"})
             aggs = [c._expr for c in exprs]
         return self._df._new(P.aggregate(self._df._plan, self._group_type, self._grouping,
-                                         aggs))
+                                         aggs, self._pivot))
 
     def count(self):
         return self.agg(Column(P.alias(P.fn("count", P.lit(1)), ["count"])))
