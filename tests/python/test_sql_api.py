@@ -111,6 +111,13 @@ def test_column_naming_casts_sorting_and_nested_access():
     assert expr(w) == fn("when", fn(">", A, lit(integer=1)), lit(string="big"),
                          fn(">", A, lit(integer=0)), lit(string="small"), lit(string="none"))
     assert repr(F.when(a > 1, 1)) == "Column<'CASE WHEN (a > 1) THEN 1 END'>"
+    assert repr(a.cast(T.LongType())) == "Column<'CAST(a AS BIGINT)'>"
+    assert repr(a.cast("int")) == "Column<'CAST(a AS INT)'>"
+    assert repr(F.count("*")) == "Column<'count(1)'>" and repr(a != 1) == "Column<'(NOT (a = 1))'>"
+    for dt in (T.ArrayType(T.DecimalType(5, 2), False), T.MapType(T.StringType(), T.DateType()),
+               T.StructType([T.StructField("x", T.TimestampNTZType(), False, {"k": "v"})])):
+        from sparkpp.sql import _proto
+        assert _proto.from_data_type(_proto.data_type(dt)) == dt
     with pytest.raises(TypeError):
         w.otherwise(1)
 

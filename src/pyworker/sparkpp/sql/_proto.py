@@ -65,6 +65,39 @@ def data_type(dt):
     return {simple[type(dt)]: {}}
 
 
+_SIMPLE_KINDS = {"null": T.NullType, "binary": T.BinaryType, "boolean": T.BooleanType,
+                 "byte": T.ByteType, "short": T.ShortType, "integer": T.IntegerType,
+                 "long": T.LongType, "float": T.FloatType, "double": T.DoubleType,
+                 "string": T.StringType, "date": T.DateType, "timestamp": T.TimestampType,
+                 "timestampNtz": T.TimestampNTZType}
+
+
+def from_data_type(d):
+    """The DataType of a Connect DataType message (inverse of data_type)."""
+    kind, body = next(iter(d.items()))
+    if kind in _SIMPLE_KINDS:
+        return _SIMPLE_KINDS[kind]()
+    if kind == "decimal":
+        return T.DecimalType(body.get("precision", 10), body.get("scale", 0))
+    if kind == "array":
+        return T.ArrayType(from_data_type(body["elementType"]), body.get("containsNull", False))
+    if kind == "map":
+        return T.MapType(from_data_type(body["keyType"]), from_data_type(body["valueType"]),
+                         body.get("valueContainsNull", False))
+    if kind == "struct":
+        return T.StructType([T.StructField(f["name"], from_data_type(f["dataType"]),
+                                           f.get("nullable", False),
+                                           json.loads(f["metadata"]) if "metadata" in f else None)
+                             for f in body.get("fields", [])])
+    if kind == "char":
+        return T.CharType(body["length"])
+    if kind == "varChar":
+        return T.VarcharType(body["length"])
+    if kind == "dayTimeInterval":
+        return T.DayTimeIntervalType(body.get("startField"), body.get("endField"))
+    raise ValueError("unknown DataType kind %r" % kind)
+
+
 def _struct_field(f):
     out = {"name": f.name, "dataType": data_type(f.dataType), "nullable": f.nullable}
     if f.metadata:

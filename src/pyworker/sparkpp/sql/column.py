@@ -293,12 +293,14 @@ def _pretty(e):
             if len(args) % 2:
                 parts.append("ELSE %s" % args[-1])
             return "CASE %s END" % " ".join(parts)
+        if name == "count" and body.get("arguments") == [P.star()]:
+            return "count(1)"  # functions.count turns * into 1, as Spark names it
         distinct = "DISTINCT " if body.get("isDistinct") else ""
         return "%s(%s%s)" % (name, distinct, ", ".join(args))
     if kind == "alias":
         return "%s AS %s" % (_pretty(body["expr"]), body["name"][0])
     if kind == "cast":
-        to = body.get("typeStr") or next(iter(body["type"]))
+        to = body.get("typeStr") or P.from_data_type(body["type"]).simpleString()
         return "CAST(%s AS %s)" % (_pretty(body["expr"]), to.upper())
     if kind == "sortOrder":
         d = "ASC" if body["direction"] == P.ASC else "DESC"
