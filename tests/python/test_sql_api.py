@@ -15,6 +15,7 @@ from sparkpp.errors import (IllegalArgumentException, ParseException, PySparkAtt
                             PySparkValueError)
 from sparkpp.sql import Row, SparkSession
 from sparkpp.sql import functions as F
+from sparkpp.sql import _proto as P
 from sparkpp.sql import types as T
 from sparkpp.sql._show import java_double, pretty_cell, show_string
 from sparkpp.sql.types import _parse_datatype_string as ddl
@@ -438,6 +439,11 @@ def test_create_dataframe_from_rdd_and_pandas(spark, sc):
     df = spark.createDataFrame(sc.parallelize([(1, "a"), (2, "b")]), ["n", "s"])
     assert df.dtypes == [("n", "bigint"), ("s", "string")]
     assert df._plan["extension"]["@type"] == "type.googleapis.com/sparkpp.PythonRdd"
+    dated = spark.createDataFrame(sc.parallelize([(datetime.date(1970, 1, 3),)]), ["d"])
+    named = spark._client.python_rdds[P.plan_id_of(dated._plan)]
+    assert named.id() == int(dated._plan["extension"]["rddId"])
+    assert named.collect() == [(2,)]  # internal values: days since the epoch
+    assert dated.collect() == [Row(d=datetime.date(1970, 1, 3))]
     assert sorted(df.collect()) == [Row(n=1, s="a"), Row(n=2, s="b")]
     pd = pytest.importorskip("pandas")
     p = spark.createDataFrame(pd.DataFrame({"a": [1, 2], "b": ["x", None], "c": [0.5, 1.0]}))

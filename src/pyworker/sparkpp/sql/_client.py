@@ -36,11 +36,14 @@ def _kind(rel):
 class Client:
     def __init__(self, session):
         self._session = session
-        self._rdds = {}     # planId of a PythonRdd extension -> (RDD of Rows, schema)
+        self.python_rdds = {}  # planId of a PythonRdd extension -> the RDD it names
+        self._rdds = {}     # planId -> (RDD of Rows, schema) on the interim path
         self._schemas = {}  # planId -> analyzed schema
 
-    def register_rdd(self, rel, schema, rdd_of_rows):
-        self._rdds[P.plan_id_of(rel)] = (rdd_of_rows, schema)
+    def register_rdd(self, rel, schema, internal_rdd):
+        """The RDD (of internal-value tuples) behind a PythonRdd extension relation."""
+        self.python_rdds[P.plan_id_of(rel)] = internal_rdd
+        self._rdds[P.plan_id_of(rel)] = (internal_rdd.map(schema.fromInternal), schema)
 
     # ------------------------------------------------------------------ requests
     def analyze(self, rel):

@@ -242,13 +242,13 @@ class SparkSession:
             _rename(struct, names)
             verify = None
 
-        def to_row(obj):
+        def to_internal(obj):
             if verify is not None:
                 verify(obj)
-            return struct.fromInternal(struct.toInternal(obj))
-        rows = rdd.map(to_row)
-        rel = P.python_rdd(rdd.id(), struct)
-        self._client.register_rdd(rel, struct, rows)
+            return struct.toInternal(obj)
+        internal = rdd.map(to_internal)  # the RDD the plan names: tuples of internal values
+        rel = P.python_rdd(internal.id(), struct)
+        self._client.register_rdd(rel, struct, internal)
         return self._df(rel)
 
     def _flag(self, key):
