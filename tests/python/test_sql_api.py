@@ -713,3 +713,23 @@ def test_pivot_unpivot_metadata_and_attribute_errors(spark):
         df.nope
     with pytest.raises(PySparkAttributeError):  # no schema yet: never guess a column
         df.select("id").sampelBy
+
+
+def test_batches_to_pandas_matches_the_row_path():
+    pd = pytest.importorskip("pandas")
+    from sparkpp.sql._batch import encode_batches
+    from sparkpp.sql._batch_numpy import batches_to_pandas
+    from sparkpp.sql._pandas import to_pandas
+    st = T.StructType([T.StructField("i", T.IntegerType()), T.StructField("l", T.LongType()),
+                       T.StructField("f", T.FloatType()), T.StructField("d", T.DoubleType()),
+                       T.StructField("l", T.LongType())])
+    rows = [(i, i * 10 if i % 3 else None, i / 2, None if i % 5 == 0 else i / 4, -i)
+            for i in range(5000)]
+    fast = batches_to_pandas(encode_batches(st, rows), st)
+    slow = to_pandas([st.fromInternal(r) for r in rows], st)
+    pd.testing.assert_frame_equal(fast, slow)
+    assert [str(t) for t in fast.dtypes] == ["int32", "float64", "float32", "float64", "int64"]
+    mixed = T.StructType([T.StructField("s", T.StringType()), T.StructField("n", T.LongType())])
+    pd.testing.assert_frame_equal(
+        batches_to_pandas(encode_batches(mixed, [("a", 1), (None, 2)]), mixed),
+        to_pandas([Row(s="a", n=1), Row(s=None, n=2)], mixed))
