@@ -475,6 +475,8 @@ def test_show_and_print_schema(spark, capsys):
         " age  | 19                   \n"
         " name | This is a super l... \n"
         "only showing top 2 rows\n")
+    assert df._show_string(-1) == ("+---+----+\n|age|name|\n+---+----+\n+---+----+\n"
+                                   "only showing top 0 rows\n")
     with pytest.raises(PySparkTypeError, match=r"\[NOT_INT\]"):
         df.show(True)
     with pytest.raises(PySparkTypeError, match=r"\[NOT_BOOL\]"):

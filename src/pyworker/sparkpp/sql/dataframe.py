@@ -571,6 +571,7 @@ class DataFrame:
                 raise PySparkTypeError(error_class="NOT_BOOL",
                                        message_parameters={"arg_name": "truncate",
                                                            "arg_type": type(truncate).__name__})
+        n = max(n, 0)  # Dataset.showString clamps a negative count to 0
         names, cells = self._client.show_cells(self._plan, n)
         return show_string(names, cells[:n], n, width, vertical, len(cells) > n)
 
