@@ -1,0 +1,393 @@
+// Accumulators: count, sum, avg, min/max (typed for fixed width, by reference otherwise),
+// first/last, collect_list/collect_set/count(distinct).
+#include "sql/exec/agg_acc.h"
+
+#include <cmath>
+#include <type_traits>
+#include <unordered_map>
+
+#include "sql/columnar/builder.h"
+#include "sql/kernels/compare.h"
+#include "sql/kernels/decimal.h"
+#include "sql/kernels/hash.h"
+
+namespace spp::sql::exec {
+
+using col::ColType;
+using col::ColumnPtr;
+using col::TypeId;
+
+namespace {
+
+// A column of `type` from values + seen flags (unseen = NULL).
+template <typename T>
+ColumnPtr fixed_out(const col::ColTypePtr& type, const std::vector<T>& v, const std::vector<uint8_t>& seen, int64_t n) {
+  auto c = col::make_fixed_column(type, n);
+  if (n) std::memcpy(c->values->data(), v.data(), size_t(n) * sizeof(T));
+  uint8_t* vb = col::ensure_validity(*c);
+  for (int64_t i = 0; i < n; ++i) col::put_bit(vb, i, seen[size_t(i)]);
+  col::finish_validity(*c);
+  return c;
+}
+
+class CountAcc : public Accumulator {
+ public:
+  explicit CountAcc(bool star) : star_(star) {}
+  void resize(int64_t g) override { c_.resize(size_t(g), 0); }
+  void update(const Vec* v, const int32_t* gid, int64_t n) override {
+    if (star_ || !v) { for (int64_t i = 0; i < n; ++i) ++c_[size_t(gid[i])]; return; }
+    const col::Column& col = *v->col;
+    for (int64_t i = 0; i < n; ++i) c_[size_t(gid[i])] += col.is_valid(v->constant ? 0 : i);
+  }
+  void merge(const std::vector<ColumnPtr>& st, const int32_t* gid, int64_t n) override {
+    const int64_t* s = st[0]->vals<int64_t>();
+    for (int64_t i = 0; i < n; ++i) c_[size_t(gid[i])] += s[i];
+  }
+  std::vector<ColumnPtr> state(int64_t g) override { return {result(g)}; }
+  ColumnPtr result(int64_t g) override {
+    std::vector<uint8_t> seen(static_cast<size_t>(g), 1);
+    return fixed_out<int64_t>(kern::type_of(TypeId::Long), c_, seen, g);
+  }
+  int64_t memory() const override { return int64_t(c_.capacity() * 8); }
+ private:
+  bool star_;
+  std::vector<int64_t> c_;
+};
+
+// sum (kAvg=false) and avg (kAvg=true). In: input value type; A: accumulator type.
+template <typename In, typename A, bool kAvg>
+class SumAcc : public Accumulator {
+ public:
+  SumAcc(col::ColTypePtr sum_type, col::ColTypePtr result_type, int in_scale)
+      : sum_t_(std::move(sum_type)), res_t_(std::move(result_type)), in_scale_(in_scale) {}
+  void resize(int64_t g) override { s_.resize(size_t(g), A(0)); seen_.resize(size_t(g), 0); cnt_.resize(size_t(g), 0); ovf_.resize(size_t(g), 0); }
+  void update(const Vec* v, const int32_t* gid, int64_t n) override {
+    const col::Column& c = *v->col;
+    if (c.id() == TypeId::Null) return;
+    const In* x = c.vals<In>();
+    for (int64_t i = 0; i < n; ++i) {
+      int64_t r = v->constant ? 0 : i;
+      if (!c.is_valid(r)) continue;
+      add(size_t(gid[i]), A(x[r]), 1);
+    }
+  }
+  void merge(const std::vector<ColumnPtr>& st, const int32_t* gid, int64_t n) override {
+    const col::Column& s = *st[0];
+    const A* x = s.vals<A>();
+    const int64_t* k = kAvg ? st[1]->vals<int64_t>() : nullptr;
+    for (int64_t i = 0; i < n; ++i)
+      if (s.is_valid(i)) add(size_t(gid[i]), x[i], kAvg ? k[i] : 1);
+  }
+  std::vector<ColumnPtr> state(int64_t g) override {
+    std::vector<ColumnPtr> out{sum_column(g)};
+    if (kAvg) {
+      std::vector<uint8_t> all(static_cast<size_t>(g), 1);
+      out.push_back(fixed_out<int64_t>(kern::type_of(TypeId::Long), cnt_, all, g));
+    }
+    return out;
+  }
+  ColumnPtr result(int64_t g) override {
+    if (!kAvg) return sum_column(g);
+    std::vector<uint8_t> ok(static_cast<size_t>(g), 0);
+    if constexpr (std::is_same_v<A, __int128>) {
+      std::vector<__int128> r(static_cast<size_t>(g), 0);
+      for (size_t i = 0; i < size_t(g); ++i) {
+        if (!seen_[i] || ovf_[i] || !cnt_[i]) continue;
+        auto q = kern::dec::div(s_[i], sum_t_->scale, cnt_[i], 0, res_t_->precision, res_t_->scale);
+        if (q) { r[i] = *q; ok[i] = 1; }
+      }
+      return fixed_out<__int128>(res_t_, r, ok, g);
+    } else {
+      std::vector<double> r(static_cast<size_t>(g), 0);
+      for (size_t i = 0; i < size_t(g); ++i)
+        if (seen_[i] && cnt_[i]) { r[i] = double(s_[i]) / double(cnt_[i]); ok[i] = 1; }
+      return fixed_out<double>(res_t_, r, ok, g);
+    }
+  }
+  int64_t memory() const override { return int64_t(s_.capacity() * (sizeof(A) + 10)); }
+
+ private:
+  void add(size_t g, A x, int64_t k) {
+    if constexpr (std::is_same_v<A, __int128>) {
+      __int128 r;
+      if (__builtin_add_overflow(s_[g], x, &r)) ovf_[g] = 1;
+      s_[g] = r;
+    } else if constexpr (std::is_integral_v<A>) {
+      s_[g] = A(uint64_t(s_[g]) + uint64_t(x));  // non-ANSI: wraps
+    } else {
+      s_[g] += x;
+    }
+    seen_[g] = 1;
+    cnt_[g] += k;
+  }
+  ColumnPtr sum_column(int64_t g) {
+    std::vector<uint8_t> ok(seen_.begin(), seen_.begin() + g);
+    if constexpr (std::is_same_v<A, __int128>)  // decimal overflow -> NULL
+      for (size_t i = 0; i < size_t(g); ++i)
+        if (ovf_[i] || !kern::dec::fits(s_[i], sum_t_->precision)) ok[i] = 0;
+    return fixed_out<A>(sum_t_, s_, ok, g);
+  }
+  col::ColTypePtr sum_t_, res_t_;
+  int in_scale_;
+  std::vector<A> s_;
+  std::vector<uint8_t> seen_, ovf_;
+  std::vector<int64_t> cnt_;
+};
+
+template <typename T, bool kMax>
+class MinMaxFixed : public Accumulator {
+ public:
+  explicit MinMaxFixed(col::ColTypePtr t) : t_(std::move(t)) {}
+  void resize(int64_t g) override { v_.resize(size_t(g), T()); seen_.resize(size_t(g), 0); }
+  void update(const Vec* v, const int32_t* gid, int64_t n) override {
+    const col::Column& c = *v->col;
+    if (c.id() == TypeId::Null) return;
+    const T* x = c.vals<T>();
+    for (int64_t i = 0; i < n; ++i) {
+      int64_t r = v->constant ? 0 : i;
+      if (c.is_valid(r)) put(size_t(gid[i]), x[r]);
+    }
+  }
+  void merge(const std::vector<ColumnPtr>& st, const int32_t* gid, int64_t n) override {
+    Vec v = Vec::flat(st[0]);
+    update(&v, gid, n);
+  }
+  std::vector<ColumnPtr> state(int64_t g) override { return {result(g)}; }
+  ColumnPtr result(int64_t g) override { return fixed_out<T>(t_, v_, seen_, g); }
+  int64_t memory() const override { return int64_t(v_.capacity() * (sizeof(T) + 1)); }
+ private:
+  static bool better(T a, T b) {  // a replaces b; NaN is the largest value
+    if constexpr (std::is_floating_point_v<T>) {
+      if (std::isnan(a)) return kMax && !std::isnan(b);
+      if (std::isnan(b)) return !kMax;
+    }
+    return kMax ? a > b : a < b;
+  }
+  void put(size_t g, T x) {
+    if (!seen_[g] || better(x, v_[g])) { v_[g] = x; seen_[g] = 1; }
+  }
+  col::ColTypePtr t_;
+  std::vector<T> v_;
+  std::vector<uint8_t> seen_;
+};
+
+// Accumulators that point at retained input rows (any type).
+class RefAcc : public Accumulator {
+ public:
+  explicit RefAcc(col::ColTypePtr t) : t_(std::move(t)) {}
+  int64_t memory() const override { return mem_ + int64_t(src_.capacity() * 8); }
+ protected:
+  int32_t retain(const ColumnPtr& c) {
+    if (!cols_.empty() && cols_.back() == c) return int32_t(cols_.size() - 1);
+    cols_.push_back(c);
+    raw_.push_back(c.get());
+    mem_ += col::memory_size(*c);
+    return int32_t(cols_.size() - 1);
+  }
+  ColumnPtr gather_refs(const std::vector<int32_t>& src, const std::vector<int32_t>& row, int64_t n) {
+    if (raw_.empty()) return col::make_null_column(t_, n);
+    std::vector<uint32_t> s(static_cast<size_t>(n), 0);
+    std::vector<int32_t> r(static_cast<size_t>(n), -1);
+    for (size_t i = 0; i < size_t(n); ++i)
+      if (src[i] >= 0) { s[i] = uint32_t(src[i]); r[i] = row[i]; }
+    auto c = col::gather_multi(raw_, s.data(), r.data(), n);
+    c->type = t_;
+    return c;
+  }
+  col::ColTypePtr t_;
+  std::vector<ColumnPtr> cols_;
+  std::vector<const col::Column*> raw_;
+  std::vector<int32_t> src_, row_;
+  int64_t mem_ = 0;
+};
+
+class MinMaxRef : public RefAcc {
+ public:
+  MinMaxRef(col::ColTypePtr t, bool mx) : RefAcc(std::move(t)), max_(mx) {}
+  void resize(int64_t g) override { src_.resize(size_t(g), -1); row_.resize(size_t(g), -1); }
+  void update(const Vec* v, const int32_t* gid, int64_t n) override {
+    if (v->col->id() == TypeId::Null) return;
+    int32_t k = retain(v->col);
+    for (int64_t i = 0; i < n; ++i) {
+      int64_t r = v->constant ? 0 : i;
+      if (v->col->is_null(r)) continue;
+      size_t g = size_t(gid[i]);
+      if (src_[g] >= 0) {
+        int c = kern::compare_rows(*v->col, r, *raw_[size_t(src_[g])], row_[g]);
+        if (max_ ? c <= 0 : c >= 0) continue;
+      }
+      src_[g] = k;
+      row_[g] = int32_t(r);
+    }
+  }
+  void merge(const std::vector<ColumnPtr>& st, const int32_t* gid, int64_t n) override {
+    Vec v = Vec::flat(st[0]);
+    update(&v, gid, n);
+  }
+  std::vector<ColumnPtr> state(int64_t g) override { return {result(g)}; }
+  ColumnPtr result(int64_t g) override { return gather_refs(src_, row_, g); }
+ private:
+  bool max_;
+};
+
+class FirstLast : public RefAcc {
+ public:
+  FirstLast(col::ColTypePtr t, bool last, bool ignore_nulls) : RefAcc(std::move(t)), last_(last), ign_(ignore_nulls) {}
+  void resize(int64_t g) override { src_.resize(size_t(g), -1); row_.resize(size_t(g), -1); set_.resize(size_t(g), 0); }
+  void update(const Vec* v, const int32_t* gid, int64_t n) override { take(*v, nullptr, gid, n); }
+  void merge(const std::vector<ColumnPtr>& st, const int32_t* gid, int64_t n) override {
+    take(Vec::flat(st[0]), st[1].get(), gid, n);
+  }
+  std::vector<ColumnPtr> state(int64_t g) override {
+    auto flags = kern::new_bool(g);
+    for (int64_t i = 0; i < g; ++i) col::put_bit(flags->values->data(), i, set_[size_t(i)]);
+    return {result(g), flags};
+  }
+  ColumnPtr result(int64_t g) override { return gather_refs(src_, row_, g); }
+ private:
+  void take(const Vec& v, const col::Column* is_set, const int32_t* gid, int64_t n) {
+    int32_t k = v.col->id() == TypeId::Null ? -1 : retain(v.col);
+    for (int64_t i = 0; i < n; ++i) {
+      int64_t r = v.constant ? 0 : i;
+      if (is_set && !is_set->bool_at(i)) continue;
+      bool null = v.col->is_null(r);
+      if (ign_ && null) continue;
+      size_t g = size_t(gid[i]);
+      if (!last_ && set_[g]) continue;
+      set_[g] = 1;
+      src_[g] = null ? -1 : k;
+      row_[g] = int32_t(r);
+    }
+  }
+  bool last_, ign_;
+  std::vector<uint8_t> set_;
+};
+
+// collect_list / collect_set / count(distinct): element references per group.
+class CollectAcc : public RefAcc {
+ public:
+  CollectAcc(col::ColTypePtr elem, col::ColTypePtr out, bool set, bool count)
+      : RefAcc(std::move(elem)), out_t_(std::move(out)), set_(set), count_(count) {}
+  void resize(int64_t g) override { items_.resize(size_t(g)); }
+  void update(const Vec* v, const int32_t* gid, int64_t n) override {
+    if (v->col->id() == TypeId::Null) return;
+    ColumnPtr c = v->col;
+    if (v->constant) c = Vec::flat(c).col;
+    add_rows(c, v->constant, gid, n, nullptr);
+  }
+  void merge(const std::vector<ColumnPtr>& st, const int32_t* gid, int64_t n) override {
+    const col::Column& arr = *st[0];
+    const int32_t* o = arr.offsets();
+    std::vector<int32_t> egid;
+    std::vector<int32_t> erow;
+    for (int64_t i = 0; i < n; ++i) {
+      if (arr.is_null(i)) continue;
+      for (int32_t e = o[i]; e < o[i + 1]; ++e) { egid.push_back(gid[i]); erow.push_back(e); }
+    }
+    add_rows(arr.children[0], false, egid.data(), int64_t(egid.size()), &erow);
+  }
+  std::vector<ColumnPtr> state(int64_t g) override { return {array_out(g)}; }
+  ColumnPtr result(int64_t g) override {
+    if (!count_) return array_out(g);
+    auto c = col::make_fixed_column(kern::type_of(TypeId::Long), g);
+    for (int64_t i = 0; i < g; ++i) c->values->as<int64_t>()[i] = int64_t(items_[size_t(i)].size());
+    return c;
+  }
+  int64_t memory() const override { return RefAcc::memory() + n_items_ * 16 + int64_t(items_.capacity() * 24); }
+ private:
+  void add_rows(const ColumnPtr& c, bool constant, const int32_t* gid, int64_t n, const std::vector<int32_t>* rows) {
+    int32_t k = retain(c);
+    std::vector<int32_t> h;
+    if (set_) {
+      std::vector<int32_t> one(static_cast<size_t>(c->length), kern::kSparkHashSeed);
+      kern::hash_into(*c, false, one.data(), c->length);
+      h = std::move(one);
+    }
+    for (int64_t i = 0; i < n; ++i) {
+      int32_t r = rows ? (*rows)[size_t(i)] : (constant ? 0 : int32_t(i));
+      if (c->is_null(r)) continue;
+      size_t g = size_t(gid[i]);
+      if (set_) {
+        uint64_t key = (uint64_t(g) << 32) | uint32_t(h[size_t(r)]);
+        bool dup = false;
+        auto range = seen_.equal_range(key);
+        for (auto it = range.first; it != range.second && !dup; ++it) {
+          auto [s, row] = items_[g][it->second];
+          dup = kern::equal_rows(*raw_[size_t(s)], row, *c, r);
+        }
+        if (dup) continue;
+        seen_.emplace(key, items_[g].size());
+      }
+      items_[g].push_back({k, r});
+      ++n_items_;
+    }
+  }
+  ColumnPtr array_out(int64_t g) {
+    auto out = std::make_shared<col::Column>();
+    out->type = out_t_;
+    out->length = g;
+    out->values = std::make_shared<col::Buffer>(size_t(g + 1) * 4);
+    int32_t* off = out->values->as<int32_t>();
+    std::vector<int32_t> src, row;
+    for (int64_t i = 0; i < g; ++i) {
+      off[i] = int32_t(src.size());
+      for (auto [s, r] : items_[size_t(i)]) { src.push_back(s); row.push_back(r); }
+    }
+    off[g] = int32_t(src.size());
+    out->children.push_back(gather_refs(src, row, int64_t(src.size())));
+    return out;
+  }
+  col::ColTypePtr out_t_;
+  bool set_, count_;
+  std::vector<std::vector<std::pair<int32_t, int32_t>>> items_;
+  std::unordered_multimap<uint64_t, size_t> seen_;
+  int64_t n_items_ = 0;
+};
+
+template <bool kAvg>
+std::unique_ptr<Accumulator> make_sum(const ColType& in, const ColType& state0, const ColType& res) {
+  auto st = col::make_type(state0), rt = col::make_type(res);
+  switch (in.id) {
+    case TypeId::Byte: return std::make_unique<SumAcc<int8_t, int64_t, kAvg>>(st, rt, 0);
+    case TypeId::Short: return std::make_unique<SumAcc<int16_t, int64_t, kAvg>>(st, rt, 0);
+    case TypeId::Int: return std::make_unique<SumAcc<int32_t, int64_t, kAvg>>(st, rt, 0);
+    case TypeId::Long: return std::make_unique<SumAcc<int64_t, int64_t, kAvg>>(st, rt, 0);
+    case TypeId::Float: return std::make_unique<SumAcc<float, double, kAvg>>(st, rt, 0);
+    case TypeId::Double: return std::make_unique<SumAcc<double, double, kAvg>>(st, rt, 0);
+    case TypeId::Decimal: return std::make_unique<SumAcc<__int128, __int128, kAvg>>(st, rt, in.scale);
+    default: SPP_CHECK(false, "sum/avg of %s", in.to_string().c_str());
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+std::unique_ptr<Accumulator> make_accumulator(const AggSpec& spec, const ColType& in) {
+  auto t = col::make_type(in);
+  auto res = agg_result_type(spec.fn, in);
+  switch (spec.fn) {
+    case AggFn::Count: return std::make_unique<CountAcc>(false);
+    case AggFn::CountStar: return std::make_unique<CountAcc>(true);
+    case AggFn::Sum: return make_sum<false>(in, res, res);
+    case AggFn::Avg: return make_sum<true>(in, agg_state_types(spec.fn, in)[0], res);
+    case AggFn::Min: case AggFn::Max: {
+      bool mx = spec.fn == AggFn::Max;
+      if (col::is_fixed_width(in.id)) {
+        return kern::dispatch_fixed(in.id, [&]<typename T>() -> std::unique_ptr<Accumulator> {
+          if (mx) return std::make_unique<MinMaxFixed<T, true>>(t);
+          return std::make_unique<MinMaxFixed<T, false>>(t);
+        });
+      }
+      return std::make_unique<MinMaxRef>(t, mx);
+    }
+    case AggFn::First: return std::make_unique<FirstLast>(t, false, spec.ignore_nulls);
+    case AggFn::Last: return std::make_unique<FirstLast>(t, true, spec.ignore_nulls);
+    case AggFn::CollectList: return std::make_unique<CollectAcc>(t, col::make_type(res), false, false);
+    case AggFn::CollectSet: return std::make_unique<CollectAcc>(t, col::make_type(res), true, false);
+    case AggFn::CountDistinct:
+      return std::make_unique<CollectAcc>(t, col::make_type(ColType::array(in, false)), true, true);
+  }
+  return nullptr;
+}
+
+}  // namespace spp::sql::exec

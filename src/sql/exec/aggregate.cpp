@@ -1,0 +1,317 @@
+// HashAggregate: open-addressing table of group keys (Spark's Murmur3 of the keys, equality
+// with NULL = NULL, NaN = NaN, -0.0 = 0.0), accumulators per aggregate, spilling partial
+// states into hash partitions that are merged one at a time at the end.
+#include "sql/exec/aggregate.h"
+
+#include <algorithm>
+
+#include "sql/exec/agg_acc.h"
+#include "sql/kernels/compare.h"
+#include "sql/kernels/hash.h"
+
+namespace spp::sql::exec {
+
+using col::ColType;
+using col::TypeId;
+
+ColType agg_result_type(AggFn fn, const ColType& in) {
+  switch (fn) {
+    case AggFn::Count: case AggFn::CountStar: case AggFn::CountDistinct: return ColType::scalar(TypeId::Long);
+    case AggFn::Sum:
+      if (in.id == TypeId::Decimal) return ColType::decimal(std::min(38, in.precision + 10), in.scale);
+      if (col::is_floating(in.id)) return ColType::scalar(TypeId::Double);
+      return ColType::scalar(TypeId::Long);
+    case AggFn::Avg:
+      if (in.id == TypeId::Decimal) return ColType::decimal(std::min(38, in.precision + 4), std::min(38, in.scale + 4));
+      return ColType::scalar(TypeId::Double);
+    case AggFn::CollectList: case AggFn::CollectSet: return ColType::array(in, false);
+    default: return in;
+  }
+}
+
+std::vector<ColType> agg_state_types(AggFn fn, const ColType& in) {
+  switch (fn) {
+    case AggFn::Avg: {
+      ColType sum = in.id == TypeId::Decimal ? ColType::decimal(std::min(38, in.precision + 10), in.scale)
+                                             : ColType::scalar(TypeId::Double);
+      return {sum, ColType::scalar(TypeId::Long)};
+    }
+    case AggFn::First: case AggFn::Last: return {in, ColType::scalar(TypeId::Boolean)};
+    case AggFn::CountDistinct: return {ColType::array(in, false)};
+    default: return {agg_result_type(fn, in)};
+  }
+}
+
+namespace {
+
+constexpr int kSpillPartitions = 16;
+
+class HashAgg : public Operator {
+ public:
+  HashAgg(OpPtr c, std::vector<ExprPtr> keys, std::vector<std::string> key_names, std::vector<AggSpec> aggs,
+          AggMode mode, const ExecContext& ctx)
+      : child_(std::move(c)), keys_(std::move(keys)), aggs_(std::move(aggs)), mode_(mode), ctx_(ctx), res_(ctx.memory) {
+    std::vector<std::string> names = key_names;
+    std::vector<ColType> types;
+    for (const auto& k : keys_) types.push_back(*k->type);
+    for (size_t k = 0; k < keys_.size(); ++k) key_types_.push_back(types[k]);
+    for (auto& a : aggs_) {
+      if (!a.in_type) a.in_type = a.input ? a.input->type : kern::type_of(TypeId::Long);
+      if (mode_ == AggMode::Partial) {
+        auto st = agg_state_types(a.fn, *a.in_type);
+        for (size_t i = 0; i < st.size(); ++i) { names.push_back(a.name + (st.size() > 1 ? "#" + std::to_string(i) : "")); types.push_back(st[i]); }
+      } else {
+        names.push_back(a.name);
+        types.push_back(agg_result_type(a.fn, *a.in_type));
+      }
+    }
+    schema_ = col::make_type(ColType::strct(names, types));
+    key_schema_ = col::make_type(ColType::strct(std::vector<std::string>(key_names), key_types_));
+  }
+  std::string name() const override { return "HashAggregate"; }
+  std::vector<const Operator*> children() const override { return {child_.get()}; }
+
+ protected:
+  BatchResult next_impl() override {
+    if (!done_input_) {
+      if (auto s = consume(); !s) return s;
+      done_input_ = true;
+    }
+    while (true) {
+      if (out_pos_ < out_.num_rows) {
+        int64_t n = std::min(ctx_.batch_rows, out_.num_rows - out_pos_);
+        Batch b = col::slice(out_, out_pos_, n);
+        out_pos_ += n;
+        return std::optional<Batch>(std::move(b));
+      }
+      if (next_part_ >= int(parts_.size())) {
+        res_.release_all();  // exhausted: give the pool back before the operator is destroyed
+        out_ = Batch();
+        return std::optional<Batch>();
+      }
+      if (auto s = merge_partition(next_part_++); !s) return s;
+    }
+  }
+
+ private:
+  struct Table {
+    std::vector<Batch> key_batches;
+    std::vector<std::pair<int32_t, int32_t>> ref;  // group -> (key batch, row)
+    std::vector<int32_t> hash;                     // group -> key hash
+    std::vector<int32_t> slots;                    // open addressing, -1 empty
+    std::vector<std::unique_ptr<Accumulator>> accs;
+    int64_t groups = 0;
+  };
+
+  void reset_table() {
+    t_ = Table();
+    t_.slots.assign(1024, -1);
+    for (const auto& a : aggs_) t_.accs.push_back(make_accumulator(a, *a.in_type));
+    if (keys_.empty()) new_group(-1, -1, 0);  // a global aggregate has its one group even with no rows
+  }
+  int32_t new_group(int32_t kb, int32_t row, int32_t h) {
+    int32_t g = int32_t(t_.groups++);
+    t_.ref.push_back({kb, row});
+    t_.hash.push_back(h);
+    for (auto& a : t_.accs) a->resize(t_.groups);
+    if (t_.groups * 2 > int64_t(t_.slots.size())) rehash();
+    else insert_slot(g);
+    return g;
+  }
+  void insert_slot(int32_t g) {
+    size_t mask = t_.slots.size() - 1, i = size_t(uint32_t(t_.hash[size_t(g)])) & mask;
+    while (t_.slots[i] >= 0) i = (i + 1) & mask;
+    t_.slots[i] = g;
+  }
+  void rehash() {
+    t_.slots.assign(t_.slots.size() * 2, -1);
+    for (int32_t g = 0; g < int32_t(t_.groups); ++g) insert_slot(g);
+  }
+  bool keys_equal(int32_t g, const Batch& kb, int64_t row) const {
+    auto [b, r] = t_.ref[size_t(g)];
+    const Batch& other = t_.key_batches[size_t(b)];
+    for (size_t k = 0; k < keys_.size(); ++k) {
+      const col::Column &x = *other.columns[k], &y = *kb.columns[k];
+      bool nx = x.is_null(r), ny = y.is_null(row);
+      if (nx || ny) { if (nx != ny) return false; continue; }
+      if (!kern::equal_rows(x, r, y, row)) return false;
+    }
+    return true;
+  }
+  // Group ids of every row of the key batch (new groups are created).
+  std::vector<int32_t> group_ids(Batch kb) {
+    const int64_t n = kb.num_rows;
+    std::vector<int32_t> gid(static_cast<size_t>(n), 0);
+    if (keys_.empty()) return gid;
+    std::vector<int32_t> h(static_cast<size_t>(n), kern::kSparkHashSeed);
+    for (const auto& c : kb.columns) kern::hash_into(*c, false, h.data(), n);
+    int32_t kbi = int32_t(t_.key_batches.size());
+    t_.key_batches.push_back(std::move(kb));
+    const Batch& keys = t_.key_batches.back();
+    int64_t before = t_.groups;
+    for (int64_t r = 0; r < n; ++r) {
+      size_t mask = t_.slots.size() - 1, i = size_t(uint32_t(h[size_t(r)])) & mask;
+      int32_t g = -1;
+      while (t_.slots[i] >= 0) {
+        int32_t c = t_.slots[i];
+        if (t_.hash[size_t(c)] == h[size_t(r)] && keys_equal(c, keys, r)) { g = c; break; }
+        i = (i + 1) & mask;
+      }
+      gid[size_t(r)] = g >= 0 ? g : new_group(kbi, int32_t(r), h[size_t(r)]);
+    }
+    if (t_.groups == before) t_.key_batches.pop_back();  // no group points at it
+    return gid;
+  }
+  int64_t table_memory() const {
+    int64_t m = int64_t(t_.slots.size() * 4 + t_.ref.size() * 12);
+    for (const auto& b : t_.key_batches) m += col::memory_size(b);
+    for (const auto& a : t_.accs) m += a->memory();
+    return m;
+  }
+  // Feeds one batch: raw rows (update) or partial states (merge).
+  void feed(const Batch& in, bool states) {
+    Batch kb;
+    kb.schema = key_schema_;
+    kb.num_rows = in.num_rows;
+    if (states) for (size_t k = 0; k < keys_.size(); ++k) kb.columns.push_back(in.columns[k]);
+    else for (const auto& k : keys_) kb.columns.push_back(eval_flat(*k, in, ctx_.eval));
+    auto gid = group_ids(std::move(kb));
+    size_t pos = keys_.size();
+    for (size_t a = 0; a < aggs_.size(); ++a) {
+      if (states) {
+        size_t w = agg_state_types(aggs_[a].fn, *aggs_[a].in_type).size();
+        std::vector<col::ColumnPtr> st(in.columns.begin() + long(pos), in.columns.begin() + long(pos + w));
+        pos += w;
+        t_.accs[a]->merge(st, gid.data(), in.num_rows);
+      } else if (aggs_[a].fn == AggFn::CountStar || !aggs_[a].input) {
+        t_.accs[a]->update(nullptr, gid.data(), in.num_rows);
+      } else {
+        Vec v = eval(*aggs_[a].input, in, nullptr, ctx_.eval);
+        t_.accs[a]->update(&v, gid.data(), in.num_rows);
+      }
+    }
+  }
+  // Keys + states (partial) or keys + results of the current table.
+  Batch table_output(bool as_states) {
+    const int64_t g = t_.groups;
+    Batch out;
+    out.num_rows = g;
+    std::vector<std::string> names;
+    std::vector<ColType> types;
+    for (size_t k = 0; k < keys_.size(); ++k) {
+      std::vector<const col::Column*> srcs;
+      for (const auto& b : t_.key_batches) srcs.push_back(b.columns[k].get());
+      std::vector<uint32_t> src(static_cast<size_t>(g));
+      std::vector<int32_t> row(static_cast<size_t>(g));
+      for (int64_t i = 0; i < g; ++i) { src[size_t(i)] = uint32_t(t_.ref[size_t(i)].first); row[size_t(i)] = t_.ref[size_t(i)].second; }
+      out.columns.push_back(srcs.empty() ? col::make_null_column(col::make_type(key_types_[k]), 0)
+                                         : col::gather_multi(srcs, src.data(), row.data(), g));
+      names.push_back(key_schema_->names[k]);
+      types.push_back(key_types_[k]);
+    }
+    for (size_t a = 0; a < aggs_.size(); ++a) {
+      if (as_states) {
+        for (auto& c : t_.accs[a]->state(g)) { names.push_back("s"); types.push_back(*c->type); out.columns.push_back(c); }
+      } else {
+        auto c = t_.accs[a]->result(g);
+        names.push_back(aggs_[a].name);
+        types.push_back(*c->type);
+        out.columns.push_back(c);
+      }
+    }
+    out.schema = as_states && mode_ != AggMode::Partial ? col::make_type(ColType::strct(names, types)) : schema_;
+    return out;
+  }
+  Status spill() {
+    Batch st = table_output(true);
+    if (parts_.empty())
+      for (int p = 0; p < kSpillPartitions; ++p) {
+        auto f = SpillFile::create(ctx_.spill_dir);
+        if (!f) return f.status();
+        parts_.push_back(std::move(*f));
+      }
+    std::vector<std::vector<int32_t>> rows(kSpillPartitions);
+    for (int64_t g = 0; g < t_.groups; ++g)
+      rows[size_t(uint32_t(t_.hash[size_t(g)]) >> 28)].push_back(int32_t(g));  // top bits: independent of slots
+    int64_t before = 0;
+    for (const auto& p : parts_) before += p->bytes_written();
+    for (int p = 0; p < kSpillPartitions; ++p)
+      if (!rows[size_t(p)].empty())
+        if (auto s = parts_[size_t(p)]->write(col::gather(st, rows[size_t(p)].data(), int64_t(rows[size_t(p)].size()))); !s) return s;
+    int64_t after = 0;
+    for (const auto& p : parts_) after += p->bytes_written();
+    metrics_.spill_bytes += after - before;
+    metrics_.spill_count += 1;
+    reset_table();
+    res_.release_all();
+    return Status::ok();
+  }
+  Status consume() {
+    reset_table();
+    const bool states = mode_ == AggMode::Final;
+    while (true) {
+      auto b = child_->next();
+      if (!b) return b.status();
+      if (!b->has_value()) break;
+      feed(**b, states);
+      int64_t want = table_memory() - res_.held();
+      if (!res_.grow(want)) {
+        if (!keys_.empty() && t_.groups > 0) {
+          if (auto s = spill(); !s) return s;
+        } else {
+          res_.force_grow(want);
+        }
+      }
+      metrics_.peak_memory = std::max(metrics_.peak_memory, res_.peak());
+    }
+    if (parts_.empty()) {
+      out_ = table_output(mode_ == AggMode::Partial);
+      return Status::ok();
+    }
+    if (t_.groups > 0) {
+      if (auto s = spill(); !s) return s;
+    }
+    return Status::ok();
+  }
+  // Merges one spilled partition's partial states and makes it the output.
+  Status merge_partition(int p) {
+    reset_table();
+    res_.release_all();
+    while (true) {
+      auto b = parts_[size_t(p)]->read();
+      if (!b) return b.status();
+      if (!b->has_value()) break;
+      feed(**b, true);
+      res_.force_grow(table_memory() - res_.held());  // one partition is the unit of progress
+      metrics_.peak_memory = std::max(metrics_.peak_memory, res_.peak());
+    }
+    out_ = table_output(mode_ == AggMode::Partial);
+    out_pos_ = 0;
+    parts_[size_t(p)].reset();
+    return Status::ok();
+  }
+
+  OpPtr child_;
+  std::vector<ExprPtr> keys_;
+  std::vector<AggSpec> aggs_;
+  AggMode mode_;
+  ExecContext ctx_;
+  Reservation res_;
+  std::vector<ColType> key_types_;
+  col::ColTypePtr key_schema_;
+  Table t_;
+  std::vector<std::unique_ptr<SpillFile>> parts_;
+  int next_part_ = 0;
+  Batch out_;
+  int64_t out_pos_ = 0;
+  bool done_input_ = false;
+};
+
+}  // namespace
+
+OpPtr make_hash_aggregate(OpPtr child, std::vector<ExprPtr> keys, std::vector<std::string> key_names,
+                          std::vector<AggSpec> aggs, AggMode mode, const ExecContext& ctx) {
+  return std::make_unique<HashAgg>(std::move(child), std::move(keys), std::move(key_names), std::move(aggs), mode, ctx);
+}
+
+}  // namespace spp::sql::exec

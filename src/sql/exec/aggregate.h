@@ -1,0 +1,34 @@
+// Hash aggregation (partial before the exchange, final after, or complete), with Spark's result
+// types, and spilling: past its reservation the table is written out as partial states
+// partitioned by key hash, and each partition is merged back on its own at the end.
+#pragma once
+#include "sql/exec/operator.h"
+
+namespace spp::sql::exec {
+
+enum class AggFn { Count, CountStar, Sum, Avg, Min, Max, First, Last, CollectList, CollectSet, CountDistinct };
+
+// Partial: input rows -> keys + states; Final: keys + states -> keys + results;
+// Complete: input rows -> keys + results.
+enum class AggMode { Partial, Final, Complete };
+
+struct AggSpec {
+  AggFn fn = AggFn::CountStar;
+  ExprPtr input;             // null for CountStar. Final mode: ignored (states are read by position)
+  col::ColTypePtr in_type;   // the aggregated value's type (needed in Final mode)
+  bool ignore_nulls = false; // first/last
+  std::string name;
+};
+
+// Spark's result type: count -> bigint, sum(integral) -> bigint, sum(float/double) -> double,
+// sum(decimal(p,s)) -> decimal(min(38,p+10),s), avg -> double / decimal(min(38,p+4),min(38,s+4)),
+// min/max/first/last -> input type, collect_* -> array<input>.
+col::ColType agg_result_type(AggFn fn, const col::ColType& in);
+// The partial-state columns of an aggregate (names and types), in order.
+std::vector<col::ColType> agg_state_types(AggFn fn, const col::ColType& in);
+
+// Final mode: the child's columns are the keys (first keys.size()) then each aggregate's states.
+OpPtr make_hash_aggregate(OpPtr child, std::vector<ExprPtr> keys, std::vector<std::string> key_names,
+                          std::vector<AggSpec> aggs, AggMode mode, const ExecContext& ctx);
+
+}  // namespace spp::sql::exec

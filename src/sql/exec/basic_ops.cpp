@@ -1,0 +1,329 @@
+// Streaming operators: source, filter, project, limit, union, expand, generate, sample.
+#include <algorithm>
+
+#include "sql/exec/operator.h"
+#include "sql/kernels/compare.h"
+
+namespace spp::sql::exec {
+
+using col::TypeId;
+
+BatchResult Operator::next() {
+  auto t0 = std::chrono::steady_clock::now();
+  auto r = next_impl();
+  metrics_.time_ns += std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count();
+  if (r.is_ok() && r->has_value()) {
+    metrics_.rows_out += (*r)->num_rows;
+    metrics_.batches_out += 1;
+  }
+  return r;
+}
+
+ColTypePtr schema_of(const std::vector<std::string>& names, const std::vector<ColTypePtr>& types) {
+  std::vector<col::ColType> ts;
+  for (const auto& t : types) ts.push_back(*t);
+  return col::make_type(col::ColType::strct(names, ts));
+}
+
+Result<std::vector<Batch>> drain(Operator& op) {
+  std::vector<Batch> out;
+  while (true) {
+    auto b = op.next();
+    if (!b) return b.status();
+    if (!b->has_value()) return out;
+    out.push_back(std::move(**b));
+  }
+}
+
+Result<Batch> drain_concat(Operator& op) {
+  auto bs = drain(op);
+  if (!bs) return bs.status();
+  if (bs->empty()) {
+    Batch e;
+    e.schema = op.schema();
+    for (const auto& t : op.schema()->children) e.columns.push_back(col::make_null_column(col::make_type(t), 0));
+    for (auto& c : e.columns) c->null_count = 0;
+    return e;
+  }
+  return col::concat(*bs);
+}
+
+namespace {
+
+class Source : public Operator {
+ public:
+  Source(ColTypePtr s, std::vector<Batch> b) : batches_(std::move(b)) { schema_ = std::move(s); }
+  std::string name() const override { return "LocalTableScan"; }
+ protected:
+  BatchResult next_impl() override {
+    if (i_ >= batches_.size()) return std::optional<Batch>();
+    return std::optional<Batch>(batches_[i_++]);
+  }
+ private:
+  std::vector<Batch> batches_;
+  size_t i_ = 0;
+};
+
+class Filter : public Operator {
+ public:
+  Filter(OpPtr c, ExprPtr p, const ExecContext& ctx) : child_(std::move(c)), pred_(std::move(p)), ctx_(ctx) { schema_ = child_->schema(); }
+  std::string name() const override { return "Filter"; }
+  std::vector<const Operator*> children() const override { return {child_.get()}; }
+ protected:
+  BatchResult next_impl() override {
+    while (true) {
+      auto b = child_->next();
+      if (!b || !b->has_value()) return b;
+      Batch& in = **b;
+      auto v = eval(*pred_, in, nullptr, ctx_.eval);
+      col::SelVec sel = kern::select_true(v, in.num_rows, nullptr);
+      if (sel.empty()) continue;
+      if (int64_t(sel.size()) == in.num_rows) return b;
+      return std::optional<Batch>(col::gather(in, sel.data(), int64_t(sel.size())));
+    }
+  }
+ private:
+  OpPtr child_;
+  ExprPtr pred_;
+  ExecContext ctx_;
+};
+
+class Project : public Operator {
+ public:
+  Project(OpPtr c, std::vector<ExprPtr> e, std::vector<std::string> names, const ExecContext& ctx)
+      : child_(std::move(c)), exprs_(std::move(e)), ctx_(ctx) {
+    std::vector<ColTypePtr> ts;
+    for (const auto& x : exprs_) ts.push_back(x->type);
+    schema_ = schema_of(names, ts);
+  }
+  std::string name() const override { return "Project"; }
+  std::vector<const Operator*> children() const override { return {child_.get()}; }
+ protected:
+  BatchResult next_impl() override {
+    auto b = child_->next();
+    if (!b || !b->has_value()) return b;
+    Batch out;
+    out.schema = schema_;
+    out.num_rows = (*b)->num_rows;
+    for (const auto& e : exprs_) out.columns.push_back(eval_flat(*e, **b, ctx_.eval));
+    return std::optional<Batch>(std::move(out));
+  }
+ private:
+  OpPtr child_;
+  std::vector<ExprPtr> exprs_;
+  ExecContext ctx_;
+};
+
+class Limit : public Operator {
+ public:
+  Limit(OpPtr c, int64_t n, int64_t off) : child_(std::move(c)), left_(n), skip_(off) { schema_ = child_->schema(); }
+  std::string name() const override { return "GlobalLimit"; }
+  std::vector<const Operator*> children() const override { return {child_.get()}; }
+ protected:
+  BatchResult next_impl() override {
+    while (left_ > 0) {  // stops pulling the child as soon as the limit is reached
+      auto b = child_->next();
+      if (!b || !b->has_value()) return b;
+      Batch in = std::move(**b);
+      if (skip_ > 0) {
+        int64_t s = std::min(skip_, in.num_rows);
+        skip_ -= s;
+        in = col::slice(in, s, in.num_rows - s);
+      }
+      if (in.num_rows == 0) continue;
+      int64_t take = std::min(left_, in.num_rows);
+      left_ -= take;
+      return std::optional<Batch>(take == in.num_rows ? in : col::slice(in, 0, take));
+    }
+    return std::optional<Batch>();
+  }
+ private:
+  OpPtr child_;
+  int64_t left_, skip_;
+};
+
+class Union : public Operator {
+ public:
+  explicit Union(std::vector<OpPtr> c) : children_(std::move(c)) { schema_ = children_.at(0)->schema(); }
+  std::string name() const override { return "Union"; }
+  std::vector<const Operator*> children() const override {
+    std::vector<const Operator*> v;
+    for (const auto& c : children_) v.push_back(c.get());
+    return v;
+  }
+ protected:
+  BatchResult next_impl() override {
+    while (i_ < children_.size()) {
+      auto b = children_[i_]->next();
+      if (!b) return b;
+      if (b->has_value()) {
+        (*b)->schema = schema_;  // names come from the first child
+        return b;
+      }
+      ++i_;
+    }
+    return std::optional<Batch>();
+  }
+ private:
+  std::vector<OpPtr> children_;
+  size_t i_ = 0;
+};
+
+class Expand : public Operator {
+ public:
+  Expand(OpPtr c, std::vector<std::vector<ExprPtr>> p, std::vector<std::string> names, const ExecContext& ctx)
+      : child_(std::move(c)), proj_(std::move(p)), ctx_(ctx) {
+    std::vector<ColTypePtr> ts;
+    for (const auto& x : proj_.at(0)) ts.push_back(x->type);
+    schema_ = schema_of(names, ts);
+  }
+  std::string name() const override { return "Expand"; }
+  std::vector<const Operator*> children() const override { return {child_.get()}; }
+ protected:
+  BatchResult next_impl() override {
+    if (k_ == 0 || k_ >= proj_.size()) {
+      auto b = child_->next();
+      if (!b || !b->has_value()) return b;
+      cur_ = std::move(**b);
+      k_ = 0;
+    }
+    Batch out;
+    out.schema = schema_;
+    out.num_rows = cur_.num_rows;
+    for (size_t i = 0; i < proj_[k_].size(); ++i) {
+      auto c = eval_flat(*proj_[k_][i], cur_, ctx_.eval);
+      if (c->id() == TypeId::Null && schema_->children[i].id != TypeId::Null)
+        c = col::make_null_column(col::make_type(schema_->children[i]), cur_.num_rows);
+      out.columns.push_back(c);
+    }
+    ++k_;
+    return std::optional<Batch>(std::move(out));
+  }
+ private:
+  OpPtr child_;
+  std::vector<std::vector<ExprPtr>> proj_;
+  ExecContext ctx_;
+  Batch cur_;
+  size_t k_ = 0;
+};
+
+class Generate : public Operator {
+ public:
+  Generate(OpPtr c, ExprPtr coll, bool outer, bool pos, const ExecContext& ctx)
+      : child_(std::move(c)), coll_(std::move(coll)), outer_(outer), pos_(pos), ctx_(ctx) {
+    std::vector<std::string> names;
+    std::vector<col::ColType> types;
+    const auto& in = *child_->schema();
+    for (size_t i = 0; i < in.children.size(); ++i) { names.push_back(in.names[i]); types.push_back(in.children[i]); }
+    if (pos_) { names.push_back("pos"); types.push_back(col::ColType::scalar(TypeId::Int)); }
+    const auto& ct = *coll_->type;
+    if (ct.id == TypeId::Map) {
+      names.push_back("key"); types.push_back(ct.children[0]);
+      names.push_back("value"); types.push_back(ct.children[1]);
+    } else {
+      names.push_back("col"); types.push_back(ct.children.at(0));
+    }
+    schema_ = col::make_type(col::ColType::strct(names, types));
+  }
+  std::string name() const override { return "Generate"; }
+  std::vector<const Operator*> children() const override { return {child_.get()}; }
+ protected:
+  BatchResult next_impl() override {
+    while (true) {
+      auto b = child_->next();
+      if (!b || !b->has_value()) return b;
+      Batch& in = **b;
+      auto c = eval_flat(*coll_, in, ctx_.eval);
+      std::vector<int32_t> parent, elem, pos;
+      for (int64_t r = 0; r < in.num_rows; ++r) {
+        int32_t lo = 0, hi = 0;
+        if (c->is_valid(r)) { lo = c->offsets()[r]; hi = c->offsets()[r + 1]; }
+        if (lo == hi) {  // NULL or empty: no row (explode) / one NULL row (explode_outer)
+          if (outer_) { parent.push_back(int32_t(r)); elem.push_back(-1); pos.push_back(-1); }
+          continue;
+        }
+        for (int32_t e = lo; e < hi; ++e) { parent.push_back(int32_t(r)); elem.push_back(e); pos.push_back(e - lo); }
+      }
+      if (parent.empty()) continue;
+      int64_t n = int64_t(parent.size());
+      Batch out = col::gather(in, parent.data(), n);
+      out.schema = schema_;
+      if (pos_) {
+        auto pc = col::make_fixed_column(kern::type_of(TypeId::Int), n);
+        auto* pv = pc->values->as<int32_t>();
+        auto* vb = col::ensure_validity(*pc);
+        for (int64_t i = 0; i < n; ++i) { pv[i] = std::max(pos[i], 0); col::put_bit(vb, i, pos[i] >= 0); }
+        col::finish_validity(*pc);
+        out.columns.push_back(pc);
+      }
+      const col::Column& child = *c->children[0];
+      if (c->id() == TypeId::Map) {
+        out.columns.push_back(col::gather(*child.children[0], elem.data(), n));
+        out.columns.push_back(col::gather(*child.children[1], elem.data(), n));
+      } else {
+        out.columns.push_back(col::gather(child, elem.data(), n));
+      }
+      return std::optional<Batch>(std::move(out));
+    }
+  }
+ private:
+  OpPtr child_;
+  ExprPtr coll_;
+  bool outer_, pos_;
+  ExecContext ctx_;
+};
+
+class Sample : public Operator {
+ public:
+  Sample(OpPtr c, double f, int64_t seed, const ExecContext& ctx) : child_(std::move(c)), fraction_(f) {
+    schema_ = child_->schema();
+    state_ = uint64_t(seed + ctx.partition_index) * 0x9E3779B97F4A7C15ull + 1;
+  }
+  std::string name() const override { return "Sample"; }
+  std::vector<const Operator*> children() const override { return {child_.get()}; }
+ protected:
+  BatchResult next_impl() override {
+    while (true) {
+      auto b = child_->next();
+      if (!b || !b->has_value()) return b;
+      col::SelVec keep;
+      for (int64_t r = 0; r < (*b)->num_rows; ++r)
+        if (next_double() < fraction_) keep.push_back(int32_t(r));
+      if (keep.empty()) continue;
+      return std::optional<Batch>(col::gather(**b, keep.data(), int64_t(keep.size())));
+    }
+  }
+ private:
+  double next_double() {  // splitmix64 -> [0, 1)
+    uint64_t z = (state_ += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    z ^= z >> 31;
+    return double(z >> 11) * 0x1.0p-53;
+  }
+  OpPtr child_;
+  double fraction_;
+  uint64_t state_;
+};
+
+}  // namespace
+
+OpPtr make_source(ColTypePtr schema, std::vector<Batch> batches) { return std::make_unique<Source>(std::move(schema), std::move(batches)); }
+OpPtr make_filter(OpPtr child, ExprPtr pred, const ExecContext& ctx) { return std::make_unique<Filter>(std::move(child), std::move(pred), ctx); }
+OpPtr make_project(OpPtr child, std::vector<ExprPtr> exprs, std::vector<std::string> names, const ExecContext& ctx) {
+  return std::make_unique<Project>(std::move(child), std::move(exprs), std::move(names), ctx);
+}
+OpPtr make_limit(OpPtr child, int64_t n, int64_t offset) { return std::make_unique<Limit>(std::move(child), n, offset); }
+OpPtr make_union(std::vector<OpPtr> children) { return std::make_unique<Union>(std::move(children)); }
+OpPtr make_expand(OpPtr child, std::vector<std::vector<ExprPtr>> projections, std::vector<std::string> names,
+                  const ExecContext& ctx) {
+  return std::make_unique<Expand>(std::move(child), std::move(projections), std::move(names), ctx);
+}
+OpPtr make_generate(OpPtr child, ExprPtr collection, bool outer, bool with_position, const ExecContext& ctx) {
+  return std::make_unique<Generate>(std::move(child), std::move(collection), outer, with_position, ctx);
+}
+OpPtr make_sample(OpPtr child, double fraction, int64_t seed, const ExecContext& ctx) {
+  return std::make_unique<Sample>(std::move(child), fraction, seed, ctx);
+}
+
+}  // namespace spp::sql::exec

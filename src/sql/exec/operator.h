@@ -1,0 +1,79 @@
+// Physical operators over batches, pull-based: a consumer calls next() until it returns no
+// batch. Each operator owns its children, keeps metrics (rows, batches, inclusive time, spill,
+// peak memory) and — when it buffers — a Reservation it spills past (docs/sql-engine.md).
+#pragma once
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sql/exec/expr.h"
+#include "sql/exec/memory.h"
+
+namespace spp::sql::exec {
+
+using col::Batch;
+using col::ColTypePtr;
+
+struct OpMetrics {
+  int64_t rows_out = 0, batches_out = 0;
+  int64_t time_ns = 0;  // inclusive of children
+  int64_t spill_bytes = 0, spill_count = 0;
+  int64_t peak_memory = 0;
+};
+
+struct ExecContext {
+  MemoryManager* memory = nullptr;
+  std::string spill_dir = "/tmp";
+  EvalContext eval;
+  int partition_index = 0;
+  int64_t batch_rows = 4096;  // target rows per output batch
+};
+
+class Operator {
+ public:
+  virtual ~Operator() = default;
+  // The next batch, nullopt when exhausted (then keeps returning nullopt).
+  Result<std::optional<Batch>> next();
+  virtual std::string name() const = 0;
+  const ColTypePtr& schema() const { return schema_; }
+  const OpMetrics& metrics() const { return metrics_; }
+  virtual std::vector<const Operator*> children() const { return {}; }
+
+ protected:
+  virtual Result<std::optional<Batch>> next_impl() = 0;
+  ColTypePtr schema_;
+  OpMetrics metrics_;
+};
+using OpPtr = std::unique_ptr<Operator>;
+using BatchResult = Result<std::optional<Batch>>;
+
+// Leaf: batches already in memory (createDataFrame data, tests, cached blocks).
+OpPtr make_source(ColTypePtr schema, std::vector<Batch> batches);
+// Rows where `pred` is true (NULL drops the row).
+OpPtr make_filter(OpPtr child, ExprPtr pred, const ExecContext& ctx);
+// One output column per expression; `names` name them.
+OpPtr make_project(OpPtr child, std::vector<ExprPtr> exprs, std::vector<std::string> names, const ExecContext& ctx);
+// The first n rows (after skipping `offset`).
+OpPtr make_limit(OpPtr child, int64_t n, int64_t offset = 0);
+// Children's rows one after the other (same schema).
+OpPtr make_union(std::vector<OpPtr> children);
+// Every input row once per projection list (GROUPING SETS / rollup / cube).
+OpPtr make_expand(OpPtr child, std::vector<std::vector<ExprPtr>> projections, std::vector<std::string> names,
+                  const ExecContext& ctx);
+// explode / explode_outer / posexplode of an array or map expression; the generated columns
+// (pos?, col | key, value) follow the child's columns.
+OpPtr make_generate(OpPtr child, ExprPtr collection, bool outer, bool with_position, const ExecContext& ctx);
+// Bernoulli sample without replacement: each row kept with probability `fraction`, from a
+// generator seeded with seed + partition index (deterministic per partition).
+OpPtr make_sample(OpPtr child, double fraction, int64_t seed, const ExecContext& ctx);
+
+// Pulls everything (tests, result collection).
+Result<std::vector<Batch>> drain(Operator& op);
+Result<Batch> drain_concat(Operator& op);
+
+// Helpers for operators.
+ColTypePtr schema_of(const std::vector<std::string>& names, const std::vector<ColTypePtr>& types);
+
+}  // namespace spp::sql::exec
