@@ -179,6 +179,18 @@ def test_functions():
     assert expr(F.monotonically_increasing_id()) == fn("monotonically_increasing_id")
     assert expr(F.coalesce("a", F.lit(0))) == fn("coalesce", A, lit(integer=0))
     assert expr(F.expr("a + 1")) == {"expressionString": {"expression": "a + 1"}}
+    assert expr(F.pow("a", 2)) == fn("power", A, lit(double=2.0))
+    assert expr(F.date_trunc("month", "a")) == fn("date_trunc", lit(string="month"), A)
+    assert expr(F.add_months("a", 1)) == fn("add_months", A, lit(integer=1))
+    assert expr(F.unix_timestamp("a")) == fn("unix_timestamp", A,
+                                             lit(string="yyyy-MM-dd HH:mm:ss"))
+    assert expr(F.nvl("a", "b")) == fn("nvl", A, B)
+    assert expr(F.locate("x", "a")) == fn("locate", lit(string="x"), A, lit(integer=1))
+    assert expr(F.percentile_approx("a", [0.5, 1])) == fn(
+        "percentile_approx", A, fn("array", lit(double=0.5), lit(double=1.0)),
+        lit(integer=10000))
+    assert expr(F.sort_array("a", False)) == fn("sort_array", A, lit(boolean=False))
+    assert expr(F.slice("a", 1, F.col("b"))) == fn("slice", A, lit(integer=1), B)
     assert "col" in F.__all__ and "countDistinct" in F.__all__
 
 

@@ -218,9 +218,7 @@ def bround(col, scale=0):
 
 @_public
 def pow(col1, col2):
-    a = _col_expr(col1) if not isinstance(col1, (int, float)) else P.lit(col1)
-    b = _col_expr(col2) if not isinstance(col2, (int, float)) else P.lit(col2)
-    return _invoke("power", a, b)
+    return _invoke("power", _num_or_col(col1), _num_or_col(col2))
 
 
 @_public
@@ -385,3 +383,206 @@ def lead(col, offset=1, default=None):
     if default is None:
         return _invoke("lead", _col_expr(col), P.lit(offset))
     return _invoke("lead", _col_expr(col), P.lit(offset), P.lit(default))
+
+
+# ------------------------------------------- more of the library (PySpark's argument forms)
+
+def _lit_or_col(v):
+    """Python values as literals, Columns as they are (PySpark's `lit(x) if not Column`)."""
+    return v._expr if isinstance(v, Column) else P.lit(v)
+
+
+for _name, _doc in [
+    ("posexplode_outer", "posexplode with a null row for null/empty collections."),
+    ("skewness", "Skewness."), ("kurtosis", "Kurtosis."), ("soundex", "Soundex code."),
+    ("bitwise_not", "Bitwise NOT."), ("log1p", "ln(1 + x)."), ("cbrt", "Cube root."),
+    ("degrees", "Radians to degrees."), ("radians", "Degrees to radians."), ("sin", "Sine."),
+    ("cos", "Cosine."), ("tan", "Tangent."), ("asin", "Arc sine."), ("acos", "Arc cosine."),
+    ("atan", "Arc tangent."), ("sinh", "Hyperbolic sine."), ("cosh", "Hyperbolic cosine."),
+    ("tanh", "Hyperbolic tangent."), ("factorial", "Factorial."), ("hex", "Hex string."),
+    ("unhex", "Bytes of a hex string."), ("bin", "Binary string."),
+    ("map_entries", "Map entries as an array of structs."), ("array_sort", "Sorted array."),
+    ("weekday", "Day of week (0 = Monday)."), ("ln", "Natural logarithm."),
+]:
+    globals()[_name] = _public(_one_column(_name, _doc))
+del _name, _doc
+
+
+def _columns_fn(name, doc):
+    def f(*cols):
+        return _over_columns(name, *cols)
+    f.__name__ = f.__qualname__ = name
+    f.__doc__ = doc
+    return f
+
+
+for _name, _doc in [
+    ("nvl", "col2 where col1 is null."), ("ifnull", "col2 where col1 is null."),
+    ("nullif", "null where col1 = col2."), ("nvl2", "col2 if col1 is not null, else col3."),
+    ("corr", "Pearson correlation."), ("covar_samp", "Sample covariance."),
+    ("covar_pop", "Population covariance."), ("levenshtein", "Edit distance."),
+    ("sequence", "Array from start to stop (by step)."), ("map_concat", "Union of maps."),
+    ("map_from_arrays", "Map from key and value arrays."), ("arrays_zip", "Zipped arrays."),
+    ("array_union", "Union of two arrays."), ("array_intersect", "Intersection of arrays."),
+    ("array_except", "Elements of col1 not in col2."), ("xxhash64", "64-bit xxHash."),
+]:
+    globals()[_name] = _public(_columns_fn(_name, _doc))
+del _name, _doc
+
+
+@_public
+def date_trunc(format, timestamp):
+    return _invoke("date_trunc", P.lit(format), _col_expr(timestamp))
+
+
+@_public
+def trunc(date, format):
+    return _invoke("trunc", _col_expr(date), P.lit(format))
+
+
+@_public
+def add_months(start, months):
+    return _invoke("add_months", _col_expr(start),
+                   P.lit(months) if isinstance(months, int) else _col_expr(months))
+
+
+@_public
+def months_between(date1, date2, roundOff=True):
+    return _invoke("months_between", _col_expr(date1), _col_expr(date2), P.lit(roundOff))
+
+
+@_public
+def unix_timestamp(timestamp=None, format="yyyy-MM-dd HH:mm:ss"):
+    if timestamp is None:
+        return _invoke("unix_timestamp", P.fn("current_timestamp"), P.lit(format))
+    return _invoke("unix_timestamp", _col_expr(timestamp), P.lit(format))
+
+
+@_public
+def from_unixtime(timestamp, format="yyyy-MM-dd HH:mm:ss"):
+    return _invoke("from_unixtime", _col_expr(timestamp), P.lit(format))
+
+
+@_public
+def to_utc_timestamp(timestamp, tz):
+    return _invoke("to_utc_timestamp", _col_expr(timestamp), _lit_or_col(tz))
+
+
+@_public
+def from_utc_timestamp(timestamp, tz):
+    return _invoke("from_utc_timestamp", _col_expr(timestamp), _lit_or_col(tz))
+
+
+@_public
+def array_join(col, delimiter, null_replacement=None):
+    if null_replacement is None:
+        return _invoke("array_join", _col_expr(col), P.lit(delimiter))
+    return _invoke("array_join", _col_expr(col), P.lit(delimiter), P.lit(null_replacement))
+
+
+@_public
+def sort_array(col, asc=True):
+    return _invoke("sort_array", _col_expr(col), P.lit(asc))
+
+
+@_public
+def slice(x, start, length):
+    return _invoke("slice", _col_expr(x), _lit_or_col(start), _lit_or_col(length))
+
+
+@_public
+def array_position(col, value):
+    return _invoke("array_position", _col_expr(col), _lit_or_col(value))
+
+
+@_public
+def array_remove(col, element):
+    return _invoke("array_remove", _col_expr(col), _lit_or_col(element))
+
+
+@_public
+def array_repeat(col, count):
+    return _invoke("array_repeat", _col_expr(col), _lit_or_col(count))
+
+
+@_public
+def percentile_approx(col, percentage, accuracy=10000):
+    if isinstance(percentage, (list, tuple)):
+        pct = P.fn("array", *[P.lit(float(p)) for p in percentage])
+    else:
+        pct = _lit_or_col(float(percentage) if isinstance(percentage, int) else percentage)
+    return _invoke("percentile_approx", _col_expr(col), pct, _lit_or_col(accuracy))
+
+
+@_public
+def format_number(col, d):
+    return _invoke("format_number", _col_expr(col), P.lit(d))
+
+
+@_public
+def format_string(format, *cols):
+    return _invoke("format_string", P.lit(format), *[_col_expr(c) for c in cols])
+
+
+@_public
+def translate(srcCol, matching, replace):
+    return _invoke("translate", _col_expr(srcCol), P.lit(matching), P.lit(replace))
+
+
+@_public
+def repeat(col, n):
+    return _invoke("repeat", _col_expr(col), _lit_or_col(n))
+
+
+@_public
+def locate(substr, str, pos=1):
+    return _invoke("locate", P.lit(substr), _col_expr(str), P.lit(pos))
+
+
+@_public
+def substring_index(str, delim, count):
+    return _invoke("substring_index", _col_expr(str), P.lit(delim), P.lit(count))
+
+
+@_public
+def shiftleft(col, numBits):
+    return _invoke("shiftleft", _col_expr(col), P.lit(numBits))
+
+
+@_public
+def shiftright(col, numBits):
+    return _invoke("shiftright", _col_expr(col), P.lit(numBits))
+
+
+@_public
+def conv(col, fromBase, toBase):
+    return _invoke("conv", _col_expr(col), P.lit(fromBase), P.lit(toBase))
+
+
+@_public
+def sha2(col, numBits):
+    return _invoke("sha2", _col_expr(col), P.lit(numBits))
+
+
+def _num_or_col(v):
+    return P.lit(float(v)) if isinstance(v, (int, float)) else _col_expr(v)
+
+
+@_public
+def atan2(col1, col2):
+    return _invoke("atan2", _num_or_col(col1), _num_or_col(col2))
+
+
+@_public
+def hypot(col1, col2):
+    return _invoke("hypot", _num_or_col(col1), _num_or_col(col2))
+
+
+@_public
+def input_file_name():
+    return _invoke("input_file_name")
+
+
+@_public
+def randn(seed=None):
+    return _invoke("randn") if seed is None else _invoke("randn", P.lit(seed))
