@@ -603,6 +603,11 @@ def test_infer_and_merge():
     assert _infer_type(decimal.Decimal("1")) == T.DecimalType(38, 18)
     assert _infer_type([]) == T.ArrayType(T.NullType())
     assert _infer_type([None, 1]) == T.ArrayType(T.LongType())
+    # a dict is typed by its first entry with a non-null key and value (PySpark 3.5 source)
+    assert _infer_type({"a": None, "b": 1}) == T.MapType(T.StringType(), T.LongType())
+    assert _infer_type({"a": 1, "b": 2.5}) == T.MapType(T.StringType(), T.LongType())
+    with pytest.raises(PySparkValueError, match=r"\[UNEXPECTED_TUPLE_WITH_STRUCT\]"):
+        T.StructType([T.StructField("a", T.LongType())]).toInternal(5)
     assert _infer_type(array.array("i", [1])) == T.ArrayType(T.IntegerType(), False)
     assert _infer_type(datetime.datetime(2020, 1, 1)) == T.TimestampType()
     assert _infer_type(Row(a=1, b="x")) == T.StructType([T.StructField("a", T.LongType()),

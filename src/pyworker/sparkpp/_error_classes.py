@@ -82,6 +82,7 @@ ERROR_CLASSES = {
     "READ_ONLY": "<object> is read-only.",
     "SHOULD_NOT_DATAFRAME": "Argument `<arg_name>` should not be a DataFrame.",
     "TOO_MANY_VALUES": "Expected <expected> values for `<item>`, got <actual>.",
+    "UNEXPECTED_TUPLE_WITH_STRUCT": "Unexpected tuple <tuple> with StructType.",
     "UNSUPPORTED_DATA_TYPE": "Unsupported DataType `<data_type>`.",
     "UNSUPPORTED_JOIN_TYPE": "Unsupported join type: <join_type>. Supported join types "
     "include: 'inner', 'outer', 'full', 'fullouter', 'full_outer', 'leftouter', 'left', "

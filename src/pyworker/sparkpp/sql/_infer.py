@@ -46,11 +46,10 @@ def _infer_type(obj, infer_dict_as_struct=False, infer_array_from_first_element=
                 if key is not None and value is not None:
                     struct.add(key, _infer_type(value, *sub), True)
             return struct
-        key_type = reduce(_merge_type, (_infer_type(k, *sub) for k in obj.keys()
-                                        if k is not None), T.NullType())
-        value_type = reduce(_merge_type, (_infer_type(v, *sub) for v in obj.values()
-                                          if v is not None), T.NullType())
-        return T.MapType(key_type, value_type, True)
+        for key, value in obj.items():  # 3.5 types a map by its first non-null entry
+            if key is not None and value is not None:
+                return T.MapType(_infer_type(key, *sub), _infer_type(value, *sub), True)
+        return T.MapType(T.NullType(), T.NullType(), True)
     if isinstance(obj, list):
         if infer_array_from_first_element:
             for v in obj:

@@ -475,7 +475,8 @@ class StructType(DataType):
                 d = obj.__dict__
                 return tuple(f.toInternal(d.get(n)) if c else d.get(n)
                              for n, f, c in zip(self.names, self.fields, self._needConversion))
-            raise ValueError("Unexpected tuple %r with StructType" % obj)
+            raise PySparkValueError(error_class="UNEXPECTED_TUPLE_WITH_STRUCT",
+                                    message_parameters={"tuple": str(obj)})
         if isinstance(obj, dict):
             return tuple(obj.get(n) for n in self.names)
         if isinstance(obj, (list, tuple)):
@@ -483,7 +484,8 @@ class StructType(DataType):
         if hasattr(obj, "__dict__"):
             d = obj.__dict__
             return tuple(d.get(n) for n in self.names)
-        raise ValueError("Unexpected tuple %r with StructType" % obj)
+        raise PySparkValueError(error_class="UNEXPECTED_TUPLE_WITH_STRUCT",
+                                message_parameters={"tuple": str(obj)})
 
     def fromInternal(self, obj):
         if obj is None:
