@@ -5,6 +5,7 @@ Templates use <param> placeholders as PySpark's error_classes.py; messages read
 
 ERROR_CLASSES = {
     "ATTRIBUTE_NOT_SUPPORTED": "Attribute `<attr_name>` is not supported.",
+    "CANNOT_BE_NONE": "Argument `<arg_name>` can not be None.",
     "CANNOT_CONVERT_COLUMN_INTO_BOOL": "Cannot convert column into bool: please use '&' for "
     "'and', '|' for 'or', '~' for 'not' when building DataFrame boolean expressions.",
     "CANNOT_CONVERT_TYPE": "Cannot convert <from_type> into <to_type>.",
@@ -15,21 +16,14 @@ ERROR_CLASSES = {
     "CANNOT_MERGE_TYPE": "Can not merge type `<data_type1>` and `<data_type2>`.",
     "CANNOT_PARSE_DATATYPE": "Unable to parse datatype. <msg>.",
     "CANNOT_SET_TOGETHER": "<arg_list> should not be set together.",
+    "CANNOT_ACCEPT_OBJECT_IN_TYPE": "`<data_type>` can not accept object `<obj_name>` in type "
+    "`<obj_type>`.",
     "CANNOT_APPLY_IN_FOR_COLUMN": "Cannot apply 'in' operator against a column: please use "
     "'contains' in a string column or 'array_contains' function for an array column.",
     "CANNOT_BE_EMPTY": "At least one <item> must be specified.",
     "COLUMN_IN_LIST": "`<func_name>` does not allow a Column in a list.",
     "DISALLOWED_TYPE_FOR_CONTAINER": "Argument `<arg_name>`(type: <arg_type>) should only "
-    "contain a type in [<allowed_types>], got <item_type>",
-    "FIELD_DATA_TYPE_UNACCEPTABLE": "<data_type> can not accept object <obj> in type <obj_type>.",
-    "FIELD_DATA_TYPE_UNACCEPTABLE_WITH_NAME":
-        "<field_name>: <data_type> can not accept object <obj> in type <obj_type>.",
-    "FIELD_NOT_NULLABLE": "Field is not nullable, but got None.",
-    "FIELD_NOT_NULLABLE_WITH_NAME": "<field_name>: This field is not nullable, but got None.",
-    "FIELD_STRUCT_LENGTH_MISMATCH": "Length of object (<object_length>) does not match with "
-    "length of fields (<field_length>).",
-    "FIELD_STRUCT_LENGTH_MISMATCH_WITH_NAME": "<field_name>: Length of object (<object_length>) "
-    "does not match with length of fields (<field_length>).",
+    "contain a type in [<allowed_types>], got <return_type>",
     "INVALID_TYPE_DF_EQUALITY_ARG": "Expected type <expected_type> for `<arg_name>` but got "
     "type <actual_type>.",
     "NOT_BOOL": "Argument `<arg_name>` should be a bool, got <arg_type>.",
@@ -41,7 +35,6 @@ ERROR_CLASSES = {
     "NOT_COLUMN_OR_FLOAT_OR_INT_OR_LIST_OR_STR": "Argument `<arg_name>` should be a column, "
     "float, integer, list or string, got <arg_type>.",
     "NOT_LIST_OF_STR": "Argument `<arg_name>` should be a list[str], got <arg_type>.",
-    "ALL_SHOULD_BE_COLUMN": "All <arg_name> should be Column.",
     "NOT_BOOL_OR_DICT_OR_FLOAT_OR_INT_OR_LIST_OR_STR_OR_TUPLE": "Argument `<arg_name>` should "
     "be a bool, dict, float, int, str or tuple, got <arg_type>.",
     "NOT_BOOL_OR_FLOAT_OR_INT_OR_STR": "Argument `<arg_name>` should be a bool, float, int or "
@@ -70,7 +63,6 @@ ERROR_CLASSES = {
     "<arg_type1> and <arg_type2>.",
     "NOT_WINDOWSPEC": "Argument `<arg_name>` should be a WindowSpec, got <arg_type>.",
     "VALUE_NOT_BETWEEN": "Value for `<arg_name>` must be between <min> and <max>.",
-    "NOT_STRUCT": "Argument `<arg_name>` should be a struct type, got <arg_type>.",
     "VALUE_NOT_PEARSON": "Value for `<arg_name>` only supports the 'pearson', got "
     "'<arg_value>'.",
     "NOT_STR": "Argument `<arg_name>` should be a str, got <arg_type>.",
@@ -79,21 +71,19 @@ ERROR_CLASSES = {
     "NOT_STR_OR_STRUCT": "Argument `<arg_name>` should be a str or structType, got <arg_type>.",
     "ONLY_ALLOWED_FOR_SINGLE_COLUMN": "Argument `<arg_name>` can only be provided for a "
     "single column.",
-    "READ_ONLY": "<object> is read-only.",
     "SHOULD_NOT_DATAFRAME": "Argument `<arg_name>` should not be a DataFrame.",
     "TOO_MANY_VALUES": "Expected <expected> values for `<item>`, got <actual>.",
     "UNEXPECTED_TUPLE_WITH_STRUCT": "Unexpected tuple <tuple> with StructType.",
     "UNSUPPORTED_DATA_TYPE": "Unsupported DataType `<data_type>`.",
     "UNSUPPORTED_JOIN_TYPE": "Unsupported join type: <join_type>. Supported join types "
-    "include: 'inner', 'outer', 'full', 'fullouter', 'full_outer', 'leftouter', 'left', "
-    "'left_outer', 'rightouter', 'right', 'right_outer', 'leftsemi', 'left_semi', 'semi', "
-    "'leftanti', 'left_anti', 'anti', 'cross'.",
+    "include: \"inner\", \"outer\", \"full\", \"fullouter\", \"full_outer\", "
+    "\"leftouter\", \"left\", \"left_outer\", \"rightouter\", \"right\", \"right_outer\", "
+    "\"leftsemi\", \"left_semi\", \"semi\", \"leftanti\", \"left_anti\", \"anti\", \"cross\".",
     "UNSUPPORTED_LITERAL": "Unsupported Literal '<literal>'.",
     "VALUE_NOT_ANY_OR_ALL": "Value for `<arg_name>` must be 'any' or 'all', got '<arg_value>'.",
     "VALUE_NOT_POSITIVE": "Value for `<arg_name>` must be positive, got '<arg_value>'.",
     "VALUE_OUT_OF_BOUND": "Value for `<arg_name>` must be greater than <lower_bound> or less "
     "than <upper_bound>, got <actual>",
-    "WRONG_NUM_ARGS": "Function `<func_name>` should take <expected> arguments, got <actual>.",
     "WRONG_NUM_COLUMNS": "Function `<func_name>` should take at least <num_cols> columns.",
     "UNSUPPORTED_OPERATION": "<operation> is not supported.",
 }

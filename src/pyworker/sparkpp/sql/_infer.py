@@ -179,69 +179,68 @@ _acceptable_types = {
     T.StructType: (tuple, list, dict),
 }
 
-_int_bounds = {T.ByteType: (-128, 127), T.ShortType: (-32768, 32767),
-               T.IntegerType: (-2147483648, 2147483647),
-               T.LongType: (-9223372036854775808, 9223372036854775807)}
+# (min, max) and the bound strings 3.5 prints (its message swaps them: "greater than 127 or
+# less than -128")
+_int_bounds = {T.ByteType: (-128, 127, "127", "-127"),
+               T.ShortType: (-32768, 32767, "32767", "-32768"),
+               T.IntegerType: (-2147483648, 2147483647, "2147483647", "-2147483648"),
+               T.LongType: (-9223372036854775808, 9223372036854775807, "9223372036854775807",
+                            "-9223372036854775808")}
 
 
 def _make_type_verifier(dataType, nullable=True, name=None):
-    """A function raising PySpark's error when a value does not fit `dataType`."""
+    """A function raising PySpark 3.5's error when a value does not fit `dataType`."""
 
-    def err(cls, error_class, **params):
-        if name is not None:
-            error_class += "_WITH_NAME"
-            params = dict(field_name=name, **params)
-        return cls(error_class=error_class, message_parameters=params)
+    def new_name(n):
+        return "field %s" % n if name is None else "field %s in %s" % (n, name)
 
     def verify_nullability(obj):
         if obj is None:
             if nullable:
                 return True
-            raise err(PySparkValueError, "FIELD_NOT_NULLABLE")
+            raise PySparkValueError(error_class="CANNOT_BE_NONE",
+                                    message_parameters={"arg_name": "obj"})
         return False
 
-    def verify_acceptable_types(obj):
-        tpe = type(dataType)
-        if tpe is T.StringType:
-            return  # StringType accepts anything (it is str()-ed on the way in)
-        if type(obj) not in _acceptable_types[tpe]:
-            if tpe is T.StructType and hasattr(obj, "__dict__"):
-                return
-            raise err(PySparkTypeError, "FIELD_DATA_TYPE_UNACCEPTABLE",
-                      data_type=str(dataType), obj=repr(obj), obj_type=str(type(obj)))
+    def not_acceptable(obj, data_type):
+        return PySparkTypeError(error_class="CANNOT_ACCEPT_OBJECT_IN_TYPE",
+                                message_parameters={"data_type": data_type,
+                                                    "obj_name": str(obj),
+                                                    "obj_type": type(obj).__name__})
 
-    if isinstance(dataType, T.NullType):
+    def verify_acceptable_types(obj):
+        if type(obj) not in _acceptable_types[type(dataType)]:
+            raise not_acceptable(obj, str(dataType))
+
+    if isinstance(dataType, (T.StringType, T.CharType, T.VarcharType)):
         def verify_value(obj):
-            if obj is not None:
-                raise err(PySparkTypeError, "FIELD_DATA_TYPE_UNACCEPTABLE",
-                          data_type=str(dataType), obj=repr(obj), obj_type=str(type(obj)))
+            pass  # any value is accepted (it is str()-ed on the way in)
+    elif isinstance(dataType, T.NullType):
+        def verify_value(obj):
+            raise not_acceptable(obj, str(dataType))
     elif type(dataType) in _int_bounds:
-        lo, hi = _int_bounds[type(dataType)]
+        lo, hi, lo_text, hi_text = _int_bounds[type(dataType)]
 
         def verify_value(obj):
             verify_acceptable_types(obj)
             if obj < lo or obj > hi:
                 raise PySparkValueError(error_class="VALUE_OUT_OF_BOUND",
                                         message_parameters={"arg_name": "obj",
-                                                            "lower_bound": str(lo),
-                                                            "upper_bound": str(hi),
+                                                            "lower_bound": lo_text,
+                                                            "upper_bound": hi_text,
                                                             "actual": str(obj)})
     elif isinstance(dataType, T.ArrayType):
-        element_verifier = _make_type_verifier(
-            dataType.elementType, dataType.containsNull,
-            name="element in array %s" % name if name else "element in array")
+        element_verifier = _make_type_verifier(dataType.elementType, dataType.containsNull,
+                                               name="element in array %s" % name)
 
         def verify_value(obj):
             verify_acceptable_types(obj)
             for i in obj:
                 element_verifier(i)
     elif isinstance(dataType, T.MapType):
-        key_verifier = _make_type_verifier(dataType.keyType, False,
-                                           name="key of map %s" % name if name
-                                           else "key of map")
+        key_verifier = _make_type_verifier(dataType.keyType, False, name="key of map %s" % name)
         value_verifier = _make_type_verifier(dataType.valueType, dataType.valueContainsNull,
-                                             name="value of map %s" % name if name
-                                             else "value of map")
+                                             name="value of map %s" % name)
 
         def verify_value(obj):
             verify_acceptable_types(obj)
@@ -249,25 +248,28 @@ def _make_type_verifier(dataType, nullable=True, name=None):
                 key_verifier(k)
                 value_verifier(v)
     elif isinstance(dataType, T.StructType):
-        verifiers = [(f.name, _make_type_verifier(
-            f.dataType, f.nullable, name=("field %s in %s" % (f.name, name)) if name
-            else "field %s" % f.name)) for f in dataType.fields]
+        verifiers = [(f.name, _make_type_verifier(f.dataType, f.nullable, name=new_name(f.name)))
+                     for f in dataType.fields]
 
         def verify_value(obj):
-            verify_acceptable_types(obj)
             if isinstance(obj, dict):
                 for f, verifier in verifiers:
                     verifier(obj.get(f))
             elif isinstance(obj, (tuple, list)):
                 if len(obj) != len(verifiers):
-                    raise err(PySparkValueError, "FIELD_STRUCT_LENGTH_MISMATCH",
-                              object_length=str(len(obj)), field_length=str(len(verifiers)))
+                    raise PySparkValueError(error_class="LENGTH_SHOULD_BE_THE_SAME",
+                                            message_parameters={
+                                                "arg1": "obj", "arg2": "fields",
+                                                "arg1_length": str(len(obj)),
+                                                "arg2_length": str(len(verifiers))})
                 for v, (_, verifier) in zip(obj, verifiers):
                     verifier(v)
-            else:
+            elif hasattr(obj, "__dict__"):
                 d = obj.__dict__
                 for f, verifier in verifiers:
                     verifier(d.get(f))
+            else:
+                raise not_acceptable(obj, "StructType")
     else:
         def verify_value(obj):
             verify_acceptable_types(obj)

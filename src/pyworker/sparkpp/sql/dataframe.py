@@ -409,11 +409,6 @@ class DataFrame:
             P.alias_body(P.attr(columnName), [columnName], metadata)]}))
 
     def to(self, schema):
-        from sparkpp.sql.types import StructType
-        if not isinstance(schema, StructType):
-            raise PySparkTypeError(error_class="NOT_STRUCT",
-                                   message_parameters={"arg_name": "schema",
-                                                       "arg_type": type(schema).__name__})
         return self._new(P.relation("toSchema", {"input": self._plan,
                                                  "schema": P.data_type(schema)}))
 

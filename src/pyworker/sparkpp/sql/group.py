@@ -1,5 +1,4 @@
 """pyspark.sql.GroupedData: df.groupBy(...) waiting for its aggregates (an Aggregate relation)."""
-from sparkpp.errors import PySparkTypeError
 from sparkpp.sql import _proto as P
 from sparkpp.sql import types as T
 from sparkpp.sql.column import Column, _name_expr
@@ -24,16 +23,12 @@ class GroupedData:
         return GroupedData(self._df, self._grouping, "pivot", body)
 
     def agg(self, *exprs):
-        if not exprs:
-            raise PySparkTypeError(error_class="CANNOT_BE_EMPTY",
-                                   message_parameters={"item": "exprs"})
+        assert exprs, "exprs should not be empty"
         if len(exprs) == 1 and isinstance(exprs[0], dict):
             aggs = [P.fn(_DICT_FUNCS.get(f.lower(), f.lower()), _name_expr(c))
                     for c, f in exprs[0].items()]
         else:
-            if not all(isinstance(c, Column) for c in exprs):
-                raise PySparkTypeError(error_class="ALL_SHOULD_BE_COLUMN",
-                                       message_parameters={"arg_name": "exprs"})
+            assert all(isinstance(c, Column) for c in exprs), "all exprs should be Column"
             aggs = [c._expr for c in exprs]
         return self._df._new(P.aggregate(self._df._plan, self._group_type, self._grouping,
                                          aggs, self._pivot))

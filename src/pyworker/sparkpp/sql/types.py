@@ -5,8 +5,7 @@ import datetime
 import json
 import time
 
-from sparkpp.errors import (PySparkAttributeError, PySparkRuntimeError, PySparkTypeError,
-                            PySparkValueError)
+from sparkpp.errors import PySparkTypeError, PySparkValueError
 
 __all__ = [
     "DataType", "NullType", "CharType", "StringType", "VarcharType", "BinaryType", "BooleanType",
@@ -645,27 +644,21 @@ class Row(tuple):
             return super().__getitem__(idx)
         except IndexError:
             raise KeyError(item) from None
-        except (ValueError, AttributeError):
-            raise ValueError(item) from None
+        except ValueError:
+            raise PySparkValueError(item) from None
 
     def __getattr__(self, item):
         if item.startswith("__"):
-            raise PySparkAttributeError(error_class="ATTRIBUTE_NOT_SUPPORTED",
-                                        message_parameters={"attr_name": item})
+            raise AttributeError(item)
         try:
             idx = self.__fields__.index(item)
             return self[idx]
-        except IndexError:
-            raise PySparkAttributeError(error_class="ATTRIBUTE_NOT_SUPPORTED",
-                                        message_parameters={"attr_name": item}) from None
-        except ValueError:
-            raise PySparkAttributeError(error_class="ATTRIBUTE_NOT_SUPPORTED",
-                                        message_parameters={"attr_name": item}) from None
+        except (IndexError, ValueError):
+            raise AttributeError(item) from None
 
     def __setattr__(self, key, value):
         if key != "__fields__":
-            raise PySparkRuntimeError(error_class="READ_ONLY",
-                                      message_parameters={"object": "Row"})
+            raise RuntimeError("Row is read-only")
         self.__dict__[key] = value
 
     def __reduce__(self):
