@@ -468,6 +468,14 @@ def test_create_dataframe_from_rdd_and_pandas(spark, sc):
     p = spark.createDataFrame(pd.DataFrame({"a": [1, 2], "b": ["x", None], "c": [0.5, 1.0]}))
     assert p.dtypes == [("a", "bigint"), ("b", "string"), ("c", "double")]
     assert p.collect() == [Row(a=1, b="x", c=0.5), Row(a=2, b=None, c=1.0)]
+    np = pytest.importorskip("numpy")
+    a = spark.createDataFrame(np.array([[1, 2], [3, 4]], dtype="int32"))
+    assert a.dtypes == [("_1", "int"), ("_2", "int")] and a.collect() == [Row(_1=1, _2=2),
+                                                                          Row(_1=3, _2=4)]
+    assert spark.createDataFrame(np.array([1.5, 2.5])).collect() == [Row(value=1.5),
+                                                                      Row(value=2.5)]
+    with pytest.raises(PySparkValueError, match=r"\[INVALID_NDARRAY_DIMENSION\]"):
+        spark.createDataFrame(np.zeros((1, 1, 1)))
     out = p.toPandas()
     assert list(out.columns) == ["a", "b", "c"] and str(out["a"].dtype) == "int64"
     assert out["b"].tolist() == ["x", None]

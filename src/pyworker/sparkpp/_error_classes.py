@@ -24,6 +24,7 @@ ERROR_CLASSES = {
     "COLUMN_IN_LIST": "`<func_name>` does not allow a Column in a list.",
     "DISALLOWED_TYPE_FOR_CONTAINER": "Argument `<arg_name>`(type: <arg_type>) should only "
     "contain a type in [<allowed_types>], got <return_type>",
+    "INVALID_NDARRAY_DIMENSION": "NumPy array input should be of <dimensions> dimensions.",
     "INVALID_TYPE_DF_EQUALITY_ARG": "Expected type <expected_type> for `<arg_name>` but got "
     "type <actual_type>.",
     "NOT_BOOL": "Argument `<arg_name>` should be a bool, got <arg_type>.",

@@ -25,6 +25,24 @@ def _patch_rdd_to_df(session):
     RDD.toDF = toDF
 
 
+def _from_ndarray(arr, schema):
+    """createDataFrame(numpy array): 1-D or one column -> `value`, else `_1, _2, …`; a schema
+    from the dtype for the numeric dtypes PySpark maps (_from_numpy_type)."""
+    import numpy as np
+    import pandas as pd
+    if arr.ndim not in (1, 2):
+        raise PySparkValueError(error_class="INVALID_NDARRAY_DIMENSION",
+                                message_parameters={"dimensions": "1 or 2"})
+    names = (["value"] if arr.ndim == 1 or arr.shape[1] == 1
+             else ["_%d" % i for i in range(1, arr.shape[1] + 1)])
+    numpy_types = {np.dtype("int8"): T.ByteType, np.dtype("int16"): T.ShortType,
+                   np.dtype("int32"): T.IntegerType, np.dtype("int64"): T.LongType,
+                   np.dtype("float32"): T.FloatType, np.dtype("float64"): T.DoubleType}
+    if schema is None and arr.dtype in numpy_types:
+        schema = T.StructType([T.StructField(n, numpy_types[arr.dtype](), True) for n in names])
+    return pd.DataFrame(arr, columns=names), schema
+
+
 def _rename(struct, names):
     """createDataFrame(data, ["a", "b"]): the inferred fields take the given names in order."""
     for i, name in enumerate(names or []):
@@ -191,6 +209,8 @@ class SparkSession:
             schema = T._parse_datatype_string(schema)
         elif isinstance(schema, (list, tuple)):
             schema = list(schema)
+        if type(data).__module__ == "numpy" and type(data).__name__ == "ndarray":
+            data, schema = _from_ndarray(data, schema)
         if _is_pandas(data):
             data, names = pandas_to_records(data)
             if schema is None:
