@@ -458,6 +458,10 @@ def test_create_dataframe_from_rdd_and_pandas(spark, sc):
     df = spark.createDataFrame(sc.parallelize([(1, "a"), (2, "b")]), ["n", "s"])
     assert df.dtypes == [("n", "bigint"), ("s", "string")]
     assert df._plan["extension"]["@type"] == "type.googleapis.com/sparkpp.PythonRdd"
+    mixed = sc.parallelize([(None,)] * 150 + [(1,)], 2)
+    with pytest.raises(PySparkValueError, match=r"\[CANNOT_DETERMINE_TYPE\]"):
+        spark.createDataFrame(mixed)  # the first 100 rows decide
+    assert spark.createDataFrame(mixed, samplingRatio=1.0).dtypes == [("_1", "bigint")]
     dated = spark.createDataFrame(sc.parallelize([(datetime.date(1970, 1, 3),)]), ["d"])
     named = spark._client.python_rdds[P.plan_id_of(dated._plan)]
     assert named.id() == int(dated._plan["extension"]["rddId"])

@@ -1,6 +1,7 @@
 """pyspark.sql.SparkSession: builder, conf, read, createDataFrame (Spark's type inference),
 range, table, sql, stop. DataFrames it makes are plans (see _proto.py)."""
 import threading
+from collections.abc import Sized
 
 from sparkpp.conf import SparkConf
 from sparkpp.context import SparkContext
@@ -248,17 +249,7 @@ class SparkSession:
             verify = _make_type_verifier(struct) if verifySchema else None
         else:
             names = schema if isinstance(schema, list) else None
-            first = rdd.first()
-            struct = _infer_schema(first, names, self._infer_dict_as_struct())
-            if _has_nulltype(struct):
-                for row in rdd.take(100)[1:]:
-                    struct = _merge_type(struct, _infer_schema(row, names,
-                                                               self._infer_dict_as_struct()))
-                    if not _has_nulltype(struct):
-                        break
-                else:
-                    raise PySparkValueError(error_class="CANNOT_DETERMINE_TYPE",
-                                            message_parameters={})
+            struct = self._infer_rdd_schema(rdd, samplingRatio, names)
             _rename(struct, names)
             verify = None
 
@@ -270,6 +261,30 @@ class SparkSession:
         rel = P.python_rdd(internal.id(), struct)
         self._client.register_rdd(rel, struct, internal)
         return self._df(rel)
+
+    def _infer_rdd_schema(self, rdd, samplingRatio, names):
+        """PySpark's SparkSession._inferSchema: the first row, then up to 100 rows while a
+        type is unknown; with samplingRatio, the merge over a sample of every row."""
+        first = rdd.first()
+        if isinstance(first, Sized) and len(first) == 0:
+            raise PySparkValueError(error_class="CANNOT_INFER_EMPTY_SCHEMA",
+                                    message_parameters={})
+        flags = (self._infer_dict_as_struct(), self._infer_array_from_first(),
+                 self._prefer_ntz())
+        if samplingRatio is None:
+            struct = _infer_schema(first, names, flags[0], prefer_timestamp_ntz=flags[2])
+            if _has_nulltype(struct):
+                for row in rdd.take(100)[1:]:
+                    struct = _merge_type(struct, _infer_schema(row, names, *flags))
+                    if not _has_nulltype(struct):
+                        break
+                else:
+                    raise PySparkValueError(error_class="CANNOT_DETERMINE_TYPE",
+                                            message_parameters={})
+            return struct
+        if samplingRatio < 0.99:
+            rdd = rdd.sample(False, float(samplingRatio))
+        return rdd.map(lambda row: _infer_schema(row, names, *flags)).reduce(_merge_type)
 
     def _flag(self, key):
         return str(self._conf.get(key, "false")).lower() == "true"
