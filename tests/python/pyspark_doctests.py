@@ -2,6 +2,8 @@
 the pass rate (an external check; PySpark's sources are not part of this repo).
 
     /usr/bin/python3 tests/python/pyspark_doctests.py PATH/TO/pyspark/sql/types.py [-v]
+    /usr/bin/python3 tests/python/pyspark_doctests.py PATH/TO/pyspark/errors/error_classes.py
+        (the second form compares sparkpp/_error_classes.py's templates with PySpark's)
 
 Each docstring of the file (module, classes, functions, methods) runs as one doctest with the
 globals of the sparkpp module of the same name plus `spark` (a session on the in-process fake
@@ -35,8 +37,25 @@ def docstrings(path):
     return out
 
 
+def compare_error_classes(path):
+    ns = {}
+    exec(open(path).read(), ns)
+    ref = ns["ERROR_CLASSES_MAP"]
+    from sparkpp._error_classes import ERROR_CLASSES
+    bad = 0
+    for k, text in sorted(ERROR_CLASSES.items()):
+        want = "\n".join(ref[k]["message"]) if k in ref else None
+        if want != text:
+            bad += 1
+            print("%s: PySpark %r, sparkpp %r" % (k, want, text))
+    print("%d/%d error classes equal to PySpark's" % (len(ERROR_CLASSES) - bad,
+                                                     len(ERROR_CLASSES)))
+
+
 def main():
     path, verbose = sys.argv[1], "-v" in sys.argv
+    if os.path.basename(path) == "error_classes.py":
+        return compare_error_classes(path)
     module = "pyspark.sql." + os.path.splitext(os.path.basename(path))[0]
     import importlib
     import pyspark  # noqa: F401  (registers the aliases)

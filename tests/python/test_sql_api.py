@@ -120,6 +120,11 @@ def test_column_naming_casts_sorting_and_nested_access():
         assert _proto.from_data_type(_proto.data_type(dt)) == dt
     with pytest.raises(TypeError):
         w.otherwise(1)
+    with pytest.raises(PySparkValueError, match=r"\[SLICE_WITH_STEP\]"):
+        a[1:3:2]
+    assert expr(a[1:3]) == fn("substr", A, lit(integer=1), lit(integer=3))
+    with pytest.raises(PySparkAttributeError, match=r"\[CANNOT_ACCESS_TO_DUNDER\]"):
+        a.__foo__
 
 
 def test_column_misuse_errors():

@@ -18,6 +18,7 @@ ERROR_CLASSES = {
     "CANNOT_SET_TOGETHER": "<arg_list> should not be set together.",
     "CANNOT_ACCEPT_OBJECT_IN_TYPE": "`<data_type>` can not accept object `<obj_name>` in type "
     "`<obj_type>`.",
+    "CANNOT_ACCESS_TO_DUNDER": "Dunder(double underscore) attribute is for internal use only.",
     "CANNOT_APPLY_IN_FOR_COLUMN": "Cannot apply 'in' operator against a column: please use "
     "'contains' in a string column or 'array_contains' function for an array column.",
     "CANNOT_BE_EMPTY": "At least one <item> must be specified.",
@@ -73,6 +74,7 @@ ERROR_CLASSES = {
     "ONLY_ALLOWED_FOR_SINGLE_COLUMN": "Argument `<arg_name>` can only be provided for a "
     "single column.",
     "SHOULD_NOT_DATAFRAME": "Argument `<arg_name>` should not be a DataFrame.",
+    "SLICE_WITH_STEP": "Slice with step is not supported.",
     "TOO_MANY_VALUES": "Expected <expected> values for `<item>`, got <actual>.",
     "UNEXPECTED_TUPLE_WITH_STRUCT": "Unexpected tuple <tuple> with StructType.",
     "UNSUPPORTED_DATA_TYPE": "Unsupported DataType `<data_type>`.",

@@ -1,6 +1,6 @@
 """pyspark.sql.Column: an unresolved expression (a Connect Expression message); operators build
 bigger expressions, nothing is evaluated in Python."""
-from sparkpp.errors import PySparkTypeError, PySparkValueError
+from sparkpp.errors import PySparkAttributeError, PySparkTypeError, PySparkValueError
 from sparkpp.sql import _proto as P
 from sparkpp.sql import types as T
 
@@ -223,13 +223,14 @@ class Column:
     def __getitem__(self, k):
         if isinstance(k, slice):
             if k.step is not None:
-                raise ValueError("Using a slice with a step value is not supported")
+                raise PySparkValueError(error_class="SLICE_WITH_STEP", message_parameters={})
             return self.substr(k.start, k.stop)
         return Column(P.extract(self._expr, _expr(k)))
 
     def __getattr__(self, item):
         if item.startswith("__"):
-            raise AttributeError(item)
+            raise PySparkAttributeError(error_class="CANNOT_ACCESS_TO_DUNDER",
+                                        message_parameters={})
         return self[item]
 
     def __iter__(self):
