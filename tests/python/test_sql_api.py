@@ -525,6 +525,7 @@ def test_show_and_print_schema(spark, capsys):
 def test_show_layout_from_cells():
     assert show_string(["a"], [], 20, 20, False, False) == "+---+\n|  a|\n+---+\n+---+\n"
     assert show_string(["a"], [], 20, 20, True, False) == "(0 rows)\n"
+    assert show_string(["a"], [["1"]], 20, 20, True, False) == "-RECORD 0--\n a   | 1   \n"
     assert show_string(["x\ny"], [["日本"]], 20, 0, False, False) == (
         "+----+\n|x\\ny|\n+----+\n|日本|\n+----+\n")
     assert show_string(["a"], [["abcdef"]], 20, 3, False, False) == (

@@ -56,8 +56,8 @@ def show_string(names, rows, num_rows, truncate, vertical, has_more):
         out.extend(line(r) for r in cells)
         out.append(sep)
     else:
-        name_w = max((_half_width(n) for n in header), default=0)
-        data_w = max((_half_width(c) for r in cells for c in r), default=0)
+        name_w = max([3] + [_half_width(n) for n in header])  # minimumColWidth as well
+        data_w = max([3] + [_half_width(c) for r in cells for c in r])
         for i, r in enumerate(cells):
             title = "-RECORD %d" % i
             out.append(title + "-" * max(0, name_w + data_w + 5 - len(title)) + "\n")
