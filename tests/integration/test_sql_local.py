@@ -64,7 +64,7 @@ def test_sql_on_the_rdd_runtime(tmp_path):
         "+-----+----+----+----------+\n")
     assert res.result("schema_tree") == (
         "root\n |-- name: string (nullable = true)\n |-- n: long (nullable = true)\n"
-        " |-- x: double (nullable = true)\n |-- d: date (nullable = true)\n")
+        " |-- x: double (nullable = true)\n |-- d: date (nullable = true)\n\n")
     assert res.result("count") == 2
     assert res.result("range_toDF") == [[2], [3], [4]]
     cols, types, names = res.result("pandas")

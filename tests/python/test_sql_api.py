@@ -519,7 +519,22 @@ def test_show_and_print_schema(spark, capsys):
         df.show(vertical=1)
     df.printSchema()
     assert capsys.readouterr().out == ("root\n |-- age: long (nullable = true)\n"
-                                       " |-- name: string (nullable = true)\n")
+                                       " |-- name: string (nullable = true)\n\n")
+    nested = spark.createDataFrame([(1, (2, [3], {"k": Row(z=1)}))], ["a", "b"])
+    nested.printSchema(0)
+    full = capsys.readouterr().out
+    assert full == (
+        "root\n |-- a: long (nullable = true)\n |-- b: struct (nullable = true)\n"
+        " |    |-- _1: long (nullable = true)\n"
+        " |    |-- _2: array (nullable = true)\n"
+        " |    |    |-- element: long (containsNull = true)\n"
+        " |    |-- _3: map (nullable = true)\n"
+        " |    |    |-- key: string\n"
+        " |    |    |-- value: struct (valueContainsNull = true)\n"
+        " |    |    |    |-- z: long (nullable = true)\n\n")
+    nested.printSchema(1)
+    assert capsys.readouterr().out == ("root\n |-- a: long (nullable = true)\n"
+                                       " |-- b: struct (nullable = true)\n\n")
 
 
 def test_show_layout_from_cells():

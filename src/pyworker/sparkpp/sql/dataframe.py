@@ -81,7 +81,8 @@ class DataFrame:
         return [(f.name, f.dataType.simpleString()) for f in self.schema.fields]
 
     def printSchema(self, level=None):
-        print(self.schema.treeString(level), end="")
+        # PySpark print()s the JVM's treeString, which already ends in a newline
+        print(self.schema.treeString(level or None))
 
     def __repr__(self):
         try:
