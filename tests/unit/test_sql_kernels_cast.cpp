@@ -234,3 +234,63 @@ TEST_CASE("sql kernels strings: LIKE, RLIKE, split") {
   CHECK(sp.col->is_null(1));
   CHECK(sp.col->children[0]->str(1) == "b");
 }
+
+#include "sql/kernels/misc_fns.h"
+
+TEST_CASE("sql kernels misc: round, sqrt, date parts, size, array, getItem, getField") {
+  Vec d = fixed<double>(TypeId::Double, {2.675, -2.5, 1234.5678, 0.0049, std::nullopt, 9.995});
+  auto r2 = round(d, 2, type_of(TypeId::Double), 6);
+  CHECK(r2.col->vals<double>()[0] == 2.68);  // decimal form 2.675, HALF_UP (Python gives 2.67)
+  CHECK(r2.col->vals<double>()[1] == -2.5);
+  CHECK(r2.col->vals<double>()[2] == 1234.57);
+  CHECK(r2.col->vals<double>()[3] == 0.0);
+  CHECK(r2.col->is_null(4));
+  CHECK(r2.col->vals<double>()[5] == 10.0);
+  auto r0 = round(d, 0, type_of(TypeId::Double), 6);
+  CHECK(r0.col->vals<double>()[1] == -3.0);  // half away from zero
+  CHECK(round(d, -2, type_of(TypeId::Double), 6).col->vals<double>()[2] == 1200.0);
+  auto ri = round(fixed<int32_t>(TypeId::Int, {1250, -1250, 1249}), -2, type_of(TypeId::Int), 3);
+  CHECK(ri.col->vals<int32_t>()[0] == 1300);
+  CHECK(ri.col->vals<int32_t>()[1] == -1300);
+  CHECK(ri.col->vals<int32_t>()[2] == 1200);
+  ColumnBuilder db(col::make_type(ColType::decimal(10, 3)));
+  db.append_decimal(12345);  // 12.345
+  auto rd = round(Vec::flat(db.finish()), 2, col::make_type(ColType::decimal(10, 2)), 1);
+  CHECK(rd.col->dec_at(0) == 1235);
+  auto sq = sqrt(fixed<double>(TypeId::Double, {4.0, -1.0}), 2);
+  CHECK(sq.col->vals<double>()[0] == 2.0);
+  CHECK(std::isnan(sq.col->vals<double>()[1]));
+  Vec dt = fixed<int32_t>(TypeId::Date, {days_from_civil(2024, 2, 29), std::nullopt});
+  CHECK(date_part(dt, DatePart::Year, 2).col->vals<int32_t>()[0] == 2024);
+  CHECK(date_part(dt, DatePart::Month, 2).col->vals<int32_t>()[0] == 2);
+  CHECK(date_part(dt, DatePart::DayOfMonth, 2).col->vals<int32_t>()[0] == 29);
+  CHECK(date_part(dt, DatePart::DayOfMonth, 2).col->is_null(1));
+  Vec a = fixed<int64_t>(TypeId::Long, {1, std::nullopt, 3});
+  Vec b = cst<int64_t>(TypeId::Long, 9);
+  auto arr = make_array({a, b}, 3);
+  CHECK(value_to_string(*arr.col, 1) == "[null, 9]");
+  auto sz = size(arr, 3);
+  CHECK(sz.col->vals<int32_t>()[2] == 2);
+  Vec nul_arr = Vec::flat(col::make_null_column(arr.col->type, 1));
+  CHECK(size(nul_arr, 1).col->vals<int32_t>()[0] == -1);  // size(NULL) = -1 in 3.5
+  auto it = get_item(arr, fixed<int32_t>(TypeId::Int, {1, 0, 5}), 3);
+  CHECK(it.col->vals<int64_t>()[0] == 9);
+  CHECK(it.col->is_null(1));  // the element itself is NULL
+  CHECK(it.col->is_null(2));  // out of range -> NULL
+  ColumnBuilder mb(col::make_type(ColType::map(ColType::scalar(TypeId::String), ColType::scalar(TypeId::Int))));
+  mb.child(0).child(0).append_str("a");
+  mb.child(0).child(1).append<int32_t>(1);
+  mb.child(0).child(0).append_str("b");
+  mb.child(0).child(1).append<int32_t>(2);
+  mb.finish_list();
+  auto mv = get_item(Vec::flat(mb.finish()), Vec::constant_of(strs({"b"}).col), 1);
+  CHECK(mv.col->vals<int32_t>()[0] == 2);
+  ColumnBuilder sb(col::make_type(ColType::strct({"x", "y"}, {ColType::scalar(TypeId::Int), ColType::scalar(TypeId::String)})));
+  sb.child(0).append<int32_t>(5);
+  sb.child(1).append_str("q");
+  sb.finish_struct();
+  sb.append_null();
+  auto f = get_field(Vec::flat(sb.finish()), 1, 2);
+  CHECK(f.col->str(0) == "q");
+  CHECK(f.col->is_null(1));
+}

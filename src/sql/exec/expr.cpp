@@ -5,6 +5,7 @@
 #include "sql/kernels/arith.h"
 #include "sql/kernels/compare.h"
 #include "sql/kernels/hash.h"
+#include "sql/kernels/misc_fns.h"
 
 namespace spp::sql::exec {
 
@@ -58,7 +59,15 @@ ExprPtr call(Fn fn, std::vector<ExprPtr> args, col::ColTypePtr type) {
         type = kern::bool_type(); break;
       case Fn::Div: type = type_of(TypeId::Double); break;
       case Fn::IntDiv: type = type_of(TypeId::Long); break;
-      case Fn::Hash: case Fn::Length: type = type_of(TypeId::Int); break;
+      case Fn::Hash: case Fn::Length: case Fn::Year: case Fn::Month: case Fn::DayOfMonth: case Fn::Size:
+        type = type_of(TypeId::Int); break;
+      case Fn::Sqrt: type = type_of(TypeId::Double); break;
+      case Fn::Array: type = col::make_type(col::ColType::array(*args.at(0)->type, true)); break;
+      case Fn::GetItem: {
+        const auto& t = *args.at(0)->type;
+        type = col::make_type(t.id == TypeId::Map ? t.children[1] : t.children[0]);
+        break;
+      }
       case Fn::Upper: case Fn::Lower: case Fn::Trim: case Fn::LTrim: case Fn::RTrim: case Fn::Substring:
       case Fn::Concat: case Fn::ConcatWs: type = type_of(TypeId::String); break;
       case Fn::Split: type = col::make_type(col::ColType::array(col::ColType::scalar(TypeId::String), false)); break;
@@ -67,6 +76,12 @@ ExprPtr call(Fn fn, std::vector<ExprPtr> args, col::ColTypePtr type) {
   }
   e->type = std::move(type);
   e->args = std::move(args);
+  return e;
+}
+
+ExprPtr with_int_arg(ExprPtr call_expr, int v) {
+  auto e = std::const_pointer_cast<Expr>(call_expr);
+  e->limit = v;
   return e;
 }
 
@@ -148,6 +163,15 @@ Vec eval(const Expr& e, const col::Batch& b, const col::SelVec* sel, const EvalC
     case Fn::Like: return kern::like(a[0], *e.like, n);
     case Fn::RLike: return kern::rlike(a[0], *e.regex, n);
     case Fn::Split: return kern::split(a[0], *e.regex, e.limit, n);
+    case Fn::Round: return kern::round(a[0], e.limit, e.type, n);
+    case Fn::Sqrt: return kern::sqrt(a[0], n);
+    case Fn::Year: return kern::date_part(a[0], kern::DatePart::Year, n);
+    case Fn::Month: return kern::date_part(a[0], kern::DatePart::Month, n);
+    case Fn::DayOfMonth: return kern::date_part(a[0], kern::DatePart::DayOfMonth, n);
+    case Fn::Size: return kern::size(a[0], n);
+    case Fn::Array: return kern::make_array(a, n);
+    case Fn::GetItem: return kern::get_item(a[0], a[1], n);
+    case Fn::GetField: return kern::get_field(a[0], size_t(e.limit), n);
   }
   return {};
 }

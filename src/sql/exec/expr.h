@@ -21,6 +21,9 @@ enum class Fn {
   Coalesce, Cast, Hash,
   Upper, Lower, Length, Trim, LTrim, RTrim, Substring, Concat, ConcatWs, StartsWith, EndsWith,
   Contains, Like, RLike, Split,
+  Round,      // args: x; Expr::limit holds the scale d
+  Sqrt, Year, Month, DayOfMonth, Size, Array, GetItem,
+  GetField,   // args: struct; Expr::limit holds the field index
 };
 
 struct Expr;
@@ -49,6 +52,8 @@ ExprPtr lit_null(col::ColTypePtr type);
 // A call; the result type of comparisons/predicates is boolean, arithmetic the operand type
 // (pass `type` explicitly for Div/IntDiv/decimals/casts/CASE/coalesce).
 ExprPtr call(Fn fn, std::vector<ExprPtr> args, col::ColTypePtr type = nullptr);
+// Sets the integer parameter of Round (scale) or GetField (field index) on a fresh call.
+ExprPtr with_int_arg(ExprPtr call_expr, int v);
 // LIKE / RLIKE / split with a constant pattern (compiled here).
 Result<ExprPtr> like(ExprPtr s, std::string pattern, char escape = '\\');
 Result<ExprPtr> rlike(ExprPtr s, std::string regex);
