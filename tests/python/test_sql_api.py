@@ -793,3 +793,12 @@ def test_batches_to_pandas_matches_the_row_path():
     pd.testing.assert_frame_equal(
         batches_to_pandas(encode_batches(mixed, [("a", 1), (None, 2)]), mixed),
         to_pandas([Row(s="a", n=1), Row(s=None, n=2)], mixed))
+
+
+def test_sql_context_front(spark, sc):
+    from sparkpp.sql import SQLContext
+    with pytest.warns(FutureWarning):
+        ctx = SQLContext.getOrCreate(sc)
+    df = ctx.createDataFrame([(1,)], ["a"])
+    assert df.collect() == [Row(a=1)] and not df.isStreaming
+    assert ctx.range(2).count() == 2

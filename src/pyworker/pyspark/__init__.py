@@ -15,6 +15,7 @@ _SUBMODULES = (
     "resultiterable",
     "sql", "sql.types", "sql.session", "sql.dataframe", "sql.column", "sql.functions",
     "sql.group", "sql.readwriter", "sql.window", "sql.catalog",
+    "sql.context",
 )
 
 for _name in _SUBMODULES:

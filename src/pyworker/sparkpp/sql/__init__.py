@@ -9,8 +9,9 @@ from sparkpp.sql.group import GroupedData
 from sparkpp.sql.readwriter import DataFrameReader, DataFrameWriter
 from sparkpp.sql.session import SparkSession
 from sparkpp.sql.window import Window, WindowSpec
+from sparkpp.sql.context import SQLContext, HiveContext
 from sparkpp.sql import functions, types  # noqa: F401  (from pyspark.sql import functions as F)
 
 __all__ = ["SparkSession", "Row", "DataFrame", "Column", "GroupedData", "DataFrameReader",
            "DataFrameWriter", "DataFrameNaFunctions", "DataFrameStatFunctions", "Window",
-           "WindowSpec", "functions", "types"]
+           "WindowSpec", "SQLContext", "HiveContext", "functions", "types"]

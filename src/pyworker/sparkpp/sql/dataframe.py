@@ -55,6 +55,10 @@ class DataFrame:
         self._schema = None
 
     @property
+    def isStreaming(self):
+        return False  # sparkpp has no Structured Streaming
+
+    @property
     def _client(self):
         return self._session._client
 
