@@ -338,6 +338,8 @@ def test_reader_and_writer_plans(spark, tmp_path):
     src = plan(spark.read.option("header", True).csv("/d", inferSchema=True, sep=";"))
     assert src == {"read": {"dataSource": {"format": "csv", "paths": ["/d"], "options": {
         "header": "true", "inferSchema": "true", "sep": ";"}}}}
+    assert plan(spark.read.options(a=None, b=1).format("x").load())["read"]["dataSource"][
+        "options"] == {"b": "1"}
     js = plan(spark.read.schema("a INT").json(["/x", "/y"]))["read"]["dataSource"]
     assert js["schema"] == "a INT" and js["paths"] == ["/x", "/y"] and js["format"] == "json"
     st = T.StructType([T.StructField("a", T.LongType())])

@@ -20,12 +20,13 @@ class _Options:
                 self._options[k] = _to_str(v)
 
     def option(self, key, value):
-        self._options[key] = _to_str(value)
+        if value is not None:  # a proto map<string,string> has no null values
+            self._options[key] = _to_str(value)
         return self
 
     def options(self, **options):
         for k, v in options.items():
-            self._options[k] = _to_str(v)
+            self.option(k, v)
         return self
 
 
