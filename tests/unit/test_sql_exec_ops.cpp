@@ -271,3 +271,27 @@ TEST_CASE("sql exec: joins of every type, NULL keys never match, hash = sort-mer
   CHECK(rows_of(*cross).size() == 25);
   CHECK(tiny.used() == 0);
 }
+
+#include "sql/exec/exchange.h"
+#include "sql/kernels/hash.h"
+
+TEST_CASE("sql exec: hash partitioning for the exchange matches pmod(hash(keys), n)") {
+  MemoryManager mm(1 << 30);
+  ExecContext ctx = mk(&mm);
+  auto b = drain_concat(*source(sample_rows(), 10));
+  REQUIRE(b.is_ok());
+  auto parts = hash_partition_batch(*b, {K(), S()}, 5, ctx);
+  REQUIRE(parts.size() == 5);
+  int64_t total = 0;
+  for (int p = 0; p < 5; ++p) {
+    total += parts[size_t(p)].num_rows;
+    for (int64_t r = 0; r < parts[size_t(p)].num_rows; ++r) {
+      const auto& pb = parts[size_t(p)];
+      int32_t h = kern::kSparkHashSeed;
+      if (pb.column(0).is_valid(r)) h = kern::murmur3_long(pb.column(0).vals<int64_t>()[r], h);
+      if (pb.column(2).is_valid(r)) h = kern::murmur3_bytes(pb.column(2).str(r), h);
+      CHECK(((h % 5) + 5) % 5 == p);
+    }
+  }
+  CHECK(total == 7);
+}

@@ -2,12 +2,18 @@
 // k-way merge the runs at the end. Top-N (limit) keeps only the best N rows and never spills.
 #include <algorithm>
 #include <numeric>
+#include <cmath>
+#include <cstring>
+#include <limits>
 #include <queue>
+#include <type_traits>
 
 #include "sql/exec/sort.h"
 #include "sql/kernels/compare.h"
 
 namespace spp::sql::exec {
+
+using col::TypeId;
 
 namespace {
 
@@ -85,6 +91,7 @@ class Sort : public Operator {
     buffer_.clear();
     std::vector<int32_t> idx(static_cast<size_t>(all.num_rows));
     std::iota(idx.begin(), idx.end(), 0);
+    if (limit_ < 0 && sort_normalized(all, idx)) return col::gather(all, idx.data(), int64_t(idx.size()));
     auto less = [&](int32_t x, int32_t y) { return cmp_(all, x, all, y) < 0; };
     if (limit_ >= 0 && int64_t(idx.size()) > limit_) {
       std::partial_sort(idx.begin(), idx.begin() + limit_, idx.end(), less);  // ties: any order, as Spark
@@ -93,6 +100,48 @@ class Sort : public Operator {
       std::stable_sort(idx.begin(), idx.end(), less);
     }
     return col::gather(all, idx.data(), int64_t(idx.size()));
+  }
+  // One fixed-width numeric key: sort (normalised unsigned key, row) pairs — memcmp order equals
+  // Spark's order (NaN greatest, -0.0 = 0.0), row index breaks ties so the sort is stable.
+  bool sort_normalized(const Batch& all, std::vector<int32_t>& idx) {
+    if (keys_.size() != 1) return false;
+    const col::Column& c = *all.columns[ncols_];
+    const TypeId id = c.id();
+    if (!(col::is_integral(id) || col::is_floating(id) || id == TypeId::Date || id == TypeId::Timestamp ||
+          id == TypeId::TimestampNtz))
+      return false;
+    const SortKey& key = keys_[0];
+    const int64_t n = all.num_rows;
+    std::vector<std::pair<uint64_t, int32_t>> v;
+    std::vector<int32_t> nulls;
+    v.reserve(size_t(n));
+    kern::dispatch_fixed(id, [&]<typename T>() {
+      const T* x = c.vals<T>();
+      for (int64_t r = 0; r < n; ++r) {
+        if (c.is_null(r)) { nulls.push_back(int32_t(r)); continue; }
+        uint64_t u;
+        if constexpr (std::is_floating_point_v<T>) {
+          double d = double(x[r]);
+          if (d == 0) d = 0.0;
+          if (std::isnan(d)) d = std::numeric_limits<double>::quiet_NaN();
+          uint64_t b;
+          std::memcpy(&b, &d, 8);
+          u = (b >> 63) ? ~b : b | (uint64_t(1) << 63);
+        } else if constexpr (std::is_same_v<T, __int128>) {
+          u = 0;
+        } else {
+          u = uint64_t(int64_t(x[r])) ^ (uint64_t(1) << 63);
+        }
+        v.emplace_back(key.ascending ? u : ~u, int32_t(r));
+      }
+      return 0;
+    });
+    std::sort(v.begin(), v.end());
+    idx.clear();
+    if (key.nulls_first) idx.insert(idx.end(), nulls.begin(), nulls.end());
+    for (const auto& p : v) idx.push_back(p.second);
+    if (!key.nulls_first) idx.insert(idx.end(), nulls.begin(), nulls.end());
+    return true;
   }
   Status spill_run() {
     Batch run = sort_buffer();

@@ -1,0 +1,19 @@
+// Map side of a shuffle exchange: splits a batch into one batch per reduce partition by Spark's
+// hash partitioning (pmod(murmur3(keys, 42), n), as F.hash and Spark's shuffles), so output
+// co-partitions with Spark's; the pieces are then serialized (SPB1, zstd) into shuffle blocks.
+#pragma once
+#include <vector>
+
+#include "sql/exec/operator.h"
+
+namespace spp::sql::exec {
+
+// out[p] holds the rows of `b` whose keys hash to partition p (in their original order);
+// partitions without rows get an empty batch.
+std::vector<Batch> hash_partition_batch(const Batch& b, const std::vector<ExprPtr>& keys, int num_partitions,
+                                        const ExecContext& ctx);
+// Partition id of every row (the same function, for callers that route rows themselves).
+std::vector<int32_t> hash_partition_ids(const Batch& b, const std::vector<ExprPtr>& keys, int num_partitions,
+                                        const ExecContext& ctx);
+
+}  // namespace spp::sql::exec
