@@ -14,6 +14,7 @@
 #include "sql/exec/join.h"
 #include "sql/exec/sort.h"
 #include "sql/kernels/cast.h"
+#include "sql/kernels/xorshift.h"
 
 using namespace spp::sql;
 using namespace spp::sql::exec;
@@ -113,6 +114,12 @@ TEST_CASE("sql exec: expand, generate (explode / explode_outer / posexplode), sa
   CHECK(s1 == s2);  // deterministic for a seed and partition
   CHECK(s1.size() > 200);
   CHECK(s1.size() < 400);
+  // Row i is kept iff the i-th XORShiftRandom(seed + partition) double is below the fraction.
+  kern::XorShiftRandom rng(7);
+  std::vector<std::string> want;
+  for (int i = 0; i < 1000; ++i)
+    if (rng.next_double() < 0.3) want.push_back(std::to_string(i) + "|0.0|x");
+  CHECK(s1 == want);
 }
 
 TEST_CASE("sql exec: sort with Spark's NULL/NaN ordering, top-N, and spilling") {

@@ -3,6 +3,7 @@
 
 #include "sql/exec/operator.h"
 #include "sql/kernels/compare.h"
+#include "sql/kernels/xorshift.h"
 
 namespace spp::sql::exec {
 
@@ -275,9 +276,9 @@ class Generate : public Operator {
 
 class Sample : public Operator {
  public:
-  Sample(OpPtr c, double f, int64_t seed, const ExecContext& ctx) : child_(std::move(c)), fraction_(f) {
+  Sample(OpPtr c, double f, int64_t seed, const ExecContext& ctx)
+      : child_(std::move(c)), fraction_(f), rng_(seed + ctx.partition_index) {
     schema_ = child_->schema();
-    state_ = uint64_t(seed + ctx.partition_index) * 0x9E3779B97F4A7C15ull + 1;
   }
   std::string name() const override { return "Sample"; }
   std::vector<const Operator*> children() const override { return {child_.get()}; }
@@ -287,23 +288,17 @@ class Sample : public Operator {
       auto b = child_->next();
       if (!b || !b->has_value()) return b;
       col::SelVec keep;
-      for (int64_t r = 0; r < (*b)->num_rows; ++r)
-        if (next_double() < fraction_) keep.push_back(int32_t(r));
+      if (fraction_ <= 0) continue;
+      for (int64_t r = 0; r < (*b)->num_rows; ++r)  // BernoulliCellSampler(0, fraction)
+        if (rng_.next_double() < fraction_) keep.push_back(int32_t(r));
       if (keep.empty()) continue;
       return std::optional<Batch>(col::gather(**b, keep.data(), int64_t(keep.size())));
     }
   }
  private:
-  double next_double() {  // splitmix64 -> [0, 1)
-    uint64_t z = (state_ += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    z ^= z >> 31;
-    return double(z >> 11) * 0x1.0p-53;
-  }
   OpPtr child_;
   double fraction_;
-  uint64_t state_;
+  kern::XorShiftRandom rng_;
 };
 
 }  // namespace

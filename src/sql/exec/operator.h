@@ -65,8 +65,9 @@ OpPtr make_expand(OpPtr child, std::vector<std::vector<ExprPtr>> projections, st
 // explode / explode_outer / posexplode of an array or map expression; the generated columns
 // (pos?, col | key, value) follow the child's columns.
 OpPtr make_generate(OpPtr child, ExprPtr collection, bool outer, bool with_position, const ExecContext& ctx);
-// Bernoulli sample without replacement: each row kept with probability `fraction`, from a
-// generator seeded with seed + partition index (deterministic per partition).
+// Bernoulli sample without replacement as Spark's SampleExec: row kept when the next
+// XORShiftRandom(seed + partition index) double is below `fraction` — the same rows as Spark
+// for the same partitioning.
 OpPtr make_sample(OpPtr child, double fraction, int64_t seed, const ExecContext& ctx);
 
 // Pulls everything (tests, result collection).
