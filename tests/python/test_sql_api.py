@@ -412,6 +412,13 @@ def test_create_dataframe_infers_spark_types(spark):
         spark.createDataFrame([(1, 2)], "a INT")
 
 
+def test_schema_of_a_local_relation_needs_no_rows(spark, monkeypatch):
+    df = spark.createDataFrame([("a", 1)], ["k", "n"])
+    monkeypatch.setattr(spark._client, "_legacy", None)  # any use of the RDD path would fail
+    assert df.columns == ["k", "n"] and expr(df.k) == expr(df["k"])
+    assert spark.range(3).dtypes == [("id", "bigint")]
+
+
 def test_local_relation_plan_carries_rows_as_batches(spark):
     import base64
     from sparkpp.sql._batch import decode_batches

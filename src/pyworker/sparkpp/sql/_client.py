@@ -49,8 +49,17 @@ class Client:
     def analyze(self, rel):
         pid = P.plan_id_of(rel)
         if pid not in self._schemas:
-            self._schemas[pid] = self._legacy(rel)[1]
+            self._schemas[pid] = self._leaf_schema(rel) or self._legacy(rel)[1]
         return self._schemas[pid]
+
+    def _leaf_schema(self, rel):
+        """The schema of an interim leaf read off the plan itself (no rows decoded, no RDD)."""
+        kind = _kind(rel)
+        if kind == "localRelation":
+            return T._parse_datatype_json_string(rel[kind]["schema"])
+        if kind == "range":
+            return T.StructType([T.StructField("id", T.LongType(), False)])
+        return None
 
     def execute(self, rel):
         rdd, schema = self._legacy(rel)
