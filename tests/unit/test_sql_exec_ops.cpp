@@ -302,3 +302,38 @@ TEST_CASE("sql exec: hash partitioning for the exchange matches pmod(hash(keys),
   }
   CHECK(total == 7);
 }
+
+TEST_CASE("sql exec: rand(seed), monotonically_increasing_id, spark_partition_id keep state across batches") {
+  MemoryManager mm(1 << 30);
+  ExecContext ctx = mk(&mm);
+  ctx.eval.partition_index = 3;
+  auto rnd = std::const_pointer_cast<Expr>(call(Fn::Rand, {}));
+  rnd->seed = 21;
+  auto p = make_project(source(sample_rows(), 2), {rnd, call(Fn::MonotonicallyIncreasingId, {}), call(Fn::SparkPartitionId, {})},
+                        {"r", "id", "pid"}, ctx);
+  auto b = drain_concat(*p);
+  REQUIRE(b.is_ok());
+  kern::XorShiftRandom rng(21 + 3);  // XORShiftRandom(seed + partitionIndex), one draw per row
+  for (int64_t r = 0; r < b->num_rows; ++r) {
+    CHECK(b->column(0).vals<double>()[r] == rng.next_double());
+    CHECK(b->column(1).vals<int64_t>()[r] == (int64_t(3) << 33) + r);
+    CHECK(b->column(2).vals<int32_t>()[r] == 3);
+  }
+}
+
+TEST_CASE("sql exec: explode of a map gives key and value columns") {
+  MemoryManager mm(1 << 30);
+  ExecContext ctx = mk(&mm);
+  auto mt = col::make_type(ColType::map(ColType::scalar(TypeId::String), ColType::scalar(TypeId::Long)));
+  auto schema = col::make_type(ColType::strct({"m"}, {*mt}));
+  col::BatchBuilder bb(schema);
+  bb.column(0).child(0).child(0).append_str("a");
+  bb.column(0).child(0).child(1).append<int64_t>(1);
+  bb.column(0).child(0).child(0).append_str("b");
+  bb.column(0).child(0).child(1).append_null();
+  bb.column(0).finish_list();
+  bb.column(0).append_null();
+  auto g = make_generate(make_source(schema, {bb.finish()}), col_ref(0, mt), false, false, ctx);
+  CHECK(g->schema()->names == std::vector<std::string>{"m", "key", "value"});
+  CHECK(rows_of(*g) == std::vector<std::string>{"{a -> 1, b -> null}|a|1", "{a -> 1, b -> null}|b|N"});
+}

@@ -277,7 +277,7 @@ class Generate : public Operator {
 class Sample : public Operator {
  public:
   Sample(OpPtr c, double f, int64_t seed, const ExecContext& ctx)
-      : child_(std::move(c)), fraction_(f), rng_(seed + ctx.partition_index) {
+      : child_(std::move(c)), fraction_(f), rng_(seed + ctx.eval.partition_index) {
     schema_ = child_->schema();
   }
   std::string name() const override { return "Sample"; }

@@ -6,6 +6,7 @@
 #include "sql/kernels/compare.h"
 #include "sql/kernels/hash.h"
 #include "sql/kernels/misc_fns.h"
+#include "sql/kernels/xorshift.h"
 
 namespace spp::sql::exec {
 
@@ -61,7 +62,9 @@ ExprPtr call(Fn fn, std::vector<ExprPtr> args, col::ColTypePtr type) {
       case Fn::IntDiv: type = type_of(TypeId::Long); break;
       case Fn::Hash: case Fn::Length: case Fn::Year: case Fn::Month: case Fn::DayOfMonth: case Fn::Size:
         type = type_of(TypeId::Int); break;
-      case Fn::Sqrt: type = type_of(TypeId::Double); break;
+      case Fn::Sqrt: case Fn::Rand: type = type_of(TypeId::Double); break;
+      case Fn::MonotonicallyIncreasingId: type = type_of(TypeId::Long); break;
+      case Fn::SparkPartitionId: type = type_of(TypeId::Int); break;
       case Fn::Array: type = col::make_type(col::ColType::array(*args.at(0)->type, true)); break;
       case Fn::GetItem: {
         const auto& t = *args.at(0)->type;
@@ -71,7 +74,7 @@ ExprPtr call(Fn fn, std::vector<ExprPtr> args, col::ColTypePtr type) {
       case Fn::Upper: case Fn::Lower: case Fn::Trim: case Fn::LTrim: case Fn::RTrim: case Fn::Substring:
       case Fn::Concat: case Fn::ConcatWs: type = type_of(TypeId::String); break;
       case Fn::Split: type = col::make_type(col::ColType::array(col::ColType::scalar(TypeId::String), false)); break;
-      default: type = args.at(0)->type;
+      default: type = args.empty() ? type_of(TypeId::Null) : args.at(0)->type;
     }
   }
   e->type = std::move(type);
@@ -172,6 +175,25 @@ Vec eval(const Expr& e, const col::Batch& b, const col::SelVec* sel, const EvalC
     case Fn::Array: return kern::make_array(a, n);
     case Fn::GetItem: return kern::get_item(a[0], a[1], n);
     case Fn::GetField: return kern::get_field(a[0], size_t(e.limit), n);
+    case Fn::Rand: {
+      if (!e.state) e.state = std::make_shared<kern::XorShiftRandom>(e.seed + ctx.partition_index);
+      auto* rng = static_cast<kern::XorShiftRandom*>(e.state.get());
+      auto c = col::make_fixed_column(e.type, n);
+      for (int64_t i = 0; i < n; ++i) c->values->as<double>()[i] = rng->next_double();
+      return Vec::flat(c);
+    }
+    case Fn::MonotonicallyIncreasingId: {
+      if (!e.state) e.state = std::make_shared<int64_t>(0);
+      auto* next = static_cast<int64_t*>(e.state.get());
+      auto c = col::make_fixed_column(e.type, n);
+      for (int64_t i = 0; i < n; ++i) c->values->as<int64_t>()[i] = (int64_t(ctx.partition_index) << 33) + (*next)++;
+      return Vec::flat(c);
+    }
+    case Fn::SparkPartitionId: {
+      col::ColumnBuilder b(e.type);
+      b.append<int32_t>(ctx.partition_index);
+      return Vec::constant_of(b.finish());
+    }
   }
   return {};
 }

@@ -24,6 +24,10 @@ enum class Fn {
   Round,      // args: x; Expr::limit holds the scale d
   Sqrt, Year, Month, DayOfMonth, Size, Array, GetItem,
   GetField,   // args: struct; Expr::limit holds the field index
+  // Per-partition functions (state lives in the Expr: one expression tree per task).
+  Rand,                  // XORShiftRandom(seed + partition).nextDouble() per row; Expr::seed
+  MonotonicallyIncreasingId,  // (partition << 33) + row number within the partition
+  SparkPartitionId,
 };
 
 struct Expr;
@@ -40,6 +44,9 @@ struct Expr {
   std::shared_ptr<kern::LikeMatcher> like;
   std::shared_ptr<kern::Regex> regex;
   int limit = -1;
+  int64_t seed = 0;
+  // Per-task state of Rand / MonotonicallyIncreasingId (created on first use).
+  mutable std::shared_ptr<void> state;
 };
 
 ExprPtr col_ref(int index, col::ColTypePtr type);
@@ -61,6 +68,7 @@ Result<ExprPtr> split(ExprPtr s, std::string regex, int limit = -1);
 
 struct EvalContext {
   kern::CastOptions cast;
+  int partition_index = 0;  // rand(), monotonically_increasing_id(), spark_partition_id()
 };
 
 // The value of `e` for every row of `b` (sel: rows that matter; others may hold anything).

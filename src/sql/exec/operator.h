@@ -27,7 +27,6 @@ struct ExecContext {
   MemoryManager* memory = nullptr;
   std::string spill_dir = "/tmp";
   EvalContext eval;
-  int partition_index = 0;
   int64_t batch_rows = 4096;  // target rows per output batch
 };
 
