@@ -14,6 +14,7 @@
 #include "sql/exec/join.h"
 #include "sql/exec/sort.h"
 #include "sql/kernels/cast.h"
+#include "sql/kernels/decimal.h"
 #include "sql/kernels/xorshift.h"
 
 using namespace spp::sql;
@@ -336,4 +337,28 @@ TEST_CASE("sql exec: explode of a map gives key and value columns") {
   auto g = make_generate(make_source(schema, {bb.finish()}), col_ref(0, mt), false, false, ctx);
   CHECK(g->schema()->names == std::vector<std::string>{"m", "key", "value"});
   CHECK(rows_of(*g) == std::vector<std::string>{"{a -> 1, b -> null}|a|1", "{a -> 1, b -> null}|b|N"});
+}
+
+TEST_CASE("sql exec: a decimal sum that overflows in one partial stays NULL after the final merge") {
+  MemoryManager mm(1 << 30);
+  ExecContext ctx = mk(&mm);
+  auto dt = col::make_type(ColType::decimal(38, 0));
+  auto schema = col::make_type(ColType::strct({"d"}, {*dt}));
+  auto part = [&](std::vector<__int128> vals) {
+    col::BatchBuilder bb(schema);
+    for (auto v : vals) bb.column(0).append_decimal(v);
+    return make_hash_aggregate(make_source(schema, {bb.finish()}), {}, {}, {{AggFn::Sum, col_ref(0, dt), nullptr, false, "s"}},
+                               AggMode::Partial, ctx);
+  };
+  __int128 big = __int128(9) * kern::dec::pow10(37);
+  std::vector<OpPtr> parts;
+  parts.push_back(part({big, big}));  // 1.8e38 does not fit decimal(38,0)
+  parts.push_back(part({1}));
+  auto fin = make_hash_aggregate(make_union(std::move(parts)), {}, {}, {{AggFn::Sum, nullptr, dt, false, "s"}}, AggMode::Final, ctx);
+  CHECK(rows_of(*fin) == std::vector<std::string>{"N"});
+  std::vector<OpPtr> ok;
+  ok.push_back(part({5}));
+  ok.push_back(part({}));  // empty partial: isEmpty, not an overflow
+  auto fin2 = make_hash_aggregate(make_union(std::move(ok)), {}, {}, {{AggFn::Sum, nullptr, dt, false, "s"}}, AggMode::Final, ctx);
+  CHECK(rows_of(*fin2) == std::vector<std::string>{"5"});
 }

@@ -75,11 +75,22 @@ class SumAcc : public Accumulator {
     const col::Column& s = *st[0];
     const A* x = s.vals<A>();
     const int64_t* k = kAvg ? st[1]->vals<int64_t>() : nullptr;
-    for (int64_t i = 0; i < n; ++i)
-      if (s.is_valid(i)) add(size_t(gid[i]), x[i], kAvg ? k[i] : 1);
+    for (int64_t i = 0; i < n; ++i) {
+      if (s.is_valid(i)) { add(size_t(gid[i]), x[i], kAvg ? k[i] : 1); continue; }
+      if constexpr (std::is_same_v<A, __int128>) {
+        // A NULL partial sum over some values is an overflow: the whole result is NULL.
+        bool overflowed = kAvg ? k[i] > 0 : !st[1]->bool_at(i);
+        if (overflowed) { ovf_[size_t(gid[i])] = 1; seen_[size_t(gid[i])] = 1; }
+      }
+    }
   }
   std::vector<ColumnPtr> state(int64_t g) override {
     std::vector<ColumnPtr> out{sum_column(g)};
+    if constexpr (!kAvg && std::is_same_v<A, __int128>) {  // isEmpty
+      auto e = kern::new_bool(g);
+      for (int64_t i = 0; i < g; ++i) col::put_bit(e->values->data(), i, !seen_[size_t(i)]);
+      out.push_back(e);
+    }
     if (kAvg) {
       std::vector<uint8_t> all(static_cast<size_t>(g), 1);
       out.push_back(fixed_out<int64_t>(kern::type_of(TypeId::Long), cnt_, all, g));

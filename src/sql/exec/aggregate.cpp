@@ -37,6 +37,9 @@ std::vector<ColType> agg_state_types(AggFn fn, const ColType& in) {
       return {sum, ColType::scalar(TypeId::Long)};
     }
     case AggFn::First: case AggFn::Last: return {in, ColType::scalar(TypeId::Boolean)};
+    case AggFn::Sum:  // decimals carry Spark's isEmpty flag so an overflow (NULL sum) stays NULL
+      if (in.id == TypeId::Decimal) return {agg_result_type(fn, in), ColType::scalar(TypeId::Boolean)};
+      return {agg_result_type(fn, in)};
     case AggFn::CountDistinct: return {ColType::array(in, false)};
     default: return {agg_result_type(fn, in)};
   }
