@@ -1,0 +1,553 @@
+// Analyzer rules (each small and pure over the plan) run to a fixed point, then CheckAnalysis.
+#include "sql/analysis/analyzer.h"
+
+#include <algorithm>
+
+#include "sql/analysis/functions.h"
+#include "sql/coercion.h"
+
+namespace spp::sql {
+namespace {
+
+struct Ctx {
+  IdGen& ids;
+  const AnalyzerOptions& opts;
+  std::optional<AnalysisError> error;
+  void fail(AnalysisError e) { if (!error) error = std::move(e); }
+};
+
+std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+bool name_eq(const Ctx& c, const std::string& a, const std::string& b) {
+  return c.opts.case_sensitive ? a == b : lower(a) == lower(b);
+}
+
+bool children_resolved(const LogicalPlan& p) {
+  return std::all_of(p.children.begin(), p.children.end(), [](const PlanPtr& c) { return c->resolved(); });
+}
+
+ExprList input_of(const LogicalPlan& p) {
+  ExprList in;
+  for (const auto& c : p.children) for (const auto& a : c->output()) in.push_back(a);
+  return in;
+}
+
+std::vector<std::string> qualified(const Expr& a) {
+  std::vector<std::string> parts = a.qualifier;
+  parts.push_back(a.name);
+  return parts;
+}
+
+// Struct field access for the remaining name parts (`s.a.b`).
+std::optional<ExprPtr> extract_fields(Ctx& c, ExprPtr e, const std::vector<std::string>& rest) {
+  for (const auto& f : rest) {
+    if (e->type.id != TypeId::Struct) return std::nullopt;
+    const auto& fs = e->type.fields;
+    auto it = std::find_if(fs.begin(), fs.end(), [&](const StructField& x) { return name_eq(c, x.name, f); });
+    if (it == fs.end()) return std::nullopt;
+    auto g = std::make_shared<Expr>();
+    g->kind = ExprKind::GetField;
+    g->name = it->name;
+    g->ordinal = static_cast<int>(it - fs.begin());
+    g->type = it->type;
+    g->nullable = e->nullable || it->nullable;
+    g->children = {e};
+    e = g;
+  }
+  return e;
+}
+
+const LogicalPlan* find_plan_id(const PlanPtr& p, int64_t id) {
+  if (p->plan_id == id) return p.get();
+  for (const auto& c : p->children)
+    if (auto* f = find_plan_id(c, id)) return f;
+  return nullptr;
+}
+
+// Resolves `parts` against `input` (qualifier match first, then name). nullptr = not found.
+ExprPtr resolve_name(Ctx& c, const std::vector<std::string>& parts, const ExprList& input) {
+  std::vector<std::pair<ExprPtr, size_t>> hits;  // attribute, parts consumed
+  if (parts.size() >= 2)
+    for (const auto& a : input)
+      if (!a->qualifier.empty() && name_eq(c, a->qualifier.back(), parts[0]) && name_eq(c, a->name, parts[1]))
+        hits.emplace_back(a, 2);
+  if (hits.empty())
+    for (const auto& a : input)
+      if (name_eq(c, a->name, parts[0])) hits.emplace_back(a, 1);
+  if (hits.empty()) return nullptr;
+  if (hits.size() > 1) {
+    std::vector<std::string> names;
+    for (const auto& [a, n] : hits) names.push_back(to_sql_id(qualified(*a)));
+    c.fail(ambiguous_reference(to_sql_id(parts), names));
+    return nullptr;
+  }
+  std::vector<std::string> rest(parts.begin() + static_cast<long>(hits[0].second), parts.end());
+  auto e = extract_fields(c, hits[0].first, rest);
+  return e ? *e : nullptr;
+}
+
+ExprPtr resolve_attribute(Ctx& c, const Expr& u, const LogicalPlan& node, const ExprList& input) {
+  if (u.plan_id >= 0) {
+    // df["x"]: the column of that DataFrame, which must reach this node's input (self-joins).
+    for (const auto& ch : node.children) {
+      if (const LogicalPlan* src = find_plan_id(ch, u.plan_id)) {
+        ExprPtr a = resolve_name(c, u.name_parts, src->output());
+        if (!a) return nullptr;
+        ExprPtr base = a;
+        while (base->kind == ExprKind::GetField) base = base->children[0];
+        for (const auto& in : input)
+          if (in->id == base->id) return a;
+      }
+    }
+  }
+  return resolve_name(c, u.name_parts, input);
+}
+
+ExprList expand_star(Ctx& c, const Expr& star, const ExprList& input) {
+  ExprList out;
+  for (const auto& a : input) {
+    if (star.name_parts.empty()) { out.push_back(a); continue; }
+    if (!a->qualifier.empty() && name_eq(c, a->qualifier.back(), star.name_parts.back())) out.push_back(a);
+  }
+  if (out.empty() && !star.name_parts.empty()) {
+    // `s.*` on a struct column expands its fields.
+    if (auto s = resolve_name(c, star.name_parts, input); s && s->type.id == TypeId::Struct)
+      for (const auto& f : s->type.fields)
+        if (auto g = extract_fields(c, s, {f.name})) out.push_back(*g);
+  }
+  return out;
+}
+
+// The column name Spark gives an unnamed select-list expression.
+std::string auto_name(const Expr& e) {
+  if (e.kind == ExprKind::GetField) return e.name;
+  if (e.kind == ExprKind::Call && is_generator_function(e.name)) return e.type.id == TypeId::Struct ? "key" : "col";
+  return e.sql();
+}
+
+ExprPtr resolve_expr(Ctx& c, const ExprPtr& e, const LogicalPlan& node, const ExprList& input) {
+  return transform_up(e, [&](const ExprPtr& x) -> ExprPtr {
+    switch (x->kind) {
+      case ExprKind::UnresolvedAttribute: return resolve_attribute(c, *x, node, input);
+      case ExprKind::UnresolvedFunction: {
+        if (!std::all_of(x->children.begin(), x->children.end(), [](const ExprPtr& k) {
+              return k->resolved() || k->kind == ExprKind::UnresolvedStar;
+            }))
+          return nullptr;
+        ExprList args;
+        for (const auto& k : x->children) {
+          if (k->kind != ExprKind::UnresolvedStar) { args.push_back(k); continue; }
+          if (lower(x->name) == "count") { args.push_back(lit_int(1)); continue; }  // count(*) = count(1)
+          for (const auto& a : expand_star(c, *k, input)) args.push_back(a);
+        }
+        auto r = resolve_function(*x->with_children(args));
+        if (auto* err = std::get_if<AnalysisError>(&r)) { c.fail(*err); return nullptr; }
+        return std::get<ExprPtr>(r);
+      }
+      case ExprKind::UnresolvedExtractValue: {
+        if (!x->children[0]->resolved() || !x->children[1]->resolved()) return nullptr;
+        const ExprPtr& v = x->children[0];
+        const ExprPtr& k = x->children[1];
+        if (v->type.id == TypeId::Struct && k->kind == ExprKind::Literal && k->type.id == TypeId::String) {
+          auto g = extract_fields(c, v, {k->value.as_string()});
+          if (!g) c.fail(generic_error("FIELD_NOT_FOUND", "42704", "No such struct field " +
+                                       quote_identifier(k->value.as_string()) + "."));
+          return g ? *g : nullptr;
+        }
+        if (v->type.id == TypeId::Array) {
+          auto idx = k->type.is_integral() ? cast(k, DataType::int_(), false) : k;
+          if (idx->type.id != TypeId::Int) idx = cast(k, DataType::int_(), false);
+          return call("get_item", {v, idx}, v->type.element(), true);
+        }
+        if (v->type.id == TypeId::Map) {
+          auto key = k->type == v->type.key() ? k : cast(k, v->type.key(), false);
+          return call("get_item", {v, key}, v->type.value(), true);
+        }
+        c.fail(generic_error("INVALID_EXTRACT_BASE_FIELD_TYPE", "42000",
+                             "Can't extract a value from " + to_sql_expr(v->sql()) +
+                                 ". Need a complex type [STRUCT, ARRAY, MAP] but got \"" + v->type.sql() + "\"."));
+        return nullptr;
+      }
+      case ExprKind::Cast:
+        if (x->user_cast && x->children[0]->resolved())
+          if (auto err = check_cast(*x)) c.fail(*err);
+        if (x->children[0]->resolved() && x->nullable != (x->children[0]->nullable || x->type.id != x->children[0]->type.id)) {
+          auto y = std::make_shared<Expr>(*x);
+          // Non-ANSI casts from strings (and between differing types) may produce NULL.
+          y->nullable = x->children[0]->nullable || x->children[0]->type.id == TypeId::String ||
+                        (x->type.id != x->children[0]->type.id && x->type.is_numeric() == false);
+          return y;
+        }
+        return nullptr;
+      case ExprKind::Alias: case ExprKind::SortOrder:
+        if (x->children[0]->resolved() && (x->type != x->children[0]->type || x->nullable != x->children[0]->nullable)) {
+          auto y = std::make_shared<Expr>(*x);
+          y->type = x->children[0]->type;
+          y->nullable = x->children[0]->nullable;
+          return y;
+        }
+        return nullptr;
+      default: return nullptr;
+    }
+  });
+}
+
+// Select-list form: stars expanded, unnamed resolved expressions aliased with Spark's names.
+ExprList resolve_named_list(Ctx& c, const ExprList& es, const LogicalPlan& node, const ExprList& input) {
+  ExprList out;
+  for (const auto& e : es) {
+    if (e->kind == ExprKind::UnresolvedStar) {
+      for (const auto& a : expand_star(c, *e, input)) out.push_back(a);
+      continue;
+    }
+    ExprPtr r = resolve_expr(c, e, node, input);
+    if (r->resolved() && r->kind != ExprKind::Attribute && r->kind != ExprKind::Alias)
+      r = alias(r, auto_name(*r), c.ids.next());
+    out.push_back(r);
+  }
+  return out;
+}
+
+bool lists_same(const ExprList& a, const ExprList& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) if (a[i] != b[i]) return false;
+  return true;
+}
+
+PlanPtr project(PlanPtr child, ExprList list) {
+  LogicalPlan p;
+  p.kind = PlanKind::Project;
+  p.exprs = std::move(list);
+  p.children = {std::move(child)};
+  return make_plan(std::move(p));
+}
+
+// Rule: resolve the expressions of nodes whose children are resolved.
+PlanPtr rule_resolve_expressions(Ctx& c, const PlanPtr& plan) {
+  return plan_transform_up(plan, [&](const PlanPtr& n) -> PlanPtr {
+    if (!children_resolved(*n) || c.error) return nullptr;
+    ExprList input = input_of(*n);
+    ExprList e, g = n->groups;
+    switch (n->kind) {
+      case PlanKind::Project: case PlanKind::Aggregate:
+        e = resolve_named_list(c, n->exprs, *n, input);
+        for (auto& x : g) x = resolve_expr(c, x, *n, input);
+        break;
+      case PlanKind::Filter: case PlanKind::Sort: case PlanKind::Join: case PlanKind::RepartitionByExpression:
+      case PlanKind::Drop: case PlanKind::WithColumns: case PlanKind::Hint:
+        for (const auto& x : n->exprs) e.push_back(resolve_expr(c, x, *n, input));
+        break;
+      default: return nullptr;
+    }
+    if (lists_same(e, n->exprs) && lists_same(g, n->groups)) return nullptr;
+    return n->with_exprs(std::move(e), std::move(g));
+  });
+}
+
+// Rule: replace UnresolvedRelation with the catalog's view/table under its alias.
+PlanPtr rule_resolve_relations(Ctx& c, const PlanPtr& plan) {
+  return plan_transform_up(plan, [&](const PlanPtr& n) -> PlanPtr {
+    if (n->kind != PlanKind::UnresolvedRelation || c.error) return nullptr;
+    auto parts = parse_identifier(n->name);
+    PlanPtr found = parts && c.opts.lookup_relation ? c.opts.lookup_relation(*parts) : nullptr;
+    if (!found) {
+      c.fail(table_not_found(parts ? to_sql_id(*parts) : n->name));
+      return nullptr;
+    }
+    LogicalPlan a;
+    a.kind = PlanKind::SubqueryAlias;
+    a.name = parts->back();
+    a.plan_id = n->plan_id;
+    a.children = {found};
+    return make_plan(std::move(a));
+  });
+}
+
+PlanPtr rewrite_using_join(Ctx& c, const LogicalPlan& j) {
+  ExprList l = j.children[0]->output(), r = j.children[1]->output();
+  ExprList conds, keys, lkeys, rkeys;
+  for (const auto& name : j.names) {
+    auto find = [&](const ExprList& side, const char* which) -> ExprPtr {
+      for (const auto& a : side) if (name_eq(c, a->name, name)) return a;
+      std::vector<std::string> cols;
+      for (const auto& a : side) cols.push_back(to_sql_id(qualified(*a)));
+      c.fail(unresolved_using_column(to_sql_id({name}), which, cols));
+      return nullptr;
+    };
+    ExprPtr la = find(l, "left");
+    if (!la) return nullptr;
+    ExprPtr ra = find(r, "right");
+    if (!ra) return nullptr;
+    auto eq = resolve_function(*unresolved_fn("==", {la, ra}));
+    if (auto* err = std::get_if<AnalysisError>(&eq)) { c.fail(*err); return nullptr; }
+    conds.push_back(std::get<ExprPtr>(eq));
+    lkeys.push_back(la);
+    rkeys.push_back(ra);
+  }
+  ExprPtr cond;
+  for (const auto& x : conds) cond = cond ? call("and", {cond, x}, DataType::boolean(), cond->nullable || x->nullable) : x;
+  LogicalPlan jn = j;
+  jn.names.clear();
+  jn.exprs = cond ? ExprList{cond} : ExprList{};
+  PlanPtr join = make_plan(std::move(jn));
+  ExprList out_join = join->output();
+  auto by_id = [&](const ExprPtr& a) {
+    for (const auto& o : out_join) if (o->id == a->id) return o;
+    return a;
+  };
+  ExprList list;
+  for (size_t i = 0; i < lkeys.size(); ++i) {
+    if (j.join_type == JoinType::RightOuter) list.push_back(by_id(rkeys[i]));
+    else if (j.join_type == JoinType::FullOuter) {
+      auto co = resolve_function(*unresolved_fn("coalesce", {by_id(lkeys[i]), by_id(rkeys[i])}));
+      list.push_back(alias(std::get<ExprPtr>(co), lkeys[i]->name, c.ids.next()));
+    } else list.push_back(by_id(lkeys[i]));
+  }
+  auto is_key = [](const ExprList& ks, const ExprPtr& a) {
+    return std::any_of(ks.begin(), ks.end(), [&](const ExprPtr& k) { return k->id == a->id; });
+  };
+  for (const auto& a : l) if (!is_key(lkeys, a)) list.push_back(by_id(a));
+  if (j.join_type != JoinType::LeftSemi && j.join_type != JoinType::LeftAnti)
+    for (const auto& a : r) if (!is_key(rkeys, a)) list.push_back(by_id(a));
+  return project(join, list);
+}
+
+PlanPtr rewrite_union(Ctx& c, const LogicalPlan& u) {
+  ExprList l = u.children[0]->output(), r = u.children[1]->output();
+  PlanPtr right = u.children[1];
+  if (u.flag) {  // unionByName: reorder (and with allowMissingColumns, fill) the right side by name
+    ExprList list;
+    for (const auto& a : l) {
+      auto it = std::find_if(r.begin(), r.end(), [&](const ExprPtr& b) { return name_eq(c, a->name, b->name); });
+      if (it != r.end()) list.push_back(*it);
+      else if (u.flag2) list.push_back(alias(lit_null(a->type), a->name, c.ids.next()));
+      else {
+        std::vector<std::string> cols;
+        for (const auto& b : r) cols.push_back(to_sql_id({b->name}));
+        c.fail(unresolved_column(to_sql_id({a->name}), cols));
+        return nullptr;
+      }
+    }
+    right = project(right, list);
+    r = right->output();
+  }
+  if (l.size() != r.size()) {
+    c.fail(num_columns_mismatch("UNION", static_cast<int>(l.size()), "second", static_cast<int>(r.size())));
+    return nullptr;
+  }
+  // Widen each column pair; cast the side that differs under a projection (Spark's WidenSetOperationTypes).
+  ExprList lp, rp;
+  bool lc = false, rc = false;
+  for (size_t i = 0; i < l.size(); ++i) {
+    auto t = wider_common_type(l[i]->type, r[i]->type);
+    if (!t) {
+      c.fail(generic_error("INCOMPATIBLE_COLUMN_TYPE", "42825",
+                           "UNION can only be performed on tables with compatible column types. The " +
+                               ordinal_number(static_cast<int>(i)) + " column of the second table is \"" +
+                               r[i]->type.sql() + "\" type which is not compatible with \"" + l[i]->type.sql() +
+                               "\" at the same column of the first table."));
+      return nullptr;
+    }
+    auto widen = [&](const ExprPtr& a, bool& changed) -> ExprPtr {
+      if (a->type == *t) return a;
+      changed = true;
+      return alias(cast(a, *t, false), a->name, c.ids.next());
+    };
+    lp.push_back(widen(l[i], lc));
+    rp.push_back(widen(r[i], rc));
+  }
+  LogicalPlan n = u;
+  n.flag = n.flag2 = false;
+  n.children = {lc ? project(u.children[0], lp) : u.children[0], rc || u.flag ? project(right, rp) : right};
+  if (u.flag && !rc) n.children[1] = right;
+  return make_plan(std::move(n));
+}
+
+// Rule: rewrite withColumns / renames / drop / toDF / dedup names / USING joins / unions.
+PlanPtr rule_rewrite_nodes(Ctx& c, const PlanPtr& plan) {
+  return plan_transform_up(plan, [&](const PlanPtr& n) -> PlanPtr {
+    if (!children_resolved(*n) || c.error) return nullptr;
+    for (const auto& e : n->exprs) if (!e->resolved()) return nullptr;
+    ExprList in = n->children.empty() ? ExprList{} : n->children[0]->output();
+    switch (n->kind) {
+      case PlanKind::WithColumns: {
+        ExprList list = in;
+        for (const auto& a : n->exprs) {
+          auto it = std::find_if(list.begin(), list.end(), [&](const ExprPtr& x) { return name_eq(c, to_attribute(x)->name, a->name); });
+          if (it != list.end()) *it = a;
+          else list.push_back(a);
+        }
+        return project(n->children[0], list);
+      }
+      case PlanKind::RenameColumns: {
+        ExprList list;
+        for (const auto& a : in) {
+          auto it = std::find_if(n->renames.begin(), n->renames.end(), [&](const auto& r) { return name_eq(c, a->name, r.first); });
+          list.push_back(it == n->renames.end() ? a : alias(a, it->second, c.ids.next()));
+        }
+        return project(n->children[0], list);
+      }
+      case PlanKind::Drop: {
+        ExprList list;
+        for (const auto& a : in) {
+          bool drop = std::any_of(n->names.begin(), n->names.end(), [&](const std::string& s) { return name_eq(c, a->name, s); }) ||
+                      std::any_of(n->exprs.begin(), n->exprs.end(), [&](const ExprPtr& e) { return e->kind == ExprKind::Attribute && e->id == a->id; });
+          if (!drop) list.push_back(a);
+        }
+        return project(n->children[0], list);
+      }
+      case PlanKind::ToDF: {
+        if (n->names.size() != in.size()) {
+          std::string old, neu;
+          for (size_t i = 0; i < in.size(); ++i) old += (i ? ", " : "") + in[i]->name;
+          for (size_t i = 0; i < n->names.size(); ++i) neu += (i ? ", " : "") + n->names[i];
+          c.fail(generic_error("_LEGACY_ERROR_TEMP_TODF", "", "requirement failed: The number of columns doesn't match.\nOld column names (" +
+                               std::to_string(in.size()) + "): " + old + "\nNew column names (" +
+                               std::to_string(n->names.size()) + "): " + neu));
+          c.error->message = c.error->message.substr(c.error->message.find("] ") + 2);
+          return nullptr;
+        }
+        ExprList list;
+        for (size_t i = 0; i < in.size(); ++i)
+          list.push_back(in[i]->name == n->names[i] ? in[i] : alias(in[i], n->names[i], c.ids.next()));
+        return project(n->children[0], list);
+      }
+      case PlanKind::Deduplicate: {
+        if (n->names.empty()) return nullptr;
+        ExprList keys;
+        for (const auto& s : n->names) {
+          bool any = false;
+          for (const auto& a : in) if (name_eq(c, a->name, s)) { keys.push_back(a); any = true; }
+          if (!any) {
+            std::string fields;
+            for (size_t i = 0; i < in.size(); ++i) fields += (i ? ", " : "") + in[i]->name;
+            c.fail(generic_error("UNRESOLVED_COLUMN_AMONG_FIELD_NAMES", "42703",
+                                 "Cannot resolve column name \"" + s + "\" among (" + fields + ")."));
+            return nullptr;
+          }
+        }
+        LogicalPlan d = *n;
+        d.names.clear();
+        d.exprs = keys;
+        return make_plan(std::move(d));
+      }
+      case PlanKind::Join:
+        return n->names.empty() ? nullptr : rewrite_using_join(c, *n);
+      case PlanKind::Union:
+        if (!n->flag && !n->flag2) {
+          auto l = n->children[0]->output(), r = n->children[1]->output();
+          bool same = l.size() == r.size();
+          for (size_t i = 0; same && i < l.size(); ++i) same = l[i]->type == r[i]->type;
+          if (same) return nullptr;
+        }
+        return rewrite_union(c, *n);
+      default: return nullptr;
+    }
+  });
+}
+
+
+size_t levenshtein(const std::string& a, const std::string& b) {
+  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j)
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+// UNRESOLVED_COLUMN proposal: the node's input ordered by edit distance of the column name.
+std::vector<std::string> suggestions(const std::vector<std::string>& missing, const ExprList& input) {
+  std::vector<std::pair<size_t, std::string>> c;
+  for (const auto& a : input) c.emplace_back(levenshtein(a->name, missing.back()), to_sql_id(qualified(*a)));
+  std::stable_sort(c.begin(), c.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
+  std::vector<std::string> out;
+  for (size_t i = 0; i < c.size() && i < 5; ++i) out.push_back(c[i].second);
+  return out;
+}
+
+// CheckAnalysis: the first unresolved thing, reported as Spark does.
+std::optional<AnalysisError> check_analysis(const PlanPtr& plan) {
+  std::optional<AnalysisError> err;
+  std::function<void(const PlanPtr&)> visit = [&](const PlanPtr& p) {
+    for (const auto& ch : p->children) { visit(ch); if (err) return; }
+    ExprList input = input_of(*p);
+    auto check = [&](const ExprPtr& e) {
+      foreach_expr(e, [&](const Expr& x) {
+        if (err) return;
+        if (x.kind == ExprKind::UnresolvedAttribute) {
+          auto s = suggestions(x.name_parts, input);
+          err = unresolved_column(to_sql_id(x.name_parts), s);
+        } else if (x.kind == ExprKind::ExpressionString) {
+          err = generic_error("UNSUPPORTED_FEATURE.SQL_EXPRESSION", "0A000",
+                              "SQL expression strings are not supported yet: " + to_sql_expr(x.name) + ".");
+        } else if (x.kind == ExprKind::UnresolvedStar) {
+          err = generic_error("INVALID_USAGE_OF_STAR_OR_REGEX", "42000", "Invalid usage of '*' in expression.");
+        }
+      });
+    };
+    for (const auto& e : p->exprs) check(e);
+    for (const auto& e : p->groups) check(e);
+    if (err) return;
+    if (p->kind == PlanKind::Filter && p->exprs[0]->resolved() && p->exprs[0]->type.id != TypeId::Boolean &&
+        p->exprs[0]->type.id != TypeId::Null) {
+      err = generic_error("DATATYPE_MISMATCH.FILTER_NOT_BOOLEAN", "42K09",
+                          "Cannot resolve " + to_sql_expr(p->exprs[0]->sql()) + " due to data type mismatch: Filter expression " +
+                              to_sql_expr(p->exprs[0]->sql()) + " of type \"" + p->exprs[0]->type.sql() + "\" is not a boolean.");
+      return;
+    }
+    if (p->kind == PlanKind::Aggregate && p->resolved()) {
+      // Every column outside an aggregate must be a grouping expression.
+      std::function<bool(const ExprPtr&)> ok = [&](const ExprPtr& e) -> bool {
+        if (e->kind == ExprKind::AggCall || e->kind == ExprKind::Literal) return true;
+        for (const auto& g : p->groups) if (expr_equal(*g, *e)) return true;
+        if (e->kind == ExprKind::Attribute) {
+          err = missing_aggregation(to_sql_expr(e->name), to_sql_expr("any_value(" + e->name + ")"));
+          return false;
+        }
+        for (const auto& ch : e->children) if (!ok(ch)) return false;
+        return true;
+      };
+      for (const auto& e : p->exprs) {
+        ExprPtr x = e->kind == ExprKind::Alias ? e->children[0] : e;
+        if (!ok(x)) return;
+      }
+    }
+    if (!err && !p->resolved() && p->kind == PlanKind::UnresolvedRelation)
+      err = table_not_found(p->name);
+  };
+  visit(plan);
+  return err;
+}
+
+}  // namespace
+
+Analyzed analyze(const PlanPtr& plan, IdGen& ids, const AnalyzerOptions& opts) {
+  Ctx c{ids, opts, std::nullopt};
+  PlanPtr cur = plan;
+  for (int iter = 0; iter < 100; ++iter) {
+    PlanPtr next = rule_resolve_relations(c, cur);
+    next = rule_resolve_expressions(c, next);
+    next = rule_rewrite_nodes(c, next);
+    if (c.error) return {next, c.error};
+    if (next == cur) break;  // fixed point: no rule changed anything
+    cur = next;
+  }
+  if (auto err = check_analysis(cur)) return {cur, err};
+  if (!cur->resolved()) return {cur, generic_error("INTERNAL_ERROR", "XX000", "The plan could not be resolved:\n" + cur->tree_string())};
+  return {cur, std::nullopt};
+}
+
+DataType plan_schema(const PlanPtr& plan) {
+  std::vector<StructField> fs;
+  for (const auto& a : plan->output()) fs.push_back(StructField{a->name, a->type, a->nullable, "{}"});
+  return DataType::structure(std::move(fs));
+}
+
+}  // namespace spp::sql

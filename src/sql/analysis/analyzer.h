@@ -1,0 +1,32 @@
+// The analyzer: batches of small rules run to a fixed point over the unresolved plan (resolve
+// relations, columns, stars, functions with Spark's coercions, names; rewrite withColumns &
+// co. into projections), then CheckAnalysis reports what stayed unresolved with Spark's texts.
+#pragma once
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sql/analysis/errors.h"
+#include "sql/connect/decode.h"
+#include "sql/plan/logical.h"
+
+namespace spp::sql {
+
+struct AnalyzerOptions {
+  bool case_sensitive = false;  // spark.sql.caseSensitive
+  // Temp views / tables by name parts; nullptr when unknown. Views are stored analyzed.
+  std::function<PlanPtr(const std::vector<std::string>&)> lookup_relation;
+};
+
+struct Analyzed {
+  PlanPtr plan;                        // resolved plan (or the partial plan on error)
+  std::optional<AnalysisError> error;
+};
+
+Analyzed analyze(const PlanPtr& plan, IdGen& ids, const AnalyzerOptions& opts = {});
+
+// The output schema of a resolved plan (`StructType` of its output attributes).
+DataType plan_schema(const PlanPtr& plan);
+
+}  // namespace spp::sql

@@ -1,0 +1,386 @@
+// Built-in functions: argument coercion (TypeCoercion / DecimalPrecision / ImplicitTypeCasts as
+// Spark 3.5 non-ANSI applies them) and result types. Canonical names are what executors see.
+#include "sql/analysis/functions.h"
+
+#include "sql/coercion.h"
+
+namespace spp::sql {
+namespace {
+
+using K = ExpectedType::Kind;
+
+ExprPtr cast_to(const ExprPtr& e, const DataType& t) {
+  if (e->type == t) return e;
+  return cast(e, t, false);
+}
+
+bool any_nullable(const ExprList& a) {
+  for (const auto& e : a) if (e->nullable) return true;
+  return false;
+}
+
+ExprPtr make_call(const Expr& fn, const std::string& name, ExprList args, DataType t, bool nullable) {
+  auto e = std::make_shared<Expr>();
+  e->kind = ExprKind::Call;
+  e->name = name;
+  e->children = std::move(args);
+  e->type = std::move(t);
+  e->nullable = nullable;
+  e->distinct = fn.distinct;
+  return e;
+}
+
+ExprPtr make_agg(const Expr& fn, const std::string& name, ExprList args, DataType t, bool nullable) {
+  auto e = std::make_shared<Expr>(*make_call(fn, name, std::move(args), std::move(t), nullable));
+  e->kind = ExprKind::AggCall;
+  return e;
+}
+
+std::string quoted_sql(const Expr& e) { return to_sql_expr(e.sql()); }
+std::string quoted_type(const DataType& t) { return "\"" + t.sql() + "\""; }
+
+// Casts each argument to the type `want` accepts, or reports UNEXPECTED_INPUT_TYPE.
+std::variant<ExprList, AnalysisError> coerce_args(const Expr& fn, const ExprPtr& shown, ExprList args,
+                                                  const std::vector<ExpectedType>& want) {
+  for (size_t i = 0; i < args.size() && i < want.size(); ++i) {
+    auto t = implicit_cast_type(args[i]->type, want[i]);
+    if (!t)
+      return unexpected_input_type(quoted_sql(*shown), static_cast<int>(i + 1), want[i].sql(), quoted_sql(*args[i]),
+                                   quoted_type(args[i]->type));
+    args[i] = cast_to(args[i], *t);
+  }
+  return args;
+}
+
+bool is_binary_arith(const std::string& n) { return n == "+" || n == "-" || n == "*" || n == "/" || n == "%"; }
+bool is_comparison(const std::string& n) {
+  return n == "==" || n == "=" || n == "<" || n == "<=" || n == ">" || n == ">=" || n == "<=>";
+}
+
+ExprOrError arithmetic(const Expr& fn, std::string op, ExprList a) {
+  // PromoteStrings: a string operand of arithmetic is read as double.
+  for (auto& x : a)
+    if (x->type.id == TypeId::String) x = cast_to(x, DataType::double_());
+  const DataType &l = a[0]->type, &r = a[1]->type;
+  auto shown = make_call(fn, op, a, DataType::null(), true);
+  bool numeric_or_null = (l.is_numeric() || l.id == TypeId::Null) && (r.is_numeric() || r.id == TypeId::Null);
+  if (!numeric_or_null) {
+    if (l.id != r.id) return binary_op_diff_types(quoted_sql(*shown), quoted_type(l), quoted_type(r));
+    return unexpected_input_type(quoted_sql(*shown), 1, "(\"NUMERIC\" or \"INTERVAL DAY TO SECOND\" or \"INTERVAL YEAR TO MONTH\" or \"INTERVAL\")",
+                                 quoted_sql(*a[0]), quoted_type(l));
+  }
+  bool ld = l.id == TypeId::Decimal, rd = r.id == TypeId::Decimal;
+  bool lf = l.id == TypeId::Float || l.id == TypeId::Double, rf = r.id == TypeId::Float || r.id == TypeId::Double;
+  DataType result;
+  if (op == "/" && !ld && !rd) {
+    // Division: non-decimal operands are divided as doubles (1/2 = 0.5).
+    a[0] = cast_to(a[0], DataType::double_());
+    a[1] = cast_to(a[1], DataType::double_());
+    result = DataType::double_();
+  } else if ((ld || rd) && !lf && !rf) {
+    // DecimalPrecision: integral (or null) operands become decimals; result per Spark's table.
+    DataType dl = l.id == TypeId::Null ? (rd ? r : decimal_for(r)) : decimal_for(l);
+    DataType dr = r.id == TypeId::Null ? dl : decimal_for(r);
+    a[0] = cast_to(a[0], dl);
+    a[1] = cast_to(a[1], dr);
+    if (op == "+" || op == "-") result = decimal_add_type(dl, dr);
+    else if (op == "*") result = decimal_multiply_type(dl, dr);
+    else if (op == "/") result = decimal_divide_type(dl, dr);
+    else result = decimal_remainder_type(dl, dr);
+  } else {
+    DataType t = (ld || rd) ? DataType::double_() : *tightest_common_type(l, r);
+    if (t.id == TypeId::Null) t = DataType::double_();
+    a[0] = cast_to(a[0], t);
+    a[1] = cast_to(a[1], t);
+    result = t;
+  }
+  // Division and remainder by zero give NULL, so they are always nullable.
+  bool nullable = any_nullable(a) || op == "/" || op == "%" || result.id == TypeId::Decimal;
+  return make_call(fn, op, std::move(a), result, nullable);
+}
+
+ExprOrError comparison(const Expr& fn, std::string op, ExprList a) {
+  if (op == "==") op = "=";
+  auto shown = make_call(fn, op, a, DataType::boolean(), true);
+  auto t = comparison_common_type(a[0]->type, a[1]->type);
+  if (!t || t->id == TypeId::Map)
+    return binary_op_diff_types(quoted_sql(*shown), quoted_type(a[0]->type), quoted_type(a[1]->type));
+  a[0] = cast_to(a[0], *t);
+  a[1] = cast_to(a[1], *t);
+  bool nullable = op == "<=>" ? false : any_nullable(a);
+  return make_call(fn, op, std::move(a), DataType::boolean(), nullable);
+}
+
+// Arguments all cast to their wider common type (coalesce, array, CASE values, IN).
+std::optional<DataType> widen_all(ExprList& a, size_t from, size_t step = 1) {
+  std::vector<DataType> ts;
+  for (size_t i = from; i < a.size(); i += step) ts.push_back(a[i]->type);
+  auto t = wider_common_type(ts);
+  if (!t) return std::nullopt;
+  for (size_t i = from; i < a.size(); i += step) a[i] = cast_to(a[i], *t);
+  return t;
+}
+
+bool arity(size_t n, size_t lo, size_t hi) { return n >= lo && n <= hi; }
+
+}  // namespace
+
+bool is_aggregate_function(const std::string& n) {
+  return n == "count" || n == "sum" || n == "avg" || n == "mean" || n == "min" || n == "max" || n == "first" ||
+         n == "last" || n == "collect_list" || n == "collect_set" || n == "count_distinct";
+}
+
+bool is_generator_function(const std::string& n) { return n == "explode" || n == "explode_outer"; }
+
+std::optional<AnalysisError> check_cast(const Expr& c) {
+  const DataType& from = c.children[0]->type;
+  if (can_cast(from, c.type)) return std::nullopt;
+  return cast_without_suggestion(quoted_sql(c), quoted_type(from), quoted_type(c.type));
+}
+
+ExprOrError resolve_function(const Expr& fn) {
+  std::string n = fn.name;
+  for (auto& ch : n) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  ExprList a = fn.children;
+  const size_t na = a.size();
+  auto wrong = [&](const char* expected) -> ExprOrError { return wrong_num_args(to_sql_id({n}), expected, static_cast<int>(na)); };
+  auto shown = [&](const std::string& name) { return make_call(fn, name, a, DataType::null(), true); };
+  auto coerced = [&](const std::string& name, std::vector<ExpectedType> want,
+                     std::function<ExprPtr(ExprList)> build) -> ExprOrError {
+    auto r = coerce_args(fn, shown(name), a, want);
+    if (auto* err = std::get_if<AnalysisError>(&r)) return *err;
+    return build(std::get<ExprList>(std::move(r)));
+  };
+  const auto S = ExpectedType::exact(DataType::string());
+  const auto I = ExpectedType::exact(DataType::int_());
+  const auto B = ExpectedType::exact(DataType::boolean());
+  const auto D = ExpectedType::exact(DataType::double_());
+  const auto NUM = ExpectedType::of(K::AnyNumeric);
+  const auto DATE = ExpectedType::exact(DataType::date());
+
+  if (is_binary_arith(n)) {
+    if (na != 2) return wrong("2");
+    return arithmetic(fn, n, a);
+  }
+  if (is_comparison(n)) {
+    if (na != 2) return wrong("2");
+    return comparison(fn, n, a);
+  }
+  if (n == "and" || n == "or") {
+    if (na != 2) return wrong("2");
+    return coerced(n, {B, B}, [&](ExprList x) { return make_call(fn, n, x, DataType::boolean(), any_nullable(x)); });
+  }
+  if (n == "not") {
+    if (na != 1) return wrong("1");
+    return coerced(n, {B}, [&](ExprList x) { return make_call(fn, n, x, DataType::boolean(), x[0]->nullable); });
+  }
+  if (n == "negative" || n == "abs") {
+    if (na != 1) return wrong("1");
+    return coerced(n, {NUM}, [&](ExprList x) { return make_call(fn, n, x, x[0]->type, x[0]->nullable); });
+  }
+  if (n == "div") {
+    if (na != 2) return wrong("2");
+    auto L = ExpectedType::exact(DataType::long_());
+    return coerced(n, {L, L}, [&](ExprList x) { return make_call(fn, n, x, DataType::long_(), true); });
+  }
+  if (n == "|" || n == "&" || n == "^") {
+    if (na != 2) return wrong("2");
+    auto t = tightest_common_type(a[0]->type, a[1]->type);
+    if (!t || !t->is_integral())
+      return binary_op_diff_types(quoted_sql(*shown(n)), quoted_type(a[0]->type), quoted_type(a[1]->type));
+    a[0] = cast_to(a[0], *t);
+    a[1] = cast_to(a[1], *t);
+    return make_call(fn, n, a, *t, any_nullable(a));
+  }
+  if (n == "power" || n == "pow" || n == "sqrt") {
+    bool pw = n != "sqrt";
+    if (na != (pw ? 2u : 1u)) return wrong(pw ? "2" : "1");
+    std::string cn = pw ? "power" : "sqrt";
+    return coerced(cn, pw ? std::vector<ExpectedType>{D, D} : std::vector<ExpectedType>{D},
+                   [&](ExprList x) { return make_call(fn, cn, x, DataType::double_(), any_nullable(x)); });
+  }
+  if (n == "isnull" || n == "isnotnull") {
+    if (na != 1) return wrong("1");
+    return make_call(fn, n, a, DataType::boolean(), false);
+  }
+  if (n == "in") {
+    if (na < 1) return wrong("> 0");
+    auto t = widen_all(a, 0);
+    if (!t) return generic_error("DATATYPE_MISMATCH.DATA_DIFF_TYPES", "42K09",
+                                 "Cannot resolve " + quoted_sql(*shown(n)) +
+                                     " due to data type mismatch: Input to `in` should all be the same type.");
+    return make_call(fn, n, a, DataType::boolean(), any_nullable(a));
+  }
+  if (n == "like" || n == "rlike" || n == "ilike" || n == "startswith" || n == "endswith" || n == "contains") {
+    if (na != 2) return wrong("2");
+    return coerced(n, {S, S}, [&](ExprList x) { return make_call(fn, n, x, DataType::boolean(), any_nullable(x)); });
+  }
+  if (n == "when" || n == "casewhen") {
+    if (na < 2) return wrong("> 1");
+    for (size_t i = 0; i + 1 < na; i += 2)
+      if (a[i]->type.id != TypeId::Boolean && a[i]->type.id != TypeId::Null)
+        return unexpected_input_type(quoted_sql(*shown("casewhen")), static_cast<int>(i + 1), "\"BOOLEAN\"",
+                                     quoted_sql(*a[i]), quoted_type(a[i]->type));
+    for (size_t i = 0; i + 1 < na; i += 2) a[i] = cast_to(a[i], DataType::boolean());
+    // Values: every odd position plus a trailing else.
+    std::vector<size_t> vi;
+    for (size_t i = 1; i < na; i += 2) vi.push_back(i);
+    if (na % 2 == 1) vi.push_back(na - 1);
+    std::vector<DataType> ts;
+    for (size_t i : vi) ts.push_back(a[i]->type);
+    auto t = wider_common_type(ts);
+    if (!t) return generic_error("DATATYPE_MISMATCH.DATA_DIFF_TYPES", "42K09",
+                                 "Cannot resolve " + quoted_sql(*shown("casewhen")) +
+                                     " due to data type mismatch: Input to `casewhen` should all be the same type.");
+    bool nullable = na % 2 == 0;
+    for (size_t i : vi) { a[i] = cast_to(a[i], *t); nullable |= a[i]->nullable; }
+    return make_call(fn, "casewhen", a, *t, nullable);
+  }
+  if (n == "coalesce" || n == "array") {
+    if (n == "coalesce" && na < 1) return wrong("> 0");
+    auto t = na ? widen_all(a, 0) : std::optional<DataType>(DataType::string());
+    if (!t) return generic_error("DATATYPE_MISMATCH.DATA_DIFF_TYPES", "42K09",
+                                 "Cannot resolve " + quoted_sql(*shown(n)) +
+                                     " due to data type mismatch: Input to `" + n + "` should all be the same type.");
+    if (n == "array") return make_call(fn, n, a, DataType::array(*t, any_nullable(a)), false);
+    bool nullable = true;
+    for (const auto& x : a) nullable &= x->nullable;
+    return make_call(fn, n, a, *t, nullable);
+  }
+  // ---- aggregates ----
+  if (n == "count" || n == "count_distinct") {
+    if (na < 1) return wrong("> 0");
+    auto e = make_agg(fn, "count", a, DataType::long_(), false);
+    if (n == "count_distinct") std::const_pointer_cast<Expr>(e)->distinct = true;
+    return e;
+  }
+  if (n == "sum" || n == "avg" || n == "mean") {
+    if (na != 1) return wrong("1");
+    std::string cn = n == "sum" ? "sum" : "avg";
+    return coerced(cn, {NUM}, [&](ExprList x) {
+      DataType t = cn == "sum" ? sum_result_type(x[0]->type) : avg_result_type(x[0]->type);
+      return make_agg(fn, cn, x, t, true);
+    });
+  }
+  if (n == "min" || n == "max") {
+    if (na != 1) return wrong("1");
+    if (a[0]->type.id == TypeId::Map)
+      return unexpected_input_type(quoted_sql(*shown(n)), 1, "\"ORDERABLE\"", quoted_sql(*a[0]), quoted_type(a[0]->type));
+    return make_agg(fn, n, a, a[0]->type, true);
+  }
+  if (n == "first" || n == "last") {
+    if (!arity(na, 1, 2)) return wrong("[1, 2]");
+    bool ignore = false;
+    if (na == 2) {
+      if (a[1]->kind != ExprKind::Literal || a[1]->type.id != TypeId::Boolean)
+        return unexpected_input_type(quoted_sql(*shown(n)), 2, "\"BOOLEAN\"", quoted_sql(*a[1]), quoted_type(a[1]->type));
+      ignore = !a[1]->value.is_null() && a[1]->value.as_bool();
+    }
+    auto e = make_agg(fn, n, {a[0]}, a[0]->type, true);
+    std::const_pointer_cast<Expr>(e)->ignore_nulls = ignore;
+    return e;
+  }
+  if (n == "collect_list" || n == "collect_set") {
+    if (na != 1) return wrong("1");
+    return make_agg(fn, n, a, DataType::array(a[0]->type, false), false);
+  }
+  // ---- strings ----
+  if (n == "upper" || n == "lower" || n == "trim" || n == "ltrim" || n == "rtrim") {
+    if (na != 1) return wrong("1");
+    return coerced(n, {S}, [&](ExprList x) { return make_call(fn, n, x, DataType::string(), x[0]->nullable); });
+  }
+  if (n == "length") {
+    if (na != 1) return wrong("1");
+    auto want = a[0]->type.id == TypeId::Binary ? ExpectedType::exact(DataType::binary()) : S;
+    return coerced(n, {want}, [&](ExprList x) { return make_call(fn, n, x, DataType::int_(), x[0]->nullable); });
+  }
+  if (n == "concat") {
+    std::vector<ExpectedType> want(na, S);
+    return coerced(n, want, [&](ExprList x) { return make_call(fn, n, x, DataType::string(), any_nullable(x)); });
+  }
+  if (n == "concat_ws") {
+    if (na < 1) return wrong("> 0");
+    std::vector<ExpectedType> want(na, S);
+    for (size_t i = 1; i < na; ++i)
+      if (a[i]->type.id == TypeId::Array) want[i] = ExpectedType::exact(DataType::array(DataType::string()));
+    return coerced(n, want, [&](ExprList x) { return make_call(fn, n, x, DataType::string(), x[0]->nullable); });
+  }
+  if (n == "substring" || n == "substr") {
+    if (!arity(na, 2, 3)) return wrong("[2, 3]");
+    if (na == 2) a.push_back(lit_int(2147483647));
+    // substring(s, pos) is substring(s, pos, 2147483647), printed so as in Spark.
+    return coerced("substring", {S, I, I},
+                   [&](ExprList x) { return make_call(fn, "substring", x, DataType::string(), any_nullable(x)); });
+  }
+  if (n == "split") {
+    if (!arity(na, 2, 3)) return wrong("[2, 3]");
+    if (na == 2) a.push_back(lit_int(-1));
+    return coerced(n, {S, S, I}, [&](ExprList x) {
+      return make_call(fn, n, x, DataType::array(DataType::string(), false), any_nullable(x));
+    });
+  }
+  // ---- collections / generators ----
+  if (n == "size" || n == "cardinality") {
+    if (na != 1) return wrong("1");
+    if (a[0]->type.id != TypeId::Array && a[0]->type.id != TypeId::Map && a[0]->type.id != TypeId::Null)
+      return unexpected_input_type(quoted_sql(*shown("size")), 1, "(\"ARRAY\" or \"MAP\")", quoted_sql(*a[0]),
+                                   quoted_type(a[0]->type));
+    return make_call(fn, "size", a, DataType::int_(), false);  // size(NULL) = -1 (legacy, non-ANSI)
+  }
+  if (is_generator_function(n)) {
+    if (na != 1) return wrong("1");
+    const DataType& t = a[0]->type;
+    if (t.id == TypeId::Array) return make_call(fn, n, a, t.element(), true);
+    if (t.id == TypeId::Map)
+      return make_call(fn, n, a, DataType::structure({{"key", t.key(), false, "{}"}, {"value", t.value(), true, "{}"}}), true);
+    return unexpected_input_type(quoted_sql(*shown(n)), 1, "(\"ARRAY\" or \"MAP\")", quoted_sql(*a[0]), quoted_type(t));
+  }
+  // ---- math ----
+  if (n == "round" || n == "bround") {
+    if (!arity(na, 1, 2)) return wrong("[1, 2]");
+    if (na == 1) a.push_back(lit_int(0));
+    if (a[1]->kind != ExprKind::Literal)
+      return generic_error("DATATYPE_MISMATCH.NON_FOLDABLE_INPUT", "42K09",
+                           "Cannot resolve " + quoted_sql(*shown(n)) +
+                               " due to data type mismatch: the input scale should be a foldable \"INT\" expression; "
+                               "however, got " + quoted_sql(*a[1]) + ".");
+    return coerced(n, {NUM, I}, [&](ExprList x) {
+      DataType t = x[0]->type;
+      if (t.id == TypeId::Decimal) {
+        int d = x[1]->value.is_null() ? 0 : static_cast<int>(x[1]->value.as_int());
+        int ns = d < 0 ? 0 : std::min(t.scale, d);
+        t = bounded_decimal(t.precision - t.scale + 1 + ns, ns);
+      }
+      return make_call(fn, n, x, t, x[0]->nullable);
+    });
+  }
+  // ---- date/time ----
+  if (n == "to_date") {
+    if (!arity(na, 1, 2)) return wrong("[1, 2]");
+    if (na == 1) {
+      if (a[0]->type.id == TypeId::String || a[0]->type.id == TypeId::Timestamp || a[0]->type.id == TypeId::TimestampNtz ||
+          a[0]->type.id == TypeId::Date || a[0]->type.id == TypeId::Null)
+        return make_call(fn, n, a, DataType::date(), true);
+      return unexpected_input_type(quoted_sql(*shown(n)), 1, "(\"STRING\" or \"DATE\" or \"TIMESTAMP\" or \"TIMESTAMP_NTZ\")",
+                                   quoted_sql(*a[0]), quoted_type(a[0]->type));
+    }
+    return coerced(n, {S, S}, [&](ExprList x) { return make_call(fn, n, x, DataType::date(), true); });
+  }
+  if (n == "year" || n == "month" || n == "dayofmonth" || n == "day" || n == "quarter" || n == "dayofweek" ||
+      n == "dayofyear" || n == "weekofyear") {
+    if (na != 1) return wrong("1");
+    std::string cn = n == "day" ? "dayofmonth" : n;
+    return coerced(cn, {DATE}, [&](ExprList x) { return make_call(fn, cn, x, DataType::int_(), x[0]->nullable); });
+  }
+  if (n == "current_date" || n == "curdate") {
+    if (na != 0) return wrong("0");
+    return make_call(fn, "current_date", {}, DataType::date(), false);
+  }
+  if (n == "monotonically_increasing_id") {
+    if (na != 0) return wrong("0");
+    return make_call(fn, n, {}, DataType::long_(), false);
+  }
+  return unresolved_routine(to_sql_id({fn.name}));
+}
+
+}  // namespace spp::sql

@@ -1,0 +1,607 @@
+// Connect JSON -> unresolved plan trees. Every node checks its keys: unknown fields are errors
+// (a client/driver version mismatch must be loud).
+#include "sql/connect/decode.h"
+
+#include <nlohmann/json.hpp>
+
+#include <initializer_list>
+
+namespace spp::sql {
+using nlohmann::json;
+
+namespace {
+
+Status check_keys(const json& j, const char* node, std::initializer_list<const char*> allowed) {
+  if (!j.is_object()) return Status::error(std::string("plan: '") + node + "' must be an object");
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    bool ok = it.key() == "common";
+    for (const char* a : allowed) ok |= it.key() == a;
+    if (!ok) return Status::error(std::string("plan: unknown field '") + it.key() + "' in '" + node + "'");
+  }
+  return Status::ok();
+}
+
+// proto3 int64 is a JSON string; numbers are accepted too.
+Result<int64_t> i64(const json& j, const char* what) {
+  if (j.is_number_integer()) return j.get<int64_t>();
+  if (j.is_string()) {
+    try {
+      size_t used = 0;
+      int64_t v = std::stoll(j.get<std::string>(), &used);
+      if (used == j.get<std::string>().size()) return v;
+    } catch (...) {}
+  }
+  return Result<int64_t>::error(std::string("plan: '") + what + "' must be an int64");
+}
+
+int64_t opt_i64(const json& j, const char* key, int64_t dflt) {
+  auto it = j.find(key);
+  if (it == j.end()) return dflt;
+  auto r = i64(*it, key);
+  return r ? *r : dflt;
+}
+
+double jdouble(const json& j) {
+  if (j.is_number()) return j.get<double>();
+  if (j.is_string()) {
+    const auto& s = j.get_ref<const std::string&>();
+    if (s == "NaN") return std::nan("");
+    if (s == "Infinity") return INFINITY;
+    if (s == "-Infinity") return -INFINITY;
+  }
+  return 0;
+}
+
+std::string str(const json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+bool boolean(const json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_boolean() && it->get<bool>();
+}
+
+std::vector<std::string> strings(const json& j, const char* key) {
+  std::vector<std::string> out;
+  auto it = j.find(key);
+  if (it != j.end() && it->is_array())
+    for (const auto& s : *it) if (s.is_string()) out.push_back(s.get<std::string>());
+  return out;
+}
+
+Result<ExprList> exprs(const json& j, const char* key, IdGen& ids) {
+  ExprList out;
+  auto it = j.find(key);
+  if (it == j.end()) return out;
+  if (!it->is_array()) return Result<ExprList>::error(std::string("plan: '") + key + "' must be a list");
+  for (const auto& e : *it) {
+    auto r = decode_expression(e, ids);
+    if (!r) return r.status();
+    out.push_back(*r);
+  }
+  return out;
+}
+
+// Spark's int64 base64 decoding for literal bytes.
+std::string base64_decode(const std::string& in) {
+  static const std::string chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  int val = 0, bits = -8;
+  for (char c : in) {
+    auto p = chars.find(c);
+    if (p == std::string::npos) break;
+    val = (val << 6) + static_cast<int>(p);
+    bits += 6;
+    if (bits >= 0) { out += static_cast<char>((val >> bits) & 0xFF); bits -= 8; }
+  }
+  return out;
+}
+
+Result<ExprPtr> decode_literal(const json& j, IdGen& ids) {
+  if (!j.is_object() || j.size() != 1) return Result<ExprPtr>::error("plan: a literal must have exactly one kind");
+  const std::string k = j.begin().key();
+  const json& v = j.begin().value();
+  auto int_lit = [&](DataType t) -> Result<ExprPtr> {
+    auto r = i64(v, "literal");
+    if (!r) return r.status();
+    return lit(Value::of(*r), std::move(t));
+  };
+  if (k == "null") {
+    auto t = type_from_connect_json(v);
+    if (!t) return t.status();
+    return lit_null(*t);
+  }
+  if (k == "boolean") return lit_bool(v.is_boolean() && v.get<bool>());
+  if (k == "byte") return int_lit(DataType::byte_());
+  if (k == "short") return int_lit(DataType::short_());
+  if (k == "integer") return int_lit(DataType::int_());
+  if (k == "long") return int_lit(DataType::long_());
+  if (k == "date") return int_lit(DataType::date());
+  if (k == "timestamp") return int_lit(DataType::timestamp());
+  if (k == "timestampNtz") return int_lit(DataType::timestamp_ntz());
+  if (k == "dayTimeInterval") return int_lit(DataType::of(TypeId::DayTimeInterval));
+  if (k == "float") return lit(Value::of(jdouble(v)), DataType::float_());
+  if (k == "double") return lit(Value::of(jdouble(v)), DataType::double_());
+  if (k == "string") return lit_string(v.is_string() ? v.get<std::string>() : "");
+  if (k == "binary") return lit(Value::of(base64_decode(v.is_string() ? v.get<std::string>() : "")), DataType::binary());
+  if (k == "decimal") {
+    std::string s = str(v, "value");
+    int scale = 0;
+    __int128 u = 0;
+    bool neg = false, frac = false, any = false;
+    for (char c : s) {
+      if (c == '-') neg = true;
+      else if (c == '.') frac = true;
+      else if (c >= '0' && c <= '9') { u = u * 10 + (c - '0'); any = true; if (frac) ++scale; }
+      else if (c != '+') return Result<ExprPtr>::error("plan: bad decimal literal '" + s + "'");
+    }
+    if (!any) return Result<ExprPtr>::error("plan: bad decimal literal '" + s + "'");
+    int digits = static_cast<int>(s.size()) - (neg || s[0] == '+') - frac;
+    int p = v.contains("precision") ? v["precision"].get<int>() : std::max(digits, scale);
+    int sc = v.contains("scale") ? v["scale"].get<int>() : scale;
+    while (scale < sc) { u *= 10; ++scale; }
+    Value val;
+    val.v = Value::Decimal{neg ? -u : u};
+    return lit(val, DataType::decimal(std::max(p, 1), sc));
+  }
+  if (k == "array") {
+    const json* et = v.contains("elementType") ? &v["elementType"] : nullptr;
+    std::optional<DataType> elem;
+    if (et) {
+      auto t = type_from_connect_json(*et);
+      if (!t) return t.status();
+      elem = *t;
+    }
+    Value::Array items;
+    if (v.contains("elements")) {
+      for (const auto& e : v["elements"]) {
+        auto r = decode_literal(e, ids);
+        if (!r) return r;
+        items.push_back((*r)->value);
+        if (!elem) elem = (*r)->type;
+      }
+    }
+    Value val;
+    val.v = std::move(items);
+    return lit(val, DataType::array(elem ? *elem : DataType::null()));
+  }
+  return Result<ExprPtr>::error("plan: unsupported literal kind '" + k + "'");
+}
+
+JoinType join_type(const std::string& s, bool& ok) {
+  ok = true;
+  if (s == "JOIN_TYPE_INNER" || s.empty() || s == "JOIN_TYPE_UNSPECIFIED") return JoinType::Inner;
+  if (s == "JOIN_TYPE_LEFT_OUTER") return JoinType::LeftOuter;
+  if (s == "JOIN_TYPE_RIGHT_OUTER") return JoinType::RightOuter;
+  if (s == "JOIN_TYPE_FULL_OUTER") return JoinType::FullOuter;
+  if (s == "JOIN_TYPE_LEFT_SEMI") return JoinType::LeftSemi;
+  if (s == "JOIN_TYPE_LEFT_ANTI") return JoinType::LeftAnti;
+  if (s == "JOIN_TYPE_CROSS") return JoinType::Cross;
+  ok = false;
+  return JoinType::Inner;
+}
+
+Result<std::vector<StructField>> schema_string(const std::string& s) {
+  if (s.empty()) return std::vector<StructField>{};
+  DataType t;
+  json j = json::parse(s, nullptr, false);
+  if (!j.is_discarded()) {
+    auto r = type_from_json(j);
+    if (!r) return r.status();
+    t = *r;
+  } else {
+    auto r = parse_ddl_schema(s);
+    if (!r) return r.status();
+    t = *r;
+  }
+  if (t.id != TypeId::Struct) t = DataType::structure({StructField{"value", t, true, "{}"}});
+  return t.fields;
+}
+
+ExprList attrs_for(const std::vector<StructField>& fs, IdGen& ids) {
+  ExprList out;
+  for (const auto& f : fs) out.push_back(attr(f.name, f.type, f.nullable, ids.next()));
+  return out;
+}
+
+Result<PlanPtr> child(const json& j, const char* key, IdGen& ids) {
+  auto it = j.find(key);
+  if (it == j.end()) return Result<PlanPtr>::error(std::string("plan: missing '") + key + "'");
+  return decode_relation(*it, ids);
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> parse_identifier(const std::string& s) {
+  std::vector<std::string> parts;
+  std::string cur;
+  bool quoted = false, was_quoted = false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (quoted) {
+      if (c == '`') {
+        if (i + 1 < s.size() && s[i + 1] == '`') { cur += '`'; ++i; }
+        else quoted = false;
+      } else {
+        cur += c;
+      }
+    } else if (c == '`') {
+      quoted = was_quoted = true;
+    } else if (c == '.') {
+      parts.push_back(cur);
+      cur.clear();
+      was_quoted = false;
+    } else {
+      cur += c;
+    }
+  }
+  if (quoted) return Result<std::vector<std::string>>::error("[PARSE_SYNTAX_ERROR] Syntax error at or near end of input.");
+  (void)was_quoted;
+  parts.push_back(cur);
+  return parts;
+}
+
+Result<ExprPtr> decode_expression(const json& j, IdGen& ids) {
+  if (!j.is_object() || j.size() != 1) return Result<ExprPtr>::error("plan: an expression must have exactly one kind");
+  const std::string k = j.begin().key();
+  const json& b = j.begin().value();
+  auto fail = [](Status s) { return Result<ExprPtr>(s); };
+  if (k == "literal") return decode_literal(b, ids);
+  if (k == "unresolvedAttribute") {
+    if (auto s = check_keys(b, k.c_str(), {"unparsedIdentifier", "planId"}); !s) return fail(s);
+    auto parts = parse_identifier(str(b, "unparsedIdentifier"));
+    if (!parts) return parts.status();
+    return unresolved_attr(*parts, opt_i64(b, "planId", -1));
+  }
+  if (k == "unresolvedStar") {
+    if (auto s = check_keys(b, k.c_str(), {"unparsedTarget"}); !s) return fail(s);
+    auto e = std::make_shared<Expr>();
+    e->kind = ExprKind::UnresolvedStar;
+    std::string t = str(b, "unparsedTarget");
+    if (t.size() >= 2 && t.compare(t.size() - 2, 2, ".*") == 0) {
+      auto parts = parse_identifier(t.substr(0, t.size() - 2));
+      if (!parts) return parts.status();
+      e->name_parts = *parts;
+    }
+    return ExprPtr(e);
+  }
+  if (k == "unresolvedFunction") {
+    if (auto s = check_keys(b, k.c_str(), {"functionName", "arguments", "isDistinct", "isUserDefinedFunction"}); !s)
+      return fail(s);
+    auto args = exprs(b, "arguments", ids);
+    if (!args) return args.status();
+    return unresolved_fn(str(b, "functionName"), *args, boolean(b, "isDistinct"));
+  }
+  if (k == "alias") {
+    if (auto s = check_keys(b, k.c_str(), {"expr", "name", "metadata"}); !s) return fail(s);
+    if (!b.contains("expr")) return Result<ExprPtr>::error("plan: alias needs 'expr'");
+    auto e = decode_expression(b["expr"], ids);
+    if (!e) return e;
+    auto names = strings(b, "name");
+    if (names.size() != 1) return Result<ExprPtr>::error("plan: multi-name aliases are not supported yet");
+    return alias(*e, names[0], ids.next());
+  }
+  if (k == "cast") {
+    if (auto s = check_keys(b, k.c_str(), {"expr", "type", "typeStr"}); !s) return fail(s);
+    if (!b.contains("expr")) return Result<ExprPtr>::error("plan: cast needs 'expr'");
+    auto e = decode_expression(b["expr"], ids);
+    if (!e) return e;
+    Result<DataType> t = b.contains("type") ? type_from_connect_json(b["type"]) : parse_ddl_type(str(b, "typeStr"));
+    if (!t) return t.status();
+    return cast(*e, *t, true);
+  }
+  if (k == "sortOrder") {
+    if (auto s = check_keys(b, k.c_str(), {"child", "direction", "nullOrdering"}); !s) return fail(s);
+    if (!b.contains("child")) return Result<ExprPtr>::error("plan: sortOrder needs 'child'");
+    auto c = decode_expression(b["child"], ids);
+    if (!c) return c;
+    bool asc = str(b, "direction") != "SORT_DIRECTION_DESCENDING";
+    std::string no = str(b, "nullOrdering");
+    bool nf = no.empty() || no == "SORT_NULLS_UNSPECIFIED" ? asc : no == "SORT_NULLS_FIRST";
+    return sort_order(*c, asc, nf);
+  }
+  if (k == "unresolvedExtractValue") {
+    if (auto s = check_keys(b, k.c_str(), {"child", "extraction"}); !s) return fail(s);
+    if (!b.contains("child") || !b.contains("extraction"))
+      return Result<ExprPtr>::error("plan: unresolvedExtractValue needs child and extraction");
+    auto c = decode_expression(b["child"], ids);
+    if (!c) return c;
+    auto x = decode_expression(b["extraction"], ids);
+    if (!x) return x;
+    auto e = std::make_shared<Expr>();
+    e->kind = ExprKind::UnresolvedExtractValue;
+    e->children = {*c, *x};
+    return ExprPtr(e);
+  }
+  if (k == "expressionString") {
+    auto e = std::make_shared<Expr>();
+    e->kind = ExprKind::ExpressionString;
+    e->name = str(b, "expression");
+    return ExprPtr(e);
+  }
+  return Result<ExprPtr>::error("plan: unsupported expression '" + k + "'");
+}
+
+Result<PlanPtr> decode_plan(const json& j, IdGen& ids) {
+  if (j.is_object() && j.contains("root")) return decode_relation(j["root"], ids);
+  return decode_relation(j, ids);
+}
+
+Result<PlanPtr> decode_relation(const json& j, IdGen& ids) {
+  if (!j.is_object()) return Result<PlanPtr>::error("plan: a relation must be an object");
+  std::string k;
+  for (auto it = j.begin(); it != j.end(); ++it)
+    if (it.key() != "common") {
+      if (!k.empty()) return Result<PlanPtr>::error("plan: a relation must have exactly one kind");
+      k = it.key();
+    }
+  if (k.empty()) return Result<PlanPtr>::error("plan: empty relation");
+  const json& b = j[k];
+  LogicalPlan p;
+  if (j.contains("common")) p.plan_id = opt_i64(j["common"], "planId", -1);
+  auto done = [&]() -> Result<PlanPtr> { return make_plan(std::move(p)); };
+#define SPP_KEYS(...) \
+  if (auto s = check_keys(b, k.c_str(), {__VA_ARGS__}); !s) return Result<PlanPtr>(s)
+#define SPP_CHILD(key)                    \
+  {                                       \
+    auto c = child(b, key, ids);          \
+    if (!c) return c;                     \
+    p.children.push_back(*c);             \
+  }
+#define SPP_EXPRS(dst, key)               \
+  {                                       \
+    auto es = exprs(b, key, ids);         \
+    if (!es) return es.status();          \
+    dst = *es;                            \
+  }
+
+  if (k == "read") {
+    SPP_KEYS("namedTable", "dataSource", "isStreaming");
+    if (b.contains("namedTable")) {
+      p.kind = PlanKind::UnresolvedRelation;
+      p.name = str(b["namedTable"], "unparsedIdentifier");
+      return done();
+    }
+    if (!b.contains("dataSource")) return Result<PlanPtr>::error("plan: read needs namedTable or dataSource");
+    const json& ds = b["dataSource"];
+    p.kind = PlanKind::DataSource;
+    p.name = str(ds, "format");
+    p.paths = strings(ds, "paths");
+    if (ds.contains("options") && ds["options"].is_object())
+      for (auto it = ds["options"].begin(); it != ds["options"].end(); ++it)
+        p.options.emplace_back(it.key(), it->is_string() ? it->get<std::string>() : it->dump());
+    auto fs = schema_string(str(ds, "schema"));
+    if (!fs) return fs.status();
+    p.output_attrs = attrs_for(*fs, ids);
+    return done();
+  }
+  if (k == "localRelation") {
+    SPP_KEYS("schema", "data");
+    p.kind = PlanKind::LocalRelation;
+    auto fs = schema_string(str(b, "schema"));
+    if (!fs) return fs.status();
+    p.output_attrs = attrs_for(*fs, ids);
+    // Interim (wire format doc): rows stay in the Python session keyed by planId.
+    p.data_ref = b.contains("data") ? "inline:" + str(b, "data") : "session:" + std::to_string(p.plan_id);
+    return done();
+  }
+  if (k == "extension") {
+    if (str(b, "@type") != "type.googleapis.com/sparkpp.PythonRdd")
+      return Result<PlanPtr>::error("plan: unsupported extension '" + str(b, "@type") + "'");
+    p.kind = PlanKind::LocalRelation;
+    auto fs = schema_string(str(b, "schema"));
+    if (!fs) return fs.status();
+    p.output_attrs = attrs_for(*fs, ids);
+    p.data_ref = "rdd:" + std::to_string(opt_i64(b, "rddId", -1));
+    return done();
+  }
+  if (k == "range") {
+    SPP_KEYS("start", "end", "step", "numPartitions");
+    p.kind = PlanKind::Range;
+    p.start = opt_i64(b, "start", 0);
+    p.end = opt_i64(b, "end", 0);
+    p.step = opt_i64(b, "step", 1);
+    p.num_partitions = static_cast<int>(opt_i64(b, "numPartitions", -1));
+    if (p.step == 0) return Result<PlanPtr>::error("plan: range step must not be 0");
+    p.output_attrs = {attr("id", DataType::long_(), false, ids.next())};
+    return done();
+  }
+  if (k == "project") {
+    SPP_KEYS("input", "expressions");
+    p.kind = PlanKind::Project;
+    if (b.contains("input")) SPP_CHILD("input")
+    else {  // select without input: one row (OneRowRelation)
+      LogicalPlan one;
+      one.kind = PlanKind::LocalRelation;
+      one.data_ref = "one_row";
+      p.children.push_back(make_plan(std::move(one)));
+    }
+    SPP_EXPRS(p.exprs, "expressions");
+    return done();
+  }
+  if (k == "filter") {
+    SPP_KEYS("input", "condition");
+    p.kind = PlanKind::Filter;
+    SPP_CHILD("input");
+    if (!b.contains("condition")) return Result<PlanPtr>::error("plan: filter needs 'condition'");
+    auto c = decode_expression(b["condition"], ids);
+    if (!c) return c.status();
+    p.exprs = {*c};
+    return done();
+  }
+  if (k == "withColumns") {
+    SPP_KEYS("input", "aliases");
+    p.kind = PlanKind::WithColumns;
+    SPP_CHILD("input");
+    if (b.contains("aliases"))
+      for (const auto& a : b["aliases"]) {
+        auto e = decode_expression(json{{"alias", a}}, ids);
+        if (!e) return e.status();
+        p.exprs.push_back(*e);
+      }
+    return done();
+  }
+  if (k == "withColumnsRenamed") {
+    SPP_KEYS("input", "renameColumnsMap");
+    p.kind = PlanKind::RenameColumns;
+    SPP_CHILD("input");
+    if (b.contains("renameColumnsMap"))
+      for (auto it = b["renameColumnsMap"].begin(); it != b["renameColumnsMap"].end(); ++it)
+        p.renames.emplace_back(it.key(), it->get<std::string>());
+    return done();
+  }
+  if (k == "drop") {
+    SPP_KEYS("input", "columns", "columnNames");
+    p.kind = PlanKind::Drop;
+    SPP_CHILD("input");
+    SPP_EXPRS(p.exprs, "columns");
+    p.names = strings(b, "columnNames");
+    return done();
+  }
+  if (k == "toDf") {
+    SPP_KEYS("input", "columnNames");
+    p.kind = PlanKind::ToDF;
+    SPP_CHILD("input");
+    p.names = strings(b, "columnNames");
+    return done();
+  }
+  if (k == "subqueryAlias") {
+    SPP_KEYS("input", "alias", "qualifier");
+    p.kind = PlanKind::SubqueryAlias;
+    SPP_CHILD("input");
+    p.name = str(b, "alias");
+    return done();
+  }
+  if (k == "aggregate") {
+    SPP_KEYS("input", "groupType", "groupingExpressions", "aggregateExpressions", "pivot");
+    std::string gt = str(b, "groupType");
+    if (!gt.empty() && gt != "GROUP_TYPE_GROUPBY")
+      return Result<PlanPtr>::error("plan: aggregate groupType " + gt + " is not supported yet");
+    p.kind = PlanKind::Aggregate;
+    SPP_CHILD("input");
+    SPP_EXPRS(p.groups, "groupingExpressions");
+    SPP_EXPRS(p.exprs, "aggregateExpressions");
+    // spark.sql.retainGroupColumns (true): the output is the grouping columns, then the aggregates.
+    p.exprs.insert(p.exprs.begin(), p.groups.begin(), p.groups.end());
+    return done();
+  }
+  if (k == "sort") {
+    SPP_KEYS("input", "order", "isGlobal");
+    p.kind = PlanKind::Sort;
+    SPP_CHILD("input");
+    if (b.contains("order"))
+      for (const auto& o : b["order"]) {
+        auto e = decode_expression(json{{"sortOrder", o}}, ids);
+        if (!e) return e.status();
+        p.exprs.push_back(*e);
+      }
+    p.flag = boolean(b, "isGlobal");
+    return done();
+  }
+  if (k == "join") {
+    SPP_KEYS("left", "right", "joinCondition", "joinType", "usingColumns");
+    p.kind = PlanKind::Join;
+    SPP_CHILD("left");
+    SPP_CHILD("right");
+    bool ok;
+    p.join_type = join_type(str(b, "joinType"), ok);
+    if (!ok) return Result<PlanPtr>::error("plan: unsupported joinType '" + str(b, "joinType") + "'");
+    if (b.contains("joinCondition")) {
+      auto c = decode_expression(b["joinCondition"], ids);
+      if (!c) return c.status();
+      p.exprs = {*c};
+    }
+    p.names = strings(b, "usingColumns");
+    return done();
+  }
+  if (k == "setOp") {
+    SPP_KEYS("leftInput", "rightInput", "setOpType", "isAll", "byName", "allowMissingColumns");
+    SPP_CHILD("leftInput");
+    SPP_CHILD("rightInput");
+    std::string t = str(b, "setOpType");
+    bool all = boolean(b, "isAll");
+    if (t == "SET_OP_TYPE_UNION") {
+      p.kind = PlanKind::Union;
+      p.flag = boolean(b, "byName");
+      p.flag2 = boolean(b, "allowMissingColumns");
+      if (!all) {  // SQL UNION (distinct)
+        LogicalPlan d;
+        d.kind = PlanKind::Distinct;
+        d.children = {make_plan(std::move(p))};
+        return make_plan(std::move(d));
+      }
+    } else if (t == "SET_OP_TYPE_INTERSECT") {
+      p.kind = PlanKind::Intersect;
+      p.flag = all;
+    } else if (t == "SET_OP_TYPE_EXCEPT") {
+      p.kind = PlanKind::Except;
+      p.flag = all;
+    } else {
+      return Result<PlanPtr>::error("plan: unsupported setOpType '" + t + "'");
+    }
+    return done();
+  }
+  if (k == "deduplicate") {
+    SPP_KEYS("input", "columnNames", "allColumnsAsKeys", "withinWatermark");
+    SPP_CHILD("input");
+    p.names = strings(b, "columnNames");
+    p.kind = p.names.empty() ? PlanKind::Distinct : PlanKind::Deduplicate;
+    return done();
+  }
+  if (k == "limit" || k == "tail") {
+    SPP_KEYS("input", "limit");
+    p.kind = k == "limit" ? PlanKind::Limit : PlanKind::Tail;
+    SPP_CHILD("input");
+    p.n = opt_i64(b, "limit", 0);
+    return done();
+  }
+  if (k == "offset") {
+    SPP_KEYS("input", "offset");
+    p.kind = PlanKind::Offset;
+    SPP_CHILD("input");
+    p.n = opt_i64(b, "offset", 0);
+    return done();
+  }
+  if (k == "repartition") {
+    SPP_KEYS("input", "numPartitions", "shuffle");
+    p.kind = PlanKind::Repartition;
+    SPP_CHILD("input");
+    p.n = opt_i64(b, "numPartitions", 0);
+    p.flag = boolean(b, "shuffle");
+    return done();
+  }
+  if (k == "repartitionByExpression") {
+    SPP_KEYS("input", "partitionExprs", "numPartitions");
+    p.kind = PlanKind::RepartitionByExpression;
+    SPP_CHILD("input");
+    SPP_EXPRS(p.exprs, "partitionExprs");
+    p.n = opt_i64(b, "numPartitions", -1);
+    return done();
+  }
+  if (k == "sample") {
+    SPP_KEYS("input", "lowerBound", "upperBound", "withReplacement", "seed", "deterministicOrder");
+    p.kind = PlanKind::Sample;
+    SPP_CHILD("input");
+    p.lower = b.contains("lowerBound") ? jdouble(b["lowerBound"]) : 0.0;
+    p.upper = b.contains("upperBound") ? jdouble(b["upperBound"]) : 0.0;
+    p.flag = boolean(b, "withReplacement");
+    p.flag2 = boolean(b, "deterministicOrder");
+    p.seed = opt_i64(b, "seed", 0);
+    return done();
+  }
+  if (k == "hint") {
+    SPP_KEYS("input", "name", "parameters");
+    p.kind = PlanKind::Hint;
+    SPP_CHILD("input");
+    p.name = str(b, "name");
+    SPP_EXPRS(p.exprs, "parameters");
+    return done();
+  }
+#undef SPP_KEYS
+#undef SPP_CHILD
+#undef SPP_EXPRS
+  return Result<PlanPtr>::error("plan: unsupported relation '" + k + "'");
+}
+
+}  // namespace spp::sql

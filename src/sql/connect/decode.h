@@ -1,0 +1,26 @@
+// Decodes the unresolved plans pyspark.sql sends (Spark Connect Relation/Expression messages in
+// proto3 JSON, the subset in docs/sql-engine.md "Plan wire format") into plan trees.
+#pragma once
+#include <nlohmann/json_fwd.hpp>
+
+#include "common/status.h"
+#include "sql/plan/logical.h"
+
+namespace spp::sql {
+
+// Hands out Spark's exprIds (unique per session; the driver owns one).
+class IdGen {
+ public:
+  int64_t next() { return next_++; }
+ private:
+  int64_t next_ = 0;
+};
+
+// `{"root": Relation}` (a Connect Plan) or a bare Relation.
+Result<PlanPtr> decode_plan(const nlohmann::json& j, IdGen& ids);
+Result<PlanPtr> decode_relation(const nlohmann::json& j, IdGen& ids);
+Result<ExprPtr> decode_expression(const nlohmann::json& j, IdGen& ids);
+// A column reference as written (`a.b`, `` `a.b` ``, `` `x``y` ``) -> name parts.
+Result<std::vector<std::string>> parse_identifier(const std::string& s);
+
+}  // namespace spp::sql

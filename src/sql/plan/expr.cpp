@@ -1,0 +1,411 @@
+// Expression nodes: constructors, generic rewrites, and Spark's printed forms.
+#include "sql/plan/expr.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+
+namespace spp::sql {
+
+bool Value::operator==(const Value& o) const {
+  if (v.index() != o.v.index()) return false;
+  if (auto* d = std::get_if<Decimal>(&v)) return d->unscaled == std::get<Decimal>(o.v).unscaled;
+  if (auto* d = std::get_if<double>(&v)) {
+    double b = std::get<double>(o.v);
+    return (*d == b) || (std::isnan(*d) && std::isnan(b));
+  }
+  return v == o.v;
+}
+
+// Java's Double.toString: shortest digits, plain in [1e-3, 1e7), else d.dddE<exp>.
+static std::string java_double(double d, bool is_float) {
+  if (std::isnan(d)) return "NaN";
+  if (std::isinf(d)) return d > 0 ? "Infinity" : "-Infinity";
+  if (d == 0) return std::signbit(d) ? "-0.0" : "0.0";
+  char buf[64];
+  auto r = is_float ? std::to_chars(buf, buf + sizeof buf, static_cast<float>(d), std::chars_format::scientific)
+                    : std::to_chars(buf, buf + sizeof buf, d, std::chars_format::scientific);
+  std::string s(buf, r.ptr);  // e.g. "-1.2345e+07"
+  bool neg = s[0] == '-';
+  if (neg) s.erase(0, 1);
+  size_t e = s.find('e');
+  int exp = std::stoi(s.substr(e + 1));
+  std::string digits = s.substr(0, e);
+  digits.erase(std::remove(digits.begin(), digits.end(), '.'), digits.end());
+  std::string out;
+  double a = std::fabs(d);
+  if (a >= 1e-3 && a < 1e7) {
+    if (exp >= 0) {
+      std::string ip = digits.substr(0, std::min<size_t>(digits.size(), exp + 1));
+      while (ip.size() < static_cast<size_t>(exp + 1)) ip += '0';
+      std::string fp = digits.size() > static_cast<size_t>(exp + 1) ? digits.substr(exp + 1) : "0";
+      out = ip + "." + fp;
+    } else {
+      out = "0." + std::string(-exp - 1, '0') + digits;
+    }
+  } else {
+    std::string fp = digits.size() > 1 ? digits.substr(1) : "0";
+    out = digits.substr(0, 1) + "." + fp + "E" + std::to_string(exp);
+  }
+  return neg ? "-" + out : out;
+}
+
+static std::string i128_to_string(__int128 v) {
+  if (v == 0) return "0";
+  bool neg = v < 0;
+  unsigned __int128 u = neg ? -static_cast<unsigned __int128>(v) : static_cast<unsigned __int128>(v);
+  std::string s;
+  while (u) { s += static_cast<char>('0' + static_cast<int>(u % 10)); u /= 10; }
+  if (neg) s += '-';
+  return {s.rbegin(), s.rend()};
+}
+
+static std::string decimal_string(__int128 unscaled, int scale) {
+  std::string s = i128_to_string(unscaled < 0 ? -unscaled : unscaled);
+  if (scale > 0) {
+    if (s.size() <= static_cast<size_t>(scale)) s = std::string(scale - s.size() + 1, '0') + s;
+    s.insert(s.size() - scale, ".");
+  }
+  return (unscaled < 0 ? "-" : "") + s;
+}
+
+// Howard Hinnant's civil_from_days.
+static std::string date_string(int64_t days) {
+  int64_t z = days + 719468;
+  int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  int64_t doe = z - era * 146097;
+  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  int64_t y = yoe + era * 400;
+  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  int64_t mp = (5 * doy + 2) / 153;
+  int64_t d = doy - (153 * mp + 2) / 5 + 1;
+  int64_t m = mp < 10 ? mp + 3 : mp - 9;
+  if (m <= 2) ++y;
+  char buf[80];
+  std::snprintf(buf, sizeof buf, "%04lld-%02lld-%02lld", static_cast<long long>(y), static_cast<long long>(m),
+                static_cast<long long>(d));
+  return buf;
+}
+
+static std::string timestamp_string(int64_t us) {
+  int64_t days = us >= 0 ? us / 86400000000LL : -((-us + 86400000000LL - 1) / 86400000000LL);
+  int64_t rem = us - days * 86400000000LL;
+  char buf[96];
+  std::snprintf(buf, sizeof buf, " %02lld:%02lld:%02lld", static_cast<long long>(rem / 3600000000LL),
+                static_cast<long long>(rem / 60000000LL % 60), static_cast<long long>(rem / 1000000 % 60));
+  std::string s = date_string(days) + buf;
+  if (int64_t f = rem % 1000000) {
+    std::snprintf(buf, sizeof buf, ".%06lld", static_cast<long long>(f));
+    std::string frac = buf;
+    while (frac.back() == '0') frac.pop_back();
+    s += frac;
+  }
+  return s;
+}
+
+std::string value_to_string(const Value& v, const DataType& t) {
+  if (v.is_null()) return "null";
+  switch (t.id) {
+    case TypeId::Boolean: return v.as_bool() ? "true" : "false";
+    case TypeId::Float: return java_double(v.as_double(), true);
+    case TypeId::Double: return java_double(v.as_double(), false);
+    case TypeId::Decimal: return decimal_string(std::get<Value::Decimal>(v.v).unscaled, t.scale);
+    case TypeId::String: case TypeId::Binary: return v.as_string();
+    case TypeId::Date: return date_string(v.as_int());
+    case TypeId::Timestamp: case TypeId::TimestampNtz: return timestamp_string(v.as_int());  // UTC
+    case TypeId::Array: {
+      std::string s = "[";
+      const auto& a = std::get<Value::Array>(v.v);
+      for (size_t i = 0; i < a.size(); ++i) s += (i ? ", " : "") + value_to_string(a[i], t.element());
+      return s + "]";
+    }
+    default:
+      if (auto* i = std::get_if<int64_t>(&v.v)) return std::to_string(*i);
+      return "?";
+  }
+}
+
+// ---- resolution / properties ----
+
+bool Expr::resolved() const {
+  switch (kind) {
+    case ExprKind::UnresolvedAttribute: case ExprKind::UnresolvedStar: case ExprKind::UnresolvedFunction:
+    case ExprKind::UnresolvedExtractValue: case ExprKind::UnresolvedAlias: case ExprKind::ExpressionString:
+      return false;
+    default:
+      for (const auto& c : children) if (!c->resolved()) return false;
+      return true;
+  }
+}
+
+static bool nondeterministic_fn(const std::string& n) {
+  return n == "monotonically_increasing_id" || n == "rand" || n == "randn" || n == "spark_partition_id" ||
+         n == "input_file_name" || n == "uuid";
+}
+
+bool Expr::deterministic() const {
+  if ((kind == ExprKind::Call || kind == ExprKind::UnresolvedFunction) && nondeterministic_fn(name)) return false;
+  if (kind == ExprKind::AggCall && (name == "first" || name == "last" || name == "collect_list" || name == "collect_set"))
+    return false;
+  for (const auto& c : children) if (!c->deterministic()) return false;
+  return true;
+}
+
+bool Expr::foldable() const {
+  switch (kind) {
+    case ExprKind::Literal: return true;
+    case ExprKind::Cast: case ExprKind::Alias: return children[0]->foldable();
+    case ExprKind::Call:
+      if (!deterministic() || name == "current_date" || name == "explode" || name == "explode_outer") return false;
+      for (const auto& c : children) if (!c->foldable()) return false;
+      return true;
+    default: return false;
+  }
+}
+
+ExprPtr Expr::with_children(ExprList c) const {
+  auto e = std::make_shared<Expr>(*this);
+  e->children = std::move(c);
+  return e;
+}
+
+// ---- printing ----
+
+std::string attr_suffix(const Expr& a) {
+  return "#" + std::to_string(a.id) + (a.type.id == TypeId::Long ? "L" : "");
+}
+
+static const char* infix_op(const std::string& n) {
+  static const char* ops[] = {"+", "-", "*", "/", "%", "div", "=", "<=>", "<", "<=", ">", ">=", "&", "|", "^"};
+  for (const char* o : ops) if (n == o) return o;
+  if (n == "and") return "AND";
+  if (n == "or") return "OR";
+  return nullptr;
+}
+
+// Display names differing from the canonical name (Spark's prettyName).
+static std::string pretty_name(const std::string& n) {
+  if (n == "sqrt") return "SQRT";
+  if (n == "power") return "POWER";
+  if (n == "rlike") return "RLIKE";
+  return n;
+}
+
+// Renders a call with children already rendered as `args` (shared by sql() and to_string()).
+static std::string render_call(const Expr& e, const std::vector<std::string>& a, bool pretty) {
+  const std::string& n = e.name;
+  if (const char* op = infix_op(n); op && a.size() == 2) return "(" + a[0] + " " + op + " " + a[1] + ")";
+  if (n == "negative") return pretty ? "(- " + a[0] + ")" : "-" + a[0];
+  if (n == "not") return pretty ? "(NOT " + a[0] + ")" : "NOT " + a[0];
+  if (n == "isnull") return pretty ? "(" + a[0] + " IS NULL)" : "isnull(" + a[0] + ")";
+  if (n == "isnotnull") return pretty ? "(" + a[0] + " IS NOT NULL)" : "isnotnull(" + a[0] + ")";
+  if (n == "like") return a[0] + " LIKE " + a[1];
+  if (n == "get_item") return a[0] + "[" + a[1] + "]";
+  if (n == "in") {
+    std::string s = (pretty ? "(" : "") + a[0] + " IN (";
+    for (size_t i = 1; i < a.size(); ++i) s += (i > 1 ? (pretty ? ", " : ",") : "") + a[i];
+    return s + (pretty ? "))" : ")");
+  }
+  if (n == "casewhen") {
+    std::string s = "CASE";
+    size_t i = 0;
+    for (; i + 1 < a.size(); i += 2) s += " WHEN " + a[i] + " THEN " + a[i + 1];
+    if (i < a.size()) s += " ELSE " + a[i];
+    return s + " END";
+  }
+  std::string s = pretty_name(n) + "(";
+  if (e.distinct) s += pretty ? "DISTINCT " : "distinct ";
+  for (size_t i = 0; i < a.size(); ++i) s += (i ? ", " : "") + a[i];
+  return s + ")";
+}
+
+static std::string literal_sql(const Expr& e) {
+  if (e.value.is_null()) return "NULL";
+  if (e.type.id == TypeId::Date) return "DATE '" + value_to_string(e.value, e.type) + "'";
+  if (e.type.id == TypeId::Timestamp) return "TIMESTAMP '" + value_to_string(e.value, e.type) + "'";
+  return value_to_string(e.value, e.type);
+}
+
+std::string Expr::sql() const {
+  std::vector<std::string> a;
+  switch (kind) {
+    case ExprKind::UnresolvedAttribute: case ExprKind::UnresolvedStar: {
+      std::string s;
+      for (size_t i = 0; i < name_parts.size(); ++i) s += (i ? "." : "") + name_parts[i];
+      return kind == ExprKind::UnresolvedStar ? (s.empty() ? "*" : s + ".*") : s;
+    }
+    case ExprKind::Attribute: return name;  // PrettyAttribute: the bare name
+    case ExprKind::Literal: return literal_sql(*this);
+    case ExprKind::Alias: return children[0]->sql() + " AS " + quote_if_needed(name);
+    case ExprKind::UnresolvedAlias: return children[0]->sql();
+    case ExprKind::Cast:
+      if (!user_cast) return children[0]->sql();  // auto-inserted casts are not in names (3.2+)
+      return "CAST(" + children[0]->sql() + " AS " + type.sql() + ")";
+    case ExprKind::SortOrder:
+      return children[0]->sql() + (ascending ? " ASC" : " DESC") + (nulls_first ? " NULLS FIRST" : " NULLS LAST");
+    case ExprKind::GetField: return children[0]->sql() + "." + name;
+    case ExprKind::ExpressionString: return name;
+    case ExprKind::UnresolvedExtractValue: return children[0]->sql() + "[" + children[1]->sql() + "]";
+    case ExprKind::UnresolvedFunction: case ExprKind::Call: case ExprKind::AggCall:
+      for (const auto& c : children) a.push_back(c->sql());
+      return render_call(*this, a, true);
+  }
+  return "?";
+}
+
+std::string Expr::to_string() const {
+  std::vector<std::string> a;
+  switch (kind) {
+    case ExprKind::UnresolvedAttribute: {
+      std::string s = "'";
+      for (size_t i = 0; i < name_parts.size(); ++i) s += (i ? "." : "") + name_parts[i];
+      return s;
+    }
+    case ExprKind::UnresolvedStar: return sql();
+    case ExprKind::Attribute: return name + attr_suffix(*this);
+    case ExprKind::Literal: return value_to_string(value, type);
+    case ExprKind::Alias: return children[0]->to_string() + " AS " + name + attr_suffix(*this);
+    case ExprKind::UnresolvedAlias: return "unresolvedalias(" + children[0]->to_string() + ")";
+    case ExprKind::Cast: return "cast(" + children[0]->to_string() + " as " + type.simple_string() + ")";
+    case ExprKind::SortOrder:
+      return children[0]->to_string() + (ascending ? " ASC" : " DESC") + (nulls_first ? " NULLS FIRST" : " NULLS LAST");
+    case ExprKind::GetField: return children[0]->to_string() + "." + name;
+    case ExprKind::ExpressionString: return "'" + name;
+    case ExprKind::UnresolvedExtractValue: return children[0]->to_string() + "[" + children[1]->to_string() + "]";
+    case ExprKind::UnresolvedFunction: {
+      // Spark's UnresolvedFunction.toString: 'name(args), operators included ('>('a, 1)).
+      std::string s = "'" + name + "(" + (distinct ? "distinct " : "");
+      for (size_t i = 0; i < children.size(); ++i) s += (i ? ", " : "") + children[i]->to_string();
+      return s + ")";
+    }
+    case ExprKind::Call: case ExprKind::AggCall:
+      for (const auto& c : children) a.push_back(c->to_string());
+      return render_call(*this, a, false);
+  }
+  return "?";
+}
+
+// ---- constructors ----
+
+static std::shared_ptr<Expr> node(ExprKind k) { auto e = std::make_shared<Expr>(); e->kind = k; return e; }
+
+ExprPtr lit(Value v, DataType t) {
+  auto e = node(ExprKind::Literal);
+  e->nullable = v.is_null();
+  e->value = std::move(v);
+  e->type = std::move(t);
+  return e;
+}
+ExprPtr lit_int(int32_t v) { return lit(Value::of(static_cast<int64_t>(v)), DataType::int_()); }
+ExprPtr lit_long(int64_t v) { return lit(Value::of(v), DataType::long_()); }
+ExprPtr lit_string(std::string s) { return lit(Value::of(std::move(s)), DataType::string()); }
+ExprPtr lit_bool(bool b) { return lit(Value::of(b), DataType::boolean()); }
+ExprPtr lit_null(DataType t) { return lit(Value::null(), std::move(t)); }
+
+ExprPtr attr(std::string name, DataType t, bool nullable, int64_t id, std::vector<std::string> qualifier) {
+  auto e = node(ExprKind::Attribute);
+  e->name = std::move(name);
+  e->type = std::move(t);
+  e->nullable = nullable;
+  e->id = id;
+  e->qualifier = std::move(qualifier);
+  return e;
+}
+ExprPtr unresolved_attr(std::vector<std::string> parts, int64_t plan_id) {
+  auto e = node(ExprKind::UnresolvedAttribute);
+  e->name_parts = std::move(parts);
+  e->plan_id = plan_id;
+  return e;
+}
+ExprPtr unresolved_fn(std::string name, ExprList args, bool distinct) {
+  auto e = node(ExprKind::UnresolvedFunction);
+  e->name = std::move(name);
+  e->children = std::move(args);
+  e->distinct = distinct;
+  return e;
+}
+ExprPtr alias(ExprPtr c, std::string name, int64_t id) {
+  auto e = node(ExprKind::Alias);
+  e->type = c->type;
+  e->nullable = c->nullable;
+  e->name = std::move(name);
+  e->id = id;
+  e->children = {std::move(c)};
+  return e;
+}
+ExprPtr cast(ExprPtr c, DataType t, bool user) {
+  auto e = node(ExprKind::Cast);
+  e->nullable = c->nullable || c->type.id == TypeId::String || t.id == TypeId::Null ? true : c->nullable;
+  e->type = std::move(t);
+  e->user_cast = user;
+  e->children = {std::move(c)};
+  return e;
+}
+ExprPtr call(std::string name, ExprList args, DataType t, bool nullable) {
+  auto e = node(ExprKind::Call);
+  e->name = std::move(name);
+  e->children = std::move(args);
+  e->type = std::move(t);
+  e->nullable = nullable;
+  return e;
+}
+ExprPtr sort_order(ExprPtr c, bool ascending, bool nulls_first) {
+  auto e = node(ExprKind::SortOrder);
+  e->type = c->type;
+  e->nullable = c->nullable;
+  e->ascending = ascending;
+  e->nulls_first = nulls_first;
+  e->children = {std::move(c)};
+  return e;
+}
+
+// ---- rewrites ----
+
+ExprPtr transform_up(const ExprPtr& e, const ExprRule& f) {
+  ExprList kids;
+  bool changed = false;
+  for (const auto& c : e->children) {
+    kids.push_back(transform_up(c, f));
+    changed |= kids.back() != c;
+  }
+  ExprPtr cur = changed ? e->with_children(std::move(kids)) : e;
+  ExprPtr r = f(cur);
+  return r ? r : cur;
+}
+
+ExprPtr transform_down(const ExprPtr& e, const ExprRule& f) {
+  ExprPtr r = f(e);
+  ExprPtr cur = r ? r : e;
+  ExprList kids;
+  bool changed = false;
+  for (const auto& c : cur->children) {
+    kids.push_back(transform_down(c, f));
+    changed |= kids.back() != c;
+  }
+  return changed ? cur->with_children(std::move(kids)) : cur;
+}
+
+void foreach_expr(const ExprPtr& e, const std::function<void(const Expr&)>& f) {
+  f(*e);
+  for (const auto& c : e->children) foreach_expr(c, f);
+}
+
+bool any_expr(const ExprPtr& e, const std::function<bool(const Expr&)>& f) {
+  if (f(*e)) return true;
+  for (const auto& c : e->children) if (any_expr(c, f)) return true;
+  return false;
+}
+
+bool expr_equal(const Expr& a, const Expr& b) {
+  if (a.kind != b.kind || a.name != b.name || a.name_parts != b.name_parts || a.id != b.id ||
+      a.plan_id != b.plan_id || a.type != b.type || a.distinct != b.distinct || a.user_cast != b.user_cast ||
+      a.ascending != b.ascending || a.nulls_first != b.nulls_first || !(a.value == b.value) ||
+      a.children.size() != b.children.size())
+    return false;
+  for (size_t i = 0; i < a.children.size(); ++i)
+    if (!expr_equal(*a.children[i], *b.children[i])) return false;
+  return true;
+}
+
+}  // namespace spp::sql

@@ -1,0 +1,249 @@
+// Logical plan nodes: output, resolution, rewrites, and Spark's treeString.
+#include "sql/plan/logical.h"
+
+namespace spp::sql {
+
+const char* join_type_name(JoinType t) {
+  switch (t) {
+    case JoinType::Inner: return "Inner";
+    case JoinType::LeftOuter: return "LeftOuter";
+    case JoinType::RightOuter: return "RightOuter";
+    case JoinType::FullOuter: return "FullOuter";
+    case JoinType::LeftSemi: return "LeftSemi";
+    case JoinType::LeftAnti: return "LeftAnti";
+    case JoinType::Cross: return "Cross";
+  }
+  return "?";
+}
+
+PlanPtr make_plan(LogicalPlan p) { return std::make_shared<const LogicalPlan>(std::move(p)); }
+
+ExprPtr to_attribute(const ExprPtr& e) {
+  if (e->kind == ExprKind::Attribute) return e;
+  if (e->kind == ExprKind::Alias) return attr(e->name, e->type, e->nullable, e->id);
+  return nullptr;
+}
+
+bool LogicalPlan::unresolved_kind() const {
+  switch (kind) {
+    case PlanKind::UnresolvedRelation: case PlanKind::WithColumns: case PlanKind::RenameColumns:
+    case PlanKind::Drop: case PlanKind::ToDF: return true;
+    default: return false;
+  }
+}
+
+bool LogicalPlan::resolved() const {
+  if (unresolved_kind()) return false;
+  if (kind == PlanKind::Deduplicate && !names.empty()) return false;
+  for (const auto& e : exprs) if (!e->resolved()) return false;
+  for (const auto& e : groups) if (!e->resolved()) return false;
+  for (const auto& c : children) if (!c->resolved()) return false;
+  return true;
+}
+
+static ExprPtr with_nullable(const ExprPtr& a, bool nullable) {
+  if (a->nullable == nullable) return a;
+  auto c = std::make_shared<Expr>(*a);
+  c->nullable = nullable;
+  return c;
+}
+
+ExprList LogicalPlan::output() const {
+  ExprList out;
+  switch (kind) {
+    case PlanKind::LocalRelation: case PlanKind::Range: case PlanKind::DataSource:
+    case PlanKind::UnresolvedRelation:
+      return output_attrs;
+    case PlanKind::Project: case PlanKind::Aggregate:
+      for (const auto& e : exprs) if (auto a = to_attribute(e)) out.push_back(a);
+      return out;
+    case PlanKind::SubqueryAlias:
+      for (const auto& a : children[0]->output()) {
+        auto c = std::make_shared<Expr>(*a);
+        c->qualifier = {name};
+        out.push_back(c);
+      }
+      return out;
+    case PlanKind::Join: {
+      auto l = children[0]->output(), r = children[1]->output();
+      if (join_type == JoinType::LeftSemi || join_type == JoinType::LeftAnti) return l;
+      bool ln = join_type == JoinType::RightOuter || join_type == JoinType::FullOuter;
+      bool rn = join_type == JoinType::LeftOuter || join_type == JoinType::FullOuter;
+      for (const auto& a : l) out.push_back(ln ? with_nullable(a, true) : a);
+      for (const auto& a : r) out.push_back(rn ? with_nullable(a, true) : a);
+      return out;
+    }
+    case PlanKind::Union: {
+      out = children[0]->output();
+      for (size_t i = 1; i < children.size(); ++i) {
+        auto o = children[i]->output();
+        for (size_t j = 0; j < out.size() && j < o.size(); ++j)
+          if (o[j]->nullable) out[j] = with_nullable(out[j], true);
+      }
+      return out;
+    }
+    default:
+      return children.empty() ? ExprList{} : children[0]->output();
+  }
+}
+
+static std::string list(const ExprList& es, const char* sep = ", ") {
+  std::string s = "[";
+  for (size_t i = 0; i < es.size(); ++i) s += (i ? sep : "") + es[i]->to_string();
+  return s + "]";
+}
+
+std::string LogicalPlan::node_string() const {
+  std::string p = resolved() ? "" : "'";
+  switch (kind) {
+    case PlanKind::UnresolvedRelation: return "'UnresolvedRelation [" + name + "], [], false";
+    case PlanKind::WithColumns: return "'WithColumns " + list(exprs);
+    case PlanKind::RenameColumns: {
+      std::string s = "'RenameColumns [";
+      for (size_t i = 0; i < renames.size(); ++i) s += (i ? ", " : "") + renames[i].first + " -> " + renames[i].second;
+      return s + "]";
+    }
+    case PlanKind::Drop: return "'Drop " + list(exprs);
+    case PlanKind::ToDF: {
+      std::string s = "'ToDF [";
+      for (size_t i = 0; i < names.size(); ++i) s += (i ? ", " : "") + names[i];
+      return s + "]";
+    }
+    case PlanKind::LocalRelation: return "LocalRelation " + list(output_attrs);
+    case PlanKind::Range:
+      return "Range (" + std::to_string(start) + ", " + std::to_string(end) + ", step=" + std::to_string(step) +
+             ", splits=" + (num_partitions > 0 ? "Some(" + std::to_string(num_partitions) + ")" : "None") + ")";
+    case PlanKind::DataSource: return "Relation [" + list(output_attrs, ",").substr(1) + " " + name;
+    case PlanKind::Project: return p + "Project " + list(exprs);
+    case PlanKind::Filter: return p + "Filter " + exprs[0]->to_string();
+    case PlanKind::Join: {
+      std::string s = p + "Join ";
+      if (!names.empty()) {
+        s += "UsingJoin(" + std::string(join_type_name(join_type)) + ", [";
+        for (size_t i = 0; i < names.size(); ++i) s += (i ? ", " : "") + names[i];
+        return s + "])";
+      }
+      s += join_type_name(join_type);
+      if (!exprs.empty()) s += ", " + exprs[0]->to_string();
+      return s;
+    }
+    case PlanKind::Aggregate: return p + "Aggregate " + list(groups) + ", " + list(exprs);
+    case PlanKind::Sort: return p + "Sort " + list(exprs) + ", " + (flag ? "true" : "false");
+    case PlanKind::Limit: return p + "GlobalLimit " + std::to_string(n);
+    case PlanKind::Offset: return p + "Offset " + std::to_string(n);
+    case PlanKind::Tail: return p + "Tail " + std::to_string(n);
+    case PlanKind::SubqueryAlias: return p + "SubqueryAlias " + name;
+    case PlanKind::Union: return p + "Union " + (flag ? "true" : "false") + ", " + (flag2 ? "true" : "false");
+    case PlanKind::Intersect: return p + "Intersect " + (flag ? "All " : "") + "false";
+    case PlanKind::Except: return p + "Except " + (flag ? "All " : "") + "false";
+    case PlanKind::Distinct: return p + "Distinct";
+    case PlanKind::Deduplicate: return p + "Deduplicate " + list(exprs);
+    case PlanKind::Repartition: return p + "Repartition " + std::to_string(n) + ", " + (flag ? "true" : "false");
+    case PlanKind::RepartitionByExpression:
+      return p + "RepartitionByExpression " + list(exprs) + (n > 0 ? ", " + std::to_string(n) : "");
+    case PlanKind::Sample: {
+      char buf[96];
+      std::snprintf(buf, sizeof buf, "Sample %s, %s, %s, %lld", value_to_string(Value::of(lower), DataType::double_()).c_str(),
+                    value_to_string(Value::of(upper), DataType::double_()).c_str(), flag ? "true" : "false",
+                    static_cast<long long>(seed));
+      return p + buf;
+    }
+    case PlanKind::Hint: return p + "ResolvedHint (strategy=" + name + ")";
+  }
+  return "?";
+}
+
+static void tree(const LogicalPlan& p, const std::string& prefix, bool last, bool root, std::string& out) {
+  out += root ? "" : prefix + (last ? "+- " : ":- ");
+  out += p.node_string() + "\n";
+  std::string child_prefix = root ? "" : prefix + (last ? "   " : ":  ");
+  if (p.kind == PlanKind::Limit) {
+    // Spark's Limit is GlobalLimit over LocalLimit: two printed lines.
+    out += child_prefix + "+- " + std::string(p.resolved() ? "" : "'") + "LocalLimit " + std::to_string(p.n) + "\n";
+    child_prefix += "   ";
+  }
+  for (size_t i = 0; i < p.children.size(); ++i)
+    tree(*p.children[i], child_prefix, i + 1 == p.children.size(), false, out);
+}
+
+std::string LogicalPlan::tree_string() const {
+  std::string out;
+  tree(*this, "", true, true, out);
+  return out;
+}
+
+PlanPtr LogicalPlan::with_children(std::vector<PlanPtr> c) const {
+  auto p = std::make_shared<LogicalPlan>(*this);
+  p->children = std::move(c);
+  return p;
+}
+
+PlanPtr LogicalPlan::with_exprs(ExprList e, ExprList g) const {
+  auto p = std::make_shared<LogicalPlan>(*this);
+  p->exprs = std::move(e);
+  p->groups = std::move(g);
+  return p;
+}
+
+PlanPtr plan_transform_up(const PlanPtr& p, const PlanRule& f) {
+  std::vector<PlanPtr> kids;
+  bool changed = false;
+  for (const auto& c : p->children) {
+    kids.push_back(plan_transform_up(c, f));
+    changed |= kids.back() != c;
+  }
+  PlanPtr cur = changed ? p->with_children(std::move(kids)) : p;
+  PlanPtr r = f(cur);
+  return r ? r : cur;
+}
+
+PlanPtr plan_transform_down(const PlanPtr& p, const PlanRule& f) {
+  PlanPtr r = f(p);
+  PlanPtr cur = r ? r : p;
+  std::vector<PlanPtr> kids;
+  bool changed = false;
+  for (const auto& c : cur->children) {
+    kids.push_back(plan_transform_down(c, f));
+    changed |= kids.back() != c;
+  }
+  return changed ? cur->with_children(std::move(kids)) : cur;
+}
+
+PlanPtr plan_transform_exprs(const PlanPtr& p, const ExprRule& f) {
+  return plan_transform_up(p, [&](const PlanPtr& n) -> PlanPtr {
+    bool changed = false;
+    auto map = [&](const ExprList& es) {
+      ExprList out;
+      for (const auto& e : es) {
+        out.push_back(transform_up(e, f));
+        changed |= out.back() != e;
+      }
+      return out;
+    };
+    ExprList e = map(n->exprs), g = map(n->groups);
+    return changed ? n->with_exprs(std::move(e), std::move(g)) : nullptr;
+  });
+}
+
+void plan_foreach(const PlanPtr& p, const std::function<void(const LogicalPlan&)>& f) {
+  f(*p);
+  for (const auto& c : p->children) plan_foreach(c, f);
+}
+
+static bool list_equal(const ExprList& a, const ExprList& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) if (!expr_equal(*a[i], *b[i])) return false;
+  return true;
+}
+
+bool plan_equal(const LogicalPlan& a, const LogicalPlan& b) {
+  if (a.kind != b.kind || a.name != b.name || a.names != b.names || a.join_type != b.join_type || a.n != b.n ||
+      a.flag != b.flag || a.flag2 != b.flag2 || a.children.size() != b.children.size() ||
+      !list_equal(a.exprs, b.exprs) || !list_equal(a.groups, b.groups) || !list_equal(a.output_attrs, b.output_attrs))
+    return false;
+  for (size_t i = 0; i < a.children.size(); ++i)
+    if (!plan_equal(*a.children[i], *b.children[i])) return false;
+  return true;
+}
+
+}  // namespace spp::sql

@@ -1,0 +1,92 @@
+// Logical plan trees: one node type for unresolved and resolved operators, generic rewrites,
+// and Spark's treeString for explain.
+#pragma once
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "sql/plan/expr.h"
+
+namespace spp::sql {
+
+enum class PlanKind : uint8_t {
+  // From the wire; the analyzer replaces them.
+  UnresolvedRelation,  // name = table identifier
+  WithColumns,         // exprs = Alias list; replace same-named columns in place, else append
+  RenameColumns,       // renames (old -> new); missing old names ignored
+  Drop,                // exprs = columns, names = column names (unknown names ignored)
+  ToDF,                // names = new column names (count must match)
+  // Resolved operators.
+  LocalRelation,       // output; data_ref = where the rows are (see docs/sql-engine.md)
+  Range,               // start, end, step, num_partitions; output {id}
+  DataSource,          // name = format, paths, options, output
+  Project,             // exprs = named expressions
+  Filter,              // exprs {condition}
+  Join,                // join_type, exprs {condition} or empty, names = USING columns
+  Aggregate,           // groups, exprs = named aggregate expressions
+  Sort,                // exprs = SortOrders, flag = global
+  Limit,               // n (printed as GlobalLimit over LocalLimit)
+  Offset,              // n
+  Tail,                // n
+  SubqueryAlias,       // name = alias
+  Union,               // flag = by name, flag2 = allow missing columns
+  Intersect,           // flag = all
+  Except,              // flag = all
+  Distinct,
+  Deduplicate,         // exprs = key attributes (dropDuplicates(subset)); names before resolution
+  Repartition,         // n, flag = shuffle
+  RepartitionByExpression,  // exprs, n (-1 = spark.sql.shuffle.partitions)
+  Sample,              // lower, upper, flag = with replacement, seed
+  Hint,                // name = hint ("broadcast")
+};
+
+enum class JoinType : uint8_t { Inner, LeftOuter, RightOuter, FullOuter, LeftSemi, LeftAnti, Cross };
+const char* join_type_name(JoinType t);  // Spark's sql names: Inner, LeftOuter, …
+
+struct LogicalPlan;
+using PlanPtr = std::shared_ptr<const LogicalPlan>;
+
+struct LogicalPlan {
+  PlanKind kind = PlanKind::LocalRelation;
+  int64_t plan_id = -1;                 // the DataFrame's Connect planId (df["x"] resolution)
+  std::vector<PlanPtr> children;
+  ExprList exprs;                       // see PlanKind
+  ExprList groups;                      // Aggregate grouping expressions
+  ExprList output_attrs;                // leaves: their output attributes
+  std::string name;                     // relation / alias / format / hint
+  std::vector<std::string> names;       // USING columns, toDF names, drop names, dedup subset
+  std::vector<std::pair<std::string, std::string>> renames;
+  std::vector<std::string> paths;
+  std::vector<std::pair<std::string, std::string>> options;
+  JoinType join_type = JoinType::Inner;
+  int64_t n = 0, start = 0, end = 0, step = 1, seed = 0;
+  int num_partitions = -1;
+  double lower = 0, upper = 1;
+  bool flag = false, flag2 = false;
+  std::string data_ref;                 // LocalRelation: where its rows live
+  int64_t size_hint = -1;               // estimated bytes when known (leaves)
+
+  bool resolved() const;                // this node, its expressions and all children
+  bool unresolved_kind() const;         // WithColumns & co.: rewritten once children resolve
+  ExprList output() const;              // output attributes
+  std::string node_string() const;      // one line: `Project [a#1L]`
+  std::string tree_string() const;      // whole tree, `+- ` / `:- ` as Spark draws it
+  PlanPtr with_children(std::vector<PlanPtr> c) const;
+  PlanPtr with_exprs(ExprList e, ExprList g) const;  // same node with new exprs/groups
+};
+
+PlanPtr make_plan(LogicalPlan p);
+// The Attribute a named expression produces (Alias -> attribute with the alias id).
+ExprPtr to_attribute(const ExprPtr& named);
+
+using PlanRule = std::function<PlanPtr(const PlanPtr&)>;
+PlanPtr plan_transform_up(const PlanPtr& p, const PlanRule& f);
+PlanPtr plan_transform_down(const PlanPtr& p, const PlanRule& f);
+// Applies `f` (bottom-up) to every expression of every node.
+PlanPtr plan_transform_exprs(const PlanPtr& p, const ExprRule& f);
+void plan_foreach(const PlanPtr& p, const std::function<void(const LogicalPlan&)>& f);
+bool plan_equal(const LogicalPlan& a, const LogicalPlan& b);
+
+}  // namespace spp::sql
