@@ -1,0 +1,31 @@
+// The optimizer: pure rewrite rules over resolved logical plans (each never changes results),
+// run as one batch to a fixed point. Each rule is exported so tests can run it alone.
+#pragma once
+#include <optional>
+#include <set>
+
+#include "sql/plan/logical.h"
+
+namespace spp::sql::opt {
+
+// Evaluates a foldable expression when every node is one this folder knows; nullopt otherwise.
+std::optional<Value> eval_constant(const Expr& e);
+
+PlanPtr constant_folding(const PlanPtr& p);        // foldable expressions -> literals, null propagation
+PlanPtr boolean_simplification(const PlanPtr& p);  // true AND x -> x, NOT NOT x -> x, …
+PlanPtr prune_filters(const PlanPtr& p);           // Filter(true) -> child; Filter(false/null) -> empty relation
+PlanPtr combine_filters(const PlanPtr& p);         // Filter(a, Filter(b, x)) -> Filter(b AND a, x)
+PlanPtr push_down_predicates(const PlanPtr& p);    // through Project and Join, join conditions into sides
+PlanPtr collapse_project(const PlanPtr& p);        // Project(Project(x)) -> Project(x)
+PlanPtr column_pruning(const PlanPtr& p);          // only needed columns flow up; scans read only those
+PlanPtr limit_push_down(const PlanPtr& p);         // Limit(Limit), through Union and outer joins
+PlanPtr remove_noop_operators(const PlanPtr& p);   // a Project that outputs its child's output as is
+
+PlanPtr optimize(const PlanPtr& p);
+
+// Attribute ids an expression reads.
+std::set<int64_t> references(const ExprPtr& e);
+ExprList split_conjuncts(const ExprPtr& e);
+ExprPtr make_and(const ExprList& conjuncts);
+
+}  // namespace spp::sql::opt

@@ -1,0 +1,364 @@
+// Optimizer rules: each a pure function plan -> plan that returns the same pointer when it
+// changes nothing (the fixed-point loop compares pointers).
+#include <algorithm>
+
+#include "sql/optimizer/optimizer.h"
+
+namespace spp::sql::opt {
+
+std::set<int64_t> references(const ExprPtr& e) {
+  std::set<int64_t> out;
+  foreach_expr(e, [&](const Expr& x) { if (x.kind == ExprKind::Attribute) out.insert(x.id); });
+  return out;
+}
+
+static std::set<int64_t> ids_of(const ExprList& attrs) {
+  std::set<int64_t> s;
+  for (const auto& a : attrs) s.insert(a->id);
+  return s;
+}
+
+static bool subset(const std::set<int64_t>& a, const std::set<int64_t>& b) {
+  return std::includes(b.begin(), b.end(), a.begin(), a.end());
+}
+
+ExprList split_conjuncts(const ExprPtr& e) {
+  if (e->kind == ExprKind::Call && e->name == "and") {
+    ExprList l = split_conjuncts(e->children[0]), r = split_conjuncts(e->children[1]);
+    l.insert(l.end(), r.begin(), r.end());
+    return l;
+  }
+  return {e};
+}
+
+ExprPtr make_and(const ExprList& cs) {
+  ExprPtr out;
+  for (const auto& c : cs)
+    out = out ? call("and", {out, c}, DataType::boolean(), out->nullable || c->nullable) : c;
+  return out;
+}
+
+static PlanPtr filter(ExprPtr cond, PlanPtr child) {
+  LogicalPlan f;
+  f.kind = PlanKind::Filter;
+  f.exprs = {std::move(cond)};
+  f.children = {std::move(child)};
+  return make_plan(std::move(f));
+}
+
+static PlanPtr project(ExprList list, PlanPtr child) {
+  LogicalPlan p;
+  p.kind = PlanKind::Project;
+  p.exprs = std::move(list);
+  p.children = {std::move(child)};
+  return make_plan(std::move(p));
+}
+
+static bool is_lit(const ExprPtr& e, bool v) {
+  return e->kind == ExprKind::Literal && e->type.id == TypeId::Boolean && !e->value.is_null() && e->value.as_bool() == v;
+}
+static bool is_null_lit(const ExprPtr& e) { return e->kind == ExprKind::Literal && e->value.is_null(); }
+
+PlanPtr constant_folding(const PlanPtr& p) {
+  return plan_transform_exprs(p, [](const ExprPtr& e) -> ExprPtr {
+    if (e->kind == ExprKind::Literal || e->kind == ExprKind::Alias || e->kind == ExprKind::SortOrder) return nullptr;
+    if (!e->foldable()) return nullptr;
+    auto v = eval_constant(*e);
+    if (!v) return nullptr;
+    return lit(std::move(*v), e->type);
+  });
+}
+
+PlanPtr boolean_simplification(const PlanPtr& p) {
+  return plan_transform_exprs(p, [](const ExprPtr& e) -> ExprPtr {
+    if (e->kind != ExprKind::Call) return nullptr;
+    if (e->name == "and") {
+      const auto &l = e->children[0], &r = e->children[1];
+      if (is_lit(l, true)) return r;
+      if (is_lit(r, true)) return l;
+      if (is_lit(l, false) || is_lit(r, false)) return lit_bool(false);
+      if (l->deterministic() && expr_equal(*l, *r)) return l;
+    }
+    if (e->name == "or") {
+      const auto &l = e->children[0], &r = e->children[1];
+      if (is_lit(l, false)) return r;
+      if (is_lit(r, false)) return l;
+      if (is_lit(l, true) || is_lit(r, true)) return lit_bool(true);
+      if (l->deterministic() && expr_equal(*l, *r)) return l;
+    }
+    if (e->name == "not") {
+      const auto& c = e->children[0];
+      if (c->kind == ExprKind::Call && c->name == "not") return c->children[0];
+      if (is_lit(c, true)) return lit_bool(false);
+      if (is_lit(c, false)) return lit_bool(true);
+    }
+    return nullptr;
+  });
+}
+
+PlanPtr prune_filters(const PlanPtr& p) {
+  return plan_transform_up(p, [](const PlanPtr& n) -> PlanPtr {
+    if (n->kind != PlanKind::Filter) return nullptr;
+    const auto& c = n->exprs[0];
+    if (is_lit(c, true)) return n->children[0];
+    if (is_lit(c, false) || is_null_lit(c)) {
+      LogicalPlan empty;
+      empty.kind = PlanKind::LocalRelation;
+      empty.output_attrs = n->output();
+      empty.data_ref = "empty";
+      empty.size_hint = 0;
+      return make_plan(std::move(empty));
+    }
+    return nullptr;
+  });
+}
+
+PlanPtr combine_filters(const PlanPtr& p) {
+  return plan_transform_up(p, [](const PlanPtr& n) -> PlanPtr {
+    if (n->kind != PlanKind::Filter || n->children[0]->kind != PlanKind::Filter) return nullptr;
+    const auto& inner = n->children[0];
+    if (!inner->exprs[0]->deterministic()) return nullptr;
+    ExprList cs = split_conjuncts(inner->exprs[0]);
+    for (const auto& c : split_conjuncts(n->exprs[0]))
+      if (std::none_of(cs.begin(), cs.end(), [&](const ExprPtr& x) { return expr_equal(*x, *c); })) cs.push_back(c);
+    return filter(make_and(cs), inner->children[0]);
+  });
+}
+
+// Replaces attributes defined by aliases in `list` with the aliased expression.
+static ExprPtr substitute(const ExprPtr& e, const ExprList& list) {
+  return transform_up(e, [&](const ExprPtr& x) -> ExprPtr {
+    if (x->kind != ExprKind::Attribute) return nullptr;
+    for (const auto& a : list)
+      if (a->kind == ExprKind::Alias && a->id == x->id) return a->children[0];
+    return nullptr;
+  });
+}
+
+static bool all_deterministic(const ExprList& es) {
+  return std::all_of(es.begin(), es.end(), [](const ExprPtr& e) { return e->deterministic(); });
+}
+
+static bool has_agg_or_generator(const ExprList& es) {
+  for (const auto& e : es)
+    if (any_expr(e, [](const Expr& x) { return x.kind == ExprKind::AggCall || (x.kind == ExprKind::Call && (x.name == "explode" || x.name == "explode_outer")); }))
+      return true;
+  return false;
+}
+
+// Join-condition conjuncts over one side only become filters on that side.
+static PlanPtr push_join_condition(const PlanPtr& n) {
+  if (n->kind != PlanKind::Join || n->exprs.empty() || !n->names.empty()) return nullptr;
+  JoinType jt = n->join_type;
+  bool push_l = jt == JoinType::Inner || jt == JoinType::LeftSemi || jt == JoinType::RightOuter || jt == JoinType::Cross;
+  bool push_r = jt == JoinType::Inner || jt == JoinType::LeftSemi || jt == JoinType::LeftOuter ||
+                jt == JoinType::LeftAnti || jt == JoinType::Cross;
+  auto lids = ids_of(n->children[0]->output()), rids = ids_of(n->children[1]->output());
+  ExprList lpush, rpush, rest;
+  for (const auto& c : split_conjuncts(n->exprs[0])) {
+    auto refs = references(c);
+    bool det = c->deterministic() && !refs.empty();
+    if (det && push_l && subset(refs, lids)) lpush.push_back(c);
+    else if (det && push_r && subset(refs, rids)) rpush.push_back(c);
+    else rest.push_back(c);
+  }
+  if (lpush.empty() && rpush.empty()) return nullptr;
+  LogicalPlan j = *n;
+  if (!lpush.empty()) j.children[0] = filter(make_and(lpush), n->children[0]);
+  if (!rpush.empty()) j.children[1] = filter(make_and(rpush), n->children[1]);
+  j.exprs = rest.empty() ? ExprList{} : ExprList{make_and(rest)};
+  return make_plan(std::move(j));
+}
+
+PlanPtr push_down_predicates(const PlanPtr& p) {
+  return plan_transform_down(p, [](const PlanPtr& n) -> PlanPtr {
+    if (n->kind == PlanKind::Filter) {
+      const PlanPtr& child = n->children[0];
+      const ExprPtr& cond = n->exprs[0];
+      if (child->kind == PlanKind::Project && all_deterministic(child->exprs) && cond->deterministic() &&
+          !has_agg_or_generator(child->exprs))
+        return project(child->exprs, filter(substitute(cond, child->exprs), child->children[0]));
+      if (child->kind == PlanKind::Join && child->names.empty()) {
+        JoinType jt = child->join_type;
+        auto lids = ids_of(child->children[0]->output()), rids = ids_of(child->children[1]->output());
+        ExprList lpush, rpush, common, stay;
+        for (const auto& c : split_conjuncts(cond)) {
+          auto refs = references(c);
+          if (!c->deterministic()) stay.push_back(c);
+          else if (subset(refs, lids)) lpush.push_back(c);
+          else if (subset(refs, rids)) rpush.push_back(c);
+          else common.push_back(c);
+        }
+        auto keep = [&](ExprList& from, ExprList& to) { to.insert(to.end(), from.begin(), from.end()); from.clear(); };
+        switch (jt) {
+          case JoinType::Inner: case JoinType::Cross: break;
+          case JoinType::LeftOuter: case JoinType::LeftSemi: case JoinType::LeftAnti:
+            keep(rpush, stay); keep(common, stay); break;
+          case JoinType::RightOuter: keep(lpush, stay); keep(common, stay); break;
+          case JoinType::FullOuter: keep(lpush, stay); keep(rpush, stay); keep(common, stay); break;
+        }
+        if (lpush.empty() && rpush.empty() && common.empty()) return nullptr;
+        LogicalPlan j = *child;
+        if (!lpush.empty()) j.children[0] = filter(make_and(lpush), child->children[0]);
+        if (!rpush.empty()) j.children[1] = filter(make_and(rpush), child->children[1]);
+        if (!common.empty()) {
+          ExprList cs = j.exprs.empty() ? ExprList{} : split_conjuncts(j.exprs[0]);
+          cs.insert(cs.end(), common.begin(), common.end());
+          j.exprs = {make_and(cs)};
+          if (j.join_type == JoinType::Cross) j.join_type = JoinType::Inner;
+        }
+        PlanPtr jp = make_plan(std::move(j));
+        if (auto pushed = push_join_condition(jp)) jp = pushed;
+        return stay.empty() ? jp : filter(make_and(stay), jp);
+      }
+      return nullptr;
+    }
+    return push_join_condition(n);
+  });
+}
+
+PlanPtr collapse_project(const PlanPtr& p) {
+  return plan_transform_up(p, [](const PlanPtr& n) -> PlanPtr {
+    if (n->kind != PlanKind::Project || n->children[0]->kind != PlanKind::Project) return nullptr;
+    const auto& lower = n->children[0]->exprs;
+    if (!all_deterministic(lower) || has_agg_or_generator(lower)) return nullptr;
+    // Do not duplicate non-trivial expressions referenced more than once above.
+    for (const auto& a : lower) {
+      if (a->kind != ExprKind::Alias || a->children[0]->kind == ExprKind::Attribute || a->children[0]->kind == ExprKind::Literal)
+        continue;
+      int uses = 0;
+      for (const auto& u : n->exprs) foreach_expr(u, [&](const Expr& x) { uses += x.kind == ExprKind::Attribute && x.id == a->id; });
+      if (uses > 1) return nullptr;
+    }
+    ExprList list;
+    for (const auto& e : n->exprs) {
+      if (e->kind == ExprKind::Attribute) {
+        auto it = std::find_if(lower.begin(), lower.end(), [&](const ExprPtr& a) { return a->kind == ExprKind::Alias && a->id == e->id; });
+        list.push_back(it != lower.end() ? *it : e);
+      } else {
+        list.push_back(e->with_children({substitute(e->children[0], lower)}));
+      }
+    }
+    return project(list, n->children[0]->children[0]);
+  });
+}
+
+// A Project keeping only `needed` of the child's output, or the child itself when nothing goes.
+static PlanPtr prune_child(const PlanPtr& child, const std::set<int64_t>& needed) {
+  ExprList out = child->output(), keep;
+  for (const auto& a : out) if (needed.count(a->id)) keep.push_back(a);
+  if (keep.size() == out.size()) return child;
+  if (child->kind == PlanKind::DataSource) {  // a scan reads only the needed columns
+    LogicalPlan s = *child;
+    s.output_attrs = keep;
+    return make_plan(std::move(s));
+  }
+  if (child->kind == PlanKind::Project) {
+    ExprList list;
+    for (const auto& e : child->exprs) if (needed.count(to_attribute(e)->id)) list.push_back(e);
+    return project(list, child->children[0]);
+  }
+  return project(keep, child);
+}
+
+static std::set<int64_t> refs_of(const ExprList& es) {
+  std::set<int64_t> s;
+  for (const auto& e : es) for (auto id : references(e)) s.insert(id);
+  return s;
+}
+
+PlanPtr column_pruning(const PlanPtr& p) {
+  return plan_transform_down(p, [](const PlanPtr& n) -> PlanPtr {
+    auto rebuild = [&](std::vector<PlanPtr> kids) -> PlanPtr {
+      for (size_t i = 0; i < kids.size(); ++i) if (kids[i] != n->children[i]) return n->with_children(std::move(kids));
+      return nullptr;
+    };
+    if (n->kind == PlanKind::Aggregate) {
+      auto need = refs_of(n->exprs);
+      for (auto id : refs_of(n->groups)) need.insert(id);
+      return rebuild({prune_child(n->children[0], need)});
+    }
+    if (n->kind != PlanKind::Project) return nullptr;
+    const PlanPtr& c = n->children[0];
+    auto need = refs_of(n->exprs);
+    if (c->kind == PlanKind::DataSource || c->kind == PlanKind::Project) {
+      auto pc = prune_child(c, need);
+      return pc == c ? nullptr : n->with_children({pc});
+    }
+    if (c->kind == PlanKind::Filter || c->kind == PlanKind::Sort || c->kind == PlanKind::Limit) {
+      for (auto id : refs_of(c->exprs)) need.insert(id);
+      auto gc = prune_child(c->children[0], need);
+      return gc == c->children[0] ? nullptr : n->with_children({c->with_children({gc})});
+    }
+    if (c->kind == PlanKind::Join) {
+      for (auto id : refs_of(c->exprs)) need.insert(id);
+      auto l = prune_child(c->children[0], need), r = prune_child(c->children[1], need);
+      if (l == c->children[0] && r == c->children[1]) return nullptr;
+      return n->with_children({c->with_children({l, r})});
+    }
+    return nullptr;
+  });
+}
+
+PlanPtr limit_push_down(const PlanPtr& p) {
+  return plan_transform_down(p, [](const PlanPtr& n) -> PlanPtr {
+    if (n->kind != PlanKind::Limit) return nullptr;
+    const PlanPtr& c = n->children[0];
+    auto limited = [&](const PlanPtr& x) {
+      if (x->kind == PlanKind::Limit && x->n <= n->n) return x;
+      LogicalPlan l;
+      l.kind = PlanKind::Limit;
+      l.n = n->n;
+      l.children = {x};
+      return make_plan(std::move(l));
+    };
+    if (c->kind == PlanKind::Limit) {
+      LogicalPlan l = *c;
+      l.n = std::min(n->n, c->n);
+      return make_plan(std::move(l));
+    }
+    if (c->kind == PlanKind::Union) {
+      std::vector<PlanPtr> kids;
+      bool changed = false;
+      for (const auto& k : c->children) { kids.push_back(limited(k)); changed |= kids.back() != k; }
+      return changed ? n->with_children({c->with_children(kids)}) : nullptr;
+    }
+    if (c->kind == PlanKind::Join && (c->join_type == JoinType::LeftOuter || c->join_type == JoinType::RightOuter)) {
+      size_t side = c->join_type == JoinType::LeftOuter ? 0 : 1;
+      auto k = limited(c->children[side]);
+      if (k == c->children[side]) return nullptr;
+      auto kids = c->children;
+      kids[side] = k;
+      return n->with_children({c->with_children(kids)});
+    }
+    return nullptr;
+  });
+}
+
+PlanPtr remove_noop_operators(const PlanPtr& p) {
+  return plan_transform_up(p, [](const PlanPtr& n) -> PlanPtr {
+    if (n->kind != PlanKind::Project) return nullptr;
+    ExprList out = n->children[0]->output();
+    if (out.size() != n->exprs.size()) return nullptr;
+    for (size_t i = 0; i < out.size(); ++i)
+      if (n->exprs[i]->kind != ExprKind::Attribute || n->exprs[i]->id != out[i]->id || n->exprs[i]->name != out[i]->name)
+        return nullptr;
+    return n->children[0];
+  });
+}
+
+PlanPtr optimize(const PlanPtr& plan) {
+  static const std::vector<PlanPtr (*)(const PlanPtr&)> batch = {
+      push_down_predicates, combine_filters, collapse_project, column_pruning, limit_push_down,
+      constant_folding, boolean_simplification, prune_filters, remove_noop_operators};
+  PlanPtr cur = plan;
+  for (int i = 0; i < 100; ++i) {
+    PlanPtr next = cur;
+    for (auto rule : batch) next = rule(next);
+    if (next == cur) break;
+    cur = next;
+  }
+  return cur;
+}
+
+}  // namespace spp::sql::opt

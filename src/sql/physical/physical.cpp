@@ -1,0 +1,363 @@
+// Physical operators: partitioning/ordering facts, Spark's one-line node strings, and the JSON
+// form executors rebuild operators from.
+#include "sql/physical/physical.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+
+namespace spp::sql {
+using nlohmann::json;
+
+static std::string list(const ExprList& es, const char* sep = ", ") {
+  std::string s = "[";
+  for (size_t i = 0; i < es.size(); ++i) s += (i ? sep : "") + es[i]->to_string();
+  return s + "]";
+}
+
+std::string Partitioning::to_string() const {
+  auto args = [&] {
+    std::string s;
+    for (const auto& e : exprs) s += e->to_string() + ", ";
+    return s + std::to_string(num);
+  };
+  switch (kind) {
+    case Kind::Hash: return "hashpartitioning(" + args() + ")";
+    case Kind::Range: return "rangepartitioning(" + args() + ")";
+    case Kind::Single: return "SinglePartition";
+    case Kind::RoundRobin: return "RoundRobinPartitioning(" + std::to_string(num) + ")";
+    case Kind::Broadcast: return "BroadcastPartitioning";
+    case Kind::Unknown: return "UnknownPartitioning(" + std::to_string(num) + ")";
+  }
+  return "?";
+}
+
+ExprList PhysicalPlan::output() const {
+  switch (kind) {
+    case PhysKind::LocalTableScan: case PhysKind::Range: case PhysKind::FileScan: return output_attrs;
+    case PhysKind::Project: {
+      ExprList out;
+      for (const auto& e : exprs) out.push_back(to_attribute(e));
+      return out;
+    }
+    case PhysKind::HashAggregate: {
+      if (agg_mode == AggMode::Partial) return output_attrs;  // keys + buffers, set by the planner
+      ExprList out;
+      for (const auto& e : exprs) out.push_back(to_attribute(e));
+      return out;
+    }
+    case PhysKind::TakeOrderedAndProject: {
+      ExprList out;
+      for (const auto& e : project) out.push_back(to_attribute(e));
+      return out;
+    }
+    case PhysKind::BroadcastHashJoin: case PhysKind::SortMergeJoin: case PhysKind::ShuffledHashJoin:
+    case PhysKind::BroadcastNestedLoopJoin: case PhysKind::CartesianProduct: {
+      LogicalPlan j;  // same output rule as the logical join
+      j.kind = PlanKind::Join;
+      j.join_type = join_type;
+      for (const auto& c : children) {
+        LogicalPlan leaf;
+        leaf.kind = PlanKind::LocalRelation;
+        leaf.output_attrs = c->output();
+        j.children.push_back(make_plan(std::move(leaf)));
+      }
+      return j.output();
+    }
+    default: return children.empty() ? ExprList{} : children[0]->output();
+  }
+}
+
+Partitioning PhysicalPlan::output_partitioning() const {
+  Partitioning p;
+  switch (kind) {
+    case PhysKind::ShuffleExchange: return partitioning;
+    case PhysKind::BroadcastExchange: p.kind = Partitioning::Kind::Broadcast; return p;
+    case PhysKind::CollectLimit: case PhysKind::GlobalLimit: case PhysKind::TakeOrderedAndProject:
+      p.kind = Partitioning::Kind::Single;
+      p.num = 1;
+      return p;
+    case PhysKind::Project: case PhysKind::Filter: case PhysKind::HashAggregate: case PhysKind::Sort:
+    case PhysKind::LocalLimit: case PhysKind::Sample: case PhysKind::SortMergeJoin: case PhysKind::ShuffledHashJoin:
+      return children[0]->output_partitioning();
+    case PhysKind::BroadcastHashJoin: case PhysKind::BroadcastNestedLoopJoin:
+      return children[build_left ? 1 : 0]->output_partitioning();
+    case PhysKind::Coalesce: p.num = static_cast<int>(n); return p;
+    default: return p;
+  }
+}
+
+ExprList PhysicalPlan::output_ordering() const {
+  switch (kind) {
+    case PhysKind::Sort: return exprs;
+    case PhysKind::Project: case PhysKind::Filter: case PhysKind::LocalLimit: case PhysKind::GlobalLimit:
+      return children[0]->output_ordering();
+    case PhysKind::SortMergeJoin: {
+      ExprList out;
+      for (const auto& k : left_keys) out.push_back(sort_order(k, true, true));
+      return out;
+    }
+    default: return {};
+  }
+}
+
+std::vector<Distribution> PhysicalPlan::required_child_distribution() const {
+  using K = Distribution::Kind;
+  std::vector<Distribution> d(children.size());
+  switch (kind) {
+    case PhysKind::HashAggregate:
+      if (agg_mode != AggMode::Partial) d[0] = groups.empty() ? Distribution{K::AllTuples, {}} : Distribution{K::Clustered, groups};
+      break;
+    case PhysKind::Sort:
+      if (global) d[0] = {K::Ordered, exprs};
+      break;
+    case PhysKind::SortMergeJoin: case PhysKind::ShuffledHashJoin:
+      d[0] = {K::Clustered, left_keys};
+      d[1] = {K::Clustered, right_keys};
+      break;
+    case PhysKind::BroadcastHashJoin: case PhysKind::BroadcastNestedLoopJoin:
+      d[build_left ? 0 : 1] = {K::Broadcast, {}};
+      break;
+    case PhysKind::GlobalLimit:
+      d[0] = {K::AllTuples, {}};
+      break;
+    default: break;
+  }
+  return d;
+}
+
+std::vector<ExprList> PhysicalPlan::required_child_ordering() const {
+  std::vector<ExprList> o(children.size());
+  if (kind == PhysKind::SortMergeJoin) {
+    for (const auto& k : left_keys) o[0].push_back(sort_order(k, true, true));
+    for (const auto& k : right_keys) o[1].push_back(sort_order(k, true, true));
+  }
+  return o;
+}
+
+static std::string agg_list(const ExprList& es, AggMode mode) {
+  std::string s = "[";
+  bool first = true;
+  for (const auto& e : es) {
+    std::vector<const Expr*> aggs;
+    foreach_expr(e, [&](const Expr& x) { if (x.kind == ExprKind::AggCall) aggs.push_back(&x); });
+    for (const Expr* a : aggs) {
+      s += (first ? "" : ", ") + std::string(mode == AggMode::Partial ? "partial_" : "") + a->to_string();
+      first = false;
+    }
+  }
+  return s + "]";
+}
+
+// Data source filter names for PushedFilters (`GreaterThan(a,1)`), for simple predicates.
+static std::string pushed_filter(const Expr& e) {
+  static const std::pair<const char*, const char*> ops[] = {
+      {"=", "EqualTo"}, {"<=>", "EqualNullSafe"}, {">", "GreaterThan"}, {">=", "GreaterThanOrEqual"},
+      {"<", "LessThan"}, {"<=", "LessThanOrEqual"}};
+  if (e.kind != ExprKind::Call) return "";
+  if ((e.name == "isnotnull" || e.name == "isnull") && e.children[0]->kind == ExprKind::Attribute)
+    return std::string(e.name == "isnull" ? "IsNull(" : "IsNotNull(") + e.children[0]->name + ")";
+  for (const auto& [op, name] : ops)
+    if (e.name == op && e.children[0]->kind == ExprKind::Attribute && e.children[1]->kind == ExprKind::Literal)
+      return std::string(name) + "(" + e.children[0]->name + "," + e.children[1]->to_string() + ")";
+  return "";
+}
+
+std::string PhysicalPlan::node_string() const {
+  auto cond = [&]() { return exprs.empty() ? std::string() : ", " + exprs[0]->to_string(); };
+  switch (kind) {
+    case PhysKind::LocalTableScan:
+      if (data_ref.rfind("rdd:", 0) == 0) return "Scan ExistingRDD" + list(output_attrs, ",");
+      if (data_ref == "empty") return "LocalTableScan <empty>, " + list(output_attrs);
+      return "LocalTableScan " + list(output_attrs);
+    case PhysKind::Range:
+      return "Range (" + std::to_string(start) + ", " + std::to_string(end) + ", step=" + std::to_string(step) +
+             ", splits=" + std::to_string(num_partitions) + ")";
+    case PhysKind::FileScan: {
+      std::string fmt = name;
+      for (auto& c : fmt) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      std::string pushed = "[";
+      for (const auto& e : exprs) {
+        std::string f = pushed_filter(*e);
+        if (!f.empty()) pushed += (pushed.size() > 1 ? ", " : "") + f;
+      }
+      std::vector<StructField> fs;
+      for (const auto& a : output_attrs) fs.push_back({a->name, a->type, a->nullable, "{}"});
+      return "FileScan " + name + " " + list(output_attrs, ",") + " Batched: false, DataFilters: " + list(exprs) +
+             ", Format: " + fmt + ", Location: InMemoryFileIndex(" + std::to_string(paths.size()) + " paths)[" +
+             (paths.empty() ? "" : "file:" + paths[0]) + (paths.size() > 1 ? ", ..." : "") + "], PartitionFilters: [], PushedFilters: " +
+             pushed + "], ReadSchema: " + DataType::structure(fs).simple_string();
+    }
+    case PhysKind::Project: return "Project " + list(exprs);
+    case PhysKind::Filter: return "Filter " + exprs[0]->to_string();
+    case PhysKind::HashAggregate: return "HashAggregate(keys=" + list(groups) + ", functions=" + agg_list(exprs, agg_mode) + ")";
+    case PhysKind::Sort: return "Sort " + list(exprs) + ", " + (global ? "true" : "false") + ", 0";
+    case PhysKind::ShuffleExchange: {
+      const char* origin = name.empty() ? "ENSURE_REQUIREMENTS" : name.c_str();
+      return "Exchange " + partitioning.to_string() + ", " + origin + ", [plan_id=" + std::to_string(id) + "]";
+    }
+    case PhysKind::BroadcastExchange: {
+      std::string mode = "IdentityBroadcastMode";
+      if (!exprs.empty()) {
+        mode = "HashedRelationBroadcastMode(List(";
+        for (size_t i = 0; i < exprs.size(); ++i) mode += (i ? ", " : "") + exprs[i]->to_string();
+        mode += "),false)";
+      }
+      return "BroadcastExchange " + mode + ", [plan_id=" + std::to_string(id) + "]";
+    }
+    case PhysKind::BroadcastHashJoin:
+      return "BroadcastHashJoin " + list(left_keys) + ", " + list(right_keys) + ", " + join_type_name(join_type) +
+             (build_left ? ", BuildLeft" : ", BuildRight") + cond() + ", false";
+    case PhysKind::SortMergeJoin:
+      return "SortMergeJoin " + list(left_keys) + ", " + list(right_keys) + ", " + join_type_name(join_type) + cond();
+    case PhysKind::ShuffledHashJoin:
+      return "ShuffledHashJoin " + list(left_keys) + ", " + list(right_keys) + ", " + join_type_name(join_type) +
+             (build_left ? ", BuildLeft" : ", BuildRight") + cond();
+    case PhysKind::BroadcastNestedLoopJoin:
+      return std::string("BroadcastNestedLoopJoin ") + (build_left ? "BuildLeft" : "BuildRight") + ", " +
+             join_type_name(join_type) + cond();
+    case PhysKind::CartesianProduct: return "CartesianProduct" + (exprs.empty() ? std::string() : " " + exprs[0]->to_string());
+    case PhysKind::CollectLimit: return "CollectLimit " + std::to_string(n);
+    case PhysKind::GlobalLimit: return "GlobalLimit " + std::to_string(n) + ", 0";
+    case PhysKind::LocalLimit: return "LocalLimit " + std::to_string(n);
+    case PhysKind::TakeOrderedAndProject:
+      return "TakeOrderedAndProject(limit=" + std::to_string(n) + ", orderBy=" + list(exprs, ",") + ", output=" + list(project, ",") + ")";
+    case PhysKind::Union: return "Union";
+    case PhysKind::Sample:
+      return "Sample " + value_to_string(Value::of(lower), DataType::double_()) + ", " +
+             value_to_string(Value::of(upper), DataType::double_()) + ", " + (with_replacement ? "true" : "false") + ", " +
+             std::to_string(seed);
+    case PhysKind::Coalesce: return "Coalesce " + std::to_string(n);
+  }
+  return "?";
+}
+
+PhysPtr PhysicalPlan::with_children(std::vector<PhysPtr> c) const {
+  auto p = std::make_shared<PhysicalPlan>(*this);
+  p->children = std::move(c);
+  return p;
+}
+
+// ---- JSON for executors ----
+
+json expr_to_json(const ExprPtr& e) {
+  json j;
+  switch (e->kind) {
+    case ExprKind::Attribute: j = {{"kind", "attr"}, {"id", e->id}, {"name", e->name}}; break;
+    case ExprKind::Literal: {
+      j = {{"kind", "lit"}};
+      if (e->value.is_null()) j["value"] = nullptr;
+      else if (auto* b = std::get_if<bool>(&e->value.v)) j["value"] = *b;
+      else if (auto* i = std::get_if<int64_t>(&e->value.v)) j["value"] = *i;
+      else if (auto* d = std::get_if<double>(&e->value.v)) {
+        // JSON has no NaN/Infinity: those travel as strings, as in proto3 JSON.
+        if (std::isfinite(*d)) j["value"] = *d;
+        else j["value"] = std::isnan(*d) ? "NaN" : *d > 0 ? "Infinity" : "-Infinity";
+      } else if (auto* s = std::get_if<std::string>(&e->value.v)) j["value"] = *s;
+      else j["value"] = value_to_string(e->value, e->type);  // decimals/arrays as Spark's string cast
+      break;
+    }
+    case ExprKind::Alias: j = {{"kind", "alias"}, {"id", e->id}, {"name", e->name}}; break;
+    case ExprKind::Cast: j = {{"kind", "cast"}}; break;
+    case ExprKind::Call: j = {{"kind", "call"}, {"name", e->name}}; break;
+    case ExprKind::AggCall:
+      j = {{"kind", "agg"}, {"name", e->name}, {"distinct", e->distinct}, {"ignoreNulls", e->ignore_nulls}};
+      break;
+    case ExprKind::SortOrder: j = {{"kind", "sort"}, {"ascending", e->ascending}, {"nullsFirst", e->nulls_first}}; break;
+    case ExprKind::GetField: j = {{"kind", "field"}, {"name", e->name}, {"ordinal", e->ordinal}}; break;
+    default: j = {{"kind", "unresolved"}}; break;
+  }
+  j["type"] = type_to_json(e->type);
+  j["nullable"] = e->nullable;
+  if (!e->children.empty()) {
+    json a = json::array();
+    for (const auto& c : e->children) a.push_back(expr_to_json(c));
+    j["args"] = a;
+  }
+  return j;
+}
+
+static json exprs_json(const ExprList& es) {
+  json a = json::array();
+  for (const auto& e : es) a.push_back(expr_to_json(e));
+  return a;
+}
+
+static const char* op_name(PhysKind k) {
+  switch (k) {
+    case PhysKind::LocalTableScan: return "LocalTableScan";
+    case PhysKind::Range: return "Range";
+    case PhysKind::FileScan: return "FileScan";
+    case PhysKind::Project: return "Project";
+    case PhysKind::Filter: return "Filter";
+    case PhysKind::HashAggregate: return "HashAggregate";
+    case PhysKind::Sort: return "Sort";
+    case PhysKind::ShuffleExchange: return "ShuffleExchange";
+    case PhysKind::BroadcastExchange: return "BroadcastExchange";
+    case PhysKind::BroadcastHashJoin: return "BroadcastHashJoin";
+    case PhysKind::SortMergeJoin: return "SortMergeJoin";
+    case PhysKind::ShuffledHashJoin: return "ShuffledHashJoin";
+    case PhysKind::BroadcastNestedLoopJoin: return "BroadcastNestedLoopJoin";
+    case PhysKind::CartesianProduct: return "CartesianProduct";
+    case PhysKind::CollectLimit: return "CollectLimit";
+    case PhysKind::GlobalLimit: return "GlobalLimit";
+    case PhysKind::LocalLimit: return "LocalLimit";
+    case PhysKind::TakeOrderedAndProject: return "TakeOrderedAndProject";
+    case PhysKind::Union: return "Union";
+    case PhysKind::Sample: return "Sample";
+    case PhysKind::Coalesce: return "Coalesce";
+  }
+  return "?";
+}
+
+json physical_to_json(const PhysPtr& p) {
+  static const char* modes[] = {"partial", "final", "complete"};
+  json j = {{"op", op_name(p->kind)}, {"output", exprs_json(p->output())}};
+  if (!p->exprs.empty()) j["exprs"] = exprs_json(p->exprs);
+  if (!p->groups.empty()) j["groups"] = exprs_json(p->groups);
+  if (!p->left_keys.empty()) j["leftKeys"] = exprs_json(p->left_keys);
+  if (!p->right_keys.empty()) j["rightKeys"] = exprs_json(p->right_keys);
+  if (!p->project.empty()) j["project"] = exprs_json(p->project);
+  switch (p->kind) {
+    case PhysKind::LocalTableScan: j["data"] = p->data_ref; break;
+    case PhysKind::Range:
+      j.update({{"start", p->start}, {"end", p->end}, {"step", p->step}, {"numPartitions", p->num_partitions}});
+      break;
+    case PhysKind::FileScan: {
+      j["format"] = p->name;
+      j["paths"] = p->paths;
+      json o = json::object();
+      for (const auto& [k, v] : p->options) o[k] = v;
+      j["options"] = o;
+      break;
+    }
+    case PhysKind::HashAggregate: j["mode"] = modes[static_cast<int>(p->agg_mode)]; break;
+    case PhysKind::Sort: j["global"] = p->global; break;
+    case PhysKind::ShuffleExchange:
+      j["partitioning"] = {{"kind", p->partitioning.to_string().substr(0, p->partitioning.to_string().find('('))},
+                           {"num", p->partitioning.num}, {"exprs", exprs_json(p->partitioning.exprs)}};
+      j["shuffleId"] = p->id;
+      break;
+    case PhysKind::BroadcastHashJoin: case PhysKind::SortMergeJoin: case PhysKind::ShuffledHashJoin:
+    case PhysKind::BroadcastNestedLoopJoin: case PhysKind::CartesianProduct:
+      j["joinType"] = join_type_name(p->join_type);
+      j["buildLeft"] = p->build_left;
+      break;
+    case PhysKind::CollectLimit: case PhysKind::GlobalLimit: case PhysKind::LocalLimit:
+    case PhysKind::TakeOrderedAndProject: case PhysKind::Coalesce:
+      j["n"] = p->n;
+      break;
+    case PhysKind::Sample:
+      j.update({{"lower", p->lower}, {"upper", p->upper}, {"withReplacement", p->with_replacement}, {"seed", p->seed}});
+      break;
+    default: break;
+  }
+  if (!p->children.empty()) {
+    json c = json::array();
+    for (const auto& ch : p->children) c.push_back(physical_to_json(ch));
+    j["children"] = c;
+  }
+  return j;
+}
+
+}  // namespace spp::sql

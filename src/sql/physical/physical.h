@@ -1,0 +1,121 @@
+// Physical plans: operators with their output partitioning/ordering and the distribution they
+// require of their children; EnsureRequirements (one place) inserts every exchange. Printed as
+// Spark's explain; each stage fragment serializes to JSON for an executor to rebuild.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "sql/plan/logical.h"
+
+namespace spp::sql {
+
+enum class PhysKind : uint8_t {
+  LocalTableScan,        // rows from the driver/session (data_ref); `Scan ExistingRDD` when from an RDD
+  Range,                 // start, end, step, num_partitions
+  FileScan,              // format, paths, options; exprs = pushed filters
+  Project,               // exprs
+  Filter,                // exprs {condition}
+  HashAggregate,         // agg_mode; groups; exprs = aggregate results (named)
+  Sort,                  // exprs = SortOrders; global
+  ShuffleExchange,       // partitioning; id = shuffle id
+  BroadcastExchange,     // id
+  BroadcastHashJoin,     // join_type, left_keys, right_keys, build_left, exprs {other condition}
+  SortMergeJoin,         // join_type, left_keys, right_keys, exprs {other condition}
+  ShuffledHashJoin,      // as BroadcastHashJoin, both sides shuffled
+  BroadcastNestedLoopJoin,  // join_type, build_left, exprs {condition}
+  CartesianProduct,      // exprs {condition}
+  CollectLimit,          // n: the driver stops after n rows
+  GlobalLimit, LocalLimit,  // n
+  TakeOrderedAndProject, // n, exprs = orders, project = output list
+  Union,
+  Sample,                // lower, upper, with_replacement, seed
+  Coalesce,              // n (no shuffle)
+};
+
+enum class AggMode : uint8_t { Partial, Final, Complete };
+
+struct Partitioning {
+  enum class Kind : uint8_t { Unknown, Hash, Range, Single, RoundRobin, Broadcast };
+  Kind kind = Kind::Unknown;
+  ExprList exprs;  // Hash: keys; Range: SortOrders
+  int num = 0;
+  std::string to_string() const;  // `hashpartitioning(k#0, 200)`, `rangepartitioning(a#0 ASC NULLS FIRST, 200)`
+};
+
+// What an operator needs of a child's partitioning.
+struct Distribution {
+  enum class Kind : uint8_t { Unspecified, AllTuples, Clustered, Ordered, Broadcast };
+  Kind kind = Kind::Unspecified;
+  ExprList exprs;  // Clustered: keys; Ordered: SortOrders
+};
+
+struct PhysicalPlan;
+using PhysPtr = std::shared_ptr<const PhysicalPlan>;
+
+struct PhysicalPlan {
+  PhysKind kind = PhysKind::LocalTableScan;
+  std::vector<PhysPtr> children;
+  ExprList exprs, groups, left_keys, right_keys, project, output_attrs;
+  Partitioning partitioning;  // ShuffleExchange
+  JoinType join_type = JoinType::Inner;
+  AggMode agg_mode = AggMode::Complete;
+  bool build_left = false, global = false, with_replacement = false;
+  int64_t n = 0, start = 0, end = 0, step = 1, seed = 0, id = -1;
+  int num_partitions = -1;
+  double lower = 0, upper = 1;
+  std::string name, data_ref;  // FileScan format / LocalTableScan data
+  std::vector<std::string> paths;
+  std::vector<std::pair<std::string, std::string>> options;
+
+  ExprList output() const;
+  Partitioning output_partitioning() const;
+  ExprList output_ordering() const;  // SortOrders the rows of each partition follow
+  std::vector<Distribution> required_child_distribution() const;
+  std::vector<ExprList> required_child_ordering() const;
+  std::string node_string() const;
+  PhysPtr with_children(std::vector<PhysPtr> c) const;
+};
+
+struct PlannerOptions {
+  int shuffle_partitions = 200;                     // spark.sql.shuffle.partitions
+  int64_t auto_broadcast_threshold = 10LL << 20;    // spark.sql.autoBroadcastJoinThreshold (-1 disables)
+  bool prefer_sort_merge_join = true;               // spark.sql.join.preferSortMergeJoin
+  bool adaptive = true;                             // spark.sql.adaptive.enabled
+};
+
+// Strategies: optimized logical plan -> physical plan (exchanges not yet inserted).
+Result<PhysPtr> plan_physical(const PlanPtr& optimized, const PlannerOptions& opts = {});
+// EnsureRequirements: inserts shuffles/broadcasts/sorts where a child does not satisfy its
+// parent's required distribution/ordering. Exchange ids are numbered from `next_id`.
+PhysPtr ensure_requirements(const PhysPtr& p, const PlannerOptions& opts, int64_t& next_id);
+// Both steps: the plan an executor-side run takes.
+Result<PhysPtr> create_physical_plan(const PlanPtr& optimized, const PlannerOptions& opts = {});
+bool satisfies(const Partitioning& p, const Distribution& d);
+int64_t estimate_size(const PlanPtr& p);  // Spark-like sizeInBytes
+
+// explain(): `== Physical Plan ==` text. With an exchange and AQE on, wrapped in
+// `AdaptiveSparkPlan isFinalPlan=false` (no codegen markers, as Spark before execution);
+// otherwise operators in a whole-stage-codegen stage get `*(id) `.
+std::string physical_tree_string(const PhysPtr& p, const PlannerOptions& opts = {});
+// explain(True): parsed, analyzed (with the schema line), optimized logical, physical.
+std::string explain_extended(const PlanPtr& parsed, const PlanPtr& analyzed, const PlanPtr& optimized,
+                             const PhysPtr& physical, const PlannerOptions& opts = {});
+
+// Stages cut at exchanges, leaves first. A stage's fragment is its subtree with each child
+// exchange replaced by a `ShuffleRead`/`BroadcastRead` leaf naming the producing stage.
+struct StageFragment {
+  int id = 0;
+  bool is_result = false;
+  std::vector<int> parents;  // stages whose output this one reads
+  Partitioning output;       // how this stage partitions its output (shuffle map stages)
+  nlohmann::json to_json() const;
+  PhysPtr root;
+};
+std::vector<StageFragment> cut_stages(const PhysPtr& p);
+nlohmann::json physical_to_json(const PhysPtr& p);
+nlohmann::json expr_to_json(const ExprPtr& e);
+
+}  // namespace spp::sql

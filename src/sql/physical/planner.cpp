@@ -1,0 +1,561 @@
+// Physical planning: strategies (logical -> physical), EnsureRequirements (the one place that
+// inserts exchanges and sorts), explain text and stage cutting.
+#include <algorithm>
+#include <functional>
+
+#include <nlohmann/json.hpp>
+
+#include "sql/optimizer/optimizer.h"
+#include "sql/physical/physical.h"
+
+namespace spp::sql {
+using nlohmann::json;
+
+namespace {
+
+std::shared_ptr<PhysicalPlan> node(PhysKind k, std::vector<PhysPtr> children = {}) {
+  auto p = std::make_shared<PhysicalPlan>();
+  p->kind = k;
+  p->children = std::move(children);
+  return p;
+}
+
+bool can_build_right(JoinType t) {
+  return t == JoinType::Inner || t == JoinType::Cross || t == JoinType::LeftOuter || t == JoinType::LeftSemi ||
+         t == JoinType::LeftAnti;
+}
+bool can_build_left(JoinType t) { return t == JoinType::Inner || t == JoinType::Cross || t == JoinType::RightOuter; }
+
+bool has_broadcast_hint(const PlanPtr& p) {
+  const LogicalPlan* n = p.get();
+  while (n->kind == PlanKind::SubqueryAlias || n->kind == PlanKind::Project || n->kind == PlanKind::Filter) {
+    n = n->children[0].get();
+  }
+  if (n->kind != PlanKind::Hint) return false;
+  std::string h = n->name;
+  for (auto& c : h) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return h == "broadcast" || h == "broadcastjoin" || h == "mapjoin";
+}
+
+int64_t row_size(const ExprList& out) {
+  int64_t s = 8;  // Spark adds 8 bytes per row (EstimationUtils.getSizePerRow)
+  for (const auto& a : out) s += a->type.default_size();
+  return s;
+}
+
+// Buffer attributes a partial aggregate emits for each aggregate function (Spark's names).
+ExprList partial_buffers(const Expr& agg, int64_t& next_id) {
+  const std::string& n = agg.name;
+  auto a = [&](const char* name, DataType t, bool nullable) { return attr(name, std::move(t), nullable, next_id++); };
+  if (agg.distinct) return {};
+  if (n == "count") return {a("count", DataType::long_(), false)};
+  if (n == "sum") return {a("sum", agg.type, true)};
+  if (n == "avg") {
+    const DataType& in = agg.children[0]->type;  // avg's sum buffer: decimal(p+10, s) or double
+    DataType st = agg.type.id == TypeId::Decimal ? DataType::decimal(std::min(38, in.precision + 10), in.scale)
+                                                 : DataType::double_();
+    return {a("sum", st, true), a("count", DataType::long_(), false)};
+  }
+  if (n == "first" || n == "last") return {a(n.c_str(), agg.type, true), a("valueSet", DataType::boolean(), false)};
+  if (n == "collect_list" || n == "collect_set") return {a("buf", agg.type, false)};
+  return {a(n.c_str(), agg.type, true)};
+}
+
+}  // namespace
+
+int64_t estimate_size(const PlanPtr& p) {
+  const int64_t kMax = INT64_MAX;
+  switch (p->kind) {
+    case PlanKind::LocalRelation:
+      // createDataFrame data is small (Spark plans local relations as tiny); unknown = 0.
+      return p->size_hint >= 0 ? p->size_hint : 0;
+    case PlanKind::DataSource: return p->size_hint >= 0 ? p->size_hint : kMax;
+    case PlanKind::Range: {
+      int64_t rows = p->step > 0 ? std::max<int64_t>(0, (p->end - p->start + p->step - 1) / p->step)
+                                 : std::max<int64_t>(0, (p->start - p->end - p->step - 1) / -p->step);
+      return rows * row_size(p->output());
+    }
+    case PlanKind::Limit: return std::min(estimate_size(p->children[0]), p->n * row_size(p->output()));
+    case PlanKind::Project: {
+      int64_t c = estimate_size(p->children[0]);
+      if (c == kMax) return kMax;
+      int64_t in = row_size(p->children[0]->output()), out = row_size(p->output());
+      return c / in * out;
+    }
+    case PlanKind::Join: {
+      if (p->join_type == JoinType::LeftSemi || p->join_type == JoinType::LeftAnti) return estimate_size(p->children[0]);
+      int64_t l = estimate_size(p->children[0]), r = estimate_size(p->children[1]);
+      if (l == kMax || r == kMax || (l && r > kMax / l)) return kMax;
+      return std::max(l * r, l + r);
+    }
+    default: {
+      int64_t s = 0;
+      for (const auto& c : p->children) {
+        int64_t x = estimate_size(c);
+        if (x == kMax) return kMax;
+        s += x;
+      }
+      return s;
+    }
+  }
+}
+
+namespace {
+
+struct Planner {
+  const PlannerOptions& opts;
+  int64_t next_id = 1000000;  // ids for partial-aggregate buffers, apart from the analyzer's
+  std::optional<std::string> error;
+
+  PhysPtr fail(std::string m) { if (!error) error = std::move(m); return nullptr; }
+
+  PhysPtr aggregate(const PlanPtr& a, PhysPtr child) {
+    ExprList groups = a->groups, exprs = a->exprs;
+    // Non-attribute grouping expressions are computed below the partial aggregate.
+    ExprList pre = child->output();
+    bool need_pre = false;
+    for (auto& g : groups) {
+      if (g->kind == ExprKind::Attribute) continue;
+      auto al = alias(g, "_groupingexpression", next_id++);
+      pre.push_back(al);
+      ExprPtr ref = to_attribute(al);
+      ExprPtr orig = g;
+      for (auto& e : exprs)
+        e = transform_down(e, [&](const ExprPtr& x) -> ExprPtr { return expr_equal(*x, *orig) ? ref : nullptr; });
+      g = ref;
+      need_pre = true;
+    }
+    if (need_pre) {
+      auto pr = node(PhysKind::Project, {child});
+      pr->exprs = pre;
+      child = pr;
+    }
+    bool distinct = false;
+    for (const auto& e : exprs) distinct |= any_expr(e, [](const Expr& x) { return x.kind == ExprKind::AggCall && x.distinct; });
+    if (distinct) {  // one complete aggregation over clustered input
+      auto c = node(PhysKind::HashAggregate, {child});
+      c->agg_mode = AggMode::Complete;
+      c->groups = groups;
+      c->exprs = exprs;
+      return c;
+    }
+    auto partial = node(PhysKind::HashAggregate, {child});
+    partial->agg_mode = AggMode::Partial;
+    partial->groups = groups;
+    partial->exprs = exprs;
+    partial->output_attrs = groups;
+    for (const auto& e : exprs)
+      foreach_expr(e, [&](const Expr& x) {
+        if (x.kind != ExprKind::AggCall) return;
+        for (auto& b : partial_buffers(x, next_id)) partial->output_attrs.push_back(b);
+      });
+    auto final_agg = node(PhysKind::HashAggregate, {partial});
+    final_agg->agg_mode = AggMode::Final;
+    final_agg->groups = groups;
+    final_agg->exprs = exprs;
+    return final_agg;
+  }
+
+  PhysPtr join(const PlanPtr& j) {
+    PhysPtr l = plan(j->children[0], false), r = plan(j->children[1], false);
+    if (!l || !r) return nullptr;
+    std::set<int64_t> lids, rids;
+    for (const auto& a : j->children[0]->output()) lids.insert(a->id);
+    for (const auto& a : j->children[1]->output()) rids.insert(a->id);
+    ExprList lk, rk, other;
+    if (!j->exprs.empty())
+      for (const auto& c : opt::split_conjuncts(j->exprs[0])) {
+        if (c->kind == ExprKind::Call && c->name == "=") {
+          auto a = opt::references(c->children[0]), b = opt::references(c->children[1]);
+          auto in = [](const std::set<int64_t>& s, const std::set<int64_t>& side) {
+            return !s.empty() && std::includes(side.begin(), side.end(), s.begin(), s.end());
+          };
+          if (in(a, lids) && in(b, rids)) { lk.push_back(c->children[0]); rk.push_back(c->children[1]); continue; }
+          if (in(a, rids) && in(b, lids)) { lk.push_back(c->children[1]); rk.push_back(c->children[0]); continue; }
+        }
+        other.push_back(c);
+      }
+    JoinType jt = j->join_type == JoinType::Cross && !lk.empty() ? JoinType::Inner : j->join_type;
+    int64_t ls = estimate_size(j->children[0]), rs = estimate_size(j->children[1]);
+    bool lh = has_broadcast_hint(j->children[0]), rh = has_broadcast_hint(j->children[1]);
+    int64_t th = opts.auto_broadcast_threshold;
+    bool bl = can_build_left(jt) && (lh || (th >= 0 && ls <= th));
+    bool br = can_build_right(jt) && (rh || (th >= 0 && rs <= th));
+    if (lh && !rh && bl) br = false;
+    if (rh && !lh && br) bl = false;
+    bool build_left = bl && (!br || ls < rs || (lh && !rh));
+    ExprPtr cond = other.empty() ? nullptr : opt::make_and(other);
+    std::shared_ptr<PhysicalPlan> out;
+    if (!lk.empty()) {
+      if (bl || br) out = node(PhysKind::BroadcastHashJoin, {l, r});
+      else if (!opts.prefer_sort_merge_join) out = node(PhysKind::ShuffledHashJoin, {l, r});
+      else out = node(PhysKind::SortMergeJoin, {l, r});
+      out->left_keys = lk;
+      out->right_keys = rk;
+      out->build_left = (bl || br) ? build_left : ls < rs && can_build_left(jt);
+      if (out->kind == PhysKind::ShuffledHashJoin && !can_build_left(jt)) out->build_left = false;
+    } else if ((jt == JoinType::Inner || jt == JoinType::Cross) && !bl && !br) {
+      out = node(PhysKind::CartesianProduct, {l, r});
+    } else {
+      out = node(PhysKind::BroadcastNestedLoopJoin, {l, r});
+      out->build_left = bl && !br ? true : (!br && can_build_left(jt));
+    }
+    out->join_type = jt;
+    if (cond) out->exprs = {cond};
+    return out;
+  }
+
+  PhysPtr plan(const PlanPtr& p, bool root) {
+    if (error) return nullptr;
+    auto child = [&](size_t i = 0) { return plan(p->children[i], false); };
+    switch (p->kind) {
+      case PlanKind::LocalRelation: {
+        auto n = node(PhysKind::LocalTableScan);
+        n->output_attrs = p->output_attrs;
+        n->data_ref = p->data_ref;
+        return n;
+      }
+      case PlanKind::Range: {
+        auto n = node(PhysKind::Range);
+        n->start = p->start; n->end = p->end; n->step = p->step;
+        n->num_partitions = p->num_partitions > 0 ? p->num_partitions : 2;
+        n->output_attrs = p->output_attrs;
+        return n;
+      }
+      case PlanKind::DataSource: {
+        auto n = node(PhysKind::FileScan);
+        n->name = p->name; n->paths = p->paths; n->options = p->options; n->output_attrs = p->output_attrs;
+        return n;
+      }
+      case PlanKind::Project: {
+        auto c = child();
+        if (!c) return nullptr;
+        auto n = node(PhysKind::Project, {c});
+        n->exprs = p->exprs;
+        return n;
+      }
+      case PlanKind::Filter: {
+        auto c = child();
+        if (!c) return nullptr;
+        if (c->kind == PhysKind::FileScan) {  // predicate pushdown into the scan (kept above too)
+          auto s = std::make_shared<PhysicalPlan>(*c);
+          s->exprs = opt::split_conjuncts(p->exprs[0]);
+          c = s;
+        }
+        auto n = node(PhysKind::Filter, {c});
+        n->exprs = p->exprs;
+        return n;
+      }
+      case PlanKind::Aggregate: {
+        auto c = child();
+        return c ? aggregate(p, c) : nullptr;
+      }
+      case PlanKind::Distinct: case PlanKind::Deduplicate: {
+        LogicalPlan a;
+        a.kind = PlanKind::Aggregate;
+        a.children = p->children;
+        ExprList out = p->children[0]->output();
+        a.groups = p->kind == PlanKind::Distinct ? out : p->exprs;
+        for (const auto& o : out) {
+          bool key = std::any_of(a.groups.begin(), a.groups.end(), [&](const ExprPtr& g) { return g->id == o->id; });
+          if (key) { a.exprs.push_back(o); continue; }
+          auto f = std::make_shared<Expr>(*call("first", {o}, o->type, true));
+          f->kind = ExprKind::AggCall;
+          a.exprs.push_back(alias(f, o->name, o->id));
+        }
+        auto c = child();
+        return c ? aggregate(make_plan(std::move(a)), c) : nullptr;
+      }
+      case PlanKind::Sort: {
+        auto c = child();
+        if (!c) return nullptr;
+        auto n = node(PhysKind::Sort, {c});
+        n->exprs = p->exprs;
+        n->global = p->flag;
+        return n;
+      }
+      case PlanKind::Limit: {
+        const PlanPtr& c = p->children[0];
+        if (root && c->kind == PlanKind::Sort && c->flag) {
+          auto in = plan(c->children[0], false);
+          if (!in) return nullptr;
+          auto n = node(PhysKind::TakeOrderedAndProject, {in});
+          n->n = p->n;
+          n->exprs = c->exprs;
+          n->project = c->output();
+          return n;
+        }
+        if (root && c->kind == PlanKind::Project && c->children[0]->kind == PlanKind::Sort && c->children[0]->flag) {
+          auto in = plan(c->children[0]->children[0], false);
+          if (!in) return nullptr;
+          auto n = node(PhysKind::TakeOrderedAndProject, {in});
+          n->n = p->n;
+          n->exprs = c->children[0]->exprs;
+          n->project = c->exprs;
+          return n;
+        }
+        auto in = child();
+        if (!in) return nullptr;
+        if (root) {
+          auto n = node(PhysKind::CollectLimit, {in});
+          n->n = p->n;
+          return n;
+        }
+        auto local = node(PhysKind::LocalLimit, {in});
+        local->n = p->n;
+        auto global = node(PhysKind::GlobalLimit, {local});
+        global->n = p->n;
+        return global;
+      }
+      case PlanKind::Join: return join(p);
+      case PlanKind::SubqueryAlias: case PlanKind::Hint: return plan(p->children[0], root);
+      case PlanKind::Union: {
+        std::vector<PhysPtr> kids;
+        for (size_t i = 0; i < p->children.size(); ++i) {
+          auto c = child(i);
+          if (!c) return nullptr;
+          kids.push_back(c);
+        }
+        return node(PhysKind::Union, kids);
+      }
+      case PlanKind::Repartition: {
+        auto c = child();
+        if (!c) return nullptr;
+        if (!p->flag) {
+          auto n = node(PhysKind::Coalesce, {c});
+          n->n = p->n;
+          return n;
+        }
+        auto n = node(PhysKind::ShuffleExchange, {c});
+        n->partitioning = {Partitioning::Kind::RoundRobin, {}, static_cast<int>(p->n)};
+        n->name = "REPARTITION_BY_NUM";
+        return n;
+      }
+      case PlanKind::RepartitionByExpression: {
+        auto c = child();
+        if (!c) return nullptr;
+        auto n = node(PhysKind::ShuffleExchange, {c});
+        bool by_range = !p->exprs.empty() && p->exprs[0]->kind == ExprKind::SortOrder;
+        int num = p->n > 0 ? static_cast<int>(p->n) : opts.shuffle_partitions;
+        n->partitioning = {by_range ? Partitioning::Kind::Range : Partitioning::Kind::Hash, p->exprs, num};
+        n->name = p->n > 0 ? "REPARTITION_BY_NUM" : "REPARTITION_BY_COL";
+        return n;
+      }
+      case PlanKind::Sample: {
+        auto c = child();
+        if (!c) return nullptr;
+        auto n = node(PhysKind::Sample, {c});
+        n->lower = p->lower; n->upper = p->upper; n->with_replacement = p->flag; n->seed = p->seed;
+        return n;
+      }
+      default:
+        return fail("physical planning: '" + p->node_string() + "' is not supported yet");
+    }
+  }
+};
+
+}  // namespace
+
+bool satisfies(const Partitioning& p, const Distribution& d) {
+  using DK = Distribution::Kind;
+  using PK = Partitioning::Kind;
+  auto contains = [](const ExprList& keys, const ExprPtr& e) {
+    return std::any_of(keys.begin(), keys.end(), [&](const ExprPtr& k) { return expr_equal(*k, *e); });
+  };
+  switch (d.kind) {
+    case DK::Unspecified: return true;
+    case DK::AllTuples: return p.kind == PK::Single || (p.num == 1 && p.kind != PK::Broadcast);
+    case DK::Clustered:
+      if (p.kind == PK::Single) return true;
+      if (p.kind != PK::Hash || p.exprs.empty()) return false;
+      return std::all_of(p.exprs.begin(), p.exprs.end(), [&](const ExprPtr& e) { return contains(d.exprs, e); });
+    case DK::Ordered:
+      if (p.kind == PK::Single) return true;
+      if (p.kind != PK::Range || p.exprs.size() > d.exprs.size()) return false;
+      for (size_t i = 0; i < p.exprs.size(); ++i) if (!expr_equal(*p.exprs[i], *d.exprs[i])) return false;
+      return true;
+    case DK::Broadcast: return p.kind == PK::Broadcast;
+  }
+  return false;
+}
+
+static bool ordering_satisfied(const ExprList& have, const ExprList& want) {
+  if (want.size() > have.size()) return false;
+  for (size_t i = 0; i < want.size(); ++i) if (!expr_equal(*have[i], *want[i])) return false;
+  return true;
+}
+
+PhysPtr ensure_requirements(const PhysPtr& p, const PlannerOptions& opts, int64_t& next_id) {
+  std::vector<PhysPtr> kids;
+  for (const auto& c : p->children) kids.push_back(ensure_requirements(c, opts, next_id));
+  auto req = p->required_child_distribution();
+  auto exchange = [&](PhysPtr c, Partitioning part) {
+    auto e = node(PhysKind::ShuffleExchange, {std::move(c)});
+    e->partitioning = std::move(part);
+    e->id = next_id++;
+    return PhysPtr(e);
+  };
+  for (size_t i = 0; i < kids.size(); ++i) {
+    const Distribution& d = req[i];
+    if (satisfies(kids[i]->output_partitioning(), d)) continue;
+    switch (d.kind) {
+      case Distribution::Kind::AllTuples:
+        kids[i] = exchange(kids[i], {Partitioning::Kind::Single, {}, 1});
+        break;
+      case Distribution::Kind::Clustered:
+        kids[i] = exchange(kids[i], {Partitioning::Kind::Hash, d.exprs, opts.shuffle_partitions});
+        break;
+      case Distribution::Kind::Ordered:
+        kids[i] = exchange(kids[i], {Partitioning::Kind::Range, d.exprs, opts.shuffle_partitions});
+        break;
+      case Distribution::Kind::Broadcast: {
+        auto b = node(PhysKind::BroadcastExchange, {kids[i]});
+        if (p->kind == PhysKind::BroadcastHashJoin) b->exprs = p->build_left ? p->left_keys : p->right_keys;
+        b->id = next_id++;
+        kids[i] = b;
+        break;
+      }
+      default: break;
+    }
+  }
+  // Co-partitioned join inputs must have the same number of partitions.
+  if ((p->kind == PhysKind::SortMergeJoin || p->kind == PhysKind::ShuffledHashJoin) &&
+      kids[0]->output_partitioning().num != kids[1]->output_partitioning().num) {
+    for (size_t i = 0; i < 2; ++i)
+      if (kids[i]->output_partitioning().num != opts.shuffle_partitions)
+        kids[i] = exchange(kids[i]->kind == PhysKind::ShuffleExchange ? kids[i]->children[0] : kids[i],
+                           {Partitioning::Kind::Hash, req[i].exprs, opts.shuffle_partitions});
+  }
+  auto ord = p->required_child_ordering();
+  for (size_t i = 0; i < kids.size(); ++i) {
+    if (ord[i].empty() || ordering_satisfied(kids[i]->output_ordering(), ord[i])) continue;
+    auto s = node(PhysKind::Sort, {kids[i]});
+    s->exprs = ord[i];
+    s->global = false;
+    kids[i] = s;
+  }
+  return p->with_children(std::move(kids));
+}
+
+Result<PhysPtr> plan_physical(const PlanPtr& optimized, const PlannerOptions& opts) {
+  Planner pl{opts, 1000000, std::nullopt};
+  PhysPtr p = pl.plan(optimized, true);
+  if (pl.error) return Result<PhysPtr>::error(*pl.error);
+  return p;
+}
+
+Result<PhysPtr> create_physical_plan(const PlanPtr& optimized, const PlannerOptions& opts) {
+  auto p = plan_physical(optimized, opts);
+  if (!p) return p;
+  int64_t next = 0;
+  return ensure_requirements(*p, opts, next);
+}
+
+// ---- explain ----
+
+static bool codegen(const PhysicalPlan& p) {
+  switch (p.kind) {
+    case PhysKind::Project: case PhysKind::Filter: case PhysKind::HashAggregate: case PhysKind::Range:
+    case PhysKind::Sort: case PhysKind::BroadcastHashJoin: case PhysKind::SortMergeJoin:
+    case PhysKind::ShuffledHashJoin: case PhysKind::LocalLimit: case PhysKind::GlobalLimit: case PhysKind::Sample:
+      return true;
+    case PhysKind::LocalTableScan: return p.data_ref.rfind("rdd:", 0) == 0;  // Scan ExistingRDD
+    default: return false;
+  }
+}
+
+static bool has_exchange(const PhysPtr& p) {
+  if (p->kind == PhysKind::ShuffleExchange || p->kind == PhysKind::BroadcastExchange) return true;
+  return std::any_of(p->children.begin(), p->children.end(), has_exchange);
+}
+
+std::string physical_tree_string(const PhysPtr& root, const PlannerOptions& opts) {
+  bool aqe = opts.adaptive && has_exchange(root);
+  int stage_counter = 0;
+  std::string out;
+  // stage: the whole-stage-codegen id this node runs in (0 = none); numbered top-down as Spark.
+  std::function<void(const PhysPtr&, const std::string&, bool, bool, int)> draw =
+      [&](const PhysPtr& p, const std::string& prefix, bool last, bool is_root, int parent_stage) {
+        int stage = 0;
+        if (!aqe && codegen(*p)) {
+          bool joins_parent = parent_stage && p->kind != PhysKind::Sort;
+          stage = joins_parent ? parent_stage : ++stage_counter;
+        }
+        out += is_root ? "" : prefix + (last ? "+- " : ":- ");
+        out += (stage ? "*(" + std::to_string(stage) + ") " : std::string()) + p->node_string() + "\n";
+        std::string cp = is_root ? "" : prefix + (last ? "   " : ":  ");
+        // Children of a join start their own stages (Spark's InputAdapter boundaries).
+        bool join = p->kind == PhysKind::SortMergeJoin || p->kind == PhysKind::ShuffledHashJoin;
+        for (size_t i = 0; i < p->children.size(); ++i) {
+          bool streamed = p->kind == PhysKind::BroadcastHashJoin && static_cast<int>(i) == (p->build_left ? 1 : 0);
+          int pass = stage && !join && (p->children.size() == 1 || streamed) ? stage : 0;
+          draw(p->children[i], cp, i + 1 == p->children.size(), false, pass);
+        }
+      };
+  if (aqe) {
+    // Before execution AQE shows its initial plan (no codegen stages yet) under this root.
+    out = "AdaptiveSparkPlan isFinalPlan=false\n";
+    draw(root, "", true, false, 0);
+    return out;
+  }
+  draw(root, "", true, true, 0);
+  return out;
+}
+
+std::string explain_extended(const PlanPtr& parsed, const PlanPtr& analyzed, const PlanPtr& optimized,
+                             const PhysPtr& physical, const PlannerOptions& opts) {
+  std::string schema;
+  auto out = analyzed->output();
+  for (size_t i = 0; i < out.size(); ++i) schema += (i ? ", " : "") + out[i]->name + ": " + out[i]->type.simple_string();
+  return "== Parsed Logical Plan ==\n" + parsed->tree_string() + "\n== Analyzed Logical Plan ==\n" + schema + "\n" +
+         analyzed->tree_string() + "\n== Optimized Logical Plan ==\n" + optimized->tree_string() +
+         "\n== Physical Plan ==\n" + physical_tree_string(physical, opts);
+}
+
+// ---- stages ----
+
+json StageFragment::to_json() const {
+  json j = {{"stageId", id}, {"isResult", is_result}, {"parents", parents}, {"plan", physical_to_json(root)}};
+  if (!is_result) {
+    j["output"] = {{"partitioning", output.to_string()}, {"num", output.num}};
+    // AQE: the reader may coalesce small contiguous partitions of this shuffle.
+    j["coalescible"] = output.kind == Partitioning::Kind::Hash || output.kind == Partitioning::Kind::Range;
+  }
+  return j;
+}
+
+std::vector<StageFragment> cut_stages(const PhysPtr& root) {
+  std::vector<StageFragment> stages;
+  std::function<PhysPtr(const PhysPtr&, std::vector<int>&)> cut = [&](const PhysPtr& p, std::vector<int>& parents) -> PhysPtr {
+    if (p->kind == PhysKind::ShuffleExchange || p->kind == PhysKind::BroadcastExchange) {
+      std::vector<int> mine;
+      PhysPtr body = cut(p->children[0], mine);
+      StageFragment s;
+      s.id = static_cast<int>(stages.size());
+      s.parents = mine;
+      s.output = p->kind == PhysKind::ShuffleExchange ? p->partitioning
+                                                       : Partitioning{Partitioning::Kind::Broadcast, p->exprs, 1};
+      s.root = body;
+      stages.push_back(s);
+      parents.push_back(s.id);
+      auto read = node(PhysKind::LocalTableScan);
+      read->output_attrs = p->output();
+      read->data_ref = (p->kind == PhysKind::ShuffleExchange ? "shuffle:" : "broadcast:") + std::to_string(s.id);
+      return read;
+    }
+    std::vector<PhysPtr> kids;
+    for (const auto& c : p->children) kids.push_back(cut(c, parents));
+    return p->with_children(std::move(kids));
+  };
+  std::vector<int> parents;
+  PhysPtr body = cut(root, parents);
+  StageFragment result;
+  result.id = static_cast<int>(stages.size());
+  result.is_result = true;
+  result.parents = parents;
+  result.root = body;
+  stages.push_back(result);
+  return stages;
+}
+
+}  // namespace spp::sql

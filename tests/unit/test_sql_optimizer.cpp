@@ -1,0 +1,138 @@
+// Optimizer rules, each plan-in/plan-out on analyzed plans.
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+#include "sql/analysis/analyzer.h"
+#include "sql/optimizer/optimizer.h"
+
+using namespace spp::sql;
+using nlohmann::json;
+
+namespace {
+
+json local(const char* ddl, int plan_id = 1) {
+  auto t = parse_ddl_schema(ddl);
+  REQUIRE(t.is_ok());
+  return {{"common", {{"planId", std::to_string(plan_id)}}}, {"localRelation", {{"schema", type_to_json(*t).dump()}}}};
+}
+json source(const char* ddl) {
+  return {{"read", {{"dataSource", {{"format", "csv"}, {"schema", ddl}, {"paths", {"/tmp/x.csv"}}}}}}};
+}
+json col(const char* name) { return {{"unresolvedAttribute", {{"unparsedIdentifier", name}}}}; }
+json fn(const char* name, std::vector<json> args) {
+  return {{"unresolvedFunction", {{"functionName", name}, {"arguments", args}}}};
+}
+json lit_i(int v) { return {{"literal", {{"integer", v}}}}; }
+json lit_b(bool v) { return {{"literal", {{"boolean", v}}}}; }
+json select(json input, std::vector<json> es) { return {{"project", {{"input", input}, {"expressions", es}}}}; }
+json where(json input, json cond) { return {{"filter", {{"input", input}, {"condition", cond}}}}; }
+json limit(json input, int n) { return {{"limit", {{"input", input}, {"limit", n}}}}; }
+json alias(json e, const char* n) { return {{"alias", {{"expr", e}, {"name", {n}}}}}; }
+
+PlanPtr analyzed(const json& plan) {
+  IdGen ids;
+  auto p = decode_plan(plan, ids);
+  REQUIRE_MESSAGE(p.is_ok(), p.error_message());
+  auto a = analyze(*p, ids);
+  REQUIRE_MESSAGE(!a.error, (a.error ? a.error->message : ""));
+  return a.plan;
+}
+
+}  // namespace
+
+TEST_CASE("sql optimizer: constant folding and boolean simplification") {
+  auto p = analyzed(select(local("a INT"), {fn("+", {lit_i(1), lit_i(2)}), fn("+", {lit_i(2147483647), lit_i(1)}),
+                                            fn("/", {lit_i(1), lit_i(0)}), fn("and", {lit_b(true), fn(">", {col("a"), lit_i(1)})})}));
+  auto f = opt::boolean_simplification(opt::constant_folding(p));
+  CHECK(f->tree_string() ==
+        "Project [3 AS (1 + 2)#1, -2147483648 AS (2147483647 + 1)#2, null AS (1 / 0)#3, (a#0 > 1) AS (true AND (a > 1))#4]\n"
+        "+- LocalRelation [a#0]\n");
+  CHECK(opt::constant_folding(f) == f);  // nothing left to fold: same plan back
+  // Casts fold with Spark's rules: '12.5' -> 12, 'x' -> NULL.
+  json c1 = {{"cast", {{"expr", {{"literal", {{"string", " 12.5 "}}}}}, {"typeStr", "int"}}}};
+  json c2 = {{"cast", {{"expr", {{"literal", {{"string", "x"}}}}}, {"typeStr", "int"}}}};
+  auto q = opt::constant_folding(analyzed(select(local("a INT"), {c1, c2})));
+  CHECK(q->exprs[0]->children[0]->to_string() == "12");
+  CHECK(q->exprs[1]->children[0]->to_string() == "null");
+}
+
+TEST_CASE("sql optimizer: filters: prune, combine, push through project and joins") {
+  auto t = analyzed(where(local("a INT"), lit_b(true)));
+  CHECK(opt::prune_filters(t)->tree_string() == "LocalRelation [a#0]\n");
+  auto f = analyzed(where(local("a INT"), lit_b(false)));
+  CHECK(opt::prune_filters(f)->tree_string() == "LocalRelation [a#0]\n");
+  CHECK(opt::prune_filters(f)->data_ref == "empty");
+
+  auto two = analyzed(where(where(local("a INT, b INT"), fn(">", {col("a"), lit_i(1)})), fn("<", {col("b"), lit_i(5)})));
+  CHECK(opt::combine_filters(two)->tree_string() ==
+        "Filter ((a#0 > 1) AND (b#1 < 5))\n"
+        "+- LocalRelation [a#0, b#1]\n");
+
+  auto through_project = analyzed(where(select(local("a INT"), {alias(fn("+", {col("a"), lit_i(1)}), "x")}),
+                                        fn(">", {col("x"), lit_i(2)})));
+  CHECK(opt::push_down_predicates(through_project)->tree_string() ==
+        "Project [(a#0 + 1) AS x#1]\n"
+        "+- Filter ((a#0 + 1) > 2)\n"
+        "   +- LocalRelation [a#0]\n");
+
+  json j = {{"join", {{"left", local("k INT, a INT", 1)}, {"right", local("k2 INT, b INT", 2)}, {"joinType", "JOIN_TYPE_INNER"},
+                      {"joinCondition", fn("and", {fn("==", {col("k"), col("k2")}), fn(">", {col("b"), lit_i(0)})})}}}};
+  json jf = where(j, fn("and", {fn(">", {col("a"), lit_i(1)}), fn("==", {col("a"), col("b")})}));
+  CHECK(opt::push_down_predicates(analyzed(jf))->tree_string() ==
+        "Join Inner, ((k#0 = k2#2) AND (a#1 = b#3))\n"
+        ":- Filter (a#1 > 1)\n"
+        ":  +- LocalRelation [k#0, a#1]\n"
+        "+- Filter (b#3 > 0)\n"
+        "   +- LocalRelation [k2#2, b#3]\n");
+  // Left outer join: a right-side predicate above the join must stay above it.
+  json lo = j;
+  lo["join"]["joinType"] = "JOIN_TYPE_LEFT_OUTER";
+  lo["join"]["joinCondition"] = fn("==", {col("k"), col("k2")});
+  CHECK(opt::push_down_predicates(analyzed(where(lo, fn(">", {col("b"), lit_i(0)}))))->tree_string() ==
+        "Filter (b#3 > 0)\n"
+        "+- Join LeftOuter, (k#0 = k2#2)\n"
+        "   :- LocalRelation [k#0, a#1]\n"
+        "   +- LocalRelation [k2#2, b#3]\n");
+}
+
+TEST_CASE("sql optimizer: column pruning reaches the scan, projects collapse") {
+  auto p = analyzed(select(select(source("a INT, b STRING, c DOUBLE"), {col("a"), col("c")}), {col("c")}));
+  auto o = opt::optimize(p);
+  CHECK(o->tree_string() == "Relation [c#2] csv\n");  // the scan reads only c; the no-op Project goes
+  json agg = {{"aggregate", {{"input", source("k STRING, x INT, y INT")}, {"groupType", "GROUP_TYPE_GROUPBY"},
+                             {"groupingExpressions", {col("k")}}, {"aggregateExpressions", {fn("sum", {col("x")})}}}}};
+  CHECK(opt::optimize(analyzed(agg))->tree_string() ==
+        "Aggregate [k#0], [k#0, sum(x#1) AS sum(x)#3L]\n"
+        "+- Relation [k#0,x#1] csv\n");
+  auto cp = analyzed(select(select(local("a INT"), {alias(fn("+", {col("a"), lit_i(1)}), "x")}),
+                            {alias(fn("*", {col("x"), lit_i(2)}), "y")}));
+  CHECK(opt::collapse_project(cp)->tree_string() ==
+        "Project [((a#0 + 1) * 2) AS y#2]\n"
+        "+- LocalRelation [a#0]\n");
+  // x used twice: not collapsed (it would be computed twice).
+  auto twice = analyzed(select(select(local("a INT"), {alias(fn("+", {col("a"), lit_i(1)}), "x")}),
+                               {alias(fn("*", {col("x"), col("x")}), "y")}));
+  CHECK(opt::collapse_project(twice) == twice);
+  auto noop = analyzed(select(local("a INT, b INT"), {col("a"), col("b")}));
+  CHECK(opt::remove_noop_operators(noop)->tree_string() == "LocalRelation [a#0, b#1]\n");
+}
+
+TEST_CASE("sql optimizer: limits") {
+  auto ll = analyzed(limit(limit(local("a INT"), 5), 3));
+  CHECK(opt::limit_push_down(ll)->tree_string() ==
+        "GlobalLimit 3\n+- LocalLimit 3\n   +- LocalRelation [a#0]\n");
+  json u = {{"setOp", {{"leftInput", local("a INT", 1)}, {"rightInput", local("b INT", 2)},
+                       {"setOpType", "SET_OP_TYPE_UNION"}, {"isAll", true}}}};
+  CHECK(opt::limit_push_down(analyzed(limit(u, 2)))->tree_string() ==
+        "GlobalLimit 2\n"
+        "+- LocalLimit 2\n"
+        "   +- Union false, false\n"
+        "      :- GlobalLimit 2\n"
+        "      :  +- LocalLimit 2\n"
+        "      :     +- LocalRelation [a#0]\n"
+        "      +- GlobalLimit 2\n"
+        "         +- LocalLimit 2\n"
+        "            +- LocalRelation [b#1]\n");
+  auto once = opt::limit_push_down(analyzed(limit(u, 2)));
+  CHECK(opt::limit_push_down(once) == once);
+}
