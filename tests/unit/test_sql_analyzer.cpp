@@ -197,7 +197,7 @@ TEST_CASE("sql analyzer: views, explain tree") {
         "Filter (id#0L > cast(1 as bigint))\n"
         "+- Project [id#0L, v#1]\n"
         "   +- SubqueryAlias t\n"
-        "      +- LocalRelation [id#0L, v#1]\n");
+        "      +- LogicalRDD [id#0L, v#1], false\n");
 }
 
 TEST_CASE("sql decode: rejects unknown fields and kinds") {

@@ -46,7 +46,7 @@ TEST_CASE("sql optimizer: constant folding and boolean simplification") {
   auto f = opt::boolean_simplification(opt::constant_folding(p));
   CHECK(f->tree_string() ==
         "Project [3 AS (1 + 2)#1, -2147483648 AS (2147483647 + 1)#2, null AS (1 / 0)#3, (a#0 > 1) AS (true AND (a > 1))#4]\n"
-        "+- LocalRelation [a#0]\n");
+        "+- LogicalRDD [a#0], false\n");
   CHECK(opt::constant_folding(f) == f);  // nothing left to fold: same plan back
   // Casts fold with Spark's rules: '12.5' -> 12, 'x' -> NULL.
   json c1 = {{"cast", {{"expr", {{"literal", {{"string", " 12.5 "}}}}}, {"typeStr", "int"}}}};
@@ -58,22 +58,22 @@ TEST_CASE("sql optimizer: constant folding and boolean simplification") {
 
 TEST_CASE("sql optimizer: filters: prune, combine, push through project and joins") {
   auto t = analyzed(where(local("a INT"), lit_b(true)));
-  CHECK(opt::prune_filters(t)->tree_string() == "LocalRelation [a#0]\n");
+  CHECK(opt::prune_filters(t)->tree_string() == "LogicalRDD [a#0], false\n");
   auto f = analyzed(where(local("a INT"), lit_b(false)));
-  CHECK(opt::prune_filters(f)->tree_string() == "LocalRelation [a#0]\n");
+  CHECK(opt::prune_filters(f)->tree_string() == "LocalRelation <empty>, [a#0]\n");
   CHECK(opt::prune_filters(f)->data_ref == "empty");
 
   auto two = analyzed(where(where(local("a INT, b INT"), fn(">", {col("a"), lit_i(1)})), fn("<", {col("b"), lit_i(5)})));
   CHECK(opt::combine_filters(two)->tree_string() ==
         "Filter ((a#0 > 1) AND (b#1 < 5))\n"
-        "+- LocalRelation [a#0, b#1]\n");
+        "+- LogicalRDD [a#0, b#1], false\n");
 
   auto through_project = analyzed(where(select(local("a INT"), {alias(fn("+", {col("a"), lit_i(1)}), "x")}),
                                         fn(">", {col("x"), lit_i(2)})));
   CHECK(opt::push_down_predicates(through_project)->tree_string() ==
         "Project [(a#0 + 1) AS x#1]\n"
         "+- Filter ((a#0 + 1) > 2)\n"
-        "   +- LocalRelation [a#0]\n");
+        "   +- LogicalRDD [a#0], false\n");
 
   json j = {{"join", {{"left", local("k INT, a INT", 1)}, {"right", local("k2 INT, b INT", 2)}, {"joinType", "JOIN_TYPE_INNER"},
                       {"joinCondition", fn("and", {fn("==", {col("k"), col("k2")}), fn(">", {col("b"), lit_i(0)})})}}}};
@@ -81,9 +81,9 @@ TEST_CASE("sql optimizer: filters: prune, combine, push through project and join
   CHECK(opt::push_down_predicates(analyzed(jf))->tree_string() ==
         "Join Inner, ((k#0 = k2#2) AND (a#1 = b#3))\n"
         ":- Filter (a#1 > 1)\n"
-        ":  +- LocalRelation [k#0, a#1]\n"
+        ":  +- LogicalRDD [k#0, a#1], false\n"
         "+- Filter (b#3 > 0)\n"
-        "   +- LocalRelation [k2#2, b#3]\n");
+        "   +- LogicalRDD [k2#2, b#3], false\n");
   // Left outer join: a right-side predicate above the join must stay above it.
   json lo = j;
   lo["join"]["joinType"] = "JOIN_TYPE_LEFT_OUTER";
@@ -91,8 +91,8 @@ TEST_CASE("sql optimizer: filters: prune, combine, push through project and join
   CHECK(opt::push_down_predicates(analyzed(where(lo, fn(">", {col("b"), lit_i(0)}))))->tree_string() ==
         "Filter (b#3 > 0)\n"
         "+- Join LeftOuter, (k#0 = k2#2)\n"
-        "   :- LocalRelation [k#0, a#1]\n"
-        "   +- LocalRelation [k2#2, b#3]\n");
+        "   :- LogicalRDD [k#0, a#1], false\n"
+        "   +- LogicalRDD [k2#2, b#3], false\n");
 }
 
 TEST_CASE("sql optimizer: column pruning reaches the scan, projects collapse") {
@@ -108,19 +108,19 @@ TEST_CASE("sql optimizer: column pruning reaches the scan, projects collapse") {
                             {alias(fn("*", {col("x"), lit_i(2)}), "y")}));
   CHECK(opt::collapse_project(cp)->tree_string() ==
         "Project [((a#0 + 1) * 2) AS y#2]\n"
-        "+- LocalRelation [a#0]\n");
+        "+- LogicalRDD [a#0], false\n");
   // x used twice: not collapsed (it would be computed twice).
   auto twice = analyzed(select(select(local("a INT"), {alias(fn("+", {col("a"), lit_i(1)}), "x")}),
                                {alias(fn("*", {col("x"), col("x")}), "y")}));
   CHECK(opt::collapse_project(twice) == twice);
   auto noop = analyzed(select(local("a INT, b INT"), {col("a"), col("b")}));
-  CHECK(opt::remove_noop_operators(noop)->tree_string() == "LocalRelation [a#0, b#1]\n");
+  CHECK(opt::remove_noop_operators(noop)->tree_string() == "LogicalRDD [a#0, b#1], false\n");
 }
 
 TEST_CASE("sql optimizer: limits") {
   auto ll = analyzed(limit(limit(local("a INT"), 5), 3));
   CHECK(opt::limit_push_down(ll)->tree_string() ==
-        "GlobalLimit 3\n+- LocalLimit 3\n   +- LocalRelation [a#0]\n");
+        "GlobalLimit 3\n+- LocalLimit 3\n   +- LogicalRDD [a#0], false\n");
   json u = {{"setOp", {{"leftInput", local("a INT", 1)}, {"rightInput", local("b INT", 2)},
                        {"setOpType", "SET_OP_TYPE_UNION"}, {"isAll", true}}}};
   CHECK(opt::limit_push_down(analyzed(limit(u, 2)))->tree_string() ==
@@ -129,10 +129,10 @@ TEST_CASE("sql optimizer: limits") {
         "   +- Union false, false\n"
         "      :- GlobalLimit 2\n"
         "      :  +- LocalLimit 2\n"
-        "      :     +- LocalRelation [a#0]\n"
+        "      :     +- LogicalRDD [a#0], false\n"
         "      +- GlobalLimit 2\n"
         "         +- LocalLimit 2\n"
-        "            +- LocalRelation [b#1]\n");
+        "            +- LogicalRDD [b#1], false\n");
   auto once = opt::limit_push_down(analyzed(limit(u, 2)));
   CHECK(opt::limit_push_down(once) == once);
 }

@@ -64,7 +64,7 @@ TEST_CASE("sql physical: partial/final aggregation around one hash exchange") {
         "   +- Exchange hashpartitioning(k#0, 200), ENSURE_REQUIREMENTS, [plan_id=0]\n"
         "      +- HashAggregate(keys=[k#0], functions=[partial_count(1)])\n"
         "         +- Project [k#0]\n"
-        "            +- LocalTableScan [k#0, x#1]\n");
+        "            +- Scan ExistingRDD[k#0,x#1]\n");
   PlannerOptions few;
   few.shuffle_partitions = 4;
   CHECK(explain(group_count(), few).find("hashpartitioning(k#0, 4)") != std::string::npos);
@@ -75,16 +75,16 @@ TEST_CASE("sql physical: partial/final aggregation around one hash exchange") {
         "+- HashAggregate(keys=[], functions=[sum(x#0)])\n"
         "   +- Exchange SinglePartition, ENSURE_REQUIREMENTS, [plan_id=0]\n"
         "      +- HashAggregate(keys=[], functions=[partial_sum(x#0)])\n"
-        "         +- LocalTableScan [x#0]\n");
+        "         +- Scan ExistingRDD[x#0]\n");
 }
 
 TEST_CASE("sql physical: join selection by size and hints") {
   CHECK(explain(join("JOIN_TYPE_INNER")) ==
         "AdaptiveSparkPlan isFinalPlan=false\n"
         "+- BroadcastHashJoin [k#0], [k2#2], Inner, BuildRight, false\n"
-        "   :- LocalTableScan [k#0, a#1]\n"
+        "   :- Scan ExistingRDD[k#0,a#1]\n"
         "   +- BroadcastExchange HashedRelationBroadcastMode(List(k2#2),false), [plan_id=0]\n"
-        "      +- LocalTableScan [k2#2, b#3]\n");
+        "      +- Scan ExistingRDD[k2#2,b#3]\n");
   PlannerOptions no_bc;
   no_bc.auto_broadcast_threshold = -1;
   CHECK(explain(join("JOIN_TYPE_INNER"), no_bc) ==
@@ -92,10 +92,10 @@ TEST_CASE("sql physical: join selection by size and hints") {
         "+- SortMergeJoin [k#0], [k2#2], Inner\n"
         "   :- Sort [k#0 ASC NULLS FIRST], false, 0\n"
         "   :  +- Exchange hashpartitioning(k#0, 200), ENSURE_REQUIREMENTS, [plan_id=0]\n"
-        "   :     +- LocalTableScan [k#0, a#1]\n"
+        "   :     +- Scan ExistingRDD[k#0,a#1]\n"
         "   +- Sort [k2#2 ASC NULLS FIRST], false, 0\n"
         "      +- Exchange hashpartitioning(k2#2, 200), ENSURE_REQUIREMENTS, [plan_id=1]\n"
-        "         +- LocalTableScan [k2#2, b#3]\n");
+        "         +- Scan ExistingRDD[k2#2,b#3]\n");
   no_bc.prefer_sort_merge_join = false;
   CHECK(explain(join("JOIN_TYPE_LEFT_OUTER"), no_bc).find("ShuffledHashJoin [k#0], [k2#2], LeftOuter, BuildRight") !=
         std::string::npos);
@@ -120,11 +120,11 @@ TEST_CASE("sql physical: sort, limit, codegen stages without exchanges") {
         "AdaptiveSparkPlan isFinalPlan=false\n"
         "+- Sort [a#0 DESC NULLS LAST], true, 0\n"
         "   +- Exchange rangepartitioning(a#0 DESC NULLS LAST, 200), ENSURE_REQUIREMENTS, [plan_id=0]\n"
-        "      +- LocalTableScan [a#0, b#1]\n");
+        "      +- Scan ExistingRDD[a#0,b#1]\n");
   json top = {{"limit", {{"input", sorted}, {"limit", 3}}}};
   CHECK(explain(top) ==
         "TakeOrderedAndProject(limit=3, orderBy=[a#0 DESC NULLS LAST], output=[a#0,b#1])\n"
-        "+- LocalTableScan [a#0, b#1]\n");
+        "+- *(1) Scan ExistingRDD[a#0,b#1]\n");
   json range = {{"range", {{"start", "0"}, {"end", "10"}, {"step", "1"}, {"numPartitions", 2}}}};
   json filtered = {{"filter", {{"input", range}, {"condition", fn(">", {col("id"), lit_i(5)})}}}};
   CHECK(explain(filtered) ==
@@ -152,9 +152,9 @@ TEST_CASE("sql physical: scans get pushed filters and pruned columns") {
 TEST_CASE("sql physical: explain extended and stage fragments") {
   auto p = plan(group_count());
   std::string text = explain_extended(p.parsed, p.analyzed, p.optimized, p.physical);
-  CHECK(text.rfind("== Parsed Logical Plan ==\n'Aggregate ['k], ['k, 'count(*)]\n+- LocalRelation [k#0, x#1]\n\n"
+  CHECK(text.rfind("== Parsed Logical Plan ==\n'Aggregate ['k], ['k, 'count(*)]\n+- LogicalRDD [k#0, x#1], false\n\n"
                    "== Analyzed Logical Plan ==\nk: string, count(1): bigint\n"
-                   "Aggregate [k#0], [k#0, count(1) AS count(1)#2L]\n+- LocalRelation [k#0, x#1]\n\n"
+                   "Aggregate [k#0], [k#0, count(1) AS count(1)#2L]\n+- LogicalRDD [k#0, x#1], false\n\n"
                    "== Optimized Logical Plan ==\n", 0) == 0);
   CHECK(text.find("\n== Physical Plan ==\nAdaptiveSparkPlan isFinalPlan=false\n") != std::string::npos);
 

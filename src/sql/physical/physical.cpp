@@ -167,7 +167,8 @@ std::string PhysicalPlan::node_string() const {
   auto cond = [&]() { return exprs.empty() ? std::string() : ", " + exprs[0]->to_string(); };
   switch (kind) {
     case PhysKind::LocalTableScan:
-      if (data_ref.rfind("rdd:", 0) == 0) return "Scan ExistingRDD" + list(output_attrs, ",");
+      if (data_ref.rfind("rdd:", 0) == 0 || data_ref.rfind("session:", 0) == 0)
+        return "Scan ExistingRDD" + list(output_attrs, ",");
       if (data_ref == "empty") return "LocalTableScan <empty>, " + list(output_attrs);
       return "LocalTableScan " + list(output_attrs);
     case PhysKind::Range:

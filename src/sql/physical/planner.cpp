@@ -459,7 +459,8 @@ static bool codegen(const PhysicalPlan& p) {
     case PhysKind::Sort: case PhysKind::BroadcastHashJoin: case PhysKind::SortMergeJoin:
     case PhysKind::ShuffledHashJoin: case PhysKind::LocalLimit: case PhysKind::GlobalLimit: case PhysKind::Sample:
       return true;
-    case PhysKind::LocalTableScan: return p.data_ref.rfind("rdd:", 0) == 0;  // Scan ExistingRDD
+    case PhysKind::LocalTableScan:  // Scan ExistingRDD is codegen'd, LocalTableScan is not
+      return p.data_ref.rfind("rdd:", 0) == 0 || p.data_ref.rfind("session:", 0) == 0;
     default: return false;
   }
 }

@@ -109,7 +109,12 @@ std::string LogicalPlan::node_string() const {
       for (size_t i = 0; i < names.size(); ++i) s += (i ? ", " : "") + names[i];
       return s + "]";
     }
-    case PlanKind::LocalRelation: return "LocalRelation " + list(output_attrs);
+    case PlanKind::LocalRelation:
+      // createDataFrame data is an RDD in classic PySpark: Spark prints it as LogicalRDD.
+      if (data_ref.rfind("rdd:", 0) == 0 || data_ref.rfind("session:", 0) == 0)
+        return "LogicalRDD " + list(output_attrs) + ", false";
+      if (data_ref == "empty") return "LocalRelation <empty>, " + list(output_attrs);
+      return "LocalRelation " + list(output_attrs);
     case PlanKind::Range:
       return "Range (" + std::to_string(start) + ", " + std::to_string(end) + ", step=" + std::to_string(step) +
              ", splits=" + (num_partitions > 0 ? "Some(" + std::to_string(num_partitions) + ")" : "None") + ")";

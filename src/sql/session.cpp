@@ -1,0 +1,144 @@
+// SqlSession: JSON requests -> analysis / explain / views, no I/O.
+#include "sql/session.h"
+
+#include "sql/optimizer/optimizer.h"
+
+namespace spp::sql {
+using nlohmann::json;
+
+static std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+static std::optional<int64_t> parse_bytes(const std::string& v) {
+  // Byte-size settings as Spark reads them: plain bytes or with a k/m/g suffix (10MB, 10m, -1).
+  try {
+    size_t used = 0;
+    int64_t n = std::stoll(v, &used);
+    std::string unit = lower(v.substr(used));
+    if (unit.empty() || unit == "b") return n;
+    if (unit == "k" || unit == "kb") return n << 10;
+    if (unit == "m" || unit == "mb") return n << 20;
+    if (unit == "g" || unit == "gb") return n << 30;
+  } catch (...) {}
+  return std::nullopt;
+}
+
+bool SqlConf::set(const std::string& key, const std::string& value) {
+  std::string v = lower(value);
+  if (key == "spark.sql.caseSensitive") { case_sensitive = v == "true"; return true; }
+  if (key == "spark.sql.shuffle.partitions") {
+    try { int n = std::stoi(value); if (n > 0) { planner.shuffle_partitions = n; return true; } } catch (...) {}
+    return false;
+  }
+  if (key == "spark.sql.autoBroadcastJoinThreshold") {
+    auto b = parse_bytes(value);
+    if (b) planner.auto_broadcast_threshold = *b;
+    return b.has_value();
+  }
+  if (key == "spark.sql.join.preferSortMergeJoin") { planner.prefer_sort_merge_join = v == "true"; return true; }
+  if (key == "spark.sql.adaptive.enabled") { planner.adaptive = v == "true"; return true; }
+  return false;
+}
+
+json error_json(const AnalysisError& e, const PlanPtr& plan) {
+  json params = json::object();
+  for (const auto& [k, v] : e.params) params[k] = v;
+  std::string msg = e.message;
+  if (plan) msg += ";\n" + plan->tree_string();
+  return {{"kind", "AnalysisException"}, {"message", msg}, {"errorClass", e.error_class},
+          {"messageParameters", params}, {"sqlState", e.sql_state}};
+}
+
+static json plan_error(const std::string& text) {
+  // A plan the decoder rejects is a client/driver mismatch, not a user error.
+  return {{"error", {{"kind", "IllegalArgumentException"}, {"message", text}, {"errorClass", ""},
+                     {"messageParameters", json::object()}, {"sqlState", ""}}}};
+}
+
+PlanPtr SqlSession::lookup(const std::vector<std::string>& parts) const {
+  if (parts.size() == 1) {
+    auto it = views_.find(lower(parts[0]));
+    return it == views_.end() ? nullptr : it->second;
+  }
+  if (parts.size() == 2 && lower(parts[0]) == "global_temp") {
+    auto it = global_views_.find(lower(parts[1]));
+    return it == global_views_.end() ? nullptr : it->second;
+  }
+  return nullptr;
+}
+
+std::variant<PlanPtr, json> SqlSession::analyzed(const json& plan, PlanPtr* parsed) {
+  auto p = decode_plan(plan, ids_);
+  if (!p) return plan_error(p.error_message());
+  if (parsed) *parsed = *p;
+  AnalyzerOptions opts;
+  opts.case_sensitive = conf_.case_sensitive;
+  opts.lookup_relation = [this](const std::vector<std::string>& parts) { return lookup(parts); };
+  auto a = sql::analyze(*p, ids_, opts);
+  if (a.error) return json{{"error", error_json(*a.error, a.plan)}};
+  return a.plan;
+}
+
+json SqlSession::analyze(const json& plan) {
+  auto r = analyzed(plan);
+  if (auto* err = std::get_if<json>(&r)) return *err;
+  return {{"schema", type_to_json(plan_schema(std::get<PlanPtr>(r)))}};
+}
+
+std::variant<PreparedQuery, json> SqlSession::prepare(const json& plan) {
+  PreparedQuery q;
+  auto r = analyzed(plan, &q.parsed);
+  if (auto* err = std::get_if<json>(&r)) return *err;
+  q.analyzed = std::get<PlanPtr>(r);
+  q.optimized = opt::optimize(q.analyzed);
+  auto ph = create_physical_plan(q.optimized, conf_.planner);
+  if (!ph) return plan_error(ph.error_message());
+  q.physical = *ph;
+  q.stages = cut_stages(q.physical);
+  return q;
+}
+
+json SqlSession::explain(const json& plan, const std::string& mode) {
+  auto r = prepare(plan);
+  if (auto* err = std::get_if<json>(&r)) return *err;
+  const auto& q = std::get<PreparedQuery>(r);
+  std::string m = lower(mode);
+  if (m == "simple" || m.empty())
+    return {{"text", "== Physical Plan ==\n" + physical_tree_string(q.physical, conf_.planner) + "\n"}};
+  if (m == "extended")
+    return {{"text", explain_extended(q.parsed, q.analyzed, q.optimized, q.physical, conf_.planner) + "\n"}};
+  return plan_error("explain mode '" + mode + "' is not supported yet (simple, extended)");
+}
+
+json SqlSession::command(const json& cmd) {
+  const json* c = cmd.contains("command") ? &cmd["command"] : &cmd;
+  if (!c->is_object() || !c->contains("createDataframeView"))
+    return plan_error("plan: unsupported command " + (c->is_object() && !c->empty() ? c->begin().key() : c->dump()));
+  const json& v = (*c)["createDataframeView"];
+  if (!v.contains("input") || !v.contains("name") || !v["name"].is_string())
+    return plan_error("plan: createDataframeView needs input and name");
+  auto r = analyzed(v["input"]);
+  if (auto* err = std::get_if<json>(&r)) return *err;
+  std::string name = v["name"].get<std::string>();
+  bool global = v.value("isGlobal", false), replace = v.value("replace", false);
+  auto& table = global ? global_views_ : views_;
+  std::string key = lower(name);
+  if (!replace && table.count(key)) {
+    std::string id = global ? "`global_temp`.`" + name + "`" : "`" + name + "`";
+    AnalysisError e{"TEMP_TABLE_OR_VIEW_ALREADY_EXISTS", "42P07", {{"relationName", id}},
+                    "[TEMP_TABLE_OR_VIEW_ALREADY_EXISTS] Cannot create the temporary view " + id +
+                        " because it already exists.\nChoose a different name, drop or replace the existing view, "
+                        "or add the IF NOT EXISTS clause to tolerate pre-existing views."};
+    return {{"error", error_json(e, nullptr)}};
+  }
+  table[key] = std::get<PlanPtr>(r);
+  return json::object();
+}
+
+bool SqlSession::drop_temp_view(const std::string& name, bool global) {
+  return (global ? global_views_ : views_).erase(lower(name)) > 0;
+}
+
+}  // namespace spp::sql

@@ -1,0 +1,61 @@
+// SqlSession: the driver's SQL entry points as pure request -> reply functions over JSON (the
+// PySqlAnalyze / PySqlExplain / PySqlCommand messages of docs/sql-engine.md), holding what a
+// Spark session holds for planning: exprId counter, temporary views, SQL settings.
+#pragma once
+#include <map>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "sql/analysis/analyzer.h"
+#include "sql/physical/physical.h"
+
+namespace spp::sql {
+
+struct SqlConf {
+  bool case_sensitive = false;  // spark.sql.caseSensitive
+  PlannerOptions planner;       // spark.sql.shuffle.partitions, autoBroadcastJoinThreshold, …
+  // Applies one `spark.sql.*` setting; false when the key is not one planning reads (ignored).
+  bool set(const std::string& key, const std::string& value);
+};
+
+// A query ready to run: every step kept for explain and the SQL tab.
+struct PreparedQuery {
+  PlanPtr parsed, analyzed, optimized;
+  PhysPtr physical;
+  std::vector<StageFragment> stages;
+};
+
+class SqlSession {
+ public:
+  explicit SqlSession(SqlConf conf = {}) : conf_(std::move(conf)) {}
+
+  // {"schema": StructType JSON} or {"error": {...}} (see error_json).
+  nlohmann::json analyze(const nlohmann::json& plan);
+  // mode: "simple" | "extended"; {"text": …} or {"error": …}.
+  nlohmann::json explain(const nlohmann::json& plan, const std::string& mode);
+  // createDataframeView; {} or {"error": …}.
+  nlohmann::json command(const nlohmann::json& cmd);
+  // Decode, analyse, optimise, plan, cut into stages.
+  std::variant<PreparedQuery, nlohmann::json> prepare(const nlohmann::json& plan);
+
+  SqlConf& conf() { return conf_; }
+  bool drop_temp_view(const std::string& name, bool global);
+
+ private:
+  std::variant<PlanPtr, nlohmann::json> analyzed(const nlohmann::json& plan, PlanPtr* parsed = nullptr);
+  PlanPtr lookup(const std::vector<std::string>& parts) const;
+
+  SqlConf conf_;
+  IdGen ids_;
+  std::map<std::string, PlanPtr> views_;         // lower-case name -> analyzed plan
+  std::map<std::string, PlanPtr> global_views_;  // global_temp.<name>
+};
+
+// PyError body: {"kind", "message", "errorClass", "messageParameters", "sqlState"}. The message
+// is Spark's AnalysisException.getMessage: the text, ";\n", then the plan it failed on.
+nlohmann::json error_json(const AnalysisError& e, const PlanPtr& plan);
+
+}  // namespace spp::sql
