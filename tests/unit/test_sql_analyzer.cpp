@@ -194,10 +194,10 @@ TEST_CASE("sql analyzer: views, explain tree") {
   auto a = analyze(*p, ids, opts);
   REQUIRE(!a.error);
   CHECK(a.plan->tree_string() ==
-        "Filter (id#0L > cast(1 as bigint))\n"
-        "+- Project [id#0L, v#1]\n"
+        "Filter (id#2L > cast(1 as bigint))\n"  // a view's attributes get fresh ids per use
+        "+- Project [id#2L, v#3]\n"
         "   +- SubqueryAlias t\n"
-        "      +- LogicalRDD [id#0L, v#1], false\n");
+        "      +- LogicalRDD [id#2L, v#3], false\n");
 }
 
 TEST_CASE("sql decode: rejects unknown fields and kinds") {

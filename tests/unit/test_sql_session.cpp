@@ -47,6 +47,16 @@ TEST_CASE("sql session: temporary views and explain") {
   CHECK(s.command(view) == json::object());
   CHECK(s.analyze({{"root", table("t")}})["schema"]["fields"].size() == 2);
   CHECK(s.analyze({{"root", table("u")}})["error"]["errorClass"] == "TABLE_OR_VIEW_NOT_FOUND");
+  // The same view on both sides of a join gets distinct attributes (fresh exprIds per use).
+  json x = {{"subqueryAlias", {{"input", table("t")}, {"alias", "x"}}}}, y = {{"subqueryAlias", {{"input", table("t")}, {"alias", "y"}}}};
+  json self = {{"join", {{"left", x}, {"right", y}, {"joinType", "JOIN_TYPE_INNER"},
+                        {"joinCondition", {{"unresolvedFunction", {{"functionName", "=="}, {"arguments", {col("x.id"), col("y.id")}}}}}}}}};
+  json sel = {{"root", {{"project", {{"input", self}, {"expressions", {col("x.v"), col("y.v")}}}}}}};
+  CHECK(s.analyze(sel)["schema"]["fields"].size() == 2);
+  auto q = s.prepare(sel);
+  REQUIRE(std::holds_alternative<PreparedQuery>(q));
+  auto out = std::get<PreparedQuery>(q).analyzed->output();
+  CHECK(out[0]->id != out[1]->id);
   CHECK(s.drop_temp_view("t", false));
   CHECK(s.analyze({{"root", table("t")}})["error"]["errorClass"] == "TABLE_OR_VIEW_NOT_FOUND");
 

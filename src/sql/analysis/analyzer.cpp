@@ -2,6 +2,7 @@
 #include "sql/analysis/analyzer.h"
 
 #include <algorithm>
+#include <map>
 
 #include "sql/analysis/functions.h"
 #include "sql/coercion.h"
@@ -247,6 +248,33 @@ PlanPtr rule_resolve_expressions(Ctx& c, const PlanPtr& plan) {
   });
 }
 
+// A view's plan with fresh exprIds (Spark's newInstance), so a view used twice in one query
+// (t.join(t)) has distinct attributes on each side.
+PlanPtr new_instance(Ctx& c, const PlanPtr& plan) {
+  std::map<int64_t, int64_t> ids;
+  auto remap = [&](const ExprPtr& e) {
+    return transform_up(e, [&](const ExprPtr& x) -> ExprPtr {
+      if (x->kind != ExprKind::Attribute && x->kind != ExprKind::Alias) return nullptr;
+      auto y = std::make_shared<Expr>(*x);
+      if (x->kind == ExprKind::Alias) ids[x->id] = y->id = c.ids.next();
+      else if (auto it = ids.find(x->id); it != ids.end()) y->id = it->second;
+      else return nullptr;
+      return y;
+    });
+  };
+  return plan_transform_up(plan, [&](const PlanPtr& n) -> PlanPtr {
+    auto m = std::make_shared<LogicalPlan>(*n);
+    for (auto& a : m->output_attrs) {
+      auto y = std::make_shared<Expr>(*a);
+      ids[a->id] = y->id = c.ids.next();
+      a = y;
+    }
+    for (auto& g : m->groups) g = remap(g);
+    for (auto& e : m->exprs) e = remap(e);
+    return m;
+  });
+}
+
 // Rule: replace UnresolvedRelation with the catalog's view/table under its alias.
 PlanPtr rule_resolve_relations(Ctx& c, const PlanPtr& plan) {
   return plan_transform_up(plan, [&](const PlanPtr& n) -> PlanPtr {
@@ -261,7 +289,7 @@ PlanPtr rule_resolve_relations(Ctx& c, const PlanPtr& plan) {
     a.kind = PlanKind::SubqueryAlias;
     a.name = parts->back();
     a.plan_id = n->plan_id;
-    a.children = {found};
+    a.children = {new_instance(c, found)};
     return make_plan(std::move(a));
   });
 }
