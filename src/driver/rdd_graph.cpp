@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <set>
 
+#include "common/task_plan.h"
+
 namespace spp::driver {
 
 namespace {
@@ -205,88 +207,102 @@ Result<TaskPayload> RddGraph::build_task(int rdd, int partition, const MapOutput
   return out;
 }
 
-// Appends to `out` and leaves the plan of (rdd, partition) in out.plan.
+namespace {
+// The typed plan of (rdd, partition) into `node_out`; functions, blobs and broadcasts into `out`.
+Status resolve_node(const RddGraph& g, int rdd, int partition, TaskPayload& out, plan::NodePtr& node_out, int& next_input,
+                    const MapOutputTracker& outputs, bool ignore_persist);
+}  // namespace
+
+// Leaves the plan of (rdd, partition) in out.plan, encoded once (common/task_plan.h).
 Status RddGraph::resolve(int rdd, int partition, TaskPayload& out, int& next_input, const MapOutputTracker& outputs,
                          bool ignore_persist) const {
+  plan::NodePtr root;
+  Status st = resolve_node(*this, rdd, partition, out, root, next_input, outputs, ignore_persist);
+  if (!st) return st;
+  out.plan = plan::to_json(*root);
+  return Status::ok();
+}
+
+namespace {
+Status resolve_node(const RddGraph& g, int rdd, int partition, TaskPayload& out, plan::NodePtr& node_out, int& next_input,
+                    const MapOutputTracker& outputs, bool ignore_persist) {
+  auto resolve = [&](int r, int p, plan::NodePtr& into, bool ignore = false) {
+    return resolve_node(g, r, p, out, into, next_input, outputs, ignore);
+  };
+  auto node = [&](int id) { return g.node(id); };
   const RddNode* n = node(rdd);
   if (!n) return Status::error("unknown RDD " + std::to_string(rdd));
   if (partition < 0 || partition >= n->num_partitions)
     return Status::error("partition " + std::to_string(partition) + " out of range for RDD " + std::to_string(rdd));
+  auto input = [&](plan::Format f, plan::Source src) {
+    node_out = plan::make(plan::InputOp{next_input++, f, std::move(src)});
+  };
   if (!n->persist.is_null() && !ignore_persist) {
     // Read the cached block; the executor computes it with `compute` (and stores it) when it
     // does not hold it — so a lost block is simply recomputed from lineage.
     int idx = next_input++;
-    Status st = resolve(rdd, partition, out, next_input, outputs, /*ignore_persist=*/true);
+    plan::NodePtr compute;
+    Status st = resolve(rdd, partition, compute, /*ignore=*/true);
     if (!st) return st;
-    out.plan = {{"op", "input"}, {"input", idx}, {"format", "pickled"},
-                {"source", {{"kind", "block"}, {"rdd", rdd}, {"partition", partition}, {"level", n->persist},
-                            {"compute", std::move(out.plan)}}}};
+    node_out = plan::make(plan::InputOp{idx, plan::Format::kPickled, plan::BlockSource{rdd, partition, n->persist, std::move(compute)}});
     return Status::ok();
   }
   if (n->kind == "parallelize") {
     int first = static_cast<int>(out.input_blobs.size());
     for (int i = 0; i < n->batch_count[partition]; ++i) out.input_blobs.push_back(n->blobs[n->batch_start[partition] + i]);
-    out.plan = {{"op", "input"}, {"input", next_input++}, {"format", "pickled"},
-                {"source", {{"kind", "blobs"}, {"first", first}, {"count", n->batch_count[partition]}}}};
+    input(plan::Format::kPickled, plan::BlobsSource{first, n->batch_count[partition]});
   } else if (n->kind == "text_file") {
     const auto& s = n->text_splits[partition];
-    out.plan = {{"op", "input"}, {"input", next_input++}, {"format", "lines"},
-                {"source", {{"kind", "text"}, {"path", s.path}, {"start", s.start}, {"length", s.length}}}};
+    input(plan::Format::kLines, plan::TextSource{s.path, s.start, s.length});
   } else if (n->kind == "whole_text_files") {
-    json paths = json::array();
-    for (const auto& f : n->file_groups[partition]) paths.push_back(f.path);
-    out.plan = {{"op", "input"}, {"input", next_input++}, {"format", "files"},
-                {"source", {{"kind", "files"}, {"paths", paths}}}};
+    plan::FilesSource files;
+    for (const auto& f : n->file_groups[partition]) files.paths.push_back(f.path);
+    input(plan::Format::kFiles, std::move(files));
   } else if (n->kind == "python") {
-    Status st = resolve(n->parents[0], partition, out, next_input, outputs);
+    plan::NodePtr child;
+    Status st = resolve(n->parents[0], partition, child);
     if (!st) return st;
-    out.plan = {{"op", "apply"}, {"func", n->id}, {"split", partition}, {"child", std::move(out.plan)}};
+    node_out = plan::make(plan::ApplyOp{n->id, partition, std::move(child)});
     out.funcs.push_back(n->id);
     for (int64_t b : n->broadcasts) out.broadcasts.push_back(b);
   } else if (n->kind == "union") {
     int off = partition;
     for (int p : n->parents) {
       int pn = node(p)->num_partitions;
-      if (off < pn) return resolve(p, off, out, next_input, outputs);
+      if (off < pn) return resolve(p, off, node_out);
       off -= pn;
     }
     return Status::error("union partition out of range");
-  } else if (n->kind == "coalesce") {
-    json children = json::array();
-    for (int q : n->coalesce_groups[partition]) {
-      Status st = resolve(n->parents[0], q, out, next_input, outputs);
+  } else if (n->kind == "coalesce" || n->kind == "zip") {
+    std::vector<plan::NodePtr> children;
+    const bool zip = n->kind == "zip";
+    const std::vector<int>& parts = zip ? n->parents : n->coalesce_groups[partition];
+    for (int q : parts) {
+      plan::NodePtr c;
+      Status st = zip ? resolve(q, partition, c) : resolve(n->parents[0], q, c);
       if (!st) return st;
-      children.push_back(std::move(out.plan));
+      children.push_back(std::move(c));
     }
-    out.plan = {{"op", "concat"}, {"children", std::move(children)}};
-  } else if (n->kind == "zip") {
-    json children = json::array();
-    for (int p : n->parents) {
-      Status st = resolve(p, partition, out, next_input, outputs);
-      if (!st) return st;
-      children.push_back(std::move(out.plan));
-    }
-    out.plan = {{"op", "zip"}, {"children", std::move(children)}};
+    node_out = zip ? plan::make(plan::ZipOp{std::move(children)}) : plan::make(plan::ConcatOp{std::move(children)});
   } else if (n->kind == "checkpoint") {
-    out.plan = {{"op", "input"}, {"input", next_input++}, {"format", "pickled"},
-                {"source", {{"kind", "pickle_file"}, {"path", n->checkpoint_files[static_cast<size_t>(partition)]}}}};
+    input(plan::Format::kPickled, plan::PickleFileSource{n->checkpoint_files[static_cast<size_t>(partition)]});
   } else if (n->kind == "shuffled") {
     auto it = outputs.find(n->id);
     if (it == outputs.end() || it->second.missing() > 0)
       return Status::error("shuffle " + std::to_string(n->id) + " has missing map outputs");
-    json blocks = json::array();
+    plan::ShuffleSource sh{n->id, partition, {}};
     for (size_t m = 0; m < it->second.maps.size(); ++m) {
       const auto& ms = *it->second.maps[m];
       int64_t off = ms.offsets[partition], len = ms.offsets[partition + 1] - off;
       if (len == 0) continue;
-      blocks.push_back({{"map", m}, {"exec", ms.exec_id}, {"host", ms.host}, {"port", ms.port}, {"path", ms.path}, {"offset", off}, {"length", len}});
+      sh.blocks.push_back({static_cast<int>(m), ms.exec_id, ms.host, ms.port, ms.path, off, len});
     }
-    out.plan = {{"op", "input"}, {"input", next_input++}, {"format", "pickled"},
-                {"source", {{"kind", "shuffle"}, {"shuffle_id", n->id}, {"reduce", partition}, {"blocks", blocks}}}};
+    input(plan::Format::kPickled, std::move(sh));
   } else {
     return Status::error("cannot plan RDD kind " + n->kind);
   }
   return Status::ok();
 }
+}  // namespace
 
 }  // namespace spp::driver

@@ -126,13 +126,15 @@ Result<std::unique_ptr<PythonWorker>> PythonPool::acquire() {
   using R = Result<std::unique_ptr<PythonWorker>>;
   {
     std::lock_guard<std::mutex> g(mu_);
-    Status st = start_locked();
-    if (!st) return R::error(st.message());
+    // Idle workers first: they exist only once the daemon has started (and tests hand the
+    // pool scripted workers without any daemon).
     if (!idle_.empty()) {
       auto w = std::move(idle_.back());
       idle_.pop_back();
       return R(std::move(w));
     }
+    Status st = start_locked();
+    if (!st) return R::error(st.message());
   }
   int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return R::error(std::string("socket failed: ") + std::strerror(errno));

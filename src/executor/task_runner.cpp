@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "common/log.h"
+#include "common/task_plan.h"
 #include "executor/gzip_reader.h"
 #include "executor/input_readers.h"
 #include "executor/shuffle_writer.h"
@@ -84,20 +85,18 @@ Reply next_reply(Input& in) {
   return r;
 }
 
-TaskOutcome run_task_impl(RunningTask& t, const TaskEnv& env);
+TaskOutcome run_task_impl(RunningTask& t, const TaskEnv& env, const plan::Node& root, const nlohmann::json& plan_json,
+                          const plan::Sink& sink);
 
 // A persisted RDD's partition: from the block manager, else computed now (with another Python
 // worker, from the plan's `compute` lineage) and stored for later tasks.
-std::optional<Batches> cached_block(const nlohmann::json& src, RunningTask& t, const TaskEnv& env) {
-  int rdd = src.value("rdd", -1), part = src.value("partition", -1);
+std::optional<Batches> cached_block(const plan::BlockSource& src, RunningTask& t, const TaskEnv& env) {
   if (env.blocks)
-    if (auto hit = env.blocks->get(rdd, part)) return hit;
+    if (auto hit = env.blocks->get(src.rdd, src.partition)) return hit;
   RunningTask sub;
   sub.spec = t.spec;
-  sub.spec.plan = src.value("compute", nlohmann::json());
-  sub.spec.sink = {{"kind", "result"}};
   sub.input_blobs = t.input_blobs;
-  TaskOutcome o = run_task_impl(sub, env);
+  TaskOutcome o = run_task_impl(sub, env, *src.compute, plan::to_json(*src.compute), plan::Sink{});
   for (auto& a : sub.sub_accums) t.sub_accums.push_back(std::move(a));
   if (o.update.state != "FINISHED") {
     t.sub_failure = sub.sub_failure ? *sub.sub_failure : o.update;
@@ -110,70 +109,70 @@ std::optional<Batches> cached_block(const nlohmann::json& src, RunningTask& t, c
   Batches batches;
   for (auto& b : o.blobs) batches.push_back(std::make_shared<std::string>(std::move(b)));
   if (env.blocks) {
-    auto level = StorageLevel::from_json(src.value("level", nlohmann::json()));
-    msg::BlocksUpdated upd = env.blocks->put(rdd, part, level, batches);
+    auto level = StorageLevel::from_json(src.level);
+    msg::BlocksUpdated upd = env.blocks->put(src.rdd, src.partition, level, batches);
     std::vector<std::string> replica;
-    if (level.replication > 1 && !upd.stored.empty() && upd.stored.front().rdd == rdd && upd.stored.front().partition == part) {
+    if (level.replication > 1 && !upd.stored.empty() && upd.stored.front().rdd == src.rdd &&
+        upd.stored.front().partition == src.partition) {
       for (const auto& b : batches) replica.push_back(*b);
       upd.replica_blobs = static_cast<int>(replica.size());
-      upd.replica_level = src.value("level", nlohmann::json::object());
+      upd.replica_level = src.level;
     }
     if (env.on_blocks && (!upd.stored.empty() || !upd.removed.empty())) env.on_blocks(std::move(upd), std::move(replica));
   }
   return batches;
 }
 
+bool ends_with_gz(const std::string& p) { return p.size() > 3 && p.compare(p.size() - 3, 3, ".gz") == 0; }
+
+// Opens the reader of one input leaf (the InputReader seam: one reader per source kind).
+Result<std::unique_ptr<InputReader>> open_input(const plan::Source& source, RunningTask& t, const TaskEnv& env) {
+  using R = Result<std::unique_ptr<InputReader>>;
+  if (const auto* b = std::get_if<plan::BlobsSource>(&source)) {
+    if (static_cast<size_t>(b->first) + static_cast<size_t>(b->count) > t.input_blobs.size())
+      return R::error("plan refers to missing input blobs");
+    std::vector<std::shared_ptr<std::string>> bl(t.input_blobs.begin() + b->first, t.input_blobs.begin() + b->first + b->count);
+    return std::unique_ptr<InputReader>(std::make_unique<BlobReader>(std::move(bl)));
+  }
+  if (const auto* x = std::get_if<plan::TextSource>(&source)) {
+    if (ends_with_gz(x->path)) return std::unique_ptr<InputReader>(std::make_unique<GzipTextReader>(x->path));
+    return std::unique_ptr<InputReader>(std::make_unique<TextSplitReader>(x->path, x->start, x->length));
+  }
+  if (const auto* x = std::get_if<plan::ShuffleSource>(&source)) {
+    nlohmann::json blocks = nlohmann::json::array();  // ShuffleBlockReader takes the wire shape
+    for (const auto& b : x->blocks)
+      blocks.push_back({{"map", b.map}, {"exec", b.exec}, {"host", b.host}, {"port", b.port}, {"path", b.path},
+                        {"offset", b.offset}, {"length", b.length}});
+    return std::unique_ptr<InputReader>(std::make_unique<ShuffleBlockReader>(x->shuffle_id, blocks, env.shuffle));
+  }
+  if (const auto* x = std::get_if<plan::FilesSource>(&source))
+    return std::unique_ptr<InputReader>(std::make_unique<WholeFileReader>(x->paths));
+  if (const auto* x = std::get_if<plan::PickleFileSource>(&source))
+    return std::unique_ptr<InputReader>(std::make_unique<FramedFileReader>(x->path));
+  const auto& blk = std::get<plan::BlockSource>(source);
+  auto batches = cached_block(blk, t, env);
+  if (!batches) return R::error("cannot compute cached block");
+  return std::unique_ptr<InputReader>(std::make_unique<BlobReader>(std::move(*batches)));
+}
+
 // Walks the plan: input leaves become readers, apply nodes name the functions needed.
-Status collect(const nlohmann::json& plan, RunningTask& t, const TaskEnv& env, std::map<int, Input>& inputs,
-               std::vector<int64_t>& funcs) {
-  if (!plan.is_object()) return Status::error("malformed plan");
-  std::string op = plan.value("op", "");
-  if (op == "input") {
-    int idx = plan.value("input", -1);
-    const auto& src = plan.value("source", nlohmann::json::object());
-    std::string kind = src.value("kind", "");
-    Input in;
-    in.format = plan.value("format", "pickled");
-    if (kind == "blobs") {
-      int first = src.value("first", 0), count = src.value("count", 0);
-      if (first < 0 || count < 0 || static_cast<size_t>(first + count) > t.input_blobs.size())
-        return Status::error("plan refers to missing input blobs");
-      std::vector<std::shared_ptr<std::string>> bl(t.input_blobs.begin() + first, t.input_blobs.begin() + first + count);
-      in.reader = std::make_unique<BlobReader>(std::move(bl));
-    } else if (kind == "text" && src.value("path", std::string()).size() > 3 &&
-               src.value("path", std::string()).compare(src.value("path", std::string()).size() - 3, 3, ".gz") == 0) {
-      in.reader = std::make_unique<GzipTextReader>(src.value("path", ""));
-    } else if (kind == "text") {
-      in.reader = std::make_unique<TextSplitReader>(src.value("path", ""), src.value("start", int64_t{0}), src.value("length", int64_t{0}));
-    } else if (kind == "shuffle") {
-      in.reader = std::make_unique<ShuffleBlockReader>(src.value("shuffle_id", -1), src.value("blocks", nlohmann::json::array()),
-                                                       env.shuffle);
-    } else if (kind == "files") {
-      in.reader = std::make_unique<WholeFileReader>(src.value("paths", std::vector<std::string>{}));
-    } else if (kind == "pickle_file") {
-      in.reader = std::make_unique<FramedFileReader>(src.value("path", ""));
-    } else if (kind == "block") {
-      auto batches = cached_block(src, t, env);
-      if (!batches) return Status::error("cannot compute cached block");
-      in.reader = std::make_unique<BlobReader>(std::move(*batches));
-    } else {
-      return Status::error("unknown input source '" + kind + "'");
-    }
-    inputs[idx] = std::move(in);
+Status collect(const plan::Node& node, RunningTask& t, const TaskEnv& env, std::map<int, Input>& inputs) {
+  if (const auto* in = std::get_if<plan::InputOp>(&node.op)) {
+    auto reader = open_input(in->source, t, env);
+    if (!reader) return Status::error(reader.error_message());
+    Input& slot = inputs[in->input];
+    slot.reader = std::move(reader.value());
+    slot.format = plan::to_string(in->format);
     return Status::ok();
   }
-  if (op == "apply") {
-    funcs.push_back(plan.value("func", int64_t{-1}));
-    return collect(plan.value("child", nlohmann::json()), t, env, inputs, funcs);
+  if (const auto* a = std::get_if<plan::ApplyOp>(&node.op)) return collect(*a->child, t, env, inputs);
+  const auto& children = std::holds_alternative<plan::ConcatOp>(node.op) ? std::get<plan::ConcatOp>(node.op).children
+                                                                         : std::get<plan::ZipOp>(node.op).children;
+  for (const auto& c : children) {
+    Status st = collect(*c, t, env, inputs);
+    if (!st) return st;
   }
-  if (op == "concat" || op == "zip") {
-    for (const auto& c : plan.value("children", nlohmann::json::array())) {
-      Status st = collect(c, t, env, inputs, funcs);
-      if (!st) return st;
-    }
-    return Status::ok();
-  }
-  return Status::error("unknown plan op '" + op + "'");
+  return Status::ok();
 }
 
 void fail(TaskOutcome& o, const std::string& kind, const std::string& error) {
@@ -185,7 +184,16 @@ void fail(TaskOutcome& o, const std::string& kind, const std::string& error) {
 }  // namespace
 
 TaskOutcome run_task(RunningTask& t, const TaskEnv& env) {
-  TaskOutcome o = run_task_impl(t, env);
+  // Decoded and validated before anything runs: a malformed plan fails the task as an io error.
+  auto root = plan::decode(t.spec.plan);
+  auto sink = t.spec.sink.is_null() ? Result<plan::Sink>(plan::Sink{}) : plan::decode_sink(t.spec.sink);
+  if (!root || !sink) {
+    TaskOutcome o;
+    o.update.task_id = t.spec.task_id;
+    fail(o, "io", !root ? root.error_message() : sink.error_message());
+    return o;
+  }
+  TaskOutcome o = run_task_impl(t, env, *root.value(), t.spec.plan, sink.value());
   if (o.update.state == "FAILED" && t.sub_failure) {
     // The cached block it needed could not be computed: that failure is the task's.
     msg::StatusUpdate u = *t.sub_failure;
@@ -205,7 +213,8 @@ TaskOutcome run_task(RunningTask& t, const TaskEnv& env) {
 }
 
 namespace {
-TaskOutcome run_task_impl(RunningTask& t, const TaskEnv& env) {
+TaskOutcome run_task_impl(RunningTask& t, const TaskEnv& env, const plan::Node& root, const nlohmann::json& plan_json,
+                          const plan::Sink& sink) {
   TaskOutcome o;
   o.update.task_id = t.spec.task_id;
   o.update.state = "FINISHED";
@@ -215,19 +224,19 @@ TaskOutcome run_task_impl(RunningTask& t, const TaskEnv& env) {
 
   std::map<int, Input> inputs;
   std::vector<int64_t> funcs;
-  Status st = collect(t.spec.plan, t, env, inputs, funcs);
+  plan::collect_funcs(root, funcs);
+  Status st = collect(root, t, env, inputs);
   if (!st) {
     fail(o, "io", st.message());
     return o;
   }
-  std::string sink = t.spec.sink.value("kind", "result");
+  using plan::SinkKind;
   std::string part_tmp, part_final;
   std::ofstream out;
   // `pickle` (checkpoints): result-format batches written as u32 BE length | batch records.
-  const bool file_sink = sink == "text" || sink == "pickle";
+  const bool file_sink = sink.kind == SinkKind::kText || sink.kind == SinkKind::kPickle;
   if (file_sink) {
-    std::string dir = t.spec.sink.value("tmp_dir", "");
-    std::string file = t.spec.sink.value("file", "part-00000");
+    const std::string& dir = sink.tmp_dir;
     std::string attempt_dir = dir + "/attempt_" + std::to_string(t.spec.task_id);
     std::error_code ec;
     // The driver made `dir`; it is missing when the path is not shared between the driver and
@@ -238,8 +247,8 @@ TaskOutcome run_task_impl(RunningTask& t, const TaskEnv& env) {
       return o;
     }
     fs::create_directory(attempt_dir, ec);
-    part_tmp = attempt_dir + "/" + file;
-    part_final = dir + "/" + file;
+    part_tmp = attempt_dir + "/" + sink.file;
+    part_final = dir + "/" + sink.file;
     out.open(part_tmp, std::ios::binary | std::ios::trunc);
     if (!out) {
       fail(o, "io", "cannot write " + part_tmp);
@@ -249,10 +258,10 @@ TaskOutcome run_task_impl(RunningTask& t, const TaskEnv& env) {
   // Shuffle map side: records per reduce partition, spilled past the threshold, written as one
   // data file + index at the end. Paths are absolute: other executors read them.
   std::unique_ptr<ShuffleWriter> writer;
-  if (sink == "shuffle") {
-    std::string base = fs::absolute(env.scratch_dir).string() + "/shuffle_" + std::to_string(t.spec.sink.value("shuffle_id", -1)) + "_" +
+  if (sink.kind == SinkKind::kShuffle) {
+    std::string base = fs::absolute(env.scratch_dir).string() + "/shuffle_" + std::to_string(sink.shuffle_id) + "_" +
                        std::to_string(t.spec.partition) + "_" + std::to_string(t.spec.task_id);
-    writer = std::make_unique<ShuffleWriter>(base, t.spec.sink.value("num_reduce", 0), env.shuffle);
+    writer = std::make_unique<ShuffleWriter>(base, sink.num_reduce, env.shuffle);
   }
   auto cleanup_attempt = [&] {
     if (part_tmp.empty()) return;
@@ -276,8 +285,8 @@ TaskOutcome run_task_impl(RunningTask& t, const TaskEnv& env) {
   pt.stage_id = t.spec.stage_id;
   pt.partition = t.spec.partition;
   pt.attempt = t.spec.attempt;
-  pt.plan = t.spec.plan;
-  pt.sink = sink == "pickle" ? "result" : sink;
+  pt.plan = plan_json;
+  pt.sink = sink.kind == SinkKind::kPickle ? "result" : plan::to_string(sink.kind);
   pt.props = env.props;
   std::vector<std::string> fblobs;
   for (int64_t fid : funcs) {
@@ -333,9 +342,9 @@ TaskOutcome run_task_impl(RunningTask& t, const TaskEnv& env) {
       m.output_records += po->records;
       for (auto& b : e.blobs) {
         m.output_bytes += static_cast<int64_t>(b.size());
-        if (sink == "text") {
+        if (sink.kind == SinkKind::kText) {
           out.write(b.data(), static_cast<std::streamsize>(b.size()));
-        } else if (sink == "pickle") {
+        } else if (sink.kind == SinkKind::kPickle) {
           uint32_t n = static_cast<uint32_t>(b.size());
           char hdr[4] = {static_cast<char>(n >> 24), static_cast<char>(n >> 16), static_cast<char>(n >> 8), static_cast<char>(n)};
           out.write(hdr, 4);

@@ -1,0 +1,121 @@
+// Task plan codec (common/task_plan.h): round trips, validation, and run_task's failures that
+// need no Python worker (a plan or sink that does not decode, inputs that cannot open).
+#include <doctest/doctest.h>
+
+#include <filesystem>
+
+#include "common/task_plan.h"
+#include "executor/task_runner.h"
+
+using namespace spp;
+using json = nlohmann::json;
+
+namespace {
+plan::NodePtr sample_plan() {
+  plan::ShuffleSource sh{4, 1, {{0, "exec-1", "h", 7077, "/s/shuffle_4_0_9.data", 10, 20}}};
+  auto left = plan::make(plan::ApplyOp{7, 1, plan::make(plan::InputOp{0, plan::Format::kPickled, sh})});
+  auto cached = plan::make(plan::InputOp{
+      1, plan::Format::kPickled,
+      plan::BlockSource{3, 1, json{{"use_disk", true}}, plan::make(plan::InputOp{0, plan::Format::kLines, plan::TextSource{"/in.txt", 0, 99}})}});
+  auto right = plan::make(plan::ConcatOp{{cached, plan::make(plan::InputOp{2, plan::Format::kFiles, plan::FilesSource{{"/a", "/b"}}}),
+                                          plan::make(plan::InputOp{3, plan::Format::kPickled, plan::BlobsSource{0, 2}}),
+                                          plan::make(plan::InputOp{4, plan::Format::kPickled, plan::PickleFileSource{"/ck/part-00001"}})}});
+  return plan::make(plan::ApplyOp{8, 1, plan::make(plan::ZipOp{{left, right}})});
+}
+}  // namespace
+
+TEST_CASE("task plan: every node and source kind round trips through JSON") {
+  json j = plan::to_json(*sample_plan());
+  CHECK(j["op"] == "apply");
+  CHECK(j["child"]["op"] == "zip");
+  CHECK(j["child"]["children"][0]["child"]["source"]["blocks"][0]["port"] == 7077);
+  auto back = plan::decode(j);
+  REQUIRE(back.is_ok());
+  CHECK(plan::to_json(*back.value()) == j);
+  std::vector<int64_t> funcs;
+  plan::collect_funcs(*back.value(), funcs);
+  CHECK(funcs == std::vector<int64_t>{8, 7});
+}
+
+TEST_CASE("task plan: malformed plans are refused with a reason") {
+  json good = plan::to_json(*sample_plan());
+  auto refused = [](const json& j, const char* why) {
+    auto r = plan::decode(j);
+    REQUIRE_FALSE(r.is_ok());
+    CHECK_MESSAGE(r.error_message().find(why) != std::string::npos, r.error_message());
+  };
+  refused(json(), "not an object");
+  refused(json{{"op", "explode"}}, "unknown plan op 'explode'");
+  json j = good;
+  j["child"]["children"][1]["children"][1]["input"] = 0;  // an input id used twice
+  refused(j, "appears twice");
+  j = good;
+  j["child"]["children"].erase(1);
+  refused(j, "exactly two");
+  j = good;
+  j["child"]["children"][0]["child"]["format"] = "parquet";
+  refused(j, "unknown input format");
+  j = good;
+  j["child"]["children"][0]["child"]["source"]["kind"] = "jdbc";
+  refused(j, "unknown input source");
+  j = good;
+  j["child"]["children"][0]["child"]["source"]["blocks"][0]["length"] = -1;
+  refused(j, "negative");
+  j = good;
+  j["func"] = "seven";
+  refused(j, "malformed task plan");
+  j = good;
+  j.erase("split");
+  refused(j, "malformed task plan");
+  // A chain deeper than any lineage is refused instead of exhausting the stack.
+  json deep = {{"op", "input"}, {"input", 0}, {"format", "pickled"}, {"source", {{"kind", "blobs"}, {"first", 0}, {"count", 0}}}};
+  for (int i = 0; i < 2100; ++i) deep = {{"op", "apply"}, {"func", 1}, {"split", 0}, {"child", std::move(deep)}};
+  refused(deep, "deeper");
+}
+
+TEST_CASE("task sink: kinds round trip; incomplete sinks are refused") {
+  plan::Sink s;
+  s.kind = plan::SinkKind::kShuffle;
+  s.shuffle_id = 2;
+  s.map = 5;
+  s.num_reduce = 8;
+  auto back = plan::decode_sink(plan::to_json(s));
+  REQUIRE(back.is_ok());
+  CHECK(back->num_reduce == 8);
+  CHECK(back->map == 5);
+  CHECK(plan::decode_sink(json{{"kind", "result"}}).is_ok());
+  CHECK(plan::decode_sink(json{{"kind", "text"}, {"tmp_dir", "/o/_temporary/1"}, {"file", "part-00000"}, {"path", "/o"}}).is_ok());
+  CHECK_FALSE(plan::decode_sink(json{{"kind", "text"}, {"path", "/o"}}).is_ok());
+  CHECK_FALSE(plan::decode_sink(json{{"kind", "text"}, {"tmp_dir", "/o"}, {"file", "../escape"}}).is_ok());
+  CHECK_FALSE(plan::decode_sink(json{{"kind", "kafka"}}).is_ok());
+  CHECK_FALSE(plan::decode_sink(json{{"kind", "shuffle"}, {"shuffle_id", 1}, {"map", 0}}).is_ok());
+}
+
+TEST_CASE("run_task: plans that cannot start fail as io errors before taking a Python worker") {
+  executor::TaskEnv env{};  // no pool: reaching for a worker would crash the test
+  auto run = [&](json plan, json sink) {
+    executor::RunningTask t;
+    t.spec.task_id = 42;
+    t.spec.plan = std::move(plan);
+    t.spec.sink = std::move(sink);
+    return executor::run_task(t, env);
+  };
+  json blobs = {{"op", "input"}, {"input", 0}, {"format", "pickled"}, {"source", {{"kind", "blobs"}, {"first", 0}, {"count", 3}}}};
+  auto o = run({{"op", "nope"}}, json{{"kind", "result"}});
+  CHECK(o.update.task_id == 42);
+  CHECK(o.update.state == "FAILED");
+  CHECK(o.update.error_kind == "io");
+  CHECK(o.update.error.find("unknown plan op") != std::string::npos);
+  o = run(blobs, json{{"kind", "pigeon"}});
+  CHECK(o.update.error_kind == "io");
+  CHECK(o.update.error.find("malformed task sink") != std::string::npos);
+  o = run(blobs, json{{"kind", "result"}});  // the task has no input blobs
+  CHECK(o.update.error.find("missing input blobs") != std::string::npos);
+  std::string gone = (std::filesystem::temp_directory_path() / "sparkpp-no-such-dir-4242").string();
+  json ok_input = blobs;
+  ok_input["source"]["count"] = 0;
+  o = run(ok_input, json{{"kind", "text"}, {"tmp_dir", gone}, {"file", "part-00000"}});
+  CHECK(o.update.error_kind == "io");
+  CHECK(o.update.error.find("does not exist on this executor's host") != std::string::npos);
+  CHECK(o.blobs.empty());
+}
