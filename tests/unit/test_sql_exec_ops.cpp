@@ -362,3 +362,24 @@ TEST_CASE("sql exec: a decimal sum that overflows in one partial stays NULL afte
   auto fin2 = make_hash_aggregate(make_union(std::move(ok)), {}, {}, {{AggFn::Sum, nullptr, dt, false, "s"}}, AggMode::Final, ctx);
   CHECK(rows_of(*fin2) == std::vector<std::string>{"5"});
 }
+
+TEST_CASE("sql exec: the metrics tree reports every operator's rows, spill and peak memory") {
+  MemoryManager tiny(1024);
+  ExecContext ctx = mk(&tiny);
+  std::vector<Row> many;
+  for (int i = 0; i < 300; ++i) many.push_back({i % 50, double(i), "x"});
+  auto agg = make_hash_aggregate(make_filter(source(many, 60), call(Fn::Ge, {V(), lit_double(100.0)}), ctx), {K()}, {"k"},
+                                 {{AggFn::CountStar, nullptr, nullptr, false, "c"}}, AggMode::Complete, ctx);
+  auto sorted_op = make_sort(std::move(agg), {SortKey::asc(K())}, ctx);
+  (void)rows_of(*sorted_op);
+  auto j = metrics_tree(*sorted_op);
+  CHECK(j["name"] == "Sort");
+  CHECK(j["rows"] == 50);
+  CHECK(j["children"][0]["name"] == "HashAggregate");
+  CHECK(j["children"][0]["rows"] == 50);
+  CHECK(j["children"][0]["spillBytes"].get<int64_t>() > 0);
+  CHECK(j["children"][0]["peakMemory"].get<int64_t>() > 0);
+  CHECK(j["children"][0]["children"][0]["name"] == "Filter");
+  CHECK(j["children"][0]["children"][0]["rows"] == 200);
+  CHECK(j["children"][0]["children"][0]["children"][0]["rows"] == 300);
+}

@@ -26,6 +26,15 @@ ColTypePtr schema_of(const std::vector<std::string>& names, const std::vector<Co
   return col::make_type(col::ColType::strct(names, ts));
 }
 
+nlohmann::json metrics_tree(const Operator& op) {
+  const OpMetrics& m = op.metrics();
+  nlohmann::json j = {{"name", op.name()}, {"rows", m.rows_out}, {"batches", m.batches_out}, {"timeNs", m.time_ns},
+                      {"spillBytes", m.spill_bytes}, {"spillCount", m.spill_count}, {"peakMemory", m.peak_memory},
+                      {"children", nlohmann::json::array()}};
+  for (const Operator* c : op.children()) j["children"].push_back(metrics_tree(*c));
+  return j;
+}
+
 Result<std::vector<Batch>> drain(Operator& op) {
   std::vector<Batch> out;
   while (true) {

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "sql/exec/expr.h"
 #include "sql/exec/memory.h"
 
@@ -68,6 +70,10 @@ OpPtr make_generate(OpPtr child, ExprPtr collection, bool outer, bool with_posit
 // XORShiftRandom(seed + partition index) double is below `fraction` — the same rows as Spark
 // for the same partitioning.
 OpPtr make_sample(OpPtr child, double fraction, int64_t seed, const ExecContext& ctx);
+
+// The operator tree with each node's metrics, for the SQL tab / REST:
+// {"name", "rows", "batches", "timeNs", "spillBytes", "spillCount", "peakMemory", "children": [...]}.
+nlohmann::json metrics_tree(const Operator& op);
 
 // Pulls everything (tests, result collection).
 Result<std::vector<Batch>> drain(Operator& op);
