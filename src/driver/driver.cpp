@@ -135,23 +135,24 @@ void Driver::create_context(Connection& c, const msg::PyCreateContext& m) {
   if (!conf_.contains("spark.pyspark.python")) conf_.set("spark.pyspark.python", executor_python_);
   int max_failures = master_.local ? master_.local_max_failures : static_cast<int>(conf_.get_int("spark.task.maxFailures"));
   if (master_.local && conf_.contains("spark.task.maxFailures")) max_failures = static_cast<int>(conf_.get_int("spark.task.maxFailures"));
-  sched_ = std::make_unique<TaskScheduler>(max_failures);
-  sched_->set_locality_wait(conf_.get_time_ms("spark.locality.wait"));
   double quantile = conf_.get_double("spark.speculation.quantile");
   if (quantile < 0 || quantile > 1) return py_error(c, m.req, "bad_request", "spark.speculation.quantile must be between 0 and 1");
   if (conf_.get_double("spark.speculation.multiplier") <= 0)
     return py_error(c, m.req, "bad_request", "spark.speculation.multiplier must be positive");
-  SpeculationConf sc;
-  sc.enabled = conf_.get_bool("spark.speculation");
-  sc.multiplier = conf_.get_double("spark.speculation.multiplier");
-  sc.quantile = quantile;
-  sc.min_runtime_ms = conf_.get_time_ms("spark.speculation.minTaskRuntime");
-  sched_->set_speculation(sc);
+  scheduler::SchedulerConfig sc;
+  sc.max_task_failures = max_failures;
+  sc.max_stage_attempts = static_cast<int>(std::max<int64_t>(1, conf_.get_int("spark.stage.maxConsecutiveAttempts")));
+  sc.locality_wait_ms = conf_.get_time_ms("spark.locality.wait");
+  sc.speculation.enabled = conf_.get_bool("spark.speculation");
+  sc.speculation.multiplier = conf_.get_double("spark.speculation.multiplier");
+  sc.speculation.quantile = quantile;
+  sc.speculation.min_runtime_ms = conf_.get_time_ms("spark.speculation.minTaskRuntime");
+  sc.speculation_interval_ms = std::max<int64_t>(10, conf_.get_time_ms("spark.speculation.interval"));
+  sc.max_result_bytes = conf_.get_bytes("spark.driver.maxResultSize");
+  revive_timer_->stop();
   speculation_timer_->stop();
-  if (sc.enabled) {
-    int64_t every = std::max<int64_t>(10, conf_.get_time_ms("spark.speculation.interval"));
-    speculation_timer_->start(static_cast<uint64_t>(every), static_cast<uint64_t>(every), [this] { check_speculation(); });
-  }
+  dag_queue_.clear();
+  dag_ = std::make_unique<scheduler::DagScheduler>(source_, clock_, sc);
   execs_.clear();
   exec_by_conn_.clear();
   granted_.clear();
@@ -203,7 +204,9 @@ void Driver::reply_context_info() {
 int Driver::default_parallelism() const {
   if (conf_.contains("spark.default.parallelism")) return std::max<int>(1, static_cast<int>(conf_.get_int("spark.default.parallelism")));
   if (master_.local) return master_.local_cores;
-  return std::max(2, sched_ ? sched_->total_cores() : 0);
+  int cores = 0;
+  for (const auto& [id, e] : execs_) cores += e.cores;
+  return std::max(2, cores);
 }
 
 void Driver::define_rdd(Connection& c, const msg::PyDefineRdd& m, std::vector<std::string>&& blobs) {
@@ -362,485 +365,8 @@ void Driver::stop_context() {
     master_conn_->send(u);
   }
   phase_ = AppPhase::kStopped;
+  dag_.reset();  // its jobs were answered above; late task reports are ignored
   LOG_INFO(kLog, "application " << app_id_ << " stopped");
-}
-
-// ------------------------------------------------------------------ jobs
-
-void Driver::run_job(Connection& c, const msg::PyRunJob& m) {
-  if (phase_ != AppPhase::kRunning) return py_error(c, m.req, "context_stopped", "Cannot call methods on a stopped SparkContext");
-  const RddNode* n = graph_.node(m.rdd);
-  if (!n) return py_error(c, m.req, "bad_request", "unknown RDD " + std::to_string(m.rdd));
-  Job job;
-  job.id = next_job_++;
-  job.rdd = m.rdd;
-  job.req = m.req;
-  job.py_conn = c.id();
-  job.sink = m.sink.is_object() ? m.sink : json{{"kind", "result"}};
-  job.sink_kind = job.sink.value("kind", "result");
-  job.description = m.description;
-  job.start_ms = clock_.now_ms();
-  if (m.partitions.empty()) {
-    for (int p = 0; p < n->num_partitions; ++p) job.partitions.push_back(p);
-  } else {
-    for (int p : m.partitions) {
-      if (p < 0 || p >= n->num_partitions)
-        return py_error(c, m.req, "bad_request", "partition " + std::to_string(p) + " out of range (RDD has " + std::to_string(n->num_partitions) + ")");
-      job.partitions.push_back(p);
-    }
-  }
-  if (job.file_sink()) {
-    job.out_dir = job.sink.value("path", "");
-    if (job.out_dir.empty()) return py_error(c, m.req, "bad_request", "saveAsTextFile needs a path");
-    std::error_code ec;
-    if (fs::exists(job.out_dir, ec))
-      return py_error(c, m.req, "bad_request", "Output directory file:" + job.out_dir + " already exists");
-    job.tmp_dir = job.out_dir + "/_temporary/" + std::to_string(job.id);
-    fs::create_directories(job.tmp_dir, ec);
-    if (ec) return py_error(c, m.req, "bad_request", "cannot create output directory " + job.out_dir + ": " + ec.message());
-    job.sink["tmp_dir"] = job.tmp_dir;
-  } else if (job.sink_kind != "result") {
-    return py_error(c, m.req, "bad_request", "unknown sink '" + job.sink_kind + "'");
-  }
-  job.results.resize(job.partitions.size());
-  job.have.assign(job.partitions.size(), false);
-  for (size_t i = 0; i < job.partitions.size(); ++i) job.position[job.partitions[i]] = i;
-  int jid = job.id;
-  auto& stored = jobs_.emplace(jid, std::move(job)).first->second;
-  ui_->store().on_job_start(jid, stored.description, clock_.wall_ms(), rdd_lineage(graph_, stored.rdd));
-  if (stored.partitions.empty()) return finish_job(stored);
-  advance_job(stored);
-  schedule();
-  if (progress_.enabled()) progress_timer_->start(200, 200, [this] { update_progress(); });
-}
-
-// The first shuffle (deepest first) that `rdd`'s stage needs and whose map outputs are
-// incomplete; -1 when every input exists. Complete shuffles are skipped, as Spark skips stages.
-int Driver::missing_shuffle(int rdd) {
-  for (int s : graph_.shuffle_deps(rdd)) {
-    const RddNode* n = graph_.node(s);
-    int deeper = missing_shuffle(n->parents[0]);
-    if (deeper >= 0) return deeper;
-    auto it = outputs_.find(s);
-    if (it == outputs_.end() || it->second.missing() > 0) return s;
-  }
-  return -1;
-}
-
-// Submits the job's next stage: a missing shuffle-map stage, else the result stage.
-void Driver::advance_job(Job& job) {
-  StageRun st;
-  st.start_ms = clock_.now_ms();
-  int s = missing_shuffle(job.rdd);
-  // Stage ids are stable, as in Spark: a shuffle's map stage keeps its id across jobs and
-  // resubmissions, a job's result stage keeps its own; each submission is the next attempt.
-  if (s >= 0) {
-    auto [it, fresh] = map_stage_ids_.try_emplace(s, 0);
-    if (fresh) it->second = next_stage_++;
-    st.stage_id = it->second;
-  } else {
-    if (job.result_stage_id < 0) job.result_stage_id = next_stage_++;
-    st.stage_id = job.result_stage_id;
-  }
-  st.attempt = stage_attempts_[st.stage_id]++;
-  if (s >= 0) {
-    const RddNode* n = graph_.node(s);
-    const RddNode* parent = graph_.node(n->parents[0]);
-    auto& out = outputs_[s];
-    if (out.maps.size() != static_cast<size_t>(parent->num_partitions)) {
-      out.num_maps = parent->num_partitions;
-      out.num_reduce = n->num_partitions;
-      out.maps.assign(static_cast<size_t>(parent->num_partitions), nullptr);
-    }
-    st.is_map = true;
-    st.shuffle_id = s;
-    st.rdd = parent->id;
-    for (int p = 0; p < out.num_maps; ++p)
-      if (!out.maps[static_cast<size_t>(p)]) st.partitions.push_back(p);
-  } else {
-    st.rdd = job.rdd;
-    for (size_t i = 0; i < job.partitions.size(); ++i)
-      if (!job.have[i]) st.partitions.push_back(job.partitions[i]);
-  }
-  LOG_DEBUG(kLog, "job " << job.id << ": " << (st.is_map ? "shuffle map" : "result") << " stage " << st.stage_id << " (RDD " << st.rdd
-                         << (st.is_map ? ", shuffle " + std::to_string(s) : "") << ") with " << st.partitions.size() << " task(s)");
-  job.stage = std::move(st);
-  job.stage_active = true;
-  if (job.stage.partitions.empty()) {
-    // Nothing missing (e.g. an empty parent): move on at once.
-    job.stage_active = false;
-    if (job.stage.is_map) return advance_job(job);
-    return finish_job(job);
-  }
-  ui_->store().on_stage_submitted(job.stage.stage_id, job.stage.attempt, job.id,
-                                  job.stage.is_map ? "shuffle map (RDD " + std::to_string(job.stage.rdd) + ")" : (job.description.empty() ? "result (RDD " + std::to_string(job.stage.rdd) + ")" : job.description),
-                                  static_cast<int>(job.stage.partitions.size()), job.stage.rdd, clock_.wall_ms());
-  // Prefer executors holding the cached blocks a task reads.
-  std::vector<std::vector<std::string>> prefs;
-  bool any = false;
-  for (int p : job.stage.partitions) {
-    std::vector<std::string> execs;
-    for (const auto& blk : graph_.cached_blocks(job.stage.rdd, p)) {
-      auto it = block_locs_.find(blk);
-      if (it != block_locs_.end()) execs.insert(execs.end(), it->second.begin(), it->second.end());
-    }
-    any |= !execs.empty();
-    prefs.push_back(std::move(execs));
-  }
-  if (!any) prefs.clear();
-  sched_->submit(job.id, job.stage.stage_id, job.stage.attempt, static_cast<int>(job.stage.partitions.size()),
-                 std::move(prefs), clock_.now_ms());
-  // Tasks waiting for their data's executor need assign() to run again as time passes.
-  if (sched_->has_waiting_local_tasks())
-    revive_timer_->start(100, 100, [this] {
-      if (!sched_ || !sched_->has_waiting_local_tasks()) return revive_timer_->stop();
-      schedule();
-    });
-}
-
-void Driver::kill_tasks(const std::vector<Launch>& launches, const std::string& reason) {
-  for (const Launch& k : launches) {
-    auto et = execs_.find(k.exec_id);
-    if (et == execs_.end() || !et->second.conn) continue;
-    msg::KillTask kt;
-    kt.task_id = k.task_id;
-    kt.reason = reason;
-    et->second.conn->send(kt);
-  }
-}
-
-// Slow tasks get a copy on another executor (spark.speculation); assign() places it.
-void Driver::check_speculation() {
-  if (!sched_ || phase_ != AppPhase::kRunning) return;
-  int64_t now = clock_.now_ms();
-  auto slow = sched_->check_speculation(now);
-  if (slow.empty()) return;
-  for (const Launch& l : slow)
-    LOG_INFO(kLog, "Marking task " << l.index << " in stage " << l.stage_id << "." << l.stage_attempt << " (TID " << l.task_id
-                                   << ", executor " << l.exec_id << ") as speculatable: running for "
-                                   << (now - sched_->attempt(l.task_id)->launch_ms) << " ms");
-  schedule();
-}
-
-void Driver::cancel_stage(Job& job, const std::string& reason) {
-  kill_tasks(sched_->cancel_job(job.id), reason);
-  if (job.stage_active) ui_->store().on_stage_completed(job.stage.stage_id, job.stage.attempt, "FAILED", reason, clock_.wall_ms());
-  job.stage_active = false;
-}
-
-// An executor's shuffle files are gone with it: forget them, and re-plan jobs whose current
-// stage reads them (their missing map outputs are recomputed from lineage).
-void Driver::outputs_lost(const std::string& exec_id) {
-  std::set<int> touched;
-  for (auto& [sid, out] : outputs_)
-    for (auto& m : out.maps)
-      if (m && m->exec_id == exec_id) {
-        m.reset();
-        touched.insert(sid);
-      }
-  if (touched.empty()) return;
-  std::vector<int> ids;
-  for (auto& [jid, job] : jobs_) ids.push_back(jid);
-  for (int jid : ids) {
-    auto it = jobs_.find(jid);
-    if (it == jobs_.end() || !it->second.stage_active) continue;
-    Job& job = it->second;
-    bool reads_lost = false;
-    for (int s : graph_.shuffle_deps(job.stage.rdd)) reads_lost |= touched.count(s) > 0;
-    if (!reads_lost) continue;
-    LOG_WARN(kLog, "job " << jid << ": map outputs lost with executor " << exec_id << "; resubmitting missing stages");
-    cancel_stage(job, "map outputs lost");
-    advance_job(job);
-  }
-}
-
-void Driver::schedule() {
-  if (!sched_) return;
-  for (const Launch& l : sched_->assign(clock_.now_ms())) {
-    // assign() marked the attempt RUNNING: one never sent must end here, or its core stays
-    // taken forever (no executor will report on it). Its task set, if still live, re-queues it.
-    auto not_sent = [&] { sched_->failed(l.task_id, FailureKind::kExecutorLost, "not launched", clock_.now_ms()); };
-    auto jt = jobs_.find(l.job_id);
-    auto et = execs_.find(l.exec_id);
-    if (jt == jobs_.end() || et == execs_.end() || !et->second.conn) {
-      not_sent();
-      continue;
-    }
-    Job& job = jt->second;
-    ExecInfo& ex = et->second;
-    if (!job.stage_active || l.stage_id != job.stage.stage_id || l.stage_attempt != job.stage.attempt) {
-      not_sent();
-      continue;
-    }
-    int partition = job.stage.partitions[static_cast<size_t>(l.index)];
-    auto payload = graph_.build_task(job.stage.rdd, partition, outputs_);
-    if (!payload) {
-      sched_->failed(l.task_id, FailureKind::kKilled, payload.error_message(), clock_.now_ms());
-      cancel_stage(job, "cannot build task");  // its other tasks must not run (or wait) either
-      fail_job(job, payload.error_message());
-      continue;
-    }
-    for (const auto& [name, data] : pyfiles_) {
-      if (ex.pyfiles_sent.count(name)) continue;
-      msg::AddPyFile a;
-      a.name = name;
-      ex.conn->send(a, {*data});
-      ex.pyfiles_sent.insert(name);
-    }
-    bool missing_broadcast = false;
-    for (int64_t b : payload->broadcasts) {
-      if (ex.broadcasts_sent.count(b)) continue;
-      auto bt = broadcasts_.find(b);
-      if (bt == broadcasts_.end()) {
-        missing_broadcast = true;
-        sched_->failed(l.task_id, FailureKind::kKilled, "destroyed broadcast", clock_.now_ms());
-        cancel_stage(job, "broadcast destroyed");
-        fail_job(job, "Attempted to use broadcast " + std::to_string(b) + " after it was destroyed");
-        break;
-      }
-      msg::AddBroadcast ab;
-      ab.id = b;
-      ex.conn->send(ab, {*bt->second});
-      ex.broadcasts_sent.insert(b);
-      auto& stats = broadcast_stats_[b];
-      stats.first += 1;
-      stats.second += static_cast<int64_t>(bt->second->size());
-    }
-    if (missing_broadcast) continue;
-    msg::LaunchTask t;
-    t.task_id = l.task_id;
-    t.job_id = l.job_id;
-    t.stage_id = l.stage_id;
-    t.stage_attempt = l.stage_attempt;
-    t.partition = partition;
-    t.attempt = l.attempt;
-    t.plan = std::move(payload->plan);
-    if (job.stage.is_map) {
-      t.sink = {{"kind", "shuffle"}, {"shuffle_id", job.stage.shuffle_id}, {"map", partition},
-                {"num_reduce", outputs_[job.stage.shuffle_id].num_reduce}};
-    } else {
-      t.sink = job.sink;
-    }
-    if (!job.stage.is_map && job.file_sink()) t.sink["file"] = "part-" + [&] {
-      char b[16];
-      std::snprintf(b, sizeof b, "%05d", partition);
-      return std::string(b);
-    }();
-    std::vector<std::string> blobs;
-    for (int64_t fid : payload->funcs) {
-      if (ex.funcs_sent.count(fid)) continue;
-      auto f = graph_.func_blob(fid);
-      if (!f) continue;
-      t.new_funcs.push_back(fid);
-      blobs.push_back(*f);
-      ex.funcs_sent.insert(fid);
-    }
-    for (const auto& b : payload->input_blobs) blobs.push_back(*b);
-    ex.conn->send(t, blobs);
-    if (l.speculative)
-      LOG_INFO(kLog, "Starting speculative task " << l.index << "." << l.attempt << " in stage " << l.stage_id << "."
-                                                  << l.stage_attempt << " (TID " << l.task_id << ") on executor " << l.exec_id);
-    ui_->store().on_task_start(l.task_id, l.stage_id, l.stage_attempt, l.index, l.attempt, partition, l.exec_id, ex.host,
-                               clock_.wall_ms(), l.speculative);
-  }
-}
-
-void Driver::update_progress() {
-  if (jobs_.empty()) {
-    progress_timer_->stop();
-    progress_.clear();
-    return;
-  }
-  const Job& j = jobs_.begin()->second;
-  if (!j.stage_active) return;
-  progress_.show(j.stage.stage_id, j.stage.done, sched_->running_in_job(j.id), static_cast<int>(j.stage.partitions.size()),
-                 clock_.now_ms() - j.stage.start_ms);
-}
-
-// Accumulator updates ride at the end of a finished task's blobs: one per Python pass (a task
-// that also computed cached blocks carries several; extra.accum_blobs counts them).
-static void take_accums(const msg::StatusUpdate& m, std::vector<std::string>& blobs, std::vector<std::string>& into) {
-  if (!m.accum_blob) return;
-  size_t n = static_cast<size_t>(m.extra.is_object() ? m.extra.value("accum_blobs", 1) : 1);
-  n = std::min(n, blobs.size());
-  for (size_t i = blobs.size() - n; i < blobs.size(); ++i) into.push_back(std::move(blobs[i]));
-  blobs.resize(blobs.size() - n);
-}
-
-void Driver::status_update(Connection& c, msg::StatusUpdate&& m, std::vector<std::string>&& blobs) {
-  if (!sched_) return;
-  auto ui_end = [&](const std::string& state, const std::string& error) {
-    if (ui_) ui_->store().on_task_end(m.task_id, state, m.metrics, error, clock_.wall_ms());
-  };
-  const TaskAttempt* running = sched_->attempt(m.task_id);
-  if (!running) return ui_end(m.state, m.error);  // unknown, or already ended (e.g. lost with its executor)
-  const Launch la = running->launch;  // the scheduler forgets the attempt when it ends
-  int job_id = la.job_id;
-  int index = la.index;
-  int64_t now = clock_.now_ms();
-  if (m.state == "FINISHED") {
-    auto jt = jobs_.find(job_id);
-    TaskEnd end = sched_->succeeded(m.task_id, now);
-    if (end.outcome != TaskEnd::kSucceeded) {
-      // A speculative race's loser (or a task of an ended stage): its result is dropped.
-      ui_end("KILLED", "finished after another attempt succeeded or its stage ended; result discarded");
-      return schedule();
-    }
-    ui_end(m.state, m.error);
-    if (jt == jobs_.end()) return schedule();
-    // Speculation: the other copies of this task lost the race.
-    for (const Launch& k : end.kill)
-      LOG_INFO(kLog, "Killing attempt " << k.attempt << " for task " << k.index << " in stage " << k.stage_id << "." << k.stage_attempt
-                                        << " (TID " << k.task_id << ") on executor " << k.exec_id
-                                        << " as the attempt " << la.attempt << " succeeded");
-    kill_tasks(end.kill, "another attempt succeeded");
-    Job& job = jt->second;
-    ++job.stage.done;
-    if (job.stage.is_map) {
-      int part = job.stage.partitions[static_cast<size_t>(index)];
-      auto ms = std::make_shared<MapStatus>();
-      ms->exec_id = la.exec_id;
-      auto et = execs_.find(ms->exec_id);
-      ms->host = et != execs_.end() ? et->second.host : "";
-      ms->port = et != execs_.end() ? et->second.data_port : 0;
-      ms->path = m.extra.value("path", "");
-      ms->offsets = m.extra.value("offsets", std::vector<int64_t>{});
-      auto& out = outputs_[job.stage.shuffle_id];
-      if (static_cast<int>(ms->offsets.size()) != out.num_reduce + 1) {
-        cancel_stage(job, "bad map output");
-        fail_job(job, "map task for partition " + std::to_string(part) + " reported malformed shuffle output");
-        return schedule();
-      }
-      out.maps[static_cast<size_t>(part)] = ms;
-      take_accums(m, blobs, job.accums);
-      if (end.set_complete) {
-        ui_->store().on_stage_completed(job.stage.stage_id, job.stage.attempt, "COMPLETE", "", clock_.wall_ms());
-        stage_failures_.erase(job.stage.stage_id);
-        job.stage_active = false;
-        advance_job(job);
-      }
-      return schedule();
-    }
-    size_t pos = job.position[job.stage.partitions[static_cast<size_t>(index)]];
-    job.have[pos] = true;
-    ++job.done;
-    take_accums(m, blobs, job.accums);
-    for (const auto& b : blobs) job.result_bytes += static_cast<int64_t>(b.size());
-    job.results[pos] = std::move(blobs);
-    int64_t limit = conf_.get_bytes("spark.driver.maxResultSize");
-    if (limit > 0 && job.result_bytes > limit) {
-      kill_tasks(sched_->cancel_job(job.id), "job aborted");
-      fail_job(job, "Total size of serialized results of " + std::to_string(job.done) + " tasks (" +
-                        format_bytes(job.result_bytes) + ") is bigger than spark.driver.maxResultSize (" +
-                        format_bytes(limit) + ")");
-      return schedule();
-    }
-    if (end.set_complete) {
-      ui_->store().on_stage_completed(job.stage.stage_id, job.stage.attempt, "COMPLETE", "", clock_.wall_ms());
-      stage_failures_.erase(job.stage.stage_id);
-      job.stage_active = false;
-      finish_job(job);
-    }
-    return schedule();
-  }
-  ui_end(m.state, m.error);
-  if (m.error_kind == "fetch_failed") {
-    // A shuffle block is missing or corrupt: recompute its map output, then retry this stage.
-    sched_->failed(m.task_id, FailureKind::kKilled, m.error, now);
-    auto jt = jobs_.find(job_id);
-    if (jt == jobs_.end() || !jt->second.stage_active || jt->second.stage.stage_id != la.stage_id ||
-        jt->second.stage.attempt != la.stage_attempt) {
-      LOG_INFO(kLog, "Ignoring fetch failure from TID " << m.task_id << " of stage " << la.stage_id << "." << la.stage_attempt
-                                                        << ": the stage has already been resubmitted or ended (" << m.error << ")");
-      return schedule();
-    }
-    Job& job = jt->second;
-    int sid = m.extra.value("shuffle_id", -1);
-    int map = m.extra.value("map", -1);
-    auto ot = outputs_.find(sid);
-    if (ot != outputs_.end() && map >= 0 && map < static_cast<int>(ot->second.maps.size())) {
-      std::string lost_exec = ot->second.maps[static_cast<size_t>(map)] ? ot->second.maps[static_cast<size_t>(map)]->exec_id : "";
-      for (auto& mm : ot->second.maps)
-        if (mm && mm->exec_id == lost_exec && mm->path == m.extra.value("path", mm->path)) mm.reset();
-      ot->second.maps[static_cast<size_t>(map)].reset();
-    }
-    cancel_stage(job, "fetch failed");
-    // Spark's spark.stage.maxConsecutiveAttempts: counted per stage, reset when it completes.
-    const int64_t max_attempts = std::max<int64_t>(1, conf_.get_int("spark.stage.maxConsecutiveAttempts"));
-    if (++stage_failures_[la.stage_id] >= max_attempts) {
-      fail_job(job, "Job aborted due to stage failure: " + std::string(job.stage.is_map ? "ShuffleMapStage " : "ResultStage ") +
-                        std::to_string(la.stage_id) + " has failed the maximum allowable number of times: " +
-                        std::to_string(max_attempts) + ". Most recent failure reason: " + m.error);
-      return schedule();
-    }
-    LOG_WARN(kLog, "fetch failure in stage " << la.stage_id << " (" << m.error << "); resubmitting");
-    advance_job(job);
-    return schedule();
-  }
-  FailureKind kind = m.state == "KILLED" ? FailureKind::kKilled : FailureKind::kUser;
-  TaskEnd end = sched_->failed(m.task_id, kind, m.error, now);
-  if (end.outcome == TaskEnd::kWillRetry) {
-    LOG_WARN(kLog, "Lost task " << index << "." << la.attempt << " in stage " << la.stage_id << "." << la.stage_attempt << " (TID "
-                                << m.task_id << ") (executor " << la.exec_id << "): " << m.error);
-  } else if (end.outcome == TaskEnd::kAborted) {
-    LOG_ERROR(kLog, "Task " << index << " in stage " << end.stage_id << ".0 failed; aborting job " << job_id);
-    kill_tasks(end.kill, "stage aborted");
-    auto jt = jobs_.find(job_id);
-    if (jt != jobs_.end()) fail_job(jt->second, "Job aborted due to stage failure: " + end.abort_reason);
-  }
-  schedule();
-}
-
-// Removes OUT/_temporary. A losing speculative copy may be creating its attempt directory in
-// there at this moment (remove_all then fails with ENOTEMPTY): try again. Once the directory is
-// gone no task recreates it (tasks never create a missing output directory).
-static void remove_temporary(const std::string& out_dir) {
-  const fs::path tmp = fs::path(out_dir) / "_temporary";
-  std::error_code ec;
-  for (int i = 0; i < 20 && fs::exists(tmp, ec); ++i) fs::remove_all(tmp, ec);
-  if (fs::exists(tmp, ec)) LOG_WARN(kLog, "could not remove " << tmp.string() << ": " << ec.message());
-}
-
-void Driver::finish_job(Job& job) {
-  progress_.clear();
-  if (job.file_sink()) {
-    std::error_code ec;
-    for (const auto& de : fs::directory_iterator(job.tmp_dir, ec)) {
-      if (!de.is_regular_file()) continue;
-      fs::rename(de.path(), fs::path(job.out_dir) / de.path().filename(), ec);
-      if (ec) return fail_job(job, "cannot commit " + de.path().string() + ": " + ec.message());
-    }
-    remove_temporary(job.out_dir);
-    std::ofstream(fs::path(job.out_dir) / "_SUCCESS").flush();
-  }
-  LOG_DEBUG(kLog, "job " << job.id << " finished in " << (clock_.now_ms() - job.start_ms) << " ms");
-  ui_->store().on_job_end(job.id, true, "", clock_.wall_ms());
-  auto it = py_conns_.find(job.py_conn);
-  if (it != py_conns_.end()) {
-    msg::PyJobResult r;
-    r.req = job.req;
-    r.job_id = job.id;
-    std::vector<std::string> blobs;
-    for (auto& part : job.results) {
-      r.counts.push_back(static_cast<int>(part.size()));
-      for (auto& b : part) blobs.push_back(std::move(b));
-    }
-    r.accum_blobs = !job.accums.empty();
-    r.num_accum_blobs = static_cast<int>(job.accums.size());
-    for (auto& a : job.accums) blobs.push_back(std::move(a));
-    it->second->send(r, blobs);
-  }
-  jobs_.erase(job.id);
-}
-
-void Driver::fail_job(Job& job, const std::string& reason) {
-  progress_.clear();
-  if (job.stage_active) ui_->store().on_stage_completed(job.stage.stage_id, job.stage.attempt, "FAILED", reason, clock_.wall_ms());
-  ui_->store().on_job_end(job.id, false, reason, clock_.wall_ms());
-  if (job.file_sink()) remove_temporary(job.out_dir);
-  auto it = py_conns_.find(job.py_conn);
-  if (it != py_conns_.end()) py_error(*it->second, job.req, "job_failed", reason);
-  jobs_.erase(job.id);
 }
 
 // ------------------------------------------------------------------ executors
@@ -916,7 +442,6 @@ void Driver::register_executor(Connection& c, const msg::RegisterExecutor& m) {
   execs_[m.exec_id] = e;
   exec_by_conn_[c.id()] = m.exec_id;
   granted_.erase(m.exec_id);
-  sched_->add_executor(m.exec_id, m.cores, m.host);
   if (phase_ == AppPhase::kRunning) ui_->store().on_executor_added(m.exec_id, m.host, m.cores, clock_.wall_ms(), m.log_urls);
   LOG_INFO(kLog, "executor " << m.exec_id << " registered from " << m.host << " with " << m.cores << " core(s) (pid " << m.pid << ")");
   msg::RegisteredExecutor r;
@@ -924,8 +449,9 @@ void Driver::register_executor(Connection& c, const msg::RegisterExecutor& m) {
   for (const auto& [k, v] : conf_.values())
     if (!is_secret_key(k)) r.conf[k] = v;
   c.send(r);
+  // After RegisteredExecutor: its tasks (and the py files shipped with them) must follow it.
+  post(scheduler::ExecutorAdded{m.exec_id, m.host, m.cores, m.data_port});
   if (phase_ == AppPhase::kStarting && granted_.empty()) reply_context_info();
-  schedule();
 }
 
 void Driver::on_exec_closed(Connection& c, const std::string& reason) {
@@ -950,20 +476,17 @@ void Driver::executor_lost(const std::string& id, const std::string& reason) {
   if (et == execs_.end()) return;
   if (et->second.conn) et->second.conn->close("executor lost");
   execs_.erase(et);
-  if (!sched_) return;
-  auto lost = sched_->remove_executor(id);
-  if (ui_) {
-    for (int64_t t : lost) ui_->store().on_task_end(t, "FAILED", {}, "ExecutorLostFailure (executor " + id + " exited: " + reason + ")", clock_.wall_ms());
-    ui_->store().on_executor_removed(id, reason, clock_.wall_ms());
-  }
-  if (phase_ == AppPhase::kRunning && !shutting_down_)
-    LOG_WARN(kLog, "executor " << id << " lost (" << reason << "); " << lost.size() << " running task(s) will be retried");
-  outputs_lost(id);
   for (auto it = block_locs_.begin(); it != block_locs_.end();) {
     it->second.erase(id);
     it = it->second.empty() ? block_locs_.erase(it) : std::next(it);
   }
-  schedule();
+  if (!dag_) return;
+  int running = dag_->tasks().running_on(id);
+  if (phase_ == AppPhase::kRunning && !shutting_down_)
+    LOG_WARN(kLog, "executor " << id << " lost (" << reason << "); " << running << " running task(s) will be retried");
+  // Its running tasks end (listener events), its map outputs are recomputed where needed.
+  post(scheduler::ExecutorLost{id, reason});
+  if (ui_) ui_->store().on_executor_removed(id, reason, clock_.wall_ms());
 }
 
 // ------------------------------------------------------------------ master (cluster mode)
@@ -1077,6 +600,7 @@ void Driver::on_master_message(Connection& c, msg::Envelope&& env) {
     if (ui_) ui_->store().on_all_aborted("Application has been killed. Reason: " + m->message, clock_.wall_ms());
     if (ui_) ui_->finish(clock_.wall_ms());
     phase_ = AppPhase::kStopped;
+    dag_.reset();
     return;
   }
   (void)c;

@@ -5,6 +5,7 @@
 #include <uv.h>
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <set>
@@ -17,7 +18,8 @@
 #include "common/process.h"
 #include "driver/progress.h"
 #include "driver/rdd_graph.h"
-#include "driver/task_scheduler.h"
+#include "driver/rdd_stage_source.h"
+#include "scheduler/dag_scheduler.h"
 #include "driver/ui_server.h"
 
 namespace spp::driver {
@@ -61,17 +63,10 @@ class Driver {
     std::set<std::string> pyfiles_sent;
     std::set<int64_t> broadcasts_sent;
   };
-  // One attempt at one stage of a job: a shuffle-map stage (computes the parent of shuffle
-  // `shuffle_id` into map outputs) or the job's result stage.
-  struct StageRun {
-    int stage_id = 0;
-    int attempt = 0;
-    bool is_map = false;
-    int shuffle_id = -1;
-    int rdd = 0;                  // the RDD whose partitions the tasks compute
-    std::vector<int> partitions;  // task index -> partition
-    int done = 0;
-    int64_t start_ms = 0;
+  // A finished task's output, waiting for the scheduler to accept it (TaskAccepted).
+  struct TaskOutput {
+    std::vector<std::string> results;  // result tasks: the rows' frames
+    std::vector<std::string> accums;   // accumulator updates
   };
   struct Job {
     int id = 0;
@@ -84,16 +79,9 @@ class Driver {
     std::string out_dir, tmp_dir;
     int64_t req = 0;
     uint64_t py_conn = 0;
-    std::vector<std::vector<std::string>> results;
+    std::vector<std::vector<std::string>> results;  // by position in `partitions`
     std::vector<std::string> accums;
-    int64_t result_bytes = 0;
     int64_t start_ms = 0;
-    int done = 0;
-    std::map<int, size_t> position;  // result partition -> index in `partitions`
-    std::vector<bool> have;          // result received per position
-    StageRun stage;
-    int result_stage_id = -1;  // assigned when the result stage is first submitted
-    bool stage_active = false;
     std::string description;
   };
 
@@ -118,20 +106,15 @@ class Driver {
   void executor_lost(const std::string& id, const std::string& reason);
   void launch_local_executor();
   void check_executor_liveness();
-  void check_speculation();
-  // Sends KillTask for each launch (to executors still connected).
-  void kill_tasks(const std::vector<Launch>& launches, const std::string& reason);
 
   // Master (cluster mode)
   void connect_master(int attempt);
   void on_master_message(Connection& c, msg::Envelope&& env);
 
-  // Scheduling
-  void schedule();
-  void advance_job(Job& job);
-  int missing_shuffle(int rdd);
-  void cancel_stage(Job& job, const std::string& reason);
-  void outputs_lost(const std::string& exec_id);
+  // Jobs (driver_jobs.cpp): the DAG scheduler's events in, its effects performed.
+  void post(scheduler::Event ev);
+  void perform(scheduler::Effect& eff);
+  void launch(scheduler::LaunchTask& t);
   void finish_job(Job& job);
   void fail_job(Job& job, const std::string& reason);
   int default_parallelism() const;
@@ -168,25 +151,24 @@ class Driver {
   std::vector<std::pair<std::string, std::shared_ptr<const std::string>>> pyfiles_;
 
   RddGraph graph_;
-  MapOutputTracker outputs_;
   // Broadcast values (pickled, zstd-compressed) by id; each sent once per executor.
   std::map<int64_t, std::shared_ptr<const std::string>> broadcasts_;
   std::map<int64_t, std::pair<int64_t, int64_t>> broadcast_stats_;  // id -> (sends, bytes sent)
   // Cached RDD blocks: (rdd, partition) -> executors holding it.
-  std::map<std::pair<int, int>, std::set<std::string>> block_locs_;
-  std::unique_ptr<TaskScheduler> sched_;
+  BlockLocations block_locs_;
+  RddStageSource source_{graph_, block_locs_};
+  std::unique_ptr<scheduler::DagScheduler> dag_;  // one per SparkContext
+  std::deque<scheduler::Event> dag_queue_;
+  bool draining_ = false;
+  std::map<int64_t, TaskOutput> task_outputs_;  // by task id, while its TaskEnded is handled
   std::map<int, Job> jobs_;
   int next_job_ = 0;
-  int next_stage_ = 0;
-  std::map<int, int> map_stage_ids_;   // shuffle id -> its map stage's id
-  std::map<int, int> stage_attempts_;  // stage id -> attempts submitted so far
-  std::map<int, int> stage_failures_;  // stage id -> consecutive failed attempts (reset on success)
   ConsoleProgress progress_;
   std::unique_ptr<Timer> progress_timer_;
-  std::unique_ptr<Timer> revive_timer_;  // re-offers cores to tasks waiting for locality
+  std::unique_ptr<Timer> revive_timer_;  // the scheduler's TimerKind::kRevive
   std::unique_ptr<Timer> lost_timer_;    // handles executor losses outside close callbacks
   std::unique_ptr<Timer> liveness_timer_;  // spark.network.timeout for silent executors
-  std::unique_ptr<Timer> speculation_timer_;  // spark.speculation.interval
+  std::unique_ptr<Timer> speculation_timer_;  // the scheduler's TimerKind::kSpeculation
   std::vector<std::pair<std::string, std::string>> lost_pending_;
   std::unique_ptr<AppUi> ui_;  // web UI, REST API, event log (one per SparkContext)
 };

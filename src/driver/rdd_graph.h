@@ -12,6 +12,7 @@
 #include "common/messages.h"
 #include "common/status.h"
 #include "driver/file_splits.h"
+#include "scheduler/map_output_tracker.h"
 
 namespace spp::driver {
 
@@ -35,26 +36,9 @@ struct RddNode {
   std::vector<std::string> checkpoint_files;        // checkpoint: one file per partition
 };
 
-// Where each map task of a shuffle left its output: one data file per map task, with the byte
-// offsets of every reduce partition's segment (num_reduce + 1 offsets).
-struct MapStatus {
-  std::string exec_id;
-  std::string host;
-  int port = 0;  // the executor's shuffle block server
-  std::string path;
-  std::vector<int64_t> offsets;
-};
-struct ShuffleOutputs {
-  int num_maps = 0;
-  int num_reduce = 0;
-  std::vector<std::shared_ptr<MapStatus>> maps;  // null: missing
-  int missing() const {
-    int n = 0;
-    for (const auto& m : maps) n += m ? 0 : 1;
-    return n;
-  }
-};
-using MapOutputTracker = std::map<int, ShuffleOutputs>;  // by shuffle id (= the shuffled RDD's id)
+using scheduler::MapOutputTracker;
+using scheduler::MapStatus;
+using scheduler::ShuffleOutputs;
 
 // What one task needs beyond its plan: the functions it uses and its input blobs.
 struct TaskPayload {

@@ -92,6 +92,8 @@ int run_submit(const SubmitArgs& a) {
   // --- the driver runtime
   uv_loop_t loop;
   uv_loop_init(&loop);
+  // Ctrl-C / SIGTERM forwarders: they live as long as the loop, whose close walks them.
+  uv_signal_t sigint, sigterm;
   signal(SIGPIPE, SIG_IGN);
   int exit_code = 1;
   {
@@ -131,7 +133,6 @@ int run_submit(const SubmitArgs& a) {
     if (!child) return fail(child.error_message());
 
     // Ctrl-C / SIGTERM: pass it on to the Python program; its exit ends the run.
-    uv_signal_t sigint, sigterm;
     uv_signal_init(&loop, &sigint);
     uv_signal_init(&loop, &sigterm);
     sigint.data = sigterm.data = child.value().get();

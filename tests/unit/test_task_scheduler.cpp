@@ -3,9 +3,9 @@
 
 #include <map>
 
-#include "driver/task_scheduler.h"
+#include "scheduler/task_scheduler.h"
 
-using namespace spp::driver;
+using namespace spp::scheduler;
 
 TEST_CASE("tasks spread over executors' free cores, FIFO across task sets") {
   TaskScheduler s(4);

@@ -19,7 +19,7 @@
 #include <string>
 #include <vector>
 
-namespace spp::driver {
+namespace spp::scheduler {
 
 struct Launch {
   int64_t task_id = 0;
@@ -111,6 +111,10 @@ class TaskScheduler {
   size_t tracked_attempts() const { return attempts_.size(); }
   size_t pending_count() const;
   size_t running_count() const;
+  int running_on(const std::string& exec_id) const {
+    auto it = execs_.find(exec_id);
+    return it == execs_.end() ? 0 : static_cast<int>(it->second.running.size());
+  }
   // Running tasks per job (for progress bars).
   int running_in_job(int job_id) const;
 
@@ -157,4 +161,4 @@ class TaskScheduler {
   std::map<int64_t, TaskAttempt> attempts_;  // RUNNING attempts only
 };
 
-}  // namespace spp::driver
+}  // namespace spp::scheduler

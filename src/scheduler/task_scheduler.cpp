@@ -1,10 +1,10 @@
 // TaskScheduler: FIFO placement of task attempts on executor cores, retries, aborts.
-#include "driver/task_scheduler.h"
+#include "scheduler/task_scheduler.h"
 
 #include <algorithm>
 #include <cmath>
 
-namespace spp::driver {
+namespace spp::scheduler {
 
 void TaskScheduler::add_executor(const std::string& id, int cores, const std::string& host) {
   auto& e = execs_[id];
@@ -308,4 +308,4 @@ int TaskScheduler::running_in_job(int job_id) const {
   return n;
 }
 
-}  // namespace spp::driver
+}  // namespace spp::scheduler

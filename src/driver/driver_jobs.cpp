@@ -1,0 +1,301 @@
+// Driver: jobs. Turns PyRunJob into a DagScheduler job, feeds the scheduler its events (one
+// queue, drained in order) and performs its effects: ships and launches tasks, kills, keeps
+// task outputs, commits file output, answers the Python program, tells the status store.
+#include <filesystem>
+#include <fstream>
+
+#include "common/log.h"
+#include "common/util.h"
+#include "driver/driver.h"
+
+namespace spp::driver {
+namespace fs = std::filesystem;
+namespace sc = scheduler;
+static const char* kLog = "driver";
+
+void Driver::run_job(Connection& c, const msg::PyRunJob& m) {
+  if (phase_ != AppPhase::kRunning || !dag_)
+    return py_error(c, m.req, "context_stopped", "Cannot call methods on a stopped SparkContext");
+  const RddNode* n = graph_.node(m.rdd);
+  if (!n) return py_error(c, m.req, "bad_request", "unknown RDD " + std::to_string(m.rdd));
+  Job job;
+  job.id = next_job_++;
+  job.rdd = m.rdd;
+  job.req = m.req;
+  job.py_conn = c.id();
+  job.sink = m.sink.is_object() ? m.sink : json{{"kind", "result"}};
+  job.sink_kind = job.sink.value("kind", "result");
+  job.description = m.description;
+  job.start_ms = clock_.now_ms();
+  if (m.partitions.empty()) {
+    for (int p = 0; p < n->num_partitions; ++p) job.partitions.push_back(p);
+  } else {
+    for (int p : m.partitions) {
+      if (p < 0 || p >= n->num_partitions)
+        return py_error(c, m.req, "bad_request", "partition " + std::to_string(p) + " out of range (RDD has " + std::to_string(n->num_partitions) + ")");
+      job.partitions.push_back(p);
+    }
+  }
+  if (job.file_sink()) {
+    job.out_dir = job.sink.value("path", "");
+    if (job.out_dir.empty()) return py_error(c, m.req, "bad_request", "saveAsTextFile needs a path");
+    std::error_code ec;
+    if (fs::exists(job.out_dir, ec))
+      return py_error(c, m.req, "bad_request", "Output directory file:" + job.out_dir + " already exists");
+    job.tmp_dir = job.out_dir + "/_temporary/" + std::to_string(job.id);
+    fs::create_directories(job.tmp_dir, ec);
+    if (ec) return py_error(c, m.req, "bad_request", "cannot create output directory " + job.out_dir + ": " + ec.message());
+    job.sink["tmp_dir"] = job.tmp_dir;
+  } else if (job.sink_kind != "result") {
+    return py_error(c, m.req, "bad_request", "unknown sink '" + job.sink_kind + "'");
+  }
+  job.results.resize(job.partitions.size());
+  int jid = job.id;
+  auto& stored = jobs_.emplace(jid, std::move(job)).first->second;
+  ui_->store().on_job_start(jid, stored.description, clock_.wall_ms(), rdd_lineage(graph_, stored.rdd));
+  sc::JobSubmitted ev;
+  ev.job_id = jid;
+  ev.node = stored.rdd;
+  ev.partitions = stored.partitions;
+  ev.description = stored.description;
+  post(std::move(ev));
+  if (progress_.enabled() && jobs_.count(jid)) progress_timer_->start(200, 200, [this] { update_progress(); });
+}
+
+// ------------------------------------------------------------------ the scheduler's queue
+
+// Events are handled one at a time, in order: an event posted while effects are performed
+// (a send that fails closes a connection, which posts ExecutorLost) waits its turn.
+void Driver::post(sc::Event ev) {
+  dag_queue_.push_back(std::move(ev));
+  if (draining_) return;
+  draining_ = true;
+  while (!dag_queue_.empty()) {
+    sc::Event e = std::move(dag_queue_.front());
+    dag_queue_.pop_front();
+    if (!dag_) continue;
+    const auto* ended = std::get_if<sc::TaskEnded>(&e);
+    int64_t stashed = ended ? ended->task_id : -1;
+    for (auto& eff : dag_->handle(e)) perform(eff);
+    if (stashed >= 0) task_outputs_.erase(stashed);  // not accepted: dropped
+  }
+  draining_ = false;
+}
+
+void Driver::perform(sc::Effect& eff) {
+  if (auto* l = std::get_if<sc::LaunchTask>(&eff)) return launch(*l);
+  if (auto* k = std::get_if<sc::KillTask>(&eff)) {
+    auto et = execs_.find(k->exec_id);
+    if (et == execs_.end() || !et->second.conn) return;
+    msg::KillTask kt;
+    kt.task_id = k->task_id;
+    kt.reason = k->reason;
+    return et->second.conn->send(kt);
+  }
+  if (auto* a = std::get_if<sc::TaskAccepted>(&eff)) {
+    auto jt = jobs_.find(a->job_id);
+    auto ot = task_outputs_.find(a->task_id);
+    if (jt == jobs_.end() || ot == task_outputs_.end()) return;
+    for (auto& acc : ot->second.accums) jt->second.accums.push_back(std::move(acc));
+    if (a->position >= 0) jt->second.results[static_cast<size_t>(a->position)] = std::move(ot->second.results);
+    task_outputs_.erase(ot);
+    return;
+  }
+  if (auto* s = std::get_if<sc::JobSucceeded>(&eff)) {
+    if (auto jt = jobs_.find(s->job_id); jt != jobs_.end()) finish_job(jt->second);
+    return;
+  }
+  if (auto* f = std::get_if<sc::JobFailed>(&eff)) {
+    if (auto jt = jobs_.find(f->job_id); jt != jobs_.end()) fail_job(jt->second, f->reason);
+    return;
+  }
+  if (auto* t = std::get_if<sc::ArmTimer>(&eff)) {
+    Timer* timer = t->kind == sc::TimerKind::kRevive ? revive_timer_.get() : speculation_timer_.get();
+    sc::TimerKind kind = t->kind;
+    timer->start(static_cast<uint64_t>(std::max<int64_t>(1, t->delay_ms)), 0, [this, kind] { post(sc::TimerFired{kind}); });
+    return;
+  }
+  if (!ui_) return;
+  if (auto* e = std::get_if<sc::StageSubmittedEvent>(&eff))
+    return ui_->store().on_stage_submitted(e->stage_id, e->attempt, e->job_id, e->name, e->num_tasks, e->node, e->time);
+  if (auto* e = std::get_if<sc::StageCompletedEvent>(&eff))
+    return ui_->store().on_stage_completed(e->stage_id, e->attempt, e->status, e->reason, e->time);
+  if (auto* e = std::get_if<sc::TaskStartEvent>(&eff))
+    return ui_->store().on_task_start(e->task_id, e->stage_id, e->stage_attempt, e->index, e->attempt, e->partition, e->exec_id,
+                                      e->host, e->time, e->speculative);
+  if (auto* e = std::get_if<sc::TaskEndEvent>(&eff)) return ui_->store().on_task_end(e->task_id, e->state, e->metrics, e->error, e->time);
+}
+
+// Ships what the executor lacks (py files, broadcasts, functions) with the task.
+void Driver::launch(sc::LaunchTask& t) {
+  const sc::Launch& l = t.launch;
+  auto et = execs_.find(l.exec_id);
+  auto jt = jobs_.find(l.job_id);
+  // A closed connection: its ExecutorLost is queued and re-queues the task.
+  if (et == execs_.end() || !et->second.conn || jt == jobs_.end()) return;
+  ExecInfo& ex = et->second;
+  Job& job = jt->second;
+  const TaskPayload& payload = static_cast<const RddTaskBody&>(*t.body).payload;
+  for (const auto& [name, data] : pyfiles_) {
+    if (ex.pyfiles_sent.count(name)) continue;
+    msg::AddPyFile a;
+    a.name = name;
+    ex.conn->send(a, {*data});
+    ex.pyfiles_sent.insert(name);
+  }
+  for (int64_t b : payload.broadcasts) {
+    if (ex.broadcasts_sent.count(b)) continue;
+    auto bt = broadcasts_.find(b);
+    if (bt == broadcasts_.end()) {
+      sc::TaskEnded never;
+      never.task_id = l.task_id;
+      never.state = sc::TaskState::kKilled;
+      never.error = "destroyed broadcast";
+      post(std::move(never));
+      post(sc::CancelJob{job.id, "Attempted to use broadcast " + std::to_string(b) + " after it was destroyed", "broadcast destroyed"});
+      return;
+    }
+    msg::AddBroadcast ab;
+    ab.id = b;
+    ex.conn->send(ab, {*bt->second});
+    ex.broadcasts_sent.insert(b);
+    auto& stats = broadcast_stats_[b];
+    stats.first += 1;
+    stats.second += static_cast<int64_t>(bt->second->size());
+  }
+  msg::LaunchTask m;
+  m.task_id = l.task_id;
+  m.job_id = l.job_id;
+  m.stage_id = l.stage_id;
+  m.stage_attempt = l.stage_attempt;
+  m.partition = t.partition;
+  m.attempt = l.attempt;
+  m.plan = payload.plan;
+  if (t.is_map) {
+    m.sink = {{"kind", "shuffle"}, {"shuffle_id", t.shuffle_id}, {"map", t.partition}, {"num_reduce", t.num_reduce}};
+  } else {
+    m.sink = job.sink;
+    if (job.file_sink()) {
+      char b[16];
+      std::snprintf(b, sizeof b, "%05d", t.partition);
+      m.sink["file"] = std::string("part-") + b;
+    }
+  }
+  std::vector<std::string> blobs;
+  for (int64_t fid : payload.funcs) {
+    if (ex.funcs_sent.count(fid)) continue;
+    auto f = graph_.func_blob(fid);
+    if (!f) continue;
+    m.new_funcs.push_back(fid);
+    blobs.push_back(*f);
+    ex.funcs_sent.insert(fid);
+  }
+  for (const auto& b : payload.input_blobs) blobs.push_back(*b);
+  ex.conn->send(m, blobs);
+}
+
+void Driver::update_progress() {
+  auto p = dag_ ? dag_->progress(dag_->first_job()) : std::nullopt;
+  if (!dag_ || dag_->active_jobs() == 0) {
+    progress_timer_->stop();
+    progress_.clear();
+    return;
+  }
+  if (!p) return;
+  progress_.show(p->stage_id, p->done, dag_->tasks().running_in_job(dag_->first_job()), p->total, clock_.now_ms() - p->start_ms);
+}
+
+// Accumulator updates ride at the end of a finished task's blobs: one per Python pass (a task
+// that also computed cached blocks carries several; extra.accum_blobs counts them).
+static void take_accums(const msg::StatusUpdate& m, std::vector<std::string>& blobs, std::vector<std::string>& into) {
+  if (!m.accum_blob) return;
+  size_t n = static_cast<size_t>(m.extra.is_object() ? m.extra.value("accum_blobs", 1) : 1);
+  n = std::min(n, blobs.size());
+  for (size_t i = blobs.size() - n; i < blobs.size(); ++i) into.push_back(std::move(blobs[i]));
+  blobs.resize(blobs.size() - n);
+}
+
+// An executor's StatusUpdate becomes the scheduler's TaskEnded; a finished task's rows and
+// accumulator updates wait beside it until the scheduler accepts them (TaskAccepted).
+void Driver::status_update(Connection& c, msg::StatusUpdate&& m, std::vector<std::string>&& blobs) {
+  if (!dag_) return;
+  sc::TaskEnded e;
+  e.task_id = m.task_id;
+  e.state = m.state == "FINISHED" ? sc::TaskState::kFinished : m.state == "KILLED" ? sc::TaskState::kKilled : sc::TaskState::kFailed;
+  e.error = m.error;
+  e.metrics = m.metrics;
+  const bool extra = m.extra.is_object();
+  if (e.state == sc::TaskState::kFinished) {
+    if (extra) {
+      e.map_path = m.extra.value("path", "");
+      if (m.extra.contains("offsets")) e.map_offsets = m.extra.value("offsets", std::vector<int64_t>{});
+    }
+    TaskOutput out;
+    take_accums(m, blobs, out.accums);
+    for (const auto& b : blobs) e.result_bytes += static_cast<int64_t>(b.size());
+    out.results = std::move(blobs);
+    task_outputs_[m.task_id] = std::move(out);
+  } else if (m.error_kind == "fetch_failed") {
+    e.fetch_failed = true;
+    if (extra) {
+      e.fetch_shuffle = m.extra.value("shuffle_id", -1);
+      e.fetch_map = m.extra.value("map", -1);
+      e.fetch_path = m.extra.value("path", "");
+    }
+  }
+  post(std::move(e));
+}
+
+// Removes OUT/_temporary. A losing speculative copy may be creating its attempt directory in
+// there at this moment (remove_all then fails with ENOTEMPTY): try again. Once the directory is
+// gone no task recreates it (tasks never create a missing output directory).
+static void remove_temporary(const std::string& out_dir) {
+  const fs::path tmp = fs::path(out_dir) / "_temporary";
+  std::error_code ec;
+  for (int i = 0; i < 20 && fs::exists(tmp, ec); ++i) fs::remove_all(tmp, ec);
+  if (fs::exists(tmp, ec)) LOG_WARN(kLog, "could not remove " << tmp.string() << ": " << ec.message());
+}
+
+void Driver::finish_job(Job& job) {
+  progress_.clear();
+  if (job.file_sink()) {
+    std::error_code ec;
+    for (const auto& de : fs::directory_iterator(job.tmp_dir, ec)) {
+      if (!de.is_regular_file()) continue;
+      fs::rename(de.path(), fs::path(job.out_dir) / de.path().filename(), ec);
+      if (ec) return fail_job(job, "cannot commit " + de.path().string() + ": " + ec.message());
+    }
+    remove_temporary(job.out_dir);
+    std::ofstream(fs::path(job.out_dir) / "_SUCCESS").flush();
+  }
+  LOG_DEBUG(kLog, "job " << job.id << " finished in " << (clock_.now_ms() - job.start_ms) << " ms");
+  ui_->store().on_job_end(job.id, true, "", clock_.wall_ms());
+  auto it = py_conns_.find(job.py_conn);
+  if (it != py_conns_.end()) {
+    msg::PyJobResult r;
+    r.req = job.req;
+    r.job_id = job.id;
+    std::vector<std::string> blobs;
+    for (auto& part : job.results) {
+      r.counts.push_back(static_cast<int>(part.size()));
+      for (auto& b : part) blobs.push_back(std::move(b));
+    }
+    r.accum_blobs = !job.accums.empty();
+    r.num_accum_blobs = static_cast<int>(job.accums.size());
+    for (auto& a : job.accums) blobs.push_back(std::move(a));
+    it->second->send(r, blobs);
+  }
+  jobs_.erase(job.id);
+}
+
+// The scheduler has already failed the job's stage (listener event) and killed its tasks.
+void Driver::fail_job(Job& job, const std::string& reason) {
+  progress_.clear();
+  ui_->store().on_job_end(job.id, false, reason, clock_.wall_ms());
+  if (job.file_sink()) remove_temporary(job.out_dir);
+  auto it = py_conns_.find(job.py_conn);
+  if (it != py_conns_.end()) py_error(*it->second, job.req, "job_failed", reason);
+  jobs_.erase(job.id);
+}
+
+}  // namespace spp::driver

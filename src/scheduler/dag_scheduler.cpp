@@ -1,0 +1,513 @@
+// DagScheduler: stages, map outputs, resubmission, and the task-attempt stories.
+#include "scheduler/dag_scheduler.h"
+
+#include <algorithm>
+#include <set>
+
+#include "common/log.h"
+#include "common/status.h"
+#include "common/util.h"
+
+namespace spp::scheduler {
+static const char* kLog = "dag";
+
+const char* to_string(JobState s) {
+  switch (s) {
+    case JobState::kRunning: return "RUNNING";
+    case JobState::kSucceeded: return "SUCCEEDED";
+    case JobState::kFailed: return "FAILED";
+  }
+  return "?";
+}
+const char* to_string(StageState s) {
+  switch (s) {
+    case StageState::kRunning: return "RUNNING";
+    case StageState::kComplete: return "COMPLETE";
+    case StageState::kFailed: return "FAILED";
+  }
+  return "?";
+}
+const char* to_string(TaskState s) {
+  switch (s) {
+    case TaskState::kRunning: return "RUNNING";
+    case TaskState::kFinished: return "FINISHED";
+    case TaskState::kFailed: return "FAILED";
+    case TaskState::kKilled: return "KILLED";
+    case TaskState::kLost: return "LOST";
+  }
+  return "?";
+}
+
+DagScheduler::DagScheduler(const StageSource& source, const Clock& clock, SchedulerConfig cfg)
+    : src_(source), clock_(clock), cfg_(std::move(cfg)), tasks_(cfg_.max_task_failures) {
+  tasks_.set_locality_wait(cfg_.locality_wait_ms);
+  tasks_.set_speculation(cfg_.speculation);
+  if (cfg_.max_stage_attempts < 1) cfg_.max_stage_attempts = 1;
+}
+
+std::vector<Effect> DagScheduler::handle(const Event& ev) {
+  out_.clear();
+  if (auto* j = std::get_if<JobSubmitted>(&ev)) submit_job(*j);
+  else if (auto* t = std::get_if<TaskEnded>(&ev)) task_ended(*t);
+  else if (auto* a = std::get_if<ExecutorAdded>(&ev)) executor_added(*a);
+  else if (auto* l = std::get_if<ExecutorLost>(&ev)) executor_lost(*l);
+  else if (auto* f = std::get_if<TimerFired>(&ev)) timer_fired(f->kind);
+  else if (auto* c = std::get_if<CancelJob>(&ev)) cancel_job(*c);
+  schedule();
+  // Time-driven work: tasks waiting for their data's executor need cores offered again as the
+  // locality wait passes; running tasks are checked for slowness.
+  if (tasks_.has_waiting_local_tasks()) arm(TimerKind::kRevive, cfg_.revive_interval_ms);
+  if (cfg_.speculation.enabled && tasks_.running_count() > 0) arm(TimerKind::kSpeculation, cfg_.speculation_interval_ms);
+  return std::move(out_);
+}
+
+// ------------------------------------------------------------------ transitions
+
+static bool legal(JobState from, JobState to) { return from == JobState::kRunning && to != JobState::kRunning; }
+static bool legal(StageState from, StageState to) { return from == StageState::kRunning && to != StageState::kRunning; }
+static bool legal(TaskState from, TaskState to) { return from == TaskState::kRunning && to != TaskState::kRunning; }
+
+void DagScheduler::set_state(Job& j, JobState to, const std::string& why) {
+  SPP_CHECK(legal(j.state, to), "job %d: %s -> %s", j.id, to_string(j.state), to_string(to));
+  LOG_DEBUG(kLog, "job " << j.id << ": " << to_string(j.state) << " -> " << to_string(to) << " (" << why << ")");
+  j.state = to;
+}
+
+void DagScheduler::set_state(StageRun& s, StageState to, const std::string& why) {
+  SPP_CHECK(legal(s.state, to), "stage %d.%d: %s -> %s", s.stage_id, s.attempt, to_string(s.state), to_string(to));
+  LOG_DEBUG(kLog, "stage " << s.stage_id << "." << s.attempt << ": " << to_string(s.state) << " -> " << to_string(to) << " (" << why << ")");
+  s.state = to;
+}
+
+void DagScheduler::set_state(TaskStory& t, TaskState to, const std::string& why) {
+  SPP_CHECK(legal(t.state, to), "task %lld: %s -> %s", static_cast<long long>(t.task_id), to_string(t.state), to_string(to));
+  LOG_DEBUG(kLog, "TID " << t.task_id << ": " << to_string(t.state) << " -> " << to_string(to) << " (" << why << ")");
+  t.state = to;
+  t.steps.push_back({clock_.now_ms(), to, why});
+}
+
+void DagScheduler::end_task(int64_t task_id, TaskState to, const std::string& why) {
+  auto it = running_.find(task_id);
+  if (it == running_.end()) return;
+  set_state(it->second, to, why);
+  if (cfg_.retained_stories > 0) {
+    ended_.push_back(std::move(it->second));
+    while (ended_.size() > cfg_.retained_stories) ended_.pop_front();
+  }
+  running_.erase(it);
+}
+
+const TaskStory* DagScheduler::story(int64_t task_id) const {
+  if (auto it = running_.find(task_id); it != running_.end()) return &it->second;
+  for (auto it = ended_.rbegin(); it != ended_.rend(); ++it)
+    if (it->task_id == task_id) return &*it;
+  return nullptr;
+}
+
+std::optional<DagScheduler::StageProgress> DagScheduler::progress(int job_id) const {
+  auto it = jobs_.find(job_id);
+  if (it == jobs_.end() || !it->second.run) return std::nullopt;
+  const StageRun& r = *it->second.run;
+  return StageProgress{r.stage_id, r.done, static_cast<int>(r.partitions.size()), r.start_ms};
+}
+
+// ------------------------------------------------------------------ jobs and stages
+
+void DagScheduler::submit_job(const JobSubmitted& e) {
+  SPP_CHECK(!jobs_.count(e.job_id), "job %d submitted twice", e.job_id);
+  Job job;
+  job.id = e.job_id;
+  job.node = e.node;
+  job.description = e.description;
+  job.partitions = e.partitions;
+  job.have.assign(job.partitions.size(), false);
+  for (size_t i = 0; i < job.partitions.size(); ++i) job.position[job.partitions[i]] = i;
+  Job& stored = jobs_.emplace(job.id, std::move(job)).first->second;
+  LOG_DEBUG(kLog, "job " << stored.id << ": submitted (" << src_.describe(stored.node) << ", " << stored.partitions.size() << " partition(s))");
+  if (stored.partitions.empty()) return finish_job(stored);
+  advance_job(stored);
+}
+
+// The first shuffle (deepest first) that `node`'s stage needs and whose map outputs are
+// incomplete; -1 when every input exists. Complete shuffles are skipped, as Spark skips stages.
+int DagScheduler::missing_shuffle(int node) const {
+  for (int s : src_.shuffle_deps(node)) {
+    int deeper = missing_shuffle(src_.shuffle(s).map_node);
+    if (deeper >= 0) return deeper;
+    auto it = outputs_.find(s);
+    if (it == outputs_.end() || it->second.missing() > 0) return s;
+  }
+  return -1;
+}
+
+// Submits the job's next stage: a missing shuffle-map stage, else the result stage.
+void DagScheduler::advance_job(Job& job) {
+  StageRun st;
+  st.start_ms = clock_.now_ms();
+  int s = missing_shuffle(job.node);
+  // Stage ids are stable, as in Spark: a shuffle's map stage keeps its id across jobs and
+  // resubmissions, a job's result stage keeps its own; each submission is the next attempt.
+  if (s >= 0) {
+    auto [it, fresh] = map_stage_ids_.try_emplace(s, 0);
+    if (fresh) it->second = next_stage_++;
+    st.stage_id = it->second;
+  } else {
+    if (job.result_stage_id < 0) job.result_stage_id = next_stage_++;
+    st.stage_id = job.result_stage_id;
+  }
+  Stage& stage = stages_[st.stage_id];
+  stage.id = st.stage_id;
+  st.attempt = stage.next_attempt++;
+  if (s >= 0) {
+    ShuffleDep dep = src_.shuffle(s);
+    int num_maps = src_.num_partitions(dep.map_node);
+    auto& out = outputs_[s];
+    if (out.maps.size() != static_cast<size_t>(num_maps)) {
+      out.num_maps = num_maps;
+      out.num_reduce = dep.num_reduce;
+      out.maps.assign(static_cast<size_t>(num_maps), nullptr);
+    }
+    st.is_map = true;
+    st.shuffle_id = s;
+    st.node = dep.map_node;
+    for (int p = 0; p < out.num_maps; ++p)
+      if (!out.maps[static_cast<size_t>(p)]) st.partitions.push_back(p);
+  } else {
+    st.node = job.node;
+    for (size_t i = 0; i < job.partitions.size(); ++i)
+      if (!job.have[i]) st.partitions.push_back(job.partitions[i]);
+  }
+  LOG_DEBUG(kLog, "job " << job.id << ": " << (st.is_map ? "shuffle map" : "result") << " stage " << st.stage_id << "." << st.attempt
+                         << " (" << src_.describe(st.node) << (st.is_map ? ", shuffle " + std::to_string(s) : "") << ") with "
+                         << st.partitions.size() << " task(s)");
+  if (st.partitions.empty()) {
+    // Nothing missing (e.g. an empty parent): move on at once.
+    job.run.reset();
+    if (st.is_map) return advance_job(job);
+    return finish_job(job);
+  }
+  job.run = std::move(st);
+  StageRun& run = *job.run;
+  StageSubmittedEvent ev;
+  ev.stage_id = run.stage_id;
+  ev.attempt = run.attempt;
+  ev.job_id = job.id;
+  ev.name = run.is_map ? "shuffle map (" + src_.describe(run.node) + ")"
+                       : (job.description.empty() ? "result (" + src_.describe(run.node) + ")" : job.description);
+  ev.num_tasks = static_cast<int>(run.partitions.size());
+  ev.node = run.node;
+  ev.time = clock_.wall_ms();
+  out_.push_back(std::move(ev));
+  // Prefer executors holding the cached data a task reads.
+  std::vector<std::vector<std::string>> prefs;
+  bool any = false;
+  for (int p : run.partitions) {
+    prefs.push_back(src_.preferred_executors(run.node, p));
+    any |= !prefs.back().empty();
+  }
+  if (!any) prefs.clear();
+  tasks_.submit(job.id, run.stage_id, run.attempt, static_cast<int>(run.partitions.size()), std::move(prefs), clock_.now_ms());
+}
+
+// Ends the job's current stage attempt: its pending tasks are dropped and running ones killed
+// (FAILED), or it simply completes (COMPLETE).
+void DagScheduler::end_stage(Job& job, StageState to, const std::string& why) {
+  if (!job.run) return;
+  StageRun& run = *job.run;
+  if (to == StageState::kFailed) kill(tasks_.cancel_job(job.id), why);
+  set_state(run, to, why);
+  if (to == StageState::kComplete) stages_[run.stage_id].failures = 0;
+  StageCompletedEvent ev;
+  ev.stage_id = run.stage_id;
+  ev.attempt = run.attempt;
+  ev.status = to == StageState::kComplete ? "COMPLETE" : "FAILED";
+  ev.reason = to == StageState::kComplete ? "" : why;
+  ev.time = clock_.wall_ms();
+  out_.push_back(std::move(ev));
+  job.run.reset();
+}
+
+void DagScheduler::finish_job(Job& job) {
+  set_state(job, JobState::kSucceeded, "all " + std::to_string(job.partitions.size()) + " result partition(s) accepted");
+  out_.push_back(JobSucceeded{job.id});
+  jobs_.erase(job.id);
+}
+
+void DagScheduler::fail_job(Job& job, const std::string& reason) {
+  end_stage(job, StageState::kFailed, reason);
+  set_state(job, JobState::kFailed, reason);
+  out_.push_back(JobFailed{job.id, reason});
+  jobs_.erase(job.id);
+}
+
+void DagScheduler::cancel_job(const CancelJob& c) {
+  auto it = jobs_.find(c.job_id);
+  if (it == jobs_.end()) return;
+  end_stage(it->second, StageState::kFailed, c.stage_reason);
+  fail_job(it->second, c.reason);
+}
+
+// ------------------------------------------------------------------ tasks
+
+void DagScheduler::kill(const std::vector<Launch>& launches, const std::string& reason) {
+  for (const Launch& l : launches) out_.push_back(KillTask{l.task_id, l.exec_id, reason});
+}
+
+void DagScheduler::arm(TimerKind k, int64_t delay_ms) {
+  bool& armed = armed_[static_cast<int>(k)];
+  if (armed) return;
+  armed = true;
+  out_.push_back(ArmTimer{k, delay_ms});
+}
+
+void DagScheduler::schedule() {
+  if (tasks_.pending_count() == 0 && !cfg_.speculation.enabled) return;
+  int64_t now = clock_.now_ms();
+  for (const Launch& l : tasks_.assign(now)) {
+    auto jt = jobs_.find(l.job_id);
+    auto et = execs_.find(l.exec_id);
+    if (jt == jobs_.end() || et == execs_.end() || !jt->second.run || l.stage_id != jt->second.run->stage_id ||
+        l.stage_attempt != jt->second.run->attempt) {
+      // Never launched: end it here, or its core stays taken (no executor will report on it).
+      tasks_.failed(l.task_id, FailureKind::kExecutorLost, "not launched", now);
+      continue;
+    }
+    Job& job = jt->second;
+    StageRun& run = *job.run;
+    int partition = run.partitions[static_cast<size_t>(l.index)];
+    auto body = src_.build_task(run.node, partition, outputs_);
+    if (!body) {
+      tasks_.failed(l.task_id, FailureKind::kKilled, body.error_message(), now);
+      end_stage(job, StageState::kFailed, "cannot build task");  // its other tasks must not run (or wait) either
+      fail_job(job, body.error_message());
+      continue;
+    }
+    LaunchTask t;
+    t.launch = l;
+    t.node = run.node;
+    t.partition = partition;
+    t.is_map = run.is_map;
+    t.shuffle_id = run.shuffle_id;
+    if (run.is_map) t.num_reduce = outputs_[run.shuffle_id].num_reduce;
+    t.body = std::move(body.value());
+    TaskStory& story = running_[l.task_id];
+    story.task_id = l.task_id;
+    story.job_id = l.job_id;
+    story.stage_id = l.stage_id;
+    story.stage_attempt = l.stage_attempt;
+    story.index = l.index;
+    story.attempt = l.attempt;
+    story.exec_id = l.exec_id;
+    story.steps.push_back({now, TaskState::kRunning, l.speculative ? "speculative copy on executor " + l.exec_id : "launched on executor " + l.exec_id});
+    if (l.speculative)
+      LOG_INFO(kLog, "Starting speculative task " << l.index << "." << l.attempt << " in stage " << l.stage_id << "."
+                                                  << l.stage_attempt << " (TID " << l.task_id << ") on executor " << l.exec_id);
+    TaskStartEvent ev;
+    ev.task_id = l.task_id;
+    ev.stage_id = l.stage_id;
+    ev.stage_attempt = l.stage_attempt;
+    ev.index = l.index;
+    ev.attempt = l.attempt;
+    ev.partition = partition;
+    ev.exec_id = l.exec_id;
+    ev.host = et->second.host;
+    ev.speculative = l.speculative;
+    ev.time = clock_.wall_ms();
+    out_.push_back(std::move(t));
+    out_.push_back(std::move(ev));
+  }
+}
+
+static const char* wire_state(TaskState s) {
+  switch (s) {
+    case TaskState::kFinished: return "FINISHED";
+    case TaskState::kKilled: return "KILLED";
+    default: return "FAILED";
+  }
+}
+
+void DagScheduler::task_ended(const TaskEnded& e) {
+  auto listener = [&](const std::string& state, const std::string& error) {
+    TaskEndEvent ev;
+    ev.task_id = e.task_id;
+    ev.state = state;
+    ev.metrics = e.metrics;
+    ev.error = error;
+    ev.time = clock_.wall_ms();
+    out_.push_back(std::move(ev));
+  };
+  const TaskAttempt* running = tasks_.attempt(e.task_id);
+  // Unknown, or already ended (e.g. lost with its executor): only the listener hears of it.
+  if (!running) return listener(wire_state(e.state), e.error);
+  const Launch la = running->launch;  // the task scheduler forgets the attempt when it ends
+  int64_t now = clock_.now_ms();
+  if (e.state == TaskState::kFinished) {
+    TaskEnd end = tasks_.succeeded(e.task_id, now);
+    if (end.outcome != TaskEnd::kSucceeded) {
+      // A speculative race's loser (or a task of an ended stage): its result is dropped.
+      const std::string why = "finished after another attempt succeeded or its stage ended; result discarded";
+      end_task(e.task_id, TaskState::kKilled, why);
+      return listener("KILLED", why);
+    }
+    end_task(e.task_id, TaskState::kFinished, "finished on executor " + la.exec_id);
+    listener("FINISHED", e.error);
+    auto jt = jobs_.find(la.job_id);
+    if (jt == jobs_.end() || !jt->second.run) return;
+    // Speculation: the other copies of this task lost the race.
+    for (const Launch& k : end.kill)
+      LOG_INFO(kLog, "Killing attempt " << k.attempt << " for task " << k.index << " in stage " << k.stage_id << "." << k.stage_attempt
+                                        << " (TID " << k.task_id << ") on executor " << k.exec_id << " as the attempt " << la.attempt
+                                        << " succeeded");
+    kill(end.kill, "another attempt succeeded");
+    ++jt->second.run->done;
+    if (jt->second.run->is_map) return map_task_done(jt->second, la, e, end);
+    return result_task_done(jt->second, la, e, end);
+  }
+  if (e.fetch_failed) return fetch_failed(la, e);
+  end_task(e.task_id, e.state == TaskState::kKilled ? TaskState::kKilled : TaskState::kFailed, e.error);
+  listener(wire_state(e.state), e.error);
+  FailureKind kind = e.state == TaskState::kKilled ? FailureKind::kKilled : FailureKind::kUser;
+  TaskEnd end = tasks_.failed(e.task_id, kind, e.error, now);
+  if (end.outcome == TaskEnd::kWillRetry) {
+    LOG_WARN(kLog, "Lost task " << la.index << "." << la.attempt << " in stage " << la.stage_id << "." << la.stage_attempt << " (TID "
+                                << e.task_id << ") (executor " << la.exec_id << "): " << e.error);
+  } else if (end.outcome == TaskEnd::kAborted) {
+    LOG_ERROR(kLog, "Task " << la.index << " in stage " << end.stage_id << "." << la.stage_attempt << " failed; aborting job " << la.job_id);
+    // fail_job kills the running siblings (end.kill) as it fails the stage attempt.
+    auto jt = jobs_.find(la.job_id);
+    if (jt != jobs_.end()) fail_job(jt->second, "Job aborted due to stage failure: " + end.abort_reason);
+  }
+}
+
+void DagScheduler::map_task_done(Job& job, const Launch& la, const TaskEnded& e, const TaskEnd& end) {
+  StageRun& run = *job.run;
+  int part = run.partitions[static_cast<size_t>(la.index)];
+  auto& out = outputs_[run.shuffle_id];
+  if (static_cast<int>(e.map_offsets.size()) != out.num_reduce + 1) {
+    end_stage(job, StageState::kFailed, "bad map output");
+    return fail_job(job, "map task for partition " + std::to_string(part) + " reported malformed shuffle output");
+  }
+  auto ms = std::make_shared<MapStatus>();
+  ms->exec_id = la.exec_id;
+  auto et = execs_.find(la.exec_id);
+  ms->host = et != execs_.end() ? et->second.host : "";
+  ms->port = et != execs_.end() ? et->second.data_port : 0;
+  ms->path = e.map_path;
+  ms->offsets = e.map_offsets;
+  out.maps[static_cast<size_t>(part)] = std::move(ms);
+  out_.push_back(TaskAccepted{e.task_id, job.id, -1});
+  if (end.set_complete) {
+    end_stage(job, StageState::kComplete, "all map outputs of shuffle " + std::to_string(run.shuffle_id) + " written");
+    advance_job(job);
+  }
+}
+
+void DagScheduler::result_task_done(Job& job, const Launch& la, const TaskEnded& e, const TaskEnd& end) {
+  StageRun& run = *job.run;
+  size_t pos = job.position[run.partitions[static_cast<size_t>(la.index)]];
+  job.have[pos] = true;
+  ++job.done;
+  job.result_bytes += e.result_bytes;
+  out_.push_back(TaskAccepted{e.task_id, job.id, static_cast<int>(pos)});
+  if (cfg_.max_result_bytes > 0 && job.result_bytes > cfg_.max_result_bytes) {
+    return fail_job(job, "Total size of serialized results of " + std::to_string(job.done) + " tasks (" + format_bytes(job.result_bytes) +
+                             ") is bigger than spark.driver.maxResultSize (" + format_bytes(cfg_.max_result_bytes) + ")");
+  }
+  if (end.set_complete) {
+    end_stage(job, StageState::kComplete, "all result tasks finished");
+    finish_job(job);
+  }
+}
+
+// A shuffle block is missing or corrupt: forget the map output(s) it names, fail this stage
+// attempt and resubmit from the missing map stage (the next attempt of each).
+void DagScheduler::fetch_failed(const Launch& la, const TaskEnded& e) {
+  int64_t now = clock_.now_ms();
+  end_task(e.task_id, TaskState::kFailed, "fetch failed: " + e.error);
+  TaskEndEvent ev;
+  ev.task_id = e.task_id;
+  ev.state = wire_state(e.state);
+  ev.metrics = e.metrics;
+  ev.error = e.error;
+  ev.time = clock_.wall_ms();
+  out_.push_back(std::move(ev));
+  tasks_.failed(e.task_id, FailureKind::kKilled, e.error, now);
+  auto jt = jobs_.find(la.job_id);
+  if (jt == jobs_.end() || !jt->second.run || jt->second.run->stage_id != la.stage_id || jt->second.run->attempt != la.stage_attempt) {
+    LOG_INFO(kLog, "Ignoring fetch failure from TID " << e.task_id << " of stage " << la.stage_id << "." << la.stage_attempt
+                                                      << ": the stage has already been resubmitted or ended (" << e.error << ")");
+    return;
+  }
+  Job& job = jt->second;
+  bool is_map = job.run->is_map;
+  auto ot = outputs_.find(e.fetch_shuffle);
+  if (ot != outputs_.end() && e.fetch_map >= 0 && e.fetch_map < static_cast<int>(ot->second.maps.size())) {
+    auto& maps = ot->second.maps;
+    std::string lost_exec = maps[static_cast<size_t>(e.fetch_map)] ? maps[static_cast<size_t>(e.fetch_map)]->exec_id : "";
+    // Other outputs in the same (gone) file of the same executor are unreadable too.
+    for (auto& mm : maps)
+      if (mm && mm->exec_id == lost_exec && (e.fetch_path.empty() || mm->path == e.fetch_path)) mm.reset();
+    maps[static_cast<size_t>(e.fetch_map)].reset();
+  }
+  end_stage(job, StageState::kFailed, "fetch failed");
+  // Spark's spark.stage.maxConsecutiveAttempts: counted per stage, reset when it completes.
+  if (++stages_[la.stage_id].failures >= cfg_.max_stage_attempts) {
+    return fail_job(job, "Job aborted due to stage failure: " + std::string(is_map ? "ShuffleMapStage " : "ResultStage ") +
+                             std::to_string(la.stage_id) + " has failed the maximum allowable number of times: " +
+                             std::to_string(cfg_.max_stage_attempts) + ". Most recent failure reason: " + e.error);
+  }
+  LOG_WARN(kLog, "fetch failure in stage " << la.stage_id << " (" << e.error << "); resubmitting");
+  advance_job(job);
+}
+
+// ------------------------------------------------------------------ executors and timers
+
+void DagScheduler::executor_added(const ExecutorAdded& e) {
+  execs_[e.exec_id] = ExecInfo{e.host, e.data_port};
+  tasks_.add_executor(e.exec_id, e.cores, e.host);
+}
+
+void DagScheduler::executor_lost(const ExecutorLost& e) {
+  if (!execs_.erase(e.exec_id)) return;
+  const std::string why = "ExecutorLostFailure (executor " + e.exec_id + " exited: " + e.reason + ")";
+  for (int64_t t : tasks_.remove_executor(e.exec_id)) {
+    end_task(t, TaskState::kLost, why);
+    TaskEndEvent ev;
+    ev.task_id = t;
+    ev.state = "FAILED";
+    ev.error = why;
+    ev.time = clock_.wall_ms();
+    out_.push_back(std::move(ev));
+  }
+  // Its shuffle files are gone with it: jobs whose current stage reads them re-plan (their
+  // missing map outputs are recomputed from lineage first).
+  std::set<int> touched = remove_outputs_on(outputs_, e.exec_id);
+  if (touched.empty()) return;
+  std::vector<int> ids;
+  for (auto& [jid, job] : jobs_) ids.push_back(jid);
+  for (int jid : ids) {
+    auto it = jobs_.find(jid);
+    if (it == jobs_.end() || !it->second.run) continue;
+    Job& job = it->second;
+    bool reads_lost = false;
+    for (int s : src_.shuffle_deps(job.run->node)) reads_lost |= touched.count(s) > 0;
+    if (!reads_lost) continue;
+    LOG_WARN(kLog, "job " << jid << ": map outputs lost with executor " << e.exec_id << "; resubmitting missing stages");
+    end_stage(job, StageState::kFailed, "map outputs lost");
+    advance_job(job);
+  }
+}
+
+void DagScheduler::timer_fired(TimerKind k) {
+  armed_[static_cast<int>(k)] = false;
+  if (k == TimerKind::kRevive) return;  // schedule() after every event offers the cores
+  int64_t now = clock_.now_ms();
+  for (const Launch& l : tasks_.check_speculation(now)) {
+    const TaskAttempt* a = tasks_.attempt(l.task_id);
+    LOG_INFO(kLog, "Marking task " << l.index << " in stage " << l.stage_id << "." << l.stage_attempt << " (TID " << l.task_id
+                                   << ", executor " << l.exec_id << ") as speculatable: running for "
+                                   << (a ? now - a->launch_ms : 0) << " ms");
+  }
+}
+
+}  // namespace spp::scheduler

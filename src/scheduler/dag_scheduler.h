@@ -1,0 +1,300 @@
+// The DAG scheduler, sans I/O: events in (job submitted, task ended, executor added/lost,
+// timer fired, job cancelled), effects out (launch, kill, job done or failed, listener events,
+// arm a timer). It cuts a job into stages at shuffle dependencies (through a StageSource),
+// submits missing stages deepest first, tracks map outputs, resubmits after fetch failures
+// and lost executors, and places tasks through the TaskScheduler. The driver shell performs
+// the effects; tests drive it with a ManualClock. See src/scheduler/README.md.
+#pragma once
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <variant>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/messages.h"
+#include "scheduler/map_output_tracker.h"
+#include "scheduler/stage_source.h"
+#include "scheduler/task_scheduler.h"
+
+namespace spp::scheduler {
+
+// ------------------------------------------------------------------ states
+
+// A job: RUNNING -> SUCCEEDED | FAILED. Forgotten once it ends.
+enum class JobState {
+  kRunning,    // stages being computed
+  kSucceeded,  // every result partition accepted
+  kFailed,     // aborted (task/stage failures, cancelled, result too large, unbuildable task)
+};
+// One attempt of a stage: RUNNING -> COMPLETE | FAILED.
+enum class StageState {
+  kRunning,   // its task set is queued or running
+  kComplete,  // every task succeeded
+  kFailed,    // fetch failure, cancelled, lost inputs (resubmitted as the next attempt) or aborted
+};
+// One task attempt: RUNNING -> FINISHED | FAILED | KILLED | LOST.
+enum class TaskState {
+  kRunning,   // launched on an executor core
+  kFinished,  // its output was accepted
+  kFailed,    // user code, worker crash, fetch failure
+  kKilled,    // killed by us, or finished too late (another copy won, its stage ended)
+  kLost,      // its executor was lost
+};
+const char* to_string(JobState s);
+const char* to_string(StageState s);
+const char* to_string(TaskState s);
+
+struct SchedulerConfig {
+  int max_task_failures = 1;      // spark.task.maxFailures (local[N,F]: F)
+  int max_stage_attempts = 4;     // spark.stage.maxConsecutiveAttempts
+  int64_t locality_wait_ms = 3000;  // spark.locality.wait
+  int64_t revive_interval_ms = 100;  // re-offer cores while tasks wait for locality
+  SpeculationConf speculation;       // spark.speculation*
+  int64_t speculation_interval_ms = 100;  // spark.speculation.interval
+  int64_t max_result_bytes = 0;      // spark.driver.maxResultSize (0: unlimited)
+  size_t retained_stories = 1000;    // ended task stories kept for debugging
+};
+
+// ------------------------------------------------------------------ events (shell -> core)
+
+// An action: compute `partitions` of `node` (the result stage), after any missing shuffles.
+// `job_id` is chosen by the shell (unique per scheduler).
+struct JobSubmitted {
+  int job_id = 0;
+  int node = 0;
+  std::vector<int> partitions;
+  std::string description;  // names the result stage in the UI when set
+};
+// An executor reported the end of a task (StatusUpdate), or the shell gave up sending it.
+struct TaskEnded {
+  int64_t task_id = 0;
+  TaskState state = TaskState::kFinished;  // FINISHED | FAILED | KILLED
+  std::string error;
+  msg::TaskMetrics metrics;
+  int64_t result_bytes = 0;  // result tasks: serialized result size (spark.driver.maxResultSize)
+  // Map tasks that finished: where the output went.
+  std::string map_path;
+  std::vector<int64_t> map_offsets;
+  // A reduce task could not fetch map output `fetch_map` of `fetch_shuffle` (file `fetch_path`).
+  bool fetch_failed = false;
+  int fetch_shuffle = -1;
+  int fetch_map = -1;
+  std::string fetch_path;
+};
+struct ExecutorAdded {
+  std::string exec_id;
+  std::string host;
+  int cores = 0;
+  int data_port = 0;  // its shuffle block server
+};
+// Its running tasks end LOST (re-run without counting a failure); its map outputs are gone.
+struct ExecutorLost {
+  std::string exec_id;
+  std::string reason;
+};
+enum class TimerKind {
+  kRevive,       // tasks wait for an executor holding their data: offer cores again
+  kSpeculation,  // look for slow tasks (spark.speculation.interval)
+};
+struct TimerFired {
+  TimerKind kind = TimerKind::kRevive;
+};
+// Cancel a running job (user request, or a failure the shell found, e.g. a destroyed
+// broadcast): running tasks are killed, the job fails with `reason`.
+struct CancelJob {
+  int job_id = 0;
+  std::string reason;
+  std::string stage_reason = "job cancelled";  // why its current stage attempt failed
+};
+using Event = std::variant<JobSubmitted, TaskEnded, ExecutorAdded, ExecutorLost, TimerFired, CancelJob>;
+
+// ------------------------------------------------------------------ effects (core -> shell)
+
+struct LaunchTask {
+  Launch launch;   // task id, executor, job, stage attempt, index, attempt, speculative
+  int node = 0;
+  int partition = 0;
+  bool is_map = false;
+  int shuffle_id = -1;  // map tasks: the shuffle they write, with num_reduce partitions
+  int num_reduce = 0;
+  std::shared_ptr<const TaskBody> body;  // from StageSource::build_task
+};
+struct KillTask {
+  int64_t task_id = 0;
+  std::string exec_id;
+  std::string reason;
+};
+// The output of a finished task is kept: its accumulator updates, and for result tasks its
+// rows at `position` (index into the job's partitions). -1: a map task.
+struct TaskAccepted {
+  int64_t task_id = 0;
+  int job_id = 0;
+  int position = -1;
+};
+struct JobSucceeded {
+  int job_id = 0;
+};
+struct JobFailed {
+  int job_id = 0;
+  std::string reason;
+};
+// One-shot timer: post TimerFired{kind} after `delay_ms`. Never re-armed while armed.
+struct ArmTimer {
+  TimerKind kind = TimerKind::kRevive;
+  int64_t delay_ms = 0;
+};
+// Listener events (status store, event log): times are wall-clock ms.
+struct StageSubmittedEvent {
+  int stage_id = 0, attempt = 0, job_id = 0;
+  std::string name;
+  int num_tasks = 0;
+  int node = 0;
+  int64_t time = 0;
+};
+struct StageCompletedEvent {
+  int stage_id = 0, attempt = 0;
+  std::string status;  // COMPLETE | FAILED
+  std::string reason;
+  int64_t time = 0;
+};
+struct TaskStartEvent {
+  int64_t task_id = 0;
+  int stage_id = 0, stage_attempt = 0, index = 0, attempt = 0, partition = 0;
+  std::string exec_id, host;
+  bool speculative = false;
+  int64_t time = 0;
+};
+struct TaskEndEvent {
+  int64_t task_id = 0;
+  std::string state;  // FINISHED | FAILED | KILLED
+  msg::TaskMetrics metrics;
+  std::string error;
+  int64_t time = 0;
+};
+using Effect = std::variant<LaunchTask, KillTask, TaskAccepted, JobSucceeded, JobFailed, ArmTimer,
+                            StageSubmittedEvent, StageCompletedEvent, TaskStartEvent, TaskEndEvent>;
+
+// A task attempt's history: each transition with its reason and time (monotonic ms).
+struct TaskStory {
+  struct Step {
+    int64_t time_ms = 0;
+    TaskState to = TaskState::kRunning;
+    std::string why;
+  };
+  int64_t task_id = 0;
+  int job_id = 0, stage_id = 0, stage_attempt = 0, index = 0, attempt = 0;
+  std::string exec_id;
+  TaskState state = TaskState::kRunning;
+  std::vector<Step> steps;
+};
+
+// ------------------------------------------------------------------ the core
+
+class DagScheduler {
+ public:
+  // `source` and `clock` are borrowed for the scheduler's lifetime.
+  DagScheduler(const StageSource& source, const Clock& clock, SchedulerConfig cfg);
+
+  std::vector<Effect> handle(const Event& ev);
+
+  // Read-only views (progress bar, UI, tests).
+  const MapOutputTracker& map_outputs() const { return outputs_; }
+  const TaskScheduler& tasks() const { return tasks_; }
+  bool has_job(int job_id) const { return jobs_.count(job_id) > 0; }
+  size_t active_jobs() const { return jobs_.size(); }
+  // The job's current stage attempt: (stage id, tasks done, tasks total, started ms); nullopt
+  // between stages or for an unknown job.
+  struct StageProgress {
+    int stage_id = 0, done = 0, total = 0;
+    int64_t start_ms = 0;
+  };
+  std::optional<StageProgress> progress(int job_id) const;
+  int first_job() const { return jobs_.empty() ? -1 : jobs_.begin()->first; }
+  // A task's story: running tasks and the last `retained_stories` ended ones. Null if unknown.
+  const TaskStory* story(int64_t task_id) const;
+  int total_cores() const { return tasks_.total_cores(); }
+
+ private:
+  struct Stage {  // stable across jobs and attempts, as Spark's stage ids
+    int id = 0;
+    int next_attempt = 0;   // attempts submitted so far
+    int failures = 0;       // consecutive failed attempts (fetch failures); reset on success
+  };
+  struct StageRun {  // the attempt a job is running now
+    int stage_id = 0, attempt = 0;
+    bool is_map = false;
+    int shuffle_id = -1;
+    int node = 0;                 // the node whose partitions the tasks compute
+    std::vector<int> partitions;  // task index -> partition
+    int done = 0;
+    int64_t start_ms = 0;
+    StageState state = StageState::kRunning;
+  };
+  struct Job {
+    int id = 0;
+    int node = 0;
+    std::string description;
+    std::vector<int> partitions;
+    std::map<int, size_t> position;  // result partition -> index in `partitions`
+    std::vector<bool> have;          // result accepted per position
+    int result_stage_id = -1;        // assigned when the result stage is first submitted
+    int64_t result_bytes = 0;
+    int done = 0;
+    std::optional<StageRun> run;     // the current stage attempt, if any
+    JobState state = JobState::kRunning;
+  };
+  struct ExecInfo {
+    std::string host;
+    int data_port = 0;
+  };
+
+  void submit_job(const JobSubmitted& e);
+  void task_ended(const TaskEnded& e);
+  void map_task_done(Job& job, const Launch& la, const TaskEnded& e, const TaskEnd& end);
+  void result_task_done(Job& job, const Launch& la, const TaskEnded& e, const TaskEnd& end);
+  void fetch_failed(const Launch& la, const TaskEnded& e);
+  void executor_added(const ExecutorAdded& e);
+  void executor_lost(const ExecutorLost& e);
+  void timer_fired(TimerKind k);
+  void cancel_job(const CancelJob& c);
+
+  // Stages.
+  int missing_shuffle(int node) const;
+  void advance_job(Job& job);
+  void end_stage(Job& job, StageState to, const std::string& why);
+  void finish_job(Job& job);
+  void fail_job(Job& job, const std::string& reason);
+  // Places pending tasks on free cores and emits launches (the only place tasks start).
+  void schedule();
+  void kill(const std::vector<Launch>& launches, const std::string& reason);
+  void arm(TimerKind k, int64_t delay_ms);
+
+  // Transitions: each checks legality and logs `id: FROM -> TO (why)`.
+  void set_state(Job& j, JobState to, const std::string& why);
+  void set_state(StageRun& s, StageState to, const std::string& why);
+  void set_state(TaskStory& t, TaskState to, const std::string& why);
+  // Ends a running task's story (it moves to the retained ring).
+  void end_task(int64_t task_id, TaskState to, const std::string& why);
+
+  const StageSource& src_;
+  const Clock& clock_;
+  SchedulerConfig cfg_;
+  TaskScheduler tasks_;
+  MapOutputTracker outputs_;
+  std::map<std::string, ExecInfo> execs_;
+  std::map<int, Job> jobs_;
+  std::map<int, Stage> stages_;         // by stage id
+  std::map<int, int> map_stage_ids_;    // shuffle id -> its map stage's id
+  int next_stage_ = 0;
+  bool armed_[2] = {false, false};      // by TimerKind
+  std::unordered_map<int64_t, TaskStory> running_;  // stories of RUNNING attempts
+  std::deque<TaskStory> ended_;                      // the most recent ended stories
+  std::vector<Effect> out_;
+};
+
+}  // namespace spp::scheduler

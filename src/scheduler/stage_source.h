@@ -1,0 +1,46 @@
+// What the DAG scheduler needs to know about a computation, and nothing else. The RDD lineage
+// (driver/rdd_graph) implements it today; a SQL physical plan implements it next. A "node" is
+// whatever the source's tasks compute partitions of; a "shuffle" is a wide dependency, named
+// by an id unique within the source.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "scheduler/map_output_tracker.h"
+
+namespace spp::scheduler {
+
+// The opaque part of a task: the source builds it, the scheduler hands it to the shell, which
+// asks the same source to ship it. The scheduler never looks inside.
+struct TaskBody {
+  virtual ~TaskBody() = default;
+};
+
+struct ShuffleDep {
+  int map_node = 0;    // the node whose partitions the map tasks compute
+  int num_reduce = 0;  // reduce partitions (partitions of the shuffled node)
+};
+
+class StageSource {
+ public:
+  virtual ~StageSource() = default;
+  // -1 when the node is unknown.
+  virtual int num_partitions(int node) const = 0;
+  // The shuffles a task computing a partition of `node` reads: reachable from `node` through
+  // narrow dependencies only, in discovery order. Stages are cut here.
+  virtual std::vector<int> shuffle_deps(int node) const = 0;
+  virtual ShuffleDep shuffle(int shuffle_id) const = 0;
+  // Executors holding data that computing `partition` of `node` reads first (cached blocks),
+  // for delay scheduling. Empty: no preference.
+  virtual std::vector<std::string> preferred_executors(int node, int partition) const = 0;
+  // The task computing `partition` of `node`; shuffle inputs are located through `outputs`
+  // (complete when asked). An error aborts the job with its message.
+  virtual Result<std::shared_ptr<const TaskBody>> build_task(int node, int partition,
+                                                             const MapOutputTracker& outputs) const = 0;
+  // For stage names in the UI: "RDD 3", "Exchange 2", ...
+  virtual std::string describe(int node) const = 0;
+};
+
+}  // namespace spp::scheduler
