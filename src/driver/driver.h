@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <variant>
 #include <string>
 #include <vector>
 
@@ -24,13 +25,32 @@
 
 namespace spp::driver {
 
-// Application (SparkContext) lifecycle: NONE -> STARTING -> RUNNING -> STOPPED (-> STARTING ...)
+// Application (SparkContext) lifecycle, changed only by Driver::set_phase:
+//   NONE -> STARTING -> RUNNING -> STOPPED -> STARTING ...   (STARTING -> NONE: no master answered)
 enum class AppPhase {
   kNone,      // no context yet
   kStarting,  // executors being started / app registering with the master
   kRunning,   // PyContextInfo sent; jobs accepted
   kStopped,   // sc.stop() or the master removed the application
 };
+const char* to_string(AppPhase p);
+
+// The shell's own events. Timers and closed connections post these (and the scheduler's)
+// instead of changing state from their callbacks; one queue is drained in order.
+struct ExecutorGone {  // its connection closed, the master reported it ended, or its process died
+  std::string id, reason;
+};
+enum class ShellTimer {
+  kLiveness,      // every second: executors silent for spark.network.timeout are lost
+  kContextReady,  // cluster mode: granted executors had their moment to register
+  kMasterRetry,   // connect to the next master of the list
+  kShutdownGrace, // executors had their moment to exit on StopExecutor
+};
+struct ShellTimerFired {
+  ShellTimer kind = ShellTimer::kLiveness;
+  int attempt = 0;  // kMasterRetry: which connection attempt
+};
+using ShellEvent = std::variant<scheduler::Event, ExecutorGone, ShellTimerFired>;
 
 struct MasterSpec {
   bool local = true;
@@ -43,7 +63,8 @@ Result<MasterSpec> parse_master_url(const std::string& url);
 
 class Driver {
  public:
-  Driver(uv_loop_t* loop, Conf submit_conf, std::string executor_python);
+  // `clock` is borrowed for the driver's lifetime.
+  Driver(uv_loop_t* loop, Conf submit_conf, std::string executor_python, const Clock& clock);
   ~Driver();
   // Opens the Python link (loopback) and the executor endpoint. Returns the Python link port.
   Result<int> start();
@@ -111,8 +132,24 @@ class Driver {
   void connect_master(int attempt);
   void on_master_message(Connection& c, msg::Envelope&& env);
 
+  // The event queue (driver.cpp). Every I/O callback runs as one Turn: what it posts is
+  // handled when it returns, so no handler runs inside another (e.g. a close callback fired by
+  // a failed send in the middle of a loop over executors).
+  struct Turn {
+    explicit Turn(Driver& d) : d_(d) { ++d_.depth_; }
+    ~Turn() {
+      if (--d_.depth_ == 0) d_.drain();
+    }
+    Driver& d_;
+  };
+  void post(ShellEvent ev);
+  void drain();
+  void handle(ShellEvent& ev);
+  void set_phase(AppPhase to, const std::string& why);
+  void finish_shutdown();
+
   // Jobs (driver_jobs.cpp): the DAG scheduler's events in, its effects performed.
-  void post(scheduler::Event ev);
+  void handle_scheduler(scheduler::Event& ev);
   void perform(scheduler::Effect& eff);
   void launch(scheduler::LaunchTask& t);
   void finish_job(Job& job);
@@ -121,7 +158,7 @@ class Driver {
   void update_progress();
 
   uv_loop_t* loop_;
-  SystemClock clock_;
+  const Clock& clock_;
   Conf submit_conf_;
   Conf conf_;  // effective application conf
   std::string executor_python_;
@@ -158,18 +195,18 @@ class Driver {
   BlockLocations block_locs_;
   RddStageSource source_{graph_, block_locs_};
   std::unique_ptr<scheduler::DagScheduler> dag_;  // one per SparkContext
-  std::deque<scheduler::Event> dag_queue_;
-  bool draining_ = false;
+  std::deque<ShellEvent> queue_;
+  int depth_ = 0;  // > 0 while a Turn runs or the queue drains
   std::map<int64_t, TaskOutput> task_outputs_;  // by task id, while its TaskEnded is handled
   std::map<int, Job> jobs_;
   int next_job_ = 0;
   ConsoleProgress progress_;
   std::unique_ptr<Timer> progress_timer_;
   std::unique_ptr<Timer> revive_timer_;  // the scheduler's TimerKind::kRevive
-  std::unique_ptr<Timer> lost_timer_;    // handles executor losses outside close callbacks
   std::unique_ptr<Timer> liveness_timer_;  // spark.network.timeout for silent executors
   std::unique_ptr<Timer> speculation_timer_;  // the scheduler's TimerKind::kSpeculation
-  std::vector<std::pair<std::string, std::string>> lost_pending_;
+  std::unique_ptr<Timer> shutdown_timer_;  // ShellTimer::kShutdownGrace
+  std::function<void()> shutdown_done_;     // set by shutdown(); called once
   std::unique_ptr<AppUi> ui_;  // web UI, REST API, event log (one per SparkContext)
 };
 

@@ -64,22 +64,14 @@ void Driver::run_job(Connection& c, const msg::PyRunJob& m) {
 
 // ------------------------------------------------------------------ the scheduler's queue
 
-// Events are handled one at a time, in order: an event posted while effects are performed
-// (a send that fails closes a connection, which posts ExecutorLost) waits its turn.
-void Driver::post(sc::Event ev) {
-  dag_queue_.push_back(std::move(ev));
-  if (draining_) return;
-  draining_ = true;
-  while (!dag_queue_.empty()) {
-    sc::Event e = std::move(dag_queue_.front());
-    dag_queue_.pop_front();
-    if (!dag_) continue;
-    const auto* ended = std::get_if<sc::TaskEnded>(&e);
-    int64_t stashed = ended ? ended->task_id : -1;
-    for (auto& eff : dag_->handle(e)) perform(eff);
-    if (stashed >= 0) task_outputs_.erase(stashed);  // not accepted: dropped
-  }
-  draining_ = false;
+// One scheduler event: its effects are performed in order. Events an effect needs (a task
+// that could not be shipped, a job to cancel) are posted and handled after these.
+void Driver::handle_scheduler(sc::Event& e) {
+  if (!dag_) return;  // the context stopped: late reports and timers are ignored
+  const auto* ended = std::get_if<sc::TaskEnded>(&e);
+  int64_t stashed = ended ? ended->task_id : -1;
+  for (auto& eff : dag_->handle(e)) perform(eff);
+  if (stashed >= 0) task_outputs_.erase(stashed);  // not accepted: dropped
 }
 
 void Driver::perform(sc::Effect& eff) {
@@ -112,7 +104,8 @@ void Driver::perform(sc::Effect& eff) {
   if (auto* t = std::get_if<sc::ArmTimer>(&eff)) {
     Timer* timer = t->kind == sc::TimerKind::kRevive ? revive_timer_.get() : speculation_timer_.get();
     sc::TimerKind kind = t->kind;
-    timer->start(static_cast<uint64_t>(std::max<int64_t>(1, t->delay_ms)), 0, [this, kind] { post(sc::TimerFired{kind}); });
+    timer->start(static_cast<uint64_t>(std::max<int64_t>(1, t->delay_ms)), 0,
+                 [this, kind] { post(sc::Event(sc::TimerFired{kind})); });
     return;
   }
   if (!ui_) return;

@@ -97,7 +97,8 @@ int run_submit(const SubmitArgs& a) {
   signal(SIGPIPE, SIG_IGN);
   int exit_code = 1;
   {
-    driver::Driver drv(&loop, conf, exec_python);
+    SystemClock clock;
+    driver::Driver drv(&loop, conf, exec_python, clock);
     auto port = drv.start();
     if (!port) return fail(port.error_message());
 

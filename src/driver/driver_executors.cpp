@@ -1,0 +1,134 @@
+// Driver: the executor registry. Local executors it starts itself, registration, liveness
+// (spark.network.timeout), loss, and the cached-block locations executors report.
+#include <signal.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "common/log.h"
+#include "common/states.h"
+#include "common/util.h"
+#include "driver/driver.h"
+
+namespace spp::driver {
+namespace fs = std::filesystem;
+static const char* kLog = "driver";
+
+// ------------------------------------------------------------------ executors
+
+void Driver::launch_local_executor() {
+  std::string id = std::to_string(local_exec_seq_++);
+  SpawnOptions o;
+  o.args = {self_exe(), "executor", "--driver-url", "127.0.0.1:" + std::to_string(exec_port_), "--executor-id", id,
+            "--app-id", app_id_, "--cores", std::to_string(master_.local_cores), "--host", "127.0.0.1",
+            // Spark's local mode runs tasks in the driver's heap; here the executor gets
+            // spark.executor.memory if set, else spark.driver.memory.
+            "--memory-mb", std::to_string(std::max<int64_t>(1, (conf_.contains("spark.executor.memory")
+                                                                    ? conf_.get_bytes("spark.executor.memory")
+                                                                    : conf_.get_bytes("spark.driver.memory")) >> 20))};
+  o.stdin_devnull = true;
+  o.new_process_group = true;
+  // Local executors share the user's terminal: keep their logs to warnings unless asked.
+  if (!std::getenv("SPARKPP_LOG_LEVEL")) o.env["SPARKPP_LOG_LEVEL"] = "WARN";
+  auto child = ChildProcess::spawn(loop_, o, [this, id](int64_t status, int sig) {
+    Turn t(*this);
+    LOG_DEBUG(kLog, "local executor " << id << " exited (status " << status << ", signal " << sig << ")");
+    if (shutting_down_) return finish_shutdown();  // it obeyed StopExecutor: no need to wait longer
+    if (phase_ != AppPhase::kRunning) return;
+    // Local mode has exactly one executor: if it dies, replace it and carry on.
+    LOG_WARN(kLog, "local executor " << id << " died (status " << status << ", signal " << sig << "); starting a new one");
+    post(ExecutorGone{id, "executor process exited"});
+    launch_local_executor();
+  });
+  if (!child) {
+    LOG_ERROR(kLog, child.error_message());
+    return;
+  }
+  local_exec_ = std::move(child.value());
+}
+
+void Driver::check_executor_liveness() {
+  if (phase_ != AppPhase::kRunning || shutting_down_) return;
+  int64_t timeout = conf_.get_time_ms("spark.network.timeout");
+  int64_t now = clock_.now_ms();
+  std::vector<std::string> silent;
+  for (const auto& [id, e] : execs_)
+    if (e.conn && now - e.last_seen_ms > timeout) silent.push_back(id);
+  for (const auto& id : silent) {
+    LOG_WARN(kLog, "Executor " << id << " heartbeat timed out after " << (now - execs_[id].last_seen_ms) << " ms; removing it");
+    // Our own local executor: make sure the hung process is gone (a replacement starts).
+    if (master_.local && local_exec_ && local_exec_->running() && id == std::to_string(local_exec_seq_ - 1))
+      local_exec_->kill(SIGKILL);
+    if (execs_[id].conn) execs_[id].conn->close("heartbeat timed out");
+  }
+}
+
+void Driver::on_exec_message(Connection& c, msg::Envelope&& env) {
+  if (auto* m = env.as<msg::RegisterExecutor>()) return register_executor(c, *m);
+  if (!exec_by_conn_.count(c.id())) return c.close("executor sent " + env.op + " before registering");
+  if (auto it = execs_.find(exec_by_conn_[c.id()]); it != execs_.end()) it->second.last_seen_ms = clock_.now_ms();
+  if (auto* m = env.as<msg::StatusUpdate>()) return status_update(c, std::move(*m), std::move(env.blobs));
+  if (auto* m = env.as<msg::BlocksUpdated>()) return blocks_updated(exec_by_conn_[c.id()], std::move(*m), std::move(env.blobs));
+  if (env.as<msg::ExecutorHeartbeat>()) return;
+  c.close("unexpected message " + env.op + " from an executor");
+}
+
+void Driver::register_executor(Connection& c, const msg::RegisterExecutor& m) {
+  if (phase_ != AppPhase::kStarting && phase_ != AppPhase::kRunning) return c.close("application is not running");
+  if (m.app_id != app_id_) return c.close("executor belongs to application " + m.app_id + ", not " + app_id_);
+  if (execs_.count(m.exec_id)) return c.close("executor " + m.exec_id + " is already registered");
+  ExecInfo e;
+  e.conn = &c;
+  e.id = m.exec_id;
+  e.host = m.host;
+  e.data_port = m.data_port;
+  e.log_urls = m.log_urls;
+  e.last_seen_ms = clock_.now_ms();
+  e.cores = m.cores;
+  e.worker_id = m.worker_id;
+  execs_[m.exec_id] = e;
+  exec_by_conn_[c.id()] = m.exec_id;
+  granted_.erase(m.exec_id);
+  if (phase_ == AppPhase::kRunning) ui_->store().on_executor_added(m.exec_id, m.host, m.cores, clock_.wall_ms(), m.log_urls);
+  LOG_INFO(kLog, "executor " << m.exec_id << " registered from " << m.host << " with " << m.cores << " core(s) (pid " << m.pid << ")");
+  msg::RegisteredExecutor r;
+  r.app_id = app_id_;
+  for (const auto& [k, v] : conf_.values())
+    if (!is_secret_key(k)) r.conf[k] = v;
+  c.send(r);
+  // After RegisteredExecutor: its tasks (and the py files shipped with them) must follow it.
+  post(scheduler::ExecutorAdded{m.exec_id, m.host, m.cores, m.data_port});
+  if (phase_ == AppPhase::kStarting && granted_.empty()) reply_context_info();
+}
+
+void Driver::on_exec_closed(Connection& c, const std::string& reason) {
+  auto it = exec_by_conn_.find(c.id());
+  if (it == exec_by_conn_.end()) return;
+  std::string id = it->second;
+  exec_by_conn_.erase(it);
+  auto et = execs_.find(id);
+  if (et != execs_.end()) et->second.conn = nullptr;
+  // Queued: this may run in the middle of a loop over execs_ (a send that fails closes the
+  // connection); the executor is forgotten when the current turn ends.
+  post(ExecutorGone{id, reason});
+}
+
+void Driver::executor_lost(const std::string& id, const std::string& reason) {
+  auto et = execs_.find(id);
+  if (et == execs_.end()) return;
+  if (et->second.conn) et->second.conn->close("executor lost");
+  execs_.erase(et);
+  for (auto it = block_locs_.begin(); it != block_locs_.end();) {
+    it->second.erase(id);
+    it = it->second.empty() ? block_locs_.erase(it) : std::next(it);
+  }
+  if (!dag_) return;
+  int running = dag_->tasks().running_on(id);
+  if (phase_ == AppPhase::kRunning && !shutting_down_)
+    LOG_WARN(kLog, "executor " << id << " lost (" << reason << "); " << running << " running task(s) will be retried");
+  // Its running tasks end (listener events), its map outputs are recomputed where needed.
+  post(scheduler::ExecutorLost{id, reason});
+  if (ui_) ui_->store().on_executor_removed(id, reason, clock_.wall_ms());
+}
+
+}  // namespace spp::driver

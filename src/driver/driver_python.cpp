@@ -1,0 +1,285 @@
+// Driver: the Python link (the Py4J role). The Python program creates the context, declares
+// RDDs, runs jobs and makes storage calls here; replies go back on its connection.
+#include <signal.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <zstd.h>
+
+#include "common/log.h"
+#include "common/states.h"
+#include "common/util.h"
+#include "driver/driver.h"
+
+namespace spp::driver {
+namespace fs = std::filesystem;
+static const char* kLog = "driver";
+
+// ------------------------------------------------------------------ Python link
+
+void Driver::py_error(Connection& c, int64_t req, const std::string& kind, const std::string& message) {
+  msg::PyError e;
+  e.req = req;
+  e.kind = kind;
+  e.message = message;
+  c.send(e);
+}
+
+void Driver::on_py_message(Connection& c, msg::Envelope&& env) {
+  if (auto* m = env.as<msg::PyCreateContext>()) return create_context(c, *m);
+  if (auto* m = env.as<msg::PyDefineRdd>()) return define_rdd(c, *m, std::move(env.blobs));
+  if (auto* m = env.as<msg::PyRunJob>()) return run_job(c, *m);
+  if (auto* m = env.as<msg::PyCall>()) return py_call(c, *m, std::move(env.blobs));
+  c.close("unexpected message " + env.op + " from the Python program");
+}
+
+void Driver::create_context(Connection& c, const msg::PyCreateContext& m) {
+  if (phase_ == AppPhase::kStarting || phase_ == AppPhase::kRunning)
+    return py_error(c, m.req, "bad_request", "Only one SparkContext should be running in this application (stop() the current one first)");
+  conf_ = submit_conf_;
+  for (const auto& [k, v] : m.conf) conf_.set(k, v);  // code-set values win, as in PySpark
+  Status st = conf_.validate();
+  if (!st) return py_error(c, m.req, "bad_request", st.message());
+  auto spec = parse_master_url(conf_.get("spark.master"));
+  if (!spec) return py_error(c, m.req, "bad_request", spec.error_message());
+  master_ = spec.value();
+  if (conf_.get("spark.app.name").empty()) return py_error(c, m.req, "bad_request", "An application name must be set in your configuration");
+  if (!conf_.contains("spark.pyspark.python")) conf_.set("spark.pyspark.python", executor_python_);
+  int max_failures = master_.local ? master_.local_max_failures : static_cast<int>(conf_.get_int("spark.task.maxFailures"));
+  if (master_.local && conf_.contains("spark.task.maxFailures")) max_failures = static_cast<int>(conf_.get_int("spark.task.maxFailures"));
+  double quantile = conf_.get_double("spark.speculation.quantile");
+  if (quantile < 0 || quantile > 1) return py_error(c, m.req, "bad_request", "spark.speculation.quantile must be between 0 and 1");
+  if (conf_.get_double("spark.speculation.multiplier") <= 0)
+    return py_error(c, m.req, "bad_request", "spark.speculation.multiplier must be positive");
+  scheduler::SchedulerConfig sc;
+  sc.max_task_failures = max_failures;
+  sc.max_stage_attempts = static_cast<int>(std::max<int64_t>(1, conf_.get_int("spark.stage.maxConsecutiveAttempts")));
+  sc.locality_wait_ms = conf_.get_time_ms("spark.locality.wait");
+  sc.speculation.enabled = conf_.get_bool("spark.speculation");
+  sc.speculation.multiplier = conf_.get_double("spark.speculation.multiplier");
+  sc.speculation.quantile = quantile;
+  sc.speculation.min_runtime_ms = conf_.get_time_ms("spark.speculation.minTaskRuntime");
+  sc.speculation_interval_ms = std::max<int64_t>(10, conf_.get_time_ms("spark.speculation.interval"));
+  sc.max_result_bytes = conf_.get_bytes("spark.driver.maxResultSize");
+  revive_timer_->stop();
+  speculation_timer_->stop();
+  dag_ = std::make_unique<scheduler::DagScheduler>(source_, clock_, sc);
+  execs_.clear();
+  exec_by_conn_.clear();
+  granted_.clear();
+  progress_.set_enabled(isatty(2) && conf_.get_bool("spark.ui.showConsoleProgress"));
+  // --py-files (spark.submit.pyFiles) ship to executors like sc.addPyFile.
+  for (const auto& f : split(conf_.get("spark.submit.pyFiles"), ',')) {
+    if (f.empty()) continue;
+    if (Status st = add_py_file(f); !st) return py_error(c, m.req, "bad_request", st.message());
+  }
+  context_req_ = m.req;
+  context_conn_ = c.id();
+  set_phase(AppPhase::kStarting, "SparkContext created");
+  advertise_host_ = conf_.get("spark.driver.host");
+  if (master_.local) {
+    if (advertise_host_.empty()) advertise_host_ = "127.0.0.1";
+    app_id_ = "local-" + std::to_string(clock_.wall_ms());
+    ui_ = std::make_unique<AppUi>(conf_, advertise_host_);
+    launch_local_executor();
+    reply_context_info();  // tasks queue until the executor registers
+  } else {
+    if (advertise_host_.empty()) advertise_host_ = local_ip();
+    ui_ = std::make_unique<AppUi>(conf_, advertise_host_);
+    connect_master(0);
+  }
+}
+
+void Driver::reply_context_info() {
+  if (phase_ != AppPhase::kStarting) return;
+  set_phase(AppPhase::kRunning, "executors ready");
+  ready_timer_->stop();
+  conf_.set("spark.app.id", app_id_);
+  LOG_INFO(kLog, "application " << app_id_ << " (" << conf_.get("spark.app.name") << ") running on " << conf_.get("spark.master"));
+  ui_->store().on_application_start(app_id_, conf_.get("spark.app.name"), std::getenv("USER") ? std::getenv("USER") : "root", clock_.wall_ms());
+  ui_->store().on_environment(conf_.values());
+  for (const auto& [id, e] : execs_) ui_->store().on_executor_added(id, e.host, e.cores, clock_.wall_ms(), e.log_urls);
+  auto it = py_conns_.find(context_conn_);
+  if (it == py_conns_.end()) return;
+  msg::PyContextInfo info;
+  info.req = context_req_;
+  info.app_id = app_id_;
+  info.master = conf_.get("spark.master");
+  info.app_name = conf_.get("spark.app.name");
+  info.default_parallelism = default_parallelism();
+  info.ui_url = ui_->url();
+  for (const auto& [k, v] : conf_.values()) info.conf[k] = v;
+  it->second->send(info);
+}
+
+int Driver::default_parallelism() const {
+  if (conf_.contains("spark.default.parallelism")) return std::max<int>(1, static_cast<int>(conf_.get_int("spark.default.parallelism")));
+  if (master_.local) return master_.local_cores;
+  int cores = 0;  // registered executors (the scheduler hears of them when the turn ends)
+  for (const auto& [id, e] : execs_) cores += e.cores;
+  return std::max(2, cores);
+}
+
+void Driver::define_rdd(Connection& c, const msg::PyDefineRdd& m, std::vector<std::string>&& blobs) {
+  auto r = graph_.define(m, std::move(blobs));
+  if (!r) return py_error(c, m.req, "bad_request", r.error_message());
+  msg::PyDefined d;
+  d.req = m.req;
+  d.id = m.id;
+  d.num_partitions = r.value();
+  c.send(d);
+}
+
+void Driver::py_call(Connection& c, const msg::PyCall& m, std::vector<std::string>&& blobs) {
+  msg::PyReply rep;
+  rep.req = m.req;
+  rep.value = nullptr;
+  if (m.method == "broadcast_stats") {
+    // How often, and how many bytes of, a broadcast went to executors (tests and UI).
+    auto it = broadcast_stats_.find(m.args.is_object() ? m.args.value("id", int64_t{-1}) : -1);
+    rep.value = {{"sends", it == broadcast_stats_.end() ? 0 : it->second.first},
+                 {"bytes", it == broadcast_stats_.end() ? 0 : it->second.second}};
+    return c.send(rep);
+  }
+  if (m.method == "checkpointed") {
+    // The RDD was written to `path` (part-NNNNN files): read it from there from now on.
+    std::string path = m.args.is_object() ? m.args.value("path", "") : "";
+    Status st = graph_.checkpoint(m.args.is_object() ? m.args.value("rdd", -1) : -1, path);
+    if (!st) return py_error(c, m.req, "bad_request", st.message());
+    return c.send(rep);
+  }
+  if (m.method == "broadcast" || m.method == "unpersist_broadcast" || m.method == "persist" || m.method == "unpersist") {
+    Status st = storage_call(m, blobs);
+    if (!st) return py_error(c, m.req, "bad_request", st.message());
+    return c.send(rep);
+  }
+  if (m.method == "set_log_level") {
+    std::string lvl = m.args.is_object() ? m.args.value("level", "") : "";
+    if (!set_log_level(lvl))
+      return py_error(c, m.req, "bad_request", "invalid log level '" + lvl + "' (expected ALL, DEBUG, ERROR, FATAL, INFO, OFF, TRACE, WARN)");
+  } else if (m.method == "stop") {
+    stop_context();
+  } else if (m.method == "default_parallelism") {
+    rep.value = default_parallelism();
+  } else if (m.method == "add_py_file") {
+    std::string path = m.args.is_object() ? m.args.value("path", "") : "";
+    if (Status st = add_py_file(path); !st) return py_error(c, m.req, "bad_request", st.message());
+  } else if (m.method == "executors") {
+    json arr = json::array();
+    for (const auto& [id, e] : execs_) arr.push_back({{"id", id}, {"host", e.host}, {"cores", e.cores}});
+    rep.value = arr;
+  } else {
+    return py_error(c, m.req, "bad_request", "unknown call '" + m.method + "'");
+  }
+  c.send(rep);
+}
+
+// Broadcasts and cached RDDs: bookkeeping here, the data lives on executors.
+Status Driver::storage_call(const msg::PyCall& m, std::vector<std::string>& blobs) {
+  const json& a = m.args;
+  if (!a.is_object()) return Status::error(m.method + ": args must be an object");
+  if (m.method == "broadcast") {
+    if (!a.contains("id") || !a["id"].is_number_integer() || blobs.size() != 1)
+      return Status::error("broadcast needs an id and one blob");
+    std::string z(ZSTD_compressBound(blobs[0].size()), '\0');
+    size_t n = ZSTD_compress(z.data(), z.size(), blobs[0].data(), blobs[0].size(), 1);
+    if (ZSTD_isError(n)) return Status::error(std::string("cannot compress broadcast: ") + ZSTD_getErrorName(n));
+    z.resize(n);
+    broadcasts_[a["id"].get<int64_t>()] = std::make_shared<const std::string>(std::move(z));
+    return Status::ok();
+  }
+  if (m.method == "unpersist_broadcast") {
+    int64_t id = a.value("id", int64_t{-1});
+    for (auto& [eid, e] : execs_) {
+      if (!e.broadcasts_sent.erase(id) || !e.conn) continue;
+      msg::RemoveBroadcast r;
+      r.id = id;
+      e.conn->send(r);
+    }
+    if (a.value("destroy", false)) broadcasts_.erase(id);
+    return Status::ok();
+  }
+  int rdd = a.value("rdd", -1);
+  if (m.method == "persist") return graph_.set_persist(rdd, a.value("level", json()));
+  // unpersist: forget the level and the blocks; executors drop theirs.
+  Status st = graph_.set_persist(rdd, json());
+  if (!st) return st;
+  for (auto it = block_locs_.begin(); it != block_locs_.end();)
+    it = it->first.first == rdd ? block_locs_.erase(it) : std::next(it);
+  for (auto& [eid, e] : execs_) {
+    msg::RemoveRdd r;
+    r.rdd = rdd;
+    if (e.conn) e.conn->send(r);
+  }
+  return Status::ok();
+}
+
+void Driver::blocks_updated(const std::string& exec_id, msg::BlocksUpdated&& m, std::vector<std::string>&& blobs) {
+  for (const auto& b : m.removed) {
+    auto it = block_locs_.find({b.rdd, b.partition});
+    if (it == block_locs_.end()) continue;
+    it->second.erase(exec_id);
+    if (it->second.empty()) block_locs_.erase(it);
+  }
+  for (const auto& b : m.stored) {
+    if (!graph_.node(b.rdd) || graph_.node(b.rdd)->persist.is_null()) continue;  // unpersisted meanwhile
+    block_locs_[{b.rdd, b.partition}].insert(exec_id);
+  }
+  // Replicated levels: relay the block to another executor that lacks it.
+  if (m.replica_blobs > 0 && !m.stored.empty() && static_cast<int>(blobs.size()) == m.replica_blobs) {
+    const auto& b = m.stored.front();
+    const auto& holders = block_locs_[{b.rdd, b.partition}];
+    for (auto& [eid, e] : execs_) {
+      if (holders.count(eid) || !e.conn) continue;
+      msg::StoreBlock sb;
+      sb.rdd = b.rdd;
+      sb.partition = b.partition;
+      sb.level = m.replica_level;
+      e.conn->send(sb, blobs);
+      break;
+    }
+  }
+}
+
+// Keeps a Python dependency to ship to every executor (again, if it changed).
+Status Driver::add_py_file(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) return Status::error("cannot read py file '" + path + "'");
+  auto data = std::make_shared<const std::string>(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+  std::string name = fs::path(path).filename().string();
+  bool known = false;
+  for (auto& [n, d] : pyfiles_)
+    if (n == name) { d = data; known = true; }
+  if (!known) pyfiles_.emplace_back(name, data);
+  for (auto& [id, e] : execs_) e.pyfiles_sent.erase(name);
+  return Status::ok();
+}
+
+void Driver::stop_context() {
+  if (phase_ == AppPhase::kNone || phase_ == AppPhase::kStopped) return;
+  for (auto& [jid, job] : jobs_) {
+    auto it = py_conns_.find(job.py_conn);
+    if (it != py_conns_.end()) py_error(*it->second, job.req, "context_stopped", "SparkContext was shut down");
+  }
+  jobs_.clear();
+  progress_.clear();
+  if (ui_) ui_->store().on_all_aborted("SparkContext was shut down", clock_.wall_ms());
+  if (ui_) ui_->finish(clock_.wall_ms());
+  for (auto& [id, e] : execs_) {
+    msg::StopExecutor s;
+    s.reason = "application stopped";
+    if (e.conn) e.conn->send(s);
+  }
+  if (master_conn_) {
+    msg::UnregisterApplication u;
+    u.app_id = app_id_;
+    master_conn_->send(u);
+  }
+  set_phase(AppPhase::kStopped, "SparkContext stopped");
+  dag_.reset();  // its jobs were answered above; late task reports are ignored
+  LOG_INFO(kLog, "application " << app_id_ << " stopped");
+}
+
+}  // namespace spp::driver
