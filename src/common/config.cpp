@@ -79,6 +79,7 @@ const std::vector<SettingDef>& settings_catalog() {
       {"spark.authenticate", T::kBool, "false", "", "Require the shared secret on every connection (reserved)."},
       {"spark.authenticate.secret", T::kString, "", "", "The shared secret (reserved)."},
       {"spark.logConf", T::kBool, "false", "", "Log the effective configuration at start."},
+      {"spark.sparkpp.test.debugQueries", T::kBool, "false", "", "Tests only: the driver answers PyDebugQuery (executors, broadcast sends) from the Python program."},
       {"spark.sparkpp.executor.idleTimeout", T::kTime, "0", "s", "Reserved."},
   };
   return defs;

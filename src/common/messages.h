@@ -477,16 +477,91 @@ struct PyJobResult {
 };
 SPP_MSG(PyJobResult, req, job_id, counts, accum_blobs, num_accum_blobs)
 
-// Python -> driver: a small synchronous call (list_files, add_py_file, set_log_level,
-// status ...). Reply: PyReply with a kind-specific JSON value.
-struct PyCall {
-  static constexpr const char* kOp = "PyCall";
+// Python -> driver: sc.broadcast(v). Blob: the pickled value (the driver zstd-compresses it
+// and ships it to each executor once). Reply: PyReply.
+struct PyBroadcast {
+  static constexpr const char* kOp = "PyBroadcast";
   int64_t req = 0;
-  std::string method;
+  int64_t id = 0;
+};
+SPP_MSG(PyBroadcast, req, id)
+
+// Python -> driver: Broadcast.unpersist() (executors drop their copies) or destroy() (the
+// driver's copy too: later use fails the job). Reply: PyReply.
+struct PyUnpersistBroadcast {
+  static constexpr const char* kOp = "PyUnpersistBroadcast";
+  int64_t req = 0;
+  int64_t id = 0;
+  bool destroy = false;
+};
+SPP_MSG(PyUnpersistBroadcast, req, id, destroy)
+
+// Python -> driver: rdd.persist(level). `level`: {use_disk, use_memory, use_off_heap,
+// deserialized, replication}. Reply: PyReply, or PyError(bad_request).
+struct PyPersist {
+  static constexpr const char* kOp = "PyPersist";
+  int64_t req = 0;
+  int rdd = 0;
+  nlohmann::json level;
+};
+SPP_MSG(PyPersist, req, rdd, level)
+
+// Python -> driver: rdd.unpersist(): the driver forgets the blocks, executors drop them.
+// Reply: PyReply, or PyError(bad_request).
+struct PyUnpersist {
+  static constexpr const char* kOp = "PyUnpersist";
+  int64_t req = 0;
+  int rdd = 0;
+};
+SPP_MSG(PyUnpersist, req, rdd)
+
+// Python -> driver: the checkpoint job wrote RDD `rdd` to `path`/part-NNNNN; read it from
+// there (its lineage is cut). Reply: PyReply, or PyError(bad_request).
+struct PyCheckpointed {
+  static constexpr const char* kOp = "PyCheckpointed";
+  int64_t req = 0;
+  int rdd = 0;
+  std::string path;
+};
+SPP_MSG(PyCheckpointed, req, rdd, path)
+
+// Python -> driver: sc.setLogLevel(level). Reply: PyReply, or PyError(bad_request).
+struct PySetLogLevel {
+  static constexpr const char* kOp = "PySetLogLevel";
+  int64_t req = 0;
+  std::string level;
+};
+SPP_MSG(PySetLogLevel, req, level)
+
+// Python -> driver: sc.addPyFile(path) (also --py-files): shipped to every executor before
+// its next task. Reply: PyReply, or PyError(bad_request).
+struct PyAddPyFile {
+  static constexpr const char* kOp = "PyAddPyFile";
+  int64_t req = 0;
+  std::string path;
+};
+SPP_MSG(PyAddPyFile, req, path)
+
+// Python -> driver: sc.stop(). Running jobs fail (context_stopped), executors are stopped, the
+// application leaves the master. Reply: PyReply.
+struct PyStopContext {
+  static constexpr const char* kOp = "PyStopContext";
+  int64_t req = 0;
+};
+SPP_MSG(PyStopContext, req)
+
+// Python -> driver, tests only: reads driver state that has no public API. Answered only when
+// spark.sparkpp.test.debugQueries is true, else PyError(bad_request). `what`: "executors"
+// (value: [{id, host, cores}]) | "broadcast_stats" (args {id}; value: {sends, bytes}).
+struct PyDebugQuery {
+  static constexpr const char* kOp = "PyDebugQuery";
+  int64_t req = 0;
+  std::string what;
   nlohmann::json args;
 };
-SPP_MSG(PyCall, req, method, args)
+SPP_MSG(PyDebugQuery, req, what, args)
 
+// Driver -> Python: the reply to the requests above; `value` is null except for PyDebugQuery.
 struct PyReply {
   static constexpr const char* kOp = "PyReply";
   int64_t req = 0;
@@ -606,7 +681,8 @@ SPP_MSG(BlockData, req, error, failed)
   X(RegisteredExecutor) X(LaunchTask) X(KillTask) X(AddPyFile) X(AddBroadcast) X(RemoveBroadcast)    \
   X(RemoveRdd) X(StoreBlock) X(StopExecutor)                              \
   X(PyCreateContext) X(PyContextInfo) X(PyDefineRdd) X(PyDefined) X(PyRunJob) X(PyJobResult)   \
-  X(PyCall) X(PyReply) X(PyError)                                                              \
+  X(PyBroadcast) X(PyUnpersistBroadcast) X(PyPersist) X(PyUnpersist) X(PyCheckpointed)            \
+  X(PySetLogLevel) X(PyAddPyFile) X(PyStopContext) X(PyDebugQuery) X(PyReply) X(PyError) \
   X(PwTask) X(PwRead) X(PwInput) X(PwOutput) X(PwDone) X(PwError)                            \
   X(FetchBlocks) X(BlockData)
 

@@ -113,8 +113,11 @@ class Driver {
   void reply_context_info();
   void define_rdd(Connection& c, const msg::PyDefineRdd& m, std::vector<std::string>&& blobs);
   void run_job(Connection& c, const msg::PyRunJob& m);
-  void py_call(Connection& c, const msg::PyCall& m, std::vector<std::string>&& blobs);
-  Status storage_call(const msg::PyCall& m, std::vector<std::string>& blobs);
+  void py_reply(Connection& c, int64_t req, const Status& st, json value = nullptr);
+  Status put_broadcast(int64_t id, std::vector<std::string>& blobs);
+  void unpersist_broadcast(int64_t id, bool destroy);
+  Status unpersist_rdd(int rdd);
+  void debug_query(Connection& c, const msg::PyDebugQuery& m);
   void blocks_updated(const std::string& exec_id, msg::BlocksUpdated&& m, std::vector<std::string>&& blobs);
   void stop_context();
   Status add_py_file(const std::string& path);

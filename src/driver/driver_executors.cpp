@@ -131,4 +131,32 @@ void Driver::executor_lost(const std::string& id, const std::string& reason) {
   if (ui_) ui_->store().on_executor_removed(id, reason, clock_.wall_ms());
 }
 
+// Cached blocks an executor stored or dropped: their locations steer later tasks there.
+void Driver::blocks_updated(const std::string& exec_id, msg::BlocksUpdated&& m, std::vector<std::string>&& blobs) {
+  for (const auto& b : m.removed) {
+    auto it = block_locs_.find({b.rdd, b.partition});
+    if (it == block_locs_.end()) continue;
+    it->second.erase(exec_id);
+    if (it->second.empty()) block_locs_.erase(it);
+  }
+  for (const auto& b : m.stored) {
+    if (!graph_.node(b.rdd) || graph_.node(b.rdd)->persist.is_null()) continue;  // unpersisted meanwhile
+    block_locs_[{b.rdd, b.partition}].insert(exec_id);
+  }
+  // Replicated levels: relay the block to another executor that lacks it.
+  if (m.replica_blobs > 0 && !m.stored.empty() && static_cast<int>(blobs.size()) == m.replica_blobs) {
+    const auto& b = m.stored.front();
+    const auto& holders = block_locs_[{b.rdd, b.partition}];
+    for (auto& [eid, e] : execs_) {
+      if (holders.count(eid) || !e.conn) continue;
+      msg::StoreBlock sb;
+      sb.rdd = b.rdd;
+      sb.partition = b.partition;
+      sb.level = m.replica_level;
+      e.conn->send(sb, blobs);
+      break;
+    }
+  }
+}
+
 }  // namespace spp::driver

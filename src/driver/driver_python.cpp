@@ -31,7 +31,26 @@ void Driver::on_py_message(Connection& c, msg::Envelope&& env) {
   if (auto* m = env.as<msg::PyCreateContext>()) return create_context(c, *m);
   if (auto* m = env.as<msg::PyDefineRdd>()) return define_rdd(c, *m, std::move(env.blobs));
   if (auto* m = env.as<msg::PyRunJob>()) return run_job(c, *m);
-  if (auto* m = env.as<msg::PyCall>()) return py_call(c, *m, std::move(env.blobs));
+  if (auto* m = env.as<msg::PyBroadcast>()) return py_reply(c, m->req, put_broadcast(m->id, env.blobs));
+  if (auto* m = env.as<msg::PyUnpersistBroadcast>()) {
+    unpersist_broadcast(m->id, m->destroy);
+    return py_reply(c, m->req, Status::ok());
+  }
+  if (auto* m = env.as<msg::PyPersist>()) return py_reply(c, m->req, graph_.set_persist(m->rdd, m->level));
+  if (auto* m = env.as<msg::PyUnpersist>()) return py_reply(c, m->req, unpersist_rdd(m->rdd));
+  // The RDD was written to `path` (part-NNNNN files): read it from there from now on.
+  if (auto* m = env.as<msg::PyCheckpointed>()) return py_reply(c, m->req, graph_.checkpoint(m->rdd, m->path));
+  if (auto* m = env.as<msg::PySetLogLevel>()) {
+    if (!set_log_level(m->level))
+      return py_error(c, m->req, "bad_request", "invalid log level '" + m->level + "' (expected ALL, DEBUG, ERROR, FATAL, INFO, OFF, TRACE, WARN)");
+    return py_reply(c, m->req, Status::ok());
+  }
+  if (auto* m = env.as<msg::PyAddPyFile>()) return py_reply(c, m->req, add_py_file(m->path));
+  if (auto* m = env.as<msg::PyStopContext>()) {
+    stop_context();
+    return py_reply(c, m->req, Status::ok());
+  }
+  if (auto* m = env.as<msg::PyDebugQuery>()) return debug_query(c, *m);
   c.close("unexpected message " + env.op + " from the Python program");
 }
 
@@ -132,78 +151,37 @@ void Driver::define_rdd(Connection& c, const msg::PyDefineRdd& m, std::vector<st
   c.send(d);
 }
 
-void Driver::py_call(Connection& c, const msg::PyCall& m, std::vector<std::string>&& blobs) {
+void Driver::py_reply(Connection& c, int64_t req, const Status& st, json value) {
+  if (!st) return py_error(c, req, "bad_request", st.message());
   msg::PyReply rep;
-  rep.req = m.req;
-  rep.value = nullptr;
-  if (m.method == "broadcast_stats") {
-    // How often, and how many bytes of, a broadcast went to executors (tests and UI).
-    auto it = broadcast_stats_.find(m.args.is_object() ? m.args.value("id", int64_t{-1}) : -1);
-    rep.value = {{"sends", it == broadcast_stats_.end() ? 0 : it->second.first},
-                 {"bytes", it == broadcast_stats_.end() ? 0 : it->second.second}};
-    return c.send(rep);
-  }
-  if (m.method == "checkpointed") {
-    // The RDD was written to `path` (part-NNNNN files): read it from there from now on.
-    std::string path = m.args.is_object() ? m.args.value("path", "") : "";
-    Status st = graph_.checkpoint(m.args.is_object() ? m.args.value("rdd", -1) : -1, path);
-    if (!st) return py_error(c, m.req, "bad_request", st.message());
-    return c.send(rep);
-  }
-  if (m.method == "broadcast" || m.method == "unpersist_broadcast" || m.method == "persist" || m.method == "unpersist") {
-    Status st = storage_call(m, blobs);
-    if (!st) return py_error(c, m.req, "bad_request", st.message());
-    return c.send(rep);
-  }
-  if (m.method == "set_log_level") {
-    std::string lvl = m.args.is_object() ? m.args.value("level", "") : "";
-    if (!set_log_level(lvl))
-      return py_error(c, m.req, "bad_request", "invalid log level '" + lvl + "' (expected ALL, DEBUG, ERROR, FATAL, INFO, OFF, TRACE, WARN)");
-  } else if (m.method == "stop") {
-    stop_context();
-  } else if (m.method == "default_parallelism") {
-    rep.value = default_parallelism();
-  } else if (m.method == "add_py_file") {
-    std::string path = m.args.is_object() ? m.args.value("path", "") : "";
-    if (Status st = add_py_file(path); !st) return py_error(c, m.req, "bad_request", st.message());
-  } else if (m.method == "executors") {
-    json arr = json::array();
-    for (const auto& [id, e] : execs_) arr.push_back({{"id", id}, {"host", e.host}, {"cores", e.cores}});
-    rep.value = arr;
-  } else {
-    return py_error(c, m.req, "bad_request", "unknown call '" + m.method + "'");
-  }
+  rep.req = req;
+  rep.value = std::move(value);
   c.send(rep);
 }
 
-// Broadcasts and cached RDDs: bookkeeping here, the data lives on executors.
-Status Driver::storage_call(const msg::PyCall& m, std::vector<std::string>& blobs) {
-  const json& a = m.args;
-  if (!a.is_object()) return Status::error(m.method + ": args must be an object");
-  if (m.method == "broadcast") {
-    if (!a.contains("id") || !a["id"].is_number_integer() || blobs.size() != 1)
-      return Status::error("broadcast needs an id and one blob");
-    std::string z(ZSTD_compressBound(blobs[0].size()), '\0');
-    size_t n = ZSTD_compress(z.data(), z.size(), blobs[0].data(), blobs[0].size(), 1);
-    if (ZSTD_isError(n)) return Status::error(std::string("cannot compress broadcast: ") + ZSTD_getErrorName(n));
-    z.resize(n);
-    broadcasts_[a["id"].get<int64_t>()] = std::make_shared<const std::string>(std::move(z));
-    return Status::ok();
+// Broadcast values are kept here zstd-compressed; launch() ships each once per executor.
+Status Driver::put_broadcast(int64_t id, std::vector<std::string>& blobs) {
+  if (blobs.size() != 1) return Status::error("PyBroadcast needs one blob (the pickled value)");
+  std::string z(ZSTD_compressBound(blobs[0].size()), '\0');
+  size_t n = ZSTD_compress(z.data(), z.size(), blobs[0].data(), blobs[0].size(), 1);
+  if (ZSTD_isError(n)) return Status::error(std::string("cannot compress broadcast: ") + ZSTD_getErrorName(n));
+  z.resize(n);
+  broadcasts_[id] = std::make_shared<const std::string>(std::move(z));
+  return Status::ok();
+}
+
+void Driver::unpersist_broadcast(int64_t id, bool destroy) {
+  for (auto& [eid, e] : execs_) {
+    if (!e.broadcasts_sent.erase(id) || !e.conn) continue;
+    msg::RemoveBroadcast r;
+    r.id = id;
+    e.conn->send(r);
   }
-  if (m.method == "unpersist_broadcast") {
-    int64_t id = a.value("id", int64_t{-1});
-    for (auto& [eid, e] : execs_) {
-      if (!e.broadcasts_sent.erase(id) || !e.conn) continue;
-      msg::RemoveBroadcast r;
-      r.id = id;
-      e.conn->send(r);
-    }
-    if (a.value("destroy", false)) broadcasts_.erase(id);
-    return Status::ok();
-  }
-  int rdd = a.value("rdd", -1);
-  if (m.method == "persist") return graph_.set_persist(rdd, a.value("level", json()));
-  // unpersist: forget the level and the blocks; executors drop theirs.
+  if (destroy) broadcasts_.erase(id);
+}
+
+// unpersist: forget the level and the blocks; executors drop theirs.
+Status Driver::unpersist_rdd(int rdd) {
   Status st = graph_.set_persist(rdd, json());
   if (!st) return st;
   for (auto it = block_locs_.begin(); it != block_locs_.end();)
@@ -216,31 +194,23 @@ Status Driver::storage_call(const msg::PyCall& m, std::vector<std::string>& blob
   return Status::ok();
 }
 
-void Driver::blocks_updated(const std::string& exec_id, msg::BlocksUpdated&& m, std::vector<std::string>&& blobs) {
-  for (const auto& b : m.removed) {
-    auto it = block_locs_.find({b.rdd, b.partition});
-    if (it == block_locs_.end()) continue;
-    it->second.erase(exec_id);
-    if (it->second.empty()) block_locs_.erase(it);
+// Test hooks (PyDebugQuery): off unless spark.sparkpp.test.debugQueries is set.
+void Driver::debug_query(Connection& c, const msg::PyDebugQuery& m) {
+  if (!conf_.get_bool("spark.sparkpp.test.debugQueries"))
+    return py_error(c, m.req, "bad_request", "PyDebugQuery needs spark.sparkpp.test.debugQueries=true (tests only)");
+  json value;
+  if (m.what == "executors") {
+    value = json::array();
+    for (const auto& [id, e] : execs_) value.push_back({{"id", id}, {"host", e.host}, {"cores", e.cores}});
+  } else if (m.what == "broadcast_stats") {
+    // How often, and how many bytes of, a broadcast went to executors.
+    auto it = broadcast_stats_.find(m.args.is_object() ? m.args.value("id", int64_t{-1}) : -1);
+    value = {{"sends", it == broadcast_stats_.end() ? 0 : it->second.first},
+             {"bytes", it == broadcast_stats_.end() ? 0 : it->second.second}};
+  } else {
+    return py_error(c, m.req, "bad_request", "unknown debug query '" + m.what + "'");
   }
-  for (const auto& b : m.stored) {
-    if (!graph_.node(b.rdd) || graph_.node(b.rdd)->persist.is_null()) continue;  // unpersisted meanwhile
-    block_locs_[{b.rdd, b.partition}].insert(exec_id);
-  }
-  // Replicated levels: relay the block to another executor that lacks it.
-  if (m.replica_blobs > 0 && !m.stored.empty() && static_cast<int>(blobs.size()) == m.replica_blobs) {
-    const auto& b = m.stored.front();
-    const auto& holders = block_locs_[{b.rdd, b.partition}];
-    for (auto& [eid, e] : execs_) {
-      if (holders.count(eid) || !e.conn) continue;
-      msg::StoreBlock sb;
-      sb.rdd = b.rdd;
-      sb.partition = b.partition;
-      sb.level = m.replica_level;
-      e.conn->send(sb, blobs);
-      break;
-    }
-  }
+  py_reply(c, m.req, Status::ok(), std::move(value));
 }
 
 // Keeps a Python dependency to ship to every executor (again, if it changed).

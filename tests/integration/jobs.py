@@ -172,6 +172,8 @@ def start(script, *script_args, master="local[2]", conf=None, options=(), env=No
             else:
                 e[k] = v
     args = [binary(), "submit"]
+    # Job scripts may read driver state through sc._debug() (PyDebugQuery), a test-only hook.
+    conf = {"spark.sparkpp.test.debugQueries": "true", **(conf or {})}
     # --conf first: the script must not directly follow a --conf value (see
     # test_conf_option_directly_before_script for that case)
     for k, v in (conf or {}).items():

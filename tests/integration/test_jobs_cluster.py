@@ -63,9 +63,9 @@ check("warmup", lambda: sc.parallelize(range(100), 4).map(lambda x: x * 2).sum()
 def _wait_executors(n, timeout=20):
     import time
     deadline = time.monotonic() + timeout
-    while len(sc._call("executors", {})) < n and time.monotonic() < deadline:
+    while len(sc._debug("executors")) < n and time.monotonic() < deadline:
         time.sleep(0.05)
-    return len(sc._call("executors", {}))
+    return len(sc._debug("executors"))
 check("both_executors_registered", lambda: _wait_executors(2))
 
 def _my_app():
@@ -73,7 +73,7 @@ def _my_app():
         state = json.loads(r.read().decode())
     return [a for a in state["activeapps"] if a["id"] == sc.applicationId]
 check("master_json_app", _my_app)
-check("driver_executors", lambda: sc._call("executors", {}))
+check("driver_executors", lambda: sc._debug("executors"))
 
 # Which executor ran each partition: tasks of a 4-partition job land on both executors.
 def _where(i, it):
@@ -276,9 +276,9 @@ check("applicationId", lambda: sc.applicationId)
 check("count", lambda: sc.parallelize(range(1000), 8).count())
 def _wait_executors(timeout=20):
     deadline = time.monotonic() + timeout
-    while len(sc._call("executors", {})) < want_execs and time.monotonic() < deadline:
+    while len(sc._debug("executors")) < want_execs and time.monotonic() < deadline:
         time.sleep(0.05)
-    return len(sc._call("executors", {}))
+    return len(sc._debug("executors"))
 check("executors_registered", _wait_executors)
 def _my_app():
     with urllib.request.urlopen(master_web + "/json", timeout=5) as r:

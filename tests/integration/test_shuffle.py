@@ -59,9 +59,9 @@ sc = SparkContext(conf=SparkConf().setAppName("sparkpp-shuffle-job"))
 want_execs = int(sys.argv[1])
 if want_execs > 1:   # on a cluster: wait for both executors so the shuffles cross them
     deadline = time.monotonic() + 20
-    while len(sc._call("executors", {})) < want_execs and time.monotonic() < deadline:
+    while len(sc._debug("executors")) < want_execs and time.monotonic() < deadline:
         time.sleep(0.05)
-check("executors", lambda: len(sc._call("executors", {})) if want_execs > 1 else 1)
+check("executors", lambda: len(sc._debug("executors")) if want_execs > 1 else 1)
 
 add = operator.add
 # 6 slices of PAIRS plus 4 empty partitions (a filter empties some more)

@@ -196,7 +196,7 @@ pid = executor_pid(sc.applicationId, victim)
 check("victim_found", lambda: pid is not None)
 os.kill(pid, signal.SIGKILL)
 deadline = time.time() + 30
-while time.time() < deadline and any(e["id"] == victim for e in sc._call("executors", {})):
+while time.time() < deadline and any(e["id"] == victim for e in sc._debug("executors")):
     time.sleep(0.05)
 second = r.collect()
 check("second", lambda: sorted(x for x, _ in second))
@@ -257,8 +257,8 @@ sc = SparkContext(appName="bigbcast")
 value = os.urandom(50 * 1000 * 1000)  # incompressible: what is sent is what it weighs
 b = sc.broadcast(value)
 check("lens", lambda: sorted(set(sc.parallelize(range(8), 8).map(lambda i: len(b.value)).collect())))
-check("execs", lambda: len(sc._call("executors", {})))
-check("stats", lambda: sc._call("broadcast_stats", {"id": b.id}))
+check("execs", lambda: len(sc._debug("executors")))
+check("stats", lambda: sc._debug("broadcast_stats", {"id": b.id}))
 emit()
 sc.stop()
 '''

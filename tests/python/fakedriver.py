@@ -1,6 +1,6 @@
 """An in-process stand-in for the C++ driver + executor, for testing the Python side alone.
 
-FakeGateway answers the Python driver's requests (PyCreateContext, PyDefineRdd, PyRunJob, PyCall)
+FakeGateway answers the Python driver's requests (PyCreateContext, PyDefineRdd, PyRunJob, and the typed calls)
 like the C++ driver would, and runs each task by playing the executor's part of the worker
 protocol against a real sparkpp.worker served over socket.socketpair() in a thread. So a test
 goes through the whole Python stack: RDD -> lineage messages -> task plans -> worker -> results.
@@ -109,12 +109,36 @@ class FakeGateway:
                                  "default_parallelism": self.default_parallelism,
                                  "ui_url": "http://localhost:4040", "conf": conf}, []
 
-    def _on_PyCall(self, body, blobs):
-        self.calls.append((body["method"], body["args"]))
-        if body["method"] == "broadcast":
-            with open(os.path.join(self.broadcast_dir, "broadcast_%d" % body["args"]["id"]), "wb") as f:
+    def _on_call(self, op, body, blobs):
+        self.calls.append((op, {k: v for k, v in body.items() if k != "req"}))
+        if op == "PyBroadcast":
+            with open(os.path.join(self.broadcast_dir, "broadcast_%d" % body["id"]), "wb") as f:
                 f.write(blobs[0])
         return "PyReply", {"value": None}, []
+
+    def _on_PyBroadcast(self, body, blobs):
+        return self._on_call("PyBroadcast", body, blobs)
+
+    def _on_PyUnpersistBroadcast(self, body, blobs):
+        return self._on_call("PyUnpersistBroadcast", body, blobs)
+
+    def _on_PyPersist(self, body, blobs):
+        return self._on_call("PyPersist", body, blobs)
+
+    def _on_PyUnpersist(self, body, blobs):
+        return self._on_call("PyUnpersist", body, blobs)
+
+    def _on_PyCheckpointed(self, body, blobs):
+        return self._on_call("PyCheckpointed", body, blobs)
+
+    def _on_PySetLogLevel(self, body, blobs):
+        return self._on_call("PySetLogLevel", body, blobs)
+
+    def _on_PyAddPyFile(self, body, blobs):
+        return self._on_call("PyAddPyFile", body, blobs)
+
+    def _on_PyStopContext(self, body, blobs):
+        return self._on_call("PyStopContext", body, blobs)
 
     def _on_PyDefineRdd(self, body, blobs):
         rid, kind = body["id"], body["kind"]

@@ -275,8 +275,8 @@ def test_stop_and_calls(gateway):
     sc = SparkContext(master="local", appName="x", gateway=gateway)
     sc.setLogLevel("WARN")
     sc.stop()
-    assert ("set_log_level", {"level": "WARN"}) in gateway.calls
-    assert gateway.calls[-1] == ("stop", {})
+    assert ("PySetLogLevel", {"level": "WARN"}) in gateway.calls
+    assert gateway.calls[-1] == ("PyStopContext", {})
     assert SparkContext._active_spark_context is None
     with pytest.raises(RuntimeError, match="stopped SparkContext"):
         sc.parallelize([1])

@@ -1,6 +1,6 @@
 """Broadcast variables.
 
-The driver pickles the value once and gives it to the C++ driver (PyCall "broadcast" + 1 blob),
+The driver pickles the value once and gives it to the C++ driver (PyBroadcast + 1 blob),
 which sends it to each executor once, before the first task that needs it; the executor keeps
 it as a file that every Python worker of that executor loads, once, on first `.value`.
 Pickled functions carry only the broadcast id; while pickling a function the ids it references
@@ -61,7 +61,7 @@ class Broadcast:
         self._on_driver = True
         if sc is not None:
             data = pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
-            sc._call("broadcast", {"id": self._bid}, [data])
+            sc._request("PyBroadcast", {"id": self._bid}, [data])
 
     @property
     def id(self):
@@ -104,13 +104,13 @@ class Broadcast:
         if not self._on_driver:
             raise RuntimeError("Broadcast can only be unpersisted in driver")
         if self._sc is not None and not self._destroyed:
-            self._sc._call("unpersist_broadcast", {"id": self._bid, "destroy": False})
+            self._sc._request("PyUnpersistBroadcast", {"id": self._bid, "destroy": False})
 
     def destroy(self, blocking=False):
         if not self._on_driver:
             raise RuntimeError("Broadcast can only be destroyed in driver")
         if self._sc is not None and not self._destroyed:
-            self._sc._call("unpersist_broadcast", {"id": self._bid, "destroy": True})
+            self._sc._request("PyUnpersistBroadcast", {"id": self._bid, "destroy": True})
         self._destroyed = True
         self._value = None
 

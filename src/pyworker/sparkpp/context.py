@@ -105,7 +105,7 @@ class SparkContext:
             if SparkContext._active_spark_context is self:
                 SparkContext._active_spark_context = None
         try:
-            self._gateway.request("PyCall", {"method": "stop", "args": {}})
+            self._gateway.request("PyStopContext", {})
         except Exception:  # the driver may already be gone; stopping must not fail
             pass
 
@@ -182,7 +182,7 @@ class SparkContext:
         return conf
 
     def setLogLevel(self, logLevel):
-        self._call("set_log_level", {"level": logLevel})
+        self._request("PySetLogLevel", {"level": logLevel})
 
     def setLocalProperty(self, key, value):
         self._local_properties()[key] = value
@@ -208,7 +208,7 @@ class SparkContext:
     def addPyFile(self, path):
         self._check_active()
         path = _local_path(path)
-        self._call("add_py_file", {"path": path})
+        self._request("PyAddPyFile", {"path": path})
         # make it importable on the driver too, as PySpark does
         entry = path if path.endswith(self.PACKAGE_EXTENSIONS) else os.path.dirname(path)
         if entry not in sys.path:
@@ -216,10 +216,16 @@ class SparkContext:
         self._python_includes.append(os.path.basename(path))
         importlib.invalidate_caches()
 
-    def _call(self, method, args, blobs=()):
+    def _request(self, op, body, blobs=()):
+        """One typed request to the driver (docs/protocol.md); returns the reply's value."""
         self._check_active()
-        _, reply, _ = self._gateway.request("PyCall", {"method": method, "args": args}, list(blobs))
+        _, reply, _ = self._gateway.request(op, body, list(blobs))
         return reply.get("value")
+
+    def _debug(self, what, args=None):
+        """Tests only: driver state with no public API ("executors", "broadcast_stats");
+        needs spark.sparkpp.test.debugQueries=true."""
+        return self._request("PyDebugQuery", {"what": what, "args": args or {}})
 
     # ------------------------------------------------------------------ RDD creation
     def _new_rdd_id(self):

@@ -282,7 +282,7 @@ class RDD:
         self._storage_level = storageLevel
         self._ensure_defined()
         lvl = storageLevel
-        self.ctx._call("persist", {"rdd": self._id, "level": {
+        self.ctx._request("PyPersist", {"rdd": self._id, "level": {
             "use_disk": bool(lvl.useDisk), "use_memory": bool(lvl.useMemory),
             "use_off_heap": bool(lvl.useOffHeap), "deserialized": bool(lvl.deserialized),
             "replication": int(lvl.replication)}})
@@ -290,7 +290,7 @@ class RDD:
 
     def unpersist(self, blocking=False):
         if self.is_cached and self._defined:
-            self.ctx._call("unpersist", {"rdd": self._id})
+            self.ctx._request("PyUnpersist", {"rdd": self._id})
         self.is_cached = False
         self._storage_level = StorageLevel(False, False, False, False, 1)
         return self
@@ -334,7 +334,7 @@ class RDD:
         path = os.path.join(self.ctx._checkpoint_dir, "rdd-%d" % self._id)
         self.ctx._run_job(self, None, {"kind": "pickle", "path": path},
                           description="checkpoint at rdd-%d" % self._id, _checkpoint=False)
-        self.ctx._call("checkpointed", {"rdd": self._id, "path": path})
+        self.ctx._request("PyCheckpointed", {"rdd": self._id, "path": path})
         self._checkpoint_done = True
         self._checkpoint_pending = False
         self._checkpoint_file = "file:" + path
