@@ -125,6 +125,7 @@ Result<int> Driver::start() {
   ready_timer_ = std::make_unique<Timer>(loop_);
   master_retry_ = std::make_unique<Timer>(loop_);
   revive_timer_ = std::make_unique<Timer>(loop_);
+  closed_timer_ = std::make_unique<Timer>(loop_);
   shutdown_timer_ = std::make_unique<Timer>(loop_);
   // Executors that go silent (hung, stopped, cut off) for spark.network.timeout are lost.
   liveness_timer_ = std::make_unique<Timer>(loop_);

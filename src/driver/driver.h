@@ -206,6 +206,8 @@ class Driver {
   ConsoleProgress progress_;
   std::unique_ptr<Timer> progress_timer_;
   std::unique_ptr<Timer> revive_timer_;  // the scheduler's TimerKind::kRevive
+  std::unique_ptr<Timer> closed_timer_;  // posts closed_ after the loop iteration's reads
+  std::vector<ExecutorGone> closed_;
   std::unique_ptr<Timer> liveness_timer_;  // spark.network.timeout for silent executors
   std::unique_ptr<Timer> speculation_timer_;  // the scheduler's TimerKind::kSpeculation
   std::unique_ptr<Timer> shutdown_timer_;  // ShellTimer::kShutdownGrace

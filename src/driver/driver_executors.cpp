@@ -10,6 +10,8 @@
 #include "common/util.h"
 #include "driver/driver.h"
 
+#include <utility>
+
 namespace spp::driver {
 namespace fs = std::filesystem;
 static const char* kLog = "driver";
@@ -108,9 +110,15 @@ void Driver::on_exec_closed(Connection& c, const std::string& reason) {
   exec_by_conn_.erase(it);
   auto et = execs_.find(id);
   if (et != execs_.end()) et->second.conn = nullptr;
-  // Queued: this may run in the middle of a loop over execs_ (a send that fails closes the
-  // connection); the executor is forgotten when the current turn ends.
-  post(ExecutorGone{id, reason});
+  // Posted from a 0 ms timer, i.e. after every read of this loop iteration: a StatusUpdate
+  // already received from another executor (e.g. the fetch failure this loss caused) must be
+  // handled first, as Spark's event loop would see it, or it is dropped as stale. Also keeps
+  // this out of loops over execs_ (a send that fails closes the connection).
+  closed_.push_back(ExecutorGone{id, reason});
+  closed_timer_->start(0, 0, [this] {
+    Turn t(*this);
+    for (auto& g : std::exchange(closed_, {})) post(std::move(g));
+  });
 }
 
 void Driver::executor_lost(const std::string& id, const std::string& reason) {
