@@ -12,8 +12,8 @@ namespace spp::web {
 void serve_asset(httplib::Response& res, std::string_view path);
 
 // Routes GET /static/<name> to the embedded asset <name>. With a non-empty `index`, GET / also
-// answers with that page, ahead of any "/" route the server already has (the daemons' plain
-// snapshot page): it uses the server's pre-routing hook, which must not be set elsewhere.
+// answers with that page, ahead of any "/" route the server has: it uses the server's
+// pre-routing hook, which must not be set elsewhere.
 void install_static_assets(httplib::Server& svr, const std::string& index = "");
 
 // Debian's cpp-httplib binds with SO_REUSEPORT, which lets a second process bind a port that is

@@ -15,6 +15,7 @@
 
 #include "common/clock.h"
 #include "common/config.h"
+#include "common/master_url.h"
 #include "common/net.h"
 #include "common/process.h"
 #include "driver/progress.h"
@@ -51,15 +52,6 @@ struct ShellTimerFired {
   int attempt = 0;  // kMasterRetry: which connection attempt
 };
 using ShellEvent = std::variant<scheduler::Event, ExecutorGone, ShellTimerFired>;
-
-struct MasterSpec {
-  bool local = true;
-  int local_cores = 1;
-  int local_max_failures = 1;
-  std::vector<std::pair<std::string, int>> masters;  // spark://h1:p1,h2:p2
-};
-// Parses local, local[N], local[*], local[N,F], local[*,F], spark://h:p[,h2:p2].
-Result<MasterSpec> parse_master_url(const std::string& url);
 
 class Driver {
  public:

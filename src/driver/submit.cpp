@@ -13,6 +13,7 @@
 
 #include "common/config.h"
 #include "common/log.h"
+#include "common/master_url.h"
 #include "common/process.h"
 #include "common/util.h"
 #include "driver/driver.h"
@@ -63,7 +64,7 @@ int run_submit(const SubmitArgs& a) {
   if (!a.py_files.empty()) conf.set("spark.submit.pyFiles", a.py_files);
   Status st = conf.validate();
   if (!st) return fail(st.message());
-  auto spec = driver::parse_master_url(conf.get("spark.master"));
+  auto spec = parse_master_url(conf.get("spark.master"));
   if (!spec) return fail(spec.error_message());
   if (!fs::is_regular_file(a.script)) return fail("cannot find the Python program '" + a.script + "'");
   if (!conf.contains("spark.app.name")) conf.set("spark.app.name", fs::path(a.script).filename().string());

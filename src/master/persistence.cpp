@@ -58,7 +58,34 @@ Result<StoredApp> stored_app_from_json(const nlohmann::json& j) {
   }
 }
 
-Status FileStore::write(const std::string& name, const nlohmann::json& data) const {
+bool add_stored_record(StoredState& st, const std::string& name, const nlohmann::json& j) {
+  bool worker = name.rfind("worker_", 0) == 0, app = name.rfind("app_", 0) == 0;
+  if (!worker && !app) return false;
+  if (worker) {
+    auto w = stored_worker_from_json(j);
+    if (w) st.workers.push_back(std::move(w.value()));
+    else LOG_WARN(kLog, "recovery: skipping " << name << ": " << w.error_message());
+    return w.is_ok();
+  }
+  auto a = stored_app_from_json(j);
+  if (a) st.apps.push_back(std::move(a.value()));
+  else LOG_WARN(kLog, "recovery: skipping " << name << ": " << a.error_message());
+  return a.is_ok();
+}
+
+Status MemoryStore::write(const std::string& name, const nlohmann::json& data) {
+  records_[name] = data.dump();
+  return Status::ok();
+}
+
+StoredState MemoryStore::read_all() const {
+  StoredState st;
+  for (const auto& [name, text] : records_)
+    add_stored_record(st, name, nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false));
+  return st;
+}
+
+Status FileStore::write(const std::string& name, const nlohmann::json& data) {
   std::string final_path = dir_ + "/" + name + ".json";
   std::string tmp = dir_ + "/." + name + ".json.tmp";
   std::string text = data.dump();
@@ -86,7 +113,7 @@ Status FileStore::write(const std::string& name, const nlohmann::json& data) con
   return Status::ok();
 }
 
-void FileStore::remove(const std::string& name) const {
+void FileStore::remove(const std::string& name) {
   std::error_code ec;
   fs::remove(dir_ + "/" + name + ".json", ec);
 }
@@ -104,15 +131,7 @@ StoredState FileStore::read_all() const {
       LOG_WARN(kLog, "recovery: skipping unreadable " << ent.path().string());
       continue;
     }
-    if (worker) {
-      auto w = stored_worker_from_json(j);
-      if (w) st.workers.push_back(std::move(w.value()));
-      else LOG_WARN(kLog, "recovery: skipping " << fn << ": " << w.error_message());
-    } else {
-      auto a = stored_app_from_json(j);
-      if (a) st.apps.push_back(std::move(a.value()));
-      else LOG_WARN(kLog, "recovery: skipping " << fn << ": " << a.error_message());
-    }
+    add_stored_record(st, ent.path().stem().string(), j);
   }
   return st;
 }

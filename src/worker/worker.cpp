@@ -1,5 +1,5 @@
-// `sparkpp worker`: the libuv shell around WorkerCore. It owns the master connection, the
-// executor child processes, the tick timer, the status HTTP thread and signal handling.
+// `sparkpp worker`: WorkerCore in the daemon shell (daemon/daemon_shell.h). What is the
+// worker's own: the master connection, the executor child processes, the work-dir scans.
 #include "worker/worker.h"
 
 #include <signal.h>
@@ -9,19 +9,18 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <memory>
-#include <sstream>
 
 #include "common/config.h"
 #include "common/log.h"
+#include "common/master_url.h"
 #include "common/net.h"
 #include "common/process.h"
 #include "common/util.h"
-#include "master/daemon_support.h"
+#include "daemon/daemon_shell.h"
 #include "worker/ui_routes.h"
 #include "worker/worker_core.h"
 
@@ -30,26 +29,9 @@ namespace {
 constexpr const char* kLog = "worker";
 constexpr int64_t kTickMs = 100;  // resolution of heartbeats, retries and kill escalation
 
-int fail(const std::string& what) {
-  std::fprintf(stderr, "sparkpp worker: error: %s\n", what.c_str());
-  return 1;
-}
+int fail(const std::string& what) { return daemon_fail(kLog, what); }
 
 using HostPort = std::pair<std::string, int>;
-
-// spark://host:port[,host2:port2...]: every master, tried in turn until one (the leader)
-// accepts the registration.
-bool parse_master_url(const std::string& url, std::vector<HostPort>& out) {
-  const std::string scheme = "spark://";
-  if (!starts_with(url, scheme)) return false;
-  for (const auto& hp : split(url.substr(scheme.size()), ',')) {
-    std::string host;
-    int port = 0;
-    if (!parse_host_port(hp, host, port) || port <= 0 || port > 65535) return false;
-    out.emplace_back(host, port);
-  }
-  return !out.empty();
-}
 
 // The work dir's app dirs, each with the newest mtime found in it (Spark's cleanup looks for
 // any file newer than the TTL). Errors just skip entries: cleanup is best effort.
@@ -79,30 +61,10 @@ std::vector<worker::AppDir> scan_work_dir(const std::string& work_dir) {
   return out;
 }
 
-std::string render_html(const nlohmann::json& j) {
-  std::ostringstream o;
-  o << "<!doctype html><html><head><meta charset=utf-8><title>sparkpp worker</title></head><body>"
-    << "<h1>sparkpp worker " << j["id"].get<std::string>() << "</h1><p>Master: " << j["masterurl"].get<std::string>()
-    << " (" << j["link"].get<std::string>() << "). Cores " << j["coresused"] << " used of " << j["cores"] << ", memory "
-    << j["memoryused"] << " MB used of " << j["memory"] << " MB. <a href=\"/json\">JSON</a></p>";
-  for (const char* key : {"executors", "finishedexecutors"}) {
-    o << "<h2>" << (key[0] == 'e' ? "Running" : "Finished") << " executors</h2><table border=1>"
-      << "<tr><th>App</th><th>Executor</th><th>State</th><th>Cores</th><th>Memory (MB)</th><th>Message</th></tr>";
-    for (const auto& e : j[key])
-      o << "<tr><td>" << e["appid"].get<std::string>() << "</td><td>" << e["id"] << "</td><td>"
-        << e["state"].get<std::string>() << "</td><td>" << e["cores"] << "</td><td>" << e["memory"] << "</td><td>"
-        << e["message"].get<std::string>() << "</td></tr>";
-    o << "</table>";
-  }
-  o << "</body></html>";
-  return o.str();
-}
-
 class WorkerDaemon {
  public:
   WorkerDaemon(uv_loop_t* loop, std::vector<HostPort> masters, int64_t hello_timeout_ms)
-      : loop_(loop), masters_(std::move(masters)),
-        hello_timeout_ms_(hello_timeout_ms), tick_(loop), http_(snapshot_) {}
+      : loop_(loop), masters_(std::move(masters)), hello_timeout_ms_(hello_timeout_ms), shell_(loop, kLog) {}
 
   int run(const WorkerArgs& args, worker::WorkerConfig cfg) {
     std::string bind_host = args.host.empty() ? "0.0.0.0" : args.host;
@@ -115,9 +77,9 @@ class WorkerDaemon {
     listener_ = std::make_unique<Listener>(loop_, lopts);
     auto port = listener_->listen(bind_host, args.port);
     if (!port) return fail(port.error_message());
-    auto webui_port = http_.bind(bind_host, args.webui_port);
-    install_worker_ui(http_.http(), cfg.work_dir);
+    auto webui_port = shell_.bind_http(bind_host, args.webui_port);
     if (!webui_port) return fail(webui_port.error_message());
+    install_worker_ui(shell_.http(), cfg.work_dir);
 
     cfg.port = *port;
     cfg.id = "worker-" + timestamp_id(clock_.wall_ms()) + "-" + cfg.host + "-" + std::to_string(*port);
@@ -125,46 +87,24 @@ class WorkerDaemon {
     LOG_INFO(kLog, "starting worker " << cfg.id << " with " << cfg.cores << " cores, " << cfg.memory_mb
                                       << " MB RAM, work dir " << cfg.work_dir);
     core_ = std::make_unique<worker::WorkerCore>(cfg, clock_);
-    publish();
-    http_.start();
-
-    tick_.start(kTickMs, kTickMs, [this] { enqueue(worker::Tick{}); });
-    uv_signal_init(loop_, &sigint_);
-    uv_signal_init(loop_, &sigterm_);
-    sigint_.data = sigterm_.data = this;
-    auto on_signal = [](uv_signal_t* s, int signum) {
-      LOG_INFO(kLog, "received signal " << signum);
-      static_cast<WorkerDaemon*>(s->data)->enqueue(worker::Shutdown{});
-    };
-    uv_signal_start(&sigint_, on_signal, SIGINT);
-    uv_signal_start(&sigterm_, on_signal, SIGTERM);
+    shell_.attach({[this](const worker::Event& e) { return core_->handle(e); },
+                   [this](worker::Effect& e) { apply(e); },
+                   [this] { return core_->to_json(); }});
+    // Executors get SIGTERM, then SIGKILL after spark.worker.killTimeout; the core exits once
+    // every child is reaped.
+    shell_.start(kTickMs, worker::Tick{}, [this](int) { shell_.post(worker::Shutdown{}); });
 
     std::printf("sparkpp worker listening: id=%s port=%d webui_port=%d master=%s\n", cfg.id.c_str(), *port,
                 *webui_port, cfg.master_url.c_str());
     std::fflush(stdout);
 
-    enqueue(worker::Start{});
+    shell_.post(worker::Start{});
     if (!exiting_) uv_run(loop_, UV_RUN_DEFAULT);
     shutdown();
     return exit_code_;
   }
 
  private:
-  // Events are queued so that effects producing events (a spawn result, a closed connection)
-  // are handled after the current one, never re-entrantly.
-  void enqueue(worker::Event ev) {
-    queue_.push_back(std::move(ev));
-    if (draining_) return;
-    draining_ = true;
-    while (!queue_.empty()) {
-      worker::Event e = std::move(queue_.front());
-      queue_.pop_front();
-      for (auto& eff : core_->handle(e)) apply(eff);
-    }
-    draining_ = false;
-    publish();
-  }
-
   void apply(worker::Effect& eff) {
     std::visit([this](auto& e) {
       using T = std::decay_t<decltype(e)>;
@@ -172,12 +112,7 @@ class WorkerDaemon {
       else if constexpr (std::is_same_v<T, worker::DropMaster>) {
         if (master_) master_->close(e.reason);
       } else if constexpr (std::is_same_v<T, worker::SendMaster>) {
-        if (!master_ || !master_->ready()) return;
-        Connection* c = master_;
-        std::visit([c](const auto& m) {
-          using M = std::decay_t<decltype(m)>;
-          if constexpr (!std::is_same_v<M, std::monostate>) c->send(m);
-        }, e.msg);
+        if (master_ && master_->ready()) send_message(*master_, e.msg);
       } else if constexpr (std::is_same_v<T, worker::SpawnExecutor>) spawn(e);
       else if constexpr (std::is_same_v<T, worker::SignalExecutor>) {
         auto it = children_.find({e.app_id, e.exec_id});
@@ -186,7 +121,7 @@ class WorkerDaemon {
         std::error_code ec;
         std::filesystem::remove_all(e.path, ec);
       } else if constexpr (std::is_same_v<T, worker::ScanWorkDir>) {
-        enqueue(worker::WorkDirScanned{scan_work_dir(core_->config().work_dir)});
+        shell_.post(worker::WorkDirScanned{scan_work_dir(core_->config().work_dir)});
       } else if constexpr (std::is_same_v<T, worker::Exit>) {
         exit_code_ = e.code;
         exiting_ = true;
@@ -206,14 +141,14 @@ class WorkerDaemon {
     opts.hello_timeout_ms = hello_timeout_ms_;
     opts.log_component = kLog;
     opts.on_ready = [this, gen](Connection&) {
-      if (gen == master_gen_) enqueue(worker::MasterReady{});
+      if (gen == master_gen_) shell_.post(worker::MasterReady{});
     };
     opts.on_message = [this, gen](Connection&, msg::Envelope&& env) {
-      if (gen == master_gen_) enqueue(worker::FromMaster{std::move(env.msg)});
+      if (gen == master_gen_) shell_.post(worker::FromMaster{std::move(env.msg)});
     };
     opts.on_close = [this, gen](Connection& c, const std::string& reason) {
       if (master_ == &c) master_ = nullptr;
-      if (gen == master_gen_ && !exiting_) enqueue(worker::MasterLost{reason});
+      if (gen == master_gen_ && !exiting_) shell_.post(worker::MasterLost{reason});
     };
     connecting_ = true;
     connect_to(loop_, master_host, master_port, opts, [this, gen](Result<Connection*> r) {
@@ -223,14 +158,14 @@ class WorkerDaemon {
         return;
       }
       if (r) master_ = r.value();
-      else enqueue(worker::MasterLost{r.error_message()});
+      else shell_.post(worker::MasterLost{r.error_message()});
     });
   }
 
   void spawn(const worker::SpawnExecutor& s) {
     auto key = std::make_pair(s.app_id, s.exec_id);
     auto failed = [&](const std::string& why) {
-      enqueue(worker::ExecutorSpawnFailed{s.app_id, s.exec_id, why});
+      shell_.post(worker::ExecutorSpawnFailed{s.app_id, s.exec_id, why});
     };
     std::error_code ec;
     std::filesystem::create_directories(s.dir, ec);
@@ -252,29 +187,21 @@ class WorkerDaemon {
     o.new_process_group = true;  // so a kill reaches the executor's Python workers too
     o.stdin_devnull = true;
     auto child = ChildProcess::spawn(loop_, o, [this, key](int64_t status, int sig) {
-      enqueue(worker::ExecutorExited{key.first, key.second, status, sig});
+      shell_.post(worker::ExecutorExited{key.first, key.second, status, sig});
       children_.erase(key);  // allowed: ChildProcess tolerates destruction in its exit callback
     });
     if (!child) return failed(child.error_message());
     int pid = child.value()->pid();
     children_[key] = std::move(child.value());
-    enqueue(worker::ExecutorStarted{s.app_id, s.exec_id, pid});
-  }
-
-  void publish() {
-    nlohmann::json j = core_->to_json();
-    snapshot_.publish(j.dump(), render_html(j));
+    shell_.post(worker::ExecutorStarted{s.app_id, s.exec_id, pid});
   }
 
   void shutdown() {
-    tick_.stop();
-    http_.stop();
+    shell_.stop();
     listener_.reset();
     ++master_gen_;
     if (master_) master_->close("worker stopping");
     master_ = nullptr;
-    uv_close(reinterpret_cast<uv_handle_t*>(&sigint_), nullptr);
-    uv_close(reinterpret_cast<uv_handle_t*>(&sigterm_), nullptr);
     // Children are all reaped before Exit{0}; after Exit{1} none were ever started.
     children_.clear();
     // Let close callbacks run while the lambdas' `this` is alive. A TCP connect still in
@@ -294,19 +221,14 @@ class WorkerDaemon {
   int64_t hello_timeout_ms_;
   SystemClock clock_;
   std::unique_ptr<worker::WorkerCore> core_;
-  Timer tick_;
-  Snapshot snapshot_;
-  StatusServer http_;
+  DaemonShell<worker::Event, worker::Effect> shell_;
   std::unique_ptr<Listener> listener_;
   Connection* master_ = nullptr;  // borrowed; cleared in its on_close
   uint64_t master_gen_ = 0;       // callbacks of superseded connections are ignored
   std::map<std::pair<std::string, int>, std::unique_ptr<ChildProcess>> children_;
-  std::deque<worker::Event> queue_;
-  bool draining_ = false;
   bool connecting_ = false;  // a connect_to is in flight (its callback captures `this`)
   bool exiting_ = false;
   int exit_code_ = 0;
-  uv_signal_t sigint_{}, sigterm_{};
 };
 
 }  // namespace
@@ -314,8 +236,9 @@ class WorkerDaemon {
 int run_worker(const WorkerArgs& args) {
   auto conf = load_daemon_conf(args.properties_file, args.conf);
   if (!conf) return fail(conf.error_message());
-  std::vector<HostPort> masters;
-  if (!parse_master_url(args.master_url, masters))
+  // Every master of spark://h1:p1,h2:p2 is tried in turn until one (the leader) accepts us.
+  auto spec = parse_master_url(args.master_url);
+  if (!spec || spec->local)
     return fail("invalid master URL '" + args.master_url + "' (expected spark://HOST:PORT[,HOST2:PORT2...])");
   if (args.port < 0 || args.port > 65535 || args.webui_port < 0 || args.webui_port > 65535)
     return fail("ports must be within 0..65535");
@@ -353,21 +276,12 @@ int run_worker(const WorkerArgs& args) {
   if (!cfg.work_dir.empty() && cfg.work_dir.back() == '/') cfg.work_dir.pop_back();
 
   log_daemon_conf(kLog, *conf);
-  signal(SIGPIPE, SIG_IGN);
-  uv_loop_t loop;
-  uv_loop_init(&loop);
-  int rc;
-  bool clean;
-  {
-    WorkerDaemon d(&loop, masters, conf->get_time_ms("spark.sparkpp.helloTimeout"));
-    rc = d.run(args, cfg);
-    clean = d.loop_reusable();
-  }
-  if (!clean) return rc;
-  uv_run(&loop, UV_RUN_DEFAULT);
-  close_all_handles(&loop);
-  uv_loop_close(&loop);
-  return rc;
+  return run_daemon_loop([&](uv_loop_t* loop, bool& loop_reusable) {
+    WorkerDaemon d(loop, spec->masters, conf->get_time_ms("spark.sparkpp.helloTimeout"));
+    int rc = d.run(args, cfg);
+    loop_reusable = d.loop_reusable();
+    return rc;
+  });
 }
 
 }  // namespace spp
