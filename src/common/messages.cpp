@@ -54,11 +54,12 @@ Result<std::pair<Envelope, size_t>> decode_header(const std::string& payload) {
   if (!env.is_object()) return R::error("envelope is not an object");
   auto v = env.find("v");
   if (v == env.end() || !v->is_number_integer()) return R::error("envelope without protocol version");
-  if (v->get<int>() != kProtocolVersion)
-    return R::error("protocol version " + std::to_string(v->get<int>()) + " not supported (this is " +
-                    std::to_string(kProtocolVersion) + ")");
   auto op = env.find("op");
   if (op == env.end() || !op->is_string()) return R::error("envelope without op");
+  // The handshake is decoded at any version so that the version check in it can say who is who.
+  if (v->get<int>() != kProtocolVersion && !is_handshake_op(op->get<std::string>()))
+    return R::error("protocol version " + std::to_string(v->get<int>()) + " not supported (this is " +
+                    std::to_string(kProtocolVersion) + ")");
   auto blobs = env.find("blobs");
   if (blobs == env.end() || !blobs->is_number_unsigned()) return R::error("envelope without blob count");
   auto body = env.find("body");
@@ -76,7 +77,54 @@ Result<std::pair<Envelope, size_t>> decode_header(const std::string& payload) {
   return std::make_pair(std::move(e), n);
 }
 
+bool is_handshake_op(const std::string& op) {
+  return op == Hello::kOp || op == HelloAck::kOp || op == HelloRefused::kOp;
+}
+
+namespace {
+// Handshake fields other than role/proto default when absent (see the policy in messages.h).
+std::string opt_string(const json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+}  // namespace
+
+void to_json(json& j, const Hello& m) {
+  j = {{"role", m.role}, {"proto", m.proto}, {"name", m.name}, {"secret", m.secret}, {"build", m.build}};
+}
+void from_json(const json& j, Hello& m) {
+  j.at("role").get_to(m.role);
+  j.at("proto").get_to(m.proto);
+  m.name = opt_string(j, "name");
+  m.secret = opt_string(j, "secret");
+  m.build = opt_string(j, "build");
+}
+void to_json(json& j, const HelloAck& m) {
+  j = {{"role", m.role}, {"proto", m.proto}, {"name", m.name}, {"build", m.build}};
+}
+void from_json(const json& j, HelloAck& m) {
+  j.at("role").get_to(m.role);
+  j.at("proto").get_to(m.proto);
+  m.name = opt_string(j, "name");
+  m.build = opt_string(j, "build");
+}
+void to_json(json& j, const HelloRefused& m) {
+  j = {{"reason", m.reason}, {"proto", m.proto}, {"build", m.build}};
+}
+void from_json(const json& j, HelloRefused& m) {
+  j.at("proto").get_to(m.proto);
+  m.reason = opt_string(j, "reason");
+  m.build = opt_string(j, "build");
+}
+
+std::string version_mismatch(int peer_proto, const std::string& peer_build) {
+  return "protocol version mismatch: peer speaks protocol " + std::to_string(peer_proto) + " (" +
+         (peer_build.empty() ? std::string("build unknown") : peer_build) + "), this process speaks protocol " +
+         std::to_string(kProtocolVersion) + " (" + build_id() + "); run the same sparkpp build on every node";
+}
+
 Status validate(const Hello& m) {
+  if (m.proto != kProtocolVersion) return Status::ok();  // refused at the handshake, naming versions
   static const char* roles[] = {"worker", "app", "executor", "pydriver", "pyworker", "cli"};
   for (const char* r : roles)
     if (m.role == r) return Status::ok();

@@ -35,23 +35,33 @@ struct adl_serializer<std::optional<T>> {
 namespace spp::msg {
 
 using json = nlohmann::json;
-constexpr int kProtocolVersion = 1;
 
 #define SPP_MSG(Type, ...)                                         \
   NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Type, __VA_ARGS__)
 
 // ---------------------------------------------------------------- handshake (every connection)
+// Versioning policy: kProtocolVersion is bumped whenever any message below changes (a field
+// added, removed, retyped or re-meant). Peers of different versions never talk: the accepting
+// side refuses the Hello with HelloRefused naming both versions and both builds, and the
+// connecting side refuses a HelloAck of another version likewise, so a mixed-version cluster
+// fails at connect time with a clear message instead of at the first changed field.
+// For that to work across versions the three handshake messages are decoded whatever the
+// envelope's "v" and their fields beyond `role` and `proto` may be absent: their shape may only
+// ever grow. (History: 1 = first release; 2 = builds in the handshake, HelloRefused.)
+constexpr int kProtocolVersion = 2;
+const char* build_id();  // "sparkpp 0.1.0 (<git describe>)"; see build_id.cpp.in
+
 // Connecting side -> accepting side, first message on every connection. `secret` is where
 // shared-secret authentication slots in (empty while spark.authenticate is off).
-// Reply: HelloAck, or the connection is closed.
+// Reply: HelloAck, or HelloRefused and the connection is closed.
 struct Hello {
   static constexpr const char* kOp = "Hello";
   std::string role;  // worker | app | executor | pydriver | pyworker | cli
   int proto = kProtocolVersion;
   std::string name;  // free text for logs: worker id, app name, pid ...
   std::string secret;
+  std::string build = build_id();
 };
-SPP_MSG(Hello, role, proto, name, secret)
 
 // Accepting side -> connecting side. Reply to Hello.
 struct HelloAck {
@@ -59,8 +69,25 @@ struct HelloAck {
   std::string role;  // the acceptor's role: master | driver | pyworker ...
   int proto = kProtocolVersion;
   std::string name;
+  std::string build = build_id();
 };
-SPP_MSG(HelloAck, role, proto, name)
+
+// Accepting side -> connecting side instead of HelloAck, just before closing: why the Hello was
+// refused (another protocol version, a role not served here, authentication failed).
+struct HelloRefused {
+  static constexpr const char* kOp = "HelloRefused";
+  std::string reason;
+  int proto = kProtocolVersion;
+  std::string build = build_id();
+};
+void to_json(json& j, const Hello& m);
+void from_json(const json& j, Hello& m);
+void to_json(json& j, const HelloAck& m);
+void from_json(const json& j, HelloAck& m);
+void to_json(json& j, const HelloRefused& m);
+void from_json(const json& j, HelloRefused& m);
+// Why a peer at `peer_proto`/`peer_build` cannot talk to this process (both versions, both builds).
+std::string version_mismatch(int peer_proto, const std::string& peer_build);
 
 // ---------------------------------------------------------------- worker -> master
 // Worker -> master after Hello, and again after ReconnectWorker. Reply: RegisteredWorker or
@@ -670,7 +697,7 @@ SPP_MSG(BlockData, req, error, failed)
 
 // Every message type, once. The order is irrelevant; names must be unique.
 #define SPP_MESSAGES(X)                                                                        \
-  X(Hello) X(HelloAck)                                                                         \
+  X(Hello) X(HelloAck) X(HelloRefused)                                                         \
   X(RegisterWorker) X(WorkerHeartbeat) X(ExecutorStateChanged) X(WorkerLatestState)            \
   X(RegisteredWorker) X(RegisterWorkerFailed) X(ReconnectWorker) X(LaunchExecutor)             \
   X(KillExecutor) X(ApplicationFinished) X(MasterInStandby)                                    \
@@ -722,6 +749,7 @@ Status validate(const RegisterApplication& m);
 Status validate(const RegisterExecutor& m);
 
 bool is_known_op(const std::string& op);
+bool is_handshake_op(const std::string& op);  // Hello, HelloAck, HelloRefused
 
 template <typename T>
 void encode(std::string& out, const T& m, const std::vector<std::string>& blobs) {

@@ -153,22 +153,30 @@ void Connection::handle_frames(std::vector<Frame>& frames) {
   }
 }
 
+void Connection::refuse(const std::string& claimed_role, const std::string& reason) {
+  LOG_WARN(opts_.log_component, "refused connection from " << peer_ << " (role '" << claimed_role << "'): " << reason);
+  msg::HelloRefused r;
+  r.reason = reason;
+  send(r);  // small: leaves with uv_try_write before the close below
+  close("handshake refused: " + reason);
+}
+
 void Connection::deliver(msg::Envelope&& env) {
   if (!ready_) {
     if (acceptor_) {
       const auto* h = env.as<msg::Hello>();
       if (!h) {
-        close("expected Hello, got " + env.op);
+        refuse("?", "expected Hello, got " + env.op);
         return;
       }
       if (h->proto != msg::kProtocolVersion) {
-        close("peer speaks protocol " + std::to_string(h->proto));
+        refuse(h->role, msg::version_mismatch(h->proto, h->build));
         return;
       }
       if (opts_.check_hello) {
         Status st = opts_.check_hello(*h);
         if (!st) {
-          close("handshake refused: " + st.message());
+          refuse(h->role, st.message());
           return;
         }
       }
@@ -179,9 +187,21 @@ void Connection::deliver(msg::Envelope&& env) {
       ack.name = opts_.my_name;
       send(ack);
     } else {
+      if (const auto* r = env.as<msg::HelloRefused>()) {
+        std::string why = r->proto != msg::kProtocolVersion ? msg::version_mismatch(r->proto, r->build) : r->reason;
+        LOG_WARN(opts_.log_component, peer_ << " refused this connection: " << why);
+        close("refused by " + peer_ + ": " + why);
+        return;
+      }
       const auto* a = env.as<msg::HelloAck>();
       if (!a) {
         close("expected HelloAck, got " + env.op);
+        return;
+      }
+      if (a->proto != msg::kProtocolVersion) {
+        std::string why = msg::version_mismatch(a->proto, a->build);
+        LOG_WARN(opts_.log_component, "leaving " << peer_ << " (" << a->role << "): " << why);
+        close(why);
         return;
       }
       peer_role_ = a->role;
@@ -192,7 +212,7 @@ void Connection::deliver(msg::Envelope&& env) {
     if (opts_.on_ready) opts_.on_ready(*this);
     return;
   }
-  if (env.as<msg::Hello>() || env.as<msg::HelloAck>()) {
+  if (msg::is_handshake_op(env.op)) {
     close("duplicate handshake message");
     return;
   }
@@ -444,6 +464,20 @@ Result<msg::Envelope> BlockingChannel::recv(int timeout_ms) {
     env.blobs.push_back(std::move(b->payload));
   }
   return std::move(env);
+}
+
+Result<msg::HelloAck> BlockingChannel::hello(const msg::Hello& h, int timeout_ms) {
+  using R = Result<msg::HelloAck>;
+  Status st = send(h);
+  if (!st) return R::error(st.message());
+  auto reply = recv(timeout_ms);
+  if (!reply) return R::error(reply.error_message());
+  if (const auto* r = reply->as<msg::HelloRefused>())
+    return R::error("refused: " + (r->proto != msg::kProtocolVersion ? msg::version_mismatch(r->proto, r->build) : r->reason));
+  const auto* a = reply->as<msg::HelloAck>();
+  if (!a) return R::error("answered " + reply->op + " instead of HelloAck");
+  if (a->proto != msg::kProtocolVersion) return R::error(msg::version_mismatch(a->proto, a->build));
+  return *a;
 }
 
 void close_all_handles(uv_loop_t* loop) {

@@ -6,8 +6,9 @@
 // destructors' close callbacks; destroy them before uv_loop_close.
 //
 // Handshake: the connecting side sends Hello first; the accepting side checks it (the place for
-// authentication), answers HelloAck and only then delivers messages. A peer silent for
-// hello_timeout_ms is dropped. Any malformed frame or message closes the connection with a
+// authentication), answers HelloAck (or HelloRefused, then closes) and only then delivers
+// messages; either side leaves a peer of another protocol version, naming both (messages.h).
+// A peer silent for hello_timeout_ms is dropped. Any malformed frame or message closes the connection with a
 // logged reason; nothing a peer sends can crash the process.
 #pragma once
 #include <uv.h>
@@ -76,6 +77,8 @@ class Connection {
   static void on_read(uv_stream_t*, ssize_t, const uv_buf_t*);
   void handle_frames(std::vector<Frame>& frames);
   void deliver(msg::Envelope&& env);
+  // Acceptor: tells the peer why (HelloRefused), logs address and claimed role, closes.
+  void refuse(const std::string& claimed_role, const std::string& reason);
 
   uv_tcp_t tcp_;
   uv_timer_t hello_timer_;
@@ -162,6 +165,9 @@ class BlockingChannel {
   }
   // Reads one message with its blobs. timeout_ms < 0: wait forever.
   Result<msg::Envelope> recv(int timeout_ms = -1);
+  // The connecting side of the handshake: sends `h`, returns the peer's HelloAck, or why not
+  // (HelloRefused's reason, another protocol version naming both, a stray message).
+  Result<msg::HelloAck> hello(const msg::Hello& h, int timeout_ms);
   void close();
  private:
   Result<Frame> next_frame(int timeout_ms);

@@ -230,11 +230,8 @@ Result<std::unique_ptr<BlockClient>> BlockClient::connect(const std::string& hos
   msg::Hello h;
   h.role = "executor";
   h.name = my_name;
-  Status st = c->ch_.send(h);
-  if (!st) return R::error("block server " + host + ":" + std::to_string(port) + ": " + st.message());
-  auto ack = c->recv(timeout_ms);
+  auto ack = c->ch_.hello(h, static_cast<int>(timeout_ms));
   if (!ack) return R::error("block server " + host + ":" + std::to_string(port) + ": " + ack.error_message());
-  if (!ack->as<msg::HelloAck>()) return R::error("block server " + host + ":" + std::to_string(port) + " answered " + ack->op);
   return c;
 }
 

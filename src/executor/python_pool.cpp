@@ -150,12 +150,9 @@ Result<std::unique_ptr<PythonWorker>> PythonPool::acquire() {
   w->ch = std::make_unique<BlockingChannel>(fd);
   msg::Hello h;
   h.role = "executor";
-  Status st = w->ch->send(h);
-  if (!st) return R::error("Python worker handshake failed: " + st.message());
-  auto ack = w->ch->recv(60000);
+  auto ack = w->ch->hello(h, 60000);
   if (!ack) return R::error("Python worker handshake failed: " + ack.error_message());
-  const auto* a = ack->as<msg::HelloAck>();
-  if (!a) return R::error("Python worker answered " + ack->op + " instead of HelloAck");
+  const auto* a = &ack.value();
   try {
     w->pid = std::stoi(a->name);
   } catch (...) {

@@ -27,7 +27,10 @@ import threading
 import time
 import urllib.request
 
-PROTO = 1
+# The protocol version, read from its one definition (kProtocolVersion in messages.h).
+PROTO = int(re.search(r"kProtocolVersion = (\d+);",
+                      open(os.path.join(os.path.dirname(__file__), "..", "..", "src", "common",
+                                        "messages.h")).read()).group(1))
 
 
 def binary():

@@ -10,7 +10,7 @@ import urllib.request
 
 import pytest
 
-from daemons import (AppClient, Cluster, ControlClient, binary, descendants_of, hello, pid_alive,
+from daemons import (PROTO, AppClient, Cluster, ControlClient, binary, descendants_of, hello, pid_alive,
                      start_master, wait_until)
 
 
@@ -240,7 +240,7 @@ def test_garbage_and_half_open_connections_leave_master_serving(cluster):
         bad_json = socket.create_connection(("127.0.0.1", m.port))
         bad_json.sendall(hello("worker") + struct.pack(">IB", 6, ord("J")) + b"{nope")
         unknown_op = socket.create_connection(("127.0.0.1", m.port))
-        unknown_op.sendall(hello("worker") + struct.pack(">IB", 30, ord("J")) + b'{"v":1,"op":"Nope","blobs":0}'[:29])
+        unknown_op.sendall(hello("worker") + struct.pack(">IB", 30, ord("J")) + ('{"v":%d,"op":"Nope","blobs":0}' % PROTO).encode()[:29])
         huge = socket.create_connection(("127.0.0.1", m.port))
         huge.sendall(struct.pack(">IB", 0x7FFFFFFF, ord("J")))
         wrong_role = ControlClient.connect(m.port, role="app")

@@ -24,7 +24,7 @@ class WorkerLink:
         self.thread = threading.Thread(target=_worker.serve, args=(b,), daemon=True)
         self.thread.start()
         self.ch = _wire.Channel(a)
-        self.ch.send("Hello", {"role": "executor", "proto": 1, "name": "fake", "secret": ""})
+        self.ch.send("Hello", {"role": "executor", "proto": _wire.PROTOCOL_VERSION, "name": "fake", "secret": ""})
         op, body, _ = self.ch.recv()
         assert op == "HelloAck" and body["role"] == "pyworker", (op, body)
         self.worker_name = body["name"]

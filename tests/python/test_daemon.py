@@ -54,7 +54,7 @@ def _connect(path):
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.connect(path)
     ch = _wire.Channel(s)
-    ch.send("Hello", {"role": "executor", "proto": 1, "name": "t", "secret": ""})
+    ch.send("Hello", {"role": "executor", "proto": _wire.PROTOCOL_VERSION, "name": "t", "secret": ""})
     op, body, _ = ch.recv()
     assert op == "HelloAck" and body["role"] == "pyworker"
     return ch, int(body["name"])
@@ -117,3 +117,23 @@ def test_sigterm_stops_daemon_and_workers(daemon):
     proc.terminate()
     assert proc.wait(5) == 0
     assert _wait(lambda: not _alive(pid))
+
+
+def test_worker_refuses_a_peer_of_another_protocol_version(daemon):
+    # Versioning policy (messages.h): the Python worker refuses an executor of another version
+    # with HelloRefused naming both versions and both builds, then closes.
+    _, path = daemon
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(path)
+    ch = _wire.Channel(s)
+    old = _wire.PROTOCOL_VERSION - 1
+    ch.sock.sendall(b"".join(_wire.encode_message("Hello", {"role": "executor", "proto": old})))
+    op, body, _ = ch.recv()
+    assert op == "HelloRefused"
+    assert "peer speaks protocol %d (build unknown)" % old in body["reason"]
+    assert "this process speaks protocol %d (%s)" % (_wire.PROTOCOL_VERSION, _wire.build_id()) \
+        in body["reason"]
+    with pytest.raises(_wire.ConnectionClosed):
+        ch.recv()
+    ch2, _pid = _connect(path)  # the daemon still serves current peers
+    ch2.sock.close()

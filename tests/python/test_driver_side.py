@@ -37,7 +37,7 @@ class FakeDriverServer:
         if op != "Hello" or body["secret"] != self.secret or body["role"] != "pydriver":
             ch.close()
             return
-        ch.send("HelloAck", {"role": "driver", "proto": 1, "name": "drv"})
+        ch.send("HelloAck", {"role": "driver", "proto": _wire.PROTOCOL_VERSION, "name": "drv"})
         while True:
             try:
                 op, body, blobs = ch.recv()
@@ -78,6 +78,36 @@ def test_gateway_wrong_secret_and_lost_connection():
     gw = Gateway(srv.port, "s3cret")
     with pytest.raises(GatewayError, match="lost the connection"):
         gw.request("PyCall", {"method": "x", "args": {}})
+
+
+def _one_reply_server(op, body):
+    """Accepts one connection, reads its Hello, answers `op`/`body` and closes."""
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(1)
+
+    def run():
+        conn, _ = srv.accept()
+        ch = _wire.Channel(conn)
+        ch.recv()
+        ch.sock.sendall(b"".join(_wire.encode_message(op, body)))
+        conn.close()
+        srv.close()
+    threading.Thread(target=run, daemon=True).start()
+    return srv.getsockname()[1]
+
+
+def test_gateway_names_both_versions_when_the_driver_is_another_build():
+    # A driver of another protocol version refuses (or acknowledges at its own version): the
+    # user is told both versions and both builds, not "bad message".
+    port = _one_reply_server("HelloRefused", {"reason": "x", "proto": 1, "build": "sparkpp 0.0.1 (old)"})
+    with pytest.raises(GatewayError) as e:
+        Gateway(port, "s3cret")
+    assert "peer speaks protocol 1 (sparkpp 0.0.1 (old))" in str(e.value)
+    assert "this process speaks protocol %d (%s)" % (_wire.PROTOCOL_VERSION, _wire.build_id()) in str(e.value)
+    port = _one_reply_server("HelloAck", {"role": "driver", "proto": 99, "build": "sparkpp 9 (new)"})
+    with pytest.raises(GatewayError, match=r"peer speaks protocol 99 \(sparkpp 9 \(new\)\)"):
+        Gateway(port, "s3cret")
 
 
 def test_no_driver_port_explains_submit(monkeypatch):
@@ -248,7 +278,7 @@ def test_gateway_concurrent_requests_replies_out_of_order():
             conn, _ = self.srv.accept()
             ch = _wire.Channel(conn)
             ch.recv()
-            ch.send("HelloAck", {"role": "driver", "proto": 1, "name": "drv"})
+            ch.send("HelloAck", {"role": "driver", "proto": _wire.PROTOCOL_VERSION, "name": "drv"})
             op, slow, _ = ch.recv()
             op, fast, _ = ch.recv()
             ch.send("PyReply", {"req": fast["req"], "value": fast["method"]})

@@ -18,7 +18,7 @@ def test_frame_layout():
     n, kind = struct.unpack(">IB", raw[:5])
     assert kind == ord("J")
     env = json.loads(raw[5:4 + n])
-    assert env == {"v": 1, "op": "PwRead", "blobs": 1, "body": {"input": 3}}
+    assert env == {"v": _wire.PROTOCOL_VERSION, "op": "PwRead", "blobs": 1, "body": {"input": 3}}
     rest = raw[4 + n:]
     assert rest == struct.pack(">IB", 3, ord("B")) + b"xy"
 
@@ -53,7 +53,7 @@ def test_channel_rejects_malformed(raw, err):
 
 def test_channel_rejects_wrong_version_and_oversize():
     a, b = socket.socketpair()
-    j = json.dumps({"v": 2, "op": "X", "blobs": 0, "body": {}}).encode()
+    j = json.dumps({"v": _wire.PROTOCOL_VERSION + 1, "op": "X", "blobs": 0, "body": {}}).encode()
     a.sendall(struct.pack(">IB", len(j) + 1, ord("J")) + j)
     with pytest.raises(_wire.ProtocolError, match="version"):
         _wire.Channel(b).recv()

@@ -80,22 +80,48 @@ TEST_CASE("message round trip through envelope") {
   CHECK(got->webui_url == w.webui_url);
 }
 
+namespace {
+// A wire sample at the current protocol version: "@V" stands for kProtocolVersion.
+std::string cur(std::string s) {
+  for (size_t p; (p = s.find("@V")) != std::string::npos;) s.replace(p, 2, std::to_string(msg::kProtocolVersion));
+  return s;
+}
+}  // namespace
+
 TEST_CASE("decode refuses bad envelopes and fields") {
   CHECK_FALSE(msg::decode_header("not json").is_ok());
   CHECK_FALSE(msg::decode_header("[1,2]").is_ok());
   CHECK_FALSE(msg::decode_header(R"({"v":99,"op":"Hello","blobs":0,"body":{}})").is_ok());
-  CHECK_FALSE(msg::decode_header(R"({"v":1,"op":"NoSuchThing","blobs":0,"body":{}})").is_ok());
+  CHECK_FALSE(msg::decode_header(cur(R"({"v":@V,"op":"NoSuchThing","blobs":0,"body":{}})")).is_ok());
   // missing field
-  CHECK_FALSE(msg::decode_header(R"({"v":1,"op":"RegisterWorker","blobs":0,"body":{"id":"w"}})").is_ok());
+  CHECK_FALSE(msg::decode_header(cur(R"({"v":@V,"op":"RegisterWorker","blobs":0,"body":{"id":"w"}})")).is_ok());
   // wrong type
   CHECK_FALSE(msg::decode_header(
-      R"({"v":1,"op":"KillExecutor","blobs":0,"body":{"app_id":"a","exec_id":"x"}})").is_ok());
+      cur(R"({"v":@V,"op":"KillExecutor","blobs":0,"body":{"app_id":"a","exec_id":"x"}})")).is_ok());
   // semantic validation
   CHECK_FALSE(msg::decode_header(
-      R"({"v":1,"op":"RegisterWorker","blobs":0,"body":{"id":"w","host":"h","port":1,"cores":0,"memory_mb":1,"webui_url":""}})").is_ok());
-  CHECK_FALSE(msg::decode_header(R"({"v":1,"op":"Hello","blobs":0,"body":{"role":"evil","proto":1,"name":"","secret":""}})").is_ok());
-  auto ok = msg::decode_header(R"({"v":1,"op":"Hello","blobs":0,"body":{"role":"worker","proto":1,"name":"","secret":""}})");
+      cur(R"({"v":@V,"op":"RegisterWorker","blobs":0,"body":{"id":"w","host":"h","port":1,"cores":0,"memory_mb":1,"webui_url":""}})")).is_ok());
+  CHECK_FALSE(msg::decode_header(cur(R"({"v":@V,"op":"Hello","blobs":0,"body":{"role":"evil","proto":@V,"name":"","secret":""}})")).is_ok());
+  auto ok = msg::decode_header(cur(R"({"v":@V,"op":"Hello","blobs":0,"body":{"role":"worker","proto":@V,"name":"","secret":""}})"));
   CHECK(ok.is_ok());
+}
+
+TEST_CASE("the handshake decodes at any protocol version; other messages do not") {
+  // An old or newer peer's Hello (other version, fields missing or added) still decodes, so that
+  // the handshake can refuse it naming both versions instead of "bad message".
+  auto old = msg::decode_header(R"({"v":1,"op":"Hello","blobs":0,"body":{"role":"worker","proto":1,"name":"w","secret":""}})");
+  REQUIRE(old.is_ok());
+  CHECK(old->first.as<msg::Hello>()->proto == 1);
+  CHECK(old->first.as<msg::Hello>()->build.empty());
+  auto newer = msg::decode_header(R"({"v":99,"op":"Hello","blobs":0,"body":{"role":"robot","proto":99,"build":"sparkpp 9","extra":1}})");
+  REQUIRE(newer.is_ok());
+  CHECK(newer->first.as<msg::Hello>()->build == "sparkpp 9");
+  CHECK(msg::decode_header(R"({"v":1,"op":"HelloRefused","blobs":0,"body":{"proto":1,"reason":"x"}})").is_ok());
+  CHECK_FALSE(msg::decode_header(R"({"v":1,"op":"MasterInStandby","blobs":0,"body":{}})").is_ok());
+  CHECK_FALSE(msg::decode_header(R"({"v":1,"op":"Hello","blobs":0,"body":{"name":"no role or proto"}})").is_ok());
+  std::string why = msg::version_mismatch(1, "sparkpp 0.0.9 (abc)");
+  CHECK(why.find("protocol 1 (sparkpp 0.0.9 (abc))") != std::string::npos);
+  CHECK(why.find("protocol " + std::to_string(msg::kProtocolVersion) + " (" + msg::build_id() + ")") != std::string::npos);
 }
 
 TEST_CASE("optional fields are null on the wire") {

@@ -33,12 +33,20 @@ class Gateway:
         self._closed = False
         try:
             self._ch.send("Hello", {"role": "pydriver", "proto": _wire.PROTOCOL_VERSION,
-                                    "name": str(os.getpid()), "secret": secret})
+                                    "name": str(os.getpid()), "secret": secret,
+                                    "build": _wire.build_id()})
             op, body, _ = self._ch.recv()
         except (_wire.ConnectionClosed, _wire.ProtocolError) as e:
             raise GatewayError("sparkpp driver refused the connection: %s" % e) from None
+        if op == "HelloRefused":
+            why = body.get("reason", "")
+            if body.get("proto") != _wire.PROTOCOL_VERSION:
+                why = _wire.version_mismatch(body.get("proto"), body.get("build"))
+            raise GatewayError("sparkpp driver refused the connection: %s" % why)
         if op != "HelloAck":
             raise GatewayError("unexpected reply to Hello from the sparkpp driver: %s" % op)
+        if body.get("proto") != _wire.PROTOCOL_VERSION:
+            raise GatewayError(_wire.version_mismatch(body.get("proto"), body.get("build")))
 
     @classmethod
     def from_env(cls):

@@ -1,17 +1,20 @@
 """Framing and message envelopes shared with the C++ side (docs/protocol.md, src/common/frame.h).
 
 frame   = u32 big-endian N | kind (1 byte) | N-1 payload bytes;  kind 'J' (JSON) | 'B' (blob)
-message = one 'J' frame {"v":1,"op":NAME,"blobs":K,"body":{...}} followed by K 'B' frames.
+message = one 'J' frame {"v":PROTOCOL_VERSION,"op":NAME,"blobs":K,"body":{...}} followed by K 'B'
+frames. PROTOCOL_VERSION is the C++ kProtocolVersion (src/common/messages.h, versioning policy
+there): both move together, and a peer of another version is refused at Hello naming both.
 """
 import json
 import struct
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
 MAX_FRAME = 1 << 30          # driver<->executor and executor<->worker links allow 1 GiB
 _HDR = struct.Struct(">IB")
 _U32 = struct.Struct(">I")
 _KIND_J = 0x4A
 _KIND_B = 0x42
+_HANDSHAKE_OPS = ("Hello", "HelloAck", "HelloRefused")
 _SEND_COALESCE = 256 * 1024  # parts smaller than this are joined before sendall
 
 _dumps = json.JSONEncoder(separators=(",", ":")).encode
@@ -34,6 +37,19 @@ def encode_message(op, body, blobs=()):
         parts.append(_HDR.pack(len(b) + 1, _KIND_B))
         parts.append(b)
     return parts
+
+
+def build_id():
+    """This side's build, sent in the handshake (the C++ side sends its git describe)."""
+    from sparkpp.version import __version__
+    return "sparkpp-python %s" % __version__
+
+
+def version_mismatch(peer_proto, peer_build):
+    """The same words as the C++ msg::version_mismatch: both versions and both builds."""
+    return ("protocol version mismatch: peer speaks protocol %s (%s), this process speaks protocol "
+            "%d (%s); run the same sparkpp build on every node"
+            % (peer_proto, peer_build or "build unknown", PROTOCOL_VERSION, build_id()))
 
 
 class Channel:
@@ -123,7 +139,7 @@ class Channel:
             v, op, nblobs, body = env["v"], env["op"], env["blobs"], env["body"]
         except (ValueError, KeyError, TypeError) as e:
             raise ProtocolError("malformed envelope: %s" % e) from None
-        if v != PROTOCOL_VERSION:
+        if v != PROTOCOL_VERSION and op not in _HANDSHAKE_OPS:  # handshake: any version
             raise ProtocolError("protocol version %r, expected %d" % (v, PROTOCOL_VERSION))
         blobs = []
         for _ in range(nblobs):

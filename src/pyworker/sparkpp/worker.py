@@ -74,8 +74,13 @@ class Worker:
         op, body, _ = self.ch.recv()
         if op != "Hello":
             raise _wire.ProtocolError("expected Hello, got %s" % op)
+        if body.get("proto") != _wire.PROTOCOL_VERSION:
+            why = _wire.version_mismatch(body.get("proto"), body.get("build"))
+            self.ch.send("HelloRefused", {"reason": why, "proto": _wire.PROTOCOL_VERSION,
+                                          "build": _wire.build_id()})
+            raise _wire.ProtocolError(why)
         self.ch.send("HelloAck", {"role": "pyworker", "proto": _wire.PROTOCOL_VERSION,
-                                  "name": str(os.getpid())})
+                                  "name": str(os.getpid()), "build": _wire.build_id()})
 
     def serve_forever(self):
         recv = self.ch.recv
