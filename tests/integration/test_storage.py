@@ -151,9 +151,12 @@ sc.stop()
 @pytest.fixture
 def cluster(tmp_path):
     with daemons.Cluster(tmp_path) as c:
-        m = c.start_master(conf={"spark.worker.timeout": "3"})
-        c.start_worker(m.url, cores=1, memory="1g")
-        c.start_worker(m.url, cores=1, memory="1g")
+        # Workers heartbeat every timeout/4 of their own conf: give both sides the same
+        # timeout, or the master drops workers still on the default 60 s (15 s heartbeats).
+        short = {"spark.worker.timeout": "3"}
+        m = c.start_master(conf=short)
+        c.start_worker(m.url, cores=1, memory="1g", conf=short)
+        c.start_worker(m.url, cores=1, memory="1g", conf=short)
         daemons.wait_until(lambda: m.json()["aliveworkers"] == 2, what="two workers alive")
         yield c, m
 
