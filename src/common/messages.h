@@ -47,8 +47,9 @@ using json = nlohmann::json;
 // fails at connect time with a clear message instead of at the first changed field.
 // For that to work across versions the three handshake messages are decoded whatever the
 // envelope's "v" and their fields beyond `role` and `proto` may be absent: their shape may only
-// ever grow. (History: 1 = first release; 2 = builds in the handshake, HelloRefused.)
-constexpr int kProtocolVersion = 2;
+// ever grow. (History: 1 = first release; 2 = builds in the handshake, HelloRefused; 3 = the
+// DataFrame engine: PySql* messages, PyError details, `native` task plans.)
+constexpr int kProtocolVersion = 3;
 const char* build_id();  // "sparkpp 0.1.0 (<git describe>)"; see build_id.cpp.in
 
 // Connecting side -> accepting side, first message on every connection. `secret` is where
@@ -577,6 +578,58 @@ struct PyStopContext {
 };
 SPP_MSG(PyStopContext, req)
 
+// Python -> driver: the DataFrame engine (docs/sql-engine.md "Requests on a plan"). `plan` is a
+// Spark Connect Plan in proto3 JSON ({"root": Relation}); `plan_format` its version (1).
+// Analysis errors come back as PyError with kind = the exception class (AnalysisException,
+// ParseException, ...) and `details` {errorClass, messageParameters, sqlState}.
+// Analyze: reply PyReply{value: {"schema": StructType JSON}}.
+struct PySqlAnalyze {
+  static constexpr const char* kOp = "PySqlAnalyze";
+  int64_t req = 0;
+  nlohmann::json plan;
+  std::map<std::string, std::string> conf;  // the session's spark.sql.* settings (spark.conf.set)
+  int plan_format = 1;
+};
+SPP_MSG(PySqlAnalyze, req, plan, conf, plan_format)
+
+// Runs the plan natively and returns its rows: reply PySqlResult, whose blobs are serialized
+// batches (SPB1, uncompressed), partition after partition.
+struct PySqlExecute {
+  static constexpr const char* kOp = "PySqlExecute";
+  int64_t req = 0;
+  nlohmann::json plan;
+  std::map<std::string, std::string> conf;  // the session's spark.sql.* settings (spark.conf.set)
+  int plan_format = 1;
+  std::string description;  // the job's name in the UI ("collect at <file>:<line>")
+};
+SPP_MSG(PySqlExecute, req, plan, conf, plan_format, description)
+
+struct PySqlResult {
+  static constexpr const char* kOp = "PySqlResult";
+  int64_t req = 0;
+  nlohmann::json schema;  // StructType JSON of the rows
+  int num_batches = 0;
+};
+SPP_MSG(PySqlResult, req, schema, num_batches)
+
+// explain(mode): reply PyReply{value: {"text": ...}}. mode: simple | extended.
+struct PySqlExplain {
+  static constexpr const char* kOp = "PySqlExplain";
+  int64_t req = 0;
+  nlohmann::json plan;
+  std::map<std::string, std::string> conf;  // the session's spark.sql.* settings (spark.conf.set)
+  std::string mode;
+};
+SPP_MSG(PySqlExplain, req, plan, conf, mode)
+
+// A Connect Command ({"command": ...}: temp views); reply PyReply{value: null}.
+struct PySqlCommand {
+  static constexpr const char* kOp = "PySqlCommand";
+  int64_t req = 0;
+  nlohmann::json command;
+};
+SPP_MSG(PySqlCommand, req, command)
+
 // Python -> driver, tests only: reads driver state that has no public API. Answered only when
 // spark.sparkpp.test.debugQueries is true, else PyError(bad_request). `what`: "executors"
 // (value: [{id, host, cores}]) | "broadcast_stats" (args {id}; value: {sends, bytes}).
@@ -596,14 +649,17 @@ struct PyReply {
 };
 SPP_MSG(PyReply, req, value)
 
-// Driver -> Python: a request failed. `kind` is job_failed | bad_request | context_stopped.
+// Driver -> Python: a request failed. `kind` is job_failed | bad_request | context_stopped, or
+// for the SQL engine the exception class (AnalysisException, ...) with `details` {errorClass,
+// messageParameters, sqlState}.
 struct PyError {
   static constexpr const char* kOp = "PyError";
   int64_t req = 0;
   std::string kind;
   std::string message;
+  nlohmann::json details;
 };
-SPP_MSG(PyError, req, kind, message)
+SPP_MSG(PyError, req, kind, message, details)
 
 // ---------------------------------------------------------------- executor <-> Python worker
 // Executor -> Python worker: run one task. Blobs: the pickled functions in `new_funcs`, in order.
@@ -710,6 +766,7 @@ SPP_MSG(BlockData, req, error, failed)
   X(PyCreateContext) X(PyContextInfo) X(PyDefineRdd) X(PyDefined) X(PyRunJob) X(PyJobResult)   \
   X(PyBroadcast) X(PyUnpersistBroadcast) X(PyPersist) X(PyUnpersist) X(PyCheckpointed)            \
   X(PySetLogLevel) X(PyAddPyFile) X(PyStopContext) X(PyDebugQuery) X(PyReply) X(PyError) \
+  X(PySqlAnalyze) X(PySqlExecute) X(PySqlResult) X(PySqlExplain) X(PySqlCommand)               \
   X(PwTask) X(PwRead) X(PwInput) X(PwOutput) X(PwDone) X(PwError)                            \
   X(FetchBlocks) X(BlockData)
 

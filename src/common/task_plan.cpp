@@ -101,6 +101,26 @@ struct Decoder {
       }
       return make(ConcatOp{std::move(children)});
     }
+    if (op == "native") {
+      NativeOp n;
+      n.fragment = j.at("fragment");
+      if (!n.fragment.is_object()) throw std::invalid_argument("native fragment is not an object");
+      n.partitioning = j.value("partitioning", json());
+      n.partition = field<int>(j, "partition");
+      n.num_partitions = field<int>(j, "num_partitions");
+      non_negative(n.partition, "native partition");
+      if (n.num_partitions <= 0 || n.partition >= n.num_partitions)
+        throw std::invalid_argument("native partition out of range");
+      const json& ins = j.at("inputs");
+      if (!ins.is_array()) throw std::invalid_argument("native inputs is not an array");
+      for (const auto& in : ins) {
+        NativeInput ni{field<std::string>(in, "data"), source(in.at("source"), depth)};
+        if (!std::holds_alternative<ShuffleSource>(ni.source) && !std::holds_alternative<BlobsSource>(ni.source))
+          throw std::invalid_argument("native input '" + ni.data_ref + "' must read shuffle blocks or blobs");
+        n.inputs.push_back(std::move(ni));
+      }
+      return make(std::move(n));
+    }
     throw std::invalid_argument("unknown plan op '" + op + "'");
   }
 
@@ -163,6 +183,11 @@ json to_json(const Node& n) {
           return {{"op", "input"}, {"input", x.input}, {"format", to_string(x.format)}, {"source", source_json(x.source)}};
         } else if constexpr (std::is_same_v<T, ApplyOp>) {
           return {{"op", "apply"}, {"func", x.func}, {"split", x.split}, {"child", x.child ? to_json(*x.child) : json()}};
+        } else if constexpr (std::is_same_v<T, NativeOp>) {
+          json ins = json::array();
+          for (const auto& in : x.inputs) ins.push_back({{"data", in.data_ref}, {"source", source_json(in.source)}});
+          return {{"op", "native"},        {"fragment", x.fragment},   {"partitioning", x.partitioning},
+                  {"partition", x.partition}, {"num_partitions", x.num_partitions}, {"inputs", std::move(ins)}};
         } else {
           json cs = json::array();
           for (const auto& c : x.children) cs.push_back(c ? to_json(*c) : json());

@@ -7,12 +7,12 @@
 //
 // Operator kinds today: `input` (a leaf fed through the executor's InputReader seam), `apply`
 // (run one pickled Python function: the Python operator), `concat`, `zip`.
-// Seam for native operators (not built yet): a node kind `native` carrying a serialized
-// physical fragment (src/sql/) whose children are inputs or other nodes, and an input format
-// `columnar` whose batches are columnar batches instead of pickled lists. Adding a kind means
-// one more struct in `Node::Op`, its codec and validation here, and an evaluator in the
-// executor; the decoder refuses kinds it does not know, so old executors fail such tasks
-// clearly rather than misrun them.
+// `native`: a SQL stage fragment (src/sql/, docs/sql-engine.md "Stages") run by the
+// executor's columnar operators with no Python at all; its leaves read SPB1 batches from
+// shuffle blocks or from blobs shipped with the task. Adding a kind means one more struct in
+// `Node::Op`, its codec and validation here, and an evaluator in the executor; the decoder
+// refuses kinds it does not know, so old executors fail such tasks clearly rather than misrun
+// them.
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -91,8 +91,22 @@ struct ZipOp {  // pairs of the two children's elements; unequal lengths fail th
   std::vector<NodePtr> children;
 };
 
+// Where one leaf of a native fragment (a LocalTableScan whose `data` is `data_ref`) reads its
+// batches: a shuffle's blocks (SPB1 records) or blobs of the task (SPB1 streams).
+struct NativeInput {
+  std::string data_ref;
+  Source source;  // ShuffleSource or BlobsSource
+};
+struct NativeOp {  // leaf: partition `partition` of a SQL stage fragment, computed natively
+  json fragment;      // the stage's physical plan (physical_to_json)
+  json partitioning;  // map stages: how rows are routed to reduce partitions; null otherwise
+  int partition = 0;
+  int num_partitions = 1;
+  std::vector<NativeInput> inputs;
+};
+
 struct Node {
-  using Op = std::variant<InputOp, ApplyOp, ConcatOp, ZipOp>;
+  using Op = std::variant<InputOp, ApplyOp, ConcatOp, ZipOp, NativeOp>;
   Op op;
 };
 

@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <ifaddrs.h>
 #include <netinet/in.h>
+#include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <unistd.h>
 
@@ -54,6 +55,20 @@ std::string local_ip() {
     freeifaddrs(ifs);
   }
   return found;
+}
+
+std::optional<std::string> base64_decode(const std::string& in) {
+  if (in.size() % 4 != 0) return std::nullopt;
+  std::string out(in.size() / 4 * 3, '\0');
+  int n = in.empty() ? 0
+                     : EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                       reinterpret_cast<const unsigned char*>(in.data()), static_cast<int>(in.size()));
+  if (n < 0) return std::nullopt;
+  // EVP_DecodeBlock counts padding as zero bytes: drop one per '='.
+  size_t pad = 0;
+  for (size_t i = in.size(); i > 0 && in[i - 1] == '=' && pad < 2; --i) ++pad;
+  out.resize(static_cast<size_t>(n) - pad);
+  return out;
 }
 
 std::string random_hex(size_t bytes) {

@@ -1,6 +1,7 @@
 // Small host and string helpers shared by every component.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,7 +13,9 @@ std::string hostname();
 // The address peers should use for this host: SPARKPP_LOCAL_IP / SPARK_LOCAL_IP, else the
 // first non-loopback IPv4 address, else 127.0.0.1.
 std::string local_ip();
-std::string random_hex(size_t bytes);  // cryptographically random (OpenSSL)
+std::string random_hex(size_t bytes);
+// Standard base64 with padding (proto3 JSON `bytes`); nullopt when malformed.
+std::optional<std::string> base64_decode(const std::string& in);  // cryptographically random (OpenSSL)
 std::string timestamp_id(int64_t wall_ms);  // yyyyMMddHHmmss (local time)
 std::string format_bytes(int64_t b);
 std::string self_exe();  // absolute path of the running sparkpp binary

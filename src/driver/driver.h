@@ -21,6 +21,7 @@
 #include "driver/progress.h"
 #include "driver/rdd_graph.h"
 #include "driver/rdd_stage_source.h"
+#include "driver/sql_stage_source.h"
 #include "scheduler/dag_scheduler.h"
 #include "driver/ui_server.h"
 
@@ -96,6 +97,10 @@ class Driver {
     std::vector<std::string> accums;
     int64_t start_ms = 0;
     std::string description;
+    // A DataFrame query (PySqlExecute): `rdd` is its result stage's node; answered with
+    // PySqlResult carrying `schema`.
+    bool sql = false;
+    json schema;
   };
 
   // Python link
@@ -110,6 +115,13 @@ class Driver {
   void unpersist_broadcast(int64_t id, bool destroy);
   Status unpersist_rdd(int rdd);
   void debug_query(Connection& c, const msg::PyDebugQuery& m);
+  // The DataFrame engine (driver_sql.cpp).
+  void sql_analyze(Connection& c, const msg::PySqlAnalyze& m);
+  void sql_execute(Connection& c, const msg::PySqlExecute& m);
+  void sql_explain(Connection& c, const msg::PySqlExplain& m);
+  void sql_command(Connection& c, const msg::PySqlCommand& m);
+  void sql_error(Connection& c, int64_t req, const json& error);
+  void sql_conf(const std::map<std::string, std::string>& session);
   void blocks_updated(const std::string& exec_id, msg::BlocksUpdated&& m, std::vector<std::string>&& blobs);
   void stop_context();
   Status add_py_file(const std::string& path);
@@ -147,6 +159,7 @@ class Driver {
   void handle_scheduler(scheduler::Event& ev);
   void perform(scheduler::Effect& eff);
   void launch(scheduler::LaunchTask& t);
+  void launch_native(ExecInfo& ex, const scheduler::LaunchTask& t, const SqlTaskBody& body);
   void finish_job(Job& job);
   void fail_job(Job& job, const std::string& reason);
   int default_parallelism() const;
@@ -188,7 +201,10 @@ class Driver {
   std::map<int64_t, std::pair<int64_t, int64_t>> broadcast_stats_;  // id -> (sends, bytes sent)
   // Cached RDD blocks: (rdd, partition) -> executors holding it.
   BlockLocations block_locs_;
-  RddStageSource source_{graph_, block_locs_};
+  RddStageSource rdd_source_{graph_, block_locs_};
+  SqlStageSource sql_source_;
+  StageRouter source_{rdd_source_, sql_source_};
+  sql::SqlSession sql_;  // temp views, exprIds, SQL settings (one per application)
   std::unique_ptr<scheduler::DagScheduler> dag_;  // one per SparkContext
   std::deque<ShellEvent> queue_;
   int depth_ = 0;  // > 0 while a Turn runs or the queue drains

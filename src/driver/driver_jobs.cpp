@@ -128,6 +128,7 @@ void Driver::launch(sc::LaunchTask& t) {
   if (et == execs_.end() || !et->second.conn || jt == jobs_.end()) return;
   ExecInfo& ex = et->second;
   Job& job = jt->second;
+  if (const auto* sqlt = dynamic_cast<const SqlTaskBody*>(t.body.get())) return launch_native(ex, t, *sqlt);
   const TaskPayload& payload = static_cast<const RddTaskBody&>(*t.body).payload;
   for (const auto& [name, data] : pyfiles_) {
     if (ex.pyfiles_sent.count(name)) continue;
@@ -184,6 +185,27 @@ void Driver::launch(sc::LaunchTask& t) {
     ex.funcs_sent.insert(fid);
   }
   for (const auto& b : payload.input_blobs) blobs.push_back(*b);
+  ex.conn->send(m, blobs);
+}
+
+// A SQL stage's task: no Python, no functions; its local rows ride as blobs.
+void Driver::launch_native(ExecInfo& ex, const sc::LaunchTask& t, const SqlTaskBody& body) {
+  const sc::Launch& l = t.launch;
+  msg::LaunchTask m;
+  m.task_id = l.task_id;
+  m.job_id = l.job_id;
+  m.stage_id = l.stage_id;
+  m.stage_attempt = l.stage_attempt;
+  m.partition = t.partition;
+  m.attempt = l.attempt;
+  m.plan = plan::to_json(*body.plan);
+  if (t.is_map) {
+    m.sink = {{"kind", "shuffle"}, {"shuffle_id", t.shuffle_id}, {"map", t.partition}, {"num_reduce", t.num_reduce}};
+  } else {
+    m.sink = {{"kind", "result"}};
+  }
+  std::vector<std::string> blobs;
+  for (const auto& b : body.blobs) blobs.push_back(*b);
   ex.conn->send(m, blobs);
 }
 
@@ -264,6 +286,21 @@ void Driver::finish_job(Job& job) {
   LOG_DEBUG(kLog, "job " << job.id << " finished in " << (clock_.now_ms() - job.start_ms) << " ms");
   ui_->store().on_job_end(job.id, true, "", clock_.wall_ms());
   auto it = py_conns_.find(job.py_conn);
+  if (job.sql) {
+    sql_source_.remove(job.rdd);
+    if (it != py_conns_.end()) {
+      msg::PySqlResult r;
+      r.req = job.req;
+      r.schema = job.schema;
+      std::vector<std::string> blobs;
+      for (auto& part : job.results)
+        for (auto& b : part) blobs.push_back(std::move(b));
+      r.num_batches = static_cast<int>(blobs.size());
+      it->second->send(r, blobs);
+    }
+    jobs_.erase(job.id);
+    return;
+  }
   if (it != py_conns_.end()) {
     msg::PyJobResult r;
     r.req = job.req;
@@ -286,6 +323,7 @@ void Driver::fail_job(Job& job, const std::string& reason) {
   progress_.clear();
   ui_->store().on_job_end(job.id, false, reason, clock_.wall_ms());
   if (job.file_sink()) remove_temporary(job.out_dir);
+  if (job.sql) sql_source_.remove(job.rdd);
   auto it = py_conns_.find(job.py_conn);
   if (it != py_conns_.end()) py_error(*it->second, job.req, "job_failed", reason);
   jobs_.erase(job.id);

@@ -51,6 +51,10 @@ void Driver::on_py_message(Connection& c, msg::Envelope&& env) {
     return py_reply(c, m->req, Status::ok());
   }
   if (auto* m = env.as<msg::PyDebugQuery>()) return debug_query(c, *m);
+  if (auto* m = env.as<msg::PySqlAnalyze>()) return sql_analyze(c, *m);
+  if (auto* m = env.as<msg::PySqlExecute>()) return sql_execute(c, *m);
+  if (auto* m = env.as<msg::PySqlExplain>()) return sql_explain(c, *m);
+  if (auto* m = env.as<msg::PySqlCommand>()) return sql_command(c, *m);
   c.close("unexpected message " + env.op + " from the Python program");
 }
 

@@ -156,6 +156,9 @@ class ExecutorRuntime {
     }
     store_ = std::make_unique<executor::BlockManager>(
         static_cast<int64_t>(static_cast<double>(args_.memory_mb) * fraction * 1024 * 1024), scratch_dir() + "/blocks");
+    // SQL operators reserve from the same fraction of the executor's memory and spill past it.
+    sql_memory_ = std::make_unique<sql::exec::MemoryManager>(
+        sql::exec::execution_memory_bytes(static_cast<int64_t>(args_.memory_mb) * 1024 * 1024, fraction));
     broadcast_dir_ = fs::absolute(scratch_dir() + "/broadcast").string();
     fs::create_directories(broadcast_dir_, ec);
     props_["spark.sparkpp.broadcastDir"] = broadcast_dir_;
@@ -306,6 +309,7 @@ class ExecutorRuntime {
         env.scratch_dir = scratch_;
         env.shuffle = shuffle_;
         env.blocks = store_.get();
+        env.sql_memory = sql_memory_.get();
         env.on_blocks = [this](msg::BlocksUpdated&& u, std::vector<std::string>&& b) {
           auto p = std::make_shared<std::pair<msg::BlocksUpdated, std::vector<std::string>>>(std::move(u), std::move(b));
           poster_.post([this, p] {
@@ -376,6 +380,7 @@ class ExecutorRuntime {
   std::unique_ptr<executor::PythonPool> pool_;
   std::unique_ptr<Timer> idle_reaper_;  // calls pool_->reap_idle()
   std::unique_ptr<executor::BlockManager> store_;
+  std::unique_ptr<sql::exec::MemoryManager> sql_memory_;
   std::string broadcast_dir_;
   executor::FuncCache funcs_;
   std::map<std::string, std::string> props_;

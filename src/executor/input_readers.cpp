@@ -325,3 +325,15 @@ Result<bool> ShuffleBlockReader::next(std::string& out) {
 }
 
 }  // namespace spp::executor
+
+namespace spp::executor {
+
+std::unique_ptr<InputReader> make_shuffle_reader(const plan::ShuffleSource& s, const ShuffleSettings& settings) {
+  nlohmann::json blocks = nlohmann::json::array();  // ShuffleBlockReader takes the wire shape
+  for (const auto& b : s.blocks)
+    blocks.push_back({{"map", b.map}, {"exec", b.exec}, {"host", b.host}, {"port", b.port}, {"path", b.path},
+                      {"offset", b.offset}, {"length", b.length}});
+  return std::make_unique<ShuffleBlockReader>(s.shuffle_id, blocks, settings);
+}
+
+}  // namespace spp::executor

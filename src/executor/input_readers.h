@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/status.h"
+#include "common/task_plan.h"
 #include "executor/shuffle_format.h"
 
 namespace spp::executor {
@@ -132,5 +133,8 @@ class ShuffleBlockReader final : public InputReader {
   int64_t remote_bytes_ = 0, remote_blocks_ = 0, local_blocks_ = 0;
   nlohmann::json failure_;
 };
+
+// The reader of a task plan's shuffle input.
+std::unique_ptr<InputReader> make_shuffle_reader(const plan::ShuffleSource& s, const ShuffleSettings& settings);
 
 }  // namespace spp::executor

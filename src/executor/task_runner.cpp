@@ -12,6 +12,7 @@
 #include "common/task_plan.h"
 #include "executor/gzip_reader.h"
 #include "executor/input_readers.h"
+#include "executor/native_task.h"
 #include "executor/shuffle_writer.h"
 
 namespace spp::executor {
@@ -138,13 +139,7 @@ Result<std::unique_ptr<InputReader>> open_input(const plan::Source& source, Runn
     if (ends_with_gz(x->path)) return std::unique_ptr<InputReader>(std::make_unique<GzipTextReader>(x->path));
     return std::unique_ptr<InputReader>(std::make_unique<TextSplitReader>(x->path, x->start, x->length));
   }
-  if (const auto* x = std::get_if<plan::ShuffleSource>(&source)) {
-    nlohmann::json blocks = nlohmann::json::array();  // ShuffleBlockReader takes the wire shape
-    for (const auto& b : x->blocks)
-      blocks.push_back({{"map", b.map}, {"exec", b.exec}, {"host", b.host}, {"port", b.port}, {"path", b.path},
-                        {"offset", b.offset}, {"length", b.length}});
-    return std::unique_ptr<InputReader>(std::make_unique<ShuffleBlockReader>(x->shuffle_id, blocks, env.shuffle));
-  }
+  if (const auto* x = std::get_if<plan::ShuffleSource>(&source)) return make_shuffle_reader(*x, env.shuffle);
   if (const auto* x = std::get_if<plan::FilesSource>(&source))
     return std::unique_ptr<InputReader>(std::make_unique<WholeFileReader>(x->paths));
   if (const auto* x = std::get_if<plan::PickleFileSource>(&source))
@@ -193,6 +188,7 @@ TaskOutcome run_task(RunningTask& t, const TaskEnv& env) {
     fail(o, "io", !root ? root.error_message() : sink.error_message());
     return o;
   }
+  if (const auto* native = std::get_if<plan::NativeOp>(&root.value()->op)) return run_native_task(t, env, *native, sink.value());
   TaskOutcome o = run_task_impl(t, env, *root.value(), t.spec.plan, sink.value());
   if (o.update.state == "FAILED" && t.sub_failure) {
     // The cached block it needed could not be computed: that failure is the task's.

@@ -14,6 +14,7 @@
 #include "executor/block_manager.h"
 #include "executor/python_pool.h"
 #include "executor/shuffle_format.h"
+#include "sql/exec/memory.h"
 
 namespace spp::executor {
 
@@ -50,6 +51,7 @@ struct TaskEnv {
   std::string scratch_dir;                   // shuffle files live here
   ShuffleSettings shuffle;                   // map-side writer and reduce-side reader settings
   BlockManager* blocks = nullptr;            // cached RDD partitions
+  sql::exec::MemoryManager* sql_memory = nullptr;  // SQL operators' execution memory (shared)
   // Reports cached-block changes to the driver (called on a task thread).
   std::function<void(msg::BlocksUpdated&&, std::vector<std::string>&&)> on_blocks;
 };

@@ -88,6 +88,9 @@ class FakeGateway:
         # Broadcast values land here, as the executor keeps them for its Python workers.
         self.broadcast_dir = tempfile.mkdtemp(prefix="sparkpp-fake-bcast-")
 
+    # No SQL engine here: DataFrames are not analysed eagerly (sql/_client.py).
+    sql_engine = False
+
     # -- the Gateway interface
     def request(self, op, body, blobs=()):
         self.requests.append((op, dict(body), len(blobs)))

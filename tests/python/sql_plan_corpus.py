@@ -49,6 +49,9 @@ class _Session:
 
             def analyze(client, rel):
                 raise _not_wired("analyze")
+
+            def on_engine(client, rel):
+                return False  # plans are only recorded here, never analysed
         self._real._plan_client = _Client()
         self._real._conf = type("C", (), {"get": lambda s, k, d=None: d})()
 

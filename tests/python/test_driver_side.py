@@ -248,10 +248,8 @@ def test_spark_session(gateway, tmp_path):
         assert df.columns == ["value"] and repr(df) == "DataFrame[value: string]"
         assert df.rdd.collect() == [Row(value="l1"), Row(value="l2")]
         assert df.count() == 2 and df.first().value == "l1"
-        df2 = spark.createDataFrame([("a", 1), ("b", 2)], ["k", "n"])
-        assert df2.collect() == [Row(k="a", n=1), Row(k="b", n=2)]
-        assert df2._show_string() == ("+---+---+\n|  k|  n|\n+---+---+\n|  a|  1|\n"
-                                      "|  b|  2|\n+---+---+\n")
+        # createDataFrame rows run on the native engine, which this fake driver does not
+        # have (tests/integration/test_sql_local.py runs them on the real one).
         spark.stop()
         assert SparkContext._active_spark_context is None
     finally:

@@ -73,7 +73,7 @@ class Gateway:
                                    % (op, e)) from None
         rop, rbody, rblobs = self._await(req, op)
         if rop == "PyError":
-            raise error_from_reply(rbody.get("kind"), rbody.get("message", ""))
+            raise error_from_reply(rbody.get("kind"), rbody.get("message", ""), rbody.get("details"))
         return rop, rbody, rblobs
 
     def _await(self, req, op):

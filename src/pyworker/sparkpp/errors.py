@@ -91,7 +91,11 @@ _KINDS = {"job_failed": SparkJobError, "bad_request": BadRequestError,
           "context_stopped": ContextStoppedError}
 
 
-def error_from_reply(kind, message):
+def error_from_reply(kind, message, details=None):
+    if kind in _CAPTURED:  # the SQL engine's errors: the exception class by name
+        d = details or {}
+        return captured_error(kind, message, d.get("errorClass") or None,
+                              d.get("messageParameters") or None, d.get("sqlState") or None)
     return _KINDS.get(kind, Py4JJavaError)(message, kind)
 
 

@@ -1,17 +1,18 @@
 """The one place where the DataFrame API hands plans to the driver (docs/sql-engine.md,
 "Requests on a plan"):
 
-    analyze(rel)            -> StructType, or AnalysisException
-    execute(rel)            -> (StructType, iterator of lists of Row)
+    analyze(rel)            -> StructType, or AnalysisException       (PySqlAnalyze)
+    execute(rel)            -> (StructType, iterator of lists of Row) (PySqlExecute)
     show_cells(rel, n)      -> (column names, up to n + 1 rows of pretty string cells)
-    count(rel), rdd(rel), explain(rel, mode), persist/unpersist(rel), command(cmd)
+    count(rel), take(rel, n), explain(rel, mode), command(cmd)
 
-The driver messages for plans do not exist yet (they arrive when the native engine is wired).
-Until then only the leaves the RDD runtime already ran are executed, through it, exactly as
-before: read.text, createDataFrame (local rows or an RDD), range, and toDF over those. Any
-other plan raises PySparkNotImplementedError [NOT_IMPLEMENTED]: built-in operations are never
-evaluated in Python."""
+Built-in operations are never evaluated in Python: the C++ driver analyses, optimises and plans
+the plan and its executors run it on columnar batches; rows come back as serialized batches.
+Plans that read files or Python RDDs (`read`, `extension` relations) still take the interim
+path through the RDD runtime (read.text, createDataFrame(rdd), toDF over those) until the
+native scans exist; other operators over those leaves raise [NOT_IMPLEMENTED]."""
 import base64
+import json
 
 from sparkpp.errors import PySparkNotImplementedError
 from sparkpp.sql import _proto as P
@@ -33,6 +34,23 @@ def _kind(rel):
     return next(k for k in rel if k != "common")
 
 
+_INTERIM_LEAVES = ("read", "extension")
+
+
+def _native(rel):
+    """True when the native engine can run the whole plan (no file or Python RDD leaves)."""
+    stack = [rel]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, dict):
+            if any(k in x for k in _INTERIM_LEAVES) and "common" in x:
+                return False
+            stack.extend(x.values())
+        elif isinstance(x, list):
+            stack.extend(x)
+    return True
+
+
 class Client:
     def __init__(self, session):
         self._session = session
@@ -45,11 +63,41 @@ class Client:
         self.python_rdds[P.plan_id_of(rel)] = internal_rdd
         self._rdds[P.plan_id_of(rel)] = (internal_rdd.map(schema.fromInternal), schema)
 
+    # ------------------------------------------------------------------ native path
+    def _request(self, op, body):
+        sc = self._session.sparkContext
+        sql_conf = {k: str(v) for k, v in self._session._conf._conf.items()
+                    if k.startswith("spark.sql.")}
+        body = dict(body, conf=sql_conf) if op != "PySqlCommand" else body
+        return sc._gateway.request(op, body)
+
+    def _native_execute(self, rel, description="collect"):
+        _, body, blobs = self._request("PySqlExecute", {"plan": P.root(rel), "plan_format": 1,
+                                                        "description": description})
+        schema = T._parse_datatype_json_string(json.dumps(body["schema"]))
+        rows = []
+        for blob in blobs:
+            for _, batch in decode_batches(blob):
+                rows.extend(schema.fromInternal(r) for r in batch)
+        return schema, rows
+
+    def on_engine(self, rel):
+        """Whether the native engine runs `rel` (and analyses each new DataFrame at once): a
+        plan without file/RDD leaves, and a driver that has the engine (the unit tests' fake
+        drivers say `sql_engine = False` and get the interim path)."""
+        gateway = self._session.sparkContext._gateway
+        return getattr(gateway, "sql_engine", True) and _native(rel)
+
     # ------------------------------------------------------------------ requests
     def analyze(self, rel):
         pid = P.plan_id_of(rel)
         if pid not in self._schemas:
-            self._schemas[pid] = self._leaf_schema(rel) or self._legacy(rel)[1]
+            if self.on_engine(rel):
+                _, body, _ = self._request("PySqlAnalyze", {"plan": P.root(rel), "plan_format": 1})
+                self._schemas[pid] = T._parse_datatype_json_string(
+                    json.dumps(body["value"]["schema"]))
+            else:
+                self._schemas[pid] = self._leaf_schema(rel) or self._legacy(rel)[1]
         return self._schemas[pid]
 
     def _leaf_schema(self, rel):
@@ -62,14 +110,23 @@ class Client:
         return None
 
     def execute(self, rel):
+        if self.on_engine(rel):
+            schema, rows = self._native_execute(rel)
+            return schema, iter([rows])
         rdd, schema = self._legacy(rel)
         return schema, iter([rdd.collect()])
 
     def take(self, rel, n):
+        if self.on_engine(rel):
+            return self._native_execute(P.limit(rel, n), "take")
         rdd, schema = self._legacy(rel)
         return schema, rdd.take(n)
 
     def count(self, rel):
+        if self.on_engine(rel):
+            # Dataset.count is groupBy().count() over the plan, as in Spark.
+            agg = P.aggregate(rel, "groupby", [], [P.alias(P.fn("count", P.lit(1)), ["count"])])
+            return self._native_execute(agg, "count")[1][0][0]
         return self._legacy(rel)[0].count()
 
     def show_cells(self, rel, num_rows):
@@ -102,9 +159,16 @@ class Client:
         raise _not_wired("semanticHash()")
 
     def explain(self, rel, mode):
-        raise _not_wired("explain()")
+        if not self.on_engine(rel):
+            raise _not_wired("explain() of a plan reading files or RDDs")
+        _, body, _ = self._request("PySqlExplain", {"plan": P.root(rel), "mode": mode})
+        return body["value"]["text"]
 
     def command(self, cmd):
+        if _kind(cmd["command"]) == "createDataframeView" and \
+                self.on_engine(cmd["command"]["createDataframeView"]["input"]):
+            self._request("PySqlCommand", {"command": cmd})
+            return
         raise _not_wired(_kind(cmd["command"]))
 
     # ------------------------------------------------------------------ interim RDD path

@@ -67,7 +67,13 @@ class DataFrame:
         return P.plan_id_of(self._plan)
 
     def _new(self, plan):
-        return DataFrame(plan, self._session)
+        return DataFrame(plan, self._session)._eager()
+
+    def _eager(self):
+        """Analysis is eager, as in Spark: a bad column name fails the call that used it."""
+        if self._client.on_engine(self._plan):
+            self.schema  # noqa: B018 - analyses and keeps the schema
+        return self
 
     # ---------------------------------------------------------------- schema
     @property

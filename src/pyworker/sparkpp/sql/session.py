@@ -175,7 +175,7 @@ class SparkSession:
         return self._plan_client
 
     def _df(self, rel):
-        return DataFrame(rel, self)
+        return DataFrame(rel, self)._eager()
 
     @property
     def catalog(self):

@@ -1,0 +1,194 @@
+// SqlStageSource: a prepared query's stages answering the DAG scheduler (see the header).
+#include "driver/sql_stage_source.h"
+
+#include <algorithm>
+#include <functional>
+
+#include "common/util.h"
+#include "sql/columnar/serde.h"
+
+namespace spp::driver {
+using json = nlohmann::json;
+
+namespace {
+
+// Cuts a stream of serialized batches into `parts` streams holding rows [i*n/parts,
+// (i+1)*n/parts) each — the positions SparkContext.parallelize gives partition i.
+Result<std::vector<std::shared_ptr<std::string>>> cut_rows(const std::string& stream, int parts) {
+  using R = Result<std::vector<std::shared_ptr<std::string>>>;
+  std::vector<sql::col::Batch> batches;
+  int64_t total = 0;
+  std::string_view rest(stream);
+  while (!rest.empty()) {
+    size_t used = 0;
+    auto b = sql::col::deserialize(rest, &used);
+    if (!b) return R::error("createDataFrame data: " + b.error_message());
+    total += b.value().num_rows;
+    batches.push_back(std::move(b.value()));
+    rest.remove_prefix(used);
+  }
+  std::vector<std::shared_ptr<std::string>> out;
+  int64_t row0 = 0;  // first global row of batches[bi]
+  size_t bi = 0;
+  for (int i = 0; i < parts; ++i) {
+    const int64_t lo = static_cast<int64_t>(static_cast<__int128>(i) * total / parts);
+    const int64_t hi = static_cast<int64_t>(static_cast<__int128>(i + 1) * total / parts);
+    auto s = std::make_shared<std::string>();
+    for (int64_t at = lo; at < hi;) {
+      while (bi < batches.size() && row0 + batches[bi].num_rows <= at) row0 += batches[bi++].num_rows;
+      const auto& b = batches[bi];
+      const int64_t take = std::min(hi, row0 + b.num_rows) - at;
+      sql::col::serialize(sql::col::slice(b, at - row0, take), *s);
+      at += take;
+    }
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+int parse_ref(const std::string& ref, const std::string& prefix) {
+  return std::stoi(ref.substr(prefix.size()));
+}
+
+}  // namespace
+
+Result<int> SqlStageSource::add(const sql::PreparedQuery& q, int default_parallelism) {
+  std::vector<int> node_of;  // stage index -> node
+  for (size_t i = 0; i < q.stages.size(); ++i) node_of.push_back(next_node_ + static_cast<int>(i));
+  std::vector<Stage> built;
+  for (const auto& f : q.stages) {
+    Stage st;
+    st.node = node_of[static_cast<size_t>(f.id)];
+    st.result_node = node_of.back();
+    st.is_result = f.is_result;
+    json fj = f.to_json();
+    st.plan = fj["plan"];
+    for (int p : f.parents) st.parents.push_back(node_of[static_cast<size_t>(p)]);
+    if (!f.is_result) {
+      st.partitioning = fj["output"];
+      st.num_reduce = std::max(1, f.output.num);
+    }
+    // Partitions: shuffle reads decide (co-partitioned by the planner); otherwise the widest
+    // leaf (Range slices, local rows cut default_parallelism ways as parallelize does).
+    int from_shuffle = 0, from_leaves = 0;
+    int local_id = 0;
+    std::vector<std::pair<std::string, std::string>> local_data;  // new ref -> base64 stream
+    Status bad = Status::ok();
+    std::function<void(json&)> walk = [&](json& n) {
+      const std::string op = n.value("op", "");
+      if (op == "LocalTableScan") {
+        std::string ref = n.value("data", "");
+        if (starts_with(ref, "shuffle:")) {
+          int parent = node_of.at(static_cast<size_t>(parse_ref(ref, "shuffle:")));
+          st.shuffle_reads[ref] = parent;
+        } else if (starts_with(ref, "broadcast:")) {
+          st.broadcast_reads[ref] = node_of.at(static_cast<size_t>(parse_ref(ref, "broadcast:")));
+        } else if (starts_with(ref, "inline:") || starts_with(ref, "session:")) {
+          std::string id = "local:" + std::to_string(local_id++);
+          local_data.emplace_back(id, starts_with(ref, "inline:") ? ref.substr(7) : "");
+          n["data"] = id;
+          from_leaves = std::max(from_leaves, default_parallelism);
+        } else if (ref == "one_row") {
+          from_leaves = std::max(from_leaves, 1);
+        } else if (bad) {
+          bad = Status::error("this DataFrame reads '" + ref.substr(0, ref.find(':')) +
+                              "' data, which the native engine cannot scan yet");
+        }
+      } else if (op == "Range") {
+        int np = n.value("numPartitions", -1);
+        from_leaves = std::max(from_leaves, np > 0 ? np : default_parallelism);
+      }
+      if (n.contains("children"))
+        for (auto& c : n["children"]) walk(c);
+    };
+    walk(st.plan);
+    if (!bad) return Result<int>::error(bad.message());
+    for (const auto& [ref, parent] : st.shuffle_reads) {
+      // The producing stage was built before this one (stages come leaves first).
+      for (const auto& b : built)
+        if (b.node == parent) from_shuffle = std::max(from_shuffle, b.num_reduce);
+    }
+    st.num_partitions = from_shuffle > 0 ? from_shuffle : std::max(1, from_leaves);
+    for (const auto& [id, b64] : local_data) {
+      auto raw = base64_decode(b64);
+      if (!raw) return Result<int>::error("createDataFrame data is not valid base64");
+      auto parts = cut_rows(*raw, st.num_partitions);
+      if (!parts) return Result<int>::error(parts.error_message());
+      st.local_rows[id] = std::move(parts.value());
+    }
+    built.push_back(std::move(st));
+  }
+  for (auto& st : built) stages_[st.node] = std::move(st);
+  next_node_ += static_cast<int>(q.stages.size());
+  return node_of.back();
+}
+
+void SqlStageSource::remove(int result_node) {
+  for (auto it = stages_.begin(); it != stages_.end();)
+    it = it->second.result_node == result_node ? stages_.erase(it) : std::next(it);
+}
+
+int SqlStageSource::num_partitions(int node) const {
+  auto it = stages_.find(node);
+  return it == stages_.end() ? -1 : it->second.num_partitions;
+}
+
+std::vector<int> SqlStageSource::shuffle_deps(int node) const {
+  auto it = stages_.find(node);
+  return it == stages_.end() ? std::vector<int>{} : it->second.parents;
+}
+
+scheduler::ShuffleDep SqlStageSource::shuffle(int shuffle_id) const {
+  auto it = stages_.find(shuffle_id);
+  if (it == stages_.end()) return {};
+  return {shuffle_id, it->second.num_reduce};
+}
+
+std::string SqlStageSource::describe(int node) const {
+  auto it = stages_.find(node);
+  if (it == stages_.end()) return "SQL stage";
+  return it->second.is_result ? "SQL result" : "Exchange " + std::to_string(node - kSqlNodeBase);
+}
+
+Result<std::shared_ptr<const scheduler::TaskBody>> SqlStageSource::build_task(int node, int partition,
+                                                                              const MapOutputTracker& outputs) const {
+  using R = Result<std::shared_ptr<const scheduler::TaskBody>>;
+  auto it = stages_.find(node);
+  if (it == stages_.end()) return R::error("unknown SQL stage " + std::to_string(node));
+  const Stage& st = it->second;
+  auto body = std::make_shared<SqlTaskBody>();
+  body->is_map = !st.is_result;
+  plan::NativeOp op;
+  op.fragment = st.plan;
+  op.partitioning = st.is_result ? json() : st.partitioning;
+  op.partition = partition;
+  op.num_partitions = st.num_partitions;
+  // A shuffle read takes this partition's segment of every map output; a broadcast read takes
+  // everything the producing stage wrote (one reduce partition).
+  auto reads = [&](const std::string& ref, int parent, int reduce) -> Status {
+    auto ot = outputs.find(parent);
+    if (ot == outputs.end() || ot->second.missing() > 0)
+      return Status::error("shuffle " + std::to_string(parent) + " has missing map outputs");
+    plan::ShuffleSource sh{parent, reduce, {}};
+    for (size_t m = 0; m < ot->second.maps.size(); ++m) {
+      const auto& ms = *ot->second.maps[m];
+      if (static_cast<size_t>(reduce) + 1 >= ms.offsets.size()) return Status::error("map output index too short");
+      int64_t off = ms.offsets[static_cast<size_t>(reduce)], len = ms.offsets[static_cast<size_t>(reduce) + 1] - off;
+      if (len > 0) sh.blocks.push_back({static_cast<int>(m), ms.exec_id, ms.host, ms.port, ms.path, off, len});
+    }
+    op.inputs.push_back({ref, std::move(sh)});
+    return Status::ok();
+  };
+  for (const auto& [ref, parent] : st.shuffle_reads)
+    if (Status s = reads(ref, parent, partition); !s) return R::error(s.message());
+  for (const auto& [ref, parent] : st.broadcast_reads)
+    if (Status s = reads(ref, parent, 0); !s) return R::error(s.message());
+  for (const auto& [ref, parts] : st.local_rows) {
+    op.inputs.push_back({ref, plan::BlobsSource{static_cast<int>(body->blobs.size()), 1}});
+    body->blobs.push_back(parts[static_cast<size_t>(partition)]);
+  }
+  body->plan = plan::make(std::move(op));
+  return std::shared_ptr<const scheduler::TaskBody>(std::move(body));
+}
+
+}  // namespace spp::driver

@@ -1,0 +1,88 @@
+// SQL queries seen as a StageSource: each stage fragment of a prepared query (sql::cut_stages)
+// is one scheduler node; its exchanges are shuffles named by the producing stage's node id.
+// Tasks are `native` task plans (common/task_plan.h): the fragment, the partition, and where
+// its leaves read — shuffle blocks of the parent stages, or this partition's slice of the
+// query's local rows (createDataFrame data, cut as parallelize cuts its list).
+//
+// Node and shuffle ids start at kSqlNodeBase so they never meet the RDD graph's; StageRouter
+// answers the DAG scheduler for both.
+#pragma once
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/task_plan.h"
+#include "driver/rdd_stage_source.h"
+#include "scheduler/stage_source.h"
+#include "sql/session.h"
+
+namespace spp::driver {
+
+constexpr int kSqlNodeBase = 1 << 24;
+
+struct SqlTaskBody final : scheduler::TaskBody {
+  plan::NodePtr plan;                               // a NativeOp
+  std::vector<std::shared_ptr<std::string>> blobs;  // its BlobsSource inputs
+  bool is_map = false;
+};
+
+class SqlStageSource final : public scheduler::StageSource {
+ public:
+  // Registers the query's stages; returns the node of its result stage.
+  Result<int> add(const sql::PreparedQuery& q, int default_parallelism);
+  // Forgets a query's stages (its job ended).
+  void remove(int result_node);
+  static bool owns(int node) { return node >= kSqlNodeBase; }
+
+  int num_partitions(int node) const override;
+  std::vector<int> shuffle_deps(int node) const override;
+  scheduler::ShuffleDep shuffle(int shuffle_id) const override;
+  std::vector<std::string> preferred_executors(int, int) const override { return {}; }
+  Result<std::shared_ptr<const scheduler::TaskBody>> build_task(int node, int partition,
+                                                                const MapOutputTracker& outputs) const override;
+  std::string describe(int node) const override;
+
+ private:
+  struct Stage {
+    int node = 0, result_node = 0;
+    bool is_result = false;
+    nlohmann::json plan;          // the fragment, leaves' data refs rewritten (see .cpp)
+    nlohmann::json partitioning;  // map stages: StageFragment::to_json()["output"]
+    int num_partitions = 1;
+    int num_reduce = 1;
+    std::vector<int> parents;  // parent stages' nodes
+    // Leaf data ref -> where it reads: a parent node (shuffle/broadcast), or local rows cut
+    // per partition (one SPB1 stream per partition).
+    std::map<std::string, int> shuffle_reads, broadcast_reads;
+    std::map<std::string, std::vector<std::shared_ptr<std::string>>> local_rows;
+  };
+  std::map<int, Stage> stages_;
+  int next_node_ = kSqlNodeBase;
+};
+
+// Routes the DAG scheduler's questions to the RDD graph or the SQL stages by node id.
+class StageRouter final : public scheduler::StageSource {
+ public:
+  StageRouter(const RddStageSource& rdd, const SqlStageSource& sql) : rdd_(rdd), sql_(sql) {}
+  int num_partitions(int node) const override { return of(node).num_partitions(node); }
+  std::vector<int> shuffle_deps(int node) const override { return of(node).shuffle_deps(node); }
+  scheduler::ShuffleDep shuffle(int id) const override { return of(id).shuffle(id); }
+  std::vector<std::string> preferred_executors(int node, int p) const override { return of(node).preferred_executors(node, p); }
+  Result<std::shared_ptr<const scheduler::TaskBody>> build_task(int node, int partition,
+                                                                const MapOutputTracker& outputs) const override {
+    return of(node).build_task(node, partition, outputs);
+  }
+  std::string describe(int node) const override { return of(node).describe(node); }
+
+ private:
+  const scheduler::StageSource& of(int node) const {
+    return SqlStageSource::owns(node) ? static_cast<const scheduler::StageSource&>(sql_) : rdd_;
+  }
+  const RddStageSource& rdd_;
+  const SqlStageSource& sql_;
+};
+
+}  // namespace spp::driver

@@ -1,0 +1,227 @@
+// A native (SQL) task: lower, drain, route to the sink.
+#include "executor/native_task.h"
+
+#include <chrono>
+#include <filesystem>
+
+#include "executor/input_readers.h"
+#include "executor/shuffle_writer.h"
+#include "sql/columnar/serde.h"
+#include "sql/exec/exchange.h"
+#include "sql/exec/lower.h"
+
+namespace spp::executor {
+namespace fs = std::filesystem;
+namespace ex = sql::exec;
+namespace col = sql::col;
+
+namespace {
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+// A leaf over an input reader whose blobs are streams of serialized batches.
+class ReaderOp final : public ex::Operator {
+ public:
+  ReaderOp(std::unique_ptr<InputReader> r, col::ColTypePtr schema, std::string what) : r_(std::move(r)), what_(std::move(what)) {
+    schema_ = std::move(schema);
+  }
+  std::string name() const override { return "Scan " + what_; }
+  InputReader* reader() const { return r_.get(); }
+
+ protected:
+  ex::BatchResult next_impl() override {
+    for (;;) {
+      if (pos_ < buf_.size()) {
+        size_t used = 0;
+        auto b = col::deserialize(std::string_view(buf_).substr(pos_), &used);
+        if (!b) return ex::BatchResult::error(what_ + ": " + b.error_message());
+        pos_ += used;
+        if (b.value().num_rows == 0) continue;
+        return std::optional<col::Batch>(std::move(b.value()));
+      }
+      buf_.clear();
+      pos_ = 0;
+      auto got = r_->next(buf_);
+      if (!got) return ex::BatchResult::error(got.error_message());
+      if (!got.value()) return std::optional<col::Batch>();
+    }
+  }
+
+ private:
+  std::unique_ptr<InputReader> r_;
+  std::string what_;
+  std::string buf_;
+  size_t pos_ = 0;
+};
+
+// scala.util.hashing.byteswap32: multiply by the golden ratio, reverse the bytes, multiply.
+uint32_t byteswap32(uint32_t v) {
+  uint32_t h = v * 0x9e3779b9u;
+  h = __builtin_bswap32(h);
+  return h * 0x9e3779b9u;
+}
+
+}  // namespace
+
+int round_robin_start(int map_partition, int num) {
+  // java.util.Random(seed).nextInt(bound): seed scrambled with the LCG multiplier, one step,
+  // top 31 bits; powers of two take the high bits, others reject the biased tail.
+  const uint64_t kMul = 0x5DEECE66DULL, kMask = (1ULL << 48) - 1;
+  uint64_t seed = (static_cast<uint64_t>(static_cast<int64_t>(static_cast<int32_t>(byteswap32(static_cast<uint32_t>(map_partition))))) ^ kMul) & kMask;
+  auto next31 = [&] {
+    seed = (seed * kMul + 0xBULL) & kMask;
+    return static_cast<int32_t>(seed >> 17);
+  };
+  int32_t r = next31();
+  if ((num & -num) == num) return static_cast<int>((static_cast<int64_t>(num) * r) >> 31);
+  // Java's `u - r + (bound - 1) < 0` is an int overflow test.
+  for (int32_t u = r;; u = next31()) {
+    r = u % num;
+    if (static_cast<int64_t>(u) - r + (num - 1) <= INT32_MAX) break;
+  }
+  return r;
+}
+
+TaskOutcome run_native_task(RunningTask& t, const TaskEnv& env, const plan::NativeOp& op, const plan::Sink& sink) {
+  TaskOutcome o;
+  o.update.task_id = t.spec.task_id;
+  o.update.state = "FINISHED";
+  o.update.extra = nlohmann::json::object();
+  const int64_t t0 = now_ms();
+  auto& m = o.update.metrics;
+  auto fail = [&](const std::string& kind, const std::string& error) {
+    o.update.state = "FAILED";
+    o.update.error_kind = kind;
+    o.update.error = error;
+    o.blobs.clear();
+    return o;
+  };
+
+  ex::MemoryManager fallback(INT64_MAX / 4);
+  ex::LowerContext lc;
+  lc.partition = op.partition;
+  lc.num_partitions = op.num_partitions;
+  lc.exec.memory = env.sql_memory ? env.sql_memory : &fallback;
+  lc.exec.spill_dir = env.scratch_dir;
+  lc.exec.eval.partition_index = op.partition;
+
+  std::vector<ReaderOp*> leaves;  // owned by the operator tree
+  ex::LeafInputs inputs;
+  inputs.scan = [&](const std::string& ref, const col::ColTypePtr& schema) -> Result<ex::OpPtr> {
+    for (const auto& in : op.inputs) {
+      if (in.data_ref != ref) continue;
+      std::unique_ptr<InputReader> r;
+      if (const auto* sh = std::get_if<plan::ShuffleSource>(&in.source)) {
+        r = make_shuffle_reader(*sh, env.shuffle);
+      } else {
+        const auto& b = std::get<plan::BlobsSource>(in.source);
+        if (static_cast<size_t>(b.first) + static_cast<size_t>(b.count) > t.input_blobs.size())
+          return Result<ex::OpPtr>::error("plan refers to missing input blobs");
+        r = std::make_unique<BlobReader>(std::vector<std::shared_ptr<std::string>>(
+            t.input_blobs.begin() + b.first, t.input_blobs.begin() + b.first + b.count));
+      }
+      auto leaf = std::make_unique<ReaderOp>(std::move(r), schema, ref);
+      leaves.push_back(leaf.get());
+      return ex::OpPtr(std::move(leaf));
+    }
+    return Result<ex::OpPtr>::error("no input for leaf '" + ref + "'");
+  };
+  auto root = ex::lower_plan(op.fragment, lc, inputs);
+  if (!root) return fail("io", "cannot run this SQL stage: " + root.error_message());
+
+  std::unique_ptr<ShuffleWriter> writer;
+  ex::OutputPartitioning part;
+  int rr_next = 0;
+  if (sink.kind == plan::SinkKind::kShuffle) {
+    auto p = ex::lower_partitioning(op.partitioning, op.fragment.value("output", nlohmann::json::array()));
+    if (!p) return fail("io", "cannot route this SQL stage's output: " + p.error_message());
+    part = std::move(p.value());
+    part.num = sink.num_reduce;  // the scheduler's count is the one readers use
+    rr_next = part.kind == ex::OutputPartitioning::Kind::RoundRobin ? round_robin_start(op.partition, part.num) : 0;
+    std::string base = fs::absolute(env.scratch_dir).string() + "/shuffle_" + std::to_string(sink.shuffle_id) + "_" +
+                       std::to_string(t.spec.partition) + "_" + std::to_string(t.spec.task_id);
+    writer = std::make_unique<ShuffleWriter>(base, sink.num_reduce, env.shuffle);
+  } else if (sink.kind != plan::SinkKind::kResult) {
+    return fail("io", std::string("a SQL stage cannot write to a ") + plan::to_string(sink.kind) + " sink");
+  }
+  m.deserialize_ms = now_ms() - t0;
+
+  std::string buf;
+  auto emit = [&](uint32_t p, const col::Batch& b) -> Status {
+    if (b.num_rows == 0) return Status::ok();
+    buf.clear();
+    col::serialize(b, buf);
+    m.shuffle_write_records += b.num_rows;
+    return writer->add(p, buf.data(), buf.size());
+  };
+  for (;;) {
+    if (t.killed) {
+      o.update.state = "KILLED";
+      o.update.error = "task killed";
+      o.blobs.clear();
+      return o;
+    }
+    auto next = root.value()->next();
+    if (!next) {
+      // A shuffle block that could not be fetched is a fetch failure (the map stage reruns).
+      for (auto* leaf : leaves)
+        if (auto* sh = dynamic_cast<ShuffleBlockReader*>(leaf->reader()); sh && !sh->failure_info().is_null()) {
+          fail("fetch_failed", next.error_message());
+          o.update.extra = sh->failure_info();
+          return o;
+        }
+      return fail("user", next.error_message());
+    }
+    if (!next.value()) break;
+    const col::Batch& b = *next.value();
+    m.output_records += b.num_rows;
+    if (!writer) {
+      std::string s = col::serialize(b);
+      m.result_bytes += static_cast<int64_t>(s.size());
+      o.blobs.push_back(std::move(s));
+      continue;
+    }
+    Status st = Status::ok();
+    using K = ex::OutputPartitioning::Kind;
+    if (part.kind == K::Hash && part.num > 1) {
+      auto pieces = ex::hash_partition_batch(b, part.keys, part.num, lc.exec);
+      for (size_t p = 0; p < pieces.size() && st; ++p) st = emit(static_cast<uint32_t>(p), pieces[p]);
+    } else if (part.kind == K::RoundRobin && part.num > 1) {
+      std::vector<std::vector<int32_t>> rows(static_cast<size_t>(part.num));
+      for (int64_t r = 0; r < b.num_rows; ++r) {
+        rr_next = (rr_next + 1) % part.num;
+        rows[static_cast<size_t>(rr_next)].push_back(static_cast<int32_t>(r));
+      }
+      for (size_t p = 0; p < rows.size() && st; ++p)
+        st = emit(static_cast<uint32_t>(p), col::gather(b, rows[p].data(), static_cast<int64_t>(rows[p].size())));
+    } else {
+      // Single, one partition, and (for now) range partitioning: everything to partition 0,
+      // which keeps a global sort correct (docs/sql-engine.md, known gaps).
+      st = emit(0, b);
+    }
+    if (!st) return fail("io", st.message());
+  }
+  for (auto* leaf : leaves) {
+    if (dynamic_cast<ShuffleBlockReader*>(leaf->reader())) {
+      m.shuffle_read_bytes += leaf->reader()->bytes_read();
+      m.shuffle_read_records += leaf->reader()->records();
+    } else {
+      m.input_bytes += leaf->reader()->bytes_read();
+      m.input_records += leaf->reader()->records();
+    }
+  }
+  if (writer) {
+    Status ws = writer->commit();
+    if (!ws) return fail("io", ws.message());
+    m.shuffle_write_bytes = writer->bytes_written();
+    m.memory_spilled += writer->memory_spilled();
+    m.disk_spilled += writer->disk_spilled();
+    o.update.extra = {{"path", writer->data_path()}, {"offsets", writer->offsets()}, {"raw_bytes", writer->raw_bytes()},
+                      {"spills", writer->spills()}};
+  }
+  m.run_ms = now_ms() - t0;
+  return o;
+}
+
+}  // namespace spp::executor

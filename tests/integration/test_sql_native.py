@@ -1,0 +1,123 @@
+"""DataFrames on the native engine, end to end: the Python program sends plans, the C++ driver
+plans them into stages, executors run columnar operators (no Python) and shuffle batches
+between stages; locally and on a two-worker cluster."""
+import os
+
+import pytest
+
+import daemons
+import jobs
+
+pytestmark = pytest.mark.skipif(not os.path.exists(jobs.binary()), reason="sparkpp not built")
+
+NATIVE_JOB = r'''
+import contextlib
+import io
+from pyspark.sql import SparkSession, functions as F
+from pyspark.errors import AnalysisException
+
+spark = SparkSession.builder.appName("sql-native").getOrCreate()
+spark.conf.set("spark.sql.shuffle.partitions", "3")
+sales = spark.createDataFrame(
+    [("north", "apple", 3, 1.5), ("south", "pear", 5, 2.0), ("north", "pear", None, 0.5),
+     ("east", "apple", 7, 1.0), ("south", "apple", 1, 3.0), ("north", "fig", 2, None)],
+    ["region", "fruit", "qty", "price"])
+regions = spark.createDataFrame([("north", "N"), ("south", "S"), ("west", "W")], ["region", "code"])
+
+def rows(df):
+    return [list(r) for r in df.collect()]
+
+def printed(fn):
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        fn()
+    return buf.getvalue()
+
+check("select", lambda: rows(sales.select("region", (F.col("qty") * 2).alias("q2"))))
+check("filter", lambda: rows(sales.filter(F.col("qty") > 2).select("fruit", "qty")))
+check("with_column", lambda: rows(sales.withColumn("total", F.col("qty") * F.col("price"))
+                                        .select("fruit", "total")))
+check("group", lambda: sorted(rows(sales.groupBy("region").agg(
+    F.count("*").alias("n"), F.sum("qty").alias("q"), F.avg("price").alias("p"),
+    F.min("fruit").alias("lo"), F.max("qty").alias("hi")))))
+check("group_schema", lambda: sales.groupBy("region").agg(F.sum("qty"), F.avg("price")).dtypes)
+check("order", lambda: rows(sales.orderBy(F.col("qty").desc()).select("fruit", "qty")))
+check("order_limit", lambda: rows(sales.orderBy("price").limit(2).select("price")))
+check("join", lambda: sorted(rows(sales.join(regions, "region").select("region", "fruit", "code"))))
+check("left_join", lambda: sorted(rows(regions.join(sales, "region", "left")
+                                       .select("code", "qty")), key=str))
+check("anti", lambda: rows(regions.join(sales, "region", "left_anti")))
+check("distinct", lambda: sorted(rows(sales.select("fruit").distinct())))
+check("union", lambda: sorted(rows(sales.select("region").union(regions.select("region")))))
+check("count", lambda: sales.filter(F.col("price") >= 1.0).count())
+check("range", lambda: rows(spark.range(0, 10, 3).select((F.col("id") + 1).alias("x"))))
+check("range_sum", lambda: rows(spark.range(1000000).agg(F.sum("id"))))
+check("show", lambda: printed(sales.groupBy("fruit").count().orderBy("fruit").show))
+check("take", lambda: [list(r) for r in sales.select("qty").take(2)])
+check("explain", lambda: "HashAggregate" in printed(sales.groupBy("region").count().explain))
+def _bad():
+    try:
+        sales.select("nope").collect()
+    except AnalysisException as e:
+        return [type(e).__name__, e.getErrorClass()]
+check("bad_column", _bad)
+sales.createOrReplaceTempView("sales")
+check("view", lambda: rows(spark.table("sales").filter("region = 'east'").select("qty")))
+emit()
+spark.stop()
+'''
+
+
+def check_native(res):
+    assert res.result("select") == [["north", 6], ["south", 10], ["north", None], ["east", 14],
+                                    ["south", 2], ["north", 4]]
+    assert res.result("filter") == [["apple", 3], ["pear", 5], ["apple", 7]]
+    assert res.result("with_column") == [["apple", 4.5], ["pear", 10.0], ["pear", None],
+                                         ["apple", 7.0], ["apple", 3.0], ["fig", None]]
+    assert res.result("group") == [["east", 1, 7, 1.0, "apple", 7],
+                                   ["north", 3, 5, 1.0, "apple", 3],
+                                   ["south", 2, 6, 2.5, "apple", 5]]
+    assert res.result("group_schema") == [["region", "string"], ["sum(qty)", "bigint"],
+                                          ["avg(price)", "double"]]
+    assert res.result("order") == [["apple", 7], ["pear", 5], ["apple", 3], ["fig", 2],
+                                   ["apple", 1], ["pear", None]]
+    assert res.result("order_limit") == [[None], [0.5]]
+    assert res.result("join") == [["north", "apple", "N"], ["north", "fig", "N"],
+                                  ["north", "pear", "N"], ["south", "apple", "S"],
+                                  ["south", "pear", "S"]]
+    assert res.result("left_join") == sorted([["N", 3], ["N", None], ["N", 2], ["S", 5], ["S", 1],
+                                              ["W", None]], key=str)
+    assert res.result("anti") == [["west", "W"]]
+    assert res.result("distinct") == [["apple"], ["fig"], ["pear"]]
+    assert res.result("union") == sorted([[r] for r in ["north", "south", "north", "east", "south",
+                                                        "north", "north", "south", "west"]])
+    assert res.result("count") == 4
+    assert res.result("range") == [[1], [4], [7], [10]]
+    assert res.result("range_sum") == [[499999500000]]
+    assert res.result("show") == ("+-----+-----+\n"
+                                  "|fruit|count|\n"
+                                  "+-----+-----+\n"
+                                  "|apple|    3|\n"
+                                  "|  fig|    1|\n"
+                                  "| pear|    2|\n"
+                                  "+-----+-----+\n")
+    assert res.result("take") == [[3], [5]]
+    assert res.result("explain") is True
+    assert res.result("bad_column") == ["AnalysisException", "UNRESOLVED_COLUMN.WITH_SUGGESTION"]
+    assert res.result("view") == [[7]]
+
+
+def test_native_dataframes_local(tmp_path):
+    script = jobs.write_job(tmp_path, "native.py", NATIVE_JOB)
+    check_native(jobs.submit_ok(script, master="local[2]", timeout=180))
+
+
+def test_native_dataframes_cluster(tmp_path):
+    """Two executors on two workers: shuffle blocks of the native stages cross executors."""
+    with daemons.Cluster(tmp_path) as c:
+        m = c.start_master()
+        c.start_worker(m.url, cores=1, memory="1g")
+        c.start_worker(m.url, cores=1, memory="1g")
+        daemons.wait_until(lambda: m.json()["aliveworkers"] == 2, what="two workers alive")
+        script = jobs.write_job(tmp_path, "native.py", NATIVE_JOB)
+        check_native(jobs.submit_ok(script, master=m.url, timeout=180))

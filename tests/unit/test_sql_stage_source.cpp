@@ -1,0 +1,181 @@
+// SQL queries as the DAG scheduler sees them (driver/sql_stage_source.h): stage nodes,
+// partition counts, shuffle reads and local rows in native task plans; the native plan codec;
+// Spark's round-robin start position.
+#include <doctest/doctest.h>
+
+#include "driver/sql_stage_source.h"
+#include "executor/native_task.h"
+#include "sql/columnar/builder.h"
+#include "sql/columnar/serde.h"
+#include "sql/types.h"
+
+using namespace spp;
+using json = nlohmann::json;
+
+namespace {
+
+std::string b64(const std::string& in) {
+  static const char* t = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  size_t i = 0;
+  for (; i + 2 < in.size(); i += 3) {
+    uint32_t v = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8) | uint8_t(in[i + 2]);
+    out += {t[v >> 18], t[(v >> 12) & 63], t[(v >> 6) & 63], t[v & 63]};
+  }
+  if (i + 1 == in.size()) {
+    uint32_t v = uint8_t(in[i]) << 16;
+    out += {t[v >> 18], t[(v >> 12) & 63], '=', '='};
+  } else if (i + 2 == in.size()) {
+    uint32_t v = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8);
+    out += {t[v >> 18], t[(v >> 12) & 63], t[(v >> 6) & 63], '='};
+  }
+  return out;
+}
+
+// A localRelation of `rows` longs 0..rows-1 named k, in batches of 2 rows.
+json local_longs(int rows, int plan_id) {
+  auto schema = std::make_shared<const sql::col::ColType>(
+      sql::col::ColType::strct({"k"}, {sql::col::ColType::scalar(sql::col::TypeId::Long)}, {true}));
+  std::string stream;
+  for (int at = 0; at < rows; at += 2) {
+    sql::col::BatchBuilder bb(schema);
+    for (int r = at; r < std::min(rows, at + 2); ++r) bb.column(0).append<int64_t>(r);
+    sql::col::serialize(bb.finish(), stream);
+  }
+  json rel = {{"schema", R"({"type":"struct","fields":[{"name":"k","type":"long","nullable":true,"metadata":{}}]})"}};
+  if (rows > 0) rel["data"] = b64(stream);
+  return {{"common", {{"planId", std::to_string(plan_id)}}}, {"localRelation", rel}};
+}
+
+json group_count(json input) {
+  json k = {{"unresolvedAttribute", {{"unparsedIdentifier", "k"}}}};
+  json cnt = {{"unresolvedFunction", {{"functionName", "count"}, {"arguments", json::array({{{"literal", {{"integer", 1}}}}})}}}};
+  return {{"root", {{"aggregate", {{"input", input}, {"groupType", "GROUP_TYPE_GROUPBY"},
+                                   {"groupingExpressions", json::array({k})}, {"aggregateExpressions", json::array({k, cnt})}}}}}};
+}
+
+int64_t rows_in(const std::string& stream) {
+  int64_t n = 0;
+  std::string_view rest(stream);
+  while (!rest.empty()) {
+    size_t used = 0;
+    auto b = sql::col::deserialize(rest, &used);
+    REQUIRE(b.is_ok());
+    n += b.value().num_rows;
+    rest.remove_prefix(used);
+  }
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("sql stages: a grouped count is a map stage and a result stage reading its shuffle") {
+  sql::SqlConf conf;
+  conf.planner.shuffle_partitions = 3;
+  sql::SqlSession session(conf);
+  auto prepared = session.prepare(group_count(local_longs(5, 1)));
+  REQUIRE(std::holds_alternative<sql::PreparedQuery>(prepared));
+  const auto& q = std::get<sql::PreparedQuery>(prepared);
+  REQUIRE(q.stages.size() == 2);
+
+  driver::SqlStageSource src;
+  auto res = src.add(q, 2);
+  REQUIRE(res.is_ok());
+  const int result = res.value(), map = result - 1;
+  CHECK(driver::SqlStageSource::owns(result));
+  CHECK(src.num_partitions(map) == 2);     // local rows cut default-parallelism ways
+  CHECK(src.num_partitions(result) == 3);  // spark.sql.shuffle.partitions
+  CHECK(src.shuffle_deps(result) == std::vector<int>{map});
+  CHECK(src.shuffle(map).num_reduce == 3);
+  CHECK(src.shuffle(map).map_node == map);
+
+  // Map tasks carry their slice of the rows as a blob: [0, 2) and [2, 5), as parallelize cuts.
+  scheduler::MapOutputTracker none;
+  auto t0 = src.build_task(map, 0, none), t1 = src.build_task(map, 1, none);
+  REQUIRE(t0.is_ok());
+  REQUIRE(t1.is_ok());
+  const auto& b0 = static_cast<const driver::SqlTaskBody&>(*t0.value());
+  const auto& b1 = static_cast<const driver::SqlTaskBody&>(*t1.value());
+  CHECK(b0.is_map);
+  REQUIRE(b0.blobs.size() == 1);
+  CHECK(rows_in(*b0.blobs[0]) == 2);
+  CHECK(rows_in(*b1.blobs[0]) == 3);
+  const auto& op0 = std::get<plan::NativeOp>(b0.plan->op);
+  CHECK(op0.partition == 0);
+  CHECK(op0.num_partitions == 2);
+  CHECK(op0.partitioning.value("num", 0) == 3);
+  REQUIRE(op0.inputs.size() == 1);
+  CHECK(std::holds_alternative<plan::BlobsSource>(op0.inputs[0].source));
+  CHECK(op0.fragment.dump().find(op0.inputs[0].data_ref) != std::string::npos);  // the leaf names it
+
+  // The result task of partition 1 reads segment 1 of every map output (empty ones skipped).
+  CHECK_FALSE(src.build_task(result, 1, none).is_ok());  // outputs missing: refused
+  scheduler::MapOutputTracker outs;
+  auto& so = outs[map];
+  so.num_maps = 2;
+  so.num_reduce = 3;
+  so.maps = {std::make_shared<scheduler::MapStatus>(scheduler::MapStatus{"e1", "h1", 7001, "/a.data", {0, 10, 10, 30}}),
+             std::make_shared<scheduler::MapStatus>(scheduler::MapStatus{"e2", "h2", 7002, "/b.data", {0, 5, 9, 12}})};
+  auto rt = src.build_task(result, 1, outs);
+  REQUIRE(rt.is_ok());
+  const auto& rop = std::get<plan::NativeOp>(static_cast<const driver::SqlTaskBody&>(*rt.value()).plan->op);
+  REQUIRE(rop.inputs.size() == 1);
+  const auto& sh = std::get<plan::ShuffleSource>(rop.inputs[0].source);
+  CHECK(sh.shuffle_id == map);
+  REQUIRE(sh.blocks.size() == 1);  // map 0's segment 1 is empty
+  CHECK(sh.blocks[0].exec == "e2");
+  CHECK(sh.blocks[0].offset == 5);
+  CHECK(sh.blocks[0].length == 4);
+
+  // The native plan survives the wire.
+  json wire = plan::to_json(*static_cast<const driver::SqlTaskBody&>(*rt.value()).plan);
+  auto back = plan::decode(wire);
+  REQUIRE(back.is_ok());
+  CHECK(plan::to_json(*back.value()) == wire);
+
+  src.remove(result);
+  CHECK(src.num_partitions(map) == -1);
+  CHECK(src.num_partitions(result) == -1);
+}
+
+TEST_CASE("sql stages: an empty createDataFrame still has partitions, each with no rows") {
+  sql::SqlSession session;
+  auto prepared = session.prepare({{"root", local_longs(0, 1)}});
+  REQUIRE(std::holds_alternative<sql::PreparedQuery>(prepared));
+  driver::SqlStageSource src;
+  auto res = src.add(std::get<sql::PreparedQuery>(prepared), 4);
+  REQUIRE(res.is_ok());
+  CHECK(src.num_partitions(res.value()) == 4);
+  auto t = src.build_task(res.value(), 3, {});
+  REQUIRE(t.is_ok());
+  CHECK(rows_in(*static_cast<const driver::SqlTaskBody&>(*t.value()).blobs[0]) == 0);
+}
+
+TEST_CASE("native task plan: malformed native nodes are refused") {
+  json ok = {{"op", "native"}, {"fragment", {{"op", "Range"}}}, {"partitioning", nullptr}, {"partition", 0},
+             {"num_partitions", 1}, {"inputs", json::array()}};
+  CHECK(plan::decode(ok).is_ok());
+  json bad = ok;
+  bad["partition"] = 1;  // not below num_partitions
+  CHECK_FALSE(plan::decode(bad).is_ok());
+  bad = ok;
+  bad["inputs"] = json::array({{{"data", "x"}, {"source", {{"kind", "text"}, {"path", "/f"}, {"start", 0}, {"length", 1}}}}});
+  auto r = plan::decode(bad);
+  REQUIRE_FALSE(r.is_ok());
+  CHECK(r.error_message().find("shuffle blocks or blobs") != std::string::npos);
+  bad = ok;
+  bad["fragment"] = "Range";
+  CHECK_FALSE(plan::decode(bad).is_ok());
+}
+
+TEST_CASE("round robin starts where Spark's java.util.Random does") {
+  // new Random(byteswap32(0) = 0): next(31) = 1569741360.
+  CHECK(executor::round_robin_start(0, 100) == 60);
+  CHECK(executor::round_robin_start(0, 10) == 0);
+  CHECK(executor::round_robin_start(0, 16) == 11);  // power of two: high bits
+  for (int p = 0; p < 50; ++p) {
+    int s = executor::round_robin_start(p, 7);
+    CHECK(s >= 0);
+    CHECK(s < 7);
+  }
+}
