@@ -96,7 +96,7 @@ std::variant<PreparedQuery, json> SqlSession::prepare(const json& plan) {
   auto ph = create_physical_plan(q.optimized, conf_.planner);
   if (!ph) return plan_error(ph.error_message());
   q.physical = *ph;
-  q.stages = cut_stages(q.physical);
+  q.stages = cut_stages(plan_for_execution(q.physical));
   return q;
 }
 

@@ -62,7 +62,7 @@ def _bad():
         return [type(e).__name__, e.getErrorClass()]
 check("bad_column", _bad)
 sales.createOrReplaceTempView("sales")
-check("view", lambda: rows(spark.table("sales").filter("region = 'east'").select("qty")))
+check("view", lambda: rows(spark.table("sales").filter(F.col("region") == "east").select("qty")))
 emit()
 spark.stop()
 '''

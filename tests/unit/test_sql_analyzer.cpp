@@ -129,6 +129,8 @@ TEST_CASE("sql analyzer: joins, self-joins and ambiguity") {
   json l = local("k INT, a STRING", 1), r = local("k INT, b STRING", 2);
   json using_join = {{"join", {{"left", l}, {"right", r}, {"joinType", "JOIN_TYPE_INNER"}, {"usingColumns", {"k"}}}}};
   CHECK(schema_of(using_join) == "struct<k:int,a:string,b:string>");
+  // A column of a USING join resolves against the joined output (one `k`), not both sides.
+  CHECK(schema_of(select(using_join, {col("k"), col("b")})) == "struct<k:int,b:string>");
   json full = using_join;
   full["join"]["joinType"] = "JOIN_TYPE_FULL_OUTER";
   CHECK(schema_of(full) == "struct<k:int,a:string,b:string>");

@@ -7,6 +7,7 @@
 #include "executor/native_task.h"
 #include "sql/columnar/builder.h"
 #include "sql/columnar/serde.h"
+#include "sql/exec/lower.h"
 #include "sql/types.h"
 
 using namespace spp;
@@ -178,4 +179,45 @@ TEST_CASE("round robin starts where Spark's java.util.Random does") {
     CHECK(s >= 0);
     CHECK(s < 7);
   }
+}
+
+TEST_CASE("sql stages: each stage's fragment lowers and runs, partial then final aggregate") {
+  sql::SqlConf conf;
+  conf.planner.shuffle_partitions = 1;
+  sql::SqlSession session(conf);
+  auto prepared = session.prepare(group_count(local_longs(5, 1)));
+  REQUIRE(std::holds_alternative<sql::PreparedQuery>(prepared));
+  driver::SqlStageSource src;
+  auto res = src.add(std::get<sql::PreparedQuery>(prepared), 1);
+  REQUIRE(res.is_ok());
+  auto t = src.build_task(res.value() - 1, 0, {});
+  REQUIRE(t.is_ok());
+  const auto& body = static_cast<const driver::SqlTaskBody&>(*t.value());
+  const auto& op = std::get<plan::NativeOp>(body.plan->op);
+  sql::exec::MemoryManager mm(1 << 30);
+  sql::exec::LowerContext lc;
+  lc.exec.memory = &mm;
+  sql::exec::LeafInputs in;
+  in.scan = [&](const std::string&, const sql::col::ColTypePtr& schema) -> Result<sql::exec::OpPtr> {
+    std::vector<sql::col::Batch> bs;
+    std::string_view rest(*body.blobs[0]);
+    while (!rest.empty()) {
+      size_t used = 0;
+      auto b = sql::col::deserialize(rest, &used);
+      REQUIRE(b.is_ok());
+      bs.push_back(b.value());
+      rest.remove_prefix(used);
+    }
+    return sql::exec::make_source(schema, bs);
+  };
+  auto root = sql::exec::lower_plan(op.fragment, lc, in);
+  INFO(op.fragment.dump());
+  REQUIRE_MESSAGE(root.is_ok(), root.error_message());
+  auto out = sql::exec::drain_concat(*root.value());
+  REQUIRE(out.is_ok());
+  CHECK(out.value().num_rows == 5);  // five distinct keys, each with a partial count
+  auto part = sql::exec::lower_partitioning(op.partitioning, op.fragment["output"]);
+  REQUIRE_MESSAGE(part.is_ok(), part.error_message());
+  CHECK(part.value().kind == sql::exec::OutputPartitioning::Kind::Hash);
+  CHECK(part.value().keys.size() == 1);
 }

@@ -49,7 +49,10 @@ ExprList partial_buffers(const Expr& agg, int64_t& next_id) {
   auto a = [&](const char* name, DataType t, bool nullable) { return attr(name, std::move(t), nullable, next_id++); };
   if (agg.distinct) return {};
   if (n == "count") return {a("count", DataType::long_(), false)};
-  if (n == "sum") return {a("sum", agg.type, true)};
+  if (n == "sum") {  // decimals also carry isEmpty, so an overflowed (NULL) sum stays NULL
+    if (agg.type.id == TypeId::Decimal) return {a("sum", agg.type, true), a("isEmpty", DataType::boolean(), false)};
+    return {a("sum", agg.type, true)};
+  }
   if (n == "avg") {
     const DataType& in = agg.children[0]->type;  // avg's sum buffer: decimal(p+10, s) or double
     DataType st = agg.type.id == TypeId::Decimal ? DataType::decimal(std::min(38, in.precision + 10), in.scale)
@@ -513,12 +516,47 @@ std::string explain_extended(const PlanPtr& parsed, const PlanPtr& analyzed, con
          "\n== Physical Plan ==\n" + physical_tree_string(physical, opts);
 }
 
+// ---- execution ----
+
+PhysPtr plan_for_execution(const PhysPtr& root) {
+  auto make = [](PhysKind k, std::vector<PhysPtr> kids) {
+    auto n = std::make_shared<PhysicalPlan>();
+    n->kind = k;
+    n->children = std::move(kids);
+    return n;
+  };
+  auto single = [&](PhysPtr c) {
+    auto ex = make(PhysKind::ShuffleExchange, {std::move(c)});
+    ex->partitioning = {Partitioning::Kind::Single, {}, 1};
+    return ex;
+  };
+  if (root->kind == PhysKind::CollectLimit) {
+    auto local = make(PhysKind::LocalLimit, {root->children[0]});
+    local->n = root->n;
+    auto top = std::make_shared<PhysicalPlan>(*root);
+    top->children = {single(local)};
+    return top;
+  }
+  if (root->kind == PhysKind::TakeOrderedAndProject) {
+    auto partial = std::make_shared<PhysicalPlan>(*root);
+    partial->project = root->children[0]->output();
+    auto top = std::make_shared<PhysicalPlan>(*root);
+    top->children = {single(partial)};
+    return top;
+  }
+  return root;
+}
+
 // ---- stages ----
 
 json StageFragment::to_json() const {
   json j = {{"stageId", id}, {"isResult", is_result}, {"parents", parents}, {"plan", physical_to_json(root)}};
   if (!is_result) {
-    j["output"] = {{"partitioning", output.to_string()}, {"num", output.num}};
+    static const char* kinds[] = {"unknown", "hashpartitioning", "rangepartitioning", "singlepartition",
+                                  "roundrobinpartitioning", "broadcast"};
+    j["output"] = {{"partitioning", output.to_string()}, {"num", output.num},
+                   {"kind", kinds[static_cast<int>(output.kind)]}, {"exprs", json::array()}};
+    for (const auto& e : output.exprs) j["output"]["exprs"].push_back(expr_to_json(e));
     // AQE: the reader may coalesce small contiguous partitions of this shuffle.
     j["coalescible"] = output.kind == Partitioning::Kind::Hash || output.kind == Partitioning::Kind::Range;
   }

@@ -35,6 +35,7 @@ bool LogicalPlan::unresolved_kind() const {
 bool LogicalPlan::resolved() const {
   if (unresolved_kind()) return false;
   if (kind == PlanKind::Deduplicate && !names.empty()) return false;
+  if (kind == PlanKind::Join && !names.empty()) return false;  // USING: resolved once rewritten
   for (const auto& e : exprs) if (!e->resolved()) return false;
   for (const auto& e : groups) if (!e->resolved()) return false;
   for (const auto& c : children) if (!c->resolved()) return false;

@@ -34,16 +34,21 @@ def _kind(rel):
     return next(k for k in rel if k != "common")
 
 
-_INTERIM_LEAVES = ("read", "extension")
+def _interim_leaf(rel):
+    """A relation the native engine cannot scan yet: files (read.dataSource), Python RDDs."""
+    if "common" not in rel:
+        return False
+    return "extension" in rel or ("read" in rel and "dataSource" in rel["read"])
 
 
 def _native(rel):
-    """True when the native engine can run the whole plan (no file or Python RDD leaves)."""
+    """True when the native engine can run the whole plan (no file or Python RDD leaves;
+    tables are the driver's temp views, which only ever hold native plans)."""
     stack = [rel]
     while stack:
         x = stack.pop()
         if isinstance(x, dict):
-            if any(k in x for k in _INTERIM_LEAVES) and "common" in x:
+            if _interim_leaf(x):
                 return False
             stack.extend(x.values())
         elif isinstance(x, list):
