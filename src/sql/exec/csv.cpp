@@ -1,0 +1,594 @@
+#include "sql/exec/csv.h"
+
+#include <cmath>
+#include <limits>
+#include <unordered_map>
+
+#include "sql/columnar/builder.h"
+#include "sql/kernels/cast.h"
+#include "sql/kernels/decimal.h"
+
+namespace spp::sql::exec {
+
+using col::ColType;
+using col::TypeId;
+
+namespace {
+
+bool is_ws(char c) { return (unsigned char)c <= ' '; }
+
+std::string lower_ascii(std::string_view s) {
+  std::string r(s);
+  for (char& c : r)
+    if (c >= 'A' && c <= 'Z') c = char(c - 'A' + 'a');
+  return r;
+}
+
+// CSVExprUtils.toDelimiterStr: "\t" and backslash escapes in the sep option.
+Result<std::string> delimiter_from(const std::string& s) {
+  if (s.empty()) return Result<std::string>::error("Delimiter cannot be empty string");
+  if (s == "\\") {
+    return Result<std::string>::error(
+        "Single backslash is prohibited. It has special meaning as beginning of an escape sequence. "
+        "To get the backslash character, pass a string with two backslashes as the delimiter.");
+  }
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] != '\\' || i + 1 == s.size()) { out += s[i]; continue; }
+    char n = s[++i];
+    switch (n) {
+      case 't': out += '\t'; break;
+      case 'r': out += '\r'; break;
+      case 'b': out += '\b'; break;
+      case 'f': out += '\f'; break;
+      case '"': out += '"'; break;
+      case '\'': out += '\''; break;
+      case '\\': out += '\\'; break;
+      case 'u':
+        if (s.compare(i + 1, 4, "0000") == 0) { out += '\0'; i += 4; break; }
+        [[fallthrough]];
+      default:
+        return Result<std::string>::error("Unsupported special character for delimiter: \\" + std::string(1, n));
+    }
+  }
+  return out;
+}
+
+Result<char> char_option(const ReaderOptions& ro, std::string_view key, char dflt) {
+  auto v = ro.get(key);
+  if (!v) return dflt;
+  if (v->empty()) return '\0';
+  if (v->size() == 1) return (*v)[0];
+  return Result<char>::error(std::string(key) + " cannot be more than one character");
+}
+
+#define SPP_TRY_ASSIGN(lhs, expr)                      \
+  do {                                                 \
+    auto r_ = (expr);                                  \
+    if (!r_) return Result<CsvOptions>(r_.status());   \
+    lhs = std::move(*r_);                              \
+  } while (0)
+
+}  // namespace
+
+Result<CsvOptions> CsvOptions::from(const ReaderOptionList& opts, std::string_view corrupt_default) {
+  ReaderOptions ro(opts);
+  CsvOptions o;
+  auto sep = ro.get("sep");
+  if (!sep) sep = ro.get("delimiter");
+  if (sep) SPP_TRY_ASSIGN(o.sep, delimiter_from(*sep));
+  SPP_TRY_ASSIGN(o.quote, char_option(ro, "quote", '"'));
+  SPP_TRY_ASSIGN(o.escape, char_option(ro, "escape", '\\'));
+  SPP_TRY_ASSIGN(o.comment, char_option(ro, "comment", '\0'));
+  SPP_TRY_ASSIGN(o.header, ro.get_bool("header", false));
+  SPP_TRY_ASSIGN(o.infer_schema, ro.get_bool("inferSchema", false));
+  SPP_TRY_ASSIGN(o.enforce_schema, ro.get_bool("enforceSchema", true));
+  SPP_TRY_ASSIGN(o.prefer_date, ro.get_bool("preferDate", true));
+  SPP_TRY_ASSIGN(o.ignore_leading_ws, ro.get_bool("ignoreLeadingWhiteSpace", false));
+  SPP_TRY_ASSIGN(o.ignore_trailing_ws, ro.get_bool("ignoreTrailingWhiteSpace", false));
+  if (auto v = ro.get("nullValue")) o.null_value = *v;
+  if (auto v = ro.get("emptyValue")) o.empty_value = *v;
+  if (auto v = ro.get("nanValue")) o.nan_value = *v;
+  if (auto v = ro.get("positiveInf")) o.positive_inf = *v;
+  if (auto v = ro.get("negativeInf")) o.negative_inf = *v;
+  if (auto v = ro.get("mode")) o.mode = parse_mode_from(*v);
+  o.corrupt_column = ro.get("columnNameOfCorruptRecord").value_or(std::string(corrupt_default));
+  o.date_format = ro.get("dateFormat");
+  o.timestamp_format = ro.get("timestampFormat");
+  o.timestamp_ntz_format = ro.get("timestampNTZFormat");
+  SPP_TRY_ASSIGN(o.sampling_ratio, ro.get_double("samplingRatio", 1.0));
+  if (!(o.sampling_ratio > 0)) return Result<CsvOptions>::error("samplingRatio (" + std::to_string(o.sampling_ratio) + ") should be greater than 0");
+  if (auto v = ro.get("maxColumns")) {
+    auto n = java_parse_long(*v, 1, std::numeric_limits<int32_t>::max());
+    if (!n) return Result<CsvOptions>::error("maxColumns should be an integer. Found " + *v);
+    o.max_columns = int(*n);
+  }
+  if (auto v = ro.get("lineSep")) {
+    if (v->empty()) return Result<CsvOptions>::error("'lineSep' cannot be an empty string.");
+    if (v->size() > 2) return Result<CsvOptions>::error("'lineSep' can contain only 1 character.");
+    o.line_sep = *v;
+  }
+  if (auto v = ro.get("multiLine"); v && lower_ascii(*v) == "true")
+    return Result<CsvOptions>::error("CSV option multiLine=true is not supported yet");
+  // Custom date/time patterns need Spark's DateTimeFormatter; only the defaults are built in.
+  if (o.date_format && *o.date_format != "yyyy-MM-dd")
+    return Result<CsvOptions>::error("CSV option dateFormat='" + *o.date_format + "' is not supported yet (only yyyy-MM-dd)");
+  if (o.timestamp_format)
+    return Result<CsvOptions>::error("CSV option timestampFormat is not supported yet (the default parser is)");
+  if (o.timestamp_ntz_format)
+    return Result<CsvOptions>::error("CSV option timestampNTZFormat is not supported yet (the default parser is)");
+  return o;
+}
+
+// --- tokenizer -------------------------------------------------------------------------------
+
+bool csv_tokenize(std::string_view line, const CsvOptions& opt, std::vector<CsvToken>& out,
+                  std::string& scratch) {
+  out.clear();
+  scratch.clear();
+  scratch.reserve(line.size() + 1);  // quoted content never exceeds the line: no reallocation
+  const char* base = scratch.data();
+  const std::string_view sep = opt.sep;
+  const char s0 = sep[0];
+  const size_t n = line.size();
+  auto at_sep = [&](size_t i) {
+    return line[i] == s0 && (sep.size() == 1 || line.compare(i, sep.size(), sep) == 0);
+  };
+  size_t i = 0;
+  while (true) {
+    if (int(out.size()) >= opt.max_columns) return false;
+    if (opt.ignore_leading_ws)
+      while (i < n && is_ws(line[i]) && !at_sep(i)) ++i;
+    CsvToken tok;
+    if (i < n && opt.quote != '\0' && line[i] == opt.quote) {
+      // Quoted value: escape+quote is a literal quote; a quote followed by the delimiter or
+      // the end closes it; any other quote is unescaped and, as STOP_AT_DELIMITER, the value
+      // continues as unquoted text up to the next delimiter.
+      tok.quoted = true;
+      size_t start = scratch.size();
+      ++i;
+      bool closed = false;
+      while (i < n) {
+        char c = line[i];
+        if (c == opt.escape && opt.escape != '\0' && i + 1 < n) {
+          // escape+quote is a quote; escape+escape before a quote is one escape (univocity's
+          // charToEscapeQuoteEscaping defaults to the escape itself).
+          if (line[i + 1] == opt.quote) { scratch += opt.quote; i += 2; continue; }
+          if (line[i + 1] == opt.escape && opt.escape != opt.quote && i + 2 < n && line[i + 2] == opt.quote) {
+            scratch += opt.escape;
+            i += 2;
+            continue;
+          }
+        }
+        if (c == opt.quote) {
+          size_t j = i + 1;
+          if (opt.ignore_trailing_ws)
+            while (j < n && is_ws(line[j]) && !at_sep(j)) ++j;
+          if (j == n || at_sep(j)) { i = j; closed = true; break; }
+          scratch += c;  // unescaped quote: keep it and read on as unquoted text
+          ++i;
+          while (i < n && !at_sep(i)) scratch += line[i++];
+          closed = true;
+          break;
+        }
+        scratch += c;
+        ++i;
+      }
+      (void)closed;
+      tok.text = std::string_view(base + start, scratch.size() - start);
+    } else {
+      size_t start = i;
+      while (i < n && !at_sep(i)) ++i;
+      std::string_view v = line.substr(start, i - start);
+      if (opt.ignore_trailing_ws)
+        while (!v.empty() && is_ws(v.back())) v.remove_suffix(1);
+      tok.text = v;
+      tok.null = v.empty();
+    }
+    out.push_back(tok);
+    if (i >= n) break;
+    i += sep.size();  // at a delimiter
+    if (i == n) {     // a trailing delimiter ends with an empty (null) field
+      if (int(out.size()) >= opt.max_columns) return false;
+      out.push_back(CsvToken{std::string_view(), false, true});
+      break;
+    }
+  }
+  return true;
+}
+
+std::vector<std::string_view> csv_data_lines(std::string_view text, const CsvOptions& opt) {
+  std::vector<std::string_view> lines;
+  size_t i = 0, n = text.size();
+  while (i < n) {
+    size_t end, next;
+    if (!opt.line_sep.empty()) {
+      size_t p = text.find(opt.line_sep, i);
+      end = p == std::string_view::npos ? n : p;
+      next = p == std::string_view::npos ? n : p + opt.line_sep.size();
+    } else {
+      size_t p = i;
+      while (p < n && text[p] != '\n' && text[p] != '\r') ++p;
+      end = p;
+      next = p == n ? n : (text[p] == '\r' && p + 1 < n && text[p + 1] == '\n') ? p + 2 : p + 1;
+    }
+    std::string_view line = text.substr(i, end - i);
+    i = next;
+    bool blank = true;
+    for (char c : line)
+      if (!is_ws(c)) { blank = false; break; }
+    if (blank) continue;
+    if (opt.comment != '\0' && line[0] == opt.comment) continue;
+    lines.push_back(line);
+  }
+  return lines;
+}
+
+namespace {
+
+// The string Spark's converters see for a token (univocity nullValue/emptyValue settings), or
+// nullopt when it equals nullValue (NULL).
+inline std::optional<std::string_view> datum_of(const CsvToken& t, const CsvOptions& opt) {
+  if (t.null) return std::nullopt;  // univocity returns nullValue, which then reads as NULL
+  std::string_view d = t.quoted && t.text.empty() ? std::string_view(opt.empty_value) : t.text;
+  if (d == opt.null_value) return std::nullopt;
+  return d;
+}
+
+// Timestamp without a zone (TimestampNTZ parsing rejects explicit offsets).
+std::optional<int64_t> parse_ntz(std::string_view s) {
+  auto a = kern::parse_timestamp(s, 0);
+  if (!a) return std::nullopt;
+  auto b = kern::parse_timestamp(s, 3600);
+  if (*a == *b) return std::nullopt;  // the text named its own zone
+  return a;
+}
+
+std::optional<__int128> parse_decimal_en_us(std::string_view s, int p, int scale) {
+  // ExprUtils.getDecimalParser(Locale.US): commas removed, then new BigDecimal(s).
+  char buf[256];
+  if (s.find(',') != std::string_view::npos) {
+    size_t k = 0;
+    for (char c : s) {
+      if (c == ',') continue;
+      if (k + 1 >= sizeof buf) return std::nullopt;
+      buf[k++] = c;
+    }
+    s = std::string_view(buf, k);
+  }
+  if (!java_decimal_shape(s)) return std::nullopt;
+  return kern::dec::parse(s, p, scale);
+}
+
+bool supported_csv_type(TypeId id) {
+  switch (id) {
+    case TypeId::Null: case TypeId::Boolean: case TypeId::Byte: case TypeId::Short: case TypeId::Int:
+    case TypeId::Long: case TypeId::Float: case TypeId::Double: case TypeId::Decimal: case TypeId::String:
+    case TypeId::Date: case TypeId::Timestamp: case TypeId::TimestampNtz:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// One converted value, staged until the whole row is known to be good (DROPMALFORMED drops
+// rows after some fields converted).
+struct Cell {
+  bool valid = false;
+  int64_t i = 0;
+  double d = 0;
+  __int128 dec = 0;
+  std::string_view s;
+};
+
+bool convert(const ColType& t, std::string_view v, const CsvOptions& opt, int64_t tz, Cell& c) {
+  switch (t.id) {
+    case TypeId::Null: c.valid = false; return true;
+    case TypeId::Byte: { auto r = java_parse_long(v, INT8_MIN, INT8_MAX); if (!r) return false; c.i = *r; break; }
+    case TypeId::Short: { auto r = java_parse_long(v, INT16_MIN, INT16_MAX); if (!r) return false; c.i = *r; break; }
+    case TypeId::Int: { auto r = java_parse_long(v, INT32_MIN, INT32_MAX); if (!r) return false; c.i = *r; break; }
+    case TypeId::Long: {
+      auto r = java_parse_long(v, std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max());
+      if (!r) return false;
+      c.i = *r;
+      break;
+    }
+    case TypeId::Float: case TypeId::Double: {
+      if (v == opt.nan_value) c.d = std::nan("");
+      else if (v == opt.negative_inf) c.d = -std::numeric_limits<double>::infinity();
+      else if (v == opt.positive_inf) c.d = std::numeric_limits<double>::infinity();
+      else if (t.id == TypeId::Float) { auto r = java_parse_float(v); if (!r) return false; c.d = *r; }
+      else { auto r = java_parse_double(v); if (!r) return false; c.d = *r; }
+      break;
+    }
+    case TypeId::Boolean: { auto r = java_parse_bool(v); if (!r) return false; c.i = *r; break; }
+    case TypeId::Decimal: { auto r = parse_decimal_en_us(v, t.precision, t.scale); if (!r) return false; c.dec = *r; break; }
+    case TypeId::String: c.s = v; break;
+    case TypeId::Date: {
+      // An explicit dateFormat turns off the lenient CAST fallback.
+      auto r = opt.date_format ? parse_iso_date_strict(v) : kern::parse_date(v);
+      if (!r) return false;
+      c.i = *r;
+      break;
+    }
+    case TypeId::Timestamp: { auto r = kern::parse_timestamp(v, tz); if (!r) return false; c.i = *r; break; }
+    case TypeId::TimestampNtz: { auto r = parse_ntz(v); if (!r) return false; c.i = *r; break; }
+    default: return false;
+  }
+  c.valid = true;
+  return true;
+}
+
+void append_cell(col::ColumnBuilder& b, const Cell& c) {
+  if (!c.valid) { b.append_null(); return; }
+  switch (b.type().id) {
+    case TypeId::Byte: b.append<int8_t>(int8_t(c.i)); break;
+    case TypeId::Short: b.append<int16_t>(int16_t(c.i)); break;
+    case TypeId::Int: case TypeId::Date: b.append<int32_t>(int32_t(c.i)); break;
+    case TypeId::Long: case TypeId::Timestamp: case TypeId::TimestampNtz: b.append<int64_t>(c.i); break;
+    case TypeId::Float: b.append<float>(float(c.d)); break;
+    case TypeId::Double: b.append<double>(c.d); break;
+    case TypeId::Boolean: b.append_bool(c.i != 0); break;
+    case TypeId::Decimal: b.append_decimal(c.dec); break;
+    case TypeId::String: b.append_str(c.s); break;
+    default: b.append_null(); break;
+  }
+}
+
+std::string join_names(const std::vector<std::string>& v) {
+  std::string r;
+  for (size_t i = 0; i < v.size(); ++i) r += (i ? ", " : "") + v[i];
+  return r;
+}
+
+}  // namespace
+
+Result<CsvParser> CsvParser::make(CsvOptions opt, col::ColTypePtr schema, int64_t tz_offset_seconds) {
+  if (!schema || schema->id != TypeId::Struct) return Result<CsvParser>::error("CSV schema must be a struct");
+  CsvParser p;
+  p.opt_ = std::move(opt);
+  p.schema_ = schema;
+  p.tz_ = tz_offset_seconds;
+  for (size_t i = 0; i < schema->children.size(); ++i) {
+    const ColType& t = schema->children[i];
+    if (schema->names[i] == p.opt_.corrupt_column) {
+      if (t.id != TypeId::String)
+        return Result<CsvParser>::error("The field for corrupt records must be string type and nullable");
+      p.corrupt_index_ = int(i);
+      continue;
+    }
+    if (!supported_csv_type(t.id)) {
+      return Result<CsvParser>::error("[UNSUPPORTED_DATA_TYPE_FOR_DATASOURCE] The CSV datasource doesn't support the column `" +
+                                      schema->names[i] + "` of the type \"" + t.to_string() + "\".");
+    }
+    p.data_fields_.push_back(int(i));
+  }
+  return p;
+}
+
+Result<col::Batch> CsvParser::parse_text(std::string_view text, bool skip_header) const {
+  return parse_lines(csv_data_lines(text, opt_), skip_header);
+}
+
+Result<col::Batch> CsvParser::parse_lines(const std::vector<std::string_view>& lines, bool skip_header) const {
+  col::BatchBuilder bb(schema_);
+  for (size_t c = 0; c < bb.num_columns(); ++c) bb.column(c).reserve(int64_t(lines.size()));
+  std::vector<CsvToken> toks;
+  std::string scratch;
+  std::vector<Cell> cells(data_fields_.size());
+  const size_t nf = data_fields_.size();
+  for (size_t li = 0; li < lines.size(); ++li) {
+    std::string_view line = lines[li];
+    bool ok = csv_tokenize(line, opt_, toks, scratch);
+    if (li == 0 && skip_header) {
+      if (!opt_.enforce_schema && ok) {
+        // CSVHeaderChecker: with enforceSchema=false the header must name the schema's fields.
+        std::vector<std::string> header, expected;
+        for (auto& t : toks) header.emplace_back(datum_of(t, opt_).value_or("null"));
+        for (int f : data_fields_) expected.push_back(schema_->names[size_t(f)]);
+        if (header.size() != expected.size()) {
+          return Result<col::Batch>::error("Number of column in CSV header is not equal to number of fields in the schema:\n Header length: " +
+                                           std::to_string(header.size()) + ", schema size: " + std::to_string(expected.size()));
+        }
+        for (size_t k = 0; k < header.size(); ++k) {
+          if (lower_ascii(header[k]) != lower_ascii(expected[k])) {
+            return Result<col::Batch>::error("CSV header does not conform to the schema.\n Header: " + join_names(header) +
+                                             "\n Schema: " + join_names(expected) + "\nExpected: " + expected[k] +
+                                             " but found: " + header[k]);
+          }
+        }
+      }
+      continue;
+    }
+    bool bad = !ok || toks.size() != nf;
+    for (size_t k = 0; k < nf; ++k) {
+      Cell& c = cells[k];
+      c.valid = false;
+      if (!ok || k >= toks.size()) continue;
+      auto d = datum_of(toks[k], opt_);
+      if (!d) continue;
+      if (!convert(schema_->children[size_t(data_fields_[k])], *d, opt_, tz_, c)) { c.valid = false; bad = true; }
+    }
+    if (bad) {
+      if (opt_.mode == ParseMode::DropMalformed) continue;
+      if (opt_.mode == ParseMode::FailFast) return Result<col::Batch>::error(malformed_record_error(line));
+    }
+    for (size_t k = 0; k < nf; ++k) append_cell(bb.column(size_t(data_fields_[k])), cells[k]);
+    if (corrupt_index_ >= 0) {
+      auto& b = bb.column(size_t(corrupt_index_));
+      bad ? b.append_str(line) : b.append_null();
+    }
+    bb.add_row();
+  }
+  return bb.finish();
+}
+
+// --- schema inference ------------------------------------------------------------------------
+
+std::vector<std::string> csv_header_names(const std::vector<CsvToken>& first, const CsvOptions& opt,
+                                          bool case_sensitive) {
+  std::vector<std::string> names;
+  if (!opt.header) {
+    for (size_t i = 0; i < first.size(); ++i) names.push_back("_c" + std::to_string(i));
+    return names;
+  }
+  // Header values as Spark sees them: an unquoted empty field is the nullValue string.
+  std::vector<std::string> vals;
+  for (auto& t : first) vals.emplace_back(t.null ? std::string_view(opt.null_value)
+                                                 : t.quoted && t.text.empty() ? std::string_view(opt.empty_value) : t.text);
+  std::unordered_map<std::string, int> counts;
+  for (auto& v : vals) ++counts[case_sensitive ? v : lower_ascii(v)];
+  for (size_t i = 0; i < vals.size(); ++i) {
+    const std::string& v = vals[i];
+    if (v.empty() || v == opt.null_value) names.push_back("_c" + std::to_string(i));
+    else if (counts[case_sensitive ? v : lower_ascii(v)] > 1) names.push_back(v + std::to_string(i));
+    else names.push_back(v);
+  }
+  return names;
+}
+
+namespace {
+int integral_digits(TypeId id) {
+  switch (id) {
+    case TypeId::Byte: return 3;
+    case TypeId::Short: return 5;
+    case TypeId::Int: return 10;
+    case TypeId::Long: return 20;
+    default: return 0;
+  }
+}
+int numeric_rank(TypeId id) {  // TypeCoercion.numericPrecedence
+  switch (id) {
+    case TypeId::Byte: return 1;
+    case TypeId::Short: return 2;
+    case TypeId::Int: return 3;
+    case TypeId::Long: return 4;
+    case TypeId::Float: return 5;
+    case TypeId::Double: return 6;
+    default: return 0;
+  }
+}
+bool is_datetime(TypeId id) { return id == TypeId::Date || id == TypeId::Timestamp || id == TypeId::TimestampNtz; }
+ColType S(TypeId id) { return ColType::scalar(id); }
+
+ColType infer_date_or_later(std::string_view f, const CsvOptions& opt, int stage);
+
+// The tryParse chain of CSVInferSchema; `stage` says where to start.
+enum Stage { kInt, kLong, kDecimal, kDouble, kDate, kNtz, kTs, kBool };
+ColType infer_from(std::string_view f, const CsvOptions& opt, int stage) {
+  if (stage <= kInt && java_parse_long(f, INT32_MIN, INT32_MAX)) return S(TypeId::Int);
+  if (stage <= kLong && java_parse_long(f, std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max()))
+    return S(TypeId::Long);
+  if (stage <= kDecimal) {
+    // new BigDecimal(f); only whole numbers become decimals, and only when DecimalType accepts
+    // them (precision <= 38, no negative scale); otherwise the double check.
+    auto sh = java_decimal_shape(f);
+    if (sh && sh->scale == 0 && sh->precision <= 38) return ColType::decimal(sh->precision, 0);
+  }
+  if (stage <= kDouble) {
+    if (java_parse_double(f) || f == opt.nan_value || f == opt.negative_inf || f == opt.positive_inf)
+      return S(TypeId::Double);
+    return infer_date_or_later(f, opt, opt.prefer_date ? kDate : kNtz);
+  }
+  return infer_date_or_later(f, opt, stage);
+}
+
+ColType infer_date_or_later(std::string_view f, const CsvOptions& opt, int stage) {
+  if (stage <= kDate && parse_iso_date_strict(f)) return S(TypeId::Date);
+  // spark.sql.timestampType is TIMESTAMP_LTZ by default: zone-less values infer as timestamp.
+  if (stage <= kNtz && parse_ntz(f)) return S(TypeId::Timestamp);
+  if (stage <= kTs && kern::parse_timestamp(f, 0)) return S(TypeId::Timestamp);
+  if (java_parse_bool(f)) return S(TypeId::Boolean);
+  return S(TypeId::String);
+}
+
+std::optional<ColType> tightest_common(const ColType& a, const ColType& b) {
+  if (a == b) return a;
+  if (b.id == TypeId::Null) return a;
+  if (a.id == TypeId::Null) return b;
+  auto wider = [](const ColType& d, TypeId integral) {
+    int dig = integral_digits(integral);
+    return dig > 0 && d.precision - d.scale >= dig && d.scale >= 0;
+  };
+  if (a.id == TypeId::Decimal && integral_digits(b.id) && wider(a, b.id)) return a;
+  if (b.id == TypeId::Decimal && integral_digits(a.id) && wider(b, a.id)) return b;
+  if (numeric_rank(a.id) && numeric_rank(b.id)) return numeric_rank(a.id) >= numeric_rank(b.id) ? a : b;
+  if (is_datetime(a.id) && is_datetime(b.id)) {
+    if (a.id == TypeId::Timestamp || b.id == TypeId::Timestamp) return S(TypeId::Timestamp);
+    return S(TypeId::TimestampNtz);
+  }
+  return std::nullopt;
+}
+}  // namespace
+
+std::optional<ColType> csv_compatible_type(const ColType& a, const ColType& b) {
+  auto is_ts = [](TypeId id) { return id == TypeId::Timestamp || id == TypeId::TimestampNtz; };
+  if ((a.id == TypeId::Date && is_ts(b.id)) || (is_ts(a.id) && b.id == TypeId::Date)) return S(TypeId::String);
+  if (auto t = tightest_common(a, b)) return t;
+  if (a.id == TypeId::String || b.id == TypeId::String) return S(TypeId::String);
+  if (integral_digits(a.id) && b.id == TypeId::Decimal) return csv_compatible_type(ColType::decimal(integral_digits(a.id), 0), b);
+  if (a.id == TypeId::Decimal && integral_digits(b.id)) return csv_compatible_type(a, ColType::decimal(integral_digits(b.id), 0));
+  if ((a.id == TypeId::Double && b.id == TypeId::Decimal) || (a.id == TypeId::Decimal && b.id == TypeId::Double))
+    return S(TypeId::Double);
+  if (a.id == TypeId::Decimal && b.id == TypeId::Decimal) {
+    int scale = std::max(a.scale, b.scale);
+    int range = std::max(a.precision - a.scale, b.precision - b.scale);
+    if (range + scale > 38) return S(TypeId::Double);
+    return ColType::decimal(range + scale, scale);
+  }
+  return std::nullopt;
+}
+
+ColType csv_infer_field(const ColType& so_far, std::string_view field, const CsvOptions& opt) {
+  if (field.empty() || field == opt.null_value) return so_far;
+  ColType t;
+  switch (so_far.id) {
+    case TypeId::Null: case TypeId::Int: t = infer_from(field, opt, kInt); break;
+    case TypeId::Long: t = infer_from(field, opt, kLong); break;
+    case TypeId::Decimal: t = infer_from(field, opt, kDecimal); break;
+    case TypeId::Double: t = infer_from(field, opt, kDouble); break;
+    case TypeId::Date: t = infer_date_or_later(field, opt, kDate); break;
+    case TypeId::TimestampNtz: t = infer_date_or_later(field, opt, kNtz); break;
+    case TypeId::Timestamp: t = infer_date_or_later(field, opt, kTs); break;
+    case TypeId::Boolean: t = infer_date_or_later(field, opt, kBool); break;
+    default: return S(TypeId::String);
+  }
+  return csv_compatible_type(so_far, t).value_or(S(TypeId::String));
+}
+
+Result<ColType> csv_infer_schema(const std::vector<std::string_view>& raw_lines, const CsvOptions& opt,
+                                 bool case_sensitive) {
+  // The same filtering the parser applies (blank and comment lines), then the header line.
+  std::vector<std::string_view> lines;
+  for (auto l : raw_lines) {
+    while (!l.empty() && (l.back() == '\n' || l.back() == '\r')) l.remove_suffix(1);
+    bool blank = true;
+    for (char c : l)
+      if (!is_ws(c)) { blank = false; break; }
+    if (blank || (opt.comment != '\0' && l[0] == opt.comment)) continue;
+    lines.push_back(l);
+  }
+  if (lines.empty()) return ColType::strct({}, {});
+  std::vector<CsvToken> toks;
+  std::string scratch;
+  csv_tokenize(lines[0], opt, toks, scratch);
+  std::vector<std::string> names = csv_header_names(toks, opt, case_sensitive);
+  std::vector<ColType> types(names.size(), S(opt.infer_schema ? TypeId::Null : TypeId::String));
+  if (opt.infer_schema) {
+    std::string_view header_line = lines[0];
+    for (size_t li = 0; li < lines.size(); ++li) {
+      // CSVUtils.filterHeaderLine: every line equal to the header is dropped (each file's).
+      if (opt.header && lines[li] == header_line) continue;
+      if (!csv_tokenize(lines[li], opt, toks, scratch)) continue;
+      for (size_t i = 0; i < std::min(types.size(), toks.size()); ++i) {
+        auto d = datum_of(toks[i], opt);
+        if (d) types[i] = csv_infer_field(types[i], *d, opt);
+      }
+    }
+    for (auto& t : types)
+      if (t.id == TypeId::Null) t = S(TypeId::String);
+  }
+  return ColType::strct(std::move(names), std::move(types));
+}
+
+}  // namespace spp::sql::exec

@@ -1,0 +1,94 @@
+// CSV reading as Spark 3.5 does it with multiLine=false: options (CSVOptions), the tokenizer
+// (univocity settings Spark uses), conversion of whole lines into a columnar batch
+// (UnivocityParser + FailureSafeParser) and schema inference (CSVInferSchema, makeSafeHeader).
+// Pure functions over lines; callers read the files and cut the splits.
+#pragma once
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sql/columnar/batch.h"
+#include "sql/exec/reader_common.h"
+
+namespace spp::sql::exec {
+
+struct CsvOptions {
+  std::string sep = ",";          // sep / delimiter; may be several characters
+  char quote = '"';               // '\0': quoting off (quote option "")
+  char escape = '\\';
+  char comment = '\0';            // '\0': comment lines off
+  bool header = false;
+  bool infer_schema = false;
+  bool enforce_schema = true;
+  bool prefer_date = true;
+  bool ignore_leading_ws = false;   // reading defaults
+  bool ignore_trailing_ws = false;
+  std::string null_value;          // "" by default: empty fields are NULL
+  std::string empty_value;         // what a quoted "" reads as (default "", which is NULL again)
+  std::string nan_value = "NaN", positive_inf = "Inf", negative_inf = "-Inf";
+  ParseMode mode = ParseMode::Permissive;
+  std::string corrupt_column = "_corrupt_record";
+  std::optional<std::string> date_format, timestamp_format, timestamp_ntz_format;  // unset: Spark's default parsers
+  double sampling_ratio = 1.0;
+  std::string line_sep;            // empty: \n, \r\n or \r
+  int max_columns = 20480;
+
+  // Spark's option names, case-insensitive; unknown keys are ignored. `corrupt_default` is
+  // spark.sql.columnNameOfCorruptRecord.
+  static Result<CsvOptions> from(const ReaderOptionList& opts,
+                                 std::string_view corrupt_default = "_corrupt_record");
+};
+
+// One token of a record. `null` = an unquoted empty field (univocity's null).
+struct CsvToken {
+  std::string_view text;
+  bool quoted = false;
+  bool null = false;
+};
+
+// Splits one record (no line terminator) into tokens. Unescaped quoted content is written to
+// `scratch`, which must not be touched while the tokens are used. Returns false past maxColumns.
+bool csv_tokenize(std::string_view line, const CsvOptions& opt, std::vector<CsvToken>& out,
+                  std::string& scratch);
+
+// Splits text into lines at '\n' (a '\r' before it is dropped) or at options.line_sep; empty and
+// whitespace-only lines and comment lines are skipped (CSVExprUtils.filterCommentAndEmpty).
+std::vector<std::string_view> csv_data_lines(std::string_view text, const CsvOptions& opt);
+
+// Parses lines into rows of `schema` (a struct of scalar types; a string field named
+// options.corrupt_column receives malformed lines). `tz_offset_seconds` is the session time
+// zone for timestamps without an explicit offset. `skip_header` drops the first data line (the
+// split at file offset 0 when header=true). Errors: unsupported type, FAILFAST on a bad record,
+// enforceSchema=false with a header that does not match.
+class CsvParser {
+ public:
+  static Result<CsvParser> make(CsvOptions opt, col::ColTypePtr schema, int64_t tz_offset_seconds);
+  Result<col::Batch> parse_text(std::string_view text, bool skip_header) const;
+  Result<col::Batch> parse_lines(const std::vector<std::string_view>& lines, bool skip_header) const;
+
+ private:
+  CsvParser() = default;
+  CsvOptions opt_;
+  col::ColTypePtr schema_;
+  int64_t tz_ = 0;
+  int corrupt_index_ = -1;          // field index of the corrupt-record column, or -1
+  std::vector<int> data_fields_;    // schema field index of each token position
+};
+
+// Column names from the header tokens (makeSafeHeader): empty or nullValue names become
+// _c<i>, duplicates (case-insensitive unless case_sensitive) get their index appended. Without
+// a header: _c0.._c<n-1>.
+std::vector<std::string> csv_header_names(const std::vector<CsvToken>& first, const CsvOptions& opt,
+                                          bool case_sensitive = false);
+
+// Schema of CSV lines (all files' sampled lines; the first line is the header when
+// options.header). Every column string unless options.infer_schema.
+Result<col::ColType> csv_infer_schema(const std::vector<std::string_view>& lines, const CsvOptions& opt,
+                                      bool case_sensitive = false);
+// The type lattice step for one value, exposed for tests: the type of `field` given the
+// column's type so far (NullType = col::TypeId::Null).
+col::ColType csv_infer_field(const col::ColType& so_far, std::string_view field, const CsvOptions& opt);
+std::optional<col::ColType> csv_compatible_type(const col::ColType& a, const col::ColType& b);
+
+}  // namespace spp::sql::exec
