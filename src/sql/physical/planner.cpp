@@ -518,13 +518,23 @@ std::string explain_extended(const PlanPtr& parsed, const PlanPtr& analyzed, con
 
 // ---- execution ----
 
-PhysPtr plan_for_execution(const PhysPtr& root) {
+PhysPtr plan_for_execution(const PhysPtr& plan) {
   auto make = [](PhysKind k, std::vector<PhysPtr> kids) {
     auto n = std::make_shared<PhysicalPlan>();
     n->kind = k;
     n->children = std::move(kids);
     return n;
   };
+  // A task computes one partition of every input of its stage; a CartesianProduct needs every
+  // left partition to meet every right row, so its right side is broadcast (Spark's
+  // CartesianRDD pairs partitions instead).
+  std::function<PhysPtr(const PhysPtr&)> broadcast_cartesian = [&](const PhysPtr& p) -> PhysPtr {
+    std::vector<PhysPtr> kids;
+    for (const auto& c : p->children) kids.push_back(broadcast_cartesian(c));
+    if (p->kind == PhysKind::CartesianProduct) kids[1] = make(PhysKind::BroadcastExchange, {kids[1]});
+    return p->with_children(std::move(kids));
+  };
+  const PhysPtr root = broadcast_cartesian(plan);
   auto single = [&](PhysPtr c) {
     auto ex = make(PhysKind::ShuffleExchange, {std::move(c)});
     ex->partitioning = {Partitioning::Kind::Single, {}, 1};

@@ -1,0 +1,440 @@
+// Lowering (exec::lower_plan): Connect JSON plans prepared by SqlSession, every stage's fragment
+// run in-process for every partition, map outputs routed as the shuffle would route them.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+
+#include "sql/columnar/builder.h"
+#include "sql/columnar/serde.h"
+#include "sql/exec/exchange.h"
+#include "sql/exec/lower.h"
+#include "sql/kernels/cast.h"
+#include "sql/session.h"
+
+using namespace spp::sql;
+using nlohmann::json;
+namespace ex = spp::sql::exec;
+
+namespace {
+
+const char* kB64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+std::string b64(const std::string& in) {
+  std::string out;
+  size_t i = 0;
+  for (; i + 2 < in.size(); i += 3) {
+    uint32_t v = uint32_t(uint8_t(in[i])) << 16 | uint32_t(uint8_t(in[i + 1])) << 8 | uint8_t(in[i + 2]);
+    for (int s = 18; s >= 0; s -= 6) out += kB64[(v >> s) & 63];
+  }
+  if (i < in.size()) {
+    uint32_t v = uint32_t(uint8_t(in[i])) << 16 | (i + 1 < in.size() ? uint32_t(uint8_t(in[i + 1])) << 8 : 0);
+    out += kB64[(v >> 18) & 63];
+    out += kB64[(v >> 12) & 63];
+    out += i + 1 < in.size() ? kB64[(v >> 6) & 63] : '=';
+    out += '=';
+  }
+  return out;
+}
+
+std::string unb64(const std::string& in) {
+  std::string out;
+  uint32_t v = 0;
+  int bits = 0;
+  for (char c : in) {
+    const char* p = std::strchr(kB64, c);
+    if (c == '=' || !p || !c) break;
+    v = v << 6 | uint32_t(p - kB64);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out += char((v >> bits) & 0xff);
+    }
+  }
+  return out;
+}
+
+// ---- Connect JSON builders ----
+json colref(const char* n) { return {{"unresolvedAttribute", {{"unparsedIdentifier", n}}}}; }
+json colref(const char* n, int plan_id) {
+  return {{"unresolvedAttribute", {{"unparsedIdentifier", n}, {"planId", std::to_string(plan_id)}}}};
+}
+json fn(const char* name, std::vector<json> args, bool distinct = false) {
+  json f = {{"functionName", name}, {"arguments", args}};
+  if (distinct) f["isDistinct"] = true;
+  return {{"unresolvedFunction", f}};
+}
+json lit(int v) { return {{"literal", {{"integer", v}}}}; }
+json lit(const char* s) { return {{"literal", {{"string", s}}}}; }
+json as(json e, const char* name) { return {{"alias", {{"expr", e}, {"name", {name}}}}}; }
+json order(json e, bool desc) {
+  return {{"child", e}, {"direction", desc ? "SORT_DIRECTION_DESCENDING" : "SORT_DIRECTION_ASCENDING"},
+          {"nullOrdering", desc ? "SORT_NULLS_LAST" : "SORT_NULLS_FIRST"}};
+}
+json range(int64_t start, int64_t end, int64_t step, int parts) {
+  return {{"range", {{"start", std::to_string(start)}, {"end", std::to_string(end)}, {"step", std::to_string(step)},
+                     {"numPartitions", parts}}}};
+}
+json filter(json in, json cond) { return {{"filter", {{"input", in}, {"condition", cond}}}}; }
+json select(json in, std::vector<json> es) { return {{"project", {{"input", in}, {"expressions", es}}}}; }
+json aggregate(json in, std::vector<json> groups, std::vector<json> aggs) {
+  return {{"aggregate", {{"input", in}, {"groupType", "GROUP_TYPE_GROUPBY"}, {"groupingExpressions", groups},
+                         {"aggregateExpressions", aggs}}}};
+}
+json sort(json in, std::vector<json> orders) { return {{"sort", {{"input", in}, {"order", orders}, {"isGlobal", true}}}}; }
+json limit(json in, int n) { return {{"limit", {{"input", in}, {"limit", n}}}}; }
+json join(json l, json r, const char* type, json cond) {
+  json j = {{"left", l}, {"right", r}, {"joinType", type}};
+  if (!cond.is_null()) j["joinCondition"] = cond;
+  return {{"join", j}};
+}
+json union_all(json l, json r) {
+  return {{"setOp", {{"leftInput", l}, {"rightInput", r}, {"setOpType", "SET_OP_TYPE_UNION"}, {"isAll", true}, {"byName", false}}}};
+}
+json distinct(json in) { return {{"deduplicate", {{"input", in}, {"allColumnsAsKeys", true}}}}; }
+json hint(json in) { return {{"hint", {{"input", in}, {"name", "broadcast"}}}}; }
+
+// createDataFrame(rows, ddl): rows as JSON values (null, numbers, strings; decimals as unscaled ints).
+json local(const char* ddl, const std::vector<json>& rows, int plan_id) {
+  auto t = parse_ddl_schema(ddl);
+  REQUIRE(t.is_ok());
+  json schema = type_to_json(*t);
+  auto ct = col::type_from_json(schema);
+  REQUIRE(ct.is_ok());
+  col::BatchBuilder bb(col::make_type(*ct));
+  for (const auto& r : rows) {
+    for (size_t i = 0; i < bb.num_columns(); ++i) {
+      auto& c = bb.column(i);
+      const json& v = r[i];
+      if (v.is_null()) { c.append_null(); continue; }
+      switch (c.type().id) {
+        case col::TypeId::Int: c.append<int32_t>(v.get<int32_t>()); break;
+        case col::TypeId::Long: c.append<int64_t>(v.get<int64_t>()); break;
+        case col::TypeId::Double: c.append<double>(v.get<double>()); break;
+        case col::TypeId::String: c.append_str(v.get<std::string>()); break;
+        case col::TypeId::Decimal: c.append_decimal(v.get<int64_t>()); break;
+        default: FAIL("test type");
+      }
+    }
+  }
+  json rel = {{"schema", schema.dump()}};
+  if (!rows.empty()) rel["data"] = b64(col::serialize(bb.finish()));
+  return {{"common", {{"planId", std::to_string(plan_id)}}}, {"localRelation", rel}};
+}
+
+// ---- the in-process stage runner ----
+struct Run {
+  std::vector<std::string> rows;  // "v1|v2|..." in result order, NULL for nulls
+  std::vector<std::string> names;
+  std::string ops;                // every fragment's operators, joins as Name:L / Name:R (build side)
+  std::string error;
+};
+
+void list_ops(const json& p, std::string& out) {
+  std::string op = p["op"];
+  if (p.contains("buildLeft")) op += p["buildLeft"].get<bool>() ? ":L" : ":R";
+  out += op + ",";
+  if (p.contains("children")) for (const auto& c : p["children"]) list_ops(c, out);
+}
+
+int leaf_partitions(const json& p, int inline_parts) {
+  int n = 0;
+  if (p["op"] == "Range") n = std::max(1, p.value("numPartitions", 1));
+  if (p["op"] == "LocalTableScan" && p["data"].get<std::string>().rfind("inline:", 0) == 0) n = inline_parts;
+  if (p.contains("children")) for (const auto& c : p["children"]) n = std::max(n, leaf_partitions(c, inline_parts));
+  return n;
+}
+
+std::vector<std::string> render(const std::vector<col::Batch>& bs) {
+  std::vector<std::string> rows;
+  for (const auto& b : bs) {
+    std::vector<col::ColumnPtr> strs;
+    for (const auto& c : b.columns)
+      strs.push_back(spp::sql::kern::cast(spp::sql::kern::Vec::flat(c), spp::sql::kern::type_of(col::TypeId::String), b.num_rows).col);
+    for (int64_t r = 0; r < b.num_rows; ++r) {
+      std::string row;
+      for (size_t i = 0; i < strs.size(); ++i) row += (i ? "|" : "") + (strs[i]->is_null(r) ? std::string("NULL") : std::string(strs[i]->str(r)));
+      rows.push_back(row);
+    }
+  }
+  return rows;
+}
+
+Run run(SqlSession& s, const json& plan, int inline_parts = 2) {
+  Run out;
+  auto q = s.prepare({{"root", plan}});
+  if (auto* err = std::get_if<json>(&q)) { out.error = err->dump(); return out; }
+  const auto& stages = std::get<PreparedQuery>(q).stages;
+  ex::MemoryManager memory(64 << 20);
+  std::map<int, std::vector<std::vector<col::Batch>>> shuffled;  // stage -> reduce partition -> batches
+  std::vector<col::Batch> result;
+  json root;
+  for (const auto& st : stages) {
+    json f = st.to_json();
+    list_ops(f["plan"], out.ops);
+    int n = 0;
+    for (int parent : st.parents)
+      if (stages[size_t(parent)].output.kind != Partitioning::Kind::Broadcast) n = std::max(n, int(shuffled[parent].size()));
+    n = std::max({n, leaf_partitions(f["plan"], inline_parts), 1});
+    ex::OutputPartitioning part;
+    if (!st.is_result) {
+      auto p = ex::lower_partitioning(f["output"], f["plan"]["output"]);
+      REQUIRE_MESSAGE(p.is_ok(), p.error_message());
+      part = std::move(*p);
+    }
+    std::vector<std::vector<col::Batch>> routed(size_t(std::max(1, part.num)));
+    std::vector<col::Batch> range_rows;
+    for (int pi = 0; pi < n; ++pi) {
+      ex::LowerContext ctx;
+      ctx.partition = pi;
+      ctx.num_partitions = n;
+      ctx.exec.memory = &memory;
+      ctx.exec.batch_rows = 3;  // small batches: operators see several
+      ex::LeafInputs in;
+      in.scan = [&](const std::string& ref, const col::ColTypePtr& schema) -> spp::Result<ex::OpPtr> {
+        std::vector<col::Batch> bs;
+        if (ref.rfind("shuffle:", 0) == 0) {
+          auto& parts = shuffled[std::stoi(ref.substr(8))];
+          if (size_t(pi) < parts.size()) bs = parts[size_t(pi)];
+        } else if (ref.rfind("broadcast:", 0) == 0) {  // everything the stage wrote
+          for (const auto& part_bs : shuffled[std::stoi(ref.substr(10))]) bs.insert(bs.end(), part_bs.begin(), part_bs.end());
+        } else if (ref.rfind("inline:", 0) == 0) {  // rows split evenly over inline_parts partitions
+          std::string raw = unb64(ref.substr(7));
+          std::vector<col::Batch> all;
+          for (size_t off = 0, used = 0; off < raw.size(); off += used) {
+            auto b = col::deserialize(std::string_view(raw).substr(off), &used);
+            if (!b) return b.status();
+            all.push_back(std::move(*b));
+          }
+          if (!all.empty() && pi < inline_parts) {
+            col::Batch b = col::concat(all);
+            int64_t lo = b.num_rows * pi / inline_parts, hi = b.num_rows * (pi + 1) / inline_parts;
+            if (hi > lo) bs.push_back(col::slice(b, lo, hi - lo));
+          }
+        } else {
+          return spp::Result<ex::OpPtr>::error("no data for " + ref);
+        }
+        return ex::make_source(schema, std::move(bs));
+      };
+      auto op = ex::lower_plan(f["plan"], ctx, in);
+      if (!op) { out.error = op.error_message(); return out; }
+      auto bs = ex::drain(**op);
+      REQUIRE_MESSAGE(bs.is_ok(), bs.error_message());
+      if (st.is_result) {
+        out.names = (*op)->schema()->names;
+        root = f["plan"];
+        for (auto& b : *bs) result.push_back(b);
+        continue;
+      }
+      for (auto& b : *bs) {
+        using K = ex::OutputPartitioning::Kind;
+        switch (part.kind) {
+          case K::Hash: {
+            auto pieces = ex::hash_partition_batch(b, part.keys, part.num, ctx.exec);
+            for (size_t r = 0; r < pieces.size(); ++r) if (pieces[r].num_rows) routed[r].push_back(pieces[r]);
+            break;
+          }
+          case K::Single: routed[0].push_back(b); break;
+          case K::Range: range_rows.push_back(b); break;
+          case K::RoundRobin:
+            for (int64_t r = 0; r < b.num_rows; ++r) routed[size_t((pi + r) % part.num)].push_back(col::slice(b, r, 1));
+            break;
+        }
+      }
+    }
+    if (part.kind == ex::OutputPartitioning::Kind::Range && !range_rows.empty()) {
+      // Sorted rows cut into contiguous runs: a valid range partitioning of this data.
+      auto schema = range_rows[0].schema;
+      ex::ExecContext ectx;
+      ectx.memory = &memory;
+      auto sorted = ex::make_sort(ex::make_source(schema, range_rows), part.orders, ectx);
+      auto all = ex::drain_concat(*sorted);
+      REQUIRE(all.is_ok());
+      for (int r = 0; r < part.num; ++r) {
+        int64_t lo = all->num_rows * r / part.num, hi = all->num_rows * (r + 1) / part.num;
+        if (hi > lo) routed[size_t(r)].push_back(col::slice(*all, lo, hi - lo));
+      }
+    }
+    shuffled[st.id] = std::move(routed);
+  }
+  out.rows = render(result);
+  if (root["op"] == "CollectLimit" && out.rows.size() > root["n"].get<size_t>()) out.rows.resize(root["n"].get<size_t>());
+  return out;
+}
+
+std::vector<std::string> sorted(std::vector<std::string> v) {
+  std::sort(v.begin(), v.end());
+  return v;
+}
+using Rows = std::vector<std::string>;
+
+}  // namespace
+
+TEST_CASE("sql lower: Range splits as Spark's RangeExec, 128-bit safe") {
+  json attr = {{"kind", "attr"}, {"id", 0}, {"name", "id"}, {"type", "long"}, {"nullable", false}};
+  auto rows_of = [&](json plan, int p, int n) {
+    ex::LowerContext ctx;
+    ctx.partition = p;
+    ctx.num_partitions = n;
+    auto op = ex::lower_plan(plan, ctx, {});
+    REQUIRE(op.is_ok());
+    auto bs = ex::drain(**op);
+    REQUIRE(bs.is_ok());
+    return render(*bs);
+  };
+  json r = {{"op", "Range"}, {"output", {attr}}, {"start", 0}, {"end", 10}, {"step", 1}, {"numPartitions", 3}};
+  CHECK(rows_of(r, 0, 3) == Rows{"0", "1", "2"});
+  CHECK(rows_of(r, 1, 3) == Rows{"3", "4", "5"});
+  CHECK(rows_of(r, 2, 3) == Rows{"6", "7", "8", "9"});
+  CHECK(rows_of(r, 3, 4).empty());  // past numSlices
+  json down = {{"op", "Range"}, {"output", {attr}}, {"start", 10}, {"end", 0}, {"step", -3}, {"numPartitions", -1}};
+  CHECK(rows_of(down, 0, 1) == Rows{"10", "7", "4", "1"});
+  CHECK(rows_of(down, 1, 2) == Rows{"4", "1"});  // numPartitions absent: the stage's partitions
+  json wide = {{"op", "Range"}, {"output", {attr}}, {"start", INT64_MIN}, {"end", INT64_MAX}, {"step", int64_t(1) << 62},
+               {"numPartitions", 2}};
+  CHECK(rows_of(wide, 0, 2) == Rows{"-9223372036854775808", "-4611686018427387904"});
+  CHECK(rows_of(wide, 1, 2) == Rows{"0", "4611686018427387904"});
+  json empty = {{"op", "Range"}, {"output", {attr}}, {"start", 5}, {"end", 5}, {"step", 1}, {"numPartitions", 1}};
+  CHECK(rows_of(empty, 0, 1).empty());
+}
+
+TEST_CASE("sql lower: range, filter, project arithmetic and CASE") {
+  SqlSession s;
+  json q = select(filter(range(0, 10, 1, 3), fn("==", {fn("%", {colref("id"), lit(2)}), lit(0)})),
+                  {as(fn("+", {fn("*", {colref("id"), lit(10)}), lit(1)}), "x"), fn("/", {colref("id"), lit(4)}),
+                   fn("when", {fn(">", {colref("id"), lit(4)}), lit("big"), lit("small")})});
+  Run r = run(s, q);
+  REQUIRE_MESSAGE(r.error.empty(), r.error);
+  CHECK(r.names == Rows{"x", "(id / 4)", "CASE WHEN (id > 4) THEN big ELSE small END"});
+  CHECK(r.rows == Rows{"1|0.0|small", "21|0.5|small", "41|1.0|small", "61|1.5|big", "81|2.0|big"});
+  // A function the executor has no kernel for is an error naming it, never a wrong answer.
+  Run bad = run(s, select(range(0, 3, 1, 1), {fn("power", {colref("id"), lit(2)})}));
+  CHECK_MESSAGE(bad.error.find("power()") != std::string::npos, bad.error);
+}
+
+const char* kFacts = "k STRING, v INT, d DOUBLE";
+std::vector<json> facts() {
+  return {{"a", 1, 1.0}, {"b", 2, 2.0}, {"a", 3, nullptr}, {nullptr, 4, 4.0},
+          {"b", nullptr, 5.0}, {nullptr, 6, 6.0}, {"c", 7, 7.5}};
+}
+
+TEST_CASE("sql lower: groupBy().agg over a shuffle, null keys together, Spark's result types") {
+  SqlSession s;
+  REQUIRE(s.conf().set("spark.sql.shuffle.partitions", "3"));
+  json q = aggregate(local(kFacts, facts(), 1), {colref("k")},
+                     {fn("count", {lit(1)}), fn("sum", {colref("v")}), fn("avg", {colref("d")}), fn("min", {colref("v")}),
+                      fn("max", {colref("d")}), as(fn("+", {fn("sum", {colref("v")}), lit(1)}), "s1"),
+                      fn("count", {colref("v")})});
+  Run r = run(s, q);
+  REQUIRE_MESSAGE(r.error.empty(), r.error);
+  CHECK(r.ops.find("HashAggregate") != std::string::npos);
+  CHECK(r.names == Rows{"k", "count(1)", "sum(v)", "avg(d)", "min(v)", "max(d)", "s1", "count(v)"});
+  CHECK(sorted(r.rows) == Rows{"NULL|2|10|5.0|4|6.0|11|2", "a|2|4|1.0|1|1.0|5|2", "b|2|2|3.5|2|5.0|3|1",
+                               "c|1|7|7.5|7|7.5|8|1"});
+  // Global aggregate over no rows: one row, count 0 and NULL sum.
+  Run g = run(s, aggregate(filter(local(kFacts, facts(), 2), fn(">", {colref("v"), lit(100)})), {},
+                           {fn("count", {lit(1)}), fn("sum", {colref("v")}), fn("avg", {colref("d")})}));
+  REQUIRE_MESSAGE(g.error.empty(), g.error);
+  CHECK(g.rows == Rows{"0|NULL|NULL"});
+  // Decimal sums carry Spark's (sum, isEmpty) buffers through the shuffle.
+  Run d = run(s, aggregate(local("k STRING, m DECIMAL(10,2)", {{"x", 150}, {"x", 225}, {"y", nullptr}}, 3), {colref("k")},
+                           {fn("sum", {colref("m")})}));
+  REQUIRE_MESSAGE(d.error.empty(), d.error);
+  CHECK(sorted(d.rows) == Rows{"x|3.75", "y|NULL"});
+  // count(DISTINCT) runs as one complete aggregate over the clustered rows.
+  Run cd = run(s, aggregate(local(kFacts, facts(), 4), {colref("k")}, {fn("count", {colref("d")}, true)}));
+  REQUIRE_MESSAGE(cd.error.empty(), cd.error);
+  CHECK(sorted(cd.rows) == Rows{"NULL|2", "a|1", "b|2", "c|1"});
+}
+
+TEST_CASE("sql lower: orderBy desc + limit, distinct, union") {
+  SqlSession s;
+  REQUIRE(s.conf().set("spark.sql.shuffle.partitions", "2"));
+  Run top = run(s, limit(sort(local(kFacts, facts(), 1), {order(colref("v"), true)}), 3));
+  REQUIRE_MESSAGE(top.error.empty(), top.error);
+  CHECK(top.ops.find("TakeOrderedAndProject") != std::string::npos);
+  CHECK(top.rows == Rows{"c|7|7.5", "NULL|6|6.0", "NULL|4|4.0"});
+  Run ord = run(s, sort(select(local(kFacts, facts(), 2), {colref("k"), colref("v")}), {order(colref("v"), true)}));
+  REQUIRE_MESSAGE(ord.error.empty(), ord.error);
+  CHECK(ord.rows == Rows{"c|7", "NULL|6", "NULL|4", "a|3", "b|2", "a|1", "b|NULL"});  // DESC: NULLS LAST
+  Run lim = run(s, limit(local(kFacts, facts(), 3), 2));
+  REQUIRE_MESSAGE(lim.error.empty(), lim.error);
+  CHECK(lim.rows.size() == 2);
+  json ks = select(local(kFacts, facts(), 4), {colref("k")});
+  Run u = run(s, union_all(ks, select(local("k STRING", {{"z"}, {nullptr}}, 5), {colref("k")})));
+  REQUIRE_MESSAGE(u.error.empty(), u.error);
+  CHECK(sorted(u.rows) == Rows{"NULL", "NULL", "NULL", "a", "a", "b", "b", "c", "z"});
+  Run dd = run(s, distinct(union_all(ks, select(local("k STRING", {{"z"}, {nullptr}}, 6), {colref("k")}))));
+  REQUIRE_MESSAGE(dd.error.empty(), dd.error);
+  CHECK(sorted(dd.rows) == Rows{"NULL", "a", "b", "c", "z"});
+}
+
+const char* kL = "k INT, a STRING";
+const char* kR = "k INT, b STRING";
+std::vector<json> lrows() { return {{1, "x"}, {2, "y"}, {nullptr, "z"}, {3, "w"}}; }
+std::vector<json> rrows() { return {{1, "p"}, {1, "q"}, {3, "r"}, {nullptr, "s"}, {4, "t"}}; }
+
+Run join_run(SqlSession& s, const char* type, bool hint_left = false, const char* op = "==") {
+  json l = local(kL, lrows(), 10), r = local(kR, rrows(), 11);
+  return run(s, join(hint_left ? hint(l) : l, r, type, fn(op, {colref("k", 10), colref("k", 11)})));
+}
+
+void check_joins(SqlSession& s, const std::string& expect_op) {
+  Run in = join_run(s, "JOIN_TYPE_INNER");
+  REQUIRE_MESSAGE(in.error.empty(), in.error);
+  CHECK_MESSAGE(in.ops.find(expect_op) != std::string::npos, in.ops);
+  CHECK(sorted(in.rows) == Rows{"1|x|1|p", "1|x|1|q", "3|w|3|r"});
+  Run left = join_run(s, "JOIN_TYPE_LEFT_OUTER");
+  REQUIRE_MESSAGE(left.error.empty(), left.error);
+  CHECK(sorted(left.rows) == Rows{"1|x|1|p", "1|x|1|q", "2|y|NULL|NULL", "3|w|3|r", "NULL|z|NULL|NULL"});
+  Run right = join_run(s, "JOIN_TYPE_RIGHT_OUTER");
+  REQUIRE_MESSAGE(right.error.empty(), right.error);
+  CHECK(sorted(right.rows) == Rows{"1|x|1|p", "1|x|1|q", "3|w|3|r", "NULL|NULL|4|t", "NULL|NULL|NULL|s"});
+  Run full = join_run(s, "JOIN_TYPE_FULL_OUTER");
+  REQUIRE_MESSAGE(full.error.empty(), full.error);
+  CHECK(sorted(full.rows) == Rows{"1|x|1|p", "1|x|1|q", "2|y|NULL|NULL", "3|w|3|r", "NULL|NULL|4|t",
+                                    "NULL|NULL|NULL|s", "NULL|z|NULL|NULL"});
+  Run semi = join_run(s, "JOIN_TYPE_LEFT_SEMI");
+  REQUIRE_MESSAGE(semi.error.empty(), semi.error);
+  CHECK(sorted(semi.rows) == Rows{"1|x", "3|w"});
+  Run anti = join_run(s, "JOIN_TYPE_LEFT_ANTI");
+  REQUIRE_MESSAGE(anti.error.empty(), anti.error);
+  CHECK(sorted(anti.rows) == Rows{"2|y", "NULL|z"});
+}
+
+TEST_CASE("sql lower: broadcast hash joins, both build sides") {
+  SqlSession s;
+  REQUIRE(s.conf().set("spark.sql.shuffle.partitions", "2"));
+  check_joins(s, "BroadcastHashJoin:R");
+  Run right = join_run(s, "JOIN_TYPE_RIGHT_OUTER");  // only the left side can be built
+  CHECK_MESSAGE(right.ops.find("BroadcastHashJoin:L") != std::string::npos, right.ops);
+  Run hinted = join_run(s, "JOIN_TYPE_INNER", true);
+  REQUIRE_MESSAGE(hinted.error.empty(), hinted.error);
+  CHECK_MESSAGE(hinted.ops.find("BroadcastHashJoin:L") != std::string::npos, hinted.ops);
+  CHECK(sorted(hinted.rows) == Rows{"1|x|1|p", "1|x|1|q", "3|w|3|r"});
+}
+
+TEST_CASE("sql lower: sort-merge and shuffled hash joins") {
+  SqlSession s;
+  REQUIRE(s.conf().set("spark.sql.shuffle.partitions", "3"));
+  REQUIRE(s.conf().set("spark.sql.autoBroadcastJoinThreshold", "-1"));
+  check_joins(s, "SortMergeJoin");
+  REQUIRE(s.conf().set("spark.sql.join.preferSortMergeJoin", "false"));
+  check_joins(s, "ShuffledHashJoin");
+}
+
+TEST_CASE("sql lower: nested-loop and cartesian joins") {
+  SqlSession s;
+  REQUIRE(s.conf().set("spark.sql.shuffle.partitions", "2"));
+  Run lt = join_run(s, "JOIN_TYPE_LEFT_OUTER", false, "<");
+  REQUIRE_MESSAGE(lt.error.empty(), lt.error);
+  CHECK_MESSAGE(lt.ops.find("BroadcastNestedLoopJoin") != std::string::npos, lt.ops);
+  CHECK(sorted(lt.rows) == Rows{"1|x|3|r", "1|x|4|t", "2|y|3|r", "2|y|4|t", "3|w|4|t", "NULL|z|NULL|NULL"});
+  REQUIRE(s.conf().set("spark.sql.autoBroadcastJoinThreshold", "-1"));
+  Run cross = run(s, join(local(kL, lrows(), 10), local("c STRING", {{"m"}, {"n"}}, 11), "JOIN_TYPE_CROSS", nullptr));
+  REQUIRE_MESSAGE(cross.error.empty(), cross.error);
+  CHECK_MESSAGE(cross.ops.find("CartesianProduct") != std::string::npos, cross.ops);
+  CHECK(cross.rows.size() == 8);
+  CHECK(sorted(cross.rows)[0] == "1|x|m");
+}
