@@ -107,7 +107,8 @@ std::string explain_extended(const PlanPtr& parsed, const PlanPtr& analyzed, con
 // What runs: the physical plan with the driver-side merges Spark does in executeCollect made
 // explicit — a root CollectLimit / TakeOrderedAndProject first limits (top-N) each partition,
 // then a single-partition exchange brings the survivors together for the final limit (top-N).
-// A CartesianProduct's right side is broadcast (every task meets all of it). explain() shows
+// A CartesianProduct's right side is broadcast (every task meets all of it); a full outer
+// nested-loop join streams its input in one task (unmatched build rows). explain() shows
 // the plan before this step, as Spark does.
 PhysPtr plan_for_execution(const PhysPtr& root);
 

@@ -525,21 +525,27 @@ PhysPtr plan_for_execution(const PhysPtr& plan) {
     n->children = std::move(kids);
     return n;
   };
-  // A task computes one partition of every input of its stage; a CartesianProduct needs every
-  // left partition to meet every right row, so its right side is broadcast (Spark's
-  // CartesianRDD pairs partitions instead).
-  std::function<PhysPtr(const PhysPtr&)> broadcast_cartesian = [&](const PhysPtr& p) -> PhysPtr {
-    std::vector<PhysPtr> kids;
-    for (const auto& c : p->children) kids.push_back(broadcast_cartesian(c));
-    if (p->kind == PhysKind::CartesianProduct) kids[1] = make(PhysKind::BroadcastExchange, {kids[1]});
-    return p->with_children(std::move(kids));
-  };
-  const PhysPtr root = broadcast_cartesian(plan);
   auto single = [&](PhysPtr c) {
     auto ex = make(PhysKind::ShuffleExchange, {std::move(c)});
     ex->partitioning = {Partitioning::Kind::Single, {}, 1};
     return ex;
   };
+  // A task computes one partition of every input of its stage. A CartesianProduct needs every
+  // left partition to meet every right row: its right side is broadcast (Spark's CartesianRDD
+  // pairs partitions instead). A full outer nested-loop join must see all streamed rows before
+  // it knows which build rows matched nothing: one task streams them all (Spark runs a second
+  // pass over the broadcast side instead).
+  std::function<PhysPtr(const PhysPtr&)> rewrite = [&](const PhysPtr& p) -> PhysPtr {
+    std::vector<PhysPtr> kids;
+    for (const auto& c : p->children) kids.push_back(rewrite(c));
+    if (p->kind == PhysKind::CartesianProduct) kids[1] = make(PhysKind::BroadcastExchange, {kids[1]});
+    if (p->kind == PhysKind::BroadcastNestedLoopJoin && p->join_type == JoinType::FullOuter) {
+      size_t streamed = p->build_left ? 1 : 0;
+      if (kids[streamed]->output_partitioning().kind != Partitioning::Kind::Single) kids[streamed] = single(kids[streamed]);
+    }
+    return p->with_children(std::move(kids));
+  };
+  const PhysPtr root = rewrite(plan);
   if (root->kind == PhysKind::CollectLimit) {
     auto local = make(PhysKind::LocalLimit, {root->children[0]});
     local->n = root->n;
