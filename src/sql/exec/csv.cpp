@@ -235,31 +235,6 @@ inline std::optional<std::string_view> datum_of(const CsvToken& t, const CsvOpti
   return d;
 }
 
-// Timestamp without a zone (TimestampNTZ parsing rejects explicit offsets).
-std::optional<int64_t> parse_ntz(std::string_view s) {
-  auto a = kern::parse_timestamp(s, 0);
-  if (!a) return std::nullopt;
-  auto b = kern::parse_timestamp(s, 3600);
-  if (*a == *b) return std::nullopt;  // the text named its own zone
-  return a;
-}
-
-std::optional<__int128> parse_decimal_en_us(std::string_view s, int p, int scale) {
-  // ExprUtils.getDecimalParser(Locale.US): commas removed, then new BigDecimal(s).
-  char buf[256];
-  if (s.find(',') != std::string_view::npos) {
-    size_t k = 0;
-    for (char c : s) {
-      if (c == ',') continue;
-      if (k + 1 >= sizeof buf) return std::nullopt;
-      buf[k++] = c;
-    }
-    s = std::string_view(buf, k);
-  }
-  if (!java_decimal_shape(s)) return std::nullopt;
-  return kern::dec::parse(s, p, scale);
-}
-
 bool supported_csv_type(TypeId id) {
   switch (id) {
     case TypeId::Null: case TypeId::Boolean: case TypeId::Byte: case TypeId::Short: case TypeId::Int:
@@ -312,7 +287,7 @@ bool convert(const ColType& t, std::string_view v, const CsvOptions& opt, int64_
       break;
     }
     case TypeId::Timestamp: { auto r = kern::parse_timestamp(v, tz); if (!r) return false; c.i = *r; break; }
-    case TypeId::TimestampNtz: { auto r = parse_ntz(v); if (!r) return false; c.i = *r; break; }
+    case TypeId::TimestampNtz: { auto r = parse_timestamp_ntz(v); if (!r) return false; c.i = *r; break; }
     default: return false;
   }
   c.valid = true;
@@ -496,7 +471,7 @@ ColType infer_from(std::string_view f, const CsvOptions& opt, int stage) {
 ColType infer_date_or_later(std::string_view f, const CsvOptions& opt, int stage) {
   if (stage <= kDate && parse_iso_date_strict(f)) return S(TypeId::Date);
   // spark.sql.timestampType is TIMESTAMP_LTZ by default: zone-less values infer as timestamp.
-  if (stage <= kNtz && parse_ntz(f)) return S(TypeId::Timestamp);
+  if (stage <= kNtz && parse_timestamp_ntz(f)) return S(TypeId::Timestamp);
   if (stage <= kTs && kern::parse_timestamp(f, 0)) return S(TypeId::Timestamp);
   if (java_parse_bool(f)) return S(TypeId::Boolean);
   return S(TypeId::String);

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "sql/kernels/cast.h"
+#include "sql/kernels/decimal.h"
 
 namespace spp::sql::exec {
 
@@ -185,6 +186,31 @@ std::optional<int32_t> parse_iso_date_strict(std::string_view s) {
   for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9})
     if (!is_digit(s[i])) return std::nullopt;
   return kern::parse_date(s);
+}
+
+// Timestamp without a zone (TimestampNTZ parsing rejects explicit offsets).
+std::optional<int64_t> parse_timestamp_ntz(std::string_view s) {
+  auto a = kern::parse_timestamp(s, 0);
+  if (!a) return std::nullopt;
+  auto b = kern::parse_timestamp(s, 3600);
+  if (*a == *b) return std::nullopt;  // the text named its own zone
+  return a;
+}
+
+std::optional<__int128> parse_decimal_en_us(std::string_view s, int p, int scale) {
+  // ExprUtils.getDecimalParser(Locale.US): commas removed, then new BigDecimal(s).
+  char buf[256];
+  if (s.find(',') != std::string_view::npos) {
+    size_t k = 0;
+    for (char c : s) {
+      if (c == ',') continue;
+      if (k + 1 >= sizeof buf) return std::nullopt;
+      buf[k++] = c;
+    }
+    s = std::string_view(buf, k);
+  }
+  if (!java_decimal_shape(s)) return std::nullopt;
+  return kern::dec::parse(s, p, scale);
 }
 
 std::string malformed_record_error(std::string_view record) {

@@ -50,6 +50,12 @@ std::optional<bool> java_parse_bool(std::string_view s);
 // yyyy-MM-dd exactly (the strict ISO date pattern used for inference).
 std::optional<int32_t> parse_iso_date_strict(std::string_view s);
 
+// CAST-style timestamp that names no zone of its own (TimestampNTZ parsing), µs wall clock.
+std::optional<int64_t> parse_timestamp_ntz(std::string_view s);
+// ExprUtils.getDecimalParser(Locale.US): commas dropped, new BigDecimal grammar, then rounded
+// HALF_UP to (p, scale); nullopt when invalid or too wide.
+std::optional<__int128> parse_decimal_en_us(std::string_view s, int p, int scale);
+
 // Spark's FAILFAST error (MALFORMED_RECORD_IN_PARSING).
 std::string malformed_record_error(std::string_view record);
 

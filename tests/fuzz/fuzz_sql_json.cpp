@@ -1,0 +1,47 @@
+// libFuzzer target: arbitrary bytes as JSON lines (docs/sql-engine.md "Readers"). The first
+// byte picks option variants; the rest is inferred, then parsed with the inferred schema and
+// with a fixed schema of every supported kind. Nothing may crash; batches must be valid.
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "sql/exec/json_lines.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  using namespace spp::sql;
+  using namespace spp::sql::exec;
+  using col::ColType;
+  using col::TypeId;
+  if (size == 0) return 0;
+  uint8_t sel = data[0];
+  std::string_view text(reinterpret_cast<const char*>(data + 1), size - 1);
+  ReaderOptionList l;
+  if (sel & 1) l.push_back({"allowComments", "true"});
+  if (sel & 2) l.push_back({"allowUnquotedFieldNames", "true"});
+  if (sel & 4) l.push_back({"prefersDecimal", "true"});
+  if (sel & 8) l.push_back({"primitivesAsString", "true"});
+  if (sel & 16) l.push_back({"dropFieldIfAllNull", "true"});
+  if (sel & 32) l.push_back({"inferTimestamp", "true"});
+  if (sel & 64) l.push_back({"mode", "DROPMALFORMED"});
+  if (sel & 128) l.push_back({"allowBackslashEscapingAnyCharacter", "true"});
+  auto o = JsonOptions::from(l);
+  if (!o.is_ok()) __builtin_trap();
+  auto lines = json_data_lines(text, *o);
+  auto t = json_infer_schema(lines, *o);
+  if (!t.is_ok()) __builtin_trap();
+  auto p = JsonLinesParser::make(*o, col::make_type(*t), 0);
+  if (!p.is_ok()) __builtin_trap();
+  auto b = p->parse_lines(lines);
+  if (!b.is_ok() || !col::validate(*b).is_ok()) __builtin_trap();
+  ColType fixed = ColType::strct(
+      {"a", "b", "c", "d", "e", "m", "s", "t", "_corrupt_record"},
+      {ColType::scalar(TypeId::Long), ColType::scalar(TypeId::Double), ColType::decimal(10, 2), ColType::scalar(TypeId::Date),
+       ColType::array(ColType::scalar(TypeId::Int)), ColType::map(ColType::scalar(TypeId::String), ColType::scalar(TypeId::String)),
+       ColType::strct({"x", "y"}, {ColType::scalar(TypeId::Boolean), ColType::array(ColType::scalar(TypeId::String))}),
+       ColType::scalar(TypeId::Timestamp), ColType::scalar(TypeId::String)});
+  auto p2 = JsonLinesParser::make(*o, col::make_type(fixed), 3600);
+  if (!p2.is_ok()) __builtin_trap();
+  auto b2 = p2->parse_lines(lines);
+  if (!b2.is_ok() || !col::validate(*b2).is_ok()) __builtin_trap();
+  return 0;
+}
