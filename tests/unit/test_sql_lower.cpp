@@ -10,6 +10,7 @@
 #include "sql/columnar/serde.h"
 #include "sql/exec/exchange.h"
 #include "sql/exec/lower.h"
+#include "sql/exec/range_partition.h"
 #include "sql/kernels/cast.h"
 #include "sql/session.h"
 
@@ -244,16 +245,23 @@ Run run(SqlSession& s, const json& plan, int inline_parts = 2) {
       }
     }
     if (part.kind == ex::OutputPartitioning::Kind::Range && !range_rows.empty()) {
-      // Sorted rows cut into contiguous runs: a valid range partitioning of this data.
-      auto schema = range_rows[0].schema;
+      // As the driver would: sample every map partition's keys, bounds from the samples, then
+      // each row to the partition its key falls in (exec/range_partition.h).
       ex::ExecContext ectx;
       ectx.memory = &memory;
-      auto sorted = ex::make_sort(ex::make_source(schema, range_rows), part.orders, ectx);
-      auto all = ex::drain_concat(*sorted);
-      REQUIRE(all.is_ok());
-      for (int r = 0; r < part.num; ++r) {
-        int64_t lo = all->num_rows * r / part.num, hi = all->num_rows * (r + 1) / part.num;
-        if (hi > lo) routed[size_t(r)].push_back(col::slice(*all, lo, hi - lo));
+      std::vector<ex::RangeSample> samples;
+      for (size_t m = 0; m < range_rows.size(); ++m) {  // one batch stands for one map partition
+        ex::RangeSampler sampler(part.orders, ex::range_sample_size(part.num, int(range_rows.size())), int64_t(m));
+        sampler.add(range_rows[m], ectx);
+        samples.push_back({sampler.sample(), sampler.rows_seen()});
+      }
+      col::Batch bounds = ex::range_bounds(samples, part.orders, part.num);
+      for (const auto& b : range_rows) {
+        auto ids = ex::range_partition_ids(ex::sort_key_batch(b, part.orders, ectx), part.orders, bounds);
+        std::vector<std::vector<int32_t>> rows(size_t(part.num));
+        for (int64_t r = 0; r < b.num_rows; ++r) rows[size_t(ids[size_t(r)])].push_back(int32_t(r));
+        for (size_t d = 0; d < rows.size(); ++d)
+          if (!rows[d].empty()) routed[d].push_back(col::gather(b, rows[d].data(), int64_t(rows[d].size())));
       }
     }
     shuffled[st.id] = std::move(routed);
