@@ -545,3 +545,15 @@ TEST_CASE("sql lower: decimal aggregates and aggregates over empty input") {
   REQUIRE_MESSAGE(global.error.empty(), global.error);
   CHECK(global.rows == Rows{"0|NULL"});
 }
+
+TEST_CASE("sql lower: constant arguments of functions over aggregate results") {
+  SqlSession s;
+  REQUIRE(s.conf().set("spark.sql.shuffle.partitions", "2"));
+  // round(avg(d), 1): the scale must survive binding the aggregate under it.
+  Run r = run(s, aggregate(local(kFacts, facts(), 1), {colref("k")},
+                           {as(fn("round", {fn("avg", {colref("d")}), lit(1)}), "r"),
+                            as(fn("substring", {colref("k"), lit(1), lit(1)}), "k1")}));
+  REQUIRE_MESSAGE(r.error.empty(), r.error);
+  const Rows want = {"NULL|5.0|NULL", "a|1.0|a", "b|3.5|b", "c|7.5|c"};
+  CHECK_MESSAGE(sorted(r.rows) == want, show(r.rows));
+}

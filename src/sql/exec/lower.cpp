@@ -248,8 +248,9 @@ class RangeOp final : public Operator {
     const int64_t n = std::min(left_, batch_);
     auto c = col::make_fixed_column(kern::type_of(col::TypeId::Long), n);
     int64_t* v = c->values->as<int64_t>();
-    for (int64_t i = 0; i < n; ++i) v[i] = value_ + i * step_;  // wraps like Spark's overflow
-    value_ += n * step_;
+    // Unsigned: values past int64 wrap (as the JVM's long) without signed-overflow UB.
+    for (int64_t i = 0; i < n; ++i) v[i] = int64_t(uint64_t(value_) + uint64_t(i) * uint64_t(step_));
+    value_ = int64_t(uint64_t(value_) + uint64_t(n) * uint64_t(step_));
     left_ -= n;
     Batch b;
     b.schema = schema_;
@@ -583,6 +584,8 @@ struct Lowerer {
       if (e.contains("args")) {
         std::vector<ExprPtr> bound;
         for (size_t a = 0; a < e["args"].size(); ++a) {
+          // Literals stay in place: calls read constant arguments (round's scale, patterns).
+          if (e["args"][a].value("kind", "") == "lit") continue;
           auto x = bind(e["args"][a]);
           if (!x) return x;
           bound.push_back(x.value());
