@@ -115,8 +115,9 @@ struct Decoder {
       if (!ins.is_array()) throw std::invalid_argument("native inputs is not an array");
       for (const auto& in : ins) {
         NativeInput ni{field<std::string>(in, "data"), source(in.at("source"), depth)};
-        if (!std::holds_alternative<ShuffleSource>(ni.source) && !std::holds_alternative<BlobsSource>(ni.source))
-          throw std::invalid_argument("native input '" + ni.data_ref + "' must read shuffle blocks or blobs");
+        if (!std::holds_alternative<ShuffleSource>(ni.source) && !std::holds_alternative<BlobsSource>(ni.source) &&
+            !std::holds_alternative<TextSource>(ni.source))
+          throw std::invalid_argument("native input '" + ni.data_ref + "' must read shuffle blocks, blobs or a file range");
         n.inputs.push_back(std::move(ni));
       }
       return make(std::move(n));

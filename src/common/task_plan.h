@@ -91,11 +91,12 @@ struct ZipOp {  // pairs of the two children's elements; unequal lengths fail th
   std::vector<NodePtr> children;
 };
 
-// Where one leaf of a native fragment (a LocalTableScan whose `data` is `data_ref`) reads its
-// batches: a shuffle's blocks (SPB1 records) or blobs of the task (SPB1 streams).
+// Where one leaf of a native fragment (a LocalTableScan or FileScan whose `data` is `data_ref`)
+// reads its batches: a shuffle's blocks (SPB1 records), blobs of the task (SPB1 streams), or a
+// byte range of a file (whole lines; a leaf may have several, read in order).
 struct NativeInput {
   std::string data_ref;
-  Source source;  // ShuffleSource or BlobsSource
+  Source source;  // ShuffleSource, BlobsSource or TextSource
 };
 struct NativeOp {  // leaf: partition `partition` of a SQL stage fragment, computed natively
   json fragment;      // the stage's physical plan (physical_to_json)

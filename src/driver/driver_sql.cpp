@@ -3,10 +3,58 @@
 // scheduler runs like any job (SqlStageSource), on executors' native operators; the rows come
 // back as serialized batches.
 #include "common/log.h"
+#include "common/util.h"
 #include "driver/driver.h"
+#include "driver/file_splits.h"
 
 namespace spp::driver {
 namespace sc = scheduler;
+
+namespace {
+
+// The files of a read, as Spark reports a missing one.
+Result<std::vector<FileEntry>> source_files(const std::vector<std::string>& paths) {
+  auto files = list_input_files(paths);
+  if (!files) {
+    std::string m = files.error_message();
+    const std::string prefix = "Input path does not exist: ";
+    if (m.rfind(prefix, 0) == 0) m = "[PATH_NOT_FOUND] Path does not exist: file:" + m.substr(prefix.size()) + ".";
+    return Result<std::vector<FileEntry>>::error(m);
+  }
+  return files;
+}
+
+// Schemas of file sources (SqlSession's SourceResolver): files must exist; text has one string
+// column; csv and json take the user's schema (inference arrives with their parsers).
+Result<sql::DataType> resolve_source(const std::string& format, const std::vector<std::string>& paths,
+                                     const std::vector<std::pair<std::string, std::string>>&,
+                                     const std::optional<sql::DataType>& user) {
+  using R = Result<sql::DataType>;
+  std::string f = format;
+  for (auto& c : f) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (f != "text" && f != "csv" && f != "json")
+    return R::error(f == "parquet" || f == "orc" || f == "avro"
+                        ? "reading " + f + " files is not supported by sparkpp yet"
+                        : "[DATA_SOURCE_NOT_FOUND] Failed to find the data source: " + format + ".");
+  auto files = source_files(paths);
+  if (!files) return R::error(files.error_message());
+  if (f == "text") {
+    if (user) {
+      if (user->fields.size() != 1)
+        return R::error("Text data source supports only a single column, and you have " +
+                        std::to_string(user->fields.size()) + " columns.");
+      if (user->fields[0].type.id != sql::TypeId::String)
+        return R::error("Text data source does not support " + user->fields[0].type.simple_string() + " data type.");
+      return *user;
+    }
+    return sql::DataType::structure({sql::StructField{"value", sql::DataType::string(), true, "{}"}});
+  }
+  if (user) return *user;
+  return R::error("reading " + f + " files without a schema needs schema inference, which sparkpp does not have yet: "
+                  "pass .schema(...)");
+}
+
+}  // namespace
 
 void Driver::sql_error(Connection& c, int64_t req, const json& error) {
   msg::PyError e;
@@ -27,6 +75,7 @@ void Driver::sql_conf(const std::map<std::string, std::string>& session) {
     if (k.rfind("spark.sql.", 0) == 0) c.set(k, v);
   for (const auto& [k, v] : session) c.set(k, v);
   sql_.conf() = c;
+  sql_.set_source_resolver(resolve_source);
 }
 
 void Driver::sql_analyze(Connection& c, const msg::PySqlAnalyze& m) {
@@ -62,7 +111,31 @@ void Driver::sql_execute(Connection& c, const msg::PySqlExecute& m) {
   auto prepared = sql_.prepare(m.plan);
   if (auto* err = std::get_if<json>(&prepared)) return sql_error(c, m.req, (*err)["error"]);
   const auto& q = std::get<sql::PreparedQuery>(prepared);
-  auto node = sql_source_.add(q, default_parallelism());
+  // FileScan partitions as Spark SQL packs them (spark.sql.files.maxPartitionBytes/openCostInBytes).
+  auto setting = [&](const char* key, int64_t dflt) {
+    auto it = m.conf.find(key);
+    const std::string v = it != m.conf.end() ? it->second : conf_.get(key, "");
+    if (v.empty()) return dflt;
+    Conf tmp;
+    tmp.set(key, v);
+    const int64_t b = tmp.get_bytes(key);
+    return b > 0 ? b : dflt;
+  };
+  const int64_t max_bytes = setting("spark.sql.files.maxPartitionBytes", 128LL << 20);
+  const int64_t open_cost = setting("spark.sql.files.openCostInBytes", 4LL << 20);
+  const int parallelism = default_parallelism();
+  FileSplitter splitter = [&](const json& scan) -> Result<std::vector<std::vector<plan::TextSource>>> {
+    using R = Result<std::vector<std::vector<plan::TextSource>>>;
+    auto files = source_files(scan.value("paths", std::vector<std::string>{}));
+    if (!files) return R::error(files.error_message());
+    std::vector<std::vector<plan::TextSource>> out;
+    for (const auto& part : sql_file_partitions(files.value(), max_bytes, open_cost, parallelism)) {
+      out.emplace_back();
+      for (const auto& c : part) out.back().push_back({c.path, c.start, c.length});
+    }
+    return out;
+  };
+  auto node = sql_source_.add(q, parallelism, splitter);
   if (!node) return py_error(c, m.req, "bad_request", node.error_message());
   Job job;
   job.id = next_job_++;

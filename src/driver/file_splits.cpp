@@ -108,4 +108,36 @@ std::vector<std::vector<FileEntry>> group_whole_files(const std::vector<FileEntr
   return groups;
 }
 
+std::vector<std::vector<TextSplit>> sql_file_partitions(const std::vector<FileEntry>& files, int64_t max_partition_bytes,
+                                                       int64_t open_cost, int parallelism) {
+  int64_t total = 0;
+  for (const auto& f : files) total += f.size + open_cost;
+  const int64_t per_core = total / std::max(1, parallelism);
+  const int64_t max_split = std::max<int64_t>(1, std::min(max_partition_bytes, std::max(open_cost, per_core)));
+  std::vector<TextSplit> chunks;
+  for (const auto& f : files) {
+    const bool splittable = !(f.path.size() > 3 && f.path.compare(f.path.size() - 3, 3, ".gz") == 0);
+    if (!splittable) {
+      if (f.size > 0) chunks.push_back({f.path, 0, f.size});
+      continue;
+    }
+    for (int64_t off = 0; off < f.size; off += max_split) chunks.push_back({f.path, off, std::min(max_split, f.size - off)});
+  }
+  std::stable_sort(chunks.begin(), chunks.end(), [](const TextSplit& a, const TextSplit& b) { return a.length > b.length; });
+  std::vector<std::vector<TextSplit>> parts;
+  std::vector<TextSplit> current;
+  int64_t size = 0;
+  for (const auto& c : chunks) {
+    if (size + c.length > max_split && !current.empty()) {
+      parts.push_back(std::move(current));
+      current.clear();
+      size = 0;
+    }
+    size += c.length + open_cost;
+    current.push_back(c);
+  }
+  if (!current.empty()) parts.push_back(std::move(current));
+  return parts;
+}
+
 }  // namespace spp::driver

@@ -34,4 +34,12 @@ std::vector<TextSplit> compute_text_splits(const std::vector<FileEntry>& files, 
 // in path order.
 std::vector<std::vector<FileEntry>> group_whole_files(const std::vector<FileEntry>& files, int min_partitions);
 
+// Spark SQL's file partitions (FilePartition.maxSplitBytes / getFilePartitions): splittable
+// files are cut into chunks of maxSplitBytes = min(maxPartitionBytes, max(openCost,
+// (total + files * openCost) / parallelism)); unsplittable ones (.gz) are one chunk; empty files
+// none. Chunks, largest first, are packed next-fit into partitions holding at most maxSplitBytes,
+// each chunk also costing openCost.
+std::vector<std::vector<TextSplit>> sql_file_partitions(const std::vector<FileEntry>& files, int64_t max_partition_bytes,
+                                                       int64_t open_cost, int parallelism);
+
 }  // namespace spp::driver

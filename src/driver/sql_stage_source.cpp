@@ -52,7 +52,7 @@ int parse_ref(const std::string& ref, const std::string& prefix) {
 
 }  // namespace
 
-Result<int> SqlStageSource::add(const sql::PreparedQuery& q, int default_parallelism) {
+Result<int> SqlStageSource::add(const sql::PreparedQuery& q, int default_parallelism, const FileSplitter& files) {
   std::vector<int> node_of;  // stage index -> node
   for (size_t i = 0; i < q.stages.size(); ++i) node_of.push_back(next_node_ + static_cast<int>(i));
   std::vector<Stage> built;
@@ -94,6 +94,20 @@ Result<int> SqlStageSource::add(const sql::PreparedQuery& q, int default_paralle
           bad = Status::error("this DataFrame reads '" + ref.substr(0, ref.find(':')) +
                               "' data, which the native engine cannot scan yet");
         }
+      } else if (op == "FileScan") {
+        const std::string id = "file:" + std::to_string(local_id++);
+        if (!files) {
+          if (bad) bad = Status::error("reading files needs a driver");
+        } else if (bad) {
+          auto parts = files(n);
+          if (!parts) {
+            bad = Status::error(parts.error_message());
+          } else {
+            from_leaves = std::max(from_leaves, static_cast<int>(parts.value().size()));
+            st.file_parts[id] = std::move(parts.value());
+          }
+        }
+        n["data"] = id;
       } else if (op == "Range") {
         int np = n.value("numPartitions", -1);
         from_leaves = std::max(from_leaves, np > 0 ? np : default_parallelism);
@@ -183,6 +197,9 @@ Result<std::shared_ptr<const scheduler::TaskBody>> SqlStageSource::build_task(in
     if (Status s = reads(ref, parent, partition); !s) return R::error(s.message());
   for (const auto& [ref, parent] : st.broadcast_reads)
     if (Status s = reads(ref, parent, 0); !s) return R::error(s.message());
+  for (const auto& [ref, parts] : st.file_parts)
+    if (static_cast<size_t>(partition) < parts.size())
+      for (const auto& chunk : parts[static_cast<size_t>(partition)]) op.inputs.push_back({ref, chunk});
   for (const auto& [ref, parts] : st.local_rows) {
     op.inputs.push_back({ref, plan::BlobsSource{static_cast<int>(body->blobs.size()), 1}});
     body->blobs.push_back(parts[static_cast<size_t>(partition)]);

@@ -7,6 +7,7 @@
 // Node and shuffle ids start at kSqlNodeBase so they never meet the RDD graph's; StageRouter
 // answers the DAG scheduler for both.
 #pragma once
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -29,10 +30,14 @@ struct SqlTaskBody final : scheduler::TaskBody {
   bool is_map = false;
 };
 
+// The file chunks of each partition of a FileScan (its JSON node: format, paths, options) — the
+// driver lists the files and packs them (driver/file_splits.h).
+using FileSplitter = std::function<Result<std::vector<std::vector<plan::TextSource>>>(const nlohmann::json& file_scan)>;
+
 class SqlStageSource final : public scheduler::StageSource {
  public:
   // Registers the query's stages; returns the node of its result stage.
-  Result<int> add(const sql::PreparedQuery& q, int default_parallelism);
+  Result<int> add(const sql::PreparedQuery& q, int default_parallelism, const FileSplitter& files = nullptr);
   // Forgets a query's stages (its job ended).
   void remove(int result_node);
   static bool owns(int node) { return node >= kSqlNodeBase; }
@@ -58,6 +63,7 @@ class SqlStageSource final : public scheduler::StageSource {
     // per partition (one SPB1 stream per partition).
     std::map<std::string, int> shuffle_reads, broadcast_reads;
     std::map<std::string, std::vector<std::shared_ptr<std::string>>> local_rows;
+    std::map<std::string, std::vector<std::vector<plan::TextSource>>> file_parts;  // FileScan leaves
   };
   std::map<int, Stage> stages_;
   int next_node_ = kSqlNodeBase;

@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "executor/input_readers.h"
+#include "executor/native_scan.h"
 #include "executor/shuffle_writer.h"
 #include "sql/columnar/serde.h"
 #include "sql/exec/exchange.h"
@@ -108,14 +109,23 @@ TaskOutcome run_native_task(RunningTask& t, const TaskEnv& env, const plan::Nati
 
   std::vector<ReaderOp*> leaves;  // owned by the operator tree
   ex::LeafInputs inputs;
-  inputs.scan = [&](const std::string& ref, const col::ColTypePtr& schema) -> Result<ex::OpPtr> {
+  inputs.scan = [&](const std::string& ref, const col::ColTypePtr& schema, const nlohmann::json& leaf) -> Result<ex::OpPtr> {
+    if (leaf.value("op", "") == "FileScan") {
+      std::vector<plan::TextSource> chunks;
+      for (const auto& in : op.inputs)
+        if (in.data_ref == ref)
+          if (const auto* t = std::get_if<plan::TextSource>(&in.source)) chunks.push_back(*t);
+      return make_file_scan(leaf, std::move(chunks), schema, lc.exec);
+    }
     for (const auto& in : op.inputs) {
       if (in.data_ref != ref) continue;
       std::unique_ptr<InputReader> r;
       if (const auto* sh = std::get_if<plan::ShuffleSource>(&in.source)) {
         r = make_shuffle_reader(*sh, env.shuffle);
       } else {
-        const auto& b = std::get<plan::BlobsSource>(in.source);
+        const auto* bp = std::get_if<plan::BlobsSource>(&in.source);
+        if (!bp) return Result<ex::OpPtr>::error("leaf '" + ref + "' reads a file range but is not a file scan");
+        const auto& b = *bp;
         if (static_cast<size_t>(b.first) + static_cast<size_t>(b.count) > t.input_blobs.size())
           return Result<ex::OpPtr>::error("plan refers to missing input blobs");
         r = std::make_unique<BlobReader>(std::vector<std::shared_ptr<std::string>>(
@@ -125,7 +135,7 @@ TaskOutcome run_native_task(RunningTask& t, const TaskEnv& env, const plan::Nati
       leaves.push_back(leaf.get());
       return ex::OpPtr(std::move(leaf));
     }
-    return Result<ex::OpPtr>::error("no input for leaf '" + ref + "'");
+    return ex::make_source(schema, {});  // a partition with no rows from this leaf
   };
   auto root = ex::lower_plan(op.fragment, lc, inputs);
   if (!root) return fail("io", "cannot run this SQL stage: " + root.error_message());

@@ -72,6 +72,14 @@ PlanPtr SqlSession::lookup(const std::vector<std::string>& parts) const {
 std::variant<PlanPtr, json> SqlSession::analyzed(const json& plan, PlanPtr* parsed) {
   auto p = decode_plan(plan, ids_);
   if (!p) return plan_error(p.error_message());
+  auto sourced = resolve_sources(*p);
+  if (!sourced) {
+    // The resolver's text is Spark's whole message: `[PATH_NOT_FOUND] Path does not exist: …`.
+    const std::string& m = sourced.error_message();
+    std::string cls = m.size() > 1 && m[0] == '[' ? m.substr(1, m.find(']') - 1) : "";
+    return json{{"error", error_json(AnalysisError{cls, cls == "PATH_NOT_FOUND" ? "42K03" : "", {}, m}, nullptr)}};
+  }
+  p = sourced;
   if (parsed) *parsed = *p;
   AnalyzerOptions opts;
   opts.case_sensitive = conf_.case_sensitive;
@@ -79,6 +87,36 @@ std::variant<PlanPtr, json> SqlSession::analyzed(const json& plan, PlanPtr* pars
   auto a = sql::analyze(*p, ids_, opts);
   if (a.error) return json{{"error", error_json(*a.error, a.plan)}};
   return a.plan;
+}
+
+// File sources get their schema (given or inferred) before analysis: spark.read is eager.
+Result<PlanPtr> SqlSession::resolve_sources(const PlanPtr& p) {
+  std::optional<std::string> failed;
+  PlanPtr out = plan_transform_up(p, [&](const PlanPtr& n) -> PlanPtr {
+    if (n->kind != PlanKind::DataSource || failed) return nullptr;
+    if (!resolver_) {
+      failed = "reading " + n->name + " files needs a driver";
+      return nullptr;
+    }
+    std::optional<DataType> user;
+    if (n->flag) {
+      std::vector<StructField> fs;
+      for (const auto& a : n->output_attrs) fs.push_back({a->name, a->type, a->nullable, "{}"});
+      user = DataType::structure(fs);
+    }
+    auto t = resolver_(n->name, n->paths, n->options, user);
+    if (!t) {
+      failed = t.error_message();
+      return nullptr;
+    }
+    if (user && t.value() == *user) return nullptr;  // keep the decoder's attributes
+    LogicalPlan s = *n;
+    s.output_attrs = attrs_for_fields(t.value().fields, ids_);
+    s.data_attrs = s.output_attrs;
+    return make_plan(std::move(s));
+  });
+  if (failed) return Result<PlanPtr>::error(*failed);
+  return out;
 }
 
 json SqlSession::analyze(const json& plan) {

@@ -2,7 +2,9 @@
 // PySqlAnalyze / PySqlExplain / PySqlCommand messages of docs/sql-engine.md), holding what a
 // Spark session holds for planning: exprId counter, temporary views, SQL settings.
 #pragma once
+#include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -28,6 +30,13 @@ struct PreparedQuery {
   std::vector<StageFragment> stages;
 };
 
+// Resolves a file data source for analysis (the only I/O analysis needs, so the session stays
+// pure and the driver injects it): the schema of `format` files at `paths` — the user's
+// `schema` when given (checked against what the format allows), else inferred from the files.
+using SourceResolver = std::function<Result<DataType>(const std::string& format, const std::vector<std::string>& paths,
+                                                      const std::vector<std::pair<std::string, std::string>>& options,
+                                                      const std::optional<DataType>& user_schema)>;
+
 class SqlSession {
  public:
   explicit SqlSession(SqlConf conf = {}) : conf_(std::move(conf)) {}
@@ -43,12 +52,16 @@ class SqlSession {
 
   SqlConf& conf() { return conf_; }
   bool drop_temp_view(const std::string& name, bool global);
+  void set_source_resolver(SourceResolver r) { resolver_ = std::move(r); }
 
  private:
   std::variant<PlanPtr, nlohmann::json> analyzed(const nlohmann::json& plan, PlanPtr* parsed = nullptr);
   PlanPtr lookup(const std::vector<std::string>& parts) const;
 
+  Result<PlanPtr> resolve_sources(const PlanPtr& p);
+
   SqlConf conf_;
+  SourceResolver resolver_;
   IdGen ids_;
   std::map<std::string, PlanPtr> views_;         // lower-case name -> analyzed plan
   std::map<std::string, PlanPtr> global_views_;  // global_temp.<name>

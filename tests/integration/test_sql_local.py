@@ -37,13 +37,14 @@ check("range_toDF", lambda: [tuple(r) for r in spark.range(2, 5).toDF("k").colle
 check("pandas", lambda: (lambda p: (list(p.columns), [str(t) for t in p.dtypes],
                                     p["name"].tolist()))(people.toPandas()))
 check("rdd_toDF", lambda: spark.sparkContext.parallelize([(1, "a")]).toDF(["k", "v"]).dtypes)
-def _over_text():
+def _over_rdd():
     try:
-        spark.read.text(__file__).select(F.length("value")).collect()
+        spark.sparkContext.parallelize([(1, "a")]).toDF(["k", "v"]).select(F.col("k") + 1).collect()
     except PySparkException as e:
         return [type(e).__name__, e.getErrorClass(), str(e)]
 check("select_native", lambda: [list(r) for r in people.select(F.col("n") + 1).collect()])
-check("over_text_not_wired", _over_text)
+check("over_text_native", lambda: spark.read.text(__file__).select(F.length("value")).count() > 3)
+check("over_rdd_not_wired", _over_rdd)
 check("stop", lambda: spark.stop())
 emit()
 '''
@@ -73,6 +74,7 @@ def test_sql_on_the_rdd_runtime(tmp_path):
     assert types == ["object", "float64", "float64", "object"]  # n holds a null: float64
     assert res.result("rdd_toDF") == [["k", "bigint"], ["v", "string"]]
     assert res.result("select_native") == [[2], [None]]
-    kind, cls, text = res.result("over_text_not_wired")
+    assert res.result("over_text_native") is True
+    kind, cls, text = res.result("over_rdd_not_wired")
     assert kind == "PySparkNotImplementedError" and cls == "NOT_IMPLEMENTED"
     assert "native DataFrame engine is not wired" in text

@@ -13,6 +13,7 @@ pytestmark = pytest.mark.skipif(not os.path.exists(jobs.binary()), reason="spark
 NATIVE_JOB = r'''
 import contextlib
 import io
+import os
 from pyspark.sql import SparkSession, functions as F
 from pyspark.errors import AnalysisException
 
@@ -61,6 +62,19 @@ def _bad():
     except AnalysisException as e:
         return [type(e).__name__, e.getErrorClass()]
 check("bad_column", _bad)
+text_path = os.environ["TEXT_DIR"]
+lines = spark.read.text(text_path)
+check("text_count", lambda: lines.count())
+check("text_words", lambda: sorted(rows(lines.filter(F.length("value") > 0)
+                                        .groupBy("value").count())))
+check("text_upper", lambda: rows(lines.select(F.upper("value").alias("u")).filter(F.col("u") != "")
+                                 .orderBy("u").limit(2)))
+def _missing():
+    try:
+        spark.read.text(text_path + "/nope.txt")
+    except AnalysisException as e:
+        return [e.getErrorClass(), str(e).split(";")[0]]
+check("text_missing", _missing)
 sales.createOrReplaceTempView("sales")
 check("view", lambda: rows(spark.table("sales").filter(F.col("region") == "east").select("qty")))
 emit()
@@ -105,11 +119,28 @@ def check_native(res):
     assert res.result("explain") is True
     assert res.result("bad_column") == ["AnalysisException", "UNRESOLVED_COLUMN.WITH_SUGGESTION"]
     assert res.result("view") == [[7]]
+    assert res.result("text_count") == 2 * 300 + 4
+    assert res.result("text_words") == [["apple", 301], ["fig", 1], ["pear", 301]]
+    assert res.result("text_upper") == [["APPLE"], ["APPLE"]]
+    cls, msg = res.result("text_missing")
+    assert cls == "PATH_NOT_FOUND" and msg.startswith("[PATH_NOT_FOUND] Path does not exist: file:")
+
+
+def write_text_dir(tmp_path):
+    """Two files (one large enough to be cut into several splits) and an empty line."""
+    d = tmp_path / "text"
+    d.mkdir()
+    (d / "a.txt").write_text("apple\npear\n" * 300)
+    (d / "b.txt").write_text("fig\n\napple\npear")  # no trailing newline
+    (d / "_SUCCESS").write_text("")  # hidden by Spark's listing
+    return str(d)
 
 
 def test_native_dataframes_local(tmp_path):
     script = jobs.write_job(tmp_path, "native.py", NATIVE_JOB)
-    check_native(jobs.submit_ok(script, master="local[2]", timeout=180))
+    check_native(jobs.submit_ok(script, master="local[2]", timeout=180,
+                                env={"TEXT_DIR": write_text_dir(tmp_path)},
+                                conf={"spark.sql.files.maxPartitionBytes": "1000"}))
 
 
 def test_native_dataframes_cluster(tmp_path):
@@ -120,4 +151,5 @@ def test_native_dataframes_cluster(tmp_path):
         c.start_worker(m.url, cores=1, memory="1g")
         daemons.wait_until(lambda: m.json()["aliveworkers"] == 2, what="two workers alive")
         script = jobs.write_job(tmp_path, "native.py", NATIVE_JOB)
-        check_native(jobs.submit_ok(script, master=m.url, timeout=180))
+        check_native(jobs.submit_ok(script, master=m.url, timeout=180,
+                                    env={"TEXT_DIR": write_text_dir(tmp_path)}))

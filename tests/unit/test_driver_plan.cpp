@@ -121,3 +121,27 @@ TEST_CASE("shuffle dependencies and shuffle input leaves") {
   auto empty = g.build_task(3, 1, out);
   CHECK(empty->plan["child"]["source"]["blocks"].empty());
 }
+
+TEST_CASE("sql file partitions: Spark's maxSplitBytes and next-fit packing of the largest chunks first") {
+  const int64_t MB = 1 << 20;
+  // 300 MB + 10 MB over 2 cores: 128 MB splits; chunks 128,128,44,10 -> [128] [128] [44,10].
+  auto parts = driver::sql_file_partitions({{"/a", 300 * MB}, {"/b", 10 * MB}}, 128 * MB, 4 * MB, 2);
+  REQUIRE(parts.size() == 3);
+  CHECK(parts[0].size() == 1);
+  CHECK(parts[0][0].length == 128 * MB);
+  CHECK(parts[2].size() == 2);
+  CHECK(parts[2][0].path == "/a");
+  CHECK(parts[2][0].start == 256 * MB);
+  CHECK(parts[2][0].length == 44 * MB);
+  CHECK(parts[2][1].path == "/b");
+  // Ten 1 KB files on 2 cores: the open cost dominates, five files per partition.
+  std::vector<driver::FileEntry> small;
+  for (int i = 0; i < 10; ++i) small.push_back({"/s" + std::to_string(i), 1024});
+  auto sp = driver::sql_file_partitions(small, 128 * MB, 4 * MB, 2);
+  REQUIRE(sp.size() == 2);
+  CHECK(sp[0].size() == 5);
+  // Gzip files are never split; empty files give nothing.
+  auto gz = driver::sql_file_partitions({{"/big.gz", 300 * MB}, {"/empty", 0}}, 128 * MB, 4 * MB, 2);
+  REQUIRE(gz.size() == 1);
+  CHECK(gz[0][0].length == 300 * MB);
+}

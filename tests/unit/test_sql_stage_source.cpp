@@ -160,10 +160,10 @@ TEST_CASE("native task plan: malformed native nodes are refused") {
   bad["partition"] = 1;  // not below num_partitions
   CHECK_FALSE(plan::decode(bad).is_ok());
   bad = ok;
-  bad["inputs"] = json::array({{{"data", "x"}, {"source", {{"kind", "text"}, {"path", "/f"}, {"start", 0}, {"length", 1}}}}});
+  bad["inputs"] = json::array({{{"data", "x"}, {"source", {{"kind", "files"}, {"paths", {"/f"}}}}}});
   auto r = plan::decode(bad);
   REQUIRE_FALSE(r.is_ok());
-  CHECK(r.error_message().find("shuffle blocks or blobs") != std::string::npos);
+  CHECK(r.error_message().find("shuffle blocks, blobs or a file range") != std::string::npos);
   bad = ok;
   bad["fragment"] = "Range";
   CHECK_FALSE(plan::decode(bad).is_ok());
@@ -198,7 +198,7 @@ TEST_CASE("sql stages: each stage's fragment lowers and runs, partial then final
   sql::exec::LowerContext lc;
   lc.exec.memory = &mm;
   sql::exec::LeafInputs in;
-  in.scan = [&](const std::string&, const sql::col::ColTypePtr& schema) -> Result<sql::exec::OpPtr> {
+  in.scan = [&](const std::string&, const sql::col::ColTypePtr& schema, const json&) -> Result<sql::exec::OpPtr> {
     std::vector<sql::col::Batch> bs;
     std::string_view rest(*body.blobs[0]);
     while (!rest.empty()) {

@@ -323,6 +323,8 @@ Result<ExprPtr> decode_expression(const json& j, IdGen& ids) {
   return Result<ExprPtr>::error("plan: unsupported expression '" + k + "'");
 }
 
+ExprList attrs_for_fields(const std::vector<StructField>& fs, IdGen& ids) { return attrs_for(fs, ids); }
+
 Result<PlanPtr> decode_plan(const json& j, IdGen& ids) {
   if (j.is_object() && j.contains("root")) return decode_relation(j["root"], ids);
   return decode_relation(j, ids);
@@ -371,9 +373,14 @@ Result<PlanPtr> decode_relation(const json& j, IdGen& ids) {
     if (ds.contains("options") && ds["options"].is_object())
       for (auto it = ds["options"].begin(); it != ds["options"].end(); ++it)
         p.options.emplace_back(it.key(), it->is_string() ? it->get<std::string>() : it->dump());
-    auto fs = schema_string(str(ds, "schema"));
-    if (!fs) return fs.status();
-    p.output_attrs = attrs_for(*fs, ids);
+    // No schema: the session's source resolver infers it before analysis (SqlSession).
+    if (!str(ds, "schema").empty()) {
+      auto fs = schema_string(str(ds, "schema"));
+      if (!fs) return fs.status();
+      p.output_attrs = attrs_for(*fs, ids);
+      p.flag = true;  // the user gave the schema
+    }
+    p.data_attrs = p.output_attrs;
     return done();
   }
   if (k == "localRelation") {

@@ -20,6 +20,8 @@ class IdGen {
 Result<PlanPtr> decode_plan(const nlohmann::json& j, IdGen& ids);
 Result<PlanPtr> decode_relation(const nlohmann::json& j, IdGen& ids);
 Result<ExprPtr> decode_expression(const nlohmann::json& j, IdGen& ids);
+// Fresh attributes for the fields of a schema.
+ExprList attrs_for_fields(const std::vector<StructField>& fs, IdGen& ids);
 // A column reference as written (`a.b`, `` `a.b` ``, `` `x``y` ``) -> name parts.
 Result<std::vector<std::string>> parse_identifier(const std::string& s);
 

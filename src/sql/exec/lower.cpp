@@ -312,7 +312,12 @@ struct Lowerer {
         b.num_rows = 1;
         return make_source(schema.value(), {b});
       }
-      return inputs.scan(data, schema.value());
+      return inputs.scan(data, schema.value(), p);
+    }
+    if (op == "FileScan") {
+      auto schema = output_schema(output);
+      if (!schema) return fail(schema.error_message());
+      return inputs.scan(p.value("data", ""), schema.value(), p);
     }
     if (op == "Range") {
       auto schema = output_schema(output);

@@ -18,11 +18,12 @@
 namespace spp::sql::exec {
 
 struct LeafInputs {
-  // The batches of a LocalTableScan whose `data` is `data_ref`, for this task's partition, in
-  // `schema` (the leaf's output columns, in order).
-  std::function<Result<OpPtr>(const std::string& data_ref, const ColTypePtr& schema)> scan;
+  // The batches of a LocalTableScan or FileScan (`leaf`, its JSON node) whose `data` is
+  // `data_ref`, for this task's partition, in `schema` (the leaf's output columns, in order).
+  std::function<Result<OpPtr>(const std::string& data_ref, const ColTypePtr& schema, const nlohmann::json& leaf)> scan;
 };
 
+// The operators keep a reference to ctx.exec: the LowerContext must outlive them.
 struct LowerContext {
   int partition = 0;       // the partition this task computes
   int num_partitions = 1;  // partitions of the stage (Range splits by it when numPartitions is absent)

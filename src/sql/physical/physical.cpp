@@ -327,6 +327,7 @@ json physical_to_json(const PhysPtr& p) {
     case PhysKind::FileScan: {
       j["format"] = p->name;
       j["paths"] = p->paths;
+      j["dataSchema"] = exprs_json(p->data_attrs);
       json o = json::object();
       for (const auto& [k, v] : p->options) o[k] = v;
       j["options"] = o;

@@ -59,6 +59,7 @@ struct PhysicalPlan {
   PhysKind kind = PhysKind::LocalTableScan;
   std::vector<PhysPtr> children;
   ExprList exprs, groups, left_keys, right_keys, project, output_attrs;
+  ExprList data_attrs;  // FileScan: every column of the files, in file order
   Partitioning partitioning;  // ShuffleExchange
   JoinType join_type = JoinType::Inner;
   AggMode agg_mode = AggMode::Complete;

@@ -228,6 +228,7 @@ struct Planner {
       case PlanKind::DataSource: {
         auto n = node(PhysKind::FileScan);
         n->name = p->name; n->paths = p->paths; n->options = p->options; n->output_attrs = p->output_attrs;
+        n->data_attrs = p->data_attrs;
         return n;
       }
       case PlanKind::Project: {

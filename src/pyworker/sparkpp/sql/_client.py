@@ -8,9 +8,9 @@
 
 Built-in operations are never evaluated in Python: the C++ driver analyses, optimises and plans
 the plan and its executors run it on columnar batches; rows come back as serialized batches.
-Plans that read files or Python RDDs (`read`, `extension` relations) still take the interim
-path through the RDD runtime (read.text, createDataFrame(rdd), toDF over those) until the
-native scans exist; other operators over those leaves raise [NOT_IMPLEMENTED]."""
+Plans over Python RDDs (`extension` relations: createDataFrame(rdd), rdd.toDF) and read.text
+with wholetext/lineSep still take the interim path through the RDD runtime until the native
+engine reads them; other operators over those leaves raise [NOT_IMPLEMENTED]."""
 import base64
 import json
 
@@ -35,10 +35,17 @@ def _kind(rel):
 
 
 def _interim_leaf(rel):
-    """A relation the native engine cannot scan yet: files (read.dataSource), Python RDDs."""
+    """A relation the native engine cannot scan yet: Python RDDs, and read.text with
+    wholetext or a lineSep other than newline (the RDD runtime still reads those)."""
     if "common" not in rel:
         return False
-    return "extension" in rel or ("read" in rel and "dataSource" in rel["read"])
+    if "extension" in rel:
+        return True
+    src = rel.get("read", {}).get("dataSource")
+    if src is None or src.get("format") != "text":
+        return False
+    opts = {k.lower(): v for k, v in src.get("options", {}).items()}
+    return opts.get("wholetext", "false").lower() == "true" or opts.get("linesep", "\n") != "\n"
 
 
 def _native(rel):
