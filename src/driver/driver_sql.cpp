@@ -6,6 +6,10 @@
 #include "common/util.h"
 #include "driver/driver.h"
 #include "driver/file_splits.h"
+#include "sql/exec/csv.h"
+
+#include <fstream>
+#include <sstream>
 
 namespace spp::driver {
 namespace sc = scheduler;
@@ -24,10 +28,48 @@ Result<std::vector<FileEntry>> source_files(const std::vector<std::string>& path
   return files;
 }
 
+// The lines the CSV schema comes from: with inferSchema every file whole (samplingRatio 1, as
+// Spark's inference job reads them), else the first line of the first file (header names /
+// column count). Read on the driver: the files are on a file system the driver shares.
+Result<std::string> csv_sample(const std::vector<FileEntry>& files, bool all) {
+  std::string text;
+  for (const auto& f : files) {
+    if (f.size == 0) continue;
+    if (f.path.size() > 3 && f.path.compare(f.path.size() - 3, 3, ".gz") == 0)
+      return Result<std::string>::error("inferring the schema of gzip-compressed csv files is not supported yet: pass .schema(...)");
+    std::ifstream in(f.path, std::ios::binary);
+    if (!in) return Result<std::string>::error("cannot read " + f.path);
+    if (!all) {
+      std::string line;
+      std::getline(in, line);
+      return line + "\n";
+    }
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    text += ss.str();
+    if (!text.empty() && text.back() != '\n') text += '\n';
+  }
+  return text;
+}
+
+Result<sql::DataType> csv_schema(const std::vector<FileEntry>& files,
+                                 const std::vector<std::pair<std::string, std::string>>& options) {
+  using R = Result<sql::DataType>;
+  auto opt = sql::exec::CsvOptions::from(options);
+  if (!opt) return R::error(opt.error_message());
+  auto text = csv_sample(files, opt.value().infer_schema);
+  if (!text) return R::error(text.error_message());
+  auto lines = sql::exec::csv_data_lines(text.value(), opt.value());
+  if (!opt.value().infer_schema && lines.size() > 1) lines.resize(1);
+  auto t = sql::exec::csv_infer_schema(lines, opt.value());
+  if (!t) return R::error(t.error_message());
+  return sql::type_from_json(sql::col::type_to_json(t.value()));
+}
+
 // Schemas of file sources (SqlSession's SourceResolver): files must exist; text has one string
-// column; csv and json take the user's schema (inference arrives with their parsers).
+// column; csv takes the user's schema or infers it; json takes the user's schema.
 Result<sql::DataType> resolve_source(const std::string& format, const std::vector<std::string>& paths,
-                                     const std::vector<std::pair<std::string, std::string>>&,
+                                     const std::vector<std::pair<std::string, std::string>>& options,
                                      const std::optional<sql::DataType>& user) {
   using R = Result<sql::DataType>;
   std::string f = format;
@@ -50,6 +92,7 @@ Result<sql::DataType> resolve_source(const std::string& format, const std::vecto
     return sql::DataType::structure({sql::StructField{"value", sql::DataType::string(), true, "{}"}});
   }
   if (user) return *user;
+  if (f == "csv") return csv_schema(files.value(), options);
   return R::error("reading " + f + " files without a schema needs schema inference, which sparkpp does not have yet: "
                   "pass .schema(...)");
 }

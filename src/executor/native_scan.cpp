@@ -4,6 +4,8 @@
 #include "executor/gzip_reader.h"
 #include "executor/input_readers.h"
 #include "sql/columnar/builder.h"
+#include "sql/exec/csv.h"
+#include "sql/exec/lower.h"
 
 namespace spp::executor {
 namespace ex = sql::exec;
@@ -33,10 +35,16 @@ col::Batch text_batch(std::string_view lines, const col::ColTypePtr& schema) {
   return b;
 }
 
+// Decodes a blob of whole lines of a file range into a batch of the file's columns.
+using LineDecoder = std::function<Result<col::Batch>(std::string_view lines, bool first_of_file)>;
+
 class FileScan final : public ex::Operator {
  public:
-  FileScan(std::string format, std::vector<plan::TextSource> chunks, col::ColTypePtr schema)
-      : format_(std::move(format)), chunks_(std::move(chunks)) {
+  // `decode` null: the text format (`value`). `keep`: the file columns the output takes, in
+  // output order (csv/json read every column, then keep the needed ones).
+  FileScan(std::string format, std::vector<plan::TextSource> chunks, col::ColTypePtr schema, LineDecoder decode = nullptr,
+           std::vector<int> keep = {})
+      : format_(std::move(format)), chunks_(std::move(chunks)), decode_(std::move(decode)), keep_(std::move(keep)) {
     schema_ = std::move(schema);
   }
   std::string name() const override { return "FileScan " + format_; }
@@ -47,6 +55,7 @@ class FileScan final : public ex::Operator {
       if (!reader_) {
         if (next_chunk_ >= chunks_.size()) return std::optional<col::Batch>();
         const auto& c = chunks_[next_chunk_++];
+        first_of_file_ = c.start == 0;
         if (is_gz(c.path)) reader_ = std::make_unique<GzipTextReader>(c.path);
         else reader_ = std::make_unique<TextSplitReader>(c.path, c.start, c.length);
       }
@@ -56,7 +65,18 @@ class FileScan final : public ex::Operator {
         reader_.reset();
         continue;
       }
-      col::Batch b = text_batch(buf_, schema_);
+      if (!decode_) {
+        col::Batch b = text_batch(buf_, schema_);
+        if (b.num_rows > 0) return std::optional<col::Batch>(std::move(b));
+        continue;
+      }
+      auto all = decode_(buf_, first_of_file_);
+      first_of_file_ = false;  // the header is the first line of the file only
+      if (!all) return ex::BatchResult::error(all.error_message());
+      col::Batch b;
+      b.schema = schema_;
+      b.num_rows = all.value().num_rows;
+      for (int k : keep_) b.columns.push_back(all.value().columns[static_cast<size_t>(k)]);
       if (b.num_rows > 0) return std::optional<col::Batch>(std::move(b));
     }
   }
@@ -65,9 +85,35 @@ class FileScan final : public ex::Operator {
   std::string format_;
   std::vector<plan::TextSource> chunks_;
   size_t next_chunk_ = 0;
+  LineDecoder decode_;
+  std::vector<int> keep_;
+  bool first_of_file_ = false;
   std::unique_ptr<InputReader> reader_;
   std::string buf_;
 };
+
+// Positions in the file schema (`dataSchema`) of the leaf's output attributes, by exprId.
+Result<std::vector<int>> kept_columns(const nlohmann::json& leaf) {
+  std::vector<int> keep;
+  const nlohmann::json data = leaf.value("dataSchema", nlohmann::json::array());
+  for (const auto& o : leaf.value("output", nlohmann::json::array())) {
+    int at = -1;
+    for (size_t i = 0; i < data.size(); ++i)
+      if (data[i].value("id", int64_t{-1}) == o.value("id", int64_t{-2})) at = static_cast<int>(i);
+    if (at < 0) return Result<std::vector<int>>::error("file scan column " + o.value("name", std::string()) + " is not in the file schema");
+    keep.push_back(at);
+  }
+  return keep;
+}
+
+ex::ReaderOptionList reader_options(const nlohmann::json& leaf) {
+  ex::ReaderOptionList out;
+  if (leaf.contains("options") && leaf["options"].is_object()) {
+    const nlohmann::json& opts = leaf["options"];
+    for (auto it = opts.begin(); it != opts.end(); ++it) out.emplace_back(it.key(), it->is_string() ? it->get<std::string>() : it->dump());
+  }
+  return out;
+}
 
 }  // namespace
 
@@ -86,6 +132,23 @@ Result<ex::OpPtr> make_file_scan(const nlohmann::json& leaf, std::vector<plan::T
       }
     }
     return ex::OpPtr(std::make_unique<FileScan>(format, std::move(chunks), std::move(schema)));
+  }
+  if (format == "csv") {
+    using R = Result<ex::OpPtr>;
+    auto opt = ex::CsvOptions::from(reader_options(leaf));
+    if (!opt) return R::error(opt.error_message());
+    auto data = ex::output_schema(leaf.value("dataSchema", nlohmann::json::array()));
+    if (!data) return R::error(data.error_message());
+    auto parser = ex::CsvParser::make(opt.value(), data.value(), 0);  // session time zone: UTC for now
+    if (!parser) return R::error(parser.error_message());
+    auto keep = kept_columns(leaf);
+    if (!keep) return R::error(keep.error_message());
+    const bool header = opt.value().header;
+    auto shared = std::make_shared<ex::CsvParser>(std::move(parser.value()));
+    LineDecoder decode = [shared, header](std::string_view lines, bool first_of_file) {
+      return shared->parse_text(lines, header && first_of_file);
+    };
+    return ex::OpPtr(std::make_unique<FileScan>(format, std::move(chunks), std::move(schema), decode, keep.value()));
   }
   return Result<ex::OpPtr>::error("the native engine cannot read " + format + " files yet");
 }

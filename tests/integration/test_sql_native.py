@@ -75,6 +75,11 @@ def _missing():
     except AnalysisException as e:
         return [e.getErrorClass(), str(e).split(";")[0]]
 check("text_missing", _missing)
+csv = spark.read.csv(text_path + "/../csv", header=True, inferSchema=True)
+check("csv_dtypes", lambda: csv.dtypes)
+check("csv_agg", lambda: sorted(rows(csv.groupBy("region").agg(F.sum("qty").alias("q"),
+                                                              F.max("price").alias("p")))))
+check("csv_plain", lambda: spark.read.option("header", "true").csv(text_path + "/../csv").dtypes)
 sales.createOrReplaceTempView("sales")
 check("view", lambda: rows(spark.table("sales").filter(F.col("region") == "east").select("qty")))
 emit()
@@ -122,6 +127,11 @@ def check_native(res):
     assert res.result("text_count") == 2 * 300 + 4
     assert res.result("text_words") == [["apple", 301], ["fig", 1], ["pear", 301]]
     assert res.result("text_upper") == [["APPLE"], ["APPLE"]]
+    assert res.result("csv_dtypes") == [["region", "string"], ["qty", "int"], ["price", "double"],
+                                         ["day", "date"]]
+    assert res.result("csv_agg") == [["east", 7, 1.0], ["north", 5, 1.5], ["south", 6, 3.0]]
+    assert res.result("csv_plain") == [["region", "string"], ["qty", "string"], ["price", "string"],
+                                       ["day", "string"]]
     cls, msg = res.result("text_missing")
     assert cls == "PATH_NOT_FOUND" and msg.startswith("[PATH_NOT_FOUND] Path does not exist: file:")
 
@@ -133,6 +143,12 @@ def write_text_dir(tmp_path):
     (d / "a.txt").write_text("apple\npear\n" * 300)
     (d / "b.txt").write_text("fig\n\napple\npear")  # no trailing newline
     (d / "_SUCCESS").write_text("")  # hidden by Spark's listing
+    c = tmp_path / "csv"
+    c.mkdir()
+    (c / "part-0.csv").write_text("region,qty,price,day\nnorth,3,1.5,2024-01-02\nsouth,5,2.0,2024-01-03\n"
+                                  "north,,0.5,2024-01-04\n")
+    (c / "part-1.csv").write_text("region,qty,price,day\neast,7,1.0,2024-02-01\nsouth,1,3.0,\n"
+                                  "north,2,,2024-03-01\n")
     return str(d)
 
 
