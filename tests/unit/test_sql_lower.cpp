@@ -193,7 +193,7 @@ Run run(SqlSession& s, const json& plan, int inline_parts = 2) {
       ctx.exec.memory = &memory;
       ctx.exec.batch_rows = 3;  // small batches: operators see several
       ex::LeafInputs in;
-      in.scan = [&](const std::string& ref, const col::ColTypePtr& schema) -> spp::Result<ex::OpPtr> {
+      in.scan = [&](const std::string& ref, const col::ColTypePtr& schema, const json&) -> spp::Result<ex::OpPtr> {
         std::vector<col::Batch> bs;
         if (ref.rfind("shuffle:", 0) == 0) {
           auto& parts = shuffled[std::stoi(ref.substr(8))];
