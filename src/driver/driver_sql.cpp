@@ -7,6 +7,7 @@
 #include "driver/driver.h"
 #include "driver/file_splits.h"
 #include "sql/exec/csv.h"
+#include "sql/exec/json_lines.h"
 
 #include <fstream>
 #include <sstream>
@@ -36,7 +37,7 @@ Result<std::string> csv_sample(const std::vector<FileEntry>& files, bool all) {
   for (const auto& f : files) {
     if (f.size == 0) continue;
     if (f.path.size() > 3 && f.path.compare(f.path.size() - 3, 3, ".gz") == 0)
-      return Result<std::string>::error("inferring the schema of gzip-compressed csv files is not supported yet: pass .schema(...)");
+      return Result<std::string>::error("inferring the schema of gzip-compressed files is not supported yet: pass .schema(...)");
     std::ifstream in(f.path, std::ios::binary);
     if (!in) return Result<std::string>::error("cannot read " + f.path);
     if (!all) {
@@ -66,8 +67,21 @@ Result<sql::DataType> csv_schema(const std::vector<FileEntry>& files,
   return sql::type_from_json(sql::col::type_to_json(t.value()));
 }
 
+// JsonInferSchema over every line of the files (samplingRatio 1, as Spark's inference job).
+Result<sql::DataType> json_schema(const std::vector<FileEntry>& files,
+                                  const std::vector<std::pair<std::string, std::string>>& options) {
+  using R = Result<sql::DataType>;
+  auto opt = sql::exec::JsonOptions::from(options);
+  if (!opt) return R::error(opt.error_message());
+  auto text = csv_sample(files, true);
+  if (!text) return R::error(text.error_message());
+  auto t = sql::exec::json_infer_schema(sql::exec::json_data_lines(text.value(), opt.value()), opt.value());
+  if (!t) return R::error(t.error_message());
+  return sql::type_from_json(sql::col::type_to_json(t.value()));
+}
+
 // Schemas of file sources (SqlSession's SourceResolver): files must exist; text has one string
-// column; csv takes the user's schema or infers it; json takes the user's schema.
+// column; csv and json take the user's schema or infer it from the files.
 Result<sql::DataType> resolve_source(const std::string& format, const std::vector<std::string>& paths,
                                      const std::vector<std::pair<std::string, std::string>>& options,
                                      const std::optional<sql::DataType>& user) {
@@ -93,6 +107,7 @@ Result<sql::DataType> resolve_source(const std::string& format, const std::vecto
   }
   if (user) return *user;
   if (f == "csv") return csv_schema(files.value(), options);
+  if (f == "json") return json_schema(files.value(), options);
   return R::error("reading " + f + " files without a schema needs schema inference, which sparkpp does not have yet: "
                   "pass .schema(...)");
 }

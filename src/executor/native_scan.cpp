@@ -5,6 +5,7 @@
 #include "executor/input_readers.h"
 #include "sql/columnar/builder.h"
 #include "sql/exec/csv.h"
+#include "sql/exec/json_lines.h"
 #include "sql/exec/lower.h"
 
 namespace spp::executor {
@@ -148,6 +149,20 @@ Result<ex::OpPtr> make_file_scan(const nlohmann::json& leaf, std::vector<plan::T
     LineDecoder decode = [shared, header](std::string_view lines, bool first_of_file) {
       return shared->parse_text(lines, header && first_of_file);
     };
+    return ex::OpPtr(std::make_unique<FileScan>(format, std::move(chunks), std::move(schema), decode, keep.value()));
+  }
+  if (format == "json") {
+    using R = Result<ex::OpPtr>;
+    auto opt = ex::JsonOptions::from(reader_options(leaf));
+    if (!opt) return R::error(opt.error_message());
+    auto data = ex::output_schema(leaf.value("dataSchema", nlohmann::json::array()));
+    if (!data) return R::error(data.error_message());
+    auto parser = ex::JsonLinesParser::make(opt.value(), data.value(), 0);  // session time zone: UTC for now
+    if (!parser) return R::error(parser.error_message());
+    auto keep = kept_columns(leaf);
+    if (!keep) return R::error(keep.error_message());
+    auto shared = std::make_shared<ex::JsonLinesParser>(std::move(parser.value()));
+    LineDecoder decode = [shared](std::string_view lines, bool) { return shared->parse_text(lines); };
     return ex::OpPtr(std::make_unique<FileScan>(format, std::move(chunks), std::move(schema), decode, keep.value()));
   }
   return Result<ex::OpPtr>::error("the native engine cannot read " + format + " files yet");

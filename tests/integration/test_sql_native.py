@@ -79,6 +79,9 @@ csv = spark.read.csv(text_path + "/../csv", header=True, inferSchema=True)
 check("csv_dtypes", lambda: csv.dtypes)
 check("csv_agg", lambda: sorted(rows(csv.groupBy("region").agg(F.sum("qty").alias("q"),
                                                               F.max("price").alias("p")))))
+js = spark.read.json(text_path + "/../json")
+check("json_dtypes", lambda: js.dtypes)
+check("json_rows", lambda: rows(js.orderBy("a").select("a", "b", F.col("c.d").alias("d"))))
 check("csv_plain", lambda: spark.read.option("header", "true").csv(text_path + "/../csv").dtypes)
 sales.createOrReplaceTempView("sales")
 check("view", lambda: rows(spark.table("sales").filter(F.col("region") == "east").select("qty")))
@@ -130,6 +133,8 @@ def check_native(res):
     assert res.result("csv_dtypes") == [["region", "string"], ["qty", "int"], ["price", "double"],
                                          ["day", "date"]]
     assert res.result("csv_agg") == [["east", 7, 1.0], ["north", 5, 1.5], ["south", 6, 3.0]]
+    assert res.result("json_dtypes") == [["a", "bigint"], ["b", "string"], ["c", "struct<d:double>"]]
+    assert res.result("json_rows") == [[1, "x", 0.5], [2, None, None], [3, "z", 2.0]]
     assert res.result("csv_plain") == [["region", "string"], ["qty", "string"], ["price", "string"],
                                        ["day", "string"]]
     cls, msg = res.result("text_missing")
@@ -149,6 +154,10 @@ def write_text_dir(tmp_path):
                                   "north,,0.5,2024-01-04\n")
     (c / "part-1.csv").write_text("region,qty,price,day\neast,7,1.0,2024-02-01\nsouth,1,3.0,\n"
                                   "north,2,,2024-03-01\n")
+    j = tmp_path / "json"
+    j.mkdir()
+    (j / "part-0.json").write_text('{"a": 3, "b": "z", "c": {"d": 2.0}}\n{"a": 1, "b": "x", "c": {"d": 0.5}}\n')
+    (j / "part-1.json").write_text('{"a": 2}\n')
     return str(d)
 
 
