@@ -557,3 +557,21 @@ TEST_CASE("sql lower: constant arguments of functions over aggregate results") {
   const Rows want = {"NULL|5.0|NULL", "a|1.0|a", "b|3.5|b", "c|7.5|c"};
   CHECK_MESSAGE(sorted(r.rows) == want, show(r.rows));
 }
+
+TEST_CASE("sql lower: a SELECT without FROM is one row however many partitions its stage has") {
+  SqlSession s;
+  json one = {{"project", {{"expressions", {as(fn("+", {lit(6), lit(1)}), "id")}}}}};
+  Run r = run(s, union_all(range(0, 4, 1, 2), one));
+  REQUIRE_MESSAGE(r.error.empty(), r.error);
+  const Rows want = {"0", "1", "2", "3", "7"};
+  CHECK_MESSAGE(sorted(r.rows) == want, show(r.rows));
+}
+
+TEST_CASE("sql lower: to_date and ilike") {
+  SqlSession s;
+  json strs = local("s STRING", {{"2024-03-05"}, {"Apple"}, {nullptr}}, 1);
+  Run r = run(s, select(strs, {fn("to_date", {colref("s")}), fn("ilike", {colref("s"), lit("a%")})}));
+  REQUIRE_MESSAGE(r.error.empty(), r.error);
+  const Rows want = {"2024-03-05|false", "NULL|NULL", "NULL|true"};
+  CHECK_MESSAGE(sorted(r.rows) == want, show(r.rows));
+}

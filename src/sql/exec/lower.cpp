@@ -129,6 +129,18 @@ Result<ExprPtr> lower_call(const json& e, const json& input) {
     if (!p || !p->is_string()) return err<ExprPtr>(name + " with a pattern that is not a constant string is not supported yet");
     return name == "like" ? like(args[0], p->get<std::string>()) : rlike(args[0], p->get<std::string>());
   }
+  if (name == "ilike") {  // Spark's ILike: lower(s) LIKE lower(pattern)
+    const json* p = args_j.size() == 2 ? constant(args_j[1]) : nullptr;
+    if (!p || !p->is_string()) return err<ExprPtr>("ilike with a pattern that is not a constant string is not supported yet");
+    col::ColumnBuilder pb(kern::type_of(col::TypeId::String));
+    pb.append_str(p->get<std::string>());
+    kern::Vec lp = kern::lower(kern::Vec::constant_of(pb.finish()), 1);
+    return like(call(Fn::Lower, {args[0]}, kern::type_of(col::TypeId::String)), std::string(lp.col->str(0)));
+  }
+  if (name == "to_date") {  // to_date(x) is CAST(x AS DATE), as Spark's ParseToDate without a format
+    if (args.size() != 1) return err<ExprPtr>("to_date with a format is not supported by the native engine yet");
+    return call(Fn::Cast, {args[0]}, t.value());
+  }
   if (name == "split") {
     const json* p = args_j.size() >= 2 ? constant(args_j[1]) : nullptr;
     const json* l = args_j.size() == 3 ? constant(args_j[2]) : nullptr;
@@ -306,11 +318,15 @@ struct Lowerer {
       auto schema = output_schema(output);
       if (!schema) return fail(schema.error_message());
       const std::string data = p.value("data", "");
-      if (data == "one_row") {  // SELECT without FROM: one row, no columns
-        Batch b;
-        b.schema = schema.value();
-        b.num_rows = 1;
-        return make_source(schema.value(), {b});
+      if (data == "one_row") {  // SELECT without FROM: one row, no columns, in partition 0 only
+        std::vector<Batch> rows;
+        if (ctx.partition == 0) {
+          Batch b;
+          b.schema = schema.value();
+          b.num_rows = 1;
+          rows.push_back(std::move(b));
+        }
+        return make_source(schema.value(), std::move(rows));
       }
       return inputs.scan(data, schema.value(), p);
     }
