@@ -575,3 +575,20 @@ TEST_CASE("sql lower: to_date and ilike") {
   const Rows want = {"2024-03-05|false", "NULL|NULL", "NULL|true"};
   CHECK_MESSAGE(sorted(r.rows) == want, show(r.rows));
 }
+
+TEST_CASE("sql lower: collect_set / collect_list / first through partial and final aggregates") {
+  SqlSession s;
+  REQUIRE(s.conf().set("spark.sql.shuffle.partitions", "2"));
+  json rows = local("k STRING, v INT", {{"a", 1}, {"a", 1}, {"a", 2}, {"b", nullptr}, {"a", nullptr}, {"b", 3}}, 1);
+  Run r = run(s, aggregate(rows, {colref("k")},
+                           {fn("size", {fn("collect_set", {colref("v")})}), fn("size", {fn("collect_list", {colref("v")})}),
+                            fn("max", {colref("v")}), fn("count", {colref("v")}, true)}));
+  REQUIRE_MESSAGE(r.error.empty(), r.error);
+  const Rows want = {"a|2|3|2|2", "b|1|1|3|1"};  // NULLs are not collected
+  CHECK_MESSAGE(sorted(r.rows) == want, show(r.rows));
+  Run p = run(s, aggregate(rows, {colref("k")}, {fn("size", {fn("collect_set", {colref("v")})}), fn("sum", {colref("v")})}));
+  REQUIRE_MESSAGE(p.error.empty(), p.error);
+  CHECK_MESSAGE(p.ops.find("HashAggregate") != std::string::npos, p.ops);
+  const Rows want2 = {"a|2|4", "b|1|3"};
+  CHECK_MESSAGE(sorted(p.rows) == want2, show(p.rows));
+}
