@@ -22,7 +22,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (sel & 8) l.push_back({"ignoreLeadingWhiteSpace", "true"});
   if (sel & 16) l.push_back({"ignoreTrailingWhiteSpace", "true"});
   if (sel & 32) l.push_back({"nullValue", "NA"});
-  if (sel & 64) l.push_back({"comment", "#"});
+  if (sel & 64) {
+    l.push_back({"comment", "#"});
+    l.push_back({"timestampFormat", "yyyy-MM-dd'T'HH:mm[:ss][.SSSSSS]XX"});
+    l.push_back({"dateFormat", "EEE, d MMMM yyyy"});
+  }
   if (sel & 128) l.push_back({"mode", "DROPMALFORMED"});
   l.push_back({"inferSchema", "true"});
   auto o = CsvOptions::from(l);

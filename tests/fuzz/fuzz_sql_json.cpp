@@ -21,7 +21,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (sel & 4) l.push_back({"prefersDecimal", "true"});
   if (sel & 8) l.push_back({"primitivesAsString", "true"});
   if (sel & 16) l.push_back({"dropFieldIfAllNull", "true"});
-  if (sel & 32) l.push_back({"inferTimestamp", "true"});
+  if (sel & 32) {
+    l.push_back({"inferTimestamp", "true"});
+    l.push_back({"timestampFormat", "dd/MM/yyyy[ hh:mm[:ss[.SSS]] a][XXX]"});
+    l.push_back({"dateFormat", "d MMM yy"});
+  }
   if (sel & 64) l.push_back({"mode", "DROPMALFORMED"});
   if (sel & 128) l.push_back({"allowBackslashEscapingAnyCharacter", "true"});
   auto o = JsonOptions::from(l);

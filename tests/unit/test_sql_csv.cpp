@@ -88,7 +88,8 @@ TEST_CASE("sql csv: options parse with Spark's defaults, names case-insensitive"
   CHECK(CsvOptions::from({{"sep", ""}}).error_message() == "Delimiter cannot be empty string");
   CHECK(CsvOptions::from({{"sep", "\\"}}).error_message().find("Single backslash is prohibited") == 0);
   CHECK(CsvOptions::from({{"samplingRatio", "0"}}).is_ok() == false);
-  CHECK(CsvOptions::from({{"timestampFormat", "dd/MM/yyyy"}}).is_ok() == false);  // not yet: a clear error
+  CHECK(CsvOptions::from({{"timestampFormat", "dd/MM/yyyy"}}).is_ok());
+  CHECK(CsvOptions::from({{"timestampFormat", "yyyy-MM-dd Q"}}).error_message().find("Unsupported datetime pattern letter 'Q'") == 0);
 }
 
 TEST_CASE("sql csv: tokenizer quoting, escapes, empty and unquoted-empty fields") {
@@ -285,4 +286,28 @@ TEST_CASE("sql csv: inferSchema over lines: header dropped everywhere, nulls ign
   CHECK(infer({"1,2", "3"}) == "struct<_c0:int,_c1:int>");
   CHECK(infer({"1\n", "\n", "x\r\n"}) == "struct<_c0:string>");
   CHECK(infer({"NA,1", "2,NA"}, {{"inferSchema", "true"}, {"nullValue", "NA"}}) == "struct<_c0:int,_c1:int>");
+}
+
+TEST_CASE("sql csv: custom dateFormat / timestampFormat patterns are strict") {
+  auto sch = schema({"d", "t", "n"}, {S(TypeId::Date), S(TypeId::Timestamp), S(TypeId::TimestampNtz)});
+  auto b = parse("02/01/2024,02/01/2024 03:04:05.5 PM,2024.01.02 03h\n2024-01-02,02/01/2024 3:04:05 AM,x\n"
+                 "31/02/2024,02/01/2024 03:04:05 PM,2024.01.02 03h\n",
+                 sch, {{"dateFormat", "dd/MM/yyyy"}, {"timestampFormat", "dd/MM/yyyy hh:mm:ss[.S] a"}, {"timestampNTZFormat", "yyyy.MM.dd HH'h'"}}, false, 3600);
+  REQUIRE(b.num_rows == 3);
+  CHECK(b.column(0).vals<int32_t>()[0] == 19724);
+  CHECK(b.column(2).vals<int64_t>()[0] == (int64_t(19724) * 86400 + 3 * 3600) * 1000000);
+  CHECK(b.column(0).is_null(1));  // no fallback to the lenient parser
+  CHECK(b.column(0).is_null(2));  // 31 February
+  CHECK(b.column(1).vals<int64_t>()[2] == (int64_t(19724) * 86400 + 14 * 3600 + 4 * 60 + 5) * 1000000);
+  auto z = DateTimePattern::compile("yyyy-MM-dd'T'HH:mm:ssXXX");
+  REQUIRE(z.is_ok());
+  CHECK(*z->parse_timestamp("2024-01-02T03:04:05+01:00", 0) == (int64_t(19724) * 86400 + 2 * 3600 + 4 * 60 + 5) * 1000000);
+  CHECK(*z->parse_timestamp("2024-01-02T03:04:05Z", 3600) == (int64_t(19724) * 86400 + 3 * 3600 + 4 * 60 + 5) * 1000000);
+  CHECK_FALSE(z->parse_timestamp_ntz("2024-01-02T03:04:05Z").has_value());
+  auto m = DateTimePattern::compile("d MMM yy");
+  CHECK(*m->parse_date("2 jan 24") == 19724);
+  CHECK_FALSE(m->parse_date("2 jan 2024").has_value());
+  CsvOptions o = opts({{"dateFormat", "dd/MM/yyyy"}});
+  CHECK(csv_infer_field(S(TypeId::Null), "02/01/2024", o).to_string() == "date");
+  CHECK(csv_infer_field(S(TypeId::Null), "2024-01-02", o).to_string() == "timestamp");
 }

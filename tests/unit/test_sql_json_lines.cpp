@@ -194,3 +194,14 @@ TEST_CASE("sql json: schema inference as JsonInferSchema") {
   CHECK(infer("") == "struct<>");
   CHECK(json_compatible_type(S(TypeId::Long), ColType::decimal(5, 2)).to_string() == "decimal(22,2)");
 }
+
+TEST_CASE("sql json: timestampFormat / dateFormat patterns, optional sections") {
+  auto sch = schema({"d", "t"}, {S(TypeId::Date), S(TypeId::Timestamp)});
+  auto b = parse("{\"d\": \"02/01/2024\", \"t\": \"02/01/2024 10:00:30.25\"}\n{\"d\": \"123\", \"t\": \"02/01/2024 10:00\"}\n", sch,
+                 {{"dateFormat", "dd/MM/yyyy"}, {"timestampFormat", "dd/MM/yyyy HH:mm[:ss[.SSS]]"}});
+  CHECK(row(b, 0) == "2024-01-02|2024-01-02 10:00:30.25");
+  CHECK(row(b, 1) == "NULL|2024-01-02 10:00:00");  // a set dateFormat drops the day-number fallback
+  CHECK(infer("{\"t\": \"02/01/2024 10:00\"}\n", {{"inferTimestamp", "true"}, {"timestampFormat", "dd/MM/yyyy HH:mm"}}) ==
+        "struct<t:timestamp>");
+  CHECK_FALSE(JsonOptions::from({{"timestampFormat", "yyyy-MM-dd[HH"}}).is_ok());
+}

@@ -110,13 +110,10 @@ Result<CsvOptions> CsvOptions::from(const ReaderOptionList& opts, std::string_vi
   }
   if (auto v = ro.get("multiLine"); v && lower_ascii(*v) == "true")
     return Result<CsvOptions>::error("CSV option multiLine=true is not supported yet");
-  // Custom date/time patterns need Spark's DateTimeFormatter; only the defaults are built in.
-  if (o.date_format && *o.date_format != "yyyy-MM-dd")
-    return Result<CsvOptions>::error("CSV option dateFormat='" + *o.date_format + "' is not supported yet (only yyyy-MM-dd)");
-  if (o.timestamp_format)
-    return Result<CsvOptions>::error("CSV option timestampFormat is not supported yet (the default parser is)");
-  if (o.timestamp_ntz_format)
-    return Result<CsvOptions>::error("CSV option timestampNTZFormat is not supported yet (the default parser is)");
+  // A set pattern is strict: no fallback to the lenient CAST parsers (as Spark).
+  if (o.date_format) SPP_TRY_ASSIGN(o.date_pattern, DateTimePattern::compile(*o.date_format));
+  if (o.timestamp_format) SPP_TRY_ASSIGN(o.timestamp_pattern, DateTimePattern::compile(*o.timestamp_format));
+  if (o.timestamp_ntz_format) SPP_TRY_ASSIGN(o.timestamp_ntz_pattern, DateTimePattern::compile(*o.timestamp_ntz_format));
   return o;
 }
 
@@ -281,13 +278,23 @@ bool convert(const ColType& t, std::string_view v, const CsvOptions& opt, int64_
     case TypeId::String: c.s = v; break;
     case TypeId::Date: {
       // An explicit dateFormat turns off the lenient CAST fallback.
-      auto r = opt.date_format ? parse_iso_date_strict(v) : kern::parse_date(v);
+      auto r = opt.date_pattern ? opt.date_pattern->parse_date(v) : kern::parse_date(v);
       if (!r) return false;
       c.i = *r;
       break;
     }
-    case TypeId::Timestamp: { auto r = kern::parse_timestamp(v, tz); if (!r) return false; c.i = *r; break; }
-    case TypeId::TimestampNtz: { auto r = parse_timestamp_ntz(v); if (!r) return false; c.i = *r; break; }
+    case TypeId::Timestamp: {
+      auto r = opt.timestamp_pattern ? opt.timestamp_pattern->parse_timestamp(v, tz) : kern::parse_timestamp(v, tz);
+      if (!r) return false;
+      c.i = *r;
+      break;
+    }
+    case TypeId::TimestampNtz: {
+      auto r = opt.timestamp_ntz_pattern ? opt.timestamp_ntz_pattern->parse_timestamp_ntz(v) : parse_timestamp_ntz(v);
+      if (!r) return false;
+      c.i = *r;
+      break;
+    }
     default: return false;
   }
   c.valid = true;
@@ -469,10 +476,12 @@ ColType infer_from(std::string_view f, const CsvOptions& opt, int stage) {
 }
 
 ColType infer_date_or_later(std::string_view f, const CsvOptions& opt, int stage) {
-  if (stage <= kDate && parse_iso_date_strict(f)) return S(TypeId::Date);
+  if (stage <= kDate && (opt.date_pattern ? opt.date_pattern->parse_date(f) : parse_iso_date_strict(f))) return S(TypeId::Date);
   // spark.sql.timestampType is TIMESTAMP_LTZ by default: zone-less values infer as timestamp.
-  if (stage <= kNtz && parse_timestamp_ntz(f)) return S(TypeId::Timestamp);
-  if (stage <= kTs && kern::parse_timestamp(f, 0)) return S(TypeId::Timestamp);
+  if (stage <= kNtz && (opt.timestamp_ntz_pattern ? opt.timestamp_ntz_pattern->parse_timestamp_ntz(f) : parse_timestamp_ntz(f)))
+    return S(TypeId::Timestamp);
+  if (stage <= kTs && (opt.timestamp_pattern ? opt.timestamp_pattern->parse_timestamp(f, 0) : kern::parse_timestamp(f, 0)))
+    return S(TypeId::Timestamp);
   if (java_parse_bool(f)) return S(TypeId::Boolean);
   return S(TypeId::String);
 }

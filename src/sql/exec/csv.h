@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "sql/columnar/batch.h"
+#include "sql/exec/datetime_pattern.h"
 #include "sql/exec/reader_common.h"
 
 namespace spp::sql::exec {
@@ -30,6 +31,7 @@ struct CsvOptions {
   ParseMode mode = ParseMode::Permissive;
   std::string corrupt_column = "_corrupt_record";
   std::optional<std::string> date_format, timestamp_format, timestamp_ntz_format;  // unset: Spark's default parsers
+  std::optional<DateTimePattern> date_pattern, timestamp_pattern, timestamp_ntz_pattern;  // compiled from the above
   double sampling_ratio = 1.0;
   std::string line_sep;            // empty: \n, \r\n or \r
   int max_columns = 20480;

@@ -47,13 +47,9 @@ Result<JsonOptions> JsonOptions::from(const ReaderOptionList& opts, std::string_
   bool multi = false;
   SPP_JSON_TRY(multi, ro.get_bool("multiLine", false));
   if (multi) return Result<JsonOptions>::error("JSON option multiLine=true is not supported yet");
-  o.date_format = ro.get("dateFormat");
-  if (o.date_format && *o.date_format != "yyyy-MM-dd")
-    return Result<JsonOptions>::error("JSON option dateFormat='" + *o.date_format + "' is not supported yet (only yyyy-MM-dd)");
-  if (ro.get("timestampFormat"))
-    return Result<JsonOptions>::error("JSON option timestampFormat is not supported yet (the default parser is)");
-  if (ro.get("timestampNTZFormat"))
-    return Result<JsonOptions>::error("JSON option timestampNTZFormat is not supported yet (the default parser is)");
+  if (auto v = ro.get("dateFormat")) SPP_JSON_TRY(o.date_pattern, DateTimePattern::compile(*v));
+  if (auto v = ro.get("timestampFormat")) SPP_JSON_TRY(o.timestamp_pattern, DateTimePattern::compile(*v));
+  if (auto v = ro.get("timestampNTZFormat")) SPP_JSON_TRY(o.timestamp_ntz_pattern, DateTimePattern::compile(*v));
   for (const char* k : {"encoding", "charset"}) {
     if (auto v = ro.get(k)) {
       std::string e;
@@ -188,8 +184,8 @@ struct Converter {
         return true;
       case TypeId::Date: {
         if (k.kind != JKind::String || k.text.empty()) return false;
-        std::optional<int32_t> d = opt.date_format ? parse_iso_date_strict(k.text) : kern::parse_date(k.text);
-        if (!d && !opt.date_format) {
+        std::optional<int32_t> d = opt.date_pattern ? opt.date_pattern->parse_date(k.text) : kern::parse_date(k.text);
+        if (!d && !opt.date_pattern) {
           // Spark 1.5 stored dates as day numbers in strings; still accepted.
           if (auto n = java_parse_long(k.text, INT32_MIN, INT32_MAX)) d = int32_t(*n);
         }
@@ -200,7 +196,10 @@ struct Converter {
       case TypeId::Timestamp: case TypeId::TimestampNtz: {
         std::optional<int64_t> v;
         if (k.kind == JKind::String) {
-          v = t.id == TypeId::Timestamp ? kern::parse_timestamp(k.text, tz) : parse_timestamp_ntz(k.text);
+          if (t.id == TypeId::Timestamp)
+            v = opt.timestamp_pattern ? opt.timestamp_pattern->parse_timestamp(k.text, tz) : kern::parse_timestamp(k.text, tz);
+          else
+            v = opt.timestamp_ntz_pattern ? opt.timestamp_ntz_pattern->parse_timestamp_ntz(k.text) : parse_timestamp_ntz(k.text);
         } else if (k.kind == JKind::Int && t.id == TypeId::Timestamp) {
           // Numbers are seconds since the epoch.
           auto s = java_parse_long(k.text, INT64_MIN / 1000000, INT64_MAX / 1000000);
@@ -439,7 +438,9 @@ ColType infer_value(const std::vector<JTok>& tape, size_t i, const JsonOptions& 
         if (auto sh = java_decimal_shape(s); sh && sh->scale >= 0 && sh->scale <= sh->precision && sh->precision <= 38)
           return ColType::decimal(sh->precision, int(sh->scale));
       }
-      if (opt.infer_timestamp && (parse_timestamp_ntz(k.text) || kern::parse_timestamp(k.text, 0)))
+      if (opt.infer_timestamp &&
+          ((opt.timestamp_ntz_pattern ? opt.timestamp_ntz_pattern->parse_timestamp_ntz(k.text) : parse_timestamp_ntz(k.text)) ||
+           (opt.timestamp_pattern ? opt.timestamp_pattern->parse_timestamp(k.text, 0) : kern::parse_timestamp(k.text, 0))))
         return S(TypeId::Timestamp);
       return S(TypeId::String);
     }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "sql/columnar/batch.h"
+#include "sql/exec/datetime_pattern.h"
 #include "sql/exec/json_tape.h"
 #include "sql/exec/reader_common.h"
 
@@ -22,7 +23,7 @@ struct JsonOptions {
   bool infer_timestamp = false;
   ParseMode mode = ParseMode::Permissive;
   std::string corrupt_column = "_corrupt_record";
-  std::optional<std::string> date_format;  // only yyyy-MM-dd (strict) besides the default
+  std::optional<DateTimePattern> date_pattern, timestamp_pattern, timestamp_ntz_pattern;  // unset: CAST-style parsers
   double sampling_ratio = 1.0;
   std::string line_sep;                    // empty: \n, \r\n or \r
 

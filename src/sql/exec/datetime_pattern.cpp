@@ -1,0 +1,222 @@
+#include "sql/exec/datetime_pattern.h"
+
+#include "sql/kernels/cast.h"
+
+namespace spp::sql::exec {
+
+namespace {
+const char* kMonths[] = {"january", "february", "march", "april", "may", "june", "july",
+                         "august", "september", "october", "november", "december"};
+const char* kDays[] = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"};
+
+char lower(char c) { return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c; }
+
+// Case-insensitive match of a full or 3-letter name at s[i]; returns the index or -1.
+int match_name(std::string_view s, size_t& i, const char* const* names, int n, bool full) {
+  for (int k = 0; k < n; ++k) {
+    std::string_view nm = names[k];
+    if (!full) nm = nm.substr(0, 3);
+    if (s.size() - i < nm.size()) continue;
+    bool ok = true;
+    for (size_t j = 0; j < nm.size() && ok; ++j) ok = lower(s[i + j]) == nm[j];
+    if (ok) { i += nm.size(); return k; }
+  }
+  return -1;
+}
+
+bool digits(std::string_view s, size_t& i, int min, int max, int64_t& v) {
+  size_t st = i;
+  v = 0;
+  while (i < s.size() && s[i] >= '0' && s[i] <= '9' && int(i - st) < max) v = v * 10 + (s[i++] - '0');
+  return int(i - st) >= min;
+}
+}  // namespace
+
+Result<DateTimePattern> DateTimePattern::compile(std::string_view p) {
+  DateTimePattern out;
+  for (size_t i = 0; i < p.size();) {
+    char c = p[i];
+    if (c == '\'') {
+      size_t j = i + 1;
+      std::string lit;
+      while (j < p.size()) {
+        if (p[j] == '\'') {
+          if (j + 1 < p.size() && p[j + 1] == '\'') { lit += '\''; j += 2; continue; }
+          break;
+        }
+        lit += p[j++];
+      }
+      if (j >= p.size() && !(i + 1 < p.size() && p[i + 1] == '\''))
+        return Result<DateTimePattern>::error("Pattern ends without closing quote: " + std::string(p));
+      if (i + 1 < p.size() && p[i + 1] == '\'') { lit = "'"; j = i + 1; }
+      out.items_.push_back({0, 0, lit});
+      i = j + 1;
+      continue;
+    }
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
+      size_t j = i;
+      while (j < p.size() && p[j] == c) ++j;
+      int n = int(j - i);
+      static const std::string_view ok = "yuMLdHhkKamsSEXxZ";
+      if (ok.find(c) == std::string_view::npos)
+        return Result<DateTimePattern>::error("Unsupported datetime pattern letter '" + std::string(1, c) + "' in: " + std::string(p));
+      out.items_.push_back({c, n, {}});
+      i = j;
+      continue;
+    }
+    if (c == '[') { out.items_.push_back({'[', 0, {}}); ++i; continue; }
+    if (c == ']') { out.items_.push_back({']', 0, {}}); ++i; continue; }
+    out.items_.push_back({0, 0, std::string(1, c)});
+    ++i;
+  }
+  int depth = 0;
+  for (auto& it : out.items_) {
+    depth += it.letter == '[' ? 1 : it.letter == ']' ? -1 : 0;
+    if (depth < 0) return Result<DateTimePattern>::error("Unmatched ']' in datetime pattern: " + std::string(p));
+  }
+  if (depth != 0) return Result<DateTimePattern>::error("Unclosed '[' in datetime pattern: " + std::string(p));
+  return out;
+}
+
+bool DateTimePattern::parse_items(std::string_view s, size_t from, size_t to, size_t& i, Fields& f) const {
+  int64_t& year = f.year; int64_t& month = f.month; int64_t& day = f.day; int64_t& hour = f.hour;
+  int64_t& minute = f.minute; int64_t& sec = f.sec; int64_t& frac = f.frac; int& ampm = f.ampm;
+  bool& hour12 = f.hour12;
+  Parsed& r = f.r;
+  for (size_t x = from; x < to; ++x) {
+    const Item& it = items_[x];
+    if (it.letter == '[') {
+      // Optional section: parsed when it matches, skipped (with its fields) otherwise.
+      size_t end = x + 1;
+      for (int d = 1; end < to; ++end) {
+        d += items_[end].letter == '[' ? 1 : items_[end].letter == ']' ? -1 : 0;
+        if (d == 0) break;
+      }
+      Fields saved = f;
+      size_t si = i;
+      if (!parse_items(s, x + 1, end, i, f)) { f = saved; i = si; }
+      x = end;
+      continue;
+    }
+    if (it.letter == ']') continue;
+    if (!it.letter) {
+      if (s.compare(i, it.literal.size(), it.literal) != 0) return false;
+      i += it.literal.size();
+      continue;
+    }
+    int n = it.count;
+    int64_t v = 0;
+    switch (it.letter) {
+      case 'y': case 'u':
+        if (n == 2) {
+          if (!digits(s, i, 2, 2, v)) return false;
+          year = 2000 + v;  // two-digit years: 2000..2099 (Spark's base)
+        } else {
+          if (!digits(s, i, n == 1 ? 1 : n, n == 1 ? 9 : std::max(n, 9), v)) return false;
+          year = v;
+        }
+        break;
+      case 'M': case 'L':
+        if (n >= 3) {
+          int k = match_name(s, i, kMonths, 12, n >= 4);
+          if (k < 0) return false;
+          month = k + 1;
+        } else if (!digits(s, i, n, 2, month)) {
+          return false;
+        }
+        break;
+      case 'd': if (!digits(s, i, n, 2, day)) return false; break;
+      case 'H': case 'k': if (!digits(s, i, n, 2, hour)) return false; if (it.letter == 'k' && hour == 24) hour = 0; break;
+      case 'h': case 'K': if (!digits(s, i, n, 2, hour)) return false; hour12 = true; if (it.letter == 'h' && hour == 12) hour = 0; break;
+      case 'm': if (!digits(s, i, n, 2, minute)) return false; break;
+      case 's': if (!digits(s, i, n, 2, sec)) return false; break;
+      case 'S': {
+        // Spark parses fractions of 1..n digits for S..S.
+        size_t st = i;
+        if (!digits(s, i, 1, n, v)) return false;
+        int got = int(i - st);
+        if (got > 6) { for (int k = got; k > 6; --k) v /= 10; got = 6; }
+        for (int k = got; k < 6; ++k) v *= 10;
+        frac = v;
+        break;
+      }
+      case 'a': {
+        if (s.size() - i < 2) return false;
+        char a = lower(s[i]), b = lower(s[i + 1]);
+        if (b != 'm' || (a != 'a' && a != 'p')) return false;
+        ampm = a == 'p';
+        i += 2;
+        break;
+      }
+      case 'E':
+        if (match_name(s, i, kDays, 7, n >= 4) < 0) return false;  // checked, not used
+        break;
+      case 'X': case 'x': case 'Z': {
+        if (it.letter == 'X' && i < s.size() && s[i] == 'Z') { ++i; r.has_offset = true; r.offset_seconds = 0; break; }
+        if (i >= s.size() || (s[i] != '+' && s[i] != '-')) return false;
+        int sign = s[i++] == '-' ? -1 : 1;
+        int64_t oh = 0, om = 0;
+        if (!digits(s, i, 2, 2, oh)) return false;
+        bool colon = (it.letter != 'Z' && n == 3) || (it.letter == 'Z' && n == 5);
+        if (n > 1 || it.letter == 'Z' || (i < s.size() && s[i] >= '0' && s[i] <= '9')) {
+          if (colon) {
+            if (i >= s.size() || s[i] != ':') return false;
+            ++i;
+          }
+          if (!digits(s, i, 2, 2, om)) return false;
+        }
+        if (oh > 18 || om > 59) return false;
+        r.has_offset = true;
+        r.offset_seconds = sign * (oh * 3600 + om * 60);
+        break;
+      }
+      default: return false;
+    }
+  }
+  return true;
+}
+
+std::optional<DateTimePattern::Parsed> DateTimePattern::parse(std::string_view s) const {
+  Fields f;
+  size_t i = 0;
+  if (!parse_items(s, 0, items_.size(), i, f)) return std::nullopt;
+  int64_t year = f.year, month = f.month, day = f.day, hour = f.hour, minute = f.minute, sec = f.sec, frac = f.frac;
+  int ampm = f.ampm;
+  bool hour12 = f.hour12;
+  Parsed r = f.r;
+  if (i != s.size()) return std::nullopt;
+  if (hour12) {
+    if (hour > 11) return std::nullopt;
+    if (ampm == 1) hour += 12;
+  } else if (ampm >= 0 && hour < 12 && ampm == 1) {
+    hour += 12;
+  }
+  if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || sec > 59) return std::nullopt;
+  static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  if (day > mdays[month - 1] + (month == 2 && leap)) return std::nullopt;
+  int64_t days = kern::days_from_civil(year, unsigned(month), unsigned(day));
+  r.micros = ((days * 24 + hour) * 60 + minute) * 60000000 + sec * 1000000 + frac;
+  return r;
+}
+
+std::optional<int32_t> DateTimePattern::parse_date(std::string_view s) const {
+  auto p = parse(s);
+  if (!p) return std::nullopt;
+  int64_t us = p->micros;
+  return int32_t(us >= 0 ? us / 86400000000LL : -((-us + 86400000000LL - 1) / 86400000000LL));
+}
+
+std::optional<int64_t> DateTimePattern::parse_timestamp(std::string_view s, int64_t tz) const {
+  auto p = parse(s);
+  if (!p) return std::nullopt;
+  return p->micros - (p->has_offset ? p->offset_seconds : tz) * 1000000;
+}
+
+std::optional<int64_t> DateTimePattern::parse_timestamp_ntz(std::string_view s) const {
+  auto p = parse(s);
+  if (!p || p->has_offset) return std::nullopt;
+  return p->micros;
+}
+
+}  // namespace spp::sql::exec
