@@ -68,8 +68,8 @@ Result<int> SqlStageSource::add(const sql::PreparedQuery& q, int default_paralle
       st.partitioning = fj["output"];
       st.num_reduce = std::max(1, f.output.num);
     }
-    // Partitions: shuffle reads decide (co-partitioned by the planner); otherwise the widest
-    // leaf (Range slices, local rows cut default_parallelism ways as parallelize does).
+    // Partitions: the widest input (shuffle reads, Range slices, local rows cut
+    // default_parallelism ways as parallelize does).
     int from_shuffle = 0, from_leaves = 0;
     int local_id = 0;
     std::vector<std::pair<std::string, std::string>> local_data;  // new ref -> base64 stream
@@ -122,7 +122,9 @@ Result<int> SqlStageSource::add(const sql::PreparedQuery& q, int default_paralle
       for (const auto& b : built)
         if (b.node == parent) from_shuffle = std::max(from_shuffle, b.num_reduce);
     }
-    st.num_partitions = from_shuffle > 0 ? from_shuffle : std::max(1, from_leaves);
+    // The widest input decides; a narrower one has nothing for the partitions past its own
+    // (a union of a 3-slice range and a 2-partition shuffle computes all 3 slices).
+    st.num_partitions = std::max({1, from_shuffle, from_leaves});
     for (const auto& [id, b64] : local_data) {
       auto raw = base64_decode(b64);
       if (!raw) return Result<int>::error("createDataFrame data is not valid base64");
@@ -184,6 +186,10 @@ Result<std::shared_ptr<const scheduler::TaskBody>> SqlStageSource::build_task(in
     if (ot == outputs.end() || ot->second.missing() > 0)
       return Status::error("shuffle " + std::to_string(parent) + " has missing map outputs");
     plan::ShuffleSource sh{parent, reduce, {}};
+    if (reduce >= ot->second.num_reduce) {  // a narrower shuffle than the stage: no rows here
+      op.inputs.push_back({ref, std::move(sh)});
+      return Status::ok();
+    }
     for (size_t m = 0; m < ot->second.maps.size(); ++m) {
       const auto& ms = *ot->second.maps[m];
       if (static_cast<size_t>(reduce) + 1 >= ms.offsets.size()) return Status::error("map output index too short");

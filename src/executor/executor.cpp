@@ -167,13 +167,10 @@ class ExecutorRuntime {
     props_["executor_id"] = args_.executor_id;
     int n = std::max(1, args_.cores);
     for (int i = 0; i < n; ++i)
-      threads_.emplace_back([this, i] {
-        // Warm the daemon now so the first task does not pay for Python's start-up. It starts on a
-        // task thread that lives as long as the executor: the daemon's PR_SET_PDEATHSIG fires when
-        // the *thread* that spawned it exits.
-        if (i == 0) (void)pool_->start();
-        task_loop();
-      });
+      // Python starts with the first task that runs Python (as Spark's PythonWorkerFactory):
+      // DataFrame jobs never fork it. It starts on a task thread, which lives as long as the
+      // executor: the daemon's PR_SET_PDEATHSIG fires when the *thread* that spawned it exits.
+      threads_.emplace_back([this] { task_loop(); });
     int64_t hb = std::max<int64_t>(1000, conf_.get_time_ms("spark.executor.heartbeatInterval"));
     heartbeat_->start(hb, hb, [this] {
       if (!conn_) return;

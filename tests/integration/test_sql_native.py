@@ -168,6 +168,50 @@ def test_native_dataframes_local(tmp_path):
                                 conf={"spark.sql.files.maxPartitionBytes": "1000"}))
 
 
+NO_PYTHON_JOB = r'''
+import os
+from pyspark.sql import SparkSession, functions as F
+marker = os.environ["PY_MARKER"]
+spark = SparkSession.builder.appName("no-python").getOrCreate()
+df = spark.createDataFrame([(i % 3, i) for i in range(100)], ["k", "v"])
+check("agg", lambda: sorted([list(r) for r in df.groupBy("k").agg(F.sum("v")).collect()]))
+check("join", lambda: df.join(df.select("k").distinct(), "k").count())
+check("python_started_by_dataframes", lambda: os.path.exists(marker))
+def _rdd():
+    try:
+        spark.sparkContext.parallelize([1, 2]).map(lambda x: x + 1).collect()
+    except Exception as e:
+        return "failed"
+    return "ran"
+check("rdd", _rdd)
+check("python_started_by_rdd", lambda: os.path.exists(marker))
+emit()
+spark.stop()
+'''
+
+
+def test_dataframe_job_forks_no_python_worker(tmp_path):
+    """Executors get an "interpreter" that only records that it was started: after the
+    DataFrame actions (shuffles, joins, aggregates) it has not been; the RDD action then
+    starts it (and fails), which proves the executors really had it."""
+    marker = tmp_path / "python-started"
+    fake = tmp_path / "fake-python"
+    fake.write_text("#!/bin/sh\necho started >> %s\nexit 1\n" % marker)
+    fake.chmod(0o755)
+    script = jobs.write_job(tmp_path, "nopy.py", NO_PYTHON_JOB)
+    res = jobs.submit_ok(script, master="local[2]", timeout=120,
+                         env={"SPARKPP_PYTHON": None, "PYSPARK_PYTHON": None, "PY_MARKER": str(marker)},
+                         conf={"spark.pyspark.driver.python": jobs.job_python(),
+                               "spark.pyspark.python": str(fake),
+                               "spark.task.maxFailures": "1"})
+    assert res.result("python_started_by_dataframes") is False
+    assert res.result("agg") == [[0, sum(range(0, 100, 3))], [1, sum(range(1, 100, 3))],
+                                 [2, sum(range(2, 100, 3))]]
+    assert res.result("join") == 100
+    assert res.result("rdd") == "failed"
+    assert res.result("python_started_by_rdd") is True
+
+
 def test_native_dataframes_cluster(tmp_path):
     """Two executors on two workers: shuffle blocks of the native stages cross executors."""
     with daemons.Cluster(tmp_path) as c:

@@ -128,6 +128,14 @@ TEST_CASE("sql stages: a grouped count is a map stage and a result stage reading
   CHECK(sh.blocks[0].offset == 5);
   CHECK(sh.blocks[0].length == 4);
 
+  // A partition past a narrower shuffle's reads nothing from it (no "index too short").
+  so.num_reduce = 1;
+  auto narrow = src.build_task(result, 2, outs);
+  REQUIRE(narrow.is_ok());
+  const auto& nop = std::get<plan::NativeOp>(static_cast<const driver::SqlTaskBody&>(*narrow.value()).plan->op);
+  CHECK(std::get<plan::ShuffleSource>(nop.inputs[0].source).blocks.empty());
+  so.num_reduce = 3;
+
   // The native plan survives the wire.
   json wire = plan::to_json(*static_cast<const driver::SqlTaskBody&>(*rt.value()).plan);
   auto back = plan::decode(wire);
