@@ -63,7 +63,8 @@ def test_sql_on_the_rdd_runtime(tmp_path):
         "+-----+----+----+----------+\n"
         "|Alice|   1| 2.5|2024-01-02|\n"
         "|  Bob|NULL|NULL|      NULL|\n"
-        "+-----+----+----+----------+\n")
+        "+-----+----+----+----------+\n"
+        "\n")  # print() of a string that ends in a newline, as PySpark
     assert res.result("schema_tree") == (
         "root\n |-- name: string (nullable = true)\n |-- n: long (nullable = true)\n"
         " |-- x: double (nullable = true)\n |-- d: date (nullable = true)\n\n")

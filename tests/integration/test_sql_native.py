@@ -122,7 +122,8 @@ def check_native(res):
                                   "|apple|    3|\n"
                                   "|  fig|    1|\n"
                                   "| pear|    2|\n"
-                                  "+-----+-----+\n")
+                                  "+-----+-----+\n"
+                                  "\n")
     assert res.result("take") == [[3], [5]]
     assert res.result("explain") is True
     assert res.result("bad_column") == ["AnalysisException", "UNRESOLVED_COLUMN.WITH_SUGGESTION"]

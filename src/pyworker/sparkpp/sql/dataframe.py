@@ -557,7 +557,9 @@ class DataFrame:
         return self._client.rdd(self._plan)
 
     def show(self, n=20, truncate=True, vertical=False):
-        print(self._show_string(n, truncate, vertical), end="")
+        # As PySpark: print() of showString, which already ends in a newline (a blank line
+        # follows the table).
+        print(self._show_string(n, truncate, vertical))
 
     def _show_string(self, n=20, truncate=True, vertical=False):
         if not isinstance(n, int) or isinstance(n, bool):
