@@ -160,6 +160,8 @@ class Driver {
   void perform(scheduler::Effect& eff);
   void launch(scheduler::LaunchTask& t);
   void launch_native(ExecInfo& ex, const scheduler::LaunchTask& t, const SqlTaskBody& body);
+  static msg::LaunchTask task_message(const scheduler::LaunchTask& t);
+  void submit_job(Job job, json lineage);
   void finish_job(Job& job);
   void fail_job(Job& job, const std::string& reason);
   int default_parallelism() const;

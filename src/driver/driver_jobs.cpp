@@ -49,10 +49,16 @@ void Driver::run_job(Connection& c, const msg::PyRunJob& m) {
   } else if (job.sink_kind != "result") {
     return py_error(c, m.req, "bad_request", "unknown sink '" + job.sink_kind + "'");
   }
+  json lineage = rdd_lineage(graph_, job.rdd);
+  submit_job(std::move(job), std::move(lineage));
+}
+
+// Keeps the job, tells the UI, hands it to the DAG scheduler (RDD and SQL jobs alike).
+void Driver::submit_job(Job job, json lineage) {
   job.results.resize(job.partitions.size());
   int jid = job.id;
   auto& stored = jobs_.emplace(jid, std::move(job)).first->second;
-  ui_->store().on_job_start(jid, stored.description, clock_.wall_ms(), rdd_lineage(graph_, stored.rdd));
+  ui_->store().on_job_start(jid, stored.description, clock_.wall_ms(), std::move(lineage));
   sc::JobSubmitted ev;
   ev.job_id = jid;
   ev.node = stored.rdd;
@@ -157,17 +163,9 @@ void Driver::launch(sc::LaunchTask& t) {
     stats.first += 1;
     stats.second += static_cast<int64_t>(bt->second->size());
   }
-  msg::LaunchTask m;
-  m.task_id = l.task_id;
-  m.job_id = l.job_id;
-  m.stage_id = l.stage_id;
-  m.stage_attempt = l.stage_attempt;
-  m.partition = t.partition;
-  m.attempt = l.attempt;
+  msg::LaunchTask m = task_message(t);
   m.plan = payload.plan;
-  if (t.is_map) {
-    m.sink = {{"kind", "shuffle"}, {"shuffle_id", t.shuffle_id}, {"map", t.partition}, {"num_reduce", t.num_reduce}};
-  } else {
+  if (!t.is_map) {
     m.sink = job.sink;
     if (job.file_sink()) {
       char b[16];
@@ -188,8 +186,8 @@ void Driver::launch(sc::LaunchTask& t) {
   ex.conn->send(m, blobs);
 }
 
-// A SQL stage's task: no Python, no functions; its local rows ride as blobs.
-void Driver::launch_native(ExecInfo& ex, const sc::LaunchTask& t, const SqlTaskBody& body) {
+// The LaunchTask fields every task has; map tasks' shuffle sink too.
+msg::LaunchTask Driver::task_message(const sc::LaunchTask& t) {
   const sc::Launch& l = t.launch;
   msg::LaunchTask m;
   m.task_id = l.task_id;
@@ -198,12 +196,16 @@ void Driver::launch_native(ExecInfo& ex, const sc::LaunchTask& t, const SqlTaskB
   m.stage_attempt = l.stage_attempt;
   m.partition = t.partition;
   m.attempt = l.attempt;
-  m.plan = plan::to_json(*body.plan);
-  if (t.is_map) {
+  if (t.is_map)
     m.sink = {{"kind", "shuffle"}, {"shuffle_id", t.shuffle_id}, {"map", t.partition}, {"num_reduce", t.num_reduce}};
-  } else {
-    m.sink = {{"kind", "result"}};
-  }
+  return m;
+}
+
+// A SQL stage's task: no Python, no functions; its local rows ride as blobs.
+void Driver::launch_native(ExecInfo& ex, const sc::LaunchTask& t, const SqlTaskBody& body) {
+  msg::LaunchTask m = task_message(t);
+  m.plan = plan::to_json(*body.plan);
+  if (!t.is_map) m.sink = {{"kind", "result"}};
   std::vector<std::string> blobs;
   for (const auto& b : body.blobs) blobs.push_back(*b);
   ex.conn->send(m, blobs);

@@ -207,19 +207,9 @@ void Driver::sql_execute(Connection& c, const msg::PySqlExecute& m) {
   job.description = m.description.empty() ? "collect" : m.description;
   job.start_ms = clock_.now_ms();
   for (int p = 0; p < sql_source_.num_partitions(job.rdd); ++p) job.partitions.push_back(p);
-  job.results.resize(job.partitions.size());
-  int jid = job.id;
-  auto& stored = jobs_.emplace(jid, std::move(job)).first->second;
-  LOG_DEBUG("driver", "SQL job " << jid << ": " << q.stages.size() << " stage(s), " << stored.partitions.size()
+  LOG_DEBUG("driver", "SQL job " << job.id << ": " << q.stages.size() << " stage(s), " << job.partitions.size()
                                  << " result partition(s)");
-  ui_->store().on_job_start(jid, stored.description, clock_.wall_ms(), json{{"nodes", json::array()}});
-  sc::JobSubmitted ev;
-  ev.job_id = jid;
-  ev.node = stored.rdd;
-  ev.partitions = stored.partitions;
-  ev.description = stored.description;
-  post(std::move(ev));
-  if (progress_.enabled() && jobs_.count(jid)) progress_timer_->start(200, 200, [this] { update_progress(); });
+  submit_job(std::move(job), json{{"nodes", json::array()}});
 }
 
 }  // namespace spp::driver
