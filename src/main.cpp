@@ -1,9 +1,14 @@
 // sparkpp: one executable, four roles. Parses the command line (CLI11) and hands off.
 #include <CLI/CLI.hpp>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <iostream>
 
+#include "common/auth.h"
+#include "common/util.h"
 #include "driver/history.h"
 #include "driver/submit.h"
 #include "executor/executor.h"
@@ -11,6 +16,7 @@
 #include "worker/worker.h"
 
 int main(int argc, char** argv) {
+  spp::auth::capture_env_secret();  // no child process inherits $SPARKPP_SECRET
   CLI::App app{"sparkpp: Apache Spark's standalone cluster in C++, running PySpark programs", "sparkpp"};
   app.set_version_flag("--version", std::string("sparkpp ") + SPARKPP_VERSION);
   app.require_subcommand(1);
@@ -69,6 +75,12 @@ int main(int argc, char** argv) {
   history->add_option("--host,-h", hargs.host, "Address to listen on")->capture_default_str();
   history->add_option("--port,-p", hargs.port, "Port (0: pick a free one)")->capture_default_str();
 
+  auto* secret = app.add_subcommand("secret", "Manage the shared secret of spark.authenticate");
+  secret->set_help_flag("--help", "Show this help");
+  secret->require_subcommand(1);
+  auto* secret_new = secret->add_subcommand(
+      "new", "Print a fresh 256-bit secret (hex). `sparkpp secret new > FILE` makes FILE owner-only (0600)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -88,5 +100,15 @@ int main(int argc, char** argv) {
   }
   if (*executor) return spp::run_executor(eargs);
   if (*history) return spp::run_history(hargs);
+  if (*secret_new) {
+    // Redirected to a file: make it owner-only before anything is written to it.
+    struct stat st {};
+    if (fstat(STDOUT_FILENO, &st) == 0 && S_ISREG(st.st_mode) && fchmod(STDOUT_FILENO, 0600) != 0) {
+      std::fprintf(stderr, "sparkpp secret new: cannot make the output file owner-only (chmod 0600)\n");
+      return 1;
+    }
+    std::printf("%s\n", spp::random_hex(32).c_str());
+    return 0;
+  }
   return 1;
 }

@@ -39,6 +39,8 @@ class FrameDecoder {
   // oversized frame, a zero length or an unknown kind.
   Status feed(const char* data, size_t len, std::vector<Frame>& out);
   bool failed() const { return failed_; }
+  // Frames not yet decoded are checked against the new limit (net.cpp raises it after Hello).
+  void set_max_frame(size_t n) { max_frame_ = n; }
   size_t buffered() const { return buf_.size() - pos_; }
  private:
   size_t max_frame_;

@@ -78,7 +78,8 @@ Result<std::pair<Envelope, size_t>> decode_header(const std::string& payload) {
 }
 
 bool is_handshake_op(const std::string& op) {
-  return op == Hello::kOp || op == HelloAck::kOp || op == HelloRefused::kOp;
+  return op == Hello::kOp || op == HelloAck::kOp || op == HelloRefused::kOp || op == HelloChallenge::kOp ||
+         op == HelloProof::kOp;
 }
 
 namespace {
@@ -90,7 +91,7 @@ std::string opt_string(const json& j, const char* key) {
 }  // namespace
 
 void to_json(json& j, const Hello& m) {
-  j = {{"role", m.role}, {"proto", m.proto}, {"name", m.name}, {"secret", m.secret}, {"build", m.build}};
+  j = {{"role", m.role}, {"proto", m.proto}, {"name", m.name}, {"secret", m.secret}, {"build", m.build}, {"nonce", m.nonce}};
 }
 void from_json(const json& j, Hello& m) {
   j.at("role").get_to(m.role);
@@ -98,6 +99,7 @@ void from_json(const json& j, Hello& m) {
   m.name = opt_string(j, "name");
   m.secret = opt_string(j, "secret");
   m.build = opt_string(j, "build");
+  m.nonce = opt_string(j, "nonce");
 }
 void to_json(json& j, const HelloAck& m) {
   j = {{"role", m.role}, {"proto", m.proto}, {"name", m.name}, {"build", m.build}};

@@ -48,21 +48,43 @@ using json = nlohmann::json;
 // For that to work across versions the three handshake messages are decoded whatever the
 // envelope's "v" and their fields beyond `role` and `proto` may be absent: their shape may only
 // ever grow. (History: 1 = first release; 2 = builds in the handshake, HelloRefused; 3 = the
-// DataFrame engine: PySql* messages, PyError details, `native` task plans.)
-constexpr int kProtocolVersion = 3;
+// DataFrame engine: PySql* messages, PyError details, `native` task plans; 4 = mutual
+// challenge-response authentication: Hello.nonce, HelloChallenge, HelloProof.)
+constexpr int kProtocolVersion = 4;
 const char* build_id();  // "sparkpp 0.1.0 (<git describe>)"; see build_id.cpp.in
 
-// Connecting side -> accepting side, first message on every connection. `secret` is where
-// shared-secret authentication slots in (empty while spark.authenticate is off).
-// Reply: HelloAck, or HelloRefused and the connection is closed.
+// Connecting side -> accepting side, first message on every connection. With authentication
+// (common/auth.h) `nonce` is the connector's fresh challenge and the reply is HelloChallenge;
+// without, the reply is HelloAck. Either way HelloRefused (then close) says why not.
 struct Hello {
   static constexpr const char* kOp = "Hello";
   std::string role;  // worker | app | executor | pydriver | pyworker | cli
   int proto = kProtocolVersion;
   std::string name;  // free text for logs: worker id, app name, pid ...
+  // Only the loopback Python-program link uses it: the per-run token SPARKPP_DRIVER_SECRET.
+  // Shared secrets are never sent; they are proven (nonce, HelloChallenge, HelloProof).
   std::string secret;
   std::string build = build_id();
+  std::string nonce;  // 64 hex digits (32 random bytes) when authenticating, else empty
 };
+
+// Accepting side -> connecting side when authentication is on: the acceptor's fresh nonce and
+// its proof HMAC-SHA256(key, "acceptor" transcript of both nonces), hex. The connector checks the
+// proof before answering HelloProof.
+struct HelloChallenge {
+  static constexpr const char* kOp = "HelloChallenge";
+  std::string nonce;
+  std::string proof;
+};
+SPP_MSG(HelloChallenge, nonce, proof)
+
+// Connecting side -> accepting side: its proof over the same nonces ("connector" transcript).
+// Reply: HelloAck, or HelloRefused when the proof is wrong.
+struct HelloProof {
+  static constexpr const char* kOp = "HelloProof";
+  std::string proof;
+};
+SPP_MSG(HelloProof, proof)
 
 // Accepting side -> connecting side. Reply to Hello.
 struct HelloAck {
@@ -531,7 +553,7 @@ SPP_MSG(BlockData, req, error, failed)
 
 // Every message type, once. The order is irrelevant; names must be unique.
 #define SPP_MESSAGES(X)                                                                        \
-  X(Hello) X(HelloAck) X(HelloRefused)                                                         \
+  X(Hello) X(HelloAck) X(HelloRefused) X(HelloChallenge) X(HelloProof)                                                 \
   X(RegisterWorker) X(WorkerHeartbeat) X(ExecutorStateChanged) X(WorkerLatestState)            \
   X(RegisteredWorker) X(RegisterWorkerFailed) X(ReconnectWorker) X(LaunchExecutor)             \
   X(KillExecutor) X(ApplicationFinished) X(MasterInStandby)                                    \
@@ -584,7 +606,7 @@ Status validate(const RegisterApplication& m);
 Status validate(const RegisterExecutor& m);
 
 bool is_known_op(const std::string& op);
-bool is_handshake_op(const std::string& op);  // Hello, HelloAck, HelloRefused
+bool is_handshake_op(const std::string& op);  // Hello, HelloAck, HelloRefused, HelloChallenge, HelloProof
 
 template <typename T>
 void encode(std::string& out, const T& m, const std::vector<std::string>& blobs) {

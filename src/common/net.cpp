@@ -88,12 +88,13 @@ void Connection::start() {
         if (!c->ready_) c->close("no handshake within " + std::to_string(c->opts_.hello_timeout_ms) + " ms");
       },
       static_cast<uint64_t>(opts_.hello_timeout_ms), 0);
-  if (!acceptor_) {
-    msg::Hello h;
-    h.role = opts_.my_role;
-    h.name = opts_.my_name;
-    h.secret = opts_.secret;
-    send(h);
+  auth::Policy pol = opts_.auth ? opts_.auth() : auth::Policy{};
+  if (acceptor_) {
+    decoder_.set_max_frame(std::min(kHelloMaxFrame, opts_.max_frame));
+    acceptor_hs_ = std::make_unique<auth::Acceptor>(pol, opts_.my_role, opts_.my_name, auth::fresh_nonce(), opts_.check_hello);
+  } else {
+    connector_hs_ = std::make_unique<auth::Connector>(pol, opts_.my_role, opts_.my_name, auth::fresh_nonce(), opts_.token);
+    send(connector_hs_->hello());
   }
 }
 
@@ -143,6 +144,10 @@ void Connection::handle_frames(std::vector<Frame>& frames) {
       return;
     }
     auto& [env, n] = r.value();
+    if (!ready_ && n != 0) {
+      close("handshake message with blobs");
+      return;
+    }
     if (n == 0) {
       deliver(std::move(env));
     } else {
@@ -153,65 +158,42 @@ void Connection::handle_frames(std::vector<Frame>& frames) {
   }
 }
 
-void Connection::refuse(const std::string& claimed_role, const std::string& reason) {
-  LOG_WARN(opts_.log_component, "refused connection from " << peer_ << " (role '" << claimed_role << "'): " << reason);
-  msg::HelloRefused r;
-  r.reason = reason;
-  send(r);  // small: leaves with uv_try_write before the close below
-  close("handshake refused: " + reason);
+void Connection::handshake(msg::Envelope&& env) {
+  auth::Step st = acceptor_ ? acceptor_hs_->on_message(env) : connector_hs_->on_message(env);
+  for (const auto& m : st.send)
+    std::visit([this](const auto& v) {
+      using T = std::decay_t<decltype(v)>;
+      if constexpr (!std::is_same_v<T, std::monostate>) send(v);
+    }, m);
+  if (!st.fail.empty()) {
+    if (acceptor_) {
+      // Logged with the address and claimed role; the peer is told why, then dropped.
+      LOG_WARN(opts_.log_component, "refused connection from " << peer_ << " (role '"
+                                        << (acceptor_hs_->peer_role().empty() ? "?" : acceptor_hs_->peer_role())
+                                        << "'): " << st.fail);
+      msg::HelloRefused r;
+      r.reason = st.fail;
+      send(r);  // small: leaves with uv_try_write before the close below
+      close("handshake refused: " + st.fail);
+    } else {
+      LOG_WARN(opts_.log_component, "leaving " << peer_ << ": " << st.fail);
+      close(st.fail);
+    }
+    return;
+  }
+  if (!st.ready) return;
+  peer_role_ = acceptor_ ? acceptor_hs_->peer_role() : connector_hs_->peer_role();
+  peer_name_ = acceptor_ ? acceptor_hs_->peer_name() : connector_hs_->peer_name();
+  acceptor_hs_.reset();
+  connector_hs_.reset();
+  decoder_.set_max_frame(opts_.max_frame);
+  ready_ = true;
+  uv_timer_stop(&hello_timer_);
+  if (opts_.on_ready) opts_.on_ready(*this);
 }
 
 void Connection::deliver(msg::Envelope&& env) {
-  if (!ready_) {
-    if (acceptor_) {
-      const auto* h = env.as<msg::Hello>();
-      if (!h) {
-        refuse("?", "expected Hello, got " + env.op);
-        return;
-      }
-      if (h->proto != msg::kProtocolVersion) {
-        refuse(h->role, msg::version_mismatch(h->proto, h->build));
-        return;
-      }
-      if (opts_.check_hello) {
-        Status st = opts_.check_hello(*h);
-        if (!st) {
-          refuse(h->role, st.message());
-          return;
-        }
-      }
-      peer_role_ = h->role;
-      peer_name_ = h->name;
-      msg::HelloAck ack;
-      ack.role = opts_.my_role;
-      ack.name = opts_.my_name;
-      send(ack);
-    } else {
-      if (const auto* r = env.as<msg::HelloRefused>()) {
-        std::string why = r->proto != msg::kProtocolVersion ? msg::version_mismatch(r->proto, r->build) : r->reason;
-        LOG_WARN(opts_.log_component, peer_ << " refused this connection: " << why);
-        close("refused by " + peer_ + ": " + why);
-        return;
-      }
-      const auto* a = env.as<msg::HelloAck>();
-      if (!a) {
-        close("expected HelloAck, got " + env.op);
-        return;
-      }
-      if (a->proto != msg::kProtocolVersion) {
-        std::string why = msg::version_mismatch(a->proto, a->build);
-        LOG_WARN(opts_.log_component, "leaving " << peer_ << " (" << a->role << "): " << why);
-        close(why);
-        return;
-      }
-      peer_role_ = a->role;
-      peer_name_ = a->name;
-    }
-    ready_ = true;
-    uv_timer_stop(&hello_timer_);
-    if (opts_.on_ready) opts_.on_ready(*this);
-    return;
-  }
+  if (!ready_) return handshake(std::move(env));
   if (msg::is_handshake_op(env.op)) {
     close("duplicate handshake message");
     return;
@@ -466,18 +448,28 @@ Result<msg::Envelope> BlockingChannel::recv(int timeout_ms) {
   return std::move(env);
 }
 
-Result<msg::HelloAck> BlockingChannel::hello(const msg::Hello& h, int timeout_ms) {
+Result<msg::HelloAck> BlockingChannel::hello(const msg::Hello& h, int timeout_ms, const auth::Policy& auth) {
   using R = Result<msg::HelloAck>;
-  Status st = send(h);
+  auth::Connector hs(auth, h.role, h.name, auth::fresh_nonce(), h.secret);
+  Status st = send(hs.hello());
   if (!st) return R::error(st.message());
-  auto reply = recv(timeout_ms);
-  if (!reply) return R::error(reply.error_message());
-  if (const auto* r = reply->as<msg::HelloRefused>())
-    return R::error("refused: " + (r->proto != msg::kProtocolVersion ? msg::version_mismatch(r->proto, r->build) : r->reason));
-  const auto* a = reply->as<msg::HelloAck>();
-  if (!a) return R::error("answered " + reply->op + " instead of HelloAck");
-  if (a->proto != msg::kProtocolVersion) return R::error(msg::version_mismatch(a->proto, a->build));
-  return *a;
+  while (true) {
+    auto reply = recv(timeout_ms);
+    if (!reply) return R::error(reply.error_message());
+    auth::Step step = hs.on_message(*reply);
+    if (!step.fail.empty()) return R::error(step.fail);
+    for (const auto& m : step.send) {
+      const auto* p = std::get_if<msg::HelloProof>(&m);
+      if (p) st = send(*p);
+      if (!st) return R::error(st.message());
+    }
+    if (step.ready) {
+      msg::HelloAck a;
+      a.role = hs.peer_role();
+      a.name = hs.peer_name();
+      return a;
+    }
+  }
 }
 
 void close_all_handles(uv_loop_t* loop) {

@@ -5,10 +5,12 @@
 // once, before deletion). Listener, Timer and Poster own their handles and close them in their
 // destructors' close callbacks; destroy them before uv_loop_close.
 //
-// Handshake: the connecting side sends Hello first; the accepting side checks it (the place for
-// authentication), answers HelloAck (or HelloRefused, then closes) and only then delivers
-// messages; either side leaves a peer of another protocol version, naming both (messages.h).
-// A peer silent for hello_timeout_ms is dropped. Any malformed frame or message closes the connection with a
+// Handshake: the connecting side sends Hello first; the accepting side checks it (role, and
+// with authentication the challenge-response of common/auth.h), answers HelloAck (or
+// HelloRefused, then closes) and only then delivers messages; either side leaves a peer of
+// another protocol version, naming both (messages.h). Until the handshake is over an accepted
+// connection may send only frames of kHelloMaxFrame bytes. A peer that has not completed the
+// handshake within hello_timeout_ms is dropped. Any malformed frame or message closes the connection with a
 // logged reason; nothing a peer sends can crash the process.
 #pragma once
 #include <uv.h>
@@ -21,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "common/auth.h"
 #include "common/frame.h"
 #include "common/messages.h"
 #include "common/status.h"
@@ -29,10 +32,16 @@ namespace spp {
 
 class Connection;
 
+// Frames an accepted connection may send before its handshake is over (a Hello is ~300 bytes).
+constexpr size_t kHelloMaxFrame = 8192;
+
 struct ConnectionOptions {
   std::string my_role;           // e.g. "master"; sent in Hello / HelloAck
   std::string my_name;
-  std::string secret;            // shared secret to present / require (empty: none)
+  std::string token;             // connector: Hello.secret (the Python program's per-run token)
+  // Authentication (auth.h), asked at each handshake so a listener's key can be set later
+  // (the driver learns its application's key once registered). Null: none.
+  std::function<auth::Policy()> auth;
   size_t max_frame = kDefaultMaxFrame;
   int64_t hello_timeout_ms = 5000;
   const char* log_component = "net";
@@ -77,8 +86,7 @@ class Connection {
   static void on_read(uv_stream_t*, ssize_t, const uv_buf_t*);
   void handle_frames(std::vector<Frame>& frames);
   void deliver(msg::Envelope&& env);
-  // Acceptor: tells the peer why (HelloRefused), logs address and claimed role, closes.
-  void refuse(const std::string& claimed_role, const std::string& reason);
+  void handshake(msg::Envelope&& env);
 
   uv_tcp_t tcp_;
   uv_timer_t hello_timer_;
@@ -90,6 +98,8 @@ class Connection {
   int open_handles_ = 0;
   uint64_t id_ = 0;
   std::string peer_, peer_role_, peer_name_;
+  std::unique_ptr<auth::Acceptor> acceptor_hs_;
+  std::unique_ptr<auth::Connector> connector_hs_;
   msg::Envelope pending_;
   size_t pending_blobs_ = 0;
   bool have_pending_ = false;
@@ -165,9 +175,10 @@ class BlockingChannel {
   }
   // Reads one message with its blobs. timeout_ms < 0: wait forever.
   Result<msg::Envelope> recv(int timeout_ms = -1);
-  // The connecting side of the handshake: sends `h`, returns the peer's HelloAck, or why not
-  // (HelloRefused's reason, another protocol version naming both, a stray message).
-  Result<msg::HelloAck> hello(const msg::Hello& h, int timeout_ms);
+  // The connecting side of the handshake (with `auth`, the challenge-response): sends `h`'s
+  // role, name and token, returns the peer's HelloAck, or why not (HelloRefused's reason,
+  // another protocol version naming both, failed authentication, a stray message).
+  Result<msg::HelloAck> hello(const msg::Hello& h, int timeout_ms, const auth::Policy& auth = {});
   void close();
  private:
   Result<Frame> next_frame(int timeout_ms);

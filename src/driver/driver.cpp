@@ -10,6 +10,7 @@
 
 #include <zstd.h>
 
+#include "common/auth.h"
 #include "common/log.h"
 #include "common/states.h"
 #include "common/util.h"
@@ -52,7 +53,7 @@ Result<int> Driver::start() {
   po.log_component = kLog;
   po.check_hello = [this](const msg::Hello& h) -> Status {
     if (h.role != "pydriver") return Status::error("only the Python driver program may use this port");
-    if (h.secret != secret_) return Status::error("wrong secret");
+    if (!auth::equal_ct(h.secret, secret_)) return Status::error("wrong secret");
     return Status::ok();
   };
   po.on_ready = [this](Connection& c) { py_conns_[c.id()] = &c; };
@@ -69,6 +70,7 @@ Result<int> Driver::start() {
   eo.my_role = "driver";
   eo.max_frame = kDataMaxFrame;
   eo.log_component = kLog;
+  eo.auth = [this] { return exec_auth_; };
   eo.check_hello = [](const msg::Hello& h) -> Status {
     return h.role == "executor" ? Status::ok() : Status::error("only executors may use this port");
   };

@@ -13,7 +13,9 @@
 #include <string>
 #include <vector>
 
+#include "common/auth.h"
 #include "common/clock.h"
+#include "common/auth.h"
 #include "common/config.h"
 #include "common/master_url.h"
 #include "common/net.h"
@@ -172,7 +174,9 @@ class Driver {
   Conf submit_conf_;
   Conf conf_;  // effective application conf
   std::string executor_python_;
-  std::string secret_;
+  std::string secret_;          // the Python program's per-run token (loopback link)
+  auth::Policy cluster_auth_;   // spark.authenticate: to the master
+  auth::Policy exec_auth_;      // executors must prove the application's key (auth.h)
   std::unique_ptr<Listener> py_listener_, exec_listener_;
   int exec_port_ = 0;
   std::string advertise_host_;

@@ -22,6 +22,7 @@ void Driver::connect_master(int attempt) {
   o.my_role = "app";
   o.my_name = conf_.get("spark.app.name");
   o.log_component = kLog;
+  o.auth = [this] { return cluster_auth_; };
   o.on_ready = [this](Connection& c) {
     msg::RegisterApplication r;
     r.name = conf_.get("spark.app.name");
@@ -90,6 +91,8 @@ void Driver::on_master_message(Connection& c, msg::Envelope&& env) {
       return;
     }
     app_id_ = m->app_id;
+    // Executors prove this application's key, which their workers derive the same way.
+    if (cluster_auth_.required) exec_auth_.key = auth::app_key(cluster_auth_.key, app_id_);
     LOG_INFO(kLog, "Connected to Spark cluster with app ID " << app_id_);
     // Give granted executors a moment to register so defaultParallelism sees them.
     ready_timer_->start(5000, 0, [this] { post(ShellTimerFired{ShellTimer::kContextReady}); });

@@ -68,6 +68,12 @@ void Driver::create_context(Connection& c, const msg::PyCreateContext& m) {
   auto spec = parse_master_url(conf_.get("spark.master"));
   if (!spec) return py_error(c, m.req, "bad_request", spec.error_message());
   master_ = spec.value();
+  auto cluster_auth = auth::cluster_policy(conf_);
+  if (!cluster_auth) return py_error(c, m.req, "bad_request", cluster_auth.error_message());
+  cluster_auth_ = *cluster_auth;
+  // Local executors always prove a per-run key (the driver starts them and hands it over);
+  // cluster executors prove the application's key once the master has named the application.
+  exec_auth_ = master_.local ? auth::Policy{true, random_hex(32)} : auth::Policy{cluster_auth_.required, ""};
   if (conf_.get("spark.app.name").empty()) return py_error(c, m.req, "bad_request", "An application name must be set in your configuration");
   if (!conf_.contains("spark.pyspark.python")) conf_.set("spark.pyspark.python", executor_python_);
   int max_failures = master_.local ? master_.local_max_failures : static_cast<int>(conf_.get_int("spark.task.maxFailures"));

@@ -108,6 +108,20 @@ std::string build_block_reply(const std::string& root, const msg::FetchBlocks& r
 
 // ---------------------------------------------------------------- server
 
+namespace {
+std::mutex g_auth_mu;
+auth::Policy g_auth;
+auth::Policy block_auth() {
+  std::lock_guard<std::mutex> g(g_auth_mu);
+  return g_auth;
+}
+}  // namespace
+
+void set_block_auth(const auth::Policy& p) {
+  std::lock_guard<std::mutex> g(g_auth_mu);
+  g_auth = p;
+}
+
 Result<int> BlockServer::start(const std::string& host, int port) {
   uv_loop_init(&loop_);
   loop_open_ = true;
@@ -116,6 +130,7 @@ Result<int> BlockServer::start(const std::string& host, int port) {
   o.my_name = name_;
   o.max_frame = kDefaultMaxFrame;  // requests are small JSON
   o.log_component = kLog;
+  o.auth = block_auth;
   o.check_hello = [](const msg::Hello& h) {
     return h.role == "executor" ? Status::ok() : Status::error("only executors fetch shuffle blocks, not " + h.role);
   };
@@ -230,7 +245,7 @@ Result<std::unique_ptr<BlockClient>> BlockClient::connect(const std::string& hos
   msg::Hello h;
   h.role = "executor";
   h.name = my_name;
-  auto ack = c->ch_.hello(h, static_cast<int>(timeout_ms));
+  auto ack = c->ch_.hello(h, static_cast<int>(timeout_ms), block_auth());
   if (!ack) return R::error("block server " + host + ":" + std::to_string(port) + ": " + ack.error_message());
   return c;
 }

@@ -38,6 +38,10 @@ std::string build_block_reply(const std::string& root, const msg::FetchBlocks& r
 // Upper bound on the bytes one FetchBlocks may ask for (one reply is built in memory).
 constexpr int64_t kMaxFetchBytes = int64_t{1} << 30;
 
+// The application's key (auth.h) this executor's block server requires and its block clients
+// prove: only executors of the same application fetch each other's blocks. Set once at start.
+void set_block_auth(const auth::Policy& p);
+
 class BlockServer {
  public:
   explicit BlockServer(std::string name) : name_(std::move(name)) {}

@@ -14,6 +14,7 @@
 
 #include <zstd.h>
 
+#include "common/auth.h"
 #include "common/config.h"
 #include "common/log.h"
 #include "common/net.h"
@@ -41,6 +42,12 @@ class ExecutorRuntime {
       LOG_ERROR(kLog, "invalid --driver-url '" << args_.driver_url << "'");
       return 1;
     }
+    // The application's key (auth.h) from our worker or local-mode driver: proven to the driver
+    // and to other executors' block servers, required of fetchers. Kept from child processes.
+    auth::Policy auth;
+    if (const char* k = std::getenv(auth::kAppKeyEnv); k && *k) auth = auth::Policy{true, k};
+    unsetenv(auth::kAppKeyEnv);
+    executor::set_block_auth(auth);
     // The shuffle block server listens before we register, so data_port is known.
     blocks_ = std::make_unique<executor::BlockServer>(args_.executor_id);
     auto dp = blocks_->start(args_.host.empty() ? "0.0.0.0" : args_.host, 0);
@@ -51,6 +58,7 @@ class ExecutorRuntime {
     o.my_name = args_.executor_id;
     o.max_frame = kDataMaxFrame;
     o.log_component = kLog;
+    o.auth = [auth] { return auth; };
     o.on_ready = [this](Connection& c) {
       msg::RegisterExecutor r;
       r.app_id = args_.app_id;

@@ -12,6 +12,7 @@
 #include <mutex>
 #include <set>
 
+#include "common/auth.h"
 #include "common/log.h"
 #include "common/net.h"
 #include "daemon/daemon_shell.h"
@@ -29,10 +30,11 @@ class MasterDaemon {
   MasterDaemon(uv_loop_t* loop, master::MasterConfig cfg)
       : loop_(loop), cfg_(std::move(cfg)), lock_poll_(loop), poster_(loop), shell_(loop, kLog) {}
 
-  int run(const MasterArgs& args, int64_t hello_timeout_ms) {
+  int run(const MasterArgs& args, int64_t hello_timeout_ms, const auth::Policy& auth) {
     ConnectionOptions opts;
     opts.my_role = "master";
     opts.hello_timeout_ms = hello_timeout_ms;
+    opts.auth = [auth] { return auth; };
     opts.log_component = kLog;
     opts.check_hello = [](const msg::Hello& h) {
       if (h.role == "worker" || h.role == "app" || h.role == "cli") return Status::ok();
@@ -211,10 +213,12 @@ int run_master(const MasterArgs& args) {
   if (!cfg) return daemon_fail(kLog, cfg.error_message());
   if (args.port < 0 || args.port > 65535 || args.webui_port < 0 || args.webui_port > 65535)
     return daemon_fail(kLog, "ports must be within 0..65535");
+  auto auth = auth::cluster_policy(*conf);
+  if (!auth) return daemon_fail(kLog, auth.error_message());
   log_daemon_conf(kLog, *conf);
   return run_daemon_loop([&](uv_loop_t* loop, bool&) {
     MasterDaemon d(loop, *cfg);
-    return d.run(args, conf->get_time_ms("spark.sparkpp.helloTimeout"));
+    return d.run(args, conf->get_time_ms("spark.sparkpp.helloTimeout"), *auth);
   });
 }
 

@@ -14,6 +14,7 @@
 #include <map>
 #include <memory>
 
+#include "common/auth.h"
 #include "common/config.h"
 #include "common/log.h"
 #include "common/master_url.h"
@@ -63,8 +64,9 @@ std::vector<worker::AppDir> scan_work_dir(const std::string& work_dir) {
 
 class WorkerDaemon {
  public:
-  WorkerDaemon(uv_loop_t* loop, std::vector<HostPort> masters, int64_t hello_timeout_ms)
-      : loop_(loop), masters_(std::move(masters)), hello_timeout_ms_(hello_timeout_ms), shell_(loop, kLog) {}
+  WorkerDaemon(uv_loop_t* loop, std::vector<HostPort> masters, int64_t hello_timeout_ms, auth::Policy auth)
+      : loop_(loop), masters_(std::move(masters)), hello_timeout_ms_(hello_timeout_ms), auth_(std::move(auth)),
+        shell_(loop, kLog) {}
 
   int run(const WorkerArgs& args, worker::WorkerConfig cfg) {
     std::string bind_host = args.host.empty() ? "0.0.0.0" : args.host;
@@ -72,6 +74,7 @@ class WorkerDaemon {
     lopts.my_role = "worker";
     lopts.hello_timeout_ms = hello_timeout_ms_;
     lopts.log_component = kLog;
+    lopts.auth = [this] { return auth_; };
     // Nothing talks to a worker's port yet; it exists so the worker has an address (its id).
     lopts.on_message = [](Connection& c, msg::Envelope&& env) { c.close("worker accepts no " + env.op); };
     listener_ = std::make_unique<Listener>(loop_, lopts);
@@ -139,6 +142,7 @@ class WorkerDaemon {
     opts.my_role = "worker";
     opts.my_name = core_->config().id;
     opts.hello_timeout_ms = hello_timeout_ms_;
+    opts.auth = [this] { return auth_; };
     opts.log_component = kLog;
     opts.on_ready = [this, gen](Connection&) {
       if (gen == master_gen_) shell_.post(worker::MasterReady{});
@@ -181,6 +185,10 @@ class WorkerDaemon {
     SpawnOptions o;
     o.args = s.args;
     o.env = s.env;
+    // The executor's key to its driver and its application's block servers: derived here from
+    // the cluster secret, never taken from what the application asked for.
+    o.env.erase(auth::kAppKeyEnv);
+    if (auth_.required) o.env[auth::kAppKeyEnv] = auth::app_key(auth_.key, s.app_id);
     o.cwd = s.dir;
     o.stdout_path = s.stdout_path;
     o.stderr_path = s.stderr_path;
@@ -219,6 +227,7 @@ class WorkerDaemon {
   std::vector<HostPort> masters_;
   size_t next_master_ = 0;
   int64_t hello_timeout_ms_;
+  auth::Policy auth_;  // the cluster secret (spark.authenticate)
   SystemClock clock_;
   std::unique_ptr<worker::WorkerCore> core_;
   DaemonShell<worker::Event, worker::Effect> shell_;
@@ -275,9 +284,11 @@ int run_worker(const WorkerArgs& args) {
   cfg.work_dir = std::filesystem::absolute(args.work_dir, ec).lexically_normal().string();
   if (!cfg.work_dir.empty() && cfg.work_dir.back() == '/') cfg.work_dir.pop_back();
 
+  auto auth = auth::cluster_policy(*conf);
+  if (!auth) return fail(auth.error_message());
   log_daemon_conf(kLog, *conf);
   return run_daemon_loop([&](uv_loop_t* loop, bool& loop_reusable) {
-    WorkerDaemon d(loop, spec->masters, conf->get_time_ms("spark.sparkpp.helloTimeout"));
+    WorkerDaemon d(loop, spec->masters, conf->get_time_ms("spark.sparkpp.helloTimeout"), *auth);
     int rc = d.run(args, cfg);
     loop_reusable = d.loop_reusable();
     return rc;

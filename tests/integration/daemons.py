@@ -14,6 +14,8 @@ Control-plane clients (ControlClient, FakeDriver, AppClient) speak the framing o
 docs/protocol.md: u32 big-endian length, kind byte 'J', a JSON envelope.
 """
 import glob
+import hashlib
+import hmac
 import json
 import os
 import re
@@ -319,6 +321,21 @@ def hello(role, name=""):
     return encode("Hello", {"role": role, "proto": PROTO, "name": name, "secret": ""})
 
 
+def auth_proof(key, label, connector_role, nc, na):
+    """The proof of src/common/auth.h: hex HMAC-SHA256 over the exchange's transcript."""
+    msg = "\n".join(["sparkpp-auth-1", label, connector_role, nc, na]).encode()
+    return hmac.new(key.encode(), msg, hashlib.sha256).hexdigest()
+
+
+def app_key(secret, app_id):
+    """The per-application key executors prove (auth::app_key)."""
+    return hmac.new(secret.encode(), ("sparkpp-auth-1\napp\n" + app_id).encode(), hashlib.sha256).hexdigest()
+
+
+class HandshakeRefused(Exception):
+    """The peer answered HelloRefused (args[0]: its reason) or failed to prove the secret."""
+
+
 class ControlClient:
     """A blocking framed connection (one reader: the caller)."""
 
@@ -327,12 +344,33 @@ class ControlClient:
         self.buf = b""
 
     @classmethod
-    def connect(cls, port, role="app", name="test", host="127.0.0.1", timeout=10):
+    def connect(cls, port, role="app", name="test", host="127.0.0.1", timeout=10, secret=None,
+                check_peer=True):
+        """Connects and completes the handshake; with `secret`, the challenge-response of
+        src/common/auth.h (check_peer=False skips checking the acceptor's proof, so a wrong
+        secret reaches the acceptor's own check). Raises HandshakeRefused when refused."""
         s = socket.create_connection((host, port), timeout=timeout)
         c = cls(s)
-        c.sock.sendall(hello(role, name))
-        op, body, _ = c.recv(timeout)
-        assert op == "HelloAck", (op, body)
+        body = {"role": role, "proto": PROTO, "name": name, "secret": ""}
+        nc = os.urandom(32).hex()
+        if secret is not None:
+            body["nonce"] = nc
+        c.send("Hello", body)
+        op, reply, _ = c.recv(timeout)
+        if op == "HelloChallenge":
+            if secret is None:
+                c.close()
+                raise HandshakeRefused("the peer requires authentication")
+            na = reply["nonce"]
+            if check_peer and not hmac.compare_digest(reply["proof"], auth_proof(secret, "acceptor", role, nc, na)):
+                c.close()
+                raise HandshakeRefused("the peer failed authentication")
+            c.send("HelloProof", {"proof": auth_proof(secret, "connector", role, nc, na)})
+            op, reply, _ = c.recv(timeout)
+        if op == "HelloRefused":
+            c.close()
+            raise HandshakeRefused(reply["reason"])
+        assert op == "HelloAck", (op, reply)
         return c
 
     def send(self, op, body, blobs=()):
@@ -438,7 +476,8 @@ class AppClient:
     executors have somewhere to connect."""
 
     def __init__(self, master_port, name="test-app", max_cores=None, cores_per_executor=None, memory_mb=512,
-                 executor_env=None, user="tester"):
+                 executor_env=None, user="tester", secret=None):
+        self.secret = secret
         self.messages = []
         self.app_id = None
         self._cv = threading.Condition()
@@ -452,7 +491,7 @@ class AppClient:
         self._register(master_port)
 
     def _register(self, master_port, app_id=None):
-        conn = ControlClient.connect(master_port, role="app", name=self._desc["name"])
+        conn = ControlClient.connect(master_port, role="app", name=self._desc["name"], secret=self.secret)
         conn.send("RegisterApplication", dict(self._desc, app_id=app_id))
         op, body, _ = conn.recv(10)
         if op != "RegisteredApplication":

@@ -4,13 +4,18 @@ Versioning (issue 11 item 6): a peer of another protocol version is refused at H
 message naming both versions and both builds, on the accepting and on the connecting side.
 """
 import json
+import os
 import socket
+import stat
 import struct
+import subprocess
 import threading
 
 import pytest
 
-from daemons import PROTO, Cluster, ControlClient, encode, wait_until
+from daemons import (PROTO, AppClient, Cluster, ControlClient, HandshakeRefused, app_key, binary, descendants_of,
+                     encode, wait_until)
+from jobs import submit, write_job
 
 
 @pytest.fixture
@@ -108,3 +113,167 @@ def test_worker_leaves_a_master_of_another_version_naming_both(cluster, op, body
         assert f"this process speaks protocol {PROTO} (sparkpp " in w.log_text()
     finally:
         fake.close()
+
+
+# ----------------------------------------------------------------------------- authentication
+# spark.authenticate=true: every port demands the mutual challenge-response of
+# src/common/auth.h; a peer without the secret is refused before anything it sends is acted upon.
+
+SECRET = "5ec7e7" * 10 + "abcd"
+
+
+def _auth(secret=SECRET):
+    return {"spark.authenticate": "true", "spark.authenticate.secret": secret}
+
+
+def test_master_refuses_missing_and_wrong_secret(cluster):
+    m = cluster.start_master(conf=_auth())
+    with pytest.raises(HandshakeRefused, match="authentication required"):
+        ControlClient.connect(m.port, role="app")
+    # The client checks the master's proof first: a wrong secret on our side shows up here...
+    with pytest.raises(HandshakeRefused, match="failed authentication"):
+        ControlClient.connect(m.port, role="app", secret="not-the-secret")
+    # ...and a client that proves anyway is refused by the master, and logged with its address.
+    with pytest.raises(HandshakeRefused, match=r"authentication failed \(wrong secret\)"):
+        ControlClient.connect(m.port, role="worker", secret="not-the-secret", check_peer=False)
+    wait_until(lambda: "role 'worker'): authentication failed (wrong secret)" in m.log_text(), 10,
+               "the refusal logged with role")
+    assert "refused connection from 127.0.0.1:" in m.log_text()
+    assert SECRET not in m.log_text()
+    # The right secret: registered.
+    app = cluster.track(AppClient(m.port, secret=SECRET))
+    assert app.app_id.startswith("app-")
+
+
+@pytest.mark.parametrize("with_nonce", [False, True])
+def test_raw_client_cannot_register_an_app_without_the_secret(cluster, with_nonce):
+    """Hello and RegisterApplication sent back to back (no waiting for the challenge): the
+    registration is never acted upon."""
+    m = cluster.start_master(conf=_auth())
+    body = {"role": "app", "proto": PROTO, "name": "intruder", "secret": ""}
+    if with_nonce:
+        body["nonce"] = "ab" * 32
+    reg = {"name": "intruder", "max_cores": None, "cores_per_executor": None, "memory_per_executor_mb": 512,
+           "driver_url": "127.0.0.1:1", "app_ui_url": "", "user": "x", "executor_env": {}, "app_id": None}
+    s = socket.create_connection(("127.0.0.1", m.port), timeout=10)
+    try:
+        s.sendall(encode("Hello", body) + encode("RegisterApplication", reg))
+        data = _read_all(s)
+    finally:
+        s.close()
+    assert b'"RegisteredApplication"' not in data
+    assert b'"HelloRefused"' in data
+    assert m.json()["activeapps"] == []
+
+
+def test_worker_without_the_secret_is_refused(cluster):
+    m = cluster.start_master(conf=_auth())
+    w = cluster.start_worker(m.url, cores=1, memory="1g")
+    wait_until(lambda: "authentication required" in w.log_text(), 20, "the worker told why")
+    wait_until(lambda: "role 'worker'): authentication required" in m.log_text(), 10, "the master logged it")
+    assert m.json()["aliveworkers"] == 0
+
+
+def _listening_ports(pid):
+    """TCP ports a process listens on (its socket inodes matched against /proc/net/tcp*)."""
+    inodes = set()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    ports = set()
+    for table in ("tcp", "tcp6"):
+        try:
+            rows = open(f"/proc/{pid}/net/{table}").read().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            f = row.split()
+            if f[3] == "0A" and f[9] in inodes:
+                ports.add(int(f[1].rsplit(":", 1)[1], 16))
+    return ports
+
+
+AUTH_JOB = """
+import os, sys, time
+from pyspark import SparkContext
+sc = SparkContext()
+check("secret_env_hidden", lambda: [k for k in os.environ if k in ("SPARKPP_SECRET", "SPARKPP_APP_SECRET")])
+check("shuffle", lambda: sorted(sc.parallelize(range(100), 4).map(lambda x: (x % 5, x))
+                                  .reduceByKey(lambda a, b: a + b).collect()))
+check("worker_env_hidden", lambda: sorted(set(sc.parallelize(range(4), 4).flatMap(
+    lambda _: [k for k in os.environ if k in ("SPARKPP_SECRET", "SPARKPP_APP_SECRET")]).collect())))
+open(sys.argv[1], "w").write("ready")
+deadline = time.time() + 60
+while not os.path.exists(sys.argv[2]) and time.time() < deadline:
+    time.sleep(0.1)
+check("after_probes", lambda: sc.parallelize(range(10), 2).sum())
+sc.stop()
+emit()
+"""
+
+
+def test_cluster_with_auth_runs_a_job_and_refuses_strangers_on_every_port(cluster, tmp_path):
+    secret_file = tmp_path / "secret"
+    out = subprocess.run([binary(), "secret", "new"], stdout=open(secret_file, "w"), check=True)
+    assert out.returncode == 0
+    assert stat.S_IMODE(os.stat(secret_file).st_mode) == 0o600
+    secret = secret_file.read_text().strip()
+    assert len(secret) == 64 and int(secret, 16) >= 0
+    by_file = {"spark.authenticate": "true", "spark.authenticate.secret.file": str(secret_file)}
+    m = cluster.start_master(conf=by_file)
+    w = cluster.start_worker(m.url, cores=2, memory="2g", conf=by_file)
+    wait_until(lambda: m.json()["aliveworkers"] == 1, 20, "the worker registered with the secret")
+    script = write_job(tmp_path, "auth_job.py", AUTH_JOB)
+    ready, go = tmp_path / "ready", tmp_path / "go"
+    res = {}
+    # The driver takes the secret from the environment (and hides it from the Python program).
+    t = threading.Thread(target=lambda: res.setdefault("r", submit(
+        script, ready, go, master=m.url, env={"SPARKPP_SECRET": secret},
+        conf={"spark.authenticate": "true", "spark.sparkpp.shuffle.preferLocalRead": "false"},
+        options=["--total-executor-cores", "2", "--executor-cores", "1", "--executor-memory", "512m"],
+        timeout=120)))
+    t.start()
+    try:
+        wait_until(lambda: ready.exists() or not t.is_alive(), 90, "the job's first part")
+        assert ready.exists(), res.get("r") and res["r"].describe()
+        execs = [p for p in descendants_of(w.pid)
+                 if b"executor" in open(f"/proc/{p}/cmdline", "rb").read().split(b"\0")[1:2]]
+        assert execs
+        argv = open(f"/proc/{execs[0]}/cmdline", "rb").read().decode().split("\0")
+        driver_host, driver_port = argv[argv.index("--driver-url") + 1].rsplit(":", 1)
+        app_id = argv[argv.index("--app-id") + 1]
+        key = app_key(secret, app_id)
+        driver_port = int(driver_port)
+        # The driver's executor port: no secret, the cluster secret itself, another application's
+        # key -- all refused; only this application's key is admitted.
+        with pytest.raises(HandshakeRefused, match="authentication required"):
+            ControlClient.connect(driver_port, role="executor", host=driver_host)
+        for wrong in (secret, app_key(secret, "app-20990101000000-0001")):
+            with pytest.raises(HandshakeRefused, match="failed authentication"):
+                ControlClient.connect(driver_port, role="executor", host=driver_host, secret=wrong)
+            with pytest.raises(HandshakeRefused, match=r"wrong secret"):
+                ControlClient.connect(driver_port, role="executor", host=driver_host, secret=wrong,
+                                      check_peer=False)
+        ControlClient.connect(driver_port, role="executor", host=driver_host, secret=key).close()
+        # Every executor's block server likewise.
+        block_ports = _listening_ports(execs[0])
+        assert block_ports
+        for port in block_ports:
+            with pytest.raises(HandshakeRefused, match="authentication required"):
+                ControlClient.connect(port, role="executor")
+            with pytest.raises(HandshakeRefused, match="failed authentication"):
+                ControlClient.connect(port, role="executor", secret=secret)
+            ControlClient.connect(port, role="executor", secret=key).close()
+    finally:
+        go.write_text("go")
+        t.join(150)
+    r = res["r"]
+    assert r.returncode == 0, r.describe()
+    assert r.result("secret_env_hidden") == []
+    assert r.result("worker_env_hidden") == []
+    assert r.result("shuffle") == [[k, sum(x for x in range(100) if x % 5 == k)] for k in range(5)]
+    assert r.result("after_probes") == 45

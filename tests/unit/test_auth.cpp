@@ -1,0 +1,237 @@
+// Authentication cores (common/auth.h): the mutual challenge-response, driven message by
+// message with fixed nonces, through the wire codec (so a truncated or oversized handshake is
+// what a socket would deliver).
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "common/auth.h"
+#include "common/frame.h"
+#include "common/messages.h"
+
+using namespace spp;
+using auth::Acceptor;
+using auth::Connector;
+using auth::Policy;
+
+namespace {
+const std::string kNc(64, 'a');
+const std::string kNa(64, 'b');
+const Policy kOn{true, "s3cret"};
+
+// What arrives on the other end: encode, frame, decode.
+template <typename T>
+msg::Envelope wire(const T& m) {
+  std::string out;
+  msg::encode(out, m);
+  FrameDecoder d;
+  std::vector<Frame> frames;
+  REQUIRE(d.feed(out.data(), out.size(), frames).is_ok());
+  REQUIRE(frames.size() == 1);
+  auto r = msg::decode_header(frames[0].payload);
+  REQUIRE(r.is_ok());
+  return std::move(r.value().first);
+}
+msg::Envelope wire(const msg::Message& m) {
+  return std::visit([](const auto& v) -> msg::Envelope {
+    using T = std::decay_t<decltype(v)>;
+    if constexpr (std::is_same_v<T, std::monostate>) return {};
+    else return wire(v);
+  }, m);
+}
+
+// Runs a whole exchange; returns (acceptor step that ended it, connector step that ended it).
+struct Outcome {
+  auth::Step acc, con;
+};
+Outcome run(Acceptor& a, Connector& c) {
+  Outcome o;
+  o.acc = a.on_message(wire(c.hello()));
+  while (o.acc.fail.empty()) {
+    REQUIRE(o.acc.send.size() == 1);
+    o.con = c.on_message(wire(o.acc.send[0]));
+    if (!o.con.fail.empty() || o.con.ready) break;
+    REQUIRE(o.con.send.size() == 1);
+    o.acc = a.on_message(wire(o.con.send[0]));
+  }
+  return o;
+}
+}  // namespace
+
+TEST_CASE("auth: HMAC-SHA256 matches RFC 4231 test case 2") {
+  CHECK(auth::to_hex(auth::hmac_sha256("Jefe", "what do ya want for nothing?")) ==
+        "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  CHECK(auth::equal_ct("abc", "abc"));
+  CHECK_FALSE(auth::equal_ct("abc", "abd"));
+  CHECK_FALSE(auth::equal_ct("abc", "abcd"));
+  CHECK(auth::well_formed_nonce(auth::fresh_nonce()));
+  CHECK(auth::fresh_nonce() != auth::fresh_nonce());
+}
+
+TEST_CASE("auth: same secret -> both sides ready, the secret never on the wire") {
+  Acceptor a(kOn, "master", "m", kNa);
+  Connector c(kOn, "worker", "w1", kNc);
+  std::string hello_bytes;
+  msg::encode(hello_bytes, c.hello());
+  CHECK(hello_bytes.find("s3cret") == std::string::npos);
+  auto o = run(a, c);
+  CHECK(o.con.ready);
+  CHECK(o.con.fail.empty());
+  CHECK(a.state() == Acceptor::State::kReady);
+  CHECK(c.state() == Connector::State::kReady);
+  CHECK(a.peer_role() == "worker");
+  CHECK(c.peer_role() == "master");
+}
+
+TEST_CASE("auth: wrong secret is refused by whichever side checks first") {
+  Acceptor a(Policy{true, "other"}, "master", "m", kNa);
+  Connector c(kOn, "worker", "w1", kNc);
+  auto o = run(a, c);
+  // The connector checks the acceptor's proof first and leaves before proving anything.
+  CHECK(o.con.fail.find("failed authentication") != std::string::npos);
+  CHECK(a.state() == Acceptor::State::kAwaitProof);
+
+  // A connector that forges a proof is refused by the acceptor, never ready.
+  Acceptor a2(kOn, "master", "m", kNa);
+  auto s = a2.on_message(wire(Connector(kOn, "worker", "w", kNc).hello()));
+  REQUIRE(s.send.size() == 1);
+  msg::HelloProof forged;
+  forged.proof = auth::proof("guess", "connector", "worker", kNc, kNa);
+  auto r = a2.on_message(wire(forged));
+  CHECK(r.refuse);
+  CHECK(r.fail == "authentication failed (wrong secret)");
+  CHECK_FALSE(r.ready);
+  CHECK(a2.state() == Acceptor::State::kFailed);
+}
+
+TEST_CASE("auth: missing secret on either side fails at connect time, saying which") {
+  Acceptor a(kOn, "master", "m", kNa);
+  auto r = a.on_message(wire(Connector(Policy{}, "app", "x", kNc).hello()));
+  CHECK(r.refuse);
+  CHECK(r.fail.find("authentication required") != std::string::npos);
+
+  Acceptor open(Policy{}, "master", "m", kNa);
+  Connector c(kOn, "worker", "w", kNc);
+  auto o = run(open, c);
+  CHECK(o.con.fail.find("did not authenticate") != std::string::npos);
+
+  Connector plain(Policy{}, "worker", "w", kNc);
+  Acceptor strict(kOn, "master", "m", kNa);
+  auto ch = strict.on_message(wire(Connector(kOn, "worker", "w", kNc).hello()));
+  auto f = plain.on_message(wire(ch.send[0]));
+  CHECK(f.fail.find("no secret") != std::string::npos);
+
+  Acceptor keyless(Policy{true, ""}, "driver", "d", kNa);
+  auto k = keyless.on_message(wire(Connector(kOn, "executor", "1", kNc).hello()));
+  CHECK(k.refuse);
+}
+
+TEST_CASE("auth: a replayed exchange proves nothing on a new connection") {
+  // Record a good exchange, then replay the connector's messages against a fresh acceptor
+  // (whose nonce differs, as every connection's does).
+  Acceptor a(kOn, "driver", "d", kNa);
+  Connector c(kOn, "executor", "1", kNc);
+  auto hello = c.hello();
+  auto ch = a.on_message(wire(hello));
+  auto pr = c.on_message(wire(ch.send[0]));
+  REQUIRE(pr.send.size() == 1);
+  Acceptor fresh(kOn, "driver", "d", std::string(64, 'c'));
+  REQUIRE(fresh.on_message(wire(hello)).fail.empty());
+  auto r = fresh.on_message(wire(pr.send[0]));
+  CHECK(r.refuse);
+  CHECK(fresh.state() == Acceptor::State::kFailed);
+
+  // A peer reflecting the connector's own nonce, or a malformed one, is refused.
+  Acceptor refl(kOn, "driver", "d", kNc);
+  CHECK(refl.on_message(wire(Connector(kOn, "executor", "1", kNc).hello())).refuse);
+  msg::Hello bad = Connector(kOn, "executor", "1", kNc).hello();
+  bad.nonce = "zz";
+  CHECK(Acceptor(kOn, "driver", "d", kNa).on_message(wire(bad)).refuse);
+  Connector c2(kOn, "executor", "1", kNc);
+  msg::HelloChallenge echo;
+  echo.nonce = kNc;
+  echo.proof = auth::proof("s3cret", "acceptor", "executor", kNc, kNc);
+  CHECK_FALSE(c2.on_message(wire(echo)).fail.empty());
+}
+
+TEST_CASE("auth: proofs are bound to the role and the direction") {
+  // The acceptor's proof is not a valid connector proof (no reflection), nor one for another role.
+  CHECK(auth::proof("k", "acceptor", "worker", kNc, kNa) != auth::proof("k", "connector", "worker", kNc, kNa));
+  CHECK(auth::proof("k", "connector", "worker", kNc, kNa) != auth::proof("k", "connector", "app", kNc, kNa));
+  Acceptor a(kOn, "master", "m", kNa);
+  auto ch = a.on_message(wire(Connector(kOn, "worker", "w", kNc).hello()));
+  msg::HelloProof p;
+  p.proof = std::get<msg::HelloChallenge>(ch.send[0]).proof;
+  CHECK(a.on_message(wire(p)).refuse);
+  // Per-application keys differ per application and from the cluster secret.
+  CHECK(auth::app_key("s", "app-1") != auth::app_key("s", "app-2"));
+  CHECK(auth::app_key("s", "app-1") != auth::app_key("t", "app-1"));
+}
+
+TEST_CASE("auth: out-of-order and stray messages end the handshake") {
+  Acceptor a(kOn, "master", "m", kNa);
+  msg::HelloProof early;
+  early.proof = std::string(64, '0');
+  auto r = a.on_message(wire(early));
+  CHECK(r.refuse);
+  CHECK(r.fail.find("expected Hello") != std::string::npos);
+
+  Acceptor b(kOn, "master", "m", kNa);
+  REQUIRE(b.on_message(wire(Connector(kOn, "worker", "w", kNc).hello())).fail.empty());
+  msg::WorkerHeartbeat hb;
+  hb.worker_id = "w";
+  CHECK(b.on_message(wire(hb)).refuse);  // a message before the proof is never acted upon
+
+  Connector c(kOn, "worker", "w", kNc);
+  msg::HelloAck ack;
+  ack.role = "master";
+  CHECK_FALSE(c.on_message(wire(ack)).fail.empty());  // HelloAck without a challenge
+}
+
+TEST_CASE("auth: truncated and oversized handshakes") {
+  Connector c(kOn, "worker", "w", kNc);
+  std::string out;
+  msg::encode(out, c.hello());
+  CHECK(out.size() < 1024);  // a Hello fits the pre-handshake frame limit many times over
+  FrameDecoder d(8192);
+  std::vector<Frame> frames;
+  REQUIRE(d.feed(out.data(), out.size() - 3, frames).is_ok());
+  CHECK(frames.empty());  // truncated: nothing to act upon yet
+  std::string big = encode_frame(kFrameJson, std::string(9000, ' '));
+  FrameDecoder d2(8192);
+  CHECK_FALSE(d2.feed(big.data(), 8, frames).is_ok());  // refused from the header alone
+  // A Hello with a body field of the wrong type does not decode.
+  CHECK_FALSE(msg::decode_header(R"({"v":3,"op":"HelloProof","blobs":0,"body":{"proof":7}})").is_ok());
+  CHECK_FALSE(msg::decode_header(R"({"v":3,"op":"HelloChallenge","blobs":0,"body":{"nonce":"x"}})").is_ok());
+}
+
+TEST_CASE("auth: cluster_policy reads conf, file, environment; errors say how to fix") {
+  Conf off;
+  CHECK_FALSE(auth::cluster_policy(off)->required);
+  Conf on;
+  on.set("spark.authenticate", "true");
+  on.set("spark.authenticate.secret", "abc");
+  CHECK(auth::cluster_policy(on)->key == "abc");
+  auto dir = std::filesystem::temp_directory_path() / ("sparkpp-auth-test-" + auth::fresh_nonce().substr(0, 8));
+  std::filesystem::create_directories(dir);
+  {
+    std::ofstream f(dir / "secret");
+    f << "filesecret\n";
+  }
+  Conf file;
+  file.set("spark.authenticate", "true");
+  file.set("spark.authenticate.secret.file", (dir / "secret").string());
+  CHECK(auth::cluster_policy(file)->key == "filesecret");
+  file.set("spark.authenticate.secret.file", (dir / "missing").string());
+  CHECK_FALSE(auth::cluster_policy(file).is_ok());
+  std::filesystem::remove_all(dir);
+  Conf none;
+  none.set("spark.authenticate", "true");
+  if (!std::getenv("SPARKPP_SECRET")) {
+    auto r = auth::cluster_policy(none);
+    CHECK_FALSE(r.is_ok());
+    CHECK(r.error_message().find("sparkpp secret new") != std::string::npos);
+  }
+}
