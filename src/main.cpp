@@ -29,6 +29,9 @@ int main(int argc, char** argv) {
   master->add_option("--webui-port", margs.webui_port, "Port for the web UI and /json (0: pick a free one)")->capture_default_str();
   master->add_option("--properties-file", margs.properties_file, "Properties file (key value per line)");
   master->add_option("--conf,-c", margs.conf, "Set a property key=value (repeatable)")->allow_extra_args(false);
+  bool m_insecure = false, w_insecure = false, s_insecure = false;
+  const char* insecure_help = "Allow a non-loopback address with authentication off (same as --conf spark.authenticate=false)";
+  master->add_flag("--insecure", m_insecure, insecure_help);
 
   spp::WorkerArgs wargs;
   auto* worker = app.add_subcommand("worker", "Run a worker daemon that hosts executors for the master");
@@ -41,6 +44,7 @@ int main(int argc, char** argv) {
   worker->add_option("--webui-port", wargs.webui_port, "Web UI port (0: pick a free one)")->capture_default_str();
   worker->add_option("--properties-file", wargs.properties_file, "Properties file (key value per line)");
   worker->add_option("--conf", wargs.conf, "Set a property key=value (repeatable)")->allow_extra_args(false);
+  worker->add_flag("--insecure", w_insecure, insecure_help);
   worker->add_option("master", wargs.master_url, "Master URL, spark://HOST:PORT[,HOST2:PORT2]")->required();
 
   spp::SubmitArgs sargs;
@@ -54,6 +58,7 @@ int main(int argc, char** argv) {
   submit->add_option("--executor-cores", sargs.executor_cores, "Cores per executor");
   submit->add_option("--total-executor-cores", sargs.total_executor_cores, "Cores for the whole application (spark.cores.max)");
   submit->add_option("--py-files", sargs.py_files, "Comma-separated .py/.zip files to ship to executors");
+  submit->add_flag("--insecure", s_insecure, insecure_help);
   submit->footer("Usage: sparkpp submit [OPTIONS] job.py [ARGS...]  (everything after job.py is passed to it)");
   // Everything after the script belongs to the script, options included (spark-submit's rule).
   submit->prefix_command();
@@ -86,6 +91,10 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
+  // --insecure is the explicit opt-out of authentication (auth::check_exposure), given last so it wins.
+  if (m_insecure) margs.conf.push_back("spark.authenticate=false");
+  if (w_insecure) wargs.conf.push_back("spark.authenticate=false");
+  if (s_insecure) sargs.conf.push_back("spark.authenticate=false");
   if (*master) return spp::run_master(margs);
   if (*worker) return spp::run_worker(wargs);
   if (*submit) {

@@ -109,6 +109,30 @@ Result<Policy> cluster_policy(const Conf& conf) {
   return p;
 }
 
+bool is_loopback_host(const std::string& host) {
+  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0 || host.rfind("::ffff:127.", 0) == 0;
+}
+
+Status check_exposure(const Conf& conf, const std::string& host, const char* what, bool* exposed) {
+  *exposed = false;
+  if (conf.get_bool("spark.authenticate") || is_loopback_host(host)) return Status::ok();
+  if (conf.contains("spark.authenticate")) {  // explicitly false: the operator's choice
+    *exposed = true;
+    return Status::ok();
+  }
+  return Status::error(std::string("refusing to ") + what + " on " + (host.empty() ? "all interfaces" : host) +
+                       " without authentication: anyone who can reach it could run code as this user. Turn "
+                       "authentication on (spark.authenticate=true with a secret from `sparkpp secret new`; see "
+                       "docs/security.md), bind to loopback (127.0.0.1), or opt out explicitly with "
+                       "spark.authenticate=false or --insecure");
+}
+
+std::string exposure_warning(const std::string& host) {
+  return "INSECURE: listening on " + host +
+         " with authentication off (spark.authenticate=false): anyone who can reach this port can run code "
+         "as this user. Turn on spark.authenticate (docs/security.md).";
+}
+
 // ---------------------------------------------------------------- acceptor
 
 Acceptor::Acceptor(Policy policy, std::string my_role, std::string my_name, std::string nonce, Check check)

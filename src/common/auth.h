@@ -110,6 +110,15 @@ class Connector {
   std::string peer_role_, peer_name_;
 };
 
+// The secure default. A process that binds `host` (its listeners and web UI) with
+// authentication off must be on loopback, unless the operator opted out: spark.authenticate
+// set to false explicitly (what --insecure does). Returns the refusal, or ok; `exposed` tells
+// the caller to warn loudly that it runs unauthenticated on a network.
+bool is_loopback_host(const std::string& host);
+Status check_exposure(const Conf& conf, const std::string& host, const char* what, bool* exposed);
+// The warning an exposed, opted-out process logs at start and shows on its web UI.
+std::string exposure_warning(const std::string& host);
+
 // A nonce is exactly 64 lowercase hex digits.
 bool well_formed_nonce(const std::string& s);
 

@@ -46,6 +46,7 @@ const std::vector<SettingDef>& settings_catalog() {
       {"spark.speculation.minTaskRuntime", T::kTime, "100ms", "ms", "A task is never speculated before it has run this long."},
       {"spark.stage.maxConsecutiveAttempts", T::kInt, "4", "", "Consecutive failed attempts (fetch failures) of one stage before its job is aborted."},
       {"spark.locality.wait", T::kTime, "3s", "ms", "How long a task waits for a free core on an executor holding its cached data before running elsewhere."},
+      {"spark.driver.bindAddress", T::kString, "", "", "Address the driver's executor port and UI bind (default: 127.0.0.1 when the master is local or on loopback, else 0.0.0.0, which needs spark.authenticate=true or an explicit spark.authenticate=false)."},
       {"spark.driver.host", T::kString, "", "", "Address executors use to reach the driver (default: this host)."},
       {"spark.driver.port", T::kInt, "0", "", "Driver's executor endpoint port (0: pick one)."},
       {"spark.driver.maxResultSize", T::kBytes, "1g", "b", "Limit on the total size of results of one job (0: unlimited)."},

@@ -66,6 +66,34 @@ Result<int> Driver::start() {
   auto pyport = py_listener_->listen("127.0.0.1", 0);
   if (!pyport) return pyport;
 
+  progress_timer_ = std::make_unique<Timer>(loop_);
+  ready_timer_ = std::make_unique<Timer>(loop_);
+  master_retry_ = std::make_unique<Timer>(loop_);
+  revive_timer_ = std::make_unique<Timer>(loop_);
+  closed_timer_ = std::make_unique<Timer>(loop_);
+  shutdown_timer_ = std::make_unique<Timer>(loop_);
+  // Executors that go silent (hung, stopped, cut off) for spark.network.timeout are lost.
+  liveness_timer_ = std::make_unique<Timer>(loop_);
+  liveness_timer_->start(1000, 1000, [this] { post(ShellTimerFired{ShellTimer::kLiveness}); });
+  speculation_timer_ = std::make_unique<Timer>(loop_);
+  return pyport;
+}
+
+// The executor port, bound at the first SparkContext, when the master and the security settings
+// are known: on loopback unless executors come from other hosts, and never exposed
+// unauthenticated unless the operator opted out (auth::check_exposure).
+Status Driver::listen_executors() {
+  if (exec_listener_) return Status::ok();
+  std::string bind = conf_.get("spark.driver.bindAddress");
+  if (bind.empty()) {
+    bool loopback = true;
+    for (const auto& [host, port] : master_.masters) loopback = loopback && auth::is_loopback_host(host);
+    bind = master_.local || loopback ? "127.0.0.1" : "0.0.0.0";
+    conf_.set("spark.driver.bindAddress", bind);  // the UI binds it too
+  }
+  bool exposed = false;
+  if (Status st = auth::check_exposure(conf_, bind, "accept executors", &exposed); !st) return st;
+  if (exposed) LOG_WARN(kLog, auth::exposure_warning(bind));
   ConnectionOptions eo;
   eo.my_role = "driver";
   eo.max_frame = kDataMaxFrame;
@@ -82,22 +110,13 @@ Result<int> Driver::start() {
     Turn t(*this);
     on_exec_closed(c, r);
   };
-  exec_listener_ = std::make_unique<Listener>(loop_, eo);
-  std::string bind = submit_conf_.get("spark.driver.bindAddress", "0.0.0.0");
-  auto eport = exec_listener_->listen(bind, static_cast<int>(submit_conf_.get_int("spark.driver.port")));
-  if (!eport) return eport;
+  auto listener = std::make_unique<Listener>(loop_, eo);
+  auto eport = listener->listen(bind, static_cast<int>(conf_.get_int("spark.driver.port")));
+  if (!eport) return eport.status();
+  exec_listener_ = std::move(listener);
   exec_port_ = eport.value();
-  progress_timer_ = std::make_unique<Timer>(loop_);
-  ready_timer_ = std::make_unique<Timer>(loop_);
-  master_retry_ = std::make_unique<Timer>(loop_);
-  revive_timer_ = std::make_unique<Timer>(loop_);
-  closed_timer_ = std::make_unique<Timer>(loop_);
-  shutdown_timer_ = std::make_unique<Timer>(loop_);
-  // Executors that go silent (hung, stopped, cut off) for spark.network.timeout are lost.
-  liveness_timer_ = std::make_unique<Timer>(loop_);
-  liveness_timer_->start(1000, 1000, [this] { post(ShellTimerFired{ShellTimer::kLiveness}); });
-  speculation_timer_ = std::make_unique<Timer>(loop_);
-  return pyport;
+  exec_bind_ = bind;
+  return Status::ok();
 }
 
 // ------------------------------------------------------------------ the event queue

@@ -130,6 +130,7 @@ class Driver {
 
   // Executors
   void on_exec_message(Connection& c, msg::Envelope&& env);
+  Status listen_executors();
   void on_exec_closed(Connection& c, const std::string& reason);
   void register_executor(Connection& c, const msg::RegisterExecutor& m);
   void status_update(Connection& c, msg::StatusUpdate&& m, std::vector<std::string>&& blobs);
@@ -179,6 +180,7 @@ class Driver {
   auth::Policy exec_auth_;      // executors must prove the application's key (auth.h)
   std::unique_ptr<Listener> py_listener_, exec_listener_;
   int exec_port_ = 0;
+  std::string exec_bind_;  // the executor port's bind address
   std::string advertise_host_;
 
   AppPhase phase_ = AppPhase::kNone;

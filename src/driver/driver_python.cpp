@@ -107,6 +107,10 @@ void Driver::create_context(Connection& c, const msg::PyCreateContext& m) {
   context_req_ = m.req;
   context_conn_ = c.id();
   set_phase(AppPhase::kStarting, "SparkContext created");
+  if (Status st = listen_executors(); !st) {
+    set_phase(AppPhase::kNone, "cannot accept executors");
+    return py_error(c, m.req, "bad_request", st.message());
+  }
   advertise_host_ = conf_.get("spark.driver.host");
   if (master_.local) {
     if (advertise_host_.empty()) advertise_host_ = "127.0.0.1";
@@ -115,7 +119,7 @@ void Driver::create_context(Connection& c, const msg::PyCreateContext& m) {
     launch_local_executor();
     reply_context_info();  // tasks queue until the executor registers
   } else {
-    if (advertise_host_.empty()) advertise_host_ = local_ip();
+    if (advertise_host_.empty()) advertise_host_ = auth::is_loopback_host(exec_bind_) ? "127.0.0.1" : local_ip();
     ui_ = std::make_unique<AppUi>(conf_, advertise_host_);
     connect_master(0);
   }

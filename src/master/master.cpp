@@ -215,6 +215,9 @@ int run_master(const MasterArgs& args) {
     return daemon_fail(kLog, "ports must be within 0..65535");
   auto auth = auth::cluster_policy(*conf);
   if (!auth) return daemon_fail(kLog, auth.error_message());
+  bool exposed = false;
+  if (Status st = auth::check_exposure(*conf, args.host, "listen", &exposed); !st) return daemon_fail(kLog, st.message());
+  if (exposed) LOG_WARN(kLog, auth::exposure_warning(args.host));
   log_daemon_conf(kLog, *conf);
   return run_daemon_loop([&](uv_loop_t* loop, bool&) {
     MasterDaemon d(loop, *cfg);

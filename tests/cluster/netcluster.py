@@ -65,6 +65,16 @@ class NetCluster:
         self.procs = []  # Popen objects (daemons and submits)
         self.daemons = []
         self._made_ns = []
+        # These hosts talk over a (virtual) network, so they run as a real cluster must: with
+        # authentication (docs/security.md). Every process starts in self.tmp and reads the
+        # shared secret through conf/sparkpp-defaults.conf there.
+        self.secret = os.urandom(32).hex()
+        os.makedirs(os.path.join(self.tmp, "conf"), exist_ok=True)
+        secret_file = os.path.join(self.tmp, "secret")
+        with open(os.open(secret_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as f:
+            f.write(self.secret + "\n")
+        with open(os.path.join(self.tmp, "conf", "sparkpp-defaults.conf"), "w") as f:
+            f.write(f"spark.authenticate true\nspark.authenticate.secret.file {secret_file}\n")
         try:
             self._build()
         except Exception:

@@ -277,3 +277,43 @@ def test_cluster_with_auth_runs_a_job_and_refuses_strangers_on_every_port(cluste
     assert r.result("worker_env_hidden") == []
     assert r.result("shuffle") == [[k, sum(x for x in range(100) if x % 5 == k)] for k in range(5)]
     assert r.result("after_probes") == 45
+
+
+# ----------------------------------------------------------------------------- secure by default
+
+@pytest.mark.parametrize("kind", ["master", "worker"])
+def test_daemon_on_a_network_address_without_auth_refuses_to_start(tmp_path, kind):
+    args = [binary(), kind, "--host", "0.0.0.0", "--port", "0", "--webui-port", "0"]
+    if kind == "worker":
+        args += ["--work-dir", str(tmp_path / "work"), "spark://127.0.0.1:1"]
+    r = subprocess.run(args, capture_output=True, text=True, timeout=30, cwd=tmp_path)
+    assert r.returncode == 1
+    assert "without authentication" in r.stderr and "--insecure" in r.stderr, r.stderr
+
+
+@pytest.mark.parametrize("optout", [["--insecure"], ["--conf", "spark.authenticate=false"]])
+def test_explicit_opt_out_starts_and_warns_loudly(cluster, optout):
+    m = cluster.start_master(host="0.0.0.0", extra_args=optout)
+    wait_until(lambda: "INSECURE: listening on 0.0.0.0" in m.log_text(), 10, "the warning")
+    assert m.json()["status"] == "ALIVE"
+
+
+def test_master_on_a_network_address_with_auth_starts(cluster):
+    m = cluster.start_master(host="0.0.0.0", conf=_auth())
+    assert m.json()["status"] == "ALIVE"
+    assert "INSECURE" not in m.log_text()
+
+
+def test_driver_exposed_without_auth_refuses_then_opt_out_runs(tmp_path):
+    script = write_job(tmp_path, "bind_job.py", """
+from pyspark import SparkContext
+check("sum", lambda: SparkContext().parallelize(range(10), 2).sum())
+emit()
+""")
+    r = submit(script, master="local[1]", conf={"spark.driver.bindAddress": "0.0.0.0"}, timeout=60)
+    assert r.results is not None and "without authentication" in r.results["sum"].get("error", ""), r.describe()
+    ok = submit(script, master="local[1]", conf={"spark.driver.bindAddress": "0.0.0.0"}, options=["--insecure"],
+                timeout=60)
+    assert ok.returncode == 0, ok.describe()
+    assert ok.result("sum") == 45
+    assert "INSECURE: listening on 0.0.0.0" in ok.stderr

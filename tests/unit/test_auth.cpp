@@ -235,3 +235,26 @@ TEST_CASE("auth: cluster_policy reads conf, file, environment; errors say how to
     CHECK(r.error_message().find("sparkpp secret new") != std::string::npos);
   }
 }
+
+TEST_CASE("auth: secure default - no unauthenticated non-loopback bind without an explicit opt-out") {
+  bool exposed = true;
+  Conf none;
+  CHECK(auth::check_exposure(none, "127.0.0.1", "listen", &exposed).is_ok());
+  CHECK_FALSE(exposed);
+  CHECK(auth::check_exposure(none, "::1", "listen", &exposed).is_ok());
+  for (const char* host : {"0.0.0.0", "10.0.0.1", "::", "myhost"}) {
+    auto st = auth::check_exposure(none, host, "listen", &exposed);
+    CHECK_FALSE(st.is_ok());
+    CHECK(st.message().find("--insecure") != std::string::npos);
+  }
+  Conf optout;
+  optout.set("spark.authenticate", "false");
+  CHECK(auth::check_exposure(optout, "0.0.0.0", "listen", &exposed).is_ok());
+  CHECK(exposed);
+  Conf on;
+  on.set("spark.authenticate", "true");
+  CHECK(auth::check_exposure(on, "0.0.0.0", "listen", &exposed).is_ok());
+  CHECK_FALSE(exposed);
+  CHECK_FALSE(auth::is_loopback_host("128.0.0.1"));
+  CHECK(auth::is_loopback_host("127.1.2.3"));
+}
