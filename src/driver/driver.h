@@ -103,6 +103,11 @@ class Driver {
     // PySqlResult carrying `schema`.
     bool sql = false;
     json schema;
+    // A range exchange's sampling job (Spark's RangePartitioner sample job): `rdd` is its
+    // sampler stage; when it succeeds the bounds are set and `then` (the query) runs.
+    bool range_sample = false;
+    std::shared_ptr<Job> then;
+    int range_points = 100;  // spark.sql.execution.rangeExchange.sampleSizePerPartition
   };
 
   // Python link
@@ -124,6 +129,7 @@ class Driver {
   void sql_command(Connection& c, const msg::PySqlCommand& m);
   void sql_error(Connection& c, int64_t req, const json& error);
   void sql_conf(const std::map<std::string, std::string>& session);
+  void run_sql_job(Job job);  // after a sampling job for each range exchange lacking bounds
   void blocks_updated(const std::string& exec_id, msg::BlocksUpdated&& m, std::vector<std::string>&& blobs);
   void stop_context();
   Status add_py_file(const std::string& path);

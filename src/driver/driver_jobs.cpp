@@ -288,6 +288,17 @@ void Driver::finish_job(Job& job) {
   LOG_DEBUG(kLog, "job " << job.id << " finished in " << (clock_.now_ms() - job.start_ms) << " ms");
   ui_->store().on_job_end(job.id, true, "", clock_.wall_ms());
   auto it = py_conns_.find(job.py_conn);
+  if (job.range_sample) {  // the bounds, then the query (or its next sampling job)
+    std::shared_ptr<Job> then = std::move(job.then);
+    Status st = sql_source_.set_range_bounds(job.rdd, job.results);
+    jobs_.erase(job.id);
+    if (!st) {
+      sql_source_.remove(then->rdd);
+      if (it != py_conns_.end()) py_error(*it->second, then->req, "job_failed", st.message());
+      return;
+    }
+    return run_sql_job(std::move(*then));
+  }
   if (job.sql) {
     sql_source_.remove(job.rdd);
     if (it != py_conns_.end()) {
@@ -325,7 +336,7 @@ void Driver::fail_job(Job& job, const std::string& reason) {
   progress_.clear();
   ui_->store().on_job_end(job.id, false, reason, clock_.wall_ms());
   if (job.file_sink()) remove_temporary(job.out_dir);
-  if (job.sql) sql_source_.remove(job.rdd);
+  if (job.sql) sql_source_.remove(job.then ? job.then->rdd : job.rdd);  // a sampling job: its query
   auto it = py_conns_.find(job.py_conn);
   if (it != py_conns_.end()) py_error(*it->second, job.req, "job_failed", reason);
   jobs_.erase(job.id);

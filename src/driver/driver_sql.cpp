@@ -9,6 +9,8 @@
 #include "sql/exec/csv.h"
 #include "sql/exec/json_lines.h"
 
+#include <algorithm>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -170,9 +172,12 @@ void Driver::sql_execute(Connection& c, const msg::PySqlExecute& m) {
   if (auto* err = std::get_if<json>(&prepared)) return sql_error(c, m.req, (*err)["error"]);
   const auto& q = std::get<sql::PreparedQuery>(prepared);
   // FileScan partitions as Spark SQL packs them (spark.sql.files.maxPartitionBytes/openCostInBytes).
-  auto setting = [&](const char* key, int64_t dflt) {
+  auto value = [&](const char* key) {
     auto it = m.conf.find(key);
-    const std::string v = it != m.conf.end() ? it->second : conf_.get(key, "");
+    return it != m.conf.end() ? it->second : conf_.get(key, "");
+  };
+  auto setting = [&](const char* key, int64_t dflt) {
+    const std::string v = value(key);
     if (v.empty()) return dflt;
     Conf tmp;
     tmp.set(key, v);
@@ -196,7 +201,6 @@ void Driver::sql_execute(Connection& c, const msg::PySqlExecute& m) {
   auto node = sql_source_.add(q, parallelism, splitter);
   if (!node) return py_error(c, m.req, "bad_request", node.error_message());
   Job job;
-  job.id = next_job_++;
   job.rdd = node.value();
   job.sql = true;
   job.schema = sql::type_to_json(sql::plan_schema(q.analyzed));
@@ -206,10 +210,36 @@ void Driver::sql_execute(Connection& c, const msg::PySqlExecute& m) {
   job.sink_kind = "result";
   job.description = m.description.empty() ? "collect" : m.description;
   job.start_ms = clock_.now_ms();
+  const std::string points = value("spark.sql.execution.rangeExchange.sampleSizePerPartition");
+  job.range_points = std::clamp(std::atoi(points.empty() ? "100" : points.c_str()), 1, 1000000);
   for (int p = 0; p < sql_source_.num_partitions(job.rdd); ++p) job.partitions.push_back(p);
-  LOG_DEBUG("driver", "SQL job " << job.id << ": " << q.stages.size() << " stage(s), " << job.partitions.size()
-                                 << " result partition(s)");
-  submit_job(std::move(job), json{{"nodes", json::array()}});
+  LOG_DEBUG("driver", "SQL query: " << q.stages.size() << " stage(s), " << job.partitions.size() << " result partition(s)");
+  run_sql_job(std::move(job));
+}
+
+// A query's job, or first the sampling job of its next range exchange lacking bounds (Spark's
+// RangePartitioner runs `sample` as its own job before the exchange's map stage); finish_job
+// comes back here once the bounds are set.
+void Driver::run_sql_job(Job job) {
+  const int map = sql_source_.next_range_to_sample(job.rdd);
+  if (map < 0) {
+    job.id = next_job_++;
+    return submit_job(std::move(job), json{{"nodes", json::array()}});
+  }
+  Job s;
+  s.id = next_job_++;
+  s.rdd = sql_source_.add_range_sampler(map, job.range_points);
+  s.sql = true;
+  s.range_sample = true;
+  s.req = job.req;
+  s.py_conn = job.py_conn;
+  s.sink = job.sink;
+  s.sink_kind = job.sink_kind;
+  s.description = job.description;
+  s.start_ms = clock_.now_ms();
+  for (int p = 0; p < sql_source_.num_partitions(s.rdd); ++p) s.partitions.push_back(p);
+  s.then = std::make_shared<Job>(std::move(job));
+  submit_job(std::move(s), json{{"nodes", json::array()}});
 }
 
 }  // namespace spp::driver

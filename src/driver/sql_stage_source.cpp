@@ -6,6 +6,8 @@
 
 #include "common/util.h"
 #include "sql/columnar/serde.h"
+#include "sql/exec/lower.h"
+#include "sql/exec/range_partition.h"
 
 namespace spp::driver {
 using json = nlohmann::json;
@@ -67,6 +69,7 @@ Result<int> SqlStageSource::add(const sql::PreparedQuery& q, int default_paralle
     if (!f.is_result) {
       st.partitioning = fj["output"];
       st.num_reduce = std::max(1, f.output.num);
+      st.needs_bounds = st.partitioning.value("kind", "") == "rangepartitioning" && st.num_reduce > 1;
     }
     // Partitions: the widest input (shuffle reads, Range slices, local rows cut
     // default_parallelism ways as parallelize does).
@@ -144,6 +147,47 @@ void SqlStageSource::remove(int result_node) {
     it = it->second.result_node == result_node ? stages_.erase(it) : std::next(it);
 }
 
+int SqlStageSource::next_range_to_sample(int result_node) const {
+  for (const auto& [node, st] : stages_)  // node order = leaves first
+    if (st.result_node == result_node && st.needs_bounds && !st.bounds) return node;
+  return -1;
+}
+
+int SqlStageSource::add_range_sampler(int map_node, int points) {
+  Stage s = stages_.at(map_node);
+  s.node = next_node_++;
+  s.is_result = true;
+  s.needs_bounds = false;
+  s.samples_for = map_node;
+  s.partitioning["sample"] = {{"size", sql::exec::range_sample_size(s.num_reduce, s.num_partitions, points)},
+                              {"shift", map_node - kSqlNodeBase}};
+  s.num_reduce = 1;
+  const int node = s.node;
+  stages_[node] = std::move(s);
+  return node;
+}
+
+Status SqlStageSource::set_range_bounds(int sampler_node, const std::vector<std::vector<std::string>>& results) {
+  auto it = stages_.find(sampler_node);
+  if (it == stages_.end() || it->second.samples_for < 0) return Status::error("unknown range sampler stage");
+  const int map_node = it->second.samples_for;
+  stages_.erase(it);
+  Stage& st = stages_.at(map_node);
+  auto part = sql::exec::lower_partitioning(st.partitioning, st.plan.value("output", json::array()));
+  if (!part) return Status::error(part.error_message());
+  std::vector<sql::exec::RangeSample> samples;
+  for (const auto& blobs : results) {
+    std::string stream;
+    for (const auto& b : blobs) stream += b;
+    auto s = sql::exec::decode_range_sample(stream);
+    if (!s) return Status::error(s.error_message());
+    samples.push_back(std::move(s.value()));
+  }
+  st.bounds = std::make_shared<std::string>(
+      sql::exec::encode_range_bounds(sql::exec::range_bounds(samples, part.value().orders, st.num_reduce)));
+  return Status::ok();
+}
+
 int SqlStageSource::num_partitions(int node) const {
   auto it = stages_.find(node);
   return it == stages_.end() ? -1 : it->second.num_partitions;
@@ -163,6 +207,7 @@ scheduler::ShuffleDep SqlStageSource::shuffle(int shuffle_id) const {
 std::string SqlStageSource::describe(int node) const {
   auto it = stages_.find(node);
   if (it == stages_.end()) return "SQL stage";
+  if (it->second.samples_for >= 0) return "Exchange " + std::to_string(it->second.samples_for - kSqlNodeBase) + " range sample";
   return it->second.is_result ? "SQL result" : "Exchange " + std::to_string(node - kSqlNodeBase);
 }
 
@@ -172,11 +217,18 @@ Result<std::shared_ptr<const scheduler::TaskBody>> SqlStageSource::build_task(in
   auto it = stages_.find(node);
   if (it == stages_.end()) return R::error("unknown SQL stage " + std::to_string(node));
   const Stage& st = it->second;
+  if (st.needs_bounds && !st.bounds)  // the driver runs the sampling job first (run_sql_job)
+    return R::error(describe(node) + " has no range bounds: its sampling job has not run");
   auto body = std::make_shared<SqlTaskBody>();
   body->is_map = !st.is_result;
   plan::NativeOp op;
   op.fragment = st.plan;
-  op.partitioning = st.is_result ? json() : st.partitioning;
+  op.partitioning = st.is_result && st.samples_for < 0 ? json() : st.partitioning;
+  if (st.bounds) {  // a range exchange's map task: its bounds ride as one blob
+    op.partitioning["bounds"] = "range:bounds";
+    op.inputs.push_back({"range:bounds", plan::BlobsSource{static_cast<int>(body->blobs.size()), 1}});
+    body->blobs.push_back(st.bounds);
+  }
   op.partition = partition;
   op.num_partitions = st.num_partitions;
   // A shuffle read takes this partition's segment of every map output; a broadcast read takes

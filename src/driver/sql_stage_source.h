@@ -40,6 +40,18 @@ class SqlStageSource final : public scheduler::StageSource {
   Result<int> add(const sql::PreparedQuery& q, int default_parallelism, const FileSplitter& files = nullptr);
   // Forgets a query's stages (its job ended).
   void remove(int result_node);
+
+  // Range exchanges (global sorts) need bounds before their map stage runs, as Spark's
+  // RangePartitioner: a sampling job over the same input first. The first map stage of the
+  // query still lacking bounds (leaves first, so a sampled stage's inputs have theirs), or -1.
+  int next_range_to_sample(int result_node) const;
+  // A result stage computing what `map_node` computes, each task returning its partition's row
+  // count and a reservoir sample of its sort keys (exec/range_partition.h); forgotten with the
+  // query. `points` = spark.sql.execution.rangeExchange.sampleSizePerPartition.
+  int add_range_sampler(int map_node, int points);
+  // The sampling job's results (per partition, its task's blobs) -> the map stage's bounds
+  // (Spark's determineBounds over the weighted samples); the sampler stage is forgotten.
+  Status set_range_bounds(int sampler_node, const std::vector<std::vector<std::string>>& results);
   static bool owns(int node) { return node >= kSqlNodeBase; }
 
   int num_partitions(int node) const override;
@@ -64,6 +76,11 @@ class SqlStageSource final : public scheduler::StageSource {
     std::map<std::string, int> shuffle_reads, broadcast_reads;
     std::map<std::string, std::vector<std::shared_ptr<std::string>>> local_rows;
     std::map<std::string, std::vector<std::vector<plan::TextSource>>> file_parts;  // FileScan leaves
+    // Range exchanges with several reduce partitions: the bounds (an SPB1 stream, see
+    // exec/range_partition.h), once the sampling job gave them; the tasks carry it as a blob.
+    bool needs_bounds = false;
+    std::shared_ptr<std::string> bounds;
+    int samples_for = -1;  // a sampler stage: the map stage it samples
   };
   std::map<int, Stage> stages_;
   int next_node_ = kSqlNodeBase;

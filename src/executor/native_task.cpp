@@ -10,6 +10,7 @@
 #include "sql/columnar/serde.h"
 #include "sql/exec/exchange.h"
 #include "sql/exec/lower.h"
+#include "sql/exec/range_partition.h"
 
 namespace spp::executor {
 namespace fs = std::filesystem;
@@ -29,6 +30,7 @@ class ReaderOp final : public ex::Operator {
   }
   std::string name() const override { return "Scan " + what_; }
   InputReader* reader() const { return r_.get(); }
+  int64_t rows() const { return rows_; }  // the reader counts blobs; records are rows
 
  protected:
   ex::BatchResult next_impl() override {
@@ -38,6 +40,7 @@ class ReaderOp final : public ex::Operator {
         auto b = col::deserialize(std::string_view(buf_).substr(pos_), &used);
         if (!b) return ex::BatchResult::error(what_ + ": " + b.error_message());
         pos_ += used;
+        rows_ += b.value().num_rows;
         if (b.value().num_rows == 0) continue;
         return std::optional<col::Batch>(std::move(b.value()));
       }
@@ -54,13 +57,21 @@ class ReaderOp final : public ex::Operator {
   std::string what_;
   std::string buf_;
   size_t pos_ = 0;
+  int64_t rows_ = 0;
 };
 
-// scala.util.hashing.byteswap32: multiply by the golden ratio, reverse the bytes, multiply.
-uint32_t byteswap32(uint32_t v) {
-  uint32_t h = v * 0x9e3779b9u;
-  h = __builtin_bswap32(h);
-  return h * 0x9e3779b9u;
+// The SPB1 stream of a BlobsSource input named `ref` (the range bounds the driver attached).
+Result<std::string> input_blob(const plan::NativeOp& op, const RunningTask& t, const std::string& ref) {
+  for (const auto& in : op.inputs) {
+    const auto* b = std::get_if<plan::BlobsSource>(&in.source);
+    if (in.data_ref != ref || !b) continue;
+    if (static_cast<size_t>(b->first) + static_cast<size_t>(b->count) > t.input_blobs.size())
+      return Result<std::string>::error("plan refers to missing input blobs");
+    std::string s;
+    for (int i = 0; i < b->count; ++i) s += *t.input_blobs[static_cast<size_t>(b->first + i)];
+    return s;
+  }
+  return Result<std::string>::error("no input '" + ref + "'");
 }
 
 }  // namespace
@@ -69,7 +80,7 @@ int round_robin_start(int map_partition, int num) {
   // java.util.Random(seed).nextInt(bound): seed scrambled with the LCG multiplier, one step,
   // top 31 bits; powers of two take the high bits, others reject the biased tail.
   const uint64_t kMul = 0x5DEECE66DULL, kMask = (1ULL << 48) - 1;
-  uint64_t seed = (static_cast<uint64_t>(static_cast<int64_t>(static_cast<int32_t>(byteswap32(static_cast<uint32_t>(map_partition))))) ^ kMul) & kMask;
+  uint64_t seed = (static_cast<uint64_t>(static_cast<int64_t>(static_cast<int32_t>(ex::byteswap32(static_cast<uint32_t>(map_partition))))) ^ kMul) & kMask;
   auto next31 = [&] {
     seed = (seed * kMul + 0xBULL) & kMask;
     return static_cast<int32_t>(seed >> 17);
@@ -143,12 +154,29 @@ TaskOutcome run_native_task(RunningTask& t, const TaskEnv& env, const plan::Nati
   std::unique_ptr<ShuffleWriter> writer;
   ex::OutputPartitioning part;
   int rr_next = 0;
-  if (sink.kind == plan::SinkKind::kShuffle) {
+  col::Batch bounds;                          // range exchanges: from the driver's sampling job
+  std::unique_ptr<ex::RangeSampler> sampler;  // a sampling task (result sink) of that job
+  const bool sampling = op.partitioning.is_object() && op.partitioning.contains("sample");
+  if (sink.kind == plan::SinkKind::kShuffle || sampling) {
     auto p = ex::lower_partitioning(op.partitioning, op.fragment.value("output", nlohmann::json::array()));
     if (!p) return fail("io", "cannot route this SQL stage's output: " + p.error_message());
     part = std::move(p.value());
+  }
+  if (sampling) {
+    const auto& spec = op.partitioning["sample"];
+    if (part.kind != ex::OutputPartitioning::Kind::Range || sink.kind != plan::SinkKind::kResult)
+      return fail("io", "only a range partitioning's result task samples its keys");
+    sampler = std::make_unique<ex::RangeSampler>(part.orders, spec.value("size", int64_t(1)),
+                                                 ex::range_sample_seed(op.partition, spec.value("shift", 0)));
+  } else if (sink.kind == plan::SinkKind::kShuffle) {
     part.num = sink.num_reduce;  // the scheduler's count is the one readers use
     rr_next = part.kind == ex::OutputPartitioning::Kind::RoundRobin ? round_robin_start(op.partition, part.num) : 0;
+    if (part.kind == ex::OutputPartitioning::Kind::Range && part.num > 1) {
+      auto raw = input_blob(op, t, op.partitioning.value("bounds", ""));
+      auto b = raw ? ex::decode_range_bounds(raw.value()) : Result<col::Batch>::error(raw.error_message());
+      if (!b) return fail("io", "range partitioning without its bounds: " + b.error_message());
+      bounds = std::move(b.value());
+    }
     std::string base = fs::absolute(env.scratch_dir).string() + "/shuffle_" + std::to_string(sink.shuffle_id) + "_" +
                        std::to_string(t.spec.partition) + "_" + std::to_string(t.spec.task_id);
     writer = std::make_unique<ShuffleWriter>(base, sink.num_reduce, env.shuffle);
@@ -186,6 +214,10 @@ TaskOutcome run_native_task(RunningTask& t, const TaskEnv& env, const plan::Nati
     if (!next.value()) break;
     const col::Batch& b = *next.value();
     m.output_records += b.num_rows;
+    if (sampler) {
+      sampler->add(b, lc.exec);
+      continue;
+    }
     if (!writer) {
       std::string s = col::serialize(b);
       m.result_bytes += static_cast<int64_t>(s.size());
@@ -197,6 +229,9 @@ TaskOutcome run_native_task(RunningTask& t, const TaskEnv& env, const plan::Nati
     if (part.kind == K::Hash && part.num > 1) {
       auto pieces = ex::hash_partition_batch(b, part.keys, part.num, lc.exec);
       for (size_t p = 0; p < pieces.size() && st; ++p) st = emit(static_cast<uint32_t>(p), pieces[p]);
+    } else if (part.kind == K::Range && part.num > 1) {
+      auto pieces = ex::range_partition_batch(b, part.orders, bounds, part.num, lc.exec);
+      for (size_t p = 0; p < pieces.size() && st; ++p) st = emit(static_cast<uint32_t>(p), pieces[p]);
     } else if (part.kind == K::RoundRobin && part.num > 1) {
       std::vector<std::vector<int32_t>> rows(static_cast<size_t>(part.num));
       for (int64_t r = 0; r < b.num_rows; ++r) {
@@ -206,20 +241,23 @@ TaskOutcome run_native_task(RunningTask& t, const TaskEnv& env, const plan::Nati
       for (size_t p = 0; p < rows.size() && st; ++p)
         st = emit(static_cast<uint32_t>(p), col::gather(b, rows[p].data(), static_cast<int64_t>(rows[p].size())));
     } else {
-      // Single, one partition, and (for now) range partitioning: everything to partition 0,
-      // which keeps a global sort correct (docs/sql-engine.md, known gaps).
-      st = emit(0, b);
+      st = emit(0, b);  // single, or one partition
     }
     if (!st) return fail("io", st.message());
   }
   for (auto* leaf : leaves) {
     if (dynamic_cast<ShuffleBlockReader*>(leaf->reader())) {
       m.shuffle_read_bytes += leaf->reader()->bytes_read();
-      m.shuffle_read_records += leaf->reader()->records();
+      m.shuffle_read_records += leaf->rows();
     } else {
       m.input_bytes += leaf->reader()->bytes_read();
-      m.input_records += leaf->reader()->records();
+      m.input_records += leaf->rows();
     }
+  }
+  if (sampler) {
+    std::string s = ex::encode_range_sample({sampler->sample(), sampler->rows_seen()});
+    m.result_bytes += static_cast<int64_t>(s.size());
+    o.blobs.push_back(std::move(s));
   }
   if (writer) {
     Status ws = writer->commit();

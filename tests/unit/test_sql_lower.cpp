@@ -251,7 +251,7 @@ Run run(SqlSession& s, const json& plan, int inline_parts = 2) {
       ectx.memory = &memory;
       std::vector<ex::RangeSample> samples;
       for (size_t m = 0; m < range_rows.size(); ++m) {  // one batch stands for one map partition
-        ex::RangeSampler sampler(part.orders, ex::range_sample_size(part.num, int(range_rows.size())), int64_t(m));
+        ex::RangeSampler sampler(part.orders, ex::range_sample_size(part.num, int(range_rows.size()), 100), int64_t(m));
         sampler.add(range_rows[m], ectx);
         samples.push_back({sampler.sample(), sampler.rows_seen()});
       }

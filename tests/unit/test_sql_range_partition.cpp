@@ -1,10 +1,12 @@
 // Range partitioning (exec/range_partition.h): Spark's sample sizes, determineBounds, getPartition.
 #include <doctest/doctest.h>
 
+#include <limits>
 #include <optional>
 #include <set>
 
 #include "sql/columnar/builder.h"
+#include "sql/columnar/serde.h"
 #include "sql/exec/range_partition.h"
 
 using namespace spp::sql;
@@ -88,6 +90,89 @@ TEST_CASE("range partition: reservoir sample per map partition, Spark's sizes") 
   CHECK(sample_of(1000, 10, 7) == big);  // deterministic for a seed
   CHECK(sample_of(1000, 10, 8) != big);
   CHECK(ex::RangeSampler(asc, 4, 1).sample().num_rows == 0);
-  CHECK(ex::range_sample_size(200, 2) == 6000);
-  CHECK(ex::range_sample_size(100000, 1) == 3000000);
+  CHECK(ex::range_sample_size(200, 2, 20) == 6000);  // RDD sortBy hint
+  CHECK(ex::range_sample_size(200, 2, 100) == 30000);  // SQL: rangeExchange.sampleSizePerPartition
+  CHECK(ex::range_sample_size(100000, 1, 100) == 3000000);
+}
+
+TEST_CASE("range partition: samples and bounds survive the wire exactly (NaN, nulls, strings, decimals), rows route by them") {
+  using col::ColType;
+  using col::TypeId;
+  auto dbl = col::make_type(ColType::scalar(TypeId::Double)), str = col::make_type(ColType::scalar(TypeId::String));
+  auto dec = col::make_type(ColType::decimal(20, 2));
+  col::BatchBuilder bb(col::make_type(ColType::strct({"d", "s", "m"}, {*dbl, *str, *dec})));
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  std::vector<std::optional<double>> ds;
+  for (int i = 0; i < 60; ++i) {
+    std::optional<double> d = i % 10 == 0 ? std::nullopt : i % 10 == 1 ? std::optional<double>(nan) : std::optional<double>(i % 7 - 3.5);
+    ds.push_back(d);
+    d ? bb.column(0).append<double>(*d) : bb.column(0).append_null();
+    i % 9 == 0 ? bb.column(1).append_null() : bb.column(1).append_str(std::string(size_t(i % 4), 'x') + char('a' + i % 5));
+    bb.column(2).append_decimal(__int128(i % 3) * 100000000000000000LL * 1000);  // past 64 bits
+  }
+  col::Batch rows = bb.finish();
+  ex::ExecContext ctx;
+  // ORDER BY d ASC NULLS LAST, s DESC NULLS FIRST, m ASC
+  const std::vector<ex::SortKey> orders = {{ex::col_ref(0, dbl), true, false}, {ex::col_ref(1, str), false, true},
+                                           {ex::col_ref(2, dec), true, true}};
+  ex::RangeSampler sampler(orders, 25, ex::range_sample_seed(1, 3));
+  sampler.add(col::slice(rows, 0, 33), ctx);
+  sampler.add(col::slice(rows, 33, 27), ctx);
+  auto wire = ex::decode_range_sample(ex::encode_range_sample({sampler.sample(), sampler.rows_seen()}));
+  REQUIRE(wire.is_ok());
+  CHECK(wire.value().rows == 60);
+  CHECK(wire.value().keys.num_rows == 25);
+  CHECK(col::serialize(wire.value().keys) == col::serialize(sampler.sample()));
+
+  col::Batch bounds = ex::range_bounds({wire.value()}, orders, 4);
+  CHECK(bounds.num_rows == 3);
+  auto back = ex::decode_range_bounds(ex::encode_range_bounds(bounds));
+  REQUIRE(back.is_ok());
+  const col::Batch keys = ex::sort_key_batch(rows, orders, ctx);
+  CHECK(ex::range_partition_ids(keys, orders, back.value()) == ex::range_partition_ids(keys, orders, bounds));
+
+  // Every row lands in exactly one piece; pieces hold ascending key ranges that never overlap.
+  auto pieces = ex::range_partition_batch(rows, orders, back.value(), 4, ctx);
+  REQUIRE(pieces.size() == 4);
+  int64_t total = 0, nonempty = 0;
+  const auto on_keys = std::vector<ex::SortKey>{{ex::col_ref(0, dbl), true, false}, {ex::col_ref(1, str), false, true},
+                                                {ex::col_ref(2, dec), true, true}};
+  for (size_t p = 0; p < pieces.size(); ++p) {
+    total += pieces[p].num_rows;
+    nonempty += pieces[p].num_rows > 0;
+    for (size_t q = p + 1; q < pieces.size(); ++q)
+      for (int64_t a = 0; a < pieces[p].num_rows; ++a)
+        for (int64_t b = 0; b < pieces[q].num_rows; ++b) CHECK(ex::compare_sort_rows(on_keys, pieces[p], a, pieces[q], b, 0) <= 0);
+  }
+  CHECK(total == 60);
+  CHECK(nonempty >= 3);
+  // NaN sorts above every number and NULLS LAST puts nulls after it: the last piece has them.
+  int64_t nulls_last = 0;
+  for (int64_t r = 0; r < pieces[3].num_rows; ++r) nulls_last += pieces[3].column(0).is_null(r);
+  CHECK(nulls_last == 6);
+
+  // No bounds (empty input) travel as nothing and send every row to partition 0.
+  CHECK(ex::encode_range_bounds(ex::range_bounds({}, orders, 4)).empty());
+  auto none = ex::decode_range_bounds("");
+  REQUIRE(none.is_ok());
+  CHECK(ex::range_partition_ids(keys, orders, none.value()) == std::vector<int32_t>(60, 0));
+  CHECK_FALSE(ex::decode_range_bounds("SPB1garbage").is_ok());
+  CHECK_FALSE(ex::decode_range_sample("").is_ok());
+  CHECK_FALSE(ex::decode_range_sample(col::serialize(rows)).is_ok());  // not a {rows} header
+}
+
+TEST_CASE("range partition: fewer distinct keys than partitions, all nulls") {
+  ex::ExecContext ctx;
+  const std::vector<ex::SortKey> asc = {key(true)};
+  col::Batch two = ex::sort_key_batch(longs({1, 2, 1, 2, 1, 2, 2, 1}), asc, ctx);
+  col::Batch b = ex::range_bounds({{two, 8}}, asc, 8);
+  CHECK(values(b) == V{1, 2});  // duplicates skipped: two of eight partitions get rows
+  CHECK(ex::range_partition_ids(two, asc, b) == std::vector<int32_t>{0, 1, 0, 1, 0, 1, 1, 0});
+  col::Batch nulls = ex::sort_key_batch(longs({std::nullopt, std::nullopt, std::nullopt}), asc, ctx);
+  col::Batch nb = ex::range_bounds({{nulls, 3}}, asc, 4);
+  CHECK(nb.num_rows == 1);  // the one distinct key (NULL) is the only bound
+  CHECK(ex::range_partition_ids(nulls, asc, nb) == std::vector<int32_t>(3, 0));
+  // Three candidates for 200 partitions: determineBounds gets min(200, 3) (RangePartitioner).
+  col::Batch three = ex::sort_key_batch(longs({30, 10, 20}), asc, ctx);
+  CHECK(values(ex::range_bounds({{three, 3}}, asc, 200)) == V{10, 20});
 }

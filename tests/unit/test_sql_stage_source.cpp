@@ -2,12 +2,16 @@
 // partition counts, shuffle reads and local rows in native task plans; the native plan codec;
 // Spark's round-robin start position.
 #include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <filesystem>
 
 #include "driver/sql_stage_source.h"
 #include "executor/native_task.h"
 #include "sql/columnar/builder.h"
 #include "sql/columnar/serde.h"
 #include "sql/exec/lower.h"
+#include "sql/exec/range_partition.h"
 #include "sql/types.h"
 
 using namespace spp;
@@ -228,4 +232,97 @@ TEST_CASE("sql stages: each stage's fragment lowers and runs, partial then final
   REQUIRE_MESSAGE(part.is_ok(), part.error_message());
   CHECK(part.value().kind == sql::exec::OutputPartitioning::Kind::Hash);
   CHECK(part.value().keys.size() == 1);
+}
+
+namespace {
+
+// Runs one native task in-process (scratch files under `dir`).
+executor::TaskOutcome run_native(const driver::SqlTaskBody& body, const plan::Sink& sink, const std::string& dir) {
+  executor::RunningTask t;
+  t.spec.task_id = 1;
+  t.spec.partition = std::get<plan::NativeOp>(body.plan->op).partition;
+  t.input_blobs = body.blobs;
+  executor::TaskEnv env{nullptr, nullptr, {}, dir, {}, nullptr, nullptr, {}};
+  return executor::run_native_task(t, env, std::get<plan::NativeOp>(body.plan->op), sink);
+}
+
+}  // namespace
+
+TEST_CASE("sql stages: a global sort samples its input first, then routes rows by the bounds") {
+  sql::SqlConf conf;
+  conf.planner.shuffle_partitions = 3;
+  sql::SqlSession session(conf);
+  json k = {{"unresolvedAttribute", {{"unparsedIdentifier", "k"}}}};
+  json order = {{"child", k}, {"direction", "SORT_DIRECTION_ASCENDING"}, {"nullOrdering", "SORT_NULLS_FIRST"}};
+  auto prepared = session.prepare(
+      {{"root", {{"sort", {{"input", local_longs(100, 1)}, {"order", json::array({order})}, {"isGlobal", true}}}}}});
+  REQUIRE(std::holds_alternative<sql::PreparedQuery>(prepared));
+  driver::SqlStageSource src;
+  auto res = src.add(std::get<sql::PreparedQuery>(prepared), 2);
+  REQUIRE(res.is_ok());
+  const int result = res.value(), map = result - 1;
+  CHECK(src.shuffle(map).num_reduce == 3);
+  REQUIRE(src.next_range_to_sample(result) == map);
+  CHECK_FALSE(src.build_task(map, 0, {}).is_ok());  // no bounds yet: refused, never all-to-one
+
+  // The sampling stage computes the map stage's partitions and returns (rows, sampled keys).
+  const int sampler = src.add_range_sampler(map, 100);
+  CHECK(src.num_partitions(sampler) == 2);
+  CHECK(src.shuffle_deps(sampler) == src.shuffle_deps(map));
+  CHECK(src.describe(sampler).find("range sample") != std::string::npos);
+  const std::string dir = "/tmp/sparkpp_unit_range_" + std::to_string(::getpid());
+  std::filesystem::create_directories(dir);
+  std::vector<std::vector<std::string>> samples;
+  for (int p = 0; p < 2; ++p) {
+    auto t = src.build_task(sampler, p, {});
+    REQUIRE(t.is_ok());
+    const auto& body = static_cast<const driver::SqlTaskBody&>(*t.value());
+    CHECK_FALSE(body.is_map);
+    // ceil(3 * min(100 * 3, 1e6) / 2) per map partition, seeded by partition and exchange.
+    CHECK(std::get<plan::NativeOp>(body.plan->op).partitioning["sample"]["size"] == 450);
+    auto o = run_native(body, plan::Sink{}, dir);
+    REQUIRE(o.update.state == "FINISHED");
+    auto s = sql::exec::decode_range_sample(o.blobs.at(0));
+    REQUIRE(s.is_ok());
+    CHECK(s.value().rows == 50);
+    CHECK(s.value().keys.num_rows == 50);  // fewer rows than the sample size: every key
+    samples.push_back(o.blobs);
+  }
+  REQUIRE(src.set_range_bounds(sampler, samples).is_ok());
+  CHECK(src.num_partitions(sampler) == -1);  // forgotten
+  CHECK(src.next_range_to_sample(result) == -1);
+
+  // Map tasks carry the bounds (33, 66) as a blob and split their rows by them: keys 0..49 to
+  // partitions 0 (0..33) and 1; keys 50..99 to 1 and 2 (67..99).
+  std::vector<std::vector<int64_t>> segments;
+  for (int p = 0; p < 2; ++p) {
+    auto t = src.build_task(map, p, {});
+    REQUIRE(t.is_ok());
+    const auto& body = static_cast<const driver::SqlTaskBody&>(*t.value());
+    const auto& op = std::get<plan::NativeOp>(body.plan->op);
+    REQUIRE(op.partitioning.value("bounds", "") == "range:bounds");
+    auto back = plan::decode(plan::to_json(*body.plan));  // and it survives the wire
+    REQUIRE(back.is_ok());
+    plan::Sink sink;
+    sink.kind = plan::SinkKind::kShuffle;
+    sink.shuffle_id = map;
+    sink.map = p;
+    sink.num_reduce = 3;
+    auto o = run_native(body, sink, dir);
+    REQUIRE(o.update.state == "FINISHED");
+    CHECK(o.update.metrics.shuffle_write_records == 50);
+    auto offsets = o.update.extra["offsets"].get<std::vector<int64_t>>();
+    REQUIRE(offsets.size() == 4);
+    std::vector<int64_t> lens;
+    for (size_t r = 0; r < 3; ++r) lens.push_back(offsets[r + 1] - offsets[r]);
+    segments.push_back(lens);
+  }
+  CHECK(segments[0][0] > 0);
+  CHECK(segments[0][1] > 0);
+  CHECK(segments[0][2] == 0);
+  CHECK(segments[1][0] == 0);
+  CHECK(segments[1][1] > 0);
+  CHECK(segments[1][2] > 0);
+  std::filesystem::remove_all(dir);
+  src.remove(result);
 }

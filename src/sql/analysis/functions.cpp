@@ -380,6 +380,10 @@ ExprOrError resolve_function(const Expr& fn) {
     if (na != 0) return wrong("0");
     return make_call(fn, n, {}, DataType::long_(), false);
   }
+  if (n == "spark_partition_id") {  // the partition computing the row (SparkPartitionID)
+    if (na != 0) return wrong("0");
+    return make_call(fn, n, {}, DataType::int_(), false);
+  }
   return unresolved_routine(to_sql_id({fn.name}));
 }
 

@@ -5,6 +5,9 @@
 #include <cmath>
 #include <numeric>
 
+#include "sql/columnar/builder.h"
+#include "sql/columnar/serde.h"
+
 namespace spp::sql::exec {
 
 namespace {
@@ -69,8 +72,10 @@ Batch range_bounds(const std::vector<RangeSample>& samples, const std::vector<So
   for (const auto& s : samples) {
     if (s.keys.num_rows == 0) continue;
     parts.push_back(s.keys);
-    weights.insert(weights.end(), size_t(s.keys.num_rows), double(s.rows) / double(s.keys.num_rows));
+    // Spark keeps each weight as a Float.
+    weights.insert(weights.end(), size_t(s.keys.num_rows), double(float(double(s.rows) / double(s.keys.num_rows))));
   }
+  num = int(std::min<int64_t>(num, int64_t(weights.size())));  // RangePartitioner: min(partitions, candidates)
   if (parts.empty() || num <= 1) {
     Batch none;
     if (!parts.empty()) none = col::slice(parts[0], 0, 0);
@@ -110,9 +115,73 @@ std::vector<int32_t> range_partition_ids(const Batch& keys, const std::vector<So
   return out;
 }
 
-int64_t range_sample_size(int num, int map_partitions) {
-  const double total = std::min(20.0 * num, 1e6);
+int64_t range_sample_size(int num, int map_partitions, int points) {
+  const double total = std::min(double(points) * num, 1e6);
   return int64_t(std::ceil(3.0 * total / std::max(1, map_partitions)));
+}
+
+uint32_t byteswap32(uint32_t v) {
+  uint32_t h = v * 0x9e3779b9u;
+  h = __builtin_bswap32(h);
+  return h * 0x9e3779b9u;
+}
+
+int64_t range_sample_seed(int partition, int shift) {
+  // Scala widens the Int result to the Long seed: sign-extended.
+  return int64_t(int32_t(byteswap32(uint32_t(partition) ^ (uint32_t(shift) << 16))));
+}
+
+std::vector<Batch> range_partition_batch(const Batch& b, const std::vector<SortKey>& orders, const Batch& bounds, int num,
+                                         const ExecContext& ctx) {
+  std::vector<std::vector<int32_t>> rows(size_t(std::max(1, num)));
+  const auto ids = range_partition_ids(sort_key_batch(b, orders, ctx), orders, bounds);
+  for (int64_t r = 0; r < b.num_rows; ++r)  // more bounds than partitions cannot happen; clamp anyway
+    rows[std::min(size_t(ids[size_t(r)]), rows.size() - 1)].push_back(int32_t(r));
+  std::vector<Batch> out;
+  for (const auto& rs : rows) out.push_back(col::gather(b, rs.data(), int64_t(rs.size())));
+  return out;
+}
+
+std::string encode_range_sample(const RangeSample& s) {
+  col::BatchBuilder head(col::make_type(col::ColType::strct({"rows"}, {col::ColType::scalar(col::TypeId::Long)}, {false})));
+  head.column(0).append<int64_t>(s.rows);
+  std::string out = col::serialize(head.finish());
+  if (s.keys.num_rows > 0) col::serialize(s.keys, out);
+  return out;
+}
+
+Result<RangeSample> decode_range_sample(std::string_view stream) {
+  using R = Result<RangeSample>;
+  size_t used = 0;
+  auto head = col::deserialize(stream, &used);
+  if (!head) return R::error("range sample: " + head.error_message());
+  const Batch& h = head.value();
+  if (h.num_rows != 1 || h.columns.size() != 1 || h.column(0).type->id != col::TypeId::Long)
+    return R::error("range sample: the first batch must be one row {rows: long}");
+  RangeSample s;
+  s.rows = h.column(0).vals<int64_t>()[0];
+  stream.remove_prefix(used);
+  if (!stream.empty()) {
+    auto keys = col::deserialize(stream, &used);
+    if (!keys) return R::error("range sample: " + keys.error_message());
+    if (used != stream.size()) return R::error("range sample: trailing bytes");
+    s.keys = std::move(keys.value());
+  }
+  if (s.rows < s.keys.num_rows) return R::error("range sample: more sampled keys than rows");
+  return s;
+}
+
+std::string encode_range_bounds(const Batch& bounds) {
+  return bounds.num_rows > 0 ? col::serialize(bounds) : std::string();
+}
+
+Result<Batch> decode_range_bounds(std::string_view stream) {
+  if (stream.empty()) return Batch();
+  size_t used = 0;
+  auto b = col::deserialize(stream, &used);
+  if (!b) return Result<Batch>::error("range bounds: " + b.error_message());
+  if (used != stream.size()) return Result<Batch>::error("range bounds: trailing bytes");
+  return b;
 }
 
 }  // namespace spp::sql::exec

@@ -3,6 +3,8 @@
 // num-1 bounds (`range_bounds`, Spark's determineBounds), and map tasks route each row to the
 // number of bounds that sort before its key (`range_partition_ids`). Pure: no I/O, no clock.
 #pragma once
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "sql/exec/sort.h"
@@ -45,7 +47,28 @@ Batch range_bounds(const std::vector<RangeSample>& samples, const std::vector<So
 std::vector<int32_t> range_partition_ids(const Batch& keys, const std::vector<SortKey>& orders, const Batch& bounds);
 
 // Spark's sample size per map partition for `num` reduce partitions over `map_partitions` inputs:
-// ceil(3 * min(20 * num, 1e6) / map_partitions).
-int64_t range_sample_size(int num, int map_partitions);
+// ceil(3 * min(points * num, 1e6) / map_partitions), `points` = the per-partition hint (SQL:
+// spark.sql.execution.rangeExchange.sampleSizePerPartition, 100; RDDs: 20).
+int64_t range_sample_size(int num, int map_partitions, int points);
+
+// scala.util.hashing.byteswap32: multiply by the golden ratio, reverse the bytes, multiply.
+uint32_t byteswap32(uint32_t v);
+// The reservoir seed of map partition `partition` (Spark's sketch: byteswap32(idx ^ (shift << 16)),
+// shift = the sampled RDD's id; ours = the exchange's stage).
+int64_t range_sample_seed(int partition, int shift);
+
+// Rows of `b` split by their range partition: out[p] holds the rows going to partition p (in
+// their original order); partitions without rows get an empty batch.
+std::vector<Batch> range_partition_batch(const Batch& b, const std::vector<SortKey>& orders, const Batch& bounds, int num,
+                                         const ExecContext& ctx);
+
+// On the wire, both SPB1 streams (exact for every key type: NaN, decimals, nulls):
+// - a sampling task's result: a one-row batch {rows: long} (the partition's row count), then the
+//   sampled keys when there are any;
+// - bounds: zero batches (no bounds: every row to partition 0) or one batch of keys.
+std::string encode_range_sample(const RangeSample& s);
+Result<RangeSample> decode_range_sample(std::string_view stream);
+std::string encode_range_bounds(const Batch& bounds);
+Result<Batch> decode_range_bounds(std::string_view stream);
 
 }  // namespace spp::sql::exec

@@ -189,6 +189,7 @@ static std::string pretty_name(const std::string& n) {
   if (n == "sqrt") return "SQRT";
   if (n == "power") return "POWER";
   if (n == "rlike") return "RLIKE";
+  if (n == "spark_partition_id") return "SPARK_PARTITION_ID";
   return n;
 }
 
