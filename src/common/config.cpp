@@ -272,9 +272,13 @@ std::vector<std::string> Conf::unknown_keys() const {
 }
 
 bool is_secret_key(const std::string& key) {
+  // Spark's default spark.redaction.regex, (?i)secret|password|token|access[.]?key, plus what
+  // else users keep secrets under; executorEnv values are often credentials passed along.
   std::string k = lower(key);
-  return k.find("secret") != std::string::npos || k.find("password") != std::string::npos ||
-         k.find("token") != std::string::npos;
+  for (const char* w : {"secret", "password", "passwd", "token", "credential", "apikey", "api_key", "accesskey",
+                        "access.key", "access_key"})
+    if (k.find(w) != std::string::npos) return true;
+  return k.rfind("spark.executorenv.", 0) == 0;
 }
 
 }  // namespace spp

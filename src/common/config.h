@@ -60,7 +60,8 @@ class Conf {
   std::map<std::string, std::string> values_;
 };
 
-// True for keys whose values must never be shown (secrets, passwords, tokens).
+// True for keys whose values must never be shown or logged (secrets, passwords, tokens, access
+// keys, credentials, spark.executorEnv.*): the Environment page, REST, event logs, logs.
 bool is_secret_key(const std::string& key);
 
 }  // namespace spp

@@ -49,8 +49,9 @@ using json = nlohmann::json;
 // envelope's "v" and their fields beyond `role` and `proto` may be absent: their shape may only
 // ever grow. (History: 1 = first release; 2 = builds in the handshake, HelloRefused; 3 = the
 // DataFrame engine: PySql* messages, PyError details, `native` task plans; 4 = mutual
-// challenge-response authentication: Hello.nonce, HelloChallenge, HelloProof.)
-constexpr int kProtocolVersion = 4;
+// challenge-response authentication: Hello.nonce, HelloChallenge, HelloProof; 5 =
+// RegisterApplicationFailed.)
+constexpr int kProtocolVersion = 5;
 const char* build_id();  // "sparkpp 0.1.0 (<git describe>)"; see build_id.cpp.in
 
 // Connecting side -> accepting side, first message on every connection. With authentication
@@ -257,6 +258,16 @@ struct RegisteredApplication {
   std::string master_url;
 };
 SPP_MSG(RegisteredApplication, app_id, master_url)
+
+// Master -> driver: a re-registration under an application id was refused (an id the master
+// never made, or one whose driver is live on another connection). The driver keeps its running
+// executors; it asks again later only when `retry` (the other connection may be its own, dying).
+struct RegisterApplicationFailed {
+  static constexpr const char* kOp = "RegisterApplicationFailed";
+  std::string message;
+  bool retry = false;
+};
+SPP_MSG(RegisterApplicationFailed, message, retry)
 
 // Master -> driver: an executor was allocated on a worker (it will connect to the driver).
 struct ExecutorAdded {
@@ -558,7 +569,7 @@ SPP_MSG(BlockData, req, error, failed)
   X(RegisteredWorker) X(RegisterWorkerFailed) X(ReconnectWorker) X(LaunchExecutor)             \
   X(KillExecutor) X(ApplicationFinished) X(MasterInStandby)                                    \
   X(RegisterApplication) X(UnregisterApplication)                                              \
-  X(RegisteredApplication) X(ExecutorAdded) X(ExecutorUpdated) X(WorkerRemoved)                \
+  X(RegisteredApplication) X(RegisterApplicationFailed) X(ExecutorAdded) X(ExecutorUpdated) X(WorkerRemoved)                \
   X(ApplicationRemoved)                                                                        \
   X(RegisterExecutor) X(StatusUpdate) X(ExecutorHeartbeat) X(BlocksUpdated)                                     \
   X(RegisteredExecutor) X(LaunchTask) X(KillTask) X(AddPyFile) X(AddBroadcast) X(RemoveBroadcast)    \

@@ -204,6 +204,7 @@ class Driver {
   std::unique_ptr<ChildProcess> local_exec_;
   int local_exec_seq_ = 0;
   bool shutting_down_ = false;
+  bool master_refused_ = false;  // RegisterApplicationFailed without retry: stop reconnecting
 
   std::map<std::string, ExecInfo> execs_;
   std::map<uint64_t, std::string> exec_by_conn_;

@@ -50,7 +50,7 @@ void Driver::connect_master(int attempt) {
   // up after three rounds; a running application keeps trying (Spark's drivers wait for a
   // new leader the same way).
   auto retry = [this, attempt, url](const std::string& why) {
-    if (shutting_down_ || master_conn_) return;
+    if (shutting_down_ || master_conn_ || master_refused_) return;
     if (phase_ == AppPhase::kStarting && attempt + 1 >= 3 * static_cast<int>(master_.masters.size())) {
       set_phase(AppPhase::kNone, "no master answered");
       auto it = py_conns_.find(context_conn_);
@@ -96,6 +96,13 @@ void Driver::on_master_message(Connection& c, msg::Envelope&& env) {
     LOG_INFO(kLog, "Connected to Spark cluster with app ID " << app_id_);
     // Give granted executors a moment to register so defaultParallelism sees them.
     ready_timer_->start(5000, 0, [this] { post(ShellTimerFired{ShellTimer::kContextReady}); });
+    return;
+  }
+  if (auto* m = env.as<msg::RegisterApplicationFailed>()) {
+    if (!m->retry) master_refused_ = true;  // stop asking: the answer will not change
+    LOG_ERROR(kLog, "the master refused application " << app_id_ << ": " << m->message
+                                                      << (m->retry ? "; trying again" : "; running executors carry on, no new ones will be granted"));
+    c.close("registration refused");
     return;
   }
   if (auto* m = env.as<msg::ExecutorAdded>()) {

@@ -13,6 +13,7 @@
 #include <set>
 
 #include "common/auth.h"
+#include "daemon/http_guard.h"
 #include "common/log.h"
 #include "common/net.h"
 #include "daemon/daemon_shell.h"
@@ -61,7 +62,7 @@ class MasterDaemon {
     auto webui_port = shell_.bind_http(args.host, args.webui_port);
     if (!webui_port) return daemon_fail(kLog, webui_port.error_message());
     install_master_ui(shell_.http());
-    install_kill_route(shell_.http());
+    install_kill_route(shell_.http(), auth);
     std::string host = advertised_host(args.host);
     std::string url = "spark://" + host + ":" + std::to_string(*port);
     cfg_.url = url;
@@ -134,17 +135,27 @@ class MasterDaemon {
 
   // POST /app/kill/?id=<app-id>&terminate=true (Spark's endpoint). Runs on the HTTP thread:
   // it checks the id against the last published active apps and hands the kill to the loop.
-  void install_kill_route(httplib::Server& svr) {
+  void install_kill_route(httplib::Server& svr, const auth::Policy& auth) {
     const char* path = R"(/app/kill/?)";
     svr.Get(path, [](const httplib::Request&, httplib::Response& res) {
       res.status = 405;
       res.set_header("Allow", "POST");
       res.set_content("killing an application needs POST\n", "text/plain");
     });
-    svr.Post(path, [this](const httplib::Request& req, httplib::Response& res) {
+    svr.Post(path, [this, auth](const httplib::Request& req, httplib::Response& res) {
       if (!cfg_.kill_enabled) {
         res.status = 403;
         res.set_content("killing applications is disabled (spark.ui.killEnabled=false)\n", "text/plain");
+        return;
+      }
+      MutationVerdict v = check_mutation({req.get_header_value("Host"), req.get_header_value("Origin"),
+                                          req.get_header_value("Referer"), req.get_header_value("Authorization")},
+                                         auth);
+      if (!v.allowed()) {
+        LOG_WARN(kLog, "kill request from " << req.remote_addr << " refused: " << v.message);
+        res.status = v.status;
+        if (!v.www_authenticate.empty()) res.set_header("WWW-Authenticate", v.www_authenticate);
+        res.set_content(v.message + "\n", "text/plain");
         return;
       }
       std::string id = req.get_param_value("id");

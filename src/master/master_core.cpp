@@ -6,6 +6,7 @@
 #include <climits>
 #include <cstdio>
 
+#include "common/ids.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "master/allocation.h"
@@ -202,6 +203,11 @@ void MasterCore::on_tick() {
 
 void MasterCore::register_worker(ConnId conn, const msg::RegisterWorker& m) {
   const int64_t now = clock_.now_ms();
+  if (!ids::valid_worker_id(m.id)) {
+    LOG_WARN(kLog, "refusing a worker with an invalid id (" << m.id.size() << " bytes)");
+    send(conn, msg::RegisterWorkerFailed{"invalid worker id: 1-256 letters, digits, '.', '-', '_' or ':'"});
+    return;
+  }
   auto it = workers_.find(m.id);
   bool duplicate = false;
   if (it != workers_.end() && it->second.state == WorkerState::kUnknown) {
@@ -226,11 +232,23 @@ void MasterCore::register_worker(ConnId conn, const msg::RegisterWorker& m) {
     return;
   }
   if (it != workers_.end() && it->second.state != WorkerState::kDead) {
-    // Already ALIVE under this id (it reconnected before we noticed the old link drop, or it
-    // answered ReconnectWorker): adopt the new connection, keep its executors.
-    duplicate = true;
+    // Already ALIVE under this id. While its old connection is open and heartbeating the id is
+    // taken: another daemon (or an impostor) cannot take over a live worker and its executors.
+    // Two missed heartbeats (timeout / 2; workers beat every timeout / 4) prove the old link
+    // dead (a half-open connection after a partition): then the new one is adopted, as is a
+    // worker that really reconnected, once its old link's close has reached us.
     WorkerInfo& w = it->second;
-    if (w.conn && w.conn != conn) conn_worker_.erase(w.conn);
+    if (w.conn && w.conn != conn) {
+      if (now - w.last_heartbeat_ms < cfg_.worker_timeout_ms / 2) {
+        LOG_WARN(kLog, "refusing worker " << m.id << " on a new connection: it is live on another one");
+        send(conn, msg::RegisterWorkerFailed{"worker id " + m.id + " is registered on another live connection"});
+        return;
+      }
+      LOG_WARN(kLog, "worker " << m.id << " registered on a new connection; its old one is silent, closing it");
+      conn_worker_.erase(w.conn);
+      close(w.conn, "worker re-registered on another connection");
+    }
+    duplicate = true;
     w.conn = conn;
     w.last_heartbeat_ms = now;
     w.last_heartbeat_wall = clock_.wall_ms();

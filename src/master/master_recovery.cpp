@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <tuple>
 
+#include "common/ids.h"
 #include "common/log.h"
 #include "master/master_core.h"
 
@@ -166,11 +167,23 @@ void MasterCore::reconcile(WorkerInfo& w, ConnId conn, const msg::WorkerLatestSt
 
 void MasterCore::reregister_app(ConnId conn, const msg::RegisterApplication& m) {
   const std::string id = *m.app_id;
+  auto refuse = [&](const std::string& why, bool retry = false) {
+    LOG_WARN(kLog, "refusing re-registration of application " << (ids::valid_app_id(id) ? id : "(invalid id)") << ": " << why);
+    send(conn, msg::RegisterApplicationFailed{why, retry});
+  };
+  // Ids are the master's to make: a peer names only one this master (or the one it recovered
+  // from) made, and only while that application has no live driver.
+  if (!ids::valid_app_id(id)) return refuse("invalid application id");
   auto a = apps_.find(id);
   if (a == apps_.end()) {
-    // We never heard of it (restart without recovery) or already ended it: start it afresh
-    // under the id its driver knows; its old executors are killed as workers reconcile.
-    LOG_WARN(kLog, "driver of unknown app " << id << " re-registered; registering it again");
+    // Ended, or never ours. While recovering, a driver the stored state missed (it registered
+    // just before the failover) gets its application back; otherwise the id is not handed out
+    // again: its executors keep running, it gets no new ones (as a Spark driver whose master
+    // restarted without recovery).
+    if (status_ != MasterStatus::kRecovering)
+      return refuse("this master has no running application " + id +
+                    " (it restarted without spark.deploy.recoveryMode, or the application ended)");
+    LOG_WARN(kLog, "driver of unknown app " << id << " re-registered during recovery; registering it again");
     AppInfo app;
     app.id = id;
     app.desc = m;
@@ -188,11 +201,9 @@ void MasterCore::reregister_app(ConnId conn, const msg::RegisterApplication& m) 
     return;
   }
   AppInfo& app = a->second;
-  if (app.driver && app.driver != conn) {
-    // The driver reconnected before we noticed its old connection drop.
-    conn_app_.erase(app.driver);
-    close(app.driver, "driver re-registered on another connection");
-  }
+  // A live driver connection owns the application: no takeover. A driver that really lost its
+  // link retries and gets in once the old connection's close has reached us.
+  if (app.driver && app.driver != conn) return refuse("application " + id + " has a live driver on another connection", true);
   LOG_INFO(kLog, "driver of app " << id << " re-registered" << (app.unknown ? " (recovered)" : ""));
   app.driver = conn;
   app.unknown = false;

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "common/ids.h"
 #include "common/log.h"
 
 namespace spp::worker {
@@ -227,6 +228,13 @@ void WorkerCore::launch(const msg::LaunchExecutor& m) {
     LOG_WARN(kLog, "executor " << m.app_id << "/" << m.exec_id << " is already running; launch ignored");
     return;
   }
+  // The ids become directory names below and are deleted recursively later: strict patterns only.
+  if (!ids::valid_app_id(m.app_id) || m.exec_id < 0) {
+    LOG_WARN(kLog, "refusing to launch an executor with an invalid id: application '" << m.app_id << "', executor "
+                                                                                      << m.exec_id);
+    send(msg::ExecutorStateChanged{m.app_id, m.exec_id, "FAILED", "invalid application or executor id", std::nullopt});
+    return;
+  }
   ExecutorRunner r;
   r.app_id = m.app_id;
   r.exec_id = m.exec_id;
@@ -251,7 +259,16 @@ void WorkerCore::launch(const msg::LaunchExecutor& m) {
   s.args = {cfg_.executable, "executor", "--driver-url", m.driver_url, "--executor-id", std::to_string(m.exec_id),
             "--app-id", m.app_id, "--cores", std::to_string(m.cores), "--host", cfg_.host,
             "--worker-id", cfg_.id, "--memory-mb", std::to_string(m.memory_mb)};
-  s.env = m.env;
+  // The application chooses its executors' environment only through the allow-list: never
+  // how they load code or find programs (ids.h).
+  std::vector<std::string> dropped;
+  s.env = ids::filter_executor_env(m.env, &dropped);
+  if (!dropped.empty()) {
+    std::string names;
+    for (const auto& d : dropped) names += (names.empty() ? "" : ", ") + d;
+    LOG_WARN(kLog, "executor " << m.app_id << "/" << m.exec_id
+                               << ": ignoring environment variables the application may not set: " << names);
+  }
   s.env["SPARK_EXECUTOR_DIRS"] = r.scratch_dir;
   s.env["SPARKPP_WORKER_ID"] = cfg_.id;
   // Where the executor's logs can be read (Spark's variables): the driver's UI links to them.

@@ -358,10 +358,14 @@ def _recv_until(conn, op, timeout=10):
 def test_reregistering_worker_is_reconciled(cluster):
     """A worker re-registers (as a duplicate of its own id: the master has not noticed the old
     link drop) and lists what it runs: executors the master placed there that are missing are
-    LOST (driver told, cores re-offered), executors the master does not know are killed."""
-    m = cluster.start_master()
+    LOST (driver told, cores re-offered), executors the master does not know are killed.
+    The old link is half-open: silent for two heartbeat intervals (timeout / 2), which is what
+    lets the new connection take the id (issue 12: a live worker's id is never taken over)."""
+    import time
+    m = cluster.start_master(conf={"spark.worker.timeout": "8"})
     wid = "worker-20250101000000-127.0.0.1-1"
     w1 = cluster.track(_register_fake_worker(m.port, wid))
+    registered_at = time.monotonic()
     assert _recv_until(w1, "RegisteredWorker")[0]["duplicate"] is False
     w1.send("WorkerLatestState", {"worker_id": wid, "executors": []})
     app = cluster.track(AppClient(m.port, max_cores=2))
@@ -371,6 +375,7 @@ def test_reregistering_worker_is_reconciled(cluster):
                                      "exit_code": None})
     wait_until(lambda: any(u["state"] == "RUNNING" for u in app.received("ExecutorUpdated")), 10, "RUNNING")
 
+    time.sleep(max(0.0, registered_at + 4.5 - time.monotonic()))  # > 4 s silent, < 8 s: still ALIVE
     w2 = cluster.track(_register_fake_worker(m.port, wid))
     assert _recv_until(w2, "RegisteredWorker")[0]["duplicate"] is True
     w2.send("WorkerLatestState", {"worker_id": wid, "executors": [

@@ -317,3 +317,162 @@ emit()
     assert ok.returncode == 0, ok.describe()
     assert ok.result("sum") == 45
     assert "INSECURE: listening on 0.0.0.0" in ok.stderr
+
+
+# ----------------------------------------------------------------------------- ids and names
+# Ids come from their owners: the master makes application ids, and an id live on one
+# connection is never taken over from another. Ids that become paths match strict patterns.
+
+def _app_desc(**over):
+    d = {"name": "thief", "max_cores": None, "cores_per_executor": None, "memory_per_executor_mb": 512,
+         "driver_url": "127.0.0.1:1", "app_ui_url": "", "user": "x", "executor_env": {}, "app_id": None}
+    d.update(over)
+    return d
+
+
+def _try_register_app(m, app_id):
+    c = ControlClient.connect(m.port, role="app", name="thief")
+    try:
+        c.send("RegisterApplication", _app_desc(app_id=app_id))
+        op, body, _ = c.recv(10)
+        return op, body
+    finally:
+        c.close()
+
+
+def test_live_application_and_worker_ids_cannot_be_taken_over(cluster):
+    m = cluster.start_master()
+    w = cluster.start_worker(m.url, cores=1, memory="1g")
+    wait_until(lambda: m.json()["aliveworkers"] == 1, 20, "worker ALIVE")
+    app = cluster.track(AppClient(m.port, max_cores=1))
+    wait_until(lambda: app.executors_added(), 20, "executor granted")
+
+    op, body = _try_register_app(m, app.app_id)  # a second driver for a live application
+    assert op == "RegisterApplicationFailed" and body["retry"] is True
+    assert "live driver on another connection" in body["message"]
+    op, body = _try_register_app(m, "app-20200101000000-0042")  # an id this master never made
+    assert op == "RegisterApplicationFailed" and body["retry"] is False
+    for bad in ["../../ESCAPED", "app-20200101000000-0042/../../x"]:
+        op, body = _try_register_app(m, bad)
+        assert (op, body["message"]) == ("RegisterApplicationFailed", "invalid application id")
+    (a,) = m.json()["activeapps"]
+    assert a["id"] == app.app_id and a["state"] == "RUNNING"
+    assert not app.received("ApplicationRemoved")
+
+    # A stranger registering under the live worker's id is refused; the worker keeps its id,
+    # its state and its executors.
+    c = ControlClient.connect(m.port, role="worker", name=w.id)
+    try:
+        c.send("RegisterWorker", {"id": w.id, "host": "127.0.0.1", "port": 1, "cores": 64, "memory_mb": 1 << 20,
+                                  "webui_url": "http://127.0.0.1:1"})
+        op, body, _ = c.recv(10)
+    finally:
+        c.close()
+    assert op == "RegisterWorkerFailed" and "another live connection" in body["message"]
+    (wj,) = m.json()["workers"]
+    assert wj["id"] == w.id and wj["state"] == "ALIVE" and wj["cores"] == 1
+    assert not [u for u in app.received("ExecutorUpdated") if u["state"] in ("LOST", "KILLED")]
+
+
+class _ScriptedMaster:
+    """A fake master for one worker: completes the worker's Hello, registers it, then sends
+    `then` (a list of (op, body)) and collects what the worker says."""
+
+    def __init__(self, then):
+        self.srv = socket.socket()
+        self.srv.bind(("127.0.0.1", 0))
+        self.srv.listen(4)
+        self.port = self.srv.getsockname()[1]
+        self.then = then
+        self.seen = []
+        self._cv = threading.Condition()
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def _run(self):
+        try:
+            s, _ = self.srv.accept()
+        except OSError:
+            return
+        c = ControlClient(s)
+        try:
+            op, _, _ = c.recv(10)
+            assert op == "Hello"
+            c.send("HelloAck", {"role": "master", "proto": PROTO, "name": "fake-master", "build": "test"})
+            op, _, _ = c.recv(10)
+            assert op == "RegisterWorker"
+            c.send("RegisteredWorker", {"master_url": f"spark://127.0.0.1:{self.port}",
+                                        "master_webui_url": "http://127.0.0.1:1", "duplicate": False})
+            for op, body in self.then:
+                c.send(op, body)
+            while True:
+                op, body, _ = c.recv(30)
+                with self._cv:
+                    self.seen.append((op, body))
+                    self._cv.notify_all()
+        except (OSError, ConnectionError, TimeoutError, AssertionError):
+            pass
+        finally:
+            c.close()
+
+    def received(self, op):
+        with self._cv:
+            return [b for o, b in self.seen if o == op]
+
+    def close(self):
+        self.srv.close()
+
+
+def test_worker_refuses_path_like_app_ids_and_filters_executor_env(cluster, tmp_path):
+    """A master (or anyone who got past it) naming an application `../../ESCAPED` creates
+    nothing outside the worker's work dir; the executor environment passes the allow-list."""
+    launch = {"exec_id": 0, "app_name": "x", "cores": 1, "memory_mb": 256, "driver_url": "127.0.0.1:1"}
+    fake = _ScriptedMaster([
+        ("LaunchExecutor", dict(launch, app_id="../../ESCAPED", env={})),
+        ("LaunchExecutor", dict(launch, app_id="app-20200101000000-0001", exec_id=3,
+                                env={"LD_PRELOAD": "/tmp/evil.so", "PYTHONPATH": "/tmp/evil", "MY_FLAG": "1"})),
+    ])
+    work = tmp_path / "deep" / "work"
+    try:
+        w = cluster.start_worker(f"spark://127.0.0.1:{fake.port}", cores=2, memory="1g", work_dir=str(work))
+        failed = wait_until(lambda: [b for b in fake.received("ExecutorStateChanged") if b["state"] == "FAILED"
+                                     and b["app_id"] == "../../ESCAPED"], 20, "the bad launch reported FAILED")
+        assert "invalid application" in failed[0]["message"]
+        wait_until(lambda: "ignoring environment variables the application may not set: LD_PRELOAD, PYTHONPATH"
+                   in w.log_text(), 20, "filtered env logged")
+        assert not (tmp_path / "ESCAPED").exists() and not (tmp_path / "deep" / "ESCAPED").exists()
+        assert sorted(os.listdir(tmp_path / "deep")) == ["work"]
+    finally:
+        fake.close()
+
+
+def test_master_kill_endpoint_is_same_origin_and_needs_the_secret_with_auth(cluster):
+    import urllib.error
+    import urllib.request
+
+    def post(m, headers):
+        req = urllib.request.Request(f"http://127.0.0.1:{m.webui_port}/app/kill/", method="POST",
+                                     data=b"id=app-20200101000000-0001&terminate=true", headers=headers)
+        try:
+            with urllib.request.urlopen(req, timeout=10) as r:
+                return r.status, r.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read().decode()
+
+    m = cluster.start_master()
+    host = f"127.0.0.1:{m.webui_port}"
+    code, text = post(m, {"Origin": "http://evil.example"})
+    assert code == 403 and "cross-origin" in text
+    code, _ = post(m, {"Referer": "http://evil.example/page"})
+    assert code == 403
+    code, text = post(m, {"Origin": f"http://{host}"})  # same origin: reaches the id check
+    assert code == 404 and "no running application" in text
+
+    ma = cluster.start_master(conf=_auth())
+    host = f"127.0.0.1:{ma.webui_port}"
+    code, _ = post(ma, {"Origin": f"http://{host}"})
+    assert code == 401
+    import base64
+    wrong = base64.b64encode(b"admin:nope").decode()
+    assert post(ma, {"Authorization": "Basic " + wrong})[0] == 401
+    right = base64.b64encode(("admin:" + SECRET).encode()).decode()
+    assert post(ma, {"Authorization": "Basic " + right})[0] == 404

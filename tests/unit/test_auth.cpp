@@ -10,6 +10,7 @@
 #include "common/auth.h"
 #include "common/frame.h"
 #include "common/messages.h"
+#include "daemon/http_guard.h"
 
 using namespace spp;
 using auth::Acceptor;
@@ -257,4 +258,30 @@ TEST_CASE("auth: secure default - no unauthenticated non-loopback bind without a
   CHECK_FALSE(exposed);
   CHECK_FALSE(auth::is_loopback_host("128.0.0.1"));
   CHECK(auth::is_loopback_host("127.1.2.3"));
+}
+
+TEST_CASE("http guard: mutating UI endpoints are same-origin, and need the secret with authentication on") {
+  using spp::check_mutation;
+  spp::auth::Policy off;
+  CHECK(check_mutation({"m:8080", "", "", ""}, off).allowed());  // curl: no Origin, no Referer
+  CHECK(check_mutation({"m:8080", "http://m:8080", "", ""}, off).allowed());
+  CHECK(check_mutation({"m:8080", "", "http://m:8080/app/?id=1", ""}, off).allowed());
+  CHECK(check_mutation({"m:8080", "https://m:8080", "", ""}, off).allowed());
+  for (const char* origin : {"http://evil.example", "http://m:8080.evil.example", "null", "http://m:80801"})
+    CHECK_MESSAGE(check_mutation({"m:8080", origin, "", ""}, off).status == 403, origin);
+  CHECK(check_mutation({"m:8080", "", "http://evil.example/m:8080/", ""}, off).status == 403);
+  CHECK(check_mutation({"m:8080", "", "http://m:8080.evil/", ""}, off).status == 403);
+  CHECK(check_mutation({"", "http://m:8080", "", ""}, off).status == 403);  // no Host to compare with
+
+  spp::auth::Policy on{true, "s3cret"};
+  auto v = check_mutation({"m:8080", "http://m:8080", "", ""}, on);
+  CHECK(v.status == 401);
+  CHECK(v.www_authenticate.find("Basic") == 0);
+  CHECK(check_mutation({"m:8080", "", "", "Basic " + std::string("YWRtaW46czNjcmV0")}, on).allowed());  // admin:s3cret
+  CHECK(check_mutation({"m:8080", "", "", "Bearer s3cret"}, on).allowed());
+  CHECK(check_mutation({"m:8080", "", "", "Bearer s3cre"}, on).status == 401);
+  CHECK(check_mutation({"m:8080", "", "", "Basic YWRtaW46d3Jvbmc="}, on).status == 401);  // admin:wrong
+  CHECK(check_mutation({"m:8080", "", "", "Basic !!!"}, on).status == 401);
+  // Cross-origin is refused before credentials are even looked at.
+  CHECK(check_mutation({"m:8080", "http://evil", "", "Bearer s3cret"}, on).status == 403);
 }

@@ -85,3 +85,11 @@ TEST_CASE("numbers: parse_double, get_double and validation of number settings")
   CHECK_FALSE(st.is_ok());
   CHECK(st.message().find("spark.speculation.multiplier") != std::string::npos);
 }
+
+TEST_CASE("config: which keys are redacted (Spark's default spark.redaction.regex and more)") {
+  for (const char* k : {"spark.authenticate.secret", "spark.ssl.keyPassword", "my.PASSWD", "spark.hadoop.fs.s3a.access.key",
+                        "fs.s3a.accessKey", "x.api_key", "gcp.credentials.file", "spark.executorEnv.DB_URL", "a.Token"})
+    CHECK_MESSAGE(spp::is_secret_key(k), k);
+  for (const char* k : {"spark.app.name", "spark.executor.memory", "spark.sql.shuffle.partitions", "spark.access.mode"})
+    CHECK_MESSAGE(!spp::is_secret_key(k), k);
+}

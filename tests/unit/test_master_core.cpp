@@ -97,14 +97,36 @@ TEST_CASE("master: worker registration and duplicate handling") {
   CHECK_FALSE(reg[0].duplicate);
   CHECK(h.core.workers().at("worker-a").state == WorkerState::kAlive);
 
-  SUBCASE("same id again while alive: duplicate=true, new connection adopted") {
+  SUBCASE("same id on another connection while the first heartbeats: refused, no takeover") {
+    h.clock.advance(4'000);
+    h.from(1, "worker", msg::WorkerHeartbeat{"worker-a"});
+    h.clock.advance(4'000);  // 4 s since the last beat: < timeout / 2
+    h.add_worker(2, "worker-a", 4, 4096);
+    CHECK(h.sent<msg::RegisteredWorker>(2).empty());
+    REQUIRE(h.sent<msg::RegisterWorkerFailed>(2).size() == 1);
+    CHECK(h.sent<msg::RegisterWorkerFailed>(2)[0].message.find("another live connection") != std::string::npos);
+    CHECK(h.core.workers().at("worker-a").conn == 1);
+    h.closed(2);  // the refused connection closing changes nothing
+    CHECK(h.core.workers().at("worker-a").state == WorkerState::kAlive);
+  }
+  SUBCASE("same id again once the old link is silent: duplicate=true, new connection adopted") {
+    h.clock.advance(5'000);  // two missed heartbeats
     h.add_worker(2, "worker-a", 4, 4096);
     auto r = h.sent<msg::RegisteredWorker>(2);
     REQUIRE(r.size() == 1);
     CHECK(r[0].duplicate);
     CHECK(h.core.workers().at("worker-a").conn == 2);
+    bool closed_old = false;
+    for (const auto& e : h.last)
+      if (auto* c = std::get_if<Close>(&e)) closed_old |= c->conn == 1;
+    CHECK(closed_old);
     h.closed(1);  // the stale connection closing must not kill the worker
     CHECK(h.core.workers().at("worker-a").state == WorkerState::kAlive);
+  }
+  SUBCASE("an id that is not a plain name is refused") {
+    h.add_worker(2, "../../etc", 4, 4096);
+    CHECK(h.sent<msg::RegisterWorkerFailed>(2).size() == 1);
+    CHECK(h.core.workers().size() == 1);
   }
   SUBCASE("another id at the same live address is refused") {
     h.add_worker(2, "worker-b", 4, 4096, 1001);
@@ -368,7 +390,9 @@ TEST_CASE("master: a re-registering worker's missing executors are LOST, unknown
   REQUIRE(h.core.apps().at(id).executors.size() == 1);  // executor 0, both cores
   h.report(1, id, 0, "RUNNING");
 
-  // The worker reconnects on a new connection before the master noticed the old one drop.
+  // The worker reconnects on a new connection before the master noticed the old one drop
+  // (silent for two heartbeats: a half-open link).
+  h.clock.advance(5'000);
   h.add_worker(2, "worker-a", 2, 4096, 1001);
   REQUIRE(h.sent<msg::RegisteredWorker>(2).size() == 1);
   CHECK(h.sent<msg::RegisteredWorker>(2)[0].duplicate);
@@ -511,6 +535,12 @@ TEST_CASE("master: recovery re-adopts workers, executors and apps; the silent ar
   CHECK_FALSE(h.core.apps().at(app).unknown);
   CHECK(h.core.status() == MasterStatus::kRecovering);  // worker b is still UNKNOWN
 
+  // While recovering, a driver the stored state missed gets its application back.
+  again.app_id = "app-20250101000000-0009";
+  h.from(102, "app", again);
+  REQUIRE(h.sent<msg::RegisteredApplication>(102).size() == 1);
+  CHECK(h.core.apps().count("app-20250101000000-0009") == 1);
+
   h.clock.advance(4'999);
   h.tick();
   CHECK(h.core.status() == MasterStatus::kRecovering);
@@ -576,17 +606,49 @@ TEST_CASE("master: recovery waits for a re-registered worker's executor report b
   CHECK(h.core.workers().at("worker-a").cores_used == 3);
 }
 
-TEST_CASE("master: an unknown app id re-registering is registered again under that id") {
+TEST_CASE("master: application ids are the master's - no unknown, invalid or live id is taken") {
   Harness h;
   h.add_worker(1, "worker-a", 2, 4096);
   msg::RegisterApplication r;
   r.name = "job";
   r.driver_url = "driver:1";
-  r.app_id = "app-20240101000000-0042";
-  h.from(100, "app", r);
-  REQUIRE(h.sent<msg::RegisteredApplication>(100).size() == 1);
-  CHECK(h.sent<msg::RegisteredApplication>(100)[0].app_id == "app-20240101000000-0042");
-  CHECK(h.sent<msg::LaunchExecutor>(1).size() == 1);
+
+  SUBCASE("an id this master never made (no recovery) is refused for good") {
+    r.app_id = "app-20240101000000-0042";
+    h.from(100, "app", r);
+    CHECK(h.sent<msg::RegisteredApplication>(100).empty());
+    auto f = h.sent<msg::RegisterApplicationFailed>(100);
+    REQUIRE(f.size() == 1);
+    CHECK_FALSE(f[0].retry);
+    CHECK(f[0].message.find("no running application app-20240101000000-0042") != std::string::npos);
+    CHECK(h.core.apps().empty());
+    CHECK(h.sent<msg::LaunchExecutor>(1).empty());
+  }
+  SUBCASE("an id that could become a path elsewhere is refused") {
+    for (std::string bad : {"../../ESCAPED", "app-20240101000000-0042/..", "app-2024-0001", ""}) {
+      r.app_id = bad;
+      h.from(100, "app", r);
+      REQUIRE(h.sent<msg::RegisterApplicationFailed>(100).size() == 1);
+      CHECK(h.sent<msg::RegisterApplicationFailed>(100)[0].message == "invalid application id");
+    }
+    CHECK(h.core.apps().empty());
+  }
+  SUBCASE("a live application's id from another connection: refused, its driver keeps it") {
+    h.add_app(100, "job");
+    std::string id = h.app_id();
+    r.app_id = id;
+    h.from(200, "app", r);
+    auto f = h.sent<msg::RegisterApplicationFailed>(200);
+    REQUIRE(f.size() == 1);
+    CHECK(f[0].retry);
+    CHECK(h.core.apps().at(id).driver == 100);
+    CHECK(h.core.apps().at(id).state != AppState::kFinished);
+    // Once its driver's connection is gone (an app ends with its driver), the id is not reused.
+    h.closed(100);
+    h.from(300, "app", r);
+    CHECK(h.sent<msg::RegisterApplicationFailed>(300).size() == 1);
+    CHECK(h.core.apps().empty());
+  }
 }
 
 TEST_CASE("master: killing an application (web UI) ends it KILLED and tells its driver") {

@@ -169,14 +169,14 @@ TEST_CASE("worker: scratch dirs are unique to the worker, not just to the app an
 TEST_CASE("worker: launches executors and reports their states") {
   Harness h;
   h.registered();
-  h.launch("app-1", 0, 2);
+  h.launch("app-20260101000000-0001", 0, 2);
   auto sp = h.effects<SpawnExecutor>();
   REQUIRE(sp.size() == 1);
-  CHECK(sp[0].dir == "/w/app-1/0");
-  CHECK(sp[0].stderr_path == "/w/app-1/0/stderr");
-  CHECK(sp[0].stdout_path == "/w/app-1/0/stdout");
+  CHECK(sp[0].dir == "/w/app-20260101000000-0001/0");
+  CHECK(sp[0].stderr_path == "/w/app-20260101000000-0001/0/stderr");
+  CHECK(sp[0].stdout_path == "/w/app-20260101000000-0001/0/stdout");
   CHECK(sp[0].args == std::vector<std::string>{"/bin/sparkpp", "executor", "--driver-url", "d:1", "--executor-id", "0",
-                                               "--app-id", "app-1", "--cores", "2", "--host", "10.0.0.5",
+                                               "--app-id", "app-20260101000000-0001", "--cores", "2", "--host", "10.0.0.5",
                                                "--worker-id", "worker-1", "--memory-mb", "512"});
   CHECK(sp[0].env.at("PYSPARK_PYTHON") == "python3");
   CHECK(sp[0].env.at("SPARK_EXECUTOR_DIRS") == sp[0].scratch_dir);
@@ -185,13 +185,13 @@ TEST_CASE("worker: launches executors and reports their states") {
   CHECK(h.core.cores_used() == 2);
   CHECK(h.core.memory_used_mb() == 512);
 
-  h.on(ExecutorStarted{"app-1", 0, 4242});
+  h.on(ExecutorStarted{"app-20260101000000-0001", 0, 4242});
   auto st = h.sent<msg::ExecutorStateChanged>();
   REQUIRE(st.size() == 1);
   CHECK(st[0].state == "RUNNING");
 
   SUBCASE("exit 0 -> EXITED") {
-    h.on(ExecutorExited{"app-1", 0, 0, 0});
+    h.on(ExecutorExited{"app-20260101000000-0001", 0, 0, 0});
     auto s = h.sent<msg::ExecutorStateChanged>();
     REQUIRE(s.size() == 1);
     CHECK(s[0].state == "EXITED");
@@ -202,7 +202,7 @@ TEST_CASE("worker: launches executors and reports their states") {
     CHECK(h.effects<RemoveDir>().size() == 1);
   }
   SUBCASE("non-zero exit -> FAILED with the code") {
-    h.on(ExecutorExited{"app-1", 0, 3, 0});
+    h.on(ExecutorExited{"app-20260101000000-0001", 0, 3, 0});
     auto s = h.sent<msg::ExecutorStateChanged>();
     REQUIRE(s.size() == 1);
     CHECK(s[0].state == "FAILED");
@@ -210,7 +210,7 @@ TEST_CASE("worker: launches executors and reports their states") {
     CHECK(s[0].exit_code == 3);
   }
   SUBCASE("KillExecutor: SIGTERM, SIGKILL after the kill timeout, then KILLED") {
-    h.master(msg::KillExecutor{"app-1", 0});
+    h.master(msg::KillExecutor{"app-20260101000000-0001", 0});
     auto sig = h.effects<SignalExecutor>();
     REQUIRE(sig.size() == 1);
     CHECK(sig[0].sig == SIGTERM);
@@ -224,7 +224,7 @@ TEST_CASE("worker: launches executors and reports their states") {
     h.clock.advance(1000);
     h.on(Tick{});
     CHECK(h.effects<SignalExecutor>().empty());  // SIGKILL once
-    h.on(ExecutorExited{"app-1", 0, 0, SIGKILL});
+    h.on(ExecutorExited{"app-20260101000000-0001", 0, 0, SIGKILL});
     auto s = h.sent<msg::ExecutorStateChanged>();
     REQUIRE(s.size() == 1);
     CHECK(s[0].state == "KILLED");
@@ -234,7 +234,7 @@ TEST_CASE("worker: launches executors and reports their states") {
     h.on(MasterLost{"eof"});
     CHECK(h.effects<SignalExecutor>().empty());
     CHECK(h.core.executors().size() == 1);
-    h.on(ExecutorExited{"app-1", 0, 0, 0});  // state change while disconnected is not sent
+    h.on(ExecutorExited{"app-20260101000000-0001", 0, 0, 0});  // state change while disconnected is not sent
     CHECK(h.sent<msg::ExecutorStateChanged>().empty());
   }
   SUBCASE("re-registration lists running executors in WorkerLatestState") {
@@ -246,15 +246,15 @@ TEST_CASE("worker: launches executors and reports their states") {
     auto ls = h.sent<msg::WorkerLatestState>();
     REQUIRE(ls.size() == 1);
     REQUIRE(ls[0].executors.size() == 1);
-    CHECK(ls[0].executors[0].app_id == "app-1");
+    CHECK(ls[0].executors[0].app_id == "app-20260101000000-0001");
   }
 }
 
 TEST_CASE("worker: spawn failure reports FAILED") {
   Harness h;
   h.registered();
-  h.launch("app-1", 3);
-  h.on(ExecutorSpawnFailed{"app-1", 3, "no such file"});
+  h.launch("app-20260101000000-0001", 3);
+  h.on(ExecutorSpawnFailed{"app-20260101000000-0001", 3, "no such file"});
   auto s = h.sent<msg::ExecutorStateChanged>();
   REQUIRE(s.size() == 1);
   CHECK(s[0].state == "FAILED");
@@ -264,14 +264,14 @@ TEST_CASE("worker: spawn failure reports FAILED") {
 TEST_CASE("worker: ApplicationFinished kills only that app's executors") {
   Harness h;
   h.registered();
-  h.launch("app-1", 0);
-  h.on(ExecutorStarted{"app-1", 0, 10});
-  h.launch("app-2", 0);
-  h.on(ExecutorStarted{"app-2", 0, 11});
-  h.master(msg::ApplicationFinished{"app-1"});
+  h.launch("app-20260101000000-0001", 0);
+  h.on(ExecutorStarted{"app-20260101000000-0001", 0, 10});
+  h.launch("app-20260101000000-0002", 0);
+  h.on(ExecutorStarted{"app-20260101000000-0002", 0, 11});
+  h.master(msg::ApplicationFinished{"app-20260101000000-0001"});
   auto sig = h.effects<SignalExecutor>();
   REQUIRE(sig.size() == 1);
-  CHECK(sig[0].app_id == "app-1");
+  CHECK(sig[0].app_id == "app-20260101000000-0001");
 }
 
 TEST_CASE("worker: shutdown stops every executor and exits 0 once they are reaped") {
@@ -284,20 +284,20 @@ TEST_CASE("worker: shutdown stops every executor and exits 0 once they are reape
   }
   SUBCASE("busy worker waits for its executors") {
     h.registered();
-    h.launch("app-1", 0);
-    h.on(ExecutorStarted{"app-1", 0, 10});
-    h.launch("app-1", 1);  // still launching when the signal arrives
+    h.launch("app-20260101000000-0001", 0);
+    h.on(ExecutorStarted{"app-20260101000000-0001", 0, 10});
+    h.launch("app-20260101000000-0001", 1);  // still launching when the signal arrives
     h.on(Shutdown{});
     CHECK(h.effects<SignalExecutor>().size() == 1);
     CHECK(h.effects<Exit>().empty());
-    h.on(ExecutorStarted{"app-1", 1, 11});  // killed as soon as it exists
+    h.on(ExecutorStarted{"app-20260101000000-0001", 1, 11});  // killed as soon as it exists
     REQUIRE(h.effects<SignalExecutor>().size() == 1);
     CHECK(h.effects<SignalExecutor>()[0].exec_id == 1);
-    h.launch("app-1", 2);  // no new work while stopping
+    h.launch("app-20260101000000-0001", 2);  // no new work while stopping
     CHECK(h.effects<SpawnExecutor>().empty());
-    h.on(ExecutorExited{"app-1", 0, 0, SIGTERM});
+    h.on(ExecutorExited{"app-20260101000000-0001", 0, 0, SIGTERM});
     CHECK(h.effects<Exit>().empty());
-    h.on(ExecutorExited{"app-1", 1, 0, SIGTERM});
+    h.on(ExecutorExited{"app-20260101000000-0001", 1, 0, SIGTERM});
     REQUIRE(h.effects<Exit>().size() == 1);
     CHECK(h.effects<Exit>()[0].code == 0);
     CHECK(h.core.finished_executors().back().state == ExecutorState::kKilled);
@@ -336,7 +336,7 @@ TEST_CASE("worker cleanup: scans every interval once registered, removes only fi
   core.handle(MasterReady{});
   core.handle(FromMaster{msg::RegisteredWorker{"spark://m:7077", "", false}});
   msg::LaunchExecutor l;
-  l.app_id = "app-live";
+  l.app_id = "app-20260101000000-0003";
   l.exec_id = 0;
   l.cores = 1;
   l.memory_mb = 512;
@@ -347,7 +347,7 @@ TEST_CASE("worker cleanup: scans every interval once registered, removes only fi
   h.clock.advance(1);
   CHECK(scans(core.handle(Tick{})) == 1);
   const int64_t wall = h.clock.wall_ms();
-  auto effs = core.handle(WorkDirScanned{{{"app-live", "/w/app-live", 0},
+  auto effs = core.handle(WorkDirScanned{{{"app-20260101000000-0003", "/w/app-live", 0},
                                           {"app-done", "/w/app-done", wall - 3'600'001},
                                           {"app-recent", "/w/app-recent", wall - 10}}});
   std::vector<std::string> removed;
@@ -377,4 +377,45 @@ TEST_CASE("worker: MasterInStandby sends it on to the next master") {
   h.clock.advance(500);
   h.on(Tick{});
   CHECK(h.effects<ConnectMaster>().size() == 1);
+}
+
+TEST_CASE("worker: refuses launches whose ids would become paths outside the work dir") {
+  for (std::string bad : {"../../ESCAPED", "app-20260101000000-0001/../..", "/etc", "app-x", ""}) {
+    Harness h;
+    h.registered();
+    h.launch(bad, 0);
+    CHECK(h.effects<SpawnExecutor>().empty());
+    auto st = h.sent<msg::ExecutorStateChanged>();
+    REQUIRE(st.size() == 1);
+    CHECK(st[0].state == "FAILED");
+    CHECK(h.core.cores_used() == 0);
+  }
+  Harness h;
+  h.registered();
+  h.launch("app-20260101000000-0001", -1);
+  CHECK(h.effects<SpawnExecutor>().empty());
+}
+
+TEST_CASE("worker: the application's executor environment passes an allow-list") {
+  Harness h;
+  h.registered();
+  msg::LaunchExecutor l;
+  l.app_id = "app-20260101000000-0001";
+  l.exec_id = 0;
+  l.cores = 1;
+  l.memory_mb = 512;
+  l.driver_url = "d:1";
+  l.env = {{"LD_PRELOAD", "/tmp/evil.so"}, {"PATH", "/tmp/bin"}, {"PYTHONPATH", "/tmp/py"},
+           {"PYTHONSTARTUP", "/tmp/s.py"}, {"SPARKPP_APP_SECRET", "forged"}, {"SPARK_EXECUTOR_DIRS", "/"},
+           {"BAD NAME", "x"}, {"MY_SETTING", "1"}, {"SPARKPP_PYTHON", "/usr/bin/python3"}, {"PYTHONHASHSEED", "0"}};
+  h.master(l);
+  auto sp = h.effects<SpawnExecutor>();
+  REQUIRE(sp.size() == 1);
+  const auto& env = sp[0].env;
+  for (const char* k : {"LD_PRELOAD", "PATH", "PYTHONPATH", "PYTHONSTARTUP", "SPARKPP_APP_SECRET", "BAD NAME"})
+    CHECK_MESSAGE(env.count(k) == 0, k);
+  CHECK(env.at("MY_SETTING") == "1");
+  CHECK(env.at("SPARKPP_PYTHON") == "/usr/bin/python3");
+  CHECK(env.at("PYTHONHASHSEED") == "0");
+  CHECK(env.at("SPARK_EXECUTOR_DIRS") == sp[0].scratch_dir);  // the worker's own, not the peer's
 }
