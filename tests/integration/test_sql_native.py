@@ -1,6 +1,7 @@
 """DataFrames on the native engine, end to end: the Python program sends plans, the C++ driver
 plans them into stages, executors run columnar operators (no Python) and shuffle batches
 between stages; locally and on a two-worker cluster."""
+import collections
 import os
 
 import pytest
@@ -83,6 +84,27 @@ js = spark.read.json(text_path + "/../json")
 check("json_dtypes", lambda: js.dtypes)
 check("json_rows", lambda: rows(js.orderBy("a").select("a", "b", F.col("c.d").alias("d"))))
 check("csv_plain", lambda: spark.read.option("header", "true").csv(text_path + "/../csv").dtypes)
+words = spark.read.text(text_path + "/../words")
+check("word_count", lambda: sorted(rows(words.select(F.explode(F.split("value", " ")).alias("word"))
+                                        .groupBy("word").count())))
+arr = spark.createDataFrame([(1, [1, 2, None], {"a": 1, "b": None}), (2, [], {}), (3, None, None)],
+                            "id int, a array<int>, m map<string,int>")
+check("explode", lambda: rows(arr.select("id", F.explode("a"))))
+check("explode_outer", lambda: rows(arr.select("id", F.explode_outer("a").alias("x"))))
+check("posexplode", lambda: rows(arr.select(F.posexplode("a").alias("p", "v"), "id")))
+check("posexplode_outer", lambda: rows(arr.select("id", F.posexplode_outer("a"))))
+check("explode_map", lambda: rows(arr.select("id", F.explode("m"))))
+check("explode_outer_map", lambda: rows(arr.select("id", F.explode_outer("m"))))
+check("explode_dtypes", lambda: [arr.select(F.posexplode_outer("a")).schema.simpleString(),
+                                 [f.nullable for f in arr.select(F.posexplode("m")).schema.fields]])
+check("explode_size", lambda: rows(arr.withColumn("x", F.explode_outer("a"))
+                                   .select("id", F.size("a").alias("n"), "x").filter(F.col("id") > 1)))
+def _nested():
+    try:
+        arr.select(F.size(F.explode("a")))
+    except AnalysisException as e:
+        return [e.getErrorClass(), str(e).split(";")[0]]
+check("explode_nested", _nested)
 sales.createOrReplaceTempView("sales")
 check("view", lambda: rows(spark.table("sales").filter(F.col("region") == "east").select("qty")))
 emit()
@@ -138,12 +160,38 @@ def check_native(res):
     assert res.result("json_rows") == [[1, "x", 0.5], [2, None, None], [3, "z", 2.0]]
     assert res.result("csv_plain") == [["region", "string"], ["qty", "string"], ["price", "string"],
                                        ["day", "string"]]
+    assert res.result("word_count") == sorted([w, n] for w, n in collections.Counter(
+        w for line in WORD_LINES for w in line.split(" ")).items())
+    assert res.result("explode") == [[1, 1], [1, 2], [1, None]]
+    assert res.result("explode_outer") == [[1, 1], [1, 2], [1, None], [2, None], [3, None]]
+    assert res.result("posexplode") == [[0, 1, 1], [1, 2, 1], [2, None, 1]]
+    assert res.result("posexplode_outer") == [[1, 0, 1], [1, 1, 2], [1, 2, None], [2, None, None],
+                                              [3, None, None]]
+    assert res.result("explode_map") == [[1, "a", 1], [1, "b", None]]
+    assert res.result("explode_outer_map") == [[1, "a", 1], [1, "b", None], [2, None, None],
+                                               [3, None, None]]
+    assert res.result("explode_dtypes") == ["struct<pos:int,col:int>", [False, False, True]]
+    assert res.result("explode_size") == [[2, 0, None], [3, -1, None]]
+    assert res.result("explode_nested") == [
+        "UNSUPPORTED_GENERATOR.NESTED_IN_EXPRESSIONS",
+        '[UNSUPPORTED_GENERATOR.NESTED_IN_EXPRESSIONS] The generator is not supported: '
+        'nested in expressions "size(explode(a))".']
     cls, msg = res.result("text_missing")
     assert cls == "PATH_NOT_FOUND" and msg.startswith("[PATH_NOT_FOUND] Path does not exist: file:")
 
 
+# Lines of words for the word count: repeated words, empty lines (one "" word each), double
+# spaces (an empty word between them), spread over two files cut into several splits.
+WORD_LINES = ["the quick brown fox", "", "jumps over  the lazy dog", "the end"] * 40 + [
+    "w%d x%d the" % (i % 17, i % 5) for i in range(120)]
+
+
 def write_text_dir(tmp_path):
     """Two files (one large enough to be cut into several splits) and an empty line."""
+    w = tmp_path / "words"
+    w.mkdir()
+    (w / "a.txt").write_text("\n".join(WORD_LINES[:150]) + "\n")
+    (w / "b.txt").write_text("\n".join(WORD_LINES[150:]) + "\n")
     d = tmp_path / "text"
     d.mkdir()
     (d / "a.txt").write_text("apple\npear\n" * 300)
@@ -177,6 +225,9 @@ spark = SparkSession.builder.appName("no-python").getOrCreate()
 df = spark.createDataFrame([(i % 3, i) for i in range(100)], ["k", "v"])
 check("agg", lambda: sorted([list(r) for r in df.groupBy("k").agg(F.sum("v")).collect()]))
 check("join", lambda: df.join(df.select("k").distinct(), "k").count())
+lines = spark.read.text(os.environ["WORDS_FILE"])
+check("word_count", lambda: sorted([list(r) for r in lines.select(
+    F.explode(F.split("value", " ")).alias("w")).groupBy("w").count().collect()]))
 check("python_started_by_dataframes", lambda: os.path.exists(marker))
 def _rdd():
     try:
@@ -200,8 +251,11 @@ def test_dataframe_job_forks_no_python_worker(tmp_path):
     fake.write_text("#!/bin/sh\necho started >> %s\nexit 1\n" % marker)
     fake.chmod(0o755)
     script = jobs.write_job(tmp_path, "nopy.py", NO_PYTHON_JOB)
+    words = tmp_path / "words.txt"
+    words.write_text("a b a\nc a\n" * 50)
     res = jobs.submit_ok(script, master="local[2]", timeout=120,
-                         env={"SPARKPP_PYTHON": None, "PYSPARK_PYTHON": None, "PY_MARKER": str(marker)},
+                         env={"SPARKPP_PYTHON": None, "PYSPARK_PYTHON": None, "PY_MARKER": str(marker),
+                              "WORDS_FILE": str(words)},
                          conf={"spark.pyspark.driver.python": jobs.job_python(),
                                "spark.pyspark.python": str(fake),
                                "spark.task.maxFailures": "1"})
@@ -209,6 +263,7 @@ def test_dataframe_job_forks_no_python_worker(tmp_path):
     assert res.result("agg") == [[0, sum(range(0, 100, 3))], [1, sum(range(1, 100, 3))],
                                  [2, sum(range(2, 100, 3))]]
     assert res.result("join") == 100
+    assert res.result("word_count") == [["a", 150], ["b", 50], ["c", 50]]
     assert res.result("rdd") == "failed"
     assert res.result("python_started_by_rdd") is True
 

@@ -592,3 +592,29 @@ TEST_CASE("sql lower: collect_set / collect_list / first through partial and fin
   const Rows want2 = {"a|2|4", "b|1|3"};
   CHECK_MESSAGE(sorted(p.rows) == want2, show(p.rows));
 }
+
+TEST_CASE("sql lower: explode / posexplode_outer over split strings, word count through a shuffle") {
+  SqlSession s;
+  REQUIRE(s.conf().set("spark.sql.shuffle.partitions", "3"));
+  json text = local("id INT, line STRING", {{1, "the cat sat"}, {2, "on the mat"}, {3, ""}, {4, nullptr}, {5, "the end"}}, 1);
+  auto words = [](const char* c) { return fn("split", {colref(c), lit(" ")}); };
+  Run wc = run(s, aggregate(select(text, {as(fn("explode", {words("line")}), "word")}), {colref("word")},
+                            {fn("count", {lit(1)})}));
+  REQUIRE_MESSAGE(wc.error.empty(), wc.error);
+  CHECK_MESSAGE(wc.ops.find("Generate") != std::string::npos, wc.ops);
+  // split("") is [""]: one empty word; a NULL line has no words.
+  const Rows want_wc = {"cat|1", "end|1", "mat|1", "on|1", "sat|1", "the|3", "|1"};
+  CHECK_MESSAGE(sorted(wc.rows) == want_wc, show(wc.rows));
+  Run pos = run(s, select(text, {colref("id"), fn("posexplode_outer", {words("line")})}));
+  REQUIRE_MESSAGE(pos.error.empty(), pos.error);
+  CHECK(pos.names == Rows{"id", "pos", "col"});
+  const Rows want_pos = {"1|0|the", "1|1|cat", "1|2|sat", "2|0|on", "2|1|the", "2|2|mat", "3|0|",
+                         "4|NULL|NULL", "5|0|the", "5|1|end"};
+  CHECK_MESSAGE(sorted(pos.rows) == want_pos, show(pos.rows));
+  // The generator's input column is not carried along; a filter on the child runs below it.
+  Run f = run(s, filter(select(text, {as(fn("explode", {fn("array", {colref("id"), lit(10)})}), "x"), colref("id")}),
+                        fn("and", {fn(">", {colref("id"), lit(3)}), fn("<", {colref("x"), lit(10)})})));
+  REQUIRE_MESSAGE(f.error.empty(), f.error);
+  const Rows want_f = {"4|4", "5|5"};
+  CHECK_MESSAGE(sorted(f.rows) == want_f, show(f.rows));
+}

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "sql/analysis/functions.h"
+#include "sql/analysis/generators.h"
 #include "sql/coercion.h"
 
 namespace spp::sql {
@@ -125,7 +126,6 @@ ExprList expand_star(Ctx& c, const Expr& star, const ExprList& input) {
 // The column name Spark gives an unnamed select-list expression.
 std::string auto_name(const Expr& e) {
   if (e.kind == ExprKind::GetField) return e.name;
-  if (e.kind == ExprKind::Call && is_generator_function(e.name)) return e.type.id == TypeId::Struct ? "key" : "col";
   return e.sql();
 }
 
@@ -205,8 +205,15 @@ ExprList resolve_named_list(Ctx& c, const ExprList& es, const LogicalPlan& node,
       continue;
     }
     ExprPtr r = resolve_expr(c, e, node, input);
-    if (r->resolved() && r->kind != ExprKind::Attribute && r->kind != ExprKind::Alias)
+    if (r->resolved() && r->kind == ExprKind::Call && is_generator_name(r->name)) {
+      // Spark's MultiAlias(g, Nil): the names come from the generator's element schema.
+      auto m = std::make_shared<Expr>();
+      m->kind = ExprKind::MultiAlias;
+      m->children = {r};
+      r = m;
+    } else if (r->resolved() && r->kind != ExprKind::Attribute && r->kind != ExprKind::Alias && r->kind != ExprKind::MultiAlias) {
       r = alias(r, auto_name(*r), c.ids.next());
+    }
     out.push_back(r);
   }
   return out;
@@ -563,6 +570,7 @@ Analyzed analyze(const PlanPtr& plan, IdGen& ids, const AnalyzerOptions& opts) {
     PlanPtr next = rule_resolve_relations(c, cur);
     next = rule_resolve_expressions(c, next);
     next = rule_rewrite_nodes(c, next);
+    if (!c.error) next = extract_generators(next, c.ids, c.error);
     if (c.error) return {next, c.error};
     if (next == cur) break;  // fixed point: no rule changed anything
     cur = next;

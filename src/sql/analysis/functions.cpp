@@ -2,6 +2,8 @@
 // Spark 3.5 non-ANSI applies them) and result types. Canonical names are what executors see.
 #include "sql/analysis/functions.h"
 
+#include "sql/analysis/generators.h"
+
 #include "sql/coercion.h"
 
 namespace spp::sql {
@@ -130,7 +132,7 @@ bool is_aggregate_function(const std::string& n) {
          n == "last" || n == "collect_list" || n == "collect_set" || n == "count_distinct";
 }
 
-bool is_generator_function(const std::string& n) { return n == "explode" || n == "explode_outer"; }
+bool is_generator_function(const std::string& n) { return is_generator_name(n); }
 
 std::optional<AnalysisError> check_cast(const Expr& c) {
   const DataType& from = c.children[0]->type;
@@ -145,6 +147,10 @@ ExprOrError resolve_function(const Expr& fn) {
   const size_t na = a.size();
   auto wrong = [&](const char* expected) -> ExprOrError { return wrong_num_args(to_sql_id({n}), expected, static_cast<int>(na)); };
   auto shown = [&](const std::string& name) { return make_call(fn, name, a, DataType::null(), true); };
+  // A generator's rows cannot feed a function: no type check here; ExtractGenerator reports
+  // the item (NESTED_IN_EXPRESSIONS) or the operator (OUTSIDE_SELECT) as Spark does.
+  for (const auto& x : a)
+    if (any_expr(x, [](const Expr& e) { return e.kind == ExprKind::Call && is_generator_name(e.name); })) return shown(n);
   auto coerced = [&](const std::string& name, std::vector<ExpectedType> want,
                      std::function<ExprPtr(ExprList)> build) -> ExprOrError {
     auto r = coerce_args(fn, shown(name), a, want);
@@ -330,10 +336,12 @@ ExprOrError resolve_function(const Expr& fn) {
   if (is_generator_function(n)) {
     if (na != 1) return wrong("1");
     const DataType& t = a[0]->type;
-    if (t.id == TypeId::Array) return make_call(fn, n, a, t.element(), true);
-    if (t.id == TypeId::Map)
-      return make_call(fn, n, a, DataType::structure({{"key", t.key(), false, "{}"}, {"value", t.value(), true, "{}"}}), true);
-    return unexpected_input_type(quoted_sql(*shown(n)), 1, "(\"ARRAY\" or \"MAP\")", quoted_sql(*a[0]), quoted_type(t));
+    if (t.id != TypeId::Array && t.id != TypeId::Map)
+      return unexpected_input_type(quoted_sql(*shown(n)), 1, "(\"ARRAY\" or \"MAP\")", quoted_sql(*a[0]), quoted_type(t));
+    // The call's own type is its element schema (one column: that column's type); the
+    // analyzer turns it into a Generate with one output attribute per field.
+    auto fields = generator_element_schema(*make_call(fn, n, a, DataType::null(), true));
+    return make_call(fn, n, a, fields.size() == 1 ? fields[0].type : DataType::structure(fields), true);
   }
   // ---- math ----
   if (n == "round" || n == "bround") {

@@ -279,8 +279,13 @@ Result<ExprPtr> decode_expression(const json& j, IdGen& ids) {
     auto e = decode_expression(b["expr"], ids);
     if (!e) return e;
     auto names = strings(b, "name");
-    if (names.size() != 1) return Result<ExprPtr>::error("plan: multi-name aliases are not supported yet");
-    return alias(*e, names[0], ids.next());
+    if (names.empty()) return Result<ExprPtr>::error("plan: alias needs a name");
+    if (names.size() == 1) return alias(*e, names[0], ids.next());
+    auto m = std::make_shared<Expr>();  // `.alias("p", "c")` of a generator (ExtractGenerator names its outputs)
+    m->kind = ExprKind::MultiAlias;
+    m->name_parts = names;
+    m->children = {*e};
+    return ExprPtr(m);
   }
   if (k == "cast") {
     if (auto s = check_keys(b, k.c_str(), {"expr", "type", "typeStr"}); !s) return fail(s);

@@ -219,12 +219,14 @@ class Expand : public Operator {
 
 class Generate : public Operator {
  public:
-  Generate(OpPtr c, ExprPtr coll, bool outer, bool pos, const ExecContext& ctx)
+  Generate(OpPtr c, ExprPtr coll, bool outer, bool pos, const ExecContext& ctx, std::optional<std::vector<int>> keep)
       : child_(std::move(c)), coll_(std::move(coll)), outer_(outer), pos_(pos), ctx_(ctx) {
     std::vector<std::string> names;
     std::vector<col::ColType> types;
     const auto& in = *child_->schema();
-    for (size_t i = 0; i < in.children.size(); ++i) { names.push_back(in.names[i]); types.push_back(in.children[i]); }
+    if (keep) keep_ = std::move(*keep);
+    else for (size_t i = 0; i < in.children.size(); ++i) keep_.push_back(static_cast<int>(i));
+    for (int i : keep_) { names.push_back(in.names.at(size_t(i))); types.push_back(in.children.at(size_t(i))); }
     if (pos_) { names.push_back("pos"); types.push_back(col::ColType::scalar(TypeId::Int)); }
     const auto& ct = *coll_->type;
     if (ct.id == TypeId::Map) {
@@ -256,8 +258,10 @@ class Generate : public Operator {
       }
       if (parent.empty()) continue;
       int64_t n = int64_t(parent.size());
-      Batch out = col::gather(in, parent.data(), n);
+      Batch out;
       out.schema = schema_;
+      out.num_rows = n;
+      for (int k : keep_) out.columns.push_back(col::gather(*in.columns[size_t(k)], parent.data(), n));
       if (pos_) {
         auto pc = col::make_fixed_column(kern::type_of(TypeId::Int), n);
         auto* pv = pc->values->as<int32_t>();
@@ -281,6 +285,7 @@ class Generate : public Operator {
   ExprPtr coll_;
   bool outer_, pos_;
   ExecContext ctx_;
+  std::vector<int> keep_;
 };
 
 class Sample : public Operator {
@@ -323,8 +328,9 @@ OpPtr make_expand(OpPtr child, std::vector<std::vector<ExprPtr>> projections, st
                   const ExecContext& ctx) {
   return std::make_unique<Expand>(std::move(child), std::move(projections), std::move(names), ctx);
 }
-OpPtr make_generate(OpPtr child, ExprPtr collection, bool outer, bool with_position, const ExecContext& ctx) {
-  return std::make_unique<Generate>(std::move(child), std::move(collection), outer, with_position, ctx);
+OpPtr make_generate(OpPtr child, ExprPtr collection, bool outer, bool with_position, const ExecContext& ctx,
+                    std::optional<std::vector<int>> keep) {
+  return std::make_unique<Generate>(std::move(child), std::move(collection), outer, with_position, ctx, std::move(keep));
 }
 OpPtr make_sample(OpPtr child, double fraction, int64_t seed, const ExecContext& ctx) {
   return std::make_unique<Sample>(std::move(child), fraction, seed, ctx);

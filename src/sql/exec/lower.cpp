@@ -408,9 +408,38 @@ struct Lowerer {
         return fail("sample with replacement or a lower bound (randomSplit) is not supported by the native engine yet");
       return make_sample(std::move(c.value()), hi - lo, p.value("seed", int64_t{0}), ctx.exec);
     }
+    if (op == "Generate") return generate(p);
     if (op == "BroadcastHashJoin" || op == "ShuffledHashJoin" || op == "SortMergeJoin") return equi_join(p, op);
     if (op == "BroadcastNestedLoopJoin" || op == "CartesianProduct") return nested_loop(p);
     return fail("the native engine cannot run " + op + " yet");
+  }
+
+  // explode / posexplode (outer or not) of the generator's argument; the child's columns in
+  // `project` (requiredChildOutput) come first, then the generated ones.
+  Result<OpPtr> generate(const json& p) {
+    const json kids = p.value("children", json::array());
+    const json gens = p.value("exprs", json::array());
+    if (kids.size() != 1 || gens.size() != 1) return fail("Generate without one input and one generator");
+    const json& g = gens[0];
+    const std::string fn = g.value("name", "");
+    const json args = g.value("args", json::array());
+    if (g.value("kind", "") != "call" || (fn != "explode" && fn != "posexplode") || args.size() != 1)
+      return fail("the native engine cannot generate rows with " + fn + "() yet");
+    const json in = kids[0].value("output", json::array());
+    auto coll = lower_expr(args[0], in);
+    if (!coll) return fail(coll.error_message());
+    std::vector<int> keep;
+    for (const auto& a : p.value("project", json::array())) {
+      const int64_t id = a.value("id", int64_t{-1});
+      size_t i = 0;
+      while (i < in.size() && in[i].value("id", int64_t{-2}) != id) ++i;
+      if (i == in.size()) return fail("Generate: column " + a.value("name", std::string("?")) + " is not in its input");
+      keep.push_back(static_cast<int>(i));
+    }
+    auto c = lower(kids[0]);
+    if (!c) return c;
+    return make_generate(std::move(c.value()), coll.value(), p.value("outer", false), fn == "posexplode", ctx.exec,
+                         std::move(keep));
   }
 
   // Union children by position: column i of the child becomes column i of the output.

@@ -64,8 +64,10 @@ OpPtr make_union(std::vector<OpPtr> children);
 OpPtr make_expand(OpPtr child, std::vector<std::vector<ExprPtr>> projections, std::vector<std::string> names,
                   const ExecContext& ctx);
 // explode / explode_outer / posexplode of an array or map expression; the generated columns
-// (pos?, col | key, value) follow the child's columns.
-OpPtr make_generate(OpPtr child, ExprPtr collection, bool outer, bool with_position, const ExecContext& ctx);
+// (pos?, col | key, value) follow the child's columns — those at positions `keep` when given
+// (Spark's requiredChildOutput: inputs nobody reads later are not copied per element).
+OpPtr make_generate(OpPtr child, ExprPtr collection, bool outer, bool with_position, const ExecContext& ctx,
+                    std::optional<std::vector<int>> keep = std::nullopt);
 // Bernoulli sample without replacement as Spark's SampleExec: row kept when the next
 // XORShiftRandom(seed + partition index) double is below `fraction` — the same rows as Spark
 // for the same partitioning.

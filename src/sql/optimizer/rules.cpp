@@ -141,7 +141,7 @@ static bool all_deterministic(const ExprList& es) {
 
 static bool has_agg_or_generator(const ExprList& es) {
   for (const auto& e : es)
-    if (any_expr(e, [](const Expr& x) { return x.kind == ExprKind::AggCall || (x.kind == ExprKind::Call && (x.name == "explode" || x.name == "explode_outer")); }))
+    if (any_expr(e, [](const Expr& x) { return x.kind == ExprKind::AggCall || (x.kind == ExprKind::Call && is_generator_name(x.name)); }))
       return true;
   return false;
 }
@@ -178,6 +178,19 @@ PlanPtr push_down_predicates(const PlanPtr& p) {
       if (child->kind == PlanKind::Project && all_deterministic(child->exprs) && cond->deterministic() &&
           !has_agg_or_generator(child->exprs))
         return project(child->exprs, filter(substitute(cond, child->exprs), child->children[0]));
+      if (child->kind == PlanKind::Generate && child->exprs[0]->deterministic()) {
+        // Conjuncts over the child's columns only run before the rows multiply; those on the
+        // generator's output stay above (Spark's PushPredicateThroughNonJoin for Generate).
+        auto below = ids_of(child->children[0]->output());
+        ExprList push, stay;
+        for (const auto& c : split_conjuncts(cond)) {
+          auto refs = references(c);
+          (c->deterministic() && subset(refs, below) ? push : stay).push_back(c);
+        }
+        if (push.empty()) return nullptr;
+        PlanPtr g = child->with_children({filter(make_and(push), child->children[0])});
+        return stay.empty() ? g : filter(make_and(stay), g);
+      }
       if (child->kind == PlanKind::Join && child->names.empty()) {
         JoinType jt = child->join_type;
         auto lids = ids_of(child->children[0]->output()), rids = ids_of(child->children[1]->output());
@@ -289,6 +302,23 @@ PlanPtr column_pruning(const PlanPtr& p) {
       for (auto id : refs_of(c->exprs)) need.insert(id);
       auto gc = prune_child(c->children[0], need);
       return gc == c->children[0] ? nullptr : n->with_children({c->with_children({gc})});
+    }
+    if (c->kind == PlanKind::Generate) {
+      // Spark's ColumnPruning for Generate: the child keeps what the project and the generator
+      // read; the generator's inputs the project does not need are not passed on.
+      auto gen_refs = refs_of(c->exprs);
+      auto child_need = need;
+      for (auto id : gen_refs) child_need.insert(id);
+      auto gc = prune_child(c->children[0], child_need);
+      std::vector<int> unrequired;
+      auto gout = gc->output();
+      for (size_t i = 0; i < gout.size(); ++i)
+        if (!need.count(gout[i]->id)) unrequired.push_back(static_cast<int>(i));
+      if (gc == c->children[0] && unrequired == c->unrequired) return nullptr;
+      auto g = std::make_shared<LogicalPlan>(*c);
+      g->children = {gc};
+      g->unrequired = std::move(unrequired);
+      return n->with_children({g});
     }
     if (c->kind == PlanKind::Join) {
       for (auto id : refs_of(c->exprs)) need.insert(id);

@@ -51,6 +51,11 @@ ExprList PhysicalPlan::output() const {
       for (const auto& e : project) out.push_back(to_attribute(e));
       return out;
     }
+    case PhysKind::Generate: {
+      ExprList out = project;
+      out.insert(out.end(), output_attrs.begin(), output_attrs.end());
+      return out;
+    }
     case PhysKind::BroadcastHashJoin: case PhysKind::SortMergeJoin: case PhysKind::ShuffledHashJoin:
     case PhysKind::BroadcastNestedLoopJoin: case PhysKind::CartesianProduct: {
       LogicalPlan j;  // same output rule as the logical join
@@ -79,6 +84,7 @@ Partitioning PhysicalPlan::output_partitioning() const {
       return p;
     case PhysKind::Project: case PhysKind::Filter: case PhysKind::HashAggregate: case PhysKind::Sort:
     case PhysKind::LocalLimit: case PhysKind::Sample: case PhysKind::SortMergeJoin: case PhysKind::ShuffledHashJoin:
+    case PhysKind::Generate:
       return children[0]->output_partitioning();
     case PhysKind::BroadcastHashJoin: case PhysKind::BroadcastNestedLoopJoin:
       return children[build_left ? 1 : 0]->output_partitioning();
@@ -229,6 +235,9 @@ std::string PhysicalPlan::node_string() const {
              value_to_string(Value::of(upper), DataType::double_()) + ", " + (with_replacement ? "true" : "false") + ", " +
              std::to_string(seed);
     case PhysKind::Coalesce: return "Coalesce " + std::to_string(n);
+    case PhysKind::Generate:  // GenerateExec's argString: an empty requiredChildOutput is left out
+      return "Generate " + exprs[0]->to_string() + (project.empty() ? "" : ", " + list(project)) + ", " +
+             (outer ? "true" : "false") + ", " + list(output_attrs);
   }
   return "?";
 }
@@ -307,6 +316,7 @@ static const char* op_name(PhysKind k) {
     case PhysKind::Union: return "Union";
     case PhysKind::Sample: return "Sample";
     case PhysKind::Coalesce: return "Coalesce";
+    case PhysKind::Generate: return "Generate";
   }
   return "?";
 }
@@ -348,6 +358,10 @@ json physical_to_json(const PhysPtr& p) {
     case PhysKind::CollectLimit: case PhysKind::GlobalLimit: case PhysKind::LocalLimit:
     case PhysKind::TakeOrderedAndProject: case PhysKind::Coalesce:
       j["n"] = p->n;
+      break;
+    case PhysKind::Generate:
+      j["outer"] = p->outer;
+      j["generatorOutput"] = exprs_json(p->output_attrs);
       break;
     case PhysKind::Sample:
       j.update({{"lower", p->lower}, {"upper", p->upper}, {"withReplacement", p->with_replacement}, {"seed", p->seed}});

@@ -33,6 +33,7 @@ enum class PhysKind : uint8_t {
   Union,
   Sample,                // lower, upper, with_replacement, seed
   Coalesce,              // n (no shuffle)
+  Generate,              // exprs {generator}, project = required child output, output_attrs = generator output, outer
 };
 
 enum class AggMode : uint8_t { Partial, Final, Complete };
@@ -63,7 +64,7 @@ struct PhysicalPlan {
   Partitioning partitioning;  // ShuffleExchange
   JoinType join_type = JoinType::Inner;
   AggMode agg_mode = AggMode::Complete;
-  bool build_left = false, global = false, with_replacement = false;
+  bool build_left = false, global = false, with_replacement = false, outer = false;
   int64_t n = 0, start = 0, end = 0, step = 1, seed = 0, id = -1;
   int num_partitions = -1;
   double lower = 0, upper = 1;

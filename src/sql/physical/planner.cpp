@@ -345,6 +345,19 @@ struct Planner {
         n->name = p->n > 0 ? "REPARTITION_BY_NUM" : "REPARTITION_BY_COL";
         return n;
       }
+      case PlanKind::Generate: {
+        auto c = child();
+        if (!c) return nullptr;
+        auto n = node(PhysKind::Generate, {c});
+        n->exprs = p->exprs;
+        n->outer = p->flag;
+        auto in = p->children[0]->output();
+        for (size_t i = 0; i < in.size(); ++i)
+          if (std::find(p->unrequired.begin(), p->unrequired.end(), static_cast<int>(i)) == p->unrequired.end())
+            n->project.push_back(in[i]);
+        for (const auto& a : p->output_attrs) n->output_attrs.push_back(a);
+        return n;
+      }
       case PlanKind::Sample: {
         auto c = child();
         if (!c) return nullptr;
@@ -462,6 +475,7 @@ static bool codegen(const PhysicalPlan& p) {
     case PhysKind::Project: case PhysKind::Filter: case PhysKind::HashAggregate: case PhysKind::Range:
     case PhysKind::Sort: case PhysKind::BroadcastHashJoin: case PhysKind::SortMergeJoin:
     case PhysKind::ShuffledHashJoin: case PhysKind::LocalLimit: case PhysKind::GlobalLimit: case PhysKind::Sample:
+    case PhysKind::Generate:  // explode / posexplode support codegen (CollectionGenerator)
       return true;
     case PhysKind::LocalTableScan:  // Scan ExistingRDD is codegen'd, LocalTableScan is not
       return p.data_ref.rfind("rdd:", 0) == 0 || p.data_ref.rfind("session:", 0) == 0;

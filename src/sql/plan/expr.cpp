@@ -132,6 +132,7 @@ bool Expr::resolved() const {
   switch (kind) {
     case ExprKind::UnresolvedAttribute: case ExprKind::UnresolvedStar: case ExprKind::UnresolvedFunction:
     case ExprKind::UnresolvedExtractValue: case ExprKind::UnresolvedAlias: case ExprKind::ExpressionString:
+    case ExprKind::MultiAlias:  // never resolved: ExtractGenerator replaces it with a Generate
       return false;
     default:
       for (const auto& c : children) if (!c->resolved()) return false;
@@ -157,7 +158,7 @@ bool Expr::foldable() const {
     case ExprKind::Literal: return true;
     case ExprKind::Cast: case ExprKind::Alias: return children[0]->foldable();
     case ExprKind::Call:
-      if (!deterministic() || name == "current_date" || name == "explode" || name == "explode_outer") return false;
+      if (!deterministic() || name == "current_date" || is_generator_name(name)) return false;
       for (const auto& c : children) if (!c->foldable()) return false;
       return true;
     default: return false;
@@ -168,6 +169,10 @@ ExprPtr Expr::with_children(ExprList c) const {
   auto e = std::make_shared<Expr>(*this);
   e->children = std::move(c);
   return e;
+}
+
+bool is_generator_name(const std::string& n) {
+  return n == "explode" || n == "explode_outer" || n == "posexplode" || n == "posexplode_outer";
 }
 
 // ---- printing ----
@@ -240,6 +245,11 @@ std::string Expr::sql() const {
     case ExprKind::Literal: return literal_sql(*this);
     case ExprKind::Alias: return children[0]->sql() + " AS " + quote_if_needed(name);
     case ExprKind::UnresolvedAlias: return children[0]->sql();
+    case ExprKind::MultiAlias: {
+      std::string s = children[0]->sql() + " AS (";
+      for (size_t i = 0; i < name_parts.size(); ++i) s += (i ? ", " : "") + quote_if_needed(name_parts[i]);
+      return s + ")";
+    }
     case ExprKind::Cast:
       if (!user_cast) return children[0]->sql();  // auto-inserted casts are not in names (3.2+)
       return "CAST(" + children[0]->sql() + " AS " + type.sql() + ")";
@@ -268,6 +278,11 @@ std::string Expr::to_string() const {
     case ExprKind::Literal: return value_to_string(value, type);
     case ExprKind::Alias: return children[0]->to_string() + " AS " + name + attr_suffix(*this);
     case ExprKind::UnresolvedAlias: return "unresolvedalias(" + children[0]->to_string() + ")";
+    case ExprKind::MultiAlias: {  // Scala's Seq toString, as MultiAlias prints
+      std::string s = children[0]->to_string() + " AS List(";
+      for (size_t i = 0; i < name_parts.size(); ++i) s += (i ? ", " : "") + name_parts[i];
+      return s + ")";
+    }
     case ExprKind::Cast: return "cast(" + children[0]->to_string() + " as " + type.simple_string() + ")";
     case ExprKind::SortOrder:
       return children[0]->to_string() + (ascending ? " ASC" : " DESC") + (nulls_first ? " NULLS FIRST" : " NULLS LAST");

@@ -46,6 +46,7 @@ enum class ExprKind : uint8_t {
   UnresolvedFunction,      // name, children, distinct
   UnresolvedExtractValue,  // children {value, key}
   UnresolvedAlias,         // a select-list expression still waiting for its generated name
+  MultiAlias,              // children {generator}, name_parts = its output names (`.alias("p", "c")`)
   ExpressionString,        // SQL text (needs the SQL parser)
   // Resolved.
   Attribute,    // a column: name, type, nullable, id, qualifier
@@ -112,6 +113,10 @@ void foreach_expr(const ExprPtr& e, const std::function<void(const Expr&)>& f);
 bool any_expr(const ExprPtr& e, const std::function<bool(const Expr&)>& f);
 // Structural equality ignoring nothing (ids included); used by fixed-point detection and CSE.
 bool expr_equal(const Expr& a, const Expr& b);
+
+// explode / explode_outer / posexplode / posexplode_outer: table-generating functions, which
+// only a select list may hold (the analyzer turns them into Generate nodes).
+bool is_generator_name(const std::string& n);
 
 // `#12L`-style suffix: `L` for bigint attributes, as Spark prints them.
 std::string attr_suffix(const Expr& a);

@@ -1,6 +1,8 @@
 // Logical plan nodes: output, resolution, rewrites, and Spark's treeString.
 #include "sql/plan/logical.h"
 
+#include <algorithm>
+
 namespace spp::sql {
 
 const char* join_type_name(JoinType t) {
@@ -38,6 +40,11 @@ bool LogicalPlan::resolved() const {
   if (kind == PlanKind::Join && !names.empty()) return false;  // USING: resolved once rewritten
   for (const auto& e : exprs) if (!e->resolved()) return false;
   for (const auto& e : groups) if (!e->resolved()) return false;
+  // A select list holding a generator is resolved once ExtractGenerator moved it into a
+  // Generate (Spark's hasSpecialExpressions): its output attributes are not known before.
+  if (kind == PlanKind::Project || kind == PlanKind::Aggregate)
+    for (const auto& e : exprs)
+      if (any_expr(e, [](const Expr& x) { return x.kind == ExprKind::Call && is_generator_name(x.name); })) return false;
   for (const auto& c : children) if (!c->resolved()) return false;
   return true;
 }
@@ -72,6 +79,13 @@ ExprList LogicalPlan::output() const {
       bool rn = join_type == JoinType::LeftOuter || join_type == JoinType::FullOuter;
       for (const auto& a : l) out.push_back(ln ? with_nullable(a, true) : a);
       for (const auto& a : r) out.push_back(rn ? with_nullable(a, true) : a);
+      return out;
+    }
+    case PlanKind::Generate: {
+      auto in = children[0]->output();
+      for (size_t i = 0; i < in.size(); ++i)
+        if (std::find(unrequired.begin(), unrequired.end(), static_cast<int>(i)) == unrequired.end()) out.push_back(in[i]);
+      for (const auto& a : output_attrs) out.push_back(flag ? with_nullable(a, true) : a);
       return out;
     }
     case PlanKind::Union: {
@@ -155,6 +169,15 @@ std::string LogicalPlan::node_string() const {
       return p + buf;
     }
     case PlanKind::Hint: return p + "ResolvedHint (strategy=" + name + ")";
+    case PlanKind::Generate: {  // Spark's argString: empty lists are left out
+      std::string s = p + "Generate " + exprs[0]->to_string();
+      if (!unrequired.empty()) {
+        s += ", [";
+        for (size_t i = 0; i < unrequired.size(); ++i) s += (i ? ", " : "") + std::to_string(unrequired[i]);
+        s += "]";
+      }
+      return s + ", " + (flag ? "true" : "false") + (output_attrs.empty() ? "" : ", " + list(output_attrs));
+    }
   }
   return "?";
 }
@@ -244,7 +267,7 @@ static bool list_equal(const ExprList& a, const ExprList& b) {
 
 bool plan_equal(const LogicalPlan& a, const LogicalPlan& b) {
   if (a.kind != b.kind || a.name != b.name || a.names != b.names || a.join_type != b.join_type || a.n != b.n ||
-      a.flag != b.flag || a.flag2 != b.flag2 || a.children.size() != b.children.size() ||
+      a.flag != b.flag || a.flag2 != b.flag2 || a.unrequired != b.unrequired || a.children.size() != b.children.size() ||
       !list_equal(a.exprs, b.exprs) || !list_equal(a.groups, b.groups) || !list_equal(a.output_attrs, b.output_attrs))
     return false;
   for (size_t i = 0; i < a.children.size(); ++i)

@@ -40,6 +40,8 @@ enum class PlanKind : uint8_t {
   RepartitionByExpression,  // exprs, n (-1 = spark.sql.shuffle.partitions)
   Sample,              // lower, upper, flag = with replacement, seed
   Hint,                // name = hint ("broadcast")
+  Generate,            // exprs {generator: explode/posexplode call}, flag = outer, output_attrs =
+                       // generator output, unrequired = child output positions not passed on
 };
 
 enum class JoinType : uint8_t { Inner, LeftOuter, RightOuter, FullOuter, LeftSemi, LeftAnti, Cross };
@@ -61,6 +63,7 @@ struct LogicalPlan {
   std::vector<std::pair<std::string, std::string>> renames;
   std::vector<std::string> paths;
   std::vector<std::pair<std::string, std::string>> options;
+  std::vector<int> unrequired;          // Generate: Spark's unrequiredChildIndex (ColumnPruning)
   JoinType join_type = JoinType::Inner;
   int64_t n = 0, start = 0, end = 0, step = 1, seed = 0;
   int num_partitions = -1;
