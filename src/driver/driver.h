@@ -129,7 +129,7 @@ class Driver {
   void sql_command(Connection& c, const msg::PySqlCommand& m);
   void sql_error(Connection& c, int64_t req, const json& error);
   void sql_conf(const std::map<std::string, std::string>& session);
-  void run_sql_job(Job job);  // after a sampling job for each range exchange lacking bounds
+  Job range_sampling_first(Job job);  // a query needing range bounds -> its sampling job
   void blocks_updated(const std::string& exec_id, msg::BlocksUpdated&& m, std::vector<std::string>&& blobs);
   void stop_context();
   Status add_py_file(const std::string& path);

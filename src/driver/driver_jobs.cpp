@@ -55,6 +55,7 @@ void Driver::run_job(Connection& c, const msg::PyRunJob& m) {
 
 // Keeps the job, tells the UI, hands it to the DAG scheduler (RDD and SQL jobs alike).
 void Driver::submit_job(Job job, json lineage) {
+  if (job.sql && !job.range_sample) job = range_sampling_first(std::move(job));
   job.results.resize(job.partitions.size());
   int jid = job.id;
   auto& stored = jobs_.emplace(jid, std::move(job)).first->second;
@@ -288,16 +289,28 @@ void Driver::finish_job(Job& job) {
   LOG_DEBUG(kLog, "job " << job.id << " finished in " << (clock_.now_ms() - job.start_ms) << " ms");
   ui_->store().on_job_end(job.id, true, "", clock_.wall_ms());
   auto it = py_conns_.find(job.py_conn);
-  if (job.range_sample) {  // the bounds, then the query (or its next sampling job)
-    std::shared_ptr<Job> then = std::move(job.then);
-    Status st = sql_source_.set_range_bounds(job.rdd, job.results);
-    jobs_.erase(job.id);
-    if (!st) {
-      sql_source_.remove(then->rdd);
-      if (it != py_conns_.end()) py_error(*it->second, then->req, "job_failed", st.message());
+  if (job.range_sample) {  // the bounds, then the query (or its next range exchange's sampling job)
+    const int id = job.id;
+    auto again = sql_source_.take_range_samples(job.rdd, job.results);
+    if (again && !again.value().empty()) {  // heavy partitions: sample them again (a second job)
+      Job s = std::move(job);
+      jobs_.erase(id);
+      s.id = next_job_++;
+      s.partitions = again.value();
+      s.results.clear();
+      s.accums.clear();
+      s.start_ms = clock_.now_ms();
+      return submit_job(std::move(s), json{{"nodes", json::array()}});
+    }
+    Job next = std::move(*job.then);
+    jobs_.erase(id);
+    if (!again) {
+      sql_source_.remove(next.rdd);
+      if (it != py_conns_.end()) py_error(*it->second, next.req, "job_failed", again.error_message());
       return;
     }
-    return run_sql_job(std::move(*then));
+    next.id = next_job_++;
+    return submit_job(std::move(next), json{{"nodes", json::array()}});
   }
   if (job.sql) {
     sql_source_.remove(job.rdd);

@@ -201,6 +201,7 @@ void Driver::sql_execute(Connection& c, const msg::PySqlExecute& m) {
   auto node = sql_source_.add(q, parallelism, splitter);
   if (!node) return py_error(c, m.req, "bad_request", node.error_message());
   Job job;
+  job.id = next_job_++;
   job.rdd = node.value();
   job.sql = true;
   job.schema = sql::type_to_json(sql::plan_schema(q.analyzed));
@@ -213,33 +214,32 @@ void Driver::sql_execute(Connection& c, const msg::PySqlExecute& m) {
   const std::string points = value("spark.sql.execution.rangeExchange.sampleSizePerPartition");
   job.range_points = std::clamp(std::atoi(points.empty() ? "100" : points.c_str()), 1, 1000000);
   for (int p = 0; p < sql_source_.num_partitions(job.rdd); ++p) job.partitions.push_back(p);
-  LOG_DEBUG("driver", "SQL query: " << q.stages.size() << " stage(s), " << job.partitions.size() << " result partition(s)");
-  run_sql_job(std::move(job));
+  LOG_DEBUG("driver", "SQL job " << job.id << ": " << q.stages.size() << " stage(s), " << job.partitions.size()
+                                 << " result partition(s)");
+  submit_job(std::move(job), json{{"nodes", json::array()}});
 }
 
-// A query's job, or first the sampling job of its next range exchange lacking bounds (Spark's
-// RangePartitioner runs `sample` as its own job before the exchange's map stage); finish_job
-// comes back here once the bounds are set.
-void Driver::run_sql_job(Job job) {
+// A query whose next range exchange (leaves first) lacks bounds becomes that exchange's sampling
+// job, under the query's id (Spark's RangePartitioner runs `sample` as its own job before the
+// exchange's map stage); finish_job submits the query again, with the next id, once the bounds
+// are set. Any other query is returned as it is.
+Driver::Job Driver::range_sampling_first(Job job) {
   const int map = sql_source_.next_range_to_sample(job.rdd);
-  if (map < 0) {
-    job.id = next_job_++;
-    return submit_job(std::move(job), json{{"nodes", json::array()}});
-  }
+  if (map < 0) return job;
   Job s;
-  s.id = next_job_++;
+  s.id = job.id;
   s.rdd = sql_source_.add_range_sampler(map, job.range_points);
   s.sql = true;
   s.range_sample = true;
   s.req = job.req;
   s.py_conn = job.py_conn;
-  s.sink = job.sink;
-  s.sink_kind = job.sink_kind;
+  s.sink = json{{"kind", "result"}};
+  s.sink_kind = "result";
   s.description = job.description;
   s.start_ms = clock_.now_ms();
   for (int p = 0; p < sql_source_.num_partitions(s.rdd); ++p) s.partitions.push_back(p);
   s.then = std::make_shared<Job>(std::move(job));
-  submit_job(std::move(s), json{{"nodes", json::array()}});
+  return s;
 }
 
 }  // namespace spp::driver

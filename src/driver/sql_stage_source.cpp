@@ -160,32 +160,57 @@ int SqlStageSource::add_range_sampler(int map_node, int points) {
   s.needs_bounds = false;
   s.samples_for = map_node;
   s.partitioning["sample"] = {{"size", sql::exec::range_sample_size(s.num_reduce, s.num_partitions, points)},
-                              {"shift", map_node - kSqlNodeBase}};
+                              {"shift", map_node - kSqlNodeBase}, {"points", points}};
   s.num_reduce = 1;
   const int node = s.node;
   stages_[node] = std::move(s);
   return node;
 }
 
-Status SqlStageSource::set_range_bounds(int sampler_node, const std::vector<std::vector<std::string>>& results) {
+Result<std::vector<int>> SqlStageSource::take_range_samples(int sampler_node,
+                                                            const std::vector<std::vector<std::string>>& results) {
+  using R = Result<std::vector<int>>;
+  namespace ex = sql::exec;
   auto it = stages_.find(sampler_node);
-  if (it == stages_.end() || it->second.samples_for < 0) return Status::error("unknown range sampler stage");
-  const int map_node = it->second.samples_for;
-  stages_.erase(it);
-  Stage& st = stages_.at(map_node);
-  auto part = sql::exec::lower_partitioning(st.partitioning, st.plan.value("output", json::array()));
-  if (!part) return Status::error(part.error_message());
-  std::vector<sql::exec::RangeSample> samples;
+  if (it == stages_.end() || it->second.samples_for < 0) return R::error("unknown range sampler stage");
+  Stage& sampler = it->second;
+  Stage& st = stages_.at(sampler.samples_for);
+  std::vector<ex::RangeSample> samples;
   for (const auto& blobs : results) {
     std::string stream;
     for (const auto& b : blobs) stream += b;
-    auto s = sql::exec::decode_range_sample(stream);
-    if (!s) return Status::error(s.error_message());
+    auto s = ex::decode_range_sample(stream);
+    if (!s) return R::error(s.error_message());
     samples.push_back(std::move(s.value()));
   }
-  st.bounds = std::make_shared<std::string>(
-      sql::exec::encode_range_bounds(sql::exec::range_bounds(samples, part.value().orders, st.num_reduce)));
-  return Status::ok();
+  std::vector<ex::RangeSample> candidates;
+  if (sampler.resample_seeds.empty()) {  // the sketch job: every partition's reservoir sample
+    const auto& spec = sampler.partitioning["sample"];
+    const auto plan = ex::range_resample(samples, st.num_reduce, spec.value("points", 100), spec.value("size", int64_t(1)));
+    if (!plan.partitions.empty()) {
+      // RDD.sample(false, fraction, byteswap32(-id - 1)) over just those partitions.
+      const int shift = sampler.samples_for - kSqlNodeBase;
+      const int64_t seed = int32_t(ex::byteswap32(static_cast<uint32_t>(-shift - 1)));
+      const auto seeds = ex::java_random_longs(seed, static_cast<int>(plan.partitions.size()));
+      for (size_t i = 0; i < plan.partitions.size(); ++i) sampler.resample_seeds[plan.partitions[i]] = seeds[i];
+      sampler.fraction = plan.fraction;
+      for (size_t p = 0; p < samples.size(); ++p)
+        if (!sampler.resample_seeds.count(static_cast<int>(p))) sampler.kept.push_back(std::move(samples[p]));
+      return plan.partitions;
+    }
+    candidates = std::move(samples);
+  } else {  // the re-sampling job: Bernoulli samples of the heavy partitions, each key 1/fraction
+    candidates = std::move(sampler.kept);
+    for (auto& s : samples) {
+      s.weight = 1.0 / sampler.fraction;
+      candidates.push_back(std::move(s));
+    }
+  }
+  auto part = ex::lower_partitioning(st.partitioning, st.plan.value("output", json::array()));
+  if (!part) return R::error(part.error_message());
+  st.bounds = std::make_shared<std::string>(ex::encode_range_bounds(ex::range_bounds(candidates, part.value().orders, st.num_reduce)));
+  stages_.erase(it);
+  return std::vector<int>{};
 }
 
 int SqlStageSource::num_partitions(int node) const {
@@ -224,6 +249,8 @@ Result<std::shared_ptr<const scheduler::TaskBody>> SqlStageSource::build_task(in
   plan::NativeOp op;
   op.fragment = st.plan;
   op.partitioning = st.is_result && st.samples_for < 0 ? json() : st.partitioning;
+  if (auto seed = st.resample_seeds.find(partition); seed != st.resample_seeds.end())
+    op.partitioning["sample"] = {{"fraction", st.fraction}, {"seed", seed->second}};
   if (st.bounds) {  // a range exchange's map task: its bounds ride as one blob
     op.partitioning["bounds"] = "range:bounds";
     op.inputs.push_back({"range:bounds", plan::BlobsSource{static_cast<int>(body->blobs.size()), 1}});

@@ -18,6 +18,7 @@
 #include "common/task_plan.h"
 #include "driver/rdd_stage_source.h"
 #include "scheduler/stage_source.h"
+#include "sql/exec/range_partition.h"
 #include "sql/session.h"
 
 namespace spp::driver {
@@ -49,9 +50,13 @@ class SqlStageSource final : public scheduler::StageSource {
   // count and a reservoir sample of its sort keys (exec/range_partition.h); forgotten with the
   // query. `points` = spark.sql.execution.rangeExchange.sampleSizePerPartition.
   int add_range_sampler(int map_node, int points);
-  // The sampling job's results (per partition, its task's blobs) -> the map stage's bounds
-  // (Spark's determineBounds over the weighted samples); the sampler stage is forgotten.
-  Status set_range_bounds(int sampler_node, const std::vector<std::vector<std::string>>& results);
+  // A sampling job's results (per partition asked, its task's blobs). The first job's reservoir
+  // samples may show partitions holding more than their share: those are returned, and the
+  // sampler's tasks for them now Bernoulli-sample (a second job over just them, as Spark).
+  // Otherwise — or after that second job — the map stage gets its bounds (Spark's
+  // determineBounds over the weighted samples), the sampler stage is forgotten and the
+  // result is empty.
+  Result<std::vector<int>> take_range_samples(int sampler_node, const std::vector<std::vector<std::string>>& results);
   static bool owns(int node) { return node >= kSqlNodeBase; }
 
   int num_partitions(int node) const override;
@@ -81,6 +86,9 @@ class SqlStageSource final : public scheduler::StageSource {
     bool needs_bounds = false;
     std::shared_ptr<std::string> bounds;
     int samples_for = -1;  // a sampler stage: the map stage it samples
+    std::vector<sql::exec::RangeSample> kept;  // a sampler re-sampling: the balanced partitions' samples
+    double fraction = 0;                       // ... with this Bernoulli fraction
+    std::map<int, int64_t> resample_seeds;     // ... each partition with its seed
   };
   std::map<int, Stage> stages_;
   int next_node_ = kSqlNodeBase;

@@ -166,8 +166,10 @@ TaskOutcome run_native_task(RunningTask& t, const TaskEnv& env, const plan::Nati
     const auto& spec = op.partitioning["sample"];
     if (part.kind != ex::OutputPartitioning::Kind::Range || sink.kind != plan::SinkKind::kResult)
       return fail("io", "only a range partitioning's result task samples its keys");
-    sampler = std::make_unique<ex::RangeSampler>(part.orders, spec.value("size", int64_t(1)),
-                                                 ex::range_sample_seed(op.partition, spec.value("shift", 0)));
+    sampler = std::make_unique<ex::RangeSampler>(
+        spec.contains("fraction")  // re-sampling a partition holding too many rows
+            ? ex::RangeSampler::bernoulli(part.orders, spec.value("fraction", 1.0), spec.value("seed", int64_t(0)))
+            : ex::RangeSampler(part.orders, spec.value("size", int64_t(1)), ex::range_sample_seed(op.partition, spec.value("shift", 0))));
   } else if (sink.kind == plan::SinkKind::kShuffle) {
     part.num = sink.num_reduce;  // the scheduler's count is the one readers use
     rr_next = part.kind == ex::OutputPartitioning::Kind::RoundRobin ? round_robin_start(op.partition, part.num) : 0;

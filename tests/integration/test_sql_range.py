@@ -62,9 +62,7 @@ def rows(df):
 
 df = spark.createDataFrame(make_rows(), "id int, k int, d double, s string, dt date, m decimal(10,2)").repartition(4)
 
-before = len(jobs_now())
-check("asc", lambda: rows(df.orderBy("k", "id")))
-def _spread():
+def spread(before):
     new = jobs_now()[before:]
     sample, query = new[0], new[-1]
     last = max(query["stageIds"])
@@ -72,7 +70,15 @@ def _spread():
     read = [t["taskMetrics"]["shuffleReadMetrics"]["recordsRead"] for t in tasks]
     sampled = get("/applications/%s/stages/%d" % (app, max(sample["stageIds"])))[0]
     return {"jobs": len(new), "sample_tasks": sampled["numTasks"], "read": read}
-check("asc_spread", _spread)
+before = len(jobs_now())
+check("asc", lambda: rows(df.orderBy("k", "id")))
+check("asc_spread", lambda: spread(before))
+# Nine rows in ten share g = 0: one hash partition holds most of the sort's input, so Spark's
+# RangePartitioner samples it again (a second sampling job) before the query.
+skewed = spark.createDataFrame([(0 if i % 10 else i, i) for i in range(4000)], "g int, v int").repartition(4, "g")
+before = len(jobs_now())
+check("skewed", lambda: [r[0] for r in skewed.orderBy(F.desc("v")).select("v").collect()])
+check("skewed_spread", lambda: spread(before))
 check("desc_nan", lambda: rows(df.orderBy(F.col("d").desc(), "id")))
 check("asc_nan_nulls_last", lambda: rows(df.orderBy(F.col("d").asc_nulls_last(), F.desc("id"))))
 check("multi", lambda: rows(df.orderBy(F.col("s").asc_nulls_last(), F.col("k").desc_nulls_first(),
@@ -149,6 +155,10 @@ def check_range(res):
     assert spread["sample_tasks"] == 4  # one per partition of the exchange's input
     assert sum(spread["read"]) == 400
     assert sum(1 for n in spread["read"] if n > 0) >= 3, spread  # the sort ran in several tasks
+    assert res.result("skewed") == list(range(3999, -1, -1))
+    skewed = res.result("skewed_spread")
+    assert skewed["jobs"] == 3  # sketch, re-sampling of the heavy partition, the query
+    assert sum(skewed["read"]) == 4000 and sum(1 for n in skewed["read"] if n > 0) >= 3, skewed
     assert res.result("desc_nan") == expect([(D, False, False), (ID, True, True)])
     assert res.result("asc_nan_nulls_last") == expect([(D, True, False), (ID, False, False)])
     assert res.result("multi") == expect([(S, True, False), (K, False, True), (ID, False, False)])

@@ -1,6 +1,7 @@
 // Range partitioning (exec/range_partition.h): Spark's sample sizes, determineBounds, getPartition.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <limits>
 #include <optional>
 #include <set>
@@ -175,4 +176,49 @@ TEST_CASE("range partition: fewer distinct keys than partitions, all nulls") {
   // Three candidates for 200 partitions: determineBounds gets min(200, 3) (RangePartitioner).
   col::Batch three = ex::sort_key_batch(longs({30, 10, 20}), asc, ctx);
   CHECK(values(ex::range_bounds({{three, 3}}, asc, 200)) == V{10, 20});
+}
+
+TEST_CASE("range partition: Spark's re-sampling of heavy partitions (fraction, Bernoulli, Random seeds)") {
+  // Nine partitions of 10 rows and one of 5000 for 2 reduce partitions: sampleSize 200,
+  // 60 keys per partition, fraction 200 / 5090; only the heavy one exceeds its share.
+  std::vector<ex::RangeSample> sketch(10);
+  for (auto& s : sketch) s.rows = 10;
+  sketch[6].rows = 5000;
+  auto plan = ex::range_resample(sketch, 2, 100, ex::range_sample_size(2, 10, 100));
+  CHECK(plan.fraction == doctest::Approx(200.0 / 5090));
+  CHECK(plan.partitions == std::vector<int>{6});
+  CHECK(ex::range_resample(std::vector<ex::RangeSample>(4, ex::RangeSample{{}, 50, 0}), 2, 100, 150).partitions.empty());
+  CHECK(ex::range_resample({}, 2, 100, 1).fraction == 1.0);  // no rows: everything would be kept
+
+  // java.util.Random(seed).nextLong()
+  CHECK(ex::java_random_longs(0, 1) == std::vector<int64_t>{-4962768465676381896LL});
+  CHECK(ex::java_random_longs(42, 1) == std::vector<int64_t>{-5025562857975149833LL});
+
+  ex::ExecContext ctx;
+  const std::vector<ex::SortKey> asc = {key(true)};
+  std::vector<std::optional<int64_t>> vs;
+  for (int64_t i = 0; i < 10000; ++i) vs.push_back(i);
+  col::Batch rows = longs(vs);
+  auto kept = [&](double f, int64_t seed) {
+    auto s = ex::RangeSampler::bernoulli(asc, f, seed);
+    s.add(col::slice(rows, 0, 4000), ctx);
+    s.add(col::slice(rows, 4000, 6000), ctx);
+    CHECK(s.rows_seen() == 10000);
+    return values(s.sample());
+  };
+  V gap = kept(0.1, 5);  // gap sampling
+  CHECK(gap.size() > 850);
+  CHECK(gap.size() < 1150);
+  CHECK(std::is_sorted(gap.begin(), gap.end()));  // rows in input order
+  CHECK(kept(0.1, 5) == gap);
+  CHECK(kept(0.1, 6) != gap);
+  V coin = kept(0.6, 5);  // a coin per row above 0.4
+  CHECK(coin.size() > 5700);
+  CHECK(coin.size() < 6300);
+  CHECK(kept(0.0, 5).empty());
+  CHECK(kept(1.0, 5).size() == 10000);
+  // A re-sampled partition's keys weigh 1 / fraction, not rows / keys.
+  col::Batch heavy = ex::sort_key_batch(longs({1, 2}), asc, ctx), light = ex::sort_key_batch(longs({10, 11}), asc, ctx);
+  CHECK(values(ex::range_bounds({{heavy, 2, 100}, {light, 2, 0}}, asc, 2)) == V{2});
+  CHECK(values(ex::range_bounds({{heavy, 2, 0}, {light, 2, 100}}, asc, 2)) == V{10});
 }

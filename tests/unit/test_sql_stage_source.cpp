@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <optional>
 
 #include "driver/sql_stage_source.h"
 #include "executor/native_task.h"
@@ -288,7 +289,9 @@ TEST_CASE("sql stages: a global sort samples its input first, then routes rows b
     CHECK(s.value().keys.num_rows == 50);  // fewer rows than the sample size: every key
     samples.push_back(o.blobs);
   }
-  REQUIRE(src.set_range_bounds(sampler, samples).is_ok());
+  auto again = src.take_range_samples(sampler, samples);
+  REQUIRE(again.is_ok());
+  CHECK(again.value().empty());  // balanced: no re-sampling job
   CHECK(src.num_partitions(sampler) == -1);  // forgotten
   CHECK(src.next_range_to_sample(result) == -1);
 
@@ -325,4 +328,58 @@ TEST_CASE("sql stages: a global sort samples its input first, then routes rows b
   CHECK(segments[1][2] > 0);
   std::filesystem::remove_all(dir);
   src.remove(result);
+}
+
+TEST_CASE("sql stages: a partition holding most rows is sampled again with Bernoulli, as Spark") {
+  sql::SqlConf conf;
+  conf.planner.shuffle_partitions = 3;
+  sql::SqlSession session(conf);
+  json k = {{"unresolvedAttribute", {{"unparsedIdentifier", "k"}}}};
+  json order = {{"child", k}, {"direction", "SORT_DIRECTION_DESCENDING"}, {"nullOrdering", "SORT_NULLS_LAST"}};
+  auto prepared = session.prepare(
+      {{"root", {{"sort", {{"input", local_longs(800, 1)}, {"order", json::array({order})}, {"isGlobal", true}}}}}});
+  REQUIRE(std::holds_alternative<sql::PreparedQuery>(prepared));
+  driver::SqlStageSource src;
+  auto res = src.add(std::get<sql::PreparedQuery>(prepared), 8);
+  REQUIRE(res.is_ok());
+  const int map = res.value() - 1, sampler = src.add_range_sampler(map, 100);
+  // The sketch as if partition 3 held 100000 rows and the others 100: 3 * min(100 * 3, 1e6) / 8
+  // = 113 keys per partition, fraction = 300 / 100700; 3 holds far more than its share.
+  std::vector<std::vector<std::string>> sketch;
+  for (int p = 0; p < 8; ++p) {
+    std::vector<std::optional<int64_t>> keys;
+    for (int i = 0; i < (p == 3 ? 113 : 100); ++i) keys.push_back(p * 1000 + i);
+    sql::col::BatchBuilder bb(sql::col::make_type(sql::col::ColType::strct({"k0"}, {sql::col::ColType::scalar(sql::col::TypeId::Long)})));
+    for (auto v : keys) bb.column(0).append<int64_t>(*v);
+    sketch.push_back({sql::exec::encode_range_sample({bb.finish(), p == 3 ? 100000 : 100})});
+  }
+  auto again = src.take_range_samples(sampler, sketch);
+  REQUIRE(again.is_ok());
+  REQUIRE(again.value() == std::vector<int>{3});
+  CHECK(src.next_range_to_sample(res.value()) == map);  // no bounds yet
+  auto t = src.build_task(sampler, 3, {});
+  REQUIRE(t.is_ok());
+  const auto& body = static_cast<const driver::SqlTaskBody&>(*t.value());
+  const auto& spec = std::get<plan::NativeOp>(body.plan->op).partitioning["sample"];
+  CHECK(spec["fraction"].get<double>() == doctest::Approx(300.0 / 100700));
+  // RDD.sample's seed for the first (only) re-sampled partition: Random(byteswap32(-id - 1)).nextLong().
+  const int64_t seed = int32_t(sql::exec::byteswap32(uint32_t(-(map - driver::kSqlNodeBase) - 1)));
+  CHECK(spec["seed"].get<int64_t>() == sql::exec::java_random_longs(seed, 1)[0]);
+  const std::string dir = "/tmp/sparkpp_unit_resample_" + std::to_string(::getpid());
+  std::filesystem::create_directories(dir);
+  auto o = run_native(body, plan::Sink{}, dir);
+  std::filesystem::remove_all(dir);
+  REQUIRE(o.update.state == "FINISHED");
+  auto s = sql::exec::decode_range_sample(o.blobs.at(0));
+  REQUIRE(s.is_ok());
+  CHECK(s.value().rows == 100);  // partition 3's real rows (800 cut 8 ways), Bernoulli-sampled
+  CHECK(s.value().keys.num_rows < 100);
+  auto done = src.take_range_samples(sampler, {o.blobs});
+  REQUIRE(done.is_ok());
+  CHECK(done.value().empty());
+  CHECK(src.next_range_to_sample(res.value()) == -1);
+  CHECK(src.num_partitions(sampler) == -1);
+  auto mt = src.build_task(map, 0, {});
+  REQUIRE(mt.is_ok());
+  CHECK(static_cast<const driver::SqlTaskBody&>(*mt.value()).blobs.size() == 2);  // bounds + rows
 }

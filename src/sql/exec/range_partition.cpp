@@ -37,9 +37,44 @@ Batch sort_key_batch(const Batch& b, const std::vector<SortKey>& orders, const E
 RangeSampler::RangeSampler(std::vector<SortKey> orders, int64_t capacity, int64_t seed)
     : orders_(std::move(orders)), capacity_(std::max<int64_t>(1, capacity)), rng_(seed) {}
 
+RangeSampler RangeSampler::bernoulli(std::vector<SortKey> orders, double fraction, int64_t seed) {
+  RangeSampler s(std::move(orders), 1, seed);
+  s.fraction_ = std::max(0.0, fraction);
+  return s;
+}
+
+// BernoulliSampler.sample(): GapSampling (drop floor(log(u) / log(1 - f)) rows, keep one) for
+// small fractions, a coin per row above 0.4 (RandomSampler.defaultMaxGapSamplingFraction).
+bool RangeSampler::bernoulli_keep() {
+  if (fraction_ <= 0) return false;
+  if (fraction_ >= 1) return true;
+  if (fraction_ > 0.4) return rng_.next_double() <= fraction_;
+  auto advance = [&] {
+    const double u = std::max(rng_.next_double(), 5e-11);  // RandomSampler.rngEpsilon
+    gap_ = int32_t(std::min(std::log(u) / std::log1p(-fraction_), 2147483647.0));
+  };
+  if (!gap_started_) {
+    gap_started_ = true;
+    advance();
+  }
+  if (gap_ > 0) {
+    --gap_;
+    return false;
+  }
+  advance();
+  return true;
+}
+
 void RangeSampler::add(const Batch& b, const ExecContext& ctx) {
   if (b.num_rows == 0) return;
   Batch keys = sort_key_batch(b, orders_, ctx);
+  if (fraction_ >= 0) {
+    std::vector<int32_t> keep;
+    for (int64_t r = 0; r < b.num_rows; ++r, ++seen_)
+      if (bernoulli_keep()) keep.push_back(int32_t(r));
+    if (!keep.empty()) kept_.push_back(col::gather(keys, keep.data(), int64_t(keep.size())));
+    return;
+  }
   const int32_t kb = int32_t(kept_.size());
   bool used = false;
   for (int64_t r = 0; r < b.num_rows; ++r, ++seen_) {
@@ -60,6 +95,7 @@ void RangeSampler::add(const Batch& b, const ExecContext& ctx) {
 }
 
 Batch RangeSampler::sample() const {
+  if (fraction_ >= 0) return kept_.empty() ? Batch() : col::concat(kept_);
   if (slots_.empty()) return Batch();
   std::vector<Batch> parts;
   for (const auto& [kb, row] : slots_) parts.push_back(col::slice(kept_[size_t(kb)], row, 1));
@@ -73,7 +109,8 @@ Batch range_bounds(const std::vector<RangeSample>& samples, const std::vector<So
     if (s.keys.num_rows == 0) continue;
     parts.push_back(s.keys);
     // Spark keeps each weight as a Float.
-    weights.insert(weights.end(), size_t(s.keys.num_rows), double(float(double(s.rows) / double(s.keys.num_rows))));
+    const double w = s.weight > 0 ? s.weight : double(s.rows) / double(s.keys.num_rows);
+    weights.insert(weights.end(), size_t(s.keys.num_rows), double(float(w)));
   }
   num = int(std::min<int64_t>(num, int64_t(weights.size())));  // RangePartitioner: min(partitions, candidates)
   if (parts.empty() || num <= 1) {
@@ -118,6 +155,32 @@ std::vector<int32_t> range_partition_ids(const Batch& keys, const std::vector<So
 int64_t range_sample_size(int num, int map_partitions, int points) {
   const double total = std::min(double(points) * num, 1e6);
   return int64_t(std::ceil(3.0 * total / std::max(1, map_partitions)));
+}
+
+RangeResample range_resample(const std::vector<RangeSample>& sketch, int num, int points, int64_t per_partition) {
+  RangeResample out;
+  int64_t total = 0;
+  for (const auto& s : sketch) total += s.rows;
+  const double sample_size = std::min(double(points) * num, 1e6);
+  out.fraction = std::min(sample_size / double(std::max<int64_t>(total, 1)), 1.0);
+  for (size_t p = 0; p < sketch.size(); ++p)
+    if (out.fraction * double(sketch[p].rows) > double(per_partition)) out.partitions.push_back(int(p));
+  return out;
+}
+
+std::vector<int64_t> java_random_longs(int64_t seed, int count) {
+  const uint64_t kMul = 0x5DEECE66DULL, kMask = (1ULL << 48) - 1;
+  uint64_t s = (uint64_t(seed) ^ kMul) & kMask;
+  auto next32 = [&] {
+    s = (s * kMul + 0xBULL) & kMask;
+    return int32_t(uint32_t(s >> 16));
+  };
+  std::vector<int64_t> out;
+  for (int i = 0; i < count; ++i) {
+    const int64_t hi = next32(), lo = next32();  // Java: ((long) next(32) << 32) + next(32), wrapping
+    out.push_back(int64_t((uint64_t(hi) << 32) + uint64_t(lo)));
+  }
+  return out;
 }
 
 uint32_t byteswap32(uint32_t v) {

@@ -17,26 +17,48 @@ Batch sort_key_batch(const Batch& b, const std::vector<SortKey>& orders, const E
 
 // Reservoir sample of key rows of one partition (Algorithm R, XORShiftRandom(seed) as Spark's
 // SamplingUtils.reservoirSampleAndCount). Keeps at most `capacity` rows and counts all rows seen.
+// `bernoulli` instead keeps each row with probability `fraction`, as RDD.sample's BernoulliSampler
+// (gap sampling up to fraction 0.4): how Spark re-samples partitions holding too many rows.
 class RangeSampler {
  public:
   RangeSampler(std::vector<SortKey> orders, int64_t capacity, int64_t seed);
+  static RangeSampler bernoulli(std::vector<SortKey> orders, double fraction, int64_t seed);
   void add(const Batch& b, const ExecContext& ctx);
   int64_t rows_seen() const { return seen_; }
   Batch sample() const;  // key columns (sort_key_batch layout); empty when no rows were seen
 
  private:
+  bool bernoulli_keep();
   std::vector<SortKey> orders_;
   int64_t capacity_, seen_ = 0;
   kern::XorShiftRandom rng_;
   std::vector<Batch> kept_;                          // key batches holding the reservoir rows
   std::vector<std::pair<int32_t, int32_t>> slots_;   // reservoir slot -> (kept batch, row)
+  double fraction_ = -1;                             // >= 0: Bernoulli
+  bool gap_started_ = false;                         // GapSampling is created at the first row
+  int32_t gap_ = 0;                                  // rows still to drop
 };
 
-// Per map partition: its sample and how many rows it had (weight = rows / sample size).
+// Per map partition: its sample and how many rows it had (weight = rows / sample size, unless
+// `weight` is set: a re-sampled partition's keys weigh 1 / fraction).
 struct RangeSample {
   Batch keys;
   int64_t rows = 0;
+  double weight = 0;
 };
+
+// What RangePartitioner does after its sketch job: fraction = min(sampleSize / total rows, 1)
+// with sampleSize = min(points * num, 1e6); partitions whose rows * fraction exceed the
+// per-partition sample size are re-sampled with Bernoulli `fraction`, in a second job.
+struct RangeResample {
+  double fraction = 1;
+  std::vector<int> partitions;  // ascending
+};
+RangeResample range_resample(const std::vector<RangeSample>& sketch, int num, int points, int64_t per_partition);
+
+// java.util.Random(seed).nextLong() `count` times: RDD.sample's per-partition seeds
+// (PartitionwiseSampledRDD draws one per partition, in order).
+std::vector<int64_t> java_random_longs(int64_t seed, int count);
 
 // Spark's RangePartitioner.determineBounds: candidates sorted by the orders, cumulative weight
 // cut every total/num, duplicates skipped. At most num-1 rows, ascending in the orders.
