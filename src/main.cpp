@@ -1,6 +1,7 @@
 // sparkpp: one executable, four roles. Parses the command line (CLI11) and hands off.
 #include <CLI/CLI.hpp>
 
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -17,6 +18,12 @@
 
 int main(int argc, char** argv) {
   spp::auth::capture_env_secret();  // no child process inherits $SPARKPP_SECRET
+  // Daemons hold a connection per peer, drivers per executor: the soft limit (often 1024) is
+  // raised to the hard one, as the JVM does, so peers cannot exhaust descriptors that cheaply.
+  if (rlimit rl{}; ::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &rl);
+  }
   CLI::App app{"sparkpp: Apache Spark's standalone cluster in C++, running PySpark programs", "sparkpp"};
   app.set_version_flag("--version", std::string("sparkpp ") + SPARKPP_VERSION);
   app.require_subcommand(1);

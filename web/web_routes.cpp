@@ -36,4 +36,13 @@ void use_exclusive_port(httplib::Server& svr) {
   });
 }
 
+void harden_server(httplib::Server& svr) {
+  svr.set_read_timeout(5, 0);
+  svr.set_write_timeout(10, 0);
+  svr.set_keep_alive_timeout(2);
+  svr.set_keep_alive_max_count(10);
+  svr.set_payload_max_length(1 << 20);
+  svr.new_task_queue = [] { return new httplib::ThreadPool(16); };
+}
+
 }  // namespace spp::web

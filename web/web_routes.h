@@ -21,4 +21,10 @@ void install_static_assets(httplib::Server& svr, const std::string& index = "");
 // answer half of the requests). This keeps SO_REUSEADDR only, which still allows a quick restart.
 void use_exclusive_port(httplib::Server& svr);
 
+// Limits every UI server applies (issue 12, slow clients): a 5 s read timeout (per read), 10 s
+// write timeout, keep-alive connections dropped after 2 s idle or 10 requests, request bodies
+// up to 1 MiB, and a pool of 16 threads, so a few slow or idle clients cannot hold every thread
+// (the pools were 2 and 4: two slow clients froze a master's UI).
+void harden_server(httplib::Server& svr);
+
 }  // namespace spp::web

@@ -29,6 +29,7 @@ const std::vector<SettingDef>& settings_catalog() {
       {"spark.worker.cleanup.appDataTtl", T::kTime, "604800", "s", "Age after which a finished application's work dir is deleted."},
       {"spark.worker.killTimeout", T::kTime, "5s", "s", "Grace period between SIGTERM and SIGKILL when a worker stops an executor."},
       {"spark.sparkpp.helloTimeout", T::kTime, "5s", "s", "A peer that has not said Hello within this time is dropped."},
+      {"spark.sparkpp.registerTimeout", T::kTime, "30s", "s", "Master: a connection that has not registered as a worker or an application this long after its Hello is dropped."},
       // --- application
       {"spark.master", T::kString, "local[*]", "", "Where to run: local, local[N], local[*], local[N,F], spark://host:port."},
       {"spark.app.name", T::kString, "", "", "Application name (defaults to the script name)."},

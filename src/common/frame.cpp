@@ -52,6 +52,8 @@ Status FrameDecoder::feed(const char* data, size_t len, std::vector<Frame>& out)
   if (pos_ > 0 && (pos_ == buf_.size() || pos_ > (1u << 16))) {
     buf_.erase(0, pos_);
     pos_ = 0;
+    // An idle connection should not keep the capacity of the largest message it ever got.
+    if (buf_.empty() && buf_.capacity() > (1u << 20)) std::string().swap(buf_);
   }
   return Status::ok();
 }

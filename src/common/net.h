@@ -103,7 +103,6 @@ class Connection {
   msg::Envelope pending_;
   size_t pending_blobs_ = 0;
   bool have_pending_ = false;
-  std::vector<char> readbuf_;
 };
 
 // A TCP listener. Each accepted connection gets a copy of `opts`.

@@ -22,11 +22,7 @@ StatusServer::StatusServer(const Snapshot& snap) : snap_(snap) {
   svr_.Get("/json", json);
   svr_.Get("/json/", json);
   web::use_exclusive_port(svr_);
-  // A status endpoint must not be held hostage by slow clients.
-  svr_.set_read_timeout(5, 0);
-  svr_.set_write_timeout(5, 0);
-  svr_.set_keep_alive_max_count(10);
-  svr_.new_task_queue = [] { return new httplib::ThreadPool(2); };
+  web::harden_server(svr_);  // a status endpoint must not be held hostage by slow clients
 }
 
 StatusServer::~StatusServer() { stop(); }

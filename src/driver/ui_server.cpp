@@ -143,9 +143,7 @@ void UiServer::routes() {
     res.set_redirect("/jobs/");
   });
   web::use_exclusive_port(svr_);
-  svr_.set_read_timeout(5, 0);
-  svr_.set_write_timeout(10, 0);
-  svr_.new_task_queue = [] { return new httplib::ThreadPool(4); };
+  web::harden_server(svr_);
 }
 
 Result<int> UiServer::bind(const std::string& host, int port, int tries) {

@@ -43,6 +43,7 @@ class MasterDaemon {
     };
     opts.on_ready = [this](Connection& c) {
       conns_[c.id()] = &c;
+      shell_.post(master::PeerOpened{c.id()});
       LOG_DEBUG(kLog, "connection " << c.id() << " from " << c.peer() << " (" << c.peer_role() << " " << c.peer_name() << ")");
     };
     opts.on_message = [this](Connection& c, msg::Envelope&& env) {

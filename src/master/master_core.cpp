@@ -43,6 +43,8 @@ Result<MasterConfig> MasterConfig::from_conf(const Conf& conf) {
   if (c.worker_timeout_ms <= 0) return Result<MasterConfig>::error("setting spark.worker.timeout: must be positive");
   c.spread_out = conf.get_bool("spark.deploy.spreadOut");
   c.kill_enabled = conf.get_bool("spark.ui.killEnabled");
+  c.register_timeout_ms = conf.get_time_ms("spark.sparkpp.registerTimeout");
+  if (c.register_timeout_ms <= 0) return Result<MasterConfig>::error("setting spark.sparkpp.registerTimeout: must be positive");
   if (!conf.get("spark.deploy.defaultCores").empty()) {
     int64_t d = conf.get_int("spark.deploy.defaultCores");
     if (d <= 0 || d > INT_MAX)
@@ -97,6 +99,7 @@ const char* to_string(MasterStatus s) {
 std::vector<Effect> MasterCore::handle(const Event& ev) {
   out_.clear();
   if (auto* m = std::get_if<PeerMessage>(&ev)) on_message(m->conn, m->role, m->msg);
+  else if (auto* o = std::get_if<PeerOpened>(&ev)) unregistered_[o->conn] = clock_.now_ms();
   else if (auto* c = std::get_if<PeerClosed>(&ev)) on_closed(c->conn, c->reason);
   else if (auto* l = std::get_if<ElectedLeader>(&ev)) elected_leader(l->stored);
   else if (auto* k = std::get_if<KillApplication>(&ev)) kill_app(*k);
@@ -154,6 +157,7 @@ void MasterCore::on_message(ConnId conn, const std::string& role, const msg::Mes
 }
 
 void MasterCore::on_closed(ConnId conn, const std::string& reason) {
+  unregistered_.erase(conn);
   if (auto it = conn_worker_.find(conn); it != conn_worker_.end()) {
     std::string id = it->second;
     conn_worker_.erase(it);
@@ -177,6 +181,17 @@ void MasterCore::on_closed(ConnId conn, const std::string& reason) {
 
 void MasterCore::on_tick() {
   const int64_t now = clock_.now_ms();
+  for (auto it = unregistered_.begin(); it != unregistered_.end();) {
+    // Registered since (or refused and closed): forget it; silent past the deadline: drop it.
+    if (conn_worker_.count(it->first) || conn_app_.count(it->first)) {
+      it = unregistered_.erase(it);
+    } else if (now - it->second >= cfg_.register_timeout_ms) {
+      close(it->first, "did not register within spark.sparkpp.registerTimeout");
+      it = unregistered_.erase(it);
+    } else {
+      ++it;
+    }
+  }
   if (status_ == MasterStatus::kStandby) return;
   if (status_ == MasterStatus::kRecovering && now >= recovery_deadline_ms_) maybe_complete_recovery(true);
   std::vector<std::string> timed_out, culled;

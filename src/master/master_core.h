@@ -38,6 +38,7 @@ struct MasterConfig {
   std::string recovery_dir;                     // spark.deploy.recoveryDirectory
   int64_t recovery_timeout_ms = 60'000;         // spark.deploy.recoveryTimeout (default: worker timeout)
   bool kill_enabled = true;                     // spark.ui.killEnabled (POST /app/kill/)
+  int64_t register_timeout_ms = 30'000;         // spark.sparkpp.registerTimeout: handshake -> registration
 
   static Result<MasterConfig> from_conf(const Conf& conf);
 };
@@ -48,6 +49,11 @@ struct PeerMessage {
   ConnId conn = 0;
   std::string role;  // worker | app | cli ...
   msg::Message msg;
+};
+// Connection `conn` completed its handshake. It must register (worker or application) within
+// register_timeout_ms or be dropped: a stranger cannot hold connections open for free.
+struct PeerOpened {
+  ConnId conn = 0;
 };
 // Connection `conn` is gone (peer closed, network error, or we closed it).
 struct PeerClosed {
@@ -67,7 +73,7 @@ struct KillApplication {
   std::string app_id;
   std::string reason;
 };
-using Event = std::variant<PeerMessage, PeerClosed, Tick, ElectedLeader, KillApplication>;
+using Event = std::variant<PeerMessage, PeerOpened, PeerClosed, Tick, ElectedLeader, KillApplication>;
 
 // ---- effects (core -> I/O layer)
 struct Send {
@@ -218,6 +224,7 @@ class MasterCore {
   std::deque<AppInfo> completed_;              // bounded by retained_applications
   std::map<ConnId, std::string> conn_worker_;  // worker connection -> worker id
   std::map<ConnId, std::string> conn_app_;     // driver connection -> app id
+  std::map<ConnId, int64_t> unregistered_;     // handshaken, not yet registered -> since (now_ms)
   int next_app_number_ = 0;
   MasterStatus status_ = MasterStatus::kAlive;
   int64_t recovery_deadline_ms_ = 0;

@@ -476,3 +476,103 @@ def test_master_kill_endpoint_is_same_origin_and_needs_the_secret_with_auth(clus
     assert post(ma, {"Authorization": "Basic " + wrong})[0] == 401
     right = base64.b64encode(("admin:" + SECRET).encode()).decode()
     assert post(ma, {"Authorization": "Basic " + right})[0] == 404
+
+
+# ----------------------------------------------------------------------------- resources
+# What a stranger can make a daemon spend: connections that say nothing or stop after Hello,
+# slow HTTP clients.
+
+def _rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        return int(f.read().split("VmRSS:")[1].split()[0])
+
+
+def _closed_by_peer(sock, timeout):
+    sock.settimeout(timeout)
+    try:
+        while sock.recv(4096):
+            pass
+        return True
+    except ConnectionResetError:
+        return True
+    except socket.timeout:
+        return False
+
+
+def test_idle_and_silent_connections_leave_the_master_serving(cluster):
+    import resource
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard < 4096 and hard != resource.RLIM_INFINITY:
+        pytest.skip("needs 1,300+ file descriptors")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 4096), hard))
+    m = cluster.start_master(conf={"spark.sparkpp.helloTimeout": "2s", "spark.sparkpp.registerTimeout": "3s",
+                                   "spark.worker.timeout": "6"})
+    w = cluster.start_worker(m.url, cores=1, memory="1g", conf={"spark.worker.timeout": "6"})
+    wait_until(lambda: m.json()["aliveworkers"] == 1, 20, "worker ALIVE")
+    base = _rss_kib(m.pid)
+    silent, idle = [], []
+    try:
+        for _ in range(1000):
+            silent.append(socket.create_connection(("127.0.0.1", m.port), timeout=10))
+        for i in range(300):
+            idle.append(ControlClient.connect(m.port, role="app", name=f"idle{i}"))
+        assert m.json(timeout=10)["aliveworkers"] == 1  # the UI answers meanwhile
+        # Both kinds are dropped by the master (Hello / registration deadlines): every socket
+        # sees its peer close.
+        for s in silent[:20] + [c.sock for c in idle[:20]]:
+            assert _closed_by_peer(s, 15)
+        # Past the worker timeout: heartbeats got through all along, it never went DEAD.
+        import time
+        time.sleep(4)
+        (wj,) = m.json()["workers"]
+        assert wj["id"] == w.id and wj["state"] == "ALIVE"
+        app = cluster.track(AppClient(m.port, max_cores=1))  # and a real application registers
+        wait_until(lambda: app.executors_added(), 20, "executor granted")
+    finally:
+        for s in silent:
+            s.close()
+        for c in idle:
+            c.close()
+    fds = lambda: len(os.listdir(f"/proc/{m.pid}/fd"))
+    wait_until(lambda: fds() < 50, 20, "the master's descriptors back")
+    # Generous to allocator noise, yet far below what 1,300 connections would keep (the read
+    # buffer alone was 256 KiB per connection: +80 MB).
+    assert _rss_kib(m.pid) < base * 1.1 + 2048, (base, _rss_kib(m.pid))
+
+
+def test_slow_http_clients_do_not_freeze_the_uis(cluster):
+    import time
+    m = cluster.start_master()
+    w = cluster.start_worker(m.url, cores=1, memory="1g")
+    wait_until(lambda: m.json()["aliveworkers"] == 1, 20, "worker ALIVE")
+    slow = []
+    stop = threading.Event()
+
+    def trickle(s):
+        # Slowloris: a request line and headers one byte at a time, never finished.
+        msg = b"GET /json HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"a" * 10000
+        for b in msg:
+            if stop.wait(1.0):
+                return
+            try:
+                s.sendall(bytes([b]))
+            except OSError:
+                return
+    threads = []
+    try:
+        for port in (m.webui_port, w.webui_port):
+            for _ in range(4):
+                s = socket.create_connection(("127.0.0.1", port), timeout=10)
+                slow.append(s)
+                t = threading.Thread(target=trickle, args=(s,), daemon=True)
+                t.start()
+                threads.append(t)
+        time.sleep(1.5)
+        for _ in range(3):  # spread over several seconds: the slow clients hold on meanwhile
+            assert m.json(timeout=5)["aliveworkers"] == 1
+            assert w.json(timeout=5)["cores"] == 1
+            time.sleep(1)
+    finally:
+        stop.set()
+        for s in slow:
+            s.close()

@@ -683,3 +683,24 @@ TEST_CASE("master: killing an application (web UI) ends it KILLED and tells its 
     CHECK(h.core.completed_apps().size() == 1);
   }
 }
+
+TEST_CASE("master: a handshaken connection that never registers is dropped after registerTimeout") {
+  MasterConfig cfg = Harness::make_cfg();  // register_timeout_ms: 30 s default
+  cfg.worker_timeout_ms = 120'000;
+  Harness h(cfg);
+  h.last = h.core.handle(PeerOpened{7});
+  h.last = h.core.handle(PeerOpened{8});
+  h.add_worker(8, "worker-a", 1, 1024);  // registers in time: kept
+  h.clock.advance(29'999);
+  h.tick();
+  CHECK(count_effects<Close>(h.last) == 0);
+  h.clock.advance(1);
+  h.tick();
+  REQUIRE(count_effects<Close>(h.last) == 1);
+  CHECK(std::get<Close>(h.last[0]).conn == 7);
+  h.clock.advance(60'000);
+  h.from(8, "worker", msg::WorkerHeartbeat{"worker-a"});
+  h.tick();
+  CHECK(count_effects<Close>(h.last) == 0);  // the worker is registered: never dropped this way
+  CHECK(h.core.workers().at("worker-a").state == WorkerState::kAlive);
+}
