@@ -89,6 +89,12 @@ check("empty", lambda: rows(df.filter(F.col("id") < 0).orderBy("k")))
 check("all_null", lambda: rows(df.select(F.lit(None).cast("int").alias("z"), "id").orderBy("z", "id")))
 check("grouped", lambda: rows(df.groupBy("s").agg(F.count("*").alias("n")).orderBy(F.desc("n"), "s")))
 
+# Two range exchanges: the second's sampling job computes the first's map stage (with its bounds);
+# the query's job then reuses both parents' outputs.
+before = len(jobs_now())
+check("chained", lambda: rows(df.repartitionByRange(3, F.col("s").desc()).orderBy("dt", "id").select("id")))
+check("chained_jobs", lambda: len(jobs_now()) - before)
+
 def _by_range():
     got = df.repartitionByRange(4, "k").select(F.spark_partition_id().alias("p"), "k").collect()
     parts = {}
@@ -171,6 +177,8 @@ def check_range(res):
         counts[r[S]] = counts.get(r[S], 0) + 1
     assert res.result("grouped") == sorted([[s, n] for s, n in counts.items()],
                                            key=spark_cmp([(1, False, False), (0, True, True)]))
+    assert res.result("chained") == expect([(DT, True, True), (ID, True, True)], cols=[ID])
+    assert res.result("chained_jobs") == 3  # two sampling jobs, then the query
     parts = res.result("by_range")
     assert sum(v[0] for v in parts.values()) == 400
     assert len(parts) >= 3, parts  # several non-empty partitions

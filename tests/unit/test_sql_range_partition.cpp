@@ -91,6 +91,15 @@ TEST_CASE("range partition: reservoir sample per map partition, Spark's sizes") 
   CHECK(sample_of(1000, 10, 7) == big);  // deterministic for a seed
   CHECK(sample_of(1000, 10, 8) != big);
   CHECK(ex::RangeSampler(asc, 4, 1).sample().num_rows == 0);
+  // How rows arrive in batches never changes the sample, though many small batches make the
+  // sampler gather its reservoir into one batch now and then (memory stays bounded).
+  std::vector<std::optional<int64_t>> all;
+  for (int64_t i = 0; i < 300000; ++i) all.push_back(i * 7 % 300000);
+  ex::RangeSampler whole(asc, 50, 3), pieces(asc, 50, 3);
+  col::Batch input = longs(all);
+  whole.add(input, ctx);
+  for (int64_t at = 0; at < input.num_rows; at += 100) pieces.add(col::slice(input, at, 100), ctx);
+  CHECK(values(pieces.sample()) == values(whole.sample()));
   CHECK(ex::range_sample_size(200, 2, 20) == 6000);  // RDD sortBy hint
   CHECK(ex::range_sample_size(200, 2, 100) == 30000);  // SQL: rangeExchange.sampleSizePerPartition
   CHECK(ex::range_sample_size(100000, 1, 100) == 3000000);

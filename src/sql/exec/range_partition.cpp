@@ -90,8 +90,20 @@ void RangeSampler::add(const Batch& b, const ExecContext& ctx) {
       used = true;
     }
   }
-  if (used) kept_.push_back(std::move(keys));
-  else kept_.push_back(Batch());  // keep batch numbering; holds nothing
+  if (used) {
+    kept_rows_ += keys.num_rows;
+    kept_.push_back(std::move(keys));
+  } else {
+    kept_.push_back(Batch());  // keep batch numbering; holds nothing
+  }
+  // Each kept batch pins all its keys for a slot or two: once they hold several times the
+  // reservoir, gather the reservoir into one batch (the sample stays the same).
+  if (kept_rows_ > 4 * capacity_ + 4096) {
+    Batch now = sample();
+    kept_.assign(1, now);
+    for (size_t i = 0; i < slots_.size(); ++i) slots_[i] = {0, int32_t(i)};
+    kept_rows_ = now.num_rows;
+  }
 }
 
 Batch RangeSampler::sample() const {

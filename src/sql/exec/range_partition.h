@@ -33,6 +33,7 @@ class RangeSampler {
   int64_t capacity_, seen_ = 0;
   kern::XorShiftRandom rng_;
   std::vector<Batch> kept_;                          // key batches holding the reservoir rows
+  int64_t kept_rows_ = 0;                            // rows of those batches
   std::vector<std::pair<int32_t, int32_t>> slots_;   // reservoir slot -> (kept batch, row)
   double fraction_ = -1;                             // >= 0: Bernoulli
   bool gap_started_ = false;                         // GapSampling is created at the first row
