@@ -81,6 +81,7 @@ void Connection::start() {
   uv_tcp_nodelay(&tcp_, 1);
   if (peer_.empty()) peer_ = peer_of(&tcp_);
   uv_read_start(reinterpret_cast<uv_stream_t*>(&tcp_), &Connection::on_alloc, &Connection::on_read);
+  reading_ = true;
   uv_timer_start(
       &hello_timer_,
       [](uv_timer_t* t) {
@@ -223,11 +224,25 @@ void Connection::send_raw(std::string bytes) {
     delete wr;
     if (status < 0 && status != UV_ECANCELED && c && !c->closing_)
       c->close(std::string("write error: ") + uv_strerror(status));
+    else if (status == 0 && c && !c->closing_ && c->opts_.on_written)
+      c->opts_.on_written(*c);
   });
   if (rc != 0) {
     delete w;
     close(std::string("write error: ") + uv_strerror(rc));
   }
+}
+
+size_t Connection::unsent_bytes() const {
+  return uv_stream_get_write_queue_size(reinterpret_cast<const uv_stream_t*>(&tcp_));
+}
+
+void Connection::set_reading(bool on) {
+  if (closing_ || on == reading_) return;
+  auto* stream = reinterpret_cast<uv_stream_t*>(&tcp_);
+  if (on) uv_read_start(stream, &Connection::on_alloc, &Connection::on_read);
+  else uv_read_stop(stream);
+  reading_ = on;
 }
 
 void Connection::close(const std::string& reason) {

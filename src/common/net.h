@@ -52,6 +52,9 @@ struct ConnectionOptions {
   std::function<void(Connection&, msg::Envelope&&)> on_message;
   // Called exactly once when the connection ends, with the reason.
   std::function<void(Connection&, const std::string&)> on_close;
+  // Called after each queued write completes (unsent_bytes() went down): senders that stream
+  // large replies refill from here.
+  std::function<void(Connection&)> on_written;
 };
 
 class Connection {
@@ -70,6 +73,11 @@ class Connection {
     send_raw(std::move(out));
   }
   void send_raw(std::string bytes);
+  // Bytes handed to send_raw that the kernel has not taken yet.
+  size_t unsent_bytes() const;
+  // Stops (false) or resumes (true) reading from the peer: back-pressure on a peer that sends
+  // requests faster than their replies drain.
+  void set_reading(bool on);
   // Idempotent. Flushes nothing further; on_close fires with `reason`.
   void close(const std::string& reason);
 
@@ -95,6 +103,7 @@ class Connection {
   bool acceptor_ = false;
   bool ready_ = false;
   bool closing_ = false;
+  bool reading_ = false;
   int open_handles_ = 0;
   uint64_t id_ = 0;
   std::string peer_, peer_role_, peer_name_;

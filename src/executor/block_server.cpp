@@ -14,6 +14,7 @@
 #include <climits>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 
 #include "common/frame.h"
 #include "common/log.h"
@@ -34,13 +35,11 @@ bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-struct Fd {
-  int fd = -1;
-  ~Fd() {
-    if (fd >= 0) ::close(fd);
-  }
-};
 }  // namespace
+
+BlockReply::FileHandle::~FileHandle() {
+  if (fd >= 0) ::close(fd);
+}
 
 Result<std::string> resolve_block_path(const std::string& root, const std::string& requested) {
   using R = Result<std::string>;
@@ -58,14 +57,17 @@ Result<std::string> resolve_block_path(const std::string& root, const std::strin
   return p;
 }
 
-std::string build_block_reply(const std::string& root, const msg::FetchBlocks& req, std::string* error) {
+BlockReply BlockReply::open(const std::string& root, const msg::FetchBlocks& req, std::string* error) {
+  BlockReply r;
   msg::BlockData reply;
   reply.req = req.req;
   auto refuse = [&](int i, const std::string& why) {
     if (error) *error = why;
     reply.error = why;
     reply.failed = i;
-    return msg::encode_header(msg::BlockData::kOp, msg::json(reply), 0);
+    BlockReply e;
+    e.head_ = msg::encode_header(msg::BlockData::kOp, msg::json(reply), 0);
+    return e;
   };
   int64_t total = 0;
   for (size_t i = 0; i < req.blocks.size(); ++i) {
@@ -75,33 +77,80 @@ std::string build_block_reply(const std::string& root, const msg::FetchBlocks& r
     total += b.length;
     if (total > kMaxFetchBytes) return refuse(static_cast<int>(i), "request of more than " + std::to_string(kMaxFetchBytes) + " bytes");
   }
-  std::string out = msg::encode_header(msg::BlockData::kOp, msg::json(reply), req.blocks.size());
-  out.reserve(out.size() + static_cast<size_t>(total) + kFrameHeader * req.blocks.size());
+  // Everything that can be refused is checked (and every file opened) before the first byte
+  // goes out: once the header is sent, the reply must deliver exactly those blobs.
   for (size_t i = 0; i < req.blocks.size(); ++i) {
     const auto& b = req.blocks[i];
     int idx = static_cast<int>(i);
     auto path = resolve_block_path(root, b.path);
     if (!path) return refuse(idx, path.error_message());
-    Fd f;
-    f.fd = ::open(path->c_str(), O_RDONLY | O_CLOEXEC);
+    Segment seg;
+    seg.fd = std::make_shared<FileHandle>(::open(path->c_str(), O_RDONLY | O_CLOEXEC));
     struct stat st{};
-    if (f.fd < 0 || ::fstat(f.fd, &st) != 0) return refuse(idx, "cannot open " + b.path + ": " + std::strerror(errno));
+    if (seg.fd->fd < 0 || ::fstat(seg.fd->fd, &st) != 0) return refuse(idx, "cannot open " + b.path + ": " + std::strerror(errno));
     if (b.offset + b.length > st.st_size)
       return refuse(idx, "range " + std::to_string(b.offset) + "+" + std::to_string(b.length) + " is past the end of " + b.path + " (" +
                              std::to_string(st.st_size) + " bytes)");
-    uint32_t n = static_cast<uint32_t>(b.length + 1);
-    char hdr[kFrameHeader] = {static_cast<char>(n >> 24), static_cast<char>(n >> 16), static_cast<char>(n >> 8), static_cast<char>(n),
-                              kFrameBlob};
-    out.append(hdr, kFrameHeader);
-    size_t at = out.size();
-    out.resize(at + static_cast<size_t>(b.length));
-    int64_t got = 0;
-    while (got < b.length) {
-      ssize_t r = ::pread(f.fd, out.data() + at + got, static_cast<size_t>(b.length - got), b.offset + got);
-      if (r < 0 && errno == EINTR) continue;
-      if (r <= 0) return refuse(idx, "short read of " + b.path);
-      got += r;
+    seg.path = b.path;
+    seg.offset = b.offset;
+    seg.length = b.length;
+    r.segments_.push_back(std::move(seg));
+  }
+  r.head_ = msg::encode_header(msg::BlockData::kOp, msg::json(reply), req.blocks.size());
+  return r;
+}
+
+Result<std::string> BlockReply::next(size_t max_bytes) {
+  std::string out;
+  if (!head_sent_) {
+    head_sent_ = true;
+    out = std::move(head_);
+  }
+  while (out.size() < max_bytes && seg_ < segments_.size()) {
+    Segment& g = segments_[seg_];
+    if (done_in_seg_ == 0 && !blob_header_sent_) {
+      uint32_t n = static_cast<uint32_t>(g.length + 1);
+      char hdr[kFrameHeader] = {static_cast<char>(n >> 24), static_cast<char>(n >> 16), static_cast<char>(n >> 8), static_cast<char>(n),
+                                kFrameBlob};
+      out.append(hdr, kFrameHeader);
+      blob_header_sent_ = true;
     }
+    size_t want = static_cast<size_t>(std::min<int64_t>(g.length - done_in_seg_, static_cast<int64_t>(max_bytes - std::min(max_bytes, out.size()))));
+    if (want == 0 && g.length > done_in_seg_) break;
+    size_t at = out.size();
+    out.resize(at + want);
+    size_t got = 0;
+    while (got < want) {
+      ssize_t r = ::pread(g.fd->fd, out.data() + at + got, want - got, g.offset + done_in_seg_ + static_cast<int64_t>(got));
+      if (r < 0 && errno == EINTR) continue;
+      if (r <= 0) return Result<std::string>::error("short read of " + g.path + " (changed while being served?)");
+      got += static_cast<size_t>(r);
+    }
+    done_in_seg_ += static_cast<int64_t>(want);
+    if (done_in_seg_ == g.length) {
+      g.fd.reset();
+      ++seg_;
+      done_in_seg_ = 0;
+      blob_header_sent_ = false;
+    }
+  }
+  return out;
+}
+
+std::string build_block_reply(const std::string& root, const msg::FetchBlocks& req, std::string* error) {
+  BlockReply r = BlockReply::open(root, req, error);
+  std::string out;
+  while (!r.done()) {
+    auto piece = r.next(size_t{1} << 20);
+    if (!piece) {  // a file shrank after it was checked: say so as a refusal of the whole request
+      if (error) *error = piece.error_message();
+      msg::BlockData reply;
+      reply.req = req.req;
+      reply.error = piece.error_message();
+      reply.failed = 0;
+      return msg::encode_header(msg::BlockData::kOp, msg::json(reply), 0);
+    }
+    out += *piece;
   }
   return out;
 }
@@ -135,7 +184,11 @@ Result<int> BlockServer::start(const std::string& host, int port) {
     return h.role == "executor" ? Status::ok() : Status::error("only executors fetch shuffle blocks, not " + h.role);
   };
   o.on_ready = [this](Connection& c) { conns_.insert(&c); };
-  o.on_close = [this](Connection& c, const std::string&) { conns_.erase(&c); };
+  o.on_close = [this](Connection& c, const std::string&) {
+    conns_.erase(&c);
+    queues_.erase(&c);
+  };
+  o.on_written = [this](Connection& c) { pump(c); };
   o.on_message = [this](Connection& c, msg::Envelope&& e) { on_message(c, std::move(e)); };
   listener_ = std::make_unique<Listener>(&loop_, o);
   auto bound = listener_->listen(host, port);
@@ -162,9 +215,31 @@ void BlockServer::on_message(Connection& c, msg::Envelope&& e) {
     root = root_;
   }
   std::string error;
-  std::string reply = build_block_reply(root, *req, &error);
+  auto& q = queues_[&c];
+  q.push_back(BlockReply::open(root, *req, &error));
   if (!error.empty()) LOG_WARN(kLog, "fetch request from " << c.peer() << " refused: " << error);
-  c.send_raw(std::move(reply));
+  pump(c);
+}
+
+// Sends queued replies while the connection's unsent bytes stay under kConnWriteBytes, reading
+// files a chunk at a time: a peer that asks for a lot and reads slowly costs that much, not the
+// size of what it asked for. Past kConnQueuedRequests queued requests the connection stops being
+// read (TCP pushes back on the fetcher) until the queue drains.
+void BlockServer::pump(Connection& c) {
+  auto it = queues_.find(&c);
+  if (it == queues_.end() || c.closed()) return;
+  auto& q = it->second;
+  while (!q.empty() && c.unsent_bytes() < kConnWriteBytes) {
+    auto piece = q.front().next(kReplyChunk);
+    if (!piece) {
+      LOG_WARN(kLog, "serving " << c.peer() << ": " << piece.error_message());
+      return c.close(piece.error_message());  // the header promised blobs we cannot deliver
+    }
+    if (!piece->empty()) c.send_raw(std::move(*piece));
+    if (c.closed()) return;
+    if (q.front().done()) q.pop_front();
+  }
+  c.set_reading(q.size() < kConnQueuedRequests);
 }
 
 void BlockServer::stop() {

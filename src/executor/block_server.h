@@ -14,11 +14,14 @@
 #pragma once
 #include <uv.h>
 
+#include <deque>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "common/messages.h"
 #include "common/net.h"
@@ -30,13 +33,47 @@ namespace spp::executor {
 // (root itself canonicalized); an error saying why not otherwise.
 Result<std::string> resolve_block_path(const std::string& root, const std::string& requested);
 
-// Builds the whole reply (a BlockData message plus its blob frames, encoded) to `req` for a
-// server whose scratch dir is `root`. Pure file reading: used by the server, tested directly.
-// `error` (if given) gets the refusal reason, empty when every block is served.
-std::string build_block_reply(const std::string& root, const msg::FetchBlocks& req, std::string* error = nullptr);
-
-// Upper bound on the bytes one FetchBlocks may ask for (one reply is built in memory).
+// Upper bound on the bytes one FetchBlocks may ask for (a block may be large; replies stream).
 constexpr int64_t kMaxFetchBytes = int64_t{1} << 30;
+// Per connection: unsent reply bytes the server lets queue up, the piece read from disk at a
+// time, and queued requests past which it stops reading the connection.
+constexpr size_t kConnWriteBytes = size_t{4} << 20;
+constexpr size_t kReplyChunk = size_t{1} << 20;
+constexpr size_t kConnQueuedRequests = 16;
+
+// The reply to one FetchBlocks (a BlockData message, then one blob frame per block), produced
+// in pieces. open() checks the whole request first (ranges, paths inside `root`, files opened),
+// so a refusal is a complete small reply (BlockData{error, failed}); `error` (if given) gets
+// its reason. Pure file reading: the server streams it, tests drive it directly.
+class BlockReply {
+ public:
+  static BlockReply open(const std::string& root, const msg::FetchBlocks& req, std::string* error = nullptr);
+  // The next bytes of the reply, about max_bytes (frame headers may add a few); an error if a
+  // file can no longer be read (the connection must then be closed: the header promised blobs).
+  Result<std::string> next(size_t max_bytes);
+  bool done() const { return head_sent_ && seg_ == segments_.size(); }
+
+ private:
+  struct FileHandle {
+    explicit FileHandle(int f) : fd(f) {}
+    ~FileHandle();
+    int fd = -1;
+  };
+  struct Segment {
+    std::shared_ptr<FileHandle> fd;
+    std::string path;
+    int64_t offset = 0, length = 0;
+  };
+  std::string head_;
+  bool head_sent_ = false;
+  std::vector<Segment> segments_;
+  size_t seg_ = 0;
+  int64_t done_in_seg_ = 0;
+  bool blob_header_sent_ = false;
+};
+
+// The whole reply at once (BlockReply read to the end), for tests and small replies.
+std::string build_block_reply(const std::string& root, const msg::FetchBlocks& req, std::string* error = nullptr);
 
 // The application's key (auth.h) this executor's block server requires and its block clients
 // prove: only executors of the same application fetch each other's blocks. Set once at start.
@@ -58,6 +95,7 @@ class BlockServer {
 
  private:
   void on_message(Connection& c, msg::Envelope&& e);
+  void pump(Connection& c);
 
   std::string name_;
   uv_loop_t loop_;
@@ -65,6 +103,7 @@ class BlockServer {
   std::unique_ptr<Listener> listener_;
   std::unique_ptr<Poster> poster_;
   std::set<Connection*> conns_;  // server thread only
+  std::map<Connection*, std::deque<BlockReply>> queues_;  // replies being sent, per connection
   std::thread thread_;
   std::mutex mu_;
   std::string root_;

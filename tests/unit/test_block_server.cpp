@@ -125,3 +125,45 @@ TEST_CASE("block reply: refusals name the failing block and carry no data") {
   Reply r = decode_reply(build_block_reply("", req));
   CHECK_FALSE(r.head.error.empty());
 }
+
+TEST_CASE("block reply: streamed in bounded pieces, the same bytes as the whole reply") {
+  TempDir d;
+  std::string big(3 * 1000 * 1000 + 7, '\0');
+  for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>('a' + i % 26);
+  write_file(d.file("shuffle_1_0_5.data"), big);
+  write_file(d.file("shuffle_1_1_6.data"), "ABCDEFGHIJ");
+  msg::FetchBlocks req;
+  req.req = 9;
+  req.blocks = {{d.file("shuffle_1_0_5.data"), 5, 2'500'000}, {d.file("shuffle_1_1_6.data"), 0, 0},
+                {d.file("shuffle_1_1_6.data"), 2, 8}};
+  std::string whole = build_block_reply(d.path, req);
+  for (size_t chunk : {size_t{7}, size_t{4096}, size_t{1} << 20}) {
+    CAPTURE(chunk);
+    BlockReply r = BlockReply::open(d.path, req);
+    std::string streamed;
+    size_t pieces = 0;
+    while (!r.done()) {
+      auto p = r.next(chunk);
+      REQUIRE(p.is_ok());
+      // Never much more than asked: the reply is not read into memory at once.
+      CHECK(p.value().size() <= std::max<size_t>(chunk, 1) + 2 * kFrameHeader + 512);
+      streamed += p.value();
+      if (++pieces > 10'000'000) break;
+    }
+    CHECK(streamed == whole);
+  }
+  Reply r = decode_reply(whole);
+  REQUIRE(r.blobs.size() == 3);
+  CHECK(r.blobs[0] == big.substr(5, 2'500'000));
+  CHECK(r.blobs[1].empty());
+  CHECK(r.blobs[2] == "CDEFGHIJ");
+
+  SUBCASE("a file that shrinks after the request was checked fails the stream") {
+    BlockReply s = BlockReply::open(d.path, req);
+    REQUIRE(s.next(1000).is_ok());
+    fs::resize_file(d.file("shuffle_1_0_5.data"), 10);
+    bool failed = false;
+    while (!s.done() && !failed) failed = !s.next(1 << 20).is_ok();
+    CHECK(failed);
+  }
+}
