@@ -576,3 +576,67 @@ def test_slow_http_clients_do_not_freeze_the_uis(cluster):
         stop.set()
         for s in slow:
             s.close()
+
+
+BIG_SHUFFLE_JOB = """
+import os, sys, time
+from pyspark import SparkContext
+sc = SparkContext()
+# ~24 MB of incompressible shuffle output that stays on the executors while the test probes their block servers.
+pairs = sc.parallelize(range(8), 2).flatMap(lambda i: [(j, os.urandom(3000)) for j in range(i * 1000, (i + 1) * 1000)])
+check("count", lambda: pairs.partitionBy(2).count())
+open(sys.argv[1], "w").write("ready")
+deadline = time.time() + 90
+while not os.path.exists(sys.argv[2]) and time.time() < deadline:
+    time.sleep(0.1)
+sc.stop()
+emit()
+"""
+
+
+def test_block_server_memory_is_bounded_for_a_greedy_fetcher(cluster, tmp_path):
+    """A fetcher that asks for the whole of a large shuffle file 16 times and reads nothing
+    costs the executor a few MiB, not 16 copies of the file (replies used to be built whole)."""
+    import time
+    m = cluster.start_master()
+    w = cluster.start_worker(m.url, cores=1, memory="2g")
+    wait_until(lambda: m.json()["aliveworkers"] == 1, 20, "worker ALIVE")
+    script = write_job(tmp_path, "big_shuffle.py", BIG_SHUFFLE_JOB)
+    ready, go = tmp_path / "ready", tmp_path / "go"
+    res = {}
+    t = threading.Thread(target=lambda: res.setdefault("r", submit(
+        script, ready, go, master=m.url, options=["--executor-memory", "512m"], timeout=150)))
+    t.start()
+    socks = []
+    try:
+        wait_until(lambda: ready.exists() or not t.is_alive(), 120, "the shuffle is written")
+        assert ready.exists(), res.get("r") and res["r"].describe()
+        (ex,) = [p for p in descendants_of(w.pid)
+                 if b"executor" in open(f"/proc/{p}/cmdline", "rb").read().split(b"\0")[1:2]]
+        env = dict(kv.split("=", 1) for kv in open(f"/proc/{ex}/environ").read().split("\0") if "=" in kv)
+        scratch = env["SPARK_EXECUTOR_DIRS"]
+        files = []
+        for root, _, names in os.walk(scratch):
+            files += [os.path.join(root, n) for n in names if n.startswith("shuffle_") and n.endswith(".data")]
+        big = max(files, key=os.path.getsize)
+        size = os.path.getsize(big)
+        assert size > 10 << 20, size
+        before = _rss_kib(ex)
+        for port in _listening_ports(ex):
+            c = ControlClient.connect(port, role="executor", name="greedy")
+            socks.append(c)
+            for req in range(16):
+                c.send("FetchBlocks", {"req": req, "shuffle_id": 0,
+                                       "blocks": [{"path": big, "offset": 0, "length": size}]})
+        time.sleep(3)
+        grown = _rss_kib(ex) - before
+        assert grown < 48 * 1024, f"executor RSS grew by {grown} KiB serving a reader that reads nothing"
+        # The reply still arrives whole for whoever does read.
+        op, body, blobs = socks[0].recv(30)
+        assert op == "BlockData" and body["error"] == "" and len(blobs) == 1 and len(blobs[0]) == size
+    finally:
+        for c in socks:
+            c.close()
+        go.write_text("go")
+        t.join(160)
+    assert res["r"].returncode == 0, res["r"].describe()
