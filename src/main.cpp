@@ -1,6 +1,7 @@
 // sparkpp: one executable, four roles. Parses the command line (CLI11) and hands off.
 #include <CLI/CLI.hpp>
 
+#include <malloc.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -114,7 +115,15 @@ int main(int argc, char** argv) {
     sargs.script_args.assign(rest.begin() + 1, rest.end());
     return spp::run_submit(sargs);
   }
-  if (*executor) return spp::run_executor(eargs);
+  if (*executor) {
+    // Executors allocate and free megabyte-sized column buffers for every batch. glibc's defaults
+    // (a fresh mmap per block >= 128 KiB, freed heap tops returned to the kernel) made each batch
+    // page-fault its memory in anew: explode(split(...)).count() over 200 MB took 8.5 s, 0.9 s
+    // with freed memory kept for reuse (what a JVM heap does too).
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 256 << 20);
+    return spp::run_executor(eargs);
+  }
   if (*history) return spp::run_history(hargs);
   if (*secret_new) {
     // Redirected to a file: make it owner-only before anything is written to it.

@@ -146,6 +146,15 @@ TEST_CASE("sql generate: optimizer prunes the generator's input and keeps its fi
         "+- Generate explode(split(value#0,  , -1)), [0], false, [word#3]\n"
         "   +- Relation [value#0] text\n");
   json df = local(kDdl);
+  // count() reads no column: an empty Project (printed bare, as Spark's argString drops empty
+  // lists) over a Generate passing none of the child's columns on.
+  json cnt = group_by(select(df, {fn("explode", {col("a")})}), {}, {as(fn("count", {lit_i(1)}), {"count"})});
+  CHECK(opt::optimize(analyzed(cnt))->tree_string() ==
+        "Aggregate [count(1) AS count#4L]\n"
+        "+- Project\n"
+        "   +- Generate explode(a#1), [0], false, [col#5]\n"
+        "      +- Project [a#1]\n"
+        "         +- LogicalRDD [id#0, a#1, m#2, s#3], false\n");
   json q = where(select(df, {col("id"), as(fn("explode", {col("a")}), {"x"})}),
                  fn("and", {fn(">", {col("x"), lit_i(1)}), fn("<", {col("id"), lit_i(3)})}));
   // id < 3 runs before the rows multiply; x > 1 reads the generated column and stays above.

@@ -233,6 +233,17 @@ TEST_CASE("sql kernels strings: LIKE, RLIKE, split") {
   CHECK(sp.col->offsets()[1] == 2);
   CHECK(sp.col->is_null(1));
   CHECK(sp.col->children[0]->str(1) == "b");
+  // Patterns without metacharacters take a direct search: the same pieces as the regex engine.
+  for (auto [lit, re_form] : {std::pair{" ", "[ ]"}, std::pair{"::", "(?:::)"}, std::pair{"ab", "a(?=b)b"}}) {
+    auto l = Regex::compile(lit), r = Regex::compile(re_form);
+    REQUIRE((l.is_ok() && r.is_ok()));
+    for (const char* x : {"", " ", "  a  b ", "::a::::b::", "abab", "xaby", "no sep", "\xc3\xa9 \xc3\xa9"})
+      for (int limit : {-1, 0, 1, 2, 3}) {
+        auto a = (*l)->split(x, limit), b = (*r)->split(x, limit);
+        CHECK_MESSAGE(std::vector<std::string_view>(a) == std::vector<std::string_view>(b),
+                      "'" << x << "' by '" << lit << "', limit " << limit);
+      }
+  }
 }
 
 #include "sql/kernels/misc_fns.h"

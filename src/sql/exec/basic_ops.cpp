@@ -246,18 +246,35 @@ class Generate : public Operator {
       if (!b || !b->has_value()) return b;
       Batch& in = **b;
       auto c = eval_flat(*coll_, in, ctx_.eval);
-      std::vector<int32_t> parent, elem, pos;
+      const int32_t* off = c->offsets();
+      // Output rows first: a NULL or empty collection gives none (explode) or one NULL row
+      // (outer). Without such NULL rows the elements are one run of the list's child (taken as
+      // a slice, no copy); only the vectors someone reads are built.
+      int64_t n = 0;
+      bool run = true;
       for (int64_t r = 0; r < in.num_rows; ++r) {
-        int32_t lo = 0, hi = 0;
-        if (c->is_valid(r)) { lo = c->offsets()[r]; hi = c->offsets()[r + 1]; }
+        const int64_t len = c->is_valid(r) ? off[r + 1] - off[r] : 0;
+        if (len == 0 && (outer_ || off[r + 1] != off[r])) run = false;
+        n += len ? len : (outer_ ? 1 : 0);
+      }
+      if (n == 0) continue;
+      std::vector<int32_t> parent, elem, pos;
+      if (!keep_.empty()) parent.reserve(size_t(n));
+      if (!run) elem.reserve(size_t(n));
+      if (pos_) pos.reserve(size_t(n));
+      for (int64_t r = 0; r < in.num_rows; ++r) {
+        const int32_t lo = c->is_valid(r) ? off[r] : 0, hi = c->is_valid(r) ? off[r + 1] : 0;
         if (lo == hi) {  // NULL or empty: no row (explode) / one NULL row (explode_outer)
-          if (outer_) { parent.push_back(int32_t(r)); elem.push_back(-1); pos.push_back(-1); }
+          if (!outer_) continue;
+          if (!keep_.empty()) parent.push_back(int32_t(r));
+          if (!run) elem.push_back(-1);
+          if (pos_) pos.push_back(-1);
           continue;
         }
-        for (int32_t e = lo; e < hi; ++e) { parent.push_back(int32_t(r)); elem.push_back(e); pos.push_back(e - lo); }
+        if (!keep_.empty()) parent.insert(parent.end(), size_t(hi - lo), int32_t(r));
+        if (!run) for (int32_t e = lo; e < hi; ++e) elem.push_back(e);
+        if (pos_) for (int32_t e = lo; e < hi; ++e) pos.push_back(e - lo);
       }
-      if (parent.empty()) continue;
-      int64_t n = int64_t(parent.size());
       Batch out;
       out.schema = schema_;
       out.num_rows = n;
@@ -266,16 +283,20 @@ class Generate : public Operator {
         auto pc = col::make_fixed_column(kern::type_of(TypeId::Int), n);
         auto* pv = pc->values->as<int32_t>();
         auto* vb = col::ensure_validity(*pc);
-        for (int64_t i = 0; i < n; ++i) { pv[i] = std::max(pos[i], 0); col::put_bit(vb, i, pos[i] >= 0); }
+        for (int64_t i = 0; i < n; ++i) { pv[i] = std::max(pos[size_t(i)], 0); col::put_bit(vb, i, pos[size_t(i)] >= 0); }
         col::finish_validity(*pc);
         out.columns.push_back(pc);
       }
-      const col::Column& child = *c->children[0];
+      const col::ColumnPtr& child = c->children[0];
+      int64_t first = 0;
+      for (int64_t r = 0; run && r < in.num_rows; ++r)
+        if (c->is_valid(r) && off[r + 1] > off[r]) { first = off[r]; break; }
+      auto take = [&](const col::ColumnPtr& x) { return run ? col::slice(x, first, n) : col::gather(*x, elem.data(), n); };
       if (c->id() == TypeId::Map) {
-        out.columns.push_back(col::gather(*child.children[0], elem.data(), n));
-        out.columns.push_back(col::gather(*child.children[1], elem.data(), n));
+        out.columns.push_back(take(child->children[0]));
+        out.columns.push_back(take(child->children[1]));
       } else {
-        out.columns.push_back(col::gather(child, elem.data(), n));
+        out.columns.push_back(take(child));
       }
       return std::optional<Batch>(std::move(out));
     }

@@ -279,6 +279,8 @@ Result<std::shared_ptr<Regex>> Regex::compile(std::string_view pattern) {
                                                  reinterpret_cast<char*>(buf));
   }
   std::shared_ptr<Regex> r(new Regex());
+  r->is_literal_ = !pattern.empty() && pattern.find_first_of(".$|()[]{}^?*+\\") == std::string_view::npos;
+  if (r->is_literal_) r->literal_ = std::string(pattern);
   r->code_ = code;
   r->match_ = pcre2_match_data_create_from_pattern(code, nullptr);
   return r;
@@ -297,6 +299,14 @@ bool Regex::find(std::string_view s) const {
 
 std::vector<std::string_view> Regex::split(std::string_view s, int limit) const {
   std::vector<std::string_view> out;
+  if (is_literal_) {
+    size_t start = 0;
+    for (size_t at; (limit <= 0 || int(out.size()) < limit - 1) && (at = s.find(literal_, start)) != s.npos;
+         start = at + literal_.size())
+      out.push_back(s.substr(start, at - start));
+    out.push_back(s.substr(start));
+    return out;
+  }
   auto* md = static_cast<pcre2_match_data*>(match_);
   size_t start = 0, from = 0;
   while (from <= s.size() && (limit <= 0 || int(out.size()) < limit - 1)) {

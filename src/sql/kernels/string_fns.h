@@ -50,6 +50,10 @@ class Regex {
   Regex() = default;
   void* code_ = nullptr;  // pcre2_code*
   void* match_ = nullptr; // pcre2_match_data*
+  // A pattern without regex metacharacters matches itself only: split searches for it directly
+  // (as Java's String.split fast path for `" "`, `","`), same pieces as the regex would give.
+  std::string literal_;
+  bool is_literal_ = false;
 };
 Vec rlike(const Vec& s, const Regex& re, int64_t n);
 Vec split(const Vec& s, const Regex& re, int limit, int64_t n);  // -> array<string>

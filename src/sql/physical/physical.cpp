@@ -195,7 +195,7 @@ std::string PhysicalPlan::node_string() const {
              (paths.empty() ? "" : "file:" + paths[0]) + (paths.size() > 1 ? ", ..." : "") + "], PartitionFilters: [], PushedFilters: " +
              pushed + "], ReadSchema: " + DataType::structure(fs).simple_string();
     }
-    case PhysKind::Project: return "Project " + list(exprs);
+    case PhysKind::Project: return "Project" + (exprs.empty() ? std::string() : " " + list(exprs));  // `Project` alone when empty
     case PhysKind::Filter: return "Filter " + exprs[0]->to_string();
     case PhysKind::HashAggregate: return "HashAggregate(keys=" + list(groups) + ", functions=" + agg_list(exprs, agg_mode) + ")";
     case PhysKind::Sort: return "Sort " + list(exprs) + ", " + (global ? "true" : "false") + ", 0";

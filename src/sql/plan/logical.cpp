@@ -134,7 +134,7 @@ std::string LogicalPlan::node_string() const {
       return "Range (" + std::to_string(start) + ", " + std::to_string(end) + ", step=" + std::to_string(step) +
              ", splits=" + (num_partitions > 0 ? "Some(" + std::to_string(num_partitions) + ")" : "None") + ")";
     case PlanKind::DataSource: return "Relation [" + list(output_attrs, ",").substr(1) + " " + name;
-    case PlanKind::Project: return p + "Project " + list(exprs);
+    case PlanKind::Project: return p + "Project" + (exprs.empty() ? "" : " " + list(exprs));  // argString drops empty lists
     case PlanKind::Filter: return p + "Filter " + exprs[0]->to_string();
     case PlanKind::Join: {
       std::string s = p + "Join ";
@@ -147,7 +147,7 @@ std::string LogicalPlan::node_string() const {
       if (!exprs.empty()) s += ", " + exprs[0]->to_string();
       return s;
     }
-    case PlanKind::Aggregate: return p + "Aggregate " + list(groups) + ", " + list(exprs);
+    case PlanKind::Aggregate: return p + "Aggregate " + (groups.empty() ? "" : list(groups) + ", ") + list(exprs);
     case PlanKind::Sort: return p + "Sort " + list(exprs) + ", " + (flag ? "true" : "false");
     case PlanKind::Limit: return p + "GlobalLimit " + std::to_string(n);
     case PlanKind::Offset: return p + "Offset " + std::to_string(n);
