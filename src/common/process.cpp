@@ -47,11 +47,11 @@ Result<std::unique_ptr<ChildProcess>> ChildProcess::spawn(uv_loop_t* loop, const
   };
   if (o.stdin_devnull) fds[0] = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   if (!o.stdout_path.empty()) {
-    fds[1] = ::open(o.stdout_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    fds[1] = ::open(o.stdout_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);  // logs: owner + group
     if (fds[1] < 0) { close_fds(); return R::error("cannot open " + o.stdout_path + ": " + std::strerror(errno)); }
   }
   if (!o.stderr_path.empty()) {
-    fds[2] = ::open(o.stderr_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    fds[2] = ::open(o.stderr_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
     if (fds[2] < 0) { close_fds(); return R::error("cannot open " + o.stderr_path + ": " + std::strerror(errno)); }
   }
   uv_stdio_container_t stdio[3];

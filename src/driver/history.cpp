@@ -1,7 +1,9 @@
 // Event log writing/replay and the history server (see history.h).
 #include "driver/history.h"
 
+#include <fcntl.h>
 #include <signal.h>
+#include <unistd.h>
 #include <zstd.h>
 
 #include <cstdio>
@@ -41,8 +43,14 @@ void EventLogWriter::write(const nlohmann::json& event) {
       return;
     }
     std::error_code ec;
-    fs::create_directories(dir_, ec);
+    // A dir made here is the owner's (0700); one the operator made keeps its mode (a history
+    // server of the same group may read it). Files are 0640: configuration and task details.
+    if (fs::create_directories(dir_, ec)) fs::permissions(dir_, fs::perms::owner_all, ec);
     path_ = (fs::path(dir_) / app).string() + (compress_ ? ".zst" : "");
+    {
+      int fd = ::open((path_ + ".inprogress").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+      if (fd >= 0) ::close(fd);
+    }
     out_.open(path_ + ".inprogress", std::ios::binary | std::ios::trunc);
     if (!out_) {
       status_ = Status::error("cannot write the event log " + path_ + ".inprogress (does spark.eventLog.dir exist?)");

@@ -7,6 +7,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <deque>
 #include <filesystem>
 #include <fstream>
@@ -194,12 +195,23 @@ class ExecutorRuntime {
       // Under a worker, SPARK_EXECUTOR_DIRS is already this executor's own dir (named after the
       // app and executor): a short subdir keeps the Python daemon's socket path within the
       // 108 bytes of sun_path. Local mode shares spark.local.dir: the name says whose it is.
-      if (const char* d = std::getenv("SPARK_EXECUTOR_DIRS"); d && *d)
+      // Either way the dir is the owner's only (0700): shuffle files, broadcasts and cached
+      // blocks live there. In a shared spark.local.dir its name is also unpredictable (mkdtemp),
+      // so another user cannot plant it or a symlink in its place first.
+      if (const char* d = std::getenv("SPARK_EXECUTOR_DIRS"); d && *d) {
         scratch_ = split(d, ':')[0] + "/sparkpp-" + std::to_string(getpid());
-      else
-        scratch_ = conf_.get("spark.local.dir") + "/sparkpp-" + args_.app_id + "-" + args_.executor_id + "-" + std::to_string(getpid());
-      std::error_code ec;
-      fs::create_directories(scratch_, ec);
+        std::error_code ec;
+        fs::create_directories(scratch_, ec);
+        fs::permissions(scratch_, fs::perms::owner_all, ec);
+      } else {
+        std::string base = conf_.get("spark.local.dir");
+        std::error_code ec;
+        fs::create_directories(base, ec);
+        std::string tmpl = base + "/sparkpp-" + args_.app_id + "-" + args_.executor_id + "-XXXXXX";
+        if (char* made = ::mkdtemp(tmpl.data())) scratch_ = made;  // mode 0700
+        else scratch_ = base + "/sparkpp-" + args_.app_id + "-" + args_.executor_id + "-" + std::to_string(getpid());
+        fs::create_directories(scratch_, ec);
+      }
     }
     return scratch_;
   }

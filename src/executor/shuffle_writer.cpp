@@ -109,7 +109,7 @@ Status ShuffleWriter::commit() {
   std::vector<int64_t> offsets = {0};
   {
     Fd out;
-    out.fd = ::open(data_tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    out.fd = ::open(data_tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (out.fd < 0) return Status::error("cannot write shuffle output " + data_tmp + ": " + std::strerror(errno));
     std::vector<Fd> in(spills_.size());
     for (size_t i = 0; i < spills_.size(); ++i) {
@@ -138,7 +138,7 @@ Status ShuffleWriter::commit() {
     for (int64_t off : offsets)
       for (int i = 0; i < 8; ++i) index.push_back(static_cast<char>(static_cast<uint64_t>(off) >> (56 - 8 * i)));
     Fd out;
-    out.fd = ::open(index_tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    out.fd = ::open(index_tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (out.fd < 0) return Status::error("cannot write shuffle index " + index_tmp + ": " + std::strerror(errno));
     Status st = write_all(out.fd, index.data(), index.size(), index_tmp);
     if (!st) return st;

@@ -174,6 +174,9 @@ class WorkerDaemon {
     std::error_code ec;
     std::filesystem::create_directories(s.dir, ec);
     if (ec) return failed("cannot create " + s.dir + ": " + ec.message());
+    // The application's and the executor's dirs hold its logs and files: owner only.
+    std::filesystem::permissions(s.dir, std::filesystem::perms::owner_all, ec);
+    std::filesystem::permissions(std::filesystem::path(s.dir).parent_path(), std::filesystem::perms::owner_all, ec);
     std::filesystem::create_directories(s.scratch_dir, ec);
     if (ec) return failed("cannot create " + s.scratch_dir + ": " + ec.message());
     std::filesystem::permissions(s.scratch_dir, std::filesystem::perms::owner_all, ec);  // as Spark: 700
@@ -182,6 +185,8 @@ class WorkerDaemon {
       if (!err) return failed("cannot write " + s.stderr_path);
       err << s.stderr_header;
     }
+    namespace fsp = std::filesystem;
+    fsp::permissions(s.stderr_path, fsp::perms::owner_read | fsp::perms::owner_write | fsp::perms::group_read, ec);
     SpawnOptions o;
     o.args = s.args;
     o.env = s.env;

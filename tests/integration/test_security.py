@@ -640,3 +640,34 @@ def test_block_server_memory_is_bounded_for_a_greedy_fetcher(cluster, tmp_path):
         go.write_text("go")
         t.join(160)
     assert res["r"].returncode == 0, res["r"].describe()
+
+
+PERMS_JOB = """
+import os, sys, glob
+from pyspark import SparkContext
+sc = SparkContext()
+check("sum", lambda: sc.parallelize(range(10), 2).map(lambda x: (x % 2, x)).reduceByKey(lambda a, b: a + b).collect())
+sc.stop()
+emit()
+"""
+
+
+def test_logs_and_work_dirs_are_owner_only(cluster, tmp_path):
+    from jobs import submit_ok
+    m = cluster.start_master()
+    w = cluster.start_worker(m.url, cores=1, memory="1g")
+    wait_until(lambda: m.json()["aliveworkers"] == 1, 20, "worker ALIVE")
+    events = tmp_path / "events"  # made by the driver: 0700
+    script = write_job(tmp_path, "perms.py", PERMS_JOB)
+    submit_ok(script, master=m.url, conf={"spark.eventLog.enabled": "true", "spark.eventLog.dir": str(events)},
+              options=["--executor-memory", "512m"])
+    mode = lambda p: stat.S_IMODE(os.stat(p).st_mode)
+    assert mode(events) == 0o700
+    (log,) = list(events.iterdir())
+    assert mode(log) == 0o640
+    (app_dir,) = [os.path.join(w.work_dir, d) for d in os.listdir(w.work_dir)]
+    assert mode(app_dir) == 0o700
+    (exec_dir,) = [os.path.join(app_dir, d) for d in os.listdir(app_dir)]
+    assert mode(exec_dir) == 0o700
+    assert mode(os.path.join(exec_dir, "stderr")) == 0o640
+    assert mode(os.path.join(exec_dir, "stdout")) == 0o640
