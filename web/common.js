@@ -116,6 +116,14 @@ function poll(fn, ms, keep) {
   return () => clearTimeout(timer);
 }
 
+// A daemon exposed without authentication says so on every refresh (its /json "insecure").
+function showInsecure(doc) {
+  let el = document.getElementById('insecure');
+  if (!doc || !doc.insecure) { if (el) el.remove(); return; }
+  if (!el) { el = h('div', { id: 'insecure', class: 'error' }); document.body.prepend(el); }
+  el.textContent = doc.insecure;
+}
+
 function showError(e) {
   let el = document.getElementById('error');
   if (!el) { el = h('div', { id: 'error', class: 'error' }); document.body.prepend(el); }

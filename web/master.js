@@ -28,6 +28,7 @@ async function kill(a) {
 
 async function refresh() {
   const m = await getJSON('/json');
+  showInsecure(m);
   document.getElementById('url').textContent = m.url;
   document.title = `sparkpp master at ${m.url}`;
   document.getElementById('content').replaceChildren(

@@ -17,6 +17,7 @@ function execTable(execs, id) {
 
 async function refresh() {
   const w = await getJSON('/json');
+  showInsecure(w);
   document.getElementById('wid').textContent = w.id;
   document.title = `sparkpp worker ${w.id}`;
   document.getElementById('content').replaceChildren(

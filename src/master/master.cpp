@@ -229,7 +229,10 @@ int run_master(const MasterArgs& args) {
   if (!auth) return daemon_fail(kLog, auth.error_message());
   bool exposed = false;
   if (Status st = auth::check_exposure(*conf, args.host, "listen", &exposed); !st) return daemon_fail(kLog, st.message());
-  if (exposed) LOG_WARN(kLog, auth::exposure_warning(args.host));
+  if (exposed) {
+    LOG_WARN(kLog, auth::exposure_warning(args.host));
+    cfg->insecure_warning = auth::exposure_warning(args.host);  // and on the web UI
+  }
   log_daemon_conf(kLog, *conf);
   return run_daemon_loop([&](uv_loop_t* loop, bool&) {
     MasterDaemon d(loop, *cfg);

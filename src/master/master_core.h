@@ -39,6 +39,7 @@ struct MasterConfig {
   int64_t recovery_timeout_ms = 60'000;         // spark.deploy.recoveryTimeout (default: worker timeout)
   bool kill_enabled = true;                     // spark.ui.killEnabled (POST /app/kill/)
   int64_t register_timeout_ms = 30'000;         // spark.sparkpp.registerTimeout: handshake -> registration
+  std::string insecure_warning;                 // set when exposed without authentication (--insecure)
 
   static Result<MasterConfig> from_conf(const Conf& conf);
 };

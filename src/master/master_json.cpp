@@ -97,7 +97,8 @@ json MasterCore::to_json() const {
           {"activedrivers", json::array()},
           {"completeddrivers", json::array()},
           {"status", to_string(status_)},
-          {"killenabled", cfg_.kill_enabled}};  // extension: the page shows kill buttons only then
+          {"killenabled", cfg_.kill_enabled},  // extension: the page shows kill buttons only then
+          {"insecure", cfg_.insecure_warning.empty() ? json(nullptr) : json(cfg_.insecure_warning)}};  // extension
 }
 
 }  // namespace spp::master

@@ -294,7 +294,10 @@ int run_worker(const WorkerArgs& args) {
   bool exposed = false;
   std::string bind_host = args.host.empty() ? "0.0.0.0" : args.host;
   if (Status st = auth::check_exposure(*conf, bind_host, "listen", &exposed); !st) return fail(st.message());
-  if (exposed) LOG_WARN(kLog, auth::exposure_warning(bind_host));
+  if (exposed) {
+    LOG_WARN(kLog, auth::exposure_warning(bind_host));
+    cfg.insecure_warning = auth::exposure_warning(bind_host);
+  }
   log_daemon_conf(kLog, *conf);
   return run_daemon_loop([&](uv_loop_t* loop, bool& loop_reusable) {
     WorkerDaemon d(loop, spec->masters, conf->get_time_ms("spark.sparkpp.helloTimeout"), *auth);

@@ -388,7 +388,8 @@ nlohmann::json WorkerCore::to_json() const {
           {"executors", execs},
           {"finishedexecutors", done},
           {"drivers", json::array()},
-          {"finisheddrivers", json::array()}};
+          {"finisheddrivers", json::array()},
+          {"insecure", cfg_.insecure_warning.empty() ? json(nullptr) : json(cfg_.insecure_warning)}};
 }
 
 }  // namespace spp::worker

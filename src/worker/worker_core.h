@@ -20,6 +20,7 @@
 namespace spp::worker {
 
 struct WorkerConfig {
+  std::string insecure_warning;  // set when exposed without authentication (--insecure): shown on the UI
   std::string id;          // worker-<yyyyMMddHHmmss>-<host>-<port>
   std::string host;        // advertised address
   int port = 0;

@@ -296,6 +296,10 @@ def test_explicit_opt_out_starts_and_warns_loudly(cluster, optout):
     m = cluster.start_master(host="0.0.0.0", extra_args=optout)
     wait_until(lambda: "INSECURE: listening on 0.0.0.0" in m.log_text(), 10, "the warning")
     assert m.json()["status"] == "ALIVE"
+    assert m.json()["insecure"].startswith("INSECURE: listening on 0.0.0.0")  # the UI shows it
+    w = cluster.start_worker(m.url, cores=1, memory="1g", host="0.0.0.0", extra_args=optout)
+    assert w.json()["insecure"].startswith("INSECURE: listening on 0.0.0.0")
+    assert cluster.start_master().json()["insecure"] is None  # loopback: nothing to warn about
 
 
 def test_master_on_a_network_address_with_auth_starts(cluster):
