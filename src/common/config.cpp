@@ -167,6 +167,13 @@ Result<double> parse_double(const std::string& in) {
 Status Conf::load_properties_file(const std::string& path) {
   std::ifstream f(path);
   if (!f) return Status::error("cannot read properties file '" + path + "'");
+  std::stringstream text;
+  text << f.rdbuf();
+  return load_properties_text(text.str(), path);
+}
+
+Status Conf::load_properties_text(std::string_view text, const std::string& path) {
+  std::istringstream f{std::string(text)};
   std::string line;
   int lineno = 0;
   while (std::getline(f, line)) {

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/status.h"
@@ -37,6 +38,8 @@ class Conf {
   // `key value` / `key=value` / `key: value` lines, '#' comments. Malformed lines -> error
   // naming file and line.
   Status load_properties_file(const std::string& path);
+  // The parser itself, bytes in (the file's text; `origin` names it in errors).
+  Status load_properties_text(std::string_view text, const std::string& origin);
   Status set_from_arg(const std::string& kv);  // "k=v" from --conf
   void set(const std::string& k, const std::string& v) { values_[k] = v; }
   void set_if_missing(const std::string& k, const std::string& v) { values_.emplace(k, v); }

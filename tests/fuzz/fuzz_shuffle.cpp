@@ -1,0 +1,35 @@
+// libFuzzer target: arbitrary bytes as a fetched (or locally read) shuffle block — what a reducer
+// walks record by record with decode_shuffle_record (executor/shuffle_format.h). The first byte
+// picks whether checksums are required. Invariants: nothing crashes, every accepted record lies
+// inside the block, and whatever decodes re-encodes (every codec/checksum mix) to the same bytes.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "executor/shuffle_format.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  using namespace spp::executor;
+  if (size == 0) return 0;
+  bool require = data[0] & 1;
+  const char* p = reinterpret_cast<const char*>(data) + 1;
+  size_t left = size - 1;
+  while (left > 0) {
+    std::string rec;
+    size_t used = 0;
+    if (!decode_shuffle_record(p, left, require, rec, used).is_ok()) break;
+    if (used == 0 || used > left) __builtin_trap();
+    // A tiny zstd frame may legitimately expand to many MB: round-trip only the small ones.
+    for (int mode = 0; mode < 4 && rec.size() <= (1u << 16); ++mode) {
+      std::string enc, back;
+      size_t u2 = 0;
+      append_shuffle_record(enc, rec.data(), rec.size(), mode & 1, mode & 2);
+      if (!decode_shuffle_record(enc.data(), enc.size(), mode & 2, back, u2).is_ok() || u2 != enc.size() ||
+          back != rec)
+        __builtin_trap();
+    }
+    p += used;
+    left -= used;
+  }
+  return 0;
+}
