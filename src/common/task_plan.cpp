@@ -14,7 +14,7 @@ constexpr int kMaxDepth = 2000;
 constexpr std::pair<Format, const char*> kFormats[] = {
     {Format::kPickled, "pickled"}, {Format::kLines, "lines"}, {Format::kFiles, "files"}};
 constexpr std::pair<SinkKind, const char*> kSinks[] = {
-    {SinkKind::kResult, "result"}, {SinkKind::kText, "text"}, {SinkKind::kPickle, "pickle"}, {SinkKind::kShuffle, "shuffle"}};
+    {SinkKind::kResult, "result"}, {SinkKind::kText, "text"}, {SinkKind::kPickle, "pickle"}, {SinkKind::kShuffle, "shuffle"}, {SinkKind::kFiles, "files"}};
 
 template <typename E, size_t N>
 const char* name_of(const std::pair<E, const char*> (&table)[N], E e) {
@@ -209,9 +209,14 @@ Result<NodePtr> decode(const json& j) {
 
 json to_json(const Sink& s) {
   json j = {{"kind", to_string(s.kind)}};
-  if (s.kind == SinkKind::kText || s.kind == SinkKind::kPickle) {
+  if (s.kind == SinkKind::kText || s.kind == SinkKind::kPickle || s.kind == SinkKind::kFiles) {
     j["tmp_dir"] = s.tmp_dir;
     j["file"] = s.file;
+    if (s.kind == SinkKind::kFiles) {
+      j["format"] = s.format;
+      j["options"] = s.options;
+      j["columns"] = s.columns;
+    }
   } else if (s.kind == SinkKind::kShuffle) {
     j["shuffle_id"] = s.shuffle_id;
     j["map"] = s.map;
@@ -225,9 +230,14 @@ Result<Sink> decode_sink(const json& j) {
     if (!j.is_object()) throw std::invalid_argument("sink is not an object");
     Sink s;
     s.kind = parse_name(kSinks, field<std::string>(j, "kind"), "sink");
-    if (s.kind == SinkKind::kText || s.kind == SinkKind::kPickle) {
+    if (s.kind == SinkKind::kText || s.kind == SinkKind::kPickle || s.kind == SinkKind::kFiles) {
       s.tmp_dir = field<std::string>(j, "tmp_dir");
       s.file = field<std::string>(j, "file");
+      if (s.kind == SinkKind::kFiles) {
+        s.format = field<std::string>(j, "format");
+        s.options = j.at("options").get<std::vector<std::pair<std::string, std::string>>>();
+        s.columns = j.at("columns").get<std::vector<std::string>>();
+      }
       if (s.tmp_dir.empty() || s.file.empty() || s.file.find('/') != std::string::npos)
         throw std::invalid_argument("file sink needs a directory and a plain file name");
     } else if (s.kind == SinkKind::kShuffle) {

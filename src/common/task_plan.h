@@ -116,13 +116,17 @@ NodePtr make(T op) {
   return std::make_shared<const Node>(Node{std::move(op)});
 }
 
-// A task's sink: where its output goes. `pickle` writes checkpoint part files.
-enum class SinkKind { kResult, kText, kPickle, kShuffle };
+// A task's sink: where its output goes. `pickle` writes checkpoint part files; `files` a SQL
+// write's part file (df.write: format + options, formatted natively by the executor).
+enum class SinkKind { kResult, kText, kPickle, kShuffle, kFiles };
 const char* to_string(SinkKind k);
 struct Sink {
   SinkKind kind = SinkKind::kResult;
   std::string tmp_dir;  // text/pickle: the job's _temporary dir (made by the driver)
-  std::string file;     // text/pickle: part file name
+  std::string file;     // text/pickle/files: part file name
+  std::string format;   // files: csv | json | text
+  std::vector<std::pair<std::string, std::string>> options;  // files: the writer's options
+  std::vector<std::string> columns;  // files: the written columns' names (the CSV header)
   int shuffle_id = 0;   // shuffle
   int map = 0;          // shuffle: this map partition
   int num_reduce = 0;   // shuffle

@@ -90,9 +90,11 @@ class Driver {
     std::vector<int> partitions;
     json sink;
     std::string sink_kind;
-    // text (saveAsTextFile) and pickle (checkpoints) write part files with the commit protocol.
-    bool file_sink() const { return sink_kind == "text" || sink_kind == "pickle"; }
+    // text (saveAsTextFile), pickle (checkpoints) and files (df.write) write part files with
+    // the commit protocol.
+    bool file_sink() const { return sink_kind == "text" || sink_kind == "pickle" || sink_kind == "files"; }
     std::string out_dir, tmp_dir;
+    std::string write_uuid;  // files: the write job's UUID in its part-file names
     int64_t req = 0;
     uint64_t py_conn = 0;
     std::vector<std::vector<std::string>> results;  // by position in `partitions`
@@ -130,6 +132,15 @@ class Driver {
   void sql_error(Connection& c, int64_t req, const json& error);
   void sql_conf(const std::map<std::string, std::string>& session);
   Job range_sampling_first(Job job);  // a query needing range bounds -> its sampling job
+  // df.write (driver_sql_write.cpp): the save mode applied to the path, options and schema
+  // checked; `skip` for mode ignore on an existing path. Errors are AnalysisException JSON.
+  struct WriteStart {
+    bool skip = false;
+    std::string out_dir, tmp_dir, job_uuid;
+    json sink;
+  };
+  Result<WriteStart> begin_write(const json& write_op, const json& schema);
+  static std::string part_file_name(const Job& job, int partition);
   void blocks_updated(const std::string& exec_id, msg::BlocksUpdated&& m, std::vector<std::string>&& blobs);
   void stop_context();
   Status add_py_file(const std::string& path);
@@ -168,7 +179,7 @@ class Driver {
   void handle_scheduler(scheduler::Event& ev);
   void perform(scheduler::Effect& eff);
   void launch(scheduler::LaunchTask& t);
-  void launch_native(ExecInfo& ex, const scheduler::LaunchTask& t, const SqlTaskBody& body);
+  void launch_native(ExecInfo& ex, const scheduler::LaunchTask& t, const SqlTaskBody& body, const Job& job);
   static msg::LaunchTask task_message(const scheduler::LaunchTask& t);
   void submit_job(Job job, json lineage);
   void finish_job(Job& job);

@@ -135,7 +135,7 @@ void Driver::launch(sc::LaunchTask& t) {
   if (et == execs_.end() || !et->second.conn || jt == jobs_.end()) return;
   ExecInfo& ex = et->second;
   Job& job = jt->second;
-  if (const auto* sqlt = dynamic_cast<const SqlTaskBody*>(t.body.get())) return launch_native(ex, t, *sqlt);
+  if (const auto* sqlt = dynamic_cast<const SqlTaskBody*>(t.body.get())) return launch_native(ex, t, *sqlt, job);
   const TaskPayload& payload = static_cast<const RddTaskBody&>(*t.body).payload;
   for (const auto& [name, data] : pyfiles_) {
     if (ex.pyfiles_sent.count(name)) continue;
@@ -203,10 +203,15 @@ msg::LaunchTask Driver::task_message(const sc::LaunchTask& t) {
 }
 
 // A SQL stage's task: no Python, no functions; its local rows ride as blobs.
-void Driver::launch_native(ExecInfo& ex, const sc::LaunchTask& t, const SqlTaskBody& body) {
+void Driver::launch_native(ExecInfo& ex, const sc::LaunchTask& t, const SqlTaskBody& body, const Job& job) {
   msg::LaunchTask m = task_message(t);
   m.plan = plan::to_json(*body.plan);
-  if (!t.is_map) m.sink = {{"kind", "result"}};
+  if (!t.is_map && job.sink_kind == "files") {
+    m.sink = job.sink;
+    m.sink["file"] = part_file_name(job, t.partition);
+  } else if (!t.is_map) {
+    m.sink = {{"kind", "result"}};
+  }
   std::vector<std::string> blobs;
   for (const auto& b : body.blobs) blobs.push_back(*b);
   ex.conn->send(m, blobs);
@@ -306,6 +311,7 @@ void Driver::finish_job(Job& job) {
     jobs_.erase(id);
     if (!again) {
       sql_source_.remove(next.rdd);
+      if (next.file_sink()) remove_temporary(next.out_dir);
       if (it != py_conns_.end()) py_error(*it->second, next.req, "job_failed", again.error_message());
       return;
     }
@@ -349,6 +355,7 @@ void Driver::fail_job(Job& job, const std::string& reason) {
   progress_.clear();
   ui_->store().on_job_end(job.id, false, reason, clock_.wall_ms());
   if (job.file_sink()) remove_temporary(job.out_dir);
+  if (job.then && job.then->file_sink()) remove_temporary(job.then->out_dir);  // a write's sampling job
   if (job.sql) sql_source_.remove(job.then ? job.then->rdd : job.rdd);  // a sampling job: its query
   auto it = py_conns_.find(job.py_conn);
   if (it != py_conns_.end()) py_error(*it->second, job.req, "job_failed", reason);

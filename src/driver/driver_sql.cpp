@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 namespace spp::driver {
@@ -168,9 +169,29 @@ void Driver::sql_execute(Connection& c, const msg::PySqlExecute& m) {
   if (phase_ != AppPhase::kRunning || !dag_)
     return py_error(c, m.req, "context_stopped", "Cannot call methods on a stopped SparkContext");
   sql_conf(m.conf);
-  auto prepared = sql_.prepare(m.plan);
+  // A plan is a query (`root`) or, as in Spark Connect, a command: df.write's writeOperation
+  // runs its input query with a files sink (driver_sql_write.cpp).
+  const json* write_op = nullptr;
+  if (m.plan.contains("command")) {
+    write_op = m.plan["command"].contains("writeOperation") ? &m.plan["command"]["writeOperation"] : nullptr;
+    if (!write_op) return py_error(c, m.req, "bad_request", "unsupported command " + m.plan["command"].dump().substr(0, 80));
+  }
+  auto prepared = sql_.prepare(write_op ? json{{"root", write_op->value("input", json::object())}} : m.plan);
   if (auto* err = std::get_if<json>(&prepared)) return sql_error(c, m.req, (*err)["error"]);
   const auto& q = std::get<sql::PreparedQuery>(prepared);
+  json schema = sql::type_to_json(sql::plan_schema(q.analyzed));
+  std::optional<WriteStart> write;
+  if (write_op) {
+    auto w = begin_write(*write_op, schema);
+    if (!w) return sql_error(c, m.req, json::parse(w.error_message()));
+    if (w.value().skip) {  // mode ignore, the path exists: nothing runs
+      msg::PySqlResult r;
+      r.req = m.req;
+      r.schema = schema;
+      return c.send(r);
+    }
+    write = std::move(w.value());
+  }
   // FileScan partitions as Spark SQL packs them (spark.sql.files.maxPartitionBytes/openCostInBytes).
   auto value = [&](const char* key) {
     auto it = m.conf.find(key);
@@ -204,12 +225,17 @@ void Driver::sql_execute(Connection& c, const msg::PySqlExecute& m) {
   job.id = next_job_++;
   job.rdd = node.value();
   job.sql = true;
-  job.schema = sql::type_to_json(sql::plan_schema(q.analyzed));
+  job.schema = std::move(schema);
   job.req = m.req;
   job.py_conn = c.id();
-  job.sink = json{{"kind", "result"}};
-  job.sink_kind = "result";
-  job.description = m.description.empty() ? "collect" : m.description;
+  job.sink = write ? write->sink : json{{"kind", "result"}};
+  job.sink_kind = write ? "files" : "result";
+  if (write) {
+    job.out_dir = write->out_dir;
+    job.tmp_dir = write->tmp_dir;
+    job.write_uuid = write->job_uuid;
+  }
+  job.description = m.description.empty() ? (write ? "save" : "collect") : m.description;
   job.start_ms = clock_.now_ms();
   const std::string points = value("spark.sql.execution.rangeExchange.sampleSizePerPartition");
   job.range_points = std::clamp(std::atoi(points.empty() ? "100" : points.c_str()), 1, 1000000);

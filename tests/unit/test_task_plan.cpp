@@ -88,6 +88,19 @@ TEST_CASE("task sink: kinds round trip; incomplete sinks are refused") {
   CHECK_FALSE(plan::decode_sink(json{{"kind", "text"}, {"path", "/o"}}).is_ok());
   CHECK_FALSE(plan::decode_sink(json{{"kind", "text"}, {"tmp_dir", "/o"}, {"file", "../escape"}}).is_ok());
   CHECK_FALSE(plan::decode_sink(json{{"kind", "kafka"}}).is_ok());
+  plan::Sink f;  // df.write: format, options and column names travel with the part file name
+  f.kind = plan::SinkKind::kFiles;
+  f.tmp_dir = "/o/_temporary/u";
+  f.file = "part-00003-u-c000.csv";
+  f.format = "csv";
+  f.options = {{"header", "true"}, {"sep", ";"}};
+  f.columns = {"a", "b"};
+  auto fb = plan::decode_sink(plan::to_json(f));
+  REQUIRE(fb.is_ok());
+  CHECK(fb->format == "csv");
+  CHECK(fb->options == f.options);
+  CHECK(fb->columns == f.columns);
+  CHECK_FALSE(plan::decode_sink(json{{"kind", "files"}, {"tmp_dir", "/o"}, {"file", "p"}}).is_ok());
   CHECK_FALSE(plan::decode_sink(json{{"kind", "shuffle"}, {"shuffle_id", 1}, {"map", 0}}).is_ok());
 }
 

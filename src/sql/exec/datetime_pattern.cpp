@@ -219,4 +219,73 @@ std::optional<int64_t> DateTimePattern::parse_timestamp_ntz(std::string_view s) 
   return p->micros;
 }
 
+namespace {
+void pad(std::string& out, int64_t v, int width) {
+  std::string d = std::to_string(v < 0 ? -v : v);
+  if (v < 0) out += '-';
+  for (int k = int(d.size()); k < width; ++k) out += '0';
+  out += d;
+}
+std::string title(const char* name, bool full) {
+  std::string s = full ? name : std::string(name, 3);
+  s[0] = char(s[0] - 'a' + 'A');
+  return s;
+}
+}  // namespace
+
+void DateTimePattern::format(int64_t local, int64_t offset_seconds, std::string& out) const {
+  const int64_t kDay = 86400000000LL;
+  int64_t days = local >= 0 ? local / kDay : -((-local + kDay - 1) / kDay);
+  int64_t us = local - days * kDay;
+  int64_t y = 0;
+  unsigned mo = 1, d = 1;
+  kern::civil_from_days(days, y, mo, d);
+  const int64_t hour = us / 3600000000LL, minute = us / 60000000 % 60, sec = us / 1000000 % 60, frac = us % 1000000;
+  for (const Item& it : items_) {
+    const int n = it.count;
+    switch (it.letter) {
+      case 0: out += it.literal; break;
+      case '[': case ']': break;
+      case 'y': case 'u':
+        if (n == 2) pad(out, ((y % 100) + 100) % 100, 2);
+        else pad(out, y, n);
+        break;
+      case 'M': case 'L':
+        if (n >= 3) out += title(kMonths[mo - 1], n >= 4);
+        else pad(out, mo, n);
+        break;
+      case 'd': pad(out, d, n); break;
+      case 'H': pad(out, hour, n); break;
+      case 'k': pad(out, hour == 0 ? 24 : hour, n); break;
+      case 'h': pad(out, hour % 12 == 0 ? 12 : hour % 12, n); break;
+      case 'K': pad(out, hour % 12, n); break;
+      case 'm': pad(out, minute, n); break;
+      case 's': pad(out, sec, n); break;
+      case 'S': {
+        std::string f;
+        pad(f, frac, 6);
+        f.resize(size_t(std::min(n, 6)), '0');
+        out += f;
+        for (int k = 6; k < n; ++k) out += '0';
+        break;
+      }
+      case 'a': out += hour < 12 ? "AM" : "PM"; break;
+      case 'E': out += title(kDays[((days % 7) + 7 + 3) % 7], n >= 4); break;  // 1970-01-01 was a Thursday
+      case 'X': case 'x': case 'Z': {
+        if (it.letter == 'X' && offset_seconds == 0) { out += 'Z'; break; }
+        int64_t o = offset_seconds < 0 ? -offset_seconds : offset_seconds;
+        out += offset_seconds < 0 ? '-' : '+';
+        pad(out, o / 3600, 2);
+        const bool colon = (it.letter != 'Z' && (n == 3 || n == 5)) || (it.letter == 'Z' && n == 5);
+        if (n > 1 || o % 3600 != 0 || it.letter == 'Z') {
+          if (colon) out += ':';
+          pad(out, o / 60 % 60, 2);
+        }
+        break;
+      }
+      default: break;
+    }
+  }
+}
+
 }  // namespace spp::sql::exec

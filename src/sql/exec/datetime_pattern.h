@@ -1,5 +1,5 @@
-// Spark's datetime patterns for parsing (DateTimeFormatter letters, strict): the dateFormat /
-// timestampFormat / timestampNTZFormat reader options. Supported letters: y u M L d H h k K a
+// Spark's datetime patterns (DateTimeFormatter letters, strict): the dateFormat /
+// timestampFormat / timestampNTZFormat reader and writer options. Parsing and formatting. Supported letters: y u M L d H h k K a
 // m s S E (text, checked) X x Z offsets; [optional] sections; quoted literals; other symbols
 // literal.
 #pragma once
@@ -24,6 +24,12 @@ class DateTimePattern {
   std::optional<int32_t> parse_date(std::string_view s) const;
   std::optional<int64_t> parse_timestamp(std::string_view s, int64_t tz_offset_seconds) const;
   std::optional<int64_t> parse_timestamp_ntz(std::string_view s) const;
+
+  // Formatting (the writers): wall-clock µs `local` shown with `offset_seconds` for X/x/Z;
+  // optional sections are printed (DateTimeFormatter prints them when the fields exist).
+  void format(int64_t local, int64_t offset_seconds, std::string& out) const;
+  void format_date(int32_t days, std::string& out) const { format(int64_t(days) * 86400000000LL, 0, out); }
+  void format_timestamp(int64_t utc, int64_t tz, std::string& out) const { format(utc + tz * 1000000, tz, out); }
 
  private:
   struct Item { char letter = 0; int count = 0; std::string literal; };  // letter '[' / ']': optional section

@@ -177,11 +177,21 @@ class Client:
         return body["value"]["text"]
 
     def command(self, cmd):
-        if _kind(cmd["command"]) == "createDataframeView" and \
+        kind = _kind(cmd["command"])
+        if kind == "createDataframeView" and \
                 self.on_engine(cmd["command"]["createDataframeView"]["input"]):
             self._request("PySqlCommand", {"command": cmd})
             return
-        raise _not_wired(_kind(cmd["command"]))
+        if kind == "writeOperation" and self.on_engine(cmd["command"][kind]["input"]):
+            # Spark Connect's Plan{command}: the driver plans the input and writes natively.
+            body = dict(cmd["command"][kind])
+            if body.get("path") is not None:
+                from sparkpp.rdd import _local_path
+                body["path"] = _local_path(body["path"])
+            self._request("PySqlExecute", {"plan": {"command": {kind: body}}, "plan_format": 1,
+                                           "description": "save"})
+            return
+        raise _not_wired(kind)
 
     # ------------------------------------------------------------------ interim RDD path
     def _legacy(self, rel):

@@ -1,0 +1,96 @@
+// Driver: df.write (a Spark Connect writeOperation command). The save mode is applied to the
+// output path here, the writer's options and the schema are checked (Spark's errors before any
+// task runs), and the query's result stage gets a `files` sink: each task formats its rows into
+// a part file committed through the same protocol as saveAsTextFile (executor/part_file.h);
+// finish_job moves the committed files into the path and leaves `_SUCCESS`.
+#include <filesystem>
+
+#include "common/util.h"
+#include "driver/driver.h"
+#include "sql/columnar/col_type.h"
+#include "sql/exec/file_writer.h"
+
+namespace spp::driver {
+namespace fs = std::filesystem;
+
+namespace {
+json analysis_error(const std::string& message, const std::string& error_class = "", json params = json::object(),
+                    const std::string& sql_state = "") {
+  return {{"kind", "AnalysisException"}, {"message", message}, {"errorClass", error_class},
+          {"messageParameters", std::move(params)}, {"sqlState", sql_state}};
+}
+
+std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+}  // namespace
+
+Result<Driver::WriteStart> Driver::begin_write(const json& op, const json& schema_json) {
+  using R = Result<WriteStart>;
+  auto err = [](json e) { return R::error(e.dump()); };
+  WriteStart w;
+  if (op.contains("table"))
+    return err(analysis_error("saveAsTable is not supported by sparkpp yet: write to a path with save(path)"));
+  std::string format = lower(op.value("source", std::string("parquet")));
+  if (!sql::exec::write_format_from(format)) {
+    if (format == "parquet" || format == "orc" || format == "avro")
+      return err(analysis_error("writing " + format + " files is not supported by sparkpp yet (csv, json and text are)"));
+    return err(analysis_error("[DATA_SOURCE_NOT_FOUND] Failed to find the data source: " + op.value("source", std::string()) + ".",
+                              "DATA_SOURCE_NOT_FOUND", {{"provider", op.value("source", std::string())}}, "42K02"));
+  }
+  if (op.contains("partitioningColumns") && !op["partitioningColumns"].empty())
+    return err(analysis_error("partitionBy is not supported by sparkpp's " + format + " writer yet"));
+  if (op.contains("bucketBy") || op.contains("sortColumnNames"))
+    return err(analysis_error("'save' does not support bucketBy and sortBy right now."));
+  std::string path = op.value("path", std::string());
+  if (path.empty()) return err(analysis_error("'path' is not specified."));
+  std::vector<std::pair<std::string, std::string>> options;
+  if (auto it = op.find("options"); it != op.end() && it->is_object())
+    for (auto o = it->begin(); o != it->end(); ++o)
+      options.emplace_back(o.key(), o->is_string() ? o->get<std::string>() : o->dump());
+  auto ct = sql::col::type_from_json(schema_json);
+  if (!ct) return err(analysis_error(ct.error_message()));
+  auto f = sql::exec::RowFormatter::make(format, options, ct.value());
+  if (!f) return err(analysis_error(f.error_message()));
+
+  // The save mode against what is at the path (SaveMode, InsertIntoHadoopFsRelationCommand).
+  const std::string mode = op.value("mode", std::string("SAVE_MODE_ERROR_IF_EXISTS"));
+  std::error_code ec;
+  const bool exists = fs::exists(path, ec);
+  if (exists) {
+    if (mode == "SAVE_MODE_IGNORE") {
+      w.skip = true;
+      return w;
+    }
+    if (mode == "SAVE_MODE_ERROR_IF_EXISTS" || mode.empty())
+      return err(analysis_error("[PATH_ALREADY_EXISTS] Path file:" + path +
+                                    " already exists. Set mode as \"overwrite\" to overwrite the existing path.",
+                                "PATH_ALREADY_EXISTS", {{"outputPath", "file:" + path}}, "42K04"));
+    if (mode == "SAVE_MODE_OVERWRITE") {
+      fs::remove_all(path, ec);
+      if (ec) return err(analysis_error("cannot overwrite " + path + ": " + ec.message()));
+    }
+  }
+  std::string uuid = random_hex(16);  // as UUID.randomUUID: version 4, IETF variant
+  uuid[12] = '4';
+  uuid[16] = "89ab"[std::stoi(uuid.substr(16, 1), nullptr, 16) & 3];
+  w.job_uuid = uuid.substr(0, 8) + "-" + uuid.substr(8, 4) + "-" + uuid.substr(12, 4) + "-" + uuid.substr(16, 4) + "-" + uuid.substr(20);
+  w.out_dir = path;
+  w.tmp_dir = path + "/_temporary/" + w.job_uuid;
+  fs::create_directories(w.tmp_dir, ec);
+  if (ec) return err(analysis_error("cannot create output directory " + path + ": " + ec.message()));
+  std::vector<std::string> names = ct.value().names;
+  w.sink = {{"kind", "files"}, {"tmp_dir", w.tmp_dir}, {"format", format}, {"options", options}, {"columns", names},
+            {"ext", f.value()->extension()}};
+  return w;
+}
+
+// The part file of result partition `p`: Spark's part-<split 5 digits>-<job UUID>-c000<ext>.
+std::string Driver::part_file_name(const Job& job, int p) {
+  char b[16];
+  std::snprintf(b, sizeof b, "%05d", p);
+  return std::string("part-") + b + "-" + job.write_uuid + "-c000" + job.sink.value("ext", "");
+}
+
+}  // namespace spp::driver
