@@ -126,7 +126,8 @@ struct Sink {
   std::string file;     // text/pickle/files: part file name
   std::string format;   // files: csv | json | text
   std::vector<std::pair<std::string, std::string>> options;  // files: the writer's options
-  std::vector<std::string> columns;  // files: the written columns' names (the CSV header)
+  std::vector<std::string> columns;  // files: the output columns' names (the CSV header)
+  std::vector<int> partition_by;     // files: partitionBy columns (indexes into `columns`)
   int shuffle_id = 0;   // shuffle
   int map = 0;          // shuffle: this map partition
   int num_reduce = 0;   // shuffle

@@ -282,11 +282,21 @@ static void remove_temporary(const std::string& out_dir) {
 void Driver::finish_job(Job& job) {
   progress_.clear();
   if (job.file_sink()) {
+    // Committed task files (partitioned writes: under k=v/ directories) move into the output;
+    // attempt_* directories are uncommitted attempts and stay behind to be removed.
     std::error_code ec;
-    for (const auto& de : fs::directory_iterator(job.tmp_dir, ec)) {
-      if (!de.is_regular_file()) continue;
-      fs::rename(de.path(), fs::path(job.out_dir) / de.path().filename(), ec);
-      if (ec) return fail_job(job, "cannot commit " + de.path().string() + ": " + ec.message());
+    std::vector<fs::path> committed;
+    for (auto it = fs::recursive_directory_iterator(job.tmp_dir, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      if (it->is_directory() && it.depth() == 0 && it->path().filename().string().rfind("attempt_", 0) == 0)
+        it.disable_recursion_pending();
+      else if (it->is_regular_file())
+        committed.push_back(fs::relative(it->path(), job.tmp_dir));
+    }
+    for (const auto& rel : committed) {
+      const fs::path to = fs::path(job.out_dir) / rel;
+      if (rel.has_parent_path()) fs::create_directories(to.parent_path(), ec);
+      fs::rename(fs::path(job.tmp_dir) / rel, to, ec);
+      if (ec) return fail_job(job, "cannot commit " + (fs::path(job.tmp_dir) / rel).string() + ": " + ec.message());
     }
     remove_temporary(job.out_dir);
     std::ofstream(fs::path(job.out_dir) / "_SUCCESS").flush();

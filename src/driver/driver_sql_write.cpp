@@ -3,6 +3,7 @@
 // task runs), and the query's result stage gets a `files` sink: each task formats its rows into
 // a part file committed through the same protocol as saveAsTextFile (executor/part_file.h);
 // finish_job moves the committed files into the path and leaves `_SUCCESS`.
+#include <algorithm>
 #include <filesystem>
 
 #include "common/util.h"
@@ -39,8 +40,6 @@ Result<Driver::WriteStart> Driver::begin_write(const json& op, const json& schem
     return err(analysis_error("[DATA_SOURCE_NOT_FOUND] Failed to find the data source: " + op.value("source", std::string()) + ".",
                               "DATA_SOURCE_NOT_FOUND", {{"provider", op.value("source", std::string())}}, "42K02"));
   }
-  if (op.contains("partitioningColumns") && !op["partitioningColumns"].empty())
-    return err(analysis_error("partitionBy is not supported by sparkpp's " + format + " writer yet"));
   if (op.contains("bucketBy") || op.contains("sortColumnNames"))
     return err(analysis_error("'save' does not support bucketBy and sortBy right now."));
   std::string path = op.value("path", std::string());
@@ -51,7 +50,34 @@ Result<Driver::WriteStart> Driver::begin_write(const json& op, const json& schem
       options.emplace_back(o.key(), o->is_string() ? o->get<std::string>() : o->dump());
   auto ct = sql::col::type_from_json(schema_json);
   if (!ct) return err(analysis_error(ct.error_message()));
-  auto f = sql::exec::RowFormatter::make(format, options, ct.value());
+  // partitionBy: columns resolved case-insensitively (spark.sql.caseSensitive=false), left out
+  // of the files (the formatter sees the other columns).
+  std::vector<int> part_idx;
+  sql::col::ColType data = ct.value();
+  data.children.clear();
+  data.names.clear();
+  data.nullable.clear();
+  for (const auto& pc : op.value("partitioningColumns", std::vector<std::string>{})) {
+    int found = -1;
+    for (size_t i = 0; i < ct.value().names.size() && found < 0; ++i)
+      if (lower(ct.value().names[i]) == lower(pc)) found = static_cast<int>(i);
+    if (found < 0)
+      return err(analysis_error("Partition column `" + pc + "` not found in schema " + ct.value().to_string()));
+    const auto id = ct.value().children[static_cast<size_t>(found)].id;
+    if (id == sql::col::TypeId::Array || id == sql::col::TypeId::Map || id == sql::col::TypeId::Struct)
+      return err(analysis_error("Cannot use " + ct.value().children[static_cast<size_t>(found)].to_string() +
+                                " for partition column"));
+    part_idx.push_back(found);
+  }
+  for (size_t i = 0; i < ct.value().children.size(); ++i) {
+    if (std::find(part_idx.begin(), part_idx.end(), static_cast<int>(i)) != part_idx.end()) continue;
+    data.children.push_back(ct.value().children[i]);
+    data.names.push_back(ct.value().names[i]);
+    data.nullable.push_back(i < ct.value().nullable.size() ? bool(ct.value().nullable[i]) : true);
+  }
+  if (!part_idx.empty() && data.children.empty())
+    return err(analysis_error("Cannot use all columns for partition columns"));
+  auto f = sql::exec::RowFormatter::make(format, options, data);
   if (!f) return err(analysis_error(f.error_message()));
 
   // The save mode against what is at the path (SaveMode, InsertIntoHadoopFsRelationCommand).
@@ -81,7 +107,7 @@ Result<Driver::WriteStart> Driver::begin_write(const json& op, const json& schem
   fs::create_directories(w.tmp_dir, ec);
   if (ec) return err(analysis_error("cannot create output directory " + path + ": " + ec.message()));
   std::vector<std::string> names = ct.value().names;
-  w.sink = {{"kind", "files"}, {"tmp_dir", w.tmp_dir}, {"format", format}, {"options", options}, {"columns", names},
+  w.sink = {{"kind", "files"}, {"tmp_dir", w.tmp_dir}, {"format", format}, {"options", options}, {"columns", names}, {"partition_by", part_idx},
             {"ext", f.value()->extension()}};
   return w;
 }

@@ -10,7 +10,6 @@
 #include "executor/shuffle_writer.h"
 #include "sql/columnar/serde.h"
 #include "sql/exec/exchange.h"
-#include "sql/exec/file_writer.h"
 #include "sql/exec/lower.h"
 #include "sql/exec/range_partition.h"
 
@@ -154,18 +153,7 @@ TaskOutcome run_native_task(RunningTask& t, const TaskEnv& env, const plan::Nati
   if (!root) return fail("io", "cannot run this SQL stage: " + root.error_message());
 
   std::unique_ptr<ShuffleWriter> writer;
-  std::unique_ptr<ex::RowFormatter> formatter;  // a df.write task: rows -> its part file
-  std::unique_ptr<PartFileWriter> part_file;
-  std::string text;
-  // Spark's FileFormatWriter: a task with no rows writes no file, except partition 0 (so an
-  // empty DataFrame still leaves one file, with the CSV header if asked).
-  auto open_part = [&]() -> Status {
-    if (part_file->is_open()) return Status::ok();
-    if (Status s = part_file->open(); !s) return s;
-    text.clear();
-    formatter->begin(text);
-    return part_file->write(text);
-  };
+  std::unique_ptr<SqlFileSink> files;  // a df.write task: rows -> its part file(s)
   ex::OutputPartitioning part;
   int rr_next = 0;
   col::Batch bounds;                          // range exchanges: from the driver's sampling job
@@ -197,12 +185,9 @@ TaskOutcome run_native_task(RunningTask& t, const TaskEnv& env, const plan::Nati
                        std::to_string(t.spec.partition) + "_" + std::to_string(t.spec.task_id);
     writer = std::make_unique<ShuffleWriter>(base, sink.num_reduce, env.shuffle);
   } else if (sink.kind == plan::SinkKind::kFiles) {
-    col::ColType schema = *root.value()->schema();
-    if (sink.columns.size() == schema.names.size()) schema.names = sink.columns;
-    auto f = ex::RowFormatter::make(sink.format, sink.options, schema);
+    auto f = SqlFileSink::make(sink, *root.value()->schema(), t.spec.task_id, op.partition);
     if (!f) return fail("user", f.error_message());
-    formatter = std::move(f.value());
-    part_file = std::make_unique<PartFileWriter>(sink.tmp_dir, sink.file, t.spec.task_id, formatter->codec());
+    files = std::move(f.value());
   } else if (sink.kind != plan::SinkKind::kResult) {
     return fail("io", std::string("a SQL stage cannot write to a ") + plan::to_string(sink.kind) + " sink");
   }
@@ -241,13 +226,8 @@ TaskOutcome run_native_task(RunningTask& t, const TaskEnv& env, const plan::Nati
       sampler->add(b, lc.exec);
       continue;
     }
-    if (part_file) {
-      if (b.num_rows == 0) continue;
-      Status st = open_part();
-      text.clear();
-      if (st) formatter->write(b, text);
-      if (st) st = part_file->write(text);
-      if (!st) return fail("io", st.message());
+    if (files) {
+      if (Status st = files->add(b); !st) return fail("io", st.message());
       continue;
     }
     if (!writer) {
@@ -286,11 +266,9 @@ TaskOutcome run_native_task(RunningTask& t, const TaskEnv& env, const plan::Nati
       m.input_records += leaf->rows();
     }
   }
-  if (part_file) {
-    Status st = op.partition == 0 ? open_part() : Status::ok();
-    if (st && part_file->is_open()) st = part_file->commit();
-    if (!st) return fail("io", st.message());
-    m.output_bytes = part_file->bytes_written();
+  if (files) {
+    if (Status st = files->finish(); !st) return fail("io", st.message());
+    m.output_bytes = files->bytes_written();
   }
   if (sampler) {
     std::string s = ex::encode_range_sample({sampler->sample(), sampler->rows_seen()});

@@ -1,8 +1,11 @@
 #include "executor/part_file.h"
 
 #include <cerrno>
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
+
+#include "sql/kernels/cast.h"
 
 namespace spp::executor {
 namespace fs = std::filesystem;
@@ -30,6 +33,7 @@ Status PartFileWriter::open() {
   fs::create_directory(attempt_dir_, ec);
   opened_ = true;
   const std::string path = attempt_dir_ + "/" + file_;
+  if (file_.find('/') != std::string::npos) fs::create_directories(fs::path(path).parent_path(), ec);
   f_ = std::fopen(path.c_str(), "wb");
   if (!f_) return Status::error("cannot write " + path + ": " + std::strerror(errno));
   if (codec_ != sql::exec::WriteCodec::None) {
@@ -81,10 +85,111 @@ Status PartFileWriter::commit() {
   f_ = nullptr;
   if (bad) return Status::error("cannot write " + file_ + ": " + std::strerror(errno));
   std::error_code ec;
+  if (file_.find('/') != std::string::npos) fs::create_directories(fs::path(dir_ + "/" + file_).parent_path(), ec);
   fs::rename(attempt_dir_ + "/" + file_, dir_ + "/" + file_, ec);  // task commit: atomic, idempotent for retries
   if (ec) return Status::error("cannot commit " + dir_ + "/" + file_ + ": " + ec.message());
   committed_ = true;
-  fs::remove_all(attempt_dir_, ec);
+  return Status::ok();
+}
+
+std::string partition_path_value(const sql::col::Column& c, int64_t row) {
+  if (c.is_null(row)) return "__HIVE_DEFAULT_PARTITION__";
+  std::string v = sql::kern::value_to_string(c, row);  // Cast(value AS STRING)
+  if (v.empty()) return "__HIVE_DEFAULT_PARTITION__";
+  static const char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (char ch : v) {
+    unsigned char u = static_cast<unsigned char>(ch);
+    const bool esc = (u >= 0x01 && u <= 0x1F) || u == 0x7F || std::strchr("\"#%'*/:=?\\{[]^", ch) != nullptr;
+    if (!esc) {
+      out += ch;
+      continue;
+    }
+    out += '%';
+    out += kHex[u >> 4];
+    out += kHex[u & 15];
+  }
+  return out;
+}
+
+Result<std::unique_ptr<SqlFileSink>> SqlFileSink::make(const plan::Sink& sink, const sql::col::ColType& schema,
+                                                       int64_t task_id, int partition) {
+  using R = Result<std::unique_ptr<SqlFileSink>>;
+  auto s = std::make_unique<SqlFileSink>();
+  s->sink_ = sink;
+  s->task_id_ = task_id;
+  s->partition_ = partition;
+  std::vector<std::string> names = sink.columns.size() == schema.names.size() ? sink.columns : schema.names;
+  for (int p : sink.partition_by) {
+    if (p < 0 || static_cast<size_t>(p) >= schema.children.size()) return R::error("partition column out of range");
+    s->part_cols_.push_back(p);
+  }
+  sql::col::ColType data;
+  data.id = sql::col::TypeId::Struct;
+  for (size_t i = 0; i < schema.children.size(); ++i) {
+    if (std::find(s->part_cols_.begin(), s->part_cols_.end(), static_cast<int>(i)) != s->part_cols_.end()) continue;
+    s->data_cols_.push_back(static_cast<int>(i));
+    data.children.push_back(schema.children[i]);
+    data.names.push_back(names[i]);
+    data.nullable.push_back(i < schema.nullable.size() ? bool(schema.nullable[i]) : true);
+  }
+  auto f = sql::exec::RowFormatter::make(sink.format, sink.options, data);
+  if (!f) return R::error(f.error_message());
+  s->fmt_ = std::move(f.value());
+  return R(std::move(s));
+}
+
+Status SqlFileSink::write_to(const std::string& dir, const sql::col::Batch& rows) {
+  auto& w = files_[dir];
+  text_.clear();
+  if (!w) {
+    w = std::make_unique<PartFileWriter>(sink_.tmp_dir, dir.empty() ? sink_.file : dir + "/" + sink_.file, task_id_, fmt_->codec());
+    if (Status s = w->open(); !s) return s;
+    fmt_->begin(text_);
+  }
+  if (rows.num_rows > 0) fmt_->write(rows, text_);
+  return w->write(text_);
+}
+
+Status SqlFileSink::add(const sql::col::Batch& b) {
+  if (b.num_rows == 0) return Status::ok();
+  sql::col::Batch data;
+  data.num_rows = b.num_rows;
+  for (int c : data_cols_) data.columns.push_back(b.columns[static_cast<size_t>(c)]);
+  if (part_cols_.empty()) return write_to("", data);
+  // Rows grouped by their partition directory, in order of first appearance.
+  std::map<std::string, std::vector<int32_t>> groups;
+  std::vector<const std::string*> order;
+  for (int64_t r = 0; r < b.num_rows; ++r) {
+    std::string dir;
+    for (size_t k = 0; k < part_cols_.size(); ++k) {
+      const int c = part_cols_[k];
+      if (k) dir += '/';
+      dir += sink_.columns.size() > static_cast<size_t>(c) ? sink_.columns[static_cast<size_t>(c)] : std::string("_c") + std::to_string(c);
+      dir += '=';
+      dir += partition_path_value(*b.columns[static_cast<size_t>(c)], r);
+    }
+    auto [it, fresh] = groups.try_emplace(std::move(dir));
+    if (fresh) order.push_back(&it->first);
+    it->second.push_back(static_cast<int32_t>(r));
+  }
+  for (const std::string* dir : order) {
+    const auto& idx = groups[*dir];
+    if (Status s = write_to(*dir, sql::col::gather(data, idx.data(), static_cast<int64_t>(idx.size()))); !s) return s;
+  }
+  return Status::ok();
+}
+
+Status SqlFileSink::finish() {
+  if (files_.empty() && partition_ == 0 && part_cols_.empty()) {
+    if (Status s = write_to("", sql::col::Batch{}); !s) return s;
+  }
+  for (auto& [dir, w] : files_) {
+    if (Status s = w->commit(); !s) return s;
+    bytes_ += w->bytes_written();
+  }
+  std::error_code ec;
+  fs::remove_all(sink_.tmp_dir + "/attempt_" + std::to_string(task_id_), ec);
   return Status::ok();
 }
 

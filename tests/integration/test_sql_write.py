@@ -92,6 +92,16 @@ spark.conf.set("spark.sql.shuffle.partitions", "2")
 df.orderBy(F.col("id").desc()).select("id").write.csv(out + "/sorted")  # a range sampling job first
 check("sorted", lambda: content(out + "/sorted"))
 
+parts = spark.createDataFrame([(1, "x", None), (2, "y", "a/b"), (3, "x", "")], "id int, k string, v string")
+parts.write.partitionBy("K").csv(out + "/by_k")
+check("by_k", lambda: [files(out + "/by_k"), content(out + "/by_k/k=x"), content(out + "/by_k/k=y")])
+check("by_k_back", lambda: rows(spark.read.csv(out + "/by_k/k=x", schema="id int, v string")))
+parts.write.partitionBy("v", "k").json(out + "/by_vk")
+check("by_vk", lambda: [[d, files(out + "/by_vk/" + d)] for d in files(out + "/by_vk") if d != "_SUCCESS"])
+check("by_vk_rows", lambda: content(out + "/by_vk/v=__HIVE_DEFAULT_PARTITION__/k=x"))
+check("by_missing", lambda: error(lambda: parts.write.partitionBy("nope").csv(out + "/by_missing")))
+check("by_all", lambda: error(lambda: parts.select("k").write.partitionBy("k").csv(out + "/by_all")))
+
 df.write.csv(out + "/gz", compression="gzip")
 check("gz_names", lambda: [f[-7:] for f in files(out + "/gz") if f.startswith("part-")])
 df.select("s").write.text(out + "/deflate", compression="deflate")
@@ -140,6 +150,15 @@ def check_write(res, out):
     assert res.result("ignore_new") == '3,"q\\"x",1.0E10,pad\n'
     assert res.result("empty") == [1, "a,b\n"]
     assert res.result("sorted") == "3\n2\n1\n"
+    # partitionBy: Hive directories, the partition columns left out of the files
+    assert res.result("by_k") == [["_SUCCESS", "k=x", "k=y"], '1,\n3,""\n', "2,a/b\n"]
+    assert res.result("by_k_back") == [[1, None], [3, None]]
+    by_vk = res.result("by_vk")
+    assert [d for d, _ in by_vk] == ["v=__HIVE_DEFAULT_PARTITION__", "v=a%2Fb"]
+    assert [sub for _, sub in by_vk] == [["k=x"], ["k=y"]]
+    assert res.result("by_vk_rows") == '{"id":1}\n{"id":3}\n'
+    assert res.result("by_missing")[1].startswith("Partition column `nope` not found in schema")
+    assert res.result("by_all")[1] == "Cannot use all columns for partition columns"
     assert res.result("empty_json") == [1, ""]
     assert res.result("gz_names") == [".csv.gz", ".csv.gz"]
     got = b"".join(gzip.open(os.path.join(out, "gz", f)).read()
