@@ -104,6 +104,9 @@ class Driver {
     // A DataFrame query (PySqlExecute): `rdd` is its result stage's node; answered with
     // PySqlResult carrying `schema`.
     bool sql = false;
+    // `partitions` are every partition of `rdd`, known when its stage starts (AQE may coalesce
+    // a SQL stage once the shuffles it reads exist): the scheduler's JobPartitionsKnown.
+    bool all_partitions = false;
     json schema;
     // A range exchange's sampling job (Spark's RangePartitioner sample job): `rdd` is its
     // sampler stage; when it succeeds the bounds are set and `then` (the query) runs.

@@ -64,6 +64,7 @@ void Driver::submit_job(Job job, json lineage) {
   ev.job_id = jid;
   ev.node = stored.rdd;
   ev.partitions = stored.partitions;
+  ev.all_partitions = stored.all_partitions;
   ev.description = stored.description;
   post(std::move(ev));
   if (progress_.enabled() && jobs_.count(jid)) progress_timer_->start(200, 200, [this] { update_progress(); });
@@ -98,6 +99,14 @@ void Driver::perform(sc::Effect& eff) {
     for (auto& acc : ot->second.accums) jt->second.accums.push_back(std::move(acc));
     if (a->position >= 0) jt->second.results[static_cast<size_t>(a->position)] = std::move(ot->second.results);
     task_outputs_.erase(ot);
+    return;
+  }
+  if (auto* k = std::get_if<sc::JobPartitionsKnown>(&eff)) {
+    if (auto jt = jobs_.find(k->job_id); jt != jobs_.end()) {
+      jt->second.partitions.clear();
+      for (int p = 0; p < k->count; ++p) jt->second.partitions.push_back(p);
+      jt->second.results.assign(jt->second.partitions.size(), {});
+    }
     return;
   }
   if (auto* s = std::get_if<sc::JobSucceeded>(&eff)) {
@@ -312,6 +321,7 @@ void Driver::finish_job(Job& job) {
       jobs_.erase(id);
       s.id = next_job_++;
       s.partitions = again.value();
+      s.all_partitions = false;  // just the heavy ones
       s.results.clear();
       s.accums.clear();
       s.start_ms = clock_.now_ms();

@@ -138,6 +138,7 @@ void Driver::on_master_message(Connection& c, msg::Envelope&& env) {
     if (ui_) ui_->store().on_all_aborted("Application has been killed. Reason: " + m->message, clock_.wall_ms());
     if (ui_) ui_->finish(clock_.wall_ms());
     set_phase(AppPhase::kStopped, "the master removed the application: " + m->message);
+    sql_source_.observe(nullptr);
     dag_.reset();
     return;
   }

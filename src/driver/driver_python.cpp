@@ -95,6 +95,7 @@ void Driver::create_context(Connection& c, const msg::PyCreateContext& m) {
   revive_timer_->stop();
   speculation_timer_->stop();
   dag_ = std::make_unique<scheduler::DagScheduler>(source_, clock_, sc);
+  sql_source_.observe(&dag_->map_outputs());  // map output sizes decide AQE coalescing
   execs_.clear();
   exec_by_conn_.clear();
   granted_.clear();
@@ -262,6 +263,7 @@ void Driver::stop_context() {
     master_conn_->send(u);
   }
   set_phase(AppPhase::kStopped, "SparkContext stopped");
+  sql_source_.observe(nullptr);
   dag_.reset();  // its jobs were answered above; late task reports are ignored
   LOG_INFO(kLog, "application " << app_id_ << " stopped");
 }

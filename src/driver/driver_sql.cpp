@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <functional>
 #include <fstream>
 #include <optional>
 #include <sstream>
@@ -113,6 +114,33 @@ Result<sql::DataType> resolve_source(const std::string& format, const std::vecto
   if (f == "json") return json_schema(files.value(), options);
   return R::error("reading " + f + " files without a schema needs schema inference, which sparkpp does not have yet: "
                   "pass .schema(...)");
+}
+
+// spark.sql.adaptive.* (session settings first, then the application's conf).
+sql::AqeSettings aqe_settings(const std::function<std::string(const char*)>& value, int parallelism) {
+  sql::AqeSettings s;
+  auto flag = [&](const char* key, bool dflt) {
+    std::string v = value(key);
+    for (auto& c : v) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return v.empty() ? dflt : v == "true";
+  };
+  auto bytes = [&](const char* key, int64_t dflt) {
+    const std::string v = value(key);
+    if (v.empty()) return dflt;
+    Conf tmp;
+    tmp.set(key, v);
+    const int64_t b = tmp.get_bytes(key);
+    return b > 0 ? b : dflt;
+  };
+  s.enabled = flag("spark.sql.adaptive.enabled", true);
+  s.coalesce = flag("spark.sql.adaptive.coalescePartitions.enabled", true);
+  s.parallelism_first = flag("spark.sql.adaptive.coalescePartitions.parallelismFirst", true);
+  s.advisory_bytes = bytes("spark.sql.adaptive.advisoryPartitionSizeInBytes", bytes("spark.sql.adaptive.shuffle.targetPostShuffleInputSize", 64LL << 20));
+  s.min_partition_bytes = bytes("spark.sql.adaptive.coalescePartitions.minPartitionSize", 1LL << 20);
+  if (const std::string n = value("spark.sql.adaptive.coalescePartitions.minPartitionNum"); !n.empty() && std::atoi(n.c_str()) > 0)
+    s.min_partition_num = std::atoi(n.c_str());
+  s.default_parallelism = std::max(1, parallelism);
+  return s;
 }
 
 }  // namespace
@@ -219,7 +247,7 @@ void Driver::sql_execute(Connection& c, const msg::PySqlExecute& m) {
     }
     return out;
   };
-  auto node = sql_source_.add(q, parallelism, splitter);
+  auto node = sql_source_.add(q, parallelism, splitter, aqe_settings(value, parallelism));
   if (!node) return py_error(c, m.req, "bad_request", node.error_message());
   Job job;
   job.id = next_job_++;
@@ -239,9 +267,8 @@ void Driver::sql_execute(Connection& c, const msg::PySqlExecute& m) {
   job.start_ms = clock_.now_ms();
   const std::string points = value("spark.sql.execution.rangeExchange.sampleSizePerPartition");
   job.range_points = std::clamp(std::atoi(points.empty() ? "100" : points.c_str()), 1, 1000000);
-  for (int p = 0; p < sql_source_.num_partitions(job.rdd); ++p) job.partitions.push_back(p);
-  LOG_DEBUG("driver", "SQL job " << job.id << ": " << q.stages.size() << " stage(s), " << job.partitions.size()
-                                 << " result partition(s)");
+  job.all_partitions = true;  // known when the result stage starts (AQE coalescing)
+  LOG_DEBUG("driver", "SQL job " << job.id << ": " << q.stages.size() << " stage(s)");
   submit_job(std::move(job), json{{"nodes", json::array()}});
 }
 
@@ -263,7 +290,7 @@ Driver::Job Driver::range_sampling_first(Job job) {
   s.sink_kind = "result";
   s.description = job.description;
   s.start_ms = clock_.now_ms();
-  for (int p = 0; p < sql_source_.num_partitions(s.rdd); ++p) s.partitions.push_back(p);
+  s.all_partitions = true;
   s.then = std::make_shared<Job>(std::move(job));
   return s;
 }

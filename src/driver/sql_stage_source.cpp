@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <tuple>
 
 #include "common/util.h"
 #include "sql/columnar/serde.h"
@@ -54,7 +55,8 @@ int parse_ref(const std::string& ref, const std::string& prefix) {
 
 }  // namespace
 
-Result<int> SqlStageSource::add(const sql::PreparedQuery& q, int default_parallelism, const FileSplitter& files) {
+Result<int> SqlStageSource::add(const sql::PreparedQuery& q, int default_parallelism, const FileSplitter& files,
+                                const sql::AqeSettings& aqe) {
   std::vector<int> node_of;  // stage index -> node
   for (size_t i = 0; i < q.stages.size(); ++i) node_of.push_back(next_node_ + static_cast<int>(i));
   std::vector<Stage> built;
@@ -70,6 +72,7 @@ Result<int> SqlStageSource::add(const sql::PreparedQuery& q, int default_paralle
       st.partitioning = fj["output"];
       st.num_reduce = std::max(1, f.output.num);
       st.needs_bounds = st.partitioning.value("kind", "") == "rangepartitioning" && st.num_reduce > 1;
+      st.coalescible = fj.value("coalescible", false);
     }
     // Partitions: the widest input (shuffle reads, Range slices, local rows cut
     // default_parallelism ways as parallelize does).
@@ -120,10 +123,17 @@ Result<int> SqlStageSource::add(const sql::PreparedQuery& q, int default_paralle
     };
     walk(st.plan);
     if (!bad) return Result<int>::error(bad.message());
+    // Only a stage whose every leaf is a shuffle or broadcast read may coalesce (Spark: all
+    // leaves are query stages), and only if every shuffle it reads allows it.
+    st.aqe = aqe;
+    st.may_coalesce = aqe.enabled && aqe.coalesce && from_leaves == 0 && !st.shuffle_reads.empty();
     for (const auto& [ref, parent] : st.shuffle_reads) {
       // The producing stage was built before this one (stages come leaves first).
       for (const auto& b : built)
-        if (b.node == parent) from_shuffle = std::max(from_shuffle, b.num_reduce);
+        if (b.node == parent) {
+          from_shuffle = std::max(from_shuffle, b.num_reduce);
+          st.may_coalesce = st.may_coalesce && b.coalescible;
+        }
     }
     // The widest input decides; a narrower one has nothing for the partitions past its own
     // (a union of a 3-slice range and a 2-partition shuffle computes all 3 slices).
@@ -159,8 +169,9 @@ int SqlStageSource::add_range_sampler(int map_node, int points) {
   s.is_result = true;
   s.needs_bounds = false;
   s.samples_for = map_node;
-  s.partitioning["sample"] = {{"size", sql::exec::range_sample_size(s.num_reduce, s.num_partitions, points)},
-                              {"shift", map_node - kSqlNodeBase}, {"points", points}};
+  // The sample size per partition depends on how many partitions there are: decided (with
+  // coalescing) when the sampling job's stage starts, see sample_size.
+  s.partitioning["sample"] = {{"reduce", s.num_reduce}, {"shift", map_node - kSqlNodeBase}, {"points", points}};
   s.num_reduce = 1;
   const int node = s.node;
   stages_[node] = std::move(s);
@@ -186,7 +197,7 @@ Result<std::vector<int>> SqlStageSource::take_range_samples(int sampler_node,
   std::vector<ex::RangeSample> candidates;
   if (sampler.resample_seeds.empty()) {  // the sketch job: every partition's reservoir sample
     const auto& spec = sampler.partitioning["sample"];
-    const auto plan = ex::range_resample(samples, st.num_reduce, spec.value("points", 100), spec.value("size", int64_t(1)));
+    const auto plan = ex::range_resample(samples, st.num_reduce, spec.value("points", 100), sample_size(sampler));
     if (!plan.partitions.empty()) {
       // RDD.sample(false, fraction, byteswap32(-id - 1)) over just those partitions.
       const int shift = sampler.samples_for - kSqlNodeBase;
@@ -215,7 +226,37 @@ Result<std::vector<int>> SqlStageSource::take_range_samples(int sampler_node,
 
 int SqlStageSource::num_partitions(int node) const {
   auto it = stages_.find(node);
-  return it == stages_.end() ? -1 : it->second.num_partitions;
+  return it == stages_.end() ? -1 : width(it->second);
+}
+
+void SqlStageSource::settle_width(const Stage& st) const {
+  if (st.width_final) return;
+  if (!st.may_coalesce) {
+    st.width_final = true;
+    return;
+  }
+  if (!outputs_) return;
+  std::vector<std::vector<int64_t>> bytes;  // per shuffle read, per reduce partition
+  for (const auto& [ref, parent] : st.shuffle_reads) {
+    auto ot = outputs_->find(parent);
+    if (ot == outputs_->end() || ot->second.missing() > 0) return;
+    std::vector<int64_t> b(static_cast<size_t>(std::max(0, ot->second.num_reduce)), 0);
+    for (const auto& m : ot->second.maps)
+      for (size_t r = 0; r < b.size() && r + 1 < m->offsets.size(); ++r) b[r] += m->offsets[r + 1] - m->offsets[r];
+    bytes.push_back(std::move(b));
+  }
+  st.ranges = sql::coalesce_partitions(bytes, st.aqe).value_or(std::vector<sql::PartitionRange>{});
+  st.width_final = true;
+}
+
+int SqlStageSource::width(const Stage& st) const {
+  settle_width(st);
+  return st.ranges.empty() ? st.num_partitions : static_cast<int>(st.ranges.size());
+}
+
+int64_t SqlStageSource::sample_size(const Stage& sampler) const {
+  const auto& spec = sampler.partitioning["sample"];
+  return sql::exec::range_sample_size(spec.value("reduce", 1), width(sampler), spec.value("points", 100));
 }
 
 std::vector<int> SqlStageSource::shuffle_deps(int node) const {
@@ -251,37 +292,42 @@ Result<std::shared_ptr<const scheduler::TaskBody>> SqlStageSource::build_task(in
   op.partitioning = st.is_result && st.samples_for < 0 ? json() : st.partitioning;
   if (auto seed = st.resample_seeds.find(partition); seed != st.resample_seeds.end())
     op.partitioning["sample"] = {{"fraction", st.fraction}, {"seed", seed->second}};
+  else if (st.samples_for >= 0)
+    op.partitioning["sample"]["size"] = sample_size(st);
   if (st.bounds) {  // a range exchange's map task: its bounds ride as one blob
     op.partitioning["bounds"] = "range:bounds";
     op.inputs.push_back({"range:bounds", plan::BlobsSource{static_cast<int>(body->blobs.size()), 1}});
     body->blobs.push_back(st.bounds);
   }
   op.partition = partition;
-  op.num_partitions = st.num_partitions;
-  // A shuffle read takes this partition's segment of every map output; a broadcast read takes
-  // everything the producing stage wrote (one reduce partition).
-  auto reads = [&](const std::string& ref, int parent, int reduce) -> Status {
+  op.num_partitions = width(st);
+  // A shuffle read takes this partition's segment of every map output — with coalescing, the
+  // segments of reduce partitions [lo, hi), which lie next to each other in each map's file; a
+  // broadcast read takes everything the producing stage wrote (one reduce partition).
+  auto reads = [&](const std::string& ref, int parent, int lo, int hi) -> Status {
     auto ot = outputs.find(parent);
     if (ot == outputs.end() || ot->second.missing() > 0)
       return Status::error("shuffle " + std::to_string(parent) + " has missing map outputs");
-    plan::ShuffleSource sh{parent, reduce, {}};
-    if (reduce >= ot->second.num_reduce) {  // a narrower shuffle than the stage: no rows here
-      op.inputs.push_back({ref, std::move(sh)});
-      return Status::ok();
-    }
-    for (size_t m = 0; m < ot->second.maps.size(); ++m) {
+    plan::ShuffleSource sh{parent, lo, {}};
+    hi = std::min(hi, ot->second.num_reduce);  // a narrower shuffle than the stage: no rows here
+    for (size_t m = 0; lo < hi && m < ot->second.maps.size(); ++m) {
       const auto& ms = *ot->second.maps[m];
-      if (static_cast<size_t>(reduce) + 1 >= ms.offsets.size()) return Status::error("map output index too short");
-      int64_t off = ms.offsets[static_cast<size_t>(reduce)], len = ms.offsets[static_cast<size_t>(reduce) + 1] - off;
+      if (static_cast<size_t>(hi) >= ms.offsets.size()) return Status::error("map output index too short");
+      int64_t off = ms.offsets[static_cast<size_t>(lo)], len = ms.offsets[static_cast<size_t>(hi)] - off;
       if (len > 0) sh.blocks.push_back({static_cast<int>(m), ms.exec_id, ms.host, ms.port, ms.path, off, len});
     }
     op.inputs.push_back({ref, std::move(sh)});
     return Status::ok();
   };
+  int lo = partition, hi = partition + 1;
+  if (!st.ranges.empty()) {
+    if (static_cast<size_t>(partition) >= st.ranges.size()) return R::error(describe(node) + ": no partition " + std::to_string(partition));
+    std::tie(lo, hi) = st.ranges[static_cast<size_t>(partition)];
+  }
   for (const auto& [ref, parent] : st.shuffle_reads)
-    if (Status s = reads(ref, parent, partition); !s) return R::error(s.message());
+    if (Status s = reads(ref, parent, lo, hi); !s) return R::error(s.message());
   for (const auto& [ref, parent] : st.broadcast_reads)
-    if (Status s = reads(ref, parent, 0); !s) return R::error(s.message());
+    if (Status s = reads(ref, parent, 0, 1); !s) return R::error(s.message());
   for (const auto& [ref, parts] : st.file_parts)
     if (static_cast<size_t>(partition) < parts.size())
       for (const auto& chunk : parts[static_cast<size_t>(partition)]) op.inputs.push_back({ref, chunk});

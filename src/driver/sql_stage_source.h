@@ -19,6 +19,7 @@
 #include "driver/rdd_stage_source.h"
 #include "scheduler/stage_source.h"
 #include "sql/exec/range_partition.h"
+#include "sql/physical/aqe.h"
 #include "sql/session.h"
 
 namespace spp::driver {
@@ -37,8 +38,17 @@ using FileSplitter = std::function<Result<std::vector<std::vector<plan::TextSour
 
 class SqlStageSource final : public scheduler::StageSource {
  public:
-  // Registers the query's stages; returns the node of its result stage.
-  Result<int> add(const sql::PreparedQuery& q, int default_parallelism, const FileSplitter& files = nullptr);
+  // Registers the query's stages; returns the node of its result stage. `aqe`: how stages
+  // reading only shuffles coalesce their partitions once those shuffles exist (sql/physical/aqe.h).
+  Result<int> add(const sql::PreparedQuery& q, int default_parallelism, const FileSplitter& files = nullptr,
+                  const sql::AqeSettings& aqe = no_aqe());
+  // The DAG scheduler's map outputs: their sizes decide coalescing (borrowed; null = never).
+  void observe(const MapOutputTracker* outputs) { outputs_ = outputs; }
+  static sql::AqeSettings no_aqe() {
+    sql::AqeSettings s;
+    s.enabled = false;
+    return s;
+  }
   // Forgets a query's stages (its job ended).
   void remove(int result_node);
 
@@ -59,6 +69,9 @@ class SqlStageSource final : public scheduler::StageSource {
   Result<std::vector<int>> take_range_samples(int sampler_node, const std::vector<std::vector<std::string>>& results);
   static bool owns(int node) { return node >= kSqlNodeBase; }
 
+  // A stage that may coalesce answers its un-coalesced width until every shuffle it reads
+  // exists; the first answer after that is its final width (the DAG scheduler asks when it
+  // submits the stage, which is after its inputs).
   int num_partitions(int node) const override;
   std::vector<int> shuffle_deps(int node) const override;
   scheduler::ShuffleDep shuffle(int shuffle_id) const override;
@@ -75,6 +88,14 @@ class SqlStageSource final : public scheduler::StageSource {
     nlohmann::json partitioning;  // map stages: StageFragment::to_json()["output"]
     int num_partitions = 1;
     int num_reduce = 1;
+    bool coalescible = false;  // map stages: its readers may coalesce its partitions
+    // Reads only shuffles (and broadcasts), all coalescible: AQE may coalesce its partitions.
+    bool may_coalesce = false;
+    sql::AqeSettings aqe;
+    // Once decided: the reduce partitions [first, second) each task reads (coalesced), or empty
+    // when the partitions stay one per task.
+    mutable bool width_final = false;
+    mutable std::vector<sql::PartitionRange> ranges;
     std::vector<int> parents;  // parent stages' nodes
     // Leaf data ref -> where it reads: a parent node (shuffle/broadcast), or local rows cut
     // per partition (one SPB1 stream per partition).
@@ -90,8 +111,13 @@ class SqlStageSource final : public scheduler::StageSource {
     double fraction = 0;                       // ... with this Bernoulli fraction
     std::map<int, int64_t> resample_seeds;     // ... each partition with its seed
   };
+  // Decides a stage's coalescing once its shuffles exist (see num_partitions).
+  void settle_width(const Stage& st) const;
+  int width(const Stage& st) const;
+  int64_t sample_size(const Stage& sampler) const;  // a range sampler's reservoir per partition
   std::map<int, Stage> stages_;
   int next_node_ = kSqlNodeBase;
+  const MapOutputTracker* outputs_ = nullptr;
 };
 
 // Routes the DAG scheduler's questions to the RDD graph or the SQL stages by node id.

@@ -120,11 +120,12 @@ void DagScheduler::submit_job(const JobSubmitted& e) {
   job.node = e.node;
   job.description = e.description;
   job.partitions = e.partitions;
+  job.partitions_pending = e.all_partitions;
   job.have.assign(job.partitions.size(), false);
   for (size_t i = 0; i < job.partitions.size(); ++i) job.position[job.partitions[i]] = i;
   Job& stored = jobs_.emplace(job.id, std::move(job)).first->second;
   LOG_DEBUG(kLog, "job " << stored.id << ": submitted (" << src_.describe(stored.node) << ", " << stored.partitions.size() << " partition(s))");
-  if (stored.partitions.empty()) return finish_job(stored);
+  if (stored.partitions.empty() && !stored.partitions_pending) return finish_job(stored);
   advance_job(stored);
 }
 
@@ -174,6 +175,16 @@ void DagScheduler::advance_job(Job& job) {
       if (!out.maps[static_cast<size_t>(p)]) st.partitions.push_back(p);
   } else {
     st.node = job.node;
+    if (job.partitions_pending) {  // its inputs exist now: the node knows its final width
+      job.partitions_pending = false;
+      const int n = std::max(0, src_.num_partitions(job.node));
+      for (int p = 0; p < n; ++p) {
+        job.position[p] = job.partitions.size();
+        job.partitions.push_back(p);
+      }
+      job.have.assign(job.partitions.size(), false);
+      out_.push_back(JobPartitionsKnown{job.id, n});
+    }
     for (size_t i = 0; i < job.partitions.size(); ++i)
       if (!job.have[i]) st.partitions.push_back(job.partitions[i]);
   }

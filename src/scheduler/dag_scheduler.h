@@ -68,6 +68,10 @@ struct JobSubmitted {
   int job_id = 0;
   int node = 0;
   std::vector<int> partitions;
+  // Instead of `partitions`: every partition of `node`, counted when its stage is first
+  // submitted — after the shuffles it reads exist, so adaptive execution may have coalesced
+  // them (JobPartitionsKnown tells the shell how many).
+  bool all_partitions = false;
   std::string description;  // names the result stage in the UI when set
 };
 // An executor reported the end of a task (StatusUpdate), or the shell gave up sending it.
@@ -139,6 +143,11 @@ struct TaskAccepted {
 struct JobSucceeded {
   int job_id = 0;
 };
+// An all_partitions job's result partitions are now known: 0..count-1 (positions = partitions).
+struct JobPartitionsKnown {
+  int job_id = 0;
+  int count = 0;
+};
 struct JobFailed {
   int job_id = 0;
   std::string reason;
@@ -176,7 +185,7 @@ struct TaskEndEvent {
   std::string error;
   int64_t time = 0;
 };
-using Effect = std::variant<LaunchTask, KillTask, TaskAccepted, JobSucceeded, JobFailed, ArmTimer,
+using Effect = std::variant<LaunchTask, KillTask, TaskAccepted, JobSucceeded, JobFailed, JobPartitionsKnown, ArmTimer,
                             StageSubmittedEvent, StageCompletedEvent, TaskStartEvent, TaskEndEvent>;
 
 // A task attempt's history: each transition with its reason and time (monotonic ms).
@@ -240,6 +249,7 @@ class DagScheduler {
     int node = 0;
     std::string description;
     std::vector<int> partitions;
+    bool partitions_pending = false;  // all_partitions: counted when the result stage starts
     std::map<int, size_t> position;  // result partition -> index in `partitions`
     std::vector<bool> have;          // result accepted per position
     int result_stage_id = -1;        // assigned when the result stage is first submitted

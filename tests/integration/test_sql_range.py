@@ -39,6 +39,9 @@ from pyspark.sql import SparkSession, functions as F
 
 spark = SparkSession.builder.appName("sql-range").getOrCreate()
 spark.conf.set("spark.sql.shuffle.partitions", "4")
+# The spread over reduce tasks is the point here: adaptive coalescing would read these few
+# rows in one task (test_sql_aqe.py covers it).
+spark.conf.set("spark.sql.adaptive.coalescePartitions.enabled", "false")
 ui = spark.sparkContext.uiWebUrl
 
 def get(path):

@@ -446,3 +446,48 @@ TEST_CASE("dag: a failing task is retried up to maxFailures, then the job aborts
   REQUIRE(kills.size() == 1);
   CHECK(kills[0].task_id == l[1].launch.task_id);
 }
+
+TEST_CASE("dag: an all_partitions job counts its result partitions when the result stage starts") {
+  // As AQE coalescing does: node 2 reports 5 partitions until shuffle 10 exists, then 1.
+  Harness h(two_stage());
+  h.src.parts[2] = 5;
+  h.add("a", 2);
+  JobSubmitted j;
+  j.job_id = 0;
+  j.node = 2;
+  j.all_partitions = true;
+  auto e1 = h.dag.handle(j);
+  CHECK(all<JobPartitionsKnown>(e1).empty());  // the map stage runs first
+  auto maps = all<LaunchTask>(e1);
+  REQUIRE(maps.size() == 2);
+  h.map_done(maps[0]);
+  h.src.parts[2] = 1;  // the shuffle's sizes are in: one coalesced partition
+  auto e2 = h.map_done(maps[1]);
+  auto known = all<JobPartitionsKnown>(e2);
+  REQUIRE(known.size() == 1);
+  CHECK(known[0].job_id == 0);
+  CHECK(known[0].count == 1);
+  auto res = all<LaunchTask>(e2);
+  REQUIRE(res.size() == 1);
+  CHECK(res[0].partition == 0);
+  auto e3 = h.done(res[0]);
+  REQUIRE(all<TaskAccepted>(e3).size() == 1);
+  CHECK(all<TaskAccepted>(e3)[0].position == 0);
+  CHECK(all<JobSucceeded>(e3).size() == 1);
+}
+
+TEST_CASE("dag: an all_partitions job over a node with no partitions succeeds at once") {
+  FakeSource s;
+  s.parts = {{1, 0}};
+  Harness h(std::move(s));
+  h.add("a");
+  JobSubmitted j;
+  j.job_id = 3;
+  j.node = 1;
+  j.all_partitions = true;
+  auto e = h.dag.handle(j);
+  REQUIRE(all<JobPartitionsKnown>(e).size() == 1);
+  CHECK(all<JobPartitionsKnown>(e)[0].count == 0);
+  CHECK(all<JobSucceeded>(e).size() == 1);
+  CHECK(all<LaunchTask>(e).empty());
+}

@@ -121,6 +121,9 @@ struct StageFragment {
   bool is_result = false;
   std::vector<int> parents;  // stages whose output this one reads
   Partitioning output;       // how this stage partitions its output (shuffle map stages)
+  // AQE may read contiguous partitions of this shuffle together: hash or range exchanges the
+  // planner added or `repartition(cols)` asked for, never a user's explicit partition count.
+  bool coalescible = false;
   nlohmann::json to_json() const;
   PhysPtr root;
 };

@@ -589,7 +589,7 @@ json StageFragment::to_json() const {
                    {"kind", kinds[static_cast<int>(output.kind)]}, {"exprs", json::array()}};
     for (const auto& e : output.exprs) j["output"]["exprs"].push_back(expr_to_json(e));
     // AQE: the reader may coalesce small contiguous partitions of this shuffle.
-    j["coalescible"] = output.kind == Partitioning::Kind::Hash || output.kind == Partitioning::Kind::Range;
+    j["coalescible"] = coalescible;
   }
   return j;
 }
@@ -605,6 +605,8 @@ std::vector<StageFragment> cut_stages(const PhysPtr& root) {
       s.parents = mine;
       s.output = p->kind == PhysKind::ShuffleExchange ? p->partitioning
                                                        : Partitioning{Partitioning::Kind::Broadcast, p->exprs, 1};
+      s.coalescible = p->kind == PhysKind::ShuffleExchange && p->name != "REPARTITION_BY_NUM" &&
+                      (s.output.kind == Partitioning::Kind::Hash || s.output.kind == Partitioning::Kind::Range);
       s.root = body;
       stages.push_back(s);
       parents.push_back(s.id);
