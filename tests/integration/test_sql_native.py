@@ -80,6 +80,9 @@ csv = spark.read.csv(text_path + "/../csv", header=True, inferSchema=True)
 check("csv_dtypes", lambda: csv.dtypes)
 check("csv_agg", lambda: sorted(rows(csv.groupBy("region").agg(F.sum("qty").alias("q"),
                                                               F.max("price").alias("p")))))
+# Grouping by an aliased expression (Spark's CleanupAliases): the alias names the output column.
+check("group_by_alias", lambda: [sorted(rows(csv.groupBy((F.col("qty") % 2).alias("odd")).agg(F.count("*"))), key=str),
+                                 csv.groupBy((F.col("qty") % 2).alias("odd")).count().columns])
 js = spark.read.json(text_path + "/../json")
 check("json_dtypes", lambda: js.dtypes)
 check("json_rows", lambda: rows(js.orderBy("a").select("a", "b", F.col("c.d").alias("d"))))
@@ -156,6 +159,7 @@ def check_native(res):
     assert res.result("csv_dtypes") == [["region", "string"], ["qty", "int"], ["price", "double"],
                                          ["day", "date"]]
     assert res.result("csv_agg") == [["east", 7, 1.0], ["north", 5, 1.5], ["south", 6, 3.0]]
+    assert res.result("group_by_alias") == [[[0, 1], [1, 4], [None, 1]], ["odd", "count"]]
     assert res.result("json_dtypes") == [["a", "bigint"], ["b", "string"], ["c", "struct<d:double>"]]
     assert res.result("json_rows") == [[1, "x", 0.5], [2, None, None], [3, "z", 2.0]]
     assert res.result("csv_plain") == [["region", "string"], ["qty", "string"], ["price", "string"],

@@ -242,7 +242,12 @@ PlanPtr rule_resolve_expressions(Ctx& c, const PlanPtr& plan) {
     switch (n->kind) {
       case PlanKind::Project: case PlanKind::Aggregate:
         e = resolve_named_list(c, n->exprs, *n, input);
-        for (auto& x : g) x = resolve_expr(c, x, *n, input);
+        for (auto& x : g) {
+          x = resolve_expr(c, x, *n, input);
+          // CleanupAliases: groupBy((w % 7).alias("g")) groups by (w % 7); the alias names the
+          // output column only (the output list keeps it).
+          while (x->kind == ExprKind::Alias && x->resolved()) x = x->children[0];
+        }
         break;
       case PlanKind::Filter: case PlanKind::Sort: case PlanKind::Join: case PlanKind::RepartitionByExpression:
       case PlanKind::Drop: case PlanKind::WithColumns: case PlanKind::Hint:
