@@ -8,6 +8,7 @@
 #include "driver/file_splits.h"
 #include "sql/exec/csv.h"
 #include "sql/exec/json_lines.h"
+#include "sql/parquet/file_reader.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -84,16 +85,47 @@ Result<sql::DataType> json_schema(const std::vector<FileEntry>& files,
   return sql::type_from_json(sql::col::type_to_json(t.value()));
 }
 
+// The schema of Parquet files from their footers: the first file's, or with mergeSchema
+// (option, else spark.sql.parquet.mergeSchema) every file's merged, as Spark.
+Result<sql::DataType> parquet_schema(const std::vector<FileEntry>& files,
+                                     const std::vector<std::pair<std::string, std::string>>& options, bool merge_default) {
+  using R = Result<sql::DataType>;
+  bool merge = merge_default;
+  for (const auto& [k, v] : options) {
+    std::string key = k;
+    for (auto& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (key == "mergeschema") merge = v == "true" || v == "TRUE" || v == "True";
+  }
+  std::vector<sql::col::ColType> schemas;
+  nlohmann::json first;
+  for (const auto& f : files) {
+    auto pf = sql::parquet::ParquetFile::open_path(f.path);
+    if (!pf) return R::error(pf.error_message());
+    nlohmann::json j = pf.value()->spark_schema();
+    if (schemas.empty()) first = j;
+    auto t = sql::col::type_from_json(j);
+    if (!t) return R::error(t.error_message());
+    schemas.push_back(std::move(t.value()));
+    if (!merge) break;
+  }
+  if (schemas.empty())
+    return R::error("[UNABLE_TO_INFER_SCHEMA] Unable to infer schema for Parquet. It must be specified manually.");
+  if (schemas.size() == 1) return sql::type_from_json(first);
+  auto merged = sql::parquet::merge_schemas(schemas);
+  if (!merged) return R::error(merged.error_message());
+  return sql::type_from_json(sql::col::type_to_json(merged.value()));
+}
+
 // Schemas of file sources (SqlSession's SourceResolver): files must exist; text has one string
 // column; csv and json take the user's schema or infer it from the files.
 Result<sql::DataType> resolve_source(const std::string& format, const std::vector<std::string>& paths,
                                      const std::vector<std::pair<std::string, std::string>>& options,
-                                     const std::optional<sql::DataType>& user) {
+                                     const std::optional<sql::DataType>& user, bool parquet_merge) {
   using R = Result<sql::DataType>;
   std::string f = format;
   for (auto& c : f) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (f != "text" && f != "csv" && f != "json")
-    return R::error(f == "parquet" || f == "orc" || f == "avro"
+  if (f != "text" && f != "csv" && f != "json" && f != "parquet")
+    return R::error(f == "orc" || f == "avro"
                         ? "reading " + f + " files is not supported by sparkpp yet"
                         : "[DATA_SOURCE_NOT_FOUND] Failed to find the data source: " + format + ".");
   auto files = source_files(paths);
@@ -110,6 +142,7 @@ Result<sql::DataType> resolve_source(const std::string& format, const std::vecto
     return sql::DataType::structure({sql::StructField{"value", sql::DataType::string(), true, "{}"}});
   }
   if (user) return *user;
+  if (f == "parquet") return parquet_schema(files.value(), options, parquet_merge);
   if (f == "csv") return csv_schema(files.value(), options);
   if (f == "json") return json_schema(files.value(), options);
   return R::error("reading " + f + " files without a schema needs schema inference, which sparkpp does not have yet: "
@@ -160,11 +193,22 @@ void Driver::sql_error(Connection& c, int64_t req, const json& error) {
 // (spark.conf.set), sent with every request.
 void Driver::sql_conf(const std::map<std::string, std::string>& session) {
   sql::SqlConf c;
+  bool merge = false;  // spark.sql.parquet.mergeSchema
   for (const auto& [k, v] : conf_.values())
-    if (k.rfind("spark.sql.", 0) == 0) c.set(k, v);
-  for (const auto& [k, v] : session) c.set(k, v);
+    if (k.rfind("spark.sql.", 0) == 0) {
+      c.set(k, v);
+      if (k == "spark.sql.parquet.mergeSchema") merge = v == "true";
+    }
+  for (const auto& [k, v] : session) {
+    c.set(k, v);
+    if (k == "spark.sql.parquet.mergeSchema") merge = v == "true";
+  }
   sql_.conf() = c;
-  sql_.set_source_resolver(resolve_source);
+  sql_.set_source_resolver([merge](const std::string& format, const std::vector<std::string>& paths,
+                                   const std::vector<std::pair<std::string, std::string>>& options,
+                                   const std::optional<sql::DataType>& user) {
+    return resolve_source(format, paths, options, user, merge);
+  });
 }
 
 void Driver::sql_analyze(Connection& c, const msg::PySqlAnalyze& m) {

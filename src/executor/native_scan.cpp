@@ -7,6 +7,7 @@
 #include "sql/exec/csv.h"
 #include "sql/exec/json_lines.h"
 #include "sql/exec/lower.h"
+#include "sql/parquet/file_reader.h"
 
 namespace spp::executor {
 namespace ex = sql::exec;
@@ -116,6 +117,51 @@ ex::ReaderOptionList reader_options(const nlohmann::json& leaf) {
   return out;
 }
 
+// Parquet: each chunk's row groups (those whose midpoint lies in its byte range, as Spark
+// splits them) read one batch per row group, only the wanted columns decoded.
+class ParquetScan final : public ex::Operator {
+ public:
+  ParquetScan(std::vector<plan::TextSource> chunks, col::ColTypePtr schema, col::ColTypePtr want)
+      : chunks_(std::move(chunks)), want_(std::move(want)) {
+    schema_ = std::move(schema);
+  }
+  std::string name() const override { return "FileScan parquet"; }
+
+ protected:
+  ex::BatchResult next_impl() override {
+    for (;;) {
+      if (next_group_ >= groups_.size()) {
+        if (next_chunk_ >= chunks_.size()) return std::optional<col::Batch>();
+        const auto& c = chunks_[next_chunk_++];
+        if (!file_ || file_path_ != c.path) {
+          auto f = sql::parquet::ParquetFile::open_path(c.path);
+          if (!f) return ex::BatchResult::error(f.error_message());
+          file_ = std::move(f.value());
+          file_path_ = c.path;
+        }
+        groups_ = file_->row_groups_in(c.start, c.length);
+        next_group_ = 0;
+        continue;
+      }
+      const int g = groups_[next_group_++];
+      if (file_->metadata().row_groups[size_t(g)].num_rows == 0) continue;
+      auto b = file_->read_row_group(g, want_);
+      if (!b) return ex::BatchResult::error(b.error_message());
+      b.value().schema = schema_;
+      return std::optional<col::Batch>(std::move(b.value()));
+    }
+  }
+
+ private:
+  std::vector<plan::TextSource> chunks_;
+  col::ColTypePtr want_;  // the output columns under their names in the files
+  size_t next_chunk_ = 0;
+  std::unique_ptr<sql::parquet::ParquetFile> file_;
+  std::string file_path_;
+  std::vector<int> groups_;
+  size_t next_group_ = 0;
+};
+
 }  // namespace
 
 Result<ex::OpPtr> make_file_scan(const nlohmann::json& leaf, std::vector<plan::TextSource> chunks, col::ColTypePtr schema,
@@ -164,6 +210,17 @@ Result<ex::OpPtr> make_file_scan(const nlohmann::json& leaf, std::vector<plan::T
     auto shared = std::make_shared<ex::JsonLinesParser>(std::move(parser.value()));
     LineDecoder decode = [shared](std::string_view lines, bool) { return shared->parse_text(lines); };
     return ex::OpPtr(std::make_unique<FileScan>(format, std::move(chunks), std::move(schema), decode, keep.value()));
+  }
+  if (format == "parquet") {
+    using R = Result<ex::OpPtr>;
+    auto data = ex::output_schema(leaf.value("dataSchema", nlohmann::json::array()));
+    if (!data) return R::error(data.error_message());
+    auto keep = kept_columns(leaf);
+    if (!keep) return R::error(keep.error_message());
+    col::ColType want = *schema;
+    for (size_t i = 0; i < keep.value().size() && i < want.names.size(); ++i)
+      want.names[i] = data.value()->names[size_t(keep.value()[i])];
+    return ex::OpPtr(std::make_unique<ParquetScan>(std::move(chunks), std::move(schema), col::make_type(std::move(want))));
   }
   return Result<ex::OpPtr>::error("the native engine cannot read " + format + " files yet");
 }

@@ -374,6 +374,7 @@ Result<PlanPtr> decode_relation(const json& j, IdGen& ids) {
     const json& ds = b["dataSource"];
     p.kind = PlanKind::DataSource;
     p.name = str(ds, "format");
+    if (p.name.empty()) p.name = "parquet";  // spark.sql.sources.default
     p.paths = strings(ds, "paths");
     if (ds.contains("options") && ds["options"].is_object())
       for (auto it = ds["options"].begin(); it != ds["options"].end(); ++it)

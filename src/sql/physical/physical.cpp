@@ -183,6 +183,7 @@ std::string PhysicalPlan::node_string() const {
     case PhysKind::FileScan: {
       std::string fmt = name;
       for (auto& c : fmt) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      if (name == "parquet") fmt = "Parquet";  // ParquetFileFormat's toString; the others are upper case
       std::string pushed = "[";
       for (const auto& e : exprs) {
         std::string f = pushed_filter(*e);
@@ -190,7 +191,7 @@ std::string PhysicalPlan::node_string() const {
       }
       std::vector<StructField> fs;
       for (const auto& a : output_attrs) fs.push_back({a->name, a->type, a->nullable, "{}"});
-      return "FileScan " + name + " " + list(output_attrs, ",") + " Batched: false, DataFilters: " + list(exprs) +
+      return "FileScan " + name + " " + list(output_attrs, ",") + " Batched: " + (name == "parquet" ? "true" : "false") + ", DataFilters: " + list(exprs) +
              ", Format: " + fmt + ", Location: InMemoryFileIndex(" + std::to_string(paths.size()) + " paths)[" +
              (paths.empty() ? "" : "file:" + paths[0]) + (paths.size() > 1 ? ", ..." : "") + "], PartitionFilters: [], PushedFilters: " +
              pushed + "], ReadSchema: " + DataType::structure(fs).simple_string();

@@ -1,0 +1,24 @@
+// One flat column chunk (a top-level primitive, optional or required) of a row group decoded
+// into a column of its Spark type: pages (dictionary, data v1/v2) one after the other, each
+// decompressed, its definition levels turned into validity and its values converted in bulk.
+#pragma once
+#include <cstdint>
+
+#include "common/status.h"
+#include "sql/columnar/batch.h"
+#include "sql/parquet/metadata.h"
+#include "sql/parquet/schema.h"
+
+namespace spp::sql::parquet {
+
+// Bounds that keep hostile files from making unbounded allocations.
+struct ReadLimits {
+  int64_t max_page_bytes = int64_t(1) << 28;   // one page, decompressed
+  int64_t max_page_values = int64_t(1) << 24;  // values (with nulls) in one page
+};
+
+// `chunk`: the column chunk's bytes (its first page header at 0); `num_rows`: the row group's.
+Result<col::ColumnPtr> read_flat_column(const uint8_t* chunk, size_t size, const ColumnMeta& meta, const Leaf& leaf,
+                                        int64_t num_rows, const ReadLimits& limits = {});
+
+}  // namespace spp::sql::parquet

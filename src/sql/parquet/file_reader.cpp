@@ -1,0 +1,227 @@
+// Parquet files (see the header).
+#include "sql/parquet/file_reader.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <nlohmann/json.hpp>
+
+namespace spp::sql::parquet {
+
+namespace {
+
+class FileSource final : public ByteSource {
+ public:
+  FileSource(int fd, int64_t size) : fd_(fd), size_(size) {}
+  ~FileSource() override { ::close(fd_); }
+  int64_t size() const override { return size_; }
+  Status read(int64_t offset, size_t n, std::string& out) override {
+    out.resize(n);
+    size_t got = 0;
+    while (got < n) {
+      const ssize_t r = ::pread(fd_, out.data() + got, n - got, off_t(offset + int64_t(got)));
+      if (r < 0 && errno == EINTR) continue;
+      if (r < 0) return Status::error(std::string("read failed: ") + std::strerror(errno));
+      if (r == 0) return Status::error("the file is shorter than its metadata says");
+      got += size_t(r);
+    }
+    return Status::ok();
+  }
+
+ private:
+  int fd_;
+  int64_t size_;
+};
+
+class MemorySource final : public ByteSource {
+ public:
+  explicit MemorySource(std::string b) : b_(std::move(b)) {}
+  int64_t size() const override { return int64_t(b_.size()); }
+  Status read(int64_t offset, size_t n, std::string& out) override {
+    if (offset < 0 || uint64_t(offset) + n > b_.size()) return Status::error("read past the end");
+    out.assign(b_, size_t(offset), n);
+    return Status::ok();
+  }
+
+ private:
+  std::string b_;
+};
+
+std::string lower(std::string s) {
+  for (auto& c : s) c = char(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// Where a column chunk starts: its dictionary page when it has one (some writers put 0 there
+// for "none").
+int64_t chunk_start(const ColumnMeta& m) {
+  if (m.dictionary_page_offset > 0 && m.dictionary_page_offset < m.data_page_offset) return m.dictionary_page_offset;
+  return m.data_page_offset;
+}
+
+std::string upper(std::string s) {
+  for (auto& c : s) c = char(std::toupper(static_cast<unsigned char>(c)));
+  return s;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<ByteSource>> open_file_source(const std::string& path) {
+  using R = Result<std::unique_ptr<ByteSource>>;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return R::error("cannot open file:" + path + ": " + std::strerror(errno));
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    ::close(fd);
+    return R::error("cannot stat file:" + path);
+  }
+  return std::unique_ptr<ByteSource>(std::make_unique<FileSource>(fd, int64_t(st.st_size)));
+}
+
+std::unique_ptr<ByteSource> memory_source(std::string bytes) { return std::make_unique<MemorySource>(std::move(bytes)); }
+
+Result<std::unique_ptr<ParquetFile>> ParquetFile::open_path(const std::string& path) {
+  auto src = open_file_source(path);
+  if (!src) return Result<std::unique_ptr<ParquetFile>>::error(src.error_message());
+  return open(std::move(src.value()), "file:" + path);
+}
+
+Result<std::unique_ptr<ParquetFile>> ParquetFile::open(std::unique_ptr<ByteSource> src, std::string name, ReadLimits limits) {
+  using R = Result<std::unique_ptr<ParquetFile>>;
+  auto f = std::unique_ptr<ParquetFile>(new ParquetFile());
+  f->src_ = std::move(src);
+  f->name_ = std::move(name);
+  f->limits_ = limits;
+  const int64_t size = f->src_->size();
+  std::string tail;
+  if (size >= 8) {
+    if (auto s = f->src_->read(size - 8, 8, tail); !s) return R::error(f->name_ + ": " + s.message());
+  }
+  auto span = footer_span(tail, size);
+  if (!span) return R::error(f->name_ + " " + span.error_message());
+  std::string head;
+  if (auto s = f->src_->read(0, 4, head); !s) return R::error(f->name_ + ": " + s.message());
+  if (head != "PAR1") return R::error(f->name_ + " is not a Parquet file: it does not start with PAR1");
+  std::string meta;
+  if (auto s = f->src_->read(span.value().offset, size_t(span.value().length), meta); !s) return R::error(f->name_ + ": " + s.message());
+  auto md = parse_file_metadata(reinterpret_cast<const uint8_t*>(meta.data()), meta.size());
+  if (!md) return R::error("Could not read footer for file: " + f->name_ + ": " + md.error_message());
+  f->md_ = std::move(md.value());
+  if (f->md_.encrypted_footer_algorithm) return R::error(f->name_ + " is an encrypted Parquet file, which sparkpp cannot read");
+  auto schema = convert_schema(f->md_);
+  if (!schema) return R::error(schema.error_message() + " (file " + f->name_ + ")");
+  f->schema_ = std::move(schema.value());
+  const size_t leaves = f->schema_.leaves.size();
+  for (size_t g = 0; g < f->md_.row_groups.size(); ++g) {
+    const auto& rg = f->md_.row_groups[g];
+    if (rg.columns.size() != leaves)
+      return R::error("Could not read footer for file: " + f->name_ + ": row group " + std::to_string(g) + " has " +
+                      std::to_string(rg.columns.size()) + " columns, the schema " + std::to_string(leaves));
+    if (rg.num_rows < 0) return R::error("Could not read footer for file: " + f->name_ + ": negative row count");
+    if (rg.num_rows == 0) continue;
+    // Column chunks must lie between the magic and the footer: a lying range would put the row
+    // group's midpoint in no split (its rows silently lost) or send reads past the data.
+    for (const auto& c : rg.columns) {
+      const int64_t start = chunk_start(c.meta);
+      if (!c.has_meta || !c.file_path.empty() || c.encrypted) continue;  // reported when read
+      if (start < 4 || c.meta.total_compressed_size < 0 || start > span.value().offset ||
+          c.meta.total_compressed_size > span.value().offset - start)
+        return R::error("Could not read footer for file: " + f->name_ + ": column chunk " +
+                        (c.meta.path.empty() ? std::string("?") : c.meta.path.back()) + " of row group " + std::to_string(g) +
+                        " lies outside the file's data (bytes [" + std::to_string(start) + ", +" +
+                        std::to_string(c.meta.total_compressed_size) + "))");
+    }
+  }
+  return f;
+}
+
+nlohmann::json ParquetFile::spark_schema() const { return spark_schema_json(md_, schema_); }
+
+std::vector<int> ParquetFile::row_groups_in(int64_t start, int64_t length) const {
+  std::vector<int> out;
+  for (size_t g = 0; g < md_.row_groups.size(); ++g) {
+    const auto& rg = md_.row_groups[g];
+    int64_t first = 0, total = 0;
+    if (!rg.columns.empty()) first = chunk_start(rg.columns[0].meta);
+    for (const auto& c : rg.columns) total += c.meta.total_compressed_size;
+    const int64_t mid = first + total / 2;
+    if (mid >= start && mid < start + length) out.push_back(int(g));
+  }
+  return out;
+}
+
+Status ParquetFile::fail_chunk(const std::string& column, const std::string& why) const {
+  return Status::error("Encountered error while reading file " + name_ + " (column " + column + "): " + why);
+}
+
+Result<col::Batch> ParquetFile::read_row_group(int rg_index, const col::ColTypePtr& want) {
+  using R = Result<col::Batch>;
+  if (rg_index < 0 || size_t(rg_index) >= md_.row_groups.size()) return R::error("no row group " + std::to_string(rg_index));
+  const RowGroup& rg = md_.row_groups[size_t(rg_index)];
+  col::Batch b;
+  b.schema = want;
+  b.num_rows = rg.num_rows;
+  std::string bytes;
+  for (size_t i = 0; i < want->children.size(); ++i) {
+    const std::string& name = want->names[i];
+    const col::ColType& type = want->children[i];
+    const Field* field = nullptr;
+    for (const auto& f : schema_.fields)
+      if (lower(f.name) == lower(name)) { field = &f; break; }
+    if (!field || rg.num_rows == 0) {  // a column other files of the dataset have (mergeSchema): NULL here
+      b.columns.push_back(col::make_null_column(col::make_type(type), rg.num_rows));
+      continue;
+    }
+    if (field->type != type)
+      return R::error("Parquet column cannot be converted in file " + name_ + ". Column: [" + name + "], Expected: " +
+                      type.to_string() + ", Found: " + type_string(md_.schema[size_t(schema_.leaves[size_t(field->first_leaf)].schema_index)]) + ".");
+    if (!field->flat)
+      return R::error("reading the nested Parquet column " + name + " (" + type.to_string() + ") of " + name_ +
+                      " is not supported by sparkpp yet");
+    const Leaf& leaf = schema_.leaves[size_t(field->first_leaf)];
+    const ColumnChunk& cc = rg.columns[size_t(field->first_leaf)];
+    if (cc.encrypted) return fail_chunk(name, "the column is encrypted");
+    if (!cc.file_path.empty()) return fail_chunk(name, "its data lives in another file (" + cc.file_path + ")");
+    if (!cc.has_meta) return fail_chunk(name, "the column chunk has no metadata");
+    const ColumnMeta& m = cc.meta;
+    const int64_t start = chunk_start(m);
+    const int64_t footer = src_->size() - 8;
+    if (start < 4 || m.total_compressed_size < 0 || start > footer || m.total_compressed_size > footer - start)
+      return fail_chunk(name, "the column chunk's byte range [" + std::to_string(start) + ", +" +
+                                  std::to_string(m.total_compressed_size) + ") lies outside the file");
+    if (auto s = src_->read(start, size_t(m.total_compressed_size), bytes); !s) return fail_chunk(name, s.message());
+    auto c = read_flat_column(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), m, leaf, rg.num_rows, limits_);
+    if (!c) return fail_chunk(name, c.error_message());
+    b.columns.push_back(std::move(c.value()));
+  }
+  return b;
+}
+
+Result<col::ColType> merge_schemas(const std::vector<col::ColType>& schemas) {
+  col::ColType out = schemas.empty() ? col::ColType::strct({}, {}) : schemas[0];
+  for (size_t s = 1; s < schemas.size(); ++s) {
+    const auto& t = schemas[s];
+    for (size_t i = 0; i < t.children.size(); ++i) {
+      bool found = false;
+      for (size_t j = 0; j < out.children.size(); ++j) {
+        if (out.names[j] != t.names[i]) continue;
+        found = true;
+        if (out.children[j] != t.children[i])
+          return Result<col::ColType>::error("[CANNOT_MERGE_INCOMPATIBLE_DATA_TYPE] Failed to merge incompatible data types \"" +
+                                             upper(out.children[j].to_string()) + "\" and \"" + upper(t.children[i].to_string()) + "\".");
+      }
+      if (!found) {
+        out.names.push_back(t.names[i]);
+        out.children.push_back(t.children[i]);
+        out.nullable.push_back(true);
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace spp::sql::parquet

@@ -1,0 +1,83 @@
+// libFuzzer target: arbitrary bytes into the native Parquet reader (src/sql/parquet). Input
+// starting with "PAR1" is a whole file: footer, schema, every row group's flat columns. Any
+// other input is one column chunk (pages) of a column whose type, levels and codec the first
+// two bytes pick. Whatever it accepts must be a valid batch/column; nothing may crash, hang or
+// allocate without bound (small ReadLimits).
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "sql/parquet/file_reader.h"
+
+namespace {
+
+using namespace spp::sql;
+
+parquet::ReadLimits limits() {
+  parquet::ReadLimits l;
+  l.max_page_bytes = 1 << 20;
+  l.max_page_values = 1 << 16;
+  return l;
+}
+
+void fuzz_file(const uint8_t* data, size_t size) {
+  auto f = parquet::ParquetFile::open(parquet::memory_source(std::string(reinterpret_cast<const char*>(data), size)),
+                                      "fuzz", limits());
+  if (!f) return;
+  auto& pf = *f.value();
+  // Only flat columns are decoded; nested ones are a clean error.
+  col::ColType want = col::ColType::strct({}, {});
+  for (const auto& fd : pf.schema().fields) {
+    if (!fd.flat) continue;
+    want.names.push_back(fd.name);
+    want.children.push_back(fd.type);
+    want.nullable.push_back(true);
+  }
+  auto wt = col::make_type(want);
+  int64_t rows = 0;
+  for (size_t g = 0; g < pf.metadata().row_groups.size() && rows < (1 << 18); ++g) {
+    rows += pf.metadata().row_groups[g].num_rows;
+    auto b = pf.read_row_group(int(g), wt);
+    if (!b) continue;
+    if (!col::validate(b.value()).is_ok()) __builtin_trap();
+  }
+  (void)pf.row_groups_in(0, int64_t(size));
+}
+
+void fuzz_chunk(const uint8_t* data, size_t size) {
+  if (size < 2) return;
+  static const parquet::PhysType phys[] = {parquet::PhysType::Boolean, parquet::PhysType::Int32, parquet::PhysType::Int64,
+                                           parquet::PhysType::Int96, parquet::PhysType::Float, parquet::PhysType::Double,
+                                           parquet::PhysType::ByteArray, parquet::PhysType::FixedLenByteArray};
+  parquet::SchemaElement e;
+  e.type = phys[data[0] & 7];
+  e.type_length = 1 + ((data[0] >> 3) & 15);
+  e.repetition = parquet::Repetition::Optional;
+  if ((data[0] >> 7) && (e.type == parquet::PhysType::ByteArray || e.type == parquet::PhysType::FixedLenByteArray)) {
+    e.converted = parquet::Converted::Decimal;
+    e.precision = 4;
+    e.scale = 2;
+  }
+  parquet::FileMetaData md;
+  md.schema.resize(2);
+  md.schema[0].num_children = 1;
+  md.schema[1] = e;
+  md.schema[1].name = "c";
+  auto fs = parquet::convert_schema(md);
+  if (!fs) return;
+  parquet::Leaf leaf = fs.value().leaves[0];
+  leaf.max_def = int16_t(data[1] & 3);  // also deeper levels than a flat column has
+  parquet::ColumnMeta meta;
+  meta.type = leaf.phys;
+  meta.codec = parquet::Codec((data[1] >> 2) & 7);
+  auto c = parquet::read_flat_column(data + 2, size - 2, meta, leaf, 1 + (data[1] >> 5) * 100, limits());
+  if (c && !col::validate(*c.value()).is_ok()) __builtin_trap();
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  if (size >= 4 && data[0] == 'P' && data[1] == 'A' && data[2] == 'R' && data[3] == '1') fuzz_file(data, size);
+  else fuzz_chunk(data, size);
+  return 0;
+}
