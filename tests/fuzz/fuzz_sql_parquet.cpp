@@ -1,5 +1,6 @@
 // libFuzzer target: arbitrary bytes into the native Parquet reader (src/sql/parquet). Input
-// starting with "PAR1" is a whole file: footer, schema, every row group's flat columns. Any
+// starting with "PAR1" is a whole file: footer, schema, every row group's columns (nested
+// ones assembled from their levels). Any
 // other input is one column chunk (pages) of a column whose type, levels and codec the first
 // two bytes pick. Whatever it accepts must be a valid batch/column; nothing may crash, hang or
 // allocate without bound (small ReadLimits).
@@ -25,10 +26,8 @@ void fuzz_file(const uint8_t* data, size_t size) {
                                       "fuzz", limits());
   if (!f) return;
   auto& pf = *f.value();
-  // Only flat columns are decoded; nested ones are a clean error.
   col::ColType want = col::ColType::strct({}, {});
   for (const auto& fd : pf.schema().fields) {
-    if (!fd.flat) continue;
     want.names.push_back(fd.name);
     want.children.push_back(fd.type);
     want.nullable.push_back(true);

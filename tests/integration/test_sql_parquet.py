@@ -41,6 +41,10 @@ BAD = os.environ["PQ_BAD"]
 spark = SparkSession.builder.appName("parquet-read").getOrCreate()
 
 def plain(v):
+    if isinstance(v, dict):
+        return sorted([[plain(k), plain(x)] for k, x in v.items()], key=str)
+    if isinstance(v, (list, tuple)):  # arrays and structs (Row)
+        return [plain(x) for x in v]
     if isinstance(v, (bytes, bytearray)):
         return "hex:" + bytes(v).hex()
     if isinstance(v, decimal.Decimal):
@@ -100,7 +104,15 @@ check("default_format", lambda: spark.read.load(os.path.join(D, "int32_decimal.p
 check("user_schema", lambda: rows(spark.read.schema("id int, nope string").parquet(
     os.path.join(D, "alltypes_plain.parquet")).orderBy("id").limit(2)))
 check("wrong_type", lambda: rows(spark.read.schema("id string").parquet(os.path.join(D, "alltypes_plain.parquet"))))
-check("nested_read", lambda: rows(read("list_columns.parquet")))
+for name in ["list_columns.parquet", "nested_lists.snappy.parquet", "nested_maps.snappy.parquet",
+             "nullable.impala.parquet", "nonnullable.impala.parquet", "null_list.parquet", "nulls.snappy.parquet",
+             "old_list_structure.parquet", "repeated_no_annotation.parquet", "repeated_primitive_no_list.parquet",
+             "incorrect_map_schema.parquet", "datapage_v2.snappy.parquet"]:
+    check("nested:" + name, lambda name=name: rows(read(name)))
+# (its timestamps lie past year 9999, which Python's datetime cannot hold)
+check("nested_structs", lambda: rows(read("nested_structs.rust.parquet").select("roll_num.min", "roll_num.count")))
+check("nested_query", lambda: rows(read("nullable.impala.parquet").select(
+    "id", F.size("int_array").alias("n"), F.explode_outer("int_array").alias("x")).filter(F.col("id") <= 3)))
 check("illegal_type", lambda: read(os.path.join("..", "bad_data", "ARROW-GH-41317.parquet")).dtypes)
 check("splits", lambda: [read("floating_orders_nan_count.parquet").count(),
                          read("sort_columns.parquet").count(),
@@ -263,8 +275,39 @@ def test_schema_of_nested_files(res):
         "struct<Int32_list:array<int>,String_list:array<string>,group_of_lists:struct<Int32_list_in_group:array<int>,"
         "String_list_in_group:array<string>>>"]
     assert res.result("pruned") == [[1, 1.0]] * 6
-    err = error_of(res, "nested_read")
-    assert "list_columns.parquet" in err and "not supported" in err
+
+
+def test_nested_columns(res):
+    n = lambda name: res.result("nested:" + name)  # noqa: E731
+    assert n("list_columns.parquet") == [[[1, 2, 3], ["abc", "efg", "hij"]], [[None, 1], None],
+                                         [[4], ["efg", None, "hij", "xyz"]]]
+    assert n("nested_lists.snappy.parquet") == [
+        [[[["a", "b"], ["c"]], [None, ["d"]]], 1], [[[["a", "b"], ["c", "d"]], [None, ["e"]]], 1],
+        [[[["a", "b"], ["c", "d"], ["e"]], [None, ["f"]]], 1]]
+    maps = n("nested_maps.snappy.parquet")
+    assert maps[:4] == [[[["a", [[1, True], [2, False]]]], 1, 1.0], [[["b", [[1, True]]]], 1, 1.0],
+                        [[["c", None]], 1, 1.0], [[["d", []]], 1, 1.0]]
+    assert n("old_list_structure.parquet") == [[[[1, 2], [3, 4]]]]  # legacy 2-level lists
+    assert n("null_list.parquet") == [[[]]]
+    assert n("nulls.snappy.parquet") == [[[None]]] * 8
+    assert n("repeated_no_annotation.parquet") == [
+        [1, None], [2, None], [3, [[]]], [4, [[[5555555555, None]]]], [5, [[[1111111111, "home"]]]],
+        [6, [[[1111111111, "home"], [2222222222, None], [3333333333, "mobile"]]]]]
+    assert n("repeated_primitive_no_list.parquet")[:2] == [
+        [[0, 1, 2, 3], ["foo", "zero", "one", "two"], [[0, 1, 2, 3], ["foo", "zero", "one", "two"]]],
+        [[], ["three"], [[], ["three"]]]]
+    assert n("incorrect_map_schema.parquet") == [[[["name", "report"], ["parent", "another"]]]]
+    assert [r[4] for r in n("datapage_v2.snappy.parquet")] == [[1, 2, 3], None, None, [1, 2, 3], [1, 2]]
+    imp = n("nullable.impala.parquet")
+    assert len(imp) == 7
+    assert imp[0][:5] == [1, [1, 2, 3], [[1, 2], [3, 4]], [["k1", 1], ["k2", 100]], [[["k1", 1]]]]
+    assert imp[1][:4] == [2, [None, 1, 2, None, 3, None], [[None, 1, 2, None], [3, None, 4], [], None],
+                          [["k1", 2], ["k2", None]]]
+    assert imp[2][:3] == [3, [], [None]] and imp[3][:3] == [4, None, []]
+    assert n("nonnullable.impala.parquet")[0][:5] == [8, [-1], [[-1, -2], []], [["k1", -1]], [[], [["k1", 1]], [], []]]
+    assert res.result("nested_structs") == [[190406409000602, "dec:495"]]
+    assert res.result("nested_query") == [[1, 3, 1], [1, 3, 2], [1, 3, 3], [2, 6, None], [2, 6, 1], [2, 6, 2],
+                                          [2, 6, None], [2, 6, 3], [2, 6, None], [3, 0, None]]
 
 
 def test_queries_and_options(res):

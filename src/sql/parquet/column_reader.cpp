@@ -219,13 +219,16 @@ Status decode_values(Encoding enc, const uint8_t* p, size_t n_bytes, int64_t nn,
   return Status::error("unsupported value encoding " + std::to_string(int(enc)));
 }
 
-}  // namespace
-
-Result<col::ColumnPtr> read_flat_column(const uint8_t* chunk, size_t size, const ColumnMeta& meta, const Leaf& leaf,
-                                        int64_t num_rows, const ReadLimits& limits) {
+// The pages of a chunk. Flat (`levels_out` null): `target` rows become a column with nulls.
+// Nested: `target` level entries; their levels go to `levels_out` and only the non-null values
+// into the column (dense), for assemble() to place.
+Result<col::ColumnPtr> read_chunk(const uint8_t* chunk, size_t size, const ColumnMeta& meta, const Leaf& leaf,
+                                  int64_t target, const ReadLimits& limits, LeafLevels* levels_out) {
   using R = Result<col::ColumnPtr>;
-  if (leaf.max_rep != 0) return R::error("a repeated column is not flat");
+  const int64_t num_rows = target;
   ColumnOut out(leaf);
+  std::vector<uint32_t> replev;
+  const int rep_bw = bit_width(leaf.max_rep);
   PhysValues dict, vals;
   bool have_dict = false;
   std::string page;
@@ -235,7 +238,7 @@ Result<col::ColumnPtr> read_flat_column(const uint8_t* chunk, size_t size, const
   size_t pos = 0;
   int64_t rows = 0;
   while (rows < num_rows) {
-    if (pos >= size) return R::error("column chunk ends after " + std::to_string(rows) + " of " + std::to_string(num_rows) + " rows");
+    if (pos >= size) return R::error("column chunk ends after " + std::to_string(rows) + " of " + std::to_string(num_rows) + (levels_out ? " values" : " rows"));
     size_t hsize = 0;
     auto hdr = parse_page_header(chunk + pos, size - pos, hsize);
     if (!hdr) return R::error(hdr.error_message());
@@ -265,7 +268,8 @@ Result<col::ColumnPtr> read_flat_column(const uint8_t* chunk, size_t size, const
     const uint8_t* body;
     size_t body_size;
     const uint8_t* def_data = nullptr;
-    size_t def_size = 0;
+    const uint8_t* rep_data = nullptr;
+    size_t def_size = 0, rep_size = 0;
     bool def_rle = true;
     if (h.type == PageType::DataPage) {
       if (!h.v1) return R::error("data page without its header");
@@ -275,6 +279,17 @@ Result<col::ColumnPtr> read_flat_column(const uint8_t* chunk, size_t size, const
       if (auto s = decompress(meta.codec, raw, raw_size, size_t(h.uncompressed_size), page); !s) return R::error(s.message());
       body = reinterpret_cast<const uint8_t*>(page.data());
       body_size = page.size();
+      if (leaf.max_rep > 0) {  // repetition levels come first, RLE with a length prefix
+        if (h.v1->rep_encoding != Encoding::Rle) return R::error("unsupported repetition level encoding");
+        if (body_size < 4) return R::error("repetition levels lack their length");
+        uint32_t len;
+        std::memcpy(&len, body, 4);
+        if (len > body_size - 4) return R::error("repetition levels longer than their page");
+        rep_data = body + 4;
+        rep_size = len;
+        body += 4 + len;
+        body_size -= 4 + len;
+      }
       if (leaf.max_def > 0) {
         if (h.v1->def_encoding == Encoding::Rle) {
           if (body_size < 4) return R::error("definition levels lack their length");
@@ -310,6 +325,8 @@ Result<col::ColumnPtr> read_flat_column(const uint8_t* chunk, size_t size, const
       const size_t lv = size_t(v2.def_levels_bytes) + size_t(v2.rep_levels_bytes);
       def_data = raw + v2.rep_levels_bytes;
       def_size = size_t(v2.def_levels_bytes);
+      rep_data = raw;
+      rep_size = size_t(v2.rep_levels_bytes);
       const size_t expected = size_t(h.uncompressed_size) - lv;
       if (v2.is_compressed && meta.codec != Codec::Uncompressed && raw_size - lv > 0) {
         if (auto s = decompress(meta.codec, raw + lv, raw_size - lv, expected, page); !s) return R::error(s.message());
@@ -338,10 +355,42 @@ Result<col::ColumnPtr> read_flat_column(const uint8_t* chunk, size_t size, const
       }
     }
     if (auto s = decode_values(enc, body, body_size, nn, leaf, have_dict ? &dict : nullptr, vals); !s) return R::error(s.message());
-    if (auto s = out.append(valid.data(), n, vals); !s) return R::error(s.message());
+    if (levels_out) {
+      if (leaf.max_rep > 0) {
+        replev.resize(size_t(n));
+        RleDecoder d(rep_data, rep_size, rep_bw);
+        if (!d.get(replev.data(), n)) return R::error("repetition levels: " + d.error());
+        for (int64_t i = 0; i < n; ++i)
+          if (replev[size_t(i)] > uint32_t(leaf.max_rep)) return R::error("repetition level above the column's maximum");
+        if (rows == 0 && n > 0 && replev[0] != 0) return R::error("the first repetition level is not 0");
+      } else {
+        replev.assign(size_t(n), 0);
+      }
+      if (leaf.max_def == 0) levels.assign(size_t(n), 0);
+      levels_out->def.insert(levels_out->def.end(), levels.begin(), levels.begin() + n);
+      levels_out->rep.insert(levels_out->rep.end(), replev.begin(), replev.begin() + n);
+      valid.assign(size_t(nn), 1);  // dense: only the values
+      if (auto s = out.append(valid.data(), nn, vals); !s) return R::error(s.message());
+    } else if (auto s = out.append(valid.data(), n, vals); !s) {
+      return R::error(s.message());
+    }
     rows += n;
   }
   return out.finish(col::make_type(leaf.type));
+}
+
+}  // namespace
+
+Result<col::ColumnPtr> read_flat_column(const uint8_t* chunk, size_t size, const ColumnMeta& meta, const Leaf& leaf,
+                                        int64_t num_rows, const ReadLimits& limits) {
+  if (leaf.max_rep != 0) return Result<col::ColumnPtr>::error("a repeated column is not flat");
+  return read_chunk(chunk, size, meta, leaf, num_rows, limits, nullptr);
+}
+
+Result<col::ColumnPtr> read_leaf_levels(const uint8_t* chunk, size_t size, const ColumnMeta& meta, const Leaf& leaf,
+                                        const ReadLimits& limits, LeafLevels& levels) {
+  if (meta.num_values < 0) return Result<col::ColumnPtr>::error("negative value count");
+  return read_chunk(chunk, size, meta, leaf, meta.num_values, limits, &levels);
 }
 
 }  // namespace spp::sql::parquet

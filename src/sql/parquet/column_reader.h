@@ -3,6 +3,7 @@
 // decompressed, its definition levels turned into validity and its values converted in bulk.
 #pragma once
 #include <cstdint>
+#include <vector>
 
 #include "common/status.h"
 #include "sql/columnar/batch.h"
@@ -20,5 +21,13 @@ struct ReadLimits {
 // `chunk`: the column chunk's bytes (its first page header at 0); `num_rows`: the row group's.
 Result<col::ColumnPtr> read_flat_column(const uint8_t* chunk, size_t size, const ColumnMeta& meta, const Leaf& leaf,
                                         int64_t num_rows, const ReadLimits& limits = {});
+
+// A nested leaf's level entries (as many as the chunk's num_values).
+struct LeafLevels {
+  std::vector<uint16_t> def, rep;
+};
+// A nested leaf: its levels, and its non-null values in order (a column without nulls).
+Result<col::ColumnPtr> read_leaf_levels(const uint8_t* chunk, size_t size, const ColumnMeta& meta, const Leaf& leaf,
+                                        const ReadLimits& limits, LeafLevels& levels);
 
 }  // namespace spp::sql::parquet

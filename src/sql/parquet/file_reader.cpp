@@ -10,6 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sql/parquet/nested.h"
+
 namespace spp::sql::parquet {
 
 namespace {
@@ -154,6 +156,20 @@ std::vector<int> ParquetFile::row_groups_in(int64_t start, int64_t length) const
   return out;
 }
 
+Status ParquetFile::read_chunk_bytes(const RowGroup& rg, int leaf, std::string& bytes) const {
+  const ColumnChunk& cc = rg.columns[size_t(leaf)];
+  if (cc.encrypted) return Status::error("the column is encrypted");
+  if (!cc.file_path.empty()) return Status::error("its data lives in another file (" + cc.file_path + ")");
+  if (!cc.has_meta) return Status::error("the column chunk has no metadata");
+  const ColumnMeta& m = cc.meta;
+  const int64_t start = chunk_start(m);
+  const int64_t footer = src_->size() - 8;
+  if (start < 4 || m.total_compressed_size < 0 || start > footer || m.total_compressed_size > footer - start)
+    return Status::error("the column chunk's byte range [" + std::to_string(start) + ", +" +
+                         std::to_string(m.total_compressed_size) + ") lies outside the file");
+  return src_->read(start, size_t(m.total_compressed_size), bytes);
+}
+
 Status ParquetFile::fail_chunk(const std::string& column, const std::string& why) const {
   return Status::error("Encountered error while reading file " + name_ + " (column " + column + "): " + why);
 }
@@ -179,21 +195,26 @@ Result<col::Batch> ParquetFile::read_row_group(int rg_index, const col::ColTypeP
     if (field->type != type)
       return R::error("Parquet column cannot be converted in file " + name_ + ". Column: [" + name + "], Expected: " +
                       type.to_string() + ", Found: " + type_string(md_.schema[size_t(schema_.leaves[size_t(field->first_leaf)].schema_index)]) + ".");
-    if (!field->flat)
-      return R::error("reading the nested Parquet column " + name + " (" + type.to_string() + ") of " + name_ +
-                      " is not supported by sparkpp yet");
+    if (!field->flat) {
+      std::vector<LeafLevels> levels(size_t(field->num_leaves));
+      std::vector<col::ColumnPtr> values;
+      for (int l = 0; l < field->num_leaves; ++l) {
+        auto chunk = read_chunk_bytes(rg, field->first_leaf + l, bytes);
+        if (!chunk) return fail_chunk(name, chunk.message());
+        auto v = read_leaf_levels(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(),
+                                  rg.columns[size_t(field->first_leaf + l)].meta, schema_.leaves[size_t(field->first_leaf + l)],
+                                  limits_, levels[size_t(l)]);
+        if (!v) return fail_chunk(name, v.error_message());
+        values.push_back(std::move(v.value()));
+      }
+      auto c = assemble_field(schema_, *field, levels, values, rg.num_rows);
+      if (!c) return fail_chunk(name, c.error_message());
+      b.columns.push_back(std::move(c.value()));
+      continue;
+    }
     const Leaf& leaf = schema_.leaves[size_t(field->first_leaf)];
-    const ColumnChunk& cc = rg.columns[size_t(field->first_leaf)];
-    if (cc.encrypted) return fail_chunk(name, "the column is encrypted");
-    if (!cc.file_path.empty()) return fail_chunk(name, "its data lives in another file (" + cc.file_path + ")");
-    if (!cc.has_meta) return fail_chunk(name, "the column chunk has no metadata");
-    const ColumnMeta& m = cc.meta;
-    const int64_t start = chunk_start(m);
-    const int64_t footer = src_->size() - 8;
-    if (start < 4 || m.total_compressed_size < 0 || start > footer || m.total_compressed_size > footer - start)
-      return fail_chunk(name, "the column chunk's byte range [" + std::to_string(start) + ", +" +
-                                  std::to_string(m.total_compressed_size) + ") lies outside the file");
-    if (auto s = src_->read(start, size_t(m.total_compressed_size), bytes); !s) return fail_chunk(name, s.message());
+    if (auto st = read_chunk_bytes(rg, field->first_leaf, bytes); !st) return fail_chunk(name, st.message());
+    const ColumnMeta& m = rg.columns[size_t(field->first_leaf)].meta;
     auto c = read_flat_column(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), m, leaf, rg.num_rows, limits_);
     if (!c) return fail_chunk(name, c.error_message());
     b.columns.push_back(std::move(c.value()));

@@ -48,6 +48,8 @@ class ParquetFile {
 
  private:
   Status fail_chunk(const std::string& column, const std::string& why) const;
+  // The bytes of a leaf's column chunk, its range checked against the file.
+  Status read_chunk_bytes(const RowGroup& rg, int leaf, std::string& bytes) const;
   std::unique_ptr<ByteSource> src_;
   std::string name_;
   ReadLimits limits_;

@@ -158,23 +158,38 @@ class Converter {
 
   // Converts element `i_` (advancing past its subtree) into its Spark type; `def`/`rep` are the
   // levels of its parent.
-  ColType convert(int16_t def, int16_t rep, std::vector<std::string> path, int depth) {
+  ColType convert(int16_t def, int16_t rep, std::vector<std::string> path, int depth, Node& node) {
     if (depth > kMaxNesting) throw Err{"Parquet schema nested too deeply"};
     if (i_ >= md_.schema.size()) throw Err{"corrupt Parquet schema: fewer elements than the groups claim"};
     const size_t me = i_++;
     const SchemaElement& e = md_.schema[me];
     const Repetition r = e.repetition.value_or(Repetition::Optional);
+    const int16_t parent_def = def;
     if (r != Repetition::Required) ++def;
     if (r == Repetition::Repeated) ++rep;
     path.push_back(e.name);
-    ColType t = e.type ? primitive(me, def, rep, path) : group(me, def, rep, path, depth);
-    // A repeated field outside a LIST/MAP is a list of non-null elements.
-    if (r == Repetition::Repeated && !in_list_) return ColType::array(std::move(t), false);
+    // A repeated field outside a LIST/MAP is a list (never null) of non-null elements.
+    const bool bare_repeated = r == Repetition::Repeated && !in_list_;
+    Node inner;
+    inner.def_present = def;
+    ColType t = e.type ? primitive(me, def, rep, path, inner) : group(me, def, rep, path, depth, inner);
+    if (bare_repeated) {
+      node = Node{};
+      node.kind = Node::List;
+      node.def_present = parent_def;
+      node.def_elem = def;
+      node.rep_elem = rep;
+      node.children.push_back(std::move(inner));
+      return ColType::array(std::move(t), false);
+    }
+    node = std::move(inner);
     return t;
   }
 
  private:
-  ColType primitive(size_t me, int16_t def, int16_t rep, const std::vector<std::string>& path) {
+  ColType primitive(size_t me, int16_t def, int16_t rep, const std::vector<std::string>& path, Node& node) {
+    node.kind = Node::Leaf;
+    node.leaf = int(out_.leaves.size());
     const SchemaElement& e = md_.schema[me];
     if (e.num_children > 0) throw Err{"corrupt Parquet schema: primitive " + e.name + " has children"};
     auto leaf = convert_primitive(e);
@@ -194,7 +209,7 @@ class Converter {
     return {};
   }
 
-  ColType group(size_t me, int16_t def, int16_t rep, const std::vector<std::string>& path, int depth) {
+  ColType group(size_t me, int16_t def, int16_t rep, const std::vector<std::string>& path, int depth, Node& node) {
     const SchemaElement& e = md_.schema[me];
     children_of(me);
     const int n = e.num_children;
@@ -208,8 +223,12 @@ class Converter {
                                        rep_el.name == e.name + "_tuple";
       in_list_ = true;
       ColType out;
+      node.kind = Node::List;
+      node.def_elem = int16_t(def + 1);
+      node.rep_elem = int16_t(rep + 1);
+      node.children.resize(1);
       if (element_is_repeated) {
-        out = ColType::array(convert(def, rep, path, depth + 1), false);
+        out = ColType::array(convert(def, rep, path, depth + 1, node.children[0]), false);
       } else {
         // three-level list: repeated group with one element field
         if (rep_el.num_children != 1) throw Err{"Invalid list type " + e.name};
@@ -219,7 +238,7 @@ class Converter {
         in_list_ = false;
         const SchemaElement& elem = md_.schema.at(i_);
         const bool optional = elem.repetition.value_or(Repetition::Optional) == Repetition::Optional;
-        out = ColType::array(convert(int16_t(def + 1), int16_t(rep + 1), p, depth + 1), optional);
+        out = ColType::array(convert(int16_t(def + 1), int16_t(rep + 1), p, depth + 1, node.children[0]), optional);
       }
       in_list_ = saved;
       return out;
@@ -232,10 +251,18 @@ class Converter {
       auto p = path;
       p.push_back(kv.name);
       in_list_ = false;
-      ColType k = convert(int16_t(def + 1), int16_t(rep + 1), p, depth + 1);
+      node.kind = Node::Map;
+      node.def_elem = int16_t(def + 1);
+      node.rep_elem = int16_t(rep + 1);
+      node.children.resize(1);
+      Node& kv_node = node.children[0];
+      kv_node.kind = Node::Struct;
+      kv_node.def_present = node.def_elem;
+      kv_node.children.resize(2);
+      ColType k = convert(int16_t(def + 1), int16_t(rep + 1), p, depth + 1, kv_node.children[0]);
       const SchemaElement& ve = md_.schema.at(i_);
       const bool value_optional = ve.repetition.value_or(Repetition::Optional) == Repetition::Optional;
-      ColType v = convert(int16_t(def + 1), int16_t(rep + 1), p, depth + 1);
+      ColType v = convert(int16_t(def + 1), int16_t(rep + 1), p, depth + 1, kv_node.children[1]);
       in_list_ = saved;
       return ColType::map(std::move(k), std::move(v), value_optional);
     }
@@ -243,11 +270,13 @@ class Converter {
     std::vector<std::string> names;
     std::vector<ColType> types;
     std::vector<bool> nullable;
+    node.kind = Node::Struct;
+    node.children.resize(size_t(n));
     for (int c = 0; c < n; ++c) {
       if (i_ >= md_.schema.size()) throw Err{"corrupt Parquet schema: fewer elements than the groups claim"};
       names.push_back(md_.schema[i_].name);
       nullable.push_back(md_.schema[i_].repetition.value_or(Repetition::Optional) != Repetition::Required);
-      types.push_back(convert(def, rep, path, depth + 1));
+      types.push_back(convert(def, rep, path, depth + 1, node.children[size_t(c)]));
     }
     in_list_ = saved;
     return ColType::strct(std::move(names), std::move(types), std::move(nullable));
@@ -288,7 +317,7 @@ Result<FileSchema> convert_schema(const FileMetaData& md) {
       Field f;
       f.name = md.schema[c.i_].name;
       f.first_leaf = int(fs.leaves.size());
-      f.type = c.convert(0, 0, {}, 0);
+      f.type = c.convert(0, 0, {}, 0, f.node);
       f.num_leaves = int(fs.leaves.size()) - f.first_leaf;
       f.flat = f.num_leaves == 1 && fs.leaves[size_t(f.first_leaf)].max_rep == 0 && f.type.id != TypeId::Struct;
       fs.fields.push_back(std::move(f));

@@ -27,11 +27,22 @@ struct Leaf {
   col::ColType type;            // the leaf's own Spark type
 };
 
+// The shape of a field for assembling nested columns from levels: a level entry with
+// definition level >= `def_present` has this node non-null; a list/map has at least one
+// element when >= `def_elem`, and its elements continue at repetition level `rep_elem`.
+struct Node {
+  enum Kind : uint8_t { Leaf, Struct, List, Map } kind = Leaf;
+  int16_t def_present = 0, def_elem = 0, rep_elem = 0;
+  int leaf = -1;                // Leaf: index into FileSchema::leaves
+  std::vector<Node> children;   // Struct: fields; List: {element}; Map: {key/value struct}
+};
+
 struct Field {
   std::string name;
   col::ColType type;
   int first_leaf = 0, num_leaves = 0;
   bool flat = false;            // one leaf, not repeated: decoded directly
+  Node node;
 };
 
 struct FileSchema {
