@@ -2,6 +2,7 @@
 // Spark 3.5 non-ANSI applies them) and result types. Canonical names are what executors see.
 #include "sql/analysis/functions.h"
 
+#include "sql/analysis/fn_library.h"
 #include "sql/analysis/generators.h"
 
 #include "sql/coercion.h"
@@ -392,6 +393,7 @@ ExprOrError resolve_function(const Expr& fn) {
     if (na != 0) return wrong("0");
     return make_call(fn, n, {}, DataType::int_(), false);
   }
+  if (auto r = resolve_library_function(fn, n)) return std::move(*r);
   return unresolved_routine(to_sql_id({fn.name}));
 }
 

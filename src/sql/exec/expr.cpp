@@ -189,6 +189,7 @@ Vec eval(const Expr& e, const col::Batch& b, const col::SelVec* sel, const EvalC
       for (int64_t i = 0; i < n; ++i) c->values->as<int64_t>()[i] = (int64_t(ctx.partition_index) << 33) + (*next)++;
       return Vec::flat(c);
     }
+    case Fn::Library: return (*e.lib)(a, n, ctx);
     case Fn::SparkPartitionId: {
       col::ColumnBuilder b(e.type);
       b.append<int32_t>(ctx.partition_index);

@@ -2,6 +2,7 @@
 // an enum) evaluated a whole batch at a time — one virtual-free switch per node per batch,
 // typed loops inside the kernels. The physical planner's expressions lower to this tree.
 #pragma once
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -28,9 +29,14 @@ enum class Fn {
   Rand,                  // XORShiftRandom(seed + partition).nextDouble() per row; Expr::seed
   MonotonicallyIncreasingId,  // (partition << 33) + row number within the partition
   SparkPartitionId,
+  Library,    // a library function (exec/library.h): Expr::lib, bound to its constant arguments
 };
 
 struct Expr;
+struct EvalContext;
+// A library function's kernel with its constant arguments already bound (patterns compiled,
+// charsets looked up): one indirect call per batch, typed loops inside.
+using LibKernel = std::function<Vec(const std::vector<Vec>& args, int64_t n, const EvalContext& ctx)>;
 using ExprPtr = std::shared_ptr<const Expr>;
 
 struct Expr {
@@ -45,6 +51,7 @@ struct Expr {
   std::shared_ptr<kern::Regex> regex;
   int limit = -1;
   int64_t seed = 0;
+  std::shared_ptr<const LibKernel> lib;  // Library
   // Per-task state of Rand / MonotonicallyIncreasingId (created on first use).
   mutable std::shared_ptr<void> state;
 };

@@ -7,6 +7,7 @@
 #include "sql/columnar/builder.h"
 #include "sql/exec/aggregate.h"
 #include "sql/exec/join.h"
+#include "sql/exec/library.h"
 #include "sql/exec/nested_loop_join.h"
 
 namespace spp::sql::exec {
@@ -153,6 +154,7 @@ Result<ExprPtr> lower_call(const json& e, const json& input) {
   }
   for (const auto& f : kFns)
     if (name == f.name) return call(f.fn, std::move(args), t.value());
+  if (auto lib = lower_library_call(name, args, t.value())) return std::move(*lib);
   return err<ExprPtr>("the native engine cannot evaluate " + name + "() yet");
 }
 

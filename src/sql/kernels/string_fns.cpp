@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <optional>
 
 #include "sql/columnar/builder.h"
 
@@ -267,21 +268,88 @@ Vec like(const Vec& s, const LikeMatcher& m, int64_t n) {
 }
 
 // ---- regex --------------------------------------------------------------------------------
-Result<std::shared_ptr<Regex>> Regex::compile(std::string_view pattern) {
+namespace {
+// Java regex -> PCRE2: Java's POSIX classes (\p{Alpha}, \p{Lower}, ...) are ASCII-only, PCRE2
+// reads the same names as Unicode properties, so they become [[:alpha:]]; Java-only properties
+// (\p{javaLowerCase}, \p{IsAlphabetic}, \p{InGreek}) are rejected (nullopt + the construct).
+std::optional<std::string> java_to_pcre(std::string_view p, std::string& bad) {
+  static const char* kPosix[][2] = {{"Lower", "lower"}, {"Upper", "upper"}, {"ASCII", "ascii"}, {"Alpha", "alpha"},
+                                    {"Digit", "digit"}, {"Alnum", "alnum"}, {"Punct", "punct"}, {"Graph", "graph"},
+                                    {"Print", "print"}, {"Blank", "blank"}, {"Cntrl", "cntrl"}, {"XDigit", "xdigit"},
+                                    {"Space", "space"}};
+  std::string out;
+  int depth = 0;  // inside [...]
+  for (size_t i = 0; i < p.size(); ++i) {
+    char c = p[i];
+    if (c == '\\' && i + 1 < p.size()) {
+      char e = p[i + 1];
+      if (e == 'Q') {  // \Q...\E: copied verbatim
+        size_t end = p.find("\\E", i + 2);
+        end = end == std::string_view::npos ? p.size() : end + 2;
+        out.append(p.substr(i, end - i));
+        i = end - 1;
+        continue;
+      }
+      if ((e == 'p' || e == 'P') && i + 2 < p.size() && p[i + 2] == '{') {
+        size_t close = p.find('}', i + 3);
+        if (close != std::string_view::npos) {
+          std::string_view name = p.substr(i + 3, close - i - 3);
+          if (name.rfind("Is", 0) == 0 && name.size() > 2 && name != "IsL") name = name.substr(2);
+          const char* posix = nullptr;
+          for (auto& m : kPosix) if (name == m[0]) posix = m[1];
+          if (posix) {
+            std::string cls = std::string("[:") + (e == 'P' ? "^" : "") + posix + ":]";
+            out += depth > 0 ? cls : "[" + cls + "]";
+            i = close;
+            continue;
+          }
+          if (name.rfind("java", 0) == 0 || name.rfind("In", 0) == 0 || name == "Alphabetic" || name == "Letter" ||
+              name == "Ideographic" || name == "White_Space" || name.find('=') != std::string_view::npos) {
+            bad = std::string(p.substr(i, close - i + 1));
+            return std::nullopt;
+          }
+        }
+      }
+      out.push_back(c);
+      out.push_back(e);
+      ++i;
+      continue;
+    }
+    if (c == '[') ++depth;
+    else if (c == ']' && depth > 0) --depth;
+    out.push_back(c);
+  }
+  return out;
+}
+}  // namespace
+
+Result<std::shared_ptr<Regex>> Regex::compile(std::string_view java_pattern) {
+  std::string bad;
+  auto translated = java_to_pcre(java_pattern, bad);
+  if (!translated)
+    return Result<std::shared_ptr<Regex>>::error("invalid regular expression '" + std::string(java_pattern) +
+                                                 "': the Java construct " + bad + " is not supported");
+  std::string_view pattern = *translated;
   int err = 0;
   PCRE2_SIZE off = 0;
+  // Java's line terminators (\n, \r\n, \r, \u0085, \u2028, \u2029) for `.` and `$`.
+  pcre2_compile_context* cc = pcre2_compile_context_create(nullptr);
+  pcre2_set_newline(cc, PCRE2_NEWLINE_ANY);
   pcre2_code* code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(),
-                                   PCRE2_UTF | PCRE2_NO_UTF_CHECK, &err, &off, nullptr);
+                                   PCRE2_UTF | PCRE2_NO_UTF_CHECK, &err, &off, cc);
+  pcre2_compile_context_free(cc);
   if (!code) {
     PCRE2_UCHAR buf[256];
     pcre2_get_error_message(err, buf, sizeof buf);
-    return Result<std::shared_ptr<Regex>>::error("invalid regular expression '" + std::string(pattern) + "': " +
+    return Result<std::shared_ptr<Regex>>::error("invalid regular expression '" + std::string(java_pattern) + "': " +
                                                  reinterpret_cast<char*>(buf));
   }
   std::shared_ptr<Regex> r(new Regex());
   r->is_literal_ = !pattern.empty() && pattern.find_first_of(".$|()[]{}^?*+\\") == std::string_view::npos;
+  pattern = java_pattern;  // error texts and the literal fast path use the user's pattern
   if (r->is_literal_) r->literal_ = std::string(pattern);
   r->code_ = code;
+  pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);  // falls back to the interpreter if JIT is unavailable
   r->match_ = pcre2_match_data_create_from_pattern(code, nullptr);
   return r;
 }
@@ -295,6 +363,30 @@ bool Regex::find(std::string_view s) const {
   int rc = pcre2_match(static_cast<pcre2_code*>(code_), reinterpret_cast<PCRE2_SPTR>(s.data()), s.size(), 0, 0,
                        static_cast<pcre2_match_data*>(match_), nullptr);
   return rc >= 0;
+}
+
+bool Regex::find_at(std::string_view s, size_t start, std::vector<std::pair<size_t, size_t>>& groups) const {
+  auto* md = static_cast<pcre2_match_data*>(match_);
+  int rc = pcre2_match(static_cast<pcre2_code*>(code_), reinterpret_cast<PCRE2_SPTR>(s.data()), s.size(), start, 0, md,
+                       nullptr);
+  if (rc < 0) return false;
+  const PCRE2_SIZE* ov = pcre2_get_ovector_pointer(md);
+  groups.assign(size_t(group_count()) + 1, {std::string_view::npos, std::string_view::npos});
+  for (int k = 0; k < rc; ++k)
+    if (ov[2 * k] != PCRE2_UNSET) groups[size_t(k)] = {ov[2 * k], ov[2 * k + 1]};
+  return true;
+}
+
+int Regex::group_count() const {
+  uint32_t n = 0;
+  pcre2_pattern_info(static_cast<pcre2_code*>(code_), PCRE2_INFO_CAPTURECOUNT, &n);
+  return int(n);
+}
+
+int Regex::group_index(std::string_view name) const {
+  std::string z(name);
+  int k = pcre2_substring_number_from_name(static_cast<pcre2_code*>(code_), reinterpret_cast<PCRE2_SPTR>(z.c_str()));
+  return k < 0 ? -1 : k;
 }
 
 std::vector<std::string_view> Regex::split(std::string_view s, int limit) const {

@@ -45,6 +45,11 @@ class Regex {
   bool find(std::string_view s) const;  // Java Matcher.find(): a match anywhere
   // Java String.split(regex, limit): limit <= 0 keeps trailing empty strings (Spark passes -1).
   std::vector<std::string_view> split(std::string_view s, int limit) const;
+  // Java Matcher.find() from byte `start`: on a match, groups[k] = byte range of group k
+  // (group 0 the whole match; {npos, npos} for a group that did not participate).
+  bool find_at(std::string_view s, size_t start, std::vector<std::pair<size_t, size_t>>& groups) const;
+  int group_count() const;
+  int group_index(std::string_view name) const;  // a named group's number, -1 if none
 
  private:
   Regex() = default;

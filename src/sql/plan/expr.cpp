@@ -1,5 +1,6 @@
 // Expression nodes: constructors, generic rewrites, and Spark's printed forms.
 #include "sql/plan/expr.h"
+#include "sql/plan/fn_names.h"
 
 #include <algorithm>
 #include <charconv>
@@ -191,6 +192,7 @@ static const char* infix_op(const std::string& n) {
 
 // Display names differing from the canonical name (Spark's prettyName).
 static std::string pretty_name(const std::string& n) {
+  if (const char* d = library_display_name(n)) return d;
   if (n == "sqrt") return "SQRT";
   if (n == "power") return "POWER";
   if (n == "rlike") return "RLIKE";
@@ -207,6 +209,7 @@ static std::string render_call(const Expr& e, const std::vector<std::string>& a,
   if (n == "isnull") return pretty ? "(" + a[0] + " IS NULL)" : "isnull(" + a[0] + ")";
   if (n == "isnotnull") return pretty ? "(" + a[0] + " IS NOT NULL)" : "isnotnull(" + a[0] + ")";
   if (n == "like") return a[0] + " LIKE " + a[1];
+  if (auto s = library_render(n, a)) return *s;
   if (n == "get_item") return a[0] + "[" + a[1] + "]";
   if (n == "in") {
     std::string s = (pretty ? "(" : "") + a[0] + " IN (";

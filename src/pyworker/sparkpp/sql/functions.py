@@ -417,10 +417,17 @@ def _columns_fn(name, doc):
 
 
 for _name, _doc in [
+    ("char_length", "Characters of a string (bytes of a binary)."),
+    ("character_length", "Characters of a string (bytes of a binary)."),
+    ("left", "The leftmost len characters."), ("right", "The rightmost len characters."),
+    ("regexp_like", "True where the string matches the regex (anywhere)."),
+    ("regexp", "True where the string matches the regex (anywhere)."),
+    ("rlike", "True where the string matches the regex (anywhere)."),
+    ("printf", "The arguments formatted printf-style (java.util.Formatter)."),
     ("nvl", "col2 where col1 is null."), ("ifnull", "col2 where col1 is null."),
     ("nullif", "null where col1 = col2."), ("nvl2", "col2 if col1 is not null, else col3."),
     ("corr", "Pearson correlation."), ("covar_samp", "Sample covariance."),
-    ("covar_pop", "Population covariance."), ("levenshtein", "Edit distance."),
+    ("covar_pop", "Population covariance."),
     ("sequence", "Array from start to stop (by step)."), ("map_concat", "Union of maps."),
     ("map_from_arrays", "Map from key and value arrays."), ("arrays_zip", "Zipped arrays."),
     ("array_union", "Union of two arrays."), ("array_intersect", "Intersection of arrays."),
@@ -586,3 +593,52 @@ def input_file_name():
 @_public
 def randn(seed=None):
     return _invoke("randn") if seed is None else _invoke("randn", P.lit(seed))
+
+
+# ------------------------------------------------ strings (issue 14; PySpark 3.5 signatures)
+
+@_public
+def levenshtein(left, right, threshold=None):
+    """Edit distance; with a threshold, -1 when the distance exceeds it."""
+    if threshold is None:
+        return _over_columns("levenshtein", left, right)
+    return _invoke("levenshtein", _col_expr(left), _col_expr(right), P.lit(threshold))
+
+
+@_public
+def replace(src, search, replace=None):
+    """Every occurrence of search replaced (removed when replace is None)."""
+    if replace is None:
+        return _over_columns("replace", src, search)
+    return _over_columns("replace", src, search, replace)
+
+
+@_public
+def encode(col, charset):
+    return _invoke("encode", _col_expr(col), P.lit(charset))
+
+
+@_public
+def decode(col, charset):
+    return _invoke("decode", _col_expr(col), P.lit(charset))
+
+
+@_public
+def overlay(src, replace, pos, len=-1):
+    if not isinstance(pos, (int, str, Column)):
+        raise PySparkTypeError(error_class="NOT_COLUMN_OR_INT_OR_STR",
+                               message_parameters={"arg_name": "pos", "arg_type": type(pos).__name__})
+    if not isinstance(len, (int, str, Column)):
+        raise PySparkTypeError(error_class="NOT_COLUMN_OR_INT_OR_STR",
+                               message_parameters={"arg_name": "len", "arg_type": type(len).__name__})
+    pos = P.lit(pos) if isinstance(pos, int) else _col_expr(pos)
+    len = P.lit(len) if isinstance(len, int) else _col_expr(len)
+    return _invoke("overlay", _col_expr(src), _col_expr(replace), pos, len)
+
+
+@_public
+def regexp_extract_all(str, regexp, idx=None):
+    if idx is None:
+        return _over_columns("regexp_extract_all", str, regexp)
+    idx = P.lit(idx) if isinstance(idx, int) else _col_expr(idx)
+    return _invoke("regexp_extract_all", _col_expr(str), _col_expr(regexp), idx)

@@ -1,0 +1,27 @@
+// Lowering of the function library (issue 14) to executor expressions: a canonical call name
+// (analysis/fn_library.h) becomes a Fn::Library call whose kernel is bound here to its constant
+// arguments — regexes compiled once, charsets and formats checked once (their errors, Java's
+// texts, are lowering errors: the query fails before any row is computed).
+#pragma once
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sql/exec/expr.h"
+
+namespace spp::sql::exec {
+
+// nullopt: not a library function.
+std::optional<Result<ExprPtr>> lower_library_call(const std::string& name, std::vector<ExprPtr>& args,
+                                                  const col::ColTypePtr& type);
+
+// Helpers the family files share.
+namespace lib {
+ExprPtr bind_kernel(std::vector<ExprPtr> args, col::ColTypePtr type, LibKernel k);
+// The value of a literal argument (nullptr when the argument is not a literal).
+const col::Column* literal(const std::vector<ExprPtr>& args, size_t i);
+std::optional<Result<ExprPtr>> lower_string_call(const std::string& name, std::vector<ExprPtr>& args,
+                                                 const col::ColTypePtr& type);
+}  // namespace lib
+
+}  // namespace spp::sql::exec

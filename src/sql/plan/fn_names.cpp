@@ -1,0 +1,40 @@
+// Display names of library calls (see fn_names.h). Sources: Spark 3.5 prettyName of each
+// expression (UnaryMathExpression's upper-case names, FUNC_ALIAS for aliases).
+#include "sql/plan/fn_names.h"
+
+#include <cstring>
+
+namespace spp::sql {
+
+namespace {
+struct Display {
+  const char* canonical;
+  const char* shown;
+};
+constexpr Display kDisplay[] = {
+    {"ceil", "CEIL"},       {"floor", "FLOOR"},     {"cbrt", "CBRT"},       {"exp", "EXP"},
+    {"expm1", "EXPM1"},     {"log10", "LOG10"},     {"log2", "LOG2"},       {"log1p", "LOG1P"},
+    {"log", "LOG"},         {"signum", "SIGNUM"},   {"sin", "SIN"},         {"cos", "COS"},
+    {"tan", "TAN"},         {"asin", "ASIN"},       {"acos", "ACOS"},       {"atan", "ATAN"},
+    {"sinh", "SINH"},       {"cosh", "COSH"},       {"tanh", "TANH"},       {"cot", "COT"},
+    {"sec", "SEC"},         {"csc", "CSC"},         {"asinh", "ASINH"},     {"acosh", "ACOSH"},
+    {"atanh", "ATANH"},     {"degrees", "DEGREES"}, {"radians", "RADIANS"}, {"atan2", "ATAN2"},
+    {"hypot", "HYPOT"},     {"e", "E"},             {"pi", "PI"},           {"regexp_like", "REGEXP_LIKE"},
+    {"regexp", "REGEXP"},       {"ceiling", "ceiling"},
+};
+}  // namespace
+
+const char* library_display_name(const std::string& n) {
+  for (const auto& d : kDisplay)
+    if (n == d.canonical) return d.shown;
+  return nullptr;
+}
+
+std::optional<std::string> library_render(const std::string& n, const std::vector<std::string>& a) {
+  if (n == "if" && a.size() == 3) return "(IF(" + a[0] + ", " + a[1] + ", " + a[2] + "))";
+  if (n == "bitwise_not" && a.size() == 1) return "~" + a[0];
+  if ((n == "rand" || n == "randn") && a.size() == 1 && a[0].empty()) return n + "()";
+  return std::nullopt;
+}
+
+}  // namespace spp::sql

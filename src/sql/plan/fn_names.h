@@ -1,0 +1,16 @@
+// How library function calls print in column names and plans (Spark's prettyName / sql):
+// the names that differ from the canonical call name (`CEIL`, `ln`, `REGEXP_LIKE`) and the
+// calls Spark renders in their own form (`(IF(c, a, b))`, `~x`).
+#pragma once
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace spp::sql {
+
+// The display name of a canonical call name, or nullptr when it prints as itself.
+const char* library_display_name(const std::string& canonical);
+// A call rendered in a form other than `name(args)`; nullopt for the usual form.
+std::optional<std::string> library_render(const std::string& canonical, const std::vector<std::string>& args);
+
+}  // namespace spp::sql
