@@ -60,6 +60,8 @@ std::optional<AnalysisError> FnCall::need_literal(size_t i, const std::string& n
 std::optional<LibResult> resolve_library_function(const Expr& fn, const std::string& lower_name) {
   FnCall c{fn, lower_name, fn.children};
   if (auto r = resolve_string_fn(c)) return r;
+  if (auto r = resolve_math_fn(c)) return r;
+  if (auto r = resolve_misc_fn(c)) return r;
   return std::nullopt;
 }
 

@@ -22,6 +22,10 @@ ExprPtr bind_kernel(std::vector<ExprPtr> args, col::ColTypePtr type, LibKernel k
 const col::Column* literal(const std::vector<ExprPtr>& args, size_t i);
 std::optional<Result<ExprPtr>> lower_string_call(const std::string& name, std::vector<ExprPtr>& args,
                                                  const col::ColTypePtr& type);
+std::optional<Result<ExprPtr>> lower_math_call(const std::string& name, std::vector<ExprPtr>& args,
+                                               const col::ColTypePtr& type);
+std::optional<Result<ExprPtr>> lower_misc_call(const std::string& name, std::vector<ExprPtr>& args,
+                                               const col::ColTypePtr& type);
 }  // namespace lib
 
 }  // namespace spp::sql::exec

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdlib>
 
+#include <algorithm>
 #include "sql/optimizer/optimizer.h"
 
 namespace spp::sql::opt {
@@ -145,7 +146,10 @@ std::optional<Value> eval_constant(const Expr& e) {
     if (a[0].is_null() || a[1].is_null()) return Value::of(a[0].is_null() && a[1].is_null());
     return Value::of(compare(a[0], a[1], e.children[0]->type) == 0);
   }
-  // Everything below is null-intolerant.
+  // Everything below is null-intolerant; other functions (greatest, nvl, locate ...) are not
+  // folded here, so a NULL argument says nothing about their result.
+  static const char* kFolded[] = {"not", "=", "<", "<=", ">", ">=", "negative", "+", "-", "*", "/", "%", "upper", "lower"};
+  if (std::none_of(std::begin(kFolded), std::end(kFolded), [&](const char* k) { return n == k; })) return std::nullopt;
   for (const auto& v : a) if (v.is_null()) return Value::null();
   if (n == "not") return Value::of(!a[0].as_bool());
   const DataType& t = e.children.empty() ? e.type : e.children[0]->type;

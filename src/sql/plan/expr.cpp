@@ -142,7 +142,8 @@ bool Expr::resolved() const {
 }
 
 static bool nondeterministic_fn(const std::string& n) {
-  return n == "monotonically_increasing_id" || n == "rand" || n == "randn" || n == "spark_partition_id" ||
+  return n == "monotonically_increasing_id" || n == "rand" || n == "randn" || n == "rand_unseeded" ||
+         n == "randn_unseeded" || n == "spark_partition_id" ||
          n == "input_file_name" || n == "uuid";
 }
 

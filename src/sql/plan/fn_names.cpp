@@ -33,7 +33,10 @@ const char* library_display_name(const std::string& n) {
 std::optional<std::string> library_render(const std::string& n, const std::vector<std::string>& a) {
   if (n == "if" && a.size() == 3) return "(IF(" + a[0] + ", " + a[1] + ", " + a[2] + "))";
   if (n == "bitwise_not" && a.size() == 1) return "~" + a[0];
-  if ((n == "rand" || n == "randn") && a.size() == 1 && a[0].empty()) return n + "()";
+  if (n == "nullif" && a.size() == 3) return "nullif(" + a[0] + ", " + a[2] + ")";  // a[1]: left for the comparison
+  if (n == "typeof" && a.size() == 2) return "typeof(" + a[0] + ")";                // a[1]: the hidden type name
+  if (n == "rand_unseeded") return std::string("rand()");
+  if (n == "randn_unseeded") return std::string("randn()");
   return std::nullopt;
 }
 

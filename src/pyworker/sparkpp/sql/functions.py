@@ -225,16 +225,24 @@ def pow(col1, col2):
 def log(arg1, arg2=None):
     if arg2 is None:
         return _over_columns("ln", arg1)
-    return _invoke("log", P.lit(arg1), _col_expr(arg2))
+    # Scala's log(base: Double, col): the base is a double literal (LOG(10.0, x)).
+    return _invoke("log", P.lit(float(arg1)) if isinstance(arg1, (int, float)) else _col_expr(arg1),
+                   _col_expr(arg2))
 
 
 @_public
 def greatest(*cols):
+    if len(cols) < 2:
+        raise PySparkValueError(error_class="WRONG_NUM_COLUMNS",
+                                message_parameters={"func_name": "greatest", "num_cols": "2"})
     return _over_columns("greatest", *cols)
 
 
 @_public
 def least(*cols):
+    if len(cols) < 2:
+        raise PySparkValueError(error_class="WRONG_NUM_COLUMNS",
+                                message_parameters={"func_name": "least", "num_cols": "2"})
     return _over_columns("least", *cols)
 
 
@@ -424,6 +432,7 @@ for _name, _doc in [
     ("regexp", "True where the string matches the regex (anywhere)."),
     ("rlike", "True where the string matches the regex (anywhere)."),
     ("printf", "The arguments formatted printf-style (java.util.Formatter)."),
+    ("equal_null", "True when equal or both null (never null)."),
     ("nvl", "col2 where col1 is null."), ("ifnull", "col2 where col1 is null."),
     ("nullif", "null where col1 = col2."), ("nvl2", "col2 if col1 is not null, else col3."),
     ("corr", "Pearson correlation."), ("covar_samp", "Sample covariance."),
@@ -642,3 +651,54 @@ def regexp_extract_all(str, regexp, idx=None):
         return _over_columns("regexp_extract_all", str, regexp)
     idx = P.lit(idx) if isinstance(idx, int) else _col_expr(idx)
     return _invoke("regexp_extract_all", _col_expr(str), _col_expr(regexp), idx)
+
+
+# --------------------------------------------------- math (issue 14; PySpark 3.5 signatures)
+
+for _name, _doc in [
+    ("ceiling", "Rounded up (bigint)."), ("expm1", "exp(x) - 1."), ("asinh", "Inverse hyperbolic sine."),
+    ("acosh", "Inverse hyperbolic cosine."), ("atanh", "Inverse hyperbolic tangent."),
+    ("cot", "Cotangent."), ("sec", "Secant."), ("csc", "Cosecant."), ("rint", "Nearest integer (half even)."),
+    ("sign", "Sign."),
+]:
+    globals()[_name] = _public(_one_column(_name, _doc))
+del _name, _doc
+
+
+@_public
+def pmod(dividend, divisor):
+    """Positive remainder (NULL for a zero divisor)."""
+    return _invoke("pmod", _num_or_col(dividend), _num_or_col(divisor))
+
+
+@_public
+def e():
+    return _invoke("e")
+
+
+@_public
+def pi():
+    return _invoke("pi")
+
+
+@_public
+def shiftrightunsigned(col, numBits):
+    return _invoke("shiftrightunsigned", _col_expr(col), P.lit(numBits))
+
+
+shiftLeft = shiftleft
+shiftRight = shiftright
+shiftRightUnsigned = shiftrightunsigned
+__all__.extend(["shiftLeft", "shiftRight", "shiftRightUnsigned"])
+
+
+# -------------------------------------------------------------------- misc (issue 14)
+
+@_public
+def typeof(col):
+    return _over_columns("typeof", col)
+
+
+@_public
+def version():
+    return _invoke("version")

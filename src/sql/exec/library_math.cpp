@@ -1,0 +1,107 @@
+// Math library calls bound to their kernels (math_fns.h).
+#include "sql/exec/library.h"
+#include "sql/kernels/math_fns.h"
+#include "sql/kernels/xorshift.h"
+
+namespace spp::sql::exec::lib {
+
+namespace {
+using kern::Vec;
+using A = std::vector<Vec>;
+
+struct UnaryName {
+  const char* name;
+  kern::MathFn fn;
+};
+constexpr UnaryName kUnary[] = {
+    {"cbrt", kern::MathFn::Cbrt},     {"exp", kern::MathFn::Exp},       {"expm1", kern::MathFn::Expm1},
+    {"log10", kern::MathFn::Log10},   {"log2", kern::MathFn::Log2},     {"log1p", kern::MathFn::Log1p},
+    {"ln", kern::MathFn::Ln},         {"sin", kern::MathFn::Sin},       {"cos", kern::MathFn::Cos},
+    {"tan", kern::MathFn::Tan},       {"asin", kern::MathFn::Asin},     {"acos", kern::MathFn::Acos},
+    {"atan", kern::MathFn::Atan},     {"sinh", kern::MathFn::Sinh},     {"cosh", kern::MathFn::Cosh},
+    {"tanh", kern::MathFn::Tanh},     {"asinh", kern::MathFn::Asinh},   {"acosh", kern::MathFn::Acosh},
+    {"atanh", kern::MathFn::Atanh},   {"cot", kern::MathFn::Cot},       {"sec", kern::MathFn::Sec},
+    {"csc", kern::MathFn::Csc},       {"degrees", kern::MathFn::Degrees}, {"radians", kern::MathFn::Radians},
+    {"signum", kern::MathFn::Signum}, {"sign", kern::MathFn::Signum}, {"rint", kern::MathFn::Rint},
+};
+
+ExprPtr constant_double(double v, const col::ColTypePtr& type) {
+  return bind_kernel({}, type, [v, type](const A&, int64_t n, const EvalContext&) {
+    auto c = col::make_fixed_column(type, n);
+    for (int64_t i = 0; i < n; ++i) c->values->as<double>()[i] = v;
+    return Vec::flat(c);
+  });
+}
+
+// rand/randn: XORShiftRandom(seed + partition index) per task, as Spark's RDG expressions.
+ExprPtr random(bool gaussian, int64_t seed, const col::ColTypePtr& type) {
+  struct State {
+    std::unique_ptr<kern::XorShiftRandom> rng;
+    bool have_next = false;
+    double next = 0;
+  };
+  auto st = std::make_shared<State>();
+  return bind_kernel({}, type, [st, seed, gaussian, type](const A&, int64_t n, const EvalContext& ctx) {
+    if (!st->rng) st->rng = std::make_unique<kern::XorShiftRandom>(seed + ctx.partition_index);
+    auto c = col::make_fixed_column(type, n);
+    double* o = c->values->as<double>();
+    for (int64_t i = 0; i < n; ++i)
+      o[i] = gaussian ? kern::next_gaussian(*st->rng, st->have_next, st->next) : st->rng->next_double();
+    return Vec::flat(c);
+  });
+}
+}  // namespace
+
+std::optional<Result<ExprPtr>> lower_math_call(const std::string& name, std::vector<ExprPtr>& a,
+                                               const col::ColTypePtr& type) {
+  for (const auto& u : kUnary)
+    if (name == u.name) {
+      auto f = u.fn;
+      return bind_kernel(a, type, [f](const A& x, int64_t n, const EvalContext&) { return kern::math_unary(f, x[0], n); });
+    }
+  auto binary = [&](kern::MathFn2 f) {
+    return bind_kernel(a, type, [f](const A& x, int64_t n, const EvalContext&) { return kern::math_binary(f, x[0], x[1], n); });
+  };
+  if (name == "atan2") return binary(kern::MathFn2::Atan2);
+  if (name == "hypot") return binary(kern::MathFn2::Hypot);
+  if (name == "power") return binary(kern::MathFn2::Pow);
+  if (name == "log") return binary(kern::MathFn2::Log);
+  if (name == "e") return constant_double(2.718281828459045, type);
+  if (name == "pi") return constant_double(3.141592653589793, type);
+  if (name == "ceil" || name == "ceiling" || name == "floor") {
+    bool up = name != "floor";
+    return bind_kernel(a, type, [up, type](const A& x, int64_t n, const EvalContext&) { return kern::ceil_floor(up, x[0], type, n); });
+  }
+  if (name == "greatest" || name == "least") {
+    if (type->id != col::TypeId::String && !col::is_fixed_width(type->id))
+      return Result<ExprPtr>::error(name + " of " + type->to_string() + " values is not supported by the native engine yet");
+    bool g = name == "greatest";
+    return bind_kernel(a, type, [g, type](const A& x, int64_t n, const EvalContext&) { return kern::greatest_least(g, x, type, n); });
+  }
+  auto k1 = [&](Vec (*f)(const Vec&, int64_t)) {
+    return bind_kernel(a, type, [f](const A& x, int64_t n, const EvalContext&) { return f(x[0], n); });
+  };
+  if (name == "hex") return k1(kern::hex);
+  if (name == "unhex") return k1(kern::unhex);
+  if (name == "bin") return k1(kern::bin);
+  if (name == "bitwise_not") return k1(kern::bitwise_not);
+  if (name == "factorial") return k1(kern::factorial);
+  if (name == "isnan") return k1(kern::isnan);
+  if (name == "nanvl")
+    return bind_kernel(a, type, [](const A& x, int64_t n, const EvalContext&) { return kern::nanvl(x[0], x[1], n); });
+  if (name == "conv")
+    return bind_kernel(a, type, [](const A& x, int64_t n, const EvalContext&) { return kern::conv(x[0], x[1], x[2], n); });
+  if (name == "shiftleft" || name == "shiftright" || name == "shiftrightunsigned") {
+    auto k = name == "shiftleft" ? kern::Shift::Left : name == "shiftright" ? kern::Shift::Right : kern::Shift::RightUnsigned;
+    return bind_kernel(a, type, [k](const A& x, int64_t n, const EvalContext&) { return kern::shift(k, x[0], x[1], n); });
+  }
+  if (name == "rand" || name == "randn" || name == "rand_unseeded" || name == "randn_unseeded") {
+    const col::Column* s = literal(a, 0);
+    int64_t seed = 0;  // rand(NULL) is rand(0)
+    if (s && !s->is_null(0)) seed = s->id() == col::TypeId::Long ? s->vals<int64_t>()[0] : s->vals<int32_t>()[0];
+    return random(name.rfind("randn", 0) == 0, seed, type);
+  }
+  return std::nullopt;
+}
+
+}  // namespace spp::sql::exec::lib
