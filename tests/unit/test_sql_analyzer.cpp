@@ -221,3 +221,21 @@ TEST_CASE("sql decode: rejects unknown fields and kinds") {
   auto dt = decode_expression(json::parse(R"({"literal":{"date":19723}})"), ids);
   CHECK((*dt)->sql() == "DATE '2024-01-01'");
 }
+
+TEST_CASE("sql analyzer: library function names, types and lookup by SQL name") {
+  json df = local("a BIGINT, b INT, s STRING, x DOUBLE");
+  // Spark's own printing: IF in parentheses, nullif/typeof without their hidden arguments,
+  // log(x) as LOG(E(), x), aliases keeping the name they were called by.
+  CHECK(schema_of(select(df, {fn("if", {fn(">", {col("b"), lit_i(1)}), col("a"), col("b")})})) ==
+        "struct<(IF((b > 1), a, b)):bigint>");
+  CHECK(schema_of(select(df, {fn("nullif", {col("b"), col("a")}), fn("typeof", {col("s")})})) ==
+        "struct<nullif(b, a):int,typeof(s):string>");
+  CHECK(schema_of(select(df, {fn("log", {col("x")}), fn("ceiling", {col("x")}), fn("sign", {col("b")})})) ==
+        "struct<LOG(E(), x):double,ceiling(x):bigint,sign(b):double>");
+  // Function names are case-insensitive (the SQL parser's calls land in the same table).
+  CHECK(schema_of(select(df, {fn("LPAD", {col("s"), lit_i(3)}), fn("Regexp_Extract", {col("s"), lit_s("(a)")})})) ==
+        "struct<lpad(s, 3,  ):string,regexp_extract(s, (a), 1):string>");
+  CHECK(schema_of(select(df, {fn("bitwise_not", {col("b")}), fn("rand", {})})) == "struct<~b:int,rand():double>");
+  CHECK(error_of(select(df, {fn("nvl", {col("a")})})).find("WRONG_NUM_ARGS") != std::string::npos);
+  CHECK(error_of(select(df, {fn("locate", {col("s")})})).find("WRONG_NUM_ARGS") != std::string::npos);
+}
