@@ -55,6 +55,8 @@ TEST_CASE("sql kernels math: unary doubles, logarithm asymptotes, Spark's formul
   CHECK((*sg[0] == 1.0 && *sg[2] == -1.0 && std::signbit(*sg[4])));
   auto as = vals<double>(math_unary(MathFn::Asinh, fixed<double>(TypeId::Double, {-INFINITY, 1.0}), 2));
   CHECK((*as[0] == -INFINITY && *as[1] == std::log(1.0 + std::sqrt(2.0))));
+  auto cb = vals<double>(math_unary(MathFn::Cbrt, fixed<double>(TypeId::Double, {27.0, -8.0, -0.0, 1e-300}), 4));
+  CHECK((*cb[0] == 3.0 && *cb[1] == -2.0 && std::signbit(*cb[2]) && *cb[3] == 1e-100));  // exact, as Java's cbrt
   CHECK(*vals<double>(math_unary(MathFn::Degrees, fixed<double>(TypeId::Double, {1.0}), 1))[0] == 57.29577951308232);
   auto at = vals<double>(math_binary(MathFn2::Atan2, cst<double>(TypeId::Double, -0.0), cst<double>(TypeId::Double, -1.0), 1));
   CHECK(*at[0] == M_PI);  // -0.0 normalised to 0.0 as Spark adds 0.0

@@ -34,7 +34,8 @@ Vec map_double(const Vec& x, int64_t n, F f, double asymptote, bool has_asymptot
 Vec math_unary(MathFn f, const Vec& x, int64_t n) {
   constexpr double kNoAsym = 0;
   switch (f) {
-    case MathFn::Cbrt: return map_double(x, n, [](double v) { return std::cbrt(v); }, kNoAsym, false);
+    case MathFn::Cbrt:  // glibc's cbrt is not correctly rounded (cbrt(27) = 3.0000000000000004); Java's is
+      return map_double(x, n, [](double v) { return double(std::cbrt((long double)v)); }, kNoAsym, false);
     case MathFn::Exp: return map_double(x, n, [](double v) { return std::exp(v); }, kNoAsym, false);
     case MathFn::Expm1: return map_double(x, n, [](double v) { return std::expm1(v); }, kNoAsym, false);
     case MathFn::Log10: return map_double(x, n, [](double v) { return std::log10(v); }, 0.0, true);
