@@ -58,6 +58,12 @@ check("typeof", lambda: rows(spark.range(1).select(F.typeof(F.lit(1)), F.typeof(
                                                    F.typeof(F.lit(2).cast("decimal(5,2)")), F.typeof(F.lit(3).cast("bigint")))))
 check("typeof_names", lambda: names_types(df.select(F.typeof("a"), F.version())))
 check("version", lambda: rows(spark.range(1).select(F.version())))
+import datetime
+dates = spark.createDataFrame([(1, datetime.date(2024, 2, 29)), (2, datetime.date(2021, 1, 3)),
+                               (3, datetime.date(2024, 12, 30)), (4, None)], "id int, d date")
+check("dates", lambda: rows(dates.select("id", F.dayofweek("d"), F.dayofyear("d"), F.quarter("d"), F.weekofyear("d"))))
+check("dates_names", lambda: names_types(dates.select(F.dayofweek("d"), F.dayofyear("d"), F.quarter("d"),
+                                                      F.weekofyear("d"))))
 check("empty", lambda: df.filter(F.col("id") > 10).select(F.md5("s"), F.xxhash64("a"), F.nvl("a", "b")).collect())
 emit()
 spark.stop()
@@ -97,4 +103,6 @@ def test_misc_functions(tmp_path):
     assert r("typeof") == [["int", "string", "array<double>", "void", "decimal(5,2)", "bigint"]]
     assert r("typeof_names") == [["typeof(a)", "version()"], ["string", "string"]]
     assert r("version")[0][0].startswith("3.5.1 ")
+    assert r("dates") == [[5, 60, 1, 9], [1, 3, 1, 53], [2, 365, 4, 1], [None] * 4]
+    assert r("dates_names") == [["dayofweek(d)", "dayofyear(d)", "quarter(d)", "weekofyear(d)"], ["int"] * 4]
     assert r("empty") == []

@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "sql/columnar/builder.h"
+#include "sql/kernels/date_fns.h"
 #include "sql/kernels/digest_fns.h"
 #include "sql/kernels/math_fns.h"
 
@@ -121,4 +122,15 @@ TEST_CASE("sql kernels digests: xxhash64 and digests as Spark documents them") {
   CHECK(sout(sha2(s, cst<int32_t>(TypeId::Int, 256), 2))[0] == "529bc3b07127ecb7e53a4dcf1991d9152c24537d919178022b2c42657f79a26b");
   CHECK(sout(sha2(s, cst<int32_t>(TypeId::Int, 100), 2))[0] == "NULL");
   CHECK(*vals<int64_t>(crc32(s, 2))[0] == 1557323817);
+}
+
+TEST_CASE("sql kernels dates: dayofweek, dayofyear, quarter, ISO weekofyear") {
+  // 1970-01-01 (Thu), 2024-02-29 (Thu, leap day), 2021-01-03 (Sun, ISO week 53 of 2020),
+  // 2024-12-30 (Mon, ISO week 1 of 2025), 1969-12-31 (Wed), NULL.
+  auto d = fixed<int32_t>(TypeId::Date, {0, 19782, 18630, 20087, -1, std::nullopt});
+  using O = std::vector<std::optional<int32_t>>;
+  CHECK(vals<int32_t>(date_field(d, DateField::DayOfWeek, 6)) == O{5, 5, 1, 2, 4, std::nullopt});
+  CHECK(vals<int32_t>(date_field(d, DateField::DayOfYear, 6)) == O{1, 60, 3, 365, 365, std::nullopt});
+  CHECK(vals<int32_t>(date_field(d, DateField::Quarter, 6)) == O{1, 1, 1, 4, 4, std::nullopt});
+  CHECK(vals<int32_t>(date_field(d, DateField::WeekOfYear, 6)) == O{1, 9, 53, 1, 1, std::nullopt});
 }

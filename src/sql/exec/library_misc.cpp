@@ -2,6 +2,7 @@
 // (coalesce, CASE WHEN, <=>), the hashes bind digest_fns.
 #include "sql/columnar/builder.h"
 #include "sql/exec/library.h"
+#include "sql/kernels/date_fns.h"
 #include "sql/kernels/digest_fns.h"
 #include "sql/kernels/hash.h"
 
@@ -32,6 +33,10 @@ std::optional<Result<ExprPtr>> lower_misc_call(const std::string& name, std::vec
     return bind_kernel(a, type, [](const A& x, int64_t n, const EvalContext&) { return kern::sha1(x[0], n); });
   if (name == "sha2") return bind_kernel(a, type, [](const A& x, int64_t n, const EvalContext&) { return kern::sha2(x[0], x[1], n); });
   if (name == "crc32") return bind_kernel(a, type, [](const A& x, int64_t n, const EvalContext&) { return kern::crc32(x[0], n); });
+  for (auto [nm, f] : {std::pair{"dayofweek", kern::DateField::DayOfWeek}, std::pair{"dayofyear", kern::DateField::DayOfYear},
+                       std::pair{"quarter", kern::DateField::Quarter}, std::pair{"weekofyear", kern::DateField::WeekOfYear}})
+    if (name == nm)
+      return bind_kernel(a, type, [f](const A& x, int64_t n, const EvalContext&) { return kern::date_field(x[0], f, n); });
   if (name == "typeof") return a.at(1);  // the analyzer's type-name literal
   if (name == "version") return constant_string(std::string("3.5.1 sparkpp-") + SPARKPP_VERSION, type);
   return std::nullopt;
