@@ -107,35 +107,6 @@ void EventLogWriter::finish() {
   fs::rename(path_ + ".inprogress", path_, ec);
 }
 
-Status replay_event_log(const std::string& path, AppStatusStore& store) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) return Status::error("cannot read " + path);
-  std::string data((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  if (path.find(".zst") != std::string::npos) {
-    ZSTD_DCtx* d = ZSTD_createDCtx();
-    std::string text, buf(ZSTD_DStreamOutSize(), '\0');
-    ZSTD_inBuffer in{data.data(), data.size(), 0};
-    while (in.pos < in.size) {
-      ZSTD_outBuffer out{buf.data(), buf.size(), 0};
-      size_t r = ZSTD_decompressStream(d, &out, &in);
-      if (ZSTD_isError(r)) break;  // a log cut short by a crash: keep what decoded
-      text.append(buf.data(), out.pos);
-      if (out.pos == 0 && r != 0 && in.pos == in.size) break;
-    }
-    ZSTD_freeDCtx(d);
-    data.swap(text);
-  }
-  std::istringstream lines(data);
-  std::string line;
-  while (std::getline(lines, line)) {
-    if (line.empty()) continue;
-    auto j = nlohmann::json::parse(line, nullptr, false);
-    if (j.is_discarded()) continue;  // the last line of a live log may be partial
-    store.replay(j);
-  }
-  return Status::ok();
-}
-
 // The history server's applications: every event log in the directory, reloaded when the
 // file changes (an .inprogress log grows; a finished one is renamed).
 class HistorySource final : public UiSource {

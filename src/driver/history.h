@@ -9,6 +9,7 @@
 #include <fstream>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -49,8 +50,13 @@ class EventLogWriter {
   bool done_ = false;
 };
 
-// Replays one event log file (plain or zstd) into `store`.
+// Replays one event log file (plain, or zstd when its name has ".zst") into `store`
+// (event_log_replay.cpp).
 Status replay_event_log(const std::string& path, AppStatusStore& store);
+// The same over bytes already read: decompressed and split into lines as it goes, so memory
+// stays bounded by the longest line whatever the log decompresses to. Lines that are not JSON
+// objects (the partial last line of a live log) and fields of the wrong type are skipped.
+Status replay_event_log_bytes(std::string_view data, bool zstd, AppStatusStore& store);
 
 }  // namespace driver
 }  // namespace spp

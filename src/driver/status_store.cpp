@@ -30,21 +30,24 @@ namespace {
 json metrics_json(const msg::TaskMetrics& m) { return json(m); }
 msg::TaskMetrics metrics_from(const json& j) {
   msg::TaskMetrics m;
-  if (j.is_object()) {
-    m.run_ms = j.value("run_ms", int64_t{0});
-    m.deserialize_ms = j.value("deserialize_ms", int64_t{0});
-    m.input_bytes = j.value("input_bytes", int64_t{0});
-    m.input_records = j.value("input_records", int64_t{0});
-    m.output_bytes = j.value("output_bytes", int64_t{0});
-    m.output_records = j.value("output_records", int64_t{0});
-    m.result_bytes = j.value("result_bytes", int64_t{0});
-    m.shuffle_write_bytes = j.value("shuffle_write_bytes", int64_t{0});
-    m.shuffle_write_records = j.value("shuffle_write_records", int64_t{0});
-    m.shuffle_read_bytes = j.value("shuffle_read_bytes", int64_t{0});
-    m.shuffle_read_records = j.value("shuffle_read_records", int64_t{0});
-    m.memory_spilled = j.value("memory_spilled", int64_t{0});
-    m.disk_spilled = j.value("disk_spilled", int64_t{0});
-  }
+  if (!j.is_object()) return m;
+  auto get = [&](const char* k) -> int64_t {
+    auto it = j.find(k);
+    return it != j.end() && it->is_number_integer() ? it->get<int64_t>() : 0;
+  };
+  m.run_ms = get("run_ms");
+  m.deserialize_ms = get("deserialize_ms");
+  m.input_bytes = get("input_bytes");
+  m.input_records = get("input_records");
+  m.output_bytes = get("output_bytes");
+  m.output_records = get("output_records");
+  m.result_bytes = get("result_bytes");
+  m.shuffle_write_bytes = get("shuffle_write_bytes");
+  m.shuffle_write_records = get("shuffle_write_records");
+  m.shuffle_read_bytes = get("shuffle_read_bytes");
+  m.shuffle_read_records = get("shuffle_read_records");
+  m.memory_spilled = get("memory_spilled");
+  m.disk_spilled = get("disk_spilled");
   return m;
 }
 void add_metrics(msg::TaskMetrics& a, const msg::TaskMetrics& b) {
@@ -117,13 +120,13 @@ void AppStatusStore::on_stage_submitted(int stage_id, int attempt, int job_id, c
   s.attempt = attempt;
   s.job_id = job_id;
   s.name = name;
-  s.num_tasks = num_tasks;
+  s.num_tasks = std::max(0, num_tasks);
   s.rdd = rdd;
   s.submitted = time;
-  s.index_done.assign(static_cast<size_t>(std::max(0, num_tasks)), false);
+  s.index_done.clear();
   if (Job* j = job_of(s)) {
     j->stages.emplace_back(stage_id, attempt);
-    j->num_tasks += num_tasks;
+    j->num_tasks += s.num_tasks;
     ++j->active_stages;
   }
 }
@@ -191,8 +194,7 @@ void AppStatusStore::on_task_end(int64_t task_id, const std::string& state, cons
   if (status == "SUCCESS") {
     ++s->complete;
     if (j) ++j->complete;
-    if (t.index >= 0 && static_cast<size_t>(t.index) < s->index_done.size() && !s->index_done[static_cast<size_t>(t.index)]) {
-      s->index_done[static_cast<size_t>(t.index)] = true;
+    if (t.index >= 0 && t.index < s->num_tasks && s->index_done.insert(t.index).second) {
       ++s->completed_indices;
       if (j) ++j->completed_indices;
     }
@@ -298,27 +300,57 @@ void AppStatusStore::on_all_aborted(const std::string& reason, int64_t time) {
 
 void AppStatusStore::replay(const json& ev) {
   if (!ev.is_object()) return;
-  std::string e = ev.value("Event", "");
-  auto i64 = [&](const char* k) { return ev.value(k, int64_t{0}); };
-  auto i32 = [&](const char* k) { return ev.value(k, 0); };
-  auto str = [&](const char* k) { return ev.value(k, std::string()); };
+  // A log is a file anyone with write access to the log dir can edit: a field of the wrong
+  // type reads as absent (json::value would throw), integers only (a float cast may overflow).
+  auto field = [&](const char* k) -> const json* {
+    auto it = ev.find(k);
+    return it == ev.end() ? nullptr : &*it;
+  };
+  auto i64 = [&](const char* k) -> int64_t {
+    const json* v = field(k);
+    return v && v->is_number_integer() ? v->get<int64_t>() : 0;
+  };
+  auto i32 = [&](const char* k) -> int {
+    const json* v = field(k);
+    return v && v->is_number_integer() ? static_cast<int>(v->get<int64_t>()) : 0;
+  };
+  auto str = [&](const char* k) -> std::string {
+    const json* v = field(k);
+    return v && v->is_string() ? v->get<std::string>() : std::string();
+  };
+  auto flag = [&](const char* k) {
+    const json* v = field(k);
+    return v && v->is_boolean() && v->get<bool>();
+  };
+  auto obj = [&](const char* k) -> json {
+    const json* v = field(k);
+    return v && v->is_object() ? *v : json::object();
+  };
+  auto strings = [&](const char* k) {  // a {string: string} object; other values dropped
+    std::map<std::string, std::string> m;
+    if (const json* v = field(k); v && v->is_object())
+      for (const auto& [key, val] : v->items())
+        if (val.is_string()) m[key] = val.get<std::string>();
+    return m;
+  };
+  std::string e = str("Event");
   if (e == "SparkListenerApplicationStart") on_application_start(str("App ID"), str("App Name"), str("User"), i64("Timestamp"));
   else if (e == "SparkListenerApplicationEnd") on_application_end(i64("Timestamp"));
-  else if (e == "SparkListenerEnvironmentUpdate") on_environment(ev.value("Spark Properties", std::map<std::string, std::string>{}));
-  else if (e == "SparkListenerJobStart") on_job_start(i32("Job ID"), str("Description"), i64("Submission Time"), ev.value("Lineage", json::object()));
+  else if (e == "SparkListenerEnvironmentUpdate") on_environment(strings("Spark Properties"));
+  else if (e == "SparkListenerJobStart") on_job_start(i32("Job ID"), str("Description"), i64("Submission Time"), obj("Lineage"));
   else if (e == "SparkListenerStageSubmitted")
     on_stage_submitted(i32("Stage ID"), i32("Stage Attempt ID"), i32("Job ID"), str("Stage Name"), i32("Number of Tasks"), i32("RDD ID"), i64("Submission Time"));
   else if (e == "SparkListenerTaskStart")
     on_task_start(i64("Task ID"), i32("Stage ID"), i32("Stage Attempt ID"), i32("Index"), i32("Attempt"), i32("Partition"), str("Executor ID"), str("Host"), i64("Launch Time"),
-                  ev.value("Speculative", false));
+                  flag("Speculative"));
   else if (e == "SparkListenerTaskEnd")
-    on_task_end(i64("Task ID"), str("Task End Reason"), metrics_from(ev.value("Task Metrics", json::object())), str("Error"), i64("Finish Time"));
+    on_task_end(i64("Task ID"), str("Task End Reason"), metrics_from(obj("Task Metrics")), str("Error"), i64("Finish Time"));
   else if (e == "SparkListenerStageCompleted")
     on_stage_completed(i32("Stage ID"), i32("Stage Attempt ID"), str("Status"), str("Failure Reason"), i64("Completion Time"));
   else if (e == "SparkListenerJobEnd")
     on_job_end(i32("Job ID"), str("Job Result") == "JobSucceeded", str("Failure Reason"), i64("Completion Time"));
   else if (e == "SparkListenerExecutorAdded")
-    on_executor_added(str("Executor ID"), str("Host"), i32("Total Cores"), i64("Timestamp"), ev.value("Log Urls", std::map<std::string, std::string>{}));
+    on_executor_added(str("Executor ID"), str("Host"), i32("Total Cores"), i64("Timestamp"), strings("Log Urls"));
   else if (e == "SparkListenerExecutorRemoved") on_executor_removed(str("Executor ID"), str("Removed Reason"), i64("Timestamp"));
 }
 

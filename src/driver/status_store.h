@@ -19,6 +19,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -113,7 +114,9 @@ class AppStatusStore {
     int stage_id = 0, attempt = 0, job_id = 0, rdd = 0;
     std::string name, status = "ACTIVE", failure;
     int num_tasks = 0, active = 0, complete = 0, failed = 0, killed = 0;
-    std::vector<bool> index_done;
+    // Indices with a successful task: a set, not a num_tasks-sized vector, so memory follows the
+    // tasks seen (a replayed log may claim 2^31 tasks in one line).
+    std::unordered_set<int> index_done;
     int completed_indices = 0;
     int64_t submitted = 0, first_launch = 0, completed = 0;
     msg::TaskMetrics sum;  // over ended tasks
@@ -124,7 +127,8 @@ class AppStatusStore {
     std::string description, status = "RUNNING", failure;
     int64_t submitted = 0, completed = 0;
     std::vector<std::pair<int, int>> stages;  // (stage id, attempt) in submission order
-    int num_tasks = 0, active = 0, complete = 0, failed = 0, killed = 0, completed_indices = 0;
+    int64_t num_tasks = 0;  // summed over stages: may pass 2^31
+    int active = 0, complete = 0, failed = 0, killed = 0, completed_indices = 0;
     int active_stages = 0, completed_stages = 0, failed_stages = 0;
     json lineage;
   };

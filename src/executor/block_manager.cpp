@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 namespace spp::executor {
 namespace fs = std::filesystem;
@@ -38,17 +39,41 @@ msg::BlockInfo BlockManager::info(const Key& k, const Block& b) const {
   return i;
 }
 
-bool BlockManager::write_disk(const Key& k, const Batches& batches, int64_t& bytes) {
-  std::string tmp = path_of(k) + ".tmp";
-  std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-  bytes = 0;
+std::string encode_disk_block(const Batches& batches) {
+  std::string out;
+  size_t total = 0;
+  for (const auto& b : batches) total += 4 + b->size();
+  out.reserve(total);
   for (const auto& b : batches) {
     uint32_t n = static_cast<uint32_t>(b->size());
     char hdr[4] = {static_cast<char>(n >> 24), static_cast<char>(n >> 16), static_cast<char>(n >> 8), static_cast<char>(n)};
-    f.write(hdr, 4);
-    f.write(b->data(), static_cast<std::streamsize>(b->size()));
-    bytes += 4 + static_cast<int64_t>(b->size());
+    out.append(hdr, 4);
+    out.append(*b);
   }
+  return out;
+}
+
+std::optional<Batches> decode_disk_block(std::string_view bytes) {
+  Batches out;
+  size_t pos = 0;
+  while (pos < bytes.size()) {
+    if (bytes.size() - pos < 4) return std::nullopt;  // a header cut short
+    const auto* h = reinterpret_cast<const unsigned char*>(bytes.data() + pos);
+    uint32_t n = (uint32_t(h[0]) << 24) | (uint32_t(h[1]) << 16) | (uint32_t(h[2]) << 8) | h[3];
+    pos += 4;
+    if (bytes.size() - pos < n) return std::nullopt;  // claims more than the file holds
+    out.push_back(std::make_shared<std::string>(bytes.substr(pos, n)));
+    pos += n;
+  }
+  return out;
+}
+
+bool BlockManager::write_disk(const Key& k, const Batches& batches, int64_t& bytes) {
+  std::string tmp = path_of(k) + ".tmp";
+  std::string data = encode_disk_block(batches);
+  std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+  f.write(data.data(), static_cast<std::streamsize>(data.size()));
+  bytes = static_cast<int64_t>(data.size());
   f.close();
   std::error_code ec;
   if (!f) {
@@ -62,16 +87,9 @@ bool BlockManager::write_disk(const Key& k, const Batches& batches, int64_t& byt
 std::optional<Batches> BlockManager::read_disk(const Key& k) {
   std::ifstream f(path_of(k), std::ios::binary);
   if (!f) return std::nullopt;
-  Batches out;
-  for (;;) {
-    unsigned char hdr[4];
-    if (!f.read(reinterpret_cast<char*>(hdr), 4)) break;
-    uint32_t n = (uint32_t(hdr[0]) << 24) | (uint32_t(hdr[1]) << 16) | (uint32_t(hdr[2]) << 8) | hdr[3];
-    auto b = std::make_shared<std::string>(n, '\0');
-    if (!f.read(b->data(), n)) return std::nullopt;  // truncated file: treat as missing
-    out.push_back(std::move(b));
-  }
-  return out;
+  std::string data((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  if (f.bad()) return std::nullopt;
+  return decode_disk_block(data);
 }
 
 std::optional<Batches> BlockManager::get(int rdd, int partition) {

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -19,6 +20,12 @@
 namespace spp::executor {
 
 using Batches = std::vector<std::shared_ptr<std::string>>;
+
+// A block on disk: (u32 BE length | batch bytes) per batch. Decoding checks every length against
+// the bytes left, so a corrupt or truncated file is "no block" (recomputed), never an allocation
+// of what a damaged header claims. The file's size bounds everything read back.
+std::string encode_disk_block(const Batches& batches);
+std::optional<Batches> decode_disk_block(std::string_view bytes);
 
 struct StorageLevel {
   bool use_disk = false;

@@ -13,7 +13,6 @@
 #include <fstream>
 #include <thread>
 
-#include <zstd.h>
 
 #include "common/auth.h"
 #include "common/config.h"
@@ -23,6 +22,7 @@
 #include "executor/block_server.h"
 #include "executor/block_manager.h"
 #include "executor/python_pool.h"
+#include "executor/shuffle_format.h"
 #include "executor/task_runner.h"
 #include "executor/wake_signal.h"
 
@@ -223,14 +223,8 @@ class ExecutorRuntime {
       LOG_WARN(kLog, "ignoring malformed AddBroadcast " << id);
       return;
     }
-    unsigned long long size = ZSTD_getFrameContentSize(blobs[0].data(), blobs[0].size());
-    if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN) {
-      LOG_WARN(kLog, "ignoring corrupt broadcast " << id);
-      return;
-    }
-    std::string raw(size, '\0');
-    size_t n = ZSTD_decompress(raw.data(), raw.size(), blobs[0].data(), blobs[0].size());
-    if (ZSTD_isError(n) || n != size) {
+    std::string raw;
+    if (!executor::decompress_zstd_frame(blobs[0].data(), blobs[0].size(), size_t{1} << 36, raw)) {
       LOG_WARN(kLog, "ignoring corrupt broadcast " << id);
       return;
     }

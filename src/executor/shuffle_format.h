@@ -44,6 +44,11 @@ struct ShuffleSettings {
 // Appends one record holding data[0..len). Compresses when asked and worthwhile.
 void append_shuffle_record(std::string& out, const char* data, size_t len, bool compress, bool checksum);
 
+// Decompresses one zstd frame of at most max_out bytes into `out`. Memory grows with the bytes
+// the frame actually yields (a 20-byte frame claiming 1 GiB allocates KiBs, then fails), so a
+// corrupt or hostile record cannot make a reducer allocate what its header claims.
+Status decompress_zstd_frame(const char* src, size_t len, size_t max_out, std::string& out);
+
 // Decodes the record at the start of data[0..avail) into `out`; `used` gets its encoded size.
 // Errors describe the corruption (truncated, bad checksum, unknown codec, bad zstd frame).
 // With require_checksum a record without a CRC is corrupt (the writer always adds one then).

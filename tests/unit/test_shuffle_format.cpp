@@ -25,7 +25,45 @@ std::string compressible(size_t n) {
   s.resize(n);
   return s;
 }
+// A zstd frame claiming `claimed` bytes whose one RLE block yields `real` copies of 'x'.
+std::string lying_zstd_frame(uint64_t claimed, uint32_t real) {
+  std::string f = {'\x28', '\xb5', '\x2f', '\xfd', '\xe0'};  // magic; 8-byte size, single segment
+  for (int i = 0; i < 8; ++i) f += static_cast<char>(claimed >> (8 * i));
+  uint32_t bh = 1 | (1 << 1) | (real << 3);  // last block, RLE, `real` bytes
+  f += {static_cast<char>(bh), static_cast<char>(bh >> 8), static_cast<char>(bh >> 16), 'x'};
+  return f;
+}
+std::string zstd_record(const std::string& frame) {
+  std::string rec(4, '\0');
+  uint32_t n = static_cast<uint32_t>(frame.size() + 1);
+  rec[0] = static_cast<char>(n >> 24), rec[1] = static_cast<char>(n >> 16), rec[2] = static_cast<char>(n >> 8),
+  rec[3] = static_cast<char>(n);
+  rec += static_cast<char>(kCodecZstd);
+  return rec + frame;
+}
 }  // namespace
+
+TEST_CASE("a tiny zstd record claiming a huge size allocates what it decodes to, not what it claims") {
+  std::string out;
+  size_t used = 0;
+  std::string rec = zstd_record(lying_zstd_frame(512u << 20, 10));
+  CHECK_FALSE(decode_shuffle_record(rec.data(), rec.size(), false, out, used).is_ok());
+  CHECK(out.capacity() < (1u << 20));  // was 512 MiB, zero-filled, for a 22-byte record
+  // An honest frame of that shape still decodes, and so does a real 8 MiB record of one byte
+  // (ratio ~6000x: the buffer grows as output arrives).
+  std::string ok = zstd_record(lying_zstd_frame(10, 10));
+  REQUIRE(decode_shuffle_record(ok.data(), ok.size(), false, out, used).is_ok());
+  CHECK(out == std::string(10, 'x'));
+  std::string big(8u << 20, 'a'), enc;
+  append_shuffle_record(enc, big.data(), big.size(), true, true);
+  CHECK(enc.size() < big.size() / 1000);
+  REQUIRE(decode_shuffle_record(enc.data(), enc.size(), true, out, used).is_ok());
+  CHECK(out == big);
+  CHECK(used == enc.size());
+  // A frame yielding more than its header says is refused too.
+  std::string more = zstd_record(lying_zstd_frame(5, 10));
+  CHECK_FALSE(decode_shuffle_record(more.data(), more.size(), false, out, used).is_ok());
+}
 
 TEST_CASE("shuffle record round trip: every codec, checksum on/off, many sizes") {
   std::mt19937 rng(7);

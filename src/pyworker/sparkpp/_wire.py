@@ -139,6 +139,10 @@ class Channel:
             v, op, nblobs, body = env["v"], env["op"], env["blobs"], env["body"]
         except (ValueError, KeyError, TypeError) as e:
             raise ProtocolError("malformed envelope: %s" % e) from None
+        if (not isinstance(op, str) or not isinstance(body, dict) or type(nblobs) is not int
+                or nblobs < 0):
+            raise ProtocolError("malformed envelope: op %r, blobs %r, body of type %s"
+                                % (op, nblobs, type(body).__name__))
         if v != PROTOCOL_VERSION and op not in _HANDSHAKE_OPS:  # handshake: any version
             raise ProtocolError("protocol version %r, expected %d" % (v, PROTOCOL_VERSION))
         blobs = []

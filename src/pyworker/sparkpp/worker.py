@@ -91,6 +91,8 @@ class Worker:
                 return
             if op != "PwTask":
                 raise _wire.ProtocolError("expected PwTask, got %s" % op)
+            if type(body.get("task_id")) is not int:
+                raise _wire.ProtocolError("malformed PwTask: no task_id")
             self.run_task(body, blobs)
 
     # ------------------------------------------------------------------ one task
