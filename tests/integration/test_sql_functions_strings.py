@@ -35,6 +35,8 @@ def err(fn):
 
 check("case", lambda: rows(df.select("id", F.initcap("s"), F.reverse("s"), F.char_length("s"),
                                      F.character_length("s"), F.ascii("s"), F.soundex("s"))))
+check("octets", lambda: rows(df.select("id", F.octet_length("s"), F.bit_length("s"))))
+check("octets_names", lambda: names_types(df.select(F.octet_length("s"), F.bit_length("s"))))
 check("case_names", lambda: names_types(df.select(F.initcap("s"), F.reverse("s"), F.char_length("s"),
                                                   F.ascii("s"), F.soundex("s"))))
 check("pad", lambda: rows(df.select("id", F.lpad("s", 5, "*-"), F.rpad("s", 13, "é."), F.lpad("s", 0, "x"),
@@ -122,6 +124,8 @@ def test_string_functions(tmp_path):
                          ["Äbç Déf", "féd ÇbÄ", 7, 7, 196, "ÄbÇ déf"],
                          ["", "", 0, 0, 0, ""], [None] * 6,
                          ["A,b,,c", "c,,b,a", 6, 6, 97, "A120"]]
+    assert r("octets") == [[11, 88], [10, 80], [0, 0], [None, None], [6, 48]]
+    assert r("octets_names") == [["octet_length(s)", "bit_length(s)"], ["int", "int"]]
     assert r("case_names") == [["initcap(s)", "reverse(s)", "char_length(s)", "ascii(s)", "soundex(s)"],
                                ["string", "string", "int", "int", "string"]]
     assert r("pad") == [["hello", "hello worldé.", "", "hel", "lll", ""],

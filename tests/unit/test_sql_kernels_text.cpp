@@ -78,6 +78,8 @@ TEST_CASE("sql kernels text: translate, replace, ascii, levenshtein, soundex") {
   CHECK(out(translate(s, cstr("ñaa"), cstr("nAx"), 3)) == V{"trAnslAte", "nAndú", "NULL"});  // first mapping wins
   CHECK(out(replace(s, cstr("a"), cstr("[]"), 3)) == V{"tr[]nsl[]te", "ñ[]ndú", "NULL"});
   CHECK(iout(ascii(strs({"A", "ñ", ""}), 3)) == V{"65", "241", "0"});
+  CHECK(iout(byte_length(strs({"añ€", "", std::nullopt}), 1, 3)) == V{"6", "0", "NULL"});
+  CHECK(iout(byte_length(strs({"añ€"}), 8, 1)) == V{"48"});
   CHECK(iout(levenshtein(strs({"kitten", "ñu", ""}), cstr("sitting"), nullptr, 3)) == V{"3", "7", "7"});
   Vec thr = cint(3);
   CHECK(iout(levenshtein(strs({"kitten", "frog"}), cstr("sitting"), &thr, 2)) == V{"3", "-1"});

@@ -40,6 +40,10 @@ std::optional<LibResult> resolve_string_fn(FnCall& c) {
     if (na != 1) return range(1, 1);
     return c.typed(n, {c.a[0]->type.id == TypeId::Binary ? BIN : S}, INT);
   }
+  if (n == "octet_length" || n == "bit_length") {
+    if (na != 1) return range(1, 1);
+    return c.typed(n, {c.a[0]->type.id == TypeId::Binary ? BIN : S}, INT);
+  }
   if (n == "instr") {
     if (na != 2) return range(2, 2);
     return c.typed(n, {S, S}, INT);

@@ -50,6 +50,10 @@ std::optional<Result<ExprPtr>> lower_string_call(const std::string& name, std::v
     return bind_kernel(a, type, k1(kern::reverse));
   }
   if (name == "char_length" || name == "character_length") return bind_kernel(a, type, k1(kern::length));
+  if (name == "octet_length" || name == "bit_length") {
+    int k = name == "bit_length" ? 8 : 1;
+    return bind_kernel(a, type, [k](const A& x, int64_t n, const EvalContext&) { return kern::byte_length(x[0], k, n); });
+  }
   if (name == "ascii") return bind_kernel(a, type, k1(kern::ascii));
   if (name == "base64") return bind_kernel(a, type, k1(kern::base64));
   if (name == "unbase64") return bind_kernel(a, type, k1(kern::unbase64));

@@ -286,6 +286,15 @@ Vec ascii(const Vec& s, int64_t n) {
   });
 }
 
+Vec byte_length(const Vec& s, int bits_per_byte, int64_t n) {
+  StrArg S(s);
+  return gen_fixed<int32_t>(type_of(TypeId::Int), n, [&](int64_t i, int32_t& o) {
+    if (S.null(i)) return false;
+    o = int32_t(S[i].size()) * bits_per_byte;
+    return true;
+  });
+}
+
 Vec levenshtein(const Vec& a, const Vec& b, const Vec* threshold, int64_t n) {
   StrArg A(a), B(b);
   std::vector<uint32_t> x, y;

@@ -24,6 +24,7 @@ Vec right(const Vec& s, const Vec& len, int64_t n);
 Vec translate(const Vec& s, const Vec& from, const Vec& to, int64_t n);
 Vec replace(const Vec& s, const Vec& search, const Vec& rep, int64_t n);
 Vec ascii(const Vec& s, int64_t n);
+Vec byte_length(const Vec& s, int bits_per_byte, int64_t n);  // octet_length (8: bit_length)
 Vec levenshtein(const Vec& a, const Vec& b, const Vec* threshold, int64_t n);  // > threshold -> -1
 Vec soundex(const Vec& s, int64_t n);
 Vec overlay(const Vec& s, const Vec& rep, const Vec& pos, const Vec& len, int64_t n);

@@ -426,6 +426,7 @@ def _columns_fn(name, doc):
 
 for _name, _doc in [
     ("char_length", "Characters of a string (bytes of a binary)."),
+    ("octet_length", "Bytes of a string or binary."), ("bit_length", "Bits of a string or binary."),
     ("character_length", "Characters of a string (bytes of a binary)."),
     ("left", "The leftmost len characters."), ("right", "The rightmost len characters."),
     ("regexp_like", "True where the string matches the regex (anywhere)."),
