@@ -49,7 +49,10 @@ async function main() {
   const norm = PATH.endsWith('/') ? PATH : `${PATH}/`;
   const page = pages[norm] || jobsPage;
   stopPolling = poll(async () => {
-    if (!HIST) APP = (await getJSON('/api/v1/applications'))[0];
+    if (!HIST) {
+      APP = (await getJSON('/api/v1/applications'))[0];
+      showInsecure(await getJSON('/json'));  // exposed without authentication: say so on every page
+    }
     await page();
   }, 1000, () => running());
 }

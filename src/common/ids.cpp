@@ -56,4 +56,33 @@ std::map<std::string, std::string> filter_executor_env(const std::map<std::strin
   return out;
 }
 
+bool valid_http_url(std::string_view s) {
+  if (s.size() > 2048) return false;
+  size_t skip;
+  auto lower_prefix = [&](std::string_view p) {
+    if (s.size() < p.size()) return false;
+    for (size_t i = 0; i < p.size(); ++i)
+      if (std::tolower(static_cast<unsigned char>(s[i])) != p[i]) return false;
+    return true;
+  };
+  if (lower_prefix("http://")) skip = 7;
+  else if (lower_prefix("https://")) skip = 8;
+  else return false;
+  if (s.size() == skip || s[skip] == '/' || s[skip] == ':') return false;  // a host comes first
+  for (size_t i = skip; i < s.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c <= 0x20 || c >= 0x7f || c == '"' || c == '\'' || c == '<' || c == '>' || c == '\\' || c == '`') return false;
+  }
+  return true;
+}
+
+std::string http_url_or_empty(const std::string& s) { return valid_http_url(s) ? s : std::string(); }
+
+std::map<std::string, std::string> valid_http_urls(const std::map<std::string, std::string>& urls) {
+  std::map<std::string, std::string> out;
+  for (const auto& [k, v] : urls)
+    if (valid_http_url(v)) out.emplace(k, v);
+  return out;
+}
+
 }  // namespace spp::ids

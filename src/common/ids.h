@@ -4,6 +4,7 @@
 
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace spp::ids {
@@ -23,5 +24,14 @@ bool allowed_executor_env(const std::string& name);
 // The allowed part of `env`; the names dropped are appended to `dropped`.
 std::map<std::string, std::string> filter_executor_env(const std::map<std::string, std::string>& env,
                                                        std::vector<std::string>* dropped);
+
+// A link a peer sends for a page to show (a worker's or driver's web UI, an executor's log page):
+// http:// or https://, a host, then printable ASCII without spaces, quotes, '<', '>', '\\' or
+// '`'; at most 2048 bytes. Anything else (javascript:, data:, //evil) is dropped, not shown.
+bool valid_http_url(std::string_view s);
+// `s` if valid_http_url, else "".
+std::string http_url_or_empty(const std::string& s);
+// The entries of `urls` whose values are valid_http_url.
+std::map<std::string, std::string> valid_http_urls(const std::map<std::string, std::string>& urls);
 
 }  // namespace spp::ids

@@ -6,6 +6,7 @@
 #include <ctime>
 
 #include "common/config.h"
+#include "common/ids.h"
 
 namespace spp::driver {
 
@@ -262,7 +263,7 @@ void AppStatusStore::on_job_end(int job_id, bool succeeded, const std::string& r
 
 void AppStatusStore::on_executor_added(const std::string& id, const std::string& host, int cores, int64_t time,
                                        const std::map<std::string, std::string>& log_urls) {
-  emit({{"Event", "SparkListenerExecutorAdded"}, {"Executor ID", id}, {"Host", host}, {"Total Cores", cores}, {"Timestamp", time}, {"Log Urls", log_urls}});
+  emit({{"Event", "SparkListenerExecutorAdded"}, {"Executor ID", id}, {"Host", host}, {"Total Cores", cores}, {"Timestamp", time}, {"Log Urls", ids::valid_http_urls(log_urls)}});
   std::lock_guard<std::mutex> g(mu_);
   Executor& e = execs_[id];
   e = Executor{};
@@ -270,7 +271,7 @@ void AppStatusStore::on_executor_added(const std::string& id, const std::string&
   e.host = host;
   e.cores = cores;
   e.added = time;
-  e.logs = log_urls;
+  e.logs = ids::valid_http_urls(log_urls);  // from executors (or a log file): links, http(s) only
 }
 
 void AppStatusStore::on_executor_removed(const std::string& id, const std::string& reason, int64_t time) {

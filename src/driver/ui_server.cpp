@@ -4,6 +4,7 @@
 #include <set>
 #include <sstream>
 
+#include "common/auth.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "web_routes.h"
@@ -109,6 +110,9 @@ UiServer::UiServer(UiSource& src) : src_(src) { routes(); }
 UiServer::~UiServer() { stop(); }
 
 void UiServer::routes() {
+  svr_.Get("/json", [this](const httplib::Request&, httplib::Response& res) {
+    send_json(res, {{"insecure", insecure_.empty() ? json(nullptr) : json(insecure_)}});
+  });
   svr_.Get("/api/v1/version", [](const httplib::Request&, httplib::Response& res) {
     send_json(res, {{"spark", SPARKPP_VERSION}});
   });
@@ -181,7 +185,10 @@ AppUi::AppUi(const Conf& conf, const std::string& advertise_host) {
   if (!conf.get_bool("spark.ui.enabled")) return;
   source_ = std::make_unique<LiveSource>(store_);
   server_ = std::make_unique<UiServer>(*source_);
-  auto port = server_->bind(conf.get("spark.driver.bindAddress", "0.0.0.0"), static_cast<int>(conf.get_int("spark.ui.port")));
+  std::string bind = conf.get("spark.driver.bindAddress", "0.0.0.0");
+  // Reachable from the network with authentication off (the operator opted out): every page says so.
+  if (!conf.get_bool("spark.authenticate") && !auth::is_loopback_host(bind)) server_->set_insecure(auth::exposure_warning(bind));
+  auto port = server_->bind(bind, static_cast<int>(conf.get_int("spark.ui.port")));
   if (!port) {
     LOG_WARN("ui", port.error_message() << "; running without the web UI");
     server_.reset();

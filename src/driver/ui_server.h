@@ -49,10 +49,13 @@ class UiServer {
   Result<int> bind(const std::string& host, int port, int tries = 16);
   void start();
   void stop();
+  // Shown on every page (GET /json "insecure", as the master's and workers'); set before start().
+  void set_insecure(std::string warning) { insecure_ = std::move(warning); }
 
  private:
   void routes();
   UiSource& src_;
+  std::string insecure_;
   httplib::Server svr_;
   std::thread thread_;
 };

@@ -234,7 +234,7 @@ void MasterCore::register_worker(ConnId conn, const msg::RegisterWorker& m) {
     w.port = m.port;
     w.cores = m.cores;
     w.memory_mb = m.memory_mb;
-    w.webui_url = m.webui_url;
+    w.webui_url = ids::http_url_or_empty(m.webui_url);  // shown as a link: http(s) only
     w.conn = conn;
     w.last_heartbeat_ms = now;
     w.last_heartbeat_wall = clock_.wall_ms();
@@ -303,7 +303,7 @@ void MasterCore::register_worker(ConnId conn, const msg::RegisterWorker& m) {
   w.port = m.port;
   w.cores = m.cores;
   w.memory_mb = m.memory_mb;
-  w.webui_url = m.webui_url;
+  w.webui_url = ids::http_url_or_empty(m.webui_url);  // shown as a link: http(s) only
   w.state = WorkerState::kAlive;
   w.last_heartbeat_ms = now;
   w.last_heartbeat_wall = clock_.wall_ms();
@@ -460,6 +460,7 @@ void MasterCore::register_app(ConnId conn, const msg::RegisterApplication& m) {
   AppInfo app;
   app.id = new_app_id();
   app.desc = m;
+  app.desc.app_ui_url = ids::http_url_or_empty(m.app_ui_url);  // the master page links it
   app.driver = conn;
   app.start_wall_ms = clock_.wall_ms();
   LOG_INFO(kLog, "registering app " << m.name << " as " << app.id << " (driver " << m.driver_url << ")");

@@ -141,7 +141,7 @@ void WorkerCore::on_master_message(const msg::Message& m) {
     set_link(Link::kRegistered, std::string("registered with ") + x->master_url + (x->duplicate ? " (duplicate)" : ""));
     registered_once_ = true;
     master_url_ = x->master_url;
-    master_webui_url_ = x->master_webui_url;
+    master_webui_url_ = ids::http_url_or_empty(x->master_webui_url);  // shown as a link
     // Spark arms the cleanup timer only once registered.
     if (cfg_.cleanup_enabled && next_cleanup_ms_ == 0) next_cleanup_ms_ = clock_.now_ms() + cfg_.cleanup_interval_ms;
     backoff_ms_ = cfg_.initial_backoff_ms;

@@ -311,7 +311,13 @@ def test_master_on_a_network_address_with_auth_starts(cluster):
 def test_driver_exposed_without_auth_refuses_then_opt_out_runs(tmp_path):
     script = write_job(tmp_path, "bind_job.py", """
 from pyspark import SparkContext
-check("sum", lambda: SparkContext().parallelize(range(10), 2).sum())
+import json, urllib.request
+ctx = []
+check("sum", lambda: (ctx.append(SparkContext()) or ctx[0]).parallelize(range(10), 2).sum())
+def ui_insecure():
+    port = ctx[0].uiWebUrl.rsplit(":", 1)[1]
+    return json.load(urllib.request.urlopen("http://127.0.0.1:%s/json" % port, timeout=10))["insecure"]
+check("ui_insecure", ui_insecure)
 emit()
 """)
     r = submit(script, master="local[1]", conf={"spark.driver.bindAddress": "0.0.0.0"}, timeout=60)
@@ -321,6 +327,10 @@ emit()
     assert ok.returncode == 0, ok.describe()
     assert ok.result("sum") == 45
     assert "INSECURE: listening on 0.0.0.0" in ok.stderr
+    # ... and so does its application UI, on every page (/json "insecure", as master and worker).
+    assert ok.result("ui_insecure").startswith("INSECURE: listening on 0.0.0.0"), ok.describe()
+    quiet = submit(script, master="local[1]", timeout=60)  # loopback: nothing to warn about
+    assert quiet.returncode == 0 and quiet.result("ui_insecure") is None, quiet.describe()
 
 
 # ----------------------------------------------------------------------------- ids and names

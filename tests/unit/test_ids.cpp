@@ -34,3 +34,19 @@ TEST_CASE("ids: executor environment allow-list") {
   CHECK(out.size() == 1);
   CHECK(dropped == std::vector<std::string>{"PATH"});
 }
+
+TEST_CASE("ids: links from peers are http(s) URLs or nothing") {
+  for (const char* ok : {"http://10.0.0.1:8081", "https://node-1.example:443/proxy/app-1?x=1&y=%20", "HTTP://H",
+                         "http://[fe80::1]:8080/logPage/?appId=app-20260101000000-0001&executorId=0&logType=stdout"})
+    CHECK_MESSAGE(valid_http_url(ok), ok);
+  for (const char* bad : {"javascript:alert(1)", "JavaScript:alert(document.cookie)", "data:text/html,<b>x</b>",
+                          "//evil.example/x", "http://", "http:///x", "http://:80", "http://h/\"onmouseover=x",
+                          "http://h/<script>", "http://h/ x", "http://h/\nx", "vbscript:x", "ftp://h/", "",
+                          "http://h/\x7f", "https://h/`x`"})
+    CHECK_MESSAGE(!valid_http_url(bad), bad);
+  CHECK(!valid_http_url("http://h/" + std::string(2100, 'a')));
+  CHECK(http_url_or_empty("javascript:alert(1)").empty());
+  auto kept = valid_http_urls({{"stdout", "http://h:1/a"}, {"stderr", "javascript:alert(1)"}});
+  CHECK(kept.size() == 1);
+  CHECK(kept.count("stdout") == 1);
+}

@@ -163,3 +163,30 @@ TEST_CASE("status store: the event log replays into an identical store") {
   CHECK(env.find("hunter2") == std::string::npos);
   CHECK(env.find("redacted") != std::string::npos);
 }
+
+TEST_CASE("status store: executor log links that are not http(s) never reach a page or the event log") {
+  AppStatusStore s;
+  json logged = json::array();
+  s.set_event_sink([&](const json& e) { logged.push_back(e); });
+  s.on_application_start("app-1", "demo", "me", 1000);
+  s.on_executor_added("1", "h1", 2, 1000, {{"stdout", "http://h1:8081/logPage/?x=1"}, {"stderr", "javascript:alert(1)"}});
+  std::string shown = s.executors(false).dump();
+  CHECK(shown.find("javascript") == std::string::npos);
+  CHECK(shown.find("http://h1:8081/logPage/?x=1") != std::string::npos);
+  CHECK(logged.dump().find("javascript") == std::string::npos);
+  // A replayed log (history server) is filtered the same way.
+  AppStatusStore h;
+  h.replay({{"Event", "SparkListenerExecutorAdded"}, {"Executor ID", "2"}, {"Host", "h"}, {"Total Cores", 1},
+            {"Timestamp", 5}, {"Log Urls", {{"stdout", "javascript:alert(2)"}}}});
+  CHECK(h.executors(false).dump().find("javascript") == std::string::npos);
+}
+
+TEST_CASE("status store: replayed events with fields of the wrong type are read as absent, not thrown") {
+  AppStatusStore h;
+  for (const char* line : {R"({"Event":"SparkListenerJobStart","Job ID":"zero","Submission Time":1.5e300})",
+                           R"({"Event":"SparkListenerEnvironmentUpdate","Spark Properties":[1,2]})",
+                           R"({"Event":"SparkListenerStageSubmitted","Stage ID":1,"Job ID":0,"Number of Tasks":2147483647})",
+                           R"({"Event":"SparkListenerTaskEnd","Task ID":1,"Task Metrics":{"run_ms":"x"}})"})
+    CHECK_NOTHROW(h.replay(json::parse(line)));
+  CHECK(h.jobs("").size() == 1);
+}
