@@ -99,6 +99,8 @@ class HashAgg : public Operator {
  private:
   struct Table {
     std::vector<Batch> key_batches;
+    int64_t key_bytes = 0;  // memory_size of key_batches, kept as they come and go (summing
+                            // them per input batch made a 1M-key aggregate quadratic)
     std::vector<std::pair<int32_t, int32_t>> ref;  // group -> (key batch, row)
     std::vector<int32_t> hash;                     // group -> key hash
     std::vector<int32_t> slots;                    // open addressing, -1 empty
@@ -122,7 +124,7 @@ class HashAgg : public Operator {
     return g;
   }
   void insert_slot(int32_t g) {
-    size_t mask = t_.slots.size() - 1, i = size_t(uint32_t(t_.hash[size_t(g)])) & mask;
+    size_t mask = t_.slots.size() - 1, i = kern::table_slot(t_.hash[size_t(g)], mask);
     while (t_.slots[i] >= 0) i = (i + 1) & mask;
     t_.slots[i] = g;
   }
@@ -149,11 +151,12 @@ class HashAgg : public Operator {
     std::vector<int32_t> h(static_cast<size_t>(n), kern::kSparkHashSeed);
     for (const auto& c : kb.columns) kern::hash_into(*c, false, h.data(), n);
     int32_t kbi = int32_t(t_.key_batches.size());
+    const int64_t kb_bytes = col::memory_size(kb);
     t_.key_batches.push_back(std::move(kb));
     const Batch& keys = t_.key_batches.back();
     int64_t before = t_.groups;
     for (int64_t r = 0; r < n; ++r) {
-      size_t mask = t_.slots.size() - 1, i = size_t(uint32_t(h[size_t(r)])) & mask;
+      size_t mask = t_.slots.size() - 1, i = kern::table_slot(h[size_t(r)], mask);
       int32_t g = -1;
       while (t_.slots[i] >= 0) {
         int32_t c = t_.slots[i];
@@ -163,11 +166,12 @@ class HashAgg : public Operator {
       gid[size_t(r)] = g >= 0 ? g : new_group(kbi, int32_t(r), h[size_t(r)]);
     }
     if (t_.groups == before) t_.key_batches.pop_back();  // no group points at it
+    else t_.key_bytes += kb_bytes;
     return gid;
   }
   int64_t table_memory() const {
     int64_t m = int64_t(t_.slots.size() * 4 + t_.ref.size() * 12);
-    for (const auto& b : t_.key_batches) m += col::memory_size(b);
+    m += t_.key_bytes;
     for (const auto& a : t_.accs) m += a->memory();
     return m;
   }

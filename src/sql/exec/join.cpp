@@ -60,7 +60,7 @@ class JoinCore {
     next_.assign(static_cast<size_t>(build_.num_rows), -1);
     for (int64_t r = build_.num_rows - 1; r >= 0; --r) {  // chains in row order
       if (bk_.null_key[size_t(r)]) continue;
-      size_t s = size_t(uint32_t(bk_.hash[size_t(r)])) & (cap - 1);
+      size_t s = kern::table_slot(bk_.hash[size_t(r)], cap - 1);
       next_[size_t(r)] = head_[s];
       head_[s] = int32_t(r);
     }
@@ -78,7 +78,7 @@ class JoinCore {
       for (int64_t l = 0; l < left.num_rows; ++l) {
         if (lk.null_key[size_t(l)]) continue;
         int32_t h = lk.hash[size_t(l)];
-        for (int32_t r = head_[size_t(uint32_t(h)) & mask]; r >= 0; r = next_[size_t(r)]) {
+        for (int32_t r = head_[kern::table_slot(h, mask)]; r >= 0; r = next_[size_t(r)]) {
           if (bk_.hash[size_t(r)] != h || !keys_equal(lk, l, r)) continue;
           li.push_back(int32_t(l));
           ri.push_back(r);

@@ -21,4 +21,19 @@ Vec hash(const std::vector<Vec>& cols, int64_t n);
 // pmod(hash(keys), num_partitions) per row: the shuffle partition of each row.
 std::vector<int32_t> hash_partition(const std::vector<Vec>& keys, int64_t n, int32_t num_partitions);
 
+// The slot of a key hash in a power-of-two hash table (`mask` = size - 1). After a hash
+// exchange every key of a reduce partition p has pmod(hash, n) == p, so with n = 200 the low
+// three bits of the hash are the same for all of them: indexing by the raw low bits would use
+// an eighth of the slots and make linear probing quadratic. Murmur's 32-bit finalizer (a
+// bijection) spreads every bit of the hash into the low ones first.
+inline size_t table_slot(int32_t h, size_t mask) {
+  uint32_t x = static_cast<uint32_t>(h);
+  x ^= x >> 16;
+  x *= 0x85ebca6bU;
+  x ^= x >> 13;
+  x *= 0xc2b2ae35U;
+  x ^= x >> 16;
+  return static_cast<size_t>(x) & mask;
+}
+
 }  // namespace spp::sql::kern
