@@ -257,6 +257,11 @@ TaskOutcome run_native_task(RunningTask& t, const TaskEnv& env, const plan::Nati
     }
     if (!st) return fail("io", st.message());
   }
+  // Operators' spills (aggregate, sort, join build) are the task's, as Spark's task memory
+  // manager counts them; we know the bytes written, which stand for both measures.
+  const int64_t op_spill = ex::total_spill_bytes(*root.value());
+  m.memory_spilled += op_spill;
+  m.disk_spilled += op_spill;
   for (auto* leaf : leaves) {
     if (dynamic_cast<ShuffleBlockReader*>(leaf->reader())) {
       m.shuffle_read_bytes += leaf->reader()->bytes_read();

@@ -136,3 +136,21 @@ TEST_CASE("sql optimizer: limits") {
   auto once = opt::limit_push_down(analyzed(limit(u, 2)));
   CHECK(opt::limit_push_down(once) == once);
 }
+
+TEST_CASE("sql optimizer: columns dropped above a repartition or sample are never computed below it") {
+  json rep = {{"repartition", {{"input", select(source("a INT, b STRING, c DOUBLE"), {col("a"), col("b")})},
+                               {"numPartitions", 4}, {"shuffle", true}}}};
+  CHECK(opt::optimize(analyzed(select(rep, {col("a")})))->tree_string() ==
+        "Repartition 4, true\n"
+        "+- Relation [a#0] csv\n");
+  json by = {{"repartitionByExpression", {{"input", source("a INT, b STRING, c DOUBLE")}, {"partitionExprs", {col("c")}}}}};
+  CHECK(opt::optimize(analyzed(select(by, {col("a")})))->tree_string() ==
+        "Project [a#0]\n"
+        "+- RepartitionByExpression [c#2]\n"
+        "   +- Relation [a#0,c#2] csv\n");
+  json sample = {{"sample", {{"input", source("a INT, b STRING")}, {"lowerBound", 0.0}, {"upperBound", 0.5},
+                             {"seed", 7}}}};
+  CHECK(opt::optimize(analyzed(select(sample, {col("b")})))->tree_string() ==
+        "Sample 0.0, 0.5, false, 7\n"
+        "+- Relation [b#1] csv\n");
+}

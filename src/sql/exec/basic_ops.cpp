@@ -26,6 +26,12 @@ ColTypePtr schema_of(const std::vector<std::string>& names, const std::vector<Co
   return col::make_type(col::ColType::strct(names, ts));
 }
 
+int64_t total_spill_bytes(const Operator& op) {
+  int64_t n = op.metrics().spill_bytes;
+  for (const Operator* c : op.children()) n += total_spill_bytes(*c);
+  return n;
+}
+
 nlohmann::json metrics_tree(const Operator& op) {
   const OpMetrics& m = op.metrics();
   nlohmann::json j = {{"name", op.name()}, {"rows", m.rows_out}, {"batches", m.batches_out}, {"timeNs", m.time_ns},

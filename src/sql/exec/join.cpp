@@ -355,7 +355,6 @@ class SortMergeJoin : public Operator {
       core_ = std::make_unique<JoinCore>(std::move(all), rkeys_, type_, cond_, schema_, ctx_, false);
       res_.force_grow(col::memory_size(core_->build()));
       metrics_.peak_memory = std::max(metrics_.peak_memory, res_.peak());
-      metrics_.spill_bytes = left_->metrics().spill_bytes + right_->metrics().spill_bytes;
     }
     while (true) {
       if (done_) { res_.release_all(); return std::optional<Batch>(); }
@@ -363,7 +362,6 @@ class SortMergeJoin : public Operator {
       if (!b) return b;
       if (!b->has_value()) {
         done_ = true;
-        metrics_.spill_bytes = left_->metrics().spill_bytes + right_->metrics().spill_bytes;
         if (type_ == JoinType::RightOuter || type_ == JoinType::FullOuter) {
           Batch u = core_->unmatched_build(*left_schema_);
           if (u.num_rows) return std::optional<Batch>(std::move(u));

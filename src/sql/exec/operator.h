@@ -21,7 +21,7 @@ using col::ColTypePtr;
 struct OpMetrics {
   int64_t rows_out = 0, batches_out = 0;
   int64_t time_ns = 0;  // inclusive of children
-  int64_t spill_bytes = 0, spill_count = 0;
+  int64_t spill_bytes = 0, spill_count = 0;  // this operator's own (not its children's)
   int64_t peak_memory = 0;
 };
 
@@ -76,6 +76,9 @@ OpPtr make_sample(OpPtr child, double fraction, int64_t seed, const ExecContext&
 // The operator tree with each node's metrics, for the SQL tab / REST:
 // {"name", "rows", "batches", "timeNs", "spillBytes", "spillCount", "peakMemory", "children": [...]}.
 nlohmann::json metrics_tree(const Operator& op);
+
+// Bytes every operator of the tree spilled (a task's spill metrics).
+int64_t total_spill_bytes(const Operator& op);
 
 // Pulls everything (tests, result collection).
 Result<std::vector<Batch>> drain(Operator& op);

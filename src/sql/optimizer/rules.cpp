@@ -298,7 +298,11 @@ PlanPtr column_pruning(const PlanPtr& p) {
       auto pc = prune_child(c, need);
       return pc == c ? nullptr : n->with_children({pc});
     }
-    if (c->kind == PlanKind::Filter || c->kind == PlanKind::Sort || c->kind == PlanKind::Limit) {
+    // Operators that pass their child's columns through (Spark's ColumnPruning for all other
+    // unary nodes): the child keeps what the project and the operator itself read — a column
+    // dropped after repartition() is not computed and shuffled first.
+    if (c->kind == PlanKind::Filter || c->kind == PlanKind::Sort || c->kind == PlanKind::Limit ||
+        c->kind == PlanKind::Repartition || c->kind == PlanKind::RepartitionByExpression || c->kind == PlanKind::Sample) {
       for (auto id : refs_of(c->exprs)) need.insert(id);
       auto gc = prune_child(c->children[0], need);
       return gc == c->children[0] ? nullptr : n->with_children({c->with_children({gc})});
