@@ -193,7 +193,8 @@ struct PySqlExplain {
 };
 SPP_MSG(PySqlExplain, req, plan, conf, mode)
 
-// A Connect Command ({"command": ...}: temp views); reply PyReply{value: null}.
+// A Connect Command ({"command": ...}: temp views, sqlCommand = spark.sql text); reply PyReply{value:
+// null, or for sqlCommand {"query": true} / {"schema", "rows"} / {"set": …}}.
 struct PySqlCommand {
   static constexpr const char* kOp = "PySqlCommand";
   int64_t req = 0;

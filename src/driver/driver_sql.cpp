@@ -234,7 +234,7 @@ void Driver::sql_explain(Connection& c, const msg::PySqlExplain& m) {
 void Driver::sql_command(Connection& c, const msg::PySqlCommand& m) {
   json r = sql_.command(m.command);
   if (r.contains("error")) return sql_error(c, m.req, r["error"]);
-  py_reply(c, m.req, Status::ok());
+  py_reply(c, m.req, Status::ok(), std::move(r));  // spark.sql statements answer rows
 }
 
 void Driver::sql_execute(Connection& c, const msg::PySqlExecute& m) {

@@ -2,6 +2,7 @@
 #include "sql/session.h"
 
 #include "sql/optimizer/optimizer.h"
+#include "sql/parser/parser.h"
 
 namespace spp::sql {
 using nlohmann::json;
@@ -51,6 +52,22 @@ json error_json(const AnalysisError& e, const PlanPtr& plan) {
           {"messageParameters", params}, {"sqlState", e.sql_state}};
 }
 
+json parse_error_json(const parser::ParseError& e, const std::string& text) {
+  json params = json::object();
+  for (const auto& [k, v] : e.params) params[k] = v;
+  static const std::map<std::string, std::string> states = {
+      {"PARSE_SYNTAX_ERROR", "42601"}, {"PARSE_EMPTY_STATEMENT", "42617"}, {"UNSUPPORTED_FEATURE", "0A000"},
+      {"UNCLOSED_BRACKETED_COMMENT", "42601"}, {"INVALID_NUMERIC_LITERAL_RANGE", "22003"},
+      {"UNBOUND_SQL_PARAMETER", "42P02"}, {"UNSUPPORTED_DATATYPE", "0A000"}, {"INVALID_TYPED_LITERAL", "42604"}};
+  auto st = states.find(e.error_class);
+  std::string state = st == states.end() ? "42000" : st->second;
+  if (e.error_class == "UNBOUND_SQL_PARAMETER")  // found by Spark's analyzer, not its parser
+    return {{"kind", "AnalysisException"}, {"message", e.message + "; line " + std::to_string(e.line) + " pos " + std::to_string(e.pos)},
+            {"errorClass", e.error_class}, {"messageParameters", params}, {"sqlState", state}};
+  return {{"kind", "ParseException"}, {"message", parser::parse_error_text(e, text)}, {"errorClass", e.error_class},
+          {"messageParameters", params}, {"sqlState", state}};
+}
+
 static json plan_error(const std::string& text) {
   // A plan the decoder rejects is a client/driver mismatch, not a user error.
   return {{"error", {{"kind", "IllegalArgumentException"}, {"message", text}, {"errorClass", ""},
@@ -72,6 +89,14 @@ PlanPtr SqlSession::lookup(const std::vector<std::string>& parts) const {
 std::variant<PlanPtr, json> SqlSession::analyzed(const json& plan, PlanPtr* parsed) {
   auto p = decode_plan(plan, ids_);
   if (!p) return plan_error(p.error_message());
+  return analyzed_tree(*p, parsed);
+}
+
+std::variant<PlanPtr, json> SqlSession::analyzed_tree(PlanPtr tree, PlanPtr* parsed) {
+  Result<PlanPtr> p = tree;
+  auto expanded = parser::expand_sql_text(*p, ids_);
+  if (auto* e = std::get_if<parser::SqlTextError>(&expanded)) return json{{"error", parse_error_json(e->error, e->text)}};
+  p = std::get<PlanPtr>(expanded);
   auto sourced = resolve_sources(*p);
   if (!sourced) {
     // The resolver's text is Spark's whole message: `[PATH_NOT_FOUND] Path does not exist: …`.
@@ -126,8 +151,14 @@ json SqlSession::analyze(const json& plan) {
 }
 
 std::variant<PreparedQuery, json> SqlSession::prepare(const json& plan) {
+  auto p = decode_plan(plan, ids_);
+  if (!p) return plan_error(p.error_message());
+  return prepare_tree(*p);
+}
+
+std::variant<PreparedQuery, json> SqlSession::prepare_tree(const PlanPtr& plan) {
   PreparedQuery q;
-  auto r = analyzed(plan, &q.parsed);
+  auto r = analyzed_tree(plan, &q.parsed);
   if (auto* err = std::get_if<json>(&r)) return *err;
   q.analyzed = std::get<PlanPtr>(r);
   q.optimized = opt::optimize(q.analyzed);
@@ -152,6 +183,7 @@ json SqlSession::explain(const json& plan, const std::string& mode) {
 
 json SqlSession::command(const json& cmd) {
   const json* c = cmd.contains("command") ? &cmd["command"] : &cmd;
+  if (c->is_object() && c->contains("sqlCommand")) return sql_command((*c)["sqlCommand"]);
   if (!c->is_object() || !c->contains("createDataframeView"))
     return plan_error("plan: unsupported command " + (c->is_object() && !c->empty() ? c->begin().key() : c->dump()));
   const json& v = (*c)["createDataframeView"];

@@ -45,7 +45,7 @@ class SqlSession {
   nlohmann::json analyze(const nlohmann::json& plan);
   // mode: "simple" | "extended"; {"text": …} or {"error": …}.
   nlohmann::json explain(const nlohmann::json& plan, const std::string& mode);
-  // createDataframeView; {} or {"error": …}.
+  // createDataframeView, sqlCommand (spark.sql statements); {…} or {"error": …}.
   nlohmann::json command(const nlohmann::json& cmd);
   // Decode, analyse, optimise, plan, cut into stages.
   std::variant<PreparedQuery, nlohmann::json> prepare(const nlohmann::json& plan);
@@ -56,6 +56,11 @@ class SqlSession {
 
  private:
   std::variant<PlanPtr, nlohmann::json> analyzed(const nlohmann::json& plan, PlanPtr* parsed = nullptr);
+  std::variant<PlanPtr, nlohmann::json> analyzed_tree(PlanPtr plan, PlanPtr* parsed = nullptr);
+  std::variant<PreparedQuery, nlohmann::json> prepare_tree(const PlanPtr& plan);
+  // spark.sql's statements (sql_commands.cpp): {"query": true} for a query (the DataFrame keeps
+  // its `sql` relation), {"schema", "rows"} for a command's result, {"set": …} for SET.
+  nlohmann::json sql_command(const nlohmann::json& body);
   PlanPtr lookup(const std::vector<std::string>& parts) const;
 
   Result<PlanPtr> resolve_sources(const PlanPtr& p);
@@ -70,5 +75,8 @@ class SqlSession {
 // PyError body: {"kind", "message", "errorClass", "messageParameters", "sqlState"}. The message
 // is Spark's AnalysisException.getMessage: the text, ";\n", then the plan it failed on.
 nlohmann::json error_json(const AnalysisError& e, const PlanPtr& plan);
+namespace parser { struct ParseError; }
+// A ParseException body (message = ParseException.getMessage with the `== SQL ==` block).
+nlohmann::json parse_error_json(const parser::ParseError& e, const std::string& text);
 
 }  // namespace spp::sql

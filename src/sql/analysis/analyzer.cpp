@@ -474,8 +474,29 @@ PlanPtr rule_rewrite_nodes(Ctx& c, const PlanPtr& plan) {
         d.exprs = keys;
         return make_plan(std::move(d));
       }
-      case PlanKind::Join:
+      case PlanKind::Join: {
+        if (n->flag) {  // NATURAL JOIN: USING the columns both sides have, in the left's order
+          LogicalPlan j = *n;
+          j.flag = false;
+          for (const auto& a : n->children[0]->output())
+            for (const auto& b : n->children[1]->output())
+              if (name_eq(c, a->name, b->name) &&
+                  std::none_of(j.names.begin(), j.names.end(), [&](const std::string& s) { return name_eq(c, s, a->name); }))
+                j.names.push_back(a->name);
+          if (j.names.empty()) return make_plan(std::move(j));
+          return rewrite_using_join(c, j);
+        }
         return n->names.empty() ? nullptr : rewrite_using_join(c, *n);
+      }
+      case PlanKind::Project: {
+        // Spark's GlobalAggregates: a select list with aggregates is an Aggregate without groups.
+        bool agg = false;
+        for (const auto& e : n->exprs) agg |= any_expr(e, [](const Expr& x) { return x.kind == ExprKind::AggCall; });
+        if (!agg) return nullptr;
+        LogicalPlan a = *n;
+        a.kind = PlanKind::Aggregate;
+        return make_plan(std::move(a));
+      }
       case PlanKind::Union:
         if (!n->flag && !n->flag2) {
           auto l = n->children[0]->output(), r = n->children[1]->output();
@@ -489,6 +510,101 @@ PlanPtr rule_rewrite_nodes(Ctx& c, const PlanPtr& plan) {
   });
 }
 
+
+// SQL clauses naming what their input lacks (Spark's ResolveAggregateFunctions and
+// ResolveMissingReferences): HAVING / ORDER BY over an Aggregate may use aggregates and grouping
+// columns the select list lacks, ORDER BY over a projection may use columns it dropped; the
+// missing ones join the child's list and a projection on top restores the output. ORDER BY
+// positions (`ORDER BY 1`) name the child's output columns.
+PlanPtr rule_resolve_sql_clauses(Ctx& c, const PlanPtr& plan) {
+  return plan_transform_up(plan, [&](const PlanPtr& n) -> PlanPtr {
+    if (c.error || !children_resolved(*n)) return nullptr;
+    bool having = n->kind == PlanKind::Filter && n->flag;
+    if (!having && n->kind != PlanKind::Sort) return nullptr;
+    const PlanPtr& child = n->children[0];
+    ExprList exprs = n->exprs;
+    bool changed = false;
+    if (n->kind == PlanKind::Sort) {
+      ExprList out = child->output();
+      for (auto& o : exprs) {
+        const ExprPtr& k = o->children[0];
+        if (k->kind != ExprKind::Literal || k->ordinal <= 0) continue;
+        if (k->ordinal > static_cast<int>(out.size())) {
+          c.fail(generic_error("ORDER_BY_POS_OUT_OF_RANGE", "42805", "ORDER BY position " + std::to_string(k->ordinal) +
+                                   " is not in select list (valid range is [1, " + std::to_string(out.size()) + "])."));
+          return nullptr;
+        }
+        o = o->with_children({out[static_cast<size_t>(k->ordinal - 1)]});
+        changed = true;
+      }
+    }
+    // The Aggregate may sit below Filters and attribute-only projections (a HAVING rewritten
+    // before this ORDER BY); the added columns are passed up through them.
+    std::vector<PlanPtr> chain;
+    PlanPtr target = child;
+    while (target->kind == PlanKind::Filter ||
+           (target->kind == PlanKind::Project && target != child &&
+            std::all_of(target->exprs.begin(), target->exprs.end(), [](const ExprPtr& e) { return e->kind == ExprKind::Attribute; })) ||
+           (target->kind == PlanKind::Project && target == child && target->children[0]->kind == PlanKind::Filter &&
+            std::all_of(target->exprs.begin(), target->exprs.end(), [](const ExprPtr& e) { return e->kind == ExprKind::Attribute; }))) {
+      chain.push_back(target);
+      target = target->children[0];
+    }
+    if (target->kind != PlanKind::Aggregate) { chain.clear(); target = child; }
+    bool over_agg = target->kind == PlanKind::Aggregate;
+    bool needs = false;
+    for (const auto& e : exprs)
+      needs |= !e->resolved() || (over_agg && any_expr(e, [](const Expr& x) { return x.kind == ExprKind::AggCall; }));
+    if (!needs || (target->kind != PlanKind::Aggregate && target->kind != PlanKind::Project)) {
+      if (!changed && !having) return nullptr;
+      LogicalPlan m = *n;
+      m.exprs = exprs;
+      if (having && std::all_of(exprs.begin(), exprs.end(), [](const ExprPtr& e) { return e->resolved(); })) m.flag = false;
+      if (!changed && m.flag) return nullptr;
+      return make_plan(std::move(m));
+    }
+    ExprList below = input_of(*target);
+    ExprList list = target->exprs;
+    ExprList original = child->output();
+    for (auto& e : exprs) e = resolve_expr(c, e, *target, below);
+    if (c.error) return nullptr;
+    for (const auto& e : exprs) if (!e->resolved()) return nullptr;  // CheckAnalysis reports it
+    auto in_output = [&](const ExprPtr& a) {
+      for (const auto& l : list) if (auto t = to_attribute(l); t && t->id == a->id) return true;
+      return false;
+    };
+    for (auto& e : exprs) {
+      e = transform_down(e, [&](const ExprPtr& x) -> ExprPtr {
+        if (x->kind == ExprKind::AggCall && over_agg) {
+          for (const auto& l : list)
+            if (l->kind == ExprKind::Alias && expr_equal(*l->children[0], *x)) return to_attribute(l);
+          auto a = alias(x, x->sql(), c.ids.next());
+          list.push_back(a);
+          return to_attribute(a);
+        }
+        if (x->kind == ExprKind::Attribute && !in_output(x)) list.push_back(x);
+        return nullptr;
+      });
+    }
+    LogicalPlan ch = *target;
+    ExprList added;
+    for (size_t k = target->exprs.size(); k < list.size(); ++k) added.push_back(to_attribute(list[k]));
+    ch.exprs = list;
+    PlanPtr rebuilt = make_plan(std::move(ch));
+    for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
+      LogicalPlan x = **it;
+      if (x.kind == PlanKind::Project) x.exprs.insert(x.exprs.end(), added.begin(), added.end());
+      x.children = {rebuilt};
+      rebuilt = make_plan(std::move(x));
+    }
+    LogicalPlan m = *n;
+    m.flag = n->kind == PlanKind::Sort ? n->flag : false;
+    m.exprs = exprs;
+    m.children = {rebuilt};
+    PlanPtr top = make_plan(std::move(m));
+    return added.empty() ? top : project(top, original);
+  });
+}
 
 size_t levenshtein(const std::string& a, const std::string& b) {
   std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
@@ -575,6 +691,7 @@ Analyzed analyze(const PlanPtr& plan, IdGen& ids, const AnalyzerOptions& opts) {
     PlanPtr next = rule_resolve_relations(c, cur);
     next = rule_resolve_expressions(c, next);
     next = rule_rewrite_nodes(c, next);
+    next = rule_resolve_sql_clauses(c, next);
     if (!c.error) next = extract_generators(next, c.ids, c.error);
     if (c.error) return {next, c.error};
     if (next == cur) break;  // fixed point: no rule changed anything

@@ -389,6 +389,25 @@ Result<PlanPtr> decode_relation(const json& j, IdGen& ids) {
     p.data_attrs = p.output_attrs;
     return done();
   }
+  if (k == "sql") {  // spark.sql: parsed by the session (sql/parser) before analysis
+    SPP_KEYS("query", "args", "posArgs");
+    p.kind = PlanKind::UnparsedSql;
+    p.name = str(b, "query");
+    if (b.contains("args") && b["args"].is_object())
+      for (auto it = b["args"].begin(); it != b["args"].end(); ++it) {
+        auto e = decode_literal(*it, ids);
+        if (!e) return e.status();
+        p.names.push_back(it.key());
+        p.exprs.push_back(*e);
+      }
+    if (b.contains("posArgs") && b["posArgs"].is_array())
+      for (const auto& a : b["posArgs"]) {
+        auto e = decode_literal(a, ids);
+        if (!e) return e.status();
+        p.exprs.push_back(*e);
+      }
+    return done();
+  }
   if (k == "localRelation") {
     SPP_KEYS("schema", "data");
     p.kind = PlanKind::LocalRelation;

@@ -29,7 +29,7 @@ ExprPtr to_attribute(const ExprPtr& e) {
 bool LogicalPlan::unresolved_kind() const {
   switch (kind) {
     case PlanKind::UnresolvedRelation: case PlanKind::WithColumns: case PlanKind::RenameColumns:
-    case PlanKind::Drop: case PlanKind::ToDF: return true;
+    case PlanKind::Drop: case PlanKind::ToDF: case PlanKind::UnparsedSql: return true;
     default: return false;
   }
 }
@@ -37,7 +37,7 @@ bool LogicalPlan::unresolved_kind() const {
 bool LogicalPlan::resolved() const {
   if (unresolved_kind()) return false;
   if (kind == PlanKind::Deduplicate && !names.empty()) return false;
-  if (kind == PlanKind::Join && !names.empty()) return false;  // USING: resolved once rewritten
+  if (kind == PlanKind::Join && (!names.empty() || flag)) return false;  // USING/NATURAL: resolved once rewritten
   for (const auto& e : exprs) if (!e->resolved()) return false;
   for (const auto& e : groups) if (!e->resolved()) return false;
   // A select list holding a generator is resolved once ExtractGenerator moved it into a
@@ -60,7 +60,7 @@ ExprList LogicalPlan::output() const {
   ExprList out;
   switch (kind) {
     case PlanKind::LocalRelation: case PlanKind::Range: case PlanKind::DataSource:
-    case PlanKind::UnresolvedRelation:
+    case PlanKind::UnresolvedRelation: case PlanKind::UnparsedSql:
       return output_attrs;
     case PlanKind::Project: case PlanKind::Aggregate:
       for (const auto& e : exprs) if (auto a = to_attribute(e)) out.push_back(a);
@@ -112,6 +112,7 @@ std::string LogicalPlan::node_string() const {
   std::string p = resolved() ? "" : "'";
   switch (kind) {
     case PlanKind::UnresolvedRelation: return "'UnresolvedRelation [" + name + "], [], false";
+    case PlanKind::UnparsedSql: return "'UnparsedSql " + name;
     case PlanKind::WithColumns: return "'WithColumns " + list(exprs);
     case PlanKind::RenameColumns: {
       std::string s = "'RenameColumns [";

@@ -14,6 +14,8 @@ namespace spp::sql {
 enum class PlanKind : uint8_t {
   // From the wire; the analyzer replaces them.
   UnresolvedRelation,  // name = table identifier
+  UnparsedSql,         // spark.sql: name = query text, exprs = argument literals, names = their
+                       // names (empty: positional); the session parses it before analysis
   WithColumns,         // exprs = Alias list; replace same-named columns in place, else append
   RenameColumns,       // renames (old -> new); missing old names ignored
   Drop,                // exprs = columns, names = column names (unknown names ignored)
@@ -23,8 +25,8 @@ enum class PlanKind : uint8_t {
   Range,               // start, end, step, num_partitions; output {id}
   DataSource,          // name = format, paths, options, output
   Project,             // exprs = named expressions
-  Filter,              // exprs {condition}
-  Join,                // join_type, exprs {condition} or empty, names = USING columns
+  Filter,              // exprs {condition}; flag = HAVING (may name aggregates the Aggregate lacks)
+  Join,                // join_type, exprs {condition} or empty, names = USING columns, flag = NATURAL
   Aggregate,           // groups, exprs = named aggregate expressions
   Sort,                // exprs = SortOrders, flag = global
   Limit,               // n (printed as GlobalLimit over LocalLimit)

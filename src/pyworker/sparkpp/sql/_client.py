@@ -176,6 +176,12 @@ class Client:
         _, body, _ = self._request("PySqlExplain", {"plan": P.root(rel), "mode": mode})
         return body["value"]["text"]
 
+    def sql_command(self, body):
+        """spark.sql's text parsed by the driver: {"query": True}, a statement's {"schema",
+        "rows"}, or {"set": …} (PySqlCommand sqlCommand); a ParseException raises."""
+        _, reply, _ = self._request("PySqlCommand", {"command": {"command": {"sqlCommand": body}}})
+        return reply.get("value") or {}
+
     def command(self, cmd):
         kind = _kind(cmd["command"])
         if kind == "createDataframeView" and \

@@ -17,6 +17,37 @@ from sparkpp.sql.dataframe import DataFrame
 from sparkpp.sql.readwriter import DataFrameReader
 
 
+class _SqlFormatter(__import__("string").Formatter):
+    """PySpark's SQLStringFormatter: `{df}` names a temporary view of the DataFrame, `{c}` a
+    column reference; other values are inserted as str() gives them."""
+
+    def __init__(self, session):
+        super().__init__()
+        self._session = session
+
+    def get_field(self, field_name, args, kwargs):
+        obj, first = super().get_field(field_name, args, kwargs)
+        return self._convert(obj), first
+
+    def _convert(self, val):
+        from sparkpp.sql.column import Column
+        if isinstance(val, DataFrame):
+            import uuid
+            # Kept (not dropped after parsing as PySpark does): this DataFrame re-analyzes its
+            # query text on every action, so the view must outlive the call.
+            name = "_pyspark_%s" % uuid.uuid4().hex
+            val.createOrReplaceTempView(name)
+            return name
+        if isinstance(val, Column):
+            e = val._expr
+            if "unresolvedAttribute" in e:
+                return e["unresolvedAttribute"]["unparsedIdentifier"]
+            raise PySparkNotImplementedError(
+                error_class="NOT_IMPLEMENTED",
+                message_parameters={"feature": "spark.sql() with a computed Column argument"})
+        return val
+
+
 def _patch_rdd_to_df(session):
     """rdd.toDF(schema=None, sampleRatio=None), as PySpark's session adds it to RDD."""
     from sparkpp.rdd import RDD
@@ -191,13 +222,37 @@ class SparkSession:
         return self._df(P.read_table(tableName))
 
     def sql(self, sqlQuery, args=None, **kwargs):
+        """The query runs lazily as any DataFrame; statements (CREATE TEMPORARY VIEW, SHOW
+        TABLES, SET, …) run now, as in Spark, and return their result rows. `kwargs` fill
+        `{name}` fields (PySpark 3.4+): DataFrames become temporary views."""
         if kwargs:
-            raise PySparkNotImplementedError(
-                error_class="NOT_IMPLEMENTED",
-                message_parameters={"feature": "spark.sql() with format arguments"})
-        if isinstance(args, dict):
-            return self._df(P.sql(sqlQuery, args=args))
-        return self._df(P.sql(sqlQuery, pos_args=args))
+            sqlQuery = _SqlFormatter(self).format(sqlQuery, **kwargs)
+        rel = P.sql(sqlQuery, args=args) if isinstance(args, dict) else P.sql(sqlQuery, pos_args=args)
+        if not self._client.on_engine(rel):
+            return self._df(rel)
+        body = {"sql": sqlQuery}
+        body.update({k: v for k, v in rel["sql"].items() if k in ("args", "posArgs")})
+        reply = self._client.sql_command(body)
+        if reply.get("query"):
+            return self._df(rel)
+        if "set" in reply:
+            return self._set_command(reply["set"])
+        schema = T._parse_datatype_json_string(__import__("json").dumps(reply["schema"]))
+        return self.createDataFrame([tuple(r) for r in reply["rows"]], schema)
+
+    def _set_command(self, s):
+        """SET k=v / SET k / SET: the session's SQL conf lives here (sent with every request)."""
+        key, value = s["key"], s["value"]
+        if s.get("hasValue"):
+            self._conf.set(key, value)
+            rows = [(key, value)]
+        elif key:
+            rows = [(key, str(self._conf.get(key, "<undefined>")))]
+        else:
+            rows = sorted((k, str(v)) for k, v in self._conf._conf.items())
+        schema = T.StructType([T.StructField("key", T.StringType(), False),
+                               T.StructField("value", T.StringType(), False)])
+        return self.createDataFrame(rows, schema)
 
     def createDataFrame(self, data, schema=None, samplingRatio=None, verifySchema=True):
         """Rows, tuples, dicts or objects (a list, an RDD or a pandas DataFrame), with an

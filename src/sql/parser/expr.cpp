@@ -1,0 +1,599 @@
+// Expressions: Spark's booleanExpression / valueExpression / primaryExpression (SqlBaseParser.g4,
+// 3.5) by precedence climbing, building the nodes pyspark.sql's Column operators build.
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+
+#include "sql/parser/parser_impl.h"
+
+namespace spp::sql::parser {
+namespace {
+
+std::string upper(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return s;
+}
+
+void append_utf8(std::string& out, uint32_t cp) {
+  if (cp < 0x80) out += static_cast<char>(cp);
+  else if (cp < 0x800) { out += static_cast<char>(0xC0 | (cp >> 6)); out += static_cast<char>(0x80 | (cp & 0x3F)); }
+  else if (cp < 0x10000) {
+    out += static_cast<char>(0xE0 | (cp >> 12));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (cp >> 18));
+    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  }
+}
+
+// Binary operators of valueExpression, lowest precedence first (comparison < | < ^ < & < +- < */).
+int binary_prec(const Token& t) {
+  if (t.kind == Tok::Op) {
+    const std::string& o = t.text;
+    if (o == "=" || o == "==" || o == "<>" || o == "!=" || o == "<" || o == "<=" || o == ">" || o == ">=" || o == "<=>") return 1;
+    if (o == "|") return 2;
+    if (o == "^") return 3;
+    if (o == "&") return 4;
+    if (o == "+" || o == "-" || o == "||") return 5;
+    if (o == "*" || o == "/" || o == "%") return 6;
+  }
+  if (word_is(t, "DIV")) return 6;
+  return 0;
+}
+
+// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil).
+int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<int64_t>(doe) - 719468;
+}
+
+// Spark's date literal forms: yyyy, yyyy-[m]m, yyyy-[m]m-[d]d, optionally followed by T/space text.
+std::optional<int64_t> parse_date(const std::string& raw) {
+  std::string s = raw;
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
+  size_t b = 0;
+  while (b < s.size() && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
+  int parts[3] = {0, 1, 1};
+  int n = 0;
+  size_t i = b;
+  while (n < 3) {
+    size_t st = i;
+    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i;
+    size_t len = i - st;
+    if (len == 0 || (n == 0 && (len < 4 || len > 7)) || (n > 0 && len > 2)) return std::nullopt;
+    parts[n++] = std::stoi(s.substr(st, len));
+    if (i == s.size()) break;
+    if (n < 3 && s[i] == '-') { ++i; continue; }
+    if (n == 3 && (s[i] == ' ' || s[i] == 'T')) break;
+    return std::nullopt;
+  }
+  int y = parts[0], m = parts[1], d = parts[2];
+  if (m < 1 || m > 12 || d < 1) return std::nullopt;
+  static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  if (d > mdays[m - 1] + (m == 2 && leap)) return std::nullopt;
+  return days_from_civil(y, static_cast<unsigned>(m), static_cast<unsigned>(d));
+}
+
+}  // namespace
+
+// Spark's unescapeSQLString for the text between the quotes.
+std::string unescape_sql_string(const std::string& s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (c != '\\' || i + 1 >= s.size()) { out += c; continue; }
+    char n = s[++i];
+    auto hex = [&](size_t count) -> std::optional<uint32_t> {
+      uint32_t v = 0;
+      for (size_t k = 1; k <= count; ++k) {
+        if (i + k >= s.size() || !std::isxdigit(static_cast<unsigned char>(s[i + k]))) return std::nullopt;
+        v = v * 16 + static_cast<uint32_t>(std::stoi(std::string(1, s[i + k]), nullptr, 16));
+      }
+      return v;
+    };
+    if (n == 'u') {
+      if (auto v = hex(4)) { append_utf8(out, *v); i += 4; continue; }
+    }
+    if (n == 'U') {
+      if (auto v = hex(8)) { append_utf8(out, *v); i += 8; continue; }
+    }
+    if (n >= '0' && n <= '3' && i + 2 < s.size() && s[i + 1] >= '0' && s[i + 1] <= '7' && s[i + 2] >= '0' && s[i + 2] <= '7') {
+      append_utf8(out, static_cast<uint32_t>((n - '0') * 64 + (s[i + 1] - '0') * 8 + (s[i + 2] - '0')));
+      i += 2;
+      continue;
+    }
+    switch (n) {
+      case '0': out += '\0'; break;
+      case 'b': out += '\b'; break;
+      case 'n': out += '\n'; break;
+      case 'r': out += '\r'; break;
+      case 't': out += '\t'; break;
+      case 'Z': out += '\x1A'; break;
+      case '%': out += "\\%"; break;
+      case '_': out += "\\_"; break;
+      default: out += n;
+    }
+  }
+  return out;
+}
+
+ExprPtr star_expr() {
+  auto s = std::make_shared<Expr>();
+  s->kind = ExprKind::UnresolvedStar;
+  return s;
+}
+
+ExprPtr make_fn(std::string name, ExprList args) { return unresolved_fn(std::move(name), std::move(args)); }
+
+void Parser::fail_at(const Token& t) const {
+  std::string near = t.kind == Tok::End ? "end of input" : "'" + t.raw + "'";
+  ParseError e;
+  e.error_class = "PARSE_SYNTAX_ERROR";
+  e.message = "[PARSE_SYNTAX_ERROR] Syntax error at or near " + near + ".";
+  e.params = {{"error", near}, {"hint", ""}};
+  e.line = t.line;
+  e.pos = t.pos;
+  throw Fail{e};
+}
+
+void Parser::fail_msg(const Token& t, const std::string& cls, const std::string& msg) const {
+  ParseError e;
+  e.error_class = cls;
+  e.message = "[" + cls + "] " + msg;
+  e.line = t.line;
+  e.pos = t.pos;
+  throw Fail{e};
+}
+
+void Parser::unsupported(const Token& t, const std::string& what) const {
+  fail_msg(t, "UNSUPPORTED_FEATURE", "The feature is not supported: " + what + " (not in sparkpp's SQL engine yet).");
+}
+
+// Words that end an expression or a select item: they are never implicit aliases or column
+// names here (Spark's strict non-reserved words plus the clause keywords).
+bool Parser::reserved(const Token& t) const {
+  static const char* words[] = {"SELECT", "FROM", "WHERE", "GROUP", "HAVING", "ORDER", "LIMIT", "OFFSET", "UNION",
+                                "INTERSECT", "EXCEPT", "MINUS", "JOIN", "INNER", "LEFT", "RIGHT", "FULL", "CROSS",
+                                "NATURAL", "SEMI", "ANTI", "ON", "USING", "AS", "WHEN", "THEN", "ELSE", "END",
+                                "AND", "OR", "NOT", "IS", "IN", "LIKE", "RLIKE", "ILIKE", "REGEXP", "BETWEEN",
+                                "CASE", "WITH", "DISTINCT", "ALL", "BY", "ASC", "DESC", "NULLS", "WINDOW",
+                                "LATERAL", "SORT", "CLUSTER", "DISTRIBUTE", "OVER", "FILTER", "DIV", "ESCAPE"};
+  if (t.kind != Tok::Word) return false;
+  for (const char* w : words) if (word_is(t, w)) return true;
+  return false;
+}
+
+bool Parser::at_identifier() const {
+  const Token& t = peek();
+  return t.kind == Tok::Quoted || (t.kind == Tok::Word && !reserved(t));
+}
+
+std::string Parser::identifier() {
+  if (!at_identifier()) fail();
+  return next().text;
+}
+
+std::vector<std::string> Parser::qualified_name() {
+  std::vector<std::string> parts{identifier()};
+  while (is_op(".") && (peek(1).kind == Tok::Word || peek(1).kind == Tok::Quoted)) {
+    next();
+    parts.push_back(next().text);
+  }
+  return parts;
+}
+
+// The type's text up to the `)` closing the CAST (nesting counted), parsed by the DDL parser.
+std::string Parser::type_text_until_close() {
+  size_t begin = peek().offset, end = begin;
+  int depth = 0;
+  while (!at_end()) {
+    if (is_op("(") || is_op("<")) ++depth;
+    if (is_op(")") || is_op(">")) {
+      if (depth == 0) break;
+      --depth;
+    }
+    end = next().end;
+  }
+  return text_.substr(begin, end - begin);
+}
+
+DataType Parser::data_type() {
+  // `x::type`: a name, then `(…)` or `<…>` when written.
+  const Token& start = peek();
+  if (start.kind != Tok::Word) fail();
+  size_t begin = start.offset, end = next().end;
+  if (is_op("(") || is_op("<")) {
+    int depth = 0;
+    do {
+      if (is_op("(") || is_op("<")) ++depth;
+      else if (is_op(")") || is_op(">")) --depth;
+      else if (at_end()) fail();
+      end = next().end;
+    } while (depth > 0);
+  }
+  auto t = parse_ddl_type(text_.substr(begin, end - begin));
+  if (!t) fail_msg(start, "UNSUPPORTED_DATATYPE", "Unsupported data type \"" + upper(text_.substr(begin, end - begin)) + "\".");
+  return *t;
+}
+
+ExprPtr Parser::expression() {
+  // OR < AND < NOT < predicates, all left-associative.
+  auto and_expr = [&] {
+    ExprPtr l = not_expression();
+    while (accept_kw("AND")) l = make_fn("and", {l, not_expression()});
+    return l;
+  };
+  ExprPtr l = and_expr();
+  while (accept_kw("OR")) l = make_fn("or", {l, and_expr()});
+  return l;
+}
+
+ExprPtr Parser::not_expression() {
+  if (accept_kw("NOT") || accept_op("!")) return make_fn("not", {not_expression()});
+  if (is_kw("EXISTS") && is_op("(", 1)) unsupported(peek(), "EXISTS subqueries");
+  return predicate(value_expression(0));
+}
+
+ExprPtr Parser::predicate(ExprPtr e) {
+  size_t save = i_;
+  bool neg = accept_kw("NOT");
+  auto wrap = [&](ExprPtr x) { return neg ? make_fn("not", {x}) : x; };
+  if (accept_kw("BETWEEN")) {
+    ExprPtr lo = value_expression(0);
+    expect_kw("AND");
+    ExprPtr hi = value_expression(0);
+    return wrap(make_fn("and", {make_fn(">=", {e, lo}), make_fn("<=", {e, hi})}));
+  }
+  if (is_kw("IN")) {
+    const Token& in = next();
+    expect_op("(");
+    if (is_kw("SELECT") || is_kw("WITH") || is_kw("VALUES")) unsupported(in, "IN subqueries");
+    ExprList args{e};
+    do args.push_back(expression()); while (accept_op(","));
+    expect_op(")");
+    return wrap(make_fn("in", args));
+  }
+  if (is_kw("LIKE") || is_kw("ILIKE") || is_kw("RLIKE") || is_kw("REGEXP")) {
+    std::string op = is_kw("ILIKE") ? "ilike" : is_kw("LIKE") ? "like" : "rlike";
+    next();
+    if (is_kw("ANY") || is_kw("SOME") || is_kw("ALL")) unsupported(peek(), "LIKE ANY/SOME/ALL");
+    ExprPtr pat = value_expression(0);
+    if (is_kw("ESCAPE")) unsupported(peek(), "LIKE … ESCAPE");
+    return wrap(make_fn(op, {e, pat}));
+  }
+  if (neg) { i_ = save; return e; }
+  if (accept_kw("IS")) {
+    bool not_ = accept_kw("NOT");
+    ExprPtr r;
+    if (accept_kw("NULL")) return make_fn(not_ ? "isnotnull" : "isnull", {e});
+    if (accept_kw("TRUE")) r = make_fn("<=>", {e, lit_bool(true)});
+    else if (accept_kw("FALSE")) r = make_fn("<=>", {e, lit_bool(false)});
+    else if (accept_kw("UNKNOWN")) return make_fn(not_ ? "isnotnull" : "isnull", {e});
+    else if (accept_kw("DISTINCT")) {
+      expect_kw("FROM");
+      r = make_fn("<=>", {e, value_expression(0)});
+      return not_ ? r : make_fn("not", {r});
+    } else fail();
+    return not_ ? make_fn("not", {r}) : r;
+  }
+  return e;
+}
+
+ExprPtr Parser::value_expression(int min_prec) {
+  ExprPtr l;
+  if ((is_op("-") || is_op("+") || is_op("~")) && !(is_op("-") && peek(1).kind == Tok::Number)) {
+    std::string op = next().text;
+    ExprPtr v = value_expression(7);
+    l = op == "-" ? make_fn("negative", {v}) : op == "~" ? make_fn("~", {v}) : make_fn("positive", {v});
+  } else {
+    l = primary();
+  }
+  while (true) {
+    int p = binary_prec(peek());
+    if (p == 0 || p < min_prec) break;
+    std::string op = upper(next().text);
+    ExprPtr r = value_expression(p + 1);
+    if (op == "!=" || op == "<>") l = make_fn("not", {make_fn("==", {l, r})});
+    else if (op == "=") l = make_fn("==", {l, r});
+    else if (op == "||") l = make_fn("concat", {l, r});
+    else if (op == "DIV") l = make_fn("div", {l, r});
+    else l = make_fn(op, {l, r});
+  }
+  return l;
+}
+
+ExprPtr Parser::literal_number(const Token& t, bool negative) {
+  std::string s = upper(t.text);
+  std::string sign = negative ? "-" : "";
+  auto range_error = [&](const std::string& type, const std::string& lo, const std::string& hi) {
+    fail_msg(t, "INVALID_NUMERIC_LITERAL_RANGE",
+             "Numeric literal " + sign + s + " is outside the valid range for " + type + " with minimum value of " + lo +
+                 " and maximum value of " + hi + ". Please adjust the value accordingly.");
+  };
+  auto ends = [&](const char* suf) { size_t n = std::char_traits<char>::length(suf); return s.size() > n && s.compare(s.size() - n, n, suf) == 0; };
+  auto integral = [&](const std::string& digits, int64_t lo, int64_t hi, const char* type, DataType dt) -> ExprPtr {
+    errno = 0;
+    char* endp = nullptr;
+    long long v = std::strtoll((sign + digits).c_str(), &endp, 10);
+    if (errno == ERANGE || v < lo || v > hi) range_error(type, std::to_string(lo), std::to_string(hi));
+    return lit(Value::of(static_cast<int64_t>(v)), dt);
+  };
+  auto decimal = [&](const std::string& num) -> ExprPtr {
+    // BigDecimal's precision/scale: digits of the unscaled value, digits after the point.
+    __int128 u = 0;
+    int scale = 0, digits = 0;
+    bool frac = false, leading = true;
+    for (char c : num) {
+      if (c == '.') { frac = true; continue; }
+      if (c < '0' || c > '9') break;
+      if (frac) ++scale;
+      if (leading && c == '0') continue;
+      leading = false;
+      if (++digits > 38) fail_msg(t, "INVALID_NUMERIC_LITERAL_RANGE", "Decimal literal " + sign + num + " has more than 38 digits.");
+      u = u * 10 + (c - '0');
+    }
+    int precision = std::max(std::max(digits, 1), scale);
+    Value v;
+    v.v = Value::Decimal{negative ? -u : u};
+    return lit(v, DataType::decimal(precision, scale));
+  };
+  if (ends("BD")) return decimal(s.substr(0, s.size() - 2));
+  if (ends("L")) return integral(s.substr(0, s.size() - 1), INT64_MIN, INT64_MAX, "bigint", DataType::long_());
+  if (ends("S")) return integral(s.substr(0, s.size() - 1), -32768, 32767, "smallint", DataType::short_());
+  if (ends("Y")) return integral(s.substr(0, s.size() - 1), -128, 127, "tinyint", DataType::byte_());
+  if (ends("D") || ends("F")) {
+    double d = std::strtod((sign + s.substr(0, s.size() - 1)).c_str(), nullptr);
+    if (std::isinf(d)) range_error(ends("D") ? "double" : "float", "-1.7976931348623157E+308", "1.7976931348623157E+308");
+    return lit(Value::of(d), ends("D") ? DataType::double_() : DataType::float_());
+  }
+  if (s.find('E') != std::string::npos) {
+    double d = std::strtod((sign + s).c_str(), nullptr);
+    if (std::isinf(d)) range_error("double", "-1.7976931348623157E+308", "1.7976931348623157E+308");
+    return lit(Value::of(d), DataType::double_());
+  }
+  if (s.find('.') != std::string::npos) return decimal(s);
+  // Integer: int when it fits, then bigint, then decimal(n, 0).
+  std::string digits = s;
+  digits.erase(0, std::min(digits.find_first_not_of('0'), digits.size() - 1));
+  if (digits.size() <= 19) {
+    errno = 0;
+    long long v = std::strtoll((sign + digits).c_str(), nullptr, 10);
+    if (errno != ERANGE) {
+      if (v >= INT32_MIN && v <= INT32_MAX) return lit(Value::of(static_cast<int64_t>(v)), DataType::int_());
+      return lit(Value::of(static_cast<int64_t>(v)), DataType::long_());
+    }
+  }
+  return decimal(digits);
+}
+
+ExprPtr Parser::parameter(const Token& t) {
+  if (t.kind == Tok::Param) {
+    used_named_ = true;
+    auto it = args_.named.find(t.text);
+    if (it == args_.named.end())
+      fail_msg(t, "UNBOUND_SQL_PARAMETER", "Found the unbound parameter: " + t.text +
+                                               ". Please, fix `args` and provide a mapping of the parameter to a SQL literal.");
+    if (used_positional_) fail_msg(t, "UNSUPPORTED_FEATURE.COMBINATION_QUERY_RESULT_CLAUSES",
+                                   "The feature is not supported: named and positional parameters in one query.");
+    return it->second;
+  }
+  used_positional_ = true;
+  if (used_named_) fail_msg(t, "UNSUPPORTED_FEATURE", "The feature is not supported: named and positional parameters in one query.");
+  if (next_positional_ >= args_.positional.size())
+    fail_msg(t, "UNBOUND_SQL_PARAMETER", "Found the unbound parameter: _" + std::to_string(t.offset) +
+                                             ". Please, fix `args` and provide a mapping of the parameter to a SQL literal.");
+  return args_.positional[next_positional_++];
+}
+
+ExprPtr Parser::case_expression() {
+  // CASE [operand] WHEN c THEN v … [ELSE e] END -> when(c1, v1, c2, v2, …[, e]); the simple
+  // form compares the operand with each WHEN value (operand = value), as Spark's parser does.
+  ExprPtr operand;
+  if (!is_kw("WHEN")) operand = expression();
+  ExprList args;
+  if (!is_kw("WHEN")) fail();
+  while (accept_kw("WHEN")) {
+    ExprPtr c = expression();
+    args.push_back(operand ? make_fn("==", {operand, c}) : c);
+    expect_kw("THEN");
+    args.push_back(expression());
+  }
+  if (accept_kw("ELSE")) args.push_back(expression());
+  expect_kw("END");
+  return make_fn("when", args);
+}
+
+ExprPtr Parser::function_call(std::vector<std::string> name, const Token& start) {
+  expect_op("(");
+  std::string fname;
+  for (size_t k = 0; k < name.size(); ++k) fname += (k ? "." : "") + name[k];
+  bool distinct = false;
+  if (accept_kw("DISTINCT")) distinct = true;
+  else accept_kw("ALL");
+  ExprList args;
+  if (!is_op(")")) {
+    do {
+      if (is_op("*") && (is_op(")", 1) || is_op(",", 1))) {
+        next();
+        args.push_back(star_expr());
+        continue;
+      }
+      if (peek().kind == Tok::Word && is_op("->", 1)) unsupported(peek(), "lambda functions");
+      args.push_back(expression());
+    } while (accept_op(","));
+  }
+  expect_op(")");
+  if (is_kw("IGNORE") && is_kw("NULLS", 1)) { next(); next(); args.push_back(lit_bool(true)); }
+  else if (is_kw("RESPECT") && is_kw("NULLS", 1)) { next(); next(); }
+  if (is_kw("FILTER") && is_op("(", 1)) unsupported(peek(), "aggregate FILTER clauses");
+  if (is_kw("WITHIN")) unsupported(peek(), "WITHIN GROUP");
+  if (is_kw("OVER")) unsupported(peek(), "window functions (OVER)");
+  (void)start;
+  return unresolved_fn(fname, args, distinct);
+}
+
+ExprPtr Parser::postfix(ExprPtr e) {
+  while (true) {
+    if (accept_op("[")) {
+      ExprPtr k = value_expression(0);
+      expect_op("]");
+      auto x = std::make_shared<Expr>();
+      x->kind = ExprKind::UnresolvedExtractValue;
+      x->children = {e, k};
+      e = x;
+    } else if (is_op(".") && (peek(1).kind == Tok::Word || peek(1).kind == Tok::Quoted)) {
+      next();
+      std::string f = next().text;
+      if (e->kind == ExprKind::UnresolvedAttribute) {  // a.b.c stays one name (resolved later)
+        auto x = std::make_shared<Expr>(*e);
+        x->name_parts.push_back(f);
+        e = x;
+      } else {
+        auto x = std::make_shared<Expr>();
+        x->kind = ExprKind::UnresolvedExtractValue;
+        x->children = {e, lit_string(f)};
+        e = x;
+      }
+    } else if (accept_op("::")) {
+      e = cast(e, data_type(), true);
+    } else {
+      return e;
+    }
+  }
+}
+
+ExprPtr Parser::primary() {
+  const Token& t = peek();
+  switch (t.kind) {
+    case Tok::End: fail();
+    case Tok::Number: next(); return postfix(literal_number(t, false));
+    case Tok::String: {
+      std::string v;
+      while (peek().kind == Tok::String) {
+        const Token& s = next();
+        v += s.raw[0] == 'r' || s.raw[0] == 'R' ? s.text : unescape_sql_string(s.text);
+      }
+      return postfix(lit_string(v));
+    }
+    case Tok::Param: case Tok::QMark: next(); return postfix(parameter(t));
+    case Tok::Op:
+      if (t.text == "-" && peek(1).kind == Tok::Number) { next(); const Token& n = next(); return postfix(literal_number(n, true)); }
+      if (t.text == "*") { next(); return star_expr(); }
+      if (t.text == "(") {
+        next();
+        if (is_kw("SELECT") || is_kw("WITH") || is_kw("VALUES")) unsupported(t, "scalar subqueries");
+        ExprPtr e = expression();
+        if (is_op(",")) {  // (a, b): a struct, as Spark's parser makes it
+          ExprList items{e};
+          while (accept_op(",")) items.push_back(expression());
+          expect_op(")");
+          return postfix(make_fn("struct", items));
+        }
+        expect_op(")");
+        return postfix(e);
+      }
+      fail();
+    case Tok::Quoted: case Tok::Word: break;
+  }
+  if (t.kind == Tok::Word) {
+    std::string w = upper(t.text);
+    if (w == "NULL") { next(); return postfix(lit_null()); }
+    if (w == "TRUE" || w == "FALSE") { next(); return postfix(lit_bool(w == "TRUE")); }
+    if (w == "CASE") { next(); return postfix(case_expression()); }
+    if ((w == "CAST" || w == "TRY_CAST") && is_op("(", 1)) {
+      next();
+      next();
+      if (w == "TRY_CAST") unsupported(t, "TRY_CAST");
+      ExprPtr e = expression();
+      expect_kw("AS");
+      const Token& ts = peek();
+      std::string tt = type_text_until_close();
+      auto dt = parse_ddl_type(tt);
+      if (!dt) fail_msg(ts, "UNSUPPORTED_DATATYPE", "Unsupported data type \"" + upper(tt) + "\".");
+      expect_op(")");
+      return postfix(cast(e, *dt, true));
+    }
+    if (w == "X" && peek(1).kind == Tok::String && peek(1).offset == t.end) {
+      next();
+      const Token& s = next();
+      std::string hex = s.text, bytes;
+      if (hex.size() % 2) hex = "0" + hex;
+      for (size_t k = 0; k < hex.size(); k += 2) {
+        if (!std::isxdigit(static_cast<unsigned char>(hex[k])) || !std::isxdigit(static_cast<unsigned char>(hex[k + 1])))
+          fail_msg(t, "INVALID_TYPED_LITERAL", "The value of the typed literal \"X\" is invalid: '" + s.text + "'.");
+        bytes += static_cast<char>(std::stoi(hex.substr(k, 2), nullptr, 16));
+      }
+      return postfix(lit(Value::of(bytes), DataType::binary()));
+    }
+    if ((w == "DATE" || w == "TIMESTAMP" || w == "TIMESTAMP_NTZ" || w == "TIMESTAMP_LTZ" || w == "INTERVAL") &&
+        peek(1).kind == Tok::String) {
+      next();
+      const Token& s = next();
+      std::string v = unescape_sql_string(s.text);
+      if (w != "DATE") unsupported(t, w + " literals");
+      auto d = parse_date(v);
+      if (!d) fail_msg(t, "INVALID_TYPED_LITERAL", "The value of the typed literal \"DATE\" is invalid: '" + v + "'.");
+      return postfix(lit(Value::of(*d), DataType::date()));
+    }
+    if (w == "INTERVAL") unsupported(t, "INTERVAL literals");
+    if ((w == "LEFT" || w == "RIGHT") && is_op("(", 1)) { next(); return postfix(function_call({t.text}, t)); }
+    if (reserved(t)) fail();
+  }
+  // A name: function call, qualified star, or column reference.
+  std::vector<std::string> parts{next().text};
+  while (is_op(".") && (peek(1).kind == Tok::Word || peek(1).kind == Tok::Quoted) && !is_op("(", 2)) {
+    next();
+    parts.push_back(next().text);
+  }
+  if (is_op(".") && is_op("*", 1)) {
+    next();
+    next();
+    auto s = std::make_shared<Expr>();
+    s->kind = ExprKind::UnresolvedStar;
+    s->name_parts = parts;
+    return s;
+  }
+  if (is_op("(")) return postfix(function_call(parts, t));
+  if (is_op(".") && peek(1).kind == Tok::Word && is_op("(", 2)) {
+    next();
+    parts.push_back(next().text);
+    return postfix(function_call(parts, t));
+  }
+  if (is_op("->")) unsupported(t, "lambda functions");
+  return postfix(unresolved_attr(parts));
+}
+
+ExprPtr Parser::named_expression() {
+  ExprPtr e = expression();
+  if (accept_kw("AS")) {
+    if (accept_op("(")) {
+      auto m = std::make_shared<Expr>();
+      m->kind = ExprKind::MultiAlias;
+      do m->name_parts.push_back(identifier()); while (accept_op(","));
+      expect_op(")");
+      m->children = {e};
+      return m;
+    }
+    if (peek().kind == Tok::String) return alias(e, unescape_sql_string(next().text), ids_.next());
+    if (peek().kind != Tok::Word && peek().kind != Tok::Quoted) fail();
+    return alias(e, next().text, ids_.next());
+  }
+  if (at_identifier()) return alias(e, next().text, ids_.next());
+  return e;
+}
+
+ExprList Parser::named_expression_list() {
+  ExprList out{named_expression()};
+  while (accept_op(",")) out.push_back(named_expression());
+  return out;
+}
+
+}  // namespace spp::sql::parser

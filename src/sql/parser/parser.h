@@ -1,0 +1,64 @@
+// The SQL parser: Spark's SQL dialect (3.5) text -> the same unresolved Expr / LogicalPlan nodes
+// the Connect decoder makes, so a query and its DataFrame equivalent analyse to the same plan.
+// Pure: text in, tree or ParseError (with line/pos) out; exprIds come from the injected IdGen.
+#pragma once
+#include <map>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "sql/connect/decode.h"
+#include "sql/parser/lexer.h"
+#include "sql/plan/logical.h"
+
+namespace spp::sql::parser {
+
+// `spark.sql(q, args=…)`: `:name` markers take `named`, `?` markers take `positional` in order.
+struct ParseArgs {
+  std::map<std::string, ExprPtr> named;
+  std::vector<ExprPtr> positional;
+};
+
+enum class StmtKind : uint8_t {
+  Query,        // plan
+  CreateView,   // name, plan, replace, global, if_not_exists
+  DropView,     // name, if_exists
+  ShowTables,   //
+  ShowColumns,  // name
+  Describe,     // name (or plan for DESCRIBE QUERY)
+  Set,          // key ("" = all), value (has_value)
+  Explain,      // plan, mode ("simple" | "extended")
+};
+
+struct Statement {
+  StmtKind kind = StmtKind::Query;
+  PlanPtr plan;
+  std::string name, key, value, mode;
+  bool replace = false, global = false, if_exists = false, if_not_exists = false, has_value = false;
+};
+
+// `F.expr`, `selectExpr`, string filters: Spark's singleExpression (a named expression).
+std::variant<ExprPtr, ParseError> parse_expression(const std::string& text, IdGen& ids);
+// `spark.sql`: one statement (an optional trailing `;`).
+std::variant<Statement, ParseError> parse_statement(const std::string& text, IdGen& ids, const ParseArgs& args = {});
+// ParseException.getMessage: "\n" + message + "(line L, pos P)\n\n== SQL ==\n" + text with a
+// `---^^^` line under line L.
+std::string parse_error_text(const ParseError& e, const std::string& text);
+// Spark's unescapeSQLString for the text between a string literal's quotes.
+std::string unescape_sql_string(const std::string& s);
+
+}  // namespace spp::sql::parser
+
+namespace spp::sql::parser {
+
+// A parse failure and the text it happened in (ParseException prints both).
+struct SqlTextError {
+  ParseError error;
+  std::string text;
+};
+
+// Before analysis: replaces `sql` leaves (UnparsedSql, queries only) and ExpressionString
+// expressions (F.expr, selectExpr, string filters) with the trees their text parses to.
+std::variant<PlanPtr, SqlTextError> expand_sql_text(const PlanPtr& plan, IdGen& ids);
+
+}  // namespace spp::sql::parser

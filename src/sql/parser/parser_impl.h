@@ -1,0 +1,92 @@
+// Internal: the recursive-descent parser's state shared by expr.cpp and query.cpp. Errors are
+// thrown as Fail inside and turned into ParseError values at the entry points.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "sql/parser/parser.h"
+
+namespace spp::sql::parser {
+
+struct Fail {
+  ParseError error;
+};
+
+class Parser {
+ public:
+  Parser(const std::string& text, std::vector<Token> toks, IdGen& ids, const ParseArgs& args)
+      : text_(text), toks_(std::move(toks)), ids_(ids), args_(args) {}
+
+  // Tokens.
+  const Token& peek(size_t k = 0) const { return toks_[std::min(i_ + k, toks_.size() - 1)]; }
+  const Token& next() { const Token& t = toks_[i_]; if (i_ + 1 < toks_.size()) ++i_; return t; }
+  bool at_end() const { return peek().kind == Tok::End; }
+  bool is_kw(const char* w, size_t k = 0) const { return word_is(peek(k), w); }
+  bool is_op(const char* op, size_t k = 0) const { return peek(k).kind == Tok::Op && peek(k).text == op; }
+  bool accept_kw(const char* w) { if (!is_kw(w)) return false; next(); return true; }
+  bool accept_op(const char* op) { if (!is_op(op)) return false; next(); return true; }
+  void expect_kw(const char* w) { if (!accept_kw(w)) fail(); }
+  void expect_op(const char* op) { if (!accept_op(op)) fail(); }
+  [[noreturn]] void fail() const { fail_at(peek()); }
+  [[noreturn]] void fail_at(const Token& t) const;
+  [[noreturn]] void fail_msg(const Token& t, const std::string& cls, const std::string& msg) const;
+  [[noreturn]] void unsupported(const Token& t, const std::string& what) const;
+
+  // Expressions (expr.cpp).
+  ExprPtr expression();         // booleanExpression
+  ExprPtr named_expression();   // expression [AS] alias | AS (a, b)
+  ExprList named_expression_list();
+  ExprPtr value_expression(int min_prec = 0);
+  ExprPtr primary();
+  std::string identifier();     // one name part (word or backticked)
+  bool at_identifier() const;
+  std::vector<std::string> qualified_name();
+  DataType data_type();         // a type as written, through the DDL parser
+  std::string type_text_until_close();
+  bool reserved(const Token& t) const;
+
+  // Queries and statements (query.cpp).
+  Statement statement();
+  PlanPtr query();
+  IdGen& ids() { return ids_; }
+
+ private:
+  ExprPtr predicate(ExprPtr e);
+  ExprPtr not_expression();
+  ExprPtr function_call(std::vector<std::string> name, const Token& start);
+  ExprPtr case_expression();
+  ExprPtr literal_number(const Token& t, bool negative);
+  ExprPtr parameter(const Token& t);
+  ExprPtr postfix(ExprPtr e);
+
+  PlanPtr query_term(int min_prec);
+  PlanPtr query_primary();
+  PlanPtr query_specification();
+  PlanPtr relation();
+  PlanPtr relation_primary();
+  PlanPtr relation_named(const std::vector<std::string>& name);
+  PlanPtr table_function(const std::vector<std::string>& name, const Token& t);
+  PlanPtr cte_reference(size_t k);
+  PlanPtr values_table();
+  PlanPtr organization(PlanPtr p, const ExprList* select_list);
+
+  const std::string& text_;
+  std::vector<Token> toks_;
+  size_t i_ = 0;
+  IdGen& ids_;
+  const ParseArgs& args_;
+  size_t next_positional_ = 0;
+  struct Cte {
+    std::string name;
+    std::vector<std::string> columns;
+    size_t start = 0, visible = 0, first_positional = 0;  // token index, CTEs it may see
+  };
+  std::vector<Cte> ctes_;
+  bool used_named_ = false, used_positional_ = false;
+};
+
+ExprPtr make_fn(std::string name, ExprList args);
+ExprPtr star_expr();
+PlanPtr node(PlanKind k, std::vector<PlanPtr> children);
+
+}  // namespace spp::sql::parser

@@ -1,0 +1,469 @@
+// Queries and statements: Spark's query / queryTerm / querySpecification / relation rules
+// (SqlBaseParser.g4, 3.5) to the LogicalPlan nodes the DataFrame API makes; the entry points.
+#include <algorithm>
+#include <cctype>
+
+#include "sql/parser/parser_impl.h"
+
+namespace spp::sql::parser {
+namespace {
+
+std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+PlanPtr one_row() {
+  LogicalPlan one;
+  one.kind = PlanKind::LocalRelation;
+  one.data_ref = "one_row";
+  return make_plan(std::move(one));
+}
+
+PlanPtr alias_plan(PlanPtr p, const std::string& name) {
+  LogicalPlan a;
+  a.kind = PlanKind::SubqueryAlias;
+  a.name = name;
+  a.children = {std::move(p)};
+  return make_plan(std::move(a));
+}
+
+PlanPtr to_df(PlanPtr p, std::vector<std::string> names) {
+  LogicalPlan a;
+  a.kind = PlanKind::ToDF;
+  a.names = std::move(names);
+  a.children = {std::move(p)};
+  return make_plan(std::move(a));
+}
+
+ExprPtr strip_alias(const ExprPtr& e) { return e->kind == ExprKind::Alias ? e->children[0] : e; }
+
+// An unsigned integer literal written alone (`GROUP BY 1`, `ORDER BY 2`).
+std::optional<int> ordinal_of(const ExprPtr& e) {
+  if (e->kind != ExprKind::Literal || e->type.id != TypeId::Int || e->value.is_null()) return std::nullopt;
+  return static_cast<int>(e->value.as_int());
+}
+
+}  // namespace
+
+PlanPtr node(PlanKind k, std::vector<PlanPtr> children) {
+  LogicalPlan p;
+  p.kind = k;
+  p.children = std::move(children);
+  return make_plan(std::move(p));
+}
+
+// WITH name [(cols)] AS (query), …: each reference re-parses the CTE's text, so every use gets
+// its own exprIds (a CTE joined with itself needs distinct attributes on each side).
+PlanPtr Parser::query() {
+  size_t ctes_before = ctes_.size();
+  if (accept_kw("WITH")) {
+    if (is_kw("RECURSIVE")) unsupported(peek(), "recursive CTEs");
+    do {
+      Cte cte;
+      cte.name = identifier();
+      if (accept_op("(")) {
+        do cte.columns.push_back(identifier()); while (accept_op(","));
+        expect_op(")");
+      }
+      accept_kw("AS");
+      expect_op("(");
+      cte.start = i_;
+      cte.visible = ctes_.size();
+      cte.first_positional = next_positional_;
+      query();  // parsed once for its syntax; uses re-parse from `start`
+      expect_op(")");
+      ctes_.push_back(cte);
+    } while (accept_op(","));
+  }
+  PlanPtr p = query_term(0);
+  p = organization(p, nullptr);
+  ctes_.resize(ctes_before);
+  return p;
+}
+
+PlanPtr Parser::cte_reference(size_t k) {
+  // The CTE body sees only the CTEs defined before it.
+  std::vector<Cte> saved = ctes_;
+  Cte cte = ctes_[k];
+  ctes_.resize(cte.visible);
+  size_t at = i_, pos = next_positional_;
+  i_ = cte.start;
+  next_positional_ = cte.first_positional;
+  PlanPtr p = query();
+  i_ = at;
+  next_positional_ = pos;
+  ctes_ = saved;
+  if (!cte.columns.empty()) p = to_df(p, cte.columns);
+  return alias_plan(p, cte.name);
+}
+
+// Set operators: INTERSECT binds tighter than UNION / EXCEPT / MINUS (left-associative).
+PlanPtr Parser::query_term(int min_prec) {
+  PlanPtr l = query_primary();
+  while (true) {
+    int prec = is_kw("INTERSECT") ? 2 : (is_kw("UNION") || is_kw("EXCEPT") || is_kw("MINUS")) ? 1 : 0;
+    if (prec == 0 || prec < min_prec) return l;
+    std::string op = lower(next().text);
+    bool all = accept_kw("ALL");
+    if (!all) accept_kw("DISTINCT");
+    PlanPtr r = query_term(prec + 1);
+    LogicalPlan s;
+    s.children = {l, r};
+    if (op == "union") {
+      s.kind = PlanKind::Union;
+      l = make_plan(std::move(s));
+      if (!all) l = node(PlanKind::Distinct, {l});
+    } else {
+      s.kind = op == "intersect" ? PlanKind::Intersect : PlanKind::Except;
+      s.flag = all;
+      l = make_plan(std::move(s));
+    }
+  }
+}
+
+PlanPtr Parser::query_primary() {
+  if (is_kw("SELECT")) return query_specification();
+  if (is_kw("VALUES")) return values_table();
+  if (accept_kw("TABLE")) {
+    auto name = qualified_name();
+    return relation_named(name);
+  }
+  if (is_op("(")) {
+    next();
+    PlanPtr p = query();
+    expect_op(")");
+    return p;
+  }
+  if (is_kw("FROM")) unsupported(peek(), "FROM-first queries");
+  fail();
+}
+
+PlanPtr Parser::relation_named(const std::vector<std::string>& name) {
+  if (name.size() == 1)
+    for (size_t k = ctes_.size(); k-- > 0;)
+      if (lower(ctes_[k].name) == lower(name[0])) return cte_reference(k);
+  LogicalPlan r;
+  r.kind = PlanKind::UnresolvedRelation;
+  for (size_t k = 0; k < name.size(); ++k) {
+    std::string part = name[k];
+    bool plain = !part.empty() && std::all_of(part.begin(), part.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+    });
+    if (!plain) {  // the catalog parses the name again: keep odd parts quoted
+      std::string q = "`";
+      for (char c : part) q += c == '`' ? std::string("``") : std::string(1, c);
+      part = q + "`";
+    }
+    r.name += (k ? "." : "") + part;
+  }
+  return make_plan(std::move(r));
+}
+
+PlanPtr Parser::query_specification() {
+  expect_kw("SELECT");
+  bool distinct = accept_kw("DISTINCT");
+  if (!distinct) accept_kw("ALL");
+  ExprList select = named_expression_list();
+  PlanPtr from;
+  if (accept_kw("FROM")) {
+    from = relation();
+    while (accept_op(",")) {  // comma joins: inner joins without a condition
+      LogicalPlan j;
+      j.kind = PlanKind::Join;
+      j.join_type = JoinType::Inner;
+      j.children = {from, relation()};
+      from = make_plan(std::move(j));
+    }
+    if (is_kw("LATERAL")) unsupported(peek(), "LATERAL VIEW");
+    if (is_kw("PIVOT") || is_kw("UNPIVOT")) unsupported(peek(), "PIVOT / UNPIVOT");
+  } else {
+    from = one_row();
+  }
+  if (accept_kw("WHERE")) {
+    LogicalPlan f;
+    f.kind = PlanKind::Filter;
+    f.exprs = {expression()};
+    f.children = {from};
+    from = make_plan(std::move(f));
+  }
+  bool grouped = false;
+  ExprList groups;
+  if (is_kw("GROUP") && is_kw("BY", 1)) {
+    next();
+    next();
+    grouped = true;
+    do {
+      const Token& t = peek();
+      if (is_kw("ROLLUP") || is_kw("CUBE") || (is_kw("GROUPING") && is_kw("SETS", 1)))
+        unsupported(t, "GROUP BY ROLLUP / CUBE / GROUPING SETS");
+      if (is_kw("ALL") && (peek(1).kind == Tok::End || is_kw("HAVING", 1) || is_kw("ORDER", 1) || is_kw("LIMIT", 1) || is_op(")", 1)))
+        unsupported(t, "GROUP BY ALL");
+      ExprPtr g = expression();
+      if (auto n = ordinal_of(g)) {  // GROUP BY 1: the select item at that position
+        if (std::any_of(select.begin(), select.end(), [](const ExprPtr& e) { return e->kind == ExprKind::UnresolvedStar; }))
+          fail_msg(t, "STAR_GROUP_BY_POS", "Star (*) is not allowed in a select list when GROUP BY an ordinal position is used.");
+        if (*n < 1 || *n > static_cast<int>(select.size()))
+          fail_msg(t, "GROUP_BY_POS_OUT_OF_RANGE", "GROUP BY position " + std::to_string(*n) +
+                                                       " is not in select list (valid range is [1, " + std::to_string(select.size()) + "]).");
+        g = strip_alias(select[static_cast<size_t>(*n - 1)]);
+      }
+      groups.push_back(g);
+    } while (accept_op(","));
+    if (is_kw("WITH") && (is_kw("ROLLUP", 1) || is_kw("CUBE", 1))) unsupported(peek(), "GROUP BY … WITH ROLLUP / CUBE");
+  }
+  ExprPtr having;
+  if (accept_kw("HAVING")) { having = expression(); grouped = true; }
+  if (is_kw("WINDOW")) unsupported(peek(), "WINDOW clauses");
+  LogicalPlan sel;
+  sel.kind = grouped ? PlanKind::Aggregate : PlanKind::Project;
+  sel.exprs = select;
+  sel.groups = groups;
+  sel.children = {from};
+  PlanPtr p = make_plan(std::move(sel));
+  if (having) {
+    LogicalPlan f;
+    f.kind = PlanKind::Filter;
+    f.flag = true;  // HAVING: may name aggregates the select list lacks (analyzer adds them)
+    f.exprs = {having};
+    f.children = {p};
+    p = make_plan(std::move(f));
+  }
+  if (distinct) p = node(PlanKind::Distinct, {p});
+  return p;
+}
+
+// ORDER BY / SORT BY, LIMIT, OFFSET after a query term.
+PlanPtr Parser::organization(PlanPtr p, const ExprList*) {
+  bool global = is_kw("ORDER");
+  if ((is_kw("ORDER") || is_kw("SORT")) && is_kw("BY", 1)) {
+    next();
+    next();
+    ExprList orders;
+    do {
+      ExprPtr e = expression();
+      if (auto n = ordinal_of(e)) {  // ORDER BY 1: the output column at that position (analyzer)
+        auto o = std::make_shared<Expr>(*e);
+        o->ordinal = *n;
+        e = o;
+      }
+      bool asc = true;
+      if (accept_kw("DESC")) asc = false;
+      else accept_kw("ASC");
+      bool nulls_first = asc;
+      if (accept_kw("NULLS")) {
+        if (accept_kw("FIRST")) nulls_first = true;
+        else { expect_kw("LAST"); nulls_first = false; }
+      }
+      orders.push_back(sort_order(e, asc, nulls_first));
+    } while (accept_op(","));
+    LogicalPlan s;
+    s.kind = PlanKind::Sort;
+    s.flag = global;
+    s.exprs = orders;
+    s.children = {p};
+    p = make_plan(std::move(s));
+  }
+  if ((is_kw("CLUSTER") || is_kw("DISTRIBUTE")) && is_kw("BY", 1)) unsupported(peek(), "CLUSTER BY / DISTRIBUTE BY");
+  auto count = [&](const char* what) -> int64_t {
+    const Token& t = peek();
+    ExprPtr e = value_expression(0);
+    if (e->kind != ExprKind::Literal || !e->type.is_integral() || e->value.is_null())
+      fail_msg(t, "INVALID_LIMIT_LIKE_EXPRESSION.IS_UNFOLDABLE",
+               std::string("The ") + what + " like expression \"" + e->sql() + "\" is invalid. The " + what +
+                   " expression must evaluate to a constant value.");
+    if (e->value.as_int() < 0)
+      fail_msg(t, "INVALID_LIMIT_LIKE_EXPRESSION.IS_NEGATIVE",
+               std::string("The ") + what + " like expression \"" + e->sql() + "\" is invalid. The " + what +
+                   " expression must be equal to or greater than 0, but got " + std::to_string(e->value.as_int()) + ".");
+    return e->value.as_int();
+  };
+  std::optional<int64_t> limit, offset;
+  if (accept_kw("LIMIT")) {
+    if (!accept_kw("ALL")) limit = count("limit");
+  }
+  if (accept_kw("OFFSET")) offset = count("offset");
+  // Spark: Offset applies first, then Limit (n + offset rows are taken before skipping).
+  if (offset) {
+    LogicalPlan o;
+    o.kind = PlanKind::Offset;
+    o.n = *offset;
+    if (limit) {
+      LogicalPlan l;
+      l.kind = PlanKind::Limit;
+      l.n = *limit + *offset;
+      l.children = {p};
+      p = make_plan(std::move(l));
+    }
+    o.children = {p};
+    return make_plan(std::move(o));
+  }
+  if (limit) {
+    LogicalPlan l;
+    l.kind = PlanKind::Limit;
+    l.n = *limit;
+    l.children = {p};
+    p = make_plan(std::move(l));
+  }
+  return p;
+}
+
+// VALUES (…), (…) [AS] t(a, b): a union of one-row projections (column names col1, col2, …).
+PlanPtr Parser::values_table() {
+  expect_kw("VALUES");
+  PlanPtr out;
+  size_t width = 0;
+  do {
+    const Token& row_start = peek();
+    ExprList row;
+    if (accept_op("(")) {
+      do row.push_back(expression()); while (accept_op(","));
+      expect_op(")");
+    } else {
+      row.push_back(expression());
+    }
+    if (width && row.size() != width)
+      fail_msg(row_start, "INVALID_INLINE_TABLE.NUM_COLUMNS_MISMATCH",
+               "Invalid inline table. Inline table expected " + std::to_string(width) + " columns but found " +
+                   std::to_string(row.size()) + " columns in row " + std::to_string(0) + ".");
+    width = row.size();
+    ExprList named;
+    for (size_t k = 0; k < row.size(); ++k) named.push_back(alias(row[k], "col" + std::to_string(k + 1), ids_.next()));
+    LogicalPlan pr;
+    pr.kind = PlanKind::Project;
+    pr.exprs = named;
+    pr.children = {one_row()};
+    PlanPtr r = make_plan(std::move(pr));
+    if (!out) out = r;
+    else {
+      LogicalPlan u;
+      u.kind = PlanKind::Union;
+      u.children = {out, r};
+      out = make_plan(std::move(u));
+    }
+  } while (accept_op(","));
+  return out;
+}
+
+PlanPtr Parser::relation() {
+  PlanPtr left = relation_primary();
+  while (true) {
+    size_t save = i_;
+    bool natural = accept_kw("NATURAL");
+    JoinType jt = JoinType::Inner;
+    if (accept_kw("INNER")) jt = JoinType::Inner;
+    else if (accept_kw("CROSS")) jt = JoinType::Cross;
+    else if (accept_kw("LEFT")) {
+      if (accept_kw("SEMI")) jt = JoinType::LeftSemi;
+      else if (accept_kw("ANTI")) jt = JoinType::LeftAnti;
+      else { accept_kw("OUTER"); jt = JoinType::LeftOuter; }
+    } else if (accept_kw("RIGHT")) { accept_kw("OUTER"); jt = JoinType::RightOuter; }
+    else if (accept_kw("FULL")) { accept_kw("OUTER"); jt = JoinType::FullOuter; }
+    else if (accept_kw("SEMI")) jt = JoinType::LeftSemi;
+    else if (accept_kw("ANTI")) jt = JoinType::LeftAnti;
+    if (!is_kw("JOIN")) {
+      if (i_ != save) fail();
+      return left;
+    }
+    next();
+    if (is_kw("LATERAL")) unsupported(peek(), "LATERAL joins");
+    LogicalPlan j;
+    j.kind = PlanKind::Join;
+    j.join_type = jt;
+    j.children = {left, relation_primary()};
+    if (natural) {
+      j.flag = true;  // NATURAL: USING every common column (the analyzer finds them)
+    } else if (accept_kw("ON")) {
+      j.exprs = {expression()};
+    } else if (accept_kw("USING")) {
+      expect_op("(");
+      do j.names.push_back(identifier()); while (accept_op(","));
+      expect_op(")");
+    }
+    left = make_plan(std::move(j));
+  }
+}
+
+PlanPtr Parser::relation_primary() {
+  PlanPtr p;
+  std::vector<std::string> cols;
+  std::string alias_name;
+  auto table_alias = [&](bool required_for_subquery) {
+    (void)required_for_subquery;
+    bool as = accept_kw("AS");
+    if (at_identifier() && !(is_kw("NATURAL")) && !is_kw("LATERAL")) alias_name = next().text;
+    else if (as) fail();
+    if (!alias_name.empty() && is_op("(") ) {
+      next();
+      do cols.push_back(identifier()); while (accept_op(","));
+      expect_op(")");
+    }
+  };
+  if (is_op("(")) {
+    next();
+    if (is_kw("SELECT") || is_kw("WITH") || is_kw("VALUES") || is_kw("TABLE") || is_op("(")) {
+      size_t save = i_;
+      try {
+        p = query();
+        expect_op(")");
+      } catch (const Fail&) {
+        // `((a JOIN b))`: a parenthesized relation, not a query.
+        i_ = save;
+        if (!is_op("(")) throw;
+        p = relation();
+        expect_op(")");
+      }
+    } else {
+      p = relation();
+      expect_op(")");
+    }
+    table_alias(true);
+  } else if (is_kw("VALUES")) {
+    p = values_table();
+    table_alias(false);
+  } else {
+    const Token& t = peek();
+    auto name = qualified_name();
+    if (is_op("(")) {
+      p = table_function(name, t);
+    } else {
+      p = relation_named(name);
+    }
+    table_alias(false);
+  }
+  if (!cols.empty()) p = to_df(p, cols);
+  if (!alias_name.empty()) p = alias_plan(p, alias_name);
+  return p;
+}
+
+// range(end) / range(start, end[, step[, numPartitions]]): the one table-valued function here.
+PlanPtr Parser::table_function(const std::vector<std::string>& name, const Token& t) {
+  if (name.size() != 1 || lower(name[0]) != "range")
+    fail_msg(t, "UNRESOLVABLE_TABLE_VALUED_FUNCTION", "Could not resolve `" + name.back() + "` to a table-valued function.");
+  expect_op("(");
+  std::vector<int64_t> v;
+  if (!is_op(")")) {
+    do {
+      const Token& at = peek();
+      ExprPtr e = value_expression(0);
+      if (e->kind != ExprKind::Literal || !e->type.is_integral() || e->value.is_null())
+        fail_msg(at, "WRONG_NUM_ARGS", "range() takes integer literals here (sparkpp).");
+      v.push_back(e->value.as_int());
+    } while (accept_op(","));
+  }
+  expect_op(")");
+  if (v.empty() || v.size() > 4)
+    fail_msg(t, "WRONG_NUM_ARGS.WITHOUT_SUGGESTION", "The `range` requires [1, 2, 3, 4] parameters but the actual number is " +
+                                                         std::to_string(v.size()) + ".");
+  LogicalPlan r;
+  r.kind = PlanKind::Range;
+  r.start = v.size() == 1 ? 0 : v[0];
+  r.end = v.size() == 1 ? v[0] : v[1];
+  r.step = v.size() >= 3 ? v[2] : 1;
+  r.num_partitions = v.size() == 4 ? static_cast<int>(v[3]) : -1;
+  if (r.step == 0) fail_msg(t, "FAILED_FUNCTION_CALL", "requirement failed: step (0) cannot be 0");
+  r.output_attrs = {attr("id", DataType::long_(), false, ids_.next())};
+  return make_plan(std::move(r));
+}
+
+}  // namespace spp::sql::parser

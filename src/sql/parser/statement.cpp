@@ -1,0 +1,199 @@
+// Statements (CREATE TEMPORARY VIEW, DROP VIEW, SHOW, DESCRIBE, SET, EXPLAIN) and the parser's
+// pure entry points, plus ParseException's message text.
+#include <cctype>
+
+#include "sql/parser/parser_impl.h"
+
+namespace spp::sql::parser {
+namespace {
+
+std::string trim(const std::string& s) {
+  size_t b = s.find_first_not_of(" \t\r\n"), e = s.find_last_not_of(" \t\r\n");
+  return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
+}
+
+std::string join_name(const std::vector<std::string>& parts) {
+  std::string s;
+  for (size_t k = 0; k < parts.size(); ++k) s += (k ? "." : "") + parts[k];
+  return s;
+}
+
+// Scala's String.split("\n"): trailing empty pieces dropped.
+std::vector<std::string> split_lines(const std::string& s) {
+  std::vector<std::string> out;
+  size_t b = 0;
+  while (true) {
+    size_t e = s.find('\n', b);
+    out.push_back(s.substr(b, e == std::string::npos ? std::string::npos : e - b));
+    if (e == std::string::npos) break;
+    b = e + 1;
+  }
+  while (!out.empty() && out.back().empty()) out.pop_back();
+  return out;
+}
+
+}  // namespace
+
+Statement Parser::statement() {
+  Statement st;
+  const Token& first = peek();
+  if (accept_kw("EXPLAIN")) {
+    st.kind = StmtKind::Explain;
+    st.mode = "simple";
+    if (accept_kw("EXTENDED")) st.mode = "extended";
+    else if (is_kw("FORMATTED") || is_kw("CODEGEN") || is_kw("COST")) unsupported(peek(), "EXPLAIN " + peek().text);
+    Statement inner = statement();
+    if (inner.kind != StmtKind::Query) unsupported(first, "EXPLAIN of a command");
+    st.plan = inner.plan;
+    return st;
+  }
+  if (accept_kw("CREATE")) {
+    st.kind = StmtKind::CreateView;
+    if (accept_kw("OR")) { expect_kw("REPLACE"); st.replace = true; }
+    st.global = accept_kw("GLOBAL");
+    if (!accept_kw("TEMPORARY") && !accept_kw("TEMP")) unsupported(peek(), "CREATE without TEMPORARY VIEW (persistent tables and views)");
+    expect_kw("VIEW");
+    if (accept_kw("IF")) { expect_kw("NOT"); expect_kw("EXISTS"); st.if_not_exists = true; }
+    const Token& nt = peek();
+    auto name = qualified_name();
+    if (name.size() > 1 && !(st.global && name.size() == 2))
+      fail_msg(nt, "TEMP_VIEW_NAME_TOO_MANY_NAME_PARTS",
+               "CREATE TEMPORARY VIEW or the corresponding Dataset APIs only accept single-part view names, but got: " +
+                   join_name(name) + ".");
+    st.name = name.back();
+    std::vector<std::string> cols;
+    if (accept_op("(")) {
+      do cols.push_back(identifier()); while (accept_op(","));
+      expect_op(")");
+    }
+    expect_kw("AS");
+    st.plan = query();
+    if (!cols.empty()) {
+      LogicalPlan t;
+      t.kind = PlanKind::ToDF;
+      t.names = cols;
+      t.children = {st.plan};
+      st.plan = make_plan(std::move(t));
+    }
+    return st;
+  }
+  if (accept_kw("DROP")) {
+    st.kind = StmtKind::DropView;
+    if (!accept_kw("VIEW") && !accept_kw("TABLE")) fail();
+    if (accept_kw("IF")) { expect_kw("EXISTS"); st.if_exists = true; }
+    auto name = qualified_name();
+    st.name = join_name(name);
+    return st;
+  }
+  if (accept_kw("SHOW")) {
+    if (accept_kw("TABLES")) {
+      st.kind = StmtKind::ShowTables;
+      if (accept_kw("FROM") || accept_kw("IN")) st.key = join_name(qualified_name());
+      if (accept_kw("LIKE") || peek().kind == Tok::String) {
+        if (peek().kind != Tok::String) fail();
+        st.value = unescape_sql_string(next().text);
+        st.has_value = true;
+      }
+      return st;
+    }
+    if (accept_kw("COLUMNS")) {
+      st.kind = StmtKind::ShowColumns;
+      if (!accept_kw("FROM") && !accept_kw("IN")) fail();
+      auto name = qualified_name();
+      if (accept_kw("FROM") || accept_kw("IN")) name.insert(name.begin(), identifier());
+      st.name = join_name(name);
+      return st;
+    }
+    unsupported(peek(), "SHOW " + peek().text);
+  }
+  if (accept_kw("DESCRIBE") || accept_kw("DESC")) {
+    st.kind = StmtKind::Describe;
+    if (accept_kw("QUERY")) { st.plan = query(); return st; }
+    accept_kw("TABLE");
+    if (is_kw("EXTENDED") || is_kw("FORMATTED")) { st.mode = "extended"; next(); }
+    if (is_kw("SELECT") || is_kw("WITH") || is_kw("VALUES")) { st.plan = query(); return st; }
+    st.name = join_name(qualified_name());
+    return st;
+  }
+  if (is_kw("SET") && !is_kw("TIME", 1)) {
+    next();
+    st.kind = StmtKind::Set;
+    // SET key=value: the key and the value are raw text (keys hold dots and dashes).
+    size_t begin = peek().offset;
+    size_t eq = std::string::npos;
+    for (size_t k = 0; peek(k).kind != Tok::End; ++k)
+      if (peek(k).kind == Tok::Op && peek(k).text == "=") { eq = peek(k).offset; break; }
+    std::string rest = text_.substr(begin);
+    while (!at_end()) next();
+    if (eq == std::string::npos) {
+      st.key = trim(rest);
+      if (!st.key.empty() && st.key.back() == ';') st.key = trim(st.key.substr(0, st.key.size() - 1));
+      return st;
+    }
+    st.key = trim(text_.substr(begin, eq - begin));
+    st.value = trim(text_.substr(eq + 1));
+    if (!st.value.empty() && st.value.back() == ';') st.value = trim(st.value.substr(0, st.value.size() - 1));
+    if (st.value.size() >= 2 && (st.value[0] == '\'' || st.value[0] == '"') && st.value.back() == st.value[0])
+      st.value = st.value.substr(1, st.value.size() - 2);
+    if (st.key.size() >= 2 && st.key[0] == '`' && st.key.back() == '`') st.key = st.key.substr(1, st.key.size() - 2);
+    st.has_value = true;
+    if (st.key.empty()) fail_at(first);
+    return st;
+  }
+  if (is_kw("SELECT") || is_kw("WITH") || is_kw("VALUES") || is_kw("TABLE") || is_op("(") || is_kw("FROM")) {
+    st.kind = StmtKind::Query;
+    st.plan = query();
+    return st;
+  }
+  if (is_kw("CACHE") || is_kw("UNCACHE") || is_kw("CLEAR") || is_kw("INSERT") || is_kw("ALTER") || is_kw("USE") ||
+      is_kw("ANALYZE") || is_kw("REFRESH") || is_kw("MERGE") || is_kw("UPDATE") || is_kw("DELETE") || is_kw("TRUNCATE"))
+    unsupported(first, "the " + first.text + " statement");
+  fail();
+}
+
+std::variant<ExprPtr, ParseError> parse_expression(const std::string& text, IdGen& ids) {
+  auto toks = tokenize(text);
+  if (auto* e = std::get_if<ParseError>(&toks)) return *e;
+  ParseArgs none;
+  Parser p(text, std::move(std::get<std::vector<Token>>(toks)), ids, none);
+  try {
+    ExprPtr e = p.named_expression();
+    if (!p.at_end()) p.fail();
+    return e;
+  } catch (const Fail& f) {
+    return f.error;
+  }
+}
+
+std::variant<Statement, ParseError> parse_statement(const std::string& text, IdGen& ids, const ParseArgs& args) {
+  auto toks = tokenize(text);
+  if (auto* e = std::get_if<ParseError>(&toks)) return *e;
+  auto& tv = std::get<std::vector<Token>>(toks);
+  if (tv.size() == 1 || (tv.size() == 2 && tv[0].kind == Tok::Op && tv[0].text == ";")) {
+    ParseError e;
+    e.error_class = "PARSE_EMPTY_STATEMENT";
+    e.message = "[PARSE_EMPTY_STATEMENT] Syntax error, unexpected empty statement.";
+    return e;
+  }
+  Parser p(text, std::move(tv), ids, args);
+  try {
+    Statement st = p.statement();
+    p.accept_op(";");
+    if (!p.at_end()) p.fail();
+    return st;
+  } catch (const Fail& f) {
+    return f.error;
+  }
+}
+
+std::string parse_error_text(const ParseError& e, const std::string& text) {
+  std::string out = "\n" + e.message + "(line " + std::to_string(e.line) + ", pos " + std::to_string(e.pos) + ")\n\n== SQL ==\n";
+  auto lines = split_lines(text);
+  size_t l = static_cast<size_t>(e.line);
+  for (size_t k = 0; k < lines.size() && k < l; ++k) out += lines[k] + "\n";
+  out += std::string(static_cast<size_t>(e.pos), '-') + "^^^\n";
+  for (size_t k = l; k < lines.size(); ++k) out += lines[k] + "\n";
+  return out;
+}
+
+}  // namespace spp::sql::parser

@@ -1,0 +1,279 @@
+// The SQL parser (src/sql/parser): tokens, precedence, every construct, Spark's error texts.
+#include <doctest/doctest.h>
+
+#include "sql/parser/parser.h"
+#include "sql/session.h"
+
+using namespace spp::sql;
+using namespace spp::sql::parser;
+using nlohmann::json;
+
+namespace {
+
+std::vector<Token> toks(const std::string& s) {
+  auto r = tokenize(s);
+  REQUIRE(std::holds_alternative<std::vector<Token>>(r));
+  return std::get<std::vector<Token>>(r);
+}
+
+// The parsed expression in explain form ('a, 'f(…), literals) — what the decoder's nodes print.
+std::string ex(const std::string& s) {
+  IdGen ids;
+  auto r = parse_expression(s, ids);
+  if (auto* e = std::get_if<ParseError>(&r)) return "ERROR " + e->message;
+  return std::get<ExprPtr>(r)->to_string();
+}
+
+ParseError expr_error(const std::string& s) {
+  IdGen ids;
+  auto r = parse_expression(s, ids);
+  REQUIRE(std::holds_alternative<ParseError>(r));
+  return std::get<ParseError>(r);
+}
+
+std::string plan(const std::string& s, const ParseArgs& args = {}) {
+  IdGen ids;
+  auto r = parse_statement(s, ids, args);
+  if (auto* e = std::get_if<ParseError>(&r)) return "ERROR " + e->message;
+  return std::get<Statement>(r).plan->tree_string();
+}
+
+ParseError stmt_error(const std::string& s) {
+  IdGen ids;
+  auto r = parse_statement(s, ids);
+  REQUIRE(std::holds_alternative<ParseError>(r));
+  return std::get<ParseError>(r);
+}
+
+ExprPtr literal(const std::string& s) {
+  IdGen ids;
+  auto r = parse_expression(s, ids);
+  REQUIRE(std::holds_alternative<ExprPtr>(r));
+  auto e = std::get<ExprPtr>(r);
+  REQUIRE(e->kind == ExprKind::Literal);
+  return e;
+}
+
+}  // namespace
+
+TEST_CASE("sql parser: tokens with lines and positions") {
+  auto t = toks("SELECT a,`b c`\n  FROM t -- note\n WHERE x <=> 'it\\'s' /* c /* nested */ */ AND y != 1.5e3");
+  REQUIRE(t.size() == 15);
+  CHECK(t[0].kind == Tok::Word);
+  CHECK(t[3].kind == Tok::Quoted);
+  CHECK(t[3].text == "b c");
+  CHECK(t[4].text == "FROM");
+  CHECK(t[4].line == 2);
+  CHECK(t[4].pos == 2);
+  CHECK(t[8].text == "<=>");
+  CHECK(t[9].kind == Tok::String);
+  CHECK(unescape_sql_string(t[9].text) == "it's");
+  CHECK(t[11].text == "y");
+  CHECK(t[12].text == "!=");
+  CHECK(t[13].kind == Tok::Number);
+  CHECK(t[13].text == "1.5e3");
+  CHECK(t[14].kind == Tok::End);
+  CHECK(toks("1L 2S 3Y 4BD 5D 1.5F 12abc")[6].kind == Tok::Word);
+  CHECK(toks(":name ?")[0].kind == Tok::Param);
+  CHECK(toks(":name ?")[1].kind == Tok::QMark);
+  CHECK(toks("é.x")[2].pos == 2);  // characters, not bytes
+  CHECK(unescape_sql_string("a\\nb\\tc\\\\d\\u0041\\101\\%") == "a\nb\tc\\dAA\\%");
+  auto bad = tokenize("SELECT /* open");
+  REQUIRE(std::holds_alternative<ParseError>(bad));
+  CHECK(std::get<ParseError>(bad).error_class == "UNCLOSED_BRACKETED_COMMENT");
+}
+
+TEST_CASE("sql parser: literals and their types") {
+  CHECK(literal("1")->type == DataType::int_());
+  CHECK(literal("2147483648")->type == DataType::long_());
+  CHECK(literal("-2147483648")->type == DataType::int_());
+  CHECK(literal("99999999999999999999")->type == DataType::decimal(20, 0));
+  CHECK(literal("10L")->type == DataType::long_());
+  CHECK(literal("10S")->type == DataType::short_());
+  CHECK(literal("10Y")->type == DataType::byte_());
+  CHECK(literal("1.5")->type == DataType::decimal(2, 1));
+  CHECK(literal("0.05")->type == DataType::decimal(2, 2));
+  CHECK(literal(".5")->type == DataType::decimal(1, 1));
+  CHECK(literal("1.50BD")->type == DataType::decimal(3, 2));
+  CHECK(literal("1e3")->type == DataType::double_());
+  CHECK(literal("1e3")->value.as_double() == 1000.0);
+  CHECK(literal("1D")->type == DataType::double_());
+  CHECK(literal("2.5F")->type == DataType::float_());
+  CHECK(literal("-1.5")->sql() == "-1.5");
+  CHECK(literal("'a' \"b\"")->value.as_string() == "ab");
+  CHECK(literal("X'4142'")->value.as_string() == "AB");
+  CHECK(literal("X'4142'")->type == DataType::binary());
+  CHECK(literal("DATE '2024-02-29'")->value.as_int() == 19782);
+  CHECK(literal("DATE '2024-02-29'")->sql() == "DATE '2024-02-29'");
+  CHECK(literal("true")->type == DataType::boolean());
+  CHECK(literal("NULL")->value.is_null());
+  CHECK(expr_error("128Y").error_class == "INVALID_NUMERIC_LITERAL_RANGE");
+  CHECK(expr_error("DATE '2023-02-29'").error_class == "INVALID_TYPED_LITERAL");
+}
+
+TEST_CASE("sql parser: operator precedence as Spark's grammar") {
+  CHECK(ex("a + b * c") == "'+('a, '*('b, 'c))");
+  CHECK(ex("a - b - c") == "'-('-('a, 'b), 'c)");
+  CHECK(ex("-a * b") == "'*('negative('a), 'b)");
+  CHECK(ex("a = 1 OR b = 2 AND c = 3") == "'or('==('a, 1), 'and('==('b, 2), '==('c, 3)))");
+  CHECK(ex("NOT a = 1 AND b") == "'and('not('==('a, 1)), 'b)");
+  CHECK(ex("a | b & c") == "'|('a, '&('b, 'c))");
+  CHECK(ex("a + 1 > b") == "'>('+('a, 1), 'b)");
+  CHECK(ex("a != 1") == "'not('==('a, 1))");
+  CHECK(ex("a <> 1") == "'not('==('a, 1))");
+  CHECK(ex("a == 1") == "'==('a, 1)");
+  CHECK(ex("a <=> NULL") == "'<=>('a, null)");
+  CHECK(ex("a || b") == "'concat('a, 'b)");
+  CHECK(ex("7 DIV 2") == "'div(7, 2)");
+  CHECK(ex("(a + b) * c") == "'*('+('a, 'b), 'c)");
+  CHECK(ex("!a") == "'not('a)");
+}
+
+TEST_CASE("sql parser: predicates, CASE, CAST, functions, access") {
+  CHECK(ex("a IS NULL") == "'isnull('a)");
+  CHECK(ex("a IS NOT NULL") == "'isnotnull('a)");
+  CHECK(ex("a IS TRUE") == "'<=>('a, true)");
+  CHECK(ex("a IS NOT FALSE") == "'not('<=>('a, false))");
+  CHECK(ex("a IS DISTINCT FROM b") == "'not('<=>('a, 'b))");
+  CHECK(ex("a IN (1, 2)") == "'in('a, 1, 2)");
+  CHECK(ex("a NOT IN (1, 2)") == "'not('in('a, 1, 2))");
+  CHECK(ex("a BETWEEN 1 AND 3") == "'and('>=('a, 1), '<=('a, 3))");
+  CHECK(ex("a NOT BETWEEN 1 AND 3") == "'not('and('>=('a, 1), '<=('a, 3)))");
+  CHECK(ex("s LIKE 'a%'") == "'like('s, a%)");
+  CHECK(ex("s NOT RLIKE '^a'") == "'not('rlike('s, ^a))");
+  CHECK(ex("s ILIKE 'A%'") == "'ilike('s, A%)");
+  CHECK(ex("CASE WHEN a > 1 THEN 'x' ELSE 'y' END") == "'when('>('a, 1), x, y)");
+  CHECK(ex("CASE a WHEN 1 THEN 'x' WHEN 2 THEN 'y' END") == "'when('==('a, 1), x, '==('a, 2), y)");
+  CHECK(ex("CAST(a AS INT)") == "cast('a as int)");
+  CHECK(ex("CAST(a AS DECIMAL(10, 2))") == "cast('a as decimal(10,2))");
+  CHECK(ex("a::bigint") == "cast('a as bigint)");
+  CHECK(ex("CAST(a AS ARRAY<INT>)") == "cast('a as array<int>)");
+  CHECK(ex("count(*)") == "'count(*)");
+  CHECK(ex("count(DISTINCT x)") == "'count(distinct 'x)");
+  CHECK(ex("concat_ws('-', a, b)") == "'concat_ws(-, 'a, 'b)");
+  CHECK(ex("left(s, 2)") == "'left('s, 2)");
+  CHECK(ex("first(x) IGNORE NULLS") == "'first('x, true)");
+  CHECK(ex("t.a") == "'t.a");
+  CHECK(ex("a.b.c") == "'a.b.c");
+  CHECK(ex("`a.b`") == "'a.b");
+  CHECK(ex("arr[0]") == "'arr[0]");
+  CHECK(ex("m['k']") == "'m[k]");
+  CHECK(ex("f(x).field") == "'f('x)[field]");
+  CHECK(ex("*") == "*");
+  CHECK(ex("t.*") == "t.*");
+  CHECK(ex("a + 1 AS b") == "'+('a, 1) AS b#0");
+  CHECK(ex("a b") == "'a AS b#0");
+  CHECK(ex("posexplode(arr) AS (p, c)") == "'posexplode('arr) AS List(p, c)");
+  CHECK(ex("(a, b)") == "'struct('a, 'b)");
+}
+
+TEST_CASE("sql parser: error texts with positions (ParseException)") {
+  auto e = stmt_error("SELECT FROM t");
+  CHECK(e.message == "[PARSE_SYNTAX_ERROR] Syntax error at or near 'FROM'.");
+  CHECK(e.line == 1);
+  CHECK(e.pos == 7);
+  CHECK(parse_error_text(e, "SELECT FROM t") ==
+        "\n[PARSE_SYNTAX_ERROR] Syntax error at or near 'FROM'.(line 1, pos 7)\n\n== SQL ==\nSELECT FROM t\n-------^^^\n");
+  auto end = expr_error("a >");
+  CHECK(end.message == "[PARSE_SYNTAX_ERROR] Syntax error at or near end of input.");
+  CHECK(end.pos == 3);
+  auto two = stmt_error("SELECT a\nFROM t WHERE\nAND");
+  CHECK(two.line == 3);
+  CHECK(two.pos == 0);
+  CHECK(parse_error_text(two, "SELECT a\nFROM t WHERE\nAND") ==
+        "\n[PARSE_SYNTAX_ERROR] Syntax error at or near 'AND'.(line 3, pos 0)\n\n== SQL ==\nSELECT a\nFROM t WHERE\nAND\n^^^\n");
+  CHECK(stmt_error("").error_class == "PARSE_EMPTY_STATEMENT");
+  CHECK(expr_error("a b c").message == "[PARSE_SYNTAX_ERROR] Syntax error at or near 'c'.");
+  CHECK(expr_error("CAST(a AS foo)").error_class == "UNSUPPORTED_DATATYPE");
+  CHECK(expr_error("sum(x) OVER (PARTITION BY k)").error_class == "UNSUPPORTED_FEATURE");
+  CHECK(stmt_error("SELECT (SELECT 1)").error_class == "UNSUPPORTED_FEATURE");
+}
+
+TEST_CASE("sql parser: queries build the DataFrame API's plan nodes") {
+  CHECK(plan("SELECT a, b + 1 AS c FROM t WHERE a > 1") ==
+        "'Project ['a, '+('b, 1) AS c#0]\n+- 'Filter '>('a, 1)\n   +- 'UnresolvedRelation [t], [], false\n");
+  CHECK(plan("SELECT 1") == "'Project [1]\n+- LocalRelation <empty>\n");
+  CHECK(plan("SELECT DISTINCT a FROM t") == "'Distinct\n+- 'Project ['a]\n   +- 'UnresolvedRelation [t], [], false\n");
+  CHECK(plan("SELECT k, count(*) FROM t GROUP BY k HAVING count(*) > 1") ==
+        "'Filter '>('count(*), 1)\n+- 'Aggregate ['k], ['k, 'count(*)]\n   +- 'UnresolvedRelation [t], [], false\n");
+  CHECK(plan("SELECT k + 1, sum(v) FROM t GROUP BY 1") ==
+        "'Aggregate ['+('k, 1)], ['+('k, 1), 'sum('v)]\n+- 'UnresolvedRelation [t], [], false\n");
+  CHECK(plan("SELECT a FROM t ORDER BY a DESC NULLS LAST, b LIMIT 3 OFFSET 1").find("'Sort ['a DESC NULLS LAST, 'b ASC NULLS FIRST], true") !=
+        std::string::npos);
+  CHECK(plan("SELECT a FROM t LIMIT 3 OFFSET 1").rfind("Offset 1", 0) != std::string::npos);
+  CHECK(plan("SELECT * FROM a JOIN b ON a.k = b.k LEFT JOIN c USING (k)") ==
+        "'Project [*]\n+- 'Join UsingJoin(LeftOuter, [k])\n   :- 'Join Inner, '==('a.k, 'b.k)\n"
+        "   :  :- 'UnresolvedRelation [a], [], false\n   :  +- 'UnresolvedRelation [b], [], false\n"
+        "   +- 'UnresolvedRelation [c], [], false\n");
+  CHECK(plan("SELECT * FROM a LEFT SEMI JOIN b ON a.k = b.k").find("Join LeftSemi") != std::string::npos);
+  CHECK(plan("SELECT * FROM a ANTI JOIN b ON a.k = b.k").find("Join LeftAnti") != std::string::npos);
+  CHECK(plan("SELECT * FROM a CROSS JOIN b").find("Join Cross") != std::string::npos);
+  CHECK(plan("SELECT * FROM a FULL OUTER JOIN b ON true").find("Join FullOuter") != std::string::npos);
+  CHECK(plan("SELECT * FROM a, b").find("Join Inner") != std::string::npos);
+  CHECK(plan("SELECT x.a FROM (SELECT a FROM t) AS x").find("SubqueryAlias x") != std::string::npos);
+  CHECK(plan("SELECT * FROM VALUES (1, 'a'), (2, 'b') AS v(n, s)").find("'ToDF") != std::string::npos);
+  CHECK(plan("SELECT a FROM t UNION SELECT a FROM u").rfind("'Distinct\n+- 'Union", 0) == 0);
+  CHECK(plan("SELECT a FROM t UNION ALL SELECT a FROM u").rfind("'Union", 0) == 0);
+  CHECK(plan("SELECT a FROM t EXCEPT ALL SELECT a FROM u").rfind("'Except All", 0) == 0);
+  // INTERSECT binds tighter than UNION.
+  CHECK(plan("SELECT 1 UNION ALL SELECT 2 INTERSECT SELECT 3").rfind("'Union", 0) == 0);
+  CHECK(plan("WITH c AS (SELECT 1 AS x) SELECT x FROM c").find("SubqueryAlias c") != std::string::npos);
+  CHECK(plan("SELECT * FROM range(3)").find("Range (0, 3, step=1") != std::string::npos);
+  ParseArgs args;
+  args.named["lim"] = lit_int(5);
+  CHECK(plan("SELECT a FROM t WHERE a < :lim", args).find("'<('a, 5)") != std::string::npos);
+  ParseArgs pos;
+  pos.positional = {lit_int(1), lit_string("x")};
+  CHECK(plan("SELECT ? AS a, ? AS b", pos) == "'Project [1 AS a#0, x AS b#1]\n+- LocalRelation <empty>\n");
+  CHECK(stmt_error("SELECT :nope").error_class == "UNBOUND_SQL_PARAMETER");
+  CHECK(stmt_error("SELECT a FROM t GROUP BY 3").error_class == "GROUP_BY_POS_OUT_OF_RANGE");
+  CHECK(stmt_error("SELECT a FROM t GROUP BY ROLLUP(a)").error_class == "UNSUPPORTED_FEATURE");
+}
+
+TEST_CASE("sql parser: statements") {
+  IdGen ids;
+  auto st = [&](const std::string& s) {
+    auto r = parse_statement(s, ids);
+    REQUIRE(std::holds_alternative<Statement>(r));
+    return std::get<Statement>(r);
+  };
+  auto v = st("CREATE OR REPLACE TEMPORARY VIEW v AS SELECT 1 AS x");
+  CHECK(v.kind == StmtKind::CreateView);
+  CHECK(v.replace);
+  CHECK(v.name == "v");
+  CHECK(st("DROP VIEW IF EXISTS v").if_exists);
+  CHECK(st("SHOW TABLES").kind == StmtKind::ShowTables);
+  CHECK(st("SHOW COLUMNS IN t").name == "t");
+  CHECK(st("DESCRIBE TABLE t").kind == StmtKind::Describe);
+  auto set = st("SET spark.sql.shuffle.partitions = 4;");
+  CHECK(set.key == "spark.sql.shuffle.partitions");
+  CHECK(set.value == "4");
+  CHECK(st("SET spark.sql.shuffle.partitions").has_value == false);
+  CHECK(st("EXPLAIN EXTENDED SELECT 1").mode == "extended");
+}
+
+TEST_CASE("sql parser: spark.sql and expression strings go through the session") {
+  SqlSession s;
+  auto sql = [](const std::string& q) { return json{{"root", {{"sql", {{"query", q}}}}}}; };
+  json ok = s.analyze(sql("SELECT 1 AS a, 'x' AS b, 1 + 2"));
+  REQUIRE(ok.contains("schema"));
+  CHECK(ok["schema"]["fields"][2]["name"] == "(1 + 2)");
+  json bad = s.analyze(sql("SELECT FROM t"));
+  CHECK(bad["error"]["kind"] == "ParseException");
+  CHECK(bad["error"]["errorClass"] == "PARSE_SYNTAX_ERROR");
+  CHECK(bad["error"]["sqlState"] == "42601");
+  json exprs = {{"root", {{"project", {{"input", {{"range", {{"end", "3"}}}}},
+                                        {"expressions", {{{"expressionString", {{"expression", "id * 2 AS d"}}}},
+                                                         {{"expressionString", {{"expression", "count(*)"}}}}}}}}}}};
+  json r = s.analyze(exprs);
+  REQUIRE(r.contains("schema"));
+  CHECK(r["schema"]["fields"][0]["name"] == "d");
+  CHECK(r["schema"]["fields"][1]["name"] == "count(1)");
+  // HAVING / ORDER BY with aggregates the select list lacks; ORDER BY positions.
+  json h = s.analyze(sql("SELECT id % 2 AS k FROM range(10) GROUP BY id % 2 HAVING sum(id) > 20 ORDER BY count(*) DESC, 1"));
+  REQUIRE(h.contains("schema"));
+  CHECK(h["schema"]["fields"].size() == 1);
+  json nat = s.analyze(sql("SELECT * FROM range(3) NATURAL JOIN range(2)"));
+  REQUIRE(nat.contains("schema"));
+  CHECK(nat["schema"]["fields"].size() == 1);
+}
