@@ -196,7 +196,11 @@ std::optional<DateTimePattern::Parsed> DateTimePattern::parse(std::string_view s
   bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
   if (day > mdays[month - 1] + (month == 2 && leap)) return std::nullopt;
   int64_t days = kern::days_from_civil(year, unsigned(month), unsigned(day));
-  r.micros = ((days * 24 + hour) * 60 + minute) * 60000000 + sec * 1000000 + frac;
+  // Years far past Spark's range overflow microseconds: no value (null), never UB.
+  int64_t mins = 0, micros = 0;
+  if (__builtin_mul_overflow(days, int64_t(1440), &mins) || __builtin_mul_overflow(mins + hour * 60 + minute, int64_t(60000000), &micros) ||
+      __builtin_add_overflow(micros, int64_t(sec) * 1000000 + frac, &r.micros))
+    return std::nullopt;
   return r;
 }
 

@@ -222,7 +222,9 @@ std::optional<int64_t> parse_timestamp(std::string_view s, int64_t tz) {
   size_t i = 0;
   auto d = date_prefix(s, i);
   if (!d) return std::nullopt;
-  int64_t micros = int64_t(*d) * 86400000000LL;
+  int64_t micros = 0;
+  // Years far past Spark's range overflow microseconds: not a timestamp (null), never UB.
+  if (__builtin_mul_overflow(int64_t(*d), 86400000000LL, &micros)) return std::nullopt;
   int64_t offset = tz;
   if (i < s.size()) {
     if (s[i] != ' ' && s[i] != 'T') return std::nullopt;
