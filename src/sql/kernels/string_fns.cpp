@@ -9,61 +9,18 @@
 #include <optional>
 
 #include "sql/columnar/builder.h"
+#include "sql/kernels/fn_util.h"
 
 namespace spp::sql::kern {
 
 namespace {
 
-inline bool is_cont(unsigned char c) { return (c & 0xc0) == 0x80; }
-inline size_t char_len(unsigned char c) { return c < 0x80 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4; }
-int64_t num_chars(std::string_view s) {
+// Characters as the bytes that do not continue one (the count length() and substring have
+// always used; utf8::num_chars steps by lead-byte width, which differs on invalid UTF-8).
+int64_t lead_bytes(std::string_view s) {
   int64_t n = 0;
-  for (unsigned char c : s) n += !is_cont(c);
+  for (unsigned char c : s) n += !utf8::is_cont(c);
   return n;
-}
-// Byte offset of character k (clamped to the end).
-size_t char_offset(std::string_view s, int64_t k) {
-  size_t i = 0;
-  while (k > 0 && i < s.size()) { i += char_len((unsigned char)s[i]); --k; }
-  return std::min(i, s.size());
-}
-
-uint32_t decode(std::string_view s, size_t& i) {
-  unsigned char c = (unsigned char)s[i];
-  size_t n = std::min(char_len(c), s.size() - i);
-  uint32_t cp = n == 1 ? c : n == 2 ? c & 0x1f : n == 3 ? c & 0x0f : c & 0x07;
-  for (size_t k = 1; k < n; ++k) cp = (cp << 6) | ((unsigned char)s[i + k] & 0x3f);
-  i += n;
-  return cp;
-}
-void encode(uint32_t cp, std::string& out) {
-  if (cp < 0x80) out.push_back(char(cp));
-  else if (cp < 0x800) { out.push_back(char(0xc0 | (cp >> 6))); out.push_back(char(0x80 | (cp & 0x3f))); }
-  else if (cp < 0x10000) {
-    out.push_back(char(0xe0 | (cp >> 12))); out.push_back(char(0x80 | ((cp >> 6) & 0x3f))); out.push_back(char(0x80 | (cp & 0x3f)));
-  } else {
-    out.push_back(char(0xf0 | (cp >> 18))); out.push_back(char(0x80 | ((cp >> 12) & 0x3f)));
-    out.push_back(char(0x80 | ((cp >> 6) & 0x3f))); out.push_back(char(0x80 | (cp & 0x3f)));
-  }
-}
-// Case mapping for ASCII, Latin-1, Greek and Cyrillic (the scripts with simple offset rules).
-uint32_t to_upper_cp(uint32_t c) {
-  if (c >= 'a' && c <= 'z') return c - 32;
-  if ((c >= 0xe0 && c <= 0xfe && c != 0xf7)) return c - 32;
-  if (c == 0xff) return 0x178;
-  if (c >= 0x3b1 && c <= 0x3c9 && c != 0x3c2) return c - 32;
-  if (c >= 0x430 && c <= 0x44f) return c - 32;
-  if (c >= 0x450 && c <= 0x45f) return c - 80;
-  return c;
-}
-uint32_t to_lower_cp(uint32_t c) {
-  if (c >= 'A' && c <= 'Z') return c + 32;
-  if ((c >= 0xc0 && c <= 0xde && c != 0xd7)) return c + 32;
-  if (c == 0x178) return 0xff;
-  if (c >= 0x391 && c <= 0x3a9 && c != 0x3a2) return c + 32;
-  if (c >= 0x410 && c <= 0x42f) return c + 32;
-  if (c >= 0x400 && c <= 0x40f) return c + 80;
-  return c;
 }
 
 // Applies f(string_view, std::string& out) -> bool(valid) to every row; a string result.
@@ -89,7 +46,7 @@ Vec case_map(const Vec& s, int64_t n, F map_cp) {
     for (size_t i = 0; i < v.size();) {
       unsigned char c = (unsigned char)v[i];
       if (c < 0x80) { out.push_back(char(map_cp(c))); ++i; continue; }
-      encode(map_cp(decode(v, i)), out);
+      utf8::put(map_cp(utf8::next(v, i)), out);
     }
   });
 }
@@ -109,8 +66,8 @@ Vec pred2(const Vec& a, const Vec& b, int64_t n, F f) {
 
 }  // namespace
 
-Vec upper(const Vec& s, int64_t n) { return case_map(s, n, to_upper_cp); }
-Vec lower(const Vec& s, int64_t n) { return case_map(s, n, to_lower_cp); }
+Vec upper(const Vec& s, int64_t n) { return case_map(s, n, utf8::to_upper); }
+Vec lower(const Vec& s, int64_t n) { return case_map(s, n, utf8::to_lower); }
 
 Vec length(const Vec& s, int64_t n) {
   auto out = new_fixed(type_of(TypeId::Int), n);
@@ -120,7 +77,7 @@ Vec length(const Vec& s, int64_t n) {
     int64_t r = s.constant ? 0 : i;
     if (s.col->is_null(r)) continue;
     std::string_view v = s.col->str(r);
-    o[i] = int32_t(bytes ? int64_t(v.size()) : num_chars(v));
+    o[i] = int32_t(bytes ? int64_t(v.size()) : lead_bytes(v));
   }
   set_validity(*out, copy_validity(s, n));
   return Vec::flat(out);
@@ -155,12 +112,12 @@ Vec substring(const Vec& s, const Vec& pos, const Vec& len, int64_t n) {
     std::string_view v = s.col->str(r);
     int64_t p = pos.col->vals<int32_t>()[rp], l = len.col->vals<int32_t>()[rl];
     // UTF8String.substringSQL
-    int64_t nc = num_chars(v);
+    int64_t nc = lead_bytes(v);
     int64_t start = p > 0 ? p - 1 : (p < 0 ? nc + p : 0);
     int64_t end = std::clamp<int64_t>(start + l, INT_MIN, INT_MAX);
     start = std::max<int64_t>(start, 0);
     if (start >= end) { b.append_str(""); continue; }
-    size_t bs = char_offset(v, start), be = char_offset(v, std::min(end, nc));
+    size_t bs = utf8::offset_of(v, start), be = utf8::offset_of(v, std::min(end, nc));
     b.append_str(v.substr(bs, be - bs));
   }
   return Vec::flat(b.finish());
@@ -245,13 +202,13 @@ bool LikeMatcher::matches(std::string_view s) const {
     if (ti < toks_.size()) {
       const Tok& t = toks_[ti];
       if (t.kind == Tok::Any) { star_t = ti++; star_s = si; continue; }
-      if (t.kind == Tok::One && si < s.size()) { si += char_len((unsigned char)s[si]); ++ti; continue; }
+      if (t.kind == Tok::One && si < s.size()) { si += utf8::char_len((unsigned char)s[si]); ++ti; continue; }
       if (t.kind == Tok::Lit && s.substr(si, t.lit.size()) == t.lit) { si += t.lit.size(); ++ti; continue; }
     } else if (si == s.size()) {
       return true;
     }
     if (star_t == SIZE_MAX || star_s >= s.size()) return false;
-    star_s += char_len((unsigned char)s[star_s]);
+    star_s += utf8::char_len((unsigned char)s[star_s]);
     si = star_s;
     ti = star_t + 1;
   }
@@ -407,10 +364,10 @@ std::vector<std::string_view> Regex::split(std::string_view s, int limit) const 
     PCRE2_SIZE* ov = pcre2_get_ovector_pointer(md);
     size_t ms = ov[0], me = ov[1];
     if (me == ms) {  // zero-width match: never splits at 0 (Java 8+), advance one char
-      if (ms == 0 || ms >= s.size()) { if (ms >= s.size()) break; from = ms + char_len((unsigned char)s[ms]); continue; }
+      if (ms == 0 || ms >= s.size()) { if (ms >= s.size()) break; from = ms + utf8::char_len((unsigned char)s[ms]); continue; }
       out.push_back(s.substr(start, ms - start));
       start = ms;
-      from = ms + char_len((unsigned char)s[ms]);
+      from = ms + utf8::char_len((unsigned char)s[ms]);
       continue;
     }
     out.push_back(s.substr(start, ms - start));
