@@ -14,6 +14,7 @@ Needs root and `ip netns` (available() says why not).
 """
 import json
 import os
+import re
 import random
 import shutil
 import signal
@@ -235,10 +236,42 @@ def communicate(proc, timeout):
     try:
         out, _ = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
+        where = post_mortem(proc, err())
         os.killpg(proc.pid, signal.SIGKILL)
         proc.communicate(timeout=10)
-        raise AssertionError(f"submit timed out\n{err()[-4000:]}")
+        raise AssertionError(f"submit timed out\n{err()[-4000:]}\n{where}")
     return proc.returncode, out.decode(errors="replace"), err()
+
+
+def post_mortem(proc, log):
+    """What a hung driver was waiting for, read before it is killed: its unfinished stages and
+    their tasks (REST), and the tails of the executors' logs. Best effort: a flaky hang seen
+    once in CI must leave enough to find it."""
+    import glob
+    import urllib.request
+    lines = []
+    m = re.search(r"application UI at (http://[^\s]+)", log)
+    if m:
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        def get(path):
+            with opener.open(m.group(1) + path, timeout=5) as r:
+                return json.loads(r.read().decode())
+        try:
+            for app in get("/api/v1/applications"):
+                base = f"/api/v1/applications/{app['id']}"
+                lines.append("jobs: " + json.dumps([(j["jobId"], j["status"]) for j in get(base + "/jobs")]))
+                for st in get(base + "/stages"):
+                    if st["status"] in ("ACTIVE", "PENDING"):
+                        tasks = get(f"{base}/stages/{st['stageId']}/{st['attemptId']}/taskList?length=100")
+                        lines.append(f"stage {st['stageId']}.{st['attemptId']} {st['status']}: " + json.dumps(
+                            [(t["index"], t["attempt"], t["status"], t.get("executorId")) for t in tasks]))
+        except Exception as e:  # the driver may be wedged beyond answering
+            lines.append(f"driver REST unavailable: {e!r}")
+    tmp = os.path.dirname(proc.log)
+    for f in sorted(glob.glob(os.path.join(tmp, "work-*", "*", "*", "stderr"))):
+        with open(f, errors="replace") as fh:
+            lines.append(f"--- {os.path.relpath(f, tmp)}\n" + fh.read()[-1500:])
+    return "\n".join(lines)
 
 
 def result_line(out, err=""):
