@@ -11,7 +11,7 @@ let API = null;       // /api/v1/applications/<id>
 let APP = null;       // ApplicationInfo
 let stopPolling = null;
 
-const TABS = [['jobs', 'Jobs'], ['stages', 'Stages'], ['storage', 'Storage'], ['environment', 'Environment'], ['executors', 'Executors']];
+const TABS = [['jobs', 'Jobs'], ['stages', 'Stages'], ['storage', 'Storage'], ['environment', 'Environment'], ['executors', 'Executors'], ['SQL', 'SQL / DataFrame']];
 
 function link(path, text) { return h('a', { href: PREFIX + path }, text); }
 function statusTag(st) { return h('span', { class: `status-${st}` }, st); }
@@ -45,6 +45,7 @@ async function main() {
   const pages = {
     '/jobs/': jobsPage, '/jobs/job/': jobPage, '/stages/': stagesPage, '/stages/stage/': stagePage,
     '/executors/': executorsPage, '/storage/': storagePage, '/environment/': environmentPage,
+    '/SQL/': sqlListPage, '/SQL/execution/': sqlExecutionPage,  // sql.js
   };
   const norm = PATH.endsWith('/') ? PATH : `${PATH}/`;
   const page = pages[norm] || jobsPage;
@@ -106,7 +107,9 @@ async function jobPage() {
   setContent(
     h('h2', {}, `Details for Job ${job.jobId}`),
     kv([['Status', statusTag(job.status)], ['Submitted', fmtTime(job.submissionTime)], ['Duration', duration(job.submissionTime, job.completionTime)],
-      ['Description', job.description || job.name], ['Completed Stages', job.numCompletedStages], ['Failed Stages', job.numFailedStages],
+      ['Description', job.description || job.name],
+      job.sqlExecutionId !== undefined ? ['Associated SQL Query', link(`/SQL/execution/?id=${job.sqlExecutionId}`, String(job.sqlExecutionId))] : null,
+      ['Completed Stages', job.numCompletedStages], ['Failed Stages', job.numFailedStages],
       job.failureReason ? ['Failure Reason', errorCell(job.failureReason)] : null]),
     h('h3', {}, 'DAG Visualization'), dagSvg(job),
     h('h3', {}, `Stages (${stages.length})`), stageTable(stages, 'job-stages'));

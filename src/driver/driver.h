@@ -113,6 +113,7 @@ class Driver {
     bool range_sample = false;
     std::shared_ptr<Job> then;
     int range_points = 100;  // spark.sql.execution.rangeExchange.sampleSizePerPartition
+    int64_t sql_exec = -1;   // the SQL execution (SQL tab) a query's jobs belong to
   };
 
   // Python link
@@ -240,6 +241,7 @@ class Driver {
   std::map<int64_t, TaskOutput> task_outputs_;  // by task id, while its TaskEnded is handled
   std::map<int, Job> jobs_;
   int next_job_ = 0;
+  int64_t next_sql_exec_ = 0;  // SQL execution ids (the SQL tab), one per DataFrame action
   ConsoleProgress progress_;
   std::unique_ptr<Timer> progress_timer_;
   std::unique_ptr<Timer> revive_timer_;  // the scheduler's TimerKind::kRevive

@@ -59,7 +59,7 @@ void Driver::submit_job(Job job, json lineage) {
   job.results.resize(job.partitions.size());
   int jid = job.id;
   auto& stored = jobs_.emplace(jid, std::move(job)).first->second;
-  ui_->store().on_job_start(jid, stored.description, clock_.wall_ms(), std::move(lineage));
+  ui_->store().on_job_start(jid, stored.description, clock_.wall_ms(), std::move(lineage), stored.sql_exec);
   sc::JobSubmitted ev;
   ev.job_id = jid;
   ev.node = stored.rdd;
@@ -262,6 +262,7 @@ void Driver::status_update(Connection& c, msg::StatusUpdate&& m, std::vector<std
       e.map_path = m.extra.value("path", "");
       if (m.extra.contains("offsets")) e.map_offsets = m.extra.value("offsets", std::vector<int64_t>{});
     }
+    if (extra && m.extra.contains("sqlMetrics") && ui_) ui_->store().on_sql_task_metrics(m.task_id, m.extra["sqlMetrics"]);
     TaskOutput out;
     take_accums(m, blobs, out.accums);
     for (const auto& b : blobs) e.result_bytes += static_cast<int64_t>(b.size());
@@ -331,6 +332,7 @@ void Driver::finish_job(Job& job) {
     jobs_.erase(id);
     if (!again) {
       sql_source_.remove(next.rdd);
+      ui_->store().on_sql_end(next.sql_exec, again.error_message(), clock_.wall_ms());
       if (next.file_sink()) remove_temporary(next.out_dir);
       if (it != py_conns_.end()) py_error(*it->second, next.req, "job_failed", again.error_message());
       return;
@@ -340,6 +342,7 @@ void Driver::finish_job(Job& job) {
   }
   if (job.sql) {
     sql_source_.remove(job.rdd);
+    ui_->store().on_sql_end(job.sql_exec, "", clock_.wall_ms());
     if (it != py_conns_.end()) {
       msg::PySqlResult r;
       r.req = job.req;
@@ -377,6 +380,7 @@ void Driver::fail_job(Job& job, const std::string& reason) {
   if (job.file_sink()) remove_temporary(job.out_dir);
   if (job.then && job.then->file_sink()) remove_temporary(job.then->out_dir);  // a write's sampling job
   if (job.sql) sql_source_.remove(job.then ? job.then->rdd : job.rdd);  // a sampling job: its query
+  if (job.sql) ui_->store().on_sql_end(job.sql_exec, reason, clock_.wall_ms());
   auto it = py_conns_.find(job.py_conn);
   if (it != py_conns_.end()) py_error(*it->second, job.req, "job_failed", reason);
   jobs_.erase(job.id);

@@ -312,6 +312,16 @@ void Driver::sql_execute(Connection& c, const msg::PySqlExecute& m) {
   const std::string points = value("spark.sql.execution.rangeExchange.sampleSizePerPartition");
   job.range_points = std::clamp(std::atoi(points.empty() ? "100" : points.c_str()), 1, 1000000);
   job.all_partitions = true;  // known when the result stage starts (AQE coalescing)
+  // One SQL execution per action (Spark's SQLExecution.withNewExecutionId): described by the
+  // SQL text when the action runs spark.sql(...)'s plan itself, else by the call site.
+  job.sql_exec = next_sql_exec_++;
+  const json& root = m.plan.value("root", json::object());
+  const std::string text = root.contains("sql") ? root["sql"].value("query", "") : "";
+  json graph = sql::plan_graph(q.executed, q.stages);
+  graph["baseNode"] = node.value() - static_cast<int>(q.stages.size()) + 1;  // fragment i runs as scheduler node base + i
+  ui_->store().on_sql_start(job.sql_exec, text.empty() ? job.description : text,
+                            "== Physical Plan ==\n" + sql::physical_tree_string(q.physical, sql_.conf().planner) + "\n",
+                            std::move(graph), clock_.wall_ms());
   LOG_DEBUG("driver", "SQL job " << job.id << ": " << q.stages.size() << " stage(s)");
   submit_job(std::move(job), json{{"nodes", json::array()}});
 }
@@ -333,6 +343,7 @@ Driver::Job Driver::range_sampling_first(Job job) {
   s.sink = json{{"kind", "result"}};
   s.sink_kind = "result";
   s.description = job.description;
+  s.sql_exec = job.sql_exec;
   s.start_ms = clock_.now_ms();
   s.all_partitions = true;
   s.then = std::make_shared<Job>(std::move(job));

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <ctime>
 
 #include "common/config.h"
@@ -101,14 +102,20 @@ void AppStatusStore::on_environment(const std::map<std::string, std::string>& co
   emit({{"Event", "SparkListenerEnvironmentUpdate"}, {"Spark Properties", shown}});
 }
 
-void AppStatusStore::on_job_start(int job_id, const std::string& description, int64_t time, json lineage) {
-  if (sink_) emit({{"Event", "SparkListenerJobStart"}, {"Job ID", job_id}, {"Description", description}, {"Submission Time", time}, {"Lineage", lineage}});
+void AppStatusStore::on_job_start(int job_id, const std::string& description, int64_t time, json lineage, int64_t sql_exec) {
+  if (sink_) {
+    json ev = {{"Event", "SparkListenerJobStart"}, {"Job ID", job_id}, {"Description", description}, {"Submission Time", time}, {"Lineage", lineage}};
+    if (sql_exec >= 0) ev["Properties"] = {{"spark.sql.execution.id", std::to_string(sql_exec)}};
+    emit(std::move(ev));
+  }
   std::lock_guard<std::mutex> g(mu_);
   Job& j = jobs_[job_id];
   j.job_id = job_id;
   j.description = description;
   j.submitted = time;
   j.lineage = std::move(lineage);
+  j.sql_exec = sql_exec;
+  sql_job_event(j);
 }
 
 void AppStatusStore::on_stage_submitted(int stage_id, int attempt, int job_id, const std::string& name, int num_tasks, int rdd, int64_t time) {
@@ -247,6 +254,7 @@ void AppStatusStore::on_job_end(int job_id, bool succeeded, const std::string& r
   j.status = succeeded ? "SUCCEEDED" : "FAILED";
   j.failure = reason;
   j.completed = time;
+  sql_job_event(j);
   // A stage still active when its job ends was cancelled with it.
   for (auto [sid, att] : j.stages) {
     Stage* s = find_stage(sid, att);
@@ -291,54 +299,74 @@ void AppStatusStore::on_executor_removed(const std::string& id, const std::strin
 
 void AppStatusStore::on_all_aborted(const std::string& reason, int64_t time) {
   std::vector<int> running;
+  std::vector<int64_t> queries;
   {
     std::lock_guard<std::mutex> g(mu_);
     for (const auto& [id, j] : jobs_)
       if (j.status == "RUNNING") running.push_back(id);
+    for (const auto& [id, q] : sql_)
+      if (!q.ended) queries.push_back(id);
   }
   for (int id : running) on_job_end(id, false, reason, time);
+  for (int64_t id : queries) on_sql_end(id, reason, time);
+}
+
+// A log is a file anyone with write access to the log dir can edit: a field of the wrong type
+// reads as absent (json::value would throw), integers only (a float cast may overflow).
+const json* LoggedEvent::field(const char* k) const {
+  auto it = ev.find(k);
+  return it == ev.end() ? nullptr : &*it;
+}
+int64_t LoggedEvent::i64(const char* k, int64_t absent) const {
+  const json* v = field(k);
+  return v && v->is_number_integer() ? v->get<int64_t>() : absent;
+}
+int LoggedEvent::i32(const char* k) const {
+  const json* v = field(k);
+  return v && v->is_number_integer() ? static_cast<int>(v->get<int64_t>()) : 0;
+}
+std::string LoggedEvent::str(const char* k) const {
+  const json* v = field(k);
+  return v && v->is_string() ? v->get<std::string>() : std::string();
+}
+bool LoggedEvent::flag(const char* k) const {
+  const json* v = field(k);
+  return v && v->is_boolean() && v->get<bool>();
+}
+json LoggedEvent::obj(const char* k) const {
+  const json* v = field(k);
+  return v && v->is_object() ? *v : json::object();
+}
+json LoggedEvent::arr(const char* k) const {
+  const json* v = field(k);
+  return v && v->is_array() ? *v : json::array();
+}
+std::map<std::string, std::string> LoggedEvent::strings(const char* k) const {  // other values dropped
+  std::map<std::string, std::string> m;
+  if (const json* v = field(k); v && v->is_object())
+    for (const auto& [key, val] : v->items())
+      if (val.is_string()) m[key] = val.get<std::string>();
+  return m;
 }
 
 void AppStatusStore::replay(const json& ev) {
   if (!ev.is_object()) return;
-  // A log is a file anyone with write access to the log dir can edit: a field of the wrong
-  // type reads as absent (json::value would throw), integers only (a float cast may overflow).
-  auto field = [&](const char* k) -> const json* {
-    auto it = ev.find(k);
-    return it == ev.end() ? nullptr : &*it;
-  };
-  auto i64 = [&](const char* k) -> int64_t {
-    const json* v = field(k);
-    return v && v->is_number_integer() ? v->get<int64_t>() : 0;
-  };
-  auto i32 = [&](const char* k) -> int {
-    const json* v = field(k);
-    return v && v->is_number_integer() ? static_cast<int>(v->get<int64_t>()) : 0;
-  };
-  auto str = [&](const char* k) -> std::string {
-    const json* v = field(k);
-    return v && v->is_string() ? v->get<std::string>() : std::string();
-  };
-  auto flag = [&](const char* k) {
-    const json* v = field(k);
-    return v && v->is_boolean() && v->get<bool>();
-  };
-  auto obj = [&](const char* k) -> json {
-    const json* v = field(k);
-    return v && v->is_object() ? *v : json::object();
-  };
-  auto strings = [&](const char* k) {  // a {string: string} object; other values dropped
-    std::map<std::string, std::string> m;
-    if (const json* v = field(k); v && v->is_object())
-      for (const auto& [key, val] : v->items())
-        if (val.is_string()) m[key] = val.get<std::string>();
-    return m;
-  };
+  const LoggedEvent f{ev};
+  auto i64 = [&](const char* k) { return f.i64(k); };
+  auto i32 = [&](const char* k) { return f.i32(k); };
+  auto str = [&](const char* k) { return f.str(k); };
+  auto flag = [&](const char* k) { return f.flag(k); };
+  auto obj = [&](const char* k) { return f.obj(k); };
+  auto strings = [&](const char* k) { return f.strings(k); };
   std::string e = str("Event");
   if (e == "SparkListenerApplicationStart") on_application_start(str("App ID"), str("App Name"), str("User"), i64("Timestamp"));
   else if (e == "SparkListenerApplicationEnd") on_application_end(i64("Timestamp"));
   else if (e == "SparkListenerEnvironmentUpdate") on_environment(strings("Spark Properties"));
-  else if (e == "SparkListenerJobStart") on_job_start(i32("Job ID"), str("Description"), i64("Submission Time"), obj("Lineage"));
+  else if (e == "SparkListenerJobStart") {
+    const std::string id = LoggedEvent{obj("Properties")}.str("spark.sql.execution.id");
+    on_job_start(i32("Job ID"), str("Description"), i64("Submission Time"), obj("Lineage"),
+                 id.empty() ? -1 : std::atoll(id.c_str()));
+  }
   else if (e == "SparkListenerStageSubmitted")
     on_stage_submitted(i32("Stage ID"), i32("Stage Attempt ID"), i32("Job ID"), str("Stage Name"), i32("Number of Tasks"), i32("RDD ID"), i64("Submission Time"));
   else if (e == "SparkListenerTaskStart")
@@ -353,6 +381,7 @@ void AppStatusStore::replay(const json& ev) {
   else if (e == "SparkListenerExecutorAdded")
     on_executor_added(str("Executor ID"), str("Host"), i32("Total Cores"), i64("Timestamp"), strings("Log Urls"));
   else if (e == "SparkListenerExecutorRemoved") on_executor_removed(str("Executor ID"), str("Removed Reason"), i64("Timestamp"));
+  else replay_sql(e, f);
 }
 
 // ------------------------------------------------------------------ helpers
@@ -474,6 +503,7 @@ std::optional<json> AppStatusStore::job(int job_id) const {
   if (it == jobs_.end()) return std::nullopt;
   json o = job_json(it->second);
   o["lineage"] = it->second.lineage;
+  if (it->second.sql_exec >= 0) o["sqlExecutionId"] = it->second.sql_exec;  // the job page's "Associated SQL Query"
   json rdd_of = json::object();  // stage id -> the RDD its tasks compute, to place stage boundaries
   for (auto [sid, att] : it->second.stages)
     if (const Stage* s = find_stage(sid, att)) rdd_of[std::to_string(sid)] = s->rdd;

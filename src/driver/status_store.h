@@ -33,6 +33,20 @@ using json = nlohmann::json;
 // "2026-11-22T12:00:00.000GMT" (Spark's REST date format) from epoch milliseconds.
 std::string rest_time(int64_t epoch_ms);
 
+// One logged event's fields read defensively (history replay of an editable file): a missing
+// or wrong-typed field reads as empty/0, never throws.
+struct LoggedEvent {
+  const json& ev;
+  const json* field(const char* k) const;
+  int64_t i64(const char* k, int64_t absent = 0) const;
+  int i32(const char* k) const;
+  std::string str(const char* k) const;
+  bool flag(const char* k) const;
+  json obj(const char* k) const;
+  json arr(const char* k) const;
+  std::map<std::string, std::string> strings(const char* k) const;
+};
+
 struct StoreLimits {
   size_t jobs = 1000;     // spark.ui.retainedJobs: finished jobs kept
   size_t stages = 1000;   // spark.ui.retainedStages: finished stage attempts kept
@@ -63,7 +77,9 @@ class AppStatusStore {
   void on_application_end(int64_t time);
   void on_environment(const std::map<std::string, std::string>& conf);  // secrets are redacted here
   // `lineage`: the RDD graph of the job, from rdd_lineage() ({"nodes":[...]}), for the DAG picture.
-  void on_job_start(int job_id, const std::string& description, int64_t time, json lineage);
+  // `sql_exec`: the SQL execution (DataFrame query) the job runs for, -1 for none (Spark's job
+  // property spark.sql.execution.id).
+  void on_job_start(int job_id, const std::string& description, int64_t time, json lineage, int64_t sql_exec = -1);
   void on_stage_submitted(int stage_id, int attempt, int job_id, const std::string& name, int num_tasks, int rdd, int64_t time);
   void on_task_start(int64_t task_id, int stage_id, int stage_attempt, int index, int attempt, int partition,
                      const std::string& exec_id, const std::string& host, int64_t time, bool speculative = false);
@@ -78,6 +94,14 @@ class AppStatusStore {
   void on_executor_removed(const std::string& id, const std::string& reason, int64_t time);
   // The context stopped or the application was killed: running jobs and stages fail.
   void on_all_aborted(const std::string& reason, int64_t time);
+
+  // ---- the SQL tab (status_store_sql.cpp). A DataFrame query: its description (call site or
+  // SQL text), the `== Physical Plan ==` text and the executed plan's graph (sql::plan_graph).
+  void on_sql_start(int64_t exec_id, const std::string& description, const std::string& plan_text, json graph, int64_t time);
+  void on_sql_end(int64_t exec_id, const std::string& error, int64_t time);
+  // A finished task's per-operator metrics (StatusUpdate.extra "sqlMetrics": rows of
+  // [nodeId, rows, timeNs, spillBytes, peakMemory]), for the query its job runs.
+  void on_sql_task_metrics(int64_t task_id, const json& rows);
 
   // Applies one event-log object (as emitted to the sink). Unknown events are skipped.
   void replay(const json& event);
@@ -95,6 +119,9 @@ class AppStatusStore {
   json executors(bool include_dead) const;
   json storage_rdds() const;
   json environment() const;
+  // /sql and /sql/{id} (Spark's ExecutionData); `details`: nodes and edges, `plan`: planDescription.
+  json sql_executions(bool details, bool plan, size_t offset, size_t length) const;
+  std::optional<json> sql_execution(int64_t id, bool details, bool plan) const;
   // Small counts the pages poll (jobs by status, uptime): cheap.
   json overview() const;
 
@@ -131,6 +158,22 @@ class AppStatusStore {
     int active = 0, complete = 0, failed = 0, killed = 0, completed_indices = 0;
     int active_stages = 0, completed_stages = 0, failed_stages = 0;
     json lineage;
+    int64_t sql_exec = -1;
+  };
+  // One SQL execution (Spark's SQLExecutionUIData).
+  struct SqlSample {
+    int64_t rows = 0, time_ns = 0, spill = 0, peak = 0;
+    int stage = 0, attempt = 0;
+    int64_t task = 0;
+  };
+  struct SqlExec {
+    int64_t id = 0;
+    std::string description, plan_text, error;
+    json graph;  // {"nodes":[{nodeId,nodeName,desc,stage}],"edges":[{fromId,toId}]}
+    int64_t submitted = 0, completed = 0;
+    bool ended = false;
+    std::map<int, std::string> jobs;  // job id -> RUNNING | SUCCEEDED | FAILED
+    std::map<int, std::vector<SqlSample>> metrics;  // node id -> one sample per finished task
   };
   struct Executor {
     std::string id, host, remove_reason;
@@ -154,6 +197,9 @@ class AppStatusStore {
   json stage_json(const Stage& s, bool details) const;
   static json task_json(const Task& t);
   void set_executor_logs(json& out, const std::string& exec_id) const;
+  json sql_json(const SqlExec& e, bool details, bool plan) const;
+  void sql_job_event(const Job& j);
+  void replay_sql(const std::string& event, const LoggedEvent& ev);
 
   StoreLimits limits_;
   Sink sink_;
@@ -166,6 +212,8 @@ class AppStatusStore {
   std::unordered_map<int64_t, StageKey> task_stage_;  // running + retained tasks
   std::map<std::string, Executor> execs_;
   std::vector<std::string> dead_order_;
+  std::map<int64_t, SqlExec> sql_;
+  size_t sql_retained_ = 1000;  // spark.sql.ui.retainedExecutions
 };
 
 // Quantile of sorted values, Spark's rule: element at min(q * n, n - 1). Empty input -> 0.

@@ -98,6 +98,19 @@ void app_route(const AppStatusStore& st, const std::vector<std::string>& p, cons
     if (p.size() == 2) return send_json(res, st.storage_rdds());
     return bad("unknown RDD " + p[2]);
   }
+  if (what == "sql") {  // Spark's SqlResource: ?details=true&planDescription=true&offset=0&length=20
+    const bool details = param(req, "details", "true") != "false", plan = param(req, "planDescription", "true") != "false";
+    if (p.size() == 1) {
+      int offset = 0, length = 20;
+      if (!to_int(param(req, "offset", "0"), offset) || offset < 0) offset = 0;
+      if (!to_int(param(req, "length", "20"), length) || length < 0) length = 20;
+      return send_json(res, st.sql_executions(details, plan, static_cast<size_t>(offset), static_cast<size_t>(length)));
+    }
+    int id;
+    if (!to_int(p[1], id)) return bad("unknown execution id " + p[1]);
+    auto e = st.sql_execution(id, details, plan);
+    return e ? send_json(res, *e) : bad("unknown query execution id: " + p[1]);
+  }
   if (what == "environment") return send_json(res, st.environment());
   if (what == "overview") return send_json(res, st.overview());  // our extension for the pages
   return bad("unknown resource " + what);
@@ -140,7 +153,7 @@ void UiServer::routes() {
   web::install_static_assets(svr_);
   // Every page is the same single-page app; it routes on location.pathname.
   auto page = [](const httplib::Request&, httplib::Response& res) { web::serve_asset(res, "app.html"); };
-  svr_.Get(R"(/(jobs|stages|executors|storage|environment)(/.*)?)", page);
+  svr_.Get(R"(/(jobs|stages|executors|storage|environment|SQL)(/.*)?)", page);
   svr_.Get(R"(/history/([^/]+)(/.*)?)", page);
   svr_.Get("/", [this](const httplib::Request&, httplib::Response& res) {
     if (src_.is_history()) return web::serve_asset(res, "app.html");  // the application list

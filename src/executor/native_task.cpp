@@ -289,6 +289,9 @@ TaskOutcome run_native_task(RunningTask& t, const TaskEnv& env, const plan::Nati
     o.update.extra = {{"path", writer->data_path()}, {"offsets", writer->offsets()}, {"raw_bytes", writer->raw_bytes()},
                       {"spills", writer->spills()}};
   }
+  // The SQL tab's per-operator metrics; a range sampling task recomputes a map stage's input
+  // for its keys only, so it does not add to the query's row counts.
+  if (!sampler) o.update.extra["sqlMetrics"] = ex::node_metrics(*root.value());
   m.run_ms = now_ms() - t0;
   return o;
 }

@@ -165,7 +165,8 @@ std::variant<PreparedQuery, json> SqlSession::prepare_tree(const PlanPtr& plan) 
   auto ph = create_physical_plan(q.optimized, conf_.planner);
   if (!ph) return plan_error(ph.error_message());
   q.physical = *ph;
-  q.stages = cut_stages(plan_for_execution(q.physical));
+  q.executed = number_plan_nodes(plan_for_execution(q.physical));
+  q.stages = cut_stages(q.executed);
   return q;
 }
 

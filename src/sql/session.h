@@ -27,6 +27,7 @@ struct SqlConf {
 struct PreparedQuery {
   PlanPtr parsed, analyzed, optimized;
   PhysPtr physical;
+  PhysPtr executed;  // plan_for_execution(physical), nodes numbered for the SQL tab
   std::vector<StageFragment> stages;
 };
 

@@ -175,3 +175,25 @@ TEST_CASE("sql physical: explain extended and stage fragments") {
   CHECK(s1["plan"]["children"][0]["data"] == "shuffle:0");
   CHECK(s1["plan"]["exprs"][1]["args"][0]["kind"] == "agg");
 }
+
+TEST_CASE("sql physical: the SQL tab's plan graph numbers nodes pre-order and follows them into the fragments") {
+  auto p = plan(group_count());
+  PhysPtr numbered = number_plan_nodes(p.physical);
+  auto stages = cut_stages(numbered);
+  json g = plan_graph(numbered, stages);
+  // HashAggregate(final) 0 <- Exchange 1 <- HashAggregate(partial) 2 <- Project 3 <- Scan 4.
+  std::vector<std::string> names;
+  for (const auto& n : g["nodes"]) names.push_back(n["nodeName"]);
+  CHECK(names == std::vector<std::string>{"HashAggregate", "Exchange", "HashAggregate", "Project", "Scan ExistingRDD"});
+  CHECK(g["nodes"][1]["stage"] == -1);  // exchanges sit between stages
+  CHECK(g["nodes"][0]["stage"] == 1);
+  CHECK(g["nodes"][2]["stage"] == 0);
+  CHECK(g["nodes"][1]["desc"].get<std::string>().rfind("Exchange hashpartitioning(k#0, 200)", 0) == 0);
+  CHECK(g["edges"][0] == json{{"fromId", 1}, {"toId", 0}});
+  CHECK(g["edges"].size() == 4);
+  // The ids travel to executors: the map fragment's root is node 2, the reader carries the exchange's.
+  CHECK(stages[0].to_json()["plan"]["nodeId"] == 2);
+  CHECK(stages[1].to_json()["plan"]["children"][0]["nodeId"] == 1);
+  // explain's plan is not numbered.
+  CHECK_FALSE(physical_to_json(p.physical).contains("nodeId"));
+}

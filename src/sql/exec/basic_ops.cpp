@@ -1,5 +1,6 @@
 // Streaming operators: source, filter, project, limit, union, expand, generate, sample.
 #include <algorithm>
+#include <functional>
 
 #include "sql/exec/operator.h"
 #include "sql/kernels/compare.h"
@@ -39,6 +40,36 @@ nlohmann::json metrics_tree(const Operator& op) {
                       {"children", nlohmann::json::array()}};
   for (const Operator* c : op.children()) j["children"].push_back(metrics_tree(*c));
   return j;
+}
+
+// A node's row: its top operator's rows; its time without the tagged nodes beneath (each node's
+// own work, as Spark's per-operator timings); spill summed and peak memory maxed over the
+// untagged helpers it lowered to.
+nlohmann::json node_metrics(const Operator& root) {
+  nlohmann::json out = nlohmann::json::array();
+  struct Acc {
+    int64_t time = 0, spill = 0, peak = 0;
+  };
+  // Returns the inclusive time of the tagged operators at or nearest below `op`.
+  std::function<int64_t(const Operator&, Acc*)> walk = [&](const Operator& op, Acc* owner) -> int64_t {
+    const OpMetrics& m = op.metrics();
+    if (op.plan_node() < 0) {
+      if (owner) {
+        owner->spill += m.spill_bytes;
+        owner->peak = std::max(owner->peak, m.peak_memory);
+      }
+      int64_t below = 0;
+      for (const Operator* c : op.children()) below += walk(*c, owner);
+      return below;
+    }
+    Acc mine{0, m.spill_bytes, m.peak_memory};
+    int64_t below = 0;
+    for (const Operator* c : op.children()) below += walk(*c, &mine);
+    out.push_back({op.plan_node(), m.rows_out, std::max<int64_t>(0, m.time_ns - below), mine.spill, mine.peak});
+    return m.time_ns;
+  };
+  walk(root, nullptr);
+  return out;
 }
 
 Result<std::vector<Batch>> drain(Operator& op) {

@@ -306,7 +306,15 @@ struct Lowerer {
     return make_project(std::move(child), es.value(), names(out), ctx.exec);
   }
 
+  // The operator a node lowers to is tagged with its nodeId, unless lowering passed a child's
+  // operator through (that one keeps its own node).
   Result<OpPtr> lower(const json& p) {
+    auto r = lower_node(p);
+    if (r && r.value() && r.value()->plan_node() < 0 && p.contains("nodeId")) r.value()->set_plan_node(p.value("nodeId", -1));
+    return r;
+  }
+
+  Result<OpPtr> lower_node(const json& p) {
     const std::string op = p.value("op", "");
     const json& output = p.contains("output") ? p["output"] : json::array();
     const json kids = p.value("children", json::array());

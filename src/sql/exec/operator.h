@@ -41,11 +41,16 @@ class Operator {
   const ColTypePtr& schema() const { return schema_; }
   const OpMetrics& metrics() const { return metrics_; }
   virtual std::vector<const Operator*> children() const { return {}; }
+  // The physical plan node this operator computes (the fragment's `nodeId`), -1 for helpers a
+  // node lowers to beneath its top operator: metrics are reported per plan node (SQL tab).
+  int plan_node() const { return plan_node_; }
+  void set_plan_node(int id) { plan_node_ = id; }
 
  protected:
   virtual Result<std::optional<Batch>> next_impl() = 0;
   ColTypePtr schema_;
   OpMetrics metrics_;
+  int plan_node_ = -1;
 };
 using OpPtr = std::unique_ptr<Operator>;
 using BatchResult = Result<std::optional<Batch>>;
@@ -79,6 +84,10 @@ nlohmann::json metrics_tree(const Operator& op);
 
 // Bytes every operator of the tree spilled (a task's spill metrics).
 int64_t total_spill_bytes(const Operator& op);
+
+// Metrics of the tree's operators tagged with a plan node, one row each:
+// [nodeId, rows, timeNs, spillBytes, peakMemory] (StatusUpdate.extra "sqlMetrics").
+nlohmann::json node_metrics(const Operator& root);
 
 // Pulls everything (tests, result collection).
 Result<std::vector<Batch>> drain(Operator& op);

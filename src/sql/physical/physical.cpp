@@ -369,6 +369,7 @@ json physical_to_json(const PhysPtr& p) {
       break;
     default: break;
   }
+  if (p->node_id >= 0) j["nodeId"] = p->node_id;
   if (!p->children.empty()) {
     json c = json::array();
     for (const auto& ch : p->children) c.push_back(physical_to_json(ch));

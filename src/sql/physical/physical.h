@@ -67,6 +67,7 @@ struct PhysicalPlan {
   bool build_left = false, global = false, with_replacement = false, outer = false;
   int64_t n = 0, start = 0, end = 0, step = 1, seed = 0, id = -1;
   int num_partitions = -1;
+  int node_id = -1;  // the executed plan's node in the SQL tab's graph (number_plan_nodes), else -1
   double lower = 0, upper = 1;
   std::string name, data_ref;  // FileScan format / LocalTableScan data
   std::vector<std::string> paths;
@@ -128,6 +129,16 @@ struct StageFragment {
   PhysPtr root;
 };
 std::vector<StageFragment> cut_stages(const PhysPtr& p);
+// The SQL tab's graph (src/sql/physical/plan_graph.cpp). `number_plan_nodes` gives every node
+// of an executed plan its node_id (pre-order, root 0, as Spark's SparkPlanGraph); the ids travel
+// in the stage fragments (`nodeId`), so executors can report operator metrics by node.
+PhysPtr number_plan_nodes(const PhysPtr& p);
+// {"nodes":[{"nodeId","nodeName","desc","stage"}], "edges":[{"fromId","toId"}]} of a numbered
+// plan: edges go child -> parent; `stage` is the fragment (cut_stages order) a node runs in, -1
+// for exchanges (they sit between stages).
+nlohmann::json plan_graph(const PhysPtr& numbered, const std::vector<StageFragment>& stages);
+// Spark's nodeName of an operator: "Exchange", "Scan csv ", "HashAggregate", ...
+std::string spark_node_name(const PhysicalPlan& p);
 nlohmann::json physical_to_json(const PhysPtr& p);
 nlohmann::json expr_to_json(const ExprPtr& e);
 

@@ -613,6 +613,7 @@ std::vector<StageFragment> cut_stages(const PhysPtr& root) {
       auto read = node(PhysKind::LocalTableScan);
       read->output_attrs = p->output();
       read->data_ref = (p->kind == PhysKind::ShuffleExchange ? "shuffle:" : "broadcast:") + std::to_string(s.id);
+      read->node_id = p->node_id;  // the reader's rows are the exchange's in the SQL tab
       return read;
     }
     std::vector<PhysPtr> kids;

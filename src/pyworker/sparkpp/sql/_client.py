@@ -84,8 +84,10 @@ class Client:
         return sc._gateway.request(op, body)
 
     def _native_execute(self, rel, description="collect"):
+        from sparkpp.rdd import _callsite
+        # "collect at app.py:12": the job's name and the SQL tab's description, as Spark's call site.
         _, body, blobs = self._request("PySqlExecute", {"plan": P.root(rel), "plan_format": 1,
-                                                        "description": description})
+                                                        "description": _callsite(description)})
         schema = T._parse_datatype_json_string(json.dumps(body["schema"]))
         rows = []
         for blob in blobs:
@@ -194,8 +196,9 @@ class Client:
             if body.get("path") is not None:
                 from sparkpp.rdd import _local_path
                 body["path"] = _local_path(body["path"])
+            from sparkpp.rdd import _callsite
             self._request("PySqlExecute", {"plan": {"command": {kind: body}}, "plan_format": 1,
-                                           "description": "save"})
+                                           "description": _callsite("save")})
             return
         raise _not_wired(kind)
 

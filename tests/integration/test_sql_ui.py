@@ -1,0 +1,167 @@
+"""The SQL tab's REST API (/api/v1/applications/{id}/sql, Spark's ExecutionData shape) after a
+groupBy and a join, live and replayed by the history server; its events in the event log."""
+import json
+import os
+import signal
+import subprocess
+import urllib.error
+import urllib.request
+
+from daemons import binary, kill_pids, wait_until
+from jobs import start, wait_no_tagged
+
+JOB = r'''
+import os, sys, time
+from pyspark.sql import SparkSession, functions as F
+spark = SparkSession.builder.appName("sql-ui").getOrCreate()
+spark.conf.set("spark.sql.shuffle.partitions", "4")
+spark.conf.set("spark.sql.autoBroadcastJoinThreshold", "-1")
+people = spark.createDataFrame([(i, "k%d" % (i % 3)) for i in range(60)], ["id", "k"])
+names = spark.createDataFrame([("k0", "zero"), ("k1", "one"), ("k2", "two")], ["k", "name"])
+# query 0; the global sort runs a range sampling job first, whose tasks must not add to the counts
+grouped = people.groupBy("k").agg(F.count("*").alias("n")).orderBy("k").collect()
+assert [(r.k, r.n) for r in grouped] == [("k0", 20), ("k1", 20), ("k2", 20)]
+joined = people.join(names, "k").filter(F.col("id") < 30).count()      # query 1
+assert joined == 30
+assert spark.range(5).filter(F.col("id") > 2).count() == 2                   # query 2
+open(sys.argv[1] + ".tmp", "w").write(spark.sparkContext.uiWebUrl or "")
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+deadline = time.time() + 60
+while not os.path.exists(sys.argv[2]) and time.time() < deadline:
+    time.sleep(0.05)
+spark.stop()
+'''
+
+
+def get(url, timeout=10):
+    with urllib.request.urlopen(url, timeout=timeout) as r:
+        return json.load(r)
+
+
+def status_of(url):
+    try:
+        with urllib.request.urlopen(url, timeout=10) as r:
+            return r.status
+    except urllib.error.HTTPError as e:
+        return e.code
+
+
+def run_held(tmp_path, conf=None):
+    script = tmp_path / "job.py"
+    script.write_text(JOB)
+    url_file, go = tmp_path / "ui_url", tmp_path / "go"
+    c = {"spark.ui.port": "0"}
+    c.update(conf or {})
+    proc, tag, _ = start(script, str(url_file), str(go), master="local[2]", conf=c)
+    try:
+        wait_until(lambda: url_file.exists() or proc.poll() is not None, 90, "the job to run")
+    except Exception:
+        os.killpg(proc.pid, signal.SIGKILL)
+        raise
+    assert proc.poll() is None, proc.stderr.read().decode()
+    return proc, tag, url_file.read_text(), lambda: go.write_text("go")
+
+
+def finish(proc, tag, release):
+    release()
+    try:
+        proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert not wait_no_tagged(tag)
+
+
+def metric(node, name):
+    vals = [m["value"] for m in node["metrics"] if m["name"] == name]
+    assert vals, (name, node)
+    return vals[0]
+
+
+def check_executions(base, app_id):
+    execs = get(f"{base}/{app_id}/sql")
+    assert [e["id"] for e in execs] == [0, 1, 2]
+    keys = {"id", "status", "description", "planDescription", "submissionTime", "duration", "runningJobIds",
+            "successJobIds", "failedJobIds", "nodes", "edges"}
+    for e in execs:
+        assert keys <= set(e), e.keys()
+        assert e["status"] == "COMPLETED" and e["runningJobIds"] == [] and e["failedJobIds"] == []
+        assert e["successJobIds"] and e["duration"] >= 0 and e["submissionTime"].endswith("GMT")
+        assert e["planDescription"].startswith("== Physical Plan ==\n")
+    g, j, s = execs
+    assert g["description"].startswith("collect at ") and "job.py:" in g["description"]
+    assert j["description"].startswith("count at ")
+    assert s["description"].startswith("count at ")
+    assert "Range" in [n["nodeName"] for n in s["nodes"]]
+
+    # groupBy: partial and final HashAggregate around an Exchange; rows per operator.
+    names = [n["nodeName"] for n in g["nodes"]]
+    assert names.count("HashAggregate") == 2 and "Exchange" in names and "LocalTableScan" in names, names
+    by_id = {n["nodeId"]: n for n in g["nodes"]}
+    assert sorted(by_id) == list(range(len(by_id)))
+    for ed in g["edges"]:  # child -> parent, every node but the root has one parent
+        assert set(ed) == {"fromId", "toId"} and ed["fromId"] in by_id and ed["toId"] in by_id
+    assert len(g["edges"]) == len(by_id) - 1
+    scan = next(n for n in g["nodes"] if n["nodeName"] == "LocalTableScan")
+    assert metric(scan, "number of output rows") == "60"
+    partial, final = sorted((n for n in g["nodes"] if n["nodeName"] == "HashAggregate"), key=lambda n: -n["nodeId"])
+    assert metric(final, "number of output rows") == "3"
+    assert 3 <= int(metric(partial, "number of output rows")) <= 6  # one row per key per input partition
+    assert metric(final, "peak memory").startswith("total (min, med, max (stageId: taskId))\n")
+    assert "spill size" in [m["name"] for m in final["metrics"]]
+    exch = by_id[next(ed["toId"] for ed in g["edges"] if ed["fromId"] == partial["nodeId"])]
+    assert exch["nodeName"] == "Exchange"
+    assert metric(exch, "records read") == metric(partial, "number of output rows")
+    assert {n["stage"] for n in g["nodes"]} >= {-1, 0, 1, 2}
+    assert all((n["stageId"] >= 0) == (n["stage"] >= 0) for n in g["nodes"])  # each fragment ran as a stage
+    assert metric(next(n for n in g["nodes"] if n["nodeName"] == "Sort"), "number of output rows") == "3"
+
+    # join + filter + count: the join's output and the filter's rows.
+    jn = {n["nodeName"]: n for n in j["nodes"]}
+    assert "SortMergeJoin" in jn, list(jn)
+    assert metric(jn["SortMergeJoin"], "number of output rows") == "30"
+    flt = next(n for n in j["nodes"] if n["nodeName"] == "Filter")
+    assert metric(flt, "number of output rows") == "30"
+
+    one = get(f"{base}/{app_id}/sql/1")
+    assert one["id"] == 1 and one["nodes"] == j["nodes"]
+    brief = get(f"{base}/{app_id}/sql?details=false&planDescription=false&offset=1&length=1")
+    assert [e["id"] for e in brief] == [1] and brief[0]["nodes"] == [] and brief[0]["planDescription"] == ""
+    assert status_of(f"{base}/{app_id}/sql/99") == 404
+    # A query's jobs name it (the job page's "Associated SQL Query").
+    for jid in g["successJobIds"]:
+        assert get(f"{base}/{app_id}/jobs/{jid}")["sqlExecutionId"] == 0
+    return execs
+
+
+def test_sql_rest_live_and_from_history(tmp_path):
+    events = tmp_path / "events"
+    proc, tag, ui, release = run_held(tmp_path, conf={"spark.eventLog.enabled": "true", "spark.eventLog.dir": str(events)})
+    try:
+        app_id = get(f"{ui}/api/v1/applications")[0]["id"]
+        live = check_executions(f"{ui}/api/v1/applications", app_id)
+        with urllib.request.urlopen(f"{ui}/SQL/", timeout=10) as r:
+            assert b"/static/sql.js" in r.read()
+    finally:
+        finish(proc, tag, release)
+    lines = [json.loads(x) for x in (events / app_id).read_text().splitlines()]
+    starts = [e for e in lines if e["Event"].endswith("SparkListenerSQLExecutionStart")]
+    ends = [e for e in lines if e["Event"].endswith("SparkListenerSQLExecutionEnd")]
+    assert [e["executionId"] for e in starts] == [0, 1, 2] and [e["executionId"] for e in ends] == [0, 1, 2]
+    assert starts[0]["Event"] == "org.apache.spark.sql.execution.ui.SparkListenerSQLExecutionStart"
+    assert {"description", "details", "physicalPlanDescription", "sparkPlanInfo", "time"} <= set(starts[0])
+    assert starts[0]["sparkPlanInfo"]["nodeName"] and "children" in starts[0]["sparkPlanInfo"]
+    job_starts = [e for e in lines if e["Event"] == "SparkListenerJobStart"]
+    assert all(e["Properties"]["spark.sql.execution.id"] in ("0", "1", "2") for e in job_starts)
+
+    h = subprocess.Popen([binary(), "history", "--dir", str(events), "--host", "127.0.0.1", "--port", "0"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        line = h.stdout.readline().decode()
+        assert "sparkpp history listening" in line, line + h.stderr.read().decode()
+        port = int(line.split("port=")[1].split()[0])
+        replayed = check_executions(f"http://127.0.0.1:{port}/api/v1/applications", app_id)
+        assert replayed == live
+    finally:
+        kill_pids([h.pid])
+        h.communicate(timeout=10)
