@@ -100,3 +100,28 @@ TEST_CASE("status store SQL: the event log replays to the same executions") {
   for (const auto& ev : log) replayed.replay(ev);
   CHECK(*replayed.sql_execution(0, true, true) == *live.sql_execution(0, true, true));
 }
+
+TEST_CASE("status store SQL: a hand-edited log with wrong-typed SQL fields replays without throwing") {
+  AppStatusStore live;
+  std::vector<json> log;
+  live.set_event_sink([&](const json& ev) { log.push_back(ev); });
+  run_query(live);
+  AppStatusStore replayed;
+  for (auto ev : log) {
+    const std::string e = ev["Event"];
+    if (e.find("SQLExecutionStart") != std::string::npos) {
+      ev["description"] = 7;
+      ev["sparkppPlanGraph"]["baseNode"] = "x";
+      ev["sparkppPlanGraph"]["nodes"].push_back({{"nodeId", "1"}, {"stage", 2.5}});
+      ev["sparkppPlanGraph"]["nodes"].push_back(3);
+      ev["sparkppPlanGraph"]["edges"] = "none";
+    }
+    if (ev.contains("metrics")) ev["metrics"] = json::array({json::array({0, "1", 2, 3, 4}), json::array({0.5, 1, 2, 3, 4}), 9});
+    if (e.find("SQLExecutionEnd") != std::string::npos) ev["time"] = "late";
+    CHECK_NOTHROW(replayed.replay(ev));
+  }
+  auto x = replayed.sql_execution(0, true, true);
+  REQUIRE(x);
+  CHECK((*x)["description"] == "");
+  CHECK((*x)["edges"] == json::array());
+}
