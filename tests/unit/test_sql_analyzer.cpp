@@ -65,7 +65,11 @@ TEST_CASE("sql analyzer: column names and types of select expressions") {
   CHECK(schema_of(select(df, {fn("concat_ws", {lit_s("-"), col("s"), col("s")}), fn("split", {col("s"), lit_s(",")})})) ==
         "struct<concat_ws(-, s, s):string,split(s, ,, -1):array<string>>");
   json c = {{"cast", {{"expr", col("a")}, {"typeStr", "int"}}}};
-  CHECK(schema_of(select(df, {c})) == "struct<CAST(a AS INT):int>");
+  // A top-level user cast of a column keeps the column's name (ResolveAliases); nested, it is CAST(...).
+  CHECK(schema_of(select(df, {c})) == "struct<a:int>");
+  CHECK(schema_of(select(df, {fn("+", {c, lit_i(1)})})) == "struct<(CAST(a AS INT) + 1):int>");
+  // An aggregate in a select list makes it a global aggregation (GlobalAggregates).
+  CHECK(schema_of(select(df, {fn("max", {col("a")}), fn("count", {col("s")})})) == "struct<max(a):bigint,count(s):bigint>");
   json al = {{"alias", {{"expr", fn("sqrt", {col("b")})}, {"name", {"r"}}}}};
   CHECK(schema_of(select(df, {al, fn("sqrt", {col("b")})})) == "struct<r:double,SQRT(b):double>");
   // Star, case-insensitive resolution keeping the schema's spelling.

@@ -123,9 +123,16 @@ ExprList expand_star(Ctx& c, const Expr& star, const ExprList& input) {
   return out;
 }
 
-// The column name Spark gives an unnamed select-list expression.
-std::string auto_name(const Expr& e) {
-  if (e.kind == ExprKind::GetField) return e.name;
+// The column name Spark gives an unnamed select-list expression (ResolveAliases): a dotted
+// column name (`s.a`) is named after its last field, an extracted value (`s["a"]`, getField) is
+// `s.a`, and a user's top-level Cast of a named expression keeps that name (`x`, not CAST(x AS INT)).
+std::string auto_name(const Expr& e, const Expr& original) {
+  if (e.kind == ExprKind::GetField && original.kind == ExprKind::UnresolvedAttribute) return e.name;
+  if (e.kind == ExprKind::Cast && e.user_cast && original.kind == ExprKind::Cast) {
+    const Expr& ch = *e.children[0];
+    if (ch.kind == ExprKind::Attribute || ch.kind == ExprKind::Alias) return ch.name;
+    if (ch.kind == ExprKind::GetField && original.children[0]->kind == ExprKind::UnresolvedAttribute) return ch.name;
+  }
   return e.sql();
 }
 
@@ -212,7 +219,7 @@ ExprList resolve_named_list(Ctx& c, const ExprList& es, const LogicalPlan& node,
       m->children = {r};
       r = m;
     } else if (r->resolved() && r->kind != ExprKind::Attribute && r->kind != ExprKind::Alias && r->kind != ExprKind::MultiAlias) {
-      r = alias(r, auto_name(*r), c.ids.next());
+      r = alias(r, auto_name(*r, *e), c.ids.next());
     }
     out.push_back(r);
   }
@@ -357,7 +364,7 @@ PlanPtr rewrite_using_join(Ctx& c, const LogicalPlan& j) {
 
 PlanPtr rewrite_union(Ctx& c, const LogicalPlan& u) {
   ExprList l = u.children[0]->output(), r = u.children[1]->output();
-  PlanPtr right = u.children[1];
+  PlanPtr left = u.children[0], right = u.children[1];
   if (u.flag) {  // unionByName: reorder (and with allowMissingColumns, fill) the right side by name
     ExprList list;
     for (const auto& a : l) {
@@ -369,6 +376,19 @@ PlanPtr rewrite_union(Ctx& c, const LogicalPlan& u) {
         for (const auto& b : r) cols.push_back(to_sql_id({b->name}));
         c.fail(unresolved_column(to_sql_id({a->name}), cols));
         return nullptr;
+      }
+    }
+    if (u.flag2) {
+      // Columns only the right side has are appended, NULL on the left (Spark's ResolveUnion).
+      ExprList lp = l;
+      for (const auto& b : r) {
+        if (std::any_of(l.begin(), l.end(), [&](const ExprPtr& a) { return name_eq(c, a->name, b->name); })) continue;
+        lp.push_back(alias(lit_null(b->type), b->name, c.ids.next()));
+        list.push_back(b);
+      }
+      if (lp.size() != l.size()) {
+        left = project(left, lp);
+        l = left->output();
       }
     }
     right = project(right, list);
@@ -401,7 +421,7 @@ PlanPtr rewrite_union(Ctx& c, const LogicalPlan& u) {
   }
   LogicalPlan n = u;
   n.flag = n.flag2 = false;
-  n.children = {lc ? project(u.children[0], lp) : u.children[0], rc || u.flag ? project(right, rp) : right};
+  n.children = {lc ? project(left, lp) : left, rc || u.flag ? project(right, rp) : right};
   if (u.flag && !rc) n.children[1] = right;
   return make_plan(std::move(n));
 }
@@ -413,6 +433,17 @@ PlanPtr rule_rewrite_nodes(Ctx& c, const PlanPtr& plan) {
     for (const auto& e : n->exprs) if (!e->resolved()) return nullptr;
     ExprList in = n->children.empty() ? ExprList{} : n->children[0]->output();
     switch (n->kind) {
+      case PlanKind::Project: {
+        // Spark's GlobalAggregates: a select list holding aggregates (df.select(max("x"))) is a
+        // global aggregation.
+        bool agg = false;
+        for (const auto& e : n->exprs) foreach_expr(e, [&](const Expr& x) { agg = agg || x.kind == ExprKind::AggCall; });
+        if (!agg) return nullptr;
+        LogicalPlan a = *n;
+        a.kind = PlanKind::Aggregate;
+        a.groups.clear();
+        return make_plan(std::move(a));
+      }
       case PlanKind::WithColumns: {
         ExprList list = in;
         for (const auto& a : n->exprs) {

@@ -381,11 +381,33 @@ PlanPtr remove_noop_operators(const PlanPtr& p) {
   });
 }
 
+// Spark's ReplaceIntersectWithSemiJoin / ReplaceExceptWithAntiJoin: INTERSECT and EXCEPT
+// (DISTINCT) become a left semi / anti join on every column pair compared null-safely, under a
+// Distinct. The ALL forms stay as they are (they need Spark's replicate-rows generator).
+PlanPtr replace_set_operations(const PlanPtr& p) {
+  return plan_transform_up(p, [](const PlanPtr& n) -> PlanPtr {
+    if ((n->kind != PlanKind::Intersect && n->kind != PlanKind::Except) || n->flag) return nullptr;
+    ExprList l = n->children[0]->output(), r = n->children[1]->output();
+    if (l.size() != r.size()) return nullptr;
+    ExprList conds;
+    for (size_t i = 0; i < l.size(); ++i) conds.push_back(call("<=>", {l[i], r[i]}, DataType::boolean(), false));
+    LogicalPlan j;
+    j.kind = PlanKind::Join;
+    j.join_type = n->kind == PlanKind::Intersect ? JoinType::LeftSemi : JoinType::LeftAnti;
+    if (!conds.empty()) j.exprs = {make_and(conds)};
+    j.children = n->children;
+    LogicalPlan d;
+    d.kind = PlanKind::Distinct;
+    d.children = {make_plan(std::move(j))};
+    return make_plan(std::move(d));
+  });
+}
+
 PlanPtr optimize(const PlanPtr& plan) {
   static const std::vector<PlanPtr (*)(const PlanPtr&)> batch = {
       push_down_predicates, combine_filters, collapse_project, column_pruning, limit_push_down,
       constant_folding, boolean_simplification, prune_filters, remove_noop_operators};
-  PlanPtr cur = plan;
+  PlanPtr cur = replace_set_operations(plan);  // Spark's "Replace Operators" batch, once
   for (int i = 0; i < 100; ++i) {
     PlanPtr next = cur;
     for (auto rule : batch) next = rule(next);

@@ -20,6 +20,15 @@ std::shared_ptr<PhysicalPlan> node(PhysKind k, std::vector<PhysPtr> children = {
   return p;
 }
 
+// Spark's Literal.default for a null-safe join key; nullptr for types without one here.
+ExprPtr default_literal(const DataType& t) {
+  if (t.is_integral()) return lit(Value::of(static_cast<int64_t>(0)), t);
+  if (t.id == TypeId::Float || t.id == TypeId::Double) return lit(Value::of(0.0), t);
+  if (t.id == TypeId::String) return lit(Value::of(std::string()), t);
+  if (t.id == TypeId::Boolean) return lit(Value::of(false), t);
+  return nullptr;
+}
+
 bool can_build_right(JoinType t) {
   return t == JoinType::Inner || t == JoinType::Cross || t == JoinType::LeftOuter || t == JoinType::LeftSemi ||
          t == JoinType::LeftAnti;
@@ -175,6 +184,23 @@ struct Planner {
           };
           if (in(a, lids) && in(b, rids)) { lk.push_back(c->children[0]); rk.push_back(c->children[1]); continue; }
           if (in(a, rids) && in(b, lids)) { lk.push_back(c->children[1]); rk.push_back(c->children[0]); continue; }
+        }
+        if (c->kind == ExprKind::Call && c->name == "<=>") {
+          // ExtractEquiJoinKeys: l <=> r joins on (coalesce(l, default), isnull(l)) pairs.
+          auto a = opt::references(c->children[0]), b = opt::references(c->children[1]);
+          auto in = [](const std::set<int64_t>& s, const std::set<int64_t>& side) {
+            return !s.empty() && std::includes(side.begin(), side.end(), s.begin(), s.end());
+          };
+          ExprPtr x = c->children[0], y = c->children[1];
+          if (in(a, rids) && in(b, lids)) std::swap(x, y);
+          auto dflt = default_literal(x->type);
+          if (dflt && x->type == y->type && in(opt::references(x), lids) && in(opt::references(y), rids)) {
+            lk.push_back(call("coalesce", {x, dflt}, x->type, false));
+            rk.push_back(call("coalesce", {y, dflt}, y->type, false));
+            lk.push_back(call("isnull", {x}, DataType::boolean(), false));
+            rk.push_back(call("isnull", {y}, DataType::boolean(), false));
+            continue;
+          }
         }
         other.push_back(c);
       }
