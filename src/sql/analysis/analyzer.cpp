@@ -433,17 +433,6 @@ PlanPtr rule_rewrite_nodes(Ctx& c, const PlanPtr& plan) {
     for (const auto& e : n->exprs) if (!e->resolved()) return nullptr;
     ExprList in = n->children.empty() ? ExprList{} : n->children[0]->output();
     switch (n->kind) {
-      case PlanKind::Project: {
-        // Spark's GlobalAggregates: a select list holding aggregates (df.select(max("x"))) is a
-        // global aggregation.
-        bool agg = false;
-        for (const auto& e : n->exprs) foreach_expr(e, [&](const Expr& x) { agg = agg || x.kind == ExprKind::AggCall; });
-        if (!agg) return nullptr;
-        LogicalPlan a = *n;
-        a.kind = PlanKind::Aggregate;
-        a.groups.clear();
-        return make_plan(std::move(a));
-      }
       case PlanKind::WithColumns: {
         ExprList list = in;
         for (const auto& a : n->exprs) {
