@@ -11,7 +11,7 @@
 
 #include "common/auth.h"
 #include "common/util.h"
-#include "driver/history.h"
+#include "ui/history.h"
 #include "driver/submit.h"
 #include "executor/executor.h"
 #include "master/master.h"

@@ -25,9 +25,11 @@
 #include "driver/rdd_stage_source.h"
 #include "driver/sql_stage_source.h"
 #include "scheduler/dag_scheduler.h"
-#include "driver/ui_server.h"
+#include "ui/ui_server.h"
 
 namespace spp::driver {
+
+namespace sc = scheduler;
 
 // Application (SparkContext) lifecycle, changed only by Driver::set_phase:
 //   NONE -> STARTING -> RUNNING -> STOPPED -> STARTING ...   (STARTING -> NONE: no master answered)
@@ -155,6 +157,8 @@ class Driver {
   void on_exec_closed(Connection& c, const std::string& reason);
   void register_executor(Connection& c, const msg::RegisterExecutor& m);
   void status_update(Connection& c, msg::StatusUpdate&& m, std::vector<std::string>&& blobs);
+  // A finished SQL task's per-operator metrics (StatusUpdate.extra "sqlMetrics") for its query.
+  void post_sql_metrics(int64_t task_id, const json& rows);
   void executor_lost(const std::string& id, const std::string& reason);
   void launch_local_executor();
   void check_executor_liveness();
@@ -251,7 +255,7 @@ class Driver {
   std::unique_ptr<Timer> speculation_timer_;  // the scheduler's TimerKind::kSpeculation
   std::unique_ptr<Timer> shutdown_timer_;  // ShellTimer::kShutdownGrace
   std::function<void()> shutdown_done_;     // set by shutdown(); called once
-  std::unique_ptr<AppUi> ui_;  // web UI, REST API, event log (one per SparkContext)
+  std::unique_ptr<ui::AppUi> ui_;  // web UI, REST API, event log (one per SparkContext)
 };
 
 }  // namespace spp::driver

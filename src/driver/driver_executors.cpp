@@ -5,6 +5,7 @@
 
 #include <filesystem>
 
+#include "common/ids.h"
 #include "common/log.h"
 #include "common/states.h"
 #include "common/util.h"
@@ -92,7 +93,7 @@ void Driver::register_executor(Connection& c, const msg::RegisterExecutor& m) {
   execs_[m.exec_id] = e;
   exec_by_conn_[c.id()] = m.exec_id;
   granted_.erase(m.exec_id);
-  if (phase_ == AppPhase::kRunning) ui_->store().on_executor_added(m.exec_id, m.host, m.cores, clock_.wall_ms(), m.log_urls);
+  if (phase_ == AppPhase::kRunning) ui_->post(sc::ExecutorAddedEvent{m.exec_id, m.host, m.cores, clock_.wall_ms(), m.log_urls});
   LOG_INFO(kLog, "executor " << m.exec_id << " registered from " << m.host << " with " << m.cores << " core(s) (pid " << m.pid << ")");
   msg::RegisteredExecutor r;
   r.app_id = app_id_;
@@ -137,7 +138,7 @@ void Driver::executor_lost(const std::string& id, const std::string& reason) {
     LOG_WARN(kLog, "executor " << id << " lost (" << reason << "); " << running << " running task(s) will be retried");
   // Its running tasks end (listener events), its map outputs are recomputed where needed.
   post(scheduler::ExecutorLost{id, reason});
-  if (ui_) ui_->store().on_executor_removed(id, reason, clock_.wall_ms());
+  if (ui_) ui_->post(sc::ExecutorRemovedEvent{id, reason, clock_.wall_ms()});
 }
 
 // Cached blocks an executor stored or dropped: their locations steer later tasks there.

@@ -10,7 +10,6 @@
 
 namespace spp::driver {
 namespace fs = std::filesystem;
-namespace sc = scheduler;
 static const char* kLog = "driver";
 
 void Driver::run_job(Connection& c, const msg::PyRunJob& m) {
@@ -59,7 +58,7 @@ void Driver::submit_job(Job job, json lineage) {
   job.results.resize(job.partitions.size());
   int jid = job.id;
   auto& stored = jobs_.emplace(jid, std::move(job)).first->second;
-  ui_->store().on_job_start(jid, stored.description, clock_.wall_ms(), std::move(lineage), stored.sql_exec);
+  ui_->post(sc::JobStartEvent{jid, stored.description, clock_.wall_ms(), std::move(lineage), stored.sql_exec});
   sc::JobSubmitted ev;
   ev.job_id = jid;
   ev.node = stored.rdd;
@@ -125,14 +124,18 @@ void Driver::perform(sc::Effect& eff) {
     return;
   }
   if (!ui_) return;
-  if (auto* e = std::get_if<sc::StageSubmittedEvent>(&eff))
-    return ui_->store().on_stage_submitted(e->stage_id, e->attempt, e->job_id, e->name, e->num_tasks, e->node, e->time);
-  if (auto* e = std::get_if<sc::StageCompletedEvent>(&eff))
-    return ui_->store().on_stage_completed(e->stage_id, e->attempt, e->status, e->reason, e->time);
-  if (auto* e = std::get_if<sc::TaskStartEvent>(&eff))
-    return ui_->store().on_task_start(e->task_id, e->stage_id, e->stage_attempt, e->index, e->attempt, e->partition, e->exec_id,
-                                      e->host, e->time, e->speculative);
-  if (auto* e = std::get_if<sc::TaskEndEvent>(&eff)) return ui_->store().on_task_end(e->task_id, e->state, e->metrics, e->error, e->time);
+  if (auto* e = std::get_if<sc::StageSubmittedEvent>(&eff)) return ui_->post(std::move(*e));
+  if (auto* e = std::get_if<sc::StageCompletedEvent>(&eff)) return ui_->post(std::move(*e));
+  if (auto* e = std::get_if<sc::TaskStartEvent>(&eff)) return ui_->post(std::move(*e));
+  if (auto* e = std::get_if<sc::TaskEndEvent>(&eff)) return ui_->post(std::move(*e));
+}
+
+void Driver::post_sql_metrics(int64_t task_id, const json& rows) {
+  if (!ui_ || !dag_ || !rows.is_array() || rows.empty()) return;
+  const sc::TaskStory* t = dag_->story(task_id);
+  auto job = t ? jobs_.find(t->job_id) : jobs_.end();
+  if (job == jobs_.end() || job->second.sql_exec < 0) return;
+  ui_->post(sc::SqlTaskMetricsEvent{job->second.sql_exec, task_id, t->stage_id, t->stage_attempt, rows});
 }
 
 // Ships what the executor lacks (py files, broadcasts, functions) with the task.
@@ -262,7 +265,7 @@ void Driver::status_update(Connection& c, msg::StatusUpdate&& m, std::vector<std
       e.map_path = m.extra.value("path", "");
       if (m.extra.contains("offsets")) e.map_offsets = m.extra.value("offsets", std::vector<int64_t>{});
     }
-    if (extra && m.extra.contains("sqlMetrics") && ui_) ui_->store().on_sql_task_metrics(m.task_id, m.extra["sqlMetrics"]);
+    if (extra && m.extra.contains("sqlMetrics")) post_sql_metrics(m.task_id, m.extra["sqlMetrics"]);
     TaskOutput out;
     take_accums(m, blobs, out.accums);
     for (const auto& b : blobs) e.result_bytes += static_cast<int64_t>(b.size());
@@ -312,7 +315,7 @@ void Driver::finish_job(Job& job) {
     std::ofstream(fs::path(job.out_dir) / "_SUCCESS").flush();
   }
   LOG_DEBUG(kLog, "job " << job.id << " finished in " << (clock_.now_ms() - job.start_ms) << " ms");
-  ui_->store().on_job_end(job.id, true, "", clock_.wall_ms());
+  ui_->post(sc::JobEndEvent{job.id, true, "", clock_.wall_ms()});
   auto it = py_conns_.find(job.py_conn);
   if (job.range_sample) {  // the bounds, then the query (or its next range exchange's sampling job)
     const int id = job.id;
@@ -332,7 +335,7 @@ void Driver::finish_job(Job& job) {
     jobs_.erase(id);
     if (!again) {
       sql_source_.remove(next.rdd);
-      ui_->store().on_sql_end(next.sql_exec, again.error_message(), clock_.wall_ms());
+      ui_->post(sc::SqlExecutionEndEvent{next.sql_exec, again.error_message(), clock_.wall_ms()});
       if (next.file_sink()) remove_temporary(next.out_dir);
       if (it != py_conns_.end()) py_error(*it->second, next.req, "job_failed", again.error_message());
       return;
@@ -342,7 +345,7 @@ void Driver::finish_job(Job& job) {
   }
   if (job.sql) {
     sql_source_.remove(job.rdd);
-    ui_->store().on_sql_end(job.sql_exec, "", clock_.wall_ms());
+    ui_->post(sc::SqlExecutionEndEvent{job.sql_exec, "", clock_.wall_ms()});
     if (it != py_conns_.end()) {
       msg::PySqlResult r;
       r.req = job.req;
@@ -376,11 +379,11 @@ void Driver::finish_job(Job& job) {
 // The scheduler has already failed the job's stage (listener event) and killed its tasks.
 void Driver::fail_job(Job& job, const std::string& reason) {
   progress_.clear();
-  ui_->store().on_job_end(job.id, false, reason, clock_.wall_ms());
+  ui_->post(sc::JobEndEvent{job.id, false, reason, clock_.wall_ms()});
   if (job.file_sink()) remove_temporary(job.out_dir);
   if (job.then && job.then->file_sink()) remove_temporary(job.then->out_dir);  // a write's sampling job
   if (job.sql) sql_source_.remove(job.then ? job.then->rdd : job.rdd);  // a sampling job: its query
-  if (job.sql) ui_->store().on_sql_end(job.sql_exec, reason, clock_.wall_ms());
+  if (job.sql) ui_->post(sc::SqlExecutionEndEvent{job.sql_exec, reason, clock_.wall_ms()});
   auto it = py_conns_.find(job.py_conn);
   if (it != py_conns_.end()) py_error(*it->second, job.req, "job_failed", reason);
   jobs_.erase(job.id);

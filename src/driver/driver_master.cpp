@@ -135,7 +135,9 @@ void Driver::on_master_message(Connection& c, msg::Envelope&& env) {
       if (it != py_conns_.end()) py_error(*it->second, job.req, "job_failed", "Application has been killed. Reason: " + m->message);
     }
     jobs_.clear();
-    if (ui_) ui_->store().on_all_aborted("Application has been killed. Reason: " + m->message, clock_.wall_ms());
+    if (ui_)
+      for (auto& ev : ui_->store().abort_events("Application has been killed. Reason: " + m->message, clock_.wall_ms()))
+        ui_->post(std::move(ev));
     if (ui_) ui_->finish(clock_.wall_ms());
     set_phase(AppPhase::kStopped, "the master removed the application: " + m->message);
     sql_source_.observe(nullptr);

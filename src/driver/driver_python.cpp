@@ -8,6 +8,7 @@
 
 #include <zstd.h>
 
+#include "common/ids.h"
 #include "common/log.h"
 #include "common/states.h"
 #include "common/util.h"
@@ -116,12 +117,12 @@ void Driver::create_context(Connection& c, const msg::PyCreateContext& m) {
   if (master_.local) {
     if (advertise_host_.empty()) advertise_host_ = "127.0.0.1";
     app_id_ = "local-" + std::to_string(clock_.wall_ms());
-    ui_ = std::make_unique<AppUi>(conf_, advertise_host_);
+    ui_ = std::make_unique<ui::AppUi>(conf_, advertise_host_);
     launch_local_executor();
     reply_context_info();  // tasks queue until the executor registers
   } else {
     if (advertise_host_.empty()) advertise_host_ = auth::is_loopback_host(exec_bind_) ? "127.0.0.1" : local_ip();
-    ui_ = std::make_unique<AppUi>(conf_, advertise_host_);
+    ui_ = std::make_unique<ui::AppUi>(conf_, advertise_host_);
     connect_master(0);
   }
 }
@@ -132,9 +133,10 @@ void Driver::reply_context_info() {
   ready_timer_->stop();
   conf_.set("spark.app.id", app_id_);
   LOG_INFO(kLog, "application " << app_id_ << " (" << conf_.get("spark.app.name") << ") running on " << conf_.get("spark.master"));
-  ui_->store().on_application_start(app_id_, conf_.get("spark.app.name"), std::getenv("USER") ? std::getenv("USER") : "root", clock_.wall_ms());
-  ui_->store().on_environment(conf_.values());
-  for (const auto& [id, e] : execs_) ui_->store().on_executor_added(id, e.host, e.cores, clock_.wall_ms(), e.log_urls);
+  ui_->post(sc::ApplicationStartEvent{app_id_, conf_.get("spark.app.name"), std::getenv("USER") ? std::getenv("USER") : "root",
+                                      clock_.wall_ms()});
+  ui_->post(sc::EnvironmentUpdateEvent{conf_.values()});
+  for (const auto& [id, e] : execs_) ui_->post(sc::ExecutorAddedEvent{id, e.host, e.cores, clock_.wall_ms(), e.log_urls});
   auto it = py_conns_.find(context_conn_);
   if (it == py_conns_.end()) return;
   msg::PyContextInfo info;
@@ -250,7 +252,8 @@ void Driver::stop_context() {
   }
   jobs_.clear();
   progress_.clear();
-  if (ui_) ui_->store().on_all_aborted("SparkContext was shut down", clock_.wall_ms());
+  if (ui_)
+    for (auto& ev : ui_->store().abort_events("SparkContext was shut down", clock_.wall_ms())) ui_->post(std::move(ev));
   if (ui_) ui_->finish(clock_.wall_ms());
   for (auto& [id, e] : execs_) {
     msg::StopExecutor s;

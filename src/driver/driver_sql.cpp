@@ -18,7 +18,6 @@
 #include <sstream>
 
 namespace spp::driver {
-namespace sc = scheduler;
 
 namespace {
 
@@ -319,9 +318,9 @@ void Driver::sql_execute(Connection& c, const msg::PySqlExecute& m) {
   const std::string text = root.contains("sql") ? root["sql"].value("query", "") : "";
   json graph = sql::plan_graph(q.executed, q.stages);
   graph["baseNode"] = node.value() - static_cast<int>(q.stages.size()) + 1;  // fragment i runs as scheduler node base + i
-  ui_->store().on_sql_start(job.sql_exec, text.empty() ? job.description : text,
-                            "== Physical Plan ==\n" + sql::physical_tree_string(q.physical, sql_.conf().planner) + "\n",
-                            std::move(graph), clock_.wall_ms());
+  ui_->post(sc::SqlExecutionStartEvent{job.sql_exec, text.empty() ? job.description : text,
+                                       "== Physical Plan ==\n" + sql::physical_tree_string(q.physical, sql_.conf().planner) + "\n",
+                                       std::move(graph), clock_.wall_ms()});
   LOG_DEBUG("driver", "SQL job " << job.id << ": " << q.stages.size() << " stage(s)");
   submit_job(std::move(job), json{{"nodes", json::array()}});
 }

@@ -305,4 +305,20 @@ Status resolve_node(const RddGraph& g, int rdd, int partition, TaskPayload& out,
 }
 }  // namespace
 
+json rdd_lineage(const RddGraph& g, int rdd) {
+  json nodes = json::array();
+  std::set<int> seen;
+  std::vector<int> todo{rdd};
+  while (!todo.empty() && nodes.size() < 500) {  // very long lineages: the newest 500 RDDs
+    int id = todo.back();
+    todo.pop_back();
+    if (!seen.insert(id).second) continue;
+    const RddNode* n = g.node(id);
+    if (!n) continue;
+    nodes.push_back({{"id", n->id}, {"kind", n->kind}, {"parents", n->parents}, {"partitions", n->num_partitions}});
+    for (int p : n->parents) todo.push_back(p);
+  }
+  return {{"rdd", rdd}, {"nodes", nodes}};
+}
+
 }  // namespace spp::driver

@@ -75,4 +75,8 @@ class RddGraph {
   std::map<int, RddNode> nodes_;
 };
 
+// The RDD graph of a job (the RDD and its ancestors) for the DAG picture:
+// {"rdd":N,"nodes":[{"id","kind","parents":[..],"partitions"}...]}, the job's RDD first.
+nlohmann::json rdd_lineage(const RddGraph& g, int rdd);
+
 }  // namespace spp::driver

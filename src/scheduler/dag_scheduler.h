@@ -17,6 +17,7 @@
 
 #include "common/clock.h"
 #include "common/messages.h"
+#include "scheduler/listener_events.h"
 #include "scheduler/map_output_tracker.h"
 #include "scheduler/stage_source.h"
 #include "scheduler/task_scheduler.h"
@@ -157,34 +158,7 @@ struct ArmTimer {
   TimerKind kind = TimerKind::kRevive;
   int64_t delay_ms = 0;
 };
-// Listener events (status store, event log): times are wall-clock ms.
-struct StageSubmittedEvent {
-  int stage_id = 0, attempt = 0, job_id = 0;
-  std::string name;
-  int num_tasks = 0;
-  int node = 0;
-  int64_t time = 0;
-};
-struct StageCompletedEvent {
-  int stage_id = 0, attempt = 0;
-  std::string status;  // COMPLETE | FAILED
-  std::string reason;
-  int64_t time = 0;
-};
-struct TaskStartEvent {
-  int64_t task_id = 0;
-  int stage_id = 0, stage_attempt = 0, index = 0, attempt = 0, partition = 0;
-  std::string exec_id, host;
-  bool speculative = false;
-  int64_t time = 0;
-};
-struct TaskEndEvent {
-  int64_t task_id = 0;
-  std::string state;  // FINISHED | FAILED | KILLED
-  msg::TaskMetrics metrics;
-  std::string error;
-  int64_t time = 0;
-};
+// Listener events (scheduler/listener_events.h) are effects too: the stage and task ones.
 using Effect = std::variant<LaunchTask, KillTask, TaskAccepted, JobSucceeded, JobFailed, JobPartitionsKnown, ArmTimer,
                             StageSubmittedEvent, StageCompletedEvent, TaskStartEvent, TaskEndEvent>;
 

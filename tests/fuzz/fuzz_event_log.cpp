@@ -1,4 +1,4 @@
-// libFuzzer target: event-log replay (driver/history.h replay_event_log_bytes ->
+// libFuzzer target: event-log replay (ui/history.h replay_event_log_bytes ->
 // AppStatusStore::replay), what the history server does with every file in its directory.
 // Byte 0 picks the mode; the rest is the log:
 //   0  plain JSON lines; replayed again zstd-compressed (in two frames, as a live log is
@@ -12,11 +12,11 @@
 #include <string>
 #include <string_view>
 
-#include "driver/history.h"
-#include "driver/status_store.h"
+#include "ui/history.h"
+#include "ui/status_store.h"
 
 namespace {
-using spp::driver::AppStatusStore;
+using spp::ui::AppStatusStore;
 using nlohmann::json;
 
 json views(const AppStatusStore& s) {
@@ -26,7 +26,7 @@ json views(const AppStatusStore& s) {
   for (const auto& st : v[2]) {
     if (!st.is_object() || !st.contains("stageId") || !st.contains("attemptId")) continue;
     int id = st["stageId"].get<int>(), att = st["attemptId"].get<int>();
-    spp::driver::TaskQuery q;
+    spp::ui::TaskQuery q;
     q.sort_by = "-runtime";
     if (auto t = s.task_list(id, att, q)) more.push_back(*t);
     if (auto t = s.task_summary(id, att, {0.0, 0.5, 1.0})) more.push_back(*t);
@@ -58,13 +58,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view log(reinterpret_cast<const char*>(data) + 1, size - 1);
   AppStatusStore a;
   if (data[0] & 1) {
-    spp::driver::replay_event_log_bytes(log, true, a);
+    spp::ui::replay_event_log_bytes(log, true, a);
     views(a);
     return 0;
   }
-  spp::driver::replay_event_log_bytes(log, false, a);
+  spp::ui::replay_event_log_bytes(log, false, a);
   AppStatusStore b;
-  spp::driver::replay_event_log_bytes(zstd_frames(log), true, b);
+  spp::ui::replay_event_log_bytes(zstd_frames(log), true, b);
   if (views(a).dump() != views(b).dump()) __builtin_trap();
   return 0;
 }

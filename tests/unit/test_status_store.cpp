@@ -2,12 +2,14 @@
 // event-log round trip (sink -> replay).
 #include <doctest/doctest.h>
 
-#include "driver/status_store.h"
+#include "listener_log.h"
 
-using spp::driver::AppStatusStore;
-using spp::driver::json;
-using spp::driver::StoreLimits;
-using spp::driver::TaskQuery;
+using namespace spp::scheduler;
+
+using spp::ui::AppStatusStore;
+using spp::ui::json;
+using spp::ui::StoreLimits;
+using spp::ui::TaskQuery;
 
 namespace {
 spp::msg::TaskMetrics metrics(int64_t run_ms, int64_t input = 0) {
@@ -19,35 +21,35 @@ spp::msg::TaskMetrics metrics(int64_t run_ms, int64_t input = 0) {
 }
 
 // One job with one stage of `n` tasks on executor "1", task i taking (i+1)*10 ms.
-void run_stage(AppStatusStore& s, int job, int stage, int n, int64_t t0, bool finish = true) {
-  s.on_job_start(job, "collect at job.py:1", t0, json::object());
-  s.on_stage_submitted(stage, 0, job, "collect at job.py:1", n, 3, t0);
-  for (int i = 0; i < n; ++i) s.on_task_start(stage * 1000 + i, stage, 0, i, 0, i, "1", "h1", t0 + i);
+void run_stage(spp::ui::Listener& s, int job, int stage, int n, int64_t t0, bool finish = true) {
+  s.on_event(JobStartEvent{job, "collect at job.py:1", t0, json::object()});
+  s.on_event(StageSubmittedEvent{stage, 0, job, "collect at job.py:1", n, 3, t0});
+  for (int i = 0; i < n; ++i) s.on_event(TaskStartEvent{stage * 1000 + i, stage, 0, i, 0, i, "1", "h1", t0 + i});
   if (!finish) return;
-  for (int i = 0; i < n; ++i) s.on_task_end(stage * 1000 + i, "FINISHED", metrics((i + 1) * 10, 100 * i), "", t0 + i + (i + 1) * 10);
-  s.on_stage_completed(stage, 0, "COMPLETE", "", t0 + 1000);
-  s.on_job_end(job, true, "", t0 + 1000);
+  for (int i = 0; i < n; ++i) s.on_event(TaskEndEvent{stage * 1000 + i, "FINISHED", metrics((i + 1) * 10, 100 * i), "", t0 + i + (i + 1) * 10});
+  s.on_event(StageCompletedEvent{stage, 0, "COMPLETE", "", t0 + 1000});
+  s.on_event(JobEndEvent{job, true, "", t0 + 1000});
 }
 }  // namespace
 
 TEST_CASE("status store: REST time format is Spark's") {
-  CHECK(spp::driver::rest_time(0) == "1970-01-01T00:00:00.000GMT");
-  CHECK(spp::driver::rest_time(1700000000123) == "2023-11-14T22:13:20.123GMT");
+  CHECK(spp::ui::rest_time(0) == "1970-01-01T00:00:00.000GMT");
+  CHECK(spp::ui::rest_time(1700000000123) == "2023-11-14T22:13:20.123GMT");
 }
 
 TEST_CASE("status store: quantiles follow Spark's index rule") {
   std::vector<double> v{1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
-  CHECK(spp::driver::quantile_of(v, 0.0) == 1);
-  CHECK(spp::driver::quantile_of(v, 0.25) == 3);   // index 2
-  CHECK(spp::driver::quantile_of(v, 0.5) == 6);    // index 5
-  CHECK(spp::driver::quantile_of(v, 1.0) == 10);   // clamped to n-1
-  CHECK(spp::driver::quantile_of({}, 0.5) == 0);
+  CHECK(spp::ui::quantile_of(v, 0.0) == 1);
+  CHECK(spp::ui::quantile_of(v, 0.25) == 3);   // index 2
+  CHECK(spp::ui::quantile_of(v, 0.5) == 6);    // index 5
+  CHECK(spp::ui::quantile_of(v, 1.0) == 10);   // clamped to n-1
+  CHECK(spp::ui::quantile_of({}, 0.5) == 0);
 }
 
 TEST_CASE("status store: job and stage lifecycle counters") {
   AppStatusStore s;
-  s.on_application_start("app-1", "demo", "me", 1000);
-  s.on_executor_added("1", "h1", 2, 1000, {});
+  s.on_event(ApplicationStartEvent{"app-1", "demo", "me", 1000});
+  s.on_event(ExecutorAddedEvent{"1", "h1", 2, 1000, {}});
   run_stage(s, 0, 0, 4, 2000, false);
   json j = s.jobs("")[0];
   CHECK(j["status"] == "RUNNING");
@@ -57,24 +59,24 @@ TEST_CASE("status store: job and stage lifecycle counters") {
   CHECK(s.stages("active").size() == 1);
   CHECK(s.executors(false)[1]["activeTasks"] == 4);
 
-  s.on_task_end(0, "FINISHED", metrics(5), "", 2010);
-  s.on_task_end(1, "FAILED", metrics(5), "Traceback (most recent call last):\n  ValueError: boom", 2011);
-  s.on_task_end(1, "FINISHED", metrics(5), "", 2012);  // a second end of the same attempt is ignored
-  s.on_task_end(99, "FINISHED", metrics(5), "", 2012);  // unknown task: ignored
+  s.on_event(TaskEndEvent{0, "FINISHED", metrics(5), "", 2010});
+  s.on_event(TaskEndEvent{1, "FAILED", metrics(5), "Traceback (most recent call last):\n  ValueError: boom", 2011});
+  s.on_event(TaskEndEvent{1, "FINISHED", metrics(5), "", 2012});  // a second end of the same attempt is ignored
+  s.on_event(TaskEndEvent{99, "FINISHED", metrics(5), "", 2012});  // unknown task: ignored
   j = s.jobs("")[0];
   CHECK(j["numCompletedTasks"] == 1);
   CHECK(j["numFailedTasks"] == 1);
   CHECK(j["numActiveTasks"] == 2);
   CHECK(j["numCompletedIndices"] == 1);
 
-  s.on_stage_completed(0, 0, "FAILED", "Job aborted due to stage failure", 2100);
-  s.on_job_end(0, false, "Job aborted due to stage failure: boom", 2100);
+  s.on_event(StageCompletedEvent{0, 0, "FAILED", "Job aborted due to stage failure", 2100});
+  s.on_event(JobEndEvent{0, false, "Job aborted due to stage failure: boom", 2100});
   j = s.jobs("failed")[0];
   CHECK(j["status"] == "FAILED");
   CHECK(j["failureReason"] == "Job aborted due to stage failure: boom");
   CHECK(j["numFailedStages"] == 1);
   CHECK(j["numActiveStages"] == 0);
-  CHECK(j["completionTime"] == spp::driver::rest_time(2100));
+  CHECK(j["completionTime"] == spp::ui::rest_time(2100));
   CHECK(s.jobs("succeeded").empty());
   json st = *s.stage(0, 0, false);
   CHECK(st["status"] == "FAILED");
@@ -90,7 +92,7 @@ TEST_CASE("status store: job and stage lifecycle counters") {
 TEST_CASE("status store: a job ending with its stage still active fails that stage") {
   AppStatusStore s;
   run_stage(s, 0, 0, 2, 0, false);
-  s.on_all_aborted("SparkContext was shut down", 50);
+  for (auto& e : s.abort_events("SparkContext was shut down", 50)) s.on_event(e);
   CHECK(s.jobs("")[0]["status"] == "FAILED");
   CHECK((*s.stage(0, 0, false))["status"] == "FAILED");
 }
@@ -144,12 +146,16 @@ TEST_CASE("status store: retention drops the oldest finished jobs, stages and ta
 TEST_CASE("status store: the event log replays into an identical store") {
   std::vector<json> events;
   AppStatusStore live;
-  live.set_event_sink([&](const json& e) { events.push_back(e); });
-  live.on_application_start("app-2", "demo", "me", 1000);
-  live.on_environment({{"spark.master", "local[2]"}, {"spark.authenticate.secret", "hunter2"}});
-  live.on_executor_added("0", "127.0.0.1", 2, 1000, {});
-  run_stage(live, 0, 0, 3, 2000);
-  live.on_application_end(5000);
+  spp::ui::EventRecorder rec(events);
+  spp::ui::ListenerBus bus;
+  bus.add(&live);
+  bus.add(&rec);
+  bus.post(ApplicationStartEvent{"app-2", "demo", "me", 1000});
+  bus.post(EnvironmentUpdateEvent{{{"spark.master", "local[2]"}, {"spark.authenticate.secret", "hunter2"}}});
+  bus.post(ExecutorAddedEvent{"0", "127.0.0.1", 2, 1000, {}});
+  spp::ui::LoggedStore logged(live, events);
+  run_stage(logged, 0, 0, 3, 2000);
+  bus.post(ApplicationEndEvent{5000});
 
   AppStatusStore replayed;
   for (const auto& e : events) replayed.replay(e);
@@ -158,7 +164,8 @@ TEST_CASE("status store: the event log replays into an identical store") {
   CHECK(*replayed.task_list(0, 0, TaskQuery{}) == *live.task_list(0, 0, TaskQuery{}));
   CHECK(replayed.application() == live.application());
   CHECK(replayed.application()["attempts"][0]["completed"] == true);
-  // Secrets never reach the page or the log.
+  // Secrets never reach a listener: not the page, not the log.
+  CHECK(json(events).dump().find("hunter2") == std::string::npos);
   std::string env = replayed.environment().dump();
   CHECK(env.find("hunter2") == std::string::npos);
   CHECK(env.find("redacted") != std::string::npos);
@@ -166,14 +173,17 @@ TEST_CASE("status store: the event log replays into an identical store") {
 
 TEST_CASE("status store: executor log links that are not http(s) never reach a page or the event log") {
   AppStatusStore s;
-  json logged = json::array();
-  s.set_event_sink([&](const json& e) { logged.push_back(e); });
-  s.on_application_start("app-1", "demo", "me", 1000);
-  s.on_executor_added("1", "h1", 2, 1000, {{"stdout", "http://h1:8081/logPage/?x=1"}, {"stderr", "javascript:alert(1)"}});
+  std::vector<json> logged;
+  spp::ui::EventRecorder rec(logged);
+  spp::ui::ListenerBus bus;
+  bus.add(&s);
+  bus.add(&rec);
+  bus.post(ApplicationStartEvent{"app-1", "demo", "me", 1000});
+  bus.post(ExecutorAddedEvent{"1", "h1", 2, 1000, {{"stdout", "http://h1:8081/logPage/?x=1"}, {"stderr", "javascript:alert(1)"}}});
   std::string shown = s.executors(false).dump();
   CHECK(shown.find("javascript") == std::string::npos);
   CHECK(shown.find("http://h1:8081/logPage/?x=1") != std::string::npos);
-  CHECK(logged.dump().find("javascript") == std::string::npos);
+  CHECK(json(logged).dump().find("javascript") == std::string::npos);
   // A replayed log (history server) is filtered the same way.
   AppStatusStore h;
   h.replay({{"Event", "SparkListenerExecutorAdded"}, {"Executor ID", "2"}, {"Host", "h"}, {"Total Cores", 1},

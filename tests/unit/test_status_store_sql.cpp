@@ -2,10 +2,12 @@
 // ExecutionData), and the event-log round trip of SQLExecutionStart/End.
 #include <doctest/doctest.h>
 
-#include "driver/status_store.h"
+#include "listener_log.h"
 
-using spp::driver::AppStatusStore;
-using spp::driver::json;
+using namespace spp::scheduler;
+
+using spp::ui::AppStatusStore;
+using spp::ui::json;
 
 namespace {
 json graph() {
@@ -16,23 +18,23 @@ json graph() {
           {"baseNode", 100}};
 }
 
-void run_query(AppStatusStore& s) {
-  s.on_application_start("app-1", "t", "u", 1000);
-  s.on_sql_start(0, "collect at job.py:3", "== Physical Plan ==\nX\n", graph(), 2000);
-  s.on_job_start(0, "collect at job.py:3", 2000, json::object(), 0);
-  s.on_stage_submitted(0, 0, 0, "s0", 2, 100, 2000);
-  s.on_stage_submitted(1, 0, 0, "s1", 1, 101, 2000);
+void run_query(spp::ui::Listener& s) {
+  s.on_event(ApplicationStartEvent{"app-1", "t", "u", 1000});
+  s.on_event(SqlExecutionStartEvent{0, "collect at job.py:3", "== Physical Plan ==\nX\n", graph(), 2000});
+  s.on_event(JobStartEvent{0, "collect at job.py:3", 2000, json::object(), 0});
+  s.on_event(StageSubmittedEvent{0, 0, 0, "s0", 2, 100, 2000});
+  s.on_event(StageSubmittedEvent{1, 0, 0, "s1", 1, 101, 2000});
   spp::msg::TaskMetrics m;
   for (int t = 0; t < 2; ++t) {
-    s.on_task_start(t, 0, 0, t, 0, t, "1", "h", 2000);
-    s.on_sql_task_metrics(t, json::array({json::array({2, 1500, (t + 1) * 2000000, 0, 0})}));
-    s.on_task_end(t, "FINISHED", m, "", 2010);
+    s.on_event(TaskStartEvent{t, 0, 0, t, 0, t, "1", "h", 2000});
+    s.on_event(SqlTaskMetricsEvent{0, t, 0, 0, json::array({json::array({2, 1500, (t + 1) * 2000000, 0, 0})})});
+    s.on_event(TaskEndEvent{t, "FINISHED", m, "", 2010});
   }
-  s.on_task_start(2, 1, 0, 0, 0, 0, "1", "h", 2020);
-  s.on_sql_task_metrics(2, json::array({json::array({1, 3000, 0, 0, 0}), json::array({0, 3, 1000000, 0, 3 << 20})}));
-  s.on_task_end(2, "FINISHED", m, "", 2030);
-  s.on_job_end(0, true, "", 2040);
-  s.on_sql_end(0, "", 2050);
+  s.on_event(TaskStartEvent{2, 1, 0, 0, 0, 0, "1", "h", 2020});
+  s.on_event(SqlTaskMetricsEvent{0, 2, 1, 0, json::array({json::array({1, 3000, 0, 0, 0}), json::array({0, 3, 1000000, 0, 3 << 20})})});
+  s.on_event(TaskEndEvent{2, "FINISHED", m, "", 2030});
+  s.on_event(JobEndEvent{0, true, "", 2040});
+  s.on_event(SqlExecutionEndEvent{0, "", 2050});
 }
 }  // namespace
 
@@ -68,24 +70,24 @@ TEST_CASE("status store SQL: an execution with its jobs, graph and metrics in Sp
 
 TEST_CASE("status store SQL: running, failed, and aborted executions") {
   AppStatusStore s;
-  s.on_sql_start(0, "q", "", graph(), 10);
-  s.on_job_start(0, "q", 10, json::object(), 0);
+  s.on_event(SqlExecutionStartEvent{0, "q", "", graph(), 10});
+  s.on_event(JobStartEvent{0, "q", 10, json::object(), 0});
   CHECK((*s.sql_execution(0, false, false))["status"] == "RUNNING");
   CHECK((*s.sql_execution(0, false, false))["runningJobIds"] == json::array({0}));
-  s.on_job_end(0, false, "boom", 20);
-  s.on_sql_end(0, "boom", 20);
+  s.on_event(JobEndEvent{0, false, "boom", 20});
+  s.on_event(SqlExecutionEndEvent{0, "boom", 20});
   CHECK((*s.sql_execution(0, false, false))["status"] == "FAILED");
   CHECK((*s.sql_execution(0, false, false))["failedJobIds"] == json::array({0}));
-  s.on_sql_start(1, "q2", "", graph(), 30);
-  s.on_all_aborted("SparkContext was shut down", 40);
+  s.on_event(SqlExecutionStartEvent{1, "q2", "", graph(), 30});
+  for (auto& e : s.abort_events("SparkContext was shut down", 40)) s.on_event(e);
   CHECK((*s.sql_execution(1, false, false))["status"] == "FAILED");
 }
 
 TEST_CASE("status store SQL: the event log replays to the same executions") {
   AppStatusStore live;
   std::vector<json> log;
-  live.set_event_sink([&](const json& ev) { log.push_back(ev); });
-  run_query(live);
+  spp::ui::LoggedStore logged(live, log);
+  run_query(logged);
   bool start = false;
   for (const auto& ev : log)
     if (ev["Event"] == "org.apache.spark.sql.execution.ui.SparkListenerSQLExecutionStart") {
@@ -104,8 +106,8 @@ TEST_CASE("status store SQL: the event log replays to the same executions") {
 TEST_CASE("status store SQL: a hand-edited log with wrong-typed SQL fields replays without throwing") {
   AppStatusStore live;
   std::vector<json> log;
-  live.set_event_sink([&](const json& ev) { log.push_back(ev); });
-  run_query(live);
+  spp::ui::LoggedStore logged(live, log);
+  run_query(logged);
   AppStatusStore replayed;
   for (auto ev : log) {
     const std::string e = ev["Event"];

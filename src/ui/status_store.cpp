@@ -1,5 +1,9 @@
 // AppStatusStore: hooks update entities under the mutex; views build Spark-shaped JSON on demand.
-#include "driver/status_store.h"
+#include "ui/status_store.h"
+
+#include <type_traits>
+
+#include "ui/event_json.h"
 
 #include <algorithm>
 #include <cmath>
@@ -9,7 +13,7 @@
 #include "common/config.h"
 #include "common/ids.h"
 
-namespace spp::driver {
+namespace spp::ui {
 
 std::string rest_time(int64_t ms) {
   time_t t = static_cast<time_t>(ms / 1000);
@@ -29,29 +33,6 @@ double quantile_of(const std::vector<double>& sorted, double q) {
 }
 
 namespace {
-json metrics_json(const msg::TaskMetrics& m) { return json(m); }
-msg::TaskMetrics metrics_from(const json& j) {
-  msg::TaskMetrics m;
-  if (!j.is_object()) return m;
-  auto get = [&](const char* k) -> int64_t {
-    auto it = j.find(k);
-    return it != j.end() && it->is_number_integer() ? it->get<int64_t>() : 0;
-  };
-  m.run_ms = get("run_ms");
-  m.deserialize_ms = get("deserialize_ms");
-  m.input_bytes = get("input_bytes");
-  m.input_records = get("input_records");
-  m.output_bytes = get("output_bytes");
-  m.output_records = get("output_records");
-  m.result_bytes = get("result_bytes");
-  m.shuffle_write_bytes = get("shuffle_write_bytes");
-  m.shuffle_write_records = get("shuffle_write_records");
-  m.shuffle_read_bytes = get("shuffle_read_bytes");
-  m.shuffle_read_records = get("shuffle_read_records");
-  m.memory_spilled = get("memory_spilled");
-  m.disk_spilled = get("disk_spilled");
-  return m;
-}
 void add_metrics(msg::TaskMetrics& a, const msg::TaskMetrics& b) {
   a.run_ms += b.run_ms;
   a.deserialize_ms += b.deserialize_ms;
@@ -72,7 +53,9 @@ json opt_time(int64_t ms) { return ms ? json(rest_time(ms)) : json(nullptr); }
 
 // ------------------------------------------------------------------ hooks
 
-void AppStatusStore::on_application_start(const std::string& app_id, const std::string& name, const std::string& user, int64_t time) {
+void AppStatusStore::on_application_start(const scheduler::ApplicationStartEvent& ev) {
+  const std::string &app_id = ev.app_id, &name = ev.app_name, &user = ev.user;
+  const int64_t time = ev.time;
   {
     std::lock_guard<std::mutex> g(mu_);
     app_id_ = app_id;
@@ -81,15 +64,6 @@ void AppStatusStore::on_application_start(const std::string& app_id, const std::
     app_start_ = time;
     app_end_ = 0;
   }
-  emit({{"Event", "SparkListenerApplicationStart"}, {"App ID", app_id}, {"App Name", name}, {"User", user}, {"Timestamp", time}});
-}
-
-void AppStatusStore::on_application_end(int64_t time) {
-  {
-    std::lock_guard<std::mutex> g(mu_);
-    app_end_ = time;
-  }
-  emit({{"Event", "SparkListenerApplicationEnd"}, {"Timestamp", time}});
 }
 
 void AppStatusStore::on_environment(const std::map<std::string, std::string>& conf) {
@@ -99,15 +73,13 @@ void AppStatusStore::on_environment(const std::map<std::string, std::string>& co
     std::lock_guard<std::mutex> g(mu_);
     env_ = shown;
   }
-  emit({{"Event", "SparkListenerEnvironmentUpdate"}, {"Spark Properties", shown}});
 }
 
-void AppStatusStore::on_job_start(int job_id, const std::string& description, int64_t time, json lineage, int64_t sql_exec) {
-  if (sink_) {
-    json ev = {{"Event", "SparkListenerJobStart"}, {"Job ID", job_id}, {"Description", description}, {"Submission Time", time}, {"Lineage", lineage}};
-    if (sql_exec >= 0) ev["Properties"] = {{"spark.sql.execution.id", std::to_string(sql_exec)}};
-    emit(std::move(ev));
-  }
+void AppStatusStore::on_job_start(const scheduler::JobStartEvent& ev) {
+  const int job_id = ev.job_id;
+  const std::string& description = ev.description;
+  const int64_t time = ev.time, sql_exec = ev.sql_exec;
+  json lineage = ev.lineage;
   std::lock_guard<std::mutex> g(mu_);
   Job& j = jobs_[job_id];
   j.job_id = job_id;
@@ -118,10 +90,10 @@ void AppStatusStore::on_job_start(int job_id, const std::string& description, in
   sql_job_event(j);
 }
 
-void AppStatusStore::on_stage_submitted(int stage_id, int attempt, int job_id, const std::string& name, int num_tasks, int rdd, int64_t time) {
-  if (sink_)
-    emit({{"Event", "SparkListenerStageSubmitted"}, {"Stage ID", stage_id}, {"Stage Attempt ID", attempt}, {"Job ID", job_id},
-          {"Stage Name", name}, {"Number of Tasks", num_tasks}, {"RDD ID", rdd}, {"Submission Time", time}});
+void AppStatusStore::on_stage_submitted(const scheduler::StageSubmittedEvent& ev) {
+  const int stage_id = ev.stage_id, attempt = ev.attempt, job_id = ev.job_id, num_tasks = ev.num_tasks, rdd = ev.node;
+  const std::string& name = ev.name;
+  const int64_t time = ev.time;
   std::lock_guard<std::mutex> g(mu_);
   Stage& s = stages_[{stage_id, attempt}];
   s.stage_id = stage_id;
@@ -139,12 +111,11 @@ void AppStatusStore::on_stage_submitted(int stage_id, int attempt, int job_id, c
   }
 }
 
-void AppStatusStore::on_task_start(int64_t task_id, int stage_id, int stage_attempt, int index, int attempt, int partition,
-                                   const std::string& exec_id, const std::string& host, int64_t time, bool speculative) {
-  if (sink_)
-    emit({{"Event", "SparkListenerTaskStart"}, {"Task ID", task_id}, {"Stage ID", stage_id}, {"Stage Attempt ID", stage_attempt},
-          {"Index", index}, {"Attempt", attempt}, {"Partition", partition}, {"Executor ID", exec_id}, {"Host", host}, {"Launch Time", time},
-          {"Speculative", speculative}});
+void AppStatusStore::on_task_start(const scheduler::TaskStartEvent& ev) {
+  const int64_t task_id = ev.task_id, time = ev.time;
+  const int stage_id = ev.stage_id, stage_attempt = ev.stage_attempt, index = ev.index, attempt = ev.attempt, partition = ev.partition;
+  const std::string &exec_id = ev.exec_id, &host = ev.host;
+  const bool speculative = ev.speculative;
   std::lock_guard<std::mutex> g(mu_);
   Stage* s = find_stage(stage_id, stage_attempt);
   if (!s) return;
@@ -177,7 +148,10 @@ void AppStatusStore::trim_tasks(Stage& s) {
   }
 }
 
-void AppStatusStore::on_task_end(int64_t task_id, const std::string& state, const msg::TaskMetrics& m, const std::string& error, int64_t time) {
+void AppStatusStore::on_task_end(const scheduler::TaskEndEvent& ev) {
+  const int64_t task_id = ev.task_id, time = ev.time;
+  const std::string &state = ev.state, &error = ev.error;
+  const msg::TaskMetrics& m = ev.metrics;
   std::string status = state == "FINISHED" || state == "SUCCESS" ? "SUCCESS" : state == "KILLED" ? "KILLED" : "FAILED";
   std::lock_guard<std::mutex> g(mu_);
   auto loc = task_stage_.find(task_id);
@@ -186,9 +160,6 @@ void AppStatusStore::on_task_end(int64_t task_id, const std::string& state, cons
   if (!s) return;
   auto it = s->tasks.find(task_id);
   if (it == s->tasks.end() || it->second.status != "RUNNING") return;
-  if (sink_)
-    sink_({{"Event", "SparkListenerTaskEnd"}, {"Task ID", task_id}, {"Task End Reason", status}, {"Task Metrics", metrics_json(m)},
-           {"Error", error}, {"Finish Time", time}});
   Task& t = it->second;
   t.status = status;
   t.end = time;
@@ -226,10 +197,10 @@ void AppStatusStore::on_task_end(int64_t task_id, const std::string& state, cons
   trim_tasks(*s);  // last: `t` dies here
 }
 
-void AppStatusStore::on_stage_completed(int stage_id, int attempt, const std::string& status, const std::string& reason, int64_t time) {
-  if (sink_)
-    emit({{"Event", "SparkListenerStageCompleted"}, {"Stage ID", stage_id}, {"Stage Attempt ID", attempt}, {"Status", status},
-          {"Failure Reason", reason}, {"Completion Time", time}});
+void AppStatusStore::on_stage_completed(const scheduler::StageCompletedEvent& ev) {
+  const int stage_id = ev.stage_id, attempt = ev.attempt;
+  const std::string &status = ev.status, &reason = ev.reason;
+  const int64_t time = ev.time;
   std::lock_guard<std::mutex> g(mu_);
   Stage* s = find_stage(stage_id, attempt);
   if (!s || s->status != "ACTIVE") return;
@@ -243,10 +214,11 @@ void AppStatusStore::on_stage_completed(int stage_id, int attempt, const std::st
   evict_stages();
 }
 
-void AppStatusStore::on_job_end(int job_id, bool succeeded, const std::string& reason, int64_t time) {
-  if (sink_)
-    emit({{"Event", "SparkListenerJobEnd"}, {"Job ID", job_id}, {"Job Result", succeeded ? "JobSucceeded" : "JobFailed"},
-          {"Failure Reason", reason}, {"Completion Time", time}});
+void AppStatusStore::on_job_end(const scheduler::JobEndEvent& ev) {
+  const int job_id = ev.job_id;
+  const bool succeeded = ev.succeeded;
+  const std::string& reason = ev.reason;
+  const int64_t time = ev.time;
   std::lock_guard<std::mutex> g(mu_);
   auto it = jobs_.find(job_id);
   if (it == jobs_.end() || it->second.status != "RUNNING") return;
@@ -269,9 +241,11 @@ void AppStatusStore::on_job_end(int job_id, bool succeeded, const std::string& r
   evict_stages();
 }
 
-void AppStatusStore::on_executor_added(const std::string& id, const std::string& host, int cores, int64_t time,
-                                       const std::map<std::string, std::string>& log_urls) {
-  emit({{"Event", "SparkListenerExecutorAdded"}, {"Executor ID", id}, {"Host", host}, {"Total Cores", cores}, {"Timestamp", time}, {"Log Urls", ids::valid_http_urls(log_urls)}});
+void AppStatusStore::on_executor_added(const scheduler::ExecutorAddedEvent& ev) {
+  const std::string &id = ev.exec_id, &host = ev.host;
+  const int cores = ev.cores;
+  const int64_t time = ev.time;
+  const auto& log_urls = ev.log_urls;
   std::lock_guard<std::mutex> g(mu_);
   Executor& e = execs_[id];
   e = Executor{};
@@ -282,8 +256,9 @@ void AppStatusStore::on_executor_added(const std::string& id, const std::string&
   e.logs = ids::valid_http_urls(log_urls);  // from executors (or a log file): links, http(s) only
 }
 
-void AppStatusStore::on_executor_removed(const std::string& id, const std::string& reason, int64_t time) {
-  emit({{"Event", "SparkListenerExecutorRemoved"}, {"Executor ID", id}, {"Removed Reason", reason}, {"Timestamp", time}});
+void AppStatusStore::on_executor_removed(const scheduler::ExecutorRemovedEvent& ev) {
+  const std::string &id = ev.exec_id, &reason = ev.reason;
+  const int64_t time = ev.time;
   std::lock_guard<std::mutex> g(mu_);
   auto it = execs_.find(id);
   if (it == execs_.end() || !it->second.active_flag) return;
@@ -297,93 +272,43 @@ void AppStatusStore::on_executor_removed(const std::string& id, const std::strin
   }
 }
 
-void AppStatusStore::on_all_aborted(const std::string& reason, int64_t time) {
-  std::vector<int> running;
-  std::vector<int64_t> queries;
-  {
-    std::lock_guard<std::mutex> g(mu_);
-    for (const auto& [id, j] : jobs_)
-      if (j.status == "RUNNING") running.push_back(id);
-    for (const auto& [id, q] : sql_)
-      if (!q.ended) queries.push_back(id);
-  }
-  for (int id : running) on_job_end(id, false, reason, time);
-  for (int64_t id : queries) on_sql_end(id, reason, time);
+std::vector<scheduler::ListenerEvent> AppStatusStore::abort_events(const std::string& reason, int64_t time) const {
+  std::vector<scheduler::ListenerEvent> out;
+  std::lock_guard<std::mutex> g(mu_);
+  for (const auto& [id, j] : jobs_)
+    if (j.status == "RUNNING") out.push_back(scheduler::JobEndEvent{id, false, reason, time});
+  for (const auto& [id, q] : sql_)
+    if (!q.ended) out.push_back(scheduler::SqlExecutionEndEvent{id, reason, time});
+  return out;
 }
 
-// A log is a file anyone with write access to the log dir can edit: a field of the wrong type
-// reads as absent (json::value would throw), integers only (a float cast may overflow).
-const json* LoggedEvent::field(const char* k) const {
-  auto it = ev.find(k);
-  return it == ev.end() ? nullptr : &*it;
-}
-int64_t LoggedEvent::i64(const char* k, int64_t absent) const {
-  const json* v = field(k);
-  return v && v->is_number_integer() ? v->get<int64_t>() : absent;
-}
-int LoggedEvent::i32(const char* k) const {
-  const json* v = field(k);
-  return v && v->is_number_integer() ? static_cast<int>(v->get<int64_t>()) : 0;
-}
-std::string LoggedEvent::str(const char* k) const {
-  const json* v = field(k);
-  return v && v->is_string() ? v->get<std::string>() : std::string();
-}
-bool LoggedEvent::flag(const char* k) const {
-  const json* v = field(k);
-  return v && v->is_boolean() && v->get<bool>();
-}
-json LoggedEvent::obj(const char* k) const {
-  const json* v = field(k);
-  return v && v->is_object() ? *v : json::object();
-}
-json LoggedEvent::arr(const char* k) const {
-  const json* v = field(k);
-  return v && v->is_array() ? *v : json::array();
-}
-std::map<std::string, std::string> LoggedEvent::strings(const char* k) const {  // other values dropped
-  std::map<std::string, std::string> m;
-  if (const json* v = field(k); v && v->is_object())
-    for (const auto& [key, val] : v->items())
-      if (val.is_string()) m[key] = val.get<std::string>();
-  return m;
+void AppStatusStore::on_event(const scheduler::ListenerEvent& event) {
+  std::visit(
+      [&](const auto& ev) {
+        using T = std::decay_t<decltype(ev)>;
+        if constexpr (std::is_same_v<T, scheduler::ApplicationStartEvent>) on_application_start(ev);
+        else if constexpr (std::is_same_v<T, scheduler::ApplicationEndEvent>) {
+          std::lock_guard<std::mutex> g(mu_);
+          app_end_ = ev.time;
+        } else if constexpr (std::is_same_v<T, scheduler::EnvironmentUpdateEvent>) on_environment(ev.properties);
+        else if constexpr (std::is_same_v<T, scheduler::JobStartEvent>) on_job_start(ev);
+        else if constexpr (std::is_same_v<T, scheduler::JobEndEvent>) on_job_end(ev);
+        else if constexpr (std::is_same_v<T, scheduler::StageSubmittedEvent>) on_stage_submitted(ev);
+        else if constexpr (std::is_same_v<T, scheduler::StageCompletedEvent>) on_stage_completed(ev);
+        else if constexpr (std::is_same_v<T, scheduler::TaskStartEvent>) on_task_start(ev);
+        else if constexpr (std::is_same_v<T, scheduler::TaskEndEvent>) on_task_end(ev);
+        else if constexpr (std::is_same_v<T, scheduler::ExecutorAddedEvent>) on_executor_added(ev);
+        else if constexpr (std::is_same_v<T, scheduler::ExecutorRemovedEvent>) on_executor_removed(ev);
+        else if constexpr (std::is_same_v<T, scheduler::SqlExecutionStartEvent>) on_sql_start(ev);
+        else if constexpr (std::is_same_v<T, scheduler::SqlExecutionEndEvent>) on_sql_end(ev);
+        else if constexpr (std::is_same_v<T, scheduler::SqlTaskMetricsEvent>) on_sql_task_metrics(ev);
+      },
+      event);
 }
 
 void AppStatusStore::replay(const json& ev) {
-  if (!ev.is_object()) return;
-  const LoggedEvent f{ev};
-  auto i64 = [&](const char* k) { return f.i64(k); };
-  auto i32 = [&](const char* k) { return f.i32(k); };
-  auto str = [&](const char* k) { return f.str(k); };
-  auto flag = [&](const char* k) { return f.flag(k); };
-  auto obj = [&](const char* k) { return f.obj(k); };
-  auto strings = [&](const char* k) { return f.strings(k); };
-  std::string e = str("Event");
-  if (e == "SparkListenerApplicationStart") on_application_start(str("App ID"), str("App Name"), str("User"), i64("Timestamp"));
-  else if (e == "SparkListenerApplicationEnd") on_application_end(i64("Timestamp"));
-  else if (e == "SparkListenerEnvironmentUpdate") on_environment(strings("Spark Properties"));
-  else if (e == "SparkListenerJobStart") {
-    const std::string id = LoggedEvent{obj("Properties")}.str("spark.sql.execution.id");
-    on_job_start(i32("Job ID"), str("Description"), i64("Submission Time"), obj("Lineage"),
-                 id.empty() ? -1 : std::atoll(id.c_str()));
-  }
-  else if (e == "SparkListenerStageSubmitted")
-    on_stage_submitted(i32("Stage ID"), i32("Stage Attempt ID"), i32("Job ID"), str("Stage Name"), i32("Number of Tasks"), i32("RDD ID"), i64("Submission Time"));
-  else if (e == "SparkListenerTaskStart")
-    on_task_start(i64("Task ID"), i32("Stage ID"), i32("Stage Attempt ID"), i32("Index"), i32("Attempt"), i32("Partition"), str("Executor ID"), str("Host"), i64("Launch Time"),
-                  flag("Speculative"));
-  else if (e == "SparkListenerTaskEnd")
-    on_task_end(i64("Task ID"), str("Task End Reason"), metrics_from(obj("Task Metrics")), str("Error"), i64("Finish Time"));
-  else if (e == "SparkListenerStageCompleted")
-    on_stage_completed(i32("Stage ID"), i32("Stage Attempt ID"), str("Status"), str("Failure Reason"), i64("Completion Time"));
-  else if (e == "SparkListenerJobEnd")
-    on_job_end(i32("Job ID"), str("Job Result") == "JobSucceeded", str("Failure Reason"), i64("Completion Time"));
-  else if (e == "SparkListenerExecutorAdded")
-    on_executor_added(str("Executor ID"), str("Host"), i32("Total Cores"), i64("Timestamp"), strings("Log Urls"));
-  else if (e == "SparkListenerExecutorRemoved") on_executor_removed(str("Executor ID"), str("Removed Reason"), i64("Timestamp"));
-  else replay_sql(e, f);
+  if (auto e = event_from_json(ev)) on_event(*e);
 }
-
 // ------------------------------------------------------------------ helpers
 
 AppStatusStore::Stage* AppStatusStore::find_stage(int id, int attempt) {
@@ -798,4 +723,4 @@ json AppStatusStore::environment() const {
           {"resourceProfiles", json::array()}};
 }
 
-}  // namespace spp::driver
+}  // namespace spp::ui

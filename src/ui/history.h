@@ -1,7 +1,7 @@
 // Event log (spark.eventLog.*) and the history server (`sparkpp history`).
 //
-// The driver's AppStatusStore emits one JSON object per event; EventLogWriter appends them, one
-// per line, to DIR/<appId>.inprogress (DIR/<appId>.zst.inprogress with spark.eventLog.compress)
+// EventLogWriter, a listener on the driver's bus beside the AppStatusStore, appends each event as
+// one JSON line to DIR/<appId>.inprogress (DIR/<appId>.zst.inprogress with spark.eventLog.compress)
 // and renames the file to DIR/<appId>[.zst] when the application ends. The history server replays
 // every log in its directory into a store of its own and serves them with the same UiServer.
 #pragma once
@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/status.h"
+#include "ui/listener_bus.h"
 
 namespace spp {
 
@@ -24,14 +25,16 @@ struct HistoryArgs {
 };
 int run_history(const HistoryArgs& args);
 
-namespace driver {
+namespace ui {
 
 class AppStatusStore;
 
-class EventLogWriter {
+// A listener on the driver's bus: each event one JSON line (event_json.h).
+class EventLogWriter final : public Listener {
  public:
   EventLogWriter(std::string dir, bool compress);
-  ~EventLogWriter();  // finishes (renames) if not done yet
+  ~EventLogWriter() override;  // finishes (renames) if not done yet
+  void on_event(const scheduler::ListenerEvent& e) override;
   // The first event must be SparkListenerApplicationStart: it names the file.
   void write(const nlohmann::json& event);
   void flush();
@@ -58,5 +61,5 @@ Status replay_event_log(const std::string& path, AppStatusStore& store);
 // objects (the partial last line of a live log) and fields of the wrong type are skipped.
 Status replay_event_log_bytes(std::string_view data, bool zstd, AppStatusStore& store);
 
-}  // namespace driver
+}  // namespace ui
 }  // namespace spp

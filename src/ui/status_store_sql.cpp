@@ -5,16 +5,12 @@
 #include <cstdio>
 #include <functional>
 
-#include "driver/status_store.h"
+#include "ui/status_store.h"
+#include "ui/event_json.h"
 
-namespace spp::driver {
+namespace spp::ui {
 
 namespace {
-
-constexpr const char* kSqlStart = "org.apache.spark.sql.execution.ui.SparkListenerSQLExecutionStart";
-constexpr const char* kSqlEnd = "org.apache.spark.sql.execution.ui.SparkListenerSQLExecutionEnd";
-// Ours: Spark sends SQL metrics as accumulator updates inside TaskEnd; we log one event per task.
-constexpr const char* kSqlTaskMetrics = "SparkppSQLTaskMetrics";
 
 // NumberFormat.getIntegerInstance(Locale.US): 1234567 -> "1,234,567".
 std::string grouped(int64_t v) {
@@ -74,33 +70,15 @@ bool buffers(const std::string& name) {
 
 }  // namespace
 
-void AppStatusStore::on_sql_start(int64_t exec_id, const std::string& description, const std::string& plan_text, json graph, int64_t time) {
-  if (sink_) {
-    // Spark's sparkPlanInfo tree (nodeName, simpleString, children) beside our flat graph.
-    std::function<json(int)> info = [&](int id) {
-      json n = json::object();
-      for (const auto& x : graph["nodes"])
-        if (x.value("nodeId", -1) == id) n = {{"nodeName", x.value("nodeName", "")}, {"simpleString", x.value("desc", "")}};
-      json kids = json::array();
-      for (const auto& e : graph["edges"])
-        if (e.value("toId", -1) == id) kids.push_back(info(e.value("fromId", -1)));
-      n["children"] = kids;
-      n["metadata"] = json::object();
-      n["metrics"] = json::array();
-      return n;
-    };
-    emit({{"Event", kSqlStart}, {"executionId", exec_id}, {"rootExecutionId", exec_id}, {"description", description},
-          {"details", description}, {"physicalPlanDescription", plan_text},
-          {"sparkPlanInfo", graph.contains("nodes") && !graph["nodes"].empty() ? info(0) : json::object()}, {"time", time},
-          {"modifiedConfigs", json::object()}, {"sparkppPlanGraph", graph}});
-  }
+void AppStatusStore::on_sql_start(const scheduler::SqlExecutionStartEvent& ev) {
+  const int64_t exec_id = ev.exec_id;
   std::lock_guard<std::mutex> g(mu_);
   SqlExec& e = sql_[exec_id];
   e.id = exec_id;
-  e.description = description;
-  e.plan_text = plan_text;
-  e.graph = std::move(graph);
-  e.submitted = time;
+  e.description = ev.description;
+  e.plan_text = ev.plan_text;
+  e.graph = ev.graph;
+  e.submitted = ev.time;
   // spark.sql.ui.retainedExecutions: the oldest finished ones go.
   size_t finished = 0;
   for (const auto& [id, x] : sql_) finished += x.ended;
@@ -111,12 +89,9 @@ void AppStatusStore::on_sql_start(int64_t exec_id, const std::string& descriptio
   }
 }
 
-void AppStatusStore::on_sql_end(int64_t exec_id, const std::string& error, int64_t time) {
-  if (sink_) {
-    json ev = {{"Event", kSqlEnd}, {"executionId", exec_id}, {"time", time}};
-    if (!error.empty()) ev["errorMessage"] = error;
-    emit(std::move(ev));
-  }
+void AppStatusStore::on_sql_end(const scheduler::SqlExecutionEndEvent& ev) {
+  const int64_t exec_id = ev.exec_id, time = ev.time;
+  const std::string& error = ev.error;
   std::lock_guard<std::mutex> g(mu_);
   auto it = sql_.find(exec_id);
   if (it == sql_.end() || it->second.ended) return;
@@ -125,23 +100,21 @@ void AppStatusStore::on_sql_end(int64_t exec_id, const std::string& error, int64
   it->second.error = error;
 }
 
-void AppStatusStore::on_sql_task_metrics(int64_t task_id, const json& rows) {
-  if (!rows.is_array() || rows.empty()) return;
+// The task may be gone from the store (retention): it is placed by the event's stage.
+void AppStatusStore::on_sql_task_metrics(const scheduler::SqlTaskMetricsEvent& ev) {
+  if (!ev.rows.is_array()) return;
   std::lock_guard<std::mutex> g(mu_);
-  auto ts = task_stage_.find(task_id);
-  if (ts == task_stage_.end()) return;
-  const Stage* s = find_stage(ts->second.first, ts->second.second);
-  auto jt = s ? jobs_.find(s->job_id) : jobs_.end();
-  if (jt == jobs_.end() || jt->second.sql_exec < 0) return;
-  auto et = sql_.find(jt->second.sql_exec);
+  auto et = sql_.find(ev.exec_id);
   if (et == sql_.end()) return;
-  if (sink_)
-    emit({{"Event", kSqlTaskMetrics}, {"executionId", et->first}, {"Task ID", task_id}, {"Stage ID", s->stage_id},
-          {"Stage Attempt ID", s->attempt}, {"metrics", rows}});
-  for (const auto& r : rows) {
+  for (const auto& r : ev.rows) {
+    // [nodeId, rows, timeNs, spillBytes, peakMemory], integers only.
     if (!r.is_array() || r.size() < 5) continue;
-    SqlSample x{r[1].get<int64_t>(), r[2].get<int64_t>(), r[3].get<int64_t>(), r[4].get<int64_t>(), s->stage_id, s->attempt, task_id};
-    et->second.metrics[r[0].get<int>()].push_back(x);
+    bool ints = true;
+    for (size_t i = 0; i < 5; ++i) ints = ints && r[i].is_number_integer();
+    if (!ints) continue;
+    SqlSample x{r[1].get<int64_t>(), r[2].get<int64_t>(), r[3].get<int64_t>(), r[4].get<int64_t>(), ev.stage_id, ev.stage_attempt,
+                ev.task_id};
+    et->second.metrics[static_cast<int>(r[0].get<int64_t>())].push_back(x);
   }
 }
 
@@ -149,31 +122,6 @@ void AppStatusStore::on_sql_task_metrics(int64_t task_id, const json& rows) {
 void AppStatusStore::sql_job_event(const Job& j) {
   if (j.sql_exec < 0) return;
   if (auto it = sql_.find(j.sql_exec); it != sql_.end()) it->second.jobs[j.job_id] = j.status;
-}
-
-void AppStatusStore::replay_sql(const std::string& event, const LoggedEvent& ev) {
-  if (event == kSqlStart) {
-    json graph = ev.obj("sparkppPlanGraph");
-    if (graph.empty()) graph = json{{"nodes", json::array()}, {"edges", json::array()}};
-    on_sql_start(ev.i64("executionId"), ev.str("description"), ev.str("physicalPlanDescription"), graph, ev.i64("time"));
-  } else if (event == kSqlEnd) {
-    on_sql_end(ev.i64("executionId"), ev.str("errorMessage"), ev.i64("time"));
-  } else if (event == kSqlTaskMetrics) {
-    // The task may be gone from a replayed store (retention): place it by the logged stage.
-    std::lock_guard<std::mutex> g(mu_);
-    auto et = sql_.find(ev.i64("executionId", -1));
-    if (et == sql_.end()) return;
-    for (const auto& r : ev.arr("metrics")) {
-      // [nodeId, rows, timeNs, spillBytes, peakMemory], integers only.
-      if (!r.is_array() || r.size() < 5) continue;
-      bool ints = true;
-      for (size_t i = 0; i < 5; ++i) ints = ints && r[i].is_number_integer();
-      if (!ints) continue;
-      SqlSample x{r[1].get<int64_t>(), r[2].get<int64_t>(), r[3].get<int64_t>(), r[4].get<int64_t>(), ev.i32("Stage ID"),
-                  ev.i32("Stage Attempt ID"), ev.i64("Task ID")};
-      et->second.metrics[static_cast<int>(r[0].get<int64_t>())].push_back(x);
-    }
-  }
 }
 
 // Spark's ExecutionData (SqlResource): status RUNNING until the query ends, then FAILED if it
@@ -262,4 +210,4 @@ std::optional<json> AppStatusStore::sql_execution(int64_t id, bool details, bool
   return sql_json(it->second, details, plan);
 }
 
-}  // namespace spp::driver
+}  // namespace spp::ui

@@ -1,5 +1,5 @@
 // UiServer: REST routes (Spark's /api/v1 paths and parameters) and the embedded single-page UI.
-#include "driver/ui_server.h"
+#include "ui/ui_server.h"
 
 #include <set>
 #include <sstream>
@@ -9,7 +9,7 @@
 #include "common/util.h"
 #include "web_routes.h"
 
-namespace spp::driver {
+namespace spp::ui {
 namespace {
 
 void send_json(httplib::Response& res, const json& j) {
@@ -191,9 +191,10 @@ AppUi::AppUi(const Conf& conf, const std::string& advertise_host) {
   lim.tasks = static_cast<size_t>(std::max<int64_t>(1, conf.get_int("spark.ui.retainedTasks")));
   lim.dead_executors = static_cast<size_t>(std::max<int64_t>(0, conf.get_int("spark.ui.retainedDeadExecutors")));
   store_ = std::make_shared<AppStatusStore>(lim);
+  bus_.add(store_.get());
   if (conf.get_bool("spark.eventLog.enabled")) {
     log_ = std::make_unique<EventLogWriter>(conf.get("spark.eventLog.dir"), conf.get_bool("spark.eventLog.compress"));
-    store_->set_event_sink([w = log_.get()](const json& ev) { w->write(ev); });
+    bus_.add(log_.get());
   }
   if (!conf.get_bool("spark.ui.enabled")) return;
   source_ = std::make_unique<LiveSource>(store_);
@@ -221,24 +222,8 @@ AppUi::~AppUi() {
 void AppUi::finish(int64_t wall_ms) {
   if (finished_) return;
   finished_ = true;
-  store_->on_application_end(wall_ms);
+  bus_.post(scheduler::ApplicationEndEvent{wall_ms});
   if (log_) log_->finish();
 }
 
-json rdd_lineage(const RddGraph& g, int rdd) {
-  json nodes = json::array();
-  std::set<int> seen;
-  std::vector<int> todo{rdd};
-  while (!todo.empty() && nodes.size() < 500) {  // very long lineages: the newest 500 RDDs
-    int id = todo.back();
-    todo.pop_back();
-    if (!seen.insert(id).second) continue;
-    const RddNode* n = g.node(id);
-    if (!n) continue;
-    nodes.push_back({{"id", n->id}, {"kind", n->kind}, {"parents", n->parents}, {"partitions", n->num_partitions}});
-    for (int p : n->parents) todo.push_back(p);
-  }
-  return {{"rdd", rdd}, {"nodes", nodes}};
-}
-
-}  // namespace spp::driver
+}  // namespace spp::ui

@@ -6,10 +6,10 @@
 #include <iterator>
 #include <memory>
 
-#include "driver/history.h"
-#include "driver/status_store.h"
+#include "ui/history.h"
+#include "ui/status_store.h"
 
-namespace spp::driver {
+namespace spp::ui {
 namespace {
 // Replays every complete line of `pending` and keeps the unfinished tail.
 void replay_lines(std::string& pending, bool last, AppStatusStore& store) {
@@ -63,4 +63,4 @@ Status replay_event_log(const std::string& path, AppStatusStore& store) {
   return replay_event_log_bytes(data, path.find(".zst") != std::string::npos, store);
 }
 
-}  // namespace spp::driver
+}  // namespace spp::ui

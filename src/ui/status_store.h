@@ -3,8 +3,8 @@
 // AppStatusListener + KVStore, in memory). Every `on_*` hook is O(1)-ish and runs on the driver's
 // loop thread; the JSON views are built on request by the HTTP thread. One mutex guards both.
 //
-// The same events, serialized, are the event log (`spark.eventLog.enabled`): each hook emits one
-// JSON object to the optional sink, and `replay()` feeds such an object back into a store —
+// It is a Listener on the driver's ListenerBus (listener_bus.h); the event-log writer is another,
+// so the log holds exactly the events the store saw. `replay()` feeds a logged event back in —
 // which is how the history server rebuilds a finished application.
 //
 // States (Spark's names):
@@ -25,27 +25,15 @@
 #include <nlohmann/json.hpp>
 
 #include "common/messages.h"
+#include "scheduler/listener_events.h"
+#include "ui/listener_bus.h"
 
-namespace spp::driver {
+namespace spp::ui {
 
 using json = nlohmann::json;
 
 // "2026-11-22T12:00:00.000GMT" (Spark's REST date format) from epoch milliseconds.
 std::string rest_time(int64_t epoch_ms);
-
-// One logged event's fields read defensively (history replay of an editable file): a missing
-// or wrong-typed field reads as empty/0, never throws.
-struct LoggedEvent {
-  const json& ev;
-  const json* field(const char* k) const;
-  int64_t i64(const char* k, int64_t absent = 0) const;
-  int i32(const char* k) const;
-  std::string str(const char* k) const;
-  bool flag(const char* k) const;
-  json obj(const char* k) const;
-  json arr(const char* k) const;
-  std::map<std::string, std::string> strings(const char* k) const;
-};
 
 struct StoreLimits {
   size_t jobs = 1000;     // spark.ui.retainedJobs: finished jobs kept
@@ -64,47 +52,18 @@ struct TaskQuery {
   std::string status;   // "" or running|success|failed|killed
 };
 
-class AppStatusStore {
+class AppStatusStore final : public Listener {
  public:
-  using Sink = std::function<void(const json& event)>;
   explicit AppStatusStore(StoreLimits limits = {}) : limits_(limits) {}
 
-  // Every hook also emits its event to the sink (if any). Set before the first hook.
-  void set_event_sink(Sink s) { sink_ = std::move(s); }
-
-  // ---- hooks (driver loop thread)
-  void on_application_start(const std::string& app_id, const std::string& name, const std::string& user, int64_t time);
-  void on_application_end(int64_t time);
-  void on_environment(const std::map<std::string, std::string>& conf);  // secrets are redacted here
-  // `lineage`: the RDD graph of the job, from rdd_lineage() ({"nodes":[...]}), for the DAG picture.
-  // `sql_exec`: the SQL execution (DataFrame query) the job runs for, -1 for none (Spark's job
-  // property spark.sql.execution.id).
-  void on_job_start(int job_id, const std::string& description, int64_t time, json lineage, int64_t sql_exec = -1);
-  void on_stage_submitted(int stage_id, int attempt, int job_id, const std::string& name, int num_tasks, int rdd, int64_t time);
-  void on_task_start(int64_t task_id, int stage_id, int stage_attempt, int index, int attempt, int partition,
-                     const std::string& exec_id, const std::string& host, int64_t time, bool speculative = false);
-  // `state`: FINISHED|SUCCESS, FAILED or KILLED. Unknown or already ended task ids are ignored.
-  void on_task_end(int64_t task_id, const std::string& state, const msg::TaskMetrics& m, const std::string& error, int64_t time);
-  // `status`: COMPLETE or FAILED. Tasks of the attempt still running stay as they are.
-  void on_stage_completed(int stage_id, int attempt, const std::string& status, const std::string& reason, int64_t time);
-  void on_job_end(int job_id, bool succeeded, const std::string& reason, int64_t time);
-  // `log_urls`: {"stdout": URL, "stderr": URL} or empty (local mode).
-  void on_executor_added(const std::string& id, const std::string& host, int cores, int64_t time,
-                         const std::map<std::string, std::string>& log_urls);
-  void on_executor_removed(const std::string& id, const std::string& reason, int64_t time);
-  // The context stopped or the application was killed: running jobs and stages fail.
-  void on_all_aborted(const std::string& reason, int64_t time);
-
-  // ---- the SQL tab (status_store_sql.cpp). A DataFrame query: its description (call site or
-  // SQL text), the `== Physical Plan ==` text and the executed plan's graph (sql::plan_graph).
-  void on_sql_start(int64_t exec_id, const std::string& description, const std::string& plan_text, json graph, int64_t time);
-  void on_sql_end(int64_t exec_id, const std::string& error, int64_t time);
-  // A finished task's per-operator metrics (StatusUpdate.extra "sqlMetrics": rows of
-  // [nodeId, rows, timeNs, spillBytes, peakMemory]), for the query its job runs.
-  void on_sql_task_metrics(int64_t task_id, const json& rows);
-
-  // Applies one event-log object (as emitted to the sink). Unknown events are skipped.
+  // Applies one event (driver loop thread). Task events of unknown or already ended tasks are
+  // ignored; a stage's tasks still running when it completes stay as they are.
+  void on_event(const scheduler::ListenerEvent& e) override;
+  // Applies one event-log object (event_json.h). Unknown events are skipped.
   void replay(const json& event);
+  // The events that end what is still running (jobs, then SQL executions) when the context
+  // stopped or the application was killed: the driver posts them, so the log has them too.
+  std::vector<scheduler::ListenerEvent> abort_events(const std::string& reason, int64_t time) const;
 
   // ---- REST views (any thread). Spark's /api/v1 field names.
   std::string app_id() const;
@@ -126,6 +85,20 @@ class AppStatusStore {
   json overview() const;
 
  private:
+  void on_application_start(const scheduler::ApplicationStartEvent& e);
+  void on_environment(const std::map<std::string, std::string>& conf);
+  void on_job_start(const scheduler::JobStartEvent& e);
+  void on_stage_submitted(const scheduler::StageSubmittedEvent& e);
+  void on_task_start(const scheduler::TaskStartEvent& e);
+  void on_task_end(const scheduler::TaskEndEvent& e);
+  void on_stage_completed(const scheduler::StageCompletedEvent& e);
+  void on_job_end(const scheduler::JobEndEvent& e);
+  void on_executor_added(const scheduler::ExecutorAddedEvent& e);
+  void on_executor_removed(const scheduler::ExecutorRemovedEvent& e);
+  void on_sql_start(const scheduler::SqlExecutionStartEvent& e);
+  void on_sql_end(const scheduler::SqlExecutionEndEvent& e);
+  void on_sql_task_metrics(const scheduler::SqlTaskMetricsEvent& e);
+
   struct Task {
     int64_t task_id = 0;
     int index = 0, attempt = 0, partition = 0;
@@ -184,9 +157,6 @@ class AppStatusStore {
   };
   using StageKey = std::pair<int, int>;
 
-  void emit(json ev) const {
-    if (sink_) sink_(ev);
-  }
   Stage* find_stage(int id, int attempt);
   const Stage* find_stage(int id, int attempt) const;
   Job* job_of(const Stage& s);
@@ -199,10 +169,8 @@ class AppStatusStore {
   void set_executor_logs(json& out, const std::string& exec_id) const;
   json sql_json(const SqlExec& e, bool details, bool plan) const;
   void sql_job_event(const Job& j);
-  void replay_sql(const std::string& event, const LoggedEvent& ev);
 
   StoreLimits limits_;
-  Sink sink_;
   mutable std::mutex mu_;
   std::string app_id_, app_name_, user_;
   int64_t app_start_ = 0, app_end_ = 0;
@@ -219,4 +187,4 @@ class AppStatusStore {
 // Quantile of sorted values, Spark's rule: element at min(q * n, n - 1). Empty input -> 0.
 double quantile_of(const std::vector<double>& sorted, double q);
 
-}  // namespace spp::driver
+}  // namespace spp::ui

@@ -12,11 +12,11 @@
 
 #include "common/config.h"
 #include "common/status.h"
-#include "driver/history.h"
-#include "driver/rdd_graph.h"
-#include "driver/status_store.h"
+#include "ui/history.h"
+#include "ui/listener_bus.h"
+#include "ui/status_store.h"
 
-namespace spp::driver {
+namespace spp::ui {
 
 class UiSource {
  public:
@@ -37,6 +37,7 @@ class LiveSource final : public UiSource {
   bool is_history() const override { return false; }
 
  private:
+  ListenerBus bus_;
   std::shared_ptr<AppStatusStore> store_;
 };
 
@@ -60,20 +61,24 @@ class UiServer {
   std::thread thread_;
 };
 
-// What the driver owns for its UI: the status store (always: hooks are cheap), the HTTP server
-// (spark.ui.enabled) and the event log (spark.eventLog.enabled). One per SparkContext.
+// What the driver owns for its UI: the listener bus it posts to, the status store (always: its
+// updates are cheap), the HTTP server (spark.ui.enabled) and the event log
+// (spark.eventLog.enabled), both stores of the bus's events. One per SparkContext.
 class AppUi {
  public:
   // Starts the server on spark.ui.port and opens the event log as configured. Problems
   // (no free port, unwritable log dir) are logged; the application runs on without them.
   AppUi(const Conf& conf, const std::string& advertise_host);
   ~AppUi();
-  AppStatusStore& store() { return *store_; }
+  // The one way the driver reports what happened (scheduler/listener_events.h).
+  void post(scheduler::ListenerEvent e) { bus_.post(std::move(e)); }
+  const AppStatusStore& store() const { return *store_; }
   const std::string& url() const { return url_; }  // "" when the UI is off
   // The application ended: last event, event log closed (the UI keeps serving until destroyed).
   void finish(int64_t wall_ms);
 
  private:
+  ListenerBus bus_;
   std::shared_ptr<AppStatusStore> store_;
   std::unique_ptr<LiveSource> source_;
   std::unique_ptr<UiServer> server_;
@@ -82,8 +87,4 @@ class AppUi {
   bool finished_ = false;
 };
 
-// The RDD graph of a job (the RDD and its ancestors) for the DAG picture:
-// {"nodes":[{"id","kind","parents":[..],"partitions"}...]}, the job's RDD first.
-json rdd_lineage(const RddGraph& g, int rdd);
-
-}  // namespace spp::driver
+}  // namespace spp::ui

@@ -1,5 +1,5 @@
 // Event log writing/replay and the history server (see history.h).
-#include "driver/history.h"
+#include "ui/history.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -15,14 +15,15 @@
 
 #include "common/log.h"
 #include "common/util.h"
-#include "driver/status_store.h"
-#include "driver/ui_server.h"
+#include "ui/event_json.h"
+#include "ui/status_store.h"
+#include "ui/ui_server.h"
 
 namespace spp {
 namespace fs = std::filesystem;
 static const char* kLog = "history";
 
-namespace driver {
+namespace ui {
 
 EventLogWriter::EventLogWriter(std::string dir, bool compress) : dir_(std::move(dir)), compress_(compress) {
   if (starts_with(dir_, "file:")) dir_ = dir_.substr(5);
@@ -33,6 +34,8 @@ EventLogWriter::~EventLogWriter() {
   finish();
   if (zctx_) ZSTD_freeCCtx(static_cast<ZSTD_CCtx*>(zctx_));
 }
+
+void EventLogWriter::on_event(const scheduler::ListenerEvent& e) { write(event_to_json(e)); }
 
 void EventLogWriter::write(const nlohmann::json& event) {
   if (done_ || !status_) return;
@@ -161,7 +164,7 @@ class HistorySource final : public UiSource {
   std::map<std::string, Entry> loaded_;
 };
 
-}  // namespace driver
+}  // namespace ui
 
 int run_history(const HistoryArgs& args) {
   std::string dir = starts_with(args.dir, "file:") ? args.dir.substr(5) : args.dir;
@@ -177,8 +180,8 @@ int run_history(const HistoryArgs& args) {
   sigaddset(&set, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   signal(SIGPIPE, SIG_IGN);
-  driver::HistorySource src(dir);
-  driver::UiServer ui(src);
+  ui::HistorySource src(dir);
+  ui::UiServer ui(src);
   auto port = ui.bind(args.host, args.port, 1);
   if (!port) {
     std::fprintf(stderr, "sparkpp history: error: %s\n", port.error_message().c_str());
