@@ -9,6 +9,8 @@
 #include <cstring>
 #include <fstream>
 
+#include "common/log.h"
+
 #include "executor/block_server.h"
 
 namespace spp::executor {
@@ -189,7 +191,13 @@ Result<bool> ShuffleBlockReader::next(std::string& out) {
     if (!have_seg_ || pos_ >= seg_.size()) {
       Status st = next_segment();
       if (!st) return Result<bool>::error(st.message());
-      if (!have_seg_) return false;
+      if (!have_seg_) {
+        if (remote_blocks_ > 0 && !logged_)
+          LOG_INFO("executor", "shuffle " << shuffle_id_ << ": fetched " << remote_blocks_ << " remote shuffle block(s) (" << remote_bytes_
+                                          << " bytes) from " << clients_.size() << " block server(s), read " << local_blocks_ << " local");
+        logged_ = true;
+        return false;
+      }
       continue;
     }
     size_t used = 0;

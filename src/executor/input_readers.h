@@ -5,11 +5,13 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "common/messages.h"
 #include "common/status.h"
 #include "common/task_plan.h"
 #include "executor/shuffle_format.h"
@@ -24,6 +26,22 @@ class InputReader {
   virtual Result<bool> next(std::string& out) = 0;
   int64_t bytes_read() const { return bytes_; }
   int64_t records() const { return records_; }
+  // Shuffle blocks count as shuffle read, not input (Spark's task metrics).
+  virtual bool is_shuffle() const { return false; }
+  // After a failed next(): the fetch-failure details for the driver when a map output could not
+  // be fetched (the map stage reruns), null for any other error.
+  virtual nlohmann::json fetch_failure() const { return nullptr; }
+  // Adds what was read to a task's metrics (`records`: the caller's count when it has one).
+  void add_metrics(msg::TaskMetrics& m, std::optional<int64_t> records = std::nullopt) const {
+    const int64_t n = records ? *records : records_;
+    if (is_shuffle()) {
+      m.shuffle_read_bytes += bytes_;
+      m.shuffle_read_records += n;
+    } else {
+      m.input_bytes += bytes_;
+      m.input_records += n;
+    }
+  }
  protected:
   int64_t bytes_ = 0;
   int64_t records_ = 0;
@@ -82,13 +100,14 @@ class BlockClient;
 // server, remote requests first so the network works while local blocks are read. At most
 // max_in_flight bytes are requested and not yet consumed at any time; requests carry up to
 // max_in_flight/5 bytes so several servers send at once. A missing or corrupt block, or an
-// unreachable server, is a fetch failure; failure_info() says which map output.
+// unreachable server, is a fetch failure; fetch_failure() says which map output.
 class ShuffleBlockReader final : public InputReader {
  public:
   ShuffleBlockReader(int shuffle_id, const nlohmann::json& blocks, ShuffleSettings settings);
   ~ShuffleBlockReader() override;
   Result<bool> next(std::string& out) override;
-  nlohmann::json failure_info() const { return failure_; }
+  bool is_shuffle() const override { return true; }
+  nlohmann::json fetch_failure() const override { return failure_; }
   int64_t remote_bytes() const { return remote_bytes_; }
   int64_t remote_blocks() const { return remote_blocks_; }
   int64_t local_blocks() const { return local_blocks_; }
@@ -119,6 +138,7 @@ class ShuffleBlockReader final : public InputReader {
   ShuffleSettings s_;
   std::vector<Block> blocks_;
   bool planned_ = false;
+  bool logged_ = false;  // the fetch summary, once at the end
   std::deque<size_t> local_;
   std::deque<Request> pending_, in_flight_;
   std::map<std::string, std::unique_ptr<BlockClient>> clients_;

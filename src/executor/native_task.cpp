@@ -8,6 +8,7 @@
 #include "executor/native_scan.h"
 #include "executor/part_file.h"
 #include "executor/shuffle_writer.h"
+#include "executor/task_sink.h"
 #include "sql/columnar/serde.h"
 #include "sql/exec/exchange.h"
 #include "sql/exec/lower.h"
@@ -152,7 +153,8 @@ TaskOutcome run_native_task(RunningTask& t, const TaskEnv& env, const plan::Nati
   auto root = ex::lower_plan(op.fragment, lc, inputs);
   if (!root) return fail("io", "cannot run this SQL stage: " + root.error_message());
 
-  std::unique_ptr<ShuffleWriter> writer;
+  std::unique_ptr<ShuffleSink> shuffle;
+  ResultSink results;
   std::unique_ptr<SqlFileSink> files;  // a df.write task: rows -> its part file(s)
   ex::OutputPartitioning part;
   int rr_next = 0;
@@ -181,9 +183,7 @@ TaskOutcome run_native_task(RunningTask& t, const TaskEnv& env, const plan::Nati
       if (!b) return fail("io", "range partitioning without its bounds: " + b.error_message());
       bounds = std::move(b.value());
     }
-    std::string base = fs::absolute(env.scratch_dir).string() + "/shuffle_" + std::to_string(sink.shuffle_id) + "_" +
-                       std::to_string(t.spec.partition) + "_" + std::to_string(t.spec.task_id);
-    writer = std::make_unique<ShuffleWriter>(base, sink.num_reduce, env.shuffle);
+    shuffle = std::make_unique<ShuffleSink>(sink, env, t.spec.partition, t.spec.task_id);
   } else if (sink.kind == plan::SinkKind::kFiles) {
     auto f = SqlFileSink::make(sink, *root.value()->schema(), t.spec.task_id, op.partition);
     if (!f) return fail("user", f.error_message());
@@ -199,7 +199,7 @@ TaskOutcome run_native_task(RunningTask& t, const TaskEnv& env, const plan::Nati
     buf.clear();
     col::serialize(b, buf);
     m.shuffle_write_records += b.num_rows;
-    return writer->add(p, buf.data(), buf.size());
+    return shuffle->add_to(p, buf.data(), buf.size());
   };
   for (;;) {
     if (t.killed) {
@@ -212,9 +212,9 @@ TaskOutcome run_native_task(RunningTask& t, const TaskEnv& env, const plan::Nati
     if (!next) {
       // A shuffle block that could not be fetched is a fetch failure (the map stage reruns).
       for (auto* leaf : leaves)
-        if (auto* sh = dynamic_cast<ShuffleBlockReader*>(leaf->reader()); sh && !sh->failure_info().is_null()) {
+        if (auto ff = leaf->reader()->fetch_failure(); !ff.is_null()) {
           fail("fetch_failed", next.error_message());
-          o.update.extra = sh->failure_info();
+          o.update.extra = std::move(ff);
           return o;
         }
       return fail("user", next.error_message());
@@ -230,10 +230,8 @@ TaskOutcome run_native_task(RunningTask& t, const TaskEnv& env, const plan::Nati
       if (Status st = files->add(b); !st) return fail("io", st.message());
       continue;
     }
-    if (!writer) {
-      std::string s = col::serialize(b);
-      m.result_bytes += static_cast<int64_t>(s.size());
-      o.blobs.push_back(std::move(s));
+    if (!shuffle) {
+      (void)results.add(col::serialize(b));
       continue;
     }
     Status st = Status::ok();
@@ -262,32 +260,17 @@ TaskOutcome run_native_task(RunningTask& t, const TaskEnv& env, const plan::Nati
   const int64_t op_spill = ex::total_spill_bytes(*root.value());
   m.memory_spilled += op_spill;
   m.disk_spilled += op_spill;
-  for (auto* leaf : leaves) {
-    if (dynamic_cast<ShuffleBlockReader*>(leaf->reader())) {
-      m.shuffle_read_bytes += leaf->reader()->bytes_read();
-      m.shuffle_read_records += leaf->rows();
-    } else {
-      m.input_bytes += leaf->reader()->bytes_read();
-      m.input_records += leaf->rows();
-    }
-  }
+  for (auto* leaf : leaves) leaf->reader()->add_metrics(m, leaf->rows());
   if (files) {
     if (Status st = files->finish(); !st) return fail("io", st.message());
     m.output_bytes = files->bytes_written();
   }
-  if (sampler) {
-    std::string s = ex::encode_range_sample({sampler->sample(), sampler->rows_seen()});
-    m.result_bytes += static_cast<int64_t>(s.size());
-    o.blobs.push_back(std::move(s));
-  }
-  if (writer) {
-    Status ws = writer->commit();
-    if (!ws) return fail("io", ws.message());
-    m.shuffle_write_bytes = writer->bytes_written();
-    m.memory_spilled += writer->memory_spilled();
-    m.disk_spilled += writer->disk_spilled();
-    o.update.extra = {{"path", writer->data_path()}, {"offsets", writer->offsets()}, {"raw_bytes", writer->raw_bytes()},
-                      {"spills", writer->spills()}};
+  if (sampler) (void)results.add(ex::encode_range_sample({sampler->sample(), sampler->rows_seen()}));
+  if (shuffle) {
+    shuffle->report(m);
+    if (Status ws = shuffle->commit(o); !ws) return fail("io", ws.message());
+  } else {
+    (void)results.commit(o);
   }
   // The SQL tab's per-operator metrics; a range sampling task recomputes a map stage's input
   // for its keys only, so it does not add to the query's row counts.

@@ -14,6 +14,7 @@
 #include "executor/input_readers.h"
 #include "executor/native_task.h"
 #include "executor/shuffle_writer.h"
+#include "executor/task_sink.h"
 
 namespace spp::executor {
 namespace fs = std::filesystem;
@@ -210,7 +211,7 @@ TaskOutcome run_task(RunningTask& t, const TaskEnv& env) {
 
 namespace {
 TaskOutcome run_task_impl(RunningTask& t, const TaskEnv& env, const plan::Node& root, const nlohmann::json& plan_json,
-                          const plan::Sink& sink) {
+                          const plan::Sink& sink_spec) {
   TaskOutcome o;
   o.update.task_id = t.spec.task_id;
   o.update.state = "FINISHED";
@@ -226,49 +227,16 @@ TaskOutcome run_task_impl(RunningTask& t, const TaskEnv& env, const plan::Node& 
     fail(o, "io", st.message());
     return o;
   }
-  using plan::SinkKind;
-  std::string part_tmp, part_final;
-  std::ofstream out;
-  // `pickle` (checkpoints): result-format batches written as u32 BE length | batch records.
-  const bool file_sink = sink.kind == SinkKind::kText || sink.kind == SinkKind::kPickle;
-  if (file_sink) {
-    const std::string& dir = sink.tmp_dir;
-    std::string attempt_dir = dir + "/attempt_" + std::to_string(t.spec.task_id);
-    std::error_code ec;
-    // The driver made `dir`; it is missing when the path is not shared between the driver and
-    // this host, or when the job already ended (a late speculative copy): never recreate it.
-    if (!fs::is_directory(dir, ec)) {
-      fail(o, "io", "output directory " + dir + " does not exist on this executor's host (the job ended, or the path is not on "
-                    "a file system shared by the driver and every executor)");
-      return o;
-    }
-    fs::create_directory(attempt_dir, ec);
-    part_tmp = attempt_dir + "/" + sink.file;
-    part_final = dir + "/" + sink.file;
-    out.open(part_tmp, std::ios::binary | std::ios::trunc);
-    if (!out) {
-      fail(o, "io", "cannot write " + part_tmp);
-      return o;
-    }
+  auto opened = open_sink(sink_spec, t, env);
+  if (!opened) {
+    fail(o, "io", opened.error_message());
+    return o;
   }
-  // Shuffle map side: records per reduce partition, spilled past the threshold, written as one
-  // data file + index at the end. Paths are absolute: other executors read them.
-  std::unique_ptr<ShuffleWriter> writer;
-  if (sink.kind == SinkKind::kShuffle) {
-    std::string base = fs::absolute(env.scratch_dir).string() + "/shuffle_" + std::to_string(sink.shuffle_id) + "_" +
-                       std::to_string(t.spec.partition) + "_" + std::to_string(t.spec.task_id);
-    writer = std::make_unique<ShuffleWriter>(base, sink.num_reduce, env.shuffle);
-  }
-  auto cleanup_attempt = [&] {
-    if (part_tmp.empty()) return;
-    out.close();
-    std::error_code ec;
-    fs::remove_all(fs::path(part_tmp).parent_path(), ec);
-  };
+  TaskSink& sink = *opened.value();
 
   auto acquired = env.pool->acquire();
   if (!acquired) {
-    cleanup_attempt();
+    sink.abort();
     fail(o, "worker_crashed", acquired.error_message());
     return o;
   }
@@ -282,7 +250,7 @@ TaskOutcome run_task_impl(RunningTask& t, const TaskEnv& env, const plan::Node& 
   pt.partition = t.spec.partition;
   pt.attempt = t.spec.attempt;
   pt.plan = plan_json;
-  pt.sink = sink.kind == SinkKind::kPickle ? "result" : plan::to_string(sink.kind);
+  pt.sink = sink.worker_format();
   pt.props = env.props;
   std::vector<std::string> fblobs;
   for (int64_t fid : funcs) {
@@ -290,7 +258,7 @@ TaskOutcome run_task_impl(RunningTask& t, const TaskEnv& env, const plan::Node& 
     auto f = env.funcs->get(fid);
     if (!f) {
       env.pool->release(std::move(w), true);
-      cleanup_attempt();
+      sink.abort();
       fail(o, "io", "function " + std::to_string(fid) + " was never sent to this executor");
       return o;
     }
@@ -321,10 +289,9 @@ TaskOutcome run_task_impl(RunningTask& t, const TaskEnv& env, const plan::Node& 
       Reply reply = input.ahead ? std::move(*input.ahead) : next_reply(input);
       input.ahead.reset();
       if (reply.error) {
-        auto* sh = dynamic_cast<ShuffleBlockReader*>(input.reader.get());
-        if (sh && !sh->failure_info().is_null()) {
+        if (auto ff = input.reader->fetch_failure(); !ff.is_null()) {
           fail(o, "fetch_failed", *reply.error);
-          o.update.extra = sh->failure_info();
+          o.update.extra = std::move(ff);
         } else {
           fail(o, "io", *reply.error);
         }
@@ -338,26 +305,12 @@ TaskOutcome run_task_impl(RunningTask& t, const TaskEnv& env, const plan::Node& 
       m.output_records += po->records;
       for (auto& b : e.blobs) {
         m.output_bytes += static_cast<int64_t>(b.size());
-        if (sink.kind == SinkKind::kText) {
-          out.write(b.data(), static_cast<std::streamsize>(b.size()));
-        } else if (sink.kind == SinkKind::kPickle) {
-          uint32_t n = static_cast<uint32_t>(b.size());
-          char hdr[4] = {static_cast<char>(n >> 24), static_cast<char>(n >> 16), static_cast<char>(n >> 8), static_cast<char>(n)};
-          out.write(hdr, 4);
-          out.write(b.data(), static_cast<std::streamsize>(b.size()));
-        } else if (writer) {
-          Status ws = writer->add(b);
-          if (!ws) {
-            // A full disk is an I/O failure of the task, not a worker crash (the worker is
-            // mid-task, so it is dropped all the same).
-            fail(o, "io", ws.message());
-            io = Status::error(ws.message());
-            break;
-          }
-          m.shuffle_write_records += 1;
-        } else {
-          m.result_bytes += static_cast<int64_t>(b.size());
-          o.blobs.push_back(std::move(b));
+        if (Status ws = sink.add(std::move(b)); !ws) {
+          // A full disk is an I/O failure of the task, not a worker crash (the worker is
+          // mid-task, so it is dropped all the same).
+          fail(o, "io", ws.message());
+          io = Status::error(ws.message());
+          break;
         }
       }
     } else if (const auto* d = e.as<msg::PwDone>()) {
@@ -378,10 +331,7 @@ TaskOutcome run_task_impl(RunningTask& t, const TaskEnv& env, const plan::Node& 
       io = Status::error("unexpected " + e.op + " from the Python worker");
     }
   }
-  for (auto& [i, in] : inputs) {
-    m.input_bytes += in.reader->bytes_read();
-    m.input_records += in.reader->records();
-  }
+  for (auto& [i, in] : inputs) in.reader->add_metrics(m);
   if (!io) {
     if (t.killed) {
       o.update.state = "KILLED";
@@ -394,38 +344,12 @@ TaskOutcome run_task_impl(RunningTask& t, const TaskEnv& env, const plan::Node& 
   }
   t.worker_pid = 0;
   env.pool->release(std::move(w), reusable && !t.killed);
-  if (file_sink) {
-    if (o.update.state == "FINISHED") {
-      out.close();
-      std::error_code ec;
-      fs::rename(part_tmp, part_final, ec);  // task commit: atomic, idempotent for retries
-      if (ec) fail(o, "io", "cannot commit " + part_final + ": " + ec.message());
-    }
-    cleanup_attempt();
+  if (o.update.state == "FINISHED") {
+    if (Status cs = sink.commit(o); !cs) fail(o, "io", cs.message());
+  } else {
+    sink.abort();
   }
-  if (writer && o.update.state == "FINISHED") {
-    Status ws = writer->commit();
-    if (!ws) {
-      fail(o, "io", ws.message());
-    } else {
-      m.shuffle_write_bytes = writer->bytes_written();
-      o.update.extra = {{"path", writer->data_path()}, {"offsets", writer->offsets()}, {"raw_bytes", writer->raw_bytes()},
-                        {"spills", writer->spills()}};
-    }
-  }
-  if (writer) {
-    m.memory_spilled += writer->memory_spilled();
-    m.disk_spilled += writer->disk_spilled();
-  }
-  for (auto& [i, in] : inputs)
-    if (auto* sh = dynamic_cast<ShuffleBlockReader*>(in.reader.get())) {
-      m.shuffle_read_bytes += in.reader->bytes_read();
-      m.shuffle_read_records += in.reader->records();
-      if (sh->remote_blocks() > 0)
-        LOG_INFO("executor", "task " << t.spec.task_id << ": fetched " << sh->remote_blocks() << " remote shuffle block(s) ("
-                                     << sh->remote_bytes() << " bytes) from " << sh->remote_servers() << " block server(s), read "
-                                     << sh->local_blocks() << " local");
-    }
+  sink.report(m);
   m.run_ms = now_ms() - t0;
   return o;
 }

@@ -188,6 +188,45 @@ TEST_CASE("run_task: shuffle sink reports its map output") {
   CHECK(o.blobs.empty());
 }
 
+TEST_CASE("run_task: a reduce task's shuffle blocks count as shuffle read, not input") {
+  Harness h;
+  auto rec = [](uint32_t part, const std::string& body) {
+    std::string r{static_cast<char>(part >> 24), static_cast<char>(part >> 16), static_cast<char>(part >> 8), static_cast<char>(part)};
+    return r + body;
+  };
+  std::vector<int64_t> offsets;
+  {
+    Script s;
+    s.inputs = {0};
+    s.outputs = {rec(1, "one"), rec(1, "one more")};
+    s.records = 2;
+    FakeWorker fw(h.pool, s);
+    RunningTask t;
+    fill(t, blobs_input(0, 0, 0), {{"kind", "shuffle"}, {"shuffle_id", 4}, {"map", 3}, {"num_reduce", 2}});
+    TaskOutcome o = run_task(t, h.env);
+    REQUIRE(o.update.state == "FINISHED");
+    offsets = o.update.extra["offsets"].get<std::vector<int64_t>>();
+  }
+  Script s;  // the map task's idle worker is reused
+  s.inputs = {0};
+  std::unique_ptr<PythonWorker> stale = std::move(h.pool.acquire().value());
+  h.pool.release(std::move(stale), false);
+  FakeWorker fw(h.pool, s);
+  json plan = {{"op", "input"}, {"input", 0}, {"format", "pickled"},
+               {"source", {{"kind", "shuffle"}, {"shuffle_id", 4}, {"reduce", 1},
+                           {"blocks", {{{"map", 3}, {"exec", "0"}, {"host", "10.0.0.1"}, {"port", 0},
+                                        {"path", h.dir.path + "/shuffle_4_3_9.data"}, {"offset", offsets[1]},
+                                        {"length", offsets[2] - offsets[1]}}}}}}};
+  RunningTask t;
+  fill(t, plan, {{"kind", "result"}});
+  TaskOutcome o = run_task(t, h.env);
+  REQUIRE(o.update.state == "FINISHED");
+  CHECK(o.update.metrics.shuffle_read_records == 2);
+  CHECK(o.update.metrics.shuffle_read_bytes > 0);
+  CHECK(o.update.metrics.input_bytes == 0);  // was counted twice: as input and as shuffle read
+  CHECK(o.update.metrics.input_records == 0);
+}
+
 TEST_CASE("run_task: a user error fails the task and keeps the worker; a crash drops it") {
   Harness h;
   {

@@ -1,0 +1,86 @@
+// Where a task's output goes (plan::Sink): one interface, one implementation per sink kind.
+// The task path hands each output batch to add() as it arrives, then commit() on success
+// (publish the output: keep result batches, rename the part file, write the shuffle index;
+// report it in the outcome) or abort() on failure or kill (remove what was written).
+// Python tasks give the batches their worker framed; native (SQL) tasks give serialized
+// columnar batches, and route shuffle output to a reduce partition themselves (add_to).
+#pragma once
+#include <cstdint>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "common/task_plan.h"
+#include "executor/shuffle_writer.h"
+#include "executor/task_runner.h"
+
+namespace spp::executor {
+
+class TaskSink {
+ public:
+  virtual ~TaskSink() = default;
+  // What the Python worker is told it writes to (its output framing).
+  virtual const char* worker_format() const = 0;
+  virtual Status add(std::string batch) = 0;
+  // Success: publish, and report in `o` (blobs, extra, metrics). A failure here fails the task.
+  virtual Status commit(TaskOutcome& o) = 0;
+  // Failure or kill: remove what was written. Never after a successful commit.
+  virtual void abort() {}
+  // Metrics due whether the task succeeded or not (spills).
+  virtual void report(msg::TaskMetrics&) const {}
+};
+
+// Result batches for the driver, ahead of the accumulator blob the worker may add.
+class ResultSink final : public TaskSink {
+ public:
+  const char* worker_format() const override { return "result"; }
+  Status add(std::string batch) override;
+  Status commit(TaskOutcome& o) override;
+  void abort() override { batches_.clear(); }
+
+ private:
+  std::vector<std::string> batches_;
+  int64_t bytes_ = 0;
+};
+
+// A part file with task-side commit: written under `_temporary/attempt_<task>/`, renamed into
+// the job's temporary dir on success (atomic, so a retry's rename is idempotent). `text` writes
+// the batches as they are; `pickle` (checkpoints) frames each as u32 BE length | bytes.
+class PartFileSink final : public TaskSink {
+ public:
+  static Result<std::unique_ptr<TaskSink>> open(const plan::Sink& s, int64_t task_id);
+  ~PartFileSink() override;
+  const char* worker_format() const override { return pickle_ ? "result" : "text"; }
+  Status add(std::string batch) override;
+  Status commit(TaskOutcome& o) override;
+  void abort() override;
+
+ private:
+  bool pickle_ = false;
+  std::string tmp_, final_;
+  std::ofstream out_;
+  bool done_ = false;
+};
+
+// Shuffle map output: one data file + index per map task, records spilled past the threshold.
+// Paths are absolute: other executors read them.
+class ShuffleSink final : public TaskSink {
+ public:
+  ShuffleSink(const plan::Sink& s, const TaskEnv& env, int partition, int64_t task_id);
+  const char* worker_format() const override { return "shuffle"; }
+  Status add(std::string batch) override;  // records of any reduce partitions (Python framing)
+  Status add_to(uint32_t reduce, const char* data, size_t n) { return writer_->add(reduce, data, n); }
+  Status commit(TaskOutcome& o) override;
+  void report(msg::TaskMetrics& m) const override;
+
+ private:
+  std::unique_ptr<ShuffleWriter> writer_;
+  int64_t batches_ = 0;  // Python tasks: batches of records written (their shuffle write records)
+};
+
+// The sink of a Python task: result, text, pickle or shuffle.
+Result<std::unique_ptr<TaskSink>> open_sink(const plan::Sink& s, const RunningTask& t, const TaskEnv& env);
+
+}  // namespace spp::executor
