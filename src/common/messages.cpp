@@ -2,6 +2,7 @@
 #include "common/messages.h"
 
 #include <functional>
+#include <stdexcept>
 #include <unordered_map>
 
 #include "common/frame.h"
@@ -162,6 +163,67 @@ Status validate(const RegisterExecutor& m) {
   if (m.exec_id.empty()) return Status::error("empty executor id");
   if (m.cores <= 0) return Status::error("cores must be positive");
   return Status::ok();
+}
+
+// A StatusUpdate is consistent: a map output with ascending offsets from 0, a fetch failure
+// only on a fetch-failed task, SQL metrics rows of five.
+Status validate(const StatusUpdate& m) {
+  if (m.accum_blobs < 0) return Status::error("negative accum_blobs");
+  if (m.map_output) {
+    const auto& o = m.map_output->offsets;
+    if (o.empty() || o.front() != 0) return Status::error("map output offsets must start at 0");
+    for (size_t i = 1; i < o.size(); ++i)
+      if (o[i] < o[i - 1]) return Status::error("map output offsets must ascend");
+  }
+  if (m.fetch_failure.has_value() != (m.error_kind == TaskErrorKind::kFetchFailed))
+    return Status::error("a fetch failure comes with error kind fetch_failed, and only then");
+  if (m.fetch_failure && (m.fetch_failure->shuffle_id < 0 || m.fetch_failure->map < 0))
+    return Status::error("fetch failure without its shuffle and map");
+  for (const auto& r : m.sql_metrics)
+    if (r.size() != 5) return Status::error("SQL metrics rows have five fields");
+  return Status::ok();
+}
+
+const char* to_string(TaskEndState s) {
+  switch (s) {
+    case TaskEndState::kFinished: return "FINISHED";
+    case TaskEndState::kFailed: return "FAILED";
+    case TaskEndState::kKilled: return "KILLED";
+  }
+  return "FAILED";
+}
+
+const char* to_string(TaskErrorKind k) {
+  switch (k) {
+    case TaskErrorKind::kNone: return "";
+    case TaskErrorKind::kUser: return "user";
+    case TaskErrorKind::kWorkerCrashed: return "worker_crashed";
+    case TaskErrorKind::kFetchFailed: return "fetch_failed";
+    case TaskErrorKind::kIo: return "io";
+  }
+  return "io";
+}
+
+void to_json(json& j, const TaskEndState& s) { j = to_string(s); }
+void from_json(const json& j, TaskEndState& s) {
+  const std::string v = j.get<std::string>();
+  for (auto c : {TaskEndState::kFinished, TaskEndState::kFailed, TaskEndState::kKilled})
+    if (v == to_string(c)) {
+      s = c;
+      return;
+    }
+  throw std::invalid_argument("unknown task state '" + v + "'");
+}
+void to_json(json& j, const TaskErrorKind& k) { j = to_string(k); }
+void from_json(const json& j, TaskErrorKind& k) {
+  const std::string v = j.get<std::string>();
+  for (auto c : {TaskErrorKind::kNone, TaskErrorKind::kUser, TaskErrorKind::kWorkerCrashed, TaskErrorKind::kFetchFailed,
+                 TaskErrorKind::kIo})
+    if (v == to_string(c)) {
+      k = c;
+      return;
+    }
+  throw std::invalid_argument("unknown task error kind '" + v + "'");
 }
 
 }  // namespace spp::msg

@@ -50,8 +50,9 @@ using json = nlohmann::json;
 // ever grow. (History: 1 = first release; 2 = builds in the handshake, HelloRefused; 3 = the
 // DataFrame engine: PySql* messages, PyError details, `native` task plans; 4 = mutual
 // challenge-response authentication: Hello.nonce, HelloChallenge, HelloProof; 5 =
-// RegisterApplicationFailed.)
-constexpr int kProtocolVersion = 5;
+// RegisterApplicationFailed; 6 = typed StatusUpdate: enum state/error kind, map output, fetch
+// failure and SQL metrics as fields instead of free JSON.)
+constexpr int kProtocolVersion = 6;
 const char* build_id();  // "sparkpp 0.1.0 (<git describe>)"; see build_id.cpp.in
 
 // Connecting side -> accepting side, first message on every connection. With authentication
@@ -343,20 +344,60 @@ SPP_MSG(TaskMetrics, run_ms, deserialize_ms, input_bytes, input_records, output_
         output_records, result_bytes, shuffle_write_bytes, shuffle_write_records,
         shuffle_read_bytes, shuffle_read_records, memory_spilled, disk_spilled)
 
+// How a task attempt ended, and why it failed. On the wire as Spark's names: FINISHED | FAILED |
+// KILLED, and "" | user | worker_crashed | fetch_failed | io; anything else is refused.
+enum class TaskEndState { kFinished, kFailed, kKilled };
+enum class TaskErrorKind {
+  kNone,
+  kUser,           // the task's code raised (retried up to spark.task.maxFailures)
+  kWorkerCrashed,  // its Python worker died
+  kFetchFailed,    // a shuffle block could not be read: the map output is recomputed
+  kIo,             // a file, sink or plan problem on the executor
+};
+const char* to_string(TaskEndState s);
+const char* to_string(TaskErrorKind k);
+void to_json(json& j, const TaskEndState& s);
+void from_json(const json& j, TaskEndState& s);
+void to_json(json& j, const TaskErrorKind& k);
+void from_json(const json& j, TaskErrorKind& k);
+
+// A map task's shuffle output: its data file and the byte offsets of every reduce partition's
+// segment (num_reduce + 1, ascending from 0).
+struct MapOutputInfo {
+  std::string path;
+  std::vector<int64_t> offsets;
+  int64_t raw_bytes = 0;  // records' bytes before encoding
+  int spills = 0;         // spill files merged into it
+};
+SPP_MSG(MapOutputInfo, path, offsets, raw_bytes, spills)
+
+// The map output a reduce task could not fetch. Without `path` every output of `exec` for that
+// shuffle is suspect (its block server is unreachable).
+struct FetchFailureInfo {
+  int shuffle_id = -1;
+  int map = -1;
+  std::string exec;
+  std::string path;
+};
+SPP_MSG(FetchFailureInfo, shuffle_id, map, exec, path)
+
 // Executor -> driver when a task ends. Blobs: for FINISHED result tasks, the task's output
-// frames (pickled batches) in order; then one blob of pickled accumulator updates if
-// `accum_blob` is true. No reply.
+// frames (batches) in order; then `accum_blobs` blobs of pickled accumulator updates (a task
+// that also computed cached blocks carries one per Python pass). No reply.
 struct StatusUpdate {
   static constexpr const char* kOp = "StatusUpdate";
   int64_t task_id = 0;
-  std::string state;       // FINISHED | FAILED | KILLED
-  std::string error;       // failure reason shown to the user (with Python traceback)
-  std::string error_kind;  // "" | user | worker_crashed | fetch_failed | io
+  TaskEndState state = TaskEndState::kFinished;
+  std::string error;  // failure reason shown to the user (with Python traceback)
+  TaskErrorKind error_kind = TaskErrorKind::kNone;
   TaskMetrics metrics;
-  bool accum_blob = false;
-  nlohmann::json extra;    // sink-specific facts, e.g. shuffle sizes per reduce partition
+  int accum_blobs = 0;
+  std::optional<MapOutputInfo> map_output;        // FINISHED map tasks
+  std::optional<FetchFailureInfo> fetch_failure;  // FAILED with kFetchFailed
+  // SQL tasks: per plan node [nodeId, rows, timeNs, spillBytes, peakMemory] (the SQL tab).
+  std::vector<std::vector<int64_t>> sql_metrics;
 };
-SPP_MSG(StatusUpdate, task_id, state, error, error_kind, metrics, accum_blob, extra)
+SPP_MSG(StatusUpdate, task_id, state, error, error_kind, metrics, accum_blobs, map_output, fetch_failure, sql_metrics)
 
 struct BlockInfo {
   int rdd = 0;
@@ -615,6 +656,7 @@ Status validate(const RegisterWorker& m);
 Status validate(const LaunchExecutor& m);
 Status validate(const RegisterApplication& m);
 Status validate(const RegisterExecutor& m);
+Status validate(const StatusUpdate& m);
 
 bool is_known_op(const std::string& op);
 bool is_handshake_op(const std::string& op);  // Hello, HelloAck, HelloRefused, HelloChallenge, HelloProof

@@ -241,11 +241,9 @@ void Driver::update_progress() {
 }
 
 // Accumulator updates ride at the end of a finished task's blobs: one per Python pass (a task
-// that also computed cached blocks carries several; extra.accum_blobs counts them).
+// that also computed cached blocks carries several; accum_blobs counts them).
 static void take_accums(const msg::StatusUpdate& m, std::vector<std::string>& blobs, std::vector<std::string>& into) {
-  if (!m.accum_blob) return;
-  size_t n = static_cast<size_t>(m.extra.is_object() ? m.extra.value("accum_blobs", 1) : 1);
-  n = std::min(n, blobs.size());
+  const size_t n = std::min(static_cast<size_t>(m.accum_blobs), blobs.size());
   for (size_t i = blobs.size() - n; i < blobs.size(); ++i) into.push_back(std::move(blobs[i]));
   blobs.resize(blobs.size() - n);
 }
@@ -256,28 +254,27 @@ void Driver::status_update(Connection& c, msg::StatusUpdate&& m, std::vector<std
   if (!dag_) return;
   sc::TaskEnded e;
   e.task_id = m.task_id;
-  e.state = m.state == "FINISHED" ? sc::TaskState::kFinished : m.state == "KILLED" ? sc::TaskState::kKilled : sc::TaskState::kFailed;
+  e.state = m.state == msg::TaskEndState::kFinished ? sc::TaskState::kFinished
+            : m.state == msg::TaskEndState::kKilled ? sc::TaskState::kKilled
+                                                     : sc::TaskState::kFailed;
   e.error = m.error;
   e.metrics = m.metrics;
-  const bool extra = m.extra.is_object();
   if (e.state == sc::TaskState::kFinished) {
-    if (extra) {
-      e.map_path = m.extra.value("path", "");
-      if (m.extra.contains("offsets")) e.map_offsets = m.extra.value("offsets", std::vector<int64_t>{});
+    if (m.map_output) {
+      e.map_path = m.map_output->path;
+      e.map_offsets = m.map_output->offsets;
     }
-    if (extra && m.extra.contains("sqlMetrics")) post_sql_metrics(m.task_id, m.extra["sqlMetrics"]);
+    if (!m.sql_metrics.empty()) post_sql_metrics(m.task_id, json(m.sql_metrics));
     TaskOutput out;
     take_accums(m, blobs, out.accums);
     for (const auto& b : blobs) e.result_bytes += static_cast<int64_t>(b.size());
     out.results = std::move(blobs);
     task_outputs_[m.task_id] = std::move(out);
-  } else if (m.error_kind == "fetch_failed") {
+  } else if (m.fetch_failure) {
     e.fetch_failed = true;
-    if (extra) {
-      e.fetch_shuffle = m.extra.value("shuffle_id", -1);
-      e.fetch_map = m.extra.value("map", -1);
-      e.fetch_path = m.extra.value("path", "");
-    }
+    e.fetch_shuffle = m.fetch_failure->shuffle_id;
+    e.fetch_map = m.fetch_failure->map;
+    e.fetch_path = m.fetch_failure->path;
   }
   post(std::move(e));
 }

@@ -331,9 +331,8 @@ class ExecutorRuntime {
       executor::TaskOutcome out;
       if (t->killed) {
         out.update.task_id = t->spec.task_id;
-        out.update.state = "KILLED";
+        out.update.state = msg::TaskEndState::kKilled;
         out.update.error = "task killed before it started";
-        out.update.extra = nlohmann::json::object();
       } else {
         out = executor::run_task(*t, env);
       }

@@ -35,9 +35,8 @@ ShuffleBlockReader::ShuffleBlockReader(int shuffle_id, const nlohmann::json& blo
 ShuffleBlockReader::~ShuffleBlockReader() = default;
 
 Status ShuffleBlockReader::fail(const Block& b, const std::string& why, bool whole_executor) {
-  failure_ = {{"shuffle_id", shuffle_id_}, {"map", b.map}, {"exec", b.exec}};
-  // Without "path" the driver drops every output of that executor for this shuffle.
-  if (!whole_executor) failure_["path"] = b.path;
+  // Without a path the driver drops every output of that executor for this shuffle.
+  failure_ = msg::FetchFailureInfo{shuffle_id_, b.map, b.exec, whole_executor ? std::string() : b.path};
   return Status::error("FetchFailed(shuffle " + std::to_string(shuffle_id_) + ", map " + std::to_string(b.map) + ", executor " +
                        (b.exec.empty() ? "?" : b.exec) + " on " + (b.host.empty() ? "?" : b.host) + "): " + why);
 }

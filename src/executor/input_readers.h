@@ -30,7 +30,7 @@ class InputReader {
   virtual bool is_shuffle() const { return false; }
   // After a failed next(): the fetch-failure details for the driver when a map output could not
   // be fetched (the map stage reruns), null for any other error.
-  virtual nlohmann::json fetch_failure() const { return nullptr; }
+  virtual std::optional<msg::FetchFailureInfo> fetch_failure() const { return std::nullopt; }
   // Adds what was read to a task's metrics (`records`: the caller's count when it has one).
   void add_metrics(msg::TaskMetrics& m, std::optional<int64_t> records = std::nullopt) const {
     const int64_t n = records ? *records : records_;
@@ -107,7 +107,7 @@ class ShuffleBlockReader final : public InputReader {
   ~ShuffleBlockReader() override;
   Result<bool> next(std::string& out) override;
   bool is_shuffle() const override { return true; }
-  nlohmann::json fetch_failure() const override { return failure_; }
+  std::optional<msg::FetchFailureInfo> fetch_failure() const override { return failure_; }
   int64_t remote_bytes() const { return remote_bytes_; }
   int64_t remote_blocks() const { return remote_blocks_; }
   int64_t local_blocks() const { return local_blocks_; }
@@ -151,7 +151,7 @@ class ShuffleBlockReader final : public InputReader {
   size_t pos_ = 0;
   bool have_seg_ = false;
   int64_t remote_bytes_ = 0, remote_blocks_ = 0, local_blocks_ = 0;
-  nlohmann::json failure_;
+  std::optional<msg::FetchFailureInfo> failure_;
 };
 
 // The reader of a task plan's shuffle input.

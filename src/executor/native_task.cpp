@@ -100,13 +100,14 @@ int round_robin_start(int map_partition, int num) {
 TaskOutcome run_native_task(RunningTask& t, const TaskEnv& env, const plan::NativeOp& op, const plan::Sink& sink) {
   TaskOutcome o;
   o.update.task_id = t.spec.task_id;
-  o.update.state = "FINISHED";
-  o.update.extra = nlohmann::json::object();
+  o.update.state = msg::TaskEndState::kFinished;
   const int64_t t0 = now_ms();
   auto& m = o.update.metrics;
-  auto fail = [&](const std::string& kind, const std::string& error) {
-    o.update.state = "FAILED";
+  auto fail = [&](msg::TaskErrorKind kind, const std::string& error) {
+    o.update.state = msg::TaskEndState::kFailed;
     o.update.error_kind = kind;
+    o.update.fetch_failure.reset();  // set again by the caller of a fetch failure
+    o.update.map_output.reset();
     o.update.error = error;
     o.blobs.clear();
     return o;
@@ -151,7 +152,7 @@ TaskOutcome run_native_task(RunningTask& t, const TaskEnv& env, const plan::Nati
     return ex::make_source(schema, {});  // a partition with no rows from this leaf
   };
   auto root = ex::lower_plan(op.fragment, lc, inputs);
-  if (!root) return fail("io", "cannot run this SQL stage: " + root.error_message());
+  if (!root) return fail(msg::TaskErrorKind::kIo, "cannot run this SQL stage: " + root.error_message());
 
   std::unique_ptr<ShuffleSink> shuffle;
   ResultSink results;
@@ -163,13 +164,13 @@ TaskOutcome run_native_task(RunningTask& t, const TaskEnv& env, const plan::Nati
   const bool sampling = op.partitioning.is_object() && op.partitioning.contains("sample");
   if (sink.kind == plan::SinkKind::kShuffle || sampling) {
     auto p = ex::lower_partitioning(op.partitioning, op.fragment.value("output", nlohmann::json::array()));
-    if (!p) return fail("io", "cannot route this SQL stage's output: " + p.error_message());
+    if (!p) return fail(msg::TaskErrorKind::kIo, "cannot route this SQL stage's output: " + p.error_message());
     part = std::move(p.value());
   }
   if (sampling) {
     const auto& spec = op.partitioning["sample"];
     if (part.kind != ex::OutputPartitioning::Kind::Range || sink.kind != plan::SinkKind::kResult)
-      return fail("io", "only a range partitioning's result task samples its keys");
+      return fail(msg::TaskErrorKind::kIo, "only a range partitioning's result task samples its keys");
     sampler = std::make_unique<ex::RangeSampler>(
         spec.contains("fraction")  // re-sampling a partition holding too many rows
             ? ex::RangeSampler::bernoulli(part.orders, spec.value("fraction", 1.0), spec.value("seed", int64_t(0)))
@@ -180,16 +181,16 @@ TaskOutcome run_native_task(RunningTask& t, const TaskEnv& env, const plan::Nati
     if (part.kind == ex::OutputPartitioning::Kind::Range && part.num > 1) {
       auto raw = input_blob(op, t, op.partitioning.value("bounds", ""));
       auto b = raw ? ex::decode_range_bounds(raw.value()) : Result<col::Batch>::error(raw.error_message());
-      if (!b) return fail("io", "range partitioning without its bounds: " + b.error_message());
+      if (!b) return fail(msg::TaskErrorKind::kIo, "range partitioning without its bounds: " + b.error_message());
       bounds = std::move(b.value());
     }
     shuffle = std::make_unique<ShuffleSink>(sink, env, t.spec.partition, t.spec.task_id);
   } else if (sink.kind == plan::SinkKind::kFiles) {
     auto f = SqlFileSink::make(sink, *root.value()->schema(), t.spec.task_id, op.partition);
-    if (!f) return fail("user", f.error_message());
+    if (!f) return fail(msg::TaskErrorKind::kUser, f.error_message());
     files = std::move(f.value());
   } else if (sink.kind != plan::SinkKind::kResult) {
-    return fail("io", std::string("a SQL stage cannot write to a ") + plan::to_string(sink.kind) + " sink");
+    return fail(msg::TaskErrorKind::kIo, std::string("a SQL stage cannot write to a ") + plan::to_string(sink.kind) + " sink");
   }
   m.deserialize_ms = now_ms() - t0;
 
@@ -203,7 +204,7 @@ TaskOutcome run_native_task(RunningTask& t, const TaskEnv& env, const plan::Nati
   };
   for (;;) {
     if (t.killed) {
-      o.update.state = "KILLED";
+      o.update.state = msg::TaskEndState::kKilled;
       o.update.error = "task killed";
       o.blobs.clear();
       return o;
@@ -212,12 +213,12 @@ TaskOutcome run_native_task(RunningTask& t, const TaskEnv& env, const plan::Nati
     if (!next) {
       // A shuffle block that could not be fetched is a fetch failure (the map stage reruns).
       for (auto* leaf : leaves)
-        if (auto ff = leaf->reader()->fetch_failure(); !ff.is_null()) {
-          fail("fetch_failed", next.error_message());
-          o.update.extra = std::move(ff);
+        if (auto ff = leaf->reader()->fetch_failure()) {
+          fail(msg::TaskErrorKind::kFetchFailed, next.error_message());
+          o.update.fetch_failure = std::move(ff);
           return o;
         }
-      return fail("user", next.error_message());
+      return fail(msg::TaskErrorKind::kUser, next.error_message());
     }
     if (!next.value()) break;
     const col::Batch& b = *next.value();
@@ -227,7 +228,7 @@ TaskOutcome run_native_task(RunningTask& t, const TaskEnv& env, const plan::Nati
       continue;
     }
     if (files) {
-      if (Status st = files->add(b); !st) return fail("io", st.message());
+      if (Status st = files->add(b); !st) return fail(msg::TaskErrorKind::kIo, st.message());
       continue;
     }
     if (!shuffle) {
@@ -253,7 +254,7 @@ TaskOutcome run_native_task(RunningTask& t, const TaskEnv& env, const plan::Nati
     } else {
       st = emit(0, b);  // single, or one partition
     }
-    if (!st) return fail("io", st.message());
+    if (!st) return fail(msg::TaskErrorKind::kIo, st.message());
   }
   // Operators' spills (aggregate, sort, join build) are the task's, as Spark's task memory
   // manager counts them; we know the bytes written, which stand for both measures.
@@ -262,19 +263,19 @@ TaskOutcome run_native_task(RunningTask& t, const TaskEnv& env, const plan::Nati
   m.disk_spilled += op_spill;
   for (auto* leaf : leaves) leaf->reader()->add_metrics(m, leaf->rows());
   if (files) {
-    if (Status st = files->finish(); !st) return fail("io", st.message());
+    if (Status st = files->finish(); !st) return fail(msg::TaskErrorKind::kIo, st.message());
     m.output_bytes = files->bytes_written();
   }
   if (sampler) (void)results.add(ex::encode_range_sample({sampler->sample(), sampler->rows_seen()}));
   if (shuffle) {
     shuffle->report(m);
-    if (Status ws = shuffle->commit(o); !ws) return fail("io", ws.message());
+    if (Status ws = shuffle->commit(o); !ws) return fail(msg::TaskErrorKind::kIo, ws.message());
   } else {
     (void)results.commit(o);
   }
   // The SQL tab's per-operator metrics; a range sampling task recomputes a map stage's input
   // for its keys only, so it does not add to the query's row counts.
-  if (!sampler) o.update.extra["sqlMetrics"] = ex::node_metrics(*root.value());
+  if (!sampler) o.update.sql_metrics = ex::node_metrics(*root.value()).get<std::vector<std::vector<int64_t>>>();
   m.run_ms = now_ms() - t0;
   return o;
 }

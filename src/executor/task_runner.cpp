@@ -100,11 +100,11 @@ std::optional<Batches> cached_block(const plan::BlockSource& src, RunningTask& t
   sub.input_blobs = t.input_blobs;
   TaskOutcome o = run_task_impl(sub, env, *src.compute, plan::to_json(*src.compute), plan::Sink{});
   for (auto& a : sub.sub_accums) t.sub_accums.push_back(std::move(a));
-  if (o.update.state != "FINISHED") {
+  if (o.update.state != msg::TaskEndState::kFinished) {
     t.sub_failure = sub.sub_failure ? *sub.sub_failure : o.update;
     return std::nullopt;
   }
-  if (o.update.accum_blob && !o.blobs.empty()) {
+  if (o.update.accum_blobs > 0 && !o.blobs.empty()) {  // its own pass's updates (deeper ones are in sub_accums)
     t.sub_accums.push_back(std::move(o.blobs.back()));
     o.blobs.pop_back();
   }
@@ -171,9 +171,11 @@ Status collect(const plan::Node& node, RunningTask& t, const TaskEnv& env, std::
   return Status::ok();
 }
 
-void fail(TaskOutcome& o, const std::string& kind, const std::string& error) {
-  o.update.state = "FAILED";
+void fail(TaskOutcome& o, msg::TaskErrorKind kind, const std::string& error) {
+  o.update.state = msg::TaskEndState::kFailed;
   o.update.error_kind = kind;
+  o.update.fetch_failure.reset();  // set again by the caller of a fetch failure
+  o.update.map_output.reset();
   o.update.error = error;
   o.blobs.clear();
 }
@@ -186,12 +188,12 @@ TaskOutcome run_task(RunningTask& t, const TaskEnv& env) {
   if (!root || !sink) {
     TaskOutcome o;
     o.update.task_id = t.spec.task_id;
-    fail(o, "io", !root ? root.error_message() : sink.error_message());
+    fail(o, msg::TaskErrorKind::kIo, !root ? root.error_message() : sink.error_message());
     return o;
   }
   if (const auto* native = std::get_if<plan::NativeOp>(&root.value()->op)) return run_native_task(t, env, *native, sink.value());
   TaskOutcome o = run_task_impl(t, env, *root.value(), t.spec.plan, sink.value());
-  if (o.update.state == "FAILED" && t.sub_failure) {
+  if (o.update.state == msg::TaskEndState::kFailed && t.sub_failure) {
     // The cached block it needed could not be computed: that failure is the task's.
     msg::StatusUpdate u = *t.sub_failure;
     u.task_id = o.update.task_id;
@@ -199,12 +201,9 @@ TaskOutcome run_task(RunningTask& t, const TaskEnv& env) {
     o.blobs.clear();
     return o;
   }
-  if (o.update.state == "FINISHED" && !t.sub_accums.empty()) {
-    int n = o.update.accum_blob ? 1 : 0;
+  if (o.update.state == msg::TaskEndState::kFinished && !t.sub_accums.empty()) {
     for (auto& a : t.sub_accums) o.blobs.push_back(std::move(a));
-    n += static_cast<int>(t.sub_accums.size());
-    o.update.accum_blob = true;
-    o.update.extra["accum_blobs"] = n;
+    o.update.accum_blobs += static_cast<int>(t.sub_accums.size());
   }
   return o;
 }
@@ -214,8 +213,7 @@ TaskOutcome run_task_impl(RunningTask& t, const TaskEnv& env, const plan::Node& 
                           const plan::Sink& sink_spec) {
   TaskOutcome o;
   o.update.task_id = t.spec.task_id;
-  o.update.state = "FINISHED";
-  o.update.extra = nlohmann::json::object();
+  o.update.state = msg::TaskEndState::kFinished;
   int64_t t0 = now_ms();
   auto& m = o.update.metrics;
 
@@ -224,12 +222,12 @@ TaskOutcome run_task_impl(RunningTask& t, const TaskEnv& env, const plan::Node& 
   plan::collect_funcs(root, funcs);
   Status st = collect(root, t, env, inputs);
   if (!st) {
-    fail(o, "io", st.message());
+    fail(o, msg::TaskErrorKind::kIo, st.message());
     return o;
   }
   auto opened = open_sink(sink_spec, t, env);
   if (!opened) {
-    fail(o, "io", opened.error_message());
+    fail(o, msg::TaskErrorKind::kIo, opened.error_message());
     return o;
   }
   TaskSink& sink = *opened.value();
@@ -237,7 +235,7 @@ TaskOutcome run_task_impl(RunningTask& t, const TaskEnv& env, const plan::Node& 
   auto acquired = env.pool->acquire();
   if (!acquired) {
     sink.abort();
-    fail(o, "worker_crashed", acquired.error_message());
+    fail(o, msg::TaskErrorKind::kWorkerCrashed, acquired.error_message());
     return o;
   }
   std::unique_ptr<PythonWorker> w = std::move(acquired.value());
@@ -259,7 +257,7 @@ TaskOutcome run_task_impl(RunningTask& t, const TaskEnv& env, const plan::Node& 
     if (!f) {
       env.pool->release(std::move(w), true);
       sink.abort();
-      fail(o, "io", "function " + std::to_string(fid) + " was never sent to this executor");
+      fail(o, msg::TaskErrorKind::kIo, "function " + std::to_string(fid) + " was never sent to this executor");
       return o;
     }
     pt.new_funcs.push_back(fid);
@@ -289,11 +287,11 @@ TaskOutcome run_task_impl(RunningTask& t, const TaskEnv& env, const plan::Node& 
       Reply reply = input.ahead ? std::move(*input.ahead) : next_reply(input);
       input.ahead.reset();
       if (reply.error) {
-        if (auto ff = input.reader->fetch_failure(); !ff.is_null()) {
-          fail(o, "fetch_failed", *reply.error);
-          o.update.extra = std::move(ff);
+        if (auto ff = input.reader->fetch_failure()) {
+          fail(o, msg::TaskErrorKind::kFetchFailed, *reply.error);
+          o.update.fetch_failure = std::move(ff);
         } else {
-          fail(o, "io", *reply.error);
+          fail(o, msg::TaskErrorKind::kIo, *reply.error);
         }
         io = Status::error("input failed");
         break;
@@ -308,7 +306,7 @@ TaskOutcome run_task_impl(RunningTask& t, const TaskEnv& env, const plan::Node& 
         if (Status ws = sink.add(std::move(b)); !ws) {
           // A full disk is an I/O failure of the task, not a worker crash (the worker is
           // mid-task, so it is dropped all the same).
-          fail(o, "io", ws.message());
+          fail(o, msg::TaskErrorKind::kIo, ws.message());
           io = Status::error(ws.message());
           break;
         }
@@ -317,14 +315,14 @@ TaskOutcome run_task_impl(RunningTask& t, const TaskEnv& env, const plan::Node& 
       m.memory_spilled = d->memory_spilled;
       m.disk_spilled = d->disk_spilled;
       if (d->accum_blob && !e.blobs.empty()) {
-        o.update.accum_blob = true;
+        o.update.accum_blobs = 1;
         o.blobs.push_back(std::move(e.blobs.back()));
       }
       reusable = true;
       break;
     } else if (const auto* pe = e.as<msg::PwError>()) {
       reusable = true;
-      fail(o, "user", pe->traceback.empty() ? pe->error_type + ": " + pe->message
+      fail(o, msg::TaskErrorKind::kUser, pe->traceback.empty() ? pe->error_type + ": " + pe->message
                                             : "PythonException: " + pe->traceback);
       break;
     } else {
@@ -334,18 +332,18 @@ TaskOutcome run_task_impl(RunningTask& t, const TaskEnv& env, const plan::Node& 
   for (auto& [i, in] : inputs) in.reader->add_metrics(m);
   if (!io) {
     if (t.killed) {
-      o.update.state = "KILLED";
+      o.update.state = msg::TaskEndState::kKilled;
       o.update.error = "task killed";
       o.blobs.clear();
-    } else if (o.update.state == "FINISHED") {
-      fail(o, "worker_crashed", "Python worker exited unexpectedly (crashed): " + io.message());
+    } else if (o.update.state == msg::TaskEndState::kFinished) {
+      fail(o, msg::TaskErrorKind::kWorkerCrashed, "Python worker exited unexpectedly (crashed): " + io.message());
     }
     reusable = false;
   }
   t.worker_pid = 0;
   env.pool->release(std::move(w), reusable && !t.killed);
-  if (o.update.state == "FINISHED") {
-    if (Status cs = sink.commit(o); !cs) fail(o, "io", cs.message());
+  if (o.update.state == msg::TaskEndState::kFinished) {
+    if (Status cs = sink.commit(o); !cs) fail(o, msg::TaskErrorKind::kIo, cs.message());
   } else {
     sink.abort();
   }

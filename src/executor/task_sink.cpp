@@ -88,11 +88,7 @@ Status ShuffleSink::commit(TaskOutcome& o) {
   if (Status st = writer_->commit(); !st) return st;
   o.update.metrics.shuffle_write_bytes = writer_->bytes_written();
   o.update.metrics.shuffle_write_records += batches_;
-  if (!o.update.extra.is_object()) o.update.extra = nlohmann::json::object();
-  o.update.extra["path"] = writer_->data_path();
-  o.update.extra["offsets"] = writer_->offsets();
-  o.update.extra["raw_bytes"] = writer_->raw_bytes();
-  o.update.extra["spills"] = writer_->spills();
+  o.update.map_output = msg::MapOutputInfo{writer_->data_path(), writer_->offsets(), writer_->raw_bytes(), writer_->spills()};
   return Status::ok();
 }
 

@@ -7,6 +7,7 @@
 #include "common/messages.h"
 
 using namespace spp;
+using nlohmann::json;
 
 TEST_CASE("frame round trip, byte at a time") {
   std::string wire = encode_frame(kFrameJson, "{\"a\":1}") + encode_frame(kFrameBlob, std::string(1000, 'x'));
@@ -133,4 +134,53 @@ TEST_CASE("optional fields are null on the wire") {
   auto r = msg::decode_header(wire.substr(kFrameHeader));
   REQUIRE(r.is_ok());
   CHECK_FALSE(r->first.as<msg::ExecutorStateChanged>()->exit_code.has_value());
+}
+
+TEST_CASE("StatusUpdate: typed fields round-trip; unknown states and inconsistent facts are refused") {
+  msg::StatusUpdate u;
+  u.task_id = 7;
+  u.state = msg::TaskEndState::kFinished;
+  u.accum_blobs = 2;
+  u.map_output = msg::MapOutputInfo{"/x/shuffle_1_0_7.data", {0, 10, 10, 25}, 40, 1};
+  u.sql_metrics = {{3, 100, 5000, 0, 1024}};
+  std::string wire;
+  msg::encode(wire, u);
+  auto r = msg::decode_header(wire.substr(kFrameHeader));
+  REQUIRE(r.is_ok());
+  const auto* back = r->first.as<msg::StatusUpdate>();
+  REQUIRE(back);
+  CHECK(back->state == msg::TaskEndState::kFinished);
+  CHECK(back->map_output->offsets == std::vector<int64_t>{0, 10, 10, 25});
+  CHECK(back->accum_blobs == 2);
+  CHECK(back->sql_metrics.at(0).at(4) == 1024);
+  // On the wire, Spark's names.
+  json body = json::parse(wire.substr(kFrameHeader))["body"];
+  CHECK(body["state"] == "FINISHED");
+  CHECK(body["error_kind"] == "");
+
+  auto refused = [&](json b) {
+    json env = {{"v", msg::kProtocolVersion}, {"op", "StatusUpdate"}, {"blobs", 0}, {"body", b}};
+    return !msg::decode_header(env.dump()).is_ok();
+  };
+  CHECK_FALSE(refused(body));
+  json bad = body;
+  bad["state"] = "DONE";
+  CHECK(refused(bad));
+  bad = body;
+  bad["error_kind"] = "oops";
+  CHECK(refused(bad));
+  bad = body;
+  bad["map_output"]["offsets"] = {0, 10, 5};
+  CHECK(refused(bad));
+  bad = body;  // a fetch failure only with error kind fetch_failed, and the other way round
+  bad["fetch_failure"] = {{"shuffle_id", 1}, {"map", 0}, {"exec", "1"}, {"path", ""}};
+  CHECK(refused(bad));
+  bad["state"] = "FAILED";
+  bad["error_kind"] = "fetch_failed";
+  CHECK_FALSE(refused(bad));
+  bad["fetch_failure"] = nullptr;
+  CHECK(refused(bad));
+  bad = body;
+  bad["sql_metrics"] = {{1, 2, 3}};
+  CHECK(refused(bad));
 }

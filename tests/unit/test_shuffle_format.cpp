@@ -218,8 +218,8 @@ TEST_CASE("shuffle reader: a flipped byte is a fetch failure naming the map outp
   read_all(r, &err);
   CHECK(err.find("FetchFailed(shuffle 2, map 5") != std::string::npos);
   CHECK(err.find("corrupt") != std::string::npos);
-  CHECK(r.fetch_failure()["map"] == 5);
-  CHECK(r.fetch_failure()["path"] == path);
+  CHECK(r.fetch_failure()->map == 5);
+  CHECK(r.fetch_failure()->path == path);
   // Partition 0 is untouched and still reads.
   ShuffleBlockReader ok(2, nlohmann::json::array({block(5, path, off, 0)}), local_settings());
   err.clear();
@@ -236,7 +236,7 @@ TEST_CASE("shuffle reader: a lost file without a block server is a fetch failure
   std::string err;
   read_all(r, &err);
   CHECK(err.find("FetchFailed(shuffle 3, map 0") != std::string::npos);
-  CHECK(r.fetch_failure()["path"] == path);
+  CHECK(r.fetch_failure()->path == path);
 }
 
 TEST_CASE("shuffle reader: no blocks is an empty partition") {

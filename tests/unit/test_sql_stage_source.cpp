@@ -282,7 +282,7 @@ TEST_CASE("sql stages: a global sort samples its input first, then routes rows b
     // ceil(3 * min(100 * 3, 1e6) / 2) per map partition, seeded by partition and exchange.
     CHECK(std::get<plan::NativeOp>(body.plan->op).partitioning["sample"]["size"] == 450);
     auto o = run_native(body, plan::Sink{}, dir);
-    REQUIRE(o.update.state == "FINISHED");
+    REQUIRE(o.update.state == spp::msg::TaskEndState::kFinished);
     auto s = sql::exec::decode_range_sample(o.blobs.at(0));
     REQUIRE(s.is_ok());
     CHECK(s.value().rows == 50);
@@ -312,9 +312,9 @@ TEST_CASE("sql stages: a global sort samples its input first, then routes rows b
     sink.map = p;
     sink.num_reduce = 3;
     auto o = run_native(body, sink, dir);
-    REQUIRE(o.update.state == "FINISHED");
+    REQUIRE(o.update.state == spp::msg::TaskEndState::kFinished);
     CHECK(o.update.metrics.shuffle_write_records == 50);
-    auto offsets = o.update.extra["offsets"].get<std::vector<int64_t>>();
+    auto offsets = o.update.map_output->offsets;
     REQUIRE(offsets.size() == 4);
     std::vector<int64_t> lens;
     for (size_t r = 0; r < 3; ++r) lens.push_back(offsets[r + 1] - offsets[r]);
@@ -369,7 +369,7 @@ TEST_CASE("sql stages: a partition holding most rows is sampled again with Berno
   std::filesystem::create_directories(dir);
   auto o = run_native(body, plan::Sink{}, dir);
   std::filesystem::remove_all(dir);
-  REQUIRE(o.update.state == "FINISHED");
+  REQUIRE(o.update.state == spp::msg::TaskEndState::kFinished);
   auto s = sql::exec::decode_range_sample(o.blobs.at(0));
   REQUIRE(s.is_ok());
   CHECK(s.value().rows == 100);  // partition 3's real rows (800 cut 8 ways), Bernoulli-sampled

@@ -116,11 +116,11 @@ TEST_CASE("run_task: plans that cannot start fail as io errors before taking a P
   json blobs = {{"op", "input"}, {"input", 0}, {"format", "pickled"}, {"source", {{"kind", "blobs"}, {"first", 0}, {"count", 3}}}};
   auto o = run({{"op", "nope"}}, json{{"kind", "result"}});
   CHECK(o.update.task_id == 42);
-  CHECK(o.update.state == "FAILED");
-  CHECK(o.update.error_kind == "io");
+  CHECK(o.update.state == spp::msg::TaskEndState::kFailed);
+  CHECK(o.update.error_kind == spp::msg::TaskErrorKind::kIo);
   CHECK(o.update.error.find("unknown plan op") != std::string::npos);
   o = run(blobs, json{{"kind", "pigeon"}});
-  CHECK(o.update.error_kind == "io");
+  CHECK(o.update.error_kind == spp::msg::TaskErrorKind::kIo);
   CHECK(o.update.error.find("malformed task sink") != std::string::npos);
   o = run(blobs, json{{"kind", "result"}});  // the task has no input blobs
   CHECK(o.update.error.find("missing input blobs") != std::string::npos);
@@ -128,7 +128,7 @@ TEST_CASE("run_task: plans that cannot start fail as io errors before taking a P
   json ok_input = blobs;
   ok_input["source"]["count"] = 0;
   o = run(ok_input, json{{"kind", "text"}, {"tmp_dir", gone}, {"file", "part-00000"}});
-  CHECK(o.update.error_kind == "io");
+  CHECK(o.update.error_kind == spp::msg::TaskErrorKind::kIo);
   CHECK(o.update.error.find("does not exist on this executor's host") != std::string::npos);
   CHECK(o.blobs.empty());
 }

@@ -119,15 +119,15 @@ TEST_CASE("run_task: result sink returns the worker's batches, functions shipped
   RunningTask t;
   fill(t, plan, {{"kind", "result"}}, {"in-1", "in-22"});
   TaskOutcome o = run_task(t, h.env);
-  REQUIRE(o.update.state == "FINISHED");
-  CHECK(o.update.error_kind == "");
+  REQUIRE(o.update.state == spp::msg::TaskEndState::kFinished);
+  CHECK(o.update.error_kind == spp::msg::TaskErrorKind::kNone);
   CHECK(s.task.sink == "result");
   CHECK(s.task.plan == plan);
   CHECK(s.task.new_funcs == std::vector<int64_t>{5});
   CHECK(s.read[0] == std::vector<std::string>{"in-1", "in-22"});
   CHECK(s.formats[0] == "pickled");
   CHECK(o.blobs == std::vector<std::string>{"out-a", "out-bb", "ACCUM"});
-  CHECK(o.update.accum_blob);
+  CHECK(o.update.accum_blobs == 1);
   CHECK(o.update.metrics.output_records == 4);
   CHECK(o.update.metrics.output_bytes == 11);
   CHECK(o.update.metrics.result_bytes == 11);
@@ -148,7 +148,7 @@ TEST_CASE("run_task: text and pickle sinks commit the part file by rename") {
     RunningTask t;
     fill(t, blobs_input(0, 0, 0), {{"kind", kind}, {"tmp_dir", out.path}, {"file", file}});
     TaskOutcome o = run_task(t, h.env);
-    REQUIRE(o.update.state == "FINISHED");
+    REQUIRE(o.update.state == spp::msg::TaskEndState::kFinished);
     CHECK(o.blobs.empty());
     CHECK(s.task.sink == (std::string(kind) == "text" ? "text" : "result"));  // pickle: the worker writes result batches
     std::string got = testing::read_file(out.file(file));
@@ -175,9 +175,9 @@ TEST_CASE("run_task: shuffle sink reports its map output") {
   RunningTask t;
   fill(t, blobs_input(0, 0, 0), {{"kind", "shuffle"}, {"shuffle_id", 4}, {"map", 3}, {"num_reduce", 3}});
   TaskOutcome o = run_task(t, h.env);
-  REQUIRE(o.update.state == "FINISHED");
-  CHECK(o.update.extra["path"] == h.dir.path + "/shuffle_4_3_9.data");
-  auto offsets = o.update.extra["offsets"].get<std::vector<int64_t>>();
+  REQUIRE(o.update.state == spp::msg::TaskEndState::kFinished);
+  CHECK(o.update.map_output->path == h.dir.path + "/shuffle_4_3_9.data");
+  auto offsets = o.update.map_output->offsets;
   REQUIRE(offsets.size() == 4);
   CHECK(offsets[0] == 0);
   CHECK(offsets[1] > 0);
@@ -204,8 +204,8 @@ TEST_CASE("run_task: a reduce task's shuffle blocks count as shuffle read, not i
     RunningTask t;
     fill(t, blobs_input(0, 0, 0), {{"kind", "shuffle"}, {"shuffle_id", 4}, {"map", 3}, {"num_reduce", 2}});
     TaskOutcome o = run_task(t, h.env);
-    REQUIRE(o.update.state == "FINISHED");
-    offsets = o.update.extra["offsets"].get<std::vector<int64_t>>();
+    REQUIRE(o.update.state == spp::msg::TaskEndState::kFinished);
+    offsets = o.update.map_output->offsets;
   }
   Script s;  // the map task's idle worker is reused
   s.inputs = {0};
@@ -220,7 +220,7 @@ TEST_CASE("run_task: a reduce task's shuffle blocks count as shuffle read, not i
   RunningTask t;
   fill(t, plan, {{"kind", "result"}});
   TaskOutcome o = run_task(t, h.env);
-  REQUIRE(o.update.state == "FINISHED");
+  REQUIRE(o.update.state == spp::msg::TaskEndState::kFinished);
   CHECK(o.update.metrics.shuffle_read_records == 2);
   CHECK(o.update.metrics.shuffle_read_bytes > 0);
   CHECK(o.update.metrics.input_bytes == 0);  // was counted twice: as input and as shuffle read
@@ -237,8 +237,8 @@ TEST_CASE("run_task: a user error fails the task and keeps the worker; a crash d
     RunningTask t;
     fill(t, blobs_input(0, 0, 0), {{"kind", "result"}});
     TaskOutcome o = run_task(t, h.env);
-    CHECK(o.update.state == "FAILED");
-    CHECK(o.update.error_kind == "user");
+    CHECK(o.update.state == spp::msg::TaskEndState::kFailed);
+    CHECK(o.update.error_kind == spp::msg::TaskErrorKind::kUser);
     CHECK(o.update.error.find("ZeroDivisionError") != std::string::npos);
     CHECK(h.pool.idle_count() == 1);
   }
@@ -252,8 +252,8 @@ TEST_CASE("run_task: a user error fails the task and keeps the worker; a crash d
     RunningTask t;
     fill(t, blobs_input(0, 0, 0), {{"kind", "result"}});
     TaskOutcome o = run_task(t, h.env);
-    CHECK(o.update.state == "FAILED");
-    CHECK(o.update.error_kind == "worker_crashed");
+    CHECK(o.update.state == spp::msg::TaskEndState::kFailed);
+    CHECK(o.update.error_kind == spp::msg::TaskErrorKind::kWorkerCrashed);
     CHECK(h.pool.idle_count() == 0);
   }
 }
@@ -271,11 +271,13 @@ TEST_CASE("run_task: an unreadable shuffle block is a fetch failure") {
   RunningTask t;
   fill(t, plan, {{"kind", "result"}});
   TaskOutcome o = run_task(t, h.env);
-  CHECK(o.update.state == "FAILED");
-  CHECK(o.update.error_kind == "fetch_failed");
-  CHECK(o.update.extra["shuffle_id"] == 1);
-  CHECK(o.update.extra["map"] == 6);
-  CHECK(o.update.extra["path"] == missing);
+  CHECK(o.update.state == spp::msg::TaskEndState::kFailed);
+  CHECK(o.update.error_kind == spp::msg::TaskErrorKind::kFetchFailed);
+  REQUIRE(o.update.fetch_failure.has_value());
+  CHECK(o.update.fetch_failure->shuffle_id == 1);
+  CHECK(o.update.fetch_failure->map == 6);
+  CHECK(o.update.fetch_failure->path == missing);
+  CHECK(!o.update.map_output.has_value());
 }
 
 TEST_CASE("run_task: no Python worker available fails as worker_crashed") {
@@ -283,6 +285,6 @@ TEST_CASE("run_task: no Python worker available fails as worker_crashed") {
   RunningTask t;
   fill(t, blobs_input(0, 0, 0), {{"kind", "result"}});
   TaskOutcome o = run_task(t, h.env);
-  CHECK(o.update.state == "FAILED");
-  CHECK(o.update.error_kind == "worker_crashed");
+  CHECK(o.update.state == spp::msg::TaskEndState::kFailed);
+  CHECK(o.update.error_kind == spp::msg::TaskErrorKind::kWorkerCrashed);
 }

@@ -86,7 +86,7 @@ nlohmann::json metrics_tree(const Operator& op);
 int64_t total_spill_bytes(const Operator& op);
 
 // Metrics of the tree's operators tagged with a plan node, one row each:
-// [nodeId, rows, timeNs, spillBytes, peakMemory] (StatusUpdate.extra "sqlMetrics").
+// [nodeId, rows, timeNs, spillBytes, peakMemory] (StatusUpdate.sql_metrics).
 nlohmann::json node_metrics(const Operator& root);
 
 // Pulls everything (tests, result collection).
