@@ -5,25 +5,20 @@ the C++ driver with PyDefineRdd (parents first) and the job runs with PyRunJob. 
 PipelinedRDD, a chain of narrow Python transformations collapses into ONE `python` node whose
 function is the composition f_n(split, ... f_1(split, iterator)); caching breaks the chain.
 """
-import bisect
-import heapq
-import operator
 import os
 import random
 import shlex
 import sys
 import warnings
-from collections import defaultdict
-from functools import reduce
 from itertools import chain
-from math import ceil, isinf, isnan, log, pow, sqrt
 from subprocess import PIPE, Popen
 from threading import Thread
 
+from sparkpp._rdd_util import _STOP_MSG, _callsite, _local_path, fail_on_stopiteration  # noqa: F401 (also imported from here)
 from sparkpp.errors import PySparkRuntimeError
+from sparkpp.rdd_actions import RDDActions
 from sparkpp.rddsampler import RDDRangeSampler, RDDSampler, RDDStratifiedSampler
 from sparkpp.serializers import CloudPickleSerializer
-from sparkpp.statcounter import StatCounter
 from sparkpp import broadcast as _broadcast
 from sparkpp.storagelevel import StorageLevel
 
@@ -31,7 +26,6 @@ __all__ = ["RDD", "PipelinedRDD", "portable_hash"]
 
 _SHUFFLE_TODO = ("%s needs a shuffle, which sparkpp does not support yet (issue #4); "
                  "for small data, collect() and compute on the driver")
-_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
 try:  # os.environ's own dict: the same test as `in os.environ`, without a Python-level call
@@ -58,20 +52,6 @@ def portable_hash(x):
             h = -2
         return int(h)
     return hash(x)
-
-
-_STOP_MSG = "Caught StopIteration thrown from user's code; failing the task"
-
-
-def fail_on_stopiteration(f):
-    """StopIteration escaping user code would silently end a generator: make it an error.
-    (Driver side and rare calls; per-record paths use _guarded or catch it around a loop.)"""
-    def wrapper(*args, **kwargs):
-        try:
-            return f(*args, **kwargs)
-        except StopIteration as exc:
-            raise RuntimeError(_STOP_MSG, exc)
-    return wrapper
 
 
 class _EndMark:
@@ -113,16 +93,6 @@ def _flat_map(f, iterator):
     return chain.from_iterable(map(f, iterator))
 
 
-def _callsite(action):
-    """'<action> at <user file>:<line>' for job descriptions (first frame outside sparkpp)."""
-    f = sys._getframe(1)
-    while f is not None and f.f_code.co_filename.startswith(_PACKAGE_DIR):
-        f = f.f_back
-    if f is None:
-        return action
-    return "%s at %s:%d" % (action, f.f_code.co_filename, f.f_lineno)
-
-
 def _shuffle_todo(name):
     def method(self, *args, **kwargs):
         raise NotImplementedError(_SHUFFLE_TODO % name)
@@ -142,7 +112,7 @@ _CREATION_SITES = {
 }
 
 
-class RDD:
+class RDD(RDDActions):
     """One node of the lineage. `kind`/`args`/`blobs` are what PyDefineRdd sends for it."""
 
     def __init__(self, ctx, kind, parents=(), num_partitions=None, args=None, blobs=()):
@@ -526,384 +496,6 @@ class RDD:
     intersection = _shuffle_todo("intersection")
     cartesian = _shuffle_todo("cartesian")
 
-    # ------------------------------------------------------------------ actions
-    def _collect_partitions(self, partitions=None, action="collect"):
-        return self.ctx._run_job(self, partitions, description=_callsite(action))
-
-    def collect(self):
-        return [x for part in self._collect_partitions(None, "collect") for x in part]
-
-    def toLocalIterator(self, prefetchPartitions=False):
-        for p in range(self.getNumPartitions()):
-            yield from self._collect_partitions([p], "toLocalIterator")[0]
-
-    def reduce(self, f):
-        def func(iterator):
-            iterator = iter(iterator)
-            try:
-                initial = next(iterator)
-            except StopIteration:
-                return
-            try:  # only f can raise StopIteration out of reduce(): the input's end is caught
-                acc = reduce(f, iterator, initial)
-            except StopIteration as exc:
-                raise RuntimeError(_STOP_MSG, exc)
-            yield acc
-        vals = self.mapPartitions(func).collect()
-        if vals:
-            return reduce(fail_on_stopiteration(f), vals)
-        raise ValueError("Can not reduce() empty RDD")
-
-    def treeReduce(self, f, depth=2):
-        if depth < 1:
-            raise ValueError("Depth cannot be smaller than 1 but got %d." % depth)
-        zero = None, True  # (value, is_dummy)
-
-        def op(x, y):
-            if x[1]:
-                return y
-            if y[1]:
-                return x
-            return f(x[0], y[0]), False
-        reduced = self.map(lambda x: (x, False)).treeAggregate(zero, op, op, depth)
-        if reduced[1]:
-            raise ValueError("Cannot reduce empty RDD.")
-        return reduced[0]
-
-    def fold(self, zeroValue, op):
-        def func(iterator):
-            acc = zeroValue
-            try:
-                for obj in iterator:
-                    acc = op(acc, obj)
-            except StopIteration as exc:  # from op: the for loop takes the input's own
-                raise RuntimeError(_STOP_MSG, exc)
-            yield acc
-        vals = self.mapPartitions(func).collect()
-        return reduce(fail_on_stopiteration(op), vals, zeroValue)
-
-    def aggregate(self, zeroValue, seqOp, combOp):
-        def func(iterator):
-            acc = zeroValue
-            try:
-                for obj in iterator:
-                    acc = seqOp(acc, obj)
-            except StopIteration as exc:
-                raise RuntimeError(_STOP_MSG, exc)
-            yield acc
-        vals = self.mapPartitions(func).collect()
-        return reduce(fail_on_stopiteration(combOp), vals, zeroValue)
-
-    def treeAggregate(self, zeroValue, seqOp, combOp, depth=2):
-        if depth < 1:
-            raise ValueError("Depth cannot be smaller than 1 but got %d." % depth)
-        if self.getNumPartitions() == 0:
-            return zeroValue
-
-        def aggregate_partition(iterator):
-            acc = zeroValue
-            for obj in iterator:
-                acc = seqOp(acc, obj)
-            yield acc
-        partials = self.mapPartitions(aggregate_partition).collect()
-        # PySpark combines the partial aggregates level by level through reduceByKey; without a
-        # shuffle yet (issue #4) the same tree levels are combined here on the driver.
-        num = len(partials)
-        scale = max(int(ceil(pow(num, 1.0 / depth))), 2)
-        while num > scale + num / scale:
-            num /= scale
-            cur = int(num)
-            groups = {}
-            for i, v in enumerate(partials):
-                k = i % cur
-                groups[k] = combOp(groups[k], v) if k in groups else v
-            partials = [groups[k] for k in sorted(groups)]
-        return reduce(combOp, partials)
-
-    def count(self):
-        return self.mapPartitions(lambda i: [sum(1 for _ in i)]).sum()
-
-    def sum(self):
-        return self.mapPartitions(lambda x: [sum(x)]).fold(0, operator.add)
-
-    def stats(self):
-        def red(left, right):
-            return left.mergeStats(right)
-        return self.mapPartitions(lambda i: [StatCounter(i)]).reduce(red)
-
-    def mean(self):
-        return self.stats().mean()
-
-    def variance(self):
-        return self.stats().variance()
-
-    def stdev(self):
-        return self.stats().stdev()
-
-    def sampleVariance(self):
-        return self.stats().sampleVariance()
-
-    def sampleStdev(self):
-        return self.stats().sampleStdev()
-
-    def max(self, key=None):
-        if key is None:
-            return self.reduce(max)
-        return self.reduce(lambda a, b: max(a, b, key=key))
-
-    def min(self, key=None):
-        if key is None:
-            return self.reduce(min)
-        return self.reduce(lambda a, b: min(a, b, key=key))
-
-    def histogram(self, buckets):
-        if isinstance(buckets, int):
-            if buckets < 1:
-                raise ValueError("number of buckets must be >= 1")
-
-            def comparable(x):
-                if x is None:
-                    return False
-                if type(x) is float and isnan(x):
-                    return False
-                return True
-            filtered = self.filter(comparable)
-
-            def minmax(a, b):
-                return min(a[0], b[0]), max(a[1], b[1])
-            try:
-                minv, maxv = filtered.map(lambda x: (x, x)).reduce(minmax)
-            except ValueError as e:
-                if "empty" in str(e):
-                    raise ValueError("can not generate buckets from empty RDD") from None
-                raise
-            if minv == maxv or buckets == 1:
-                return [minv, maxv], [filtered.count()]
-            try:
-                inc = (maxv - minv) / buckets
-            except TypeError:
-                raise TypeError("Can not generate buckets with non-number in RDD") from None
-            if isinf(inc):
-                raise ValueError("Can not generate buckets with infinite value")
-            inc = int(inc)  # keep integer buckets when the range divides evenly
-            if inc * buckets != maxv - minv:
-                inc = (maxv - minv) * 1.0 / buckets
-            buckets = [i * inc + minv for i in range(buckets)]
-            buckets.append(maxv)  # fix accumulated error
-            even = True
-        elif isinstance(buckets, (list, tuple)):
-            if len(buckets) < 2:
-                raise ValueError("buckets should have more than one value")
-            if any(i is None or isinstance(i, float) and isnan(i) for i in buckets):
-                raise ValueError("can not have None or NaN in buckets")
-            if sorted(buckets) != list(buckets):
-                raise ValueError("buckets should be sorted")
-            if len(set(buckets)) != len(buckets):
-                raise ValueError("buckets should not contain duplicated values")
-            minv, maxv = buckets[0], buckets[-1]
-            even = False
-            inc = None
-            try:
-                steps = [buckets[i + 1] - buckets[i] for i in range(len(buckets) - 1)]
-            except TypeError:
-                pass  # bucket bounds without '-'
-            else:
-                if max(steps) - min(steps) < 1e-10:  # evenly spaced, up to rounding
-                    even = True
-                    inc = (maxv - minv) / (len(buckets) - 1)
-        else:
-            raise TypeError("buckets should be a list or tuple or number(int or long)")
-
-        def histogram(iterator):
-            counters = [0] * len(buckets)
-            for i in iterator:
-                if (i is None or (isinstance(i, float) and isnan(i)) or i > maxv
-                        or i < minv):
-                    continue
-                t = int((i - minv) / inc) if even else bisect.bisect_right(buckets, i) - 1
-                counters[t] += 1
-            last = counters.pop()  # the last bucket is closed: values == max go into it
-            counters[-1] += last
-            return [counters]
-
-        def merge_counters(a, b):
-            return [i + j for i, j in zip(a, b)]
-        return buckets, self.mapPartitions(histogram).reduce(merge_counters)
-
-    def first(self):
-        rs = self.take(1)
-        if rs:
-            return rs[0]
-        raise ValueError("RDD is empty")
-
-    def take(self, num):
-        items = []
-        total_parts = self.getNumPartitions()
-        parts_scanned = 0
-        scale_up = max(int(self.ctx._conf.get("spark.rdd.limit.scaleUpFactor", "4")), 2)
-        while len(items) < num and parts_scanned < total_parts:
-            # Try one partition first; if it gave nothing, quadruple; otherwise interpolate the
-            # number still needed, overestimated by 50% and capped.
-            num_try = 1
-            if parts_scanned > 0:
-                if len(items) == 0:
-                    num_try = parts_scanned * scale_up
-                else:
-                    num_try = int(1.5 * num * parts_scanned / len(items)) - parts_scanned
-                    num_try = min(max(num_try, 1), parts_scanned * scale_up)
-            left = num - len(items)
-
-            def take_up_to_num_left(iterator):
-                iterator = iter(iterator)
-                taken = 0
-                while taken < left:
-                    try:
-                        yield next(iterator)
-                    except StopIteration:
-                        return
-                    taken += 1
-
-            p = range(parts_scanned, min(parts_scanned + num_try, total_parts))
-            res = self.ctx.runJob(self, take_up_to_num_left, p)
-            items += res
-            parts_scanned += num_try
-        return items[:num]
-
-    def isEmpty(self):
-        return self.getNumPartitions() == 0 or len(self.take(1)) == 0
-
-    def takeOrdered(self, num, key=None):
-        if num < 0:
-            raise ValueError("top N cannot be negative.")
-        if num == 0 or self.getNumPartitions() == 0:
-            return []
-
-        def merge(a, b):
-            return heapq.nsmallest(num, a + b, key)
-        return self.mapPartitions(lambda it: [heapq.nsmallest(num, it, key)]).reduce(merge)
-
-    def top(self, num, key=None):
-        def top_iterator(iterator):
-            yield heapq.nlargest(num, iterator, key=key)
-
-        def merge(a, b):
-            return heapq.nlargest(num, a + b, key=key)
-        return self.mapPartitions(top_iterator).reduce(merge)
-
-    def takeSample(self, withReplacement, num, seed=None):
-        num_stdev = 10.0
-        max_sample_size = sys.maxsize - int(num_stdev * sqrt(sys.maxsize))
-        if num < 0:
-            raise ValueError("Sample size cannot be negative.")
-        if num > max_sample_size:
-            raise ValueError("Sample size cannot be greater than %d." % max_sample_size)
-        if num == 0 or self.getNumPartitions() == 0:
-            return []
-        initial_count = self.count()
-        if initial_count == 0:
-            return []
-        rand = random.Random(seed)
-        if (not withReplacement) and num >= initial_count:
-            samples = self.collect()
-            rand.shuffle(samples)
-            return samples
-        fraction = RDD._computeFractionForSampleSize(num, initial_count, withReplacement)
-        samples = self.sample(withReplacement, fraction, seed).collect()
-        # rarely the first sample is too small (the fraction has a large margin): retry
-        while len(samples) < num:
-            seed = rand.randint(0, sys.maxsize)
-            samples = self.sample(withReplacement, fraction, seed).collect()
-        rand.shuffle(samples)
-        return samples[0:num]
-
-    @staticmethod
-    def _computeFractionForSampleSize(sampleSizeLowerBound, total, withReplacement):
-        fraction = float(sampleSizeLowerBound) / total
-        if withReplacement:
-            num_stdev = 5
-            if sampleSizeLowerBound < 12:
-                num_stdev = 9
-            return fraction + num_stdev * sqrt(fraction / total)
-        delta = 0.00005
-        gamma = -log(delta) / total
-        return min(1, fraction + gamma + sqrt(gamma * gamma + 2 * gamma * fraction))
-
-    def foreach(self, f):
-        def process_partition(iterator):
-            try:
-                for x in iterator:
-                    f(x)
-            except StopIteration as exc:
-                raise RuntimeError(_STOP_MSG, exc)
-            return iter([])
-        self.mapPartitions(process_partition).count()
-
-    def foreachPartition(self, f):
-        def func(it):
-            r = f(it)
-            try:
-                return iter(r)
-            except TypeError:
-                return iter([])
-        self.mapPartitions(func).count()
-
-    def countByValue(self):
-        def count_partition(iterator):
-            counts = defaultdict(int)
-            for obj in iterator:
-                counts[obj] += 1
-            yield counts
-
-        def merge_maps(m1, m2):
-            for k, v in m2.items():
-                m1[k] += v
-            return m1
-        return self.mapPartitions(count_partition).reduce(merge_maps)
-
-    def countByKey(self):
-        return self.map(lambda x: x[0]).countByValue()
-
-    def collectAsMap(self):
-        return dict(self.collect())
-
-    def lookup(self, key):
-        return self.filter(lambda kv: kv[0] == key).values().collect()
-
-    def reduceByKeyLocally(self, func):
-        raw, func = func, fail_on_stopiteration(func)  # func: merge_maps, once per key
-
-        def reduce_partition(iterator):
-            m = {}
-            try:
-                for k, v in iterator:
-                    m[k] = raw(m[k], v) if k in m else v
-            except StopIteration as exc:
-                raise RuntimeError(_STOP_MSG, exc)
-            yield m
-
-        def merge_maps(m1, m2):
-            for k, v in m2.items():
-                m1[k] = func(m1[k], v) if k in m1 else v
-            return m1
-        return self.mapPartitions(reduce_partition).reduce(merge_maps)
-
-    def countApprox(self, timeout, confidence=0.95):
-        return self.count()
-
-    def saveAsTextFile(self, path, compressionCodecClass=None):
-        if compressionCodecClass:
-            raise NotImplementedError("saveAsTextFile with a compression codec is not supported "
-                                      "by sparkpp yet")
-
-        def func(split, iterator):
-            for x in iterator:
-                if not isinstance(x, (str, bytes)):
-                    x = str(x)
-                yield x
-        out = self.mapPartitionsWithIndex(func)
-        self.ctx._run_job(out, None, {"kind": "text", "path": _local_path(path)},
-                          _callsite("saveAsTextFile"))
-
 
 class PipelinedRDD(RDD):
     """A `python` node: `func(split, iterator)` applied to its parent's partitions. Consecutive
@@ -942,15 +534,3 @@ class PipelinedRDD(RDD):
         blob = self._pickled()
         self._pickled_func = None  # the driver keeps it now
         return [blob]
-
-
-def _local_path(path):
-    """Paths as the C++ driver wants them: absolute, without a file: scheme."""
-    path = str(path)
-    if path.startswith("file://"):
-        path = path[len("file://"):]
-    elif path.startswith("file:"):
-        path = path[len("file:"):]
-    elif "://" in path:
-        return path  # another scheme: let the driver say what it supports
-    return os.path.abspath(path)
