@@ -128,6 +128,7 @@ class Driver {
   void py_reply(Connection& c, int64_t req, const Status& st, json value = nullptr);
   Status put_broadcast(int64_t id, std::vector<std::string>& blobs);
   void unpersist_broadcast(int64_t id, bool destroy);
+  Status persist_rdd(int rdd, const json& level);
   Status unpersist_rdd(int rdd);
   void debug_query(Connection& c, const msg::PyDebugQuery& m);
   // The DataFrame engine (driver_sql.cpp).

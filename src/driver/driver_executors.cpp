@@ -129,7 +129,8 @@ void Driver::executor_lost(const std::string& id, const std::string& reason) {
   if (et->second.conn) et->second.conn->close("executor lost");
   execs_.erase(et);
   for (auto it = block_locs_.begin(); it != block_locs_.end();) {
-    it->second.erase(id);
+    // Its cached blocks went with it: the Storage tab stops counting them.
+    if (it->second.erase(id) && ui_) ui_->post(sc::BlockUpdatedEvent{id, "", it->first.first, it->first.second, 0, 0});
     it = it->second.empty() ? block_locs_.erase(it) : std::next(it);
   }
   if (!dag_) return;
@@ -143,7 +144,10 @@ void Driver::executor_lost(const std::string& id, const std::string& reason) {
 
 // Cached blocks an executor stored or dropped: their locations steer later tasks there.
 void Driver::blocks_updated(const std::string& exec_id, msg::BlocksUpdated&& m, std::vector<std::string>&& blobs) {
+  const auto ex = execs_.find(exec_id);
+  const std::string host = ex == execs_.end() ? "" : ex->second.host;
   for (const auto& b : m.removed) {
+    if (ui_) ui_->post(sc::BlockUpdatedEvent{exec_id, host, b.rdd, b.partition, 0, 0});
     auto it = block_locs_.find({b.rdd, b.partition});
     if (it == block_locs_.end()) continue;
     it->second.erase(exec_id);
@@ -152,6 +156,7 @@ void Driver::blocks_updated(const std::string& exec_id, msg::BlocksUpdated&& m, 
   for (const auto& b : m.stored) {
     if (!graph_.node(b.rdd) || graph_.node(b.rdd)->persist.is_null()) continue;  // unpersisted meanwhile
     block_locs_[{b.rdd, b.partition}].insert(exec_id);
+    if (ui_) ui_->post(sc::BlockUpdatedEvent{exec_id, host, b.rdd, b.partition, b.mem_bytes, b.disk_bytes});
   }
   // Replicated levels: relay the block to another executor that lacks it.
   if (m.replica_blobs > 0 && !m.stored.empty() && static_cast<int>(blobs.size()) == m.replica_blobs) {

@@ -37,7 +37,7 @@ void Driver::on_py_message(Connection& c, msg::Envelope&& env) {
     unpersist_broadcast(m->id, m->destroy);
     return py_reply(c, m->req, Status::ok());
   }
-  if (auto* m = env.as<msg::PyPersist>()) return py_reply(c, m->req, graph_.set_persist(m->rdd, m->level));
+  if (auto* m = env.as<msg::PyPersist>()) return py_reply(c, m->req, persist_rdd(m->rdd, m->level));
   if (auto* m = env.as<msg::PyUnpersist>()) return py_reply(c, m->req, unpersist_rdd(m->rdd));
   // The RDD was written to `path` (part-NNNNN files): read it from there from now on.
   if (auto* m = env.as<msg::PyCheckpointed>()) return py_reply(c, m->req, graph_.checkpoint(m->rdd, m->path));
@@ -197,10 +197,48 @@ void Driver::unpersist_broadcast(int64_t id, bool destroy) {
   if (destroy) broadcasts_.erase(id);
 }
 
+// Spark's StorageLevel.description ("Memory Serialized 1x Replicated") of a PyPersist level.
+static std::string level_description(const json& l) {
+  auto flag = [&](const char* k) { return l.is_object() && l.contains(k) && l[k].is_boolean() && l[k].get<bool>(); };
+  std::string d;
+  if (flag("use_disk")) d += "Disk ";
+  if (flag("use_memory")) d += "Memory ";
+  if (flag("use_off_heap")) d += "OffHeap ";
+  d += flag("deserialized") ? "Deserialized " : "Serialized ";
+  const int rep = l.is_object() && l.contains("replication") && l["replication"].is_number_integer() ? l["replication"].get<int>() : 1;
+  return d + std::to_string(rep) + "x Replicated";
+}
+
+// The name Spark's UI gives the RDD a Python program persisted.
+static std::string rdd_name(const RddNode& n) {
+  if (n.kind == "parallelize") return "ParallelCollectionRDD";
+  if (n.kind == "text_file" || n.kind == "whole_text_files") {
+    std::string paths;  // textFile's RDD is named after its path argument
+    if (n.args.is_object() && n.args.contains("paths") && n.args["paths"].is_array())
+      for (const auto& p : n.args["paths"])
+        if (p.is_string()) paths += (paths.empty() ? "" : ",") + p.get<std::string>();
+    return paths.empty() ? "HadoopRDD" : paths;
+  }
+  if (n.kind == "union") return "UnionRDD";
+  if (n.kind == "coalesce") return "CoalescedRDD";
+  if (n.kind == "zip") return "ZippedPartitionsRDD2";
+  if (n.kind == "shuffled") return "ShuffledRDD";
+  return "PythonRDD";
+}
+
+// persist: the level goes on the lineage node (tasks then read/store its blocks); the UI learns.
+Status Driver::persist_rdd(int rdd, const json& level) {
+  Status st = graph_.set_persist(rdd, level);
+  if (!st || !ui_ || level.is_null()) return st;
+  if (const RddNode* n = graph_.node(rdd)) ui_->post(sc::RddPersistedEvent{rdd, rdd_name(*n), n->num_partitions, level_description(level)});
+  return st;
+}
+
 // unpersist: forget the level and the blocks; executors drop theirs.
 Status Driver::unpersist_rdd(int rdd) {
   Status st = graph_.set_persist(rdd, json());
   if (!st) return st;
+  if (ui_) ui_->post(sc::RddUnpersistedEvent{rdd});
   for (auto it = block_locs_.begin(); it != block_locs_.end();)
     it = it->first.first == rdd ? block_locs_.erase(it) : std::next(it);
   for (auto& [eid, e] : execs_) {

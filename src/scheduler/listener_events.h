@@ -100,8 +100,28 @@ struct SqlTaskMetricsEvent {
   nlohmann::json rows;
 };
 
+// Cached RDDs (the Storage tab). Ours: Spark posts an RDD's RDDInfo with the stages using it.
+struct RddPersistedEvent {
+  int rdd = 0;
+  std::string name;  // Spark's RDD name (PythonRDD, ParallelCollectionRDD, the file path, ...)
+  int num_partitions = 0;
+  std::string storage_level;  // Spark's description: "Memory Serialized 1x Replicated"
+};
+// Spark's SparkListenerUnpersistRDD.
+struct RddUnpersistedEvent {
+  int rdd = 0;
+};
+// Spark's SparkListenerBlockUpdated for an RDD block: its size on one executor now; both sizes
+// 0 when the executor dropped it.
+struct BlockUpdatedEvent {
+  std::string exec_id, host;
+  int rdd = 0, partition = 0;
+  int64_t mem_bytes = 0, disk_bytes = 0;
+};
+
 using ListenerEvent = std::variant<ApplicationStartEvent, ApplicationEndEvent, EnvironmentUpdateEvent, JobStartEvent, JobEndEvent,
                                    StageSubmittedEvent, StageCompletedEvent, TaskStartEvent, TaskEndEvent, ExecutorAddedEvent,
-                                   ExecutorRemovedEvent, SqlExecutionStartEvent, SqlExecutionEndEvent, SqlTaskMetricsEvent>;
+                                   ExecutorRemovedEvent, SqlExecutionStartEvent, SqlExecutionEndEvent, SqlTaskMetricsEvent,
+                                   RddPersistedEvent, RddUnpersistedEvent, BlockUpdatedEvent>;
 
 }  // namespace spp::scheduler

@@ -1,6 +1,7 @@
 // Listener events <-> event-log JSON (event_json.h).
 #include "ui/event_json.h"
 
+#include <cstdio>
 #include <functional>
 
 namespace spp::ui {
@@ -165,6 +166,19 @@ json event_to_json(const scheduler::ListenerEvent& ev) {
             if (!e.error.empty()) j["errorMessage"] = e.error;
             return j;
           },
+          [](const RddPersistedEvent& e) {
+            return json{{"Event", "SparkppRDDPersisted"}, {"RDD ID", e.rdd}, {"Name", e.name},
+                        {"Number of Partitions", e.num_partitions}, {"Storage Level", e.storage_level}};
+          },
+          [](const RddUnpersistedEvent& e) { return json{{"Event", "SparkListenerUnpersistRDD"}, {"RDD ID", e.rdd}}; },
+          [](const BlockUpdatedEvent& e) {
+            return json{{"Event", "SparkListenerBlockUpdated"},
+                        {"Block Updated Info",
+                         {{"Block Manager ID", {{"Executor ID", e.exec_id}, {"Host", e.host}}},
+                          {"Block ID", "rdd_" + std::to_string(e.rdd) + "_" + std::to_string(e.partition)},
+                          {"Memory Size", e.mem_bytes},
+                          {"Disk Size", e.disk_bytes}}}};
+          },
           [](const SqlTaskMetricsEvent& e) {
             return json{{"Event", kSqlTaskMetrics}, {"executionId", e.exec_id}, {"Task ID", e.task_id}, {"Stage ID", e.stage_id},
                         {"Stage Attempt ID", e.stage_attempt}, {"metrics", e.rows}};
@@ -211,6 +225,20 @@ std::optional<scheduler::ListenerEvent> event_from_json(const json& j) {
     return SqlExecutionStartEvent{r.i64("executionId"), r.str("description"), r.str("physicalPlanDescription"), graph, r.i64("time")};
   }
   if (e == kSqlEnd) return SqlExecutionEndEvent{r.i64("executionId"), r.str("errorMessage"), r.i64("time")};
+  if (e == "SparkppRDDPersisted")
+    return RddPersistedEvent{r.i32("RDD ID"), r.str("Name"), r.i32("Number of Partitions"), r.str("Storage Level")};
+  if (e == "SparkListenerUnpersistRDD") return RddUnpersistedEvent{r.i32("RDD ID")};
+  if (e == "SparkListenerBlockUpdated") {
+    const json info = r.obj("Block Updated Info");
+    const LoggedEvent b{info};
+    const json bm = b.obj("Block Manager ID");
+    const LoggedEvent m{bm};
+    int rdd = 0, part = 0;
+    char tail = 0;
+    // Only RDD blocks ("rdd_<rdd>_<partition>") are kept; broadcast and other blocks are skipped.
+    if (std::sscanf(b.str("Block ID").c_str(), "rdd_%d_%d%c", &rdd, &part, &tail) != 2) return std::nullopt;
+    return BlockUpdatedEvent{m.str("Executor ID"), m.str("Host"), rdd, part, b.i64("Memory Size"), b.i64("Disk Size")};
+  }
   if (e == kSqlTaskMetrics)
     return SqlTaskMetricsEvent{r.i64("executionId", -1), r.i64("Task ID"), r.i32("Stage ID"), r.i32("Stage Attempt ID"), r.arr("metrics")};
   return std::nullopt;

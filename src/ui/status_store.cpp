@@ -302,6 +302,17 @@ void AppStatusStore::on_event(const scheduler::ListenerEvent& event) {
         else if constexpr (std::is_same_v<T, scheduler::SqlExecutionStartEvent>) on_sql_start(ev);
         else if constexpr (std::is_same_v<T, scheduler::SqlExecutionEndEvent>) on_sql_end(ev);
         else if constexpr (std::is_same_v<T, scheduler::SqlTaskMetricsEvent>) on_sql_task_metrics(ev);
+        else if constexpr (std::is_same_v<T, scheduler::RddPersistedEvent>) {
+          std::lock_guard<std::mutex> g(mu_);
+          CachedRdd& r = rdds_[ev.rdd];
+          r.id = ev.rdd;
+          r.name = ev.name;
+          r.level = ev.storage_level;
+          r.num_partitions = std::max(0, ev.num_partitions);
+        } else if constexpr (std::is_same_v<T, scheduler::RddUnpersistedEvent>) {
+          std::lock_guard<std::mutex> g(mu_);
+          rdds_.erase(ev.rdd);
+        } else if constexpr (std::is_same_v<T, scheduler::BlockUpdatedEvent>) on_block_updated(ev);
       },
       event);
 }
@@ -705,9 +716,68 @@ json AppStatusStore::executors(bool include_dead) const {
   return arr;
 }
 
+void AppStatusStore::on_block_updated(const scheduler::BlockUpdatedEvent& e) {
+  std::lock_guard<std::mutex> g(mu_);
+  auto it = rdds_.find(e.rdd);
+  if (it == rdds_.end() || e.partition < 0 || e.partition >= it->second.num_partitions) return;  // unpersisted, or bogus
+  auto& holders = it->second.blocks[e.partition];
+  if (e.mem_bytes <= 0 && e.disk_bytes <= 0) holders.erase(e.exec_id);
+  else holders[e.exec_id] = {std::max<int64_t>(0, e.mem_bytes), std::max<int64_t>(0, e.disk_bytes)};
+  if (holders.empty()) it->second.blocks.erase(e.partition);
+}
+
+namespace {
+// Spark's RDDStorageInfo; with `details` its dataDistribution (per executor) and partitions.
+template <class Rdd, class Execs>
+json rdd_storage_json(const Rdd& r, bool details, const Execs& execs) {
+  int64_t mem = 0, disk = 0;
+  std::map<std::string, std::pair<int64_t, int64_t>> per_exec;
+  json parts = json::array();
+  for (const auto& [p, holders] : r.blocks) {
+    int64_t pm = 0, pd = 0;
+    json where = json::array();
+    for (const auto& [ex, sz] : holders) {
+      pm += sz.first;
+      pd += sz.second;
+      per_exec[ex].first += sz.first;
+      per_exec[ex].second += sz.second;
+      where.push_back(ex);
+    }
+    mem += pm;
+    disk += pd;
+    parts.push_back({{"blockName", "rdd_" + std::to_string(r.id) + "_" + std::to_string(p)}, {"storageLevel", r.level},
+                     {"memoryUsed", pm}, {"diskUsed", pd}, {"executors", where}});
+  }
+  json o = {{"id", r.id}, {"name", r.name}, {"numPartitions", r.num_partitions},
+            {"numCachedPartitions", static_cast<int>(r.blocks.size())}, {"storageLevel", r.level},
+            {"memoryUsed", mem}, {"diskUsed", disk}};
+  if (details) {
+    json dist = json::array();
+    for (const auto& [ex, sz] : per_exec) {
+      auto e = execs.find(ex);
+      const std::string host = e == execs.end() ? ex : e->second.host;
+      dist.push_back({{"address", host}, {"memoryUsed", sz.first}, {"diskUsed", sz.second}});
+    }
+    o["dataDistribution"] = dist;
+    o["partitions"] = parts;
+  }
+  return o;
+}
+}  // namespace
+
 json AppStatusStore::storage_rdds() const {
-  // Caching (persist) arrives with another issue; until then no RDD is ever stored.
-  return json::array();
+  std::lock_guard<std::mutex> g(mu_);
+  json out = json::array();
+  for (const auto& [id, r] : rdds_)
+    if (!r.blocks.empty()) out.push_back(rdd_storage_json(r, false, execs_));
+  return out;
+}
+
+std::optional<json> AppStatusStore::storage_rdd(int id) const {
+  std::lock_guard<std::mutex> g(mu_);
+  auto it = rdds_.find(id);
+  if (it == rdds_.end()) return std::nullopt;
+  return rdd_storage_json(it->second, true, execs_);
 }
 
 json AppStatusStore::environment() const {

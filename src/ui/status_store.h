@@ -76,7 +76,8 @@ class AppStatusStore final : public Listener {
   std::optional<json> task_list(int stage_id, int attempt, const TaskQuery& q) const;
   std::optional<json> task_summary(int stage_id, int attempt, const std::vector<double>& quantiles) const;
   json executors(bool include_dead) const;
-  json storage_rdds() const;
+  json storage_rdds() const;                      // Spark's RDDStorageInfo of RDDs with cached partitions
+  std::optional<json> storage_rdd(int id) const;  // one, with dataDistribution and partitions
   json environment() const;
   // /sql and /sql/{id} (Spark's ExecutionData); `details`: nodes and edges, `plan`: planDescription.
   json sql_executions(bool details, bool plan, size_t offset, size_t length) const;
@@ -98,6 +99,7 @@ class AppStatusStore final : public Listener {
   void on_sql_start(const scheduler::SqlExecutionStartEvent& e);
   void on_sql_end(const scheduler::SqlExecutionEndEvent& e);
   void on_sql_task_metrics(const scheduler::SqlTaskMetricsEvent& e);
+  void on_block_updated(const scheduler::BlockUpdatedEvent& e);
 
   struct Task {
     int64_t task_id = 0;
@@ -155,6 +157,13 @@ class AppStatusStore final : public Listener {
     bool active_flag = true;
     std::map<std::string, std::string> logs;
   };
+  // A persisted RDD and where its blocks are: partition -> executor -> (memory, disk) bytes.
+  struct CachedRdd {
+    int id = 0;
+    std::string name, level;
+    int num_partitions = 0;
+    std::map<int, std::map<std::string, std::pair<int64_t, int64_t>>> blocks;
+  };
   using StageKey = std::pair<int, int>;
 
   Stage* find_stage(int id, int attempt);
@@ -181,6 +190,7 @@ class AppStatusStore final : public Listener {
   std::map<std::string, Executor> execs_;
   std::vector<std::string> dead_order_;
   std::map<int64_t, SqlExec> sql_;
+  std::map<int, CachedRdd> rdds_;
   size_t sql_retained_ = 1000;  // spark.sql.ui.retainedExecutions
 };
 

@@ -96,6 +96,9 @@ void app_route(const AppStatusStore& st, const std::vector<std::string>& p, cons
   if (what == "allexecutors") return send_json(res, st.executors(true));
   if (what == "storage" && p.size() >= 2 && p[1] == "rdd") {
     if (p.size() == 2) return send_json(res, st.storage_rdds());
+    int id = 0;
+    if (p.size() == 3 && to_int(p[2], id))
+      if (auto r = st.storage_rdd(id)) return send_json(res, *r);
     return bad("unknown RDD " + p[2]);
   }
   if (what == "sql") {  // Spark's SqlResource: ?details=true&planDescription=true&offset=0&length=20

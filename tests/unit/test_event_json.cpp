@@ -34,6 +34,9 @@ TEST_CASE("event json: every listener event round-trips through its log line") {
       SqlExecutionStartEvent{5, "SELECT 1", "== Physical Plan ==\n", graph, 17},
       SqlExecutionEndEvent{5, "AnalysisException", 18},
       SqlTaskMetricsEvent{5, 12, 1, 2, json::array({json::array({0, 3, 100, 0, 0})})},
+      RddPersistedEvent{3, "PythonRDD", 4, "Memory Serialized 1x Replicated"},
+      RddUnpersistedEvent{3},
+      BlockUpdatedEvent{"1", "h1", 3, 2, 100, 7},
   };
   for (const auto& e : all) {
     json line = event_to_json(e);
@@ -52,6 +55,14 @@ TEST_CASE("event json: every listener event round-trips through its log line") {
   CHECK(sql["Event"] == "org.apache.spark.sql.execution.ui.SparkListenerSQLExecutionStart");
   CHECK(sql["sparkPlanInfo"]["nodeName"] == "Project");
   CHECK(sql["sparkPlanInfo"]["children"][0]["nodeName"] == "Range");
+  json blk = event_to_json(all[17]);
+  CHECK(blk["Event"] == "SparkListenerBlockUpdated");
+  CHECK(blk["Block Updated Info"]["Block ID"] == "rdd_3_2");
+  // Blocks other than RDD blocks (broadcasts) are skipped on replay.
+  blk["Block Updated Info"]["Block ID"] = "broadcast_0";
+  CHECK(!event_from_json(blk).has_value());
+  blk["Block Updated Info"]["Block ID"] = "rdd_3_2x";
+  CHECK(!event_from_json(blk).has_value());
 }
 
 TEST_CASE("event json: unknown, malformed and cyclic inputs read as nothing or defaults") {

@@ -200,3 +200,39 @@ TEST_CASE("status store: replayed events with fields of the wrong type are read 
     CHECK_NOTHROW(h.replay(json::parse(line)));
   CHECK(h.jobs("").size() == 1);
 }
+
+TEST_CASE("status store: the Storage tab - persisted RDDs with their cached blocks, per executor") {
+  AppStatusStore s;
+  s.on_event(ExecutorAddedEvent{"1", "h1", 2, 1000, {}});
+  s.on_event(ExecutorAddedEvent{"2", "h2", 2, 1000, {}});
+  s.on_event(RddPersistedEvent{5, "PythonRDD", 3, "Memory Serialized 2x Replicated"});
+  s.on_event(RddPersistedEvent{6, "ParallelCollectionRDD", 2, "Disk Serialized 1x Replicated"});
+  CHECK(s.storage_rdds() == json::array());  // nothing cached yet: Spark lists cached RDDs only
+  s.on_event(BlockUpdatedEvent{"1", "h1", 5, 0, 100, 0});
+  s.on_event(BlockUpdatedEvent{"2", "h2", 5, 0, 100, 0});  // its replica
+  s.on_event(BlockUpdatedEvent{"1", "h1", 5, 2, 50, 0});
+  s.on_event(BlockUpdatedEvent{"1", "h1", 5, 9, 50, 0});  // no such partition: ignored
+  s.on_event(BlockUpdatedEvent{"1", "h1", 7, 0, 50, 0});  // never persisted: ignored
+  json list = s.storage_rdds();
+  REQUIRE(list.size() == 1);
+  CHECK(list[0]["id"] == 5);
+  CHECK(list[0]["numCachedPartitions"] == 2);
+  CHECK(list[0]["memoryUsed"] == 250);
+  CHECK(list[0]["storageLevel"] == "Memory Serialized 2x Replicated");
+  CHECK(!list[0].contains("partitions"));
+  auto d = s.storage_rdd(5);
+  REQUIRE(d);
+  CHECK((*d)["partitions"][0]["blockName"] == "rdd_5_0");
+  CHECK((*d)["partitions"][0]["executors"] == json::array({"1", "2"}));
+  CHECK((*d)["dataDistribution"][0]["address"] == "h1");
+  CHECK((*d)["dataDistribution"][0]["memoryUsed"] == 150);
+  // An evicted block and a lost executor's blocks stop counting; unpersist removes the RDD.
+  s.on_event(BlockUpdatedEvent{"1", "h1", 5, 2, 0, 0});
+  s.on_event(BlockUpdatedEvent{"2", "", 5, 0, 0, 0});
+  CHECK(s.storage_rdds()[0]["numCachedPartitions"] == 1);
+  CHECK(s.storage_rdds()[0]["memoryUsed"] == 100);
+  s.on_event(RddUnpersistedEvent{5});
+  CHECK(s.storage_rdds() == json::array());
+  CHECK(!s.storage_rdd(5));
+  CHECK(s.storage_rdd(6).has_value());
+}

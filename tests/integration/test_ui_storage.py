@@ -1,0 +1,74 @@
+"""The Storage tab's REST API (/api/v1/applications/{id}/storage/rdd[/{id}]) on a live driver:
+cached RDDs with their partitions, sizes and executors, in Spark's RDDStorageInfo shape; an
+unpersisted RDD leaves the list."""
+import json
+import os
+import signal
+import urllib.error
+import urllib.request
+
+from daemons import wait_until
+from jobs import start, wait_no_tagged
+
+JOB = r'''
+import os, sys, time
+from pyspark import SparkContext, StorageLevel
+sc = SparkContext(appName="ui-storage")
+kept = sc.parallelize(range(1000), 4).map(lambda x: x * 2).cache()
+assert kept.count() == 1000
+on_disk = sc.parallelize(list(range(10)), 2).persist(StorageLevel.DISK_ONLY)  # a list: ParallelCollectionRDD (a range is a PythonRDD, as in PySpark)
+assert on_disk.count() == 10
+gone = sc.parallelize(range(10), 2).map(lambda x: x).cache()
+assert gone.count() == 10
+gone.unpersist()
+open(sys.argv[1] + ".tmp", "w").write("%s %d %d" % (sc.uiWebUrl, kept.id(), on_disk.id()))
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+deadline = time.time() + 60
+while not os.path.exists(sys.argv[2]) and time.time() < deadline:
+    time.sleep(0.05)
+sc.stop()
+'''
+
+
+def get(url):
+    with urllib.request.urlopen(url, timeout=10) as r:
+        return json.load(r)
+
+
+def test_storage_tab_lists_cached_rdds(tmp_path):
+    script = tmp_path / "job.py"
+    script.write_text(JOB)
+    info, go = tmp_path / "info", tmp_path / "go"
+    proc, tag, _ = start(script, str(info), str(go), master="local[2]", conf={"spark.ui.port": "0"})
+    try:
+        wait_until(lambda: info.exists() or proc.poll() is not None, 90, "the job to cache its RDDs")
+        assert proc.poll() is None, proc.stderr.read().decode()
+        ui, kept, on_disk = info.read_text().split()
+        app = get(f"{ui}/api/v1/applications")[0]["id"]
+        api = f"{ui}/api/v1/applications/{app}"
+        rdds = {r["id"]: r for r in get(f"{api}/storage/rdd")}
+        assert set(rdds) == {int(kept), int(on_disk)}, rdds  # the unpersisted one is gone
+        k = rdds[int(kept)]
+        assert k["name"] == "PythonRDD" and k["numPartitions"] == 4 and k["numCachedPartitions"] == 4
+        assert k["storageLevel"] == "Memory Serialized 1x Replicated"
+        assert k["memoryUsed"] > 0 and k["diskUsed"] == 0
+        d = rdds[int(on_disk)]
+        assert d["name"] == "ParallelCollectionRDD" and d["storageLevel"] == "Disk Serialized 1x Replicated"
+        assert d["diskUsed"] > 0 and d["memoryUsed"] == 0
+        detail = get(f"{api}/storage/rdd/{kept}")
+        assert [p["blockName"] for p in detail["partitions"]] == ["rdd_%s_%d" % (kept, p) for p in range(4)]
+        assert all(p["executors"] == ["0"] and p["memoryUsed"] > 0 for p in detail["partitions"])
+        assert sum(x["memoryUsed"] for x in detail["dataDistribution"]) == k["memoryUsed"]
+        try:
+            get(f"{api}/storage/rdd/9999")
+            raise AssertionError("an unknown RDD must be a 404")
+        except urllib.error.HTTPError as e:
+            assert e.code == 404
+    finally:
+        go.write_text("go")
+        try:
+            proc.communicate(timeout=60)
+        finally:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+    assert not wait_no_tagged(tag)
