@@ -20,6 +20,8 @@ def corpus_dir():
     # /work/main/tests/integration -> /work/shared, /work/wt/x/tests/integration -> /work/shared
     for up in ("../../..", "../../../.."):
         cands.append(os.path.join(HERE, up, "shared", "data", "parquet-testing"))
+    # A clone elsewhere (CI's fresh clone in /tmp): the machine's read-only shared data.
+    cands.append("/work/shared/data/parquet-testing")
     for c in cands:
         if c and os.path.isdir(os.path.join(c, "data")):
             return os.path.abspath(c)
