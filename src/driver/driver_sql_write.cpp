@@ -35,8 +35,8 @@ Result<Driver::WriteStart> Driver::begin_write(const json& op, const json& schem
     return err(analysis_error("saveAsTable is not supported by sparkpp yet: write to a path with save(path)"));
   std::string format = lower(op.value("source", std::string("parquet")));
   if (!sql::exec::write_format_from(format)) {
-    if (format == "parquet" || format == "orc" || format == "avro")
-      return err(analysis_error("writing " + format + " files is not supported by sparkpp yet (csv, json and text are)"));
+    if (format == "orc" || format == "avro")
+      return err(analysis_error("writing " + format + " files is not supported by sparkpp yet (parquet, csv, json and text are)"));
     return err(analysis_error("[DATA_SOURCE_NOT_FOUND] Failed to find the data source: " + op.value("source", std::string()) + ".",
                               "DATA_SOURCE_NOT_FOUND", {{"provider", op.value("source", std::string())}}, "42K02"));
   }

@@ -145,9 +145,18 @@ Status SqlFileSink::write_to(const std::string& dir, const sql::col::Batch& rows
   if (!w) {
     w = std::make_unique<PartFileWriter>(sink_.tmp_dir, dir.empty() ? sink_.file : dir + "/" + sink_.file, task_id_, fmt_->codec());
     if (Status s = w->open(); !s) return s;
-    fmt_->begin(text_);
+    if (auto e = fmt_->file_encoder()) {
+      e->begin(text_);
+      encoders_[dir] = std::move(e);
+    } else {
+      fmt_->begin(text_);
+    }
   }
-  if (rows.num_rows > 0) fmt_->write(rows, text_);
+  if (auto e = encoders_.find(dir); e != encoders_.end()) {
+    if (Status s = e->second->write(rows, text_); !s) return s;
+  } else if (rows.num_rows > 0) {
+    fmt_->write(rows, text_);
+  }
   return w->write(text_);
 }
 
@@ -185,6 +194,11 @@ Status SqlFileSink::finish() {
     if (Status s = write_to("", sql::col::Batch{}); !s) return s;
   }
   for (auto& [dir, w] : files_) {
+    if (auto e = encoders_.find(dir); e != encoders_.end()) {  // the footer
+      text_.clear();
+      if (Status s = e->second->end(text_); !s) return s;
+      if (Status s = w->write(text_); !s) return s;
+    }
     if (Status s = w->commit(); !s) return s;
     bytes_ += w->bytes_written();
   }

@@ -70,6 +70,7 @@ class SqlFileSink {
   std::unique_ptr<sql::exec::RowFormatter> fmt_;
   std::vector<int> part_cols_, data_cols_;
   std::map<std::string, std::unique_ptr<PartFileWriter>> files_;  // by partition directory ("" unpartitioned)
+  std::map<std::string, std::unique_ptr<sql::exec::FileEncoder>> encoders_;  // Parquet: per file
   std::string text_;
   int64_t bytes_ = 0;
 };

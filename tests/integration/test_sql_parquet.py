@@ -6,6 +6,7 @@ import csv
 import decimal
 import math
 import os
+import re
 
 import pytest
 
@@ -36,6 +37,7 @@ JOB = r'''
 import datetime
 import decimal
 import os
+import re
 from pyspark.sql import SparkSession, functions as F
 
 D = os.environ["PQ_DATA"]
@@ -340,3 +342,87 @@ def test_bad_data_fails_cleanly(res):
     err = error_of(res, "not_parquet")
     assert "README.md is not a Parquet file" in err
     assert res.result("still_alive") == 24
+
+
+WRITE_JOB = r'''
+import datetime
+import decimal
+import os
+import re
+from pyspark.sql import SparkSession, functions as F
+
+OUT = os.environ["OUT_DIR"]
+spark = SparkSession.builder.appName("parquet-write").getOrCreate()
+
+def plain(v):
+    if isinstance(v, (bytes, bytearray)):
+        return "hex:" + bytes(v).hex()
+    if isinstance(v, decimal.Decimal):
+        return "dec:" + str(v)
+    if isinstance(v, (datetime.date, datetime.datetime)):
+        return v.isoformat()
+    return v
+
+def rows(df):
+    return [[plain(v) for v in r] for r in df.collect()]
+
+df = spark.createDataFrame(
+    [(1, 10, "a", 1.5, 2.5, True, datetime.date(2024, 1, 2), datetime.datetime(2024, 1, 2, 3, 4, 5, 600000),
+      decimal.Decimal("12.34"), decimal.Decimal("-123456789012345678901.12345"), 7, 300, bytearray(b"\x00\xff")),
+     (2, None, None, None, None, None, None, None, None, None, None, None, None),
+     (3, -5, "", -0.0, float("inf"), False, datetime.date(1969, 12, 31), datetime.datetime(1960, 6, 1, 0, 0, 0, 1),
+      decimal.Decimal("-0.01"), decimal.Decimal("0.00001"), -128, -32768, bytearray(b""))],
+    "id int, l bigint, s string, d double, f float, b boolean, dt date, ts timestamp, dc decimal(10,2), "
+    "big decimal(38,5), t tinyint, sh smallint, bin binary")
+
+def roundtrip(name, **kw):
+    path = os.path.join(OUT, name)
+    df.write.parquet(path, **kw)
+    back = spark.read.parquet(path)
+    return [back.dtypes, rows(back.orderBy("id")), sorted(os.listdir(path))]
+
+check("original", lambda: [df.dtypes, rows(df.orderBy("id"))])
+check("snappy", lambda: roundtrip("snappy"))
+for codec in ["gzip", "zstd", "none", "uncompressed"]:
+    check(codec, lambda codec=codec: roundtrip(codec, compression=codec))
+check("partitioned", lambda: [sorted(os.listdir(os.path.join(OUT, "parts"))) if df.write.partitionBy("b").parquet(
+    os.path.join(OUT, "parts")) is None else None,
+    rows(spark.read.parquet(os.path.join(OUT, "parts", "b=true")))])
+big = spark.range(300000).select("id", (F.col("id") % 7).alias("m"), F.concat(F.lit("x"), F.col("id").cast("string")).alias("s"))
+def _big():
+    big.write.mode("overwrite").parquet(os.path.join(OUT, "big"))
+    back = spark.read.parquet(os.path.join(OUT, "big"))
+    return [back.count(), rows(back.agg(F.sum("id"), F.sum("m"), F.max("s"), F.count("s")))]
+check("big", _big)
+check("overwrite", lambda: [df.write.mode("overwrite").parquet(os.path.join(OUT, "snappy")),
+                            spark.read.parquet(os.path.join(OUT, "snappy")).count()][1])
+check("array_col", lambda: spark.createDataFrame([(1, [1, 2])], "a int, xs array<int>").write.parquet(os.path.join(OUT, "arr")))
+check("lz4", lambda: df.write.parquet(os.path.join(OUT, "lz4"), compression="lz4"))
+check("exists", lambda: df.write.parquet(os.path.join(OUT, "snappy")))
+emit()
+spark.stop()
+'''
+
+
+def test_write_parquet_round_trip(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    script = jobs.write_job(tmp_path, "pqw.py", WRITE_JOB)
+    res = jobs.submit_ok(script, master="local[2]", timeout=300, env={"OUT_DIR": str(out)})
+    dtypes, original = res.result("original")
+    for name in ["snappy", "gzip", "zstd", "none", "uncompressed"]:
+        back_types, back_rows, files = res.result(name)
+        assert back_types == dtypes, name
+        assert back_rows == original, name
+        ext = {"snappy": ".snappy.parquet", "gzip": ".gz.parquet", "zstd": ".zstd.parquet"}.get(name, ".parquet")
+        parts = [f for f in files if f.startswith("part-")]
+        assert "_SUCCESS" in files and parts and all(
+            re.fullmatch(r"part-\d{5}-[0-9a-f-]{36}-c000" + re.escape(ext), f) for f in parts), (name, files)
+    dirs, true_rows = res.result("partitioned")
+    assert dirs == ["_SUCCESS", "b=__HIVE_DEFAULT_PARTITION__", "b=false", "b=true"]
+    assert true_rows == [[r[0]] + r[1:5] + r[6:] for r in original if r[5] is True]
+    assert res.result("big") == [300000, [[sum(range(300000)), sum(i % 7 for i in range(300000)), "x99999", 300000]]]
+    assert res.result("overwrite") == 3
+    for name in ["array_col", "lz4"]:
+        assert "not supported" in res.results[name]["error"], res.results[name]
+    assert "PATH_ALREADY_EXISTS" in res.results["exists"]["error"]

@@ -1,5 +1,7 @@
 #include "sql/exec/file_writer.h"
 
+#include "sql/parquet/writer.h"
+
 #include <cmath>
 #include <functional>
 
@@ -356,8 +358,51 @@ class TextFormatter final : public RowFormatter {
 };
 }  // namespace
 
+// Parquet (src/sql/parquet/writer.h): a ParquetWriter per part file; compression is inside the
+// file (pages), so the part file itself is not stream-compressed.
+class ParquetFormatter final : public RowFormatter {
+ public:
+  static Result<std::unique_ptr<RowFormatter>> make(const ReaderOptionList& options, const col::ColType& schema) {
+    using R = Result<std::unique_ptr<RowFormatter>>;
+    ReaderOptions o(options);
+    auto name = o.get("compression");
+    if (!name) name = o.get("parquet.compression");
+    std::string ext;
+    auto codec = parquet::write_codec(name ? *name : "snappy", &ext);
+    if (!codec) return R::error(codec.error_message());
+    if (auto w = parquet::ParquetWriter::make(schema, codec.value()); !w) return R::error(w.error_message());
+    auto f = std::make_unique<ParquetFormatter>();
+    f->format_ = WriteFormat::Parquet;
+    f->schema_ = schema;
+    f->codec_pq_ = codec.value();
+    f->ext_ = ext;
+    return R(std::unique_ptr<RowFormatter>(std::move(f)));
+  }
+  void write(const col::Batch&, std::string&) const override {}  // file_encoder() does the work
+  std::unique_ptr<FileEncoder> file_encoder() const override {
+    return std::make_unique<Encoder>(std::move(parquet::ParquetWriter::make(schema_, codec_pq_).value()));
+  }
+  std::string extension() const override { return ext_; }
+
+ private:
+  class Encoder final : public FileEncoder {
+   public:
+    explicit Encoder(std::unique_ptr<parquet::ParquetWriter> w) : w_(std::move(w)) {}
+    void begin(std::string& out) override { w_->begin(out); }
+    Status write(const col::Batch& b, std::string& out) override { return w_->write(b, out); }
+    Status end(std::string& out) override { return w_->end(out); }
+
+   private:
+    std::unique_ptr<parquet::ParquetWriter> w_;
+  };
+  col::ColType schema_;
+  parquet::Codec codec_pq_ = parquet::Codec::Snappy;
+  std::string ext_;
+};
+
 std::optional<WriteFormat> write_format_from(std::string_view name) {
   std::string n = lower(name);
+  if (n == "parquet") return WriteFormat::Parquet;
   if (n == "csv") return WriteFormat::Csv;
   if (n == "json") return WriteFormat::Json;
   if (n == "text") return WriteFormat::Text;
@@ -393,6 +438,7 @@ Result<std::unique_ptr<RowFormatter>> RowFormatter::make(std::string_view format
   using R = Result<std::unique_ptr<RowFormatter>>;
   auto f = write_format_from(format);
   if (!f) return R::error("writing " + std::string(format) + " files is not supported by sparkpp yet");
+  if (*f == WriteFormat::Parquet) return ParquetFormatter::make(options, schema);
   ReaderOptions o(options);
   WriteCodec codec = WriteCodec::None;
   auto cname = o.get("compression");

@@ -15,13 +15,24 @@
 
 namespace spp::sql::exec {
 
-enum class WriteFormat : uint8_t { Csv, Json, Text };
+enum class WriteFormat : uint8_t { Csv, Json, Text, Parquet };
 
 // The `compression` option (Spark's CompressionCodecs short names): the part-file extension
 // suffix and what the executor compresses with.
 enum class WriteCodec : uint8_t { None, Gzip, Deflate };
 Result<WriteCodec> write_codec_from(std::string_view name);
 const char* codec_extension(WriteCodec c);  // "", ".gz", ".deflate"
+
+// Formats that need whole-file state (Parquet: row groups, then a footer) encode each part
+// file through one of these; the row formats have none.
+class FileEncoder {
+ public:
+  virtual ~FileEncoder() = default;
+  // Each call appends the file's next bytes to `out`.
+  virtual void begin(std::string& out) = 0;
+  virtual Status write(const col::Batch& b, std::string& out) = 0;
+  virtual Status end(std::string& out) = 0;
+};
 
 class RowFormatter {
  public:
@@ -34,8 +45,10 @@ class RowFormatter {
   virtual void begin(std::string& out) const { (void)out; }
   // Appends the batch's rows, each ended by the line separator.
   virtual void write(const col::Batch& b, std::string& out) const = 0;
-  // ".csv" / ".json" / ".txt" plus the codec's suffix.
-  std::string extension() const;
+  // A fresh encoder for each part file, for formats that need one (else null).
+  virtual std::unique_ptr<FileEncoder> file_encoder() const { return nullptr; }
+  // ".csv" / ".json" / ".txt" plus the codec's suffix; ".snappy.parquet" etc.
+  virtual std::string extension() const;
   WriteCodec codec() const { return codec_; }
 
  protected:
@@ -43,7 +56,7 @@ class RowFormatter {
   WriteCodec codec_ = WriteCodec::None;
 };
 
-// Lower-cased format name if csv/json/text, else nullopt.
+// Lower-cased format name if csv/json/text/parquet, else nullopt.
 std::optional<WriteFormat> write_format_from(std::string_view name);
 
 // Jackson's string escaping (quotes, backslash, control characters as \n \t ... \u00XX).
