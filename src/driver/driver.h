@@ -159,7 +159,7 @@ class Driver {
   void register_executor(Connection& c, const msg::RegisterExecutor& m);
   void status_update(Connection& c, msg::StatusUpdate&& m, std::vector<std::string>&& blobs);
   // A finished SQL task's per-operator metrics (StatusUpdate.extra "sqlMetrics") for its query.
-  void post_sql_metrics(int64_t task_id, const json& rows);
+  void post_sql_metrics(int64_t task_id, const std::vector<std::vector<int64_t>>& rows);
   void executor_lost(const std::string& id, const std::string& reason);
   void launch_local_executor();
   void check_executor_liveness();

@@ -130,8 +130,8 @@ void Driver::perform(sc::Effect& eff) {
   if (auto* e = std::get_if<sc::TaskEndEvent>(&eff)) return ui_->post(std::move(*e));
 }
 
-void Driver::post_sql_metrics(int64_t task_id, const json& rows) {
-  if (!ui_ || !dag_ || !rows.is_array() || rows.empty()) return;
+void Driver::post_sql_metrics(int64_t task_id, const std::vector<std::vector<int64_t>>& rows) {
+  if (!ui_ || !dag_ || rows.empty()) return;
   const sc::TaskStory* t = dag_->story(task_id);
   auto job = t ? jobs_.find(t->job_id) : jobs_.end();
   if (job == jobs_.end() || job->second.sql_exec < 0) return;
@@ -264,7 +264,7 @@ void Driver::status_update(Connection& c, msg::StatusUpdate&& m, std::vector<std
       e.map_path = m.map_output->path;
       e.map_offsets = m.map_output->offsets;
     }
-    if (!m.sql_metrics.empty()) post_sql_metrics(m.task_id, json(m.sql_metrics));
+    if (!m.sql_metrics.empty()) post_sql_metrics(m.task_id, m.sql_metrics);
     TaskOutput out;
     take_accums(m, blobs, out.accums);
     for (const auto& b : blobs) e.result_bytes += static_cast<int64_t>(b.size());

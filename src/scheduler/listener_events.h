@@ -10,6 +10,7 @@
 #include <map>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -97,7 +98,7 @@ struct SqlExecutionEndEvent {
 struct SqlTaskMetricsEvent {
   int64_t exec_id = 0, task_id = 0;
   int stage_id = 0, stage_attempt = 0;
-  nlohmann::json rows;
+  std::vector<std::vector<int64_t>> rows;  // each of five (msg::StatusUpdate::sql_metrics)
 };
 
 // Cached RDDs (the Storage tab). Ours: Spark posts an RDD's RDDInfo with the stages using it.

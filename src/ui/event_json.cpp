@@ -239,8 +239,17 @@ std::optional<scheduler::ListenerEvent> event_from_json(const json& j) {
     if (std::sscanf(b.str("Block ID").c_str(), "rdd_%d_%d%c", &rdd, &part, &tail) != 2) return std::nullopt;
     return BlockUpdatedEvent{m.str("Executor ID"), m.str("Host"), rdd, part, b.i64("Memory Size"), b.i64("Disk Size")};
   }
-  if (e == kSqlTaskMetrics)
-    return SqlTaskMetricsEvent{r.i64("executionId", -1), r.i64("Task ID"), r.i32("Stage ID"), r.i32("Stage Attempt ID"), r.arr("metrics")};
+  if (e == kSqlTaskMetrics) {
+    std::vector<std::vector<int64_t>> rows;  // rows of five integers; anything else is dropped
+    for (const auto& row : r.arr("metrics")) {
+      if (!row.is_array() || row.size() != 5) continue;
+      std::vector<int64_t> v;
+      for (const auto& x : row)
+        if (x.is_number_integer()) v.push_back(x.get<int64_t>());
+      if (v.size() == 5) rows.push_back(std::move(v));
+    }
+    return SqlTaskMetricsEvent{r.i64("executionId", -1), r.i64("Task ID"), r.i32("Stage ID"), r.i32("Stage Attempt ID"), std::move(rows)};
+  }
   return std::nullopt;
 }
 

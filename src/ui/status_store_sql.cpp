@@ -102,19 +102,12 @@ void AppStatusStore::on_sql_end(const scheduler::SqlExecutionEndEvent& ev) {
 
 // The task may be gone from the store (retention): it is placed by the event's stage.
 void AppStatusStore::on_sql_task_metrics(const scheduler::SqlTaskMetricsEvent& ev) {
-  if (!ev.rows.is_array()) return;
   std::lock_guard<std::mutex> g(mu_);
   auto et = sql_.find(ev.exec_id);
   if (et == sql_.end()) return;
   for (const auto& r : ev.rows) {
-    // [nodeId, rows, timeNs, spillBytes, peakMemory], integers only.
-    if (!r.is_array() || r.size() < 5) continue;
-    bool ints = true;
-    for (size_t i = 0; i < 5; ++i) ints = ints && r[i].is_number_integer();
-    if (!ints) continue;
-    SqlSample x{r[1].get<int64_t>(), r[2].get<int64_t>(), r[3].get<int64_t>(), r[4].get<int64_t>(), ev.stage_id, ev.stage_attempt,
-                ev.task_id};
-    et->second.metrics[static_cast<int>(r[0].get<int64_t>())].push_back(x);
+    if (r.size() < 5) continue;  // [nodeId, rows, timeNs, spillBytes, peakMemory]
+    et->second.metrics[static_cast<int>(r[0])].push_back(SqlSample{r[1], r[2], r[3], r[4], ev.stage_id, ev.stage_attempt, ev.task_id});
   }
 }
 

@@ -224,3 +224,32 @@ def submit_ok(script, *script_args, **kw):
     assert res.returncode == 0, "job failed\n" + res.describe()
     assert res.results is not None, "job printed no results line\n" + res.describe()
     return res
+
+
+def start_held(tmp_path, job, master="local[2]", conf=None):
+    """Starts `job`, a script that writes a line about itself (its UI URL ...) to argv[1] once it
+    has run and then waits for the file argv[2] before stopping its context: a live driver to
+    inspect. Returns (proc, tag, that line, release); end it with finish_held."""
+    from daemons import wait_until
+    script = tmp_path / "job.py"
+    script.write_text(job)
+    info, go = tmp_path / "info", tmp_path / "go"
+    proc, tag, _ = start(script, str(info), str(go), master=master, conf=conf)
+    try:
+        wait_until(lambda: info.exists() or proc.poll() is not None, 90, "the job to run")
+    except Exception:
+        os.killpg(proc.pid, signal.SIGKILL)
+        raise
+    assert proc.poll() is None, proc.stderr.read().decode()
+    return proc, tag, info.read_text(), lambda: go.write_text("go")
+
+
+def finish_held(proc, tag, release):
+    """Lets a held job stop and checks it left no process behind."""
+    release()
+    try:
+        proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert not wait_no_tagged(tag)

@@ -33,16 +33,13 @@ CORPUS = corpus_dir()
 pytestmark = [pytest.mark.skipif(not os.path.exists(jobs.binary()), reason="sparkpp not built"),
               pytest.mark.skipif(CORPUS is None, reason="parquet-testing corpus not found")]
 
-JOB = r'''
+# Both jobs' imports and their row printer: values as JSON-comparable plain data.
+ROWS = r'''
 import datetime
 import decimal
 import os
 import re
 from pyspark.sql import SparkSession, functions as F
-
-D = os.environ["PQ_DATA"]
-BAD = os.environ["PQ_BAD"]
-spark = SparkSession.builder.appName("parquet-read").getOrCreate()
 
 def plain(v):
     if isinstance(v, dict):
@@ -61,6 +58,12 @@ def plain(v):
 
 def rows(df):
     return [[plain(v) for v in r] for r in df.collect()]
+'''
+
+JOB = ROWS + r'''
+D = os.environ["PQ_DATA"]
+BAD = os.environ["PQ_BAD"]
+spark = SparkSession.builder.appName("parquet-read").getOrCreate()
 
 def read(name):
     return spark.read.parquet(os.path.join(D, name))
@@ -344,27 +347,9 @@ def test_bad_data_fails_cleanly(res):
     assert res.result("still_alive") == 24
 
 
-WRITE_JOB = r'''
-import datetime
-import decimal
-import os
-import re
-from pyspark.sql import SparkSession, functions as F
-
+WRITE_JOB = ROWS + r'''
 OUT = os.environ["OUT_DIR"]
 spark = SparkSession.builder.appName("parquet-write").getOrCreate()
-
-def plain(v):
-    if isinstance(v, (bytes, bytearray)):
-        return "hex:" + bytes(v).hex()
-    if isinstance(v, decimal.Decimal):
-        return "dec:" + str(v)
-    if isinstance(v, (datetime.date, datetime.datetime)):
-        return v.isoformat()
-    return v
-
-def rows(df):
-    return [[plain(v) for v in r] for r in df.collect()]
 
 df = spark.createDataFrame(
     [(1, 10, "a", 1.5, 2.5, True, datetime.date(2024, 1, 2), datetime.datetime(2024, 1, 2, 3, 4, 5, 600000),

@@ -1,14 +1,12 @@
 """The SQL tab's REST API (/api/v1/applications/{id}/sql, Spark's ExecutionData shape) after a
 groupBy and a join, live and replayed by the history server; its events in the event log."""
 import json
-import os
-import signal
 import subprocess
 import urllib.error
 import urllib.request
 
-from daemons import binary, kill_pids, wait_until
-from jobs import start, wait_no_tagged
+from daemons import binary, kill_pids
+from jobs import finish_held, start_held
 
 JOB = r'''
 import os, sys, time
@@ -47,29 +45,9 @@ def status_of(url):
 
 
 def run_held(tmp_path, conf=None):
-    script = tmp_path / "job.py"
-    script.write_text(JOB)
-    url_file, go = tmp_path / "ui_url", tmp_path / "go"
     c = {"spark.ui.port": "0"}
     c.update(conf or {})
-    proc, tag, _ = start(script, str(url_file), str(go), master="local[2]", conf=c)
-    try:
-        wait_until(lambda: url_file.exists() or proc.poll() is not None, 90, "the job to run")
-    except Exception:
-        os.killpg(proc.pid, signal.SIGKILL)
-        raise
-    assert proc.poll() is None, proc.stderr.read().decode()
-    return proc, tag, url_file.read_text(), lambda: go.write_text("go")
-
-
-def finish(proc, tag, release):
-    release()
-    try:
-        proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-    assert not wait_no_tagged(tag)
+    return start_held(tmp_path, JOB, conf=c)
 
 
 def metric(node, name):
@@ -143,7 +121,7 @@ def test_sql_rest_live_and_from_history(tmp_path):
         with urllib.request.urlopen(f"{ui}/SQL/", timeout=10) as r:
             assert b"/static/sql.js" in r.read()
     finally:
-        finish(proc, tag, release)
+        finish_held(proc, tag, release)
     lines = [json.loads(x) for x in (events / app_id).read_text().splitlines()]
     starts = [e for e in lines if e["Event"].endswith("SparkListenerSQLExecutionStart")]
     ends = [e for e in lines if e["Event"].endswith("SparkListenerSQLExecutionEnd")]

@@ -1,8 +1,6 @@
 """The application UI's REST API (/api/v1) on a live driver, the history server over an event
 log, and the master/worker pages and worker log endpoint (issue #7). Spark's field names."""
 import json
-import os
-import signal
 import subprocess
 import urllib.error
 import urllib.request
@@ -10,7 +8,7 @@ import urllib.request
 import pytest
 
 from daemons import Cluster, binary, kill_pids, wait_until
-from jobs import start, submit, wait_no_tagged
+from jobs import finish_held, start_held
 
 JOB = r'''
 import os, sys, time
@@ -51,29 +49,9 @@ def status_of(url):
 
 def run_held(tmp_path, master="local[2]", conf=None):
     """Starts JOB; returns (proc, tag, ui_url, release) once the job has run and holds."""
-    script = tmp_path / "job.py"
-    script.write_text(JOB)
-    url_file, go = tmp_path / "ui_url", tmp_path / "go"
     c = {"spark.ui.port": "0", "spark.authenticate.secret": "hunter2"}
     c.update(conf or {})
-    proc, tag, _ = start(script, str(url_file), str(go), master=master, conf=c)
-    try:
-        wait_until(lambda: url_file.exists() or proc.poll() is not None, 90, "the job to run")
-    except Exception:
-        os.killpg(proc.pid, signal.SIGKILL)
-        raise
-    assert proc.poll() is None, proc.stderr.read().decode()
-    return proc, tag, url_file.read_text(), lambda: go.write_text("go")
-
-
-def finish(proc, tag, release):
-    release()
-    try:
-        proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-    assert not wait_no_tagged(tag)
+    return start_held(tmp_path, JOB, master=master, conf=c)
 
 
 def test_live_rest_api_shapes(tmp_path):
@@ -143,7 +121,7 @@ def test_live_rest_api_shapes(tmp_path):
             assert b"/static/app.js" in r.read()
         assert status_of(f"{ui}/static/app.js") == 200
     finally:
-        finish(proc, tag, release)
+        finish_held(proc, tag, release)
 
 
 def test_history_server_replays_the_event_log(tmp_path):
@@ -153,7 +131,7 @@ def test_history_server_replays_the_event_log(tmp_path):
     app_id = get(f"{ui}/api/v1/applications")[0]["id"]
     live_jobs = get(f"{ui}/api/v1/applications/{app_id}/jobs")
     assert (events / f"{app_id}.inprogress").exists()
-    finish(proc, tag, release)
+    finish_held(proc, tag, release)
     assert (events / app_id).exists()
 
     h = subprocess.Popen([binary(), "history", "--dir", str(events), "--host", "127.0.0.1", "--port", "0"],
@@ -219,4 +197,4 @@ def test_master_and_worker_pages_and_log_endpoint(tmp_path):
                     w1.http_get(bad)
                 assert ei.value.code == 404, bad
         finally:
-            finish(proc, tag, release)
+            finish_held(proc, tag, release)

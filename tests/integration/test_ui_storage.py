@@ -2,13 +2,10 @@
 cached RDDs with their partitions, sizes and executors, in Spark's RDDStorageInfo shape; an
 unpersisted RDD leaves the list."""
 import json
-import os
-import signal
 import urllib.error
 import urllib.request
 
-from daemons import wait_until
-from jobs import start, wait_no_tagged
+from jobs import finish_held, start_held
 
 JOB = r'''
 import os, sys, time
@@ -36,14 +33,9 @@ def get(url):
 
 
 def test_storage_tab_lists_cached_rdds(tmp_path):
-    script = tmp_path / "job.py"
-    script.write_text(JOB)
-    info, go = tmp_path / "info", tmp_path / "go"
-    proc, tag, _ = start(script, str(info), str(go), master="local[2]", conf={"spark.ui.port": "0"})
+    proc, tag, info, release = start_held(tmp_path, JOB, conf={"spark.ui.port": "0"})
     try:
-        wait_until(lambda: info.exists() or proc.poll() is not None, 90, "the job to cache its RDDs")
-        assert proc.poll() is None, proc.stderr.read().decode()
-        ui, kept, on_disk = info.read_text().split()
+        ui, kept, on_disk = info.split()
         app = get(f"{ui}/api/v1/applications")[0]["id"]
         api = f"{ui}/api/v1/applications/{app}"
         rdds = {r["id"]: r for r in get(f"{api}/storage/rdd")}
@@ -65,10 +57,4 @@ def test_storage_tab_lists_cached_rdds(tmp_path):
         except urllib.error.HTTPError as e:
             assert e.code == 404
     finally:
-        go.write_text("go")
-        try:
-            proc.communicate(timeout=60)
-        finally:
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGKILL)
-    assert not wait_no_tagged(tag)
+        finish_held(proc, tag, release)

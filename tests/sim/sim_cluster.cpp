@@ -163,7 +163,6 @@ void SimCluster::from_master(uint64_t conn, msg::Message m) {
 }
 
 void SimCluster::connect_worker(int w) {
-  WorkerProc& p = workers_[static_cast<size_t>(w)];
   const uint64_t conn = static_cast<uint64_t>(master_gen_) * 1000 + 1 + static_cast<uint64_t>(w);
   const int gen = master_gen_;
   at(clock_.now_ms() + delay(), [this, w, conn, gen] {
@@ -178,7 +177,6 @@ void SimCluster::connect_worker(int w) {
     master_effects(master_->handle(master::PeerOpened{conn}));
     worker_effects(w, p.core->handle(worker::MasterReady{}));
   });
-  (void)p;
 }
 
 // ------------------------------------------------------------------ workers

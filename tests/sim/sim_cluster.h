@@ -93,7 +93,6 @@ class SimCluster {
   std::string app_id() const { return app_id_; }
 
  private:
-  struct Process;
   struct WorkerProc {
     std::unique_ptr<worker::WorkerCore> core;
     bool alive = true;

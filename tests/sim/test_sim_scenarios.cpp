@@ -27,6 +27,18 @@ bool finish(SimCluster& c, int job, int64_t limit_ms = 120'000) {
 
 bool all_executors_up(const SimCluster& c, size_t n) { return c.live_executors().size() >= n; }
 
+// Runs until a reduce (result) task is launched after the first `since` launches, or the job
+// ends; returns whether one was.
+bool run_to_reduce_launch(SimCluster& c, size_t since = 0) {
+  auto launched = [&] {
+    for (size_t i = since; i < c.launches().size(); ++i)
+      if (!c.launches()[i].is_map) return true;
+    return false;
+  };
+  c.run_until([&] { return launched() || c.job_ended(0); }, 60'000);
+  return launched();
+}
+
 int max_stage_attempt(const SimCluster& c, bool map) {
   int a = 0;
   for (const auto& l : c.launches())
@@ -79,11 +91,7 @@ TEST_CASE("sim: an executor lost after the map stage - reduce tasks fetch-fail a
     SimCluster c(cfg);
     c.submit_job(0);
     // The first reduce launch: every map output exists; then one executor holding some dies.
-    REQUIRE(c.run_until([&] {
-      for (const auto& l : c.launches())
-        if (!l.is_map) return true;
-      return false;
-    }, 60'000));
+    REQUIRE(run_to_reduce_launch(c));
     const std::string victim = c.launches().front().launch.exec_id;  // ran map task 0
     c.kill_executor(victim);
     INFO(why(c, seed));
@@ -110,12 +118,7 @@ TEST_CASE("sim: fetch failures in spark.stage.maxConsecutiveAttempts attempts of
     // Each time the reduce stage starts, the map outputs of one executor vanish (its process
     // lives on, so only the reduce tasks' fetches tell): two attempts of it fail.
     for (int round = 0; round < 4 && !c.job_ended(0); ++round) {
-      const size_t seen = c.launches().size();
-      c.run_until([&] {
-        for (size_t i = seen; i < c.launches().size(); ++i)
-          if (!c.launches()[i].is_map) return true;
-        return c.job_ended(0);
-      }, 60'000);
+      run_to_reduce_launch(c, c.launches().size());
       for (const auto& x : c.live_executors()) c.lose_shuffle_files(x);
     }
     c.run_until([&] { return c.job_ended(0); }, 120'000);
@@ -134,11 +137,7 @@ TEST_CASE("sim: a stage that fetch-failed once and then completed starts countin
     cfg.dag.max_stage_attempts = 2;
     SimCluster c(cfg);
     c.submit_job(0);
-    c.run_until([&] {
-      for (const auto& l : c.launches())
-        if (!l.is_map) return true;
-      return false;
-    }, 60'000);
+    run_to_reduce_launch(c);
     c.lose_shuffle_files(c.launches().front().launch.exec_id);
     INFO(why(c, seed));
     REQUIRE(finish(c, 0));

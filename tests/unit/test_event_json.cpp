@@ -33,7 +33,7 @@ TEST_CASE("event json: every listener event round-trips through its log line") {
       ExecutorRemovedEvent{"exec-1", "lost", 16},
       SqlExecutionStartEvent{5, "SELECT 1", "== Physical Plan ==\n", graph, 17},
       SqlExecutionEndEvent{5, "AnalysisException", 18},
-      SqlTaskMetricsEvent{5, 12, 1, 2, json::array({json::array({0, 3, 100, 0, 0})})},
+      SqlTaskMetricsEvent{5, 12, 1, 2, {{0, 3, 100, 0, 0}}},
       RddPersistedEvent{3, "PythonRDD", 4, "Memory Serialized 1x Replicated"},
       RddUnpersistedEvent{3},
       BlockUpdatedEvent{"1", "h1", 3, 2, 100, 7},

@@ -27,11 +27,11 @@ void run_query(spp::ui::Listener& s) {
   spp::msg::TaskMetrics m;
   for (int t = 0; t < 2; ++t) {
     s.on_event(TaskStartEvent{t, 0, 0, t, 0, t, "1", "h", 2000});
-    s.on_event(SqlTaskMetricsEvent{0, t, 0, 0, json::array({json::array({2, 1500, (t + 1) * 2000000, 0, 0})})});
+    s.on_event(SqlTaskMetricsEvent{0, t, 0, 0, {{2, 1500, (t + 1) * 2000000, 0, 0}}});
     s.on_event(TaskEndEvent{t, "FINISHED", m, "", 2010});
   }
   s.on_event(TaskStartEvent{2, 1, 0, 0, 0, 0, "1", "h", 2020});
-  s.on_event(SqlTaskMetricsEvent{0, 2, 1, 0, json::array({json::array({1, 3000, 0, 0, 0}), json::array({0, 3, 1000000, 0, 3 << 20})})});
+  s.on_event(SqlTaskMetricsEvent{0, 2, 1, 0, {{1, 3000, 0, 0, 0}, {0, 3, 1000000, 0, 3 << 20}}});
   s.on_event(TaskEndEvent{2, "FINISHED", m, "", 2030});
   s.on_event(JobEndEvent{0, true, "", 2040});
   s.on_event(SqlExecutionEndEvent{0, "", 2050});

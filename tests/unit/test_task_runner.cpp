@@ -95,6 +95,12 @@ json blobs_input(int id, int first, int count) {
   return {{"op", "input"}, {"input", id}, {"format", "pickled"}, {"source", {{"kind", "blobs"}, {"first", first}, {"count", count}}}};
 }
 
+// One shuffle record as a Python worker frames it: u32 BE reduce partition, then the bytes.
+std::string rec(uint32_t part, const std::string& body) {
+  std::string r{static_cast<char>(part >> 24), static_cast<char>(part >> 16), static_cast<char>(part >> 8), static_cast<char>(part)};
+  return r + body;
+}
+
 // RunningTask holds atomics (neither copied nor moved): filled in place.
 void fill(RunningTask& t, json plan, json sink, std::vector<std::string> blobs = {}) {
   t.spec.task_id = 9;
@@ -165,10 +171,6 @@ TEST_CASE("run_task: shuffle sink reports its map output") {
   Harness h;
   Script s;
   s.inputs = {0};
-  auto rec = [](uint32_t part, const std::string& body) {
-    std::string r{static_cast<char>(part >> 24), static_cast<char>(part >> 16), static_cast<char>(part >> 8), static_cast<char>(part)};
-    return r + body;
-  };
   s.outputs = {rec(0, "zero"), rec(2, "two"), rec(2, "two again")};
   s.records = 3;
   FakeWorker fw(h.pool, s);
@@ -190,10 +192,6 @@ TEST_CASE("run_task: shuffle sink reports its map output") {
 
 TEST_CASE("run_task: a reduce task's shuffle blocks count as shuffle read, not input") {
   Harness h;
-  auto rec = [](uint32_t part, const std::string& body) {
-    std::string r{static_cast<char>(part >> 24), static_cast<char>(part >> 16), static_cast<char>(part >> 8), static_cast<char>(part)};
-    return r + body;
-  };
   std::vector<int64_t> offsets;
   {
     Script s;
