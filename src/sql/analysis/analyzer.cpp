@@ -6,6 +6,7 @@
 
 #include "sql/analysis/functions.h"
 #include "sql/analysis/generators.h"
+#include "sql/analysis/windows.h"
 #include "sql/coercion.h"
 
 namespace spp::sql {
@@ -190,6 +191,13 @@ ExprPtr resolve_expr(Ctx& c, const ExprPtr& e, const LogicalPlan& node, const Ex
           return y;
         }
         return nullptr;
+      case ExprKind::WindowExpr: {
+        for (const auto& k : x->children) if (!k->resolved()) return nullptr;
+        auto r = resolve_window_expr(x);
+        if (auto* err = std::get_if<AnalysisError>(&r)) { c.fail(*err); return nullptr; }
+        const ExprPtr& w = std::get<ExprPtr>(r);
+        return w == x ? nullptr : w;
+      }
       case ExprKind::Alias: case ExprKind::SortOrder:
         if (x->children[0]->resolved() && (x->type != x->children[0]->type || x->nullable != x->children[0]->nullable)) {
           auto y = std::make_shared<Expr>(*x);
@@ -511,7 +519,7 @@ PlanPtr rule_rewrite_nodes(Ctx& c, const PlanPtr& plan) {
       case PlanKind::Project: {
         // Spark's GlobalAggregates: a select list with aggregates is an Aggregate without groups.
         bool agg = false;
-        for (const auto& e : n->exprs) agg |= any_expr(e, [](const Expr& x) { return x.kind == ExprKind::AggCall; });
+        for (const auto& e : n->exprs) agg |= has_aggregate_outside_window(e);
         if (!agg) return nullptr;
         LogicalPlan a = *n;
         a.kind = PlanKind::Aggregate;
@@ -671,6 +679,8 @@ std::optional<AnalysisError> check_analysis(const PlanPtr& plan) {
     for (const auto& e : p->exprs) check(e);
     for (const auto& e : p->groups) check(e);
     if (err) return;
+    for (const auto& e : p->exprs)
+      if (auto w = check_window_functions(e)) { err = w; return; }
     if (p->kind == PlanKind::Filter && p->exprs[0]->resolved() && p->exprs[0]->type.id != TypeId::Boolean &&
         p->exprs[0]->type.id != TypeId::Null) {
       err = generic_error("DATATYPE_MISMATCH.FILTER_NOT_BOOLEAN", "42K09",
@@ -713,6 +723,7 @@ Analyzed analyze(const PlanPtr& plan, IdGen& ids, const AnalyzerOptions& opts) {
     next = rule_rewrite_nodes(c, next);
     next = rule_resolve_sql_clauses(c, next);
     if (!c.error) next = extract_generators(next, c.ids, c.error);
+    if (!c.error) next = extract_windows(next, c.ids, c.error);
     if (c.error) return {next, c.error};
     if (next == cur) break;  // fixed point: no rule changed anything
     cur = next;

@@ -4,6 +4,7 @@
 
 #include "sql/analysis/fn_library.h"
 #include "sql/analysis/generators.h"
+#include "sql/analysis/windows.h"
 
 #include "sql/coercion.h"
 
@@ -165,6 +166,7 @@ ExprOrError resolve_function(const Expr& fn) {
   const auto NUM = ExpectedType::of(K::AnyNumeric);
   const auto DATE = ExpectedType::exact(DataType::date());
 
+  if (auto w = resolve_window_function(fn, n)) return *w;
   if (is_binary_arith(n)) {
     if (na != 2) return wrong("2");
     return arithmetic(fn, n, a);

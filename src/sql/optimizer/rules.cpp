@@ -324,6 +324,20 @@ PlanPtr column_pruning(const PlanPtr& p) {
       g->unrequired = std::move(unrequired);
       return n->with_children({g});
     }
+    if (c->kind == PlanKind::Window) {
+      // Spark's ColumnPruning for Window: windows nobody reads go (the node too when none is
+      // left); the child keeps what the project and the remaining windows read.
+      ExprList keep;
+      for (const auto& e : c->exprs) if (need.count(to_attribute(e)->id)) keep.push_back(e);
+      if (keep.empty()) return n->with_children({prune_child(c->children[0], need)});
+      for (auto id : refs_of(keep)) need.insert(id);
+      auto gc = prune_child(c->children[0], need);
+      if (keep.size() == c->exprs.size() && gc == c->children[0]) return nullptr;
+      auto w = std::make_shared<LogicalPlan>(*c);
+      w->exprs = std::move(keep);
+      w->children = {gc};
+      return n->with_children({w});
+    }
     if (c->kind == PlanKind::Join) {
       for (auto id : refs_of(c->exprs)) need.insert(id);
       auto l = prune_child(c->children[0], need), r = prune_child(c->children[1], need);

@@ -56,6 +56,11 @@ ExprList PhysicalPlan::output() const {
       out.insert(out.end(), output_attrs.begin(), output_attrs.end());
       return out;
     }
+    case PhysKind::Window: {
+      ExprList out = children[0]->output();
+      for (const auto& e : exprs) out.push_back(to_attribute(e));
+      return out;
+    }
     case PhysKind::BroadcastHashJoin: case PhysKind::SortMergeJoin: case PhysKind::ShuffledHashJoin:
     case PhysKind::BroadcastNestedLoopJoin: case PhysKind::CartesianProduct: {
       LogicalPlan j;  // same output rule as the logical join
@@ -84,7 +89,7 @@ Partitioning PhysicalPlan::output_partitioning() const {
       return p;
     case PhysKind::Project: case PhysKind::Filter: case PhysKind::HashAggregate: case PhysKind::Sort:
     case PhysKind::LocalLimit: case PhysKind::Sample: case PhysKind::SortMergeJoin: case PhysKind::ShuffledHashJoin:
-    case PhysKind::Generate:
+    case PhysKind::Generate: case PhysKind::Window:
       return children[0]->output_partitioning();
     case PhysKind::BroadcastHashJoin: case PhysKind::BroadcastNestedLoopJoin:
       return children[build_left ? 1 : 0]->output_partitioning();
@@ -97,6 +102,7 @@ ExprList PhysicalPlan::output_ordering() const {
   switch (kind) {
     case PhysKind::Sort: return exprs;
     case PhysKind::Project: case PhysKind::Filter: case PhysKind::LocalLimit: case PhysKind::GlobalLimit:
+    case PhysKind::Window:
       return children[0]->output_ordering();
     case PhysKind::SortMergeJoin: {
       ExprList out;
@@ -117,6 +123,11 @@ std::vector<Distribution> PhysicalPlan::required_child_distribution() const {
     case PhysKind::Sort:
       if (global) d[0] = {K::Ordered, exprs};
       break;
+    case PhysKind::Window: {  // no PARTITION BY: every row in one partition (as Spark warns)
+      ExprList part = window_partition_of(exprs);
+      d[0] = part.empty() ? Distribution{K::AllTuples, {}} : Distribution{K::Clustered, part};
+      break;
+    }
     case PhysKind::SortMergeJoin: case PhysKind::ShuffledHashJoin:
       d[0] = {K::Clustered, left_keys};
       d[1] = {K::Clustered, right_keys};
@@ -137,6 +148,10 @@ std::vector<ExprList> PhysicalPlan::required_child_ordering() const {
   if (kind == PhysKind::SortMergeJoin) {
     for (const auto& k : left_keys) o[0].push_back(sort_order(k, true, true));
     for (const auto& k : right_keys) o[1].push_back(sort_order(k, true, true));
+  }
+  if (kind == PhysKind::Window) {  // partition keys, then the window's order
+    for (const auto& k : window_partition_of(exprs)) o[0].push_back(sort_order(k, true, true));
+    for (const auto& k : window_order_of(exprs)) o[0].push_back(k);
   }
   return o;
 }
@@ -236,6 +251,8 @@ std::string PhysicalPlan::node_string() const {
              value_to_string(Value::of(upper), DataType::double_()) + ", " + (with_replacement ? "true" : "false") + ", " +
              std::to_string(seed);
     case PhysKind::Coalesce: return "Coalesce " + std::to_string(n);
+    case PhysKind::Window:
+      return "Window " + list(exprs) + ", " + list(window_partition_of(exprs)) + ", " + list(window_order_of(exprs));
     case PhysKind::Generate:  // GenerateExec's argString: an empty requiredChildOutput is left out
       return "Generate " + exprs[0]->to_string() + (project.empty() ? "" : ", " + list(project)) + ", " +
              (outer ? "true" : "false") + ", " + list(output_attrs);
@@ -276,6 +293,16 @@ json expr_to_json(const ExprPtr& e) {
       break;
     case ExprKind::SortOrder: j = {{"kind", "sort"}, {"ascending", e->ascending}, {"nullsFirst", e->nulls_first}}; break;
     case ExprKind::GetField: j = {{"kind", "field"}, {"name", e->name}, {"ordinal", e->ordinal}}; break;
+    case ExprKind::WindowExpr: {  // args: function, partition exprs…, orders…
+      auto bound = [](const FrameBound& b) -> json {
+        static const char* kinds[] = {"unboundedPreceding", "offset", "currentRow", "unboundedFollowing"};
+        return {{"kind", kinds[static_cast<int>(b.kind)]}, {"offset", b.offset}};
+      };
+      j = {{"kind", "window"}, {"partitionCount", e->ordinal},
+           {"frame", {{"type", e->frame.type == FrameType::Range ? "range" : "rows"},
+                      {"lower", bound(e->frame.lower)}, {"upper", bound(e->frame.upper)}}}};
+      break;
+    }
     default: j = {{"kind", "unresolved"}}; break;
   }
   j["type"] = type_to_json(e->type);
@@ -318,6 +345,7 @@ static const char* op_name(PhysKind k) {
     case PhysKind::Sample: return "Sample";
     case PhysKind::Coalesce: return "Coalesce";
     case PhysKind::Generate: return "Generate";
+    case PhysKind::Window: return "Window";
   }
   return "?";
 }

@@ -34,6 +34,7 @@ enum class PhysKind : uint8_t {
   Sample,                // lower, upper, with_replacement, seed
   Coalesce,              // n (no shuffle)
   Generate,              // exprs {generator}, project = required child output, output_attrs = generator output, outer
+  Window,                // exprs = Alias(WindowExpr) sharing one partition spec and order; output = child's ++ theirs
 };
 
 enum class AggMode : uint8_t { Partial, Final, Complete };

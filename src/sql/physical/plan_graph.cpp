@@ -47,6 +47,7 @@ std::string spark_node_name(const PhysicalPlan& p) {
     case PhysKind::Sample: return "Sample";
     case PhysKind::Coalesce: return "Coalesce";
     case PhysKind::Generate: return "Generate";
+    case PhysKind::Window: return "Window";
   }
   return "?";
 }

@@ -371,6 +371,13 @@ struct Planner {
         n->name = p->n > 0 ? "REPARTITION_BY_NUM" : "REPARTITION_BY_COL";
         return n;
       }
+      case PlanKind::Window: {
+        auto c = child();
+        if (!c) return nullptr;
+        auto n = node(PhysKind::Window, {c});
+        n->exprs = p->exprs;
+        return n;
+      }
       case PlanKind::Generate: {
         auto c = child();
         if (!c) return nullptr;

@@ -3,6 +3,7 @@
 #include "sql/plan/fn_names.h"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -135,10 +136,80 @@ bool Expr::resolved() const {
     case ExprKind::UnresolvedExtractValue: case ExprKind::UnresolvedAlias: case ExprKind::ExpressionString:
     case ExprKind::MultiAlias:  // never resolved: ExtractGenerator replaces it with a Generate
       return false;
+    case ExprKind::WindowExpr:  // ResolveWindowFrame gives every window a frame
+      if (frame.type == FrameType::Unspecified) return false;
+      [[fallthrough]];
     default:
       for (const auto& c : children) if (!c->resolved()) return false;
       return true;
   }
+}
+
+ExprList Expr::window_partition() const {
+  return ExprList(children.begin() + 1, children.begin() + 1 + ordinal);
+}
+
+ExprList Expr::window_order() const { return ExprList(children.begin() + 1 + ordinal, children.end()); }
+
+bool is_window_function_name(const std::string& n) {
+  return n == "row_number" || n == "rank" || n == "dense_rank" || n == "percent_rank" || n == "cume_dist" ||
+         n == "ntile" || n == "lag" || n == "lead" || n == "nth_value";
+}
+
+static std::string bound_sql(const FrameBound& b) {
+  switch (b.kind) {
+    case FrameBound::Kind::UnboundedPreceding: return "UNBOUNDED PRECEDING";
+    case FrameBound::Kind::UnboundedFollowing: return "UNBOUNDED FOLLOWING";
+    case FrameBound::Kind::CurrentRow: return "CURRENT ROW";
+    case FrameBound::Kind::Offset:  // Spark: UnaryMinus(n) -> `n PRECEDING`, any other value `v FOLLOWING`
+      if (b.minus) return std::to_string(-b.offset) + " PRECEDING";
+      return std::to_string(b.offset) + (b.long_literal ? "L" : "") + " FOLLOWING";
+  }
+  return "?";
+}
+
+static std::string bound_string(const FrameBound& b) {
+  switch (b.kind) {
+    case FrameBound::Kind::UnboundedPreceding: return "unboundedpreceding$()";
+    case FrameBound::Kind::UnboundedFollowing: return "unboundedfollowing$()";
+    case FrameBound::Kind::CurrentRow: return "currentrow$()";
+    case FrameBound::Kind::Offset: return b.offset < 0 ? "-" + std::to_string(-b.offset) : std::to_string(b.offset);
+  }
+  return "?";
+}
+
+std::string WindowFrame::sql() const {
+  if (type == FrameType::Unspecified) return "";
+  return std::string(type == FrameType::Rows ? "ROWS" : "RANGE") + " BETWEEN " + bound_sql(lower) + " AND " +
+         bound_sql(upper);
+}
+
+std::string WindowFrame::to_string() const {
+  if (type == FrameType::Unspecified) return "unspecifiedframe$()";
+  return std::string("specifiedwindowframe(") + (type == FrameType::Rows ? "RowFrame" : "RangeFrame") + ", " +
+         bound_string(lower) + ", " + bound_string(upper) + ")";
+}
+
+// Spark's WindowSpecDefinition.sql / toString around the function's.
+static std::string window_sql(const Expr& w) {
+  std::vector<std::string> parts;
+  auto list = [](const ExprList& es, const char* prefix) {
+    std::string s = prefix;
+    for (size_t i = 0; i < es.size(); ++i) s += (i ? ", " : "") + es[i]->sql();
+    return s;
+  };
+  if (w.ordinal > 0) parts.push_back(list(w.window_partition(), "PARTITION BY "));
+  if (size_t(w.ordinal) + 1 < w.children.size()) parts.push_back(list(w.window_order(), "ORDER BY "));
+  if (w.frame.type != FrameType::Unspecified) parts.push_back(w.frame.sql());
+  std::string s = w.window_function()->sql() + " OVER (";
+  for (size_t i = 0; i < parts.size(); ++i) s += (i ? " " : "") + parts[i];
+  return s + ")";
+}
+
+static std::string window_string(const Expr& w) {
+  std::string s = w.window_function()->to_string() + " windowspecdefinition(";
+  for (size_t i = 1; i < w.children.size(); ++i) s += w.children[i]->to_string() + ", ";
+  return s + w.frame.to_string() + ")";
 }
 
 static bool nondeterministic_fn(const std::string& n) {
@@ -262,7 +333,14 @@ std::string Expr::sql() const {
     case ExprKind::GetField: return children[0]->sql() + "." + name;
     case ExprKind::ExpressionString: return name;
     case ExprKind::UnresolvedExtractValue: return children[0]->sql() + "[" + children[1]->sql() + "]";
+    case ExprKind::WindowExpr: return window_sql(*this);
     case ExprKind::UnresolvedFunction: case ExprKind::Call: case ExprKind::AggCall:
+      // RankLike.sql: RANK(), DENSE_RANK(), PERCENT_RANK() (their children are the window's order)
+      if (kind == ExprKind::Call && (name == "rank" || name == "dense_rank" || name == "percent_rank")) {
+        std::string u = name;
+        for (auto& ch : u) ch = char(std::toupper(static_cast<unsigned char>(ch)));
+        return u + "()";
+      }
       for (const auto& c : children) a.push_back(c->sql());
       return render_call(*this, a, true);
   }
@@ -299,6 +377,7 @@ std::string Expr::to_string() const {
       for (size_t i = 0; i < children.size(); ++i) s += (i ? ", " : "") + children[i]->to_string();
       return s + ")";
     }
+    case ExprKind::WindowExpr: return window_string(*this);
     case ExprKind::Call: case ExprKind::AggCall:
       for (const auto& c : children) a.push_back(c->to_string());
       return render_call(*this, a, false);
@@ -370,6 +449,18 @@ ExprPtr call(std::string name, ExprList args, DataType t, bool nullable) {
   e->nullable = nullable;
   return e;
 }
+ExprPtr window_expr(ExprPtr fn, ExprList partition, ExprList order, WindowFrame frame) {
+  auto e = node(ExprKind::WindowExpr);
+  e->type = fn->type;
+  e->nullable = fn->nullable;
+  e->ordinal = static_cast<int>(partition.size());
+  e->frame = frame;
+  e->children.push_back(std::move(fn));
+  for (auto& p : partition) e->children.push_back(std::move(p));
+  for (auto& o : order) e->children.push_back(std::move(o));
+  return e;
+}
+
 ExprPtr sort_order(ExprPtr c, bool ascending, bool nulls_first) {
   auto e = node(ExprKind::SortOrder);
   e->type = c->type;
@@ -421,6 +512,7 @@ bool expr_equal(const Expr& a, const Expr& b) {
   if (a.kind != b.kind || a.name != b.name || a.name_parts != b.name_parts || a.id != b.id ||
       a.plan_id != b.plan_id || a.type != b.type || a.distinct != b.distinct || a.user_cast != b.user_cast ||
       a.ascending != b.ascending || a.nulls_first != b.nulls_first || !(a.value == b.value) ||
+      a.ordinal != b.ordinal || !(a.frame == b.frame) ||
       a.children.size() != b.children.size())
     return false;
   for (size_t i = 0; i < a.children.size(); ++i)

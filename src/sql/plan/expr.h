@@ -57,6 +57,31 @@ enum class ExprKind : uint8_t {
   AggCall,      // a resolved aggregate function: name, children, distinct, type
   SortOrder,    // children {expr}, ascending, nulls_first
   GetField,     // children {struct}, name = field, ordinal = index
+  WindowExpr,   // children {function, partition exprs…, SortOrders…}; ordinal = number of
+                // partition exprs; frame. Function: AggCall or a window Call (row_number, lag…)
+};
+
+// A window frame (Spark's SpecifiedWindowFrame / UnspecifiedFrame). Offsets count rows (ROWS) or
+// order-key units (RANGE); negative = PRECEDING.
+enum class FrameType : uint8_t { Unspecified, Rows, Range };
+struct FrameBound {
+  enum class Kind : uint8_t { UnboundedPreceding, Offset, CurrentRow, UnboundedFollowing };
+  Kind kind = Kind::CurrentRow;
+  int64_t offset = 0;
+  // How Spark holds the offset, which its SQL text shows: UnaryMinus(n) (lag, `n PRECEDING` in
+  // SQL) prints `n PRECEDING`; a literal (rowsBetween(-2, …)) prints `-2 FOLLOWING`, with the
+  // `L` of a bigint literal for rangeBetween.
+  bool minus = false, long_literal = false;
+  bool operator==(const FrameBound& o) const {
+    return kind == o.kind && offset == o.offset && minus == o.minus && long_literal == o.long_literal;
+  }
+};
+struct WindowFrame {
+  FrameType type = FrameType::Unspecified;
+  FrameBound lower, upper;
+  bool operator==(const WindowFrame& o) const { return type == o.type && lower == o.lower && upper == o.upper; }
+  std::string sql() const;        // `ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW`
+  std::string to_string() const;  // `specifiedwindowframe(RowFrame, unboundedpreceding$(), currentrow$())`
 };
 
 struct Expr;
@@ -78,7 +103,13 @@ struct Expr {
   bool ascending = true, nulls_first = true;  // SortOrder
   int ordinal = 0;                      // GetField
   Value value;                          // Literal
+  WindowFrame frame;                    // WindowExpr
   ExprList children;
+
+  // WindowExpr parts.
+  const ExprPtr& window_function() const { return children[0]; }
+  ExprList window_partition() const;
+  ExprList window_order() const;
 
   bool resolved() const;      // this node and every child resolved
   bool foldable() const;      // a constant: literals and deterministic calls over them
@@ -117,6 +148,11 @@ bool expr_equal(const Expr& a, const Expr& b);
 // explode / explode_outer / posexplode / posexplode_outer: table-generating functions, which
 // only a select list may hold (the analyzer turns them into Generate nodes).
 bool is_generator_name(const std::string& n);
+
+// The functions only a window can compute (row_number, rank, …, lag, lead, nth_value).
+bool is_window_function_name(const std::string& n);
+// A window expression over `fn` (as resolved by the analyzer; frame Unspecified until then).
+ExprPtr window_expr(ExprPtr fn, ExprList partition, ExprList order, WindowFrame frame);
 
 // `#12L`-style suffix: `L` for bigint attributes, as Spark prints them.
 std::string attr_suffix(const Expr& a);

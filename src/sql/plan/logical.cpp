@@ -44,7 +44,10 @@ bool LogicalPlan::resolved() const {
   // Generate (Spark's hasSpecialExpressions): its output attributes are not known before.
   if (kind == PlanKind::Project || kind == PlanKind::Aggregate)
     for (const auto& e : exprs)
-      if (any_expr(e, [](const Expr& x) { return x.kind == ExprKind::Call && is_generator_name(x.name); })) return false;
+      if (any_expr(e, [](const Expr& x) {
+            return (x.kind == ExprKind::Call && is_generator_name(x.name)) || x.kind == ExprKind::WindowExpr;
+          }))
+        return false;  // windows likewise wait for ExtractWindowExpressions
   for (const auto& c : children) if (!c->resolved()) return false;
   return true;
 }
@@ -88,6 +91,10 @@ ExprList LogicalPlan::output() const {
       for (const auto& a : output_attrs) out.push_back(flag ? with_nullable(a, true) : a);
       return out;
     }
+    case PlanKind::Window:
+      out = children[0]->output();
+      for (const auto& e : exprs) out.push_back(to_attribute(e));
+      return out;
     case PlanKind::Union: {
       out = children[0]->output();
       for (size_t i = 1; i < children.size(); ++i) {
@@ -100,6 +107,25 @@ ExprList LogicalPlan::output() const {
     default:
       return children.empty() ? ExprList{} : children[0]->output();
   }
+}
+
+static const Expr* first_window(const ExprList& es) {
+  for (const auto& e : es) {
+    const Expr* x = e.get();
+    while (x->kind == ExprKind::Alias) x = x->children[0].get();
+    if (x->kind == ExprKind::WindowExpr) return x;
+  }
+  return nullptr;
+}
+
+ExprList window_partition_of(const ExprList& es) {
+  const Expr* w = first_window(es);
+  return w ? w->window_partition() : ExprList{};
+}
+
+ExprList window_order_of(const ExprList& es) {
+  const Expr* w = first_window(es);
+  return w ? w->window_order() : ExprList{};
 }
 
 static std::string list(const ExprList& es, const char* sep = ", ") {
@@ -170,6 +196,8 @@ std::string LogicalPlan::node_string() const {
       return p + buf;
     }
     case PlanKind::Hint: return p + "ResolvedHint (strategy=" + name + ")";
+    case PlanKind::Window:
+      return p + "Window " + list(exprs) + ", " + list(window_partition_of(exprs)) + ", " + list(window_order_of(exprs));
     case PlanKind::Generate: {  // Spark's argString: empty lists are left out
       std::string s = p + "Generate " + exprs[0]->to_string();
       if (!unrequired.empty()) {

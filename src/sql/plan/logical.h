@@ -44,6 +44,8 @@ enum class PlanKind : uint8_t {
   Hint,                // name = hint ("broadcast")
   Generate,            // exprs {generator: explode/posexplode call}, flag = outer, output_attrs =
                        // generator output, unrequired = child output positions not passed on
+  Window,              // exprs = Alias(WindowExpr) list sharing one partition spec and order
+                       // (window_partition/window_order); output = child output ++ their attributes
 };
 
 enum class JoinType : uint8_t { Inner, LeftOuter, RightOuter, FullOuter, LeftSemi, LeftAnti, Cross };
@@ -84,6 +86,9 @@ struct LogicalPlan {
 };
 
 PlanPtr make_plan(LogicalPlan p);
+// A Window node's shared partition spec and order (taken from its first window expression).
+ExprList window_partition_of(const ExprList& window_aliases);
+ExprList window_order_of(const ExprList& window_aliases);
 // The Attribute a named expression produces (Alias -> attribute with the alias id).
 ExprPtr to_attribute(const ExprPtr& named);
 
