@@ -29,7 +29,7 @@ def err(fn):
     try:
         fn()
     except Exception as e:  # noqa: BLE001
-        return type(e).__name__ + ": " + str(e).split("\n")[0]
+        return type(e).__name__ + ": " + str(e).strip().split("\n")[0]
     return "no error"
 
 check("ranking", lambda: rows(df.select("k", "v", "x", F.row_number().over(w.orderBy("v", "x")), F.rank().over(w),
@@ -61,6 +61,17 @@ check("in_filter", lambda: err(lambda: df.filter(F.rank().over(w) > 1)))
 check("bad_frame", lambda: err(lambda: df.select(F.lag("v").over(w.rowsBetween(-1, 1)))))
 check("range_two_keys", lambda: err(lambda: df.select(F.sum("x").over(w.orderBy("v", "x").rangeBetween(-1, 1)))))
 check("empty", lambda: df.filter("v > 100").select(F.rank().over(w)).collect())
+df.createOrReplaceTempView("t")
+check("sql", lambda: rows(spark.sql(
+    "SELECT k, v, x, row_number() OVER (PARTITION BY k ORDER BY v DESC, x) AS rn, sum(x) OVER w AS s, "
+    "count(*) OVER (ORDER BY v RANGE BETWEEN 1 PRECEDING AND 1 FOLLOWING) AS c FROM t "
+    "WINDOW w AS (PARTITION BY k ORDER BY v)")))
+check("sql_agg", lambda: rows(spark.sql(
+    "SELECT k, sum(x) AS total, rank() OVER (ORDER BY sum(x) DESC) AS r, sum(sum(x)) OVER () AS grand "
+    "FROM t GROUP BY k")))
+check("sql_undefined", lambda: err(lambda: spark.sql("SELECT count(*) OVER w FROM t")))
+check("sql_names", lambda: spark.sql("SELECT lag(v) OVER (PARTITION BY k ORDER BY v ROWS BETWEEN 1 PRECEDING AND 1 PRECEDING), "
+                                     "sum(v) OVER (ORDER BY v ROWS 2 PRECEDING) FROM t").columns)
 emit()
 '''
 
@@ -145,6 +156,22 @@ def check_results(res):
     assert "must match the required frame" in r("bad_frame")
     assert "RANGE_FRAME_MULTI_ORDER" in r("range_two_keys")
     assert r("empty") == []
+    sql = []
+    for q in DATA:
+        same = sorted([p for p in DATA if p[0] == q[0]],
+                      key=lambda p: (-(p[1] if p[1] is not None else -10**9), (p[2] is not None, p[2] or 0)))
+        peers = [p[2] for p in DATA if p[0] == q[0] and p[2] is not None and
+                 (p[1] is None or (q[1] is not None and p[1] <= q[1]))]
+        near = [p for p in DATA if (q[1] is None and p[1] is None) or
+                (q[1] is not None and p[1] is not None and abs(p[1] - q[1]) <= 1)]
+        sql.append([q[0], q[1], q[2], 1 + same.index(q), sum(peers) if peers else None, len(near)])
+    assert r("sql") == sorted(sql, key=repr)
+    assert r("sql_agg") == sorted([["a", 35.0, 1, 43.0], [None, 5.0, 2, 43.0], ["b", 3.0, 3, 43.0],
+                                   ["c", None, 4, 43.0]], key=repr)
+    assert "Window specification w is not defined in the WINDOW clause" in r("sql_undefined")
+    assert r("sql_names") == [
+        "lag(v, 1, NULL) OVER (PARTITION BY k ORDER BY v ASC NULLS FIRST ROWS BETWEEN 1 PRECEDING AND 1 PRECEDING)",
+        "sum(v) OVER (ORDER BY v ASC NULLS FIRST ROWS BETWEEN 2 PRECEDING AND CURRENT ROW)"]
 
 
 def test_windows_local(tmp_path):

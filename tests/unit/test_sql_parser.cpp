@@ -282,3 +282,20 @@ TEST_CASE("sql parser: spark.sql and expression strings go through the session")
   REQUIRE(nat.contains("schema"));
   CHECK(nat["schema"]["fields"].size() == 1);
 }
+
+TEST_CASE("sql parser: window specifications and the WINDOW clause") {
+  CHECK(ex("rank() OVER (PARTITION BY a, b ORDER BY c DESC)") ==
+        "'rank() windowspecdefinition('a, 'b, 'c DESC NULLS LAST, unspecifiedframe$())");
+  CHECK(ex("sum(x) OVER (ORDER BY c ROWS BETWEEN 2 PRECEDING AND 1 FOLLOWING)") ==
+        "'sum('x) windowspecdefinition('c ASC NULLS FIRST, specifiedwindowframe(RowFrame, -2, 1))");
+  CHECK(ex("sum(x) OVER (ORDER BY c ROWS 3 PRECEDING)") ==
+        "'sum('x) windowspecdefinition('c ASC NULLS FIRST, specifiedwindowframe(RowFrame, -3, currentrow$()))");
+  CHECK(ex("count(1) OVER (RANGE BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)") ==
+        "'count(1) windowspecdefinition(specifiedwindowframe(RangeFrame, unboundedpreceding$(), unboundedfollowing$()))");
+  CHECK(ex("count(1) OVER ()") == "'count(1) windowspecdefinition(unspecifiedframe$())");
+  CHECK(plan("SELECT sum(x) OVER w FROM t WINDOW w AS (PARTITION BY k)").find("windowspecdefinition('k, unspecifiedframe$())") !=
+        std::string::npos);
+  CHECK(stmt_error("SELECT sum(x) OVER w FROM t").error_class == "_LEGACY_ERROR_TEMP_1001");
+  CHECK(expr_error("sum(x) OVER (ORDER BY c ROWS BETWEEN INTERVAL 1 DAY PRECEDING AND CURRENT ROW)").error_class ==
+        "UNSUPPORTED_FEATURE");
+}

@@ -2,6 +2,7 @@
 #include "sql/analysis/windows.h"
 
 #include <algorithm>
+#include <functional>
 
 #include "sql/coercion.h"
 
@@ -231,6 +232,62 @@ PlanPtr rewrite_project(const PlanPtr& n, IdGen& ids) {
   return node(PlanKind::Project, std::move(list), child);
 }
 
+// Aggregate(groups, items with windows) -> Project(items) over Aggregate(groups, what the
+// windows and items read: aggregates, grouping expressions, `_wN` aliases); the Project's windows
+// are extracted next pass (Spark's ExtractWindowExpressions for Aggregate).
+PlanPtr rewrite_aggregate(const PlanPtr& n, IdGen& ids) {
+  ExprList agg_list;
+  auto add = [&](const ExprPtr& x) -> ExprPtr {
+    for (const auto& a : agg_list) {
+      if (a->kind == ExprKind::Attribute && x->kind == ExprKind::Attribute && a->id == x->id) return x;
+      if (a->kind == ExprKind::Alias && expr_equal(*a->children[0], *x)) return to_attribute(a);
+    }
+    if (x->kind == ExprKind::Attribute) {
+      agg_list.push_back(x);
+      return x;
+    }
+    auto a = alias(x, "_w" + std::to_string(agg_list.size()), ids.next());
+    agg_list.push_back(a);
+    return to_attribute(a);
+  };
+  auto grouped = [&](const ExprPtr& x) {
+    return std::any_of(n->groups.begin(), n->groups.end(), [&](const ExprPtr& g) { return expr_equal(*g, *x); });
+  };
+  std::function<ExprPtr(const ExprPtr&)> regular = [&](const ExprPtr& e) -> ExprPtr {
+    if (e->kind == ExprKind::AggCall || e->kind == ExprKind::Attribute || grouped(e)) return add(e);
+    if (e->kind == ExprKind::Literal || e->children.empty()) return e;
+    ExprList kids;
+    for (const auto& c : e->children) kids.push_back(regular(c));
+    return e->with_children(std::move(kids));
+  };
+  std::function<ExprPtr(const ExprPtr&)> rewrite = [&](const ExprPtr& e) -> ExprPtr {
+    if (e->kind == ExprKind::WindowExpr) {
+      const ExprPtr& f = e->window_function();
+      ExprList fargs, part, order;
+      for (const auto& c : f->children) fargs.push_back(regular(c));
+      for (const auto& p : e->window_partition()) part.push_back(regular(p));
+      for (const auto& o : e->window_order()) order.push_back(o->with_children({regular(o->children[0])}));
+      return window_expr(f->with_children(std::move(fargs)), std::move(part), std::move(order), e->frame);
+    }
+    if (!has_window(e)) return regular(e);
+    ExprList kids;
+    for (const auto& c : e->children) kids.push_back(rewrite(c));
+    return e->with_children(std::move(kids));
+  };
+  ExprList list;
+  for (const auto& e : n->exprs) {
+    if (!has_window(e)) {
+      agg_list.push_back(e);
+      list.push_back(to_attribute(e));
+    } else {
+      list.push_back(rewrite(e));
+    }
+  }
+  auto agg = std::make_shared<LogicalPlan>(*n);
+  agg->exprs = std::move(agg_list);
+  return node(PlanKind::Project, std::move(list), agg);
+}
+
 }  // namespace
 
 PlanPtr extract_windows(const PlanPtr& plan, IdGen& ids, std::optional<AnalysisError>& error) {
@@ -241,11 +298,7 @@ PlanPtr extract_windows(const PlanPtr& plan, IdGen& ids, std::optional<AnalysisE
     if (!std::all_of(n->exprs.begin(), n->exprs.end(), [](const ExprPtr& e) { return e->resolved(); })) return nullptr;
     switch (n->kind) {
       case PlanKind::Project: return rewrite_project(n, ids);
-      case PlanKind::Aggregate:
-        error = generic_error("UNSUPPORTED_FEATURE.WINDOW_OVER_AGGREGATE", "0A000",
-                              "The feature is not supported: window functions over an aggregation in the same select "
-                              "list (compute the aggregation first, then select the window over its result).");
-        return nullptr;
+      case PlanKind::Aggregate: return rewrite_aggregate(n, ids);
       case PlanKind::Filter:
         error = legacy("_LEGACY_ERROR_TEMP_1034", "It is not allowed to use window functions inside WHERE clause.");
         return nullptr;

@@ -435,8 +435,8 @@ ExprPtr Parser::function_call(std::vector<std::string> name, const Token& start)
   else if (is_kw("RESPECT") && is_kw("NULLS", 1)) { next(); next(); }
   if (is_kw("FILTER") && is_op("(", 1)) unsupported(peek(), "aggregate FILTER clauses");
   if (is_kw("WITHIN")) unsupported(peek(), "WITHIN GROUP");
-  if (is_kw("OVER")) unsupported(peek(), "window functions (OVER)");
   (void)start;
+  if (accept_kw("OVER")) return window_spec(unresolved_fn(fname, args, distinct));
   return unresolved_fn(fname, args, distinct);
 }
 

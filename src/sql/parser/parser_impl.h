@@ -69,6 +69,11 @@ class Parser {
   PlanPtr cte_reference(size_t k);
   PlanPtr values_table();
   PlanPtr organization(PlanPtr p, const ExprList* select_list);
+  ExprList sort_items(bool allow_ordinals);
+  // Windows (window.cpp).
+  ExprPtr window_spec(ExprPtr fn);
+  FrameBound frame_bound(bool range);
+  void window_clause(ExprList& exprs);
 
   const std::string& text_;
   std::vector<Token> toks_;

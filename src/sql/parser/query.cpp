@@ -214,7 +214,7 @@ PlanPtr Parser::query_specification() {
   }
   ExprPtr having;
   if (accept_kw("HAVING")) { having = expression(); grouped = true; }
-  if (is_kw("WINDOW")) unsupported(peek(), "WINDOW clauses");
+  window_clause(select);
   LogicalPlan sel;
   sel.kind = grouped ? PlanKind::Aggregate : PlanKind::Project;
   sel.exprs = select;
@@ -233,30 +233,37 @@ PlanPtr Parser::query_specification() {
   return p;
 }
 
+// Sort items of ORDER BY / SORT BY and window specifications.
+ExprList Parser::sort_items(bool allow_ordinals) {
+  ExprList orders;
+  do {
+    ExprPtr e = expression();
+    if (allow_ordinals)
+      if (auto n = ordinal_of(e)) {  // ORDER BY 1: the output column at that position (analyzer)
+        auto o = std::make_shared<Expr>(*e);
+        o->ordinal = *n;
+        e = o;
+      }
+    bool asc = true;
+    if (accept_kw("DESC")) asc = false;
+    else accept_kw("ASC");
+    bool nulls_first = asc;
+    if (accept_kw("NULLS")) {
+      if (accept_kw("FIRST")) nulls_first = true;
+      else { expect_kw("LAST"); nulls_first = false; }
+    }
+    orders.push_back(sort_order(e, asc, nulls_first));
+  } while (accept_op(","));
+  return orders;
+}
+
 // ORDER BY / SORT BY, LIMIT, OFFSET after a query term.
 PlanPtr Parser::organization(PlanPtr p, const ExprList*) {
   bool global = is_kw("ORDER");
   if ((is_kw("ORDER") || is_kw("SORT")) && is_kw("BY", 1)) {
     next();
     next();
-    ExprList orders;
-    do {
-      ExprPtr e = expression();
-      if (auto n = ordinal_of(e)) {  // ORDER BY 1: the output column at that position (analyzer)
-        auto o = std::make_shared<Expr>(*e);
-        o->ordinal = *n;
-        e = o;
-      }
-      bool asc = true;
-      if (accept_kw("DESC")) asc = false;
-      else accept_kw("ASC");
-      bool nulls_first = asc;
-      if (accept_kw("NULLS")) {
-        if (accept_kw("FIRST")) nulls_first = true;
-        else { expect_kw("LAST"); nulls_first = false; }
-      }
-      orders.push_back(sort_order(e, asc, nulls_first));
-    } while (accept_op(","));
+    ExprList orders = sort_items(true);
     LogicalPlan s;
     s.kind = PlanKind::Sort;
     s.flag = global;
