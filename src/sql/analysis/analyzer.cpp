@@ -6,6 +6,7 @@
 
 #include "sql/analysis/functions.h"
 #include "sql/analysis/generators.h"
+#include "sql/analysis/summary.h"
 #include "sql/analysis/windows.h"
 #include "sql/coercion.h"
 
@@ -450,6 +451,7 @@ PlanPtr rule_rewrite_nodes(Ctx& c, const PlanPtr& plan) {
         }
         return project(n->children[0], list);
       }
+      case PlanKind::Summary: return rewrite_summary(*n, c.ids, c.error);
       case PlanKind::RenameColumns: {
         ExprList list;
         for (const auto& a : in) {

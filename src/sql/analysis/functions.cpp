@@ -2,6 +2,8 @@
 // Spark 3.5 non-ANSI applies them) and result types. Canonical names are what executors see.
 #include "sql/analysis/functions.h"
 
+#include <cmath>
+
 #include "sql/analysis/fn_library.h"
 #include "sql/analysis/generators.h"
 #include "sql/analysis/windows.h"
@@ -129,9 +131,15 @@ bool arity(size_t n, size_t lo, size_t hi) { return n >= lo && n <= hi; }
 
 }  // namespace
 
+bool is_moment_function(const std::string& n) {
+  return n == "stddev" || n == "std" || n == "stddev_samp" || n == "stddev_pop" || n == "variance" ||
+         n == "var_samp" || n == "var_pop" || n == "skewness" || n == "kurtosis";
+}
+
 bool is_aggregate_function(const std::string& n) {
   return n == "count" || n == "sum" || n == "avg" || n == "mean" || n == "min" || n == "max" || n == "first" ||
-         n == "last" || n == "collect_list" || n == "collect_set" || n == "count_distinct";
+         n == "last" || n == "collect_list" || n == "collect_set" || n == "count_distinct" || is_moment_function(n) ||
+         n == "percentile_approx" || n == "approx_percentile";
 }
 
 bool is_generator_function(const std::string& n) { return is_generator_name(n); }
@@ -270,6 +278,48 @@ ExprOrError resolve_function(const Expr& fn) {
       DataType t = cn == "sum" ? sum_result_type(x[0]->type) : avg_result_type(x[0]->type);
       return make_agg(fn, cn, x, t, true);
     });
+  }
+  if (n == "percentile_approx" || n == "approx_percentile") {  // (x, percentage(s)[, accuracy])
+    if (!arity(na, 2, 3)) return wrong("[2, 3]");
+    const DataType& t = a[0]->type;
+    if (!(t.is_numeric() || t.id == TypeId::Date || t.id == TypeId::Timestamp || t.id == TypeId::TimestampNtz))
+      return unexpected_input_type(quoted_sql(*shown(n)), 1, "(\"NUMERIC\" or \"DATE\" or \"TIMESTAMP\")",
+                                   quoted_sql(*a[0]), quoted_type(t));
+    ExprPtr p = a[1];
+    const bool many = p->kind == ExprKind::Call && p->name == "array";
+    // A constant percentage as a double literal (0.25 in SQL is a decimal literal).
+    auto to_double = [&](const ExprPtr& x) -> std::optional<ExprPtr> {
+      const Expr* e = x.get();
+      while (e->kind == ExprKind::Cast && e->type.is_numeric()) e = e->children[0].get();
+      if (e->kind != ExprKind::Literal || !e->type.is_numeric() || e->value.is_null()) return std::nullopt;
+      double d = 0;
+      if (auto* i = std::get_if<int64_t>(&e->value.v)) d = double(*i);
+      else if (auto* f = std::get_if<double>(&e->value.v)) d = *f;
+      else if (auto* m = std::get_if<Value::Decimal>(&e->value.v)) d = double(m->unscaled) / std::pow(10.0, e->type.scale);
+      else return std::nullopt;
+      return lit(Value::of(d), DataType::double_());
+    };
+    if (many) {
+      ExprList ps;
+      for (const auto& x : p->children) {
+        auto d = to_double(x);
+        if (!d) return unexpected_input_type(quoted_sql(*shown(n)), 2, "(\"DOUBLE\" or \"ARRAY<DOUBLE>\")", quoted_sql(*p), quoted_type(p->type));
+        ps.push_back(*d);
+      }
+      p = make_call(fn, "array", ps, DataType::array(DataType::double_(), false), false);
+    } else {
+      auto d = to_double(p);
+      if (!d) return unexpected_input_type(quoted_sql(*shown(n)), 2, "(\"DOUBLE\" or \"ARRAY<DOUBLE>\")", quoted_sql(*p), quoted_type(p->type));
+      p = *d;
+    }
+    ExprPtr acc = na > 2 ? a[2] : lit_int(10000);
+    if (!acc->foldable() || !acc->type.is_integral())
+      return unexpected_input_type(quoted_sql(*shown(n)), 3, "\"INT\"", quoted_sql(*acc), quoted_type(acc->type));
+    return make_agg(fn, n, {a[0], p, acc}, many ? DataType::array(t, false) : t, true);
+  }
+  if (is_moment_function(n)) {  // double results; NULL where Spark divides by zero
+    if (na != 1) return wrong("1");
+    return coerced(n, {D}, [&](ExprList x) { return make_agg(fn, n, x, DataType::double_(), true); });
   }
   if (n == "min" || n == "max") {
     if (na != 1) return wrong("1");

@@ -16,6 +16,8 @@ ExprOrError resolve_function(const Expr& fn);
 // A user CAST with a resolved child: checks Cast.canCast.
 std::optional<AnalysisError> check_cast(const Expr& cast);
 bool is_aggregate_function(const std::string& name);
+// stddev, std, stddev_samp, stddev_pop, variance, var_samp, var_pop, skewness, kurtosis.
+bool is_moment_function(const std::string& name);
 bool is_generator_function(const std::string& name);
 
 }  // namespace spp::sql

@@ -551,6 +551,35 @@ Result<PlanPtr> decode_relation(const json& j, IdGen& ids) {
     p.names = strings(b, "columnNames");
     return done();
   }
+  if (k == "describe" || k == "summary") {  // Dataset.describe = select(cols).summary(5 statistics)
+    if (k == "describe") {
+      SPP_KEYS("input", "cols");
+    } else {
+      SPP_KEYS("input", "statistics");
+    }
+    p.kind = PlanKind::Summary;
+    SPP_CHILD("input");
+    if (k == "describe") {
+      p.names = {"count", "mean", "stddev", "min", "max"};
+      ExprList cols;
+      for (const auto& c : strings(b, "cols")) {
+        auto parts = parse_identifier(c);
+        if (!parts) return parts.status();
+        cols.push_back(unresolved_attr(*parts));
+      }
+      if (!cols.empty()) {
+        LogicalPlan sel;
+        sel.kind = PlanKind::Project;
+        sel.exprs = std::move(cols);
+        sel.children = p.children;
+        p.children = {make_plan(std::move(sel))};
+      }
+    } else {
+      p.names = strings(b, "statistics");
+      if (p.names.empty()) p.names = {"count", "mean", "stddev", "min", "25%", "50%", "75%", "max"};
+    }
+    return done();
+  }
   if (k == "subqueryAlias") {
     SPP_KEYS("input", "alias", "qualifier");
     p.kind = PlanKind::SubqueryAlias;

@@ -2,7 +2,9 @@
 // first/last, collect_list/collect_set/count(distinct).
 #include "sql/exec/agg_acc.h"
 
+#include <algorithm>
 #include <cmath>
+#include <optional>
 #include <type_traits>
 #include <unordered_map>
 
@@ -371,6 +373,137 @@ std::unique_ptr<Accumulator> make_sum(const ColType& in, const ColType& state0, 
   return nullptr;
 }
 
+// percentile_approx over the collected values of each group (collect_list's state): sorted,
+// then percentage p answered by the value of rank ceil(p * n) (the first / last value within the
+// relative error of 0 / 1), as Spark's QuantileSummaries.query on exact samples.
+class PercentileAcc : public Accumulator {
+ public:
+  PercentileAcc(col::ColTypePtr elem, const AggSpec& spec)
+      : list_(elem, col::make_type(ColType::array(*elem, false)), false, false), elem_(std::move(elem)),
+        ps_(spec.percentages), array_(spec.fn == AggFn::PercentileArray),
+        eps_(spec.accuracy > 0 ? 1.0 / double(spec.accuracy) : 1e-4) {}
+  void resize(int64_t g) override { list_.resize(g); }
+  void update(const Vec* v, const int32_t* gid, int64_t n) override { list_.update(v, gid, n); }
+  void merge(const std::vector<ColumnPtr>& st, const int32_t* gid, int64_t n) override { list_.merge(st, gid, n); }
+  std::vector<ColumnPtr> state(int64_t g) override { return list_.state(g); }
+  ColumnPtr result(int64_t g) override {
+    ColumnPtr arr = list_.result(g);
+    const int32_t* o = arr->offsets();
+    const col::Column& vals = *arr->children[0];
+    std::vector<int32_t> pick, idx;
+    for (int64_t i = 0; i < g; ++i) {
+      const int64_t n = o[i + 1] - o[i];
+      idx.resize(size_t(n));
+      for (int64_t k = 0; k < n; ++k) idx[size_t(k)] = int32_t(o[i] + k);
+      std::stable_sort(idx.begin(), idx.end(), [&](int32_t a, int32_t b) { return kern::compare_rows(vals, a, vals, b) < 0; });
+      for (double p : ps_) {
+        if (n == 0) { pick.push_back(-1); continue; }
+        int64_t k = p <= eps_ ? 0 : p >= 1 - eps_ ? n - 1 : int64_t(std::ceil(p * double(n))) - 1;
+        pick.push_back(idx[size_t(std::clamp<int64_t>(k, 0, n - 1))]);
+      }
+    }
+    ColumnPtr picked = col::gather(vals, pick.data(), int64_t(pick.size()));
+    if (!array_) return picked;
+    auto out = std::make_shared<col::Column>();  // one array of the picks per group; NULL when empty
+    out->type = col::make_type(ColType::array(*elem_, false));
+    out->length = g;
+    out->values = std::make_shared<col::Buffer>(size_t(g + 1) * 4);
+    int32_t* off = out->values->as<int32_t>();
+    uint8_t* vb = col::ensure_validity(*out);
+    for (int64_t i = 0; i <= g; ++i) off[i] = int32_t(i * int64_t(ps_.size()));
+    for (int64_t i = 0; i < g; ++i) col::put_bit(vb, i, o[i + 1] > o[i]);
+    col::finish_validity(*out);
+    out->children.push_back(picked);
+    return out;
+  }
+  int64_t memory() const override { return list_.memory(); }
+
+ private:
+  CollectAcc list_;
+  col::ColTypePtr elem_;
+  std::vector<double> ps_;
+  bool array_;
+  double eps_;
+};
+
+// Spark's CentralMomentAgg: count, mean and central moments m2..m4 updated per value (Welford)
+// and merged pairwise with the same formulas, so partial/final answers agree with Spark's.
+class MomentAcc : public Accumulator {
+ public:
+  explicit MomentAcc(AggFn fn) : fn_(fn) {}
+  void resize(int64_t g) override { s_.resize(size_t(g)); }
+  void update(const Vec* v, const int32_t* gid, int64_t n) override {
+    const col::Column& c = *v->col;
+    if (c.id() == TypeId::Null) return;
+    const double* x = c.vals<double>();
+    for (int64_t i = 0; i < n; ++i) {
+      const int64_t r = v->constant ? 0 : i;
+      if (c.is_valid(r)) add(s_[size_t(gid[i])], x[r]);
+    }
+  }
+  void merge(const std::vector<ColumnPtr>& st, const int32_t* gid, int64_t n) override {
+    const double* f[5];
+    for (int k = 0; k < 5; ++k) f[k] = st[size_t(k)]->vals<double>();
+    for (int64_t i = 0; i < n; ++i) combine(s_[size_t(gid[i])], S{f[0][i], f[1][i], f[2][i], f[3][i], f[4][i]});
+  }
+  std::vector<ColumnPtr> state(int64_t g) override {
+    std::vector<ColumnPtr> out;
+    std::vector<uint8_t> seen(size_t(g), 1);
+    auto dt = kern::type_of(TypeId::Double);
+    for (int k = 0; k < 5; ++k) {
+      std::vector<double> v(static_cast<size_t>(g));
+      for (int64_t i = 0; i < g; ++i) v[size_t(i)] = s_[size_t(i)].at(k);
+      out.push_back(fixed_out<double>(dt, v, seen, g));
+    }
+    return out;
+  }
+  ColumnPtr result(int64_t g) override {
+    std::vector<double> v(static_cast<size_t>(g));
+    std::vector<uint8_t> seen(size_t(g), 0);
+    for (int64_t i = 0; i < g; ++i) {
+      const S& s = s_[size_t(i)];
+      std::optional<double> r;
+      // Division by zero is NULL (spark.sql.legacy.statisticalAggregate=false).
+      switch (fn_) {
+        case AggFn::StddevPop: if (s.n > 0) r = std::sqrt(s.m2 / s.n); break;
+        case AggFn::VarPop: if (s.n > 0) r = s.m2 / s.n; break;
+        case AggFn::StddevSamp: if (s.n > 1) r = std::sqrt(s.m2 / (s.n - 1)); break;
+        case AggFn::VarSamp: if (s.n > 1) r = s.m2 / (s.n - 1); break;
+        case AggFn::Skewness: if (s.n > 0 && s.m2 != 0) r = std::sqrt(s.n) * s.m3 / std::sqrt(s.m2 * s.m2 * s.m2); break;
+        case AggFn::Kurtosis: if (s.n > 0 && s.m2 != 0) r = s.n * s.m4 / (s.m2 * s.m2) - 3.0; break;
+        default: break;
+      }
+      if (r) { v[size_t(i)] = *r; seen[size_t(i)] = 1; }
+    }
+    return fixed_out<double>(kern::type_of(TypeId::Double), v, seen, g);
+  }
+  int64_t memory() const override { return int64_t(s_.capacity() * sizeof(S)); }
+
+ private:
+  struct S {
+    double n = 0, avg = 0, m2 = 0, m3 = 0, m4 = 0;
+    double at(int k) const { return k == 0 ? n : k == 1 ? avg : k == 2 ? m2 : k == 3 ? m3 : m4; }
+  };
+  static void add(S& s, double x) {
+    const double n = s.n + 1, delta = x - s.avg, dn = delta / n, avg = s.avg + dn;
+    const double m2 = s.m2 + delta * (delta - dn), d2 = delta * delta, dn2 = dn * dn;
+    const double m3 = s.m3 - 3.0 * dn * m2 + delta * (d2 - dn2);
+    const double m4 = s.m4 - 4.0 * dn * m3 - 6.0 * dn2 * m2 + delta * (delta * d2 - dn * dn2);
+    s = {n, avg, m2, m3, m4};
+  }
+  static void combine(S& a, const S& b) {
+    const double n1 = a.n, n2 = b.n, n = n1 + n2, delta = b.avg - a.avg, dn = n == 0 ? 0.0 : delta / n;
+    const double avg = a.avg + dn * n2;
+    const double m2 = a.m2 + b.m2 + delta * dn * n1 * n2;
+    const double m3 = a.m3 + b.m3 + dn * dn * delta * n1 * n2 * (n1 - n2) + 3.0 * dn * (n1 * b.m2 - n2 * a.m2);
+    const double m4 = a.m4 + b.m4 + dn * dn * dn * delta * n1 * n2 * (n1 * n1 - n1 * n2 + n2 * n2) +
+                      6.0 * dn * dn * (n1 * n1 * b.m2 + n2 * n2 * a.m2) + 4.0 * dn * (n1 * b.m3 - n2 * a.m3);
+    a = {n, avg, m2, m3, m4};
+  }
+  AggFn fn_;
+  std::vector<S> s_;
+};
+
 }  // namespace
 
 std::unique_ptr<Accumulator> make_accumulator(const AggSpec& spec, const ColType& in) {
@@ -397,6 +530,10 @@ std::unique_ptr<Accumulator> make_accumulator(const AggSpec& spec, const ColType
     case AggFn::CollectSet: return std::make_unique<CollectAcc>(t, col::make_type(res), true, false);
     case AggFn::CountDistinct:
       return std::make_unique<CollectAcc>(t, col::make_type(ColType::array(in, false)), true, true);
+    case AggFn::StddevSamp: case AggFn::StddevPop: case AggFn::VarSamp: case AggFn::VarPop:
+    case AggFn::Skewness: case AggFn::Kurtosis:
+      return std::make_unique<MomentAcc>(spec.fn);
+    case AggFn::Percentile: case AggFn::PercentileArray: return std::make_unique<PercentileAcc>(t, spec);
   }
   return nullptr;
 }

@@ -14,7 +14,13 @@ namespace spp::sql::exec {
 using col::ColType;
 using col::TypeId;
 
+bool is_moment_agg(AggFn fn) {
+  return fn == AggFn::StddevSamp || fn == AggFn::StddevPop || fn == AggFn::VarSamp || fn == AggFn::VarPop ||
+         fn == AggFn::Skewness || fn == AggFn::Kurtosis;
+}
+
 ColType agg_result_type(AggFn fn, const ColType& in) {
+  if (is_moment_agg(fn)) return ColType::scalar(TypeId::Double);
   switch (fn) {
     case AggFn::Count: case AggFn::CountStar: case AggFn::CountDistinct: return ColType::scalar(TypeId::Long);
     case AggFn::Sum:
@@ -24,12 +30,13 @@ ColType agg_result_type(AggFn fn, const ColType& in) {
     case AggFn::Avg:
       if (in.id == TypeId::Decimal) return ColType::decimal(std::min(38, in.precision + 4), std::min(38, in.scale + 4));
       return ColType::scalar(TypeId::Double);
-    case AggFn::CollectList: case AggFn::CollectSet: return ColType::array(in, false);
+    case AggFn::CollectList: case AggFn::CollectSet: case AggFn::PercentileArray: return ColType::array(in, false);
     default: return in;
   }
 }
 
 std::vector<ColType> agg_state_types(AggFn fn, const ColType& in) {
+  if (is_moment_agg(fn)) return std::vector<ColType>(5, ColType::scalar(TypeId::Double));  // n, avg, m2, m3, m4
   switch (fn) {
     case AggFn::Avg: {
       ColType sum = in.id == TypeId::Decimal ? ColType::decimal(std::min(38, in.precision + 10), in.scale)
@@ -40,7 +47,7 @@ std::vector<ColType> agg_state_types(AggFn fn, const ColType& in) {
     case AggFn::Sum:  // decimals carry Spark's isEmpty flag so an overflow (NULL sum) stays NULL
       if (in.id == TypeId::Decimal) return {agg_result_type(fn, in), ColType::scalar(TypeId::Boolean)};
       return {agg_result_type(fn, in)};
-    case AggFn::CountDistinct: return {ColType::array(in, false)};
+    case AggFn::CountDistinct: case AggFn::Percentile: case AggFn::PercentileArray: return {ColType::array(in, false)};
     default: return {agg_result_type(fn, in)};
   }
 }

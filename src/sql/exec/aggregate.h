@@ -6,7 +6,15 @@
 
 namespace spp::sql::exec {
 
-enum class AggFn { Count, CountStar, Sum, Avg, Min, Max, First, Last, CollectList, CollectSet, CountDistinct };
+enum class AggFn {
+  Count, CountStar, Sum, Avg, Min, Max, First, Last, CollectList, CollectSet, CountDistinct,
+  // Central moments (Spark's CentralMomentAgg over double input): state n, avg, m2, m3, m4.
+  StddevSamp, StddevPop, VarSamp, VarPop, Skewness, Kurtosis,
+  // percentile_approx: the values are kept (state array<in>) and each percentage answered with
+  // the value of rank ceil(p * n) - what Spark's sketch answers exactly below its accuracy.
+  Percentile, PercentileArray,
+};
+bool is_moment_agg(AggFn fn);
 
 // Partial: input rows -> keys + states; Final: keys + states -> keys + results;
 // Complete: input rows -> keys + results.
@@ -18,6 +26,8 @@ struct AggSpec {
   col::ColTypePtr in_type;   // the aggregated value's type (needed in Final mode)
   bool ignore_nulls = false; // first/last
   std::string name;
+  std::vector<double> percentages = {};  // Percentile(Array)
+  int64_t accuracy = 10000;         // Percentile(Array): relative error 1 / accuracy
 };
 
 // Spark's result type: count -> bigint, sum(integral) -> bigint, sum(float/double) -> double,

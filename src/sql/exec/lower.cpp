@@ -565,11 +565,34 @@ struct Lowerer {
       }
     } else if (distinct) {
       return err<AggSpec>(n + "(DISTINCT …) is not supported by the native engine yet");
+    } else if (n == "percentile_approx" || n == "approx_percentile") {
+      if (args.size() != 3) return err<AggSpec>(n + "() takes three arguments here");
+      auto number = [](const json& x) -> std::optional<double> {
+        const json* v = &x;
+        while (v->value("kind", "") == "cast" && v->contains("args")) v = &(*v)["args"][0];
+        if (v->value("kind", "") != "lit" || !(*v)["value"].is_number()) return std::nullopt;
+        return (*v)["value"].get<double>();
+      };
+      const json& p = args[1];
+      const bool many = p.value("kind", "") == "call";
+      for (const auto& x : many ? p.value("args", json::array()) : json::array({p})) {
+        auto d = number(x);
+        if (!d) return err<AggSpec>(n + "(): the percentages must be constants");
+        if (*d < 0 || *d > 1) return err<AggSpec>(n + "(): percentages must be between 0.0 and 1.0");
+        s.percentages.push_back(*d);
+      }
+      auto acc = number(args[2]);
+      if (!acc || *acc <= 0) return err<AggSpec>(n + "(): the accuracy must be a positive constant");
+      s.accuracy = static_cast<int64_t>(*acc);
+      s.fn = many ? AggFn::PercentileArray : AggFn::Percentile;
     } else {
       static const std::map<std::string, AggFn> fns = {
           {"sum", AggFn::Sum},   {"avg", AggFn::Avg},           {"min", AggFn::Min},
           {"max", AggFn::Max},   {"first", AggFn::First},       {"last", AggFn::Last},
-          {"collect_list", AggFn::CollectList}, {"collect_set", AggFn::CollectSet}};
+          {"collect_list", AggFn::CollectList}, {"collect_set", AggFn::CollectSet},
+          {"stddev", AggFn::StddevSamp}, {"std", AggFn::StddevSamp}, {"stddev_samp", AggFn::StddevSamp},
+          {"stddev_pop", AggFn::StddevPop}, {"variance", AggFn::VarSamp}, {"var_samp", AggFn::VarSamp},
+          {"var_pop", AggFn::VarPop}, {"skewness", AggFn::Skewness}, {"kurtosis", AggFn::Kurtosis}};
       auto it = fns.find(n);
       if (it == fns.end()) return err<AggSpec>("the native engine cannot aggregate with " + n + "() yet");
       s.fn = it->second;
@@ -578,7 +601,8 @@ struct Lowerer {
       s.in_type = col::make_type(col::ColType::scalar(col::TypeId::Long));
       return s;
     }
-    if (args.size() != 1) return err<AggSpec>(n + "() takes one argument here");
+    if (args.size() != 1 && s.fn != AggFn::Percentile && s.fn != AggFn::PercentileArray)
+      return err<AggSpec>(n + "() takes one argument here");
     auto t = type_of_json(args[0]);
     if (!t) return err<AggSpec>(t.error_message());
     s.in_type = t.value();

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sql/analysis/functions.h"
 #include "sql/optimizer/optimizer.h"
 #include "sql/physical/physical.h"
 
@@ -70,6 +71,11 @@ ExprList partial_buffers(const Expr& agg, int64_t& next_id) {
   }
   if (n == "first" || n == "last") return {a(n.c_str(), agg.type, true), a("valueSet", DataType::boolean(), false)};
   if (n == "collect_list" || n == "collect_set") return {a("buf", agg.type, false)};
+  if (n == "percentile_approx" || n == "approx_percentile")  // the values (exact samples)
+    return {a("buf", DataType::array(agg.children[0]->type, false), false)};
+  if (is_moment_function(n))  // CentralMomentAgg's buffer
+    return {a("n", DataType::double_(), false), a("avg", DataType::double_(), false), a("m2", DataType::double_(), false),
+            a("m3", DataType::double_(), false), a("m4", DataType::double_(), false)};
   return {a(n.c_str(), agg.type, true)};
 }
 

@@ -29,7 +29,7 @@ ExprPtr to_attribute(const ExprPtr& e) {
 bool LogicalPlan::unresolved_kind() const {
   switch (kind) {
     case PlanKind::UnresolvedRelation: case PlanKind::WithColumns: case PlanKind::RenameColumns:
-    case PlanKind::Drop: case PlanKind::ToDF: case PlanKind::UnparsedSql: return true;
+    case PlanKind::Drop: case PlanKind::ToDF: case PlanKind::UnparsedSql: case PlanKind::Summary: return true;
     default: return false;
   }
 }
@@ -146,6 +146,11 @@ std::string LogicalPlan::node_string() const {
       return s + "]";
     }
     case PlanKind::Drop: return "'Drop " + list(exprs);
+    case PlanKind::Summary: {
+      std::string s = "'Summary [";
+      for (size_t i = 0; i < names.size(); ++i) s += (i ? ", " : "") + names[i];
+      return s + "]";
+    }
     case PlanKind::ToDF: {
       std::string s = "'ToDF [";
       for (size_t i = 0; i < names.size(); ++i) s += (i ? ", " : "") + names[i];

@@ -20,6 +20,8 @@ enum class PlanKind : uint8_t {
   RenameColumns,       // renames (old -> new); missing old names ignored
   Drop,                // exprs = columns, names = column names (unknown names ignored)
   ToDF,                // names = new column names (count must match)
+  Summary,             // describe()/summary(): names = statistics; the analyzer expands it over
+                       // the child's numeric and string columns
   // Resolved operators.
   LocalRelation,       // output; data_ref = where the rows are (see docs/sql-engine.md)
   Range,               // start, end, step, num_partitions; output {id}

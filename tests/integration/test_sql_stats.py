@@ -1,0 +1,154 @@
+"""Statistical aggregates (stddev/variance families, skewness, kurtosis, percentile_approx) and
+describe()/summary() on the native engine, against plain-Python statistics: grouped (partial ->
+shuffle -> final), global, over windows; Spark's NULL-on-division-by-zero, names and types."""
+import math
+import os
+import statistics
+
+import pytest
+
+import jobs
+
+pytestmark = pytest.mark.skipif(not os.path.exists(jobs.binary()), reason="sparkpp not built")
+
+ROWS = [("a", 1, 10.0), ("a", 2, 20.0), ("a", 7, 5.0), ("a", 4, 2.5), ("b", 3, 1.0), ("b", None, 2.0),
+        ("c", 5, None), ("d", None, None)] + [("e", i, i * 0.5) for i in range(1, 200)]
+
+JOB = r'''
+from pyspark.sql import SparkSession, Window, functions as F
+
+spark = SparkSession.builder.appName("stats").getOrCreate()
+spark.conf.set("spark.sql.shuffle.partitions", "3")
+df = spark.createDataFrame(ROWS_HERE, "k string, v int, x double").repartition(4)
+
+def rows(d):
+    return sorted([list(r) for r in d.collect()], key=repr)
+
+def err(fn):
+    try:
+        fn()
+    except Exception as e:  # noqa: BLE001
+        return type(e).__name__ + ": " + str(e).strip().split("\n")[0]
+    return "no error"
+
+stats = [F.stddev("x"), F.stddev_samp("v"), F.stddev_pop("x"), F.variance("v"), F.var_samp("x"), F.var_pop("v"),
+         F.skewness("x"), F.kurtosis("v"), F.percentile_approx("v", 0.5), F.percentile_approx("x", [0.1, 0.9], 100)]
+check("grouped", lambda: rows(df.groupBy("k").agg(*stats)))
+check("global", lambda: rows(df.select(*stats)))
+check("window", lambda: rows(df.select("k", F.stddev("x").over(Window.partitionBy("k"))).distinct()))
+check("names", lambda: df.select(*stats).columns)
+check("types", lambda: [t for _, t in df.select(*stats).dtypes])
+check("sql", lambda: rows(spark.sql("SELECT k, std(x), approx_percentile(v, 0.25) FROM {t} GROUP BY k", t=df)))
+check("describe", lambda: [list(r) for r in df.describe().collect()])
+check("describe_cols", lambda: [list(r) for r in df.describe("v").collect()] + [df.describe("v").columns])
+check("summary", lambda: [list(r) for r in df.filter("k = 'a'").summary().collect()])
+check("summary_some", lambda: [list(r) for r in df.filter("k = 'a'").summary("max", "33%", "count_distinct").collect()])
+check("summary_bad", lambda: err(lambda: df.summary("nope").collect()))
+check("describe_types", lambda: df.describe().dtypes)
+check("describe_no_cols", lambda: [list(r) for r in df.select(F.lit(True).alias("b")).describe().collect()])
+emit()
+'''
+
+
+def skew(xs):
+    n = len(xs)
+    m = sum(xs) / n
+    m2 = sum((x - m) ** 2 for x in xs)
+    m3 = sum((x - m) ** 3 for x in xs)
+    return None if m2 == 0 else math.sqrt(n) * m3 / math.sqrt(m2 ** 3)
+
+
+def kurt(xs):
+    n = len(xs)
+    m = sum(xs) / n
+    m2 = sum((x - m) ** 2 for x in xs)
+    m4 = sum((x - m) ** 4 for x in xs)
+    return None if m2 == 0 else n * m4 / (m2 * m2) - 3.0
+
+
+def pct(xs, p, acc=10000):
+    if not xs:
+        return None
+    s = sorted(xs)
+    if p <= 1 / acc:
+        return s[0]
+    if p >= 1 - 1 / acc:
+        return s[-1]
+    return s[max(0, math.ceil(p * len(s)) - 1)]
+
+
+def expected(rows):
+    vs = [r[1] for r in rows if r[1] is not None]
+    xs = [r[2] for r in rows if r[2] is not None]
+    def f(fn, data, minimum):
+        return fn(data) if len(data) >= minimum else None
+    return [f(statistics.stdev, xs, 2), f(statistics.stdev, vs, 2), f(statistics.pstdev, xs, 1),
+            f(statistics.variance, vs, 2), f(statistics.variance, xs, 2), f(statistics.pvariance, vs, 1),
+            f(skew, xs, 1), f(kurt, vs, 1), pct(vs, 0.5), None if not xs else [pct(xs, 0.1, 100), pct(xs, 0.9, 100)]]
+
+
+def close(a, b):
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(close(x, y) for x, y in zip(a, b))
+    if a is None or b is None:
+        return a is b
+    if isinstance(a, float) or isinstance(b, float):
+        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
+    return a == b
+
+
+def test_stats_and_describe(tmp_path):
+    r = jobs.submit_ok(jobs.write_job(tmp_path, "stats.py", JOB.replace("ROWS_HERE", repr(ROWS))), master="local[2]", timeout=180).result
+    groups = {}
+    for row in ROWS:
+        groups.setdefault(row[0], []).append(row)
+    got = {row[0]: row[1:] for row in r("grouped")}
+    assert set(got) == set(groups)
+    for k, rs in groups.items():
+        assert close(got[k], expected(rs)), (k, got[k], expected(rs))
+    assert close(r("global")[0], expected(ROWS))
+    win = {row[0]: row[1] for row in r("window")}
+    for k, rs in groups.items():
+        assert close(win[k], expected(rs)[0]), k
+    assert r("names") == ["stddev(x)", "stddev_samp(v)", "stddev_pop(x)", "variance(v)", "var_samp(x)", "var_pop(v)",
+                          "skewness(x)", "kurtosis(v)", "percentile_approx(v, 0.5, 10000)",
+                          "percentile_approx(x, array(0.1, 0.9), 100)"]
+    assert r("types") == ["double"] * 8 + ["int", "array<double>"]
+    sql = {row[0]: row[1:] for row in r("sql")}
+    for k, rs in groups.items():
+        xs = [q[2] for q in rs if q[2] is not None]
+        vs = [q[1] for q in rs if q[1] is not None]
+        assert close(sql[k], [statistics.stdev(xs) if len(xs) > 1 else None, pct(vs, 0.25)]), k
+
+    def fmt(v):  # Spark's cast to string of a double / int
+        if v is None:
+            return None
+        if isinstance(v, float):
+            return repr(v)
+        return str(v)
+
+    vs = [q[1] for q in ROWS if q[1] is not None]
+    xs = [q[2] for q in ROWS if q[2] is not None]
+    ks = [q[0] for q in ROWS]
+    desc = r("describe")
+    assert [d[0] for d in desc] == ["count", "mean", "stddev", "min", "max"]
+    assert desc[0] == ["count", str(len(ks)), str(len(vs)), str(len(xs))]
+    assert desc[1][1] is None and close(float(desc[1][2]), sum(vs) / len(vs)) and close(float(desc[1][3]), sum(xs) / len(xs))
+    assert desc[2][1] is None and close(float(desc[2][2]), statistics.stdev(vs))
+    assert desc[3] == ["min", min(ks), str(min(vs)), fmt(min(xs))]
+    assert desc[4] == ["max", max(ks), str(max(vs)), fmt(max(xs))]
+    dc = r("describe_cols")
+    assert dc[-1] == ["summary", "v"] and [d[0] for d in dc[:-1]] == ["count", "mean", "stddev", "min", "max"]
+    a = [q for q in ROWS if q[0] == "a"]
+    av, ax = [q[1] for q in a], [q[2] for q in a]
+    summ = r("summary")
+    assert [s[0] for s in summ] == ["count", "mean", "stddev", "min", "25%", "50%", "75%", "max"]
+    assert summ[4] == ["25%", None, str(pct(av, 0.25)), fmt(pct(ax, 0.25))]
+    assert summ[5] == ["50%", None, str(pct(av, 0.5)), fmt(pct(ax, 0.5))]
+    assert summ[6] == ["75%", None, str(pct(av, 0.75)), fmt(pct(ax, 0.75))]
+    assert r("summary_some") == [["max", "a", str(max(av)), fmt(max(ax))],
+                                 ["33%", None, str(pct(av, 0.33)), fmt(pct(ax, 0.33))],
+                                 ["count_distinct", "1", str(len(set(av))), str(len(set(ax)))]]
+    assert "nope is not a recognised statistic" in r("summary_bad")
+    assert r("describe_types") == [["summary", "string"], ["k", "string"], ["v", "string"], ["x", "string"]]
+    assert r("describe_no_cols") == [["count"], ["mean"], ["stddev"], ["min"], ["max"]]
