@@ -18,6 +18,7 @@ const col::Column* literal(const std::vector<ExprPtr>& args, size_t i) {
 
 std::optional<Result<ExprPtr>> lower_library_call(const std::string& name, std::vector<ExprPtr>& args,
                                                   const col::ColTypePtr& type) {
+  if (auto r = lib::lower_collection_call(name, args, type)) return r;  // first: reverse of arrays
   if (auto r = lib::lower_string_call(name, args, type)) return r;
   if (auto r = lib::lower_math_call(name, args, type)) return r;
   if (auto r = lib::lower_misc_call(name, args, type)) return r;

@@ -45,10 +45,7 @@ std::optional<Result<ExprPtr>> lower_string_call(const std::string& name, std::v
   auto& a = args;
   if (name == "initcap") return bind_kernel(a, type, k1(kern::initcap));
   if (name == "soundex") return bind_kernel(a, type, k1(kern::soundex));
-  if (name == "reverse") {
-    if (type->id != col::TypeId::String) return fail("reverse of an array is not supported by the native engine yet");
-    return bind_kernel(a, type, k1(kern::reverse));
-  }
+  if (name == "reverse") return bind_kernel(a, type, k1(kern::reverse));
   if (name == "char_length" || name == "character_length") return bind_kernel(a, type, k1(kern::length));
   if (name == "octet_length" || name == "bit_length") {
     int k = name == "bit_length" ? 8 : 1;

@@ -517,6 +517,14 @@ Vec cast(const Vec& a, const ColTypePtr& to, int64_t n, const CastOptions& opt) 
   const ColType& from = a.type();
   if (from == *to) return a;
   if (from.id == TypeId::Null) return Vec::flat(col::make_null_column(to, n));
+  if (from.id == TypeId::Array && to->id == TypeId::Array) {
+    // Element-wise: the whole element column is cast once; offsets and validity are kept.
+    const Column& el = *a.col->children[0];
+    auto c = std::make_shared<Column>(*a.col);
+    c->type = to;
+    c->children = {cast(Vec::flat(a.col->children[0]), col::make_type(to->children[0]), el.length, opt).col};
+    return {c, a.constant};
+  }
   if (to->id == TypeId::String) return cast_to_string(a, to, n, opt);
   if (to->id == TypeId::Binary && from.id == TypeId::String) {
     auto c = std::make_shared<Column>(*a.col);

@@ -703,3 +703,10 @@ def typeof(col):
 @_public
 def version():
     return _invoke("version")
+
+
+# ------------------------------------------------------------- collections (issue 14)
+
+@_public
+def arrays_overlap(a1, a2):
+    return _over_columns("arrays_overlap", a1, a2)

@@ -1,0 +1,147 @@
+"""Array (and later map/struct/JSON) functions of issue 14 on the native engine: PySpark 3.5's
+docstring examples, NULL arrays vs NULL elements, empty arrays, duplicates, NaN, result types,
+column names, SQL names and Spark's errors."""
+import os
+
+import pytest
+
+import jobs
+
+pytestmark = pytest.mark.skipif(not os.path.exists(jobs.binary()), reason="sparkpp not built")
+
+JOB = r'''
+from pyspark.sql import SparkSession, functions as F
+
+spark = SparkSession.builder.appName("fn-collections").getOrCreate()
+
+def fix(v):  # NaN survives the JSON results line as a string
+    if isinstance(v, float) and v != v:
+        return "NaN"
+    return [fix(x) for x in v] if isinstance(v, list) else v
+
+def rows(d):
+    return [fix(list(r)) for r in d.collect()]
+
+def names_types(d):
+    return [d.columns, [t for _, t in d.dtypes]]
+
+def err(fn):
+    try:
+        fn()
+    except Exception as e:  # noqa: BLE001
+        return str(e).split("\n")[0]
+    return "no error"
+
+# PySpark 3.5 docstring examples
+abc = spark.createDataFrame([(["a", "b", "c"],), ([],)], ["data"])
+check("doc_contains", lambda: rows(abc.select(F.array_contains(abc.data, "a"))))
+check("doc_element_at", lambda: rows(abc.limit(1).select(F.element_at(abc.data, 1), F.element_at(abc.data, -1))))
+s = spark.createDataFrame([([2, 1, None, 3],), ([1],), ([],)], ["data"])
+check("doc_sort", lambda: rows(s.select(F.sort_array(s.data).alias("r"), F.sort_array(s.data, asc=False).alias("d"),
+                                        F.array_sort(s.data).alias("a"))))
+check("doc_distinct", lambda: rows(spark.createDataFrame([([1, 2, 3, 2],), ([4, 5, 5, 4],)], ["data"])
+                                   .select(F.array_distinct("data"))))
+j = spark.createDataFrame([(["a", "b", "c"],), (["a", None],)], ["data"])
+check("doc_join", lambda: rows(j.select(F.array_join(j.data, ",").alias("joined"),
+                                        F.array_join(j.data, ",", "NULL").alias("n"))))
+check("doc_position", lambda: rows(spark.createDataFrame([(["c", "b", "a"],), ([],)], ["data"])
+                                   .select(F.array_position("data", "a"))))
+check("doc_remove", lambda: rows(spark.createDataFrame([([1, 2, 3, 1, 1],), ([],)], ["data"])
+                                 .select(F.array_remove("data", 1))))
+sets = spark.createDataFrame([(["b", "a", "c"], ["c", "d", "a", "f"])], ["c1", "c2"])
+check("doc_sets", lambda: rows(sets.select(F.array_union(sets.c1, sets.c2), F.array_intersect(sets.c1, sets.c2),
+                                           F.array_except(sets.c1, sets.c2))))
+ov = spark.createDataFrame([(["a", "b"], ["b", "c"]), (["a"], ["b", "c"])], ["x", "y"])
+check("doc_overlap", lambda: rows(ov.select(F.arrays_overlap(ov.x, ov.y).alias("overlap"))))
+check("doc_slice", lambda: rows(spark.createDataFrame([([1, 2, 3],), ([4, 5],)], ["x"]).select(F.slice("x", 2, 2))))
+check("doc_flatten", lambda: rows(spark.createDataFrame([([[1, 2, 3], [4, 5], [6]],), ([None, [4, 5]],)], ["data"])
+                                  .select(F.flatten("data"))))
+mm = spark.createDataFrame([([2, 1, 3],), ([None, 10, -1],), ([],)], ["data"])
+check("doc_reverse_max_min", lambda: rows(mm.select(F.reverse("data"), F.array_max("data"), F.array_min("data"))))
+check("doc_repeat", lambda: rows(spark.createDataFrame([("ab",)], ["data"]).select(F.array_repeat("data", 3))))
+
+# NULL arrays, NULL elements, empty arrays, NaN
+df = spark.createDataFrame([(1, [1.0, None, 2.0, 2.0, float("nan")], [2.0, 3.0]), (2, [], [None]),
+                            (3, None, [1.0]), (4, [float("nan"), -1.0], [])], "id int, a array<double>, b array<double>")
+check("nulls", lambda: rows(df.orderBy("id").select(
+    F.array_contains("a", 2.0), F.array_contains("a", float("nan")), F.array_position("a", 2.0),
+    F.array_remove("a", 2.0), F.sort_array("a"), F.array_sort("a"), F.array_distinct("a"), F.array_max("a"),
+    F.array_union("a", "b"), F.array_intersect("a", "b"), F.array_except("a", "b"), F.arrays_overlap("a", "b"),
+    F.element_at("a", 5), F.slice("a", -2, 2), F.reverse("a"))))
+check("names", lambda: names_types(df.select(
+    F.array_contains("a", 2.0), F.element_at("a", 1), F.sort_array("a"), F.array_sort("a"), F.array_distinct("a"),
+    F.array_join(F.array(F.lit("x")), "-"), F.array_position("a", 1), F.array_remove("a", 1), F.array_union("a", "b"),
+    F.arrays_overlap("a", "b"), F.slice("a", 1, 2), F.reverse("a"), F.array_max("a"), F.array_repeat("id", 2))))
+df.createOrReplaceTempView("t")
+check("sql", lambda: rows(spark.sql(
+    "SELECT array_contains(array(1, 2), 2L), array_union(array(1), array(2L)), sort_array(array('b', 'a'), false), "
+    "element_at(array(1, 2, 3), -1), array_position(array('a', 'b'), 'b'), slice(array(1, 2, 3, 4), -2, 5), "
+    "flatten(array(array(1, 2), array(3))), array_join(array(1, NULL, 3), '+'), array_max(array(1.0D, 'NaN'))")))
+check("sql_names", lambda: names_types(spark.sql(
+    "SELECT sort_array(array(1)), array_contains(array(1, 2), 2L), array_join(array(1), ','), cardinality(array(1))")))
+check("show", lambda: spark.sql("SELECT sort_array(array(3, NULL, 1)) AS s, array_join(array('a', NULL), ',') AS j")
+      ._show_string())
+check("err_zero", lambda: err(lambda: spark.sql("SELECT element_at(array(1), 0)").collect()))
+check("err_slice_start", lambda: err(lambda: spark.sql("SELECT slice(array(1), 0, 1)").collect()))
+check("err_slice_len", lambda: err(lambda: spark.sql("SELECT slice(array(1), 1, -1)").collect()))
+check("err_contains", lambda: err(lambda: spark.sql("SELECT array_contains(array(1), 'a')")))
+check("err_union", lambda: err(lambda: spark.sql("SELECT array_union(array(1), array('a'))")))
+check("err_not_array", lambda: err(lambda: spark.sql("SELECT array_max(1)")))
+check("err_flatten", lambda: err(lambda: spark.sql("SELECT flatten(array(1))")))
+check("err_sort_order", lambda: err(lambda: spark.sql("SELECT sort_array(array(1), id = 0) FROM range(1)")))
+check("empty", lambda: df.filter(F.col("id") > 10).select(F.array_distinct("a"), F.array_union("a", "b")).collect())
+emit()
+spark.stop()
+'''
+
+
+def test_collection_functions(tmp_path):
+    res = jobs.submit_ok(jobs.write_job(tmp_path, "fn_collections.py", JOB), master="local[2]", timeout=180)
+    r = res.result
+    assert r("doc_contains") == [[True], [False]]
+    assert r("doc_element_at") == [["a", "c"]]
+    assert r("doc_sort") == [[[None, 1, 2, 3], [3, 2, 1, None], [1, 2, 3, None]], [[1], [1], [1]], [[], [], []]]
+    assert r("doc_distinct") == [[[1, 2, 3]], [[4, 5]]]
+    assert r("doc_join") == [["a,b,c", "a,b,c"], ["a", "a,NULL"]]
+    assert r("doc_position") == [[3], [0]]
+    assert r("doc_remove") == [[[2, 3]], [[]]]
+    assert r("doc_sets") == [[["b", "a", "c", "d", "f"], ["a", "c"], ["b"]]]
+    assert r("doc_overlap") == [[True], [False]]
+    assert r("doc_slice") == [[[2, 3]], [[5]]]
+    assert r("doc_flatten") == [[[1, 2, 3, 4, 5, 6]], [None]]
+    assert r("doc_reverse_max_min") == [[[3, 1, 2], 3, 1], [[-1, 10, None], 10, -1], [[], None, None]]
+    assert r("doc_repeat") == [[["ab", "ab", "ab"]]]
+    nan = r("nulls")
+    assert len(nan) == 4
+    r1, r2, r3, r4 = nan
+    assert r1 == [True, True, 3, [1.0, None, "NaN"], [None, 1.0, 2.0, 2.0, "NaN"], [1.0, 2.0, 2.0, "NaN", None],
+                  [1.0, None, 2.0, "NaN"], "NaN", [1.0, None, 2.0, "NaN", 3.0], [2.0], [1.0, None, "NaN"], True, "NaN",
+                  [2.0, "NaN"], ["NaN", 2.0, 2.0, None, 1.0]]
+    assert r2 == [False, False, 0, [], [], [], [], None, [None], [], [], False, None, [], []]
+    assert r3 == [None] * 15
+    assert r4 == [False, True, 0, ["NaN", -1.0], [-1.0, "NaN"], [-1.0, "NaN"], ["NaN", -1.0], "NaN", ["NaN", -1.0],
+                  [], ["NaN", -1.0], False, None, ["NaN", -1.0], [-1.0, "NaN"]]
+    assert r("show") == ("+------------+---+\n|           s|  j|\n+------------+---+\n"
+                         "|[NULL, 1, 3]|  a|\n+------------+---+\n")
+    assert r("names") == [
+        ["array_contains(a, 2.0)", "element_at(a, 1)", "sort_array(a, true)", "array_sort(a)", "array_distinct(a)",
+         "array_join(array(x), -)", "array_position(a, 1)", "array_remove(a, 1)", "array_union(a, b)",
+         "arrays_overlap(a, b)", "slice(a, 1, 2)", "reverse(a)", "array_max(a)", "array_repeat(id, 2)"],
+        ["boolean", "double", "array<double>", "array<double>", "array<double>", "string", "bigint", "array<double>",
+         "array<double>", "boolean", "array<double>", "array<double>", "double", "array<int>"]]
+    assert r("sql") == [[True, [1, 2], ["b", "a"], 3, 2, [3, 4], [1, 2, 3], "1+3", "NaN"]]
+    assert r("sql_names") == [["sort_array(array(1), true)", "array_contains(array(1, 2), 2)", "array_join(array(1), ,)",
+                               "size(array(1))"], ["array<int>", "boolean", "string", "int"]]
+    # run-time errors in Spark (here: the lowering of a constant argument fails the task)
+    assert "[INVALID_INDEX_OF_ZERO] The index 0 is invalid." in r("err_zero")
+    assert "[INVALID_PARAMETER_VALUE.START]" in r("err_slice_start")
+    assert "[INVALID_PARAMETER_VALUE.LENGTH]" in r("err_slice_len")
+    assert r("err_contains").startswith(
+        '[DATATYPE_MISMATCH.ARRAY_FUNCTION_DIFF_TYPES] Cannot resolve "array_contains(array(1), a)" due to data type '
+        'mismatch: Input to `array_contains` should have been "ARRAY" followed by a value with same element type, '
+        'but it\'s ["ARRAY<INT>", "STRING"].')
+    assert r("err_union").startswith('[DATATYPE_MISMATCH.BINARY_ARRAY_DIFF_TYPES] Cannot resolve "array_union(array(1), array(a))"')
+    assert r("err_not_array").startswith('[DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE] Cannot resolve "array_max(1)"')
+    assert r("err_flatten").startswith('[DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE] Cannot resolve "flatten(array(1))"')
+    assert r("err_sort_order").startswith('[DATATYPE_MISMATCH.NON_FOLDABLE_INPUT]')
+    assert r("empty") == []
