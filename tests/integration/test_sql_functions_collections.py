@@ -89,6 +89,28 @@ check("err_union", lambda: err(lambda: spark.sql("SELECT array_union(array(1), a
 check("err_not_array", lambda: err(lambda: spark.sql("SELECT array_max(1)")))
 check("err_flatten", lambda: err(lambda: spark.sql("SELECT flatten(array(1))")))
 check("err_sort_order", lambda: err(lambda: spark.sql("SELECT sort_array(array(1), id = 0) FROM range(1)")))
+
+# structs and maps
+sm = spark.createDataFrame([(1, "a", 1.0), (2, None, None)], "id int, k string, v double")
+check("struct_map", lambda: [[str(x) for x in r] for r in sm.orderBy("id").select(
+    F.struct("id", "k"), F.struct(F.col("id").alias("x"), F.lit(1)), F.create_map(F.lit("z"), "id", F.lit("z"), F.lit(5)),
+    F.map_keys(F.create_map(F.lit("a"), "v")), F.map_values(F.create_map(F.lit("a"), "v")),
+    F.map_entries(F.create_map(F.lit("a"), "v")), F.map_from_arrays(F.array(F.lit(1), F.lit(2)), F.array("k", "k")),
+    F.named_struct(F.lit("n"), "id")).collect()])
+check("struct_map_names", lambda: names_types(sm.select(
+    F.struct("id", "k"), F.struct(F.col("id").alias("x"), F.lit(1)), F.create_map("k", "v"),
+    F.map_keys(F.create_map(F.lit("a"), "v")), F.map_entries(F.create_map(F.lit("a"), "v")),
+    F.named_struct(F.lit("n"), "id"), F.str_to_map("k"))))
+check("map_sql", lambda: spark.sql(
+    "SELECT map_from_entries(array(struct(1, 'a'), struct(2, 'b'))) a, map_concat(map(1, 'a'), map(2, 'b')) b, "
+    "str_to_map('a:1,b:2,c') c, str_to_map('a=1;b=2', ';', '=') d, named_struct('x', 1, 'y', 'z') e, map() f, "
+    "element_at(map(1, 'a'), 1) g, element_at(map(1, 'a'), 2) h, struct(1, 'x') i, "
+    "map_from_arrays(array(1, 2), array('p', 'q')) j")._show_string(truncate=False))
+check("map_sql_types", lambda: names_types(spark.sql(
+    "SELECT map(), str_to_map('a:1'), named_struct('x', 1, 'y', 'z'), struct(1, 'x'), map(1, 2L, 3, 4)")))
+check("err_map_keys", lambda: err(lambda: spark.sql("SELECT map(1, 'a', 'b', 2, array(1), 3)")))
+check("err_named_struct", lambda: err(lambda: spark.sql("SELECT named_struct('a', 1, 'b')")))
+check("err_map_keys_fn", lambda: err(lambda: spark.sql("SELECT map_keys(array(1))")))
 check("empty", lambda: df.filter(F.col("id") > 10).select(F.array_distinct("a"), F.array_union("a", "b")).collect())
 emit()
 spark.stop()
@@ -145,3 +167,23 @@ def test_collection_functions(tmp_path):
     assert r("err_flatten").startswith('[DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE] Cannot resolve "flatten(array(1))"')
     assert r("err_sort_order").startswith('[DATATYPE_MISMATCH.NON_FOLDABLE_INPUT]')
     assert r("empty") == []
+    assert r("struct_map") == [
+        ["Row(id=1, k='a')", "Row(x=1, col2=1)", "{'z': 5}", "['a']", "[1.0]", "[Row(key='a', value=1.0)]",
+         "{1: 'a', 2: 'a'}", "Row(n=1)"],
+        ["Row(id=2, k=None)", "Row(x=2, col2=1)", "{'z': 5}", "['a']", "[None]", "[Row(key='a', value=None)]",
+         "{1: None, 2: None}", "Row(n=2)"]]
+    assert r("struct_map_names") == [
+        ["struct(id, k)", "struct(id AS x, 1)", "map(k, v)", "map_keys(map(a, v))", "map_entries(map(a, v))",
+         "named_struct(n, id)", "str_to_map(k, ,, :)"],
+        ["struct<id:int,k:string>", "struct<x:int,col2:int>", "map<string,double>", "array<string>",
+         "array<struct<key:string,value:double>>", "struct<n:int>", "map<string,string>"]]
+    assert r("map_sql").split("\n")[3] == (
+        "|{1 -> a, 2 -> b}|{1 -> a, 2 -> b}|{a -> 1, b -> 2, c -> NULL}|{a -> 1, b -> 2}|{1, z}|{} |a  |NULL|{1, x}"
+        "|{1 -> p, 2 -> q}|")
+    assert r("map_sql_types") == [
+        ["map()", "str_to_map(a:1, ,, :)", "named_struct(x, 1, y, z)", "struct(1, x)", "map(1, 2, 3, 4)"],
+        ["map<string,string>", "map<string,string>", "struct<x:int,y:string>", "struct<col1:int,col2:string>",
+         "map<int,bigint>"]]
+    assert r("err_map_keys").startswith("[DATATYPE_MISMATCH.CREATE_MAP_KEY_DIFF_TYPES]")
+    assert r("err_named_struct").startswith("[WRONG_NUM_ARGS.WITHOUT_SUGGESTION]")
+    assert r("err_map_keys_fn").startswith('[DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE] Cannot resolve "map_keys(array(1))"')

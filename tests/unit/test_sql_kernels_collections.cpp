@@ -167,3 +167,67 @@ TEST_CASE("sql kernels collections: join, flatten, repeat, constant arrays") {
   CHECK(show(array_contains(lit, Vec::flat(ints({4, 6, N}).col), 3)) == S{"true", "false", "NULL"});
   CHECK(show(sort_array(lit, true, true, lit.col->type, 2)) == S{"[4, 5]", "[4, 5]"});
 }
+
+#include "sql/kernels/map_fns.h"
+
+namespace {
+// Maps of int -> double as "{k -> v, ...}".
+std::vector<std::string> show_map(const Vec& v) {
+  std::vector<std::string> out;
+  const Column& c = *v.col;
+  const Column& e = *c.children[0];
+  for (int64_t i = 0; i < c.length; ++i) {
+    if (c.is_null(i)) { out.push_back("NULL"); continue; }
+    std::string s = "{";
+    for (int32_t k = c.offsets()[i]; k < c.offsets()[i + 1]; ++k)
+      s += (k > c.offsets()[i] ? ", " : "") + num(*e.children[0], k) + " -> " + num(*e.children[1], k);
+    out.push_back(s + "}");
+  }
+  return out;
+}
+ColTypePtr map_t() {
+  return col::make_type(col::ColType::map(col::ColType::scalar(TypeId::Int), col::ColType::scalar(TypeId::Double), true));
+}
+}  // namespace
+
+TEST_CASE("sql kernels collections: maps keep the first key position and the last value") {
+  auto k1 = ints({1, 1, N}), k2 = ints({2, 1, 3});
+  ColumnBuilder vb(type_of(TypeId::Double));
+  for (double d : {10.0, 20.0, 30.0}) vb.append<double>(d);
+  Vec vals = Vec::flat(vb.finish());
+  auto m = make_map({k1, k2}, {vals, dbl(5)}, map_t(), 3);
+  CHECK(show_map(m) == S{"{1 -> 10, 2 -> 5}", "{1 -> 5}", "NULL"});  // NULL key: NULL row (Spark raises)
+  CHECK(show(map_part(m, MapPart::Keys, arr_t(TypeId::Int), 3)) == S{"[1, 2]", "[1]", "NULL"});
+  CHECK(show(map_part(m, MapPart::Values, arr_t(TypeId::Double), 3)) == S{"[10, 5]", "[5]", "NULL"});
+
+  auto ka = arrays({std::vector<std::optional<double>>{1, 2, 1}, std::vector<std::optional<double>>{1},
+                    std::vector<std::optional<double>>{N}}, TypeId::Int);
+  auto va = arrays({std::vector<std::optional<double>>{7, 8, 9}, std::vector<std::optional<double>>{1, 2},
+                    std::vector<std::optional<double>>{0}});
+  CHECK(show_map(map_from_arrays(ka, va, map_t(), 3)) == S{"{1 -> 9, 2 -> 8}", "NULL", "NULL"});
+  CHECK(show_map(map_concat({m, m}, map_t(), 3)) == S{"{1 -> 10, 2 -> 5}", "{1 -> 5}", "NULL"});
+
+  // A row with many keys goes through the hashed index.
+  std::vector<std::optional<double>> many, mv;
+  for (int i = 0; i < 200; ++i) many.push_back(i % 50), mv.push_back(i);
+  auto big = map_from_arrays(arrays({many}, TypeId::Int), arrays({mv}), map_t(), 1);
+  CHECK(big.col->offsets()[1] == 50);
+  CHECK(num(*big.col->children[0]->children[1], 0) == "150");
+}
+
+TEST_CASE("sql kernels collections: str_to_map splits on literal delimiters") {
+  ColumnBuilder tb(type_of(TypeId::String));
+  tb.append_str("a:1,b:2,c,a:3");
+  tb.append_null();
+  tb.append_str("");
+  Vec t = Vec::flat(tb.finish());
+  auto ss = col::make_type(col::ColType::map(col::ColType::scalar(TypeId::String), col::ColType::scalar(TypeId::String), true));
+  Vec m = str_to_map(t, ",", ":", ss, 3);
+  const Column& e = *m.col->children[0];
+  REQUIRE(m.col->offsets()[1] == 3);
+  CHECK(std::string(e.children[0]->str(0)) == "a");
+  CHECK(std::string(e.children[1]->str(0)) == "3");
+  CHECK(e.children[1]->is_null(2));  // "c": no value
+  CHECK(m.col->is_null(1));
+  CHECK(m.col->offsets()[3] - m.col->offsets()[2] == 1);  // "" is one entry with an empty key
+}

@@ -70,6 +70,7 @@ std::optional<AnalysisError> need_orderable_elems(FnCall& c, const std::string& 
     return unexpected_input_type(quoted(*c.shown(name)), 1, "\"ARRAY\"", quoted(*c.a[0]), qtype(c.a[0]->type));
   return std::nullopt;
 }
+std::optional<LibResult> resolve_map_struct_fn(FnCall& c);
 }  // namespace
 
 std::optional<LibResult> resolve_collection_fn(FnCall& c) {
@@ -152,7 +153,130 @@ std::optional<LibResult> resolve_collection_fn(FnCall& c) {
     if (auto e = c.coerce(n, {ExpectedType::of(ExpectedType::Kind::Any), I})) return *e;
     return c.make(n, t, c.a[1]->nullable);
   }
+  return resolve_map_struct_fn(c);
+}
+
+}  // namespace spp::sql
+
+namespace spp::sql {
+namespace {
+
+AnalysisError need_map(FnCall& c, const std::string& name, size_t i) {
+  return unexpected_input_type(quoted(*c.shown(name)), int(i + 1), "\"MAP\"", quoted(*c.a[i]), qtype(c.a[i]->type));
+}
+
+// A struct field's name as CreateStruct picks it: a named expression's name, else colN.
+std::string field_name(const Expr& e, size_t i) {
+  if (e.kind == ExprKind::Attribute || e.kind == ExprKind::Alias || e.kind == ExprKind::GetField) return e.name;
+  return "col" + std::to_string(i + 1);
+}
+
+std::optional<std::string> literal_string(const Expr& e) {
+  const Expr* x = &e;
+  while (x->kind == ExprKind::Cast || x->kind == ExprKind::Alias) x = x->children[0].get();
+  if (x->kind != ExprKind::Literal || x->value.is_null() || e.type.id != TypeId::String) return std::nullopt;
+  return x->value.as_string();
+}
+
+std::optional<LibResult> resolve_map_struct_fn(FnCall& c) {
+  const std::string& n = c.n;
+  const size_t na = c.na();
+  if (n == "struct") {
+    std::vector<StructField> fs;
+    for (size_t i = 0; i < na; ++i) fs.push_back({field_name(*c.a[i], i), c.a[i]->type, c.a[i]->nullable});
+    return c.make(n, DataType::structure(fs), false);
+  }
+  if (n == "named_struct") {
+    if (na == 0 || na % 2) return c.wrong("2n (n > 0)");
+    std::vector<StructField> fs;
+    for (size_t i = 0; i < na; i += 2) {
+      auto nm = literal_string(*c.a[i]);
+      if (!nm)
+        return generic_error("DATATYPE_MISMATCH.CREATE_NAMED_STRUCT_WITHOUT_FOLDABLE_STRING", "42K09",
+                             "Cannot resolve " + quoted(*c.shown(n)) + " due to data type mismatch: Only foldable \"STRING\" "
+                             "expressions are allowed to appear at odd position, but they are [" + quoted(*c.a[i]) + "].");
+      fs.push_back({*nm, c.a[i + 1]->type, c.a[i + 1]->nullable});
+    }
+    return c.make(n, DataType::structure(fs), false);
+  }
+  if (n == "map") {
+    if (na % 2) return c.wrong("2n (n > 0)");
+    auto side = [&](size_t from, const char* what) -> std::variant<DataType, AnalysisError> {
+      std::vector<DataType> ts;
+      for (size_t i = from; i < na; i += 2) ts.push_back(c.a[i]->type);
+      if (ts.empty()) return DataType::string();
+      auto t = wider_common_type(ts);
+      if (!t) {
+        std::string list;
+        for (size_t k = 0; k < ts.size(); ++k) list += (k ? ", " : "") + qtype(ts[k]);
+        return generic_error(std::string("DATATYPE_MISMATCH.CREATE_MAP_") + what + "_DIFF_TYPES", "42K09",
+                             "Cannot resolve " + quoted(*c.shown(n)) + " due to data type mismatch: The given " +
+                                 (what[0] == 'K' ? "keys" : "values") + " of function `map` should all be the same type, "
+                                 "but they are [" + list + "].");
+      }
+      for (size_t i = from; i < na; i += 2) if (!(c.a[i]->type == *t)) c.a[i] = cast(c.a[i], *t, false);
+      return *t;
+    };
+    auto k = side(0, "KEY");
+    if (auto* e = std::get_if<AnalysisError>(&k)) return *e;
+    auto v = side(1, "VALUE");
+    if (auto* e = std::get_if<AnalysisError>(&v)) return *e;
+    bool vnull = false;
+    for (size_t i = 1; i < na; i += 2) vnull |= c.a[i]->nullable;
+    return c.make(n, DataType::map(std::get<DataType>(k), std::get<DataType>(v), vnull), false);
+  }
+  if (n == "map_keys" || n == "map_values" || n == "map_entries") {
+    if (na != 1) return c.wrong("1");
+    const DataType& t = c.a[0]->type;
+    if (t.id != TypeId::Map) return need_map(c, n, 0);
+    if (n == "map_keys") return c.make(n, DataType::array(t.key(), false), c.a[0]->nullable);
+    if (n == "map_values") return c.make(n, DataType::array(t.value(), t.contains_null), c.a[0]->nullable);
+    auto st = DataType::structure({{"key", t.key(), false}, {"value", t.value(), t.contains_null}});
+    return c.make(n, DataType::array(st, false), c.a[0]->nullable);
+  }
+  if (n == "map_from_arrays") {
+    if (na != 2) return c.wrong("2");
+    for (size_t i = 0; i < 2; ++i) if (!is_array(c.a[i])) return not_array(c, n, i);
+    return c.make(n, DataType::map(c.a[0]->type.element(), c.a[1]->type.element(), c.a[1]->type.contains_null), true);
+  }
+  if (n == "map_from_entries") {
+    if (na != 1) return c.wrong("1");
+    const DataType& t = c.a[0]->type;
+    if (t.id != TypeId::Array || t.element().id != TypeId::Struct || t.element().fields.size() != 2)
+      return unexpected_input_type(quoted(*c.shown(n)), 1, "Array of pair \"STRUCT\"", quoted(*c.a[0]), qtype(t));
+    const auto& f = t.element().fields;
+    return c.make(n, DataType::map(f[0].type, f[1].type, f[1].nullable), true);
+  }
+  if (n == "map_concat") {
+    if (na == 0) return c.make(n, DataType::map(DataType::string(), DataType::string()), false);
+    std::vector<DataType> ts;
+    for (size_t i = 0; i < na; ++i) {
+      if (c.a[i]->type.id != TypeId::Map) return need_map(c, n, i);
+      ts.push_back(c.a[i]->type);
+    }
+    auto t = wider_common_type(ts);
+    if (!t) {
+      std::string list;
+      for (size_t k = 0; k < ts.size(); ++k) list += (k ? ", " : "") + qtype(ts[k]);
+      return generic_error("DATATYPE_MISMATCH.DATA_DIFF_TYPES", "42K09",
+                           "Cannot resolve " + quoted(*c.shown(n)) + " due to data type mismatch: Input to `map_concat` "
+                           "should all be the same type, but it's [" + list + "].");
+    }
+    for (auto& x : c.a) if (!(x->type == *t)) x = cast(x, *t, false);
+    return c.make(n, *t, c.any_nullable());
+  }
+  if (n == "str_to_map") {
+    if (na < 1 || na > 3) return c.wrong("[1, 2, 3]");
+    if (na < 2) c.a.push_back(lit_string(","));
+    if (na < 3) c.a.push_back(lit_string(":"));
+    const auto S = exact(DataType::string());
+    if (auto e = c.coerce(n, {S, S, S})) return *e;
+    for (size_t i = 1; i < 3; ++i)
+      if (auto e = c.need_literal(i, n, i == 1 ? "`pairDelim`" : "`keyValueDelim`")) return *e;
+    return c.make(n, DataType::map(DataType::string(), DataType::string()), c.a[0]->nullable);
+  }
   return std::nullopt;
 }
 
+}  // namespace
 }  // namespace spp::sql

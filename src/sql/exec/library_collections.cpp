@@ -3,6 +3,7 @@
 // texts; computed ones give NULL (the kernels raise no row errors).
 #include "sql/exec/library.h"
 #include "sql/kernels/collection_fns.h"
+#include "sql/kernels/map_fns.h"
 
 namespace spp::sql::exec::lib {
 
@@ -21,6 +22,45 @@ std::optional<int64_t> const_int(const std::vector<ExprPtr>& args, size_t i) {
     case col::TypeId::Int: return c->vals<int32_t>()[0];
     default: return std::nullopt;
   }
+}
+std::optional<Result<ExprPtr>> lower_map_struct_call(const std::string& name, std::vector<ExprPtr>& a,
+                                                     const col::ColTypePtr& type) {
+  if (name == "struct")
+    return bind_kernel(a, type, [type](const A& x, int64_t n, const EvalContext&) { return kern::make_struct(x, type, n); });
+  if (name == "named_struct") {
+    std::vector<ExprPtr> vals;
+    for (size_t i = 1; i < a.size(); i += 2) vals.push_back(a[i]);
+    return bind_kernel(vals, type, [type](const A& x, int64_t n, const EvalContext&) { return kern::make_struct(x, type, n); });
+  }
+  if (name == "map")
+    return bind_kernel(a, type, [type](const A& x, int64_t n, const EvalContext&) {
+      A keys, vals;
+      for (size_t i = 0; i + 1 < x.size(); i += 2) keys.push_back(x[i]), vals.push_back(x[i + 1]);
+      return kern::make_map(keys, vals, type, n);
+    });
+  if (name == "map_from_arrays")
+    return bind_kernel(a, type, [type](const A& x, int64_t n, const EvalContext&) { return kern::map_from_arrays(x[0], x[1], type, n); });
+  if (name == "map_from_entries")
+    return bind_kernel(a, type, [type](const A& x, int64_t n, const EvalContext&) { return kern::map_from_entries(x[0], type, n); });
+  if (name == "map_concat")
+    return bind_kernel(a, type, [type](const A& x, int64_t n, const EvalContext&) { return kern::map_concat(x, type, n); });
+  for (auto [nm, part] : {std::pair{"map_keys", kern::MapPart::Keys}, std::pair{"map_values", kern::MapPart::Values},
+                          std::pair{"map_entries", kern::MapPart::Entries}})
+    if (name == nm)
+      return bind_kernel(a, type, [type, part](const A& x, int64_t n, const EvalContext&) { return kern::map_part(x[0], part, type, n); });
+  if (name == "str_to_map") {
+    const col::Column *p = literal(a, 1), *k = literal(a, 2);
+    if (!p || !k || p->is_null(0) || k->is_null(0)) return fail("str_to_map needs constant non-NULL delimiters");
+    std::string pd(p->str(0)), kd(k->str(0));
+    // Spark splits on regular expressions; plain delimiters (the common case) are split literally.
+    for (const std::string& d : {pd, kd})
+      if (d.find_first_of("\\^$.|?*+()[]{}") != std::string::npos)
+        return fail("str_to_map with a regular-expression delimiter is not supported by the native engine yet");
+    return bind_kernel({a[0]}, type, [type, pd, kd](const A& x, int64_t n, const EvalContext&) {
+      return kern::str_to_map(x[0], pd, kd, type, n);
+    });
+  }
+  return std::nullopt;
 }
 }  // namespace
 
@@ -82,7 +122,7 @@ std::optional<Result<ExprPtr>> lower_collection_call(const std::string& name, st
   }
   if (name == "array_repeat")
     return bind_kernel(a, type, [type](const A& x, int64_t n, const EvalContext&) { return kern::array_repeat(x[0], x[1], type, n); });
-  return std::nullopt;
+  return lower_map_struct_call(name, a, type);
 }
 
 }  // namespace spp::sql::exec::lib

@@ -710,3 +710,21 @@ def version():
 @_public
 def arrays_overlap(a1, a2):
     return _over_columns("arrays_overlap", a1, a2)
+
+
+@_public
+def named_struct(*cols):
+    return _over_columns("named_struct", *cols)
+
+
+@_public
+def map_from_entries(col):
+    return _over_columns("map_from_entries", col)
+
+
+@_public
+def str_to_map(text, pairDelim=None, keyValueDelim=None):
+    # PySpark 3.5: the delimiters are columns (or column names); defaults lit(",") / lit(":")
+    pd = P.lit(",") if pairDelim is None else _col_expr(pairDelim)
+    kd = P.lit(":") if keyValueDelim is None else _col_expr(keyValueDelim)
+    return _invoke("str_to_map", _col_expr(text), pd, kd)
