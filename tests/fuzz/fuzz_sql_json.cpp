@@ -1,11 +1,13 @@
 // libFuzzer target: arbitrary bytes as JSON lines (docs/sql-engine.md "Readers"). The first
 // byte picks option variants; the rest is inferred, then parsed with the inferred schema and
-// with a fixed schema of every supported kind. Nothing may crash; batches must be valid.
+// with a fixed schema of every supported kind; get_json_object's paths (the first line taken as
+// one too) walk each line's tape. Nothing may crash; batches must be valid.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
 #include "sql/exec/json_lines.h"
+#include "sql/exec/json_path.h"
 
 static bool corrupt_field_not_string(const spp::sql::col::ColType& t, const std::string& name) {
   for (size_t i = 0; i < t.names.size(); ++i)
@@ -58,5 +60,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!p2.is_ok()) __builtin_trap();
   auto b2 = p2->parse_lines(lines);
   if (!b2.is_ok() || !col::validate(*b2).is_ok()) __builtin_trap();
+  std::vector<JsonPath> paths;
+  for (const char* q : {"$", "$.a", "$.a[0]", "$[*]", "$.*", "$.s.y[*]", "$['m'].x", "$[*][*]"}) paths.push_back(*JsonPath::compile(q));
+  if (!lines.empty())
+    if (auto q = JsonPath::compile(lines[0])) paths.push_back(*q);
+  std::vector<JTok> tape;
+  std::string scratch;
+  for (auto line : lines)
+    for (const auto& q : paths) (void)json_get_object(line, q, tape, scratch);
   return 0;
 }

@@ -111,6 +111,32 @@ check("map_sql_types", lambda: names_types(spark.sql(
 check("err_map_keys", lambda: err(lambda: spark.sql("SELECT map(1, 'a', 'b', 2, array(1), 3)")))
 check("err_named_struct", lambda: err(lambda: spark.sql("SELECT named_struct('a', 1, 'b')")))
 check("err_map_keys_fn", lambda: err(lambda: spark.sql("SELECT map_keys(array(1))")))
+
+# JSON
+from pyspark.sql.types import StructType, StructField, IntegerType
+js = spark.createDataFrame([("1", '{"f1": "value1", "f2": "value2"}'), ("2", '{"f1": "value12"}')], ("key", "jstring"))
+check("doc_get_json", lambda: rows(js.select(js.key, F.get_json_object(js.jstring, "$.f1").alias("c0"),
+                                             F.get_json_object(js.jstring, "$.f2").alias("c1"))))
+jd = spark.createDataFrame([(1, '{"a": 1, "b": [1, 2], "c": {"d": "x"}, "e": [{"f": 1}, {"f": 2}]}'), (2, "bad"),
+                            (3, None), (4, "")], "id int, j string")
+check("get_json", lambda: rows(jd.orderBy("id").select(*[F.get_json_object("j", p) for p in
+                                                        ["$.a", "$.b", "$.b[1]", "$.c", "$.c.d", "$.e[*].f", "$.z", "a"]])))
+check("get_json_names", lambda: names_types(jd.select(F.get_json_object("j", "$.a"))))
+x = spark.createDataFrame([(1, '{"a": 1}')], ("key", "value"))
+check("doc_from_json", lambda: [str(r) for r in x.select(
+    F.from_json(x.value, StructType([StructField("a", IntegerType())])).alias("json"),
+    F.from_json(x.value, "a INT").alias("ddl")).collect()])
+check("from_json", lambda: [str(r) for r in jd.orderBy("id").select(
+    F.from_json("j", "a INT, b ARRAY<INT>, c STRUCT<d: STRING>, z STRING")).collect()])
+check("from_json_names", lambda: names_types(jd.select(F.from_json("j", "a INT, b ARRAY<INT>"))))
+check("doc_to_json", lambda: rows(spark.createDataFrame([(1, "Alice")], ("age", "name"))
+                                  .select(F.to_json(F.struct("age", "name")).alias("json"))))
+check("to_json", lambda: rows(spark.sql(
+    "SELECT to_json(named_struct('a', 1, 'b', cast(null as int), 'c', array(1.5D, cast('NaN' as double)))), "
+    "to_json(array(named_struct('a', 1))), to_json(map('a', 1)), to_json(array(1, null)), "
+    "to_json(named_struct('d', date'2024-02-29', 's', 'q\\\"'))")))
+check("to_json_names", lambda: names_types(jd.select(F.to_json(F.struct("id", "j")))))
+check("err_from_json_schema", lambda: err(lambda: jd.select(F.from_json("j", "a INTT"))))
 check("empty", lambda: df.filter(F.col("id") > 10).select(F.array_distinct("a"), F.array_union("a", "b")).collect())
 emit()
 spark.stop()
@@ -187,3 +213,17 @@ def test_collection_functions(tmp_path):
     assert r("err_map_keys").startswith("[DATATYPE_MISMATCH.CREATE_MAP_KEY_DIFF_TYPES]")
     assert r("err_named_struct").startswith("[WRONG_NUM_ARGS.WITHOUT_SUGGESTION]")
     assert r("err_map_keys_fn").startswith('[DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE] Cannot resolve "map_keys(array(1))"')
+    assert r("doc_get_json") == [["1", "value1", "value2"], ["2", "value12", None]]
+    assert r("get_json") == [["1", "[1,2]", "2", '{"d":"x"}', "x", "[1,2]", None, None],
+                             [None] * 8, [None] * 8, [None] * 8]
+    assert r("get_json_names") == [["get_json_object(j, $.a)"], ["string"]]
+    assert r("doc_from_json") == ["Row(json=Row(a=1), ddl=Row(a=1))"]
+    assert r("from_json") == ["Row(from_json(j)=Row(a=1, b=[1, 2], c=Row(d='x'), z=None))",
+                              "Row(from_json(j)=Row(a=None, b=None, c=None, z=None))",  # malformed: PERMISSIVE
+                              "Row(from_json(j)=None)", "Row(from_json(j)=None)"]
+    assert r("from_json_names") == [["from_json(j)"], ["struct<a:int,b:array<int>>"]]
+    assert r("doc_to_json") == [['{"age":1,"name":"Alice"}']]
+    assert r("to_json") == [['{"a":1,"c":[1.5,"NaN"]}', '[{"a":1}]', '{"a":1}', "[1,null]",
+                             '{"d":"2024-02-29","s":"q\\""}']]
+    assert r("to_json_names") == [["to_json(struct(id, j))"], ["string"]]
+    assert r("err_from_json_schema").startswith("[INVALID_SCHEMA.PARSE_ERROR]")

@@ -28,6 +28,8 @@ std::optional<Result<ExprPtr>> lower_misc_call(const std::string& name, std::vec
                                                const col::ColTypePtr& type);
 std::optional<Result<ExprPtr>> lower_collection_call(const std::string& name, std::vector<ExprPtr>& args,
                                                      const col::ColTypePtr& type);
+std::optional<Result<ExprPtr>> lower_json_call(const std::string& name, std::vector<ExprPtr>& args,
+                                               const col::ColTypePtr& type);
 }  // namespace lib
 
 }  // namespace spp::sql::exec

@@ -35,6 +35,8 @@ std::optional<std::string> library_render(const std::string& n, const std::vecto
   if (n == "bitwise_not" && a.size() == 1) return "~" + a[0];
   if (n == "nullif" && a.size() == 3) return "nullif(" + a[0] + ", " + a[2] + ")";  // a[1]: left for the comparison
   if (n == "typeof" && a.size() == 2) return "typeof(" + a[0] + ")";                // a[1]: the hidden type name
+  // a[1..]: the hidden schema / options literals (analysis/fn_json.cpp)
+  if ((n == "from_json" || n == "to_json") && !a.empty()) return n + "(" + a[0] + ")";
   if (n == "rand_unseeded") return std::string("rand()");
   if (n == "randn_unseeded") return std::string("randn()");
   return std::nullopt;

@@ -728,3 +728,38 @@ def str_to_map(text, pairDelim=None, keyValueDelim=None):
     pd = P.lit(",") if pairDelim is None else _col_expr(pairDelim)
     kd = P.lit(":") if keyValueDelim is None else _col_expr(keyValueDelim)
     return _invoke("str_to_map", _col_expr(text), pd, kd)
+
+
+# -------------------------------------------------------------------- JSON (issue 14)
+
+def _json_options(options):
+    """PySpark's options dict as map(lit(k), lit(v), ...) with values as strings."""
+    items = []
+    for k, v in (options or {}).items():
+        items += [P.lit(str(k)), P.lit(str(v).lower() if isinstance(v, bool) else str(v))]
+    return P.fn("map", *items)
+
+
+@_public
+def get_json_object(col, path):
+    return _invoke("get_json_object", _col_expr(col), P.lit(path))
+
+
+@_public
+def from_json(col, schema, options=None):
+    if isinstance(schema, Column):
+        sch = schema._expr
+    elif isinstance(schema, str):
+        sch = P.lit(schema)
+    else:
+        sch = P.lit(schema.json())
+    if options is None:
+        return _invoke("from_json", _col_expr(col), sch)
+    return _invoke("from_json", _col_expr(col), sch, _json_options(options))
+
+
+@_public
+def to_json(col, options=None):
+    if options is None:
+        return _invoke("to_json", _col_expr(col))
+    return _invoke("to_json", _col_expr(col), _json_options(options))

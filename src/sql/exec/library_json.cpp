@@ -1,0 +1,173 @@
+// JSON library calls: get_json_object (json_path.h over a reused tape), from_json (the JSON
+// Lines reader's parser on each row's text: the same conversions and PERMISSIVE handling as
+// spark.read.json) and to_json (the JSON writer's JacksonGenerator formatting).
+#include "sql/columnar/builder.h"
+#include "sql/exec/file_writer.h"
+#include "sql/exec/json_lines.h"
+#include "sql/exec/json_path.h"
+#include "sql/exec/library.h"
+
+namespace spp::sql::exec::lib {
+
+namespace {
+using kern::Vec;
+using A = std::vector<Vec>;
+
+Result<ExprPtr> fail(const std::string& m) { return Result<ExprPtr>::error(m); }
+
+// Hidden key/value literals from index `from` on (see analysis/fn_json.cpp).
+ReaderOptionList options_from(const std::vector<ExprPtr>& a, size_t from) {
+  ReaderOptionList o;
+  for (size_t i = from; i + 1 < a.size(); i += 2) {
+    const col::Column *k = literal(a, i), *v = literal(a, i + 1);
+    if (k && v) o.emplace_back(std::string(k->str(0)), std::string(v->str(0)));
+  }
+  return o;
+}
+
+inline int64_t at(const Vec& v, int64_t i) { return v.constant ? 0 : i; }
+
+Vec get_json_object(const Vec& json, const JsonPath& path, int64_t n) {
+  col::ColumnBuilder b(kern::type_of(col::TypeId::String));
+  b.reserve(n);
+  std::vector<JTok> tape;
+  std::string scratch;
+  for (int64_t i = 0; i < n; ++i) {
+    const int64_t r = at(json, i);
+    if (json.col->is_null(r)) { b.append_null(); continue; }
+    auto v = json_get_object(json.col->str(r), path, tape, scratch);
+    v ? b.append_str(*v) : b.append_null();
+  }
+  return Vec::flat(b.finish());
+}
+
+Result<Vec> from_json(const Vec& json, const JsonOptions& opt, const col::ColTypePtr& type, int64_t n, int64_t tz) {
+  auto parser = JsonLinesParser::make(opt, type, tz);
+  if (!parser) return Result<Vec>::error(parser.error_message());
+  std::vector<std::string_view> lines;
+  std::vector<int32_t> line_of(static_cast<size_t>(n), -1);
+  for (int64_t i = 0; i < n; ++i) {
+    const int64_t r = at(json, i);
+    if (json.col->is_null(r)) continue;
+    line_of[size_t(i)] = int32_t(lines.size());
+    lines.push_back(json.col->str(r));
+  }
+  auto batch = parser.value().parse_lines(lines);
+  if (!batch) return Result<Vec>::error(batch.error_message());
+  col::Batch rows = std::move(batch.value());
+  if (rows.num_rows != int64_t(lines.size())) {
+    // Some text held no value or an array of records: one line at a time keeps rows aligned
+    // (no value: NULL; an array: its first record).
+    std::vector<col::Batch> parts;
+    for (size_t k = 0; k < lines.size(); ++k) {
+      auto one = parser.value().parse_lines({lines[k]});
+      if (!one) return Result<Vec>::error(one.error_message());
+      parts.push_back(one.value().num_rows ? col::slice(one.value(), 0, 1) : col::Batch{});
+    }
+    std::vector<col::Batch> kept;
+    std::vector<int32_t> part_row(lines.size(), -1);
+    for (size_t k = 0; k < parts.size(); ++k)
+      if (parts[k].schema) { part_row[k] = int32_t(kept.size()); kept.push_back(parts[k]); }
+    rows = kept.empty() ? col::Batch{} : col::concat(kept);
+    int32_t line = 0;
+    for (int64_t i = 0; i < n; ++i) {
+      if (json.col->is_null(at(json, i))) continue;
+      line_of[size_t(i)] = part_row[size_t(line++)];
+    }
+  }
+  auto out = std::make_shared<col::Column>();
+  out->type = type;
+  out->length = n;
+  for (size_t f = 0; f < type->children.size(); ++f) {
+    if (!rows.schema) {
+      out->children.push_back(col::make_null_column(col::make_type(type->children[f]), n));
+      continue;
+    }
+    out->children.push_back(col::gather(*rows.columns[f], line_of.data(), n));
+  }
+  uint8_t* bits = nullptr;
+  for (int64_t i = 0; i < n; ++i)
+    if (line_of[size_t(i)] < 0) {
+      if (!bits) bits = col::ensure_validity(*out);
+      col::clear_bit(bits, i);
+    }
+  if (bits) col::finish_validity(*out);
+  return Vec::flat(out);
+}
+
+Result<Vec> to_json(const Vec& v, const ReaderOptionList& opts, int64_t n, int64_t tz) {
+  col::ColumnPtr c = v.col;
+  if (v.constant) {
+    std::vector<int32_t> zeros(static_cast<size_t>(n), 0);
+    c = col::gather(*v.col, zeros.data(), n);
+  }
+  const bool is_struct = c->id() == col::TypeId::Struct;
+  col::Batch b;
+  b.num_rows = n;
+  if (is_struct) {
+    b.schema = c->type;
+    b.columns = c->children;
+  } else {  // arrays and maps: written as the one field of a row, then unwrapped
+    b.schema = col::make_type(col::ColType::strct({"x"}, {*c->type}));
+    b.columns = {c};
+  }
+  auto fmt = RowFormatter::make("json", opts, *b.schema, tz);
+  if (!fmt) return Result<Vec>::error(fmt.error_message());
+  std::string text;
+  fmt.value()->write(b, text);
+  col::ColumnBuilder out(kern::type_of(col::TypeId::String));
+  out.reserve(n);
+  size_t pos = 0;
+  const size_t prefix = is_struct ? 0 : 5;  // {"x":
+  for (int64_t i = 0; i < n; ++i) {
+    size_t end = text.find('\n', pos);  // strings are escaped: a newline only ends a row
+    if (end == std::string::npos) end = text.size();
+    std::string_view line(text.data() + pos, end - pos);
+    pos = end + 1;
+    if (c->is_null(i)) { out.append_null(); continue; }
+    if (!is_struct) line = line.substr(prefix, line.size() - prefix - 1);
+    out.append_str(line);
+  }
+  return Vec::flat(out.finish());
+}
+}  // namespace
+
+std::optional<Result<ExprPtr>> lower_json_call(const std::string& name, std::vector<ExprPtr>& a, const col::ColTypePtr& type) {
+  if (name == "get_json_object") {
+    const col::Column* p = literal(a, 1);
+    if (!p) return fail("get_json_object with a path that is not a constant is not supported by the native engine yet");
+    std::optional<JsonPath> path;
+    if (!p->is_null(0)) path = JsonPath::compile(p->str(0));
+    if (!path) {  // NULL or invalid path: NULL for every row, as Spark
+      return bind_kernel({a[0]}, type, [type](const A&, int64_t n, const EvalContext&) {
+        return Vec::flat(col::make_null_column(type, n));
+      });
+    }
+    return bind_kernel({a[0]}, type, [path = *path](const A& x, int64_t n, const EvalContext&) {
+      return get_json_object(x[0], path, n);
+    });
+  }
+  if (name == "from_json") {
+    auto opt = JsonOptions::from(options_from(a, 2));
+    if (!opt) return fail(opt.error_message());
+    if (opt.value().mode != ParseMode::Permissive)
+      return fail("from_json supports only the PERMISSIVE mode in the native engine yet");
+    return bind_kernel({a[0]}, type, [o = opt.value(), type](const A& x, int64_t n, const EvalContext& ctx) {
+      auto r = from_json(x[0], o, type, n, ctx.cast.tz_offset_seconds);
+      return r ? r.value() : Vec::flat(col::make_null_column(type, n));
+    });
+  }
+  if (name == "to_json") {
+    ReaderOptionList opts = options_from(a, 1);
+    // Checked once here: the same options fail the query before any row is formatted.
+    auto probe = RowFormatter::make("json", opts, col::ColType::strct({"x"}, {*a[0]->type}), 0);
+    if (!probe) return fail(probe.error_message());
+    return bind_kernel({a[0]}, type, [opts, type](const A& x, int64_t n, const EvalContext& ctx) {
+      auto r = to_json(x[0], opts, n, ctx.cast.tz_offset_seconds);
+      return r ? r.value() : Vec::flat(col::make_null_column(type, n));
+    });
+  }
+  return std::nullopt;
+}
+
+}  // namespace spp::sql::exec::lib
