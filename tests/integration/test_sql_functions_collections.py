@@ -137,6 +137,17 @@ check("to_json", lambda: rows(spark.sql(
     "to_json(named_struct('d', date'2024-02-29', 's', 'q\\\"'))")))
 check("to_json_names", lambda: names_types(jd.select(F.to_json(F.struct("id", "j")))))
 check("err_from_json_schema", lambda: err(lambda: jd.select(F.from_json("j", "a INTT"))))
+
+# concat of arrays, sequence, arrays_zip
+cz = spark.createDataFrame([(1, [1, 2], [3]), (2, [], None)], "id int, a array<int>, b array<int>")
+check("concat_zip", lambda: [str(r) for r in cz.orderBy("id").select(
+    F.concat("a", "b"), F.concat("a", F.array(F.lit(1.5))), F.arrays_zip("a", "b"),
+    F.arrays_zip(F.col("a"), F.array(F.lit("x")))).collect()])
+check("concat_zip_types", lambda: names_types(cz.select(F.concat("a", "b"), F.concat("a", F.array(F.lit(1.5))),
+                                                        F.arrays_zip("a", "b"), F.concat(F.lit("x"), F.lit("y")))))
+check("doc_sequence", lambda: rows(spark.createDataFrame([(-2, 2)], ("C1", "C2")).select(F.sequence("C1", "C2").alias("r"))))
+check("sequence_sql", lambda: rows(spark.sql(
+    "SELECT sequence(1, 5), sequence(5, 1, -2), sequence(1, 5, -1), sequence(3L, 3L, 0L), sequence(1, NULL)")))
 check("empty", lambda: df.filter(F.col("id") > 10).select(F.array_distinct("a"), F.array_union("a", "b")).collect())
 emit()
 spark.stop()
@@ -227,3 +238,12 @@ def test_collection_functions(tmp_path):
                              '{"d":"2024-02-29","s":"q\\""}']]
     assert r("to_json_names") == [["to_json(struct(id, j))"], ["string"]]
     assert r("err_from_json_schema").startswith("[INVALID_SCHEMA.PARSE_ERROR]")
+    assert r("concat_zip") == [
+        "Row(concat(a, b)=[1, 2, 3], concat(a, array(1.5))=[1.0, 2.0, 1.5], arrays_zip(a, b)=[Row(a=1, b=3), "
+        "Row(a=2, b=None)], arrays_zip(a, array(x))=[Row(a=1, 1='x'), Row(a=2, 1=None)])",
+        "Row(concat(a, b)=None, concat(a, array(1.5))=[1.5], arrays_zip(a, b)=None, "
+        "arrays_zip(a, array(x))=[Row(a=None, 1='x')])"]
+    assert r("concat_zip_types") == [["concat(a, b)", "concat(a, array(1.5))", "arrays_zip(a, b)", "concat(x, y)"],
+                                     ["array<int>", "array<double>", "array<struct<a:int,b:int>>", "string"]]
+    assert r("doc_sequence") == [[[-2, -1, 0, 1, 2]]]
+    assert r("sequence_sql") == [[[1, 2, 3, 4, 5], [5, 3, 1], None, [3], None]]

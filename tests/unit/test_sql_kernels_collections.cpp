@@ -231,3 +231,25 @@ TEST_CASE("sql kernels collections: str_to_map splits on literal delimiters") {
   CHECK(m.col->is_null(1));
   CHECK(m.col->offsets()[3] - m.col->offsets()[2] == 1);  // "" is one entry with an empty key
 }
+
+TEST_CASE("sql kernels collections: concat of arrays, sequence, arrays_zip") {
+  auto a = arrays({std::vector<std::optional<double>>{1, 2}, std::vector<std::optional<double>>{}, N}, TypeId::Int);
+  auto b = arrays({std::vector<std::optional<double>>{3}, std::vector<std::optional<double>>{N},
+                   std::vector<std::optional<double>>{4}}, TypeId::Int);
+  CHECK(show(concat_arrays({a, b, a}, a.col->type, 3)) == S{"[1, 2, 3, 1, 2]", "[NULL]", "NULL"});
+  auto seq = sequence(ints({1, 5, 1, 3, N}), ints({5, 1, 5, 3, 1}), nullptr, arr_t(TypeId::Int), 5);
+  CHECK(show(seq) == S{"[1, 2, 3, 4, 5]", "[5, 4, 3, 2, 1]", "[1, 2, 3, 4, 5]", "[3]", "NULL"});
+  Vec step = ints({2, -3, -1, 0, 1});
+  CHECK(show(sequence(ints({1, 5, 1, 3, 1}), ints({6, 1, 5, 3, 1}), &step, arr_t(TypeId::Int), 5)) ==
+        S{"[1, 3, 5]", "[5, 2]", "NULL", "[3]", "[1]"});  // a step of the wrong sign: NULL (Spark raises)
+  auto zt = col::make_type(col::ColType::array(
+      col::ColType::strct({"a", "b"}, {col::ColType::scalar(TypeId::Int), col::ColType::scalar(TypeId::Int)}), false));
+  auto z = arrays_zip({a, b}, zt, 3);
+  CHECK(z.col->offsets()[1] == 2);
+  CHECK(z.col->offsets()[2] == 3);  // longest: one (NULL) element of b
+  CHECK(z.col->is_null(2));
+  const Column& st = *z.col->children[0];
+  CHECK(num(*st.children[0], 1) == "2");
+  CHECK(num(*st.children[1], 1) == "NULL");
+  CHECK(num(*st.children[0], 2) == "NULL");
+}

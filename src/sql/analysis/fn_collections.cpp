@@ -147,6 +147,49 @@ std::optional<LibResult> resolve_collection_fn(FnCall& c) {
     const DataType& inner = t.element();
     return c.make(n, DataType::array(inner.element(), t.contains_null || inner.contains_null), c.a[0]->nullable);
   }
+  if (n == "concat") {  // functions.cpp sends concat here when an argument is an array
+    std::vector<DataType> ts;
+    for (size_t i = 0; i < na; ++i) {
+      if (c.a[i]->type.id == TypeId::Null) c.a[i] = cast(c.a[i], DataType::array(DataType::null()), false);
+      if (!is_array(c.a[i]))
+        return unexpected_input_type(quoted(*c.shown(n)), int(i + 1), "\"ARRAY\"", quoted(*c.a[i]), qtype(c.a[i]->type));
+      ts.push_back(c.a[i]->type.element());
+    }
+    auto t = wider_common_type(ts);
+    if (!t)
+      return generic_error("DATATYPE_MISMATCH.DATA_DIFF_TYPES", "42K09",
+                           "Cannot resolve " + quoted(*c.shown(n)) + " due to data type mismatch: Input to `concat` should "
+                           "all be the same type.");
+    bool cn = false;
+    for (auto& x : c.a) {
+      cn |= x->type.contains_null;
+      if (!(x->type.element() == *t)) x = cast(x, DataType::array(*t, x->type.contains_null), false);
+    }
+    return c.make("array_concat", DataType::array(*t, cn), nullable());
+  }
+  if (n == "sequence") {
+    if (na != 2 && na != 3) return c.wrong("[2, 3]");
+    std::vector<DataType> ts;
+    for (size_t i = 0; i < na; ++i) {
+      if (!c.a[i]->type.is_integral() && c.a[i]->type.id != TypeId::Null)
+        return unexpected_input_type(quoted(*c.shown(n)), int(i + 1), "\"INTEGRAL\"", quoted(*c.a[i]), qtype(c.a[i]->type));
+      ts.push_back(c.a[i]->type);
+    }
+    auto t = wider_common_type(ts);
+    if (!t || t->id == TypeId::Null) t = DataType::int_();
+    for (auto& x : c.a) if (!(x->type == *t)) x = cast(x, *t, false);
+    return c.make(n, DataType::array(*t, false), true);
+  }
+  if (n == "arrays_zip") {
+    std::vector<StructField> fs;
+    for (size_t i = 0; i < na; ++i) {
+      if (!is_array(c.a[i])) return not_array(c, n, i);
+      const Expr& x = *c.a[i];
+      bool named = x.kind == ExprKind::Attribute || x.kind == ExprKind::Alias || x.kind == ExprKind::GetField;
+      fs.push_back({named ? x.name : std::to_string(i), x.type.element(), true});
+    }
+    return c.make(n, DataType::array(DataType::structure(fs), false), nullable());
+  }
   if (n == "array_repeat") {
     if (na != 2) return c.wrong("2");
     DataType t = DataType::array(c.a[0]->type, c.a[0]->nullable);

@@ -353,7 +353,7 @@ ExprOrError resolve_function(const Expr& fn) {
     auto want = a[0]->type.id == TypeId::Binary ? ExpectedType::exact(DataType::binary()) : S;
     return coerced(n, {want}, [&](ExprList x) { return make_call(fn, n, x, DataType::int_(), x[0]->nullable); });
   }
-  if (n == "concat") {
+  if (n == "concat" && std::none_of(a.begin(), a.end(), [](const ExprPtr& x) { return x->type.id == TypeId::Array; })) {
     std::vector<ExpectedType> want(na, S);
     return coerced(n, want, [&](ExprList x) { return make_call(fn, n, x, DataType::string(), any_nullable(x)); });
   }

@@ -120,6 +120,14 @@ std::optional<Result<ExprPtr>> lower_collection_call(const std::string& name, st
     bool greatest = name == "array_max";
     return bind_kernel(a, type, [greatest](const A& x, int64_t n, const EvalContext&) { return kern::array_extreme(x[0], greatest, n); });
   }
+  if (name == "array_concat")
+    return bind_kernel(a, type, [type](const A& x, int64_t n, const EvalContext&) { return kern::concat_arrays(x, type, n); });
+  if (name == "sequence")
+    return bind_kernel(a, type, [type](const A& x, int64_t n, const EvalContext&) {
+      return kern::sequence(x[0], x[1], x.size() > 2 ? &x[2] : nullptr, type, n);
+    });
+  if (name == "arrays_zip")
+    return bind_kernel(a, type, [type](const A& x, int64_t n, const EvalContext&) { return kern::arrays_zip(x, type, n); });
   if (name == "array_repeat")
     return bind_kernel(a, type, [type](const A& x, int64_t n, const EvalContext&) { return kern::array_repeat(x[0], x[1], type, n); });
   return lower_map_struct_call(name, a, type);

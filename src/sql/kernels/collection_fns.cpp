@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <unordered_map>
 
+#include "sql/columnar/builder.h"
 #include "sql/kernels/compare.h"
 #include "sql/kernels/hash.h"
 
@@ -405,6 +406,85 @@ Vec array_repeat(const Vec& v, const Vec& count, const ColTypePtr& out, int64_t 
     o.end_row();
   }
   return o.finish(out, {v.col.get()});
+}
+
+Vec concat_arrays(const std::vector<Vec>& arrs, const ColTypePtr& out, int64_t n) {
+  std::vector<ListIn> in;
+  std::vector<const Column*> srcs;
+  for (const auto& a : arrs) in.emplace_back(a), srcs.push_back(&in.back().elems());
+  ListOut o;
+  for (int64_t i = 0; i < n; ++i) {
+    bool null_row = false;
+    for (const auto& a : in) null_row |= a.null(i);
+    if (!null_row)
+      for (size_t s = 0; s < in.size(); ++s)
+        for (int32_t k = in[s].lo(i), hi = in[s].hi(i); k < hi; ++k) o.add(k, uint32_t(s));
+    o.end_row(null_row);
+  }
+  return o.finish(out, srcs);
+}
+
+Vec sequence(const Vec& start, const Vec& stop, const Vec* step, const ColTypePtr& out, int64_t n) {
+  constexpr int64_t kMaxLen = 2147483647 - 15;  // ByteArrayMethods.MAX_ROUNDED_ARRAY_LENGTH
+  col::ColumnBuilder b(out);
+  const TypeId el = out->children[0].id;
+  for (int64_t i = 0; i < n; ++i) {
+    if (null_at(start, i) || null_at(stop, i) || (step && null_at(*step, i))) { b.append_null(); continue; }
+    const int64_t s = int_at(start, i), e = int_at(stop, i);
+    const int64_t st = step ? int_at(*step, i) : (s <= e ? 1 : -1);
+    const bool ok = (st > 0 && s <= e) || (st < 0 && s >= e) || (st == 0 && s == e);
+    if (!ok) { b.append_null(); continue; }
+    const __int128 len = st == 0 ? 1 : (__int128(e) - s) / st + 1;
+    if (len > kMaxLen) { b.append_null(); continue; }
+    auto& c = b.child(0);
+    for (__int128 k = 0; k < len; ++k) {
+      const int64_t v = int64_t(s + k * st);
+      switch (el) {
+        case TypeId::Byte: c.append<int8_t>(int8_t(v)); break;
+        case TypeId::Short: c.append<int16_t>(int16_t(v)); break;
+        case TypeId::Int: c.append<int32_t>(int32_t(v)); break;
+        default: c.append<int64_t>(v); break;
+      }
+    }
+    b.finish_list();
+  }
+  return Vec::flat(b.finish());
+}
+
+Vec arrays_zip(const std::vector<Vec>& arrs, const ColTypePtr& out, int64_t n) {
+  std::vector<ListIn> in;
+  for (const auto& a : arrs) in.emplace_back(a);
+  std::vector<std::vector<int32_t>> idx(in.size());
+  auto res = std::make_shared<Column>();
+  res->type = out;
+  res->length = n;
+  res->values = std::make_shared<col::Buffer>(size_t(n + 1) * 4);
+  int32_t* off = res->values->as<int32_t>();
+  uint8_t* bits = nullptr;
+  off[0] = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    bool null_row = false;
+    int32_t len = 0;
+    for (const auto& a : in) {
+      null_row |= a.null(i);
+      if (!a.null(i)) len = std::max(len, a.hi(i) - a.lo(i));
+    }
+    if (null_row) {
+      if (!bits) bits = col::ensure_validity(*res);
+      col::clear_bit(bits, i);
+      len = 0;
+    }
+    for (size_t s = 0; s < in.size(); ++s)
+      for (int32_t k = 0; k < len; ++k) idx[s].push_back(k < in[s].hi(i) - in[s].lo(i) ? in[s].lo(i) + k : -1);
+    off[i + 1] = off[i] + len;
+  }
+  if (bits) col::finish_validity(*res);
+  auto st = std::make_shared<Column>();
+  st->type = col::make_type(out->children[0]);
+  st->length = off[n];
+  for (size_t s = 0; s < in.size(); ++s) st->children.push_back(col::gather(in[s].elems(), idx[s].data(), off[n]));
+  res->children = {st};
+  return Vec::flat(res);
 }
 
 }  // namespace spp::sql::kern

@@ -40,4 +40,12 @@ Vec array_extreme(const Vec& arr, bool greatest, int64_t n);
 // array_repeat(v, count): count copies (count <= 0: empty).
 Vec array_repeat(const Vec& v, const Vec& count, const ColTypePtr& out, int64_t n);
 
+// concat of arrays: the elements of each in turn; NULL if any array is NULL.
+Vec concat_arrays(const std::vector<Vec>& arrs, const ColTypePtr& out, int64_t n);
+// sequence(start, stop, step) over integral values (`out` = array of their type). A step of the
+// wrong sign, zero with start != stop, or more than 2^31 - 15 elements: NULL (Spark raises).
+Vec sequence(const Vec& start, const Vec& stop, const Vec* step, const ColTypePtr& out, int64_t n);
+// arrays_zip: array of structs, one field per input, as long as the longest (missing: NULL).
+Vec arrays_zip(const std::vector<Vec>& arrs, const ColTypePtr& out, int64_t n);
+
 }  // namespace spp::sql::kern

@@ -20,7 +20,7 @@ constexpr Display kDisplay[] = {
     {"sec", "SEC"},         {"csc", "CSC"},         {"asinh", "ASINH"},     {"acosh", "ACOSH"},
     {"atanh", "ATANH"},     {"degrees", "DEGREES"}, {"radians", "RADIANS"}, {"atan2", "ATAN2"},
     {"hypot", "HYPOT"},     {"e", "E"},             {"pi", "PI"},           {"regexp_like", "REGEXP_LIKE"},
-    {"regexp", "REGEXP"},       {"ceiling", "ceiling"},
+    {"regexp", "REGEXP"},       {"ceiling", "ceiling"}, {"array_concat", "concat"},
 };
 }  // namespace
 
