@@ -229,7 +229,7 @@ TEST_CASE("sql parser: queries build the DataFrame API's plan nodes") {
   CHECK(plan("SELECT ? AS a, ? AS b", pos) == "Project [1 AS a#0, x AS b#1]\n+- LocalRelation []\n");
   CHECK(stmt_error("SELECT :nope").error_class == "UNBOUND_SQL_PARAMETER");
   CHECK(stmt_error("SELECT a FROM t GROUP BY 3").error_class == "GROUP_BY_POS_OUT_OF_RANGE");
-  CHECK(stmt_error("SELECT a FROM t GROUP BY ROLLUP(a)").error_class == "UNSUPPORTED_FEATURE");
+  CHECK(stmt_error("SELECT a FROM t GROUP BY a, CUBE(b)").error_class == "UNSUPPORTED_FEATURE");
 }
 
 TEST_CASE("sql parser: statements") {
@@ -298,4 +298,16 @@ TEST_CASE("sql parser: window specifications and the WINDOW clause") {
   CHECK(stmt_error("SELECT sum(x) OVER w FROM t").error_class == "_LEGACY_ERROR_TEMP_1001");
   CHECK(expr_error("sum(x) OVER (ORDER BY c ROWS BETWEEN INTERVAL 1 DAY PRECEDING AND CURRENT ROW)").error_class ==
         "UNSUPPORTED_FEATURE");
+}
+
+TEST_CASE("sql parser: ROLLUP, CUBE, GROUPING SETS, WITH ROLLUP") {
+  auto agg = [](const std::string& q) { return plan(q).substr(0, plan(q).find('\n')); };
+  CHECK(agg("SELECT a, b, sum(c) FROM t GROUP BY ROLLUP(a, b)").find("groupingsets(['a, 'b], ['a], [])") != std::string::npos);
+  CHECK(agg("SELECT a, b, sum(c) FROM t GROUP BY CUBE(a, b)").find("groupingsets(['a, 'b], ['a], ['b], [])") != std::string::npos);
+  CHECK(agg("SELECT a FROM t GROUP BY GROUPING SETS ((a, b), b, ())").find("groupingsets(['a, 'b], ['b], [])") !=
+        std::string::npos);
+  CHECK(agg("SELECT a FROM t GROUP BY a, b WITH ROLLUP").find("groupingsets(['a, 'b], ['a], [])") != std::string::npos);
+  CHECK(stmt_error("SELECT a FROM t GROUP BY a, ROLLUP(b)").error_class == "UNSUPPORTED_FEATURE");
+  CHECK(cube_sets(3).size() == 8);
+  CHECK(rollup_sets(0) == std::vector<std::vector<int>>{{}});
 }

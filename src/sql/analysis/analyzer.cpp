@@ -6,6 +6,7 @@
 
 #include "sql/analysis/functions.h"
 #include "sql/analysis/generators.h"
+#include "sql/analysis/grouping.h"
 #include "sql/analysis/summary.h"
 #include "sql/analysis/windows.h"
 #include "sql/coercion.h"
@@ -452,6 +453,11 @@ PlanPtr rule_rewrite_nodes(Ctx& c, const PlanPtr& plan) {
         return project(n->children[0], list);
       }
       case PlanKind::Summary: return rewrite_summary(*n, c.ids, c.error);
+      case PlanKind::Aggregate: {
+        if (n->grouping_sets.empty()) return nullptr;
+        for (const auto& g : n->groups) if (!g->resolved()) return nullptr;
+        return expand_grouping_sets(*n, c.ids);
+      }
       case PlanKind::RenameColumns: {
         ExprList list;
         for (const auto& a : in) {
@@ -568,6 +574,15 @@ PlanPtr rule_resolve_sql_clauses(Ctx& c, const PlanPtr& plan) {
         changed = true;
       }
     }
+    // What the node's own input has (a child rewritten in this pass) binds there first, as
+    // rule_resolve_expressions would next pass; only the rest may reach below the aggregate.
+    for (auto& e : exprs)
+      if (!e->resolved()) {
+        ExprPtr r = resolve_expr(c, e, *n, child->output());
+        changed |= r != e;
+        e = r;
+      }
+    if (c.error) return nullptr;
     // The Aggregate may sit below Filters and attribute-only projections (a HAVING rewritten
     // before this ORDER BY); the added columns are passed up through them.
     std::vector<PlanPtr> chain;
@@ -683,6 +698,12 @@ std::optional<AnalysisError> check_analysis(const PlanPtr& plan) {
     if (err) return;
     for (const auto& e : p->exprs)
       if (auto w = check_window_functions(e)) { err = w; return; }
+    for (const auto& e : p->exprs)
+      if (any_expr(e, [](const Expr& x) { return x.kind == ExprKind::Call && (x.name == "grouping" || x.name == "grouping_id"); })) {
+        err = generic_error("UNSUPPORTED_GROUPING_EXPRESSION", "42K0E",
+                            "grouping()/grouping_id() can only be used with GroupingSets/Cube/Rollup.");
+        return;
+      }
     if (p->kind == PlanKind::Filter && p->exprs[0]->resolved() && p->exprs[0]->type.id != TypeId::Boolean &&
         p->exprs[0]->type.id != TypeId::Null) {
       err = generic_error("DATATYPE_MISMATCH.FILTER_NOT_BOOLEAN", "42K09",

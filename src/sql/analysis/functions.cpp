@@ -279,6 +279,11 @@ ExprOrError resolve_function(const Expr& fn) {
       return make_agg(fn, cn, x, t, true);
     });
   }
+  if (n == "grouping") {  // replaced by a bit of spark_grouping_id under ROLLUP / CUBE / GROUPING SETS
+    if (na != 1) return wrong("1");
+    return make_call(fn, n, a, DataType::byte_(), false);
+  }
+  if (n == "grouping_id") return make_call(fn, n, a, DataType::long_(), false);
   if (n == "percentile_approx" || n == "approx_percentile") {  // (x, percentage(s)[, accuracy])
     if (!arity(na, 2, 3)) return wrong("[2, 3]");
     const DataType& t = a[0]->type;

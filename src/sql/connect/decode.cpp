@@ -242,6 +242,33 @@ Result<std::vector<std::string>> parse_identifier(const std::string& s) {
   return parts;
 }
 
+// Spark's Rollup: (a, b, c) -> [a, b, c], [a, b], [a], [].
+std::vector<std::vector<int>> rollup_sets(size_t n) {
+  std::vector<std::vector<int>> out;
+  for (size_t k = n + 1; k-- > 0;) {
+    std::vector<int> s;
+    for (size_t i = 0; i < k; ++i) s.push_back(static_cast<int>(i));
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+// Spark's Cube (cubeExprs): (a, b) -> [a, b], [a], [b], [].
+std::vector<std::vector<int>> cube_sets(size_t n) {
+  std::vector<std::vector<int>> out = {{}};
+  for (size_t i = n; i-- > 0;) {
+    std::vector<std::vector<int>> with;
+    for (const auto& s : out) {
+      std::vector<int> x = {static_cast<int>(i)};
+      x.insert(x.end(), s.begin(), s.end());
+      with.push_back(std::move(x));
+    }
+    with.insert(with.end(), out.begin(), out.end());
+    out = std::move(with);
+  }
+  return out;
+}
+
 namespace {
 // A frame boundary: {"currentRow": true} | {"unbounded": true} | {"value": <integer literal>}.
 Result<FrameBound> decode_bound(const json& b, bool lower, bool range, IdGen& ids) {
@@ -588,14 +615,32 @@ Result<PlanPtr> decode_relation(const json& j, IdGen& ids) {
     return done();
   }
   if (k == "aggregate") {
-    SPP_KEYS("input", "groupType", "groupingExpressions", "aggregateExpressions", "pivot");
+    SPP_KEYS("input", "groupType", "groupingExpressions", "aggregateExpressions", "pivot", "groupingSets");
     std::string gt = str(b, "groupType");
-    if (!gt.empty() && gt != "GROUP_TYPE_GROUPBY")
+    if (!gt.empty() && gt != "GROUP_TYPE_GROUPBY" && gt != "GROUP_TYPE_ROLLUP" && gt != "GROUP_TYPE_CUBE" &&
+        gt != "GROUP_TYPE_GROUPING_SETS")
       return Result<PlanPtr>::error("plan: aggregate groupType " + gt + " is not supported yet");
     p.kind = PlanKind::Aggregate;
     SPP_CHILD("input");
     SPP_EXPRS(p.groups, "groupingExpressions");
     SPP_EXPRS(p.exprs, "aggregateExpressions");
+    if (gt == "GROUP_TYPE_ROLLUP") p.grouping_sets = rollup_sets(p.groups.size());
+    if (gt == "GROUP_TYPE_CUBE") p.grouping_sets = cube_sets(p.groups.size());
+    if (gt == "GROUP_TYPE_GROUPING_SETS") {  // each set's expressions, matched to groupingExpressions
+      for (const auto& set : b.value("groupingSets", json::array())) {
+        auto es = exprs(set, "groupingSet", ids);
+        if (!es) return es.status();
+        std::vector<int> idx;
+        for (const auto& e : *es) {
+          size_t i = 0;
+          while (i < p.groups.size() && !expr_equal(*p.groups[i], *e)) ++i;
+          if (i == p.groups.size()) p.groups.push_back(e);
+          idx.push_back(static_cast<int>(i));
+        }
+        p.grouping_sets.push_back(std::move(idx));
+      }
+      if (p.grouping_sets.empty()) return Result<PlanPtr>::error("plan: GROUPING SETS without any set");
+    }
     // spark.sql.retainGroupColumns (true): the output is the grouping columns, then the aggregates.
     p.exprs.insert(p.exprs.begin(), p.groups.begin(), p.groups.end());
     return done();

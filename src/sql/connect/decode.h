@@ -20,6 +20,10 @@ class IdGen {
 Result<PlanPtr> decode_plan(const nlohmann::json& j, IdGen& ids);
 Result<PlanPtr> decode_relation(const nlohmann::json& j, IdGen& ids);
 Result<ExprPtr> decode_expression(const nlohmann::json& j, IdGen& ids);
+// Grouping sets (indexes into the grouping expressions) of ROLLUP and CUBE over n expressions,
+// in Spark's order.
+std::vector<std::vector<int>> rollup_sets(size_t n);
+std::vector<std::vector<int>> cube_sets(size_t n);
 // Fresh attributes for the fields of a schema.
 ExprList attrs_for_fields(const std::vector<StructField>& fs, IdGen& ids);
 // A column reference as written (`a.b`, `` `a.b` ``, `` `x``y` ``) -> name parts.

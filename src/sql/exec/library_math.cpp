@@ -85,6 +85,11 @@ std::optional<Result<ExprPtr>> lower_math_call(const std::string& name, std::vec
   if (name == "unhex") return k1(kern::unhex);
   if (name == "bin") return k1(kern::bin);
   if (name == "bitwise_not") return k1(kern::bitwise_not);
+  if (name == "&" || name == "|" || name == "^") {
+    if (!col::is_integral(type->id)) return Result<ExprPtr>::error(name + " of " + type->to_string() + " values");
+    const char op = name[0];
+    return bind_kernel(a, type, [op](const A& x, int64_t n, const EvalContext&) { return kern::bitwise(op, x[0], x[1], n); });
+  }
   if (name == "factorial") return k1(kern::factorial);
   if (name == "isnan") return k1(kern::isnan);
   if (name == "nanvl")

@@ -421,6 +421,20 @@ struct Lowerer {
     }
     if (op == "Generate") return generate(p);
     if (op == "Window") return window(p);
+    if (op == "Expand") {  // one output row per projection per input row
+      auto c = child(0);
+      if (!c) return c;
+      const json es = p.value("exprs", json::array());
+      const size_t w = p.value("n", size_t{0});
+      if (w == 0 || es.size() % w != 0) return fail("Expand: projections of unequal width");
+      std::vector<std::vector<ExprPtr>> projections;
+      for (size_t i = 0; i < es.size(); i += w) {
+        auto part = exprs(json(std::vector<json>(es.begin() + long(i), es.begin() + long(i + w))), child_out(0));
+        if (!part) return fail(part.error_message());
+        projections.push_back(part.value());
+      }
+      return make_expand(std::move(c.value()), std::move(projections), names(output), ctx.exec);
+    }
     if (op == "BroadcastHashJoin" || op == "ShuffledHashJoin" || op == "SortMergeJoin") return equi_join(p, op);
     if (op == "BroadcastNestedLoopJoin" || op == "CartesianProduct") return nested_loop(p);
     return fail("the native engine cannot run " + op + " yet");

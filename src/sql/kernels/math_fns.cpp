@@ -252,6 +252,17 @@ Vec bitwise_not(const Vec& x, int64_t n) {
   });
 }
 
+Vec bitwise(char op, const Vec& x, const Vec& y, int64_t n) {
+  return dispatch_fixed(x.type().id, [&]<typename T>() {
+    FixArg<T> X(x), Y(y);
+    return gen_fixed<T>(x.col->type, n, [&](int64_t i, T& o) {
+      if (X.null(i) || Y.null(i)) return false;
+      if constexpr (std::is_integral_v<T>) o = T(op == '&' ? (X[i] & Y[i]) : op == '|' ? (X[i] | Y[i]) : (X[i] ^ Y[i]));
+      return true;
+    });
+  });
+}
+
 Vec shift(Shift k, const Vec& x, const Vec& bits, int64_t n) {
   FixArg<int32_t> B(bits);
   auto run = [&]<typename T, typename U>() {

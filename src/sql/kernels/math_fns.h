@@ -23,6 +23,8 @@ Vec unhex(const Vec& s, int64_t n);   // invalid digit -> NULL; odd length: a le
 Vec bin(const Vec& x, int64_t n);
 Vec conv(const Vec& s, const Vec& from, const Vec& to, int64_t n);
 Vec bitwise_not(const Vec& x, int64_t n);
+// a & b, a | b, a ^ b of two integral columns of one type (op is '&', '|' or '^').
+Vec bitwise(char op, const Vec& x, const Vec& y, int64_t n);
 enum class Shift { Left, Right, RightUnsigned };
 Vec shift(Shift k, const Vec& x, const Vec& bits, int64_t n);
 Vec factorial(const Vec& x, int64_t n);

@@ -271,6 +271,22 @@ static PlanPtr prune_child(const PlanPtr& child, const std::set<int64_t>& needed
     for (const auto& e : child->exprs) if (needed.count(to_attribute(e)->id)) list.push_back(e);
     return project(list, child->children[0]);
   }
+  if (child->kind == PlanKind::Expand && child->n == int64_t(out.size())) {
+    // Spark's ColumnPruning for Expand: unneeded output columns leave every projection, and
+    // the Expand's child keeps only what the remaining projections read.
+    LogicalPlan e = *child;
+    e.exprs.clear();
+    e.output_attrs = keep;
+    const size_t w = out.size();
+    for (size_t i = 0; i < child->exprs.size(); i += w)
+      for (size_t k = 0; k < w; ++k)
+        if (needed.count(out[k]->id)) e.exprs.push_back(child->exprs[i + k]);
+    e.n = int64_t(keep.size());
+    std::set<int64_t> below;
+    for (const auto& x : e.exprs) for (auto id : references(x)) below.insert(id);
+    e.children = {prune_child(child->children[0], below)};
+    return make_plan(std::move(e));
+  }
   return project(keep, child);
 }
 

@@ -70,6 +70,7 @@ class Parser {
   PlanPtr values_table();
   PlanPtr organization(PlanPtr p, const ExprList* select_list);
   ExprList sort_items(bool allow_ordinals);
+  std::vector<std::vector<int>> grouping_analytics(ExprList& groups);
   // Windows (window.cpp).
   ExprPtr window_spec(ExprPtr fn);
   FrameBound frame_bound(bool range);

@@ -189,14 +189,19 @@ PlanPtr Parser::query_specification() {
   }
   bool grouped = false;
   ExprList groups;
+  std::vector<std::vector<int>> sets;  // ROLLUP / CUBE / GROUPING SETS
   if (is_kw("GROUP") && is_kw("BY", 1)) {
     next();
     next();
     grouped = true;
     do {
       const Token& t = peek();
-      if (is_kw("ROLLUP") || is_kw("CUBE") || (is_kw("GROUPING") && is_kw("SETS", 1)))
-        unsupported(t, "GROUP BY ROLLUP / CUBE / GROUPING SETS");
+      if (((is_kw("ROLLUP") || is_kw("CUBE")) && is_op("(", 1)) || (is_kw("GROUPING") && is_kw("SETS", 1))) {
+        if (!groups.empty() || !sets.empty()) unsupported(t, "ROLLUP / CUBE / GROUPING SETS mixed with other grouping expressions");
+        sets = grouping_analytics(groups);
+        continue;
+      }
+      if (!sets.empty()) unsupported(t, "ROLLUP / CUBE / GROUPING SETS mixed with other grouping expressions");
       if (is_kw("ALL") && (peek(1).kind == Tok::End || is_kw("HAVING", 1) || is_kw("ORDER", 1) || is_kw("LIMIT", 1) || is_op(")", 1)))
         unsupported(t, "GROUP BY ALL");
       ExprPtr g = expression();
@@ -210,7 +215,12 @@ PlanPtr Parser::query_specification() {
       }
       groups.push_back(g);
     } while (accept_op(","));
-    if (is_kw("WITH") && (is_kw("ROLLUP", 1) || is_kw("CUBE", 1))) unsupported(peek(), "GROUP BY … WITH ROLLUP / CUBE");
+    if (is_kw("WITH") && (is_kw("ROLLUP", 1) || is_kw("CUBE", 1))) {  // GROUP BY a, b WITH ROLLUP
+      next();
+      const bool rollup = next().text.size() == 6;
+      if (!sets.empty()) fail();
+      sets = rollup ? rollup_sets(groups.size()) : cube_sets(groups.size());
+    }
   }
   ExprPtr having;
   if (accept_kw("HAVING")) { having = expression(); grouped = true; }
@@ -219,6 +229,7 @@ PlanPtr Parser::query_specification() {
   sel.kind = grouped ? PlanKind::Aggregate : PlanKind::Project;
   sel.exprs = select;
   sel.groups = groups;
+  sel.grouping_sets = sets;
   sel.children = {from};
   PlanPtr p = make_plan(std::move(sel));
   if (having) {
@@ -231,6 +242,46 @@ PlanPtr Parser::query_specification() {
   }
   if (distinct) p = node(PlanKind::Distinct, {p});
   return p;
+}
+
+// ROLLUP(a, b) | CUBE(a, b) | GROUPING SETS ((a, b), a, ()): the distinct expressions go to
+// `groups`, the sets (indexes into them) are returned.
+std::vector<std::vector<int>> Parser::grouping_analytics(ExprList& groups) {
+  auto index = [&](const ExprPtr& e) {
+    for (size_t i = 0; i < groups.size(); ++i)
+      if (expr_equal(*groups[i], *e)) return static_cast<int>(i);
+    groups.push_back(e);
+    return static_cast<int>(groups.size() - 1);
+  };
+  if (is_kw("ROLLUP") || is_kw("CUBE")) {
+    const bool rollup = is_kw("ROLLUP");
+    next();
+    expect_op("(");
+    do index(expression());
+    while (accept_op(","));
+    expect_op(")");
+    return rollup ? rollup_sets(groups.size()) : cube_sets(groups.size());
+  }
+  next();  // GROUPING
+  next();  // SETS
+  expect_op("(");
+  std::vector<std::vector<int>> sets;
+  do {
+    std::vector<int> set;
+    if (is_op("(")) {
+      next();
+      if (!is_op(")")) {
+        do set.push_back(index(expression()));
+        while (accept_op(","));
+      }
+      expect_op(")");
+    } else {
+      set.push_back(index(expression()));
+    }
+    sets.push_back(std::move(set));
+  } while (accept_op(","));
+  expect_op(")");
+  return sets;
 }
 
 // Sort items of ORDER BY / SORT BY and window specifications.

@@ -34,7 +34,8 @@ std::string Partitioning::to_string() const {
 
 ExprList PhysicalPlan::output() const {
   switch (kind) {
-    case PhysKind::LocalTableScan: case PhysKind::Range: case PhysKind::FileScan: return output_attrs;
+    case PhysKind::LocalTableScan: case PhysKind::Range: case PhysKind::FileScan: case PhysKind::Expand:
+      return output_attrs;
     case PhysKind::Project: {
       ExprList out;
       for (const auto& e : exprs) out.push_back(to_attribute(e));
@@ -251,6 +252,13 @@ std::string PhysicalPlan::node_string() const {
              value_to_string(Value::of(upper), DataType::double_()) + ", " + (with_replacement ? "true" : "false") + ", " +
              std::to_string(seed);
     case PhysKind::Coalesce: return "Coalesce " + std::to_string(n);
+    case PhysKind::Expand: {
+      std::string s = "Expand [";
+      const size_t w = size_t(std::max<int64_t>(n, 1));
+      for (size_t i = 0; i < exprs.size(); i += w)
+        s += (i ? ", " : "") + list(ExprList(exprs.begin() + long(i), exprs.begin() + long(std::min(exprs.size(), i + w))));
+      return s + "], " + list(output_attrs);
+    }
     case PhysKind::Window:
       return "Window " + list(exprs) + ", " + list(window_partition_of(exprs)) + ", " + list(window_order_of(exprs));
     case PhysKind::Generate:  // GenerateExec's argString: an empty requiredChildOutput is left out
@@ -346,6 +354,7 @@ static const char* op_name(PhysKind k) {
     case PhysKind::Coalesce: return "Coalesce";
     case PhysKind::Generate: return "Generate";
     case PhysKind::Window: return "Window";
+    case PhysKind::Expand: return "Expand";
   }
   return "?";
 }
@@ -385,7 +394,7 @@ json physical_to_json(const PhysPtr& p) {
       j["buildLeft"] = p->build_left;
       break;
     case PhysKind::CollectLimit: case PhysKind::GlobalLimit: case PhysKind::LocalLimit:
-    case PhysKind::TakeOrderedAndProject: case PhysKind::Coalesce:
+    case PhysKind::TakeOrderedAndProject: case PhysKind::Coalesce: case PhysKind::Expand:
       j["n"] = p->n;
       break;
     case PhysKind::Generate:

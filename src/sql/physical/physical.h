@@ -34,6 +34,7 @@ enum class PhysKind : uint8_t {
   Sample,                // lower, upper, with_replacement, seed
   Coalesce,              // n (no shuffle)
   Generate,              // exprs {generator}, project = required child output, output_attrs = generator output, outer
+  Expand,                // exprs = projections flattened (n each), output_attrs = output
   Window,                // exprs = Alias(WindowExpr) sharing one partition spec and order; output = child's ++ theirs
 };
 

@@ -48,6 +48,7 @@ std::string spark_node_name(const PhysicalPlan& p) {
     case PhysKind::Coalesce: return "Coalesce";
     case PhysKind::Generate: return "Generate";
     case PhysKind::Window: return "Window";
+    case PhysKind::Expand: return "Expand";
   }
   return "?";
 }

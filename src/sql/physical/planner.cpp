@@ -377,6 +377,15 @@ struct Planner {
         n->name = p->n > 0 ? "REPARTITION_BY_NUM" : "REPARTITION_BY_COL";
         return n;
       }
+      case PlanKind::Expand: {
+        auto c = child();
+        if (!c) return nullptr;
+        auto n = node(PhysKind::Expand, {c});
+        n->exprs = p->exprs;
+        n->n = p->n;
+        n->output_attrs = p->output_attrs;
+        return n;
+      }
       case PlanKind::Window: {
         auto c = child();
         if (!c) return nullptr;
@@ -515,6 +524,7 @@ static bool codegen(const PhysicalPlan& p) {
     case PhysKind::Sort: case PhysKind::BroadcastHashJoin: case PhysKind::SortMergeJoin:
     case PhysKind::ShuffledHashJoin: case PhysKind::LocalLimit: case PhysKind::GlobalLimit: case PhysKind::Sample:
     case PhysKind::Generate:  // explode / posexplode support codegen (CollectionGenerator)
+    case PhysKind::Expand:
       return true;
     case PhysKind::LocalTableScan:  // Scan ExistingRDD is codegen'd, LocalTableScan is not
       return p.data_ref.rfind("rdd:", 0) == 0 || p.data_ref.rfind("session:", 0) == 0;

@@ -38,6 +38,7 @@ bool LogicalPlan::resolved() const {
   if (unresolved_kind()) return false;
   if (kind == PlanKind::Deduplicate && !names.empty()) return false;
   if (kind == PlanKind::Join && (!names.empty() || flag)) return false;  // USING/NATURAL: resolved once rewritten
+  if (kind == PlanKind::Aggregate && !grouping_sets.empty()) return false;  // until Expand replaces them
   for (const auto& e : exprs) if (!e->resolved()) return false;
   for (const auto& e : groups) if (!e->resolved()) return false;
   // A select list holding a generator is resolved once ExtractGenerator moved it into a
@@ -63,7 +64,7 @@ ExprList LogicalPlan::output() const {
   ExprList out;
   switch (kind) {
     case PlanKind::LocalRelation: case PlanKind::Range: case PlanKind::DataSource:
-    case PlanKind::UnresolvedRelation: case PlanKind::UnparsedSql:
+    case PlanKind::UnresolvedRelation: case PlanKind::UnparsedSql: case PlanKind::Expand:
       return output_attrs;
     case PlanKind::Project: case PlanKind::Aggregate:
       for (const auto& e : exprs) if (auto a = to_attribute(e)) out.push_back(a);
@@ -179,7 +180,23 @@ std::string LogicalPlan::node_string() const {
       if (!exprs.empty()) s += ", " + exprs[0]->to_string();
       return s;
     }
-    case PlanKind::Aggregate: return p + "Aggregate " + (groups.empty() ? "" : list(groups) + ", ") + list(exprs);
+    case PlanKind::Aggregate: {
+      if (grouping_sets.empty()) return p + "Aggregate " + (groups.empty() ? "" : list(groups) + ", ") + list(exprs);
+      std::string s = p + "Aggregate [groupingsets(";  // before ResolveGroupingAnalytics
+      for (size_t i = 0; i < grouping_sets.size(); ++i) {
+        s += (i ? ", [" : "[");
+        for (size_t j = 0; j < grouping_sets[i].size(); ++j) s += (j ? ", " : "") + groups[size_t(grouping_sets[i][j])]->to_string();
+        s += "]";
+      }
+      return s + ")], " + list(exprs);
+    }
+    case PlanKind::Expand: {
+      std::string s = p + "Expand [";
+      const size_t w = size_t(std::max<int64_t>(n, 1));
+      for (size_t i = 0; i < exprs.size(); i += w)
+        s += (i ? ", " : "") + list(ExprList(exprs.begin() + long(i), exprs.begin() + long(std::min(exprs.size(), i + w))));
+      return s + "], " + list(output_attrs);
+    }
     case PlanKind::Sort: return p + "Sort " + list(exprs) + ", " + (flag ? "true" : "false");
     case PlanKind::Limit: return p + "GlobalLimit " + std::to_string(n);
     case PlanKind::Offset: return p + "Offset " + std::to_string(n);
@@ -302,6 +319,7 @@ static bool list_equal(const ExprList& a, const ExprList& b) {
 bool plan_equal(const LogicalPlan& a, const LogicalPlan& b) {
   if (a.kind != b.kind || a.name != b.name || a.names != b.names || a.join_type != b.join_type || a.n != b.n ||
       a.flag != b.flag || a.flag2 != b.flag2 || a.unrequired != b.unrequired || a.children.size() != b.children.size() ||
+      a.grouping_sets != b.grouping_sets ||
       !list_equal(a.exprs, b.exprs) || !list_equal(a.groups, b.groups) || !list_equal(a.output_attrs, b.output_attrs))
     return false;
   for (size_t i = 0; i < a.children.size(); ++i)

@@ -29,7 +29,9 @@ enum class PlanKind : uint8_t {
   Project,             // exprs = named expressions
   Filter,              // exprs {condition}; flag = HAVING (may name aggregates the Aggregate lacks)
   Join,                // join_type, exprs {condition} or empty, names = USING columns, flag = NATURAL
-  Aggregate,           // groups, exprs = named aggregate expressions
+  Aggregate,           // groups, exprs = named aggregate expressions; grouping_sets (ROLLUP, CUBE,
+                       // GROUPING SETS) until the analyzer expands them
+  Expand,              // exprs = projections flattened (n expressions each), output_attrs = output
   Sort,                // exprs = SortOrders, flag = global
   Limit,               // n (printed as GlobalLimit over LocalLimit)
   Offset,              // n
@@ -70,6 +72,7 @@ struct LogicalPlan {
   std::vector<std::string> paths;
   std::vector<std::pair<std::string, std::string>> options;
   std::vector<int> unrequired;          // Generate: Spark's unrequiredChildIndex (ColumnPruning)
+  std::vector<std::vector<int>> grouping_sets;  // Aggregate: indexes into groups per set
   JoinType join_type = JoinType::Inner;
   int64_t n = 0, start = 0, end = 0, step = 1, seed = 0;
   int num_partitions = -1;

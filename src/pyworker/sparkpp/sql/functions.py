@@ -763,3 +763,17 @@ def to_json(col, options=None):
     if options is None:
         return _invoke("to_json", _col_expr(col))
     return _invoke("to_json", _col_expr(col), _json_options(options))
+# ------------------------------------------------------------ ROLLUP / CUBE / GROUPING SETS
+
+@_public
+def grouping(col):
+    """1 when `col` is aggregated away in this row's grouping set (ROLLUP/CUBE), else 0."""
+    return _invoke("grouping", _col_expr(col))
+
+
+@_public
+def grouping_id(*cols):
+    """The grouping set's id: one bit per grouping column (1 = aggregated away), first highest."""
+    if len(cols) == 1 and isinstance(cols[0], (list, tuple)):
+        cols = tuple(cols[0])
+    return _invoke("grouping_id", *[_col_expr(c) for c in cols])
