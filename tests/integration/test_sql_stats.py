@@ -46,6 +46,11 @@ check("summary_some", lambda: [list(r) for r in df.filter("k = 'a'").summary("ma
 check("summary_bad", lambda: err(lambda: df.summary("nope").collect()))
 check("describe_types", lambda: df.describe().dtypes)
 check("describe_no_cols", lambda: [list(r) for r in df.select(F.lit(True).alias("b")).describe().collect()])
+check("bools", lambda: rows(df.groupBy("k").agg(F.count_if(F.col("v") > 2), F.bool_and(F.col("x") > 1),
+                                               F.bool_or(F.col("v") > 4), F.every(F.col("v") > 0), F.some(F.col("x") > 10))))
+check("values", lambda: rows(df.filter("k = 'a'").groupBy("k").agg(F.first_value("v"), F.last_value("x"), F.any_value("v"))))
+check("nth", lambda: rows(df.filter("k <= 'b'").select("k", "v", F.nth_value("x", 2).over(
+    Window.partitionBy("k").orderBy("v").rowsBetween(Window.unboundedPreceding, Window.unboundedFollowing)))))
 emit()
 '''
 
@@ -151,4 +156,18 @@ def test_stats_and_describe(tmp_path):
                                  ["count_distinct", "1", str(len(set(av))), str(len(set(ax)))]]
     assert "nope is not a recognised statistic" in r("summary_bad")
     assert r("describe_types") == [["summary", "string"], ["k", "string"], ["v", "string"], ["x", "string"]]
+    bools = {row[0]: row[1:] for row in r("bools")}
+    for k, rs in groups.items():
+        vs = [q[1] for q in rs if q[1] is not None]
+        xs = [q[2] for q in rs if q[2] is not None]
+        assert bools[k] == [sum(1 for v in vs if v > 2), all(x > 1 for x in xs) if xs else None,
+                            any(v > 4 for v in vs) if vs else None, all(v > 0 for v in vs) if vs else None,
+                            any(x > 10 for x in xs) if xs else None], k
+    # a single partition in input order for k = 'a' is not guaranteed after repartition(4): only shapes
+    vals = r("values")[0]
+    assert vals[0] == "a" and vals[1] in [1, 2, 7, 4] and vals[2] in [10.0, 20.0, 5.0, 2.5] and vals[3] in [1, 2, 7, 4]
+    for k in ("a", "b"):
+        rs = sorted([q for q in ROWS if q[0] == k], key=lambda q: (q[1] is not None, q[1] or 0))
+        want = rs[1][2] if len(rs) > 1 else None
+        assert all(row[2] == want for row in r("nth") if row[0] == k), k
     assert r("describe_no_cols") == [["count"], ["mean"], ["stddev"], ["min"], ["max"]]

@@ -139,7 +139,8 @@ bool is_moment_function(const std::string& n) {
 bool is_aggregate_function(const std::string& n) {
   return n == "count" || n == "sum" || n == "avg" || n == "mean" || n == "min" || n == "max" || n == "first" ||
          n == "last" || n == "collect_list" || n == "collect_set" || n == "count_distinct" || is_moment_function(n) ||
-         n == "percentile_approx" || n == "approx_percentile";
+         n == "percentile_approx" || n == "approx_percentile" || n == "count_if" || n == "bool_and" || n == "every" ||
+         n == "bool_or" || n == "some" || n == "any" || n == "any_value" || n == "first_value" || n == "last_value";
 }
 
 bool is_generator_function(const std::string& n) { return is_generator_name(n); }
@@ -332,7 +333,15 @@ ExprOrError resolve_function(const Expr& fn) {
       return unexpected_input_type(quoted_sql(*shown(n)), 1, "\"ORDERABLE\"", quoted_sql(*a[0]), quoted_type(a[0]->type));
     return make_agg(fn, n, a, a[0]->type, true);
   }
-  if (n == "first" || n == "last") {
+  if (n == "count_if") {
+    if (na != 1) return wrong("1");
+    return coerced(n, {B}, [&](ExprList x) { return make_agg(fn, n, x, DataType::long_(), false); });
+  }
+  if (n == "bool_and" || n == "every" || n == "bool_or" || n == "some" || n == "any") {
+    if (na != 1) return wrong("1");
+    return coerced(n, {B}, [&](ExprList x) { return make_agg(fn, n, x, DataType::boolean(), true); });
+  }
+  if (n == "first" || n == "last" || n == "any_value" || n == "first_value" || n == "last_value") {
     if (!arity(na, 1, 2)) return wrong("[1, 2]");
     bool ignore = false;
     if (na == 2) {

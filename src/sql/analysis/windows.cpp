@@ -58,7 +58,7 @@ bool is_value_bound(const FrameBound& b) { return b.kind == K::Offset; }
 }  // namespace
 
 std::optional<ExprOrError> resolve_window_function(const Expr& fn, const std::string& n) {
-  if (!is_window_function_name(n) || n == "nth_value") return std::nullopt;
+  if (!is_window_function_name(n)) return std::nullopt;
   const ExprList& a = fn.children;
   const int na = static_cast<int>(a.size());
   if (n == "row_number" || n == "rank" || n == "dense_rank" || n == "percent_rank" || n == "cume_dist") {
@@ -74,6 +74,23 @@ std::optional<ExprOrError> resolve_window_function(const Expr& fn, const std::st
                                                    to_sql_expr(a[0]->sql()) + ".");
     if (*b <= 0) return legacy("_LEGACY_ERROR_TEMP_2412", "Buckets expression must be positive, but got: " + std::to_string(*b));
     return window_call(n, {lit_int(static_cast<int32_t>(*b))}, DataType::int_(), false);
+  }
+  if (n == "nth_value") {  // (input, offset[, ignoreNulls]) over the window's frame
+    if (na < 2 || na > 3) return wrong_num_args(to_sql_id({n}), "[2, 3]", na);
+    auto o = int_literal(a[1]);
+    if (!o || *o <= 0)
+      return legacy("_LEGACY_ERROR_TEMP_1057", "The 'offset' argument of nth_value must be a positive integer literal, got: " +
+                                                   to_sql_expr(a[1]->sql()) + ".");
+    bool ignore = false;
+    if (na == 3) {
+      const Expr* x = strip_casts(a[2].get());
+      if (x->kind != ExprKind::Literal || x->type.id != TypeId::Boolean)
+        return legacy("_LEGACY_ERROR_TEMP_1057", "The 'ignoreNulls' argument of nth_value must be a boolean literal.");
+      ignore = !x->value.is_null() && x->value.as_bool();
+    }
+    auto e = std::make_shared<Expr>(*window_call(n, {a[0], lit_int(static_cast<int32_t>(*o))}, a[0]->type, true));
+    e->ignore_nulls = ignore;
+    return ExprPtr(e);
   }
   // lag / lead (input[, offset[, default]])
   if (na < 1 || na > 3) return wrong_num_args(to_sql_id({n}), "[1, 2, 3]", na);
@@ -107,7 +124,12 @@ ExprOrError resolve_window_expr(const ExprPtr& w) {
   ExprList part = w->window_partition(), order = w->window_order();
   WindowFrame fr = w->frame;
   const std::string fsql = to_sql_expr(f->sql());
-  if (f->kind == ExprKind::AggCall) {
+  const bool framed = f->kind == ExprKind::AggCall || (f->kind == ExprKind::Call && f->name == "nth_value");
+  if (framed && f->kind == ExprKind::Call && order.empty())
+    return legacy("_LEGACY_ERROR_TEMP_1037",
+                  "Window function " + f->sql() + " requires window to be ordered, please add ORDER BY clause. For example SELECT " +
+                      f->sql() + "(value_expr) OVER (PARTITION BY window_partition ORDER BY window_ordering) from table.");
+  if (framed) {
     if (f->distinct)
       return legacy("_LEGACY_ERROR_TEMP_1028", "Distinct window functions are not supported: " + w->to_string() + ".");
     if (fr.type == FrameType::Unspecified)

@@ -34,11 +34,19 @@ ColumnPtr fixed_out(const col::ColTypePtr& type, const std::vector<T>& v, const 
 
 class CountAcc : public Accumulator {
  public:
-  explicit CountAcc(bool star) : star_(star) {}
+  explicit CountAcc(bool star, bool if_true = false) : star_(star), if_(if_true) {}
   void resize(int64_t g) override { c_.resize(size_t(g), 0); }
   void update(const Vec* v, const int32_t* gid, int64_t n) override {
     if (star_ || !v) { for (int64_t i = 0; i < n; ++i) ++c_[size_t(gid[i])]; return; }
     const col::Column& col = *v->col;
+    if (if_) {  // count_if: valid and true
+      if (col.id() != TypeId::Boolean) return;
+      for (int64_t i = 0; i < n; ++i) {
+        const int64_t r = v->constant ? 0 : i;
+        c_[size_t(gid[i])] += col.is_valid(r) && col::get_bit(col.values->data(), col.offset + r);
+      }
+      return;
+    }
     for (int64_t i = 0; i < n; ++i) c_[size_t(gid[i])] += col.is_valid(v->constant ? 0 : i);
   }
   void merge(const std::vector<ColumnPtr>& st, const int32_t* gid, int64_t n) override {
@@ -52,7 +60,7 @@ class CountAcc : public Accumulator {
   }
   int64_t memory() const override { return int64_t(c_.capacity() * 8); }
  private:
-  bool star_;
+  bool star_, if_;
   std::vector<int64_t> c_;
 };
 
@@ -512,6 +520,7 @@ std::unique_ptr<Accumulator> make_accumulator(const AggSpec& spec, const ColType
   switch (spec.fn) {
     case AggFn::Count: return std::make_unique<CountAcc>(false);
     case AggFn::CountStar: return std::make_unique<CountAcc>(true);
+    case AggFn::CountIf: return std::make_unique<CountAcc>(false, true);
     case AggFn::Sum: return make_sum<false>(in, res, res);
     case AggFn::Avg: return make_sum<true>(in, agg_state_types(spec.fn, in)[0], res);
     case AggFn::Min: case AggFn::Max: {

@@ -22,7 +22,8 @@ bool is_moment_agg(AggFn fn) {
 ColType agg_result_type(AggFn fn, const ColType& in) {
   if (is_moment_agg(fn)) return ColType::scalar(TypeId::Double);
   switch (fn) {
-    case AggFn::Count: case AggFn::CountStar: case AggFn::CountDistinct: return ColType::scalar(TypeId::Long);
+    case AggFn::Count: case AggFn::CountStar: case AggFn::CountDistinct: case AggFn::CountIf:
+      return ColType::scalar(TypeId::Long);
     case AggFn::Sum:
       if (in.id == TypeId::Decimal) return ColType::decimal(std::min(38, in.precision + 10), in.scale);
       if (col::is_floating(in.id)) return ColType::scalar(TypeId::Double);

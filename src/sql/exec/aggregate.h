@@ -13,6 +13,7 @@ enum class AggFn {
   // percentile_approx: the values are kept (state array<in>) and each percentage answered with
   // the value of rank ceil(p * n) - what Spark's sketch answers exactly below its accuracy.
   Percentile, PercentileArray,
+  CountIf,  // rows whose boolean input is true
 };
 bool is_moment_agg(AggFn fn);
 

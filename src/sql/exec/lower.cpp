@@ -606,7 +606,10 @@ struct Lowerer {
           {"collect_list", AggFn::CollectList}, {"collect_set", AggFn::CollectSet},
           {"stddev", AggFn::StddevSamp}, {"std", AggFn::StddevSamp}, {"stddev_samp", AggFn::StddevSamp},
           {"stddev_pop", AggFn::StddevPop}, {"variance", AggFn::VarSamp}, {"var_samp", AggFn::VarSamp},
-          {"var_pop", AggFn::VarPop}, {"skewness", AggFn::Skewness}, {"kurtosis", AggFn::Kurtosis}};
+          {"var_pop", AggFn::VarPop}, {"skewness", AggFn::Skewness}, {"kurtosis", AggFn::Kurtosis},
+          {"count_if", AggFn::CountIf}, {"bool_and", AggFn::Min}, {"every", AggFn::Min}, {"bool_or", AggFn::Max},
+          {"some", AggFn::Max}, {"any", AggFn::Max}, {"any_value", AggFn::First}, {"first_value", AggFn::First},
+          {"last_value", AggFn::Last}};
       auto it = fns.find(n);
       if (it == fns.end()) return err<AggSpec>("the native engine cannot aggregate with " + n + "() yet");
       s.fn = it->second;
@@ -663,7 +666,7 @@ struct Lowerer {
     static const std::map<std::string, WinFn> ranks = {
         {"row_number", WinFn::RowNumber}, {"rank", WinFn::Rank}, {"dense_rank", WinFn::DenseRank},
         {"percent_rank", WinFn::PercentRank}, {"cume_dist", WinFn::CumeDist}, {"ntile", WinFn::Ntile},
-        {"lag", WinFn::Lag}, {"lead", WinFn::Lead}};
+        {"lag", WinFn::Lag}, {"lead", WinFn::Lead}, {"nth_value", WinFn::NthValue}};
     std::vector<WindowFnSpec> specs;
     std::vector<std::string> names;
     for (const auto& a : ws) {
@@ -690,6 +693,15 @@ struct Lowerer {
         if (f.value("kind", "") != "call" || it == ranks.end())
           return fail("the native engine cannot compute the window function " + f.value("name", std::string("?")) + "() yet");
         s.fn = it->second;
+        if (s.fn == WinFn::NthValue) {
+          if (fargs.size() != 2 || !fargs[1].contains("value") || !fargs[1]["value"].is_number_integer())
+            return fail("Window: nth_value needs its input and a constant n");
+          auto x = lower_expr(fargs[0], in);
+          if (!x) return fail(x.error_message());
+          s.input = x.value();
+          s.n = fargs[1]["value"].get<int64_t>();
+          s.ignore_nulls = f.value("ignoreNulls", false);
+        }
         if (s.fn == WinFn::Ntile || s.fn == WinFn::Lag || s.fn == WinFn::Lead) {
           const size_t ni = s.fn == WinFn::Ntile ? 0 : 1;
           if (fargs.size() <= ni || !fargs[ni].contains("value") || !fargs[ni]["value"].is_number_integer())

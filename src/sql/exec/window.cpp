@@ -179,6 +179,7 @@ class Window : public Operator {
     std::vector<col::ColumnPtr> outs;
     for (const auto& f : fns_) {
       auto c = f.fn == WinFn::Agg ? aggregate(f, all, ps, peer_start, peer_end)
+               : f.fn == WinFn::NthValue ? nth_value(f, all, ps, peer_start, peer_end)
                : (f.fn == WinFn::Lag || f.fn == WinFn::Lead) ? offset_fn(f, all, ps)
                                                               : ranking(f, ps, peer_start, peer_end, n);
       if (!c) return c.status();
@@ -291,6 +292,30 @@ class Window : public Operator {
           break;
       }
     }
+  }
+
+  // nth_value: the frame's n-th row (n-th non-null value with ignore_nulls), else NULL.
+  Result<col::ColumnPtr> nth_value(const WindowFnSpec& f, const Batch& all, const std::vector<Part>& ps,
+                                   const std::vector<int64_t>& ps0, const std::vector<int64_t>& pe0) {
+    auto in = eval_flat(*f.input, all, ctx_.eval);
+    std::vector<int32_t> idx;
+    idx.reserve(size_t(all.num_rows));
+    std::vector<int64_t> lo, hi;
+    for (const Part& p : ps) {
+      frame_of(f, all, p, ps0, pe0, lo, hi);
+      for (size_t k = 0; k < lo.size(); ++k) {
+        int64_t pick = -1;
+        if (!f.ignore_nulls) {
+          if (lo[k] + f.n - 1 < hi[k]) pick = lo[k] + f.n - 1;
+        } else {
+          int64_t seen = 0;
+          for (int64_t j = lo[k]; j < hi[k] && pick < 0; ++j)
+            if (in->is_valid(j) && ++seen == f.n) pick = j;
+        }
+        idx.push_back(int32_t(pick));
+      }
+    }
+    return col::gather(*in, idx.data(), int64_t(idx.size()));
   }
 
   Result<col::ColumnPtr> aggregate(const WindowFnSpec& f, const Batch& all, const std::vector<Part>& ps,

@@ -10,7 +10,7 @@
 
 namespace spp::sql::exec {
 
-enum class WinFn { RowNumber, Rank, DenseRank, PercentRank, CumeDist, Ntile, Lag, Lead, Agg };
+enum class WinFn { RowNumber, Rank, DenseRank, PercentRank, CumeDist, Ntile, Lag, Lead, NthValue, Agg };
 
 struct WinBound {
   enum class Kind : uint8_t { UnboundedPreceding, Offset, CurrentRow, UnboundedFollowing };
@@ -22,7 +22,8 @@ struct WindowFnSpec {
   WinFn fn = WinFn::RowNumber;
   ExprPtr input;          // lag/lead value; Agg: agg.input (null for count(*))
   ExprPtr default_value;  // lag/lead: evaluated for the current row when the offset row is missing
-  int64_t n = 0;          // ntile buckets, lag/lead offset (rows; lag's is negated by the caller)
+  int64_t n = 0;          // ntile buckets, lag/lead offset, nth_value's n (1-based)
+  bool ignore_nulls = false;  // nth_value: count non-null values only
   AggSpec agg;            // Agg: function, input type, ignore_nulls
   bool range = false;     // RANGE frame (else ROWS)
   WinBound lower, upper;

@@ -295,7 +295,10 @@ json expr_to_json(const ExprPtr& e) {
     }
     case ExprKind::Alias: j = {{"kind", "alias"}, {"id", e->id}, {"name", e->name}}; break;
     case ExprKind::Cast: j = {{"kind", "cast"}}; break;
-    case ExprKind::Call: j = {{"kind", "call"}, {"name", e->name}}; break;
+    case ExprKind::Call:
+      j = {{"kind", "call"}, {"name", e->name}};
+      if (e->ignore_nulls) j["ignoreNulls"] = true;  // nth_value
+      break;
     case ExprKind::AggCall:
       j = {{"kind", "agg"}, {"name", e->name}, {"distinct", e->distinct}, {"ignoreNulls", e->ignore_nulls}};
       break;

@@ -58,7 +58,9 @@ ExprList partial_buffers(const Expr& agg, int64_t& next_id) {
   const std::string& n = agg.name;
   auto a = [&](const char* name, DataType t, bool nullable) { return attr(name, std::move(t), nullable, next_id++); };
   if (agg.distinct) return {};
-  if (n == "count") return {a("count", DataType::long_(), false)};
+  if (n == "count" || n == "count_if") return {a("count", DataType::long_(), false)};
+  if (n == "any_value" || n == "first_value" || n == "last_value")
+    return {a(n == "last_value" ? "last" : "first", agg.type, true), a("valueSet", DataType::boolean(), false)};
   if (n == "sum") {  // decimals also carry isEmpty, so an overflowed (NULL) sum stays NULL
     if (agg.type.id == TypeId::Decimal) return {a("sum", agg.type, true), a("isEmpty", DataType::boolean(), false)};
     return {a("sum", agg.type, true)};
