@@ -813,3 +813,20 @@ del _name, _doc
 def nth_value(col, offset, ignoreNulls=False):
     """The value of the offset-th row of the window frame (1-based), NULL when there is none."""
     return _invoke("nth_value", _col_expr(col), P.lit(offset), P.lit(bool(ignoreNulls)))
+
+
+@_public
+def variance(col):
+    """Sample variance (classic PySpark names it var_samp: Scala's functions.variance is VarianceSamp)."""
+    return _invoke("var_samp", _col_expr(col))
+
+
+std = _public(_one_column("std", "Sample standard deviation."))
+
+
+@_public
+def approx_percentile(col, percentage, accuracy=10000):
+    """percentile_approx under its SQL alias."""
+    p = percentile_approx(col, percentage, accuracy)._expr
+    p["unresolvedFunction"]["functionName"] = "approx_percentile"
+    return Column(p)
