@@ -148,10 +148,21 @@ check("concat_zip_types", lambda: names_types(cz.select(F.concat("a", "b"), F.co
 check("doc_sequence", lambda: rows(spark.createDataFrame([(-2, 2)], ("C1", "C2")).select(F.sequence("C1", "C2").alias("r"))))
 check("sequence_sql", lambda: rows(spark.sql(
     "SELECT sequence(1, 5), sequence(5, 1, -2), sequence(1, 5, -1), sequence(3L, 3L, 0L), sequence(1, NULL)")))
+check("schema_of_json", lambda: rows(spark.range(1).select(
+    F.schema_of_json('{"a": 0}').alias("json"), F.schema_of_json(F.lit('[{"col":01}]'), {"allowNumericLeadingZeros": "true"}),
+    F.schema_of_json('{"b": null, "a": [1.5], "c": {"d": "x"}}'))))
+check("schema_of_json_names", lambda: spark.range(1).select(F.schema_of_json('{"a": 0}')).columns)
 check("empty", lambda: df.filter(F.col("id") > 10).select(F.array_distinct("a"), F.array_union("a", "b")).collect())
 emit()
 spark.stop()
 '''
+
+
+# array_sort(a) is named with the default comparator Spark fills in (ArraySort.defaultComparator).
+_V = "namedlambdavariable()"
+_N = "(%s IS NULL)" % _V
+ARRAY_SORT_A = ("array_sort(a, lambdafunction((IF((%s AND %s), 0, (IF(%s, 1, (IF(%s, -1, (IF((%s < %s), -1, "
+                "(IF((%s > %s), 1, 0)))))))))), %s, %s))" % (_N, _N, _N, _N, _V, _V, _V, _V, _V, _V))
 
 
 def test_collection_functions(tmp_path):
@@ -183,7 +194,7 @@ def test_collection_functions(tmp_path):
     assert r("show") == ("+------------+---+\n|           s|  j|\n+------------+---+\n"
                          "|[NULL, 1, 3]|  a|\n+------------+---+\n")
     assert r("names") == [
-        ["array_contains(a, 2.0)", "element_at(a, 1)", "sort_array(a, true)", "array_sort(a)", "array_distinct(a)",
+        ["array_contains(a, 2.0)", "element_at(a, 1)", "sort_array(a, true)", ARRAY_SORT_A, "array_distinct(a)",
          "array_join(array(x), -)", "array_position(a, 1)", "array_remove(a, 1)", "array_union(a, b)",
          "arrays_overlap(a, b)", "slice(a, 1, 2)", "reverse(a)", "array_max(a)", "array_repeat(id, 2)"],
         ["boolean", "double", "array<double>", "array<double>", "array<double>", "string", "bigint", "array<double>",
@@ -247,3 +258,6 @@ def test_collection_functions(tmp_path):
                                      ["array<int>", "array<double>", "array<struct<a:int,b:int>>", "string"]]
     assert r("doc_sequence") == [[[-2, -1, 0, 1, 2]]]
     assert r("sequence_sql") == [[[1, 2, 3, 4, 5], [5, 3, 1], None, [3], None]]
+    assert r("schema_of_json") == [["STRUCT<a: BIGINT>", "ARRAY<STRUCT<col: BIGINT>>",
+                                    "STRUCT<a: ARRAY<DOUBLE>, b: STRING, c: STRUCT<d: STRING>>"]]
+    assert r("schema_of_json_names") == ['schema_of_json({"a": 0})']

@@ -100,6 +100,19 @@ std::optional<LibResult> resolve_json_fn(FnCall& c) {
     for (auto& h : hidden) c.a.push_back(h);
     return c.make(n, DataType::string(), c.a[0]->nullable);
   }
+  if (n == "schema_of_json") {
+    if (na != 1 && na != 2) return c.wrong("[1, 2]");
+    if (!const_string(*c.a[0]))
+      return generic_error("DATATYPE_MISMATCH.NON_FOLDABLE_INPUT", "42K09",
+                           "Cannot resolve " + quoted(*c.shown(n)) + " due to data type mismatch: the input json should "
+                           "be a foldable \"STRING\" expression; however, got " + quoted(*c.a[0]) + ".");
+    ExprList hidden;
+    if (na == 2)
+      if (auto e = take_options(c, n, 1, hidden)) return *e;
+    c.a.resize(1);
+    for (auto& h : hidden) c.a.push_back(h);
+    return c.make(n, DataType::string(), false);
+  }
   return std::nullopt;
 }
 

@@ -1,7 +1,10 @@
 // JSON library calls: get_json_object (json_path.h over a reused tape), from_json (the JSON
 // Lines reader's parser on each row's text: the same conversions and PERMISSIVE handling as
 // spark.read.json) and to_json (the JSON writer's JacksonGenerator formatting).
+#include <nlohmann/json.hpp>
+
 #include "sql/columnar/builder.h"
+#include "sql/types.h"
 #include "sql/exec/file_writer.h"
 #include "sql/exec/json_lines.h"
 #include "sql/exec/json_path.h"
@@ -130,6 +133,28 @@ Result<Vec> to_json(const Vec& v, const ReaderOptionList& opts, int64_t n, int64
   }
   return Vec::flat(out.finish());
 }
+// SchemaOfJson: the value's own type (a top-level array stays an array), NULLs as STRING, in
+// DataType.sql form (`STRUCT<a: BIGINT>`).
+Result<std::string> schema_of_json(std::string_view text, const JsonOptions& opt) {
+  size_t p = text.find_first_not_of(" \t\r\n");
+  const bool is_array = p != std::string_view::npos && text[p] == '[';
+  std::string wrapped;
+  if (is_array) wrapped = "{\"x\":" + std::string(text) + "}";
+  auto t = json_infer_schema({is_array ? std::string_view(wrapped) : text}, opt);
+  if (!t) return Result<std::string>::error(t.error_message());
+  col::ColType ct = t.value();
+  for (const auto& nm : ct.names)
+    if (nm == opt.corrupt_column)
+      return Result<std::string>::error("Malformed records are detected in schema inference. Parse Mode: FAILFAST.");
+  if (is_array) {
+    if (ct.children.size() != 1) return Result<std::string>::error("cannot infer the schema of " + std::string(text));
+    col::ColType inner = ct.children[0];  // a copy first: assigning a member of ct to ct frees it midway
+    ct = std::move(inner);
+  }
+  auto dt = type_from_json(col::type_to_json(ct));
+  if (!dt) return Result<std::string>::error(dt.error_message());
+  return dt.value().sql();
+}
 }  // namespace
 
 std::optional<Result<ExprPtr>> lower_json_call(const std::string& name, std::vector<ExprPtr>& a, const col::ColTypePtr& type) {
@@ -166,6 +191,17 @@ std::optional<Result<ExprPtr>> lower_json_call(const std::string& name, std::vec
       auto r = to_json(x[0], opts, n, ctx.cast.tz_offset_seconds);
       return r ? r.value() : Vec::flat(col::make_null_column(type, n));
     });
+  }
+  if (name == "schema_of_json") {
+    const col::Column* j = literal(a, 0);
+    if (!j || j->is_null(0)) return fail("schema_of_json needs a constant JSON string");
+    auto opt = JsonOptions::from(options_from(a, 1));
+    if (!opt) return fail(opt.error_message());
+    auto s = schema_of_json(j->str(0), opt.value());
+    if (!s) return fail(s.error_message());
+    col::ColumnBuilder b(type);
+    b.append_str(s.value());
+    return lit(b.finish());
   }
   return std::nullopt;
 }

@@ -36,7 +36,15 @@ std::optional<std::string> library_render(const std::string& n, const std::vecto
   if (n == "nullif" && a.size() == 3) return "nullif(" + a[0] + ", " + a[2] + ")";  // a[1]: left for the comparison
   if (n == "typeof" && a.size() == 2) return "typeof(" + a[0] + ")";                // a[1]: the hidden type name
   // a[1..]: the hidden schema / options literals (analysis/fn_json.cpp)
-  if ((n == "from_json" || n == "to_json") && !a.empty()) return n + "(" + a[0] + ")";
+  if ((n == "from_json" || n == "to_json" || n == "schema_of_json") && !a.empty()) return n + "(" + a[0] + ")";
+  if (n == "array_sort" && a.size() == 1) {
+    // Spark fills in ArraySort.defaultComparator, and its lambda shows in the name.
+    const std::string v = "namedlambdavariable()";
+    auto isnull = [&] { return "(" + v + " IS NULL)"; };
+    const std::string cmp = "(IF((" + isnull() + " AND " + isnull() + "), 0, (IF(" + isnull() + ", 1, (IF(" + isnull() +
+                            ", -1, (IF((" + v + " < " + v + "), -1, (IF((" + v + " > " + v + "), 1, 0))))))))))";
+    return "array_sort(" + a[0] + ", lambdafunction(" + cmp + ", " + v + ", " + v + "))";
+  }
   if (n == "rand_unseeded") return std::string("rand()");
   if (n == "randn_unseeded") return std::string("randn()");
   return std::nullopt;

@@ -763,6 +763,16 @@ def to_json(col, options=None):
     if options is None:
         return _invoke("to_json", _col_expr(col))
     return _invoke("to_json", _col_expr(col), _json_options(options))
+
+
+@_public
+def schema_of_json(json, options=None):
+    j = P.lit(json) if isinstance(json, str) else _col_expr(json)
+    if options is None:
+        return _invoke("schema_of_json", j)
+    return _invoke("schema_of_json", j, _json_options(options))
+
+
 # ------------------------------------------------------------ ROLLUP / CUBE / GROUPING SETS
 
 @_public
