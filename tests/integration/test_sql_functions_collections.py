@@ -152,6 +152,11 @@ check("schema_of_json", lambda: rows(spark.range(1).select(
     F.schema_of_json('{"a": 0}').alias("json"), F.schema_of_json(F.lit('[{"col":01}]'), {"allowNumericLeadingZeros": "true"}),
     F.schema_of_json('{"b": null, "a": [1.5], "c": {"d": "x"}}'))))
 check("schema_of_json_names", lambda: spark.range(1).select(F.schema_of_json('{"a": 0}')).columns)
+check("from_json_map_array", lambda: [str(r) for r in spark.createDataFrame(
+    [(1, '{"a": 1}', '[{"a": 1}, {"a": 2}]'), (2, "[1]", "{}"), (3, None, "bad")], "id int, m string, a string")
+    .orderBy("id").select(F.from_json("m", "MAP<STRING,INT>").alias("m"),
+                          F.from_json("a", "ARRAY<STRUCT<a: INT>>").alias("a"),
+                          F.from_json("m", "struct<a: int>").alias("s")).collect()])
 check("empty", lambda: df.filter(F.col("id") > 10).select(F.array_distinct("a"), F.array_union("a", "b")).collect())
 emit()
 spark.stop()
@@ -201,7 +206,7 @@ def test_collection_functions(tmp_path):
          "array<double>", "boolean", "array<double>", "array<double>", "double", "array<int>"]]
     assert r("sql") == [[True, [1, 2], ["b", "a"], 3, 2, [3, 4], [1, 2, 3], "1+3", "NaN"]]
     assert r("sql_names") == [["sort_array(array(1), true)", "array_contains(array(1, 2), 2)", "array_join(array(1), ,)",
-                               "size(array(1))"], ["array<int>", "boolean", "string", "int"]]
+                               "cardinality(array(1))"], ["array<int>", "boolean", "string", "int"]]
     # run-time errors in Spark (here: the lowering of a constant argument fails the task)
     assert "[INVALID_INDEX_OF_ZERO] The index 0 is invalid." in r("err_zero")
     assert "[INVALID_PARAMETER_VALUE.START]" in r("err_slice_start")
@@ -261,3 +266,5 @@ def test_collection_functions(tmp_path):
     assert r("schema_of_json") == [["STRUCT<a: BIGINT>", "ARRAY<STRUCT<col: BIGINT>>",
                                     "STRUCT<a: ARRAY<DOUBLE>, b: STRING, c: STRUCT<d: STRING>>"]]
     assert r("schema_of_json_names") == ['schema_of_json({"a": 0})']
+    assert r("from_json_map_array") == ["Row(m={'a': 1}, a=[Row(a=1), Row(a=2)], s=Row(a=1))",
+                                        "Row(m=None, a=None, s=Row(a=None))", "Row(m=None, a=None, s=None)"]

@@ -50,8 +50,13 @@ std::optional<DataType> parse_schema(const std::string& s) {
     if (t) return t.value();
     return std::nullopt;
   }
-  if (auto t = parse_ddl_schema(s)) return t.value();
-  if (auto t = parse_ddl_type(s)) return t.value();
+  // DataType.fromDDL: a field list, else one type (parse_ddl_schema would wrap it as `value`).
+  if (auto t = parse_ddl_schema(s)) {
+    const auto& f = t.value().fields;
+    if (f.size() == 1 && f[0].name == "value")
+      if (auto one = parse_ddl_type(s)) return one.value();
+    return t.value();
+  }
   return std::nullopt;
 }
 }  // namespace
@@ -75,11 +80,10 @@ std::optional<LibResult> resolve_json_fn(FnCall& c) {
     if (!t)
       return generic_error("INVALID_SCHEMA.PARSE_ERROR", "42K07",
                            "The input schema " + quoted(*c.a[1]) + " is not a valid schema string. Cannot parse the schema.");
-    if (t->id != TypeId::Struct)
+    if (t->id != TypeId::Struct && t->id != TypeId::Array && t->id != TypeId::Map)
       return generic_error("DATATYPE_MISMATCH.INVALID_JSON_SCHEMA", "42K09",
                            "Cannot resolve " + quoted(*c.shown(n)) + " due to data type mismatch: Input schema " +
-                               qtype(*t) + " must be a struct, an array or a map (arrays and maps: not supported by the "
-                               "native engine yet).");
+                               qtype(*t) + " must be a struct, an array or a map.");
     ExprList hidden{lit_string(*s)};
     if (na == 3)
       if (auto e = take_options(c, n, 2, hidden)) return *e;

@@ -398,7 +398,7 @@ ExprOrError resolve_function(const Expr& fn) {
     if (a[0]->type.id != TypeId::Array && a[0]->type.id != TypeId::Map && a[0]->type.id != TypeId::Null)
       return unexpected_input_type(quoted_sql(*shown("size")), 1, "(\"ARRAY\" or \"MAP\")", quoted_sql(*a[0]),
                                    quoted_type(a[0]->type));
-    return make_call(fn, "size", a, DataType::int_(), false);  // size(NULL) = -1 (legacy, non-ANSI)
+    return make_call(fn, n, a, DataType::int_(), false);  // size(NULL) = -1 (legacy, non-ANSI)
   }
   if (is_generator_function(n)) {
     if (na != 1) return wrong("1");

@@ -120,6 +120,7 @@ std::optional<Result<ExprPtr>> lower_collection_call(const std::string& name, st
     bool greatest = name == "array_max";
     return bind_kernel(a, type, [greatest](const A& x, int64_t n, const EvalContext&) { return kern::array_extreme(x[0], greatest, n); });
   }
+  if (name == "cardinality") return call(Fn::Size, a, type);  // size under its own name (column names)
   if (name == "array_concat")
     return bind_kernel(a, type, [type](const A& x, int64_t n, const EvalContext&) { return kern::concat_arrays(x, type, n); });
   if (name == "sequence")

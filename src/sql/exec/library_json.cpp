@@ -44,7 +44,32 @@ Vec get_json_object(const Vec& json, const JsonPath& path, int64_t n) {
   return Vec::flat(b.finish());
 }
 
+Result<Vec> from_json_struct(const Vec& json, const JsonOptions& opt, const col::ColTypePtr& type, int64_t n, int64_t tz);
+
+// Arrays and maps: each text becomes the one field of a record (`{"x": text}`), parsed with the
+// struct reader; the field is the result. Text that is not one such value gives NULL.
 Result<Vec> from_json(const Vec& json, const JsonOptions& opt, const col::ColTypePtr& type, int64_t n, int64_t tz) {
+  if (type->id == col::TypeId::Struct) return from_json_struct(json, opt, type, n, tz);
+  col::ColumnBuilder wrapped(kern::type_of(col::TypeId::String));
+  for (int64_t i = 0; i < n; ++i) {
+    const int64_t r = at(json, i);
+    if (json.col->is_null(r)) { wrapped.append_null(); continue; }
+    std::string_view t = json.col->str(r);
+    size_t p = t.find_first_not_of(" \t\r\n");
+    const char want = type->id == col::TypeId::Array ? '[' : '{';
+    if (p == std::string_view::npos || t[p] != want) { wrapped.append_null(); continue; }
+    wrapped.append_str("{\"x\":" + std::string(t) + "}");
+  }
+  auto st = col::make_type(col::ColType::strct({"x"}, {*type}));
+  auto r = from_json_struct(Vec::flat(wrapped.finish()), opt, st, n, tz);
+  if (!r) return r;
+  const col::Column& s = *r.value().col;
+  std::vector<int32_t> idx(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) idx[size_t(i)] = s.is_null(i) ? -1 : int32_t(i);
+  return Vec::flat(col::gather(*s.children[0], idx.data(), n));
+}
+
+Result<Vec> from_json_struct(const Vec& json, const JsonOptions& opt, const col::ColTypePtr& type, int64_t n, int64_t tz) {
   auto parser = JsonLinesParser::make(opt, type, tz);
   if (!parser) return Result<Vec>::error(parser.error_message());
   std::vector<std::string_view> lines;

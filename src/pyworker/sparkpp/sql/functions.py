@@ -713,6 +713,11 @@ def arrays_overlap(a1, a2):
 
 
 @_public
+def cardinality(col):
+    return _over_columns("cardinality", col)
+
+
+@_public
 def named_struct(*cols):
     return _over_columns("named_struct", *cols)
 
