@@ -51,6 +51,7 @@ check("bools", lambda: rows(df.groupBy("k").agg(F.count_if(F.col("v") > 2), F.bo
 check("values", lambda: rows(df.filter("k = 'a'").groupBy("k").agg(F.first_value("v"), F.last_value("x"), F.any_value("v"))))
 check("nth", lambda: rows(df.filter("k <= 'b'").select("k", "v", F.nth_value("x", 2).over(
     Window.partitionBy("k").orderBy("v").rowsBetween(Window.unboundedPreceding, Window.unboundedFollowing)))))
+check("comoments", lambda: rows(df.groupBy("k").agg(F.corr("v", "x"), F.covar_pop("v", "x"), F.covar_samp("x", "v"))))
 emit()
 '''
 
@@ -170,4 +171,16 @@ def test_stats_and_describe(tmp_path):
         rs = sorted([q for q in ROWS if q[0] == k], key=lambda q: (q[1] is not None, q[1] or 0))
         want = rs[1][2] if len(rs) > 1 else None
         assert all(row[2] == want for row in r("nth") if row[0] == k), k
+    co = {row[0]: row[1:] for row in r("comoments")}
+    for k, rs in groups.items():
+        pairs = [(q[1], q[2]) for q in rs if q[1] is not None and q[2] is not None]
+        n = len(pairs)
+        want = [None, None, None]
+        if n:
+            mv, mx = sum(p[0] for p in pairs) / n, sum(p[1] for p in pairs) / n
+            ck = sum((p[0] - mv) * (p[1] - mx) for p in pairs)
+            sv = sum((p[0] - mv) ** 2 for p in pairs)
+            sx = sum((p[1] - mx) ** 2 for p in pairs)
+            want = [ck / math.sqrt(sv * sx) if n > 1 and sv * sx != 0 else None, ck / n, ck / (n - 1) if n > 1 else None]
+        assert close(co[k], want), (k, co[k], want)
     assert r("describe_no_cols") == [["count"], ["mean"], ["stddev"], ["min"], ["max"]]

@@ -140,7 +140,8 @@ bool is_aggregate_function(const std::string& n) {
   return n == "count" || n == "sum" || n == "avg" || n == "mean" || n == "min" || n == "max" || n == "first" ||
          n == "last" || n == "collect_list" || n == "collect_set" || n == "count_distinct" || is_moment_function(n) ||
          n == "percentile_approx" || n == "approx_percentile" || n == "count_if" || n == "bool_and" || n == "every" ||
-         n == "bool_or" || n == "some" || n == "any" || n == "any_value" || n == "first_value" || n == "last_value";
+         n == "bool_or" || n == "some" || n == "any" || n == "any_value" || n == "first_value" || n == "last_value" ||
+         n == "corr" || n == "covar_pop" || n == "covar_samp";
 }
 
 bool is_generator_function(const std::string& n) { return is_generator_name(n); }
@@ -332,6 +333,10 @@ ExprOrError resolve_function(const Expr& fn) {
     if (a[0]->type.id == TypeId::Map)
       return unexpected_input_type(quoted_sql(*shown(n)), 1, "\"ORDERABLE\"", quoted_sql(*a[0]), quoted_type(a[0]->type));
     return make_agg(fn, n, a, a[0]->type, true);
+  }
+  if (n == "corr" || n == "covar_pop" || n == "covar_samp") {
+    if (na != 2) return wrong("2");
+    return coerced(n, {D, D}, [&](ExprList x) { return make_agg(fn, n, x, DataType::double_(), true); });
   }
   if (n == "count_if") {
     if (na != 1) return wrong("1");

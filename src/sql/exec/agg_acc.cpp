@@ -512,6 +512,84 @@ class MomentAcc : public Accumulator {
   std::vector<S> s_;
 };
 
+// Spark's Covariance / PearsonCorrelation over struct<x, y> input: co-moment updated per pair
+// (both non-NULL) and merged with Spark's formulas.
+class CoMomentAcc : public Accumulator {
+ public:
+  explicit CoMomentAcc(AggFn fn) : fn_(fn) {}
+  void resize(int64_t g) override { s_.resize(size_t(g)); }
+  void update(const Vec* v, const int32_t* gid, int64_t n) override {
+    const col::Column& c = *v->col;
+    if (c.id() != TypeId::Struct || c.children.size() != 2) return;
+    const col::Column &cx = *c.children[0], &cy = *c.children[1];
+    const double *x = cx.vals<double>(), *y = cy.vals<double>();
+    for (int64_t i = 0; i < n; ++i) {
+      const int64_t r = v->constant ? 0 : i;
+      const int64_t rr = r;  // struct children are sliced with the struct: row r is row r
+      if (!c.is_valid(r) || !cx.is_valid(rr) || !cy.is_valid(rr)) continue;
+      S& s = s_[size_t(gid[i])];
+      const double nn = s.n + 1, dx = x[rr] - s.xa, dxn = dx / nn, dy = y[rr] - s.ya, dyn = dy / nn;
+      const double xa = s.xa + dxn, ya = s.ya + dyn;
+      s.ck += dx * (y[rr] - ya);
+      s.xm += dx * (x[rr] - xa);
+      s.ym += dy * (y[rr] - ya);
+      s.n = nn;
+      s.xa = xa;
+      s.ya = ya;
+    }
+  }
+  void merge(const std::vector<ColumnPtr>& st, const int32_t* gid, int64_t n) override {
+    const double* f[6];
+    for (int k = 0; k < 6; ++k) f[k] = st[size_t(k)]->vals<double>();
+    for (int64_t i = 0; i < n; ++i) {
+      S& a = s_[size_t(gid[i])];
+      const S b{f[0][i], f[1][i], f[2][i], f[3][i], f[4][i], f[5][i]};
+      const double nn = a.n + b.n, dx = b.xa - a.xa, dy = b.ya - a.ya;
+      const double dxn = nn == 0 ? 0.0 : dx / nn, dyn = nn == 0 ? 0.0 : dy / nn;
+      S m;
+      m.n = nn;
+      m.xa = a.xa + dxn * b.n;
+      m.ya = a.ya + dyn * b.n;
+      m.ck = a.ck + b.ck + dx * dyn * a.n * b.n;
+      m.xm = a.xm + b.xm + dx * dxn * a.n * b.n;
+      m.ym = a.ym + b.ym + dy * dyn * a.n * b.n;
+      a = m;
+    }
+  }
+  std::vector<ColumnPtr> state(int64_t g) override {
+    std::vector<ColumnPtr> out;
+    std::vector<uint8_t> seen(size_t(g), 1);
+    for (int k = 0; k < 6; ++k) {
+      std::vector<double> v(static_cast<size_t>(g));
+      for (int64_t i = 0; i < g; ++i) v[size_t(i)] = s_[size_t(i)].at(k);
+      out.push_back(fixed_out<double>(kern::type_of(TypeId::Double), v, seen, g));
+    }
+    return out;
+  }
+  ColumnPtr result(int64_t g) override {
+    std::vector<double> v(static_cast<size_t>(g));
+    std::vector<uint8_t> seen(size_t(g), 0);
+    for (int64_t i = 0; i < g; ++i) {
+      const S& s = s_[size_t(i)];
+      std::optional<double> r;  // division by zero is NULL (non-legacy statistical aggregates)
+      if (fn_ == AggFn::CovarPop && s.n > 0) r = s.ck / s.n;
+      if (fn_ == AggFn::CovarSamp && s.n > 1) r = s.ck / (s.n - 1);
+      if (fn_ == AggFn::Corr && s.n > 1 && s.xm * s.ym != 0) r = s.ck / std::sqrt(s.xm * s.ym);
+      if (r) { v[size_t(i)] = *r; seen[size_t(i)] = 1; }
+    }
+    return fixed_out<double>(kern::type_of(TypeId::Double), v, seen, g);
+  }
+  int64_t memory() const override { return int64_t(s_.capacity() * sizeof(S)); }
+
+ private:
+  struct S {
+    double n = 0, xa = 0, ya = 0, ck = 0, xm = 0, ym = 0;
+    double at(int k) const { return k == 0 ? n : k == 1 ? xa : k == 2 ? ya : k == 3 ? ck : k == 4 ? xm : ym; }
+  };
+  AggFn fn_;
+  std::vector<S> s_;
+};
+
 }  // namespace
 
 std::unique_ptr<Accumulator> make_accumulator(const AggSpec& spec, const ColType& in) {
@@ -521,6 +599,7 @@ std::unique_ptr<Accumulator> make_accumulator(const AggSpec& spec, const ColType
     case AggFn::Count: return std::make_unique<CountAcc>(false);
     case AggFn::CountStar: return std::make_unique<CountAcc>(true);
     case AggFn::CountIf: return std::make_unique<CountAcc>(false, true);
+    case AggFn::CovarPop: case AggFn::CovarSamp: case AggFn::Corr: return std::make_unique<CoMomentAcc>(spec.fn);
     case AggFn::Sum: return make_sum<false>(in, res, res);
     case AggFn::Avg: return make_sum<true>(in, agg_state_types(spec.fn, in)[0], res);
     case AggFn::Min: case AggFn::Max: {

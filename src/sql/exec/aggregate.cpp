@@ -19,8 +19,10 @@ bool is_moment_agg(AggFn fn) {
          fn == AggFn::Skewness || fn == AggFn::Kurtosis;
 }
 
+bool is_comoment_agg(AggFn fn) { return fn == AggFn::CovarPop || fn == AggFn::CovarSamp || fn == AggFn::Corr; }
+
 ColType agg_result_type(AggFn fn, const ColType& in) {
-  if (is_moment_agg(fn)) return ColType::scalar(TypeId::Double);
+  if (is_moment_agg(fn) || is_comoment_agg(fn)) return ColType::scalar(TypeId::Double);
   switch (fn) {
     case AggFn::Count: case AggFn::CountStar: case AggFn::CountDistinct: case AggFn::CountIf:
       return ColType::scalar(TypeId::Long);
@@ -38,6 +40,7 @@ ColType agg_result_type(AggFn fn, const ColType& in) {
 
 std::vector<ColType> agg_state_types(AggFn fn, const ColType& in) {
   if (is_moment_agg(fn)) return std::vector<ColType>(5, ColType::scalar(TypeId::Double));  // n, avg, m2, m3, m4
+  if (is_comoment_agg(fn)) return std::vector<ColType>(6, ColType::scalar(TypeId::Double));  // n, xAvg, yAvg, ck, xMk, yMk
   switch (fn) {
     case AggFn::Avg: {
       ColType sum = in.id == TypeId::Decimal ? ColType::decimal(std::min(38, in.precision + 10), in.scale)

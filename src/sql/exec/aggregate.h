@@ -14,8 +14,12 @@ enum class AggFn {
   // the value of rank ceil(p * n) - what Spark's sketch answers exactly below its accuracy.
   Percentile, PercentileArray,
   CountIf,  // rows whose boolean input is true
+  // Two columns as struct<x: double, y: double> input (Spark's Covariance / PearsonCorrelation):
+  // state n, xAvg, yAvg, ck, xMk, yMk; rows where either is NULL are skipped.
+  CovarPop, CovarSamp, Corr,
 };
 bool is_moment_agg(AggFn fn);
+bool is_comoment_agg(AggFn fn);
 
 // Partial: input rows -> keys + states; Final: keys + states -> keys + results;
 // Complete: input rows -> keys + results.

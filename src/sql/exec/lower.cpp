@@ -579,6 +579,23 @@ struct Lowerer {
       }
     } else if (distinct) {
       return err<AggSpec>(n + "(DISTINCT …) is not supported by the native engine yet");
+    } else if (n == "corr" || n == "covar_pop" || n == "covar_samp") {  // two columns as one struct input
+      if (args.size() != 2) return err<AggSpec>(n + "() takes two arguments");
+      s.fn = n == "corr" ? AggFn::Corr : n == "covar_pop" ? AggFn::CovarPop : AggFn::CovarSamp;
+      const auto D = col::ColType::scalar(col::TypeId::Double);
+      s.in_type = col::make_type(col::ColType::strct({"x", "y"}, {D, D}));
+      if (lower_input) {
+        std::vector<ExprPtr> xy;
+        for (const auto& a : args) {
+          auto x = lower_expr(a, in);
+          if (!x) return err<AggSpec>(x.error_message());
+          xy.push_back(x.value());
+        }
+        auto st = lower_library_call("struct", xy, s.in_type);
+        if (!st || !*st) return err<AggSpec>(n + "(): cannot pair its inputs");
+        s.input = st->value();
+      }
+      return s;
     } else if (n == "percentile_approx" || n == "approx_percentile") {
       if (args.size() != 3) return err<AggSpec>(n + "() takes three arguments here");
       auto number = [](const json& x) -> std::optional<double> {

@@ -75,6 +75,11 @@ ExprList partial_buffers(const Expr& agg, int64_t& next_id) {
   if (n == "collect_list" || n == "collect_set") return {a("buf", agg.type, false)};
   if (n == "percentile_approx" || n == "approx_percentile")  // the values (exact samples)
     return {a("buf", DataType::array(agg.children[0]->type, false), false)};
+  if (n == "corr" || n == "covar_pop" || n == "covar_samp") {  // Covariance / PearsonCorrelation buffer
+    ExprList b;
+    for (const char* f : {"n", "xAvg", "yAvg", "ck", "xMk", "yMk"}) b.push_back(a(f, DataType::double_(), false));
+    return b;
+  }
   if (is_moment_function(n))  // CentralMomentAgg's buffer
     return {a("n", DataType::double_(), false), a("avg", DataType::double_(), false), a("m2", DataType::double_(), false),
             a("m3", DataType::double_(), false), a("m4", DataType::double_(), false)};
