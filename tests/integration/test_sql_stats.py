@@ -51,6 +51,10 @@ check("bools", lambda: rows(df.groupBy("k").agg(F.count_if(F.col("v") > 2), F.bo
 check("values", lambda: rows(df.filter("k = 'a'").groupBy("k").agg(F.first_value("v"), F.last_value("x"), F.any_value("v"))))
 check("nth", lambda: rows(df.filter("k <= 'b'").select("k", "v", F.nth_value("x", 2).over(
     Window.partitionBy("k").orderBy("v").rowsBetween(Window.unboundedPreceding, Window.unboundedFollowing)))))
+small = spark.createDataFrame([(1, 12), (10, 1), (19, 8)], ["c1", "c2"])
+check("df_stat", lambda: [small.corr("c1", "c2"), small.cov("c1", "c2"), small.stat.corr("c1", "c1"),
+                          small.approxQuantile("c1", [0.1, 0.5, 0.9], 0.0),
+                          small.approxQuantile(["c1", "c2"], [0.5], 0.0)])
 check("comoments", lambda: rows(df.groupBy("k").agg(F.corr("v", "x"), F.covar_pop("v", "x"), F.covar_samp("x", "v"))))
 emit()
 '''
@@ -171,6 +175,9 @@ def test_stats_and_describe(tmp_path):
         rs = sorted([q for q in ROWS if q[0] == k], key=lambda q: (q[1] is not None, q[1] or 0))
         want = rs[1][2] if len(rs) > 1 else None
         assert all(row[2] == want for row in r("nth") if row[0] == k), k
+    st = r("df_stat")
+    assert close(st[0], statistics.correlation([1, 10, 19], [12, 1, 8])) and close(st[1], -18.0) and close(st[2], 1.0)
+    assert st[3] == [1.0, 10.0, 19.0] and st[4] == [[10.0], [8.0]]
     co = {row[0]: row[1:] for row in r("comoments")}
     for k, rs in groups.items():
         pairs = [(q[1], q[2]) for q in rs if q[1] is not None and q[2] is not None]

@@ -578,6 +578,47 @@ Result<PlanPtr> decode_relation(const json& j, IdGen& ids) {
     p.names = strings(b, "columnNames");
     return done();
   }
+  if (k == "corr" || k == "cov" || k == "approxQuantile") {  // DataFrame.stat values: one row, one column
+    if (k == "approxQuantile") {
+      SPP_KEYS("input", "cols", "probabilities", "relativeError");
+    } else {
+      SPP_KEYS("input", "col1", "col2", "method");
+    }
+    p.kind = PlanKind::Aggregate;
+    SPP_CHILD("input");
+    auto column = [&](const std::string& name) -> Result<ExprPtr> {
+      auto parts = parse_identifier(name);
+      if (!parts) return parts.status();
+      return unresolved_attr(*parts);
+    };
+    if (k != "approxQuantile") {
+      auto a = column(str(b, "col1"));
+      if (!a) return a.status();
+      auto c = column(str(b, "col2"));
+      if (!c) return c.status();
+      p.exprs = {alias(unresolved_fn(k == "corr" ? "corr" : "covar_samp", {*a, *c}), k, ids.next())};
+      return done();
+    }
+    // approxQuantile: percentile_approx of each column (as double) at every probability
+    const double rel = b.value("relativeError", 0.0);
+    if (rel < 0) return Result<PlanPtr>::error("plan: relativeError must be non-negative");
+    const int64_t acc = rel > 0 ? std::max<int64_t>(1, static_cast<int64_t>(1.0 / rel)) : 2147483647;
+    ExprList ps;
+    for (const auto& v : b.value("probabilities", json::array())) {
+      if (!v.is_number() || v.get<double>() < 0 || v.get<double>() > 1)
+        return Result<PlanPtr>::error("plan: probabilities must be numbers in [0, 1]");
+      ps.push_back(lit(Value::of(v.get<double>()), DataType::double_()));
+    }
+    ExprList per_col;
+    for (const auto& name : strings(b, "cols")) {
+      auto c = column(name);
+      if (!c) return c.status();
+      per_col.push_back(unresolved_fn("percentile_approx", {cast(*c, DataType::double_(), true), unresolved_fn("array", ps),
+                                                            lit_long(acc)}));
+    }
+    p.exprs = {alias(unresolved_fn("array", per_col), "approx_quantile", ids.next())};
+    return done();
+  }
   if (k == "describe" || k == "summary") {  // Dataset.describe = select(cols).summary(5 statistics)
     if (k == "describe") {
       SPP_KEYS("input", "cols");
