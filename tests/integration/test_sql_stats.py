@@ -55,6 +55,9 @@ small = spark.createDataFrame([(1, 12), (10, 1), (19, 8)], ["c1", "c2"])
 check("df_stat", lambda: [small.corr("c1", "c2"), small.cov("c1", "c2"), small.stat.corr("c1", "c1"),
                           small.approxQuantile("c1", [0.1, 0.5, 0.9], 0.0),
                           small.approxQuantile(["c1", "c2"], [0.5], 0.0)])
+check("cast_alias", lambda: [list(r) for r in spark.sql(
+    "SELECT int(NULL) AS a, string(3) AS b, double('1.5') AS c, bigint(2.7) AS d").collect()] +
+    [spark.sql("SELECT int(NULL) AS a, date('2024-01-02') AS e").dtypes])
 check("comoments", lambda: rows(df.groupBy("k").agg(F.corr("v", "x"), F.covar_pop("v", "x"), F.covar_samp("x", "v"))))
 emit()
 '''
@@ -175,6 +178,7 @@ def test_stats_and_describe(tmp_path):
         rs = sorted([q for q in ROWS if q[0] == k], key=lambda q: (q[1] is not None, q[1] or 0))
         want = rs[1][2] if len(rs) > 1 else None
         assert all(row[2] == want for row in r("nth") if row[0] == k), k
+    assert r("cast_alias") == [[None, "3", 1.5, 2], [["a", "int"], ["e", "date"]]]
     st = r("df_stat")
     assert close(st[0], statistics.correlation([1, 10, 19], [12, 1, 8])) and close(st[1], -18.0) and close(st[2], 1.0)
     assert st[3] == [1.0, 10.0, 19.0] and st[4] == [[10.0], [8.0]]

@@ -177,6 +177,16 @@ ExprOrError resolve_function(const Expr& fn) {
   const auto DATE = ExpectedType::exact(DataType::date());
 
   if (auto w = resolve_window_function(fn, n)) return *w;
+  // Spark's cast aliases: int(x), string(x), … are CAST(x AS type).
+  if (n == "boolean" || n == "tinyint" || n == "smallint" || n == "int" || n == "bigint" || n == "float" ||
+      n == "double" || n == "decimal" || n == "date" || n == "timestamp" || n == "string" || n == "binary") {
+    if (na != 1) return wrong("1");
+    auto t = parse_ddl_type(n);
+    if (!t) return wrong("1");
+    auto c = cast(a[0], *t, true);
+    if (auto err = check_cast(*c)) return *err;
+    return c;
+  }
   if (is_binary_arith(n)) {
     if (na != 2) return wrong("2");
     return arithmetic(fn, n, a);
