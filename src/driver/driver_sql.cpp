@@ -8,6 +8,7 @@
 #include "driver/file_splits.h"
 #include "sql/exec/csv.h"
 #include "sql/exec/json_lines.h"
+#include "sql/exec/partition_values.h"
 #include "sql/parquet/file_reader.h"
 
 #include <algorithm>
@@ -21,14 +22,30 @@ namespace spp::driver {
 
 namespace {
 
-// The files of a read, as Spark reports a missing one.
-Result<std::vector<FileEntry>> source_files(const std::vector<std::string>& paths) {
-  auto files = list_input_files(paths);
+using OptionList = std::vector<std::pair<std::string, std::string>>;
+
+// An option's value by case-insensitive key (the last one wins), "" when absent.
+std::string option(const OptionList& options, std::string_view key) {
+  std::string out;
+  for (const auto& [k, v] : options) {
+    if (k.size() != key.size()) continue;
+    bool same = true;
+    for (size_t i = 0; i < k.size() && same; ++i)
+      same = std::tolower(static_cast<unsigned char>(k[i])) == std::tolower(static_cast<unsigned char>(key[i]));
+    if (same) out = v;
+  }
+  return out;
+}
+
+// The files of a read (directories recursively, partition directories included), as Spark
+// reports a missing one.
+Result<std::vector<DatasetFile>> source_files(const std::vector<std::string>& paths, const OptionList& options) {
+  auto files = list_dataset_files(paths, option(options, "basePath"));
   if (!files) {
     std::string m = files.error_message();
     const std::string prefix = "Input path does not exist: ";
     if (m.rfind(prefix, 0) == 0) m = "[PATH_NOT_FOUND] Path does not exist: file:" + m.substr(prefix.size()) + ".";
-    return Result<std::vector<FileEntry>>::error(m);
+    return Result<std::vector<DatasetFile>>::error(m);
   }
   return files;
 }
@@ -117,18 +134,81 @@ Result<sql::DataType> parquet_schema(const std::vector<FileEntry>& files,
 
 // Schemas of file sources (SqlSession's SourceResolver): files must exist; text has one string
 // column; csv and json take the user's schema or infer it from the files.
-Result<sql::DataType> resolve_source(const std::string& format, const std::vector<std::string>& paths,
-                                     const std::vector<std::pair<std::string, std::string>>& options,
-                                     const std::optional<sql::DataType>& user, bool parquet_merge) {
-  using R = Result<sql::DataType>;
+Result<sql::DataType> data_schema(const std::string& f, const std::vector<DatasetFile>& all_files, const OptionList& options,
+                                  const std::optional<sql::DataType>& user_schema, bool parquet_merge);
+
+Result<sql::ResolvedSource> resolve_source(const std::string& format, const std::vector<std::string>& paths,
+                                           const OptionList& options, const std::optional<sql::DataType>& user,
+                                           bool parquet_merge, bool type_inference) {
+  using R = Result<sql::ResolvedSource>;
   std::string f = format;
   for (auto& c : f) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   if (f != "text" && f != "csv" && f != "json" && f != "parquet")
     return R::error(f == "orc" || f == "avro"
                         ? "reading " + f + " files is not supported by sparkpp yet"
                         : "[DATA_SOURCE_NOT_FOUND] Failed to find the data source: " + format + ".");
-  auto files = source_files(paths);
+  auto files = source_files(paths, options);
   if (!files) return R::error(files.error_message());
+  auto data = data_schema(f, files.value(), options, user, parquet_merge);
+  if (!data) return R::error(data.error_message());
+  // Partition directories' columns after the files' (user-typed when the schema names them).
+  std::vector<std::pair<std::string, std::string>> file_base;
+  for (const auto& fe : files.value()) file_base.emplace_back(fe.file.path, fe.base);
+  auto parts = sql::exec::infer_partition_columns(file_base, type_inference);
+  if (!parts) return R::error(parts.error_message());
+  if (parts.value().names.empty()) return sql::ResolvedSource{data.value(), 0};
+  auto same = [](const std::string& a, const std::string& b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+             return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+           });
+  };
+  std::vector<sql::StructField> fields, part_fields;
+  for (size_t i = 0; i < parts.value().names.size(); ++i) {
+    const std::string& n = parts.value().names[i];
+    auto t = sql::type_from_json(sql::col::type_to_json(parts.value().types[i]));
+    if (!t) return R::error(t.error_message());
+    sql::StructField pf{n, t.value(), true, "{}"};
+    if (user)
+      for (const auto& uf : user->fields)
+        if (same(uf.name, n)) pf = uf;
+    part_fields.push_back(pf);
+  }
+  for (const auto& df : data.value().fields) {
+    // A file column named as a partition column takes the directory's value (Spark's overlap);
+    // csv keeps it, its columns being positional.
+    bool overlap = std::any_of(part_fields.begin(), part_fields.end(), [&](const sql::StructField& pf) { return same(pf.name, df.name); });
+    if (!overlap || f == "csv") fields.push_back(df);
+  }
+  fields.insert(fields.end(), part_fields.begin(), part_fields.end());
+  return sql::ResolvedSource{sql::DataType::structure(fields), static_cast<int>(part_fields.size())};
+}
+
+// The files' own columns: the user's schema (less partition columns, added after) or inferred.
+Result<sql::DataType> data_schema(const std::string& f, const std::vector<DatasetFile>& all_files, const OptionList& options,
+                                  const std::optional<sql::DataType>& user_schema, bool parquet_merge) {
+  using R = Result<sql::DataType>;
+  std::vector<FileEntry> plain;
+  for (const auto& fe : all_files) plain.push_back(fe.file);
+  Result<std::vector<FileEntry>> files(std::move(plain));
+  std::optional<sql::DataType> user = user_schema;
+  if (user) {  // partition columns the user named are typed there but read from directories
+    std::vector<std::pair<std::string, std::string>> file_base;
+    for (const auto& fe : all_files) file_base.emplace_back(fe.file.path, fe.base);
+    auto parts = sql::exec::infer_partition_columns(file_base, false);
+    if (!parts) return R::error(parts.error_message());
+    std::vector<sql::StructField> keep;
+    for (const auto& uf : user->fields) {
+      bool is_part = false;
+      for (const auto& n : parts.value().names) {
+        std::string a = uf.name, b = n;
+        for (auto& c : a) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        for (auto& c : b) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        is_part = is_part || a == b;
+      }
+      if (!is_part) keep.push_back(uf);
+    }
+    user = sql::DataType::structure(keep);
+  }
   if (f == "text") {
     if (user) {
       if (user->fields.size() != 1)
@@ -193,20 +273,27 @@ void Driver::sql_error(Connection& c, int64_t req, const json& error) {
 void Driver::sql_conf(const std::map<std::string, std::string>& session) {
   sql::SqlConf c;
   bool merge = false;  // spark.sql.parquet.mergeSchema
+  bool infer = true;   // spark.sql.sources.partitionColumnTypeInference.enabled
+  auto read = [&](const std::string& k, const std::string& v) {
+    std::string l = v;
+    for (auto& ch : l) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (k == "spark.sql.parquet.mergeSchema") merge = l == "true";
+    if (k == "spark.sql.sources.partitionColumnTypeInference.enabled") infer = l != "false";
+  };
   for (const auto& [k, v] : conf_.values())
     if (k.rfind("spark.sql.", 0) == 0) {
       c.set(k, v);
-      if (k == "spark.sql.parquet.mergeSchema") merge = v == "true";
+      read(k, v);
     }
   for (const auto& [k, v] : session) {
     c.set(k, v);
-    if (k == "spark.sql.parquet.mergeSchema") merge = v == "true";
+    read(k, v);
   }
   sql_.conf() = c;
-  sql_.set_source_resolver([merge](const std::string& format, const std::vector<std::string>& paths,
-                                   const std::vector<std::pair<std::string, std::string>>& options,
-                                   const std::optional<sql::DataType>& user) {
-    return resolve_source(format, paths, options, user, merge);
+  sql_.set_source_resolver([merge, infer](const std::string& format, const std::vector<std::string>& paths,
+                                          const std::vector<std::pair<std::string, std::string>>& options,
+                                          const std::optional<sql::DataType>& user) {
+    return resolve_source(format, paths, options, user, merge, infer);
   });
 }
 
@@ -281,10 +368,16 @@ void Driver::sql_execute(Connection& c, const msg::PySqlExecute& m) {
   const int parallelism = default_parallelism();
   FileSplitter splitter = [&](const json& scan) -> Result<std::vector<std::vector<plan::TextSource>>> {
     using R = Result<std::vector<std::vector<plan::TextSource>>>;
-    auto files = source_files(scan.value("paths", std::vector<std::string>{}));
+    OptionList opts;
+    if (scan.contains("options") && scan["options"].is_object())
+      for (auto it = scan["options"].begin(); it != scan["options"].end(); ++it)
+        opts.emplace_back(it.key(), it->is_string() ? it->get<std::string>() : it->dump());
+    auto files = source_files(scan.value("paths", std::vector<std::string>{}), opts);
     if (!files) return R::error(files.error_message());
     std::vector<std::vector<plan::TextSource>> out;
-    for (const auto& part : sql_file_partitions(files.value(), max_bytes, open_cost, parallelism)) {
+    std::vector<FileEntry> plain;
+    for (const auto& fe : files.value()) plain.push_back(fe.file);
+    for (const auto& part : sql_file_partitions(plain, max_bytes, open_cost, parallelism)) {
       out.emplace_back();
       for (const auto& c : part) out.back().push_back({c.path, c.start, c.length});
     }

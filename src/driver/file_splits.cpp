@@ -34,7 +34,65 @@ void add_path(const std::string& p, std::vector<FileEntry>& out, bool& found) {
     out.push_back({fs::absolute(p).lexically_normal().string(), static_cast<int64_t>(fs::file_size(p, ec))});
   }
 }
+bool hidden_sql(const std::string& name) {
+  return !name.empty() && (name[0] == '.' || (name[0] == '_' && name.find('=') == std::string::npos));
+}
+
+void add_dataset_path(const std::string& p, std::vector<DatasetFile>& out, bool& found) {
+  std::error_code ec;
+  auto st = fs::status(p, ec);
+  if (ec || !fs::exists(st)) return;
+  found = true;
+  std::string root = fs::absolute(p).lexically_normal().string();
+  while (root.size() > 1 && root.back() == '/') root.pop_back();
+  if (!fs::is_directory(st)) {
+    out.push_back({{root, static_cast<int64_t>(fs::file_size(p, ec))}, fs::path(root).parent_path().string()});
+    return;
+  }
+  std::vector<std::string> dirs{p};
+  while (!dirs.empty()) {
+    const std::string d = dirs.back();
+    dirs.pop_back();
+    for (const auto& de : fs::directory_iterator(d, ec)) {
+      const std::string name = de.path().filename().string();
+      if (hidden_sql(name)) continue;
+      if (de.is_directory(ec)) dirs.push_back(de.path().string());
+      else if (de.is_regular_file(ec))
+        out.push_back({{fs::absolute(de.path()).lexically_normal().string(), static_cast<int64_t>(de.file_size(ec))}, root});
+    }
+  }
+}
 }  // namespace
+
+Result<std::vector<DatasetFile>> list_dataset_files(const std::vector<std::string>& paths, const std::string& base_path) {
+  using R = Result<std::vector<DatasetFile>>;
+  std::vector<DatasetFile> out;
+  if (paths.empty()) return R::error("no input path given");
+  for (const auto& raw : paths) {
+    std::string p = strip_scheme(raw);
+    bool found = false;
+    if (p.find_first_of("*?[{") != std::string::npos) {
+      glob_t g{};
+      if (::glob(p.c_str(), GLOB_BRACE, nullptr, &g) == 0) {
+        for (size_t i = 0; i < g.gl_pathc; ++i) add_dataset_path(g.gl_pathv[i], out, found);
+      }
+      globfree(&g);
+      if (!found) return R::error("Input Pattern " + raw + " matches 0 files");
+    } else {
+      add_dataset_path(p, out, found);
+      if (!found) return R::error("Input path does not exist: " + raw);
+    }
+  }
+  if (!base_path.empty()) {
+    std::string b = fs::absolute(strip_scheme(base_path)).lexically_normal().string();
+    while (b.size() > 1 && b.back() == '/') b.pop_back();
+    for (auto& f : out) f.base = b;
+  }
+  std::sort(out.begin(), out.end(), [](const DatasetFile& a, const DatasetFile& b) { return a.file.path < b.file.path; });
+  out.erase(std::unique(out.begin(), out.end(), [](const DatasetFile& a, const DatasetFile& b) { return a.file.path == b.file.path; }),
+            out.end());
+  return out;
+}
 
 Result<std::vector<FileEntry>> list_input_files(const std::vector<std::string>& paths) {
   using R = Result<std::vector<FileEntry>>;

@@ -15,6 +15,12 @@ struct FileEntry {
   int64_t size = 0;
 };
 
+// A file of a dataset and the directory its partition directories start below.
+struct DatasetFile {
+  FileEntry file;
+  std::string base;
+};
+
 struct TextSplit {
   std::string path;
   int64_t start = 0;
@@ -24,6 +30,11 @@ struct TextSplit {
 // Expands paths (comma-separated lists already split) into files, sorted by path.
 // A path matching nothing is an error: "Input path does not exist: <path>".
 Result<std::vector<FileEntry>> list_input_files(const std::vector<std::string>& paths);
+
+// Spark SQL's InMemoryFileIndex: directories listed recursively, names starting with '.' or
+// '_' (unless they hold '=') skipped, sorted by path. Each file's `base` is `base_path` (the
+// basePath option) when given, else the path it was found under (a file's: its directory).
+Result<std::vector<DatasetFile>> list_dataset_files(const std::vector<std::string>& paths, const std::string& base_path);
 
 // Hadoop FileInputFormat.getSplits with minSize 1 and a 32 MiB block size:
 // goal = total / max(min_partitions, 1); split = min(goal, block); a file's tail within 10 %

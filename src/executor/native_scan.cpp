@@ -7,6 +7,7 @@
 #include "sql/exec/csv.h"
 #include "sql/exec/json_lines.h"
 #include "sql/exec/lower.h"
+#include "sql/exec/partition_values.h"
 #include "sql/parquet/file_reader.h"
 
 namespace spp::executor {
@@ -162,11 +163,98 @@ class ParquetScan final : public ex::Operator {
   size_t next_group_ = 0;
 };
 
+// A partitioned dataset: each chunk read by the format's own scan over the files' columns
+// (`file_leaf`), the partition columns — constant per file, from its k=v directories — put at
+// their output positions.
+class PartitionedScan final : public ex::Operator {
+ public:
+  // `parts[i]`: the partition column name of output column i, "" for a file column.
+  PartitionedScan(nlohmann::json file_leaf, std::vector<plan::TextSource> chunks, col::ColTypePtr schema,
+                  col::ColTypePtr file_schema, std::vector<std::string> parts, const ex::ExecContext& ctx)
+      : file_leaf_(std::move(file_leaf)), chunks_(std::move(chunks)), file_schema_(std::move(file_schema)),
+        parts_(std::move(parts)), ctx_(ctx) {
+    schema_ = std::move(schema);
+  }
+  std::string name() const override { return "FileScan " + file_leaf_.value("format", std::string()); }
+
+ protected:
+  ex::BatchResult next_impl() override {
+    for (;;) {
+      if (!inner_) {
+        if (next_chunk_ >= chunks_.size()) return std::optional<col::Batch>();
+        const auto& c = chunks_[next_chunk_++];
+        auto op = make_file_scan(file_leaf_, {c}, file_schema_, ctx_);
+        if (!op) return ex::BatchResult::error(op.error_message());
+        inner_ = std::move(op.value());
+        raw_.clear();
+        for (const auto& p : parts_)
+          raw_.push_back(p.empty() ? "" : ex::partition_raw_value(c.path, p).value_or(std::string(ex::kDefaultPartitionName)));
+      }
+      auto b = inner_->next();
+      if (!b) return ex::BatchResult::error(b.error_message());
+      if (!b.value()) {
+        inner_.reset();
+        continue;
+      }
+      col::Batch in = std::move(*b.value());
+      col::Batch out;
+      out.schema = schema_;
+      out.num_rows = in.num_rows;
+      size_t next_file_col = 0;
+      for (size_t i = 0; i < parts_.size(); ++i) {
+        if (parts_[i].empty()) out.columns.push_back(in.columns[next_file_col++]);
+        else out.columns.push_back(ex::partition_value_column(raw_[i], col::make_type(schema_->children[i]), in.num_rows));
+      }
+      return std::optional<col::Batch>(std::move(out));
+    }
+  }
+
+ private:
+  nlohmann::json file_leaf_;
+  std::vector<plan::TextSource> chunks_;
+  col::ColTypePtr file_schema_;
+  std::vector<std::string> parts_;
+  const ex::ExecContext& ctx_;
+  size_t next_chunk_ = 0;
+  ex::OpPtr inner_;
+  std::vector<std::string> raw_;  // the current file's raw partition values, by output column
+};
+
 }  // namespace
 
 Result<ex::OpPtr> make_file_scan(const nlohmann::json& leaf, std::vector<plan::TextSource> chunks, col::ColTypePtr schema,
-                                 const ex::ExecContext&) {
+                                 const ex::ExecContext& ctx) {
   const std::string format = leaf.value("format", "");
+  if (const int np = leaf.value("partitionColumns", 0); np > 0) {
+    // The files' own columns go to the format's scan; the last `np` of dataSchema are directories'.
+    nlohmann::json file_leaf = leaf;
+    file_leaf.erase("partitionColumns");
+    nlohmann::json data = leaf.value("dataSchema", nlohmann::json::array());
+    if (static_cast<size_t>(np) > data.size()) return Result<ex::OpPtr>::error("file scan: more partition columns than columns");
+    std::map<int64_t, std::string> part_ids;
+    for (size_t i = data.size() - size_t(np); i < data.size(); ++i) part_ids[data[i].value("id", int64_t{-1})] = data[i].value("name", "");
+    data.erase(data.end() - np, data.end());
+    file_leaf["dataSchema"] = data;
+    nlohmann::json out = nlohmann::json::array();
+    std::vector<std::string> parts;
+    std::vector<std::string> names;
+    std::vector<col::ColType> types;
+    const nlohmann::json output = leaf.value("output", nlohmann::json::array());
+    for (size_t i = 0; i < output.size(); ++i) {
+      auto it = part_ids.find(output[i].value("id", int64_t{-2}));
+      parts.push_back(it == part_ids.end() ? "" : (it->second.empty() ? "?" : it->second));
+      if (it != part_ids.end()) continue;
+      out.push_back(output[i]);
+      if (i < schema->children.size()) {
+        names.push_back(schema->names[i]);
+        types.push_back(schema->children[i]);
+      }
+    }
+    file_leaf["output"] = out;
+    auto file_schema = col::make_type(col::ColType::strct(names, types));
+    return ex::OpPtr(std::make_unique<PartitionedScan>(std::move(file_leaf), std::move(chunks), std::move(schema),
+                                                       std::move(file_schema), std::move(parts), ctx));
+  }
   if (format == "text") {
     if (leaf.contains("options") && leaf["options"].is_object()) {
       const nlohmann::json& opts = leaf["options"];

@@ -134,10 +134,11 @@ Result<PlanPtr> SqlSession::resolve_sources(const PlanPtr& p) {
       failed = t.error_message();
       return nullptr;
     }
-    if (user && t.value() == *user) return nullptr;  // keep the decoder's attributes
+    if (user && t.value().schema == *user && t.value().partition_columns == 0) return nullptr;  // keep the decoder's attributes
     LogicalPlan s = *n;
-    s.output_attrs = attrs_for_fields(t.value().fields, ids_);
+    s.output_attrs = attrs_for_fields(t.value().schema.fields, ids_);
     s.data_attrs = s.output_attrs;
+    s.partition_cols = t.value().partition_columns;
     return make_plan(std::move(s));
   });
   if (failed) return Result<PlanPtr>::error(*failed);

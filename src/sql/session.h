@@ -34,7 +34,12 @@ struct PreparedQuery {
 // Resolves a file data source for analysis (the only I/O analysis needs, so the session stays
 // pure and the driver injects it): the schema of `format` files at `paths` — the user's
 // `schema` when given (checked against what the format allows), else inferred from the files.
-using SourceResolver = std::function<Result<DataType>(const std::string& format, const std::vector<std::string>& paths,
+// `partition_columns`: how many of the schema's last fields are partition directories' columns.
+struct ResolvedSource {
+  DataType schema;
+  int partition_columns = 0;
+};
+using SourceResolver = std::function<Result<ResolvedSource>(const std::string& format, const std::vector<std::string>& paths,
                                                       const std::vector<std::pair<std::string, std::string>>& options,
                                                       const std::optional<DataType>& user_schema)>;
 

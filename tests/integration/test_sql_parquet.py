@@ -411,3 +411,65 @@ def test_write_parquet_round_trip(tmp_path):
     for name in ["array_col", "lz4"]:
         assert "not supported" in res.results[name]["error"], res.results[name]
     assert "PATH_ALREADY_EXISTS" in res.results["exists"]["error"]
+
+
+PARTITIONS_JOB = ROWS + r'''
+OUT = os.environ["OUT_DIR"]
+spark = SparkSession.builder.appName("parquet-partitions").getOrCreate()
+df = spark.createDataFrame(
+    [(1, 1, "a b", datetime.date(2024, 1, 2), 1.5, True), (2, 1, "c", None, None, False),
+     (3, 3000000000, None, datetime.date(2023, 5, 6), 2.0, None), (4, None, "a b", datetime.date(2024, 1, 2), 1.5, True)],
+    "v int, y bigint, s string, d date, x double, b boolean")
+root = os.path.join(OUT, "p")
+df.write.partitionBy("y", "s").parquet(root)
+df.write.partitionBy("d", "x", "b").parquet(os.path.join(OUT, "q"))
+df.select("v", "y").write.partitionBy("y").option("header", True).csv(os.path.join(OUT, "c"))
+def read(path, **opts):
+    r = spark.read
+    for k, v in opts.items():
+        r = r.option(k, v)
+    back = r.parquet(path)
+    return [back.dtypes, rows(back.orderBy("v"))]
+check("all", lambda: read(root))
+check("q", lambda: read(os.path.join(OUT, "q")))
+check("leaf", lambda: read(os.path.join(root, "y=1")))
+check("base", lambda: read(os.path.join(root, "y=1"), basePath=root))
+check("filter", lambda: rows(spark.read.parquet(root).filter("y = 1 and s = 'a b'").select("v", "s")))
+check("count", lambda: spark.read.parquet(root).count())
+check("csv", lambda: (lambda b: [b.dtypes, rows(b.orderBy("v"))])(spark.read.option("header", True).csv(os.path.join(OUT, "c"))))
+check("user", lambda: spark.read.schema("y string, v int").parquet(root).dtypes)
+spark.conf.set("spark.sql.sources.partitionColumnTypeInference.enabled", "false")
+check("noinfer", lambda: read(root)[0])
+emit()
+spark.stop()
+'''
+
+
+def test_read_partitioned_dataset(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    script = jobs.write_job(tmp_path, "pqparts.py", PARTITIONS_JOB)
+    res = jobs.submit_ok(script, master="local[2]", timeout=300, env={"OUT_DIR": str(out)})
+    data = [[1, 1, "a b", "2024-01-02", 1.5, True], [2, 1, "c", None, None, False],
+            [3, 3000000000, None, "2023-05-06", 2.0, None], [4, None, "a b", "2024-01-02", 1.5, True]]
+    types, got = res.result("all")
+    assert types == [["v", "int"], ["d", "date"], ["x", "double"], ["b", "boolean"], ["y", "bigint"], ["s", "string"]]
+    assert got == [[r[0], r[3], r[4], r[5], r[1], r[2]] for r in data]
+    # booleans are not inferred (strings); dates and doubles are; the default partition is null
+    types, got = res.result("q")
+    assert types == [["v", "int"], ["y", "bigint"], ["s", "string"], ["d", "date"], ["x", "double"], ["b", "string"]]
+    assert got == [[r[0], r[1], r[2], r[3], r[4], None if r[5] is None else str(r[5]).lower()] for r in data]
+    types, got = res.result("leaf")  # the path given is the base: no y column
+    assert [t[0] for t in types] == ["v", "d", "x", "b", "s"]
+    assert [r[0] for r in got] == [1, 2]
+    types, got = res.result("base")
+    assert types[-2:] == [["y", "int"], ["s", "string"]]
+    assert [[r[0], r[-2], r[-1]] for r in got] == [[1, 1, "a b"], [2, 1, "c"]]
+    assert res.result("filter") == [[1, "a b"]]
+    assert res.result("count") == 4
+    types, got = res.result("csv")
+    assert types == [["v", "string"], ["y", "bigint"]]
+    assert got == [[str(r[0]), r[1]] for r in data]
+    assert res.result("user") == [["v", "int"], ["y", "string"], ["s", "string"]]
+    assert res.result("noinfer") == [["v", "int"], ["d", "date"], ["x", "double"], ["b", "boolean"], ["y", "string"],
+                                     ["s", "string"]]

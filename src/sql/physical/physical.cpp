@@ -379,6 +379,7 @@ json physical_to_json(const PhysPtr& p) {
       j["format"] = p->name;
       j["paths"] = p->paths;
       j["dataSchema"] = exprs_json(p->data_attrs);
+      if (p->partition_cols > 0) j["partitionColumns"] = p->partition_cols;
       json o = json::object();
       for (const auto& [k, v] : p->options) o[k] = v;
       j["options"] = o;

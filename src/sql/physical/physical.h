@@ -63,6 +63,7 @@ struct PhysicalPlan {
   std::vector<PhysPtr> children;
   ExprList exprs, groups, left_keys, right_keys, project, output_attrs;
   ExprList data_attrs;  // FileScan: every column of the files, in file order
+  int partition_cols = 0;  // FileScan: the last data_attrs come from k=v directories
   Partitioning partitioning;  // ShuffleExchange
   JoinType join_type = JoinType::Inner;
   AggMode agg_mode = AggMode::Complete;

@@ -268,6 +268,7 @@ struct Planner {
         auto n = node(PhysKind::FileScan);
         n->name = p->name; n->paths = p->paths; n->options = p->options; n->output_attrs = p->output_attrs;
         n->data_attrs = p->data_attrs;
+        n->partition_cols = p->partition_cols;
         return n;
       }
       case PlanKind::Project: {

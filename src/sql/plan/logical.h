@@ -66,6 +66,7 @@ struct LogicalPlan {
   ExprList groups;                      // Aggregate grouping expressions
   ExprList output_attrs;                // leaves: their output attributes
   ExprList data_attrs;                  // DataSource: every column of the files (output_attrs: those read)
+  int partition_cols = 0;               // DataSource: the last data_attrs come from k=v directories
   std::string name;                     // relation / alias / format / hint
   std::vector<std::string> names;       // USING columns, toDF names, drop names, dedup subset
   std::vector<std::pair<std::string, std::string>> renames;
