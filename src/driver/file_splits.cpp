@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <functional>
 
 namespace spp::driver {
 namespace fs = std::filesystem;
@@ -62,27 +63,33 @@ void add_dataset_path(const std::string& p, std::vector<DatasetFile>& out, bool&
     }
   }
 }
-}  // namespace
-
-Result<std::vector<DatasetFile>> list_dataset_files(const std::vector<std::string>& paths, const std::string& base_path) {
-  using R = Result<std::vector<DatasetFile>>;
-  std::vector<DatasetFile> out;
-  if (paths.empty()) return R::error("no input path given");
+// Each input path (globs expanded) to `add(path, found)`; Spark's errors when one finds nothing.
+Status for_each_input(const std::vector<std::string>& paths, const std::function<void(const std::string&, bool&)>& add) {
   for (const auto& raw : paths) {
     std::string p = strip_scheme(raw);
     bool found = false;
     if (p.find_first_of("*?[{") != std::string::npos) {
       glob_t g{};
       if (::glob(p.c_str(), GLOB_BRACE, nullptr, &g) == 0) {
-        for (size_t i = 0; i < g.gl_pathc; ++i) add_dataset_path(g.gl_pathv[i], out, found);
+        for (size_t i = 0; i < g.gl_pathc; ++i) add(g.gl_pathv[i], found);
       }
       globfree(&g);
-      if (!found) return R::error("Input Pattern " + raw + " matches 0 files");
+      if (!found) return Status::error("Input Pattern " + raw + " matches 0 files");
     } else {
-      add_dataset_path(p, out, found);
-      if (!found) return R::error("Input path does not exist: " + raw);
+      add(p, found);
+      if (!found) return Status::error("Input path does not exist: " + raw);
     }
   }
+  return Status::ok();
+}
+}  // namespace
+
+Result<std::vector<DatasetFile>> list_dataset_files(const std::vector<std::string>& paths, const std::string& base_path) {
+  using R = Result<std::vector<DatasetFile>>;
+  std::vector<DatasetFile> out;
+  if (paths.empty()) return R::error("no input path given");
+  if (Status st = for_each_input(paths, [&](const std::string& p, bool& found) { add_dataset_path(p, out, found); }); !st)
+    return R(st);
   if (!base_path.empty()) {
     std::string b = fs::absolute(strip_scheme(base_path)).lexically_normal().string();
     while (b.size() > 1 && b.back() == '/') b.pop_back();
@@ -98,21 +105,8 @@ Result<std::vector<FileEntry>> list_input_files(const std::vector<std::string>& 
   using R = Result<std::vector<FileEntry>>;
   std::vector<FileEntry> out;
   if (paths.empty()) return R::error("no input path given");
-  for (const auto& raw : paths) {
-    std::string p = strip_scheme(raw);
-    bool found = false;
-    if (p.find_first_of("*?[{") != std::string::npos) {
-      glob_t g{};
-      if (::glob(p.c_str(), GLOB_BRACE, nullptr, &g) == 0) {
-        for (size_t i = 0; i < g.gl_pathc; ++i) add_path(g.gl_pathv[i], out, found);
-      }
-      globfree(&g);
-      if (!found) return R::error("Input Pattern " + raw + " matches 0 files");
-    } else {
-      add_path(p, out, found);
-      if (!found) return R::error("Input path does not exist: " + raw);
-    }
-  }
+  if (Status st = for_each_input(paths, [&](const std::string& p, bool& found) { add_path(p, out, found); }); !st)
+    return R(st);
   std::sort(out.begin(), out.end(), [](const FileEntry& a, const FileEntry& b) { return a.path < b.path; });
   out.erase(std::unique(out.begin(), out.end(), [](const FileEntry& a, const FileEntry& b) { return a.path == b.path; }),
             out.end());

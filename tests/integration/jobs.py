@@ -42,6 +42,20 @@ def check(name, fn):
             "traceback": _sparkpp_test_tb.format_exc()}
 
 
+def sorted_rows(df):
+    """A DataFrame's rows as lists, in a fixed order (repr) whatever the partitioning."""
+    return sorted([list(r) for r in df.collect()], key=repr)
+
+
+def first_error(fn):
+    """'ExceptionType: first line of its message' of what fn() raises, else 'no error'."""
+    try:
+        fn()
+    except Exception as e:  # noqa: BLE001 - the test compares the text
+        return type(e).__name__ + ": " + str(e).strip().split("\\n")[0]
+    return "no error"
+
+
 def emit():
     print(RESULT_MARK_PLACEHOLDER + _sparkpp_test_json.dumps(_SPARKPP_TEST_RESULTS, default=repr), flush=True)
 

@@ -21,15 +21,7 @@ spark.conf.set("spark.sql.shuffle.partitions", "3")
 df = spark.createDataFrame(ROWS_HERE, "k string, j string, v int")
 df.createOrReplaceTempView("t")
 
-def rows(d):
-    return sorted([list(r) for r in d.collect()], key=repr)
-
-def err(fn):
-    try:
-        fn()
-    except Exception as e:  # noqa: BLE001
-        return type(e).__name__ + ": " + str(e).strip().split("\n")[0]
-    return "no error"
+rows, err = sorted_rows, first_error
 
 check("rollup", lambda: rows(df.rollup("k", "j").agg(F.sum("v"), F.count("*"), F.grouping("k"), F.grouping("j"),
                                                      F.grouping_id())))

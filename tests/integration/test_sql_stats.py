@@ -21,15 +21,7 @@ spark = SparkSession.builder.appName("stats").getOrCreate()
 spark.conf.set("spark.sql.shuffle.partitions", "3")
 df = spark.createDataFrame(ROWS_HERE, "k string, v int, x double").repartition(4)
 
-def rows(d):
-    return sorted([list(r) for r in d.collect()], key=repr)
-
-def err(fn):
-    try:
-        fn()
-    except Exception as e:  # noqa: BLE001
-        return type(e).__name__ + ": " + str(e).strip().split("\n")[0]
-    return "no error"
+rows, err = sorted_rows, first_error
 
 stats = [F.stddev("x"), F.stddev_samp("v"), F.stddev_pop("x"), F.variance("v"), F.var_samp("x"), F.var_pop("v"),
          F.skewness("x"), F.kurtosis("v"), F.percentile_approx("v", 0.5), F.percentile_approx("x", [0.1, 0.9], 100)]

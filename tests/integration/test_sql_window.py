@@ -22,15 +22,7 @@ spark.conf.set("spark.sql.shuffle.partitions", "3")
 df = spark.createDataFrame(%r, "k string, v int, x double")
 w = Window.partitionBy("k").orderBy("v")
 
-def rows(d):
-    return sorted([list(r) for r in d.collect()], key=repr)
-
-def err(fn):
-    try:
-        fn()
-    except Exception as e:  # noqa: BLE001
-        return type(e).__name__ + ": " + str(e).strip().split("\n")[0]
-    return "no error"
+rows, err = sorted_rows, first_error
 
 check("ranking", lambda: rows(df.select("k", "v", "x", F.row_number().over(w.orderBy("v", "x")), F.rank().over(w),
                                         F.dense_rank().over(w), F.percent_rank().over(w), F.cume_dist().over(w),

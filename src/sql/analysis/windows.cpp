@@ -11,10 +11,6 @@ namespace {
 
 using K = FrameBound::Kind;
 
-ExprPtr window_call(const std::string& name, ExprList args, DataType t, bool nullable) {
-  return call(name, std::move(args), std::move(t), nullable);
-}
-
 const Expr* strip_casts(const Expr* x) {
   while (x->kind == ExprKind::Cast || x->kind == ExprKind::Alias) x = x->children[0].get();
   return x;
@@ -64,7 +60,7 @@ std::optional<ExprOrError> resolve_window_function(const Expr& fn, const std::st
   if (n == "row_number" || n == "rank" || n == "dense_rank" || n == "percent_rank" || n == "cume_dist") {
     if (na != 0) return wrong_num_args(to_sql_id({n}), "0", na);
     const bool dbl = n == "percent_rank" || n == "cume_dist";
-    return window_call(n, {}, dbl ? DataType::double_() : DataType::int_(), false);
+    return call(n, {}, dbl ? DataType::double_() : DataType::int_(), false);
   }
   if (n == "ntile") {
     if (na != 1) return wrong_num_args(to_sql_id({n}), "1", na);
@@ -73,7 +69,7 @@ std::optional<ExprOrError> resolve_window_function(const Expr& fn, const std::st
       return legacy("_LEGACY_ERROR_TEMP_2412", "Buckets expression must be foldable and of integer type, but got: " +
                                                    to_sql_expr(a[0]->sql()) + ".");
     if (*b <= 0) return legacy("_LEGACY_ERROR_TEMP_2412", "Buckets expression must be positive, but got: " + std::to_string(*b));
-    return window_call(n, {lit_int(static_cast<int32_t>(*b))}, DataType::int_(), false);
+    return call(n, {lit_int(static_cast<int32_t>(*b))}, DataType::int_(), false);
   }
   if (n == "nth_value") {  // (input, offset[, ignoreNulls]) over the window's frame
     if (na < 2 || na > 3) return wrong_num_args(to_sql_id({n}), "[2, 3]", na);
@@ -88,7 +84,7 @@ std::optional<ExprOrError> resolve_window_function(const Expr& fn, const std::st
         return legacy("_LEGACY_ERROR_TEMP_1057", "The 'ignoreNulls' argument of nth_value must be a boolean literal.");
       ignore = !x->value.is_null() && x->value.as_bool();
     }
-    auto e = std::make_shared<Expr>(*window_call(n, {a[0], lit_int(static_cast<int32_t>(*o))}, a[0]->type, true));
+    auto e = std::make_shared<Expr>(*call(n, {a[0], lit_int(static_cast<int32_t>(*o))}, a[0]->type, true));
     e->ignore_nulls = ignore;
     return ExprPtr(e);
   }
@@ -105,7 +101,7 @@ std::optional<ExprOrError> resolve_window_function(const Expr& fn, const std::st
       return legacy("_LEGACY_ERROR_TEMP_1055", "The default value of " + n + " must be of the input type " + in->type.sql() + ".");
     def = cast(def, in->type, false);
   }
-  return window_call(n, {in, off, def}, in->type, true);
+  return call(n, {in, off, def}, in->type, true);
 }
 
 bool has_window(const ExprPtr& e) {

@@ -1,6 +1,7 @@
 // Connect JSON -> unresolved plan trees. Every node checks its keys: unknown fields are errors
 // (a client/driver version mismatch must be loud).
 #include "sql/connect/decode.h"
+#include "sql/connect/decode_internal.h"
 
 #include <nlohmann/json.hpp>
 
@@ -10,16 +11,6 @@ namespace spp::sql {
 using nlohmann::json;
 
 namespace {
-
-Status check_keys(const json& j, const char* node, std::initializer_list<const char*> allowed) {
-  if (!j.is_object()) return Status::error(std::string("plan: '") + node + "' must be an object");
-  for (auto it = j.begin(); it != j.end(); ++it) {
-    bool ok = it.key() == "common";
-    for (const char* a : allowed) ok |= it.key() == a;
-    if (!ok) return Status::error(std::string("plan: unknown field '") + it.key() + "' in '" + node + "'");
-  }
-  return Status::ok();
-}
 
 // proto3 int64 is a JSON string; numbers are accepted too.
 Result<int64_t> i64(const json& j, const char* what) {
@@ -67,19 +58,6 @@ std::vector<std::string> strings(const json& j, const char* key) {
   auto it = j.find(key);
   if (it != j.end() && it->is_array())
     for (const auto& s : *it) if (s.is_string()) out.push_back(s.get<std::string>());
-  return out;
-}
-
-Result<ExprList> exprs(const json& j, const char* key, IdGen& ids) {
-  ExprList out;
-  auto it = j.find(key);
-  if (it == j.end()) return out;
-  if (!it->is_array()) return Result<ExprList>::error(std::string("plan: '") + key + "' must be a list");
-  for (const auto& e : *it) {
-    auto r = decode_expression(e, ids);
-    if (!r) return r.status();
-    out.push_back(*r);
-  }
   return out;
 }
 
@@ -213,6 +191,29 @@ Result<PlanPtr> child(const json& j, const char* key, IdGen& ids) {
 
 }  // namespace
 
+Status check_keys(const json& j, const char* node, std::initializer_list<const char*> allowed) {
+  if (!j.is_object()) return Status::error(std::string("plan: '") + node + "' must be an object");
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    bool ok = it.key() == "common";
+    for (const char* a : allowed) ok |= it.key() == a;
+    if (!ok) return Status::error(std::string("plan: unknown field '") + it.key() + "' in '" + node + "'");
+  }
+  return Status::ok();
+}
+
+Result<ExprList> exprs(const json& j, const char* key, IdGen& ids) {
+  ExprList out;
+  auto it = j.find(key);
+  if (it == j.end()) return out;
+  if (!it->is_array()) return Result<ExprList>::error(std::string("plan: '") + key + "' must be a list");
+  for (const auto& e : *it) {
+    auto r = decode_expression(e, ids);
+    if (!r) return r.status();
+    out.push_back(*r);
+  }
+  return out;
+}
+
 Result<std::vector<std::string>> parse_identifier(const std::string& s) {
   std::vector<std::string> parts;
   std::string cur;
@@ -241,85 +242,6 @@ Result<std::vector<std::string>> parse_identifier(const std::string& s) {
   parts.push_back(cur);
   return parts;
 }
-
-// Spark's Rollup: (a, b, c) -> [a, b, c], [a, b], [a], [].
-std::vector<std::vector<int>> rollup_sets(size_t n) {
-  std::vector<std::vector<int>> out;
-  for (size_t k = n + 1; k-- > 0;) {
-    std::vector<int> s;
-    for (size_t i = 0; i < k; ++i) s.push_back(static_cast<int>(i));
-    out.push_back(std::move(s));
-  }
-  return out;
-}
-
-// Spark's Cube (cubeExprs): (a, b) -> [a, b], [a], [b], [].
-std::vector<std::vector<int>> cube_sets(size_t n) {
-  std::vector<std::vector<int>> out = {{}};
-  for (size_t i = n; i-- > 0;) {
-    std::vector<std::vector<int>> with;
-    for (const auto& s : out) {
-      std::vector<int> x = {static_cast<int>(i)};
-      x.insert(x.end(), s.begin(), s.end());
-      with.push_back(std::move(x));
-    }
-    with.insert(with.end(), out.begin(), out.end());
-    out = std::move(with);
-  }
-  return out;
-}
-
-namespace {
-// A frame boundary: {"currentRow": true} | {"unbounded": true} | {"value": <integer literal>}.
-Result<FrameBound> decode_bound(const json& b, bool lower, bool range, IdGen& ids) {
-  using K = FrameBound::Kind;
-  if (!b.is_object()) return Result<FrameBound>::error("plan: a window frame boundary must be an object");
-  if (b.value("currentRow", false)) return FrameBound{K::CurrentRow, 0};
-  if (b.value("unbounded", false)) return FrameBound{lower ? K::UnboundedPreceding : K::UnboundedFollowing, 0};
-  if (!b.contains("value")) return Result<FrameBound>::error("plan: a window frame boundary needs a kind");
-  auto v = decode_expression(b["value"], ids);
-  if (!v) return v.status();
-  const Expr& x = **v;
-  if (x.kind != ExprKind::Literal || !std::holds_alternative<int64_t>(x.value.v) || !x.type.is_integral())
-    return Result<FrameBound>::error("plan: a window frame boundary must be an integer literal");
-  const int64_t n = x.value.as_int();
-  if (n == 0) return FrameBound{K::CurrentRow, 0};
-  FrameBound out{K::Offset, n};
-  out.long_literal = range;  // rangeBetween's bounds are bigint literals (rowsBetween's int)
-  return out;
-}
-
-// Connect's Window: {windowFunction, partitionSpec, orderSpec (sortOrder bodies), frameSpec}.
-Result<ExprPtr> decode_window(const json& b, IdGen& ids) {
-  if (auto s = check_keys(b, "window", {"windowFunction", "partitionSpec", "orderSpec", "frameSpec"}); !s) return s;
-  if (!b.contains("windowFunction")) return Result<ExprPtr>::error("plan: window needs 'windowFunction'");
-  auto fn = decode_expression(b["windowFunction"], ids);
-  if (!fn) return fn;
-  auto part = exprs(b, "partitionSpec", ids);
-  if (!part) return part.status();
-  ExprList order;
-  for (const auto& o : b.value("orderSpec", json::array())) {
-    auto e = decode_expression(json{{"sortOrder", o}}, ids);
-    if (!e) return e;
-    order.push_back(*e);
-  }
-  WindowFrame frame;
-  if (b.contains("frameSpec")) {
-    const json& f = b["frameSpec"];
-    const std::string t = f.is_object() ? f.value("frameType", "") : "";
-    if (t != "FRAME_TYPE_ROW" && t != "FRAME_TYPE_RANGE") return Result<ExprPtr>::error("plan: unknown window frame type");
-    frame.type = t == "FRAME_TYPE_ROW" ? FrameType::Rows : FrameType::Range;
-    const bool range = frame.type == FrameType::Range;
-    auto lo = decode_bound(f.value("lower", json::object()), true, range, ids);
-    if (!lo) return lo.status();
-    auto hi = decode_bound(f.value("upper", json::object()), false, range, ids);
-    if (!hi) return hi.status();
-    frame.lower = *lo;
-    frame.upper = *hi;
-  }
-  return window_expr(*fn, *part, std::move(order), frame);
-}
-}  // namespace
 
 Result<ExprPtr> decode_expression(const json& j, IdGen& ids) {
   if (!j.is_object() || j.size() != 1) return Result<ExprPtr>::error("plan: an expression must have exactly one kind");

@@ -381,6 +381,32 @@ std::unique_ptr<Accumulator> make_sum(const ColType& in, const ColType& state0, 
   return nullptr;
 }
 
+// The partial states of double-valued group states: column k holds field k (S::at) per group.
+template <typename S>
+std::vector<ColumnPtr> double_states(const std::vector<S>& st, int fields, int64_t g) {
+  std::vector<ColumnPtr> out;
+  std::vector<uint8_t> seen(static_cast<size_t>(g), 1);
+  for (int k = 0; k < fields; ++k) {
+    std::vector<double> v(static_cast<size_t>(g));
+    for (int64_t i = 0; i < g; ++i) v[size_t(i)] = st[size_t(i)].at(k);
+    out.push_back(fixed_out<double>(kern::type_of(TypeId::Double), v, seen, g));
+  }
+  return out;
+}
+
+// A double result column from per-group optional values (nullopt = NULL).
+template <typename F>
+ColumnPtr double_result(int64_t g, F&& value) {
+  std::vector<double> v(static_cast<size_t>(g));
+  std::vector<uint8_t> seen(static_cast<size_t>(g), 0);
+  for (int64_t i = 0; i < g; ++i)
+    if (std::optional<double> r = value(i)) {
+      v[size_t(i)] = *r;
+      seen[size_t(i)] = 1;
+    }
+  return fixed_out<double>(kern::type_of(TypeId::Double), v, seen, g);
+}
+
 // percentile_approx over the collected values of each group (collect_list's state): sorted,
 // then percentage p answered by the value of rank ceil(p * n) (the first / last value within the
 // relative error of 0 / 1), as Spark's QuantileSummaries.query on exact samples.
@@ -454,21 +480,9 @@ class MomentAcc : public Accumulator {
     for (int k = 0; k < 5; ++k) f[k] = st[size_t(k)]->vals<double>();
     for (int64_t i = 0; i < n; ++i) combine(s_[size_t(gid[i])], S{f[0][i], f[1][i], f[2][i], f[3][i], f[4][i]});
   }
-  std::vector<ColumnPtr> state(int64_t g) override {
-    std::vector<ColumnPtr> out;
-    std::vector<uint8_t> seen(size_t(g), 1);
-    auto dt = kern::type_of(TypeId::Double);
-    for (int k = 0; k < 5; ++k) {
-      std::vector<double> v(static_cast<size_t>(g));
-      for (int64_t i = 0; i < g; ++i) v[size_t(i)] = s_[size_t(i)].at(k);
-      out.push_back(fixed_out<double>(dt, v, seen, g));
-    }
-    return out;
-  }
+  std::vector<ColumnPtr> state(int64_t g) override { return double_states(s_, 5, g); }
   ColumnPtr result(int64_t g) override {
-    std::vector<double> v(static_cast<size_t>(g));
-    std::vector<uint8_t> seen(size_t(g), 0);
-    for (int64_t i = 0; i < g; ++i) {
+    return double_result(g, [&](int64_t i) {
       const S& s = s_[size_t(i)];
       std::optional<double> r;
       // Division by zero is NULL (spark.sql.legacy.statisticalAggregate=false).
@@ -481,9 +495,8 @@ class MomentAcc : public Accumulator {
         case AggFn::Kurtosis: if (s.n > 0 && s.m2 != 0) r = s.n * s.m4 / (s.m2 * s.m2) - 3.0; break;
         default: break;
       }
-      if (r) { v[size_t(i)] = *r; seen[size_t(i)] = 1; }
-    }
-    return fixed_out<double>(kern::type_of(TypeId::Double), v, seen, g);
+      return r;
+    });
   }
   int64_t memory() const override { return int64_t(s_.capacity() * sizeof(S)); }
 
@@ -556,28 +569,16 @@ class CoMomentAcc : public Accumulator {
       a = m;
     }
   }
-  std::vector<ColumnPtr> state(int64_t g) override {
-    std::vector<ColumnPtr> out;
-    std::vector<uint8_t> seen(size_t(g), 1);
-    for (int k = 0; k < 6; ++k) {
-      std::vector<double> v(static_cast<size_t>(g));
-      for (int64_t i = 0; i < g; ++i) v[size_t(i)] = s_[size_t(i)].at(k);
-      out.push_back(fixed_out<double>(kern::type_of(TypeId::Double), v, seen, g));
-    }
-    return out;
-  }
+  std::vector<ColumnPtr> state(int64_t g) override { return double_states(s_, 6, g); }
   ColumnPtr result(int64_t g) override {
-    std::vector<double> v(static_cast<size_t>(g));
-    std::vector<uint8_t> seen(size_t(g), 0);
-    for (int64_t i = 0; i < g; ++i) {
+    return double_result(g, [&](int64_t i) {
       const S& s = s_[size_t(i)];
       std::optional<double> r;  // division by zero is NULL (non-legacy statistical aggregates)
       if (fn_ == AggFn::CovarPop && s.n > 0) r = s.ck / s.n;
       if (fn_ == AggFn::CovarSamp && s.n > 1) r = s.ck / (s.n - 1);
       if (fn_ == AggFn::Corr && s.n > 1 && s.xm * s.ym != 0) r = s.ck / std::sqrt(s.xm * s.ym);
-      if (r) { v[size_t(i)] = *r; seen[size_t(i)] = 1; }
-    }
-    return fixed_out<double>(kern::type_of(TypeId::Double), v, seen, g);
+      return r;
+    });
   }
   int64_t memory() const override { return int64_t(s_.capacity() * sizeof(S)); }
 

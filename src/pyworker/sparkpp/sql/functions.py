@@ -778,70 +778,9 @@ def schema_of_json(json, options=None):
     return _invoke("schema_of_json", j, _json_options(options))
 
 
-# ------------------------------------------------------------ ROLLUP / CUBE / GROUPING SETS
-
-@_public
-def grouping(col):
-    """1 when `col` is aggregated away in this row's grouping set (ROLLUP/CUBE), else 0."""
-    return _invoke("grouping", _col_expr(col))
-
-
-@_public
-def grouping_id(*cols):
-    """The grouping set's id: one bit per grouping column (1 = aggregated away), first highest."""
-    if len(cols) == 1 and isinstance(cols[0], (list, tuple)):
-        cols = tuple(cols[0])
-    return _invoke("grouping_id", *[_col_expr(c) for c in cols])
-
-
-# ------------------------------------------------- boolean / conditional aggregates, nth_value
-
-@_public
-def count_if(col):
-    """Rows where `col` is true."""
-    return _invoke("count_if", _col_expr(col))
-
-
-for _name, _doc in [("bool_and", "True when every value is true."), ("every", "True when every value is true."),
-                    ("bool_or", "True when some value is true."), ("some", "True when some value is true.")]:
-    globals()[_name] = _public(_one_column(_name, _doc))
-del _name, _doc
-
-
-def _value_fn(name, doc):
-    def f(col, ignoreNulls=None):
-        if ignoreNulls is None:
-            return _invoke(name, _col_expr(col))
-        return _invoke(name, _col_expr(col), _lit_or_col(ignoreNulls))
-    f.__name__ = f.__qualname__ = name
-    f.__doc__ = doc
-    return f
-
-
-for _name, _doc in [("any_value", "Some value of the group."), ("first_value", "The first value."),
-                    ("last_value", "The last value.")]:
-    globals()[_name] = _public(_value_fn(_name, _doc))
-del _name, _doc
-
-
-@_public
-def nth_value(col, offset, ignoreNulls=False):
-    """The value of the offset-th row of the window frame (1-based), NULL when there is none."""
-    return _invoke("nth_value", _col_expr(col), P.lit(offset), P.lit(bool(ignoreNulls)))
-
-
-@_public
-def variance(col):
-    """Sample variance (classic PySpark names it var_samp: Scala's functions.variance is VarianceSamp)."""
-    return _invoke("var_samp", _col_expr(col))
-
-
-std = _public(_one_column("std", "Sample standard deviation."))
-
-
-@_public
-def approx_percentile(col, percentage, accuracy=10000):
-    """percentile_approx under its SQL alias."""
-    p = percentile_approx(col, percentage, accuracy)._expr
-    p["unresolvedFunction"]["functionName"] = "approx_percentile"
-    return Column(p)
+# Grouping-set functions and the boolean/conditional aggregates live in _functions_aggs (this
+# file's size); they are bound here so `functions.count_if` & co. exist as in PySpark.
+from sparkpp.sql import _functions_aggs as _aggs  # noqa: E402 - it uses the helpers above
+for _name in _aggs.EXPORTED:
+    globals()[_name] = getattr(_aggs, _name)
+del _name

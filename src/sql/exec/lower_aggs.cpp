@@ -1,0 +1,197 @@
+// Aggregate calls and window functions lowered from stage-fragment JSON (lower_internal.h).
+#include <map>
+
+#include "sql/exec/library.h"
+#include "sql/exec/lower_internal.h"
+#include "sql/exec/window.h"
+
+namespace spp::sql::exec {
+using nlohmann::json;
+
+Result<AggSpec> lower_agg_spec(const json& a, const json& in, bool lower_input) {
+  const std::string n = a.value("name", "");
+  const json args = a.value("args", json::array());
+  AggSpec s;
+  s.name = n;
+  s.ignore_nulls = a.value("ignoreNulls", false);
+  const bool distinct = a.value("distinct", false);
+  if (n == "count") {
+    bool star = args.size() == 1 && constant(args[0]) != nullptr;  // count(1), count(*)
+    if (distinct) {
+      if (args.size() != 1) return err<AggSpec>("count(DISTINCT …) of several columns is not supported by the native engine yet");
+      s.fn = AggFn::CountDistinct;
+    } else if (star) {
+      s.fn = AggFn::CountStar;
+    } else if (args.size() == 1) {
+      s.fn = AggFn::Count;
+    } else {
+      return err<AggSpec>("count of several columns is not supported by the native engine yet");
+    }
+  } else if (distinct) {
+    return err<AggSpec>(n + "(DISTINCT …) is not supported by the native engine yet");
+  } else if (n == "corr" || n == "covar_pop" || n == "covar_samp") {  // two columns as one struct input
+    if (args.size() != 2) return err<AggSpec>(n + "() takes two arguments");
+    s.fn = n == "corr" ? AggFn::Corr : n == "covar_pop" ? AggFn::CovarPop : AggFn::CovarSamp;
+    const auto D = col::ColType::scalar(col::TypeId::Double);
+    s.in_type = col::make_type(col::ColType::strct({"x", "y"}, {D, D}));
+    if (lower_input) {
+      std::vector<ExprPtr> xy;
+      for (const auto& a : args) {
+        auto x = lower_expr(a, in);
+        if (!x) return err<AggSpec>(x.error_message());
+        xy.push_back(x.value());
+      }
+      auto st = lower_library_call("struct", xy, s.in_type);
+      if (!st || !*st) return err<AggSpec>(n + "(): cannot pair its inputs");
+      s.input = st->value();
+    }
+    return s;
+  } else if (n == "percentile_approx" || n == "approx_percentile") {
+    if (args.size() != 3) return err<AggSpec>(n + "() takes three arguments here");
+    auto number = [](const json& x) -> std::optional<double> {
+      const json* v = &x;
+      while (v->value("kind", "") == "cast" && v->contains("args")) v = &(*v)["args"][0];
+      if (v->value("kind", "") != "lit" || !(*v)["value"].is_number()) return std::nullopt;
+      return (*v)["value"].get<double>();
+    };
+    const json& p = args[1];
+    const bool many = p.value("kind", "") == "call";
+    for (const auto& x : many ? p.value("args", json::array()) : json::array({p})) {
+      auto d = number(x);
+      if (!d) return err<AggSpec>(n + "(): the percentages must be constants");
+      if (*d < 0 || *d > 1) return err<AggSpec>(n + "(): percentages must be between 0.0 and 1.0");
+      s.percentages.push_back(*d);
+    }
+    auto acc = number(args[2]);
+    if (!acc || *acc <= 0) return err<AggSpec>(n + "(): the accuracy must be a positive constant");
+    s.accuracy = static_cast<int64_t>(*acc);
+    s.fn = many ? AggFn::PercentileArray : AggFn::Percentile;
+  } else {
+    static const std::map<std::string, AggFn> fns = {
+        {"sum", AggFn::Sum},   {"avg", AggFn::Avg},           {"min", AggFn::Min},
+        {"max", AggFn::Max},   {"first", AggFn::First},       {"last", AggFn::Last},
+        {"collect_list", AggFn::CollectList}, {"collect_set", AggFn::CollectSet},
+        {"stddev", AggFn::StddevSamp}, {"std", AggFn::StddevSamp}, {"stddev_samp", AggFn::StddevSamp},
+        {"stddev_pop", AggFn::StddevPop}, {"variance", AggFn::VarSamp}, {"var_samp", AggFn::VarSamp},
+        {"var_pop", AggFn::VarPop}, {"skewness", AggFn::Skewness}, {"kurtosis", AggFn::Kurtosis},
+        {"count_if", AggFn::CountIf}, {"bool_and", AggFn::Min}, {"every", AggFn::Min}, {"bool_or", AggFn::Max},
+        {"some", AggFn::Max}, {"any", AggFn::Max}, {"any_value", AggFn::First}, {"first_value", AggFn::First},
+        {"last_value", AggFn::Last}};
+    auto it = fns.find(n);
+    if (it == fns.end()) return err<AggSpec>("the native engine cannot aggregate with " + n + "() yet");
+    s.fn = it->second;
+  }
+  if (s.fn == AggFn::CountStar) {
+    s.in_type = col::make_type(col::ColType::scalar(col::TypeId::Long));
+    return s;
+  }
+  if (args.size() != 1 && s.fn != AggFn::Percentile && s.fn != AggFn::PercentileArray)
+    return err<AggSpec>(n + "() takes one argument here");
+  auto t = type_of_json(args[0]);
+  if (!t) return err<AggSpec>(t.error_message());
+  s.in_type = t.value();
+  if (lower_input) {
+    auto x = lower_expr(args[0], in);
+    if (!x) return err<AggSpec>(x.error_message());
+    s.input = x.value();
+  }
+  return s;
+}
+
+// Window: one WindowFnSpec per window expression; partition and order from the first (the
+// planner groups windows sharing them into one node).
+Result<OpPtr> lower_window(const json& p, const std::function<Result<OpPtr>(const json&)>& lower_child,
+                           const ExecContext& ctx) {
+  const json kids = p.value("children", json::array());
+  const json ws = p.value("exprs", json::array());
+  if (kids.size() != 1 || ws.empty()) return err<OpPtr>("Window without its input or its functions");
+  const json in = kids[0].value("output", json::array());
+  auto window_of = [](const json& e) -> const json* {
+    const json* x = &e;
+    while (x->value("kind", "") == "alias" && x->contains("args") && !(*x)["args"].empty()) x = &(*x)["args"][0];
+    return x->value("kind", "") == "window" ? x : nullptr;
+  };
+  const json* w0 = window_of(ws[0]);
+  if (!w0) return err<OpPtr>("Window: not a window expression");
+  const json wargs = w0->value("args", json::array());
+  const size_t np = w0->value("partitionCount", size_t{0});
+  if (wargs.size() < 1 + np) return err<OpPtr>("Window: malformed window expression");
+  std::vector<ExprPtr> part;
+  std::vector<SortKey> order;
+  for (size_t i = 1; i < wargs.size(); ++i) {
+    auto k = lower_expr(wargs[i], in);
+    if (!k) return err<OpPtr>(k.error_message());
+    if (i <= np) part.push_back(k.value());
+    else order.push_back({k.value(), wargs[i].value("ascending", true), wargs[i].value("nullsFirst", true)});
+  }
+  auto bound = [](const json& b) {
+    static const std::map<std::string, WinBound::Kind> kinds = {
+        {"unboundedPreceding", WinBound::Kind::UnboundedPreceding}, {"offset", WinBound::Kind::Offset},
+        {"currentRow", WinBound::Kind::CurrentRow}, {"unboundedFollowing", WinBound::Kind::UnboundedFollowing}};
+    auto it = kinds.find(b.value("kind", ""));
+    return WinBound{it == kinds.end() ? WinBound::Kind::CurrentRow : it->second, b.value("offset", int64_t{0})};
+  };
+  static const std::map<std::string, WinFn> ranks = {
+      {"row_number", WinFn::RowNumber}, {"rank", WinFn::Rank}, {"dense_rank", WinFn::DenseRank},
+      {"percent_rank", WinFn::PercentRank}, {"cume_dist", WinFn::CumeDist}, {"ntile", WinFn::Ntile},
+      {"lag", WinFn::Lag}, {"lead", WinFn::Lead}, {"nth_value", WinFn::NthValue}};
+  std::vector<WindowFnSpec> specs;
+  std::vector<std::string> names;
+  for (const auto& a : ws) {
+    const json* w = window_of(a);
+    if (!w || !w->contains("args") || (*w)["args"].empty()) return err<OpPtr>("Window: not a window expression");
+    const json& f = (*w)["args"][0];
+    const json fargs = f.value("args", json::array());
+    WindowFnSpec s;
+    const json fr = w->value("frame", json::object());
+    s.range = fr.value("type", "") == "range";
+    s.lower = bound(fr.value("lower", json::object()));
+    s.upper = bound(fr.value("upper", json::object()));
+    auto t = type_of_json(a);
+    if (!t) return err<OpPtr>(t.error_message());
+    s.type = t.value();
+    if (f.value("kind", "") == "agg") {
+      auto as = lower_agg_spec(f, in, true);
+      if (!as) return err<OpPtr>(as.error_message());
+      s.fn = WinFn::Agg;
+      s.agg = std::move(as.value());
+      s.input = s.agg.input;
+    } else {
+      auto it = ranks.find(f.value("name", ""));
+      if (f.value("kind", "") != "call" || it == ranks.end())
+        return err<OpPtr>("the native engine cannot compute the window function " + f.value("name", std::string("?")) + "() yet");
+      s.fn = it->second;
+      if (s.fn == WinFn::NthValue) {
+        if (fargs.size() != 2 || !fargs[1].contains("value") || !fargs[1]["value"].is_number_integer())
+          return err<OpPtr>("Window: nth_value needs its input and a constant n");
+        auto x = lower_expr(fargs[0], in);
+        if (!x) return err<OpPtr>(x.error_message());
+        s.input = x.value();
+        s.n = fargs[1]["value"].get<int64_t>();
+        s.ignore_nulls = f.value("ignoreNulls", false);
+      }
+      if (s.fn == WinFn::Ntile || s.fn == WinFn::Lag || s.fn == WinFn::Lead) {
+        const size_t ni = s.fn == WinFn::Ntile ? 0 : 1;
+        if (fargs.size() <= ni || !fargs[ni].contains("value") || !fargs[ni]["value"].is_number_integer())
+          return err<OpPtr>("Window: " + it->first + " needs a constant integer argument");
+        s.n = fargs[ni]["value"].get<int64_t>();
+      }
+      if (s.fn == WinFn::Lag || s.fn == WinFn::Lead) {
+        if (fargs.size() != 3) return err<OpPtr>("Window: lag/lead need input, offset and default");
+        auto x = lower_expr(fargs[0], in);
+        if (!x) return err<OpPtr>(x.error_message());
+        auto d = lower_expr(fargs[2], in);
+        if (!d) return err<OpPtr>(d.error_message());
+        s.input = x.value();
+        s.default_value = d.value();
+      }
+    }
+    names.push_back(a.value("name", std::string("_we")));
+    specs.push_back(std::move(s));
+  }
+  auto c = lower_child(kids[0]);
+  if (!c) return c;
+  return make_window(std::move(c.value()), std::move(part), std::move(order), std::move(specs), std::move(names), ctx);
+}
+
+}  // namespace spp::sql::exec

@@ -1,0 +1,29 @@
+// Lowering helpers shared by lower.cpp and lower_aggs.cpp (not part of the executor's API).
+#pragma once
+#include <functional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "sql/exec/aggregate.h"
+#include "sql/exec/lower.h"
+
+namespace spp::sql::exec {
+
+template <typename T>
+Result<T> err(const std::string& m) {
+  return Result<T>::error(m);
+}
+
+// The result type of an expression JSON.
+Result<ColTypePtr> type_of_json(const nlohmann::json& e);
+// A literal argument's value, nullptr when the argument is not a non-NULL literal.
+const nlohmann::json* constant(const nlohmann::json& a);
+// One aggregate call (`agg` JSON) as an AggSpec; its input lowered over `in` unless only its
+// partial states are read (final mode).
+Result<AggSpec> lower_agg_spec(const nlohmann::json& a, const nlohmann::json& in, bool lower_input);
+// A Window node over its child (lowered by `lower_child`).
+Result<OpPtr> lower_window(const nlohmann::json& p, const std::function<Result<OpPtr>(const nlohmann::json&)>& lower_child,
+                           const ExecContext& ctx);
+
+}  // namespace spp::sql::exec
