@@ -64,6 +64,7 @@ std::optional<LibResult> resolve_library_function(const Expr& fn, const std::str
   if (auto r = resolve_misc_fn(c)) return r;
   if (auto r = resolve_collection_fn(c)) return r;
   if (auto r = resolve_json_fn(c)) return r;
+  if (auto r = resolve_date_fn(c)) return r;
   return std::nullopt;
 }
 

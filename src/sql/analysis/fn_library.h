@@ -44,6 +44,7 @@ std::optional<LibResult> resolve_math_fn(FnCall& c);
 std::optional<LibResult> resolve_misc_fn(FnCall& c);
 std::optional<LibResult> resolve_collection_fn(FnCall& c);
 std::optional<LibResult> resolve_json_fn(FnCall& c);
+std::optional<LibResult> resolve_date_fn(FnCall& c);
 
 inline ExpectedType exact(DataType t) { return ExpectedType::exact(std::move(t)); }
 

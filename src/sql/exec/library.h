@@ -30,6 +30,8 @@ std::optional<Result<ExprPtr>> lower_collection_call(const std::string& name, st
                                                      const col::ColTypePtr& type);
 std::optional<Result<ExprPtr>> lower_json_call(const std::string& name, std::vector<ExprPtr>& args,
                                                const col::ColTypePtr& type);
+std::optional<Result<ExprPtr>> lower_date_call(const std::string& name, std::vector<ExprPtr>& args,
+                                               const col::ColTypePtr& type);
 }  // namespace lib
 
 }  // namespace spp::sql::exec

@@ -1,5 +1,7 @@
-// Date-part kernels (date_fns.h): civil-from-days arithmetic, no time zone (DATE values).
+// Date/time kernels (date_fns.h): civil-from-days arithmetic; time parts at a fixed offset.
 #include "sql/kernels/date_fns.h"
+
+#include <algorithm>
 
 #include "sql/kernels/fn_util.h"
 
@@ -27,6 +29,22 @@ int64_t days_from_civil(int64_t y, int m, int d) {
   return era * 146097 + doe - 719468;
 }
 int64_t floor_mod(int64_t a, int64_t b) { int64_t r = a % b; return r < 0 ? r + b : r; }
+int days_in_month(int64_t y, int m) {
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  return m == 2 && leap ? 29 : kDays[m - 1];
+}
+
+// Two DATE/INT arguments -> one DATE/INT result, NULL if either is.
+template <typename F>
+Vec binary_int(const Vec& a, const Vec& b, TypeId out, int64_t n, F&& f) {
+  FixArg<int32_t> A(a), B(b);
+  return gen_fixed<int32_t>(type_of(out), n, [&](int64_t i, int32_t& o) {
+    if (A.null(i) || B.null(i)) return false;
+    o = f(A[i], B[i]);
+    return true;
+  });
+}
 }  // namespace
 
 Vec date_field(const Vec& date, DateField f, int64_t n) {
@@ -45,6 +63,54 @@ Vec date_field(const Vec& date, DateField f, int64_t n) {
         break;
       }
     }
+    return true;
+  });
+}
+
+Vec time_field(const Vec& ts, TimeField f, int64_t n, int64_t tz_offset_seconds) {
+  FixArg<int64_t> T(ts);
+  constexpr int64_t kDay = 86400LL * 1000000;
+  return gen_fixed<int32_t>(type_of(TypeId::Int), n, [&](int64_t i, int32_t& o) {
+    if (T.null(i)) return false;
+    // Micros of the local day (floor: negative epochs count back from midnight).
+    int64_t us = floor_mod(T[i] + tz_offset_seconds * 1000000, kDay);
+    int64_t secs = us / 1000000;
+    switch (f) {
+      case TimeField::Hour: o = int32_t(secs / 3600); break;
+      case TimeField::Minute: o = int32_t(secs / 60 % 60); break;
+      case TimeField::Second: o = int32_t(secs % 60); break;
+    }
+    return true;
+  });
+}
+
+Vec date_add_days(const Vec& date, const Vec& days, int64_t n, bool subtract) {
+  return binary_int(date, days, TypeId::Date, n, [subtract](int32_t d, int32_t k) {
+    uint32_t u = subtract ? uint32_t(d) - uint32_t(k) : uint32_t(d) + uint32_t(k);  // wraps, as Java int
+    return int32_t(u);
+  });
+}
+
+Vec date_diff(const Vec& end, const Vec& start, int64_t n) {
+  return binary_int(end, start, TypeId::Int, n, [](int32_t e, int32_t s) { return int32_t(uint32_t(e) - uint32_t(s)); });
+}
+
+Vec add_months(const Vec& date, const Vec& months, int64_t n) {
+  return binary_int(date, months, TypeId::Date, n, [](int32_t d, int32_t k) {
+    Civil c = civil(d);
+    int64_t total = c.y * 12 + (c.m - 1) + k;
+    int64_t y = total >= 0 ? total / 12 : (total - 11) / 12;
+    int m = int(total - y * 12) + 1;
+    return int32_t(days_from_civil(y, m, std::min(c.d, days_in_month(y, m))));
+  });
+}
+
+Vec last_day(const Vec& date, int64_t n) {
+  FixArg<int32_t> D(date);
+  return gen_fixed<int32_t>(type_of(TypeId::Date), n, [&](int64_t i, int32_t& o) {
+    if (D.null(i)) return false;
+    Civil c = civil(D[i]);
+    o = int32_t(days_from_civil(c.y, c.m, days_in_month(c.y, c.m)));
     return true;
   });
 }

@@ -272,12 +272,14 @@ def date_format(date, format):
 
 @_public
 def date_add(start, days):
-    return _invoke("date_add", _col_expr(start), _expr(days))
+    # PySpark 3.5: an int is a literal, a str names a column.
+    return _invoke("date_add", _col_expr(start), P.lit(days) if isinstance(days, int) else _col_expr(days))
 
 
 @_public
 def date_sub(start, days):
-    return _invoke("date_sub", _col_expr(start), _expr(days))
+    # PySpark 3.5: an int is a literal, a str names a column.
+    return _invoke("date_sub", _col_expr(start), P.lit(days) if isinstance(days, int) else _col_expr(days))
 
 
 @_public

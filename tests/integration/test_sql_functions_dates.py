@@ -1,0 +1,72 @@
+"""Date/time functions of issue 14 on the native engine: hour/minute/second, date_add/date_sub,
+datediff, add_months, last_day vs hand-computed values (leap years, month ends, negative epochs,
+NULLs), result types and column names. The session time zone is UTC (the engine's convention)."""
+import os
+
+import pytest
+
+import jobs
+
+pytestmark = pytest.mark.skipif(not os.path.exists(jobs.binary()), reason="sparkpp not built")
+
+JOB = r'''
+import datetime
+from pyspark.sql import SparkSession, functions as F
+
+spark = SparkSession.builder.appName("fn-dates").getOrCreate()
+
+def rows(d):
+    return [list(r) for r in d.orderBy("id").drop("id").collect()]
+
+def names_types(d):
+    return [d.columns, [t for _, t in d.dtypes]]
+
+ts = spark.createDataFrame([(1, "2015-04-08 13:08:15"), (2, "1969-12-31 23:59:59.999999"), (3, "2024-02-29 00:00:00"),
+                            (4, None), (5, "not a time")], "id int, s string").withColumn("t", F.col("s").cast("timestamp"))
+check("time_parts", lambda: rows(ts.select("id", F.hour("t"), F.minute("t"), F.second("t"))))
+check("time_parts_str", lambda: rows(ts.select("id", F.hour("s"), F.minute("s"), F.second("s"))))
+check("time_names", lambda: names_types(ts.select(F.hour("t"), F.minute("s"), F.second("t"))))
+dates = spark.createDataFrame([(1, datetime.date(2024, 1, 31), 1), (2, datetime.date(2023, 1, 31), -11),
+                               (3, datetime.date(1969, 12, 31), 2), (4, None, 3), (5, datetime.date(2024, 2, 29), None),
+                               (6, datetime.date(2000, 3, 31), -1)], "id int, d date, k int")
+check("arith", lambda: rows(dates.select("id", F.date_add("d", 1), F.date_sub("d", 1), F.date_add("d", "k"),
+                                         F.add_months("d", "k"), F.add_months("d", 1), F.last_day("d"),
+                                         F.datediff("d", F.lit("2024-01-01")))))
+check("arith_names", lambda: names_types(dates.select(F.date_add("d", 1), F.date_sub("d", "k"), F.add_months("d", 1),
+                                                      F.last_day("d"), F.datediff("d", "d"))))
+check("docs", lambda: [list(r) for r in spark.createDataFrame([("2015-04-08", 2)], ["dt", "add"]).select(
+    F.date_add("dt", 1), F.date_add("dt", "add"), F.date_sub("dt", 1), F.add_months("dt", 1),
+    F.datediff(F.lit("2015-05-10"), "dt"), F.last_day(F.lit("1997-02-10")), F.hour(F.lit("2015-04-08 13:08:15"))).collect()])
+check("sql", lambda: [list(r) for r in spark.sql(
+    "SELECT date_add('2016-07-30', 1), date_sub('2016-07-30', 1), datediff('2009-07-31', '2009-07-30'), "
+    "add_months('2016-08-31', 1), last_day('2009-01-12'), hour('2009-07-30 12:58:59'), "
+    "minute('2009-07-30 12:58:59'), second('2009-07-30 12:58:59'), date_add(DATE'2020-01-01', CAST(3 AS TINYINT))").collect()])
+# Spark's implicit numeric casts narrow BIGINT days to INT (ImplicitTypeCasts).
+check("bigint_days", lambda: rows(dates.select("id", F.date_add("d", F.lit(40).cast("bigint")))))
+emit()
+spark.stop()
+'''
+
+
+def test_date_functions(tmp_path):
+    import datetime as dt
+    res = jobs.submit_ok(jobs.write_job(tmp_path, "dates.py", JOB), master="local[2]", timeout=180)
+    r = res.result
+    assert r("time_parts") == [[13, 8, 15], [23, 59, 59], [0, 0, 0], [None] * 3, [None] * 3]
+    assert r("time_parts_str") == r("time_parts")
+    assert r("time_names") == [["hour(t)", "minute(s)", "second(t)"], ["int"] * 3]
+    def D(*ymd):  # dates travel back as their repr
+        return repr(dt.date(*ymd))
+    assert r("arith") == [
+        [D(2024, 2, 1), D(2024, 1, 30), D(2024, 2, 1), D(2024, 2, 29), D(2024, 2, 29), D(2024, 1, 31), 30],
+        [D(2023, 2, 1), D(2023, 1, 30), D(2023, 1, 20), D(2022, 2, 28), D(2023, 2, 28), D(2023, 1, 31), -335],
+        [D(1970, 1, 1), D(1969, 12, 30), D(1970, 1, 2), D(1970, 2, 28), D(1970, 1, 31), D(1969, 12, 31), -19724],
+        [None] * 7,
+        [D(2024, 3, 1), D(2024, 2, 28), None, None, D(2024, 3, 29), D(2024, 2, 29), 59],
+        [D(2000, 4, 1), D(2000, 3, 30), D(2000, 3, 30), D(2000, 2, 29), D(2000, 4, 30), D(2000, 3, 31), -8676],
+    ]
+    assert r("arith_names") == [["date_add(d, 1)", "date_sub(d, k)", "add_months(d, 1)", "last_day(d)", "datediff(d, d)"],
+                                ["date"] * 4 + ["int"]]
+    assert r("docs") == [[D(2015, 4, 9), D(2015, 4, 10), D(2015, 4, 7), D(2015, 5, 8), 32, D(1997, 2, 28), 13]]
+    assert r("sql") == [[D(2016, 7, 31), D(2016, 7, 29), 1, D(2016, 9, 30), D(2009, 1, 31), 12, 58, 59, D(2020, 1, 4)]]
+    assert r("bigint_days")[0] == [D(2024, 3, 11)]
