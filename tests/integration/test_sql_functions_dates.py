@@ -41,6 +41,16 @@ check("sql", lambda: [list(r) for r in spark.sql(
     "SELECT date_add('2016-07-30', 1), date_sub('2016-07-30', 1), datediff('2009-07-31', '2009-07-30'), "
     "add_months('2016-08-31', 1), last_day('2009-01-12'), hour('2009-07-30 12:58:59'), "
     "minute('2009-07-30 12:58:59'), second('2009-07-30 12:58:59'), date_add(DATE'2020-01-01', CAST(3 AS TINYINT))").collect()])
+check("more", lambda: rows(dates.select("id", F.weekday("d"), F.unix_date("d"), F.date_from_unix_date(F.unix_date("d")),
+                                        F.make_date(F.year("d"), F.lit(2), F.dayofmonth("d")))))
+check("unix", lambda: rows(ts.select("id", F.unix_seconds("t"), F.unix_millis("t"), F.unix_micros("t"))))
+check("more_names", lambda: names_types(ts.select(F.unix_seconds("t"), F.unix_millis("t"), F.unix_micros("t"),
+                                                  F.weekday(F.lit("2024-01-01")), F.make_date(F.lit(2024), F.lit(2), F.lit(30)),
+                                                  F.unix_date(F.lit("1970-01-02")), F.date_from_unix_date(F.lit(1)))))
+check("more_sql", lambda: [list(r) for r in spark.sql(
+    "SELECT weekday('2009-07-30'), make_date(2013, 7, 15), make_date(2019, 7, NULL), make_date(2019, 13, 1), "
+    "unix_date(DATE'1970-01-02'), date_from_unix_date(1), unix_seconds('1970-01-01 00:00:01'), "
+    "unix_millis('1970-01-01 00:00:01'), unix_micros('1970-01-01 00:00:01')").collect()])
 # Spark's implicit numeric casts narrow BIGINT days to INT (ImplicitTypeCasts).
 check("bigint_days", lambda: rows(dates.select("id", F.date_add("d", F.lit(40).cast("bigint")))))
 emit()
@@ -69,4 +79,13 @@ def test_date_functions(tmp_path):
                                 ["date"] * 4 + ["int"]]
     assert r("docs") == [[D(2015, 4, 9), D(2015, 4, 10), D(2015, 4, 7), D(2015, 5, 8), 32, D(1997, 2, 28), 13]]
     assert r("sql") == [[D(2016, 7, 31), D(2016, 7, 29), 1, D(2016, 9, 30), D(2009, 1, 31), 12, 58, 59, D(2020, 1, 4)]]
+    assert r("more") == [[2, 19753, D(2024, 1, 31), None], [1, 19388, D(2023, 1, 31), None],
+                         [2, -1, D(1969, 12, 31), None], [None, None, None, None],
+                         [3, 19782, D(2024, 2, 29), D(2024, 2, 29)], [4, 11047, D(2000, 3, 31), None]]
+    assert r("unix") == [[1428498495, 1428498495000, 1428498495000000], [-1, -1, -1],
+                         [1709164800, 1709164800000, 1709164800000000], [None] * 3, [None] * 3]
+    assert r("more_names") == [["unix_seconds(t)", "unix_millis(t)", "unix_micros(t)", "weekday(2024-01-01)",
+                                "make_date(2024, 2, 30)", "unix_date(1970-01-02)", "date_from_unix_date(1)"],
+                               ["bigint"] * 3 + ["int", "date", "int", "date"]]
+    assert r("more_sql") == [[3, D(2013, 7, 15), None, None, 1, D(1970, 1, 2), 1, 1000, 1000000]]
     assert r("bigint_days")[0] == [D(2024, 3, 11)]

@@ -59,6 +59,21 @@ TEST_CASE("date_add_days / date_diff: NULLs, negative epochs, int wrap") {
   CHECK(values<int32_t>(date_diff(d, s, 4), 4) == std::vector<OI>{365, -1, std::nullopt, 2147483647});
 }
 
+TEST_CASE("weekday, make_date validity, unix_seconds/millis floor negative epochs") {
+  auto d = fixed<int32_t>(TypeId::Date, {day(2024, 2, 29), day(1970, 1, 1), day(1969, 12, 29), std::nullopt});
+  CHECK(values<int32_t>(weekday(d, 4), 4) == std::vector<OI>{3, 3, 0, std::nullopt});
+  auto y = fixed<int32_t>(TypeId::Int, {2024, 2023, 2013, 1900, 2000, std::nullopt});
+  auto m = fixed<int32_t>(TypeId::Int, {2, 2, 13, 2, 12, 1});
+  auto dd = fixed<int32_t>(TypeId::Int, {29, 29, 1, 29, 31, 1});
+  CHECK(values<int32_t>(make_date(y, m, dd, 6), 6) ==
+        std::vector<OI>{day(2024, 2, 29), std::nullopt, std::nullopt, std::nullopt, day(2000, 12, 31), std::nullopt});
+  auto ts = fixed<int64_t>(TypeId::Timestamp, {-1, 1500000, -1000000, std::nullopt});
+  using OL = std::optional<int64_t>;
+  CHECK(values<int64_t>(timestamp_to_unit(ts, 1000000, 4), 4) == std::vector<OL>{-1, 1, -1, std::nullopt});
+  CHECK(values<int64_t>(timestamp_to_unit(ts, 1000, 4), 4) == std::vector<OL>{-1, 1500, -1000, std::nullopt});
+  CHECK(values<int64_t>(timestamp_to_unit(ts, 1, 4), 4) == std::vector<OL>{-1, 1500000, -1000000, std::nullopt});
+}
+
 TEST_CASE("add_months clamps to month ends; last_day over leap years") {
   auto d = fixed<int32_t>(TypeId::Date,
                           {day(2024, 1, 31), day(2023, 1, 31), day(1900, 1, 31), day(2000, 3, 31), day(1969, 12, 15), std::nullopt});

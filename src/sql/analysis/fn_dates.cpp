@@ -34,6 +34,26 @@ std::optional<LibResult> resolve_date_fn(FnCall& c) {
     if (na != 1) return c.wrong("1");
     return c.typed(n, {DATE}, DataType::date());
   }
+  if (n == "weekday") {
+    if (na != 1) return c.wrong("1");
+    return c.typed(n, {DATE}, DataType::int_());
+  }
+  if (n == "make_date") {  // non-ANSI: invalid fields give NULL, so always nullable
+    if (na != 3) return c.wrong("3");
+    return c.typed(n, {INT, INT, INT}, DataType::date(), true);
+  }
+  if (n == "unix_date") {
+    if (na != 1) return c.wrong("1");
+    return c.typed(n, {DATE}, DataType::int_());
+  }
+  if (n == "date_from_unix_date") {
+    if (na != 1) return c.wrong("1");
+    return c.typed(n, {INT}, DataType::date());
+  }
+  if (n == "unix_seconds" || n == "unix_millis" || n == "unix_micros") {
+    if (na != 1) return c.wrong("1");
+    return c.typed(n, {exact(DataType::timestamp())}, DataType::long_());
+  }
   return std::nullopt;
 }
 

@@ -28,6 +28,19 @@ std::optional<Result<ExprPtr>> lower_date_call(const std::string& name, std::vec
     return bind_kernel(a, type, [](const A& x, int64_t n, const EvalContext&) { return kern::add_months(x[0], x[1], n); });
   if (name == "last_day")
     return bind_kernel(a, type, [](const A& x, int64_t n, const EvalContext&) { return kern::last_day(x[0], n); });
+  if (name == "weekday")
+    return bind_kernel(a, type, [](const A& x, int64_t n, const EvalContext&) { return kern::weekday(x[0], n); });
+  if (name == "make_date")
+    return bind_kernel(a, type, [](const A& x, int64_t n, const EvalContext&) { return kern::make_date(x[0], x[1], x[2], n); });
+  // DATE and INT share the int32 day count: unix_date / date_from_unix_date only retype it.
+  if (name == "unix_date" || name == "date_from_unix_date") {
+    col::TypeId to = name == "unix_date" ? col::TypeId::Int : col::TypeId::Date;
+    return bind_kernel(a, type, [to](const A& x, int64_t n, const EvalContext&) { return kern::retype_days(x[0], to, n); });
+  }
+  for (auto [nm, unit] : {std::pair{"unix_seconds", int64_t{1000000}}, std::pair{"unix_millis", int64_t{1000}},
+                          std::pair{"unix_micros", int64_t{1}}})
+    if (name == nm)
+      return bind_kernel(a, type, [unit](const A& x, int64_t n, const EvalContext&) { return kern::timestamp_to_unit(x[0], unit, n); });
   return std::nullopt;
 }
 

@@ -115,4 +115,47 @@ Vec last_day(const Vec& date, int64_t n) {
   });
 }
 
+Vec weekday(const Vec& date, int64_t n) {
+  FixArg<int32_t> D(date);
+  return gen_fixed<int32_t>(type_of(TypeId::Int), n, [&](int64_t i, int32_t& o) {
+    if (D.null(i)) return false;
+    o = int32_t(floor_mod(int64_t(D[i]) + 3, 7));  // 1970-01-01 was a Thursday (3)
+    return true;
+  });
+}
+
+Vec make_date(const Vec& year, const Vec& month, const Vec& day, int64_t n) {
+  FixArg<int32_t> Y(year), M(month), D(day);
+  return gen_fixed<int32_t>(type_of(TypeId::Date), n, [&](int64_t i, int32_t& o) {
+    if (Y.null(i) || M.null(i) || D.null(i)) return false;
+    int64_t y = Y[i];
+    int m = M[i], d = D[i];
+    // LocalDate.of's ranges; a day count beyond INT (years past ~5.8 million) is no DATE either.
+    if (y < -999999999 || y > 999999999 || m < 1 || m > 12 || d < 1 || d > days_in_month(y, m)) return false;
+    int64_t days = days_from_civil(y, m, d);
+    if (days < INT32_MIN || days > INT32_MAX) return false;
+    o = int32_t(days);
+    return true;
+  });
+}
+
+Vec retype_days(const Vec& v, TypeId to, int64_t n) {
+  FixArg<int32_t> V(v);
+  return gen_fixed<int32_t>(type_of(to), n, [&](int64_t i, int32_t& o) {
+    if (V.null(i)) return false;
+    o = V[i];
+    return true;
+  });
+}
+
+Vec timestamp_to_unit(const Vec& ts, int64_t micros_per_unit, int64_t n) {
+  FixArg<int64_t> T(ts);
+  return gen_fixed<int64_t>(type_of(TypeId::Long), n, [&](int64_t i, int64_t& o) {
+    if (T.null(i)) return false;
+    int64_t q = T[i] / micros_per_unit;
+    o = q - (T[i] % micros_per_unit < 0);
+    return true;
+  });
+}
+
 }  // namespace spp::sql::kern

@@ -22,5 +22,13 @@ Vec date_diff(const Vec& end, const Vec& start, int64_t n);
 // add_months(start, months): the day clamped to the result month's length (LocalDate.plusMonths).
 Vec add_months(const Vec& date, const Vec& months, int64_t n);
 Vec last_day(const Vec& date, int64_t n);
+// weekday(date): 0 = Monday .. 6 = Sunday.
+Vec weekday(const Vec& date, int64_t n);
+// make_date(year, month, day): NULL when the fields name no date (non-ANSI MakeDate).
+Vec make_date(const Vec& year, const Vec& month, const Vec& day, int64_t n);
+// unix_seconds / unix_millis / unix_micros of a timestamp (floor division, as Math.floorDiv).
+// unix_date / date_from_unix_date: DATE and INT share the int32 day count.
+Vec retype_days(const Vec& v, TypeId to, int64_t n);
+Vec timestamp_to_unit(const Vec& ts, int64_t micros_per_unit, int64_t n);
 
 }  // namespace spp::sql::kern

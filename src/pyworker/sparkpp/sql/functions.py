@@ -413,9 +413,21 @@ for _name, _doc in [
     ("unhex", "Bytes of a hex string."), ("bin", "Binary string."),
     ("map_entries", "Map entries as an array of structs."), ("array_sort", "Sorted array."),
     ("weekday", "Day of week (0 = Monday)."), ("ln", "Natural logarithm."),
+    ("unix_date", "Days since 1970-01-01."), ("unix_seconds", "Seconds since the epoch."),
+    ("unix_millis", "Milliseconds since the epoch."), ("unix_micros", "Microseconds since the epoch."),
 ]:
     globals()[_name] = _public(_one_column(_name, _doc))
 del _name, _doc
+
+
+@_public
+def date_from_unix_date(days):
+    return _over_columns("date_from_unix_date", days)
+
+
+@_public
+def make_date(year, month, day):
+    return _over_columns("make_date", year, month, day)
 
 
 def _columns_fn(name, doc):
