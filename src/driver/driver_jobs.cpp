@@ -214,7 +214,8 @@ msg::LaunchTask Driver::task_message(const sc::LaunchTask& t) {
   return m;
 }
 
-// A SQL stage's task: no Python, no functions; its local rows ride as blobs.
+// A SQL stage's task: its local rows ride as blobs, after the pickles of the Python UDFs it
+// calls that this executor has not had yet.
 void Driver::launch_native(ExecInfo& ex, const sc::LaunchTask& t, const SqlTaskBody& body, const Job& job) {
   msg::LaunchTask m = task_message(t);
   m.plan = plan::to_json(*body.plan);
@@ -225,6 +226,12 @@ void Driver::launch_native(ExecInfo& ex, const sc::LaunchTask& t, const SqlTaskB
     m.sink = {{"kind", "result"}};
   }
   std::vector<std::string> blobs;
+  for (const auto& [fid, f] : body.funcs) {  // Python UDFs' functions first, as new_funcs says
+    if (ex.funcs_sent.count(fid)) continue;
+    m.new_funcs.push_back(fid);
+    blobs.push_back(*f);
+    ex.funcs_sent.insert(fid);
+  }
   for (const auto& b : body.blobs) blobs.push_back(*b);
   ex.conn->send(m, blobs);
 }

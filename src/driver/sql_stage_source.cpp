@@ -67,6 +67,7 @@ Result<int> SqlStageSource::add(const sql::PreparedQuery& q, int default_paralle
     st.is_result = f.is_result;
     json fj = f.to_json();
     st.plan = fj["plan"];
+    sql::collect_python_funcs(f.root, st.python_funcs);
     for (int p : f.parents) st.parents.push_back(node_of[static_cast<size_t>(p)]);
     if (!f.is_result) {
       st.partitioning = fj["output"];
@@ -287,6 +288,7 @@ Result<std::shared_ptr<const scheduler::TaskBody>> SqlStageSource::build_task(in
     return R::error(describe(node) + " has no range bounds: its sampling job has not run");
   auto body = std::make_shared<SqlTaskBody>();
   body->is_map = !st.is_result;
+  body->funcs = st.python_funcs;
   plan::NativeOp op;
   op.fragment = st.plan;
   op.partitioning = st.is_result && st.samples_for < 0 ? json() : st.partitioning;

@@ -30,6 +30,8 @@ struct SqlTaskBody final : scheduler::TaskBody {
   plan::NodePtr plan;                               // a NativeOp
   std::vector<std::shared_ptr<std::string>> blobs;  // its BlobsSource inputs
   bool is_map = false;
+  // The Python UDFs' functions its plan calls, by id: each executor gets each once (new_funcs).
+  std::map<int64_t, std::shared_ptr<const std::string>> funcs;
 };
 
 // The file chunks of each partition of a FileScan (its JSON node: format, paths, options) — the
@@ -97,6 +99,7 @@ class SqlStageSource final : public scheduler::StageSource {
     mutable bool width_final = false;
     mutable std::vector<sql::PartitionRange> ranges;
     std::vector<int> parents;  // parent stages' nodes
+    std::map<int64_t, std::shared_ptr<const std::string>> python_funcs;  // its UDFs' pickles
     // Leaf data ref -> where it reads: a parent node (shuffle/broadcast), or local rows cut
     // per partition (one SPB1 stream per partition).
     std::map<std::string, int> shuffle_reads, broadcast_reads;

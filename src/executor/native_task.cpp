@@ -7,6 +7,7 @@
 #include "executor/input_readers.h"
 #include "executor/native_scan.h"
 #include "executor/part_file.h"
+#include "executor/python_udf_runner.h"
 #include "executor/shuffle_writer.h"
 #include "executor/task_sink.h"
 #include "sql/columnar/serde.h"
@@ -120,6 +121,7 @@ TaskOutcome run_native_task(RunningTask& t, const TaskEnv& env, const plan::Nati
   lc.exec.memory = env.sql_memory ? env.sql_memory : &fallback;
   lc.exec.spill_dir = env.scratch_dir;
   lc.exec.eval.partition_index = op.partition;
+  lc.exec.python = python_udf_factory(t, env);
 
   std::vector<ReaderOp*> leaves;  // owned by the operator tree
   ex::LeafInputs inputs;
@@ -218,6 +220,12 @@ TaskOutcome run_native_task(RunningTask& t, const TaskEnv& env, const plan::Nati
           o.update.fetch_failure = std::move(ff);
           return o;
         }
+      if (t.killed) {
+        o.update.state = msg::TaskEndState::kKilled;
+        o.update.error = "task killed";
+        o.blobs.clear();
+        return o;
+      }
       return fail(msg::TaskErrorKind::kUser, next.error_message());
     }
     if (!next.value()) break;

@@ -109,6 +109,10 @@ std::variant<PlanPtr, json> SqlSession::analyzed_tree(PlanPtr tree, PlanPtr* par
   AnalyzerOptions opts;
   opts.case_sensitive = conf_.case_sensitive;
   opts.lookup_relation = [this](const std::vector<std::string>& parts) { return lookup(parts); };
+  opts.lookup_function = [this](const std::string& name, const ExprList& args) -> ExprPtr {
+    auto it = functions_.find(lower(name));
+    return it == functions_.end() ? nullptr : it->second->with_children(args);
+  };
   auto a = sql::analyze(*p, ids_, opts);
   if (a.error) return json{{"error", error_json(*a.error, a.plan)}};
   return a.plan;
@@ -186,6 +190,14 @@ json SqlSession::explain(const json& plan, const std::string& mode) {
 json SqlSession::command(const json& cmd) {
   const json* c = cmd.contains("command") ? &cmd["command"] : &cmd;
   if (c->is_object() && c->contains("sqlCommand")) return sql_command((*c)["sqlCommand"]);
+  if (c->is_object() && c->contains("registerFunction")) {
+    // spark.udf.register(name, f, returnType): SQL and F.call_udf find it by name, shadowing a
+    // built-in of the same name as Spark's session function registry does.
+    auto f = decode_python_udf((*c)["registerFunction"], ids_);
+    if (!f) return plan_error(f.error_message());
+    functions_[lower((*f)->name)] = *f;
+    return json::object();
+  }
   if (!c->is_object() || !c->contains("createDataframeView"))
     return plan_error("plan: unsupported command " + (c->is_object() && !c->empty() ? c->begin().key() : c->dump()));
   const json& v = (*c)["createDataframeView"];

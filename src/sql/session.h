@@ -76,6 +76,7 @@ class SqlSession {
   IdGen ids_;
   std::map<std::string, PlanPtr> views_;         // lower-case name -> analyzed plan
   std::map<std::string, PlanPtr> global_views_;  // global_temp.<name>
+  std::map<std::string, ExprPtr> functions_;     // spark.udf.register: lower-case name -> PythonUDF (no args)
 };
 
 // PyError body: {"kind", "message", "errorClass", "messageParameters", "sqlState"}. The message

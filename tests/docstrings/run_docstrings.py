@@ -27,7 +27,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 
-FILES = ("dataframe", "column", "group", "window", "functions")
+FILES = ("dataframe", "column", "group", "window", "functions", "udf")
 EXAMPLE_TIMEOUT = 60  # seconds; a hung example fails instead of stalling the run
 
 

@@ -17,8 +17,8 @@ SKIP_PATTERNS = [
     (r"\bpandas_udf\b|\bPandasUDFType\b|applyInPandas|mapInPandas|mapInArrow|"
      r"applyInPandasWithState|\.cogroup\(",
      "pandas/Arrow UDFs (issue #16, Python where users want it)"),
-    (r"\budf\b|\budtf\b|\bspark\.udf\.|\bUserDefinedFunction\b",
-     "Python UDFs/UDTFs (issue #16, Python where users want it)"),
+    (r"\budtf\b|\bUDTF\b|useArrow=True|registerJavaFunction|registerJavaUDAF",
+     "Python UDTFs, Arrow-optimized UDFs, Java UDFs (issue #16 leaves these out; no JVM)"),
     (r"pandas_api|to_pandas_on_spark|pyspark\.pandas",
      "pandas-on-Spark (not in sparkpp's scope)"),
     (r"readStream|writeStream|withWatermark|isStreaming|dropDuplicatesWithinWatermark|"
@@ -54,7 +54,6 @@ SKIP_METHODS = {
     "functions.session_user": "JVM user name",
     "functions.version": "prints Spark's git revision",
     "functions.call_function": "needs a registered UDF / catalog function",
-    "functions.call_udf": "Python UDFs (issue #16)",
     "functions.from_avro": "Avro is a separate Spark module",
     "functions.to_avro": "Avro is a separate Spark module",
     "functions.from_protobuf": "Protobuf is a separate Spark module",

@@ -15,7 +15,7 @@ _SUBMODULES = (
     "resultiterable",
     "sql", "sql.types", "sql.session", "sql.dataframe", "sql.column", "sql.functions",
     "sql.group", "sql.readwriter", "sql.window", "sql.catalog",
-    "sql.context",
+    "sql.context", "sql.udf",
 )
 
 for _name in _SUBMODULES:

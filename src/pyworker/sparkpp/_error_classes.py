@@ -29,6 +29,9 @@ ERROR_CLASSES = {
     "INVALID_TYPE_DF_EQUALITY_ARG": "Expected type <expected_type> for `<arg_name>` but got "
     "type <actual_type>.",
     "NOT_BOOL": "Argument `<arg_name>` should be a bool, got <arg_type>.",
+    "NOT_CALLABLE": "Argument `<arg_name>` should be a callable, got <arg_type>.",
+    "CANNOT_SPECIFY_RETURN_TYPE_FOR_UDF": "returnType can not be specified when `<arg_name>` is a "
+                                          "user-defined function, but got <return_type>.",
     "LENGTH_SHOULD_BE_THE_SAME": "<arg1> and <arg2> should be of the same length, got "
     "<arg1_length> and <arg2_length>.",
     "NOT_BOOL_OR_DICT_OR_FLOAT_OR_INT_OR_STR": "Argument `<arg_name>` should be a bool, dict, "

@@ -170,4 +170,5 @@ INPUT_DECODERS = {
     "pickled": _pickle_loads,
     "lines": UTF8LinesSerializer.loads,
     "files": FileContentSerializer.loads,
+    "sqlbatch": bytes,  # SPB1 batches for BatchEvalPython, decoded by sql/_udf_eval.py
 }

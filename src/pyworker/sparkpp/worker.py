@@ -48,6 +48,20 @@ def _zip(a, b):
         raise ValueError(_ZIP_MISMATCH)
 
 
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def _user_traceback(e):
+    """A UDF's error as PySpark 3.5 shows it (spark.sql.execution.pyspark.udf.
+    simplifiedTraceback.enabled): the worker's own frames left out, the user's kept."""
+    tb = e.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        tb = tb.tb_next
+    if tb is None:  # the error is ours, not the user's: show all of it
+        return traceback.format_exc()
+    return "".join(traceback.format_exception(type(e), e, tb))
+
+
 def _error_type(e):
     t = type(e)
     if t.__module__ in ("builtins", "__main__"):
@@ -115,13 +129,16 @@ class Worker:
                 self._write(it, self._text_ser)
             elif sink == "shuffle":
                 self._write(it, _ShuffleSink)
+            elif sink == "sqlbatch":
+                self._write_batches(it)
             else:
                 raise NotImplementedError("sink %r is not supported by this worker yet "
                                           "(shuffle: issue #4)" % sink)
         except (_wire.ConnectionClosed, _wire.ProtocolError):
             raise
         except BaseException as e:  # user code, including SystemExit/KeyboardInterrupt in it
-            tb = traceback.format_exc()
+            tb = (_user_traceback(e) if task.get("sink") == "sqlbatch"
+                  else traceback.format_exc())
             with self._lock:
                 self._task_seq += 1
                 _acc._reset_task_updates()
@@ -183,6 +200,10 @@ class Worker:
             if f is None:
                 raise _wire.ProtocolError("function %d was never sent to this worker" % fid)
             return iter(f(plan["split"], self._build(plan["child"], seq)))
+        if op == "udf":
+            from sparkpp.sql._udf_eval import UdfProgram
+            prog = UdfProgram(plan["program"], self._funcs_of(plan["program"]))
+            return (prog.eval_batch(b) for b in self._input(plan["input"], seq))
         if op == "input":
             # batches flattened in C: a generator resuming per record costs ~20 ns each
             return chain.from_iterable(self._input(plan["input"], seq))
@@ -192,6 +213,25 @@ class Worker:
             a, b = plan["children"]
             return _zip(self._build(a, seq), self._build(b, seq))
         raise _wire.ProtocolError("unknown plan op %r" % op)
+
+    def _funcs_of(self, program):
+        funcs = {}
+        for u in program["udfs"]:
+            f = self.funcs.get(u["funcId"])
+            if f is None:
+                raise _wire.ProtocolError("function %d was never sent to this worker" % u["funcId"])
+            if isinstance(f, _BrokenFunction):
+                raise f.exc.with_traceback(None)
+            funcs[u["funcId"]] = f
+        return funcs
+
+    def _write_batches(self, it):
+        """BatchEvalPython: one PwOutput per result batch, queued so that it leaves with the
+        next PwRead (the executor waits for each batch's result before sending the next)."""
+        ch = self.ch
+        for blob, n in it:
+            with self._lock:
+                ch.queue("PwOutput", {"records": n}, [blob])
 
     def _input(self, idx, seq):
         """Yields the decoded batches (lists of records) of input `idx` until its end, pulling

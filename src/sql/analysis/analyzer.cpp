@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include "sql/analysis/functions.h"
 #include "sql/analysis/generators.h"
@@ -154,6 +155,8 @@ ExprPtr resolve_expr(Ctx& c, const ExprPtr& e, const LogicalPlan& node, const Ex
           if (lower(x->name) == "count") { args.push_back(lit_int(1)); continue; }  // count(*) = count(1)
           for (const auto& a : expand_star(c, *k, input)) args.push_back(a);
         }
+        if (c.opts.lookup_function)
+          if (auto u = c.opts.lookup_function(x->name, args)) return u;
         auto r = resolve_function(*x->with_children(args));
         if (auto* err = std::get_if<AnalysisError>(&r)) { c.fail(*err); return nullptr; }
         return std::get<ExprPtr>(r);
@@ -710,6 +713,33 @@ std::optional<AnalysisError> check_analysis(const PlanPtr& plan) {
                           "Cannot resolve " + to_sql_expr(p->exprs[0]->sql()) + " due to data type mismatch: Filter expression " +
                               to_sql_expr(p->exprs[0]->sql()) + " of type \"" + p->exprs[0]->type.sql() + "\" is not a boolean.");
       return;
+    }
+    if (p->kind == PlanKind::Join && !p->exprs.empty() && p->join_type != JoinType::Inner &&
+        p->join_type != JoinType::Cross && p->exprs[0]->resolved()) {
+      // A Python UDF reading both sides of an outer/semi/anti join cannot run before it (Spark's
+      // ExtractPythonUDFFromJoinCondition only lifts inner joins' into a Filter).
+      std::set<int64_t> l, r;
+      for (const auto& a : p->children[0]->output()) l.insert(a->id);
+      for (const auto& a : p->children[1]->output()) r.insert(a->id);
+      bool both = false;
+      foreach_expr(p->exprs[0], [&](const Expr& x) {
+        if (x.kind != ExprKind::PythonUDF) return;
+        bool in_l = true, in_r = true;
+        std::function<void(const Expr&)> refs = [&](const Expr& y) {
+          if (y.kind == ExprKind::Attribute) in_l &= l.count(y.id) > 0, in_r &= r.count(y.id) > 0;
+          for (const auto& k : y.children) refs(*k);
+        };
+        refs(x);
+        both |= !in_l && !in_r;
+      });
+      if (both) {
+        static const char* names[] = {"INNER", "LEFT OUTER", "RIGHT OUTER", "FULL OUTER", "LEFT SEMI", "LEFT ANTI", "CROSS"};
+        std::string jt = std::string("\"") + names[static_cast<int>(p->join_type)] + "\"";
+        err = generic_error("UNSUPPORTED_FEATURE.PYTHON_UDF_IN_ON_CLAUSE", "0A000",
+                            "The feature is not supported: Python UDF in the ON clause of a " + jt +
+                                " JOIN. In case of an INNNER JOIN consider rewriting to a CROSS JOIN with a WHERE clause.");
+        return;
+      }
     }
     if (p->kind == PlanKind::Aggregate && p->resolved()) {
       // Every column outside an aggregate must be a grouping expression.

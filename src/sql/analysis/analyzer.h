@@ -17,6 +17,8 @@ struct AnalyzerOptions {
   bool case_sensitive = false;  // spark.sql.caseSensitive
   // Temp views / tables by name parts; nullptr when unknown. Views are stored analyzed.
   std::function<PlanPtr(const std::vector<std::string>&)> lookup_relation;
+  // Session functions (spark.udf.register) called with `args`; nullptr when `name` is none.
+  std::function<ExprPtr(const std::string& name, const ExprList& args)> lookup_function;
 };
 
 struct Analyzed {

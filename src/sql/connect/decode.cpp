@@ -2,6 +2,7 @@
 // (a client/driver version mismatch must be loud).
 #include "sql/connect/decode.h"
 #include "sql/connect/decode_internal.h"
+#include "common/util.h"
 
 #include <nlohmann/json.hpp>
 
@@ -61,21 +62,6 @@ std::vector<std::string> strings(const json& j, const char* key) {
   return out;
 }
 
-// Spark's int64 base64 decoding for literal bytes.
-std::string base64_decode(const std::string& in) {
-  static const std::string chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  int val = 0, bits = -8;
-  for (char c : in) {
-    auto p = chars.find(c);
-    if (p == std::string::npos) break;
-    val = (val << 6) + static_cast<int>(p);
-    bits += 6;
-    if (bits >= 0) { out += static_cast<char>((val >> bits) & 0xFF); bits -= 8; }
-  }
-  return out;
-}
-
 Result<ExprPtr> decode_literal(const json& j, IdGen& ids) {
   if (!j.is_object() || j.size() != 1) return Result<ExprPtr>::error("plan: a literal must have exactly one kind");
   const std::string k = j.begin().key();
@@ -102,7 +88,11 @@ Result<ExprPtr> decode_literal(const json& j, IdGen& ids) {
   if (k == "float") return lit(Value::of(jdouble(v)), DataType::float_());
   if (k == "double") return lit(Value::of(jdouble(v)), DataType::double_());
   if (k == "string") return lit_string(v.is_string() ? v.get<std::string>() : "");
-  if (k == "binary") return lit(Value::of(base64_decode(v.is_string() ? v.get<std::string>() : "")), DataType::binary());
+  if (k == "binary") {
+    auto b = spp::base64_decode(v.is_string() ? v.get<std::string>() : "");
+    if (!b) return Result<ExprPtr>::error("plan: a binary literal must be base64");
+    return lit(Value::of(std::move(*b)), DataType::binary());
+  }
   if (k == "decimal") {
     std::string s = str(v, "value");
     int scale = 0;
@@ -321,6 +311,7 @@ Result<ExprPtr> decode_expression(const json& j, IdGen& ids) {
     return ExprPtr(e);
   }
   if (k == "window") return decode_window(b, ids);
+  if (k == "commonInlineUserDefinedFunction") return decode_python_udf(b, ids);
   if (k == "expressionString") {
     auto e = std::make_shared<Expr>();
     e->kind = ExprKind::ExpressionString;
@@ -328,6 +319,34 @@ Result<ExprPtr> decode_expression(const json& j, IdGen& ids) {
     return ExprPtr(e);
   }
   return Result<ExprPtr>::error("plan: unsupported expression '" + k + "'");
+}
+
+// Connect's CommonInlineUserDefinedFunction with a PythonUDF body (udf(), spark.udf.register).
+Result<ExprPtr> decode_python_udf(const json& b, IdGen& ids) {
+  const char* k = "commonInlineUserDefinedFunction";
+  if (auto s = check_keys(b, k, {"functionName", "deterministic", "arguments", "pythonUdf"}); !s) return Result<ExprPtr>(s);
+  if (!b.contains("pythonUdf") || !b["pythonUdf"].is_object())
+    return Result<ExprPtr>::error("plan: commonInlineUserDefinedFunction needs a pythonUdf (only Python UDFs are supported)");
+  const json& py = b["pythonUdf"];
+  if (auto s = check_keys(py, "pythonUdf", {"outputType", "evalType", "command", "pythonVer"}); !s) return Result<ExprPtr>(s);
+  if (!py.contains("outputType")) return Result<ExprPtr>::error("plan: pythonUdf needs an outputType");
+  auto t = type_from_connect_json(py["outputType"]);
+  if (!t) return t.status();
+  auto command = spp::base64_decode(str(py, "command"));
+  if (!command || command->empty()) return Result<ExprPtr>::error("plan: pythonUdf needs its command (base64 bytes)");
+  auto args = exprs(b, "arguments", ids);
+  if (!args) return args.status();
+  auto f = std::make_shared<PythonFunc>();
+  f->id = python_func_id(*command);
+  f->command = std::make_shared<const std::string>(std::move(*command));
+  f->eval_type = py.contains("evalType") && py["evalType"].is_number_integer() ? py["evalType"].get<int>() : 100;
+  if (f->eval_type != 100)
+    return Result<ExprPtr>::error("plan: Python UDF evalType " + std::to_string(f->eval_type) +
+                                  " is not supported yet (only SQL_BATCHED_UDF, 100)");
+  f->deterministic = !b.contains("deterministic") || boolean(b, "deterministic");
+  std::string name = str(b, "functionName");
+  if (name.empty()) name = "<lambda>";
+  return python_udf(std::move(name), std::move(*args), std::move(*t), std::move(f));
 }
 
 ExprList attrs_for_fields(const std::vector<StructField>& fs, IdGen& ids) { return attrs_for(fs, ids); }

@@ -20,6 +20,9 @@ class IdGen {
 Result<PlanPtr> decode_plan(const nlohmann::json& j, IdGen& ids);
 Result<PlanPtr> decode_relation(const nlohmann::json& j, IdGen& ids);
 Result<ExprPtr> decode_expression(const nlohmann::json& j, IdGen& ids);
+// The body of Connect's CommonInlineUserDefinedFunction holding a PythonUDF (udf() calls and
+// spark.udf.register's registerFunction command).
+Result<ExprPtr> decode_python_udf(const nlohmann::json& b, IdGen& ids);
 // Grouping sets (indexes into the grouping expressions) of ROLLUP and CUBE over n expressions,
 // in Spark's order.
 std::vector<std::vector<int>> rollup_sets(size_t n);

@@ -415,6 +415,11 @@ struct Lowerer {
       return make_sample(std::move(c.value()), hi - lo, p.value("seed", int64_t{0}), ctx.exec);
     }
     if (op == "Generate") return generate(p);
+    if (op == "BatchEvalPython") {
+      auto c = child(0);
+      if (!c) return c;
+      return lower_batch_eval_python(p, std::move(c.value()), child_out(0), ctx.exec);
+    }
     if (op == "Window") return lower_window(p, [this](const json& k) { return lower(k); }, ctx.exec);
     if (op == "Expand") {  // one output row per projection per input row
       auto c = child(0);

@@ -12,6 +12,7 @@
 
 #include "sql/exec/expr.h"
 #include "sql/exec/memory.h"
+#include "sql/exec/python_eval.h"
 
 namespace spp::sql::exec {
 
@@ -30,6 +31,7 @@ struct ExecContext {
   std::string spill_dir = "/tmp";
   EvalContext eval;
   int64_t batch_rows = 4096;  // target rows per output batch
+  PythonUdfFactory python;    // BatchEvalPython's workers; empty where no Python runs (tests)
 };
 
 class Operator {

@@ -21,6 +21,10 @@ PlanPtr column_pruning(const PlanPtr& p);          // only needed columns flow u
 PlanPtr limit_push_down(const PlanPtr& p);         // Limit(Limit), through Union and outer joins
 PlanPtr remove_noop_operators(const PlanPtr& p);   // a Project that outputs its child's output as is
 
+// Spark's "Extract Python UDFs" batch (python_udfs.cpp): every PythonUDF call moves into a
+// BatchEvalPython beneath its operator; inner joins' two-sided UDF conditions become Filters.
+PlanPtr extract_python_udfs(const PlanPtr& p);
+
 PlanPtr optimize(const PlanPtr& p);
 
 // Attribute ids an expression reads.

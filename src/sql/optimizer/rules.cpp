@@ -444,7 +444,7 @@ PlanPtr optimize(const PlanPtr& plan) {
     if (next == cur) break;
     cur = next;
   }
-  return cur;
+  return extract_python_udfs(cur);
 }
 
 }  // namespace spp::sql::opt

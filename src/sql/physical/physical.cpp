@@ -62,6 +62,11 @@ ExprList PhysicalPlan::output() const {
       for (const auto& e : exprs) out.push_back(to_attribute(e));
       return out;
     }
+    case PhysKind::BatchEvalPython: {
+      ExprList out = children[0]->output();
+      out.insert(out.end(), output_attrs.begin(), output_attrs.end());
+      return out;
+    }
     case PhysKind::BroadcastHashJoin: case PhysKind::SortMergeJoin: case PhysKind::ShuffledHashJoin:
     case PhysKind::BroadcastNestedLoopJoin: case PhysKind::CartesianProduct: {
       LogicalPlan j;  // same output rule as the logical join
@@ -90,7 +95,7 @@ Partitioning PhysicalPlan::output_partitioning() const {
       return p;
     case PhysKind::Project: case PhysKind::Filter: case PhysKind::HashAggregate: case PhysKind::Sort:
     case PhysKind::LocalLimit: case PhysKind::Sample: case PhysKind::SortMergeJoin: case PhysKind::ShuffledHashJoin:
-    case PhysKind::Generate: case PhysKind::Window:
+    case PhysKind::Generate: case PhysKind::Window: case PhysKind::BatchEvalPython:
       return children[0]->output_partitioning();
     case PhysKind::BroadcastHashJoin: case PhysKind::BroadcastNestedLoopJoin:
       return children[build_left ? 1 : 0]->output_partitioning();
@@ -103,7 +108,7 @@ ExprList PhysicalPlan::output_ordering() const {
   switch (kind) {
     case PhysKind::Sort: return exprs;
     case PhysKind::Project: case PhysKind::Filter: case PhysKind::LocalLimit: case PhysKind::GlobalLimit:
-    case PhysKind::Window:
+    case PhysKind::Window: case PhysKind::BatchEvalPython:
       return children[0]->output_ordering();
     case PhysKind::SortMergeJoin: {
       ExprList out;
@@ -261,6 +266,7 @@ std::string PhysicalPlan::node_string() const {
     }
     case PhysKind::Window:
       return "Window " + list(exprs) + ", " + list(window_partition_of(exprs)) + ", " + list(window_order_of(exprs));
+    case PhysKind::BatchEvalPython: return "BatchEvalPython " + list(exprs) + ", " + list(output_attrs);
     case PhysKind::Generate:  // GenerateExec's argString: an empty requiredChildOutput is left out
       return "Generate " + exprs[0]->to_string() + (project.empty() ? "" : ", " + list(project)) + ", " +
              (outer ? "true" : "false") + ", " + list(output_attrs);
@@ -314,6 +320,9 @@ json expr_to_json(const ExprPtr& e) {
                       {"lower", bound(e->frame.lower)}, {"upper", bound(e->frame.upper)}}}};
       break;
     }
+    case ExprKind::PythonUDF:  // the function itself travels beside the plan (collect_python_funcs)
+      j = {{"kind", "pyudf"}, {"name", e->name}, {"funcId", e->python->id}, {"evalType", e->python->eval_type}};
+      break;
     default: j = {{"kind", "unresolved"}}; break;
   }
   j["type"] = type_to_json(e->type);
@@ -324,6 +333,12 @@ json expr_to_json(const ExprPtr& e) {
     j["args"] = a;
   }
   return j;
+}
+
+void collect_python_funcs(const PhysPtr& p, std::map<int64_t, std::shared_ptr<const std::string>>& out) {
+  for (const auto& e : p->exprs)
+    foreach_expr(e, [&](const Expr& x) { if (x.kind == ExprKind::PythonUDF) out[x.python->id] = x.python->command; });
+  for (const auto& c : p->children) collect_python_funcs(c, out);
 }
 
 static json exprs_json(const ExprList& es) {
@@ -358,6 +373,7 @@ static const char* op_name(PhysKind k) {
     case PhysKind::Generate: return "Generate";
     case PhysKind::Window: return "Window";
     case PhysKind::Expand: return "Expand";
+    case PhysKind::BatchEvalPython: return "BatchEvalPython";
   }
   return "?";
 }
@@ -401,6 +417,7 @@ json physical_to_json(const PhysPtr& p) {
     case PhysKind::TakeOrderedAndProject: case PhysKind::Coalesce: case PhysKind::Expand:
       j["n"] = p->n;
       break;
+    case PhysKind::BatchEvalPython: j["results"] = exprs_json(p->output_attrs); break;
     case PhysKind::Generate:
       j["outer"] = p->outer;
       j["generatorOutput"] = exprs_json(p->output_attrs);

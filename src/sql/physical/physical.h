@@ -2,6 +2,7 @@
 // require of their children; EnsureRequirements (one place) inserts every exchange. Printed as
 // Spark's explain; each stage fragment serializes to JSON for an executor to rebuild.
 #pragma once
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -36,6 +37,7 @@ enum class PhysKind : uint8_t {
   Generate,              // exprs {generator}, project = required child output, output_attrs = generator output, outer
   Expand,                // exprs = projections flattened (n each), output_attrs = output
   Window,                // exprs = Alias(WindowExpr) sharing one partition spec and order; output = child's ++ theirs
+  BatchEvalPython,       // exprs = PythonUDF calls, output_attrs = their results; output = child's ++ results
 };
 
 enum class AggMode : uint8_t { Partial, Final, Complete };
@@ -144,5 +146,7 @@ nlohmann::json plan_graph(const PhysPtr& numbered, const std::vector<StageFragme
 std::string spark_node_name(const PhysicalPlan& p);
 nlohmann::json physical_to_json(const PhysPtr& p);
 nlohmann::json expr_to_json(const ExprPtr& e);
+// Every Python function a plan's UDFs call, by id (the driver ships each to an executor once).
+void collect_python_funcs(const PhysPtr& p, std::map<int64_t, std::shared_ptr<const std::string>>& out);
 
 }  // namespace spp::sql

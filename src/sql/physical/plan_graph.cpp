@@ -49,6 +49,7 @@ std::string spark_node_name(const PhysicalPlan& p) {
     case PhysKind::Generate: return "Generate";
     case PhysKind::Window: return "Window";
     case PhysKind::Expand: return "Expand";
+    case PhysKind::BatchEvalPython: return "BatchEvalPython";
   }
   return "?";
 }

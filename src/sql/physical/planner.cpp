@@ -401,6 +401,14 @@ struct Planner {
         n->exprs = p->exprs;
         return n;
       }
+      case PlanKind::BatchEvalPython: {
+        auto c = child();
+        if (!c) return nullptr;
+        auto n = node(PhysKind::BatchEvalPython, {c});
+        n->exprs = p->exprs;
+        n->output_attrs = p->output_attrs;
+        return n;
+      }
       case PlanKind::Generate: {
         auto c = child();
         if (!c) return nullptr;

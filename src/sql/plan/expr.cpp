@@ -219,6 +219,7 @@ static bool nondeterministic_fn(const std::string& n) {
 }
 
 bool Expr::deterministic() const {
+  if (kind == ExprKind::PythonUDF && python && !python->deterministic) return false;
   if ((kind == ExprKind::Call || kind == ExprKind::UnresolvedFunction) && nondeterministic_fn(name)) return false;
   if (kind == ExprKind::AggCall && (name == "first" || name == "last" || name == "collect_list" || name == "collect_set"))
     return false;
@@ -301,6 +302,13 @@ static std::string render_call(const Expr& e, const std::vector<std::string>& a,
   return s + ")";
 }
 
+// `name(a, b)`: how Spark prints a Python UDF call, in both forms.
+static std::string plain_call(const std::string& name, const ExprList& args, bool pretty) {
+  std::string s = name + "(";
+  for (size_t i = 0; i < args.size(); ++i) s += (i ? ", " : "") + (pretty ? args[i]->sql() : args[i]->to_string());
+  return s + ")";
+}
+
 static std::string literal_sql(const Expr& e) {
   if (e.value.is_null()) return "NULL";
   if (e.type.id == TypeId::Date) return "DATE '" + value_to_string(e.value, e.type) + "'";
@@ -334,6 +342,7 @@ std::string Expr::sql() const {
     case ExprKind::ExpressionString: return name;
     case ExprKind::UnresolvedExtractValue: return children[0]->sql() + "[" + children[1]->sql() + "]";
     case ExprKind::WindowExpr: return window_sql(*this);
+    case ExprKind::PythonUDF: return plain_call(name, children, true);
     case ExprKind::UnresolvedFunction: case ExprKind::Call: case ExprKind::AggCall:
       // RankLike.sql: RANK(), DENSE_RANK(), PERCENT_RANK() (their children are the window's order)
       if (kind == ExprKind::Call && (name == "rank" || name == "dense_rank" || name == "percent_rank")) {
@@ -378,6 +387,7 @@ std::string Expr::to_string() const {
       return s + ")";
     }
     case ExprKind::WindowExpr: return window_string(*this);
+    case ExprKind::PythonUDF: return plain_call(name, children, false);
     case ExprKind::Call: case ExprKind::AggCall:
       for (const auto& c : children) a.push_back(c->to_string());
       return render_call(*this, a, false);
@@ -396,6 +406,23 @@ ExprPtr lit(Value v, DataType t) {
   e->type = std::move(t);
   return e;
 }
+int64_t python_func_id(const std::string& command) {
+  return int64_t((std::hash<std::string>{}(command) & ((1ULL << 62) - 1)) | (1ULL << 62));
+}
+
+ExprPtr python_udf(std::string name, ExprList args, DataType result, std::shared_ptr<const PythonFunc> f) {
+  auto e = node(ExprKind::PythonUDF);
+  e->name = std::move(name);
+  e->children = std::move(args);
+  e->type = std::move(result);
+  e->python = std::move(f);
+  return e;
+}
+
+bool contains_python_udf(const ExprPtr& e) {
+  return any_expr(e, [](const Expr& x) { return x.kind == ExprKind::PythonUDF; });
+}
+
 ExprPtr lit_int(int32_t v) { return lit(Value::of(static_cast<int64_t>(v)), DataType::int_()); }
 ExprPtr lit_long(int64_t v) { return lit(Value::of(v), DataType::long_()); }
 ExprPtr lit_string(std::string s) { return lit(Value::of(std::move(s)), DataType::string()); }
@@ -513,6 +540,8 @@ bool expr_equal(const Expr& a, const Expr& b) {
       a.plan_id != b.plan_id || a.type != b.type || a.distinct != b.distinct || a.user_cast != b.user_cast ||
       a.ascending != b.ascending || a.nulls_first != b.nulls_first || !(a.value == b.value) ||
       a.ordinal != b.ordinal || !(a.frame == b.frame) ||
+      (a.python && b.python ? a.python->id != b.python->id || a.python->deterministic != b.python->deterministic
+                            : a.python != b.python) ||
       a.children.size() != b.children.size())
     return false;
   for (size_t i = 0; i < a.children.size(); ++i)

@@ -59,7 +59,22 @@ enum class ExprKind : uint8_t {
   GetField,     // children {struct}, name = field, ordinal = index
   WindowExpr,   // children {function, partition exprs…, SortOrders…}; ordinal = number of
                 // partition exprs; frame. Function: AggCall or a window Call (row_number, lag…)
+  PythonUDF,    // a user's Python function: name, children = arguments, type = return type,
+                // python = the pickled function. Never evaluated natively: ExtractPythonUDFs
+                // moves every call into a BatchEvalPython operator.
 };
+
+// A Python UDF's function (Spark's PythonFunction + evalType). The command travels to
+// executors once each, named by `id` (a hash of the bytes, so the same function used in many
+// queries is shipped once).
+struct PythonFunc {
+  std::shared_ptr<const std::string> command;  // cloudpickle of the function
+  int64_t id = 0;
+  int eval_type = 100;      // PythonEvalType.SQL_BATCHED_UDF
+  bool deterministic = true;  // false after asNondeterministic()
+};
+// Python function ids live above every RDD function id (those count up from 0).
+int64_t python_func_id(const std::string& command);
 
 // A window frame (Spark's SpecifiedWindowFrame / UnspecifiedFrame). Offsets count rows (ROWS) or
 // order-key units (RANGE); negative = PRECEDING.
@@ -104,6 +119,7 @@ struct Expr {
   int ordinal = 0;                      // GetField
   Value value;                          // Literal
   WindowFrame frame;                    // WindowExpr
+  std::shared_ptr<const PythonFunc> python;  // PythonUDF
   ExprList children;
 
   // WindowExpr parts.
@@ -153,6 +169,10 @@ bool is_generator_name(const std::string& n);
 bool is_window_function_name(const std::string& n);
 // A window expression over `fn` (as resolved by the analyzer; frame Unspecified until then).
 ExprPtr window_expr(ExprPtr fn, ExprList partition, ExprList order, WindowFrame frame);
+
+// A Python UDF call (resolved once its arguments are).
+ExprPtr python_udf(std::string name, ExprList args, DataType result, std::shared_ptr<const PythonFunc> f);
+bool contains_python_udf(const ExprPtr& e);
 
 // `#12L`-style suffix: `L` for bigint attributes, as Spark prints them.
 std::string attr_suffix(const Expr& a);

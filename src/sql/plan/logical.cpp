@@ -96,6 +96,10 @@ ExprList LogicalPlan::output() const {
       out = children[0]->output();
       for (const auto& e : exprs) out.push_back(to_attribute(e));
       return out;
+    case PlanKind::BatchEvalPython:
+      out = children[0]->output();
+      out.insert(out.end(), output_attrs.begin(), output_attrs.end());
+      return out;
     case PlanKind::Union: {
       out = children[0]->output();
       for (size_t i = 1; i < children.size(); ++i) {
@@ -220,6 +224,7 @@ std::string LogicalPlan::node_string() const {
     case PlanKind::Hint: return p + "ResolvedHint (strategy=" + name + ")";
     case PlanKind::Window:
       return p + "Window " + list(exprs) + ", " + list(window_partition_of(exprs)) + ", " + list(window_order_of(exprs));
+    case PlanKind::BatchEvalPython: return p + "BatchEvalPython " + list(exprs) + ", " + list(output_attrs);
     case PlanKind::Generate: {  // Spark's argString: empty lists are left out
       std::string s = p + "Generate " + exprs[0]->to_string();
       if (!unrequired.empty()) {

@@ -50,6 +50,9 @@ enum class PlanKind : uint8_t {
                        // generator output, unrequired = child output positions not passed on
   Window,              // exprs = Alias(WindowExpr) list sharing one partition spec and order
                        // (window_partition/window_order); output = child output ++ their attributes
+  BatchEvalPython,     // exprs = PythonUDF calls over the child's columns (a call's argument may be
+                       // another UDF: chains run in one worker pass), output_attrs = their results
+                       // (pythonUDF0…); output = child output ++ output_attrs
 };
 
 enum class JoinType : uint8_t { Inner, LeftOuter, RightOuter, FullOuter, LeftSemi, LeftAnti, Cross };

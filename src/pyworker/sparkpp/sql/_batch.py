@@ -6,7 +6,8 @@ import struct
 
 from sparkpp.sql import types as T
 
-__all__ = ["encode_batches", "decode_batches", "BatchFormatError"]
+__all__ = ["encode_batches", "decode_batches", "decode_columns", "encode_columns",
+           "BatchFormatError"]
 
 MAGIC = b"SPB1"
 VERSION = 1
@@ -93,15 +94,19 @@ class _Writer:
 
 
 def _encode_one(schema, rows):
+    return _encode_cols(schema, len(rows), [[r[i] for r in rows] for i in range(len(schema.fields))])
+
+
+def _encode_cols(schema, num_rows, columns):
     w = _Writer()
-    for i, f in enumerate(schema.fields):
-        w.column(f.dataType, [r[i] for r in rows])
+    for f, values in zip(schema.fields, columns):
+        w.column(f.dataType, values)
     body, spans = bytearray(), []
     for b in w.buffers:
         spans.append((len(body), len(b)))
         body += b + b"\0" * (_pad8(len(b)) - len(b))
     schema_json = schema.json().encode("utf-8")
-    out = bytearray(_HEADER.pack(MAGIC, VERSION, 0, len(rows), len(schema_json), len(w.nodes),
+    out = bytearray(_HEADER.pack(MAGIC, VERSION, 0, num_rows, len(schema_json), len(w.nodes),
                                  len(spans), 0, len(body), len(body)))
     out += schema_json + b"\0" * (_pad8(len(schema_json)) - len(schema_json))
     for n, nulls in w.nodes:
@@ -188,36 +193,50 @@ class _Reader:
         return offs
 
 
+def _decode_one(data, pos):
+    """(schema, num_rows, columns of internal values, next pos) of the batch at `pos`."""
+    if len(data) - pos < _HEADER.size:
+        raise BatchFormatError("truncated header")
+    (magic, version, flags, num_rows, schema_len, n_nodes, n_buffers, _, body_len,
+     stored_len) = _HEADER.unpack_from(data, pos)
+    if magic != MAGIC or version != VERSION or flags != 0 or stored_len != body_len:
+        raise BatchFormatError("not an uncompressed SPB1 version 1 batch")
+    p = pos + _HEADER.size
+    if p + _pad8(schema_len) + 16 * (n_nodes + n_buffers) + stored_len > len(data):
+        raise BatchFormatError("truncated batch")
+    try:
+        schema = T._parse_datatype_json_string(bytes(data[p:p + schema_len]).decode("utf-8"))
+    except (ValueError, KeyError, TypeError) as e:
+        raise BatchFormatError("bad schema JSON: %s" % e) from None
+    p += _pad8(schema_len)
+    nodes = [struct.unpack_from("<qq", data, p + 16 * i) for i in range(n_nodes)]
+    p += 16 * n_nodes
+    spans = [struct.unpack_from("<QQ", data, p + 16 * i) for i in range(n_buffers)]
+    p += 16 * n_buffers
+    body = bytes(data[p:p + stored_len])
+    if len(body) != stored_len:
+        raise BatchFormatError("truncated body")
+    r = _Reader(nodes, spans, body)
+    cols = [r.column(f.dataType) for f in schema.fields]
+    if any(len(c) != num_rows for c in cols):
+        raise BatchFormatError("column lengths differ from num_rows")
+    return schema, num_rows, cols, p + _pad8(stored_len)
+
+
+def decode_columns(blob):
+    """One batch as (StructType, num_rows, one list of internal values per column)."""
+    schema, n, cols, _ = _decode_one(memoryview(bytes(blob)), 0)
+    return schema, n, cols
+
+
+def encode_columns(schema, num_rows, columns):
+    """One batch from columns of internal values (the inverse of decode_columns)."""
+    return _encode_cols(schema, num_rows, columns)
+
+
 def decode_batches(data):
     """Yields (StructType, rows of internal values) per batch of a stream."""
     pos, data = 0, memoryview(bytes(data))
     while pos < len(data):
-        if len(data) - pos < _HEADER.size:
-            raise BatchFormatError("truncated header")
-        (magic, version, flags, num_rows, schema_len, n_nodes, n_buffers, _, body_len,
-         stored_len) = _HEADER.unpack_from(data, pos)
-        if magic != MAGIC or version != VERSION or flags != 0 or stored_len != body_len:
-            raise BatchFormatError("not an uncompressed SPB1 version 1 batch")
-        p = pos + _HEADER.size
-        if p + _pad8(schema_len) + 16 * (n_nodes + n_buffers) + stored_len > len(data):
-            raise BatchFormatError("truncated batch")
-        try:
-            schema = T._parse_datatype_json_string(bytes(data[p:p + schema_len]).decode("utf-8"))
-        except (ValueError, KeyError, TypeError) as e:
-            raise BatchFormatError("bad schema JSON: %s" % e) from None
-        p += _pad8(schema_len)
-        nodes = [struct.unpack_from("<qq", data, p + 16 * i) for i in range(n_nodes)]
-        p += 16 * n_nodes
-        spans = [struct.unpack_from("<QQ", data, p + 16 * i) for i in range(n_buffers)]
-        p += 16 * n_buffers
-        body = bytes(data[p:p + stored_len])
-        if len(body) != stored_len:
-            raise BatchFormatError("truncated body")
-        r = _Reader(nodes, spans, body)
-        cols = [r.column(f.dataType) for f in schema.fields]
-        if any(len(c) != num_rows for c in cols):
-            raise BatchFormatError("column lengths differ from num_rows")
-        yield schema, [tuple(c[i] for c in cols) for i in range(num_rows)]
-        pos = p + _pad8(stored_len)
-
-
+        schema, n, cols, pos = _decode_one(data, pos)
+        yield schema, [tuple(c[i] for c in cols) for i in range(n)]

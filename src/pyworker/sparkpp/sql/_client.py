@@ -14,7 +14,7 @@ engine reads them; other operators over those leaves raise [NOT_IMPLEMENTED]."""
 import base64
 import json
 
-from sparkpp.errors import PySparkNotImplementedError
+from sparkpp.errors import PySparkNotImplementedError, PythonException, SparkJobError
 from sparkpp.sql import _proto as P
 from sparkpp.sql import types as T
 from sparkpp.sql._batch import decode_batches
@@ -28,6 +28,21 @@ def _not_wired(what):
         error_class="NOT_IMPLEMENTED",
         message_parameters={"feature": "%s (the native DataFrame engine is not wired into "
                                        "sparkpp yet)" % what})
+
+
+_PYTHON_FAILURE = "PythonException: "
+
+
+def _python_exception(e):
+    """A job that failed in a Python UDF raises PySpark's PythonException (its text: the
+    worker's traceback after PySpark's preamble); any other failure stays as it is."""
+    msg = str(e)
+    at = msg.find(_PYTHON_FAILURE)
+    if at < 0:
+        return e
+    return PythonException(
+        "\n  An exception was thrown from the Python worker. Please see the stack trace below.\n" +
+        msg[at + len(_PYTHON_FAILURE):])
 
 
 def _kind(rel):
@@ -81,7 +96,10 @@ class Client:
         sql_conf = {k: str(v) for k, v in self._session._conf._conf.items()
                     if k.startswith("spark.sql.")}
         body = dict(body, conf=sql_conf) if op != "PySqlCommand" else body
-        return sc._gateway.request(op, body)
+        try:
+            return sc._gateway.request(op, body)
+        except SparkJobError as e:
+            raise _python_exception(e) from None
 
     def _native_execute(self, rel, description="collect"):
         from sparkpp.rdd import _callsite
@@ -183,6 +201,10 @@ class Client:
         "rows"}, or {"set": …} (PySqlCommand sqlCommand); a ParseException raises."""
         _, reply, _ = self._request("PySqlCommand", {"command": {"command": {"sqlCommand": body}}})
         return reply.get("value") or {}
+
+    def command_register_function(self, body):
+        """spark.udf.register: the session's function registry lives in the driver."""
+        self._request("PySqlCommand", {"command": {"command": {"registerFunction": body}}})
 
     def command(self, cmd):
         kind = _kind(cmd["command"])

@@ -184,6 +184,17 @@ def fn(name, *args, distinct=False):
     return {"unresolvedFunction": body}
 
 
+def python_udf(name, args, return_type, command, deterministic=True, eval_type=100):
+    """Connect's CommonInlineUserDefinedFunction with a PythonUDF body: `command` is the
+    cloudpickled function (bytes), sent base64 as proto3 JSON writes bytes."""
+    import sys
+    return {"commonInlineUserDefinedFunction": {
+        "functionName": name, "deterministic": bool(deterministic), "arguments": list(args),
+        "pythonUdf": {"outputType": data_type(return_type), "evalType": int(eval_type),
+                      "command": base64.b64encode(command).decode("ascii"),
+                      "pythonVer": "%d.%d" % sys.version_info[:2]}}}
+
+
 def expr_string(sql):
     return {"expressionString": {"expression": sql}}
 

@@ -40,6 +40,13 @@ class SQLContext:
     def getConf(self, key, defaultValue=None):
         return self.sparkSession.conf.get(key, defaultValue)
 
+    @property
+    def udf(self):
+        return self.sparkSession.udf
+
+    def registerFunction(self, name, f, returnType=None):
+        return self.sparkSession.udf.register(name, f, returnType)
+
     def range(self, start, end=None, step=1, numPartitions=None):
         return self.sparkSession.range(start, end, step, numPartitions)
 

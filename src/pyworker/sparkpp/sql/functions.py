@@ -798,3 +798,15 @@ from sparkpp.sql import _functions_aggs as _aggs  # noqa: E402 - it uses the hel
 for _name in _aggs.EXPORTED:
     globals()[_name] = getattr(_aggs, _name)
 del _name
+
+
+# Python UDFs (sql/udf.py): the function travels with the plan; BatchEvalPython runs it.
+from sparkpp.sql.udf import udf  # noqa: E402
+__all__.append("udf")
+
+
+@_public
+def call_udf(udfName, *cols):
+    """A function registered with spark.udf.register, called by name."""
+    return _invoke(udfName, *[_col_expr(c) for c in cols])
+

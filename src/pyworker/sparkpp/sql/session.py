@@ -209,6 +209,11 @@ class SparkSession:
         return DataFrame(rel, self)._eager()
 
     @property
+    def udf(self):
+        from sparkpp.sql.udf import UDFRegistration
+        return UDFRegistration(self)
+
+    @property
     def catalog(self):
         from sparkpp.sql.catalog import Catalog
         return Catalog(self)

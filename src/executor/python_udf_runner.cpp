@@ -1,0 +1,148 @@
+// A BatchEvalPython's conversation with its pooled Python worker.
+#include "executor/python_udf_runner.h"
+
+#include <signal.h>
+
+#include "sql/columnar/serde.h"
+
+namespace spp::executor {
+
+namespace {
+
+namespace col = sql::col;
+
+class PoolUdfRunner final : public sql::exec::PythonUdfRunner {
+ public:
+  PoolUdfRunner(RunningTask& t, const TaskEnv& env, std::unique_ptr<PythonWorker> w) : t_(t), env_(env), w_(std::move(w)) {}
+  ~PoolUdfRunner() override {
+    // Dropped early (a limit above had its rows): end the worker's task so it can be reused.
+    if (w_ && !done_ && !broken_ && !t_.killed) (void)finish();
+    t_.worker_pid = 0;
+    // Reusable only after a clean PwDone: anything else may leave messages in flight.
+    if (w_) env_.pool->release(std::move(w_), done_ && !t_.killed);
+  }
+
+  Status start(const nlohmann::json& program, const std::vector<int64_t>& funcs) {
+    t_.worker_pid = w_->pid;
+    if (t_.killed) ::kill(w_->pid, SIGKILL);
+    msg::PwTask pt;
+    pt.task_id = t_.spec.task_id;
+    pt.stage_id = t_.spec.stage_id;
+    pt.partition = t_.spec.partition;
+    pt.attempt = t_.spec.attempt;
+    pt.plan = {{"op", "udf"}, {"input", 0}, {"program", program}};
+    pt.sink = "sqlbatch";
+    pt.props = env_.props;
+    std::vector<std::string> blobs;
+    for (int64_t id : funcs) {
+      if (w_->funcs.count(id)) continue;
+      auto f = env_.funcs->get(id);
+      if (!f) return Status::error("Python function " + std::to_string(id) + " was never sent to this executor");
+      pt.new_funcs.push_back(id);
+      blobs.push_back(*f);
+      w_->funcs.insert(id);
+    }
+    return w_->ch->send(pt, blobs);
+  }
+
+  Result<col::Batch> eval(const col::Batch& args) override {
+    if (Status s = await_read(); !s) return Result<col::Batch>(s);
+    msg::PwInput in;
+    in.input = 0;
+    in.format = "sqlbatch";
+    if (Status s = w_->ch->send(in, {col::serialize(args)}); !s) return Result<col::Batch>(crashed(s));
+    for (;;) {
+      auto r = w_->ch->recv();
+      if (!r) return Result<col::Batch>(crashed(Status::error(r.error_message())));
+      msg::Envelope& e = r.value();
+      if (e.as<msg::PwOutput>()) {
+        size_t used = 0;
+        auto b = e.blobs.size() == 1 ? col::deserialize(e.blobs[0], &used)
+                                     : Result<col::Batch>::error("a result of " + std::to_string(e.blobs.size()) + " batches");
+        if (!b) {
+          broken_ = true;
+          return Result<col::Batch>::error("the Python worker's result batch: " + b.error_message());
+        }
+        return b;
+      }
+      if (Status s = other(e); !s) return Result<col::Batch>(s);
+    }
+  }
+
+  Status finish() override {
+    if (Status s = await_read(); !s) return s;
+    msg::PwInput in;
+    in.input = 0;
+    in.end = true;
+    in.format = "sqlbatch";
+    if (Status s = w_->ch->send(in); !s) return crashed(s);
+    for (;;) {
+      auto r = w_->ch->recv();
+      if (!r) return crashed(Status::error(r.error_message()));
+      if (r.value().as<msg::PwDone>()) {
+        done_ = true;
+        return Status::ok();
+      }
+      if (Status s = other(r.value()); !s) return s;
+    }
+  }
+
+ private:
+  // The worker asks for each batch (PwRead) before it takes one.
+  Status await_read() {
+    while (!read_pending_) {
+      auto r = w_->ch->recv();
+      if (!r) return crashed(Status::error(r.error_message()));
+      if (r.value().as<msg::PwRead>()) {
+        read_pending_ = true;
+        break;
+      }
+      if (Status s = other(r.value()); !s) return s;
+    }
+    read_pending_ = false;
+    return Status::ok();
+  }
+
+  // A message other than the one awaited: a user error, or a protocol violation.
+  Status other(const msg::Envelope& e) {
+    broken_ = true;
+    if (const auto* pe = e.as<msg::PwError>())
+      return Status::error(pe->traceback.empty() ? pe->error_type + ": " + pe->message : "PythonException: " + pe->traceback);
+    if (e.as<msg::PwRead>()) {
+      broken_ = false;
+      read_pending_ = true;
+      return Status::ok();
+    }
+    return Status::error("unexpected " + e.op + " from the Python worker");
+  }
+
+  Status crashed(const Status& s) {
+    broken_ = true;
+    if (t_.killed) return Status::error("task killed");
+    return Status::error("Python worker exited unexpectedly (crashed): " + s.message());
+  }
+
+  RunningTask& t_;
+  const TaskEnv& env_;
+  std::unique_ptr<PythonWorker> w_;
+  bool read_pending_ = false;
+  bool done_ = false;
+  bool broken_ = false;  // the conversation failed: the worker is not reused
+};
+
+}  // namespace
+
+sql::exec::PythonUdfFactory python_udf_factory(RunningTask& t, const TaskEnv& env) {
+  return [&t, &env](const nlohmann::json& program, const std::vector<int64_t>& funcs)
+             -> Result<std::unique_ptr<sql::exec::PythonUdfRunner>> {
+    using R = Result<std::unique_ptr<sql::exec::PythonUdfRunner>>;
+    if (!env.pool) return R::error("this executor has no Python workers");
+    auto w = env.pool->acquire();
+    if (!w) return R::error(w.error_message());
+    auto runner = std::make_unique<PoolUdfRunner>(t, env, std::move(w.value()));
+    if (Status s = runner->start(program, funcs); !s) return R(s);
+    return R(std::unique_ptr<sql::exec::PythonUdfRunner>(std::move(runner)));
+  };
+}
+
+}  // namespace spp::executor

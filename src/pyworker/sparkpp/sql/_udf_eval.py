@@ -1,0 +1,185 @@
+"""The Python worker's half of BatchEvalPython (docs/protocol.md, "Python UDF programs"): argument
+columns arrive as SPB1 batches of internal values, each UDF runs row by row on external values
+(dates, datetimes, Rows — as PySpark hands them to a UDF), and results go back as one SPB1
+batch, converted by Spark's rules for the non-Arrow path (EvaluatePython.makeFromJava): a value
+of the wrong Python type becomes NULL, integers wrap to the column's width, StringType takes
+anything through Java's toString."""
+import decimal
+import math
+
+from sparkpp.sql import types as T
+from sparkpp.sql._batch import decode_columns, encode_columns
+
+__all__ = ["UdfProgram"]
+
+_WIDTH = {T.ByteType: 8, T.ShortType: 16, T.IntegerType: 32, T.LongType: 64}
+
+
+def _wrap(v, bits):
+    v &= (1 << bits) - 1
+    return v - (1 << bits) if v >> (bits - 1) else v
+
+
+def _java_double(x):
+    """Java's Double.toString: 1.0, 0.001, 1234567.0, 1.0E7, 1.0E-4, NaN, Infinity."""
+    if math.isnan(x):
+        return "NaN"
+    if math.isinf(x):
+        return "Infinity" if x > 0 else "-Infinity"
+    if x == 0:
+        return "-0.0" if math.copysign(1, x) < 0 else "0.0"
+    if 1e-3 <= abs(x) < 1e7:
+        return repr(x)  # Python's shortest digits, in decimal notation in this range
+    d = decimal.Decimal(repr(abs(x)))
+    ds = "".join(map(str, d.as_tuple().digits)).rstrip("0") or "0"
+    return "%s%s.%sE%d" % ("-" if x < 0 else "", ds[0], ds[1:] or "0", d.adjusted())
+
+
+def _java_string(v):
+    """Java's toString of the object Pyrolite makes of a Python value."""
+    if isinstance(v, str):
+        return v
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float):
+        return _java_double(v)
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join("null" if x is None else _java_string(x) for x in v) + "]"
+    if isinstance(v, dict):
+        return "{" + ", ".join("%s=%s" % ("null" if k is None else _java_string(k),
+                                          "null" if x is None else _java_string(x))
+                               for k, x in v.items()) + "}"
+    return str(v)
+
+
+def _converter(dt):
+    """value (already through dt.toInternal when it needs conversion) -> internal or None."""
+    t = type(dt)
+    if t in _WIDTH:
+        bits = _WIDTH[t]
+
+        def integral(v):
+            if type(v) is bool or not isinstance(v, int):
+                return None
+            if not -(1 << 63) <= v < (1 << 63):
+                return None  # a BigInteger in Java: no match
+            return _wrap(v, bits)
+        return integral
+    if t in (T.FloatType, T.DoubleType):
+        return lambda v: float(v) if isinstance(v, float) else None
+    if t is T.BooleanType:
+        return lambda v: v if isinstance(v, bool) else None
+    if t in (T.StringType, T.CharType, T.VarcharType):
+        return _java_string
+    if t is T.BinaryType:
+        def binary(v):
+            if isinstance(v, str):
+                return v.encode("utf-8")
+            return bytes(v) if isinstance(v, (bytes, bytearray)) else None
+        return binary
+    if t is T.DecimalType:
+        q = decimal.Decimal(1).scaleb(-dt.scale)
+
+        def dec(v):
+            if not isinstance(v, decimal.Decimal):
+                return None
+            r = v.quantize(q, rounding=decimal.ROUND_HALF_UP)
+            if len(r.as_tuple().digits) > dt.precision and r != 0:
+                raise ArithmeticError("Decimal precision %d exceeds max precision %d"
+                                      % (len(r.as_tuple().digits), dt.precision))
+            return r
+        return dec
+    if t is T.DateType:
+        return lambda v: v if isinstance(v, int) and type(v) is not bool else None
+    if t in (T.TimestampType, T.TimestampNTZType, T.DayTimeIntervalType):
+        return lambda v: v if isinstance(v, int) and type(v) is not bool else None
+    if t is T.NullType:
+        return lambda v: None
+    if t is T.ArrayType:
+        elem = _converter(dt.elementType)
+
+        def array(v):
+            if not isinstance(v, (list, tuple)):
+                return None
+            return [None if x is None else elem(x) for x in v]
+        return array
+    if t is T.MapType:
+        key, val = _converter(dt.keyType), _converter(dt.valueType)
+
+        def mapping(v):
+            if not isinstance(v, dict):
+                return None
+            return {key(k): None if x is None else val(x) for k, x in v.items()}
+        return mapping
+    if t is T.StructType:
+        fields = [_converter(f.dataType) for f in dt.fields]
+        n = len(fields)
+
+        def struct(v):
+            if not isinstance(v, (list, tuple)):
+                return None
+            if len(v) != n:
+                raise ValueError("[STRUCT_ARRAY_LENGTH_MISMATCH] Input row doesn't have expected "
+                                 "number of values required by the schema. %d fields are "
+                                 "required while %d values are provided." % (n, len(v)))
+            return tuple(None if x is None else c(x) for c, x in zip(fields, v))
+        return struct
+    return lambda v: None
+
+
+def _result_converter(dt):
+    """A UDF's raw return value -> the internal value stored (PySpark's worker applies
+    toInternal first for types that need it, then the JVM's makeFromJava)."""
+    conv = _converter(dt)
+    if dt.needConversion():
+        to_internal = dt.toInternal
+
+        def convert(v):
+            if v is None:
+                return None
+            if isinstance(dt, T.StructType) and isinstance(v, (list, tuple)) and \
+                    not isinstance(v, T.Row) and len(v) != len(dt.fields):
+                return conv(v)  # the length error, before toInternal's zip would hide it
+            return conv(to_internal(v))
+        return convert
+    return lambda v: None if v is None else conv(v)
+
+
+def _external(dt):
+    """Internal argument values -> what a UDF receives."""
+    if not dt.needConversion():
+        return None
+    from_internal = dt.fromInternal
+    return lambda col: [None if v is None else from_internal(v) for v in col]
+
+
+class UdfProgram:
+    """One BatchEvalPython's program: UDFs in order, arguments either input columns or earlier
+    UDFs' raw results (chains pass Python values along, as PySpark's chained UDFs do)."""
+
+    def __init__(self, program, funcs):
+        self.udfs = []
+        for u in program["udfs"]:
+            rt = T._parse_datatype_json_value(u["returnType"])
+            self.udfs.append((funcs[u["funcId"]], [(("col", a["col"]) if "col" in a else
+                                                     ("udf", a["udf"])) for a in u["args"]],
+                              rt, _result_converter(rt)))
+        self.outputs = list(program["outputs"])
+        self.schema = T.StructType([T.StructField("_%d" % i, self.udfs[k][2], True)
+                                    for i, k in enumerate(self.outputs)])
+
+    def eval_batch(self, blob):
+        schema, n, cols = decode_columns(blob)
+        args = []
+        for f, c in zip(schema.fields, cols):
+            ext = _external(f.dataType)
+            args.append(ext(c) if ext else c)
+        raw = []
+        for f, refs, _, _ in self.udfs:
+            ins = [args[i] if kind == "col" else raw[i] for kind, i in refs]
+            raw.append(list(map(f, *ins)) if ins else [f() for _ in range(n)])
+        out = []
+        for k in self.outputs:
+            convert = self.udfs[k][3]
+            out.append([convert(v) for v in raw[k]])
+        return encode_columns(self.schema, n, out), n
