@@ -2,6 +2,7 @@
 #include "sql/session.h"
 
 #include "sql/optimizer/optimizer.h"
+#include "sql/optimizer/subquery.h"
 #include "sql/parser/parser.h"
 
 namespace spp::sql {
@@ -166,7 +167,13 @@ std::variant<PreparedQuery, json> SqlSession::prepare_tree(const PlanPtr& plan) 
   auto r = analyzed_tree(plan, &q.parsed);
   if (auto* err = std::get_if<json>(&r)) return *err;
   q.analyzed = std::get<PlanPtr>(r);
-  q.optimized = opt::optimize(q.analyzed);
+  auto rewritten = opt::rewrite_subqueries(q.analyzed, ids_);
+  if (!rewritten) {  // a subquery placement not rewritten yet: `[UNSUPPORTED_FEATURE.SUBQUERY] …`
+    const std::string& m = rewritten.error_message();
+    std::string cls = m.size() > 1 && m[0] == '[' ? m.substr(1, m.find(']') - 1) : "";
+    return json{{"error", error_json(AnalysisError{cls, "0A000", {}, m}, nullptr)}};
+  }
+  q.optimized = opt::optimize(*rewritten);
   auto ph = create_physical_plan(q.optimized, conf_.planner);
   if (!ph) return plan_error(ph.error_message());
   q.physical = *ph;

@@ -8,9 +8,11 @@
 #include "sql/analysis/functions.h"
 #include "sql/analysis/generators.h"
 #include "sql/analysis/grouping.h"
+#include "sql/analysis/subqueries.h"
 #include "sql/analysis/summary.h"
 #include "sql/analysis/windows.h"
 #include "sql/coercion.h"
+#include "sql/optimizer/subquery.h"
 
 namespace spp::sql {
 namespace {
@@ -188,11 +190,13 @@ ExprPtr resolve_expr(Ctx& c, const ExprPtr& e, const LogicalPlan& node, const Ex
       case ExprKind::Cast:
         if (x->user_cast && x->children[0]->resolved())
           if (auto err = check_cast(*x)) c.fail(*err);
-        if (x->children[0]->resolved() && x->nullable != (x->children[0]->nullable || x->type.id != x->children[0]->type.id)) {
-          auto y = std::make_shared<Expr>(*x);
+        if (x->children[0]->resolved()) {
           // Non-ANSI casts from strings (and between differing types) may produce NULL.
-          y->nullable = x->children[0]->nullable || x->children[0]->type.id == TypeId::String ||
-                        (x->type.id != x->children[0]->type.id && x->type.is_numeric() == false);
+          bool nullable = x->children[0]->nullable || x->children[0]->type.id == TypeId::String ||
+                          (x->type.id != x->children[0]->type.id && x->type.is_numeric() == false);
+          if (nullable == x->nullable) return nullptr;  // unchanged: the fixed point is reached
+          auto y = std::make_shared<Expr>(*x);
+          y->nullable = nullable;
           return y;
         }
         return nullptr;
@@ -202,6 +206,13 @@ ExprPtr resolve_expr(Ctx& c, const ExprPtr& e, const LogicalPlan& node, const Ex
         if (auto* err = std::get_if<AnalysisError>(&r)) { c.fail(*err); return nullptr; }
         const ExprPtr& w = std::get<ExprPtr>(r);
         return w == x ? nullptr : w;
+      }
+      case ExprKind::ScalarSubquery: case ExprKind::Exists: case ExprKind::InSubquery: {
+        if (x->id >= 0) return nullptr;  // analysed already
+        for (const auto& v : subquery_values(*x)) if (!v->resolved()) return nullptr;
+        auto r = resolve_subquery(*x, input, c.ids, c.opts);
+        if (auto* err = std::get_if<AnalysisError>(&r)) { c.fail(*err); return nullptr; }
+        return std::get<ExprPtr>(r);
       }
       case ExprKind::Alias: case ExprKind::SortOrder:
         if (x->children[0]->resolved() && (x->type != x->children[0]->type || x->nullable != x->children[0]->nullable)) {
@@ -654,6 +665,26 @@ PlanPtr rule_resolve_sql_clauses(Ctx& c, const PlanPtr& plan) {
   });
 }
 
+// Rule (subqueries, once their own names are resolved as far as they go): a name still
+// unresolved that the enclosing query's input has becomes an OuterReference.
+PlanPtr rule_resolve_outer(Ctx& c, const PlanPtr& plan) {
+  return plan_transform_up(plan, [&](const PlanPtr& n) -> PlanPtr {
+    if (!children_resolved(*n) || c.error) return nullptr;
+    auto outer = [&](const ExprPtr& e) {
+      return transform_up(e, [&](const ExprPtr& x) -> ExprPtr {
+        if (x->kind != ExprKind::UnresolvedAttribute) return nullptr;
+        ExprPtr a = resolve_name(c, x->name_parts, *c.opts.outer);
+        return a ? outer_ref(a) : nullptr;
+      });
+    };
+    ExprList e, g;
+    for (const auto& x : n->exprs) e.push_back(outer(x));
+    for (const auto& x : n->groups) g.push_back(outer(x));
+    if (lists_same(e, n->exprs) && lists_same(g, n->groups)) return nullptr;
+    return n->with_exprs(std::move(e), std::move(g));
+  });
+}
+
 size_t levenshtein(const std::string& a, const std::string& b) {
   std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
   for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
@@ -707,6 +738,7 @@ std::optional<AnalysisError> check_analysis(const PlanPtr& plan) {
                             "grouping()/grouping_id() can only be used with GroupingSets/Cube/Rollup.");
         return;
       }
+    if (auto s = opt::check_subqueries(*p)) { err = s; return; }
     if (p->kind == PlanKind::Filter && p->exprs[0]->resolved() && p->exprs[0]->type.id != TypeId::Boolean &&
         p->exprs[0]->type.id != TypeId::Null) {
       err = generic_error("DATATYPE_MISMATCH.FILTER_NOT_BOOLEAN", "42K09",
@@ -777,6 +809,8 @@ Analyzed analyze(const PlanPtr& plan, IdGen& ids, const AnalyzerOptions& opts) {
     next = rule_resolve_sql_clauses(c, next);
     if (!c.error) next = extract_generators(next, c.ids, c.error);
     if (!c.error) next = extract_windows(next, c.ids, c.error);
+    if (c.error) return {next, c.error};
+    if (next == cur && opts.outer) next = rule_resolve_outer(c, cur);
     if (c.error) return {next, c.error};
     if (next == cur) break;  // fixed point: no rule changed anything
     cur = next;

@@ -19,6 +19,9 @@ struct AnalyzerOptions {
   std::function<PlanPtr(const std::vector<std::string>&)> lookup_relation;
   // Session functions (spark.udf.register) called with `args`; nullptr when `name` is none.
   std::function<ExprPtr(const std::string& name, const ExprList& args)> lookup_function;
+  // Analysing a subquery: the enclosing operator's input, where names the subquery cannot
+  // resolve become outer references.
+  const ExprList* outer = nullptr;
 };
 
 struct Analyzed {

@@ -139,6 +139,7 @@ class Project : public Operator {
  public:
   Project(OpPtr c, std::vector<ExprPtr> e, std::vector<std::string> names, const ExecContext& ctx)
       : child_(std::move(c)), exprs_(std::move(e)), ctx_(ctx) {
+    ctx_.eval.error = std::make_shared<std::string>();
     std::vector<ColTypePtr> ts;
     for (const auto& x : exprs_) ts.push_back(x->type);
     schema_ = schema_of(names, ts);
@@ -153,6 +154,7 @@ class Project : public Operator {
     out.schema = schema_;
     out.num_rows = (*b)->num_rows;
     for (const auto& e : exprs_) out.columns.push_back(eval_flat(*e, **b, ctx_.eval));
+    if (!ctx_.eval.error->empty()) return BatchResult::error(*ctx_.eval.error);
     return std::optional<Batch>(std::move(out));
   }
  private:

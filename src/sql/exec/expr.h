@@ -76,6 +76,9 @@ Result<ExprPtr> split(ExprPtr s, std::string regex, int limit = -1);
 struct EvalContext {
   kern::CastOptions cast;
   int partition_index = 0;  // rand(), monotonically_increasing_id(), spark_partition_id()
+  // A row error a kernel raises (scalar_subquery_check); the Project operator evaluating it
+  // owns the slot and fails the task with it. Null: no kernel here may raise.
+  std::shared_ptr<std::string> error;
 };
 
 // The value of `e` for every row of `b` (sel: rows that matter; others may hold anything).

@@ -37,6 +37,14 @@ std::optional<Result<ExprPtr>> lower_misc_call(const std::string& name, std::vec
                        std::pair{"quarter", kern::DateField::Quarter}, std::pair{"weekofyear", kern::DateField::WeekOfYear}})
     if (name == nm)
       return bind_kernel(a, type, [f](const A& x, int64_t n, const EvalContext&) { return kern::date_field(x[0], f, n); });
+  if (name == "scalar_subquery_check")  // (row count, value): the value, an error past one row
+    return bind_kernel(a, type, [](const A& x, int64_t n, const EvalContext& ctx) {
+      const col::Column& c = x[0].c();
+      for (int64_t i = 0; i < (x[0].constant ? std::min<int64_t>(n, 1) : n); ++i)
+        if (!c.is_null(i) && c.vals<int64_t>()[i] > 1 && ctx.error && ctx.error->empty())
+          *ctx.error = "[SCALAR_SUBQUERY_TOO_MANY_ROWS] More than one row returned by a subquery used as an expression.";
+      return x[1];
+    });
   if (name == "typeof") return a.at(1);  // the analyzer's type-name literal
   if (name == "version") return constant_string(std::string("3.5.1 sparkpp-") + SPARKPP_VERSION, type);
   return std::nullopt;

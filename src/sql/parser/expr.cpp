@@ -238,7 +238,13 @@ ExprPtr Parser::expression() {
 
 ExprPtr Parser::not_expression() {
   if (accept_kw("NOT") || accept_op("!")) return make_fn("not", {not_expression()});
-  if (is_kw("EXISTS") && is_op("(", 1)) unsupported(peek(), "EXISTS subqueries");
+  if (is_kw("EXISTS") && is_op("(", 1)) {
+    next();
+    next();
+    PlanPtr q = query();
+    expect_op(")");
+    return subquery_expr(ExprKind::Exists, q);
+  }
   return predicate(value_expression(0));
 }
 
@@ -253,9 +259,15 @@ ExprPtr Parser::predicate(ExprPtr e) {
     return wrap(make_fn("and", {make_fn(">=", {e, lo}), make_fn("<=", {e, hi})}));
   }
   if (is_kw("IN")) {
-    const Token& in = next();
+    next();
     expect_op("(");
-    if (is_kw("SELECT") || is_kw("WITH") || is_kw("VALUES")) unsupported(in, "IN subqueries");
+    if (is_kw("SELECT") || is_kw("WITH") || is_kw("VALUES")) {
+      PlanPtr q = query();
+      expect_op(")");
+      // `(a, b) IN (SELECT x, y …)` compares each value with one column.
+      ExprList values = e->kind == ExprKind::UnresolvedFunction && e->name == "struct" ? e->children : ExprList{e};
+      return wrap(subquery_expr(ExprKind::InSubquery, q, values));
+    }
     ExprList args{e};
     do args.push_back(expression()); while (accept_op(","));
     expect_op(")");
@@ -489,7 +501,11 @@ ExprPtr Parser::primary() {
       if (t.text == "*") { next(); return star_expr(); }
       if (t.text == "(") {
         next();
-        if (is_kw("SELECT") || is_kw("WITH") || is_kw("VALUES")) unsupported(t, "scalar subqueries");
+        if (is_kw("SELECT") || is_kw("WITH") || is_kw("VALUES")) {
+          PlanPtr q = query();
+          expect_op(")");
+          return postfix(subquery_expr(ExprKind::ScalarSubquery, q));
+        }
         ExprPtr e = expression();
         if (is_op(",")) {  // (a, b): a struct, as Spark's parser makes it
           ExprList items{e};

@@ -1,6 +1,7 @@
 // Expression nodes: constructors, generic rewrites, and Spark's printed forms.
 #include "sql/plan/expr.h"
 #include "sql/plan/fn_names.h"
+#include "sql/plan/logical.h"
 
 #include <algorithm>
 #include <cctype>
@@ -140,6 +141,7 @@ bool Expr::resolved() const {
       if (frame.type == FrameType::Unspecified) return false;
       [[fallthrough]];
     default:
+      if (is_subquery_expr(*this) && (!plan || !plan->resolved() || id < 0)) return false;
       for (const auto& c : children) if (!c->resolved()) return false;
       return true;
   }
@@ -215,7 +217,7 @@ static std::string window_string(const Expr& w) {
 static bool nondeterministic_fn(const std::string& n) {
   return n == "monotonically_increasing_id" || n == "rand" || n == "randn" || n == "rand_unseeded" ||
          n == "randn_unseeded" || n == "spark_partition_id" ||
-         n == "input_file_name" || n == "uuid";
+         n == "input_file_name" || n == "uuid" || n == "scalar_subquery_check";
 }
 
 bool Expr::deterministic() const {
@@ -316,6 +318,25 @@ static std::string literal_sql(const Expr& e) {
   return value_to_string(e.value, e.type);
 }
 
+// The struct field name of the i-th value of a multi-column IN (Spark's InSubquery.value).
+static std::string value_field_name(const Expr& v, size_t i) {
+  if (v.kind == ExprKind::Attribute || v.kind == ExprKind::Alias) return v.name;
+  if (v.kind == ExprKind::UnresolvedAttribute && !v.name_parts.empty()) return v.name_parts.back();
+  return "_" + std::to_string(i);
+}
+
+// Spark's SubqueryExpression forms: `scalar-subquery#12 [k#1L]` (toString, the outer
+// attributes in brackets) and `scalarsubquery(k)` (sql, the auto-generated column name).
+static std::string subquery_string(const Expr& e, bool sql) {
+  const char* n = e.kind == ExprKind::ScalarSubquery ? (sql ? "scalarsubquery" : "scalar-subquery")
+                  : e.kind == ExprKind::Exists         ? "exists"
+                                                       : (sql ? "listquery" : "list");
+  auto outer = subquery_outer_attrs(e);
+  std::string s = std::string(n) + (sql ? "(" : "#" + std::to_string(e.id) + " [");
+  for (size_t i = 0; i < outer.size(); ++i) s += (i ? (sql ? ", " : ",") : "") + (sql ? outer[i]->sql() : outer[i]->to_string());
+  return s + (sql ? ")" : "]");
+}
+
 std::string Expr::sql() const {
   std::vector<std::string> a;
   switch (kind) {
@@ -343,6 +364,16 @@ std::string Expr::sql() const {
     case ExprKind::UnresolvedExtractValue: return children[0]->sql() + "[" + children[1]->sql() + "]";
     case ExprKind::WindowExpr: return window_sql(*this);
     case ExprKind::PythonUDF: return plain_call(name, children, true);
+    case ExprKind::OuterReference: return children[0]->sql();
+    case ExprKind::ScalarSubquery: case ExprKind::Exists: return subquery_string(*this, true);
+    case ExprKind::InSubquery: {
+      auto v = subquery_values(*this);
+      std::string s = v.size() == 1 ? v[0]->sql() : "named_struct(";
+      for (size_t i = 0; v.size() > 1 && i < v.size(); ++i)
+        s += (i ? ", " : "") + std::string("'") + value_field_name(*v[i], i) + "', " + v[i]->sql();
+      if (v.size() > 1) s += ")";
+      return "(" + s + " IN (" + subquery_string(*this, true) + "))";
+    }
     case ExprKind::UnresolvedFunction: case ExprKind::Call: case ExprKind::AggCall:
       // RankLike.sql: RANK(), DENSE_RANK(), PERCENT_RANK() (their children are the window's order)
       if (kind == ExprKind::Call && (name == "rank" || name == "dense_rank" || name == "percent_rank")) {
@@ -388,6 +419,16 @@ std::string Expr::to_string() const {
     }
     case ExprKind::WindowExpr: return window_string(*this);
     case ExprKind::PythonUDF: return plain_call(name, children, false);
+    case ExprKind::OuterReference: return "outer(" + children[0]->to_string() + ")";
+    case ExprKind::ScalarSubquery: case ExprKind::Exists: return subquery_string(*this, false);
+    case ExprKind::InSubquery: {
+      auto v = subquery_values(*this);
+      std::string s = v.size() == 1 ? v[0]->to_string() : "named_struct(";
+      for (size_t i = 0; v.size() > 1 && i < v.size(); ++i)
+        s += (i ? ", " : "") + value_field_name(*v[i], i) + ", " + v[i]->to_string();
+      if (v.size() > 1) s += ")";
+      return s + " IN (" + subquery_string(*this, false) + ")";
+    }
     case ExprKind::Call: case ExprKind::AggCall:
       for (const auto& c : children) a.push_back(c->to_string());
       return render_call(*this, a, false);
@@ -498,6 +539,35 @@ ExprPtr sort_order(ExprPtr c, bool ascending, bool nulls_first) {
   return e;
 }
 
+bool is_subquery_expr(const Expr& e) {
+  return e.kind == ExprKind::ScalarSubquery || e.kind == ExprKind::Exists || e.kind == ExprKind::InSubquery;
+}
+
+ExprPtr subquery_expr(ExprKind k, std::shared_ptr<const LogicalPlan> plan, ExprList values) {
+  auto e = node(k);
+  e->plan = std::move(plan);
+  e->ordinal = static_cast<int>(values.size());
+  e->children = std::move(values);
+  e->type = DataType::boolean();
+  e->nullable = k != ExprKind::Exists;
+  return e;
+}
+
+ExprPtr outer_ref(ExprPtr a) {
+  auto e = node(ExprKind::OuterReference);
+  e->type = a->type;
+  e->nullable = a->nullable;
+  e->children = {std::move(a)};
+  return e;
+}
+
+ExprList subquery_outer_attrs(const Expr& e) {
+  return ExprList(e.children.begin() + (e.kind == ExprKind::InSubquery ? e.ordinal : 0), e.children.end());
+}
+ExprList subquery_values(const Expr& e) {
+  return e.kind == ExprKind::InSubquery ? ExprList(e.children.begin(), e.children.begin() + e.ordinal) : ExprList{};
+}
+
 // ---- rewrites ----
 
 ExprPtr transform_up(const ExprPtr& e, const ExprRule& f) {
@@ -539,7 +609,7 @@ bool expr_equal(const Expr& a, const Expr& b) {
   if (a.kind != b.kind || a.name != b.name || a.name_parts != b.name_parts || a.id != b.id ||
       a.plan_id != b.plan_id || a.type != b.type || a.distinct != b.distinct || a.user_cast != b.user_cast ||
       a.ascending != b.ascending || a.nulls_first != b.nulls_first || !(a.value == b.value) ||
-      a.ordinal != b.ordinal || !(a.frame == b.frame) ||
+      a.ordinal != b.ordinal || !(a.frame == b.frame) || a.plan != b.plan ||
       (a.python && b.python ? a.python->id != b.python->id || a.python->deterministic != b.python->deterministic
                             : a.python != b.python) ||
       a.children.size() != b.children.size())

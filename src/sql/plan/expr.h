@@ -62,6 +62,13 @@ enum class ExprKind : uint8_t {
   PythonUDF,    // a user's Python function: name, children = arguments, type = return type,
                 // python = the pickled function. Never evaluated natively: ExtractPythonUDFs
                 // moves every call into a BatchEvalPython operator.
+  // Subqueries (Spark's SubqueryExpression): `plan` is the query; once analysed, the children
+  // end with the outer attributes it reads (its correlation), id = its exprId. Rewritten into
+  // joins before optimisation (optimizer/subquery.cpp).
+  ScalarSubquery,  // children {outer attrs…}; type = the plan's one column
+  Exists,          // children {outer attrs…}
+  InSubquery,      // children {values…, outer attrs…}, ordinal = number of values (ListQuery)
+  OuterReference,  // children {attribute}: inside a subquery plan, a column of the enclosing query
 };
 
 // A Python UDF's function (Spark's PythonFunction + evalType). The command travels to
@@ -100,6 +107,7 @@ struct WindowFrame {
 };
 
 struct Expr;
+struct LogicalPlan;
 using ExprPtr = std::shared_ptr<const Expr>;
 using ExprList = std::vector<ExprPtr>;
 
@@ -120,6 +128,7 @@ struct Expr {
   Value value;                          // Literal
   WindowFrame frame;                    // WindowExpr
   std::shared_ptr<const PythonFunc> python;  // PythonUDF
+  std::shared_ptr<const LogicalPlan> plan;  // subqueries
   ExprList children;
 
   // WindowExpr parts.
@@ -173,6 +182,13 @@ ExprPtr window_expr(ExprPtr fn, ExprList partition, ExprList order, WindowFrame 
 // A Python UDF call (resolved once its arguments are).
 ExprPtr python_udf(std::string name, ExprList args, DataType result, std::shared_ptr<const PythonFunc> f);
 bool contains_python_udf(const ExprPtr& e);
+// A subquery expression (ScalarSubquery, Exists, InSubquery).
+bool is_subquery_expr(const Expr& e);
+ExprPtr subquery_expr(ExprKind k, std::shared_ptr<const LogicalPlan> plan, ExprList values = {});
+ExprPtr outer_ref(ExprPtr attribute);
+// The outer attributes a subquery reads (after analysis) and its InSubquery values.
+ExprList subquery_outer_attrs(const Expr& e);
+ExprList subquery_values(const Expr& e);
 
 // `#12L`-style suffix: `L` for bigint attributes, as Spark prints them.
 std::string attr_suffix(const Expr& a);

@@ -247,6 +247,13 @@ static void tree(const LogicalPlan& p, const std::string& prefix, bool last, boo
     out += child_prefix + "+- " + std::string(p.resolved() ? "" : "'") + "LocalLimit " + std::to_string(p.n) + "\n";
     child_prefix += "   ";
   }
+  // Subquery plans are Spark's innerChildren: drawn before the children, one level deeper.
+  std::vector<const LogicalPlan*> subs;
+  for (const ExprList* list : {&p.exprs, &p.groups})
+    for (const auto& e : *list)
+      foreach_expr(e, [&](const Expr& x) { if (is_subquery_expr(x) && x.plan) subs.push_back(x.plan.get()); });
+  for (size_t i = 0; i < subs.size(); ++i)
+    tree(*subs[i], child_prefix + (p.children.empty() ? "   " : ":  "), i + 1 == subs.size(), false, out);
   for (size_t i = 0; i < p.children.size(); ++i)
     tree(*p.children[i], child_prefix, i + 1 == p.children.size(), false, out);
 }

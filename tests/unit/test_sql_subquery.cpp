@@ -1,0 +1,158 @@
+// Subqueries: parsing, analysis (outer references, Spark's subquery errors) and the rewrite
+// rules turning them into joins (optimizer/subquery.h), plan in / plan out.
+#include <doctest/doctest.h>
+
+#include "sql/optimizer/subquery.h"
+#include "sql/parser/parser.h"
+#include "sql/session.h"
+
+using namespace spp::sql;
+using nlohmann::json;
+
+namespace {
+
+json local(const char* ddl, int plan_id) {
+  auto t = parse_ddl_schema(ddl);
+  REQUIRE(t.is_ok());
+  return {{"common", {{"planId", std::to_string(plan_id)}}}, {"localRelation", {{"schema", type_to_json(*t).dump()}}}};
+}
+json sql(const std::string& q) { return {{"root", {{"sql", {{"query", q}}}}}}; }
+
+// A session with t(k, v) and o(k, w) views.
+SqlSession& session() {
+  static SqlSession s;
+  static bool made = false;
+  if (!made) {
+    made = true;
+    for (auto [name, ddl, id] : {std::tuple{"t", "k INT, v INT", 1}, std::tuple{"o", "k INT, w BIGINT", 2}})
+      REQUIRE(s.command({{"command", {{"createDataframeView", {{"input", local(ddl, id)}, {"name", name}, {"replace", true}}}}}}) ==
+              json::object());
+  }
+  return s;
+}
+
+PreparedQuery prepared(const std::string& q) {
+  auto r = session().prepare(sql(q));
+  if (auto* e = std::get_if<json>(&r)) FAIL(e->dump());
+  return std::get<PreparedQuery>(r);
+}
+std::string optimized(const std::string& q) { return prepared(q).optimized->tree_string(); }
+json error_of(const std::string& q) { return session().analyze(sql(q))["error"]; }
+bool has(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+// Ids vary with the order tests run in: `#12` -> `#`.
+std::string no_ids(std::string s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    out += s[i];
+    if (s[i] == '#') while (i + 1 < s.size() && std::isdigit(static_cast<unsigned char>(s[i + 1]))) ++i;
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("sql subquery: parsing EXISTS, IN and scalar subqueries") {
+  IdGen ids;
+  auto r = parser::parse_statement("SELECT (SELECT max(w) FROM o) FROM t WHERE NOT EXISTS (SELECT 1 FROM o) AND (k, v) IN (SELECT k, w FROM o)", ids);
+  REQUIRE(std::holds_alternative<parser::Statement>(r));
+  std::string p = std::get<parser::Statement>(r).plan->tree_string();
+  CHECK(has(p, "'Filter 'and('not(exists#-1 []), named_struct(k, 'k, v, 'v) IN (list#-1 []))"));
+  CHECK(has(p, "'Project [scalar-subquery#-1 []]"));
+  // The subquery plans are drawn under their operator, before its child (Spark's innerChildren).
+  CHECK(has(p, "   :  :- 'Project [1]\n"));
+  CHECK(has(p, "   :  +- 'Project ['k, 'w]\n"));
+}
+
+TEST_CASE("sql subquery: analysis resolves outer references and types") {
+  auto q = prepared("SELECT k FROM t WHERE EXISTS (SELECT 1 FROM o WHERE o.k = t.k) AND v IN (SELECT w FROM o)");
+  std::string a = no_ids(q.analyzed->tree_string());
+  CHECK(has(a, "Filter (exists# [k#] AND cast(v# as bigint) IN (list# []))"));
+  CHECK(has(a, ":  :  +- Filter (k# = outer(k#))"));
+  // The scalar subquery's column is named as Spark names it.
+  json s = session().analyze(sql("SELECT (SELECT max(w) FROM o) FROM t"));
+  CHECK(s["schema"]["fields"][0]["name"] == "scalarsubquery()");
+  CHECK(s["schema"]["fields"][0]["type"] == "long");
+}
+
+TEST_CASE("sql subquery: Spark's analysis errors") {
+  CHECK(error_of("SELECT (SELECT k, w FROM o) FROM t")["errorClass"] ==
+        "INVALID_SUBQUERY_EXPRESSION.SCALAR_SUBQUERY_RETURN_MORE_THAN_ONE_OUTPUT_COLUMN");
+  CHECK(std::string(error_of("SELECT (SELECT k, w FROM o) FROM t")["message"]).rfind(
+            "[INVALID_SUBQUERY_EXPRESSION.SCALAR_SUBQUERY_RETURN_MORE_THAN_ONE_OUTPUT_COLUMN] Invalid subquery: Scalar "
+            "subquery must return only one column, but got 2.;\n", 0) == 0);
+  CHECK(error_of("SELECT (SELECT w FROM o WHERE o.k = t.k) FROM t")["errorClass"] ==
+        "UNSUPPORTED_SUBQUERY_EXPRESSION_CATEGORY.MUST_AGGREGATE_CORRELATED_SCALAR_SUBQUERY");
+  CHECK(error_of("SELECT * FROM t WHERE EXISTS (SELECT t.v FROM o)")["errorClass"] ==
+        "UNSUPPORTED_SUBQUERY_EXPRESSION_CATEGORY.CORRELATED_REFERENCE");
+  CHECK(error_of("SELECT * FROM t WHERE k IN (SELECT k, w FROM o)")["errorClass"] ==
+        "DATATYPE_MISMATCH.IN_SUBQUERY_LENGTH_MISMATCH");
+  CHECK(error_of("SELECT (SELECT sum(w) FROM o WHERE o.k > t.k) FROM t")["errorClass"] ==
+        "UNSUPPORTED_SUBQUERY_EXPRESSION_CATEGORY.CORRELATED_COLUMN_IS_NOT_ALLOWED_IN_PREDICATE");
+  CHECK(error_of("SELECT * FROM t WHERE EXISTS (SELECT 1 FROM o WHERE o.k = t.nope)")["errorClass"] ==
+        "UNRESOLVED_COLUMN.WITH_SUGGESTION");
+  CHECK(error_of("SELECT * FROM t WHERE EXISTS (SELECT 1 FROM o WHERE o.k = t.k LIMIT 1)")["errorClass"] ==
+        "UNSUPPORTED_SUBQUERY_EXPRESSION_CATEGORY.ACCESSING_OUTER_QUERY_COLUMN_IS_NOT_ALLOWED");
+}
+
+TEST_CASE("sql subquery: pulling correlated predicates up") {
+  auto q = prepared("SELECT * FROM t WHERE EXISTS (SELECT k FROM o WHERE o.k = t.k AND w > 1)");
+  const Expr* sub = nullptr;
+  foreach_expr(q.analyzed->children[0]->exprs[0], [&](const Expr& x) { if (x.kind == ExprKind::Exists) sub = &x; });
+  REQUIRE(sub);
+  auto pulled = opt::pull_up_correlated(sub->plan);
+  REQUIRE(!pulled.error);
+  REQUIRE(pulled.preds.size() == 1);
+  CHECK(no_ids(pulled.preds[0]->to_string()) == "(k# = outer(k#))");
+  // The local predicate stays; the Project passes the column the pulled predicate reads.
+  CHECK(has(no_ids(pulled.plan->tree_string()), "Filter (w#L > cast(1 as bigint))"));
+  CHECK(!has(pulled.plan->tree_string(), "outer("));
+  // Through an Aggregate the correlated column joins the grouping.
+  auto s = prepared("SELECT (SELECT sum(w) FROM o WHERE o.k = t.k) FROM t");
+  const Expr* sc = nullptr;
+  foreach_expr(s.analyzed->exprs[0], [&](const Expr& x) { if (x.kind == ExprKind::ScalarSubquery) sc = &x; });
+  REQUIRE(sc);
+  auto pa = opt::pull_up_correlated(sc->plan);
+  REQUIRE(!pa.error);
+  CHECK(has(no_ids(pa.plan->tree_string()), "Aggregate [k#], [sum(w#L) AS sum(w)#L, k#]"));
+}
+
+TEST_CASE("sql subquery: EXISTS / IN become semi and anti joins") {
+  std::string p = no_ids(optimized("SELECT * FROM t WHERE EXISTS (SELECT 1 FROM o WHERE o.k = t.k) AND v > 0"));
+  CHECK(has(p, "Join LeftSemi, (k# = k#)"));
+  CHECK(has(p, "Filter (isnotnull(v#) AND (v# > 0))") + has(p, "Filter (v# > 0)") == 1);
+  CHECK(has(no_ids(optimized("SELECT * FROM t WHERE NOT EXISTS (SELECT 1 FROM o WHERE o.k = t.k)")), "Join LeftAnti, (k# = k#)"));
+  CHECK(has(no_ids(optimized("SELECT * FROM t WHERE k IN (SELECT k FROM o)")), "Join LeftSemi, (k# = k#)"));
+  // NOT IN is null-aware: a NULL comparison removes the row.
+  CHECK(has(no_ids(optimized("SELECT * FROM t WHERE k NOT IN (SELECT k FROM o)")),
+            "Join LeftAnti, ((k# = k#) OR isnull((k# = k#)))"));
+  // Correlated IN: the value comparison and the correlation together.
+  CHECK(has(no_ids(optimized("SELECT * FROM t WHERE v IN (SELECT w FROM o WHERE o.k = t.k)")),
+            "Join LeftSemi, ((cast(v# as bigint) = w#L) AND (k# = k#))"));
+  // Nothing of a subquery reaches the optimized plan.
+  CHECK(!has(optimized("SELECT * FROM t WHERE k IN (SELECT k FROM o WHERE EXISTS (SELECT 1 FROM t))"), "exists#"));
+}
+
+TEST_CASE("sql subquery: scalar subqueries become left outer joins; count is 0, not NULL") {
+  std::string p = no_ids(optimized("SELECT k, (SELECT count(*) FROM o WHERE o.k = t.k) AS c FROM t"));
+  CHECK(has(p, "Join LeftOuter, (k# = k#)"));
+  CHECK(has(p, "CASE WHEN isnull(alwaysTrue#) THEN 0 ELSE count(1)#L END AS c#L"));
+  // sum over no rows is NULL: no marker needed.
+  CHECK(!has(optimized("SELECT k, (SELECT sum(w) FROM o WHERE o.k = t.k) AS c FROM t"), "alwaysTrue"));
+  // An uncorrelated subquery that is not one row by construction is checked at run time.
+  std::string g = optimized("SELECT k FROM t WHERE v = (SELECT w FROM o WHERE k = 5)");
+  CHECK(has(g, "scalar_subquery_check("));
+  CHECK(!has(optimized("SELECT k FROM t WHERE v > (SELECT max(w) FROM o)"), "scalar_subquery_check("));
+}
+
+TEST_CASE("sql subquery: the zero-tuple value of an aggregate subquery") {
+  auto value = [](const std::string& q) {
+    auto p = prepared(q);
+    const Expr* sc = nullptr;
+    foreach_expr(p.analyzed->exprs[0], [&](const Expr& x) { if (x.kind == ExprKind::ScalarSubquery) sc = &x; });
+    REQUIRE(sc);
+    return opt::zero_tuple_value(sc->plan);
+  };
+  CHECK(value("SELECT (SELECT count(*) + 1 FROM o) FROM t")->as_int() == 1);
+  CHECK(!value("SELECT (SELECT max(w) FROM o) FROM t"));
+  CHECK(value("SELECT (SELECT coalesce(sum(w), 7) FROM o) FROM t")->as_int() == 7);
+}
