@@ -183,6 +183,13 @@ check("errors", lambda: [err(lambda: q("SELECT (SELECT k, w FROM o) FROM t")),
                          err(lambda: q("SELECT (SELECT w FROM o WHERE o.k = t.k) FROM t")),
                          err(lambda: q("SELECT * FROM t WHERE k IN (SELECT k, w FROM o)")),
                          err(lambda: q("SELECT * FROM t WHERE EXISTS (SELECT t.v FROM o)"))])
+check("exists_in_or", lambda: rows(q("SELECT k FROM t WHERE v > 30 OR EXISTS (SELECT 1 FROM o WHERE o.k = t.k) ORDER BY k")))
+check("not_in_in_or", lambda: rows(q("SELECT k FROM t WHERE k = 2 OR k NOT IN (SELECT k FROM o WHERE k > 1) ORDER BY k")))
+check("in_select_list", lambda: rows(q("""SELECT k, EXISTS (SELECT 1 FROM o WHERE o.k = t.k) AS e, k IN (SELECT k FROM o) AS i,
+    k NOT IN (SELECT k FROM n) AS ni, CASE WHEN NOT EXISTS (SELECT 1 FROM o WHERE o.k = t.k) THEN 'none' END AS c
+    FROM t ORDER BY k""")))
+check("view_twice", lambda: [rows(q("CREATE OR REPLACE TEMP VIEW vx AS SELECT * FROM t WHERE EXISTS (SELECT 1 FROM o WHERE o.k = t.k)")),
+                             rows(q("SELECT a.k, b.v FROM vx a JOIN vx b ON a.k = b.k ORDER BY a.k"))])
 check("explain", lambda: "LeftSemi" in q("EXPLAIN SELECT * FROM t WHERE k IN (SELECT k FROM o)").collect()[0][0])
 emit()
 spark.stop()
@@ -220,4 +227,11 @@ def test_sql_subqueries_local(tmp_path):
         ["AnalysisException", "UNSUPPORTED_SUBQUERY_EXPRESSION_CATEGORY.MUST_AGGREGATE_CORRELATED_SCALAR_SUBQUERY"],
         ["AnalysisException", "DATATYPE_MISMATCH.IN_SUBQUERY_LENGTH_MISMATCH"],
         ["AnalysisException", "UNSUPPORTED_SUBQUERY_EXPRESSION_CATEGORY.CORRELATED_REFERENCE"]]
+    assert r("exists_in_or") == [[None], [1], [3]]
+    assert r("not_in_in_or") == [[1], [2]]
+    # Nested IN / NOT IN are two-valued as Spark's ExistenceJoin: NULL IN (…) is false, and a NULL
+    # in the subquery makes NOT IN false for every row.
+    assert r("in_select_list") == [[None, False, False, False, "none"], [1, True, True, False, None],
+                                   [2, False, False, False, "none"], [3, True, True, False, None]]
+    assert r("view_twice") == [[], [[1, 10], [3, None]]]
     assert r("explain") is True

@@ -2,6 +2,8 @@
 // rules turning them into joins (optimizer/subquery.h), plan in / plan out.
 #include <doctest/doctest.h>
 
+#include <set>
+
 #include "sql/optimizer/subquery.h"
 #include "sql/parser/parser.h"
 #include "sql/session.h"
@@ -155,4 +157,43 @@ TEST_CASE("sql subquery: the zero-tuple value of an aggregate subquery") {
   CHECK(value("SELECT (SELECT count(*) + 1 FROM o) FROM t")->as_int() == 1);
   CHECK(!value("SELECT (SELECT max(w) FROM o) FROM t"));
   CHECK(value("SELECT (SELECT coalesce(sum(w), 7) FROM o) FROM t")->as_int() == 7);
+}
+
+TEST_CASE("sql subquery: EXISTS / IN inside expressions become existence flags") {
+  // Spark's ExistenceJoin as the union of the semi join (exists = true) and the anti join (false).
+  std::string p = no_ids(optimized("SELECT k FROM t WHERE v > 3 OR EXISTS (SELECT 1 FROM o WHERE o.k = t.k)"));
+  CHECK(has(p, "Filter ((v# > 3) OR exists#)"));
+  CHECK(has(p, "Union"));
+  CHECK(has(p, "Join LeftSemi, (k# = k#)"));
+  CHECK(has(p, "Join LeftAnti, (k# = k#)"));
+  // NOT IN nested: NOT exists over the null-aware condition.
+  std::string n = no_ids(optimized("SELECT k NOT IN (SELECT k FROM o) AS x FROM t"));
+  CHECK(has(n, "NOT exists# AS x#"));
+  CHECK(has(n, "Join LeftAnti, ((k# = k#) OR isnull((k# = k#)))"));
+  auto agg = session().prepare(sql("SELECT k, EXISTS (SELECT 1 FROM o) FROM t GROUP BY k"));
+  REQUIRE(std::holds_alternative<json>(agg));
+  CHECK(std::get<json>(agg)["error"]["errorClass"] == "UNSUPPORTED_FEATURE.SUBQUERY");
+}
+
+TEST_CASE("sql subquery: a view holding a correlated subquery used twice gets fresh ids inside it") {
+  REQUIRE(session().command({{"command", {{"sqlCommand", {{"sql",
+              "CREATE OR REPLACE TEMP VIEW vx AS SELECT * FROM t WHERE EXISTS (SELECT 1 FROM o WHERE o.k = t.k)"}}}}}})
+              .contains("error") == false);
+  auto q = prepared("SELECT a.k FROM vx a JOIN vx b ON a.k = b.k");
+  // Each copy's semi join compares its own outer column with its own subquery column.
+  std::vector<std::pair<int64_t, int64_t>> conds;
+  plan_foreach(q.optimized, [&](const LogicalPlan& n) {
+    if (n.kind == PlanKind::Join && n.join_type == JoinType::LeftSemi) {
+      auto refs = n.exprs[0];
+      conds.emplace_back(refs->children[0]->id, refs->children[1]->id);
+      std::set<int64_t> out;
+      for (const auto& a : n.children[0]->output()) out.insert(a->id);
+      for (const auto& a : n.children[1]->output()) out.insert(a->id);
+      CHECK(out.count(refs->children[0]->id) == 1);
+      CHECK(out.count(refs->children[1]->id) == 1);
+    }
+  });
+  REQUIRE(conds.size() == 2);
+  CHECK(conds[0].first != conds[1].first);
+  CHECK(conds[0].second != conds[1].second);
 }

@@ -293,10 +293,15 @@ PlanPtr rule_resolve_expressions(Ctx& c, const PlanPtr& plan) {
 
 // A view's plan with fresh exprIds (Spark's newInstance), so a view used twice in one query
 // (t.join(t)) has distinct attributes on each side.
-PlanPtr new_instance(Ctx& c, const PlanPtr& plan) {
-  std::map<int64_t, int64_t> ids;
-  auto remap = [&](const ExprPtr& e) {
+PlanPtr new_instance(Ctx& c, const PlanPtr& plan, std::map<int64_t, int64_t>& ids) {
+  std::function<ExprPtr(const ExprPtr&)> remap = [&](const ExprPtr& e) {
     return transform_up(e, [&](const ExprPtr& x) -> ExprPtr {
+      if (is_subquery_expr(*x) && x->plan) {
+        // A subquery's plan gets fresh ids too, its outer references the outer plan's new ones.
+        auto y = std::make_shared<Expr>(*x);
+        y->plan = new_instance(c, x->plan, ids);
+        return y;
+      }
       if (x->kind != ExprKind::Attribute && x->kind != ExprKind::Alias) return nullptr;
       auto y = std::make_shared<Expr>(*x);
       if (x->kind == ExprKind::Alias) ids[x->id] = y->id = c.ids.next();
@@ -316,6 +321,10 @@ PlanPtr new_instance(Ctx& c, const PlanPtr& plan) {
     for (auto& e : m->exprs) e = remap(e);
     return m;
   });
+}
+PlanPtr new_instance(Ctx& c, const PlanPtr& plan) {
+  std::map<int64_t, int64_t> ids;
+  return new_instance(c, plan, ids);
 }
 
 // Rule: replace UnresolvedRelation with the catalog's view/table under its alias.

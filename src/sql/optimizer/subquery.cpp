@@ -320,18 +320,53 @@ struct Rewriter {
     bool neg = conjunct->kind == ExprKind::Call && conjunct->name == "not";
     const Expr& sub = neg ? *conjunct->children[0] : *conjunct;
     Pulled r = decorrelate(sub);
-    ExprList cond;
-    if (sub.kind == ExprKind::InSubquery) {
-      ExprList values = subquery_values(sub), cols = r.plan->output();
-      for (size_t i = 0; i < values.size() && i < cols.size(); ++i) {
-        ExprPtr eq = equal(values[i], cols[i]);
-        // NOT IN is null-aware: a NULL comparison counts as a match, so the row goes.
-        cond.push_back(neg ? bool_call("or", {eq, bool_call("isnull", {eq})}) : eq);
-      }
-    }
+    ExprList cond = in_conditions(sub, r.plan, neg);
     cond.insert(cond.end(), r.preds.begin(), r.preds.end());
     return make_join(std::move(left), r.plan, neg ? JoinType::LeftAnti : JoinType::LeftSemi,
                      cond.empty() ? nullptr : make_and(cond));
+  }
+
+  // Spark's ExistenceJoin (an EXISTS / IN nested in OR, CASE, a select list): every row of
+  // `left` once, with `exists` true when some row of `right` meets `cond`. Built from the
+  // semi and anti joins, whose rows partition `left`: their union, flagged true and false.
+  ExprPtr existence_join(PlanPtr& left, const PlanPtr& right, const ExprPtr& cond) {
+    ExprList yes = left->output(), no = left->output();
+    auto t = alias(lit_bool(true), "exists", ids.next());
+    yes.push_back(t);
+    no.push_back(alias(lit_bool(false), "exists", ids.next()));
+    LogicalPlan u;
+    u.kind = PlanKind::Union;
+    u.children = {make_node(PlanKind::Project, {make_join(left, right, JoinType::LeftSemi, cond)}, yes),
+                  make_node(PlanKind::Project, {make_join(left, right, JoinType::LeftAnti, cond)}, no)};
+    left = make_plan(std::move(u));
+    return to_attribute(t);
+  }
+
+  // EXISTS / IN / NOT IN inside a larger expression, as Spark's rewriteExistentialExpr: IN is
+  // `exists` over `v = c`, NOT IN `NOT exists` over the null-aware `(v = c) OR isnull(v = c)`.
+  ExprPtr rewrite_existential(const ExprPtr& e, PlanPtr& child) {
+    return transform_down(e, [&](const ExprPtr& x) -> ExprPtr {
+      bool neg = x->kind == ExprKind::Call && x->name == "not" && x->children[0]->kind == ExprKind::InSubquery;
+      const ExprPtr& s = neg ? x->children[0] : x;
+      if (s->kind != ExprKind::Exists && s->kind != ExprKind::InSubquery) return nullptr;
+      Pulled r = decorrelate(*s);
+      ExprList cond = in_conditions(*s, r.plan, neg);
+      cond.insert(cond.end(), r.preds.begin(), r.preds.end());
+      ExprPtr flag = existence_join(child, r.plan, cond.empty() ? nullptr : make_and(cond));
+      return neg ? bool_call("not", {flag}) : flag;
+    });
+  }
+
+  ExprList in_conditions(const Expr& sub, const PlanPtr& plan, bool null_aware) {
+    ExprList cond;
+    if (sub.kind != ExprKind::InSubquery) return cond;
+    ExprList values = subquery_values(sub), cols = plan->output();
+    for (size_t i = 0; i < values.size() && i < cols.size(); ++i) {
+      ExprPtr eq = equal(values[i], cols[i]);
+      // NOT IN is null-aware: a NULL comparison counts as a match, so the row goes.
+      cond.push_back(null_aware ? bool_call("or", {eq, bool_call("isnull", {eq})}) : eq);
+    }
+    return cond;
   }
 
   static bool is_predicate_subquery(const ExprPtr& c) {
@@ -357,27 +392,29 @@ struct Rewriter {
     PlanPtr child = n->children.empty() ? nullptr : n->children[0];
     switch (n->kind) {
       case PlanKind::Filter: {
-        ExprList plain, preds;
+        ExprList plain, preds, nested;
         for (const auto& c : split_conjuncts(n->exprs[0])) {
-          if (is_predicate_subquery(c)) { preds.push_back(c); continue; }
-          if (has_predicate_subquery(c)) return unsupported("nested in a predicate (OR, CASE …)");
-          plain.push_back(rewrite_scalars(c, child));
+          if (is_predicate_subquery(c)) preds.push_back(c);
+          else if (has_predicate_subquery(c)) nested.push_back(c);
+          else plain.push_back(rewrite_scalars(c, child));
         }
         PlanPtr out = plain.empty() ? child : make_node(PlanKind::Filter, {child}, {make_and(plain)});
         for (const auto& c : preds) out = predicate_join(out, c);
+        if (!nested.empty()) {
+          ExprList conds;
+          for (const auto& c : nested) conds.push_back(rewrite_existential(rewrite_scalars(c, out), out));
+          out = make_node(PlanKind::Filter, {out}, {make_and(conds)});
+        }
         if (out->output().size() != n->output().size()) out = make_node(PlanKind::Project, {out}, n->output());
         return out;
       }
       case PlanKind::Project: {
         ExprList list;
-        for (const auto& e : n->exprs) {
-          if (has_predicate_subquery(e)) return unsupported("in a select list (EXISTS, IN)");
-          list.push_back(rewrite_scalars(e, child));
-        }
+        for (const auto& e : n->exprs) list.push_back(rewrite_existential(rewrite_scalars(e, child), child));
         return make_node(PlanKind::Project, {child}, list);
       }
       case PlanKind::Aggregate: {
-        for (const auto& e : n->exprs) if (has_predicate_subquery(e)) return unsupported("in a select list (EXISTS, IN)");
+        for (const auto& e : n->exprs) if (has_predicate_subquery(e)) return unsupported("in an aggregation (EXISTS, IN)");
         for (const auto& e : n->groups) if (has_subquery(e)) return unsupported("in GROUP BY");
         // Inside an aggregate function the value is per row; outside it is one value for the
         // query, taken with first() since it is not a grouping column.
