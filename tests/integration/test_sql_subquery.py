@@ -190,6 +190,15 @@ check("in_select_list", lambda: rows(q("""SELECT k, EXISTS (SELECT 1 FROM o WHER
     FROM t ORDER BY k""")))
 check("view_twice", lambda: [rows(q("CREATE OR REPLACE TEMP VIEW vx AS SELECT * FROM t WHERE EXISTS (SELECT 1 FROM o WHERE o.k = t.k)")),
                              rows(q("SELECT a.k, b.v FROM vx a JOIN vx b ON a.k = b.k ORDER BY a.k"))])
+def file_view():
+    import tempfile
+    d = tempfile.mkdtemp()
+    with open(d + "/f.csv", "w") as f:
+        f.write("k,v\n1,10\n2,20\n3,30\n")
+    spark.read.csv(d + "/f.csv", header=True, schema="k INT, v INT").createOrReplaceTempView("fv")
+    # Every use of a file view gets fresh ids for the columns read and the file's columns alike.
+    return rows(q("SELECT k FROM fv WHERE EXISTS (SELECT 1 FROM fv f2 WHERE f2.k = fv.k + 1) ORDER BY k"))
+check("file_view", file_view)
 check("explain", lambda: "LeftSemi" in q("EXPLAIN SELECT * FROM t WHERE k IN (SELECT k FROM o)").collect()[0][0])
 emit()
 spark.stop()
@@ -234,4 +243,5 @@ def test_sql_subqueries_local(tmp_path):
     assert r("in_select_list") == [[None, False, False, False, "none"], [1, True, True, False, None],
                                    [2, False, False, False, "none"], [3, True, True, False, None]]
     assert r("view_twice") == [[], [[1, 10], [3, None]]]
+    assert r("file_view") == [[1], [2]]
     assert r("explain") is True

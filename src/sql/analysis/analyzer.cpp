@@ -317,6 +317,13 @@ PlanPtr new_instance(Ctx& c, const PlanPtr& plan, std::map<int64_t, int64_t>& id
       ids[a->id] = y->id = c.ids.next();
       a = y;
     }
+    // A file scan's columns read are among its file columns (matched by id when scanned).
+    for (auto& a : m->data_attrs) {
+      auto y = std::make_shared<Expr>(*a);
+      auto it = ids.find(a->id);
+      y->id = it != ids.end() ? it->second : (ids[a->id] = c.ids.next());
+      a = y;
+    }
     for (auto& g : m->groups) g = remap(g);
     for (auto& e : m->exprs) e = remap(e);
     return m;
