@@ -199,6 +199,10 @@ def file_view():
     # Every use of a file view gets fresh ids for the columns read and the file's columns alike.
     return rows(q("SELECT k FROM fv WHERE EXISTS (SELECT 1 FROM fv f2 WHERE f2.k = fv.k + 1) ORDER BY k"))
 check("file_view", file_view)
+check("join_on", lambda: [rows(q("SELECT t.k, o.w FROM t JOIN o ON t.k = o.k AND o.w IN (SELECT max(w) FROM o GROUP BY k) ORDER BY t.k")),
+                          rows(q("SELECT t.k FROM t JOIN o ON t.k = o.k AND o.w > (SELECT avg(w) FROM o) ORDER BY t.k"))])
+check("agg_corr", lambda: [rows(q("SELECT k, sum((SELECT sum(w) FROM o WHERE o.k = t.k)) FROM t GROUP BY k ORDER BY k")),
+                           err(lambda: q("SELECT k, (SELECT sum(w) FROM o WHERE o.k = t.k) FROM t GROUP BY k"))])
 check("explain", lambda: "LeftSemi" in q("EXPLAIN SELECT * FROM t WHERE k IN (SELECT k FROM o)").collect()[0][0])
 emit()
 spark.stop()
@@ -244,4 +248,7 @@ def test_sql_subqueries_local(tmp_path):
                                    [2, False, False, False, "none"], [3, True, True, False, None]]
     assert r("view_twice") == [[], [[1, 10], [3, None]]]
     assert r("file_view") == [[1], [2]]
+    assert r("join_on") == [[[1, 101], [3, 300]], [[3]]]
+    assert r("agg_corr") == [[[None, None], [1, 201], [2, None], [3, 300]],
+                             ["AnalysisException", "SCALAR_SUBQUERY_IS_IN_GROUP_BY_OR_AGGREGATE_FUNCTION"]]
     assert r("explain") is True

@@ -197,3 +197,16 @@ TEST_CASE("sql subquery: a view holding a correlated subquery used twice gets fr
   CHECK(conds[0].first != conds[1].first);
   CHECK(conds[0].second != conds[1].second);
 }
+
+TEST_CASE("sql subquery: in an inner join's condition, and correlated ones in aggregations") {
+  // The subquery conjunct leaves the join for a filter above it, then becomes a semi join.
+  std::string p = no_ids(optimized("SELECT t.k FROM t JOIN o ON t.k = o.k AND o.w IN (SELECT w FROM o)"));
+  CHECK(has(p, "Join LeftSemi, (w#L = w#L)"));
+  CHECK(has(p, "Join Inner, (k# = k#)"));
+  CHECK(session().prepare(sql("SELECT 1 FROM t LEFT JOIN o ON o.w IN (SELECT w FROM o)")).index() == 1);
+  // Spark: a correlated scalar subquery in an aggregation must be grouped or aggregated.
+  CHECK(error_of("SELECT k, (SELECT sum(w) FROM o WHERE o.k = t.k) FROM t GROUP BY k")["errorClass"] ==
+        "SCALAR_SUBQUERY_IS_IN_GROUP_BY_OR_AGGREGATE_FUNCTION");
+  CHECK(has(no_ids(optimized("SELECT k, sum((SELECT sum(w) FROM o WHERE o.k = t.k)) FROM t GROUP BY k")),
+            "Join LeftOuter, (k# = k#)"));
+}

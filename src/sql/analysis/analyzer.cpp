@@ -794,6 +794,14 @@ std::optional<AnalysisError> check_analysis(const PlanPtr& plan) {
       std::function<bool(const ExprPtr&)> ok = [&](const ExprPtr& e) -> bool {
         if (e->kind == ExprKind::AggCall || e->kind == ExprKind::Literal) return true;
         for (const auto& g : p->groups) if (expr_equal(*g, *e)) return true;
+        if (e->kind == ExprKind::ScalarSubquery && !subquery_outer_attrs(*e).empty()) {
+          err = generic_error("SCALAR_SUBQUERY_IS_IN_GROUP_BY_OR_AGGREGATE_FUNCTION", "",
+                              "The correlated scalar subquery '" + to_sql_expr(e->sql()) +
+                                  "' is neither present in GROUP BY, nor in an aggregate function. Add it to GROUP BY "
+                                  "using ordinal position or wrap it in `first()` (or `first_value`) if you don't care "
+                                  "which value you get.");
+          return false;
+        }
         if (e->kind == ExprKind::Attribute) {
           err = missing_aggregation(to_sql_expr(e->name), to_sql_expr("any_value(" + e->name + ")"));
           return false;

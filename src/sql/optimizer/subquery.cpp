@@ -433,6 +433,19 @@ struct Rewriter {
         a.children = {child};
         return make_plan(std::move(a));
       }
+      case PlanKind::Join: {
+        // An inner join's condition is a filter over the joined rows: the conjuncts holding
+        // subqueries move into a Filter above the join, rewritten as any WHERE.
+        if (n->join_type != JoinType::Inner && n->join_type != JoinType::Cross)
+          return unsupported("in an outer, semi or anti join condition");
+        ExprList keep, moved;
+        for (const auto& c : split_conjuncts(n->exprs[0])) (has_subquery(c) ? moved : keep).push_back(c);
+        LogicalPlan j = *n;
+        j.exprs = keep.empty() ? ExprList{} : ExprList{make_and(keep)};
+        PlanPtr f = make_node(PlanKind::Filter, {make_plan(std::move(j))}, {make_and(moved)});
+        PlanPtr r = rewrite_node(f);
+        return r ? r : f;
+      }
       default: return unsupported("in this clause");
     }
   }
