@@ -177,6 +177,8 @@ check("scalar_corr", lambda: rows(q("""SELECT k, (SELECT sum(w) FROM o WHERE o.k
 check("scalar_having", lambda: rows(q("""SELECT k, sum(w) FROM o GROUP BY k
     HAVING sum(w) > (SELECT avg(w) FROM o) ORDER BY k""")))
 check("scalar_in_agg", lambda: rows(q("SELECT k, sum(w) + (SELECT max(v) FROM t) AS x FROM o GROUP BY k ORDER BY k")))
+check("scalar_agg_empty", lambda: [rows(q("SELECT count(*) + (SELECT 1) AS c FROM e")),
+                                   rows(q("SELECT k % 2 AS m, count(*) * (SELECT count(*) FROM t) FROM o GROUP BY k % 2"))])
 check("too_many_rows", lambda: err(lambda: q("SELECT (SELECT w FROM o) FROM t").collect()))
 check("from_subquery", lambda: rows(q("SELECT x.k, x.c FROM (SELECT k, count(*) AS c FROM o GROUP BY k) x WHERE x.c > 1")))
 check("errors", lambda: [err(lambda: q("SELECT (SELECT k, w FROM o) FROM t")),
@@ -232,6 +234,7 @@ def test_sql_subqueries_local(tmp_path):
     assert r("scalar_corr") == [[None, None, 0, 10], [1, 201, 2, 12], [2, None, 0, 10], [3, 300, 1, 11]]
     assert r("scalar_having") == [[3, 300], [5, 500]]
     assert r("scalar_in_agg") == [[1, 241], [3, 340], [5, 540]]
+    assert r("scalar_agg_empty") == [[[1]], [[1, 16]]]  # a global aggregate over no rows still sees the value
     kind, text = r("too_many_rows")
     assert "[SCALAR_SUBQUERY_TOO_MANY_ROWS] More than one row returned by a subquery used as an expression." in text
     assert sorted(r("from_subquery")) == [[1, 2]]

@@ -210,3 +210,12 @@ TEST_CASE("sql subquery: in an inner join's condition, and correlated ones in ag
   CHECK(has(no_ids(optimized("SELECT k, sum((SELECT sum(w) FROM o WHERE o.k = t.k)) FROM t GROUP BY k")),
             "Join LeftOuter, (k# = k#)"));
 }
+
+TEST_CASE("sql subquery: a scalar subquery outside aggregate functions is joined above the aggregation") {
+  std::string p = no_ids(optimized("SELECT count(*) + (SELECT max(w) FROM o) AS c FROM t"));
+  // The value joins the aggregation's one row, so an empty input still gives count 0 + value.
+  CHECK(has(p, "Project [(_aggregateexpression#L + scalarsubquery()#L) AS c#L]") +
+            has(p, "Project [(_aggregateexpression#L + max(w)#L) AS c#L]") == 1);
+  CHECK(has(p, "Aggregate [count(1) AS _aggregateexpression#L]"));
+  CHECK(has(p, "Join LeftOuter"));
+}

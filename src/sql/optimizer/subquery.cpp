@@ -213,7 +213,6 @@ std::optional<std::map<int64_t, std::pair<Value, DataType>>> zero_tuple_row(cons
         if (g->kind == ExprKind::Attribute) row[g->id] = {Value::null(), g->type};
       Row out;
       for (const auto& e : p->exprs) {
-        std::optional<Value> unknown_agg;
         ExprPtr s = transform_down(e, [&](const ExprPtr& x) -> ExprPtr {
           if (x->kind != ExprKind::AggCall) return nullptr;
           return lit(*empty_aggregate_value(*x), x->type);
@@ -416,22 +415,45 @@ struct Rewriter {
       case PlanKind::Aggregate: {
         for (const auto& e : n->exprs) if (has_predicate_subquery(e)) return unsupported("in an aggregation (EXISTS, IN)");
         for (const auto& e : n->groups) if (has_subquery(e)) return unsupported("in GROUP BY");
-        // Inside an aggregate function the value is per row; outside it is one value for the
-        // query, taken with first() since it is not a grouping column.
+        // Inside an aggregate function the value is per row: joined below the aggregation.
         LogicalPlan a = *n;
         for (auto& e : a.exprs)
           e = transform_down(e, [&](const ExprPtr& x) -> ExprPtr {
-            if (x->kind == ExprKind::AggCall) {
-              ExprList kids;
-              for (const auto& k : x->children) kids.push_back(rewrite_scalars(k, child));
-              return x->with_children(kids);
-            }
-            if (x->kind != ExprKind::ScalarSubquery) return nullptr;
-            ExprPtr v = rewrite_scalars(x, child);
-            return std::get<ExprPtr>(resolve_function(*unresolved_fn("first", {v})));
+            if (x->kind != ExprKind::AggCall) return nullptr;
+            ExprList kids;
+            for (const auto& k : x->children) kids.push_back(rewrite_scalars(k, child));
+            return x->with_children(kids);
           });
         a.children = {child};
-        return make_plan(std::move(a));
+        if (std::none_of(a.exprs.begin(), a.exprs.end(), has_subquery)) return make_plan(std::move(a));
+        // Outside them it is one value for the query (a correlated one was refused by
+        // CheckAnalysis): the aggregation yields the aggregates and grouping values those
+        // expressions read, a projection above computes them with the value joined there — so
+        // a global aggregate over no rows still sees it.
+        ExprList below, top;
+        auto keep_below = [&](const ExprPtr& x) {
+          if (!has_id(below, x->id)) below.push_back(x);
+        };
+        for (const auto& e : a.exprs) {
+          if (!has_subquery(e)) {
+            keep_below(e);
+            top.push_back(to_attribute(e));
+            continue;
+          }
+          ExprPtr body = transform_down(e->kind == ExprKind::Alias ? e->children[0] : e, [&](const ExprPtr& x) -> ExprPtr {
+            if (x->kind == ExprKind::Attribute) { keep_below(x); return nullptr; }
+            bool group = std::any_of(a.groups.begin(), a.groups.end(), [&](const ExprPtr& g) { return expr_equal(*g, *x); });
+            if (x->kind != ExprKind::AggCall && !group) return nullptr;
+            auto al = alias(x, x->kind == ExprKind::AggCall ? "_aggregateexpression" : "_groupingexpression", ids.next());
+            below.push_back(al);
+            return to_attribute(al);
+          });
+          top.push_back(e->kind == ExprKind::Alias ? alias(body, e->name, e->id) : body);
+        }
+        a.exprs = below;
+        PlanPtr proj = make_node(PlanKind::Project, {make_plan(std::move(a))}, top);
+        PlanPtr r = rewrite_node(proj);
+        return r ? r : proj;
       }
       case PlanKind::Join: {
         // An inner join's condition is a filter over the joined rows: the conjuncts holding
