@@ -179,6 +179,8 @@ check("scalar_having", lambda: rows(q("""SELECT k, sum(w) FROM o GROUP BY k
 check("scalar_in_agg", lambda: rows(q("SELECT k, sum(w) + (SELECT max(v) FROM t) AS x FROM o GROUP BY k ORDER BY k")))
 check("scalar_agg_empty", lambda: [rows(q("SELECT count(*) + (SELECT 1) AS c FROM e")),
                                    rows(q("SELECT k % 2 AS m, count(*) * (SELECT count(*) FROM t) FROM o GROUP BY k % 2"))])
+check("agg_predicates", lambda: rows(q("""SELECT k, EXISTS (SELECT 1 FROM t WHERE t.k = o.k) AS e,
+    sum(w) IN (SELECT v * 10 + 1 FROM t) AS i, count_if(w IN (SELECT v * 10 FROM t)) AS c FROM o GROUP BY k ORDER BY k""")))
 check("too_many_rows", lambda: err(lambda: q("SELECT (SELECT w FROM o) FROM t").collect()))
 check("from_subquery", lambda: rows(q("SELECT x.k, x.c FROM (SELECT k, count(*) AS c FROM o GROUP BY k) x WHERE x.c > 1")))
 check("errors", lambda: [err(lambda: q("SELECT (SELECT k, w FROM o) FROM t")),
@@ -235,6 +237,7 @@ def test_sql_subqueries_local(tmp_path):
     assert r("scalar_having") == [[3, 300], [5, 500]]
     assert r("scalar_in_agg") == [[1, 241], [3, 340], [5, 540]]
     assert r("scalar_agg_empty") == [[[1]], [[1, 16]]]  # a global aggregate over no rows still sees the value
+    assert r("agg_predicates") == [[1, True, True, 1], [3, True, False, 0], [5, False, False, 0]]
     kind, text = r("too_many_rows")
     assert "[SCALAR_SUBQUERY_TOO_MANY_ROWS] More than one row returned by a subquery used as an expression." in text
     assert sorted(r("from_subquery")) == [[1, 2]]

@@ -413,7 +413,6 @@ struct Rewriter {
         return make_node(PlanKind::Project, {child}, list);
       }
       case PlanKind::Aggregate: {
-        for (const auto& e : n->exprs) if (has_predicate_subquery(e)) return unsupported("in an aggregation (EXISTS, IN)");
         for (const auto& e : n->groups) if (has_subquery(e)) return unsupported("in GROUP BY");
         // Inside an aggregate function the value is per row: joined below the aggregation.
         LogicalPlan a = *n;
@@ -421,15 +420,16 @@ struct Rewriter {
           e = transform_down(e, [&](const ExprPtr& x) -> ExprPtr {
             if (x->kind != ExprKind::AggCall) return nullptr;
             ExprList kids;
-            for (const auto& k : x->children) kids.push_back(rewrite_scalars(k, child));
+            for (const auto& k : x->children) kids.push_back(rewrite_existential(rewrite_scalars(k, child), child));
             return x->with_children(kids);
           });
         a.children = {child};
         if (std::none_of(a.exprs.begin(), a.exprs.end(), has_subquery)) return make_plan(std::move(a));
-        // Outside them it is one value for the query (a correlated one was refused by
-        // CheckAnalysis): the aggregation yields the aggregates and grouping values those
-        // expressions read, a projection above computes them with the value joined there — so
-        // a global aggregate over no rows still sees it.
+        // Outside them a scalar is one value for the query (a correlated one was refused by
+        // CheckAnalysis), EXISTS / IN one per group: the aggregation yields the aggregates and
+        // grouping values those expressions read, a projection above computes them with the
+        // joins there (Spark's PhysicalAggregation split) — so a global aggregate over no rows
+        // still sees a scalar's value.
         ExprList below, top;
         auto keep_below = [&](const ExprPtr& x) {
           if (!has_id(below, x->id)) below.push_back(x);
