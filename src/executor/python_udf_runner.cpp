@@ -15,8 +15,7 @@ class PoolUdfRunner final : public sql::exec::PythonUdfRunner {
  public:
   PoolUdfRunner(RunningTask& t, const TaskEnv& env, std::unique_ptr<PythonWorker> w) : t_(t), env_(env), w_(std::move(w)) {}
   ~PoolUdfRunner() override {
-    // Dropped early (a limit above had its rows): end the worker's task so it can be reused.
-    if (w_ && !done_ && !broken_ && !t_.killed) (void)finish();
+    if (w_ && !done_ && !broken_ && !t_.killed) drain();
     t_.worker_pid = 0;
     // Reusable only after a clean PwDone: anything else may leave messages in flight.
     if (w_) env_.pool->release(std::move(w_), done_ && !t_.killed);
@@ -45,75 +44,64 @@ class PoolUdfRunner final : public sql::exec::PythonUdfRunner {
     return w_->ch->send(pt, blobs);
   }
 
-  Result<col::Batch> eval(const col::Batch& args) override {
-    if (Status s = await_read(); !s) return Result<col::Batch>(s);
-    msg::PwInput in;
-    in.input = 0;
-    in.format = "sqlbatch";
-    if (Status s = w_->ch->send(in, {col::serialize(args)}); !s) return Result<col::Batch>(crashed(s));
-    for (;;) {
+  Result<std::optional<col::Batch>> next(const sql::exec::PythonInput& pull) override {
+    using R = Result<std::optional<col::Batch>>;
+    while (!done_) {
       auto r = w_->ch->recv();
-      if (!r) return Result<col::Batch>(crashed(Status::error(r.error_message())));
+      if (!r) return R(crashed(Status::error(r.error_message())));
       msg::Envelope& e = r.value();
-      if (e.as<msg::PwOutput>()) {
+      if (e.as<msg::PwRead>()) {
+        auto in = pull();
+        if (!in) {  // the input failed: the worker is left mid-task
+          broken_ = true;
+          return R(in.status());
+        }
+        msg::PwInput m;
+        m.input = 0;
+        m.format = "sqlbatch";
+        m.end = !in.value();
+        Status s = in.value() ? w_->ch->send(m, {col::serialize(*in.value())}) : w_->ch->send(m);
+        if (!s) return R(crashed(s));
+      } else if (e.as<msg::PwOutput>()) {
         size_t used = 0;
         auto b = e.blobs.size() == 1 ? col::deserialize(e.blobs[0], &used)
                                      : Result<col::Batch>::error("a result of " + std::to_string(e.blobs.size()) + " batches");
         if (!b) {
           broken_ = true;
-          return Result<col::Batch>::error("the Python worker's result batch: " + b.error_message());
+          return R::error("the Python worker's result batch: " + b.error_message());
         }
-        return b;
-      }
-      if (Status s = other(e); !s) return Result<col::Batch>(s);
-    }
-  }
-
-  Status finish() override {
-    if (Status s = await_read(); !s) return s;
-    msg::PwInput in;
-    in.input = 0;
-    in.end = true;
-    in.format = "sqlbatch";
-    if (Status s = w_->ch->send(in); !s) return crashed(s);
-    for (;;) {
-      auto r = w_->ch->recv();
-      if (!r) return crashed(Status::error(r.error_message()));
-      if (r.value().as<msg::PwDone>()) {
+        return std::optional<col::Batch>(std::move(b.value()));
+      } else if (e.as<msg::PwDone>()) {
         done_ = true;
-        return Status::ok();
+      } else {
+        broken_ = true;
+        if (const auto* pe = e.as<msg::PwError>())
+          return R::error(pe->traceback.empty() ? pe->error_type + ": " + pe->message : "PythonException: " + pe->traceback);
+        return R::error("unexpected " + e.op + " from the Python worker");
       }
-      if (Status s = other(r.value()); !s) return s;
     }
+    return std::optional<col::Batch>();
   }
 
  private:
-  // The worker asks for each batch (PwRead) before it takes one.
-  Status await_read() {
-    while (!read_pending_) {
-      auto r = w_->ch->recv();
-      if (!r) return crashed(Status::error(r.error_message()));
+  // Dropped before the end (a limit above had its rows): end the worker's task so it can be
+  // reused — only when that is quick (it asks for input next); else it is not reused.
+  void drain() {
+    for (int budget = 4; budget > 0 && !done_; --budget) {
+      auto r = w_->ch->recv(1000);
+      if (!r) return;
       if (r.value().as<msg::PwRead>()) {
-        read_pending_ = true;
-        break;
+        msg::PwInput m;
+        m.input = 0;
+        m.format = "sqlbatch";
+        m.end = true;
+        if (!w_->ch->send(m)) return;
+      } else if (r.value().as<msg::PwDone>()) {
+        done_ = true;
+      } else if (!r.value().as<msg::PwOutput>()) {
+        return;
       }
-      if (Status s = other(r.value()); !s) return s;
     }
-    read_pending_ = false;
-    return Status::ok();
-  }
-
-  // A message other than the one awaited: a user error, or a protocol violation.
-  Status other(const msg::Envelope& e) {
-    broken_ = true;
-    if (const auto* pe = e.as<msg::PwError>())
-      return Status::error(pe->traceback.empty() ? pe->error_type + ": " + pe->message : "PythonException: " + pe->traceback);
-    if (e.as<msg::PwRead>()) {
-      broken_ = false;
-      read_pending_ = true;
-      return Status::ok();
-    }
-    return Status::error("unexpected " + e.op + " from the Python worker");
   }
 
   Status crashed(const Status& s) {
@@ -125,7 +113,6 @@ class PoolUdfRunner final : public sql::exec::PythonUdfRunner {
   RunningTask& t_;
   const TaskEnv& env_;
   std::unique_ptr<PythonWorker> w_;
-  bool read_pending_ = false;
   bool done_ = false;
   bool broken_ = false;  // the conversation failed: the worker is not reused
 };

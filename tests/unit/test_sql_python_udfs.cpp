@@ -121,11 +121,44 @@ TEST_CASE("python udfs: bad UDF nodes are refused with their reason") {
   e["commonInlineUserDefinedFunction"]["pythonUdf"]["command"] = "!!";
   CHECK_FALSE(decode_expression(e, ids).is_ok());
   e = udf("f", {});
-  e["commonInlineUserDefinedFunction"]["pythonUdf"]["evalType"] = 200;
+  e["commonInlineUserDefinedFunction"]["pythonUdf"]["evalType"] = 202;  // grouped aggregates: not yet
   auto r = decode_expression(e, ids);
   REQUIRE_FALSE(r.is_ok());
-  CHECK(r.error_message().find("evalType 200") != std::string::npos);
+  CHECK(r.error_message().find("evalType 202") != std::string::npos);
   e = udf("f", {});
   e["commonInlineUserDefinedFunction"].erase("pythonUdf");
   CHECK_FALSE(decode_expression(e, ids).is_ok());
+}
+
+TEST_CASE("python udfs: pandas scalar UDFs get their own ArrowEvalPython; mapInPandas and applyInPandas plans") {
+  json pandas = udf("p", {col("a")});
+  pandas["commonInlineUserDefinedFunction"]["pythonUdf"]["evalType"] = 200;
+  auto p = optimized(select(local("a INT"), {pandas, udf("f", {col("a")})}));
+  CHECK_FALSE(has_udf_outside_eval(p));
+  std::vector<int64_t> kinds;
+  plan_foreach(p, [&](const LogicalPlan& n) { if (n.kind == PlanKind::BatchEvalPython) kinds.push_back(n.n); });
+  CHECK(kinds.size() == 2);  // never mixed in one node
+  CHECK(p->tree_string().find("ArrowEvalPython [p(a#0)]") != std::string::npos);
+
+  json fn_map = udf("m", {});
+  fn_map["commonInlineUserDefinedFunction"]["pythonUdf"]["evalType"] = 205;
+  fn_map["commonInlineUserDefinedFunction"]["pythonUdf"]["outputType"] =
+      json{{"struct", {{"fields", json::array({json{{"name", "y"}, {"dataType", {{"long", json::object()}}}, {"nullable", true}}})}}}};
+  json mp = {{"mapPartitions", {{"input", local("a INT, b STRING")}, {"func", fn_map}}}};
+  auto m = optimized(mp);
+  CHECK(m->tree_string() == "MapInPandas m(a#0, b#1), [y#2L], false\n+- LogicalRDD [a#0, b#1], false\n");
+
+  json fn_grp = fn_map;
+  fn_grp["commonInlineUserDefinedFunction"]["pythonUdf"]["evalType"] = 201;
+  json gm = {{"groupMap", {{"input", local("a INT, b STRING")}, {"groupingExpressions", {col("b")}}, {"func", fn_grp}}}};
+  auto ph = create_physical_plan(optimized(gm));
+  REQUIRE(ph.is_ok());
+  const std::string tree = physical_tree_string(*ph);
+  CHECK(tree.find("FlatMapGroupsInPandas [b#1], m(a#0, b#1), [y#2L]") != std::string::npos);
+  CHECK(tree.find("Sort [b#1 ASC NULLS FIRST], false, 0") != std::string::npos);
+  CHECK(tree.find("Exchange hashpartitioning(b#1, 200)") != std::string::npos);
+  // The wrong kind of function for the relation is refused.
+  json bad = {{"mapPartitions", {{"input", local("a INT")}, {"func", fn_grp}}}};
+  IdGen ids;
+  CHECK_FALSE(decode_plan(bad, ids).is_ok());
 }

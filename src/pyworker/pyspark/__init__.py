@@ -15,7 +15,7 @@ _SUBMODULES = (
     "resultiterable",
     "sql", "sql.types", "sql.session", "sql.dataframe", "sql.column", "sql.functions",
     "sql.group", "sql.readwriter", "sql.window", "sql.catalog",
-    "sql.context", "sql.udf",
+    "sql.context", "sql.udf", "sql.pandas_udf",
 )
 
 for _name in _SUBMODULES:
@@ -24,6 +24,10 @@ for _name in _SUBMODULES:
     if "." not in _name:
         globals()[_name] = _mod
 del _name, _mod
+
+# pyspark.sql.pandas.functions (pandas_udf, PandasUDFType) is sparkpp.sql.pandas_udf
+_sys.modules["pyspark.sql.pandas"] = _sys.modules["sparkpp.sql.pandas_udf"]
+_sys.modules["pyspark.sql.pandas.functions"] = _sys.modules["sparkpp.sql.pandas_udf"]
 
 # PySpark's pyspark.errors is a package; its exception modules all resolve to sparkpp.errors
 for _name in ("errors.exceptions", "errors.exceptions.base", "errors.exceptions.captured"):

@@ -29,6 +29,13 @@ ERROR_CLASSES = {
     "INVALID_TYPE_DF_EQUALITY_ARG": "Expected type <expected_type> for `<arg_name>` but got "
     "type <actual_type>.",
     "NOT_BOOL": "Argument `<arg_name>` should be a bool, got <arg_type>.",
+    "INVALID_UDF_EVAL_TYPE": "Eval type for UDF must be <eval_type>.",
+    "INVALID_PANDAS_UDF": "Invalid function: <detail>",
+    "INVALID_PANDAS_UDF_TYPE": "`<arg_name>` should be one of the values from PandasUDFType, got "
+                               "<arg_type>",
+    "TYPE_HINT_SHOULD_BE_SPECIFIED": "Type hint should be specified for <target>; however, got "
+                                     "<sig>.",
+    "UNSUPPORTED_SIGNATURE": "Unsupported signature: <signature>.",
     "NOT_CALLABLE": "Argument `<arg_name>` should be a callable, got <arg_type>.",
     "CANNOT_SPECIFY_RETURN_TYPE_FOR_UDF": "returnType can not be specified when `<arg_name>` is a "
                                           "user-defined function, but got <return_type>.",

@@ -203,7 +203,7 @@ class Worker:
         if op == "udf":
             from sparkpp.sql._udf_eval import UdfProgram
             prog = UdfProgram(plan["program"], self._funcs_of(plan["program"]))
-            return (prog.eval_batch(b) for b in self._input(plan["input"], seq))
+            return prog.run(self._input(plan["input"], seq))
         if op == "input":
             # batches flattened in C: a generator resuming per record costs ~20 ns each
             return chain.from_iterable(self._input(plan["input"], seq))

@@ -284,6 +284,16 @@ PlanPtr rule_resolve_expressions(Ctx& c, const PlanPtr& plan) {
       case PlanKind::Drop: case PlanKind::WithColumns: case PlanKind::Hint:
         for (const auto& x : n->exprs) e.push_back(resolve_expr(c, x, *n, input));
         break;
+      case PlanKind::MapInPandas: case PlanKind::FlatMapGroupsInPandas:
+        // The function takes every input column (its DataFrame's), grouped by the keys.
+        e = {n->exprs[0]->children.empty() ? n->exprs[0]->with_children(input) : n->exprs[0]};
+        for (auto& x : g) {
+          x = resolve_expr(c, x, *n, input);
+          if (x->resolved() && x->kind != ExprKind::Attribute)
+            c.fail(generic_error("UNSUPPORTED_FEATURE.PANDAS_GROUPING_EXPRESSION", "0A000",
+                                 "applyInPandas groups by columns; got " + to_sql_expr(x->sql()) + "."));
+        }
+        break;
       default: return nullptr;
     }
     if (lists_same(e, n->exprs) && lists_same(g, n->groups)) return nullptr;

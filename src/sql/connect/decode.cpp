@@ -44,6 +44,9 @@ double jdouble(const json& j) {
   return 0;
 }
 
+}  // namespace
+
+// Shared with decode_python.cpp (decode_internal.h).
 std::string str(const json& j, const char* key) {
   auto it = j.find(key);
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
@@ -53,6 +56,8 @@ bool boolean(const json& j, const char* key) {
   auto it = j.find(key);
   return it != j.end() && it->is_boolean() && it->get<bool>();
 }
+
+namespace {
 
 std::vector<std::string> strings(const json& j, const char* key) {
   std::vector<std::string> out;
@@ -321,34 +326,6 @@ Result<ExprPtr> decode_expression(const json& j, IdGen& ids) {
   return Result<ExprPtr>::error("plan: unsupported expression '" + k + "'");
 }
 
-// Connect's CommonInlineUserDefinedFunction with a PythonUDF body (udf(), spark.udf.register).
-Result<ExprPtr> decode_python_udf(const json& b, IdGen& ids) {
-  const char* k = "commonInlineUserDefinedFunction";
-  if (auto s = check_keys(b, k, {"functionName", "deterministic", "arguments", "pythonUdf"}); !s) return Result<ExprPtr>(s);
-  if (!b.contains("pythonUdf") || !b["pythonUdf"].is_object())
-    return Result<ExprPtr>::error("plan: commonInlineUserDefinedFunction needs a pythonUdf (only Python UDFs are supported)");
-  const json& py = b["pythonUdf"];
-  if (auto s = check_keys(py, "pythonUdf", {"outputType", "evalType", "command", "pythonVer"}); !s) return Result<ExprPtr>(s);
-  if (!py.contains("outputType")) return Result<ExprPtr>::error("plan: pythonUdf needs an outputType");
-  auto t = type_from_connect_json(py["outputType"]);
-  if (!t) return t.status();
-  auto command = spp::base64_decode(str(py, "command"));
-  if (!command || command->empty()) return Result<ExprPtr>::error("plan: pythonUdf needs its command (base64 bytes)");
-  auto args = exprs(b, "arguments", ids);
-  if (!args) return args.status();
-  auto f = std::make_shared<PythonFunc>();
-  f->id = python_func_id(*command);
-  f->command = std::make_shared<const std::string>(std::move(*command));
-  f->eval_type = py.contains("evalType") && py["evalType"].is_number_integer() ? py["evalType"].get<int>() : 100;
-  if (f->eval_type != 100)
-    return Result<ExprPtr>::error("plan: Python UDF evalType " + std::to_string(f->eval_type) +
-                                  " is not supported yet (only SQL_BATCHED_UDF, 100)");
-  f->deterministic = !b.contains("deterministic") || boolean(b, "deterministic");
-  std::string name = str(b, "functionName");
-  if (name.empty()) name = "<lambda>";
-  return python_udf(std::move(name), std::move(*args), std::move(*t), std::move(f));
-}
-
 ExprList attrs_for_fields(const std::vector<StructField>& fs, IdGen& ids) { return attrs_for(fs, ids); }
 
 Result<PlanPtr> decode_plan(const json& j, IdGen& ids) {
@@ -384,6 +361,13 @@ Result<PlanPtr> decode_relation(const json& j, IdGen& ids) {
     dst = *es;                            \
   }
 
+  if (k == "mapPartitions" || k == "groupMap") {  // mapInPandas / applyInPandas (decode_python.cpp)
+    auto r = decode_pandas_map(k, b, ids);
+    if (!r) return r;
+    LogicalPlan m = *r.value();
+    m.plan_id = p.plan_id;
+    return make_plan(std::move(m));
+  }
   if (k == "read") {
     SPP_KEYS("namedTable", "dataSource", "isStreaming");
     if (b.contains("namedTable")) {

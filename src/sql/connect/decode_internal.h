@@ -14,5 +14,9 @@ Status check_keys(const nlohmann::json& j, const char* node, std::initializer_li
 Result<ExprList> exprs(const nlohmann::json& j, const char* key, IdGen& ids);
 // Connect's Window expression: {windowFunction, partitionSpec, orderSpec, frameSpec}.
 Result<ExprPtr> decode_window(const nlohmann::json& b, IdGen& ids);
+// Connect's MapPartitions (mapInPandas) and GroupMap (applyInPandas) relations (decode_python.cpp).
+Result<PlanPtr> decode_pandas_map(const std::string& kind, const nlohmann::json& b, IdGen& ids);
+std::string str(const nlohmann::json& j, const char* key);
+bool boolean(const nlohmann::json& j, const char* key);
 
 }  // namespace spp::sql

@@ -415,6 +415,11 @@ struct Lowerer {
       return make_sample(std::move(c.value()), hi - lo, p.value("seed", int64_t{0}), ctx.exec);
     }
     if (op == "Generate") return generate(p);
+    if (op == "MapInPandas" || op == "FlatMapGroupsInPandas") {
+      auto c = child(0);
+      if (!c) return c;
+      return lower_pandas_map(p, std::move(c.value()), child_out(0), ctx.exec);
+    }
     if (op == "BatchEvalPython") {
       auto c = child(0);
       if (!c) return c;

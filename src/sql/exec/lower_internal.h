@@ -26,6 +26,9 @@ Result<AggSpec> lower_agg_spec(const nlohmann::json& a, const nlohmann::json& in
 Result<OpPtr> lower_window(const nlohmann::json& p, const std::function<Result<OpPtr>(const nlohmann::json&)>& lower_child,
                            const ExecContext& ctx);
 
+// A MapInPandas / FlatMapGroupsInPandas node over its lowered child (python_eval.cpp).
+Result<OpPtr> lower_pandas_map(const nlohmann::json& p, OpPtr child, const nlohmann::json& child_output,
+                               const ExecContext& ctx);
 // A BatchEvalPython node over its lowered child (python_eval.cpp).
 Result<OpPtr> lower_batch_eval_python(const nlohmann::json& p, OpPtr child, const nlohmann::json& child_output,
                                       const ExecContext& ctx);

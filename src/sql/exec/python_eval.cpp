@@ -2,9 +2,11 @@
 #include "sql/exec/python_eval.h"
 
 #include <algorithm>
+#include <deque>
 
 #include "sql/exec/lower_internal.h"
 #include "sql/exec/operator.h"
+#include "sql/kernels/compare.h"
 
 namespace spp::sql::exec {
 
@@ -31,44 +33,79 @@ class BatchEvalPython : public Operator {
 
  protected:
   BatchResult next_impl() override {
-    auto b = child_->next();
-    if (!b) return b;
-    if (!b->has_value()) {
-      if (runner_ && !finished_) {
-        finished_ = true;
-        if (auto s = runner_->finish(); !s) return BatchResult(s);
-      }
-      return b;
-    }
-    Batch in = std::move(**b);
-    const size_t child_cols = in.columns.size();
-    const size_t results = schema_->children.size() - child_cols;
-    Batch out;
-    out.schema = schema_;
-    out.num_rows = in.num_rows;
-    out.columns = in.columns;
-    if (in.num_rows == 0) {  // nothing to ask Python
-      for (size_t i = 0; i < results; ++i) out.columns.push_back(col::make_null_column(col::make_type(schema_->children[child_cols + i]), 0));
-      return std::optional<Batch>(std::move(out));
-    }
     if (!runner_) {
+      // No worker for an input without rows.
+      auto first = pull_child();
+      if (!first) return BatchResult(first.status());
+      if (!first.value()) return std::optional<Batch>();
+      first_ = std::move(first.value());
       if (!ctx_.python) return BatchResult::error("Python UDFs need an executor's Python workers");
       auto r = ctx_.python(program_, funcs_);
       if (!r) return BatchResult(r.status());
       runner_ = std::move(r.value());
     }
+    auto res = runner_->next([this]() { return pull_args(); });
+    if (!res) return BatchResult(res.status());
+    if (!res.value()) {
+      if (queued_rows_ > 0) return BatchResult::error("the Python worker returned fewer rows than it was given");
+      return std::optional<Batch>();
+    }
+    return attach(std::move(*res.value()));
+  }
+
+ private:
+  Result<std::optional<Batch>> pull_child() {
+    for (;;) {
+      auto b = child_->next();
+      if (!b || !b->has_value() || (*b)->num_rows > 0) return b;
+    }
+  }
+
+  // The worker wants input: the next child batch's argument columns (the batch itself waits
+  // in `queue_` for its results).
+  Result<std::optional<Batch>> pull_args() {
+    std::optional<Batch> in = std::move(first_);
+    first_.reset();
+    if (!in) {
+      auto b = pull_child();
+      if (!b) return b;
+      in = std::move(b.value());
+      if (!in) return std::optional<Batch>();
+    }
     Batch args;
     args.schema = arg_schema_;
-    args.num_rows = out.num_rows;
-    for (const auto& e : args_) args.columns.push_back(eval_flat(*e, in, ctx_.eval));
-    auto r = runner_->eval(args);
-    if (!r) return BatchResult(r.status());
-    const Batch& res = r.value();
-    if (res.num_rows != out.num_rows || res.columns.size() != results)
+    args.num_rows = in->num_rows;
+    for (const auto& e : args_) args.columns.push_back(eval_flat(*e, *in, ctx_.eval));
+    queued_rows_ += in->num_rows;
+    queue_.push_back(std::move(*in));
+    return std::optional<Batch>(std::move(args));
+  }
+
+  // Results for the oldest queued rows: the child's columns for those rows, then the results.
+  BatchResult attach(Batch res) {
+    const size_t results = schema_->children.size() - (queue_.empty() ? 0 : queue_.front().columns.size());
+    if (res.num_rows > queued_rows_ || res.columns.size() != results)
       return BatchResult::error("the Python worker returned " + std::to_string(res.num_rows) + " rows of " +
-                                std::to_string(res.columns.size()) + " columns for " + std::to_string(out.num_rows) +
+                                std::to_string(res.columns.size()) + " columns for " + std::to_string(queued_rows_) +
                                 " rows of " + std::to_string(results));
-    for (size_t i = 0; i < results; ++i) {
+    std::vector<Batch> parts;
+    int64_t need = res.num_rows;
+    while (need > 0) {
+      Batch& f = queue_.front();
+      const int64_t take = std::min(need, f.num_rows - front_offset_);
+      parts.push_back(take == f.num_rows ? f : col::slice(f, front_offset_, take));
+      front_offset_ += take;
+      need -= take;
+      if (front_offset_ == f.num_rows) {
+        queue_.pop_front();
+        front_offset_ = 0;
+      }
+    }
+    queued_rows_ -= res.num_rows;
+    Batch out = parts.size() == 1 ? std::move(parts[0]) : col::concat(parts);
+    out.schema = schema_;
+    const size_t child_cols = out.columns.size();
+    for (size_t i = 0; i < res.columns.size(); ++i) {
       if (res.columns[i]->type->id != schema_->children[child_cols + i].id)
         return BatchResult::error("the Python worker returned a column of the wrong type");
       out.columns.push_back(res.columns[i]);
@@ -76,7 +113,6 @@ class BatchEvalPython : public Operator {
     return std::optional<Batch>(std::move(out));
   }
 
- private:
   OpPtr child_;
   std::vector<ExprPtr> args_;
   json program_;
@@ -84,7 +120,118 @@ class BatchEvalPython : public Operator {
   ExecContext ctx_;
   ColTypePtr arg_schema_;
   std::unique_ptr<PythonUdfRunner> runner_;
-  bool finished_ = false;
+  std::optional<Batch> first_;
+  std::deque<Batch> queue_;  // child batches sent, oldest first, awaiting their results
+  int64_t front_offset_ = 0, queued_rows_ = 0;
+};
+
+// mapInPandas (each child batch in, any batches out) and applyInPandas (one group of the
+// key-sorted input in per call, any batches out): the worker's output is the operator's.
+class PandasMap : public Operator {
+ public:
+  PandasMap(OpPtr child, json program, std::vector<int64_t> funcs, ColTypePtr schema, std::vector<int> keys,
+            const ExecContext& ctx)
+      : child_(std::move(child)), program_(std::move(program)), funcs_(std::move(funcs)), keys_(std::move(keys)), ctx_(ctx) {
+    schema_ = std::move(schema);
+    grouped_ = program_.value("evalType", 0) == 201;
+  }
+  std::string name() const override { return grouped_ ? "FlatMapGroupsInPandas" : "MapInPandas"; }
+  std::vector<const Operator*> children() const override { return {child_.get()}; }
+
+ protected:
+  BatchResult next_impl() override {
+    if (!runner_) {
+      auto first = pull_child();  // no worker for an input without rows
+      if (!first) return BatchResult(first.status());
+      if (!first.value()) return std::optional<Batch>();
+      cur_ = std::move(first.value());
+      if (!ctx_.python) return BatchResult::error("pandas functions need an executor's Python workers");
+      auto r = ctx_.python(program_, funcs_);
+      if (!r) return BatchResult(r.status());
+      runner_ = std::move(r.value());
+    }
+    auto res = runner_->next([this]() { return grouped_ ? next_group() : next_batch(); });
+    if (!res || !res.value()) return res;
+    Batch out = std::move(*res.value());
+    if (out.columns.size() != schema_->children.size())
+      return BatchResult::error("the Python worker returned " + std::to_string(out.columns.size()) + " columns for " +
+                                std::to_string(schema_->children.size()));
+    for (size_t i = 0; i < out.columns.size(); ++i)
+      if (out.columns[i]->type->id != schema_->children[i].id)
+        return BatchResult::error("the Python worker returned a column of the wrong type");
+    out.schema = schema_;
+    return std::optional<Batch>(std::move(out));
+  }
+
+ private:
+  Result<std::optional<Batch>> pull_child() {
+    for (;;) {
+      auto b = child_->next();
+      if (!b || !b->has_value() || (*b)->num_rows > 0) return b;
+    }
+  }
+
+  Result<std::optional<Batch>> next_batch() {
+    if (cur_) {
+      std::optional<Batch> b = std::move(cur_);
+      cur_.reset();
+      return b;
+    }
+    return pull_child();
+  }
+
+  bool same_keys(const Batch& a, int64_t i, const Batch& b, int64_t j) const {
+    for (int k : keys_) {
+      const auto& x = a.column(size_t(k));
+      const auto& y = b.column(size_t(k));
+      const bool xn = x.is_null(i), yn = y.is_null(j);
+      if (xn || yn) {
+        if (xn != yn) return false;
+        continue;
+      }
+      if (!kern::equal_rows(x, i, y, j)) return false;
+    }
+    return true;
+  }
+
+  // The next group: rows equal on the keys, from the sorted input (may span batches).
+  Result<std::optional<Batch>> next_group() {
+    if (!cur_) {
+      auto b = pull_child();
+      if (!b || !b.value()) return b;
+      cur_ = std::move(b.value());
+      offset_ = 0;
+    }
+    const Batch ref = *cur_;
+    const int64_t ref_row = offset_;
+    std::vector<Batch> parts;
+    for (;;) {
+      int64_t e = offset_;
+      while (e < cur_->num_rows && same_keys(ref, ref_row, *cur_, e)) ++e;
+      if (e > offset_) parts.push_back(col::slice(*cur_, offset_, e - offset_));
+      if (e < cur_->num_rows) {
+        offset_ = e;
+        break;
+      }
+      auto b = pull_child();
+      if (!b) return b;
+      cur_ = std::move(b.value());
+      offset_ = 0;
+      if (!cur_) break;
+    }
+    Batch g = parts.size() == 1 ? std::move(parts[0]) : col::concat(parts);
+    return std::optional<Batch>(std::move(g));
+  }
+
+  OpPtr child_;
+  json program_;
+  std::vector<int64_t> funcs_;
+  std::vector<int> keys_;
+  ExecContext ctx_;
+  bool grouped_ = false;
+  std::unique_ptr<PythonUdfRunner> runner_;
+  std::optional<Batch> cur_;  // the batch being cut into groups (or the first batch, peeked)
+  int64_t offset_ = 0;
 };
 
 // Flattens the node's UDF trees into the worker program: native arguments become input
@@ -118,6 +265,36 @@ struct ProgramBuilder {
 
 }  // namespace
 
+Result<OpPtr> lower_pandas_map(const json& p, OpPtr child, const json& child_output, const ExecContext& ctx) {
+  const json es = p.value("exprs", json::array());
+  if (es.size() != 1 || es[0].value("kind", "") != "pyudf")
+    return err<OpPtr>(p.value("op", std::string()) + " without its Python function");
+  const json& u = es[0];
+  const bool grouped = p.value("op", "") == "FlatMapGroupsInPandas";
+  json args = json::array();
+  for (size_t i = 0; i < child_output.size(); ++i) args.push_back({{"col", i}});
+  json keys = json::array();
+  std::vector<int> key_cols;
+  for (const auto& g : p.value("groups", json::array())) {
+    const int64_t id = g.value("id", int64_t{-1});
+    size_t i = 0;
+    while (i < child_output.size() && child_output[i].value("id", int64_t{-2}) != id) ++i;
+    if (g.value("kind", "") != "attr" || i == child_output.size())
+      return err<OpPtr>("FlatMapGroupsInPandas: key " + g.value("name", std::string("?")) + " is not an input column");
+    keys.push_back(i);
+    key_cols.push_back(static_cast<int>(i));
+  }
+  const int64_t fid = u.value("funcId", int64_t{0});
+  json program = {{"evalType", grouped ? 201 : 205},
+                  {"udfs", json::array({{{"funcId", fid}, {"returnType", u["type"]}, {"args", args}}})},
+                  {"outputs", json::array({0})},
+                  {"keys", keys}};
+  auto schema = output_schema(p.value("output", json::array()));
+  if (!schema) return Result<OpPtr>(schema.status());
+  return OpPtr(std::make_unique<PandasMap>(std::move(child), std::move(program), std::vector<int64_t>{fid}, schema.value(),
+                                           std::move(key_cols), ctx));
+}
+
 Result<OpPtr> lower_batch_eval_python(const json& p, OpPtr child, const json& child_output, const ExecContext& ctx) {
   ProgramBuilder b;
   json outputs = json::array();
@@ -136,7 +313,7 @@ Result<OpPtr> lower_batch_eval_python(const json& p, OpPtr child, const json& ch
   if (!schema) return Result<OpPtr>(schema.status());
   if (schema.value()->children.size() != child_output.size() + outputs.size())
     return err<OpPtr>("BatchEvalPython: its output is not its child's plus one column per UDF");
-  json program = {{"udfs", b.udfs}, {"outputs", outputs}};
+  json program = {{"evalType", p.value("evalType", 100)}, {"udfs", b.udfs}, {"outputs", outputs}};
   return OpPtr(std::make_unique<BatchEvalPython>(std::move(child), std::move(args), std::move(program), std::move(b.funcs),
                                                  schema.value(), ctx));
 }

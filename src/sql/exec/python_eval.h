@@ -5,6 +5,7 @@
 #pragma once
 #include <functional>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -13,18 +14,22 @@
 
 namespace spp::sql::exec {
 
+// Input for a Python program: the next batch, nullopt at the end.
+using PythonInput = std::function<Result<std::optional<col::Batch>>()>;
+
 class PythonUdfRunner {
  public:
   virtual ~PythonUdfRunner() = default;
-  // One batch of argument columns in; one batch of result columns (the program's outputs, in
-  // order, same rows) out. A user error carries the worker's traceback.
-  virtual Result<col::Batch> eval(const col::Batch& args) = 0;
-  // No more input: the worker ends its task. Only after every eval succeeded.
-  virtual Status finish() = 0;
+  // The program's next output batch, nullopt once the worker has finished. Whenever the worker
+  // asks for input, `pull` gives it (so outputs need not line up with inputs: an iterator UDF
+  // or mapInPandas may read ahead or emit several batches per input). A user error carries the
+  // worker's traceback.
+  virtual Result<std::optional<col::Batch>> next(const PythonInput& pull) = 0;
 };
 
 // The worker program (docs/protocol.md "Python UDF programs"):
-//   {"udfs": [{"funcId": id, "returnType": <Spark DataType JSON>, "args": [{"col": i} | {"udf": k}]}],
+//   {"evalType": 100 | 200 | 204 | 205 | 201,
+//    "udfs": [{"funcId": id, "returnType": <Spark DataType JSON>, "args": [{"col": i} | {"udf": k}]}],
 //    "outputs": [k, …]}
 // `col` names an argument column of the input batches, `udf` an earlier UDF's result (chains).
 // `funcs`: the function ids it calls (the executor ships the pickles the worker lacks).

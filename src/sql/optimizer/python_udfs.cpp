@@ -29,12 +29,19 @@ int64_t max_id(const PlanPtr& p) {
 bool evaluable(const Expr& u) {
   for (const auto& c : u.children) {
     if (c->kind == ExprKind::PythonUDF) {
-      if (!evaluable(*c)) return false;
+      // A chain runs in one program: same kind of UDF, and iterator UDFs only alone (PySpark's
+      // worker takes one SCALAR_ITER UDF per evaluation).
+      if (c->python->eval_type != u.python->eval_type || u.python->eval_type == 204 || !evaluable(*c)) return false;
     } else if (contains_python_udf(c)) {
       return false;
     }
   }
   return true;
+}
+
+// Operators that run their own Python (their UDF is theirs, not to be extracted).
+bool runs_python(const LogicalPlan& n) {
+  return n.kind == PlanKind::BatchEvalPython || n.kind == PlanKind::MapInPandas || n.kind == PlanKind::FlatMapGroupsInPandas;
 }
 
 void add_unique(ExprList& out, const ExprPtr& e) {
@@ -169,14 +176,19 @@ class Extractor {
   // Spark's ExtractPythonUDFs.extract: evaluable calls go into a BatchEvalPython over the child
   // whose columns they read, repeatedly, until none is left (f(g(x) + 1): g first, then f).
   PlanPtr extract(const PlanPtr& n) {
-    if (n->kind == PlanKind::BatchEvalPython || n->children.empty()) return n;
+    if (runs_python(*n) || n->children.empty()) return n;
     const ExprList original_output = n->output();
     PlanPtr cur = n;
     for (;;) {
-      ExprList udfs;
-      for (const auto& e : cur->exprs) collect_evaluable(e, udfs);
-      for (const auto& g : cur->groups) collect_evaluable(g, udfs);
-      if (udfs.empty()) break;
+      ExprList found, udfs;
+      for (const auto& e : cur->exprs) collect_evaluable(e, found);
+      for (const auto& g : cur->groups) collect_evaluable(g, found);
+      if (found.empty()) break;
+      // One kind of UDF per evaluation node (Spark: BatchEvalPython or ArrowEvalPython), and
+      // an iterator UDF alone.
+      const int kind = found[0]->python->eval_type;
+      for (const auto& u : found)
+        if (u->python->eval_type == kind && (kind != 204 || udfs.empty())) udfs.push_back(u);
       ExprList from, to;
       std::vector<PlanPtr> kids = cur->children;
       for (auto& kid : kids) {
@@ -196,6 +208,7 @@ class Extractor {
         if (here.empty()) continue;
         LogicalPlan b;
         b.kind = PlanKind::BatchEvalPython;
+        b.n = kind;
         b.exprs = std::move(here);
         b.output_attrs = std::move(results);
         b.children = {kid};
@@ -253,6 +266,7 @@ PlanPtr join_conditions(const PlanPtr& p) {
 PlanPtr extract_python_udfs(const PlanPtr& p) {
   bool any = false;
   plan_foreach(p, [&](const LogicalPlan& n) {
+    if (runs_python(n)) return;
     for (const auto& e : n.exprs) any |= contains_python_udf(e);
     for (const auto& g : n.groups) any |= contains_python_udf(g);
   });

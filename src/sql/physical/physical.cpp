@@ -62,6 +62,7 @@ ExprList PhysicalPlan::output() const {
       for (const auto& e : exprs) out.push_back(to_attribute(e));
       return out;
     }
+    case PhysKind::MapInPandas: case PhysKind::FlatMapGroupsInPandas: return output_attrs;
     case PhysKind::BatchEvalPython: {
       ExprList out = children[0]->output();
       out.insert(out.end(), output_attrs.begin(), output_attrs.end());
@@ -144,6 +145,9 @@ std::vector<Distribution> PhysicalPlan::required_child_distribution() const {
     case PhysKind::GlobalLimit:
       d[0] = {K::AllTuples, {}};
       break;
+    case PhysKind::FlatMapGroupsInPandas:
+      d[0] = groups.empty() ? Distribution{K::AllTuples, {}} : Distribution{K::Clustered, groups};
+      break;
     default: break;
   }
   return d;
@@ -155,6 +159,8 @@ std::vector<ExprList> PhysicalPlan::required_child_ordering() const {
     for (const auto& k : left_keys) o[0].push_back(sort_order(k, true, true));
     for (const auto& k : right_keys) o[1].push_back(sort_order(k, true, true));
   }
+  if (kind == PhysKind::FlatMapGroupsInPandas)  // each group's rows together
+    for (const auto& k : groups) o[0].push_back(sort_order(k, true, true));
   if (kind == PhysKind::Window) {  // partition keys, then the window's order
     for (const auto& k : window_partition_of(exprs)) o[0].push_back(sort_order(k, true, true));
     for (const auto& k : window_order_of(exprs)) o[0].push_back(k);
@@ -266,7 +272,13 @@ std::string PhysicalPlan::node_string() const {
     }
     case PhysKind::Window:
       return "Window " + list(exprs) + ", " + list(window_partition_of(exprs)) + ", " + list(window_order_of(exprs));
-    case PhysKind::BatchEvalPython: return "BatchEvalPython " + list(exprs) + ", " + list(output_attrs);
+    case PhysKind::MapInPandas:
+      return "MapInPandas " + exprs[0]->to_string() + ", " + list(output_attrs) + ", " + (global ? "true" : "false");
+    case PhysKind::FlatMapGroupsInPandas:
+      return "FlatMapGroupsInPandas " + list(groups) + ", " + exprs[0]->to_string() + ", " + list(output_attrs);
+    case PhysKind::BatchEvalPython:
+      if (n != 100) return "ArrowEvalPython " + list(exprs) + ", " + list(output_attrs) + ", " + std::to_string(n);
+      return "BatchEvalPython " + list(exprs) + ", " + list(output_attrs);
     case PhysKind::Generate:  // GenerateExec's argString: an empty requiredChildOutput is left out
       return "Generate " + exprs[0]->to_string() + (project.empty() ? "" : ", " + list(project)) + ", " +
              (outer ? "true" : "false") + ", " + list(output_attrs);
@@ -374,6 +386,8 @@ static const char* op_name(PhysKind k) {
     case PhysKind::Window: return "Window";
     case PhysKind::Expand: return "Expand";
     case PhysKind::BatchEvalPython: return "BatchEvalPython";
+    case PhysKind::MapInPandas: return "MapInPandas";
+    case PhysKind::FlatMapGroupsInPandas: return "FlatMapGroupsInPandas";
   }
   return "?";
 }
@@ -417,7 +431,10 @@ json physical_to_json(const PhysPtr& p) {
     case PhysKind::TakeOrderedAndProject: case PhysKind::Coalesce: case PhysKind::Expand:
       j["n"] = p->n;
       break;
-    case PhysKind::BatchEvalPython: j["results"] = exprs_json(p->output_attrs); break;
+    case PhysKind::BatchEvalPython:
+      j["results"] = exprs_json(p->output_attrs);
+      j["evalType"] = p->n;
+      break;
     case PhysKind::Generate:
       j["outer"] = p->outer;
       j["generatorOutput"] = exprs_json(p->output_attrs);

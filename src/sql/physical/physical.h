@@ -37,7 +37,9 @@ enum class PhysKind : uint8_t {
   Generate,              // exprs {generator}, project = required child output, output_attrs = generator output, outer
   Expand,                // exprs = projections flattened (n each), output_attrs = output
   Window,                // exprs = Alias(WindowExpr) sharing one partition spec and order; output = child's ++ theirs
-  BatchEvalPython,       // exprs = PythonUDF calls, output_attrs = their results; output = child's ++ results
+  BatchEvalPython,       // exprs = PythonUDF calls, output_attrs = their results; output = child's ++ results; n = evalType
+  MapInPandas,           // exprs {PythonUDF}, output_attrs = its schema; global = barrier
+  FlatMapGroupsInPandas, // groups = keys, exprs {PythonUDF}, output_attrs; input clustered and sorted by keys
 };
 
 enum class AggMode : uint8_t { Partial, Final, Complete };

@@ -49,7 +49,9 @@ std::string spark_node_name(const PhysicalPlan& p) {
     case PhysKind::Generate: return "Generate";
     case PhysKind::Window: return "Window";
     case PhysKind::Expand: return "Expand";
-    case PhysKind::BatchEvalPython: return "BatchEvalPython";
+    case PhysKind::BatchEvalPython: return p.n != 100 ? "ArrowEvalPython" : "BatchEvalPython";
+    case PhysKind::MapInPandas: return "MapInPandas";
+    case PhysKind::FlatMapGroupsInPandas: return "FlatMapGroupsInPandas";
   }
   return "?";
 }

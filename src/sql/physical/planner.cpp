@@ -401,10 +401,21 @@ struct Planner {
         n->exprs = p->exprs;
         return n;
       }
+      case PlanKind::MapInPandas: case PlanKind::FlatMapGroupsInPandas: {
+        auto c = child();
+        if (!c) return nullptr;
+        auto n = node(p->kind == PlanKind::MapInPandas ? PhysKind::MapInPandas : PhysKind::FlatMapGroupsInPandas, {c});
+        n->exprs = p->exprs;
+        n->groups = p->groups;
+        n->output_attrs = p->output_attrs;
+        n->global = p->flag;
+        return n;
+      }
       case PlanKind::BatchEvalPython: {
         auto c = child();
         if (!c) return nullptr;
         auto n = node(PhysKind::BatchEvalPython, {c});
+        n->n = p->n;
         n->exprs = p->exprs;
         n->output_attrs = p->output_attrs;
         return n;

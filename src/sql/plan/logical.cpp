@@ -96,6 +96,7 @@ ExprList LogicalPlan::output() const {
       out = children[0]->output();
       for (const auto& e : exprs) out.push_back(to_attribute(e));
       return out;
+    case PlanKind::MapInPandas: case PlanKind::FlatMapGroupsInPandas: return output_attrs;
     case PlanKind::BatchEvalPython:
       out = children[0]->output();
       out.insert(out.end(), output_attrs.begin(), output_attrs.end());
@@ -224,7 +225,13 @@ std::string LogicalPlan::node_string() const {
     case PlanKind::Hint: return p + "ResolvedHint (strategy=" + name + ")";
     case PlanKind::Window:
       return p + "Window " + list(exprs) + ", " + list(window_partition_of(exprs)) + ", " + list(window_order_of(exprs));
-    case PlanKind::BatchEvalPython: return p + "BatchEvalPython " + list(exprs) + ", " + list(output_attrs);
+    case PlanKind::MapInPandas:
+      return p + "MapInPandas " + exprs[0]->to_string() + ", " + list(output_attrs) + ", " + (flag ? "true" : "false");
+    case PlanKind::FlatMapGroupsInPandas:
+      return p + "FlatMapGroupsInPandas " + list(groups) + ", " + exprs[0]->to_string() + ", " + list(output_attrs);
+    case PlanKind::BatchEvalPython:
+      if (n != 100) return p + "ArrowEvalPython " + list(exprs) + ", " + list(output_attrs) + ", " + std::to_string(n);
+      return p + "BatchEvalPython " + list(exprs) + ", " + list(output_attrs);
     case PlanKind::Generate: {  // Spark's argString: empty lists are left out
       std::string s = p + "Generate " + exprs[0]->to_string();
       if (!unrequired.empty()) {

@@ -52,7 +52,12 @@ enum class PlanKind : uint8_t {
                        // (window_partition/window_order); output = child output ++ their attributes
   BatchEvalPython,     // exprs = PythonUDF calls over the child's columns (a call's argument may be
                        // another UDF: chains run in one worker pass), output_attrs = their results
-                       // (pythonUDF0…); output = child output ++ output_attrs
+                       // (pythonUDF0…); output = child output ++ output_attrs; n = their evalType
+                       // (100 row at a time, printed BatchEvalPython; 200/204 pandas, ArrowEvalPython)
+  MapInPandas,         // df.mapInPandas: exprs {PythonUDF over every child column}, output_attrs =
+                       // the declared schema; flag = barrier
+  FlatMapGroupsInPandas,  // groupBy(keys).applyInPandas: groups = key attributes, exprs {PythonUDF
+                          // over every child column}, output_attrs = the declared schema
 };
 
 enum class JoinType : uint8_t { Inner, LeftOuter, RightOuter, FullOuter, LeftSemi, LeftAnti, Cross };

@@ -195,6 +195,19 @@ def python_udf(name, args, return_type, command, deterministic=True, eval_type=1
                       "pythonVer": "%d.%d" % sys.version_info[:2]}}}
 
 
+def map_partitions(child, func, is_barrier=False):
+    """df.mapInPandas: `func` is a commonInlineUserDefinedFunction (evalType 205)."""
+    body = {"input": child, "func": func}
+    if is_barrier:
+        body["isBarrier"] = True
+    return relation("mapPartitions", body)
+
+
+def group_map(child, grouping, func):
+    """groupBy(...).applyInPandas: `func` is a commonInlineUserDefinedFunction (evalType 201)."""
+    return relation("groupMap", {"input": child, "groupingExpressions": list(grouping), "func": func})
+
+
 def expr_string(sql):
     return {"expressionString": {"expression": sql}}
 

@@ -154,10 +154,12 @@ def _external(dt):
 
 
 class UdfProgram:
-    """One BatchEvalPython's program: UDFs in order, arguments either input columns or earlier
+    """One evaluation node's program: UDFs in order, arguments either input columns or earlier
     UDFs' raw results (chains pass Python values along, as PySpark's chained UDFs do)."""
 
     def __init__(self, program, funcs):
+        self.eval_type = program.get("evalType", 100)
+        self.keys = list(program.get("keys", ()))
         self.udfs = []
         for u in program["udfs"]:
             rt = T._parse_datatype_json_value(u["returnType"])
@@ -167,6 +169,23 @@ class UdfProgram:
         self.outputs = list(program["outputs"])
         self.schema = T.StructType([T.StructField("_%d" % i, self.udfs[k][2], True)
                                     for i, k in enumerate(self.outputs)])
+
+    def run(self, blobs):
+        """(result batch, rows) for the argument batches `blobs` (an iterator)."""
+        if self.eval_type == 100:
+            return (self.eval_batch(b) for b in blobs)
+        from sparkpp.sql import _pandas_udf_eval as pe
+        udfs = [(f, refs, rt) for f, refs, rt, _ in self.udfs]
+        if self.eval_type == 200:
+            return pe.run_scalar(udfs, self.outputs, self.schema, blobs)
+        if self.eval_type == 204:
+            return pe.run_iterator(udfs[0], self.schema, blobs)
+        # mapInPandas / applyInPandas: the function's return type is the output schema
+        if self.eval_type == 205:
+            return pe.run_map_in_pandas(udfs[0][0], udfs[0][2], blobs)
+        if self.eval_type == 201:
+            return pe.run_grouped_map(udfs[0][0], udfs[0][2], self.keys, blobs)
+        raise ValueError("unknown Python UDF evalType %r" % self.eval_type)
 
     def eval_batch(self, blob):
         schema, n, cols = decode_columns(blob)

@@ -583,6 +583,13 @@ class DataFrame:
         names, cells = self._client.show_cells(self._plan, n)
         return show_string(names, cells[:n], n, width, vertical, len(cells) > n)
 
+    def mapInPandas(self, func, schema, barrier=False):
+        """func maps an iterator of pandas DataFrames (this DataFrame's batches) to an iterator
+        of pandas DataFrames in `schema` (DDL string or StructType)."""
+        from sparkpp.sql.pandas_udf import PythonEvalType, pandas_udf
+        udf = pandas_udf(func, returnType=schema, functionType=PythonEvalType.SQL_MAP_PANDAS_ITER_UDF)
+        return self._new(P.map_partitions(self._plan, udf._unwrapped._expr([]), barrier))
+
     def toPandas(self):
         from sparkpp.sql._pandas import to_pandas
         return to_pandas(self.collect(), self.schema)

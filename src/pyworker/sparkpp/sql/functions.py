@@ -802,7 +802,8 @@ del _name
 
 # Python UDFs (sql/udf.py): the function travels with the plan; BatchEvalPython runs it.
 from sparkpp.sql.udf import udf  # noqa: E402
-__all__.append("udf")
+from sparkpp.sql.pandas_udf import pandas_udf, PandasUDFType  # noqa: E402
+__all__.extend(["udf", "pandas_udf", "PandasUDFType"])
 
 
 @_public

@@ -33,6 +33,22 @@ class GroupedData:
         return self._df._new(P.aggregate(self._df._plan, self._group_type, self._grouping,
                                          aggs, self._pivot))
 
+    def applyInPandas(self, func, schema):
+        """Each group as one pandas DataFrame through func(pdf) or func(key, pdf), whose
+        returned DataFrames (in `schema`) make the result."""
+        from sparkpp.sql.pandas_udf import PythonEvalType, pandas_udf
+        udf = pandas_udf(func, returnType=schema, functionType=PythonEvalType.SQL_GROUPED_MAP_PANDAS_UDF)
+        return self._df._new(P.group_map(self._df._plan, self._grouping,
+                                         udf._unwrapped._expr([])))
+
+    def apply(self, udf):
+        """The old GROUPED_MAP pandas_udf form of applyInPandas."""
+        from sparkpp.errors import PySparkTypeError
+        if getattr(udf, "evalType", None) != 201:
+            raise PySparkTypeError(error_class="INVALID_UDF_EVAL_TYPE",
+                                   message_parameters={"eval_type": "SQL_GROUPED_MAP_PANDAS_UDF"})
+        return self.applyInPandas(udf.func, udf.returnType)
+
     def count(self):
         return self.agg(Column(P.alias(P.fn("count", P.lit(1)), ["count"])))
 

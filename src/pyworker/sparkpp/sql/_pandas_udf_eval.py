@@ -1,0 +1,235 @@
+"""The Python worker's pandas UDF evaluation (issue 16): argument batches become pandas Series
+(numeric columns straight from the batch buffers, see _batch_numpy.py), the user's function runs
+once per batch (SQL_SCALAR_PANDAS_UDF) or over an iterator of batches
+(SQL_SCALAR_PANDAS_ITER_UDF), and results are cast to the declared type as Arrow's conversion
+from pandas does: NaN and None are null, whole floats fit integer columns, a fractional one is
+an error, strings must be strings."""
+import datetime
+import decimal
+import math
+
+from sparkpp.sql import types as T
+from sparkpp.sql._batch import decode_columns, encode_columns
+from sparkpp.sql._batch_numpy import batches_to_pandas
+
+__all__ = ["series_of_batch", "column_from_pandas", "LENGTH_MISMATCH"]
+
+LENGTH_MISMATCH = "Result vector from pandas_udf was not the required length: expected %d, got %d."
+
+
+def series_of_batch(blob):
+    """(number of rows, one pandas Series per column) of an SPB1 batch."""
+    schema, n, _ = decode_columns(blob)
+    pdf = batches_to_pandas(blob, schema)
+    return n, [pdf.iloc[:, i] for i in range(len(schema.fields))]
+
+
+def _is_null(v):
+    if v is None:
+        return True
+    try:
+        import pandas as pd
+        if v is pd.NaT or v is pd.NA:
+            return True
+    except ImportError:
+        pass
+    return isinstance(v, float) and math.isnan(v)
+
+
+def _plain(v):
+    """numpy / pandas scalars as Python values."""
+    if hasattr(v, "to_pydatetime"):
+        return v.to_pydatetime()
+    if hasattr(v, "item") and type(v).__module__ == "numpy":
+        return v.item()
+    if hasattr(v, "tolist") and type(v).__module__ == "numpy":
+        return v.tolist()
+    return v
+
+
+def _cast(dt):
+    """plain value -> internal value of `dt` (None stays None), as Arrow casts from pandas."""
+    t = type(dt)
+    if isinstance(dt, T.IntegralType):
+        bits = {T.ByteType: 8, T.ShortType: 16, T.IntegerType: 32, T.LongType: 64}[t]
+
+        def integral(v):
+            if isinstance(v, float):
+                if not v.is_integer():
+                    raise ValueError("Float value %r was truncated converting to %s"
+                                     % (v, dt.simpleString()))
+                v = int(v)
+            if not isinstance(v, int):
+                raise TypeError("Expected an integer for %s, got %s" % (dt.simpleString(),
+                                                                       type(v).__name__))
+            if not -(1 << (bits - 1)) <= v < (1 << (bits - 1)):
+                raise OverflowError("Integer value %d out of range for %s" % (v, dt.simpleString()))
+            return int(v)
+        return integral
+    if t in (T.FloatType, T.DoubleType):
+        def floating(v):
+            if not isinstance(v, (int, float)):
+                raise TypeError("Expected a number for %s, got %s" % (dt.simpleString(),
+                                                                     type(v).__name__))
+            return float(v)
+        return floating
+    if t is T.BooleanType:
+        return bool
+    if t in (T.StringType, T.CharType, T.VarcharType):
+        def string(v):
+            if not isinstance(v, str):
+                raise TypeError("Expected bytes, got a '%s' object" % type(v).__name__)
+            return v
+        return string
+    if t is T.BinaryType:
+        return lambda v: v.encode("utf-8") if isinstance(v, str) else bytes(v)
+    if t is T.DecimalType:
+        q = decimal.Decimal(1).scaleb(-dt.scale)
+        return lambda v: decimal.Decimal(v).quantize(q, rounding=decimal.ROUND_HALF_UP)
+    if t is T.DateType:
+        def date(v):
+            if isinstance(v, datetime.datetime):
+                v = v.date()
+            return dt.toInternal(v)
+        return date
+    if t in (T.TimestampType, T.TimestampNTZType):
+        return dt.toInternal
+    if t is T.ArrayType:
+        elem = _cast(dt.elementType)
+        return lambda v: [None if _is_null(x) else elem(_plain(x)) for x in v]
+    if t is T.MapType:
+        key, val = _cast(dt.keyType), _cast(dt.valueType)
+        return lambda v: {key(_plain(k)): None if _is_null(x) else val(_plain(x)) for k, x in v.items()}
+    if t is T.StructType:
+        fields = [(f.name, _cast(f.dataType)) for f in dt.fields]
+
+        def struct(v):
+            if isinstance(v, dict):
+                v = [v.get(name) for name, _ in fields]
+            return tuple(None if _is_null(x) else c(_plain(x)) for (_, c), x in zip(fields, v))
+        return struct
+    return lambda v: None
+
+
+def column_from_pandas(result, dt, n):
+    """A UDF's result (Series, array, list; a DataFrame for a struct type) as a column of
+    internal values of `dt`, checked to hold `n` rows (n < 0: any)."""
+    if isinstance(dt, T.StructType) and type(result).__name__ == "DataFrame":
+        cols = [result[f.name] if f.name in result.columns else result.iloc[:, i]
+                for i, f in enumerate(dt.fields)]
+        values = [dict(zip(dt.names, row)) for row in zip(*[c.tolist() for c in cols])]
+    elif hasattr(result, "tolist"):
+        values = result.tolist()
+    elif isinstance(result, (list, tuple)):
+        values = list(result)
+    else:
+        raise TypeError("Return type of the user-defined function should be pandas.Series, "
+                        "but is %s." % type(result).__name__)
+    if n >= 0 and len(values) != n:
+        raise RuntimeError(LENGTH_MISMATCH % (n, len(values)))
+    cast = _cast(dt)
+    return [None if _is_null(v) else cast(_plain(v)) for v in values]
+
+
+def run_scalar(udfs, outputs, schema, blobs):
+    """SQL_SCALAR_PANDAS_UDF: one call per UDF per batch; chains pass Series along."""
+    import pandas as pd
+    for blob in blobs:
+        n, args = series_of_batch(blob)
+        raw = []
+        for f, refs, rt in udfs:
+            ins = [args[i] if kind == "col" else raw[i] for kind, i in refs]
+            r = f(*ins)
+            if not isinstance(r, (pd.Series, pd.DataFrame)):
+                raise TypeError("Return type of the user-defined function should be "
+                                "pandas.Series, but is %s." % type(r).__name__)
+            if len(r) != n:
+                raise RuntimeError(LENGTH_MISMATCH % (n, len(r)))
+            raw.append(r)
+        cols = [column_from_pandas(raw[k], udfs[k][2], n) for k in outputs]
+        yield encode_columns(schema, n, cols), n
+
+
+def run_iterator(udf, schema, blobs):
+    """SQL_SCALAR_PANDAS_ITER_UDF: the function maps an iterator of argument Series (or of
+    tuples of them) to an iterator of result Series; the lengths must add up."""
+    f, refs, rt = udf
+    seen = [0]
+
+    def inputs():
+        for blob in blobs:
+            n, args = series_of_batch(blob)
+            seen[0] += n
+            cols = [args[i] for _, i in refs]
+            yield cols[0] if len(cols) == 1 else tuple(cols)
+
+    produced = 0
+    for r in f(inputs()):
+        col = column_from_pandas(r, rt, -1)
+        produced += len(col)
+        if produced > seen[0]:
+            raise RuntimeError("The length of output in Scalar iterator pandas UDF should be "
+                               "the same with the input's; however, the length of output was "
+                               "%d and the length of input was %d." % (produced, seen[0]))
+        yield encode_columns(schema, len(col), [col]), len(col)
+    for blob in blobs:  # the function stopped early: the rest of the input still counts
+        seen[0] += decode_columns(blob)[1]
+    if produced != seen[0]:
+        raise RuntimeError("The length of output in Scalar iterator pandas UDF should be the "
+                           "same with the input's; however, the length of output was %d and the "
+                           "length of input was %d." % (produced, seen[0]))
+
+
+def _frame_of_batch(blob):
+    schema, n, cols = decode_columns(blob)
+    return schema, cols, batches_to_pandas(blob, schema)
+
+
+def _batch_of_frame(pdf, schema, what):
+    """A returned pandas DataFrame as a batch of `schema`: columns by name when every label is a
+    string naming a field, else by position (as PySpark assigns them)."""
+    import pandas as pd
+    if not isinstance(pdf, pd.DataFrame):
+        raise TypeError("Return type of the user-defined function should be pandas.DataFrame, "
+                        "but is %s." % type(pdf).__name__)
+    n = len(pdf)
+    if n == 0 and len(pdf.columns) == 0:
+        return encode_columns(schema, 0, [[] for _ in schema.fields]), 0
+    labels = list(pdf.columns)
+    if all(isinstance(c, str) for c in labels) and set(schema.names) <= set(labels):
+        series = [pdf[name] for name in schema.names]
+    else:
+        if len(labels) != len(schema.fields):
+            raise RuntimeError("Number of columns of the returned pandas.DataFrame doesn't match "
+                               "specified schema. Expected: %d Actual: %d" % (len(schema.fields),
+                                                                            len(labels)))
+        series = [pdf.iloc[:, i] for i in range(len(labels))]
+    cols = [column_from_pandas(s, f.dataType, n) for s, f in zip(series, schema.fields)]
+    return encode_columns(schema, n, cols), n
+
+
+def run_map_in_pandas(f, schema, blobs):
+    """SQL_MAP_PANDAS_ITER_UDF (mapInPandas): an iterator of DataFrames in, of DataFrames out."""
+    frames = (_frame_of_batch(b)[2] for b in blobs)
+    for pdf in f(frames):
+        yield _batch_of_frame(pdf, schema, "mapInPandas")
+
+
+def run_grouped_map(f, schema, keys, blobs):
+    """SQL_GROUPED_MAP_PANDAS_UDF (applyInPandas): one call per group, f(pdf) or f(key, pdf)."""
+    import inspect
+    try:
+        with_key = len(inspect.signature(f).parameters) == 2
+    except (TypeError, ValueError):
+        with_key = False
+    for blob in blobs:
+        in_schema, cols, pdf = _frame_of_batch(blob)
+        if with_key:
+            key = tuple(None if cols[k][0] is None else
+                        (in_schema.fields[k].dataType.fromInternal(cols[k][0])
+                         if in_schema.fields[k].dataType.needConversion() else cols[k][0])
+                        for k in keys)
+            out = f(key, pdf)
+        else:
+            out = f(pdf)
+        yield _batch_of_frame(out, schema, "applyInPandas")

@@ -1,0 +1,165 @@
+"""pandas UDFs on the native engine (issue 16): pandas_udf scalar (Series -> Series, with type
+hints or PandasUDFType), scalar iterator (Iterator[Series] and Iterator[Tuple[...]]), mapInPandas,
+groupBy().applyInPandas (f(pdf) and f(key, pdf)), the ArrowEvalPython / MapInPandas /
+FlatMapGroupsInPandas plans, Arrow-like result casting and its errors; local[2] and
+master + 2 workers. The job runs under Debian's Python (pandas)."""
+import os
+
+import pytest
+
+import daemons
+import jobs
+
+pytestmark = pytest.mark.skipif(not os.path.exists(jobs.binary()), reason="sparkpp not built")
+
+DATA = [(1, "a", 1.5), (2, None, None), (3, "a", 2.0), (4, "b", -1.0), (None, "b", 4.0), (6, "c", 0.5)]
+
+JOB = r'''
+import warnings
+from typing import Iterator, Tuple
+import pandas as pd
+from pyspark.sql import SparkSession, functions as F
+from pyspark.sql.functions import pandas_udf, PandasUDFType
+
+warnings.simplefilter("ignore")
+spark = SparkSession.builder.appName("pandas udfs").getOrCreate()
+spark.conf.set("spark.sql.shuffle.partitions", "3")
+df = spark.createDataFrame(DATA, "x long, s string, d double").repartition(2)
+rows, err = sorted_rows, first_error
+def text(fn):
+    try:
+        fn()
+    except Exception as e:
+        return str(e)
+    return "no error"
+
+@pandas_udf("long")
+def plus1(v: pd.Series) -> pd.Series:
+    return v + 1
+@pandas_udf("string")
+def up(s: pd.Series) -> pd.Series:
+    return s.str.upper()
+@pandas_udf("double")
+def mix(a: pd.Series, b: pd.Series) -> pd.Series:
+    return a * 10 + b
+@pandas_udf("long")
+def times10(it: Iterator[pd.Series]) -> Iterator[pd.Series]:
+    for s in it:
+        yield s * 10
+@pandas_udf("double")
+def pair(it: Iterator[Tuple[pd.Series, pd.Series]]) -> Iterator[pd.Series]:
+    for a, b in it:
+        yield a + b
+legacy = pandas_udf(lambda s: s * 3, "long", PandasUDFType.SCALAR)
+
+check("scalar", lambda: rows(df.select("x", plus1("x"), up("s"), mix("x", "d"), legacy("x"))))
+check("iter", lambda: rows(df.select("x", times10("x"), pair("x", "d"))))
+check("chain_mixed", lambda: rows(df.select("x", plus1(plus1("x")), F.udf(lambda v: None if v is None else -v, "long")(plus1("x")))))
+check("filter", lambda: rows(df.filter(plus1("x") > 3).select("x")))
+check("agg_input", lambda: rows(df.groupBy("s").agg(F.sum(plus1("x")))))
+check("names", lambda: df.select(plus1("x"), times10("x"), legacy("x")).columns)
+check("wrong_len", lambda: err(lambda: df.select(pandas_udf(lambda s: s.head(1), "long")("x")).collect()))
+check("wrong_len_text", lambda: text(lambda: df.select(pandas_udf(lambda s: s.head(1), "long")("x")).collect()))
+check("fraction", lambda: err(lambda: df.select(pandas_udf(lambda s: s / 7, "int")("x")).collect()))
+check("whole_float", lambda: rows(df.select(pandas_udf(lambda s: s * 2.0, "int")("x"))))
+check("no_type", lambda: err(lambda: pandas_udf(lambda s: s)))
+check("zero_arg", lambda: err(lambda: pandas_udf(lambda: 1, "long")))
+check("bad_kind", lambda: err(lambda: pandas_udf(lambda s: s, "long", 999)))
+
+def evens(it):
+    for pdf in it:
+        yield pdf[pdf.x % 2 == 0].assign(y=lambda p: p.x * 100)[["x", "y"]]
+check("map", lambda: rows(df.mapInPandas(evens, "x long, y long")))
+def by_position(it):
+    for pdf in it:
+        yield pd.DataFrame({0: pdf.s, 1: pdf.d})
+check("map_position", lambda: rows(df.mapInPandas(by_position, "name string, value double")))
+def grow(it):
+    for pdf in it:
+        for _ in range(3):
+            yield pdf[["x"]]
+check("map_more", lambda: df.mapInPandas(grow, "x long").count())
+check("map_wrong_cols", lambda: err(lambda: df.mapInPandas(lambda it: (p[["x"]] for p in it), "a long, b long").collect()))
+check("map_wrong_cols_text", lambda: text(lambda: df.mapInPandas(lambda it: (p[["x"]] for p in it), "a long, b long").collect()))
+
+def summary(pdf):
+    return pd.DataFrame({"s": [pdf.s.iloc[0]], "n": [len(pdf)], "total": [pdf.x.sum()]})
+check("grouped", lambda: rows(df.groupBy("s").applyInPandas(summary, "s string, n long, total double")))
+def with_key(key, pdf):
+    return pd.DataFrame([key + (int(pdf.d.count()),)])
+check("grouped_key", lambda: rows(df.groupBy("s").applyInPandas(with_key, "s string, c long")))
+def center(pdf):
+    return pdf.assign(d=pdf.d - pdf.d.mean())[["s", "d"]]
+check("grouped_rows", lambda: rows(df.filter(F.col("d").isNotNull()).groupBy("s").applyInPandas(center, "s string, d double")))
+check("grouped_legacy", lambda: rows(df.groupBy("s").apply(
+    pandas_udf(lambda pdf: pdf[["s"]].head(1), "s string", PandasUDFType.GROUPED_MAP))))
+check("grouped_expr", lambda: err(lambda: df.groupBy(F.col("x") + 1).applyInPandas(summary, "s string, n long, total double")))
+check("grouped_big", lambda: rows(spark.range(0, 30000, 1, 3).withColumn("k", F.col("id") % 5)
+      .groupBy("k").applyInPandas(lambda pdf: pd.DataFrame({"k": [pdf.k.iloc[0]], "n": [len(pdf)]}), "k long, n long")))
+emit()
+'''
+
+
+def check_results(res):
+    r = res.result
+    inc = lambda v: None if v is None else v + 1  # noqa: E731
+    exp = []
+    for x, s, d in DATA:
+        exp.append([x, inc(x), None if s is None else s.upper(),
+                    None if x is None or d is None else x * 10 + d, None if x is None else 3 * x])
+    assert r("scalar") == sorted(exp, key=repr)
+    assert r("iter") == sorted([[x, None if x is None else 10 * x, None if x is None or d is None else x + d]
+                                for x, _, d in DATA], key=repr)
+    assert r("chain_mixed") == sorted([[x, None if x is None else x + 2, None if x is None else -(x + 1)]
+                                       for x, _, _ in DATA], key=repr)
+    assert r("filter") == [[3], [4], [6]]
+    sums = {}
+    for x, s, _ in DATA:
+        sums[s] = sums.get(s) if x is None else (sums.get(s) or 0) + x + 1
+    assert r("agg_input") == sorted([[k, v] for k, v in sums.items()], key=repr)
+    assert r("names") == ["plus1(x)", "times10(x)", "<lambda>(x)"]
+    assert r("wrong_len").startswith("PythonException: ")
+    assert "Result vector from pandas_udf was not the required length: expected" in r("wrong_len_text")
+    assert r("fraction").startswith("PythonException: ")
+    assert r("whole_float") == sorted([[None if x is None else 2 * x] for x, _, _ in DATA], key=repr)
+    assert "CANNOT_BE_NONE" in r("no_type")
+    assert "0-arg pandas_udfs are not supported" in r("zero_arg")
+    assert "INVALID_PANDAS_UDF_TYPE" in r("bad_kind")
+    assert r("map") == sorted([[x, 100 * x] for x, _, _ in DATA if x is not None and x % 2 == 0], key=repr)
+    assert r("map_position") == sorted([[s, d] for _, s, d in DATA], key=repr)
+    assert r("map_more") == 3 * len(DATA)
+    assert r("map_wrong_cols").startswith("PythonException: ")
+    assert "Number of columns of the returned pandas.DataFrame doesn't match specified schema. Expected: 2 Actual: 1" \
+        in r("map_wrong_cols_text")
+    groups = {}
+    for x, s, d in DATA:
+        groups.setdefault(s, []).append((x, d))
+    assert r("grouped") == sorted([[s, len(v), float(sum(x for x, _ in v if x is not None))]
+                                   for s, v in groups.items()], key=repr)
+    assert r("grouped_key") == sorted([[s, sum(1 for _, d in v if d is not None)] for s, v in groups.items()], key=repr)
+    cen = []
+    for s, v in groups.items():
+        ds = [d for _, d in v if d is not None]
+        cen += [[s, d - sum(ds) / len(ds)] for d in ds]
+    assert r("grouped_rows") == sorted(cen, key=repr)
+    assert r("grouped_legacy") == sorted([[s] for s in groups], key=repr)
+    assert "applyInPandas groups by columns" in r("grouped_expr")
+    assert r("grouped_big") == [[k, 6000] for k in range(5)]
+
+
+def _submit(tmp_path, master):
+    return jobs.submit_ok(jobs.write_job(tmp_path, "pudf.py", "DATA = %r\n" % (DATA,) + JOB),
+                          master=master, timeout=300, env={"SPARKPP_PYTHON": "/usr/bin/python3"})
+
+
+def test_pandas_udfs_local(tmp_path):
+    check_results(_submit(tmp_path, "local[2]"))
+
+
+def test_pandas_udfs_cluster(tmp_path):
+    with daemons.Cluster(tmp_path) as c:
+        m = c.start_master()
+        c.start_worker(m.url, cores=1, memory="1g")
+        c.start_worker(m.url, cores=1, memory="1g")
+        daemons.wait_until(lambda: m.json()["aliveworkers"] == 2, what="two workers alive")
+        check_results(_submit(tmp_path, m.url))
