@@ -27,7 +27,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 
-FILES = ("dataframe", "column", "group", "window", "functions", "udf")
+FILES = ("dataframe", "column", "group", "window", "functions", "udf", "pandas/functions",
+         "pandas/map_ops", "pandas/group_ops")
 EXAMPLE_TIMEOUT = 60  # seconds; a hung example fails instead of stalling the run
 
 
@@ -108,7 +109,10 @@ def base_globals(module):
     import pyspark.sql.types as T
     from pyspark.sql import Row, SparkSession, Window
     import importlib
-    g = dict(vars(importlib.import_module("pyspark.sql." + module)))
+    # PySpark's pandas/ modules hold methods sparkpp keeps on the classes themselves
+    here = {"pandas/functions": "pandas_udf", "pandas/map_ops": "dataframe",
+            "pandas/group_ops": "group"}.get(module, module)
+    g = dict(vars(importlib.import_module("pyspark.sql." + here)))
     g.update({k: getattr(T, k) for k in dir(T) if not k.startswith("_")})
     g.update(pyspark=pyspark, F=F, functions=F, Row=Row, Window=Window, SparkSession=SparkSession)
     return g

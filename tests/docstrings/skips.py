@@ -14,9 +14,9 @@ import re
 SKIP_PATTERNS = [
     (r"\._j(df|vm|sc|seq|sparkSession|c)\b|\bsc\._|\._gateway\b",
      "reaches into the JVM through Py4J (sparkpp has no JVM)"),
-    (r"\bpandas_udf\b|\bPandasUDFType\b|applyInPandas|mapInPandas|mapInArrow|"
-     r"applyInPandasWithState|\.cogroup\(",
-     "pandas/Arrow UDFs (issue #16, Python where users want it)"),
+    (r"mapInArrow|applyInPandasWithState|\.cogroup\(|GROUPED_AGG|-> float:|-> int:",
+     "Arrow maps, stateful and cogrouped pandas functions, grouped-aggregate pandas UDFs "
+     "(issue #16: not yet)"),
     (r"\budtf\b|\bUDTF\b|useArrow=True|registerJavaFunction|registerJavaUDAF",
      "Python UDTFs, Arrow-optimized UDFs, Java UDFs (issue #16 leaves these out; no JVM)"),
     (r"pandas_api|to_pandas_on_spark|pyspark\.pandas",

@@ -12,8 +12,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.environ.get("SPARKPP_PYSPARK_SRC")
 
 # passing docstrings per file at the last recorded run (raise these as fixes land)
-FLOORS = {"dataframe.py": 47, "column.py": 15, "group.py": 5, "window.py": 5,
-          "functions.py": 206}
+FLOORS = {"dataframe.py": 50, "column.py": 15, "group.py": 5, "window.py": 5,
+          "functions.py": 225, "pandas/map_ops.py": 1, "pandas/group_ops.py": 2}
 
 pytestmark = pytest.mark.skipif(not SRC, reason="SPARKPP_PYSPARK_SRC is not set")
 

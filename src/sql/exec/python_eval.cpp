@@ -14,6 +14,10 @@ using nlohmann::json;
 
 namespace {
 
+// Rows per batch sent to Python (spark.sql.execution.arrow.maxRecordsPerBatch's default): a
+// round trip and a pandas DataFrame per batch cost ~1 ms, so child batches are merged up to it.
+constexpr int64_t kRowsPerPythonBatch = 10000;
+
 class BatchEvalPython : public Operator {
  public:
   BatchEvalPython(OpPtr child, std::vector<ExprPtr> args, json program, std::vector<int64_t> funcs, ColTypePtr schema,
@@ -61,24 +65,34 @@ class BatchEvalPython : public Operator {
     }
   }
 
-  // The worker wants input: the next child batch's argument columns (the batch itself waits
-  // in `queue_` for its results).
+  // The worker wants input: the argument columns of the next child batches, up to
+  // kRowsPerPythonBatch rows (the batches themselves wait in `queue_` for their results).
   Result<std::optional<Batch>> pull_args() {
-    std::optional<Batch> in = std::move(first_);
-    first_.reset();
-    if (!in) {
-      auto b = pull_child();
-      if (!b) return b;
-      in = std::move(b.value());
-      if (!in) return std::optional<Batch>();
+    std::vector<Batch> parts;
+    int64_t rows = 0;
+    while (rows < kRowsPerPythonBatch) {
+      std::optional<Batch> in = std::move(first_);
+      first_.reset();
+      if (!in) {
+        auto b = pull_child();
+        if (!b) return b;
+        in = std::move(b.value());
+        if (!in) break;
+      }
+      Batch args;
+      args.schema = arg_schema_;
+      args.num_rows = in->num_rows;
+      for (const auto& e : args_) args.columns.push_back(eval_flat(*e, *in, ctx_.eval));
+      rows += in->num_rows;
+      queued_rows_ += in->num_rows;
+      queue_.push_back(std::move(*in));
+      parts.push_back(std::move(args));
     }
-    Batch args;
-    args.schema = arg_schema_;
-    args.num_rows = in->num_rows;
-    for (const auto& e : args_) args.columns.push_back(eval_flat(*e, *in, ctx_.eval));
-    queued_rows_ += in->num_rows;
-    queue_.push_back(std::move(*in));
-    return std::optional<Batch>(std::move(args));
+    if (parts.empty()) return std::optional<Batch>();
+    if (parts.size() == 1) return std::optional<Batch>(std::move(parts[0]));
+    Batch all = col::concat(parts);
+    all.schema = arg_schema_;
+    return std::optional<Batch>(std::move(all));
   }
 
   // Results for the oldest queued rows: the child's columns for those rows, then the results.

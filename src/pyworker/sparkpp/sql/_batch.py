@@ -45,6 +45,8 @@ class _Writer:
         self.buffers = []  # bytes
 
     def column(self, dt, values):
+        if isinstance(values, Dense):
+            return self._dense(dt, values)
         n = len(values)
         nulls = sum(v is None for v in values)
         self.nodes.append((n, n if isinstance(dt, T.NullType) else nulls))
@@ -82,6 +84,14 @@ class _Writer:
                 self.column(f.dataType, [None if v is None else v[i] for v in values])
         else:
             raise BatchFormatError("no batch layout for %s" % dt.simpleString())
+
+    def _dense(self, dt, col):
+        import numpy as np
+        n = len(col.data)
+        nulls = 0 if col.valid is None else int(n - np.count_nonzero(col.valid))
+        self.nodes.append((n, nulls))
+        self.buffers.append(np.packbits(col.valid, bitorder="little").tobytes() if nulls else b"")
+        self.buffers.append(np.ascontiguousarray(col.data, dtype=_NP_CODES[type(dt)]).tobytes())
 
     def _offsets(self, lengths):
         offs, total = [0], 0
@@ -221,6 +231,33 @@ def _decode_one(data, pos):
     if any(len(c) != num_rows for c in cols):
         raise BatchFormatError("column lengths differ from num_rows")
     return schema, num_rows, cols, p + _pad8(stored_len)
+
+
+def batch_schema(blob):
+    """(StructType, num_rows) of one batch, its columns left undecoded."""
+    data = memoryview(blob)
+    if len(data) < _HEADER.size:
+        raise BatchFormatError("truncated header")
+    (magic, version, _, num_rows, schema_len, *_rest) = _HEADER.unpack_from(data, 0)
+    if magic != MAGIC or version != VERSION or _HEADER.size + schema_len > len(data):
+        raise BatchFormatError("not an SPB1 version 1 batch")
+    text = bytes(data[_HEADER.size:_HEADER.size + schema_len]).decode("utf-8")
+    return T._parse_datatype_json_string(text), num_rows
+
+
+class Dense:
+    """A fixed-width column as a numpy array (+ a boolean validity array, None: no NULLs),
+    written without per-value work (pandas UDF results)."""
+
+    def __init__(self, data, valid=None):
+        self.data, self.valid = data, valid
+
+    def __len__(self):
+        return len(self.data)
+
+
+_NP_CODES = {T.ByteType: "<i1", T.ShortType: "<i2", T.IntegerType: "<i4", T.LongType: "<i8",
+             T.FloatType: "<f4", T.DoubleType: "<f8"}
 
 
 def decode_columns(blob):

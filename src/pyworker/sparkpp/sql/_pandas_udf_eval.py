@@ -9,7 +9,7 @@ import decimal
 import math
 
 from sparkpp.sql import types as T
-from sparkpp.sql._batch import decode_columns, encode_columns
+from sparkpp.sql._batch import Dense, batch_schema, decode_columns, encode_columns
 from sparkpp.sql._batch_numpy import batches_to_pandas
 
 __all__ = ["series_of_batch", "column_from_pandas", "LENGTH_MISMATCH"]
@@ -19,7 +19,7 @@ LENGTH_MISMATCH = "Result vector from pandas_udf was not the required length: ex
 
 def series_of_batch(blob):
     """(number of rows, one pandas Series per column) of an SPB1 batch."""
-    schema, n, _ = decode_columns(blob)
+    schema, n = batch_schema(blob)
     pdf = batches_to_pandas(blob, schema)
     return n, [pdf.iloc[:, i] for i in range(len(schema.fields))]
 
@@ -111,9 +111,35 @@ def _cast(dt):
     return lambda v: None
 
 
+def _dense(result, dt, n):
+    """A numeric result for a numeric type straight from its numpy array (NaN = NULL), or
+    None when it needs the per-value path."""
+    if not isinstance(dt, (T.IntegralType, T.FloatType, T.DoubleType)) or not hasattr(result, "dtype"):
+        return None
+    import numpy as np
+    arr = result.to_numpy() if hasattr(result, "to_numpy") else np.asarray(result)
+    if arr.ndim != 1 or arr.dtype.kind not in "iuf":
+        return None
+    if n >= 0 and len(arr) != n:
+        raise RuntimeError(LENGTH_MISMATCH % (n, len(arr)))
+    if arr.dtype.kind != "f":
+        return Dense(arr)
+    valid = ~np.isnan(arr)
+    if isinstance(dt, T.IntegralType):
+        whole = arr[valid]
+        if (whole != np.floor(whole)).any():
+            bad = whole[whole != np.floor(whole)][0]
+            raise ValueError("Float value %r was truncated converting to %s" % (float(bad), dt.simpleString()))
+        arr = np.where(valid, arr, 0)
+    return Dense(arr, None if valid.all() else valid)
+
+
 def column_from_pandas(result, dt, n):
     """A UDF's result (Series, array, list; a DataFrame for a struct type) as a column of
     internal values of `dt`, checked to hold `n` rows (n < 0: any)."""
+    dense = _dense(result, dt, n)
+    if dense is not None:
+        return dense
     if isinstance(dt, T.StructType) and type(result).__name__ == "DataFrame":
         cols = [result[f.name] if f.name in result.columns else result.iloc[:, i]
                 for i, f in enumerate(dt.fields)]
@@ -210,7 +236,7 @@ def _batch_of_frame(pdf, schema, what):
 
 def run_map_in_pandas(f, schema, blobs):
     """SQL_MAP_PANDAS_ITER_UDF (mapInPandas): an iterator of DataFrames in, of DataFrames out."""
-    frames = (_frame_of_batch(b)[2] for b in blobs)
+    frames = (batches_to_pandas(b, batch_schema(b)[0]) for b in blobs)
     for pdf in f(frames):
         yield _batch_of_frame(pdf, schema, "mapInPandas")
 
