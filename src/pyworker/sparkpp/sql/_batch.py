@@ -191,6 +191,8 @@ class _Reader:
             vals = [tuple(c[i] for c in cols) for i in range(n)]
         else:
             raise BatchFormatError("no batch layout for %s" % dt.simpleString())
+        if not vb:  # no validity bitmap: no NULLs to put in
+            return vals
         return [v if ok else None for v, ok in zip(vals, valid)]
 
     def _offsets(self, n):

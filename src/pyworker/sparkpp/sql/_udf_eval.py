@@ -8,7 +8,7 @@ import decimal
 import math
 
 from sparkpp.sql import types as T
-from sparkpp.sql._batch import decode_columns, encode_columns
+from sparkpp.sql._batch import Dense, decode_columns, encode_columns
 
 __all__ = ["UdfProgram"]
 
@@ -127,6 +127,28 @@ def _converter(dt):
     return lambda v: None
 
 
+_INT_RANGE = {T.ByteType: 8, T.ShortType: 16, T.IntegerType: 32, T.LongType: 64}
+
+
+def _bulk(dt, values):
+    """The common cases converted without a call per value: every result already of the
+    column's Python type (ints in range, floats, strings). None when the per-value rules apply."""
+    kinds = set(map(type, values))
+    t = type(dt)
+    if t in _INT_RANGE and kinds == {int}:
+        bits = _INT_RANGE[t]
+        if -(1 << (bits - 1)) <= min(values) and max(values) < (1 << (bits - 1)):
+            import numpy as np
+            return Dense(np.fromiter(values, dtype=np.int64, count=len(values)))
+        return None
+    if t in (T.FloatType, T.DoubleType) and kinds == {float}:
+        import numpy as np
+        return Dense(np.fromiter(values, dtype=np.float64, count=len(values)))
+    if t is T.StringType and kinds <= {str, type(None)}:
+        return values
+    return None
+
+
 def _result_converter(dt):
     """A UDF's raw return value -> the internal value stored (PySpark's worker applies
     toInternal first for types that need it, then the JVM's makeFromJava)."""
@@ -199,6 +221,10 @@ class UdfProgram:
             raw.append(list(map(f, *ins)) if ins else [f() for _ in range(n)])
         out = []
         for k in self.outputs:
-            convert = self.udfs[k][3]
-            out.append([convert(v) for v in raw[k]])
+            vals = raw[k]
+            fast = _bulk(self.udfs[k][2], vals) if vals else None
+            if fast is None:
+                convert = self.udfs[k][3]
+                fast = [convert(v) for v in vals]
+            out.append(fast)
         return encode_columns(self.schema, n, out), n
