@@ -319,10 +319,34 @@ struct Rewriter {
     bool neg = conjunct->kind == ExprKind::Call && conjunct->name == "not";
     const Expr& sub = neg ? *conjunct->children[0] : *conjunct;
     Pulled r = decorrelate(sub);
+    if (neg && sub.kind == ExprKind::InSubquery && sub.ordinal == 1 && r.preds.empty())
+      return null_aware_anti_join(std::move(left), r.plan, subquery_values(sub)[0]);
     ExprList cond = in_conditions(sub, r.plan, neg);
     cond.insert(cond.end(), r.preds.begin(), r.preds.end());
     return make_join(std::move(left), r.plan, neg ? JoinType::LeftAnti : JoinType::LeftSemi,
                      cond.empty() ? nullptr : make_and(cond));
+  }
+
+  // `v NOT IN (SELECT c …)`, one column, uncorrelated, with hash joins instead of a nested loop
+  // over `(v = c) OR isnull(v = c)` (Spark's null-aware anti join): the rows without an equal
+  // c, kept when the subquery is empty, or else when it holds no NULL and v is not NULL.
+  PlanPtr null_aware_anti_join(PlanPtr left, const PlanPtr& sub, const ExprPtr& v) {
+    ExprList out = left->output();
+    ExprPtr c = sub->output()[0];
+    PlanPtr anti = make_join(std::move(left), sub, JoinType::LeftAnti, equal(v, c));
+    auto count = [&](ExprPtr arg, const char* name) {
+      return alias(std::get<ExprPtr>(resolve_function(*unresolved_fn("count", {std::move(arg)}))), name, ids.next());
+    };
+    auto n = count(lit_int(1), "count"), nn = count(c, "count_not_null");
+    LogicalPlan a;
+    a.kind = PlanKind::Aggregate;
+    a.children = {sub};
+    a.exprs = {n, nn};
+    PlanPtr stats = make_join(anti, make_plan(std::move(a)), JoinType::LeftOuter, nullptr);
+    ExprPtr na = to_attribute(n), nna = to_attribute(nn);
+    ExprPtr keep = bool_call("or", {equal(na, lit_long(0)),
+                                    bool_call("and", {equal(nna, na), bool_call("isnotnull", {v})})});
+    return make_node(PlanKind::Project, {make_node(PlanKind::Filter, {stats}, {keep})}, out);
   }
 
   // Spark's ExistenceJoin (an EXISTS / IN nested in OR, CASE, a select list): every row of
