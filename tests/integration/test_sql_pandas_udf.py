@@ -96,6 +96,17 @@ check("grouped_legacy", lambda: rows(df.groupBy("s").apply(
 check("grouped_expr", lambda: err(lambda: df.groupBy(F.col("x") + 1).applyInPandas(summary, "s string, n long, total double")))
 check("grouped_big", lambda: rows(spark.range(0, 30000, 1, 3).withColumn("k", F.col("id") % 5)
       .groupBy("k").applyInPandas(lambda pdf: pd.DataFrame({"k": [pdf.k.iloc[0]], "n": [len(pdf)]}), "k long, n long")))
+@pandas_udf("double")
+def mean_udf(v: pd.Series) -> float:
+    return v.mean()
+@pandas_udf("long")
+def size_udf(v: pd.Series) -> int:
+    return len(v)
+check("agg", lambda: rows(df.groupBy("s").agg(mean_udf("d"), size_udf("x").alias("n"))))
+check("agg_global", lambda: rows(df.agg(mean_udf(df.x))))
+check("agg_expr", lambda: rows(df.groupBy(F.col("x") % 2).agg(size_udf(F.col("x") + 1))))
+check("agg_mixed", lambda: err(lambda: df.groupBy("s").agg(mean_udf("d"), F.sum("x")).collect()))
+check("agg_select", lambda: err(lambda: df.select(mean_udf("d")).collect()))
 emit()
 '''
 
@@ -145,6 +156,16 @@ def check_results(res):
     assert r("grouped_legacy") == sorted([[s] for s in groups], key=repr)
     assert "applyInPandas groups by columns" in r("grouped_expr")
     assert r("grouped_big") == [[k, 6000] for k in range(5)]
+    means = []
+    for s, v in groups.items():
+        ds = [d for _, d in v if d is not None]
+        means.append([s, sum(ds) / len(ds) if ds else None, len(v)])
+    assert r("agg") == sorted(means, key=repr)
+    xs = [x for x, _, _ in DATA if x is not None]
+    assert r("agg_global") == [[sum(xs) / len(xs)]]
+    assert r("agg_expr") == sorted([[0, 3], [1, 2], [None, 1]], key=repr)
+    assert "INVALID_PANDAS_UDF_PLACEMENT" in r("agg_mixed")
+    assert "INVALID_PANDAS_UDF_PLACEMENT" in r("agg_select")
 
 
 def _submit(tmp_path, master):

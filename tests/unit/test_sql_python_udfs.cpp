@@ -121,10 +121,10 @@ TEST_CASE("python udfs: bad UDF nodes are refused with their reason") {
   e["commonInlineUserDefinedFunction"]["pythonUdf"]["command"] = "!!";
   CHECK_FALSE(decode_expression(e, ids).is_ok());
   e = udf("f", {});
-  e["commonInlineUserDefinedFunction"]["pythonUdf"]["evalType"] = 202;  // grouped aggregates: not yet
+  e["commonInlineUserDefinedFunction"]["pythonUdf"]["evalType"] = 206;  // cogrouped maps: a relation's, not yet
   auto r = decode_expression(e, ids);
   REQUIRE_FALSE(r.is_ok());
-  CHECK(r.error_message().find("evalType 202") != std::string::npos);
+  CHECK(r.error_message().find("evalType 206") != std::string::npos);
   e = udf("f", {});
   e["commonInlineUserDefinedFunction"].erase("pythonUdf");
   CHECK_FALSE(decode_expression(e, ids).is_ok());
@@ -157,6 +157,17 @@ TEST_CASE("python udfs: pandas scalar UDFs get their own ArrowEvalPython; mapInP
   CHECK(tree.find("FlatMapGroupsInPandas [b#1], m(a#0, b#1), [y#2L]") != std::string::npos);
   CHECK(tree.find("Sort [b#1 ASC NULLS FIRST], false, 0") != std::string::npos);
   CHECK(tree.find("Exchange hashpartitioning(b#1, 200)") != std::string::npos);
+  // A pandas aggregate: AggregateInPandas under the select list, its key and argument
+  // expressions computed by a Project below.
+  json pagg = udf("m", {fn("+", {col("a"), lit_i(1)})});
+  pagg["commonInlineUserDefinedFunction"]["pythonUdf"]["evalType"] = 202;
+  json ag = {{"aggregate", {{"input", local("a INT, b STRING")}, {"groupType", "GROUP_TYPE_GROUPBY"},
+                            {"groupingExpressions", {col("b")}}, {"aggregateExpressions", {pagg}}}}};
+  auto pa = optimized(ag);
+  CHECK(pa->kind == PlanKind::Project);
+  REQUIRE(pa->children[0]->kind == PlanKind::AggregateInPandas);
+  CHECK(pa->children[0]->node_string().find("AggregateInPandas [b#1], [m(_pandasColumn0#") != std::string::npos);
+  CHECK(pa->children[0]->children[0]->kind == PlanKind::Project);
   // The wrong kind of function for the relation is refused.
   json bad = {{"mapPartitions", {{"input", local("a INT")}, {"func", fn_grp}}}};
   IdGen ids;

@@ -755,6 +755,13 @@ std::optional<AnalysisError> check_analysis(const PlanPtr& plan) {
     };
     for (const auto& e : p->exprs) check(e);
     for (const auto& e : p->groups) check(e);
+    if (!err && p->kind != PlanKind::Aggregate)
+      for (const auto& e : p->exprs)
+        if (any_expr(e, [](const Expr& x) { return x.kind == ExprKind::PythonUDF && x.python->eval_type == 202; })) {
+          err = generic_error("INVALID_PANDAS_UDF_PLACEMENT", "0A000",
+                              "A group aggregate pandas UDF can only be used in groupBy().agg() (windows: not yet).");
+          return;
+        }
     if (err) return;
     for (const auto& e : p->exprs)
       if (auto w = check_window_functions(e)) { err = w; return; }
@@ -803,6 +810,7 @@ std::optional<AnalysisError> check_analysis(const PlanPtr& plan) {
       // Every column outside an aggregate must be a grouping expression.
       std::function<bool(const ExprPtr&)> ok = [&](const ExprPtr& e) -> bool {
         if (e->kind == ExprKind::AggCall || e->kind == ExprKind::Literal) return true;
+        if (e->kind == ExprKind::PythonUDF && e->python->eval_type == 202) return true;  // a pandas aggregate
         for (const auto& g : p->groups) if (expr_equal(*g, *e)) return true;
         if (e->kind == ExprKind::ScalarSubquery && !subquery_outer_attrs(*e).empty()) {
           err = generic_error("SCALAR_SUBQUERY_IS_IN_GROUP_BY_OR_AGGREGATE_FUNCTION", "",
@@ -822,6 +830,17 @@ std::optional<AnalysisError> check_analysis(const PlanPtr& plan) {
       for (const auto& e : p->exprs) {
         ExprPtr x = e->kind == ExprKind::Alias ? e->children[0] : e;
         if (!ok(x)) return;
+      }
+      bool pandas = false, native = false;
+      for (const auto& e : p->exprs)
+        foreach_expr(e, [&](const Expr& x) {
+          pandas |= x.kind == ExprKind::PythonUDF && x.python->eval_type == 202;
+          native |= x.kind == ExprKind::AggCall;
+        });
+      if (pandas && (native || !p->grouping_sets.empty())) {
+        err = generic_error("INVALID_PANDAS_UDF_PLACEMENT", "0A000",
+                            "Cannot use a mixture of aggregate function and group aggregate pandas UDF.");
+        return;
       }
     }
     if (!err && !p->resolved() && p->kind == PlanKind::UnresolvedRelation)

@@ -42,8 +42,10 @@ Result<DataType> output_type(const json& b) {
 
 Result<ExprPtr> decode_python_udf(const json& b, IdGen& ids) {
   // Row-at-a-time (100) and pandas scalar UDFs (200 Series -> Series, 204 iterator of Series).
-  auto f = python_func(b, {100, 200, 204},
-                       "as an expression yet (SQL_BATCHED_UDF 100, SQL_SCALAR_PANDAS_UDF 200, SQL_SCALAR_PANDAS_ITER_UDF 204)");
+  // ... and pandas grouped aggregates (202: Series -> scalar, in groupBy().agg).
+  auto f = python_func(b, {100, 200, 202, 204},
+                       "as an expression yet (SQL_BATCHED_UDF 100, SQL_SCALAR_PANDAS_UDF 200, "
+                       "SQL_GROUPED_AGG_PANDAS_UDF 202, SQL_SCALAR_PANDAS_ITER_UDF 204)");
   if (!f) return Result<ExprPtr>(f.status());
   auto t = output_type(b);
   if (!t) return t.status();

@@ -415,7 +415,7 @@ struct Lowerer {
       return make_sample(std::move(c.value()), hi - lo, p.value("seed", int64_t{0}), ctx.exec);
     }
     if (op == "Generate") return generate(p);
-    if (op == "MapInPandas" || op == "FlatMapGroupsInPandas") {
+    if (op == "MapInPandas" || op == "FlatMapGroupsInPandas" || op == "AggregateInPandas") {
       auto c = child(0);
       if (!c) return c;
       return lower_pandas_map(p, std::move(c.value()), child_out(0), ctx.exec);

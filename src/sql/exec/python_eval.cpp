@@ -147,9 +147,12 @@ class PandasMap : public Operator {
             const ExecContext& ctx)
       : child_(std::move(child)), program_(std::move(program)), funcs_(std::move(funcs)), keys_(std::move(keys)), ctx_(ctx) {
     schema_ = std::move(schema);
-    grouped_ = program_.value("evalType", 0) == 201;
+    grouped_ = program_.value("evalType", 0) == 201 || program_.value("evalType", 0) == 202;
   }
-  std::string name() const override { return grouped_ ? "FlatMapGroupsInPandas" : "MapInPandas"; }
+  std::string name() const override {
+    const int t = program_.value("evalType", 0);
+    return t == 202 ? "AggregateInPandas" : t == 201 ? "FlatMapGroupsInPandas" : "MapInPandas";
+  }
   std::vector<const Operator*> children() const override { return {child_.get()}; }
 
  protected:
@@ -281,12 +284,37 @@ struct ProgramBuilder {
 
 Result<OpPtr> lower_pandas_map(const json& p, OpPtr child, const json& child_output, const ExecContext& ctx) {
   const json es = p.value("exprs", json::array());
-  if (es.size() != 1 || es[0].value("kind", "") != "pyudf")
-    return err<OpPtr>(p.value("op", std::string()) + " without its Python function");
-  const json& u = es[0];
-  const bool grouped = p.value("op", "") == "FlatMapGroupsInPandas";
-  json args = json::array();
-  for (size_t i = 0; i < child_output.size(); ++i) args.push_back({{"col", i}});
+  const std::string op = p.value("op", "");
+  auto column_of = [&](const json& a) -> int {
+    const int64_t id = a.value("id", int64_t{-1});
+    for (size_t i = 0; i < child_output.size(); ++i)
+      if (a.value("kind", "") == "attr" && child_output[i].value("id", int64_t{-2}) == id) return static_cast<int>(i);
+    return -1;
+  };
+  json udfs = json::array(), outputs = json::array();
+  std::vector<int64_t> funcs;
+  if (op == "AggregateInPandas") {  // each Alias(pyudf over input columns)
+    for (const auto& a : es) {
+      const json u = a.value("args", json::array()).empty() ? json() : a["args"][0];
+      if (u.value("kind", "") != "pyudf") return err<OpPtr>("AggregateInPandas without its Python functions");
+      json refs = json::array();
+      for (const auto& x : u.value("args", json::array())) {
+        const int c = column_of(x);
+        if (c < 0) return err<OpPtr>("AggregateInPandas: an argument is not an input column");
+        refs.push_back({{"col", c}});
+      }
+      outputs.push_back(udfs.size());
+      udfs.push_back({{"funcId", u.value("funcId", int64_t{0})}, {"returnType", u["type"]}, {"args", refs}});
+      funcs.push_back(u.value("funcId", int64_t{0}));
+    }
+  } else {
+    if (es.size() != 1 || es[0].value("kind", "") != "pyudf") return err<OpPtr>(op + " without its Python function");
+    json args = json::array();
+    for (size_t i = 0; i < child_output.size(); ++i) args.push_back({{"col", i}});
+    udfs.push_back({{"funcId", es[0].value("funcId", int64_t{0})}, {"returnType", es[0]["type"]}, {"args", args}});
+    outputs.push_back(0);
+    funcs.push_back(es[0].value("funcId", int64_t{0}));
+  }
   json keys = json::array();
   std::vector<int> key_cols;
   for (const auto& g : p.value("groups", json::array())) {
@@ -298,14 +326,11 @@ Result<OpPtr> lower_pandas_map(const json& p, OpPtr child, const json& child_out
     keys.push_back(i);
     key_cols.push_back(static_cast<int>(i));
   }
-  const int64_t fid = u.value("funcId", int64_t{0});
-  json program = {{"evalType", grouped ? 201 : 205},
-                  {"udfs", json::array({{{"funcId", fid}, {"returnType", u["type"]}, {"args", args}}})},
-                  {"outputs", json::array({0})},
-                  {"keys", keys}};
+  const int eval_type = op == "MapInPandas" ? 205 : op == "AggregateInPandas" ? 202 : 201;
+  json program = {{"evalType", eval_type}, {"udfs", udfs}, {"outputs", outputs}, {"keys", keys}};
   auto schema = output_schema(p.value("output", json::array()));
   if (!schema) return Result<OpPtr>(schema.status());
-  return OpPtr(std::make_unique<PandasMap>(std::move(child), std::move(program), std::vector<int64_t>{fid}, schema.value(),
+  return OpPtr(std::make_unique<PandasMap>(std::move(child), std::move(program), std::move(funcs), schema.value(),
                                            std::move(key_cols), ctx));
 }
 

@@ -26,7 +26,10 @@ int64_t max_id(const PlanPtr& p) {
 
 // A call Python can evaluate over its input now: every argument is UDF-free native work, or
 // another evaluable call (a chain, computed in the same worker pass).
+bool is_pandas_agg(const Expr& e) { return e.kind == ExprKind::PythonUDF && e.python->eval_type == 202; }
+
 bool evaluable(const Expr& u) {
+  if (is_pandas_agg(u)) return false;  // an aggregate: AggregateInPandas computes it
   for (const auto& c : u.children) {
     if (c->kind == ExprKind::PythonUDF) {
       // A chain runs in one program: same kind of UDF, and iterator UDFs only alone (PySpark's
@@ -41,7 +44,8 @@ bool evaluable(const Expr& u) {
 
 // Operators that run their own Python (their UDF is theirs, not to be extracted).
 bool runs_python(const LogicalPlan& n) {
-  return n.kind == PlanKind::BatchEvalPython || n.kind == PlanKind::MapInPandas || n.kind == PlanKind::FlatMapGroupsInPandas;
+  return n.kind == PlanKind::BatchEvalPython || n.kind == PlanKind::MapInPandas ||
+         n.kind == PlanKind::FlatMapGroupsInPandas || n.kind == PlanKind::AggregateInPandas;
 }
 
 void add_unique(ExprList& out, const ExprPtr& e) {
@@ -75,7 +79,7 @@ ExprList replace_list(const ExprList& es, const ExprList& from, const ExprList& 
 }
 
 bool udf_outside_agg(const ExprPtr& e) {
-  if (e->kind == ExprKind::AggCall) return false;
+  if (e->kind == ExprKind::AggCall || is_pandas_agg(*e)) return false;
   if (e->kind == ExprKind::PythonUDF) return true;
   return std::any_of(e->children.begin(), e->children.end(), udf_outside_agg);
 }
@@ -151,7 +155,7 @@ class Extractor {
       return a;
     };
     std::function<ExprPtr(const ExprPtr&)> lift = [&](const ExprPtr& e) -> ExprPtr {
-      if (e->kind == ExprKind::AggCall) return expose(e, "_aggregate");
+      if (e->kind == ExprKind::AggCall || is_pandas_agg(*e)) return expose(e, "_aggregate");
       for (const auto& g : cur->groups)
         if (expr_equal(*g, *e)) return expose(e, "_groupingexpression");
       if (e->kind == ExprKind::Attribute) return expose(e, "_attribute");
@@ -231,6 +235,55 @@ class Extractor {
   int64_t next_id_;
 };
 
+// Spark's AggregateInPandas planning: an Aggregate over group aggregate pandas UDFs becomes an
+// AggregateInPandas (keys and the UDFs' arguments as columns of a Project below it when they
+// are expressions) under a Project computing the select list from its results.
+PlanPtr pandas_aggregates(const PlanPtr& p, int64_t& next_id) {
+  return plan_transform_up(p, [&](const PlanPtr& n) -> PlanPtr {
+    if (n->kind != PlanKind::Aggregate) return nullptr;
+    ExprList udfs;
+    for (const auto& e : n->exprs)
+      foreach_expr(e, [&](const Expr& x) {
+        if (is_pandas_agg(x)) add_unique(udfs, std::make_shared<Expr>(x));
+      });
+    if (udfs.empty()) return nullptr;
+    ExprList below = n->children[0]->output(), from, to;
+    auto column_for = [&](const ExprPtr& e) -> ExprPtr {
+      if (e->kind == ExprKind::Attribute) return e;
+      for (size_t i = 0; i < from.size(); ++i)
+        if (expr_equal(*from[i], *e)) return to[i];
+      auto a = attr("_pandasColumn" + std::to_string(from.size()), e->type, e->nullable, ++next_id);
+      below.push_back(alias(e, a->name, a->id));
+      from.push_back(e);
+      to.push_back(a);
+      return a;
+    };
+    LogicalPlan agg;
+    agg.kind = PlanKind::AggregateInPandas;
+    for (const auto& g : n->groups) agg.groups.push_back(column_for(g));
+    ExprList ufrom, uto;
+    for (const auto& u : udfs) {
+      ExprList args;
+      for (const auto& a : u->children) args.push_back(column_for(a));
+      auto r = attr(u->sql(), u->type, true, ++next_id);
+      agg.exprs.push_back(alias(u->with_children(args), r->name, r->id));
+      ufrom.push_back(u);
+      uto.push_back(r);
+    }
+    const size_t width = n->children[0]->output().size();
+    agg.children = {below.size() > width ? make_project(below, n->children[0]) : n->children[0]};
+    ExprList keys_from = n->groups, keys_to = agg.groups;
+    keys_from.insert(keys_from.end(), ufrom.begin(), ufrom.end());
+    keys_to.insert(keys_to.end(), uto.begin(), uto.end());
+    ExprList top;
+    for (const auto& e : n->exprs) {
+      if (e->kind == ExprKind::Alias) top.push_back(alias(replace_all(e->children[0], keys_from, keys_to), e->name, e->id));
+      else top.push_back(replace_all(e, keys_from, keys_to));
+    }
+    return make_project(std::move(top), make_plan(std::move(agg)));
+  });
+}
+
 // Spark's ExtractPythonUDFFromJoinCondition: an inner join's condition part calling Python
 // over both sides becomes a Filter above the join (a CROSS join when nothing else is left).
 PlanPtr join_conditions(const PlanPtr& p) {
@@ -277,6 +330,8 @@ PlanPtr extract_python_udfs(const PlanPtr& p) {
     PlanPtr r = x.rewrite(n);
     return r == n ? nullptr : r;
   });
+  int64_t next_id = max_id(cur);
+  cur = pandas_aggregates(cur, next_id);
   // Spark reruns column pruning after the extraction: the UDF columns are read once, above.
   return remove_noop_operators(column_pruning(cur));
 }

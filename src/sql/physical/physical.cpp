@@ -63,6 +63,11 @@ ExprList PhysicalPlan::output() const {
       return out;
     }
     case PhysKind::MapInPandas: case PhysKind::FlatMapGroupsInPandas: return output_attrs;
+    case PhysKind::AggregateInPandas: {
+      ExprList out = groups;
+      for (const auto& e : exprs) out.push_back(to_attribute(e));
+      return out;
+    }
     case PhysKind::BatchEvalPython: {
       ExprList out = children[0]->output();
       out.insert(out.end(), output_attrs.begin(), output_attrs.end());
@@ -145,7 +150,7 @@ std::vector<Distribution> PhysicalPlan::required_child_distribution() const {
     case PhysKind::GlobalLimit:
       d[0] = {K::AllTuples, {}};
       break;
-    case PhysKind::FlatMapGroupsInPandas:
+    case PhysKind::FlatMapGroupsInPandas: case PhysKind::AggregateInPandas:
       d[0] = groups.empty() ? Distribution{K::AllTuples, {}} : Distribution{K::Clustered, groups};
       break;
     default: break;
@@ -159,7 +164,7 @@ std::vector<ExprList> PhysicalPlan::required_child_ordering() const {
     for (const auto& k : left_keys) o[0].push_back(sort_order(k, true, true));
     for (const auto& k : right_keys) o[1].push_back(sort_order(k, true, true));
   }
-  if (kind == PhysKind::FlatMapGroupsInPandas)  // each group's rows together
+  if (kind == PhysKind::FlatMapGroupsInPandas || kind == PhysKind::AggregateInPandas)  // each group's rows together
     for (const auto& k : groups) o[0].push_back(sort_order(k, true, true));
   if (kind == PhysKind::Window) {  // partition keys, then the window's order
     for (const auto& k : window_partition_of(exprs)) o[0].push_back(sort_order(k, true, true));
@@ -274,6 +279,11 @@ std::string PhysicalPlan::node_string() const {
       return "Window " + list(exprs) + ", " + list(window_partition_of(exprs)) + ", " + list(window_order_of(exprs));
     case PhysKind::MapInPandas:
       return "MapInPandas " + exprs[0]->to_string() + ", " + list(output_attrs) + ", " + (global ? "true" : "false");
+    case PhysKind::AggregateInPandas: {
+      ExprList fs;
+      for (const auto& e : exprs) fs.push_back(e->children[0]);
+      return "AggregateInPandas " + list(groups) + ", " + list(fs) + ", " + list(output());
+    }
     case PhysKind::FlatMapGroupsInPandas:
       return "FlatMapGroupsInPandas " + list(groups) + ", " + exprs[0]->to_string() + ", " + list(output_attrs);
     case PhysKind::BatchEvalPython:
@@ -388,6 +398,7 @@ static const char* op_name(PhysKind k) {
     case PhysKind::BatchEvalPython: return "BatchEvalPython";
     case PhysKind::MapInPandas: return "MapInPandas";
     case PhysKind::FlatMapGroupsInPandas: return "FlatMapGroupsInPandas";
+    case PhysKind::AggregateInPandas: return "AggregateInPandas";
   }
   return "?";
 }

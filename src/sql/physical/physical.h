@@ -39,6 +39,7 @@ enum class PhysKind : uint8_t {
   Window,                // exprs = Alias(WindowExpr) sharing one partition spec and order; output = child's ++ theirs
   BatchEvalPython,       // exprs = PythonUDF calls, output_attrs = their results; output = child's ++ results; n = evalType
   MapInPandas,           // exprs {PythonUDF}, output_attrs = its schema; global = barrier
+  AggregateInPandas,     // groups = keys, exprs = Alias(PythonUDF 202); input clustered and sorted by keys
   FlatMapGroupsInPandas, // groups = keys, exprs {PythonUDF}, output_attrs; input clustered and sorted by keys
 };
 

@@ -401,10 +401,13 @@ struct Planner {
         n->exprs = p->exprs;
         return n;
       }
-      case PlanKind::MapInPandas: case PlanKind::FlatMapGroupsInPandas: {
+      case PlanKind::MapInPandas: case PlanKind::FlatMapGroupsInPandas: case PlanKind::AggregateInPandas: {
         auto c = child();
         if (!c) return nullptr;
-        auto n = node(p->kind == PlanKind::MapInPandas ? PhysKind::MapInPandas : PhysKind::FlatMapGroupsInPandas, {c});
+        auto n = node(p->kind == PlanKind::MapInPandas          ? PhysKind::MapInPandas
+                      : p->kind == PlanKind::AggregateInPandas ? PhysKind::AggregateInPandas
+                                                               : PhysKind::FlatMapGroupsInPandas,
+                      {c});
         n->exprs = p->exprs;
         n->groups = p->groups;
         n->output_attrs = p->output_attrs;

@@ -97,6 +97,10 @@ ExprList LogicalPlan::output() const {
       for (const auto& e : exprs) out.push_back(to_attribute(e));
       return out;
     case PlanKind::MapInPandas: case PlanKind::FlatMapGroupsInPandas: return output_attrs;
+    case PlanKind::AggregateInPandas:
+      out = groups;
+      for (const auto& e : exprs) out.push_back(to_attribute(e));
+      return out;
     case PlanKind::BatchEvalPython:
       out = children[0]->output();
       out.insert(out.end(), output_attrs.begin(), output_attrs.end());
@@ -227,6 +231,11 @@ std::string LogicalPlan::node_string() const {
       return p + "Window " + list(exprs) + ", " + list(window_partition_of(exprs)) + ", " + list(window_order_of(exprs));
     case PlanKind::MapInPandas:
       return p + "MapInPandas " + exprs[0]->to_string() + ", " + list(output_attrs) + ", " + (flag ? "true" : "false");
+    case PlanKind::AggregateInPandas: {
+      ExprList fs, out = output();
+      for (const auto& e : exprs) fs.push_back(e->children[0]);
+      return p + "AggregateInPandas " + list(groups) + ", " + list(fs) + ", " + list(out);
+    }
     case PlanKind::FlatMapGroupsInPandas:
       return p + "FlatMapGroupsInPandas " + list(groups) + ", " + exprs[0]->to_string() + ", " + list(output_attrs);
     case PlanKind::BatchEvalPython:

@@ -56,6 +56,8 @@ enum class PlanKind : uint8_t {
                        // (100 row at a time, printed BatchEvalPython; 200/204 pandas, ArrowEvalPython)
   MapInPandas,         // df.mapInPandas: exprs {PythonUDF over every child column}, output_attrs =
                        // the declared schema; flag = barrier
+  AggregateInPandas,   // groupBy(keys).agg(pandas aggregate UDFs): groups = key attributes, exprs =
+                       // Alias(PythonUDF 202 over attributes); output = keys ++ their attributes
   FlatMapGroupsInPandas,  // groupBy(keys).applyInPandas: groups = key attributes, exprs {PythonUDF
                           // over every child column}, output_attrs = the declared schema
 };

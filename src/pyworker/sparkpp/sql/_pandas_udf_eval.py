@@ -259,3 +259,22 @@ def run_grouped_map(f, schema, keys, blobs):
         else:
             out = f(pdf)
         yield _batch_of_frame(out, schema, "applyInPandas")
+
+
+def run_grouped_agg(udfs, keys, blobs):
+    """SQL_GROUPED_AGG_PANDAS_UDF (groupBy().agg(pandas aggregates)): per group (one batch) one
+    row — the keys' values, then each function of its argument Series (a scalar)."""
+    for blob in blobs:
+        in_schema, cols, pdf = _frame_of_batch(blob)
+        series = [pdf.iloc[:, i] for i in range(len(in_schema.fields))]
+        row = [cols[k][0] if cols[k] else None for k in keys]
+        for f, refs, rt in udfs:
+            r = _plain(f(*[series[i] for _, i in refs]))
+            if hasattr(r, "__len__") and not isinstance(r, (str, bytes, dict, tuple)) and \
+                    not isinstance(rt, (T.ArrayType, T.StructType)):
+                raise TypeError("Return type of the user-defined function should be a scalar, "
+                                "but is %s." % type(r).__name__)
+            row.append(None if _is_null(r) else _cast(rt)(r))
+        schema = T.StructType([in_schema.fields[k] for k in keys] +
+                              [T.StructField("_%d" % i, u[2], True) for i, u in enumerate(udfs)])
+        yield encode_columns(schema, 1, [[v] for v in row]), 1

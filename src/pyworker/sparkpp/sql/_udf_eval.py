@@ -205,6 +205,8 @@ class UdfProgram:
         # mapInPandas / applyInPandas: the function's return type is the output schema
         if self.eval_type == 205:
             return pe.run_map_in_pandas(udfs[0][0], udfs[0][2], blobs)
+        if self.eval_type == 202:
+            return pe.run_grouped_agg(udfs, self.keys, blobs)
         if self.eval_type == 201:
             return pe.run_grouped_map(udfs[0][0], udfs[0][2], self.keys, blobs)
         raise ValueError("unknown Python UDF evalType %r" % self.eval_type)
