@@ -24,14 +24,9 @@ class PoolUdfRunner final : public sql::exec::PythonUdfRunner {
   Status start(const nlohmann::json& program, const std::vector<int64_t>& funcs) {
     t_.worker_pid = w_->pid;
     if (t_.killed) ::kill(w_->pid, SIGKILL);
-    msg::PwTask pt;
-    pt.task_id = t_.spec.task_id;
-    pt.stage_id = t_.spec.stage_id;
-    pt.partition = t_.spec.partition;
-    pt.attempt = t_.spec.attempt;
+    msg::PwTask pt = pw_task(t_, env_);
     pt.plan = {{"op", "udf"}, {"input", 0}, {"program", program}};
     pt.sink = "sqlbatch";
-    pt.props = env_.props;
     std::vector<std::string> blobs;
     for (int64_t id : funcs) {
       if (w_->funcs.count(id)) continue;

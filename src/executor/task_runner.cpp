@@ -181,6 +181,16 @@ void fail(TaskOutcome& o, msg::TaskErrorKind kind, const std::string& error) {
 }
 }  // namespace
 
+msg::PwTask pw_task(const RunningTask& t, const TaskEnv& env) {
+  msg::PwTask pt;
+  pt.task_id = t.spec.task_id;
+  pt.stage_id = t.spec.stage_id;
+  pt.partition = t.spec.partition;
+  pt.attempt = t.spec.attempt;
+  pt.props = env.props;
+  return pt;
+}
+
 TaskOutcome run_task(RunningTask& t, const TaskEnv& env) {
   // Decoded and validated before anything runs: a malformed plan fails the task as an io error.
   auto root = plan::decode(t.spec.plan);
@@ -242,14 +252,9 @@ TaskOutcome run_task_impl(RunningTask& t, const TaskEnv& env, const plan::Node& 
   t.worker_pid = w->pid;
   if (t.killed) ::kill(w->pid, SIGKILL);
 
-  msg::PwTask pt;
-  pt.task_id = t.spec.task_id;
-  pt.stage_id = t.spec.stage_id;
-  pt.partition = t.spec.partition;
-  pt.attempt = t.spec.attempt;
+  msg::PwTask pt = pw_task(t, env);
   pt.plan = plan_json;
   pt.sink = sink.worker_format();
-  pt.props = env.props;
   std::vector<std::string> fblobs;
   for (int64_t fid : funcs) {
     if (w->funcs.count(fid)) continue;

@@ -58,4 +58,7 @@ struct TaskEnv {
 
 TaskOutcome run_task(RunningTask& t, const TaskEnv& env);
 
+// The PwTask of task `t` (ids and task-local props; the caller sets plan, sink, new_funcs).
+msg::PwTask pw_task(const RunningTask& t, const TaskEnv& env);
+
 }  // namespace spp::executor

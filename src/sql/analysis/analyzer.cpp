@@ -8,6 +8,7 @@
 #include "sql/analysis/functions.h"
 #include "sql/analysis/generators.h"
 #include "sql/analysis/grouping.h"
+#include "sql/analysis/python_checks.h"
 #include "sql/analysis/subqueries.h"
 #include "sql/analysis/summary.h"
 #include "sql/analysis/windows.h"
@@ -755,13 +756,7 @@ std::optional<AnalysisError> check_analysis(const PlanPtr& plan) {
     };
     for (const auto& e : p->exprs) check(e);
     for (const auto& e : p->groups) check(e);
-    if (!err && p->kind != PlanKind::Aggregate)
-      for (const auto& e : p->exprs)
-        if (any_expr(e, [](const Expr& x) { return x.kind == ExprKind::PythonUDF && x.python->eval_type == 202; })) {
-          err = generic_error("INVALID_PANDAS_UDF_PLACEMENT", "0A000",
-                              "A group aggregate pandas UDF can only be used in groupBy().agg() (windows: not yet).");
-          return;
-        }
+    if (!err) err = check_python_udfs(*p);
     if (err) return;
     for (const auto& e : p->exprs)
       if (auto w = check_window_functions(e)) { err = w; return; }
@@ -778,33 +773,6 @@ std::optional<AnalysisError> check_analysis(const PlanPtr& plan) {
                           "Cannot resolve " + to_sql_expr(p->exprs[0]->sql()) + " due to data type mismatch: Filter expression " +
                               to_sql_expr(p->exprs[0]->sql()) + " of type \"" + p->exprs[0]->type.sql() + "\" is not a boolean.");
       return;
-    }
-    if (p->kind == PlanKind::Join && !p->exprs.empty() && p->join_type != JoinType::Inner &&
-        p->join_type != JoinType::Cross && p->exprs[0]->resolved()) {
-      // A Python UDF reading both sides of an outer/semi/anti join cannot run before it (Spark's
-      // ExtractPythonUDFFromJoinCondition only lifts inner joins' into a Filter).
-      std::set<int64_t> l, r;
-      for (const auto& a : p->children[0]->output()) l.insert(a->id);
-      for (const auto& a : p->children[1]->output()) r.insert(a->id);
-      bool both = false;
-      foreach_expr(p->exprs[0], [&](const Expr& x) {
-        if (x.kind != ExprKind::PythonUDF) return;
-        bool in_l = true, in_r = true;
-        std::function<void(const Expr&)> refs = [&](const Expr& y) {
-          if (y.kind == ExprKind::Attribute) in_l &= l.count(y.id) > 0, in_r &= r.count(y.id) > 0;
-          for (const auto& k : y.children) refs(*k);
-        };
-        refs(x);
-        both |= !in_l && !in_r;
-      });
-      if (both) {
-        static const char* names[] = {"INNER", "LEFT OUTER", "RIGHT OUTER", "FULL OUTER", "LEFT SEMI", "LEFT ANTI", "CROSS"};
-        std::string jt = std::string("\"") + names[static_cast<int>(p->join_type)] + "\"";
-        err = generic_error("UNSUPPORTED_FEATURE.PYTHON_UDF_IN_ON_CLAUSE", "0A000",
-                            "The feature is not supported: Python UDF in the ON clause of a " + jt +
-                                " JOIN. In case of an INNNER JOIN consider rewriting to a CROSS JOIN with a WHERE clause.");
-        return;
-      }
     }
     if (p->kind == PlanKind::Aggregate && p->resolved()) {
       // Every column outside an aggregate must be a grouping expression.
@@ -830,17 +798,6 @@ std::optional<AnalysisError> check_analysis(const PlanPtr& plan) {
       for (const auto& e : p->exprs) {
         ExprPtr x = e->kind == ExprKind::Alias ? e->children[0] : e;
         if (!ok(x)) return;
-      }
-      bool pandas = false, native = false;
-      for (const auto& e : p->exprs)
-        foreach_expr(e, [&](const Expr& x) {
-          pandas |= x.kind == ExprKind::PythonUDF && x.python->eval_type == 202;
-          native |= x.kind == ExprKind::AggCall;
-        });
-      if (pandas && (native || !p->grouping_sets.empty())) {
-        err = generic_error("INVALID_PANDAS_UDF_PLACEMENT", "0A000",
-                            "Cannot use a mixture of aggregate function and group aggregate pandas UDF.");
-        return;
       }
     }
     if (!err && !p->resolved() && p->kind == PlanKind::UnresolvedRelation)
