@@ -56,7 +56,9 @@ def test_two_drivers_on_the_same_ui_port_get_different_ports(tmp_path):
                 time.sleep(0.05)
         info = [json.load(open(r)) for r in readies]
         ports = [int(i["url"].rsplit(":", 1)[1]) for i in info]
-        assert ports == [port, port + 1]
+        # Spark retries port+1, port+2, … (spark.port.maxRetries): the next *free* one — port+1
+        # may already be an ephemeral port of the first driver's own sockets.
+        assert ports[0] == port and port < ports[1] <= port + 16, ports
         for i in info:
             assert i["rest_ids"] == [i["id"]]
             # Every request to each port reaches its own driver.
