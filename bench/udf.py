@@ -4,6 +4,8 @@
   sparkpp-pandas  spark.range(N).select(pandas_udf(g)("id")).agg(sum) (Series -> Series)
   mp              hand-written multiprocessing, 2 processes, f over each half, summed
   pandas          one process: pd.Series(range(N)) -> g -> sum
+  toPandas        5 columns x N rows (bigint, bigint, double, bigint, int) into pandas
+  createDataFrame(pdf)  the same frame from pandas into the engine, summed there
 with f(x) = x * 2 + 1 (g the same on a Series); medians of ROUNDS, all in one sitting, on
 local[2]. The job time excludes driver start (measured inside the job from before the action).
 
@@ -31,11 +33,25 @@ f = F.udf(lambda x: x * 2 + 1, "long")
 @F.pandas_udf("long")
 def g(s: pd.Series) -> pd.Series:
     return s * 2 + 1
-u = f if kind == "udf" else g
-df = spark.range(0, n, 1, 2).select(u("id").alias("v")).agg(F.sum("v"))
-t = time.perf_counter()
-total = df.collect()[0][0]
-print("RESULT", time.perf_counter() - t, total)
+if kind == "topandas":  # 5 columns of n rows into one pandas DataFrame
+    df = spark.range(0, n, 1, 2).selectExpr("id", "id * 2 AS a", "id * 0.5 AS b", "id % 7 AS c",
+                                             "CAST(id % 1000 AS INT) AS d")
+    t = time.perf_counter()
+    pdf = df.toPandas()
+    print("RESULT", time.perf_counter() - t, int(pdf["id"].sum()) * 2 + len(pdf))
+elif kind == "frompandas":  # the same frame into the engine, summed there
+    import numpy as np
+    ids = np.arange(n, dtype="int64")
+    pdf = pd.DataFrame({"id": ids, "a": ids * 2, "b": ids * 0.5, "c": ids % 7, "d": (ids % 1000).astype("int32")})
+    t = time.perf_counter()
+    total = spark.createDataFrame(pdf).agg(F.sum("id")).collect()[0][0]
+    print("RESULT", time.perf_counter() - t, total * 2 + n)
+else:
+    u = f if kind == "udf" else g
+    df = spark.range(0, n, 1, 2).select(u("id").alias("v")).agg(F.sum("v"))
+    t = time.perf_counter()
+    total = df.collect()[0][0]
+    print("RESULT", time.perf_counter() - t, total)
 '''
 
 
@@ -77,19 +93,22 @@ def main():
     expect = n * (n - 1) + n
     with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as fh:
         fh.write(JOB)
-    times = {"sparkpp-udf": [], "sparkpp-pandas": [], "mp": [], "pandas": []}
+    times = {"sparkpp-udf": [], "sparkpp-pandas": [], "mp": [], "pandas": [],
+             "toPandas": [], "createDataFrame(pdf)": []}
     for _ in range(rounds):
         for name, run in (("sparkpp-udf", lambda: sparkpp_run(fh.name, n, "udf")),
                           ("mp", lambda: mp_run(n)),
                           ("sparkpp-pandas", lambda: sparkpp_run(fh.name, n, "pandas")),
-                          ("pandas", lambda: pandas_run(n))):
+                          ("pandas", lambda: pandas_run(n)),
+                          ("toPandas", lambda: sparkpp_run(fh.name, n, "topandas")),
+                          ("createDataFrame(pdf)", lambda: sparkpp_run(fh.name, n, "frompandas"))):
             secs, total = run()
             assert total == expect, (name, total, expect)
             times[name].append(secs)
     os.unlink(fh.name)
     med = {k: statistics.median(v) for k, v in times.items()}
     for k, v in times.items():
-        print("%-15s median %.3f s  runs %s" % (k, med[k], " ".join("%.3f" % x for x in v)))
+        print("%-21s median %.3f s  runs %s" % (k, med[k], " ".join("%.3f" % x for x in v)))
     print("udf / mp = %.2f   pandas_udf / pandas = %.2f (2 cores vs 1)"
           % (med["sparkpp-udf"] / med["mp"], med["sparkpp-pandas"] / med["pandas"]))
 

@@ -107,6 +107,35 @@ check("agg_global", lambda: rows(df.agg(mean_udf(df.x))))
 check("agg_expr", lambda: rows(df.groupBy(F.col("x") % 2).agg(size_udf(F.col("x") + 1))))
 check("agg_mixed", lambda: err(lambda: df.groupBy("s").agg(mean_udf("d"), F.sum("x")).collect()))
 check("agg_select", lambda: err(lambda: df.select(mean_udf("d")).collect()))
+from pyspark.sql.window import Window
+w_whole = Window.partitionBy("s")
+check("win_whole", lambda: rows(df.select("x", "s", mean_udf("d").over(w_whole))))
+check("win_growing", lambda: rows(df.select("x", "s", size_udf("x").over(Window.partitionBy("s").orderBy("x")))))
+w_rows = Window.partitionBy("s").orderBy("x").rowsBetween(-1, 1)
+check("win_rows", lambda: rows(df.select("x", "s", size_udf("x").over(w_rows), F.sum("x").over(w_rows),
+                                         F.row_number().over(Window.partitionBy("s").orderBy("x")))))
+check("win_all", lambda: rows(df.select("x", mean_udf("x").over(
+    Window.rowsBetween(Window.unboundedPreceding, Window.unboundedFollowing)))))
+check("win_big", lambda: rows(spark.range(0, 30000, 1, 3).withColumn("k", F.col("id") % 3)
+      .select("k", mean_udf("id").over(Window.partitionBy("k")).alias("m")).distinct()))
+check("win_row_udf", lambda: err(lambda: df.select(F.udf(lambda v: v, "long")("x").over(w_whole)).collect()))
+other = spark.createDataFrame([(1, "a", 10), (2, "a", 20), (3, "z", 30), (4, None, 40)], "k long, s string, v long")
+def merge(l, r):
+    return pd.DataFrame({"s": [l.s.iloc[0] if len(l) else r.s.iloc[0]], "nl": [len(l)], "nr": [len(r)],
+                         "sr": [int(r.v.sum())]})
+check("cogroup", lambda: rows(df.groupBy("s").cogroup(other.groupBy("s")).applyInPandas(
+    merge, "s string, nl long, nr long, sr long")))
+def with_key3(key, l, r):
+    return pd.DataFrame({"key": [str(key)], "n": [len(l) + len(r)]})
+check("cogroup_key", lambda: rows(df.groupBy("s").cogroup(other.groupBy("s")).applyInPandas(with_key3, "key string, n long")))
+check("cogroup_asof", lambda: rows(
+    spark.createDataFrame([(20000101, 1, 1.0), (20000101, 2, 2.0), (20000102, 1, 3.0), (20000102, 2, 4.0)],
+                          ("time", "id", "v1")).groupby("id").cogroup(
+    spark.createDataFrame([(20000101, 1, "x"), (20000101, 2, "y")], ("time", "id", "v2")).groupby("id"))
+    .applyInPandas(lambda l, r: pd.merge_asof(l, r, on="time", by="id"), "time int, id int, v1 double, v2 string")))
+check("cogroup_big", lambda: rows(spark.range(0, 20000, 1, 3).withColumn("k", F.col("id") % 4).groupBy("k").cogroup(
+    spark.range(0, 100, 1, 2).withColumn("k", F.col("id") % 5).groupBy("k")).applyInPandas(
+    lambda key, l, r: pd.DataFrame({"k": [key[0]], "l": [len(l)], "r": [len(r)]}), "k long, l long, r long")))
 emit()
 '''
 
@@ -166,6 +195,23 @@ def check_results(res):
     assert r("agg_expr") == sorted([[0, 3], [1, 2], [None, 1]], key=repr)
     assert "INVALID_PANDAS_UDF_PLACEMENT" in r("agg_mixed")
     assert "INVALID_PANDAS_UDF_PLACEMENT" in r("agg_select")
+    assert r("win_whole") == sorted([[1, "a", 1.75], [3, "a", 1.75], [2, None, None], [4, "b", 1.5],
+                                     [None, "b", 1.5], [6, "c", 0.5]], key=repr)
+    assert r("win_growing") == sorted([[1, "a", 1], [3, "a", 2], [2, None, 1], [None, "b", 1], [4, "b", 2],
+                                       [6, "c", 1]], key=repr)
+    assert r("win_rows") == sorted([[1, "a", 2, 4, 1], [3, "a", 2, 4, 2], [2, None, 1, 2, 1], [None, "b", 2, 4, 1],
+                                    [4, "b", 2, 4, 2], [6, "c", 1, 6, 1]], key=repr)
+    assert r("win_all") == sorted([[x, 16 / 5] for x, _, _ in DATA], key=repr)
+    assert r("win_big") == [[k, float(sum(range(k, 30000, 3))) / 10000] for k in range(3)]
+    assert "not supported within a window function" in r("win_row_udf")
+    # keys of either side once; NULL keys group together
+    assert r("cogroup") == sorted([["a", 2, 2, 30], [None, 1, 1, 40], ["b", 2, 0, 0], ["c", 1, 0, 0],
+                                   ["z", 0, 1, 30]], key=repr)
+    assert r("cogroup_key") == sorted([["('a',)", 4], ["(None,)", 2], ["('b',)", 2], ["('c',)", 1], ["('z',)", 1]],
+                                      key=repr)
+    assert r("cogroup_asof") == [[20000101, 1, 1.0, "x"], [20000101, 2, 2.0, "y"], [20000102, 1, 3.0, "x"],
+                                 [20000102, 2, 4.0, "y"]]
+    assert r("cogroup_big") == [[0, 5000, 20], [1, 5000, 20], [2, 5000, 20], [3, 5000, 20], [4, 0, 20]]
 
 
 def _submit(tmp_path, master):

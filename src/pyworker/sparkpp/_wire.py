@@ -126,8 +126,20 @@ class Channel:
             raise ProtocolError("zero-length frame")
         if n > self._max:
             raise ProtocolError("frame of %d bytes exceeds the limit of %d" % (n, self._max))
-        data = self._read_exact(n)
-        return data[0], data[1:]
+        kind = self._read_exact(1)[0]
+        # The payload lands in a writable buffer of its own (no slicing copy): SQL batches
+        # become numpy arrays over it that pandas code may write to.
+        payload = bytearray(n - 1)
+        view, got = memoryview(payload), 0
+        while got < n - 1:
+            try:
+                k = self._rfile.readinto(view[got:])
+            except (ConnectionResetError, OSError) as e:
+                raise ConnectionClosed(str(e)) from None
+            if not k:
+                raise ConnectionClosed("connection closed")
+            got += k
+        return kind, payload
 
     def recv(self):
         """Returns (op, body, blobs). Raises ConnectionClosed at EOF, ProtocolError if malformed."""

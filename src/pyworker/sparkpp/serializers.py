@@ -170,5 +170,7 @@ INPUT_DECODERS = {
     "pickled": _pickle_loads,
     "lines": UTF8LinesSerializer.loads,
     "files": FileContentSerializer.loads,
-    "sqlbatch": bytes,  # SPB1 batches for BatchEvalPython, decoded by sql/_udf_eval.py
+    # SPB1 batches for SQL tasks' Python programs (sql/_udf_eval.py), kept in their writable
+    # receive buffer: numpy arrays over it need no copy and may be written by pandas code.
+    "sqlbatch": lambda blob: blob,
 }

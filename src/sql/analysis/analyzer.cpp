@@ -295,6 +295,18 @@ PlanPtr rule_resolve_expressions(Ctx& c, const PlanPtr& plan) {
                                  "applyInPandas groups by columns; got " + to_sql_expr(x->sql()) + "."));
         }
         break;
+      case PlanKind::FlatMapCoGroupsInPandas: {
+        // Each side's keys against its own columns (both sides usually name theirs alike).
+        e = {n->exprs[0]->children.empty() ? n->exprs[0]->with_children(input) : n->exprs[0]};
+        const ExprList left = n->children[0]->output(), right = n->children[1]->output();
+        for (size_t i = 0; i < g.size(); ++i) {
+          g[i] = resolve_expr(c, g[i], *n, int64_t(i) < n->n ? left : right);
+          if (g[i]->resolved() && g[i]->kind != ExprKind::Attribute)
+            c.fail(generic_error("UNSUPPORTED_FEATURE.PANDAS_GROUPING_EXPRESSION", "0A000",
+                                 "cogroup().applyInPandas groups by columns; got " + to_sql_expr(g[i]->sql()) + "."));
+        }
+        break;
+      }
       default: return nullptr;
     }
     if (lists_same(e, n->exprs) && lists_same(g, n->groups)) return nullptr;

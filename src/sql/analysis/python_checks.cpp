@@ -38,17 +38,25 @@ std::optional<AnalysisError> check_join(const LogicalPlan& p) {
                            " JOIN. In case of an INNNER JOIN consider rewriting to a CROSS JOIN with a WHERE clause.");
 }
 
+// Group aggregate pandas UDFs outside a window function's place (those are WindowInPandas's).
+void pandas_aggs_outside_windows(const ExprPtr& e, bool& pandas, bool& native) {
+  if (e->kind == ExprKind::WindowExpr) {
+    for (size_t i = 1; i < e->children.size(); ++i) pandas_aggs_outside_windows(e->children[i], pandas, native);
+    for (const auto& c : e->window_function()->children) pandas_aggs_outside_windows(c, pandas, native);
+    return;
+  }
+  pandas |= is_pandas_agg(*e);
+  native |= e->kind == ExprKind::AggCall;
+  for (const auto& c : e->children) pandas_aggs_outside_windows(c, pandas, native);
+}
+
 std::optional<AnalysisError> check_pandas_aggregates(const LogicalPlan& p) {
   bool pandas = false, native = false;
-  for (const auto& e : p.exprs)
-    foreach_expr(e, [&](const Expr& x) {
-      pandas |= is_pandas_agg(x);
-      native |= x.kind == ExprKind::AggCall;
-    });
+  for (const auto& e : p.exprs) pandas_aggs_outside_windows(e, pandas, native);
   if (!pandas) return std::nullopt;
   if (p.kind != PlanKind::Aggregate)
     return generic_error("INVALID_PANDAS_UDF_PLACEMENT", "0A000",
-                         "A group aggregate pandas UDF can only be used in groupBy().agg() (windows: not yet).");
+                         "A group aggregate pandas UDF can only be used in groupBy().agg() or over a window.");
   if (native || !p.grouping_sets.empty())
     return generic_error("INVALID_PANDAS_UDF_PLACEMENT", "0A000",
                          "Cannot use a mixture of aggregate function and group aggregate pandas UDF.");

@@ -120,7 +120,9 @@ ExprOrError resolve_window_expr(const ExprPtr& w) {
   ExprList part = w->window_partition(), order = w->window_order();
   WindowFrame fr = w->frame;
   const std::string fsql = to_sql_expr(f->sql());
-  const bool framed = f->kind == ExprKind::AggCall || (f->kind == ExprKind::Call && f->name == "nth_value");
+  // A group aggregate pandas UDF is an aggregate over the frame (Spark's WindowInPandas).
+  const bool pandas_agg = f->kind == ExprKind::PythonUDF && f->python->eval_type == 202;
+  const bool framed = f->kind == ExprKind::AggCall || pandas_agg || (f->kind == ExprKind::Call && f->name == "nth_value");
   if (framed && f->kind == ExprKind::Call && order.empty())
     return legacy("_LEGACY_ERROR_TEMP_1037",
                   "Window function " + f->sql() + " requires window to be ordered, please add ORDER BY clause. For example SELECT " +

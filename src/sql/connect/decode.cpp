@@ -361,7 +361,7 @@ Result<PlanPtr> decode_relation(const json& j, IdGen& ids) {
     dst = *es;                            \
   }
 
-  if (k == "mapPartitions" || k == "groupMap") {  // mapInPandas / applyInPandas (decode_python.cpp)
+  if (k == "mapPartitions" || k == "groupMap" || k == "coGroupMap") {  // mapInPandas / applyInPandas (decode_python.cpp)
     auto r = decode_pandas_map(k, b, ids);
     if (!r) return r;
     LogicalPlan m = *r.value();

@@ -58,16 +58,22 @@ Result<ExprPtr> decode_python_udf(const json& b, IdGen& ids) {
 
 Result<PlanPtr> decode_pandas_map(const std::string& kind, const json& b, IdGen& ids) {
   using R = Result<PlanPtr>;
-  const bool grouped = kind == "groupMap";
-  if (auto s = grouped ? check_keys(b, "groupMap", {"input", "groupingExpressions", "func", "sortingExpressions"})
-                       : check_keys(b, "mapPartitions", {"input", "func", "isBarrier"});
+  const bool cogroup = kind == "coGroupMap", grouped = kind == "groupMap" || cogroup;
+  if (auto s = cogroup ? check_keys(b, "coGroupMap", {"input", "inputGroupingExpressions", "other",
+                                                      "otherGroupingExpressions", "func", "inputSortingExpressions",
+                                                      "otherSortingExpressions"})
+               : grouped ? check_keys(b, "groupMap", {"input", "groupingExpressions", "func", "sortingExpressions"})
+                         : check_keys(b, "mapPartitions", {"input", "func", "isBarrier"});
       !s)
     return R(s);
+  if (cogroup && !b.contains("other")) return R::error("plan: coGroupMap needs other");
   if (!b.contains("input") || !b.contains("func")) return R::error("plan: " + kind + " needs input and func");
   const json& fj = b["func"];
   const json& body = fj.contains("commonInlineUserDefinedFunction") ? fj["commonInlineUserDefinedFunction"] : fj;
-  auto f = python_func(body, {grouped ? 201 : 205}, grouped ? "in applyInPandas (SQL_GROUPED_MAP_PANDAS_UDF 201)"
-                                                             : "in mapInPandas (SQL_MAP_PANDAS_ITER_UDF 205)");
+  auto f = python_func(body, {cogroup ? 206 : grouped ? 201 : 205},
+                       cogroup   ? "in cogroup().applyInPandas (SQL_COGROUPED_MAP_PANDAS_UDF 206)"
+                       : grouped ? "in applyInPandas (SQL_GROUPED_MAP_PANDAS_UDF 201)"
+                                 : "in mapInPandas (SQL_MAP_PANDAS_ITER_UDF 205)");
   if (!f) return R(f.status());
   auto t = output_type(body);
   if (!t) return R(t.status());
@@ -75,13 +81,29 @@ Result<PlanPtr> decode_pandas_map(const std::string& kind, const json& b, IdGen&
   auto in = decode_relation(b["input"], ids);
   if (!in) return in;
   LogicalPlan p;
-  p.kind = grouped ? PlanKind::FlatMapGroupsInPandas : PlanKind::MapInPandas;
+  p.kind = cogroup ? PlanKind::FlatMapCoGroupsInPandas : grouped ? PlanKind::FlatMapGroupsInPandas : PlanKind::MapInPandas;
   p.children = {*in};
+  if (cogroup) {
+    auto other = decode_relation(b["other"], ids);
+    if (!other) return other;
+    p.children.push_back(*other);
+  }
   // The arguments (every input column) are filled in by the analyzer.
   std::string name = str(body, "functionName");
   p.exprs = {python_udf(name.empty() ? "<lambda>" : name, {}, *t, std::move(f.value()))};
   p.output_attrs = attrs_for_fields(t->fields, ids);
-  if (grouped) {
+  if (cogroup) {
+    auto l = exprs(b, "inputGroupingExpressions", ids);
+    if (!l) return l.status();
+    auto r = exprs(b, "otherGroupingExpressions", ids);
+    if (!r) return r.status();
+    if (l->size() != r->size())
+      return R::error("plan: a cogroup's two sides group by " + std::to_string(l->size()) + " and " +
+                      std::to_string(r->size()) + " keys");
+    p.groups = *l;
+    p.groups.insert(p.groups.end(), r->begin(), r->end());
+    p.n = static_cast<int64_t>(l->size());
+  } else if (grouped) {
     auto g = exprs(b, "groupingExpressions", ids);
     if (!g) return g.status();
     p.groups = *g;

@@ -420,6 +420,14 @@ struct Lowerer {
       if (!c) return c;
       return lower_pandas_map(p, std::move(c.value()), child_out(0), ctx.exec);
     }
+    if (op == "FlatMapCoGroupsInPandas") {
+      if (kids.size() != 2) return fail(op + " without two inputs");
+      auto l = child(0);
+      if (!l) return l;
+      auto r = child(1);
+      if (!r) return r;
+      return lower_cogroup_in_pandas(p, std::move(l.value()), std::move(r.value()), child_out(0), child_out(1), ctx.exec);
+    }
     if (op == "BatchEvalPython") {
       auto c = child(0);
       if (!c) return c;

@@ -150,7 +150,17 @@ Result<OpPtr> lower_window(const json& p, const std::function<Result<OpPtr>(cons
     auto t = type_of_json(a);
     if (!t) return err<OpPtr>(t.error_message());
     s.type = t.value();
-    if (f.value("kind", "") == "agg") {
+    if (f.value("kind", "") == "pyudf") {  // a group aggregate pandas UDF over the frame
+      if (!f.contains("funcId") || !f.contains("type")) return err<OpPtr>("Window: a Python UDF without its function");
+      s.fn = WinFn::PythonAgg;
+      s.py_func = f["funcId"].get<int64_t>();
+      s.py_type = f["type"];
+      for (const auto& x : fargs) {
+        auto e = lower_expr(x, in);
+        if (!e) return err<OpPtr>(e.error_message());
+        s.py_args.push_back(e.value());
+      }
+    } else if (f.value("kind", "") == "agg") {
       auto as = lower_agg_spec(f, in, true);
       if (!as) return err<OpPtr>(as.error_message());
       s.fn = WinFn::Agg;

@@ -30,6 +30,8 @@ Result<OpPtr> lower_window(const nlohmann::json& p, const std::function<Result<O
 Result<OpPtr> lower_pandas_map(const nlohmann::json& p, OpPtr child, const nlohmann::json& child_output,
                                const ExecContext& ctx);
 // A BatchEvalPython node over its lowered child (python_eval.cpp).
+Result<OpPtr> lower_cogroup_in_pandas(const nlohmann::json& p, OpPtr left, OpPtr right, const nlohmann::json& left_output,
+                                      const nlohmann::json& right_output, const ExecContext& ctx);
 Result<OpPtr> lower_batch_eval_python(const nlohmann::json& p, OpPtr child, const nlohmann::json& child_output,
                                       const ExecContext& ctx);
 

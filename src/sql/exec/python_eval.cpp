@@ -139,13 +139,77 @@ class BatchEvalPython : public Operator {
   int64_t front_offset_ = 0, queued_rows_ = 0;
 };
 
+// Cuts a key-sorted input into groups (rows equal on `keys`; a group may span batches).
+class GroupCutter {
+ public:
+  GroupCutter(Operator* in, std::vector<int> keys) : in_(in), keys_(std::move(keys)) {}
+
+  // The next group, nullopt at the end.
+  Result<std::optional<Batch>> next() {
+    if (!cur_) {
+      auto b = pull();
+      if (!b || !b.value()) return b;
+      cur_ = std::move(b.value());
+      offset_ = 0;
+    }
+    const Batch ref = *cur_;
+    const int64_t ref_row = offset_;
+    std::vector<Batch> parts;
+    for (;;) {
+      int64_t e = offset_;
+      while (e < cur_->num_rows && same(ref, ref_row, *cur_, e)) ++e;
+      if (e > offset_) parts.push_back(col::slice(*cur_, offset_, e - offset_));
+      if (e < cur_->num_rows) {
+        offset_ = e;
+        break;
+      }
+      auto b = pull();
+      if (!b) return b;
+      cur_ = std::move(b.value());
+      offset_ = 0;
+      if (!cur_) break;
+    }
+    Batch g = parts.size() == 1 ? std::move(parts[0]) : col::concat(parts);
+    return std::optional<Batch>(std::move(g));
+  }
+
+  const std::vector<int>& keys() const { return keys_; }
+
+ private:
+  Result<std::optional<Batch>> pull() {
+    for (;;) {
+      auto b = in_->next();
+      if (!b || !b->has_value() || (*b)->num_rows > 0) return b;
+    }
+  }
+  bool same(const Batch& a, int64_t i, const Batch& b, int64_t j) const {
+    for (int k : keys_) {
+      const auto& x = a.column(size_t(k));
+      const auto& y = b.column(size_t(k));
+      const bool xn = x.is_null(i), yn = y.is_null(j);
+      if (xn || yn) {
+        if (xn != yn) return false;
+        continue;
+      }
+      if (!kern::equal_rows(x, i, y, j)) return false;
+    }
+    return true;
+  }
+
+  Operator* in_;
+  std::vector<int> keys_;
+  std::optional<Batch> cur_;
+  int64_t offset_ = 0;
+};
+
 // mapInPandas (each child batch in, any batches out) and applyInPandas (one group of the
 // key-sorted input in per call, any batches out): the worker's output is the operator's.
 class PandasMap : public Operator {
  public:
   PandasMap(OpPtr child, json program, std::vector<int64_t> funcs, ColTypePtr schema, std::vector<int> keys,
             const ExecContext& ctx)
-      : child_(std::move(child)), program_(std::move(program)), funcs_(std::move(funcs)), keys_(std::move(keys)), ctx_(ctx) {
+      : child_(std::move(child)), program_(std::move(program)), funcs_(std::move(funcs)),
+        cutter_(child_.get(), std::move(keys)), ctx_(ctx) {
     schema_ = std::move(schema);
     grouped_ = program_.value("evalType", 0) == 201 || program_.value("evalType", 0) == 202;
   }
@@ -158,7 +222,7 @@ class PandasMap : public Operator {
  protected:
   BatchResult next_impl() override {
     if (!runner_) {
-      auto first = pull_child();  // no worker for an input without rows
+      auto first = grouped_ ? cutter_.next() : pull_child();  // no worker for an input without rows
       if (!first) return BatchResult(first.status());
       if (!first.value()) return std::optional<Batch>();
       cur_ = std::move(first.value());
@@ -197,58 +261,130 @@ class PandasMap : public Operator {
     return pull_child();
   }
 
-  bool same_keys(const Batch& a, int64_t i, const Batch& b, int64_t j) const {
-    for (int k : keys_) {
-      const auto& x = a.column(size_t(k));
-      const auto& y = b.column(size_t(k));
-      const bool xn = x.is_null(i), yn = y.is_null(j);
-      if (xn || yn) {
-        if (xn != yn) return false;
-        continue;
-      }
-      if (!kern::equal_rows(x, i, y, j)) return false;
-    }
-    return true;
-  }
-
-  // The next group: rows equal on the keys, from the sorted input (may span batches).
+  // The next group (the first one was peeked before the worker started).
   Result<std::optional<Batch>> next_group() {
-    if (!cur_) {
-      auto b = pull_child();
-      if (!b || !b.value()) return b;
-      cur_ = std::move(b.value());
-      offset_ = 0;
+    if (cur_) {
+      std::optional<Batch> b = std::move(cur_);
+      cur_.reset();
+      return b;
     }
-    const Batch ref = *cur_;
-    const int64_t ref_row = offset_;
-    std::vector<Batch> parts;
-    for (;;) {
-      int64_t e = offset_;
-      while (e < cur_->num_rows && same_keys(ref, ref_row, *cur_, e)) ++e;
-      if (e > offset_) parts.push_back(col::slice(*cur_, offset_, e - offset_));
-      if (e < cur_->num_rows) {
-        offset_ = e;
-        break;
-      }
-      auto b = pull_child();
-      if (!b) return b;
-      cur_ = std::move(b.value());
-      offset_ = 0;
-      if (!cur_) break;
-    }
-    Batch g = parts.size() == 1 ? std::move(parts[0]) : col::concat(parts);
-    return std::optional<Batch>(std::move(g));
+    return cutter_.next();
   }
 
   OpPtr child_;
   json program_;
   std::vector<int64_t> funcs_;
-  std::vector<int> keys_;
+  GroupCutter cutter_;  // grouped: the child cut into groups
   ExecContext ctx_;
   bool grouped_ = false;
   std::unique_ptr<PythonUdfRunner> runner_;
-  std::optional<Batch> cur_;  // the batch being cut into groups (or the first batch, peeked)
-  int64_t offset_ = 0;
+  std::optional<Batch> cur_;  // the first batch or group, peeked before the worker starts
+};
+
+// cogroup().applyInPandas (Spark's FlatMapCoGroupsInPandasExec): both inputs co-partitioned and
+// sorted by their keys; each key found on either side goes to the worker as two batches, the
+// left group and the right group (no rows when the side lacks the key), as a sort-merge join
+// walks its sides. The worker's output is the operator's.
+class CoGroupInPandas : public Operator {
+ public:
+  CoGroupInPandas(OpPtr left, OpPtr right, json program, std::vector<int64_t> funcs, ColTypePtr schema,
+                  std::vector<int> lkeys, std::vector<int> rkeys, const ExecContext& ctx)
+      : left_(std::move(left)), right_(std::move(right)), program_(std::move(program)), funcs_(std::move(funcs)),
+        lcut_(left_.get(), std::move(lkeys)), rcut_(right_.get(), std::move(rkeys)), ctx_(ctx) {
+    schema_ = std::move(schema);
+  }
+  std::string name() const override { return "FlatMapCoGroupsInPandas"; }
+  std::vector<const Operator*> children() const override { return {left_.get(), right_.get()}; }
+
+ protected:
+  BatchResult next_impl() override {
+    if (!runner_) {
+      if (auto s = advance(true, true); !s) return BatchResult(s);
+      if (!lg_ && !rg_) return std::optional<Batch>();  // no worker for two empty inputs
+      if (!ctx_.python) return BatchResult::error("pandas functions need an executor's Python workers");
+      auto r = ctx_.python(program_, funcs_);
+      if (!r) return BatchResult(r.status());
+      runner_ = std::move(r.value());
+    }
+    auto res = runner_->next([this]() { return next_input(); });
+    if (!res || !res.value()) return res;
+    Batch out = std::move(*res.value());
+    if (out.columns.size() != schema_->children.size())
+      return BatchResult::error("the Python worker returned " + std::to_string(out.columns.size()) + " columns for " +
+                                std::to_string(schema_->children.size()));
+    for (size_t i = 0; i < out.columns.size(); ++i)
+      if (out.columns[i]->type->id != schema_->children[i].id)
+        return BatchResult::error("the Python worker returned a column of the wrong type");
+    out.schema = schema_;
+    return std::optional<Batch>(std::move(out));
+  }
+
+ private:
+  Status advance(bool left, bool right) {
+    if (left) {
+      auto g = lcut_.next();
+      if (!g) return g.status();
+      lg_ = std::move(g.value());
+    }
+    if (right) {
+      auto g = rcut_.next();
+      if (!g) return g.status();
+      rg_ = std::move(g.value());
+    }
+    return Status::ok();
+  }
+
+  // Key order of the two current groups (both present): <0 left first, 0 same key, >0 right.
+  int order() const {
+    for (size_t k = 0; k < lcut_.keys().size(); ++k) {
+      const auto& x = lg_->column(size_t(lcut_.keys()[k]));
+      const auto& y = rg_->column(size_t(rcut_.keys()[k]));
+      const bool xn = x.is_null(0), yn = y.is_null(0);
+      if (xn || yn) {  // NULLS FIRST, as the sort below orders them
+        if (xn != yn) return xn ? -1 : 1;
+        continue;
+      }
+      if (const int c = kern::compare_rows(x, 0, y, 0); c != 0) return c;
+    }
+    return 0;
+  }
+
+  static Batch empty_like(const Operator& op) {
+    Batch b;
+    b.schema = op.schema();
+    for (const auto& t : b.schema->children) b.columns.push_back(col::make_null_column(col::make_type(t), 0));
+    return b;
+  }
+
+  // The worker wants input: the right half of the pair in flight, else the next key's left half.
+  Result<std::optional<Batch>> next_input() {
+    if (right_half_) {
+      std::optional<Batch> b = std::move(right_half_);
+      right_half_.reset();
+      return b;
+    }
+    if (!first_) {
+      // Both current groups were consumed by the last pair (or one side ran out).
+      if (auto s = advance(take_left_, take_right_); !s) return Result<std::optional<Batch>>(s);
+    }
+    first_ = false;
+    if (!lg_ && !rg_) return std::optional<Batch>();
+    const int o = !lg_ ? 1 : !rg_ ? -1 : order();
+    take_left_ = o <= 0;
+    take_right_ = o >= 0;
+    Batch l = take_left_ ? *lg_ : empty_like(*left_);
+    right_half_ = take_right_ ? *rg_ : empty_like(*right_);
+    return std::optional<Batch>(std::move(l));
+  }
+
+  OpPtr left_, right_;
+  json program_;
+  std::vector<int64_t> funcs_;
+  GroupCutter lcut_, rcut_;
+  ExecContext ctx_;
+  std::unique_ptr<PythonUdfRunner> runner_;
+  std::optional<Batch> lg_, rg_, right_half_;  // current groups; the right half still to send
+  bool first_ = true, take_left_ = false, take_right_ = false;
 };
 
 // Flattens the node's UDF trees into the worker program: native arguments become input
@@ -332,6 +468,37 @@ Result<OpPtr> lower_pandas_map(const json& p, OpPtr child, const json& child_out
   if (!schema) return Result<OpPtr>(schema.status());
   return OpPtr(std::make_unique<PandasMap>(std::move(child), std::move(program), std::move(funcs), schema.value(),
                                            std::move(key_cols), ctx));
+}
+
+Result<OpPtr> lower_cogroup_in_pandas(const json& p, OpPtr left, OpPtr right, const json& left_output,
+                                      const json& right_output, const ExecContext& ctx) {
+  const json es = p.value("exprs", json::array());
+  if (es.size() != 1 || es[0].value("kind", "") != "pyudf" || !es[0].contains("type"))
+    return err<OpPtr>("FlatMapCoGroupsInPandas without its Python function");
+  auto key_columns = [](const json& keys, const json& output, std::vector<int>& cols) -> Status {
+    for (const auto& g : keys) {
+      const int64_t id = g.value("id", int64_t{-1});
+      size_t i = 0;
+      while (i < output.size() && output[i].value("id", int64_t{-2}) != id) ++i;
+      if (g.value("kind", "") != "attr" || i == output.size())
+        return Status::error("FlatMapCoGroupsInPandas: key " + g.value("name", std::string("?")) + " is not an input column");
+      cols.push_back(static_cast<int>(i));
+    }
+    return Status::ok();
+  };
+  std::vector<int> lk, rk;
+  if (auto s = key_columns(p.value("leftKeys", json::array()), left_output, lk); !s) return Result<OpPtr>(s);
+  if (auto s = key_columns(p.value("rightKeys", json::array()), right_output, rk); !s) return Result<OpPtr>(s);
+  if (lk.size() != rk.size()) return err<OpPtr>("FlatMapCoGroupsInPandas: the two sides have different key counts");
+  const int64_t id = es[0].value("funcId", int64_t{0});
+  json program = {{"evalType", 206},
+                  {"udfs", json::array({{{"funcId", id}, {"returnType", es[0]["type"]}, {"args", json::array()}}})},
+                  {"outputs", json::array({0})}, {"keys", lk}, {"otherKeys", rk}};
+  auto schema = output_schema(p.value("output", json::array()));
+  if (!schema) return Result<OpPtr>(schema.status());
+  return OpPtr(std::make_unique<CoGroupInPandas>(std::move(left), std::move(right), std::move(program),
+                                                 std::vector<int64_t>{id}, schema.value(), std::move(lk), std::move(rk),
+                                                 ctx));
 }
 
 Result<OpPtr> lower_batch_eval_python(const json& p, OpPtr child, const json& child_output, const ExecContext& ctx) {

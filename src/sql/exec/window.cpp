@@ -39,6 +39,12 @@ col::ColumnPtr int_column(const std::vector<int32_t>& v) {
   return c;
 }
 
+col::ColumnPtr long_column(const std::vector<int64_t>& v) {
+  auto c = col::make_fixed_column(col::make_type(col::ColType::scalar(TypeId::Long)), int64_t(v.size()));
+  if (!v.empty()) std::memcpy(c->values->data(), v.data(), v.size() * sizeof(int64_t));
+  return c;
+}
+
 col::ColumnPtr double_column(const std::vector<double>& v) {
   auto c = col::make_fixed_column(col::make_type(col::ColType::scalar(TypeId::Double)), int64_t(v.size()));
   if (!v.empty()) std::memcpy(c->values->data(), v.data(), v.size() * sizeof(double));
@@ -69,7 +75,11 @@ class Window : public Operator {
     }
     schema_ = col::make_type(col::ColType::strct(ns, ts));
   }
-  std::string name() const override { return "Window"; }
+  std::string name() const override {
+    for (const auto& f : fns_)
+      if (f.fn == WinFn::PythonAgg) return "WindowInPandas";
+    return "Window";
+  }
   std::vector<const Operator*> children() const override { return {child_.get()}; }
 
  protected:
@@ -176,8 +186,14 @@ class Window : public Operator {
           g = i;
         }
     }
-    std::vector<col::ColumnPtr> outs;
+    std::vector<col::ColumnPtr> outs, py;
+    if (auto s = python_aggregates(all, ps, peer_start, peer_end, py); !s) return s;
+    size_t next_py = 0;
     for (const auto& f : fns_) {
+      if (f.fn == WinFn::PythonAgg) {
+        outs.push_back(py[next_py++]);
+        continue;
+      }
       auto c = f.fn == WinFn::Agg ? aggregate(f, all, ps, peer_start, peer_end)
                : f.fn == WinFn::NthValue ? nth_value(f, all, ps, peer_start, peer_end)
                : (f.fn == WinFn::Lag || f.fn == WinFn::Lead) ? offset_fn(f, all, ps)
@@ -294,6 +310,70 @@ class Window : public Operator {
     }
   }
 
+  // The pandas UDFs' results, one column per PythonAgg spec: one batch to the worker holding
+  // each UDF's arguments and its rows' frames [lo, hi) (offsets into the batch), one column back
+  // per UDF. Frames never cross window partitions, so the worker needs no partition keys.
+  Status python_aggregates(const Batch& all, const std::vector<Part>& ps, const std::vector<int64_t>& ps0,
+                           const std::vector<int64_t>& pe0, std::vector<col::ColumnPtr>& out) {
+    Batch in;
+    in.num_rows = all.num_rows;
+    std::vector<std::string> names;
+    std::vector<col::ColType> types;
+    nlohmann::json udfs = nlohmann::json::array(), outputs = nlohmann::json::array();
+    std::vector<int64_t> funcs;
+    auto add = [&](col::ColumnPtr c) {
+      names.push_back("_" + std::to_string(in.columns.size()));
+      types.push_back(*c->type);
+      in.columns.push_back(std::move(c));
+      return nlohmann::json(in.columns.size() - 1);
+    };
+    for (const auto& f : fns_) {
+      if (f.fn != WinFn::PythonAgg) continue;
+      nlohmann::json args = nlohmann::json::array();
+      for (const auto& a : f.py_args) args.push_back({{"col", add(eval_flat(*a, all, ctx_.eval))}});
+      std::vector<int64_t> lo_all, hi_all, lo, hi;
+      lo_all.reserve(size_t(all.num_rows));
+      hi_all.reserve(size_t(all.num_rows));
+      for (const Part& p : ps) {
+        frame_of(f, all, p, ps0, pe0, lo, hi);
+        for (size_t k = 0; k < lo.size(); ++k) {
+          lo_all.push_back(lo[k]);
+          hi_all.push_back(std::max(lo[k], hi[k]));  // an empty frame: f over empty Series
+        }
+      }
+      const nlohmann::json lo_col = add(long_column(lo_all)), hi_col = add(long_column(hi_all));
+      outputs.push_back(udfs.size());
+      udfs.push_back({{"funcId", f.py_func}, {"returnType", f.py_type}, {"args", args}, {"bounds", {lo_col, hi_col}}});
+      if (std::find(funcs.begin(), funcs.end(), f.py_func) == funcs.end()) funcs.push_back(f.py_func);
+    }
+    if (udfs.empty()) return Status::ok();
+    in.schema = col::make_type(col::ColType::strct(names, types));
+    if (!runner_) {
+      if (!ctx_.python) return Status::error("pandas UDFs need an executor's Python workers");
+      auto r = ctx_.python({{"evalType", 203}, {"udfs", udfs}, {"outputs", outputs}}, funcs);
+      if (!r) return r.status();
+      runner_ = std::move(r.value());
+    }
+    std::optional<Batch> pending(std::move(in));
+    auto res = runner_->next([&]() -> Result<std::optional<Batch>> {
+      if (!pending) return Result<std::optional<Batch>>::error("the Python worker asked for input twice for one batch");
+      std::optional<Batch> b = std::move(pending);
+      pending.reset();
+      return b;
+    });
+    if (!res) return res.status();
+    if (!res.value() || res.value()->num_rows != all.num_rows || res.value()->columns.size() != udfs.size())
+      return Status::error("the Python worker returned no result for a window batch of " + std::to_string(all.num_rows) + " rows");
+    size_t k = 0;
+    for (const auto& f : fns_) {
+      if (f.fn != WinFn::PythonAgg) continue;
+      const auto& c = res.value()->columns[k++];
+      if (c->type->id != f.type->id) return Status::error("the Python worker returned a column of the wrong type");
+      out.push_back(c);
+    }
+    return Status::ok();
+  }
+
   // nth_value: the frame's n-th row (n-th non-null value with ignore_nulls), else NULL.
   Result<col::ColumnPtr> nth_value(const WindowFnSpec& f, const Batch& all, const std::vector<Part>& ps,
                                    const std::vector<int64_t>& ps0, const std::vector<int64_t>& pe0) {
@@ -407,6 +487,7 @@ class Window : public Operator {
   std::vector<Batch> pending_;
   std::deque<Batch> out_;
   bool done_ = false;
+  std::unique_ptr<PythonUdfRunner> runner_;  // PythonAgg specs: one worker for the whole task
 };
 
 }  // namespace

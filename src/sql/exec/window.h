@@ -5,12 +5,17 @@
 // growing frames (UNBOUNDED PRECEDING ..) incrementally, any other frame by recomputing each
 // row's frame, as Spark's frame classes do.
 #pragma once
+#include <nlohmann/json.hpp>
+
 #include "sql/exec/agg_acc.h"
+#include "sql/exec/python_eval.h"
 #include "sql/exec/sort.h"
 
 namespace spp::sql::exec {
 
-enum class WinFn { RowNumber, Rank, DenseRank, PercentRank, CumeDist, Ntile, Lag, Lead, NthValue, Agg };
+// PythonAgg: a group aggregate pandas UDF over each row's frame (Spark's WindowInPandasExec):
+// its argument columns and every row's frame bounds go to a Python worker (evalType 203).
+enum class WinFn { RowNumber, Rank, DenseRank, PercentRank, CumeDist, Ntile, Lag, Lead, NthValue, Agg, PythonAgg };
 
 struct WinBound {
   enum class Kind : uint8_t { UnboundedPreceding, Offset, CurrentRow, UnboundedFollowing };
@@ -28,6 +33,9 @@ struct WindowFnSpec {
   bool range = false;     // RANGE frame (else ROWS)
   WinBound lower, upper;
   col::ColTypePtr type;   // result type
+  std::vector<ExprPtr> py_args;  // PythonAgg: the UDF's arguments
+  int64_t py_func = 0;           // PythonAgg: the function id
+  nlohmann::json py_type;        // PythonAgg: its Spark return type (JSON)
 };
 
 // `partition` keys and `order` keys are evaluated over the child's rows; the output is the

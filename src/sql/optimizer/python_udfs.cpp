@@ -45,7 +45,8 @@ bool evaluable(const Expr& u) {
 // Operators that run their own Python (their UDF is theirs, not to be extracted).
 bool runs_python(const LogicalPlan& n) {
   return n.kind == PlanKind::BatchEvalPython || n.kind == PlanKind::MapInPandas ||
-         n.kind == PlanKind::FlatMapGroupsInPandas || n.kind == PlanKind::AggregateInPandas;
+         n.kind == PlanKind::FlatMapGroupsInPandas || n.kind == PlanKind::AggregateInPandas ||
+         n.kind == PlanKind::FlatMapCoGroupsInPandas;
 }
 
 void add_unique(ExprList& out, const ExprPtr& e) {

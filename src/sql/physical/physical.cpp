@@ -62,7 +62,8 @@ ExprList PhysicalPlan::output() const {
       for (const auto& e : exprs) out.push_back(to_attribute(e));
       return out;
     }
-    case PhysKind::MapInPandas: case PhysKind::FlatMapGroupsInPandas: return output_attrs;
+    case PhysKind::MapInPandas: case PhysKind::FlatMapGroupsInPandas: case PhysKind::FlatMapCoGroupsInPandas:
+      return output_attrs;
     case PhysKind::AggregateInPandas: {
       ExprList out = groups;
       for (const auto& e : exprs) out.push_back(to_attribute(e));
@@ -140,7 +141,7 @@ std::vector<Distribution> PhysicalPlan::required_child_distribution() const {
       d[0] = part.empty() ? Distribution{K::AllTuples, {}} : Distribution{K::Clustered, part};
       break;
     }
-    case PhysKind::SortMergeJoin: case PhysKind::ShuffledHashJoin:
+    case PhysKind::SortMergeJoin: case PhysKind::ShuffledHashJoin: case PhysKind::FlatMapCoGroupsInPandas:
       d[0] = {K::Clustered, left_keys};
       d[1] = {K::Clustered, right_keys};
       break;
@@ -160,7 +161,7 @@ std::vector<Distribution> PhysicalPlan::required_child_distribution() const {
 
 std::vector<ExprList> PhysicalPlan::required_child_ordering() const {
   std::vector<ExprList> o(children.size());
-  if (kind == PhysKind::SortMergeJoin) {
+  if (kind == PhysKind::SortMergeJoin || kind == PhysKind::FlatMapCoGroupsInPandas) {
     for (const auto& k : left_keys) o[0].push_back(sort_order(k, true, true));
     for (const auto& k : right_keys) o[1].push_back(sort_order(k, true, true));
   }
@@ -286,6 +287,9 @@ std::string PhysicalPlan::node_string() const {
     }
     case PhysKind::FlatMapGroupsInPandas:
       return "FlatMapGroupsInPandas " + list(groups) + ", " + exprs[0]->to_string() + ", " + list(output_attrs);
+    case PhysKind::FlatMapCoGroupsInPandas:
+      return "FlatMapCoGroupsInPandas " + list(left_keys) + ", " + list(right_keys) + ", " + exprs[0]->to_string() +
+             ", " + list(output_attrs);
     case PhysKind::BatchEvalPython:
       if (n != 100) return "ArrowEvalPython " + list(exprs) + ", " + list(output_attrs) + ", " + std::to_string(n);
       return "BatchEvalPython " + list(exprs) + ", " + list(output_attrs);
@@ -398,6 +402,7 @@ static const char* op_name(PhysKind k) {
     case PhysKind::BatchEvalPython: return "BatchEvalPython";
     case PhysKind::MapInPandas: return "MapInPandas";
     case PhysKind::FlatMapGroupsInPandas: return "FlatMapGroupsInPandas";
+    case PhysKind::FlatMapCoGroupsInPandas: return "FlatMapCoGroupsInPandas";
     case PhysKind::AggregateInPandas: return "AggregateInPandas";
   }
   return "?";

@@ -41,6 +41,8 @@ enum class PhysKind : uint8_t {
   MapInPandas,           // exprs {PythonUDF}, output_attrs = its schema; global = barrier
   AggregateInPandas,     // groups = keys, exprs = Alias(PythonUDF 202); input clustered and sorted by keys
   FlatMapGroupsInPandas, // groups = keys, exprs {PythonUDF}, output_attrs; input clustered and sorted by keys
+  FlatMapCoGroupsInPandas,  // left_keys, right_keys, exprs {PythonUDF}, output_attrs; both inputs
+                            // co-partitioned on their keys and sorted by them (as SortMergeJoin's)
 };
 
 enum class AggMode : uint8_t { Partial, Final, Complete };

@@ -52,6 +52,7 @@ std::string spark_node_name(const PhysicalPlan& p) {
     case PhysKind::BatchEvalPython: return p.n != 100 ? "ArrowEvalPython" : "BatchEvalPython";
     case PhysKind::MapInPandas: return "MapInPandas";
     case PhysKind::FlatMapGroupsInPandas: return "FlatMapGroupsInPandas";
+    case PhysKind::FlatMapCoGroupsInPandas: return "FlatMapCoGroupsInPandas";
     case PhysKind::AggregateInPandas: return "AggregateInPandas";
   }
   return "?";

@@ -414,6 +414,16 @@ struct Planner {
         n->global = p->flag;
         return n;
       }
+      case PlanKind::FlatMapCoGroupsInPandas: {
+        auto l = plan(p->children[0], false), r = plan(p->children[1], false);
+        if (!l || !r) return nullptr;
+        auto n = node(PhysKind::FlatMapCoGroupsInPandas, {l, r});
+        n->exprs = p->exprs;
+        n->left_keys = ExprList(p->groups.begin(), p->groups.begin() + p->n);
+        n->right_keys = ExprList(p->groups.begin() + p->n, p->groups.end());
+        n->output_attrs = p->output_attrs;
+        return n;
+      }
       case PlanKind::BatchEvalPython: {
         auto c = child();
         if (!c) return nullptr;
@@ -514,7 +524,8 @@ PhysPtr ensure_requirements(const PhysPtr& p, const PlannerOptions& opts, int64_
     }
   }
   // Co-partitioned join inputs must have the same number of partitions.
-  if ((p->kind == PhysKind::SortMergeJoin || p->kind == PhysKind::ShuffledHashJoin) &&
+  if ((p->kind == PhysKind::SortMergeJoin || p->kind == PhysKind::ShuffledHashJoin ||
+       p->kind == PhysKind::FlatMapCoGroupsInPandas) &&
       kids[0]->output_partitioning().num != kids[1]->output_partitioning().num) {
     for (size_t i = 0; i < 2; ++i)
       if (kids[i]->output_partitioning().num != opts.shuffle_partitions)

@@ -96,7 +96,8 @@ ExprList LogicalPlan::output() const {
       out = children[0]->output();
       for (const auto& e : exprs) out.push_back(to_attribute(e));
       return out;
-    case PlanKind::MapInPandas: case PlanKind::FlatMapGroupsInPandas: return output_attrs;
+    case PlanKind::MapInPandas: case PlanKind::FlatMapGroupsInPandas: case PlanKind::FlatMapCoGroupsInPandas:
+      return output_attrs;
     case PlanKind::AggregateInPandas:
       out = groups;
       for (const auto& e : exprs) out.push_back(to_attribute(e));
@@ -238,6 +239,9 @@ std::string LogicalPlan::node_string() const {
     }
     case PlanKind::FlatMapGroupsInPandas:
       return p + "FlatMapGroupsInPandas " + list(groups) + ", " + exprs[0]->to_string() + ", " + list(output_attrs);
+    case PlanKind::FlatMapCoGroupsInPandas:
+      return p + "FlatMapCoGroupsInPandas " + list(ExprList(groups.begin(), groups.begin() + n)) + ", " +
+             list(ExprList(groups.begin() + n, groups.end())) + ", " + exprs[0]->to_string() + ", " + list(output_attrs);
     case PlanKind::BatchEvalPython:
       if (n != 100) return p + "ArrowEvalPython " + list(exprs) + ", " + list(output_attrs) + ", " + std::to_string(n);
       return p + "BatchEvalPython " + list(exprs) + ", " + list(output_attrs);

@@ -60,6 +60,9 @@ enum class PlanKind : uint8_t {
                        // Alias(PythonUDF 202 over attributes); output = keys ++ their attributes
   FlatMapGroupsInPandas,  // groupBy(keys).applyInPandas: groups = key attributes, exprs {PythonUDF
                           // over every child column}, output_attrs = the declared schema
+  FlatMapCoGroupsInPandas,  // gd1.cogroup(gd2).applyInPandas: children {left, right}, groups = the
+                            // left keys ++ the right keys (n = how many are left), exprs {PythonUDF
+                            // over every column of both}, output_attrs = the declared schema
 };
 
 enum class JoinType : uint8_t { Inner, LeftOuter, RightOuter, FullOuter, LeftSemi, LeftAnti, Cross };

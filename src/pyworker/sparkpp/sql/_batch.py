@@ -91,7 +91,12 @@ class _Writer:
         nulls = 0 if col.valid is None else int(n - np.count_nonzero(col.valid))
         self.nodes.append((n, nulls))
         self.buffers.append(np.packbits(col.valid, bitorder="little").tobytes() if nulls else b"")
-        self.buffers.append(np.ascontiguousarray(col.data, dtype=_NP_CODES[type(dt)]).tobytes())
+        if isinstance(dt, T.BooleanType):
+            self.buffers.append(np.packbits(np.asarray(col.data, dtype=bool),
+                                            bitorder="little").tobytes())
+        else:
+            self.buffers.append(np.ascontiguousarray(col.data,
+                                                     dtype=_NP_CODES[type(dt)]).tobytes())
 
     def _offsets(self, lengths):
         offs, total = [0], 0
@@ -173,7 +178,7 @@ class _Reader:
         elif isinstance(dt, (T.StringType, T.BinaryType, T.CharType, T.VarcharType)):
             offs, data = self._offsets(n), self.buf()
             raw = [data[offs[i]:offs[i + 1]] for i in range(n)]
-            vals = ([r.decode("utf-8") for r in raw] if not isinstance(dt, T.BinaryType)
+            vals = ([str(r, "utf-8") for r in raw] if not isinstance(dt, T.BinaryType)
                     else [bytearray(r) for r in raw])
         elif isinstance(dt, T.ArrayType):
             offs = self._offsets(n)
@@ -205,8 +210,9 @@ class _Reader:
         return offs
 
 
-def _decode_one(data, pos):
-    """(schema, num_rows, columns of internal values, next pos) of the batch at `pos`."""
+def parse_batch(data, pos):
+    """(schema, num_rows, nodes, buffer spans, body, next pos) of the batch at `pos`, its
+    columns left undecoded (checked: magic, version, bounds)."""
     if len(data) - pos < _HEADER.size:
         raise BatchFormatError("truncated header")
     (magic, version, flags, num_rows, schema_len, n_nodes, n_buffers, _, body_len,
@@ -225,14 +231,20 @@ def _decode_one(data, pos):
     p += 16 * n_nodes
     spans = [struct.unpack_from("<QQ", data, p + 16 * i) for i in range(n_buffers)]
     p += 16 * n_buffers
-    body = bytes(data[p:p + stored_len])
+    body = data[p:p + stored_len]
     if len(body) != stored_len:
         raise BatchFormatError("truncated body")
-    r = _Reader(nodes, spans, body)
+    return schema, num_rows, nodes, spans, body, p + _pad8(stored_len)
+
+
+def _decode_one(data, pos):
+    """(schema, num_rows, columns of internal values, next pos) of the batch at `pos`."""
+    schema, num_rows, nodes, spans, body, end = parse_batch(data, pos)
+    r = _Reader(nodes, spans, bytes(body))
     cols = [r.column(f.dataType) for f in schema.fields]
     if any(len(c) != num_rows for c in cols):
         raise BatchFormatError("column lengths differ from num_rows")
-    return schema, num_rows, cols, p + _pad8(stored_len)
+    return schema, num_rows, cols, end
 
 
 def batch_schema(blob):
@@ -259,7 +271,8 @@ class Dense:
 
 
 _NP_CODES = {T.ByteType: "<i1", T.ShortType: "<i2", T.IntegerType: "<i4", T.LongType: "<i8",
-             T.FloatType: "<f4", T.DoubleType: "<f8"}
+             T.FloatType: "<f4", T.DoubleType: "<f8", T.DateType: "<i4", T.TimestampType: "<i8",
+             T.TimestampNTZType: "<i8", T.DayTimeIntervalType: "<i8"}
 
 
 def decode_columns(blob):

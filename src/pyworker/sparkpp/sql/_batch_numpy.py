@@ -1,71 +1,135 @@
-"""Result batches straight into numpy/pandas columns (toPandas without per-row work for
-fixed-width columns): the SPB1 buffers are read with np.frombuffer, nulls become NaN/None
-exactly as PySpark's non-Arrow toPandas corrects dtypes (sql/_pandas.py)."""
-import struct
+"""Result batches straight into pandas columns (toPandas, pandas UDF arguments, mapInPandas and
+applyInPandas frames): fixed-width buffers are read with np.frombuffer (no copy), dates and
+timestamps converted as whole arrays, strings decoded once per value with no row tuples built.
+The dtypes are PySpark's non-Arrow toPandas ones (sql/_pandas.py): integral columns holding
+NULLs become float64 with NaN, boolean ones object with None, timestamps datetime64[ns] in local
+time, dates object of datetime.date; nested columns hold Rows, lists and dicts."""
+import time
 
 from sparkpp.sql import types as T
-from sparkpp.sql._batch import _HEADER, _pad8, BatchFormatError, decode_batches
+from sparkpp.sql._batch import _Reader, BatchFormatError, parse_batch
 
-__all__ = ["batches_to_pandas"]
+__all__ = ["batches_to_pandas", "columns_to_pandas"]
 
 _NUMPY = {T.ByteType: "<i1", T.ShortType: "<i2", T.IntegerType: "<i4", T.LongType: "<i8",
           T.FloatType: "<f4", T.DoubleType: "<f8"}
+# The dtype of a column without NULLs (and of an empty result).
+_EMPTY = dict(_NUMPY)
+_EMPTY.update({T.BooleanType: "bool", T.TimestampType: "datetime64[ns]",
+               T.TimestampNTZType: "datetime64[ns]", T.DayTimeIntervalType: "timedelta64[ns]"})
 
 
-def _top_level_spans(data, pos):
-    """(schema, num_rows, [(node, [buffer spans])] per top-level field, body, next pos) when
-    every top-level field is flat (numeric); None when some field needs the row decoder."""
-    (_, _, flags, num_rows, schema_len, n_nodes, n_buffers, _, body_len,
-     stored_len) = _HEADER.unpack_from(data, pos)
-    p = pos + _HEADER.size
-    schema = T._parse_datatype_json_string(bytes(data[p:p + schema_len]).decode("utf-8"))
-    p += _pad8(schema_len)
-    nodes = [struct.unpack_from("<qq", data, p + 16 * i) for i in range(n_nodes)]
-    p += 16 * n_nodes
-    spans = [struct.unpack_from("<QQ", data, p + 16 * i) for i in range(n_buffers)]
-    p += 16 * n_buffers
-    if flags or stored_len != body_len or n_nodes != len(schema.fields) or \
-            n_buffers != 2 * n_nodes or not all(type(f.dataType) in _NUMPY
-                                                 for f in schema.fields):
-        return None
-    fields = [(nodes[i], spans[2 * i:2 * i + 2]) for i in range(n_nodes)]
-    return schema, num_rows, fields, p, p + _pad8(stored_len)
+def _local_is_utc():
+    return time.timezone == 0 and (not time.daylight or time.altzone == 0)
+
+
+def _utc_micros_to_local(micros):
+    """UTC microseconds -> naive local datetime64[ns] (what Row values of TimestampType hold)."""
+    import numpy as np
+    utc = micros.astype("datetime64[us]").astype("datetime64[ns]")
+    if _local_is_utc():
+        return utc
+    import pandas as pd
+    from dateutil import tz
+    local = pd.DatetimeIndex(utc).tz_localize("UTC").tz_convert(tz.tzlocal()).tz_localize(None)
+    return np.asarray(local, dtype="datetime64[ns]")
+
+
+class _NumpyReader(_Reader):
+    """Top-level columns as numpy arrays; nested ones through the row reader's code."""
+
+    def array(self, dt):
+        import numpy as np
+        t = type(dt)
+        if t not in _EMPTY and t is not T.DateType:
+            vals = self.column(dt)  # strings, decimals, binary, nested: one object per value
+            if dt.needConversion():
+                vals = [None if v is None else dt.fromInternal(v) for v in vals]
+            out = np.empty(len(vals), dtype=object)
+            out[:] = vals
+            return out
+        try:
+            n, nulls = next(self.nodes)
+        except StopIteration:
+            raise BatchFormatError("fewer nodes than the schema needs") from None
+        vb = self.buf()
+        if vb and len(vb) < (n + 7) // 8:
+            raise BatchFormatError("validity bitmap too short")
+        valid = None
+        if vb and nulls:
+            valid = np.unpackbits(np.frombuffer(vb, np.uint8, (n + 7) // 8),
+                                  bitorder="little")[:n].astype(bool)
+        b = self.buf()
+        if t is T.BooleanType:
+            if len(b) < (n + 7) // 8:
+                raise BatchFormatError("values buffer too short")
+            vals = np.unpackbits(np.frombuffer(b, np.uint8, (n + 7) // 8),
+                                 bitorder="little")[:n].astype(bool)
+            if valid is None:
+                return vals
+            out = vals.astype(object)
+            out[~valid] = None
+            return out
+        width = 4 if t is T.DateType else np.dtype(_EMPTY[t]).itemsize
+        code = {T.DateType: "<i4", T.TimestampType: "<i8", T.TimestampNTZType: "<i8",
+                T.DayTimeIntervalType: "<i8"}.get(t) or _NUMPY[t]
+        if len(b) < n * width:
+            raise BatchFormatError("values buffer too short")
+        vals = np.frombuffer(b, dtype=code, count=n)
+        if t is T.DateType:
+            out = vals.astype("datetime64[D]").astype(object)  # datetime.date objects
+            if valid is not None:
+                out[~valid] = None
+            return out
+        if t is T.TimestampType:
+            vals = _utc_micros_to_local(vals)
+        elif t is T.TimestampNTZType:
+            vals = vals.astype("datetime64[us]").astype("datetime64[ns]")
+        elif t is T.DayTimeIntervalType:
+            vals = vals.astype("timedelta64[us]").astype("timedelta64[ns]")
+        if valid is None:
+            return vals
+        if vals.dtype.kind in "mM":
+            vals = vals.copy()
+            vals[~valid] = np.datetime64("NaT") if vals.dtype.kind == "M" else \
+                np.timedelta64("NaT")
+            return vals
+        wide = vals.dtype if vals.dtype.kind == "f" else np.dtype("float64")
+        return np.where(valid, vals.astype(wide), np.nan).astype(wide)
+
+
+def columns_to_pandas(schema, parts):
+    """A pandas DataFrame from per-field lists of arrays (one array per batch)."""
+    import numpy as np
+    import pandas as pd
+    arrays = []
+    for f, chunks in zip(schema.fields, parts):
+        if not chunks:
+            arrays.append(np.array([], dtype=_EMPTY.get(type(f.dataType), object)))
+        elif len(chunks) == 1:
+            arrays.append(chunks[0])
+        else:  # numpy promotes: ints + floats (NULLs in some batch) -> float64, bool + object
+            arrays.append(np.concatenate(chunks))
+    pdf = pd.DataFrame({str(i): a for i, a in enumerate(arrays)}, copy=False)
+    pdf.columns = schema.names  # by position: names may repeat
+    return pdf
 
 
 def batches_to_pandas(data, schema):
-    """A pandas DataFrame from a stream of batches; numeric-only streams never build rows."""
-    import numpy as np
-    import pandas as pd
-    from sparkpp.sql._pandas import to_pandas
-    view = memoryview(bytes(data))
-    columns = [[] for _ in schema.fields]
-    pos = 0
-    while pos < len(view):
-        parsed = _top_level_spans(view, pos) if len(view) - pos >= _HEADER.size else None
-        if parsed is None or parsed[0] != schema:  # nested/strings/dates: the row decoder
-            rows = [schema.fromInternal(r) for _, b in decode_batches(bytes(view))
-                    for r in b]
-            return to_pandas(rows, schema)
-        _, n, fields, body_at, pos = parsed
-        for i, ((length, nulls), ((voff, vlen), (off, blen))) in enumerate(fields):
-            dtype = np.dtype(_NUMPY[type(schema.fields[i].dataType)])
-            if length != n or blen < n * dtype.itemsize or (vlen and vlen < (n + 7) // 8):
-                raise BatchFormatError("column %d disagrees with num_rows" % i)
-            values = np.frombuffer(view, dtype=dtype, count=n, offset=body_at + off)
-            if nulls:  # integral with nulls -> float64 NaN; float keeps its width
-                valid = np.unpackbits(np.frombuffer(view, np.uint8, (n + 7) // 8,
-                                                    body_at + voff),
-                                      bitorder="little")[:n].astype(bool)
-                wide = values.dtype if values.dtype.kind == "f" else np.dtype("float64")
-                values = np.where(valid, values.astype(wide), np.nan).astype(wide)
-            columns[i].append(values)
-    arrays = []
-    for f, parts in zip(schema.fields, columns):
-        if any(p.dtype.kind == "f" for p in parts) and f.dataType.typeName() not in ("float",
-                                                                                    "double"):
-            parts = [p.astype("float64") for p in parts]  # nulls in some batch only
-        arrays.append(np.concatenate(parts) if parts
-                      else np.array([], dtype=_NUMPY[type(f.dataType)]))
-    pdf = pd.DataFrame({str(i): a for i, a in enumerate(arrays)})
-    pdf.columns = schema.names  # by position: names may repeat
-    return pdf
+    """A pandas DataFrame of `schema` from a stream of batches (bytes or a list of blobs)."""
+    blobs = [data] if isinstance(data, (bytes, bytearray, memoryview)) else data
+    parts = [[] for _ in schema.fields]
+    for blob in blobs:
+        view, pos = memoryview(blob), 0
+        while pos < len(view):
+            bschema, n, nodes, spans, body, pos = parse_batch(view, pos)
+            if len(bschema.fields) != len(schema.fields):
+                raise BatchFormatError("batch has %d columns, expected %d"
+                                       % (len(bschema.fields), len(schema.fields)))
+            r = _NumpyReader(nodes, spans, body)
+            for i, f in enumerate(bschema.fields):
+                a = r.array(f.dataType)
+                if len(a) != n:
+                    raise BatchFormatError("column %d disagrees with num_rows" % i)
+                parts[i].append(a)
+    return columns_to_pandas(schema, parts)

@@ -101,12 +101,26 @@ class Client:
         except SparkJobError as e:
             raise _python_exception(e) from None
 
-    def _native_execute(self, rel, description="collect"):
+    def _native_blobs(self, rel, description):
+        """(schema, result batches undecoded) of a plan the engine runs."""
         from sparkpp.rdd import _callsite
         # "collect at app.py:12": the job's name and the SQL tab's description, as Spark's call site.
         _, body, blobs = self._request("PySqlExecute", {"plan": P.root(rel), "plan_format": 1,
                                                         "description": _callsite(description)})
-        schema = T._parse_datatype_json_string(json.dumps(body["schema"]))
+        return T._parse_datatype_json_string(json.dumps(body["schema"])), blobs
+
+    def to_pandas(self, rel):
+        """toPandas(): result batches straight into pandas columns (no Row per record)."""
+        if self.on_engine(rel):
+            from sparkpp.sql._batch_numpy import batches_to_pandas
+            schema, blobs = self._native_blobs(rel, "toPandas")
+            return batches_to_pandas(blobs, schema)
+        from sparkpp.sql._pandas import to_pandas
+        rdd, schema = self._legacy(rel)
+        return to_pandas(rdd.collect(), schema)
+
+    def _native_execute(self, rel, description="collect"):
+        schema, blobs = self._native_blobs(rel, description)
         rows = []
         for blob in blobs:
             for _, batch in decode_batches(blob):

@@ -1,7 +1,7 @@
 """pandas <-> rows for createDataFrame(pandas_df) and toPandas() (PySpark's non-Arrow path)."""
 from sparkpp.sql import types as T
 
-__all__ = ["to_pandas", "pandas_to_records"]
+__all__ = ["to_pandas", "pandas_to_records", "pandas_to_batches"]
 
 
 def _is_pandas(data):
@@ -23,6 +23,77 @@ def _py(v):
     if hasattr(v, "item") and type(v).__module__ == "numpy":
         return v.item()
     return v
+
+
+def _fast_column(series, prefer_ntz):
+    """(Spark type, Dense or list of values) of a pandas column whose type PySpark's non-Arrow
+    inference gives without looking at values (`to_records().tolist()` then _infer_type: every
+    integer dtype -> bigint, floats -> double with NaN kept, bool -> boolean, datetime64 ->
+    timestamp), or of an object column of strings; None: the row path decides."""
+    import numpy as np
+    from sparkpp.sql._batch import Dense
+    from sparkpp.sql._batch_numpy import _local_is_utc
+    dtype = series.dtype
+    kind = getattr(dtype, "kind", None)
+    if not isinstance(dtype, np.dtype) and not str(dtype).startswith("datetime64["):
+        return None  # extension dtypes (Int64, string, category): per-value rules
+    if kind in "iu" and (kind == "i" or dtype.itemsize < 8):
+        return T.LongType(), Dense(series.to_numpy().astype("<i8", copy=False))
+    if kind == "f":
+        return T.DoubleType(), Dense(series.to_numpy().astype("<f8", copy=False))
+    if kind == "b":
+        return T.BooleanType(), Dense(series.to_numpy())
+    if kind == "m":
+        ns = series.to_numpy().astype("timedelta64[ns]")
+        valid = ~np.isnat(ns)
+        return T.DayTimeIntervalType(), Dense(np.where(valid, ns.view("<i8") // 1000, 0),
+                                              None if valid.all() else valid)
+    if kind == "M" or str(dtype).startswith("datetime64["):
+        tz = getattr(dtype, "tz", None)
+        if tz is None and prefer_ntz:
+            utc, dt = series, T.TimestampNTZType()
+        elif tz is None:  # naive values are local wall-clock times, as Row values
+            utc, dt = series, T.TimestampType()
+            if not _local_is_utc():
+                from dateutil import tz as dtz
+                utc = series.dt.tz_localize(dtz.tzlocal(), ambiguous=False,
+                                            nonexistent="shift_forward").dt.tz_convert("UTC")
+        else:
+            utc, dt = series.dt.tz_convert("UTC"), T.TimestampType()
+        ns = utc.to_numpy(dtype="datetime64[ns]") if getattr(utc.dtype, "tz", None) is None \
+            else utc.dt.tz_localize(None).to_numpy(dtype="datetime64[ns]")
+        valid = ~np.isnat(ns)
+        return dt, Dense(np.where(valid, ns.view("<i8") // 1000, 0),
+                         None if valid.all() else valid)
+    if kind == "O":
+        values = series.tolist()
+        kinds = set(map(type, values))
+        kinds.discard(type(None))
+        if kinds == {str}:
+            return T.StringType(), values
+    return None
+
+
+def pandas_to_batches(pdf, prefer_ntz=False):
+    """(StructType, SPB1 batches) of a pandas DataFrame without building rows, when every
+    column is of a kind _fast_column knows; None otherwise (the row path)."""
+    from sparkpp.sql._batch import ROWS_PER_BATCH, encode_columns, Dense
+    cols = []
+    for i in range(pdf.shape[1]):
+        c = _fast_column(pdf.iloc[:, i], prefer_ntz)
+        if c is None:
+            return None
+        cols.append(c)
+    schema = T.StructType([T.StructField(str(name), dt, True)
+                           for name, (dt, _) in zip(pdf.columns, cols)])
+    n, step = len(pdf), ROWS_PER_BATCH * 16  # fixed-width slices are cheap: bigger batches
+    out = []
+    for lo in range(0, n, step):
+        hi = min(n, lo + step)
+        out.append(encode_columns(schema, hi - lo, [
+            Dense(v.data[lo:hi], None if v.valid is None else v.valid[lo:hi])
+            if isinstance(v, Dense) else v[lo:hi] for _, v in cols]))
+    return schema, b"".join(out) if out else None
 
 
 def pandas_to_records(pdf):

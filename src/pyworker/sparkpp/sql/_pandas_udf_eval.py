@@ -241,24 +241,47 @@ def run_map_in_pandas(f, schema, blobs):
         yield _batch_of_frame(pdf, schema, "mapInPandas")
 
 
-def run_grouped_map(f, schema, keys, blobs):
-    """SQL_GROUPED_MAP_PANDAS_UDF (applyInPandas): one call per group, f(pdf) or f(key, pdf)."""
+def _takes(f, n):
     import inspect
     try:
-        with_key = len(inspect.signature(f).parameters) == 2
+        return len(inspect.signature(f).parameters) == n
     except (TypeError, ValueError):
-        with_key = False
+        return False
+
+
+def _key_of(pdf, keys):
+    """The grouping key of a group's frame as PySpark passes it: a tuple of its first row's
+    values (numpy scalars as Python ones, NaN of a NULL key as None)."""
+    return tuple(None if _is_null(v) else _plain(v) for v in (pdf.iloc[0, k] for k in keys))
+
+
+def run_grouped_map(f, schema, keys, blobs):
+    """SQL_GROUPED_MAP_PANDAS_UDF (applyInPandas): one call per group, f(pdf) or f(key, pdf)."""
+    with_key = _takes(f, 2)
     for blob in blobs:
-        in_schema, cols, pdf = _frame_of_batch(blob)
-        if with_key:
-            key = tuple(None if cols[k][0] is None else
-                        (in_schema.fields[k].dataType.fromInternal(cols[k][0])
-                         if in_schema.fields[k].dataType.needConversion() else cols[k][0])
-                        for k in keys)
-            out = f(key, pdf)
-        else:
-            out = f(pdf)
+        pdf = batches_to_pandas(blob, batch_schema(blob)[0])
+        out = f(_key_of(pdf, keys), pdf) if with_key else f(pdf)
         yield _batch_of_frame(out, schema, "applyInPandas")
+
+
+def run_cogrouped_map(f, schema, keys, other_keys, blobs):
+    """SQL_COGROUPED_MAP_PANDAS_UDF (cogroup().applyInPandas): the batches come in pairs, the
+    left and the right side of one key (one of them may have no rows); f(left, right) or
+    f(key, left, right)."""
+    with_key = _takes(f, 3)
+    blobs = iter(blobs)
+    for left_blob in blobs:
+        right_blob = next(blobs, None)
+        if right_blob is None:
+            raise ValueError("a cogroup's right side is missing")
+        left = batches_to_pandas(left_blob, batch_schema(left_blob)[0])
+        right = batches_to_pandas(right_blob, batch_schema(right_blob)[0])
+        if with_key:
+            key = _key_of(left, keys) if len(left) else _key_of(right, other_keys)
+            out = f(key, left, right)
+        else:
+            out = f(left, right)
+        yield _batch_of_frame(out, schema, "cogroup.applyInPandas")
 
 
 def run_grouped_agg(udfs, keys, blobs):
@@ -269,12 +292,37 @@ def run_grouped_agg(udfs, keys, blobs):
         series = [pdf.iloc[:, i] for i in range(len(in_schema.fields))]
         row = [cols[k][0] if cols[k] else None for k in keys]
         for f, refs, rt in udfs:
-            r = _plain(f(*[series[i] for _, i in refs]))
-            if hasattr(r, "__len__") and not isinstance(r, (str, bytes, dict, tuple)) and \
-                    not isinstance(rt, (T.ArrayType, T.StructType)):
-                raise TypeError("Return type of the user-defined function should be a scalar, "
-                                "but is %s." % type(r).__name__)
-            row.append(None if _is_null(r) else _cast(rt)(r))
+            row.append(_scalar_result(f, [series[i] for _, i in refs], rt))
         schema = T.StructType([in_schema.fields[k] for k in keys] +
                               [T.StructField("_%d" % i, u[2], True) for i, u in enumerate(udfs)])
         yield encode_columns(schema, 1, [[v] for v in row]), 1
+
+
+def _scalar_result(f, args, rt):
+    """A grouped aggregate's result for one group: a scalar of `rt` (internal value)."""
+    r = _plain(f(*args))
+    if hasattr(r, "__len__") and not isinstance(r, (str, bytes, dict, tuple)) and \
+            not isinstance(rt, (T.ArrayType, T.StructType)):
+        raise TypeError("Return type of the user-defined function should be a scalar, "
+                        "but is %s." % type(r).__name__)
+    return None if _is_null(r) else _cast(rt)(r)
+
+
+def run_window_agg(udfs, bounds, schema, blobs):
+    """SQL_WINDOW_AGG_PANDAS_UDF (a group aggregate pandas UDF over a window): each batch holds
+    every UDF's argument columns and its rows' frames [lo, hi) as two columns; each row gets
+    f(args[lo:hi]). Rows sharing a frame (a whole partition, a peer group) share one call."""
+    for blob in blobs:
+        n, series = series_of_batch(blob)
+        out = []
+        for (f, refs, rt), (lo_col, hi_col) in zip(udfs, bounds):
+            lo, hi = series[lo_col].to_numpy(), series[hi_col].to_numpy()
+            args = [series[i] for _, i in refs]
+            vals, last, prev = [], None, None
+            for a, b in zip(lo.tolist(), hi.tolist()):
+                if (a, b) != last:
+                    prev = _scalar_result(f, [s.iloc[a:b] for s in args], rt)
+                    last = (a, b)
+                vals.append(prev)
+            out.append(vals)
+        yield encode_columns(schema, n, out), n

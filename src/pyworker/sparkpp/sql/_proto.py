@@ -208,6 +208,13 @@ def group_map(child, grouping, func):
     return relation("groupMap", {"input": child, "groupingExpressions": list(grouping), "func": func})
 
 
+def cogroup_map(child, grouping, other, other_grouping, func):
+    """gd1.cogroup(gd2).applyInPandas: `func` is a commonInlineUserDefinedFunction (evalType 206)."""
+    return relation("coGroupMap", {"input": child, "inputGroupingExpressions": list(grouping),
+                                   "other": other, "otherGroupingExpressions": list(other_grouping),
+                                   "func": func})
+
+
 def expr_string(sql):
     return {"expressionString": {"expression": sql}}
 

@@ -182,12 +182,14 @@ class UdfProgram:
     def __init__(self, program, funcs):
         self.eval_type = program.get("evalType", 100)
         self.keys = list(program.get("keys", ()))
+        self.other_keys = list(program.get("otherKeys", ()))  # evalType 206: the right side's
         self.udfs = []
         for u in program["udfs"]:
             rt = T._parse_datatype_json_value(u["returnType"])
             self.udfs.append((funcs[u["funcId"]], [(("col", a["col"]) if "col" in a else
                                                      ("udf", a["udf"])) for a in u["args"]],
                               rt, _result_converter(rt)))
+        self.bounds = [u.get("bounds") for u in program["udfs"]]  # evalType 203: frame columns
         self.outputs = list(program["outputs"])
         self.schema = T.StructType([T.StructField("_%d" % i, self.udfs[k][2], True)
                                     for i, k in enumerate(self.outputs)])
@@ -207,6 +209,11 @@ class UdfProgram:
             return pe.run_map_in_pandas(udfs[0][0], udfs[0][2], blobs)
         if self.eval_type == 202:
             return pe.run_grouped_agg(udfs, self.keys, blobs)
+        if self.eval_type == 206:
+            return pe.run_cogrouped_map(udfs[0][0], udfs[0][2], self.keys,
+                                        self.other_keys, blobs)
+        if self.eval_type == 203:
+            return pe.run_window_agg(udfs, self.bounds, self.schema, blobs)
         if self.eval_type == 201:
             return pe.run_grouped_map(udfs[0][0], udfs[0][2], self.keys, blobs)
         raise ValueError("unknown Python UDF evalType %r" % self.eval_type)

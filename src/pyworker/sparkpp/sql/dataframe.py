@@ -591,8 +591,7 @@ class DataFrame:
         return self._new(P.map_partitions(self._plan, udf._unwrapped._expr([]), barrier))
 
     def toPandas(self):
-        from sparkpp.sql._pandas import to_pandas
-        return to_pandas(self.collect(), self.schema)
+        return self._client.to_pandas(self._plan)
 
     def explain(self, extended=None, mode=None):
         if extended is not None and mode is not None:

@@ -3,7 +3,7 @@ from sparkpp.sql import _proto as P
 from sparkpp.sql import types as T
 from sparkpp.sql.column import Column, _name_expr
 
-__all__ = ["GroupedData"]
+__all__ = ["GroupedData", "PandasCogroupedOps"]
 
 # agg({"x": "mean"}) names as Spark's RelationalGroupedDataset.strToExpr maps them
 _DICT_FUNCS = {"mean": "avg", "average": "avg", "std": "stddev", "size": "count"}
@@ -41,6 +41,10 @@ class GroupedData:
         return self._df._new(P.group_map(self._df._plan, self._grouping,
                                          udf._unwrapped._expr([])))
 
+    def cogroup(self, other):
+        """This grouping and `other`'s, group by group, for applyInPandas(f(left, right))."""
+        return PandasCogroupedOps(self, other)
+
     def apply(self, udf):
         """The old GROUPED_MAP pandas_udf form of applyInPandas."""
         from sparkpp.errors import PySparkTypeError
@@ -71,3 +75,20 @@ class GroupedData:
 
     def max(self, *cols):
         return self._numeric("max", cols)
+
+
+class PandasCogroupedOps:
+    """Two GroupedData cogrouped (GroupedData.cogroup): each key of either side once."""
+
+    def __init__(self, gd1, gd2):
+        self._gd1, self._gd2 = gd1, gd2
+
+    def applyInPandas(self, func, schema):
+        """func(left_pdf, right_pdf) or func(key, left_pdf, right_pdf) per key found on either
+        side (the side without it: an empty DataFrame with its columns), results in `schema`."""
+        from sparkpp.sql.pandas_udf import PythonEvalType, pandas_udf
+        udf = pandas_udf(func, returnType=schema,
+                         functionType=PythonEvalType.SQL_COGROUPED_MAP_PANDAS_UDF)
+        return self._gd1._df._new(P.cogroup_map(self._gd1._df._plan, self._gd1._grouping,
+                                                self._gd2._df._plan, self._gd2._grouping,
+                                                udf._unwrapped._expr([])))

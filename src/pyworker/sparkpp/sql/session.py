@@ -12,7 +12,7 @@ from sparkpp.sql._batch import encode_batches
 from sparkpp.sql._client import Client
 from sparkpp.sql._infer import (_has_nulltype, _infer_schema, _make_type_verifier, _merge_type,
                                 infer_schema_from_list)
-from sparkpp.sql._pandas import _is_pandas, pandas_to_records
+from sparkpp.sql._pandas import _is_pandas, pandas_to_batches, pandas_to_records
 from sparkpp.sql.dataframe import DataFrame
 from sparkpp.sql.readwriter import DataFrameReader
 
@@ -272,6 +272,10 @@ class SparkSession:
             schema = list(schema)
         if type(data).__module__ == "numpy" and type(data).__name__ == "ndarray":
             data, schema = _from_ndarray(data, schema)
+        if _is_pandas(data) and schema is None and data.shape[1] > 0 and len(data) > 0:
+            fast = pandas_to_batches(data, self._prefer_ntz())
+            if fast is not None:
+                return self._df(P.local_relation(*fast))
         if _is_pandas(data):
             data, names = pandas_to_records(data)
             if schema is None:
