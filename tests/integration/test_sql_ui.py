@@ -143,3 +143,33 @@ def test_sql_rest_live_and_from_history(tmp_path):
     finally:
         kill_pids([h.pid])
         h.communicate(timeout=10)
+
+
+PY_JOB = r'''
+import os, sys, time
+from pyspark.sql import SparkSession, functions as F
+spark = SparkSession.builder.appName("sql-ui-python").getOrCreate()
+f = F.udf(lambda v: v * 2, "long")
+assert spark.range(0, 5000, 1, 2).select(f("id").alias("v")).filter("v % 3 = 0").count() == 1667
+open(sys.argv[1] + ".tmp", "w").write(spark.sparkContext.uiWebUrl or "")
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+deadline = time.time() + 60
+while not os.path.exists(sys.argv[2]) and time.time() < deadline:
+    time.sleep(0.05)
+spark.stop()
+'''
+
+
+def test_sql_tab_shows_the_python_evaluation_operator(tmp_path):
+    # Issue 16: BatchEvalPython is a node of the query's graph with its rows and time.
+    proc, tag, ui, release = start_held(tmp_path, PY_JOB, conf={"spark.ui.port": "0"})
+    try:
+        app_id = get(f"{ui}/api/v1/applications")[0]["id"]
+        (q,) = get(f"{ui}/api/v1/applications/{app_id}/sql")
+        node = next((n for n in q["nodes"] if n["nodeName"] == "BatchEvalPython"), None)
+        assert node is not None, [n["nodeName"] for n in q["nodes"]]
+        assert metric(node, "number of output rows") == "5,000"
+        assert metric(node, "duration").startswith("total (min, med, max")
+        assert "BatchEvalPython [<lambda>(id" in q["planDescription"]
+    finally:
+        finish_held(proc, tag, release)

@@ -173,3 +173,48 @@ TEST_CASE("python udfs: pandas scalar UDFs get their own ArrowEvalPython; mapInP
   IdGen ids;
   CHECK_FALSE(decode_plan(bad, ids).is_ok());
 }
+
+TEST_CASE("python udfs: pandas aggregates over windows print WindowInPandas; cogroups are co-partitioned") {
+  json pagg = udf("m", {col("a")});
+  pagg["commonInlineUserDefinedFunction"]["pythonUdf"]["evalType"] = 202;
+  json win = {{"window", {{"windowFunction", pagg}, {"partitionSpec", {col("b")}}}}};
+  auto w = create_physical_plan(optimized(select(local("a INT, b STRING"), {col("a"), win})));
+  REQUIRE_MESSAGE(w.is_ok(), w.error_message());
+  const std::string wt = physical_tree_string(*w);
+  CHECK(wt.find("WindowInPandas [m(a#0) windowspecdefinition(b#1, specifiedwindowframe(RowFrame, "
+                "unboundedpreceding$(), unboundedfollowing$()))") != std::string::npos);
+  CHECK(wt.find("Exchange hashpartitioning(b#1, 200)") != std::string::npos);
+  // A row-at-a-time UDF is no window function.
+  {
+    IdGen ids;
+    json row_win = {{"window", {{"windowFunction", udf("f", {col("a")})}, {"partitionSpec", {col("b")}}}}};
+    auto p = decode_plan(select(local("a INT, b STRING"), {row_win}), ids);
+    REQUIRE(p.is_ok());
+    auto a = analyze(*p, ids);
+    REQUIRE(a.error);
+    CHECK(a.error->message.find("not supported within a window function") != std::string::npos);
+  }
+
+  json fn_co = udf("c", {});
+  fn_co["commonInlineUserDefinedFunction"]["pythonUdf"]["evalType"] = 206;
+  fn_co["commonInlineUserDefinedFunction"]["pythonUdf"]["outputType"] =
+      json{{"struct", {{"fields", json::array({json{{"name", "y"}, {"dataType", {{"long", json::object()}}}, {"nullable", true}}})}}}};
+  json right = local("b STRING, v LONG");
+  right["common"]["planId"] = "2";
+  json co = {{"coGroupMap", {{"input", local("a INT, b STRING")}, {"inputGroupingExpressions", {col("b")}},
+                             {"other", right}, {"otherGroupingExpressions", {col("b")}}, {"func", fn_co}}}};
+  auto c = create_physical_plan(optimized(co));
+  REQUIRE_MESSAGE(c.is_ok(), c.error_message());
+  const std::string ct = physical_tree_string(*c);
+  CHECK(ct.find("FlatMapCoGroupsInPandas [b#1], [b#2], c(a#0, b#1, b#2, v#3L), [y#4L]") != std::string::npos);
+  CHECK(ct.find("Exchange hashpartitioning(b#1, 200)") != std::string::npos);
+  CHECK(ct.find("Exchange hashpartitioning(b#2, 200)") != std::string::npos);
+  CHECK(ct.find("Sort [b#2 ASC NULLS FIRST], false, 0") != std::string::npos);
+  // The two sides must group by as many keys.
+  json uneven = co;
+  uneven["coGroupMap"]["otherGroupingExpressions"] = {col("b"), col("v")};
+  IdGen ids;
+  auto bad = decode_plan(uneven, ids);
+  REQUIRE_FALSE(bad.is_ok());
+  CHECK(bad.error_message().find("group by 1 and 2 keys") != std::string::npos);
+}

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 
 namespace spp::sql {
@@ -277,7 +278,7 @@ std::string PhysicalPlan::node_string() const {
       return s + "], " + list(output_attrs);
     }
     case PhysKind::Window:
-      return "Window " + list(exprs) + ", " + list(window_partition_of(exprs)) + ", " + list(window_order_of(exprs));
+      return std::string(window_in_pandas(exprs) ? "WindowInPandas " : "Window ") + list(exprs) + ", " + list(window_partition_of(exprs)) + ", " + list(window_order_of(exprs));
     case PhysKind::MapInPandas:
       return "MapInPandas " + exprs[0]->to_string() + ", " + list(output_attrs) + ", " + (global ? "true" : "false");
     case PhysKind::AggregateInPandas: {
@@ -371,6 +372,14 @@ static json exprs_json(const ExprList& es) {
   json a = json::array();
   for (const auto& e : es) a.push_back(expr_to_json(e));
   return a;
+}
+
+bool window_in_pandas(const ExprList& ws) {
+  return std::any_of(ws.begin(), ws.end(), [](const ExprPtr& a) {
+    const Expr* x = a.get();
+    while (x->kind == ExprKind::Alias && !x->children.empty()) x = x->children[0].get();
+    return x->kind == ExprKind::WindowExpr && x->window_function()->kind == ExprKind::PythonUDF;
+  });
 }
 
 static const char* op_name(PhysKind k) {

@@ -45,6 +45,9 @@ enum class PhysKind : uint8_t {
                             // co-partitioned on their keys and sorted by them (as SortMergeJoin's)
 };
 
+// A Window node whose functions are group aggregate pandas UDFs prints as Spark's WindowInPandas.
+bool window_in_pandas(const ExprList& window_aliases);
+
 enum class AggMode : uint8_t { Partial, Final, Complete };
 
 struct Partitioning {

@@ -47,7 +47,7 @@ std::string spark_node_name(const PhysicalPlan& p) {
     case PhysKind::Sample: return "Sample";
     case PhysKind::Coalesce: return "Coalesce";
     case PhysKind::Generate: return "Generate";
-    case PhysKind::Window: return "Window";
+    case PhysKind::Window: return window_in_pandas(p.exprs) ? "WindowInPandas" : "Window";
     case PhysKind::Expand: return "Expand";
     case PhysKind::BatchEvalPython: return p.n != 100 ? "ArrowEvalPython" : "BatchEvalPython";
     case PhysKind::MapInPandas: return "MapInPandas";
