@@ -420,7 +420,8 @@ Result<PlanPtr> decode_relation(const json& j, IdGen& ids) {
     if (!fs) return fs.status();
     p.output_attrs = attrs_for(*fs, ids);
     // Interim (wire format doc): rows stay in the Python session keyed by planId.
-    p.data_ref = b.contains("data") ? "inline:" + str(b, "data") : "session:" + std::to_string(p.plan_id);
+    p.data_ref = b.contains("data") ? "inline" : "session:" + std::to_string(p.plan_id);
+    if (b.contains("data")) p.inline_data = std::make_shared<const std::string>(str(b, "data"));
     return done();
   }
   if (k == "extension") {

@@ -426,7 +426,7 @@ json physical_to_json(const PhysPtr& p) {
   if (!p->right_keys.empty()) j["rightKeys"] = exprs_json(p->right_keys);
   if (!p->project.empty()) j["project"] = exprs_json(p->project);
   switch (p->kind) {
-    case PhysKind::LocalTableScan: j["data"] = p->data_ref; break;
+    case PhysKind::LocalTableScan: j["data"] = p->inline_data ? "inline:" + *p->inline_data : p->data_ref; break;
     case PhysKind::Range:
       j.update({{"start", p->start}, {"end", p->end}, {"step", p->step}, {"numPartitions", p->num_partitions}});
       break;

@@ -83,6 +83,7 @@ struct PhysicalPlan {
   int node_id = -1;  // the executed plan's node in the SQL tab's graph (number_plan_nodes), else -1
   double lower = 0, upper = 1;
   std::string name, data_ref;  // FileScan format / LocalTableScan data
+  std::shared_ptr<const std::string> inline_data;  // LocalTableScan "inline": its base64 batches
   std::vector<std::string> paths;
   std::vector<std::pair<std::string, std::string>> options;
 

@@ -255,6 +255,7 @@ struct Planner {
         auto n = node(PhysKind::LocalTableScan);
         n->output_attrs = p->output_attrs;
         n->data_ref = p->data_ref;
+        n->inline_data = p->inline_data;
         return n;
       }
       case PlanKind::Range: {

@@ -93,6 +93,9 @@ struct LogicalPlan {
   double lower = 0, upper = 1;
   bool flag = false, flag2 = false;
   std::string data_ref;                 // LocalRelation: where its rows live
+  // LocalRelation "inline": the base64 batch stream, shared (rules copy nodes; createDataFrame
+  // of a large pandas frame holds hundreds of MB here).
+  std::shared_ptr<const std::string> inline_data;
   int64_t size_hint = -1;               // estimated bytes when known (leaves)
 
   bool resolved() const;                // this node, its expressions and all children
