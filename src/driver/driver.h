@@ -146,7 +146,7 @@ class Driver {
     std::string out_dir, tmp_dir, job_uuid;
     json sink;
   };
-  Result<WriteStart> begin_write(const json& write_op, const json& schema);
+  Result<WriteStart> begin_write(const json& write_op, const json& schema, const std::map<std::string, std::string>& session);
   static std::string part_file_name(const Job& job, int partition);
   void blocks_updated(const std::string& exec_id, msg::BlocksUpdated&& m, std::vector<std::string>&& blobs);
   void stop_context();

@@ -8,6 +8,7 @@
 #include "driver/file_splits.h"
 #include "sql/exec/csv.h"
 #include "sql/exec/json_lines.h"
+#include "sql/exec/lower.h"
 #include "sql/exec/partition_values.h"
 #include "sql/parquet/file_reader.h"
 
@@ -16,6 +17,7 @@
 #include <functional>
 #include <fstream>
 #include <optional>
+#include <set>
 #include <sstream>
 
 namespace spp::driver {
@@ -48,6 +50,70 @@ Result<std::vector<DatasetFile>> source_files(const std::vector<std::string>& pa
     return Result<std::vector<DatasetFile>>::error(m);
   }
   return files;
+}
+
+// Partition pruning (Spark's PartitioningAwareFileIndex.listFiles with partition filters): the
+// scan's pushed conjuncts that read only partition columns — deterministic ones the executor's
+// expressions can evaluate — run over one row per file of its directories' values (typed as the
+// scan reads them), and files whose row is not true are never split nor read.
+bool partition_only(const json& e, const std::set<int64_t>& part_ids, bool& any) {
+  static const std::set<std::string> volatile_fns = {"rand", "randn", "uuid", "shuffle", "monotonically_increasing_id",
+                                                     "spark_partition_id", "input_file_name"};
+  const std::string kind = e.value("kind", "");
+  if (kind == "attr") {
+    any = true;
+    return part_ids.count(e.value("id", int64_t{-1})) > 0;
+  }
+  if (kind != "lit" && kind != "call" && kind != "cast") return false;
+  if (kind == "call" && volatile_fns.count(e.value("name", ""))) return false;
+  for (const auto& a : e.value("args", json::array()))
+    if (!partition_only(a, part_ids, any)) return false;
+  return true;
+}
+
+std::vector<DatasetFile> prune_partitions(const json& scan, std::vector<DatasetFile> files) {
+  const int np = scan.value("partitionColumns", 0);
+  const json data = scan.value("dataSchema", json::array());
+  if (np <= 0 || size_t(np) > data.size() || files.empty()) return files;
+  json part_attrs = json::array();
+  std::set<int64_t> part_ids;
+  for (size_t i = data.size() - size_t(np); i < data.size(); ++i) {
+    part_attrs.push_back(data[i]);
+    part_ids.insert(data[i].value("id", int64_t{-1}));
+  }
+  std::vector<sql::exec::ExprPtr> preds;
+  for (const auto& e : scan.value("exprs", json::array())) {
+    bool any = false;
+    if (!partition_only(e, part_ids, any) || !any) continue;
+    if (auto x = sql::exec::lower_expr(e, part_attrs)) preds.push_back(x.value());
+  }
+  if (preds.empty()) return files;
+  auto schema = sql::exec::output_schema(part_attrs);
+  if (!schema) return files;
+  sql::col::Batch b;
+  b.schema = schema.value();
+  b.num_rows = int64_t(files.size());
+  for (size_t c = 0; c < part_attrs.size(); ++c) {
+    const std::string name = part_attrs[c].value("name", "");
+    const auto type = sql::col::make_type(schema.value()->children[c]);
+    std::vector<sql::col::ColumnPtr> rows;
+    for (const auto& f : files) {
+      auto raw = sql::exec::partition_raw_value(f.file.path, name);
+      rows.push_back(raw ? sql::exec::partition_value_column(*raw, type, 1) : sql::col::make_null_column(type, 1));
+    }
+    b.columns.push_back(sql::col::concat(rows));
+  }
+  std::vector<bool> keep(files.size(), true);
+  for (const auto& p : preds) {
+    const auto v = sql::exec::eval_flat(*p, b);
+    if (!v || v->id() != sql::col::TypeId::Boolean || v->length != b.num_rows) return files;  // not a predicate: no pruning
+    for (size_t r = 0; r < files.size(); ++r)
+      if (!v->is_valid(int64_t(r)) || !v->bool_at(int64_t(r))) keep[r] = false;
+  }
+  std::vector<DatasetFile> out;
+  for (size_t r = 0; r < files.size(); ++r)
+    if (keep[r]) out.push_back(std::move(files[r]));
+  return out;
 }
 
 // The lines the CSV schema comes from: with inferSchema every file whole (samplingRatio 1, as
@@ -340,7 +406,7 @@ void Driver::sql_execute(Connection& c, const msg::PySqlExecute& m) {
   json schema = sql::type_to_json(sql::plan_schema(q.analyzed));
   std::optional<WriteStart> write;
   if (write_op) {
-    auto w = begin_write(*write_op, schema);
+    auto w = begin_write(*write_op, schema, m.conf);
     if (!w) return sql_error(c, m.req, json::parse(w.error_message()));
     if (w.value().skip) {  // mode ignore, the path exists: nothing runs
       msg::PySqlResult r;
@@ -376,7 +442,7 @@ void Driver::sql_execute(Connection& c, const msg::PySqlExecute& m) {
     if (!files) return R::error(files.error_message());
     std::vector<std::vector<plan::TextSource>> out;
     std::vector<FileEntry> plain;
-    for (const auto& fe : files.value()) plain.push_back(fe.file);
+    for (const auto& fe : prune_partitions(scan, std::move(files.value()))) plain.push_back(fe.file);
     for (const auto& part : sql_file_partitions(plain, max_bytes, open_cost, parallelism)) {
       out.emplace_back();
       for (const auto& c : part) out.back().push_back({c.path, c.start, c.length});

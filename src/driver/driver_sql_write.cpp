@@ -27,7 +27,8 @@ std::string lower(std::string s) {
 }
 }  // namespace
 
-Result<Driver::WriteStart> Driver::begin_write(const json& op, const json& schema_json) {
+Result<Driver::WriteStart> Driver::begin_write(const json& op, const json& schema_json,
+                                               const std::map<std::string, std::string>& session) {
   using R = Result<WriteStart>;
   auto err = [](json e) { return R::error(e.dump()); };
   WriteStart w;
@@ -48,6 +49,21 @@ Result<Driver::WriteStart> Driver::begin_write(const json& op, const json& schem
   if (auto it = op.find("options"); it != op.end() && it->is_object())
     for (auto o = it->begin(); o != it->end(); ++o)
       options.emplace_back(o.key(), o->is_string() ? o->get<std::string>() : o->dump());
+  // Session settings the Parquet writer reads, passed on as options below the user's (which win):
+  // spark.sql.parquet.compression.codec, and Hadoop's parquet.block.size / parquet.enable.dictionary
+  // given as spark.hadoop.* settings.
+  if (format == "parquet") {
+    auto setting = [&](const std::string& key) {
+      auto it = session.find(key);
+      return it != session.end() ? it->second : conf_.get(key, "");
+    };
+    auto has = [&](const std::string& key) {
+      return std::any_of(options.begin(), options.end(), [&](const auto& kv) { return lower(kv.first) == lower(key); });
+    };
+    if (auto v = setting("spark.sql.parquet.compression.codec"); !v.empty()) options.emplace_back("spark.sql.parquet.compression.codec", v);
+    for (const char* k : {"parquet.block.size", "parquet.enable.dictionary"})
+      if (auto v = setting(std::string("spark.hadoop.") + k); !v.empty() && !has(k)) options.emplace_back(k, v);
+  }
   auto ct = sql::col::type_from_json(schema_json);
   if (!ct) return err(analysis_error(ct.error_message()));
   // partitionBy: columns resolved case-insensitively (spark.sql.caseSensitive=false), left out

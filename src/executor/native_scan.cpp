@@ -9,6 +9,7 @@
 #include "sql/exec/lower.h"
 #include "sql/exec/partition_values.h"
 #include "sql/parquet/file_reader.h"
+#include "sql/parquet/stats_filter.h"
 
 namespace spp::executor {
 namespace ex = sql::exec;
@@ -122,8 +123,9 @@ ex::ReaderOptionList reader_options(const nlohmann::json& leaf) {
 // splits them) read one batch per row group, only the wanted columns decoded.
 class ParquetScan final : public ex::Operator {
  public:
-  ParquetScan(std::vector<plan::TextSource> chunks, col::ColTypePtr schema, col::ColTypePtr want)
-      : chunks_(std::move(chunks)), want_(std::move(want)) {
+  ParquetScan(std::vector<plan::TextSource> chunks, col::ColTypePtr schema, col::ColTypePtr want,
+              sql::parquet::StatPredicate filter)
+      : chunks_(std::move(chunks)), want_(std::move(want)), filter_(std::move(filter)) {
     schema_ = std::move(schema);
   }
   std::string name() const override { return "FileScan parquet"; }
@@ -146,6 +148,9 @@ class ParquetScan final : public ex::Operator {
       }
       const int g = groups_[next_group_++];
       if (file_->metadata().row_groups[size_t(g)].num_rows == 0) continue;
+      // Row groups whose statistics rule the pushed filters out are not read (the Filter above
+      // still runs over the rest).
+      if (!sql::parquet::row_group_may_match(filter_, *file_, g)) continue;
       auto b = file_->read_row_group(g, want_);
       if (!b) return ex::BatchResult::error(b.error_message());
       b.value().schema = schema_;
@@ -156,6 +161,7 @@ class ParquetScan final : public ex::Operator {
  private:
   std::vector<plan::TextSource> chunks_;
   col::ColTypePtr want_;  // the output columns under their names in the files
+  sql::parquet::StatPredicate filter_;
   size_t next_chunk_ = 0;
   std::unique_ptr<sql::parquet::ParquetFile> file_;
   std::string file_path_;
@@ -308,7 +314,11 @@ Result<ex::OpPtr> make_file_scan(const nlohmann::json& leaf, std::vector<plan::T
     col::ColType want = *schema;
     for (size_t i = 0; i < keep.value().size() && i < want.names.size(); ++i)
       want.names[i] = data.value()->names[size_t(keep.value()[i])];
-    return ex::OpPtr(std::make_unique<ParquetScan>(std::move(chunks), std::move(schema), col::make_type(std::move(want))));
+    // The pushed data filters (the scan node's `exprs`) over the files' column names.
+    std::vector<std::pair<int64_t, std::string>> names;
+    for (const auto& a : leaf.value("dataSchema", nlohmann::json::array())) names.emplace_back(a.value("id", int64_t{-1}), a.value("name", ""));
+    auto filter = sql::parquet::compile_pushed_filters(leaf.value("exprs", nlohmann::json::array()), names);
+    return ex::OpPtr(std::make_unique<ParquetScan>(std::move(chunks), std::move(schema), col::make_type(std::move(want)), std::move(filter)));
   }
   return Result<ex::OpPtr>::error("the native engine cannot read " + format + " files yet");
 }

@@ -9,6 +9,7 @@
 #include "sql/columnar/builder.h"
 #include "sql/parquet/codec.h"
 #include "sql/parquet/file_reader.h"
+#include "sql/parquet/stats_filter.h"
 #include "sql/parquet/writer.h"
 #include "sql/parquet/encodings.h"
 #include "sql/parquet/metadata.h"
@@ -158,8 +159,8 @@ TEST_CASE("parquet writer: a batch round-trips through the reader, every codec")
     bb.column(5).append_decimal((__int128(1) << 80) * (r % 3 - 1));
   }
   const col::Batch b = bb.finish();
-  for (Codec codec : {Codec::Snappy, Codec::Gzip, Codec::Zstd, Codec::Uncompressed}) {
-    auto w = ParquetWriter::make(schema, codec, 64);  // tiny row groups: several per file
+  for (Codec codec : {Codec::Snappy, Codec::Gzip, Codec::Zstd, Codec::Uncompressed, Codec::Lz4, Codec::Lz4Raw, Codec::Brotli}) {
+    auto w = ParquetWriter::make(schema, codec, 1500);  // tiny row groups: several per file, batches cut
     REQUIRE(w);
     std::string out;
     w.value()->begin(out);
@@ -168,10 +169,11 @@ TEST_CASE("parquet writer: a batch round-trips through the reader, every codec")
     REQUIRE(w.value()->end(out));
     auto f = ParquetFile::open(memory_source(out), "mem");
     REQUIRE(f);
-    CHECK(f.value()->metadata().row_groups.size() == 2);
+    const int groups = int(f.value()->metadata().row_groups.size());
+    CHECK(groups >= 3);
     CHECK(col::type_from_json(f.value()->spark_schema()).value() == col::ColType::strct(schema.names, schema.children, std::vector<bool>(6, true)));
     std::vector<col::Batch> parts;
-    for (int g = 0; g < 2; ++g) {
+    for (int g = 0; g < groups; ++g) {
       auto rb = f.value()->read_row_group(g, col::make_type(schema));
       REQUIRE(rb);
       parts.push_back(rb.value());
@@ -193,5 +195,157 @@ TEST_CASE("parquet writer: a batch round-trips through the reader, every codec")
       }
   }
   CHECK_FALSE(ParquetWriter::make(col::ColType::strct({"xs"}, {col::ColType::array(col::ColType::scalar(col::TypeId::Int))}), Codec::Snappy));
-  CHECK(write_codec("lz4").error_message().find("not supported") != std::string::npos);
+  CHECK(write_codec("lzo").error_message().find("not supported") != std::string::npos);
+  std::string ext;
+  CHECK(write_codec("LZ4_RAW", &ext).value() == Codec::Lz4Raw);
+  CHECK(ext == ".lz4raw.parquet");
+  CHECK(write_codec("lz4", &ext).value() == Codec::Lz4);
+  CHECK(ext == ".lz4hadoop.parquet");
+  CHECK(write_codec("brotli", &ext).value() == Codec::Brotli);
+  CHECK(ext == ".br.parquet");
+}
+
+namespace {
+template <typename T> T le(const std::string& s) {
+  T v{};
+  REQUIRE(s.size() == sizeof v);
+  std::memcpy(&v, s.data(), sizeof v);
+  return v;
+}
+}  // namespace
+
+TEST_CASE("parquet writer: statistics, dictionary pages and the fallback to PLAIN") {
+  using namespace spp::sql;
+  auto schema = col::ColType::strct({"i", "s", "ts", "d", "f", "u", "big"},
+                                    {col::ColType::scalar(col::TypeId::Int), col::ColType::scalar(col::TypeId::String),
+                                     col::ColType::scalar(col::TypeId::Timestamp), col::ColType::decimal(10, 2),
+                                     col::ColType::scalar(col::TypeId::Double), col::ColType::scalar(col::TypeId::String),
+                                     col::ColType::decimal(30, 0)});
+  col::BatchBuilder bb(col::make_type(schema));
+  const int n = 60000;
+  for (int r = 0; r < n; ++r) {
+    if (r % 10 == 3) bb.column(0).append_null(); else bb.column(0).append<int32_t>((r % 97) - 40);
+    bb.column(1).append_str(r % 3 == 0 ? "Ã©tÃ©" : r % 3 == 1 ? "apple" : "Zebra");  // bytes, unsigned: "Zebra" < "apple" < "été"
+    bb.column(2).append<int64_t>(int64_t(r) * 1000);
+    bb.column(3).append_decimal(-500 + r % 7);
+    if (r == 5) bb.column(4).append<double>(std::nan("")); else bb.column(4).append<double>(r * 0.5);
+    bb.column(5).append_str(std::string(120, 'x') + std::to_string(r / 4));  // 15000 distinct ~125-byte strings: the dictionary passes 1 MiB
+    bb.column(6).append_decimal(__int128(r % 5) - 2);
+  }
+  const col::Batch b = bb.finish();
+  auto w = ParquetWriter::make(schema, Codec::Snappy);
+  REQUIRE(w);
+  std::string out;
+  w.value()->begin(out);
+  REQUIRE(w.value()->write(b, out));
+  REQUIRE(w.value()->end(out));
+  auto f = ParquetFile::open(memory_source(out), "mem");
+  REQUIRE(f);
+  REQUIRE(f.value()->metadata().row_groups.size() == 1);
+  const auto& cols = f.value()->metadata().row_groups[0].columns;
+  auto stats = [&](int c) { REQUIRE(cols[c].meta.stats); return *cols[c].meta.stats; };
+  CHECK(stats(0).null_count == n / 10);
+  CHECK(le<int32_t>(*stats(0).min) == -40);
+  CHECK(le<int32_t>(*stats(0).max) == 56);
+  CHECK(*stats(1).min == "Zebra");
+  CHECK(*stats(1).max == "Ã©tÃ©");
+  CHECK_FALSE(stats(2).min);  // INT96: no order, the null count only
+  CHECK(stats(2).null_count == 0);
+  CHECK(le<int64_t>(*stats(3).min) == -500);  // decimal(10,2): INT64
+  CHECK(le<int64_t>(*stats(3).max) == -494);
+  CHECK_FALSE(stats(4).min);  // a NaN: no min/max
+  CHECK(*stats(6).min == std::string(12, '\xff') + '\xfe');  // FIXED_LEN_BYTE_ARRAY(13), big-endian two's complement
+  CHECK(*stats(6).max == std::string(12, '\0') + '\x02');
+  // Low-cardinality columns are dictionary-encoded; the unique strings fall back to PLAIN.
+  CHECK(cols[0].meta.dictionary_page_offset >= 0);
+  CHECK(cols[1].meta.dictionary_page_offset >= 0);
+  CHECK(cols[5].meta.dictionary_page_offset >= 0);  // the first pages used the dictionary, then PLAIN
+  CHECK(cols[4].meta.dictionary_page_offset == -1);  // distinct doubles: the dictionary does not pay
+  auto back = f.value()->read_row_group(0, col::make_type(schema));
+  REQUIRE(back);
+  REQUIRE(back.value().num_rows == n);
+  for (int64_t r = 0; r < n; r += 7) {
+    REQUIRE(back.value().column(0).is_null(r) == b.column(0).is_null(r));
+    if (!b.column(0).is_null(r)) CHECK(back.value().column(0).vals<int32_t>()[r] == b.column(0).vals<int32_t>()[r]);
+    CHECK(back.value().column(1).str(r) == b.column(1).str(r));
+    CHECK(back.value().column(3).dec_at(r) == b.column(3).dec_at(r));
+    CHECK(back.value().column(5).str(r) == b.column(5).str(r));
+    CHECK(back.value().column(6).dec_at(r) == b.column(6).dec_at(r));
+  }
+  CHECK(back.value().column(5).str(n - 1) == b.column(5).str(n - 1));
+  // Without the dictionary (parquet.enable.dictionary=false) no column has one.
+  auto w2 = ParquetWriter::make(schema, Codec::Snappy, int64_t(128) << 20, false);
+  std::string out2;
+  w2.value()->begin(out2);
+  REQUIRE(w2.value()->write(b, out2));
+  REQUIRE(w2.value()->end(out2));
+  auto f2 = ParquetFile::open(memory_source(out2), "mem");
+  REQUIRE(f2);
+  for (const auto& c : f2.value()->metadata().row_groups[0].columns) CHECK(c.meta.dictionary_page_offset == -1);
+  CHECK(out2.size() > out.size());
+}
+
+TEST_CASE("parquet row-group skipping: pushed filters against min/max and null counts") {
+  using namespace spp::sql;
+  using nlohmann::json;
+  auto schema = col::ColType::strct({"i", "s", "n", "d"}, {col::ColType::scalar(col::TypeId::Int), col::ColType::scalar(col::TypeId::String),
+                                                      col::ColType::scalar(col::TypeId::Long), col::ColType::decimal(12, 2)});
+  // 4 row groups of 100 rows: i in [100g, 100g + 99], s "g<g>…", n NULL in group 1 only, all NULL in group 3.
+  auto w = ParquetWriter::make(schema, Codec::Snappy);
+  REQUIRE(w);
+  std::string out;
+  w.value()->begin(out);
+  for (int g = 0; g < 4; ++g) {
+    col::BatchBuilder bb(col::make_type(schema));
+    for (int r = 0; r < 100; ++r) {
+      bb.column(0).append<int32_t>(g * 100 + r);
+      bb.column(1).append_str("g" + std::to_string(g) + "-" + std::to_string(r));
+      if (g == 3 || (g == 1 && r == 5)) bb.column(2).append_null(); else bb.column(2).append<int64_t>(r);
+      bb.column(3).append_decimal(__int128(g) * 10000 + r);  // g*100.00 + r/100
+    }
+    REQUIRE(w.value()->write(bb.finish(), out));
+    REQUIRE(w.value()->finish_row_group(out));
+  }
+  REQUIRE(w.value()->end(out));
+  auto f = ParquetFile::open(memory_source(out), "mem");
+  REQUIRE(f);
+  REQUIRE(f.value()->metadata().row_groups.size() == 4);
+  const std::vector<std::pair<int64_t, std::string>> names = {{1, "I"}, {2, "s"}, {3, "n"}, {4, "d"}};
+  const json types = {"integer", "string", "long", "decimal(12,2)"};
+  auto attr = [&](int id) { return json{{"kind", "attr"}, {"id", id}, {"name", names[size_t(id - 1)].second}, {"type", types[size_t(id - 1)]}}; };
+  auto lit = [&](int id, json v) { return json{{"kind", "lit"}, {"value", v}, {"type", types[size_t(id - 1)]}}; };
+  auto call = [](const std::string& op, json args) { return json{{"kind", "call"}, {"name", op}, {"args", args}}; };
+  auto groups = [&](json conjuncts) {
+    auto p = compile_pushed_filters(conjuncts, names);
+    std::string kept;
+    for (int g = 0; g < 4; ++g) kept += row_group_may_match(p, *f.value(), g) ? char('0' + g) : '.';
+    return kept;
+  };
+  CHECK(groups(json::array({call("=", {attr(1), lit(1, 250)})})) == "..2.");
+  CHECK(groups(json::array({call("=", {lit(1, 250), attr(1)})})) == "..2.");
+  CHECK(groups(json::array({call("<", {attr(1), lit(1, 100)})})) == "0...");
+  CHECK(groups(json::array({call("<=", {attr(1), lit(1, 100)})})) == "01..");
+  CHECK(groups(json::array({call(">", {attr(1), lit(1, 299)})})) == "...3");
+  CHECK(groups(json::array({call(">=", {attr(1), lit(1, 299)})})) == "..23");
+  CHECK(groups(json::array({call(">", {lit(1, 100), attr(1)})})) == "0...");  // 100 > i: i < 100
+  CHECK(groups(json::array({call("in", {attr(1), lit(1, 5), lit(1, 370), lit(1, nullptr)})})) == "0..3");
+  CHECK(groups(json::array({call("in", {attr(1), lit(1, nullptr)})})) == "....");
+  CHECK(groups(json::array({call("=", {attr(2), lit(2, "g1-50")})})) == ".1..");
+  CHECK(groups(json::array({call("<", {attr(2), lit(2, "g1")})})) == "0...");
+  CHECK(groups(json::array({call("isnull", {attr(3)})})) == ".1.3");
+  CHECK(groups(json::array({call("isnotnull", {attr(3)})})) == "012.");
+  CHECK(groups(json::array({call("=", {attr(3), lit(3, 7)})})) == "012.");  // all-NULL group 3 cannot match
+  CHECK(groups(json::array({call("=", {attr(4), lit(4, "200.05")})})) == "..2.");
+  CHECK(groups(json::array({call(">", {attr(4), lit(4, "300.99")})})) == "....");
+  // AND of conjuncts and inside one expression; OR keeps a group either side keeps.
+  CHECK(groups(json::array({call(">=", {attr(1), lit(1, 100)}), call("isnull", {attr(3)})})) == ".1.3");
+  CHECK(groups(json::array({call("and", {call(">=", {attr(1), lit(1, 100)}), call("<", {attr(1), lit(1, 200)})})})) == ".1..");
+  CHECK(groups(json::array({call("or", {call("<", {attr(1), lit(1, 50)}), call(">", {attr(1), lit(1, 350)})})})) == "0..3");
+  // Not understood: kept. OR with an unknown side, a cast, a type mismatch, an unknown column.
+  CHECK(groups(json::array({call("or", {call("<", {attr(1), lit(1, 50)}), call("like", {attr(2), lit(2, "x%")})})})) == "0123");
+  CHECK(groups(json::array({call("=", {json{{"kind", "cast"}, {"args", {attr(1)}}, {"type", "long"}}, lit(3, 5)})})) == "0123");
+  CHECK(groups(json::array({call("=", {attr(1), lit(3, 5)})})) == "0123");
+  CHECK(groups(json::array({call("=", {json{{"kind", "attr"}, {"id", 9}, {"name", "zz"}, {"type", "integer"}}, lit(1, 5)})})) == "0123");
+  // AND with an unknown side still prunes on the other.
+  CHECK(groups(json::array({call("and", {call("like", {attr(2), lit(2, "x%")}), call("=", {attr(1), lit(1, 5)})})})) == "0...");
 }

@@ -365,13 +365,25 @@ class ParquetFormatter final : public RowFormatter {
   static Result<std::unique_ptr<RowFormatter>> make(const ReaderOptionList& options, const col::ColType& schema) {
     using R = Result<std::unique_ptr<RowFormatter>>;
     ReaderOptions o(options);
+    // ParquetOptions: `compression`, then `parquet.compression`, then the session's
+    // spark.sql.parquet.compression.codec (the driver adds it as `spark.sql.parquet.compression.codec`).
     auto name = o.get("compression");
     if (!name) name = o.get("parquet.compression");
+    if (!name) name = o.get("spark.sql.parquet.compression.codec");
     std::string ext;
     auto codec = parquet::write_codec(name ? *name : "snappy", &ext);
     if (!codec) return R::error(codec.error_message());
-    if (auto w = parquet::ParquetWriter::make(schema, codec.value()); !w) return R::error(w.error_message());
     auto f = std::make_unique<ParquetFormatter>();
+    // parquet.block.size (bytes of a row group; Hadoop's conf, here an option or the driver's
+    // spark.hadoop.parquet.block.size) and parquet.enable.dictionary.
+    if (auto bs = o.get("parquet.block.size")) {
+      char* end = nullptr;
+      const long long v = std::strtoll(bs->c_str(), &end, 10);
+      if (bs->empty() || *end != '\0' || v <= 0) return R::error("parquet.block.size must be a positive number of bytes, got " + *bs);
+      f->block_size_ = v;
+    }
+    if (auto d = o.get("parquet.enable.dictionary")) f->dictionary_ = lower(*d) != "false";
+    if (auto w = parquet::ParquetWriter::make(schema, codec.value(), f->block_size_, f->dictionary_); !w) return R::error(w.error_message());
     f->format_ = WriteFormat::Parquet;
     f->schema_ = schema;
     f->codec_pq_ = codec.value();
@@ -380,7 +392,7 @@ class ParquetFormatter final : public RowFormatter {
   }
   void write(const col::Batch&, std::string&) const override {}  // file_encoder() does the work
   std::unique_ptr<FileEncoder> file_encoder() const override {
-    return std::make_unique<Encoder>(std::move(parquet::ParquetWriter::make(schema_, codec_pq_).value()));
+    return std::make_unique<Encoder>(std::move(parquet::ParquetWriter::make(schema_, codec_pq_, block_size_, dictionary_).value()));
   }
   std::string extension() const override { return ext_; }
 
@@ -397,6 +409,8 @@ class ParquetFormatter final : public RowFormatter {
   };
   col::ColType schema_;
   parquet::Codec codec_pq_ = parquet::Codec::Snappy;
+  int64_t block_size_ = int64_t(128) << 20;
+  bool dictionary_ = true;
   std::string ext_;
 };
 

@@ -90,6 +90,27 @@ void read_schema_element(CompactReader& r, SchemaElement& e) {
   });
 }
 
+// Statistics: min_value/max_value (fields 6/5) when present, else the deprecated min/max (2/1),
+// whose order is only trustworthy for signed types (the reader's pushdown decides; see stats_order).
+void read_statistics(CompactReader& r, Statistics& s) {
+  std::optional<std::string> old_min, old_max;
+  read_struct(r, [&](int16_t id, CType t) {
+    switch (id) {
+      case 1: old_max = r.read_string(t); return true;
+      case 2: old_min = r.read_string(t); return true;
+      case 3: s.null_count = r.read_i64(t); return true;
+      case 5: s.max = r.read_string(t); return true;
+      case 6: s.min = r.read_string(t); return true;
+      default: return false;
+    }
+  });
+  if (!s.min && !s.max && old_min && old_max) {
+    s.min = std::move(old_min);
+    s.max = std::move(old_max);
+    s.deprecated = true;
+  }
+}
+
 void read_column_meta(CompactReader& r, ColumnMeta& m) {
   read_struct(r, [&](int16_t id, CType t) {
     switch (id) {
@@ -101,6 +122,7 @@ void read_column_meta(CompactReader& r, ColumnMeta& m) {
       case 7: m.total_compressed_size = r.read_i64(t); return true;
       case 9: m.data_page_offset = r.read_i64(t); return true;
       case 11: m.dictionary_page_offset = r.read_i64(t); return true;
+      case 12: if (t != CType::Struct) return false; m.stats.emplace(); read_statistics(r, *m.stats); return true;
       default: return false;
     }
   });

@@ -50,6 +50,15 @@ struct SchemaElement {
   LogicalType logical;
 };
 
+// A column chunk's Statistics: min/max as PLAIN bytes of the physical type (byte arrays without
+// their length); `deprecated`: they come from the old min/max fields (signed order, possibly
+// wrong for byte arrays as old parquet-mr wrote them).
+struct Statistics {
+  std::optional<int64_t> null_count;
+  std::optional<std::string> min, max;
+  bool deprecated = false;
+};
+
 struct ColumnMeta {
   PhysType type = PhysType::Boolean;
   std::vector<std::string> path;
@@ -58,6 +67,7 @@ struct ColumnMeta {
   int64_t total_uncompressed_size = 0, total_compressed_size = 0;
   int64_t data_page_offset = 0;
   int64_t dictionary_page_offset = -1;  // -1: none
+  std::optional<Statistics> stats;
 };
 
 struct ColumnChunk {

@@ -1,11 +1,16 @@
 // Parquet writing (see the header).
 #include "sql/parquet/writer.h"
 
+#include <brotli/encode.h>
+#include <lz4.h>
 #include <snappy-c.h>
 #include <zlib.h>
 #include <zstd.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
+#include <unordered_map>
 
 #include <nlohmann/json.hpp>
 
@@ -124,6 +129,32 @@ Status compress(Codec c, const std::string& in, std::string& out) {
       deflateEnd(&z);
       return rc == Z_STREAM_END ? Status::ok() : Status::error("gzip compression failed");
     }
+    case Codec::Lz4Raw: case Codec::Lz4: {
+      // LZ4_RAW: one bare block. LZ4 (Hadoop's Lz4Codec, parquet-mr's LZ4): the block framed by
+      // its 4-byte big-endian uncompressed and compressed lengths.
+      const size_t frame = c == Codec::Lz4 ? 8 : 0;
+      out.resize(frame + size_t(LZ4_compressBound(int(in.size()))));
+      const int n = LZ4_compress_default(in.data(), out.data() + frame, int(in.size()), int(out.size() - frame));
+      if (n <= 0 && !in.empty()) return Status::error("lz4 compression failed");
+      out.resize(frame + size_t(n));
+      if (frame) {
+        auto be32 = [&](size_t at, uint32_t v) { for (int k = 0; k < 4; ++k) out[at + k] = char(uint8_t(v >> (24 - 8 * k))); };
+        be32(0, uint32_t(in.size()));
+        be32(4, uint32_t(n));
+      }
+      return Status::ok();
+    }
+    case Codec::Brotli: {
+      size_t n = BrotliEncoderMaxCompressedSize(in.size());
+      if (n == 0) n = in.size() + 1024;
+      out.resize(n);
+      // Quality 1: parquet-mr's BrotliCodec default (brotli-codec's level 1).
+      if (!BrotliEncoderCompress(1, BROTLI_DEFAULT_WINDOW, BROTLI_MODE_GENERIC, in.size(),
+                                 reinterpret_cast<const uint8_t*>(in.data()), &n, reinterpret_cast<uint8_t*>(out.data())))
+        return Status::error("brotli compression failed");
+      out.resize(n);
+      return Status::ok();
+    }
     default: break;
   }
   return Status::error("compression codec not supported for writing");
@@ -178,6 +209,190 @@ void plain_value(const col::Column& c, const Physical& p, int64_t i, std::string
   }
 }
 
+
+// --- statistics ----------------------------------------------------------------------------
+// A set of values' statistics as parquet-mr's Statistics: the null count and, when the type has
+// an order (not INT96) and no NaN was seen, min/max as PLAIN bytes (byte arrays without length).
+struct Stats {
+  int64_t nulls = 0;
+  bool has_value = false;
+  bool ordered = true;
+  std::string min, max;
+};
+
+template <typename T> std::string le_bytes(T v) { return std::string(reinterpret_cast<const char*>(&v), sizeof v); }
+
+std::string decimal_bytes(__int128 v, const Physical& p) {
+  if (p.type == PhysType::Int32) return le_bytes(int32_t(v));
+  if (p.type == PhysType::Int64) return le_bytes(int64_t(v));
+  std::string s;
+  for (int k = p.type_length - 1; k >= 0; --k) s += char(uint8_t(v >> (8 * k)));  // big-endian
+  return s;
+}
+
+// Min/max of rows [from, to) of c, read through get(i) as T, compared with <.
+template <typename T, typename Get, typename Enc>
+void minmax(const col::Column& c, int64_t from, int64_t to, Get get, Enc enc, Stats& s) {
+  bool any = false;
+  T lo{}, hi{};
+  for (int64_t i = from; i < to; ++i) {
+    if (!c.is_valid(i)) continue;
+    const T v = get(i);
+    if constexpr (std::is_floating_point_v<T>)
+      if (std::isnan(v)) { s.ordered = false; continue; }
+    if (!any) { lo = hi = v; any = true; continue; }
+    if (v < lo) lo = v;
+    if (hi < v) hi = v;
+  }
+  if (any) { s.min = enc(lo); s.max = enc(hi); }
+}
+
+Stats stats_of(const col::Column& c, const Physical& p, int64_t from, int64_t to) {
+  Stats s;
+  int64_t valid = 0;
+  if (!c.has_nulls()) valid = to - from;
+  else
+    for (int64_t i = from; i < to; ++i) valid += c.is_valid(i);
+  s.nulls = (to - from) - valid;
+  s.has_value = valid > 0;
+  if (!s.has_value) return s;
+  auto i32 = [](int32_t v) { return le_bytes(v); };
+  auto i64 = [](int64_t v) { return le_bytes(v); };
+  switch (c.id()) {
+    case TypeId::Boolean:
+      minmax<bool>(c, from, to, [&](int64_t i) { return c.bool_at(i); }, [](bool v) { return std::string(1, char(v)); }, s);
+      break;
+    case TypeId::Byte: minmax<int32_t>(c, from, to, [&](int64_t i) { return int32_t(c.vals<int8_t>()[i]); }, i32, s); break;
+    case TypeId::Short: minmax<int32_t>(c, from, to, [&](int64_t i) { return int32_t(c.vals<int16_t>()[i]); }, i32, s); break;
+    case TypeId::Int: case TypeId::Date: minmax<int32_t>(c, from, to, [&](int64_t i) { return c.vals<int32_t>()[i]; }, i32, s); break;
+    case TypeId::Long: case TypeId::TimestampNtz:
+      minmax<int64_t>(c, from, to, [&](int64_t i) { return c.vals<int64_t>()[i]; }, i64, s);
+      break;
+    case TypeId::Float:
+      minmax<float>(c, from, to, [&](int64_t i) { return c.vals<float>()[i]; }, [](float v) { return le_bytes(v); }, s);
+      break;
+    case TypeId::Double:
+      minmax<double>(c, from, to, [&](int64_t i) { return c.vals<double>()[i]; }, [](double v) { return le_bytes(v); }, s);
+      break;
+    case TypeId::String: case TypeId::Binary:  // unsigned byte order (char_traits<char> compares as unsigned char)
+      minmax<std::string_view>(c, from, to, [&](int64_t i) { return c.str(i); }, [](std::string_view v) { return std::string(v); }, s);
+      break;
+    case TypeId::Decimal:
+      minmax<__int128>(c, from, to, [&](int64_t i) { return c.dec_at(i); }, [&](__int128 v) { return decimal_bytes(v, p); }, s);
+      break;
+    default: s.ordered = false; break;  // INT96 timestamps: no order, only the null count
+  }
+  if (s.min.empty() && s.max.empty() && c.id() != TypeId::String && c.id() != TypeId::Binary) s.ordered = false;  // only NaN
+  return s;
+}
+
+// The Statistics struct as parquet-mr's toParquetStatistics writes it: nothing past 4096 bytes
+// of min + max; the deprecated min/max (fields 2/1) only for signed orders or min == max;
+// min_value/max_value (6/5) for every ordered type.
+void write_stats(CompactWriter& w, int16_t id, const Stats& s, bool signed_order) {
+  const bool minmax = s.has_value && s.ordered;
+  if (minmax && s.min.size() + s.max.size() >= 4096) return;
+  w.begin(id);
+  if (minmax && (signed_order || s.min == s.max)) {
+    w.binary(1, s.max);
+    w.binary(2, s.min);
+  }
+  w.i64(3, s.nulls);
+  if (minmax) {
+    w.binary(5, s.max);
+    w.binary(6, s.min);
+  }
+  w.end();
+}
+
+// --- dictionary ----------------------------------------------------------------------------
+// parquet-mr's dictionary writers: distinct values in first-seen order, their PLAIN bytes as the
+// dictionary page. Keys: the value's bits (fixed width up to 8 bytes), the bytes themselves
+// (strings, binary; views into the column, alive while the chunk is encoded), else the PLAIN
+// bytes (INT96, FIXED_LEN_BYTE_ARRAY decimals).
+struct Dictionary {
+  std::unordered_map<uint64_t, int32_t> fixed;
+  std::unordered_map<std::string_view, int32_t> bytes;
+  std::unordered_map<std::string, int32_t> wide;
+  std::string plain;
+  int32_t size = 0;
+};
+
+constexpr size_t kPageBytes = size_t(1) << 20;  // parquet.page.size and parquet.dictionary.page.size
+constexpr int64_t kPageRows = 20000;             // parquet.page.row.count.limit
+
+// The dictionary index of row i, adding the value when new.
+int32_t dict_index(Dictionary& d, const col::Column& c, const Physical& p, int64_t i, std::string& scratch) {
+  auto add = [&](auto& map, auto key) {
+    auto [it, fresh] = map.emplace(key, d.size);
+    if (fresh) { plain_value(c, p, i, d.plain); ++d.size; }
+    return it->second;
+  };
+  switch (c.id()) {
+    case TypeId::Byte: return add(d.fixed, uint64_t(uint8_t(c.vals<int8_t>()[i])));
+    case TypeId::Short: return add(d.fixed, uint64_t(uint16_t(c.vals<int16_t>()[i])));
+    case TypeId::Int: case TypeId::Date: case TypeId::Float: return add(d.fixed, uint64_t(uint32_t(c.vals<int32_t>()[i])));
+    case TypeId::Long: case TypeId::Double: case TypeId::TimestampNtz: return add(d.fixed, uint64_t(c.vals<int64_t>()[i]));
+    case TypeId::String: case TypeId::Binary: return add(d.bytes, c.str(i));
+    default:
+      scratch.clear();
+      plain_value(c, p, i, scratch);
+      return add(d.wide, scratch);
+  }
+}
+
+// RLE/bit-packed hybrid of dictionary indices at bit width w: runs of 8 or more equal values
+// as RLE runs, the rest bit-packed in groups of 8 (the last group padded with zeros).
+void rle_hybrid(const std::vector<int32_t>& v, int w, std::string& out) {
+  auto varint = [&](uint64_t h) {
+    while (h >= 0x80) { out += char((h & 0x7f) | 0x80); h >>= 7; }
+    out += char(h);
+  };
+  const size_t n = v.size();
+  const int value_bytes = (w + 7) / 8;
+  auto run_at = [&](size_t i) {
+    size_t j = i + 1;
+    while (j < n && v[j] == v[i]) ++j;
+    return j - i;
+  };
+  size_t i = 0;
+  while (i < n) {
+    if (const size_t r = run_at(i); r >= 8) {
+      varint(uint64_t(r) << 1);
+      for (int k = 0; k < value_bytes; ++k) out += char(uint8_t(uint32_t(v[i]) >> (8 * k)));
+      i += r;
+      continue;
+    }
+    const size_t start = i;
+    size_t groups = 0;
+    while (i < n && groups < 63 && (groups == 0 || run_at(i) < 8)) {
+      i = std::min(i + 8, n);
+      ++groups;
+    }
+    varint((uint64_t(groups) << 1) | 1);
+    uint64_t acc = 0;
+    int bits = 0;
+    for (size_t k = start; k < start + groups * 8; ++k) {
+      acc |= uint64_t(k < n ? uint32_t(v[k]) : 0u) << bits;
+      bits += w;
+      while (bits >= 8) { out += char(uint8_t(acc)); acc >>= 8; bits -= 8; }
+    }
+    if (bits > 0) out += char(uint8_t(acc));
+  }
+}
+
+int bit_width(int32_t max_value) {
+  int w = 0;
+  while (w < 32 && (uint64_t(1) << w) <= uint64_t(uint32_t(max_value))) ++w;
+  return w;
+}
+
+// Encoded pages of one column chunk.
+struct EncodedPage {
+  std::string header, bytes;  // compressed
+  int64_t uncompressed = 0;
+};
+
 }  // namespace
 
 Result<Codec> write_codec(std::string_view name, std::string* extension) {
@@ -189,22 +404,27 @@ Result<Codec> write_codec(std::string_view name, std::string* extension) {
   else if (n == "none" || n == "uncompressed") { c = Codec::Uncompressed; }
   else if (n == "gzip") { c = Codec::Gzip; ext = ".gz"; }
   else if (n == "zstd") { c = Codec::Zstd; ext = ".zstd"; }
-  else if (n == "lzo" || n == "lz4" || n == "brotli" || n == "lz4_raw")
-    return Result<Codec>::error("writing " + n + "-compressed Parquet files is not supported by sparkpp yet (snappy, gzip, zstd and none are)");
+  else if (n == "lz4") { c = Codec::Lz4; ext = ".lz4hadoop"; }
+  else if (n == "lz4_raw") { c = Codec::Lz4Raw; ext = ".lz4raw"; }
+  else if (n == "brotli") { c = Codec::Brotli; ext = ".br"; }
+  else if (n == "lzo")
+    return Result<Codec>::error("writing lzo-compressed Parquet files is not supported by sparkpp (Debian ships no LZO codec Spark's format uses)");
   else
     return Result<Codec>::error("Codec [" + std::string(name) + "] is not available. Available codecs are brotli, uncompressed, lz4, gzip, lzo, snappy, none, zstd.");
   if (extension) *extension = ext + ".parquet";
   return c;
 }
 
-Result<std::unique_ptr<ParquetWriter>> ParquetWriter::make(const col::ColType& schema, Codec codec, int64_t row_group_bytes) {
+Result<std::unique_ptr<ParquetWriter>> ParquetWriter::make(const col::ColType& schema, Codec codec, int64_t row_group_bytes,
+                                                           bool dictionary) {
   using R = Result<std::unique_ptr<ParquetWriter>>;
   for (size_t i = 0; i < schema.children.size(); ++i)
     if (auto p = physical_of(schema.children[i], schema.names[i]); !p) return R::error(p.error_message());
   auto w = std::unique_ptr<ParquetWriter>(new ParquetWriter());
   w->schema_ = schema;
   w->codec_ = codec;
-  w->row_group_bytes_ = row_group_bytes;
+  w->row_group_bytes_ = std::max<int64_t>(1, row_group_bytes);
+  w->dictionary_ = dictionary;
   return w;
 }
 
@@ -213,12 +433,22 @@ void ParquetWriter::begin(std::string& out) {
   offset_ = 4;
 }
 
+// Rows are buffered until the row group's size (in memory) reaches parquet.block.size; a batch
+// larger than the room left is cut, so row groups follow the setting whatever the batch size.
 Status ParquetWriter::write(const col::Batch& b, std::string& out) {
   if (b.num_rows == 0) return Status::ok();
-  pending_.push_back(b);
-  pending_bytes_ += col::memory_size(b);
-  pending_rows_ += b.num_rows;
-  if (pending_bytes_ >= row_group_bytes_) return flush(out);
+  const int64_t per_row = std::max<int64_t>(1, col::memory_size(b) / b.num_rows);
+  int64_t at = 0;
+  while (at < b.num_rows) {
+    const int64_t room = row_group_bytes_ - pending_bytes_;
+    const int64_t take = std::clamp<int64_t>((room + per_row - 1) / per_row, 1, b.num_rows - at);
+    pending_.push_back(at == 0 && take == b.num_rows ? b : col::slice(b, at, take));
+    pending_bytes_ += take * per_row;
+    pending_rows_ += take;
+    at += take;
+    if (pending_bytes_ >= row_group_bytes_)
+      if (auto s = flush(out); !s) return s;
+  }
   return Status::ok();
 }
 
@@ -230,13 +460,17 @@ Status ParquetWriter::flush(std::string& out) {
   pending_bytes_ = pending_rows_ = 0;
   std::string chunks;  // ColumnChunk structs
   const int64_t start = offset_;
-  for (size_t i = 0; i < b.columns.size(); ++i)
-    if (auto s = encode_column(i, *b.columns[i], out, chunks); !s) return s;
+  int64_t uncompressed = 0;
+  for (size_t i = 0; i < b.columns.size(); ++i) {
+    auto u = encode_column(i, *b.columns[i], out, chunks);
+    if (!u) return Status::error(u.error_message());
+    uncompressed += u.value();
+  }
   std::string rg;
   CompactWriter w(rg);
   w.list(1, CType::Struct, b.columns.size());
   rg += chunks;
-  w.i64(2, offset_ - start);
+  w.i64(2, uncompressed);
   w.i64(3, rows);
   w.i64(5, start);
   w.i64(6, offset_ - start);
@@ -246,75 +480,148 @@ Status ParquetWriter::flush(std::string& out) {
   return Status::ok();
 }
 
-Status ParquetWriter::encode_column(size_t i, const col::Column& c, std::string& out, std::string& meta) {
-  auto p = physical_of(schema_.children[i], schema_.names[i]);
-  if (!p) return Status(Status::error(p.error_message()));
+// One column chunk: pages of at most ~1 MiB of PLAIN values and 20000 rows; dictionary-encoded
+// (PLAIN_DICTIONARY, as parquet-mr's v1 writer) until the dictionary passes 1 MiB — that page
+// and the rest PLAIN — or when the first page shows the dictionary does not pay (parquet-mr's
+// isCompressionSatisfying: encoded + dictionary < raw), then the chunk is PLAIN throughout.
+// Statistics in each page header and the chunk's metadata. Returns the uncompressed size.
+Result<int64_t> ParquetWriter::encode_column(size_t i, const col::Column& c, std::string& out, std::string& meta) {
+  using R = Result<int64_t>;
+  auto pr = physical_of(schema_.children[i], schema_.names[i]);
+  if (!pr) return R::error(pr.error_message());
+  const Physical p = pr.value();
   const bool optional = i >= schema_.nullable.size() || schema_.nullable[i];
-  if (!optional && c.has_nulls()) return Status::error("a NULL in the non-nullable column " + schema_.names[i]);
-  const int64_t chunk_start = offset_;
-  int64_t uncompressed_total = 0;
-  std::string body, packed, header;
+  if (!optional && c.has_nulls()) return R::error("a NULL in the non-nullable column " + schema_.names[i]);
+  const TypeId id = c.id();
+  const bool signed_order = id != TypeId::String && id != TypeId::Binary;
+  const int64_t fixed_width = id == TypeId::Boolean ? 0
+                              : p.type == PhysType::Int32 || p.type == PhysType::Float ? 4
+                              : p.type == PhysType::Int64 || p.type == PhysType::Double ? 8
+                              : p.type == PhysType::Int96 ? 12
+                              : p.type == PhysType::FixedLenByteArray ? p.type_length : -1;
+  auto plain_size = [&](int64_t r) { return fixed_width >= 0 ? fixed_width : int64_t(4 + c.str(r).size()); };
+
+  Dictionary dict;
+  bool use_dict = dictionary_ && id != TypeId::Boolean;
+  bool dict_used = false, plain_used = false;
+  std::vector<EncodedPage> pages;
+  std::string values, levels, body, scratch;
+  std::vector<int32_t> idx;
   int64_t row = 0;
+  bool first = true;
   while (row < c.length || (row == 0 && c.length == 0)) {
-    // One page: about 1 MiB of values.
-    body.clear();
-    std::string values;
     const int64_t from = row;
-    for (; row < c.length && values.size() < (1u << 20); ++row)
-      if (c.is_valid(row)) {
-        if (c.id() == TypeId::Boolean) values += char(c.bool_at(row) ? 1 : 0);  // packed below
-        else plain_value(c, p.value(), row, values);
+    int64_t raw = 0;
+    idx.clear();
+    bool dict_page = use_dict;
+    for (; row < c.length && raw < int64_t(kPageBytes) && row - from < kPageRows; ++row) {
+      if (!c.is_valid(row)) continue;
+      raw += plain_size(row);
+      if (dict_page) {
+        idx.push_back(dict_index(dict, c, p, row, scratch));
+        if (dict.plain.size() > kPageBytes) dict_page = use_dict = false;  // fall back to PLAIN from this page on
       }
-    if (c.id() == TypeId::Boolean) {  // PLAIN booleans are bit-packed
-      std::string bits((values.size() + 7) / 8, '\0');
-      for (size_t k = 0; k < values.size(); ++k)
-        if (values[k]) bits[k / 8] = char(bits[k / 8] | (1 << (k % 8)));
-      values.swap(bits);
     }
+    if (dict_page) {
+      values.clear();
+      const int w = bit_width(std::max(0, dict.size - 1));
+      values += char(w);
+      rle_hybrid(idx, w, values);
+      if (first && int64_t(values.size() + dict.plain.size()) >= raw) dict_page = use_dict = false;  // not worth it
+    }
+    if (!dict_page) {
+      values.clear();
+      for (int64_t r = from; r < row; ++r)
+        if (c.is_valid(r)) {
+          if (id == TypeId::Boolean) values += char(c.bool_at(r) ? 1 : 0);  // packed below
+          else plain_value(c, p, r, values);
+        }
+      if (id == TypeId::Boolean) {  // PLAIN booleans are bit-packed
+        std::string bits((values.size() + 7) / 8, '\0');
+        for (size_t k = 0; k < values.size(); ++k)
+          if (values[k]) bits[k / 8] = char(bits[k / 8] | (1 << (k % 8)));
+        values.swap(bits);
+      }
+    }
+    (dict_page ? dict_used : plain_used) = true;
+    body.clear();
     if (optional) {
-      std::string lv;
-      rle_levels(c, from, row, lv);
-      put_u32(body, uint32_t(lv.size()));
-      body += lv;
+      levels.clear();
+      rle_levels(c, from, row, levels);
+      put_u32(body, uint32_t(levels.size()));
+      body += levels;
     }
     body += values;
-    if (auto s = compress(codec_, body, packed); !s) return s;
-    header.clear();
-    CompactWriter h(header);
+    EncodedPage pg;
+    if (auto s = compress(codec_, body, pg.bytes); !s) return R::error(s.message());
+    CompactWriter h(pg.header);
     h.i32(1, int32_t(PageType::DataPage));
     h.i32(2, int64_t(body.size()));
-    h.i32(3, int64_t(packed.size()));
+    h.i32(3, int64_t(pg.bytes.size()));
     h.begin(5);
     h.i32(1, row - from);
-    h.i32(2, int32_t(Encoding::Plain));
+    h.i32(2, int32_t(dict_page ? Encoding::PlainDictionary : Encoding::Plain));
     h.i32(3, int32_t(Encoding::Rle));
     h.i32(4, int32_t(Encoding::Rle));
+    write_stats(h, 5, stats_of(c, p, from, row), signed_order);
     h.end();
-    header += char(0);
-    out += header;
-    out += packed;
-    offset_ += int64_t(header.size() + packed.size());
-    uncompressed_total += int64_t(header.size() + body.size());
+    pg.header += char(0);
+    pg.uncompressed = int64_t(body.size());
+    pages.push_back(std::move(pg));
+    first = false;
     if (c.length == 0) break;
   }
+  if (!dict_used) dict.size = 0;
+
+  const int64_t chunk_start = offset_;
+  int64_t uncompressed_total = 0;
+  auto emit = [&](const EncodedPage& pg) {
+    out += pg.header;
+    out += pg.bytes;
+    offset_ += int64_t(pg.header.size() + pg.bytes.size());
+    uncompressed_total += int64_t(pg.header.size()) + pg.uncompressed;
+  };
+  if (dict_used) {  // the dictionary page: PLAIN values, PLAIN_DICTIONARY as parquet-mr's v1 writer says
+    EncodedPage pg;
+    if (auto s = compress(codec_, dict.plain, pg.bytes); !s) return R::error(s.message());
+    CompactWriter h(pg.header);
+    h.i32(1, int32_t(PageType::DictionaryPage));
+    h.i32(2, int64_t(dict.plain.size()));
+    h.i32(3, int64_t(pg.bytes.size()));
+    h.begin(7);
+    h.i32(1, dict.size);
+    h.i32(2, int32_t(Encoding::PlainDictionary));
+    h.end();
+    pg.header += char(0);
+    pg.uncompressed = int64_t(dict.plain.size());
+    emit(pg);
+  }
+  const int64_t data_start = offset_;
+  for (const auto& pg : pages) emit(pg);
+
   CompactWriter m(meta);
   m.begin_elem();
   m.i64(2, chunk_start);
   m.begin(3);
-  m.i32(1, int32_t(p.value().type));
-  m.list(2, CType::I32, 2);
-  m.zigzag(int32_t(Encoding::Plain));
-  m.zigzag(int32_t(Encoding::Rle));
+  m.i32(1, int32_t(p.type));
+  std::vector<Encoding> encodings;
+  if (dict_used) encodings.push_back(Encoding::PlainDictionary);
+  encodings.push_back(Encoding::Rle);
+  if (plain_used) encodings.push_back(Encoding::Plain);
+  m.list(2, CType::I32, encodings.size());
+  for (Encoding e : encodings) m.zigzag(int32_t(e));
   m.list(3, CType::Binary, 1);
   m.bytes(schema_.names[i]);
   m.i32(4, int32_t(codec_));
   m.i64(5, c.length);
   m.i64(6, uncompressed_total);
   m.i64(7, offset_ - chunk_start);
-  m.i64(9, chunk_start);
+  m.i64(9, data_start);
+  if (dict_used) m.i64(11, chunk_start);
+  write_stats(m, 12, stats_of(c, p, 0, c.length), signed_order);
   m.end();
   m.end();
-  return Status::ok();
+  return uncompressed_total;
 }
 
 Status ParquetWriter::end(std::string& out) {

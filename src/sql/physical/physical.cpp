@@ -2,6 +2,8 @@
 // form executors rebuild operators from.
 #include "sql/physical/physical.h"
 
+#include <set>
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -189,17 +191,43 @@ static std::string agg_list(const ExprList& es, AggMode mode) {
   return s + "]";
 }
 
-// Data source filter names for PushedFilters (`GreaterThan(a,1)`), for simple predicates.
+// Data source filter names for PushedFilters (`GreaterThan(a,1)`, `In(a, [1,2])`,
+// `Or(IsNull(a),EqualTo(b,x))`), as DataSourceStrategy.translateFilter: comparisons of a column
+// with a literal (either side), IN lists of literals, IS [NOT] NULL, AND/OR/NOT of those.
 static std::string pushed_filter(const Expr& e) {
   static const std::pair<const char*, const char*> ops[] = {
       {"=", "EqualTo"}, {"<=>", "EqualNullSafe"}, {">", "GreaterThan"}, {">=", "GreaterThanOrEqual"},
       {"<", "LessThan"}, {"<=", "LessThanOrEqual"}};
+  static const std::pair<const char*, const char*> flipped[] = {
+      {"=", "EqualTo"}, {"<=>", "EqualNullSafe"}, {">", "LessThan"}, {">=", "LessThanOrEqual"},
+      {"<", "GreaterThan"}, {"<=", "GreaterThanOrEqual"}};
   if (e.kind != ExprKind::Call) return "";
   if ((e.name == "isnotnull" || e.name == "isnull") && e.children[0]->kind == ExprKind::Attribute)
     return std::string(e.name == "isnull" ? "IsNull(" : "IsNotNull(") + e.children[0]->name + ")";
+  if ((e.name == "and" || e.name == "or") && e.children.size() == 2) {
+    const std::string l = pushed_filter(*e.children[0]), r = pushed_filter(*e.children[1]);
+    if (l.empty() || r.empty()) return "";
+    return std::string(e.name == "and" ? "And(" : "Or(") + l + "," + r + ")";
+  }
+  if (e.name == "not" && e.children.size() == 1) {
+    const std::string c = pushed_filter(*e.children[0]);
+    return c.empty() ? "" : "Not(" + c + ")";
+  }
+  if (e.name == "in" && e.children.size() >= 2 && e.children[0]->kind == ExprKind::Attribute) {
+    std::string vals;
+    for (size_t k = 1; k < e.children.size(); ++k) {
+      if (e.children[k]->kind != ExprKind::Literal) return "";
+      vals += (k > 1 ? "," : "") + e.children[k]->to_string();
+    }
+    return "In(" + e.children[0]->name + ", [" + vals + "])";
+  }
+  if (e.children.size() != 2) return "";
   for (const auto& [op, name] : ops)
     if (e.name == op && e.children[0]->kind == ExprKind::Attribute && e.children[1]->kind == ExprKind::Literal)
       return std::string(name) + "(" + e.children[0]->name + "," + e.children[1]->to_string() + ")";
+  for (const auto& [op, name] : flipped)
+    if (e.name == op && e.children[1]->kind == ExprKind::Attribute && e.children[0]->kind == ExprKind::Literal)
+      return std::string(name) + "(" + e.children[1]->name + "," + e.children[0]->to_string() + ")";
   return "";
 }
 
@@ -218,16 +246,31 @@ std::string PhysicalPlan::node_string() const {
       std::string fmt = name;
       for (auto& c : fmt) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
       if (name == "parquet") fmt = "Parquet";  // ParquetFileFormat's toString; the others are upper case
-      std::string pushed = "[";
+      // Conjuncts over partition columns only (the last `partition_cols` of dataSchema) are
+      // PartitionFilters (they prune files on the driver); the rest DataFilters / PushedFilters.
+      std::set<int64_t> part_ids;
+      for (size_t i = data_attrs.size() - std::min<size_t>(data_attrs.size(), size_t(std::max(0, partition_cols))); i < data_attrs.size(); ++i)
+        part_ids.insert(data_attrs[i]->id);
+      ExprList data_filters, partition_filters;
       for (const auto& e : exprs) {
+        bool only_parts = !part_ids.empty(), any = false;
+        foreach_expr(e, [&](const Expr& x) {
+          if (x.kind != ExprKind::Attribute) return;
+          any = true;
+          if (!part_ids.count(x.id)) only_parts = false;
+        });
+        (only_parts && any ? partition_filters : data_filters).push_back(e);
+      }
+      std::string pushed = "[";
+      for (const auto& e : data_filters) {
         std::string f = pushed_filter(*e);
         if (!f.empty()) pushed += (pushed.size() > 1 ? ", " : "") + f;
       }
       std::vector<StructField> fs;
       for (const auto& a : output_attrs) fs.push_back({a->name, a->type, a->nullable, "{}"});
-      return "FileScan " + name + " " + list(output_attrs, ",") + " Batched: " + (name == "parquet" ? "true" : "false") + ", DataFilters: " + list(exprs) +
+      return "FileScan " + name + " " + list(output_attrs, ",") + " Batched: " + (name == "parquet" ? "true" : "false") + ", DataFilters: " + list(data_filters) +
              ", Format: " + fmt + ", Location: InMemoryFileIndex(" + std::to_string(paths.size()) + " paths)[" +
-             (paths.empty() ? "" : "file:" + paths[0]) + (paths.size() > 1 ? ", ..." : "") + "], PartitionFilters: [], PushedFilters: " +
+             (paths.empty() ? "" : "file:" + paths[0]) + (paths.size() > 1 ? ", ..." : "") + "], PartitionFilters: " + list(partition_filters) + ", PushedFilters: " +
              pushed + "], ReadSchema: " + DataType::structure(fs).simple_string();
     }
     case PhysKind::Project: return "Project" + (exprs.empty() ? std::string() : " " + list(exprs));  // `Project` alone when empty
