@@ -101,3 +101,38 @@ def test_cloudpickle_serializer_errors():
     assert pickle.loads(f)(1) == 2
     with pytest.raises(pickle.PicklingError, match="Could not serialize object"):
         CloudPickleSerializer().dumps(lambda: lock)
+
+
+def test_a_claimed_frame_length_alone_allocates_nothing_big():
+    # A peer's length field (here 512 MiB, under the limit) followed by EOF must end with
+    # ConnectionClosed without reserving the claimed size first (it did: bytearray(n) up front).
+    import socket
+    import struct
+    import tracemalloc
+    a, b = socket.socketpair()
+    a.sendall(struct.pack(">IB", 512 << 20, 0x42) + b"x" * 10)
+    a.close()
+    tracemalloc.start()
+    try:
+        with pytest.raises(_wire.ConnectionClosed):
+            _wire.Channel(b, max_frame=1 << 30)._read_frame()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+        b.close()
+    assert peak < 8 << 20, peak
+
+
+def test_big_frames_arrive_whole_in_a_writable_buffer():
+    import socket
+    import threading
+    a, b = socket.socketpair()
+    blob = bytes(range(256)) * 20000  # 5 MB: grows past the first allocation
+    t = threading.Thread(target=lambda: _wire.Channel(a).send("PwInput", {"end": True}, [blob, b"", b"z"]))
+    t.start()
+    op, body, blobs = _wire.Channel(b).recv()
+    t.join()
+    a.close()
+    b.close()
+    assert op == "PwInput" and [bytes(x) for x in blobs] == [blob, b"", b"z"]
+    assert all(isinstance(x, bytearray) for x in blobs)

@@ -52,6 +52,9 @@ def version_mismatch(peer_proto, peer_build):
             % (peer_proto, peer_build or "build unknown", PROTOCOL_VERSION, build_id()))
 
 
+_PREALLOC = 1 << 20  # payload bytes allocated before any arrive (then doubled as they do)
+
+
 class Channel:
     """A blocking, message-oriented wrapper around a connected stream socket.
 
@@ -128,10 +131,15 @@ class Channel:
             raise ProtocolError("frame of %d bytes exceeds the limit of %d" % (n, self._max))
         kind = self._read_exact(1)[0]
         # The payload lands in a writable buffer of its own (no slicing copy): SQL batches
-        # become numpy arrays over it that pandas code may write to.
-        payload = bytearray(n - 1)
+        # become numpy arrays over it that pandas code may write to. It grows as bytes arrive:
+        # a peer's length field alone never makes us allocate (a 1 GiB claim, then EOF).
+        payload = bytearray(min(n - 1, _PREALLOC))
         view, got = memoryview(payload), 0
         while got < n - 1:
+            if got == len(payload):
+                del view
+                payload.extend(bytes(min(n - 1 - got, max(len(payload), _PREALLOC))))
+                view = memoryview(payload)
             try:
                 k = self._rfile.readinto(view[got:])
             except (ConnectionResetError, OSError) as e:
