@@ -2,6 +2,9 @@
 // trips (plain and zstd, slices, nested types) and the decoder's rejection of bad messages.
 #include <doctest/doctest.h>
 
+#include <sys/resource.h>
+
+#include <cstring>
 #include <random>
 
 #include <nlohmann/json.hpp>
@@ -215,4 +218,40 @@ TEST_CASE("sql columnar: decoder rejects truncated and corrupted messages") {
   std::string bad = msg;
   bad[6] = 4;  // unknown flag
   CHECK(!deserialize(bad).is_ok());
+}
+
+TEST_CASE("sql columnar: a zstd body is sized by what it decodes to, not by the header's claim") {
+  // Highly compressible (one long constant column): decodes past 16x its stored size, through
+  // the growing buffer, and still round-trips.
+  BatchBuilder bb(make_type(ColType::strct({"z"}, {ColType::scalar(TypeId::Long)})));
+  for (int r = 0; r < 200000; ++r) bb.column(0).append<int64_t>(42);
+  Batch big = bb.finish();
+  std::string msg = serialize(big, {true, 1});
+  uint64_t body_len, stored_len;
+  std::memcpy(&body_len, msg.data() + 32, 8);
+  std::memcpy(&stored_len, msg.data() + 40, 8);
+  REQUIRE(body_len > 16 * stored_len);
+  auto back = deserialize(msg);
+  REQUIRE_MESSAGE(back.is_ok(), back.error_message());
+  CHECK(back->num_rows == 200000);
+  CHECK(back->columns[0]->vals<int64_t>()[199999] == 42);
+
+  // A small message whose header claims a 1 GiB body: refused after decoding what is there,
+  // without allocating (and zeroing) the claimed size first.
+  std::string small = serialize(make_batch(10), {true, 1});
+  uint64_t claim = uint64_t{1} << 30;
+  std::memcpy(small.data() + 32, &claim, 8);
+  struct rusage before{}, after{};
+  getrusage(RUSAGE_SELF, &before);
+  auto r = deserialize(small);
+  getrusage(RUSAGE_SELF, &after);
+  CHECK_FALSE(r.is_ok());
+  CHECK(r.error_message() == "batch body does not decompress to its length");
+  CHECK(after.ru_maxrss - before.ru_maxrss < 64 * 1024);  // KiB: far below the 1 GiB claimed
+  // Claiming less than the frame holds fails too (more output than the header says).
+  std::string less = serialize(make_batch(10), {true, 1});
+  std::memcpy(&body_len, less.data() + 32, 8);
+  uint64_t shorter = body_len - 8;
+  std::memcpy(less.data() + 32, &shorter, 8);
+  CHECK_FALSE(deserialize(less).is_ok());
 }

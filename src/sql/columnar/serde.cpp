@@ -4,6 +4,9 @@
 
 #include <zstd.h>
 
+#include <algorithm>
+#include <memory>
+
 #include <nlohmann/json.hpp>
 
 namespace spp::sql::col {
@@ -170,6 +173,37 @@ std::string serialize(const Batch& b, const SerializeOptions& opt) {
   return s;
 }
 
+namespace {
+// Inflates a zstd body that must come to exactly `want` bytes. The header's `want` (a peer's
+// word, up to kMaxBatchBody) is trusted only as far as typical ratios go: the buffer starts at
+// 16x the input (at least 64 KiB) and doubles as output actually arrives, so a small message
+// claiming a huge body costs what it decodes to, not what it claims (as shuffle records).
+bool inflate_body(const char* src, size_t len, size_t want, std::string& out) {
+  static thread_local std::unique_ptr<ZSTD_DCtx, size_t (*)(ZSTD_DCtx*)> dctx(ZSTD_createDCtx(), ZSTD_freeDCtx);
+  ZSTD_DCtx* d = dctx.get();
+  if (!d) return false;
+  ZSTD_DCtx_reset(d, ZSTD_reset_session_only);
+  size_t first = std::min(want, std::max<size_t>(len * 16, size_t{1} << 16));
+  out.assign(first, '\0');
+  ZSTD_inBuffer in{src, len, 0};
+  ZSTD_outBuffer o{out.data(), out.size(), 0};
+  for (;;) {
+    size_t r = ZSTD_decompressStream(d, &o, &in);
+    if (ZSTD_isError(r)) return false;
+    if (r == 0) break;  // frame complete
+    if (o.pos < o.size) {
+      if (in.pos == in.size) return false;  // truncated
+      continue;
+    }
+    if (o.size == want) return false;  // more output than the header says
+    out.resize(std::min(want, o.size * 2));
+    o.dst = out.data();
+    o.size = out.size();
+  }
+  return o.pos == want && in.pos == in.size;
+}
+}  // namespace
+
 Result<Batch> deserialize(std::string_view in, size_t* consumed) {
   using R = Result<Batch>;
   if (in.size() < kBatchHeaderSize) return R::error("batch message truncated (header)");
@@ -203,9 +237,7 @@ Result<Batch> deserialize(std::string_view in, size_t* consumed) {
   const char* body = bp + 16 * n_bufs;
   std::string inflated;
   if (flags & kFlagZstd) {
-    inflated.resize(body_len);
-    size_t n = ZSTD_decompress(inflated.data(), inflated.size(), body, stored_len);
-    if (ZSTD_isError(n) || n != body_len) return R::error("batch body does not decompress to its length");
+    if (!inflate_body(body, stored_len, body_len, inflated)) return R::error("batch body does not decompress to its length");
     body = inflated.data();
   }
   Decoder dec{nodes.data(), nodes.size(), 0, bufs.data(), bufs.size(), 0,
