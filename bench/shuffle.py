@@ -11,6 +11,7 @@ spark.shuffle.compress=false: the raw record bytes) and peak RSS per process kin
 
 --cluster starts a master + 2 one-core workers (tests/integration/daemons.py, killed by PID);
 with --conf spark.sparkpp.shuffle.preferLocalRead=false every block then crosses the network.
+--cluster-conf K=V goes to the daemons and the submit alike (authentication, encryption).
 
 Each workload runs in its own `sparkpp submit` (this file is also the job script: run with
 --job). Peak memory is the largest VmHWM seen per process kind, sampled every 50 ms from
@@ -193,17 +194,21 @@ def main():
     ap.add_argument("--master", default="local[2]")
     ap.add_argument("--cluster", action="store_true", help="master + 2 one-core workers instead of --master")
     ap.add_argument("--conf", action="append", default=[], help="extra K=V settings")
+    ap.add_argument("--cluster-conf", action="append", default=[],
+                    help="K=V for the master, the workers and the submit (e.g. spark.network.crypto.enabled=true)")
     ap.add_argument("--no-raw", action="store_true", help="skip the uncompressed run")
     args = ap.parse_args()
+    args.conf += args.cluster_conf
     args.roots = []
     if args.cluster:
         sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
         from daemons import Cluster, wait_until
         tmp = tempfile.mkdtemp(prefix="spp-bench-cluster-")
+        daemon_conf = dict(kv.split("=", 1) for kv in args.cluster_conf)
         with Cluster(tmp) as c:
-            m = c.start_master()
+            m = c.start_master(conf=daemon_conf)
             for _ in range(2):
-                c.start_worker(m.url, cores=1, memory="2g")
+                c.start_worker(m.url, cores=1, memory="2g", conf=daemon_conf)
             wait_until(lambda: m.json()["aliveworkers"] == 2, 20, "two workers")
             args.master = m.url
             args.roots = [d.proc.pid for d in c.daemons]  # executors are the workers' children

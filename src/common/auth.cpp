@@ -4,9 +4,11 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/kdf.h>
 #include <stdlib.h>
 
 #include <fstream>
+#include <stdexcept>
 #include <mutex>
 #include <sstream>
 
@@ -73,6 +75,23 @@ std::string proof(const std::string& key, const char* label, const std::string& 
   return to_hex(hmac_sha256(key, t));
 }
 
+std::string session_key(const std::string& key, const std::string& connector_nonce, const std::string& acceptor_nonce,
+                        const char* label) {
+  std::string salt = connector_nonce + acceptor_nonce;
+  std::string info = std::string("sparkpp-crypto-1 ") + label;
+  unsigned char out[32];
+  size_t out_len = sizeof out;
+  EVP_PKEY_CTX* c = EVP_PKEY_CTX_new_id(EVP_PKEY_HKDF, nullptr);
+  bool ok = c && EVP_PKEY_derive_init(c) > 0 && EVP_PKEY_CTX_set_hkdf_md(c, EVP_sha256()) > 0 &&
+            EVP_PKEY_CTX_set1_hkdf_salt(c, reinterpret_cast<const unsigned char*>(salt.data()), static_cast<int>(salt.size())) > 0 &&
+            EVP_PKEY_CTX_set1_hkdf_key(c, reinterpret_cast<const unsigned char*>(key.data()), static_cast<int>(key.size())) > 0 &&
+            EVP_PKEY_CTX_add1_hkdf_info(c, reinterpret_cast<const unsigned char*>(info.data()), static_cast<int>(info.size())) > 0 &&
+            EVP_PKEY_derive(c, out, &out_len) > 0 && out_len == sizeof out;
+  EVP_PKEY_CTX_free(c);
+  if (!ok) throw std::runtime_error("HKDF-SHA256 failed");
+  return std::string(reinterpret_cast<const char*>(out), sizeof out);
+}
+
 std::string app_key(const std::string& cluster_secret, const std::string& app_id) {
   return to_hex(hmac_sha256(cluster_secret, std::string(kDomain) + "\napp\n" + app_id));
 }
@@ -87,9 +106,17 @@ void capture_env_secret() {
 }
 
 Result<Policy> cluster_policy(const Conf& conf) {
-  if (!conf.get_bool("spark.authenticate")) return Policy{};
+  bool encrypt = conf.get_bool("spark.network.crypto.enabled");
+  if (!conf.get_bool("spark.authenticate")) {
+    if (encrypt)
+      return Result<Policy>::error(
+          "spark.authenticate must be enabled when enabling encryption (spark.network.crypto.enabled=true): "
+          "set spark.authenticate=true and the cluster's secret");
+    return Policy{};
+  }
   Policy p;
   p.required = true;
+  p.encrypt = encrypt;
   if (!conf.get("spark.authenticate.secret").empty()) {
     p.key = conf.get("spark.authenticate.secret");
   } else if (std::string file = conf.get("spark.authenticate.secret.file"); !file.empty()) {
@@ -155,6 +182,10 @@ Step Acceptor::accept() {
   Step s;
   s.send.emplace_back(std::move(ack));
   s.ready = true;
+  if (policy_.required && policy_.encrypt) {
+    s.send_key = session_key(policy_.key, peer_nonce_, nonce_, "a2c");
+    s.recv_key = session_key(policy_.key, peer_nonce_, nonce_, "c2a");
+  }
   return s;
 }
 
@@ -176,10 +207,17 @@ Step Acceptor::on_message(const msg::Envelope& env) {
       if (policy_.key.empty()) return refuse("this " + my_role_ + " cannot authenticate " + h->role + "s yet");
       if (!well_formed_nonce(h->nonce)) return refuse("malformed authentication nonce");
       if (h->nonce == nonce_) return refuse("authentication nonce reflected");
+      if (h->crypto != policy_.encrypt)
+        return refuse(policy_.encrypt
+                          ? "encryption required: this " + my_role_ +
+                                " runs with spark.network.crypto.enabled=true; set it on the connecting side too"
+                          : "the " + h->role + " asks for encryption (spark.network.crypto.enabled=true) and this " +
+                                my_role_ + " runs without it; set the same on both sides");
       peer_nonce_ = h->nonce;
       state_ = State::kAwaitProof;
       msg::HelloChallenge c;
       c.nonce = nonce_;
+      c.crypto = policy_.encrypt;
       c.proof = proof(policy_.key, "acceptor", peer_role_, peer_nonce_, nonce_);
       Step s;
       s.send.emplace_back(std::move(c));
@@ -210,6 +248,7 @@ msg::Hello Connector::hello() const {
   h.name = my_name_;
   h.secret = token_;
   if (policy_.required) h.nonce = nonce_;
+  h.crypto = policy_.required && policy_.encrypt;
   return h;
 }
 
@@ -229,6 +268,10 @@ Step Connector::on_message(const msg::Envelope& env) {
     if (!policy_.required)
       return fail("the peer requires authentication and this process has no secret (set spark.authenticate=true and the cluster's secret)");
     if (!well_formed_nonce(c->nonce) || c->nonce == nonce_) return fail("malformed authentication nonce from the peer");
+    if (c->crypto != policy_.encrypt)
+      return fail(policy_.encrypt ? "the peer does not encrypt (spark.network.crypto.enabled=true is set here only)"
+                                  : "the peer requires encryption (set spark.network.crypto.enabled=true here too)");
+    peer_nonce_ = c->nonce;
     if (!equal_ct(c->proof, proof(policy_.key, "acceptor", my_role_, nonce_, c->nonce)))
       return fail("the peer failed authentication (wrong secret, or not the peer it claims to be)");
     state_ = State::kAwaitAck;
@@ -248,6 +291,10 @@ Step Connector::on_message(const msg::Envelope& env) {
   state_ = State::kReady;
   Step s;
   s.ready = true;
+  if (policy_.required && policy_.encrypt) {
+    s.send_key = session_key(policy_.key, nonce_, peer_nonce_, "c2a");
+    s.recv_key = session_key(policy_.key, nonce_, peer_nonce_, "a2c");
+  }
   return s;
 }
 

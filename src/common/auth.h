@@ -16,6 +16,12 @@
 // authentication leaves an acceptor that answers HelloAck without proving itself, and the other
 // way round, so a half-configured pair fails at connect time, saying which side lacks the secret.
 //
+// Encryption (spark.network.crypto.enabled, which needs spark.authenticate): Hello.crypto and
+// HelloChallenge.crypto say each side seals; each side refuses a peer whose setting differs
+// (so nothing can talk it down to plaintext). Once ready, both derive per-direction keys
+//   K_c2a, K_a2c = HKDF-SHA256(ikm: key, salt: Nc Na, info: "sparkpp-crypto-1 c2a" | "... a2c")
+// and every later frame is sealed (AES-256-GCM records, common/frame.h).
+//
 // The cores below are sans-I/O: they take decoded handshake messages and say what to send,
 // whether the connection is ready, or why it must end. net.cpp drives them over libuv
 // (Connection) and blocking sockets (BlockingChannel); tests drive them directly.
@@ -48,12 +54,19 @@ std::string app_key(const std::string& cluster_secret, const std::string& app_id
 struct Policy {
   bool required = false;  // prove `key` and demand proof of it
   std::string key;        // required && empty: refuse everything (key not known yet)
+  bool encrypt = false;   // with `required`: seal every frame after the Hello (spark.network.crypto.enabled)
 };
+
+// One direction's sealing key (32 raw bytes) of a connection: HKDF-SHA256 over `key` with both
+// nonces as salt; `label` "c2a" (connector to acceptor) or "a2c".
+std::string session_key(const std::string& key, const std::string& connector_nonce, const std::string& acceptor_nonce,
+                        const char* label);
 
 // The cluster secret a process was configured with: spark.authenticate.secret, else the file
 // spark.authenticate.secret.file (trailing whitespace trimmed), else $SPARKPP_SECRET (see
 // capture_env_secret). An error when spark.authenticate=true and none is set or the file
-// cannot be read; Policy{} when authentication is off.
+// cannot be read, or when spark.network.crypto.enabled=true without spark.authenticate (as
+// Spark); Policy{} when authentication is off. `encrypt` is spark.network.crypto.enabled.
 Result<Policy> cluster_policy(const Conf& conf);
 // Moves $SPARKPP_SECRET out of the environment (so no child process inherits the cluster
 // secret); cluster_policy reads the captured value. Call once at process start.
@@ -61,6 +74,8 @@ void capture_env_secret();
 // Environment variable through which a worker (or a local-mode driver) hands an executor its
 // application's key. The executor reads and unsets it.
 constexpr const char* kAppKeyEnv = "SPARKPP_APP_SECRET";
+// Set to "1" next to kAppKeyEnv when the executor's connections must be encrypted.
+constexpr const char* kAppCryptoEnv = "SPARKPP_APP_CRYPTO";
 
 // What the connection layer must do after a handshake message.
 struct Step {
@@ -68,6 +83,9 @@ struct Step {
   bool ready = false;              // handshake complete: deliver messages from now on
   std::string fail;                // non-empty: end the connection with this reason
   bool refuse = false;             // acceptor: tell the peer (HelloRefused{fail}) before closing
+  // With `ready` on an encrypted connection: this side's sealing and opening keys (32 raw
+  // bytes each; empty: no encryption). Switch after sending `send` (the last plain frame).
+  std::string send_key, recv_key;
 };
 
 class Acceptor {
@@ -107,7 +125,7 @@ class Connector {
   Policy policy_;
   std::string my_role_, my_name_, nonce_, token_;
   State state_ = State::kAwaitReply;
-  std::string peer_role_, peer_name_;
+  std::string peer_role_, peer_name_, peer_nonce_;
 };
 
 // The secure default. A process that binds `host` (its listeners and web UI) with

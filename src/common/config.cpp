@@ -81,6 +81,7 @@ const std::vector<SettingDef>& settings_catalog() {
       {"spark.authenticate", T::kBool, "false", "", "Every connection proves the shared secret (mutual HMAC-SHA256 challenge-response in the Hello exchange; the secret is never sent). Executors prove a per-application key derived from it."},
       {"spark.authenticate.secret", T::kString, "", "", "The shared secret (else spark.authenticate.secret.file, else $SPARKPP_SECRET). Make one with `sparkpp secret new`."},
       {"spark.authenticate.secret.file", T::kString, "", "", "File holding the shared secret (trailing whitespace ignored); keep it mode 0600."},
+      {"spark.network.crypto.enabled", T::kBool, "false", "", "Encrypt every authenticated connection (AES-256-GCM records, per-direction keys from HKDF-SHA256 over the secret and both handshake nonces). Needs spark.authenticate=true; set it on every node."},
       {"spark.logConf", T::kBool, "false", "", "Log the effective configuration at start."},
       {"spark.sparkpp.test.debugQueries", T::kBool, "false", "", "Tests only: the driver answers PyDebugQuery (executors, broadcast sends) from the Python program."},
       {"spark.sparkpp.executor.idleTimeout", T::kTime, "0", "s", "Reserved."},

@@ -1,7 +1,10 @@
 // Frame codec; see frame.h for the format.
 #include "common/frame.h"
 
+#include <openssl/evp.h>
+
 #include <cstring>
+#include <stdexcept>
 
 namespace spp {
 
@@ -37,7 +40,7 @@ Status FrameDecoder::feed(const char* data, size_t len, std::vector<Frame>& out)
     }
     if (buf_.size() - pos_ < 4) break;
     char kind = static_cast<char>(p[4 < buf_.size() - pos_ ? 4 : 0]);
-    if (buf_.size() - pos_ >= 5 && kind != kFrameJson && kind != kFrameBlob) {
+    if (buf_.size() - pos_ >= 5 && kind != kFrameJson && kind != kFrameBlob && kind != kFrameSealed) {
       failed_ = true;
       return Status::error("unknown frame kind byte " + std::to_string(static_cast<unsigned char>(kind)));
     }
@@ -55,6 +58,109 @@ Status FrameDecoder::feed(const char* data, size_t len, std::vector<Frame>& out)
     // An idle connection should not keep the capacity of the largest message it ever got.
     if (buf_.empty() && buf_.capacity() > (1u << 20)) std::string().swap(buf_);
   }
+  return Status::ok();
+}
+
+// ---------------------------------------------------------------- sealed records
+
+namespace {
+EVP_CIPHER_CTX* cctx(void* p) { return static_cast<EVP_CIPHER_CTX*>(p); }
+
+// 96-bit GCM nonce: 4 zero bytes, then the record counter big-endian.
+void counter_iv(uint64_t n, unsigned char iv[12]) {
+  std::memset(iv, 0, 12);
+  for (int i = 0; i < 8; ++i) iv[11 - i] = static_cast<unsigned char>(n >> (8 * i));
+}
+
+// A context keyed once; each record then sets only its nonce.
+void* new_ctx(const std::string& key, bool encrypt) {
+  if (key.size() != kSealKeyBytes) throw std::invalid_argument("sealing key must be 32 bytes");
+  EVP_CIPHER_CTX* c = EVP_CIPHER_CTX_new();
+  if (!c) throw std::bad_alloc();
+  const auto* k = reinterpret_cast<const unsigned char*>(key.data());
+  if (EVP_CipherInit_ex(c, EVP_aes_256_gcm(), nullptr, k, nullptr, encrypt ? 1 : 0) != 1) {
+    EVP_CIPHER_CTX_free(c);
+    throw std::runtime_error("AES-256-GCM unavailable");
+  }
+  return c;
+}
+}  // namespace
+
+FrameSealer::FrameSealer(const std::string& key) : ctx_(new_ctx(key, true)) {}
+FrameSealer::~FrameSealer() { EVP_CIPHER_CTX_free(cctx(ctx_)); }
+
+void FrameSealer::seal(std::string& out, std::string_view plain) {
+  while (!plain.empty()) {
+    size_t n = std::min(plain.size(), kSealRecordMax);
+    uint32_t len = static_cast<uint32_t>(1 + n + kSealTagBytes);
+    unsigned char hdr[kFrameHeader] = {static_cast<unsigned char>(len >> 24), static_cast<unsigned char>(len >> 16),
+                                       static_cast<unsigned char>(len >> 8), static_cast<unsigned char>(len),
+                                       static_cast<unsigned char>(kFrameSealed)};
+    unsigned char iv[12];
+    counter_iv(counter_++, iv);
+    size_t at = out.size();
+    out.append(reinterpret_cast<const char*>(hdr), kFrameHeader);
+    out.resize(at + kFrameHeader + n + kSealTagBytes);
+    auto* dst = reinterpret_cast<unsigned char*>(out.data() + at + kFrameHeader);
+    int l = 0;
+    EVP_CIPHER_CTX* c = cctx(ctx_);
+    bool ok = EVP_EncryptInit_ex(c, nullptr, nullptr, nullptr, iv) == 1 &&
+              EVP_EncryptUpdate(c, nullptr, &l, hdr, kFrameHeader) == 1 &&
+              EVP_EncryptUpdate(c, dst, &l, reinterpret_cast<const unsigned char*>(plain.data()), static_cast<int>(n)) == 1 &&
+              EVP_EncryptFinal_ex(c, dst + l, &l) == 1 &&
+              EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, kSealTagBytes, dst + n) == 1;
+    if (!ok) throw std::runtime_error("AES-256-GCM sealing failed");
+    plain.remove_prefix(n);
+  }
+}
+
+std::string FrameSealer::seal(std::string_view plain) {
+  std::string out;
+  out.reserve(plain.size() + (plain.size() / kSealRecordMax + 1) * (kFrameHeader + kSealTagBytes));
+  seal(out, plain);
+  return out;
+}
+
+FrameOpener::FrameOpener(const std::string& key, size_t max_frame) : ctx_(new_ctx(key, false)), inner_(max_frame) {}
+FrameOpener::~FrameOpener() { EVP_CIPHER_CTX_free(cctx(ctx_)); }
+
+Status FrameOpener::open(const Frame& sealed, std::vector<Frame>& out) {
+  if (failed_) return Status::error("sealed stream already failed");
+  auto fail = [this](std::string why) {
+    failed_ = true;
+    return Status::error(std::move(why));
+  };
+  if (sealed.kind != kFrameSealed)
+    return fail("plaintext frame (kind '" + std::string(1, sealed.kind) + "') on an encrypted connection");
+  const size_t total = sealed.payload.size();
+  if (total <= kSealTagBytes) return fail("sealed record of " + std::to_string(total) + " bytes is too short");
+  const size_t n = total - kSealTagBytes;
+  if (n > kSealRecordMax) return fail("sealed record of " + std::to_string(n) + " bytes exceeds " + std::to_string(kSealRecordMax));
+  uint32_t len = static_cast<uint32_t>(1 + total);
+  unsigned char hdr[kFrameHeader] = {static_cast<unsigned char>(len >> 24), static_cast<unsigned char>(len >> 16),
+                                     static_cast<unsigned char>(len >> 8), static_cast<unsigned char>(len),
+                                     static_cast<unsigned char>(kFrameSealed)};
+  unsigned char iv[12];
+  counter_iv(counter_, iv);
+  plain_.resize(n);
+  const auto* src = reinterpret_cast<const unsigned char*>(sealed.payload.data());
+  unsigned char tag[kSealTagBytes];
+  std::memcpy(tag, src + n, kSealTagBytes);
+  int l = 0;
+  EVP_CIPHER_CTX* c = cctx(ctx_);
+  bool ok = EVP_DecryptInit_ex(c, nullptr, nullptr, nullptr, iv) == 1 &&
+            EVP_DecryptUpdate(c, nullptr, &l, hdr, kFrameHeader) == 1 &&
+            EVP_DecryptUpdate(c, reinterpret_cast<unsigned char*>(plain_.data()), &l, src, static_cast<int>(n)) == 1 &&
+            EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, kSealTagBytes, tag) == 1 &&
+            EVP_DecryptFinal_ex(c, reinterpret_cast<unsigned char*>(plain_.data()) + l, &l) == 1;
+  if (!ok)
+    return fail("sealed record " + std::to_string(counter_) +
+                " does not verify (tampered, replayed, reordered, or sealed with another key)");
+  ++counter_;
+  Status st = inner_.feed(plain_.data(), plain_.size(), out);
+  if (!st) return fail("bad frame inside a sealed record: " + st.message());
+  for (const auto& f : out)
+    if (f.kind == kFrameSealed) return fail("sealed frame nested in a sealed record");
   return Status::ok();
 }
 

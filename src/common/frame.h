@@ -4,6 +4,14 @@
 //   kind 'J': a UTF-8 JSON envelope  {"v":PROTO,"op":NAME,"blobs":K,"body":{...}}
 //   kind 'B': a binary blob; the K blobs that follow a 'J' frame belong to it.
 // Bytes are never base64'd into JSON: pickled functions and partition data travel as 'B' frames.
+//
+// Encryption (spark.network.crypto.enabled, docs/security.md): after an authenticated Hello both
+// sides hold per-direction keys (auth::session_keys) and every later byte travels in sealed
+// records of kind 'E':  u32 N | 'E' | AES-256-GCM(ciphertext of up to kSealRecordMax bytes of
+// the plain frame stream) | 16-byte tag. The nonce is a per-direction record counter (never
+// sent: a replayed, dropped, reordered or altered record fails its tag) and the 5 header bytes
+// are the additional data. Records cut the plain stream anywhere (a large blob streams through
+// many records); the plain frames inside are decoded with the connection's frame limit.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -16,7 +24,11 @@ namespace spp {
 
 constexpr char kFrameJson = 'J';
 constexpr char kFrameBlob = 'B';
+constexpr char kFrameSealed = 'E';
 constexpr size_t kFrameHeader = 5;
+constexpr size_t kSealTagBytes = 16;
+constexpr size_t kSealRecordMax = 64u << 10;  // plaintext bytes per sealed record
+constexpr size_t kSealKeyBytes = 32;
 // Control-plane connections refuse frames above this (spark.rpc.message.maxSize is 128 MiB in
 // Spark; daemons here only carry small JSON, so they use a tighter bound).
 constexpr size_t kDefaultMaxFrame = 16u << 20;
@@ -47,6 +59,44 @@ class FrameDecoder {
   std::string buf_;
   size_t pos_ = 0;
   bool failed_ = false;
+};
+
+// Seals the plain frame stream of one direction. Not thread-safe; one per connection direction.
+class FrameSealer {
+ public:
+  explicit FrameSealer(const std::string& key);  // kSealKeyBytes raw bytes
+  ~FrameSealer();
+  FrameSealer(const FrameSealer&) = delete;
+  FrameSealer& operator=(const FrameSealer&) = delete;
+  // Appends `plain` (encoded frames, or any piece of the stream) as sealed records to `out`.
+  void seal(std::string& out, std::string_view plain);
+  std::string seal(std::string_view plain);
+ private:
+  void* ctx_;  // EVP_CIPHER_CTX
+  uint64_t counter_ = 0;
+};
+
+// Opens the sealed records of one direction (frames of kind 'E' from a FrameDecoder whose limit
+// is kSealRecordMax + kSealTagBytes) and decodes the plain frames in them with `max_frame`.
+// After any error it stays failed: the connection must end.
+class FrameOpener {
+ public:
+  FrameOpener(const std::string& key, size_t max_frame);
+  ~FrameOpener();
+  FrameOpener(const FrameOpener&) = delete;
+  FrameOpener& operator=(const FrameOpener&) = delete;
+  // Complete plain frames are appended to `out`. Errors: a frame not sealed (plaintext after
+  // the handshake), a record too short or too long, a tag that does not verify (tampered,
+  // truncated, replayed, reordered, another key), a bad plain frame inside.
+  Status open(const Frame& sealed, std::vector<Frame>& out);
+  bool failed() const { return failed_; }
+  uint64_t records() const { return counter_; }
+ private:
+  void* ctx_;
+  uint64_t counter_ = 0;
+  FrameDecoder inner_;
+  bool failed_ = false;
+  std::string plain_;
 };
 
 }  // namespace spp

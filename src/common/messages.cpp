@@ -92,7 +92,7 @@ std::string opt_string(const json& j, const char* key) {
 }  // namespace
 
 void to_json(json& j, const Hello& m) {
-  j = {{"role", m.role}, {"proto", m.proto}, {"name", m.name}, {"secret", m.secret}, {"build", m.build}, {"nonce", m.nonce}};
+  j = {{"role", m.role}, {"proto", m.proto}, {"name", m.name}, {"secret", m.secret}, {"build", m.build}, {"nonce", m.nonce}, {"crypto", m.crypto}};
 }
 void from_json(const json& j, Hello& m) {
   j.at("role").get_to(m.role);
@@ -101,6 +101,8 @@ void from_json(const json& j, Hello& m) {
   m.secret = opt_string(j, "secret");
   m.build = opt_string(j, "build");
   m.nonce = opt_string(j, "nonce");
+  auto c = j.find("crypto");
+  m.crypto = c != j.end() && c->is_boolean() && c->get<bool>();
 }
 void to_json(json& j, const HelloAck& m) {
   j = {{"role", m.role}, {"proto", m.proto}, {"name", m.name}, {"build", m.build}};

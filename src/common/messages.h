@@ -51,8 +51,9 @@ using json = nlohmann::json;
 // DataFrame engine: PySql* messages, PyError details, `native` task plans; 4 = mutual
 // challenge-response authentication: Hello.nonce, HelloChallenge, HelloProof; 5 =
 // RegisterApplicationFailed; 6 = typed StatusUpdate: enum state/error kind, map output, fetch
-// failure and SQL metrics as fields instead of free JSON.)
-constexpr int kProtocolVersion = 6;
+// failure and SQL metrics as fields instead of free JSON; 7 = encryption: Hello.crypto,
+// HelloChallenge.crypto, sealed 'E' records after the handshake.)
+constexpr int kProtocolVersion = 7;
 const char* build_id();  // "sparkpp 0.1.0 (<git describe>)"; see build_id.cpp.in
 
 // Connecting side -> accepting side, first message on every connection. With authentication
@@ -68,6 +69,7 @@ struct Hello {
   std::string secret;
   std::string build = build_id();
   std::string nonce;  // 64 hex digits (32 random bytes) when authenticating, else empty
+  bool crypto = false;  // with nonce: this side seals every later frame (spark.network.crypto.enabled)
 };
 
 // Accepting side -> connecting side when authentication is on: the acceptor's fresh nonce and
@@ -77,8 +79,9 @@ struct HelloChallenge {
   static constexpr const char* kOp = "HelloChallenge";
   std::string nonce;
   std::string proof;
+  bool crypto = false;  // the acceptor seals every frame after the handshake
 };
-SPP_MSG(HelloChallenge, nonce, proof)
+SPP_MSG(HelloChallenge, nonce, proof, crypto)
 
 // Connecting side -> accepting side: its proof over the same nonces ("connector" transcript).
 // Reply: HelloAck, or HelloRefused when the proof is wrong.

@@ -124,40 +124,64 @@ void Connection::on_read(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) {
 void Connection::handle_frames(std::vector<Frame>& frames) {
   for (auto& f : frames) {
     if (closing_) return;
-    if (have_pending_) {
-      if (f.kind != kFrameBlob) {
-        close("expected " + std::to_string(pending_blobs_) + " more blob frame(s) for " + pending_.op);
-        return;
+    // The handshake may switch this connection to sealed records between two frames of one read.
+    if (opener_) {
+      std::vector<Frame> plain;
+      Status st = opener_->open(f, plain);
+      for (auto& p : plain) {
+        if (closing_) return;
+        handle_plain(p);
       }
-      pending_.blobs.push_back(std::move(f.payload));
-      if (--pending_blobs_ == 0) {
-        have_pending_ = false;
-        deliver(std::move(pending_));
-        pending_ = msg::Envelope();
+      if (!st && !closing_) {
+        LOG_ERROR(opts_.log_component, "closing encrypted connection " << id_ << " from " << peer_ << " ("
+                                           << (peer_role_.empty() ? "?" : peer_role_) << "): " << st.message());
+        close("encryption: " + st.message());
       }
+      if (closing_) return;
       continue;
     }
-    if (f.kind != kFrameJson) {
-      close("unexpected blob frame outside a message");
+    if (f.kind == kFrameSealed) {
+      close("sealed frame on a connection that is not encrypted");
       return;
     }
-    auto r = msg::decode_header(f.payload);
-    if (!r) {
-      close("bad message: " + r.error_message());
+    handle_plain(f);
+  }
+}
+
+void Connection::handle_plain(Frame& f) {
+  if (have_pending_) {
+    if (f.kind != kFrameBlob) {
+      close("expected " + std::to_string(pending_blobs_) + " more blob frame(s) for " + pending_.op);
       return;
     }
-    auto& [env, n] = r.value();
-    if (!ready_ && n != 0) {
-      close("handshake message with blobs");
-      return;
+    pending_.blobs.push_back(std::move(f.payload));
+    if (--pending_blobs_ == 0) {
+      have_pending_ = false;
+      deliver(std::move(pending_));
+      pending_ = msg::Envelope();
     }
-    if (n == 0) {
-      deliver(std::move(env));
-    } else {
-      pending_ = std::move(env);
-      pending_blobs_ = n;
-      have_pending_ = true;
-    }
+    return;
+  }
+  if (f.kind != kFrameJson) {
+    close("unexpected blob frame outside a message");
+    return;
+  }
+  auto r = msg::decode_header(f.payload);
+  if (!r) {
+    close("bad message: " + r.error_message());
+    return;
+  }
+  auto& [env, n] = r.value();
+  if (!ready_ && n != 0) {
+    close("handshake message with blobs");
+    return;
+  }
+  if (n == 0) {
+    deliver(std::move(env));
+  } else {
+    pending_ = std::move(env);
+    pending_blobs_ = n;
+    have_pending_ = true;
   }
 }
 
@@ -189,7 +213,15 @@ void Connection::handshake(msg::Envelope&& env) {
   peer_name_ = acceptor_ ? acceptor_hs_->peer_name() : connector_hs_->peer_name();
   acceptor_hs_.reset();
   connector_hs_.reset();
-  decoder_.set_max_frame(opts_.max_frame);
+  if (!st.send_key.empty()) {
+    // From here on (HelloAck went out above in clear) every frame is sealed; the outer decoder
+    // sees records, the opener applies the role's frame limit to what is inside.
+    sealer_ = std::make_unique<FrameSealer>(st.send_key);
+    opener_ = std::make_unique<FrameOpener>(st.recv_key, opts_.max_frame);
+    decoder_.set_max_frame(kSealRecordMax + kSealTagBytes);
+  } else {
+    decoder_.set_max_frame(opts_.max_frame);
+  }
   ready_ = true;
   uv_timer_stop(&hello_timer_);
   if (opts_.on_ready) opts_.on_ready(*this);
@@ -206,6 +238,7 @@ void Connection::deliver(msg::Envelope&& env) {
 
 void Connection::send_raw(std::string bytes) {
   if (closing_ || bytes.empty()) return;
+  if (sealer_) bytes = sealer_->seal(bytes);
   auto* stream = reinterpret_cast<uv_stream_t*>(&tcp_);
   size_t off = 0;
   if (uv_stream_get_write_queue_size(stream) == 0) {
@@ -410,7 +443,10 @@ void BlockingChannel::close() {
   fd_ = -1;
 }
 
-Status BlockingChannel::write_all(const std::string& bytes) {
+Status BlockingChannel::write_all(const std::string& plain) {
+  std::string sealed;
+  if (sealer_) sealed = sealer_->seal(plain);
+  const std::string& bytes = sealer_ ? sealed : plain;
   size_t off = 0;
   while (off < bytes.size()) {
     ssize_t n = ::write(fd_, bytes.data() + off, bytes.size() - off);
@@ -425,7 +461,22 @@ Status BlockingChannel::write_all(const std::string& bytes) {
 
 Result<Frame> BlockingChannel::next_frame(int timeout_ms) {
   std::vector<Frame> got;
-  while (frames_.empty()) {
+  while (plain_.empty()) {
+    if (!frames_.empty()) {
+      Frame f = std::move(frames_.front());
+      frames_.pop_front();
+      if (opener_) {
+        got.clear();
+        Status st = opener_->open(f, got);
+        for (auto& p : got) plain_.push_back(std::move(p));
+        if (!st) return Result<Frame>::error("encryption: " + st.message());
+      } else if (f.kind == kFrameSealed) {
+        return Result<Frame>::error("sealed frame on a connection that is not encrypted");
+      } else {
+        plain_.push_back(std::move(f));
+      }
+      continue;
+    }
     if (fd_ < 0) return Result<Frame>::error("channel closed");
     if (timeout_ms >= 0) {
       pollfd p{fd_, POLLIN, 0};
@@ -443,8 +494,8 @@ Result<Frame> BlockingChannel::next_frame(int timeout_ms) {
     for (auto& f : got) frames_.push_back(std::move(f));
     if (!st) return Result<Frame>::error("bad frame: " + st.message());
   }
-  Frame f = std::move(frames_.front());
-  frames_.pop_front();
+  Frame f = std::move(plain_.front());
+  plain_.pop_front();
   return f;
 }
 
@@ -481,6 +532,11 @@ Result<msg::HelloAck> BlockingChannel::hello(const msg::Hello& h, int timeout_ms
       if (!st) return R::error(st.message());
     }
     if (step.ready) {
+      if (!step.send_key.empty()) {
+        sealer_ = std::make_unique<FrameSealer>(step.send_key);
+        opener_ = std::make_unique<FrameOpener>(step.recv_key, max_frame_);
+        decoder_.set_max_frame(kSealRecordMax + kSealTagBytes);
+      }
       msg::HelloAck a;
       a.role = hs.peer_role();
       a.name = hs.peer_name();

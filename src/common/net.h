@@ -12,6 +12,10 @@
 // connection may send only frames of kHelloMaxFrame bytes. A peer that has not completed the
 // handshake within hello_timeout_ms is dropped. Any malformed frame or message closes the connection with a
 // logged reason; nothing a peer sends can crash the process.
+//
+// Encryption: when the handshake's Step carries keys (auth.h, spark.network.crypto.enabled),
+// every frame after it is sealed by send_raw and opened on receipt (frame.h); a record that
+// does not verify, or a plaintext frame, closes the connection with a logged error.
 #pragma once
 #include <uv.h>
 
@@ -64,6 +68,7 @@ class Connection {
   const std::string& peer_role() const { return peer_role_; }
   const std::string& peer_name() const { return peer_name_; }
   bool ready() const { return ready_; }
+  bool encrypted() const { return sealer_ != nullptr; }
   bool closed() const { return closing_; }
 
   template <typename T>
@@ -93,6 +98,7 @@ class Connection {
   static void on_alloc(uv_handle_t*, size_t, uv_buf_t*);
   static void on_read(uv_stream_t*, ssize_t, const uv_buf_t*);
   void handle_frames(std::vector<Frame>& frames);
+  void handle_plain(Frame& f);
   void deliver(msg::Envelope&& env);
   void handshake(msg::Envelope&& env);
 
@@ -109,6 +115,8 @@ class Connection {
   std::string peer_, peer_role_, peer_name_;
   std::unique_ptr<auth::Acceptor> acceptor_hs_;
   std::unique_ptr<auth::Connector> connector_hs_;
+  std::unique_ptr<FrameSealer> sealer_;
+  std::unique_ptr<FrameOpener> opener_;
   msg::Envelope pending_;
   size_t pending_blobs_ = 0;
   bool have_pending_ = false;
@@ -171,7 +179,7 @@ class Poster {
 // threads talking to Python workers). Not thread-safe; one owner.
 class BlockingChannel {
  public:
-  explicit BlockingChannel(int fd, size_t max_frame = kDataMaxFrame) : fd_(fd), decoder_(max_frame) {}
+  explicit BlockingChannel(int fd, size_t max_frame = kDataMaxFrame) : fd_(fd), max_frame_(max_frame), decoder_(max_frame) {}
   ~BlockingChannel();
   int fd() const { return fd_; }
   Status write_all(const std::string& bytes);
@@ -185,14 +193,19 @@ class BlockingChannel {
   Result<msg::Envelope> recv(int timeout_ms = -1);
   // The connecting side of the handshake (with `auth`, the challenge-response): sends `h`'s
   // role, name and token, returns the peer's HelloAck, or why not (HelloRefused's reason,
-  // another protocol version naming both, failed authentication, a stray message).
+  // another protocol version naming both, failed authentication, a stray message). With
+  // auth.encrypt every later frame both ways is sealed.
   Result<msg::HelloAck> hello(const msg::Hello& h, int timeout_ms, const auth::Policy& auth = {});
   void close();
  private:
   Result<Frame> next_frame(int timeout_ms);
   int fd_;
+  size_t max_frame_;
   FrameDecoder decoder_;
-  std::deque<Frame> frames_;
+  std::deque<Frame> frames_;  // as read: sealed records once encrypted
+  std::deque<Frame> plain_;   // opened
+  std::unique_ptr<FrameSealer> sealer_;
+  std::unique_ptr<FrameOpener> opener_;
 };
 
 // Closes every handle still open on the loop and runs it until they are gone.

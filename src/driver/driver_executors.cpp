@@ -34,6 +34,7 @@ void Driver::launch_local_executor() {
   // Local executors share the user's terminal: keep their logs to warnings unless asked.
   if (!std::getenv("SPARKPP_LOG_LEVEL")) o.env["SPARKPP_LOG_LEVEL"] = "WARN";
   o.env[auth::kAppKeyEnv] = exec_auth_.key;
+  if (exec_auth_.encrypt) o.env[auth::kAppCryptoEnv] = "1";
   auto child = ChildProcess::spawn(loop_, o, [this, id](int64_t status, int sig) {
     Turn t(*this);
     LOG_DEBUG(kLog, "local executor " << id << " exited (status " << status << ", signal " << sig << ")");

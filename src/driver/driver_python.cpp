@@ -75,6 +75,7 @@ void Driver::create_context(Connection& c, const msg::PyCreateContext& m) {
   // Local executors always prove a per-run key (the driver starts them and hands it over);
   // cluster executors prove the application's key once the master has named the application.
   exec_auth_ = master_.local ? auth::Policy{true, random_hex(32)} : auth::Policy{cluster_auth_.required, ""};
+  exec_auth_.encrypt = cluster_auth_.encrypt;  // spark.network.crypto.enabled (needs spark.authenticate)
   if (conf_.get("spark.app.name").empty()) return py_error(c, m.req, "bad_request", "An application name must be set in your configuration");
   if (!conf_.contains("spark.pyspark.python")) conf_.set("spark.pyspark.python", executor_python_);
   int max_failures = master_.local ? master_.local_max_failures : static_cast<int>(conf_.get_int("spark.task.maxFailures"));

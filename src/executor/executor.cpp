@@ -47,7 +47,9 @@ class ExecutorRuntime {
     // and to other executors' block servers, required of fetchers. Kept from child processes.
     auth::Policy auth;
     if (const char* k = std::getenv(auth::kAppKeyEnv); k && *k) auth = auth::Policy{true, k};
+    if (const char* e = std::getenv(auth::kAppCryptoEnv); auth.required && e && std::string(e) == "1") auth.encrypt = true;
     unsetenv(auth::kAppKeyEnv);
+    unsetenv(auth::kAppCryptoEnv);
     executor::set_block_auth(auth);
     // The shuffle block server listens before we register, so data_port is known.
     blocks_ = std::make_unique<executor::BlockServer>(args_.executor_id);

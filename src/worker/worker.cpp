@@ -193,7 +193,9 @@ class WorkerDaemon {
     // The executor's key to its driver and its application's block servers: derived here from
     // the cluster secret, never taken from what the application asked for.
     o.env.erase(auth::kAppKeyEnv);
+    o.env.erase(auth::kAppCryptoEnv);
     if (auth_.required) o.env[auth::kAppKeyEnv] = auth::app_key(auth_.key, s.app_id);
+    if (auth_.required && auth_.encrypt) o.env[auth::kAppCryptoEnv] = "1";  // spark.network.crypto.enabled
     o.cwd = s.dir;
     o.stdout_path = s.stdout_path;
     o.stderr_path = s.stderr_path;

@@ -332,6 +332,43 @@ def app_key(secret, app_id):
     return hmac.new(secret.encode(), ("sparkpp-auth-1\napp\n" + app_id).encode(), hashlib.sha256).hexdigest()
 
 
+def session_key(secret, nc, na, label):
+    """One direction's sealing key (auth::session_key): HKDF-SHA256 over the key with both
+    nonces as salt; label "c2a" or "a2c"."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=(nc + na).encode(),
+                info=b"sparkpp-crypto-1 " + label.encode()).derive(secret.encode())
+
+
+class RecordCipher:
+    """Seals or opens one direction's records (src/common/frame.h): AES-256-GCM, the nonce a
+    record counter (4 zero bytes + u64 big-endian), the 5-byte record header the extra data."""
+
+    MAX = 64 << 10
+
+    def __init__(self, key):
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+        self.aead = AESGCM(key)
+        self.counter = 0
+
+    def _nonce(self):
+        n = b"\0" * 4 + struct.pack(">Q", self.counter)
+        self.counter += 1
+        return n
+
+    def seal(self, plain):
+        out = b""
+        for i in range(0, len(plain), self.MAX):
+            piece = plain[i:i + self.MAX]
+            hdr = struct.pack(">IB", len(piece) + 17, ord("E"))
+            out += hdr + self.aead.encrypt(self._nonce(), piece, hdr)
+        return out
+
+    def open(self, hdr, body):
+        return self.aead.decrypt(self._nonce(), body, hdr)
+
+
 class HandshakeRefused(Exception):
     """The peer answered HelloRefused (args[0]: its reason) or failed to prove the secret."""
 
@@ -341,20 +378,28 @@ class ControlClient:
 
     def __init__(self, sock):
         self.sock = sock
-        self.buf = b""
+        self.buf = b""      # plain frame bytes
+        self.raw = b""      # sealed records not yet opened (encrypted connections)
+        self.sealer = None
+        self.opener = None
 
     @classmethod
     def connect(cls, port, role="app", name="test", host="127.0.0.1", timeout=10, secret=None,
-                check_peer=True):
+                check_peer=True, crypto=False, seal=None):
         """Connects and completes the handshake; with `secret`, the challenge-response of
         src/common/auth.h (check_peer=False skips checking the acceptor's proof, so a wrong
-        secret reaches the acceptor's own check). Raises HandshakeRefused when refused."""
+        secret reaches the acceptor's own check). Raises HandshakeRefused when refused.
+        crypto=True asks for encryption (spark.network.crypto.enabled): after HelloAck every
+        frame both ways is a sealed record (src/common/frame.h); seal=False then keeps sending
+        plaintext (what the peer must refuse)."""
         s = socket.create_connection((host, port), timeout=timeout)
         c = cls(s)
         body = {"role": role, "proto": PROTO, "name": name, "secret": ""}
         nc = os.urandom(32).hex()
         if secret is not None:
             body["nonce"] = nc
+        if crypto:
+            body["crypto"] = True
         c.send("Hello", body)
         op, reply, _ = c.recv(timeout)
         if op == "HelloChallenge":
@@ -371,13 +416,32 @@ class ControlClient:
             c.close()
             raise HandshakeRefused(reply["reason"])
         assert op == "HelloAck", (op, reply)
+        if crypto:
+            c.opener = RecordCipher(session_key(secret, nc, na, "a2c"))
+            c.sealer = RecordCipher(session_key(secret, nc, na, "c2a")) if seal is not False else None
+            c.records_in = 0
+            # Bytes that came with HelloAck are already records.
+            c.raw, c.buf = c.buf, b""
         return c
 
     def send(self, op, body, blobs=()):
-        self.sock.sendall(encode(op, body, blobs))
+        data = encode(op, body, blobs)
+        self.sock.sendall(self.sealer.seal(data) if self.sealer else data)
+
+    def _open_records(self):
+        while len(self.raw) >= 5:
+            n, kind = struct.unpack(">IB", self.raw[:5])
+            if len(self.raw) < 4 + n:
+                return
+            assert chr(kind) == "E", f"plaintext frame {chr(kind)!r} on an encrypted connection"
+            self.buf += self.opener.open(self.raw[:5], self.raw[5:4 + n])
+            self.records_in += 1
+            self.raw = self.raw[4 + n:]
 
     def _frame(self, deadline):
         while True:
+            if self.opener:
+                self._open_records()
             if len(self.buf) >= 5:
                 n, kind = struct.unpack(">IB", self.buf[:5])
                 if len(self.buf) >= 4 + n:
@@ -391,7 +455,10 @@ class ControlClient:
             chunk = self.sock.recv(65536)
             if not chunk:
                 raise ConnectionError("connection closed")
-            self.buf += chunk
+            if self.opener:
+                self.raw += chunk
+            else:
+                self.buf += chunk
 
     def recv(self, timeout=10):
         """Returns (op, body, blobs)."""
