@@ -58,7 +58,7 @@ const std::vector<SettingDef>& settings_catalog() {
       {"spark.pyspark.driver.python", T::kString, "", "", "Python executable for the driver script."},
       {"spark.submit.pyFiles", T::kString, "", "", "Comma-separated .py/.zip files put on the workers' sys.path."},
       {"spark.executor.heartbeatInterval", T::kTime, "10s", "ms", "Executor -> driver heartbeat period."},
-      {"spark.network.timeout", T::kTime, "120s", "s", "Silence after which a peer is declared lost."},
+      {"spark.network.timeout", T::kTime, "120s", "s", "Silence after which a peer is declared lost: executors without a heartbeat, fetches without a reply, and handshaken connections that send nothing to a driver's executor port, a block server or a worker's port (dropped)."},
       {"spark.ui.showConsoleProgress", T::kBool, "true", "", "Show the [Stage N:==>   (a + r) / t] bar when stderr is a terminal."},
       {"spark.ui.enabled", T::kBool, "true", "", "Serve the application web UI."},
       {"spark.ui.port", T::kInt, "4040", "", "Application web UI port (next free one if taken)."},

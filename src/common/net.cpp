@@ -82,11 +82,19 @@ void Connection::start() {
   if (peer_.empty()) peer_ = peer_of(&tcp_);
   uv_read_start(reinterpret_cast<uv_stream_t*>(&tcp_), &Connection::on_alloc, &Connection::on_read);
   reading_ = true;
+  // One timer: the handshake deadline, then (touch()) the idle timeout.
   uv_timer_start(
       &hello_timer_,
       [](uv_timer_t* t) {
         auto* c = static_cast<Connection*>(t->data);
-        if (!c->ready_) c->close("no handshake within " + std::to_string(c->opts_.hello_timeout_ms) + " ms");
+        if (!c->ready_) {
+          c->close("no handshake within " + std::to_string(c->opts_.hello_timeout_ms) + " ms");
+        } else if (c->idle_ms_ > 0) {
+          LOG_WARN(c->opts_.log_component, "closing connection " << c->id_ << " from " << c->peer_ << " ("
+                                               << (c->peer_role_.empty() ? "?" : c->peer_role_) << "): idle for "
+                                               << c->idle_ms_ << " ms (spark.network.timeout)");
+          c->close("idle for " + std::to_string(c->idle_ms_) + " ms");
+        }
       },
       static_cast<uint64_t>(opts_.hello_timeout_ms), 0);
   auth::Policy pol = opts_.auth ? opts_.auth() : auth::Policy{};
@@ -115,6 +123,7 @@ void Connection::on_read(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) {
     c->close(nread == UV_EOF ? "peer closed the connection" : std::string("read error: ") + uv_strerror(static_cast<int>(nread)));
     return;
   }
+  if (c->ready_) c->touch();
   std::vector<Frame> frames;
   Status st = c->decoder_.feed(buf->base, static_cast<size_t>(nread), frames);
   c->handle_frames(frames);  // frames decoded before a bad one are still valid
@@ -224,7 +233,16 @@ void Connection::handshake(msg::Envelope&& env) {
   }
   ready_ = true;
   uv_timer_stop(&hello_timer_);
+  idle_ms_ = opts_.idle_timeout_ms ? opts_.idle_timeout_ms() : 0;
+  touch();
   if (opts_.on_ready) opts_.on_ready(*this);
+}
+
+void Connection::touch() {
+  if (idle_ms_ <= 0 || closing_) return;
+  // The timer was started (with its callback) in start(); again() restarts it at `repeat`.
+  uv_timer_set_repeat(&hello_timer_, static_cast<uint64_t>(idle_ms_));
+  uv_timer_again(&hello_timer_);
 }
 
 void Connection::deliver(msg::Envelope&& env) {
@@ -245,7 +263,10 @@ void Connection::send_raw(std::string bytes) {
     uv_buf_t b = uv_buf_init(bytes.data(), static_cast<unsigned>(bytes.size()));
     int n = uv_try_write(stream, &b, 1);
     if (n > 0) off = static_cast<size_t>(n);
-    if (off == bytes.size()) return;
+    if (off == bytes.size()) {
+      if (ready_) touch();
+      return;
+    }
   }
   auto* w = new WriteReq();
   w->data = off ? bytes.substr(off) : std::move(bytes);
@@ -257,8 +278,10 @@ void Connection::send_raw(std::string bytes) {
     delete wr;
     if (status < 0 && status != UV_ECANCELED && c && !c->closing_)
       c->close(std::string("write error: ") + uv_strerror(status));
-    else if (status == 0 && c && !c->closing_ && c->opts_.on_written)
-      c->opts_.on_written(*c);
+    else if (status == 0 && c && !c->closing_) {
+      if (c->ready_) c->touch();
+      if (c->opts_.on_written) c->opts_.on_written(*c);
+    }
   });
   if (rc != 0) {
     delete w;

@@ -48,6 +48,10 @@ struct ConnectionOptions {
   std::function<auth::Policy()> auth;
   size_t max_frame = kDefaultMaxFrame;
   int64_t hello_timeout_ms = 5000;
+  // After the handshake: a connection that neither receives nor completes sending anything for
+  // this long is closed (spark.network.timeout where the protocol has no silent phases). Asked
+  // once the handshake completes; null or <= 0: never.
+  std::function<int64_t()> idle_timeout_ms;
   const char* log_component = "net";
   // Acceptor side: decide on a Hello (role allowed? secret right?). Default: accept.
   std::function<Status(const msg::Hello&)> check_hello;
@@ -99,6 +103,7 @@ class Connection {
   static void on_read(uv_stream_t*, ssize_t, const uv_buf_t*);
   void handle_frames(std::vector<Frame>& frames);
   void handle_plain(Frame& f);
+  void touch();  // activity: restart the idle timer
   void deliver(msg::Envelope&& env);
   void handshake(msg::Envelope&& env);
 
@@ -111,6 +116,7 @@ class Connection {
   bool closing_ = false;
   bool reading_ = false;
   int open_handles_ = 0;
+  int64_t idle_ms_ = 0;
   uint64_t id_ = 0;
   std::string peer_, peer_role_, peer_name_;
   std::unique_ptr<auth::Acceptor> acceptor_hs_;

@@ -99,6 +99,9 @@ Status Driver::listen_executors() {
   eo.max_frame = kDataMaxFrame;
   eo.log_component = kLog;
   eo.auth = [this] { return exec_auth_; };
+  // A link that sends nothing for spark.network.timeout is dropped (registered executors
+  // heartbeat every spark.executor.heartbeatInterval; one that never registers is dropped too).
+  eo.idle_timeout_ms = [this] { return conf_.get_time_ms("spark.network.timeout"); };
   eo.check_hello = [](const msg::Hello& h) -> Status {
     return h.role == "executor" ? Status::ok() : Status::error("only executors may use this port");
   };

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
@@ -171,6 +172,12 @@ void set_block_auth(const auth::Policy& p) {
   g_auth = p;
 }
 
+namespace {
+std::atomic<int64_t> g_idle_ms{120000};
+}
+void set_block_idle_timeout(int64_t ms) { g_idle_ms = ms; }
+int64_t block_idle_timeout() { return g_idle_ms; }
+
 Result<int> BlockServer::start(const std::string& host, int port) {
   uv_loop_init(&loop_);
   loop_open_ = true;
@@ -180,6 +187,7 @@ Result<int> BlockServer::start(const std::string& host, int port) {
   o.max_frame = kDefaultMaxFrame;  // requests are small JSON
   o.log_component = kLog;
   o.auth = block_auth;
+  o.idle_timeout_ms = block_idle_timeout;
   o.check_hello = [](const msg::Hello& h) {
     return h.role == "executor" ? Status::ok() : Status::error("only executors fetch shuffle blocks, not " + h.role);
   };

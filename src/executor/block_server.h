@@ -78,6 +78,11 @@ std::string build_block_reply(const std::string& root, const msg::FetchBlocks& r
 // The application's key (auth.h) this executor's block server requires and its block clients
 // prove: only executors of the same application fetch each other's blocks. Set once at start.
 void set_block_auth(const auth::Policy& p);
+// A fetch connection that neither sends a request nor takes reply bytes for this long is closed
+// (spark.network.timeout, 120 s until the executor knows its application's value; fetchers
+// reconnect a connection they left idle half that long, so they never use a dropped one).
+void set_block_idle_timeout(int64_t ms);
+int64_t block_idle_timeout();
 
 class BlockServer {
  public:

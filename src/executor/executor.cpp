@@ -135,6 +135,8 @@ class ExecutorRuntime {
 
   void registered(const msg::RegisteredExecutor& m) {
     for (const auto& [k, v] : m.conf) conf_.set(k, v);
+    // Fetch connections silent for spark.network.timeout are dropped by our block server.
+    executor::set_block_idle_timeout(std::max<int64_t>(1000, conf_.get_time_ms("spark.network.timeout")));
     std::string python = conf_.get("spark.pyspark.python");
     if (const char* p = std::getenv("SPARKPP_PYTHON"); python.empty() && p && *p) python = p;
     if (python.empty()) python = "python3";

@@ -9,11 +9,15 @@
 #include <cstring>
 #include <fstream>
 
+#include "common/clock.h"
 #include "common/log.h"
 
 #include "executor/block_server.h"
 
 namespace spp::executor {
+namespace {
+int64_t steady_ms() { return SystemClock().now_ms(); }
+}  // namespace
 
 ShuffleBlockReader::ShuffleBlockReader(int shuffle_id, const nlohmann::json& blocks, ShuffleSettings settings)
     : shuffle_id_(shuffle_id), s_(std::move(settings)) {
@@ -85,6 +89,13 @@ Status ShuffleBlockReader::send_requests() {
     const Block& b0 = blocks_[r.blocks[0]];
     if (b0.port <= 0) return fail(b0, "map output " + b0.path + " is not readable here and its executor serves no blocks");
     auto& client = clients_[r.addr];
+    // A connection left idle for half the block servers' idle timeout may have been dropped by
+    // the server (set_block_idle_timeout): start afresh rather than fail on it.
+    int64_t now = steady_ms();
+    if (client && now - client_used_[r.addr] > block_idle_timeout() / 2 &&
+        std::none_of(in_flight_.begin(), in_flight_.end(), [&](const Request& q) { return q.addr == r.addr; }))
+      client.reset();
+    client_used_[r.addr] = now;
     if (!client) {
       // Connecting is retried briefly (a busy listener's backlog); past that the executor is
       // taken as lost, which recomputing its outputs handles better than waiting.
@@ -115,6 +126,7 @@ Status ShuffleBlockReader::send_requests() {
 Status ShuffleBlockReader::receive(Request& r) {
   const Block& b0 = blocks_[r.blocks[0]];
   auto e = clients_[r.addr]->recv(s_.fetch_timeout_ms);
+  client_used_[r.addr] = steady_ms();
   if (!e) return fail(b0, "fetch from " + r.addr + " failed: " + e.error_message(), true);
   const auto* d = e->as<msg::BlockData>();
   if (!d || d->req != r.req) return fail(b0, "block server " + r.addr + " answered " + e->op + " out of turn", true);

@@ -142,6 +142,7 @@ class ShuffleBlockReader final : public InputReader {
   std::deque<size_t> local_;
   std::deque<Request> pending_, in_flight_;
   std::map<std::string, std::unique_ptr<BlockClient>> clients_;
+  std::map<std::string, int64_t> client_used_;  // steady ms of each client's last request or reply
   std::deque<std::string> replies_;  // blobs of in_flight_.front(), not yet consumed
   bool front_received_ = false;
   int64_t bytes_in_flight_ = 0;

@@ -68,6 +68,7 @@ class WorkerDaemon {
       : loop_(loop), masters_(std::move(masters)), hello_timeout_ms_(hello_timeout_ms), auth_(std::move(auth)),
         shell_(loop, kLog) {}
 
+  void set_network_timeout(int64_t ms) { network_timeout_ms_ = ms; }
   int run(const WorkerArgs& args, worker::WorkerConfig cfg) {
     std::string bind_host = args.host.empty() ? "0.0.0.0" : args.host;
     ConnectionOptions lopts;
@@ -75,6 +76,7 @@ class WorkerDaemon {
     lopts.hello_timeout_ms = hello_timeout_ms_;
     lopts.log_component = kLog;
     lopts.auth = [this] { return auth_; };
+    lopts.idle_timeout_ms = [this] { return network_timeout_ms_; };
     // Nothing talks to a worker's port yet; it exists so the worker has an address (its id).
     lopts.on_message = [](Connection& c, msg::Envelope&& env) { c.close("worker accepts no " + env.op); };
     listener_ = std::make_unique<Listener>(loop_, lopts);
@@ -234,6 +236,7 @@ class WorkerDaemon {
   std::vector<HostPort> masters_;
   size_t next_master_ = 0;
   int64_t hello_timeout_ms_;
+  int64_t network_timeout_ms_ = 120000;  // spark.network.timeout: idle handshaken connections to our port
   auth::Policy auth_;  // the cluster secret (spark.authenticate)
   SystemClock clock_;
   std::unique_ptr<worker::WorkerCore> core_;
@@ -303,6 +306,7 @@ int run_worker(const WorkerArgs& args) {
   log_daemon_conf(kLog, *conf);
   return run_daemon_loop([&](uv_loop_t* loop, bool& loop_reusable) {
     WorkerDaemon d(loop, spec->masters, conf->get_time_ms("spark.sparkpp.helloTimeout"), *auth);
+    d.set_network_timeout(conf->get_time_ms("spark.network.timeout"));
     int rc = d.run(args, cfg);
     loop_reusable = d.loop_reusable();
     return rc;
