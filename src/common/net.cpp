@@ -238,6 +238,13 @@ void Connection::handshake(msg::Envelope&& env) {
   if (opts_.on_ready) opts_.on_ready(*this);
 }
 
+void Connection::set_idle_timeout(int64_t ms) {
+  if (!ready_ || closing_) return;
+  idle_ms_ = ms;
+  if (idle_ms_ <= 0) uv_timer_stop(&hello_timer_);
+  else touch();
+}
+
 void Connection::touch() {
   if (idle_ms_ <= 0 || closing_) return;
   // The timer was started (with its callback) in start(); again() restarts it at `repeat`.

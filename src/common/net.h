@@ -74,6 +74,9 @@ class Connection {
   bool ready() const { return ready_; }
   bool encrypted() const { return sealer_ != nullptr; }
   bool closed() const { return closing_; }
+  // Replaces the idle timeout (ConnectionOptions.idle_timeout_ms) of a handshaken connection,
+  // e.g. once a peer has registered and its liveness is judged otherwise; <= 0: never.
+  void set_idle_timeout(int64_t ms);
 
   template <typename T>
   void send(const T& m, const std::vector<std::string>& blobs = {}) {

@@ -163,6 +163,9 @@ class Driver {
   void executor_lost(const std::string& id, const std::string& reason);
   void launch_local_executor();
   void check_executor_liveness();
+  // Local mode: SIGKILLs our executor process `id` if it is the current one and still runs, so
+  // that its exit starts a replacement (a hung or disconnected one would never exit).
+  void kill_local_executor(const std::string& id);
 
   // Master (cluster mode)
   void connect_master(int attempt);

@@ -61,11 +61,14 @@ void Driver::check_executor_liveness() {
     if (e.conn && now - e.last_seen_ms > timeout) silent.push_back(id);
   for (const auto& id : silent) {
     LOG_WARN(kLog, "Executor " << id << " heartbeat timed out after " << (now - execs_[id].last_seen_ms) << " ms; removing it");
-    // Our own local executor: make sure the hung process is gone (a replacement starts).
-    if (master_.local && local_exec_ && local_exec_->running() && id == std::to_string(local_exec_seq_ - 1))
-      local_exec_->kill(SIGKILL);
+    kill_local_executor(id);  // make sure the hung process is gone (a replacement starts)
     if (execs_[id].conn) execs_[id].conn->close("heartbeat timed out");
   }
+}
+
+void Driver::kill_local_executor(const std::string& id) {
+  if (master_.local && local_exec_ && local_exec_->running() && id == std::to_string(local_exec_seq_ - 1))
+    local_exec_->kill(SIGKILL);
 }
 
 void Driver::on_exec_message(Connection& c, msg::Envelope&& env) {
@@ -93,6 +96,10 @@ void Driver::register_executor(Connection& c, const msg::RegisterExecutor& m) {
   e.worker_id = m.worker_id;
   execs_[m.exec_id] = e;
   exec_by_conn_[c.id()] = m.exec_id;
+  // From here its liveness is its heartbeats (check_executor_liveness, spark.network.timeout,
+  // as Spark's HeartbeatReceiver), not the port's idle timeout: that one would drop the link of
+  // a hung executor without the rest of the loss handling (a local executor never replaced).
+  c.set_idle_timeout(0);
   granted_.erase(m.exec_id);
   if (phase_ == AppPhase::kRunning) ui_->post(sc::ExecutorAddedEvent{m.exec_id, m.host, m.cores, clock_.wall_ms(), m.log_urls});
   LOG_INFO(kLog, "executor " << m.exec_id << " registered from " << m.host << " with " << m.cores << " core(s) (pid " << m.pid << ")");
@@ -127,6 +134,9 @@ void Driver::on_exec_closed(Connection& c, const std::string& reason) {
 void Driver::executor_lost(const std::string& id, const std::string& reason) {
   auto et = execs_.find(id);
   if (et == execs_.end()) return;
+  // Local mode has one executor, replaced when its process exits: one whose link is gone while
+  // the process lives on (hung, or the link failed) must go, or the application waits forever.
+  if (phase_ == AppPhase::kRunning && !shutting_down_) kill_local_executor(id);
   if (et->second.conn) et->second.conn->close("executor lost");
   execs_.erase(et);
   for (auto it = block_locs_.begin(); it != block_locs_.end();) {

@@ -1,5 +1,7 @@
 """Issue #6 scenario 7 (second half): an executor that stops answering (SIGSTOP) is declared
-lost after spark.network.timeout; its tasks run again on a replacement and the job completes."""
+lost after spark.network.timeout; its tasks run again on a replacement and the job completes.
+The same timeout also drops idle connections to the driver's executor port (issue 12); that must
+not pre-empt the heartbeat check for a registered executor."""
 import jobs
 
 STOP_JOB = r'''
@@ -37,3 +39,7 @@ def test_silent_executor_is_declared_lost(tmp_path):
     assert res.result("result") == [x * 2 for x in range(20)]
     assert res.result("stopped_once") is True
     assert "heartbeat timed out" in res.stderr
+    # A registered executor is judged by its heartbeats, never by the executor port's idle
+    # timeout (issue 12): that one dropped the hung local executor's link without killing it,
+    # so no replacement ever started and the job waited forever.
+    assert "idle for" not in res.stderr, res.stderr
