@@ -11,6 +11,7 @@
 
 #include "common/auth.h"
 #include "common/util.h"
+#include "daemon/http_guard.h"
 #include "ui/history.h"
 #include "driver/submit.h"
 #include "executor/executor.h"
@@ -93,6 +94,11 @@ int main(int argc, char** argv) {
   secret->require_subcommand(1);
   auto* secret_new = secret->add_subcommand(
       "new", "Print a fresh 256-bit secret (hex). `sparkpp secret new > FILE` makes FILE owner-only (0600)");
+  std::string ui_secret_file;
+  auto* secret_ui = secret->add_subcommand(
+      "ui", "Print the web UI credential derived from the secret (the password the master's kill endpoint asks for; "
+            "the secret itself is never accepted over HTTP)");
+  secret_ui->add_option("--file,-f", ui_secret_file, "Secret file (spark.authenticate.secret.file); default: $SPARKPP_SECRET");
 
   try {
     app.parse(argc, argv);
@@ -125,6 +131,18 @@ int main(int argc, char** argv) {
     return spp::run_executor(eargs);
   }
   if (*history) return spp::run_history(hargs);
+  if (*secret_ui) {
+    spp::Conf conf;
+    conf.set("spark.authenticate", "true");
+    if (!ui_secret_file.empty()) conf.set("spark.authenticate.secret.file", ui_secret_file);
+    auto pol = spp::auth::cluster_policy(conf);
+    if (!pol) {
+      std::fprintf(stderr, "sparkpp secret ui: %s\n", pol.error_message().c_str());
+      return 1;
+    }
+    std::printf("%s\n", spp::ui_credential(pol->key).c_str());
+    return 0;
+  }
   if (*secret_new) {
     // Redirected to a file: make it owner-only before anything is written to it.
     struct stat st {};

@@ -16,6 +16,10 @@ bool names_host(const std::string& url, const std::string& host, bool path_allow
 }
 }  // namespace
 
+std::string ui_credential(const std::string& cluster_secret) {
+  return auth::to_hex(auth::hmac_sha256(cluster_secret, "sparkpp-ui"));
+}
+
 MutationVerdict check_mutation(const MutationRequest& req, const auth::Policy& policy) {
   MutationVerdict v;
   // Browsers send Origin on every cross-origin POST (and on same-origin fetch POSTs); older ones
@@ -43,9 +47,13 @@ MutationVerdict check_mutation(const MutationRequest& req, const auth::Policy& p
   } else if (a.rfind("Bearer ", 0) == 0) {
     given = a.substr(7);
   }
-  if (given.empty() || policy.key.empty() || !auth::equal_ct(given, policy.key)) {
+  if (given.empty() || policy.key.empty() || !auth::equal_ct(given, ui_credential(policy.key))) {
     v.status = 401;
-    v.message = "authentication required: the cluster secret (spark.authenticate.secret) as the password";
+    v.message = "authentication required: the UI credential (`sparkpp secret ui`, derived from the cluster secret) "
+                "as the password";
+    // Someone tried the secret itself: say so (it is not accepted, and should not be sent here).
+    if (!given.empty() && !policy.key.empty() && auth::equal_ct(given, policy.key))
+      v.message += "; the cluster secret itself is never accepted over HTTP";
     v.www_authenticate = "Basic realm=\"sparkpp\", charset=\"UTF-8\"";
   }
   return v;

@@ -3,6 +3,8 @@
 Versioning (issue 11 item 6): a peer of another protocol version is refused at Hello with a
 message naming both versions and both builds, on the accepting and on the connecting side.
 """
+import hashlib
+import hmac
 import json
 import os
 import socket
@@ -459,7 +461,7 @@ def test_worker_refuses_path_like_app_ids_and_filters_executor_env(cluster, tmp_
         fake.close()
 
 
-def test_master_kill_endpoint_is_same_origin_and_needs_the_secret_with_auth(cluster):
+def test_master_kill_endpoint_is_same_origin_and_needs_the_ui_credential_with_auth(cluster):
     import urllib.error
     import urllib.request
 
@@ -488,8 +490,18 @@ def test_master_kill_endpoint_is_same_origin_and_needs_the_secret_with_auth(clus
     import base64
     wrong = base64.b64encode(b"admin:nope").decode()
     assert post(ma, {"Authorization": "Basic " + wrong})[0] == 401
-    right = base64.b64encode(("admin:" + SECRET).encode()).decode()
+    # The secret itself is refused over HTTP; the UI credential derived from it is what works,
+    # as `sparkpp secret ui` prints it.
+    raw = base64.b64encode(("admin:" + SECRET).encode()).decode()
+    code, text = post(ma, {"Authorization": "Basic " + raw})
+    assert code == 401 and "never accepted" in text
+    cred = subprocess.run([binary(), "secret", "ui"], env={"SPARKPP_SECRET": SECRET},
+                          capture_output=True, text=True, check=True).stdout.strip()
+    assert cred == hmac.new(SECRET.encode(), b"sparkpp-ui", hashlib.sha256).hexdigest()
+    right = base64.b64encode(("admin:" + cred).encode()).decode()
     assert post(ma, {"Authorization": "Basic " + right})[0] == 404
+    assert post(ma, {"Authorization": "Bearer " + cred})[0] == 404
+    assert SECRET not in ma.log_text()
 
 
 # ----------------------------------------------------------------------------- resources

@@ -260,7 +260,7 @@ TEST_CASE("auth: secure default - no unauthenticated non-loopback bind without a
   CHECK(auth::is_loopback_host("127.1.2.3"));
 }
 
-TEST_CASE("http guard: mutating UI endpoints are same-origin, and need the secret with authentication on") {
+TEST_CASE("http guard: mutating UI endpoints are same-origin, and need the UI credential with authentication on") {
   using spp::check_mutation;
   spp::auth::Policy off;
   CHECK(check_mutation({"m:8080", "", "", ""}, off).allowed());  // curl: no Origin, no Referer
@@ -277,11 +277,22 @@ TEST_CASE("http guard: mutating UI endpoints are same-origin, and need the secre
   auto v = check_mutation({"m:8080", "http://m:8080", "", ""}, on);
   CHECK(v.status == 401);
   CHECK(v.www_authenticate.find("Basic") == 0);
-  CHECK(check_mutation({"m:8080", "", "", "Basic " + std::string("YWRtaW46czNjcmV0")}, on).allowed());  // admin:s3cret
-  CHECK(check_mutation({"m:8080", "", "", "Bearer s3cret"}, on).allowed());
-  CHECK(check_mutation({"m:8080", "", "", "Bearer s3cre"}, on).status == 401);
+  // The UI credential is HMAC-SHA256(secret, "sparkpp-ui") in hex, as documented (the value
+  // `printf %s sparkpp-ui | openssl dgst -sha256 -hmac s3cret` prints).
+  const std::string cred = "31ffea6474aae97cc73e2d946626295247288308f138d0d8bcd0dd65edab8a41";
+  CHECK(spp::ui_credential("s3cret") == cred);
+  CHECK(spp::ui_credential("s3cret2") != cred);
+  CHECK(check_mutation({"m:8080", "", "", "Basic YWRtaW46MzFmZmVhNjQ3NGFhZTk3Y2M3M2UyZDk0NjYyNjI5NTI0NzI4ODMwOGYxMzhkMGQ4YmNkMGRkNjVlZGFiOGE0MQ=="}, on).allowed());  // admin:<cred>
+  CHECK(check_mutation({"m:8080", "", "", "Bearer " + cred}, on).allowed());
+  CHECK(check_mutation({"m:8080", "", "", "Bearer " + cred.substr(1)}, on).status == 401);
   CHECK(check_mutation({"m:8080", "", "", "Basic YWRtaW46d3Jvbmc="}, on).status == 401);  // admin:wrong
   CHECK(check_mutation({"m:8080", "", "", "Basic !!!"}, on).status == 401);
+  // The cluster secret itself is never accepted over HTTP (it would let whoever sees a UI
+  // request join the cluster), and the refusal says why.
+  auto raw = check_mutation({"m:8080", "", "", "Basic " + std::string("YWRtaW46czNjcmV0")}, on);  // admin:s3cret
+  CHECK(raw.status == 401);
+  CHECK(raw.message.find("never accepted") != std::string::npos);
+  CHECK(check_mutation({"m:8080", "", "", "Bearer s3cret"}, on).status == 401);
   // Cross-origin is refused before credentials are even looked at.
-  CHECK(check_mutation({"m:8080", "http://evil", "", "Bearer s3cret"}, on).status == 403);
+  CHECK(check_mutation({"m:8080", "http://evil", "", "Bearer " + cred}, on).status == 403);
 }
