@@ -36,6 +36,11 @@ void use_exclusive_port(httplib::Server& svr) {
   });
 }
 
+std::unique_ptr<httplib::Server> make_server(const std::string& cert_chain, const std::string& private_key) {
+  if (cert_chain.empty()) return std::make_unique<httplib::Server>();
+  return std::make_unique<httplib::SSLServer>(cert_chain.c_str(), private_key.c_str());
+}
+
 void harden_server(httplib::Server& svr) {
   svr.set_read_timeout(5, 0);
   svr.set_write_timeout(10, 0);

@@ -1,6 +1,7 @@
 // What every sparkpp HTTP server shares (the master's, the worker's, the application's and the
 // history UI): serving the embedded web assets (web_assets.h), and how ports are bound.
 #pragma once
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -26,5 +27,9 @@ void use_exclusive_port(httplib::Server& svr);
 // up to 1 MiB, and a pool of 16 threads, so a few slow or idle clients cannot hold every thread
 // (the pools were 2 and 4: two slow clients froze a master's UI).
 void harden_server(httplib::Server& svr);
+
+// A plain HTTP server; with a certificate chain and private key (PEM files, spark.ssl.*), an
+// HTTPS one (cpp-httplib's SSLServer over OpenSSL). is_valid() is false when they cannot be loaded.
+std::unique_ptr<httplib::Server> make_server(const std::string& cert_chain, const std::string& private_key);
 
 }  // namespace spp::web

@@ -4,10 +4,12 @@
 #pragma once
 #include <httplib.h>
 
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 
+#include "common/ssl_conf.h"
 #include "common/status.h"
 
 namespace spp {
@@ -28,14 +30,14 @@ class StatusServer {
  public:
   explicit StatusServer(const Snapshot& snap);
   ~StatusServer();  // stops and joins
-  // Binds host:port (0: any free port); returns the bound port.
-  Result<int> bind(const std::string& host, int port);
+  // Binds host:port (0: any free port), over HTTPS with `tls`; returns the bound port.
+  Result<int> bind(const std::string& host, int port, const SslFiles& tls = {});
   void start();
   void stop();
-  httplib::Server& http() { return svr_; }  // to add routes before start()
+  httplib::Server& http() { return *svr_; }  // to add routes after bind(), before start()
  private:
   const Snapshot& snap_;
-  httplib::Server svr_;
+  std::unique_ptr<httplib::Server> svr_;  // made by bind() (HTTP or HTTPS)
   std::thread thread_;
 };
 

@@ -13,6 +13,7 @@
 #include <set>
 
 #include "common/auth.h"
+#include "common/ssl_conf.h"
 #include "daemon/http_guard.h"
 #include "common/log.h"
 #include "common/net.h"
@@ -28,6 +29,7 @@ constexpr int64_t kLockPollMs = 500;  // how often a standby tries the leadershi
 
 class MasterDaemon {
  public:
+  void set_tls(SslFiles tls) { tls_ = std::move(tls); }
   MasterDaemon(uv_loop_t* loop, master::MasterConfig cfg)
       : loop_(loop), cfg_(std::move(cfg)), lock_poll_(loop), poster_(loop), shell_(loop, kLog) {}
 
@@ -60,14 +62,14 @@ class MasterDaemon {
     listener_ = std::make_unique<Listener>(loop_, opts);
     auto port = listener_->listen(args.host, args.port);
     if (!port) return daemon_fail(kLog, port.error_message());
-    auto webui_port = shell_.bind_http(args.host, args.webui_port);
+    auto webui_port = shell_.bind_http(args.host, args.webui_port, tls_);
     if (!webui_port) return daemon_fail(kLog, webui_port.error_message());
     install_master_ui(shell_.http());
     install_kill_route(shell_.http(), auth);
     std::string host = advertised_host(args.host);
     std::string url = "spark://" + host + ":" + std::to_string(*port);
     cfg_.url = url;
-    cfg_.webui_url = "http://" + host + ":" + std::to_string(*webui_port);
+    cfg_.webui_url = (tls_.enabled() ? "https://" : "http://") + host + ":" + std::to_string(*webui_port);
     core_ = std::make_unique<master::MasterCore>(cfg_, clock_);
     shell_.attach({[this](const master::Event& e) { return core_->handle(e); },
                    [this](master::Effect& e) { apply(e); },
@@ -203,6 +205,7 @@ class MasterDaemon {
   uv_loop_t* loop_;
   SystemClock clock_;
   master::MasterConfig cfg_;
+  SslFiles tls_;  // spark.ssl.standalone.*: the web UI over HTTPS
   std::unique_ptr<master::MasterCore> core_;  // created once the advertised URL is known
   Timer lock_poll_;  // standby: retries the leadership lock
   std::unique_ptr<master::RecoveryStore> store_;   // FILESYSTEM recovery only
@@ -233,9 +236,12 @@ int run_master(const MasterArgs& args) {
     LOG_WARN(kLog, auth::exposure_warning(args.host));
     cfg->insecure_warning = auth::exposure_warning(args.host);  // and on the web UI
   }
+  auto tls = ssl_files(*conf, "standalone");
+  if (!tls) return daemon_fail(kLog, tls.error_message());
   log_daemon_conf(kLog, *conf);
   return run_daemon_loop([&](uv_loop_t* loop, bool&) {
     MasterDaemon d(loop, *cfg);
+    d.set_tls(*tls);
     return d.run(args, conf->get_time_ms("spark.sparkpp.helloTimeout"), *auth);
   });
 }

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "common/config.h"
+#include "common/ssl_conf.h"
 #include "common/status.h"
 #include "ui/history.h"
 #include "ui/listener_bus.h"
@@ -43,13 +44,15 @@ class LiveSource final : public UiSource {
 
 class UiServer {
  public:
-  explicit UiServer(UiSource& src);
+  // With `tls` enabled (spark.ssl.ui.*), HTTPS.
+  explicit UiServer(UiSource& src, const SslFiles& tls = {});
   ~UiServer();  // stops and joins
   // port 0: any free port; otherwise `port`, else the next free one (up to `tries` ports), as
   // Spark does for 4040. Returns the bound port.
   Result<int> bind(const std::string& host, int port, int tries = 16);
   void start();
   void stop();
+  bool tls() const { return tls_; }
   // Shown on every page (GET /json "insecure", as the master's and workers'); set before start().
   void set_insecure(std::string warning) { insecure_ = std::move(warning); }
 
@@ -57,7 +60,8 @@ class UiServer {
   void routes();
   UiSource& src_;
   std::string insecure_;
-  httplib::Server svr_;
+  std::unique_ptr<httplib::Server> svr_;
+  bool tls_ = false;
   std::thread thread_;
 };
 

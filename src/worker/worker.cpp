@@ -15,6 +15,7 @@
 #include <memory>
 
 #include "common/auth.h"
+#include "common/ssl_conf.h"
 #include "common/config.h"
 #include "common/log.h"
 #include "common/master_url.h"
@@ -69,6 +70,7 @@ class WorkerDaemon {
         shell_(loop, kLog) {}
 
   void set_network_timeout(int64_t ms) { network_timeout_ms_ = ms; }
+  void set_tls(SslFiles tls) { tls_ = std::move(tls); }  // spark.ssl.standalone.*: the web UI over HTTPS
   int run(const WorkerArgs& args, worker::WorkerConfig cfg) {
     std::string bind_host = args.host.empty() ? "0.0.0.0" : args.host;
     ConnectionOptions lopts;
@@ -82,13 +84,13 @@ class WorkerDaemon {
     listener_ = std::make_unique<Listener>(loop_, lopts);
     auto port = listener_->listen(bind_host, args.port);
     if (!port) return fail(port.error_message());
-    auto webui_port = shell_.bind_http(bind_host, args.webui_port);
+    auto webui_port = shell_.bind_http(bind_host, args.webui_port, tls_);
     if (!webui_port) return fail(webui_port.error_message());
     install_worker_ui(shell_.http(), cfg.work_dir);
 
     cfg.port = *port;
     cfg.id = "worker-" + timestamp_id(clock_.wall_ms()) + "-" + cfg.host + "-" + std::to_string(*port);
-    cfg.webui_url = "http://" + cfg.host + ":" + std::to_string(*webui_port);
+    cfg.webui_url = (tls_.enabled() ? "https://" : "http://") + cfg.host + ":" + std::to_string(*webui_port);
     LOG_INFO(kLog, "starting worker " << cfg.id << " with " << cfg.cores << " cores, " << cfg.memory_mb
                                       << " MB RAM, work dir " << cfg.work_dir);
     core_ = std::make_unique<worker::WorkerCore>(cfg, clock_);
@@ -236,7 +238,8 @@ class WorkerDaemon {
   std::vector<HostPort> masters_;
   size_t next_master_ = 0;
   int64_t hello_timeout_ms_;
-  int64_t network_timeout_ms_ = 120000;  // spark.network.timeout: idle handshaken connections to our port
+  int64_t network_timeout_ms_ = 120000;
+  SslFiles tls_;  // spark.network.timeout: idle handshaken connections to our port
   auth::Policy auth_;  // the cluster secret (spark.authenticate)
   SystemClock clock_;
   std::unique_ptr<worker::WorkerCore> core_;
@@ -303,10 +306,13 @@ int run_worker(const WorkerArgs& args) {
     LOG_WARN(kLog, auth::exposure_warning(bind_host));
     cfg.insecure_warning = auth::exposure_warning(bind_host);
   }
+  auto tls = ssl_files(*conf, "standalone");
+  if (!tls) return fail(tls.error_message());
   log_daemon_conf(kLog, *conf);
   return run_daemon_loop([&](uv_loop_t* loop, bool& loop_reusable) {
     WorkerDaemon d(loop, spec->masters, conf->get_time_ms("spark.sparkpp.helloTimeout"), *auth);
     d.set_network_timeout(conf->get_time_ms("spark.network.timeout"));
+    d.set_tls(*tls);
     int rc = d.run(args, cfg);
     loop_reusable = d.loop_reusable();
     return rc;
