@@ -76,7 +76,10 @@ class MasterDaemon {
                    [this] { return status(); }});
     if (cfg_.persist) {
       std::error_code ec;
-      std::filesystem::create_directories(cfg_.recovery_dir, ec);
+      // Made here: the owner's only (0700), like the files in it (0600: applications' settings,
+      // executorEnv values included). One the operator made keeps its mode.
+      if (std::filesystem::create_directories(cfg_.recovery_dir, ec))
+        std::filesystem::permissions(cfg_.recovery_dir, std::filesystem::perms::owner_all, ec);
       if (ec) return daemon_fail(kLog, "cannot create recovery directory '" + cfg_.recovery_dir + "': " + ec.message());
       store_ = std::make_unique<master::FileStore>(cfg_.recovery_dir);
       lock_ = std::make_unique<master::LeaderLock>(cfg_.recovery_dir);

@@ -697,3 +697,17 @@ def test_logs_and_work_dirs_are_owner_only(cluster, tmp_path):
     assert mode(exec_dir) == 0o700
     assert mode(os.path.join(exec_dir, "stderr")) == 0o640
     assert mode(os.path.join(exec_dir, "stdout")) == 0o640
+
+
+def test_recovery_dir_made_by_the_master_is_owner_only(cluster, tmp_path):
+    """The FILESYSTEM recovery state holds applications' settings (executorEnv values too): a
+    directory the master creates for it is 0700 and its files 0600."""
+    rec = tmp_path / "deep" / "recovery"
+    m = cluster.start_master(conf={"spark.deploy.recoveryMode": "FILESYSTEM",
+                                   "spark.deploy.recoveryDirectory": str(rec)})
+    cluster.start_worker(m.url, cores=1, memory="512m")
+    wait_until(lambda: m.json()["aliveworkers"] == 1, 20, "worker ALIVE")
+    mode = lambda p: stat.S_IMODE(os.stat(p).st_mode)
+    assert mode(rec) == 0o700
+    files = [rec / n for n in os.listdir(rec)]
+    assert files and all(mode(f) == 0o600 for f in files if f.is_file()), [(f, oct(mode(f))) for f in files]
