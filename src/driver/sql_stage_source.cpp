@@ -67,6 +67,7 @@ Result<int> SqlStageSource::add(const sql::PreparedQuery& q, int default_paralle
     st.is_result = f.is_result;
     json fj = f.to_json();
     st.plan = fj["plan"];
+    st.plan["sessionTimeZone"] = q.session_time_zone;  // read by the executor's EvalContext
     sql::collect_python_funcs(f.root, st.python_funcs);
     for (int p : f.parents) st.parents.push_back(node_of[static_cast<size_t>(p)]);
     if (!f.is_result) {

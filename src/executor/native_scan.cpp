@@ -280,7 +280,7 @@ Result<ex::OpPtr> make_file_scan(const nlohmann::json& leaf, std::vector<plan::T
     if (!opt) return R::error(opt.error_message());
     auto data = ex::output_schema(leaf.value("dataSchema", nlohmann::json::array()));
     if (!data) return R::error(data.error_message());
-    auto parser = ex::CsvParser::make(opt.value(), data.value(), 0);  // session time zone: UTC for now
+    auto parser = ex::CsvParser::make(opt.value(), data.value(), ctx.eval.cast.tz);
     if (!parser) return R::error(parser.error_message());
     auto keep = kept_columns(leaf);
     if (!keep) return R::error(keep.error_message());
@@ -297,7 +297,7 @@ Result<ex::OpPtr> make_file_scan(const nlohmann::json& leaf, std::vector<plan::T
     if (!opt) return R::error(opt.error_message());
     auto data = ex::output_schema(leaf.value("dataSchema", nlohmann::json::array()));
     if (!data) return R::error(data.error_message());
-    auto parser = ex::JsonLinesParser::make(opt.value(), data.value(), 0);  // session time zone: UTC for now
+    auto parser = ex::JsonLinesParser::make(opt.value(), data.value(), ctx.eval.cast.tz);
     if (!parser) return R::error(parser.error_message());
     auto keep = kept_columns(leaf);
     if (!keep) return R::error(keep.error_message());

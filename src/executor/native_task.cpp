@@ -121,6 +121,11 @@ TaskOutcome run_native_task(RunningTask& t, const TaskEnv& env, const plan::Nati
   lc.exec.memory = env.sql_memory ? env.sql_memory : &fallback;
   lc.exec.spill_dir = env.scratch_dir;
   lc.exec.eval.partition_index = op.partition;
+  if (const std::string zone = op.fragment.value("sessionTimeZone", ""); !zone.empty()) {
+    auto tz = sql::kern::TimeZone::of(zone);  // loaded once per process, then cached
+    if (!tz) return fail(msg::TaskErrorKind::kUser, "spark.sql.session.timeZone: " + tz.error_message());
+    lc.exec.eval.cast.tz = tz.value();
+  }
   lc.exec.python = python_udf_factory(t, env);
 
   std::vector<ReaderOp*> leaves;  // owned by the operator tree
@@ -188,7 +193,7 @@ TaskOutcome run_native_task(RunningTask& t, const TaskEnv& env, const plan::Nati
     }
     shuffle = std::make_unique<ShuffleSink>(sink, env, t.spec.partition, t.spec.task_id);
   } else if (sink.kind == plan::SinkKind::kFiles) {
-    auto f = SqlFileSink::make(sink, *root.value()->schema(), t.spec.task_id, op.partition);
+    auto f = SqlFileSink::make(sink, *root.value()->schema(), t.spec.task_id, op.partition, lc.exec.eval.cast.tz);
     if (!f) return fail(msg::TaskErrorKind::kUser, f.error_message());
     files = std::move(f.value());
   } else if (sink.kind != plan::SinkKind::kResult) {

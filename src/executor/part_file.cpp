@@ -113,7 +113,7 @@ std::string partition_path_value(const sql::col::Column& c, int64_t row) {
 }
 
 Result<std::unique_ptr<SqlFileSink>> SqlFileSink::make(const plan::Sink& sink, const sql::col::ColType& schema,
-                                                       int64_t task_id, int partition) {
+                                                       int64_t task_id, int partition, const sql::kern::TimeZone& tz) {
   using R = Result<std::unique_ptr<SqlFileSink>>;
   auto s = std::make_unique<SqlFileSink>();
   s->sink_ = sink;
@@ -133,7 +133,7 @@ Result<std::unique_ptr<SqlFileSink>> SqlFileSink::make(const plan::Sink& sink, c
     data.names.push_back(names[i]);
     data.nullable.push_back(i < schema.nullable.size() ? bool(schema.nullable[i]) : true);
   }
-  auto f = sql::exec::RowFormatter::make(sink.format, sink.options, data);
+  auto f = sql::exec::RowFormatter::make(sink.format, sink.options, data, tz);
   if (!f) return R::error(f.error_message());
   s->fmt_ = std::move(f.value());
   return R(std::move(s));

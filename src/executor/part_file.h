@@ -18,6 +18,7 @@
 
 #include "common/task_plan.h"
 #include "sql/columnar/batch.h"
+#include "sql/kernels/timezone.h"
 
 #include "common/status.h"
 #include "sql/exec/file_writer.h"
@@ -55,7 +56,7 @@ class SqlFileSink {
   // `schema`: the stage's output (Struct); the sink's `columns` name it, `partition_by` picks
   // the partition columns (left out of the files).
   static Result<std::unique_ptr<SqlFileSink>> make(const plan::Sink& sink, const sql::col::ColType& schema,
-                                                   int64_t task_id, int partition);
+                                                   int64_t task_id, int partition, const sql::kern::TimeZone& tz = {});
   Status add(const sql::col::Batch& b);
   // Spark's FileFormatWriter: a task with no rows writes no file, except partition 0 of an
   // unpartitioned write (an empty DataFrame still leaves one file, with the CSV header if asked).

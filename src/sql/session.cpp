@@ -1,6 +1,10 @@
 // SqlSession: JSON requests -> analysis / explain / views, no I/O.
 #include "sql/session.h"
 
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+
 #include "sql/optimizer/optimizer.h"
 #include "sql/optimizer/subquery.h"
 #include "sql/parser/parser.h"
@@ -41,6 +45,7 @@ bool SqlConf::set(const std::string& key, const std::string& value) {
   }
   if (key == "spark.sql.join.preferSortMergeJoin") { planner.prefer_sort_merge_join = v == "true"; return true; }
   if (key == "spark.sql.adaptive.enabled") { planner.adaptive = v == "true"; return true; }
+  if (key == "spark.sql.session.timeZone") { session_time_zone = value; return true; }
   return false;
 }
 
@@ -162,12 +167,40 @@ std::variant<PreparedQuery, json> SqlSession::prepare(const json& plan) {
   return prepare_tree(*p);
 }
 
+std::string default_time_zone() {
+  if (const char* tz = std::getenv("TZ"); tz && *tz) return tz[0] == ':' ? tz + 1 : tz;
+  std::ifstream f("/etc/timezone");
+  std::string z;
+  if (f && std::getline(f, z) && !z.empty()) return z;
+  return "UTC";
+}
+
+// ComputeCurrentTime: current_timestamp()/now(), current_date(), localtimestamp() and
+// current_timezone() are one value for the whole query: literals taken here, once (dates and
+// wall-clock times as casts of the instant, which the executors compute in the session zone).
+static PlanPtr compute_current_time(const PlanPtr& p, const std::string& zone) {
+  const int64_t now = std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::system_clock::now().time_since_epoch()).count();
+  return plan_transform_exprs(p, [&](const ExprPtr& e) {
+    return transform_up(e, [&](const ExprPtr& x) -> ExprPtr {
+      if (x->kind != ExprKind::Call || !x->children.empty()) return x;
+      const std::string& n = x->name;
+      if (n == "current_timestamp" || n == "now") return lit(Value::of(now), DataType::timestamp());
+      if (n == "current_date") return cast(lit(Value::of(now), DataType::timestamp()), DataType::date(), false);
+      if (n == "localtimestamp") return cast(lit(Value::of(now), DataType::timestamp()), DataType::timestamp_ntz(), false);
+      if (n == "current_timezone") return lit_string(zone);
+      return x;
+    });
+  });
+}
+
 std::variant<PreparedQuery, json> SqlSession::prepare_tree(const PlanPtr& plan) {
   PreparedQuery q;
+  q.session_time_zone = conf_.session_time_zone.empty() ? default_time_zone() : conf_.session_time_zone;
   auto r = analyzed_tree(plan, &q.parsed);
   if (auto* err = std::get_if<json>(&r)) return *err;
   q.analyzed = std::get<PlanPtr>(r);
-  auto rewritten = opt::rewrite_subqueries(q.analyzed, ids_);
+  auto rewritten = opt::rewrite_subqueries(compute_current_time(q.analyzed, q.session_time_zone), ids_);
   if (!rewritten) {  // a subquery placement not rewritten yet: `[UNSUPPORTED_FEATURE.SUBQUERY] …`
     const std::string& m = rewritten.error_message();
     std::string cls = m.size() > 1 && m[0] == '[' ? m.substr(1, m.find(']') - 1) : "";

@@ -19,6 +19,8 @@ namespace spp::sql {
 struct SqlConf {
   bool case_sensitive = false;  // spark.sql.caseSensitive
   PlannerOptions planner;       // spark.sql.shuffle.partitions, autoBroadcastJoinThreshold, …
+  // spark.sql.session.timeZone as set (empty: the driver's default zone, default_time_zone()).
+  std::string session_time_zone;
   // Applies one `spark.sql.*` setting; false when the key is not one planning reads (ignored).
   bool set(const std::string& key, const std::string& value);
 };
@@ -29,7 +31,13 @@ struct PreparedQuery {
   PhysPtr physical;
   PhysPtr executed;  // plan_for_execution(physical), nodes numbered for the SQL tab
   std::vector<StageFragment> stages;
+  // The zone the executors compute in (every stage's plan carries it as `sessionTimeZone`).
+  std::string session_time_zone;
 };
+
+// The zone a session without spark.sql.session.timeZone uses: as the JVM's default, the TZ
+// environment variable, else /etc/timezone, else UTC.
+std::string default_time_zone();
 
 // Resolves a file data source for analysis (the only I/O analysis needs, so the session stays
 // pure and the driver injects it): the schema of `format` files at `paths` — the user's

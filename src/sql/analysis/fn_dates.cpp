@@ -3,6 +3,8 @@
 // Time parts read the session time zone at execution (EvalContext), as CAST does.
 #include "sql/analysis/fn_library.h"
 
+#include <cctype>
+
 namespace spp::sql {
 
 std::optional<LibResult> resolve_date_fn(FnCall& c) {
@@ -53,6 +55,119 @@ std::optional<LibResult> resolve_date_fn(FnCall& c) {
   if (n == "unix_seconds" || n == "unix_millis" || n == "unix_micros") {
     if (na != 1) return c.wrong("1");
     return c.typed(n, {exact(DataType::timestamp())}, DataType::long_());
+  }
+  const auto TS = exact(DataType::timestamp());
+  const auto STR = exact(DataType::string());
+  // String, date or timestamp inputs (UnixTime / GetTimestamp's TypeCollection).
+  const auto TIME_IN = ExpectedType::one_of({STR, DATE, TS, exact(DataType::timestamp_ntz())});
+  const auto default_fmt = [&] { c.a.push_back(lit_string("yyyy-MM-dd HH:mm:ss")); };
+  if (n == "timestamp_literal") {  // the parser's TIMESTAMP '...': CAST in the session zone at run time
+    if (na != 1) return c.wrong("1");
+    return c.typed(n, {STR}, DataType::timestamp(), true);
+  }
+  if (n == "date_diff") {  // DateDiff under its own name (Spark 3.5)
+    if (na != 2) return c.wrong("2");
+    return c.typed(n, {DATE, DATE}, DataType::int_());
+  }
+  if (n == "dateadd") {  // an alias shown as date_add
+    c.n = "date_add";
+    return resolve_date_fn(c);
+  }
+  if (n == "to_timestamp") {
+    if (na != 1 && na != 2) return c.wrong("[1, 2]");
+    if (na == 1) return c.make(n, DataType::timestamp(), true);  // CAST(x AS TIMESTAMP)
+    return c.typed(n, {TIME_IN, STR}, DataType::timestamp(), true);
+  }
+  if (n == "unix_timestamp" || n == "to_unix_timestamp") {
+    if (na > 2 || (na == 0 && n == "to_unix_timestamp")) return c.wrong(n == "unix_timestamp" ? "[0, 1, 2]" : "[1, 2]");
+    if (na == 0) c.a.push_back(c.make("current_timestamp", DataType::timestamp(), false));
+    if (c.na() == 1) default_fmt();
+    return c.typed(n, {TIME_IN, STR}, DataType::long_(), true);
+  }
+  if (n == "from_unixtime") {
+    if (na != 1 && na != 2) return c.wrong("[1, 2]");
+    if (na == 1) default_fmt();
+    return c.typed(n, {exact(DataType::long_()), STR}, DataType::string(), true);
+  }
+  if (n == "date_format") {
+    if (na != 2) return c.wrong("2");
+    return c.typed(n, {TS, STR}, DataType::string(), true);
+  }
+  if (n == "date_trunc") {
+    if (na != 2) return c.wrong("2");
+    return c.typed(n, {STR, TS}, DataType::timestamp(), true);
+  }
+  if (n == "trunc") {
+    if (na != 2) return c.wrong("2");
+    return c.typed(n, {DATE, STR}, DataType::date(), true);
+  }
+  if (n == "from_utc_timestamp" || n == "to_utc_timestamp") {
+    if (na != 2) return c.wrong("2");
+    return c.typed(n, {TS, STR}, DataType::timestamp(), true);
+  }
+  if (n == "months_between") {
+    if (na != 2 && na != 3) return c.wrong("[2, 3]");
+    if (na == 2) c.a.push_back(lit_bool(true));
+    return c.typed(n, {TS, TS, exact(DataType::boolean())}, DataType::double_());
+  }
+  if (n == "next_day") {
+    if (na != 2) return c.wrong("2");
+    return c.typed(n, {DATE, STR}, DataType::date(), true);
+  }
+  if (n == "make_timestamp") {
+    if (na != 6 && na != 7) return c.wrong("[6, 7]");
+    std::vector<ExpectedType> want(5, INT);
+    want.push_back(exact(DataType::decimal(16, 6)));
+    if (na == 7) want.push_back(STR);
+    return c.typed(n, want, DataType::timestamp(), true);
+  }
+  if (n == "timestamp_seconds") {
+    if (na != 1) return c.wrong("1");
+    if (auto e = c.coerce(n, {ExpectedType::of(ExpectedType::Kind::AnyNumeric)})) return *e;
+    // The kernels read LONG seconds, or DOUBLE for fractional types.
+    const bool integral = c.a[0]->type.is_integral();
+    if (c.a[0]->type.id != (integral ? TypeId::Long : TypeId::Double))
+      c.a[0] = cast(c.a[0], integral ? DataType::long_() : DataType::double_(), false);
+    return c.make(n, DataType::timestamp(), true);
+  }
+  if (n == "timestamp_millis" || n == "timestamp_micros") {
+    if (na != 1) return c.wrong("1");
+    return c.typed(n, {exact(DataType::long_())}, DataType::timestamp(), true);
+  }
+  if (n == "current_timestamp" || n == "now" || n == "localtimestamp" || n == "current_timezone") {
+    if (na != 0) return c.wrong("0");
+    // Replaced by literals computed once per query (SqlSession::prepare, ComputeCurrentTime).
+    return c.make(n, n == "current_timezone" ? DataType::string() : n == "localtimestamp" ? DataType::timestamp_ntz() : DataType::timestamp(), false);
+  }
+  if (n == "extract" || n == "date_part" || n == "datepart") {
+    if (na != 2) return c.wrong("2");
+    const Expr& f = *c.a[0];
+    if (f.kind != ExprKind::Literal || f.type.id != TypeId::String || f.value.is_null())
+      return AnalysisError{"NON_FOLDABLE_ARGUMENT", "42K08", {{"funcName", "`" + n + "`"}, {"paramName", "`field`"}, {"paramType", "\"STRING\""}},
+                           "[NON_FOLDABLE_ARGUMENT] The function `" + n + "` requires the parameter `field` to be a foldable expression of the type \"STRING\", but the actual argument is a non-foldable."};
+    std::string u = f.value.as_string();
+    for (auto& ch : u) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    // Spark's Extract field names and their synonyms; time fields read the timestamp.
+    struct Field { std::vector<const char*> names; const char* part; bool time; };
+    static const Field kFields[] = {
+        {{"YEAR", "Y", "YEARS", "YR", "YRS"}, "year", false}, {{"YEAROFWEEK"}, "yearofweek", false},
+        {{"QUARTER", "QTR"}, "quarter", false}, {{"MONTH", "MON", "MONS", "MONTHS"}, "month", false},
+        {{"WEEK", "W", "WEEKS"}, "weekofyear", false}, {{"DAY", "D", "DAYS"}, "dayofmonth", false},
+        {{"DAYOFWEEK", "DOW"}, "dayofweek", false}, {{"DAYOFWEEK_ISO", "DOW_ISO"}, "dayofweek_iso", false},
+        {{"DOY"}, "dayofyear", false}, {{"HOUR", "H", "HOURS", "HR", "HRS"}, "hour", true},
+        {{"MINUTE", "M", "MIN", "MINS", "MINUTES"}, "minute", true}, {{"SECOND", "S", "SEC", "SECONDS", "SECS"}, "second", true}};
+    const Field* hit = nullptr;
+    for (const auto& fd : kFields)
+      for (const char* nm : fd.names)
+        if (u == nm) hit = &fd;
+    if (!hit)
+      return AnalysisError{"INVALID_EXTRACT_FIELD", "42601", {{"field", "`" + f.value.as_string() + "`"}, {"expr", c.a[1]->sql()}},
+                           "[INVALID_EXTRACT_FIELD] Cannot extract `" + f.value.as_string() + "` from " + c.a[1]->sql() + "."};
+    if (auto e = c.coerce(n, {STR, hit->time ? TS : DATE})) return *e;
+    // The field rides as a hidden third argument: the part to compute.
+    c.a.push_back(lit_string(hit->part));
+    const bool secs = std::string(hit->part) == "second";
+    return c.make(n, secs ? DataType::decimal(8, 6) : DataType::int_(), c.a[1]->nullable);
   }
   return std::nullopt;
 }

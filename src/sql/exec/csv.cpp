@@ -253,7 +253,7 @@ struct Cell {
   std::string_view s;
 };
 
-bool convert(const ColType& t, std::string_view v, const CsvOptions& opt, int64_t tz, Cell& c) {
+bool convert(const ColType& t, std::string_view v, const CsvOptions& opt, const kern::TimeZone& tz, Cell& c) {
   switch (t.id) {
     case TypeId::Null: c.valid = false; return true;
     case TypeId::Byte: { auto r = java_parse_long(v, INT8_MIN, INT8_MAX); if (!r) return false; c.i = *r; break; }
@@ -325,12 +325,12 @@ std::string join_names(const std::vector<std::string>& v) {
 
 }  // namespace
 
-Result<CsvParser> CsvParser::make(CsvOptions opt, col::ColTypePtr schema, int64_t tz_offset_seconds) {
+Result<CsvParser> CsvParser::make(CsvOptions opt, col::ColTypePtr schema, kern::TimeZone tz) {
   if (!schema || schema->id != TypeId::Struct) return Result<CsvParser>::error("CSV schema must be a struct");
   CsvParser p;
   p.opt_ = std::move(opt);
   p.schema_ = schema;
-  p.tz_ = tz_offset_seconds;
+  p.tz_ = std::move(tz);
   for (size_t i = 0; i < schema->children.size(); ++i) {
     const ColType& t = schema->children[i];
     if (schema->names[i] == p.opt_.corrupt_column) {

@@ -59,13 +59,13 @@ bool csv_tokenize(std::string_view line, const CsvOptions& opt, std::vector<CsvT
 std::vector<std::string_view> csv_data_lines(std::string_view text, const CsvOptions& opt);
 
 // Parses lines into rows of `schema` (a struct of scalar types; a string field named
-// options.corrupt_column receives malformed lines). `tz_offset_seconds` is the session time
+// options.corrupt_column receives malformed lines). `tz` is the session time
 // zone for timestamps without an explicit offset. `skip_header` drops the first data line (the
 // split at file offset 0 when header=true). Errors: unsupported type, FAILFAST on a bad record,
 // enforceSchema=false with a header that does not match.
 class CsvParser {
  public:
-  static Result<CsvParser> make(CsvOptions opt, col::ColTypePtr schema, int64_t tz_offset_seconds);
+  static Result<CsvParser> make(CsvOptions opt, col::ColTypePtr schema, kern::TimeZone tz);
   Result<col::Batch> parse_text(std::string_view text, bool skip_header) const;
   Result<col::Batch> parse_lines(const std::vector<std::string_view>& lines, bool skip_header) const;
 
@@ -73,7 +73,7 @@ class CsvParser {
   CsvParser() = default;
   CsvOptions opt_;
   col::ColTypePtr schema_;
-  int64_t tz_ = 0;
+  kern::TimeZone tz_;
   int corrupt_index_ = -1;          // field index of the corrupt-record column, or -1
   std::vector<int> data_fields_;    // schema field index of each token position
 };

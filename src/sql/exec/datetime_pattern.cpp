@@ -211,10 +211,10 @@ std::optional<int32_t> DateTimePattern::parse_date(std::string_view s) const {
   return int32_t(us >= 0 ? us / 86400000000LL : -((-us + 86400000000LL - 1) / 86400000000LL));
 }
 
-std::optional<int64_t> DateTimePattern::parse_timestamp(std::string_view s, int64_t tz) const {
+std::optional<int64_t> DateTimePattern::parse_timestamp(std::string_view s, const kern::TimeZone& tz) const {
   auto p = parse(s);
   if (!p) return std::nullopt;
-  return p->micros - (p->has_offset ? p->offset_seconds : tz) * 1000000;
+  return p->has_offset ? p->micros - p->offset_seconds * 1000000 : tz.to_utc(p->micros);
 }
 
 std::optional<int64_t> DateTimePattern::parse_timestamp_ntz(std::string_view s) const {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "sql/kernels/timezone.h"
 
 namespace spp::sql::exec {
 
@@ -22,14 +23,14 @@ class DateTimePattern {
   std::optional<Parsed> parse(std::string_view s) const;
   // Convenience: date (days), timestamp in `tz` unless the text has an offset, wall-clock NTZ.
   std::optional<int32_t> parse_date(std::string_view s) const;
-  std::optional<int64_t> parse_timestamp(std::string_view s, int64_t tz_offset_seconds) const;
+  std::optional<int64_t> parse_timestamp(std::string_view s, const kern::TimeZone& tz) const;
   std::optional<int64_t> parse_timestamp_ntz(std::string_view s) const;
 
   // Formatting (the writers): wall-clock µs `local` shown with `offset_seconds` for X/x/Z;
   // optional sections are printed (DateTimeFormatter prints them when the fields exist).
   void format(int64_t local, int64_t offset_seconds, std::string& out) const;
   void format_date(int32_t days, std::string& out) const { format(int64_t(days) * 86400000000LL, 0, out); }
-  void format_timestamp(int64_t utc, int64_t tz, std::string& out) const { format(utc + tz * 1000000, tz, out); }
+  void format_timestamp(int64_t utc, const kern::TimeZone& tz, std::string& out) const { format(tz.to_local(utc), tz.offset_at(utc), out); }
 
  private:
   struct Item { char letter = 0; int count = 0; std::string literal; };  // letter '[' / ']': optional section

@@ -50,8 +50,8 @@ constexpr const char* kTimestampNtzFormat = "yyyy-MM-dd'T'HH:mm:ss[.SSS]";
 
 struct Temporal {
   DateTimePattern date, ts, ntz;
-  int64_t tz = 0;
-  static Result<Temporal> from(const ReaderOptions& o, int64_t tz) {
+  kern::TimeZone tz;
+  static Result<Temporal> from(const ReaderOptions& o, const kern::TimeZone& tz) {
     auto d = pattern(o, "dateFormat", kDateFormat);
     if (!d) return Result<Temporal>::error(d.error_message());
     auto t = pattern(o, "timestampFormat", kTimestampFormat);
@@ -77,7 +77,7 @@ void scalar_text(const Column& c, int64_t i, const Temporal& tm, std::string& ou
 // ------------------------------------------------------------------------------------ CSV
 class CsvFormatter final : public RowFormatter {
  public:
-  static Result<std::unique_ptr<RowFormatter>> make(const ReaderOptionList& list, const col::ColType& schema, int64_t tz) {
+  static Result<std::unique_ptr<RowFormatter>> make(const ReaderOptionList& list, const col::ColType& schema, const kern::TimeZone& tz) {
     using R = Result<std::unique_ptr<RowFormatter>>;
     for (size_t f = 0; f < schema.children.size(); ++f) {
       TypeId id = schema.children[f].id;
@@ -212,7 +212,7 @@ void base64(std::string_view s, std::string& out) {
 
 class JsonFormatter final : public RowFormatter {
  public:
-  static Result<std::unique_ptr<RowFormatter>> make(const ReaderOptionList& list, const col::ColType& schema, int64_t tz) {
+  static Result<std::unique_ptr<RowFormatter>> make(const ReaderOptionList& list, const col::ColType& schema, const kern::TimeZone& tz) {
     using R = Result<std::unique_ptr<RowFormatter>>;
     ReaderOptions o(list);
     auto p = std::make_unique<JsonFormatter>();
@@ -448,7 +448,7 @@ std::string RowFormatter::extension() const {
 }
 
 Result<std::unique_ptr<RowFormatter>> RowFormatter::make(std::string_view format, const ReaderOptionList& options,
-                                                         const col::ColType& schema, int64_t tz) {
+                                                         const col::ColType& schema, const kern::TimeZone& tz) {
   using R = Result<std::unique_ptr<RowFormatter>>;
   auto f = write_format_from(format);
   if (!f) return R::error("writing " + std::string(format) + " files is not supported by sparkpp yet");

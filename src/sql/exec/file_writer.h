@@ -38,9 +38,9 @@ class RowFormatter {
  public:
   virtual ~RowFormatter() = default;
   // Validates the options against the schema (a Struct ColType) with Spark's errors.
-  // `tz_offset_seconds`: the session time zone for timestamps.
+  // `tz`: the session time zone for timestamps.
   static Result<std::unique_ptr<RowFormatter>> make(std::string_view format, const ReaderOptionList& options,
-                                                    const col::ColType& schema, int64_t tz_offset_seconds = 0);
+                                                    const col::ColType& schema, const kern::TimeZone& tz = {});
   // What every part file starts with (the CSV header line when `header` is set).
   virtual void begin(std::string& out) const { (void)out; }
   // Appends the batch's rows, each ended by the line separator.

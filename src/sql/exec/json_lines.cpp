@@ -102,7 +102,7 @@ bool supported_json_type(const ColType& t) {
 struct Converter {
   const std::vector<JTok>& tape;
   const JsonOptions& opt;
-  int64_t tz;
+  const kern::TimeZone& tz;
   std::string& tmp;  // JSON text of non-string values landing in string columns
 
   std::optional<double> special_double(std::string_view s) const {
@@ -271,12 +271,12 @@ struct Converter {
 
 }  // namespace
 
-Result<JsonLinesParser> JsonLinesParser::make(JsonOptions opt, col::ColTypePtr schema, int64_t tz_offset_seconds) {
+Result<JsonLinesParser> JsonLinesParser::make(JsonOptions opt, col::ColTypePtr schema, kern::TimeZone tz) {
   if (!schema || schema->id != TypeId::Struct) return Result<JsonLinesParser>::error("JSON schema must be a struct");
   JsonLinesParser p;
   p.opt_ = std::move(opt);
   p.schema_ = schema;
-  p.tz_ = tz_offset_seconds;
+  p.tz_ = std::move(tz);
   for (size_t i = 0; i < schema->children.size(); ++i) {
     const ColType& t = schema->children[i];
     if (schema->names[i] == p.opt_.corrupt_column) {

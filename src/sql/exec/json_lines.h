@@ -39,11 +39,11 @@ std::vector<std::string_view> json_data_lines(std::string_view text, const JsonO
 
 // Parses JSON lines into rows of `schema` (a struct). A line holding an object is one row, an
 // array of objects one row per element; missing fields are NULL, unknown ones ignored, a string
-// field named options.corrupt_column receives malformed lines. `tz_offset_seconds` is the
+// field named options.corrupt_column receives malformed lines. `tz` is the
 // session time zone for timestamps without an explicit offset.
 class JsonLinesParser {
  public:
-  static Result<JsonLinesParser> make(JsonOptions opt, col::ColTypePtr schema, int64_t tz_offset_seconds);
+  static Result<JsonLinesParser> make(JsonOptions opt, col::ColTypePtr schema, kern::TimeZone tz);
   Result<col::Batch> parse_text(std::string_view text) const;
   Result<col::Batch> parse_lines(const std::vector<std::string_view>& lines) const;
 
@@ -51,7 +51,7 @@ class JsonLinesParser {
   JsonLinesParser() = default;
   JsonOptions opt_;
   col::ColTypePtr schema_;
-  int64_t tz_ = 0;
+  kern::TimeZone tz_;
   int corrupt_index_ = -1;
   std::unordered_map<std::string_view, int> field_index_;  // name -> schema index (views into schema_)
 };

@@ -44,11 +44,11 @@ Vec get_json_object(const Vec& json, const JsonPath& path, int64_t n) {
   return Vec::flat(b.finish());
 }
 
-Result<Vec> from_json_struct(const Vec& json, const JsonOptions& opt, const col::ColTypePtr& type, int64_t n, int64_t tz);
+Result<Vec> from_json_struct(const Vec& json, const JsonOptions& opt, const col::ColTypePtr& type, int64_t n, const kern::TimeZone& tz);
 
 // Arrays and maps: each text becomes the one field of a record (`{"x": text}`), parsed with the
 // struct reader; the field is the result. Text that is not one such value gives NULL.
-Result<Vec> from_json(const Vec& json, const JsonOptions& opt, const col::ColTypePtr& type, int64_t n, int64_t tz) {
+Result<Vec> from_json(const Vec& json, const JsonOptions& opt, const col::ColTypePtr& type, int64_t n, const kern::TimeZone& tz) {
   if (type->id == col::TypeId::Struct) return from_json_struct(json, opt, type, n, tz);
   col::ColumnBuilder wrapped(kern::type_of(col::TypeId::String));
   for (int64_t i = 0; i < n; ++i) {
@@ -69,7 +69,7 @@ Result<Vec> from_json(const Vec& json, const JsonOptions& opt, const col::ColTyp
   return Vec::flat(col::gather(*s.children[0], idx.data(), n));
 }
 
-Result<Vec> from_json_struct(const Vec& json, const JsonOptions& opt, const col::ColTypePtr& type, int64_t n, int64_t tz) {
+Result<Vec> from_json_struct(const Vec& json, const JsonOptions& opt, const col::ColTypePtr& type, int64_t n, const kern::TimeZone& tz) {
   auto parser = JsonLinesParser::make(opt, type, tz);
   if (!parser) return Result<Vec>::error(parser.error_message());
   std::vector<std::string_view> lines;
@@ -123,7 +123,7 @@ Result<Vec> from_json_struct(const Vec& json, const JsonOptions& opt, const col:
   return Vec::flat(out);
 }
 
-Result<Vec> to_json(const Vec& v, const ReaderOptionList& opts, int64_t n, int64_t tz) {
+Result<Vec> to_json(const Vec& v, const ReaderOptionList& opts, int64_t n, const kern::TimeZone& tz) {
   col::ColumnPtr c = v.col;
   if (v.constant) {
     std::vector<int32_t> zeros(static_cast<size_t>(n), 0);
@@ -203,7 +203,7 @@ std::optional<Result<ExprPtr>> lower_json_call(const std::string& name, std::vec
     if (opt.value().mode != ParseMode::Permissive)
       return fail("from_json supports only the PERMISSIVE mode in the native engine yet");
     return bind_kernel({a[0]}, type, [o = opt.value(), type](const A& x, int64_t n, const EvalContext& ctx) {
-      auto r = from_json(x[0], o, type, n, ctx.cast.tz_offset_seconds);
+      auto r = from_json(x[0], o, type, n, ctx.cast.tz);
       return r ? r.value() : Vec::flat(col::make_null_column(type, n));
     });
   }
@@ -213,7 +213,7 @@ std::optional<Result<ExprPtr>> lower_json_call(const std::string& name, std::vec
     auto probe = RowFormatter::make("json", opts, col::ColType::strct({"x"}, {*a[0]->type}), 0);
     if (!probe) return fail(probe.error_message());
     return bind_kernel({a[0]}, type, [opts, type](const A& x, int64_t n, const EvalContext& ctx) {
-      auto r = to_json(x[0], opts, n, ctx.cast.tz_offset_seconds);
+      auto r = to_json(x[0], opts, n, ctx.cast.tz);
       return r ? r.value() : Vec::flat(col::make_null_column(type, n));
     });
   }

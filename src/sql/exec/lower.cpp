@@ -134,10 +134,8 @@ Result<ExprPtr> lower_call(const json& e, const json& input) {
     kern::Vec lp = kern::lower(kern::Vec::constant_of(pb.finish()), 1);
     return like(call(Fn::Lower, {args[0]}, kern::type_of(col::TypeId::String)), std::string(lp.col->str(0)));
   }
-  if (name == "to_date") {  // to_date(x) is CAST(x AS DATE), as Spark's ParseToDate without a format
-    if (args.size() != 1) return err<ExprPtr>("to_date with a format is not supported by the native engine yet");
-    return call(Fn::Cast, {args[0]}, t.value());
-  }
+  if (name == "to_date" && args.size() == 1)  // CAST(x AS DATE), as Spark's ParseToDate without a format
+    return call(Fn::Cast, {args[0]}, t.value());  // with one: library_dates.cpp
   if (name == "split") {
     const json* p = args_j.size() >= 2 ? constant(args_j[1]) : nullptr;
     const json* l = args_j.size() == 3 ? constant(args_j[2]) : nullptr;

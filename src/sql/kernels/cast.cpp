@@ -94,8 +94,8 @@ std::string date_to_string(int32_t days) {
   return buf;
 }
 
-std::string timestamp_to_string(int64_t micros, int64_t tz) {
-  int64_t local = micros + tz * 1000000;
+std::string timestamp_to_string(int64_t micros, const TimeZone& tz) {
+  int64_t local = tz.to_local(micros);
   int64_t days = local >= 0 ? local / 86400000000LL : -((-local + 86400000000LL - 1) / 86400000000LL);
   int64_t rem = local - days * 86400000000LL;
   std::string out = date_to_string(int32_t(days));
@@ -217,7 +217,7 @@ std::optional<int32_t> parse_date(std::string_view s) {
   return d;
 }
 
-std::optional<int64_t> parse_timestamp(std::string_view s, int64_t tz) {
+std::optional<int64_t> parse_timestamp(std::string_view s, const TimeZone& tz) {
   s = trim_all(s);
   size_t i = 0;
   auto d = date_prefix(s, i);
@@ -225,7 +225,8 @@ std::optional<int64_t> parse_timestamp(std::string_view s, int64_t tz) {
   int64_t micros = 0;
   // Years far past Spark's range overflow microseconds: not a timestamp (null), never UB.
   if (__builtin_mul_overflow(int64_t(*d), 86400000000LL, &micros)) return std::nullopt;
-  int64_t offset = tz;
+  const TimeZone* zone = &tz;
+  TimeZone named;
   if (i < s.size()) {
     if (s[i] != ' ' && s[i] != 'T') return std::nullopt;
     ++i;
@@ -251,20 +252,15 @@ std::optional<int64_t> parse_timestamp(std::string_view s, int64_t tz) {
     micros += ((hh * 60 + mm) * 60 + ss) * 1000000 + frac;
     std::string_view z = s.substr(i);
     if (!z.empty() && z[0] == ' ') z.remove_prefix(1);
-    if (z == "Z" || z == "UTC" || z == "GMT") offset = 0;
-    else if (!z.empty() && (z[0] == '+' || z[0] == '-')) {
-      size_t k = 1;
-      int64_t oh, om = 0;
-      if (!take_digits(z, k, 1, 2, oh)) return std::nullopt;
-      if (k < z.size() && z[k] == ':') ++k;
-      if (k < z.size() && !take_digits(z, k, 2, 2, om)) return std::nullopt;
-      if (k != z.size() || oh > 18 || om > 59) return std::nullopt;
-      offset = (z[0] == '-' ? -1 : 1) * (oh * 3600 + om * 60);
-    } else if (!z.empty()) {
-      return std::nullopt;
+    if (!z.empty()) {
+      // Spark's getZoneId of the rest: offsets (`+8`, `+08:00`, `Z`), `UTC+1`, regions.
+      auto t = TimeZone::of(z);
+      if (!t) return std::nullopt;
+      named = t.value();
+      zone = &named;
     }
   }
-  return micros - offset * 1000000;
+  return zone->to_utc(micros);
 }
 
 std::string value_to_string(const Column& c, int64_t i, const CastOptions& opt) {
@@ -295,7 +291,7 @@ std::string value_to_string(const Column& c, int64_t i, const CastOptions& opt) 
     }
     case TypeId::String: case TypeId::Binary: return std::string(c.str(i));
     case TypeId::Date: return date_to_string(c.vals<int32_t>()[i]);
-    case TypeId::Timestamp: return timestamp_to_string(c.vals<int64_t>()[i], opt.tz_offset_seconds);
+    case TypeId::Timestamp: return timestamp_to_string(c.vals<int64_t>()[i], opt.tz);
     case TypeId::TimestampNtz: return timestamp_to_string(c.vals<int64_t>()[i], 0);
     case TypeId::DayTimeInterval: return std::to_string(c.vals<int64_t>()[i]);
     case TypeId::Array: {
@@ -401,8 +397,8 @@ Vec cast_from_string(const Vec& a, const ColTypePtr& to, int64_t n, const CastOp
     case TypeId::Boolean: return map_from_string<bool>(a, to, n, [](std::string_view s) { return parse_bool(s); });
     case TypeId::Date: return map_from_string<int32_t>(a, to, n, [](std::string_view s) { return parse_date(s); });
     case TypeId::Timestamp: case TypeId::TimestampNtz: {
-      int64_t tz = to->id == TypeId::Timestamp ? opt.tz_offset_seconds : 0;
-      return map_from_string<int64_t>(a, to, n, [tz](std::string_view s) { return parse_timestamp(s, tz); });
+      const TimeZone tz = to->id == TypeId::Timestamp ? opt.tz : TimeZone(0);
+      return map_from_string<int64_t>(a, to, n, [&tz](std::string_view s) { return parse_timestamp(s, tz); });
     }
     case TypeId::Decimal: {
       int p = to->precision, sc = to->scale;
@@ -541,20 +537,20 @@ Vec cast(const Vec& a, const ColTypePtr& to, int64_t n, const CastOptions& opt) 
     return numeric_to<int32_t>(Vec::flat(ints), to, n);
   }
   if (from.id == TypeId::Date && (to->id == TypeId::Timestamp || to->id == TypeId::TimestampNtz)) {
-    int64_t tz = to->id == TypeId::Timestamp ? opt.tz_offset_seconds : 0;
-    return map_fixed<int32_t, int64_t>(a, to, n, [tz](int32_t d, bool&) { return int64_t(d) * 86400000000LL - tz * 1000000; });
+    const TimeZone tz = to->id == TypeId::Timestamp ? opt.tz : TimeZone(0);
+    return map_fixed<int32_t, int64_t>(a, to, n, [&tz](int32_t d, bool&) { return tz.to_utc(int64_t(d) * 86400000000LL); });
   }
   if ((from.id == TypeId::Timestamp || from.id == TypeId::TimestampNtz) && to->id == TypeId::Date) {
-    int64_t tz = from.id == TypeId::Timestamp ? opt.tz_offset_seconds : 0;
-    return map_fixed<int64_t, int32_t>(a, to, n, [tz](int64_t t, bool&) {
-      int64_t l = t + tz * 1000000;
+    const TimeZone tz = from.id == TypeId::Timestamp ? opt.tz : TimeZone(0);
+    return map_fixed<int64_t, int32_t>(a, to, n, [&tz](int64_t t, bool&) {
+      int64_t l = tz.to_local(t);
       return int32_t(l >= 0 ? l / 86400000000LL : -((-l + 86400000000LL - 1) / 86400000000LL));
     });
   }
   if (from.id == TypeId::Timestamp && to->id == TypeId::TimestampNtz)
-    return map_fixed<int64_t, int64_t>(a, to, n, [&](int64_t t, bool&) { return t + opt.tz_offset_seconds * 1000000; });
+    return map_fixed<int64_t, int64_t>(a, to, n, [&](int64_t t, bool&) { return opt.tz.to_local(t); });
   if (from.id == TypeId::TimestampNtz && to->id == TypeId::Timestamp)
-    return map_fixed<int64_t, int64_t>(a, to, n, [&](int64_t t, bool&) { return t - opt.tz_offset_seconds * 1000000; });
+    return map_fixed<int64_t, int64_t>(a, to, n, [&](int64_t t, bool&) { return opt.tz.to_utc(t); });
   if (from.id == TypeId::Timestamp && (col::is_integral(to->id) || col::is_floating(to->id))) {
     // timestamp -> number: seconds since the epoch (floor for integral, fractional for double).
     if (col::is_floating(to->id))

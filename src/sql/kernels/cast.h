@@ -7,13 +7,14 @@
 #include <string>
 #include <string_view>
 
+#include "sql/kernels/timezone.h"
 #include "sql/kernels/vec.h"
 
 namespace spp::sql::kern {
 
 struct CastOptions {
-  // Session time zone as a fixed offset from UTC in seconds (spark.sql.session.timeZone).
-  int64_t tz_offset_seconds = 0;
+  // The session time zone (spark.sql.session.timeZone), UTC by default.
+  TimeZone tz;
 };
 
 Vec cast(const Vec& a, const ColTypePtr& to, int64_t n, const CastOptions& opt = {});
@@ -22,12 +23,13 @@ Vec cast(const Vec& a, const ColTypePtr& to, int64_t n, const CastOptions& opt =
 std::string double_to_string(double d);  // Java Double.toString
 std::string float_to_string(float f);    // Java Float.toString
 std::string date_to_string(int32_t days);
-std::string timestamp_to_string(int64_t micros, int64_t tz_offset_seconds);
+std::string timestamp_to_string(int64_t micros, const TimeZone& tz);
 std::optional<int64_t> parse_integral(std::string_view s);  // UTF8String.toLong rules
 std::optional<double> parse_double(std::string_view s);
 std::optional<bool> parse_bool(std::string_view s);
 std::optional<int32_t> parse_date(std::string_view s);
-std::optional<int64_t> parse_timestamp(std::string_view s, int64_t tz_offset_seconds);
+// A zone named after the time (`Z`, `+08:00`, `UTC+1`, `America/Los_Angeles`) wins over `tz`.
+std::optional<int64_t> parse_timestamp(std::string_view s, const TimeZone& tz);
 int32_t days_from_civil(int64_t y, unsigned m, unsigned d);
 void civil_from_days(int64_t z, int64_t& y, unsigned& m, unsigned& d);
 // The CAST(x AS STRING) text of row i (any type; nested types as [..], {k -> v}, {..}).

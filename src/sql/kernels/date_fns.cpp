@@ -1,7 +1,11 @@
-// Date/time kernels (date_fns.h): civil-from-days arithmetic; time parts at a fixed offset.
+// Date/time kernels (date_fns.h): civil-from-days arithmetic; time parts and truncation in a TimeZone.
 #include "sql/kernels/date_fns.h"
 
 #include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <optional>
+#include <string>
 
 #include "sql/kernels/fn_util.h"
 
@@ -67,13 +71,13 @@ Vec date_field(const Vec& date, DateField f, int64_t n) {
   });
 }
 
-Vec time_field(const Vec& ts, TimeField f, int64_t n, int64_t tz_offset_seconds) {
+Vec time_field(const Vec& ts, TimeField f, int64_t n, const TimeZone& tz) {
   FixArg<int64_t> T(ts);
   constexpr int64_t kDay = 86400LL * 1000000;
   return gen_fixed<int32_t>(type_of(TypeId::Int), n, [&](int64_t i, int32_t& o) {
     if (T.null(i)) return false;
     // Micros of the local day (floor: negative epochs count back from midnight).
-    int64_t us = floor_mod(T[i] + tz_offset_seconds * 1000000, kDay);
+    int64_t us = floor_mod(tz.to_local(T[i]), kDay);
     int64_t secs = us / 1000000;
     switch (f) {
       case TimeField::Hour: o = int32_t(secs / 3600); break;
@@ -154,6 +158,229 @@ Vec timestamp_to_unit(const Vec& ts, int64_t micros_per_unit, int64_t n) {
     if (T.null(i)) return false;
     int64_t q = T[i] / micros_per_unit;
     o = q - (T[i] % micros_per_unit < 0);
+    return true;
+  });
+}
+
+}  // namespace spp::sql::kern
+
+// ---- truncation, months_between, next_day, make_timestamp, conversions (issue 14) ----
+namespace spp::sql::kern {
+
+namespace {
+constexpr int64_t kUsDay = 86400LL * 1000000;
+int64_t floor_div(int64_t a, int64_t b) { return a / b - (a % b != 0 && (a < 0) != (b < 0)); }
+std::string upper(std::string_view s) {
+  std::string u(s);
+  for (auto& c : u) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return u;
+}
+// The first day of the level's period holding `days` (levels Week and coarser).
+int64_t trunc_days(int64_t days, TruncLevel l) {
+  Civil c = civil(days);
+  switch (l) {
+    case TruncLevel::Week: return days - floor_mod(days + 3, 7);  // back to Monday
+    case TruncLevel::Month: return days_from_civil(c.y, c.m, 1);
+    case TruncLevel::Quarter: return days_from_civil(c.y, (c.m - 1) / 3 * 3 + 1, 1);
+    case TruncLevel::Year: return days_from_civil(c.y, 1, 1);
+    default: return days;
+  }
+}
+}  // namespace
+
+TruncLevel trunc_level(std::string_view fmt) {
+  const std::string u = upper(fmt);
+  if (u == "MICROSECOND") return TruncLevel::Microsecond;
+  if (u == "MILLISECOND") return TruncLevel::Millisecond;
+  if (u == "SECOND") return TruncLevel::Second;
+  if (u == "MINUTE") return TruncLevel::Minute;
+  if (u == "HOUR") return TruncLevel::Hour;
+  if (u == "DAY" || u == "DD") return TruncLevel::Day;
+  if (u == "WEEK") return TruncLevel::Week;
+  if (u == "MON" || u == "MONTH" || u == "MM") return TruncLevel::Month;
+  if (u == "QUARTER") return TruncLevel::Quarter;
+  if (u == "YEAR" || u == "YYYY" || u == "YY") return TruncLevel::Year;
+  return TruncLevel::Invalid;
+}
+
+Vec date_trunc(const Vec& ts, TruncLevel level, int64_t n, const TimeZone& tz) {
+  FixArg<int64_t> T(ts);
+  return gen_fixed<int64_t>(type_of(TypeId::Timestamp), n, [&](int64_t i, int64_t& o) {
+    if (T.null(i) || level == TruncLevel::Invalid) return false;
+    const int64_t u = T[i];
+    switch (level) {
+      case TruncLevel::Microsecond: o = u; return true;
+      case TruncLevel::Millisecond: o = u - floor_mod(u, 1000); return true;
+      case TruncLevel::Second: o = u - floor_mod(u, 1000000); return true;
+      default: break;
+    }
+    const int64_t off = tz.offset_at(u);
+    const int64_t local = u + off * 1000000;
+    int64_t lt = 0;
+    switch (level) {
+      case TruncLevel::Minute: lt = local - floor_mod(local, 60000000); break;
+      case TruncLevel::Hour: lt = local - floor_mod(local, 3600000000LL); break;
+      case TruncLevel::Day: lt = local - floor_mod(local, kUsDay); break;
+      default: lt = trunc_days(floor_div(local, kUsDay), level) * kUsDay; break;
+    }
+    // ZonedDateTime keeps its offset when the truncated wall clock still has it.
+    const int64_t same = lt - off * 1000000;
+    o = tz.offset_at(same) == off ? same : tz.to_utc(lt);
+    return true;
+  });
+}
+
+Vec trunc_date(const Vec& date, TruncLevel level, int64_t n) {
+  FixArg<int32_t> D(date);
+  const bool ok = level >= TruncLevel::Week;
+  return gen_fixed<int32_t>(type_of(TypeId::Date), n, [&](int64_t i, int32_t& o) {
+    if (D.null(i) || !ok) return false;
+    o = int32_t(trunc_days(D[i], level));
+    return true;
+  });
+}
+
+Vec months_between(const Vec& t1, const Vec& t2, bool round_off, int64_t n, const TimeZone& tz) {
+  FixArg<int64_t> A(t1), B(t2);
+  return gen_fixed<double>(type_of(TypeId::Double), n, [&](int64_t i, double& o) {
+    if (A.null(i) || B.null(i)) return false;
+    const int64_t l1 = tz.to_local(A[i]), l2 = tz.to_local(B[i]);
+    const int64_t d1 = floor_div(l1, kUsDay), d2 = floor_div(l2, kUsDay);
+    const Civil c1 = civil(d1), c2 = civil(d2);
+    const double months = double((c1.y * 12 + c1.m) - (c2.y * 12 + c2.m));
+    if (c1.d == c2.d || (c1.d == days_in_month(c1.y, c1.m) && c2.d == days_in_month(c2.y, c2.m))) {
+      o = months;
+      return true;
+    }
+    const int64_t s1 = (l1 - d1 * kUsDay) / 1000000, s2 = (l2 - d2 * kUsDay) / 1000000;
+    const double diff = months + double(int64_t(c1.d - c2.d) * 86400 + s1 - s2) / (31.0 * 86400);
+    o = round_off ? double(int64_t(std::floor(diff * 1e8 + 0.5))) / 1e8 : diff;  // Math.round
+    return true;
+  });
+}
+
+namespace {
+// 0 = Monday … 6 = Sunday, or -1 (DateTimeUtils.getDayOfWeekFromString).
+int day_of_week(std::string_view s) {
+  static const char* kNames[][3] = {{"MO", "MON", "MONDAY"}, {"TU", "TUE", "TUESDAY"}, {"WE", "WED", "WEDNESDAY"},
+                                    {"TH", "THU", "THURSDAY"}, {"FR", "FRI", "FRIDAY"}, {"SA", "SAT", "SATURDAY"},
+                                    {"SU", "SUN", "SUNDAY"}};
+  const std::string u = upper(s);
+  for (int d = 0; d < 7; ++d)
+    for (const char* nm : kNames[d])
+      if (u == nm) return d;
+  return -1;
+}
+}  // namespace
+
+Vec next_day(const Vec& date, const Vec& dow, int64_t n) {
+  FixArg<int32_t> D(date);
+  StrArg W(dow);
+  const int fixed = dow.constant && !W.null(0) ? day_of_week(W[0]) : -2;
+  return gen_fixed<int32_t>(type_of(TypeId::Date), n, [&](int64_t i, int32_t& o) {
+    if (D.null(i) || W.null(i)) return false;
+    const int want = fixed != -2 ? fixed : day_of_week(W[i]);
+    if (want < 0) return false;
+    const int64_t cur = floor_mod(int64_t(D[i]) + 3, 7);  // 0 = Monday
+    o = int32_t(int64_t(D[i]) + floor_mod(want - cur - 1, 7) + 1);
+    return true;
+  });
+}
+
+Vec make_timestamp(const std::vector<Vec>& f, const Vec* zone, int64_t n, const TimeZone& tz) {
+  FixArg<int32_t> Y(f[0]), Mo(f[1]), D(f[2]), H(f[3]), Mi(f[4]);
+  FixArg<__int128> S(f[5]);  // decimal(16,6): micros
+  std::optional<StrArg> Z;
+  if (zone) Z.emplace(*zone);
+  std::string last_name;
+  TimeZone last = tz;
+  bool last_ok = true;
+  return gen_fixed<int64_t>(type_of(TypeId::Timestamp), n, [&](int64_t i, int64_t& o) {
+    if (Y.null(i) || Mo.null(i) || D.null(i) || H.null(i) || Mi.null(i) || S.null(i) || (Z && Z->null(i))) return false;
+    const int64_t y = Y[i], mo = Mo[i], d = D[i], h = H[i], mi = Mi[i];
+    const __int128 us = S[i];
+    if (us < 0 || us > 60 * 1000000) return false;
+    int64_t sec = int64_t(us / 1000000), frac = int64_t(us % 1000000);
+    if (sec == 60 && frac != 0) return false;
+    if (y < -290000 || y > 290000 || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, int(mo)) || h < 0 || h > 23 || mi < 0 || mi > 59)
+      return false;
+    const int64_t local = ((days_from_civil(y, int(mo), int(d)) * 24 + h) * 60 + mi) * 60000000 + sec * 1000000 + frac;
+    if (Z) {
+      std::string_view name = (*Z)[i];
+      if (name != last_name || i == 0) {
+        last_name = std::string(name);
+        auto z = TimeZone::of(name);
+        last_ok = bool(z);
+        if (z) last = z.value();
+      }
+      if (!last_ok) return false;
+      o = last.to_utc(local);
+    } else {
+      o = tz.to_utc(local);
+    }
+    return true;
+  });
+}
+
+Vec timestamp_from_integral(const Vec& v, int64_t unit, int64_t n) {
+  FixArg<int64_t> V(v);
+  return gen_fixed<int64_t>(type_of(TypeId::Timestamp), n, [&](int64_t i, int64_t& o) {
+    if (V.null(i)) return false;
+    return !__builtin_mul_overflow(V[i], unit, &o);
+  });
+}
+
+Vec timestamp_from_double_seconds(const Vec& v, int64_t n) {
+  FixArg<double> V(v);
+  return gen_fixed<int64_t>(type_of(TypeId::Timestamp), n, [&](int64_t i, int64_t& o) {
+    if (V.null(i)) return false;
+    const double us = V[i] * 1e6;
+    if (!std::isfinite(us) || us >= 9.223372036854775807e18 || us < -9.223372036854775808e18) return false;
+    o = int64_t(us);  // toLong truncates toward zero
+    return true;
+  });
+}
+
+Vec convert_tz(const Vec& ts, const Vec& zone, bool from_utc, int64_t n) {
+  FixArg<int64_t> T(ts);
+  StrArg Z(zone);
+  std::string last_name;
+  TimeZone last;
+  bool last_ok = false, have = false;
+  return gen_fixed<int64_t>(type_of(TypeId::Timestamp), n, [&](int64_t i, int64_t& o) {
+    if (T.null(i) || Z.null(i)) return false;
+    std::string_view name = Z[i];
+    if (!have || name != last_name) {  // a constant zone is resolved once
+      have = true;
+      last_name = std::string(name);
+      auto z = TimeZone::of(name);
+      last_ok = bool(z);
+      if (z) last = z.value();
+    }
+    if (!last_ok) return false;
+    o = from_utc ? last.to_local(T[i]) : last.to_utc(T[i]);
+    return true;
+  });
+}
+
+Vec extra_field(const Vec& v, ExtraField f, int64_t n, const TimeZone& tz) {
+  if (f == ExtraField::SecondsFraction) {
+    FixArg<int64_t> T(v);
+    return gen_fixed<__int128>(std::make_shared<ColType>(ColType::decimal(8, 6)), n, [&](int64_t i, __int128& o) {
+      if (T.null(i)) return false;
+      o = floor_mod(tz.to_local(T[i]), 60000000);
+      return true;
+    });
+  }
+  FixArg<int32_t> D(v);
+  return gen_fixed<int32_t>(type_of(TypeId::Int), n, [&](int64_t i, int32_t& o) {
+    if (D.null(i)) return false;
+    const int64_t days = D[i];
+    if (f == ExtraField::DayOfWeekIso) {
+      o = int32_t(floor_mod(days + 3, 7) + 1);
+    } else {  // the year of this week's Thursday
+      o = int32_t(civil(days - floor_mod(days + 3, 7) + 3).y);
+    }
     return true;
   });
 }

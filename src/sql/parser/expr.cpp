@@ -554,12 +554,24 @@ ExprPtr Parser::primary() {
       next();
       const Token& s = next();
       std::string v = unescape_sql_string(s.text);
+      if (w == "TIMESTAMP" || w == "TIMESTAMP_LTZ")  // read in the session zone when it runs (fn_dates.cpp)
+        return postfix(make_fn("timestamp_literal", {lit_string(v)}));
       if (w != "DATE") unsupported(t, w + " literals");
       auto d = parse_date(v);
       if (!d) fail_msg(t, "INVALID_TYPED_LITERAL", "The value of the typed literal \"DATE\" is invalid: '" + v + "'.");
       return postfix(lit(Value::of(*d), DataType::date()));
     }
     if (w == "INTERVAL") unsupported(t, "INTERVAL literals");
+    if (w == "EXTRACT" && is_op("(", 1)) {  // EXTRACT(field FROM source)
+      next();
+      next();
+      if (peek().kind != Tok::Word && peek().kind != Tok::Quoted) fail();
+      std::string field = next().text;
+      expect_kw("FROM");
+      ExprPtr src = expression();
+      expect_op(")");
+      return postfix(make_fn("extract", {lit_string(field), src}));
+    }
     if ((w == "LEFT" || w == "RIGHT") && is_op("(", 1)) { next(); return postfix(function_call({t.text}, t)); }
     if (reserved(t)) fail();
   }

@@ -37,6 +37,10 @@ std::optional<std::string> library_render(const std::string& n, const std::vecto
   if (n == "typeof" && a.size() == 2) return "typeof(" + a[0] + ")";                // a[1]: the hidden type name
   // a[1..]: the hidden schema / options literals (analysis/fn_json.cpp)
   if ((n == "from_json" || n == "to_json" || n == "schema_of_json") && !a.empty()) return n + "(" + a[0] + ")";
+  if (n == "timestamp_literal" && a.size() == 1) return "TIMESTAMP '" + a[0] + "'";
+  // a[2]: the hidden part name (analysis/fn_dates.cpp)
+  if (n == "extract" && a.size() == 3) return "extract(" + a[0] + " FROM " + a[1] + ")";
+  if ((n == "date_part" || n == "datepart") && a.size() == 3) return n + "(" + a[0] + ", " + a[1] + ")";
   if (n == "array_sort" && a.size() == 1) {
     // Spark fills in ArraySort.defaultComparator, and its lambda shows in the name.
     const std::string v = "namedlambdavariable()";

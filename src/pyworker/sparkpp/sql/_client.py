@@ -18,7 +18,7 @@ from sparkpp.errors import PySparkNotImplementedError, PythonException, SparkJob
 from sparkpp.sql import _proto as P
 from sparkpp.sql import types as T
 from sparkpp.sql._batch import decode_batches
-from sparkpp.sql._show import pretty_cell
+from sparkpp.sql._show import pretty_cell, session_zone
 
 __all__ = ["Client"]
 
@@ -177,8 +177,9 @@ class Client:
 
     def show_cells(self, rel, num_rows):
         schema, rows = self.take(rel, num_rows + 1)
+        zone = session_zone(self._session._conf._conf.get("spark.sql.session.timeZone"))
         return (schema.names,
-                [[pretty_cell(v, f.dataType) for v, f in zip(r, schema.fields)] for r in rows])
+                [[pretty_cell(v, f.dataType, zone=zone) for v, f in zip(r, schema.fields)] for r in rows])
 
     def to_local_iterator(self, rel, prefetch):
         return self._legacy(rel)[0].toLocalIterator(prefetch)

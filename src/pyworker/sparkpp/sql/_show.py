@@ -110,8 +110,33 @@ def _timestamp(dt):
     return s
 
 
-def pretty_cell(v, dt, nested=False):
-    """One value as show() prints it (ToPrettyString): NULL, true, 1.0E10, [1, NULL], {a -> 1}."""
+_SHORT_IDS = {"EST": "-05:00", "MST": "-07:00", "HST": "-10:00", "PST": "America/Los_Angeles",
+              "CST": "America/Chicago", "JST": "Asia/Tokyo", "IST": "Asia/Kolkata", "CTT": "Asia/Shanghai",
+              "ECT": "Europe/Paris", "AST": "America/Anchorage", "BST": "Asia/Dhaka", "PNT": "America/Phoenix"}
+
+
+def session_zone(name):
+    """spark.sql.session.timeZone as a tzinfo (regions, +hh:mm, UTC/GMT+h, short ids), or None."""
+    import re
+    from zoneinfo import ZoneInfo
+    if not name:
+        return None
+    name = _SHORT_IDS.get(name, name)
+    m = re.fullmatch(r"(?:UTC|GMT|UT)?([+-])(\d{1,2})(?::?(\d{1,2}))?", name)
+    if m:
+        delta = datetime.timedelta(hours=int(m.group(2)), minutes=int(m.group(3) or 0))
+        return datetime.timezone(-delta if m.group(1) == "-" else delta)
+    if name in ("Z", "UTC", "GMT", "UT"):
+        return datetime.timezone.utc
+    try:
+        return ZoneInfo(name)
+    except Exception:
+        return None
+
+
+def pretty_cell(v, dt, nested=False, zone=None):
+    """One value as show() prints it (ToPrettyString): NULL, true, 1.0E10, [1, NULL], {a -> 1};
+    timestamps in `zone` (the session time zone, a tzinfo) when given."""
     if v is None:
         return "NULL"
     if isinstance(dt, T.BooleanType):
@@ -122,17 +147,22 @@ def pretty_cell(v, dt, nested=False):
         return format(v, "f")
     if isinstance(dt, T.BinaryType):
         return "[" + " ".join("%02X" % b for b in bytes(v)) + "]"
+    if isinstance(dt, T.TimestampType) and zone is not None:
+        try:  # collected values are naive local times, as PySpark's
+            return _timestamp(v.astimezone(zone).replace(tzinfo=None))
+        except (OverflowError, ValueError, OSError):
+            return _timestamp(v)
     if isinstance(dt, (T.TimestampType, T.TimestampNTZType)):
         return _timestamp(v)
     if isinstance(dt, T.DateType):
         return v.isoformat() if isinstance(v, datetime.date) else str(v)
     if isinstance(dt, T.ArrayType):
-        return "[" + ", ".join(pretty_cell(x, dt.elementType, True) for x in v) + "]"
+        return "[" + ", ".join(pretty_cell(x, dt.elementType, True, zone) for x in v) + "]"
     if isinstance(dt, T.MapType):
-        return "{" + ", ".join("%s -> %s" % (pretty_cell(k, dt.keyType, True),
-                                             pretty_cell(x, dt.valueType, True))
+        return "{" + ", ".join("%s -> %s" % (pretty_cell(k, dt.keyType, True, zone),
+                                             pretty_cell(x, dt.valueType, True, zone))
                                for k, x in v.items()) + "}"
     if isinstance(dt, T.StructType):
-        return "{" + ", ".join(pretty_cell(x, f.dataType, True)
+        return "{" + ", ".join(pretty_cell(x, f.dataType, True, zone)
                                for x, f in zip(v, dt.fields)) + "}"
     return str(v)

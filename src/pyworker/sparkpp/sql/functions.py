@@ -421,6 +421,69 @@ del _name, _doc
 
 
 @_public
+def to_unix_timestamp(timestamp, format=None):
+    if format is None:
+        return _over_columns("to_unix_timestamp", timestamp)
+    return _over_columns("to_unix_timestamp", timestamp, format)
+
+
+@_public
+def next_day(date, dayOfWeek):
+    return _invoke("next_day", _col_expr(date), P.lit(dayOfWeek))
+
+
+@_public
+def make_timestamp(years, months, days, hours, mins, secs, timezone=None):
+    cols = [years, months, days, hours, mins, secs] + ([timezone] if timezone is not None else [])
+    return _over_columns("make_timestamp", *cols)
+
+
+for _name in ["timestamp_seconds", "timestamp_millis", "timestamp_micros"]:
+    globals()[_name] = _public(_one_column(_name, "A timestamp from a count since the epoch."))
+del _name
+
+
+@_public
+def now():
+    return _invoke("now")
+
+
+@_public
+def current_timezone():
+    return _invoke("current_timezone")
+
+
+@_public
+def localtimestamp():
+    return _invoke("localtimestamp")
+
+
+@_public
+def extract(field, source):
+    return _over_columns("extract", field, source)
+
+
+@_public
+def date_part(field, source):
+    return _over_columns("date_part", field, source)
+
+
+@_public
+def datepart(field, source):
+    return _over_columns("datepart", field, source)
+
+
+@_public
+def date_diff(end, start):
+    return _over_columns("date_diff", end, start)
+
+
+@_public
+def dateadd(start, days):
+    return _invoke("dateadd", _col_expr(start), P.lit(days) if isinstance(days, int) else _col_expr(days))
+
+
+@_public
 def date_from_unix_date(days):
     return _over_columns("date_from_unix_date", days)
 
