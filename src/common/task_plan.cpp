@@ -116,8 +116,12 @@ struct Decoder {
       for (const auto& in : ins) {
         NativeInput ni{field<std::string>(in, "data"), source(in.at("source"), depth)};
         if (!std::holds_alternative<ShuffleSource>(ni.source) && !std::holds_alternative<BlobsSource>(ni.source) &&
-            !std::holds_alternative<TextSource>(ni.source))
-          throw std::invalid_argument("native input '" + ni.data_ref + "' must read shuffle blocks, blobs or a file range");
+            !std::holds_alternative<TextSource>(ni.source) && !std::holds_alternative<BlockSource>(ni.source))
+          throw std::invalid_argument("native input '" + ni.data_ref +
+                                      "' must read shuffle blocks, blobs, a file range or a cached block");
+        // A cached DataFrame's block is computed, when missing, by a SQL stage's task.
+        if (const auto* b = std::get_if<BlockSource>(&ni.source); b && !std::holds_alternative<NativeOp>(b->compute->op))
+          throw std::invalid_argument("native input '" + ni.data_ref + "' is a cached block computed by a non-native task");
         n.inputs.push_back(std::move(ni));
       }
       return make(std::move(n));

@@ -96,7 +96,7 @@ struct ZipOp {  // pairs of the two children's elements; unequal lengths fail th
 // byte range of a file (whole lines; a leaf may have several, read in order).
 struct NativeInput {
   std::string data_ref;
-  Source source;  // ShuffleSource, BlobsSource or TextSource
+  Source source;  // ShuffleSource, BlobsSource, TextSource or BlockSource (a cached DataFrame's)
 };
 struct NativeOp {  // leaf: partition `partition` of a SQL stage fragment, computed natively
   json fragment;      // the stage's physical plan (physical_to_json)

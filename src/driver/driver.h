@@ -58,6 +58,9 @@ struct ShellTimerFired {
 };
 using ShellEvent = std::variant<scheduler::Event, ExecutorGone, ShellTimerFired>;
 
+// Spark's StorageLevel.description ("Disk Memory Deserialized 1x Replicated") of a level's JSON.
+std::string level_description(const nlohmann::json& level);
+
 class Driver {
  public:
   // `clock` is borrowed for the driver's lifetime.
@@ -130,6 +133,11 @@ class Driver {
   void unpersist_broadcast(int64_t id, bool destroy);
   Status persist_rdd(int rdd, const json& level);
   Status unpersist_rdd(int rdd);
+  // Executors drop every block of `rdd` (an RDD's or a cached DataFrame's); the UI forgets it.
+  void drop_blocks(int rdd);
+  // Cached DataFrames a query scans: their stages registered once (driver_sql.cpp).
+  Status register_sql_caches(const sql::PhysPtr& p, const FileSplitter& files, int parallelism);
+  void drop_sql_caches();
   void debug_query(Connection& c, const msg::PyDebugQuery& m);
   // The DataFrame engine (driver_sql.cpp).
   void sql_analyze(Connection& c, const msg::PySqlAnalyze& m);

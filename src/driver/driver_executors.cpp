@@ -165,7 +165,8 @@ void Driver::blocks_updated(const std::string& exec_id, msg::BlocksUpdated&& m, 
     if (it->second.empty()) block_locs_.erase(it);
   }
   for (const auto& b : m.stored) {
-    if (!graph_.node(b.rdd) || graph_.node(b.rdd)->persist.is_null()) continue;  // unpersisted meanwhile
+    const bool rdd = graph_.node(b.rdd) && !graph_.node(b.rdd)->persist.is_null();
+    if (!rdd && !sql_source_.is_cache_block(b.rdd)) continue;  // unpersisted meanwhile
     block_locs_[{b.rdd, b.partition}].insert(exec_id);
     if (ui_) ui_->post(sc::BlockUpdatedEvent{exec_id, host, b.rdd, b.partition, b.mem_bytes, b.disk_bytes});
   }

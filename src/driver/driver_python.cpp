@@ -199,7 +199,7 @@ void Driver::unpersist_broadcast(int64_t id, bool destroy) {
 }
 
 // Spark's StorageLevel.description ("Memory Serialized 1x Replicated") of a PyPersist level.
-static std::string level_description(const json& l) {
+std::string level_description(const json& l) {
   auto flag = [&](const char* k) { return l.is_object() && l.contains(k) && l[k].is_boolean() && l[k].get<bool>(); };
   std::string d;
   if (flag("use_disk")) d += "Disk ";
@@ -239,6 +239,11 @@ Status Driver::persist_rdd(int rdd, const json& level) {
 Status Driver::unpersist_rdd(int rdd) {
   Status st = graph_.set_persist(rdd, json());
   if (!st) return st;
+  drop_blocks(rdd);
+  return Status::ok();
+}
+
+void Driver::drop_blocks(int rdd) {
   if (ui_) ui_->post(sc::RddUnpersistedEvent{rdd});
   for (auto it = block_locs_.begin(); it != block_locs_.end();)
     it = it->first.first == rdd ? block_locs_.erase(it) : std::next(it);
@@ -247,7 +252,6 @@ Status Driver::unpersist_rdd(int rdd) {
     r.rdd = rdd;
     if (e.conn) e.conn->send(r);
   }
-  return Status::ok();
 }
 
 // Test hooks (PyDebugQuery): off unless spark.sparkpp.test.debugQueries is set.

@@ -385,6 +385,7 @@ void Driver::sql_explain(Connection& c, const msg::PySqlExplain& m) {
 
 void Driver::sql_command(Connection& c, const msg::PySqlCommand& m) {
   json r = sql_.command(m.command);
+  drop_sql_caches();
   if (r.contains("error")) return sql_error(c, m.req, r["error"]);
   py_reply(c, m.req, Status::ok(), std::move(r));  // spark.sql statements answer rows
 }
@@ -449,6 +450,7 @@ void Driver::sql_execute(Connection& c, const msg::PySqlExecute& m) {
     }
     return out;
   };
+  if (Status st = register_sql_caches(q.executed, splitter, parallelism); !st) return py_error(c, m.req, "bad_request", st.message());
   auto node = sql_source_.add(q, parallelism, splitter, aqe_settings(value, parallelism));
   if (!node) return py_error(c, m.req, "bad_request", node.error_message());
   Job job;
@@ -482,6 +484,45 @@ void Driver::sql_execute(Connection& c, const msg::PySqlExecute& m) {
                                        std::move(graph), clock_.wall_ms()});
   LOG_DEBUG("driver", "SQL job " << job.id << ": " << q.stages.size() << " stage(s)");
   submit_job(std::move(job), json{{"nodes", json::array()}});
+}
+
+// The first query scanning a cached DataFrame registers the cached query's stages (kept until
+// unpersisted; AQE does not coalesce them, as Spark keeps a cache's partitioning) and shows it
+// on the Storage page; a cached plan over other caches registers those first.
+Status Driver::register_sql_caches(const sql::PhysPtr& p, const FileSplitter& files, int parallelism) {
+  if (p->kind == sql::PhysKind::InMemoryTableScan && !sql_source_.has_cache(static_cast<int>(p->id))) {
+    const int id = static_cast<int>(p->id);
+    const sql::CachedData* e = sql_.cache().find(id);
+    if (!e) return Status::error("cached data " + std::to_string(id) + " is gone");
+    auto prepared = sql_.prepare_cached(id);
+    if (auto* err = std::get_if<json>(&prepared)) return Status::error((*err)["error"].value("message", "cannot plan the cached query"));
+    const auto& cq = std::get<sql::PreparedQuery>(prepared);
+    if (Status st = register_sql_caches(cq.executed, files, parallelism); !st) return st;
+    auto node = sql_source_.add(cq, parallelism, files, SqlStageSource::no_aqe());
+    if (!node) return Status::error(node.error_message());
+    const int block = kSqlCacheBlockBase + id;
+    sql_source_.add_cache(id, node.value(), block, e->level);
+    sql_source_.locate_blocks([this](int b, int part) {
+      std::vector<std::string> out;
+      if (auto it = block_locs_.find({b, part}); it != block_locs_.end()) out.assign(it->second.begin(), it->second.end());
+      return out;
+    });
+    // Spark's name for the cached RDD: "In-memory table t", else the cached plan's text.
+    std::string name = e->table.empty() ? (e->tree ? *e->tree : "InMemoryRelation") : "In-memory table " + e->table;
+    if (name.size() > 1024) name = name.substr(0, 1021) + "...";
+    if (ui_) ui_->post(sc::RddPersistedEvent{block, name, sql_source_.num_partitions(node.value()), level_description(e->level)});
+  }
+  for (const auto& ch : p->children)
+    if (Status st = register_sql_caches(ch, files, parallelism); !st) return st;
+  return Status::ok();
+}
+
+// Unpersisted caches: their stages go, executors drop their blocks.
+void Driver::drop_sql_caches() {
+  for (int id : sql_.take_dropped_caches()) {
+    const int block = sql_source_.drop_cache(id);
+    if (block >= 0) drop_blocks(block);
+  }
 }
 
 // A query whose next range exchange (leaves first) lacks bounds becomes that exchange's sampling

@@ -116,6 +116,16 @@ Result<int> SqlStageSource::add(const sql::PreparedQuery& q, int default_paralle
           }
         }
         n["data"] = id;
+      } else if (op == "InMemoryTableScan") {
+        const std::string ref = n.value("data", "");
+        const int id = starts_with(ref, "cache:") ? parse_ref(ref, "cache:") : -1;
+        auto c = caches_.find(id);
+        if (c == caches_.end()) {
+          if (bad) bad = Status::error("cached data '" + ref + "' has no stages");
+        } else {
+          st.cache_reads[ref] = id;
+          from_leaves = std::max(from_leaves, width(stages_.at(c->second.result_node)));
+        }
       } else if (op == "Range") {
         int np = n.value("numPartitions", -1);
         from_leaves = std::max(from_leaves, np > 0 ? np : default_parallelism);
@@ -154,14 +164,57 @@ Result<int> SqlStageSource::add(const sql::PreparedQuery& q, int default_paralle
   return node_of.back();
 }
 
+void SqlStageSource::add_cache(int cache_id, int result_node, int block_id, json level) {
+  caches_[cache_id] = Cache{result_node, block_id, std::move(level)};
+}
+
+int SqlStageSource::drop_cache(int cache_id) {
+  auto c = caches_.find(cache_id);
+  if (c == caches_.end()) return -1;
+  const int block = c->second.block_id;
+  remove(c->second.result_node);
+  caches_.erase(c);
+  return block;
+}
+
+bool SqlStageSource::is_cache_block(int block_id) const {
+  return std::any_of(caches_.begin(), caches_.end(), [&](const auto& c) { return c.second.block_id == block_id; });
+}
+
+std::set<int> SqlStageSource::result_nodes_of(int result_node) const {
+  std::set<int> out{result_node};
+  std::vector<int> todo{result_node};
+  while (!todo.empty()) {
+    const int r = todo.back();
+    todo.pop_back();
+    for (const auto& [node, st] : stages_)
+      if (st.result_node == r)
+        for (const auto& [ref, id] : st.cache_reads)
+          if (auto c = caches_.find(id); c != caches_.end() && out.insert(c->second.result_node).second)
+            todo.push_back(c->second.result_node);
+  }
+  return out;
+}
+
+std::vector<std::string> SqlStageSource::preferred_executors(int node, int partition) const {
+  std::vector<std::string> out;
+  auto it = stages_.find(node);
+  if (it == stages_.end() || !locate_) return out;
+  for (const auto& [ref, id] : it->second.cache_reads)
+    if (auto c = caches_.find(id); c != caches_.end())
+      for (auto& e : locate_(c->second.block_id, partition)) out.push_back(std::move(e));
+  return out;
+}
+
 void SqlStageSource::remove(int result_node) {
   for (auto it = stages_.begin(); it != stages_.end();)
     it = it->second.result_node == result_node ? stages_.erase(it) : std::next(it);
 }
 
 int SqlStageSource::next_range_to_sample(int result_node) const {
+  const std::set<int> results = result_nodes_of(result_node);  // a cached sort needs its bounds too
   for (const auto& [node, st] : stages_)  // node order = leaves first
-    if (st.result_node == result_node && st.needs_bounds && !st.bounds) return node;
+    if (results.count(st.result_node) && st.needs_bounds && !st.bounds) return node;
   return -1;
 }
 
@@ -263,7 +316,15 @@ int64_t SqlStageSource::sample_size(const Stage& sampler) const {
 
 std::vector<int> SqlStageSource::shuffle_deps(int node) const {
   auto it = stages_.find(node);
-  return it == stages_.end() ? std::vector<int>{} : it->second.parents;
+  if (it == stages_.end()) return {};
+  std::vector<int> deps = it->second.parents;
+  // A cached partition missing from an executor is computed by the cached result stage's task,
+  // in this stage: its shuffles come first (complete ones are skipped).
+  for (const auto& [ref, id] : it->second.cache_reads)
+    if (auto c = caches_.find(id); c != caches_.end())
+      for (int d : shuffle_deps(c->second.result_node))
+        if (std::find(deps.begin(), deps.end(), d) == deps.end()) deps.push_back(d);
+  return deps;
 }
 
 scheduler::ShuffleDep SqlStageSource::shuffle(int shuffle_id) const {
@@ -337,6 +398,21 @@ Result<std::shared_ptr<const scheduler::TaskBody>> SqlStageSource::build_task(in
   for (const auto& [ref, parts] : st.local_rows) {
     op.inputs.push_back({ref, plan::BlobsSource{static_cast<int>(body->blobs.size()), 1}});
     body->blobs.push_back(parts[static_cast<size_t>(partition)]);
+  }
+  for (const auto& [ref, id] : st.cache_reads) {
+    auto c = caches_.find(id);
+    if (c == caches_.end()) return R::error("cached data " + ref + " was unpersisted");
+    if (partition >= width(stages_.at(c->second.result_node))) continue;  // a narrower input: no rows here
+    auto sub = build_task(c->second.result_node, partition, outputs);
+    if (!sub) return sub;
+    const auto& sb = static_cast<const SqlTaskBody&>(*sub.value());
+    plan::NativeOp compute = std::get<plan::NativeOp>(sb.plan->op);
+    const int base = static_cast<int>(body->blobs.size());  // its blobs follow this task's
+    for (auto& in : compute.inputs)
+      if (auto* b = std::get_if<plan::BlobsSource>(&in.source)) b->first += base;
+    body->blobs.insert(body->blobs.end(), sb.blobs.begin(), sb.blobs.end());
+    body->funcs.insert(sb.funcs.begin(), sb.funcs.end());
+    op.inputs.push_back({ref, plan::BlockSource{c->second.block_id, partition, c->second.level, plan::make(std::move(compute))}});
   }
   body->plan = plan::make(std::move(op));
   return std::shared_ptr<const scheduler::TaskBody>(std::move(body));

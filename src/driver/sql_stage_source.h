@@ -10,6 +10,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,9 @@
 namespace spp::driver {
 
 constexpr int kSqlNodeBase = 1 << 24;
+// Cached DataFrames' blocks are named (kSqlCacheBlockBase + cache id, partition) in the block
+// managers, next to persisted RDDs' (rdd id, partition).
+constexpr int kSqlCacheBlockBase = 1 << 28;
 
 struct SqlTaskBody final : scheduler::TaskBody {
   plan::NodePtr plan;                               // a NativeOp
@@ -71,13 +75,25 @@ class SqlStageSource final : public scheduler::StageSource {
   Result<std::vector<int>> take_range_samples(int sampler_node, const std::vector<std::vector<std::string>>& results);
   static bool owns(int node) { return node >= kSqlNodeBase; }
 
+  // Cached DataFrames (InMemoryTableScan leaves `cache:<id>`): the cached query's stages are
+  // registered once (`result_node` from add()) and kept until dropped. A scan's task reads
+  // block (block_id, p), computing it with the cached result stage's task for p when the
+  // executor lacks it; its stage depends on the cached stages' shuffles (skipped once they exist).
+  void add_cache(int cache_id, int result_node, int block_id, nlohmann::json level);
+  bool has_cache(int cache_id) const { return caches_.count(cache_id) > 0; }
+  // Forgets a cache's stages; its block id, or -1 when unknown.
+  int drop_cache(int cache_id);
+  bool is_cache_block(int block_id) const;
+  // Where blocks live (the driver's BlocksUpdated record): steers scans of cached data.
+  void locate_blocks(std::function<std::vector<std::string>(int block, int partition)> f) { locate_ = std::move(f); }
+
   // A stage that may coalesce answers its un-coalesced width until every shuffle it reads
   // exists; the first answer after that is its final width (the DAG scheduler asks when it
   // submits the stage, which is after its inputs).
   int num_partitions(int node) const override;
   std::vector<int> shuffle_deps(int node) const override;
   scheduler::ShuffleDep shuffle(int shuffle_id) const override;
-  std::vector<std::string> preferred_executors(int, int) const override { return {}; }
+  std::vector<std::string> preferred_executors(int node, int partition) const override;
   Result<std::shared_ptr<const scheduler::TaskBody>> build_task(int node, int partition,
                                                                 const MapOutputTracker& outputs) const override;
   std::string describe(int node) const override;
@@ -105,6 +121,7 @@ class SqlStageSource final : public scheduler::StageSource {
     std::map<std::string, int> shuffle_reads, broadcast_reads;
     std::map<std::string, std::vector<std::shared_ptr<std::string>>> local_rows;
     std::map<std::string, std::vector<std::vector<plan::TextSource>>> file_parts;  // FileScan leaves
+    std::map<std::string, int> cache_reads;  // InMemoryTableScan leaves: ref -> cache id
     // Range exchanges with several reduce partitions: the bounds (an SPB1 stream, see
     // exec/range_partition.h), once the sampling job gave them; the tasks carry it as a blob.
     bool needs_bounds = false;
@@ -118,6 +135,14 @@ class SqlStageSource final : public scheduler::StageSource {
   void settle_width(const Stage& st) const;
   int width(const Stage& st) const;
   int64_t sample_size(const Stage& sampler) const;  // a range sampler's reservoir per partition
+  struct Cache {
+    int result_node = 0, block_id = 0;
+    nlohmann::json level;
+  };
+  // The result nodes whose stages a query (its result node) runs: its own and its caches'.
+  std::set<int> result_nodes_of(int result_node) const;
+  std::map<int, Cache> caches_;
+  std::function<std::vector<std::string>(int, int)> locate_;
   std::map<int, Stage> stages_;
   int next_node_ = kSqlNodeBase;
   const MapOutputTracker* outputs_ = nullptr;

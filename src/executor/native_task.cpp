@@ -10,6 +10,7 @@
 #include "executor/python_udf_runner.h"
 #include "executor/shuffle_writer.h"
 #include "executor/task_sink.h"
+#include "executor/task_runner.h"
 #include "sql/columnar/serde.h"
 #include "sql/exec/exchange.h"
 #include "sql/exec/lower.h"
@@ -143,6 +144,11 @@ TaskOutcome run_native_task(RunningTask& t, const TaskEnv& env, const plan::Nati
       std::unique_ptr<InputReader> r;
       if (const auto* sh = std::get_if<plan::ShuffleSource>(&in.source)) {
         r = make_shuffle_reader(*sh, env.shuffle);
+      } else if (const auto* blk = std::get_if<plan::BlockSource>(&in.source)) {
+        // A cached DataFrame's partition (InMemoryTableScan): stored, or computed now and stored.
+        auto batches = cached_block(*blk, t, env);
+        if (!batches) return Result<ex::OpPtr>::error("cannot compute the cached partition " + std::to_string(blk->partition));
+        r = std::make_unique<BlobReader>(std::move(*batches));
       } else {
         const auto* bp = std::get_if<plan::BlobsSource>(&in.source);
         if (!bp) return Result<ex::OpPtr>::error("leaf '" + ref + "' reads a file range but is not a file scan");

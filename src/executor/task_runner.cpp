@@ -92,13 +92,18 @@ TaskOutcome run_task_impl(RunningTask& t, const TaskEnv& env, const plan::Node& 
 
 // A persisted RDD's partition: from the block manager, else computed now (with another Python
 // worker, from the plan's `compute` lineage) and stored for later tasks.
+}  // namespace
+
 std::optional<Batches> cached_block(const plan::BlockSource& src, RunningTask& t, const TaskEnv& env) {
   if (env.blocks)
     if (auto hit = env.blocks->get(src.rdd, src.partition)) return hit;
   RunningTask sub;
   sub.spec = t.spec;
   sub.input_blobs = t.input_blobs;
-  TaskOutcome o = run_task_impl(sub, env, *src.compute, plan::to_json(*src.compute), plan::Sink{});
+  // A cached DataFrame's partition is a SQL stage fragment's result batches (its InMemoryRelation's plan).
+  const auto* native = std::get_if<plan::NativeOp>(&src.compute->op);
+  TaskOutcome o = native ? run_native_task(sub, env, *native, plan::Sink{})
+                         : run_task_impl(sub, env, *src.compute, plan::to_json(*src.compute), plan::Sink{});
   for (auto& a : sub.sub_accums) t.sub_accums.push_back(std::move(a));
   if (o.update.state != msg::TaskEndState::kFinished) {
     t.sub_failure = sub.sub_failure ? *sub.sub_failure : o.update;
@@ -124,6 +129,8 @@ std::optional<Batches> cached_block(const plan::BlockSource& src, RunningTask& t
   }
   return batches;
 }
+
+namespace {
 
 bool ends_with_gz(const std::string& p) { return p.size() > 3 && p.compare(p.size() - 3, 3, ".gz") == 0; }
 
@@ -201,8 +208,8 @@ TaskOutcome run_task(RunningTask& t, const TaskEnv& env) {
     fail(o, msg::TaskErrorKind::kIo, !root ? root.error_message() : sink.error_message());
     return o;
   }
-  if (const auto* native = std::get_if<plan::NativeOp>(&root.value()->op)) return run_native_task(t, env, *native, sink.value());
-  TaskOutcome o = run_task_impl(t, env, *root.value(), t.spec.plan, sink.value());
+  const auto* native = std::get_if<plan::NativeOp>(&root.value()->op);
+  TaskOutcome o = native ? run_native_task(t, env, *native, sink.value()) : run_task_impl(t, env, *root.value(), t.spec.plan, sink.value());
   if (o.update.state == msg::TaskEndState::kFailed && t.sub_failure) {
     // The cached block it needed could not be computed: that failure is the task's.
     msg::StatusUpdate u = *t.sub_failure;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/messages.h"
+#include "common/task_plan.h"
 #include "executor/block_manager.h"
 #include "executor/python_pool.h"
 #include "executor/shuffle_format.h"
@@ -57,6 +58,9 @@ struct TaskEnv {
 };
 
 TaskOutcome run_task(RunningTask& t, const TaskEnv& env);
+// A persisted partition (an RDD's, or a cached DataFrame's): from the block manager, else computed
+// now with `src.compute` and stored. Nothing when computing failed (t.sub_failure says why).
+std::optional<Batches> cached_block(const plan::BlockSource& src, RunningTask& t, const TaskEnv& env);
 
 // The PwTask of task `t` (ids and task-local props; the caller sets plan, sink, new_funcs).
 msg::PwTask pw_task(const RunningTask& t, const TaskEnv& env);

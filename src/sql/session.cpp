@@ -178,7 +178,7 @@ std::string default_time_zone() {
 // ComputeCurrentTime: current_timestamp()/now(), current_date(), localtimestamp() and
 // current_timezone() are one value for the whole query: literals taken here, once (dates and
 // wall-clock times as casts of the instant, which the executors compute in the session zone).
-static PlanPtr compute_current_time(const PlanPtr& p, const std::string& zone) {
+PlanPtr compute_current_time(const PlanPtr& p, const std::string& zone) {
   const int64_t now = std::chrono::duration_cast<std::chrono::microseconds>(
       std::chrono::system_clock::now().time_since_epoch()).count();
   return plan_transform_exprs(p, [&](const ExprPtr& e) {
@@ -200,7 +200,14 @@ std::variant<PreparedQuery, json> SqlSession::prepare_tree(const PlanPtr& plan) 
   auto r = analyzed_tree(plan, &q.parsed);
   if (auto* err = std::get_if<json>(&r)) return *err;
   q.analyzed = std::get<PlanPtr>(r);
-  auto rewritten = opt::rewrite_subqueries(compute_current_time(q.analyzed, q.session_time_zone), ids_);
+  // Cached data first (matched on the analyzed plan, as Spark), then the query's current time.
+  PlanPtr input = compute_current_time(cache_.use_cached_data(q.analyzed), q.session_time_zone);
+  return plan_query(std::move(q), input);
+}
+
+// Optimises and plans `input` (the analyzed plan with cached subtrees replaced).
+std::variant<PreparedQuery, json> SqlSession::plan_query(PreparedQuery q, const PlanPtr& input) {
+  auto rewritten = opt::rewrite_subqueries(input, ids_);
   if (!rewritten) {  // a subquery placement not rewritten yet: `[UNSUPPORTED_FEATURE.SUBQUERY] …`
     const std::string& m = rewritten.error_message();
     std::string cls = m.size() > 1 && m[0] == '[' ? m.substr(1, m.find(']') - 1) : "";
@@ -230,6 +237,9 @@ json SqlSession::explain(const json& plan, const std::string& mode) {
 json SqlSession::command(const json& cmd) {
   const json* c = cmd.contains("command") ? &cmd["command"] : &cmd;
   if (c->is_object() && c->contains("sqlCommand")) return sql_command((*c)["sqlCommand"]);
+  for (const char* op : {"persist", "unpersist", "getStorageLevel"})
+    if (c->is_object() && c->contains(op)) return cache_command(op, (*c)[op]);
+  if (c->is_object() && c->contains("catalog")) return catalog_command((*c)["catalog"]);
   if (c->is_object() && c->contains("registerFunction")) {
     // spark.udf.register(name, f, returnType): SQL and F.call_udf find it by name, shadowing a
     // built-in of the same name as Spark's session function registry does.

@@ -3,6 +3,7 @@
 // Spark session holds for planning: exprId counter, temporary views, SQL settings.
 #pragma once
 #include <functional>
+#include <utility>
 #include <map>
 #include <optional>
 #include <string>
@@ -12,9 +13,11 @@
 #include <nlohmann/json.hpp>
 
 #include "sql/analysis/analyzer.h"
+#include "sql/cache.h"
 #include "sql/physical/physical.h"
 
 namespace spp::sql {
+namespace parser { enum class StmtKind : uint8_t; }
 
 struct SqlConf {
   bool case_sensitive = false;  // spark.sql.caseSensitive
@@ -38,6 +41,8 @@ struct PreparedQuery {
 // The zone a session without spark.sql.session.timeZone uses: as the JVM's default, the TZ
 // environment variable, else /etc/timezone, else UTC.
 std::string default_time_zone();
+// current_timestamp()/now()/current_date() of a query fixed at planning time in `zone` (Spark's ComputeCurrentTime).
+PlanPtr compute_current_time(const PlanPtr& p, const std::string& zone);
 
 // Resolves a file data source for analysis (the only I/O analysis needs, so the session stays
 // pure and the driver injects it): the schema of `format` files at `paths` — the user's
@@ -65,6 +70,13 @@ class SqlSession {
   std::variant<PreparedQuery, nlohmann::json> prepare(const nlohmann::json& plan);
 
   SqlConf& conf() { return conf_; }
+  // Cached queries (session_cache.cpp). A cached query's own plan, ready to run as the stages
+  // that fill its blocks (AQE never coalesces it: the cached partitions stay as planned).
+  const CacheManager& cache() const { return cache_; }
+  std::variant<PreparedQuery, nlohmann::json> prepare_cached(int id);
+  // Caches dropped since the last call (unpersist, UNCACHE TABLE, clearCache): the driver
+  // forgets their stages and blocks.
+  std::vector<int> take_dropped_caches() { return std::exchange(dropped_caches_, {}); }
   bool drop_temp_view(const std::string& name, bool global);
   void set_source_resolver(SourceResolver r) { resolver_ = std::move(r); }
 
@@ -78,6 +90,16 @@ class SqlSession {
   PlanPtr lookup(const std::vector<std::string>& parts) const;
 
   Result<PlanPtr> resolve_sources(const PlanPtr& p);
+  // persist / unpersist / getStorageLevel / catalog (session_cache.cpp).
+  nlohmann::json cache_command(const std::string& op, const nlohmann::json& body);
+  nlohmann::json cache_plan(const PlanPtr& plan, const nlohmann::json& level, const std::string& table);
+  nlohmann::json catalog_command(const nlohmann::json& body);
+  // CACHE [LAZY] TABLE / UNCACHE TABLE / CLEAR CACHE (`lazy_or_if_exists` as the statement's flag).
+  nlohmann::json cache_statement(parser::StmtKind kind, const std::string& name, const PlanPtr& query,
+                                 const std::string& level, bool lazy_or_if_exists);
+  std::variant<PreparedQuery, nlohmann::json> plan_query(PreparedQuery q, const PlanPtr& input);
+  CacheManager cache_;
+  std::vector<int> dropped_caches_;
 
   SqlConf conf_;
   SourceResolver resolver_;

@@ -91,6 +91,8 @@ json SqlSession::sql_command(const json& body) {
       table[key] = std::get<PlanPtr>(r);
       return result({}, json::array());
     }
+    case StmtKind::CacheTable: case StmtKind::UncacheTable: case StmtKind::ClearCache:
+      return cache_statement(st.kind, st.name, st.plan, st.value, st.if_exists);
     case StmtKind::DropView: {
       auto parts = parse_identifier(st.name);
       bool global = parts && parts->size() == 2 && lower((*parts)[0]) == "global_temp";

@@ -334,6 +334,27 @@ struct Lowerer {
       }
       return inputs.scan(data, schema.value(), p);
     }
+    if (op == "InMemoryTableScan") {
+      // The blocks hold every column of the cached relation; keep the ones this scan reads.
+      auto rel = output_schema(p.value("relation", json::array()));
+      if (!rel) return fail(rel.error_message());
+      auto scan = inputs.scan(p.value("data", ""), rel.value(), p);
+      if (!scan) return scan;
+      const json cols = p.value("columns", json::array());
+      std::vector<ExprPtr> picks;
+      for (const auto& c : cols) {
+        const int i = c.get<int>();
+        if (i < 0 || static_cast<size_t>(i) >= rel.value()->children.size()) return fail("InMemoryTableScan column out of range");
+        picks.push_back(col_ref(i, std::make_shared<col::ColType>(rel.value()->children[static_cast<size_t>(i)])));
+      }
+      if (picks.size() == rel.value()->children.size()) {
+        bool same = true;
+        for (size_t i = 0; i < cols.size(); ++i) same = same && cols[i].get<int>() == static_cast<int>(i);
+        if (same) return scan;
+      }
+      return make_project(std::move(scan.value()), std::move(picks), names(output), ctx.exec);
+    }
+    if (op == "ColumnarToRow") return child(0);
     if (op == "FileScan") {
       auto schema = output_schema(output);
       if (!schema) return fail(schema.error_message());

@@ -28,6 +28,9 @@ enum class StmtKind : uint8_t {
   Describe,     // name (or plan for DESCRIBE QUERY)
   Set,          // key ("" = all), value (has_value)
   Explain,      // plan, mode ("simple" | "extended")
+  CacheTable,   // name, plan (CACHE TABLE t AS query) or null, value = storageLevel option, if_exists = LAZY
+  UncacheTable, // name, if_exists
+  ClearCache,
 };
 
 struct Statement {

@@ -12,6 +12,11 @@ std::string trim(const std::string& s) {
   return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
 }
 
+std::string lower_ascii(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
 std::string join_name(const std::vector<std::string>& parts) {
   std::string s;
   for (size_t k = 0; k < parts.size(); ++k) s += (k ? "." : "") + parts[k];
@@ -75,6 +80,39 @@ Statement Parser::statement() {
       t.children = {st.plan};
       st.plan = make_plan(std::move(t));
     }
+    return st;
+  }
+  if (accept_kw("CACHE")) {  // CACHE [LAZY] TABLE t [OPTIONS ('storageLevel' [=] 'X')] [[AS] query]
+    st.kind = StmtKind::CacheTable;
+    st.if_exists = accept_kw("LAZY");
+    expect_kw("TABLE");
+    st.name = join_name(qualified_name());
+    if (accept_kw("OPTIONS")) {
+      expect_op("(");
+      do {
+        if (peek().kind != Tok::String) fail();
+        std::string k = unescape_sql_string(next().text);
+        accept_op("=");
+        if (peek().kind != Tok::String) fail();
+        std::string v = unescape_sql_string(next().text);
+        if (lower_ascii(k) == "storagelevel") st.value = v;
+      } while (accept_op(","));
+      expect_op(")");
+    }
+    if (accept_kw("AS") || is_kw("SELECT") || is_kw("WITH") || is_kw("VALUES") || is_kw("FROM") || is_op("("))
+      st.plan = query();
+    return st;
+  }
+  if (accept_kw("UNCACHE")) {
+    st.kind = StmtKind::UncacheTable;
+    expect_kw("TABLE");
+    if (accept_kw("IF")) { expect_kw("EXISTS"); st.if_exists = true; }
+    st.name = join_name(qualified_name());
+    return st;
+  }
+  if (accept_kw("CLEAR")) {
+    expect_kw("CACHE");
+    st.kind = StmtKind::ClearCache;
     return st;
   }
   if (accept_kw("DROP")) {
@@ -145,7 +183,7 @@ Statement Parser::statement() {
     st.plan = query();
     return st;
   }
-  if (is_kw("CACHE") || is_kw("UNCACHE") || is_kw("CLEAR") || is_kw("INSERT") || is_kw("ALTER") || is_kw("USE") ||
+  if (is_kw("INSERT") || is_kw("ALTER") || is_kw("USE") ||
       is_kw("ANALYZE") || is_kw("REFRESH") || is_kw("MERGE") || is_kw("UPDATE") || is_kw("DELETE") || is_kw("TRUNCATE"))
     unsupported(first, "the " + first.text + " statement");
   fail();

@@ -38,6 +38,7 @@ std::string Partitioning::to_string() const {
 ExprList PhysicalPlan::output() const {
   switch (kind) {
     case PhysKind::LocalTableScan: case PhysKind::Range: case PhysKind::FileScan: case PhysKind::Expand:
+    case PhysKind::InMemoryTableScan:
       return output_attrs;
     case PhysKind::Project: {
       ExprList out;
@@ -239,6 +240,8 @@ std::string PhysicalPlan::node_string() const {
         return "Scan ExistingRDD" + list(output_attrs, ",");
       if (data_ref == "empty") return "LocalTableScan <empty>, " + list(output_attrs);
       return "LocalTableScan " + list(output_attrs);
+    case PhysKind::InMemoryTableScan: return "InMemoryTableScan " + list(output_attrs);
+    case PhysKind::ColumnarToRow: return "ColumnarToRow";
     case PhysKind::Range:
       return "Range (" + std::to_string(start) + ", " + std::to_string(end) + ", step=" + std::to_string(step) +
              ", splits=" + std::to_string(num_partitions) + ")";
@@ -456,6 +459,8 @@ static const char* op_name(PhysKind k) {
     case PhysKind::FlatMapGroupsInPandas: return "FlatMapGroupsInPandas";
     case PhysKind::FlatMapCoGroupsInPandas: return "FlatMapCoGroupsInPandas";
     case PhysKind::AggregateInPandas: return "AggregateInPandas";
+    case PhysKind::InMemoryTableScan: return "InMemoryTableScan";
+    case PhysKind::ColumnarToRow: return "ColumnarToRow";
   }
   return "?";
 }
@@ -481,6 +486,20 @@ json physical_to_json(const PhysPtr& p) {
       json o = json::object();
       for (const auto& [k, v] : p->options) o[k] = v;
       j["options"] = o;
+      break;
+    }
+    case PhysKind::InMemoryTableScan: {
+      // The cached blocks hold every column of the relation; the scan reads these positions.
+      j["data"] = "cache:" + std::to_string(p->id);
+      j["relation"] = exprs_json(p->data_attrs);
+      json cols = json::array();
+      for (const auto& a : p->output_attrs)
+        for (size_t i = 0; i < p->data_attrs.size(); ++i)
+          if (p->data_attrs[i]->id == a->id) {
+            cols.push_back(i);
+            break;
+          }
+      j["columns"] = cols;
       break;
     }
     case PhysKind::HashAggregate: j["mode"] = modes[static_cast<int>(p->agg_mode)]; break;

@@ -43,6 +43,9 @@ enum class PhysKind : uint8_t {
   FlatMapGroupsInPandas, // groups = keys, exprs {PythonUDF}, output_attrs; input clustered and sorted by keys
   FlatMapCoGroupsInPandas,  // left_keys, right_keys, exprs {PythonUDF}, output_attrs; both inputs
                             // co-partitioned on their keys and sorted by them (as SortMergeJoin's)
+  InMemoryTableScan,     // a cached query's blocks: id = cache id, output_attrs = columns read,
+                         // data_attrs = the relation's columns, name = storage level, inner_tree
+  ColumnarToRow,         // above an InMemoryTableScan of primitive columns (as Spark's); passes through
 };
 
 // A Window node whose functions are group aggregate pandas UDFs prints as Spark's WindowInPandas.
@@ -84,6 +87,7 @@ struct PhysicalPlan {
   double lower = 0, upper = 1;
   std::string name, data_ref;  // FileScan format / LocalTableScan data
   std::shared_ptr<const std::string> inline_data;  // LocalTableScan "inline": its base64 batches
+  std::shared_ptr<const std::string> inner_tree;   // InMemoryTableScan: the cached plan, drawn under it
   std::vector<std::string> paths;
   std::vector<std::pair<std::string, std::string>> options;
 

@@ -28,6 +28,8 @@ std::string spark_node_name(const PhysicalPlan& p) {
       return p.data_ref.rfind("rdd:", 0) == 0 || p.data_ref.rfind("session:", 0) == 0 ? "Scan ExistingRDD" : "LocalTableScan";
     case PhysKind::FileScan: return "Scan " + p.name + " ";  // Spark: "Scan <format shortName> <table>"
     case PhysKind::ShuffleExchange: return "Exchange";
+    case PhysKind::InMemoryTableScan: return "InMemoryTableScan";
+    case PhysKind::ColumnarToRow: return "ColumnarToRow";
     case PhysKind::Range: return "Range";
     case PhysKind::Project: return "Project";
     case PhysKind::Filter: return "Filter";

@@ -2,6 +2,7 @@
 // inserts exchanges and sorts), explain text and stage cutting.
 #include <algorithm>
 #include <functional>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
@@ -95,6 +96,7 @@ int64_t estimate_size(const PlanPtr& p) {
       // createDataFrame data is small (Spark plans local relations as tiny); unknown = 0.
       return p->size_hint >= 0 ? p->size_hint : 0;
     case PlanKind::DataSource: return p->size_hint >= 0 ? p->size_hint : kMax;
+    case PlanKind::InMemoryRelation: return p->size_hint >= 0 ? p->size_hint : kMax;  // the cached plan's
     case PlanKind::Range: {
       int64_t rows = p->step > 0 ? std::max<int64_t>(0, (p->end - p->start + p->step - 1) / p->step)
                                  : std::max<int64_t>(0, (p->start - p->end - p->step - 1) / -p->step);
@@ -247,6 +249,61 @@ struct Planner {
     return out;
   }
 
+  // Spark's InMemoryScans: a scan of the cached relation's `cols`, under ColumnarToRow when every
+  // column of the relation is primitive (the default cache serializer's columnar output).
+  PhysPtr in_memory_scan(const PlanPtr& rel, const ExprList& cols) {
+    auto n = node(PhysKind::InMemoryTableScan);
+    n->id = rel->n;
+    n->output_attrs = cols;
+    n->data_attrs = rel->output_attrs;
+    n->name = rel->name;
+    n->inner_tree = rel->cached_tree;
+    const bool primitive = std::all_of(rel->output_attrs.begin(), rel->output_attrs.end(), [](const ExprPtr& a) {
+      switch (a->type.id) {
+        case TypeId::Boolean: case TypeId::Byte: case TypeId::Short: case TypeId::Int: case TypeId::Long:
+        case TypeId::Float: case TypeId::Double: return true;
+        default: return false;
+      }
+    });
+    return primitive ? node(PhysKind::ColumnarToRow, {n}) : n;
+  }
+  // pruneFilterProject over a cached relation: Project [attributes] (over an optional Filter)
+  // reads just the needed columns; a projection of plain attributes needs no Project above.
+  PhysPtr pruned_in_memory_scan(const PlanPtr& p) {
+    const PlanPtr& c = p->children[0];
+    const PlanPtr* filter = c->kind == PlanKind::Filter ? &c : nullptr;
+    const PlanPtr& rel = filter ? c->children[0] : c;
+    if (rel->kind != PlanKind::InMemoryRelation) return nullptr;
+    std::set<int64_t> need;
+    for (const auto& e : p->exprs) foreach_expr(e, [&](const Expr& x) { if (x.kind == ExprKind::Attribute) need.insert(x.id); });
+    std::set<int64_t> proj_ids;
+    bool plain = true;
+    for (const auto& e : p->exprs) {
+      plain = plain && e->kind == ExprKind::Attribute;
+      if (e->kind == ExprKind::Attribute) proj_ids.insert(e->id);
+    }
+    if (filter)
+      foreach_expr((*filter)->exprs[0], [&](const Expr& x) { if (x.kind == ExprKind::Attribute) need.insert(x.id); });
+    if (plain && proj_ids == need) {
+      PhysPtr s = in_memory_scan(rel, p->exprs);
+      if (!filter) return s;
+      auto f = node(PhysKind::Filter, {s});
+      f->exprs = (*filter)->exprs;
+      return f;
+    }
+    ExprList cols;
+    for (const auto& a : rel->output_attrs) if (need.count(a->id)) cols.push_back(a);
+    PhysPtr s = in_memory_scan(rel, cols);
+    if (filter) {
+      auto f = node(PhysKind::Filter, {s});
+      f->exprs = (*filter)->exprs;
+      s = f;
+    }
+    auto n = node(PhysKind::Project, {s});
+    n->exprs = p->exprs;
+    return n;
+  }
+
   PhysPtr plan(const PlanPtr& p, bool root) {
     if (error) return nullptr;
     auto child = [&](size_t i = 0) { return plan(p->children[i], false); };
@@ -265,6 +322,7 @@ struct Planner {
         n->output_attrs = p->output_attrs;
         return n;
       }
+      case PlanKind::InMemoryRelation: return in_memory_scan(p, p->output_attrs);
       case PlanKind::DataSource: {
         auto n = node(PhysKind::FileScan);
         n->name = p->name; n->paths = p->paths; n->options = p->options; n->output_attrs = p->output_attrs;
@@ -273,6 +331,7 @@ struct Planner {
         return n;
       }
       case PlanKind::Project: {
+        if (auto s = pruned_in_memory_scan(p)) return s;
         auto c = child();
         if (!c) return nullptr;
         auto n = node(PhysKind::Project, {c});
@@ -566,12 +625,18 @@ static bool codegen(const PhysicalPlan& p) {
     case PhysKind::Sort: case PhysKind::BroadcastHashJoin: case PhysKind::SortMergeJoin:
     case PhysKind::ShuffledHashJoin: case PhysKind::LocalLimit: case PhysKind::GlobalLimit: case PhysKind::Sample:
     case PhysKind::Generate:  // explode / posexplode support codegen (CollectionGenerator)
-    case PhysKind::Expand:
+    case PhysKind::Expand: case PhysKind::ColumnarToRow:
       return true;
     case PhysKind::LocalTableScan:  // Scan ExistingRDD is codegen'd, LocalTableScan is not
       return p.data_ref.rfind("rdd:", 0) == 0 || p.data_ref.rfind("session:", 0) == 0;
     default: return false;
   }
+}
+
+static std::string attr_list(const ExprList& es) {
+  std::string s = "[";
+  for (size_t i = 0; i < es.size(); ++i) s += (i ? ", " : "") + es[i]->to_string();
+  return s + "]";
 }
 
 static bool has_exchange(const PhysPtr& p) {
@@ -594,6 +659,10 @@ std::string physical_tree_string(const PhysPtr& root, const PlannerOptions& opts
         out += is_root ? "" : prefix + (last ? "+- " : ":- ");
         out += (stage ? "*(" + std::to_string(stage) + ") " : std::string()) + p->node_string() + "\n";
         std::string cp = is_root ? "" : prefix + (last ? "   " : ":  ");
+        if (p->kind == PhysKind::InMemoryTableScan)  // its relation and the cached plan (innerChildren)
+          out += draw_inner_tree("InMemoryRelation " + attr_list(p->data_attrs) + ", " + p->name + "\n" +
+                                     (p->inner_tree ? draw_inner_tree(*p->inner_tree, "") : std::string()),
+                                 cp);
         // Children of a join start their own stages (Spark's InputAdapter boundaries).
         bool join = p->kind == PhysKind::SortMergeJoin || p->kind == PhysKind::ShuffledHashJoin;
         for (size_t i = 0; i < p->children.size(); ++i) {

@@ -63,7 +63,7 @@ static ExprPtr with_nullable(const ExprPtr& a, bool nullable) {
 ExprList LogicalPlan::output() const {
   ExprList out;
   switch (kind) {
-    case PlanKind::LocalRelation: case PlanKind::Range: case PlanKind::DataSource:
+    case PlanKind::LocalRelation: case PlanKind::Range: case PlanKind::DataSource: case PlanKind::InMemoryRelation:
     case PlanKind::UnresolvedRelation: case PlanKind::UnparsedSql: case PlanKind::Expand:
       return output_attrs;
     case PlanKind::Project: case PlanKind::Aggregate:
@@ -157,6 +157,7 @@ std::string LogicalPlan::node_string() const {
       return s + "]";
     }
     case PlanKind::Drop: return "'Drop " + list(exprs);
+    case PlanKind::InMemoryRelation: return "InMemoryRelation [" + list(output_attrs) + "], " + name;
     case PlanKind::Summary: {
       std::string s = "'Summary [";
       for (size_t i = 0; i < names.size(); ++i) s += (i ? ", " : "") + names[i];
@@ -258,6 +259,18 @@ std::string LogicalPlan::node_string() const {
   return "?";
 }
 
+std::string draw_inner_tree(const std::string& tree, const std::string& prefix) {
+  std::string out;
+  size_t at = 0;
+  for (bool first = true; at < tree.size(); first = false) {
+    size_t nl = tree.find('\n', at);
+    if (nl == std::string::npos) nl = tree.size();
+    if (nl > at) out += prefix + (first ? "   +- " : "      ") + tree.substr(at, nl - at) + "\n";
+    at = nl + 1;
+  }
+  return out;
+}
+
 static void tree(const LogicalPlan& p, const std::string& prefix, bool last, bool root, std::string& out) {
   out += root ? "" : prefix + (last ? "+- " : ":- ");
   out += p.node_string() + "\n";
@@ -274,6 +287,7 @@ static void tree(const LogicalPlan& p, const std::string& prefix, bool last, boo
       foreach_expr(e, [&](const Expr& x) { if (is_subquery_expr(x) && x.plan) subs.push_back(x.plan.get()); });
   for (size_t i = 0; i < subs.size(); ++i)
     tree(*subs[i], child_prefix + (p.children.empty() ? "   " : ":  "), i + 1 == subs.size(), false, out);
+  if (p.cached_tree) out += draw_inner_tree(*p.cached_tree, child_prefix);
   for (size_t i = 0; i < p.children.size(); ++i)
     tree(*p.children[i], child_prefix, i + 1 == p.children.size(), false, out);
 }

@@ -60,6 +60,10 @@ enum class PlanKind : uint8_t {
                        // Alias(PythonUDF 202 over attributes); output = keys ++ their attributes
   FlatMapGroupsInPandas,  // groupBy(keys).applyInPandas: groups = key attributes, exprs {PythonUDF
                           // over every child column}, output_attrs = the declared schema
+  InMemoryRelation,    // a cached query's data (df.cache(), CACHE TABLE): n = cache id, output_attrs =
+                       // the cached plan's output as the replaced subtree named it, name = the
+                       // storage level (`StorageLevel(disk, memory, deserialized, 1 replicas)`),
+                       // cached_tree = the cached physical plan as explain draws it
   FlatMapCoGroupsInPandas,  // gd1.cogroup(gd2).applyInPandas: children {left, right}, groups = the
                             // left keys ++ the right keys (n = how many are left), exprs {PythonUDF
                             // over every column of both}, output_attrs = the declared schema
@@ -97,6 +101,7 @@ struct LogicalPlan {
   // of a large pandas frame holds hundreds of MB here).
   std::shared_ptr<const std::string> inline_data;
   int64_t size_hint = -1;               // estimated bytes when known (leaves)
+  std::shared_ptr<const std::string> cached_tree;  // InMemoryRelation: drawn under it (innerChildren)
 
   bool resolved() const;                // this node, its expressions and all children
   bool unresolved_kind() const;         // WithColumns & co.: rewritten once children resolve
@@ -108,6 +113,9 @@ struct LogicalPlan {
 };
 
 PlanPtr make_plan(LogicalPlan p);
+// Spark's innerChildren drawing: `tree` (a whole plan's lines, root first) hung under a node whose
+// children are drawn after `prefix` — `   +- ` before its root, deeper lines indented to match.
+std::string draw_inner_tree(const std::string& tree, const std::string& prefix);
 // A Window node's shared partition spec and order (taken from its first window expression).
 ExprList window_partition_of(const ExprList& window_aliases);
 ExprList window_order_of(const ExprList& window_aliases);

@@ -187,14 +187,37 @@ class Client:
     def rdd(self, rel):
         return self._legacy(rel)[0]
 
+    # Cached DataFrames live in the driver's CacheManager; executors keep the columnar blocks.
     def persist(self, rel, level):
-        self._legacy(rel)[0].persist(level)
+        if not self.on_engine(rel):
+            self._legacy(rel)[0].persist(level)
+            return
+        self._cache_command("persist", rel, storageLevel=level._to_json())
 
     def unpersist(self, rel, blocking):
-        self._legacy(rel)[0].unpersist(blocking)
+        if not self.on_engine(rel):
+            self._legacy(rel)[0].unpersist(blocking)
+            return
+        self._cache_command("unpersist", rel)
 
     def storage_level(self, rel):
-        return self._legacy(rel)[0].getStorageLevel()
+        if not self.on_engine(rel):
+            return self._legacy(rel)[0].getStorageLevel()
+        from sparkpp.storagelevel import StorageLevel
+        lv = self._cache_command("getStorageLevel", rel)["storageLevel"]
+        return StorageLevel(lv["use_disk"], lv["use_memory"], lv["use_off_heap"],
+                            lv["deserialized"], lv["replication"])
+
+    def _cache_command(self, op, rel, **body):
+        _, reply, _ = self._request("PySqlCommand", {"command": {"command": {
+            op: dict(body, relation=rel)}}})
+        return reply.get("value") or {}
+
+    def catalog_command(self, op, body):
+        """spark.catalog.<op>: answered by the driver's session (temp views, caches) as rows."""
+        _, reply, _ = self._request("PySqlCommand", {"command": {"command": {
+            "catalog": {op: body}}}})
+        return (reply.get("value") or {}).get("rows", [])
 
     def is_local(self, rel):
         raise _not_wired("isLocal()")

@@ -17,8 +17,8 @@ class Catalog:
         self._session = session
 
     def _rows(self, op, **body):
-        rel = P.relation("catalog", {op: {k: v for k, v in body.items() if v is not None}})
-        return self._session._df(rel).collect()
+        return self._session._client.catalog_command(
+            op, {k: v for k, v in body.items() if v is not None})
 
     def _value(self, op, **body):
         rows = self._rows(op, **body)
@@ -56,7 +56,8 @@ class Catalog:
         return bool(self._value("isCached", tableName=tableName))
 
     def cacheTable(self, tableName, storageLevel=None):
-        self._rows("cacheTable", tableName=tableName)
+        self._rows("cacheTable", tableName=tableName,
+                   storageLevel=storageLevel._to_json() if storageLevel is not None else None)
 
     def uncacheTable(self, tableName):
         self._rows("uncacheTable", tableName=tableName)

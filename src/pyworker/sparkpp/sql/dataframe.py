@@ -53,6 +53,7 @@ class DataFrame:
         self._session = session
         self.sparkSession = session
         self._schema = None
+        self.is_cached = False
 
     @property
     def isStreaming(self):
@@ -605,17 +606,18 @@ class DataFrame:
 
     # ---------------------------------------------------------------- storage and views
     def cache(self):
-        return self.persist(StorageLevel.MEMORY_AND_DISK_DESER
-                            if hasattr(StorageLevel, "MEMORY_AND_DISK_DESER")
-                            else StorageLevel.MEMORY_AND_DISK)
+        # The JVM's Dataset.cache(): MEMORY_AND_DISK, kept deserialized.
+        return self.persist(StorageLevel(True, True, False, True))
 
     def persist(self, storageLevel=None):
         if storageLevel is None:
-            return self.cache()
+            storageLevel = StorageLevel(True, True, False, True)  # MEMORY_AND_DISK_DESER
+        self.is_cached = True
         self._client.persist(self._plan, storageLevel)
         return self
 
     def unpersist(self, blocking=False):
+        self.is_cached = False
         self._client.unpersist(self._plan, blocking)
         return self
 

@@ -242,6 +242,8 @@ class SparkSession:
             return self._df(rel)
         if "set" in reply:
             return self._set_command(reply["set"])
+        if reply.get("countTable"):  # CACHE TABLE (not LAZY) fills the cache at once, as Spark
+            self.table(reply["countTable"]).count()
         schema = T._parse_datatype_json_string(__import__("json").dumps(reply["schema"]))
         return self.createDataFrame([tuple(r) for r in reply["rows"]], schema)
 

@@ -1,0 +1,167 @@
+// CacheManager and sameResult (see cache.h).
+#include "sql/cache.h"
+
+#include <map>
+
+namespace spp::sql {
+
+namespace {
+
+// Ids renumbered in order of first appearance; qualifiers dropped (expr_equal ignores them).
+PlanPtr normalized(const PlanPtr& p) {
+  std::map<int64_t, int64_t> ids;
+  const ExprRule renumber = [&](const ExprPtr& e) -> ExprPtr {
+    if (e->id < 0) return nullptr;
+    auto [it, fresh] = ids.try_emplace(e->id, static_cast<int64_t>(ids.size()));
+    auto c = std::make_shared<Expr>(*e);
+    c->id = it->second;
+    c->qualifier.clear();
+    return c;
+  };
+  // Every expression list a node holds, leaves' output attributes included.
+  return plan_transform_up(p, [&](const PlanPtr& n) -> PlanPtr {
+    auto c = std::make_shared<LogicalPlan>(*n);
+    for (ExprList* list : {&c->output_attrs, &c->data_attrs, &c->exprs, &c->groups})
+      for (auto& e : *list) e = transform_up(e, renumber);
+    return c;
+  });
+}
+
+bool list_equal(const ExprList& a, const ExprList& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (!expr_equal(*a[i], *b[i])) return false;
+  return true;
+}
+
+// What plan_equal (fixed-point detection) leaves out: where leaves read and node parameters.
+bool details_equal(const LogicalPlan& a, const LogicalPlan& b, bool attrs) {
+  if (a.data_ref != b.data_ref || a.paths != b.paths || a.options != b.options || a.start != b.start || a.end != b.end ||
+      a.step != b.step || a.seed != b.seed || a.num_partitions != b.num_partitions || a.lower != b.lower ||
+      a.upper != b.upper || a.partition_cols != b.partition_cols || a.renames != b.renames ||
+      (attrs && !list_equal(a.data_attrs, b.data_attrs)) || a.children.size() != b.children.size())
+    return false;
+  if (a.inline_data != b.inline_data &&
+      (!a.inline_data || !b.inline_data || *a.inline_data != *b.inline_data))
+    return false;
+  for (size_t i = 0; i < a.children.size(); ++i)
+    if (!details_equal(*a.children[i], *b.children[i], attrs)) return false;
+  return true;
+}
+
+// Aliases only qualify names (a view read as `t` is the DataFrame it was made from).
+PlanPtr without_aliases(const PlanPtr& p) {
+  return plan_transform_up(p, [](const PlanPtr& n) -> PlanPtr {
+    return n->kind == PlanKind::SubqueryAlias && !n->children.empty() ? n->children[0] : nullptr;
+  });
+}
+
+}  // namespace
+
+bool same_result(const PlanPtr& x, const PlanPtr& y) {
+  if (x == y) return true;
+  PlanPtr a = without_aliases(x), b = without_aliases(y);
+  if (a->kind != b->kind || !details_equal(*a, *b, false)) return false;
+  PlanPtr na = normalized(a), nb = normalized(b);
+  return plan_equal(*na, *nb) && details_equal(*na, *nb, true);
+}
+
+std::string storage_level_string(const nlohmann::json& l) {
+  auto flag = [&](const char* k) { return l.is_object() && l.contains(k) && l[k].is_boolean() && l[k].get<bool>(); };
+  std::string s = "StorageLevel(";
+  for (auto [key, word] : {std::pair{"use_disk", "disk"}, {"use_memory", "memory"}, {"use_off_heap", "offheap"},
+                           {"deserialized", "deserialized"}})
+    if (flag(key)) s += std::string(word) + ", ";
+  const int rep = l.is_object() && l.contains("replication") && l["replication"].is_number_integer() ? l["replication"].get<int>() : 1;
+  return s + std::to_string(rep) + " replicas)";
+}
+
+const CachedData* CacheManager::lookup(const PlanPtr& plan, int below) const {
+  for (const auto& e : entries_)
+    if (e.id < below && same_result(e.plan, plan)) return &e;
+  return nullptr;
+}
+
+const CachedData* CacheManager::find(int id) const {
+  for (const auto& e : entries_)
+    if (e.id == id) return &e;
+  return nullptr;
+}
+
+const CachedData& CacheManager::add(PlanPtr plan, nlohmann::json level, std::string table) {
+  for (auto& e : entries_)
+    if (same_result(e.plan, plan)) {
+      if (!table.empty() && e.table.empty()) e.table = std::move(table);
+      return e;
+    }
+  CachedData d;
+  d.id = next_id_++;
+  d.plan = std::move(plan);
+  d.level = std::move(level);
+  d.table = std::move(table);
+  entries_.push_back(std::move(d));
+  return entries_.back();
+}
+
+std::vector<int> CacheManager::remove(const PlanPtr& plan) {
+  std::vector<int> gone;
+  for (auto it = entries_.begin(); it != entries_.end();)
+    if (same_result(it->plan, plan)) {
+      gone.push_back(it->id);
+      it = entries_.erase(it);
+    } else {
+      ++it;
+    }
+  return gone;
+}
+
+std::vector<int> CacheManager::remove_table(const std::string& table) {
+  auto lower = [](std::string s) {
+    for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+  };
+  std::vector<int> gone;
+  for (auto it = entries_.begin(); it != entries_.end();)
+    if (!it->table.empty() && lower(it->table) == lower(table)) {
+      gone.push_back(it->id);
+      it = entries_.erase(it);
+    } else {
+      ++it;
+    }
+  return gone;
+}
+
+std::vector<int> CacheManager::clear() {
+  std::vector<int> gone;
+  for (const auto& e : entries_) gone.push_back(e.id);
+  entries_.clear();
+  return gone;
+}
+
+void CacheManager::set_plan_facts(int id, std::shared_ptr<const std::string> tree, int64_t size) {
+  for (auto& e : entries_)
+    if (e.id == id) {
+      e.tree = std::move(tree);
+      e.size = size;
+    }
+}
+
+PlanPtr CacheManager::use_cached_data(const PlanPtr& plan, int below) const {
+  if (entries_.empty()) return plan;
+  return plan_transform_down(plan, [&](const PlanPtr& n) -> PlanPtr {
+    if (n->kind == PlanKind::InMemoryRelation) return nullptr;
+    const CachedData* e = lookup(n, below);
+    if (!e) return nullptr;
+    LogicalPlan r;
+    r.kind = PlanKind::InMemoryRelation;
+    r.n = e->id;
+    r.output_attrs = n->output();
+    r.data_attrs = r.output_attrs;  // the cached columns, in order (the scan reads by position)
+    r.name = storage_level_string(e->level);
+    r.cached_tree = e->tree;
+    r.size_hint = e->size;
+    return make_plan(std::move(r));
+  });
+}
+
+}  // namespace spp::sql
