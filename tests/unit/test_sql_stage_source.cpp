@@ -176,7 +176,18 @@ TEST_CASE("native task plan: malformed native nodes are refused") {
   bad["inputs"] = json::array({{{"data", "x"}, {"source", {{"kind", "files"}, {"paths", {"/f"}}}}}});
   auto r = plan::decode(bad);
   REQUIRE_FALSE(r.is_ok());
-  CHECK(r.error_message().find("shuffle blocks, blobs or a file range") != std::string::npos);
+  CHECK(r.error_message().find("shuffle blocks, blobs, a file range or a cached block") != std::string::npos);
+  // A cached block whose compute task is not a native one: refused too.
+  bad = ok;
+  bad["inputs"] = json::array({{{"data", "cache:1"},
+                                {"source", {{"kind", "block"}, {"rdd", 1}, {"partition", 0}, {"level", json::object()},
+                                            {"compute", {{"op", "input"}, {"input", 0}, {"format", "pickled"},
+                                                         {"source", {{"kind", "blobs"}, {"first", 0}, {"count", 0}}}}}}}}});
+  r = plan::decode(bad);
+  REQUIRE_FALSE(r.is_ok());
+  CHECK(r.error_message().find("non-native task") != std::string::npos);
+  bad["inputs"][0]["source"]["compute"] = ok;
+  CHECK(plan::decode(bad).is_ok());
   bad = ok;
   bad["fragment"] = "Range";
   CHECK_FALSE(plan::decode(bad).is_ok());
