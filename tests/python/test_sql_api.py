@@ -707,14 +707,14 @@ def test_every_error_class_used_has_a_template():
 def test_catalog_and_rdd_to_df(spark, sc):
     sent = []
 
-    def fake_execute(rel):  # records the plan; the driver answers catalog relations
-        sent.append(rel)
-        return None, iter([[Row("default")]])
-    spark._client.execute = fake_execute
+    def fake_catalog(op, body):  # records the call; the driver's session answers with rows
+        sent.append({op: body})
+        return [["default"]]
+    spark._client.catalog_command = fake_catalog
     assert spark.catalog.currentDatabase() == "default"
-    assert plan(spark._df(sent[-1])) == {"catalog": {"currentDatabase": {}}}
+    assert sent[-1] == {"currentDatabase": {}}
     spark.catalog.tableExists("t")
-    assert sent[-1]["catalog"] == {"tableExists": {"tableName": "t"}}
+    assert sent[-1] == {"tableExists": {"tableName": "t"}}
     df = sc.parallelize([(1, "a")]).toDF(["n", "s"])
     assert df.dtypes == [("n", "bigint"), ("s", "string")]
 
