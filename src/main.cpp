@@ -85,9 +85,12 @@ int main(int argc, char** argv) {
   spp::HistoryArgs hargs;
   auto* history = app.add_subcommand("history", "Serve the web UI and REST API of finished applications from their event logs");
   history->set_help_flag("--help", "Show this help");
-  history->add_option("--dir,-d", hargs.dir, "Event log directory (spark.eventLog.dir)")->required();
+  history->add_option("--dir,-d", hargs.dir, "Event log directory (spark.eventLog.dir; default spark.history.fs.logDirectory)");
   history->add_option("--host,-h", hargs.host, "Address to listen on")->capture_default_str();
-  history->add_option("--port,-p", hargs.port, "Port (0: pick a free one)")->capture_default_str();
+  history->add_option("--port,-p", hargs.port, "Port (0: pick a free one; default spark.history.ui.port, 18080)");
+  history->add_option("--properties-file", hargs.properties_file, "Properties file (key value per line)");
+  history->add_option("--conf,-c", hargs.conf, "Set a property key=value (repeatable), e.g. spark.ssl.historyServer.*")
+      ->allow_extra_args(false);
 
   auto* secret = app.add_subcommand("secret", "Manage the shared secret of spark.authenticate");
   secret->set_help_flag("--help", "Show this help");

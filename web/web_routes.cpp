@@ -1,8 +1,6 @@
 // GET /static/* and the index page, from the assets compiled into the binary.
 #include "web_routes.h"
 
-#include <sys/socket.h>
-
 #include "web_assets.h"
 
 namespace spp::web {
@@ -27,27 +25,6 @@ void install_static_assets(httplib::Server& svr, const std::string& index) {
     serve_asset(res, index);
     return httplib::Server::HandlerResponse::Handled;
   });
-}
-
-void use_exclusive_port(httplib::Server& svr) {
-  svr.set_socket_options([](socket_t sock) {
-    int yes = 1;
-    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
-  });
-}
-
-std::unique_ptr<httplib::Server> make_server(const std::string& cert_chain, const std::string& private_key) {
-  if (cert_chain.empty()) return std::make_unique<httplib::Server>();
-  return std::make_unique<httplib::SSLServer>(cert_chain.c_str(), private_key.c_str());
-}
-
-void harden_server(httplib::Server& svr) {
-  svr.set_read_timeout(5, 0);
-  svr.set_write_timeout(10, 0);
-  svr.set_keep_alive_timeout(2);
-  svr.set_keep_alive_max_count(10);
-  svr.set_payload_max_length(1 << 20);
-  svr.new_task_queue = [] { return new httplib::ThreadPool(16); };
 }
 
 }  // namespace spp::web

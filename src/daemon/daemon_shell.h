@@ -54,7 +54,9 @@ class ShellBase {
   uv_loop_t* loop() const { return loop_; }
   // Binds the status HTTP server (0: any free port); returns the bound port. Add routes to
   // http() before start().
-  Result<int> bind_http(const std::string& host, int port, const SslFiles& tls = {}) { return http_.bind(host, port, tls); }
+  Result<int> bind_http(const std::string& host, int port, const SslFiles& tls = {}, const http::ServerLimits& lim = {}) {
+    return http_.bind(host, port, tls, lim);
+  }
   httplib::Server& http() { return http_.http(); }
   // Stops the tick and the HTTP thread and closes the signal handles. Idempotent.
   void stop();

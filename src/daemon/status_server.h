@@ -1,5 +1,5 @@
-// The status HTTP server of a daemon: a cpp-httplib thread serving the /json document the loop
-// thread publishes. The page at "/" is an embedded asset that renders itself from /json
+// The status HTTP server of a daemon: an HttpServer (http_server.h) on its own threads serving
+// the /json document the loop thread publishes. The page at "/" is an embedded asset that renders itself from /json
 // (master/ui_routes.h, worker/ui_routes.h add it and their other routes).
 #pragma once
 #include <httplib.h>
@@ -11,6 +11,7 @@
 
 #include "common/ssl_conf.h"
 #include "common/status.h"
+#include "daemon/http_server.h"
 
 namespace spp {
 
@@ -25,20 +26,19 @@ class Snapshot {
   std::string json_ = "{}";
 };
 
-// cpp-httplib server on its own thread serving GET /json and /json/ from a Snapshot.
+// The HTTP server serving GET /json and /json/ from a Snapshot.
 class StatusServer {
  public:
   explicit StatusServer(const Snapshot& snap);
   ~StatusServer();  // stops and joins
   // Binds host:port (0: any free port), over HTTPS with `tls`; returns the bound port.
-  Result<int> bind(const std::string& host, int port, const SslFiles& tls = {});
+  Result<int> bind(const std::string& host, int port, const SslFiles& tls = {}, const http::ServerLimits& lim = {});
   void start();
   void stop();
-  httplib::Server& http() { return *svr_; }  // to add routes after bind(), before start()
+  httplib::Server& http() { return svr_.routes(); }  // to add routes before start()
  private:
   const Snapshot& snap_;
-  std::unique_ptr<httplib::Server> svr_;  // made by bind() (HTTP or HTTPS)
-  std::thread thread_;
+  http::HttpServer svr_;
 };
 
 }  // namespace spp

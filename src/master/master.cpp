@@ -30,6 +30,7 @@ constexpr int64_t kLockPollMs = 500;  // how often a standby tries the leadershi
 class MasterDaemon {
  public:
   void set_tls(SslFiles tls) { tls_ = std::move(tls); }
+  void set_http_limits(const http::ServerLimits& lim) { http_limits_ = lim; }
   MasterDaemon(uv_loop_t* loop, master::MasterConfig cfg)
       : loop_(loop), cfg_(std::move(cfg)), lock_poll_(loop), poster_(loop), shell_(loop, kLog) {}
 
@@ -62,7 +63,7 @@ class MasterDaemon {
     listener_ = std::make_unique<Listener>(loop_, opts);
     auto port = listener_->listen(args.host, args.port);
     if (!port) return daemon_fail(kLog, port.error_message());
-    auto webui_port = shell_.bind_http(args.host, args.webui_port, tls_);
+    auto webui_port = shell_.bind_http(args.host, args.webui_port, tls_, http_limits_);
     if (!webui_port) return daemon_fail(kLog, webui_port.error_message());
     install_master_ui(shell_.http());
     install_kill_route(shell_.http(), auth);
@@ -208,6 +209,7 @@ class MasterDaemon {
   uv_loop_t* loop_;
   SystemClock clock_;
   master::MasterConfig cfg_;
+  http::ServerLimits http_limits_;  // spark.sparkpp.http.*
   SslFiles tls_;  // spark.ssl.standalone.*: the web UI over HTTPS
   std::unique_ptr<master::MasterCore> core_;  // created once the advertised URL is known
   Timer lock_poll_;  // standby: retries the leadership lock
@@ -245,6 +247,7 @@ int run_master(const MasterArgs& args) {
   return run_daemon_loop([&](uv_loop_t* loop, bool&) {
     MasterDaemon d(loop, *cfg);
     d.set_tls(*tls);
+    d.set_http_limits(http::limits_from_conf(*conf));
     return d.run(args, conf->get_time_ms("spark.sparkpp.helloTimeout"), *auth);
   });
 }

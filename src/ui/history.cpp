@@ -14,7 +14,9 @@
 #include <algorithm>
 
 #include "common/log.h"
+#include "common/ssl_conf.h"
 #include "common/util.h"
+#include "daemon/daemon_shell.h"
 #include "ui/event_json.h"
 #include "ui/status_store.h"
 #include "ui/ui_server.h"
@@ -167,12 +169,20 @@ class HistorySource final : public UiSource {
 }  // namespace ui
 
 int run_history(const HistoryArgs& args) {
-  std::string dir = starts_with(args.dir, "file:") ? args.dir.substr(5) : args.dir;
+  auto conf = load_daemon_conf(args.properties_file, args.conf);
+  if (!conf) return daemon_fail(kLog, conf.error_message());
+  std::string dir = args.dir.empty() ? conf->get("spark.history.fs.logDirectory") : args.dir;
+  if (dir.empty()) return daemon_fail(kLog, "no event log directory: give --dir or spark.history.fs.logDirectory");
+  if (starts_with(dir, "file:")) dir = dir.substr(5);
+  int port = args.port >= 0 ? args.port : static_cast<int>(conf->get_int("spark.history.ui.port"));
+  if (port < 0 || port > 65535) return daemon_fail(kLog, "ports must be within 0..65535");
   std::error_code ec;
-  if (!fs::is_directory(dir, ec)) {
-    std::fprintf(stderr, "sparkpp history: error: '%s' is not a directory (the event logs of spark.eventLog.dir)\n", dir.c_str());
-    return 1;
-  }
+  if (!fs::is_directory(dir, ec))
+    return daemon_fail(kLog, "'" + dir + "' is not a directory (the event logs of spark.eventLog.dir)");
+  // Spark's namespace for this server: spark.ssl.historyServer.*, else spark.ssl.*.
+  auto tls = ssl_files(*conf, "historyServer");
+  if (!tls) return daemon_fail(kLog, tls.error_message());
+  log_daemon_conf(kLog, *conf);
   // Block the stop signals before the server thread starts so only sigwait sees them.
   sigset_t set;
   sigemptyset(&set);
@@ -181,14 +191,12 @@ int run_history(const HistoryArgs& args) {
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   signal(SIGPIPE, SIG_IGN);
   ui::HistorySource src(dir);
-  ui::UiServer ui(src);
-  auto port = ui.bind(args.host, args.port, 1);
-  if (!port) {
-    std::fprintf(stderr, "sparkpp history: error: %s\n", port.error_message().c_str());
-    return 1;
-  }
+  ui::UiServer ui(src, *tls, http::limits_from_conf(*conf));
+  auto bound = ui.bind(args.host, port, 1);
+  if (!bound) return daemon_fail(kLog, bound.error_message());
   ui.start();
-  std::printf("sparkpp history listening: url=http://%s:%d port=%d\n", (args.host == "0.0.0.0" || args.host.empty() ? local_ip() : args.host).c_str(), *port, *port);
+  std::printf("sparkpp history listening: url=%s://%s:%d port=%d\n", ui.tls() ? "https" : "http",
+              advertised_host(args.host).c_str(), *bound, *bound);
   std::fflush(stdout);
   int sig = 0;
   sigwait(&set, &sig);

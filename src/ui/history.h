@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -19,9 +20,11 @@
 namespace spp {
 
 struct HistoryArgs {
-  std::string dir;
+  std::string dir;                // else spark.history.fs.logDirectory
   std::string host = "0.0.0.0";
-  int port = 18080;
+  int port = -1;                  // else spark.history.ui.port (18080)
+  std::string properties_file;    // else conf/sparkpp-defaults.conf if present
+  std::vector<std::string> conf;  // --conf key=value
 };
 int run_history(const HistoryArgs& args);
 

@@ -121,18 +121,19 @@ void app_route(const AppStatusStore& st, const std::vector<std::string>& p, cons
 
 }  // namespace
 
-UiServer::UiServer(UiSource& src, const SslFiles& tls)
-    : src_(src), svr_(web::make_server(tls.cert_chain, tls.private_key)), tls_(tls.enabled()) {
+UiServer::UiServer(UiSource& src, const SslFiles& tls, const http::ServerLimits& lim)
+    : src_(src), svr_(lim), tls_status_(svr_.use_tls(tls)) {
   routes();
 }
 
 UiServer::~UiServer() { stop(); }
 
 void UiServer::routes() {
-  svr_->Get("/json", [this](const httplib::Request&, httplib::Response& res) {
+  httplib::Server& r = svr_.routes();
+  r.Get("/json", [this](const httplib::Request&, httplib::Response& res) {
     send_json(res, {{"insecure", insecure_.empty() ? json(nullptr) : json(insecure_)}});
   });
-  svr_->Get("/api/v1/version", [](const httplib::Request&, httplib::Response& res) {
+  r.Get("/api/v1/version", [](const httplib::Request&, httplib::Response& res) {
     send_json(res, {{"spark", SPARKPP_VERSION}});
   });
   auto list = [this](const httplib::Request& req, httplib::Response& res) {
@@ -146,9 +147,9 @@ void UiServer::routes() {
     }
     send_json(res, out);
   };
-  svr_->Get("/api/v1/applications", list);
-  svr_->Get("/api/v1/applications/", list);
-  svr_->Get(R"(/api/v1/applications/([^/]+)(/.*)?)", [this](const httplib::Request& req, httplib::Response& res) {
+  r.Get("/api/v1/applications", list);
+  r.Get("/api/v1/applications/", list);
+  r.Get(R"(/api/v1/applications/([^/]+)(/.*)?)", [this](const httplib::Request& req, httplib::Response& res) {
     auto st = src_.app(req.matches[1].str());
     if (!st) return not_found(res, "no such app: " + req.matches[1].str());
     std::vector<std::string> parts;
@@ -156,42 +157,33 @@ void UiServer::routes() {
       if (!s.empty()) parts.push_back(s);
     app_route(*st, parts, req, res);
   });
-  web::install_static_assets(*svr_);
+  web::install_static_assets(r);
   // Every page is the same single-page app; it routes on location.pathname.
   auto page = [](const httplib::Request&, httplib::Response& res) { web::serve_asset(res, "app.html"); };
-  svr_->Get(R"(/(jobs|stages|executors|storage|environment|SQL)(/.*)?)", page);
-  svr_->Get(R"(/history/([^/]+)(/.*)?)", page);
-  svr_->Get("/", [this](const httplib::Request&, httplib::Response& res) {
+  r.Get(R"(/(jobs|stages|executors|storage|environment|SQL)(/.*)?)", page);
+  r.Get(R"(/history/([^/]+)(/.*)?)", page);
+  r.Get("/", [this](const httplib::Request&, httplib::Response& res) {
     if (src_.is_history()) return web::serve_asset(res, "app.html");  // the application list
     res.set_redirect("/jobs/");
   });
-  web::use_exclusive_port(*svr_);
-  web::harden_server(*svr_);
 }
 
 Result<int> UiServer::bind(const std::string& host, int port, int tries) {
-  if (!svr_->is_valid())
-    return Result<int>::error("cannot load the web UI's TLS certificate chain and private key (spark.ssl.ui.certChain / "
-                              "privateKey: PEM, the key unencrypted and matching the certificate)");
+  if (!tls_status_) return tls_status_;
   if (port == 0) {
-    int p = svr_->bind_to_any_port(host);
-    if (p <= 0) return Result<int>::error("cannot bind the web UI on " + host + ": no free port");
+    auto p = svr_.bind(host, 0);
+    if (!p) return Result<int>::error("cannot bind the web UI on " + host + ": " + p.error_message());
     return p;
   }
   for (int i = 0; i < tries; ++i)
-    if (svr_->bind_to_port(host, port + i)) return port + i;
+    if (auto p = svr_.bind(host, port + i)) return p;
   return Result<int>::error("cannot bind the web UI on " + host + ":" + std::to_string(port) + " (and the next " +
                             std::to_string(tries - 1) + " ports)");
 }
 
-void UiServer::start() {
-  thread_ = std::thread([this] { svr_->listen_after_bind(); });
-}
+void UiServer::start() { svr_.start(); }
 
-void UiServer::stop() {
-  svr_->stop();
-  if (thread_.joinable()) thread_.join();
-}
+void UiServer::stop() { svr_.stop(); }
 
 AppUi::AppUi(const Conf& conf, const std::string& advertise_host) {
   StoreLimits lim;
@@ -212,7 +204,7 @@ AppUi::AppUi(const Conf& conf, const std::string& advertise_host) {
     LOG_WARN("ui", tls.error_message() << "; running without the web UI");
     return;
   }
-  server_ = std::make_unique<UiServer>(*source_, *tls);
+  server_ = std::make_unique<UiServer>(*source_, *tls, http::limits_from_conf(conf));
   std::string bind = conf.get("spark.driver.bindAddress", "0.0.0.0");
   // Reachable from the network with authentication off (the operator opted out): every page says so.
   if (!conf.get_bool("spark.authenticate") && !auth::is_loopback_host(bind)) server_->set_insecure(auth::exposure_warning(bind));

@@ -1,4 +1,5 @@
-// The application web UI and REST API (/api/v1) over cpp-httplib, on its own thread. Pages are
+// The application web UI and REST API (/api/v1) on an HttpServer (daemon/http_server.h: an
+// event-driven front, handlers on a small pool, cpp-httplib's route table). Pages are
 // the embedded assets of web/ (one single-page app rendered in the browser from the REST API);
 // data come from AppStatusStores found through a UiSource: the live driver's one store, or the
 // history server's stores rebuilt from event logs.
@@ -13,6 +14,7 @@
 #include "common/config.h"
 #include "common/ssl_conf.h"
 #include "common/status.h"
+#include "daemon/http_server.h"
 #include "ui/history.h"
 #include "ui/listener_bus.h"
 #include "ui/status_store.h"
@@ -44,15 +46,15 @@ class LiveSource final : public UiSource {
 
 class UiServer {
  public:
-  // With `tls` enabled (spark.ssl.ui.*), HTTPS.
-  explicit UiServer(UiSource& src, const SslFiles& tls = {});
+  // With `tls` enabled (spark.ssl.ui.*, spark.ssl.historyServer.*), HTTPS.
+  explicit UiServer(UiSource& src, const SslFiles& tls = {}, const http::ServerLimits& lim = {});
   ~UiServer();  // stops and joins
   // port 0: any free port; otherwise `port`, else the next free one (up to `tries` ports), as
   // Spark does for 4040. Returns the bound port.
   Result<int> bind(const std::string& host, int port, int tries = 16);
   void start();
   void stop();
-  bool tls() const { return tls_; }
+  bool tls() const { return svr_.tls(); }
   // Shown on every page (GET /json "insecure", as the master's and workers'); set before start().
   void set_insecure(std::string warning) { insecure_ = std::move(warning); }
 
@@ -60,9 +62,8 @@ class UiServer {
   void routes();
   UiSource& src_;
   std::string insecure_;
-  std::unique_ptr<httplib::Server> svr_;
-  bool tls_ = false;
-  std::thread thread_;
+  http::HttpServer svr_;
+  Status tls_status_;  // why the certificate chain and key did not load
 };
 
 // What the driver owns for its UI: the listener bus it posts to, the status store (always: its

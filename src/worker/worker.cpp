@@ -71,6 +71,7 @@ class WorkerDaemon {
 
   void set_network_timeout(int64_t ms) { network_timeout_ms_ = ms; }
   void set_tls(SslFiles tls) { tls_ = std::move(tls); }  // spark.ssl.standalone.*: the web UI over HTTPS
+  void set_http_limits(const http::ServerLimits& lim) { http_limits_ = lim; }
   int run(const WorkerArgs& args, worker::WorkerConfig cfg) {
     std::string bind_host = args.host.empty() ? "0.0.0.0" : args.host;
     ConnectionOptions lopts;
@@ -84,7 +85,7 @@ class WorkerDaemon {
     listener_ = std::make_unique<Listener>(loop_, lopts);
     auto port = listener_->listen(bind_host, args.port);
     if (!port) return fail(port.error_message());
-    auto webui_port = shell_.bind_http(bind_host, args.webui_port, tls_);
+    auto webui_port = shell_.bind_http(bind_host, args.webui_port, tls_, http_limits_);
     if (!webui_port) return fail(webui_port.error_message());
     install_worker_ui(shell_.http(), cfg.work_dir);
 
@@ -239,6 +240,7 @@ class WorkerDaemon {
   size_t next_master_ = 0;
   int64_t hello_timeout_ms_;
   int64_t network_timeout_ms_ = 120000;
+  http::ServerLimits http_limits_;  // spark.sparkpp.http.*
   SslFiles tls_;  // spark.network.timeout: idle handshaken connections to our port
   auth::Policy auth_;  // the cluster secret (spark.authenticate)
   SystemClock clock_;
@@ -313,6 +315,7 @@ int run_worker(const WorkerArgs& args) {
     WorkerDaemon d(loop, spec->masters, conf->get_time_ms("spark.sparkpp.helloTimeout"), *auth);
     d.set_network_timeout(conf->get_time_ms("spark.network.timeout"));
     d.set_tls(*tls);
+    d.set_http_limits(http::limits_from_conf(*conf));
     int rc = d.run(args, cfg);
     loop_reusable = d.loop_reusable();
     return rc;

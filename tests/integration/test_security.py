@@ -566,41 +566,76 @@ def test_idle_and_silent_connections_leave_the_master_serving(cluster):
     assert _rss_kib(m.pid) < base * 1.1 + 2048, (base, _rss_kib(m.pid))
 
 
-def test_slow_http_clients_do_not_freeze_the_uis(cluster):
+def _http_exchange(port, raw, timeout=5):
+    """Sends raw request bytes, returns everything the server answers until it closes."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        s.sendall(raw)
+        return _read_all(s, timeout)
+
+
+def test_slow_silent_and_oversized_http_clients_do_not_freeze_the_uis(cluster):
+    """The event-driven HTTP front (src/daemon/http_server.h) of every UI: 24 slowloris clients
+    (a byte a second, never finishing the head) and 24 silent ones per UI -- more than there are
+    handler threads -- leave /json answering promptly; each slow head is closed with 408 at
+    spark.sparkpp.http.requestTimeout from its first byte, each silent connection at idleTimeout;
+    too many header lines get 431; keep-alive and Expect: 100-continue work."""
+    import http.client
     import time
-    m = cluster.start_master()
-    w = cluster.start_worker(m.url, cores=1, memory="1g")
+    limits = {"spark.sparkpp.http.requestTimeout": "3s", "spark.sparkpp.http.idleTimeout": "2s"}
+    m = cluster.start_master(conf=limits)
+    w = cluster.start_worker(m.url, cores=1, memory="1g", conf=limits)
     wait_until(lambda: m.json()["aliveworkers"] == 1, 20, "worker ALIVE")
-    slow = []
     stop = threading.Event()
 
     def trickle(s):
-        # Slowloris: a request line and headers one byte at a time, never finished.
-        msg = b"GET /json HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"a" * 10000
-        for b in msg:
-            if stop.wait(1.0):
-                return
+        for b in b"GET /json HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"a" * 100:
             try:
                 s.sendall(bytes([b]))
             except OSError:
                 return
-    threads = []
+            if stop.wait(1.0):
+                return
+    slow, silent = [], []
     try:
+        t0 = time.monotonic()
         for port in (m.webui_port, w.webui_port):
-            for _ in range(4):
+            for _ in range(24):
                 s = socket.create_connection(("127.0.0.1", port), timeout=10)
                 slow.append(s)
-                t = threading.Thread(target=trickle, args=(s,), daemon=True)
-                t.start()
-                threads.append(t)
-        time.sleep(1.5)
-        for _ in range(3):  # spread over several seconds: the slow clients hold on meanwhile
-            assert m.json(timeout=5)["aliveworkers"] == 1
-            assert w.json(timeout=5)["cores"] == 1
-            time.sleep(1)
+                threading.Thread(target=trickle, args=(s,), daemon=True).start()
+                silent.append(socket.create_connection(("127.0.0.1", port), timeout=10))
+        for _ in range(4):  # over the seconds the slow clients hold on
+            t = time.monotonic()
+            assert m.json(timeout=2)["aliveworkers"] == 1
+            assert w.json(timeout=2)["cores"] == 1
+            assert time.monotonic() - t < 1.5
+            time.sleep(0.3)
+        # Too many header lines: refused at once, whatever else is going on.
+        many = b"GET /json HTTP/1.1\r\nHost: x\r\n" + b"".join(b"X-%d: 1\r\n" % i for i in range(100)) + b"\r\n"
+        assert _http_exchange(m.webui_port, many).startswith(b"HTTP/1.1 431 ")
+        # Keep-alive: two requests on one connection; Expect: 100-continue gets its interim answer.
+        conn = http.client.HTTPConnection("127.0.0.1", w.webui_port, timeout=5)
+        for _ in range(2):
+            conn.request("GET", "/json")
+            r = conn.getresponse()
+            assert r.status == 200 and json.loads(r.read())["cores"] == 1
+        conn.close()
+        with socket.create_connection(("127.0.0.1", m.webui_port), timeout=5) as s:
+            s.sendall(b"POST /app/kill/?id=app-none&terminate=true HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n"
+                      b"Expect: 100-continue\r\nConnection: close\r\n\r\n")
+            assert s.recv(64).startswith(b"HTTP/1.1 100 Continue\r\n\r\n")
+            s.sendall(b"body")
+            assert _read_all(s, 5).startswith(b"HTTP/1.1 404 ")  # no such application: it got through
+        # Every slow head is cut at the request deadline (3 s after its first byte) with 408, every
+        # silent connection at the idle deadline (2 s): none is left holding anything.
+        answers = [_read_all(s, 8) for s in slow]
+        assert all(a.startswith(b"HTTP/1.1 408 ") for a in answers), answers[:3]
+        assert all(_closed_by_peer(s, 5) for s in silent)
+        assert time.monotonic() - t0 < 12
+        assert m.json(timeout=2)["aliveworkers"] == 1
     finally:
         stop.set()
-        for s in slow:
+        for s in slow + silent:
             s.close()
 
 

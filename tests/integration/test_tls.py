@@ -97,3 +97,31 @@ def test_application_ui_over_https(tmp_path, cert):
     assert res.result("count") == 10
     assert res.result("apps") == ["tls-ui"]
     assert res.result("plain") != "no error"
+
+
+def test_history_server_over_https_from_its_properties_file(tmp_path, cert):
+    """The history server reads --properties-file / --conf like the other daemons: TLS from
+    spark.ssl.historyServer.* (Spark's namespace for it), the directory and port from
+    spark.history.fs.logDirectory / spark.history.ui.port; enabled without its files, it refuses to start."""
+    crt, key = cert
+    events = tmp_path / "events"
+    events.mkdir()
+    props = tmp_path / "history.conf"
+    props.write_text(f"spark.ssl.historyServer.enabled true\nspark.ssl.historyServer.certChain {crt}\n"
+                     f"spark.ssl.historyServer.privateKey {key}\nspark.history.fs.logDirectory {events}\n"
+                     "spark.history.ui.port 0\n")
+    h = subprocess.Popen([jobs.binary(), "history", "--host", "127.0.0.1", "--properties-file", str(props)],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        line = h.stdout.readline().decode()
+        assert "sparkpp history listening: url=https://" in line, line + h.stderr.read().decode()
+        port = int(line.rsplit("port=", 1)[1])
+        assert _get(f"https://127.0.0.1:{port}/api/v1/applications", _ctx(crt)) == (200, "[]")
+        with pytest.raises((urllib.error.URLError, ConnectionError, OSError)):
+            _get(f"http://127.0.0.1:{port}/api/v1/applications")
+    finally:
+        h.kill()
+        h.wait()
+    bad = subprocess.run([jobs.binary(), "history", "--dir", str(events), "--port", "0",
+                          "--conf", "spark.ssl.historyServer.enabled=true"], capture_output=True, timeout=30)
+    assert bad.returncode == 1 and b"historyServer" in bad.stderr, bad.stderr
