@@ -633,6 +633,14 @@ def test_slow_silent_and_oversized_http_clients_do_not_freeze_the_uis(cluster):
         assert all(_closed_by_peer(s, 5) for s in silent)
         assert time.monotonic() - t0 < 12
         assert m.json(timeout=2)["aliveworkers"] == 1
+        # 300 more connections than a UI keeps (256): the oldest idle ones are closed, the
+        # server's descriptors stay bounded, and it still answers.
+        fds = lambda: len(os.listdir(f"/proc/{m.pid}/fd"))
+        base = fds()
+        silent += [socket.create_connection(("127.0.0.1", m.webui_port), timeout=10) for _ in range(300)]
+        assert m.json(timeout=2)["aliveworkers"] == 1
+        assert fds() <= base + 257, (base, fds())
+        assert _closed_by_peer(silent[-300], 2)  # the oldest went first
     finally:
         stop.set()
         for s in slow + silent:
