@@ -21,9 +21,26 @@ namespace {
 
 using Decoder = std::function<Result<Message>(const json&)>;
 
+// nlohmann reads a JSON float into an integer field with a plain cast: 1.5 becomes 1, and a
+// value out of the field's range (1e55) is undefined behaviour (found by fuzzing). So a field
+// that is an integer in the message's default value, or null there (optional fields; a plan
+// object is never a number either), must not hold a float.
+template <typename T>
+Status check_integer_fields(const json& body) {
+  static const json shape = T{};
+  for (auto it = body.begin(); it != body.end(); ++it) {
+    if (!it->is_number_float()) continue;
+    auto s = shape.find(it.key());
+    if (s != shape.end() && (s->is_number() || s->is_null()))
+      return Status::error("field '" + it.key() + "' must be an integer, not " + it->dump());
+  }
+  return Status::ok();
+}
+
 template <typename T>
 Result<Message> decode_as(const json& body) {
   try {
+    if (Status st = check_integer_fields<T>(body); !st) return Result<Message>::error(std::string(T::kOp) + ": " + st.message());
     T m = body.get<T>();
     Status st = validate(m);
     if (!st) return Result<Message>::error(std::string(T::kOp) + ": " + st.message());

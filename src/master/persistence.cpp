@@ -58,9 +58,31 @@ Result<StoredApp> stored_app_from_json(const nlohmann::json& j) {
   }
 }
 
+namespace {
+// A recovery record holds strings and integers only. nlohmann reads a JSON float into an
+// integer field with a plain cast (undefined behaviour out of range: a record claiming 1e55 MB
+// was found by fuzzing), so a float anywhere makes the record invalid. Iterative: the nesting
+// of a damaged file is not bounded.
+bool has_float(const nlohmann::json& root) {
+  std::vector<const nlohmann::json*> todo{&root};
+  while (!todo.empty()) {
+    const nlohmann::json* j = todo.back();
+    todo.pop_back();
+    if (j->is_number_float()) return true;
+    if (j->is_structured())
+      for (const auto& v : *j) todo.push_back(&v);
+  }
+  return false;
+}
+}  // namespace
+
 bool add_stored_record(StoredState& st, const std::string& name, const nlohmann::json& j) {
   bool worker = name.rfind("worker_", 0) == 0, app = name.rfind("app_", 0) == 0;
   if (!worker && !app) return false;
+  if (has_float(j)) {
+    LOG_WARN(kLog, "recovery: skipping " << name << ": a number that is not an integer");
+    return false;
+  }
   if (worker) {
     auto w = stored_worker_from_json(j);
     if (w) st.workers.push_back(std::move(w.value()));

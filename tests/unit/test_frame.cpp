@@ -107,6 +107,28 @@ TEST_CASE("decode refuses bad envelopes and fields") {
   CHECK(ok.is_ok());
 }
 
+TEST_CASE("a float in an integer field is refused, not cast (1e55 was undefined behaviour)") {
+  const std::string app = R"({"v":@V,"op":"RegisterApplication","blobs":0,"body":{"name":"a","max_cores":MAX,)"
+                          R"("cores_per_executor":null,"memory_per_executor_mb":MEM,"driver_url":"h:1","app_ui_url":"",)"
+                          R"("user":"u","executor_env":{},"app_id":null}})";
+  auto with = [&](const char* max, const char* mem) {
+    std::string s = cur(app);
+    s.replace(s.find("MAX"), 3, max);
+    s.replace(s.find("MEM"), 3, mem);
+    return msg::decode_header(s);
+  };
+  CHECK(with("2", "512").is_ok());
+  auto huge = with("2", "1.3333e55");
+  REQUIRE_FALSE(huge.is_ok());
+  CHECK(huge.error_message().find("memory_per_executor_mb") != std::string::npos);
+  CHECK_FALSE(with("2", "512.5").is_ok());
+  CHECK_FALSE(with("1e10", "512").is_ok());  // an optional<int>
+  // Floats inside a task plan (a JSON object field) are the plan's own business.
+  auto plan = msg::decode_header(cur(R"({"v":@V,"op":"LaunchTask","blobs":0,"body":{"task_id":1,"job_id":0,"stage_id":0,)"
+                                     R"("stage_attempt":0,"partition":0,"attempt":0,"plan":{"lit":1e300},"sink":{"kind":"result"}}})"));
+  CHECK(plan.error_message().find("must be an integer") == std::string::npos);
+}
+
 TEST_CASE("the handshake decodes at any protocol version; other messages do not") {
   // An old or newer peer's Hello (other version, fields missing or added) still decodes, so that
   // the handshake can refuse it naming both versions instead of "bad message".

@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include "master/master_core.h"
+#include "master/persistence.h"
 
 using namespace spp;
 using namespace spp::master;
@@ -703,4 +704,22 @@ TEST_CASE("master: a handshaken connection that never registers is dropped after
   h.tick();
   CHECK(count_effects<Close>(h.last) == 0);  // the worker is registered: never dropped this way
   CHECK(h.core.workers().at("worker-a").state == WorkerState::kAlive);
+}
+
+TEST_CASE("a recovery record with a float anywhere is skipped (1e55 MB was undefined behaviour)") {
+  auto app = [](nlohmann::json mem) {
+    return nlohmann::json{{"id", "app-20260101000000-0001"},
+                          {"desc", {{"name", "a"}, {"max_cores", nullptr}, {"cores_per_executor", nullptr},
+                                    {"memory_per_executor_mb", mem}, {"driver_url", "h:1"}, {"app_ui_url", ""},
+                                    {"user", "u"}, {"executor_env", nlohmann::json::object()}, {"app_id", nullptr}}},
+                          {"start_wall_ms", 1}, {"next_executor_id", 0}};
+  };
+  StoredState st;
+  CHECK(add_stored_record(st, "app_a", app(512)));
+  CHECK_FALSE(add_stored_record(st, "app_b", app(1.3333e55)));
+  CHECK_FALSE(add_stored_record(st, "app_c", app(512.0)));
+  nlohmann::json w = {{"id", "w"}, {"host", "h"}, {"port", 1.0e12}, {"cores", 1}, {"memory_mb", 1}, {"webui_url", ""}};
+  CHECK_FALSE(add_stored_record(st, "worker_w", w));
+  CHECK(st.apps.size() == 1);
+  CHECK(st.workers.empty());
 }
