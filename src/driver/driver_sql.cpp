@@ -222,7 +222,9 @@ Result<sql::ResolvedSource> resolve_source(const std::string& format, const std:
   for (const auto& fe : files.value()) file_base.emplace_back(fe.file.path, fe.base);
   auto parts = sql::exec::infer_partition_columns(file_base, type_inference);
   if (!parts) return R::error(parts.error_message());
-  if (parts.value().names.empty()) return sql::ResolvedSource{data.value(), 0};
+  int64_t bytes = 0;
+  for (const auto& fe : files.value()) bytes += fe.file.size;
+  if (parts.value().names.empty()) return sql::ResolvedSource{data.value(), 0, bytes};
   auto same = [](const std::string& a, const std::string& b) {
     return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
              return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
@@ -246,7 +248,7 @@ Result<sql::ResolvedSource> resolve_source(const std::string& format, const std:
     if (!overlap || f == "csv") fields.push_back(df);
   }
   fields.insert(fields.end(), part_fields.begin(), part_fields.end());
-  return sql::ResolvedSource{sql::DataType::structure(fields), static_cast<int>(part_fields.size())};
+  return sql::ResolvedSource{sql::DataType::structure(fields), static_cast<int>(part_fields.size()), bytes};
 }
 
 // The files' own columns: the user's schema (less partition columns, added after) or inferred.

@@ -1,10 +1,13 @@
 // SqlSession: JSON requests -> analysis / explain / views, no I/O.
 #include "sql/session.h"
 
+#include "sql/conf_catalog.h"
+
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
 
+#include "sql/conf_catalog.h"
 #include "sql/optimizer/optimizer.h"
 #include "sql/optimizer/subquery.h"
 #include "sql/parser/parser.h"
@@ -17,20 +20,6 @@ static std::string lower(std::string s) {
   return s;
 }
 
-static std::optional<int64_t> parse_bytes(const std::string& v) {
-  // Byte-size settings as Spark reads them: plain bytes or with a k/m/g suffix (10MB, 10m, -1).
-  try {
-    size_t used = 0;
-    int64_t n = std::stoll(v, &used);
-    std::string unit = lower(v.substr(used));
-    if (unit.empty() || unit == "b") return n;
-    if (unit == "k" || unit == "kb") return n << 10;
-    if (unit == "m" || unit == "mb") return n << 20;
-    if (unit == "g" || unit == "gb") return n << 30;
-  } catch (...) {}
-  return std::nullopt;
-}
-
 bool SqlConf::set(const std::string& key, const std::string& value) {
   std::string v = lower(value);
   if (key == "spark.sql.caseSensitive") { case_sensitive = v == "true"; return true; }
@@ -39,7 +28,7 @@ bool SqlConf::set(const std::string& key, const std::string& value) {
     return false;
   }
   if (key == "spark.sql.autoBroadcastJoinThreshold") {
-    auto b = parse_bytes(value);
+    auto b = parse_byte_string(value);
     if (b) planner.auto_broadcast_threshold = *b;
     return b.has_value();
   }
@@ -144,11 +133,13 @@ Result<PlanPtr> SqlSession::resolve_sources(const PlanPtr& p) {
       failed = t.error_message();
       return nullptr;
     }
-    if (user && t.value().schema == *user && t.value().partition_columns == 0) return nullptr;  // keep the decoder's attributes
     LogicalPlan s = *n;
-    s.output_attrs = attrs_for_fields(t.value().schema.fields, ids_);
-    s.data_attrs = s.output_attrs;
-    s.partition_cols = t.value().partition_columns;
+    s.size_hint = t.value().size_in_bytes;
+    if (!user || !(t.value().schema == *user) || t.value().partition_columns != 0) {  // else the decoder's attributes
+      s.output_attrs = attrs_for_fields(t.value().schema.fields, ids_);
+      s.data_attrs = s.output_attrs;
+      s.partition_cols = t.value().partition_columns;
+    }
     return make_plan(std::move(s));
   });
   if (failed) return Result<PlanPtr>::error(*failed);
@@ -234,12 +225,41 @@ json SqlSession::explain(const json& plan, const std::string& mode) {
   return plan_error("explain mode '" + mode + "' is not supported yet (simple, extended)");
 }
 
+// spark.conf.get of an unset key ({"get": key} -> {"value": default or null, "known": bool}) and
+// the checks of spark.conf.set / SET k=v ({"set": key, "value": v} -> {} or an error), by the
+// settings catalog (sql/conf_catalog.h).
+json SqlSession::conf_command(const json& body) {
+  auto illegal = [](const std::string& m, const char* cls = "") {
+    return json{{"error", {{"kind", "IllegalArgumentException"}, {"message", m}, {"errorClass", cls},
+                           {"messageParameters", json::object()}, {"sqlState", ""}}}};
+  };
+  if (body.contains("get") && body["get"].is_string()) {
+    const SqlConfEntry* e = find_sql_conf(body["get"].get<std::string>());
+    if (!e) return {{"known", false}};
+    auto d = sql_conf_default(*e, conf_.session_time_zone.empty() ? default_time_zone() : conf_.session_time_zone);
+    return {{"known", true}, {"value", d ? json(*d) : json(nullptr)}};
+  }
+  if (body.contains("set") && body["set"].is_string() && body.contains("value") && body["value"].is_string()) {
+    const std::string key = body["set"].get<std::string>();
+    const SqlConfEntry* e = find_sql_conf(key);
+    if (!e) return json::object();
+    if (e->is_static) {
+      AnalysisError err{"_LEGACY_ERROR_TEMP_1325", "", {{"key", key}}, "Cannot modify the value of a static config: " + key + "."};
+      return {{"error", error_json(err, nullptr)}};
+    }
+    if (auto m = check_sql_conf(*e, body["value"].get<std::string>())) return illegal(*m);
+    return json::object();
+  }
+  return plan_error("plan: conf needs {get: key} or {set: key, value}");
+}
+
 json SqlSession::command(const json& cmd) {
   const json* c = cmd.contains("command") ? &cmd["command"] : &cmd;
   if (c->is_object() && c->contains("sqlCommand")) return sql_command((*c)["sqlCommand"]);
   for (const char* op : {"persist", "unpersist", "getStorageLevel"})
     if (c->is_object() && c->contains(op)) return cache_command(op, (*c)[op]);
   if (c->is_object() && c->contains("catalog")) return catalog_command((*c)["catalog"]);
+  if (c->is_object() && c->contains("conf")) return conf_command((*c)["conf"]);
   if (c->is_object() && c->contains("registerFunction")) {
     // spark.udf.register(name, f, returnType): SQL and F.call_udf find it by name, shadowing a
     // built-in of the same name as Spark's session function registry does.

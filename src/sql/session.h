@@ -48,9 +48,12 @@ PlanPtr compute_current_time(const PlanPtr& p, const std::string& zone);
 // pure and the driver injects it): the schema of `format` files at `paths` — the user's
 // `schema` when given (checked against what the format allows), else inferred from the files.
 // `partition_columns`: how many of the schema's last fields are partition directories' columns.
+// `size_in_bytes`: the files' total size, the relation's statistics (Spark's HadoopFsRelation
+// sizeInBytes) that decide broadcast joins.
 struct ResolvedSource {
   DataType schema;
   int partition_columns = 0;
+  int64_t size_in_bytes = -1;
 };
 using SourceResolver = std::function<Result<ResolvedSource>(const std::string& format, const std::vector<std::string>& paths,
                                                       const std::vector<std::pair<std::string, std::string>>& options,
@@ -94,6 +97,7 @@ class SqlSession {
   nlohmann::json cache_command(const std::string& op, const nlohmann::json& body);
   nlohmann::json cache_plan(const PlanPtr& plan, const nlohmann::json& level, const std::string& table);
   nlohmann::json catalog_command(const nlohmann::json& body);
+  nlohmann::json conf_command(const nlohmann::json& body);
   // CACHE [LAZY] TABLE / UNCACHE TABLE / CLEAR CACHE (`lazy_or_if_exists` as the statement's flag).
   nlohmann::json cache_statement(parser::StmtKind kind, const std::string& name, const PlanPtr& query,
                                  const std::string& level, bool lazy_or_if_exists);

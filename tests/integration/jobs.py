@@ -56,6 +56,23 @@ def first_error(fn):
     return "no error"
 
 
+def executor_pids(app_id):
+    """PIDs of this application's executor processes (fault tests kill them)."""
+    import os as _os
+    out = []
+    for d in _os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open("/proc/%s/cmdline" % d, "rb") as f:
+                cmd = f.read().split(b"\\0")
+        except OSError:
+            continue
+        if b"executor" in cmd and app_id.encode() in cmd:
+            out.append(int(d))
+    return sorted(out)
+
+
 def emit():
     print(RESULT_MARK_PLACEHOLDER + _sparkpp_test_json.dumps(_SPARKPP_TEST_RESULTS, default=repr), flush=True)
 

@@ -166,27 +166,14 @@ spark = SparkSession.builder.appName("cache-faults").getOrCreate()
 sc = spark.sparkContext
 spark.conf.set("spark.sql.shuffle.partitions", "8")
 
-def executor_pids():
-    out = []
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            with open("/proc/%s/cmdline" % d, "rb") as f:
-                cmd = f.read().split(b"\0")
-        except OSError:
-            continue
-        if b"executor" in cmd and sc.applicationId.encode() in cmd:
-            out.append(int(d))
-    return sorted(out)
 
 agg = (spark.range(0, 200000, 1, 4).select((F.col("id") % 101).alias("k"), F.col("id").alias("v"))
        .groupBy("k").agg(F.sum("v").alias("s"), F.count("*").alias("n")).cache())
 check("before", lambda: sorted(map(list, agg.collect())))
 deadline = time.time() + 60
-while len(executor_pids()) < 2 and time.time() < deadline:
+while len(executor_pids(sc.applicationId)) < 2 and time.time() < deadline:
     time.sleep(0.05)
-pids = executor_pids()
+pids = executor_pids(sc.applicationId)
 check("executors", lambda: len(pids))
 os.kill(pids[0], signal.SIGKILL)  # its cached blocks and map outputs are gone
 check("after_kill", lambda: sorted(map(list, agg.collect())))

@@ -33,19 +33,6 @@ def get(path):
     with urllib.request.urlopen(base + path, timeout=10) as r:
         return json.loads(r.read())
 
-def executor_pids():
-    out = []
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            with open("/proc/%s/cmdline" % d, "rb") as f:
-                cmd = f.read().split(b"\0")
-        except OSError:
-            continue
-        if b"executor" in cmd and sc.applicationId.encode() in cmd:
-            out.append(int(d))
-    return sorted(out)
 
 killed = []
 
@@ -56,7 +43,7 @@ def killer(stage_name_part, min_complete):
     while time.time() < deadline:
         for st in get("/stages"):
             if st["status"] == "ACTIVE" and stage_name_part in st["name"] and st["numCompleteTasks"] >= min_complete:
-                pids = executor_pids()
+                pids = executor_pids(sc.applicationId)
                 if len(pids) >= 2:
                     os.kill(pids[0], signal.SIGKILL)
                     killed.append(st["name"])
@@ -86,9 +73,9 @@ def joined():
 killed.clear()
 # The master replaces the lost executor on the freed core: wait for it, so the join runs on two.
 deadline = time.time() + 60
-while len(executor_pids()) < 2 and time.time() < deadline:
+while len(executor_pids(sc.applicationId)) < 2 and time.time() < deadline:
     time.sleep(0.05)
-check("executors_before_join", lambda: len(executor_pids()))
+check("executors_before_join", lambda: len(executor_pids(sc.applicationId)))
 check("join", lambda: with_kill("Exchange", joined, min_complete=0))
 check("join_killed", lambda: list(killed))
 emit()

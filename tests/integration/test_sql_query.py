@@ -111,6 +111,48 @@ check("set", lambda: [rows(q("SET spark.sql.shuffle.partitions=5")), spark.conf.
                       rows(q("SET spark.sql.shuffle.partitions")), rows(q("SET spark.nope.key"))])
 check("explain", lambda: [q("EXPLAIN SELECT * FROM emp WHERE id > 1").columns,
                           q("EXPLAIN SELECT * FROM emp WHERE id > 1").collect()[0][0].startswith("== Physical Plan ==")])
+
+# Slice 4: settings as Spark's SQLConf reads and checks them.
+c = spark.conf
+check("conf_defaults", lambda: [c.get("spark.sql.autoBroadcastJoinThreshold"), c.get("spark.sql.files.maxPartitionBytes"),
+                                c.get("spark.sql.broadcastTimeout"), c.get("spark.sql.adaptive.enabled"),
+                                c.get("spark.sql.adaptive.coalescePartitions.minPartitionNum"),
+                                c.get("spark.sql.nope", None), c.get("spark.sql.nope", "d")])
+def conf_err(fn):
+    try:
+        fn()
+    except Exception as e:
+        return [type(e).__name__, getattr(e, "getErrorClass", lambda: None)(), str(e)]
+check("conf_errors", lambda: [conf_err(lambda: c.get("spark.sql.nope")),
+                              conf_err(lambda: c.set("spark.sql.shuffle.partitions", "abc")),
+                              conf_err(lambda: c.set("spark.sql.shuffle.partitions", -3)),
+                              conf_err(lambda: c.set("spark.sql.warehouse.dir", "/x"))[:2],
+                              conf_err(lambda: q("SET spark.sql.adaptive.enabled=maybe"))[0],
+                              c.get("spark.sql.shuffle.partitions")])
+check("conf_bool", lambda: [c.set("spark.sql.caseSensitive", False), c.get("spark.sql.caseSensitive"),
+                            rows(q("SET spark.sql.files.openCostInBytes")), rows(q("SET spark.sql.nope.x"))])
+# Files have sizes: two small CSV views join by broadcast, the filter and pruning reach the scans.
+import os, tempfile
+d = tempfile.mkdtemp()
+for name, text in (("l", "a,b\n1,x\n2,y\n3,z\n"), ("r", "a,c\n1,p\n2,q\n")):
+    with open(os.path.join(d, name + ".csv"), "w") as f:
+        f.write(text)
+    spark.read.csv(os.path.join(d, name + ".csv"), header=True, inferSchema=True).createOrReplaceTempView("f" + name)
+def file_join():
+    j = q("SELECT fl.a, b, c FROM fl JOIN fr ON fl.a = fr.a WHERE fl.a > 1")
+    import io, contextlib
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        j.explain()
+    text = out.getvalue()
+    c.set("spark.sql.autoBroadcastJoinThreshold", -1)
+    out2 = io.StringIO()
+    with contextlib.redirect_stdout(out2):
+        j.explain()
+    c.unset("spark.sql.autoBroadcastJoinThreshold")
+    return [rows(j), "BroadcastHashJoin" in text, "SortMergeJoin" in out2.getvalue(),
+            "PushedFilters: [GreaterThan(a,1)], ReadSchema: struct<a:int,b:string>" in text]
+check("file_join", file_join)
 emit()
 spark.stop()
 '''
@@ -192,3 +234,15 @@ def test_sql_queries_local(tmp_path):
     assert r("set") == [[["spark.sql.shuffle.partitions", "5"]], "5", [["spark.sql.shuffle.partitions", "5"]],
                         [["spark.nope.key", "<undefined>"]]]
     assert r("explain") == [["plan"], True]
+    assert r("conf_defaults") == ["10485760b", "134217728b", "300000ms", "true", None, None, "d"]
+    ce = r("conf_errors")
+    assert ce[0] == ["SparkNoSuchElementException", "SQL_CONF_NOT_FOUND",
+                     '[SQL_CONF_NOT_FOUND] The SQL config "spark.sql.nope" cannot be found. Please verify that the config exists.']
+    assert ce[1][0] == "IllegalArgumentException" and ce[1][2] == "spark.sql.shuffle.partitions should be int, but was abc"
+    assert ce[2][2] == ("'-3' in spark.sql.shuffle.partitions is invalid. "
+                        "The value of spark.sql.shuffle.partitions should be positive.")
+    assert ce[3] == ["AnalysisException", "_LEGACY_ERROR_TEMP_1325"]
+    assert ce[4] == "IllegalArgumentException" and ce[5] == "5"  # rejected values leave the setting alone
+    assert r("conf_bool") == [None, "false", [["spark.sql.files.openCostInBytes", "4194304b"]],
+                              [["spark.sql.nope.x", "<undefined>"]]]
+    assert r("file_join") == [[[2, "y", "q"]], True, True, True]

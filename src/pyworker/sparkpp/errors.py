@@ -164,10 +164,15 @@ class UnknownException(CapturedException):
     pass
 
 
+class SparkNoSuchElementException(CapturedException):
+    pass
+
+
 _CAPTURED = {c.__name__: c for c in (
     AnalysisException, TempTableAlreadyExistsException, ParseException, IllegalArgumentException,
     ArithmeticException, ArrayIndexOutOfBoundsException, DateTimeException, NumberFormatException,
-    QueryExecutionException, SparkRuntimeException, SparkUpgradeException, UnknownException)}
+    QueryExecutionException, SparkRuntimeException, SparkUpgradeException, UnknownException,
+    SparkNoSuchElementException)}
 
 
 def captured_error(kind, message, error_class=None, message_parameters=None, sql_state=None):

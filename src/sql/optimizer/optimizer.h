@@ -20,6 +20,7 @@ PlanPtr collapse_project(const PlanPtr& p);        // Project(Project(x)) -> Pro
 PlanPtr column_pruning(const PlanPtr& p);          // only needed columns flow up; scans read only those
 PlanPtr limit_push_down(const PlanPtr& p);         // Limit(Limit), through Union and outer joins
 PlanPtr remove_noop_operators(const PlanPtr& p);   // a Project that outputs its child's output as is
+PlanPtr eliminate_subquery_aliases(const PlanPtr& p);  // Spark's EliminateSubqueryAliases
 
 // Spark's "Extract Python UDFs" batch (python_udfs.cpp): every PythonUDF call moves into a
 // BatchEvalPython beneath its operator; inner joins' two-sided UDF conditions become Filters.

@@ -433,11 +433,19 @@ PlanPtr replace_set_operations(const PlanPtr& p) {
   });
 }
 
+PlanPtr eliminate_subquery_aliases(const PlanPtr& p) {
+  return plan_transform_up(p, [](const PlanPtr& n) -> PlanPtr {
+    return n->kind == PlanKind::SubqueryAlias ? n->children[0] : nullptr;
+  });
+}
+
 PlanPtr optimize(const PlanPtr& plan) {
   static const std::vector<PlanPtr (*)(const PlanPtr&)> batch = {
       push_down_predicates, combine_filters, collapse_project, column_pruning, limit_push_down,
       constant_folding, boolean_simplification, prune_filters, remove_noop_operators};
-  PlanPtr cur = replace_set_operations(plan);  // Spark's "Replace Operators" batch, once
+  // Spark's "Finish Analysis" batch first: a view's or a subquery's alias only names columns
+  // for the analyzer, and left in place it stops filters and column pruning at the view.
+  PlanPtr cur = replace_set_operations(eliminate_subquery_aliases(plan));  // then "Replace Operators", once
   for (int i = 0; i < 100; ++i) {
     PlanPtr next = cur;
     for (auto rule : batch) next = rule(next);

@@ -85,21 +85,61 @@ def _rename(struct, names):
 __all__ = ["SparkSession"]
 
 
-class RuntimeConfig:
-    def __init__(self, conf):
-        self._conf = conf
+_NoValue = object()
 
-    def get(self, key, default=None):
-        return self._conf.get(key, default)
+
+class RuntimeConfig:
+    """spark.conf: the session's settings (sent with every request to the driver). Unset
+    spark.sql.* keys read as Spark's defaults and values are checked, by the driver's settings
+    catalog (src/sql/conf_catalog.cpp), as Spark's SQLConf does."""
+
+    def __init__(self, conf, session=None):
+        self._conf = conf
+        self._session = session
+
+    def _command(self, body):
+        _, reply, _ = self._session._client._request("PySqlCommand", {"command": {"command": {"conf": body}}})
+        return reply.get("value") or {}
+
+    def get(self, key, default=_NoValue):
+        _check_str(key, "key")
+        if key in self._conf:
+            return self._conf[key]
+        if default is not _NoValue:
+            if default is not None:
+                _check_str(default, "default")
+            return default
+        reply = self._command({"get": key}) if self._session is not None else {}
+        if reply.get("known"):
+            return reply.get("value")
+        from sparkpp.errors import SparkNoSuchElementException
+        raise SparkNoSuchElementException(
+            '[SQL_CONF_NOT_FOUND] The SQL config "%s" cannot be found. Please verify that the config exists.' % key,
+            error_class="SQL_CONF_NOT_FOUND", message_parameters={"sqlConf": '"%s"' % key}, sql_state="42K0I")
 
     def set(self, key, value):
-        self._conf[key] = str(value)
+        _check_str(key, "key")
+        # As py4j hands a bool to the JVM: Spark stores it as "true"/"false".
+        value = ("true" if value else "false") if isinstance(value, bool) else str(value)
+        if self._session is not None and key.startswith("spark.sql."):
+            self._command({"set": key, "value": value})  # raises Spark's error for a bad value
+        self._conf[key] = value
 
     def unset(self, key):
+        _check_str(key, "key")
         self._conf.pop(key, None)
+
+    def getAll(self):
+        return dict(self._conf)
 
     def isModifiable(self, key):
         return not key.startswith("spark.") or key.startswith("spark.sql.")
+
+
+def _check_str(value, name):
+    if not isinstance(value, str):
+        raise PySparkTypeError(error_class="NOT_STR", message_parameters={
+            "arg_name": name, "arg_type": type(value).__name__})
 
 
 class _BuilderProperty:
@@ -161,7 +201,7 @@ class SparkSession:
         self._sc = sparkContext
         conf = dict(sparkContext._conf.getAll())
         conf.update(options or {})
-        self._conf = RuntimeConfig(conf)
+        self._conf = RuntimeConfig(conf, self)
         self._plan_client = None
         _patch_rdd_to_df(self)
         with SparkSession._lock:
@@ -254,7 +294,12 @@ class SparkSession:
             self._conf.set(key, value)
             rows = [(key, value)]
         elif key:
-            rows = [(key, str(self._conf.get(key, "<undefined>")))]
+            from sparkpp.errors import SparkNoSuchElementException
+            try:  # Spark: conf.getOption(key) (a default counts) or <undefined>
+                value = self._conf.get(key)
+            except SparkNoSuchElementException:
+                value = None
+            rows = [(key, "<undefined>" if value is None else str(value))]
         else:
             rows = sorted((k, str(v)) for k, v in self._conf._conf.items())
         schema = T.StructType([T.StructField("key", T.StringType(), False),
