@@ -1,5 +1,5 @@
-"""Runs PySpark 3.5's own docstring examples (DataFrame, Column, GroupedData, Window, functions)
-against sparkpp on local[2] and prints pass/fail/skip counts per file and per method.
+"""Runs PySpark 3.5's own docstring examples (DataFrame, Column, GroupedData, Window, functions;
+RDD) against sparkpp and prints pass/fail/skip counts per file and per method.
 
     SPARKPP_PYSPARK_SRC=/path/to/spark  /usr/bin/python3 tests/docstrings/run_docstrings.py \
         [--files dataframe,column,group,window,functions] [--only REGEX] [-v] [--json OUT]
@@ -11,6 +11,8 @@ copied here. Started outside `sparkpp submit`, the script re-runs itself under
 
 Each docstring runs as one doctest, as PySpark's `_test()` does: globals = the module of the same
 name (sparkpp's) plus `spark`, `sc` and the usual names; NORMALIZE_WHITESPACE | ELLIPSIS.
+SQL files run on a session on local[2]; `rdd` (python/pyspark/rdd.py) on a bare SparkContext on
+local[4], as pyspark.rdd's `_test()` (its outputs depend on the default parallelism).
 Docstrings needing what the issues leave out are skipped with a reason (skips.py)."""
 import argparse
 import ast
@@ -28,15 +30,17 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 
 FILES = ("dataframe", "column", "group", "window", "functions", "udf", "pandas/functions",
-         "pandas/map_ops", "pandas/group_ops")
+         "pandas/map_ops", "pandas/group_ops", "rdd")
+CORE = {"rdd"}  # python/pyspark/<name>.py, run on a SparkContext (not python/pyspark/sql/)
 EXAMPLE_TIMEOUT = 60  # seconds; a hung example fails instead of stalling the run
 
 
 # ----------------------------------------------------------------------------- sources
 
 def read_source(src, name):
-    """Text of python/pyspark/sql/<name>.py from a checkout or a bare git dir."""
-    rel = "python/pyspark/sql/%s.py" % name
+    """Text of python/pyspark/sql/<name>.py (python/pyspark/<name>.py for CORE) from a checkout
+    or a bare git dir."""
+    rel = ("python/pyspark/%s.py" if name in CORE else "python/pyspark/sql/%s.py") % name
     if os.path.isfile(os.path.join(src, rel)):
         with open(os.path.join(src, rel)) as f:
             return f.read()
@@ -105,10 +109,12 @@ class Runner(doctest.DocTestRunner):
 
 def base_globals(module):
     import pyspark
+    import importlib
+    if module in CORE:  # pyspark.rdd's _test(): the module's namespace (+ sc, given later)
+        return dict(vars(importlib.import_module("pyspark." + module)))
     import pyspark.sql.functions as F
     import pyspark.sql.types as T
     from pyspark.sql import Row, SparkSession, Window
-    import importlib
     # PySpark's pandas/ modules hold methods sparkpp keeps on the classes themselves
     here = {"pandas/functions": "pandas_udf", "pandas/map_ops": "dataframe",
             "pandas/group_ops": "group"}.get(module, module)
@@ -155,7 +161,10 @@ def run_file(module, text, spark, only, verbose):
             results.append(res)
             continue
         globs = base_globals(module)
-        globs.update(spark=spark, sc=spark.sparkContext)
+        if module in CORE:
+            globs.update(sc=spark)  # a SparkContext
+        else:
+            globs.update(spark=spark, sc=spark.sparkContext)
         test = parser.get_doctest(doc, globs, name, module + ".py", line)
         runner = Runner(optionflags=flags, verbose=False)
         runner.run(test, out=lambda s: None, clear_globs=True)
@@ -240,13 +249,22 @@ def print_causes(per_file, top=40):
 
 
 def main_inside(args):
+    from pyspark import SparkContext
     from pyspark.sql import SparkSession
-    spark = SparkSession.builder.master("local[2]").appName("pyspark docstrings").getOrCreate()
     signal.signal(signal.SIGALRM, _alarm)
     per_file = {}
-    for module in args.files.split(","):
+    spark = None
+    modules = args.files.split(",")
+    for module in [m for m in modules if m not in CORE] + [m for m in modules if m in CORE]:
         text = read_source(args.src, module)
         print("== %s.py" % module, flush=True)
+        if module in CORE:
+            if spark is not None:
+                spark.stop()
+            spark = SparkContext("local[4]", "PythonTest")
+        elif spark is None:
+            spark = SparkSession.builder.master("local[2]").appName(
+                "pyspark docstrings").getOrCreate()
         per_file[module] = run_file(module, text, spark, args.only, args.verbose)
     rows = summarize(per_file)
     print_table(rows)
@@ -254,7 +272,8 @@ def main_inside(args):
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"table": rows, "files": per_file}, f, indent=1)
-    spark.stop()
+    if spark is not None:
+        spark.stop()
 
 
 def main():

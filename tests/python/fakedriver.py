@@ -6,6 +6,7 @@ protocol against a real sparkpp.worker served over socket.socketpair() in a thre
 goes through the whole Python stack: RDD -> lineage messages -> task plans -> worker -> results.
 """
 import os
+import shutil
 import socket
 import tempfile
 import struct
@@ -106,6 +107,7 @@ class FakeGateway:
     # -- handlers
     def _on_PyCreateContext(self, body, blobs):
         conf = dict(body["conf"])
+        self.nodes = {}  # RDD ids count from 0 in every context, as in the C++ driver
         return "PyContextInfo", {"app_id": self.app_id,
                                  "master": conf.get("spark.master", "local[4]"),
                                  "app_name": conf.get("spark.app.name", "test"),
@@ -130,6 +132,11 @@ class FakeGateway:
 
     def _on_PyUnpersist(self, body, blobs):
         return self._on_call("PyUnpersist", body, blobs)
+
+    def _on_PyForgetRdds(self, body, blobs):
+        for rid in body["rdds"]:  # as the C++ driver: the lineage node goes
+            self.nodes.pop(rid, None)
+        return self._on_call("PyForgetRdds", body, blobs)
 
     def _on_PyCheckpointed(self, body, blobs):
         return self._on_call("PyCheckpointed", body, blobs)
@@ -195,10 +202,15 @@ class FakeGateway:
             self.fids[rid] = fid = len(self.func_blobs) + 100
             self.func_blobs[fid] = blobs[0]
             n = self.nodes[body["parents"][0]]["num_partitions"]
+        elif kind == "union" and body["args"].get("partitioner_aware"):
+            n = self.nodes[body["parents"][0]]["num_partitions"]
         elif kind == "union":
             n = sum(self.nodes[p]["num_partitions"] for p in body["parents"])
         elif kind == "coalesce":
             n = min(body["num_partitions"], self.nodes[body["parents"][0]]["num_partitions"])
+        elif kind == "shuffled":
+            n = body["num_partitions"]
+            node["blocks"] = None  # map outputs, computed by the first plan that reads them
         elif kind == "zip":
             a, b = (self.nodes[p]["num_partitions"] for p in body["parents"])
             assert a == b
@@ -222,6 +234,9 @@ class FakeGateway:
             funcs[fid] = self.func_blobs[fid]
             return {"op": "apply", "func": fid, "split": p,
                     "child": self._plan(node["parents"][0], p, inputs, funcs)}
+        if kind == "union" and node["args"].get("partitioner_aware"):
+            return {"op": "concat", "children": [self._plan(q, p, inputs, funcs)
+                                                  for q in node["parents"]]}
         if kind == "union":
             for parent in node["parents"]:
                 k = self.nodes[parent]["num_partitions"]
@@ -238,7 +253,28 @@ class FakeGateway:
         if kind == "zip":
             return {"op": "zip", "children": [self._plan(q, p, inputs, funcs)
                                                for q in node["parents"]]}
+        if kind == "shuffled":
+            if node["blocks"] is None:
+                node["blocks"] = self._run_map_stage(node)
+            inputs.append(("pickled", node["blocks"][p]))
+            return {"op": "input", "input": len(inputs) - 1, "format": "pickled"}
         raise AssertionError(kind)
+
+    def _run_map_stage(self, node):
+        """The shuffle's map tasks, run one after another: their blocks per reduce partition."""
+        parent = node["parents"][0]
+        blocks = [[] for _ in range(node["num_partitions"])]
+        for q in range(self.nodes[parent]["num_partitions"]):
+            inputs, funcs = [], {}
+            plan = self._plan(parent, q, inputs, funcs)
+            self.task_id += 1
+            res = self.link.run_task(self.task_id, q, plan, "shuffle", funcs, inputs,
+                                     {"spark.sparkpp.broadcastDir": self.broadcast_dir})
+            assert res[0] == "done", res
+            for b in res[1]:
+                (r,) = struct.unpack(">I", b[:4])
+                blocks[r].append(b[4:])
+        return blocks
 
     def _on_PyRunJob(self, body, blobs):
         rid = body["rdd"]
@@ -277,3 +313,4 @@ class FakeGateway:
 
     def close(self):
         self.link.close()
+        shutil.rmtree(self.broadcast_dir, ignore_errors=True)  # no sparkpp-* dirs left in /tmp

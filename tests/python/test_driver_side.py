@@ -157,15 +157,18 @@ def test_lineage_messages(sc, gateway):
     out = c.collect()
     assert out == [(x, x) for x in [3, 4, 5, 6, 1, 2, 3, 4, 5]]
     defs = gateway.sent("PyDefineRdd")
-    assert [d["kind"] for d in defs] == ["parallelize", "python", "union", "zip", "coalesce"]
+    # as PySpark: union re-serializes the batched parallelize side (an identity map), zip both
+    # auto-batched sides (the ids show it; RDD ids count from 0 in each context)
+    assert [d["kind"] for d in defs] == ["parallelize", "python", "python", "union", "python",
+                                         "python", "zip", "coalesce"]
     ids = [d["id"] for d in defs]
-    assert ids == sorted(ids)
+    assert ids == list(range(ids[0], ids[0] + 8))
     pdef = defs[0]
     assert pdef["args"] == {"batches": [1, 2]} and pdef["num_partitions"] == 2
-    assert [r[2] for r in gateway.requests if r[0] == "PyDefineRdd"] == [3, 1, 0, 0, 0]
+    assert [r[2] for r in gateway.requests if r[0] == "PyDefineRdd"] == [3, 1, 1, 0, 1, 1, 0, 0]
     assert defs[1]["parents"] == [a.id()] and defs[1]["args"] == {"preserves_partitioning": False, "broadcasts": []}
-    assert defs[2]["parents"] == [m.id(), a.id()] and defs[2]["num_partitions"] == 4
-    assert defs[4]["num_partitions"] == 1
+    assert defs[3]["parents"] == [m.id(), ids[2]] and defs[3]["num_partitions"] == 4
+    assert defs[7]["num_partitions"] == 1
     job = gateway.sent("PyRunJob")[-1]
     assert job["rdd"] == c.id() and job["partitions"] == [] and job["sink"] == {"kind": "result"}
     assert "collect at" in job["description"] and "test_driver_side.py" in job["description"]
@@ -302,3 +305,4 @@ def test_gateway_concurrent_requests_replies_out_of_order():
     t2.join(5)
     assert results == {"slow": "slow", "fast": "fast"}
     gw.close()
+

@@ -9,7 +9,8 @@ import pytest
 
 from sparkpp import _wire
 from sparkpp.serializers import (AutoBatchedSerializer, BatchedSerializer, CloudPickleSerializer,
-                                 FileContentSerializer, INPUT_DECODERS, UTF8LinesSerializer)
+                                 FileContentSerializer, INPUT_DECODERS, UTF8LinesSerializer,
+                                 dump_auto_batches, dump_batches)
 
 
 def test_frame_layout():
@@ -63,28 +64,72 @@ def test_channel_rejects_wrong_version_and_oversize():
         _wire.Channel(b, max_frame=50).recv()
 
 
-def test_batched_serializer():
-    out = list(BatchedSerializer(batch_size=3).dump_stream(range(7)))
+def test_transport_batches():
+    out = list(dump_batches(range(7), 3))
     assert [pickle.loads(b) for b, _ in out] == [[0, 1, 2], [3, 4, 5], [6]]
     assert [n for _, n in out] == [3, 3, 1]
-    assert list(BatchedSerializer().load_stream(b for b, _ in out)) == list(range(7))
-    (b, n), = BatchedSerializer(batch_size=-1).dump_stream(iter(range(5)))
+    (b, n), = dump_batches(iter(range(5)), -1)
     assert pickle.loads(b) == list(range(5)) and n == 5
 
 
-def test_auto_batched_grows_and_round_trips():
-    out = list(AutoBatchedSerializer().dump_stream(range(5000)))
+def test_auto_batches_grow_and_round_trip():
+    out = list(dump_auto_batches(range(5000)))
     sizes = [n for _, n in out]
     assert sizes[:4] == [1, 2, 4, 8] and sum(sizes) == 5000
     assert [x for b, _ in out for x in pickle.loads(b)] == list(range(5000))
-    big = list(AutoBatchedSerializer(best_size=100).dump_stream(["x" * 2000] * 6))
+    big = list(dump_auto_batches(["x" * 2000] * 6, best_size=100))
     assert all(n == 1 for _, n in big)
-    assert list(AutoBatchedSerializer().dump_stream([])) == []
+    assert list(dump_auto_batches([])) == []
+
+
+def test_pyspark_serializer_classes_stream_api():
+    """The classes user code imports from pyspark.serializers: PySpark's framed stream API,
+    equality (equal serializers read each other's output), hashing and reprs."""
+    import io
+    from sparkpp.serializers import (AutoSerializer, CompressedSerializer, CPickleSerializer,
+                                     MarshalSerializer, NoOpSerializer, PairDeserializer,
+                                     PickleSerializer, UTF8Deserializer, write_int)
+    for ser in (PickleSerializer(), CPickleSerializer(), MarshalSerializer(), AutoSerializer(),
+                CompressedSerializer(PickleSerializer()), BatchedSerializer(MarshalSerializer(), 3),
+                AutoBatchedSerializer(PickleSerializer(), 16)):
+        buf = io.BytesIO()
+        ser.dump_stream(iter(range(10)), buf)
+        buf.seek(0)
+        assert list(ser.load_stream(buf)) == list(range(10)), ser
+        hash(ser)
+    assert BatchedSerializer(MarshalSerializer(), 3) == BatchedSerializer(MarshalSerializer(), 3)
+    assert BatchedSerializer(MarshalSerializer(), 3) != BatchedSerializer(MarshalSerializer(), 4)
+    assert repr(AutoBatchedSerializer(CPickleSerializer())) == \
+        "AutoBatchedSerializer(CloudPickleSerializer())"
+    buf = io.BytesIO()
+    for s in (b"ab", "\u00e9".encode()):
+        write_int(len(s), buf)
+        buf.write(s)
+    buf.seek(0)
+    assert list(UTF8Deserializer().load_stream(buf)) == ["ab", "\u00e9"]
+    assert NoOpSerializer().dumps(b"x") == b"x"
+    assert PairDeserializer(NoOpSerializer(), UTF8Deserializer()) == \
+        PairDeserializer(NoOpSerializer(), UTF8Deserializer())
+
+
+def test_main_classes_travel_by_value():
+    """Data is cloudpickled as PySpark 3.5's CPickleSerializer: a namedtuple or class that only
+    exists in the driver's __main__ survives pickle.loads in a process without it."""
+    import collections
+    import subprocess
+    import sys
+    P = collections.namedtuple("P", "x y")
+    P.__module__ = "__main__"
+    P.__qualname__ = "P"
+    (blob, n), = dump_batches([P(1, 2)], 10)
+    code = "import pickle,sys; v = pickle.loads(sys.stdin.buffer.read()); print(v[0].x, type(v[0]).__name__)"
+    out = subprocess.run([sys.executable, "-c", code], input=blob, capture_output=True, check=True)
+    assert out.stdout.split() == [b"1", b"P"]
 
 
 def test_text_lines_and_files():
     ser = UTF8LinesSerializer(batch_bytes=8)
-    out = list(ser.dump_stream(["héllo", b"raw", 42, ""]))
+    out = list(ser.dump_blobs(["héllo", b"raw", 42, ""]))
     assert b"".join(b for b, _ in out) == "héllo\nraw\n42\n\n".encode()
     assert sum(n for _, n in out) == 4
     assert INPUT_DECODERS["lines"]("a\n\nb\n".encode()) == ["a", "", "b"]
@@ -136,3 +181,10 @@ def test_big_frames_arrive_whole_in_a_writable_buffer():
     b.close()
     assert op == "PwInput" and [bytes(x) for x in blobs] == [blob, b"", b"z"]
     assert all(isinstance(x, bytearray) for x in blobs)
+
+
+def test_hll_registers_and_estimate():
+    """countApproxDistinct's HyperLogLog++ (doctests of sparkpp/_hll.py)."""
+    import doctest
+    from sparkpp import _hll
+    assert doctest.testmod(_hll).failed == 0

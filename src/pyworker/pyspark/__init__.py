@@ -12,7 +12,7 @@ from sparkpp.version import SPARK_VERSION as __version__  # noqa: F401
 _SUBMODULES = (
     "conf", "context", "rdd", "rddsampler", "serializers", "statcounter", "storagelevel",
     "taskcontext", "broadcast", "accumulators", "files", "errors", "version", "shuffle",
-    "resultiterable",
+    "resultiterable", "resource", "resource.profile", "resource.requests", "resource.information",
     "sql", "sql.types", "sql.session", "sql.dataframe", "sql.column", "sql.functions",
     "sql.group", "sql.readwriter", "sql.window", "sql.catalog",
     "sql.context", "sql.udf", "sql.pandas_udf",

@@ -11,17 +11,17 @@ except ImportError:
 from sparkpp.version import SPARK_VERSION, __version__  # noqa: E402
 from sparkpp.conf import SparkConf  # noqa: E402
 from sparkpp.storagelevel import StorageLevel  # noqa: E402
-from sparkpp.taskcontext import TaskContext  # noqa: E402
+from sparkpp.taskcontext import BarrierTaskContext, BarrierTaskInfo, TaskContext  # noqa: E402
 from sparkpp.files import SparkFiles  # noqa: E402
 from sparkpp.accumulators import Accumulator, AccumulatorParam  # noqa: E402
 from sparkpp.broadcast import Broadcast  # noqa: E402
 from sparkpp.statcounter import StatCounter  # noqa: E402
-from sparkpp.rdd import RDD  # noqa: E402
+from sparkpp.rdd import RDD, RDDBarrier  # noqa: E402
 import sparkpp.shuffle  # noqa: E402,F401  (attaches the key-value API to RDD)
 from sparkpp.context import SparkContext  # noqa: E402
 from sparkpp.serializers import (  # noqa: E402
     PickleSerializer, CPickleSerializer, CloudPickleSerializer, BatchedSerializer,
-    AutoBatchedSerializer)
+    AutoBatchedSerializer, MarshalSerializer)
 from sparkpp.errors import (  # noqa: E402
     PySparkException, Py4JJavaError, SparkJobError)
 
@@ -38,5 +38,6 @@ __all__ = [
     "SparkConf", "SparkContext", "RDD", "StorageLevel", "Broadcast", "Accumulator",
     "AccumulatorParam", "TaskContext", "SparkFiles", "StatCounter", "Row", "SparkSession",
     "PickleSerializer", "CPickleSerializer", "CloudPickleSerializer", "BatchedSerializer",
-    "AutoBatchedSerializer", "PySparkException", "Py4JJavaError", "SparkJobError",
+    "AutoBatchedSerializer", "MarshalSerializer", "PySparkException", "Py4JJavaError",
+    "SparkJobError", "RDDBarrier", "BarrierTaskContext", "BarrierTaskInfo",
 ]

@@ -5,6 +5,7 @@ Templates use <param> placeholders as PySpark's error_classes.py; messages read
 
 ERROR_CLASSES = {
     "ATTRIBUTE_NOT_SUPPORTED": "Attribute `<attr_name>` is not supported.",
+    "CALL_BEFORE_INITIALIZE": "Not supported to call `<func_name>` before initialize <object>.",
     "CANNOT_BE_NONE": "Argument `<arg_name>` can not be None.",
     "CANNOT_CONVERT_COLUMN_INTO_BOOL": "Cannot convert column into bool: please use '&' for "
     "'and', '|' for 'or', '~' for 'not' when building DataFrame boolean expressions.",
@@ -25,6 +26,7 @@ ERROR_CLASSES = {
     "COLUMN_IN_LIST": "`<func_name>` does not allow a Column in a list.",
     "DISALLOWED_TYPE_FOR_CONTAINER": "Argument `<arg_name>`(type: <arg_type>) should only "
     "contain a type in [<allowed_types>], got <return_type>",
+    "NOT_IN_BARRIER_STAGE": "It is not in a barrier stage.",
     "INVALID_NDARRAY_DIMENSION": "NumPy array input should be of <dimensions> dimensions.",
     "INVALID_TYPE_DF_EQUALITY_ARG": "Expected type <expected_type> for `<arg_name>` but got "
     "type <actual_type>.",

@@ -35,6 +35,7 @@ import zlib
 from itertools import islice
 from operator import add, itemgetter
 
+from sparkpp.serializers import dumps_data
 from sparkpp.taskcontext import TaskContext
 
 _PROTOCOL = pickle.HIGHEST_PROTOCOL
@@ -142,7 +143,7 @@ class _RunWriter:
     def _flush(self):
         if not self.buf:
             return
-        raw = pickle.dumps(self.buf, _PROTOCOL)
+        raw = dumps_data(self.buf)  # cloudpickle: values of driver-defined classes
         self.buf = []
         data = zlib.compress(raw, 1)
         self.f.write(_LEN.pack(len(data)))

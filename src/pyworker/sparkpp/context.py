@@ -12,8 +12,10 @@ from sparkpp import accumulators as _acc
 from sparkpp.accumulators import Accumulator
 from sparkpp.broadcast import Broadcast
 from sparkpp.conf import SparkConf, _system_properties
-from sparkpp.rdd import RDD, _local_path
-from sparkpp.serializers import BatchedSerializer, PickleSerializer
+from sparkpp.rdd import RDD, _local_path, _union
+from sparkpp.serializers import (AutoBatchedSerializer, BatchedSerializer, CPickleSerializer,
+                                 NoOpSerializer, PairDeserializer, UTF8Deserializer,
+                                 dump_batches)
 from sparkpp.version import SPARK_VERSION
 
 __all__ = ["SparkContext"]
@@ -33,8 +35,8 @@ def _default_gateway():
 class SparkContext:
     _active_spark_context = None
     _lock = threading.RLock()
-    _next_rdd_id = 0       # process-wide: RDD ids never repeat, even across contexts
     _next_accum_id = 0
+    _rdd_ids_used = 0      # process-wide: the driver's lineage ids never repeat across contexts
 
     PACKAGE_EXTENSIONS = (".zip", ".egg", ".jar")
 
@@ -57,7 +59,14 @@ class SparkContext:
             for k, v in (environment or {}).items():
                 conf.setExecutorEnv(k, v)
             self._batchSize = batchSize
-            self.serializer = serializer or PickleSerializer()
+            # As PySpark: the serializer given (default CPickleSerializer), batched. Data between
+            # sparkpp processes always travels as cloudpickled batches (serializers.py); this
+            # object is what user code sees (sc.serializer, RDD._jrdd_deserializer).
+            self._unbatched_serializer = serializer or CPickleSerializer()
+            if batchSize == 0:
+                self.serializer = AutoBatchedSerializer(self._unbatched_serializer)
+            else:
+                self.serializer = BatchedSerializer(self._unbatched_serializer, batchSize)
             self._gateway = gateway if gateway is not None else _default_gateway()
             _, info, _ = self._gateway.request("PyCreateContext", {"conf": conf._as_dict()})
             self._stopped = False
@@ -74,6 +83,8 @@ class SparkContext:
             self._define_lock = threading.RLock()
             self._accum_lock = threading.Lock()
             self._checkpoint_dir = None
+            self._next_rdd_id = 0
+            self._rdd_id_base = SparkContext._rdd_ids_used  # the driver's id = base + id()
             self._pending_checkpoints = set()  # RDDs marked with checkpoint(), not yet saved
             SparkContext._active_spark_context = self
         for path in pyFiles or ():
@@ -229,13 +240,15 @@ class SparkContext:
 
     # ------------------------------------------------------------------ RDD creation
     def _new_rdd_id(self):
-        with SparkContext._lock:
-            rid = SparkContext._next_rdd_id
-            SparkContext._next_rdd_id += 1
+        with SparkContext._lock:  # per context from 0, as Spark; the driver's ids stay unique
+            rid = self._next_rdd_id
+            self._next_rdd_id = rid + 1
+            SparkContext._rdd_ids_used = max(SparkContext._rdd_ids_used,
+                                             self._rdd_id_base + rid + 1)
         return rid
 
     def emptyRDD(self):
-        return RDD(self, "parallelize", (), 0, {"batches": []})
+        return RDD(self, "parallelize", (), 0, {"batches": []}, deserializer=NoOpSerializer())
 
     def range(self, start, end=None, step=1, numSlices=None):
         if end is None:
@@ -268,16 +281,18 @@ class SparkContext:
         # As PySpark: pickle in batches of max(1, min(len // n, 1024)) elements, then give each
         # partition a contiguous run of *batches* (partition i: batches [i*B//n, (i+1)*B//n)).
         batch_size = max(1, min(len(c) // num_slices, self._batchSize or _DEFAULT_BATCH))
-        batches = [b for b, _ in BatchedSerializer(self.serializer, batch_size).dump_stream(c)]
+        batches = [b for b, _ in dump_batches(c, batch_size)]
         nb = len(batches)
         counts = [(i + 1) * nb // num_slices - i * nb // num_slices for i in range(num_slices)]
-        return RDD(self, "parallelize", (), num_slices, {"batches": counts}, batches)
+        return RDD(self, "parallelize", (), num_slices, {"batches": counts}, batches,
+                   BatchedSerializer(self._unbatched_serializer, batch_size))
 
     def textFile(self, name, minPartitions=None, use_unicode=True):
         self._check_active()
         m = minPartitions if minPartitions is not None else self.defaultMinPartitions
         rdd = RDD(self, "text_file", (), None,
-                  {"paths": _split_paths(name), "min_partitions": int(m)})
+                  {"paths": _split_paths(name), "min_partitions": int(m)},
+                  deserializer=UTF8Deserializer(use_unicode))
         rdd._name = name
         if not use_unicode:
             return rdd.map(lambda s: s.encode("utf-8"), True)
@@ -287,7 +302,9 @@ class SparkContext:
         self._check_active()
         m = minPartitions if minPartitions is not None else self.defaultMinPartitions
         rdd = RDD(self, "whole_text_files", (), None,
-                  {"paths": _split_paths(path), "min_partitions": int(m)})
+                  {"paths": _split_paths(path), "min_partitions": int(m)},
+                  deserializer=PairDeserializer(UTF8Deserializer(use_unicode),
+                                                UTF8Deserializer(use_unicode)))
         rdd._name = path
         if not use_unicode:
             return rdd.map(lambda kv: (kv[0].encode("utf-8"), kv[1].encode("utf-8")), True)
@@ -303,7 +320,11 @@ class SparkContext:
         self._unsupported("binaryRecords")
 
     def pickleFile(self, name, minPartitions=None):
-        self._unsupported("pickleFile")
+        """An RDD of what rdd.saveAsPickleFile wrote: one partition per part file (listed here,
+        hidden files skipped; read by the tasks, so on a cluster the path must be shared)."""
+        self._check_active()
+        files = _input_files(_split_paths(name))
+        return self.parallelize(files, max(1, len(files))).flatMap(_read_pickle_file)
 
     def sequenceFile(self, *args, **kwargs):
         self._unsupported("sequenceFile")
@@ -312,7 +333,9 @@ class SparkContext:
         rdds = list(rdds)
         if not rdds:
             raise ValueError("union() needs at least one RDD")
-        return RDD(self, "union", rdds)
+        if any(r._jrdd_deserializer != rdds[0]._jrdd_deserializer for r in rdds):
+            rdds = [r._reserialize() for r in rdds]
+        return _union(self, rdds, rdds[0]._jrdd_deserializer)
 
     # ------------------------------------------------------------------ shared variables
     def broadcast(self, value):
@@ -349,7 +372,7 @@ class SparkContext:
         self._checkpoint_dir = path
 
     def getCheckpointDir(self):
-        return self._checkpoint_dir
+        return None if self._checkpoint_dir is None else "file:" + self._checkpoint_dir
 
     def _run_job(self, rdd, partitions=None, sink=None, description="", _checkpoint=True):
         out = self._run_job_once(rdd, partitions, sink, description)
@@ -379,6 +402,9 @@ class SparkContext:
             partitions = list(partitions)
             if not partitions:
                 return []
+        if getattr(self, "_has_barrier", False):  # barrier RDDs exist: Spark's refusals
+            from sparkpp import _barrier
+            _barrier.check_job(self, rdd, partitions)
         rdd._ensure_defined()
         body = {"rdd": rdd._id, "partitions": partitions or [],
                 "sink": sink or {"kind": "result"}, "description": description}
@@ -400,7 +426,68 @@ class SparkContext:
 
 
 def _split_paths(name):
-    return [_local_path(p) for p in str(name).split(",") if p]
+    """Absolute paths; globs expanded here with Hadoop's hidden-file rule (names starting with
+    '_' or '.' are skipped even when the glob names them)."""
+    out = []
+    for p in (_local_path(p) for p in str(name).split(",") if p):
+        if "://" in p:
+            out.append(p)
+            continue
+        if any(c in p for c in "*?[{"):
+            matches = sorted(m for m in _brace_glob(p) if not _hidden(m))
+            if not matches:
+                from sparkpp.errors import BadRequestError
+                raise BadRequestError("Input Pattern file:%s matches 0 files" % p, "bad_request")
+            out.extend(matches)
+        elif _hidden(p) and os.path.exists(p):
+            from sparkpp.errors import BadRequestError
+            raise BadRequestError("Input Pattern file:%s matches 0 files" % p, "bad_request")
+        else:
+            out.append(p)
+    return out
+
+
+def _hidden(path):
+    return os.path.basename(path.rstrip("/")).startswith(("_", "."))
+
+
+def _brace_glob(p):
+    """glob with Hadoop's {a,b} alternatives."""
+    import glob
+    import re
+    m = re.search(r"\{([^{}]*)\}", p)
+    if not m:
+        return glob.glob(p)
+    out = []
+    for alt in m.group(1).split(","):
+        out.extend(_brace_glob(p[:m.start()] + alt + p[m.end():]))
+    return out
+
+
+def _input_files(paths):
+    """The files under `paths` (directories: their non-hidden files), sorted."""
+    files = []
+    for p in paths:
+        if os.path.isdir(p):
+            files.extend(os.path.join(p, f) for f in sorted(os.listdir(p)) if not _hidden(f))
+        elif os.path.exists(p):
+            files.append(p)
+        else:
+            from sparkpp.errors import BadRequestError
+            raise BadRequestError("Input path does not exist: file:%s" % p, "bad_request")
+    return files
+
+
+def _read_pickle_file(path):
+    """The elements of one pickle part file (u32 BE length | pickled list, repeated)."""
+    import struct
+    with open(path, "rb") as f:
+        while True:
+            head = f.read(4)
+            if not head:
+                return
+            (n,) = struct.unpack(">I", head)
+            yield from pickle.loads(f.read(n))
 
 
 @atexit.register

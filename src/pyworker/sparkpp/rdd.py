@@ -13,16 +13,27 @@ import warnings
 from itertools import chain
 from subprocess import PIPE, Popen
 from threading import Thread
+from typing import Generic, TypeVar
 
 from sparkpp._rdd_util import _STOP_MSG, _callsite, _local_path, fail_on_stopiteration  # noqa: F401 (also imported from here)
 from sparkpp.errors import PySparkRuntimeError
-from sparkpp.rdd_actions import RDDActions
+from sparkpp.rdd_actions import BoundedFloat, RDDActions  # noqa: F401 (pyspark.rdd.BoundedFloat)
 from sparkpp.rddsampler import RDDRangeSampler, RDDSampler, RDDStratifiedSampler
-from sparkpp.serializers import CloudPickleSerializer
+from sparkpp.serializers import (BatchedSerializer, CloudPickleSerializer, NoOpSerializer,
+                                  PairDeserializer, UTF8Deserializer)
 from sparkpp import broadcast as _broadcast
 from sparkpp.storagelevel import StorageLevel
 
-__all__ = ["RDD", "PipelinedRDD", "portable_hash"]
+__all__ = ["RDD", "PipelinedRDD", "RDDBarrier", "portable_hash", "BoundedFloat"]
+
+T_co = TypeVar("T_co", covariant=True)
+
+# RDD ids as Spark numbers them (per SparkContext, from 0): how many JVM RDDs each kind of node
+# stands for in PySpark (its id is the last one's). textFile: HadoopRDD + MapPartitionsRDD;
+# a shuffle: PairwiseRDD + ShuffledRDD + the values' MapPartitionsRDD (after the keyed
+# PythonRDD, its parent). PipelinedRDDs get theirs lazily, as PySpark's (see RDD._id).
+_FILE_SOURCES = ("text_file", "whole_text_files", "pickle_file")  # the driver counts partitions
+_IDS_TAKEN = {"text_file": 2, "whole_text_files": 2, "pickle_file": 2, "shuffled": 3}
 
 _SHUFFLE_TODO = ("%s needs a shuffle, which sparkpp does not support yet (issue #4); "
                  "for small data, collect() and compute on the driver")
@@ -105,6 +116,7 @@ _CREATION_SITES = {
     "parallelize": "ParallelCollectionRDD[%d] at readRDDFromFile at PythonRDD.scala:289",
     "text_file": "MapPartitionsRDD[%d] at textFile at NativeMethodAccessorImpl.java:0",
     "whole_text_files": "MapPartitionsRDD[%d] at wholeTextFiles at NativeMethodAccessorImpl.java:0",
+    "pickle_file": "MapPartitionsRDD[%d] at objectFile at NativeMethodAccessorImpl.java:0",
     "python": "PythonRDD[%d] at RDD at PythonRDD.scala:53",
     "union": "UnionRDD[%d] at union at NativeMethodAccessorImpl.java:0",
     "coalesce": "CoalescedRDD[%d] at coalesce at NativeMethodAccessorImpl.java:0",
@@ -112,12 +124,14 @@ _CREATION_SITES = {
 }
 
 
-class RDD(RDDActions):
-    """One node of the lineage. `kind`/`args`/`blobs` are what PyDefineRdd sends for it."""
+class RDD(RDDActions, Generic[T_co]):
+    """One node of the lineage. `kind`/`args`/`blobs` are what PyDefineRdd sends for it.
+    Generic as PySpark's (`RDD[Tuple[int, str]]` annotations)."""
 
-    def __init__(self, ctx, kind, parents=(), num_partitions=None, args=None, blobs=()):
+    def __init__(self, ctx, kind, parents=(), num_partitions=None, args=None, blobs=(),
+                 deserializer=None):
         self.ctx = ctx
-        self._id = ctx._new_rdd_id()
+        self._rid = None
         self._kind = kind
         self._parents = list(parents)
         self._num_partitions = num_partitions  # None: computed (parents) or asked (file sources)
@@ -127,10 +141,43 @@ class RDD(RDDActions):
         self._name = None
         self.is_cached = False
         self.is_checkpointed = False
+        self.has_resource_profile = False
         self._storage_level = StorageLevel(False, False, False, False, 1)
         self.partitioner = None
+        # what PySpark's RDD of this kind would be read with: decides when union/zip
+        # re-serialize (which only shows in the RDD ids: data here always travels pickled)
+        self._jrdd_deserializer = deserializer if deserializer is not None else ctx.serializer
+        if kind != "python":
+            self._take_id()
 
     # ------------------------------------------------------------------ lineage plumbing
+    @property
+    def _id(self):
+        """The id the driver knows this RDD by: the context's base (ids of earlier contexts in
+        this process stay taken) plus id(), taken when first needed (as a PipelinedRDD's JVM RDD
+        is created in PySpark: by an action, id(), a child that is not fused, caching); parents
+        first."""
+        rid = self._rid
+        return self.ctx._rdd_id_base + (rid if rid is not None else self._take_id())
+
+    def _take_id(self):
+        for p in self._parents:
+            p._id
+        with self.ctx._define_lock:
+            if self._rid is None:
+                for _ in range(_IDS_TAKEN.get(self._kind, 1)):
+                    self._rid = self.ctx._new_rdd_id()
+        return self._rid
+
+    def _reserialize(self, serializer=None):
+        """PySpark re-serializes through an identity map when formats differ (union, zip);
+        here that only matters for the ids it takes."""
+        serializer = serializer or self.ctx.serializer
+        if self._jrdd_deserializer != serializer:
+            self = self.map(lambda x: x, preservesPartitioning=True)
+            self._jrdd_deserializer = serializer
+        return self
+
     def _node_args(self):
         return self._args
 
@@ -158,7 +205,7 @@ class RDD(RDDActions):
             node._define()
 
     def _define(self):
-        if self._kind in ("text_file", "whole_text_files"):
+        if self._kind in _FILE_SOURCES:
             n = 0
         else:
             n = self.getNumPartitions()
@@ -170,9 +217,11 @@ class RDD(RDDActions):
         self._blobs = []  # the driver has the data now
 
     def _compute_num_partitions(self):
-        if self._kind in ("text_file", "whole_text_files"):
+        if self._kind in _FILE_SOURCES:
             self._ensure_defined()
             return self._num_partitions
+        if self._kind == "union" and self._args.get("partitioner_aware"):
+            return self._parents[0].getNumPartitions()
         if self._kind == "union":
             return sum(p.getNumPartitions() for p in self._parents)
         if self._kind == "coalesce":
@@ -180,7 +229,8 @@ class RDD(RDDActions):
         return self._parents[0].getNumPartitions()  # python, zip
 
     def _pipelinable(self):
-        return not (self.is_cached or self.is_checkpointed)
+        return not (self.is_cached or self.is_checkpointed
+                    or getattr(self, "has_resource_profile", False))
 
     def __getnewargs__(self):
         raise RuntimeError(
@@ -199,7 +249,9 @@ class RDD(RDDActions):
         return self.ctx
 
     def id(self):
-        return self._id
+        """As PySpark's: per SparkContext, from 0."""
+        rid = self._rid
+        return rid if rid is not None else self._take_id()
 
     def name(self):
         return self._name
@@ -214,7 +266,7 @@ class RDD(RDDActions):
         return self._num_partitions
 
     def _site(self):
-        s = _CREATION_SITES.get(self._kind, self._kind + "RDD[%d]") % self._id
+        s = _CREATION_SITES.get(self._kind, self._kind + "RDD[%d]") % self.id()
         return s if self._name is None else "%s %s" % (self._name, s)
 
     def __repr__(self):
@@ -274,6 +326,7 @@ class RDD(RDDActions):
         after failures, read the saved partitions)."""
         if self.ctx._checkpoint_dir is None:
             raise PySparkRuntimeError("Checkpoint directory has not been set in the SparkContext")
+        self._id  # PySpark's JVM RDD exists from here on
         if not self.is_checkpointed:
             # As in PySpark the flag is set at once: later transformations must not fuse their
             # functions into this RDD, or it would never be computed (and saved) as itself.
@@ -282,33 +335,65 @@ class RDD(RDDActions):
             self.ctx._pending_checkpoints.add(self)
 
     def localCheckpoint(self):
-        """Like checkpoint(), into executor-independent local storage (here: the same
-        directory mechanism, under the system temp dir when no checkpoint dir is set)."""
-        if self.ctx._checkpoint_dir is None:
-            import tempfile
-            self.ctx.setCheckpointDir(tempfile.mkdtemp(prefix="sparkpp-local-checkpoint-"))
+        """Marks this RDD for local checkpointing through the block managers (Spark's
+        LocalRDDCheckpointData): it is persisted with disk added to its level (MEMORY_AND_DISK
+        when it had none) and counts as checkpointed after the next job computes it. The
+        checkpoint directory is not used; getCheckpointFile() stays None. (Spark cuts the
+        lineage, so a lost block fails the job; here it is recomputed.)"""
+        self._id
+        lvl = self._storage_level if self.is_cached else StorageLevel.MEMORY_AND_DISK
+        lvl = StorageLevel(True, lvl.useMemory, lvl.useOffHeap, lvl.deserialized,
+                           lvl.replication)
+        self.is_cached = False  # the level may change (Spark overrides it)
+        self.persist(lvl)
+        self.is_checkpointed = True
         self._local_checkpoint = True
-        self.checkpoint()
+        self._checkpoint_pending = True
+        self.ctx._pending_checkpoints.add(self)
 
     def isCheckpointed(self):
         return getattr(self, "_checkpoint_done", False)
 
     def isLocallyCheckpointed(self):
-        return self.isCheckpointed() and getattr(self, "_local_checkpoint", False)
+        return getattr(self, "_local_checkpoint", False)
 
     def getCheckpointFile(self):
         return getattr(self, "_checkpoint_file", None)
 
     def _write_checkpoint(self):
-        """Runs the job that saves this RDD, then tells the driver to read it from there."""
-        path = os.path.join(self.ctx._checkpoint_dir, "rdd-%d" % self._id)
+        """Runs the job that saves this RDD, then tells the driver to read it from there.
+        (A local checkpoint is already in the block managers: only marked done.)"""
+        if getattr(self, "_local_checkpoint", False):
+            self._checkpoint_done = True
+            self._checkpoint_pending = False
+            return
+        path = os.path.join(self.ctx._checkpoint_dir, "rdd-%d" % self.id())
         self.ctx._run_job(self, None, {"kind": "pickle", "path": path},
-                          description="checkpoint at rdd-%d" % self._id, _checkpoint=False)
+                          description="checkpoint at rdd-%d" % self.id(), _checkpoint=False)
         self.ctx._request("PyCheckpointed", {"rdd": self._id, "path": path})
         self._checkpoint_done = True
         self._checkpoint_pending = False
         self._checkpoint_file = "file:" + path
         self._parents = []
+
+    # ------------------------------------------------------------------ resources, barrier
+    def withResources(self, profile):
+        """Attaches a pyspark.resource.ResourceProfile to the stages computing this RDD
+        (recorded: standalone scheduling here uses the application's resources)."""
+        self.has_resource_profile = True
+        self._resource_profile = profile
+        return self
+
+    def getResourceProfile(self):
+        return getattr(self, "_resource_profile", None)
+
+    def barrier(self):
+        """Marks the stage computing the next transformation as a barrier stage: its tasks are
+        launched together (or the job is refused) and may sync with BarrierTaskContext."""
+        return RDDBarrier(self)
+
+    def _is_barrier(self):
+        return getattr(self, "is_barrier", False)
 
     # ------------------------------------------------------------------ narrow transformations
     def mapPartitionsWithIndex(self, f, preservesPartitioning=False):
@@ -445,8 +530,12 @@ class RDD(RDDActions):
 
     # ------------------------------------------------------------------ structural transformations
     def union(self, other):
-        rdd = RDD(self.ctx, "union", [self, other])
-        if (self.partitioner is not None and self.partitioner == other.partitioner
+        if self._jrdd_deserializer == other._jrdd_deserializer:
+            rdd = _union(self.ctx, [self, other], self._jrdd_deserializer)
+        else:
+            rdd = _union(self.ctx, [self._reserialize(), other._reserialize()],
+                         self.ctx.serializer)
+        if (self.partitioner == other.partitioner
                 and self.getNumPartitions() == rdd.getNumPartitions()):
             rdd.partitioner = self.partitioner
         return rdd
@@ -463,14 +552,26 @@ class RDD(RDDActions):
         numPartitions = int(numPartitions)
         if numPartitions <= 0:
             raise ValueError("Number of partitions (%d) must be positive." % numPartitions)
-        rdd = RDD(self.ctx, "coalesce", [self])
+        rdd = RDD(self.ctx, "coalesce", [self], deserializer=self._jrdd_deserializer)
         rdd._args_requested = numPartitions
         return rdd
 
     def zip(self, other):
+        def batch_size(ser):
+            return ser.batchSize if isinstance(ser, BatchedSerializer) else 1
+
+        mine, theirs = batch_size(self._jrdd_deserializer), batch_size(other._jrdd_deserializer)
+        if mine != theirs or not mine:  # as PySpark (only the ids show it here)
+            size = min(mine, theirs)
+            if size <= 0:
+                size = 100
+            ser = BatchedSerializer(self.ctx._unbatched_serializer, size)
+            other = other._reserialize(ser)
+            self = self._reserialize(ser)
         if self.getNumPartitions() != other.getNumPartitions():
             raise ValueError("Can only zip with RDD which has the same number of partitions")
-        return RDD(self.ctx, "zip", [self, other])
+        return RDD(self.ctx, "zip", [self, other], deserializer=PairDeserializer(
+            self._jrdd_deserializer, other._jrdd_deserializer))
 
     # shuffles: issue #4
     repartition = _shuffle_todo("repartition")
@@ -484,7 +585,6 @@ class RDD(RDDActions):
     partitionBy = _shuffle_todo("partitionBy")
     sortBy = _shuffle_todo("sortBy")
     sortByKey = _shuffle_todo("sortByKey")
-    repartitionAndSortWithinPartitions = _shuffle_todo("repartitionAndSortWithinPartitions")
     join = _shuffle_todo("join")
     leftOuterJoin = _shuffle_todo("leftOuterJoin")
     rightOuterJoin = _shuffle_todo("rightOuterJoin")
@@ -497,11 +597,54 @@ class RDD(RDDActions):
     cartesian = _shuffle_todo("cartesian")
 
 
+def _union(ctx, rdds, deserializer):
+    """UnionRDD: the parents' partitions one after another. (Spark's PartitionerAwareUnionRDD
+    for co-partitioned parents needs the driver's support: issue #19, pending.)"""
+    return RDD(ctx, "union", rdds, deserializer=deserializer)
+
+
+class RDDBarrier:
+    """rdd.barrier(): mapPartitions/mapPartitionsWithIndex whose tasks form a barrier stage."""
+
+    def __init__(self, rdd):
+        self.rdd = rdd
+
+    def mapPartitions(self, f, preservesPartitioning=False):
+        def func(s, iterator):
+            return f(iterator)
+        return PipelinedRDD(self.rdd, func, preservesPartitioning, isFromBarrier=True)
+
+    def mapPartitionsWithIndex(self, f, preservesPartitioning=False):
+        return PipelinedRDD(self.rdd, f, preservesPartitioning, isFromBarrier=True)
+
+
+RDDBarrier.__module__ = "pyspark.rdd"  # its repr, as PySpark's: <pyspark.rdd.RDDBarrier ...>
+
+
+def _barrier_entry(spec, f):
+    """f, turning the task's context into a BarrierTaskContext first."""
+    def entry(split, iterator):
+        from sparkpp.taskcontext import BarrierTaskContext
+        BarrierTaskContext._enter(spec)
+        return f(split, iterator)
+    return entry
+
+
 class PipelinedRDD(RDD):
     """A `python` node: `func(split, iterator)` applied to its parent's partitions. Consecutive
     ones fuse into one (unless the parent is cached)."""
 
-    def __init__(self, prev, func, preservesPartitioning=False):
+    def __init__(self, prev, func, preservesPartitioning=False, isFromBarrier=False):
+        specs = list(getattr(prev, "_barrier_specs", ())) if isinstance(prev, PipelinedRDD) \
+            and prev._pipelinable() else []
+        if isFromBarrier:
+            from sparkpp._barrier import BarrierSpec
+            spec = BarrierSpec()
+            specs.append(spec)
+            prev.ctx._has_barrier = True
+            func = _barrier_entry(spec, func)
+        self._barrier_specs = specs
+        self.is_barrier = isFromBarrier or prev._is_barrier()
         if isinstance(prev, PipelinedRDD) and prev._pipelinable():
             prev_func = prev.func
 
@@ -514,12 +657,16 @@ class PipelinedRDD(RDD):
             self.func = func
             self.preservesPartitioning = preservesPartitioning
             parent = prev
+            prev._id  # the first of a pipeline: its parent exists in PySpark's JVM from now on
         RDD.__init__(self, prev.ctx, "python", [parent])
         if self.preservesPartitioning:
             self.partitioner = prev.partitioner
 
     def _pickled(self):
         if getattr(self, "_pickled_func", None) is None:
+            if self._barrier_specs:
+                from sparkpp import _barrier
+                _barrier.prepare(self)
             with _broadcast.collect_ids() as ids:
                 self._pickled_func = CloudPickleSerializer().dumps(self.func)
             self._broadcast_ids = sorted(ids)

@@ -3,6 +3,7 @@ forms, statistics, take/top/takeSample, counting, foreach and saveAsTextFile. A 
 (rdd.py), apart so that the lineage side of RDD stays readable; `import sparkpp.rdd` is unchanged.
 """
 import bisect
+import copy
 import heapq
 import operator
 import random
@@ -14,7 +15,26 @@ from math import ceil, isinf, isnan, log, pow, sqrt
 from sparkpp._rdd_util import _STOP_MSG, _callsite, _local_path, fail_on_stopiteration
 from sparkpp.statcounter import StatCounter
 
-__all__ = ["RDDActions"]
+__all__ = ["RDDActions", "BoundedFloat"]
+
+# Hadoop codec class -> the extension its files get (Hadoop's CompressionCodec.getDefaultExtension)
+_CODEC_EXTENSIONS = {
+    "org.apache.hadoop.io.compress.GzipCodec": ".gz",
+    "org.apache.hadoop.io.compress.BZip2Codec": ".bz2",
+    "org.apache.hadoop.io.compress.ZStandardCodec": ".zst",
+    "org.apache.hadoop.io.compress.Lz4Codec": ".lz4",
+}
+
+
+class BoundedFloat(float):
+    """A value from an approximate job, with its confidence and low/high bounds."""
+
+    def __new__(cls, mean, confidence, low, high):
+        obj = float.__new__(cls, mean)
+        obj.confidence = confidence
+        obj.low = low
+        obj.high = high
+        return obj
 
 
 class RDDActions:
@@ -28,8 +48,28 @@ class RDDActions:
         return [x for part in self._collect_partitions(None, "collect") for x in part]
 
     def toLocalIterator(self, prefetchPartitions=False):
-        for p in range(self.getNumPartitions()):
-            yield from self._collect_partitions([p], "toLocalIterator")[0]
+        """One job per partition, in order; with prefetchPartitions the next partition's job
+        runs (on a helper thread) while the current one is consumed, as Spark's."""
+        n = self.getNumPartitions()
+        desc = _callsite("toLocalIterator")
+        if not prefetchPartitions:
+            return (x for p in range(n) for x in self.ctx._run_job(self, [p], description=desc)[0])
+        return self._prefetching_iterator(n, desc)
+
+    def _prefetching_iterator(self, n, desc):
+        from concurrent.futures import ThreadPoolExecutor
+        if n == 0:
+            return
+        pool = ThreadPoolExecutor(1, thread_name_prefix="toLocalIterator")
+        try:
+            fut = pool.submit(self.ctx._run_job, self, [0], None, desc)
+            for p in range(n):
+                part = fut.result()[0]
+                if p + 1 < n:
+                    fut = pool.submit(self.ctx._run_job, self, [p + 1], None, desc)
+                yield from part
+        finally:
+            pool.shutdown(wait=False)
 
     def reduce(self, f):
         def func(iterator):
@@ -65,8 +105,11 @@ class RDDActions:
         return reduced[0]
 
     def fold(self, zeroValue, op):
+        # Each partition, and the driver's final merge, starts from its own deep copy of the
+        # zero value: PySpark gets that from unpickling the function per task, but a worker
+        # here keeps functions across tasks, so a mutable zero would be shared.
         def func(iterator):
-            acc = zeroValue
+            acc = copy.deepcopy(zeroValue)
             try:
                 for obj in iterator:
                     acc = op(acc, obj)
@@ -74,11 +117,11 @@ class RDDActions:
                 raise RuntimeError(_STOP_MSG, exc)
             yield acc
         vals = self.mapPartitions(func).collect()
-        return reduce(fail_on_stopiteration(op), vals, zeroValue)
+        return reduce(fail_on_stopiteration(op), vals, copy.deepcopy(zeroValue))
 
     def aggregate(self, zeroValue, seqOp, combOp):
-        def func(iterator):
-            acc = zeroValue
+        def func(iterator):  # a deep copy of the zero per partition, as fold
+            acc = copy.deepcopy(zeroValue)
             try:
                 for obj in iterator:
                     acc = seqOp(acc, obj)
@@ -86,7 +129,7 @@ class RDDActions:
                 raise RuntimeError(_STOP_MSG, exc)
             yield acc
         vals = self.mapPartitions(func).collect()
-        return reduce(fail_on_stopiteration(combOp), vals, zeroValue)
+        return reduce(fail_on_stopiteration(combOp), vals, copy.deepcopy(zeroValue))
 
     def treeAggregate(self, zeroValue, seqOp, combOp, depth=2):
         if depth < 1:
@@ -95,24 +138,25 @@ class RDDActions:
             return zeroValue
 
         def aggregate_partition(iterator):
-            acc = zeroValue
+            acc = copy.deepcopy(zeroValue)  # per partition, as fold
             for obj in iterator:
                 acc = seqOp(acc, obj)
             yield acc
-        partials = self.mapPartitions(aggregate_partition).collect()
-        # PySpark combines the partial aggregates level by level through reduceByKey; without a
-        # shuffle yet (issue #4) the same tree levels are combined here on the driver.
-        num = len(partials)
+        partials = self.mapPartitions(aggregate_partition)
+        # As PySpark: the partial aggregates are combined level by level through reduceByKey
+        # until few enough are left for the driver.
+        num = partials.getNumPartitions()
         scale = max(int(ceil(pow(num, 1.0 / depth))), 2)
         while num > scale + num / scale:
             num /= scale
             cur = int(num)
-            groups = {}
-            for i, v in enumerate(partials):
-                k = i % cur
-                groups[k] = combOp(groups[k], v) if k in groups else v
-            partials = [groups[k] for k in sorted(groups)]
-        return reduce(combOp, partials)
+
+            def map_partition(i, iterator, cur=cur):
+                for obj in iterator:
+                    yield i % cur, obj
+            partials = (partials.mapPartitionsWithIndex(map_partition)
+                        .reduceByKey(combOp, cur).values())
+        return partials.reduce(combOp)
 
     def count(self):
         return self.mapPartitions(lambda i: [sum(1 for _ in i)]).sum()
@@ -382,12 +426,52 @@ class RDDActions:
         return self.mapPartitions(reduce_partition).reduce(merge_maps)
 
     def countApprox(self, timeout, confidence=0.95):
-        return self.count()
+        """As PySpark: int(sumApprox of the per-partition counts)."""
+        drdd = self.mapPartitions(lambda it: [float(sum(1 for _ in it))])
+        return int(drdd.sumApprox(timeout, confidence))
+
+    def sumApprox(self, timeout, confidence=0.95):
+        """A BoundedFloat. PySpark returns the final value of Spark's approximate job (it waits
+        for all partitions), so mean == low == high with confidence 1.0; so does this."""
+        total = self.mapPartitions(lambda it: [float(sum(it))]).fold(0.0, operator.add)
+        return BoundedFloat(total, 1.0, total, total)
+
+    def meanApprox(self, timeout, confidence=0.95):
+        """A BoundedFloat of the mean (final value, as sumApprox)."""
+        m = self.map(float).stats().mean()
+        return BoundedFloat(m, 1.0, m, m)
+
+    def countApproxDistinct(self, relativeSD=0.05):
+        """Approximate distinct count with HyperLogLog++ as Spark's (Heule et al.): precision
+        p = ceil(2 log2(1.054 / relativeSD)) (at least 4), over the 32-bit portable_hash of
+        each element; partitions build register arrays that the driver merges. The estimate
+        uses Ertl's improved estimator (no empirical bias tables), within the same error
+        (about 1.04 / sqrt(2^p) relative standard deviation)."""
+        if relativeSD < 0.000017:
+            raise ValueError("relativeSD should be greater than 0.000017")
+        p = max(4, int(ceil(2.0 * log(1.054 / relativeSD) / log(2))))
+        from sparkpp.rdd import portable_hash
+        from sparkpp import _hll
+
+        def registers(iterator):
+            yield _hll.registers((portable_hash(x) & 0xFFFFFFFF for x in iterator), p)
+        regs = self.mapPartitions(registers).fold(bytearray(1 << p), _hll.merge)
+        return int(round(_hll.estimate(regs, p)))
 
     def saveAsTextFile(self, path, compressionCodecClass=None):
+        """part-NNNNN files of str(element) lines; with a Hadoop codec class name (GzipCodec,
+        BZip2Codec, ZStandardCodec, Lz4Codec under org.apache.hadoop.io.compress) each part is
+        compressed by the executor and named with the codec's extension (.gz, .bz2, .zst,
+        .lz4), as Hadoop's TextOutputFormat; textFile reads them back by extension."""
+        sink = {"kind": "text", "path": _local_path(path)}
         if compressionCodecClass:
-            raise NotImplementedError("saveAsTextFile with a compression codec is not supported "
-                                      "by sparkpp yet")
+            if compressionCodecClass not in _CODEC_EXTENSIONS:
+                raise ValueError(
+                    "compression codec %s is not supported by sparkpp (supported: %s)"
+                    % (compressionCodecClass, ", ".join(sorted(_CODEC_EXTENSIONS))))
+            raise NotImplementedError(
+                "saveAsTextFile with %s needs the executor's codec support, not landed yet "
+                "(issue #19)" % compressionCodecClass)
 
         def func(split, iterator):
             for x in iterator:
@@ -395,5 +479,12 @@ class RDDActions:
                     x = str(x)
                 yield x
         out = self.mapPartitionsWithIndex(func)
-        self.ctx._run_job(out, None, {"kind": "text", "path": _local_path(path)},
-                          _callsite("saveAsTextFile"))
+        self.ctx._run_job(out, None, sink, _callsite("saveAsTextFile"))
+
+    def saveAsPickleFile(self, path, batchSize=10):
+        """part-NNNNN files of pickled batches, read back by sc.pickleFile (and used for
+        checkpoints). The files are sparkpp's framing (u32 BE length | pickled list of
+        elements, auto-batched: `batchSize` is accepted and not used), not the Hadoop
+        SequenceFile PySpark writes through saveAsObjectFile; see docs/architecture.md."""
+        self.ctx._run_job(self, None, {"kind": "pickle", "path": _local_path(path)},
+                          _callsite("saveAsPickleFile"))

@@ -3,30 +3,193 @@
 A "blob" is the payload of one 'B' frame. Data blobs hold a pickled *list* of elements (a batch),
 as PySpark's BatchedSerializer/AutoBatchedSerializer frames do; the C++ side never unpickles them.
 """
+import marshal
 import pickle
 import struct
-from itertools import islice
+import zlib
+from functools import partial
+from itertools import chain, islice, product
 
 import cloudpickle
 
 PROTOCOL = pickle.HIGHEST_PROTOCOL
+pickle_protocol = PROTOCOL     # PySpark's name
 BEST_BATCH_BYTES = 1 << 16   # PySpark's AutoBatchedSerializer bestSize (64 KiB)
 
+# How data travels between Python processes (parallelize, task results, shuffle blocks, spills,
+# checkpoints): cloudpickle, as PySpark 3.5's default CPickleSerializer, so instances of classes
+# defined in the driver's __main__ (namedtuples, dataclasses, plain classes) travel by value and
+# come back as the driver's own classes. Readers use plain pickle.loads.
+dumps_data = partial(cloudpickle.dumps, protocol=PROTOCOL)
 
-class PickleSerializer:
+
+# ---------------------------------------------------------------- transport (blob) batching
+
+def dump_batches(iterator, batch_size=1024, dumps=dumps_data):
+    """Elements -> (blob, n): pickled lists of `batch_size` elements (-1: all in one)."""
+    if batch_size == -1:
+        items = list(iterator)
+        yield dumps(items), len(items)
+        return
+    it = iter(iterator)
+    while True:
+        items = list(islice(it, batch_size))
+        if not items:
+            return
+        yield dumps(items), len(items)
+
+
+def dump_auto_batches(iterator, dumps=dumps_data, best_size=BEST_BATCH_BYTES):
+    """PySpark's auto-batching as (blob, n): start at 1 element per batch, double while a batch
+    pickles to less than `best_size`, halve when one exceeds 10x that."""
+    it = iter(iterator)
+    batch = 1
+    while True:
+        items = list(islice(it, batch))
+        if not items:
+            return
+        blob = dumps(items)
+        yield blob, len(items)
+        size = len(blob)
+        if size < best_size:
+            batch *= 2
+        elif size > best_size * 10 and batch > 1:
+            batch //= 2
+
+
+# ---------------------------------------------------------------- PySpark's serializer classes
+# (user code imports and combines them; pyspark.serializers' stream API: length-framed
+# big-endian int32 frames). The transport between sparkpp processes is always the batching
+# above: a SparkContext's `serializer` is recorded (sc.serializer) but data travels pickled.
+
+class SpecialLengths:
+    END_OF_DATA_SECTION = -1
+    PYTHON_EXCEPTION_THROWN = -2
+    TIMING_DATA = -3
+    END_OF_STREAM = -4
+    NULL = -5
+    START_ARROW_STREAM = -6
+
+
+def read_long(stream):
+    length = stream.read(8)
+    if not length:
+        raise EOFError
+    return struct.unpack("!q", length)[0]
+
+
+def write_long(value, stream):
+    stream.write(struct.pack("!q", value))
+
+
+def pack_long(value):
+    return struct.pack("!q", value)
+
+
+def read_int(stream):
+    length = stream.read(4)
+    if not length:
+        raise EOFError
+    return struct.unpack("!i", length)[0]
+
+
+def write_int(value, stream):
+    stream.write(struct.pack("!i", value))
+
+
+def read_bool(stream):
+    length = stream.read(1)
+    if not length:
+        raise EOFError
+    return struct.unpack("!?", length)[0]
+
+
+def write_with_length(obj, stream):
+    write_int(len(obj), stream)
+    stream.write(obj)
+
+
+class Serializer:
+    def dump_stream(self, iterator, stream):
+        """Serializes an iterator of objects to the output stream."""
+        raise NotImplementedError
+
+    def load_stream(self, stream):
+        """An iterator of the objects deserialized from the input stream."""
+        raise NotImplementedError
+
+    def dumps(self, obj):
+        raise NotImplementedError
+
+    def _load_stream_without_unbatching(self, stream):
+        return map(lambda x: [x], self.load_stream(stream))
+
+    # equal serializers read each other's output
+    def __eq__(self, other):
+        return isinstance(other, self.__class__) and self.__dict__ == other.__dict__
+
+    def __ne__(self, other):
+        return not self.__eq__(other)
+
+    def __repr__(self):
+        return "%s()" % self.__class__.__name__
+
+    def __hash__(self):
+        return hash(str(self))
+
+
+class FramedSerializer(Serializer):
+    """Objects as a stream of (int32 length, data) frames."""
+
+    def dump_stream(self, iterator, stream):
+        for obj in iterator:
+            self._write_with_length(obj, stream)
+
+    def load_stream(self, stream):
+        while True:
+            try:
+                yield self._read_with_length(stream)
+            except EOFError:
+                return
+
+    def _write_with_length(self, obj, stream):
+        serialized = self.dumps(obj)
+        if serialized is None:
+            raise ValueError("serialized value should not be None")
+        if len(serialized) > (1 << 31):
+            raise ValueError("can not serialize object larger than 2G")
+        write_int(len(serialized), stream)
+        stream.write(serialized)
+
+    def _read_with_length(self, stream):
+        length = read_int(stream)
+        if length == SpecialLengths.END_OF_DATA_SECTION:
+            raise EOFError
+        if length == SpecialLengths.NULL:
+            return None
+        obj = stream.read(length)
+        if len(obj) < length:
+            raise EOFError
+        return self.loads(obj)
+
+    def dumps(self, obj):
+        raise NotImplementedError
+
+    def loads(self, obj):
+        raise NotImplementedError
+
+
+class PickleSerializer(FramedSerializer):
     """One object <-> one blob (pickle, highest protocol)."""
 
     def dumps(self, obj):
         return pickle.dumps(obj, PROTOCOL)
 
-    def loads(self, blob):
-        return pickle.loads(blob)
+    def loads(self, obj, encoding="bytes"):
+        return pickle.loads(obj, encoding=encoding)
 
 
-CPickleSerializer = PickleSerializer  # PySpark's name
-
-
-class CloudPickleSerializer(PickleSerializer):
+class CloudPickleSerializer(FramedSerializer):
     """Functions and closures, pickled by value where needed (lambdas, __main__ objects)."""
 
     def dumps(self, obj):
@@ -42,58 +205,214 @@ class CloudPickleSerializer(PickleSerializer):
                 msg = "Could not serialize object: %s: %s" % (e.__class__.__name__, emsg)
             raise pickle.PicklingError(msg) from e
 
+    def loads(self, obj, encoding="bytes"):
+        return pickle.loads(obj, encoding=encoding)
 
-class BatchedSerializer:
-    """Elements -> pickled lists of `batch_size` elements (batch_size -1 = everything in one)."""
 
-    def __init__(self, serializer=None, batch_size=1024):
-        self.serializer = serializer or PickleSerializer()
-        self.batch_size = batch_size
+CPickleSerializer = CloudPickleSerializer  # PySpark 3.5's default data serializer
 
-    def dump_stream(self, iterator):
-        """Yields (blob, number_of_elements)."""
-        dumps = self.serializer.dumps
-        if self.batch_size == -1:
-            items = list(iterator)
-            yield dumps(items), len(items)
+
+class MarshalSerializer(FramedSerializer):
+    """marshal: faster than pickle, for fewer types."""
+
+    def dumps(self, obj):
+        return marshal.dumps(obj)
+
+    def loads(self, obj):
+        return marshal.loads(obj)
+
+
+class AutoSerializer(FramedSerializer):
+    """marshal while it can, pickle from the first object it cannot take."""
+
+    def __init__(self):
+        FramedSerializer.__init__(self)
+        self._type = None
+
+    def dumps(self, obj):
+        if self._type is not None:
+            return b"P" + pickle.dumps(obj, -1)
+        try:
+            return b"M" + marshal.dumps(obj)
+        except Exception:
+            self._type = b"P"
+            return b"P" + pickle.dumps(obj, -1)
+
+    def loads(self, obj):
+        kind = obj[:1]
+        if kind == b"M":
+            return marshal.loads(obj[1:])
+        if kind == b"P":
+            return pickle.loads(obj[1:])
+        raise ValueError("invalid serialization type: %s" % kind)
+
+
+class CompressedSerializer(FramedSerializer):
+    """Another framed serializer's frames, zlib-compressed."""
+
+    def __init__(self, serializer):
+        FramedSerializer.__init__(self)
+        assert isinstance(serializer, FramedSerializer), "serializer must be a FramedSerializer"
+        self.serializer = serializer
+
+    def dumps(self, obj):
+        return zlib.compress(self.serializer.dumps(obj), 1)
+
+    def loads(self, obj):
+        return self.serializer.loads(zlib.decompress(obj))
+
+    def __repr__(self):
+        return "CompressedSerializer(%s)" % self.serializer
+
+
+class NoOpSerializer(FramedSerializer):
+    """Frames of raw bytes."""
+
+    def loads(self, obj):
+        return obj
+
+    def dumps(self, obj):
+        return obj
+
+
+class UTF8Deserializer(Serializer):
+    """Reads int32-length-framed UTF-8 strings (Java's String.getBytes)."""
+
+    def __init__(self, use_unicode=True):
+        self.use_unicode = use_unicode
+
+    def loads(self, stream):
+        length = read_int(stream)
+        if length == SpecialLengths.END_OF_DATA_SECTION:
+            raise EOFError
+        if length == SpecialLengths.NULL:
+            return None
+        s = stream.read(length)
+        return s.decode("utf-8") if self.use_unicode else s
+
+    def load_stream(self, stream):
+        try:
+            while True:
+                yield self.loads(stream)
+        except (struct.error, EOFError):
+            return
+
+    def __repr__(self):
+        return "UTF8Deserializer(%s)" % self.use_unicode
+
+
+class BatchedSerializer(Serializer):
+    """Lists of `batchSize` objects through the wrapped serializer (-1: unlimited, 0: unknown)."""
+
+    UNLIMITED_BATCH_SIZE = -1
+    UNKNOWN_BATCH_SIZE = 0
+
+    def __init__(self, serializer=None, batchSize=UNLIMITED_BATCH_SIZE):
+        self.serializer = serializer if serializer is not None else CPickleSerializer()
+        self.batchSize = batchSize
+
+    def _batched(self, iterator):
+        if self.batchSize == self.UNLIMITED_BATCH_SIZE:
+            yield list(iterator)
             return
         it = iter(iterator)
-        n = self.batch_size
         while True:
-            items = list(islice(it, n))
+            items = list(islice(it, self.batchSize))
             if not items:
                 return
-            yield dumps(items), len(items)
+            yield items
 
-    def load_stream(self, blobs):
-        loads = self.serializer.loads
-        for b in blobs:
-            yield from loads(b)
+    def dump_stream(self, iterator, stream):
+        self.serializer.dump_stream(self._batched(iterator), stream)
+
+    def load_stream(self, stream):
+        return chain.from_iterable(self._load_stream_without_unbatching(stream))
+
+    def _load_stream_without_unbatching(self, stream):
+        return self.serializer.load_stream(stream)
+
+    def __repr__(self):
+        return "BatchedSerializer(%s, %d)" % (str(self.serializer), self.batchSize)
+
+
+class FlattenedValuesSerializer(BatchedSerializer):
+    """(key, values) pairs with long value lists split into pairs of at most batchSize."""
+
+    def __init__(self, serializer, batchSize=10):
+        BatchedSerializer.__init__(self, serializer, batchSize)
+
+    def _batched(self, iterator):
+        n = self.batchSize
+        for key, values in iterator:
+            for i in range(0, len(values), n):
+                yield key, values[i:i + n]
+
+    def load_stream(self, stream):
+        return self.serializer.load_stream(stream)
+
+    def __repr__(self):
+        return "FlattenedValuesSerializer(%s, %d)" % (self.serializer, self.batchSize)
 
 
 class AutoBatchedSerializer(BatchedSerializer):
-    """PySpark's auto-batching: start at 1 element per batch, double while a batch pickles to
-    less than 64 KiB, halve when one exceeds 10x that."""
+    """Batches sized automatically: doubled while a frame is under bestSize (64 KiB)."""
 
-    def __init__(self, serializer=None, best_size=BEST_BATCH_BYTES):
-        super().__init__(serializer, 0)
-        self.best_size = best_size
+    def __init__(self, serializer=None, bestSize=BEST_BATCH_BYTES):
+        BatchedSerializer.__init__(self, serializer, self.UNKNOWN_BATCH_SIZE)
+        self.bestSize = bestSize
 
-    def dump_stream(self, iterator):
-        dumps = self.serializer.dumps
-        it = iter(iterator)
-        batch, best = 1, self.best_size
-        while True:
-            items = list(islice(it, batch))
-            if not items:
-                return
-            blob = dumps(items)
-            yield blob, len(items)
-            size = len(blob)
-            if size < best:
-                batch *= 2
-            elif size > best * 10 and batch > 1:
-                batch //= 2
+    def dump_stream(self, iterator, stream):
+        for blob, _ in dump_auto_batches(iterator, self.serializer.dumps, self.bestSize):
+            write_int(len(blob), stream)
+            stream.write(blob)
+
+    def __repr__(self):
+        return "AutoBatchedSerializer(%s)" % self.serializer
+
+
+class CartesianDeserializer(Serializer):
+    """Reads the cartesian product of two batched streams, batch by batch."""
+
+    def __init__(self, key_ser, val_ser):
+        self.key_ser = key_ser
+        self.val_ser = val_ser
+
+    def _load_stream_without_unbatching(self, stream):
+        keys = self.key_ser._load_stream_without_unbatching(stream)
+        vals = self.val_ser._load_stream_without_unbatching(stream)
+        for key_batch, val_batch in zip(keys, vals):
+            yield product(key_batch, val_batch)
+
+    def load_stream(self, stream):
+        return chain.from_iterable(self._load_stream_without_unbatching(stream))
+
+    def __repr__(self):
+        return "CartesianDeserializer(%s, %s)" % (str(self.key_ser), str(self.val_ser))
+
+
+class PairDeserializer(Serializer):
+    """Reads two batched streams zipped batch by batch."""
+
+    def __init__(self, key_ser, val_ser):
+        self.key_ser = key_ser
+        self.val_ser = val_ser
+
+    def _load_stream_without_unbatching(self, stream):
+        keys = self.key_ser._load_stream_without_unbatching(stream)
+        vals = self.val_ser._load_stream_without_unbatching(stream)
+        for key_batch, val_batch in zip(keys, vals):
+            key_batch = key_batch if hasattr(key_batch, "__len__") else list(key_batch)
+            val_batch = val_batch if hasattr(val_batch, "__len__") else list(val_batch)
+            if len(key_batch) != len(val_batch):
+                raise ValueError("Can not deserialize PairRDD with different number of items"
+                                 " in batches: (%d, %d)" % (len(key_batch), len(val_batch)))
+            yield zip(key_batch, val_batch)
+
+    def load_stream(self, stream):
+        return chain.from_iterable(self._load_stream_without_unbatching(stream))
+
+    def __repr__(self):
+        return "PairDeserializer(%s, %s)" % (str(self.key_ser), str(self.val_ser))
 
 
 class UTF8LinesSerializer:
@@ -103,7 +422,7 @@ class UTF8LinesSerializer:
     def __init__(self, batch_bytes=BEST_BATCH_BYTES):
         self.batch_bytes = batch_bytes
 
-    def dump_stream(self, iterator):
+    def dump_blobs(self, iterator):
         buf = bytearray()
         n = 0
         limit = self.batch_bytes
@@ -156,7 +475,7 @@ class ShuffleBlockSerializer:
 
     @staticmethod
     def dumps(reduce_partition, pairs):
-        return _U32.pack(reduce_partition) + pickle.dumps(pairs, PROTOCOL)
+        return _U32.pack(reduce_partition) + dumps_data(pairs)
 
     @staticmethod
     def loads(blob):

@@ -13,16 +13,16 @@ flushes its buckets early when memory is short.
 """
 import bisect
 import copy
-import pickle
 import random
 from collections import defaultdict
 from itertools import chain
+from typing import Iterable, TypeVar
 
 from sparkpp._external import (ExternalGroupBy, ExternalMerger, ExternalSorter, get_used_memory,
                                worker_memory_mb)
-from sparkpp.rdd import RDD, portable_hash  # one definition, so Partitioners compare equal
+from sparkpp.rdd import RDD, portable_hash
+from sparkpp.serializers import BatchedSerializer, dumps_data  # one definition, so Partitioners compare equal
 
-_PROTOCOL = pickle.HIGHEST_PROTOCOL
 _GROUP_CHUNK = 10000   # most values of one key per map output record (groupByKey)
 
 
@@ -46,8 +46,12 @@ class Partitioner:
         return self.partitionFunc(k) % self.numPartitions
 
 
-class ResultIterable:
-    """The values of one key after groupByKey: iterable, with len()."""
+_T = TypeVar("_T")
+
+
+class ResultIterable(Iterable[_T]):
+    """The values of one key after groupByKey: iterable, with len(); Generic as PySpark's
+    (`ResultIterable[str]` annotations)."""
 
     def __init__(self, data):
         self.data = data
@@ -89,14 +93,14 @@ def partitionBy(self, numPartitions=None, partitionFunc=portable_hash):
         batch = min(10 * n, 1000)
         buckets = defaultdict(list)
         c = 0
-        dumps = pickle.dumps
+        dumps = dumps_data  # cloudpickle, as PySpark 3.5's CPickleSerializer
         for k, v in iterator:
             buckets[partitionFunc(k) % n].append((k, v))
             c += 1
             if c > batch or (c % 1000 == 0 and get_used_memory() > limit):
                 size = 0
                 for p, items in buckets.items():
-                    b = dumps(items, _PROTOCOL)
+                    b = dumps(items)
                     size += len(b)
                     yield p, b
                 buckets.clear()
@@ -107,10 +111,11 @@ def partitionBy(self, numPartitions=None, partitionFunc=portable_hash):
                     batch = max(int(batch / 1.5), 1)
                 c = 0
         for p, items in buckets.items():
-            yield p, dumps(items, _PROTOCOL)
+            yield p, dumps(items)
 
     keyed = self.mapPartitionsWithIndex(add_shuffle_key, preservesPartitioning=True)
-    shuffled = RDD(self.ctx, "shuffled", [keyed], num_partitions=n, args={})
+    shuffled = RDD(self.ctx, "shuffled", [keyed], num_partitions=n, args={},
+                   deserializer=BatchedSerializer(self.ctx._unbatched_serializer))
     shuffled.partitioner = partitioner
     return shuffled
 
@@ -313,6 +318,19 @@ def sortByKey(self, ascending=True, numPartitions=None, keyfunc=lambda x: x):
     return partitionBy(self, numPartitions, range_partitioner).mapPartitions(sort_partition, True)
 
 
+def repartitionAndSortWithinPartitions(self, numPartitions=None, partitionFunc=portable_hash,
+                                       ascending=True, keyfunc=lambda x: x):
+    """partitionBy, then each partition sorted by keyfunc(key) (memory-bounded, as sortByKey)."""
+    if numPartitions is None:
+        numPartitions = _default_reduce_partitions(self)
+
+    def sort_partition(iterator):
+        sorter = ExternalSorter(worker_memory_mb() * 0.9)
+        return iter(sorter.sorted(iterator, key=lambda kv: keyfunc(kv[0]), reverse=not ascending))
+
+    return partitionBy(self, numPartitions, partitionFunc).mapPartitions(sort_partition, True)
+
+
 def sortBy(self, keyfunc, ascending=True, numPartitions=None):
     return sortByKey(self.keyBy(keyfunc), ascending, numPartitions).values()
 
@@ -353,7 +371,8 @@ def cartesian(self, other):
 
 _METHODS = [partitionBy, combineByKey, reduceByKey, foldByKey, aggregateByKey, groupByKey, groupBy,
             distinct, repartition, cogroup, groupWith, join, leftOuterJoin, rightOuterJoin,
-            fullOuterJoin, subtractByKey, subtract, intersection, sortByKey, sortBy, countByKey,
+            fullOuterJoin, subtractByKey, subtract, intersection, sortByKey, sortBy,
+            repartitionAndSortWithinPartitions, countByKey,
             collectAsMap, lookup, cartesian]
 for _m in _METHODS:
     setattr(RDD, _m.__name__, _m)

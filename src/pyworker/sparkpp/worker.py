@@ -17,7 +17,7 @@ from sparkpp import _external, _wire
 from sparkpp import broadcast as _broadcast
 from sparkpp import accumulators as _acc
 from sparkpp.files import SparkFiles
-from sparkpp.serializers import INPUT_DECODERS, AutoBatchedSerializer, UTF8LinesSerializer
+from sparkpp.serializers import INPUT_DECODERS, UTF8LinesSerializer, dump_auto_batches
 from sparkpp.taskcontext import TaskContext
 
 OUTPUT_FLUSH_BYTES = 1 << 20   # queue output blobs up to this much before sending a PwOutput
@@ -74,8 +74,7 @@ class Worker:
         self.ch = channel
         self.funcs = {}
         self._read_msgs = {}   # input index -> pre-encoded PwRead parts
-        self._result_ser = AutoBatchedSerializer()
-        self._text_ser = UTF8LinesSerializer()
+        self._text_dump = UTF8LinesSerializer().dump_blobs
         self._sys_path_added = set()
         # User code may pull a task's input from another thread (RDD.pipe does): the lock keeps
         # each PwRead->PwInput round trip whole, and `_task_seq` ends a stale reader's input as
@@ -124,11 +123,11 @@ class Worker:
             it = self._build(task["plan"], self._task_seq)
             sink = task["sink"]
             if sink == "result":
-                self._write(it, self._result_ser)
+                self._write(it, dump_auto_batches)
             elif sink == "text":
-                self._write(it, self._text_ser)
+                self._write(it, self._text_dump)
             elif sink == "shuffle":
-                self._write(it, _ShuffleSink)
+                self._write(it, _shuffle_blobs)
             elif sink == "sqlbatch":
                 self._write_batches(it)
             else:
@@ -260,12 +259,12 @@ class Worker:
             if body["end"]:
                 return
 
-    def _write(self, it, serializer):
+    def _write(self, it, dump):
         ch = self.ch
         pending = []
         size = 0
         records = 0
-        for blob, n in serializer.dump_stream(it):
+        for blob, n in dump(it):
             pending.append(blob)
             size += len(blob)
             records += n
@@ -281,14 +280,11 @@ class Worker:
                 ch.queue("PwOutput", {"records": records}, pending)
 
 
-class _ShuffleSink:
+def _shuffle_blobs(iterator):
     """`shuffle` sink: the map side yields (reduce_partition, pickled list of pairs)."""
-
-    @staticmethod
-    def dump_stream(iterator):
-        pack = struct.Struct(">I").pack
-        for p, payload in iterator:
-            yield pack(p) + payload, 1
+    pack = struct.Struct(">I").pack
+    for p, payload in iterator:
+        yield pack(p) + payload, 1
 
 
 def serve(sock):
