@@ -253,7 +253,7 @@ def main_inside(args):
     from pyspark.sql import SparkSession
     signal.signal(signal.SIGALRM, _alarm)
     per_file = {}
-    spark = None
+    spark = ckpt = None
     modules = args.files.split(",")
     for module in [m for m in modules if m not in CORE] + [m for m in modules if m in CORE]:
         text = read_source(args.src, module)
@@ -262,6 +262,9 @@ def main_inside(args):
             if spark is not None:
                 spark.stop()
             spark = SparkContext("local[4]", "PythonTest")
+            import tempfile  # as pyspark.rdd's _test(): a checkpoint dir (removed at the end)
+            ckpt = tempfile.TemporaryDirectory()
+            spark.setCheckpointDir(ckpt.name)
         elif spark is None:
             spark = SparkSession.builder.master("local[2]").appName(
                 "pyspark docstrings").getOrCreate()
@@ -274,6 +277,8 @@ def main_inside(args):
             json.dump({"table": rows, "files": per_file}, f, indent=1)
     if spark is not None:
         spark.stop()
+    if ckpt is not None:
+        ckpt.cleanup()
 
 
 def main():

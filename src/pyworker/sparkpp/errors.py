@@ -71,6 +71,11 @@ class Py4JJavaError(PySparkException):
         return self.message
 
 
+# As PySpark's class is named in tracebacks (and doctests): py4j.protocol.Py4JJavaError (the
+# py4j stand-in package re-exports it under that name).
+Py4JJavaError.__module__ = "py4j.protocol"
+
+
 class SparkJobError(Py4JJavaError):
     """A job failed (PyError kind job_failed); the message carries the worker traceback."""
 

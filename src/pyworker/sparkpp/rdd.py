@@ -298,8 +298,11 @@ class RDD(RDDActions, Generic[T_co]):
         always stores Python data), within their storage memory, spilling or recomputing
         according to the level."""
         if self.is_cached and self._storage_level != storageLevel:
-            raise TypeError("Cannot change storage level of an RDD after it was already "
-                            "assigned a level")  # PySpark's message (from the JVM)
+            from sparkpp.errors import Py4JJavaError  # what PySpark raises (the JVM's error)
+            raise Py4JJavaError(
+                "An error occurred while calling o%d.persist.\n: java.lang."
+                "UnsupportedOperationException: Cannot change storage level of an RDD after it "
+                "was already assigned a level" % self.id())
         self.is_cached = True
         self._storage_level = storageLevel
         self._ensure_defined()
