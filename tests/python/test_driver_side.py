@@ -306,3 +306,21 @@ def test_gateway_concurrent_requests_replies_out_of_order():
     assert results == {"slow": "slow", "fast": "fast"}
     gw.close()
 
+
+
+def test_context_cleaner_releases_dropped_cached_rdds_and_broadcasts(sc, gateway):
+    """ContextCleaner: a cached RDD and a broadcast the program dropped are unpersisted /
+    destroyed before the next job; live ones are not."""
+    import gc
+    keep = sc.parallelize(range(4), 2).cache()
+    dropped = sc.parallelize(range(3), 1).map(lambda x: x).cache()
+    b = sc.broadcast([1, 2])
+    assert dropped.map(lambda x: x + b.value[0]).sum() == 6 and keep.sum() == 6
+    rid, bid = dropped._id, b.id
+    del dropped, b
+    gc.collect()
+    assert keep.count() == 4  # the next job sends what was collected first
+    calls = [(o, {k: v for k, v in c.items() if k != "req"}) for o, c in gateway.calls]
+    assert ("PyUnpersist", {"rdd": rid}) in calls
+    assert ("PyUnpersist", {"rdd": keep._id}) not in calls
+    assert ("PyUnpersistBroadcast", {"id": bid, "destroy": True}) in calls

@@ -85,6 +85,8 @@ class SparkContext:
             self._checkpoint_dir = None
             self._next_rdd_id = 0
             self._rdd_id_base = SparkContext._rdd_ids_used  # the driver's id = base + id()
+            from sparkpp._cleaner import ContextCleaner
+            self._cleaner = ContextCleaner(self)
             self._pending_checkpoints = set()  # RDDs marked with checkpoint(), not yet saved
             SparkContext._active_spark_context = self
         for path in pyFiles or ():
@@ -342,7 +344,9 @@ class SparkContext:
         """Pickles `value` once and hands it to the driver, which ships it to each executor
         once (zstd-compressed); tasks load it from the executor's copy on first `.value`."""
         self._check_active()
-        return Broadcast(self, value)
+        b = Broadcast(self, value)
+        self._cleaner.track_broadcast(b)  # destroyed once the program drops it
+        return b
 
     def accumulator(self, value, accum_param=None):
         if accum_param is None:
@@ -402,6 +406,7 @@ class SparkContext:
             partitions = list(partitions)
             if not partitions:
                 return []
+        self._cleaner.flush()  # what the program dropped since the last job
         if getattr(self, "_has_barrier", False):  # barrier RDDs exist: Spark's refusals
             from sparkpp import _barrier
             _barrier.check_job(self, rdd, partitions)

@@ -311,6 +311,7 @@ class RDD(RDDActions, Generic[T_co]):
             "use_disk": bool(lvl.useDisk), "use_memory": bool(lvl.useMemory),
             "use_off_heap": bool(lvl.useOffHeap), "deserialized": bool(lvl.deserialized),
             "replication": int(lvl.replication)}})
+        self.ctx._cleaner.track_cached_rdd(self)  # unpersisted once the program drops it
         return self
 
     def unpersist(self, blocking=False):
