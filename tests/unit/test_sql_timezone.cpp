@@ -61,6 +61,12 @@ TEST_CASE("TimeZone: America/Los_Angeles across DST, LMT, far future") {
   CHECK(la.offset_at(local(2500, 7, 1, 0, 0)) == -7 * 3600);
   CHECK(la.offset_at(local(2500, 1, 1, 0, 0)) == -8 * 3600);
   CHECK(la.to_utc(local(2500, 7, 1, 0, 0)) == local(2500, 7, 1, 7, 0));
+  // Far past date's year range (|year| <= 32767): July of year 220100 (544 Gregorian cycles after
+  // 2500) is still PDT, and to_utc ends (it recursed without end before: fuzz_sql_csv).
+  const int64_t cycles = int64_t{544} * 146097 * 86400 * kUs;
+  CHECK(la.offset_at(local(2500, 7, 1, 0, 0) + cycles) == -7 * 3600);
+  CHECK(la.to_utc(local(2500, 7, 1, 0, 0) + cycles) == local(2500, 7, 1, 7, 0) + cycles);
+  CHECK(la.to_utc(local(2500, 1, 1, 0, 0) + cycles) == local(2500, 1, 1, 8, 0) + cycles);
   // Negative epochs: 1969-12-31 16:00 PST is the epoch.
   CHECK(la.to_local(0) == local(1969, 12, 31, 16, 0));
 }

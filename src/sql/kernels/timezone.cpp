@@ -58,13 +58,20 @@ int64_t jan1(int64_t y) { return date::sys_days{date::year{int(y)} / 1 / 1}.time
 // Seconds to subtract from `s` (past 2038) to land on the same day and time of a 2010-2037 year
 // with the same calendar.
 int64_t tail_shift(int64_t s) {
+  // The Gregorian calendar repeats every 400 years (146097 days, a whole number of weeks): whole
+  // cycles first, so the year below stays within date's range (|year| <= 32767) and the shift
+  // always lands before 2038 (a year 220401 used to recurse without end in to_utc).
+  constexpr int64_t kCycle = int64_t{146097} * 86400;
+  const int64_t base = jan1(2038) * 86400;
+  const int64_t cycles = s >= base + kCycle ? (s - base) / kCycle : 0;
+  s -= cycles * kCycle;
   const int64_t days = floor_div(s, 86400);
   const auto ymd = date::year_month_day{date::sys_days(date::days(static_cast<int>(days)))};
   const int64_t y = int(ymd.year());
   const int64_t wd = ((jan1(y) % 7) + 7 + 4) % 7;
   for (int64_t y2 = 2010; y2 <= 2037; ++y2)
-    if (leap(y2) == leap(y) && ((jan1(y2) % 7) + 7 + 4) % 7 == wd) return (jan1(y) - jan1(y2)) * 86400;
-  return 0;
+    if (leap(y2) == leap(y) && ((jan1(y2) % 7) + 7 + 4) % 7 == wd) return cycles * kCycle + (jan1(y) - jan1(y2)) * 86400;
+  return cycles * kCycle;
 }
 
 Result<int64_t> parse_offset(std::string_view s, std::string_view whole) {
