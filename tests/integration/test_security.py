@@ -566,6 +566,36 @@ def test_idle_and_silent_connections_leave_the_master_serving(cluster):
     assert _rss_kib(m.pid) < base * 1.1 + 2048, (base, _rss_kib(m.pid))
 
 
+def test_oversized_frames_before_hello_cost_a_few_kib(cluster):
+    """A stranger announcing big frames before its Hello (a 1 MiB frame, then all of it but the
+    last byte) is cut off at the header: the master buffers none of it. Without the 8 KiB
+    pre-handshake limit, 20 such peers would hold 20 MiB at once (the peak RSS, VmHWM, shows it)."""
+    m = cluster.start_master()
+    wait_until(lambda: m.json()["status"] == "ALIVE", 20, "master ALIVE")
+    base = _hwm_kib(m.pid)
+    socks = []
+    try:
+        for _ in range(20):
+            s = socket.create_connection(("127.0.0.1", m.port), timeout=10)
+            socks.append(s)
+            try:
+                s.sendall(struct.pack(">IB", 1 << 20, ord("J")) + os.urandom((1 << 20) - 1))
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # dropped mid-send: what the limit is for
+        for s in socks:
+            assert _closed_by_peer(s, 10), "a frame over the pre-handshake limit closes the connection"
+        assert m.json()["status"] == "ALIVE"
+        assert _hwm_kib(m.pid) < base + 4096, (base, _hwm_kib(m.pid))
+    finally:
+        for s in socks:
+            s.close()
+
+
+def _hwm_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        return int(f.read().split("VmHWM:")[1].split()[0])
+
+
 def _http_exchange(port, raw, timeout=5):
     """Sends raw request bytes, returns everything the server answers until it closes."""
     with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
