@@ -619,3 +619,31 @@ TEST_CASE("sql lower: explode / posexplode_outer over split strings, word count 
   const Rows want_f = {"4|4", "5|5"};
   CHECK_MESSAGE(sorted(f.rows) == want_f, show(f.rows));
 }
+
+TEST_CASE("sql lower: higher-order functions evaluate their lambdas over the flattened elements") {
+  SqlSession s;
+  auto q = [&](const char* expr) {
+    const std::string text = std::string("SELECT ") + expr +
+                             " FROM VALUES (array(1, NULL, 3), 10), (CAST(NULL AS ARRAY<INT>), 20), "
+                             "(CAST(array() AS ARRAY<INT>), 30), (array(5, 4, 6, 2), 40) AS t(a, b)";
+    json sel = {{"common", {{"planId", "1"}}}, {"sql", {{"query", text}}}};
+    Run r = run(s, sel);
+    REQUIRE_MESSAGE(r.error.empty(), r.error);
+    return sorted(r.rows);
+  };
+  // the element, its index and the row's own column; NULL arrays stay NULL
+  CHECK(q("transform(a, (x, i) -> x * 100 + i + b)") ==
+        Rows{"NULL", "[110, null, 312]", "[540, 441, 642, 243]", "[]"});
+  CHECK(q("filter(a, x -> x > 2)") == Rows{"NULL", "[3]", "[5, 4, 6]", "[]"});
+  // exists/forall: three-valued over NULL predicate results
+  CHECK(q("exists(a, x -> x > 3)") == Rows{"NULL", "NULL", "false", "true"});
+  CHECK(q("forall(a, x -> x > 0)") == Rows{"NULL", "NULL", "true", "true"});
+  // aggregate steps every row at once, however long each array is
+  CHECK(q("aggregate(a, 0L, (acc, x) -> acc * 10 + coalesce(x, 7), acc -> acc + b)") ==
+        Rows{"183", "30", "5502", "NULL"});
+  // a comparator sorts descending; nested lambdas see the outer variable
+  CHECK(q("array_sort(filter(a, x -> x IS NOT NULL), (l, r) -> CASE WHEN l < r THEN 1 WHEN l > r THEN -1 ELSE 0 END)") ==
+        Rows{"NULL", "[3, 1]", "[6, 5, 4, 2]", "[]"});
+  CHECK(q("transform(a, x -> aggregate(a, 0, (s, y) -> s + if(y < x, 1, 0)))") ==
+        Rows{"NULL", "[0, 0, 1]", "[2, 1, 3, 0]", "[]"});
+}

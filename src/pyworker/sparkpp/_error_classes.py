@@ -53,7 +53,12 @@ ERROR_CLASSES = {
     "be a bool, dict, float, int, str or tuple, got <arg_type>.",
     "NOT_BOOL_OR_FLOAT_OR_INT_OR_STR": "Argument `<arg_name>` should be a bool, float, int or "
     "str, got <arg_type>.",
+    "HIGHER_ORDER_FUNCTION_SHOULD_RETURN_COLUMN": "Function `<func_name>` should return Column, got <return_type>.",
     "NOT_COLUMN": "Argument `<arg_name>` should be a Column, got <arg_type>.",
+    "UNSUPPORTED_PARAM_TYPE_FOR_HIGHER_ORDER_FUNCTION": "Function `<func_name>` should use only POSITIONAL or "
+    "POSITIONAL OR KEYWORD arguments.",
+    "WRONG_NUM_ARGS_FOR_HIGHER_ORDER_FUNCTION": "Function `<func_name>` should take between 1 and 3 arguments, "
+    "but provided function takes <num_args>.",
     "NOT_COLUMN_OR_DATATYPE_OR_STR": "Argument `<arg_name>` should be a Column, str or "
     "DataType, but got <arg_type>.",
     "NOT_COLUMN_OR_INT": "Argument `<arg_name>` should be a Column or int, got <arg_type>.",

@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "sql/analysis/fn_lambda.h"
 #include "sql/analysis/functions.h"
 #include "sql/analysis/generators.h"
 #include "sql/analysis/grouping.h"
@@ -143,8 +144,108 @@ std::string auto_name(const Expr& e, const Expr& original) {
   return e.sql();
 }
 
+ExprPtr resolve_expr(Ctx& c, const ExprPtr& e, const LogicalPlan& node, const ExprList& input);
+
+// ResolveLambdaVariables: binds the unbound lambdas of higher-order call `hof` once its other
+// arguments are resolved — fresh variables typed by the function (fn_lambda.h), the body's
+// references to them substituted (an inner lambda's own names shadow), then the body resolved.
+ExprPtr bind_lambdas(Ctx& c, const ExprPtr& hof, const LogicalPlan& node, const ExprList& input) {
+  for (const auto& k : hof->children)
+    if (!is_unbound_lambda(*k) && !k->resolved()) return nullptr;
+  const std::string n = lower(hof->name);
+  if (!is_higher_order_function(n)) {
+    c.fail(generic_error("INVALID_LAMBDA_FUNCTION_CALL.NON_HIGHER_ORDER_FUNCTION", "42K0D",
+                         "Invalid lambda function call. A lambda function should only be used in a higher order function. "
+                         "However, its class is " + to_sql_id({hof->name}) + ", which is not a higher order function."));
+    return nullptr;
+  }
+  ExprList args = hof->children;
+  // aggregate(arr, zero, merge): Spark's finish is LambdaFunction.identity, `id -> id`.
+  if ((n == "aggregate" || n == "reduce") && args.size() == 3) args.push_back(unbound_lambda(unresolved_attr({"id"}), {"id"}));
+  ExprPtr shown = hof->with_children(args);
+  auto key = [&](const std::string& s) { return c.opts.case_sensitive ? s : lower(s); };
+  std::function<ExprPtr(const ExprPtr&, const std::map<std::string, ExprPtr>&)> subst =
+      [&](const ExprPtr& e, const std::map<std::string, ExprPtr>& vars) -> ExprPtr {
+    if (e->kind == ExprKind::UnresolvedAttribute && !e->name_parts.empty() && e->plan_id < 0) {
+      auto it = vars.find(key(e->name_parts[0]));
+      if (it == vars.end()) return e;
+      auto f = extract_fields(c, it->second, std::vector<std::string>(e->name_parts.begin() + 1, e->name_parts.end()));
+      return f ? *f : e;
+    }
+    std::map<std::string, ExprPtr> inner = vars;
+    if (is_unbound_lambda(*e))
+      for (size_t k = 1; k < e->children.size(); ++k) inner.erase(key(e->children[k]->name_parts.at(0)));
+    ExprList kids;
+    bool changed = false;
+    for (size_t k = 0; k < e->children.size(); ++k) {
+      // An unbound lambda's variable names stay names.
+      kids.push_back(is_unbound_lambda(*e) && k > 0 ? e->children[k] : subst(e->children[k], inner));
+      changed |= kids.back() != e->children[k];
+    }
+    return changed ? e->with_children(std::move(kids)) : e;
+  };
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (!is_unbound_lambda(*args[i])) continue;
+    const ExprPtr& l = args[i];
+    const size_t nvars = l->children.size() - 1;
+    auto spec = lambda_variables(*shown, n, i, nvars);
+    if (auto* err = std::get_if<AnalysisError>(&spec)) { c.fail(*err); return nullptr; }
+    const auto& vs = std::get<LambdaVars>(spec);
+    if (vs.size() != nvars) {
+      c.fail(generic_error("INVALID_LAMBDA_FUNCTION_CALL.NUM_ARGS_MISMATCH", "42K0D",
+                           "Invalid lambda function call. A higher order function expects " + std::to_string(nvars) +
+                               " arguments, but got " + std::to_string(vs.size()) + "."));
+      return nullptr;
+    }
+    std::map<std::string, ExprPtr> vars;
+    ExprList bound{nullptr};
+    for (size_t k = 0; k < nvars; ++k) {
+      const std::string& name = l->children[k + 1]->name_parts.at(0);
+      auto v = lambda_var(name, vs[k].first, vs[k].second, c.ids.next());
+      if (!vars.emplace(key(name), v).second) {
+        std::string names;
+        for (size_t j = 1; j < l->children.size(); ++j)
+          names += (j > 1 ? ", " : "") + to_sql_id({key(l->children[j]->name_parts.at(0))});
+        c.fail(generic_error("INVALID_LAMBDA_FUNCTION_CALL.DUPLICATE_ARG_NAMES", "42K0D",
+                             "Invalid lambda function call. The lambda function has duplicate arguments " + names +
+                                 ". Please, consider to rename the argument names or set \"spark.sql.caseSensitive\" to \"true\"."));
+        return nullptr;
+      }
+      bound.push_back(v);
+    }
+    bound[0] = resolve_expr(c, subst(l->children[0], vars), node, input);
+    auto b = std::make_shared<Expr>(*call("lambdafunction", bound, bound[0]->type, bound[0]->nullable));
+    args[i] = b;
+  }
+  return hof->with_children(args);
+}
+
+// Resolution that leaves unbound lambdas alone until their higher-order call binds them.
+ExprPtr resolve_with_lambdas(Ctx& c, const ExprPtr& e, const LogicalPlan& node, const ExprList& input, const ExprRule& rule) {
+  if (!any_expr(e, [](const Expr& x) { return is_unbound_lambda(x); })) return transform_up(e, rule);
+  if (is_unbound_lambda(*e)) return e;  // dangling: reported by CheckAnalysis
+  bool hof = false;
+  ExprList kids;
+  bool changed = false;
+  for (const auto& k : e->children) {
+    if (is_unbound_lambda(*k)) { hof = true; kids.push_back(k); continue; }
+    kids.push_back(resolve_with_lambdas(c, k, node, input, rule));
+    changed |= kids.back() != k;
+  }
+  ExprPtr cur = changed ? e->with_children(std::move(kids)) : e;
+  if (hof && e->kind == ExprKind::UnresolvedFunction) {
+    ExprPtr b = bind_lambdas(c, cur, node, input);
+    if (!b) return cur;
+    cur = b;
+  } else if (hof) {
+    return cur;
+  }
+  ExprPtr r = rule(cur);
+  return r ? r : cur;
+}
+
 ExprPtr resolve_expr(Ctx& c, const ExprPtr& e, const LogicalPlan& node, const ExprList& input) {
-  return transform_up(e, [&](const ExprPtr& x) -> ExprPtr {
+  return resolve_with_lambdas(c, e, node, input, [&](const ExprPtr& x) -> ExprPtr {
     switch (x->kind) {
       case ExprKind::UnresolvedAttribute: return resolve_attribute(c, *x, node, input);
       case ExprKind::UnresolvedFunction: {
@@ -215,6 +316,15 @@ ExprPtr resolve_expr(Ctx& c, const ExprPtr& e, const LogicalPlan& node, const Ex
         if (auto* err = std::get_if<AnalysisError>(&r)) { c.fail(*err); return nullptr; }
         return std::get<ExprPtr>(r);
       }
+      case ExprKind::Call:  // a lambda bound before its body resolved takes the body's type
+        if (is_bound_lambda(*x) && x->children[0]->resolved() &&
+            (x->type != x->children[0]->type || x->nullable != x->children[0]->nullable)) {
+          auto y = std::make_shared<Expr>(*x);
+          y->type = x->children[0]->type;
+          y->nullable = x->children[0]->nullable;
+          return y;
+        }
+        return nullptr;
       case ExprKind::Alias: case ExprKind::SortOrder:
         if (x->children[0]->resolved() && (x->type != x->children[0]->type || x->nullable != x->children[0]->nullable)) {
           auto y = std::make_shared<Expr>(*x);
@@ -490,6 +600,77 @@ PlanPtr rewrite_union(Ctx& c, const LogicalPlan& u) {
 }
 
 // Rule: rewrite withColumns / renames / drop / toDF / dedup names / USING joins / unions.
+// ResolvePivot: groupBy(g).pivot(p, values).agg(a…) becomes one Aggregate computing, for every
+// value v and aggregate a, a with each aggregate function's inputs x replaced by
+// IF(p <=> CAST(v AS p's type), x, NULL) (first/last then ignore NULLs), named `v` for one
+// aggregate, else `v_<a's name>` ("null" for a NULL value). The decoder keeps p and the values in
+// the node's data_attrs (name "pivot"); pivot() without values asked for them first (Python).
+PlanPtr rewrite_pivot(Ctx& c, const LogicalPlan& n) {
+  if (n.data_attrs.empty()) return nullptr;
+  ExprPtr pcol = resolve_expr(c, n.data_attrs[0], n, n.children[0]->output());
+  if (!pcol->resolved()) return nullptr;
+  const size_t ng = n.flag2 ? 0 : n.groups.size();
+  for (const auto& g : n.groups) if (!g->resolved()) return nullptr;
+  ExprList aggs(n.exprs.begin() + long(ng), n.exprs.end());
+  ExprList out(n.exprs.begin(), n.exprs.begin() + long(ng));
+  ExprList groups = n.groups;
+  if (n.flag2) {  // SQL's PIVOT: grouped by the columns neither the aggregates nor the pivot column read
+    std::set<int64_t> used;
+    auto note = [&](const ExprPtr& e) { foreach_expr(e, [&](const Expr& x) { if (x.kind == ExprKind::Attribute) used.insert(x.id); }); };
+    note(pcol);
+    for (const auto& a : aggs) note(a);
+    for (const auto& a : n.children[0]->output())
+      if (!used.count(a->id)) { groups.push_back(a); out.push_back(a); }
+  }
+  auto fail_on = [&](const ExprOrError& r) -> ExprPtr {
+    if (auto* err = std::get_if<AnalysisError>(&r)) { c.fail(*err); return nullptr; }
+    return std::get<ExprPtr>(r);
+  };
+  for (size_t vi = 1; vi < n.data_attrs.size(); ++vi) {
+    ExprPtr v = n.data_attrs[vi];
+    std::string vname;
+    if (v->kind == ExprKind::Alias) { vname = v->name; v = v->children[0]; }
+    if (v->kind != ExprKind::Literal) {
+      c.fail(generic_error("NON_LITERAL_PIVOT_VALUES", "42K08",
+                           "Literal expressions required for pivot values, found " + to_sql_expr(v->sql()) + "."));
+      return nullptr;
+    }
+    // Named by the value's alias, else the value cast to a string ("null" for NULL).
+    if (vname.empty()) vname = v->value.is_null() ? "null" : value_to_string(v->value, v->type);
+    ExprPtr vc = v->type == pcol->type ? v : cast(v, pcol->type, false);
+    ExprPtr cond = fail_on(resolve_function(*unresolved_fn("<=>", {pcol, vc})));
+    if (!cond) return nullptr;
+    for (const auto& a : aggs) {
+      bool bad = false;
+      ExprPtr body = a->kind == ExprKind::Alias ? a->children[0] : a;
+      ExprPtr f = transform_down(body, [&](const ExprPtr& x) -> ExprPtr {
+        if (x->kind != ExprKind::AggCall || bad) return nullptr;
+        auto y = std::make_shared<Expr>(*x);
+        for (auto& ch : y->children) {
+          ExprPtr iff = fail_on(resolve_function(*unresolved_fn("if", {cond, ch, lit_null()})));
+          if (!iff) { bad = true; return nullptr; }
+          ch = iff;
+        }
+        if (y->name == "first" || y->name == "last") y->ignore_nulls = true;
+        // children rebuilt: stop transform_down from wrapping the new IFs again
+        auto done = std::make_shared<Expr>(*y);
+        done->kind = ExprKind::AggCall;
+        return done;
+      });
+      if (bad) return nullptr;
+      std::string name = aggs.size() == 1 ? vname : vname + "_" + (a->kind == ExprKind::Alias ? a->name : a->sql());
+      out.push_back(alias(f, name, c.ids.next()));
+    }
+  }
+  LogicalPlan p = n;
+  p.name.clear();
+  p.data_attrs.clear();
+  p.flag2 = false;
+  p.groups = groups;
+  p.exprs = out;
+  return make_plan(std::move(p));
+}
+
 PlanPtr rule_rewrite_nodes(Ctx& c, const PlanPtr& plan) {
   return plan_transform_up(plan, [&](const PlanPtr& n) -> PlanPtr {
     if (!children_resolved(*n) || c.error) return nullptr;
@@ -507,6 +688,7 @@ PlanPtr rule_rewrite_nodes(Ctx& c, const PlanPtr& plan) {
       }
       case PlanKind::Summary: return rewrite_summary(*n, c.ids, c.error);
       case PlanKind::Aggregate: {
+        if (n->name == "pivot") return rewrite_pivot(c, *n);
         if (n->grouping_sets.empty()) return nullptr;
         for (const auto& g : n->groups) if (!g->resolved()) return nullptr;
         return expand_grouping_sets(*n, c.ids);
@@ -789,7 +971,7 @@ std::optional<AnalysisError> check_analysis(const PlanPtr& plan) {
     if (p->kind == PlanKind::Aggregate && p->resolved()) {
       // Every column outside an aggregate must be a grouping expression.
       std::function<bool(const ExprPtr&)> ok = [&](const ExprPtr& e) -> bool {
-        if (e->kind == ExprKind::AggCall || e->kind == ExprKind::Literal) return true;
+        if (e->kind == ExprKind::AggCall || e->kind == ExprKind::Literal || is_lambda_var(*e)) return true;
         if (e->kind == ExprKind::PythonUDF && e->python->eval_type == 202) return true;  // a pandas aggregate
         for (const auto& g : p->groups) if (expr_equal(*g, *e)) return true;
         if (e->kind == ExprKind::ScalarSubquery && !subquery_outer_attrs(*e).empty()) {

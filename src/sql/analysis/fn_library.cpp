@@ -1,5 +1,6 @@
 // Dispatch to the library's families and the helpers they share (fn_library.h).
 #include "sql/analysis/fn_library.h"
+#include "sql/analysis/fn_lambda.h"
 
 namespace spp::sql {
 
@@ -59,12 +60,14 @@ std::optional<AnalysisError> FnCall::need_literal(size_t i, const std::string& n
 
 std::optional<LibResult> resolve_library_function(const Expr& fn, const std::string& lower_name) {
   FnCall c{fn, lower_name, fn.children};
+  if (auto r = resolve_lambda_fn(c)) return r;
   if (auto r = resolve_string_fn(c)) return r;
   if (auto r = resolve_math_fn(c)) return r;
   if (auto r = resolve_misc_fn(c)) return r;
   if (auto r = resolve_collection_fn(c)) return r;
   if (auto r = resolve_json_fn(c)) return r;
   if (auto r = resolve_date_fn(c)) return r;
+  if (auto r = resolve_agg_fn(c)) return r;
   return std::nullopt;
 }
 

@@ -2,6 +2,7 @@
 // (a client/driver version mismatch must be loud).
 #include "sql/connect/decode.h"
 #include "sql/connect/decode_internal.h"
+#include "sql/plan/lambda.h"
 #include "common/util.h"
 
 #include <nlohmann/json.hpp>
@@ -268,6 +269,27 @@ Result<ExprPtr> decode_expression(const json& j, IdGen& ids) {
     auto args = exprs(b, "arguments", ids);
     if (!args) return args.status();
     return unresolved_fn(str(b, "functionName"), *args, boolean(b, "isDistinct"));
+  }
+  if (k == "unresolvedNamedLambdaVariable") {  // a lambda's variable, bound by its higher-order call
+    if (auto s = check_keys(b, k.c_str(), {"nameParts"}); !s) return fail(s);
+    auto parts = strings(b, "nameParts");
+    if (parts.empty()) return Result<ExprPtr>::error("plan: unresolvedNamedLambdaVariable needs nameParts");
+    return unresolved_attr(parts);
+  }
+  if (k == "lambdaFunction") {  // Connect's LambdaFunction: function + UnresolvedNamedLambdaVariable arguments
+    if (auto s = check_keys(b, k.c_str(), {"function", "arguments"}); !s) return fail(s);
+    if (!b.contains("function")) return Result<ExprPtr>::error("plan: lambdaFunction needs 'function'");
+    auto body = decode_expression(b["function"], ids);
+    if (!body) return body;
+    std::vector<std::string> names;
+    for (const auto& a : b.value("arguments", json::array())) {
+      if (auto s = check_keys(a, "lambdaFunction.arguments", {"nameParts"}); !s) return fail(s);
+      auto parts = strings(a, "nameParts");
+      if (parts.size() != 1) return Result<ExprPtr>::error("plan: a lambda argument needs one name part");
+      names.push_back(parts[0]);
+    }
+    if (names.empty()) return Result<ExprPtr>::error("plan: lambdaFunction needs arguments");
+    return unbound_lambda(*body, names);
   }
   if (k == "alias") {
     if (auto s = check_keys(b, k.c_str(), {"expr", "name", "metadata"}); !s) return fail(s);
@@ -585,12 +607,25 @@ Result<PlanPtr> decode_relation(const json& j, IdGen& ids) {
     SPP_KEYS("input", "groupType", "groupingExpressions", "aggregateExpressions", "pivot", "groupingSets");
     std::string gt = str(b, "groupType");
     if (!gt.empty() && gt != "GROUP_TYPE_GROUPBY" && gt != "GROUP_TYPE_ROLLUP" && gt != "GROUP_TYPE_CUBE" &&
-        gt != "GROUP_TYPE_GROUPING_SETS")
+        gt != "GROUP_TYPE_GROUPING_SETS" && gt != "GROUP_TYPE_PIVOT")
       return Result<PlanPtr>::error("plan: aggregate groupType " + gt + " is not supported yet");
     p.kind = PlanKind::Aggregate;
     SPP_CHILD("input");
     SPP_EXPRS(p.groups, "groupingExpressions");
     SPP_EXPRS(p.exprs, "aggregateExpressions");
+    if (gt == "GROUP_TYPE_PIVOT") {  // the analyzer's ResolvePivot reads the column and values here
+      if (!b.contains("pivot") || !b["pivot"].contains("col")) return Result<PlanPtr>::error("plan: pivot needs 'col'");
+      if (auto s = check_keys(b["pivot"], "pivot", {"col", "values"}); !s) return Result<PlanPtr>(s);
+      auto col = decode_expression(b["pivot"]["col"], ids);
+      if (!col) return col.status();
+      p.name = "pivot";
+      p.data_attrs.push_back(*col);
+      for (const auto& v : b["pivot"].value("values", json::array())) {
+        auto lv = decode_literal(v, ids);
+        if (!lv) return lv.status();
+        p.data_attrs.push_back(*lv);
+      }
+    }
     if (gt == "GROUP_TYPE_ROLLUP") p.grouping_sets = rollup_sets(p.groups.size());
     if (gt == "GROUP_TYPE_CUBE") p.grouping_sets = cube_sets(p.groups.size());
     if (gt == "GROUP_TYPE_GROUPING_SETS") {  // each set's expressions, matched to groupingExpressions

@@ -24,6 +24,7 @@ std::optional<Result<ExprPtr>> lower_library_call(const std::string& name, std::
   if (auto r = lib::lower_misc_call(name, args, type)) return r;
   if (auto r = lib::lower_json_call(name, args, type)) return r;
   if (auto r = lib::lower_date_call(name, args, type)) return r;
+  if (auto r = lib::lower_agg_wrapper_call(name, args, type)) return r;
   return std::nullopt;
 }
 

@@ -32,6 +32,10 @@ std::optional<Result<ExprPtr>> lower_json_call(const std::string& name, std::vec
                                                const col::ColTypePtr& type);
 std::optional<Result<ExprPtr>> lower_date_call(const std::string& name, std::vector<ExprPtr>& args,
                                                const col::ColTypePtr& type);
+// median, percentile, mode, max_by, min_by, approx_count_distinct, try_sum, try_avg over their
+// group's collected values (library_aggs.cpp).
+std::optional<Result<ExprPtr>> lower_agg_wrapper_call(const std::string& name, std::vector<ExprPtr>& args,
+                                                      const col::ColTypePtr& type);
 }  // namespace lib
 
 }  // namespace spp::sql::exec

@@ -115,6 +115,7 @@ Result<ExprPtr> lower_call(const json& e, const json& input) {
   auto t = type_of_json(e);
   if (!t) return err<ExprPtr>(t.error_message());
   const json args_j = e.value("args", json::array());
+  if (auto h = lower_higher_order_call(e, input)) return std::move(*h);
   std::vector<ExprPtr> args;
   for (const auto& a : args_j) {
     auto x = lower_expr(a, input);
@@ -653,9 +654,15 @@ struct Lowerer {
       json fake_input = json::array();
       if (e.contains("args")) {
         std::vector<ExprPtr> bound;
+        // A higher-order call's lambdas stay in place (their bodies run over the flattened
+        // elements); the grouping keys they read are bound after the placeholders.
+        bool hof = false;
+        for (const auto& a : e["args"])
+          hof |= a.value("kind", "") == "call" && a.value("name", "") == "lambdafunction";
         for (size_t a = 0; a < e["args"].size(); ++a) {
           // Literals stay in place: calls read constant arguments (round's scale, patterns).
           if (e["args"][a].value("kind", "") == "lit") continue;
+          if (hof && e["args"][a].value("name", "") == "lambdafunction") continue;
           auto x = bind(e["args"][a]);
           if (!x) return x;
           bound.push_back(x.value());
@@ -664,6 +671,11 @@ struct Lowerer {
           fake_input.push_back(ph);
           copy["args"][a] = ph;
         }
+        if (hof)
+          for (size_t g = 0; g < groups.size(); ++g) {
+            fake_input.push_back(groups[g]);
+            bound.push_back(col_ref(static_cast<int>(g), keys.value()[g]->type));
+          }
         auto shell = lower_expr(copy, fake_input);
         if (!shell) return shell;
         return substitute(shell.value(), bound);

@@ -1,6 +1,7 @@
 // Lowering helpers shared by lower.cpp and lower_aggs.cpp (not part of the executor's API).
 #pragma once
 #include <functional>
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -22,6 +23,9 @@ const nlohmann::json* constant(const nlohmann::json& a);
 // One aggregate call (`agg` JSON) as an AggSpec; its input lowered over `in` unless only its
 // partial states are read (final mode).
 Result<AggSpec> lower_agg_spec(const nlohmann::json& a, const nlohmann::json& in, bool lower_input);
+// A higher-order call (one whose arguments include `lambdafunction` calls) as a kernel over its
+// flattened elements (library_lambda.cpp); nullopt when `e` has no lambda argument.
+std::optional<Result<ExprPtr>> lower_higher_order_call(const nlohmann::json& e, const nlohmann::json& input);
 // A Window node over its child (lowered by `lower_child`).
 Result<OpPtr> lower_window(const nlohmann::json& p, const std::function<Result<OpPtr>(const nlohmann::json&)>& lower_child,
                            const ExecContext& ctx);

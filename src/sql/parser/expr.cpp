@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "sql/parser/parser_impl.h"
+#include "sql/plan/lambda.h"
 
 namespace spp::sql::parser {
 namespace {
@@ -238,7 +239,9 @@ ExprPtr Parser::expression() {
 
 ExprPtr Parser::not_expression() {
   if (accept_kw("NOT") || accept_op("!")) return make_fn("not", {not_expression()});
-  if (is_kw("EXISTS") && is_op("(", 1)) {
+  // EXISTS (query); `exists(arr, x -> …)` is the higher-order function
+  if (is_kw("EXISTS") && is_op("(", 1) &&
+      (is_kw("SELECT", 2) || is_kw("WITH", 2) || is_kw("VALUES", 2) || is_kw("FROM", 2) || is_kw("TABLE", 2) || is_op("(", 2))) {
     next();
     next();
     PlanPtr q = query();
@@ -438,7 +441,6 @@ ExprPtr Parser::function_call(std::vector<std::string> name, const Token& start)
         args.push_back(star_expr());
         continue;
       }
-      if (peek().kind == Tok::Word && is_op("->", 1)) unsupported(peek(), "lambda functions");
       args.push_back(expression());
     } while (accept_op(","));
   }
@@ -500,6 +502,17 @@ ExprPtr Parser::primary() {
       if (t.text == "-" && peek(1).kind == Tok::Number) { next(); const Token& n = next(); return postfix(literal_number(n, true)); }
       if (t.text == "*") { next(); return star_expr(); }
       if (t.text == "(") {
+        // `(x, y) -> body`: a lambda (Spark's grammar wants two or more names in parentheses).
+        size_t k = 1;
+        while ((peek(k).kind == Tok::Word || peek(k).kind == Tok::Quoted) && is_op(",", k + 1)) k += 2;
+        if (k > 1 && (peek(k).kind == Tok::Word || peek(k).kind == Tok::Quoted) && is_op(")", k + 1) && is_op("->", k + 2)) {
+          next();
+          std::vector<std::string> names;
+          do names.push_back(next().text); while (accept_op(","));
+          expect_op(")");
+          expect_op("->");
+          return unbound_lambda(expression(), names);
+        }
         next();
         if (is_kw("SELECT") || is_kw("WITH") || is_kw("VALUES")) {
           PlanPtr q = query();
@@ -573,7 +586,7 @@ ExprPtr Parser::primary() {
       return postfix(make_fn("extract", {lit_string(field), src}));
     }
     if ((w == "LEFT" || w == "RIGHT") && is_op("(", 1)) { next(); return postfix(function_call({t.text}, t)); }
-    if (reserved(t)) fail();
+    if (reserved(t) && !(w == "FILTER" && is_op("(", 1))) fail();  // filter(arr, x -> …) is a function
   }
   // A name: function call, qualified star, or column reference.
   std::vector<std::string> parts{next().text};
@@ -595,7 +608,10 @@ ExprPtr Parser::primary() {
     parts.push_back(next().text);
     return postfix(function_call(parts, t));
   }
-  if (is_op("->")) unsupported(t, "lambda functions");
+  if (is_op("->") && parts.size() == 1) {  // `x -> body`
+    next();
+    return unbound_lambda(expression(), parts);
+  }
   return postfix(unresolved_attr(parts));
 }
 

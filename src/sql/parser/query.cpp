@@ -176,6 +176,36 @@ PlanPtr Parser::query_specification() {
       from = make_plan(std::move(j));
     }
     if (is_kw("LATERAL")) unsupported(peek(), "LATERAL VIEW");
+    if (is_kw("PIVOT") && is_op("(", 1)) {
+      // PIVOT (aggs FOR col IN (v [AS name], …)): an Aggregate the analyzer's ResolvePivot
+      // rewrites, grouped by every column the aggregates and the pivot column do not use.
+      next();
+      next();
+      LogicalPlan pv;
+      pv.kind = PlanKind::Aggregate;
+      pv.name = "pivot";
+      pv.flag2 = true;
+      do {  // aggregates [AS name]; FOR ends the list (not an alias)
+        ExprPtr e = expression();
+        if (accept_kw("AS")) e = alias(e, identifier(), ids_.next());
+        else if (at_identifier() && !is_kw("FOR")) e = alias(e, next().text, ids_.next());
+        pv.exprs.push_back(e);
+      } while (accept_op(","));
+      expect_kw("FOR");
+      if (is_op("(")) unsupported(peek(), "PIVOT over several columns");
+      pv.data_attrs.push_back(unresolved_attr({identifier()}));
+      expect_kw("IN");
+      expect_op("(");
+      do {
+        ExprPtr v = expression();
+        if (accept_kw("AS") || at_identifier()) v = alias(v, identifier(), ids_.next());
+        pv.data_attrs.push_back(v);
+      } while (accept_op(","));
+      expect_op(")");
+      expect_op(")");
+      pv.children = {from};
+      from = make_plan(std::move(pv));
+    }
     if (is_kw("PIVOT") || is_kw("UNPIVOT")) unsupported(peek(), "PIVOT / UNPIVOT");
   } else {
     from = one_row();
@@ -449,7 +479,8 @@ PlanPtr Parser::relation_primary() {
   auto table_alias = [&](bool required_for_subquery) {
     (void)required_for_subquery;
     bool as = accept_kw("AS");
-    if (at_identifier() && !(is_kw("NATURAL")) && !is_kw("LATERAL")) alias_name = next().text;
+    const bool pivot = (is_kw("PIVOT") || is_kw("UNPIVOT")) && is_op("(", 1);  // a clause, not an alias
+    if (at_identifier() && !(is_kw("NATURAL")) && !is_kw("LATERAL") && !pivot) alias_name = next().text;
     else if (as) fail();
     if (!alias_name.empty() && is_op("(") ) {
       next();

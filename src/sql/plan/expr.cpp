@@ -1,5 +1,6 @@
 // Expression nodes: constructors, generic rewrites, and Spark's printed forms.
 #include "sql/plan/expr.h"
+#include "sql/plan/lambda.h"
 #include "sql/plan/fn_names.h"
 #include "sql/plan/logical.h"
 
@@ -304,6 +305,29 @@ static std::string render_call(const Expr& e, const std::vector<std::string>& a,
   return s + ")";
 }
 
+// A collect wrapper (fn_names.h) as Spark names it: the aggregate's own arguments (a struct's
+// fields for max_by/min_by) in place of the aggregate, then the wrapper's visible arguments.
+static std::optional<std::string> wrapper_render(const Expr& e, bool pretty) {
+  if (e.kind != ExprKind::Call || !is_collect_wrapper(e.name) || e.children.empty() ||
+      e.children[0]->kind != ExprKind::AggCall || e.children[0]->children.empty())
+    return std::nullopt;
+  auto show = [&](const Expr& x) { return pretty ? x.sql() : x.to_string(); };
+  std::vector<const Expr*> args;
+  const Expr& in = *e.children[0]->children[0];
+  const Expr* x = &in;
+  while (x->kind == ExprKind::Cast && !x->user_cast) x = x->children[0].get();
+  if ((e.name == "max_by" || e.name == "min_by" || e.name.rfind("regr_", 0) == 0) && x->kind == ExprKind::Call &&
+      x->name == "struct")
+    for (const auto& c : x->children) args.push_back(c.get());
+  else
+    args.push_back(pretty ? &in : x);
+  if (e.name != "approx_count_distinct")
+    for (size_t k = 1; k < e.children.size(); ++k) args.push_back(e.children[k].get());
+  std::string s = e.name + "(";
+  for (size_t i = 0; i < args.size(); ++i) s += (i ? ", " : "") + show(*args[i]);
+  return s + ")";
+}
+
 // `name(a, b)`: how Spark prints a Python UDF call, in both forms.
 static std::string plain_call(const std::string& name, const ExprList& args, bool pretty) {
   std::string s = name + "(";
@@ -345,7 +369,9 @@ std::string Expr::sql() const {
       for (size_t i = 0; i < name_parts.size(); ++i) s += (i ? "." : "") + name_parts[i];
       return kind == ExprKind::UnresolvedStar ? (s.empty() ? "*" : s + ".*") : s;
     }
-    case ExprKind::Attribute: return name;  // PrettyAttribute: the bare name
+    case ExprKind::Attribute:
+      if (is_lambda_var(*this)) return "namedlambdavariable()";  // NamedLambdaVariable has no sql of its own
+      return name;  // PrettyAttribute: the bare name
     case ExprKind::Literal: return literal_sql(*this);
     case ExprKind::Alias: return children[0]->sql() + " AS " + quote_if_needed(name);
     case ExprKind::UnresolvedAlias: return children[0]->sql();
@@ -381,6 +407,7 @@ std::string Expr::sql() const {
         for (auto& ch : u) ch = char(std::toupper(static_cast<unsigned char>(ch)));
         return u + "()";
       }
+      if (auto w = wrapper_render(*this, true)) return *w;
       for (const auto& c : children) a.push_back(c->sql());
       return render_call(*this, a, true);
   }
@@ -396,7 +423,7 @@ std::string Expr::to_string() const {
       return s;
     }
     case ExprKind::UnresolvedStar: return sql();
-    case ExprKind::Attribute: return name + attr_suffix(*this);
+    case ExprKind::Attribute: return (is_lambda_var(*this) ? "lambda " : "") + name + attr_suffix(*this);
     case ExprKind::Literal: return value_to_string(value, type);
     case ExprKind::Alias: return children[0]->to_string() + " AS " + name + attr_suffix(*this);
     case ExprKind::UnresolvedAlias: return "unresolvedalias(" + children[0]->to_string() + ")";
@@ -430,7 +457,9 @@ std::string Expr::to_string() const {
       return s + " IN (" + subquery_string(*this, false) + ")";
     }
     case ExprKind::Call: case ExprKind::AggCall:
+      if (auto w = wrapper_render(*this, false)) return *w;
       for (const auto& c : children) a.push_back(c->to_string());
+      if (is_bound_lambda(*this)) a.push_back("false");  // LambdaFunction's `hidden` flag
       return render_call(*this, a, false);
   }
   return "?";

@@ -49,9 +49,17 @@ std::optional<std::string> library_render(const std::string& n, const std::vecto
                             ", -1, (IF((" + v + " < " + v + "), -1, (IF((" + v + " > " + v + "), 1, 0))))))))))";
     return "array_sort(" + a[0] + ", lambdafunction(" + cmp + ", " + v + ", " + v + "))";
   }
+  // try_add / try_subtract of a date and days (analysis/fn_aggs.cpp)
+  if (n == "try_date_add" && a.size() == 2) return "try_add(" + a[0] + ", " + a[1] + ")";
+  if (n == "try_date_sub" && a.size() == 2) return "try_subtract(" + a[0] + ", " + a[1] + ")";
   if (n == "rand_unseeded") return std::string("rand()");
   if (n == "randn_unseeded") return std::string("randn()");
   return std::nullopt;
+}
+
+bool is_collect_wrapper(const std::string& n) {
+  return n == "median" || n == "percentile" || n == "mode" || n == "max_by" || n == "min_by" ||
+         n == "approx_count_distinct" || n == "try_sum" || n == "try_avg" || n.rfind("regr_", 0) == 0;
 }
 
 }  // namespace spp::sql

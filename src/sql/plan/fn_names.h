@@ -12,5 +12,9 @@ namespace spp::sql {
 const char* library_display_name(const std::string& canonical);
 // A call rendered in a form other than `name(args)`; nullopt for the usual form.
 std::optional<std::string> library_render(const std::string& canonical, const std::vector<std::string>& args);
+// Aggregates finished by a scalar kernel over an ordinary aggregate of their input (median,
+// percentile, mode, max_by, min_by, approx_count_distinct, try_sum, try_avg; analysis/fn_aggs.cpp):
+// they print with that aggregate's arguments in its place (`median(x)`, not `median(collect_list(x))`).
+bool is_collect_wrapper(const std::string& canonical);
 
 }  // namespace spp::sql

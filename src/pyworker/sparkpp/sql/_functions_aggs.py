@@ -80,3 +80,65 @@ def approx_percentile(col, percentage, accuracy=10000):
     p = percentile_approx(col, percentage, accuracy)._expr
     p["unresolvedFunction"]["functionName"] = "approx_percentile"
     return Column(p)
+
+
+# ------------------------------ aggregates finished from the group's values (analysis/fn_aggs.cpp)
+
+for _name, _doc in [("median", "The exact median (interpolated, as percentile(col, 0.5))."),
+                    ("mode", "The most frequent value."),
+                    ("try_sum", "sum, NULL on overflow."), ("try_avg", "avg, NULL on overflow.")]:
+    globals()[_name] = _export(_one_column(_name, _doc))
+del _name, _doc
+
+
+@_export
+def percentile(col, percentage, frequency=1):
+    """The exact percentile(s) of a numeric column, interpolated between neighbouring ranks."""
+    pct = percentage._expr if isinstance(percentage, Column) else _lit_or_col(
+        list(percentage) if isinstance(percentage, tuple) else percentage)
+    if isinstance(percentage, (list, tuple)):
+        from sparkpp.sql.functions import lit
+        pct = lit(list(percentage))._expr
+    return _invoke("percentile", _col_expr(col), pct, _lit_or_col(frequency))
+
+
+@_export
+def max_by(col, ord):
+    """The value of `col` where `ord` is greatest."""
+    return _invoke("max_by", _col_expr(col), _col_expr(ord))
+
+
+@_export
+def min_by(col, ord):
+    """The value of `col` where `ord` is least."""
+    return _invoke("min_by", _col_expr(col), _col_expr(ord))
+
+
+# ------------------------------------------------- try_ arithmetic (NULL instead of overflow)
+
+def _binary(name, doc):
+    def f(left, right):
+        return _invoke(name, _col_expr(left), _col_expr(right))
+    f.__name__ = f.__qualname__ = name
+    f.__doc__ = doc
+    return f
+
+
+for _name, _doc in [("try_add", "left + right, NULL on overflow."),
+                    ("try_subtract", "left - right, NULL on overflow."),
+                    ("try_multiply", "left * right, NULL on overflow."),
+                    ("try_divide", "left / right, NULL when right is 0.")]:
+    globals()[_name] = _export(_binary(_name, _doc))
+del _name, _doc
+
+
+@_export
+def try_element_at(col, extraction):
+    """element_at, NULL where the index is out of range or the key absent."""
+    return _invoke("try_element_at", _col_expr(col), _col_expr(extraction))
+
+
+for _name in ["regr_avgx", "regr_avgy", "regr_count", "regr_intercept", "regr_r2", "regr_slope", "regr_sxx",
+              "regr_sxy", "regr_syy"]:
+    globals()[_name] = _export(_binary(_name, "Linear regression aggregate %s(y, x) over non-NULL pairs." % _name))
+del _name

@@ -874,3 +874,11 @@ def call_udf(udfName, *cols):
     """A function registered with spark.udf.register, called by name."""
     return _invoke(udfName, *[_col_expr(c) for c in cols])
 
+
+
+# Higher-order functions with Python lambdas (_functions_hof): bound last (array_sort takes a
+# comparator there).
+from sparkpp.sql import _functions_hof as _hofs  # noqa: E402 - it uses the helpers above
+for _name in _hofs.EXPORTED:
+    globals()[_name] = getattr(_hofs, _name)
+del _name

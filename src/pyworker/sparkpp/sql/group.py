@@ -17,9 +17,21 @@ class GroupedData:
         self._pivot = pivot
 
     def pivot(self, pivot_col, values=None):
-        body = {"col": P.attr(pivot_col) if isinstance(pivot_col, str) else pivot_col._expr}
-        if values is not None:
-            body["values"] = [P.literal_body(v) for v in values]
+        """The aggregates computed per value of `pivot_col` (the analyzer's ResolvePivot). Without
+        values, as Spark's RelationalGroupedDataset.pivot: the column's distinct values are
+        fetched now, sorted, at most spark.sql.pivotMaxValues (10000) of them."""
+        col = Column(P.attr(pivot_col)) if isinstance(pivot_col, str) else pivot_col
+        if values is None:
+            limit = 10000
+            rows = self._df.select(col).distinct().limit(limit + 1).sort(col).collect()
+            if len(rows) > limit:
+                from sparkpp.errors import AnalysisException
+                raise AnalysisException(
+                    "The pivot column %s has more than %d distinct values, this could indicate an "
+                            "error. If this was intended, set spark.sql.pivotMaxValues to at least the number "
+                            "of distinct values of the pivot column." % (pivot_col, limit))
+            values = [r[0] for r in rows]
+        body = {"col": col._expr, "values": [P.literal_body(v) for v in values]}
         return GroupedData(self._df, self._grouping, "pivot", body)
 
     def agg(self, *exprs):
