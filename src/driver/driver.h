@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -100,6 +101,9 @@ class Driver {
     bool file_sink() const { return sink_kind == "text" || sink_kind == "pickle" || sink_kind == "files"; }
     std::string out_dir, tmp_dir;
     std::string write_uuid;  // files: the write job's UUID in its part-file names
+    // files: runs once the files are committed (a table write's catalog entry and partitions);
+    // an error fails the job.
+    std::function<Status()> after_commit;
     int64_t req = 0;
     uint64_t py_conn = 0;
     std::vector<std::vector<std::string>> results;  // by position in `partitions`
@@ -250,6 +254,8 @@ class Driver {
   RddStageSource rdd_source_{graph_, block_locs_};
   SqlStageSource sql_source_;
   StageRouter source_{rdd_source_, sql_source_};
+  void ensure_catalog();
+  bool sql_resolver_set_ = false;
   sql::SqlSession sql_;  // temp views, exprIds, SQL settings (one per application)
   std::unique_ptr<scheduler::DagScheduler> dag_;  // one per SparkContext
   std::deque<ShellEvent> queue_;

@@ -317,6 +317,8 @@ void Driver::finish_job(Job& job) {
     }
     remove_temporary(job.out_dir);
     std::ofstream(fs::path(job.out_dir) / "_SUCCESS").flush();
+    if (job.after_commit)
+      if (Status st = job.after_commit(); !st) return fail_job(job, st.message());
   }
   LOG_DEBUG(kLog, "job " << job.id << " finished in " << (clock_.now_ms() - job.start_ms) << " ms");
   ui_->post(sc::JobEndEvent{job.id, true, "", clock_.wall_ms()});

@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <filesystem>
 #include <functional>
 #include <fstream>
 #include <optional>
@@ -358,6 +359,8 @@ void Driver::sql_conf(const std::map<std::string, std::string>& session) {
     read(k, v);
   }
   sql_.conf() = c;
+  ensure_catalog();
+  sql_resolver_set_ = true;
   sql_.set_source_resolver([merge, infer](const std::string& format, const std::vector<std::string>& paths,
                                           const std::vector<std::pair<std::string, std::string>>& options,
                                           const std::optional<sql::DataType>& user) {
@@ -385,7 +388,20 @@ void Driver::sql_explain(Connection& c, const msg::PySqlExplain& m) {
   c.send(rep);
 }
 
+// The table catalog on spark.sql.warehouse.dir (a static setting: the application's conf;
+// default `spark-warehouse` in the driver's working directory), opened lazily by the catalog.
+void Driver::ensure_catalog() {
+  if (sql_.catalog()) return;
+  std::string dir = conf_.get("spark.sql.warehouse.dir", "spark-warehouse");
+  if (dir.rfind("file:", 0) == 0) dir = dir.substr(5);
+  while (dir.size() > 1 && dir.rfind("//", 0) == 0) dir = dir.substr(1);
+  std::error_code ec;
+  sql_.set_catalog(std::make_shared<sql::Catalog>(std::filesystem::weakly_canonical(std::filesystem::absolute(dir), ec).string()));
+}
+
 void Driver::sql_command(Connection& c, const msg::PySqlCommand& m) {
+  ensure_catalog();
+  if (!sql_resolver_set_) sql_conf({});  // statements may read files (CREATE TABLE … LOCATION)
   json r = sql_.command(m.command);
   drop_sql_caches();
   if (r.contains("error")) return sql_error(c, m.req, r["error"]);
@@ -402,6 +418,28 @@ void Driver::sql_execute(Connection& c, const msg::PySqlExecute& m) {
   if (m.plan.contains("command")) {
     write_op = m.plan["command"].contains("writeOperation") ? &m.plan["command"]["writeOperation"] : nullptr;
     if (!write_op) return py_error(c, m.req, "bad_request", "unsupported command " + m.plan["command"].dump().substr(0, 80));
+  }
+  // saveAsTable / insertInto: a path write on the table's location; the catalog learns of the
+  // table (and of the partitions written) once the files are committed.
+  std::optional<sql::TableWrite> table_write;
+  json table_op;
+  if (write_op && write_op->contains("table")) {
+    table_op = *write_op;
+    if (!table_op.contains("source") || !table_op["source"].is_string() || table_op["source"].get<std::string>().empty()) {
+      auto it = m.conf.find("spark.sql.sources.default");
+      table_op["source"] = it != m.conf.end() ? it->second : conf_.get("spark.sql.sources.default", "parquet");
+    }
+    auto tw = sql_.plan_table_write(table_op);
+    if (auto* err = std::get_if<json>(&tw)) return sql_error(c, m.req, (*err)["error"]);
+    table_write = std::move(std::get<sql::TableWrite>(tw));
+    if (table_write->skip) {
+      msg::PySqlResult r;
+      r.req = m.req;
+      r.schema = json{{"type", "struct"}, {"fields", json::array()}};
+      return c.send(r);
+    }
+    table_op = table_write->op;
+    write_op = &table_op;
   }
   auto prepared = sql_.prepare(write_op ? json{{"root", write_op->value("input", json::object())}} : m.plan);
   if (auto* err = std::get_if<json>(&prepared)) return sql_error(c, m.req, (*err)["error"]);
@@ -468,6 +506,7 @@ void Driver::sql_execute(Connection& c, const msg::PySqlExecute& m) {
     job.out_dir = write->out_dir;
     job.tmp_dir = write->tmp_dir;
     job.write_uuid = write->job_uuid;
+    if (table_write) job.after_commit = [this, tw = *table_write] { return sql_.commit_table_write(tw); };
   }
   job.description = m.description.empty() ? (write ? "save" : "collect") : m.description;
   job.start_ms = clock_.now_ms();

@@ -69,16 +69,18 @@ static json plan_error(const std::string& text) {
                      {"messageParameters", json::object()}, {"sqlState", ""}}}};
 }
 
-PlanPtr SqlSession::lookup(const std::vector<std::string>& parts) const {
+// Temporary views first (they shadow tables), then the catalog's tables.
+PlanPtr SqlSession::lookup(const std::vector<std::string>& parts) {
   if (parts.size() == 1) {
     auto it = views_.find(lower(parts[0]));
-    return it == views_.end() ? nullptr : it->second;
+    if (it != views_.end()) return it->second;
   }
   if (parts.size() == 2 && lower(parts[0]) == "global_temp") {
     auto it = global_views_.find(lower(parts[1]));
     return it == global_views_.end() ? nullptr : it->second;
   }
-  return nullptr;
+  auto t = find_table(parts);
+  return t ? table_relation(*t) : nullptr;
 }
 
 std::variant<PlanPtr, json> SqlSession::analyzed(const json& plan, PlanPtr* parsed) {

@@ -5,6 +5,7 @@
 #include <functional>
 #include <utility>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <variant>
@@ -14,10 +15,11 @@
 
 #include "sql/analysis/analyzer.h"
 #include "sql/cache.h"
+#include "sql/catalog.h"
 #include "sql/physical/physical.h"
 
 namespace spp::sql {
-namespace parser { enum class StmtKind : uint8_t; }
+namespace parser { enum class StmtKind : uint8_t; struct Statement; }
 
 struct SqlConf {
   bool case_sensitive = false;  // spark.sql.caseSensitive
@@ -59,6 +61,17 @@ using SourceResolver = std::function<Result<ResolvedSource>(const std::string& f
                                                       const std::vector<std::pair<std::string, std::string>>& options,
                                                       const std::optional<DataType>& user_schema)>;
 
+// df.write.saveAsTable / insertInto (and CREATE TABLE … AS, INSERT … SELECT) planned against the
+// catalog (session_tables.cpp): the path write to run on the table's location, and the entry to
+// register once it commits.
+struct TableWrite {
+  nlohmann::json op;                   // a writeOperation with `path` = the location, input shaped to the table
+  bool skip = false;                   // nothing to write (saveAsTable mode ignore over an existing table)
+  std::optional<CatalogTable> table;   // the table written
+  bool create = false;                 // register `table` when the write commits
+  bool overwrite = false;              // its partitions are replaced (else added to)
+};
+
 class SqlSession {
  public:
   explicit SqlSession(SqlConf conf = {}) : conf_(std::move(conf)) {}
@@ -82,6 +95,15 @@ class SqlSession {
   std::vector<int> take_dropped_caches() { return std::exchange(dropped_caches_, {}); }
   bool drop_temp_view(const std::string& name, bool global);
   void set_source_resolver(SourceResolver r) { resolver_ = std::move(r); }
+  // The table catalog (sql/catalog.h) on spark.sql.warehouse.dir, given by the driver.
+  void set_catalog(std::shared_ptr<Catalog> c) { catalog_ = std::move(c); }
+  Catalog* catalog() const { return catalog_.get(); }
+  // A writeOperation naming a table (`table`: saveAsTable / insertInto) as the path write to run,
+  // or {"error": …}. Overwrites drop or clear what they replace here, as Spark does before writing.
+  std::variant<TableWrite, nlohmann::json> plan_table_write(const nlohmann::json& op);
+  // After the write committed: the new table's entry, the partitions it wrote. An error's
+  // message is an error body's JSON when it is an AnalysisException.
+  Status commit_table_write(const TableWrite& w);
 
  private:
   std::variant<PlanPtr, nlohmann::json> analyzed(const nlohmann::json& plan, PlanPtr* parsed = nullptr);
@@ -90,7 +112,16 @@ class SqlSession {
   // spark.sql's statements (sql_commands.cpp): {"query": true} for a query (the DataFrame keeps
   // its `sql` relation), {"schema", "rows"} for a command's result, {"set": …} for SET.
   nlohmann::json sql_command(const nlohmann::json& body);
-  PlanPtr lookup(const std::vector<std::string>& parts) const;
+  PlanPtr lookup(const std::vector<std::string>& parts);
+  // Tables and databases (session_tables.cpp): the statements, a catalog table as a file scan,
+  // names qualified with the current database (nullopt: not a table name), SHOW TABLES' and
+  // listTables' rows.
+  nlohmann::json table_statement(const parser::Statement& st, const nlohmann::json& body);
+  PlanPtr table_relation(const CatalogTable& t);
+  std::optional<std::pair<std::string, std::string>> table_ident(const std::vector<std::string>& parts) const;
+  std::optional<CatalogTable> find_table(const std::vector<std::string>& parts, nlohmann::json* error = nullptr);
+  nlohmann::json catalog_tables(const std::string& db, bool catalog_rows, const std::string& pattern);
+  nlohmann::json describe_table(const CatalogTable& t, bool extended);
 
   Result<PlanPtr> resolve_sources(const PlanPtr& p);
   // persist / unpersist / getStorageLevel / catalog (session_cache.cpp).
@@ -111,6 +142,8 @@ class SqlSession {
   std::map<std::string, PlanPtr> views_;         // lower-case name -> analyzed plan
   std::map<std::string, PlanPtr> global_views_;  // global_temp.<name>
   std::map<std::string, ExprPtr> functions_;     // spark.udf.register: lower-case name -> PythonUDF (no args)
+  std::shared_ptr<Catalog> catalog_;
+  std::string current_db_ = "default";           // USE db / spark.catalog.setCurrentDatabase
 };
 
 // PyError body: {"kind", "message", "errorClass", "messageParameters", "sqlState"}. The message

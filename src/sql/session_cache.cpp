@@ -28,6 +28,11 @@ json none_level() {
   return {{"use_disk", false}, {"use_memory", false}, {"use_off_heap", false}, {"deserialized", false}, {"replication", 1}};
 }
 
+std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
 json rows_of(json rows) { return {{"rows", std::move(rows)}}; }
 
 PlanPtr relation(const std::string& name) {
@@ -104,29 +109,95 @@ json SqlSession::catalog_command(const json& body) {
     for (int id : cache_.clear()) dropped_caches_.push_back(id);
     return rows_of(json::array());
   }
-  if (op == "currentDatabase") return rows_of({{"default"}});
+  if (op == "currentDatabase") return rows_of({{current_db_}});
   if (op == "currentCatalog") return rows_of({{"spark_catalog"}});
+  if (op == "setCurrentDatabase") {
+    json r = sql_command({{"sql", "USE " + to_sql_id({a.value("dbName", "")})}});
+    return r.contains("error") ? r : rows_of(json::array());
+  }
   if (op == "tableExists") {
-    const std::string name = a.value("tableName", "");
+    std::string name = a.value("tableName", "");
+    if (a.contains("dbName") && a["dbName"].is_string()) name = to_sql_id({a["dbName"].get<std::string>()}) + "." + name;
     auto parts = parse_identifier(name);
-    return rows_of({{parts && lookup(*parts) != nullptr}});
+    if (!parts) return rows_of({{false}});
+    if (parts->size() == 1 && views_.count(lower((*parts)[0]))) return rows_of({{true}});
+    if (parts->size() == 2 && lower((*parts)[0]) == "global_temp") return rows_of({{lookup(*parts) != nullptr}});
+    return rows_of({{find_table(*parts).has_value()}});
+  }
+  if (op == "databaseExists") {
+    if (!catalog_) return rows_of({{a.value("dbName", "") == "default"}});
+    auto d = catalog_->get_database(a.value("dbName", ""));
+    return rows_of({{d && d.value().has_value()}});
+  }
+  if (op == "listDatabases") {
+    json rows = json::array();
+    std::vector<CatalogDatabase> dbs{{"default", "default database", ""}};
+    if (catalog_) {
+      auto r = catalog_->list_databases();
+      if (!r) return plan_error(r.error_message());
+      dbs = r.value();
+    }
+    const std::string pattern = a.value("pattern", "");
+    for (const auto& d : dbs) {
+      if (!pattern.empty()) {  // SHOW DATABASES LIKE's matcher
+        json m = sql_command({{"sql", "SHOW DATABASES LIKE '" + pattern + "'"}});
+        bool hit = false;
+        for (const auto& r : m.value("rows", json::array())) hit = hit || r[0] == d.name;
+        if (!hit) continue;
+      }
+      rows.push_back({d.name, "spark_catalog", d.description.empty() ? json(nullptr) : json(d.description),
+                      d.location.empty() ? json(nullptr) : json("file:" + d.location)});
+    }
+    return rows_of(rows);
+  }
+  if (op == "createTable") {
+    // spark.catalog.createTable(name, path, source, schema, description, **options): as
+    // CREATE TABLE name [(schema)] USING source [OPTIONS] [LOCATION path].
+    std::string name = a.value("tableName", "");
+    auto parts = parse_identifier(name);
+    if (!parts) return plan_error(parts.error_message());
+    std::string q = "CREATE TABLE " + to_sql_id(*parts);
+    if (a.contains("schema") && a["schema"].is_string() && !a["schema"].get<std::string>().empty()) {
+      auto t = type_from_json(json::parse(a["schema"].get<std::string>(), nullptr, false));
+      if (!t) return plan_error(t.error_message());
+      std::string cols;
+      for (const auto& f : t.value().fields) cols += (cols.empty() ? "" : ", ") + to_sql_id({f.name}) + " " + f.type.sql();
+      q += " (" + cols + ")";
+    }
+    auto quote = [](const std::string& v) {
+      std::string o = "'";
+      for (char c : v) o += c == '\\' ? std::string("\\\\") : c == '\'' ? std::string("\\'") : std::string(1, c);
+      return o + "'";
+    };
+    q += " USING " + a.value("source", std::string("parquet"));
+    if (a.contains("options") && a["options"].is_object() && !a["options"].empty()) {
+      std::string o;
+      for (auto it = a["options"].begin(); it != a["options"].end(); ++it)
+        if (it.key() != "path") o += (o.empty() ? "" : ", ") + quote(it.key()) + " " + quote(it->is_string() ? it->get<std::string>() : it->dump());
+      if (!o.empty()) q += " OPTIONS (" + o + ")";
+      if (a["options"].contains("path")) q += " LOCATION " + quote(a["options"]["path"].get<std::string>());
+    }
+    if (a.contains("path") && a["path"].is_string()) q += " LOCATION " + quote(a["path"].get<std::string>());
+    json r = sql_command({{"sql", q}});
+    return r.contains("error") ? r : rows_of(json::array());
   }
   if (op == "dropTempView") return rows_of({{drop_temp_view(a.value("viewName", ""), false)}});
   if (op == "dropGlobalTempView") return rows_of({{drop_temp_view(a.value("viewName", ""), true)}});
   if (op == "listTables") {
-    json rows = json::array();
-    const std::string db = a.value("dbName", "");
-    if (db == "global_temp")
-      for (const auto& [k, v] : global_views_) rows.push_back({k, nullptr, json::array({"global_temp"}), nullptr, "TEMPORARY", true});
-    for (const auto& [k, v] : views_) rows.push_back({k, nullptr, json::array(), nullptr, "TEMPORARY", true});
-    return rows_of(rows);
+    json rows = catalog_tables(a.value("dbName", ""), true, a.value("pattern", ""));
+    return rows.is_object() ? rows : rows_of(rows);
   }
   if (op == "listColumns") {
     auto r = table_plan(a.value("tableName", ""));
     if (auto* err = std::get_if<json>(&r)) return *err;
     json rows = json::array();
-    for (const auto& f : plan_schema(std::get<PlanPtr>(r)).fields)
-      rows.push_back({f.name, nullptr, f.type.simple_string(), f.nullable, false, false});
+    std::vector<std::string> part_cols;  // a catalog table's partition columns: isPartition
+    if (auto parts = parse_identifier(a.value("tableName", "")); parts && !(parts->size() == 1 && views_.count(lower((*parts)[0]))))
+      if (auto t = find_table(*parts)) part_cols = t->partition_columns;
+    for (const auto& f : plan_schema(std::get<PlanPtr>(r)).fields) {
+      const bool is_part = std::find(part_cols.begin(), part_cols.end(), f.name) != part_cols.end();
+      rows.push_back({f.name, nullptr, f.type.simple_string(), f.nullable, is_part, false});
+    }
     return rows_of(rows);
   }
   return plan_error("spark.catalog." + op + " is not supported yet");

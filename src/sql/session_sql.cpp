@@ -3,6 +3,7 @@
 // the DataFrame Spark returns. Queries stay lazy: the DataFrame keeps its `sql` relation.
 #include <algorithm>
 
+#include "sql/analysis/errors.h"
 #include "sql/parser/parser.h"
 #include "sql/session.h"
 
@@ -22,31 +23,6 @@ json field(const char* name, const char* type, bool nullable) {
 
 json result(std::vector<json> fields, json rows) {
   return {{"schema", {{"type", "struct"}, {"fields", fields}}}, {"rows", std::move(rows)}};
-}
-
-// SHOW TABLES LIKE: `*` any characters, `|` alternatives, case-insensitive (Spark's StringUtils.filterPattern).
-bool like_pattern(const std::string& name, const std::string& pattern) {
-  size_t b = 0;
-  while (b <= pattern.size()) {
-    size_t e = pattern.find('|', b);
-    std::string alt = lower(pattern.substr(b, e == std::string::npos ? std::string::npos : e - b));
-    alt.erase(0, alt.find_first_not_of(' '));
-    alt.erase(alt.find_last_not_of(' ') + 1);
-    std::string n = lower(name);
-    // Glob match with '*'.
-    size_t i = 0, j = 0, star = std::string::npos, mark = 0;
-    while (i < n.size()) {
-      if (j < alt.size() && alt[j] != '*' && alt[j] == n[i]) { ++i; ++j; }
-      else if (j < alt.size() && alt[j] == '*') { star = j++; mark = i; }
-      else if (star != std::string::npos) { j = star + 1; i = ++mark; }
-      else break;
-    }
-    while (j < alt.size() && alt[j] == '*') ++j;
-    if (i == n.size() && j == alt.size()) return true;
-    if (e == std::string::npos) break;
-    b = e + 1;
-  }
-  return false;
 }
 
 }  // namespace
@@ -104,20 +80,38 @@ json SqlSession::sql_command(const json& body) {
       return result({}, json::array());
     }
     case StmtKind::ShowTables: {
-      json rows = json::array();
-      bool global = lower(st.key) == "global_temp";
-      std::vector<std::pair<std::string, std::string>> names;  // namespace, name
-      if (global)
-        for (const auto& [k, v] : global_views_) names.emplace_back("global_temp", k);
-      for (const auto& [k, v] : views_) names.emplace_back("", k);
-      for (const auto& [ns, n] : names)
-        if (!st.has_value || like_pattern(n, st.value)) rows.push_back({ns, n, true});
+      // The database's tables (the current one unless FROM/IN names one), then temp views.
+      if (!st.key.empty() && lower(st.key) != "global_temp" && catalog_) {
+        auto d = catalog_->get_database(st.key);
+        if (d && !d.value())
+          return {{"error", error_json(AnalysisError{"SCHEMA_NOT_FOUND", "42704", {{"schemaName", to_sql_id({st.key})}},
+                                                     "[SCHEMA_NOT_FOUND] The schema " + to_sql_id({st.key}) +
+                                                         " cannot be found. Verify the spelling and correctness of the schema "
+                                                         "and catalog.\nIf you did not qualify the name with a catalog, verify "
+                                                         "the current_schema() output, or qualify the name with the correct "
+                                                         "catalog.\nTo tolerate the error on drop use DROP SCHEMA IF EXISTS."},
+                                       nullptr)}};
+      }
+      json rows = catalog_tables(st.key, false, st.has_value ? st.value : "");
+      if (rows.is_object()) return rows;  // an error
       return result({field("namespace", "string", false), field("tableName", "string", false),
                      field("isTemporary", "boolean", false)},
                     rows);
     }
+    case StmtKind::CreateTable: case StmtKind::Insert: case StmtKind::DropTable: case StmtKind::CreateDatabase:
+    case StmtKind::DropDatabase: case StmtKind::UseDatabase: case StmtKind::ShowDatabases: case StmtKind::ShowPartitions:
+    case StmtKind::AddPartitions: case StmtKind::RepairTable:
+      return table_statement(st, body);
     case StmtKind::ShowColumns: case StmtKind::Describe: {
       PlanPtr plan = st.plan;
+      if (!plan && st.kind == StmtKind::Describe) {  // a catalog table (not shadowed by a temp view): its layout
+        auto parts = parse_identifier(st.name);
+        if (parts && !(parts->size() == 1 && views_.count(lower((*parts)[0])))) {
+          json lookup_error;
+          if (auto t = find_table(*parts, &lookup_error)) return describe_table(*t, st.mode == "extended");
+          if (!lookup_error.is_null()) return lookup_error;
+        }
+      }
       if (!plan) {
         LogicalPlan r;
         r.kind = PlanKind::UnresolvedRelation;

@@ -31,6 +31,30 @@ enum class StmtKind : uint8_t {
   CacheTable,   // name, plan (CACHE TABLE t AS query) or null, value = storageLevel option, if_exists = LAZY
   UncacheTable, // name, if_exists
   ClearCache,
+  // Tables and databases (run by SqlSession with the catalog, session_tables.cpp).
+  CreateTable,     // name, schema (column DDL), value = USING provider, key = LOCATION, columns = PARTITIONED BY,
+                   // options, plan + query_text (AS query), if_not_exists, replace
+  Insert,          // name, replace = OVERWRITE, partitions[0] = PARTITION (…), columns = (cols), plan + query_text
+  DropTable,       // name, if_exists
+  CreateDatabase,  // name, if_not_exists, key = LOCATION, value = COMMENT
+  DropDatabase,    // name, if_exists, replace = CASCADE
+  UseDatabase,     // name
+  ShowDatabases,   // value = LIKE pattern (has_value)
+  ShowPartitions,  // name
+  AddPartitions,   // name, partitions (each with its LOCATION), if_not_exists
+  RepairTable,     // name (MSCK REPAIR TABLE, ALTER TABLE … RECOVER PARTITIONS)
+};
+
+// PARTITION (k = v, k2) of INSERT / ALTER TABLE: values as written (string literals unescaped,
+// NULL as nullopt only when `dynamic` is false); a column without a value is dynamic.
+struct PartitionSpec {
+  struct Value {
+    std::string column;
+    std::string value;
+    bool has_value = false;
+  };
+  std::vector<Value> values;
+  std::string location;
 };
 
 struct Statement {
@@ -38,6 +62,11 @@ struct Statement {
   PlanPtr plan;
   std::string name, key, value, mode;
   bool replace = false, global = false, if_exists = false, if_not_exists = false, has_value = false;
+  std::string schema;      // CREATE TABLE's column list, as DDL text
+  std::string query_text;  // the statement's query as written (CREATE TABLE … AS, INSERT)
+  std::vector<std::string> columns;
+  std::vector<std::pair<std::string, std::string>> options;
+  std::vector<PartitionSpec> partitions;
 };
 
 // `F.expr`, `selectExpr`, string filters: Spark's singleExpression (a named expression).

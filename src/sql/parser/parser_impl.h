@@ -21,6 +21,9 @@ class Parser {
   const Token& peek(size_t k = 0) const { return toks_[std::min(i_ + k, toks_.size() - 1)]; }
   const Token& next() { const Token& t = toks_[i_]; if (i_ + 1 < toks_.size()) ++i_; return t; }
   bool at_end() const { return peek().kind == Tok::End; }
+  // The source text, and the byte offset just past the last token consumed.
+  const std::string& text() const { return text_; }
+  size_t consumed_end() const { return i_ ? toks_[i_ - 1].end : 0; }
   bool is_kw(const char* w, size_t k = 0) const { return word_is(peek(k), w); }
   bool is_op(const char* op, size_t k = 0) const { return peek(k).kind == Tok::Op && peek(k).text == op; }
   bool accept_kw(const char* w) { if (!is_kw(w)) return false; next(); return true; }

@@ -1,5 +1,6 @@
 // Statements (CREATE TEMPORARY VIEW, DROP VIEW, SHOW, DESCRIBE, SET, EXPLAIN) and the parser's
 // pure entry points, plus ParseException's message text.
+#include <algorithm>
 #include <cctype>
 
 #include "sql/parser/parser_impl.h"
@@ -37,6 +38,71 @@ std::vector<std::string> split_lines(const std::string& s) {
   return out;
 }
 
+
+// A string literal's value ('…' / "…", unescaped), else a fail.
+std::string string_literal(Parser& p) {
+  if (p.peek().kind != Tok::String) p.fail();
+  return unescape_sql_string(p.next().text);
+}
+
+// OPTIONS / TBLPROPERTIES / DBPROPERTIES (k [=] v, …): keys are strings or dotted names.
+std::vector<std::pair<std::string, std::string>> property_list(Parser& p) {
+  std::vector<std::pair<std::string, std::string>> out;
+  p.expect_op("(");
+  do {
+    std::string k;
+    if (p.peek().kind == Tok::String) k = unescape_sql_string(p.next().text);
+    else k = join_name(p.qualified_name());
+    p.accept_op("=");
+    std::string v;
+    if (p.peek().kind == Tok::String) v = unescape_sql_string(p.next().text);
+    else v = p.next().raw;  // numbers, true/false
+    out.emplace_back(k, v);
+  } while (p.accept_op(","));
+  p.expect_op(")");
+  return out;
+}
+
+// PARTITION (k = v, k2, …): constants as written (strings unescaped; NULL keeps its word).
+PartitionSpec partition_spec(Parser& p) {
+  PartitionSpec spec;
+  p.expect_op("(");
+  do {
+    PartitionSpec::Value v;
+    v.column = p.identifier();
+    if (p.accept_op("=")) {
+      v.has_value = true;
+      const Token& t = p.peek();
+      if (t.kind == Tok::String) v.value = unescape_sql_string(p.next().text);
+      else if (p.accept_op("-")) v.value = "-" + p.next().raw;
+      else v.value = p.next().raw;
+    }
+    spec.values.push_back(std::move(v));
+  } while (p.accept_op(","));
+  p.expect_op(")");
+  return spec;
+}
+
+// A query and its text as written (for statements that run it later as a DataFrame).
+void statement_query(Parser& p, Statement& st) {
+  size_t begin = p.peek().offset;
+  st.plan = p.query();
+  size_t end = std::max(begin, p.consumed_end());
+  st.query_text = p.text().substr(begin, end - begin);
+}
+
+// CREATE TABLE's column list `(a INT, b STRING COMMENT 'x')` as DDL text (parsed by the session).
+std::string column_list_text(Parser& p) {
+  p.expect_op("(");
+  std::string t = p.type_text_until_close();
+  p.expect_op(")");
+  return t;
+}
+
+bool starts_query(const Parser& p) {
+  return p.is_kw("SELECT") || p.is_kw("WITH") || p.is_kw("VALUES") || p.is_kw("FROM") || p.is_kw("TABLE") || p.is_op("(");
+}
+
 }  // namespace
 
 Statement Parser::statement() {
@@ -53,8 +119,66 @@ Statement Parser::statement() {
     return st;
   }
   if (accept_kw("CREATE")) {
-    st.kind = StmtKind::CreateView;
+    if (accept_kw("DATABASE") || accept_kw("SCHEMA") || accept_kw("NAMESPACE")) {
+      st.kind = StmtKind::CreateDatabase;
+      if (accept_kw("IF")) { expect_kw("NOT"); expect_kw("EXISTS"); st.if_not_exists = true; }
+      st.name = join_name(qualified_name());
+      while (!at_end() && !is_op(";")) {
+        if (accept_kw("COMMENT")) st.value = string_literal(*this);
+        else if (accept_kw("LOCATION")) st.key = string_literal(*this);
+        else if (accept_kw("WITH")) {
+          if (!accept_kw("DBPROPERTIES")) expect_kw("PROPERTIES");
+          property_list(*this);
+        } else fail();
+      }
+      return st;
+    }
     if (accept_kw("OR")) { expect_kw("REPLACE"); st.replace = true; }
+    if (accept_kw("EXTERNAL") || is_kw("TABLE")) {
+      expect_kw("TABLE");
+      st.kind = StmtKind::CreateTable;
+      if (accept_kw("IF")) { expect_kw("NOT"); expect_kw("EXISTS"); st.if_not_exists = true; }
+      st.name = join_name(qualified_name());
+      if (is_op("(") && !(is_kw("SELECT", 1) || is_kw("WITH", 1) || is_kw("VALUES", 1) || is_op("(", 1)))
+        st.schema = column_list_text(*this);
+      while (!at_end() && !is_op(";")) {
+        if (accept_kw("USING")) {
+          st.value = lower_ascii(join_name(qualified_name()));
+        } else if (accept_kw("STORED")) {  // Hive's STORED AS fmt: the format's data source
+          expect_kw("AS");
+          st.value = lower_ascii(identifier());
+        } else if (accept_kw("OPTIONS")) {
+          for (auto& kv : property_list(*this)) st.options.push_back(std::move(kv));
+        } else if (accept_kw("TBLPROPERTIES")) {
+          property_list(*this);
+        } else if (accept_kw("PARTITIONED")) {
+          expect_kw("BY");
+          expect_op("(");
+          std::string typed;  // Hive style `(p INT, …)`: the columns join the schema
+          do {
+            std::string c = identifier();
+            st.columns.push_back(c);
+            if (!is_op(",") && !is_op(")")) {
+              DataType t = data_type();
+              typed += (typed.empty() ? "" : ", ") + std::string("`") + c + "` " + t.sql();
+            }
+          } while (accept_op(","));
+          expect_op(")");
+          if (!typed.empty()) st.schema += (st.schema.empty() ? "" : ", ") + typed;
+        } else if (accept_kw("LOCATION")) {
+          st.key = string_literal(*this);
+        } else if (accept_kw("COMMENT")) {
+          string_literal(*this);
+        } else if (accept_kw("AS") || starts_query(*this)) {
+          statement_query(*this, st);
+          break;
+        } else {
+          fail();
+        }
+      }
+      return st;
+    }
+    st.kind = StmtKind::CreateView;
     st.global = accept_kw("GLOBAL");
     if (!accept_kw("TEMPORARY") && !accept_kw("TEMP")) unsupported(peek(), "CREATE without TEMPORARY VIEW (persistent tables and views)");
     expect_kw("VIEW");
@@ -116,14 +240,90 @@ Statement Parser::statement() {
     return st;
   }
   if (accept_kw("DROP")) {
+    if (accept_kw("DATABASE") || accept_kw("SCHEMA") || accept_kw("NAMESPACE")) {
+      st.kind = StmtKind::DropDatabase;
+      if (accept_kw("IF")) { expect_kw("EXISTS"); st.if_exists = true; }
+      st.name = join_name(qualified_name());
+      if (accept_kw("CASCADE")) st.replace = true;
+      else accept_kw("RESTRICT");
+      return st;
+    }
     st.kind = StmtKind::DropView;
-    if (!accept_kw("VIEW") && !accept_kw("TABLE")) fail();
+    if (accept_kw("TABLE")) st.kind = StmtKind::DropTable;
+    else if (!accept_kw("VIEW")) fail();
     if (accept_kw("IF")) { expect_kw("EXISTS"); st.if_exists = true; }
     auto name = qualified_name();
     st.name = join_name(name);
+    if (st.kind == StmtKind::DropTable) accept_kw("PURGE");
+    return st;
+  }
+  if (accept_kw("USE")) {
+    st.kind = StmtKind::UseDatabase;
+    if (!accept_kw("DATABASE") && !accept_kw("SCHEMA")) accept_kw("NAMESPACE");
+    st.name = join_name(qualified_name());
+    return st;
+  }
+  if (is_kw("INSERT")) {
+    next();
+    st.kind = StmtKind::Insert;
+    if (accept_kw("OVERWRITE")) st.replace = true;
+    else expect_kw("INTO");
+    accept_kw("TABLE");
+    st.name = join_name(qualified_name());
+    if (accept_kw("PARTITION")) st.partitions.push_back(partition_spec(*this));
+    if (st.replace && accept_kw("IF")) { expect_kw("NOT"); expect_kw("EXISTS"); st.if_not_exists = true; }
+    if (is_op("(") && !(is_kw("SELECT", 1) || is_kw("WITH", 1) || is_kw("VALUES", 1) || is_op("(", 1))) {
+      next();
+      do st.columns.push_back(identifier()); while (accept_op(","));
+      expect_op(")");
+    }
+    if (!starts_query(*this)) fail();
+    statement_query(*this, st);
+    return st;
+  }
+  if (accept_kw("MSCK")) {
+    expect_kw("REPAIR");
+    expect_kw("TABLE");
+    st.kind = StmtKind::RepairTable;
+    st.name = join_name(qualified_name());
+    if (accept_kw("ADD") || accept_kw("SYNC")) expect_kw("PARTITIONS");
+    else if (is_kw("DROP")) unsupported(peek(), "MSCK REPAIR TABLE … DROP PARTITIONS");
+    return st;
+  }
+  if (is_kw("ALTER") && is_kw("TABLE", 1)) {
+    next();
+    next();
+    st.name = join_name(qualified_name());
+    if (accept_kw("RECOVER")) {
+      expect_kw("PARTITIONS");
+      st.kind = StmtKind::RepairTable;
+      return st;
+    }
+    if (!is_kw("ADD")) unsupported(peek(), "ALTER TABLE " + peek().text);
+    next();
+    st.kind = StmtKind::AddPartitions;
+    if (accept_kw("IF")) { expect_kw("NOT"); expect_kw("EXISTS"); st.if_not_exists = true; }
+    if (!is_kw("PARTITION")) unsupported(peek(), "ALTER TABLE … ADD " + peek().text);
+    while (accept_kw("PARTITION")) {
+      st.partitions.push_back(partition_spec(*this));
+      if (accept_kw("LOCATION")) st.partitions.back().location = string_literal(*this);
+    }
     return st;
   }
   if (accept_kw("SHOW")) {
+    if (accept_kw("DATABASES") || accept_kw("SCHEMAS") || accept_kw("NAMESPACES")) {
+      st.kind = StmtKind::ShowDatabases;
+      if (accept_kw("LIKE") || peek().kind == Tok::String) {
+        st.value = string_literal(*this);
+        st.has_value = true;
+      }
+      return st;
+    }
+    if (accept_kw("PARTITIONS")) {
+      st.kind = StmtKind::ShowPartitions;
+      st.name = join_name(qualified_name());
+      return st;
+    }
     if (accept_kw("TABLES")) {
       st.kind = StmtKind::ShowTables;
       if (accept_kw("FROM") || accept_kw("IN")) st.key = join_name(qualified_name());
@@ -183,7 +383,7 @@ Statement Parser::statement() {
     st.plan = query();
     return st;
   }
-  if (is_kw("INSERT") || is_kw("ALTER") || is_kw("USE") ||
+  if (is_kw("ALTER") ||
       is_kw("ANALYZE") || is_kw("REFRESH") || is_kw("MERGE") || is_kw("UPDATE") || is_kw("DELETE") || is_kw("TRUNCATE"))
     unsupported(first, "the " + first.text + " statement");
   fail();

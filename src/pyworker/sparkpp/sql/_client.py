@@ -253,9 +253,12 @@ class Client:
         if kind == "writeOperation" and self.on_engine(cmd["command"][kind]["input"]):
             # Spark Connect's Plan{command}: the driver plans the input and writes natively.
             body = dict(cmd["command"][kind])
+            from sparkpp.rdd import _local_path
             if body.get("path") is not None:
-                from sparkpp.rdd import _local_path
                 body["path"] = _local_path(body["path"])
+            opts = body.get("options") or {}
+            for k in [k for k in opts if k.lower() == "path"]:  # saveAsTable(path=…): external
+                body["options"] = dict(opts, **{k: _local_path(opts[k])})
             from sparkpp.rdd import _callsite
             self._request("PySqlExecute", {"plan": {"command": {kind: body}}, "plan_format": 1,
                                            "description": _callsite("save")})

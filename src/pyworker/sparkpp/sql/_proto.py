@@ -473,14 +473,16 @@ SAVE_MODES = {"append": "SAVE_MODE_APPEND", "overwrite": "SAVE_MODE_OVERWRITE",
 
 
 def write_operation(child, source, mode, options, path=None, table=None, partition_by=(),
-                    sort_by=(), bucket_by=None):
+                    sort_by=(), bucket_by=None, insert=False):
     body = {"input": child, "mode": mode, "options": dict(options)}
     if source is not None:
         body["source"] = source
     if path is not None:
         body["path"] = path
     if table is not None:
-        body["table"] = {"tableName": table, "saveMethod": "TABLE_SAVE_METHOD_SAVE_AS_TABLE"}
+        body["table"] = {"tableName": table,
+                         "saveMethod": "TABLE_SAVE_METHOD_INSERT_INTO" if insert
+                         else "TABLE_SAVE_METHOD_SAVE_AS_TABLE"}
     if partition_by:
         body["partitioningColumns"] = list(partition_by)
     if sort_by:

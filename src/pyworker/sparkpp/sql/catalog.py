@@ -64,3 +64,36 @@ class Catalog:
 
     def clearCache(self):
         self._rows("clearCache")
+
+    def databaseExists(self, dbName):
+        return bool(self._value("databaseExists", dbName=dbName))
+
+    def createTable(self, tableName, path=None, source=None, schema=None, description=None,
+                    **options):
+        """CREATE TABLE tableName [(schema)] USING source [OPTIONS] [LOCATION path]: external
+        when a path is given, else managed (an empty table, or the files' schema)."""
+        self._rows("createTable", tableName=tableName, path=path,
+                   source=source or self._session.conf.get("spark.sql.sources.default"),
+                   schema=schema.json() if schema is not None else None,
+                   description=description, options=options or None)
+        return self._session.table(tableName)
+
+    def createExternalTable(self, tableName, path=None, source=None, schema=None, **options):
+        return self.createTable(tableName, path=path, source=source, schema=schema, **options)
+
+    def recoverPartitions(self, tableName):
+        self._session.sql("MSCK REPAIR TABLE %s" % tableName)
+
+    def refreshTable(self, tableName):
+        """Nothing is cached about a table's files between queries: every scan lists them."""
+        self._session.table(tableName).schema  # an unknown table raises, as Spark
+
+    def getTable(self, tableName):
+        parts = tableName.rsplit(".", 1)
+        db = parts[0] if len(parts) == 2 else None
+        for t in self.listTables(db):
+            if t.name == parts[-1].lower() or (t.isTemporary and t.name == parts[-1]):
+                return t
+        from sparkpp.errors import AnalysisException
+        raise AnalysisException(
+            "[TABLE_OR_VIEW_NOT_FOUND] The table or view `%s` cannot be found." % tableName)

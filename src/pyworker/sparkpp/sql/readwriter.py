@@ -173,10 +173,11 @@ class DataFrameWriter(_Options):
         self._bucket_by = (numBuckets, [col] + list(cols))
         return self
 
-    def _command(self, path=None, table=None):
+    def _command(self, path=None, table=None, insert=False):
         return P.write_operation(self._df._plan, self._format, self._mode, self._options,
                                  path=path, table=table, partition_by=self._partition_by,
-                                 sort_by=self._sort_by, bucket_by=self._bucket_by)
+                                 sort_by=self._sort_by, bucket_by=self._bucket_by,
+                                 insert=insert)
 
     def save(self, path=None, format=None, mode=None, partitionBy=None, **options):
         self.mode(mode)
@@ -195,6 +196,15 @@ class DataFrameWriter(_Options):
             self.partitionBy(partitionBy)
         self.options(**options)
         self._df._client.command(self._command(table=name))
+
+    def insertInto(self, tableName, overwrite=None):
+        """The rows by position into an existing table (its format, options and partitioning);
+        `overwrite=True` replaces its contents."""
+        if overwrite is not None:
+            self.mode("overwrite" if overwrite else "append")
+        elif self._mode not in ("SAVE_MODE_OVERWRITE",):
+            self._mode = "SAVE_MODE_APPEND"
+        self._df._client.command(self._command(table=tableName, insert=True))
 
     def csv(self, path, mode=None, compression=None, sep=None, quote=None, escape=None,
             header=None, nullValue=None, escapeQuotes=None, quoteAll=None, dateFormat=None,

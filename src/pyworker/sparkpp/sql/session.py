@@ -284,6 +284,9 @@ class SparkSession:
             return self._set_command(reply["set"])
         if reply.get("countTable"):  # CACHE TABLE (not LAZY) fills the cache at once, as Spark
             self.table(reply["countTable"]).count()
+        if "write" in reply:  # CREATE TABLE … AS / INSERT: the query runs now as a table write
+            self._client.command({"command": {"writeOperation": reply["write"]}})
+            return self.createDataFrame([], T.StructType([]))
         schema = T._parse_datatype_json_string(__import__("json").dumps(reply["schema"]))
         return self.createDataFrame([tuple(r) for r in reply["rows"]], schema)
 

@@ -1,0 +1,820 @@
+// SqlSession and the table catalog (sql/catalog.h): catalog tables as file scans, the table
+// statements (CREATE TABLE, INSERT, DROP TABLE, databases, partitions, DESCRIBE of a table), and
+// df.write.saveAsTable / insertInto planned as path writes on the table's location.
+// A table's data is a directory of part files as df.write leaves them; a partitioned table reads
+// only its registered partitions (Spark's catalog-managed file-source partitions): writes
+// register what they wrote, ALTER TABLE … ADD PARTITION and MSCK REPAIR TABLE the rest.
+#include <algorithm>
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+#include <set>
+
+#include "sql/analysis/errors.h"
+#include "sql/connect/decode.h"
+#include "sql/parser/parser.h"
+#include "sql/session.h"
+
+namespace spp::sql {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+bool same_name(const std::string& a, const std::string& b) { return lower(a) == lower(b); }
+
+json err(const AnalysisError& e) { return {{"error", error_json(e, nullptr)}}; }
+// `text` as Spark's message: `[CLASS] …` (added unless there already), legacy classes bare.
+json err(const std::string& cls, const std::string& state, const std::string& text,
+         std::vector<std::pair<std::string, std::string>> params = {}) {
+  const bool bare = cls.rfind("_LEGACY_ERROR", 0) == 0 || text.rfind("[", 0) == 0;
+  return err(AnalysisError{cls, state, std::move(params), bare ? text : "[" + cls + "] " + text});
+}
+json plain_err(const std::string& text) { return err(AnalysisError{"", "", {}, text}); }
+
+json field(const char* name, const char* type, bool nullable) {
+  return {{"name", name}, {"type", type}, {"nullable", nullable}, {"metadata", json::object()}};
+}
+json result(std::vector<json> fields, json rows) {
+  return {{"schema", {{"type", "struct"}, {"fields", fields}}}, {"rows", std::move(rows)}};
+}
+json no_rows() { return result({}, json::array()); }
+
+std::string qualified(const CatalogTable& t) { return to_sql_id({"spark_catalog", t.db, t.name}); }
+
+// SHOW TABLES / SHOW DATABASES LIKE: `*` any characters, `|` alternatives, case-insensitive
+// (Spark's StringUtils.filterPattern).
+bool like_pattern(const std::string& name, const std::string& pattern) {
+  if (pattern.empty()) return true;
+  size_t b = 0;
+  const std::string s = lower(name);
+  while (b <= pattern.size()) {
+    size_t e = pattern.find('|', b);
+    std::string alt = lower(pattern.substr(b, e == std::string::npos ? std::string::npos : e - b));
+    alt.erase(0, alt.find_first_not_of(' '));
+    alt.erase(alt.find_last_not_of(' ') + 1);
+    size_t i = 0, j = 0, star = std::string::npos, mark = 0;
+    while (i < s.size()) {
+      if (j < alt.size() && alt[j] != '*' && alt[j] == s[i]) { ++i; ++j; }
+      else if (j < alt.size() && alt[j] == '*') { star = j++; mark = i; }
+      else if (star != std::string::npos) { j = star + 1; i = ++mark; }
+      else break;
+    }
+    while (j < alt.size() && alt[j] == '*') ++j;
+    if (i == s.size() && j == alt.size()) return true;
+    if (e == std::string::npos) break;
+    b = e + 1;
+  }
+  return false;
+}
+
+// `file:` URIs as Spark shows locations.
+std::string uri(const std::string& path) { return "file:" + path; }
+
+// ExternalCatalogUtils.escapePathName: control characters and "#%'*/:=?\{[]^ and DEL as %XX.
+std::string escape_path_name(const std::string& s) {
+  static const std::string special = "\"#%'*/:=?\\\x7f{[]^";
+  std::string out;
+  for (unsigned char c : s) {
+    if ((c >= 0x01 && c <= 0x1f) || special.find(static_cast<char>(c)) != std::string::npos) {
+      char b[4];
+      std::snprintf(b, sizeof b, "%%%02X", c);
+      out += b;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
+// Connect JSON pieces for reshaping a write's input.
+json attr(const std::string& name) {
+  std::string q = "`";
+  for (char c : name) q += c == '`' ? std::string("``") : std::string(1, c);
+  return {{"unresolvedAttribute", {{"unparsedIdentifier", q + "`"}}}};
+}
+json alias(json e, const std::string& name) { return {{"alias", {{"expr", std::move(e)}, {"name", json::array({name})}}}}; }
+json cast_to(json e, const DataType& t) { return {{"cast", {{"expr", std::move(e)}, {"typeStr", t.simple_string()}}}}; }
+
+// The table's schema as stored.
+Result<DataType> table_schema(const CatalogTable& t) {
+  json j = json::parse(t.schema, nullptr, false);
+  if (j.is_discarded()) return Result<DataType>::error("catalog: bad schema of " + t.db + "." + t.name);
+  return type_from_json(j);
+}
+
+// A catalog identifier's display for error texts: `spark_catalog`.`db`.`t`.
+std::string ident_sql(const std::string& db, const std::string& t) { return to_sql_id({"spark_catalog", db, t}); }
+
+// `k=v` directories found below a partitioned table's location, `depth` levels of the partition
+// columns (in order, names compared case-insensitively): the partitions on disk.
+void find_partition_dirs(const fs::path& dir, const std::vector<std::string>& cols, size_t level, const std::string& prefix,
+                         std::vector<std::string>& out) {
+  if (level == cols.size()) {
+    out.push_back(prefix);
+    return;
+  }
+  std::error_code ec;
+  std::vector<std::string> names;
+  for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    if (!it->is_directory(ec)) continue;
+    std::string n = it->path().filename().string();
+    size_t eq = n.find('=');
+    if (eq == std::string::npos || !same_name(n.substr(0, eq), cols[level])) continue;
+    names.push_back(n);
+  }
+  std::sort(names.begin(), names.end());
+  for (const auto& n : names) {
+    std::string spec = cols[level] + "=" + n.substr(n.find('=') + 1);
+    find_partition_dirs(dir / n, cols, level + 1, prefix.empty() ? spec : prefix + "/" + spec, out);
+  }
+}
+
+// Java's Date.toString in UTC: `Sun Dec 06 02:38:29 UTC 2026`.
+std::string java_date(int64_t ms) {
+  std::time_t t = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char b[64];
+  std::strftime(b, sizeof b, "%a %b %d %H:%M:%S UTC %Y", &tm);
+  return b;
+}
+
+int64_t dir_bytes(const std::string& dir) {
+  int64_t n = 0;
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
+    if (it->is_regular_file(ec)) n += static_cast<int64_t>(it->file_size(ec));
+  return n;
+}
+
+bool non_empty_dir(const std::string& p) {
+  std::error_code ec;
+  return fs::is_directory(p, ec) && fs::directory_iterator(p, ec) != fs::directory_iterator();
+}
+
+std::string absolute_path(const std::string& p) {
+  std::string s = p.rfind("file:", 0) == 0 ? p.substr(5) : p;
+  while (s.size() > 1 && s.rfind("//", 0) == 0) s = s.substr(1);
+  std::error_code ec;
+  return fs::weakly_canonical(fs::absolute(s), ec).string();
+}
+
+}  // namespace
+
+std::optional<std::pair<std::string, std::string>> SqlSession::table_ident(const std::vector<std::string>& parts) const {
+  if (parts.size() == 1) return std::make_pair(current_db_, lower(parts[0]));
+  if (parts.size() == 2) return std::make_pair(lower(parts[0]), lower(parts[1]));
+  if (parts.size() == 3 && lower(parts[0]) == "spark_catalog") return std::make_pair(lower(parts[1]), lower(parts[2]));
+  return std::nullopt;
+}
+
+std::optional<CatalogTable> SqlSession::find_table(const std::vector<std::string>& parts, json* error) {
+  if (!catalog_) return std::nullopt;
+  auto id = table_ident(parts);
+  if (!id) return std::nullopt;
+  auto t = catalog_->get_table(id->first, id->second);
+  if (!t) {
+    if (error) *error = plain_err(t.error_message());
+    return std::nullopt;
+  }
+  return t.value();
+}
+
+// A catalog table as the file scan reading it (its schema as stored; a partitioned table reads
+// its registered partitions' directories under the table's, as basePath).
+PlanPtr SqlSession::table_relation(const CatalogTable& t) {
+  auto schema = table_schema(t);
+  if (!schema) return nullptr;
+  LogicalPlan s;
+  s.kind = PlanKind::DataSource;
+  s.name = t.provider;
+  s.options = t.options;
+  if (t.partition_columns.empty()) {
+    s.paths = {t.location};
+  } else {
+    s.options.emplace_back("basePath", t.location);
+    auto parts = catalog_->list_partitions(t.db, t.name);
+    std::error_code ec;
+    if (parts)
+      for (const auto& p : parts.value())
+        if (fs::is_directory(p.location, ec)) s.paths.push_back(p.location);
+  }
+  s.output_attrs = attrs_for_fields(schema.value().fields, ids_);
+  s.data_attrs = s.output_attrs;
+  s.partition_cols = static_cast<int>(t.partition_columns.size());
+  s.flag = true;
+  s.size_hint = dir_bytes(t.location);
+  return make_plan(std::move(s));
+}
+
+// Registers the `k=v` directories on disk under a partitioned table (after a write, MSCK REPAIR
+// TABLE); with `sync`, drops the entries whose directory is gone.
+static Status sync_partitions(Catalog& c, const CatalogTable& t, bool sync) {
+  if (t.partition_columns.empty()) return Status::ok();
+  std::vector<std::string> specs;
+  find_partition_dirs(t.location, t.partition_columns, 0, "", specs);
+  for (const auto& spec : specs) {
+    auto r = c.add_partition(t.db, t.name, {spec, (fs::path(t.location) / spec).string()});
+    if (!r) return r.status();
+  }
+  if (sync) {
+    auto all = c.list_partitions(t.db, t.name);
+    if (!all) return all.status();
+    std::error_code ec;
+    for (const auto& p : all.value())
+      if (!fs::is_directory(p.location, ec))
+        if (Status st = c.drop_partition(t.db, t.name, p.spec); !st) return st;
+  }
+  return Status::ok();
+}
+
+Status SqlSession::commit_table_write(const TableWrite& w) {
+  if (!catalog_ || !w.table) return Status::ok();
+  Catalog& c = *catalog_;
+  const CatalogTable& t = *w.table;
+  if (w.create) {
+    auto r = c.create_table(t);
+    if (!r) return r.status();
+    if (!r.value())
+      return Status::error(error_json(AnalysisError{"TABLE_OR_VIEW_ALREADY_EXISTS", "42P07", {{"relationName", qualified(t)}},
+                                                    "[TABLE_OR_VIEW_ALREADY_EXISTS] Cannot create table or view " + qualified(t) +
+                                                        " because it already exists.\nChoose a different name, drop or replace "
+                                                        "the existing object, or add the IF NOT EXISTS clause to tolerate "
+                                                        "pre-existing objects."},
+                                      nullptr)
+                               .dump());
+  }
+  return sync_partitions(c, t, w.overwrite);
+}
+
+static AnalysisError already_exists(const std::string& db, const std::string& t) {
+  const std::string id = ident_sql(db, t);
+  return AnalysisError{"TABLE_OR_VIEW_ALREADY_EXISTS", "42P07", {{"relationName", id}},
+                       "[TABLE_OR_VIEW_ALREADY_EXISTS] Cannot create table or view " + id +
+                           " because it already exists.\nChoose a different name, drop or replace the existing object, or "
+                           "add the IF NOT EXISTS clause to tolerate pre-existing objects."};
+}
+
+static AnalysisError schema_not_found(const std::string& db) {
+  const std::string id = to_sql_id({db});
+  return AnalysisError{"SCHEMA_NOT_FOUND", "42704", {{"schemaName", id}},
+                       "[SCHEMA_NOT_FOUND] The schema " + id +
+                           " cannot be found. Verify the spelling and correctness of the schema and catalog.\nIf you did not "
+                           "qualify the name with a catalog, verify the current_schema() output, or qualify the name with the "
+                           "correct catalog.\nTo tolerate the error on drop use DROP SCHEMA IF EXISTS."};
+}
+
+static AnalysisError location_exists(const std::string& db, const std::string& t, const std::string& location) {
+  const std::string id = ident_sql(db, t);
+  return AnalysisError{"LOCATION_ALREADY_EXISTS", "42710", {{"location", "'" + uri(location) + "'"}, {"identifier", id}},
+                       "[LOCATION_ALREADY_EXISTS] Cannot name the managed table as " + id + ", as its associated location '" +
+                           uri(location) + "' already exists. Please pick a different table name, or remove the existing "
+                           "location first."};
+}
+
+// The paths a plan reads (its file scans), to refuse overwriting a table a query reads.
+static void scanned_paths(const PlanPtr& p, std::set<std::string>& out) {
+  if (p->kind == PlanKind::DataSource) {
+    for (const auto& path : p->paths) out.insert(absolute_path(path));
+    for (const auto& [k, v] : p->options)
+      if (lower(k) == "basepath") out.insert(absolute_path(v));
+  }
+  for (const auto& c : p->children) scanned_paths(c, out);
+}
+
+std::variant<TableWrite, json> SqlSession::plan_table_write(const json& op) {
+  if (!catalog_) return plain_err("tables need the driver's catalog");
+  const json& table = op["table"];
+  const std::string name = table.value("tableName", "");
+  const bool insert = table.value("saveMethod", "") == "TABLE_SAVE_METHOD_INSERT_INTO";
+  auto parts = parse_identifier(name);
+  if (!parts) return plain_err(parts.error_message());
+  auto id = table_ident(*parts);
+  if (!id) return err("REQUIRES_SINGLE_PART_NAMESPACE", "42K05",
+                      "[REQUIRES_SINGLE_PART_NAMESPACE] spark_catalog requires a single-part namespace, but got " +
+                          to_sql_id(std::vector<std::string>(parts->begin(), parts->end() - 1)) + ".");
+  const auto& [db, tbl] = *id;
+  auto dbe = catalog_->get_database(db);
+  if (!dbe) return plain_err(dbe.error_message());
+  if (!dbe.value()) return err(schema_not_found(db));
+  json lookup_error;
+  std::optional<CatalogTable> existing = find_table(*parts, &lookup_error);
+  if (!lookup_error.is_null()) return lookup_error;
+  std::string mode = op.value("mode", std::string("SAVE_MODE_ERROR_IF_EXISTS"));
+  if (mode.empty() || mode == "SAVE_MODE_UNSPECIFIED") mode = "SAVE_MODE_ERROR_IF_EXISTS";
+  const json input = op.value("input", json::object());
+  auto analyzed_input = analyzed(json{{"root", input}});
+  if (auto* e = std::get_if<json>(&analyzed_input)) return *e;
+  const DataType in_schema = plan_schema(std::get<PlanPtr>(analyzed_input));
+  std::vector<std::string> part_cols = op.value("partitioningColumns", std::vector<std::string>{});
+
+  TableWrite w;
+  w.op = op;
+  w.op.erase("table");
+  auto as_write_of = [&](const CatalogTable& t, json new_input, const std::string& write_mode) {
+    w.op["input"] = std::move(new_input);
+    w.op["path"] = t.location;
+    w.op["source"] = t.provider;
+    w.op["mode"] = write_mode;
+    json opts = json::object();
+    for (const auto& [k, v] : t.options) opts[k] = v;
+    w.op["options"] = opts;
+    if (t.partition_columns.empty()) w.op.erase("partitioningColumns");
+    else w.op["partitioningColumns"] = t.partition_columns;
+  };
+  auto reads_target = [&](const CatalogTable& t) {
+    std::set<std::string> paths;
+    scanned_paths(std::get<PlanPtr>(analyzed_input), paths);
+    return paths.count(absolute_path(t.location)) > 0;
+  };
+
+  if (insert || (existing && mode == "SAVE_MODE_APPEND")) {
+    if (!existing) return err(table_not_found(to_sql_id(*parts)));
+    const CatalogTable& t = *existing;
+    auto ts = table_schema(t);
+    if (!ts) return plain_err(ts.error_message());
+    const auto& tf = ts.value().fields;
+    json cols = json::array();
+    if (insert) {
+      if (!part_cols.empty())
+        return err("_LEGACY_ERROR_TEMP_1309", "",
+                   "insertInto() can't be used together with partitionBy(). Partition columns have already been defined for "
+                   "the table. It is not necessary to use partitionBy().");
+      // By position; static partition values (INSERT … PARTITION (k = v)) fill their columns.
+      std::map<std::string, std::string> statics;
+      for (const auto& kv : op.value("staticPartitions", json::array()))
+        if (kv.is_array() && kv.size() == 2) statics[lower(kv[0].get<std::string>())] = kv[1].is_string() ? kv[1].get<std::string>() : "";
+      size_t wanted = tf.size() - statics.size();
+      if (in_schema.fields.size() != wanted) {
+        std::string tcols, dcols;
+        for (const auto& f : tf)
+          if (!statics.count(lower(f.name))) tcols += (tcols.empty() ? "" : ", ") + to_sql_id({f.name});
+        for (const auto& f : in_schema.fields) dcols += (dcols.empty() ? "" : ", ") + to_sql_id({f.name});
+        const bool few = in_schema.fields.size() < wanted;
+        const std::string sub = few ? "NOT_ENOUGH_DATA_COLUMNS" : "TOO_MANY_DATA_COLUMNS";
+        return err("INSERT_COLUMN_ARITY_MISMATCH." + sub, "21S01",
+                   "[INSERT_COLUMN_ARITY_MISMATCH." + sub + "] Cannot write to " + qualified(t) + ", the reason is " +
+                       (few ? "not enough" : "too many") + " data columns:\nTable columns: " + tcols + ".\nData columns: " + dcols + ".",
+                   {{"tableName", qualified(t)}, {"tableColumns", tcols}, {"dataColumns", dcols}});
+      }
+      json names = json::array();
+      for (size_t i = 0; i < in_schema.fields.size(); ++i) names.push_back("__c" + std::to_string(i));
+      size_t next = 0;
+      for (const auto& f : tf) {
+        auto st = statics.find(lower(f.name));
+        json e = st != statics.end() ? json{{"literal", {{"string", st->second}}}} : attr("__c" + std::to_string(next));
+        const DataType& from = st != statics.end() ? DataType::string() : in_schema.fields[next++].type;
+        cols.push_back(alias(from.same_type(f.type) ? e : cast_to(e, f.type), f.name));
+      }
+      json renamed = {{"toDf", {{"input", input}, {"columnNames", names}}}};
+      if (mode == "SAVE_MODE_OVERWRITE" && reads_target(t))
+        return err("UNSUPPORTED_OVERWRITE.TABLE", "", "[UNSUPPORTED_OVERWRITE.TABLE] Can't overwrite the target that is also "
+                   "being read from. The target table is " + qualified(t) + ".", {{"table", qualified(t)}});
+      as_write_of(t, {{"project", {{"input", renamed}, {"expressions", cols}}}}, "SAVE_MODE_APPEND");
+      if (mode == "SAVE_MODE_OVERWRITE") {
+        // Static overwrite: the partitions the static values name (all when none) are replaced.
+        std::string prefix;
+        for (const auto& c : t.partition_columns) {
+          auto st = statics.find(lower(c));
+          if (st == statics.end()) break;
+          prefix += (prefix.empty() ? "" : "/") + c + "=" + (st->second.empty() ? "__HIVE_DEFAULT_PARTITION__" : escape_path_name(st->second));
+        }
+        if (prefix.empty()) {
+          w.op["mode"] = "SAVE_MODE_OVERWRITE";
+        } else {
+          std::error_code ec;
+          fs::remove_all(fs::path(t.location) / prefix, ec);
+        }
+      }
+    } else {
+      // saveAsTable append: by name, as Spark's PreprocessTableCreation.
+      const std::string source = lower(op.value("source", std::string()));
+      if (!source.empty() && source != lower(t.provider))
+        return err("_LEGACY_ERROR_TEMP_1159", "", "The format of the existing table " + t.db + "." + t.name + " is `" + t.provider +
+                   "`. It doesn't match the specified format `" + source + "`.");
+      if (in_schema.fields.size() != tf.size())
+        return err("_LEGACY_ERROR_TEMP_1161", "", "The column number of the existing table " + qualified(t) + "(" +
+                   ts.value().catalog_string() + ") doesn't match the data schema(" + in_schema.catalog_string() + ")");
+      if (!part_cols.empty()) {
+        bool same = part_cols.size() == t.partition_columns.size();
+        for (size_t i = 0; same && i < part_cols.size(); ++i) same = same_name(part_cols[i], t.partition_columns[i]);
+        if (!same) {
+          std::string a, b;
+          for (const auto& c : part_cols) a += (a.empty() ? "" : ", ") + c;
+          for (const auto& c : t.partition_columns) b += (b.empty() ? "" : ", ") + c;
+          return err("_LEGACY_ERROR_TEMP_1163", "", "Specified partitioning does not match that of the existing table " + qualified(t) +
+                     ".\nSpecified partition columns: [" + a + "].\nExisting partition columns: [" + b + "].");
+        }
+      }
+      for (const auto& f : tf) {
+        const StructField* in = nullptr;
+        for (const auto& g : in_schema.fields)
+          if (same_name(g.name, f.name)) in = &g;
+        if (!in) {
+          std::string names;
+          for (const auto& g : in_schema.fields) names += (names.empty() ? "" : ", ") + g.name;
+          return err("_LEGACY_ERROR_TEMP_1162", "", "Cannot resolve '" + f.name + "' given input columns: [" + names + "].");
+        }
+        cols.push_back(alias(in->type.same_type(f.type) ? attr(in->name) : cast_to(attr(in->name), f.type), f.name));
+      }
+      as_write_of(t, {{"project", {{"input", input}, {"expressions", cols}}}}, "SAVE_MODE_APPEND");
+    }
+    w.table = t;  // not created: its partitions registered after the write
+    w.overwrite = mode == "SAVE_MODE_OVERWRITE";
+    return w;
+  }
+
+  if (existing) {
+    if (mode == "SAVE_MODE_IGNORE") {
+      w.skip = true;
+      return w;
+    }
+    if (mode == "SAVE_MODE_ERROR_IF_EXISTS") return err(already_exists(db, tbl));
+    // Overwrite: the old table is dropped (a managed one's data too), then created anew.
+    if (reads_target(*existing))
+      return err("UNSUPPORTED_OVERWRITE.TABLE", "", "[UNSUPPORTED_OVERWRITE.TABLE] Can't overwrite the target that is also being "
+                 "read from. The target table is " + qualified(*existing) + ".", {{"table", qualified(*existing)}});
+    auto dropped = catalog_->drop_table(db, tbl);
+    if (!dropped) return plain_err(dropped.error_message());
+    if (existing->type == "MANAGED") {
+      std::error_code ec;
+      fs::remove_all(existing->location, ec);
+    }
+  }
+  CatalogTable t;
+  t.db = db;
+  t.name = tbl;
+  t.provider = lower(op.value("source", std::string("parquet")));
+  std::string path;
+  if (auto it = op.find("options"); it != op.end() && it->is_object())
+    for (auto o = it->begin(); o != it->end(); ++o) {
+      std::string v = o->is_string() ? o->get<std::string>() : o->dump();
+      if (lower(o.key()) == "path") path = v;
+      else t.options.emplace_back(o.key(), v);
+    }
+  if (!path.empty()) {
+    t.type = "EXTERNAL";
+    t.location = absolute_path(path);
+  } else {
+    auto loc = catalog_->default_location(db, tbl);
+    if (!loc) return plain_err(loc.error_message());
+    t.location = loc.value();
+    if (non_empty_dir(t.location)) return err(location_exists(db, tbl, t.location));
+    mode = "SAVE_MODE_OVERWRITE";  // an empty directory or none
+  }
+  // The table's schema: the query's, nullable, partition columns last (in partitionBy order).
+  std::vector<StructField> data, parts_f;
+  for (const auto& pc : part_cols) {
+    bool found = false;
+    for (const auto& f : in_schema.fields)
+      if (same_name(f.name, pc)) {
+        parts_f.push_back({f.name, f.type, true, f.metadata});
+        t.partition_columns.push_back(f.name);
+        found = true;
+        break;
+      }
+    if (!found) return plain_err("Partition column `" + pc + "` not found in schema " + in_schema.catalog_string());
+  }
+  for (const auto& f : in_schema.fields)
+    if (std::none_of(t.partition_columns.begin(), t.partition_columns.end(), [&](const std::string& c) { return same_name(c, f.name); }))
+      data.push_back({f.name, f.type, true, f.metadata});
+  data.insert(data.end(), parts_f.begin(), parts_f.end());
+  t.schema = type_to_json(DataType::structure(data)).dump();
+  w.op["path"] = t.location;
+  w.op["source"] = t.provider;
+  w.op["mode"] = mode;
+  if (!t.partition_columns.empty()) w.op["partitioningColumns"] = t.partition_columns;
+  if (auto it = w.op.find("options"); it != w.op.end() && it->is_object()) {
+    json opts = json::object();
+    for (auto o = it->begin(); o != it->end(); ++o)
+      if (lower(o.key()) != "path") opts[o.key()] = *o;
+    w.op["options"] = opts;
+  }
+  w.table = t;
+  w.create = true;
+  w.overwrite = true;
+  return w;
+}
+
+// SHOW TABLES' rows (namespace, tableName, isTemporary) or listTables' (name, catalog,
+// namespace, description, tableType, isTemporary): the database's tables, then temp views.
+json SqlSession::catalog_tables(const std::string& db_in, bool catalog_rows, const std::string& pattern) {
+  json rows = json::array();
+  const std::string db = db_in.empty() ? current_db_ : lower(db_in);
+  auto like = [&](const std::string& n) { return like_pattern(n, pattern); };
+  if (db == "global_temp") {
+    for (const auto& [k, v] : global_views_)
+      if (like(k)) rows.push_back(catalog_rows ? json{k, nullptr, json::array({"global_temp"}), nullptr, "TEMPORARY", true}
+                                               : json{"global_temp", k, true});
+  } else if (catalog_) {
+    auto ts = catalog_->list_tables(db);
+    if (!ts) return plain_err(ts.error_message());
+    for (const auto& t : ts.value())
+      if (like(t.name))
+        rows.push_back(catalog_rows ? json{t.name, "spark_catalog", json::array({t.db}), nullptr, t.type, false}
+                                    : json{t.db, t.name, false});
+  }
+  for (const auto& [k, v] : views_)
+    if (like(k)) rows.push_back(catalog_rows ? json{k, nullptr, json::array(), nullptr, "TEMPORARY", true} : json{"", k, true});
+  return rows;
+}
+
+// DESCRIBE [EXTENDED] of a catalog table, as DescribeTableCommand lays it out.
+json SqlSession::describe_table(const CatalogTable& t, bool extended) {
+  auto ts = table_schema(t);
+  if (!ts) return plain_err(ts.error_message());
+  json rows = json::array();
+  for (const auto& f : ts.value().fields) rows.push_back({f.name, f.type.catalog_string(), nullptr});
+  if (!t.partition_columns.empty()) {
+    rows.push_back({"# Partition Information", "", ""});
+    rows.push_back({"# col_name", "data_type", "comment"});
+    for (const auto& c : t.partition_columns)
+      for (const auto& f : ts.value().fields)
+        if (same_name(f.name, c)) rows.push_back({f.name, f.type.catalog_string(), nullptr});
+  }
+  if (extended) {
+    rows.push_back({"", "", ""});
+    rows.push_back({"# Detailed Table Information", "", ""});
+    rows.push_back({"Catalog", "spark_catalog", ""});
+    rows.push_back({"Database", t.db, ""});
+    rows.push_back({"Table", t.name, ""});
+    rows.push_back({"Created Time", java_date(t.created_ms), ""});
+    rows.push_back({"Last Access", "UNKNOWN", ""});
+    rows.push_back({"Created By", "Spark 3.5.0", ""});
+    rows.push_back({"Type", t.type, ""});
+    rows.push_back({"Provider", t.provider, ""});
+    rows.push_back({"Location", uri(t.location), ""});
+    if (!t.options.empty()) {
+      std::string props;
+      for (const auto& [k, v] : t.options) props += (props.empty() ? "" : ", ") + k + "=" + v;
+      rows.push_back({"Storage Properties", "[" + props + "]", ""});
+    }
+    if (!t.partition_columns.empty()) rows.push_back({"Partition Provider", "Catalog", ""});
+  }
+  return result({field("col_name", "string", false), field("data_type", "string", false), field("comment", "string", true)}, rows);
+}
+
+json SqlSession::table_statement(const parser::Statement& st, const json& body) {
+  using parser::StmtKind;
+  if (!catalog_) return plain_err("tables need the driver's catalog");
+  auto parts = parse_identifier(st.name);
+  if (!parts && st.kind != StmtKind::ShowDatabases) return plain_err(parts.error_message());
+  auto db_of = [&]() -> std::optional<std::string> {
+    if (parts->size() == 1) return lower((*parts)[0]);
+    if (parts->size() == 2 && lower((*parts)[0]) == "spark_catalog") return lower((*parts)[1]);
+    return std::nullopt;
+  };
+  switch (st.kind) {
+    case StmtKind::CreateDatabase: {
+      auto db = db_of();
+      if (!db) return plain_err("bad database name " + st.name);
+      auto r = catalog_->create_database({*db, st.value, st.key.empty() ? "" : absolute_path(st.key)});
+      if (!r) return plain_err(r.error_message());
+      if (!r.value() && !st.if_not_exists) {
+        const std::string id = to_sql_id({*db});
+        return err("SCHEMA_ALREADY_EXISTS", "42P06", "[SCHEMA_ALREADY_EXISTS] Cannot create schema " + id +
+                   " because it already exists.\nChoose a different name, drop the existing schema, or add the IF NOT EXISTS "
+                   "clause to tolerate pre-existing schema.", {{"schemaName", id}});
+      }
+      return no_rows();
+    }
+    case StmtKind::DropDatabase: {
+      auto db = db_of();
+      if (!db) return plain_err("bad database name " + st.name);
+      if (*db == "default") return err("UNSUPPORTED_FEATURE", "0A000", "Can not drop default database");
+      auto r = catalog_->drop_database(*db, st.replace);
+      if (!r && r.error_message() == "SCHEMA_NOT_EMPTY") {
+        const std::string id = to_sql_id({*db});
+        return err("SCHEMA_NOT_EMPTY", "2BP01", "[SCHEMA_NOT_EMPTY] Cannot drop a schema " + id +
+                   " because it contains objects.\nUse DROP SCHEMA ... CASCADE to drop the schema and all its objects.",
+                   {{"schemaName", id}});
+      }
+      if (!r) return plain_err(r.error_message());
+      if (!r.value() && !st.if_exists) return err(schema_not_found(*db));
+      if (*db == current_db_) current_db_ = "default";
+      return no_rows();
+    }
+    case StmtKind::UseDatabase: {
+      auto db = db_of();
+      if (!db) return plain_err("bad database name " + st.name);
+      auto d = catalog_->get_database(*db);
+      if (!d) return plain_err(d.error_message());
+      if (!d.value()) return err(schema_not_found(*db));
+      current_db_ = *db;
+      return no_rows();
+    }
+    case StmtKind::ShowDatabases: {
+      auto dbs = catalog_->list_databases();
+      if (!dbs) return plain_err(dbs.error_message());
+      json rows = json::array();
+      for (const auto& d : dbs.value())
+        if (like_pattern(d.name, st.has_value ? st.value : "")) rows.push_back({d.name});
+      return result({field("namespace", "string", false)}, rows);
+    }
+    default: break;
+  }
+  // Statements on one table.
+  auto id = table_ident(*parts);
+  if (!id) return plain_err("bad table name " + st.name);
+  const auto& [db, tbl] = *id;
+  json lookup_error;
+  std::optional<CatalogTable> existing = find_table(*parts, &lookup_error);
+  if (!lookup_error.is_null()) return lookup_error;
+  switch (st.kind) {
+    case StmtKind::DropTable: {
+      if (parts->size() == 1 && drop_temp_view((*parts)[0], false)) return no_rows();  // DROP TABLE of a temp view drops it
+      if (!existing) {
+        if (st.if_exists) return no_rows();
+        return err(table_not_found(to_sql_id(*parts)));
+      }
+      auto d = catalog_->drop_table(db, tbl);
+      if (!d) return plain_err(d.error_message());
+      if (existing->type == "MANAGED") {  // managed: the data goes; external: it stays
+        std::error_code ec;
+        fs::remove_all(existing->location, ec);
+      }
+      return no_rows();
+    }
+    case StmtKind::CreateTable: {
+      auto dbe = catalog_->get_database(db);
+      if (!dbe) return plain_err(dbe.error_message());
+      if (!dbe.value()) return err(schema_not_found(db));
+      const std::string provider = st.value.empty() ? "parquet" : st.value;
+      if (provider != "parquet" && provider != "csv" && provider != "json" && provider != "text" && provider != "orc")
+        return err("_LEGACY_ERROR_TEMP_1152", "", "Failed to find the data source: " + provider + ".");
+      if (st.plan) {  // CREATE TABLE … AS query: saveAsTable of the query, run by the caller
+        if (!st.schema.empty())
+          return err("_LEGACY_ERROR_TEMP_0035", "42000", "Operation not allowed: Schema may not be specified in a "
+                     "Create Table As Select (CTAS) statement.");
+        json input = {{"sql", {{"query", st.query_text}}}};
+        if (body.contains("args")) input["sql"]["args"] = body["args"];
+        if (body.contains("posArgs")) input["sql"]["posArgs"] = body["posArgs"];
+        json opts = json::object();
+        for (const auto& [k, v] : st.options) opts[k] = v;
+        if (!st.key.empty()) opts["path"] = absolute_path(st.key);
+        json op = {{"input", input}, {"source", provider}, {"options", opts},
+                   {"mode", st.replace ? "SAVE_MODE_OVERWRITE" : st.if_not_exists ? "SAVE_MODE_IGNORE" : "SAVE_MODE_ERROR_IF_EXISTS"},
+                   {"table", {{"tableName", st.name}, {"saveMethod", "TABLE_SAVE_METHOD_SAVE_AS_TABLE"}}}};
+        if (!st.columns.empty()) op["partitioningColumns"] = st.columns;
+        return {{"write", op}};
+      }
+      if (existing) {
+        if (st.if_not_exists) return no_rows();
+        if (!st.replace) return err(already_exists(db, tbl));
+        auto d = catalog_->drop_table(db, tbl);
+        if (!d) return plain_err(d.error_message());
+        if (existing->type == "MANAGED") {
+          std::error_code ec;
+          fs::remove_all(existing->location, ec);
+        }
+      }
+      CatalogTable t;
+      t.db = db;
+      t.name = tbl;
+      t.provider = provider;
+      t.options = st.options;
+      if (!st.key.empty()) {
+        t.type = "EXTERNAL";
+        t.location = absolute_path(st.key);
+      } else {
+        auto loc = catalog_->default_location(db, tbl);
+        if (!loc) return plain_err(loc.error_message());
+        t.location = loc.value();
+        if (non_empty_dir(t.location)) return err(location_exists(db, tbl, t.location));
+      }
+      DataType schema;
+      std::vector<std::string> inferred_parts;
+      if (!st.schema.empty()) {
+        auto s = parse_ddl_schema(st.schema);
+        if (!s) return plain_err(s.error_message());
+        schema = s.value();
+      } else {
+        // No columns: the schema of the files at LOCATION (Spark infers it at CREATE time).
+        if (!resolver_) return plain_err("reading " + provider + " files needs a driver");
+        auto r = resolver_(provider, {t.location}, t.options, std::nullopt);
+        if (!r) {
+          const std::string& m = r.error_message();
+          std::string cls = m.size() > 1 && m[0] == '[' ? m.substr(1, m.find(']') - 1) : "";
+          return err(AnalysisError{cls, "", {}, m});
+        }
+        schema = r.value().schema;
+        for (size_t i = schema.fields.size() - static_cast<size_t>(r.value().partition_columns); i < schema.fields.size(); ++i)
+          inferred_parts.push_back(schema.fields[i].name);
+      }
+      // Partition columns must be columns; they go last.
+      std::vector<std::string> pcs = st.columns.empty() ? inferred_parts : st.columns;
+      std::vector<StructField> data, pf;
+      for (const auto& c : pcs) {
+        auto it = std::find_if(schema.fields.begin(), schema.fields.end(), [&](const StructField& f) { return same_name(f.name, c); });
+        if (it == schema.fields.end()) {
+          std::string cols;
+          for (const auto& f : schema.fields) cols += (cols.empty() ? "" : ", ") + f.name;
+          return err("_LEGACY_ERROR_TEMP_1180", "", "Couldn't find column " + c + " in:\n" + schema.tree_string());
+        }
+        pf.push_back({it->name, it->type, true, it->metadata});
+        t.partition_columns.push_back(it->name);
+      }
+      for (const auto& f : schema.fields)
+        if (std::none_of(t.partition_columns.begin(), t.partition_columns.end(), [&](const std::string& c) { return same_name(c, f.name); }))
+          data.push_back({f.name, f.type, true, f.metadata});
+      data.insert(data.end(), pf.begin(), pf.end());
+      t.schema = type_to_json(DataType::structure(data)).dump();
+      std::error_code ec;
+      fs::create_directories(t.location, ec);
+      auto c = catalog_->create_table(t);
+      if (!c) return plain_err(c.error_message());
+      if (!c.value()) {
+        if (st.if_not_exists) return no_rows();
+        return err(already_exists(db, tbl));
+      }
+      if (Status s = sync_partitions(*catalog_, t, false); !s) return plain_err(s.message());
+      return no_rows();
+    }
+    case StmtKind::Insert: {
+      if (!existing && !(parts->size() == 1 && views_.count(lower((*parts)[0])))) return err(table_not_found(to_sql_id(*parts)));
+      if (!existing) return plain_err("INSERT INTO a temporary view is not supported by sparkpp yet");
+      if (!st.columns.empty()) return err("UNSUPPORTED_FEATURE", "0A000", "INSERT with a column list is not supported by sparkpp yet");
+      json input = {{"sql", {{"query", st.query_text}}}};
+      if (body.contains("args")) input["sql"]["args"] = body["args"];
+      if (body.contains("posArgs")) input["sql"]["posArgs"] = body["posArgs"];
+      json op = {{"input", input}, {"mode", st.replace ? "SAVE_MODE_OVERWRITE" : "SAVE_MODE_APPEND"},
+                 {"table", {{"tableName", st.name}, {"saveMethod", "TABLE_SAVE_METHOD_INSERT_INTO"}}}};
+      if (!st.partitions.empty()) {
+        json statics = json::array();
+        for (const auto& v : st.partitions[0].values) {
+          if (std::none_of(existing->partition_columns.begin(), existing->partition_columns.end(),
+                           [&](const std::string& c) { return same_name(c, v.column); }))
+            return err("_LEGACY_ERROR_TEMP_1231", "", v.column + " is not a valid partition column in table " + qualified(*existing) + ".");
+          if (v.has_value) statics.push_back({v.column, lower(v.value) == "null" ? "" : v.value});
+        }
+        op["staticPartitions"] = statics;
+      }
+      return {{"write", op}};
+    }
+    case StmtKind::ShowPartitions: case StmtKind::AddPartitions: case StmtKind::RepairTable: {
+      if (!existing) return err(table_not_found(to_sql_id(*parts)));
+      const CatalogTable& t = *existing;
+      const char* op = st.kind == StmtKind::ShowPartitions ? "SHOW PARTITIONS"
+                       : st.kind == StmtKind::AddPartitions ? "ALTER TABLE ADD PARTITION" : "MSCK REPAIR TABLE";
+      if (t.partition_columns.empty()) {
+        const std::string id = qualified(t);
+        return err("NOT_A_PARTITIONED_TABLE", "", "[NOT_A_PARTITIONED_TABLE] Operation " + std::string(op) + " is not allowed for " +
+                   id + " because it is not a partitioned table.", {{"operation", op}, {"tableIdentWithDB", id}});
+      }
+      if (st.kind == StmtKind::RepairTable) {
+        if (Status s = sync_partitions(*catalog_, t, false); !s) return plain_err(s.message());
+        return no_rows();
+      }
+      if (st.kind == StmtKind::ShowPartitions) {
+        auto ps = catalog_->list_partitions(t.db, t.name);
+        if (!ps) return plain_err(ps.error_message());
+        json rows = json::array();
+        for (const auto& p : ps.value()) rows.push_back({p.spec});
+        return result({field("partition", "string", false)}, rows);
+      }
+      for (const auto& spec : st.partitions) {
+        // A full spec in the table's column order; the directory `k=v/…` below the table's
+        // location unless LOCATION names another (Spark creates it).
+        std::string path;
+        for (const auto& c : t.partition_columns) {
+          auto v = std::find_if(spec.values.begin(), spec.values.end(), [&](const parser::PartitionSpec::Value& x) { return same_name(x.column, c); });
+          if (v == spec.values.end() || !v->has_value)
+            return err("_LEGACY_ERROR_TEMP_1232", "", "Partition spec is invalid. The spec (" + [&] {
+              std::string s;
+              for (const auto& x : spec.values) s += (s.empty() ? "" : ", ") + x.column;
+              return s; }() + ") must match the partition spec (" + [&] {
+              std::string s;
+              for (const auto& x : t.partition_columns) s += (s.empty() ? "" : ", ") + x;
+              return s; }() + ") defined in table '" + qualified(t) + "'");
+          path += (path.empty() ? "" : "/") + c + "=" + escape_path_name(v->value);
+        }
+        const std::string loc = spec.location.empty() ? (fs::path(t.location) / path).string() : absolute_path(spec.location);
+        auto r = catalog_->add_partition(t.db, t.name, {path, loc});
+        if (!r) return plain_err(r.error_message());
+        if (!r.value() && !st.if_not_exists) {
+          std::string list = "PARTITION (";
+          auto kv = split_partition_spec(path);
+          for (size_t i = 0; i < kv.size(); ++i) list += (i ? ", " : "") + to_sql_id({kv[i].first}) + " = " + kv[i].second;
+          list += ")";
+          return err("PARTITIONS_ALREADY_EXIST", "428FT", "[PARTITIONS_ALREADY_EXIST] Cannot ADD or RENAME TO partition(s) " + list +
+                     " in table " + qualified(t) + " because they already exist.\nChoose a different name, drop the existing "
+                     "partition, or add the IF NOT EXISTS clause to tolerate a pre-existing partition.",
+                     {{"partitionList", list}, {"tableName", qualified(t)}});
+        }
+        std::error_code ec;
+        fs::create_directories(loc, ec);
+      }
+      return no_rows();
+    }
+    default: break;
+  }
+  return plain_err("unsupported table statement");
+}
+
+}  // namespace spp::sql

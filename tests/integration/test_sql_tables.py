@@ -1,0 +1,247 @@
+"""Managed and external tables on the native engine: df.write.saveAsTable (every mode),
+insertInto, spark.table / SQL over tables, CREATE TABLE / INSERT / DROP TABLE / SHOW TABLES /
+DESCRIBE / databases / partitions, under spark.sql.warehouse.dir, with the catalog (SQLite)
+surviving a restart of the application. Two submits share one warehouse."""
+import os
+
+import pytest
+
+import jobs
+
+pytestmark = pytest.mark.skipif(not os.path.exists(jobs.binary()), reason="sparkpp not built")
+
+FIRST = r'''
+import os
+from pyspark.sql import SparkSession, functions as F
+from pyspark.errors import AnalysisException
+
+wh = os.environ["WAREHOUSE"]
+ext = os.environ["EXTERNAL"]
+spark = SparkSession.builder.appName("tables").getOrCreate()
+df = spark.createDataFrame([(1, "a"), (2, "b")], "id long, s string")
+
+def rows(d):
+    return sorted([list(r) for r in d.collect()], key=repr)
+
+def error(fn):
+    try:
+        fn()
+    except AnalysisException as e:
+        return [e.getErrorClass(), str(e).split("\n")[0]]
+    except Exception as e:
+        return [type(e).__name__, str(e).split("\n")[0]]
+    return None
+
+def files(p):
+    return sorted(f for f in os.listdir(p) if not f.startswith("."))
+
+df.write.saveAsTable("t")
+check("t_files", lambda: [f.endswith(".snappy.parquet") or f == "_SUCCESS" for f in files(wh + "/t")])
+check("t_rows", lambda: rows(spark.table("t")))
+check("t_sql", lambda: rows(spark.sql("SELECT sum(id) AS n, max(T.s) FROM default.T")))
+check("t_exists", lambda: error(lambda: df.write.saveAsTable("t")))
+df.select("s", "id").write.mode("append").saveAsTable("t")  # by name
+check("t_append", lambda: rows(spark.table("spark_catalog.default.t")))
+spark.createDataFrame([(9, "z")], "id int, s string").write.mode("ignore").saveAsTable("t")
+check("t_ignore", lambda: spark.table("t").count())
+spark.createDataFrame([(7, "q")], "id int, s string").write.insertInto("t")  # by position, int -> bigint
+check("t_insert", lambda: rows(spark.table("t").filter("id = 7")))
+check("t_schema", lambda: spark.table("t").schema.simpleString())
+spark.createDataFrame([(3, "c")], "id long, s string").write.insertInto("t", overwrite=True)
+check("t_insert_overwrite", lambda: rows(spark.table("t")))
+check("t_overwrite_self", lambda: error(lambda: spark.table("t").write.mode("overwrite").saveAsTable("t")))
+df.write.mode("overwrite").format("json").saveAsTable("t")
+check("t_overwrite", lambda: [rows(spark.table("t")), any(f.endswith(".json") for f in files(wh + "/t"))])
+check("insert_missing", lambda: error(lambda: df.write.insertInto("nope")))
+check("insert_arity", lambda: error(lambda: df.select("id").write.insertInto("t")))
+
+df.createOrReplaceTempView("v")
+check("show_tables", lambda: [list(r) for r in spark.sql("SHOW TABLES").collect()])
+check("list_tables", lambda: [[t.name, t.catalog, t.namespace, t.tableType, t.isTemporary]
+                              for t in spark.catalog.listTables()])
+check("table_exists", lambda: [spark.catalog.tableExists("t"), spark.catalog.tableExists("v"),
+                               spark.catalog.tableExists("nope"), spark.catalog.tableExists("t", "default")])
+
+df.write.option("path", ext).saveAsTable("ext")
+check("ext_rows", lambda: rows(spark.table("ext")))
+spark.sql("DROP TABLE ext")
+spark.sql("DROP TABLE t")
+check("dropped", lambda: [os.path.exists(ext), os.path.exists(wh + "/t"), spark.catalog.tableExists("t")])
+check("drop_missing", lambda: error(lambda: spark.sql("DROP TABLE nope")))
+spark.sql("DROP TABLE IF EXISTS nope")
+check("read_missing", lambda: error(lambda: spark.table("t")))
+
+os.makedirs(wh + "/stale")
+open(wh + "/stale/x", "w").close()
+check("location_exists", lambda: error(lambda: df.write.saveAsTable("stale")))
+
+df.write.saveAsTable("keep")
+parts = spark.createDataFrame([(1, "x", 10), (2, "y", 20), (3, "x", 30)], "id int, k string, v int")
+parts.write.partitionBy("k").saveAsTable("pt")
+check("pt_layout", lambda: files(wh + "/pt"))
+check("pt_schema", lambda: spark.table("pt").columns)
+check("pt_rows", lambda: rows(spark.table("pt").filter("k = 'x'")))
+check("pt_partitions", lambda: [list(r) for r in spark.sql("SHOW PARTITIONS pt").collect()])
+os.makedirs(wh + "/pt/k=w")
+for f in files(wh + "/pt/k=x"):  # by hand: a copy of partition k=x as k=w
+    open(wh + "/pt/k=w/" + f, "wb").write(open(wh + "/pt/k=x/" + f, "rb").read())
+check("pt_unregistered", lambda: spark.table("pt").count())
+spark.sql("MSCK REPAIR TABLE pt")
+check("pt_repaired", lambda: [spark.table("pt").count(),
+                              [list(r) for r in spark.sql("SHOW PARTITIONS pt").collect()]])
+
+# SQL DDL and DML
+spark.sql("CREATE TABLE people (name STRING, age INT) USING csv OPTIONS (header 'true')")
+spark.sql("INSERT INTO people VALUES ('ann', 31), ('bob', NULL)")
+spark.sql("INSERT INTO TABLE people SELECT 'cy', 7")
+check("people", lambda: rows(spark.sql("SELECT * FROM people")))
+check("people_csv_header", lambda: sorted(set(
+    open(wh + "/people/" + f).readline() for f in files(wh + "/people") if f.endswith(".csv"))))
+check("create_exists", lambda: error(lambda: spark.sql("CREATE TABLE people (a INT) USING csv")))
+spark.sql("CREATE TABLE IF NOT EXISTS people (a INT) USING csv")
+check("describe", lambda: [list(r) for r in spark.sql("DESCRIBE people").collect()])
+spark.sql("CREATE TABLE sales (amount INT, year INT) USING parquet PARTITIONED BY (year)")
+spark.sql("INSERT INTO sales PARTITION (year = 2023) VALUES (1), (2)")
+spark.sql("INSERT INTO sales VALUES (5, 2024)")
+spark.sql("INSERT OVERWRITE sales PARTITION (year = 2023) SELECT 3")
+check("sales", lambda: rows(spark.table("sales")))
+check("sales_layout", lambda: files(wh + "/sales"))
+check("describe_extended", lambda: [list(r) for r in spark.sql("DESCRIBE TABLE EXTENDED sales").collect()])
+spark.sql("ALTER TABLE sales ADD PARTITION (year = 2025)")
+check("sales_add_partition", lambda: [[list(r) for r in spark.sql("SHOW PARTITIONS sales").collect()],
+                                      os.path.isdir(wh + "/sales/year=2025")])
+check("add_partition_again", lambda: error(lambda: spark.sql("ALTER TABLE sales ADD PARTITION (year = 2025)")))
+spark.sql("CREATE TABLE big USING json PARTITIONED BY (k) AS SELECT id, CAST(id % 2 AS STRING) AS k FROM range(4)")
+check("ctas", lambda: [rows(spark.table("big")), files(wh + "/big")])
+spark.sql("CREATE TABLE ext2 USING parquet LOCATION '%s'" % (wh + "/keep"))
+check("ext_inferred", lambda: [spark.table("ext2").columns, rows(spark.table("ext2"))])
+
+spark.sql("CREATE DATABASE shop")
+check("db_exists", lambda: error(lambda: spark.sql("CREATE DATABASE shop")))
+spark.sql("USE shop")
+df.write.saveAsTable("orders")
+check("db_layout", lambda: [os.path.isdir(wh + "/shop.db/orders"), spark.catalog.currentDatabase(),
+                            [list(r) for r in spark.sql("SHOW TABLES").collect() if not r.isTemporary]])
+spark.sql("USE default")
+check("databases", lambda: [[d.name, d.catalog] for d in spark.catalog.listDatabases()])
+check("show_databases", lambda: [list(r) for r in spark.sql("SHOW DATABASES").collect()])
+check("qualified", lambda: spark.table("shop.orders").count())
+check("drop_nonempty_db", lambda: error(lambda: spark.sql("DROP DATABASE shop")))
+check("use_missing", lambda: error(lambda: spark.sql("USE nope")))
+c = spark.catalog.createTable("made", schema=df.schema)
+check("catalog_create", lambda: [c.columns, c.count(), os.path.isdir(wh + "/made")])
+emit()
+spark.stop()
+'''
+
+SECOND = r'''
+from pyspark.sql import SparkSession
+spark = SparkSession.builder.appName("tables-again").getOrCreate()
+check("restart_rows", lambda: sorted([list(r) for r in spark.table("keep").collect()]))
+check("restart_tables", lambda: sorted(r.tableName for r in spark.sql("SHOW TABLES").collect()))
+check("restart_partitioned", lambda: spark.table("pt").count())
+check("restart_db", lambda: spark.table("shop.orders").count())
+emit()
+spark.stop()
+'''
+
+
+def test_tables(tmp_path):
+    wh = str(tmp_path / "wh")
+    env = {"WAREHOUSE": wh, "EXTERNAL": str(tmp_path / "ext")}
+    conf = {"spark.sql.warehouse.dir": wh, "spark.sql.shuffle.partitions": "2"}
+    res = jobs.submit_ok(jobs.write_job(tmp_path, "first.py", FIRST), master="local[2]", conf=conf,
+                         env=env, cwd=str(tmp_path), timeout=180)
+    r = res.result
+    assert all(r("t_files")) and len(r("t_files")) >= 2
+    assert r("t_rows") == [[1, "a"], [2, "b"]]
+    assert r("t_sql") == [[3, "b"]]
+    assert r("t_exists") == [
+        "TABLE_OR_VIEW_ALREADY_EXISTS",
+        "[TABLE_OR_VIEW_ALREADY_EXISTS] Cannot create table or view `spark_catalog`.`default`.`t` because it "
+        "already exists."]
+    assert r("t_append") == [[1, "a"], [1, "a"], [2, "b"], [2, "b"]]
+    assert r("t_ignore") == 4
+    assert r("t_insert") == [[7, "q"]]
+    assert r("t_schema") == "struct<id:bigint,s:string>"
+    assert r("t_insert_overwrite") == [[3, "c"]]
+    assert r("t_overwrite_self")[0] == "UNSUPPORTED_OVERWRITE.TABLE"
+    assert r("t_overwrite") == [[[1, "a"], [2, "b"]], True]
+    assert r("insert_missing")[0] == "TABLE_OR_VIEW_NOT_FOUND"
+    assert r("insert_arity") == [
+        "INSERT_COLUMN_ARITY_MISMATCH.NOT_ENOUGH_DATA_COLUMNS",
+        "[INSERT_COLUMN_ARITY_MISMATCH.NOT_ENOUGH_DATA_COLUMNS] Cannot write to `spark_catalog`.`default`.`t`, "
+        "the reason is not enough data columns:"]
+    assert r("show_tables") == [["default", "t", False], ["", "v", True]]
+    assert r("list_tables") == [["t", "spark_catalog", ["default"], "MANAGED", False],
+                                ["v", None, [], "TEMPORARY", True]]
+    assert r("table_exists") == [True, True, False, True]
+    assert r("ext_rows") == [[1, "a"], [2, "b"]]
+    assert r("dropped") == [True, False, False]  # external data kept, managed data deleted
+    assert r("drop_missing") == [
+        "TABLE_OR_VIEW_NOT_FOUND",
+        "[TABLE_OR_VIEW_NOT_FOUND] The table or view `nope` cannot be found. Verify the spelling and correctness "
+        "of the schema and catalog."]
+    assert r("read_missing")[0] == "TABLE_OR_VIEW_NOT_FOUND"
+    assert r("location_exists") == [
+        "LOCATION_ALREADY_EXISTS",
+        "[LOCATION_ALREADY_EXISTS] Cannot name the managed table as `spark_catalog`.`default`.`stale`, as its "
+        "associated location 'file:%s/stale' already exists. Please pick a different table name, or remove the "
+        "existing location first." % wh]
+    assert r("pt_layout") == ["_SUCCESS", "k=x", "k=y"]
+    assert r("pt_schema") == ["id", "v", "k"]
+    assert r("pt_rows") == [[1, 10, "x"], [3, 30, "x"]]
+    assert r("pt_partitions") == [["k=x"], ["k=y"]]
+    assert r("pt_unregistered") == 3  # k=w is not in the catalog until MSCK REPAIR TABLE
+    assert r("pt_repaired") == [5, [["k=w"], ["k=x"], ["k=y"]]]  # k=w holds a copy of k=x's file
+    assert r("people") == [["ann", 31], ["bob", None], ["cy", 7]]
+    assert r("people_csv_header") == ["name,age\n"]
+    assert r("create_exists")[0] == "TABLE_OR_VIEW_ALREADY_EXISTS"
+    assert r("describe") == [["name", "string", None], ["age", "int", None]]
+    assert r("sales") == [[3, 2023], [5, 2024]]
+    assert r("sales_layout") == ["_SUCCESS", "year=2023", "year=2024"]
+    ext = r("describe_extended")
+    assert ext[:5] == [["amount", "int", None], ["year", "int", None], ["# Partition Information", "", ""],
+                       ["# col_name", "data_type", "comment"], ["year", "int", None]]
+    info = {row[0]: row[1] for row in ext[7:]}
+    assert ext[5:7] == [["", "", ""], ["# Detailed Table Information", "", ""]]
+    assert info["Catalog"] == "spark_catalog" and info["Database"] == "default" and info["Table"] == "sales"
+    assert info["Type"] == "MANAGED" and info["Provider"] == "parquet"
+    assert info["Location"] == "file:%s/sales" % wh and info["Partition Provider"] == "Catalog"
+    assert r("sales_add_partition") == [[["year=2023"], ["year=2024"], ["year=2025"]], True]
+    assert r("add_partition_again")[0] == "PARTITIONS_ALREADY_EXIST"
+    assert r("ctas") == [[[0, "0"], [1, "1"], [2, "0"], [3, "1"]], ["_SUCCESS", "k=0", "k=1"]]
+    assert r("ext_inferred") == [["id", "s"], [[1, "a"], [2, "b"]]]
+    assert r("db_exists")[0] == "SCHEMA_ALREADY_EXISTS"
+    assert r("db_layout") == [True, "shop", [["shop", "orders", False]]]
+    assert r("databases") == [["default", "spark_catalog"], ["shop", "spark_catalog"]]
+    assert r("show_databases") == [["default"], ["shop"]]
+    assert r("qualified") == 2
+    assert r("drop_nonempty_db")[0] == "SCHEMA_NOT_EMPTY"
+    assert r("use_missing")[0] == "SCHEMA_NOT_FOUND"
+    assert r("catalog_create") == [["id", "s"], 0, True]
+    assert os.path.exists(os.path.join(wh, ".sparkpp_catalog.sqlite3"))
+    assert not os.path.exists(tmp_path / "spark-warehouse")
+
+    # A new application on the same warehouse sees the same catalog.
+    res = jobs.submit_ok(jobs.write_job(tmp_path, "second.py", SECOND), master="local[1]", conf=conf,
+                         cwd=str(tmp_path), timeout=120)
+    assert res.result("restart_rows") == [[1, "a"], [2, "b"]]
+    assert res.result("restart_tables") == ["big", "ext2", "keep", "made", "people", "pt", "sales"]
+    assert res.result("restart_partitioned") == 5
+    assert res.result("restart_db") == 2
+
+
+def test_default_warehouse_in_cwd(tmp_path):
+    """Without spark.sql.warehouse.dir, managed tables live in ./spark-warehouse/<table>."""
+    job = r'''
+from pyspark.sql import SparkSession
+spark = SparkSession.builder.getOrCreate()
+spark.range(3).write.saveAsTable("r")
+check("r", lambda: spark.sql("SELECT count(*) FROM r").collect()[0][0])
+emit()
+spark.stop()
+'''
+    res = jobs.submit_ok(jobs.write_job(tmp_path, "cwd.py", job), master="local[1]", cwd=str(tmp_path), timeout=120)
+    assert res.result("r") == 3
+    assert os.path.isdir(tmp_path / "spark-warehouse" / "r")
