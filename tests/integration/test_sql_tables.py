@@ -245,3 +245,45 @@ spark.stop()
     res = jobs.submit_ok(jobs.write_job(tmp_path, "cwd.py", job), master="local[1]", cwd=str(tmp_path), timeout=120)
     assert res.result("r") == 3
     assert os.path.isdir(tmp_path / "spark-warehouse" / "r")
+
+
+def test_concurrent_applications(tmp_path):
+    """Two applications creating tables in one warehouse at the same time: the catalog keeps
+    every table of both (SQLite's locking, one transaction per change)."""
+    import threading
+    wh = str(tmp_path / "wh")
+    job = r'''
+import os
+from pyspark.sql import SparkSession
+spark = SparkSession.builder.getOrCreate()
+me = os.environ["ME"]
+for i in range(4):
+    spark.range(i + 1).write.saveAsTable("%s_%d" % (me, i))
+    spark.sql("CREATE TABLE IF NOT EXISTS shared (x INT) USING parquet")
+check("mine", lambda: [spark.table("%s_%d" % (me, i)).count() for i in range(4)])
+emit()
+spark.stop()
+'''
+    script = jobs.write_job(tmp_path, "both.py", job)
+    results = {}
+
+    def run(me):
+        results[me] = jobs.submit_ok(script, master="local[1]", conf={"spark.sql.warehouse.dir": wh},
+                                     env={"ME": me}, cwd=str(tmp_path), timeout=120)
+    threads = [threading.Thread(target=run, args=(me,)) for me in ("a", "b")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results["a"].result("mine") == [1, 2, 3, 4]
+    assert results["b"].result("mine") == [1, 2, 3, 4]
+    listing = r'''
+from pyspark.sql import SparkSession
+spark = SparkSession.builder.getOrCreate()
+check("tables", lambda: sorted(t.name for t in spark.catalog.listTables()))
+emit()
+spark.stop()
+'''
+    res = jobs.submit_ok(jobs.write_job(tmp_path, "list.py", listing), master="local[1]",
+                         conf={"spark.sql.warehouse.dir": wh}, cwd=str(tmp_path), timeout=120)
+    assert res.result("tables") == ["a_0", "a_1", "a_2", "a_3", "b_0", "b_1", "b_2", "b_3", "shared"]
