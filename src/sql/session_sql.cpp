@@ -100,7 +100,8 @@ json SqlSession::sql_command(const json& body) {
     }
     case StmtKind::CreateTable: case StmtKind::Insert: case StmtKind::DropTable: case StmtKind::CreateDatabase:
     case StmtKind::DropDatabase: case StmtKind::UseDatabase: case StmtKind::ShowDatabases: case StmtKind::ShowPartitions:
-    case StmtKind::AddPartitions: case StmtKind::RepairTable:
+    case StmtKind::AddPartitions: case StmtKind::RepairTable: case StmtKind::DropPartitions: case StmtKind::RenameTable:
+    case StmtKind::TruncateTable:
       return table_statement(st, body);
     case StmtKind::ShowColumns: case StmtKind::Describe: {
       PlanPtr plan = st.plan;

@@ -350,11 +350,30 @@ std::variant<TableWrite, json> SqlSession::plan_table_write(const json& op) {
       std::map<std::string, std::string> statics;
       for (const auto& kv : op.value("staticPartitions", json::array()))
         if (kv.is_array() && kv.size() == 2) statics[lower(kv[0].get<std::string>())] = kv[1].is_string() ? kv[1].get<std::string>() : "";
-      size_t wanted = tf.size() - statics.size();
+      // INSERT INTO t (c, …): the listed columns take the query's, the others NULL.
+      std::vector<std::string> listed;
+      for (const auto& c : op.value("columns", std::vector<std::string>{})) {
+        auto f = std::find_if(tf.begin(), tf.end(), [&](const StructField& x) { return same_name(x.name, c); });
+        if (f == tf.end())
+          return err(AnalysisError{"UNRESOLVED_COLUMN.WITHOUT_SUGGESTION", "42703", {{"objectName", to_sql_id({c})}},
+                                   "[UNRESOLVED_COLUMN.WITHOUT_SUGGESTION] A column or function parameter with name " +
+                                       to_sql_id({c}) + " cannot be resolved."});
+        if (std::any_of(listed.begin(), listed.end(), [&](const std::string& x) { return same_name(x, f->name); }))
+          return err("COLUMN_ALREADY_EXISTS", "42711", "[COLUMN_ALREADY_EXISTS] The column " + to_sql_id({lower(c)}) +
+                     " already exists. Consider to choose another name or rename the existing column.", {{"columnName", to_sql_id({lower(c)})}});
+        listed.push_back(f->name);
+      }
+      auto listed_at = [&](const std::string& name) -> int {
+        for (size_t j = 0; j < listed.size(); ++j)
+          if (same_name(listed[j], name)) return static_cast<int>(j);
+        return -1;
+      };
+      size_t wanted = listed.empty() ? tf.size() - statics.size() : listed.size();
       if (in_schema.fields.size() != wanted) {
         std::string tcols, dcols;
         for (const auto& f : tf)
-          if (!statics.count(lower(f.name))) tcols += (tcols.empty() ? "" : ", ") + to_sql_id({f.name});
+          if (!statics.count(lower(f.name)) && (listed.empty() || listed_at(f.name) >= 0))
+            tcols += (tcols.empty() ? "" : ", ") + to_sql_id({f.name});
         for (const auto& f : in_schema.fields) dcols += (dcols.empty() ? "" : ", ") + to_sql_id({f.name});
         const bool few = in_schema.fields.size() < wanted;
         const std::string sub = few ? "NOT_ENOUGH_DATA_COLUMNS" : "TOO_MANY_DATA_COLUMNS";
@@ -368,8 +387,18 @@ std::variant<TableWrite, json> SqlSession::plan_table_write(const json& op) {
       size_t next = 0;
       for (const auto& f : tf) {
         auto st = statics.find(lower(f.name));
-        json e = st != statics.end() ? json{{"literal", {{"string", st->second}}}} : attr("__c" + std::to_string(next));
-        const DataType& from = st != statics.end() ? DataType::string() : in_schema.fields[next++].type;
+        json e;
+        DataType from = DataType::string();
+        if (st != statics.end()) {
+          e = {{"literal", {{"string", st->second}}}};
+        } else if (!listed.empty() && listed_at(f.name) < 0) {
+          e = {{"literal", {{"null", {{"null", json::object()}}}}}};
+          from = DataType::null();
+        } else {
+          const size_t k = listed.empty() ? next++ : static_cast<size_t>(listed_at(f.name));
+          e = attr("__c" + std::to_string(k));
+          from = in_schema.fields[k].type;
+        }
         cols.push_back(alias(from.same_type(f.type) ? e : cast_to(e, f.type), f.name));
       }
       json renamed = {{"toDf", {{"input", input}, {"columnNames", names}}}};
@@ -739,7 +768,6 @@ json SqlSession::table_statement(const parser::Statement& st, const json& body) 
     case StmtKind::Insert: {
       if (!existing && !(parts->size() == 1 && views_.count(lower((*parts)[0])))) return err(table_not_found(to_sql_id(*parts)));
       if (!existing) return plain_err("INSERT INTO a temporary view is not supported by sparkpp yet");
-      if (!st.columns.empty()) return err("UNSUPPORTED_FEATURE", "0A000", "INSERT with a column list is not supported by sparkpp yet");
       json input = {{"sql", {{"query", st.query_text}}}};
       if (body.contains("args")) input["sql"]["args"] = body["args"];
       if (body.contains("posArgs")) input["sql"]["posArgs"] = body["posArgs"];
@@ -755,7 +783,128 @@ json SqlSession::table_statement(const parser::Statement& st, const json& body) 
         }
         op["staticPartitions"] = statics;
       }
+      if (!st.columns.empty()) op["columns"] = st.columns;
       return {{"write", op}};
+    }
+    case StmtKind::RenameTable: {
+      auto to = parse_identifier(st.key);
+      if (!to) return plain_err(to.error_message());
+      if (parts->size() == 1 && views_.count(lower((*parts)[0]))) {  // a temp view is renamed in place
+        if (to->size() != 1) return plain_err("RENAME TEMPORARY VIEW from '" + st.name + "' to '" + st.key + "': cannot specify database name");
+        if (views_.count(lower((*to)[0]))) {
+          const std::string id = to_sql_id({(*to)[0]});
+          return err(AnalysisError{"TABLE_OR_VIEW_ALREADY_EXISTS", "42P07", {{"relationName", id}},
+                                   "[TABLE_OR_VIEW_ALREADY_EXISTS] Cannot create table or view " + id +
+                                       " because it already exists.\nChoose a different name, drop or replace the existing "
+                                       "object, or add the IF NOT EXISTS clause to tolerate pre-existing objects."});
+        }
+        views_[lower((*to)[0])] = views_[lower((*parts)[0])];
+        views_.erase(lower((*parts)[0]));
+        return no_rows();
+      }
+      if (!existing) return err(table_not_found(to_sql_id(*parts)));
+      auto nid = table_ident(*to);
+      if (!nid) return plain_err("bad table name " + st.key);
+      if (to->size() > 1 && nid->first != db)
+        return err("_LEGACY_ERROR_TEMP_1073", "", "RENAME TABLE source and destination databases do not match: '" + db +
+                   "' != '" + nid->first + "'.");
+      auto other = catalog_->get_table(db, nid->second);
+      if (!other) return plain_err(other.error_message());
+      if (other.value()) {
+        const std::string id = to_sql_id({db, nid->second});
+        return err(AnalysisError{"TABLE_OR_VIEW_ALREADY_EXISTS", "42P07", {{"relationName", id}},
+                                 "[TABLE_OR_VIEW_ALREADY_EXISTS] Cannot create table or view " + id +
+                                     " because it already exists.\nChoose a different name, drop or replace the existing object, "
+                                     "or add the IF NOT EXISTS clause to tolerate pre-existing objects."});
+      }
+      CatalogTable t = *existing;
+      t.name = nid->second;
+      auto ps = catalog_->list_partitions(db, tbl);
+      if (!ps) return plain_err(ps.error_message());
+      std::vector<CatalogPartition> moved = ps.value();
+      if (t.type == "MANAGED") {  // the directory follows the name (InMemoryCatalog.renameTable)
+        auto loc = catalog_->default_location(db, t.name);
+        if (!loc) return plain_err(loc.error_message());
+        std::error_code ec;
+        fs::rename(existing->location, loc.value(), ec);
+        if (ec && fs::exists(existing->location))
+          return err("_LEGACY_ERROR_TEMP_2038", "", "Unable to rename table " + tbl + " to " + t.name +
+                     " as failed to rename its directory " + uri(existing->location) + ".");
+        t.location = loc.value();
+        for (auto& p : moved)
+          if (p.location.rfind(existing->location, 0) == 0) p.location = t.location + p.location.substr(existing->location.size());
+      }
+      auto d = catalog_->drop_table(db, tbl);
+      if (!d) return plain_err(d.error_message());
+      auto c = catalog_->create_table(t);
+      if (!c) return plain_err(c.error_message());
+      for (const auto& p : moved)
+        if (auto r = catalog_->add_partition(db, t.name, p); !r) return plain_err(r.error_message());
+      return no_rows();
+    }
+    case StmtKind::DropPartitions: case StmtKind::TruncateTable: {
+      if (!existing) return err(table_not_found(to_sql_id(*parts)));
+      const CatalogTable& t = *existing;
+      const std::string id = qualified(t);
+      if (st.kind == StmtKind::TruncateTable && t.type == "EXTERNAL")
+        return err("_LEGACY_ERROR_TEMP_1266", "", "Operation not allowed: TRUNCATE TABLE on external tables: " + id + ".");
+      if (t.partition_columns.empty()) {
+        if (st.kind == StmtKind::DropPartitions)
+          return err("NOT_A_PARTITIONED_TABLE", "", "[NOT_A_PARTITIONED_TABLE] Operation ALTER TABLE DROP PARTITION is not allowed "
+                     "for " + id + " because it is not a partitioned table.",
+                     {{"operation", "ALTER TABLE DROP PARTITION"}, {"tableIdentWithDB", id}});
+        if (!st.partitions.empty())
+          return err("_LEGACY_ERROR_TEMP_1267", "", "Operation not allowed: TRUNCATE TABLE ... PARTITION is not supported for "
+                     "tables that are not partitioned: " + id + ".");
+        // TRUNCATE TABLE: the files go, the directory stays.
+        std::error_code ec;
+        for (auto it = fs::directory_iterator(t.location, ec); !ec && it != fs::directory_iterator(); it.increment(ec))
+          fs::remove_all(it->path(), ec);
+        return no_rows();
+      }
+      auto ps = catalog_->list_partitions(t.db, t.name);
+      if (!ps) return plain_err(ps.error_message());
+      // A (possibly partial) spec matches the partitions whose values it names.
+      auto matches = [&](const parser::PartitionSpec& spec, const CatalogPartition& p) {
+        auto kv = split_partition_spec(p.spec);
+        for (const auto& v : spec.values) {
+          auto it = std::find_if(kv.begin(), kv.end(), [&](const auto& x) { return same_name(x.first, v.column); });
+          if (it == kv.end()) return false;
+          if (v.has_value && it->second != (lower(v.value) == "null" ? "__HIVE_DEFAULT_PARTITION__" : escape_path_name(v.value)))
+            return false;
+        }
+        return true;
+      };
+      std::vector<parser::PartitionSpec> specs = st.partitions;
+      if (specs.empty()) specs.emplace_back();  // TRUNCATE TABLE: every partition
+      for (const auto& spec : specs) {
+        for (const auto& v : spec.values)
+          if (std::none_of(t.partition_columns.begin(), t.partition_columns.end(), [&](const std::string& c) { return same_name(c, v.column); }))
+            return err("_LEGACY_ERROR_TEMP_1231", "", v.column + " is not a valid partition column in table " + id + ".");
+        bool any = false;
+        for (const auto& p : ps.value()) {
+          if (!matches(spec, p)) continue;
+          any = true;
+          std::error_code ec;
+          if (st.kind == StmtKind::TruncateTable) {
+            for (auto it = fs::directory_iterator(p.location, ec); !ec && it != fs::directory_iterator(); it.increment(ec))
+              fs::remove_all(it->path(), ec);
+            continue;
+          }
+          if (Status s = catalog_->drop_partition(t.db, t.name, p.spec); !s) return plain_err(s.message());
+          if (t.type == "MANAGED") fs::remove_all(p.location, ec);  // external: the files stay
+        }
+        if (!any && st.kind == StmtKind::DropPartitions && !st.if_exists) {
+          std::string list = "PARTITION (";
+          for (size_t i = 0; i < spec.values.size(); ++i)
+            list += (i ? ", " : "") + to_sql_id({spec.values[i].column}) + " = " + spec.values[i].value;
+          list += ")";
+          return err("PARTITIONS_NOT_FOUND", "428FT", "[PARTITIONS_NOT_FOUND] The partition(s) " + list + " cannot be found in table " +
+                     id + ".\nVerify the partition specification and table name.\nTo tolerate the error on drop use ALTER TABLE "
+                     "\u2026 DROP IF EXISTS PARTITION.", {{"partitionList", list}, {"tableName", id}});
+        }
+      }
+      return no_rows();
     }
     case StmtKind::ShowPartitions: case StmtKind::AddPartitions: case StmtKind::RepairTable: {
       if (!existing) return err(table_not_found(to_sql_id(*parts)));

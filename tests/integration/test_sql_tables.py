@@ -111,10 +111,23 @@ spark.sql("ALTER TABLE sales ADD PARTITION (year = 2025)")
 check("sales_add_partition", lambda: [[list(r) for r in spark.sql("SHOW PARTITIONS sales").collect()],
                                       os.path.isdir(wh + "/sales/year=2025")])
 check("add_partition_again", lambda: error(lambda: spark.sql("ALTER TABLE sales ADD PARTITION (year = 2025)")))
+spark.sql("INSERT INTO people (age, name) VALUES (40, 'dee')")
+spark.sql("INSERT INTO people (name) SELECT 'eve'")
+check("insert_columns", lambda: rows(spark.sql("SELECT * FROM people WHERE name IN ('dee', 'eve')")))
+spark.sql("ALTER TABLE sales DROP PARTITION (year = 2024)")
+check("drop_partition", lambda: [rows(spark.table("sales")), files(wh + "/sales")])
+check("drop_partition_missing", lambda: error(lambda: spark.sql("ALTER TABLE sales DROP PARTITION (year = 1999)")))
+spark.sql("ALTER TABLE sales RENAME TO sales2")
+check("renamed", lambda: [rows(spark.table("sales2")), os.path.isdir(wh + "/sales2"), os.path.exists(wh + "/sales"),
+                          spark.catalog.tableExists("sales"),
+                          [list(r) for r in spark.sql("SHOW PARTITIONS sales2").collect()]])
+spark.sql("TRUNCATE TABLE people")
+check("truncated", lambda: [spark.table("people").count(), os.path.isdir(wh + "/people")])
 spark.sql("CREATE TABLE big USING json PARTITIONED BY (k) AS SELECT id, CAST(id % 2 AS STRING) AS k FROM range(4)")
 check("ctas", lambda: [rows(spark.table("big")), files(wh + "/big")])
 spark.sql("CREATE TABLE ext2 USING parquet LOCATION '%s'" % (wh + "/keep"))
 check("ext_inferred", lambda: [spark.table("ext2").columns, rows(spark.table("ext2"))])
+check("truncate_external", lambda: error(lambda: spark.sql("TRUNCATE TABLE ext2")))
 
 spark.sql("CREATE DATABASE shop")
 check("db_exists", lambda: error(lambda: spark.sql("CREATE DATABASE shop")))
@@ -210,6 +223,17 @@ def test_tables(tmp_path):
     assert info["Location"] == "file:%s/sales" % wh and info["Partition Provider"] == "Catalog"
     assert r("sales_add_partition") == [[["year=2023"], ["year=2024"], ["year=2025"]], True]
     assert r("add_partition_again")[0] == "PARTITIONS_ALREADY_EXIST"
+    assert r("insert_columns") == [["dee", 40], ["eve", None]]
+    assert r("drop_partition") == [[[3, 2023]], ["_SUCCESS", "year=2023", "year=2025"]]
+    assert r("drop_partition_missing") == [
+        "PARTITIONS_NOT_FOUND",
+        "[PARTITIONS_NOT_FOUND] The partition(s) PARTITION (`year` = 1999) cannot be found in table "
+        "`spark_catalog`.`default`.`sales`."]
+    assert r("renamed") == [[[3, 2023]], True, False, False, [["year=2023"], ["year=2025"]]]
+    assert r("truncated") == [0, True]
+    assert r("truncate_external") == [
+        "_LEGACY_ERROR_TEMP_1266",
+        "Operation not allowed: TRUNCATE TABLE on external tables: `spark_catalog`.`default`.`ext2`."]
     assert r("ctas") == [[[0, "0"], [1, "1"], [2, "0"], [3, "1"]], ["_SUCCESS", "k=0", "k=1"]]
     assert r("ext_inferred") == [["id", "s"], [[1, "a"], [2, "b"]]]
     assert r("db_exists")[0] == "SCHEMA_ALREADY_EXISTS"
@@ -227,7 +251,7 @@ def test_tables(tmp_path):
     res = jobs.submit_ok(jobs.write_job(tmp_path, "second.py", SECOND), master="local[1]", conf=conf,
                          cwd=str(tmp_path), timeout=120)
     assert res.result("restart_rows") == [[1, "a"], [2, "b"]]
-    assert res.result("restart_tables") == ["big", "ext2", "keep", "made", "people", "pt", "sales"]
+    assert res.result("restart_tables") == ["big", "ext2", "keep", "made", "people", "pt", "sales2"]
     assert res.result("restart_partitioned") == 5
     assert res.result("restart_db") == 2
 

@@ -151,4 +151,17 @@ TEST_CASE("catalog statements parse with their clauses and query text") {
   CHECK(parse("DROP SCHEMA shop CASCADE").replace);
   CHECK(parse("SHOW DATABASES LIKE 'd*'").value == "d*");
   CHECK(parse("SHOW PARTITIONS t").kind == StmtKind::ShowPartitions);
+  auto drop = parse("ALTER TABLE t DROP IF EXISTS PARTITION (y = 1), PARTITION (y = 2)");
+  CHECK(drop.kind == StmtKind::DropPartitions);
+  CHECK(drop.if_exists);
+  CHECK(drop.partitions.size() == 2);
+  auto ren = parse("ALTER TABLE db.t RENAME TO db.u");
+  CHECK(ren.kind == StmtKind::RenameTable);
+  CHECK(ren.key == "db.u");
+  auto tr = parse("TRUNCATE TABLE t PARTITION (y = 1)");
+  CHECK(tr.kind == StmtKind::TruncateTable);
+  CHECK(tr.partitions.size() == 1);
+  auto cols = parse("INSERT INTO t (b, a) SELECT 1, 2");
+  CHECK(cols.columns == std::vector<std::string>{"b", "a"});
+  CHECK(cols.query_text == "SELECT 1, 2");
 }

@@ -43,6 +43,9 @@ enum class StmtKind : uint8_t {
   ShowPartitions,  // name
   AddPartitions,   // name, partitions (each with its LOCATION), if_not_exists
   RepairTable,     // name (MSCK REPAIR TABLE, ALTER TABLE … RECOVER PARTITIONS)
+  DropPartitions,  // name, partitions, if_exists (ALTER TABLE … DROP [IF EXISTS] PARTITION …)
+  RenameTable,     // name, key = the new name (ALTER TABLE … RENAME TO …)
+  TruncateTable,   // name, partitions (at most one)
 };
 
 // PARTITION (k = v, k2) of INSERT / ALTER TABLE: values as written (string literals unescaped,

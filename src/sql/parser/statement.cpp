@@ -299,6 +299,23 @@ Statement Parser::statement() {
       st.kind = StmtKind::RepairTable;
       return st;
     }
+    if (accept_kw("RENAME")) {
+      expect_kw("TO");
+      st.kind = StmtKind::RenameTable;
+      st.key = join_name(qualified_name());
+      return st;
+    }
+    if (accept_kw("DROP")) {
+      st.kind = StmtKind::DropPartitions;
+      if (accept_kw("IF")) { expect_kw("EXISTS"); st.if_exists = true; }
+      if (!is_kw("PARTITION")) unsupported(peek(), "ALTER TABLE … DROP " + peek().text);
+      do {
+        expect_kw("PARTITION");
+        st.partitions.push_back(partition_spec(*this));
+      } while (accept_op(","));
+      accept_kw("PURGE");
+      return st;
+    }
     if (!is_kw("ADD")) unsupported(peek(), "ALTER TABLE " + peek().text);
     next();
     st.kind = StmtKind::AddPartitions;
@@ -381,6 +398,14 @@ Statement Parser::statement() {
   if (is_kw("SELECT") || is_kw("WITH") || is_kw("VALUES") || is_kw("TABLE") || is_op("(") || is_kw("FROM")) {
     st.kind = StmtKind::Query;
     st.plan = query();
+    return st;
+  }
+  if (is_kw("TRUNCATE") && is_kw("TABLE", 1)) {
+    next();
+    next();
+    st.kind = StmtKind::TruncateTable;
+    st.name = join_name(qualified_name());
+    if (accept_kw("PARTITION")) st.partitions.push_back(partition_spec(*this));
     return st;
   }
   if (is_kw("ALTER") ||
