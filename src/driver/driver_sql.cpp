@@ -388,6 +388,24 @@ void Driver::sql_explain(Connection& c, const msg::PySqlExplain& m) {
   c.send(rep);
 }
 
+// Dynamic partition overwrite, after the commit: in every directory that received a file of
+// job `uuid`, the data files of earlier writes go (hidden `_`/`.` files stay).
+static void replace_written_partitions(const std::string& dir, const std::string& uuid) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  std::map<fs::path, std::vector<fs::path>> by_dir;
+  std::set<fs::path> written;
+  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (!it->is_regular_file(ec)) continue;
+    const std::string name = it->path().filename().string();
+    if (name.empty() || name[0] == '_' || name[0] == '.') continue;
+    if (name.find(uuid) != std::string::npos) written.insert(it->path().parent_path());
+    else by_dir[it->path().parent_path()].push_back(it->path());
+  }
+  for (const auto& d : written)
+    for (const auto& f : by_dir[d]) fs::remove(f, ec);
+}
+
 // The table catalog on spark.sql.warehouse.dir (a static setting: the application's conf;
 // default `spark-warehouse` in the driver's working directory), opened lazily by the catalog.
 void Driver::ensure_catalog() {
@@ -429,6 +447,17 @@ void Driver::sql_execute(Connection& c, const msg::PySqlExecute& m) {
       auto it = m.conf.find("spark.sql.sources.default");
       table_op["source"] = it != m.conf.end() ? it->second : conf_.get("spark.sql.sources.default", "parquet");
     }
+    // spark.sql.sources.partitionOverwriteMode (the write's option first, as Spark).
+    OptionList write_options;
+    if (auto it = table_op.find("options"); it != table_op.end() && it->is_object())
+      for (auto o = it->begin(); o != it->end(); ++o)
+        if (o->is_string()) write_options.emplace_back(o.key(), o->get<std::string>());
+    std::string overwrite_mode = option(write_options, "partitionOverwriteMode");
+    if (overwrite_mode.empty()) {
+      auto it = m.conf.find("spark.sql.sources.partitionOverwriteMode");
+      overwrite_mode = it != m.conf.end() ? it->second : conf_.get("spark.sql.sources.partitionOverwriteMode", "static");
+    }
+    table_op["partitionOverwriteMode"] = overwrite_mode;
     auto tw = sql_.plan_table_write(table_op);
     if (auto* err = std::get_if<json>(&tw)) return sql_error(c, m.req, (*err)["error"]);
     table_write = std::move(std::get<sql::TableWrite>(tw));
@@ -506,7 +535,11 @@ void Driver::sql_execute(Connection& c, const msg::PySqlExecute& m) {
     job.out_dir = write->out_dir;
     job.tmp_dir = write->tmp_dir;
     job.write_uuid = write->job_uuid;
-    if (table_write) job.after_commit = [this, tw = *table_write] { return sql_.commit_table_write(tw); };
+    if (table_write)
+      job.after_commit = [this, tw = *table_write, dir = write->out_dir, uuid = write->job_uuid] {
+        if (tw.op.value("sparkppReplaceWrittenPartitions", false)) replace_written_partitions(dir, uuid);
+        return sql_.commit_table_write(tw);
+      };
   }
   job.description = m.description.empty() ? (write ? "save" : "collect") : m.description;
   job.start_ms = clock_.now_ms();

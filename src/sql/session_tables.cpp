@@ -406,7 +406,12 @@ std::variant<TableWrite, json> SqlSession::plan_table_write(const json& op) {
         return err("UNSUPPORTED_OVERWRITE.TABLE", "", "[UNSUPPORTED_OVERWRITE.TABLE] Can't overwrite the target that is also "
                    "being read from. The target table is " + qualified(t) + ".", {{"table", qualified(t)}});
       as_write_of(t, {{"project", {{"input", renamed}, {"expressions", cols}}}}, "SAVE_MODE_APPEND");
-      if (mode == "SAVE_MODE_OVERWRITE") {
+      if (mode == "SAVE_MODE_OVERWRITE" && !t.partition_columns.empty() &&
+          lower(op.value("partitionOverwriteMode", std::string())) == "dynamic") {
+        // Dynamic overwrite: only the partitions the query writes are replaced; the driver
+        // removes their older files once the new ones are committed.
+        w.op["sparkppReplaceWrittenPartitions"] = true;
+      } else if (mode == "SAVE_MODE_OVERWRITE") {
         // Static overwrite: the partitions the static values name (all when none) are replaced.
         std::string prefix;
         for (const auto& c : t.partition_columns) {

@@ -121,6 +121,11 @@ spark.sql("ALTER TABLE sales RENAME TO sales2")
 check("renamed", lambda: [rows(spark.table("sales2")), os.path.isdir(wh + "/sales2"), os.path.exists(wh + "/sales"),
                           spark.catalog.tableExists("sales"),
                           [list(r) for r in spark.sql("SHOW PARTITIONS sales2").collect()]])
+spark.conf.set("spark.sql.sources.partitionOverwriteMode", "dynamic")
+spark.createDataFrame([(7, 2024)], "amount int, year int").write.insertInto("sales2", overwrite=True)
+spark.sql("INSERT OVERWRITE sales2 SELECT 8, 2023")
+check("dynamic_overwrite", lambda: [rows(spark.table("sales2")), files(wh + "/sales2")])
+spark.conf.set("spark.sql.sources.partitionOverwriteMode", "static")
 spark.sql("TRUNCATE TABLE people")
 check("truncated", lambda: [spark.table("people").count(), os.path.isdir(wh + "/people")])
 spark.sql("CREATE TABLE big USING json PARTITIONED BY (k) AS SELECT id, CAST(id % 2 AS STRING) AS k FROM range(4)")
@@ -230,6 +235,8 @@ def test_tables(tmp_path):
         "[PARTITIONS_NOT_FOUND] The partition(s) PARTITION (`year` = 1999) cannot be found in table "
         "`spark_catalog`.`default`.`sales`."]
     assert r("renamed") == [[[3, 2023]], True, False, False, [["year=2023"], ["year=2025"]]]
+    # dynamic: only the partitions written are replaced (2025 is empty, 2023 rewritten)
+    assert r("dynamic_overwrite") == [[[7, 2024], [8, 2023]], ["_SUCCESS", "year=2023", "year=2024", "year=2025"]]
     assert r("truncated") == [0, True]
     assert r("truncate_external") == [
         "_LEGACY_ERROR_TEMP_1266",
