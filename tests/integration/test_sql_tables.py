@@ -146,6 +146,12 @@ check("show_databases", lambda: [list(r) for r in spark.sql("SHOW DATABASES").co
 check("qualified", lambda: spark.table("shop.orders").count())
 check("drop_nonempty_db", lambda: error(lambda: spark.sql("DROP DATABASE shop")))
 check("use_missing", lambda: error(lambda: spark.sql("USE nope")))
+spark.createDataFrame([(1, "x")], "id long, k string").writeTo("v2").using("json").partitionedBy("k").create()
+check("v2_create_again", lambda: error(lambda: df.writeTo("v2").create()))
+spark.createDataFrame([("y", 2)], "k string, id long").writeTo("v2").append()  # by name
+spark.createDataFrame([(3, "x")], "id long, k string").writeTo("v2").overwritePartitions()
+check("v2", lambda: [rows(spark.table("v2")), files(wh + "/v2")])
+check("v2_append_missing", lambda: error(lambda: df.writeTo("nope2").append()))
 c = spark.catalog.createTable("made", schema=df.schema)
 check("catalog_create", lambda: [c.columns, c.count(), os.path.isdir(wh + "/made")])
 emit()
@@ -250,6 +256,9 @@ def test_tables(tmp_path):
     assert r("qualified") == 2
     assert r("drop_nonempty_db")[0] == "SCHEMA_NOT_EMPTY"
     assert r("use_missing")[0] == "SCHEMA_NOT_FOUND"
+    assert r("v2_create_again")[0] == "TABLE_OR_VIEW_ALREADY_EXISTS"
+    assert r("v2") == [[[2, "y"], [3, "x"]], ["_SUCCESS", "k=x", "k=y"]]
+    assert r("v2_append_missing")[0] == "TABLE_OR_VIEW_NOT_FOUND"
     assert r("catalog_create") == [["id", "s"], 0, True]
     assert os.path.exists(os.path.join(wh, ".sparkpp_catalog.sqlite3"))
     assert not os.path.exists(tmp_path / "spark-warehouse")
@@ -258,7 +267,7 @@ def test_tables(tmp_path):
     res = jobs.submit_ok(jobs.write_job(tmp_path, "second.py", SECOND), master="local[1]", conf=conf,
                          cwd=str(tmp_path), timeout=120)
     assert res.result("restart_rows") == [[1, "a"], [2, "b"]]
-    assert res.result("restart_tables") == ["big", "ext2", "keep", "made", "people", "pt", "sales2"]
+    assert res.result("restart_tables") == ["big", "ext2", "keep", "made", "people", "pt", "sales2", "v2"]
     assert res.result("restart_partitioned") == 5
     assert res.result("restart_db") == 2
 

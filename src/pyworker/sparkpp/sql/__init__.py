@@ -6,12 +6,12 @@ from sparkpp.sql.types import Row
 from sparkpp.sql.column import Column
 from sparkpp.sql.dataframe import DataFrame, DataFrameNaFunctions, DataFrameStatFunctions
 from sparkpp.sql.group import GroupedData
-from sparkpp.sql.readwriter import DataFrameReader, DataFrameWriter
+from sparkpp.sql.readwriter import DataFrameReader, DataFrameWriter, DataFrameWriterV2
 from sparkpp.sql.session import SparkSession
 from sparkpp.sql.window import Window, WindowSpec
 from sparkpp.sql.context import SQLContext, HiveContext
 from sparkpp.sql import functions, types  # noqa: F401  (from pyspark.sql import functions as F)
 
 __all__ = ["SparkSession", "Row", "DataFrame", "Column", "GroupedData", "DataFrameReader",
-           "DataFrameWriter", "DataFrameNaFunctions", "DataFrameStatFunctions", "Window",
+           "DataFrameWriter", "DataFrameWriterV2", "DataFrameNaFunctions", "DataFrameStatFunctions", "Window",
            "WindowSpec", "SQLContext", "HiveContext", "functions", "types"]

@@ -647,6 +647,10 @@ class DataFrame:
         from sparkpp.sql.readwriter import DataFrameWriter
         return DataFrameWriter(self)
 
+    def writeTo(self, table):
+        from sparkpp.sql.readwriter import DataFrameWriterV2
+        return DataFrameWriterV2(self, table)
+
 
 class DataFrameNaFunctions:
     """df.na: fill, drop, replace."""

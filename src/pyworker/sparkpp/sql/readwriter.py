@@ -4,7 +4,7 @@ from sparkpp.errors import IllegalArgumentException, PySparkTypeError
 from sparkpp.sql import _proto as P
 from sparkpp.sql import types as T
 
-__all__ = ["DataFrameReader", "DataFrameWriter"]
+__all__ = ["DataFrameReader", "DataFrameWriter", "DataFrameWriterV2"]
 
 
 def _to_str(value):
@@ -236,3 +236,87 @@ class DataFrameWriter(_Options):
             self.partitionBy(partitionBy)
         self._set_opts(compression=compression)
         self.format("parquet").save(path)
+
+
+class DataFrameWriterV2:
+    """df.writeTo(table): the DataSource V2 writer, on the session catalog's tables as
+    saveAsTable / insertInto run them (create/replace = saveAsTable error/overwrite, append by
+    name, overwritePartitions = a dynamic partition overwrite by name)."""
+
+    def __init__(self, df, table):
+        self._df = df
+        self._table = table
+        self._provider = None
+        self._options = {}
+        self._partitioning = []
+
+    def using(self, provider):
+        self._provider = provider
+        return self
+
+    def option(self, key, value):
+        self._options[key] = _to_str(value)
+        return self
+
+    def options(self, **options):
+        for k, v in options.items():
+            self.option(k, v)
+        return self
+
+    def tableProperty(self, property, value):
+        return self  # table properties are not kept by sparkpp's catalog
+
+    def partitionedBy(self, col, *cols):
+        from sparkpp.errors import PySparkNotImplementedError
+        from sparkpp.sql.column import Column
+        for c in (col,) + cols:
+            if isinstance(c, Column):
+                attr = c._expr.get("unresolvedAttribute") if isinstance(c._expr, dict) else None
+                if attr is None:
+                    raise PySparkNotImplementedError(
+                        error_class="NOT_IMPLEMENTED",
+                        message_parameters={"feature": "partition transforms in writeTo().partitionedBy"})
+                c = attr["unparsedIdentifier"]
+            self._partitioning.append(c)
+        return self
+
+    def _writer(self, mode):
+        w = DataFrameWriter(self._df).mode(mode).options(**self._options)
+        if self._provider is not None:
+            w.format(self._provider)
+        if self._partitioning:
+            w.partitionBy(*self._partitioning)
+        return w
+
+    def _existing(self):
+        """The table's columns; a missing table raises [TABLE_OR_VIEW_NOT_FOUND] as Spark."""
+        return self._df.sparkSession.table(self._table).columns
+
+    def create(self):
+        self._writer("error").saveAsTable(self._table)
+
+    def replace(self):
+        self._existing()
+        self._writer("overwrite").saveAsTable(self._table)
+
+    def createOrReplace(self):
+        self._writer("overwrite").saveAsTable(self._table)
+
+    def _by_name(self):
+        """The rows with the table's columns in its order (V2 writes match by name)."""
+        from sparkpp.sql import functions as F
+        cols = self._existing()
+        return self._df.select(*[F.col("`%s`" % c.replace("`", "``")) for c in cols])
+
+    def append(self):
+        DataFrameWriter(self._by_name()).options(**self._options).insertInto(self._table)
+
+    def overwrite(self, condition):
+        from sparkpp.errors import PySparkNotImplementedError
+        raise PySparkNotImplementedError(
+            error_class="NOT_IMPLEMENTED",
+            message_parameters={"feature": "DataFrameWriterV2.overwrite(condition)"})
+
+    def overwritePartitions(self):
+        DataFrameWriter(self._by_name()).options(**self._options) \
+            .option("partitionOverwriteMode", "dynamic").insertInto(self._table, overwrite=True)
