@@ -56,21 +56,49 @@ int main(int argc, char** argv) {
   worker->add_flag("--insecure", w_insecure, insecure_help);
   worker->add_option("master", wargs.master_url, "Master URL, spark://HOST:PORT[,HOST2:PORT2]")->required();
 
+  // spark-submit's flags, shared by `submit` and `pyspark`.
+  auto submit_options = [&](CLI::App* cmd, spp::SubmitArgs& a, bool& insecure) {
+    cmd->set_help_flag("--help,-h", "Show this help");
+    cmd->add_option("--master", a.master, "local, local[N], local[*], local[N,F] or spark://HOST:PORT");
+    cmd->add_option("--deploy-mode", a.deploy_mode, "client (the driver runs here; cluster is not supported yet)");
+    cmd->add_option("--name", a.name, "Application name");
+    cmd->add_option("--conf,-c", a.conf, "Set a property key=value (repeatable)")->allow_extra_args(false);
+    cmd->add_option("--properties-file", a.properties_file,
+                    "Properties file (default: sparkpp-defaults.conf or spark-defaults.conf in $SPARKPP_CONF_DIR, $SPARK_CONF_DIR or ./conf)");
+    cmd->add_option("--driver-memory", a.driver_memory, "Memory for the driver, e.g. 1g (local mode: the executor's too)");
+    cmd->add_option("--driver-cores", a.driver_cores, "Cores for the driver (spark.driver.cores)");
+    cmd->add_option("--executor-memory", a.executor_memory, "Memory per executor, e.g. 1g");
+    cmd->add_option("--executor-cores", a.executor_cores, "Cores per executor");
+    cmd->add_option("--total-executor-cores", a.total_executor_cores, "Cores for the whole application (spark.cores.max)");
+    cmd->add_option("--py-files", a.py_files, "Comma-separated .py/.zip/.egg files to ship to executors");
+    cmd->add_option("--files", a.files, "Comma-separated files to place in each executor's working directory (SparkFiles.get)");
+    cmd->add_option("--archives", a.archives, "Comma-separated archives (.zip, .tar.gz, ...) to unpack there; name#alias names the directory");
+    cmd->add_option("--jars", a.jars, "(not supported: no JVM)");
+    cmd->add_option("--packages", a.packages, "(not supported: no JVM)");
+    cmd->add_flag("--verbose,-v", a.verbose, "Print the resolved configuration first");
+    cmd->add_flag("--insecure", insecure, insecure_help);
+  };
   spp::SubmitArgs sargs;
   auto* submit = app.add_subcommand("submit", "Run a Python driver program (PySpark API) on local[N] or a cluster");
-  submit->set_help_flag("--help", "Show this help");
-  submit->add_option("--master", sargs.master, "local, local[N], local[*], local[N,F] or spark://HOST:PORT");
-  submit->add_option("--name", sargs.name, "Application name");
-  submit->add_option("--conf,-c", sargs.conf, "Set a property key=value (repeatable)")->allow_extra_args(false);
-  submit->add_option("--properties-file", sargs.properties_file, "Properties file (default conf/sparkpp-defaults.conf if present)");
-  submit->add_option("--executor-memory", sargs.executor_memory, "Memory per executor, e.g. 1g");
-  submit->add_option("--executor-cores", sargs.executor_cores, "Cores per executor");
-  submit->add_option("--total-executor-cores", sargs.total_executor_cores, "Cores for the whole application (spark.cores.max)");
-  submit->add_option("--py-files", sargs.py_files, "Comma-separated .py/.zip files to ship to executors");
-  submit->add_flag("--insecure", s_insecure, insecure_help);
+  submit_options(submit, sargs, s_insecure);
   submit->footer("Usage: sparkpp submit [OPTIONS] job.py [ARGS...]  (everything after job.py is passed to it)");
   // Everything after the script belongs to the script, options included (spark-submit's rule).
   submit->prefix_command();
+
+  spp::SubmitArgs pargs;
+  bool p_insecure = false;
+  auto* pyspark = app.add_subcommand("pyspark", "Interactive Python shell with `spark` and `sc` (IPython if installed)");
+  submit_options(pyspark, pargs, p_insecure);
+
+  spp::DriverLinkArgs dargs;
+  auto* driver = app.add_subcommand(
+      "driver", "(internal) Run the driver runtime for a Python process that created a SparkContext itself "
+                "(plain python3, notebooks); started by the sparkpp Python package");
+  driver->add_option("--conn-fd", dargs.conn_fd, "Descriptor to write {\"port\",\"secret\"} to")->required();
+  driver->add_option("--parent-pid", dargs.parent_pid, "The Python process (exit when it is gone)");
+  driver->add_option("--python", dargs.python, "The Python process's interpreter (default for workers)");
+  driver->add_option("--properties-file", dargs.properties_file, "Properties file (default: see docs/configuration.md)");
+  driver->add_option("--conf,-c", dargs.conf, "Set a property key=value (repeatable)")->allow_extra_args(false);
 
   spp::ExecutorArgs eargs;
   auto* executor = app.add_subcommand("executor", "(internal) Run an executor for a driver; started by workers or by submit");
@@ -114,16 +142,24 @@ int main(int argc, char** argv) {
   if (s_insecure) sargs.conf.push_back("spark.authenticate=false");
   if (*master) return spp::run_master(margs);
   if (*worker) return spp::run_worker(wargs);
+  if (p_insecure) pargs.conf.push_back("spark.authenticate=false");
+  if (*pyspark) return spp::run_pyspark_shell(pargs);
   if (*submit) {
     auto rest = submit->remaining();
     if (rest.empty()) {
       std::fprintf(stderr, "sparkpp submit: missing the Python program to run (sparkpp submit [OPTIONS] job.py [ARGS...])\n");
       return 1;
     }
+    // prefix_command() hands an unknown option over as if it were the program.
+    if (rest[0].size() > 1 && rest[0][0] == '-') {
+      std::fprintf(stderr, "sparkpp submit: unknown option '%s' (see sparkpp submit --help)\n", rest[0].c_str());
+      return 1;
+    }
     sargs.script = rest[0];
     sargs.script_args.assign(rest.begin() + 1, rest.end());
     return spp::run_submit(sargs);
   }
+  if (*driver) return spp::run_driver_link(dargs);
   if (*executor) {
     // Executors allocate and free megabyte-sized column buffers for every batch. glibc's defaults
     // (a fresh mmap per block >= 128 KiB, freed heap tops returned to the kernel) made each batch

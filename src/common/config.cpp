@@ -6,7 +6,11 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <climits>
+#include <cstdint>
+#include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 namespace spp {
@@ -59,6 +63,10 @@ const std::vector<SettingDef>& settings_catalog() {
       {"spark.pyspark.python", T::kString, "", "", "Python executable for executors' workers (else PYSPARK_PYTHON, SPARKPP_PYTHON, python3)."},
       {"spark.pyspark.driver.python", T::kString, "", "", "Python executable for the driver script."},
       {"spark.submit.pyFiles", T::kString, "", "", "Comma-separated .py/.zip files put on the workers' sys.path."},
+      {"spark.files", T::kString, "", "", "Comma-separated files shipped to every executor's SparkFiles root (--files, sc.addFile)."},
+      {"spark.archives", T::kString, "", "", "Comma-separated archives (.zip, .jar, .tar, .tar.gz, .tgz; path#alias) unpacked there (--archives, sc.addArchive)."},
+      {"spark.submit.deployMode", T::kString, "client", "", "client: the driver runs where the program is submitted (cluster is not supported yet)."},
+      {"spark.driver.cores", T::kInt, "1", "", "Cores of the driver process (--driver-cores)."},
       {"spark.executor.heartbeatInterval", T::kTime, "10s", "ms", "Executor -> driver heartbeat period."},
       {"spark.network.timeout", T::kTime, "120s", "s", "Silence after which a peer is declared lost: executors without a heartbeat, fetches without a reply, and handshaken connections that send nothing to a driver's executor port, a block server or a worker's port (dropped)."},
       {"spark.ui.showConsoleProgress", T::kBool, "true", "", "Show the [Stage N:==>   (a + r) / t] bar when stderr is a terminal."},
@@ -266,6 +274,30 @@ double Conf::get_double(const std::string& k) const {
   return r.is_ok() ? r.value() : 0.0;
 }
 
+// The ranges of the integer settings whose values have bounds (inclusive).
+static const std::map<std::string, std::pair<int64_t, int64_t>>& int_ranges() {
+  constexpr int64_t kMax = INT32_MAX;
+  static const std::map<std::string, std::pair<int64_t, int64_t>> r = {
+      {"spark.deploy.defaultCores", {1, kMax}},
+      {"spark.deploy.maxExecutorRetries", {-1, kMax}},
+      {"spark.deploy.retainedApplications", {0, kMax}},
+      {"spark.dead.worker.persistence", {0, kMax}},
+      {"spark.executor.cores", {1, kMax}},
+      {"spark.cores.max", {1, kMax}},
+      {"spark.driver.cores", {1, kMax}},
+      {"spark.default.parallelism", {1, kMax}},
+      {"spark.task.maxFailures", {1, kMax}},
+      {"spark.stage.maxConsecutiveAttempts", {1, kMax}},
+      {"spark.driver.port", {0, 65535}},
+      {"spark.ui.port", {0, 65535}},
+      {"spark.ui.retainedJobs", {0, kMax}},
+      {"spark.ui.retainedStages", {0, kMax}},
+      {"spark.ui.retainedTasks", {0, kMax}},
+      {"spark.ui.retainedDeadExecutors", {0, kMax}},
+  };
+  return r;
+}
+
 Status Conf::validate() const {
   for (const auto& [k, v] : values_) {
     const SettingDef* d = find_setting(k);
@@ -273,9 +305,16 @@ Status Conf::validate() const {
     Status st;
     switch (d->type) {
       case SettingType::kInt: {
-        bool ok = !v.empty() && (std::isdigit(static_cast<unsigned char>(v[0])) || v[0] == '-');
+        bool ok = !v.empty() && v.size() < 19 && (std::isdigit(static_cast<unsigned char>(v[0])) || v[0] == '-');
         for (size_t i = 1; ok && i < v.size(); ++i) ok = std::isdigit(static_cast<unsigned char>(v[i]));
-        if (!ok) st = Status::error("invalid integer '" + v + "'");
+        if (!ok) {
+          st = Status::error("invalid integer '" + v + "'");
+        } else if (auto r = int_ranges().find(k); r != int_ranges().end()) {
+          const int64_t n = std::stoll(v);
+          if (n < r->second.first || n > r->second.second)
+            st = Status::error(v + " is out of range (" + std::to_string(r->second.first) + " to " +
+                               (r->second.second == INT32_MAX ? std::string("2147483647") : std::to_string(r->second.second)) + ")");
+        }
         break;
       }
       case SettingType::kBool: st = parse_bool(v).status(); break;
@@ -294,6 +333,18 @@ std::vector<std::string> Conf::unknown_keys() const {
   for (const auto& [k, v] : values_)
     if (!find_setting(k)) out.push_back(k);
   return out;
+}
+
+std::string default_properties_file() {
+  std::string dir;
+  for (const char* env : {"SPARKPP_CONF_DIR", "SPARK_CONF_DIR"})
+    if (const char* v = std::getenv(env); v && *v && dir.empty()) dir = v;
+  if (dir.empty()) dir = "conf";
+  for (const char* name : {"/sparkpp-defaults.conf", "/spark-defaults.conf"}) {
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(dir + name, ec)) return dir + name;
+  }
+  return "";
 }
 
 bool is_secret_key(const std::string& key) {

@@ -67,4 +67,9 @@ class Conf {
 // keys, credentials, spark.executorEnv.*): the Environment page, REST, event logs, logs.
 bool is_secret_key(const std::string& key);
 
+// The defaults file read when no --properties-file is given (Spark's conf/spark-defaults.conf):
+// in $SPARKPP_CONF_DIR, else $SPARK_CONF_DIR, else ./conf, the first existing of
+// sparkpp-defaults.conf and spark-defaults.conf; "" if none.
+std::string default_properties_file();
+
 }  // namespace spp

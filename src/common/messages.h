@@ -52,8 +52,9 @@ using json = nlohmann::json;
 // challenge-response authentication: Hello.nonce, HelloChallenge, HelloProof; 5 =
 // RegisterApplicationFailed; 6 = typed StatusUpdate: enum state/error kind, map output, fetch
 // failure and SQL metrics as fields instead of free JSON; 7 = encryption: Hello.crypto,
-// HelloChallenge.crypto, sealed 'E' records after the handshake.)
-constexpr int kProtocolVersion = 7;
+// HelloChallenge.crypto, sealed 'E' records after the handshake; 8 = job properties on
+// PyRunJob/PySqlExecute/PySqlCommand, PyCancelJobs, PyStatusQuery, PyAddFile, AddFile.)
+constexpr int kProtocolVersion = 8;
 const char* build_id();  // "sparkpp 0.1.0 (<git describe>)"; see build_id.cpp.in
 
 // Connecting side -> accepting side, first message on every connection. With authentication
@@ -472,6 +473,17 @@ struct AddPyFile {
 };
 SPP_MSG(AddPyFile, name)
 
+// Driver -> executor: a file of sc.addFile / sc.addArchive (--files, --archives); 1 blob, its
+// bytes. Stored as `name` in the executor's working directory (SparkFiles.getRootDirectory());
+// an archive (`format` zip | tar | tar.gz | tgz) is unpacked into the directory `name`. No reply.
+struct AddFile {
+  static constexpr const char* kOp = "AddFile";
+  std::string name;  // base name, no directories
+  bool archive = false;
+  std::string format;
+};
+SPP_MSG(AddFile, name, archive, format)
+
 // Driver -> executor: a broadcast variable's pickled value, zstd-compressed (1 blob). Sent once
 // per executor, before the first task that uses it. No reply.
 struct AddBroadcast {
@@ -616,12 +628,13 @@ SPP_MSG(BlockData, req, error, failed)
   X(RegisteredApplication) X(RegisterApplicationFailed) X(ExecutorAdded) X(ExecutorUpdated) X(WorkerRemoved)                \
   X(ApplicationRemoved)                                                                        \
   X(RegisterExecutor) X(StatusUpdate) X(ExecutorHeartbeat) X(BlocksUpdated)                                     \
-  X(RegisteredExecutor) X(LaunchTask) X(KillTask) X(AddPyFile) X(AddBroadcast) X(RemoveBroadcast)    \
+  X(RegisteredExecutor) X(LaunchTask) X(KillTask) X(AddPyFile) X(AddFile) X(AddBroadcast) X(RemoveBroadcast)    \
   X(RemoveRdd) X(StoreBlock) X(StopExecutor)                              \
   X(PyCreateContext) X(PyContextInfo) X(PyDefineRdd) X(PyDefined) X(PyRunJob) X(PyJobResult)   \
   X(PyBroadcast) X(PyUnpersistBroadcast) X(PyPersist) X(PyUnpersist) X(PyCheckpointed)            \
   X(PySetLogLevel) X(PyAddPyFile) X(PyStopContext) X(PyDebugQuery) X(PyReply) X(PyError) \
   X(PySqlAnalyze) X(PySqlExecute) X(PySqlResult) X(PySqlExplain) X(PySqlCommand)               \
+  X(PyCancelJobs) X(PyStatusQuery) X(PyAddFile)               \
   X(PwTask) X(PwRead) X(PwInput) X(PwOutput) X(PwDone) X(PwError)                            \
   X(FetchBlocks) X(BlockData)
 

@@ -63,8 +63,11 @@ struct PyRunJob {
   std::vector<int> partitions;
   nlohmann::json sink;  // {"kind":"result"} | {"kind":"text","path":P}
   std::string description;
+  // The calling thread's local properties (sc.setLocalProperty): spark.jobGroup.id,
+  // spark.job.description, spark.job.tags, spark.job.interruptOnCancel ... (PyCancelJobs, UI).
+  std::map<std::string, std::string> properties;
 };
-SPP_MSG(PyRunJob, req, rdd, partitions, sink, description)
+SPP_MSG(PyRunJob, req, rdd, partitions, sink, description, properties)
 
 struct PyJobResult {
   static constexpr const char* kOp = "PyJobResult";
@@ -172,8 +175,9 @@ struct PySqlExecute {
   std::map<std::string, std::string> conf;  // the session's spark.sql.* settings (spark.conf.set)
   int plan_format = 1;
   std::string description;  // the job's name in the UI ("collect at <file>:<line>")
+  std::map<std::string, std::string> properties;  // the thread's local properties (PyRunJob)
 };
-SPP_MSG(PySqlExecute, req, plan, conf, plan_format, description)
+SPP_MSG(PySqlExecute, req, plan, conf, plan_format, description, properties)
 
 struct PySqlResult {
   static constexpr const char* kOp = "PySqlResult";
@@ -201,6 +205,44 @@ struct PySqlCommand {
   nlohmann::json command;
 };
 SPP_MSG(PySqlCommand, req, command)
+
+// Python -> driver: cancel jobs. `scope` all (sc.cancelAllJobs, Ctrl-C during an action) |
+// group (sc.cancelJobGroup(id)) | tag (sc.cancelJobsWithTag(id)) | job (id: the job id). Their
+// running tasks are killed; each job fails with Spark's "Job N cancelled ..." message.
+// Reply: PyReply{value: the ids of the jobs cancelled}.
+struct PyCancelJobs {
+  static constexpr const char* kOp = "PyCancelJobs";
+  int64_t req = 0;
+  std::string scope;
+  std::string id;
+};
+SPP_MSG(PyCancelJobs, req, scope, id)
+
+// Python -> driver: sc.statusTracker() (answered from the application's status store).
+// `what`: job_ids_for_group {group: string|null} -> [job ids] | active_job_ids -> [ids] |
+// active_stage_ids -> [ids] | job_info {job} -> {jobId, stageIds, status} or null |
+// stage_info {stage} -> {stageId, currentAttemptId, name, numTasks, numActiveTasks,
+// numCompletedTasks, numFailedTasks} or null. Reply: PyReply{value}.
+struct PyStatusQuery {
+  static constexpr const char* kOp = "PyStatusQuery";
+  int64_t req = 0;
+  std::string what;
+  nlohmann::json args;
+};
+SPP_MSG(PyStatusQuery, req, what, args)
+
+// Python -> driver: sc.addFile(path) / sc.addArchive(path) (also --files, --archives,
+// spark.files, spark.archives): shipped to every executor before its next task, into its
+// working directory (SparkFiles). `name` is the name there (an archive's `#alias`, else the
+// file name). Reply: PyReply, or PyError(bad_request).
+struct PyAddFile {
+  static constexpr const char* kOp = "PyAddFile";
+  int64_t req = 0;
+  std::string path;
+  std::string name;
+  bool archive = false;
+};
+SPP_MSG(PyAddFile, req, path, name, archive)
 
 // Python -> driver, tests only: reads driver state that has no public API. Answered only when
 // spark.sparkpp.test.debugQueries is true, else PyError(bad_request). `what`: "executors"

@@ -13,10 +13,7 @@ namespace spp {
 
 Result<Conf> load_daemon_conf(const std::string& properties_file, const std::vector<std::string>& conf_args) {
   Conf conf;
-  std::string file = properties_file;
-  std::error_code ec;
-  if (file.empty() && std::filesystem::is_regular_file("conf/sparkpp-defaults.conf", ec))
-    file = "conf/sparkpp-defaults.conf";
+  std::string file = properties_file.empty() ? default_properties_file() : properties_file;
   if (!file.empty()) {
     Status st = conf.load_properties_file(file);
     if (!st) return st;

@@ -83,7 +83,15 @@ class Driver {
     std::map<std::string, std::string> log_urls;  // worker UI log pages (cluster mode)  // last message from it (heartbeats every spark.executor.heartbeatInterval)
     std::set<int64_t> funcs_sent;
     std::set<std::string> pyfiles_sent;
+    std::set<std::string> files_sent;  // sc.addFile / addArchive names
     std::set<int64_t> broadcasts_sent;
+  };
+  // A file of sc.addFile / sc.addArchive, shipped to every executor once (AddFile).
+  struct ShippedFile {
+    std::string name;    // its name in the executor's working directory
+    bool archive = false;
+    std::string format;  // archives: zip | tar | tar.gz | tgz
+    std::shared_ptr<const std::string> data;
   };
   // A finished task's output, waiting for the scheduler to accept it (TaskAccepted).
   struct TaskOutput {
@@ -110,6 +118,7 @@ class Driver {
     std::vector<std::string> accums;
     int64_t start_ms = 0;
     std::string description;
+    std::map<std::string, std::string> properties;  // the Python thread's local properties
     // A DataFrame query (PySqlExecute): `rdd` is its result stage's node; answered with
     // PySqlResult carrying `schema`.
     bool sql = false;
@@ -163,6 +172,14 @@ class Driver {
   void blocks_updated(const std::string& exec_id, msg::BlocksUpdated&& m, std::vector<std::string>&& blobs);
   void stop_context();
   Status add_py_file(const std::string& path);
+  // sc.addFile / addArchive (driver_files.cpp): kept, shipped before each executor's next task.
+  Status add_file(const std::string& path, const std::string& name, bool archive);
+  void ship_files(ExecInfo& ex);
+  // Job control (driver_control.cpp): sc.cancelAllJobs/cancelJobGroup/..., sc.statusTracker().
+  void cancel_jobs(Connection& c, const msg::PyCancelJobs& m);
+  void status_query(Connection& c, const msg::PyStatusQuery& m);
+  // A job takes its description and group from the Python thread's local properties.
+  static void apply_properties(Job& job, const std::map<std::string, std::string>& props);
 
   // Executors
   void on_exec_message(Connection& c, msg::Envelope&& env);
@@ -244,6 +261,8 @@ class Driver {
   std::map<std::string, ExecInfo> execs_;
   std::map<uint64_t, std::string> exec_by_conn_;
   std::vector<std::pair<std::string, std::shared_ptr<const std::string>>> pyfiles_;
+  std::vector<ShippedFile> files_;
+  std::map<int, std::string> job_groups_;  // every job's spark.jobGroup.id (statusTracker)
 
   RddGraph graph_;
   // Broadcast values (pickled, zstd-compressed) by id; each sent once per executor.

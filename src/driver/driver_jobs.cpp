@@ -25,6 +25,7 @@ void Driver::run_job(Connection& c, const msg::PyRunJob& m) {
   job.sink = m.sink.is_object() ? m.sink : json{{"kind", "result"}};
   job.sink_kind = job.sink.value("kind", "result");
   job.description = m.description;
+  apply_properties(job, m.properties);
   job.start_ms = clock_.now_ms();
   if (m.partitions.empty()) {
     for (int p = 0; p < n->num_partitions; ++p) job.partitions.push_back(p);
@@ -57,6 +58,8 @@ void Driver::submit_job(Job job, json lineage) {
   if (job.sql && !job.range_sample) job = range_sampling_first(std::move(job));
   job.results.resize(job.partitions.size());
   int jid = job.id;
+  auto group = job.properties.find("spark.jobGroup.id");
+  job_groups_[jid] = group == job.properties.end() ? "" : group->second;
   auto& stored = jobs_.emplace(jid, std::move(job)).first->second;
   ui_->post(sc::JobStartEvent{jid, stored.description, clock_.wall_ms(), std::move(lineage), stored.sql_exec});
   sc::JobSubmitted ev;
@@ -147,7 +150,11 @@ void Driver::launch(sc::LaunchTask& t) {
   if (et == execs_.end() || !et->second.conn || jt == jobs_.end()) return;
   ExecInfo& ex = et->second;
   Job& job = jt->second;
-  if (const auto* sqlt = dynamic_cast<const SqlTaskBody*>(t.body.get())) return launch_native(ex, t, *sqlt, job);
+  if (const auto* sqlt = dynamic_cast<const SqlTaskBody*>(t.body.get())) {
+    ship_files(ex);  // a Python UDF may read SparkFiles
+    return launch_native(ex, t, *sqlt, job);
+  }
+  ship_files(ex);
   const TaskPayload& payload = static_cast<const RddTaskBody&>(*t.body).payload;
   for (const auto& [name, data] : pyfiles_) {
     if (ex.pyfiles_sent.count(name)) continue;

@@ -52,6 +52,9 @@ void Driver::on_py_message(Connection& c, msg::Envelope&& env) {
     return py_reply(c, m->req, Status::ok());
   }
   if (auto* m = env.as<msg::PyDebugQuery>()) return debug_query(c, *m);
+  if (auto* m = env.as<msg::PyCancelJobs>()) return cancel_jobs(c, *m);
+  if (auto* m = env.as<msg::PyStatusQuery>()) return status_query(c, *m);
+  if (auto* m = env.as<msg::PyAddFile>()) return py_reply(c, m->req, add_file(m->path, m->name, m->archive));
   if (auto* m = env.as<msg::PySqlAnalyze>()) return sql_analyze(c, *m);
   if (auto* m = env.as<msg::PySqlExecute>()) return sql_execute(c, *m);
   if (auto* m = env.as<msg::PySqlExplain>()) return sql_explain(c, *m);
@@ -102,10 +105,24 @@ void Driver::create_context(Connection& c, const msg::PyCreateContext& m) {
   exec_by_conn_.clear();
   granted_.clear();
   progress_.set_enabled(isatty(2) && conf_.get_bool("spark.ui.showConsoleProgress"));
-  // --py-files (spark.submit.pyFiles) ship to executors like sc.addPyFile.
+  // --py-files (spark.submit.pyFiles) ship to executors like sc.addPyFile; --files and
+  // --archives (spark.files, spark.archives; `path#alias`) like sc.addFile / sc.addArchive.
   for (const auto& f : split(conf_.get("spark.submit.pyFiles"), ',')) {
     if (f.empty()) continue;
     if (Status st = add_py_file(f); !st) return py_error(c, m.req, "bad_request", st.message());
+  }
+  files_.clear();
+  job_groups_.clear();
+  for (const char* key : {"spark.files", "spark.archives"}) {
+    for (const auto& f : split(conf_.get(key), ',')) {
+      if (f.empty()) continue;
+      const bool archive = std::string(key) == "spark.archives";
+      const size_t hash = archive ? f.rfind('#') : std::string::npos;
+      std::string path = hash == std::string::npos ? f : f.substr(0, hash);
+      if (path.rfind("file:", 0) == 0) path = path.substr(5);
+      const std::string name = hash == std::string::npos ? "" : f.substr(hash + 1);
+      if (Status st = add_file(path, name, archive); !st) return py_error(c, m.req, "bad_request", key + std::string(": ") + st.message());
+    }
   }
   context_req_ = m.req;
   context_conn_ = c.id();

@@ -542,6 +542,7 @@ void Driver::sql_execute(Connection& c, const msg::PySqlExecute& m) {
       };
   }
   job.description = m.description.empty() ? (write ? "save" : "collect") : m.description;
+  apply_properties(job, m.properties);
   job.start_ms = clock_.now_ms();
   const std::string points = value("spark.sql.execution.rangeExchange.sampleSizePerPartition");
   job.range_points = std::clamp(std::atoi(points.empty() ? "100" : points.c_str()), 1, 1000000);
@@ -616,6 +617,7 @@ Driver::Job Driver::range_sampling_first(Job job) {
   s.sink = json{{"kind", "result"}};
   s.sink_kind = "result";
   s.description = job.description;
+  s.properties = job.properties;
   s.sql_exec = job.sql_exec;
   s.start_ms = clock_.now_ms();
   s.all_partitions = true;

@@ -1,13 +1,21 @@
 // `sparkpp submit`: validates the command line, starts the driver runtime and runs the Python
-// program against it; exits with the program's exit code.
+// program against it; exits with the program's exit code. `sparkpp driver`: the same runtime
+// started by a Python process itself (plain python3, notebooks), serving its link.
 #include "driver/submit.h"
 
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <fcntl.h>
+
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <tuple>
 #include <filesystem>
+#include <functional>
 
 #include <nlohmann/json.hpp>
 
@@ -40,34 +48,116 @@ std::string first_env(std::initializer_list<const char*> names) {
     if (const char* v = std::getenv(n); v && *v) return v;
   return "";
 }
+
+// Properties file < --conf (the dedicated flags come after, as in Spark).
+Status load_conf(Conf& conf, const std::string& properties_file, const std::vector<std::string>& kvs) {
+  std::string props = properties_file.empty() ? default_properties_file() : properties_file;
+  if (!props.empty())
+    if (Status st = conf.load_properties_file(props); !st) return st;
+  for (const auto& kv : kvs)
+    if (Status st = conf.set_from_arg(kv); !st) return st;
+  return Status::ok();
+}
+
+// Workers' Python: SPARKPP_PYTHON, spark.pyspark.python, PYSPARK_PYTHON, else the driver's.
+std::string executor_python(const Conf& conf, const std::string& driver_python) {
+  std::string py = first_env({"SPARKPP_PYTHON"});
+  if (py.empty()) py = conf.get("spark.pyspark.python");
+  if (py.empty()) py = first_env({"PYSPARK_PYTHON"});
+  return py.empty() ? driver_python : py;
+}
 }  // namespace
 
-int run_submit(const SubmitArgs& a) {
-  // --- configuration: properties file < --conf < dedicated flags (Spark's precedence)
-  Conf conf;
-  std::string props = a.properties_file;
-  if (props.empty() && fs::exists("conf/sparkpp-defaults.conf")) props = "conf/sparkpp-defaults.conf";
-  if (!props.empty()) {
-    Status st = conf.load_properties_file(props);
-    if (!st) return fail(st.message());
+// --files / --archives entries: absolute paths (an archive keeps its `#alias`), which must exist.
+Result<std::string> file_list(const std::string& flag, const std::string& list, bool alias) {
+  std::string out;
+  for (const auto& entry : split(list, ',')) {
+    if (entry.empty()) continue;
+    size_t hash = alias ? entry.rfind('#') : std::string::npos;
+    std::string path = hash == std::string::npos ? entry : entry.substr(0, hash);
+    if (path.rfind("file:", 0) == 0) path = path.substr(path.rfind("file://", 0) == 0 ? 7 : 5);
+    std::error_code ec;
+    if (!fs::is_regular_file(path, ec)) return Result<std::string>::error("cannot find " + flag + " entry '" + path + "'");
+    out += (out.empty() ? "" : ",") + fs::absolute(path).lexically_normal().string() +
+           (hash == std::string::npos ? "" : entry.substr(hash));
   }
-  for (const auto& kv : a.conf) {
-    Status st = conf.set_from_arg(kv);
-    if (!st) return fail(st.message());
-  }
+  return out;
+}
+
+// Properties file < --conf < dedicated flags (Spark's precedence); validated.
+Status resolve_conf(const SubmitArgs& a, Conf& conf) {
+  if (!a.jars.empty() || !a.packages.empty())
+    return Status::error(std::string(a.jars.empty() ? "--packages" : "--jars") +
+                         " is not supported: sparkpp runs no JVM, so there are no jars to load (use --py-files for Python code)");
+  if (Status st = load_conf(conf, a.properties_file, a.conf); !st) return st;
   if (!a.master.empty()) conf.set("spark.master", a.master);
   if (!conf.contains("spark.master")) conf.set("spark.master", "local[*]");
+  if (!a.deploy_mode.empty()) conf.set("spark.submit.deployMode", a.deploy_mode);
   if (!a.name.empty()) conf.set("spark.app.name", a.name);
   if (!a.executor_memory.empty()) conf.set("spark.executor.memory", a.executor_memory);
   if (a.executor_cores > 0) conf.set("spark.executor.cores", std::to_string(a.executor_cores));
   if (a.total_executor_cores > 0) conf.set("spark.cores.max", std::to_string(a.total_executor_cores));
+  if (!a.driver_memory.empty()) conf.set("spark.driver.memory", a.driver_memory);
+  if (a.driver_cores > 0) conf.set("spark.driver.cores", std::to_string(a.driver_cores));
   if (!a.py_files.empty()) conf.set("spark.submit.pyFiles", a.py_files);
-  Status st = conf.validate();
-  if (!st) return fail(st.message());
+  for (auto [flag, key, list, alias] : {std::tuple{"--files", "spark.files", &a.files, false},
+                                        std::tuple{"--archives", "spark.archives", &a.archives, true}}) {
+    if (list->empty()) continue;
+    auto abs = file_list(flag, *list, alias);
+    if (!abs) return abs.status();
+    // As spark-submit: the flag's files join those of the properties file and --conf.
+    std::string prev = conf.get(key);
+    conf.set(key, prev.empty() ? abs.value() : prev + "," + abs.value());
+  }
+  if (Status st = conf.validate(); !st) return st;
+  const std::string mode = conf.get("spark.submit.deployMode", "client");
+  if (mode == "cluster")
+    return Status::error("--deploy-mode cluster is not supported yet: the driver runs where you submit (client mode)");
+  if (mode != "client") return Status::error("--deploy-mode must be client or cluster, not '" + mode + "'");
   auto spec = parse_master_url(conf.get("spark.master"));
-  if (!spec) return fail(spec.error_message());
+  return spec ? Status::ok() : spec.status();
+}
+
+// --verbose: what spark-submit prints (to stderr) before running.
+void print_verbose(const SubmitArgs& a, const Conf& conf) {
+  std::string props = a.properties_file.empty() ? default_properties_file() : a.properties_file;
+  auto or_null = [](const std::string& v) { return v.empty() ? std::string("null") : v; };
+  // Spark prints null for what nobody set (not the setting's default).
+  auto set_or_null = [&](const char* key) { return conf.contains(key) ? or_null(conf.get(key)) : std::string("null"); };
+  std::fprintf(stderr, "Using properties file: %s\n", or_null(props).c_str());
+  std::string child;
+  for (const auto& x : a.script_args) child += (child.empty() ? "" : " ") + x;
+  const std::pair<const char*, std::string> rows[] = {
+      {"master", conf.get("spark.master")},
+      {"deployMode", set_or_null("spark.submit.deployMode")},
+      {"executorMemory", set_or_null("spark.executor.memory")},
+      {"executorCores", set_or_null("spark.executor.cores")},
+      {"totalExecutorCores", set_or_null("spark.cores.max")},
+      {"propertiesFile", or_null(props)},
+      {"driverMemory", set_or_null("spark.driver.memory")},
+      {"driverCores", set_or_null("spark.driver.cores")},
+      {"pyFiles", set_or_null("spark.submit.pyFiles")},
+      {"files", set_or_null("spark.files")},
+      {"archives", set_or_null("spark.archives")},
+      {"primaryResource", a.script.empty() ? "pyspark-shell" : "file:" + fs::absolute(a.script).string()},
+      {"name", set_or_null("spark.app.name")},
+      {"childArgs", "[" + child + "]"},
+      {"verbose", "true"}};
+  std::fprintf(stderr, "Parsed arguments:\n");
+  for (const auto& [k, v] : rows) std::fprintf(stderr, "  %-24s%s\n", k, v.c_str());
+  std::fprintf(stderr, "\nSpark properties used, including those specified through\n --conf and those from the properties file %s:\n",
+               or_null(props).c_str());
+  for (const auto& [k, v] : conf.values())
+    std::fprintf(stderr, "  (%s,%s)\n", k.c_str(), is_secret_key(k) ? "*********(redacted)" : v.c_str());
+  std::fprintf(stderr, "\n");
+}
+
+int run_submit(const SubmitArgs& a) {
+  Conf conf;
+  if (Status st = resolve_conf(a, conf); !st) return fail(st.message());
   if (!fs::is_regular_file(a.script)) return fail("cannot find the Python program '" + a.script + "'");
   if (!conf.contains("spark.app.name")) conf.set("spark.app.name", fs::path(a.script).filename().string());
+  if (a.verbose) print_verbose(a, conf);
   std::vector<std::string> pyfiles;
   if (!a.py_files.empty()) {
     for (const auto& f : split(a.py_files, ',')) {
@@ -84,10 +174,7 @@ int run_submit(const SubmitArgs& a) {
   if (driver_python.empty()) driver_python = conf.get("spark.pyspark.python");
   if (driver_python.empty()) driver_python = first_env({"PYSPARK_DRIVER_PYTHON", "PYSPARK_PYTHON"});
   if (driver_python.empty()) driver_python = "python3";
-  std::string exec_python = first_env({"SPARKPP_PYTHON"});
-  if (exec_python.empty()) exec_python = conf.get("spark.pyspark.python");
-  if (exec_python.empty()) exec_python = first_env({"PYSPARK_PYTHON"});
-  if (exec_python.empty()) exec_python = driver_python;
+  std::string exec_python = executor_python(conf, driver_python);
   if (!find_in_path(driver_python)) return fail("cannot find the Python interpreter '" + driver_python + "' (set SPARKPP_PYTHON)");
 
   // --- the driver runtime
@@ -152,6 +239,136 @@ int run_submit(const SubmitArgs& a) {
   close_all_handles(&loop);
   uv_loop_close(&loop);
   return exit_code;
+}
+
+int run_pyspark_shell(const SubmitArgs& a) {
+  Conf conf;
+  if (Status st = resolve_conf(a, conf); !st) {
+    std::fprintf(stderr, "sparkpp pyspark: %s\n", st.message().c_str());
+    return 1;
+  }
+  if (!conf.contains("spark.app.name")) conf.set("spark.app.name", "PySparkShell");
+  if (a.verbose) print_verbose(a, conf);
+  std::string python = first_env({"SPARKPP_PYTHON", "PYSPARK_DRIVER_PYTHON"});
+  if (python.empty()) python = conf.get("spark.pyspark.driver.python");
+  if (python.empty()) python = conf.get("spark.pyspark.python");
+  if (python.empty()) python = first_env({"PYSPARK_PYTHON"});
+  if (python.empty()) python = "python3";
+  if (!find_in_path(python)) {
+    std::fprintf(stderr, "sparkpp pyspark: cannot find the Python interpreter '%s' (set SPARKPP_PYTHON)\n", python.c_str());
+    return 1;
+  }
+  nlohmann::json jconf = nlohmann::json::object();
+  for (const auto& [k, v] : conf.values()) jconf[k] = v;
+  std::string pypath = python_package_dir();
+  for (const auto& f : split(conf.get("spark.submit.pyFiles"), ','))
+    if (!f.empty()) pypath += ":" + fs::absolute(f).string();
+  if (const char* old = std::getenv("PYTHONPATH"); old && *old) pypath += std::string(":") + old;
+  ::setenv("SPARKPP_CONF", jconf.dump().c_str(), 1);  // the shell's SparkConf defaults
+  ::setenv("PYTHONPATH", pypath.c_str(), 1);
+  ::setenv("SPARKPP_BIN", self_exe().c_str(), 1);     // the runtime the shell starts: this binary
+  ::unsetenv("SPARKPP_DRIVER_PORT");
+  std::vector<std::string> args = {python, "-m", "sparkpp.shell"};
+  std::vector<char*> argv;
+  for (auto& x : args) argv.push_back(x.data());
+  argv.push_back(nullptr);
+  ::execvp(argv[0], argv.data());
+  std::fprintf(stderr, "sparkpp pyspark: cannot run %s: %s\n", python.c_str(), std::strerror(errno));
+  return 1;
+}
+
+int run_driver_link(const DriverLinkArgs& a) {
+  // Die with the Python process: SIGUSR1 when our parent goes (checked below: the signal also
+  // comes when only the parent's thread that started us ends, which is no reason to stop).
+  prctl(PR_SET_PDEATHSIG, SIGUSR1);
+  if (a.parent_pid > 0 && getppid() != a.parent_pid) return 0;  // it died before prctl
+  signal(SIGPIPE, SIG_IGN);
+  signal(SIGINT, SIG_IGN);  // Ctrl-C belongs to the Python process (it cancels jobs)
+  int conn_fd = a.conn_fd;
+  auto report = [&conn_fd](const nlohmann::json& j) {
+    if (conn_fd < 0) return;
+    std::string line = j.dump() + "\n";
+    for (size_t off = 0; off < line.size();) {
+      ssize_t n = ::write(conn_fd, line.data() + off, line.size() - off);
+      if (n <= 0 && errno != EINTR) break;
+      if (n > 0) off += static_cast<size_t>(n);
+    }
+    ::close(conn_fd);
+    conn_fd = -1;
+  };
+  auto fail_link = [&](const std::string& msg) {
+    report({{"error", msg}});
+    std::fprintf(stderr, "sparkpp driver: %s\n", msg.c_str());
+    return 1;
+  };
+  if (conn_fd < 0 || ::fcntl(conn_fd, F_GETFD) < 0) return fail("--conn-fd must name an open descriptor");
+  ::fcntl(conn_fd, F_SETFD, FD_CLOEXEC);  // no executor inherits it
+
+  // Configuration: the defaults file and --conf; the Python program's SparkConf (sent with
+  // PyCreateContext) wins over both, as code-set values do in PySpark.
+  Conf conf;
+  if (Status st = load_conf(conf, a.properties_file, a.conf); !st) return fail_link(st.message());
+  if (!conf.contains("spark.master")) conf.set("spark.master", "local[*]");
+  if (!conf.contains("spark.app.name")) conf.set("spark.app.name", "pyspark-shell");  // PySpark's
+  if (Status st = conf.validate(); !st) return fail_link(st.message());
+  if (auto spec = parse_master_url(conf.get("spark.master")); !spec) return fail_link(spec.error_message());
+  if (const char* lvl = std::getenv("SPARKPP_LOG_LEVEL")) set_log_level(lvl);
+  else set_log_level(LogLevel::kWarn);
+  std::string exec_python = executor_python(conf, a.python.empty() ? "python3" : a.python);
+
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  uv_signal_t sigterm, sigdeath;
+  uv_pipe_t in;
+  bool reading = false;
+  {
+    SystemClock clock;
+    driver::Driver drv(&loop, conf, exec_python, clock);
+    auto port = drv.start();
+    if (!port) {
+      close_all_handles(&loop);
+      uv_loop_close(&loop);
+      return fail_link(port.error_message());
+    }
+    report({{"port", port.value()}, {"secret", drv.secret()}});
+
+    bool stopping = false;
+    std::function<void()> stop = [&] {
+      if (stopping) return;
+      stopping = true;
+      drv.shutdown([&] { uv_stop(&loop); });
+    };
+    // Our stdin is the parent's pipe: EOF when it closes it (sc.stop(), exit) or dies.
+    if (uv_pipe_init(&loop, &in, 0) == 0 && uv_pipe_open(&in, 0) == 0) {
+      in.data = &stop;
+      reading = uv_read_start(
+                    reinterpret_cast<uv_stream_t*>(&in),
+                    [](uv_handle_t*, size_t, uv_buf_t* buf) {
+                      static char scratch[256];
+                      *buf = uv_buf_init(scratch, sizeof scratch);
+                    },
+                    [](uv_stream_t* s, ssize_t n, const uv_buf_t*) {
+                      if (n < 0) (*static_cast<std::function<void()>*>(s->data))();
+                    }) == 0;
+    }
+    uv_signal_init(&loop, &sigterm);
+    uv_signal_init(&loop, &sigdeath);
+    sigterm.data = sigdeath.data = &stop;
+    uv_signal_start(&sigterm, [](uv_signal_t* h, int) { (*static_cast<std::function<void()>*>(h->data))(); }, SIGTERM);
+    static int parent_pid;
+    parent_pid = a.parent_pid;
+    uv_signal_start(&sigdeath, [](uv_signal_t* h, int) {
+      if (parent_pid <= 0 || getppid() != parent_pid) (*static_cast<std::function<void()>*>(h->data))();
+    }, SIGUSR1);
+    if (!reading && a.parent_pid > 0 && getppid() != a.parent_pid) stop();
+    uv_run(&loop, UV_RUN_DEFAULT);
+    uv_signal_stop(&sigterm);
+    uv_signal_stop(&sigdeath);
+    if (reading) uv_read_stop(reinterpret_cast<uv_stream_t*>(&in));
+  }
+  close_all_handles(&loop);
+  uv_loop_close(&loop);
+  return 0;
 }
 
 }  // namespace spp

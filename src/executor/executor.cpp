@@ -4,7 +4,9 @@
 #include "executor/executor.h"
 
 #include <signal.h>
+#include <spawn.h>
 #include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -114,6 +116,7 @@ class ExecutorRuntime {
     if (auto* m = e.as<msg::LaunchTask>()) return launch(std::move(*m), std::move(e.blobs));
     if (auto* m = e.as<msg::KillTask>()) return kill_task(m->task_id);
     if (auto* m = e.as<msg::AddPyFile>()) return add_py_file(m->name, e.blobs);
+    if (auto* m = e.as<msg::AddFile>()) return add_file(*m, e.blobs);
     if (auto* m = e.as<msg::AddBroadcast>()) return add_broadcast(m->id, e.blobs);
     if (auto* m = e.as<msg::RemoveBroadcast>()) {
       std::error_code ec;
@@ -143,7 +146,11 @@ class ExecutorRuntime {
     pyfiles_dir_ = fs::absolute(scratch_dir() + "/pyfiles").string();
     std::error_code ec;
     fs::create_directories(pyfiles_dir_, ec);
+    files_dir_ = fs::absolute(scratch_dir() + "/files").string();
+    fs::create_directories(files_dir_, ec);
+    python_ = python;
     std::map<std::string, std::string> env;
+    env["SPARKPP_FILES_DIR"] = files_dir_;  // SparkFiles.getRootDirectory() in tasks
     std::string pypath = python_package_dir();
     if (const char* old = std::getenv("PYTHONPATH"); old && *old) pypath += std::string(":") + old;
     env["PYTHONPATH"] = pypath;
@@ -273,6 +280,40 @@ class ExecutorRuntime {
     props_["py_files_version"] = std::to_string(++pyfiles_version_);
   }
 
+  // sc.addFile / sc.addArchive: stored in the files dir (SparkFiles' root); an archive is
+  // unpacked into the directory `name` there (tar, or Python's zipfile for zip/jar).
+  void add_file(const msg::AddFile& m, const std::vector<std::string>& blobs) {
+    const std::string& name = m.name;
+    if (blobs.size() != 1 || name.empty() || name.find('/') != std::string::npos || name == "." || name == ".." || files_dir_.empty()) {
+      LOG_WARN(kLog, "ignoring malformed AddFile '" << name << "'");
+      return;
+    }
+    std::string path = files_dir_ + "/" + name;
+    std::string tmp = files_dir_ + "/." + name + ".tmp";
+    {
+      std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+      f.write(blobs[0].data(), static_cast<std::streamsize>(blobs[0].size()));
+    }
+    std::error_code ec;
+    if (!m.archive) {
+      fs::rename(tmp, path, ec);
+      return;
+    }
+    fs::create_directories(path, ec);
+    std::vector<std::string> argv;
+    if (m.format == "zip") argv = {python_, "-m", "zipfile", "-e", tmp, path};
+    else argv = {"tar", m.format == "tar" ? "-xf" : "-xzf", tmp, "-C", path};
+    std::vector<char*> cargv;
+    for (auto& a : argv) cargv.push_back(a.data());
+    cargv.push_back(nullptr);
+    pid_t pid = 0;
+    int status = -1;
+    if (::posix_spawnp(&pid, cargv[0], nullptr, nullptr, cargv.data(), environ) == 0) ::waitpid(pid, &status, 0);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+      LOG_WARN(kLog, "cannot unpack archive '" << name << "' (" << argv[0] << " failed)");
+    fs::remove(tmp, ec);
+  }
+
   void launch(msg::LaunchTask&& m, std::vector<std::string>&& blobs) {
     if (blobs.size() < m.new_funcs.size()) {
       LOG_ERROR(kLog, "LaunchTask " << m.task_id << " is missing function blobs");
@@ -398,7 +439,7 @@ class ExecutorRuntime {
   std::string broadcast_dir_;
   executor::FuncCache funcs_;
   std::map<std::string, std::string> props_;
-  std::string scratch_, pyfiles_dir_;
+  std::string scratch_, pyfiles_dir_, files_dir_, python_;
   int pyfiles_version_ = 0;
   executor::ShuffleSettings shuffle_;
   std::unique_ptr<executor::BlockServer> blocks_;  // serves scratch_'s shuffle files

@@ -80,6 +80,32 @@ def test_gateway_wrong_secret_and_lost_connection():
         gw.request("PyCall", {"method": "x", "args": {}})
 
 
+def test_gateway_ctrl_c_during_a_job_cancels_it_and_keeps_the_link():
+    # Ctrl-C while waiting for PyRunJob: KeyboardInterrupt, PyCancelJobs{all} is sent, the job's
+    # late PyError is dropped, and the next request gets its own reply.
+    import os
+    import signal
+    pending = {}
+
+    def handler(op, body, blobs):
+        if op == "PyRunJob":
+            pending["job"] = body["req"]
+            threading.Timer(0.05, os.kill, (os.getpid(), signal.SIGINT)).start()
+            return "PyNothing", {"req": -1}
+        if op == "PyCancelJobs":
+            assert body["scope"] == "all"
+            return "PyError", {"req": pending["job"], "kind": "job_failed", "message": "cancelled"}
+        return "PyReply", {"req": body["req"], "value": op}
+    srv = FakeDriverServer(handler)
+    gw = Gateway(srv.port, "s3cret")
+    with pytest.raises(KeyboardInterrupt):
+        gw.request("PyRunJob", {"rdd": 1})
+    op, body, _ = gw.request("PyCall", {})
+    assert (op, body["value"]) == ("PyReply", "PyCall")
+    assert [o for o, _ in srv.seen[1:]] == ["PyRunJob", "PyCancelJobs", "PyCall"]
+    gw.close()
+
+
 def _one_reply_server(op, body):
     """Accepts one connection, reads its Hello, answers `op`/`body` and closes."""
     srv = socket.socket()

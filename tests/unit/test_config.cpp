@@ -93,3 +93,22 @@ TEST_CASE("config: which keys are redacted (Spark's default spark.redaction.rege
   for (const char* k : {"spark.app.name", "spark.executor.memory", "spark.sql.shuffle.partitions", "spark.access.mode"})
     CHECK_MESSAGE(!spp::is_secret_key(k), k);
 }
+
+TEST_CASE("integer settings with a range: out-of-range values are one-line errors") {
+  Conf c;
+  c.set("spark.ui.port", "0");
+  c.set("spark.default.parallelism", "8");
+  CHECK(c.validate().is_ok());
+  c.set("spark.ui.port", "99999");
+  auto st = c.validate();
+  CHECK_FALSE(st.is_ok());
+  CHECK(st.message() == "setting spark.ui.port: 99999 is out of range (0 to 65535)");
+  c.set("spark.ui.port", "4040");
+  c.set("spark.default.parallelism", "-3");
+  CHECK(c.validate().message() == "setting spark.default.parallelism: -3 is out of range (1 to 2147483647)");
+  c.set("spark.default.parallelism", "99999999999999999999");
+  CHECK(c.validate().message().find("invalid integer") != std::string::npos);
+  c.set("spark.default.parallelism", "2");
+  c.set("spark.deploy.maxExecutorRetries", "-1");  // -1: never give up
+  CHECK(c.validate().is_ok());
+}

@@ -25,11 +25,25 @@ _shared_gateway = None  # one connection to the C++ driver per process, reused a
 
 
 def _default_gateway():
+    """The driver runtime: `sparkpp submit`'s (it set SPARKPP_DRIVER_PORT), else one started
+    now as our child (plain python3, pytest, notebooks), as PySpark launches its JVM."""
     global _shared_gateway
     if _shared_gateway is None or _shared_gateway._closed:
         from sparkpp._gateway import Gateway
-        _shared_gateway = Gateway.from_env()
+        if os.environ.get("SPARKPP_DRIVER_PORT"):
+            _shared_gateway = Gateway.from_env()
+        else:
+            _shared_gateway = Gateway.launch()
     return _shared_gateway
+
+
+def _release_gateway(gateway):
+    """A driver runtime we launched ends with its context (stop() or exit)."""
+    global _shared_gateway
+    if getattr(gateway, "launched", False):
+        if _shared_gateway is gateway:
+            _shared_gateway = None
+        gateway.close()
 
 
 class SparkContext:
@@ -68,7 +82,11 @@ class SparkContext:
             else:
                 self.serializer = BatchedSerializer(self._unbatched_serializer, batchSize)
             self._gateway = gateway if gateway is not None else _default_gateway()
-            _, info, _ = self._gateway.request("PyCreateContext", {"conf": conf._as_dict()})
+            try:
+                _, info, _ = self._gateway.request("PyCreateContext", {"conf": conf._as_dict()})
+            except BaseException:
+                _release_gateway(self._gateway)
+                raise
             self._stopped = False
             self._app_id = info["app_id"]
             self._master = info["master"]
@@ -88,9 +106,16 @@ class SparkContext:
             from sparkpp._cleaner import ContextCleaner
             self._cleaner = ContextCleaner(self)
             self._pending_checkpoints = set()  # RDDs marked with checkpoint(), not yet saved
+            self._files = []      # sc.addFile paths (listFiles)
+            self._archives = []   # sc.addArchive paths (listArchives)
             SparkContext._active_spark_context = self
         for path in pyFiles or ():
             self.addPyFile(path)
+        # --files / --archives (spark.files, spark.archives) ship from the driver runtime; the
+        # driver's own SparkFiles copies are made here.
+        for key, archive in (("spark.files", False), ("spark.archives", True)):
+            for entry in filter(None, (self._conf.get(key) or "").split(",")):
+                self._add_local_file(entry, archive)
 
     # ------------------------------------------------------------------ lifecycle
     @classmethod
@@ -121,6 +146,7 @@ class SparkContext:
             self._gateway.request("PyStopContext", {})
         except Exception:  # the driver may already be gone; stopping must not fail
             pass
+        _release_gateway(self._gateway)
 
     def _check_active(self):
         if self._stopped:
@@ -198,7 +224,11 @@ class SparkContext:
         self._request("PySetLogLevel", {"level": logLevel})
 
     def setLocalProperty(self, key, value):
-        self._local_properties()[key] = value
+        """Set a local property that affects jobs submitted from this thread (None removes it)."""
+        if value is None:
+            self._local_properties().pop(key, None)
+        else:
+            self._local_properties()[key] = value
 
     def getLocalProperty(self, key):
         return self._local_properties().get(key)
@@ -209,6 +239,48 @@ class SparkContext:
     def setJobGroup(self, groupId, description, interruptOnCancel=False):
         self.setLocalProperty("spark.jobGroup.id", groupId)
         self.setLocalProperty("spark.job.description", description)
+        self.setLocalProperty("spark.job.interruptOnCancel", str(interruptOnCancel).lower())
+
+    def setInterruptOnCancel(self, interruptOnCancel):
+        self.setLocalProperty("spark.job.interruptOnCancel", str(interruptOnCancel).lower())
+
+    def addJobTag(self, tag):
+        _check_tag(tag)
+        tags = self.getJobTags()
+        tags.add(tag)
+        self.setLocalProperty("spark.job.tags", ",".join(sorted(tags)))
+
+    def removeJobTag(self, tag):
+        _check_tag(tag)
+        tags = self.getJobTags()
+        tags.discard(tag)
+        self.setLocalProperty("spark.job.tags", ",".join(sorted(tags)) or None)
+
+    def getJobTags(self):
+        return set(filter(None, (self.getLocalProperty("spark.job.tags") or "").split(",")))
+
+    def clearJobTags(self):
+        self.setLocalProperty("spark.job.tags", None)
+
+    # Running tasks are killed (their Python workers too, whatever interruptOnCancel says: a
+    # task here is a process, not a JVM thread); each job fails with Spark's message.
+    def cancelJobGroup(self, groupId):
+        self._request("PyCancelJobs", {"scope": "group", "id": str(groupId)})
+
+    def cancelJobsWithTag(self, tag):
+        _check_tag(tag)
+        self._request("PyCancelJobs", {"scope": "tag", "id": tag})
+
+    def cancelAllJobs(self):
+        self._request("PyCancelJobs", {"scope": "all", "id": ""})
+
+    def statusTracker(self):
+        from sparkpp.status import StatusTracker
+        return StatusTracker(self)
+
+    def _job_properties(self):
+        """The calling thread's local properties, sent with every job (PyRunJob/PySqlExecute)."""
+        return {k: str(v) for k, v in self._local_properties().items() if v is not None}
 
     _thread_local = threading.local()
 
@@ -228,6 +300,54 @@ class SparkContext:
             sys.path.insert(1, entry)
         self._python_includes.append(os.path.basename(path))
         importlib.invalidate_caches()
+
+    # ------------------------------------------------------------------ files (SparkFiles)
+    def addFile(self, path, recursive=False):
+        """Ships `path` to every executor (SparkFiles.get(name) there, and here)."""
+        self._check_active()
+        if recursive:
+            raise NotImplementedError("SparkContext.addFile(recursive=True) is not supported by "
+                                      "sparkpp yet")
+        local = _local_path(path)
+        self._request("PyAddFile", {"path": local, "name": "", "archive": False})
+        self._add_local_file(local, False)
+
+    def addArchive(self, path):
+        """Ships an archive (.zip, .jar, .tar, .tar.gz, .tgz) to every executor, unpacked into a
+        directory named after it (or after `#alias`) in SparkFiles' root."""
+        self._check_active()
+        local, _, alias = str(path).partition("#")
+        local = _local_path(local)
+        self._request("PyAddFile", {"path": local, "name": alias, "archive": True})
+        self._add_local_file(local + ("#" + alias if alias else ""), True)
+
+    def listFiles(self):
+        return list(self._files)
+
+    def listArchives(self):
+        return list(self._archives)
+
+    def _add_local_file(self, entry, archive):
+        """The driver's copy in its SparkFiles root (a temporary userFiles dir, as PySpark)."""
+        import shutil
+        import tempfile
+        from sparkpp.files import SparkFiles
+        path, _, alias = str(entry).partition("#") if archive else (str(entry), "", "")
+        path = _local_path(path)
+        if SparkFiles._root_directory is None:
+            SparkFiles._root_directory = tempfile.mkdtemp(prefix="userFiles-")
+            atexit.register(shutil.rmtree, SparkFiles._root_directory, True)
+        name = alias or os.path.basename(path)
+        dest = os.path.join(SparkFiles._root_directory, name)
+        if not os.path.exists(dest):
+            if archive:
+                fmt = {".zip": "zip", ".jar": "zip", ".tgz": "gztar", ".tar": "tar"}.get(
+                    os.path.splitext(path)[1], "gztar" if path.endswith(".tar.gz") else None)
+                shutil.unpack_archive(path, dest, fmt)
+            else:
+                shutil.copyfile(path, dest)
+        uri = "file:" + path
+        (self._archives if archive else self._files).append(uri + ("#" + alias if alias else ""))
 
     def _request(self, op, body, blobs=()):
         """One typed request to the driver (docs/protocol.md); returns the reply's value."""
@@ -412,7 +532,8 @@ class SparkContext:
             _barrier.check_job(self, rdd, partitions)
         rdd._ensure_defined()
         body = {"rdd": rdd._id, "partitions": partitions or [],
-                "sink": sink or {"kind": "result"}, "description": description}
+                "sink": sink or {"kind": "result"}, "description": description,
+                "properties": self._job_properties()}
         _, reply, blobs = self._gateway.request("PyRunJob", body)
         loads = pickle.loads
         out = []
@@ -428,6 +549,11 @@ class SparkContext:
                 for b in blobs[pos:]:
                     _acc._merge_updates(loads(b))
         return out
+
+
+def _check_tag(tag):
+    if not isinstance(tag, str) or not tag or "," in tag:
+        raise ValueError("Spark job tag cannot be null, empty or contain ','.")
 
 
 def _split_paths(name):
@@ -500,3 +626,5 @@ def _stop_active_context():
     sc = SparkContext._active_spark_context
     if sc is not None:
         sc.stop()
+    if _shared_gateway is not None:  # a launched runtime with no context left
+        _release_gateway(_shared_gateway)

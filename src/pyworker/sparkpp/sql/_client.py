@@ -96,6 +96,8 @@ class Client:
         sql_conf = {k: str(v) for k, v in self._session._conf._conf.items()
                     if k.startswith("spark.sql.")}
         body = dict(body, conf=sql_conf) if op != "PySqlCommand" else body
+        if op == "PySqlExecute":  # it runs jobs: the thread's job group, description, tags
+            body["properties"] = sc._job_properties()
         try:
             return sc._gateway.request(op, body)
         except SparkJobError as e:
