@@ -1,6 +1,8 @@
 // The status HTTP thread (see status_server.h).
 #include "daemon/status_server.h"
 
+#include <nlohmann/json.hpp>
+
 namespace spp {
 
 void Snapshot::publish(std::string json) {
@@ -19,6 +21,14 @@ StatusServer::StatusServer(const Snapshot& snap) : snap_(snap) {
   };
   svr_.routes().Get("/json", json);
   svr_.routes().Get("/json/", json);
+  // Liveness for load balancers, systemd and monitoring: 200 while the daemon serves HTTP, with
+  // the master's state (ALIVE, STANDBY, RECOVERING...) when it has one.
+  svr_.routes().Get("/health", [this](const httplib::Request&, httplib::Response& res) {
+    nlohmann::json out = {{"alive", true}};
+    auto doc = nlohmann::json::parse(snap_.json(), nullptr, false);
+    if (doc.is_object() && doc.contains("status") && doc["status"].is_string()) out["status"] = doc["status"];
+    res.set_content(out.dump(), "application/json");
+  });
 }
 
 StatusServer::~StatusServer() { stop(); }
