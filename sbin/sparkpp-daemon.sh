@@ -34,7 +34,7 @@ running_pid() {
   pid="$(cat "$pid_file" 2>/dev/null)" || return 1
   [[ "$pid" =~ ^[0-9]+$ ]] || return 1
   name="${sparkpp_bin##*/}"
-  read -r comm <"/proc/$pid/comm" 2>/dev/null || return 1
+  read -r comm 2>/dev/null <"/proc/$pid/comm" || return 1
   [ "$comm" = "${name:0:15}" ] || return 1
   echo "$pid"
 }
@@ -42,12 +42,13 @@ running_pid() {
 # Alive and not a zombie (a daemon that died during start is still our child).
 alive() {
   local stat
-  read -r stat <"/proc/$1/stat" 2>/dev/null && [[ "${stat##*) }" != Z* ]]
+  read -r stat 2>/dev/null <"/proc/$1/stat" && [[ "${stat##*) }" != Z* ]]
 }
 
 # The daemon's "listening:" line, once it is in the log.
 listening_line() {
   local l
+  [ -f "$log" ] || return 1  # the daemon may not have opened it yet
   while IFS= read -r l; do
     if [[ "$l" == "sparkpp $command listening: "* ]]; then
       echo "$l"

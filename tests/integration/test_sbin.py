@@ -53,7 +53,9 @@ def test_start_all_workers_file_pid_and_log_files(tmp_path):
                SPARKPP_SSH=str(ssh), SPARKPP_SSH_OPTS="")
     master_log = logs / ("sparkpp-t-master-1-%s.out" % socket.gethostname())
     try:
-        out = sbin("start-all.sh", env).stdout
+        p = sbin("start-all.sh", env)
+        out = p.stdout
+        assert p.stderr == "", p.stderr  # no noise while waiting for the daemons
         assert "starting sparkpp master, logging to %s" % master_log in out, out
         assert out.count("localhost: sparkpp worker listening: ") == 2, out
         started = {f: int((pids / f).read_text()) for f in os.listdir(pids)}
