@@ -188,3 +188,50 @@ def test_hll_registers_and_estimate():
     import doctest
     from sparkpp import _hll
     assert doctest.testmod(_hll).failed == 0
+
+
+def test_chunked_stream_frames_and_cloudpickle_alias():
+    """PySpark's serializers.ChunkedStream: chunks of buffer_size bytes, each after its length,
+    the rest on close, then -1; `pyspark.cloudpickle` imports (PySpark's test files use it)."""
+    import io
+    import struct
+    import pyspark.cloudpickle
+    from pyspark import serializers
+
+    class Sink(io.BytesIO):
+        def close(self):
+            self.value = self.getvalue()
+            super().close()
+
+    for n, size in ((7, 3), (6, 3), (0, 5), (1, 100)):
+        out = Sink()
+        s = serializers.ChunkedStream(out, size)
+        s.write(bytes(range(n)))
+        s.close()
+        got, pos, data = out.value, 0, b""
+        while True:
+            (length,) = struct.unpack("!i", got[pos:pos + 4])
+            pos += 4
+            if length == -1:
+                break
+            assert 0 < length <= size
+            data += got[pos:pos + length]
+            pos += length
+        assert data == bytes(range(n)) and pos == len(got) and out.closed
+    assert pyspark.cloudpickle.loads(pyspark.cloudpickle.dumps(lambda x: x + 1))(1) == 2
+
+
+def test_no_spark_context_inside_a_task(gateway):
+    """SPARK-32160: SparkContext() in a task raises CONTEXT_ONLY_VALID_ON_DRIVER before reaching
+    any driver, unless spark.executor.allowSparkContext is true."""
+    from sparkpp import SparkConf, SparkContext
+    from sparkpp.errors import PySparkRuntimeError
+    from sparkpp.taskcontext import TaskContext
+    TaskContext._taskContext = TaskContext()
+    try:
+        with pytest.raises(PySparkRuntimeError, match=r"^\[CONTEXT_ONLY_VALID_ON_DRIVER\]"):
+            SparkContext(master="local[2]", appName="in-task", gateway=gateway)
+        conf = SparkConf().set("spark.executor.allowSparkContext", "true")
+        SparkContext(master="local[2]", appName="in-task", conf=conf, gateway=gateway).stop()
+    finally:
+        TaskContext._taskContext = None

@@ -34,3 +34,8 @@ _sys.modules["pyspark.sql.pandas.functions"] = _sys.modules["sparkpp.sql.pandas_
 for _name in ("errors.exceptions", "errors.exceptions.base", "errors.exceptions.captured"):
     _sys.modules["pyspark." + _name] = _sys.modules["sparkpp.errors"]
 del _name
+
+# pyspark.cloudpickle is PySpark's vendored copy; here the cloudpickle package itself
+import cloudpickle as _cloudpickle  # noqa: E402
+_sys.modules["pyspark.cloudpickle"] = _cloudpickle
+cloudpickle = _cloudpickle

@@ -24,6 +24,10 @@ ERROR_CLASSES = {
     "'contains' in a string column or 'array_contains' function for an array column.",
     "CANNOT_BE_EMPTY": "At least one <item> must be specified.",
     "COLUMN_IN_LIST": "`<func_name>` does not allow a Column in a list.",
+    "CONTEXT_ONLY_VALID_ON_DRIVER": "It appears that you are attempting to reference "
+    "SparkContext from a broadcast variable, action, or transformation. SparkContext can only be "
+    "used on the driver, not in code that it run on workers. For more information, see "
+    "SPARK-5063.",
     "DISALLOWED_TYPE_FOR_CONTAINER": "Argument `<arg_name>`(type: <arg_type>) should only "
     "contain a type in [<allowed_types>], got <return_type>",
     "NOT_IN_BARRIER_STAGE": "It is not in a barrier stage.",

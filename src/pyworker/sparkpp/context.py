@@ -57,6 +57,12 @@ class SparkContext:
     def __init__(self, master=None, appName=None, sparkHome=None, pyFiles=None,
                  environment=None, batchSize=0, serializer=None, conf=None, gateway=None,
                  jsc=None, profiler_cls=None, udf_profiler_cls=None, memory_profiler_cls=None):
+        if conf is None or conf.get("spark.executor.allowSparkContext", "false").lower() != "true":
+            from sparkpp.taskcontext import TaskContext
+            if TaskContext.get() is not None:  # SPARK-32160: not in a task
+                from sparkpp.errors import PySparkRuntimeError
+                raise PySparkRuntimeError(error_class="CONTEXT_ONLY_VALID_ON_DRIVER",
+                                          message_parameters={})
         with SparkContext._lock:
             active = SparkContext._active_spark_context
             if active is not None:

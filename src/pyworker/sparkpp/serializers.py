@@ -415,6 +415,36 @@ class PairDeserializer(Serializer):
         return "PairDeserializer(%s, %s)" % (str(self.key_ser), str(self.val_ser))
 
 
+class ChunkedStream:
+    """PySpark's ChunkedStream: a write-only file object that frames a stream of unknown length
+    as chunks of `buffer_size` bytes, each preceded by its length (4-byte big-endian int); close()
+    writes what is buffered, then a length of -1, and closes the wrapped stream."""
+
+    def __init__(self, wrapped, buffer_size):
+        self.wrapped = wrapped
+        self.buffer_size = buffer_size
+        self._buf = bytearray()
+
+    def write(self, data):
+        self._buf += data
+        while len(self._buf) >= self.buffer_size:
+            write_int(self.buffer_size, self.wrapped)
+            self.wrapped.write(self._buf[:self.buffer_size])
+            del self._buf[:self.buffer_size]
+
+    def close(self):
+        if self._buf:
+            write_int(len(self._buf), self.wrapped)
+            self.wrapped.write(self._buf)
+            self._buf = bytearray()
+        write_int(-1, self.wrapped)
+        self.wrapped.close()
+
+    @property
+    def closed(self):
+        return getattr(self.wrapped, "closed", False)
+
+
 class UTF8LinesSerializer:
     """Text sink / `lines` input: UTF-8 lines, each terminated by '\\n' (saveAsTextFile rules:
     str is encoded, bytes pass through, anything else is str()-ed)."""
