@@ -3,6 +3,7 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
 
@@ -23,8 +24,33 @@ std::string encode_frame(char kind, std::string_view payload) {
   return s;
 }
 
+std::pair<char*, size_t> FrameDecoder::direct_space() {
+  if (!big_active_ || failed_) return {nullptr, 0};
+  std::string& p = big_.payload;
+  if (big_have_ == p.size()) p.resize(std::min(big_want_, std::max(p.size() * 2, size_t{1} << 20)));
+  return {p.data() + big_have_, p.size() - big_have_};
+}
+
+void FrameDecoder::commit_direct(size_t n, std::vector<Frame>& out) {
+  big_have_ += n;
+  if (big_have_ < big_want_) return;
+  out.push_back(std::move(big_));
+  big_ = Frame();
+  big_active_ = false;
+  big_have_ = big_want_ = 0;
+}
+
 Status FrameDecoder::feed(const char* data, size_t len, std::vector<Frame>& out) {
   if (failed_) return Status::error("decoder already failed");
+  while (big_active_ && len > 0) {  // the rest of a large frame: straight into its payload
+    auto [p, room] = direct_space();
+    const size_t take = std::min(len, room);
+    std::memcpy(p, data, take);
+    data += take;
+    len -= take;
+    commit_direct(take, out);
+  }
+  if (len == 0) return Status::ok();
   buf_.append(data, len);
   while (buf_.size() - pos_ >= 4) {
     const auto* p = reinterpret_cast<const unsigned char*>(buf_.data() + pos_);
@@ -44,7 +70,21 @@ Status FrameDecoder::feed(const char* data, size_t len, std::vector<Frame>& out)
       failed_ = true;
       return Status::error("unknown frame kind byte " + std::to_string(static_cast<unsigned char>(kind)));
     }
-    if (buf_.size() - pos_ < 4 + size_t(n)) break;
+    if (buf_.size() - pos_ < 4 + size_t(n)) {
+      // A large frame continues in its own payload, allocated as its bytes arrive (a peer's
+      // length field alone never makes us allocate it all).
+      if (n - 1 >= kDirectMin && buf_.size() - pos_ >= kFrameHeader) {
+        const size_t have = buf_.size() - pos_ - kFrameHeader;
+        big_.kind = kind;
+        big_want_ = n - 1;
+        big_.payload.resize(std::min(big_want_, std::max(have, size_t{1} << 20)));
+        std::memcpy(big_.payload.data(), buf_.data() + pos_ + kFrameHeader, have);
+        big_have_ = have;
+        big_active_ = true;
+        pos_ = buf_.size();
+      }
+      break;
+    }
     Frame f;
     f.kind = kind;
     f.payload.assign(buf_.data() + pos_ + kFrameHeader, n - 1);

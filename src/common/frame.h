@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/status.h"
@@ -53,12 +54,22 @@ class FrameDecoder {
   bool failed() const { return failed_; }
   // Frames not yet decoded are checked against the new limit (net.cpp raises it after Hello).
   void set_max_frame(size_t n) { max_frame_ = n; }
-  size_t buffered() const { return buf_.size() - pos_; }
+  size_t buffered() const { return buf_.size() - pos_ + (big_active_ ? kFrameHeader + big_have_ : 0); }
+  // A large frame (payload >= kDirectMin) whose bytes are still arriving takes them straight
+  // into its payload: the reader asks for the space left, reads the socket into it and commits
+  // what it got (no copy through the chunk buffer). Empty when no such frame is pending.
+  static constexpr size_t kDirectMin = 64u << 10;
+  std::pair<char*, size_t> direct_space();
+  void commit_direct(size_t n, std::vector<Frame>& out);
  private:
   size_t max_frame_;
   std::string buf_;
   size_t pos_ = 0;
   bool failed_ = false;
+  Frame big_;            // the large frame being filled (direct)
+  size_t big_have_ = 0;  // payload bytes it holds
+  size_t big_want_ = 0;  // its payload's length
+  bool big_active_ = false;
 };
 
 // Seals the plain frame stream of one direction. Not thread-safe; one per connection direction.

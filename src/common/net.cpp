@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
@@ -18,6 +19,8 @@ std::atomic<uint64_t> g_next_conn_id{1};
 struct WriteReq {
   uv_write_t req;
   std::string data;
+  std::vector<std::string> parts;  // send_parts: the blobs, written from where they are
+  std::vector<char> heads;         // and their 5-byte frame headers
 };
 
 std::string sockaddr_to_string(const sockaddr_storage& ss) {
@@ -107,7 +110,16 @@ void Connection::start() {
   }
 }
 
-void Connection::on_alloc(uv_handle_t*, size_t, uv_buf_t* buf) {
+void Connection::on_alloc(uv_handle_t* h, size_t, uv_buf_t* buf) {
+  // A large frame being received takes the bytes straight into its payload.
+  auto* c = static_cast<Connection*>(h->data);
+  c->direct_read_ = false;
+  if (auto [p, n] = c->decoder_.direct_space(); p) {
+    c->direct_read_ = true;
+    buf->base = p;
+    buf->len = std::min(n, size_t{64} << 20);
+    return;
+  }
   // One buffer per loop thread, not per connection: libuv fills it and calls on_read for the
   // same stream before the next alloc, and on_read copies the bytes into the frame decoder.
   // (Per connection it cost 256 KiB each: 300 idle peers grew a master by 80 MB.)
@@ -125,7 +137,13 @@ void Connection::on_read(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) {
   }
   if (c->ready_) c->touch();
   std::vector<Frame> frames;
-  Status st = c->decoder_.feed(buf->base, static_cast<size_t>(nread), frames);
+  Status st = Status::ok();
+  if (c->direct_read_) {
+    c->direct_read_ = false;
+    c->decoder_.commit_direct(static_cast<size_t>(nread), frames);
+  } else {
+    st = c->decoder_.feed(buf->base, static_cast<size_t>(nread), frames);
+  }
   c->handle_frames(frames);  // frames decoded before a bad one are still valid
   if (!st && !c->closing_) c->close("bad frame: " + st.message());
 }
@@ -280,6 +298,72 @@ void Connection::send_raw(std::string bytes) {
   w->req.data = w;
   uv_buf_t b = uv_buf_init(w->data.data(), static_cast<unsigned>(w->data.size()));
   int rc = uv_write(&w->req, stream, &b, 1, [](uv_write_t* req, int status) {
+    auto* wr = static_cast<WriteReq*>(req->data);
+    auto* c = static_cast<Connection*>(req->handle->data);
+    delete wr;
+    if (status < 0 && status != UV_ECANCELED && c && !c->closing_)
+      c->close(std::string("write error: ") + uv_strerror(status));
+    else if (status == 0 && c && !c->closing_) {
+      if (c->ready_) c->touch();
+      if (c->opts_.on_written) c->opts_.on_written(*c);
+    }
+  });
+  if (rc != 0) {
+    delete w;
+    close(std::string("write error: ") + uv_strerror(rc));
+  }
+}
+
+void Connection::send_parts(std::string header, std::vector<std::string>&& blobs) {
+  if (closing_) return;
+  size_t total = 0;
+  for (const auto& b : blobs) total += b.size();
+  if (sealer_ || total < (64u << 10)) {  // sealing copies anyway; a small message: one buffer
+    for (const auto& b : blobs) msg::append_blob_frame(header, b);
+    return send_raw(std::move(header));
+  }
+  auto* w = new WriteReq();
+  w->data = std::move(header);
+  w->parts = std::move(blobs);
+  w->heads.resize(w->parts.size() * kFrameHeader);
+  std::vector<uv_buf_t> bufs;
+  bufs.reserve(1 + 2 * w->parts.size());
+  bufs.push_back(uv_buf_init(w->data.data(), static_cast<unsigned>(w->data.size())));
+  for (size_t i = 0; i < w->parts.size(); ++i) {
+    const uint32_t n = static_cast<uint32_t>(w->parts[i].size() + 1);
+    char* h = w->heads.data() + i * kFrameHeader;
+    h[0] = static_cast<char>(n >> 24);
+    h[1] = static_cast<char>(n >> 16);
+    h[2] = static_cast<char>(n >> 8);
+    h[3] = static_cast<char>(n);
+    h[4] = kFrameBlob;
+    bufs.push_back(uv_buf_init(h, kFrameHeader));
+    if (!w->parts[i].empty()) bufs.push_back(uv_buf_init(w->parts[i].data(), static_cast<unsigned>(w->parts[i].size())));
+  }
+  auto* stream = reinterpret_cast<uv_stream_t*>(&tcp_);
+  size_t first = 0;
+  if (uv_stream_get_write_queue_size(stream) == 0) {
+    // What the kernel takes now is not queued; uv_try_write takes at most IOV_MAX buffers.
+    while (first < bufs.size()) {
+      const unsigned batch = static_cast<unsigned>(std::min<size_t>(bufs.size() - first, 512));
+      int n = uv_try_write(stream, bufs.data() + first, batch);
+      if (n <= 0) break;
+      size_t left = static_cast<size_t>(n);
+      while (first < bufs.size() && left >= bufs[first].len) left -= bufs[first++].len;
+      if (left) {
+        bufs[first].base += left;
+        bufs[first].len -= left;
+        break;
+      }
+    }
+    if (first == bufs.size()) {
+      delete w;
+      if (ready_) touch();
+      return;
+    }
+  }
+  w->req.data = w;
+  int rc = uv_write(&w->req, stream, bufs.data() + first, static_cast<unsigned>(bufs.size() - first), [](uv_write_t* req, int status) {
     auto* wr = static_cast<WriteReq*>(req->data);
     auto* c = static_cast<Connection*>(req->handle->data);
     delete wr;
@@ -514,13 +598,23 @@ Result<Frame> BlockingChannel::next_frame(int timeout_ms) {
       if (rc == 0) return Result<Frame>::error("timed out");
       if (rc < 0 && errno != EINTR) return Result<Frame>::error(std::string("poll failed: ") + std::strerror(errno));
     }
+    got.clear();
+    Status st = Status::ok();
+    if (auto [dp, dn] = decoder_.direct_space(); dp) {  // a large frame: read into its payload
+      ssize_t n = ::read(fd_, dp, std::min(dn, size_t{64} << 20));
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return Result<Frame>::error(std::string("read failed: ") + std::strerror(errno));
+      if (n == 0) return Result<Frame>::error("peer closed the connection");
+      decoder_.commit_direct(static_cast<size_t>(n), got);
+      for (auto& f : got) frames_.push_back(std::move(f));
+      continue;
+    }
     char buf[65536];
     ssize_t n = ::read(fd_, buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return Result<Frame>::error(std::string("read failed: ") + std::strerror(errno));
     if (n == 0) return Result<Frame>::error("peer closed the connection");
-    got.clear();
-    Status st = decoder_.feed(buf, static_cast<size_t>(n), got);
+    st = decoder_.feed(buf, static_cast<size_t>(n), got);
     for (auto& f : got) frames_.push_back(std::move(f));
     if (!st) return Result<Frame>::error("bad frame: " + st.message());
   }

@@ -84,6 +84,13 @@ class Connection {
     msg::encode(out, m, blobs);
     send_raw(std::move(out));
   }
+  // Blobs handed over (moved): written from where they are, without copying them into one
+  // buffer (large results: task -> driver -> Python).
+  template <typename T>
+  void send(const T& m, std::vector<std::string>&& blobs) {
+    send_parts(msg::encode_header(T::kOp, nlohmann::json(m), blobs.size()), std::move(blobs));
+  }
+  void send_parts(std::string header, std::vector<std::string>&& blobs);
   void send_raw(std::string bytes);
   // Bytes handed to send_raw that the kernel has not taken yet.
   size_t unsent_bytes() const;
@@ -118,6 +125,7 @@ class Connection {
   bool ready_ = false;
   bool closing_ = false;
   bool reading_ = false;
+  bool direct_read_ = false;  // on_alloc handed out decoder_.direct_space()
   int open_handles_ = 0;
   int64_t idle_ms_ = 0;
   uint64_t id_ = 0;

@@ -156,7 +156,7 @@ class Driver {
   void sql_analyze(Connection& c, const msg::PySqlAnalyze& m);
   void sql_execute(Connection& c, const msg::PySqlExecute& m);
   void sql_explain(Connection& c, const msg::PySqlExplain& m);
-  void sql_command(Connection& c, const msg::PySqlCommand& m);
+  void sql_command(Connection& c, const msg::PySqlCommand& m, std::vector<std::string>&& blobs);
   void sql_error(Connection& c, int64_t req, const json& error);
   void sql_conf(const std::map<std::string, std::string>& session);
   Job range_sampling_first(Job job);  // a query needing range bounds -> its sampling job

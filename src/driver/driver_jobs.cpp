@@ -203,7 +203,7 @@ void Driver::launch(sc::LaunchTask& t) {
     ex.funcs_sent.insert(fid);
   }
   for (const auto& b : payload.input_blobs) blobs.push_back(*b);
-  ex.conn->send(m, blobs);
+  ex.conn->send(m, std::move(blobs));
 }
 
 // The LaunchTask fields every task has; map tasks' shuffle sink too.
@@ -240,7 +240,7 @@ void Driver::launch_native(ExecInfo& ex, const sc::LaunchTask& t, const SqlTaskB
     ex.funcs_sent.insert(fid);
   }
   for (const auto& b : body.blobs) blobs.push_back(*b);
-  ex.conn->send(m, blobs);
+  ex.conn->send(m, std::move(blobs));
 }
 
 void Driver::update_progress() {
@@ -367,7 +367,7 @@ void Driver::finish_job(Job& job) {
       for (auto& part : job.results)
         for (auto& b : part) blobs.push_back(std::move(b));
       r.num_batches = static_cast<int>(blobs.size());
-      it->second->send(r, blobs);
+      it->second->send(r, std::move(blobs));
     }
     jobs_.erase(job.id);
     return;
@@ -384,7 +384,7 @@ void Driver::finish_job(Job& job) {
     r.accum_blobs = !job.accums.empty();
     r.num_accum_blobs = static_cast<int>(job.accums.size());
     for (auto& a : job.accums) blobs.push_back(std::move(a));
-    it->second->send(r, blobs);
+    it->second->send(r, std::move(blobs));
   }
   jobs_.erase(job.id);
 }

@@ -58,7 +58,7 @@ void Driver::on_py_message(Connection& c, msg::Envelope&& env) {
   if (auto* m = env.as<msg::PySqlAnalyze>()) return sql_analyze(c, *m);
   if (auto* m = env.as<msg::PySqlExecute>()) return sql_execute(c, *m);
   if (auto* m = env.as<msg::PySqlExplain>()) return sql_explain(c, *m);
-  if (auto* m = env.as<msg::PySqlCommand>()) return sql_command(c, *m);
+  if (auto* m = env.as<msg::PySqlCommand>()) return sql_command(c, *m, std::move(env.blobs));
   c.close("unexpected message " + env.op + " from the Python program");
 }
 

@@ -417,7 +417,17 @@ void Driver::ensure_catalog() {
   sql_.set_catalog(std::make_shared<sql::Catalog>(std::filesystem::weakly_canonical(std::filesystem::absolute(dir), ec).string()));
 }
 
-void Driver::sql_command(Connection& c, const msg::PySqlCommand& m) {
+void Driver::sql_command(Connection& c, const msg::PySqlCommand& m, std::vector<std::string>&& blobs) {
+  // createDataFrame's rows uploaded once (Spark Connect: an artifact `cache/<sha256>` that
+  // plans then reference as CachedLocalRelation): {"cacheLocalRelation": {"hash"}} + 1 blob.
+  const json* cmd = m.command.contains("command") ? &m.command["command"] : &m.command;
+  if (cmd->is_object() && cmd->contains("cacheLocalRelation")) {
+    const json& b = (*cmd)["cacheLocalRelation"];
+    if (blobs.size() != 1 || !b.is_object() || !b.contains("hash") || !b["hash"].is_string())
+      return py_error(c, m.req, "bad_request", "cacheLocalRelation needs a hash and one blob (the batch stream)");
+    sql_.cache_local_relation(b["hash"].get<std::string>(), std::make_shared<const std::string>(std::move(blobs[0])));
+    return py_reply(c, m.req, Status::ok());
+  }
   ensure_catalog();
   if (!sql_resolver_set_) sql_conf({});  // statements may read files (CREATE TABLE … LOCATION)
   json r = sql_.command(m.command);

@@ -80,7 +80,16 @@ Result<int> SqlStageSource::add(const sql::PreparedQuery& q, int default_paralle
     // default_parallelism ways as parallelize does).
     int from_shuffle = 0, from_leaves = 0;
     int local_id = 0;
-    std::vector<std::pair<std::string, std::string>> local_data;  // new ref -> base64 stream
+    // The fragment's local rows: its LocalTableScans' batch streams, by the ref physical_to_json
+    // writes ("inline:@<address>"), and the task input id each becomes.
+    std::map<std::string, std::shared_ptr<const std::string>> inline_of;
+    std::function<void(const sql::PhysPtr&)> find_inline = [&](const sql::PhysPtr& p) {
+      if (p->kind == sql::PhysKind::LocalTableScan && p->inline_data)
+        inline_of["inline:@" + std::to_string(reinterpret_cast<uintptr_t>(p->inline_data.get()))] = p->inline_data;
+      for (const auto& c : p->children) find_inline(c);
+    };
+    find_inline(f.root);
+    std::vector<std::pair<std::string, std::shared_ptr<const std::string>>> local_data;  // new ref -> batch stream
     Status bad = Status::ok();
     std::function<void(json&)> walk = [&](json& n) {
       const std::string op = n.value("op", "");
@@ -93,7 +102,16 @@ Result<int> SqlStageSource::add(const sql::PreparedQuery& q, int default_paralle
           st.broadcast_reads[ref] = node_of.at(static_cast<size_t>(parse_ref(ref, "broadcast:")));
         } else if (starts_with(ref, "inline:") || starts_with(ref, "session:")) {
           std::string id = "local:" + std::to_string(local_id++);
-          local_data.emplace_back(id, starts_with(ref, "inline:") ? ref.substr(7) : "");
+          std::shared_ptr<const std::string> rows;
+          if (starts_with(ref, "inline:")) {
+            auto it = inline_of.find(ref);
+            if (it == inline_of.end()) {
+              if (bad) bad = Status::error("local rows '" + ref + "' are not in the stage's plan");
+            } else {
+              rows = it->second;
+            }
+          }
+          local_data.emplace_back(id, std::move(rows));
           n["data"] = id;
           from_leaves = std::max(from_leaves, default_parallelism);
         } else if (ref == "one_row") {
@@ -150,10 +168,8 @@ Result<int> SqlStageSource::add(const sql::PreparedQuery& q, int default_paralle
     // The widest input decides; a narrower one has nothing for the partitions past its own
     // (a union of a 3-slice range and a 2-partition shuffle computes all 3 slices).
     st.num_partitions = std::max({1, from_shuffle, from_leaves});
-    for (const auto& [id, b64] : local_data) {
-      auto raw = base64_decode(b64);
-      if (!raw) return Result<int>::error("createDataFrame data is not valid base64");
-      auto parts = cut_rows(*raw, st.num_partitions);
+    for (const auto& [id, rows] : local_data) {
+      auto parts = cut_rows(rows ? *rows : std::string(), st.num_partitions);
       if (!parts) return Result<int>::error(parts.error_message());
       st.local_rows[id] = std::move(parts.value());
     }

@@ -387,7 +387,7 @@ class ExecutorRuntime {
       }
       auto shared = std::make_shared<executor::TaskOutcome>(std::move(out));
       poster_.post([this, shared] {
-        if (conn_) conn_->send(shared->update, shared->blobs);
+        if (conn_) conn_->send(shared->update, std::move(shared->blobs));
       });
     }
   }

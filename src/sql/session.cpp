@@ -119,7 +119,20 @@ std::variant<PlanPtr, json> SqlSession::analyzed_tree(PlanPtr tree, PlanPtr* par
 Result<PlanPtr> SqlSession::resolve_sources(const PlanPtr& p) {
   std::optional<std::string> failed;
   PlanPtr out = plan_transform_up(p, [&](const PlanPtr& n) -> PlanPtr {
-    if (n->kind != PlanKind::DataSource || failed) return nullptr;
+    if (failed) return nullptr;
+    if (n->kind == PlanKind::LocalRelation && n->data_ref.rfind("cached:", 0) == 0) {
+      // An uploaded createDataFrame (cache_local_relation): the rows the hash names.
+      auto it = local_relations_.find(n->data_ref.substr(7));
+      if (it == local_relations_.end()) {
+        failed = "Not found any cached local relation with the hash: " + n->data_ref.substr(7);
+        return nullptr;
+      }
+      LogicalPlan s = *n;
+      s.data_ref = "inline";
+      s.inline_data = it->second;
+      return make_plan(std::move(s));
+    }
+    if (n->kind != PlanKind::DataSource) return nullptr;
     if (!resolver_) {
       failed = "reading " + n->name + " files needs a driver";
       return nullptr;

@@ -104,6 +104,11 @@ class SqlSession {
   // After the write committed: the new table's entry, the partitions it wrote. An error's
   // message is an error body's JSON when it is an AnalysisException.
   Status commit_table_write(const TableWrite& w);
+  // Spark Connect's CachedLocalRelation: createDataFrame's batch stream, uploaded once and kept
+  // for the session by its SHA-256 (hex); plans name it by hash (`cachedLocalRelation`).
+  void cache_local_relation(const std::string& hash, std::shared_ptr<const std::string> data) {
+    local_relations_[hash] = std::move(data);
+  }
 
  private:
   std::variant<PlanPtr, nlohmann::json> analyzed(const nlohmann::json& plan, PlanPtr* parsed = nullptr);
@@ -144,6 +149,7 @@ class SqlSession {
   std::map<std::string, ExprPtr> functions_;     // spark.udf.register: lower-case name -> PythonUDF (no args)
   std::shared_ptr<Catalog> catalog_;
   std::string current_db_ = "default";           // USE db / spark.catalog.setCurrentDatabase
+  std::map<std::string, std::shared_ptr<const std::string>> local_relations_;  // hash -> batch stream
 };
 
 // PyError body: {"kind", "message", "errorClass", "messageParameters", "sqlState"}. The message

@@ -1,6 +1,8 @@
 // Frame codec and message catalog: round trips, truncation, oversize, garbage.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <cstring>
 #include <random>
 
 #include "common/frame.h"
@@ -29,6 +31,48 @@ TEST_CASE("truncated frame waits for more bytes") {
   CHECK(out.empty());
   REQUIRE(d.feed(wire.data() + wire.size() - 1, 1, out).is_ok());
   CHECK(out.size() == 1);
+}
+
+TEST_CASE("large frames are received straight into their payloads") {
+  // Three frames: small, large (3 MiB: the payload grows past its first MiB), small. Fed in
+  // odd chunks, then read through direct_space/commit_direct as a socket reader does.
+  std::string big(3u << 20, '\0');
+  for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>(i * 7 + i / 4096);
+  std::string wire = encode_frame(kFrameJson, "{}") + encode_frame(kFrameBlob, big) + encode_frame(kFrameBlob, "tail");
+  for (int mode = 0; mode < 2; ++mode) {
+    FrameDecoder d(kDataMaxFrame);
+    std::vector<Frame> out;
+    size_t at = 0;
+    while (at < wire.size()) {
+      auto [p, room] = d.direct_space();
+      if (mode == 1 && p) {
+        REQUIRE(room > 0);
+        const size_t n = std::min({room, wire.size() - at, size_t{100003}});
+        std::memcpy(p, wire.data() + at, n);
+        d.commit_direct(n, out);
+        at += n;
+      } else {
+        const size_t n = std::min(wire.size() - at, size_t{70001});
+        REQUIRE(d.feed(wire.data() + at, n, out).is_ok());
+        at += n;
+      }
+      if (out.size() < 2) CHECK(d.buffered() == at - (out.empty() ? 0 : 7));
+    }
+    REQUIRE(out.size() == 3);
+    CHECK(out[0].payload == "{}");
+    CHECK(out[1].kind == kFrameBlob);
+    CHECK(out[1].payload == big);
+    CHECK(out[2].payload == "tail");
+    CHECK(d.buffered() == 0);
+    CHECK(d.direct_space().first == nullptr);
+  }
+  // A length field alone does not make the decoder allocate the claimed size.
+  FrameDecoder d(kDataMaxFrame);
+  std::vector<Frame> out;
+  std::string claim = encode_frame(kFrameBlob, std::string(100, 'x')).substr(0, 5) + std::string(100, 'x');
+  claim[0] = 0x3f;  // ~1 GiB claimed
+  REQUIRE(d.feed(claim.data(), claim.size(), out).is_ok());
+  CHECK(d.direct_space().second <= (1u << 20));
 }
 
 TEST_CASE("oversized, zero-length and unknown-kind frames are refused") {

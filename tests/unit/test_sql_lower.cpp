@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <functional>
 #include <map>
 
 #include "sql/columnar/builder.h"
@@ -35,23 +36,6 @@ std::string b64(const std::string& in) {
     out += kB64[(v >> 12) & 63];
     out += i + 1 < in.size() ? kB64[(v >> 6) & 63] : '=';
     out += '=';
-  }
-  return out;
-}
-
-std::string unb64(const std::string& in) {
-  std::string out;
-  uint32_t v = 0;
-  int bits = 0;
-  for (char c : in) {
-    const char* p = std::strchr(kB64, c);
-    if (c == '=' || !p || !c) break;
-    v = v << 6 | uint32_t(p - kB64);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += char((v >> bits) & 0xff);
-    }
   }
   return out;
 }
@@ -201,7 +185,15 @@ Run run(SqlSession& s, const json& plan, int inline_parts = 2) {
         } else if (ref.rfind("broadcast:", 0) == 0) {  // everything the stage wrote
           for (const auto& part_bs : shuffled[std::stoi(ref.substr(10))]) bs.insert(bs.end(), part_bs.begin(), part_bs.end());
         } else if (ref.rfind("inline:", 0) == 0) {  // rows split evenly over inline_parts partitions
-          std::string raw = unb64(ref.substr(7));
+          // "inline:@<address>": the LocalTableScan of the stage's plan holding those rows.
+          std::string raw;
+          std::function<void(const PhysPtr&)> find = [&](const PhysPtr& p) {
+            if (p->kind == PhysKind::LocalTableScan && p->inline_data &&
+                ref == "inline:@" + std::to_string(reinterpret_cast<uintptr_t>(p->inline_data.get())))
+              raw = *p->inline_data;
+            for (const auto& c : p->children) find(c);
+          };
+          find(st.root);
           std::vector<col::Batch> all;
           for (size_t off = 0, used = 0; off < raw.size(); off += used) {
             auto b = col::deserialize(std::string_view(raw).substr(off), &used);

@@ -18,15 +18,24 @@ size_t pad8(size_t n) { return (n + 7) & ~size_t(7); }
 template <typename T> void put(std::string& out, T v) { out.append(reinterpret_cast<const char*>(&v), sizeof(T)); }
 template <typename T> T get(const char* p) { T v; std::memcpy(&v, p, sizeof(T)); return v; }
 
+// Collects where each buffer is; the body is written once, straight into the output.
 struct Encoder {
   std::vector<std::pair<int64_t, int64_t>> nodes;
   std::vector<std::pair<uint64_t, uint64_t>> bufs;
-  std::string body;
+  std::vector<const uint8_t*> ptrs;
+  std::vector<ColumnPtr> keep;  // the compacted columns the pointers point into
+  uint64_t body_size = 0;
 
   void add_buffer(const uint8_t* p, size_t n) {
-    bufs.emplace_back(body.size(), n);
-    if (n) body.append(reinterpret_cast<const char*>(p), n);
-    body.resize(pad8(body.size()), '\0');
+    bufs.emplace_back(body_size, n);
+    ptrs.push_back(p);
+    body_size = pad8(body_size + n);
+  }
+  void write_body(std::string& out) const {
+    const size_t at = out.size();
+    out.resize(at + body_size, '\0');
+    for (size_t i = 0; i < bufs.size(); ++i)
+      if (bufs[i].second) std::memcpy(out.data() + at + bufs[i].first, ptrs[i], bufs[i].second);
   }
   // `c` is compact: offset 0, offsets starting at 0, list children exactly as long as used.
   void add(const Column& c) {
@@ -138,17 +147,23 @@ int type_depth(const nlohmann::json& j, int d) {
 
 void serialize(const Batch& b, std::string& out, const SerializeOptions& opt) {
   Encoder enc;
-  for (const auto& c : b.columns) enc.add(*compact(c));
+  for (const auto& c : b.columns) {
+    enc.keep.push_back(compact(c));
+    enc.add(*enc.keep.back());
+  }
   std::string schema = type_to_json(*b.schema).dump();
   std::string stored;
-  bool z = opt.zstd && !enc.body.empty();
+  bool z = opt.zstd && enc.body_size > 0;
   if (z) {
-    stored.resize(ZSTD_compressBound(enc.body.size()));
-    size_t n = ZSTD_compress(stored.data(), stored.size(), enc.body.data(), enc.body.size(), opt.zstd_level);
+    std::string body;
+    enc.write_body(body);
+    stored.resize(ZSTD_compressBound(body.size()));
+    size_t n = ZSTD_compress(stored.data(), stored.size(), body.data(), body.size(), opt.zstd_level);
     SPP_CHECK(!ZSTD_isError(n), "zstd: %s", ZSTD_getErrorName(n));
     stored.resize(n);
   }
-  const std::string& payload = z ? stored : enc.body;
+  const uint64_t payload_size = z ? stored.size() : enc.body_size;
+  out.reserve(out.size() + 48 + pad8(schema.size()) + 16 * (enc.nodes.size() + enc.bufs.size()) + pad8(payload_size));
   out.append(kBatchMagic, 4);
   put<uint16_t>(out, kBatchVersion);
   put<uint16_t>(out, z ? kFlagZstd : 0);
@@ -157,14 +172,18 @@ void serialize(const Batch& b, std::string& out, const SerializeOptions& opt) {
   put<uint32_t>(out, uint32_t(enc.nodes.size()));
   put<uint32_t>(out, uint32_t(enc.bufs.size()));
   put<uint32_t>(out, 0);
-  put<uint64_t>(out, enc.body.size());
-  put<uint64_t>(out, payload.size());
+  put<uint64_t>(out, enc.body_size);
+  put<uint64_t>(out, payload_size);
   out += schema;
   out.resize(out.size() + pad8(schema.size()) - schema.size(), '\0');
   for (auto [l, n] : enc.nodes) { put<int64_t>(out, l); put<int64_t>(out, n); }
   for (auto [o, l] : enc.bufs) { put<uint64_t>(out, o); put<uint64_t>(out, l); }
-  out += payload;
-  out.resize(out.size() + pad8(payload.size()) - payload.size(), '\0');
+  if (z) {
+    out += stored;
+    out.resize(out.size() + pad8(stored.size()) - stored.size(), '\0');
+  } else {
+    enc.write_body(out);  // already a multiple of 8
+  }
 }
 
 std::string serialize(const Batch& b, const SerializeOptions& opt) {

@@ -443,7 +443,22 @@ Result<PlanPtr> decode_relation(const json& j, IdGen& ids) {
     p.output_attrs = attrs_for(*fs, ids);
     // Interim (wire format doc): rows stay in the Python session keyed by planId.
     p.data_ref = b.contains("data") ? "inline" : "session:" + std::to_string(p.plan_id);
-    if (b.contains("data")) p.inline_data = std::make_shared<const std::string>(str(b, "data"));
+    if (b.contains("data")) {  // the batch stream, base64 in the JSON plan
+      auto raw = spp::base64_decode(str(b, "data"));
+      if (!raw) return Result<PlanPtr>::error("plan: localRelation data is not valid base64");
+      p.inline_data = std::make_shared<const std::string>(std::move(*raw));
+    }
+    return done();
+  }
+  if (k == "cachedLocalRelation") {
+    // Spark Connect's CachedLocalRelation{hash} (the rows uploaded once, SqlSession::
+    // cache_local_relation); sparkpp's plans also carry the schema.
+    SPP_KEYS("hash", "schema", "userId", "sessionId");
+    p.kind = PlanKind::LocalRelation;
+    auto fs = schema_string(str(b, "schema"));
+    if (!fs) return fs.status();
+    p.output_attrs = attrs_for(*fs, ids);
+    p.data_ref = "cached:" + str(b, "hash");
     return done();
   }
   if (k == "extension") {

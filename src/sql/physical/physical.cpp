@@ -465,6 +465,15 @@ static const char* op_name(PhysKind k) {
   return "?";
 }
 
+namespace {
+// A LocalTableScan's rows stay out of the JSON: "inline:@<address of the shared batch stream>",
+// which the driver's SqlStageSource resolves against the same physical tree (the plan is alive
+// while its stages are built).
+std::string inline_data_ref(const std::string& data) {
+  return "inline:@" + std::to_string(reinterpret_cast<uintptr_t>(&data));
+}
+}  // namespace
+
 json physical_to_json(const PhysPtr& p) {
   static const char* modes[] = {"partial", "final", "complete"};
   json j = {{"op", op_name(p->kind)}, {"output", exprs_json(p->output())}};
@@ -474,7 +483,7 @@ json physical_to_json(const PhysPtr& p) {
   if (!p->right_keys.empty()) j["rightKeys"] = exprs_json(p->right_keys);
   if (!p->project.empty()) j["project"] = exprs_json(p->project);
   switch (p->kind) {
-    case PhysKind::LocalTableScan: j["data"] = p->inline_data ? "inline:" + *p->inline_data : p->data_ref; break;
+    case PhysKind::LocalTableScan: j["data"] = p->inline_data ? inline_data_ref(*p->inline_data) : p->data_ref; break;
     case PhysKind::Range:
       j.update({{"start", p->start}, {"end", p->end}, {"step", p->step}, {"numPartitions", p->num_partitions}});
       break;

@@ -6,7 +6,8 @@ import struct
 
 from sparkpp.sql import types as T
 
-__all__ = ["encode_batches", "decode_batches", "decode_columns", "encode_columns",
+__all__ = ["encode_batches", "decode_batches", "decode_stream_columns", "decode_columns",
+           "encode_columns",
            "BatchFormatError"]
 
 MAGIC = b"SPB1"
@@ -210,6 +211,9 @@ class _Reader:
         return offs
 
 
+_SCHEMAS = {}  # schema JSON bytes -> StructType (parse_batch)
+
+
 def parse_batch(data, pos):
     """(schema, num_rows, nodes, buffer spans, body, next pos) of the batch at `pos`, its
     columns left undecoded (checked: magic, version, bounds)."""
@@ -222,10 +226,16 @@ def parse_batch(data, pos):
     p = pos + _HEADER.size
     if p + _pad8(schema_len) + 16 * (n_nodes + n_buffers) + stored_len > len(data):
         raise BatchFormatError("truncated batch")
-    try:
-        schema = T._parse_datatype_json_string(bytes(data[p:p + schema_len]).decode("utf-8"))
-    except (ValueError, KeyError, TypeError) as e:
-        raise BatchFormatError("bad schema JSON: %s" % e) from None
+    raw = bytes(data[p:p + schema_len])
+    schema = _SCHEMAS.get(raw)
+    if schema is None:  # every batch of a result repeats its schema: parsed once
+        try:
+            schema = T._parse_datatype_json_string(raw.decode("utf-8"))
+        except (ValueError, KeyError, TypeError) as e:
+            raise BatchFormatError("bad schema JSON: %s" % e) from None
+        if len(_SCHEMAS) >= 64:
+            _SCHEMAS.clear()
+        _SCHEMAS[raw] = schema
     p += _pad8(schema_len)
     nodes = [struct.unpack_from("<qq", data, p + 16 * i) for i in range(n_nodes)]
     p += 16 * n_nodes
@@ -288,7 +298,13 @@ def encode_columns(schema, num_rows, columns):
 
 def decode_batches(data):
     """Yields (StructType, rows of internal values) per batch of a stream."""
-    pos, data = 0, memoryview(bytes(data))
+    for schema, n, cols in decode_stream_columns(data):
+        yield schema, list(zip(*cols)) if cols else [()] * n
+
+
+def decode_stream_columns(data):
+    """Yields (StructType, num_rows, one list of internal values per column) per batch."""
+    pos, data = 0, memoryview(data if isinstance(data, bytes) else bytes(data))
     while pos < len(data):
         schema, n, cols, pos = _decode_one(data, pos)
-        yield schema, [tuple(c[i] for c in cols) for i in range(n)]
+        yield schema, n, cols

@@ -17,7 +17,7 @@ import json
 from sparkpp.errors import PySparkNotImplementedError, PythonException, SparkJobError
 from sparkpp.sql import _proto as P
 from sparkpp.sql import types as T
-from sparkpp.sql._batch import decode_batches
+from sparkpp.sql._batch import decode_batches, decode_stream_columns
 from sparkpp.sql._show import pretty_cell, session_zone
 
 __all__ = ["Client"]
@@ -43,6 +43,24 @@ def _python_exception(e):
     return PythonException(
         "\n  An exception was thrown from the Python worker. Please see the stack trace below.\n" +
         msg[at + len(_PYTHON_FAILURE):])
+
+
+def _rows(schema, n, cols):
+    """Rows of a batch's internal columns: what schema.fromInternal gives per row, converted
+    column by column (one call per value only where the type needs it)."""
+    if not cols:
+        return [T._create_row(schema.names, ()) for _ in range(n)]
+    cols = [[f.fromInternal(v) for v in c] if conv else c
+            for f, c, conv in zip(schema.fields, cols, schema._needConversion)]
+    names, new, row_type = schema.names, tuple.__new__, T.Row
+    set_fields = object.__setattr__  # what Row.__setattr__ does for __fields__, without its call
+    out = []
+    append = out.append
+    for values in zip(*cols):
+        r = new(row_type, values)
+        set_fields(r, "__fields__", list(names))
+        append(r)
+    return out
 
 
 def _kind(rel):
@@ -84,6 +102,7 @@ class Client:
         self.python_rdds = {}  # planId of a PythonRdd extension -> the RDD it names
         self._rdds = {}     # planId -> (RDD of Rows, schema) on the interim path
         self._schemas = {}  # planId -> analyzed schema
+        self._local = {}    # hash -> (schema, batch stream) of uploaded local relations
 
     def register_rdd(self, rel, schema, internal_rdd):
         """The RDD (of internal-value tuples) behind a PythonRdd extension relation."""
@@ -91,7 +110,7 @@ class Client:
         self._rdds[P.plan_id_of(rel)] = (internal_rdd.map(schema.fromInternal), schema)
 
     # ------------------------------------------------------------------ native path
-    def _request(self, op, body):
+    def _request(self, op, body, blobs=()):
         sc = self._session.sparkContext
         sql_conf = {k: str(v) for k, v in self._session._conf._conf.items()
                     if k.startswith("spark.sql.")}
@@ -99,9 +118,24 @@ class Client:
         if op == "PySqlExecute":  # it runs jobs: the thread's job group, description, tags
             body["properties"] = sc._job_properties()
         try:
-            return sc._gateway.request(op, body)
+            return sc._gateway.request(op, body, blobs)
         except SparkJobError as e:
             raise _python_exception(e) from None
+
+    def cache_local_relation(self, schema, data):
+        """Uploads a createDataFrame batch stream to the driver once (Spark Connect's
+        `cache/<sha256>` artifact) and returns its hash, which plans then name
+        (cachedLocalRelation); None when the driver has no engine (plain local relation)."""
+        gateway = self._session.sparkContext._gateway
+        if not getattr(gateway, "sql_engine", True):
+            return None
+        import hashlib
+        h = hashlib.sha256(data).hexdigest()
+        if h not in self._local:
+            self._request("PySqlCommand", {"command": {"command": {
+                "cacheLocalRelation": {"hash": h}}}}, [data])
+            self._local[h] = (schema, data)
+        return h
 
     def _native_blobs(self, rel, description):
         """(schema, result batches undecoded) of a plan the engine runs."""
@@ -125,8 +159,8 @@ class Client:
         schema, blobs = self._native_blobs(rel, description)
         rows = []
         for blob in blobs:
-            for _, batch in decode_batches(blob):
-                rows.extend(schema.fromInternal(r) for r in batch)
+            for _, n, cols in decode_stream_columns(blob):
+                rows.extend(_rows(schema, n, cols))
         return schema, rows
 
     def on_engine(self, rel):
@@ -151,7 +185,7 @@ class Client:
     def _leaf_schema(self, rel):
         """The schema of an interim leaf read off the plan itself (no rows decoded, no RDD)."""
         kind = _kind(rel)
-        if kind == "localRelation":
+        if kind in ("localRelation", "cachedLocalRelation"):
             return T._parse_datatype_json_string(rel[kind]["schema"])
         if kind == "range":
             return T.StructType([T.StructField("id", T.LongType(), False)])
@@ -275,7 +309,7 @@ class Client:
         sc = self._session.sparkContext
         if kind == "read" and body.get("dataSource", {}).get("format") == "text":
             return self._read_text(sc, body["dataSource"])
-        if kind == "localRelation":
+        if kind in ("localRelation", "cachedLocalRelation"):
             return self._local_relation(sc, rel)
         if kind == "extension" and P.plan_id_of(rel) in self._rdds:
             return self._rdds[P.plan_id_of(rel)]
@@ -303,11 +337,15 @@ class Client:
         """The rows inside the plan (batch format), parallelized once per relation."""
         pid = P.plan_id_of(rel)
         if pid not in self._rdds:
-            body = rel["localRelation"]
-            schema = T._parse_datatype_json_string(body["schema"])
+            if "cachedLocalRelation" in rel:
+                schema, data = self._local[rel["cachedLocalRelation"]["hash"]]
+            else:
+                body = rel["localRelation"]
+                schema = T._parse_datatype_json_string(body["schema"])
+                data = base64.b64decode(body["data"]) if "data" in body else None
             rows = []
-            if "data" in body:
-                for _, batch in decode_batches(base64.b64decode(body["data"])):
+            if data is not None:
+                for _, batch in decode_batches(data):
                     rows.extend(schema.fromInternal(r) for r in batch)
             self._rdds[pid] = (sc.parallelize(rows), schema)
         return self._rdds[pid]

@@ -290,6 +290,12 @@ def local_relation(schema, data=None):
     return relation("localRelation", body)
 
 
+def cached_local_relation(hash_, schema):
+    """Spark Connect's CachedLocalRelation: rows uploaded once (Client.cache_local_relation),
+    named by their SHA-256; sparkpp's plans carry the schema beside the hash."""
+    return relation("cachedLocalRelation", {"hash": hash_, "schema": schema.json()})
+
+
 def python_rdd(rdd_id, schema):
     return relation("extension", {"@type": "type.googleapis.com/sparkpp.PythonRdd",
                                   "rddId": _i64(rdd_id), "schema": schema.json()})

@@ -86,6 +86,7 @@ __all__ = ["SparkSession"]
 
 
 _NoValue = object()
+_CACHE_LOCAL_BYTES = 64 * 1024  # createDataFrame rows from this size on are uploaded once
 
 
 class RuntimeConfig:
@@ -325,7 +326,7 @@ class SparkSession:
         if _is_pandas(data) and schema is None and data.shape[1] > 0 and len(data) > 0:
             fast = pandas_to_batches(data, self._prefer_ntz())
             if fast is not None:
-                return self._df(P.local_relation(*fast))
+                return self._local_df(*fast)
         if _is_pandas(data):
             data, names = pandas_to_records(data)
             if schema is None:
@@ -352,8 +353,17 @@ class SparkSession:
                                             self._prefer_ntz())
             _rename(struct, names)
         internal = [struct.toInternal(r) for r in data]
-        return self._df(P.local_relation(struct, encode_batches(struct, internal)
-                                         if internal else None))
+        return self._local_df(struct, encode_batches(struct, internal) if internal else None)
+
+    def _local_df(self, struct, data):
+        """A local relation; rows of 64 KiB or more are uploaded to the driver once and named
+        by hash (Spark Connect's CachedLocalRelation), so plans stay small however many
+        queries run on the DataFrame."""
+        if data is not None and len(data) >= _CACHE_LOCAL_BYTES:
+            h = self._client.cache_local_relation(struct, data)
+            if h is not None:
+                return self._df(P.cached_local_relation(h, struct))
+        return self._df(P.local_relation(struct, data))
 
     def _from_rdd(self, rdd, schema, samplingRatio, verifySchema, wrap):
         if wrap:

@@ -1,0 +1,94 @@
+"""Large DataFrame data between Python, the driver and the executors (issue 18): result batches
+of many MiB travel executor -> driver -> Python as blob frames written from where they are and
+read straight into their payloads; collect() builds Rows column by column; createDataFrame of a
+large pandas frame uploads its rows once (Spark Connect's CachedLocalRelation) and every later
+plan names them by hash; spark.driver.maxResultSize still fails a job whose results exceed it,
+with Spark's message."""
+import os
+
+import pytest
+
+import jobs
+
+pytestmark = pytest.mark.skipif(not os.path.exists(jobs.binary()), reason="sparkpp not built")
+
+JOB = r'''
+import numpy as np
+import pandas as pd
+from pyspark.sql import SparkSession, functions as F
+
+spark = SparkSession.builder.appName("transfer").getOrCreate()
+N = 300000
+df = spark.range(0, N, 1, 3).selectExpr(
+    "id", "id * 0.5D AS d", "CAST(id AS STRING) AS s", "IF(id % 3 = 0, NULL, id) AS n",
+    "IF(id % 5 = 0, NULL, id % 2 = 0) AS b", "IF(id % 7 = 0, NULL, concat('x', id)) AS t")
+
+def to_pandas():
+    p = df.toPandas()
+    return [len(p), int(p["id"].sum()), float(p["d"].sum()), p["s"].iloc[-1], p["s"].iloc[12345],
+            int(p["n"].isna().sum()), float(p["n"].sum()), int(p["b"].isna().sum()),
+            str(p["b"].iloc[2]), p["t"].iloc[7], p["t"].iloc[8], [str(t) for t in p.dtypes],
+            bool((p["id"].to_numpy() == np.arange(N)).all())]
+check("to_pandas", to_pandas)
+
+def collect():
+    rows = spark.range(0, N // 3, 1, 2).selectExpr(
+        "id", "IF(id % 3 = 0, NULL, CAST(id AS STRING)) AS s", "IF(id % 4 = 0, NULL, id * 0.25D) AS v",
+        "named_struct('a', id, 'b', 'q') AS st", "CAST(id + 86400 * 400 AS TIMESTAMP) AS ts").collect()
+    r = rows[10]
+    return [len(rows), sum(x.id for x in rows), sum(1 for x in rows if x.s is None),
+            sum(x.v for x in rows if x.v is not None), r.asDict()["s"], r.v, list(r.st), r.st.a,
+            r.ts.year, list(rows[-1].__fields__), rows[9].s, rows[12].v]
+check("collect", collect)
+
+M = 200000
+ids = np.arange(M, dtype="int64")
+pdf = pd.DataFrame({"id": ids, "v": ids * 0.5, "k": ids % 7,
+                    "s": np.where(ids % 11 == 0, None, ids.astype(str)).astype(object)})
+up = spark.createDataFrame(pdf)
+check("upload_plan", lambda: sorted(up._plan.keys()))
+check("upload_sum", lambda: up.agg(F.sum("id"), F.sum("v"), F.count("s")).collect()[0][:])
+check("upload_again", lambda: up.filter("k = 3").count())
+again = spark.createDataFrame(pdf)  # the same rows: the same hash, not uploaded twice
+check("upload_union", lambda: up.union(again).groupBy("k").count().orderBy("k").collect()[2][1])
+check("upload_rows", lambda: [list(r) for r in up.orderBy("id").limit(3).collect()])
+check("upload_roundtrip", lambda: up.toPandas().equals(pdf))
+small = spark.createDataFrame(pd.DataFrame({"a": [1, 2, 3]}))
+check("small_plan", lambda: sorted(small._plan.keys()))
+check("small_sum", lambda: small.agg(F.sum("a")).collect()[0][0])
+
+check("too_big", lambda: first_error(
+    lambda: spark.range(0, 1000000, 1, 2).selectExpr("id", "id * 2 AS a", "id * 3 AS b").collect()))
+check("after_too_big", lambda: spark.range(5).count())
+emit()
+'''
+
+
+def test_large_results_and_uploads(tmp_path):
+    res = jobs.submit_ok(jobs.write_job(tmp_path, "transfer.py", JOB), master="local[2]", timeout=300,
+                         conf={"spark.driver.maxResultSize": "16m"})
+    n = 300000
+    r = res.result("to_pandas")
+    assert r[:5] == [n, n * (n - 1) // 2, 0.5 * n * (n - 1) / 2, str(n - 1), "12345"]
+    assert r[5] == n // 3 and r[6] == float(sum(i for i in range(n) if i % 3))
+    assert r[7] == n // 5 and r[8] == "True"
+    assert r[9] is None and r[10] == "x8"
+    assert r[11] == ["int64", "float64", "object", "float64", "object", "object"]
+    assert r[12] is True
+    m = n // 3
+    assert res.result("collect") == [
+        m, m * (m - 1) // 2, (m + 2) // 3, 0.25 * sum(i for i in range(m) if i % 4), "10", 2.5,
+        [10, "q"], 10, 1971, ["id", "s", "v", "st", "ts"], None, None]
+    k = 200000
+    assert res.result("upload_plan") == ["cachedLocalRelation", "common"]
+    assert res.result("upload_sum") == [k * (k - 1) // 2, 0.5 * k * (k - 1) / 2, k - (k + 10) // 11]
+    assert res.result("upload_again") == len(range(3, k, 7))
+    assert res.result("upload_union") == 2 * len(range(2, k, 7))
+    assert res.result("upload_rows") == [[0, 0.0, 0, None], [1, 0.5, 1, "1"], [2, 1.0, 2, "2"]]
+    assert res.result("upload_roundtrip") is True
+    assert res.result("small_plan") == ["common", "localRelation"]
+    assert res.result("small_sum") == 6
+    err = res.result("too_big")
+    assert "Total size of serialized results of" in err, err
+    assert "is bigger than spark.driver.maxResultSize (16.0 MiB)" in err, err
+    assert res.result("after_too_big") == 5
