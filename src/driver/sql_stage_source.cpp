@@ -68,6 +68,7 @@ Result<int> SqlStageSource::add(const sql::PreparedQuery& q, int default_paralle
     json fj = f.to_json();
     st.plan = fj["plan"];
     st.plan["sessionTimeZone"] = q.session_time_zone;  // read by the executor's EvalContext
+    st.plan["pythonBatchRows"] = q.python_batch_rows;  // spark.sql.execution.arrow.maxRecordsPerBatch
     sql::collect_python_funcs(f.root, st.python_funcs);
     for (int p : f.parents) st.parents.push_back(node_of[static_cast<size_t>(p)]);
     if (!f.is_result) {

@@ -128,6 +128,7 @@ TaskOutcome run_native_task(RunningTask& t, const TaskEnv& env, const plan::Nati
     lc.exec.eval.cast.tz = tz.value();
   }
   lc.exec.python = python_udf_factory(t, env);
+  lc.exec.python_batch_rows = op.fragment.value("pythonBatchRows", int64_t{10000});
 
   std::vector<ReaderOp*> leaves;  // owned by the operator tree
   ex::LeafInputs inputs;

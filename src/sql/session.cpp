@@ -35,6 +35,10 @@ bool SqlConf::set(const std::string& key, const std::string& value) {
   if (key == "spark.sql.join.preferSortMergeJoin") { planner.prefer_sort_merge_join = v == "true"; return true; }
   if (key == "spark.sql.adaptive.enabled") { planner.adaptive = v == "true"; return true; }
   if (key == "spark.sql.session.timeZone") { session_time_zone = value; return true; }
+  if (key == "spark.sql.execution.arrow.maxRecordsPerBatch") {
+    try { python_batch_rows = std::stoll(value); return true; } catch (...) {}
+    return false;
+  }
   return false;
 }
 
@@ -203,6 +207,7 @@ PlanPtr compute_current_time(const PlanPtr& p, const std::string& zone) {
 std::variant<PreparedQuery, json> SqlSession::prepare_tree(const PlanPtr& plan) {
   PreparedQuery q;
   q.session_time_zone = conf_.session_time_zone.empty() ? default_time_zone() : conf_.session_time_zone;
+  q.python_batch_rows = conf_.python_batch_rows;
   auto r = analyzed_tree(plan, &q.parsed);
   if (auto* err = std::get_if<json>(&r)) return *err;
   q.analyzed = std::get<PlanPtr>(r);

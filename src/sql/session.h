@@ -26,6 +26,7 @@ struct SqlConf {
   PlannerOptions planner;       // spark.sql.shuffle.partitions, autoBroadcastJoinThreshold, …
   // spark.sql.session.timeZone as set (empty: the driver's default zone, default_time_zone()).
   std::string session_time_zone;
+  int64_t python_batch_rows = 10000;  // spark.sql.execution.arrow.maxRecordsPerBatch (<= 0: no limit)
   // Applies one `spark.sql.*` setting; false when the key is not one planning reads (ignored).
   bool set(const std::string& key, const std::string& value);
 };
@@ -38,6 +39,7 @@ struct PreparedQuery {
   std::vector<StageFragment> stages;
   // The zone the executors compute in (every stage's plan carries it as `sessionTimeZone`).
   std::string session_time_zone;
+  int64_t python_batch_rows = 10000;  // rows per batch to a Python worker (`pythonBatchRows`)
 };
 
 // The zone a session without spark.sql.session.timeZone uses: as the JVM's default, the TZ

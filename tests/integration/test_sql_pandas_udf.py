@@ -136,6 +136,15 @@ check("cogroup_asof", lambda: rows(
 check("cogroup_big", lambda: rows(spark.range(0, 20000, 1, 3).withColumn("k", F.col("id") % 4).groupBy("k").cogroup(
     spark.range(0, 100, 1, 2).withColumn("k", F.col("id") % 5).groupBy("k")).applyInPandas(
     lambda key, l, r: pd.DataFrame({"k": [key[0]], "l": [len(l)], "r": [len(r)]}), "k long, l long, r long")))
+# spark.sql.execution.arrow.maxRecordsPerBatch bounds every batch a Python worker sees.
+spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", "300")
+batch_len = pandas_udf(lambda s: pd.Series([len(s)] * len(s)), "long")
+def lens(it):
+    for p in it:
+        yield pd.DataFrame({"n": [len(p)]})
+check("max_records", lambda: [rows(spark.range(0, 1000, 1, 1).select(batch_len("id").alias("n")).groupBy("n").count()),
+                              sorted(r[0] for r in spark.range(0, 1000, 1, 1).mapInPandas(lens, "n long").collect())])
+spark.conf.unset("spark.sql.execution.arrow.maxRecordsPerBatch")
 emit()
 '''
 
@@ -212,6 +221,7 @@ def check_results(res):
     assert r("cogroup_asof") == [[20000101, 1, 1.0, "x"], [20000101, 2, 2.0, "y"], [20000102, 1, 3.0, "x"],
                                  [20000102, 2, 4.0, "y"]]
     assert r("cogroup_big") == [[0, 5000, 20], [1, 5000, 20], [2, 5000, 20], [3, 5000, 20], [4, 0, 20]]
+    assert r("max_records") == [[[100, 100], [300, 900]], [100, 300, 300, 300]]
 
 
 def _submit(tmp_path, master):

@@ -32,6 +32,7 @@ struct ExecContext {
   EvalContext eval;
   int64_t batch_rows = 4096;  // target rows per output batch
   PythonUdfFactory python;    // BatchEvalPython's workers; empty where no Python runs (tests)
+  int64_t python_batch_rows = 10000;  // most rows per batch to a Python worker (<= 0: no limit)
 };
 
 class Operator {

@@ -14,9 +14,10 @@ using nlohmann::json;
 
 namespace {
 
-// Rows per batch sent to Python (spark.sql.execution.arrow.maxRecordsPerBatch's default): a
-// round trip and a pandas DataFrame per batch cost ~1 ms, so child batches are merged up to it.
-constexpr int64_t kRowsPerPythonBatch = 10000;
+// Rows per batch sent to Python: spark.sql.execution.arrow.maxRecordsPerBatch (10,000 by
+// default; <= 0: no limit). A round trip and a pandas DataFrame per batch cost ~1 ms, so child
+// batches are merged up to it, and a bigger one is cut.
+int64_t batch_limit(const ExecContext& ctx) { return ctx.python_batch_rows > 0 ? ctx.python_batch_rows : INT64_MAX; }
 
 class BatchEvalPython : public Operator {
  public:
@@ -65,12 +66,13 @@ class BatchEvalPython : public Operator {
     }
   }
 
-  // The worker wants input: the argument columns of the next child batches, up to
-  // kRowsPerPythonBatch rows (the batches themselves wait in `queue_` for their results).
+  // The worker wants input: the argument columns of the next child batches, up to the batch
+  // limit (the batches themselves wait in `queue_` for their results).
   Result<std::optional<Batch>> pull_args() {
     std::vector<Batch> parts;
     int64_t rows = 0;
-    while (rows < kRowsPerPythonBatch) {
+    const int64_t limit = batch_limit(ctx_);
+    while (rows < limit) {
       std::optional<Batch> in = std::move(first_);
       first_.reset();
       if (!in) {
@@ -78,6 +80,11 @@ class BatchEvalPython : public Operator {
         if (!b) return b;
         in = std::move(b.value());
         if (!in) break;
+      }
+      if (in->num_rows > limit - rows) {  // the rest waits for the next call
+        const int64_t take = limit - rows;
+        first_ = col::slice(*in, take, in->num_rows - take);
+        *in = col::slice(*in, 0, take);
       }
       Batch args;
       args.schema = arg_schema_;
@@ -252,13 +259,21 @@ class PandasMap : public Operator {
     }
   }
 
+  // mapInPandas: the child's batches, cut to the batch limit.
   Result<std::optional<Batch>> next_batch() {
-    if (cur_) {
-      std::optional<Batch> b = std::move(cur_);
-      cur_.reset();
-      return b;
+    std::optional<Batch> b = std::move(cur_);
+    cur_.reset();
+    if (!b) {
+      auto r = pull_child();
+      if (!r || !r.value()) return r;
+      b = std::move(r.value());
     }
-    return pull_child();
+    const int64_t limit = batch_limit(ctx_);
+    if (b->num_rows > limit) {
+      cur_ = col::slice(*b, limit, b->num_rows - limit);
+      *b = col::slice(*b, 0, limit);
+    }
+    return b;
   }
 
   // The next group (the first one was peeked before the worker started).
