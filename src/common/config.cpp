@@ -1,5 +1,6 @@
 // The settings catalog and Conf parsing. Every key sparkpp reads is declared here once.
 #include "common/config.h"
+#include "common/strings.h"
 
 #include <algorithm>
 #include <cctype>
@@ -119,20 +120,8 @@ const SettingDef* find_setting(const std::string& key) {
   return nullptr;
 }
 
-static std::string trim(const std::string& s) {
-  size_t b = 0, e = s.size();
-  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
-  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
-  return s.substr(b, e - b);
-}
-
-static std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 Result<int64_t> parse_size(const std::string& in, char default_unit) {
-  std::string s = lower(trim(in));
+  std::string s = ascii_lower(ascii_trim(in));
   if (s.empty()) return Result<int64_t>::error("empty size");
   size_t i = 0;
   while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i;
@@ -156,12 +145,12 @@ Result<int64_t> parse_size(const std::string& in, char default_unit) {
 }
 
 Result<int64_t> parse_time_ms(const std::string& in, const std::string& default_unit) {
-  std::string s = lower(trim(in));
+  std::string s = ascii_lower(ascii_trim(in));
   size_t i = 0;
   while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i;
   if (i == 0 || i > 15) return Result<int64_t>::error("invalid duration '" + in + "' (expected e.g. 60s, 100ms, 2min)");
   int64_t n = std::stoll(s.substr(0, i));
-  std::string u = trim(s.substr(i));
+  std::string u = ascii_trim(s.substr(i));
   if (u.empty()) u = default_unit;
   if (u == "ms") return n;
   if (u == "s" || u == "sec") return n * 1000;
@@ -173,14 +162,14 @@ Result<int64_t> parse_time_ms(const std::string& in, const std::string& default_
 }
 
 Result<bool> parse_bool(const std::string& in) {
-  std::string s = lower(trim(in));
+  std::string s = ascii_lower(ascii_trim(in));
   if (s == "true" || s == "1" || s == "yes") return true;
   if (s == "false" || s == "0" || s == "no") return false;
   return Result<bool>::error("invalid boolean '" + in + "' (expected true or false)");
 }
 
 Result<double> parse_double(const std::string& in) {
-  std::string s = trim(in);
+  std::string s = ascii_trim(in);
   char* end = nullptr;
   errno = 0;
   double v = s.empty() ? 0 : std::strtod(s.c_str(), &end);
@@ -203,18 +192,18 @@ Status Conf::load_properties_text(std::string_view text, const std::string& path
   int lineno = 0;
   while (std::getline(f, line)) {
     ++lineno;
-    std::string t = trim(line);
+    std::string t = ascii_trim(line);
     if (t.empty() || t[0] == '#' || t[0] == '!') continue;
     size_t sep = t.find_first_of(" \t=:");
     if (sep == std::string::npos)
       return Status::error(path + ":" + std::to_string(lineno) + ": malformed line '" + t +
                            "' (expected 'key value')");
-    std::string k = trim(t.substr(0, sep));
+    std::string k = ascii_trim(t.substr(0, sep));
     std::string rest = t.substr(sep);
     size_t vb = 0;
     while (vb < rest.size() && std::isspace(static_cast<unsigned char>(rest[vb]))) ++vb;
     if (vb < rest.size() && (rest[vb] == '=' || rest[vb] == ':')) ++vb;
-    std::string v = trim(rest.substr(vb));
+    std::string v = ascii_trim(rest.substr(vb));
     if (k.empty() || v.empty())
       return Status::error(path + ":" + std::to_string(lineno) + ": malformed line '" + t +
                            "' (expected 'key value')");
@@ -227,7 +216,7 @@ Status Conf::set_from_arg(const std::string& kv) {
   size_t eq = kv.find('=');
   if (eq == std::string::npos || eq == 0)
     return Status::error("--conf expects key=value, got '" + kv + "'");
-  values_[trim(kv.substr(0, eq))] = kv.substr(eq + 1);
+  values_[ascii_trim(kv.substr(0, eq))] = kv.substr(eq + 1);
   return Status::ok();
 }
 
@@ -350,7 +339,7 @@ std::string default_properties_file() {
 bool is_secret_key(const std::string& key) {
   // Spark's default spark.redaction.regex, (?i)secret|password|token|access[.]?key, plus what
   // else users keep secrets under; executorEnv values are often credentials passed along.
-  std::string k = lower(key);
+  std::string k = ascii_lower(key);
   for (const char* w : {"secret", "password", "passwd", "token", "credential", "apikey", "api_key", "accesskey",
                         "access.key", "access_key"})
     if (k.find(w) != std::string::npos) return true;

@@ -5,6 +5,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "driver/driver.h"
+#include "sql/conf_catalog.h"
 #include "driver/file_splits.h"
 #include "sql/exec/csv.h"
 #include "sql/exec/json_lines.h"
@@ -300,26 +301,18 @@ Result<sql::DataType> data_schema(const std::string& f, const std::vector<Datase
 // spark.sql.adaptive.* (session settings first, then the application's conf).
 sql::AqeSettings aqe_settings(const std::function<std::string(const char*)>& value, int parallelism) {
   sql::AqeSettings s;
-  auto flag = [&](const char* key, bool dflt) {
-    std::string v = value(key);
-    for (auto& c : v) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return v.empty() ? dflt : v == "true";
-  };
-  auto bytes = [&](const char* key, int64_t dflt) {
-    const std::string v = value(key);
-    if (v.empty()) return dflt;
-    Conf tmp;
-    tmp.set(key, v);
-    const int64_t b = tmp.get_bytes(key);
-    return b > 0 ? b : dflt;
-  };
-  s.enabled = flag("spark.sql.adaptive.enabled", true);
-  s.coalesce = flag("spark.sql.adaptive.coalescePartitions.enabled", true);
-  s.parallelism_first = flag("spark.sql.adaptive.coalescePartitions.parallelismFirst", true);
-  s.advisory_bytes = bytes("spark.sql.adaptive.advisoryPartitionSizeInBytes", bytes("spark.sql.adaptive.shuffle.targetPostShuffleInputSize", 64LL << 20));
-  s.min_partition_bytes = bytes("spark.sql.adaptive.coalescePartitions.minPartitionSize", 1LL << 20);
-  if (const std::string n = value("spark.sql.adaptive.coalescePartitions.minPartitionNum"); !n.empty() && std::atoi(n.c_str()) > 0)
-    s.min_partition_num = std::atoi(n.c_str());
+  auto flag = [&](const char* key) { return sql::sql_conf_flag(key, value(key)); };
+  auto bytes = [&](const char* key) { return sql::sql_conf_number(key, value(key)).value_or(0); };
+  s.enabled = flag("spark.sql.adaptive.enabled");
+  s.coalesce = flag("spark.sql.adaptive.coalescePartitions.enabled");
+  s.parallelism_first = flag("spark.sql.adaptive.coalescePartitions.parallelismFirst");
+  // The advisory size's fallback is the legacy key, as Spark's entry.
+  const char* advisory = "spark.sql.adaptive.advisoryPartitionSizeInBytes";
+  s.advisory_bytes = value(advisory).empty() ? bytes("spark.sql.adaptive.shuffle.targetPostShuffleInputSize") : bytes(advisory);
+  s.min_partition_bytes = bytes("spark.sql.adaptive.coalescePartitions.minPartitionSize");
+  if (auto n = sql::sql_conf_number("spark.sql.adaptive.coalescePartitions.minPartitionNum",
+                                    value("spark.sql.adaptive.coalescePartitions.minPartitionNum")))
+    s.min_partition_num = static_cast<int>(*n);
   s.default_parallelism = std::max(1, parallelism);
   return s;
 }
@@ -341,23 +334,16 @@ void Driver::sql_error(Connection& c, int64_t req, const json& error) {
 // (spark.conf.set), sent with every request.
 void Driver::sql_conf(const std::map<std::string, std::string>& session) {
   sql::SqlConf c;
-  bool merge = false;  // spark.sql.parquet.mergeSchema
-  bool infer = true;   // spark.sql.sources.partitionColumnTypeInference.enabled
-  auto read = [&](const std::string& k, const std::string& v) {
-    std::string l = v;
-    for (auto& ch : l) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    if (k == "spark.sql.parquet.mergeSchema") merge = l == "true";
-    if (k == "spark.sql.sources.partitionColumnTypeInference.enabled") infer = l != "false";
-  };
   for (const auto& [k, v] : conf_.values())
-    if (k.rfind("spark.sql.", 0) == 0) {
-      c.set(k, v);
-      read(k, v);
-    }
-  for (const auto& [k, v] : session) {
-    c.set(k, v);
-    read(k, v);
-  }
+    if (k.rfind("spark.sql.", 0) == 0) c.set(k, v);
+  for (const auto& [k, v] : session) c.set(k, v);
+  auto value = [&](const char* key) {
+    auto it = session.find(key);
+    return it != session.end() ? it->second : conf_.get(key, "");
+  };
+  const bool merge = sql::sql_conf_flag("spark.sql.parquet.mergeSchema", value("spark.sql.parquet.mergeSchema"));
+  const char* infer_key = "spark.sql.sources.partitionColumnTypeInference.enabled";
+  const bool infer = sql::sql_conf_flag(infer_key, value(infer_key));
   sql_.conf() = c;
   ensure_catalog();
   sql_resolver_set_ = true;
@@ -501,16 +487,9 @@ void Driver::sql_execute(Connection& c, const msg::PySqlExecute& m) {
     auto it = m.conf.find(key);
     return it != m.conf.end() ? it->second : conf_.get(key, "");
   };
-  auto setting = [&](const char* key, int64_t dflt) {
-    const std::string v = value(key);
-    if (v.empty()) return dflt;
-    Conf tmp;
-    tmp.set(key, v);
-    const int64_t b = tmp.get_bytes(key);
-    return b > 0 ? b : dflt;
-  };
-  const int64_t max_bytes = setting("spark.sql.files.maxPartitionBytes", 128LL << 20);
-  const int64_t open_cost = setting("spark.sql.files.openCostInBytes", 4LL << 20);
+  auto bytes = [&](const char* key) { return sql::sql_conf_number(key, value(key)).value_or(0); };
+  const int64_t max_bytes = std::max<int64_t>(1, bytes("spark.sql.files.maxPartitionBytes"));
+  const int64_t open_cost = std::max<int64_t>(0, bytes("spark.sql.files.openCostInBytes"));
   const int parallelism = default_parallelism();
   FileSplitter splitter = [&](const json& scan) -> Result<std::vector<std::vector<plan::TextSource>>> {
     using R = Result<std::vector<std::vector<plan::TextSource>>>;

@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "common/util.h"
+#include "common/strings.h"
 #include "driver/driver.h"
 #include "sql/columnar/col_type.h"
 #include "sql/exec/file_writer.h"
@@ -21,10 +22,6 @@ json analysis_error(const std::string& message, const std::string& error_class =
           {"messageParameters", std::move(params)}, {"sqlState", sql_state}};
 }
 
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 }  // namespace
 
 Result<Driver::WriteStart> Driver::begin_write(const json& op, const json& schema_json,
@@ -34,7 +31,7 @@ Result<Driver::WriteStart> Driver::begin_write(const json& op, const json& schem
   WriteStart w;
   if (op.contains("table"))
     return err(analysis_error("saveAsTable is not supported by sparkpp yet: write to a path with save(path)"));
-  std::string format = lower(op.value("source", std::string("parquet")));
+  std::string format = ascii_lower(op.value("source", std::string("parquet")));
   if (!sql::exec::write_format_from(format)) {
     if (format == "orc" || format == "avro")
       return err(analysis_error("writing " + format + " files is not supported by sparkpp yet (parquet, csv, json and text are)"));
@@ -58,7 +55,7 @@ Result<Driver::WriteStart> Driver::begin_write(const json& op, const json& schem
       return it != session.end() ? it->second : conf_.get(key, "");
     };
     auto has = [&](const std::string& key) {
-      return std::any_of(options.begin(), options.end(), [&](const auto& kv) { return lower(kv.first) == lower(key); });
+      return std::any_of(options.begin(), options.end(), [&](const auto& kv) { return ascii_lower(kv.first) == ascii_lower(key); });
     };
     if (auto v = setting("spark.sql.parquet.compression.codec"); !v.empty()) options.emplace_back("spark.sql.parquet.compression.codec", v);
     for (const char* k : {"parquet.block.size", "parquet.enable.dictionary"})
@@ -76,7 +73,7 @@ Result<Driver::WriteStart> Driver::begin_write(const json& op, const json& schem
   for (const auto& pc : op.value("partitioningColumns", std::vector<std::string>{})) {
     int found = -1;
     for (size_t i = 0; i < ct.value().names.size() && found < 0; ++i)
-      if (lower(ct.value().names[i]) == lower(pc)) found = static_cast<int>(i);
+      if (ascii_lower(ct.value().names[i]) == ascii_lower(pc)) found = static_cast<int>(i);
     if (found < 0)
       return err(analysis_error("Partition column `" + pc + "` not found in schema " + ct.value().to_string()));
     const auto id = ct.value().children[static_cast<size_t>(found)].id;

@@ -1,4 +1,5 @@
 #include "sql/conf_catalog.h"
+#include "common/strings.h"
 
 #include <cctype>
 #include <cerrno>
@@ -75,19 +76,9 @@ const SqlConfEntry kEntries[] = {
     {"spark.sql.globalTempDatabase", K::String, "global_temp", true},
 };
 
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-std::string trim(const std::string& s) {
-  size_t b = s.find_first_not_of(" \t\n\r"), e = s.find_last_not_of(" \t\n\r");
-  return b == std::string::npos ? "" : s.substr(b, e - b + 1);
-}
-
 // "-?digits suffix": the number and the lower-cased suffix.
 std::optional<std::pair<long long, std::string>> number_and_unit(const std::string& v) {
-  std::string s = lower(trim(v));
+  std::string s = ascii_lower(ascii_trim(v));
   size_t i = s.size() && s[0] == '-' ? 1 : 0, digits = i;
   while (digits < s.size() && std::isdigit(static_cast<unsigned char>(s[digits]))) ++digits;
   if (digits == i || digits - i > 18) return std::nullopt;
@@ -140,7 +131,7 @@ std::optional<std::string> sql_conf_default(const SqlConfEntry& e, const std::st
 }
 
 std::optional<std::string> check_sql_conf(const SqlConfEntry& e, const std::string& value) {
-  const std::string key = e.key, v = trim(value);
+  const std::string key = e.key, v = ascii_trim(value);
   auto number = [&](const char* type) -> std::optional<std::string> {
     char* end = nullptr;
     errno = 0;
@@ -154,7 +145,7 @@ std::optional<std::string> check_sql_conf(const SqlConfEntry& e, const std::stri
   };
   switch (e.kind) {
     case K::Bool: {
-      std::string l = lower(v);
+      std::string l = ascii_lower(v);
       if (l == "true" || l == "false") return std::nullopt;
       return key + " should be boolean, but was " + value;
     }
@@ -183,12 +174,12 @@ std::optional<std::string> check_sql_conf(const SqlConfEntry& e, const std::stri
     case K::String: {
       std::string c = e.check;
       if (c.rfind("one of:", 0) != 0) return std::nullopt;
-      std::string allowed = c.substr(7), l = lower(v);
+      std::string allowed = c.substr(7), l = ascii_lower(v);
       size_t start = 0;
       while (start <= allowed.size()) {
         size_t comma = allowed.find(',', start);
         if (comma == std::string::npos) comma = allowed.size();
-        if (lower(allowed.substr(start, comma - start)) == l) return std::nullopt;
+        if (ascii_lower(allowed.substr(start, comma - start)) == l) return std::nullopt;
         start = comma + 1;
       }
       std::string shown;
@@ -197,6 +188,27 @@ std::optional<std::string> check_sql_conf(const SqlConfEntry& e, const std::stri
     }
   }
   return std::nullopt;
+}
+
+std::optional<std::string> sql_conf_value(const char* key, const std::string& set) {
+  const SqlConfEntry* e = find_sql_conf(key);
+  if (!e) return std::nullopt;
+  if (!set.empty() && !check_sql_conf(*e, set)) return ascii_trim(set);
+  if (!e->dflt) return std::nullopt;
+  return std::string(e->dflt);
+}
+
+bool sql_conf_flag(const char* key, const std::string& set) {
+  auto v = sql_conf_value(key, set);
+  return v && ascii_lower(*v) == "true";
+}
+
+std::optional<long long> sql_conf_number(const char* key, const std::string& set) {
+  const SqlConfEntry* e = find_sql_conf(key);
+  auto v = sql_conf_value(key, set);
+  if (!e || !v) return std::nullopt;
+  if (e->kind == K::Bytes) return parse_byte_string(*v);
+  return std::strtoll(v->c_str(), nullptr, 10);
 }
 
 }  // namespace spp::sql

@@ -31,6 +31,14 @@ std::optional<std::string> sql_conf_default(const SqlConfEntry& e, const std::st
 // text), or nullopt when the value is acceptable.
 std::optional<std::string> check_sql_conf(const SqlConfEntry& e, const std::string& value);
 
+// The value a catalogued key takes when `set` is its setting ("" when unset): `set` when the
+// entry's check accepts it, else the default (an unchecked application --conf value never
+// overrides a default with garbage). nullopt: an optional entry left unset. Typed readers below
+// parse it by the entry's kind; the key must be in the catalog.
+std::optional<std::string> sql_conf_value(const char* key, const std::string& set);
+bool sql_conf_flag(const char* key, const std::string& set);
+std::optional<long long> sql_conf_number(const char* key, const std::string& set);  // Int / Long / Bytes
+
 // Byte and time strings as Spark's JavaUtils reads them ("10m", "64MB", "-1"; "5s", "300").
 std::optional<long long> parse_byte_string(const std::string& v);
 std::optional<long long> parse_time_ms(const std::string& v, bool default_seconds);

@@ -1,12 +1,12 @@
 // SqlSession: JSON requests -> analysis / explain / views, no I/O.
 #include "sql/session.h"
 
-#include "sql/conf_catalog.h"
-
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
 
+#include "common/strings.h"
 #include "sql/conf_catalog.h"
 #include "sql/optimizer/optimizer.h"
 #include "sql/optimizer/subquery.h"
@@ -15,31 +15,29 @@
 namespace spp::sql {
 using nlohmann::json;
 
-static std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
+// The keys SqlConf reads, each applied from the catalog's default first.
+static const char* const kPlanningKeys[] = {
+    "spark.sql.caseSensitive", "spark.sql.shuffle.partitions", "spark.sql.autoBroadcastJoinThreshold",
+    "spark.sql.join.preferSortMergeJoin", "spark.sql.adaptive.enabled", "spark.sql.session.timeZone",
+    "spark.sql.execution.arrow.maxRecordsPerBatch"};
+
+SqlConf::SqlConf() {
+  for (const char* k : kPlanningKeys) set(k, "");
 }
 
 bool SqlConf::set(const std::string& key, const std::string& value) {
-  std::string v = lower(value);
-  if (key == "spark.sql.caseSensitive") { case_sensitive = v == "true"; return true; }
-  if (key == "spark.sql.shuffle.partitions") {
-    try { int n = std::stoi(value); if (n > 0) { planner.shuffle_partitions = n; return true; } } catch (...) {}
-    return false;
-  }
-  if (key == "spark.sql.autoBroadcastJoinThreshold") {
-    auto b = parse_byte_string(value);
-    if (b) planner.auto_broadcast_threshold = *b;
-    return b.has_value();
-  }
-  if (key == "spark.sql.join.preferSortMergeJoin") { planner.prefer_sort_merge_join = v == "true"; return true; }
-  if (key == "spark.sql.adaptive.enabled") { planner.adaptive = v == "true"; return true; }
-  if (key == "spark.sql.session.timeZone") { session_time_zone = value; return true; }
-  if (key == "spark.sql.execution.arrow.maxRecordsPerBatch") {
-    try { python_batch_rows = std::stoll(value); return true; } catch (...) {}
-    return false;
-  }
-  return false;
+  const SqlConfEntry* e = find_sql_conf(key);
+  if (!e || !std::count(std::begin(kPlanningKeys), std::end(kPlanningKeys), key)) return false;
+  if (!value.empty() && check_sql_conf(*e, value)) return false;
+  const char* k = e->key;
+  if (key == "spark.sql.caseSensitive") case_sensitive = sql_conf_flag(k, value);
+  else if (key == "spark.sql.shuffle.partitions") planner.shuffle_partitions = static_cast<int>(*sql_conf_number(k, value));
+  else if (key == "spark.sql.autoBroadcastJoinThreshold") planner.auto_broadcast_threshold = *sql_conf_number(k, value);
+  else if (key == "spark.sql.join.preferSortMergeJoin") planner.prefer_sort_merge_join = sql_conf_flag(k, value);
+  else if (key == "spark.sql.adaptive.enabled") planner.adaptive = sql_conf_flag(k, value);
+  else if (key == "spark.sql.session.timeZone") session_time_zone = sql_conf_value(k, value).value_or("");
+  else if (key == "spark.sql.execution.arrow.maxRecordsPerBatch") python_batch_rows = *sql_conf_number(k, value);
+  return true;
 }
 
 json error_json(const AnalysisError& e, const PlanPtr& plan) {
@@ -76,11 +74,11 @@ static json plan_error(const std::string& text) {
 // Temporary views first (they shadow tables), then the catalog's tables.
 PlanPtr SqlSession::lookup(const std::vector<std::string>& parts) {
   if (parts.size() == 1) {
-    auto it = views_.find(lower(parts[0]));
+    auto it = views_.find(ascii_lower(parts[0]));
     if (it != views_.end()) return it->second;
   }
-  if (parts.size() == 2 && lower(parts[0]) == "global_temp") {
-    auto it = global_views_.find(lower(parts[1]));
+  if (parts.size() == 2 && ascii_lower(parts[0]) == "global_temp") {
+    auto it = global_views_.find(ascii_lower(parts[1]));
     return it == global_views_.end() ? nullptr : it->second;
   }
   auto t = find_table(parts);
@@ -111,7 +109,7 @@ std::variant<PlanPtr, json> SqlSession::analyzed_tree(PlanPtr tree, PlanPtr* par
   opts.case_sensitive = conf_.case_sensitive;
   opts.lookup_relation = [this](const std::vector<std::string>& parts) { return lookup(parts); };
   opts.lookup_function = [this](const std::string& name, const ExprList& args) -> ExprPtr {
-    auto it = functions_.find(lower(name));
+    auto it = functions_.find(ascii_lower(name));
     return it == functions_.end() ? nullptr : it->second->with_children(args);
   };
   auto a = sql::analyze(*p, ids_, opts);
@@ -237,7 +235,7 @@ json SqlSession::explain(const json& plan, const std::string& mode) {
   auto r = prepare(plan);
   if (auto* err = std::get_if<json>(&r)) return *err;
   const auto& q = std::get<PreparedQuery>(r);
-  std::string m = lower(mode);
+  std::string m = ascii_lower(mode);
   if (m == "simple" || m.empty())
     return {{"text", "== Physical Plan ==\n" + physical_tree_string(q.physical, conf_.planner) + "\n"}};
   if (m == "extended")
@@ -285,7 +283,7 @@ json SqlSession::command(const json& cmd) {
     // built-in of the same name as Spark's session function registry does.
     auto f = decode_python_udf((*c)["registerFunction"], ids_);
     if (!f) return plan_error(f.error_message());
-    functions_[lower((*f)->name)] = *f;
+    functions_[ascii_lower((*f)->name)] = *f;
     return json::object();
   }
   if (!c->is_object() || !c->contains("createDataframeView"))
@@ -298,7 +296,7 @@ json SqlSession::command(const json& cmd) {
   std::string name = v["name"].get<std::string>();
   bool global = v.value("isGlobal", false), replace = v.value("replace", false);
   auto& table = global ? global_views_ : views_;
-  std::string key = lower(name);
+  std::string key = ascii_lower(name);
   if (!replace && table.count(key)) {
     std::string id = global ? "`global_temp`.`" + name + "`" : "`" + name + "`";
     AnalysisError e{"TEMP_TABLE_OR_VIEW_ALREADY_EXISTS", "42P07", {{"relationName", id}},
@@ -312,7 +310,7 @@ json SqlSession::command(const json& cmd) {
 }
 
 bool SqlSession::drop_temp_view(const std::string& name, bool global) {
-  return (global ? global_views_ : views_).erase(lower(name)) > 0;
+  return (global ? global_views_ : views_).erase(ascii_lower(name)) > 0;
 }
 
 }  // namespace spp::sql

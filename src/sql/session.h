@@ -22,12 +22,15 @@ namespace spp::sql {
 namespace parser { enum class StmtKind : uint8_t; struct Statement; }
 
 struct SqlConf {
-  bool case_sensitive = false;  // spark.sql.caseSensitive
-  PlannerOptions planner;       // spark.sql.shuffle.partitions, autoBroadcastJoinThreshold, …
+  // Every field starts at its key's default in the settings catalog (sql/conf_catalog.h).
+  SqlConf();
+  bool case_sensitive;     // spark.sql.caseSensitive
+  PlannerOptions planner;  // spark.sql.shuffle.partitions, autoBroadcastJoinThreshold, …
   // spark.sql.session.timeZone as set (empty: the driver's default zone, default_time_zone()).
   std::string session_time_zone;
-  int64_t python_batch_rows = 10000;  // spark.sql.execution.arrow.maxRecordsPerBatch (<= 0: no limit)
-  // Applies one `spark.sql.*` setting; false when the key is not one planning reads (ignored).
+  int64_t python_batch_rows;  // spark.sql.execution.arrow.maxRecordsPerBatch (<= 0: no limit)
+  // Applies one `spark.sql.*` setting; false when planning does not read the key or the
+  // catalog's check refuses the value (ignored: the setting keeps its value).
   bool set(const std::string& key, const std::string& value);
 };
 

@@ -5,17 +5,13 @@
 
 #include "sql/analysis/errors.h"
 #include "sql/parser/parser.h"
+#include "common/strings.h"
 #include "sql/session.h"
 
 namespace spp::sql {
 using nlohmann::json;
 
 namespace {
-
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 json field(const char* name, const char* type, bool nullable) {
   return {{"name", name}, {"type", type}, {"nullable", nullable}, {"metadata", json::object()}};
@@ -54,7 +50,7 @@ json SqlSession::sql_command(const json& body) {
       auto r = analyzed_tree(st.plan);
       if (auto* err = std::get_if<json>(&r)) return *err;
       auto& table = st.global ? global_views_ : views_;
-      std::string key = lower(st.name);
+      std::string key = ascii_lower(st.name);
       if (table.count(key) && !st.replace) {
         if (st.if_not_exists) return result({}, json::array());
         std::string id = st.global ? "`global_temp`.`" + st.name + "`" : "`" + st.name + "`";
@@ -71,7 +67,7 @@ json SqlSession::sql_command(const json& body) {
       return cache_statement(st.kind, st.name, st.plan, st.value, st.if_exists);
     case StmtKind::DropView: {
       auto parts = parse_identifier(st.name);
-      bool global = parts && parts->size() == 2 && lower((*parts)[0]) == "global_temp";
+      bool global = parts && parts->size() == 2 && ascii_lower((*parts)[0]) == "global_temp";
       std::string name = parts ? parts->back() : st.name;
       if (!drop_temp_view(name, global) && !st.if_exists) {
         AnalysisError e = table_not_found(to_sql_id(parts ? *parts : std::vector<std::string>{st.name}));
@@ -81,7 +77,7 @@ json SqlSession::sql_command(const json& body) {
     }
     case StmtKind::ShowTables: {
       // The database's tables (the current one unless FROM/IN names one), then temp views.
-      if (!st.key.empty() && lower(st.key) != "global_temp" && catalog_) {
+      if (!st.key.empty() && ascii_lower(st.key) != "global_temp" && catalog_) {
         auto d = catalog_->get_database(st.key);
         if (d && !d.value())
           return {{"error", error_json(AnalysisError{"SCHEMA_NOT_FOUND", "42704", {{"schemaName", to_sql_id({st.key})}},
@@ -107,7 +103,7 @@ json SqlSession::sql_command(const json& body) {
       PlanPtr plan = st.plan;
       if (!plan && st.kind == StmtKind::Describe) {  // a catalog table (not shadowed by a temp view): its layout
         auto parts = parse_identifier(st.name);
-        if (parts && !(parts->size() == 1 && views_.count(lower((*parts)[0])))) {
+        if (parts && !(parts->size() == 1 && views_.count(ascii_lower((*parts)[0])))) {
           json lookup_error;
           if (auto t = find_table(*parts, &lookup_error)) return describe_table(*t, st.mode == "extended");
           if (!lookup_error.is_null()) return lookup_error;

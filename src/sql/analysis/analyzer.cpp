@@ -1,5 +1,6 @@
 // Analyzer rules (each small and pure over the plan) run to a fixed point, then CheckAnalysis.
 #include "sql/analysis/analyzer.h"
+#include "common/strings.h"
 
 #include <algorithm>
 #include <map>
@@ -26,13 +27,8 @@ struct Ctx {
   void fail(AnalysisError e) { if (!error) error = std::move(e); }
 };
 
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 bool name_eq(const Ctx& c, const std::string& a, const std::string& b) {
-  return c.opts.case_sensitive ? a == b : lower(a) == lower(b);
+  return c.opts.case_sensitive ? a == b : ascii_lower(a) == ascii_lower(b);
 }
 
 bool children_resolved(const LogicalPlan& p) {
@@ -152,7 +148,7 @@ ExprPtr resolve_expr(Ctx& c, const ExprPtr& e, const LogicalPlan& node, const Ex
 ExprPtr bind_lambdas(Ctx& c, const ExprPtr& hof, const LogicalPlan& node, const ExprList& input) {
   for (const auto& k : hof->children)
     if (!is_unbound_lambda(*k) && !k->resolved()) return nullptr;
-  const std::string n = lower(hof->name);
+  const std::string n = ascii_lower(hof->name);
   if (!is_higher_order_function(n)) {
     c.fail(generic_error("INVALID_LAMBDA_FUNCTION_CALL.NON_HIGHER_ORDER_FUNCTION", "42K0D",
                          "Invalid lambda function call. A lambda function should only be used in a higher order function. "
@@ -163,7 +159,7 @@ ExprPtr bind_lambdas(Ctx& c, const ExprPtr& hof, const LogicalPlan& node, const 
   // aggregate(arr, zero, merge): Spark's finish is LambdaFunction.identity, `id -> id`.
   if ((n == "aggregate" || n == "reduce") && args.size() == 3) args.push_back(unbound_lambda(unresolved_attr({"id"}), {"id"}));
   ExprPtr shown = hof->with_children(args);
-  auto key = [&](const std::string& s) { return c.opts.case_sensitive ? s : lower(s); };
+  auto key = [&](const std::string& s) { return c.opts.case_sensitive ? s : ascii_lower(s); };
   std::function<ExprPtr(const ExprPtr&, const std::map<std::string, ExprPtr>&)> subst =
       [&](const ExprPtr& e, const std::map<std::string, ExprPtr>& vars) -> ExprPtr {
     if (e->kind == ExprKind::UnresolvedAttribute && !e->name_parts.empty() && e->plan_id < 0) {
@@ -256,7 +252,7 @@ ExprPtr resolve_expr(Ctx& c, const ExprPtr& e, const LogicalPlan& node, const Ex
         ExprList args;
         for (const auto& k : x->children) {
           if (k->kind != ExprKind::UnresolvedStar) { args.push_back(k); continue; }
-          if (lower(x->name) == "count") { args.push_back(lit_int(1)); continue; }  // count(*) = count(1)
+          if (ascii_lower(x->name) == "count") { args.push_back(lit_int(1)); continue; }  // count(*) = count(1)
           for (const auto& a : expand_star(c, *k, input)) args.push_back(a);
         }
         if (c.opts.lookup_function)
@@ -780,7 +776,6 @@ PlanPtr rule_rewrite_nodes(Ctx& c, const PlanPtr& plan) {
     }
   });
 }
-
 
 // SQL clauses naming what their input lacks (Spark's ResolveAggregateFunctions and
 // ResolveMissingReferences): HAVING / ORDER BY over an Aggregate may use aggregates and grouping

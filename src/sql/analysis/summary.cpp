@@ -1,5 +1,6 @@
 // describe() / summary() (summary.h).
 #include "sql/analysis/summary.h"
+#include "common/strings.h"
 
 #include <cctype>
 #include <cstdlib>
@@ -13,11 +14,6 @@ PlanPtr node(PlanKind k, ExprList exprs, PlanPtr child) {
   p.exprs = std::move(exprs);
   p.children = {std::move(child)};
   return make_plan(std::move(p));
-}
-
-std::string lower(std::string s) {
-  for (auto& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  return s;
 }
 
 // A generated column name nobody's data uses (the plan refers to it by name).
@@ -35,7 +31,7 @@ PlanPtr rewrite_summary(const LogicalPlan& n, IdGen& ids, std::optional<Analysis
   std::vector<double> percentile(n.names.size(), -1);  // "25%" -> 0.25
   for (size_t j = 0; j < n.names.size(); ++j) {
     const std::string& s = n.names[j];
-    const std::string l = lower(s);
+    const std::string l = ascii_lower(s);
     if (l == "count" || l == "count_distinct" || l == "mean" || l == "stddev" || l == "min" || l == "max") continue;
     if (!l.empty() && l.back() == '%') {
       char* end = nullptr;
@@ -73,7 +69,7 @@ PlanPtr rewrite_summary(const LogicalPlan& n, IdGen& ids, std::optional<Analysis
     const ExprPtr& c = cols[i];
     ExprPtr casted = c->type.id == TypeId::String ? cast(c, DataType::double_(), true) : c;
     for (size_t j = 0; j < n.names.size(); ++j) {
-      const std::string l = lower(n.names[j]);
+      const std::string l = ascii_lower(n.names[j]);
       ExprPtr v = l == "count" ? unresolved_fn("count", {c})
                   : l == "count_distinct" ? unresolved_fn("count", {c}, true)
                   : l == "mean" ? unresolved_fn("avg", {casted})

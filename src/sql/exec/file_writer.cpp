@@ -1,4 +1,5 @@
 #include "sql/exec/file_writer.h"
+#include "common/strings.h"
 
 #include "sql/parquet/writer.h"
 
@@ -12,12 +13,6 @@ namespace spp::sql::exec {
 namespace {
 using col::Column;
 using col::TypeId;
-
-std::string lower(std::string_view s) {
-  std::string o(s);
-  for (auto& c : o) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return o;
-}
 
 // toSQLType: the type in double quotes, upper case as Spark's sql form.
 std::string sql_type(const col::ColType& t) {
@@ -382,7 +377,7 @@ class ParquetFormatter final : public RowFormatter {
       if (bs->empty() || *end != '\0' || v <= 0) return R::error("parquet.block.size must be a positive number of bytes, got " + *bs);
       f->block_size_ = v;
     }
-    if (auto d = o.get("parquet.enable.dictionary")) f->dictionary_ = lower(*d) != "false";
+    if (auto d = o.get("parquet.enable.dictionary")) f->dictionary_ = ascii_lower(*d) != "false";
     if (auto w = parquet::ParquetWriter::make(schema, codec.value(), f->block_size_, f->dictionary_); !w) return R::error(w.error_message());
     f->format_ = WriteFormat::Parquet;
     f->schema_ = schema;
@@ -415,7 +410,7 @@ class ParquetFormatter final : public RowFormatter {
 };
 
 std::optional<WriteFormat> write_format_from(std::string_view name) {
-  std::string n = lower(name);
+  std::string n = ascii_lower(name);
   if (n == "parquet") return WriteFormat::Parquet;
   if (n == "csv") return WriteFormat::Csv;
   if (n == "json") return WriteFormat::Json;
@@ -424,7 +419,7 @@ std::optional<WriteFormat> write_format_from(std::string_view name) {
 }
 
 Result<WriteCodec> write_codec_from(std::string_view name) {
-  std::string n = lower(name);
+  std::string n = ascii_lower(name);
   if (n == "none" || n == "uncompressed") return WriteCodec::None;
   if (n == "gzip") return WriteCodec::Gzip;
   if (n == "deflate") return WriteCodec::Deflate;

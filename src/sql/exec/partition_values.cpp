@@ -1,5 +1,6 @@
 // Partition discovery (see the header).
 #include "sql/exec/partition_values.h"
+#include "common/strings.h"
 
 #include <algorithm>
 #include <cctype>
@@ -17,12 +18,6 @@ int hex_digit(char c) {
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
-}
-
-std::string lower(std::string_view s) {
-  std::string o(s);
-  for (auto& c : o) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return o;
 }
 
 // The directory names of `path` (without its last component, the file), outermost first.
@@ -102,7 +97,7 @@ std::optional<std::vector<std::pair<std::string, std::string>>> parse_partition_
   std::vector<std::pair<std::string, std::string>> cols;  // innermost first while walking
   for (size_t i = dirs.size(); i-- > 0;) {
     const std::string_view d = dirs[i];
-    if (lower(d) == "_temporary") return std::nullopt;
+    if (ascii_lower(d) == "_temporary") return std::nullopt;
     const size_t eq = d.find('=');
     if (eq == std::string_view::npos || eq == 0) {
       if (!cols.empty()) break;
@@ -168,8 +163,8 @@ Result<PartitionColumns> infer_partition_columns(const std::vector<std::pair<std
     std::vector<std::string> names;
     for (const auto& c : *cols) names.push_back(c.first);
     std::vector<std::string> lnames, lhave;
-    for (const auto& n : names) lnames.push_back(lower(n));
-    for (const auto& n : out.names) lhave.push_back(lower(n));
+    for (const auto& n : names) lnames.push_back(ascii_lower(n));
+    for (const auto& n : out.names) lhave.push_back(ascii_lower(n));
     if (!have) {
       out.names = names;
       out.types.assign(names.size(), col::ColType::scalar(col::TypeId::Null));
@@ -202,12 +197,12 @@ col::ColumnPtr partition_value_column(std::string_view raw, const col::ColTypePt
 }
 
 std::optional<std::string> partition_raw_value(std::string_view file, std::string_view name) {
-  const std::string want = lower(name);
+  const std::string want = ascii_lower(name);
   auto dirs = dir_names(file);
   for (size_t i = dirs.size(); i-- > 0;) {
     const size_t eq = dirs[i].find('=');
     if (eq == std::string_view::npos || eq == 0) continue;
-    if (lower(unescape_path_name(dirs[i].substr(0, eq))) == want) return std::string(dirs[i].substr(eq + 1));
+    if (ascii_lower(unescape_path_name(dirs[i].substr(0, eq))) == want) return std::string(dirs[i].substr(eq + 1));
   }
   return std::nullopt;
 }

@@ -1,5 +1,6 @@
 // Parquet files (see the header).
 #include "sql/parquet/file_reader.h"
+#include "common/strings.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -52,11 +53,6 @@ class MemorySource final : public ByteSource {
  private:
   std::string b_;
 };
-
-std::string lower(std::string s) {
-  for (auto& c : s) c = char(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 // Where a column chunk starts: its dictionary page when it has one (some writers put 0 there
 // for "none").
@@ -187,7 +183,7 @@ Result<col::Batch> ParquetFile::read_row_group(int rg_index, const col::ColTypeP
     const col::ColType& type = want->children[i];
     const Field* field = nullptr;
     for (const auto& f : schema_.fields)
-      if (lower(f.name) == lower(name)) { field = &f; break; }
+      if (ascii_lower(f.name) == ascii_lower(name)) { field = &f; break; }
     if (!field || rg.num_rows == 0) {  // a column other files of the dataset have (mergeSchema): NULL here
       b.columns.push_back(col::make_null_column(col::make_type(type), rg.num_rows));
       continue;

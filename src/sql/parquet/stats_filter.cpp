@@ -1,5 +1,6 @@
 // Row-group skipping from statistics (see the header).
 #include "sql/parquet/stats_filter.h"
+#include "common/strings.h"
 
 #include <cmath>
 #include <cstring>
@@ -31,11 +32,6 @@ int cmp(const Val& a, const Val& b) {
     case Val::Dec: return a.dec < b.dec ? -1 : a.dec > b.dec;
   }
   return 0;
-}
-
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
 }
 
 const std::string* attr_name(const json& e, const std::vector<std::pair<int64_t, std::string>>& names) {
@@ -110,9 +106,9 @@ StatPredicate compile(const json& e, const std::vector<std::pair<int64_t, std::s
 
 // The leaf the scan reads for `column` (a flat top-level field, matched case-insensitively).
 const Leaf* flat_leaf(const ParquetFile& f, const std::string& column) {
-  const std::string want = lower(column);
+  const std::string want = ascii_lower(column);
   for (const auto& fld : f.schema().fields)
-    if (lower(fld.name) == want) return fld.flat ? &f.schema().leaves[size_t(fld.first_leaf)] : nullptr;
+    if (ascii_lower(fld.name) == want) return fld.flat ? &f.schema().leaves[size_t(fld.first_leaf)] : nullptr;
   return nullptr;
 }
 

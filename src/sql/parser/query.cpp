@@ -4,14 +4,10 @@
 #include <cctype>
 
 #include "sql/parser/parser_impl.h"
+#include "common/strings.h"
 
 namespace spp::sql::parser {
 namespace {
-
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 PlanPtr one_row() {
   LogicalPlan one;
@@ -104,7 +100,7 @@ PlanPtr Parser::query_term(int min_prec) {
   while (true) {
     int prec = is_kw("INTERSECT") ? 2 : (is_kw("UNION") || is_kw("EXCEPT") || is_kw("MINUS")) ? 1 : 0;
     if (prec == 0 || prec < min_prec) return l;
-    std::string op = lower(next().text);
+    std::string op = ascii_lower(next().text);
     bool all = accept_kw("ALL");
     if (!all) accept_kw("DISTINCT");
     PlanPtr r = query_term(prec + 1);
@@ -142,7 +138,7 @@ PlanPtr Parser::query_primary() {
 PlanPtr Parser::relation_named(const std::vector<std::string>& name) {
   if (name.size() == 1)
     for (size_t k = ctes_.size(); k-- > 0;)
-      if (lower(ctes_[k].name) == lower(name[0])) return cte_reference(k);
+      if (ascii_lower(ctes_[k].name) == ascii_lower(name[0])) return cte_reference(k);
   LogicalPlan r;
   r.kind = PlanKind::UnresolvedRelation;
   for (size_t k = 0; k < name.size(); ++k) {
@@ -527,7 +523,7 @@ PlanPtr Parser::relation_primary() {
 
 // range(end) / range(start, end[, step[, numPartitions]]): the one table-valued function here.
 PlanPtr Parser::table_function(const std::vector<std::string>& name, const Token& t) {
-  if (name.size() != 1 || lower(name[0]) != "range")
+  if (name.size() != 1 || ascii_lower(name[0]) != "range")
     fail_msg(t, "UNRESOLVABLE_TABLE_VALUED_FUNCTION", "Could not resolve `" + name.back() + "` to a table-valued function.");
   expect_op("(");
   std::vector<int64_t> v;

@@ -4,19 +4,10 @@
 #include <cctype>
 
 #include "sql/parser/parser_impl.h"
+#include "common/strings.h"
 
 namespace spp::sql::parser {
 namespace {
-
-std::string trim(const std::string& s) {
-  size_t b = s.find_first_not_of(" \t\r\n"), e = s.find_last_not_of(" \t\r\n");
-  return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
-}
-
-std::string lower_ascii(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 std::string join_name(const std::vector<std::string>& parts) {
   std::string s;
@@ -219,7 +210,7 @@ Statement Parser::statement() {
         accept_op("=");
         if (peek().kind != Tok::String) fail();
         std::string v = unescape_sql_string(next().text);
-        if (lower_ascii(k) == "storagelevel") st.value = v;
+        if (ascii_lower(k) == "storagelevel") st.value = v;
       } while (accept_op(","));
       expect_op(")");
     }
@@ -381,13 +372,13 @@ Statement Parser::statement() {
     std::string rest = text_.substr(begin);
     while (!at_end()) next();
     if (eq == std::string::npos) {
-      st.key = trim(rest);
-      if (!st.key.empty() && st.key.back() == ';') st.key = trim(st.key.substr(0, st.key.size() - 1));
+      st.key = ascii_trim(rest);
+      if (!st.key.empty() && st.key.back() == ';') st.key = ascii_trim(st.key.substr(0, st.key.size() - 1));
       return st;
     }
-    st.key = trim(text_.substr(begin, eq - begin));
-    st.value = trim(text_.substr(eq + 1));
-    if (!st.value.empty() && st.value.back() == ';') st.value = trim(st.value.substr(0, st.value.size() - 1));
+    st.key = ascii_trim(text_.substr(begin, eq - begin));
+    st.value = ascii_trim(text_.substr(eq + 1));
+    if (!st.value.empty() && st.value.back() == ';') st.value = ascii_trim(st.value.substr(0, st.value.size() - 1));
     if (st.value.size() >= 2 && (st.value[0] == '\'' || st.value[0] == '"') && st.value.back() == st.value[0])
       st.value = st.value.substr(1, st.value.size() - 2);
     if (st.key.size() >= 2 && st.key[0] == '`' && st.key.back() == '`') st.key = st.key.substr(1, st.key.size() - 2);
