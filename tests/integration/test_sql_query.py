@@ -151,7 +151,7 @@ def file_join():
         j.explain()
     c.unset("spark.sql.autoBroadcastJoinThreshold")
     return [rows(j), "BroadcastHashJoin" in text, "SortMergeJoin" in out2.getvalue(),
-            "PushedFilters: [GreaterThan(a,1)], ReadSchema: struct<a:int,b:string>" in text]
+            "PushedFilters: [IsNotNull(a), GreaterThan(a,1)], ReadSchema: struct<a:int,b:string>" in text]
 check("file_join", file_join)
 emit()
 spark.stop()

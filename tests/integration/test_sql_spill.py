@@ -48,8 +48,8 @@ after_sort = spilled()
 check("sort_spilled", lambda: after_sort[0] > after_agg[0])
 other = spark.range(0, N, 1, 2).select(F.col("id").alias("k"), (F.col("id") %% 5).alias("b"))
 check("smj", lambda: keys.join(other, "k").agg(F.count("*"), F.sum("b"), F.sum("v")).collect()[0][:])
-spark.conf.set("spark.sql.join.preferSortMergeJoin", "false")
-check("shj", lambda: keys.join(other, "k", "left").agg(F.count("*"), F.sum("b")).collect()[0][:])
+check("shj", lambda: keys.join(other.hint("shuffle_hash"), "k", "left").agg(F.count("*"), F.sum("b")).collect()[0][:])
+check("shj_plan", lambda: "ShuffledHashJoin" in spark._client.explain(keys.join(other.hint("shuffle_hash"), "k", "left")._plan, "simple"))
 after_join = spilled()
 check("join_spilled", lambda: after_join[0] > after_sort[0])
 emit()
@@ -69,4 +69,5 @@ def test_operators_spill_under_small_memory(tmp_path):
     assert res.result("sort_spilled")
     assert res.result("smj") == [N, sum(i % 5 for i in range(N)), N * (N - 1) // 2]
     assert res.result("shj") == [N, sum(i % 5 for i in range(N))]
+    assert res.result("shj_plan")
     assert res.result("join_spilled")

@@ -66,6 +66,16 @@ TEST_CASE("sql cache: persisted plans are scanned by later queries, explain draw
   CHECK(pq.analyzed->tree_string().find("InMemoryRelation") == std::string::npos);  // as Spark's analyzed plan
   const json frag = pq.stages.back().to_json()["plan"];
   CHECK(frag.dump().find("\"data\":\"cache:1\"") != std::string::npos);
+  // The scan shows the filter's conjuncts as its predicates (InMemoryTableScanExec); the Filter
+  // stays above it.
+  CHECK(physical(s, filter(base, gt(col("id"), 5))) ==
+        "== Physical Plan ==\n"
+        "*(1) Filter (id#NL > 5)\n"
+        "+- *(1) ColumnarToRow\n"
+        "   +- InMemoryTableScan [id#NL], [(id#NL > 5)]\n"
+        "         +- InMemoryRelation [id#NL], StorageLevel(disk, memory, deserialized, 1 replicas)\n"
+        "               +- *(1) Filter (id#NL > 3)\n"
+        "                  +- *(1) Range (0, 10, step=1, splits=2)\n\n");
   CHECK(s.take_dropped_caches().empty());
   CHECK(s.command(cmd("unpersist", {{"relation", base}})) == json::object());
   CHECK(s.take_dropped_caches() == std::vector<int>{1});

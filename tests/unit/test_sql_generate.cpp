@@ -159,9 +159,9 @@ TEST_CASE("sql generate: optimizer prunes the generator's input and keeps its fi
                  fn("and", {fn(">", {col("x"), lit_i(1)}), fn("<", {col("id"), lit_i(3)})}));
   // id < 3 runs before the rows multiply; x > 1 reads the generated column and stays above.
   CHECK(opt::optimize(analyzed(q))->tree_string() ==
-        "Filter (x#5 > 1)\n"
+        "Filter (isnotnull(x#5) AND (x#5 > 1))\n"
         "+- Generate explode(a#1), [1], false, [x#5]\n"
-        "   +- Filter (id#0 < 3)\n"
+        "   +- Filter (isnotnull(id#0) AND (id#0 < 3))\n"
         "      +- Project [id#0, a#1]\n"
         "         +- LogicalRDD [id#0, a#1, m#2, s#3], false\n");
 }

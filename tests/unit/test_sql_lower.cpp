@@ -78,7 +78,7 @@ json union_all(json l, json r) {
   return {{"setOp", {{"leftInput", l}, {"rightInput", r}, {"setOpType", "SET_OP_TYPE_UNION"}, {"isAll", true}, {"byName", false}}}};
 }
 json distinct(json in) { return {{"deduplicate", {{"input", in}, {"allColumnsAsKeys", true}}}}; }
-json hint(json in) { return {{"hint", {{"input", in}, {"name", "broadcast"}}}}; }
+json hint(json in, const char* name = "broadcast") { return {{"hint", {{"input", in}, {"name", name}}}}; }
 
 // createDataFrame(rows, ddl): rows as JSON values (null, numbers, strings; decimals as unscaled ints).
 json local(const char* ddl, const std::vector<json>& rows, int plan_id) {
@@ -381,32 +381,30 @@ const char* kR = "k INT, b STRING";
 std::vector<json> lrows() { return {{1, "x"}, {2, "y"}, {nullptr, "z"}, {3, "w"}}; }
 std::vector<json> rrows() { return {{1, "p"}, {1, "q"}, {3, "r"}, {nullptr, "s"}, {4, "t"}}; }
 
-Run join_run(SqlSession& s, const char* type, bool hint_left = false, const char* op = "==") {
+Run join_run(SqlSession& s, const char* type, bool hint_left = false, const char* op = "==",
+             const char* right_hint = nullptr) {
   json l = local(kL, lrows(), 10), r = local(kR, rrows(), 11);
+  if (right_hint) r = hint(r, right_hint);
   return run(s, join(hint_left ? hint(l) : l, r, type, fn(op, {colref("k", 10), colref("k", 11)})));
 }
 
-void check_joins(SqlSession& s, const std::string& expect_op) {
-  Run in = join_run(s, "JOIN_TYPE_INNER");
-  REQUIRE_MESSAGE(in.error.empty(), in.error);
-  CHECK_MESSAGE(in.ops.find(expect_op) != std::string::npos, in.ops);
-  CHECK(sorted(in.rows) == Rows{"1|x|1|p", "1|x|1|q", "3|w|3|r"});
-  Run left = join_run(s, "JOIN_TYPE_LEFT_OUTER");
-  REQUIRE_MESSAGE(left.error.empty(), left.error);
-  CHECK(sorted(left.rows) == Rows{"1|x|1|p", "1|x|1|q", "2|y|NULL|NULL", "3|w|3|r", "NULL|z|NULL|NULL"});
-  Run right = join_run(s, "JOIN_TYPE_RIGHT_OUTER");
-  REQUIRE_MESSAGE(right.error.empty(), right.error);
-  CHECK(sorted(right.rows) == Rows{"1|x|1|p", "1|x|1|q", "3|w|3|r", "NULL|NULL|4|t", "NULL|NULL|NULL|s"});
-  Run full = join_run(s, "JOIN_TYPE_FULL_OUTER");
-  REQUIRE_MESSAGE(full.error.empty(), full.error);
-  CHECK(sorted(full.rows) == Rows{"1|x|1|p", "1|x|1|q", "2|y|NULL|NULL", "3|w|3|r", "NULL|NULL|4|t",
-                                    "NULL|NULL|NULL|s", "NULL|z|NULL|NULL"});
-  Run semi = join_run(s, "JOIN_TYPE_LEFT_SEMI");
-  REQUIRE_MESSAGE(semi.error.empty(), semi.error);
-  CHECK(sorted(semi.rows) == Rows{"1|x", "3|w"});
-  Run anti = join_run(s, "JOIN_TYPE_LEFT_ANTI");
-  REQUIRE_MESSAGE(anti.error.empty(), anti.error);
-  CHECK(sorted(anti.rows) == Rows{"2|y", "NULL|z"});
+// Every join type's answer; `expect_op` is the operator the inner join runs as (and every other
+// type where `all_types`), `right_hint` a hint on the right input.
+void check_joins(SqlSession& s, const std::string& expect_op, const char* right_hint = nullptr, bool all_types = false) {
+  auto go = [&](const char* type) {
+    Run r = join_run(s, type, false, "==", right_hint);
+    REQUIRE_MESSAGE(r.error.empty(), r.error);
+    if (all_types || std::string(type) == "JOIN_TYPE_INNER") CHECK_MESSAGE(r.ops.find(expect_op) != std::string::npos, type << ": " << r.ops);
+    return sorted(r.rows);
+  };
+  CHECK(go("JOIN_TYPE_INNER") == Rows{"1|x|1|p", "1|x|1|q", "3|w|3|r"});
+  CHECK(go("JOIN_TYPE_LEFT_OUTER") == Rows{"1|x|1|p", "1|x|1|q", "2|y|NULL|NULL", "3|w|3|r", "NULL|z|NULL|NULL"});
+  if (!all_types)
+    CHECK(go("JOIN_TYPE_RIGHT_OUTER") == Rows{"1|x|1|p", "1|x|1|q", "3|w|3|r", "NULL|NULL|4|t", "NULL|NULL|NULL|s"});
+  CHECK(go("JOIN_TYPE_FULL_OUTER") == Rows{"1|x|1|p", "1|x|1|q", "2|y|NULL|NULL", "3|w|3|r", "NULL|NULL|4|t",
+                                           "NULL|NULL|NULL|s", "NULL|z|NULL|NULL"});
+  CHECK(go("JOIN_TYPE_LEFT_SEMI") == Rows{"1|x", "3|w"});
+  CHECK(go("JOIN_TYPE_LEFT_ANTI") == Rows{"2|y", "NULL|z"});
 }
 
 TEST_CASE("sql lower: broadcast hash joins, both build sides") {
@@ -425,9 +423,13 @@ TEST_CASE("sql lower: sort-merge and shuffled hash joins") {
   SqlSession s;
   REQUIRE(s.conf().set("spark.sql.shuffle.partitions", "3"));
   REQUIRE(s.conf().set("spark.sql.autoBroadcastJoinThreshold", "-1"));
-  check_joins(s, "SortMergeJoin");
-  REQUIRE(s.conf().set("spark.sql.join.preferSortMergeJoin", "false"));
-  check_joins(s, "ShuffledHashJoin");
+  check_joins(s, "SortMergeJoin", nullptr, true);
+  // SHUFFLE_HASH on the right input: every type that can build its right side (all but right
+  // outer) runs as a shuffled hash join; full outer included.
+  check_joins(s, "ShuffledHashJoin", "shuffle_hash", true);
+  Run right = join_run(s, "JOIN_TYPE_RIGHT_OUTER", false, "==", "shuffle_hash");  // hint ignored
+  CHECK_MESSAGE(right.ops.find("SortMergeJoin") != std::string::npos, right.ops);
+  CHECK(sorted(right.rows) == Rows{"1|x|1|p", "1|x|1|q", "3|w|3|r", "NULL|NULL|4|t", "NULL|NULL|NULL|s"});
 }
 
 TEST_CASE("sql lower: nested-loop and cartesian joins") {

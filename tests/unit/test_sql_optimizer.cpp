@@ -122,9 +122,59 @@ TEST_CASE("sql optimizer: a view's alias is no barrier: filters and pruning reac
   // so the filter and the column pruning reach the relation.
   json view = {{"subqueryAlias", {{"input", source("a INT, b STRING")}, {"alias", "t"}}}};
   auto p = analyzed(select(where(view, fn(">", {col("a"), lit_i(1)})), {col("a")}));
-  CHECK(opt::optimize(p)->tree_string() ==  // (Spark also infers isnotnull(a#0): not yet, see sql-engine.md)
-        "Filter (a#0 > 1)\n"
+  CHECK(opt::optimize(p)->tree_string() ==
+        "Filter (isnotnull(a#0) AND (a#0 > 1))\n"
         "+- Relation [a#0] csv\n");
+}
+
+TEST_CASE("sql optimizer: filters inferred from constraints (Spark's InferFiltersFromConstraints)") {
+  // A null-intolerant predicate implies isnotnull of the columns under it.
+  auto f = analyzed(where(local("a INT, b INT"), fn(">", {fn("+", {col("a"), col("b")}), lit_i(1)})));
+  CHECK(opt::infer_filters_from_constraints(f)->tree_string() ==
+        "Filter ((isnotnull(a#0) AND isnotnull(b#1)) AND ((a#0 + b#1) > 1))\n"
+        "+- LogicalRDD [a#0, b#1], false\n");
+  // Not through <=>, OR or a function that is not null-intolerant; not for non-nullable columns.
+  auto none = analyzed(where(local("a INT, b INT"), fn("or", {fn("<=>", {col("a"), lit_i(1)}), fn(">", {col("b"), lit_i(1)})})));
+  CHECK(opt::infer_filters_from_constraints(none) == none);
+  json range = {{"range", {{"start", 0}, {"end", 10}}}};
+  auto nn = analyzed(where(range, fn(">", {col("id"), lit_i(1)})));
+  CHECK(opt::infer_filters_from_constraints(nn) == nn);
+  // Idempotent: nothing more to infer the second time.
+  auto once = opt::infer_filters_from_constraints(f);
+  CHECK(opt::infer_filters_from_constraints(once) == once);
+
+  // Inner join: isnotnull of the keys on both sides; a = b with a > 1 gives b > 1 on the other side.
+  json j = {{"join", {{"left", local("k INT, a INT", 1)}, {"right", local("k2 INT, b INT", 2)}, {"joinType", "JOIN_TYPE_INNER"},
+                      {"joinCondition", fn("and", {fn("==", {col("k"), col("k2")}), fn("==", {col("a"), col("b")})})}}}};
+  auto inner = opt::push_down_predicates(analyzed(where(j, fn(">", {col("a"), lit_i(1)}))));
+  CHECK(opt::infer_filters_from_constraints(inner)->tree_string() ==
+        "Join Inner, ((k#0 = k2#2) AND (a#1 = b#3))\n"
+        ":- Filter isnotnull(k#0)\n"
+        ":  +- Filter (isnotnull(a#1) AND (a#1 > 1))\n"
+        ":     +- LogicalRDD [k#0, a#1], false\n"
+        "+- Filter (((b#3 > 1) AND isnotnull(k2#2)) AND isnotnull(b#3))\n"
+        "   +- LogicalRDD [k2#2, b#3], false\n");
+  // The whole optimizer pushes and combines them (Spark's second operator batch).
+  CHECK(opt::optimize(analyzed(where(j, fn(">", {col("a"), lit_i(1)}))))->tree_string() ==
+        "Join Inner, ((k#0 = k2#2) AND (a#1 = b#3))\n"
+        ":- Filter ((isnotnull(a#1) AND (a#1 > 1)) AND isnotnull(k#0))\n"
+        ":  +- LogicalRDD [k#0, a#1], false\n"
+        "+- Filter (((b#3 > 1) AND isnotnull(k2#2)) AND isnotnull(b#3))\n"
+        "   +- LogicalRDD [k2#2, b#3], false\n");
+  // Left outer: only the right side is filtered; the left keeps its NULL-keyed rows.
+  json lo = j;
+  lo["join"]["joinType"] = "JOIN_TYPE_LEFT_OUTER";
+  lo["join"]["joinCondition"] = fn("==", {col("k"), col("k2")});
+  CHECK(opt::infer_filters_from_constraints(analyzed(lo))->tree_string() ==
+        "Join LeftOuter, (k#0 = k2#2)\n"
+        ":- LogicalRDD [k#0, a#1], false\n"
+        "+- Filter isnotnull(k2#2)\n"
+        "   +- LogicalRDD [k2#2, b#3], false\n");
+  // Full outer: nothing.
+  json fo = lo;
+  fo["join"]["joinType"] = "JOIN_TYPE_FULL_OUTER";
+  auto full = analyzed(fo);
+  CHECK(opt::infer_filters_from_constraints(full) == full);
 }
 
 TEST_CASE("sql optimizer: limits") {

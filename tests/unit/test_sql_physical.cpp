@@ -82,9 +82,11 @@ TEST_CASE("sql physical: join selection by size and hints") {
   CHECK(explain(join("JOIN_TYPE_INNER")) ==
         "AdaptiveSparkPlan isFinalPlan=false\n"
         "+- BroadcastHashJoin [k#0], [k2#2], Inner, BuildRight, false\n"
-        "   :- Scan ExistingRDD[k#0,a#1]\n"
+        "   :- Filter isnotnull(k#0)\n"
+        "   :  +- Scan ExistingRDD[k#0,a#1]\n"
         "   +- BroadcastExchange HashedRelationBroadcastMode(List(k2#2),false), [plan_id=0]\n"
-        "      +- Scan ExistingRDD[k2#2,b#3]\n");
+        "      +- Filter isnotnull(k2#2)\n"
+        "         +- Scan ExistingRDD[k2#2,b#3]\n");
   PlannerOptions no_bc;
   no_bc.auto_broadcast_threshold = -1;
   CHECK(explain(join("JOIN_TYPE_INNER"), no_bc) ==
@@ -92,13 +94,15 @@ TEST_CASE("sql physical: join selection by size and hints") {
         "+- SortMergeJoin [k#0], [k2#2], Inner\n"
         "   :- Sort [k#0 ASC NULLS FIRST], false, 0\n"
         "   :  +- Exchange hashpartitioning(k#0, 200), ENSURE_REQUIREMENTS, [plan_id=0]\n"
-        "   :     +- Scan ExistingRDD[k#0,a#1]\n"
+        "   :     +- Filter isnotnull(k#0)\n"
+        "   :        +- Scan ExistingRDD[k#0,a#1]\n"
         "   +- Sort [k2#2 ASC NULLS FIRST], false, 0\n"
         "      +- Exchange hashpartitioning(k2#2, 200), ENSURE_REQUIREMENTS, [plan_id=1]\n"
-        "         +- Scan ExistingRDD[k2#2,b#3]\n");
+        "         +- Filter isnotnull(k2#2)\n"
+        "            +- Scan ExistingRDD[k2#2,b#3]\n");
+  // Without a size estimate that makes one side much smaller, sort-merge even when not preferred.
   no_bc.prefer_sort_merge_join = false;
-  CHECK(explain(join("JOIN_TYPE_LEFT_OUTER"), no_bc).find("ShuffledHashJoin [k#0], [k2#2], LeftOuter, BuildRight") !=
-        std::string::npos);
+  CHECK(explain(join("JOIN_TYPE_LEFT_OUTER"), no_bc).find("SortMergeJoin [k#0], [k2#2], LeftOuter") != std::string::npos);
   // Right outer can only build the left side.
   CHECK(explain(join("JOIN_TYPE_RIGHT_OUTER")).find("BroadcastHashJoin [k#0], [k2#2], RightOuter, BuildLeft, false") !=
         std::string::npos);
@@ -143,9 +147,9 @@ TEST_CASE("sql physical: scans get pushed filters and pruned columns") {
                          {"expressions", {col("b")}}}}};
   CHECK(explain(q) ==
         "*(1) Project [b#1]\n"
-        "+- *(1) Filter (a#0 > 1)\n"
-        "   +- FileScan csv [a#0,b#1] Batched: false, DataFilters: [(a#0 > 1)], Format: CSV, "
-        "Location: InMemoryFileIndex(1 paths)[file:/d/x.csv], PartitionFilters: [], PushedFilters: [GreaterThan(a,1)], "
+        "+- *(1) Filter (isnotnull(a#0) AND (a#0 > 1))\n"
+        "   +- FileScan csv [a#0,b#1] Batched: false, DataFilters: [isnotnull(a#0), (a#0 > 1)], Format: CSV, "
+        "Location: InMemoryFileIndex(1 paths)[file:/d/x.csv], PartitionFilters: [], PushedFilters: [IsNotNull(a), GreaterThan(a,1)], "
         "ReadSchema: struct<a:int,b:string>\n");
 }
 

@@ -113,15 +113,27 @@ PlanPtr prune_filters(const PlanPtr& p) {
   });
 }
 
+// Spark's CombineFilters: Filter(inner AND (the outer's deterministic conjuncts not already in
+// inner)), the outer's non-deterministic conjuncts staying in a filter above.
 PlanPtr combine_filters(const PlanPtr& p) {
   return plan_transform_up(p, [](const PlanPtr& n) -> PlanPtr {
     if (n->kind != PlanKind::Filter || n->children[0]->kind != PlanKind::Filter) return nullptr;
     const auto& inner = n->children[0];
     if (!inner->exprs[0]->deterministic()) return nullptr;
-    ExprList cs = split_conjuncts(inner->exprs[0]);
-    for (const auto& c : split_conjuncts(n->exprs[0]))
-      if (std::none_of(cs.begin(), cs.end(), [&](const ExprPtr& x) { return expr_equal(*x, *c); })) cs.push_back(c);
-    return filter(make_and(cs), inner->children[0]);
+    const ExprList have = split_conjuncts(inner->exprs[0]);
+    ExprList add, nondet;
+    for (const auto& c : split_conjuncts(n->exprs[0])) {
+      if (!c->deterministic()) nondet.push_back(c);
+      else if (std::none_of(have.begin(), have.end(), [&](const ExprPtr& x) { return expr_equal(*x, *c); }) &&
+               std::none_of(add.begin(), add.end(), [&](const ExprPtr& x) { return expr_equal(*x, *c); }))
+        add.push_back(c);
+    }
+    if (add.empty() && nondet.size() == split_conjuncts(n->exprs[0]).size()) return nullptr;  // nothing merges
+    PlanPtr merged = add.empty() ? inner
+                                 : filter(call("and", {inner->exprs[0], make_and(add)}, DataType::boolean(),
+                                               inner->exprs[0]->nullable || make_and(add)->nullable),
+                                          inner->children[0]);
+    return nondet.empty() ? merged : filter(make_and(nondet), merged);
   });
 }
 
@@ -446,12 +458,19 @@ PlanPtr optimize(const PlanPtr& plan) {
   // Spark's "Finish Analysis" batch first: a view's or a subquery's alias only names columns
   // for the analyzer, and left in place it stops filters and column pruning at the view.
   PlanPtr cur = replace_set_operations(eliminate_subquery_aliases(plan));  // then "Replace Operators", once
-  for (int i = 0; i < 100; ++i) {
-    PlanPtr next = cur;
-    for (auto rule : batch) next = rule(next);
-    if (next == cur) break;
-    cur = next;
-  }
+  auto operator_optimization = [&] {
+    for (int i = 0; i < 100; ++i) {
+      PlanPtr next = cur;
+      for (auto rule : batch) next = rule(next);
+      if (next == cur) break;
+      cur = next;
+    }
+  };
+  // As Spark's batches: operator optimization, "Infer Filters" once, operator optimization again
+  // (which pushes the inferred filters down to the scans).
+  operator_optimization();
+  cur = infer_filters_from_constraints(cur);
+  operator_optimization();
   return extract_python_udfs(cur);
 }
 

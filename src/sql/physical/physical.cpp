@@ -240,7 +240,8 @@ std::string PhysicalPlan::node_string() const {
         return "Scan ExistingRDD" + list(output_attrs, ",");
       if (data_ref == "empty") return "LocalTableScan <empty>, " + list(output_attrs);
       return "LocalTableScan " + list(output_attrs);
-    case PhysKind::InMemoryTableScan: return "InMemoryTableScan " + list(output_attrs);
+    case PhysKind::InMemoryTableScan:
+      return "InMemoryTableScan " + list(output_attrs) + (exprs.empty() ? "" : ", " + list(exprs));
     case PhysKind::ColumnarToRow: return "ColumnarToRow";
     case PhysKind::Range:
       return "Range (" + std::to_string(start) + ", " + std::to_string(end) + ", step=" + std::to_string(step) +

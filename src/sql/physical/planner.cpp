@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/strings.h"
 #include "sql/analysis/functions.h"
 #include "sql/optimizer/optimizer.h"
 #include "sql/physical/physical.h"
@@ -36,16 +37,26 @@ bool can_build_right(JoinType t) {
          t == JoinType::LeftAnti;
 }
 bool can_build_left(JoinType t) { return t == JoinType::Inner || t == JoinType::Cross || t == JoinType::RightOuter; }
+// A shuffled hash join can also build either side of a full outer join (Spark 3.1+).
+bool shj_can_build_left(JoinType t) { return can_build_left(t) || t == JoinType::FullOuter; }
+bool shj_can_build_right(JoinType t) { return can_build_right(t) || t == JoinType::FullOuter; }
 
-bool has_broadcast_hint(const PlanPtr& p) {
+// A join side's strategy hint (Spark's JoinStrategyHint), found through the aliases, projections
+// and filters above the Hint node: the names ResolveJoinStrategyHints knows, case-insensitive.
+enum class JoinHint { None, Broadcast, ShuffleMerge, ShuffleHash, ShuffleReplicateNl };
+
+JoinHint join_hint(const PlanPtr& p) {
   const LogicalPlan* n = p.get();
   while (n->kind == PlanKind::SubqueryAlias || n->kind == PlanKind::Project || n->kind == PlanKind::Filter) {
     n = n->children[0].get();
   }
-  if (n->kind != PlanKind::Hint) return false;
-  std::string h = n->name;
-  for (auto& c : h) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return h == "broadcast" || h == "broadcastjoin" || h == "mapjoin";
+  if (n->kind != PlanKind::Hint) return JoinHint::None;
+  const std::string h = ascii_lower(n->name);
+  if (h == "broadcast" || h == "broadcastjoin" || h == "mapjoin") return JoinHint::Broadcast;
+  if (h == "shuffle_merge" || h == "mergejoin" || h == "merge") return JoinHint::ShuffleMerge;
+  if (h == "shuffle_hash") return JoinHint::ShuffleHash;
+  if (h == "shuffle_replicate_nl") return JoinHint::ShuffleReplicateNl;
+  return JoinHint::None;
 }
 
 int64_t row_size(const ExprList& out) {
@@ -221,23 +232,59 @@ struct Planner {
       }
     JoinType jt = j->join_type == JoinType::Cross && !lk.empty() ? JoinType::Inner : j->join_type;
     int64_t ls = estimate_size(j->children[0]), rs = estimate_size(j->children[1]);
-    bool lh = has_broadcast_hint(j->children[0]), rh = has_broadcast_hint(j->children[1]);
-    int64_t th = opts.auto_broadcast_threshold;
-    bool bl = can_build_left(jt) && (lh || (th >= 0 && ls <= th));
-    bool br = can_build_right(jt) && (rh || (th >= 0 && rs <= th));
-    if (lh && !rh && bl) br = false;
-    if (rh && !lh && br) bl = false;
-    bool build_left = bl && (!br || ls < rs || (lh && !rh));
+    const JoinHint lh = join_hint(j->children[0]), rh = join_hint(j->children[1]);
+    auto hinted = [&](JoinHint h) { return lh == h || rh == h; };
+    const int64_t th = opts.auto_broadcast_threshold;
+    // Spark's getBuildSide: both sides possible -> the smaller one, the right on a tie.
+    auto pick_left = [&](bool l_ok, bool r_ok) { return l_ok && (!r_ok || ls < rs); };
+    // Spark's JoinSelection: the hinted strategies first (a broadcast hint builds only the
+    // hinted sides); when none applies, the join is planned as if unhinted.
+    bool bl = can_build_left(jt) && lh == JoinHint::Broadcast;
+    bool br = can_build_right(jt) && rh == JoinHint::Broadcast;
+    bool hl = false, hr = false, merge = false, replicate = false;
+    if (!bl && !br) {
+      if (!lk.empty() && hinted(JoinHint::ShuffleMerge)) {
+        merge = true;
+      } else if (!lk.empty() && hinted(JoinHint::ShuffleHash)) {
+        hl = shj_can_build_left(jt) && lh == JoinHint::ShuffleHash;
+        hr = shj_can_build_right(jt) && rh == JoinHint::ShuffleHash;
+      }
+      if (!merge && !hl && !hr && hinted(JoinHint::ShuffleReplicateNl) && jt == JoinType::Inner) replicate = true;
+    }
+    if (!bl && !br && !merge && !hl && !hr && !replicate) {
+      bl = can_build_left(jt) && th >= 0 && ls <= th;
+      br = can_build_right(jt) && th >= 0 && rs <= th;
+      // Shuffled hash join without hints: sort-merge not preferred and a side fits a local
+      // hash map (canBuildLocalHashMapBySize: size < threshold x shuffle partitions) and is much
+      // smaller than the other (muchSmaller: 3x).
+      if (!bl && !br && !lk.empty() && !opts.prefer_sort_merge_join) {
+        const double local_map = static_cast<double>(th) * opts.shuffle_partitions;
+        auto fits = [&](int64_t a, int64_t o) { return static_cast<double>(a) < local_map && 3.0 * a <= static_cast<double>(o); };
+        hl = shj_can_build_left(jt) && fits(ls, rs);
+        hr = shj_can_build_right(jt) && fits(rs, ls);
+      }
+    }
     ExprPtr cond = other.empty() ? nullptr : opt::make_and(other);
     std::shared_ptr<PhysicalPlan> out;
-    if (!lk.empty()) {
-      if (bl || br) out = node(PhysKind::BroadcastHashJoin, {l, r});
-      else if (!opts.prefer_sort_merge_join) out = node(PhysKind::ShuffledHashJoin, {l, r});
-      else out = node(PhysKind::SortMergeJoin, {l, r});
+    if (replicate) {
+      // SHUFFLE_REPLICATE_NL: a cartesian product; the keys become its condition.
+      ExprList eqs = other;
+      for (size_t i = 0; i < lk.size(); ++i) eqs.push_back(call("=", {lk[i], rk[i]}, DataType::boolean(), false));
+      if (!eqs.empty()) cond = opt::make_and(eqs);
+      out = node(PhysKind::CartesianProduct, {l, r});
+    } else if (!lk.empty()) {
+      if (bl || br) {
+        out = node(PhysKind::BroadcastHashJoin, {l, r});
+        out->build_left = pick_left(bl, br);
+      } else if (hl || hr) {
+        out = node(PhysKind::ShuffledHashJoin, {l, r});
+        out->build_left = pick_left(hl, hr);
+      } else {
+        out = node(PhysKind::SortMergeJoin, {l, r});
+        out->build_left = false;
+      }
       out->left_keys = lk;
       out->right_keys = rk;
-      out->build_left = (bl || br) ? build_left : ls < rs && can_build_left(jt);
-      if (out->kind == PhysKind::ShuffledHashJoin && !can_build_left(jt)) out->build_left = false;
     } else if ((jt == JoinType::Inner || jt == JoinType::Cross) && !bl && !br) {
       out = node(PhysKind::CartesianProduct, {l, r});
     } else {
@@ -251,10 +298,13 @@ struct Planner {
 
   // Spark's InMemoryScans: a scan of the cached relation's `cols`, under ColumnarToRow when every
   // column of the relation is primitive (the default cache serializer's columnar output).
-  PhysPtr in_memory_scan(const PlanPtr& rel, const ExprList& cols) {
+  // `filter`: a Filter right above, whose conjuncts the scan shows as its predicates
+  // (InMemoryTableScanExec's `[isnotnull(a#0), (a#0 > 1)]`; the Filter stays above).
+  PhysPtr in_memory_scan(const PlanPtr& rel, const ExprList& cols, const PlanPtr* filter = nullptr) {
     auto n = node(PhysKind::InMemoryTableScan);
     n->id = rel->n;
     n->output_attrs = cols;
+    if (filter) n->exprs = opt::split_conjuncts((*filter)->exprs[0]);
     n->data_attrs = rel->output_attrs;
     n->name = rel->name;
     n->inner_tree = rel->cached_tree;
@@ -284,21 +334,17 @@ struct Planner {
     }
     if (filter)
       foreach_expr((*filter)->exprs[0], [&](const Expr& x) { if (x.kind == ExprKind::Attribute) need.insert(x.id); });
-    if (plain && proj_ids == need) {
-      PhysPtr s = in_memory_scan(rel, p->exprs);
+    // pruneFilterProject rebuilds the filter from its conjuncts, left-deep.
+    auto filtered = [&](PhysPtr s) -> PhysPtr {
       if (!filter) return s;
       auto f = node(PhysKind::Filter, {s});
-      f->exprs = (*filter)->exprs;
+      f->exprs = {opt::make_and(opt::split_conjuncts((*filter)->exprs[0]))};
       return f;
-    }
+    };
+    if (plain && proj_ids == need) return filtered(in_memory_scan(rel, p->exprs, filter));
     ExprList cols;
     for (const auto& a : rel->output_attrs) if (need.count(a->id)) cols.push_back(a);
-    PhysPtr s = in_memory_scan(rel, cols);
-    if (filter) {
-      auto f = node(PhysKind::Filter, {s});
-      f->exprs = (*filter)->exprs;
-      s = f;
-    }
+    PhysPtr s = filtered(in_memory_scan(rel, cols, filter));
     auto n = node(PhysKind::Project, {s});
     n->exprs = p->exprs;
     return n;
@@ -339,15 +385,27 @@ struct Planner {
         return n;
       }
       case PlanKind::Filter: {
+        if (p->children[0]->kind == PlanKind::InMemoryRelation) {
+          PlanPtr proj = make_plan([&] {
+            LogicalPlan all;
+            all.kind = PlanKind::Project;
+            all.exprs = p->children[0]->output();
+            all.children = {p};
+            return all;
+          }());
+          return pruned_in_memory_scan(proj);
+        }
         auto c = child();
         if (!c) return nullptr;
+        auto n = node(PhysKind::Filter, {c});
+        n->exprs = p->exprs;
         if (c->kind == PhysKind::FileScan) {  // predicate pushdown into the scan (kept above too)
           auto s = std::make_shared<PhysicalPlan>(*c);
           s->exprs = opt::split_conjuncts(p->exprs[0]);
-          c = s;
+          n->children = {s};
+          // FileSourceStrategy rebuilds the filter above the scan from the conjuncts, left-deep.
+          n->exprs = {opt::make_and(s->exprs)};
         }
-        auto n = node(PhysKind::Filter, {c});
-        n->exprs = p->exprs;
         return n;
       }
       case PlanKind::Aggregate: {
