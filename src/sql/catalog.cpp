@@ -2,6 +2,7 @@
 // other processes share the file through SQLite's locking (busy timeout, immediate
 // transactions for read-modify-write changes).
 #include "sql/catalog.h"
+#include "common/strings.h"
 
 #include <sqlite3.h>
 
@@ -15,11 +16,6 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
-
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 // One prepared statement; text columns by index, parameters bound in order.
 class Stmt {
@@ -150,7 +146,7 @@ Status Catalog::exec(const std::string& sql) {
 
 Result<std::optional<CatalogDatabase>> Catalog::get_database(const std::string& name_in) {
   using R = Result<std::optional<CatalogDatabase>>;
-  const std::string name = lower(name_in);
+  const std::string name = ascii_lower(name_in);
   auto o = open(false);
   if (!o) return R::error(o.error_message());
   if (o.value()) {
@@ -178,7 +174,7 @@ Result<std::vector<CatalogDatabase>> Catalog::list_databases() {
 }
 
 Result<bool> Catalog::create_database(CatalogDatabase d) {
-  d.name = lower(d.name);
+  d.name = ascii_lower(d.name);
   if (d.name == "default") return false;
   if (d.location.empty()) d.location = (fs::path(warehouse_) / (d.name + ".db")).string();
   auto o = open(true);
@@ -194,7 +190,7 @@ Result<bool> Catalog::create_database(CatalogDatabase d) {
 }
 
 Result<bool> Catalog::drop_database(const std::string& name_in, bool cascade) {
-  const std::string name = lower(name_in);
+  const std::string name = ascii_lower(name_in);
   auto o = open(false);
   if (!o || !o.value()) return o;
   Txn txn(db_);
@@ -216,11 +212,11 @@ Result<bool> Catalog::drop_database(const std::string& name_in, bool cascade) {
 }
 
 Result<std::string> Catalog::default_location(const std::string& db, const std::string& table) {
-  if (lower(db) == "default") return (fs::path(warehouse_) / lower(table)).string();
+  if (ascii_lower(db) == "default") return (fs::path(warehouse_) / ascii_lower(table)).string();
   auto d = get_database(db);
   if (!d) return Result<std::string>::error(d.error_message());
-  const std::string base = d.value() ? d.value()->location : (fs::path(warehouse_) / (lower(db) + ".db")).string();
-  return (fs::path(base) / lower(table)).string();
+  const std::string base = d.value() ? d.value()->location : (fs::path(warehouse_) / (ascii_lower(db) + ".db")).string();
+  return (fs::path(base) / ascii_lower(table)).string();
 }
 
 Result<std::optional<CatalogTable>> Catalog::get_table(const std::string& db, const std::string& name) {
@@ -230,7 +226,7 @@ Result<std::optional<CatalogTable>> Catalog::get_table(const std::string& db, co
   if (!o.value()) return std::optional<CatalogTable>();
   Stmt s(db_, std::string("SELECT ") + kTableColumns + " FROM tables WHERE db = ? AND name = ?");
   if (!s.ok()) return R::error("catalog " + path_ + ": " + s.error());
-  s.bind(lower(db)).bind(lower(name));
+  s.bind(ascii_lower(db)).bind(ascii_lower(name));
   if (s.step() == SQLITE_ROW) return std::optional<CatalogTable>(table_from(s));
   if (s.code() != SQLITE_DONE) return R::error("catalog " + path_ + ": " + s.error());
   return std::optional<CatalogTable>();
@@ -244,7 +240,7 @@ Result<std::vector<CatalogTable>> Catalog::list_tables(const std::string& db) {
   if (!o.value()) return out;
   Stmt s(db_, std::string("SELECT ") + kTableColumns + " FROM tables WHERE db = ? ORDER BY name");
   if (!s.ok()) return R::error("catalog " + path_ + ": " + s.error());
-  s.bind(lower(db));
+  s.bind(ascii_lower(db));
   while (s.step() == SQLITE_ROW) out.push_back(table_from(s));
   if (s.code() != SQLITE_DONE) return R::error("catalog " + path_ + ": " + s.error());
   return out;
@@ -264,7 +260,7 @@ Result<bool> Catalog::create_table(const CatalogTable& t) {
                                          std::chrono::system_clock::now().time_since_epoch()).count();
   Stmt s(db_, std::string("INSERT OR IGNORE INTO tables(") + kTableColumns + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
   if (!s.ok()) return Result<bool>::error("catalog " + path_ + ": " + s.error());
-  s.bind(lower(t.db)).bind(lower(t.name)).bind(t.type).bind(lower(t.provider)).bind(t.location).bind(t.schema)
+  s.bind(ascii_lower(t.db)).bind(ascii_lower(t.name)).bind(t.type).bind(ascii_lower(t.provider)).bind(t.location).bind(t.schema)
       .bind(json(t.partition_columns).dump()).bind(options_json(t.options).dump()).bind(now);
   if (s.step() != SQLITE_DONE) return Result<bool>::error("catalog " + path_ + ": " + s.error());
   return sqlite3_changes(db_) > 0;
@@ -276,8 +272,8 @@ Status Catalog::update_table(const CatalogTable& t) {
   Stmt s(db_, "UPDATE tables SET type = ?, provider = ?, location = ?, schema = ?, partition_columns = ?, options = ? "
               "WHERE db = ? AND name = ?");
   if (!s.ok()) return Status::error("catalog " + path_ + ": " + s.error());
-  s.bind(t.type).bind(lower(t.provider)).bind(t.location).bind(t.schema).bind(json(t.partition_columns).dump())
-      .bind(options_json(t.options).dump()).bind(lower(t.db)).bind(lower(t.name));
+  s.bind(t.type).bind(ascii_lower(t.provider)).bind(t.location).bind(t.schema).bind(json(t.partition_columns).dump())
+      .bind(options_json(t.options).dump()).bind(ascii_lower(t.db)).bind(ascii_lower(t.name));
   if (s.step() != SQLITE_DONE) return Status::error("catalog " + path_ + ": " + s.error());
   return Status::ok();
 }
@@ -292,14 +288,14 @@ Result<std::optional<CatalogTable>> Catalog::drop_table(const std::string& db, c
   std::optional<CatalogTable> found;
   {
     Stmt s(db_, std::string("SELECT ") + kTableColumns + " FROM tables WHERE db = ? AND name = ?");
-    s.bind(lower(db)).bind(lower(name));
+    s.bind(ascii_lower(db)).bind(ascii_lower(name));
     if (s.step() == SQLITE_ROW) found = table_from(s);
     else if (s.code() != SQLITE_DONE) return R::error("catalog " + path_ + ": " + s.error());
   }
   if (!found) return found;
   for (const char* q : {"DELETE FROM partitions WHERE db = ? AND tbl = ?", "DELETE FROM tables WHERE db = ? AND name = ?"}) {
     Stmt s(db_, q);
-    s.bind(lower(db)).bind(lower(name));
+    s.bind(ascii_lower(db)).bind(ascii_lower(name));
     if (s.step() != SQLITE_DONE) return R::error("catalog " + path_ + ": " + s.error());
   }
   if (!txn.commit()) return R::error("catalog " + path_ + ": " + sqlite3_errmsg(db_));
@@ -311,7 +307,7 @@ Result<bool> Catalog::add_partition(const std::string& db, const std::string& ta
   if (!o) return o;
   Stmt s(db_, "INSERT OR IGNORE INTO partitions(db, tbl, spec, location) VALUES (?, ?, ?, ?)");
   if (!s.ok()) return Result<bool>::error("catalog " + path_ + ": " + s.error());
-  s.bind(lower(db)).bind(lower(table)).bind(p.spec).bind(p.location);
+  s.bind(ascii_lower(db)).bind(ascii_lower(table)).bind(p.spec).bind(p.location);
   if (s.step() != SQLITE_DONE) return Result<bool>::error("catalog " + path_ + ": " + s.error());
   return sqlite3_changes(db_) > 0;
 }
@@ -324,7 +320,7 @@ Result<std::vector<CatalogPartition>> Catalog::list_partitions(const std::string
   if (!o.value()) return out;
   Stmt s(db_, "SELECT spec, location FROM partitions WHERE db = ? AND tbl = ? ORDER BY spec");
   if (!s.ok()) return R::error("catalog " + path_ + ": " + s.error());
-  s.bind(lower(db)).bind(lower(table));
+  s.bind(ascii_lower(db)).bind(ascii_lower(table));
   while (s.step() == SQLITE_ROW) out.push_back({s.text(0), s.text(1)});
   if (s.code() != SQLITE_DONE) return R::error("catalog " + path_ + ": " + s.error());
   return out;
@@ -336,7 +332,7 @@ Status Catalog::drop_partition(const std::string& db, const std::string& table, 
   if (!o.value()) return Status::ok();
   Stmt s(db_, "DELETE FROM partitions WHERE db = ? AND tbl = ? AND spec = ?");
   if (!s.ok()) return Status::error("catalog " + path_ + ": " + s.error());
-  s.bind(lower(db)).bind(lower(table)).bind(spec);
+  s.bind(ascii_lower(db)).bind(ascii_lower(table)).bind(spec);
   if (s.step() != SQLITE_DONE) return Status::error("catalog " + path_ + ": " + s.error());
   return Status::ok();
 }

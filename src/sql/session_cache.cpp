@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "sql/analysis/errors.h"
+#include "common/strings.h"
 #include "sql/connect/decode.h"
 #include "sql/optimizer/optimizer.h"
 #include "sql/parser/parser.h"
@@ -26,11 +27,6 @@ json default_level() {
 
 json none_level() {
   return {{"use_disk", false}, {"use_memory", false}, {"use_off_heap", false}, {"deserialized", false}, {"replication", 1}};
-}
-
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
 }
 
 json rows_of(json rows) { return {{"rows", std::move(rows)}}; }
@@ -121,8 +117,8 @@ json SqlSession::catalog_command(const json& body) {
     if (a.contains("dbName") && a["dbName"].is_string()) name = to_sql_id({a["dbName"].get<std::string>()}) + "." + name;
     auto parts = parse_identifier(name);
     if (!parts) return rows_of({{false}});
-    if (parts->size() == 1 && views_.count(lower((*parts)[0]))) return rows_of({{true}});
-    if (parts->size() == 2 && lower((*parts)[0]) == "global_temp") return rows_of({{lookup(*parts) != nullptr}});
+    if (parts->size() == 1 && views_.count(ascii_lower((*parts)[0]))) return rows_of({{true}});
+    if (parts->size() == 2 && ascii_lower((*parts)[0]) == "global_temp") return rows_of({{lookup(*parts) != nullptr}});
     return rows_of({{find_table(*parts).has_value()}});
   }
   if (op == "databaseExists") {
@@ -193,7 +189,7 @@ json SqlSession::catalog_command(const json& body) {
     if (auto* err = std::get_if<json>(&r)) return *err;
     json rows = json::array();
     std::vector<std::string> part_cols;  // a catalog table's partition columns: isPartition
-    if (auto parts = parse_identifier(a.value("tableName", "")); parts && !(parts->size() == 1 && views_.count(lower((*parts)[0]))))
+    if (auto parts = parse_identifier(a.value("tableName", "")); parts && !(parts->size() == 1 && views_.count(ascii_lower((*parts)[0]))))
       if (auto t = find_table(*parts)) part_cols = t->partition_columns;
     for (const auto& f : plan_schema(std::get<PlanPtr>(r)).fields) {
       const bool is_part = std::find(part_cols.begin(), part_cols.end(), f.name) != part_cols.end();

@@ -11,6 +11,7 @@
 #include <set>
 
 #include "sql/analysis/errors.h"
+#include "common/strings.h"
 #include "sql/connect/decode.h"
 #include "sql/parser/parser.h"
 #include "sql/session.h"
@@ -21,12 +22,7 @@ using nlohmann::json;
 
 namespace {
 
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-bool same_name(const std::string& a, const std::string& b) { return lower(a) == lower(b); }
+bool same_name(const std::string& a, const std::string& b) { return ascii_lower(a) == ascii_lower(b); }
 
 json err(const AnalysisError& e) { return {{"error", error_json(e, nullptr)}}; }
 // `text` as Spark's message: `[CLASS] …` (added unless there already), legacy classes bare.
@@ -52,10 +48,10 @@ std::string qualified(const CatalogTable& t) { return to_sql_id({"spark_catalog"
 bool like_pattern(const std::string& name, const std::string& pattern) {
   if (pattern.empty()) return true;
   size_t b = 0;
-  const std::string s = lower(name);
+  const std::string s = ascii_lower(name);
   while (b <= pattern.size()) {
     size_t e = pattern.find('|', b);
-    std::string alt = lower(pattern.substr(b, e == std::string::npos ? std::string::npos : e - b));
+    std::string alt = ascii_lower(pattern.substr(b, e == std::string::npos ? std::string::npos : e - b));
     alt.erase(0, alt.find_first_not_of(' '));
     alt.erase(alt.find_last_not_of(' ') + 1);
     size_t i = 0, j = 0, star = std::string::npos, mark = 0;
@@ -168,9 +164,9 @@ std::string absolute_path(const std::string& p) {
 }  // namespace
 
 std::optional<std::pair<std::string, std::string>> SqlSession::table_ident(const std::vector<std::string>& parts) const {
-  if (parts.size() == 1) return std::make_pair(current_db_, lower(parts[0]));
-  if (parts.size() == 2) return std::make_pair(lower(parts[0]), lower(parts[1]));
-  if (parts.size() == 3 && lower(parts[0]) == "spark_catalog") return std::make_pair(lower(parts[1]), lower(parts[2]));
+  if (parts.size() == 1) return std::make_pair(current_db_, ascii_lower(parts[0]));
+  if (parts.size() == 2) return std::make_pair(ascii_lower(parts[0]), ascii_lower(parts[1]));
+  if (parts.size() == 3 && ascii_lower(parts[0]) == "spark_catalog") return std::make_pair(ascii_lower(parts[1]), ascii_lower(parts[2]));
   return std::nullopt;
 }
 
@@ -283,7 +279,7 @@ static void scanned_paths(const PlanPtr& p, std::set<std::string>& out) {
   if (p->kind == PlanKind::DataSource) {
     for (const auto& path : p->paths) out.insert(absolute_path(path));
     for (const auto& [k, v] : p->options)
-      if (lower(k) == "basepath") out.insert(absolute_path(v));
+      if (ascii_lower(k) == "basepath") out.insert(absolute_path(v));
   }
   for (const auto& c : p->children) scanned_paths(c, out);
 }
@@ -349,7 +345,7 @@ std::variant<TableWrite, json> SqlSession::plan_table_write(const json& op) {
       // By position; static partition values (INSERT … PARTITION (k = v)) fill their columns.
       std::map<std::string, std::string> statics;
       for (const auto& kv : op.value("staticPartitions", json::array()))
-        if (kv.is_array() && kv.size() == 2) statics[lower(kv[0].get<std::string>())] = kv[1].is_string() ? kv[1].get<std::string>() : "";
+        if (kv.is_array() && kv.size() == 2) statics[ascii_lower(kv[0].get<std::string>())] = kv[1].is_string() ? kv[1].get<std::string>() : "";
       // INSERT INTO t (c, …): the listed columns take the query's, the others NULL.
       std::vector<std::string> listed;
       for (const auto& c : op.value("columns", std::vector<std::string>{})) {
@@ -359,8 +355,8 @@ std::variant<TableWrite, json> SqlSession::plan_table_write(const json& op) {
                                    "[UNRESOLVED_COLUMN.WITHOUT_SUGGESTION] A column or function parameter with name " +
                                        to_sql_id({c}) + " cannot be resolved."});
         if (std::any_of(listed.begin(), listed.end(), [&](const std::string& x) { return same_name(x, f->name); }))
-          return err("COLUMN_ALREADY_EXISTS", "42711", "[COLUMN_ALREADY_EXISTS] The column " + to_sql_id({lower(c)}) +
-                     " already exists. Consider to choose another name or rename the existing column.", {{"columnName", to_sql_id({lower(c)})}});
+          return err("COLUMN_ALREADY_EXISTS", "42711", "[COLUMN_ALREADY_EXISTS] The column " + to_sql_id({ascii_lower(c)}) +
+                     " already exists. Consider to choose another name or rename the existing column.", {{"columnName", to_sql_id({ascii_lower(c)})}});
         listed.push_back(f->name);
       }
       auto listed_at = [&](const std::string& name) -> int {
@@ -372,7 +368,7 @@ std::variant<TableWrite, json> SqlSession::plan_table_write(const json& op) {
       if (in_schema.fields.size() != wanted) {
         std::string tcols, dcols;
         for (const auto& f : tf)
-          if (!statics.count(lower(f.name)) && (listed.empty() || listed_at(f.name) >= 0))
+          if (!statics.count(ascii_lower(f.name)) && (listed.empty() || listed_at(f.name) >= 0))
             tcols += (tcols.empty() ? "" : ", ") + to_sql_id({f.name});
         for (const auto& f : in_schema.fields) dcols += (dcols.empty() ? "" : ", ") + to_sql_id({f.name});
         const bool few = in_schema.fields.size() < wanted;
@@ -386,7 +382,7 @@ std::variant<TableWrite, json> SqlSession::plan_table_write(const json& op) {
       for (size_t i = 0; i < in_schema.fields.size(); ++i) names.push_back("__c" + std::to_string(i));
       size_t next = 0;
       for (const auto& f : tf) {
-        auto st = statics.find(lower(f.name));
+        auto st = statics.find(ascii_lower(f.name));
         json e;
         DataType from = DataType::string();
         if (st != statics.end()) {
@@ -407,7 +403,7 @@ std::variant<TableWrite, json> SqlSession::plan_table_write(const json& op) {
                    "being read from. The target table is " + qualified(t) + ".", {{"table", qualified(t)}});
       as_write_of(t, {{"project", {{"input", renamed}, {"expressions", cols}}}}, "SAVE_MODE_APPEND");
       if (mode == "SAVE_MODE_OVERWRITE" && !t.partition_columns.empty() &&
-          lower(op.value("partitionOverwriteMode", std::string())) == "dynamic") {
+          ascii_lower(op.value("partitionOverwriteMode", std::string())) == "dynamic") {
         // Dynamic overwrite: only the partitions the query writes are replaced; the driver
         // removes their older files once the new ones are committed.
         w.op["sparkppReplaceWrittenPartitions"] = true;
@@ -415,7 +411,7 @@ std::variant<TableWrite, json> SqlSession::plan_table_write(const json& op) {
         // Static overwrite: the partitions the static values name (all when none) are replaced.
         std::string prefix;
         for (const auto& c : t.partition_columns) {
-          auto st = statics.find(lower(c));
+          auto st = statics.find(ascii_lower(c));
           if (st == statics.end()) break;
           prefix += (prefix.empty() ? "" : "/") + c + "=" + (st->second.empty() ? "__HIVE_DEFAULT_PARTITION__" : escape_path_name(st->second));
         }
@@ -428,8 +424,8 @@ std::variant<TableWrite, json> SqlSession::plan_table_write(const json& op) {
       }
     } else {
       // saveAsTable append: by name, as Spark's PreprocessTableCreation.
-      const std::string source = lower(op.value("source", std::string()));
-      if (!source.empty() && source != lower(t.provider))
+      const std::string source = ascii_lower(op.value("source", std::string()));
+      if (!source.empty() && source != ascii_lower(t.provider))
         return err("_LEGACY_ERROR_TEMP_1159", "", "The format of the existing table " + t.db + "." + t.name + " is `" + t.provider +
                    "`. It doesn't match the specified format `" + source + "`.");
       if (in_schema.fields.size() != tf.size())
@@ -484,12 +480,12 @@ std::variant<TableWrite, json> SqlSession::plan_table_write(const json& op) {
   CatalogTable t;
   t.db = db;
   t.name = tbl;
-  t.provider = lower(op.value("source", std::string("parquet")));
+  t.provider = ascii_lower(op.value("source", std::string("parquet")));
   std::string path;
   if (auto it = op.find("options"); it != op.end() && it->is_object())
     for (auto o = it->begin(); o != it->end(); ++o) {
       std::string v = o->is_string() ? o->get<std::string>() : o->dump();
-      if (lower(o.key()) == "path") path = v;
+      if (ascii_lower(o.key()) == "path") path = v;
       else t.options.emplace_back(o.key(), v);
     }
   if (!path.empty()) {
@@ -527,7 +523,7 @@ std::variant<TableWrite, json> SqlSession::plan_table_write(const json& op) {
   if (auto it = w.op.find("options"); it != w.op.end() && it->is_object()) {
     json opts = json::object();
     for (auto o = it->begin(); o != it->end(); ++o)
-      if (lower(o.key()) != "path") opts[o.key()] = *o;
+      if (ascii_lower(o.key()) != "path") opts[o.key()] = *o;
     w.op["options"] = opts;
   }
   w.table = t;
@@ -540,7 +536,7 @@ std::variant<TableWrite, json> SqlSession::plan_table_write(const json& op) {
 // namespace, description, tableType, isTemporary): the database's tables, then temp views.
 json SqlSession::catalog_tables(const std::string& db_in, bool catalog_rows, const std::string& pattern) {
   json rows = json::array();
-  const std::string db = db_in.empty() ? current_db_ : lower(db_in);
+  const std::string db = db_in.empty() ? current_db_ : ascii_lower(db_in);
   auto like = [&](const std::string& n) { return like_pattern(n, pattern); };
   if (db == "global_temp") {
     for (const auto& [k, v] : global_views_)
@@ -600,8 +596,8 @@ json SqlSession::table_statement(const parser::Statement& st, const json& body) 
   auto parts = parse_identifier(st.name);
   if (!parts && st.kind != StmtKind::ShowDatabases) return plain_err(parts.error_message());
   auto db_of = [&]() -> std::optional<std::string> {
-    if (parts->size() == 1) return lower((*parts)[0]);
-    if (parts->size() == 2 && lower((*parts)[0]) == "spark_catalog") return lower((*parts)[1]);
+    if (parts->size() == 1) return ascii_lower((*parts)[0]);
+    if (parts->size() == 2 && ascii_lower((*parts)[0]) == "spark_catalog") return ascii_lower((*parts)[1]);
     return std::nullopt;
   };
   switch (st.kind) {
@@ -771,7 +767,7 @@ json SqlSession::table_statement(const parser::Statement& st, const json& body) 
       return no_rows();
     }
     case StmtKind::Insert: {
-      if (!existing && !(parts->size() == 1 && views_.count(lower((*parts)[0])))) return err(table_not_found(to_sql_id(*parts)));
+      if (!existing && !(parts->size() == 1 && views_.count(ascii_lower((*parts)[0])))) return err(table_not_found(to_sql_id(*parts)));
       if (!existing) return plain_err("INSERT INTO a temporary view is not supported by sparkpp yet");
       json input = {{"sql", {{"query", st.query_text}}}};
       if (body.contains("args")) input["sql"]["args"] = body["args"];
@@ -784,7 +780,7 @@ json SqlSession::table_statement(const parser::Statement& st, const json& body) 
           if (std::none_of(existing->partition_columns.begin(), existing->partition_columns.end(),
                            [&](const std::string& c) { return same_name(c, v.column); }))
             return err("_LEGACY_ERROR_TEMP_1231", "", v.column + " is not a valid partition column in table " + qualified(*existing) + ".");
-          if (v.has_value) statics.push_back({v.column, lower(v.value) == "null" ? "" : v.value});
+          if (v.has_value) statics.push_back({v.column, ascii_lower(v.value) == "null" ? "" : v.value});
         }
         op["staticPartitions"] = statics;
       }
@@ -794,17 +790,17 @@ json SqlSession::table_statement(const parser::Statement& st, const json& body) 
     case StmtKind::RenameTable: {
       auto to = parse_identifier(st.key);
       if (!to) return plain_err(to.error_message());
-      if (parts->size() == 1 && views_.count(lower((*parts)[0]))) {  // a temp view is renamed in place
+      if (parts->size() == 1 && views_.count(ascii_lower((*parts)[0]))) {  // a temp view is renamed in place
         if (to->size() != 1) return plain_err("RENAME TEMPORARY VIEW from '" + st.name + "' to '" + st.key + "': cannot specify database name");
-        if (views_.count(lower((*to)[0]))) {
+        if (views_.count(ascii_lower((*to)[0]))) {
           const std::string id = to_sql_id({(*to)[0]});
           return err(AnalysisError{"TABLE_OR_VIEW_ALREADY_EXISTS", "42P07", {{"relationName", id}},
                                    "[TABLE_OR_VIEW_ALREADY_EXISTS] Cannot create table or view " + id +
                                        " because it already exists.\nChoose a different name, drop or replace the existing "
                                        "object, or add the IF NOT EXISTS clause to tolerate pre-existing objects."});
         }
-        views_[lower((*to)[0])] = views_[lower((*parts)[0])];
-        views_.erase(lower((*parts)[0]));
+        views_[ascii_lower((*to)[0])] = views_[ascii_lower((*parts)[0])];
+        views_.erase(ascii_lower((*parts)[0]));
         return no_rows();
       }
       if (!existing) return err(table_not_found(to_sql_id(*parts)));
@@ -875,7 +871,7 @@ json SqlSession::table_statement(const parser::Statement& st, const json& body) 
         for (const auto& v : spec.values) {
           auto it = std::find_if(kv.begin(), kv.end(), [&](const auto& x) { return same_name(x.first, v.column); });
           if (it == kv.end()) return false;
-          if (v.has_value && it->second != (lower(v.value) == "null" ? "__HIVE_DEFAULT_PARTITION__" : escape_path_name(v.value)))
+          if (v.has_value && it->second != (ascii_lower(v.value) == "null" ? "__HIVE_DEFAULT_PARTITION__" : escape_path_name(v.value)))
             return false;
         }
         return true;

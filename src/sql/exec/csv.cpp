@@ -1,4 +1,5 @@
 #include "sql/exec/csv.h"
+#include "common/strings.h"
 
 #include <cmath>
 #include <limits>
@@ -16,13 +17,6 @@ using col::TypeId;
 namespace {
 
 bool is_ws(char c) { return (unsigned char)c <= ' '; }
-
-std::string lower_ascii(std::string_view s) {
-  std::string r(s);
-  for (char& c : r)
-    if (c >= 'A' && c <= 'Z') c = char(c - 'A' + 'a');
-  return r;
-}
 
 // CSVExprUtils.toDelimiterStr: "\t" and backslash escapes in the sep option.
 Result<std::string> delimiter_from(const std::string& s) {
@@ -108,7 +102,7 @@ Result<CsvOptions> CsvOptions::from(const ReaderOptionList& opts, std::string_vi
     if (v->size() > 2) return Result<CsvOptions>::error("'lineSep' can contain only 1 character.");
     o.line_sep = *v;
   }
-  if (auto v = ro.get("multiLine"); v && lower_ascii(*v) == "true")
+  if (auto v = ro.get("multiLine"); v && ascii_lower(*v) == "true")
     return Result<CsvOptions>::error("CSV option multiLine=true is not supported yet");
   // A set pattern is strict: no fallback to the lenient CAST parsers (as Spark).
   if (o.date_format) SPP_TRY_ASSIGN(o.date_pattern, DateTimePattern::compile(*o.date_format));
@@ -373,7 +367,7 @@ Result<col::Batch> CsvParser::parse_lines(const std::vector<std::string_view>& l
                                            std::to_string(header.size()) + ", schema size: " + std::to_string(expected.size()));
         }
         for (size_t k = 0; k < header.size(); ++k) {
-          if (lower_ascii(header[k]) != lower_ascii(expected[k])) {
+          if (ascii_lower(header[k]) != ascii_lower(expected[k])) {
             return Result<col::Batch>::error("CSV header does not conform to the schema.\n Header: " + join_names(header) +
                                              "\n Schema: " + join_names(expected) + "\nExpected: " + expected[k] +
                                              " but found: " + header[k]);
@@ -419,11 +413,11 @@ std::vector<std::string> csv_header_names(const std::vector<CsvToken>& first, co
   for (auto& t : first) vals.emplace_back(t.null ? std::string_view(opt.null_value)
                                                  : t.quoted && t.text.empty() ? std::string_view(opt.empty_value) : t.text);
   std::unordered_map<std::string, int> counts;
-  for (auto& v : vals) ++counts[case_sensitive ? v : lower_ascii(v)];
+  for (auto& v : vals) ++counts[case_sensitive ? v : ascii_lower(v)];
   for (size_t i = 0; i < vals.size(); ++i) {
     const std::string& v = vals[i];
     if (v.empty() || v == opt.null_value) names.push_back("_c" + std::to_string(i));
-    else if (counts[case_sensitive ? v : lower_ascii(v)] > 1) names.push_back(v + std::to_string(i));
+    else if (counts[case_sensitive ? v : ascii_lower(v)] > 1) names.push_back(v + std::to_string(i));
     else names.push_back(v);
   }
   return names;

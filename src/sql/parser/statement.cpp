@@ -134,10 +134,10 @@ Statement Parser::statement() {
         st.schema = column_list_text(*this);
       while (!at_end() && !is_op(";")) {
         if (accept_kw("USING")) {
-          st.value = lower_ascii(join_name(qualified_name()));
+          st.value = ascii_lower(join_name(qualified_name()));
         } else if (accept_kw("STORED")) {  // Hive's STORED AS fmt: the format's data source
           expect_kw("AS");
-          st.value = lower_ascii(identifier());
+          st.value = ascii_lower(identifier());
         } else if (accept_kw("OPTIONS")) {
           for (auto& kv : property_list(*this)) st.options.push_back(std::move(kv));
         } else if (accept_kw("TBLPROPERTIES")) {
