@@ -38,7 +38,7 @@ const std::vector<SettingDef>& settings_catalog() {
       {"spark.sparkpp.http.requestTimeout", T::kTime, "10s", "s", "Web UIs and REST: a request (TLS handshake, head and body) not complete this long after its first byte is answered 408 and its connection closed (slow clients)."},
       {"spark.sparkpp.registerTimeout", T::kTime, "30s", "s", "Master: a connection that has not registered as a worker or an application this long after its Hello is dropped."},
       // --- application
-      {"spark.master", T::kString, "local[*]", "", "Where to run: local, local[N], local[*], local[N,F], spark://host:port."},
+      {"spark.master", T::kString, "local[*]", "", "Where to run: local, local[N], local[*], local[N,F], local-cluster[N,CORES,MEMORY_MB] (N executor processes the driver starts, tasks retried as on a cluster), spark://host:port."},
       {"spark.app.name", T::kString, "", "", "Application name (defaults to the script name)."},
       {"spark.app.id", T::kString, "", "", "Set by the driver."},
       {"spark.driver.memory", T::kBytes, "1g", "m", "Memory of the driver; in local mode, of the executor too (unless spark.executor.memory is set)."},
@@ -60,6 +60,7 @@ const std::vector<SettingDef>& settings_catalog() {
       {"spark.driver.maxResultSize", T::kBytes, "1g", "b", "Limit on the total size of results of one job (0: unlimited)."},
       {"spark.python.worker.memory", T::kBytes, "512m", "m", "Memory a Python worker uses for aggregation before spilling to disk."},
       {"spark.python.worker.reuse", T::kBool, "true", "", "Reuse Python workers across tasks."},
+      {"spark.cleaner.referenceTracking", T::kBool, "true", "", "ContextCleaner: RDDs and broadcasts the driver program no longer references are released (lineage, cached blocks, shuffle files, broadcast copies) before the next job."},
       {"spark.sparkpp.python.worker.idleTimeout", T::kTime, "60s", "s", "A pooled Python worker idle for longer than this is stopped (the daemon stays and forks a new one on demand; Spark's fixed 60 s). 0: keep idle workers."},
       {"spark.pyspark.python", T::kString, "", "", "Python executable for executors' workers (else PYSPARK_PYTHON, SPARKPP_PYTHON, python3)."},
       {"spark.pyspark.driver.python", T::kString, "", "", "Python executable for the driver script."},

@@ -53,7 +53,8 @@ using json = nlohmann::json;
 // RegisterApplicationFailed; 6 = typed StatusUpdate: enum state/error kind, map output, fetch
 // failure and SQL metrics as fields instead of free JSON; 7 = encryption: Hello.crypto,
 // HelloChallenge.crypto, sealed 'E' records after the handshake; 8 = job properties on
-// PyRunJob/PySqlExecute/PySqlCommand, PyCancelJobs, PyStatusQuery, PyAddFile, AddFile.)
+// PyRunJob/PySqlExecute/PySqlCommand, PyCancelJobs, PyStatusQuery, PyAddFile, AddFile; the ContextCleaner:
+// PyForgetRdds, RemoveShuffle.)
 constexpr int kProtocolVersion = 8;
 const char* build_id();  // "sparkpp 0.1.0 (<git describe>)"; see build_id.cpp.in
 
@@ -499,12 +500,22 @@ struct RemoveBroadcast {
 };
 SPP_MSG(RemoveBroadcast, id)
 
-// Driver -> executor: drop every cached block of an RDD (unpersist). No reply.
+// Driver -> executor: drop every cached block of an RDD (unpersist) and, for a python RDD, its
+// function (the executor's copy and, with their next tasks, its workers'); the driver sends the
+// function again should a later task need it. No reply.
 struct RemoveRdd {
   static constexpr const char* kOp = "RemoveRdd";
   int rdd = 0;
 };
 SPP_MSG(RemoveRdd, rdd)
+
+// Driver -> executor: delete a shuffle's map output files (the driver program dropped the
+// shuffle's RDD: Spark's ContextCleaner). No reply.
+struct RemoveShuffle {
+  static constexpr const char* kOp = "RemoveShuffle";
+  int shuffle_id = 0;
+};
+SPP_MSG(RemoveShuffle, shuffle_id)
 
 // Driver -> executor: keep this block as a replica (blobs: the block's batches). The driver
 // relays blocks of replicated storage levels (MEMORY_ONLY_2 ...) to a second executor.
@@ -541,8 +552,11 @@ struct PwTask {
   std::string sink;  // result | text | shuffle
   std::vector<int64_t> new_funcs;
   std::map<std::string, std::string> props;  // task-local settings (e.g. python worker memory)
+  // Released since this worker's last task (ContextCleaner): cached functions and broadcast
+  // values it may hold, to forget.
+  std::vector<int64_t> drop_funcs, drop_broadcasts;
 };
-SPP_MSG(PwTask, task_id, stage_id, partition, attempt, plan, sink, new_funcs, props)
+SPP_MSG(PwTask, task_id, stage_id, partition, attempt, plan, sink, new_funcs, props, drop_funcs, drop_broadcasts)
 
 // Python worker -> executor: send the next batch of input `input`. Reply: PwInput.
 struct PwRead {
@@ -629,10 +643,11 @@ SPP_MSG(BlockData, req, error, failed)
   X(ApplicationRemoved)                                                                        \
   X(RegisterExecutor) X(StatusUpdate) X(ExecutorHeartbeat) X(BlocksUpdated)                                     \
   X(RegisteredExecutor) X(LaunchTask) X(KillTask) X(AddPyFile) X(AddFile) X(AddBroadcast) X(RemoveBroadcast)    \
-  X(RemoveRdd) X(StoreBlock) X(StopExecutor)                              \
+  X(RemoveRdd) X(RemoveShuffle) X(StoreBlock) X(StopExecutor)                              \
   X(PyCreateContext) X(PyContextInfo) X(PyDefineRdd) X(PyDefined) X(PyRunJob) X(PyJobResult)   \
   X(PyBroadcast) X(PyUnpersistBroadcast) X(PyPersist) X(PyUnpersist) X(PyCheckpointed)            \
   X(PySetLogLevel) X(PyAddPyFile) X(PyStopContext) X(PyDebugQuery) X(PyReply) X(PyError) \
+  X(PyForgetRdds)                                                                              \
   X(PySqlAnalyze) X(PySqlExecute) X(PySqlResult) X(PySqlExplain) X(PySqlCommand)               \
   X(PyCancelJobs) X(PyStatusQuery) X(PyAddFile)               \
   X(PwTask) X(PwRead) X(PwInput) X(PwOutput) X(PwDone) X(PwError)                            \

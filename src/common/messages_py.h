@@ -117,6 +117,16 @@ struct PyUnpersist {
 };
 SPP_MSG(PyUnpersist, req, rdd)
 
+// Python -> driver: the driver program dropped these RDDs (Spark's ContextCleaner, driven by
+// weak references in Python): their lineage nodes, cached blocks and, for shuffles, map outputs
+// and files on the executors go. Unknown ids are ignored. Reply: PyReply.
+struct PyForgetRdds {
+  static constexpr const char* kOp = "PyForgetRdds";
+  int64_t req = 0;
+  std::vector<int> rdds;
+};
+SPP_MSG(PyForgetRdds, req, rdds)
+
 // Python -> driver: the checkpoint job wrote RDD `rdd` to `path`/part-NNNNN; read it from
 // there (its lineage is cut). Reply: PyReply, or PyError(bad_request).
 struct PyCheckpointed {

@@ -174,7 +174,7 @@ void Driver::shutdown(std::function<void()> done) {
   shutdown_done_ = std::move(done);
   // Give our local executor a moment to exit on StopExecutor (its exit ends the wait); then
   // make sure.
-  if (local_exec_ && local_exec_->running()) {
+  if (local_executor_running()) {
     shutdown_timer_->start(3000, 0, [this] { post(ShellTimerFired{ShellTimer::kShutdownGrace}); });
     return;
   }
@@ -185,7 +185,8 @@ void Driver::finish_shutdown() {
   if (!shutdown_done_) return;  // already finished
   Turn t(*this);
   shutdown_timer_->stop();
-  if (local_exec_ && local_exec_->running()) local_exec_->kill(SIGKILL);
+  for (auto& [id, c] : local_execs_)
+    if (c && c->running()) c->kill(SIGKILL);
   std::vector<Connection*> conns;  // closing posts ExecutorGone, which erases from execs_
   for (auto& [id, e] : execs_)
     if (e.conn) conns.push_back(e.conn);

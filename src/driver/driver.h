@@ -146,6 +146,8 @@ class Driver {
   void unpersist_broadcast(int64_t id, bool destroy);
   Status persist_rdd(int rdd, const json& level);
   Status unpersist_rdd(int rdd);
+  // ContextCleaner: the Python program dropped these RDDs; lineage, blocks, shuffles go.
+  void forget_rdds(const std::vector<int>& rdds);
   // Executors drop every block of `rdd` (an RDD's or a cached DataFrame's); the UI forgets it.
   void drop_blocks(int rdd);
   // Cached DataFrames a query scans: their stages registered once (driver_sql.cpp).
@@ -195,6 +197,7 @@ class Driver {
   // Local mode: SIGKILLs our executor process `id` if it is the current one and still runs, so
   // that its exit starts a replacement (a hung or disconnected one would never exit).
   void kill_local_executor(const std::string& id);
+  bool local_executor_running() const;
 
   // Master (cluster mode)
   void connect_master(int attempt);
@@ -253,7 +256,7 @@ class Driver {
   std::unique_ptr<Timer> master_retry_;
   std::set<std::string> granted_;  // executors the master announced, not yet registered
 
-  std::unique_ptr<ChildProcess> local_exec_;
+  std::map<std::string, std::unique_ptr<ChildProcess>> local_execs_;  // by executor id
   int local_exec_seq_ = 0;
   bool shutting_down_ = false;
   bool master_refused_ = false;  // RegisterApplicationFailed without retry: stop reconnecting

@@ -25,10 +25,11 @@ void Driver::launch_local_executor() {
   o.args = {self_exe(), "executor", "--driver-url", "127.0.0.1:" + std::to_string(exec_port_), "--executor-id", id,
             "--app-id", app_id_, "--cores", std::to_string(master_.local_cores), "--host", "127.0.0.1",
             // Spark's local mode runs tasks in the driver's heap; here the executor gets
-            // spark.executor.memory if set, else spark.driver.memory.
-            "--memory-mb", std::to_string(std::max<int64_t>(1, (conf_.contains("spark.executor.memory")
-                                                                    ? conf_.get_bytes("spark.executor.memory")
-                                                                    : conf_.get_bytes("spark.driver.memory")) >> 20))};
+            // spark.executor.memory if set, else spark.driver.memory (local-cluster: its M).
+            "--memory-mb", std::to_string(master_.local_cluster ? master_.local_executor_memory_mb
+                                          : std::max<int64_t>(1, (conf_.contains("spark.executor.memory")
+                                                                      ? conf_.get_bytes("spark.executor.memory")
+                                                                      : conf_.get_bytes("spark.driver.memory")) >> 20))};
   o.stdin_devnull = true;
   o.new_process_group = true;
   // Local executors share the user's terminal: keep their logs to warnings unless asked.
@@ -38,9 +39,12 @@ void Driver::launch_local_executor() {
   auto child = ChildProcess::spawn(loop_, o, [this, id](int64_t status, int sig) {
     Turn t(*this);
     LOG_DEBUG(kLog, "local executor " << id << " exited (status " << status << ", signal " << sig << ")");
-    if (shutting_down_) return finish_shutdown();  // it obeyed StopExecutor: no need to wait longer
+    if (shutting_down_) {  // they obeyed StopExecutor: no need to wait longer
+      if (!local_executor_running()) finish_shutdown();
+      return;
+    }
     if (phase_ != AppPhase::kRunning) return;
-    // Local mode has exactly one executor: if it dies, replace it and carry on.
+    // Local mode keeps its executors (one; local-cluster: N): replace a dead one and carry on.
     LOG_WARN(kLog, "local executor " << id << " died (status " << status << ", signal " << sig << "); starting a new one");
     post(ExecutorGone{id, "executor process exited"});
     launch_local_executor();
@@ -49,7 +53,13 @@ void Driver::launch_local_executor() {
     LOG_ERROR(kLog, child.error_message());
     return;
   }
-  local_exec_ = std::move(child.value());
+  local_execs_[id] = std::move(child.value());
+}
+
+bool Driver::local_executor_running() const {
+  for (const auto& [id, c] : local_execs_)
+    if (c && c->running()) return true;
+  return false;
 }
 
 void Driver::check_executor_liveness() {
@@ -67,8 +77,8 @@ void Driver::check_executor_liveness() {
 }
 
 void Driver::kill_local_executor(const std::string& id) {
-  if (master_.local && local_exec_ && local_exec_->running() && id == std::to_string(local_exec_seq_ - 1))
-    local_exec_->kill(SIGKILL);
+  auto it = local_execs_.find(id);
+  if (master_.local && it != local_execs_.end() && it->second && it->second->running()) it->second->kill(SIGKILL);
 }
 
 void Driver::on_exec_message(Connection& c, msg::Envelope&& env) {

@@ -190,7 +190,7 @@ void Driver::launch(sc::LaunchTask& t) {
     if (job.file_sink()) {
       char b[16];
       std::snprintf(b, sizeof b, "%05d", t.partition);
-      m.sink["file"] = std::string("part-") + b;
+      m.sink["file"] = std::string("part-") + b + job.sink.value("ext", "");  // .gz etc.: the codec
     }
   }
   std::vector<std::string> blobs;

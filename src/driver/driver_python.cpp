@@ -39,6 +39,10 @@ void Driver::on_py_message(Connection& c, msg::Envelope&& env) {
   }
   if (auto* m = env.as<msg::PyPersist>()) return py_reply(c, m->req, persist_rdd(m->rdd, m->level));
   if (auto* m = env.as<msg::PyUnpersist>()) return py_reply(c, m->req, unpersist_rdd(m->rdd));
+  if (auto* m = env.as<msg::PyForgetRdds>()) {
+    forget_rdds(m->rdds);
+    return py_reply(c, m->req, Status::ok());
+  }
   // The RDD was written to `path` (part-NNNNN files): read it from there from now on.
   if (auto* m = env.as<msg::PyCheckpointed>()) return py_reply(c, m->req, graph_.checkpoint(m->rdd, m->path));
   if (auto* m = env.as<msg::PySetLogLevel>()) {
@@ -81,7 +85,8 @@ void Driver::create_context(Connection& c, const msg::PyCreateContext& m) {
   exec_auth_.encrypt = cluster_auth_.encrypt;  // spark.network.crypto.enabled (needs spark.authenticate)
   if (conf_.get("spark.app.name").empty()) return py_error(c, m.req, "bad_request", "An application name must be set in your configuration");
   if (!conf_.contains("spark.pyspark.python")) conf_.set("spark.pyspark.python", executor_python_);
-  int max_failures = master_.local ? master_.local_max_failures : static_cast<int>(conf_.get_int("spark.task.maxFailures"));
+  const bool local_mode = master_.local && !master_.local_cluster;  // local-cluster retries as a cluster
+  int max_failures = local_mode ? master_.local_max_failures : static_cast<int>(conf_.get_int("spark.task.maxFailures"));
   if (master_.local && conf_.contains("spark.task.maxFailures")) max_failures = static_cast<int>(conf_.get_int("spark.task.maxFailures"));
   double quantile = conf_.get_double("spark.speculation.quantile");
   if (quantile < 0 || quantile > 1) return py_error(c, m.req, "bad_request", "spark.speculation.quantile must be between 0 and 1");
@@ -136,8 +141,8 @@ void Driver::create_context(Connection& c, const msg::PyCreateContext& m) {
     if (advertise_host_.empty()) advertise_host_ = "127.0.0.1";
     app_id_ = "local-" + std::to_string(clock_.wall_ms());
     ui_ = std::make_unique<ui::AppUi>(conf_, advertise_host_);
-    launch_local_executor();
-    reply_context_info();  // tasks queue until the executor registers
+    for (int i = 0; i < master_.local_executors; ++i) launch_local_executor();
+    reply_context_info();  // tasks queue until the executors register
   } else {
     if (advertise_host_.empty()) advertise_host_ = auth::is_loopback_host(exec_bind_) ? "127.0.0.1" : local_ip();
     ui_ = std::make_unique<ui::AppUi>(conf_, advertise_host_);
@@ -170,6 +175,7 @@ void Driver::reply_context_info() {
 
 int Driver::default_parallelism() const {
   if (conf_.contains("spark.default.parallelism")) return std::max<int>(1, static_cast<int>(conf_.get_int("spark.default.parallelism")));
+  if (master_.local_cluster) return std::max(2, master_.local_executors * master_.local_cores);
   if (master_.local) return master_.local_cores;
   int cores = 0;  // registered executors (the scheduler hears of them when the turn ends)
   for (const auto& [id, e] : execs_) cores += e.cores;
@@ -260,6 +266,28 @@ Status Driver::unpersist_rdd(int rdd) {
   return Status::ok();
 }
 
+void Driver::forget_rdds(const std::vector<int>& rdds) {
+  for (int id : rdds) {
+    const RddNode* n = graph_.node(id);
+    if (!n) continue;
+    if (!n->persist.is_null()) {
+      unpersist_rdd(id);  // RemoveRdd to the executors: blocks, and the node's function
+    } else {
+      msg::RemoveRdd r;  // executors and their workers drop the node's function
+      r.rdd = id;
+      for (auto& [eid, e] : execs_)
+        if (e.conn && e.funcs_sent.count(id)) e.conn->send(r);
+    }
+    for (auto& [eid, e] : execs_) e.funcs_sent.erase(id);  // a python node's function id is its id
+    if (!graph_.forget(id) || !dag_) continue;
+    dag_->forget_shuffle(id);  // a shuffle: its map outputs, and its files on every executor
+    msg::RemoveShuffle r;
+    r.shuffle_id = id;
+    for (auto& [eid, e] : execs_)
+      if (e.conn) e.conn->send(r);
+  }
+}
+
 void Driver::drop_blocks(int rdd) {
   if (ui_) ui_->post(sc::RddUnpersistedEvent{rdd});
   for (auto it = block_locs_.begin(); it != block_locs_.end();)
@@ -268,6 +296,7 @@ void Driver::drop_blocks(int rdd) {
     msg::RemoveRdd r;
     r.rdd = rdd;
     if (e.conn) e.conn->send(r);
+    e.funcs_sent.erase(rdd);  // RemoveRdd drops the node's function too: send it again if needed
   }
 }
 

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <functional>
 
@@ -12,6 +13,15 @@ namespace spp::driver {
 namespace fs = std::filesystem;
 
 namespace {
+// Text compressed with a Hadoop codec the executor reads (by extension): read whole.
+bool compressed(const std::string& p) {
+  for (const char* ext : {".gz", ".bz2", ".zst", ".lz4"}) {
+    const size_t n = std::strlen(ext);
+    if (p.size() > n && p.compare(p.size() - n, n, ext) == 0) return true;
+  }
+  return false;
+}
+
 bool hidden(const std::string& name) { return !name.empty() && (name[0] == '.' || name[0] == '_'); }
 
 std::string strip_scheme(const std::string& p) {
@@ -64,18 +74,25 @@ void add_dataset_path(const std::string& p, std::vector<DatasetFile>& out, bool&
   }
 }
 // Each input path (globs expanded) to `add(path, found)`; Spark's errors when one finds nothing.
-Status for_each_input(const std::vector<std::string>& paths, const std::function<void(const std::string&, bool&)>& add) {
+// With `skip_hidden` (Hadoop FileInputFormat's hiddenFileFilter, for textFile/wholeTextFiles),
+// matches whose name starts with '_' or '.' are dropped even when the pattern or path names them.
+Status for_each_input(const std::vector<std::string>& paths, const std::function<void(const std::string&, bool&)>& add,
+                      bool skip_hidden = false) {
+  auto is_hidden = [&](const std::string& path) { return skip_hidden && hidden(fs::path(path).filename().string()); };
   for (const auto& raw : paths) {
     std::string p = strip_scheme(raw);
     bool found = false;
     if (p.find_first_of("*?[{") != std::string::npos) {
       glob_t g{};
       if (::glob(p.c_str(), GLOB_BRACE, nullptr, &g) == 0) {
-        for (size_t i = 0; i < g.gl_pathc; ++i) add(g.gl_pathv[i], found);
+        for (size_t i = 0; i < g.gl_pathc; ++i)
+          if (!is_hidden(g.gl_pathv[i])) add(g.gl_pathv[i], found);
       }
       globfree(&g);
       if (!found) return Status::error("Input Pattern " + raw + " matches 0 files");
     } else {
+      std::error_code ec;
+      if (is_hidden(p) && fs::exists(p, ec)) return Status::error("Input Pattern " + raw + " matches 0 files");
       add(p, found);
       if (!found) return Status::error("Input path does not exist: " + raw);
     }
@@ -105,7 +122,8 @@ Result<std::vector<FileEntry>> list_input_files(const std::vector<std::string>& 
   using R = Result<std::vector<FileEntry>>;
   std::vector<FileEntry> out;
   if (paths.empty()) return R::error("no input path given");
-  if (Status st = for_each_input(paths, [&](const std::string& p, bool& found) { add_path(p, out, found); }); !st)
+  if (Status st = for_each_input(paths, [&](const std::string& p, bool& found) { add_path(p, out, found); }, true);
+      !st)
     return R(st);
   std::sort(out.begin(), out.end(), [](const FileEntry& a, const FileEntry& b) { return a.path < b.path; });
   out.erase(std::unique(out.begin(), out.end(), [](const FileEntry& a, const FileEntry& b) { return a.path == b.path; }),
@@ -126,8 +144,8 @@ std::vector<TextSplit> compute_text_splits(const std::vector<FileEntry>& files, 
       out.push_back({f.path, 0, 0});
       continue;
     }
-    if (f.path.size() > 3 && f.path.compare(f.path.size() - 3, 3, ".gz") == 0) {
-      out.push_back({f.path, 0, f.size});  // gzip cannot be split: one task reads it all
+    if (compressed(f.path)) {
+      out.push_back({f.path, 0, f.size});  // not split: one task reads it all
       continue;
     }
     int64_t remaining = f.size;

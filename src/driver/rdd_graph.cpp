@@ -10,6 +10,11 @@
 namespace spp::driver {
 
 namespace {
+// union of co-partitioned parents (args.partitioner_aware): partition i reads partition i of each.
+bool partitioner_aware(const RddNode& n) {
+  return n.args.is_object() && n.args.value("partitioner_aware", false);
+}
+
 Status args_paths(const json& args, std::vector<std::string>& paths, int& min_partitions) {
   if (!args.is_object() || !args.contains("paths") || !args["paths"].is_array())
     return Status::error("args.paths must be a list of paths");
@@ -69,6 +74,15 @@ Result<int> RddGraph::define(const msg::PyDefineRdd& m, std::vector<std::string>
       n.file_groups = group_whole_files(*files, minp);
       n.num_partitions = static_cast<int>(n.file_groups.size());
     }
+  } else if (m.kind == "pickle_file") {  // sc.pickleFile: one partition per part file
+    std::vector<std::string> paths;
+    int minp = 2;
+    Status st = args_paths(m.args, paths, minp);
+    if (!st) return R::error(st.message());
+    auto files = list_input_files(paths);
+    if (!files) return R::error(files.error_message());
+    for (const auto& f : *files) n.checkpoint_files.push_back(f.path);
+    n.num_partitions = static_cast<int>(n.checkpoint_files.size());
   } else if (m.kind == "python") {
     if (Status st = need_parents(1); !st) return R::error(st.message());
     if (blobs.size() != 1) return R::error("python node needs exactly one function blob");
@@ -83,7 +97,14 @@ Result<int> RddGraph::define(const msg::PyDefineRdd& m, std::vector<std::string>
     }
   } else if (m.kind == "union") {
     if (m.parents.empty()) return R::error("union needs parents");
-    for (int p : m.parents) n.num_partitions += nodes_.at(p).num_partitions;
+    if (partitioner_aware(n)) {  // Spark's PartitionerAwareUnionRDD: partition i of every parent
+      n.num_partitions = nodes_.at(m.parents[0]).num_partitions;
+      for (int p : m.parents)
+        if (nodes_.at(p).num_partitions != n.num_partitions)
+          return R::error("a partitioner-aware union needs parents with equal partition counts");
+    } else {
+      for (int p : m.parents) n.num_partitions += nodes_.at(p).num_partitions;
+    }
   } else if (m.kind == "coalesce") {
     if (Status st = need_parents(1); !st) return R::error(st.message());
     int parent_n = nodes_.at(m.parents[0]).num_partitions;
@@ -132,6 +153,14 @@ Status RddGraph::set_persist(int rdd, const json& level) {
   return Status::ok();
 }
 
+bool RddGraph::forget(int rdd) {
+  auto it = nodes_.find(rdd);
+  if (it == nodes_.end()) return false;
+  const bool shuffle = it->second.kind == "shuffled";
+  nodes_.erase(it);
+  return shuffle;
+}
+
 Status RddGraph::checkpoint(int rdd, const std::string& dir) {
   auto it = nodes_.find(rdd);
   if (it == nodes_.end()) return Status::error("unknown RDD " + std::to_string(rdd));
@@ -167,6 +196,8 @@ void RddGraph::cached_blocks(int rdd, int partition, std::vector<std::pair<int, 
   }
   if (n->kind == "python") {
     cached_blocks(n->parents[0], partition, out);
+  } else if (n->kind == "union" && partitioner_aware(*n)) {
+    for (int p : n->parents) cached_blocks(p, partition, out);
   } else if (n->kind == "union") {
     int off = partition;
     for (int p : n->parents) {
@@ -265,6 +296,14 @@ Status resolve_node(const RddGraph& g, int rdd, int partition, TaskPayload& out,
     node_out = plan::make(plan::ApplyOp{n->id, partition, std::move(child)});
     out.funcs.push_back(n->id);
     for (int64_t b : n->broadcasts) out.broadcasts.push_back(b);
+  } else if (n->kind == "union" && partitioner_aware(*n)) {
+    std::vector<plan::NodePtr> children;
+    for (int p : n->parents) {
+      plan::NodePtr c;
+      if (Status st = resolve(p, partition, c); !st) return st;
+      children.push_back(std::move(c));
+    }
+    node_out = plan::make(plan::ConcatOp{std::move(children)});
   } else if (n->kind == "union") {
     int off = partition;
     for (int p : n->parents) {
@@ -284,7 +323,7 @@ Status resolve_node(const RddGraph& g, int rdd, int partition, TaskPayload& out,
       children.push_back(std::move(c));
     }
     node_out = zip ? plan::make(plan::ZipOp{std::move(children)}) : plan::make(plan::ConcatOp{std::move(children)});
-  } else if (n->kind == "checkpoint") {
+  } else if (n->kind == "checkpoint" || n->kind == "pickle_file") {
     input(plan::Format::kPickled, plan::PickleFileSource{n->checkpoint_files[static_cast<size_t>(partition)]});
   } else if (n->kind == "shuffled") {
     auto it = outputs.find(n->id);

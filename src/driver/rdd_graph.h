@@ -62,6 +62,9 @@ class RddGraph {
   std::shared_ptr<const std::string> func_blob(int64_t fid) const;
   // persist / unpersist: later tasks read (or compute and store) cached blocks.
   Status set_persist(int rdd, const json& level);
+  // Drops a node the Python program no longer references (its children are gone too). Returns
+  // whether it was a shuffle (whose map outputs the caller removes).
+  bool forget(int rdd);
   // checkpoint: the RDD's partitions now live in `dir`/part-NNNNN; its lineage is cut.
   Status checkpoint(int rdd, const std::string& dir);
   // The persisted (rdd, partition) blocks a task computing `partition` of `rdd` would read

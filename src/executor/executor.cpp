@@ -3,8 +3,10 @@
 // goes away (as Spark's "Driver disassociated").
 #include "executor/executor.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -121,12 +123,16 @@ class ExecutorRuntime {
     if (auto* m = e.as<msg::RemoveBroadcast>()) {
       std::error_code ec;
       fs::remove(broadcast_dir_ + "/broadcast_" + std::to_string(m->id), ec);
+      if (pool_) pool_->drop_broadcast(m->id);  // workers forget their loaded copies too
       return;
     }
     if (auto* m = e.as<msg::RemoveRdd>()) {
       if (store_) store_->remove_rdd(m->rdd);
+      funcs_.forget(m->rdd);  // a python RDD's function id is its id (never a SQL UDF's)
+      if (pool_) pool_->drop_func(m->rdd);
       return;
     }
+    if (auto* m = e.as<msg::RemoveShuffle>()) return remove_shuffle(m->shuffle_id);
     if (auto* m = e.as<msg::StoreBlock>()) return store_replica(*m, std::move(e.blobs));
     if (e.as<msg::StopExecutor>()) {
       stopping_ = true;
@@ -134,6 +140,17 @@ class ExecutorRuntime {
       return stop();
     }
     c.close("unexpected message " + e.op + " from the driver");
+  }
+
+  // The shuffle's RDD is gone from the driver program: its map output files here go
+  // (shuffle_<id>_<map>_<task>.*, written by ShuffleSink).
+  void remove_shuffle(int shuffle_id) {
+    const std::string prefix = "shuffle_" + std::to_string(shuffle_id) + "_";
+    std::error_code ec;
+    std::vector<fs::path> doomed;
+    for (const auto& de : fs::directory_iterator(scratch_dir(), ec))
+      if (de.path().filename().string().rfind(prefix, 0) == 0) doomed.push_back(de.path());
+    for (const auto& p : doomed) fs::remove(p, ec);
   }
 
   void registered(const msg::RegisteredExecutor& m) {
@@ -218,13 +235,47 @@ class ExecutorRuntime {
         std::string base = conf_.get("spark.local.dir");
         std::error_code ec;
         fs::create_directories(base, ec);
+        sweep_dead_scratch(base);
         std::string tmpl = base + "/sparkpp-" + args_.app_id + "-" + args_.executor_id + "-XXXXXX";
         if (char* made = ::mkdtemp(tmpl.data())) scratch_ = made;  // mode 0700
         else scratch_ = base + "/sparkpp-" + args_.app_id + "-" + args_.executor_id + "-" + std::to_string(getpid());
         fs::create_directories(scratch_, ec);
+        hold_scratch_lock();
       }
     }
     return scratch_;
+  }
+
+  // A local-mode scratch dir in the shared spark.local.dir is owned while its `.lock` is
+  // flock()ed: the lock dies with the process, even a SIGKILLed one. The lock file is made and
+  // locked under a temporary name, then renamed, so a sweeper never sees an unlocked one.
+  void hold_scratch_lock() {
+    const std::string tmp = scratch_ + "/.lock.tmp", lock = scratch_ + "/.lock";
+    int fd = ::open(tmp.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0600);
+    if (fd < 0) return;
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0 || ::rename(tmp.c_str(), lock.c_str()) != 0) {
+      ::close(fd);
+      return;
+    }
+    lock_fd_ = fd;  // kept open (and locked) for the executor's life
+  }
+
+  // Removes scratch dirs left in `base` by dead local executors (their `.lock` can be locked).
+  static void sweep_dead_scratch(const std::string& base) {
+    std::error_code ec;
+    std::vector<fs::path> dead;
+    for (const auto& de : fs::directory_iterator(base, ec)) {
+      const std::string name = de.path().filename().string();
+      if (name.rfind("sparkpp-local-", 0) != 0 || !de.is_directory(ec)) continue;
+      int fd = ::open((de.path() / ".lock").c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+      if (fd < 0) continue;  // not ours to judge (no lock: an older build, or being made)
+      if (::flock(fd, LOCK_EX | LOCK_NB) == 0) dead.push_back(de.path());
+      ::close(fd);
+    }
+    for (const auto& d : dead) {
+      LOG_INFO(kLog, "removing " << d.string() << ", left by a local executor that is gone");
+      fs::remove_all(d, ec);
+    }
   }
 
   // A broadcast value, zstd-compressed by the driver: kept as a file every Python worker of this
@@ -425,6 +476,7 @@ class ExecutorRuntime {
   }
 
   uv_loop_t* loop_;
+  int lock_fd_ = -1;  // the local-mode scratch dir's flock (see hold_scratch_lock)
   ExecutorArgs args_;
   Poster poster_;
   Conf conf_;

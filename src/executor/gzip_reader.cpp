@@ -1,4 +1,4 @@
-// GzipTextReader: zlib's gz* API (handles concatenated members, like Hadoop's GzipCodec).
+// CompressedTextReader (lines of a decompressed stream) and its gzip source.
 #include "executor/gzip_reader.h"
 
 #include <zlib.h>
@@ -8,17 +8,39 @@
 
 namespace spp::executor {
 
-GzipTextReader::~GzipTextReader() {
-  if (gz_) gzclose(static_cast<gzFile>(gz_));
+namespace {
+class GzipSource final : public ByteSource {
+ public:
+  GzipSource(std::string path, gzFile gz) : path_(std::move(path)), gz_(gz) {}
+  ~GzipSource() override { gzclose(gz_); }
+  Result<size_t> read(char* buf, size_t n) override {
+    int got = gzread(gz_, buf, static_cast<unsigned>(n));
+    if (got < 0) {
+      int err = 0;
+      const char* msg = gzerror(gz_, &err);
+      return Result<size_t>::error("corrupt gzip input " + path_ + ": " + (msg ? msg : "read error"));
+    }
+    return static_cast<size_t>(got);
+  }
+ private:
+  std::string path_;
+  gzFile gz_;
+};
+}  // namespace
+
+Result<std::unique_ptr<ByteSource>> open_gzip(const std::string& path) {
+  gzFile gz = gzopen(path.c_str(), "rb");
+  if (!gz) return Result<std::unique_ptr<ByteSource>>::error("cannot read input file " + path + ": " + std::strerror(errno));
+  gzbuffer(gz, 1 << 17);
+  return std::unique_ptr<ByteSource>(std::make_unique<GzipSource>(path, gz));
 }
 
-Result<bool> GzipTextReader::next(std::string& out) {
+Result<bool> CompressedTextReader::next(std::string& out) {
   out.clear();
-  if (!opened_) {
-    opened_ = true;
-    gz_ = gzopen(path_.c_str(), "rb");
-    if (!gz_) return Result<bool>::error("cannot read input file " + path_ + ": " + std::strerror(errno));
-    gzbuffer(static_cast<gzFile>(gz_), 1 << 17);
+  if (!src_ && !eof_) {
+    auto src = open_(path_);
+    if (!src) return Result<bool>::error(src.error_message());
+    src_ = std::move(src.value());
   }
   while (out.size() < batch_bytes_) {
     size_t nl = buf_.find('\n');
@@ -34,15 +56,11 @@ Result<bool> GzipTextReader::next(std::string& out) {
         break;
       }
       char chunk[1 << 16];
-      int n = gzread(static_cast<gzFile>(gz_), chunk, sizeof chunk);
-      if (n < 0) {
-        int err = 0;
-        const char* msg = gzerror(static_cast<gzFile>(gz_), &err);
-        return Result<bool>::error("corrupt gzip input " + path_ + ": " + (msg ? msg : "read error"));
-      }
-      if (n == 0) eof_ = true;
-      bytes_ += n;
-      buf_.append(chunk, static_cast<size_t>(n));
+      auto n = src_->read(chunk, sizeof chunk);
+      if (!n) return Result<bool>::error(n.error_message());
+      if (*n == 0) eof_ = true;
+      bytes_ += static_cast<int64_t>(*n);
+      buf_.append(chunk, *n);
       continue;
     }
     size_t len = nl;
@@ -56,7 +74,6 @@ Result<bool> GzipTextReader::next(std::string& out) {
 }
 
 }  // namespace spp::executor
-
 #include <fstream>
 
 namespace spp::executor {

@@ -147,6 +147,10 @@ Result<std::unique_ptr<PythonWorker>> PythonPool::acquire() {
     return R::error("cannot reach the Python worker daemon at " + socket_path_ + ": " + e);
   }
   auto w = std::make_unique<PythonWorker>();
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    w->drops_seen = drops_.size();  // a new process holds nothing released before
+  }
   w->ch = std::make_unique<BlockingChannel>(fd);
   msg::Hello h;
   h.role = "executor";
@@ -159,6 +163,25 @@ Result<std::unique_ptr<PythonWorker>> PythonPool::acquire() {
     w->pid = 0;
   }
   return R(std::move(w));
+}
+
+void PythonPool::drop_func(int64_t id) {
+  std::lock_guard<std::mutex> g(mu_);
+  drops_.emplace_back(true, id);
+}
+
+void PythonPool::drop_broadcast(int64_t id) {
+  std::lock_guard<std::mutex> g(mu_);
+  drops_.emplace_back(false, id);
+}
+
+void PythonPool::take_drops(PythonWorker& w, std::vector<int64_t>& funcs, std::vector<int64_t>& broadcasts) {
+  std::lock_guard<std::mutex> g(mu_);
+  for (; w.drops_seen < drops_.size(); ++w.drops_seen) {
+    const auto& [is_func, id] = drops_[w.drops_seen];
+    if (!is_func) broadcasts.push_back(id);
+    else if (w.funcs.erase(id)) funcs.push_back(id);
+  }
 }
 
 void PythonPool::release(std::unique_ptr<PythonWorker> w, bool reusable) {

@@ -27,6 +27,7 @@ struct PythonWorker {
   int pid = 0;
   std::set<int64_t> funcs;  // function ids this process already holds
   int64_t idle_since_ms = 0;  // Clock::now_ms() when it was last released to the pool
+  size_t drops_seen = 0;      // entries of the pool's drop log already passed on
 };
 
 class PythonPool {
@@ -48,6 +49,11 @@ class PythonPool {
   int64_t reap_interval_ms() const;
   size_t idle_count();
   void shutdown();
+  // ContextCleaner: a function (a forgotten RDD's) or broadcast every worker should drop; each
+  // worker hears of it with its next task (take_drops fills that PwTask's drop lists).
+  void drop_func(int64_t id);
+  void drop_broadcast(int64_t id);
+  void take_drops(PythonWorker& w, std::vector<int64_t>& funcs, std::vector<int64_t>& broadcasts);
 
  private:
   Status start_locked();
@@ -63,6 +69,7 @@ class PythonPool {
   pid_t daemon_pid_ = -1;
   int daemon_stdin_ = -1;
   std::vector<std::unique_ptr<PythonWorker>> idle_;  // most recently released last (reused first)
+  std::vector<std::pair<bool, int64_t>> drops_;  // (is a function, id), in order; workers keep an index
 };
 
 }  // namespace spp::executor

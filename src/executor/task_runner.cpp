@@ -11,6 +11,7 @@
 #include "common/log.h"
 #include "common/task_plan.h"
 #include "executor/gzip_reader.h"
+#include "executor/text_codecs.h"
 #include "executor/input_readers.h"
 #include "executor/native_task.h"
 #include "executor/shuffle_writer.h"
@@ -22,6 +23,11 @@ namespace fs = std::filesystem;
 void FuncCache::put(int64_t id, std::string blob) {
   std::lock_guard<std::mutex> g(mu_);
   funcs_[id] = std::make_shared<std::string>(std::move(blob));
+}
+
+void FuncCache::forget(int64_t id) {
+  std::lock_guard<std::mutex> g(mu_);
+  funcs_.erase(id);
 }
 
 std::shared_ptr<std::string> FuncCache::get(int64_t id) const {
@@ -132,8 +138,6 @@ std::optional<Batches> cached_block(const plan::BlockSource& src, RunningTask& t
 
 namespace {
 
-bool ends_with_gz(const std::string& p) { return p.size() > 3 && p.compare(p.size() - 3, 3, ".gz") == 0; }
-
 // Opens the reader of one input leaf (the InputReader seam: one reader per source kind).
 Result<std::unique_ptr<InputReader>> open_input(const plan::Source& source, RunningTask& t, const TaskEnv& env) {
   using R = Result<std::unique_ptr<InputReader>>;
@@ -144,7 +148,7 @@ Result<std::unique_ptr<InputReader>> open_input(const plan::Source& source, Runn
     return std::unique_ptr<InputReader>(std::make_unique<BlobReader>(std::move(bl)));
   }
   if (const auto* x = std::get_if<plan::TextSource>(&source)) {
-    if (ends_with_gz(x->path)) return std::unique_ptr<InputReader>(std::make_unique<GzipTextReader>(x->path));
+    if (auto r = compressed_text_reader(x->path)) return r;  // .gz .bz2 .zst .lz4: whole files
     return std::unique_ptr<InputReader>(std::make_unique<TextSplitReader>(x->path, x->start, x->length));
   }
   if (const auto* x = std::get_if<plan::ShuffleSource>(&source)) return make_shuffle_reader(*x, env.shuffle);
@@ -262,6 +266,7 @@ TaskOutcome run_task_impl(RunningTask& t, const TaskEnv& env, const plan::Node& 
   msg::PwTask pt = pw_task(t, env);
   pt.plan = plan_json;
   pt.sink = sink.worker_format();
+  env.pool->take_drops(*w, pt.drop_funcs, pt.drop_broadcasts);
   std::vector<std::string> fblobs;
   for (int64_t fid : funcs) {
     if (w->funcs.count(fid)) continue;

@@ -24,6 +24,7 @@ class FuncCache {
  public:
   void put(int64_t id, std::string blob);
   std::shared_ptr<std::string> get(int64_t id) const;
+  void forget(int64_t id);  // ContextCleaner: the RDD owning the function was dropped
  private:
   mutable std::mutex mu_;
   std::map<int64_t, std::shared_ptr<std::string>> funcs_;

@@ -31,6 +31,7 @@ Result<std::unique_ptr<TaskSink>> PartFileSink::open(const plan::Sink& s, int64_
                     "a file system shared by the driver and every executor)");
   auto sink = std::unique_ptr<PartFileSink>(new PartFileSink());
   sink->pickle_ = s.kind == plan::SinkKind::kPickle;
+  if (!sink->pickle_) sink->codec_ = compressor_for(s.file);  // saveAsTextFile(path, codec)
   const std::string attempt = dir + "/attempt_" + std::to_string(task_id);
   fs::create_directory(attempt, ec);
   sink->tmp_ = attempt + "/" + s.file;
@@ -53,11 +54,22 @@ Status PartFileSink::add(std::string batch) {
     const char hdr[4] = {static_cast<char>(n >> 24), static_cast<char>(n >> 16), static_cast<char>(n >> 8), static_cast<char>(n)};
     out_.write(hdr, 4);
   }
-  out_.write(batch.data(), static_cast<std::streamsize>(batch.size()));
+  if (codec_) {
+    std::string z;
+    if (Status st = codec_->write(batch.data(), batch.size(), z); !st) return Status::error(st.message() + " writing " + tmp_);
+    out_.write(z.data(), static_cast<std::streamsize>(z.size()));
+  } else {
+    out_.write(batch.data(), static_cast<std::streamsize>(batch.size()));
+  }
   return out_ ? Status::ok() : Status::error("cannot write " + tmp_);
 }
 
 Status PartFileSink::commit(TaskOutcome&) {
+  if (codec_) {
+    std::string z;
+    if (Status st = codec_->finish(z); !st) return Status::error(st.message() + " writing " + tmp_);
+    out_.write(z.data(), static_cast<std::streamsize>(z.size()));
+  }
   out_.close();
   std::error_code ec;
   if (!out_) ec = std::make_error_code(std::errc::io_error);

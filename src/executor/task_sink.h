@@ -15,6 +15,7 @@
 #include "common/task_plan.h"
 #include "executor/shuffle_writer.h"
 #include "executor/task_runner.h"
+#include "executor/text_codecs.h"
 
 namespace spp::executor {
 
@@ -59,6 +60,7 @@ class PartFileSink final : public TaskSink {
 
  private:
   bool pickle_ = false;
+  std::unique_ptr<TextCompressor> codec_;  // text: by the file's extension (.gz .bz2 .zst .lz4)
   std::string tmp_, final_;
   std::ofstream out_;
   bool done_ = false;

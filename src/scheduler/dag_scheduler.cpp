@@ -141,6 +141,14 @@ int DagScheduler::missing_shuffle(int node) const {
   return -1;
 }
 
+void DagScheduler::forget_shuffle(int shuffle_id) {
+  outputs_.erase(shuffle_id);
+  auto it = map_stage_ids_.find(shuffle_id);
+  if (it == map_stage_ids_.end()) return;
+  stages_.erase(it->second);
+  map_stage_ids_.erase(it);
+}
+
 // Submits the job's next stage: a missing shuffle-map stage, else the result stage.
 void DagScheduler::advance_job(Job& job) {
   StageRun st;

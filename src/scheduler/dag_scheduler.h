@@ -201,6 +201,9 @@ class DagScheduler {
   // A task's story: running tasks and the last `retained_stories` ended ones. Null if unknown.
   const TaskStory* story(int64_t task_id) const;
   int total_cores() const { return tasks_.total_cores(); }
+  // ContextCleaner: the shuffle's RDD is gone from the program; its map outputs and map stage
+  // are forgotten (the shell deletes the files). No running job can read it.
+  void forget_shuffle(int shuffle_id);
 
  private:
   struct Stage {  // stable across jobs and attempts, as Spark's stage ids

@@ -4,6 +4,10 @@ of the driver's __main__ in data, RDD ids as PySpark's, repartitionAndSortWithin
 countApproxDistinct, the approximate actions, pickle files, compressed text output, PySpark's
 serializer classes, local checkpoints, prefetching toLocalIterator, co-partitioned unions and
 resource profiles."""
+import bz2
+import gzip
+import os
+
 import pytest
 
 from jobs import submit_ok, write_job
@@ -120,7 +124,17 @@ def pickles():
     return [sorted(os.listdir(p)), back.getNumPartitions(), [repr(x) for x in back.collect()]]
 check("pickle", pickles)
 
-# -- compressed text (the executor's codecs are a later slice)
+# -- compressed text
+def codecs():
+    res = {}
+    lines = ["line %d" % i for i in range(3000)] + ["", "ünï"]
+    for cls in ("GzipCodec", "BZip2Codec", "ZStandardCodec", "Lz4Codec"):
+        p = os.path.join(out, "text-" + cls)
+        sc.parallelize(lines, 3).saveAsTextFile(p, "org.apache.hadoop.io.compress." + cls)
+        res[cls] = [sorted(os.listdir(p)), sc.textFile(p).collect() == lines,
+                    sc.textFile(os.path.join(p, "part-*")).count()]
+    return res
+check("codecs", codecs)
 check("codec_unknown", lambda: first_error(lambda: sc.parallelize([1]).saveAsTextFile(
     os.path.join(out, "x"), "org.apache.hadoop.io.compress.SnappyCodec")))
 
@@ -217,6 +231,15 @@ def barrier():
                    .reduceByKey(operator.add).collect())]
 check("barrier", barrier)
 
+# SPARK-32160: no SparkContext inside a task (unless spark.executor.allowSparkContext)
+def context_in_task():
+    try:
+        sc.range(2).foreach(lambda _: SparkContext())
+    except Exception as e:  # noqa: BLE001
+        return "[CONTEXT_ONLY_VALID_ON_DRIVER]" in str(e)
+    return "no error"
+check("context_in_task", context_in_task)
+
 # -- serializers: PySpark's classes; a context made with one (ids restart from 0)
 def serializers():
     sc.stop()
@@ -300,8 +323,24 @@ def test_pickle_files(res):
                                    + [repr(i) for i in range(20)])
 
 
-def test_unknown_compression_codec(res):
-    assert "SnappyCodec is not supported" in res[0].result("codec_unknown")
+def test_compressed_text_output(res):
+    r, d = res
+    got = r.result("codecs")
+    for cls, ext in (("GzipCodec", ".gz"), ("BZip2Codec", ".bz2"), ("ZStandardCodec", ".zst"),
+                     ("Lz4Codec", ".lz4")):
+        files, same, n = got[cls]
+        assert files == ["_SUCCESS"] + ["part-%05d%s" % (i, ext) for i in range(3)], cls
+        assert same is True and n == 3002, cls
+    lines = []
+    for i in range(3):  # standard formats: Python's own readers agree
+        with gzip.open(os.path.join(d, "text-GzipCodec", "part-%05d.gz" % i), "rt") as f:
+            lines += f.read().splitlines()
+    assert lines == ["line %d" % i for i in range(3000)] + ["", "ünï"]
+    with bz2.open(os.path.join(d, "text-BZip2Codec", "part-00000.bz2"), "rt") as f:
+        assert f.readline() == "line 0\n"
+    with open(os.path.join(d, "text-ZStandardCodec", "part-00000.zst"), "rb") as f:
+        assert f.read(4) == b"\x28\xb5\x2f\xfd"  # a zstd frame
+    assert "SnappyCodec is not supported" in r.result("codec_unknown")
 
 
 def test_checkpoints(res):
@@ -319,10 +358,12 @@ def test_to_local_iterator_prefetches(res):
     assert ran1 is False and ran2 is True
 
 
-def test_union_rows(res):
+def test_union_of_copartitioned_rdds(res):
     (n, same_partitioner, per_part, rows_ok, n_mapped, n_sc, n_mixed, mixed_none,
      n_reduced) = res[0].result("unions")
-    assert rows_ok is True and n_mixed == 5 and mixed_none is True
+    assert n == 3 and same_partitioner is True and rows_ok is True
+    assert all(len(p) <= 1 for p in per_part)  # each partition holds one hash class of keys
+    assert n_mapped == 3 and n_sc == 3 and n_mixed == 5 and mixed_none is True and n_reduced == 3
 
 
 def test_barrier_stages(res):
@@ -341,3 +382,7 @@ def test_resources_and_serializers(res):
     assert r.result("resources") == [True, ["cores", "memory"], 1024, ["cpus"], 6]
     assert r.result("serializers") == ["BatchedSerializer(MarshalSerializer(), 2)", 1, 285,
                                        "AutoBatchedSerializer(CloudPickleSerializer())", True, 2]
+
+
+def test_no_spark_context_in_tasks(res):
+    assert res[0].result("context_in_task") is True

@@ -333,20 +333,22 @@ def test_gateway_concurrent_requests_replies_out_of_order():
     gw.close()
 
 
-
-def test_context_cleaner_releases_dropped_cached_rdds_and_broadcasts(sc, gateway):
-    """ContextCleaner: a cached RDD and a broadcast the program dropped are unpersisted /
-    destroyed before the next job; live ones are not."""
+def test_context_cleaner_forgets_dropped_rdds_and_broadcasts(sc, gateway):
+    """ContextCleaner: an RDD the program dropped (and the ancestors only it referenced) and a
+    dropped broadcast are released with the next job; live ones are not."""
     import gc
-    keep = sc.parallelize(range(4), 2).cache()
-    dropped = sc.parallelize(range(3), 1).map(lambda x: x).cache()
+    keep = sc.parallelize(range(4), 2)
     b = sc.broadcast([1, 2])
-    assert dropped.map(lambda x: x + b.value[0]).sum() == 6 and keep.sum() == 6
-    rid, bid = dropped._id, b.id
-    del dropped, b
+    shuffled = keep.map(lambda x: (x % 2, x + b.value[0])).reduceByKey(lambda a, c: a + c)
+    assert sorted(shuffled.collect()) == [(0, 4), (1, 6)]
+    dropped = {r._id for r in (shuffled, shuffled._parents[0], shuffled._parents[0]._parents[0])}
+    bid = b.id
+    del shuffled, b
     gc.collect()
     assert keep.count() == 4  # the next job sends what was collected first
-    calls = [(o, {k: v for k, v in c.items() if k != "req"}) for o, c in gateway.calls]
-    assert ("PyUnpersist", {"rdd": rid}) in calls
-    assert ("PyUnpersist", {"rdd": keep._id}) not in calls
-    assert ("PyUnpersistBroadcast", {"id": bid, "destroy": True}) in calls
+    forgot = [x for body in gateway.sent("PyForgetRdds") for x in body["rdds"]]
+    assert set(forgot) == dropped and keep._id not in forgot
+    assert {"id": bid, "destroy": True} in [
+        {k: v for k, v in c.items() if k != "req"} for o, c in gateway.calls
+        if o == "PyUnpersistBroadcast"]
+    assert keep.sum() == 6  # the kept lineage still runs

@@ -214,6 +214,7 @@ class RDD(RDDActions, Generic[T_co]):
         _, reply, _ = self.ctx._gateway.request("PyDefineRdd", body, self._node_blobs())
         self._num_partitions = reply["num_partitions"]
         self._defined = True
+        self.ctx._cleaner.track_rdd(self)  # forgotten by the driver once dropped here
         self._blobs = []  # the driver has the data now
 
     def _compute_num_partitions(self):
@@ -311,7 +312,6 @@ class RDD(RDDActions, Generic[T_co]):
             "use_disk": bool(lvl.useDisk), "use_memory": bool(lvl.useMemory),
             "use_off_heap": bool(lvl.useOffHeap), "deserialized": bool(lvl.deserialized),
             "replication": int(lvl.replication)}})
-        self.ctx._cleaner.track_cached_rdd(self)  # unpersisted once the program drops it
         return self
 
     def unpersist(self, blocking=False):
@@ -602,9 +602,14 @@ class RDD(RDDActions, Generic[T_co]):
 
 
 def _union(ctx, rdds, deserializer):
-    """UnionRDD: the parents' partitions one after another. (Spark's PartitionerAwareUnionRDD
-    for co-partitioned parents needs the driver's support: issue #19, pending.)"""
-    return RDD(ctx, "union", rdds, deserializer=deserializer)
+    """UnionRDD, or, when every non-empty parent has the same partitioner, Spark's
+    PartitionerAwareUnionRDD: partition i is partition i of each parent (count and
+    co-partitioning kept)."""
+    parts = [r.partitioner for r in rdds if r.getNumPartitions() > 0]
+    aware = bool(parts) and all(p is not None and p == parts[0] for p in parts)
+    nonempty = [r for r in rdds if r.getNumPartitions() > 0] if aware else rdds
+    return RDD(ctx, "union", nonempty, args={"partitioner_aware": True} if aware else None,
+               deserializer=deserializer)
 
 
 class RDDBarrier:

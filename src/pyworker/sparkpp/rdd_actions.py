@@ -465,13 +465,12 @@ class RDDActions:
         .lz4), as Hadoop's TextOutputFormat; textFile reads them back by extension."""
         sink = {"kind": "text", "path": _local_path(path)}
         if compressionCodecClass:
-            if compressionCodecClass not in _CODEC_EXTENSIONS:
+            ext = _CODEC_EXTENSIONS.get(compressionCodecClass)
+            if ext is None:
                 raise ValueError(
                     "compression codec %s is not supported by sparkpp (supported: %s)"
                     % (compressionCodecClass, ", ".join(sorted(_CODEC_EXTENSIONS))))
-            raise NotImplementedError(
-                "saveAsTextFile with %s needs the executor's codec support, not landed yet "
-                "(issue #19)" % compressionCodecClass)
+            sink["ext"] = ext
 
         def func(split, iterator):
             for x in iterator:

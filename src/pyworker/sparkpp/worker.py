@@ -113,6 +113,10 @@ class Worker:
         task_id = task["task_id"]
         ch = self.ch
         try:
+            for fid in task.get("drop_funcs") or ():  # released by the ContextCleaner
+                self.funcs.pop(fid, None)
+            for bid in task.get("drop_broadcasts") or ():
+                _broadcast._broadcastRegistry.pop(bid, None)
             props = task["props"] or {}
             if props:  # before unpickling: functions may import shipped --py-files modules
                 self._apply_props(props)
