@@ -192,6 +192,52 @@ def unions():
             a.union(b).reduceByKey(operator.add).getNumPartitions()]
 check("unions", unions)
 
+# -- joins of co-partitioned RDDs do not shuffle them again (PySpark's test_join: 2 stages)
+def copartitioned_joins():
+    parted = sc.parallelize([(i, i) for i in range(10)], 3).partitionBy(2)
+    plain = sc.parallelize([(i, i) for i in range(10)], 3)
+    # stageIds hold no skipped stages here (Spark's do): each job gets a new map stage
+    fresh, fresh3 = plain.partitionBy(2), plain.partitionBy(2)
+    tracker = sc.statusTracker()
+    out = []
+    for group, f in (("j1", lambda: parted.join(parted)), ("j2", lambda: fresh.join(plain)),
+                     ("j3", lambda: fresh3.cogroup(fresh3).mapValues(
+                         lambda vs: [list(v) for v in vs]))):
+        sc.setJobGroup(group, group)
+        rows = sorted(f().collect())
+        job = tracker.getJobIdsForGroup(group)[0]
+        out.append([rows[:2], len(rows), len(tracker.getJobInfo(job).stageIds)])
+    sc.setLocalProperty("spark.jobGroup.id", None)
+    return out
+check("joins", copartitioned_joins)
+
+# -- StatCounter as PySpark's with numpy: numpy.float64 results, element-wise arrays
+def numpy_stats():
+    import numpy as np
+    s = sc.parallelize([1, 2, 3, 4], 2).stats()
+    arr = sc.parallelize([np.array([1.0, 5.0]), np.array([3.0, 1.0])], 2).stats()
+    return [type(s.max()).__name__, type(sc.parallelize([1.0, 2.0]).stdev()).__name__,
+            float(s.max()), s.count(), arr.max().tolist(), arr.min().tolist(),
+            arr.mean().tolist()]
+check("numpy_stats", numpy_stats)
+
+# -- PySpark internals its own tests touch: _pickled_broadcast_vars, _temp_dir, _checkpointFile
+def internals():
+    b = sc.broadcast([1])
+    CloudPickleSerializer().dumps(lambda: b.value)
+    n = len(list(sc._pickled_broadcast_vars))
+    sc._pickled_broadcast_vars.clear()
+    t = sc._temp_dir
+    before = os.listdir(t)
+    sc.parallelize([0, 1, 2])
+    r = sc.parallelize([1, 2, 3, 4]).flatMap(lambda x: [x])
+    r.checkpoint()
+    r.count()
+    back = sc._checkpointFile(r.getCheckpointFile(), r._jrdd_deserializer).collect()
+    return [n, len(list(sc._pickled_broadcast_vars)), os.path.isdir(t), before == os.listdir(t),
+            back]
+check("internals", internals)
+
 # -- resource profiles are accepted
 def resources():
     from pyspark.resource import (ExecutorResourceRequests, ResourceProfileBuilder,
@@ -386,3 +432,19 @@ def test_resources_and_serializers(res):
 
 def test_no_spark_context_in_tasks(res):
     assert res[0].result("context_in_task") is True
+
+
+def test_copartitioned_joins_do_not_shuffle_again(res):
+    j1, j2, j3 = res[0].result("joins")
+    assert j1 == [[[0, [0, 0]], [1, [1, 1]]], 10, 2]  # parted's map stage + the result stage
+    assert j2[1:] == [10, 3]  # the other side is shuffled
+    assert j3 == [[[0, [[0], [0]]], [1, [[1], [1]]]], 10, 2]
+
+
+def test_stat_counter_numpy(res):
+    assert res[0].result("numpy_stats") == [
+        "float64", "float64", 4.0, 4, [3.0, 5.0], [1.0, 1.0], [2.0, 3.0]]
+
+
+def test_pyspark_internals(res):
+    assert res[0].result("internals") == [1, 0, True, True, [1, 2, 3, 4]]

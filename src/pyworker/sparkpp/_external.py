@@ -48,6 +48,15 @@ _DEFAULT_MEMORY = "512m"
 # ------------------------------------------------------------------------- task-level state
 
 _spilled = [0, 0]           # [memory bytes, disk bytes] spilled by the running task
+_spilled_total = [0, 0]     # the same since the process started (pyspark.shuffle's
+                            # MemoryBytesSpilled / DiskBytesSpilled)
+
+
+def _add_spilled(memory, disk):
+    _spilled[0] += memory
+    _spilled[1] += disk
+    _spilled_total[0] += memory
+    _spilled_total[1] += disk
 
 
 def take_spill_metrics():
@@ -100,10 +109,12 @@ def _local_dirs():
 _next_dir = itertools.count()
 
 
-def _spill_file():
-    """A new anonymous (already unlinked) spill file under one of the local dirs."""
-    dirs = _local_dirs()
-    d = os.path.join(dirs[next(_next_dir) % len(dirs)], "python")
+def _spill_file(d=None):
+    """A new anonymous (already unlinked) spill file in directory d (made if missing), by
+    default under one of the local dirs."""
+    if d is None:
+        dirs = _local_dirs()
+        d = os.path.join(dirs[next(_next_dir) % len(dirs)], "python")
     try:
         os.makedirs(d, exist_ok=True)
         return tempfile.TemporaryFile(dir=d)
@@ -159,7 +170,7 @@ class _RunWriter:
         self._flush()
         self.f.flush()
         self.f.seek(0)
-        _spilled[1] += self.bytes
+        _add_spilled(0, self.bytes)
         return self.f
 
 
@@ -223,7 +234,7 @@ class _MemoryGuard:
         # no gc.collect(): spilled data is freed by reference counting, and a full collection
         # costs tens of ms in a big heap
         used = get_used_memory()
-        _spilled[0] += max(used_before - used, 0) << 20
+        _add_spilled(max(used_before - used, 0) << 20, 0)
         self.limit = max(self.limit, used * 1.05)
 
 
@@ -258,6 +269,11 @@ class ExternalMerger:
         self.data = {}
         self.runs = []
         self.spills = 0
+        self.batch = CHECK_EVERY  # records between memory checks
+
+    def _spill_file(self):
+        """Where the next run goes (pyspark.shuffle's ExternalMerger picks its own dirs)."""
+        return _spill_file()
 
     # PySpark-style two-step API: mergeValues/mergeCombiners then items(). With partial=True
     # use combine_values() instead, which yields while it consumes.
@@ -285,16 +301,17 @@ class ExternalMerger:
         # and one store; memory is checked between slices of CHECK_EVERY records.
         it = iter(iterator)
         guard = self.guard
+        batch = self.batch
         while True:
             d = self.data
             get = d.get
             k = _NONE
             if merge is add:  # reduceByKey(add): the same, without a call per record
-                for k, v in islice(it, CHECK_EVERY):
+                for k, v in islice(it, batch):
                     c = get(k, _NONE)
                     d[k] = create(v) if c is _NONE else c + v
             else:
-                for k, v in islice(it, CHECK_EVERY):
+                for k, v in islice(it, batch):
                     c = get(k, _NONE)
                     d[k] = create(v) if c is _NONE else merge(c, v)
             if k is _NONE:
@@ -310,7 +327,7 @@ class ExternalMerger:
             while data:  # downstream (the shuffle) takes them as they are
                 yield data.popitem()
         else:
-            w = _RunWriter()
+            w = _RunWriter(self._spill_file())
             w.extend(_hash_order(data))
             self.runs.append(w.finish())
         data = None
@@ -375,7 +392,7 @@ class SpillableList:
         for i in range(0, len(vs), VALUE_CHUNK):
             w.add(vs[i:i + VALUE_CHUNK])
         w._flush()
-        _spilled[1] += w.bytes - before
+        _add_spilled(0, w.bytes - before)
 
     @property
     def spilled(self):
@@ -433,6 +450,9 @@ class ExternalGroupBy:
         self.runs = []
         self.spills = 0
 
+    def _spill_file(self):
+        return _spill_file()
+
     def mergeCombiners(self, iterator):
         d = self.data
         guard = self.guard
@@ -456,7 +476,7 @@ class ExternalGroupBy:
         used = get_used_memory()
         data, self.data = self.data, {}
         self.spills += 1
-        w = _RunWriter()
+        w = _RunWriter(self._spill_file())
         for h, k, vs in _hash_order(data):
             w.extend(_chunks(k, h, vs))
         data = None
@@ -508,8 +528,17 @@ class ExternalSorter:
 
     def __init__(self, memory_limit=None):
         self.guard = _MemoryGuard(memory_limit)
+        self.memory_limit = self.guard.limit
         self.runs = []
         self.spills = 0
+
+    def _spill_file(self):
+        return _spill_file()
+
+    def _next_limit(self):
+        """The limit after a spill: freed memory is not always given back to the OS, so the
+        next spill waits until RSS grows by 5% (PySpark's rule)."""
+        return max(self.memory_limit, get_used_memory() * 1.05)
 
     def sorted(self, iterator, key=None, reverse=False):
         guard = self.guard
@@ -524,13 +553,14 @@ class ExternalSorter:
                 if guard.over():
                     used = get_used_memory()
                     chunk.sort(key=key, reverse=reverse)
-                    w = _RunWriter()
+                    w = _RunWriter(self._spill_file())
                     w.extend(chunk)
                     self.runs.append(w.finish())
                     self.spills += 1
                     chunk = []
                     append = chunk.append
                     guard.after_spill(used)
+                    guard.limit = self._next_limit()
         chunk.sort(key=key, reverse=reverse)
         if not self.runs:
             return iter(chunk)

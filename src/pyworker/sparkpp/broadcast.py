@@ -9,9 +9,10 @@ are collected (`collect_ids`) so the driver knows which broadcasts a task needs.
 import os
 import pickle
 import threading
+import weakref
 from contextlib import contextmanager
 
-__all__ = ["Broadcast"]
+__all__ = ["Broadcast", "BroadcastPickleRegistry"]
 
 _broadcastRegistry = {}      # worker: id -> value (unpickled once per worker process)
 _local = threading.local()   # driver: ids referenced by the function being pickled
@@ -49,12 +50,35 @@ def _from_id(bid):
     return b
 
 
+class BroadcastPickleRegistry(threading.local):
+    """PySpark's sc._pickled_broadcast_vars: the broadcasts pickled on the driver by this
+    thread since the last clear(). Weak, so it never keeps a dropped broadcast alive (the
+    ContextCleaner destroys those); the driver itself tracks a task's broadcasts by id."""
+
+    def __init__(self):
+        self.__dict__.setdefault("_registry", weakref.WeakSet())
+
+    def __iter__(self):
+        return iter(list(self._registry))
+
+    def __len__(self):
+        return len(self._registry)
+
+    def add(self, bcast):
+        self._registry.add(bcast)
+
+    def clear(self):
+        self._registry.clear()
+
+
 class Broadcast:
     def __init__(self, sc=None, value=None, pickle_registry=None, path=None, sock_file=None):
         with _lock:
             self._bid = _next_id[0]
             _next_id[0] += 1
         self._sc = sc
+        self._pickle_registry = (pickle_registry if pickle_registry is not None
+                                 else getattr(sc, "_pickled_broadcast_vars", None))
         self._value = value
         self._value_set = True
         self._destroyed = False
@@ -73,6 +97,9 @@ class Broadcast:
         ids = getattr(_local, "ids", None)
         if ids is not None:
             ids.add(self._bid)
+        registry = getattr(self, "_pickle_registry", None)
+        if registry is not None:
+            registry.add(self)
         return (_from_id, (self._bid,))
 
     @property

@@ -10,7 +10,7 @@ import time
 
 from sparkpp import accumulators as _acc
 from sparkpp.accumulators import Accumulator
-from sparkpp.broadcast import Broadcast
+from sparkpp.broadcast import Broadcast, BroadcastPickleRegistry
 from sparkpp.conf import SparkConf, _system_properties
 from sparkpp.rdd import RDD, _local_path, _union
 from sparkpp.serializers import (AutoBatchedSerializer, BatchedSerializer, CPickleSerializer,
@@ -113,6 +113,8 @@ class SparkContext:
             self._cleaner = ContextCleaner(self)
             self._pending_checkpoints = set()  # RDDs marked with checkpoint(), not yet saved
             self._files = []      # sc.addFile paths (listFiles)
+            self._pickled_broadcast_vars = BroadcastPickleRegistry()
+            self._temp_dir_path = None
             self._archives = []   # sc.addArchive paths (listArchives)
             SparkContext._active_spark_context = self
         for path in pyFiles or ():
@@ -153,6 +155,22 @@ class SparkContext:
         except Exception:  # the driver may already be gone; stopping must not fail
             pass
         _release_gateway(self._gateway)
+        if getattr(self, "_temp_dir_path", None):
+            import shutil
+            shutil.rmtree(self._temp_dir_path, ignore_errors=True)
+            self._temp_dir_path = None
+
+    @property
+    def _temp_dir(self):
+        """PySpark's per-context scratch directory of the driver program (a `pyspark-*` dir
+        under the temp dir; PySpark code writes temporary files there): made on first use,
+        removed by stop() or at exit."""
+        if getattr(self, "_temp_dir_path", None) is None:
+            import shutil
+            import tempfile
+            self._temp_dir_path = tempfile.mkdtemp(prefix="pyspark-")
+            atexit.register(shutil.rmtree, self._temp_dir_path, True)
+        return self._temp_dir_path
 
     def _check_active(self):
         if self._stopped:
@@ -453,6 +471,13 @@ class SparkContext:
         self._check_active()
         files = _input_files(_split_paths(name))
         return self.parallelize(files, max(1, len(files))).flatMap(_read_pickle_file)
+
+    def _checkpointFile(self, name, input_deserializer=None):
+        """An RDD of a reliable checkpoint's saved partitions (rdd.getCheckpointFile()), as
+        PySpark's internal SparkContext._checkpointFile."""
+        self._check_active()
+        path = name[len("file:"):] if str(name).startswith("file:") else name
+        return self.pickleFile(path)
 
     def sequenceFile(self, *args, **kwargs):
         self._unsupported("sequenceFile")

@@ -679,6 +679,9 @@ class PipelinedRDD(RDD):
             with _broadcast.collect_ids() as ids:
                 self._pickled_func = CloudPickleSerializer().dumps(self.func)
             self._broadcast_ids = sorted(ids)
+            registry = getattr(self.ctx, "_pickled_broadcast_vars", None)
+            if registry is not None:  # as PySpark's _prepare_for_python_RDD
+                registry.clear()
         return self._pickled_func
 
     def _node_args(self):

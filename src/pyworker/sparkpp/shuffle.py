@@ -13,13 +13,15 @@ flushes its buckets early when memory is short.
 """
 import bisect
 import copy
+import os
 import random
+import shutil
 from collections import defaultdict
 from itertools import chain
 from typing import Iterable, TypeVar
 
-from sparkpp._external import (ExternalGroupBy, ExternalMerger, ExternalSorter, get_used_memory,
-                               worker_memory_mb)
+from sparkpp import _external as _ext
+from sparkpp._external import get_used_memory, worker_memory_mb
 from sparkpp.rdd import RDD, portable_hash
 from sparkpp.serializers import BatchedSerializer, dumps_data  # one definition, so Partitioners compare equal
 
@@ -127,13 +129,13 @@ def combineByKey(self, createCombiner, mergeValue, mergeCombiners, numPartitions
     agg = Aggregator(createCombiner, mergeValue, mergeCombiners)
 
     def combine_locally(iterator):
-        return ExternalMerger(agg, worker_memory_mb() * 0.9, partial=True).combine_values(iterator)
+        return _ext.ExternalMerger(agg, worker_memory_mb() * 0.9, partial=True).combine_values(iterator)
 
     locally = self.mapPartitions(combine_locally, preservesPartitioning=True)
     shuffled = partitionBy(locally, numPartitions, partitionFunc)
 
     def merge_combiners(iterator):
-        merger = ExternalMerger(agg, worker_memory_mb())
+        merger = _ext.ExternalMerger(agg, worker_memory_mb())
         merger.mergeCombiners(iterator)
         yield from merger.items()
 
@@ -178,7 +180,7 @@ def groupByKey(self, numPartitions=None, partitionFunc=portable_hash):
     def combine_locally(iterator):
         # a hot key's list leaves in chunks, so the reduce side never has to take in (and
         # check memory after) one record as big as the map side's memory
-        for k, vs in ExternalMerger(agg, worker_memory_mb() * 0.9,
+        for k, vs in _ext.ExternalMerger(agg, worker_memory_mb() * 0.9,
                                     partial=True).combine_values(iterator):
             if len(vs) <= _GROUP_CHUNK:
                 yield k, vs
@@ -191,7 +193,7 @@ def groupByKey(self, numPartitions=None, partitionFunc=portable_hash):
 
     def group(iterator):
         # values of a key too big for memory come back as a SpillableList iterating from disk
-        merger = ExternalGroupBy(worker_memory_mb())
+        merger = _ext.ExternalGroupBy(worker_memory_mb())
         merger.mergeCombiners(iterator)
         yield from merger.items()
 
@@ -238,6 +240,13 @@ def _cogroup(rdds, numPartitions):
     k = len(rdds)
     tagged = [r.mapValues(lambda v, i=i: (i, v)) for i, r in enumerate(rdds)]
     union = tagged[0].ctx.union(tagged)
+    part = tagged[0].partitioner
+    if part is not None and all(t.partitioner == part for t in tagged) \
+            and union.getNumPartitions() == part.numPartitions:
+        # co-partitioned sides (as PySpark's chain of RDD.union keeps the partitioner): the
+        # groupByKey below finds its partitioner and does not shuffle again, a narrow
+        # dependency as Spark's CoGroupedRDD
+        union.partitioner = part
     if numPartitions is None:
         numPartitions = max(r.getNumPartitions() for r in rdds)
         if rdds[0].ctx._conf.contains("spark.default.parallelism"):
@@ -294,7 +303,7 @@ def sortByKey(self, ascending=True, numPartitions=None, keyfunc=lambda x: x):
         numPartitions = _default_reduce_partitions(self)
 
     def sort_partition(iterator):
-        sorter = ExternalSorter(worker_memory_mb() * 0.9)
+        sorter = _ext.ExternalSorter(worker_memory_mb() * 0.9)
         return sorter.sorted(iterator, key=lambda kv: keyfunc(kv[0]), reverse=not ascending)
 
     if numPartitions == 1:
@@ -325,7 +334,7 @@ def repartitionAndSortWithinPartitions(self, numPartitions=None, partitionFunc=p
         numPartitions = _default_reduce_partitions(self)
 
     def sort_partition(iterator):
-        sorter = ExternalSorter(worker_memory_mb() * 0.9)
+        sorter = _ext.ExternalSorter(worker_memory_mb() * 0.9)
         return iter(sorter.sorted(iterator, key=lambda kv: keyfunc(kv[0]), reverse=not ascending))
 
     return partitionBy(self, numPartitions, partitionFunc).mapPartitions(sort_partition, True)
@@ -387,3 +396,232 @@ def coalesce(self, numPartitions, shuffle=False):
 
 
 RDD.coalesce = coalesce
+
+
+# ------------------------------------------------------------------------------------------
+# pyspark.shuffle's public classes, for code that imports them (PySpark's test_shuffle, user
+# code merging or sorting by itself): PySpark's signatures and attributes over the spilling
+# machinery of sparkpp/_external.py. The RDD operations above use that machinery directly.
+
+def __getattr__(name):
+    # PySpark's global counters, as module attributes that follow this process's spills
+    if name == "MemoryBytesSpilled":
+        return _ext._spilled_total[0]
+    if name == "DiskBytesSpilled":
+        return _ext._spilled_total[1]
+    raise AttributeError("module %r has no attribute %r" % (__name__, name))
+
+
+def _get_local_dirs(sub):
+    """SPARK_LOCAL_DIRS (the temp dir when unset) in a random order, so that concurrent
+    spillers spread over the disks (SPARK-39179), each as <dir>/python/<pid>/<sub>."""
+    dirs = list(_ext._local_dirs())
+    random.shuffle(dirs)
+    return [os.path.join(d, "python", str(os.getpid()), sub) for d in dirs]
+
+
+class SimpleAggregator(Aggregator):
+    """An Aggregator whose combiners have the values' type."""
+
+    def __init__(self, combiner):
+        Aggregator.__init__(self, lambda x: x, combiner, combiner)
+
+
+class Merger:
+    """Merges shuffled data by an aggregator (abstract)."""
+
+    def __init__(self, aggregator):
+        self.agg = aggregator
+
+    def mergeValues(self, iterator):
+        raise NotImplementedError
+
+    def mergeCombiners(self, iterator):
+        raise NotImplementedError
+
+    def items(self):
+        raise NotImplementedError
+
+
+class _SpillDirs:
+    """Spill files of a public merger/sorter go under its own `localdirs` (PySpark's layout:
+    <local dir>/python/<pid>/<id>/<spill number>), removed again by _cleanup()."""
+
+    def _init_dirs(self, localdirs):
+        self._own_dirs = not localdirs
+        self.localdirs = localdirs or _get_local_dirs(str(id(self)))
+
+    def _get_spill_dir(self, n):
+        return os.path.join(self.localdirs[n % len(self.localdirs)], str(n))
+
+    def _spill_file(self):
+        return _ext._spill_file(self._get_spill_dir(self.spills))
+
+    def _cleanup(self):
+        self.close()
+        for d in self.localdirs:
+            if self._own_dirs:
+                shutil.rmtree(d, ignore_errors=True)
+                try:  # <dir>/python/<pid> when no other spiller of this process uses it
+                    os.rmdir(os.path.dirname(d))
+                except OSError:
+                    pass
+
+
+class ExternalMerger(_SpillDirs, _ext.ExternalMerger, Merger):
+    """PySpark's ExternalMerger: merges (key, value) or (key, combiner) records within
+    `memory_limit` MiB of this process's RSS, spilling runs to disk; items() yields each key
+    once. serializer, scale and partitions are accepted (runs are sorted by key hash here
+    instead of hash-partitioned); batch is the number of records between memory checks."""
+
+    MAX_TOTAL_PARTITIONS = 4096
+
+    def __init__(self, aggregator, memory_limit=512, serializer=None, localdirs=None, scale=1,
+                 partitions=59, batch=1000):
+        Merger.__init__(self, aggregator)
+        _ext.ExternalMerger.__init__(self, aggregator, memory_limit)
+        self.memory_limit = memory_limit
+        self.serializer = serializer
+        self._init_dirs(localdirs)
+        self.scale = scale
+        self.partitions = partitions
+        self.batch = batch
+        self.pdata = []
+
+    def _next_limit(self):
+        return max(self.memory_limit, get_used_memory() * 1.05)
+
+    def items(self):
+        try:
+            yield from _ext.ExternalMerger.items(self)
+        finally:
+            if self.spills:
+                self._cleanup()
+
+
+class ExternalGroupBy(_SpillDirs, _ext.ExternalGroupBy, Merger):
+    """PySpark's ExternalGroupBy: groups (key, value) records (mergeValues, through the
+    aggregator's createCombiner, which makes a list) or (key, list) records (mergeCombiners)
+    within `memory_limit` MiB; the values of a key too big for memory come back iterating from
+    disk."""
+
+    SORT_KEY_LIMIT = 1000
+
+    def __init__(self, aggregator, memory_limit=512, serializer=None, localdirs=None, scale=1,
+                 partitions=59, batch=1000):
+        Merger.__init__(self, aggregator)
+        _ext.ExternalGroupBy.__init__(self, memory_limit)
+        self.memory_limit = memory_limit
+        self.serializer = serializer
+        self._init_dirs(localdirs)
+        self.scale = scale
+        self.partitions = partitions
+        self.batch = batch
+
+    def mergeValues(self, iterator):
+        create = self.agg.createCombiner
+        self.mergeCombiners((k, create(v)) for k, v in iterator)
+
+    def items(self):
+        try:
+            yield from _ext.ExternalGroupBy.items(self)
+        finally:
+            if self.spills:
+                self._cleanup()
+
+
+class ExternalSorter(_SpillDirs, _ext.ExternalSorter):
+    """PySpark's ExternalSorter: sorted(iterator, key, reverse) within `memory_limit` MiB,
+    sorted runs on disk merged back; `_next_limit()` is the limit after a spill."""
+
+    def __init__(self, memory_limit, serializer=None):
+        _ext.ExternalSorter.__init__(self, memory_limit)
+        self.memory_limit = memory_limit
+        self.serializer = serializer
+        self._init_dirs(None)
+
+    def _get_path(self, n):
+        return self._get_spill_dir(n)
+
+    def close(self):
+        _ext._close_all(self.runs)
+
+    def sorted(self, iterator, key=None, reverse=False):
+        result = _ext.ExternalSorter.sorted(self, iterator, key, reverse)
+        if not self.runs:
+            return result
+        return self._then_cleanup(result)
+
+    def _then_cleanup(self, result):
+        try:
+            yield from result
+        finally:
+            self._cleanup()
+
+
+class ExternalList(_ext.SpillableList):
+    """A list of values that moves them to disk once LIMIT of them are in memory; len() and
+    iteration (disk first, then memory) as PySpark's; pickles with its values."""
+
+    LIMIT = 10240
+
+    def __init__(self, values):
+        _ext.SpillableList.__init__(self, values)
+
+    def append(self, value):
+        self.values.append(value)
+        self.count += 1
+        if len(self.values) >= self.LIMIT:
+            self._spill()
+
+    def _spill(self):
+        self.spill()
+
+    def _items(self):
+        return _ext.SpillableList.__iter__(self)
+
+    def __reduce__(self):
+        return (_rebuild_external_list, (type(self), list(self._items()), self.count))
+
+
+def _rebuild_external_list(cls, values, count):
+    lst = cls.__new__(cls)
+    _ext.SpillableList.__init__(lst, values)
+    lst.count = count
+    return lst
+
+
+class ExternalListOfList(ExternalList):
+    """An ExternalList of lists, iterated (and counted) flat."""
+
+    def __init__(self, values):
+        ExternalList.__init__(self, values)
+        self.count = sum(len(v) for v in values)
+
+    def append(self, value):
+        ExternalList.append(self, value)
+        self.count += len(value) - 1
+
+    def __iter__(self):
+        for values in self._items():
+            yield from values
+
+
+class GroupByKey:
+    """Groups a key-sorted iterator of (key, list of values) into (key, values), consecutive
+    equal keys together; the values are an ExternalListOfList."""
+
+    def __init__(self, iterator):
+        self.iterator = iterator
+
+    def __iter__(self):
+        key, values = None, None
+        for k, v in self.iterator:
+            if values is not None and k == key:
+                values.append(v)
+            else:
+                if values is not None:
+                    yield key, values
+                key, values = k, ExternalListOfList([v])
+        if values is not None:
+            yield key, values

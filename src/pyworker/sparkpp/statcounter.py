@@ -1,6 +1,55 @@
-"""StatCounter: count, mean, variance, min and max in one pass, mergeable (Welford/Chan)."""
+"""StatCounter: count, mean, variance, min and max in one pass, mergeable (Welford/Chan).
+
+As PySpark's, min/max/sqrt are numpy's when numpy is installed: values may be numpy arrays
+(element-wise statistics, as MLlib's column summaries), and min()/max()/stdev() of numbers are
+numpy.float64 as there. Plain ints and floats are compared with Python's own max/min (numpy's
+ufuncs cost ~1 us a call; the results are the same values) and max()/min() convert at the end.
+numpy is imported on first use, not at import time (every driver and worker imports this
+module)."""
 import copy
 import math
+
+_np = None          # the numpy module, False when missing; None until first needed
+_SCALARS = (int, float)
+
+
+def _numpy():
+    global _np
+    if _np is None:
+        try:
+            import numpy
+            _np = numpy
+        except ImportError:
+            _np = False
+    return _np
+
+
+def _maximum(a, b):
+    if type(a) in _SCALARS and type(b) in _SCALARS:
+        if a >= b:
+            return a
+        return b if b > a or b != b else a  # NaN wins, as numpy's
+    np = _numpy()
+    return np.maximum(a, b) if np else max(a, b)
+
+
+def _minimum(a, b):
+    if type(a) in _SCALARS and type(b) in _SCALARS:
+        if a <= b:
+            return a
+        return b if b < a or b != b else a  # NaN wins, as numpy's
+    np = _numpy()
+    return np.minimum(a, b) if np else min(a, b)
+
+
+def _sqrt(x):
+    np = _numpy()
+    return np.sqrt(x) if np else math.sqrt(x)
+
+
+def _as_numpy(x):
+    np = _numpy()
+    return np.float64(x) if np and type(x) in _SCALARS else x
 
 
 class StatCounter:
@@ -19,8 +68,8 @@ class StatCounter:
         self.n += 1
         self.mu += delta / self.n
         self.m2 += delta * (value - self.mu)
-        self.maxValue = max(self.maxValue, value)
-        self.minValue = min(self.minValue, value)
+        self.maxValue = _maximum(self.maxValue, value)
+        self.minValue = _minimum(self.minValue, value)
         return self
 
     def mergeStats(self, other):
@@ -40,8 +89,8 @@ class StatCounter:
                 self.mu = other.mu - (delta * self.n) / total
             else:
                 self.mu = (self.mu * self.n + other.mu * other.n) / total
-            self.maxValue = max(self.maxValue, other.maxValue)
-            self.minValue = min(self.minValue, other.minValue)
+            self.maxValue = _maximum(self.maxValue, other.maxValue)
+            self.minValue = _minimum(self.minValue, other.minValue)
             self.m2 += other.m2 + (delta * delta * self.n * other.n) / total
             self.n = total
         return self
@@ -53,28 +102,28 @@ class StatCounter:
         return int(self.n)
 
     def mean(self):
-        return float(self.mu)
+        return self.mu
 
     def sum(self):
-        return float(self.n * self.mu)
+        return self.n * self.mu
 
     def min(self):
-        return float(self.minValue)
+        return _as_numpy(self.minValue)
 
     def max(self):
-        return float(self.maxValue)
+        return _as_numpy(self.maxValue)
 
     def variance(self):
-        return float("nan") if self.n == 0 else float(self.m2 / self.n)
+        return float("nan") if self.n == 0 else self.m2 / self.n
 
     def sampleVariance(self):
-        return float("nan") if self.n <= 1 else float(self.m2 / (self.n - 1))
+        return float("nan") if self.n <= 1 else self.m2 / (self.n - 1)
 
     def stdev(self):
-        return float(math.sqrt(self.variance()))
+        return _sqrt(self.variance())
 
     def sampleStdev(self):
-        return float(math.sqrt(self.sampleVariance()))
+        return _sqrt(self.sampleVariance())
 
     def asDict(self, sample=False):
         return {
