@@ -455,6 +455,7 @@ void Driver::sql_execute(Connection& c, const msg::PySqlExecute& m) {
     }
     table_op["partitionOverwriteMode"] = overwrite_mode;
     auto tw = sql_.plan_table_write(table_op);
+    drop_sql_caches();  // the written table's cache (registered again after the commit)
     if (auto* err = std::get_if<json>(&tw)) return sql_error(c, m.req, (*err)["error"]);
     table_write = std::move(std::get<sql::TableWrite>(tw));
     if (table_write->skip) {
@@ -527,7 +528,9 @@ void Driver::sql_execute(Connection& c, const msg::PySqlExecute& m) {
     if (table_write)
       job.after_commit = [this, tw = *table_write, dir = write->out_dir, uuid = write->job_uuid] {
         if (tw.op.value("sparkppReplaceWrittenPartitions", false)) replace_written_partitions(dir, uuid);
-        return sql_.commit_table_write(tw);
+        Status st = sql_.commit_table_write(tw);
+        drop_sql_caches();
+        return st;
       };
   }
   job.description = m.description.empty() ? (write ? "save" : "collect") : m.description;

@@ -41,6 +41,13 @@ json result(std::vector<json> fields, json rows) {
 }
 json no_rows() { return result({}, json::array()); }
 
+PlanPtr unresolved_relation(const std::string& name) {
+  LogicalPlan r;
+  r.kind = PlanKind::UnresolvedRelation;
+  r.name = name;
+  return make_plan(std::move(r));
+}
+
 std::string qualified(const CatalogTable& t) { return to_sql_id({"spark_catalog", t.db, t.name}); }
 
 // SHOW TABLES / SHOW DATABASES LIKE: `*` any characters, `|` alternatives, case-insensitive
@@ -246,7 +253,12 @@ Status SqlSession::commit_table_write(const TableWrite& w) {
                                       nullptr)
                                .dump());
   }
-  return sync_partitions(c, t, w.overwrite);
+  if (Status st = sync_partitions(c, t, w.overwrite); !st) return st;
+  if (auto rc = w.op.find("sparkppRecache"); rc != w.op.end() && rc->is_object()) {
+    auto scan = analyzed_tree(unresolved_relation(rc->value("name", "")));
+    if (auto* plan = std::get_if<PlanPtr>(&scan)) cache_plan(*plan, (*rc)["level"], rc->value("table", ""));
+  }
+  return Status::ok();
 }
 
 static AnalysisError already_exists(const std::string& db, const std::string& t) {
@@ -313,6 +325,16 @@ std::variant<TableWrite, json> SqlSession::plan_table_write(const json& op) {
   TableWrite w;
   w.op = op;
   w.op.erase("table");
+  // The table's cached scan (cacheTable, CACHE TABLE, spark.table(t).cache()) is dropped before
+  // the write and registered again over the new files once it commits (Spark's refreshTable).
+  if (existing && !cache_.empty() && mode != "SAVE_MODE_IGNORE") {
+    auto scan = analyzed_tree(unresolved_relation(to_sql_id({existing->db, existing->name})));
+    if (auto* plan = std::get_if<PlanPtr>(&scan))
+      if (const CachedData* c = cache_.lookup(*plan)) {
+        w.op["sparkppRecache"] = {{"level", c->level}, {"table", c->table}, {"name", to_sql_id({existing->db, existing->name})}};
+        for (int id : cache_.remove(*plan)) dropped_caches_.push_back(id);
+      }
+  }
   auto as_write_of = [&](const CatalogTable& t, json new_input, const std::string& write_mode) {
     w.op["input"] = std::move(new_input);
     w.op["path"] = t.location;
@@ -662,6 +684,11 @@ json SqlSession::table_statement(const parser::Statement& st, const json& body) 
       if (!existing) {
         if (st.if_exists) return no_rows();
         return err(table_not_found(to_sql_id(*parts)));
+      }
+      if (!cache_.empty()) {  // DROP TABLE uncaches the table, as Spark
+        auto scan = analyzed_tree(unresolved_relation(to_sql_id({db, tbl})));
+        if (auto* plan = std::get_if<PlanPtr>(&scan))
+          for (int id : cache_.remove(*plan)) dropped_caches_.push_back(id);
       }
       auto d = catalog_->drop_table(db, tbl);
       if (!d) return plain_err(d.error_message());

@@ -152,6 +152,14 @@ spark.createDataFrame([("y", 2)], "k string, id long").writeTo("v2").append()  #
 spark.createDataFrame([(3, "x")], "id long, k string").writeTo("v2").overwritePartitions()
 check("v2", lambda: [rows(spark.table("v2")), files(wh + "/v2")])
 check("v2_append_missing", lambda: error(lambda: df.writeTo("nope2").append()))
+spark.sql("CREATE TABLE cached_t (x INT) USING parquet")
+spark.sql("INSERT INTO cached_t VALUES (1)")
+spark.catalog.cacheTable("cached_t")
+check("cache_before", lambda: spark.table("cached_t").count())
+spark.sql("INSERT INTO cached_t VALUES (2)")  # the cache is refreshed, as Spark's refreshTable
+check("cache_after", lambda: [spark.table("cached_t").count(), spark.catalog.isCached("cached_t")])
+spark.sql("DROP TABLE cached_t")
+check("cache_dropped", lambda: spark.catalog.isCached("cached_t") if spark.catalog.tableExists("cached_t") else "gone")
 c = spark.catalog.createTable("made", schema=df.schema)
 check("catalog_create", lambda: [c.columns, c.count(), os.path.isdir(wh + "/made")])
 emit()
@@ -259,6 +267,9 @@ def test_tables(tmp_path):
     assert r("v2_create_again")[0] == "TABLE_OR_VIEW_ALREADY_EXISTS"
     assert r("v2") == [[[2, "y"], [3, "x"]], ["_SUCCESS", "k=x", "k=y"]]
     assert r("v2_append_missing")[0] == "TABLE_OR_VIEW_NOT_FOUND"
+    assert r("cache_before") == 1
+    assert r("cache_after") == [2, True]
+    assert r("cache_dropped") == "gone"
     assert r("catalog_create") == [["id", "s"], 0, True]
     assert os.path.exists(os.path.join(wh, ".sparkpp_catalog.sqlite3"))
     assert not os.path.exists(tmp_path / "spark-warehouse")
