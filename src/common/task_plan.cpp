@@ -221,6 +221,7 @@ json to_json(const Sink& s) {
       j["options"] = s.options;
       j["columns"] = s.columns;
       j["partition_by"] = s.partition_by;
+      if (s.bucket_col >= 0) j["bucket_col"] = s.bucket_col;
     }
   } else if (s.kind == SinkKind::kShuffle) {
     j["shuffle_id"] = s.shuffle_id;
@@ -243,6 +244,7 @@ Result<Sink> decode_sink(const json& j) {
         s.options = j.at("options").get<std::vector<std::pair<std::string, std::string>>>();
         s.columns = j.at("columns").get<std::vector<std::string>>();
         s.partition_by = j.value("partition_by", std::vector<int>{});
+        s.bucket_col = j.value("bucket_col", -1);
       }
       if (s.tmp_dir.empty() || s.file.empty() || s.file.find('/') != std::string::npos)
         throw std::invalid_argument("file sink needs a directory and a plain file name");

@@ -128,6 +128,9 @@ struct Sink {
   std::vector<std::pair<std::string, std::string>> options;  // files: the writer's options
   std::vector<std::string> columns;  // files: the output columns' names (the CSV header)
   std::vector<int> partition_by;     // files: partitionBy columns (indexes into `columns`)
+  // files: bucketBy's bucket id column (an index into `columns`, left out of the files; -1: not
+  // bucketed): one file per bucket, `part-…-<uuid>_<bucket 5 digits>.c000<ext>` as Spark names them.
+  int bucket_col = -1;
   int shuffle_id = 0;   // shuffle
   int map = 0;          // shuffle: this map partition
   int num_reduce = 0;   // shuffle

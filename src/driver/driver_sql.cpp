@@ -3,6 +3,7 @@
 // scheduler runs like any job (SqlStageSource), on executors' native operators; the rows come
 // back as serialized batches.
 #include "common/log.h"
+#include "common/strings.h"
 #include "common/util.h"
 #include "driver/driver.h"
 #include "sql/conf_catalog.h"
@@ -437,23 +438,26 @@ void Driver::sql_execute(Connection& c, const msg::PySqlExecute& m) {
   // table (and of the partitions written) once the files are committed.
   std::optional<sql::TableWrite> table_write;
   json table_op;
+  // spark.sql.sources.partitionOverwriteMode of a write: its option first, then the session's.
+  auto overwrite_mode_of = [&](const json& op) {
+    OptionList write_options;
+    if (auto it = op.find("options"); it != op.end() && it->is_object())
+      for (auto o = it->begin(); o != it->end(); ++o)
+        if (o->is_string()) write_options.emplace_back(o.key(), o->get<std::string>());
+    std::string mode = option(write_options, "partitionOverwriteMode");
+    if (mode.empty()) {
+      auto it = m.conf.find("spark.sql.sources.partitionOverwriteMode");
+      mode = it != m.conf.end() ? it->second : conf_.get("spark.sql.sources.partitionOverwriteMode", "static");
+    }
+    return mode;
+  };
   if (write_op && write_op->contains("table")) {
     table_op = *write_op;
     if (!table_op.contains("source") || !table_op["source"].is_string() || table_op["source"].get<std::string>().empty()) {
       auto it = m.conf.find("spark.sql.sources.default");
       table_op["source"] = it != m.conf.end() ? it->second : conf_.get("spark.sql.sources.default", "parquet");
     }
-    // spark.sql.sources.partitionOverwriteMode (the write's option first, as Spark).
-    OptionList write_options;
-    if (auto it = table_op.find("options"); it != table_op.end() && it->is_object())
-      for (auto o = it->begin(); o != it->end(); ++o)
-        if (o->is_string()) write_options.emplace_back(o.key(), o->get<std::string>());
-    std::string overwrite_mode = option(write_options, "partitionOverwriteMode");
-    if (overwrite_mode.empty()) {
-      auto it = m.conf.find("spark.sql.sources.partitionOverwriteMode");
-      overwrite_mode = it != m.conf.end() ? it->second : conf_.get("spark.sql.sources.partitionOverwriteMode", "static");
-    }
-    table_op["partitionOverwriteMode"] = overwrite_mode;
+    table_op["partitionOverwriteMode"] = overwrite_mode_of(table_op);
     auto tw = sql_.plan_table_write(table_op);
     drop_sql_caches();  // the written table's cache (registered again after the commit)
     if (auto* err = std::get_if<json>(&tw)) return sql_error(c, m.req, (*err)["error"]);
@@ -466,6 +470,18 @@ void Driver::sql_execute(Connection& c, const msg::PySqlExecute& m) {
     }
     table_op = table_write->op;
     write_op = &table_op;
+  }
+  // A partitioned path write in mode overwrite with dynamic partitionOverwriteMode appends, and
+  // once committed the older files of each partition directory it wrote go (Spark's
+  // dynamicPartitionOverwrite); the other partitions stay.
+  bool replace_written = false;
+  json path_op;
+  if (write_op && !table_write && write_op->value("mode", std::string()) == "SAVE_MODE_OVERWRITE" &&
+      !write_op->value("partitioningColumns", json::array()).empty() && ascii_lower(overwrite_mode_of(*write_op)) == "dynamic") {
+    path_op = *write_op;
+    path_op["mode"] = "SAVE_MODE_APPEND";
+    write_op = &path_op;
+    replace_written = true;
   }
   auto prepared = sql_.prepare(write_op ? json{{"root", write_op->value("input", json::object())}} : m.plan);
   if (auto* err = std::get_if<json>(&prepared)) return sql_error(c, m.req, (*err)["error"]);
@@ -531,6 +547,11 @@ void Driver::sql_execute(Connection& c, const msg::PySqlExecute& m) {
         Status st = sql_.commit_table_write(tw);
         drop_sql_caches();
         return st;
+      };
+    else if (replace_written)
+      job.after_commit = [dir = write->out_dir, uuid = write->job_uuid] {
+        replace_written_partitions(dir, uuid);
+        return Status::ok();
       };
   }
   job.description = m.description.empty() ? (write ? "save" : "collect") : m.description;

@@ -82,8 +82,11 @@ Result<Driver::WriteStart> Driver::begin_write(const json& op, const json& schem
                                 " for partition column"));
     part_idx.push_back(found);
   }
+  // A bucketed table write (SqlSession::plan_table_write): the input's last column is the bucket id.
+  const int bucket_col = op.value("sparkppBucketed", false) ? static_cast<int>(ct.value().children.size()) - 1 : -1;
   for (size_t i = 0; i < ct.value().children.size(); ++i) {
     if (std::find(part_idx.begin(), part_idx.end(), static_cast<int>(i)) != part_idx.end()) continue;
+    if (static_cast<int>(i) == bucket_col) continue;
     data.children.push_back(ct.value().children[i]);
     data.names.push_back(ct.value().names[i]);
     data.nullable.push_back(i < ct.value().nullable.size() ? bool(ct.value().nullable[i]) : true);
@@ -122,6 +125,7 @@ Result<Driver::WriteStart> Driver::begin_write(const json& op, const json& schem
   std::vector<std::string> names = ct.value().names;
   w.sink = {{"kind", "files"}, {"tmp_dir", w.tmp_dir}, {"format", format}, {"options", options}, {"columns", names}, {"partition_by", part_idx},
             {"ext", f.value()->extension()}};
+  if (bucket_col >= 0) w.sink["bucket_col"] = bucket_col;
   return w;
 }
 

@@ -2,6 +2,8 @@
 
 #include <cerrno>
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 
@@ -124,10 +126,13 @@ Result<std::unique_ptr<SqlFileSink>> SqlFileSink::make(const plan::Sink& sink, c
     if (p < 0 || static_cast<size_t>(p) >= schema.children.size()) return R::error("partition column out of range");
     s->part_cols_.push_back(p);
   }
+  if (sink.bucket_col >= static_cast<int>(schema.children.size())) return R::error("bucket column out of range");
+  s->bucket_col_ = sink.bucket_col;
   sql::col::ColType data;
   data.id = sql::col::TypeId::Struct;
   for (size_t i = 0; i < schema.children.size(); ++i) {
     if (std::find(s->part_cols_.begin(), s->part_cols_.end(), static_cast<int>(i)) != s->part_cols_.end()) continue;
+    if (static_cast<int>(i) == s->bucket_col_) continue;
     s->data_cols_.push_back(static_cast<int>(i));
     data.children.push_back(schema.children[i]);
     data.names.push_back(names[i]);
@@ -139,20 +144,31 @@ Result<std::unique_ptr<SqlFileSink>> SqlFileSink::make(const plan::Sink& sink, c
   return R(std::move(s));
 }
 
-Status SqlFileSink::write_to(const std::string& dir, const sql::col::Batch& rows) {
-  auto& w = files_[dir];
+// A bucket's file: Spark's `part-<split>-<uuid>_<bucket %05d>.c000<ext>` from `part-<split>-<uuid>-c000<ext>`.
+static std::string bucket_file(const std::string& file, int bucket) {
+  const size_t at = file.find("-c000");
+  if (at == std::string::npos) return file;
+  char b[16];
+  std::snprintf(b, sizeof b, "_%05d.", bucket);
+  return file.substr(0, at) + b + file.substr(at + 1);
+}
+
+Status SqlFileSink::write_to(const std::string& dir, int bucket, const sql::col::Batch& rows) {
+  const std::string key = bucket < 0 ? dir : dir + "#" + std::to_string(bucket);
+  auto& w = files_[key];
   text_.clear();
   if (!w) {
-    w = std::make_unique<PartFileWriter>(sink_.tmp_dir, dir.empty() ? sink_.file : dir + "/" + sink_.file, task_id_, fmt_->codec());
+    const std::string file = bucket < 0 ? sink_.file : bucket_file(sink_.file, bucket);
+    w = std::make_unique<PartFileWriter>(sink_.tmp_dir, dir.empty() ? file : dir + "/" + file, task_id_, fmt_->codec());
     if (Status s = w->open(); !s) return s;
     if (auto e = fmt_->file_encoder()) {
       e->begin(text_);
-      encoders_[dir] = std::move(e);
+      encoders_[key] = std::move(e);
     } else {
       fmt_->begin(text_);
     }
   }
-  if (auto e = encoders_.find(dir); e != encoders_.end()) {
+  if (auto e = encoders_.find(key); e != encoders_.end()) {
     if (Status s = e->second->write(rows, text_); !s) return s;
   } else if (rows.num_rows > 0) {
     fmt_->write(rows, text_);
@@ -165,10 +181,10 @@ Status SqlFileSink::add(const sql::col::Batch& b) {
   sql::col::Batch data;
   data.num_rows = b.num_rows;
   for (int c : data_cols_) data.columns.push_back(b.columns[static_cast<size_t>(c)]);
-  if (part_cols_.empty()) return write_to("", data);
-  // Rows grouped by their partition directory, in order of first appearance.
-  std::map<std::string, std::vector<int32_t>> groups;
-  std::vector<const std::string*> order;
+  if (part_cols_.empty() && bucket_col_ < 0) return write_to("", -1, data);
+  // Rows grouped by their partition directory and bucket, in order of first appearance.
+  std::map<std::pair<std::string, int>, std::vector<int32_t>> groups;
+  std::vector<const std::pair<std::string, int>*> order;
   for (int64_t r = 0; r < b.num_rows; ++r) {
     std::string dir;
     for (size_t k = 0; k < part_cols_.size(); ++k) {
@@ -178,20 +194,21 @@ Status SqlFileSink::add(const sql::col::Batch& b) {
       dir += '=';
       dir += partition_path_value(*b.columns[static_cast<size_t>(c)], r);
     }
-    auto [it, fresh] = groups.try_emplace(std::move(dir));
+    const int bucket = bucket_col_ < 0 ? -1 : std::atoi(partition_path_value(*b.columns[static_cast<size_t>(bucket_col_)], r).c_str());
+    auto [it, fresh] = groups.try_emplace({std::move(dir), bucket});
     if (fresh) order.push_back(&it->first);
     it->second.push_back(static_cast<int32_t>(r));
   }
-  for (const std::string* dir : order) {
-    const auto& idx = groups[*dir];
-    if (Status s = write_to(*dir, sql::col::gather(data, idx.data(), static_cast<int64_t>(idx.size()))); !s) return s;
+  for (const auto* key : order) {
+    const auto& idx = groups[*key];
+    if (Status s = write_to(key->first, key->second, sql::col::gather(data, idx.data(), static_cast<int64_t>(idx.size()))); !s) return s;
   }
   return Status::ok();
 }
 
 Status SqlFileSink::finish() {
-  if (files_.empty() && partition_ == 0 && part_cols_.empty()) {
-    if (Status s = write_to("", sql::col::Batch{}); !s) return s;
+  if (files_.empty() && partition_ == 0 && part_cols_.empty() && bucket_col_ < 0) {
+    if (Status s = write_to("", -1, sql::col::Batch{}); !s) return s;
   }
   for (auto& [dir, w] : files_) {
     if (auto e = encoders_.find(dir); e != encoders_.end()) {  // the footer

@@ -54,7 +54,7 @@ class PartFileWriter {
 class SqlFileSink {
  public:
   // `schema`: the stage's output (Struct); the sink's `columns` name it, `partition_by` picks
-  // the partition columns (left out of the files).
+  // the partition columns and `bucket_col` the bucket id (both left out of the files).
   static Result<std::unique_ptr<SqlFileSink>> make(const plan::Sink& sink, const sql::col::ColType& schema,
                                                    int64_t task_id, int partition, const sql::kern::TimeZone& tz = {});
   Status add(const sql::col::Batch& b);
@@ -64,13 +64,16 @@ class SqlFileSink {
   int64_t bytes_written() const { return bytes_; }
 
  private:
-  Status write_to(const std::string& dir, const sql::col::Batch& rows);
+  // `bucket` -1: not bucketed.
+  Status write_to(const std::string& dir, int bucket, const sql::col::Batch& rows);
   plan::Sink sink_;
   int64_t task_id_ = 0;
   int partition_ = 0;
   std::unique_ptr<sql::exec::RowFormatter> fmt_;
   std::vector<int> part_cols_, data_cols_;
-  std::map<std::string, std::unique_ptr<PartFileWriter>> files_;  // by partition directory ("" unpartitioned)
+  int bucket_col_ = -1;
+  // by partition directory ("" unpartitioned) and bucket (`dir#bucket`)
+  std::map<std::string, std::unique_ptr<PartFileWriter>> files_;
   std::map<std::string, std::unique_ptr<sql::exec::FileEncoder>> encoders_;  // Parquet: per file
   std::string text_;
   int64_t bytes_ = 0;

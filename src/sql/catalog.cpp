@@ -56,11 +56,38 @@ constexpr const char* kSchema =
     "CREATE TABLE IF NOT EXISTS databases(name TEXT PRIMARY KEY, description TEXT NOT NULL, location TEXT NOT NULL);"
     "CREATE TABLE IF NOT EXISTS tables(db TEXT NOT NULL, name TEXT NOT NULL, type TEXT NOT NULL, provider TEXT NOT NULL,"
     " location TEXT NOT NULL, schema TEXT NOT NULL, partition_columns TEXT NOT NULL, options TEXT NOT NULL,"
-    " created_ms INTEGER NOT NULL, PRIMARY KEY(db, name));"
+    " created_ms INTEGER NOT NULL, extra TEXT NOT NULL DEFAULT '{}', PRIMARY KEY(db, name));"
     "CREATE TABLE IF NOT EXISTS partitions(db TEXT NOT NULL, tbl TEXT NOT NULL, spec TEXT NOT NULL, location TEXT NOT NULL,"
     " PRIMARY KEY(db, tbl, spec));";
 
-constexpr const char* kTableColumns = "db, name, type, provider, location, schema, partition_columns, options, created_ms";
+constexpr const char* kTableColumns = "db, name, type, provider, location, schema, partition_columns, options, created_ms, extra";
+
+json pairs_json(const std::vector<std::pair<std::string, std::string>>& kvs) {
+  json a = json::array();
+  for (const auto& [k, v] : kvs) a.push_back({k, v});
+  return a;
+}
+
+std::vector<std::pair<std::string, std::string>> pairs_from(const json& a) {
+  std::vector<std::pair<std::string, std::string>> out;
+  if (a.is_array())
+    for (const auto& kv : a)
+      if (kv.is_array() && kv.size() == 2 && kv[0].is_string() && kv[1].is_string())
+        out.emplace_back(kv[0].get<std::string>(), kv[1].get<std::string>());
+  return out;
+}
+
+// The `extra` column: what later versions added to a table's entry (comment, properties, a
+// view's text, the bucket spec), as one JSON object so that older catalogs read as empty.
+std::string extra_json(const CatalogTable& t) {
+  json e = json::object();
+  if (!t.comment.empty()) e["comment"] = t.comment;
+  if (!t.properties.empty()) e["properties"] = pairs_json(t.properties);
+  if (!t.view_text.empty()) e["viewText"] = t.view_text;
+  if (!t.view_db.empty()) e["viewDb"] = t.view_db;
+  if (t.num_buckets > 0) e["bucket"] = {{"n", t.num_buckets}, {"by", t.bucket_columns}, {"sort", t.sort_columns}};
+  return e.dump();
+}
 
 CatalogTable table_from(const Stmt& s) {
   CatalogTable t;
@@ -73,12 +100,20 @@ CatalogTable table_from(const Stmt& s) {
   json pc = json::parse(s.text(6), nullptr, false);
   if (pc.is_array())
     for (const auto& c : pc) t.partition_columns.push_back(c.is_string() ? c.get<std::string>() : c.dump());
-  json opts = json::parse(s.text(7), nullptr, false);
-  if (opts.is_array())
-    for (const auto& kv : opts)
-      if (kv.is_array() && kv.size() == 2 && kv[0].is_string() && kv[1].is_string())
-        t.options.emplace_back(kv[0].get<std::string>(), kv[1].get<std::string>());
+  t.options = pairs_from(json::parse(s.text(7), nullptr, false));
   t.created_ms = s.integer(8);
+  json e = json::parse(s.text(9), nullptr, false);
+  if (e.is_object()) {
+    t.comment = e.value("comment", "");
+    t.properties = pairs_from(e.value("properties", json::array()));
+    t.view_text = e.value("viewText", "");
+    t.view_db = e.value("viewDb", "");
+    if (auto b = e.find("bucket"); b != e.end() && b->is_object()) {
+      t.num_buckets = b->value("n", 0);
+      t.bucket_columns = b->value("by", std::vector<std::string>{});
+      t.sort_columns = b->value("sort", std::vector<std::string>{});
+    }
+  }
   return t;
 }
 
@@ -126,7 +161,19 @@ Result<bool> Catalog::open(bool create) {
   }
   sqlite3_busy_timeout(db, 30000);
   db_ = db;
-  if (Status st = exec(kSchema); !st) {
+  Status st = exec(kSchema);
+  if (st) {  // a catalog from before the `extra` column gets it (another process may race: fine)
+    bool missing = false;
+    {
+      Stmt has(db_, "SELECT count(*) FROM pragma_table_info('tables') WHERE name = 'extra'");
+      missing = has.ok() && has.step() == SQLITE_ROW && has.integer(0) == 0;
+    }
+    if (missing) {
+      st = exec("ALTER TABLE tables ADD COLUMN extra TEXT NOT NULL DEFAULT '{}'");
+      if (!st && st.message().find("duplicate column") != std::string::npos) st = Status::ok();
+    }
+  }
+  if (!st) {
     sqlite3_close(db_);
     db_ = nullptr;
     return Result<bool>::error(st.message());
@@ -246,22 +293,16 @@ Result<std::vector<CatalogTable>> Catalog::list_tables(const std::string& db) {
   return out;
 }
 
-static json options_json(const std::vector<std::pair<std::string, std::string>>& options) {
-  json opts = json::array();
-  for (const auto& [k, v] : options) opts.push_back({k, v});
-  return opts;
-}
-
 Result<bool> Catalog::create_table(const CatalogTable& t) {
   auto o = open(true);
   if (!o) return o;
   const int64_t now = t.created_ms ? t.created_ms
                                    : std::chrono::duration_cast<std::chrono::milliseconds>(
                                          std::chrono::system_clock::now().time_since_epoch()).count();
-  Stmt s(db_, std::string("INSERT OR IGNORE INTO tables(") + kTableColumns + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  Stmt s(db_, std::string("INSERT OR IGNORE INTO tables(") + kTableColumns + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   if (!s.ok()) return Result<bool>::error("catalog " + path_ + ": " + s.error());
   s.bind(ascii_lower(t.db)).bind(ascii_lower(t.name)).bind(t.type).bind(ascii_lower(t.provider)).bind(t.location).bind(t.schema)
-      .bind(json(t.partition_columns).dump()).bind(options_json(t.options).dump()).bind(now);
+      .bind(json(t.partition_columns).dump()).bind(pairs_json(t.options).dump()).bind(now).bind(extra_json(t));
   if (s.step() != SQLITE_DONE) return Result<bool>::error("catalog " + path_ + ": " + s.error());
   return sqlite3_changes(db_) > 0;
 }
@@ -269,11 +310,11 @@ Result<bool> Catalog::create_table(const CatalogTable& t) {
 Status Catalog::update_table(const CatalogTable& t) {
   auto o = open(true);
   if (!o) return o.status();
-  Stmt s(db_, "UPDATE tables SET type = ?, provider = ?, location = ?, schema = ?, partition_columns = ?, options = ? "
+  Stmt s(db_, "UPDATE tables SET type = ?, provider = ?, location = ?, schema = ?, partition_columns = ?, options = ?, extra = ? "
               "WHERE db = ? AND name = ?");
   if (!s.ok()) return Status::error("catalog " + path_ + ": " + s.error());
   s.bind(t.type).bind(ascii_lower(t.provider)).bind(t.location).bind(t.schema).bind(json(t.partition_columns).dump())
-      .bind(options_json(t.options).dump()).bind(ascii_lower(t.db)).bind(ascii_lower(t.name));
+      .bind(pairs_json(t.options).dump()).bind(extra_json(t)).bind(ascii_lower(t.db)).bind(ascii_lower(t.name));
   if (s.step() != SQLITE_DONE) return Status::error("catalog " + path_ + ": " + s.error());
   return Status::ok();
 }

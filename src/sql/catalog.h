@@ -24,13 +24,20 @@ struct CatalogDatabase {
 
 struct CatalogTable {
   std::string db, name;
-  std::string type = "MANAGED";  // MANAGED | EXTERNAL
+  std::string type = "MANAGED";  // MANAGED | EXTERNAL | VIEW
   std::string provider = "parquet";
   std::string location;          // absolute path of the table's directory
   std::string schema;            // Spark's StructType JSON, partition columns last
   std::vector<std::string> partition_columns;
   std::vector<std::pair<std::string, std::string>> options;
   int64_t created_ms = 0;
+  std::string comment;                                          // COMMENT '…'
+  std::vector<std::pair<std::string, std::string>> properties;  // TBLPROPERTIES, in insertion order
+  std::string view_text;                                        // a VIEW's query as written (re-analysed on use)
+  std::string view_db;                                          // the database current when the view was made
+  // bucketBy / CLUSTERED BY: 0 buckets = not bucketed.
+  int num_buckets = 0;
+  std::vector<std::string> bucket_columns, sort_columns;
 };
 
 struct CatalogPartition {

@@ -123,11 +123,17 @@ class SqlSession {
   // its `sql` relation), {"schema", "rows"} for a command's result, {"set": …} for SET.
   nlohmann::json sql_command(const nlohmann::json& body);
   PlanPtr lookup(const std::vector<std::string>& parts);
-  // Tables and databases (session_tables.cpp): the statements, a catalog table as a file scan,
-  // names qualified with the current database (nullopt: not a table name), SHOW TABLES' and
-  // listTables' rows.
+  // Tables and databases (session_tables.cpp, session_ddl.cpp): the statements, a catalog table
+  // as a file scan (a view as its query analysed again), names qualified with the current
+  // database (nullopt: not a table name), SHOW TABLES' and listTables' rows.
   nlohmann::json table_statement(const parser::Statement& st, const nlohmann::json& body);
+  nlohmann::json view_statement(const parser::Statement& st, const std::string& db, const std::string& tbl,
+                                const std::optional<CatalogTable>& existing, const nlohmann::json& conf);
+  nlohmann::json alter_statement(const parser::Statement& st, CatalogTable t);
+  nlohmann::json show_create_table(const CatalogTable& t);
+  void uncache_table(const std::string& db, const std::string& tbl);  // its cached scan, if any
   PlanPtr table_relation(const CatalogTable& t);
+  PlanPtr view_relation(const CatalogTable& t, const DataType& schema);
   std::optional<std::pair<std::string, std::string>> table_ident(const std::vector<std::string>& parts) const;
   std::optional<CatalogTable> find_table(const std::vector<std::string>& parts, nlohmann::json* error = nullptr);
   nlohmann::json catalog_tables(const std::string& db, bool catalog_rows, const std::string& pattern);

@@ -69,7 +69,9 @@ json SqlSession::sql_command(const json& body) {
       auto parts = parse_identifier(st.name);
       bool global = parts && parts->size() == 2 && ascii_lower((*parts)[0]) == "global_temp";
       std::string name = parts ? parts->back() : st.name;
-      if (!drop_temp_view(name, global) && !st.if_exists) {
+      if ((global || (parts && parts->size() == 1)) && drop_temp_view(name, global)) return result({}, json::array());
+      if (!global && parts && catalog_) return table_statement(st, body);  // a persistent view
+      if (!st.if_exists) {
         AnalysisError e = table_not_found(to_sql_id(parts ? *parts : std::vector<std::string>{st.name}));
         return {{"error", error_json(e, nullptr)}};
       }
@@ -97,7 +99,9 @@ json SqlSession::sql_command(const json& body) {
     case StmtKind::CreateTable: case StmtKind::Insert: case StmtKind::DropTable: case StmtKind::CreateDatabase:
     case StmtKind::DropDatabase: case StmtKind::UseDatabase: case StmtKind::ShowDatabases: case StmtKind::ShowPartitions:
     case StmtKind::AddPartitions: case StmtKind::RepairTable: case StmtKind::DropPartitions: case StmtKind::RenameTable:
-    case StmtKind::TruncateTable:
+    case StmtKind::TruncateTable: case StmtKind::CreatePersistedView: case StmtKind::SetProperties:
+    case StmtKind::UnsetProperties: case StmtKind::SetLocation: case StmtKind::AddColumns: case StmtKind::ShowProperties:
+    case StmtKind::ShowCreateTable:
       return table_statement(st, body);
     case StmtKind::ShowColumns: case StmtKind::Describe: {
       PlanPtr plan = st.plan;

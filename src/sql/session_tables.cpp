@@ -1,33 +1,33 @@
-// SqlSession and the table catalog (sql/catalog.h): catalog tables as file scans, the table
-// statements (CREATE TABLE, INSERT, DROP TABLE, databases, partitions, DESCRIBE of a table), and
-// df.write.saveAsTable / insertInto planned as path writes on the table's location.
-// A table's data is a directory of part files as df.write leaves them; a partitioned table reads
-// only its registered partitions (Spark's catalog-managed file-source partitions): writes
-// register what they wrote, ALTER TABLE … ADD PARTITION and MSCK REPAIR TABLE the rest.
+// SqlSession and the table catalog (sql/catalog.h): catalog tables as file scans and views,
+// df.write.saveAsTable / insertInto (and CREATE TABLE … AS, INSERT) planned as path writes on the
+// table's location. The table statements (DDL) are in session_ddl.cpp; both share
+// session_tables.h. A table's data is a directory of part files as df.write leaves them; a
+// partitioned table reads only its registered partitions (Spark's catalog-managed file-source
+// partitions): writes register what they wrote, ALTER TABLE … ADD PARTITION and MSCK REPAIR
+// TABLE the rest.
+#include "sql/session_tables.h"
+
 #include <algorithm>
 #include <chrono>
 #include <ctime>
-#include <filesystem>
 #include <set>
 
-#include "sql/analysis/errors.h"
 #include "common/strings.h"
 #include "sql/connect/decode.h"
 #include "sql/parser/parser.h"
-#include "sql/session.h"
 
 namespace spp::sql {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-namespace {
+namespace tables {
 
 bool same_name(const std::string& a, const std::string& b) { return ascii_lower(a) == ascii_lower(b); }
 
 json err(const AnalysisError& e) { return {{"error", error_json(e, nullptr)}}; }
 // `text` as Spark's message: `[CLASS] …` (added unless there already), legacy classes bare.
 json err(const std::string& cls, const std::string& state, const std::string& text,
-         std::vector<std::pair<std::string, std::string>> params = {}) {
+         std::vector<std::pair<std::string, std::string>> params) {
   const bool bare = cls.rfind("_LEGACY_ERROR", 0) == 0 || text.rfind("[", 0) == 0;
   return err(AnalysisError{cls, state, std::move(params), bare ? text : "[" + cls + "] " + text});
 }
@@ -168,7 +168,89 @@ std::string absolute_path(const std::string& p) {
   return fs::weakly_canonical(fs::absolute(s), ec).string();
 }
 
-}  // namespace
+
+// Registers the `k=v` directories on disk under a partitioned table (after a write, MSCK REPAIR
+// TABLE); with `sync`, drops the entries whose directory is gone.
+Status sync_partitions(Catalog& c, const CatalogTable& t, bool sync) {
+  if (t.partition_columns.empty()) return Status::ok();
+  std::vector<std::string> specs;
+  find_partition_dirs(t.location, t.partition_columns, 0, "", specs);
+  for (const auto& spec : specs) {
+    auto r = c.add_partition(t.db, t.name, {spec, (fs::path(t.location) / spec).string()});
+    if (!r) return r.status();
+  }
+  if (sync) {
+    auto all = c.list_partitions(t.db, t.name);
+    if (!all) return all.status();
+    std::error_code ec;
+    for (const auto& p : all.value())
+      if (!fs::is_directory(p.location, ec))
+        if (Status st = c.drop_partition(t.db, t.name, p.spec); !st) return st;
+  }
+  return Status::ok();
+}
+
+
+AnalysisError already_exists(const std::string& db, const std::string& t) {
+  const std::string id = ident_sql(db, t);
+  return AnalysisError{"TABLE_OR_VIEW_ALREADY_EXISTS", "42P07", {{"relationName", id}},
+                       "[TABLE_OR_VIEW_ALREADY_EXISTS] Cannot create table or view " + id +
+                           " because it already exists.\nChoose a different name, drop or replace the existing object, or "
+                           "add the IF NOT EXISTS clause to tolerate pre-existing objects."};
+}
+
+
+AnalysisError schema_not_found(const std::string& db) {
+  const std::string id = to_sql_id({db});
+  return AnalysisError{"SCHEMA_NOT_FOUND", "42704", {{"schemaName", id}},
+                       "[SCHEMA_NOT_FOUND] The schema " + id +
+                           " cannot be found. Verify the spelling and correctness of the schema and catalog.\nIf you did not "
+                           "qualify the name with a catalog, verify the current_schema() output, or qualify the name with the "
+                           "correct catalog.\nTo tolerate the error on drop use DROP SCHEMA IF EXISTS."};
+}
+
+
+AnalysisError location_exists(const std::string& db, const std::string& t, const std::string& location) {
+  const std::string id = ident_sql(db, t);
+  return AnalysisError{"LOCATION_ALREADY_EXISTS", "42710", {{"location", "'" + uri(location) + "'"}, {"identifier", id}},
+                       "[LOCATION_ALREADY_EXISTS] Cannot name the managed table as " + id + ", as its associated location '" +
+                           uri(location) + "' already exists. Please pick a different table name, or remove the existing "
+                           "location first."};
+}
+
+
+// A bucketed table's write: the input's columns, then the bucket id pmod(hash(bucket columns), n)
+// (Spark's HashPartitioning.partitionIdExpression, Murmur3 with seed 42), rows sorted within each
+// task by partition columns, bucket id and sort columns (FileFormatWriter's required ordering);
+// the files sink writes one file per bucket (`sparkppBucketed`: the last column is the id).
+static void bucket_write(json& op, const CatalogTable& t) {
+  json keys = json::array();
+  for (const auto& c : t.bucket_columns) keys.push_back(attr(c));
+  json id = {{"unresolvedFunction", {{"functionName", "pmod"}, {"arguments", json::array({
+      {{"unresolvedFunction", {{"functionName", "hash"}, {"arguments", keys}}}}, {{"literal", {{"integer", t.num_buckets}}}}})}}}};
+  json with_id = {{"project", {{"input", op["input"]}, {"expressions", json::array({{{"unresolvedStar", json::object()}}, alias(id, "__bucket_id")})}}}};
+  json order = json::array();
+  auto asc = [](json e) { return json{{"child", std::move(e)}, {"direction", "SORT_DIRECTION_ASCENDING"}, {"nullOrdering", "SORT_NULLS_FIRST"}}; };
+  for (const auto& c : t.partition_columns) order.push_back(asc(attr(c)));
+  order.push_back(asc(attr("__bucket_id")));
+  for (const auto& c : t.sort_columns) order.push_back(asc(attr(c)));
+  op["input"] = {{"sort", {{"input", with_id}, {"order", order}, {"isGlobal", false}}}};
+  op["sparkppBucketed"] = true;
+}
+
+Status drop_table_and_data(Catalog& c, const CatalogTable& t) {
+  auto d = c.drop_table(t.db, t.name);
+  if (!d) return d.status();
+  if (t.type == "MANAGED") {  // managed: the data goes; external: it stays
+    std::error_code ec;
+    fs::remove_all(t.location, ec);
+  }
+  return Status::ok();
+}
+
+}  // namespace tables
+
+using namespace tables;
 
 std::optional<std::pair<std::string, std::string>> SqlSession::table_ident(const std::vector<std::string>& parts) const {
   if (parts.size() == 1) return std::make_pair(current_db_, ascii_lower(parts[0]));
@@ -189,11 +271,47 @@ std::optional<CatalogTable> SqlSession::find_table(const std::vector<std::string
   return t.value();
 }
 
+// A persistent view: its text parsed and analysed in the database current at its creation, its
+// columns renamed to the view's when the query's differ (CREATE VIEW v (a, b) AS …). A text that
+// no longer analyses (a table it reads was dropped) comes back unresolved, so that the query
+// reading the view fails with that error, as Spark's.
+PlanPtr SqlSession::view_relation(const CatalogTable& t, const DataType& schema) {
+  static thread_local int depth = 0;  // views of views; Spark refuses cycles when they are made
+  auto parsed = parser::parse_statement(t.view_text, ids_);
+  auto* st = std::get_if<parser::Statement>(&parsed);
+  if (!st || st->kind != parser::StmtKind::Query || depth > 32) return nullptr;
+  PlanPtr plan = st->plan;
+  ++depth;
+  const std::string saved_db = std::exchange(current_db_, t.view_db.empty() ? t.db : t.view_db);
+  auto a = analyzed_tree(plan);
+  if (auto* p = std::get_if<PlanPtr>(&a)) {
+    std::vector<std::string> names;
+    for (const auto& f : schema.fields) names.push_back(f.name);
+    const DataType got = plan_schema(*p);
+    bool same = got.fields.size() == names.size();
+    for (size_t i = 0; same && i < names.size(); ++i) same = got.fields[i].name == names[i];
+    if (same) {
+      plan = *p;
+    } else if (got.fields.size() == names.size()) {
+      LogicalPlan r;
+      r.kind = PlanKind::ToDF;
+      r.names = names;
+      r.children = {plan};
+      auto renamed = analyzed_tree(make_plan(std::move(r)));
+      if (auto* q = std::get_if<PlanPtr>(&renamed)) plan = *q;
+    }
+  }
+  current_db_ = saved_db;
+  --depth;
+  return plan;
+}
+
 // A catalog table as the file scan reading it (its schema as stored; a partitioned table reads
 // its registered partitions' directories under the table's, as basePath).
 PlanPtr SqlSession::table_relation(const CatalogTable& t) {
   auto schema = table_schema(t);
   if (!schema) return nullptr;
+  if (t.type == "VIEW") return view_relation(t, schema.value());
   LogicalPlan s;
   s.kind = PlanKind::DataSource;
   s.name = t.provider;
@@ -214,27 +332,6 @@ PlanPtr SqlSession::table_relation(const CatalogTable& t) {
   s.flag = true;
   s.size_hint = dir_bytes(t.location);
   return make_plan(std::move(s));
-}
-
-// Registers the `k=v` directories on disk under a partitioned table (after a write, MSCK REPAIR
-// TABLE); with `sync`, drops the entries whose directory is gone.
-static Status sync_partitions(Catalog& c, const CatalogTable& t, bool sync) {
-  if (t.partition_columns.empty()) return Status::ok();
-  std::vector<std::string> specs;
-  find_partition_dirs(t.location, t.partition_columns, 0, "", specs);
-  for (const auto& spec : specs) {
-    auto r = c.add_partition(t.db, t.name, {spec, (fs::path(t.location) / spec).string()});
-    if (!r) return r.status();
-  }
-  if (sync) {
-    auto all = c.list_partitions(t.db, t.name);
-    if (!all) return all.status();
-    std::error_code ec;
-    for (const auto& p : all.value())
-      if (!fs::is_directory(p.location, ec))
-        if (Status st = c.drop_partition(t.db, t.name, p.spec); !st) return st;
-  }
-  return Status::ok();
 }
 
 Status SqlSession::commit_table_write(const TableWrite& w) {
@@ -259,31 +356,6 @@ Status SqlSession::commit_table_write(const TableWrite& w) {
     if (auto* plan = std::get_if<PlanPtr>(&scan)) cache_plan(*plan, (*rc)["level"], rc->value("table", ""));
   }
   return Status::ok();
-}
-
-static AnalysisError already_exists(const std::string& db, const std::string& t) {
-  const std::string id = ident_sql(db, t);
-  return AnalysisError{"TABLE_OR_VIEW_ALREADY_EXISTS", "42P07", {{"relationName", id}},
-                       "[TABLE_OR_VIEW_ALREADY_EXISTS] Cannot create table or view " + id +
-                           " because it already exists.\nChoose a different name, drop or replace the existing object, or "
-                           "add the IF NOT EXISTS clause to tolerate pre-existing objects."};
-}
-
-static AnalysisError schema_not_found(const std::string& db) {
-  const std::string id = to_sql_id({db});
-  return AnalysisError{"SCHEMA_NOT_FOUND", "42704", {{"schemaName", id}},
-                       "[SCHEMA_NOT_FOUND] The schema " + id +
-                           " cannot be found. Verify the spelling and correctness of the schema and catalog.\nIf you did not "
-                           "qualify the name with a catalog, verify the current_schema() output, or qualify the name with the "
-                           "correct catalog.\nTo tolerate the error on drop use DROP SCHEMA IF EXISTS."};
-}
-
-static AnalysisError location_exists(const std::string& db, const std::string& t, const std::string& location) {
-  const std::string id = ident_sql(db, t);
-  return AnalysisError{"LOCATION_ALREADY_EXISTS", "42710", {{"location", "'" + uri(location) + "'"}, {"identifier", id}},
-                       "[LOCATION_ALREADY_EXISTS] Cannot name the managed table as " + id + ", as its associated location '" +
-                           uri(location) + "' already exists. Please pick a different table name, or remove the existing "
-                           "location first."};
 }
 
 // The paths a plan reads (its file scans), to refuse overwriting a table a query reads.
@@ -316,6 +388,12 @@ std::variant<TableWrite, json> SqlSession::plan_table_write(const json& op) {
   if (!lookup_error.is_null()) return lookup_error;
   std::string mode = op.value("mode", std::string("SAVE_MODE_ERROR_IF_EXISTS"));
   if (mode.empty() || mode == "SAVE_MODE_UNSPECIFIED") mode = "SAVE_MODE_ERROR_IF_EXISTS";
+  if (existing && existing->type == "VIEW") {  // a view: insertInto and append refuse, overwrite replaces it
+    if (insert)
+      return err("_LEGACY_ERROR_TEMP_1010", "", "Inserting into a view is not allowed. View: " + qualified(*existing) + ".",
+                 {{"identifier", qualified(*existing)}});
+    if (mode == "SAVE_MODE_APPEND") return err("_LEGACY_ERROR_TEMP_1158", "", "Saving data into a view is not allowed.");
+  }
   const json input = op.value("input", json::object());
   auto analyzed_input = analyzed(json{{"root", input}});
   if (auto* e = std::get_if<json>(&analyzed_input)) return *e;
@@ -325,6 +403,27 @@ std::variant<TableWrite, json> SqlSession::plan_table_write(const json& op) {
   TableWrite w;
   w.op = op;
   w.op.erase("table");
+  w.op.erase("sparkppTableEntry");
+  // bucketBy / sortBy: kept with a new table, refused by insertInto (Spark's checks).
+  int num_buckets = 0;
+  std::vector<std::string> bucket_cols, sort_cols = op.value("sortColumnNames", std::vector<std::string>{});
+  if (auto b = op.find("bucketBy"); b != op.end() && b->is_object()) {
+    num_buckets = b->value("numBuckets", 0);
+    bucket_cols = b->value("bucketColumnNames", std::vector<std::string>{});
+  }
+  w.op.erase("bucketBy");
+  w.op.erase("sortColumnNames");
+  if (insert && num_buckets > 0) {
+    const std::string what = sort_cols.empty() ? "bucketBy" : "bucketBy and sortBy";
+    return err(sort_cols.empty() ? "_LEGACY_ERROR_TEMP_1312" : "_LEGACY_ERROR_TEMP_1313", "",
+               "'insertInto' does not support " + what + " right now.", {{"operation", "insertInto"}});
+  }
+  if (!sort_cols.empty() && num_buckets == 0)
+    return err("SORT_BY_WITHOUT_BUCKETING", "", "[SORT_BY_WITHOUT_BUCKETING] sortBy must be used together with bucketBy.");
+  if (!bucket_cols.empty() && (num_buckets <= 0 || num_buckets > 100000))
+    return err("_LEGACY_ERROR_TEMP_1083", "", "Number of buckets should be greater than 0 but less than or equal to "
+               "bucketing.maxBuckets (`100000`). Got `" + std::to_string(num_buckets) + "`.",
+               {{"bucketingMaxBuckets", "100000"}, {"numBuckets", std::to_string(num_buckets)}});
   // The table's cached scan (cacheTable, CACHE TABLE, spark.table(t).cache()) is dropped before
   // the write and registered again over the new files once it commits (Spark's refreshTable).
   if (existing && !cache_.empty() && mode != "SAVE_MODE_IGNORE") {
@@ -477,6 +576,7 @@ std::variant<TableWrite, json> SqlSession::plan_table_write(const json& op) {
       }
       as_write_of(t, {{"project", {{"input", input}, {"expressions", cols}}}}, "SAVE_MODE_APPEND");
     }
+    if (t.num_buckets > 0) bucket_write(w.op, t);
     w.table = t;  // not created: its partitions registered after the write
     w.overwrite = mode == "SAVE_MODE_OVERWRITE";
     return w;
@@ -492,12 +592,7 @@ std::variant<TableWrite, json> SqlSession::plan_table_write(const json& op) {
     if (reads_target(*existing))
       return err("UNSUPPORTED_OVERWRITE.TABLE", "", "[UNSUPPORTED_OVERWRITE.TABLE] Can't overwrite the target that is also being "
                  "read from. The target table is " + qualified(*existing) + ".", {{"table", qualified(*existing)}});
-    auto dropped = catalog_->drop_table(db, tbl);
-    if (!dropped) return plain_err(dropped.error_message());
-    if (existing->type == "MANAGED") {
-      std::error_code ec;
-      fs::remove_all(existing->location, ec);
-    }
+    if (Status st = drop_table_and_data(*catalog_, *existing); !st) return plain_err(st.message());
   }
   CatalogTable t;
   t.db = db;
@@ -538,6 +633,27 @@ std::variant<TableWrite, json> SqlSession::plan_table_write(const json& op) {
       data.push_back({f.name, f.type, true, f.metadata});
   data.insert(data.end(), parts_f.begin(), parts_f.end());
   t.schema = type_to_json(DataType::structure(data)).dump();
+  // Bucket and sort columns: data columns, named as the schema names them.
+  auto spec_column = [&](const std::string& c) -> std::optional<std::string> {
+    for (const auto& f : data)
+      if (same_name(f.name, c) && std::none_of(t.partition_columns.begin(), t.partition_columns.end(),
+                                               [&](const std::string& p) { return same_name(p, f.name); }))
+        return f.name;
+    return std::nullopt;
+  };
+  for (const auto& c : bucket_cols) {
+    auto n = spec_column(c);
+    if (!n) return plain_err("bucket column " + c + " is not defined in table " + qualified(t) + ", defined table columns are: " +
+                             in_schema.catalog_string());
+    t.bucket_columns.push_back(*n);
+  }
+  for (const auto& c : sort_cols) {
+    auto n = spec_column(c);
+    if (!n) return plain_err("sort column " + c + " is not defined in table " + qualified(t) + ", defined table columns are: " +
+                             in_schema.catalog_string());
+    t.sort_columns.push_back(*n);
+  }
+  t.num_buckets = bucket_cols.empty() ? 0 : num_buckets;
   w.op["path"] = t.location;
   w.op["source"] = t.provider;
   w.op["mode"] = mode;
@@ -548,6 +664,12 @@ std::variant<TableWrite, json> SqlSession::plan_table_write(const json& op) {
       if (ascii_lower(o.key()) != "path") opts[o.key()] = *o;
     w.op["options"] = opts;
   }
+  if (auto e = op.find("sparkppTableEntry"); e != op.end() && e->is_object()) {  // CREATE TABLE … COMMENT / TBLPROPERTIES AS
+    t.comment = e->value("comment", "");
+    for (const auto& kv : e->value("properties", json::array()))
+      if (kv.is_array() && kv.size() == 2) t.properties.emplace_back(kv[0].get<std::string>(), kv[1].get<std::string>());
+  }
+  if (t.num_buckets > 0) bucket_write(w.op, t);
   w.table = t;
   w.create = true;
   w.overwrite = true;
@@ -556,442 +678,4 @@ std::variant<TableWrite, json> SqlSession::plan_table_write(const json& op) {
 
 // SHOW TABLES' rows (namespace, tableName, isTemporary) or listTables' (name, catalog,
 // namespace, description, tableType, isTemporary): the database's tables, then temp views.
-json SqlSession::catalog_tables(const std::string& db_in, bool catalog_rows, const std::string& pattern) {
-  json rows = json::array();
-  const std::string db = db_in.empty() ? current_db_ : ascii_lower(db_in);
-  auto like = [&](const std::string& n) { return like_pattern(n, pattern); };
-  if (db == "global_temp") {
-    for (const auto& [k, v] : global_views_)
-      if (like(k)) rows.push_back(catalog_rows ? json{k, nullptr, json::array({"global_temp"}), nullptr, "TEMPORARY", true}
-                                               : json{"global_temp", k, true});
-  } else if (catalog_) {
-    auto ts = catalog_->list_tables(db);
-    if (!ts) return plain_err(ts.error_message());
-    for (const auto& t : ts.value())
-      if (like(t.name))
-        rows.push_back(catalog_rows ? json{t.name, "spark_catalog", json::array({t.db}), nullptr, t.type, false}
-                                    : json{t.db, t.name, false});
-  }
-  for (const auto& [k, v] : views_)
-    if (like(k)) rows.push_back(catalog_rows ? json{k, nullptr, json::array(), nullptr, "TEMPORARY", true} : json{"", k, true});
-  return rows;
-}
-
-// DESCRIBE [EXTENDED] of a catalog table, as DescribeTableCommand lays it out.
-json SqlSession::describe_table(const CatalogTable& t, bool extended) {
-  auto ts = table_schema(t);
-  if (!ts) return plain_err(ts.error_message());
-  json rows = json::array();
-  for (const auto& f : ts.value().fields) rows.push_back({f.name, f.type.catalog_string(), nullptr});
-  if (!t.partition_columns.empty()) {
-    rows.push_back({"# Partition Information", "", ""});
-    rows.push_back({"# col_name", "data_type", "comment"});
-    for (const auto& c : t.partition_columns)
-      for (const auto& f : ts.value().fields)
-        if (same_name(f.name, c)) rows.push_back({f.name, f.type.catalog_string(), nullptr});
-  }
-  if (extended) {
-    rows.push_back({"", "", ""});
-    rows.push_back({"# Detailed Table Information", "", ""});
-    rows.push_back({"Catalog", "spark_catalog", ""});
-    rows.push_back({"Database", t.db, ""});
-    rows.push_back({"Table", t.name, ""});
-    rows.push_back({"Created Time", java_date(t.created_ms), ""});
-    rows.push_back({"Last Access", "UNKNOWN", ""});
-    rows.push_back({"Created By", "Spark 3.5.0", ""});
-    rows.push_back({"Type", t.type, ""});
-    rows.push_back({"Provider", t.provider, ""});
-    rows.push_back({"Location", uri(t.location), ""});
-    if (!t.options.empty()) {
-      std::string props;
-      for (const auto& [k, v] : t.options) props += (props.empty() ? "" : ", ") + k + "=" + v;
-      rows.push_back({"Storage Properties", "[" + props + "]", ""});
-    }
-    if (!t.partition_columns.empty()) rows.push_back({"Partition Provider", "Catalog", ""});
-  }
-  return result({field("col_name", "string", false), field("data_type", "string", false), field("comment", "string", true)}, rows);
-}
-
-json SqlSession::table_statement(const parser::Statement& st, const json& body) {
-  using parser::StmtKind;
-  if (!catalog_) return plain_err("tables need the driver's catalog");
-  auto parts = parse_identifier(st.name);
-  if (!parts && st.kind != StmtKind::ShowDatabases) return plain_err(parts.error_message());
-  auto db_of = [&]() -> std::optional<std::string> {
-    if (parts->size() == 1) return ascii_lower((*parts)[0]);
-    if (parts->size() == 2 && ascii_lower((*parts)[0]) == "spark_catalog") return ascii_lower((*parts)[1]);
-    return std::nullopt;
-  };
-  switch (st.kind) {
-    case StmtKind::CreateDatabase: {
-      auto db = db_of();
-      if (!db) return plain_err("bad database name " + st.name);
-      auto r = catalog_->create_database({*db, st.value, st.key.empty() ? "" : absolute_path(st.key)});
-      if (!r) return plain_err(r.error_message());
-      if (!r.value() && !st.if_not_exists) {
-        const std::string id = to_sql_id({*db});
-        return err("SCHEMA_ALREADY_EXISTS", "42P06", "[SCHEMA_ALREADY_EXISTS] Cannot create schema " + id +
-                   " because it already exists.\nChoose a different name, drop the existing schema, or add the IF NOT EXISTS "
-                   "clause to tolerate pre-existing schema.", {{"schemaName", id}});
-      }
-      return no_rows();
-    }
-    case StmtKind::DropDatabase: {
-      auto db = db_of();
-      if (!db) return plain_err("bad database name " + st.name);
-      if (*db == "default") return err("UNSUPPORTED_FEATURE", "0A000", "Can not drop default database");
-      auto r = catalog_->drop_database(*db, st.replace);
-      if (!r && r.error_message() == "SCHEMA_NOT_EMPTY") {
-        const std::string id = to_sql_id({*db});
-        return err("SCHEMA_NOT_EMPTY", "2BP01", "[SCHEMA_NOT_EMPTY] Cannot drop a schema " + id +
-                   " because it contains objects.\nUse DROP SCHEMA ... CASCADE to drop the schema and all its objects.",
-                   {{"schemaName", id}});
-      }
-      if (!r) return plain_err(r.error_message());
-      if (!r.value() && !st.if_exists) return err(schema_not_found(*db));
-      if (*db == current_db_) current_db_ = "default";
-      return no_rows();
-    }
-    case StmtKind::UseDatabase: {
-      auto db = db_of();
-      if (!db) return plain_err("bad database name " + st.name);
-      auto d = catalog_->get_database(*db);
-      if (!d) return plain_err(d.error_message());
-      if (!d.value()) return err(schema_not_found(*db));
-      current_db_ = *db;
-      return no_rows();
-    }
-    case StmtKind::ShowDatabases: {
-      auto dbs = catalog_->list_databases();
-      if (!dbs) return plain_err(dbs.error_message());
-      json rows = json::array();
-      for (const auto& d : dbs.value())
-        if (like_pattern(d.name, st.has_value ? st.value : "")) rows.push_back({d.name});
-      return result({field("namespace", "string", false)}, rows);
-    }
-    default: break;
-  }
-  // Statements on one table.
-  auto id = table_ident(*parts);
-  if (!id) return plain_err("bad table name " + st.name);
-  const auto& [db, tbl] = *id;
-  json lookup_error;
-  std::optional<CatalogTable> existing = find_table(*parts, &lookup_error);
-  if (!lookup_error.is_null()) return lookup_error;
-  switch (st.kind) {
-    case StmtKind::DropTable: {
-      if (parts->size() == 1 && drop_temp_view((*parts)[0], false)) return no_rows();  // DROP TABLE of a temp view drops it
-      if (!existing) {
-        if (st.if_exists) return no_rows();
-        return err(table_not_found(to_sql_id(*parts)));
-      }
-      if (!cache_.empty()) {  // DROP TABLE uncaches the table, as Spark
-        auto scan = analyzed_tree(unresolved_relation(to_sql_id({db, tbl})));
-        if (auto* plan = std::get_if<PlanPtr>(&scan))
-          for (int id : cache_.remove(*plan)) dropped_caches_.push_back(id);
-      }
-      auto d = catalog_->drop_table(db, tbl);
-      if (!d) return plain_err(d.error_message());
-      if (existing->type == "MANAGED") {  // managed: the data goes; external: it stays
-        std::error_code ec;
-        fs::remove_all(existing->location, ec);
-      }
-      return no_rows();
-    }
-    case StmtKind::CreateTable: {
-      auto dbe = catalog_->get_database(db);
-      if (!dbe) return plain_err(dbe.error_message());
-      if (!dbe.value()) return err(schema_not_found(db));
-      const std::string provider = st.value.empty() ? "parquet" : st.value;
-      if (provider != "parquet" && provider != "csv" && provider != "json" && provider != "text" && provider != "orc")
-        return err("_LEGACY_ERROR_TEMP_1152", "", "Failed to find the data source: " + provider + ".");
-      if (st.plan) {  // CREATE TABLE … AS query: saveAsTable of the query, run by the caller
-        if (!st.schema.empty())
-          return err("_LEGACY_ERROR_TEMP_0035", "42000", "Operation not allowed: Schema may not be specified in a "
-                     "Create Table As Select (CTAS) statement.");
-        json input = {{"sql", {{"query", st.query_text}}}};
-        if (body.contains("args")) input["sql"]["args"] = body["args"];
-        if (body.contains("posArgs")) input["sql"]["posArgs"] = body["posArgs"];
-        json opts = json::object();
-        for (const auto& [k, v] : st.options) opts[k] = v;
-        if (!st.key.empty()) opts["path"] = absolute_path(st.key);
-        json op = {{"input", input}, {"source", provider}, {"options", opts},
-                   {"mode", st.replace ? "SAVE_MODE_OVERWRITE" : st.if_not_exists ? "SAVE_MODE_IGNORE" : "SAVE_MODE_ERROR_IF_EXISTS"},
-                   {"table", {{"tableName", st.name}, {"saveMethod", "TABLE_SAVE_METHOD_SAVE_AS_TABLE"}}}};
-        if (!st.columns.empty()) op["partitioningColumns"] = st.columns;
-        return {{"write", op}};
-      }
-      if (existing) {
-        if (st.if_not_exists) return no_rows();
-        if (!st.replace) return err(already_exists(db, tbl));
-        auto d = catalog_->drop_table(db, tbl);
-        if (!d) return plain_err(d.error_message());
-        if (existing->type == "MANAGED") {
-          std::error_code ec;
-          fs::remove_all(existing->location, ec);
-        }
-      }
-      CatalogTable t;
-      t.db = db;
-      t.name = tbl;
-      t.provider = provider;
-      t.options = st.options;
-      if (!st.key.empty()) {
-        t.type = "EXTERNAL";
-        t.location = absolute_path(st.key);
-      } else {
-        auto loc = catalog_->default_location(db, tbl);
-        if (!loc) return plain_err(loc.error_message());
-        t.location = loc.value();
-        if (non_empty_dir(t.location)) return err(location_exists(db, tbl, t.location));
-      }
-      DataType schema;
-      std::vector<std::string> inferred_parts;
-      if (!st.schema.empty()) {
-        auto s = parse_ddl_schema(st.schema);
-        if (!s) return plain_err(s.error_message());
-        schema = s.value();
-      } else {
-        // No columns: the schema of the files at LOCATION (Spark infers it at CREATE time).
-        if (!resolver_) return plain_err("reading " + provider + " files needs a driver");
-        auto r = resolver_(provider, {t.location}, t.options, std::nullopt);
-        if (!r) {
-          const std::string& m = r.error_message();
-          std::string cls = m.size() > 1 && m[0] == '[' ? m.substr(1, m.find(']') - 1) : "";
-          return err(AnalysisError{cls, "", {}, m});
-        }
-        schema = r.value().schema;
-        for (size_t i = schema.fields.size() - static_cast<size_t>(r.value().partition_columns); i < schema.fields.size(); ++i)
-          inferred_parts.push_back(schema.fields[i].name);
-      }
-      // Partition columns must be columns; they go last.
-      std::vector<std::string> pcs = st.columns.empty() ? inferred_parts : st.columns;
-      std::vector<StructField> data, pf;
-      for (const auto& c : pcs) {
-        auto it = std::find_if(schema.fields.begin(), schema.fields.end(), [&](const StructField& f) { return same_name(f.name, c); });
-        if (it == schema.fields.end()) {
-          std::string cols;
-          for (const auto& f : schema.fields) cols += (cols.empty() ? "" : ", ") + f.name;
-          return err("_LEGACY_ERROR_TEMP_1180", "", "Couldn't find column " + c + " in:\n" + schema.tree_string());
-        }
-        pf.push_back({it->name, it->type, true, it->metadata});
-        t.partition_columns.push_back(it->name);
-      }
-      for (const auto& f : schema.fields)
-        if (std::none_of(t.partition_columns.begin(), t.partition_columns.end(), [&](const std::string& c) { return same_name(c, f.name); }))
-          data.push_back({f.name, f.type, true, f.metadata});
-      data.insert(data.end(), pf.begin(), pf.end());
-      t.schema = type_to_json(DataType::structure(data)).dump();
-      std::error_code ec;
-      fs::create_directories(t.location, ec);
-      auto c = catalog_->create_table(t);
-      if (!c) return plain_err(c.error_message());
-      if (!c.value()) {
-        if (st.if_not_exists) return no_rows();
-        return err(already_exists(db, tbl));
-      }
-      if (Status s = sync_partitions(*catalog_, t, false); !s) return plain_err(s.message());
-      return no_rows();
-    }
-    case StmtKind::Insert: {
-      if (!existing && !(parts->size() == 1 && views_.count(ascii_lower((*parts)[0])))) return err(table_not_found(to_sql_id(*parts)));
-      if (!existing) return plain_err("INSERT INTO a temporary view is not supported by sparkpp yet");
-      json input = {{"sql", {{"query", st.query_text}}}};
-      if (body.contains("args")) input["sql"]["args"] = body["args"];
-      if (body.contains("posArgs")) input["sql"]["posArgs"] = body["posArgs"];
-      json op = {{"input", input}, {"mode", st.replace ? "SAVE_MODE_OVERWRITE" : "SAVE_MODE_APPEND"},
-                 {"table", {{"tableName", st.name}, {"saveMethod", "TABLE_SAVE_METHOD_INSERT_INTO"}}}};
-      if (!st.partitions.empty()) {
-        json statics = json::array();
-        for (const auto& v : st.partitions[0].values) {
-          if (std::none_of(existing->partition_columns.begin(), existing->partition_columns.end(),
-                           [&](const std::string& c) { return same_name(c, v.column); }))
-            return err("_LEGACY_ERROR_TEMP_1231", "", v.column + " is not a valid partition column in table " + qualified(*existing) + ".");
-          if (v.has_value) statics.push_back({v.column, ascii_lower(v.value) == "null" ? "" : v.value});
-        }
-        op["staticPartitions"] = statics;
-      }
-      if (!st.columns.empty()) op["columns"] = st.columns;
-      return {{"write", op}};
-    }
-    case StmtKind::RenameTable: {
-      auto to = parse_identifier(st.key);
-      if (!to) return plain_err(to.error_message());
-      if (parts->size() == 1 && views_.count(ascii_lower((*parts)[0]))) {  // a temp view is renamed in place
-        if (to->size() != 1) return plain_err("RENAME TEMPORARY VIEW from '" + st.name + "' to '" + st.key + "': cannot specify database name");
-        if (views_.count(ascii_lower((*to)[0]))) {
-          const std::string id = to_sql_id({(*to)[0]});
-          return err(AnalysisError{"TABLE_OR_VIEW_ALREADY_EXISTS", "42P07", {{"relationName", id}},
-                                   "[TABLE_OR_VIEW_ALREADY_EXISTS] Cannot create table or view " + id +
-                                       " because it already exists.\nChoose a different name, drop or replace the existing "
-                                       "object, or add the IF NOT EXISTS clause to tolerate pre-existing objects."});
-        }
-        views_[ascii_lower((*to)[0])] = views_[ascii_lower((*parts)[0])];
-        views_.erase(ascii_lower((*parts)[0]));
-        return no_rows();
-      }
-      if (!existing) return err(table_not_found(to_sql_id(*parts)));
-      auto nid = table_ident(*to);
-      if (!nid) return plain_err("bad table name " + st.key);
-      if (to->size() > 1 && nid->first != db)
-        return err("_LEGACY_ERROR_TEMP_1073", "", "RENAME TABLE source and destination databases do not match: '" + db +
-                   "' != '" + nid->first + "'.");
-      auto other = catalog_->get_table(db, nid->second);
-      if (!other) return plain_err(other.error_message());
-      if (other.value()) {
-        const std::string id = to_sql_id({db, nid->second});
-        return err(AnalysisError{"TABLE_OR_VIEW_ALREADY_EXISTS", "42P07", {{"relationName", id}},
-                                 "[TABLE_OR_VIEW_ALREADY_EXISTS] Cannot create table or view " + id +
-                                     " because it already exists.\nChoose a different name, drop or replace the existing object, "
-                                     "or add the IF NOT EXISTS clause to tolerate pre-existing objects."});
-      }
-      CatalogTable t = *existing;
-      t.name = nid->second;
-      auto ps = catalog_->list_partitions(db, tbl);
-      if (!ps) return plain_err(ps.error_message());
-      std::vector<CatalogPartition> moved = ps.value();
-      if (t.type == "MANAGED") {  // the directory follows the name (InMemoryCatalog.renameTable)
-        auto loc = catalog_->default_location(db, t.name);
-        if (!loc) return plain_err(loc.error_message());
-        std::error_code ec;
-        fs::rename(existing->location, loc.value(), ec);
-        if (ec && fs::exists(existing->location))
-          return err("_LEGACY_ERROR_TEMP_2038", "", "Unable to rename table " + tbl + " to " + t.name +
-                     " as failed to rename its directory " + uri(existing->location) + ".");
-        t.location = loc.value();
-        for (auto& p : moved)
-          if (p.location.rfind(existing->location, 0) == 0) p.location = t.location + p.location.substr(existing->location.size());
-      }
-      auto d = catalog_->drop_table(db, tbl);
-      if (!d) return plain_err(d.error_message());
-      auto c = catalog_->create_table(t);
-      if (!c) return plain_err(c.error_message());
-      for (const auto& p : moved)
-        if (auto r = catalog_->add_partition(db, t.name, p); !r) return plain_err(r.error_message());
-      return no_rows();
-    }
-    case StmtKind::DropPartitions: case StmtKind::TruncateTable: {
-      if (!existing) return err(table_not_found(to_sql_id(*parts)));
-      const CatalogTable& t = *existing;
-      const std::string id = qualified(t);
-      if (st.kind == StmtKind::TruncateTable && t.type == "EXTERNAL")
-        return err("_LEGACY_ERROR_TEMP_1266", "", "Operation not allowed: TRUNCATE TABLE on external tables: " + id + ".");
-      if (t.partition_columns.empty()) {
-        if (st.kind == StmtKind::DropPartitions)
-          return err("NOT_A_PARTITIONED_TABLE", "", "[NOT_A_PARTITIONED_TABLE] Operation ALTER TABLE DROP PARTITION is not allowed "
-                     "for " + id + " because it is not a partitioned table.",
-                     {{"operation", "ALTER TABLE DROP PARTITION"}, {"tableIdentWithDB", id}});
-        if (!st.partitions.empty())
-          return err("_LEGACY_ERROR_TEMP_1267", "", "Operation not allowed: TRUNCATE TABLE ... PARTITION is not supported for "
-                     "tables that are not partitioned: " + id + ".");
-        // TRUNCATE TABLE: the files go, the directory stays.
-        std::error_code ec;
-        for (auto it = fs::directory_iterator(t.location, ec); !ec && it != fs::directory_iterator(); it.increment(ec))
-          fs::remove_all(it->path(), ec);
-        return no_rows();
-      }
-      auto ps = catalog_->list_partitions(t.db, t.name);
-      if (!ps) return plain_err(ps.error_message());
-      // A (possibly partial) spec matches the partitions whose values it names.
-      auto matches = [&](const parser::PartitionSpec& spec, const CatalogPartition& p) {
-        auto kv = split_partition_spec(p.spec);
-        for (const auto& v : spec.values) {
-          auto it = std::find_if(kv.begin(), kv.end(), [&](const auto& x) { return same_name(x.first, v.column); });
-          if (it == kv.end()) return false;
-          if (v.has_value && it->second != (ascii_lower(v.value) == "null" ? "__HIVE_DEFAULT_PARTITION__" : escape_path_name(v.value)))
-            return false;
-        }
-        return true;
-      };
-      std::vector<parser::PartitionSpec> specs = st.partitions;
-      if (specs.empty()) specs.emplace_back();  // TRUNCATE TABLE: every partition
-      for (const auto& spec : specs) {
-        for (const auto& v : spec.values)
-          if (std::none_of(t.partition_columns.begin(), t.partition_columns.end(), [&](const std::string& c) { return same_name(c, v.column); }))
-            return err("_LEGACY_ERROR_TEMP_1231", "", v.column + " is not a valid partition column in table " + id + ".");
-        bool any = false;
-        for (const auto& p : ps.value()) {
-          if (!matches(spec, p)) continue;
-          any = true;
-          std::error_code ec;
-          if (st.kind == StmtKind::TruncateTable) {
-            for (auto it = fs::directory_iterator(p.location, ec); !ec && it != fs::directory_iterator(); it.increment(ec))
-              fs::remove_all(it->path(), ec);
-            continue;
-          }
-          if (Status s = catalog_->drop_partition(t.db, t.name, p.spec); !s) return plain_err(s.message());
-          if (t.type == "MANAGED") fs::remove_all(p.location, ec);  // external: the files stay
-        }
-        if (!any && st.kind == StmtKind::DropPartitions && !st.if_exists) {
-          std::string list = "PARTITION (";
-          for (size_t i = 0; i < spec.values.size(); ++i)
-            list += (i ? ", " : "") + to_sql_id({spec.values[i].column}) + " = " + spec.values[i].value;
-          list += ")";
-          return err("PARTITIONS_NOT_FOUND", "428FT", "[PARTITIONS_NOT_FOUND] The partition(s) " + list + " cannot be found in table " +
-                     id + ".\nVerify the partition specification and table name.\nTo tolerate the error on drop use ALTER TABLE "
-                     "\u2026 DROP IF EXISTS PARTITION.", {{"partitionList", list}, {"tableName", id}});
-        }
-      }
-      return no_rows();
-    }
-    case StmtKind::ShowPartitions: case StmtKind::AddPartitions: case StmtKind::RepairTable: {
-      if (!existing) return err(table_not_found(to_sql_id(*parts)));
-      const CatalogTable& t = *existing;
-      const char* op = st.kind == StmtKind::ShowPartitions ? "SHOW PARTITIONS"
-                       : st.kind == StmtKind::AddPartitions ? "ALTER TABLE ADD PARTITION" : "MSCK REPAIR TABLE";
-      if (t.partition_columns.empty()) {
-        const std::string id = qualified(t);
-        return err("NOT_A_PARTITIONED_TABLE", "", "[NOT_A_PARTITIONED_TABLE] Operation " + std::string(op) + " is not allowed for " +
-                   id + " because it is not a partitioned table.", {{"operation", op}, {"tableIdentWithDB", id}});
-      }
-      if (st.kind == StmtKind::RepairTable) {
-        if (Status s = sync_partitions(*catalog_, t, false); !s) return plain_err(s.message());
-        return no_rows();
-      }
-      if (st.kind == StmtKind::ShowPartitions) {
-        auto ps = catalog_->list_partitions(t.db, t.name);
-        if (!ps) return plain_err(ps.error_message());
-        json rows = json::array();
-        for (const auto& p : ps.value()) rows.push_back({p.spec});
-        return result({field("partition", "string", false)}, rows);
-      }
-      for (const auto& spec : st.partitions) {
-        // A full spec in the table's column order; the directory `k=v/…` below the table's
-        // location unless LOCATION names another (Spark creates it).
-        std::string path;
-        for (const auto& c : t.partition_columns) {
-          auto v = std::find_if(spec.values.begin(), spec.values.end(), [&](const parser::PartitionSpec::Value& x) { return same_name(x.column, c); });
-          if (v == spec.values.end() || !v->has_value)
-            return err("_LEGACY_ERROR_TEMP_1232", "", "Partition spec is invalid. The spec (" + [&] {
-              std::string s;
-              for (const auto& x : spec.values) s += (s.empty() ? "" : ", ") + x.column;
-              return s; }() + ") must match the partition spec (" + [&] {
-              std::string s;
-              for (const auto& x : t.partition_columns) s += (s.empty() ? "" : ", ") + x;
-              return s; }() + ") defined in table '" + qualified(t) + "'");
-          path += (path.empty() ? "" : "/") + c + "=" + escape_path_name(v->value);
-        }
-        const std::string loc = spec.location.empty() ? (fs::path(t.location) / path).string() : absolute_path(spec.location);
-        auto r = catalog_->add_partition(t.db, t.name, {path, loc});
-        if (!r) return plain_err(r.error_message());
-        if (!r.value() && !st.if_not_exists) {
-          std::string list = "PARTITION (";
-          auto kv = split_partition_spec(path);
-          for (size_t i = 0; i < kv.size(); ++i) list += (i ? ", " : "") + to_sql_id({kv[i].first}) + " = " + kv[i].second;
-          list += ")";
-          return err("PARTITIONS_ALREADY_EXIST", "428FT", "[PARTITIONS_ALREADY_EXIST] Cannot ADD or RENAME TO partition(s) " + list +
-                     " in table " + qualified(t) + " because they already exist.\nChoose a different name, drop the existing "
-                     "partition, or add the IF NOT EXISTS clause to tolerate a pre-existing partition.",
-                     {{"partitionList", list}, {"tableName", qualified(t)}});
-        }
-        std::error_code ec;
-        fs::create_directories(loc, ec);
-      }
-      return no_rows();
-    }
-    default: break;
-  }
-  return plain_err("unsupported table statement");
-}
-
 }  // namespace spp::sql

@@ -3,6 +3,7 @@ insertInto, spark.table / SQL over tables, CREATE TABLE / INSERT / DROP TABLE / 
 DESCRIBE / databases / partitions, under spark.sql.warehouse.dir, with the catalog (SQLite)
 surviving a restart of the application. Two submits share one warehouse."""
 import os
+import re
 
 import pytest
 
@@ -162,6 +163,77 @@ spark.sql("DROP TABLE cached_t")
 check("cache_dropped", lambda: spark.catalog.isCached("cached_t") if spark.catalog.tableExists("cached_t") else "gone")
 c = spark.catalog.createTable("made", schema=df.schema)
 check("catalog_create", lambda: [c.columns, c.count(), os.path.isdir(wh + "/made")])
+
+# Persistent views: the text is analysed again on every use (so they see new data).
+spark.sql("CREATE VIEW kv (key, n) COMMENT 'kept' AS SELECT s, id * 10 AS ten FROM keep WHERE id > 1")
+check("view_rows", lambda: [rows(spark.table("kv")), spark.table("kv").columns])
+df.write.mode("append").saveAsTable("keep")
+check("view_sees_new_data", lambda: spark.sql("SELECT count(*) FROM kv").collect()[0][0])
+check("view_exists", lambda: error(lambda: spark.sql("CREATE VIEW kv AS SELECT 1")))
+spark.sql("CREATE VIEW IF NOT EXISTS kv AS SELECT 1")
+check("view_listed", lambda: [[list(r) for r in spark.sql("SHOW TABLES LIKE 'k*'").collect()],
+                              [t.tableType for t in spark.catalog.listTables() if t.name == "kv"]])
+check("view_temp_ref", lambda: error(lambda: spark.sql("CREATE VIEW bad AS SELECT * FROM v")))
+check("view_arity", lambda: error(lambda: spark.sql("CREATE VIEW bad (a, b, c) AS SELECT 1, 2")))
+check("view_no_alias", lambda: error(lambda: spark.sql("CREATE VIEW bad AS SELECT id + 1 FROM keep")))
+check("drop_table_of_view", lambda: error(lambda: spark.sql("DROP TABLE kv")))
+check("drop_view_of_table", lambda: error(lambda: spark.sql("DROP VIEW keep")))
+check("insert_into_view", lambda: error(lambda: spark.sql("INSERT INTO kv VALUES ('a', 1)")))
+check("view_describe", lambda: {r[0]: r[1] for r in spark.sql("DESCRIBE EXTENDED kv").collect()})
+spark.sql("CREATE OR REPLACE VIEW kv2 AS SELECT id FROM keep")
+spark.sql("CREATE OR REPLACE VIEW kv2 AS SELECT max(id) AS m FROM keep")
+check("view_replaced", lambda: rows(spark.table("kv2")))
+check("view_show_create", lambda: spark.sql("SHOW CREATE TABLE kv2").collect()[0][0])
+spark.sql("DROP VIEW kv2")
+check("view_dropped", lambda: [spark.catalog.tableExists("kv2"), error(lambda: spark.sql("DROP VIEW kv2"))])
+
+# ALTER TABLE: properties, comment, columns, location; SHOW TBLPROPERTIES / CREATE TABLE.
+spark.sql("CREATE TABLE props (a INT) USING parquet COMMENT 'c1' TBLPROPERTIES ('x' = '1', 'y' = '2')")
+spark.sql("ALTER TABLE props SET TBLPROPERTIES ('z' = '3', 'x' = '9')")
+spark.sql("ALTER TABLE props UNSET TBLPROPERTIES ('y')")
+check("unset_missing", lambda: error(lambda: spark.sql("ALTER TABLE props UNSET TBLPROPERTIES ('nope')")))
+check("tblproperties", lambda: [[list(r) for r in spark.sql("SHOW TBLPROPERTIES props").collect()],
+                                [list(r) for r in spark.sql("SHOW TBLPROPERTIES props ('nope')").collect()]])
+spark.sql("ALTER TABLE props ADD COLUMNS (b STRING)")
+spark.sql("INSERT INTO props VALUES (1, 'one')")
+check("add_columns", lambda: rows(spark.table("props")))
+check("add_existing_column", lambda: error(lambda: spark.sql("ALTER TABLE props ADD COLUMNS (A INT)")))
+check("alter_view_as_table", lambda: error(lambda: spark.sql("ALTER TABLE kv SET TBLPROPERTIES ('a' = 'b')")))
+check("show_create", lambda: spark.sql("SHOW CREATE TABLE props").collect()[0][0])
+check("props_describe", lambda: {r[0]: r[1] for r in spark.sql("DESCRIBE EXTENDED props").collect()})
+spark.sql("ALTER TABLE ext2 SET LOCATION '%s'" % (wh + "/made"))
+check("set_location", lambda: spark.table("ext2").count())
+
+# CREATE TABLE without USING: a Hive table (no Hive here) unless createHiveTableByDefault is off.
+check("no_using", lambda: error(lambda: spark.sql("CREATE TABLE nousing (a INT)")))
+spark.conf.set("spark.sql.legacy.createHiveTableByDefault", "false")
+spark.sql("CREATE TABLE nousing (a INT)")
+check("no_using_default", lambda: {r[0]: r[1] for r in spark.sql("DESCRIBE EXTENDED nousing").collect()}["Provider"])
+
+# bucketBy / sortBy: one file per bucket per task, bucket = pmod(hash(cols), n) as Spark's.
+spark.createDataFrame([(i, "k%d" % (i % 3)) for i in range(8)], "id int, s string") \
+    .write.bucketBy(4, "id").sortBy("s").saveAsTable("bk")
+
+def buckets():
+    out = {}
+    for f in files(wh + "/bk"):
+        if f.startswith("part-"):
+            b = int(f.rsplit("_", 1)[1].split(".")[0])
+            out.setdefault(b, []).extend(r.id for r in spark.read.parquet(wh + "/bk/" + f).collect())
+    return sorted([b, sorted(v)] for b, v in out.items())
+check("bucketed", lambda: [spark.table("bk").count(), buckets(),
+                           [list(r) for r in spark.sql("SELECT id, pmod(hash(id), 4) FROM bk ORDER BY id").collect()],
+                           [f for f in files(wh + "/bk") if f.startswith("part-")][0]])
+check("bucket_spec", lambda: [{r[0]: r[1] for r in spark.sql("DESCRIBE EXTENDED bk").collect()}.get(k)
+                              for k in ("Num Buckets", "Bucket Columns", "Sort Columns")])
+check("bucket_insert", lambda: error(lambda: df.write.bucketBy(2, "id").insertInto("bk")))
+
+# Dynamic partition overwrite of a path write: only the partitions written are replaced.
+dyn = ext + "_dyn"
+parts.write.partitionBy("k").parquet(dyn)
+spark.createDataFrame([(9, "x", 90)], "id int, k string, v int").write.mode("overwrite") \
+    .option("partitionOverwriteMode", "dynamic").partitionBy("k").parquet(dyn)
+check("path_dynamic", lambda: [rows(spark.read.parquet(dyn)), files(dyn)])
 emit()
 spark.stop()
 '''
@@ -173,6 +245,7 @@ check("restart_rows", lambda: sorted([list(r) for r in spark.table("keep").colle
 check("restart_tables", lambda: sorted(r.tableName for r in spark.sql("SHOW TABLES").collect()))
 check("restart_partitioned", lambda: spark.table("pt").count())
 check("restart_db", lambda: spark.table("shop.orders").count())
+check("restart_view", lambda: sorted([list(r) for r in spark.sql("SELECT * FROM kv").collect()]))
 emit()
 spark.stop()
 '''
@@ -271,14 +344,81 @@ def test_tables(tmp_path):
     assert r("cache_after") == [2, True]
     assert r("cache_dropped") == "gone"
     assert r("catalog_create") == [["id", "s"], 0, True]
+    assert r("view_rows") == [[["b", 20]], ["key", "n"]]
+    assert r("view_sees_new_data") == 2
+    assert r("view_exists") == [
+        "TABLE_OR_VIEW_ALREADY_EXISTS",
+        "[TABLE_OR_VIEW_ALREADY_EXISTS] Cannot create table or view `spark_catalog`.`default`.`kv` because it "
+        "already exists."]
+    assert r("view_listed") == [[["default", "keep", False], ["default", "kv", False]], ["VIEW"]]
+    assert r("view_temp_ref") == [
+        "INVALID_TEMP_OBJ_REFERENCE",
+        "[INVALID_TEMP_OBJ_REFERENCE] Cannot create the persistent object `spark_catalog`.`default`.`bad` of the "
+        "type VIEW because it references to the temporary object `v` of the type VIEW. Please make the temporary "
+        "object `v` persistent, or make the persistent object `spark_catalog`.`default`.`bad` temporary."]
+    assert r("view_arity")[0] == "CREATE_VIEW_COLUMN_ARITY_MISMATCH.NOT_ENOUGH_DATA_COLUMNS"
+    assert r("view_no_alias") == [
+        "CREATE_PERMANENT_VIEW_WITHOUT_ALIAS",
+        "[CREATE_PERMANENT_VIEW_WITHOUT_ALIAS] Not allowed to create the permanent view `spark_catalog`.`default`.`bad` "
+        "without explicitly assigning an alias for the expression \"(id + 1)\"."]
+    assert r("drop_table_of_view") == [
+        "WRONG_COMMAND_FOR_OBJECT_TYPE",
+        "[WRONG_COMMAND_FOR_OBJECT_TYPE] The operation DROP TABLE requires a EXTERNAL or MANAGED. But "
+        "spark_catalog.default.kv is a VIEW. Use DROP VIEW instead."]
+    assert r("drop_view_of_table")[1].endswith("But spark_catalog.default.keep is a MANAGED. Use DROP TABLE instead.")
+    assert r("insert_into_view") == [
+        "_LEGACY_ERROR_TEMP_1010", "Inserting into a view is not allowed. View: `spark_catalog`.`default`.`kv`."]
+    vd = r("view_describe")
+    assert vd["Type"] == "VIEW" and vd["Comment"] == "kept" and "Provider" not in vd and "Location" not in vd
+    assert vd["View Text"] == "SELECT s, id * 10 AS ten FROM keep WHERE id > 1"
+    assert vd["View Catalog and Namespace"] == "spark_catalog.default"
+    assert vd["View Query Output Columns"] == "[s, ten]"
+    assert r("view_replaced") == [[2]]
+    assert r("view_show_create") == "CREATE VIEW spark_catalog.default.kv2 (\n  m)\nAS SELECT max(id) AS m FROM keep\n"
+    assert r("view_dropped") == [False, [
+        "TABLE_OR_VIEW_NOT_FOUND",
+        "[TABLE_OR_VIEW_NOT_FOUND] The table or view `spark_catalog`.`default`.`kv2` cannot be found. Verify the "
+        "spelling and correctness of the schema and catalog."]]
+    assert r("unset_missing") == [
+        "UNSET_NONEXISTENT_PROPERTIES",
+        "[UNSET_NONEXISTENT_PROPERTIES] Attempted to unset non-existent properties [`nope`] in table "
+        "`spark_catalog`.`default`.`props`."]
+    assert r("tblproperties") == [[["x", "9"], ["z", "3"]],
+                                  [["nope", "Table spark_catalog.default.props does not have property: nope"]]]
+    assert r("add_columns") == [[1, "one"]]
+    assert r("add_existing_column")[0] == "COLUMN_ALREADY_EXISTS"
+    assert r("alter_view_as_table") == [
+        "_LEGACY_ERROR_TEMP_1013",
+        "spark_catalog.default.kv is a view. 'ALTER TABLE ... SET TBLPROPERTIES' expects a table. Please use ALTER "
+        "VIEW instead.."]
+    assert r("show_create") == ("CREATE TABLE spark_catalog.default.props (\n  a INT,\n  b STRING)\nUSING parquet\n"
+                                "COMMENT 'c1'\nTBLPROPERTIES (\n  'x' = '9',\n  'z' = '3')\n")
+    pd = r("props_describe")
+    assert pd["Comment"] == "c1" and pd["Table Properties"] == "[x=9, z=3]"
+    assert r("set_location") == 0
+    assert r("no_using") == [
+        "NOT_SUPPORTED_COMMAND_WITHOUT_HIVE_SUPPORT",
+        "[NOT_SUPPORTED_COMMAND_WITHOUT_HIVE_SUPPORT] CREATE Hive TABLE (AS SELECT) is not supported, if you want "
+        "to enable it, please set \"spark.sql.catalogImplementation\" to \"hive\"."]
+    assert r("no_using_default") == "parquet"
+    count, by_bucket, ids, name = r("bucketed")
+    assert count == 8 and [1, 3] in ids  # Spark: hash(1) = -559580957, pmod 4 = 3
+    assert sorted(i for b, v in by_bucket for i in v) == list(range(8))
+    assert all(i in dict(map(tuple, by_bucket))[b] for i, b in ids)
+    assert re.match(r"part-\d{5}-[0-9a-f-]{36}_\d{5}\.c000\.snappy\.parquet$", name), name
+    assert r("bucket_spec") == ["4", "[`id`]", "[`s`]"]
+    assert r("bucket_insert") == ["_LEGACY_ERROR_TEMP_1312", "'insertInto' does not support bucketBy right now."]
+    assert r("path_dynamic") == [[[2, 20, "y"], [9, 90, "x"]], ["_SUCCESS", "k=x", "k=y"]]
     assert os.path.exists(os.path.join(wh, ".sparkpp_catalog.sqlite3"))
     assert not os.path.exists(tmp_path / "spark-warehouse")
 
     # A new application on the same warehouse sees the same catalog.
     res = jobs.submit_ok(jobs.write_job(tmp_path, "second.py", SECOND), master="local[1]", conf=conf,
                          cwd=str(tmp_path), timeout=120)
-    assert res.result("restart_rows") == [[1, "a"], [2, "b"]]
-    assert res.result("restart_tables") == ["big", "ext2", "keep", "made", "people", "pt", "sales2", "v2"]
+    assert res.result("restart_rows") == [[1, "a"], [1, "a"], [2, "b"], [2, "b"]]  # appended to for the view
+    assert res.result("restart_tables") == ["big", "bk", "ext2", "keep", "kv", "made", "nousing", "people", "props",
+                                            "pt", "sales2", "v2"]
+    assert res.result("restart_view") == [["b", 20], ["b", 20]]
     assert res.result("restart_partitioned") == 5
     assert res.result("restart_db") == 2
 

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <filesystem>
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include "sql/catalog.h"
@@ -72,6 +73,49 @@ TEST_CASE("catalog: tables are created once, found case-insensitively, dropped w
   CHECK(dropped.value()->location == "/x/sales");
   CHECK(c.list_partitions("default", "sales")->empty());
   CHECK(!c.get_table("default", "sales").value().has_value());
+}
+
+TEST_CASE("catalog: views, comments, properties and bucket specs round-trip; older catalogs gain the column") {
+  TmpWarehouse w;
+  fs::create_directories(w.dir);
+  {  // a catalog written before the `extra` column existed
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open((w.dir / Catalog::kFile).c_str(), &db) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(db, "CREATE TABLE tables(db TEXT NOT NULL, name TEXT NOT NULL, type TEXT NOT NULL, provider TEXT NOT NULL,"
+                             " location TEXT NOT NULL, schema TEXT NOT NULL, partition_columns TEXT NOT NULL, options TEXT NOT NULL,"
+                             " created_ms INTEGER NOT NULL, PRIMARY KEY(db, name));"
+                             "INSERT INTO tables VALUES ('default', 'old', 'MANAGED', 'csv', '/x/old', '{}', '[]', '[]', 1)",
+                         nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(db);
+  }
+  Catalog c(w.dir.string());
+  auto old = c.get_table("default", "old");
+  REQUIRE(old);
+  REQUIRE(old.value().has_value());
+  CHECK(old.value()->provider == "csv");
+  CHECK(old.value()->properties.empty());
+  CatalogTable v = table("default", "v", "");
+  v.type = "VIEW";
+  v.view_text = "SELECT 1 AS a";
+  v.view_db = "shop";
+  v.comment = "c";
+  v.properties = {{"k", "v"}};
+  v.num_buckets = 4;
+  v.bucket_columns = {"a"};
+  v.sort_columns = {"b"};
+  CHECK(c.create_table(v).value() == true);
+  auto got = c.get_table("default", "v").value();
+  REQUIRE(got.has_value());
+  CHECK(got->view_text == "SELECT 1 AS a");
+  CHECK(got->view_db == "shop");
+  CHECK(got->comment == "c");
+  CHECK(got->properties == std::vector<std::pair<std::string, std::string>>{{"k", "v"}});
+  CHECK(got->num_buckets == 4);
+  CHECK(got->bucket_columns == std::vector<std::string>{"a"});
+  CHECK(got->sort_columns == std::vector<std::string>{"b"});
+  got->comment = "d";
+  REQUIRE(c.update_table(*got));
+  CHECK(c.get_table("default", "v").value()->comment == "d");
 }
 
 TEST_CASE("catalog: a second connection sees the first's changes; databases and their tables") {
@@ -161,6 +205,36 @@ TEST_CASE("catalog statements parse with their clauses and query text") {
   auto tr = parse("TRUNCATE TABLE t PARTITION (y = 1)");
   CHECK(tr.kind == StmtKind::TruncateTable);
   CHECK(tr.partitions.size() == 1);
+  auto view = parse("CREATE OR REPLACE VIEW db.v (x COMMENT 'c', y) COMMENT 'v' TBLPROPERTIES ('k' = 'v') AS SELECT 1, 2");
+  CHECK(view.kind == StmtKind::CreatePersistedView);
+  CHECK(view.replace);
+  CHECK(view.columns == std::vector<std::string>{"x", "y"});
+  CHECK(view.comment == "v");
+  CHECK(view.properties.size() == 1);
+  CHECK(view.query_text == "SELECT 1, 2");
+  CHECK(parse("CREATE TEMP VIEW v AS SELECT 1").kind == StmtKind::CreateView);
+  CHECK(parse("ALTER VIEW v AS SELECT 2").mode == "alter");
+  auto setp = parse("ALTER TABLE t SET TBLPROPERTIES ('a' = '1', b.c = 2)");
+  CHECK(setp.kind == StmtKind::SetProperties);
+  CHECK(setp.properties[1] == std::pair<std::string, std::string>{"b.c", "2"});
+  auto unset = parse("ALTER VIEW v UNSET TBLPROPERTIES IF EXISTS ('a', b)");
+  CHECK(unset.kind == StmtKind::UnsetProperties);
+  CHECK(unset.if_exists);
+  CHECK(unset.mode == "view");
+  CHECK(unset.columns == std::vector<std::string>{"a", "b"});
+  auto loc = parse("ALTER TABLE t PARTITION (y = 1) SET LOCATION '/p'");
+  CHECK(loc.kind == StmtKind::SetLocation);
+  CHECK(loc.key == "/p");
+  CHECK(loc.partitions.size() == 1);
+  CHECK(parse("ALTER TABLE t ADD COLUMNS (c INT, d STRING)").schema == "c INT, d STRING");
+  CHECK(parse("SHOW TBLPROPERTIES t ('a')").key == "a");
+  CHECK(parse("SHOW CREATE TABLE t").kind == StmtKind::ShowCreateTable);
+  auto bucketed = parse("CREATE TABLE t (a INT, b INT) USING parquet CLUSTERED BY (a) SORTED BY (b) INTO 4 BUCKETS COMMENT 'x'");
+  CHECK(bucketed.num_buckets == 4);
+  CHECK(bucketed.bucket_columns == std::vector<std::string>{"a"});
+  CHECK(bucketed.sort_columns == std::vector<std::string>{"b"});
+  CHECK(bucketed.comment == "x");
+  CHECK(parse("CREATE TABLE t (a INT) STORED AS parquet").mode == "hive");
   auto cols = parse("INSERT INTO t (b, a) SELECT 1, 2");
   CHECK(cols.columns == std::vector<std::string>{"b", "a"});
   CHECK(cols.query_text == "SELECT 1, 2");

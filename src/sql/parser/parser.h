@@ -32,8 +32,9 @@ enum class StmtKind : uint8_t {
   UncacheTable, // name, if_exists
   ClearCache,
   // Tables and databases (run by SqlSession with the catalog, session_tables.cpp).
-  CreateTable,     // name, schema (column DDL), value = USING provider, key = LOCATION, columns = PARTITIONED BY,
-                   // options, plan + query_text (AS query), if_not_exists, replace
+  CreateTable,     // name, schema (column DDL), value = USING provider ("" when none), key = LOCATION,
+                   // columns = PARTITIONED BY, options, comment, properties, buckets, plan + query_text (AS query),
+                   // if_not_exists, replace; mode = "hive" for STORED AS / ROW FORMAT
   Insert,          // name, replace = OVERWRITE, partitions[0] = PARTITION (…), columns = (cols), plan + query_text
   DropTable,       // name, if_exists
   CreateDatabase,  // name, if_not_exists, key = LOCATION, value = COMMENT
@@ -46,6 +47,14 @@ enum class StmtKind : uint8_t {
   DropPartitions,  // name, partitions, if_exists (ALTER TABLE … DROP [IF EXISTS] PARTITION …)
   RenameTable,     // name, key = the new name (ALTER TABLE … RENAME TO …)
   TruncateTable,   // name, partitions (at most one)
+  CreatePersistedView,  // CREATE [OR REPLACE] VIEW [IF NOT EXISTS] name [(cols)] [COMMENT] [TBLPROPERTIES] AS query:
+                        // name, columns, comment, properties, plan + query_text, replace, if_not_exists
+  SetProperties,   // ALTER TABLE|VIEW name SET TBLPROPERTIES (…): properties
+  UnsetProperties, // ALTER TABLE|VIEW name UNSET TBLPROPERTIES [IF EXISTS] (k, …): columns = keys, if_exists
+  SetLocation,     // ALTER TABLE name [PARTITION (…)] SET LOCATION 'path': key, partitions
+  AddColumns,      // ALTER TABLE name ADD COLUMNS (col type [COMMENT …], …): schema
+  ShowProperties,  // SHOW TBLPROPERTIES name [(key)]: key (has_value)
+  ShowCreateTable, // SHOW CREATE TABLE name
 };
 
 // PARTITION (k = v, k2) of INSERT / ALTER TABLE: values as written (string literals unescaped,
@@ -70,6 +79,12 @@ struct Statement {
   std::vector<std::string> columns;
   std::vector<std::pair<std::string, std::string>> options;
   std::vector<PartitionSpec> partitions;
+  std::string comment;                                          // COMMENT '…' (has_comment)
+  bool has_comment = false;
+  std::vector<std::pair<std::string, std::string>> properties;  // TBLPROPERTIES (…)
+  // CLUSTERED BY (cols) [SORTED BY (cols)] INTO n BUCKETS (num_buckets 0: none).
+  int num_buckets = 0;
+  std::vector<std::string> bucket_columns, sort_columns;
 };
 
 // `F.expr`, `selectExpr`, string filters: Spark's singleExpression (a named expression).

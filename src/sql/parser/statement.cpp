@@ -90,8 +90,75 @@ std::string column_list_text(Parser& p) {
   return t;
 }
 
+// `(a, b, …)`: identifiers.
+std::vector<std::string> identifier_list(Parser& p) {
+  std::vector<std::string> out;
+  p.expect_op("(");
+  do out.push_back(p.identifier()); while (p.accept_op(","));
+  p.expect_op(")");
+  return out;
+}
+
+// A view's optional column list `(a [COMMENT '…'], …)`: the names (comments are accepted, not kept).
+std::vector<std::string> view_columns(Parser& p) {
+  std::vector<std::string> cols;
+  if (p.accept_op("(")) {
+    do {
+      cols.push_back(p.identifier());
+      if (p.accept_kw("COMMENT")) string_literal(p);
+    } while (p.accept_op(","));
+    p.expect_op(")");
+  }
+  return cols;
+}
+
 bool starts_query(const Parser& p) {
   return p.is_kw("SELECT") || p.is_kw("WITH") || p.is_kw("VALUES") || p.is_kw("FROM") || p.is_kw("TABLE") || p.is_op("(");
+}
+
+// SET TBLPROPERTIES (…) | UNSET TBLPROPERTIES [IF EXISTS] (k, …) after ALTER TABLE|VIEW name.
+bool table_properties_change(Parser& p, Statement& st) {
+  if (p.is_kw("SET") && p.is_kw("TBLPROPERTIES", 1)) {
+    p.next();
+    p.next();
+    st.kind = StmtKind::SetProperties;
+    st.properties = property_list(p);
+    return true;
+  }
+  if (p.is_kw("UNSET") && p.is_kw("TBLPROPERTIES", 1)) {
+    p.next();
+    p.next();
+    st.kind = StmtKind::UnsetProperties;
+    if (p.accept_kw("IF")) { p.expect_kw("EXISTS"); st.if_exists = true; }
+    p.expect_op("(");
+    do {
+      if (p.peek().kind == Tok::String) st.columns.push_back(string_literal(p));
+      else st.columns.push_back(join_name(p.qualified_name()));
+    } while (p.accept_op(","));
+    p.expect_op(")");
+    return true;
+  }
+  return false;
+}
+
+// After CREATE [OR REPLACE] VIEW: [IF NOT EXISTS] name [(cols)] [COMMENT …] [TBLPROPERTIES (…)] AS query.
+void persisted_view(Parser& p, Statement& st) {
+  st.kind = StmtKind::CreatePersistedView;
+  if (p.accept_kw("IF")) { p.expect_kw("NOT"); p.expect_kw("EXISTS"); st.if_not_exists = true; }
+  st.name = join_name(p.qualified_name());
+  st.columns = view_columns(p);
+  while (!p.is_kw("AS")) {
+    if (p.accept_kw("COMMENT")) {
+      st.comment = string_literal(p);
+      st.has_comment = true;
+    } else if (p.accept_kw("TBLPROPERTIES")) {
+      for (auto& kv : property_list(p)) st.properties.push_back(std::move(kv));
+    } else {
+      p.fail();
+    }
+  }
+  p.expect_kw("AS");
+  statement_query(p, st);
 }
 
 }  // namespace
@@ -135,13 +202,31 @@ Statement Parser::statement() {
       while (!at_end() && !is_op(";")) {
         if (accept_kw("USING")) {
           st.value = ascii_lower(join_name(qualified_name()));
-        } else if (accept_kw("STORED")) {  // Hive's STORED AS fmt: the format's data source
+        } else if (accept_kw("STORED")) {  // Hive's STORED AS fmt: a Hive serde table
           expect_kw("AS");
-          st.value = ascii_lower(identifier());
+          identifier();
+          st.mode = "hive";
+        } else if (accept_kw("ROW")) {  // ROW FORMAT …: a Hive serde table too
+          expect_kw("FORMAT");
+          st.mode = "hive";
+          while (!at_end() && !is_op(";") && !is_kw("STORED") && !is_kw("LOCATION") && !is_kw("TBLPROPERTIES") &&
+                 !is_kw("AS") && !is_kw("COMMENT"))
+            next();
         } else if (accept_kw("OPTIONS")) {
           for (auto& kv : property_list(*this)) st.options.push_back(std::move(kv));
         } else if (accept_kw("TBLPROPERTIES")) {
-          property_list(*this);
+          for (auto& kv : property_list(*this)) st.properties.push_back(std::move(kv));
+        } else if (accept_kw("CLUSTERED")) {  // CLUSTERED BY (c, …) [SORTED BY (c, …)] INTO n BUCKETS
+          expect_kw("BY");
+          st.bucket_columns = identifier_list(*this);
+          if (accept_kw("SORTED")) {
+            expect_kw("BY");
+            st.sort_columns = identifier_list(*this);
+          }
+          expect_kw("INTO");
+          if (peek().kind != Tok::Number) fail();
+          st.num_buckets = std::atoi(next().raw.c_str());
+          expect_kw("BUCKETS");
         } else if (accept_kw("PARTITIONED")) {
           expect_kw("BY");
           expect_op("(");
@@ -159,7 +244,8 @@ Statement Parser::statement() {
         } else if (accept_kw("LOCATION")) {
           st.key = string_literal(*this);
         } else if (accept_kw("COMMENT")) {
-          string_literal(*this);
+          st.comment = string_literal(*this);
+          st.has_comment = true;
         } else if (accept_kw("AS") || starts_query(*this)) {
           statement_query(*this, st);
           break;
@@ -171,7 +257,12 @@ Statement Parser::statement() {
     }
     st.kind = StmtKind::CreateView;
     st.global = accept_kw("GLOBAL");
-    if (!accept_kw("TEMPORARY") && !accept_kw("TEMP")) unsupported(peek(), "CREATE without TEMPORARY VIEW (persistent tables and views)");
+    if (!accept_kw("TEMPORARY") && !accept_kw("TEMP")) {
+      if (st.global || !is_kw("VIEW")) fail();
+      next();
+      persisted_view(*this, st);
+      return st;
+    }
     expect_kw("VIEW");
     if (accept_kw("IF")) { expect_kw("NOT"); expect_kw("EXISTS"); st.if_not_exists = true; }
     const Token& nt = peek();
@@ -181,11 +272,7 @@ Statement Parser::statement() {
                "CREATE TEMPORARY VIEW or the corresponding Dataset APIs only accept single-part view names, but got: " +
                    join_name(name) + ".");
     st.name = name.back();
-    std::vector<std::string> cols;
-    if (accept_op("(")) {
-      do cols.push_back(identifier()); while (accept_op(","));
-      expect_op(")");
-    }
+    std::vector<std::string> cols = view_columns(*this);
     expect_kw("AS");
     st.plan = query();
     if (!cols.empty()) {
@@ -281,10 +368,48 @@ Statement Parser::statement() {
     else if (is_kw("DROP")) unsupported(peek(), "MSCK REPAIR TABLE … DROP PARTITIONS");
     return st;
   }
+  if (is_kw("ALTER") && is_kw("VIEW", 1)) {  // ALTER VIEW v AS query | SET/UNSET TBLPROPERTIES
+    next();
+    next();
+    st.name = join_name(qualified_name());
+    if (accept_kw("AS")) {
+      st.kind = StmtKind::CreatePersistedView;
+      st.mode = "alter";
+      statement_query(*this, st);
+      return st;
+    }
+    if (!table_properties_change(*this, st)) unsupported(peek(), "ALTER VIEW " + peek().text);
+    st.mode = "view";
+    return st;
+  }
   if (is_kw("ALTER") && is_kw("TABLE", 1)) {
     next();
     next();
     st.name = join_name(qualified_name());
+    if (table_properties_change(*this, st)) return st;
+    if (accept_kw("SET")) {
+      expect_kw("LOCATION");
+      st.kind = StmtKind::SetLocation;
+      st.key = string_literal(*this);
+      return st;
+    }
+    if (is_kw("PARTITION")) {  // ALTER TABLE t PARTITION (…) SET LOCATION '…'
+      next();
+      st.partitions.push_back(partition_spec(*this));
+      expect_kw("SET");
+      expect_kw("LOCATION");
+      st.kind = StmtKind::SetLocation;
+      st.key = string_literal(*this);
+      return st;
+    }
+    if (is_kw("ADD") && (is_kw("COLUMNS", 1) || is_kw("COLUMN", 1))) {
+      next();
+      next();
+      st.kind = StmtKind::AddColumns;
+      if (is_op("(")) st.schema = column_list_text(*this);
+      else st.schema = type_text_until_close();
+      return st;
+    }
     if (accept_kw("RECOVER")) {
       expect_kw("PARTITIONS");
       st.kind = StmtKind::RepairTable;
@@ -324,6 +449,28 @@ Statement Parser::statement() {
       if (accept_kw("LIKE") || peek().kind == Tok::String) {
         st.value = string_literal(*this);
         st.has_value = true;
+      }
+      return st;
+    }
+    if (accept_kw("TBLPROPERTIES")) {
+      st.kind = StmtKind::ShowProperties;
+      st.name = join_name(qualified_name());
+      if (accept_op("(")) {
+        if (peek().kind == Tok::String) st.key = string_literal(*this);
+        else st.key = join_name(qualified_name());
+        st.has_value = true;
+        expect_op(")");
+      }
+      return st;
+    }
+    if (is_kw("CREATE") && is_kw("TABLE", 1)) {
+      next();
+      next();
+      st.kind = StmtKind::ShowCreateTable;
+      st.name = join_name(qualified_name());
+      if (accept_kw("AS")) {
+        expect_kw("SERDE");
+        unsupported(peek(), "SHOW CREATE TABLE … AS SERDE");
       }
       return st;
     }
