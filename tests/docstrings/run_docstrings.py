@@ -30,7 +30,7 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 
 FILES = ("dataframe", "column", "group", "window", "functions", "udf", "pandas/functions",
-         "pandas/map_ops", "pandas/group_ops", "rdd")
+         "pandas/map_ops", "pandas/group_ops", "readwriter", "catalog", "rdd")
 CORE = {"rdd"}  # python/pyspark/<name>.py, run on a SparkContext (not python/pyspark/sql/)
 EXAMPLE_TIMEOUT = 60  # seconds; a hung example fails instead of stalling the run
 
@@ -296,7 +296,11 @@ def main():
     binary = os.environ.get("SPARKPP_BIN") or os.path.join(ROOT, "build", "sparkpp")
     env = dict(os.environ, SPARKPP_PYTHON=os.environ.get("SPARKPP_PYTHON", "/usr/bin/python3"),
                SPARKPP_PYSPARK_SRC=os.path.abspath(args.src))
-    argv = [binary, "submit", "--master", "local[2]", os.path.abspath(__file__)] + sys.argv[1:]
+    # catalog.py / readwriter.py make tables: a scratch warehouse, not ./spark-warehouse
+    import tempfile
+    warehouse = tempfile.mkdtemp(prefix="sparkpp-docstrings-")
+    argv = [binary, "submit", "--master", "local[2]", "--conf", "spark.sql.warehouse.dir=" + warehouse,
+            os.path.abspath(__file__)] + sys.argv[1:]
     sys.exit(subprocess.call(argv, env=env))
 
 
