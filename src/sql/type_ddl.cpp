@@ -5,6 +5,10 @@
 #include <cctype>
 
 namespace spp::sql {
+
+// `interval day`, `interval hour to second` as a DayTimeIntervalType (types.cpp).
+bool parse_interval_type_name(std::string_view s, DataType* out);
+
 namespace {
 
 class DdlParser {
@@ -68,8 +72,18 @@ class DdlParser {
       return DataType::string();
     }
     if (w == "interval") {
-      std::string a = lower(word()), b = lower(word()), c = lower(word());
-      if (a == "day" && b == "to" && c == "second") return DataType::of(TypeId::DayTimeInterval);
+      // `interval <unit> [to <unit>]` (day-time units).
+      skip_ws();
+      auto save = pos_;
+      std::string a = lower(word());
+      std::string name = "interval " + a;
+      skip_ws();
+      auto save2 = pos_;
+      if (lower(word()) == "to") name += " to " + lower(word());
+      else pos_ = save2;
+      DataType it;
+      if (parse_interval_type_name(name, &it)) return it;
+      pos_ = save;
       return fail();
     }
     static const std::pair<const char*, TypeId> names[] = {

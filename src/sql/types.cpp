@@ -30,7 +30,8 @@ DataType DataType::structure(std::vector<StructField> fields) {
 bool DataType::operator==(const DataType& o) const {
   if (id != o.id) return false;
   switch (id) {
-    case TypeId::Decimal: return precision == o.precision && scale == o.scale;
+    case TypeId::Decimal: case TypeId::DayTimeInterval:
+      return precision == o.precision && scale == o.scale;
     case TypeId::Array: case TypeId::Map:
       return contains_null == o.contains_null && children == o.children;
     case TypeId::Struct: return fields == o.fields;
@@ -84,14 +85,56 @@ static std::pair<const char*, const char*> atomic_names(TypeId id) {
   return {"?", "?"};
 }
 
+static const char* const kDayTimeUnits[] = {"day", "hour", "minute", "second"};
+
+// DayTimeIntervalType(start, end) (0 DAY, 1 HOUR, 2 MINUTE, 3 SECOND): the fields ride in
+// precision (start) and scale (3 - end), so DataType::of(DayTimeInterval) is DAY TO SECOND.
+static DataType dt_interval(int start, int end) {
+  DataType t = DataType::of(TypeId::DayTimeInterval);
+  t.precision = start;
+  t.scale = 3 - end;
+  return t;
+}
+
+// `interval day`, `interval hour to second` (precision / scale as dt_interval packs them).
+static std::string interval_type_name(TypeId id, int start, int packed_end) {
+  (void)id;
+  int end = 3 - packed_end;
+  const char* const* units = kDayTimeUnits;
+  int n = 4;
+  if (start < 0 || start >= n) start = 0;
+  if (end < start || end >= n) end = n - 1;
+  std::string s = std::string("interval ") + units[start];
+  if (end != start) s += std::string(" to ") + units[end];
+  return s;
+}
+
+bool parse_interval_type_name(std::string_view s, DataType* out) {
+  std::string t;
+  for (char c : s) t += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (t.rfind("interval ", 0) != 0) return false;
+  std::string rest = t.substr(9), a = rest, b;
+  if (auto p = rest.find(" to "); p != std::string::npos) { a = rest.substr(0, p); b = rest.substr(p + 4); }
+  auto idx = [](const char* const* units, int n, const std::string& u) {
+    for (int i = 0; i < n; ++i) if (u == units[i]) return i;
+    return -1;
+  };
+  int st = idx(kDayTimeUnits, 4, a), en = b.empty() ? st : idx(kDayTimeUnits, 4, b);
+  if (st < 0 || en < st) return false;
+  *out = dt_interval(st, en);
+  return true;
+}
+
 std::string DataType::type_name() const {
   if (id == TypeId::Decimal) return dec_str("decimal", precision, scale);
+  if (id == TypeId::DayTimeInterval) return interval_type_name(id, precision, scale);
   return atomic_names(id).first;
 }
 
 std::string DataType::simple_string() const {
   switch (id) {
     case TypeId::Decimal: return dec_str("decimal", precision, scale);
+    case TypeId::DayTimeInterval: return interval_type_name(id, precision, scale);
     case TypeId::Array: return "array<" + element().simple_string() + ">";
     case TypeId::Map: return "map<" + key().simple_string() + "," + value().simple_string() + ">";
     case TypeId::Struct: {
@@ -130,6 +173,7 @@ static std::string upper(std::string s) {
 std::string DataType::sql() const {
   switch (id) {
     case TypeId::Decimal: return dec_str("DECIMAL", precision, scale);
+    case TypeId::DayTimeInterval: return upper(interval_type_name(id, precision, scale));
     case TypeId::Array: return "ARRAY<" + element().sql() + ">";
     case TypeId::Map: return "MAP<" + key().sql() + ", " + value().sql() + ">";
     case TypeId::Struct: {
@@ -275,9 +319,10 @@ static Result<DataType> atomic_from_name(const std::string& n) {
       {"string", TypeId::String}, {"binary", TypeId::Binary}, {"date", TypeId::Date},
       {"timestamp", TypeId::Timestamp}, {"timestamp_ntz", TypeId::TimestampNtz},
       {"timestamp_ltz", TypeId::Timestamp},
-      {"interval day to second", TypeId::DayTimeInterval}};
+  };
   for (const auto& [name, id] : names)
     if (n == name) return DataType::of(id);
+  if (DataType it; parse_interval_type_name(n, &it)) return it;
   if (n == "decimal") return DataType::decimal();
   static const std::regex dec(R"(decimal\(\s*(\d+)\s*,\s*(-?\d+)\s*\))");
   std::smatch m;
@@ -354,6 +399,8 @@ json type_to_connect_json(const DataType& t) {
   json body = json::object();
   switch (t.id) {
     case TypeId::Decimal: body = {{"precision", t.precision}, {"scale", t.scale}}; break;
+    case TypeId::DayTimeInterval:
+      body = {{"startField", t.precision}, {"endField", 3 - t.scale}}; break;  // dt_interval's packing
     case TypeId::Array:
       body = {{"elementType", type_to_connect_json(t.element())}, {"containsNull", t.contains_null}};
       break;
@@ -404,7 +451,16 @@ Result<DataType> type_from_connect_json(const json& j) {
       // CHAR(n)/VARCHAR(n) read as string in DataFrames (CharVarcharUtils).
       {"char", TypeId::String}, {"varChar", TypeId::String}, {"var_char", TypeId::String}};
   for (const auto& [name, id] : simple)
-    if (kind == name) return DataType::of(id);
+    if (kind == name) {
+      if (id != TypeId::DayTimeInterval) return DataType::of(id);
+      int last = 3;
+      const json* st = member(b, "startField", "start_field");
+      const json* en = member(b, "endField", "end_field");
+      int sv = st && st->is_number_integer() ? st->get<int>() : 0;
+      int ev = en && en->is_number_integer() ? en->get<int>() : last;
+      if (sv < 0 || ev > last || sv > ev) return Result<DataType>::error("invalid interval fields");
+      return dt_interval(sv, ev);
+    }
   if (kind == "decimal") {
     const json* p = member(b, "precision", "precision");
     const json* s = member(b, "scale", "scale");

@@ -67,7 +67,10 @@ def test_column_operators_are_unresolved_functions():
     assert expr(a + 1) == fn("+", A, lit(integer=1))
     assert expr(1 - a) == fn("-", lit(integer=1), A)
     assert expr(a / b) == fn("/", A, B) and expr(a % 2) == fn("%", A, lit(integer=2))
-    assert expr(a ** 2) == fn("power", A, lit(integer=2)) and expr(-a) == fn("negative", A)
+    # -a is the unary `-` (named (- a) as classic PySpark); functions.negative(a) sends
+    # "negative", named negative(a) (Spark's FUNC_ALIAS), as a Connect client's -a is.
+    assert expr(a ** 2) == fn("power", A, lit(integer=2)) and expr(-a) == fn("-", A)
+    assert expr(F.negative(a)) == fn("negative", A)
     assert expr(a == b) == fn("==", A, B)
     assert expr(a != 1) == fn("not", fn("==", A, lit(integer=1)))
     assert expr(a.eqNullSafe(None)) == fn("<=>", A, lit(null={"null": {}}))

@@ -127,6 +127,22 @@ TEST_CASE("sql kernels cast: numbers to strings as Spark prints them") {
   CHECK(s_at(cast(Vec::flat(ab.finish()), type_of(TypeId::String), 1), 0) == "[1, null]");
 }
 
+TEST_CASE("sql kernels cast: day-time intervals as Spark's ANSI strings") {
+  const int64_t s = 1000000, day = 86400 * s;
+  CHECK(day_time_interval_string(day + 12 * 3600 * s + 30 * 60 * s + 1001001, 0, 3) ==
+        "INTERVAL '1 12:30:01.001001' DAY TO SECOND");
+  CHECK(day_time_interval_string(0, 0, 3) == "INTERVAL '0 00:00:00' DAY TO SECOND");
+  CHECK(day_time_interval_string(-2 * day + s / 2, 0, 3) == "INTERVAL '-1 23:59:59.5' DAY TO SECOND");
+  CHECK(day_time_interval_string(3 * day, 0, 0) == "INTERVAL '3' DAY");
+  CHECK(day_time_interval_string(26 * 3600 * s, 0, 1) == "INTERVAL '1 02' DAY TO HOUR");
+  CHECK(day_time_interval_string(123 * 60 * s, 1, 2) == "INTERVAL '02:03' HOUR TO MINUTE");
+  CHECK(day_time_interval_string(-90 * s, 3, 3) == "INTERVAL '-90' SECOND");
+  CHECK(day_time_interval_string(5 * s, 3, 3) == "INTERVAL '05' SECOND");
+  CHECK(day_time_interval_string(61 * s + 250000, 2, 3) == "INTERVAL '01:01.25' MINUTE TO SECOND");
+  CHECK(day_time_interval_string(std::numeric_limits<int64_t>::min(), 0, 3) ==
+        "INTERVAL '-106751991 04:00:54.775808' DAY TO SECOND");
+}
+
 TEST_CASE("sql kernels cast: numeric narrowing, doubles to integral, decimals, booleans") {
   auto w = cast(fixed<int64_t>(TypeId::Long, {4294967297LL, -1}), type_of(TypeId::Int), 2);
   CHECK(w.col->vals<int32_t>()[0] == 1);  // low bits kept

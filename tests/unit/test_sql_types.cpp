@@ -72,6 +72,15 @@ TEST_CASE("sql types: DDL parsing") {
   CHECK(ddl("struct<a:int,`b c`: string NOT NULL>") ==
         DataType::structure({{"a", DataType::int_(), true, "{}"}, {"b c", DataType::string(), false, "{}"}}));
   CHECK(ddl("interval day to second").id == TypeId::DayTimeInterval);
+  // DayTimeIntervalType's fields: DAY TO SECOND is the plain type; others keep their names.
+  CHECK(ddl("interval day to second") == DataType::of(TypeId::DayTimeInterval));
+  CHECK(ddl("interval day").simple_string() == "interval day");
+  CHECK(ddl("INTERVAL HOUR TO MINUTE").sql() == "INTERVAL HOUR TO MINUTE");
+  CHECK(ddl("interval minute to second").type_name() == "interval minute to second");
+  CHECK(ddl("interval day") != ddl("interval day to second"));
+  CHECK(type_from_connect_json(type_to_connect_json(ddl("interval hour"))).value() == ddl("interval hour"));
+  CHECK(type_to_connect_json(ddl("interval hour to second")).dump() == R"({"dayTimeInterval":{"endField":3,"startField":1}})");
+  CHECK_FALSE(parse_ddl_type("interval second to day").is_ok());
   CHECK_FALSE(parse_ddl_type("array<int").is_ok());
   CHECK(parse_ddl_type("decimal(40,0)").error_message() ==
         "[DECIMAL_PRECISION_EXCEEDS_MAX_PRECISION] Decimal precision 40 exceeds max precision 38.");

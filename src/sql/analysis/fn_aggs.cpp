@@ -138,6 +138,52 @@ std::optional<LibResult> resolve_agg_fn(FnCall& c) {
     ExprPtr rsd = na == 2 ? as_double(c.a[1]) : lit(Value::of(0.05), DataType::double_());  // hidden from the name
     return LibResult(call(n, {collect("collect_set", c.a[0]), rsd}, DataType::long_(), false));
   }
+  if (n == "product") {  // Product over DOUBLE
+    if (na != 1) return c.wrong("1");
+    if (auto e = numeric(0)) return LibResult(*e);
+    return LibResult(call(n, {collect("collect_list", as_double(c.a[0]))}, DataType::double_(), true));
+  }
+  if (n == "bit_and" || n == "bit_or" || n == "bit_xor") {  // BitAndAgg & co.: integral input, same type
+    if (na != 1) return c.wrong("1");
+    if (auto err = c.coerce(n, {ExpectedType::of(ExpectedType::Kind::AnyIntegral)})) return LibResult(*err);
+    return LibResult(call(n, {collect("collect_list", c.a[0])}, c.a[0]->type, true));
+  }
+  if (n == "histogram_numeric") {  // array<struct<x: input type, y: double>>
+    if (na != 2) return c.wrong("2");
+    const DataType& t = c.a[0]->type;
+    if (!(t.is_numeric() || t.id == TypeId::Date || t.id == TypeId::Timestamp || t.id == TypeId::TimestampNtz ||
+          t.id == TypeId::DayTimeInterval))
+      return LibResult(unexpected_input_type(quoted(*c.shown(n)), 1, "(\"NUMERIC\" or \"TIMESTAMP\" or \"DATE\" or \"INTERVAL\")",
+                                             quoted(*c.a[0]), qtype(t)));
+    const Expr* nb = strip(*c.a[1]);
+    if (nb->kind != ExprKind::Literal || !c.a[1]->type.is_integral())
+      return LibResult(generic_error("DATATYPE_MISMATCH.NON_FOLDABLE_INPUT", "42K09",
+                                     "Cannot resolve " + quoted(*c.shown(n)) + " due to data type mismatch: the input nb should be "
+                                     "a foldable \"INT\" expression; however, got " + quoted(*c.a[1]) + "."));
+    if (nb->value.is_null() || nb->value.as_int() < 2)
+      return LibResult(generic_error("DATATYPE_MISMATCH.VALUE_OUT_OF_RANGE", "42K09",
+                                     "Cannot resolve " + quoted(*c.shown(n)) + " due to data type mismatch: The `nb` must be "
+                                     "between [2, 2147483647] (current value = " + (nb->value.is_null() ? std::string("NULL") : std::to_string(nb->value.as_int())) + ")."));
+    ExprPtr bins = c.a[1]->type.id == TypeId::Int ? c.a[1] : cast(c.a[1], DataType::int_(), false);
+    DataType st = DataType::structure({{"x", t, true, "{}"}, {"y", DataType::double_(), true, "{}"}});
+    return LibResult(call(n, {collect("collect_list", c.a[0]), bins}, DataType::array(st, true), true));
+  }
+  if (n == "count_min_sketch") {  // (col, eps DOUBLE, confidence DOUBLE, seed INT) -> BINARY
+    if (na != 4) return c.wrong("4");
+    const DataType& t = c.a[0]->type;
+    if (!t.is_integral() && t.id != TypeId::String && t.id != TypeId::Binary)
+      return LibResult(unexpected_input_type(quoted(*c.shown(n)), 1, "(\"INTEGRAL\" or \"STRING\" or \"BINARY\")",
+                                             quoted(*c.a[0]), qtype(t)));
+    for (size_t i = 1; i < 4; ++i)
+      if (strip(*c.a[i])->kind != ExprKind::Literal)
+        return LibResult(generic_error("DATATYPE_MISMATCH.NON_FOLDABLE_INPUT", "42K09",
+                                       "Cannot resolve " + quoted(*c.shown(n)) + " due to data type mismatch: the input " +
+                                           (i == 1 ? "eps" : i == 2 ? "confidence" : "seed") + " should be a foldable \"" +
+                                           (i == 3 ? "INT" : "DOUBLE") + "\" expression; however, got " + quoted(*c.a[i]) + "."));
+    ExprPtr eps = as_double(c.a[1]), conf = as_double(c.a[2]);
+    ExprPtr seed = c.a[3]->type.id == TypeId::Int ? c.a[3] : cast(c.a[3], DataType::int_(), false);
+    return LibResult(call(n, {collect("collect_list", c.a[0]), eps, conf, seed}, DataType::binary(), false));
+  }
   if (n == "try_sum" || n == "try_avg") {
     if (na != 1) return c.wrong("1");
     auto r = resolve_function(*unresolved_fn(n == "try_sum" ? "sum" : "avg", {c.a[0]}));

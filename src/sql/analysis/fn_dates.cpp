@@ -4,8 +4,52 @@
 #include "sql/analysis/fn_library.h"
 
 #include <cctype>
+#include <cstdlib>
+#include <optional>
 
 namespace spp::sql {
+
+namespace {
+// A time window's duration as CalendarInterval text (`5 seconds`, `1 hour 30 minutes`,
+// `interval 10 minutes`) in µs; nullopt when it is not one or has months (Spark's TimeWindow
+// rejects those too).
+std::optional<int64_t> duration_micros(const std::string& text) {
+  std::string s;
+  for (char ch : text) s += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  size_t i = 0;
+  auto skip = [&] { while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i; };
+  skip();
+  if (s.compare(i, 8, "interval") == 0) i += 8;
+  int64_t total = 0;
+  bool any = false;
+  while (true) {
+    skip();
+    if (i >= s.size()) break;
+    size_t j = i;
+    if (s[j] == '-' || s[j] == '+') ++j;
+    while (j < s.size() && (std::isdigit(static_cast<unsigned char>(s[j])) || s[j] == '.')) ++j;
+    if (j == i) return std::nullopt;
+    double v = std::strtod(s.substr(i, j - i).c_str(), nullptr);
+    i = j;
+    skip();
+    j = i;
+    while (j < s.size() && std::isalpha(static_cast<unsigned char>(s[j]))) ++j;
+    std::string unit = s.substr(i, j - i);
+    i = j;
+    if (unit.size() > 1 && unit.back() == 's') unit.pop_back();
+    static const std::pair<const char*, int64_t> kUnits[] = {
+        {"microsecond", 1}, {"millisecond", 1000}, {"second", 1000000}, {"minute", 60000000LL},
+        {"hour", 3600000000LL}, {"day", 86400000000LL}, {"week", 7 * 86400000000LL}};
+    int64_t mult = 0;
+    for (const auto& [u, m] : kUnits) if (unit == u) mult = m;
+    if (mult == 0) return std::nullopt;
+    total += static_cast<int64_t>(v * double(mult));
+    any = true;
+  }
+  if (!any) return std::nullopt;
+  return total;
+}
+}  // namespace
 
 std::optional<LibResult> resolve_date_fn(FnCall& c) {
   const std::string& n = c.n;
@@ -120,6 +164,61 @@ std::optional<LibResult> resolve_date_fn(FnCall& c) {
     want.push_back(exact(DataType::decimal(16, 6)));
     if (na == 7) want.push_back(STR);
     return c.typed(n, want, DataType::timestamp(), true);
+  }
+  if (n == "make_dt_interval") {
+    // MakeDTInterval(days, hours, mins, secs decimal(18,6)) -> INTERVAL DAY TO SECOND; missing
+    // trailing fields are 0 (shown in the name). NULL on overflow (non-ANSI).
+    if (na > 4) return c.wrong("[0, 1, 2, 3, 4]");
+    while (c.na() < 3) c.a.push_back(lit_int(0));
+    if (c.na() < 4) { Value z; z.v = Value::Decimal{0}; c.a.push_back(lit(z, DataType::decimal(18, 6))); }
+    return c.typed(n, {INT, INT, INT, exact(DataType::decimal(18, 6))}, DataType::of(TypeId::DayTimeInterval), true);
+  }
+  if (n == "window") {
+    // TimeWindow(timeColumn, windowDuration[, slideDuration[, startTime]]): the tumbling window
+    // struct<start, end> a row's time falls in (Spark's TimeWindowing), computed per row. The
+    // durations ride as µs literals.
+    if (na < 2 || na > 4) return c.wrong("[2, 3, 4]");
+    if (auto e = c.coerce(n, {ExpectedType::of(ExpectedType::Kind::AnyTimestamp)})) return *e;
+    int64_t d[3] = {0, 0, 0};
+    for (size_t i = 1; i < c.na(); ++i) {
+      const Expr& x = *c.a[i];
+      std::optional<int64_t> us;
+      if (x.kind == ExprKind::Literal && x.type.id == TypeId::String && !x.value.is_null()) us = duration_micros(x.value.as_string());
+      if (!us || (i < 3 && *us <= 0))
+        return generic_error("DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE", "42K09",
+                             "Cannot resolve " + to_sql_expr(c.shown(n)->sql()) + " due to data type mismatch: the " +
+                                 (i == 1 ? "window duration" : i == 2 ? "slide duration" : "start time") +
+                                 " must be a constant interval string of days, hours, minutes, seconds, "
+                                 "milliseconds or microseconds (a positive one for durations); however, got " +
+                                 to_sql_expr(x.sql()) + ".");
+      d[i - 1] = *us;
+    }
+    if (d[1] == 0) d[1] = d[0];
+    if (d[1] != d[0])
+      return generic_error("UNSUPPORTED_FEATURE", "0A000",
+                           "The feature is not supported: sliding time windows (a slide duration other than the window "
+                           "duration; not in sparkpp's SQL engine yet).");
+    const DataType tt = c.a[0]->type;
+    c.a = {c.a[0], lit_long(d[0]), lit_long(d[1]), lit_long(d[2])};
+    return c.make(n, DataType::structure({{"start", tt, true, "{}"}, {"end", tt, true, "{}"}}), true);
+  }
+  if (n == "make_timestamp_ltz" || n == "make_timestamp_ntz") {
+    if (na != 6 && (na != 7 || n == "make_timestamp_ntz")) return c.wrong(n == "make_timestamp_ntz" ? "6" : "[6, 7]");
+    std::vector<ExpectedType> want(5, INT);
+    want.push_back(exact(DataType::decimal(16, 6)));
+    if (na == 7) want.push_back(STR);
+    return c.typed(n, want, n == "make_timestamp_ntz" ? DataType::timestamp_ntz() : DataType::timestamp(), true);
+  }
+  if (n == "try_to_timestamp") {  // to_timestamp, which already gives NULL for text it cannot parse
+    if (na != 1 && na != 2) return c.wrong("[1, 2]");
+    if (na == 1) return c.typed(n, {TIME_IN}, DataType::timestamp(), true);
+    return c.typed(n, {TIME_IN, STR}, DataType::timestamp(), true);
+  }
+  if (n == "convert_timezone") {  // ConvertTimezone([sourceTz,] targetTz, sourceTs TIMESTAMP_NTZ)
+    if (na != 2 && na != 3) return c.wrong("[2, 3]");
+    // Two arguments: the source is the session zone, read by the kernel.
+    if (na == 2) return c.typed(n, {STR, exact(DataType::timestamp_ntz())}, DataType::timestamp_ntz(), true);
+    return c.typed(n, {STR, STR, exact(DataType::timestamp_ntz())}, DataType::timestamp_ntz(), true);
   }
   if (n == "timestamp_seconds") {
     if (na != 1) return c.wrong("1");

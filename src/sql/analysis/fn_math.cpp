@@ -145,6 +145,30 @@ std::optional<LibResult> resolve_math_fn(FnCall& c) {
     if (auto err = c.coerce(n, {t, t})) return *err;
     return c.make(n, c.a[0]->type, c.any_nullable());
   }
+  if (n == "positive") {  // UnaryPositive: the value itself, prints (+ x)
+    if (na != 1) return c.wrong("1");
+    const DataType& t = c.a[0]->type;
+    if (t.id == TypeId::String) c.a[0] = cast(c.a[0], DBL, false);
+    else if (!t.is_numeric() && t.id != TypeId::Null && t.id != TypeId::DayTimeInterval)
+      return unexpected_input_type(quoted(*c.shown(n)), 1, "(\"NUMERIC\" or \"INTERVAL DAY TO SECOND\" or \"INTERVAL YEAR TO MONTH\" or \"INTERVAL\")",
+                                   quoted(*c.a[0]), "\"" + t.sql() + "\"");
+    return c.make(n, c.a[0]->type, c.any_nullable());
+  }
+  if (n == "bit_count") {  // BitwiseCount: integral (sign-extended to 64 bits) or boolean -> INT
+    if (na != 1) return c.wrong("1");
+    auto want = ExpectedType::one_of({ExpectedType::of(ExpectedType::Kind::AnyIntegral), exact(DataType::boolean())});
+    if (auto err = c.coerce(n, {want})) return *err;
+    return c.make(n, DataType::int_(), c.any_nullable());
+  }
+  if (n == "bit_get" || n == "getbit") {  // BitwiseGet -> TINYINT; a position out of range fails the query
+    if (na != 2) return c.wrong("2");
+    if (auto err = c.coerce(n, {ExpectedType::of(ExpectedType::Kind::AnyIntegral), I})) return *err;
+    return c.make(n, DataType::byte_(), c.any_nullable());
+  }
+  if (n == "width_bucket") {
+    if (na != 4) return c.wrong("4");
+    return c.typed(n, {D, D, D, L}, DataType::long_(), true);
+  }
   if (n == "rand" || n == "randn" || n == "random") {
     if (na > 1) return c.wrong("[0, 1]");
     std::string cn = n == "random" ? "rand" : n;

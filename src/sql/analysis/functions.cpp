@@ -63,7 +63,83 @@ bool is_comparison(const std::string& n) {
   return n == "==" || n == "=" || n == "<" || n == "<=" || n == ">" || n == ">=" || n == "<=>";
 }
 
+// DayTimeIntervalType's fields ride in precision (start) and scale (3 - end) (types.cpp).
+bool is_interval_type(TypeId t) { return t == TypeId::DayTimeInterval; }
+DataType day_time_interval(int start, int end) {
+  DataType t = DataType::of(TypeId::DayTimeInterval);
+  t.precision = start;
+  t.scale = 3 - end;
+  return t;
+}
+bool is_datetime_type(TypeId t) { return t == TypeId::Date || t == TypeId::Timestamp || t == TypeId::TimestampNtz; }
+
+// Spark's ResolveBinaryArithmetic (BinaryArithmeticWithDatetimeResolver): `+ - * /` with an
+// interval or datetime operand, typed here and computed by exec/library_intervals.cpp under the
+// operator's name (so names print `(d + i)`). nullopt: plain arithmetic.
+std::optional<ExprOrError> datetime_arithmetic(const Expr& fn, const std::string& op, ExprList a) {
+  const DataType l = a[0]->type, r = a[1]->type;
+  const bool li = is_interval_type(l.id), ri = is_interval_type(r.id), ld = is_datetime_type(l.id), rd = is_datetime_type(r.id);
+  if (!li && !ri && !ld && !rd) return std::nullopt;
+  auto shown = make_call(fn, op, a, DataType::null(), true);
+  auto mismatch = [&]() -> ExprOrError {
+    if (l.id != r.id) return binary_op_diff_types(quoted_sql(*shown), quoted_type(l), quoted_type(r));
+    return unexpected_input_type(quoted_sql(*shown), 1, "(\"NUMERIC\" or \"INTERVAL DAY TO SECOND\" or \"INTERVAL YEAR TO MONTH\" or \"INTERVAL\")",
+                                 quoted_sql(*a[0]), quoted_type(l));
+  };
+  auto number = [](const DataType& t) { return t.is_numeric() || t.id == TypeId::Null; };
+  if (op == "+" || op == "-") {
+    if (li && ri) {
+      if (l.id != r.id) return mismatch();
+      DataType t = l;
+      t.precision = std::min(l.precision, r.precision);
+      t.scale = std::min(l.scale, r.scale);  // the later end field
+      return make_call(fn, op, a, t, true);
+    }
+    if (ri && rd && op == "+") std::swap(a[0], a[1]);
+    const DataType& dt = a[0]->type;
+    const DataType& iv = a[1]->type;
+    if (is_datetime_type(dt.id) && is_interval_type(iv.id)) {
+      DataType t = dt;
+      if (dt.id == TypeId::Date && !(iv.precision == 0 && iv.scale == 3)) {  // not a DAY interval
+        a[0] = cast_to(a[0], DataType::timestamp());
+        t = DataType::timestamp();
+      }
+      return make_call(fn, op, a, t, true);
+    }
+    if (ld && rd && op == "-") {
+      if (l.id == TypeId::Date && r.id == TypeId::Date) return make_call(fn, op, a, day_time_interval(0, 0), true);
+      DataType ts = l.id == TypeId::TimestampNtz && r.id != TypeId::Timestamp ? DataType::timestamp_ntz()
+                  : r.id == TypeId::TimestampNtz && l.id != TypeId::Timestamp ? DataType::timestamp_ntz() : DataType::timestamp();
+      if (l.id == TypeId::Date) a[0] = cast_to(a[0], ts);
+      if (r.id == TypeId::Date) a[1] = cast_to(a[1], ts);
+      return make_call(fn, op, a, day_time_interval(0, 3), true);
+    }
+    if (l.id == TypeId::Date && (r.is_integral() || r.id == TypeId::Null)) {  // DateAdd / DateSub
+      a[1] = cast_to(a[1], DataType::int_());
+      return make_call(fn, op == "+" ? "date_add" : "date_sub", a, DataType::date(), true);
+    }
+    if (op == "+" && r.id == TypeId::Date && l.is_integral()) {
+      std::swap(a[0], a[1]);
+      a[1] = cast_to(a[1], DataType::int_());
+      return make_call(fn, "date_add", a, DataType::date(), true);
+    }
+    return mismatch();
+  }
+  if (op == "*" && ((li && number(r)) || (ri && number(l)))) {
+    size_t k = li ? 1 : 0;
+    if (!a[k]->type.is_numeric()) a[k] = cast_to(a[k], DataType::double_());
+    return make_call(fn, op, a, li ? l : r, true);
+  }
+  if (op == "/" && li && number(r)) {
+    if (!r.is_numeric()) a[1] = cast_to(a[1], DataType::double_());
+    return make_call(fn, op, a, l, true);
+  }
+  return mismatch();
+}
+
 ExprOrError arithmetic(const Expr& fn, std::string op, ExprList a) {
+  if (op != "%")
+    if (auto r = datetime_arithmetic(fn, op, a)) return *r;
   // PromoteStrings: a string operand of arithmetic is read as double.
   for (auto& x : a)
     if (x->type.id == TypeId::String) x = cast_to(x, DataType::double_());
@@ -187,7 +263,7 @@ ExprOrError resolve_function(const Expr& fn) {
     if (auto err = check_cast(*c)) return *err;
     return c;
   }
-  if (is_binary_arith(n)) {
+  if (is_binary_arith(n) && !(n == "-" && na == 1)) {
     if (na != 2) return wrong("2");
     return arithmetic(fn, n, a);
   }
@@ -203,9 +279,20 @@ ExprOrError resolve_function(const Expr& fn) {
     if (na != 1) return wrong("1");
     return coerced(n, {B}, [&](ExprList x) { return make_call(fn, n, x, DataType::boolean(), x[0]->nullable); });
   }
-  if (n == "negative" || n == "abs") {
+  if (n == "negative" || n == "abs" || (n == "-" && na == 1)) {
     if (na != 1) return wrong("1");
-    return coerced(n, {NUM}, [&](ExprList x) { return make_call(fn, n, x, x[0]->type, x[0]->nullable); });
+    // `-x` (parser, Column.__neg__) prints (- x); the function negative(x) prints its own name
+    // (Spark's FUNC_ALIAS tag), marked by ordinal = 1.
+    const std::string cn = n == "abs" ? n : "negative";
+    auto mark = [&](ExprPtr r) {
+      if (n != "negative") return r;
+      auto e = std::make_shared<Expr>(*r);
+      e->ordinal = 1;
+      return ExprPtr(e);
+    };
+    if (a[0]->type.id == TypeId::DayTimeInterval)
+      return mark(make_call(fn, cn, a, a[0]->type, a[0]->nullable));
+    return coerced(n, {NUM}, [&](ExprList x) { return mark(make_call(fn, cn, x, x[0]->type, x[0]->nullable)); });
   }
   if (n == "div") {
     if (na != 2) return wrong("2");

@@ -55,6 +55,33 @@ constexpr Name kNames[] = {
     {TypeId::TimestampNtz, "timestamp_ntz", "timestamp_ntz"},
     {TypeId::DayTimeInterval, "interval day to second", "interval day to second"},
 };
+const char* const kDayTimeUnits[] = {"day", "hour", "minute", "second"};
+
+// DayTimeIntervalType's fields: precision = start, scale = 3 - end (0 DAY .. 3 SECOND), so a
+// scalar(DayTimeInterval) is DAY TO SECOND, as the driver's DataType packs them.
+std::string interval_name(const ColType& t) {
+  const char* const* units = kDayTimeUnits;
+  int n = 4, st = t.precision, en = 3 - t.scale;
+  if (st < 0 || st >= n) st = 0;
+  if (en < st || en >= n) en = n - 1;
+  std::string s = std::string("interval ") + units[st];
+  if (en != st) s += std::string(" to ") + units[en];
+  return s;
+}
+
+bool parse_interval_name(const std::string& s, ColType* out) {
+  if (s.rfind("interval ", 0) != 0) return false;
+  std::string rest = s.substr(9), a = rest, b;
+  if (auto p = rest.find(" to "); p != std::string::npos) { a = rest.substr(0, p); b = rest.substr(p + 4); }
+  int st = -1, en = -1;
+  for (int i = 0; i < 4; ++i) { if (a == kDayTimeUnits[i]) st = i; if (b == kDayTimeUnits[i]) en = i; }
+  if (b.empty()) en = st;
+  if (st < 0 || en < st) return false;
+  *out = ColType::scalar(TypeId::DayTimeInterval);
+  out->precision = st;
+  out->scale = 3 - en;
+  return true;
+}
 const Name* find_name(TypeId id) {
   for (const auto& n : kNames) if (n.id == id) return &n;
   return nullptr;
@@ -64,6 +91,7 @@ const Name* find_name(TypeId id) {
 std::string ColType::to_string() const {
   switch (id) {
     case TypeId::Decimal: return "decimal(" + std::to_string(precision) + "," + std::to_string(scale) + ")";
+    case TypeId::DayTimeInterval: return interval_name(*this);
     case TypeId::Array: return "array<" + children[0].to_string() + ">";
     case TypeId::Map: return "map<" + children[0].to_string() + "," + children[1].to_string() + ">";
     case TypeId::Struct: {
@@ -79,6 +107,7 @@ nlohmann::json type_to_json(const ColType& t) {
   using nlohmann::json;
   switch (t.id) {
     case TypeId::Decimal: return "decimal(" + std::to_string(t.precision) + "," + std::to_string(t.scale) + ")";
+    case TypeId::DayTimeInterval: return interval_name(t);
     case TypeId::Array:
       return json{{"type", "array"}, {"elementType", type_to_json(t.children[0])}, {"containsNull", bool(t.nullable[0])}};
     case TypeId::Map:
@@ -98,6 +127,7 @@ nlohmann::json type_to_json(const ColType& t) {
 Result<ColType> type_from_json(const nlohmann::json& j) {
   if (j.is_string()) {
     std::string s = j.get<std::string>();
+    if (ColType it; parse_interval_name(s, &it)) return it;
     for (const auto& n : kNames) if (s == n.json) return ColType::scalar(n.id);
     if (s == "null") return ColType::scalar(TypeId::Null);  // older Spark name of NullType
     if (s == "decimal") return ColType::decimal(10, 0);

@@ -591,6 +591,41 @@ class CoMomentAcc : public Accumulator {
   std::vector<S> s_;
 };
 
+// sum / avg of the group's distinct values: a set kept as CountDistinct keeps it, the inner
+// aggregate run over each group's set when the result is asked for.
+class DistinctAcc : public Accumulator {
+ public:
+  DistinctAcc(col::ColTypePtr elem, const ColType& in, AggFn inner)
+      : set_(elem, col::make_type(ColType::array(in, false)), true, false), in_(in), inner_(inner) {}
+  void resize(int64_t g) override { set_.resize(g); }
+  void update(const Vec* v, const int32_t* gid, int64_t n) override { set_.update(v, gid, n); }
+  void merge(const std::vector<ColumnPtr>& st, const int32_t* gid, int64_t n) override { set_.merge(st, gid, n); }
+  std::vector<ColumnPtr> state(int64_t g) override { return set_.state(g); }
+  ColumnPtr result(int64_t g) override {
+    ColumnPtr arr = set_.state(g)[0];
+    AggSpec spec;
+    spec.fn = inner_;
+    auto acc = make_accumulator(spec, in_);
+    acc->resize(g);
+    const int32_t* o = arr->offsets();
+    std::vector<int32_t> gid;
+    for (int64_t i = 0; i < g; ++i)
+      for (int32_t e = o[i]; e < o[i + 1]; ++e) gid.push_back(int32_t(i));
+    ColumnPtr elems = arr->children[0];
+    if (!gid.empty()) {
+      ColumnPtr part = int64_t(gid.size()) == elems->length ? elems : col::slice(elems, o[0], int64_t(gid.size()));
+      Vec v = Vec::flat(part);
+      acc->update(&v, gid.data(), int64_t(gid.size()));
+    }
+    return acc->result(g);
+  }
+  int64_t memory() const override { return set_.memory(); }
+ private:
+  CollectAcc set_;
+  ColType in_;
+  AggFn inner_;
+};
+
 }  // namespace
 
 std::unique_ptr<Accumulator> make_accumulator(const AggSpec& spec, const ColType& in) {
@@ -619,6 +654,8 @@ std::unique_ptr<Accumulator> make_accumulator(const AggSpec& spec, const ColType
     case AggFn::CollectSet: return std::make_unique<CollectAcc>(t, col::make_type(res), true, false);
     case AggFn::CountDistinct:
       return std::make_unique<CollectAcc>(t, col::make_type(ColType::array(in, false)), true, true);
+    case AggFn::SumDistinct: return std::make_unique<DistinctAcc>(t, in, AggFn::Sum);
+    case AggFn::AvgDistinct: return std::make_unique<DistinctAcc>(t, in, AggFn::Avg);
     case AggFn::StddevSamp: case AggFn::StddevPop: case AggFn::VarSamp: case AggFn::VarPop:
     case AggFn::Skewness: case AggFn::Kurtosis:
       return std::make_unique<MomentAcc>(spec.fn);

@@ -26,6 +26,8 @@ ColType agg_result_type(AggFn fn, const ColType& in) {
   switch (fn) {
     case AggFn::Count: case AggFn::CountStar: case AggFn::CountDistinct: case AggFn::CountIf:
       return ColType::scalar(TypeId::Long);
+    case AggFn::SumDistinct: return agg_result_type(AggFn::Sum, in);
+    case AggFn::AvgDistinct: return agg_result_type(AggFn::Avg, in);
     case AggFn::Sum:
       if (in.id == TypeId::Decimal) return ColType::decimal(std::min(38, in.precision + 10), in.scale);
       if (col::is_floating(in.id)) return ColType::scalar(TypeId::Double);
@@ -51,7 +53,9 @@ std::vector<ColType> agg_state_types(AggFn fn, const ColType& in) {
     case AggFn::Sum:  // decimals carry Spark's isEmpty flag so an overflow (NULL sum) stays NULL
       if (in.id == TypeId::Decimal) return {agg_result_type(fn, in), ColType::scalar(TypeId::Boolean)};
       return {agg_result_type(fn, in)};
-    case AggFn::CountDistinct: case AggFn::Percentile: case AggFn::PercentileArray: return {ColType::array(in, false)};
+    case AggFn::CountDistinct: case AggFn::Percentile: case AggFn::PercentileArray:
+    case AggFn::SumDistinct: case AggFn::AvgDistinct:
+      return {ColType::array(in, false)};
     default: return {agg_result_type(fn, in)};
   }
 }

@@ -14,6 +14,9 @@ enum class AggFn {
   // the value of rank ceil(p * n) - what Spark's sketch answers exactly below its accuracy.
   Percentile, PercentileArray,
   CountIf,  // rows whose boolean input is true
+  // sum(DISTINCT x) / avg(DISTINCT x): the group's distinct values kept (state array<in>, as
+  // CountDistinct), summed / averaged at the end.
+  SumDistinct, AvgDistinct,
   // Two columns as struct<x: double, y: double> input (Spark's Covariance / PearsonCorrelation):
   // state n, xAvg, yAvg, ck, xMk, yMk; rows where either is NULL are skipped.
   CovarPop, CovarSamp, Corr,

@@ -18,13 +18,15 @@ const col::Column* literal(const std::vector<ExprPtr>& args, size_t i) {
 
 std::optional<Result<ExprPtr>> lower_library_call(const std::string& name, std::vector<ExprPtr>& args,
                                                   const col::ColTypePtr& type) {
-  if (auto r = lib::lower_collection_call(name, args, type)) return r;  // first: reverse of arrays
+  if (auto r = lib::lower_interval_call(name, args, type)) return r;  // first: try_add & co. of intervals
+  if (auto r = lib::lower_collection_call(name, args, type)) return r;  // then reverse of arrays
   if (auto r = lib::lower_string_call(name, args, type)) return r;
   if (auto r = lib::lower_math_call(name, args, type)) return r;
   if (auto r = lib::lower_misc_call(name, args, type)) return r;
   if (auto r = lib::lower_json_call(name, args, type)) return r;
   if (auto r = lib::lower_date_call(name, args, type)) return r;
   if (auto r = lib::lower_agg_wrapper_call(name, args, type)) return r;
+  if (auto r = lib::lower_math_agg_call(name, args, type)) return r;
   return std::nullopt;
 }
 

@@ -32,6 +32,14 @@ std::optional<Result<ExprPtr>> lower_json_call(const std::string& name, std::vec
                                                const col::ColTypePtr& type);
 std::optional<Result<ExprPtr>> lower_date_call(const std::string& name, std::vector<ExprPtr>& args,
                                                const col::ColTypePtr& type);
+// make_*interval and interval / datetime arithmetic (library_intervals.cpp); nullopt when no
+// operand is an interval (and `-` is not between datetimes).
+std::optional<Result<ExprPtr>> lower_interval_call(const std::string& name, std::vector<ExprPtr>& args,
+                                                   const col::ColTypePtr& type);
+// product, bit_and/or/xor, histogram_numeric, count_min_sketch over their group's collected
+// values (library_math_aggs.cpp).
+std::optional<Result<ExprPtr>> lower_math_agg_call(const std::string& name, std::vector<ExprPtr>& args,
+                                                   const col::ColTypePtr& type);
 // median, percentile, mode, max_by, min_by, approx_count_distinct, try_sum, try_avg over their
 // group's collected values (library_aggs.cpp).
 std::optional<Result<ExprPtr>> lower_agg_wrapper_call(const std::string& name, std::vector<ExprPtr>& args,

@@ -3,7 +3,9 @@
 #include "sql/exec/library.h"
 
 #include <cmath>
+#include <optional>
 
+#include "sql/columnar/builder.h"
 #include "sql/exec/datetime_pattern.h"
 #include "sql/kernels/cast.h"
 #include "sql/kernels/date_fns.h"
@@ -91,6 +93,32 @@ Vec format_kernel(const Vec& x, bool seconds, const DateTimePattern* p, int64_t 
     return true;
   });
 }
+// convert_timezone(sourceTz, targetTz, ts TIMESTAMP_NTZ): the wall clock of sourceTz seen in
+// targetTz (DateTimeUtils.convertTimestampNtzToAnotherTz); an unknown zone gives NULL. Zones are
+// looked up once per distinct name in the batch.
+Vec convert_timezone(const A& x, const col::ColTypePtr& type, int64_t n, const kern::TimeZone& session) {
+  const bool two = x.size() == 2;  // convert_timezone(targetTz, ts): from the session zone
+  kern::StrArg S(x[0]), D(x[two ? 0 : 1]);
+  kern::FixArg<int64_t> T(x[two ? 1 : 2]);
+  std::string last_s = "\x01", last_d = "\x01";
+  std::optional<kern::TimeZone> zs, zd;
+  auto zone = [](std::string_view name, std::string& last, std::optional<kern::TimeZone>& z) {
+    if (name != last) {
+      last = std::string(name);
+      auto r = kern::TimeZone::of(name);
+      z = r ? std::optional<kern::TimeZone>(r.value()) : std::nullopt;
+    }
+    return z.has_value();
+  };
+  return kern::gen_fixed<int64_t>(type, n, [&](int64_t i, int64_t& o) {
+    if ((!two && S.null(i)) || D.null(i) || T.null(i)) return false;
+    if (two) zs = session;
+    else if (!zone(S[i], last_s, zs)) return false;
+    if (!zone(D[i], last_d, zd)) return false;
+    o = zd->to_local(zs->to_utc(T[i]));
+    return true;
+  });
+}
 }  // namespace
 
 std::optional<Result<ExprPtr>> lower_date_call(const std::string& name, std::vector<ExprPtr>& a,
@@ -159,10 +187,46 @@ std::optional<Result<ExprPtr>> lower_date_call(const std::string& name, std::vec
   }
   if (name == "next_day")
     return bind_kernel(a, type, [](const A& x, int64_t n, const EvalContext&) { return kern::next_day(x[0], x[1], n); });
-  if (name == "make_timestamp")
+  if (name == "make_timestamp" || name == "make_timestamp_ltz")
     return bind_kernel(a, type, [](const A& x, int64_t n, const EvalContext& ctx) {
       return kern::make_timestamp(x, x.size() == 7 ? &x[6] : nullptr, n, ctx.cast.tz);
     });
+  if (name == "make_timestamp_ntz")  // the wall clock itself: the fields read in UTC
+    return bind_kernel(a, type, [type](const A& x, int64_t n, const EvalContext&) {
+      Vec v = kern::make_timestamp(x, nullptr, n, kern::TimeZone(0));
+      auto c = std::make_shared<col::Column>(*v.col);
+      c->type = type;  // TIMESTAMP_NTZ: the same µs
+      return Vec{c, v.constant};
+    });
+  if (name == "try_to_timestamp") {  // to_timestamp already gives NULL for text it cannot parse
+    std::string nm = "to_timestamp";
+    return lower_date_call(nm, a, type);
+  }
+  if (name == "window") {  // struct<start, end>: start = ts - (ts - startTime) mod slide
+    int64_t w[3] = {0, 0, 0};
+    for (size_t i = 1; i < 4 && i < a.size(); ++i) {
+      const col::Column* l = literal(a, i);
+      if (!l || l->is_null(0)) return fail("window without its constant durations");
+      w[i - 1] = l->vals<int64_t>()[0];
+    }
+    if (w[0] <= 0 || w[1] <= 0) return fail("window durations must be positive");
+    return bind_kernel({a[0]}, type, [w0 = w[0], slide = w[1], start = w[2], type](const A& x, int64_t n, const EvalContext&) {
+      kern::FixArg<int64_t> T(x[0]);
+      col::ColumnBuilder b(type);
+      for (int64_t i = 0; i < n; ++i) {
+        if (T.null(i)) { b.append_null(); continue; }
+        int64_t m = (T[i] - start) % slide;
+        if (m < 0) m += slide;
+        const int64_t ws = T[i] - m;
+        b.child(0).append<int64_t>(ws);
+        b.child(1).append<int64_t>(ws + w0);
+        b.finish_struct();
+      }
+      return Vec::flat(b.finish());
+    });
+  }
+  if (name == "convert_timezone")
+    return bind_kernel(a, type, [type](const A& x, int64_t n, const EvalContext& ctx) { return convert_timezone(x, type, n, ctx.cast.tz); });
   if (name == "timestamp_seconds" && a[0]->type->id == TypeId::Double)
     return bind_kernel(a, type, [](const A& x, int64_t n, const EvalContext&) { return kern::timestamp_from_double_seconds(x[0], n); });
   for (auto [nm, unit] : {std::pair{"timestamp_seconds", int64_t{1000000}}, std::pair{"timestamp_millis", int64_t{1000}},

@@ -1,6 +1,11 @@
 // Math library calls bound to their kernels (math_fns.h).
 #include "sql/exec/library.h"
+
+#include <cmath>
+
+#include "sql/kernels/fn_util.h"
 #include "sql/kernels/math_fns.h"
+#include "sql/kernels/misc_fns.h"
 #include "sql/kernels/xorshift.h"
 
 namespace spp::sql::exec::lib {
@@ -50,6 +55,78 @@ ExprPtr random(bool gaussian, int64_t seed, const col::ColTypePtr& type) {
     return Vec::flat(c);
   });
 }
+// bit_count: set bits of the value sign-extended to 64 bits (Long.bitCount); booleans 1 / 0.
+Vec bit_count(const Vec& x, int64_t n) {
+  auto out = kern::type_of(col::TypeId::Int);
+  if (x.col->id() == col::TypeId::Boolean) {
+    kern::BoolArg b(x);
+    return kern::gen_fixed<int32_t>(out, n, [&](int64_t i, int32_t& o) { if (b.null(i)) return false; o = b[i] ? 1 : 0; return true; });
+  }
+  return kern::dispatch_fixed(x.col->id(), [&]<typename T>() {
+    if constexpr (std::is_integral_v<T>) {
+      kern::FixArg<T> v(x);
+      return kern::gen_fixed<int32_t>(out, n, [&](int64_t i, int32_t& o) {
+        if (v.null(i)) return false;
+        o = __builtin_popcountll(uint64_t(int64_t(v[i])));
+        return true;
+      });
+    } else {
+      return Vec::flat(col::make_fixed_column(out, 0));
+    }
+  });
+}
+
+// bit_get(x, pos): bit `pos` (0 = least significant) as TINYINT; a position outside the type's
+// width fails the query with Spark's error.
+Vec bit_get(const Vec& x, const Vec& pos, int64_t n, const EvalContext& ctx) {
+  auto out = kern::type_of(col::TypeId::Byte);
+  kern::FixArg<int32_t> p(pos);
+  return kern::dispatch_fixed(x.col->id(), [&]<typename T>() {
+    if constexpr (std::is_integral_v<T>) {
+      kern::FixArg<T> v(x);
+      const int bits = int(sizeof(T) * 8);
+      return kern::gen_fixed<int8_t>(out, n, [&](int64_t i, int8_t& o) {
+        if (v.null(i) || p.null(i)) return false;
+        int k = p[i];
+        if (k < 0 || k >= bits) {
+          if (ctx.error && ctx.error->empty())
+            *ctx.error = "[INVALID_PARAMETER_VALUE.BIT_POSITION_RANGE] The value of parameter(s) `pos` in `bit_get` is invalid: "
+                         "expects an integer value in [0, " + std::to_string(bits) + "), but got " + std::to_string(k) + ".";
+          return false;
+        }
+        o = int8_t((uint64_t(int64_t(v[i])) >> k) & 1);
+        return true;
+      });
+    } else {
+      return Vec::flat(col::make_fixed_column(out, 0));
+    }
+  });
+}
+
+// WidthBucket.computeBucketNumberNotNull.
+Vec width_bucket(const std::vector<Vec>& x, int64_t n) {
+  kern::FixArg<double> v(x[0]), lo(x[1]), hi(x[2]);
+  kern::FixArg<int64_t> nb(x[3]);
+  return kern::gen_fixed<int64_t>(kern::type_of(col::TypeId::Long), n, [&](int64_t i, int64_t& o) {
+    if (v.null(i) || lo.null(i) || hi.null(i) || nb.null(i)) return false;
+    double value = v[i], mn = lo[i], mx = hi[i];
+    int64_t b = nb[i];
+    if (b <= 0 || b == INT64_MAX || std::isnan(value) || mn == mx || std::isnan(mn) || std::isinf(mn) ||
+        std::isnan(mx) || std::isinf(mx))
+      return false;
+    double lower = std::min(mn, mx), upper = std::max(mn, mx);
+    if (mn < mx) {
+      if (value < lower) o = 0;
+      else if (value >= upper) o = b + 1;
+      else o = int64_t(double(b) * (value - lower) / (upper - lower)) + 1;
+    } else {
+      if (value > upper) o = 0;
+      else if (value <= lower) o = b + 1;
+      else o = int64_t(double(b) * (upper - value) / (upper - lower)) + 1;
+    }
+    return true;
+  });
+}
 }  // namespace
 
 std::optional<Result<ExprPtr>> lower_math_call(const std::string& name, std::vector<ExprPtr>& a,
@@ -91,6 +168,17 @@ std::optional<Result<ExprPtr>> lower_math_call(const std::string& name, std::vec
     return bind_kernel(a, type, [op](const A& x, int64_t n, const EvalContext&) { return kern::bitwise(op, x[0], x[1], n); });
   }
   if (name == "factorial") return k1(kern::factorial);
+  if (name == "positive") return a[0];
+  if (name == "bit_count") return k1(bit_count);
+  if (name == "bit_get" || name == "getbit")
+    return bind_kernel(a, type, [](const A& x, int64_t n, const EvalContext& ctx) { return bit_get(x[0], x[1], n, ctx); });
+  if (name == "width_bucket")
+    return bind_kernel(a, type, [](const A& x, int64_t n, const EvalContext&) { return width_bucket(x, n); });
+  if (name == "bround") {
+    const col::Column* d = literal(a, 1);
+    int scale = d && !d->is_null(0) ? d->vals<int32_t>()[0] : 0;
+    return bind_kernel({a[0]}, type, [scale, type](const A& x, int64_t n, const EvalContext&) { return kern::bround(x[0], scale, type, n); });
+  }
   if (name == "isnan") return k1(kern::isnan);
   if (name == "nanvl")
     return bind_kernel(a, type, [](const A& x, int64_t n, const EvalContext&) { return kern::nanvl(x[0], x[1], n); });

@@ -143,6 +143,7 @@ Result<ExprPtr> lower_call(const json& e, const json& input) {
     if (!p || !p->is_string()) return err<ExprPtr>("split with a pattern that is not a constant string is not supported yet");
     return split(args[0], p->get<std::string>(), l ? static_cast<int>(l->get<int64_t>()) : -1);
   }
+  if (auto iv = lib::lower_interval_call(name, args, t.value())) return std::move(*iv);
   if (name == "round") {
     const json* d = args_j.size() == 2 ? constant(args_j[1]) : nullptr;
     return with_int_arg(call(Fn::Round, {args[0]}, t.value()), d ? static_cast<int>(d->get<int64_t>()) : 0);

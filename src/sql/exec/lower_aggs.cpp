@@ -8,6 +8,47 @@
 namespace spp::sql::exec {
 using nlohmann::json;
 
+namespace {
+// count(DISTINCT a, b, …): the distinct (a, b, …) structs, a row with any NULL field skipped (as
+// Spark's count of several columns): the struct is NULL where a field is.
+Result<AggSpec> count_distinct_of_several(AggSpec s, const json& args, const json& in, bool lower_input) {
+  std::vector<std::string> names;
+  std::vector<col::ColType> types;
+  for (size_t i = 0; i < args.size(); ++i) {
+    auto t = type_of_json(args[i]);
+    if (!t) return err<AggSpec>(t.error_message());
+    names.push_back("c" + std::to_string(i));
+    types.push_back(*t.value());
+  }
+  s.in_type = col::make_type(col::ColType::strct(names, types));
+  if (!lower_input) return s;
+  std::vector<ExprPtr> xs;
+  for (const auto& a : args) {
+    auto x = lower_expr(a, in);
+    if (!x) return err<AggSpec>(x.error_message());
+    xs.push_back(x.value());
+  }
+  auto st = lower_library_call("struct", xs, s.in_type);
+  if (!st || !*st) return err<AggSpec>("count(DISTINCT …): cannot pair its inputs");
+  s.input = lib::bind_kernel({st->value()}, s.in_type, [](const std::vector<kern::Vec>& x, int64_t, const EvalContext&) {
+    const col::Column& src = *x[0].col;
+    auto c = std::make_shared<col::Column>(src);
+    c->validity = nullptr;
+    uint8_t* vb = nullptr;
+    for (int64_t i = 0; i < src.length; ++i) {
+      bool ok = src.is_valid(i);
+      for (const auto& ch : src.children) ok = ok && ch->is_valid(i);
+      if (ok) continue;
+      if (!vb) vb = col::ensure_validity(*c);
+      col::clear_bit(vb, c->offset + i);
+    }
+    col::finish_validity(*c);
+    return kern::Vec{c, x[0].constant};
+  });
+  return s;
+}
+}  // namespace
+
 Result<AggSpec> lower_agg_spec(const json& a, const json& in, bool lower_input) {
   const std::string n = a.value("name", "");
   const json args = a.value("args", json::array());
@@ -18,8 +59,8 @@ Result<AggSpec> lower_agg_spec(const json& a, const json& in, bool lower_input) 
   if (n == "count") {
     bool star = args.size() == 1 && constant(args[0]) != nullptr;  // count(1), count(*)
     if (distinct) {
-      if (args.size() != 1) return err<AggSpec>("count(DISTINCT …) of several columns is not supported by the native engine yet");
       s.fn = AggFn::CountDistinct;
+      if (args.size() > 1) return count_distinct_of_several(s, args, in, lower_input);
     } else if (star) {
       s.fn = AggFn::CountStar;
     } else if (args.size() == 1) {
@@ -27,6 +68,12 @@ Result<AggSpec> lower_agg_spec(const json& a, const json& in, bool lower_input) 
     } else {
       return err<AggSpec>("count of several columns is not supported by the native engine yet");
     }
+  } else if (distinct && (n == "sum" || n == "avg" || n == "mean")) {
+    s.fn = n == "sum" ? AggFn::SumDistinct : AggFn::AvgDistinct;
+  } else if (distinct && (n == "min" || n == "max" || n == "first" || n == "last" || n == "collect_set" ||
+                          n == "bool_and" || n == "bool_or" || n == "every" || n == "some" || n == "any")) {
+    // DISTINCT changes nothing for these (Spark's EliminateDistinct).
+    return lower_agg_spec(json{{"name", n}, {"args", args}, {"ignoreNulls", s.ignore_nulls}}, in, lower_input);
   } else if (distinct) {
     return err<AggSpec>(n + "(DISTINCT …) is not supported by the native engine yet");
   } else if (n == "corr" || n == "covar_pop" || n == "covar_samp") {  // two columns as one struct input

@@ -86,6 +86,45 @@ void civil_from_days(int64_t z, int64_t& y, unsigned& m, unsigned& d) {
   y += m <= 2;
 }
 
+std::string day_time_interval_string(int64_t micros, int start, int end) {
+  static const char* const kNames[] = {"DAY", "HOUR", "MINUTE", "SECOND"};
+  static const int64_t kUnit[] = {86400000000LL, 3600000000LL, 60000000LL};
+  if (start < 0 || start > 3) start = 0;
+  if (end < start || end > 3) end = 3;
+  // |micros| as unsigned: Long.MinValue has no positive twin.
+  const bool neg = micros < 0;
+  uint64_t rest = neg ? uint64_t(0) - uint64_t(micros) : uint64_t(micros);
+  auto seconds = [](uint64_t us) {  // BigDecimal.valueOf(us, 6).stripTrailingZeros.toPlainString
+    std::string s = (us < 10000000 ? "0" : "") + std::to_string(us / 1000000);
+    if (uint64_t f = us % 1000000) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "%06llu", static_cast<unsigned long long>(f));
+      std::string frac = buf;
+      while (frac.back() == '0') frac.pop_back();
+      s += "." + frac;
+    }
+    return s;
+  };
+  std::string out = neg ? "-" : "";
+  char buf[32];
+  if (start < 3) {
+    std::snprintf(buf, sizeof buf, start == 0 ? "%llu" : "%02llu", static_cast<unsigned long long>(rest / uint64_t(kUnit[start])));
+    out += buf;
+    rest %= uint64_t(kUnit[start]);
+  } else {
+    out += seconds(rest);
+  }
+  for (int f = 1; f <= 2; ++f)
+    if (start < f && f <= end) {
+      std::snprintf(buf, sizeof buf, f == 1 ? " %02llu" : ":%02llu", static_cast<unsigned long long>(rest / uint64_t(kUnit[f])));
+      out += buf;
+      rest %= uint64_t(kUnit[f]);
+    }
+  if (start < 3 && 3 <= end) out += ":" + seconds(rest);
+  std::string fields = start == end ? kNames[start] : std::string(kNames[start]) + " TO " + kNames[end];
+  return "INTERVAL '" + out + "' " + fields;
+}
+
 std::string date_to_string(int32_t days) {
   int64_t y; unsigned m, d;
   civil_from_days(days, y, m, d);
@@ -293,7 +332,8 @@ std::string value_to_string(const Column& c, int64_t i, const CastOptions& opt) 
     case TypeId::Date: return date_to_string(c.vals<int32_t>()[i]);
     case TypeId::Timestamp: return timestamp_to_string(c.vals<int64_t>()[i], opt.tz);
     case TypeId::TimestampNtz: return timestamp_to_string(c.vals<int64_t>()[i], 0);
-    case TypeId::DayTimeInterval: return std::to_string(c.vals<int64_t>()[i]);
+    case TypeId::DayTimeInterval:  // fields: precision = start, scale = 3 - end (types.cpp)
+      return day_time_interval_string(c.vals<int64_t>()[i], c.type->precision, 3 - c.type->scale);
     case TypeId::Array: {
       std::string out = "[";
       const int32_t* o = c.offsets();

@@ -24,6 +24,9 @@ std::string double_to_string(double d);  // Java Double.toString
 std::string float_to_string(float f);    // Java Float.toString
 std::string date_to_string(int32_t days);
 std::string timestamp_to_string(int64_t micros, const TimeZone& tz);
+// IntervalUtils.toDayTimeIntervalString, ANSI style: `INTERVAL '1 02:03:04.5' DAY TO SECOND`;
+// start / end: 0 DAY, 1 HOUR, 2 MINUTE, 3 SECOND.
+std::string day_time_interval_string(int64_t micros, int start, int end);
 std::optional<int64_t> parse_integral(std::string_view s);  // UTF8String.toLong rules
 std::optional<double> parse_double(std::string_view s);
 std::optional<bool> parse_bool(std::string_view s);

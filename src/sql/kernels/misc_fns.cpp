@@ -16,7 +16,7 @@ using col::ColType;
 namespace {
 
 // Spark's round of a double: BigDecimal(shortest decimal string).setScale(d, HALF_UP).
-double round_double(double v, int d) {
+double round_double(double v, int d, bool half_even = false) {
   if (!std::isfinite(v)) return v;
   char buf[64];
   auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific);
@@ -32,6 +32,8 @@ double round_double(double v, int d) {
   if (keep < 0) return neg ? -0.0 : 0.0;
   if (keep >= long(digits.size())) return v;
   bool up = digits[size_t(keep)] >= '5';
+  if (half_even && digits[size_t(keep)] == '5' && digits.find_first_not_of('0', size_t(keep) + 1) == std::string::npos)
+    up = keep > 0 && (digits[size_t(keep) - 1] - '0') % 2 == 1;  // a tie: to the even neighbour
   std::string kept = digits.substr(0, size_t(keep));
   if (up) {
     int i = int(kept.size()) - 1;
@@ -44,13 +46,21 @@ double round_double(double v, int d) {
   return std::strtod(out.c_str(), nullptr);
 }
 
+// x / 10^k rounded HALF_UP or HALF_EVEN (k >= 0).
+__int128 div_round(__int128 x, int k, bool half_even) {
+  if (k <= 0) return x;
+  if (k > 38) return 0;
+  __int128 p = dec::pow10(k), q = x / p, r = x % p, ar = r < 0 ? -r : r;
+  bool up = 2 * ar > p || (2 * ar == p && (!half_even || q % 2 != 0));
+  if (up) q += (x < 0 ? -1 : 1);
+  return q;
+}
+
 template <typename T>
-T round_integral(T v, int d) {
+T round_integral(T v, int d, bool half_even = false) {
   if (d >= 0) return v;
   if (d < -18) return 0;
-  __int128 p = dec::pow10(-d), x = v, q = x / p, r = x % p;
-  if (2 * (r < 0 ? -r : r) >= p) q += (x < 0 ? -1 : 1);
-  return T(q * p);  // wraps as Spark's integral round does on overflow
+  return T(div_round(__int128(v), -d, half_even) * dec::pow10(-d));  // wraps as Spark's integral round does on overflow
 }
 
 }  // namespace
@@ -83,6 +93,43 @@ Vec round(const Vec& x, int d, const ColTypePtr& out, int64_t n) {
       if constexpr (std::is_floating_point_v<T>) o[i] = T(round_double(double(v), d));
       else if constexpr (std::is_same_v<T, __int128>) o[i] = v;
       else o[i] = round_integral<T>(v, d);
+    }
+    return 0;
+  });
+  set_validity(*res, copy_validity(x, n));
+  return Vec::flat(res);
+}
+
+Vec bround(const Vec& x, int d, const ColTypePtr& out, int64_t n) {
+  auto res = col::make_fixed_column(out, n);
+  const ColType& t = x.type();
+  if (t.id == TypeId::Decimal) {
+    auto vb = col::ensure_validity(*res);
+    for (int64_t i = 0; i < n; ++i) {
+      int64_t r = x.constant ? 0 : i;
+      std::optional<__int128> v;
+      if (x.col->is_valid(r)) {
+        // HALF_EVEN at 10^-d, then expressed at the output scale (out scale = max(0, min(d, s))).
+        int at = std::min(d, t.scale);
+        __int128 q = div_round(x.col->dec_at(r), t.scale - at, true);
+        if (at < 0) q *= dec::pow10(-at);
+        v = dec::rescale(q, std::max(at, 0), out->precision, out->scale);
+      }
+      col::put_bit(vb, i, bool(v));
+      __int128 z = v ? *v : 0;
+      std::memcpy(res->values->data() + 16 * i, &z, 16);
+    }
+    col::finish_validity(*res);
+    return Vec::flat(res);
+  }
+  dispatch_fixed(t.id, [&]<typename T>() {
+    const T* in = x.col->vals<T>();
+    T* o = res->values->as<T>();
+    for (int64_t i = 0; i < n; ++i) {
+      T v = in[x.constant ? 0 : i];
+      if constexpr (std::is_floating_point_v<T>) o[i] = T(round_double(double(v), d, true));
+      else if constexpr (std::is_same_v<T, __int128>) o[i] = v;
+      else o[i] = round_integral<T>(v, d, true);
     }
     return 0;
   });

@@ -11,6 +11,8 @@ namespace spp::sql::kern {
 
 // round(x, d): result type = x's type (decimals: `out` gives the result decimal type).
 Vec round(const Vec& x, int d, const ColTypePtr& out, int64_t n);
+// bround(x, d): round with HALF_EVEN (Spark's BRound), same types as round.
+Vec bround(const Vec& x, int d, const ColTypePtr& out, int64_t n);
 Vec sqrt(const Vec& x, int64_t n);
 enum class DatePart { Year, Month, DayOfMonth };
 Vec date_part(const Vec& date, DatePart part, int64_t n);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <optional>
 
 #include "sql/parser/parser_impl.h"
 #include "sql/plan/lambda.h"
@@ -307,7 +308,7 @@ ExprPtr Parser::value_expression(int min_prec) {
   if ((is_op("-") || is_op("+") || is_op("~")) && !(is_op("-") && peek(1).kind == Tok::Number)) {
     std::string op = next().text;
     ExprPtr v = value_expression(7);
-    l = op == "-" ? make_fn("negative", {v}) : op == "~" ? make_fn("~", {v}) : make_fn("positive", {v});
+    l = op == "-" ? make_fn("-", {v}) : op == "~" ? make_fn("~", {v}) : make_fn("positive", {v});
   } else {
     l = primary();
   }
@@ -323,6 +324,118 @@ ExprPtr Parser::value_expression(int min_prec) {
     else l = make_fn(op, {l, r});
   }
   return l;
+}
+
+namespace {
+// Day-time interval units: 0 DAY, 1 HOUR, 2 MINUTE, 3 SECOND, with their µs; -1 for another word.
+struct IntervalUnit { int field; int64_t micros; };
+IntervalUnit interval_unit(std::string u) {
+  for (auto& ch : u) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  if (u.size() > 1 && u.back() == 'S') u.pop_back();
+  if (u == "WEEK") return {0, 7 * 86400000000LL};
+  if (u == "DAY") return {0, 86400000000LL};
+  if (u == "HOUR") return {1, 3600000000LL};
+  if (u == "MINUTE") return {2, 60000000LL};
+  if (u == "SECOND") return {3, 1000000LL};
+  if (u == "MILLISECOND") return {3, 1000LL};
+  if (u == "MICROSECOND") return {3, 1LL};
+  if (u == "YEAR" || u == "MONTH") return {-2, 0};
+  return {-1, 0};
+}
+// A signed decimal number of units in µs ("1.5" seconds); nullopt when not a number.
+std::optional<int64_t> scaled_number(const std::string& text, int64_t unit) {
+  size_t i = 0;
+  bool neg = false;
+  if (i < text.size() && (text[i] == '-' || text[i] == '+')) neg = text[i++] == '-';
+  __int128 whole = 0, frac = 0, scale = 1;
+  bool digits = false, dot = false;
+  for (; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '.' && !dot) { dot = true; continue; }
+    if (!std::isdigit(static_cast<unsigned char>(c))) return std::nullopt;
+    digits = true;
+    if (dot) { if (scale < 1000000000000000000LL) { frac = frac * 10 + (c - '0'); scale *= 10; } }
+    else whole = whole * 10 + (c - '0');
+    if (whole > (__int128(1) << 80)) return std::nullopt;
+  }
+  if (!digits) return std::nullopt;
+  __int128 us = whole * unit + frac * unit / scale;
+  if (us > INT64_MAX) return std::nullopt;
+  return int64_t(neg ? -us : us);
+}
+}  // namespace
+
+// Spark's interval literals of day-time units, as ANSI DayTimeIntervalType values (the
+// non-legacy default): `INTERVAL '1' DAY`, `INTERVAL '1 02:03:04.5' DAY TO SECOND`,
+// `INTERVAL '10:30' HOUR TO MINUTE`, `INTERVAL 2 HOURS 3 MINUTES`; the type spans the units
+// written (weeks are days, milli/microseconds seconds). Year-month units and `INTERVAL 'text'`
+// (a CalendarIntervalType literal in Spark) are not supported yet.
+ExprPtr Parser::interval_literal(const Token& t) {
+  static const int64_t kUnit[] = {86400000000LL, 3600000000LL, 60000000LL, 1000000LL};
+  int64_t total = 0;
+  int lo = 4, hi = -1;
+  auto invalid = [&](const std::string& v) {
+    fail_msg(t, "INVALID_TYPED_LITERAL", "The value of the typed literal \"INTERVAL\" is invalid: '" + v + "'.");
+  };
+  auto add = [&](int field, int64_t us, const std::string& v) {
+    if (__builtin_add_overflow(total, us, &total)) invalid(v);
+    lo = std::min(lo, field), hi = std::max(hi, field);
+  };
+  auto unit_after = [&](const std::string& v) {
+    if (peek().kind != Tok::Word) fail();
+    IntervalUnit u = interval_unit(next().text);
+    if (u.field == -2) unsupported(t, "year-month INTERVAL literals");
+    if (u.field < 0) invalid(v);
+    return u;
+  };
+  bool any = false;
+  while (peek().kind == Tok::String || peek().kind == Tok::Number || (is_op("-") && peek(1).kind == Tok::Number)) {
+    bool neg = is_op("-") && (next(), true);
+    const Token& vt = next();
+    std::string v = vt.kind == Tok::String ? unescape_sql_string(vt.text) : vt.text;
+    if (neg) v = "-" + v;
+    any = true;
+    // INTERVAL 'text' alone is a CalendarIntervalType literal in Spark, not a type here yet.
+    if (vt.kind == Tok::String && (peek().kind != Tok::Word || interval_unit(peek().text).field == -1))
+      unsupported(t, "INTERVAL '...' literals without units (CalendarIntervalType)");
+    IntervalUnit u = unit_after(v);
+    if (vt.kind == Tok::String && is_kw("TO")) {  // 'd hh:mm:ss.f' DAY TO SECOND and the like
+      next();
+      IntervalUnit e = unit_after(v);
+      if (e.field <= u.field || e.micros != kUnit[e.field]) invalid(v);
+      std::string body = v;
+      bool sign = !body.empty() && (body[0] == '-' || body[0] == '+');
+      bool minus = sign && body[0] == '-';
+      if (sign) body = body.substr(1);
+      std::vector<std::string> parts;
+      std::string cur;
+      for (size_t k = 0; k < body.size(); ++k) {
+        char c = body[k];
+        bool sep = (c == ':' ) || (c == ' ' && parts.empty() && u.field == 0);
+        if (sep) { parts.push_back(cur); cur.clear(); } else cur += c;
+      }
+      parts.push_back(cur);
+      if (int(parts.size()) != e.field - u.field + 1) invalid(v);
+      int64_t us = 0;
+      for (size_t k = 0; k < parts.size(); ++k) {
+        int f = u.field + int(k);
+        auto x = scaled_number(parts[k], kUnit[f]);
+        if (!x || (parts[k].find('.') != std::string::npos && f != 3)) invalid(v);
+        us += *x;
+      }
+      add(u.field, minus ? -us : us, v);
+      lo = u.field, hi = e.field;
+      break;
+    }
+    auto us = scaled_number(v, u.micros);
+    if (!us) invalid(v);
+    add(u.field, *us, v);
+  }
+  if (!any) fail();
+  DataType type = DataType::of(TypeId::DayTimeInterval);  // fields: precision = start, scale = 3 - end
+  type.precision = lo;
+  type.scale = 3 - hi;
+  return lit(Value::of(total), type);
 }
 
 ExprPtr Parser::literal_number(const Token& t, bool negative) {
@@ -562,19 +675,29 @@ ExprPtr Parser::primary() {
       }
       return postfix(lit(Value::of(bytes), DataType::binary()));
     }
-    if ((w == "DATE" || w == "TIMESTAMP" || w == "TIMESTAMP_NTZ" || w == "TIMESTAMP_LTZ" || w == "INTERVAL") &&
-        peek(1).kind == Tok::String) {
+    if (w == "INTERVAL" && (peek(1).kind == Tok::String || peek(1).kind == Tok::Number || is_op("-", 1))) {
+      next();
+      return postfix(interval_literal(t));
+    }
+    if ((w == "DATE" || w == "TIMESTAMP" || w == "TIMESTAMP_NTZ" || w == "TIMESTAMP_LTZ") && peek(1).kind == Tok::String) {
       next();
       const Token& s = next();
       std::string v = unescape_sql_string(s.text);
       if (w == "TIMESTAMP" || w == "TIMESTAMP_LTZ")  // read in the session zone when it runs (fn_dates.cpp)
         return postfix(make_fn("timestamp_literal", {lit_string(v)}));
+      if (w == "TIMESTAMP_NTZ") {  // a wall-clock time: the string cast (folded) to TIMESTAMP_NTZ
+        auto c = std::make_shared<Expr>();
+        c->kind = ExprKind::Cast;
+        c->type = DataType::timestamp_ntz();
+        c->children = {lit_string(v)};
+        return postfix(c);
+      }
       if (w != "DATE") unsupported(t, w + " literals");
       auto d = parse_date(v);
       if (!d) fail_msg(t, "INVALID_TYPED_LITERAL", "The value of the typed literal \"DATE\" is invalid: '" + v + "'.");
       return postfix(lit(Value::of(*d), DataType::date()));
     }
-    if (w == "INTERVAL") unsupported(t, "INTERVAL literals");
+    if (w == "INTERVAL") unsupported(t, "this INTERVAL literal");
     if (w == "EXTRACT" && is_op("(", 1)) {  // EXTRACT(field FROM source)
       next();
       next();

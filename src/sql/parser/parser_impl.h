@@ -59,6 +59,7 @@ class Parser {
   ExprPtr function_call(std::vector<std::string> name, const Token& start);
   ExprPtr case_expression();
   ExprPtr literal_number(const Token& t, bool negative);
+  ExprPtr interval_literal(const Token& t);  // after the INTERVAL keyword
   ExprPtr parameter(const Token& t);
   ExprPtr postfix(ExprPtr e);
 

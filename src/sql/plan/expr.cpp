@@ -1,5 +1,7 @@
 // Expression nodes: constructors, generic rewrites, and Spark's printed forms.
 #include "sql/plan/expr.h"
+
+#include "sql/kernels/cast.h"
 #include "sql/plan/lambda.h"
 #include "sql/plan/fn_names.h"
 #include "sql/plan/logical.h"
@@ -118,6 +120,7 @@ std::string value_to_string(const Value& v, const DataType& t) {
     case TypeId::String: case TypeId::Binary: return v.as_string();
     case TypeId::Date: return date_string(v.as_int());
     case TypeId::Timestamp: case TypeId::TimestampNtz: return timestamp_string(v.as_int());  // UTC
+    case TypeId::DayTimeInterval: return kern::day_time_interval_string(v.as_int(), t.precision, 3 - t.scale);
     case TypeId::Array: {
       std::string s = "[";
       const auto& a = std::get<Value::Array>(v.v);
@@ -280,7 +283,9 @@ static std::string pretty_name(const std::string& n) {
 static std::string render_call(const Expr& e, const std::vector<std::string>& a, bool pretty) {
   const std::string& n = e.name;
   if (const char* op = infix_op(n); op && a.size() == 2) return "(" + a[0] + " " + op + " " + a[1] + ")";
+  if (n == "negative" && e.ordinal == 1) return "negative(" + a[0] + ")";
   if (n == "negative") return pretty ? "(- " + a[0] + ")" : "-" + a[0];
+  if (n == "positive") return "(+ " + a[0] + ")";
   if (n == "not") return pretty ? "(NOT " + a[0] + ")" : "NOT " + a[0];
   if (n == "isnull") return pretty ? "(" + a[0] + " IS NULL)" : "isnull(" + a[0] + ")";
   if (n == "isnotnull") return pretty ? "(" + a[0] + " IS NOT NULL)" : "isnotnull(" + a[0] + ")";
@@ -338,6 +343,7 @@ static std::string plain_call(const std::string& name, const ExprList& args, boo
 static std::string literal_sql(const Expr& e) {
   if (e.value.is_null()) return "NULL";
   if (e.type.id == TypeId::Date) return "DATE '" + value_to_string(e.value, e.type) + "'";
+  if (e.type.id == TypeId::DayTimeInterval && !e.value.is_null()) return value_to_string(e.value, e.type);
   if (e.type.id == TypeId::Timestamp) return "TIMESTAMP '" + value_to_string(e.value, e.type) + "'";
   return value_to_string(e.value, e.type);
 }

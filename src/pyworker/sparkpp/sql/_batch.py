@@ -17,7 +17,7 @@ ROWS_PER_BATCH = 4096
 
 _FIXED = {T.ByteType: "b", T.ShortType: "h", T.IntegerType: "i", T.LongType: "q",
           T.FloatType: "f", T.DoubleType: "d", T.DateType: "i", T.TimestampType: "q",
-          T.TimestampNTZType: "q", T.DayTimeIntervalType: "q"}
+          T.TimestampNTZType: "q", T.DayTimeIntervalType: "q", T.YearMonthIntervalType: "i"}
 
 
 class BatchFormatError(ValueError):
@@ -282,7 +282,8 @@ class Dense:
 
 _NP_CODES = {T.ByteType: "<i1", T.ShortType: "<i2", T.IntegerType: "<i4", T.LongType: "<i8",
              T.FloatType: "<f4", T.DoubleType: "<f8", T.DateType: "<i4", T.TimestampType: "<i8",
-             T.TimestampNTZType: "<i8", T.DayTimeIntervalType: "<i8"}
+             T.TimestampNTZType: "<i8", T.DayTimeIntervalType: "<i8",
+             T.YearMonthIntervalType: "<i4"}
 
 
 def decode_columns(blob):

@@ -57,6 +57,8 @@ def data_type(dt):
         return {"varChar": {"length": dt.length}}
     if isinstance(dt, T.DayTimeIntervalType):
         return {"dayTimeInterval": {"startField": dt.startField, "endField": dt.endField}}
+    if isinstance(dt, T.YearMonthIntervalType):
+        return {"yearMonthInterval": {"startField": dt.startField, "endField": dt.endField}}
     simple = {T.NullType: "null", T.BinaryType: "binary", T.BooleanType: "boolean",
               T.ByteType: "byte", T.ShortType: "short", T.IntegerType: "integer",
               T.LongType: "long", T.FloatType: "float", T.DoubleType: "double",
@@ -95,6 +97,8 @@ def from_data_type(d):
         return T.VarcharType(body["length"])
     if kind == "dayTimeInterval":
         return T.DayTimeIntervalType(body.get("startField"), body.get("endField"))
+    if kind == "yearMonthInterval":
+        return T.YearMonthIntervalType(body.get("startField"), body.get("endField"))
     raise ValueError("unknown DataType kind %r" % kind)
 
 

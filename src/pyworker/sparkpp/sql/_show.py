@@ -154,6 +154,11 @@ def pretty_cell(v, dt, nested=False, zone=None):
             return _timestamp(v)
     if isinstance(dt, (T.TimestampType, T.TimestampNTZType)):
         return _timestamp(v)
+    if isinstance(dt, T.DayTimeIntervalType):
+        micros = dt.toInternal(v) if isinstance(v, datetime.timedelta) else v
+        return T.day_time_interval_string(micros, dt.startField, dt.endField)
+    if isinstance(dt, T.YearMonthIntervalType):
+        return T.year_month_interval_string(v, dt.startField, dt.endField)
     if isinstance(dt, T.DateType):
         return v.isoformat() if isinstance(v, datetime.date) else str(v)
     if isinstance(dt, T.ArrayType):

@@ -72,7 +72,7 @@ class Column:
     __rdiv__ = __rtruediv__
     __rmod__ = _bin("%", reverse=True)
     __rpow__ = _bin("power", reverse=True)
-    __neg__ = _unary("negative")
+    __neg__ = _unary("-")  # prints (- x); functions.negative(x) prints negative(x)
 
     # comparison
     __eq__ = _bin("==")
@@ -281,7 +281,7 @@ def _pretty(e):
             return "(%s %s %s)" % (args[0], _INFIX[name], args[1])
         if name == "not":
             return "(NOT %s)" % args[0]
-        if name == "negative":
+        if name == "-" and len(args) == 1:
             return "(- %s)" % args[0]
         if name == "isnull":
             return "(%s IS NULL)" % args[0]

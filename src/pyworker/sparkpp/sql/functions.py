@@ -882,3 +882,10 @@ from sparkpp.sql import _functions_hof as _hofs  # noqa: E402 - it uses the help
 for _name in _hofs.EXPORTED:
     globals()[_name] = getattr(_hofs, _name)
 del _name
+
+
+# Math, aggregate, date/time and interval functions (_functions_math): bound after the others.
+from sparkpp.sql import _functions_math as _maths  # noqa: E402 - it uses the helpers above
+for _name in _maths.EXPORTED:
+    globals()[_name] = getattr(_maths, _name)
+del _name

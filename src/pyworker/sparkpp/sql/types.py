@@ -10,7 +10,8 @@ from sparkpp.errors import PySparkTypeError, PySparkValueError
 __all__ = [
     "DataType", "NullType", "CharType", "StringType", "VarcharType", "BinaryType", "BooleanType",
     "DateType", "TimestampType", "TimestampNTZType", "DecimalType", "DoubleType", "FloatType",
-    "ByteType", "IntegerType", "LongType", "DayTimeIntervalType", "Row", "ShortType",
+    "ByteType", "IntegerType", "LongType", "DayTimeIntervalType", "YearMonthIntervalType",
+    "Row", "ShortType",
     "ArrayType", "MapType", "StructField", "StructType",
 ]
 
@@ -266,6 +267,73 @@ class DayTimeIntervalType(AtomicType):
     def fromInternal(self, micros):
         if micros is not None:
             return datetime.timedelta(microseconds=micros)
+
+
+class YearMonthIntervalType(AtomicType):
+    """interval year to month (by default); internal and collected form: months (int). The
+    engine has no year-month interval values yet: the type exists for PySpark's API."""
+
+    YEAR, MONTH = 0, 1
+    _fields = {YEAR: "year", MONTH: "month"}
+    _inverted_fields = dict(zip(_fields.values(), _fields.keys()))
+
+    def __init__(self, startField=None, endField=None):
+        if startField is None and endField is None:
+            startField, endField = self.YEAR, self.MONTH
+        elif endField is None:
+            endField = startField
+        if startField not in self._fields or endField not in self._fields:
+            raise RuntimeError("interval %s to %s is invalid" % (startField, endField))
+        self.startField = startField
+        self.endField = endField
+
+    def _str_repr(self):
+        start, end = self._fields[self.startField], self._fields[self.endField]
+        return ("interval %s" % start if start == end else "interval %s to %s" % (start, end))
+
+    simpleString = _str_repr
+    jsonValue = _str_repr
+
+    def __repr__(self):
+        return "%s(%d, %d)" % (type(self).__name__, self.startField, self.endField)
+
+
+def _plain_seconds(micros):
+    """java.math.BigDecimal.valueOf(micros, 6).stripTrailingZeros.toPlainString."""
+    sec, frac = divmod(micros, 1000000)
+    return "%d" % sec + (("." + "%06d" % frac).rstrip("0") if frac else "")
+
+
+def day_time_interval_string(micros, start=0, end=3):
+    """IntervalUtils.toDayTimeIntervalString, ANSI style: INTERVAL '1 02:03:04.5' DAY TO SECOND."""
+    names = ("DAY", "HOUR", "MINUTE", "SECOND")
+    unit = (86400000000, 3600000000, 60000000)
+    sign, rest = ("-", -micros) if micros < 0 else ("", micros)
+    out = sign
+    if start < 3:
+        out += ("%d" if start == 0 else "%02d") % (rest // unit[start])
+        rest %= unit[start]
+    else:
+        out += ("0" if rest < 10000000 else "") + _plain_seconds(rest)
+    if start < 1 <= end:
+        out += " %02d" % (rest // unit[1])
+        rest %= unit[1]
+    if start < 2 <= end:
+        out += ":%02d" % (rest // unit[2])
+        rest %= unit[2]
+    if start < 3 <= end:
+        out += ":" + ("0" if rest < 10000000 else "") + _plain_seconds(rest)
+    fields = names[start] if start == end else "%s TO %s" % (names[start], names[end])
+    return "INTERVAL '%s' %s" % (out, fields)
+
+
+def year_month_interval_string(months, start=0, end=1):
+    """IntervalUtils.toYearMonthIntervalString, ANSI style: INTERVAL '1-2' YEAR TO MONTH."""
+    sign, a = ("-", -months) if months < 0 else ("", months)
+    if start == end:
+        body = ("%s%d" % (sign, a // 12)) if start == 0 else "%d" % months
+        return "INTERVAL '%s' %s" % (body, "YEAR" if start == 0 else "MONTH")
+    return "INTERVAL '%s%d-%d' YEAR TO MONTH" % (sign, a // 12, a % 12)
 
 
 class ArrayType(DataType):
@@ -555,6 +623,9 @@ def _parse_datatype_json_value(json_value):
         if json_value.startswith("interval"):
             names = {v: k for k, v in DayTimeIntervalType._fields.items()}
             parts = json_value.split()
+            if parts[1] in ("year", "month"):
+                ym = YearMonthIntervalType._inverted_fields
+                return YearMonthIntervalType(ym[parts[1]], ym[parts[-1]])
             if len(parts) == 2:
                 return DayTimeIntervalType(names[parts[1]])
             return DayTimeIntervalType(names[parts[1]], names[parts[3]])
