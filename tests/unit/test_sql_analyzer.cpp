@@ -54,7 +54,8 @@ TEST_CASE("sql analyzer: column names and types of select expressions") {
   CHECK(schema_of(select(df, {fn("/", {col("b"), lit_i(2)})})) == "struct<(b / 2):double>");
   CHECK(schema_of(select(df, {fn("+", {col("s"), lit_i(1)})})) == "struct<(s + 1):double>");
   CHECK(schema_of(select(df, {fn("*", {col("d"), col("a")})})) == "struct<(d * a):decimal(31,2)>");
-  CHECK(schema_of(select(df, {fn("negative", {col("b")})})) == "struct<(- b):int>");
+  CHECK(schema_of(select(df, {fn("-", {col("b")})})) == "struct<(- b):int>");  // -b
+  CHECK(schema_of(select(df, {fn("negative", {col("b")})})) == "struct<negative(b):int>");  // negative(b)
   CHECK(schema_of(select(df, {fn("not", {fn("==", {col("a"), lit_i(1)})})})) == "struct<(NOT (a = 1)):boolean>");
   CHECK(schema_of(select(df, {fn("upper", {col("s")}), fn("round", {col("d"), lit_i(1)})})) ==
         "struct<upper(s):string,round(d, 1):decimal(10,1)>");

@@ -114,7 +114,7 @@ TEST_CASE("sql parser: literals and their types") {
 TEST_CASE("sql parser: operator precedence as Spark's grammar") {
   CHECK(ex("a + b * c") == "'+('a, '*('b, 'c))");
   CHECK(ex("a - b - c") == "'-('-('a, 'b), 'c)");
-  CHECK(ex("-a * b") == "'*('negative('a), 'b)");
+  CHECK(ex("-a * b") == "'*('-('a), 'b)");  // unary minus: `-` of one argument, named (- a)
   CHECK(ex("a = 1 OR b = 2 AND c = 3") == "'or('==('a, 1), 'and('==('b, 2), '==('c, 3)))");
   CHECK(ex("NOT a = 1 AND b") == "'and('not('==('a, 1)), 'b)");
   CHECK(ex("a | b & c") == "'|('a, '&('b, 'c))");
