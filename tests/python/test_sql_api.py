@@ -87,7 +87,8 @@ def test_column_operators_are_unresolved_functions():
     assert expr(a.startswith("x")) == fn("startswith", A, lit(string="x"))
     assert expr(a.endswith("x")) == fn("endswith", A, lit(string="x"))
     assert expr(a.contains("x")) == fn("contains", A, lit(string="x"))
-    assert expr(a.substr(1, 2)) == fn("substr", A, lit(integer=1), lit(integer=2))
+    # "substring": classic PySpark names it substring(a, 1, 2); F.substr keeps substr(…)
+    assert expr(a.substr(1, 2)) == fn("substring", A, lit(integer=1), lit(integer=2))
 
 
 def test_column_naming_casts_sorting_and_nested_access():
@@ -125,7 +126,7 @@ def test_column_naming_casts_sorting_and_nested_access():
         w.otherwise(1)
     with pytest.raises(PySparkValueError, match=r"\[SLICE_WITH_STEP\]"):
         a[1:3:2]
-    assert expr(a[1:3]) == fn("substr", A, lit(integer=1), lit(integer=3))
+    assert expr(a[1:3]) == fn("substring", A, lit(integer=1), lit(integer=3))
     with pytest.raises(PySparkAttributeError, match=r"\[CANNOT_ACCESS_TO_DUNDER\]"):
         a.__foo__
 

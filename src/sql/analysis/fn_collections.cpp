@@ -2,6 +2,7 @@
 // classes, the element/value coercion of ArrayContains & co. (a wider type without string
 // promotion), defaults that show in column names (`sort_array(a, true)`), result types.
 #include "sql/analysis/fn_library.h"
+#include "sql/analysis/functions.h"
 
 namespace spp::sql {
 
@@ -195,6 +196,55 @@ std::optional<LibResult> resolve_collection_fn(FnCall& c) {
     DataType t = DataType::array(c.a[0]->type, c.a[0]->nullable);
     if (auto e = c.coerce(n, {ExpectedType::of(ExpectedType::Kind::Any), I})) return *e;
     return c.make(n, t, c.a[1]->nullable);
+  }
+  // ---- Spark 3.5's newer array functions
+  if (n == "get") {  // 0-based; out of range: NULL
+    if (na != 2) return c.wrong("2");
+    if (!is_array(c.a[0])) return not_array(c, n, 0);
+    DataType el = c.a[0]->type.element();
+    if (auto e = c.coerce(n, {ExpectedType::of(ExpectedType::Kind::AnyArray), I})) return *e;
+    return c.make(n, el, true);
+  }
+  if (n == "array_size") {
+    if (na != 1) return c.wrong("1");
+    if (!is_array(c.a[0])) return not_array(c, n, 0);
+    return c.make(n, DataType::int_(), c.a[0]->nullable);
+  }
+  if (n == "array_append" || n == "array_prepend") {
+    if (na != 2) return c.wrong("2");
+    if (auto e = coerce_elem_value(c, n)) return *e;
+    const DataType& t = c.a[0]->type;
+    return c.make(n, DataType::array(t.element(), t.contains_null || c.a[1]->nullable), c.a[0]->nullable);
+  }
+  if (n == "array_insert") {
+    if (na != 3) return c.wrong("3");
+    if (!is_array(c.a[0]) && c.a[0]->type.id != TypeId::Null) return not_array(c, n, 0);
+    std::swap(c.a[1], c.a[2]);  // (array, value) for the element coercion
+    auto e = coerce_elem_value(c, n);
+    std::swap(c.a[1], c.a[2]);
+    if (e) return *e;
+    DataType t = c.a[0]->type;
+    if (auto err = c.coerce(n, {ExpectedType::of(ExpectedType::Kind::AnyArray), I})) return *err;
+    return c.make(n, DataType::array(t.element(), true), c.a[0]->nullable || c.a[1]->nullable);
+  }
+  if (n == "array_compact") {
+    if (na != 1) return c.wrong("1");
+    if (!is_array(c.a[0])) return not_array(c, n, 0);
+    return c.make(n, DataType::array(c.a[0]->type.element(), false), c.a[0]->nullable);
+  }
+  if (n == "map_contains_key") {  // Spark's replacement: array_contains(map_keys(m), k)
+    if (na != 2) return c.wrong("2");
+    if (c.a[0]->type.id != TypeId::Map)
+      return unexpected_input_type(quoted(*c.shown(n)), 1, "\"MAP\"", quoted(*c.a[0]), qtype(c.a[0]->type));
+    const DataType& mt = c.a[0]->type;
+    FnCall keys{c.fn, "map_keys", {c.a[0]}};
+    FnCall ac{c.fn, "array_contains", {keys.make("map_keys", DataType::array(mt.key(), false), c.a[0]->nullable), c.a[1]}};
+    if (auto e = coerce_elem_value(ac, "array_contains")) return *e;
+    return ac.make("array_contains", DataType::boolean(), ac.any_nullable());
+  }
+  if (n == "array_agg") {  // collect_list under its SQL alias
+    if (na != 1) return c.wrong("1");
+    return resolve_function(*unresolved_fn("collect_list", c.a, c.fn.distinct));
   }
   return resolve_map_struct_fn(c);
 }

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sql/analysis/fn_library.h"
+#include "sql/exec/schema_infer.h"
 
 namespace spp::sql {
 
@@ -42,6 +43,22 @@ std::optional<AnalysisError> take_options(FnCall& c, const std::string& name, si
   return std::nullopt;
 }
 
+// A schema given as schema_of_json(...) / schema_of_csv(...) of a literal (foldable in Spark):
+// inferred here, at analysis, by the readers' inference. nullopt: not such a call.
+std::optional<Result<std::string>> folded_schema(const Expr& e) {
+  const Expr* x = strip(&e);
+  if (x->kind != ExprKind::Call || (x->name != "schema_of_json" && x->name != "schema_of_csv") || x->children.empty())
+    return std::nullopt;
+  auto text = const_string(*x->children[0]);
+  if (!text) return std::nullopt;
+  exec::OptionPairs opts;
+  for (size_t i = 1; i + 1 < x->children.size(); i += 2) {
+    auto k = const_string(*x->children[i]), v = const_string(*x->children[i + 1]);
+    if (k && v) opts.emplace_back(*k, *v);
+  }
+  return x->name == "schema_of_json" ? exec::infer_json_schema_sql(*text, opts) : exec::infer_csv_schema_sql(*text, opts);
+}
+
 std::optional<DataType> parse_schema(const std::string& s) {
   if (!s.empty() && s[0] == '{') {
     auto j = nlohmann::json::parse(s, nullptr, false);
@@ -65,6 +82,14 @@ std::optional<LibResult> resolve_json_fn(FnCall& c) {
   const std::string& n = c.n;
   const size_t na = c.na();
   const auto S = exact(DataType::string());
+  if (n == "json_array_length") {
+    if (na != 1) return c.wrong("1");
+    return c.typed(n, {S}, DataType::int_(), true);
+  }
+  if (n == "json_object_keys") {
+    if (na != 1) return c.wrong("1");
+    return c.typed(n, {S}, DataType::array(DataType::string(), true), true);
+  }
   if (n == "get_json_object") {
     if (na != 2) return c.wrong("2");
     return c.typed(n, {S, S}, DataType::string(), true);
@@ -72,6 +97,8 @@ std::optional<LibResult> resolve_json_fn(FnCall& c) {
   if (n == "from_json") {
     if (na != 2 && na != 3) return c.wrong("[2, 3]");
     auto s = const_string(*c.a[1]);
+    if (!s)
+      if (auto f = folded_schema(*c.a[1]); f && *f) s = f->value();
     if (!s)
       return generic_error("INVALID_SCHEMA.NON_STRING_LITERAL", "42K07",
                            "The input schema " + quoted(*c.a[1]) + " is not a valid schema string. The input expression "
@@ -103,6 +130,52 @@ std::optional<LibResult> resolve_json_fn(FnCall& c) {
     c.a.resize(1);
     for (auto& h : hidden) c.a.push_back(h);
     return c.make(n, DataType::string(), c.a[0]->nullable);
+  }
+  if (n == "from_csv") {
+    if (na != 2 && na != 3) return c.wrong("[2, 3]");
+    auto s = const_string(*c.a[1]);
+    if (!s)
+      if (auto f = folded_schema(*c.a[1]); f && *f) s = f->value();
+    if (!s)
+      return generic_error("INVALID_SCHEMA.NON_STRING_LITERAL", "42K07",
+                           "The input schema " + quoted(*c.a[1]) + " is not a valid schema string. The input expression "
+                           "must be string literal and not null.");
+    auto t = parse_schema(*s);
+    if (!t || t->id != TypeId::Struct)
+      return generic_error("INVALID_SCHEMA.PARSE_ERROR", "42K07",
+                           "The input schema " + quoted(*c.a[1]) + " is not a valid schema string. Cannot parse the schema.");
+    ExprList hidden;
+    if (na == 3)
+      if (auto e = take_options(c, n, 2, hidden)) return *e;
+    if (auto e = c.coerce(n, {S})) return *e;
+    c.a.resize(1);
+    for (auto& h : hidden) c.a.push_back(h);
+    return c.make(n, *t, true);
+  }
+  if (n == "to_csv") {
+    if (na != 1 && na != 2) return c.wrong("[1, 2]");
+    const DataType& t = c.a[0]->type;
+    if (t.id != TypeId::Struct)
+      return unexpected_input_type(quoted(*c.shown(n)), 1, "\"STRUCT\"", quoted(*c.a[0]), qtype(t));
+    ExprList hidden;
+    if (na == 2)
+      if (auto e = take_options(c, n, 1, hidden)) return *e;
+    c.a.resize(1);
+    for (auto& h : hidden) c.a.push_back(h);
+    return c.make(n, DataType::string(), c.a[0]->nullable);
+  }
+  if (n == "schema_of_csv") {
+    if (na != 1 && na != 2) return c.wrong("[1, 2]");
+    if (!const_string(*c.a[0]))
+      return generic_error("DATATYPE_MISMATCH.NON_FOLDABLE_INPUT", "42K09",
+                           "Cannot resolve " + quoted(*c.shown(n)) + " due to data type mismatch: the input csv should "
+                           "be a foldable \"STRING\" expression; however, got " + quoted(*c.a[0]) + ".");
+    ExprList hidden;
+    if (na == 2)
+      if (auto e = take_options(c, n, 1, hidden)) return *e;
+    c.a.resize(1);
+    for (auto& h : hidden) c.a.push_back(h);
+    return c.make(n, DataType::string(), false);
   }
   if (n == "schema_of_json") {
     if (na != 1 && na != 2) return c.wrong("[1, 2]");

@@ -95,6 +95,41 @@ std::optional<LibResult> resolve_misc_fn(FnCall& c) {
     c.a.push_back(lit_string(c.a[0]->type.simple_string()));
     return c.make(n, DataType::string(), false);
   }
+  if (n == "assert_true") {  // If(cond, NULL, raise_error(msg)); the default message shows in the name
+    if (na != 1 && na != 2) return c.wrong("[1, 2]");
+    if (na == 1) c.a.push_back(lit_string("'" + c.a[0]->to_string() + "' is not true!"));  // simpleString
+    if (auto e = c.coerce(n, {exact(DataType::boolean()), exact(DataType::string())})) return *e;
+    return c.make(n, DataType::null(), true);
+  }
+  if (n == "aes_encrypt" || n == "aes_decrypt" || n == "try_aes_decrypt") {
+    // Spark's defaults show in the name: aes_encrypt(input, key, GCM, DEFAULT, , ).
+    const bool enc = n == "aes_encrypt";
+    const size_t most = enc ? 6 : 5;
+    if (na < 2 || na > most) return c.wrong(enc ? "[2, 3, 4, 5, 6]" : "[2, 3, 4, 5]");
+    if (na < 3) c.a.push_back(lit_string("GCM"));
+    if (na < 4) c.a.push_back(lit_string("DEFAULT"));
+    while (c.a.size() < most) c.a.push_back(lit_string(""));
+    const auto S = exact(DataType::string());
+    std::vector<ExpectedType> want{BIN, BIN, S, S, BIN};
+    if (enc) want.push_back(BIN);
+    return c.typed(n, want, DataType::binary(), true);
+  }
+  if (n.rfind("xpath", 0) == 0) {  // xml.scala: the path a foldable string
+    static const std::pair<const char*, TypeId> kinds[] = {
+        {"xpath_boolean", TypeId::Boolean}, {"xpath_short", TypeId::Short}, {"xpath_int", TypeId::Int},
+        {"xpath_long", TypeId::Long}, {"xpath_float", TypeId::Float}, {"xpath_double", TypeId::Double},
+        {"xpath_number", TypeId::Double}, {"xpath_string", TypeId::String}};
+    std::optional<DataType> t;
+    if (n == "xpath") t = DataType::array(DataType::string(), true);
+    for (const auto& [nm, id] : kinds)
+      if (n == nm) t = DataType::of(id);
+    if (t) {
+      if (na != 2) return c.wrong("2");
+      if (auto e = c.need_literal(1, n, "path")) return *e;
+      const auto S = exact(DataType::string());
+      return c.typed(n, {S, S}, *t, true);
+    }
+  }
   if (n == "version") {
     if (na != 0) return c.wrong("0");
     return c.make(n, DataType::string(), false);

@@ -51,9 +51,9 @@ std::optional<LibResult> resolve_string_fn(FnCall& c) {
   if (n == "locate" || n == "position") {
     if (!arity(2, 3)) return range(2, 3);
     if (na == 2) c.a.push_back(lit_int(1));
-    if (auto err = c.coerce("locate", {S, S, I})) return *err;
+    if (auto err = c.coerce(n, {S, S, I})) return *err;
     // StringLocate: a NULL start gives 0, so only substr/str make it nullable.
-    return c.make("locate", INT, c.a[0]->nullable || c.a[1]->nullable);
+    return c.make(n, INT, c.a[0]->nullable || c.a[1]->nullable);
   }
   if (n == "substring_index") {
     if (na != 3) return range(3, 3);
@@ -118,6 +118,106 @@ std::optional<LibResult> resolve_string_fn(FnCall& c) {
     if (!arity(3, 4)) return range(3, 4);
     if (na == 3) c.a.push_back(lit_int(1));
     return c.typed(n, {S, S, S, I}, STR);
+  }
+  // ---- issue 14, second part: Spark 3.5's newer string functions
+  if (n == "lcase" || n == "ucase") {
+    if (na != 1) return range(1, 1);
+    return c.typed(n, {S}, STR);
+  }
+  if (n == "char" || n == "chr") {
+    if (na != 1) return range(1, 1);
+    return c.typed(n, {exact(DataType::long_())}, STR);
+  }
+  if (n == "btrim") {
+    if (!arity(1, 2)) return range(1, 2);
+    return c.typed(n, std::vector<ExpectedType>(na, S), STR);
+  }
+  if (n == "split_part") {
+    if (na != 3) return range(3, 3);
+    return c.typed(n, {S, S, I}, STR);
+  }
+  if (n == "elt") {
+    if (na < 2) return c.wrong("> 1");
+    bool all_binary = true;
+    for (size_t i = 1; i < na; ++i) all_binary &= c.a[i]->type.id == TypeId::Binary;
+    std::vector<ExpectedType> want{I};
+    for (size_t i = 1; i < na; ++i) want.push_back(all_binary ? BIN : S);
+    if (auto err = c.coerce(n, want)) return *err;
+    return c.make(n, all_binary ? DataType::binary() : STR, true);  // out of range: NULL
+  }
+  if (n == "find_in_set") {
+    if (na != 2) return range(2, 2);
+    return c.typed(n, {S, S}, INT);
+  }
+  if (n == "mask") {
+    if (!arity(1, 5)) return range(1, 5);
+    // Spark's defaults show in the name: mask(s, X, x, n, NULL).
+    const char* defs[] = {"X", "x", "n"};
+    for (size_t i = na; i < 5; ++i) c.a.push_back(i < 4 ? lit_string(defs[i - 1]) : lit_null(STR));
+    for (size_t i = 1; i < 5; ++i) {
+      if (c.a[i]->type.id == TypeId::Null) c.a[i] = cast(c.a[i], STR, false);
+      if (auto err = c.need_literal(i, n, i == 1 ? "upperChar" : i == 2 ? "lowerChar" : i == 3 ? "digitChar" : "otherChar"))
+        return *err;
+    }
+    if (auto err = c.coerce(n, {S, S, S, S, S})) return *err;
+    return c.make(n, STR, true);
+  }
+  if (n == "url_encode" || n == "url_decode") {
+    if (na != 1) return range(1, 1);
+    return c.typed(n, {S}, STR);
+  }
+  if (n == "parse_url") {
+    if (!arity(2, 3)) return range(2, 3);
+    return c.typed(n, std::vector<ExpectedType>(na, S), STR, true);
+  }
+  if (n == "regexp_count") {
+    if (na != 2) return range(2, 2);
+    return c.typed(n, {S, S}, INT);
+  }
+  if (n == "regexp_substr") {
+    if (na != 2) return range(2, 2);
+    return c.typed(n, {S, S}, STR, true);
+  }
+  if (n == "regexp_instr") {
+    if (!arity(2, 3)) return range(2, 3);
+    if (na == 2) c.a.push_back(lit_int(0));
+    return c.typed(n, {S, S, I}, INT);
+  }
+  if (n == "to_binary" || n == "try_to_binary") {
+    if (!arity(1, 2)) return range(1, 2);
+    if (na == 2) {
+      if (auto err = c.need_literal(1, n, "`format`")) return *err;
+    }
+    return c.typed(n, std::vector<ExpectedType>(na, S), DataType::binary(), true);
+  }
+  if (n == "sentences") {  // sentences(s, , ): the defaults show in the name
+    if (!arity(1, 3)) return range(1, 3);
+    while (c.a.size() < 3) c.a.push_back(lit_string(""));
+    return c.typed(n, {S, S, S}, DataType::array(DataType::array(STR, true), true), true);
+  }
+  if (n == "to_number" || n == "try_to_number") {  // DECIMAL(digits, fraction digits) of the format
+    if (na != 2) return range(2, 2);
+    if (auto err = c.need_literal(1, n, "`format`")) return *err;
+    if (auto err = c.coerce(n, {S, S})) return *err;
+    const Expr* f = c.a[1].get();
+    while (f->kind == ExprKind::Cast || f->kind == ExprKind::Alias) f = f->children[0].get();
+    int digits = 0, frac = 0;
+    bool point = false;
+    if (!f->value.is_null())
+      for (char ch : f->value.as_string()) {
+        if (ch == '0' || ch == '9') ++digits, frac += point;
+        if (ch == '.' || ch == 'D' || ch == 'd') point = true;
+      }
+    if (digits > 38 || digits == 0)
+      return generic_error("INVALID_FORMAT.WRONG_NUM_DIGIT", "42601",
+                           "The format is invalid: '" + (f->value.is_null() ? std::string() : f->value.as_string()) +
+                               "'. The format string requires at least one number digit.");
+    return c.make(n, DataType::decimal(digits, frac), true);
+  }
+  if (n == "to_char" || n == "to_varchar") {
+    if (na != 2) return range(2, 2);
+    if (auto err = c.need_literal(1, n, "`format`")) return *err;
+    return c.typed(n, {ExpectedType::of(ExpectedType::Kind::AnyDecimal), S}, STR, true);
   }
   if (n == "regexp_like" || n == "regexp") {
     if (na != 2) return range(2, 2);

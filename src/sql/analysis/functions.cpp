@@ -328,6 +328,8 @@ ExprOrError resolve_function(const Expr& fn) {
     return make_call(fn, n, a, DataType::boolean(), any_nullable(a));
   }
   if (n == "like" || n == "rlike" || n == "ilike" || n == "startswith" || n == "endswith" || n == "contains") {
+    if (na == 3 && (n == "like" || n == "ilike"))  // escape character: a one-character string literal
+      return coerced(n, {S, S, S}, [&](ExprList x) { return make_call(fn, n, x, DataType::boolean(), any_nullable(x)); });
     if (na != 2) return wrong("2");
     return coerced(n, {S, S}, [&](ExprList x) { return make_call(fn, n, x, DataType::boolean(), any_nullable(x)); });
   }
@@ -484,8 +486,7 @@ ExprOrError resolve_function(const Expr& fn) {
     if (!arity(na, 2, 3)) return wrong("[2, 3]");
     if (na == 2) a.push_back(lit_int(2147483647));
     // substring(s, pos) is substring(s, pos, 2147483647), printed so as in Spark.
-    return coerced("substring", {S, I, I},
-                   [&](ExprList x) { return make_call(fn, "substring", x, DataType::string(), any_nullable(x)); });
+    return coerced(n, {S, I, I}, [&](ExprList x) { return make_call(fn, n, x, DataType::string(), any_nullable(x)); });
   }
   if (n == "split") {
     if (!arity(na, 2, 3)) return wrong("[2, 3]");
@@ -501,6 +502,74 @@ ExprOrError resolve_function(const Expr& fn) {
       return unexpected_input_type(quoted_sql(*shown("size")), 1, "(\"ARRAY\" or \"MAP\")", quoted_sql(*a[0]),
                                    quoted_type(a[0]->type));
     return make_call(fn, n, a, DataType::int_(), false);  // size(NULL) = -1 (legacy, non-ANSI)
+  }
+  if (n == "stack" || n == "json_tuple") {
+    // Spark's Stack / JsonTuple rows, generated as inline(array(named_struct(...), ...)).
+    std::vector<StructField> fs;
+    std::vector<ExprList> rows;
+    if (na < 2) return wrong("> 1");
+    if (n == "stack") {
+      const Expr* k = a[0].get();
+      while (k->kind == ExprKind::Cast || k->kind == ExprKind::Alias) k = k->children[0].get();
+      if (k->kind != ExprKind::Literal || !a[0]->type.is_integral() || k->value.is_null() || k->value.as_int() <= 0)
+        return generic_error("DATATYPE_MISMATCH.NON_FOLDABLE_INPUT", "42K09",
+                             "Cannot resolve " + quoted_sql(*shown(n)) + " due to data type mismatch: the input n should "
+                             "be a foldable \"INT\" expression; however, got " + quoted_sql(*a[0]) + ".");
+      const size_t nrows = size_t(k->value.as_int()), vals = na - 1, ncols = (vals + nrows - 1) / nrows;
+      for (size_t j = 0; j < ncols; ++j) {
+        std::vector<DataType> ts;
+        for (size_t r = 0; r < nrows; ++r)
+          if (1 + r * ncols + j < na) ts.push_back(a[1 + r * ncols + j]->type);
+        auto t = wider_common_type(ts);
+        if (!t)
+          return generic_error("DATATYPE_MISMATCH.STACK_COLUMN_DIFF_TYPES", "42K09",
+                               "Cannot resolve " + quoted_sql(*shown(n)) + " due to data type mismatch: The data type of "
+                               "the column (" + std::to_string(j) + ") do not have the same type.");
+        fs.push_back({"col" + std::to_string(j), *t, true, "{}"});
+      }
+      for (size_t r = 0; r < nrows; ++r) {
+        ExprList row;
+        for (size_t j = 0; j < ncols; ++j) {
+          size_t i = 1 + r * ncols + j;
+          row.push_back(i < na ? (a[i]->type == fs[j].type ? a[i] : cast(a[i], fs[j].type, false)) : lit_null(fs[j].type));
+        }
+        rows.push_back(std::move(row));
+      }
+    } else {
+      ExprPtr json = a[0]->type.id == TypeId::String ? a[0] : cast(a[0], DataType::string(), false);
+      ExprList row;
+      for (size_t i = 1; i < na; ++i) {
+        const Expr* f = a[i].get();
+        while (f->kind == ExprKind::Cast || f->kind == ExprKind::Alias) f = f->children[0].get();
+        if (f->kind != ExprKind::Literal || a[i]->type.id != TypeId::String)
+          return generic_error("DATATYPE_MISMATCH.NON_STRING_TYPE", "42K09",
+                               "Cannot resolve " + quoted_sql(*shown(n)) + " due to data type mismatch: all arguments of "
+                               "the function `json_tuple` must be string-type foldable expressions.");
+        fs.push_back({"c" + std::to_string(i - 1), DataType::string(), true, "{}"});
+        if (f->value.is_null()) { row.push_back(lit_null(DataType::string())); continue; }
+        std::string key = f->value.as_string();
+        std::string path = key.find_first_of("']") == std::string::npos ? "$['" + key + "']" : "$." + key;
+        row.push_back(make_call(fn, "get_json_object", {json, lit_string(path)}, DataType::string(), true));
+      }
+      rows.push_back(std::move(row));
+    }
+    auto st = DataType::structure(fs);
+    ExprList structs;
+    for (auto& row : rows) {
+      ExprList kids;
+      for (size_t j = 0; j < row.size(); ++j) kids.push_back(lit_string(fs[j].name)), kids.push_back(row[j]);
+      structs.push_back(make_call(fn, "named_struct", kids, st, false));
+    }
+    auto arr = make_call(fn, "array", structs, DataType::array(st, false), false);
+    return make_call(fn, "inline", {arr}, st, true);
+  }
+  if (n == "inline" || n == "inline_outer") {
+    if (na != 1) return wrong("1");
+    const DataType& t = a[0]->type;
+    if (t.id != TypeId::Array || t.element().id != TypeId::Struct)
+      return unexpected_input_type(quoted_sql(*shown(n)), 1, "\"ARRAY<STRUCT>\"", quoted_sql(*a[0]), quoted_type(t));
+    auto fields = generator_element_schema(*make_call(fn, n, a, DataType::null(), true));
+    return make_call(fn, n, a, DataType::structure(fields), true);
   }
   if (is_generator_function(n)) {
     if (na != 1) return wrong("1");

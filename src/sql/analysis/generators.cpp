@@ -134,6 +134,11 @@ std::vector<StructField> generator_element_schema(const Expr& g) {
   std::vector<StructField> out;
   if (g.name.rfind("posexplode", 0) == 0) out.push_back({"pos", DataType::int_(), false, "{}"});
   const DataType& t = g.children.at(0)->type;
+  if (g.name.rfind("inline", 0) == 0) {  // the struct elements' fields
+    if (t.id == TypeId::Array && t.element().id == TypeId::Struct)
+      for (const auto& f : t.element().fields) out.push_back({f.name, f.type, f.nullable || t.contains_null, "{}"});
+    return out;
+  }
   if (t.id == TypeId::Map) {
     out.push_back({"key", t.key(), false, "{}"});
     out.push_back({"value", t.value(), t.contains_null, "{}"});

@@ -20,10 +20,16 @@ std::optional<Result<ExprPtr>> lower_library_call(const std::string& name, std::
                                                   const col::ColTypePtr& type) {
   if (auto r = lib::lower_interval_call(name, args, type)) return r;  // first: try_add & co. of intervals
   if (auto r = lib::lower_collection_call(name, args, type)) return r;  // then reverse of arrays
+  if (auto r = lib::lower_text_call(name, args, type)) return r;
+  if (auto r = lib::lower_array_extra_call(name, args, type)) return r;
   if (auto r = lib::lower_string_call(name, args, type)) return r;
   if (auto r = lib::lower_math_call(name, args, type)) return r;
   if (auto r = lib::lower_misc_call(name, args, type)) return r;
   if (auto r = lib::lower_json_call(name, args, type)) return r;
+  if (auto r = lib::lower_csv_call(name, args, type)) return r;
+  if (auto r = lib::lower_crypto_call(name, args, type)) return r;
+  if (auto r = lib::lower_number_call(name, args, type)) return r;
+  if (auto r = lib::lower_xml_call(name, args, type)) return r;
   if (auto r = lib::lower_date_call(name, args, type)) return r;
   if (auto r = lib::lower_agg_wrapper_call(name, args, type)) return r;
   if (auto r = lib::lower_math_agg_call(name, args, type)) return r;

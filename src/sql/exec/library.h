@@ -22,6 +22,25 @@ ExprPtr bind_kernel(std::vector<ExprPtr> args, col::ColTypePtr type, LibKernel k
 const col::Column* literal(const std::vector<ExprPtr>& args, size_t i);
 std::optional<Result<ExprPtr>> lower_string_call(const std::string& name, std::vector<ExprPtr>& args,
                                                  const col::ColTypePtr& type);
+// Regexes / LIKE / printf with constant or per-row patterns, and Spark 3.5's newer string
+// functions (library_text.cpp).
+std::optional<Result<ExprPtr>> lower_text_call(const std::string& name, std::vector<ExprPtr>& args,
+                                               const col::ColTypePtr& type);
+// get, array_size, array_append/prepend/insert, array_compact, assert_true (library_arrays.cpp).
+std::optional<Result<ExprPtr>> lower_array_extra_call(const std::string& name, std::vector<ExprPtr>& args,
+                                                      const col::ColTypePtr& type);
+// from_csv, to_csv, schema_of_csv (library_csv.cpp).
+std::optional<Result<ExprPtr>> lower_csv_call(const std::string& name, std::vector<ExprPtr>& args,
+                                              const col::ColTypePtr& type);
+// aes_encrypt, aes_decrypt, try_aes_decrypt (library_crypto.cpp).
+std::optional<Result<ExprPtr>> lower_crypto_call(const std::string& name, std::vector<ExprPtr>& args,
+                                                 const col::ColTypePtr& type);
+// to_number, try_to_number, to_char, to_varchar with Spark's number formats (library_number.cpp).
+std::optional<Result<ExprPtr>> lower_number_call(const std::string& name, std::vector<ExprPtr>& args,
+                                                 const col::ColTypePtr& type);
+// the xpath family through libxml2 (library_xml.cpp).
+std::optional<Result<ExprPtr>> lower_xml_call(const std::string& name, std::vector<ExprPtr>& args,
+                                              const col::ColTypePtr& type);
 std::optional<Result<ExprPtr>> lower_math_call(const std::string& name, std::vector<ExprPtr>& args,
                                                const col::ColTypePtr& type);
 std::optional<Result<ExprPtr>> lower_misc_call(const std::string& name, std::vector<ExprPtr>& args,

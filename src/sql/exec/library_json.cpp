@@ -9,6 +9,7 @@
 #include "sql/exec/json_lines.h"
 #include "sql/exec/json_path.h"
 #include "sql/exec/library.h"
+#include "sql/exec/schema_infer.h"
 
 namespace spp::sql::exec::lib {
 
@@ -49,7 +50,27 @@ Result<Vec> from_json_struct(const Vec& json, const JsonOptions& opt, const col:
 // Arrays and maps: each text becomes the one field of a record (`{"x": text}`), parsed with the
 // struct reader; the field is the result. Text that is not one such value gives NULL.
 Result<Vec> from_json(const Vec& json, const JsonOptions& opt, const col::ColTypePtr& type, int64_t n, const kern::TimeZone& tz) {
-  if (type->id == col::TypeId::Struct) return from_json_struct(json, opt, type, n, tz);
+  if (type->id == col::TypeId::Struct) {
+    // Unlike spark.read.json, from_json does not read a top-level array as rows
+    // (allowArrayAsStructs = false): such a text is a malformed record, every field NULL.
+    auto is_array = [&](int64_t i) {
+      const int64_t r = at(json, i);
+      if (json.col->is_null(r)) return false;
+      std::string_view t = json.col->str(r);
+      size_t p = t.find_first_not_of(" \t\r\n");
+      return p != std::string_view::npos && t[p] == '[';
+    };
+    bool any = false;
+    for (int64_t i = 0; i < n && !any; ++i) any = is_array(i);
+    if (!any) return from_json_struct(json, opt, type, n, tz);
+    col::ColumnBuilder fixed(kern::type_of(col::TypeId::String));
+    for (int64_t i = 0; i < n; ++i) {
+      const int64_t r = at(json, i);
+      if (json.col->is_null(r)) fixed.append_null();
+      else fixed.append_str(is_array(i) ? std::string_view("{}") : json.col->str(r));
+    }
+    return from_json_struct(Vec::flat(fixed.finish()), opt, type, n, tz);
+  }
   col::ColumnBuilder wrapped(kern::type_of(col::TypeId::String));
   for (int64_t i = 0; i < n; ++i) {
     const int64_t r = at(json, i);
@@ -183,6 +204,35 @@ Result<std::string> schema_of_json(std::string_view text, const JsonOptions& opt
 }  // namespace
 
 std::optional<Result<ExprPtr>> lower_json_call(const std::string& name, std::vector<ExprPtr>& a, const col::ColTypePtr& type) {
+  if (name == "json_array_length" || name == "json_object_keys") {
+    const bool keys = name == "json_object_keys";
+    return bind_kernel(a, type, [keys, type](const A& x, int64_t n, const EvalContext&) {
+      // Jackson with its default features: the top-level value's elements or field names; NULL
+      // for text that is not an array (object) or does not parse.
+      std::vector<JTok> tape;
+      std::string scratch;
+      JsonSyntax syn;
+      col::ColumnBuilder b(type);
+      b.reserve(n);
+      for (int64_t i = 0; i < n; ++i) {
+        const int64_t r = at(x[0], i);
+        if (x[0].col->is_null(r) ||
+            json_tokenize(x[0].col->str(r), syn, tape, scratch) != JParse::Ok || tape.empty() ||
+            tape[0].kind != (keys ? JKind::Object : JKind::Array)) {
+          b.append_null();
+          continue;
+        }
+        int32_t count = 0;
+        for (size_t k = 1; k < tape[0].end; k = json_next(tape, k)) {
+          if (keys) b.child(0).append_str(tape[k].key);
+          ++count;
+        }
+        if (keys) b.finish_list();
+        else b.append<int32_t>(count);
+      }
+      return Vec::flat(b.finish());
+    });
+  }
   if (name == "get_json_object") {
     const col::Column* p = literal(a, 1);
     if (!p) return fail("get_json_object with a path that is not a constant is not supported by the native engine yet");
@@ -232,3 +282,13 @@ std::optional<Result<ExprPtr>> lower_json_call(const std::string& name, std::vec
 }
 
 }  // namespace spp::sql::exec::lib
+
+namespace spp::sql::exec {
+
+Result<std::string> infer_json_schema_sql(std::string_view text, const OptionPairs& options) {
+  auto opt = JsonOptions::from(options);
+  if (!opt) return Result<std::string>::error(opt.error_message());
+  return lib::schema_of_json(text, opt.value());
+}
+
+}  // namespace spp::sql::exec

@@ -124,12 +124,12 @@ Result<ExprPtr> lower_call(const json& e, const json& input) {
   }
   if (name == "like" || name == "rlike") {
     const json* p = args_j.size() == 2 ? constant(args_j[1]) : nullptr;
-    if (!p || !p->is_string()) return err<ExprPtr>(name + " with a pattern that is not a constant string is not supported yet");
-    return name == "like" ? like(args[0], p->get<std::string>()) : rlike(args[0], p->get<std::string>());
+    if (p && p->is_string())
+      return name == "like" ? like(args[0], p->get<std::string>()) : rlike(args[0], p->get<std::string>());
+    // per-row patterns and escape characters: library_text.cpp
   }
-  if (name == "ilike") {  // Spark's ILike: lower(s) LIKE lower(pattern)
-    const json* p = args_j.size() == 2 ? constant(args_j[1]) : nullptr;
-    if (!p || !p->is_string()) return err<ExprPtr>("ilike with a pattern that is not a constant string is not supported yet");
+  if (const json* p = args_j.size() == 2 ? constant(args_j[1]) : nullptr;
+      name == "ilike" && p && p->is_string()) {  // Spark's ILike: lower(s) LIKE lower(pattern)
     col::ColumnBuilder pb(kern::type_of(col::TypeId::String));
     pb.append_str(p->get<std::string>());
     kern::Vec lp = kern::lower(kern::Vec::constant_of(pb.finish()), 1);
@@ -483,7 +483,8 @@ struct Lowerer {
     const json& g = gens[0];
     const std::string fn = g.value("name", "");
     const json args = g.value("args", json::array());
-    if (g.value("kind", "") != "call" || (fn != "explode" && fn != "posexplode") || args.size() != 1)
+    const bool inl = fn == "inline";  // explode, then the struct's fields as columns
+    if (g.value("kind", "") != "call" || (fn != "explode" && fn != "posexplode" && !inl) || args.size() != 1)
       return fail("the native engine cannot generate rows with " + fn + "() yet");
     const json in = kids[0].value("output", json::array());
     auto coll = lower_expr(args[0], in);
@@ -498,8 +499,23 @@ struct Lowerer {
     }
     auto c = lower(kids[0]);
     if (!c) return c;
-    return make_generate(std::move(c.value()), coll.value(), p.value("outer", false), fn == "posexplode", ctx.exec,
-                         std::move(keep));
+    const size_t nk = keep.size();
+    auto gen = make_generate(std::move(c.value()), coll.value(), p.value("outer", false), fn == "posexplode", ctx.exec,
+                             std::move(keep));
+    if (!inl) return gen;
+    auto sch = gen->schema();
+    std::vector<ExprPtr> es;
+    std::vector<std::string> nm;
+    for (size_t i = 0; i < nk; ++i) {
+      es.push_back(col_ref(int(i), col::make_type(sch->children[i])));
+      nm.push_back(sch->names[i]);
+    }
+    const col::ColType& st = sch->children.at(nk);
+    for (size_t f = 0; f < st.children.size(); ++f) {
+      es.push_back(with_int_arg(call(Fn::GetField, {col_ref(int(nk), col::make_type(st))}, col::make_type(st.children[f])), int(f)));
+      nm.push_back(st.names[f]);
+    }
+    return make_project(std::move(gen), std::move(es), std::move(nm), ctx.exec);
   }
 
   // Union children by position: column i of the child becomes column i of the output.

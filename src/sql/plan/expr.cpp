@@ -252,7 +252,8 @@ ExprPtr Expr::with_children(ExprList c) const {
 }
 
 bool is_generator_name(const std::string& n) {
-  return n == "explode" || n == "explode_outer" || n == "posexplode" || n == "posexplode_outer";
+  return n == "explode" || n == "explode_outer" || n == "posexplode" || n == "posexplode_outer" || n == "inline" ||
+         n == "inline_outer" || n == "stack" || n == "json_tuple";
 }
 
 // ---- printing ----

@@ -36,7 +36,8 @@ std::optional<std::string> library_render(const std::string& n, const std::vecto
   if (n == "nullif" && a.size() == 3) return "nullif(" + a[0] + ", " + a[2] + ")";  // a[1]: left for the comparison
   if (n == "typeof" && a.size() == 2) return "typeof(" + a[0] + ")";                // a[1]: the hidden type name
   // a[1..]: the hidden schema / options literals (analysis/fn_json.cpp)
-  if ((n == "from_json" || n == "to_json" || n == "schema_of_json") && !a.empty()) return n + "(" + a[0] + ")";
+  if ((n == "from_json" || n == "to_json" || n == "schema_of_json" || n == "from_csv" || n == "to_csv" ||
+       n == "schema_of_csv") && !a.empty()) return n + "(" + a[0] + ")";
   if (n == "timestamp_literal" && a.size() == 1) return "TIMESTAMP '" + a[0] + "'";
   // a[2]: the hidden part name (analysis/fn_dates.cpp)
   if (n == "extract" && a.size() == 3) return "extract(" + a[0] + " FROM " + a[1] + ")";

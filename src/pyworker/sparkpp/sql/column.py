@@ -126,7 +126,7 @@ class Column:
             raise PySparkTypeError(error_class="NOT_COLUMN_OR_INT",
                                    message_parameters={"arg_name": "startPos",
                                                        "arg_type": type(startPos).__name__})
-        return Column(P.fn("substr", self._expr, _expr(startPos), _expr(length)))
+        return Column(P.fn("substring", self._expr, _expr(startPos), _expr(length)))
 
     # conditional (only on a when() column)
     def when(self, condition, value):

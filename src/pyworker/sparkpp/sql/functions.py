@@ -883,6 +883,12 @@ for _name in _hofs.EXPORTED:
     globals()[_name] = getattr(_hofs, _name)
 del _name
 
+# Spark 3.5's newer string / regex / URL / JSON / array functions (_functions_strings).
+from sparkpp.sql import _functions_strings as _strs  # noqa: E402 - it uses the helpers above
+for _name in _strs.EXPORTED:
+    globals()[_name] = getattr(_strs, _name)
+del _name
+
 
 # Math, aggregate, date/time and interval functions (_functions_math): bound after the others.
 from sparkpp.sql import _functions_math as _maths  # noqa: E402 - it uses the helpers above
