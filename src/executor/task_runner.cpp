@@ -253,6 +253,12 @@ TaskOutcome run_task_impl(RunningTask& t, const TaskEnv& env, const plan::Node& 
   }
   TaskSink& sink = *opened.value();
 
+  if (t.killed) {  // killed while its inputs opened: no worker to take (and none to kill)
+    sink.abort();
+    o.update.state = msg::TaskEndState::kKilled;
+    o.update.error = "task killed";
+    return o;
+  }
   auto acquired = env.pool->acquire();
   if (!acquired) {
     sink.abort();
@@ -272,7 +278,11 @@ TaskOutcome run_task_impl(RunningTask& t, const TaskEnv& env, const plan::Node& 
     if (w->funcs.count(fid)) continue;
     auto f = env.funcs->get(fid);
     if (!f) {
-      env.pool->release(std::move(w), true);
+      // Nothing was sent to it: reusable, unless a kill of this task already SIGKILLed it (a
+      // killed task's function may be gone: the ContextCleaner dropped its RDD). Pooling a
+      // killed worker handed the next task a dead process ("write failed: Broken pipe").
+      t.worker_pid = 0;
+      env.pool->release(std::move(w), !t.killed);
       sink.abort();
       fail(o, msg::TaskErrorKind::kIo, "function " + std::to_string(fid) + " was never sent to this executor");
       return o;

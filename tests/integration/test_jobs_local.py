@@ -713,6 +713,18 @@ def _die():
     return "did not raise"
 check("worker_dies", _die)
 check("usable_after_worker_death", lambda: sc.parallelize(range(8), 2).map(lambda x: x + 1).sum())
+def _rounds():
+    # The failed job's other task is killed after the ContextCleaner dropped its function: that
+    # task must not return the worker it SIGKILLed to the pool (the next job's task got a dead
+    # worker: "write failed: Broken pipe", in most of these rounds before the fix).
+    import gc
+    out = []
+    for _ in range(6):
+        _die()
+        gc.collect()
+        out.append(sc.parallelize(range(8), 2).map(lambda x: x + 1).sum())
+    return out
+check("rounds_after_worker_death", _rounds)
 sc.stop()
 emit()
 '''
@@ -726,6 +738,7 @@ def test_python_worker_dies(tmp_path):
     text = r[1].lower()
     assert ("exit" in text or "crash" in text or "died" in text), r[1]
     assert res.result("usable_after_worker_death") == 36
+    assert res.result("rounds_after_worker_death") == [36] * 6
 
 
 RETRY_JOB = r'''
