@@ -12,9 +12,10 @@ namespace {
 constexpr int kMaxDepth = 2000;
 
 constexpr std::pair<Format, const char*> kFormats[] = {
-    {Format::kPickled, "pickled"}, {Format::kLines, "lines"}, {Format::kFiles, "files"}};
+    {Format::kPickled, "pickled"}, {Format::kLines, "lines"}, {Format::kFiles, "files"}, {Format::kSqlBatch, "sqlbatch"}};
 constexpr std::pair<SinkKind, const char*> kSinks[] = {
-    {SinkKind::kResult, "result"}, {SinkKind::kText, "text"}, {SinkKind::kPickle, "pickle"}, {SinkKind::kShuffle, "shuffle"}, {SinkKind::kFiles, "files"}};
+    {SinkKind::kResult, "result"}, {SinkKind::kText, "text"}, {SinkKind::kPickle, "pickle"}, {SinkKind::kShuffle, "shuffle"}, {SinkKind::kFiles, "files"},
+    {SinkKind::kBatches, "batches"}};
 
 template <typename E, size_t N>
 const char* name_of(const std::pair<E, const char*> (&table)[N], E e) {
@@ -58,6 +59,9 @@ json source_json(const Source& s) {
             blocks.push_back({{"map", b.map}, {"exec", b.exec}, {"host", b.host}, {"port", b.port}, {"path", b.path},
                               {"offset", b.offset}, {"length", b.length}});
           return {{"kind", "shuffle"}, {"shuffle_id", x.shuffle_id}, {"reduce", x.reduce}, {"blocks", std::move(blocks)}};
+        } else if constexpr (std::is_same_v<T, ComputeSource>) {
+          return {{"kind", "compute"}, {"compute", x.compute ? to_json(*x.compute) : json()}, {"first", x.first},
+                  {"count", x.count}};
         } else {
           return {{"kind", "block"}, {"rdd", x.rdd}, {"partition", x.partition}, {"level", x.level},
                   {"compute", x.compute ? to_json(*x.compute) : json()}};
@@ -116,9 +120,13 @@ struct Decoder {
       for (const auto& in : ins) {
         NativeInput ni{field<std::string>(in, "data"), source(in.at("source"), depth)};
         if (!std::holds_alternative<ShuffleSource>(ni.source) && !std::holds_alternative<BlobsSource>(ni.source) &&
-            !std::holds_alternative<TextSource>(ni.source) && !std::holds_alternative<BlockSource>(ni.source))
+            !std::holds_alternative<TextSource>(ni.source) && !std::holds_alternative<BlockSource>(ni.source) &&
+            !std::holds_alternative<ComputeSource>(ni.source))
           throw std::invalid_argument("native input '" + ni.data_ref +
-                                      "' must read shuffle blocks, blobs, a file range or a cached block");
+                                      "' must read shuffle blocks, blobs, a file range, a cached block or a sub-task");
+        // A SQL stage's sub-task computes a Python RDD's partition (a native one would be a stage).
+        if (const auto* c = std::get_if<ComputeSource>(&ni.source); c && std::holds_alternative<NativeOp>(c->compute->op))
+          throw std::invalid_argument("native input '" + ni.data_ref + "' is computed by another native task");
         // A cached DataFrame's block is computed, when missing, by a SQL stage's task.
         if (const auto* b = std::get_if<BlockSource>(&ni.source); b && !std::holds_alternative<NativeOp>(b->compute->op))
           throw std::invalid_argument("native input '" + ni.data_ref + "' is a cached block computed by a non-native task");
@@ -171,6 +179,14 @@ struct Decoder {
       Decoder sub;  // the lineage is its own sub-task with its own input numbering
       b.compute = sub.node(s.at("compute"), depth + 1);
       return b;
+    }
+    if (kind == "compute") {
+      ComputeSource c{nullptr, field<int>(s, "first"), field<int>(s, "count")};
+      non_negative(c.first, "compute first");
+      non_negative(c.count, "compute count");
+      Decoder sub;  // its own sub-task with its own input numbering
+      c.compute = sub.node(s.at("compute"), depth + 1);
+      return c;
     }
     throw std::invalid_argument("unknown input source '" + kind + "'");
   }

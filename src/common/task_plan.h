@@ -29,7 +29,8 @@ namespace spp::plan {
 using json = nlohmann::json;
 
 // How an input's batches are encoded (each batch is one blob).
-enum class Format { kPickled, kLines, kFiles };
+// `sqlbatch`: SPB1 batch streams handed to Python as they are (df.rdd's rows are made there).
+enum class Format { kPickled, kLines, kFiles, kSqlBatch };
 const char* to_string(Format f);
 
 struct Node;
@@ -71,7 +72,16 @@ struct BlockSource {  // a persisted RDD partition; computed with `compute` when
   json level;        // StorageLevel as JSON (executor/block_manager.h reads it)
   NodePtr compute;   // its lineage, run as a sub-task with a result sink
 };
-using Source = std::variant<BlobsSource, TextSource, FilesSource, PickleFileSource, ShuffleSource, BlockSource>;
+// A partition computed by a sub-task of this task, whose result blobs are the input: the bridge
+// between the engines — a Python RDD's partition (its lineage ending in SPB1 batches) scanned by
+// a SQL stage (createDataFrame(rdd)), or a SQL result partition read by Python (df.rdd). The
+// sub-task's own input blobs are this task's [first, first + count).
+struct ComputeSource {
+  NodePtr compute;
+  int first = 0;
+  int count = 0;
+};
+using Source = std::variant<BlobsSource, TextSource, FilesSource, PickleFileSource, ShuffleSource, BlockSource, ComputeSource>;
 
 // ---------------------------------------------------------------- operators
 struct InputOp {  // leaf: batches pulled by the consumer, numbered `input` within the task
@@ -96,7 +106,8 @@ struct ZipOp {  // pairs of the two children's elements; unequal lengths fail th
 // byte range of a file (whole lines; a leaf may have several, read in order).
 struct NativeInput {
   std::string data_ref;
-  Source source;  // ShuffleSource, BlobsSource, TextSource or BlockSource (a cached DataFrame's)
+  Source source;  // ShuffleSource, BlobsSource, TextSource, BlockSource (a cached DataFrame's) or
+                  // ComputeSource (a Python RDD's partition, as SPB1 batches)
 };
 struct NativeOp {  // leaf: partition `partition` of a SQL stage fragment, computed natively
   json fragment;      // the stage's physical plan (physical_to_json)
@@ -118,7 +129,8 @@ NodePtr make(T op) {
 
 // A task's sink: where its output goes. `pickle` writes checkpoint part files; `files` a SQL
 // write's part file (df.write: format + options, formatted natively by the executor).
-enum class SinkKind { kResult, kText, kPickle, kShuffle, kFiles };
+// `batches`: a Python sub-task's SPB1 batches kept in memory as its result (ComputeSource).
+enum class SinkKind { kResult, kText, kPickle, kShuffle, kFiles, kBatches };
 const char* to_string(SinkKind k);
 struct Sink {
   SinkKind kind = SinkKind::kResult;

@@ -42,6 +42,7 @@ static bool legal(AppPhase from, AppPhase to) {
 Driver::Driver(uv_loop_t* loop, Conf submit_conf, std::string executor_python, const Clock& clock)
     : loop_(loop), clock_(clock), submit_conf_(std::move(submit_conf)), executor_python_(std::move(executor_python)) {
   secret_ = random_hex(32);
+  graph_.sql_stages(&sql_source_);  // `sql` RDDs (df.rdd) run SQL result stages in their tasks
 }
 
 Driver::~Driver() = default;

@@ -223,6 +223,9 @@ class Driver {
   void handle_scheduler(scheduler::Event& ev);
   void perform(scheduler::Effect& eff);
   void launch(scheduler::LaunchTask& t);
+  FileSplitter file_splitter(const std::map<std::string, std::string>& session);
+  Result<int> register_sql_rdd(const nlohmann::json& plan, const std::map<std::string, std::string>& session);
+  bool ship_broadcasts(ExecInfo& ex, const std::vector<int64_t>& ids, int64_t task_id, const Job& job);
   void launch_native(ExecInfo& ex, const scheduler::LaunchTask& t, const SqlTaskBody& body, const Job& job);
   static msg::LaunchTask task_message(const scheduler::LaunchTask& t);
   void submit_job(Job job, json lineage);
@@ -274,7 +277,7 @@ class Driver {
   // Cached RDD blocks: (rdd, partition) -> executors holding it.
   BlockLocations block_locs_;
   RddStageSource rdd_source_{graph_, block_locs_};
-  SqlStageSource sql_source_;
+  SqlStageSource sql_source_{&graph_};
   StageRouter source_{rdd_source_, sql_source_};
   void ensure_catalog();
   bool sql_resolver_set_ = false;

@@ -150,39 +150,20 @@ void Driver::launch(sc::LaunchTask& t) {
   if (et == execs_.end() || !et->second.conn || jt == jobs_.end()) return;
   ExecInfo& ex = et->second;
   Job& job = jt->second;
-  if (const auto* sqlt = dynamic_cast<const SqlTaskBody*>(t.body.get())) {
-    ship_files(ex);  // a Python UDF may read SparkFiles
-    return launch_native(ex, t, *sqlt, job);
-  }
-  ship_files(ex);
-  const TaskPayload& payload = static_cast<const RddTaskBody&>(*t.body).payload;
-  for (const auto& [name, data] : pyfiles_) {
+  ship_files(ex);  // SQL tasks too: a Python UDF or a scanned RDD's function may read SparkFiles
+  for (const auto& [name, data] : pyfiles_) {  // ... or import --py-files modules
     if (ex.pyfiles_sent.count(name)) continue;
     msg::AddPyFile a;
     a.name = name;
     ex.conn->send(a, {*data});
     ex.pyfiles_sent.insert(name);
   }
-  for (int64_t b : payload.broadcasts) {
-    if (ex.broadcasts_sent.count(b)) continue;
-    auto bt = broadcasts_.find(b);
-    if (bt == broadcasts_.end()) {
-      sc::TaskEnded never;
-      never.task_id = l.task_id;
-      never.state = sc::TaskState::kKilled;
-      never.error = "destroyed broadcast";
-      post(std::move(never));
-      post(sc::CancelJob{job.id, "Attempted to use broadcast " + std::to_string(b) + " after it was destroyed", "broadcast destroyed"});
-      return;
-    }
-    msg::AddBroadcast ab;
-    ab.id = b;
-    ex.conn->send(ab, {*bt->second});
-    ex.broadcasts_sent.insert(b);
-    auto& stats = broadcast_stats_[b];
-    stats.first += 1;
-    stats.second += static_cast<int64_t>(bt->second->size());
+  if (const auto* sqlt = dynamic_cast<const SqlTaskBody*>(t.body.get())) {
+    if (!ship_broadcasts(ex, sqlt->broadcasts, l.task_id, job)) return;  // a scanned RDD's functions'
+    return launch_native(ex, t, *sqlt, job);
   }
+  const TaskPayload& payload = static_cast<const RddTaskBody&>(*t.body).payload;
+  if (!ship_broadcasts(ex, payload.broadcasts, l.task_id, job)) return;
   msg::LaunchTask m = task_message(t);
   m.plan = payload.plan;
   if (!t.is_map) {
@@ -202,8 +183,40 @@ void Driver::launch(sc::LaunchTask& t) {
     blobs.push_back(*f);
     ex.funcs_sent.insert(fid);
   }
+  for (const auto& [fid, f] : payload.sql_funcs) {  // UDFs of SQL partitions it computes (df.rdd)
+    if (ex.funcs_sent.count(fid)) continue;
+    m.new_funcs.push_back(fid);
+    blobs.push_back(*f);
+    ex.funcs_sent.insert(fid);
+  }
   for (const auto& b : payload.input_blobs) blobs.push_back(*b);
   ex.conn->send(m, std::move(blobs));
+}
+
+// Sends the broadcasts a task's Python functions use that the executor lacks; false (and the
+// job cancelled) when one was destroyed.
+bool Driver::ship_broadcasts(ExecInfo& ex, const std::vector<int64_t>& ids, int64_t task_id, const Job& job) {
+  for (int64_t b : ids) {
+    if (ex.broadcasts_sent.count(b)) continue;
+    auto bt = broadcasts_.find(b);
+    if (bt == broadcasts_.end()) {
+      sc::TaskEnded never;
+      never.task_id = task_id;
+      never.state = sc::TaskState::kKilled;
+      never.error = "destroyed broadcast";
+      post(std::move(never));
+      post(sc::CancelJob{job.id, "Attempted to use broadcast " + std::to_string(b) + " after it was destroyed", "broadcast destroyed"});
+      return false;
+    }
+    msg::AddBroadcast ab;
+    ab.id = b;
+    ex.conn->send(ab, {*bt->second});
+    ex.broadcasts_sent.insert(b);
+    auto& stats = broadcast_stats_[b];
+    stats.first += 1;
+    stats.second += static_cast<int64_t>(bt->second->size());
+  }
+  return true;
 }
 
 // The LaunchTask fields every task has; map tasks' shuffle sink too.
@@ -339,12 +352,15 @@ void Driver::finish_job(Job& job) {
       s.id = next_job_++;
       s.partitions = again.value();
       s.all_partitions = false;  // just the heavy ones
-      s.results.clear();
-      s.accums.clear();
+      s.results.clear();  // its accumulator updates stay: the query's reply carries them
       s.start_ms = clock_.now_ms();
       return submit_job(std::move(s), json{{"nodes", json::array()}});
     }
     Job next = std::move(*job.then);
+    // The sampling job ran the query's earlier stages (their Python passes' accumulator updates
+    // are the query's; the query skips those stages).
+    next.accums.insert(next.accums.begin(), std::make_move_iterator(job.accums.begin()),
+                       std::make_move_iterator(job.accums.end()));
     jobs_.erase(id);
     if (!again) {
       sql_source_.remove(next.rdd);
@@ -367,6 +383,9 @@ void Driver::finish_job(Job& job) {
       for (auto& part : job.results)
         for (auto& b : part) blobs.push_back(std::move(b));
       r.num_batches = static_cast<int>(blobs.size());
+      // After the batches: the accumulator updates of the Python passes the query ran (UDFs,
+      // scanned RDDs' functions), one pickled blob each, merged by Python as a job's.
+      for (auto& a : job.accums) blobs.push_back(std::move(a));
       it->second->send(r, std::move(blobs));
     }
     jobs_.erase(job.id);

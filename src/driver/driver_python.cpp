@@ -183,6 +183,39 @@ int Driver::default_parallelism() const {
 }
 
 void Driver::define_rdd(Connection& c, const msg::PyDefineRdd& m, std::vector<std::string>&& blobs) {
+  if (m.kind == "sql") {  // df.rdd: args {plan, conf} become a registered query's result stage
+    if (phase_ != AppPhase::kRunning || !dag_)
+      return py_error(c, m.req, "context_stopped", "Cannot call methods on a stopped SparkContext");
+    if (!m.args.is_object() || !m.args.contains("plan")) return py_error(c, m.req, "bad_request", "a sql RDD needs args.plan");
+    std::map<std::string, std::string> session;
+    if (m.args.contains("conf") && m.args["conf"].is_object())
+      for (auto it = m.args["conf"].begin(); it != m.args["conf"].end(); ++it)
+        if (it->is_string()) session[it.key()] = it->get<std::string>();
+    auto node = register_sql_rdd(m.args["plan"], session);
+    if (!node) {
+      auto err = json::parse(node.error_message(), nullptr, false);
+      if (err.is_object()) return sql_error(c, m.req, err);
+      return py_error(c, m.req, "bad_request", node.error_message());
+    }
+    if (sql_source_.next_range_to_sample(node.value()) >= 0) {
+      sql_source_.remove(node.value());
+      return py_error(c, m.req, "bad_request",
+                      "df.rdd of a globally sorted DataFrame is not supported yet (its range bounds need a sampling job); "
+                      "sort the RDD instead (rdd.sortBy)");
+    }
+    msg::PyDefineRdd def = m;
+    def.args = json{{"sql_node", node.value()}};
+    auto r = graph_.define(def, {});
+    if (!r) {
+      sql_source_.remove(node.value());
+      return py_error(c, m.req, "bad_request", r.error_message());
+    }
+    msg::PyDefined d;
+    d.req = m.req;
+    d.id = m.id;
+    d.num_partitions = r.value();
+    return c.send(d);
+  }
   auto r = graph_.define(m, std::move(blobs));
   if (!r) return py_error(c, m.req, "bad_request", r.error_message());
   msg::PyDefined d;

@@ -499,32 +499,12 @@ void Driver::sql_execute(Connection& c, const msg::PySqlExecute& m) {
     }
     write = std::move(w.value());
   }
-  // FileScan partitions as Spark SQL packs them (spark.sql.files.maxPartitionBytes/openCostInBytes).
   auto value = [&](const char* key) {
     auto it = m.conf.find(key);
     return it != m.conf.end() ? it->second : conf_.get(key, "");
   };
-  auto bytes = [&](const char* key) { return sql::sql_conf_number(key, value(key)).value_or(0); };
-  const int64_t max_bytes = std::max<int64_t>(1, bytes("spark.sql.files.maxPartitionBytes"));
-  const int64_t open_cost = std::max<int64_t>(0, bytes("spark.sql.files.openCostInBytes"));
   const int parallelism = default_parallelism();
-  FileSplitter splitter = [&](const json& scan) -> Result<std::vector<std::vector<plan::TextSource>>> {
-    using R = Result<std::vector<std::vector<plan::TextSource>>>;
-    OptionList opts;
-    if (scan.contains("options") && scan["options"].is_object())
-      for (auto it = scan["options"].begin(); it != scan["options"].end(); ++it)
-        opts.emplace_back(it.key(), it->is_string() ? it->get<std::string>() : it->dump());
-    auto files = source_files(scan.value("paths", std::vector<std::string>{}), opts);
-    if (!files) return R::error(files.error_message());
-    std::vector<std::vector<plan::TextSource>> out;
-    std::vector<FileEntry> plain;
-    for (const auto& fe : prune_partitions(scan, std::move(files.value()))) plain.push_back(fe.file);
-    for (const auto& part : sql_file_partitions(plain, max_bytes, open_cost, parallelism)) {
-      out.emplace_back();
-      for (const auto& c : part) out.back().push_back({c.path, c.start, c.length});
-    }
-    return out;
-  };
+  FileSplitter splitter = file_splitter(m.conf);
   if (Status st = register_sql_caches(q.executed, splitter, parallelism); !st) return py_error(c, m.req, "bad_request", st.message());
   auto node = sql_source_.add(q, parallelism, splitter, aqe_settings(value, parallelism));
   if (!node) return py_error(c, m.req, "bad_request", node.error_message());
@@ -572,6 +552,51 @@ void Driver::sql_execute(Connection& c, const msg::PySqlExecute& m) {
                                        std::move(graph), clock_.wall_ms()});
   LOG_DEBUG("driver", "SQL job " << job.id << ": " << q.stages.size() << " stage(s)");
   submit_job(std::move(job), json{{"nodes", json::array()}});
+}
+
+// FileScan partitions as Spark SQL packs them (spark.sql.files.maxPartitionBytes/openCostInBytes).
+FileSplitter Driver::file_splitter(const std::map<std::string, std::string>& session) {
+  auto value = [&](const char* key) {
+    auto it = session.find(key);
+    return it != session.end() ? it->second : conf_.get(key, "");
+  };
+  auto bytes = [&](const char* key) { return sql::sql_conf_number(key, value(key)).value_or(0); };
+  const int64_t max_bytes = std::max<int64_t>(1, bytes("spark.sql.files.maxPartitionBytes"));
+  const int64_t open_cost = std::max<int64_t>(0, bytes("spark.sql.files.openCostInBytes"));
+  const int parallelism = default_parallelism();
+  return [this, max_bytes, open_cost, parallelism](const json& scan) -> Result<std::vector<std::vector<plan::TextSource>>> {
+    using R = Result<std::vector<std::vector<plan::TextSource>>>;
+    OptionList opts;
+    if (scan.contains("options") && scan["options"].is_object())
+      for (auto it = scan["options"].begin(); it != scan["options"].end(); ++it)
+        opts.emplace_back(it.key(), it->is_string() ? it->get<std::string>() : it->dump());
+    auto files = source_files(scan.value("paths", std::vector<std::string>{}), opts);
+    if (!files) return R::error(files.error_message());
+    std::vector<std::vector<plan::TextSource>> out;
+    std::vector<FileEntry> plain;
+    for (const auto& fe : prune_partitions(scan, std::move(files.value()))) plain.push_back(fe.file);
+    for (const auto& part : sql_file_partitions(plain, max_bytes, open_cost, parallelism)) {
+      out.emplace_back();
+      for (const auto& c : part) out.back().push_back({c.path, c.start, c.length});
+    }
+    return out;
+  };
+}
+
+// df.rdd: the plan becomes a registered query (no AQE coalescing: the RDD's partitions are fixed
+// when it is defined, as Spark's QueryExecution.toRdd) and a `sql` RDD over its result stage.
+// Range exchanges (global sorts) get their bounds from a sampling job first, as Spark's
+// RangePartitioner samples when the RDD is built; PyDefined answers once they are set.
+Result<int> Driver::register_sql_rdd(const json& plan, const std::map<std::string, std::string>& session) {
+  using R = Result<int>;
+  sql_conf(session);
+  auto prepared = sql_.prepare(json{{"root", plan}});
+  if (auto* err = std::get_if<json>(&prepared)) return R::error((*err)["error"].dump());
+  const auto& q = std::get<sql::PreparedQuery>(prepared);
+  const int parallelism = default_parallelism();
+  FileSplitter splitter = file_splitter(session);
+  if (Status st = register_sql_caches(q.executed, splitter, parallelism); !st) return R::error(st.message());
+  return sql_source_.add(q, parallelism, splitter, SqlStageSource::no_aqe());
 }
 
 // The first query scanning a cached DataFrame registers the cached query's stages (kept until

@@ -1,6 +1,8 @@
 // RddGraph: node validation and task-plan construction.
 #include "driver/rdd_graph.h"
 
+#include "driver/sql_stage_source.h"  // SqlTaskBody (sql RDDs)
+
 #include <cstdio>
 #include <filesystem>
 #include <set>
@@ -122,6 +124,11 @@ Result<int> RddGraph::define(const msg::PyDefineRdd& m, std::vector<std::string>
     int a = nodes_.at(m.parents[0]).num_partitions, b = nodes_.at(m.parents[1]).num_partitions;
     if (a != b) return R::error("Can only zip RDDs with same number of partitions (" + std::to_string(a) + " vs " + std::to_string(b) + ")");
     n.num_partitions = a;
+  } else if (m.kind == "sql") {  // df.rdd: the driver registered the query (Driver::define_rdd)
+    if (!m.parents.empty()) return R::error("a sql RDD takes no parents");
+    const int q = m.args.is_object() ? m.args.value("sql_node", -1) : -1;
+    n.num_partitions = sql_ && q >= 0 ? sql_->num_partitions(q) : -1;
+    if (n.num_partitions < 1) return R::error("a sql RDD needs the result stage of a registered query");
   } else if (m.kind == "shuffled") {
     if (Status st = need_parents(1); !st) return R::error(st.message());
     if (m.num_partitions < 1) return R::error("a shuffle needs at least one partition");
@@ -225,6 +232,10 @@ std::vector<int> RddGraph::shuffle_deps(int rdd) const {
       out.push_back(id);
       continue;
     }
+    if (n->kind == "sql" && sql_) {  // its tasks run the query's result stage: its shuffles first
+      for (int d : sql_->shuffle_deps(n->args.value("sql_node", -1))) out.push_back(d);
+      continue;
+    }
     for (auto it = n->parents.rbegin(); it != n->parents.rend(); ++it) stack.push_back(*it);
   }
   return out;
@@ -323,6 +334,18 @@ Status resolve_node(const RddGraph& g, int rdd, int partition, TaskPayload& out,
       children.push_back(std::move(c));
     }
     node_out = zip ? plan::make(plan::ZipOp{std::move(children)}) : plan::make(plan::ConcatOp{std::move(children)});
+  } else if (n->kind == "sql") {
+    // The query's result task for this partition runs inside this task (a ComputeSource); its
+    // SPB1 batches reach Python as they are (`sqlbatch`), where rows are made.
+    if (!g.sql_stages()) return Status::error("sql RDD " + std::to_string(rdd) + " without SQL stages");
+    auto body = g.sql_stages()->build_task(n->args.value("sql_node", -1), partition, outputs);
+    if (!body) return Status::error(body.error_message());
+    const auto& sb = static_cast<const SqlTaskBody&>(*body.value());
+    plan::ComputeSource src{sb.plan, static_cast<int>(out.input_blobs.size()), static_cast<int>(sb.blobs.size())};
+    out.input_blobs.insert(out.input_blobs.end(), sb.blobs.begin(), sb.blobs.end());
+    out.sql_funcs.insert(sb.funcs.begin(), sb.funcs.end());
+    out.broadcasts.insert(out.broadcasts.end(), sb.broadcasts.begin(), sb.broadcasts.end());
+    input(plan::Format::kSqlBatch, std::move(src));
   } else if (n->kind == "checkpoint" || n->kind == "pickle_file") {
     input(plan::Format::kPickled, plan::PickleFileSource{n->checkpoint_files[static_cast<size_t>(partition)]});
   } else if (n->kind == "shuffled") {

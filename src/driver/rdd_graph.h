@@ -13,6 +13,7 @@
 #include "common/status.h"
 #include "driver/file_splits.h"
 #include "scheduler/map_output_tracker.h"
+#include "scheduler/stage_source.h"
 
 namespace spp::driver {
 
@@ -46,12 +47,18 @@ struct TaskPayload {
   std::vector<int64_t> funcs;
   std::vector<std::shared_ptr<const std::string>> input_blobs;
   std::vector<int64_t> broadcasts;  // broadcast ids the task's functions use
+  // Python UDFs of the SQL result partitions it computes (df.rdd), by id: not in the graph.
+  std::map<int64_t, std::shared_ptr<const std::string>> sql_funcs;
 };
 
 class RddGraph {
  public:
   // Validates and stores a node. Returns the partition count.
   Result<int> define(const msg::PyDefineRdd& m, std::vector<std::string>&& blobs);
+  // The SQL stages `sql` RDDs read (df.rdd: args.sql_node, a registered query's result stage,
+  // whose task for partition p the RDD's task runs first). Borrowed.
+  void sql_stages(const scheduler::StageSource* s) { sql_ = s; }
+  const scheduler::StageSource* sql_stages() const { return sql_; }
   const RddNode* node(int id) const;
   // Builds the plan computing `partition` of `rdd` within one task (narrow dependencies only).
   // Shuffle inputs are located through `outputs` (they must be complete).
@@ -76,6 +83,7 @@ class RddGraph {
                  bool ignore_persist = false) const;
   void cached_blocks(int rdd, int partition, std::vector<std::pair<int, int>>& out) const;
   std::map<int, RddNode> nodes_;
+  const scheduler::StageSource* sql_ = nullptr;
 };
 
 // The RDD graph of a job (the RDD and its ancestors) for the DAG picture:

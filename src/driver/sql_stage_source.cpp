@@ -115,6 +115,14 @@ Result<int> SqlStageSource::add(const sql::PreparedQuery& q, int default_paralle
           local_data.emplace_back(id, std::move(rows));
           n["data"] = id;
           from_leaves = std::max(from_leaves, default_parallelism);
+        } else if (starts_with(ref, "rdd:")) {
+          const RddNode* rn = rdds_ ? rdds_->node(parse_ref(ref, "rdd:")) : nullptr;
+          if (!rn) {
+            if (bad) bad = Status::error("this DataFrame scans RDD " + ref.substr(4) + ", which the driver does not know");
+          } else {
+            st.rdd_reads[ref] = rn->id;
+            from_leaves = std::max(from_leaves, rn->num_partitions);
+          }
         } else if (ref == "one_row") {
           from_leaves = std::max(from_leaves, 1);
         } else if (bad) {
@@ -341,6 +349,10 @@ std::vector<int> SqlStageSource::shuffle_deps(int node) const {
     if (auto c = caches_.find(id); c != caches_.end())
       for (int d : shuffle_deps(c->second.result_node))
         if (std::find(deps.begin(), deps.end(), d) == deps.end()) deps.push_back(d);
+  // A scanned Python RDD is computed inside this stage's tasks: the shuffles it reads come first.
+  for (const auto& [ref, rdd] : it->second.rdd_reads)
+    for (int d : rdds_->shuffle_deps(rdd))
+      if (std::find(deps.begin(), deps.end(), d) == deps.end()) deps.push_back(d);
   return deps;
 }
 
@@ -430,6 +442,23 @@ Result<std::shared_ptr<const scheduler::TaskBody>> SqlStageSource::build_task(in
     body->blobs.insert(body->blobs.end(), sb.blobs.begin(), sb.blobs.end());
     body->funcs.insert(sb.funcs.begin(), sb.funcs.end());
     op.inputs.push_back({ref, plan::BlockSource{c->second.block_id, partition, c->second.level, plan::make(std::move(compute))}});
+  }
+  for (const auto& [ref, rdd] : st.rdd_reads) {
+    const RddNode* rn = rdds_->node(rdd);
+    if (!rn) return R::error("RDD " + std::to_string(rdd) + " is no longer defined");
+    if (partition >= rn->num_partitions) continue;  // a narrower input: no rows here
+    auto payload = rdds_->build_task(rdd, partition, outputs);
+    if (!payload) return R::error(payload.error_message());
+    auto compute = plan::decode(payload.value().plan);
+    if (!compute) return R::error(compute.error_message());
+    // Its input blobs follow this task's; the sub-task sees just those, numbered from 0.
+    plan::ComputeSource src{compute.value(), static_cast<int>(body->blobs.size()),
+                            static_cast<int>(payload.value().input_blobs.size())};
+    body->blobs.insert(body->blobs.end(), payload.value().input_blobs.begin(), payload.value().input_blobs.end());
+    for (int64_t fid : payload.value().funcs)
+      if (auto f = rdds_->func_blob(fid)) body->funcs[fid] = f;
+    for (int64_t b : payload.value().broadcasts) body->broadcasts.push_back(b);
+    op.inputs.push_back({ref, std::move(src)});
   }
   body->plan = plan::make(std::move(op));
   return std::shared_ptr<const scheduler::TaskBody>(std::move(body));

@@ -32,10 +32,11 @@ constexpr int kSqlCacheBlockBase = 1 << 28;
 
 struct SqlTaskBody final : scheduler::TaskBody {
   plan::NodePtr plan;                               // a NativeOp
-  std::vector<std::shared_ptr<std::string>> blobs;  // its BlobsSource inputs
+  std::vector<std::shared_ptr<const std::string>> blobs;  // its BlobsSource inputs
   bool is_map = false;
   // The Python UDFs' functions its plan calls, by id: each executor gets each once (new_funcs).
   std::map<int64_t, std::shared_ptr<const std::string>> funcs;
+  std::vector<int64_t> broadcasts;  // broadcast ids the Python RDDs it scans use
 };
 
 // The file chunks of each partition of a FileScan (its JSON node: format, paths, options) — the
@@ -44,6 +45,8 @@ using FileSplitter = std::function<Result<std::vector<std::vector<plan::TextSour
 
 class SqlStageSource final : public scheduler::StageSource {
  public:
+  // `rdds` (borrowed): the Python RDDs that plans scan (`rdd:<id>` leaves, createDataFrame(rdd)).
+  explicit SqlStageSource(const RddGraph* rdds = nullptr) : rdds_(rdds) {}
   // Registers the query's stages; returns the node of its result stage. `aqe`: how stages
   // reading only shuffles coalesce their partitions once those shuffles exist (sql/physical/aqe.h).
   Result<int> add(const sql::PreparedQuery& q, int default_parallelism, const FileSplitter& files = nullptr,
@@ -122,6 +125,9 @@ class SqlStageSource final : public scheduler::StageSource {
     std::map<std::string, std::vector<std::shared_ptr<std::string>>> local_rows;
     std::map<std::string, std::vector<std::vector<plan::TextSource>>> file_parts;  // FileScan leaves
     std::map<std::string, int> cache_reads;  // InMemoryTableScan leaves: ref -> cache id
+    // Scan ExistingRDD leaves: ref -> the Python RDD (its lineage ends in SPB1 batches) whose
+    // partition p each task computes in-process before its operators run.
+    std::map<std::string, int> rdd_reads;
     // Range exchanges with several reduce partitions: the bounds (an SPB1 stream, see
     // exec/range_partition.h), once the sampling job gave them; the tasks carry it as a blob.
     bool needs_bounds = false;
@@ -146,6 +152,7 @@ class SqlStageSource final : public scheduler::StageSource {
   std::map<int, Stage> stages_;
   int next_node_ = kSqlNodeBase;
   const MapOutputTracker* outputs_ = nullptr;
+  const RddGraph* rdds_ = nullptr;
 };
 
 // Routes the DAG scheduler's questions to the RDD graph or the SQL stages by node id.

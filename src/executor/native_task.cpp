@@ -150,6 +150,11 @@ TaskOutcome run_native_task(RunningTask& t, const TaskEnv& env, const plan::Nati
         auto batches = cached_block(*blk, t, env);
         if (!batches) return Result<ex::OpPtr>::error("cannot compute the cached partition " + std::to_string(blk->partition));
         r = std::make_unique<BlobReader>(std::move(*batches));
+      } else if (const auto* c = std::get_if<plan::ComputeSource>(&in.source)) {
+        // A Python RDD's partition (Scan ExistingRDD): its lineage run now, ending in SPB1 batches.
+        auto batches = computed_input(*c, t, env);
+        if (!batches) return Result<ex::OpPtr>::error("cannot compute the RDD partition scanned by '" + ref + "'");
+        r = std::make_unique<BlobReader>(std::move(*batches));
       } else {
         const auto* bp = std::get_if<plan::BlobsSource>(&in.source);
         if (!bp) return Result<ex::OpPtr>::error("leaf '" + ref + "' reads a file range but is not a file scan");

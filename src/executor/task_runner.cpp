@@ -100,16 +100,16 @@ TaskOutcome run_task_impl(RunningTask& t, const TaskEnv& env, const plan::Node& 
 // worker, from the plan's `compute` lineage) and stored for later tasks.
 }  // namespace
 
-std::optional<Batches> cached_block(const plan::BlockSource& src, RunningTask& t, const TaskEnv& env) {
-  if (env.blocks)
-    if (auto hit = env.blocks->get(src.rdd, src.partition)) return hit;
+// Runs `compute` as a sub-task of `t` over `blobs` into `sink`: its result blobs, its accumulator
+// updates into t's; nothing (and t.sub_failure) when it failed.
+std::optional<Batches> run_sub_task(const plan::Node& compute, std::vector<std::shared_ptr<std::string>> blobs,
+                                    const plan::Sink& sink, RunningTask& t, const TaskEnv& env) {
   RunningTask sub;
   sub.spec = t.spec;
-  sub.input_blobs = t.input_blobs;
+  sub.input_blobs = std::move(blobs);
   // A cached DataFrame's partition is a SQL stage fragment's result batches (its InMemoryRelation's plan).
-  const auto* native = std::get_if<plan::NativeOp>(&src.compute->op);
-  TaskOutcome o = native ? run_native_task(sub, env, *native, plan::Sink{})
-                         : run_task_impl(sub, env, *src.compute, plan::to_json(*src.compute), plan::Sink{});
+  const auto* native = std::get_if<plan::NativeOp>(&compute.op);
+  TaskOutcome o = native ? run_native_task(sub, env, *native, sink) : run_task_impl(sub, env, compute, plan::to_json(compute), sink);
   for (auto& a : sub.sub_accums) t.sub_accums.push_back(std::move(a));
   if (o.update.state != msg::TaskEndState::kFinished) {
     t.sub_failure = sub.sub_failure ? *sub.sub_failure : o.update;
@@ -121,6 +121,15 @@ std::optional<Batches> cached_block(const plan::BlockSource& src, RunningTask& t
   }
   Batches batches;
   for (auto& b : o.blobs) batches.push_back(std::make_shared<std::string>(std::move(b)));
+  return batches;
+}
+
+std::optional<Batches> cached_block(const plan::BlockSource& src, RunningTask& t, const TaskEnv& env) {
+  if (env.blocks)
+    if (auto hit = env.blocks->get(src.rdd, src.partition)) return hit;
+  auto computed = run_sub_task(*src.compute, t.input_blobs, plan::Sink{}, t, env);
+  if (!computed) return std::nullopt;
+  Batches batches = std::move(*computed);
   if (env.blocks) {
     auto level = StorageLevel::from_json(src.level);
     msg::BlocksUpdated upd = env.blocks->put(src.rdd, src.partition, level, batches);
@@ -134,6 +143,23 @@ std::optional<Batches> cached_block(const plan::BlockSource& src, RunningTask& t
     if (env.on_blocks && (!upd.stored.empty() || !upd.removed.empty())) env.on_blocks(std::move(upd), std::move(replica));
   }
   return batches;
+}
+
+std::optional<Batches> computed_input(const plan::ComputeSource& src, RunningTask& t, const TaskEnv& env) {
+  if (static_cast<size_t>(src.first) + static_cast<size_t>(src.count) > t.input_blobs.size()) {
+    msg::StatusUpdate u;
+    u.state = msg::TaskEndState::kFailed;
+    u.error_kind = msg::TaskErrorKind::kIo;
+    u.error = "plan refers to missing input blobs";
+    t.sub_failure = std::move(u);
+    return std::nullopt;
+  }
+  std::vector<std::shared_ptr<std::string>> blobs(t.input_blobs.begin() + src.first,
+                                                  t.input_blobs.begin() + src.first + src.count);
+  // A Python lineage feeding a SQL stage writes SPB1 batches; a SQL stage's result is batches already.
+  plan::Sink sink;
+  if (!std::holds_alternative<plan::NativeOp>(src.compute->op)) sink.kind = plan::SinkKind::kBatches;
+  return run_sub_task(*src.compute, std::move(blobs), sink, t, env);
 }
 
 namespace {
@@ -156,6 +182,11 @@ Result<std::unique_ptr<InputReader>> open_input(const plan::Source& source, Runn
     return std::unique_ptr<InputReader>(std::make_unique<WholeFileReader>(x->paths));
   if (const auto* x = std::get_if<plan::PickleFileSource>(&source))
     return std::unique_ptr<InputReader>(std::make_unique<FramedFileReader>(x->path));
+  if (const auto* c = std::get_if<plan::ComputeSource>(&source)) {
+    auto batches = computed_input(*c, t, env);
+    if (!batches) return R::error("cannot compute the input partition");
+    return std::unique_ptr<InputReader>(std::make_unique<BlobReader>(std::move(*batches)));
+  }
   const auto& blk = std::get<plan::BlockSource>(source);
   auto batches = cached_block(blk, t, env);
   if (!batches) return R::error("cannot compute cached block");

@@ -62,6 +62,10 @@ TaskOutcome run_task(RunningTask& t, const TaskEnv& env);
 // A persisted partition (an RDD's, or a cached DataFrame's): from the block manager, else computed
 // now with `src.compute` and stored. Nothing when computing failed (t.sub_failure says why).
 std::optional<Batches> cached_block(const plan::BlockSource& src, RunningTask& t, const TaskEnv& env);
+// A ComputeSource's partition: its sub-task run now (a Python lineage writing SPB1 batches, or a
+// SQL stage's result), its result blobs returned, nothing stored. Nothing when it failed
+// (t.sub_failure says why).
+std::optional<Batches> computed_input(const plan::ComputeSource& src, RunningTask& t, const TaskEnv& env);
 
 // The PwTask of task `t` (ids and task-local props; the caller sets plan, sink, new_funcs).
 msg::PwTask pw_task(const RunningTask& t, const TaskEnv& env);

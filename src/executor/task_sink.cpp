@@ -117,6 +117,7 @@ Result<std::unique_ptr<TaskSink>> open_sink(const plan::Sink& s, const RunningTa
     case plan::SinkKind::kPickle: return PartFileSink::open(s, t.spec.task_id);
     case plan::SinkKind::kShuffle:
       return std::unique_ptr<TaskSink>(std::make_unique<ShuffleSink>(s, env, t.spec.partition, t.spec.task_id));
+    case plan::SinkKind::kBatches: return std::unique_ptr<TaskSink>(std::make_unique<ResultSink>(true));
     case plan::SinkKind::kFiles: break;
   }
   return R::error(std::string("a Python task cannot write to a ") + plan::to_string(s.kind) + " sink");

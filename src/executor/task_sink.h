@@ -33,10 +33,12 @@ class TaskSink {
   virtual void report(msg::TaskMetrics&) const {}
 };
 
-// Result batches for the driver, ahead of the accumulator blob the worker may add.
+// Result batches for the driver, ahead of the accumulator blob the worker may add; or, for a
+// ComputeSource's Python sub-task, its SPB1 batches (the worker writes them as they are).
 class ResultSink final : public TaskSink {
  public:
-  const char* worker_format() const override { return "result"; }
+  explicit ResultSink(bool sql_batches = false) : sql_batches_(sql_batches) {}
+  const char* worker_format() const override { return sql_batches_ ? "sqlbatch" : "result"; }
   Status add(std::string batch) override;
   Status commit(TaskOutcome& o) override;
   void abort() override { batches_.clear(); }
@@ -44,6 +46,7 @@ class ResultSink final : public TaskSink {
  private:
   std::vector<std::string> batches_;
   int64_t bytes_ = 0;
+  bool sql_batches_ = false;
 };
 
 // A part file with task-side commit: written under `_temporary/attempt_<task>/`, renamed into

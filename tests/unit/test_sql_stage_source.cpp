@@ -176,7 +176,7 @@ TEST_CASE("native task plan: malformed native nodes are refused") {
   bad["inputs"] = json::array({{{"data", "x"}, {"source", {{"kind", "files"}, {"paths", {"/f"}}}}}});
   auto r = plan::decode(bad);
   REQUIRE_FALSE(r.is_ok());
-  CHECK(r.error_message().find("shuffle blocks, blobs, a file range or a cached block") != std::string::npos);
+  CHECK(r.error_message().find("shuffle blocks, blobs, a file range, a cached block or a sub-task") != std::string::npos);
   // A cached block whose compute task is not a native one: refused too.
   bad = ok;
   bad["inputs"] = json::array({{{"data", "cache:1"},
@@ -253,7 +253,7 @@ executor::TaskOutcome run_native(const driver::SqlTaskBody& body, const plan::Si
   executor::RunningTask t;
   t.spec.task_id = 1;
   t.spec.partition = std::get<plan::NativeOp>(body.plan->op).partition;
-  t.input_blobs = body.blobs;
+  for (const auto& b : body.blobs) t.input_blobs.push_back(std::make_shared<std::string>(*b));
   executor::TaskEnv env{nullptr, nullptr, {}, dir, {}, nullptr, nullptr, {}};
   return executor::run_native_task(t, env, std::get<plan::NativeOp>(body.plan->op), sink);
 }

@@ -132,3 +132,48 @@ TEST_CASE("run_task: plans that cannot start fail as io errors before taking a P
   CHECK(o.update.error.find("does not exist on this executor's host") != std::string::npos);
   CHECK(o.blobs.empty());
 }
+
+TEST_CASE("task plan: compute sources (the RDD <-> SQL bridge) round trip and are checked") {
+  // df.rdd: a Python input computed by a SQL result task over blobs [1, 3) of the task.
+  plan::NativeOp native;
+  native.fragment = json{{"op", "Project"}};
+  native.inputs.push_back({"local:0", plan::BlobsSource{0, 1}});
+  auto py = plan::make(plan::ApplyOp{
+      5, 0, plan::make(plan::InputOp{0, plan::Format::kSqlBatch, plan::ComputeSource{plan::make(native), 1, 2}})});
+  json j = plan::to_json(*py);
+  CHECK(j["child"]["format"] == "sqlbatch");
+  CHECK(j["child"]["source"]["kind"] == "compute");
+  CHECK(j["child"]["source"]["compute"]["op"] == "native");
+  auto back = plan::decode(j);
+  REQUIRE(back.is_ok());
+  CHECK(plan::to_json(*back.value()) == j);
+  std::vector<int64_t> funcs;  // the sub-task's own functions are not the task's
+  plan::collect_funcs(*back.value(), funcs);
+  CHECK(funcs == std::vector<int64_t>{5});
+
+  // createDataFrame(rdd): a native input computed by a Python lineage (its own input numbering).
+  plan::NativeOp scan;
+  scan.fragment = json{{"op", "LocalTableScan"}};
+  auto lineage = plan::make(plan::ApplyOp{9, 0, plan::make(plan::InputOp{0, plan::Format::kPickled, plan::BlobsSource{0, 1}})});
+  scan.inputs.push_back({"rdd:9", plan::ComputeSource{lineage, 0, 1}});
+  json sj = plan::to_json(*plan::make(scan));
+  auto sback = plan::decode(sj);
+  REQUIRE(sback.is_ok());
+  CHECK(plan::to_json(*sback.value()) == sj);
+
+  auto refused = [](const json& bad, const char* why) {
+    auto r = plan::decode(bad);
+    REQUIRE_FALSE(r.is_ok());
+    CHECK_MESSAGE(r.error_message().find(why) != std::string::npos, r.error_message());
+  };
+  json neg = j;
+  neg["child"]["source"]["count"] = -1;
+  refused(neg, "negative");
+  json nested = sj;  // a native stage computing its input with another native task is a stage, not an input
+  nested["inputs"][0]["source"]["compute"] = plan::to_json(*plan::make(native));
+  refused(nested, "computed by another native task");
+  json missing = j;
+  missing["child"]["source"].erase("compute");
+  refused(missing, "malformed task plan");
+  CHECK(plan::decode_sink(json{{"kind", "batches"}}).is_ok());
+}

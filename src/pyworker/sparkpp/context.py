@@ -576,10 +576,14 @@ class SparkContext:
             out.append(part)
             pos += c
         if pos < len(blobs):
-            with self._accum_lock:
-                for b in blobs[pos:]:
-                    _acc._merge_updates(loads(b))
+            self._merge_accumulators(blobs[pos:])
         return out
+
+    def _merge_accumulators(self, blobs):
+        """A finished job's accumulator updates (one pickled blob per successful Python pass)."""
+        with self._accum_lock:
+            for b in blobs:
+                _acc._merge_updates(pickle.loads(b))
 
 
 def _check_tag(tag):

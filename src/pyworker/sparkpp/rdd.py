@@ -32,7 +32,8 @@ T_co = TypeVar("T_co", covariant=True)
 # stands for in PySpark (its id is the last one's). textFile: HadoopRDD + MapPartitionsRDD;
 # a shuffle: PairwiseRDD + ShuffledRDD + the values' MapPartitionsRDD (after the keyed
 # PythonRDD, its parent). PipelinedRDDs get theirs lazily, as PySpark's (see RDD._id).
-_FILE_SOURCES = ("text_file", "whole_text_files", "pickle_file")  # the driver counts partitions
+# The driver counts their partitions (`sql`: df.rdd's result partitions of a query).
+_FILE_SOURCES = ("text_file", "whole_text_files", "pickle_file", "sql")
 _IDS_TAKEN = {"text_file": 2, "whole_text_files": 2, "pickle_file": 2, "shuffled": 3}
 
 _SHUFFLE_TODO = ("%s needs a shuffle, which sparkpp does not support yet (issue #4); "

@@ -208,6 +208,8 @@ class Worker:
             prog = UdfProgram(plan["program"], self._funcs_of(plan["program"]))
             return prog.run(self._input(plan["input"], seq))
         if op == "input":
+            if plan.get("format") == "sqlbatch":  # df.rdd: each SPB1 stream is one element
+                return self._input(plan["input"], seq)
             # batches flattened in C: a generator resuming per record costs ~20 ns each
             return chain.from_iterable(self._input(plan["input"], seq))
         if op == "concat":

@@ -133,6 +133,20 @@ def _encode_cols(schema, num_rows, columns):
     return bytes(out)
 
 
+def rdd_to_batches(schema, internal_rows):
+    """The last step of a Python RDD a DataFrame scans (createDataFrame(rdd), `rdd:<id>` leaves):
+    its partition's rows of internal values as (SPB1 batch, rows) pairs, the `sqlbatch` output
+    the executor hands to the SQL stage computing over them."""
+    rows = []
+    for r in internal_rows:
+        rows.append(r)
+        if len(rows) == ROWS_PER_BATCH:
+            yield _encode_one(schema, rows), len(rows)
+            rows = []
+    if rows:
+        yield _encode_one(schema, rows), len(rows)
+
+
 def encode_batches(schema, internal_rows):
     """A stream of batches (each ≤ ROWS_PER_BATCH rows) holding rows of internal values."""
     rows = list(internal_rows)

@@ -12,6 +12,7 @@ Plans over Python RDDs (`extension` relations: createDataFrame(rdd), rdd.toDF) a
 with wholetext/lineSep still take the interim path through the RDD runtime until the native
 engine reads them; other operators over those leaves raise [NOT_IMPLEMENTED]."""
 import base64
+import functools
 import json
 
 from sparkpp.errors import PySparkNotImplementedError, PythonException, SparkJobError
@@ -63,17 +64,22 @@ def _rows(schema, n, cols):
     return out
 
 
+def _batches_to_rows(schema, blobs):
+    """A `sql` RDD's partition (its SPB1 batch streams) as Rows: df.rdd's elements."""
+    for blob in blobs:
+        for _, n, cols in decode_stream_columns(blob):
+            yield from _rows(schema, n, cols)
+
+
 def _kind(rel):
     return next(k for k in rel if k != "common")
 
 
 def _interim_leaf(rel):
-    """A relation the native engine cannot scan yet: Python RDDs, and read.text with
-    wholetext or a lineSep other than newline (the RDD runtime still reads those)."""
+    """A relation the native engine cannot scan yet: read.text with wholetext or a lineSep
+    other than newline (the RDD runtime still reads those)."""
     if "common" not in rel:
         return False
-    if "extension" in rel:
-        return True
     src = rel.get("read", {}).get("dataSource")
     if src is None or src.get("format") != "text":
         return False
@@ -104,9 +110,10 @@ class Client:
         self._schemas = {}  # planId -> analyzed schema
         self._local = {}    # hash -> (schema, batch stream) of uploaded local relations
 
-    def register_rdd(self, rel, schema, internal_rdd):
-        """The RDD (of internal-value tuples) behind a PythonRdd extension relation."""
-        self.python_rdds[P.plan_id_of(rel)] = internal_rdd
+    def register_rdd(self, rel, schema, internal_rdd, batches_rdd):
+        """The RDDs behind a PythonRdd extension relation: its rows (internal-value tuples) and
+        the SPB1 batches the engine scans (kept here so the driver keeps its lineage)."""
+        self.python_rdds[P.plan_id_of(rel)] = batches_rdd
         self._rdds[P.plan_id_of(rel)] = (internal_rdd.map(schema.fromInternal), schema)
 
     # ------------------------------------------------------------------ native path
@@ -143,7 +150,10 @@ class Client:
         # "collect at app.py:12": the job's name and the SQL tab's description, as Spark's call site.
         _, body, blobs = self._request("PySqlExecute", {"plan": P.root(rel), "plan_format": 1,
                                                         "description": _callsite(description)})
-        return T._parse_datatype_json_string(json.dumps(body["schema"])), blobs
+        n = body.get("num_batches", len(blobs))
+        if n < len(blobs):  # accumulator updates of its Python passes follow the batches
+            self._session.sparkContext._merge_accumulators(blobs[n:])
+        return T._parse_datatype_json_string(json.dumps(body["schema"])), blobs[:n]
 
     def to_pandas(self, rel):
         """toPandas(): result batches straight into pandas columns (no Row per record)."""
@@ -218,10 +228,20 @@ class Client:
                 [[pretty_cell(v, f.dataType, zone=zone) for v, f in zip(r, schema.fields)] for r in rows])
 
     def to_local_iterator(self, rel, prefetch):
-        return self._legacy(rel)[0].toLocalIterator(prefetch)
+        return self.rdd(rel).toLocalIterator(prefetch)
 
     def rdd(self, rel):
-        return self._legacy(rel)[0]
+        """df.rdd: a `sql` RDD over the plan's result partitions (the driver registers the query;
+        each task runs its result stage's task in-process) whose SPB1 batches become Rows in the
+        Python worker. The partitions are the plan's, as Spark's QueryExecution.toRdd."""
+        if not self.on_engine(rel):
+            return self._legacy(rel)[0]
+        from sparkpp.rdd import RDD
+        schema = self.analyze(rel)
+        sc = self._session.sparkContext
+        conf = {k: str(v) for k, v in self._session._conf._conf.items() if k.startswith("spark.sql.")}
+        batches = RDD(sc, "sql", (), None, {"plan": rel, "conf": conf})
+        return batches.mapPartitions(functools.partial(_batches_to_rows, schema))
 
     # Cached DataFrames live in the driver's CacheManager; executors keep the columnar blocks.
     def persist(self, rel, level):

@@ -557,6 +557,15 @@ class DataFrame:
     def rdd(self):
         return self._client.rdd(self._plan)
 
+    def toJSON(self, use_unicode=True):
+        """An RDD of each row as a JSON string (Dataset.toJSON: to_json of the whole row, with
+        the session's time zone and Spark's JSON options)."""
+        from sparkpp.sql import functions as F
+        rdd = self.select(F.to_json(F.struct("*")).alias("value")).rdd
+        if use_unicode:
+            return rdd.map(lambda r: r[0])
+        return rdd.map(lambda r: r[0].encode("utf-8"))
+
     def show(self, n=20, truncate=True, vertical=False):
         # As PySpark: print() of showString, which already ends in a newline (a blank line
         # follows the table).

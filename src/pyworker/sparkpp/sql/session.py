@@ -1,5 +1,6 @@
 """pyspark.sql.SparkSession: builder, conf, read, createDataFrame (Spark's type inference),
 range, table, sql, stop. DataFrames it makes are plans (see _proto.py)."""
+import functools
 import threading
 from collections.abc import Sized
 
@@ -8,7 +9,7 @@ from sparkpp.context import SparkContext
 from sparkpp.errors import PySparkNotImplementedError, PySparkTypeError, PySparkValueError
 from sparkpp.sql import _proto as P
 from sparkpp.sql import types as T
-from sparkpp.sql._batch import encode_batches
+from sparkpp.sql._batch import encode_batches, rdd_to_batches
 from sparkpp.sql._client import Client
 from sparkpp.sql._infer import (_has_nulltype, _infer_schema, _make_type_verifier, _merge_type,
                                 infer_schema_from_list)
@@ -390,9 +391,13 @@ class SparkSession:
             if verify is not None:
                 verify(obj)
             return struct.toInternal(obj)
-        internal = rdd.map(to_internal)  # the RDD the plan names: tuples of internal values
-        rel = P.python_rdd(internal.id(), struct)
-        self._client.register_rdd(rel, struct, internal)
+        internal = rdd.map(to_internal)  # tuples of internal values
+        # The RDD the plan scans ends in SPB1 batches: executors compute its partitions inside
+        # the SQL stage that reads them (Scan ExistingRDD); the driver must know it first.
+        batches = internal.mapPartitions(functools.partial(rdd_to_batches, struct))
+        batches._ensure_defined()
+        rel = P.python_rdd(batches._id, struct)
+        self._client.register_rdd(rel, struct, internal, batches)
         return self._df(rel)
 
     def _infer_rdd_schema(self, rdd, samplingRatio, names):
