@@ -132,6 +132,9 @@ class Driver {
     std::shared_ptr<Job> then;
     int range_points = 100;  // spark.sql.execution.rangeExchange.sampleSizePerPartition
     int64_t sql_exec = -1;   // the SQL execution (SQL tab) a query's jobs belong to
+    // df.rdd of a query with range exchanges: not a job but what runs once its sampling jobs
+    // set every bound (the sql RDD's definition and PyDefined).
+    std::function<void()> on_sampled;
   };
 
   // Python link

@@ -364,11 +364,12 @@ void Driver::finish_job(Job& job) {
     jobs_.erase(id);
     if (!again) {
       sql_source_.remove(next.rdd);
-      ui_->post(sc::SqlExecutionEndEvent{next.sql_exec, again.error_message(), clock_.wall_ms()});
+      if (next.sql_exec >= 0) ui_->post(sc::SqlExecutionEndEvent{next.sql_exec, again.error_message(), clock_.wall_ms()});
       if (next.file_sink()) remove_temporary(next.out_dir);
       if (it != py_conns_.end()) py_error(*it->second, next.req, "job_failed", again.error_message());
       return;
     }
+    if (next.on_sampled && sql_source_.next_range_to_sample(next.rdd) < 0) return next.on_sampled();  // df.rdd's bounds are set
     next.id = next_job_++;
     return submit_job(std::move(next), json{{"nodes", json::array()}});
   }
@@ -415,7 +416,7 @@ void Driver::fail_job(Job& job, const std::string& reason) {
   if (job.file_sink()) remove_temporary(job.out_dir);
   if (job.then && job.then->file_sink()) remove_temporary(job.then->out_dir);  // a write's sampling job
   if (job.sql) sql_source_.remove(job.then ? job.then->rdd : job.rdd);  // a sampling job: its query
-  if (job.sql) ui_->post(sc::SqlExecutionEndEvent{job.sql_exec, reason, clock_.wall_ms()});
+  if (job.sql && job.sql_exec >= 0) ui_->post(sc::SqlExecutionEndEvent{job.sql_exec, reason, clock_.wall_ms()});
   auto it = py_conns_.find(job.py_conn);
   if (it != py_conns_.end()) py_error(*it->second, job.req, "job_failed", reason);
   jobs_.erase(job.id);

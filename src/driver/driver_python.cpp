@@ -197,24 +197,40 @@ void Driver::define_rdd(Connection& c, const msg::PyDefineRdd& m, std::vector<st
       if (err.is_object()) return sql_error(c, m.req, err);
       return py_error(c, m.req, "bad_request", node.error_message());
     }
-    if (sql_source_.next_range_to_sample(node.value()) >= 0) {
-      sql_source_.remove(node.value());
-      return py_error(c, m.req, "bad_request",
-                      "df.rdd of a globally sorted DataFrame is not supported yet (its range bounds need a sampling job); "
-                      "sort the RDD instead (rdd.sortBy)");
-    }
     msg::PyDefineRdd def = m;
     def.args = json{{"sql_node", node.value()}};
-    auto r = graph_.define(def, {});
-    if (!r) {
-      sql_source_.remove(node.value());
-      return py_error(c, m.req, "bad_request", r.error_message());
-    }
-    msg::PyDefined d;
-    d.req = m.req;
-    d.id = m.id;
-    d.num_partitions = r.value();
-    return c.send(d);
+    auto define = [this, def, conn = c.id()] {
+      auto it = py_conns_.find(conn);
+      auto r = graph_.define(def, {});
+      if (!r) {
+        sql_source_.remove(def.args.value("sql_node", -1));
+        if (it != py_conns_.end()) py_error(*it->second, def.req, "bad_request", r.error_message());
+        return;
+      }
+      msg::PyDefined d;
+      d.req = def.req;
+      d.id = def.id;
+      d.num_partitions = r.value();
+      if (it != py_conns_.end()) it->second->send(d);
+    };
+    if (sql_source_.next_range_to_sample(node.value()) < 0) return define();
+    // A global sort: its range bounds first, as Spark's RangePartitioner samples when the RDD is
+    // built (sampling jobs, then the definition; a failed sampling job answers the request).
+    Job q;
+    q.id = next_job_++;
+    q.rdd = node.value();
+    q.sql = true;
+    q.req = m.req;
+    q.py_conn = c.id();
+    q.description = "rdd";
+    q.start_ms = clock_.now_ms();
+    q.all_partitions = true;
+    const char* points_key = "spark.sql.execution.rangeExchange.sampleSizePerPartition";
+    auto points = session.find(points_key);
+    const std::string pts = points != session.end() ? points->second : conf_.get(points_key, "");
+    q.range_points = std::clamp(std::atoi(pts.empty() ? "100" : pts.c_str()), 1, 1000000);
+    q.on_sampled = std::move(define);
+    return submit_job(range_sampling_first(std::move(q)), json{{"nodes", json::array()}});
   }
   auto r = graph_.define(m, std::move(blobs));
   if (!r) return py_error(c, m.req, "bad_request", r.error_message());

@@ -70,7 +70,10 @@ check("to_json", lambda: native.limit(2).toJSON().collect())
 check("round_trip", lambda: spark.createDataFrame(native.rdd).filter("m = 1").count())
 plus = F.udf(lambda x: x + 100, "long")
 check("rdd_udf", lambda: sorted(native.select(plus("id").alias("p")).rdd.map(lambda r: r.p).collect())[:3])
-check("sorted_rdd", lambda: first_error(lambda: native.orderBy("id").rdd.count()))
+# A globally sorted plan: its range bounds are sampled when the RDD is defined.
+desc = native.orderBy(F.col("id").desc())
+check("sorted_rdd", lambda: [desc.rdd.map(lambda r: r.id).collect(), desc.rdd.getNumPartitions()])
+check("sorted_iterator", lambda: [r.id for r in native.orderBy("m", "id").toLocalIterator()])
 emit()
 '''
 
@@ -98,4 +101,5 @@ def test_dataframes_over_rdds_and_back(tmp_path):
     assert res.result("to_json") == ['{"id":0,"m":0}', '{"id":1,"m":1}']
     assert res.result("round_trip") == 7
     assert res.result("rdd_udf") == [100, 101, 102]
-    assert "globally sorted" in res.result("sorted_rdd")
+    assert res.result("sorted_rdd")[0] == list(range(19, -1, -1))
+    assert res.result("sorted_iterator") == sorted(range(20), key=lambda i: (i % 3, i))

@@ -481,9 +481,14 @@ def test_create_dataframe_from_rdd_and_pandas(spark, sc):
         spark.createDataFrame(mixed)  # the first 100 rows decide
     assert spark.createDataFrame(mixed, samplingRatio=1.0).dtypes == [("_1", "bigint")]
     dated = spark.createDataFrame(sc.parallelize([(datetime.date(1970, 1, 3),)]), ["d"])
+    # The RDD the plan names (by its lineage id) ends in SPB1 batches of internal values.
+    from sparkpp.sql._batch import decode_batches
     named = spark._client.python_rdds[P.plan_id_of(dated._plan)]
-    assert named.id() == int(dated._plan["extension"]["rddId"])
-    assert named.collect() == [(2,)]  # internal values: days since the epoch
+    assert named._id == int(dated._plan["extension"]["rddId"])
+    batches = named.collect()
+    assert [n for _, n in batches] == [1]
+    rows = [tuple(r) for blob, _ in batches for _, b in decode_batches(blob) for r in b]
+    assert rows == [(2,)]  # internal values: days since the epoch
     assert dated.collect() == [Row(d=datetime.date(1970, 1, 3))]
     assert sorted(df.collect()) == [Row(n=1, s="a"), Row(n=2, s="b")]
     pd = pytest.importorskip("pandas")
