@@ -328,6 +328,7 @@ void Driver::forget_rdds(const std::vector<int>& rdds) {
         if (e.conn && e.funcs_sent.count(id)) e.conn->send(r);
     }
     for (auto& [eid, e] : execs_) e.funcs_sent.erase(id);  // a python node's function id is its id
+    if (n->kind == "sql") sql_source_.remove(n->args.value("sql_node", -1));  // df.rdd's query stages
     if (!graph_.forget(id) || !dag_) continue;
     dag_->forget_shuffle(id);  // a shuffle: its map outputs, and its files on every executor
     msg::RemoveShuffle r;
