@@ -3,8 +3,10 @@
 one sitting, and checks every answer (TPC-H against DuckDB's to the cent, word count: the same
 distinct/total everywhere).
     SPARKPP_BIN=$PWD/build/sparkpp /usr/bin/python3 bench/tpch/run.py --data /tmp/tpch/sf01 \\
-        [--text /tmp/sparkpp-bench-data/text.txt] [--runs 3] [--queries q1,q3,q5,q6,q10] \\
+        [--text /tmp/sparkpp-bench-data/text.txt] [--runs 3] [--queries q1,q3,q5,q6,q10 | all] \\
         [--engines sparkpp,sparkpp-sql,duckdb,pandas,dask]
+`--queries all --engines sparkpp-sql,duckdb` times the 22 TPC-H queries of sql/ through spark.sql
+against DuckDB (ratios over sparkpp-sql, and their geometric mean).
 Each engine runs each query in a fresh process `--runs` times (every run re-reading the CSVs;
 the first run includes the engine's warm-up) and the figure is the median. Queries go one after
 another, each through all engines before the next, so the engines share the same minutes of
@@ -60,16 +62,16 @@ def main():
     engines = a.engines.split(",")
     print("# " + uptime(), flush=True)
     results, bad = {}, 0
-    for q in a.queries.split(","):
+    for q in check.queries_arg(a.queries):
         results[q] = {}
-        for e in engines:
+        for e in [e for e in engines if check.runs_query(e, q)]:
             t0 = time.time()
             r = check.run(e, a.data, [q], a.runs)[q]
             results[q][e] = {"times": r["times"], "median": statistics.median(r["times"]), "rows": r["rows"]}
             print(f"{q:5} {e:12} median {results[q][e]['median']:7.2f} s  runs {fmt(r['times'])}  "
                   f"({time.time() - t0:.0f} s with start-up)", flush=True)
         if "duckdb" in engines:
-            for e in engines:
+            for e in results[q]:
                 problems = check.compare(results[q]["duckdb"]["rows"], results[q][e]["rows"])
                 results[q][e]["ok"] = not problems
                 if problems:
@@ -92,15 +94,23 @@ def main():
             print(f"wordcount: engines disagree: {answers}", flush=True)
     print("# " + uptime(), flush=True)
     # the table for docs/benchmarks.md: medians, then each peer's time over sparkpp's
-    peers = [e for e in engines if e != "sparkpp"]
+    # (over sparkpp-sql's when the DataFrame form is not run); the SQL-only table ends with the
+    # geometric mean of sparkpp-sql / DuckDB
+    base = "sparkpp" if "sparkpp" in engines else engines[0]
+    peers = [e for e in engines if e != base]
     print("\n| query | " + " | ".join(f"{e} (s)" for e in engines) + " | "
-          + " | ".join(f"{e} / sparkpp" for e in peers) + " |")
+          + " | ".join(f"{e} / {base}" for e in peers) + " |")
     print("|---" * (1 + len(engines) + len(peers)) + "|")
     for q, per in results.items():
         cells = [f"{per[e]['median']:.2f}" if e in per else "–" for e in engines]
-        ratios = [f"{per[e]['median'] / per['sparkpp']['median']:.2f}" if e in per and "sparkpp" in per else "–"
+        ratios = [f"{per[e]['median'] / per[base]['median']:.2f}" if e in per and base in per else "–"
                   for e in peers]
         print(f"| {q} | " + " | ".join(cells) + " | " + " | ".join(ratios) + " |")
+    both = [per for per in results.values() if "duckdb" in per and "sparkpp-sql" in per]
+    if both:
+        r = [per["sparkpp-sql"]["median"] / per["duckdb"]["median"] for per in both]
+        print(f"\nsparkpp-sql / DuckDB over {len(r)} queries: geometric mean "
+              f"{statistics.geometric_mean(r):.2f}, max {max(r):.2f}")
     if a.json:
         with open(a.json, "w") as f:
             json.dump(results, f)

@@ -214,3 +214,48 @@ TEST_CASE("sql optimizer: columns dropped above a repartition or sample are neve
         "Sample 0.0, 0.5, false, 7\n"
         "+- Relation [b#1] csv\n");
 }
+
+TEST_CASE("sql optimizer: common factors out of OR and AND (Spark's BooleanSimplification)") {
+  auto gt = [](const char* c, int v) { return fn(">", {col(c), lit_i(v)}); };
+  // (a > 1 AND b > 2) OR (a > 1 AND b > 3)  =>  a > 1 AND (b > 2 OR b > 3)
+  auto p = analyzed(where(local("a INT, b INT"), fn("or", {fn("and", {gt("a", 1), gt("b", 2)}), fn("and", {gt("a", 1), gt("b", 3)})})));
+  CHECK(opt::boolean_simplification(p)->tree_string() ==
+        "Filter ((a#0 > 1) AND ((b#1 > 2) OR (b#1 > 3)))\n"
+        "+- LogicalRDD [a#0, b#1], false\n");
+  // (a > 1 OR b > 2) AND (a > 1 OR b > 3)  =>  a > 1 OR (b > 2 AND b > 3)
+  auto q = analyzed(where(local("a INT, b INT"), fn("and", {fn("or", {gt("a", 1), gt("b", 2)}), fn("or", {gt("a", 1), gt("b", 3)})})));
+  CHECK(opt::boolean_simplification(q)->tree_string() ==
+        "Filter ((a#0 > 1) OR ((b#1 > 2) AND (b#1 > 3)))\n"
+        "+- LogicalRDD [a#0, b#1], false\n");
+  // a side with nothing but common factors absorbs the other: (a > 1) OR (a > 1 AND b > 2) => a > 1
+  auto r = analyzed(where(local("a INT, b INT"), fn("or", {gt("a", 1), fn("and", {gt("a", 1), gt("b", 2)})})));
+  CHECK(opt::boolean_simplification(r)->tree_string() == "Filter (a#0 > 1)\n+- LogicalRDD [a#0, b#1], false\n");
+  // nothing in common: unchanged (same plan back)
+  auto s = analyzed(where(local("a INT, b INT"), fn("or", {fn("and", {gt("a", 1), gt("b", 2)}), gt("b", 3)})));
+  CHECK(opt::boolean_simplification(s) == s);
+}
+
+TEST_CASE("sql optimizer: inner joins reordered so each has a condition (Spark's ReorderJoin)") {
+  auto cross = [](json l, json r) { return json{{"join", {{"left", l}, {"right", r}, {"joinType", "JOIN_TYPE_INNER"}}}}; };
+  auto eq = [](const char* a, const char* b) { return fn("==", {col(a), col(b)}); };
+  // FROM a, b, c WHERE k = k3 AND k2 = z: a joins c first, then b; the columns keep their order
+  auto p = analyzed(where(cross(cross(local("k INT, x INT", 1), local("k2 INT, y INT", 2)), local("k3 INT, z INT", 3)),
+                          fn("and", {eq("k", "k3"), eq("k2", "z")})));
+  auto o = opt::reorder_join(p);
+  CHECK(o->tree_string() ==
+        "Project [k#0, x#1, k2#2, y#3, k3#4, z#5]\n"
+        "+- Join Inner, (k2#2 = z#5)\n"
+        "   :- Join Inner, (k#0 = k3#4)\n"
+        "   :  :- LogicalRDD [k#0, x#1], false\n"
+        "   :  +- LogicalRDD [k3#4, z#5], false\n"
+        "   +- LogicalRDD [k2#2, y#3], false\n");
+  CHECK(opt::reorder_join(o) == o);  // in order now: nothing to do
+  // already ordered (each relation meets a condition): unchanged
+  auto q = analyzed(where(cross(cross(local("k INT, x INT", 1), local("k2 INT, y INT", 2)), local("k3 INT, z INT", 3)),
+                          fn("and", {eq("k", "k2"), eq("y", "z")})));
+  CHECK(opt::reorder_join(q) == q);
+  // the whole optimizer: no cartesian product left
+  auto full = opt::optimize(p)->tree_string();
+  CHECK(full.find("Join Inner, (k#0 = k3#4)") != std::string::npos);
+  CHECK(full.find("Join Inner, (k2#2 = z#5)") != std::string::npos);
+}

@@ -21,6 +21,9 @@ PlanPtr column_pruning(const PlanPtr& p);          // only needed columns flow u
 PlanPtr limit_push_down(const PlanPtr& p);         // Limit(Limit), through Union and outer joins
 PlanPtr remove_noop_operators(const PlanPtr& p);   // a Project that outputs its child's output as is
 PlanPtr eliminate_subquery_aliases(const PlanPtr& p);  // Spark's EliminateSubqueryAliases
+// Spark's ReorderJoin (reorder.cpp): inner joins under their filters rebuilt left-deep so that
+// each join has a condition where one exists (FROM a, b, c without a cartesian product).
+PlanPtr reorder_join(const PlanPtr& p);
 // Spark's InferFiltersFromConstraints (constraints.cpp): isnotnull and equality-implied filters
 // added to Filters and to both sides of joins, run once between the two operator batches.
 PlanPtr infer_filters_from_constraints(const PlanPtr& p);

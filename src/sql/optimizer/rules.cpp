@@ -69,6 +69,41 @@ PlanPtr constant_folding(const PlanPtr& p) {
   });
 }
 
+static ExprList split_disjuncts(const ExprPtr& e) {
+  if (e->kind == ExprKind::Call && e->name == "or") {
+    ExprList l = split_disjuncts(e->children[0]), r = split_disjuncts(e->children[1]);
+    l.insert(l.end(), r.begin(), r.end());
+    return l;
+  }
+  return {e};
+}
+
+static ExprPtr make_chain(const char* op, const ExprList& cs) {
+  ExprPtr out;
+  for (const auto& c : cs)
+    out = out ? call(op, {out, c}, DataType::boolean(), out->nullable || c->nullable) : c;
+  return out;
+}
+
+// Spark's BooleanSimplification common factor extraction: `op` is the outer connective ("or"
+// for (a && b) || (a && c) => a && (b || c), "and" for (a || b) && (a || c) => a || (b && c)).
+// The factors keep the left side's order; a side left with nothing absorbs the other.
+static ExprPtr extract_common_factors(const char* op, const ExprPtr& l, const ExprPtr& r) {
+  const bool outer_or = std::string(op) == "or";
+  const char* inner = outer_or ? "and" : "or";
+  ExprList ls = outer_or ? split_conjuncts(l) : split_disjuncts(l), rs = outer_or ? split_conjuncts(r) : split_disjuncts(r);
+  auto in = [](const ExprList& xs, const ExprPtr& x) {
+    return std::any_of(xs.begin(), xs.end(), [&](const ExprPtr& y) { return expr_equal(*x, *y); });
+  };
+  ExprList common, ldiff, rdiff;
+  for (const auto& x : ls) (in(rs, x) && x->deterministic() ? common : ldiff).push_back(x);
+  if (common.empty()) return nullptr;
+  for (const auto& x : rs) if (!in(common, x)) rdiff.push_back(x);
+  if (ldiff.empty() || rdiff.empty()) return make_chain(inner, common);
+  common.push_back(make_chain(op, {make_chain(inner, ldiff), make_chain(inner, rdiff)}));
+  return make_chain(inner, common);
+}
+
 PlanPtr boolean_simplification(const PlanPtr& p) {
   return plan_transform_exprs(p, [](const ExprPtr& e) -> ExprPtr {
     if (e->kind != ExprKind::Call) return nullptr;
@@ -78,6 +113,7 @@ PlanPtr boolean_simplification(const PlanPtr& p) {
       if (is_lit(r, true)) return l;
       if (is_lit(l, false) || is_lit(r, false)) return lit_bool(false);
       if (l->deterministic() && expr_equal(*l, *r)) return l;
+      if (auto x = extract_common_factors("and", l, r)) return x;
     }
     if (e->name == "or") {
       const auto &l = e->children[0], &r = e->children[1];
@@ -85,6 +121,7 @@ PlanPtr boolean_simplification(const PlanPtr& p) {
       if (is_lit(r, false)) return l;
       if (is_lit(l, true) || is_lit(r, true)) return lit_bool(true);
       if (l->deterministic() && expr_equal(*l, *r)) return l;
+      if (auto x = extract_common_factors("or", l, r)) return x;
     }
     if (e->name == "not") {
       const auto& c = e->children[0];
@@ -453,7 +490,7 @@ PlanPtr eliminate_subquery_aliases(const PlanPtr& p) {
 
 PlanPtr optimize(const PlanPtr& plan) {
   static const std::vector<PlanPtr (*)(const PlanPtr&)> batch = {
-      push_down_predicates, combine_filters, collapse_project, column_pruning, limit_push_down,
+      reorder_join, push_down_predicates, combine_filters, collapse_project, column_pruning, limit_push_down,
       constant_folding, boolean_simplification, prune_filters, remove_noop_operators};
   // Spark's "Finish Analysis" batch first: a view's or a subquery's alias only names columns
   // for the analyzer, and left in place it stops filters and column pruning at the view.
