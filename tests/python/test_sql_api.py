@@ -319,7 +319,7 @@ def test_set_operation_plans(spark):
 
 def test_na_and_stat_plans(spark):
     df = spark.range(1)
-    assert plan(df.na.fill(0))["fillNa"]["values"] == [{"integer": 0}]
+    assert plan(df.na.fill(0))["fillNa"]["values"] == [{"double": 0.0}]  # PySpark fills ints as doubles
     assert plan(df.fillna({"a": "x", "b": 1.5}))["fillNa"] == {
         "input": plan(df), "cols": ["a", "b"], "values": [{"string": "x"}, {"double": 1.5}]}
     assert plan(df.fillna("x", "a"))["fillNa"]["cols"] == ["a"]

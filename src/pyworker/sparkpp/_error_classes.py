@@ -47,6 +47,10 @@ ERROR_CLASSES = {
                                           "user-defined function, but got <return_type>.",
     "LENGTH_SHOULD_BE_THE_SAME": "<arg1> and <arg2> should be of the same length, got "
     "<arg1_length> and <arg2_length>.",
+    "MIXED_TYPE_REPLACEMENT": "Mixed type replacements are not supported.",
+    "ARGUMENT_REQUIRED": "Argument `<arg_name>` is required when <condition>.",
+    "NOT_BOOL_OR_FLOAT_OR_INT_OR_LIST_OR_NONE_OR_STR_OR_TUPLE": "Argument `<arg_name>` should be a "
+    "bool, float, int, list, None, str or tuple, got <arg_type>.",
     "NOT_BOOL_OR_DICT_OR_FLOAT_OR_INT_OR_STR": "Argument `<arg_name>` should be a bool, dict, "
     "float, int or str, got <arg_type>.",
     "NOT_BOOL_OR_LIST": "Argument `<arg_name>` should be a bool or list, got <arg_type>.",

@@ -10,11 +10,14 @@
 #include "sql/analysis/functions.h"
 #include "sql/analysis/generators.h"
 #include "sql/analysis/grouping.h"
+#include "sql/analysis/na_functions.h"
 #include "sql/analysis/python_checks.h"
+#include "sql/analysis/replace_operators.h"
 #include "sql/analysis/subqueries.h"
 #include "sql/analysis/summary.h"
 #include "sql/analysis/windows.h"
 #include "sql/coercion.h"
+#include "sql/kernels/string_fns.h"
 #include "sql/optimizer/subquery.h"
 
 namespace spp::sql {
@@ -114,6 +117,18 @@ ExprPtr resolve_attribute(Ctx& c, const Expr& u, const LogicalPlan& node, const 
 
 ExprList expand_star(Ctx& c, const Expr& star, const ExprList& input) {
   ExprList out;
+  if (!star.name.empty()) {  // colRegex: the (qualified) columns whose whole name matches (Java regex)
+    auto re = kern::Regex::compile("\\A(?:" + std::string(c.opts.case_sensitive ? "" : "(?i)") + star.name + ")\\z");
+    if (!re) {
+      c.fail(generic_error("INVALID_REGEX", "", "The regular expression " + star.name + " is invalid: " + re.error_message()));
+      return out;
+    }
+    for (const auto& a : input)
+      if ((star.name_parts.empty() || (!a->qualifier.empty() && name_eq(c, a->qualifier.back(), star.name_parts.back()))) &&
+          (*re)->find(a->name))
+        out.push_back(a);
+    return out;
+  }
   for (const auto& a : input) {
     if (star.name_parts.empty()) { out.push_back(a); continue; }
     if (!a->qualifier.empty() && name_eq(c, a->qualifier.back(), star.name_parts.back())) out.push_back(a);
@@ -388,7 +403,7 @@ PlanPtr rule_resolve_expressions(Ctx& c, const PlanPtr& plan) {
         }
         break;
       case PlanKind::Filter: case PlanKind::Sort: case PlanKind::Join: case PlanKind::RepartitionByExpression:
-      case PlanKind::Drop: case PlanKind::WithColumns: case PlanKind::Hint:
+      case PlanKind::Drop: case PlanKind::WithColumns: case PlanKind::Hint: case PlanKind::Summary:
         for (const auto& x : n->exprs) e.push_back(resolve_expr(c, x, *n, input));
         break;
       case PlanKind::MapInPandas: case PlanKind::FlatMapGroupsInPandas:
@@ -534,12 +549,14 @@ PlanPtr rewrite_using_join(Ctx& c, const LogicalPlan& j) {
 PlanPtr rewrite_union(Ctx& c, const LogicalPlan& u) {
   ExprList l = u.children[0]->output(), r = u.children[1]->output();
   PlanPtr left = u.children[0], right = u.children[1];
-  if (u.flag) {  // unionByName: reorder (and with allowMissingColumns, fill) the right side by name
+  // flag / flag2 mean byName / allowMissingColumns on a Union only (ALL on Intersect and Except)
+  const bool by_name = u.kind == PlanKind::Union && u.flag, allow_missing = u.kind == PlanKind::Union && u.flag2;
+  if (by_name) {  // unionByName: reorder (and with allowMissingColumns, fill) the right side by name
     ExprList list;
     for (const auto& a : l) {
       auto it = std::find_if(r.begin(), r.end(), [&](const ExprPtr& b) { return name_eq(c, a->name, b->name); });
       if (it != r.end()) list.push_back(*it);
-      else if (u.flag2) list.push_back(alias(lit_null(a->type), a->name, c.ids.next()));
+      else if (allow_missing) list.push_back(alias(lit_null(a->type), a->name, c.ids.next()));
       else {
         std::vector<std::string> cols;
         for (const auto& b : r) cols.push_back(to_sql_id({b->name}));
@@ -547,7 +564,7 @@ PlanPtr rewrite_union(Ctx& c, const LogicalPlan& u) {
         return nullptr;
       }
     }
-    if (u.flag2) {
+    if (allow_missing) {
       // Columns only the right side has are appended, NULL on the left (Spark's ResolveUnion).
       ExprList lp = l;
       for (const auto& b : r) {
@@ -563,8 +580,9 @@ PlanPtr rewrite_union(Ctx& c, const LogicalPlan& u) {
     right = project(right, list);
     r = right->output();
   }
+  const char* op = u.kind == PlanKind::Intersect ? "INTERSECT" : u.kind == PlanKind::Except ? "EXCEPT" : "UNION";
   if (l.size() != r.size()) {
-    c.fail(num_columns_mismatch("UNION", static_cast<int>(l.size()), "second", static_cast<int>(r.size())));
+    c.fail(num_columns_mismatch(op, static_cast<int>(l.size()), "second", static_cast<int>(r.size())));
     return nullptr;
   }
   // Widen each column pair; cast the side that differs under a projection (Spark's WidenSetOperationTypes).
@@ -574,7 +592,7 @@ PlanPtr rewrite_union(Ctx& c, const LogicalPlan& u) {
     auto t = wider_common_type(l[i]->type, r[i]->type);
     if (!t) {
       c.fail(generic_error("INCOMPATIBLE_COLUMN_TYPE", "42825",
-                           "UNION can only be performed on tables with compatible column types. The " +
+                           std::string(op) + " can only be performed on tables with compatible column types. The " +
                                ordinal_number(static_cast<int>(i)) + " column of the second table is \"" +
                                r[i]->type.sql() + "\" type which is not compatible with \"" + l[i]->type.sql() +
                                "\" at the same column of the first table."));
@@ -589,10 +607,64 @@ PlanPtr rewrite_union(Ctx& c, const LogicalPlan& u) {
     rp.push_back(widen(r[i], rc));
   }
   LogicalPlan n = u;
-  n.flag = n.flag2 = false;
-  n.children = {lc ? project(left, lp) : left, rc || u.flag ? project(right, rp) : right};
-  if (u.flag && !rc) n.children[1] = right;
+  if (u.kind == PlanKind::Union) n.flag = n.flag2 = false;
+  n.children = {lc ? project(left, lp) : left, rc || by_name ? project(right, rp) : right};
+  if (by_name && !rc) n.children[1] = right;
   return make_plan(std::move(n));
+}
+
+std::vector<std::string> suggestions(const std::vector<std::string>& missing, const ExprList& input);
+
+// Cast.canANSIStoreAssign: the casts DataFrame.to(schema) may insert.
+bool can_store_assign(const DataType& from, const DataType& to) {
+  auto datetime = [](const DataType& t) { return t.id == TypeId::Date || t.id == TypeId::Timestamp || t.id == TypeId::TimestampNtz; };
+  if (from == to || from.id == TypeId::Null) return true;
+  if (from.is_numeric() && to.is_numeric()) return true;
+  if (from.is_atomic() && to.id == TypeId::String) return true;
+  if (datetime(from) && datetime(to)) return true;
+  if (from.id != to.id || !from.is_complex()) return false;
+  if (from.fields.size() != to.fields.size() || from.children.size() != to.children.size()) return false;
+  for (size_t i = 0; i < from.fields.size(); ++i)
+    if ((from.fields[i].nullable && !to.fields[i].nullable) || !can_store_assign(from.fields[i].type, to.fields[i].type)) return false;
+  for (size_t i = 0; i < from.children.size(); ++i)
+    if (!can_store_assign(from.children[i], to.children[i])) return false;
+  return true;
+}
+
+// Dataset.to(schema) (Project.matchSchema): the schema's columns by name in its order, each cast
+// to its type when Spark's store assignment allows; missing nullable columns are NULL.
+PlanPtr rewrite_to_schema(Ctx& c, const LogicalPlan& n) {
+  const ExprList in = n.children[0]->output();
+  ExprList list;
+  for (const auto& f : n.exprs[0]->type.fields) {
+    ExprList hits;
+    for (const auto& a : in) if (name_eq(c, a->name, f.name)) hits.push_back(a);
+    if (hits.empty()) {
+      if (f.nullable) { list.push_back(alias(lit_null(f.type), f.name, c.ids.next())); continue; }
+      c.fail(unresolved_column(to_sql_id({f.name}), suggestions({f.name}, in)));
+      return nullptr;
+    }
+    if (hits.size() > 1) {
+      c.fail(generic_error("AMBIGUOUS_COLUMN_OR_FIELD", "42702", "Column or field " + to_sql_id({f.name}) + " is ambiguous and has " +
+                                                                     std::to_string(hits.size()) + " matches."));
+      return nullptr;
+    }
+    const ExprPtr& a = hits[0];
+    if (a->nullable && !f.nullable) {
+      c.fail(generic_error("NULLABLE_COLUMN_OR_FIELD", "42000", "Column or field " + to_sql_id({a->name}) +
+                                                                   " is nullable while it's required to be non-nullable."));
+      return nullptr;
+    }
+    if (!can_store_assign(a->type, f.type)) {
+      c.fail(generic_error("INVALID_COLUMN_OR_FIELD_DATA_TYPE", "42000",
+                           "Column or field " + to_sql_id({a->name}) + " is of type \"" + a->type.sql() +
+                               "\" while it's required to be \"" + f.type.sql() + "\"."));
+      return nullptr;
+    }
+    ExprPtr e = a->type == f.type ? a : cast(a, f.type, true);
+    list.push_back(e == a && a->name == f.name ? a : alias(e, f.name, c.ids.next()));
+  }
+  return project(n.children[0], list);
 }
 
 // Rule: rewrite withColumns / renames / drop / toDF / dedup names / USING joins / unions.
@@ -667,8 +739,8 @@ PlanPtr rewrite_pivot(Ctx& c, const LogicalPlan& n) {
   return make_plan(std::move(p));
 }
 
-PlanPtr rule_rewrite_nodes(Ctx& c, const PlanPtr& plan) {
-  return plan_transform_up(plan, [&](const PlanPtr& n) -> PlanPtr {
+PlanPtr rewrite_node(Ctx& c, const PlanPtr& n) {
+  {
     if (!children_resolved(*n) || c.error) return nullptr;
     for (const auto& e : n->exprs) if (!e->resolved()) return nullptr;
     ExprList in = n->children.empty() ? ExprList{} : n->children[0]->output();
@@ -682,7 +754,25 @@ PlanPtr rule_rewrite_nodes(Ctx& c, const PlanPtr& plan) {
         }
         return project(n->children[0], list);
       }
-      case PlanKind::Summary: return rewrite_summary(*n, c.ids, c.error);
+      case PlanKind::Summary: {
+        if (is_unpivot_node(*n)) return rewrite_unpivot(*n, c.ids, c.error);
+        if (n->name == "toSchema") return rewrite_to_schema(c, *n);
+        if (!is_na_node(*n)) return rewrite_summary(*n, c.ids, c.error);
+        // Dataset.resolve: the name as written (`a.b`, backticks) in the child's output, else
+        // UNRESOLVED_COLUMN.WITH_SUGGESTION listing every column
+        auto resolve = [&](const std::string& s) -> ExprPtr {
+          auto parts = parse_identifier(s);
+          if (!parts) { c.fail(generic_error("PARSE_SYNTAX_ERROR", "42601", parts.error_message())); return nullptr; }
+          ExprPtr e = parts->empty() ? nullptr : resolve_name(c, *parts, in);
+          if (!e && !c.error) {
+            std::vector<std::string> fields;
+            for (const auto& a : in) fields.push_back(to_sql_id({a->name}));
+            c.fail(unresolved_column(to_sql_id(*parts), fields));
+          }
+          return e;
+        };
+        return rewrite_na(*n, c.ids, resolve, c.error);
+      }
       case PlanKind::Aggregate: {
         if (n->name == "pivot") return rewrite_pivot(c, *n);
         if (n->grouping_sets.empty()) return nullptr;
@@ -772,8 +862,45 @@ PlanPtr rule_rewrite_nodes(Ctx& c, const PlanPtr& plan) {
           if (same) return nullptr;
         }
         return rewrite_union(c, *n);
+      case PlanKind::Sample: {
+        // randomSplit (deterministicOrder): each partition sorted by its orderable columns first,
+        // so every split samples the same row order (Dataset.randomSplit's local Sort)
+        if (!n->flag2) return nullptr;
+        LogicalPlan sort;
+        sort.kind = PlanKind::Sort;
+        for (const auto& a : in)
+          if (a->type.is_atomic()) sort.exprs.push_back(sort_order(a, true, true));
+        LogicalPlan s = *n;
+        s.flag2 = false;
+        if (!sort.exprs.empty()) {
+          sort.children = n->children;
+          s.children = {make_plan(std::move(sort))};
+        }
+        return make_plan(std::move(s));
+      }
+      case PlanKind::Offset: return rewrite_offset(*n, c.ids);
+      case PlanKind::Tail: return rewrite_tail(*n, c.ids);
+      case PlanKind::Intersect: case PlanKind::Except: {
+        // widened as a union first (WidenSetOperationTypes), then ALL rewritten
+        auto l = n->children[0]->output(), r = n->children[1]->output();
+        bool same = l.size() == r.size();
+        for (size_t i = 0; same && i < l.size(); ++i) same = l[i]->type == r[i]->type;
+        if (!same) return rewrite_union(c, *n);
+        return n->flag ? rewrite_set_operation_all(*n, c.ids) : nullptr;
+      }
       default: return nullptr;
     }
+  }
+}
+
+PlanPtr rule_rewrite_nodes(Ctx& c, const PlanPtr& plan) {
+  return plan_transform_up(plan, [&](const PlanPtr& n) -> PlanPtr {
+    PlanPtr r = rewrite_node(c, n);
+    // The rewrite keeps the DataFrame's Connect planId, so df["x"] still finds its columns.
+    if (!r || r->plan_id >= 0 || n->plan_id < 0) return r;
+    auto m = std::make_shared<LogicalPlan>(*r);
+    m->plan_id = n->plan_id;
+    return m;
   });
 }
 

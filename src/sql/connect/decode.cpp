@@ -263,6 +263,26 @@ Result<ExprPtr> decode_expression(const json& j, IdGen& ids) {
     }
     return ExprPtr(e);
   }
+  if (k == "unresolvedRegex") {  // DataFrame.colRegex: `regex` or qualifier.`regex` expand as a star
+    if (auto s = check_keys(b, k.c_str(), {"colName", "planId"}); !s) return fail(s);
+    const std::string name = str(b, "colName");
+    const size_t tick = name.size() >= 3 && name.back() == '`' ? name.find('`') : std::string::npos;
+    if (tick == std::string::npos || tick + 1 >= name.size() - 1) {  // a plain column name
+      auto parts = parse_identifier(name);
+      if (!parts) return parts.status();
+      return unresolved_attr(*parts, opt_i64(b, "planId", -1));
+    }
+    auto e = std::make_shared<Expr>();
+    e->kind = ExprKind::UnresolvedStar;
+    e->name = name.substr(tick + 1, name.size() - tick - 2);  // the regex: its star keeps matching names
+    if (tick > 0) {
+      if (tick < 2 || name[tick - 1] != '.') return fail(Status::error("plan: colRegex '" + name + "' is not `regex` or qualifier.`regex`"));
+      auto parts = parse_identifier(name.substr(0, tick - 1));
+      if (!parts) return parts.status();
+      e->name_parts = *parts;
+    }
+    return ExprPtr(e);
+  }
   if (k == "unresolvedFunction") {
     if (auto s = check_keys(b, k.c_str(), {"functionName", "arguments", "isDistinct", "isUserDefinedFunction"}); !s)
       return fail(s);
@@ -609,6 +629,70 @@ Result<PlanPtr> decode_relation(const json& j, IdGen& ids) {
       p.names = strings(b, "statistics");
       if (p.names.empty()) p.names = {"count", "mean", "stddev", "min", "25%", "50%", "75%", "max"};
     }
+    return done();
+  }
+  if (k == "fillNa" || k == "dropNa" || k == "replace") {  // na functions: analysis/na_functions.h
+    if (k == "fillNa") {
+      SPP_KEYS("input", "cols", "values");
+    } else if (k == "dropNa") {
+      SPP_KEYS("input", "cols", "minNonNulls");
+    } else {
+      SPP_KEYS("input", "cols", "replacements");
+    }
+    p.kind = PlanKind::Summary;
+    p.name = k;
+    SPP_CHILD("input");
+    p.names = strings(b, "cols");
+    auto literal = [&](const json& v) -> Status {
+      auto l = decode_literal(v, ids);
+      if (!l) return l.status();
+      p.exprs.push_back(*l);
+      return Status::ok();
+    };
+    if (k == "fillNa") {
+      for (const auto& v : b.value("values", json::array()))
+        if (auto s = literal(v); !s) return Result<PlanPtr>(s);
+      if (p.exprs.empty()) return Result<PlanPtr>::error("plan: fillNa needs at least one value");
+    } else if (k == "dropNa") {
+      p.flag = b.contains("minNonNulls");
+      p.n = opt_i64(b, "minNonNulls", 0);
+    } else {
+      for (const auto& r : b.value("replacements", json::array())) {
+        if (!r.is_object() || !r.contains("oldValue") || !r.contains("newValue"))
+          return Result<PlanPtr>::error("plan: a replacement needs oldValue and newValue");
+        if (auto s = literal(r["oldValue"]); !s) return Result<PlanPtr>(s);
+        if (auto s = literal(r["newValue"]); !s) return Result<PlanPtr>(s);
+      }
+    }
+    return done();
+  }
+  if (k == "toSchema") {  // DataFrame.to(schema): a Summary node named "toSchema", exprs {NULL of the schema}
+    SPP_KEYS("input", "schema");
+    p.kind = PlanKind::Summary;
+    p.name = k;
+    SPP_CHILD("input");
+    if (!b.contains("schema")) return Result<PlanPtr>::error("plan: toSchema needs 'schema'");
+    Result<DataType> t = type_from_connect_json(b["schema"]);
+    if (!t) return t.status();
+    if (t->id != TypeId::Struct) return Result<PlanPtr>::error("plan: toSchema needs a struct schema");
+    p.exprs = {lit_null(*t)};
+    return done();
+  }
+  if (k == "unpivot") {  // analysis/replace_operators.h: a Summary node named "unpivot"
+    SPP_KEYS("input", "ids", "values", "variableColumnName", "valueColumnName");
+    p.kind = PlanKind::Summary;
+    p.name = k;
+    SPP_CHILD("input");
+    SPP_EXPRS(p.exprs, "ids");
+    p.n = static_cast<int64_t>(p.exprs.size());
+    p.flag = b.contains("values");
+    if (p.flag) {
+      if (auto s = check_keys(b["values"], "values", {"values"}); !s) return Result<PlanPtr>(s);
+      auto vs = exprs(b["values"], "values", ids);
+      if (!vs) return vs.status();
+      p.exprs.insert(p.exprs.end(), vs->begin(), vs->end());
+    }
+    p.names = {str(b, "variableColumnName"), str(b, "valueColumnName")};
     return done();
   }
   if (k == "subqueryAlias") {

@@ -2,6 +2,7 @@
 Transformations build bigger plans; actions hand the plan to the driver through _client.py."""
 import random
 import sys
+import warnings
 
 from sparkpp.errors import (PySparkAttributeError, PySparkNotImplementedError, PySparkTypeError,
                             PySparkValueError)
@@ -11,6 +12,16 @@ from sparkpp.sql.column import Column, _col_expr, _expr
 from sparkpp.storagelevel import StorageLevel
 
 __all__ = ["DataFrame", "DataFrameNaFunctions", "DataFrameStatFunctions"]
+
+
+class _NoValueType:
+    """replace()'s marker for an omitted `value` (None is a legal value)."""
+
+    def __repr__(self):
+        return "<no value>"
+
+
+_NoValue = _NoValueType()
 
 
 def _flatten(cols):
@@ -141,6 +152,9 @@ class DataFrame:
         return sorted(attrs)
 
     def colRegex(self, colName):
+        if not isinstance(colName, str):
+            raise PySparkTypeError(error_class="NOT_STR", message_parameters={
+                "arg_name": "colName", "arg_type": type(colName).__name__})
         return Column({"unresolvedRegex": {"colName": colName, "planId": P._i64(self._plan_id)}})
 
     # ---------------------------------------------------------------- transformations
@@ -455,8 +469,40 @@ class DataFrame:
     def sampleBy(self, col, fractions, seed=None):
         return self.stat.sampleBy(col, fractions, seed)
 
+    def inputFiles(self):
+        """Dataset.inputFiles: the data files the plan's file scans read (directories listed as
+        Spark's file index does: hidden `_`/`.` entries skipped), sorted, without duplicates."""
+        import os
+        found = set()
+
+        def files(path):
+            path = path[len("file:"):] if path.startswith("file:") else path
+            if not os.path.isdir(path):
+                return [path] if os.path.exists(path) else []
+            out = []
+            for root, dirs, names in os.walk(path):
+                dirs[:] = [d for d in dirs if not d.startswith(("_", "."))]
+                out += [os.path.join(root, n) for n in names if not n.startswith(("_", "."))]
+            return out
+
+        def walk(node):
+            if isinstance(node, dict):
+                source = node.get("dataSource")
+                if isinstance(source, dict):
+                    for p in source.get("paths", []):
+                        found.update("file://" + os.path.abspath(f) for f in files(p))
+                for v in node.values():
+                    walk(v)
+            elif isinstance(node, list):
+                for v in node:
+                    walk(v)
+        walk(self._plan)
+        return sorted(found)
+
     def isLocal(self):
-        return self._client.is_local(self._plan)
+        # Dataset.isLocal: the plan is a LocalRelation or a command's result. createDataFrame
+        # data is an RDD in classic PySpark (LogicalRDD), so only statements' results are local.
+        return bool(getattr(self, "_command_result", False))
 
     def sameSemantics(self, other):
         if not isinstance(other, DataFrame):
@@ -486,37 +532,80 @@ class DataFrame:
                 raise PySparkValueError(error_class="CANNOT_BE_EMPTY",
                                         message_parameters={"item": "value"})
             return self._new(P.fill_na(self._plan, list(value), list(value.values())))
-        if isinstance(subset, str):
-            subset = [subset]
+        # PySpark fills with a double for every int (bools stay bools)
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if subset is not None:
+            if isinstance(subset, str):
+                subset = [subset]
+            elif not isinstance(subset, (list, tuple)):
+                raise PySparkTypeError(error_class="NOT_LIST_OR_TUPLE",
+                                       message_parameters={"arg_name": "subset",
+                                                           "arg_type": type(subset).__name__})
         return self._new(P.fill_na(self._plan, subset, [value]))
 
     def dropna(self, how="any", thresh=None, subset=None):
-        if how not in ("any", "all"):
+        if how is not None and how not in ("any", "all"):
             raise PySparkValueError(error_class="VALUE_NOT_ANY_OR_ALL",
                                     message_parameters={"arg_name": "how", "arg_value": str(how)})
         if isinstance(subset, str):
             subset = [subset]
+        elif subset is not None and not isinstance(subset, (list, tuple)):
+            raise PySparkTypeError(error_class="NOT_LIST_OR_STR_OR_TUPLE",
+                                   message_parameters={"arg_name": "subset",
+                                                       "arg_type": type(subset).__name__})
         if thresh is None and how == "all":
             thresh = 1
+        # thresh None: "any" over the subset (the driver counts the columns)
         return self._new(P.drop_na(self._plan, subset, thresh))
 
-    def replace(self, to_replace, value=None, subset=None):
-        if isinstance(to_replace, dict):
-            pairs = list(to_replace.items())
-        else:
-            olds = list(to_replace) if isinstance(to_replace, (list, tuple)) else [to_replace]
-            news = (list(value) if isinstance(value, (list, tuple))
-                    else [value] * len(olds))
-            if len(olds) != len(news):
+    def replace(self, to_replace, value=_NoValue, subset=None):
+        if value is _NoValue:
+            if not isinstance(to_replace, dict):
+                raise PySparkTypeError(error_class="ARGUMENT_REQUIRED", message_parameters={
+                    "arg_name": "value", "condition": "`to_replace` is dict"})
+            value = None
+        valid = (bool, float, int, str, list, tuple)
+        if not isinstance(to_replace, valid + (dict,)):
+            raise PySparkTypeError(
+                error_class="NOT_BOOL_OR_DICT_OR_FLOAT_OR_INT_OR_LIST_OR_STR_OR_TUPLE",
+                message_parameters={"arg_name": "to_replace",
+                                    "arg_type": type(to_replace).__name__})
+        if (not isinstance(value, valid) and value is not None
+                and not isinstance(to_replace, dict)):
+            raise PySparkTypeError(
+                error_class="NOT_BOOL_OR_FLOAT_OR_INT_OR_LIST_OR_NONE_OR_STR_OR_TUPLE",
+                message_parameters={"arg_name": "value", "arg_type": type(value).__name__})
+        if isinstance(to_replace, (list, tuple)) and isinstance(value, (list, tuple)):
+            if len(to_replace) != len(value):
                 raise PySparkValueError(error_class="LENGTH_SHOULD_BE_THE_SAME",
                                         message_parameters={"arg1": "to_replace",
                                                             "arg2": "value",
-                                                            "arg1_length": str(len(olds)),
-                                                            "arg2_length": str(len(news))})
-            pairs = list(zip(olds, news))
+                                                            "arg1_length": str(len(to_replace)),
+                                                            "arg2_length": str(len(value))})
+        if not (subset is None or isinstance(subset, (list, tuple, str))):
+            raise PySparkTypeError(error_class="NOT_LIST_OR_STR_OR_TUPLE",
+                                   message_parameters={"arg_name": "subset",
+                                                       "arg_type": type(subset).__name__})
+        if isinstance(to_replace, (float, int, str)):
+            to_replace = [to_replace]
+        if isinstance(to_replace, dict):
+            rep = to_replace
+            if value is not None:
+                warnings.warn("to_replace is a dict and value is not None. value will be ignored.")
+        else:
+            if isinstance(value, (float, int, str)) or value is None:
+                value = [value for _ in range(len(to_replace))]
+            rep = dict(zip(to_replace, value))
         if isinstance(subset, str):
             subset = [subset]
-        return self._new(P.replace(self._plan, subset, pairs))
+
+        def all_of(types, xs):
+            return all(isinstance(x, types) for x in xs)
+        if not any(all_of(t, rep.keys()) and all_of(t, [x for x in rep.values() if x is not None])
+                   for t in (bool, str, (float, int))):
+            raise PySparkValueError(error_class="MIXED_TYPE_REPLACEMENT", message_parameters={})
+        return self._new(P.replace(self._plan, subset, list(rep.items())))
 
     # ---------------------------------------------------------------- actions
     def collect(self):
@@ -673,7 +762,7 @@ class DataFrameNaFunctions:
     def fill(self, value, subset=None):
         return self.df.fillna(value=value, subset=subset)
 
-    def replace(self, to_replace, value=None, subset=None):
+    def replace(self, to_replace, value=_NoValue, subset=None):
         return self.df.replace(to_replace, value, subset)
 
 
@@ -687,7 +776,21 @@ class DataFrameStatFunctions:
         return self.df._new(P.relation(kind, dict(input=self.df._plan, **body)))
 
     def crosstab(self, col1, col2):
-        return self._stat("crosstab", {"col1": col1, "col2": col2})
+        """Spark 3.5's StatFunctions.crossTabulate: col1's values (as strings) grouped, pivoted
+        by col2's (as strings without backticks), counted, zeros for missing pairs."""
+        from sparkpp.sql import functions as F
+        for name, c in (("col1", col1), ("col2", col2)):
+            if not isinstance(c, str):
+                raise PySparkTypeError(error_class="NOT_STR", message_parameters={
+                    "arg_name": name, "arg_type": type(c).__name__})
+        c1, c2 = F.col(col1), F.col(col2)
+        name = "%s_%s" % (col1, col2)
+        rows = F.when(F.isnull(c1), "null").otherwise(c1.cast("string")).alias(name)
+        cols = F.when(F.isnull(c2), "null").otherwise(
+            F.regexp_replace(c2.cast("string"), "`", "")).alias("__crosstab_col2")
+        # pivoted by name: its distinct values are then fetched by that column
+        return (self.df.select(rows, cols).groupBy(F.col(name)).pivot("__crosstab_col2")
+                .count().na.fill(0))
 
     def corr(self, col1, col2, method=None):
         return self.df.corr(col1, col2, method)
@@ -705,10 +808,35 @@ class DataFrameStatFunctions:
         return self._stat("freqItems", body)
 
     def sampleBy(self, col, fractions, seed=None):
+        """Spark's DataFrameStatFunctions.sampleBy: rows kept where rand(seed) is below their
+        stratum's fraction (0 for strata not listed)."""
+        from sparkpp.sql import functions as F
+        if isinstance(col, str):
+            col = F.col(col)
+        elif not isinstance(col, Column):
+            raise PySparkTypeError(error_class="NOT_COLUMN_OR_STR", message_parameters={
+                "arg_name": "col", "arg_type": type(col).__name__})
+        if not isinstance(fractions, dict):
+            raise PySparkTypeError(error_class="NOT_DICT", message_parameters={
+                "arg_name": "fractions", "arg_type": type(fractions).__name__})
+        for k, v in fractions.items():
+            if not isinstance(k, (float, int, str)):
+                raise PySparkTypeError(error_class="DISALLOWED_TYPE_FOR_CONTAINER",
+                                       message_parameters={"arg_name": "fractions",
+                                                           "arg_type": type(fractions).__name__,
+                                                           "allowed_types": "float, int, str",
+                                                           "return_type": type(k).__name__})
+            if not 0.0 <= float(v) <= 1.0:
+                from sparkpp.errors import IllegalArgumentException
+                raise IllegalArgumentException(
+                    "requirement failed: Fractions must be in [0, 1], but got %r." % (fractions,))
         if seed is None:
             seed = random.randint(0, sys.maxsize)
-        return self._stat("sampleBy", {
-            "col": _col_expr(col),
-            "fractions": [{"stratum": P.literal_body(k), "fraction": float(v)}
-                          for k, v in fractions.items()],
-            "seed": P._i64(seed)})
+        fraction = F.lit(0.0)
+        if fractions:
+            items = list(fractions.items())
+            fraction = F.when(col == F.lit(items[0][0]), float(items[0][1]))
+            for k, v in items[1:]:
+                fraction = fraction.when(col == F.lit(k), float(v))
+            fraction = fraction.otherwise(0.0)
+        return self.df.filter(F.rand(int(seed)) < fraction)

@@ -16,6 +16,18 @@ class GroupedData:
         self._group_type = group_type
         self._pivot = pivot
 
+    def __repr__(self):
+        """Spark's RelationalGroupedDataset.toString after its 26-character class prefix."""
+        kinds = {"groupby": "GroupBy", "rollup": "Rollup", "cube": "Cube", "pivot": "Pivot",
+                 "grouping_sets": "GroupingSets"}
+        keys = ["%s: %s" % (n, t) for n, t in
+                self._df._new(P.project(self._df._plan, list(self._grouping))).dtypes]
+        shown = ", ".join(keys[:2]) + (" ... %d more field(s)" % (len(keys) - 2)
+                                       if len(keys) > 2 else "")
+        value = ", ".join("%s: %s" % (n, t) for n, t in self._df.dtypes)
+        return "GroupedData[grouping expressions: [%s], value: [%s], type: %s]" % (
+            shown, value, kinds.get(str(self._group_type).lower(), str(self._group_type)))
+
     def pivot(self, pivot_col, values=None):
         """The aggregates computed per value of `pivot_col` (the analyzer's ResolvePivot). Without
         values, as Spark's RelationalGroupedDataset.pivot: the column's distinct values are

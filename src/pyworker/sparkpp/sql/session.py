@@ -299,7 +299,9 @@ class SparkSession:
             self._client.command({"command": {"writeOperation": reply["write"]}})
             return self.createDataFrame([], T.StructType([]))
         schema = T._parse_datatype_json_string(__import__("json").dumps(reply["schema"]))
-        return self.createDataFrame([tuple(r) for r in reply["rows"]], schema)
+        df = self.createDataFrame([tuple(r) for r in reply["rows"]], schema)
+        df._command_result = True  # Spark's CommandResult: isLocal() is True
+        return df
 
     def _set_command(self, s):
         """SET k=v / SET k / SET: the session's SQL conf lives here (sent with every request)."""
