@@ -7,11 +7,11 @@ RDD) against sparkpp and prints pass/fail/skip counts per file and per method.
 SPARKPP_PYSPARK_SRC (or --src) is a Spark checkout or a bare git dir of one (read with
 `git show HEAD:python/pyspark/sql/X.py`); PySpark's code is read as text, never imported or
 copied here. Started outside `sparkpp submit`, the script re-runs itself under
-`build/sparkpp submit --master local[2]` (SPARKPP_BIN overrides the binary).
+`build/sparkpp submit --master local[4]` (SPARKPP_BIN overrides the binary).
 
 Each docstring runs as one doctest, as PySpark's `_test()` does: globals = the module of the same
 name (sparkpp's) plus `spark`, `sc` and the usual names; NORMALIZE_WHITESPACE | ELLIPSIS.
-SQL files run on a session on local[2]; `rdd` (python/pyspark/rdd.py) on a bare SparkContext on
+SQL files run on a session on local[4] (as PySpark's `_test()`); `rdd` (python/pyspark/rdd.py) on a bare SparkContext on
 local[4], as pyspark.rdd's `_test()` (its outputs depend on the default parallelism).
 Docstrings needing what the issues leave out are skipped with a reason (skips.py)."""
 import argparse
@@ -266,7 +266,7 @@ def main_inside(args):
             ckpt = tempfile.TemporaryDirectory()
             spark.setCheckpointDir(ckpt.name)
         elif spark is None:
-            spark = SparkSession.builder.master("local[2]").appName(
+            spark = SparkSession.builder.master("local[4]").appName(
                 "pyspark docstrings").getOrCreate()
         per_file[module] = run_file(module, text, spark, args.only, args.verbose)
     rows = summarize(per_file)
@@ -299,7 +299,7 @@ def main():
     # catalog.py / readwriter.py make tables: a scratch warehouse, not ./spark-warehouse
     import tempfile
     warehouse = tempfile.mkdtemp(prefix="sparkpp-docstrings-")
-    argv = [binary, "submit", "--master", "local[2]", "--conf", "spark.sql.warehouse.dir=" + warehouse,
+    argv = [binary, "submit", "--master", "local[4]", "--conf", "spark.sql.warehouse.dir=" + warehouse,
             os.path.abspath(__file__)] + sys.argv[1:]
     sys.exit(subprocess.call(argv, env=env))
 

@@ -12,8 +12,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.environ.get("SPARKPP_PYSPARK_SRC")
 
 # passing docstrings per file at the last recorded run (raise these as fixes land)
-FLOORS = {"dataframe.py": 76, "column.py": 15, "group.py": 7, "window.py": 5,
-          "functions.py": 343, "pandas/map_ops.py": 1, "pandas/group_ops.py": 3, "udf.py": 1,
+FLOORS = {"dataframe.py": 79, "column.py": 17, "group.py": 7, "window.py": 5,
+          "functions.py": 378, "pandas/map_ops.py": 1, "pandas/group_ops.py": 3, "udf.py": 1,
           "readwriter.py": 24, "catalog.py": 9, "rdd.py": 97}
 
 pytestmark = pytest.mark.skipif(not SRC, reason="SPARKPP_PYSPARK_SRC is not set")

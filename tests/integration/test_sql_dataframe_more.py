@@ -1,6 +1,6 @@
 """DataFrame methods the analyzer rewrites into other operators (issue #13): na.fill / na.drop /
 replace (Spark's DataFrameNaFunctions), exceptAll / intersectAll and SQL EXCEPT ALL / INTERSECT
-ALL, offset / tail, unpivot, to(schema), crosstab, sampleBy — results, names, types
+ALL, offset / tail, unpivot, to(schema), crosstab, sampleBy, randomSplit, Column.withField / dropFields — results, names, types
 and errors as PySpark 3.5, against plain-Python expectations. One job, local[2]."""
 import os
 
@@ -73,6 +73,17 @@ keys = spark.range(0, 300, 1, 3).select((F.col("id") % 3).alias("key"))
 check("sample_by", lambda: [sorted(set(x.key for x in keys.sampleBy("key", {0: 0.5, 1: 1.0}, seed=3).collect())),
                             keys.sampleBy("key", {1: 1.0}, seed=3).count(),
                             keys.sampleBy("key", {0: 0.5}, seed=3).count() == keys.sampleBy("key", {0: 0.5}, seed=3).count()])
+big = spark.range(0, 1000, 1, 4).select("id", (F.col("id") * 7 % 13).alias("x"))
+def splits():
+    parts = big.randomSplit([1.0, 2.0, 3.0], seed=11)
+    ids = [sorted(x.id for x in p.collect()) for p in parts]
+    again = [sorted(x.id for x in p.collect()) for p in big.randomSplit([1.0, 2.0, 3.0], seed=11)]
+    return [ids == again, sorted(sum(ids, [])) == list(range(1000)), [len(i) for i in ids]]
+check("random_split", splits)
+st = spark.createDataFrame([((1, 2, (4, 5)),), (None,)], "a struct<b: int, c: int, e: struct<f: int, g: int>>")
+check("with_field", lambda: [list(x) for x in st.select(F.col("a").withField("b", F.lit(9)).withField("d", F.lit(0))
+                                                       .alias("a")).select("a.*").collect()])
+check("drop_fields", lambda: [str(x.a) for x in st.withColumn("a", F.col("a").dropFields("c", "e.g")).collect()])
 emit()
 '''
 
@@ -129,3 +140,7 @@ def test_dataframe_rewrites(tmp_path):
     assert r("crosstab") == [["c1_c2", "10", "11", "8"], [["1", 0, 2, 0], ["3", 1, 0, 0], ["4", 0, 0, 2]]]
     keys, ones, same = r("sample_by")
     assert keys == [0, 1] and ones == 100 and same
+    stable, covering, sizes = r("random_split")
+    assert stable and covering and all(s > 0 for s in sizes)
+    assert r("with_field") == [[9, 2, [4, 5], 0], [None, None, None, None]]
+    assert r("drop_fields") == ["Row(b=1, e=Row(f=4))", "None"]

@@ -110,8 +110,8 @@ TEST_CASE("sql exec: expand, generate (explode / explode_outer / posexplode), sa
   CHECK(rows_of(*go) == std::vector<std::string>{"1|0.0|a b|0|a", "1|0.0|a b|1|b", "2|0.0|N|N|N"});
   std::vector<Row> many;
   for (int i = 0; i < 1000; ++i) many.push_back({i, 0.0, "x"});
-  auto s1 = rows_of(*make_sample(source(many, 100), 0.3, 7, ctx));
-  auto s2 = rows_of(*make_sample(source(many, 100), 0.3, 7, ctx));
+  auto s1 = rows_of(*make_sample(source(many, 100), 0.0, 0.3, 7, ctx));
+  auto s2 = rows_of(*make_sample(source(many, 100), 0.0, 0.3, 7, ctx));
   CHECK(s1 == s2);  // deterministic for a seed and partition
   CHECK(s1.size() > 200);
   CHECK(s1.size() < 400);
@@ -121,6 +121,10 @@ TEST_CASE("sql exec: expand, generate (explode / explode_outer / posexplode), sa
   for (int i = 0; i < 1000; ++i)
     if (rng.next_double() < 0.3) want.push_back(std::to_string(i) + "|0.0|x");
   CHECK(s1 == want);
+  // randomSplit: consecutive ranges of the same draws split the rows, disjoint and covering.
+  auto rest = rows_of(*make_sample(source(many, 100), 0.3, 1.0, 7, ctx));
+  CHECK(s1.size() + rest.size() == 1000);
+  for (const auto& r : rest) CHECK(std::find(s1.begin(), s1.end(), r) == s1.end());
 }
 
 TEST_CASE("sql exec: sort with Spark's NULL/NaN ordering, top-N, and spilling") {

@@ -2,6 +2,7 @@
 // classes, the element/value coercion of ArrayContains & co. (a wider type without string
 // promotion), defaults that show in column names (`sort_array(a, true)`), result types.
 #include "sql/analysis/fn_library.h"
+#include "common/strings.h"
 #include "sql/analysis/functions.h"
 
 namespace spp::sql {
@@ -271,9 +272,79 @@ std::optional<std::string> literal_string(const Expr& e) {
   return x->value.as_string();
 }
 
+ExprPtr get_field(const ExprPtr& s, size_t i) {
+  const StructField& f = s->type.fields[i];
+  auto g = std::make_shared<Expr>();
+  g->kind = ExprKind::GetField;
+  g->name = f.name;
+  g->ordinal = static_cast<int>(i);
+  g->type = f.type;
+  g->nullable = s->nullable || f.nullable;
+  g->children = {s};
+  return g;
+}
+
+// Column.withField / dropFields (Spark's UpdateFields): the struct rebuilt by named_struct with
+// the field at `path` (`a.b`: inside field a) replaced or appended (value given) or dropped,
+// NULL where the struct is NULL. Names match case-insensitively.
+LibResult update_fields(const ExprPtr& s, const std::vector<std::string>& path, size_t depth, const ExprPtr& value,
+                        const Expr& shown) {
+  if (s->type.id != TypeId::Struct)
+    return unexpected_input_type(quoted(shown), 1, "\"STRUCT\"", quoted(*s), qtype(s->type));
+  const auto& fs = s->type.fields;
+  const std::string want = ascii_lower(path[depth]);
+  const bool last = depth + 1 == path.size();
+  ExprList args;
+  bool found = false;
+  for (size_t i = 0; i < fs.size(); ++i) {
+    ExprPtr v = get_field(s, i);
+    if (ascii_lower(fs[i].name) == want) {
+      found = true;
+      if (last && !value) continue;  // dropped
+      if (last) {
+        v = value;
+      } else {
+        auto inner = update_fields(v, path, depth + 1, value, shown);
+        if (auto* e = std::get_if<AnalysisError>(&inner)) return *e;
+        v = std::get<ExprPtr>(inner);
+      }
+    }
+    args.push_back(lit_string(fs[i].name));
+    args.push_back(v);
+  }
+  if (!found && value) {
+    if (!last) return generic_error("FIELD_NOT_FOUND", "42704", "No such struct field " + to_sql_id({path[depth]}) + " in " + [&] {
+                 std::string names;
+                 for (const auto& f : fs) names += (names.empty() ? "" : ", ") + to_sql_id({f.name});
+                 return names;
+               }() + ".");
+    args.push_back(lit_string(path[depth]));
+    args.push_back(value);
+  }
+  if (args.empty())
+    return generic_error("DATATYPE_MISMATCH.CANNOT_DROP_ALL_FIELDS", "42K09",
+                         "Cannot resolve " + quoted(shown) + " due to data type mismatch: Cannot drop all fields in struct.");
+  auto ns = resolve_function(*unresolved_fn("named_struct", args));
+  if (auto* e = std::get_if<AnalysisError>(&ns)) return *e;
+  if (!s->nullable) return std::get<ExprPtr>(ns);
+  const ExprPtr built = std::get<ExprPtr>(ns);
+  return resolve_function(*unresolved_fn("if", {std::get<ExprPtr>(resolve_function(*unresolved_fn("isnull", {s}))),
+                                                lit_null(built->type), built}));
+}
+
 std::optional<LibResult> resolve_map_struct_fn(FnCall& c) {
   const std::string& n = c.n;
   const size_t na = c.na();
+  if (n == "update_fields") {  // decoded from Connect's UpdateFields: struct, field path[, value]
+    if (na != 2 && na != 3) return c.wrong("2 or 3");
+    auto path = literal_string(*c.a[1]);
+    if (!path) return generic_error("INTERNAL_ERROR", "XX000", "update_fields needs a literal field name");
+    std::vector<std::string> parts;
+    size_t start = 0;
+    for (size_t dot; (dot = path->find('.', start)) != std::string::npos; start = dot + 1) parts.push_back(path->substr(start, dot - start));
+    parts.push_back(path->substr(start));
+    return update_fields(c.a[0], parts, 0, na == 3 ? c.a[2] : nullptr, *c.shown(n));
+  }
   if (n == "struct") {
     std::vector<StructField> fs;
     for (size_t i = 0; i < na; ++i) fs.push_back({field_name(*c.a[i], i), c.a[i]->type, c.a[i]->nullable});

@@ -263,6 +263,19 @@ Result<ExprPtr> decode_expression(const json& j, IdGen& ids) {
     }
     return ExprPtr(e);
   }
+  if (k == "updateFields") {  // Column.withField / dropFields: the library's update_fields
+    if (auto s = check_keys(b, k.c_str(), {"structExpression", "fieldName", "valueExpression"}); !s) return fail(s);
+    if (!b.contains("structExpression")) return Result<ExprPtr>::error("plan: updateFields needs 'structExpression'");
+    auto st = decode_expression(b["structExpression"], ids);
+    if (!st) return st;
+    ExprList args = {*st, lit_string(str(b, "fieldName"))};
+    if (b.contains("valueExpression")) {
+      auto v = decode_expression(b["valueExpression"], ids);
+      if (!v) return v;
+      args.push_back(*v);
+    }
+    return unresolved_fn("update_fields", args);
+  }
   if (k == "unresolvedRegex") {  // DataFrame.colRegex: `regex` or qualifier.`regex` expand as a star
     if (auto s = check_keys(b, k.c_str(), {"colName", "planId"}); !s) return fail(s);
     const std::string name = str(b, "colName");

@@ -350,8 +350,8 @@ class Generate : public Operator {
 
 class Sample : public Operator {
  public:
-  Sample(OpPtr c, double f, int64_t seed, const ExecContext& ctx)
-      : child_(std::move(c)), fraction_(f), rng_(seed + ctx.eval.partition_index) {
+  Sample(OpPtr c, double lower, double upper, int64_t seed, const ExecContext& ctx)
+      : child_(std::move(c)), lower_(lower), upper_(upper), rng_(seed + ctx.eval.partition_index) {
     schema_ = child_->schema();
   }
   std::string name() const override { return "Sample"; }
@@ -362,16 +362,18 @@ class Sample : public Operator {
       auto b = child_->next();
       if (!b || !b->has_value()) return b;
       col::SelVec keep;
-      if (fraction_ <= 0) continue;
-      for (int64_t r = 0; r < (*b)->num_rows; ++r)  // BernoulliCellSampler(0, fraction)
-        if (rng_.next_double() < fraction_) keep.push_back(int32_t(r));
+      if (upper_ - lower_ <= 0) continue;  // an empty range draws nothing
+      for (int64_t r = 0; r < (*b)->num_rows; ++r) {  // BernoulliCellSampler(lower, upper)
+        const double x = rng_.next_double();
+        if (x >= lower_ && x < upper_) keep.push_back(int32_t(r));
+      }
       if (keep.empty()) continue;
       return std::optional<Batch>(col::gather(**b, keep.data(), int64_t(keep.size())));
     }
   }
  private:
   OpPtr child_;
-  double fraction_;
+  double lower_, upper_;
   kern::XorShiftRandom rng_;
 };
 
@@ -392,8 +394,8 @@ OpPtr make_generate(OpPtr child, ExprPtr collection, bool outer, bool with_posit
                     std::optional<std::vector<int>> keep) {
   return std::make_unique<Generate>(std::move(child), std::move(collection), outer, with_position, ctx, std::move(keep));
 }
-OpPtr make_sample(OpPtr child, double fraction, int64_t seed, const ExecContext& ctx) {
-  return std::make_unique<Sample>(std::move(child), fraction, seed, ctx);
+OpPtr make_sample(OpPtr child, double lower, double upper, int64_t seed, const ExecContext& ctx) {
+  return std::make_unique<Sample>(std::move(child), lower, upper, seed, ctx);
 }
 
 }  // namespace spp::sql::exec

@@ -431,9 +431,9 @@ struct Lowerer {
       auto c = child(0);
       if (!c) return c;
       const double lo = p.value("lower", 0.0), hi = p.value("upper", 1.0);
-      if (p.value("withReplacement", false) || lo != 0.0)
-        return fail("sample with replacement or a lower bound (randomSplit) is not supported by the native engine yet");
-      return make_sample(std::move(c.value()), hi - lo, p.value("seed", int64_t{0}), ctx.exec);
+      if (p.value("withReplacement", false))
+        return fail("sample with replacement is not supported by the native engine yet");
+      return make_sample(std::move(c.value()), lo, hi, p.value("seed", int64_t{0}), ctx.exec);
     }
     if (op == "Generate") return generate(p);
     if (op == "MapInPandas" || op == "FlatMapGroupsInPandas" || op == "AggregateInPandas") {

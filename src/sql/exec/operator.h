@@ -76,10 +76,10 @@ OpPtr make_expand(OpPtr child, std::vector<std::vector<ExprPtr>> projections, st
 // (Spark's requiredChildOutput: inputs nobody reads later are not copied per element).
 OpPtr make_generate(OpPtr child, ExprPtr collection, bool outer, bool with_position, const ExecContext& ctx,
                     std::optional<std::vector<int>> keep = std::nullopt);
-// Bernoulli sample without replacement as Spark's SampleExec: row kept when the next
-// XORShiftRandom(seed + partition index) double is below `fraction` — the same rows as Spark
-// for the same partitioning.
-OpPtr make_sample(OpPtr child, double fraction, int64_t seed, const ExecContext& ctx);
+// Bernoulli sample without replacement as Spark's SampleExec (BernoulliCellSampler): row kept
+// when the next XORShiftRandom(seed + partition index) double is in [lower, upper) — the same
+// rows as Spark for the same partitioning; randomSplit's splits are consecutive ranges.
+OpPtr make_sample(OpPtr child, double lower, double upper, int64_t seed, const ExecContext& ctx);
 
 // The operator tree with each node's metrics, for the SQL tab / REST:
 // {"name", "rows", "batches", "timeNs", "spillBytes", "spillCount", "peakMemory", "children": [...]}.
