@@ -1,6 +1,6 @@
 """DataFrame methods the analyzer rewrites into other operators (issue #13): na.fill / na.drop /
 replace (Spark's DataFrameNaFunctions), exceptAll / intersectAll and SQL EXCEPT ALL / INTERSECT
-ALL, offset / tail, unpivot, to(schema), crosstab, sampleBy, randomSplit, Column.withField / dropFields — results, names, types
+ALL, offset / tail, unpivot, to(schema), crosstab, sampleBy, randomSplit, Column.withField / dropFields, colRegex, isLocal, explain("cost") — results, names, types
 and errors as PySpark 3.5, against plain-Python expectations. One job, local[2]."""
 import os
 
@@ -84,6 +84,26 @@ st = spark.createDataFrame([((1, 2, (4, 5)),), (None,)], "a struct<b: int, c: in
 check("with_field", lambda: [list(x) for x in st.select(F.col("a").withField("b", F.lit(9)).withField("d", F.lit(0))
                                                        .alias("a")).select("a.*").collect()])
 check("drop_fields", lambda: [str(x.a) for x in st.withColumn("a", F.col("a").dropFields("c", "e.g")).collect()])
+import contextlib, io
+def explained(df, mode):
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        df.explain(mode=mode)
+    return out.getvalue()
+cr = spark.createDataFrame([("a", 1, 2)], ["Col1", "Col2", "x"])
+check("col_regex", lambda: [cr.select(cr.colRegex("`(Col1)?+.+`")).columns, cr.select(cr.colRegex("`col.*`")).columns])
+check("is_local", lambda: [spark.sql("SHOW TABLES").isLocal(), cr.isLocal()])
+check("explain_cost", lambda: explained(cr.filter("x > 1"), "cost").splitlines())
+check("grouped_repr", lambda: repr(cr.groupBy("Col1", cr.x)))
+j = cr.join(cr.select("x"))
+check("drop_missing", lambda: cr.drop(F.col("nope"), "nope2").columns)
+check("drop_ambiguous", lambda: err(lambda: j.drop(F.col("x"))))
+def error_class_name():
+    try:
+        j.select("x")
+    except Exception as e:
+        return type(e).__module__ + "." + type(e).__name__
+check("error_class_name", error_class_name)
 emit()
 '''
 
@@ -144,3 +164,13 @@ def test_dataframe_rewrites(tmp_path):
     assert stable and covering and all(s > 0 for s in sizes)
     assert r("with_field") == [[9, 2, [4, 5], 0], [None, None, None, None]]
     assert r("drop_fields") == ["Row(b=1, e=Row(f=4))", "None"]
+    assert r("col_regex") == [["Col2", "x"], ["Col1", "Col2"]]
+    assert r("is_local") == [True, False]
+    cost = r("explain_cost")
+    assert cost[0] == "== Optimized Logical Plan ==" and "Statistics(sizeInBytes=" in cost[1]
+    assert "== Physical Plan ==" in cost
+    assert r("grouped_repr") == ("GroupedData[grouping expressions: [Col1: string, x: bigint], "
+                                 "value: [Col1: string, Col2: bigint, x: bigint], type: GroupBy]")
+    assert r("drop_missing") == ["Col1", "Col2", "x"]
+    assert r("drop_ambiguous").startswith("AnalysisException: [AMBIGUOUS_REFERENCE] Reference `x` is ambiguous")
+    assert r("error_class_name") == "pyspark.errors.exceptions.captured.AnalysisException"

@@ -180,6 +180,13 @@ _CAPTURED = {c.__name__: c for c in (
     SparkNoSuchElementException)}
 
 
+# Named as PySpark names them in tracebacks (and doctests):
+# pyspark.errors.exceptions.captured.AnalysisException (`import pyspark` maps that module here).
+for _cls in (CapturedException,) + tuple(_CAPTURED.values()):
+    _cls.__module__ = "pyspark.errors.exceptions.captured"
+del _cls
+
+
 def captured_error(kind, message, error_class=None, message_parameters=None, sql_state=None):
     """The exception for an engine error named `kind` (a class name above)."""
     cls = _CAPTURED.get(kind, UnknownException)

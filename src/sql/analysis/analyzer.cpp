@@ -742,7 +742,10 @@ PlanPtr rewrite_pivot(Ctx& c, const LogicalPlan& n) {
 PlanPtr rewrite_node(Ctx& c, const PlanPtr& n) {
   {
     if (!children_resolved(*n) || c.error) return nullptr;
-    for (const auto& e : n->exprs) if (!e->resolved()) return nullptr;
+    // drop(col("x")) of a column the input lacks drops nothing (ResolveDataFrameDropColumns);
+    // an ambiguous one failed while resolving
+    for (const auto& e : n->exprs)
+      if (!e->resolved() && !(n->kind == PlanKind::Drop && e->kind == ExprKind::UnresolvedAttribute)) return nullptr;
     ExprList in = n->children.empty() ? ExprList{} : n->children[0]->output();
     switch (n->kind) {
       case PlanKind::WithColumns: {
