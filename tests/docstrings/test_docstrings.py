@@ -12,7 +12,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.environ.get("SPARKPP_PYSPARK_SRC")
 
 # passing docstrings per file at the last recorded run (raise these as fixes land)
-FLOORS = {"dataframe.py": 80, "column.py": 17, "group.py": 7, "window.py": 5,
+FLOORS = {"dataframe.py": 81, "column.py": 17, "group.py": 7, "window.py": 5,
           "functions.py": 378, "pandas/map_ops.py": 1, "pandas/group_ops.py": 3, "udf.py": 1,
           "readwriter.py": 24, "catalog.py": 9, "rdd.py": 97}
 

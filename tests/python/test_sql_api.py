@@ -206,8 +206,9 @@ def test_functions():
 
 def test_dataframe_plans(spark):
     df = spark.range(10)
-    assert plan(df) == {"range": {"start": "0", "end": "10", "step": "1"}}
-    r = {"range": {"start": "0", "end": "10", "step": "1"}}
+    # numPartitions: the context's defaultParallelism (local[4]), as PySpark's range
+    assert plan(df) == {"range": {"start": "0", "end": "10", "step": "1", "numPartitions": 4}}
+    r = {"range": {"start": "0", "end": "10", "step": "1", "numPartitions": 4}}
     assert plan(df.select("a", F.col("b") + 1)) == {"project": {"input": r, "expressions": [
         A, fn("+", B, lit(integer=1))]}}
     assert plan(df.select("*")) == {"project": {"input": r,

@@ -267,6 +267,8 @@ class SparkSession:
         return Catalog(self)
 
     def range(self, start, end=None, step=1, numPartitions=None):
+        if numPartitions is None:  # as PySpark's SparkSession.range
+            numPartitions = self.sparkContext.defaultParallelism
         if end is None:
             start, end = 0, start
         return self._df(P.range_(start, end, step, numPartitions))
