@@ -214,12 +214,53 @@ TaskOutcome run_native_task(RunningTask& t, const TaskEnv& env, const plan::Nati
   m.deserialize_ms = now_ms() - t0;
 
   std::string buf;
-  auto emit = [&](uint32_t p, const col::Batch& b) -> Status {
-    if (b.num_rows == 0) return Status::ok();
+  auto write = [&](uint32_t p, const col::Batch& b) -> Status {
     buf.clear();
     col::serialize(b, buf);
     m.shuffle_write_records += b.num_rows;
     return shuffle->add_to(p, buf.data(), buf.size());
+  };
+  // A batch split over N reduce partitions leaves pieces of batch/N rows; each written alone
+  // would be a record with its own schema header and compression frame (at 200 partitions ~20
+  // rows each). Pieces wait per partition until they make a batch (or the task's pieces reach
+  // kPendingBytes) and go out as one record, in their order.
+  struct Pending {
+    std::vector<col::Batch> pieces;
+    int64_t rows = 0;
+  };
+  std::vector<Pending> pending;
+  int64_t pending_bytes = 0;
+  const int64_t flush_rows = std::max<int64_t>(lc.exec.batch_rows, 1024);
+  constexpr int64_t kPendingBytes = int64_t{16} << 20;
+  auto flush = [&](uint32_t p) -> Status {
+    Pending& q = pending[p];
+    if (q.pieces.empty()) return Status::ok();
+    for (const auto& x : q.pieces) pending_bytes -= col::memory_size(x);
+    Status st = write(p, q.pieces.size() == 1 ? q.pieces[0] : col::concat(q.pieces));
+    q.pieces.clear();
+    q.rows = 0;
+    return st;
+  };
+  auto flush_all = [&]() -> Status {
+    for (uint32_t p = 0; p < pending.size(); ++p)
+      if (Status st = flush(p); !st) return st;
+    return Status::ok();
+  };
+  auto emit = [&](uint32_t p, col::Batch b) -> Status {
+    if (b.num_rows == 0) return Status::ok();
+    if (part.num <= 1 || b.num_rows >= flush_rows) {
+      if (p < pending.size() && !pending[p].pieces.empty())
+        if (Status st = flush(p); !st) return st;
+      return write(p, b);
+    }
+    if (pending.size() < size_t(part.num)) pending.resize(size_t(part.num));
+    Pending& q = pending[p];
+    pending_bytes += col::memory_size(b);
+    q.rows += b.num_rows;
+    q.pieces.push_back(std::move(b));
+    if (q.rows >= flush_rows) return flush(p);
+    if (pending_bytes > kPendingBytes) return flush_all();
+    return Status::ok();
   };
   for (;;) {
     if (t.killed) {
@@ -264,10 +305,10 @@ TaskOutcome run_native_task(RunningTask& t, const TaskEnv& env, const plan::Nati
     using K = ex::OutputPartitioning::Kind;
     if (part.kind == K::Hash && part.num > 1) {
       auto pieces = ex::hash_partition_batch(b, part.keys, part.num, lc.exec);
-      for (size_t p = 0; p < pieces.size() && st; ++p) st = emit(static_cast<uint32_t>(p), pieces[p]);
+      for (size_t p = 0; p < pieces.size() && st; ++p) st = emit(static_cast<uint32_t>(p), std::move(pieces[p]));
     } else if (part.kind == K::Range && part.num > 1) {
       auto pieces = ex::range_partition_batch(b, part.orders, bounds, part.num, lc.exec);
-      for (size_t p = 0; p < pieces.size() && st; ++p) st = emit(static_cast<uint32_t>(p), pieces[p]);
+      for (size_t p = 0; p < pieces.size() && st; ++p) st = emit(static_cast<uint32_t>(p), std::move(pieces[p]));
     } else if (part.kind == K::RoundRobin && part.num > 1) {
       std::vector<std::vector<int32_t>> rows(static_cast<size_t>(part.num));
       for (int64_t r = 0; r < b.num_rows; ++r) {
@@ -281,6 +322,8 @@ TaskOutcome run_native_task(RunningTask& t, const TaskEnv& env, const plan::Nati
     }
     if (!st) return fail(msg::TaskErrorKind::kIo, st.message());
   }
+  if (shuffle)
+    if (Status st = flush_all(); !st) return fail(msg::TaskErrorKind::kIo, st.message());
   // Operators' spills (aggregate, sort, join build) are the task's, as Spark's task memory
   // manager counts them; we know the bytes written, which stand for both measures.
   const int64_t op_spill = ex::total_spill_bytes(*root.value());

@@ -57,7 +57,9 @@ void append_shuffle_record(std::string& out, const char* data, size_t len, bool 
   if (compress && len > 64) {
     size_t bound = ZSTD_compressBound(len);
     out.resize(start + hdr + bound);
-    size_t n = ZSTD_compress(out.data() + start + hdr, bound, data, len, 1);
+    // One compression context per thread (ZSTD_compress makes and frees one per call).
+    static thread_local std::unique_ptr<ZSTD_CCtx, size_t (*)(ZSTD_CCtx*)> cctx(ZSTD_createCCtx(), ZSTD_freeCCtx);
+    size_t n = ZSTD_compressCCtx(cctx.get(), out.data() + start + hdr, bound, data, len, 1);
     if (!ZSTD_isError(n) && n < len) {
       out.resize(start + hdr + n);
       codec = kCodecZstd;
