@@ -285,6 +285,7 @@ Result<ex::OpPtr> make_file_scan(const nlohmann::json& leaf, std::vector<plan::T
     auto keep = kept_columns(leaf);
     if (!keep) return R::error(keep.error_message());
     const bool header = opt.value().header;
+    parser.value().require_only(keep.value());  // Spark's CSV column pruning
     auto shared = std::make_shared<ex::CsvParser>(std::move(parser.value()));
     LineDecoder decode = [shared, header](std::string_view lines, bool first_of_file) {
       return shared->parse_text(lines, header && first_of_file);

@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <cstdlib>
 
 #include "sql/columnar/batch.h"
 #include "sql/exec/csv.h"
@@ -310,4 +311,50 @@ TEST_CASE("sql csv: custom dateFormat / timestampFormat patterns are strict") {
   CsvOptions o = opts({{"dateFormat", "dd/MM/yyyy"}});
   CHECK(csv_infer_field(S(TypeId::Null), "02/01/2024", o).to_string() == "date");
   CHECK(csv_infer_field(S(TypeId::Null), "2024-01-02", o).to_string() == "timestamp");
+}
+
+TEST_CASE("sql csv: column pruning converts only the required fields") {
+  auto sch = schema({"a", "b", "c"}, {S(TypeId::Int), S(TypeId::Double), S(TypeId::Date)});
+  auto p = CsvParser::make(opts({{"mode", "DROPMALFORMED"}}), sch, 0);
+  REQUIRE(p.is_ok());
+  p->require_only({2, 0});
+  // row 2's b is not a number: unnoticed when b is not read (Spark's columnPruning); a bad
+  // value in a required field or a short row still drops the row
+  auto b = p->parse_text("1,2.5,2024-01-02\n2,x,2024-01-03\nbad,1,2024-01-04\n4,1\n", false);
+  REQUIRE(b.is_ok());
+  REQUIRE(b->num_rows == 2);
+  REQUIRE(b->num_columns() == 3);
+  CHECK(row(*b, 0) == "1|NULL|2024-01-02");
+  CHECK(row(*b, 1) == "2|NULL|2024-01-03");
+  CHECK(b->column(1).type->id == TypeId::Double);
+  // with a corrupt-record column every field is converted, as before
+  auto c = CsvParser::make(opts(), schema({"a", "b", "_corrupt_record"}, {S(TypeId::Int), S(TypeId::Int), S(TypeId::String)}), 0);
+  REQUIRE(c.is_ok());
+  c->require_only({0});
+  auto cb = c->parse_text("1,x\n", false);
+  REQUIRE(cb.is_ok());
+  CHECK(row(*cb, 0) == "1|NULL|1,x");
+}
+
+TEST_CASE("sql csv: doubles of few digits (the fast path) equal strtod's") {
+  const char* samples[] = {"0.05", "-0.0", "1.", ".5", "123456789012345", "90000.01", "0.1", "0.3", "2.675",
+                           "-999.99", "+7.25", "1e3", "1234567890123456", "0.000000000000001", "3.14159265358979"};
+  for (const char* s : samples) {
+    auto d = java_parse_double(s);
+    REQUIRE(d.has_value());
+    CHECK_MESSAGE(*d == std::strtod(s, nullptr), s);
+    CHECK(std::signbit(*d) == std::signbit(std::strtod(s, nullptr)));
+  }
+  uint64_t x = 88172645463325252ull;
+  for (int i = 0; i < 20000; ++i) {  // random prices: digits, a point, up to 15 digits in all
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    std::string s = std::to_string(x % 100000000000ull);
+    size_t at = size_t(x >> 40) % (s.size() + 1);
+    s.insert(at, ".");
+    REQUIRE(java_parse_double(s).has_value());
+    CHECK_MESSAGE(*java_parse_double(s) == std::strtod(s.c_str(), nullptr), s);
+  }
+  CHECK_FALSE(java_parse_double("1.2.3").has_value());
+  CHECK_FALSE(java_parse_double(".").has_value());
+  CHECK_FALSE(java_parse_double("-").has_value());
 }

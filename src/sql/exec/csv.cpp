@@ -346,8 +346,30 @@ Result<col::Batch> CsvParser::parse_text(std::string_view text, bool skip_header
   return parse_lines(csv_data_lines(text, opt_), skip_header);
 }
 
+void CsvParser::require_only(const std::vector<int>& fields) {
+  if (corrupt_index_ >= 0) return;
+  std::vector<uint8_t> want(schema_->children.size(), 0);
+  for (int f : fields)
+    if (f >= 0 && size_t(f) < want.size()) want[size_t(f)] = 1;
+  std::vector<std::string> names;
+  std::vector<ColType> types;
+  built_of_field_.assign(want.size(), -1);
+  for (size_t i = 0; i < want.size(); ++i) {
+    if (!want[i]) continue;
+    built_of_field_[i] = int(names.size());
+    names.push_back(schema_->names[i]);
+    types.push_back(schema_->children[i]);
+  }
+  built_schema_ = col::make_type(ColType::strct(names, types));
+}
+
 Result<col::Batch> CsvParser::parse_lines(const std::vector<std::string_view>& lines, bool skip_header) const {
-  col::BatchBuilder bb(schema_);
+  const bool pruned = built_schema_ != nullptr;
+  // Builder column of each token position (-1: not converted).
+  std::vector<int> out_of_token(data_fields_.size());
+  for (size_t k = 0; k < data_fields_.size(); ++k)
+    out_of_token[k] = pruned ? built_of_field_[size_t(data_fields_[k])] : data_fields_[k];
+  col::BatchBuilder bb(pruned ? built_schema_ : schema_);
   for (size_t c = 0; c < bb.num_columns(); ++c) bb.column(c).reserve(int64_t(lines.size()));
   std::vector<CsvToken> toks;
   std::string scratch;
@@ -380,7 +402,7 @@ Result<col::Batch> CsvParser::parse_lines(const std::vector<std::string_view>& l
     for (size_t k = 0; k < nf; ++k) {
       Cell& c = cells[k];
       c.valid = false;
-      if (!ok || k >= toks.size()) continue;
+      if (!ok || k >= toks.size() || out_of_token[k] < 0) continue;
       auto d = datum_of(toks[k], opt_);
       if (!d) continue;
       if (!convert(schema_->children[size_t(data_fields_[k])], *d, opt_, tz_, c)) { c.valid = false; bad = true; }
@@ -389,14 +411,22 @@ Result<col::Batch> CsvParser::parse_lines(const std::vector<std::string_view>& l
       if (opt_.mode == ParseMode::DropMalformed) continue;
       if (opt_.mode == ParseMode::FailFast) return Result<col::Batch>::error(malformed_record_error(line));
     }
-    for (size_t k = 0; k < nf; ++k) append_cell(bb.column(size_t(data_fields_[k])), cells[k]);
+    for (size_t k = 0; k < nf; ++k)
+      if (out_of_token[k] >= 0) append_cell(bb.column(size_t(out_of_token[k])), cells[k]);
     if (corrupt_index_ >= 0) {
       auto& b = bb.column(size_t(corrupt_index_));
       bad ? b.append_str(line) : b.append_null();
     }
     bb.add_row();
   }
-  return bb.finish();
+  if (!pruned) return bb.finish();
+  col::Batch built = bb.finish(), out;
+  out.schema = schema_;
+  out.num_rows = built.num_rows;
+  for (size_t i = 0; i < schema_->children.size(); ++i)
+    out.columns.push_back(built_of_field_[i] >= 0 ? built.columns[size_t(built_of_field_[i])]
+                                                  : col::make_null_column(col::make_type(schema_->children[i]), out.num_rows));
+  return out;
 }
 
 // --- schema inference ------------------------------------------------------------------------

@@ -68,6 +68,10 @@ class CsvParser {
   static Result<CsvParser> make(CsvOptions opt, col::ColTypePtr schema, kern::TimeZone tz);
   Result<col::Batch> parse_text(std::string_view text, bool skip_header) const;
   Result<col::Batch> parse_lines(const std::vector<std::string_view>& lines, bool skip_header) const;
+  // Spark's CSV column pruning (spark.sql.csv.parser.columnPruning.enabled): only these schema
+  // fields are converted; the others come back as NULL columns (the scan drops them), and a
+  // malformed value in them goes unnoticed as in Spark. Not with a corrupt-record column.
+  void require_only(const std::vector<int>& fields);
 
  private:
   CsvParser() = default;
@@ -76,6 +80,8 @@ class CsvParser {
   kern::TimeZone tz_;
   int corrupt_index_ = -1;          // field index of the corrupt-record column, or -1
   std::vector<int> data_fields_;    // schema field index of each token position
+  col::ColTypePtr built_schema_;    // require_only: the required fields, in schema order
+  std::vector<int> built_of_field_; // require_only: builder column of each schema field, or -1
 };
 
 // Column names from the header tokens (makeSafeHeader): empty or nullValue names become

@@ -110,7 +110,35 @@ bool java_float_body(std::string_view s, char* buf, size_t cap, size_t& n, int& 
 }
 }  // namespace
 
+// Clinger's fast path: at most 15 digits, no exponent: the digits m are exact in a double and
+// so is 10^f (f <= 15), and one IEEE division gives the correctly rounded value strtod gives.
+static bool fast_decimal(std::string_view s, double& out) {
+  static constexpr double kPow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+  size_t i = 0;
+  bool neg = false, dot = false;
+  if (i < s.size() && (s[i] == '-' || s[i] == '+')) neg = s[i++] == '-';
+  uint64_t m = 0;
+  int digits = 0, frac = 0;
+  for (; i < s.size(); ++i) {
+    const char c = s[i];
+    if (c >= '0' && c <= '9') {
+      if (++digits > 15) return false;
+      m = m * 10 + uint64_t(c - '0');
+      frac += dot;
+    } else if (c == '.' && !dot) {
+      dot = true;
+    } else {
+      return false;
+    }
+  }
+  if (digits == 0) return false;
+  const double d = double(m) / kPow10[frac];
+  out = neg ? -d : d;
+  return true;
+}
+
 std::optional<double> java_parse_double(std::string_view s) {
+  if (double d; fast_decimal(s, d)) return d;
   char buf[400];
   size_t n = 0;
   int special = 0;
