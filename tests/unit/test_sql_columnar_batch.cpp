@@ -155,6 +155,13 @@ TEST_CASE("sql columnar: slice, gather, concat") {
   check_equal(b, cat);
   Batch cc = concat({make_batch(0), b});
   check_equal(b, cc);
+  // offset slices and an empty one in the middle (fixed-width and string columns are copied
+  // part by part, the others gathered)
+  Batch three = concat({slice(b, 3, 10), slice(b, 13, 0), slice(b, 13, 20)});
+  REQUIRE(validate(three).is_ok());
+  check_equal(slice(b, 3, 30), three);
+  CHECK(three.column(8).str(0) == "s3");
+  CHECK(three.column(4).null_count == slice(b, 3, 30).column(4).null_count);
 }
 
 TEST_CASE("sql columnar: serialization round trips (plain, zstd, slices, empty)") {

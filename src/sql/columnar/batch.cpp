@@ -13,7 +13,9 @@ Buffer::~Buffer() { std::free(data_); }
 
 void Buffer::reserve(size_t n) {
   if (n <= cap_) return;
-  size_t cap = std::max<size_t>(kAlign, cap_ * 2);
+  // A first allocation takes what is asked (most buffers are sized once: gather, concat,
+  // kernels' outputs); growth doubles.
+  size_t cap = cap_ == 0 ? std::max<size_t>(kAlign, n) : std::max<size_t>(kAlign, cap_ * 2);
   while (cap < n) cap *= 2;
   cap = (cap + kAlign - 1) / kAlign * kAlign;
   auto* p = static_cast<uint8_t*>(std::aligned_alloc(kAlign, cap));
@@ -271,11 +273,68 @@ ColumnPtr gather_multi(const std::vector<const Column*>& srcs, const uint32_t* s
   return gather_impl(srcs[0]->type, s, idx, n);
 }
 
+namespace {
+// Fixed-width and string columns end to end: one copy per part (the general path gathers row
+// by row through index vectors).
+ColumnPtr concat_flat(const std::vector<ColumnPtr>& parts, int64_t n) {
+  const TypeId id = parts[0]->id();
+  auto out = std::make_shared<Column>();
+  out->type = parts[0]->type;
+  out->length = n;
+  int64_t nulls = 0;
+  for (const auto& p : parts) nulls += p->null_count;
+  if (nulls) {
+    out->validity = std::make_shared<Buffer>(bitmap_bytes(n));
+    uint8_t* vb = out->validity->data();
+    int64_t k = 0;
+    for (const auto& p : parts)
+      for (int64_t i = 0; i < p->length; ++i, ++k)
+        if (p->is_valid(i)) set_bit(vb, k);
+    out->null_count = nulls;
+  }
+  if (is_fixed_width(id)) {
+    const size_t w = size_t(fixed_width(id));
+    out->values = std::make_shared<Buffer>(size_t(n) * w);
+    uint8_t* o = out->values->data();
+    for (const auto& p : parts) {
+      if (p->length) std::memcpy(o, p->values->data() + size_t(p->offset) * w, size_t(p->length) * w);
+      o += size_t(p->length) * w;
+    }
+    return out;
+  }
+  out->values = std::make_shared<Buffer>(size_t(n + 1) * 4);
+  int32_t* off = out->values->as<int32_t>();
+  int64_t total = 0, k = 0;
+  for (const auto& p : parts) {
+    if (!p->length) continue;
+    const int32_t* so = p->offsets();
+    for (int64_t i = 0; i < p->length; ++i) off[k++] = int32_t(total + so[i] - so[0]);
+    total += so[p->length] - so[0];
+    SPP_CHECK(total < INT32_MAX, "string data of a column over 2 GiB");
+  }
+  off[n] = int32_t(total);
+  out->data = std::make_shared<Buffer>(size_t(total));
+  uint8_t* d = out->data->data();
+  for (const auto& p : parts) {
+    if (!p->length) continue;
+    const int32_t* so = p->offsets();
+    const size_t len = size_t(so[p->length] - so[0]);
+    if (len) std::memcpy(d, p->data->data() + so[0], len);
+    d += len;
+  }
+  return out;
+}
+}  // namespace
+
 ColumnPtr concat(const std::vector<ColumnPtr>& parts) {
   SPP_CHECK(!parts.empty(), "nothing to concat");
   if (parts.size() == 1) return parts[0];
   int64_t n = 0;
   for (const auto& p : parts) n += p->length;
+  const TypeId id = parts[0]->id();
+  if ((is_fixed_width(id) || is_var_binary(id)) &&
+      std::all_of(parts.begin(), parts.end(), [&](const ColumnPtr& p) { return p->id() == id; }))
+    return concat_flat(parts, n);
   std::vector<const Column*> srcs;
   std::vector<uint32_t> src(static_cast<size_t>(n));
   std::vector<int32_t> idx(static_cast<size_t>(n));
