@@ -58,6 +58,12 @@ TEST_CASE("sql rewrites: na.fill fills columns of the value's kind, by map any c
   CHECK(error_of(rel("fillNa", {{"input", df}, {"cols", {"nope"}}, {"values", {{{"double", 1.0}}}}})).find(
             "[UNRESOLVED_COLUMN.WITH_SUGGESTION] A column or function parameter with name `nope` cannot be resolved. "
             "Did you mean one of the following? [`a`, `x`, `s`, `b`].") == 0);
+  {  // before analysis the node prints as what it is (explain(True)'s parsed plan)
+    IdGen ids;
+    auto p = decode_plan(rel("fillNa", {{"input", df}, {"cols", {"x"}}, {"values", {{{"double", 1.0}}}}}), ids);
+    REQUIRE(p.is_ok());
+    CHECK((*p)->tree_string().rfind("'FillNa [x] [", 0) == 0);
+  }
   // by map: each column its value whatever its kind
   t = tree_of(rel("fillNa", {{"input", df}, {"cols", {"s", "a"}}, {"values", {{{"integer", 7}}, {{"string", "z"}}}}}));
   CHECK(t.find("coalesce(s#") != std::string::npos);

@@ -2,6 +2,7 @@
 #include "sql/plan/logical.h"
 
 #include <algorithm>
+#include <cctype>
 
 namespace spp::sql {
 
@@ -160,6 +161,12 @@ std::string LogicalPlan::node_string() const {
     case PlanKind::Drop: return "'Drop " + list(exprs);
     case PlanKind::InMemoryRelation: return "InMemoryRelation [" + list(output_attrs) + "], " + name;
     case PlanKind::Summary: {
+      // na functions / unpivot / to(schema) ride on Summary nodes until the analyzer rewrites them
+      if (name == "fillNa" || name == "dropNa" || name == "replace" || name == "unpivot" || name == "toSchema") {
+        std::string s = "'" + std::string(1, static_cast<char>(std::toupper(static_cast<unsigned char>(name[0])))) + name.substr(1) + " [";
+        for (size_t i = 0; i < names.size(); ++i) s += (i ? ", " : "") + names[i];
+        return s + "]" + (exprs.empty() ? "" : " " + list(exprs));
+      }
       std::string s = "'Summary [";
       for (size_t i = 0; i < names.size(); ++i) s += (i ? ", " : "") + names[i];
       return s + "]";
