@@ -1,12 +1,14 @@
 // Message catalog: envelope encoding, decoding with validation.
 #include "common/messages.h"
 
+#include <cstdint>
 #include <functional>
 #include <stdexcept>
 #include <unordered_map>
 
 #include "common/frame.h"
 #include "common/states.h"
+#include "common/util.h"
 
 namespace spp::msg {
 
@@ -221,6 +223,50 @@ const char* to_string(TaskErrorKind k) {
     case TaskErrorKind::kIo: return "io";
   }
   return "io";
+}
+
+void to_json(json& j, const MapOutputInfo& m) {
+  std::string v;
+  v.reserve(m.offsets.size());
+  for (size_t i = 1; i < m.offsets.size(); ++i) {
+    auto d = static_cast<uint64_t>(m.offsets[i] - m.offsets[i - 1]);
+    for (; d >= 0x80; d >>= 7) v.push_back(static_cast<char>((d & 0x7f) | 0x80));
+    v.push_back(static_cast<char>(d));
+  }
+  j = {{"path", m.path},
+       {"partitions", m.offsets.empty() ? 0 : m.offsets.size() - 1},
+       {"lengths", base64_encode(v)},
+       {"raw_bytes", m.raw_bytes},
+       {"spills", m.spills}};
+}
+
+void from_json(const json& j, MapOutputInfo& m) {
+  m.path = j.at("path").get<std::string>();
+  m.raw_bytes = j.at("raw_bytes").get<int64_t>();
+  m.spills = j.at("spills").get<int>();
+  const json& pj = j.at("partitions");
+  if (!pj.is_number_integer()) throw std::invalid_argument("map output partitions is not an integer");
+  int64_t n = pj.get<int64_t>();
+  if (n < 0 || n > kMaxReducePartitions) throw std::invalid_argument("map output partitions out of range");
+  auto raw = base64_decode(j.at("lengths").get<std::string>());
+  if (!raw) throw std::invalid_argument("map output lengths are not base64");
+  if (static_cast<size_t>(n) > raw->size()) throw std::invalid_argument("map output lengths truncated");  // >= 1 byte each
+  const auto* p = reinterpret_cast<const unsigned char*>(raw->data());
+  const auto* end = p + raw->size();
+  m.offsets.assign(1, 0);
+  m.offsets.reserve(static_cast<size_t>(n) + 1);
+  for (int64_t i = 0; i < n; ++i) {
+    uint64_t v = 0;
+    for (int shift = 0;; shift += 7) {
+      if (p == end) throw std::invalid_argument("map output lengths truncated");
+      if (shift > 63 || (shift == 63 && (*p & 0x7e))) throw std::invalid_argument("map output length overflows");
+      v |= static_cast<uint64_t>(*p & 0x7f) << shift;
+      if (!(*p++ & 0x80)) break;
+    }
+    if (v > static_cast<uint64_t>(INT64_MAX - m.offsets.back())) throw std::invalid_argument("map output offsets overflow");
+    m.offsets.push_back(m.offsets.back() + static_cast<int64_t>(v));
+  }
+  if (p != end) throw std::invalid_argument("map output lengths: trailing bytes");
 }
 
 void to_json(json& j, const TaskEndState& s) { j = to_string(s); }

@@ -54,8 +54,9 @@ using json = nlohmann::json;
 // failure and SQL metrics as fields instead of free JSON; 7 = encryption: Hello.crypto,
 // HelloChallenge.crypto, sealed 'E' records after the handshake; 8 = job properties on
 // PyRunJob/PySqlExecute/PySqlCommand, PyCancelJobs, PyStatusQuery, PyAddFile, AddFile; the ContextCleaner:
-// PyForgetRdds, RemoveShuffle.)
-constexpr int kProtocolVersion = 8;
+// PyForgetRdds, RemoveShuffle; 9 = MapOutputInfo's offsets as packed `lengths`, a shuffle input's
+// blocks in columns in task plans.)
+constexpr int kProtocolVersion = 9;
 const char* build_id();  // "sparkpp 0.1.0 (<git describe>)"; see build_id.cpp.in
 
 // Connecting side -> accepting side, first message on every connection. With authentication
@@ -367,14 +368,18 @@ void to_json(json& j, const TaskErrorKind& k);
 void from_json(const json& j, TaskErrorKind& k);
 
 // A map task's shuffle output: its data file and the byte offsets of every reduce partition's
-// segment (num_reduce + 1, ascending from 0).
+// segment (num_reduce + 1, ascending from 0). On the wire the offsets are `partitions` and
+// `lengths`: the segments' lengths as LEB128 varints, base64 — about a byte per reduce partition
+// where a JSON number each made a 4,096-way shuffle's map statuses most of the driver's work.
 struct MapOutputInfo {
   std::string path;
   std::vector<int64_t> offsets;
   int64_t raw_bytes = 0;  // records' bytes before encoding
   int spills = 0;         // spill files merged into it
 };
-SPP_MSG(MapOutputInfo, path, offsets, raw_bytes, spills)
+constexpr int64_t kMaxReducePartitions = int64_t{1} << 24;
+void to_json(json& j, const MapOutputInfo& m);
+void from_json(const json& j, MapOutputInfo& m);
 
 // The map output a reduce task could not fetch. Without `path` every output of `exec` for that
 // shuffle is suspect (its block server is unreachable).

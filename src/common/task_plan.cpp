@@ -1,8 +1,11 @@
 // Task plan codec: typed nodes <-> the JSON of docs/protocol.md "Task plans", with validation.
 #include "common/task_plan.h"
 
+#include <cstdint>
+#include <map>
 #include <set>
 #include <stdexcept>
+#include <tuple>
 
 namespace spp::plan {
 
@@ -37,6 +40,12 @@ T field(const json& j, const char* key) {
   return j.at(key).get<T>();
 }
 
+// An integer element of a column (a float would be cast silently).
+int64_t integer(const json& v, const char* what) {
+  if (!v.is_number_integer()) throw std::invalid_argument(std::string(what) + " is not an integer");
+  return v.get<int64_t>();
+}
+
 void non_negative(int64_t v, const char* what) {
   if (v < 0) throw std::invalid_argument(std::string(what) + " is negative");
 }
@@ -54,11 +63,30 @@ json source_json(const Source& s) {
         } else if constexpr (std::is_same_v<T, PickleFileSource>) {
           return {{"kind", "pickle_file"}, {"path", x.path}};
         } else if constexpr (std::is_same_v<T, ShuffleSource>) {
-          json blocks = json::array();
-          for (const auto& b : x.blocks)
-            blocks.push_back({{"map", b.map}, {"exec", b.exec}, {"host", b.host}, {"port", b.port}, {"path", b.path},
-                              {"offset", b.offset}, {"length", b.length}});
-          return {{"kind", "shuffle"}, {"shuffle_id", x.shuffle_id}, {"reduce", x.reduce}, {"blocks", std::move(blocks)}};
+          // In columns, with each executor's address once in `locs`: a reduce task of a wide
+          // shuffle reads thousands of blocks, and an object per block was most of its plan's cost.
+          json locs = json::array(), map = json::array(), loc = json::array(), path = json::array(),
+               offset = json::array(), length = json::array();
+          std::map<std::tuple<std::string, std::string, int>, int> loc_ids;
+          for (const auto& b : x.blocks) {
+            auto [it, fresh] = loc_ids.try_emplace({b.exec, b.host, b.port}, static_cast<int>(loc_ids.size()));
+            if (fresh) locs.push_back({{"exec", b.exec}, {"host", b.host}, {"port", b.port}});
+            map.push_back(b.map);
+            loc.push_back(it->second);
+            path.push_back(b.path);
+            offset.push_back(b.offset);
+            length.push_back(b.length);
+          }
+          return {{"kind", "shuffle"},
+                  {"shuffle_id", x.shuffle_id},
+                  {"reduce", x.reduce},
+                  {"locs", std::move(locs)},
+                  {"blocks",
+                   {{"map", std::move(map)},
+                    {"loc", std::move(loc)},
+                    {"path", std::move(path)},
+                    {"offset", std::move(offset)},
+                    {"length", std::move(length)}}}};
         } else if constexpr (std::is_same_v<T, ComputeSource>) {
           return {{"kind", "compute"}, {"compute", x.compute ? to_json(*x.compute) : json()}, {"first", x.first},
                   {"count", x.count}};
@@ -158,16 +186,34 @@ struct Decoder {
       ShuffleSource sh{field<int>(s, "shuffle_id"), field<int>(s, "reduce"), {}};
       non_negative(sh.shuffle_id, "shuffle id");
       non_negative(sh.reduce, "reduce partition");
+      struct Loc {
+        std::string exec, host;
+        int port = 0;
+      };
+      std::vector<Loc> locs;
+      for (const auto& l : s.at("locs")) {
+        locs.push_back({field<std::string>(l, "exec"), field<std::string>(l, "host"), field<int>(l, "port")});
+        if (locs.back().port < 0 || locs.back().port > 65535) throw std::invalid_argument("block port out of range");
+      }
       const json& bs = s.at("blocks");
-      if (!bs.is_array()) throw std::invalid_argument("shuffle blocks is not an array");
-      for (const auto& b : bs) {
-        ShuffleBlockRef r{field<int>(b, "map"),     field<std::string>(b, "exec"), field<std::string>(b, "host"),
-                          field<int>(b, "port"),    field<std::string>(b, "path"), field<int64_t>(b, "offset"),
-                          field<int64_t>(b, "length")};
-        non_negative(r.map, "block map");
+      const json &map = bs.at("map"), &loc = bs.at("loc"), &path = bs.at("path"), &offset = bs.at("offset"),
+                 &length = bs.at("length");
+      if (!map.is_array() || !loc.is_array() || !path.is_array() || !offset.is_array() || !length.is_array())
+        throw std::invalid_argument("shuffle blocks' columns are not arrays");
+      size_t n = map.size();
+      if (loc.size() != n || path.size() != n || offset.size() != n || length.size() != n)
+        throw std::invalid_argument("shuffle blocks' columns differ in length");
+      sh.blocks.reserve(n);
+      for (size_t i = 0; i < n; ++i) {
+        int64_t li = integer(loc[i], "block location");
+        if (li < 0 || static_cast<size_t>(li) >= locs.size()) throw std::invalid_argument("block location out of range");
+        int64_t m = integer(map[i], "block map");
+        if (m < 0 || m > INT32_MAX) throw std::invalid_argument("block map out of range");
+        const Loc& l = locs[static_cast<size_t>(li)];
+        ShuffleBlockRef r{static_cast<int>(m), l.exec, l.host, l.port, path[i].get<std::string>(),
+                          integer(offset[i], "block offset"), integer(length[i], "block length")};
         non_negative(r.offset, "block offset");
         non_negative(r.length, "block length");
-        if (r.port < 0 || r.port > 65535) throw std::invalid_argument("block port out of range");
         sh.blocks.push_back(std::move(r));
       }
       return sh;

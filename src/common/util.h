@@ -15,7 +15,8 @@ std::string hostname();
 std::string local_ip();
 std::string random_hex(size_t bytes);
 // Standard base64 with padding (proto3 JSON `bytes`); nullopt when malformed.
-std::optional<std::string> base64_decode(const std::string& in);  // cryptographically random (OpenSSL)
+std::optional<std::string> base64_decode(const std::string& in);
+std::string base64_encode(const std::string& in);  // cryptographically random (OpenSSL)
 std::string timestamp_id(int64_t wall_ms);  // yyyyMMddHHmmss (local time)
 std::string format_bytes(int64_t b);
 std::string self_exe();  // absolute path of the running sparkpp binary

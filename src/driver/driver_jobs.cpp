@@ -61,13 +61,14 @@ void Driver::submit_job(Job job, json lineage) {
   auto group = job.properties.find("spark.jobGroup.id");
   job_groups_[jid] = group == job.properties.end() ? "" : group->second;
   auto& stored = jobs_.emplace(jid, std::move(job)).first->second;
-  ui_->post(sc::JobStartEvent{jid, stored.description, clock_.wall_ms(), std::move(lineage), stored.sql_exec});
   sc::JobSubmitted ev;
   ev.job_id = jid;
   ev.node = stored.rdd;
   ev.partitions = stored.partitions;
   ev.all_partitions = stored.all_partitions;
   ev.description = stored.description;
+  ev.lineage = std::move(lineage);  // the scheduler posts the JobStartEvent, with the job's stages
+  ev.sql_exec = stored.sql_exec;
   post(std::move(ev));
   if (progress_.enabled() && jobs_.count(jid)) progress_timer_->start(200, 200, [this] { update_progress(); });
 }
@@ -127,6 +128,7 @@ void Driver::perform(sc::Effect& eff) {
     return;
   }
   if (!ui_) return;
+  if (auto* e = std::get_if<sc::JobStartEvent>(&eff)) return ui_->post(std::move(*e));
   if (auto* e = std::get_if<sc::StageSubmittedEvent>(&eff)) return ui_->post(std::move(*e));
   if (auto* e = std::get_if<sc::StageCompletedEvent>(&eff)) return ui_->post(std::move(*e));
   if (auto* e = std::get_if<sc::TaskStartEvent>(&eff)) return ui_->post(std::move(*e));

@@ -19,22 +19,8 @@ namespace {
 int64_t steady_ms() { return SystemClock().now_ms(); }
 }  // namespace
 
-ShuffleBlockReader::ShuffleBlockReader(int shuffle_id, const nlohmann::json& blocks, ShuffleSettings settings)
-    : shuffle_id_(shuffle_id), s_(std::move(settings)) {
-  if (!blocks.is_array()) return;
-  for (const auto& b : blocks) {
-    if (!b.is_object()) continue;
-    Block x;
-    x.map = b.value("map", -1);
-    x.exec = b.value("exec", std::string());
-    x.host = b.value("host", std::string());
-    x.path = b.value("path", std::string());
-    x.port = b.value("port", 0);
-    x.offset = b.value("offset", int64_t{0});
-    x.length = b.value("length", int64_t{0});
-    blocks_.push_back(std::move(x));
-  }
-}
+ShuffleBlockReader::ShuffleBlockReader(const plan::ShuffleSource& source, ShuffleSettings settings)
+    : shuffle_id_(source.shuffle_id), s_(std::move(settings)), blocks_(source.blocks) {}
 
 ShuffleBlockReader::~ShuffleBlockReader() = default;
 
@@ -52,10 +38,20 @@ void ShuffleBlockReader::plan() {
   int64_t target = std::max<int64_t>(1, s_.max_in_flight / 5);
   std::map<std::string, std::vector<Request>> by_addr;
   std::vector<std::string> order;
+  // Whether this host's filesystem has a map output's directory, asked once per directory: a
+  // wide shuffle's reduce task reads thousands of files from a few executors' directories.
+  std::map<std::string, bool> readable_dir;
+  auto local = [&](const Block& b) {
+    if (!s_.prefer_local_read || b.host != s_.host) return false;
+    std::string dir = b.path.substr(0, b.path.find_last_of('/') + 1);
+    auto it = readable_dir.find(dir);
+    if (it == readable_dir.end()) it = readable_dir.emplace(dir, ::access(dir.empty() ? "." : dir.c_str(), R_OK | X_OK) == 0).first;
+    return it->second;
+  };
   for (size_t i = 0; i < blocks_.size(); ++i) {
     const Block& b = blocks_[i];
     if (b.length <= 0) continue;
-    if (s_.prefer_local_read && b.host == s_.host && ::access(b.path.c_str(), R_OK) == 0) {
+    if (local(b)) {
       local_.push_back(i);
       continue;
     }
@@ -230,11 +226,7 @@ Result<bool> ShuffleBlockReader::next(std::string& out) {
 namespace spp::executor {
 
 std::unique_ptr<InputReader> make_shuffle_reader(const plan::ShuffleSource& s, const ShuffleSettings& settings) {
-  nlohmann::json blocks = nlohmann::json::array();  // ShuffleBlockReader takes the wire shape
-  for (const auto& b : s.blocks)
-    blocks.push_back({{"map", b.map}, {"exec", b.exec}, {"host", b.host}, {"port", b.port}, {"path", b.path},
-                      {"offset", b.offset}, {"length", b.length}});
-  return std::make_unique<ShuffleBlockReader>(s.shuffle_id, blocks, settings);
+  return std::make_unique<ShuffleBlockReader>(s, settings);
 }
 
 }  // namespace spp::executor

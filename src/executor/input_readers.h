@@ -103,7 +103,7 @@ class BlockClient;
 // unreachable server, is a fetch failure; fetch_failure() says which map output.
 class ShuffleBlockReader final : public InputReader {
  public:
-  ShuffleBlockReader(int shuffle_id, const nlohmann::json& blocks, ShuffleSettings settings);
+  ShuffleBlockReader(const plan::ShuffleSource& source, ShuffleSettings settings);
   ~ShuffleBlockReader() override;
   Result<bool> next(std::string& out) override;
   bool is_shuffle() const override { return true; }
@@ -114,12 +114,7 @@ class ShuffleBlockReader final : public InputReader {
   int remote_servers() const { return static_cast<int>(clients_.size()); }
 
  private:
-  struct Block {
-    int map = -1;
-    std::string exec, host, path;
-    int port = 0;
-    int64_t offset = 0, length = 0;
-  };
+  using Block = plan::ShuffleBlockRef;
   struct Request {
     std::string addr;            // host:port of the block server
     std::vector<size_t> blocks;  // indexes into blocks_

@@ -261,6 +261,26 @@ TaskOutcome run_task(RunningTask& t, const TaskEnv& env) {
 }
 
 namespace {
+// The plan as the Python worker needs it: its inputs' sources are read here (a wide shuffle's
+// reduce task lists thousands of blocks), so they are left out.
+nlohmann::json python_view(const nlohmann::json& j) {
+  if (!j.is_object()) return j;
+  nlohmann::json out = nlohmann::json::object();
+  bool input = j.value("op", std::string()) == "input";
+  for (const auto& [k, v] : j.items()) {
+    if (input && k == "source") continue;
+    if (k == "child") out[k] = python_view(v);
+    else if (k == "children" && v.is_array()) {
+      nlohmann::json cs = nlohmann::json::array();
+      for (const auto& c : v) cs.push_back(python_view(c));
+      out[k] = std::move(cs);
+    } else {
+      out[k] = v;
+    }
+  }
+  return out;
+}
+
 TaskOutcome run_task_impl(RunningTask& t, const TaskEnv& env, const plan::Node& root, const nlohmann::json& plan_json,
                           const plan::Sink& sink_spec) {
   TaskOutcome o;
@@ -301,7 +321,7 @@ TaskOutcome run_task_impl(RunningTask& t, const TaskEnv& env, const plan::Node& 
   if (t.killed) ::kill(w->pid, SIGKILL);
 
   msg::PwTask pt = pw_task(t, env);
-  pt.plan = plan_json;
+  pt.plan = python_view(plan_json);
   pt.sink = sink.worker_format();
   env.pool->take_drops(*w, pt.drop_funcs, pt.drop_broadcasts);
   std::vector<std::string> fblobs;

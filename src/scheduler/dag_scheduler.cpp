@@ -2,6 +2,7 @@
 #include "scheduler/dag_scheduler.h"
 
 #include <algorithm>
+#include <functional>
 #include <set>
 
 #include "common/log.h"
@@ -124,8 +125,12 @@ void DagScheduler::submit_job(const JobSubmitted& e) {
   job.have.assign(job.partitions.size(), false);
   for (size_t i = 0; i < job.partitions.size(); ++i) job.position[job.partitions[i]] = i;
   Job& stored = jobs_.emplace(job.id, std::move(job)).first->second;
+  // An empty job has no stages (Spark posts its start and end at once).
+  const bool empty = stored.partitions.empty() && !stored.partitions_pending;
+  out_.push_back(JobStartEvent{stored.id, e.description, clock_.wall_ms(), e.lineage, e.sql_exec,
+                               empty ? std::vector<JobStageInfo>{} : job_stages(stored)});
   LOG_DEBUG(kLog, "job " << stored.id << ": submitted (" << src_.describe(stored.node) << ", " << stored.partitions.size() << " partition(s))");
-  if (stored.partitions.empty() && !stored.partitions_pending) return finish_job(stored);
+  if (empty) return finish_job(stored);
   advance_job(stored);
 }
 
@@ -139,6 +144,26 @@ int DagScheduler::missing_shuffle(int node) const {
     if (it == outputs_.end() || it->second.missing() > 0) return s;
   }
   return -1;
+}
+
+std::vector<JobStageInfo> DagScheduler::job_stages(Job& job) {
+  std::vector<JobStageInfo> out;
+  std::set<int> seen;
+  std::function<void(int)> visit = [&](int node) {
+    for (int s : src_.shuffle_deps(node)) {
+      if (!seen.insert(s).second) continue;
+      const int map_node = src_.shuffle(s).map_node;
+      visit(map_node);
+      auto [it, fresh] = map_stage_ids_.try_emplace(s, 0);
+      if (fresh) it->second = next_stage_++;
+      out.push_back({it->second, "shuffle map (" + src_.describe(map_node) + ")", std::max(0, src_.num_partitions(map_node))});
+    }
+  };
+  visit(job.node);
+  if (job.result_stage_id < 0) job.result_stage_id = next_stage_++;
+  out.push_back({job.result_stage_id, job.description.empty() ? "result (" + src_.describe(job.node) + ")" : job.description,
+                 static_cast<int>(job.partitions.size())});
+  return out;
 }
 
 void DagScheduler::forget_shuffle(int shuffle_id) {
@@ -412,7 +437,7 @@ void DagScheduler::map_task_done(Job& job, const Launch& la, const TaskEnded& e,
   ms->host = et != execs_.end() ? et->second.host : "";
   ms->port = et != execs_.end() ? et->second.data_port : 0;
   ms->path = e.map_path;
-  ms->offsets = e.map_offsets;
+  ms->offsets = CompactOffsets(e.map_offsets);
   out.maps[static_cast<size_t>(part)] = std::move(ms);
   out_.push_back(TaskAccepted{e.task_id, job.id, -1});
   if (end.set_complete) {

@@ -74,6 +74,9 @@ struct JobSubmitted {
   // them (JobPartitionsKnown tells the shell how many).
   bool all_partitions = false;
   std::string description;  // names the result stage in the UI when set
+  // For the job's JobStartEvent, which the scheduler posts with the job's stages.
+  nlohmann::json lineage;
+  int64_t sql_exec = -1;
 };
 // An executor reported the end of a task (StatusUpdate), or the shell gave up sending it.
 struct TaskEnded {
@@ -160,7 +163,7 @@ struct ArmTimer {
 };
 // Listener events (scheduler/listener_events.h) are effects too: the stage and task ones.
 using Effect = std::variant<LaunchTask, KillTask, TaskAccepted, JobSucceeded, JobFailed, JobPartitionsKnown, ArmTimer,
-                            StageSubmittedEvent, StageCompletedEvent, TaskStartEvent, TaskEndEvent>;
+                            JobStartEvent, StageSubmittedEvent, StageCompletedEvent, TaskStartEvent, TaskEndEvent>;
 
 // A task attempt's history: each transition with its reason and time (monotonic ms).
 struct TaskStory {
@@ -252,6 +255,9 @@ class DagScheduler {
 
   // Stages.
   int missing_shuffle(int node) const;
+  // Every stage of the job, parents first, with ids given now (Spark builds a job's whole stage
+  // graph at submission): a shuffle's map stage keeps its id across jobs.
+  std::vector<JobStageInfo> job_stages(Job& job);
   void advance_job(Job& job);
   void end_stage(Job& job, StageState to, const std::string& why);
   void finish_job(Job& job);

@@ -29,12 +29,21 @@ struct ApplicationEndEvent {
 struct EnvironmentUpdateEvent {
   std::map<std::string, std::string> properties;
 };
+// One stage of a job's graph as known at its start (Spark's StageInfo in SparkListenerJobStart).
+struct JobStageInfo {
+  int stage_id = 0;
+  std::string name;
+  int num_tasks = 0;
+};
 struct JobStartEvent {
   int job_id = 0;
   std::string description;
   int64_t time = 0;
   nlohmann::json lineage;  // the job's RDD graph for the DAG picture: {"rdd":N,"nodes":[...]}
   int64_t sql_exec = -1;   // the SQL execution the job runs for (spark.sql.execution.id), -1: none
+  // Every stage of the job, parents first, including those whose output already exists (the
+  // job skips them, as Spark's "skipped" stages).
+  std::vector<JobStageInfo> stages;
 };
 struct JobEndEvent {
   int job_id = 0;

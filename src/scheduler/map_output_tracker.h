@@ -8,16 +8,18 @@
 #include <string>
 #include <vector>
 
+#include "scheduler/compact_offsets.h"
+
 namespace spp::scheduler {
 
 // One map task's output: one data file, with the byte offsets of every reduce partition's
-// segment (num_reduce + 1 offsets), served by the executor's shuffle block server.
+// segment (num_reduce + 1 offsets, kept compact), served by the executor's shuffle block server.
 struct MapStatus {
   std::string exec_id;
   std::string host;
   int port = 0;
   std::string path;
-  std::vector<int64_t> offsets;
+  CompactOffsets offsets;
 };
 
 struct ShuffleOutputs {

@@ -118,8 +118,14 @@ json event_to_json(const scheduler::ListenerEvent& ev) {
             return json{{"Event", "SparkListenerEnvironmentUpdate"}, {"Spark Properties", e.properties}};
           },
           [](const JobStartEvent& e) {
+            json ids = json::array(), infos = json::array();
+            for (const auto& s : e.stages) {
+              ids.push_back(s.stage_id);
+              infos.push_back({{"Stage ID", s.stage_id}, {"Stage Name", s.name}, {"Number of Tasks", s.num_tasks}});
+            }
             json j = {{"Event", "SparkListenerJobStart"}, {"Job ID", e.job_id}, {"Description", e.description},
-                      {"Submission Time", e.time}, {"Lineage", e.lineage}};
+                      {"Submission Time", e.time}, {"Stage IDs", std::move(ids)}, {"Stage Infos", std::move(infos)},
+                      {"Lineage", e.lineage}};
             if (e.sql_exec >= 0) j["Properties"] = {{"spark.sql.execution.id", std::to_string(e.sql_exec)}};
             return j;
           },
@@ -199,8 +205,16 @@ std::optional<scheduler::ListenerEvent> event_from_json(const json& j) {
     const std::string sql = LoggedEvent{r.obj("Properties")}.str("spark.sql.execution.id");
     char* end = nullptr;
     const long long id = sql.empty() ? -1 : std::strtoll(sql.c_str(), &end, 10);
+    std::vector<JobStageInfo> stages;
+    const json infos = r.arr("Stage Infos");
+    if (infos.is_array())
+      for (const auto& si : infos) {
+        if (!si.is_object()) continue;
+        LoggedEvent s{si};
+        stages.push_back({s.i32("Stage ID"), s.str("Stage Name"), s.i32("Number of Tasks")});
+      }
     return JobStartEvent{r.i32("Job ID"), r.str("Description"), r.i64("Submission Time"), r.obj("Lineage"),
-                         id >= 0 && end && *end == '\0' ? static_cast<int64_t>(id) : -1};
+                         id >= 0 && end && *end == '\0' ? static_cast<int64_t>(id) : -1, std::move(stages)};
   }
   if (e == "SparkListenerJobEnd")
     return JobEndEvent{r.i32("Job ID"), r.str("Job Result") == "JobSucceeded", r.str("Failure Reason"), r.i64("Completion Time")};

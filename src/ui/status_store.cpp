@@ -87,6 +87,7 @@ void AppStatusStore::on_job_start(const scheduler::JobStartEvent& ev) {
   j.submitted = time;
   j.lineage = std::move(lineage);
   j.sql_exec = sql_exec;
+  j.planned = ev.stages;
   sql_job_event(j);
 }
 
@@ -227,6 +228,13 @@ void AppStatusStore::on_job_end(const scheduler::JobEndEvent& ev) {
   j.failure = reason;
   j.completed = time;
   sql_job_event(j);
+  // A planned stage the job never submitted was skipped: its output existed (Spark's
+  // AppStatusListener counts skipped stages and their tasks when the job ends).
+  for (const auto& p : j.planned)
+    if (std::none_of(j.stages.begin(), j.stages.end(), [&](const auto& s) { return s.first == p.stage_id; })) {
+      ++j.skipped_stages;
+      j.skipped_tasks += p.num_tasks;
+    }
   // A stage still active when its job ends was cancelled with it.
   for (auto [sid, att] : j.stages) {
     Stage* s = find_stage(sid, att);
@@ -391,13 +399,13 @@ json AppStatusStore::overview() const {
 }
 
 json AppStatusStore::job_json(const Job& j) const {
-  json stage_ids = json::array();
-  std::vector<int> seen;
-  for (auto [sid, att] : j.stages)
-    if (std::find(seen.begin(), seen.end(), sid) == seen.end()) {
-      seen.push_back(sid);
-      stage_ids.push_back(sid);
-    }
+  // Every stage of the job's graph, skipped ones included, as Spark's JobData.stageIds.
+  std::vector<int> ids;
+  for (const auto& p : j.planned) ids.push_back(p.stage_id);
+  for (auto [sid, att] : j.stages) ids.push_back(sid);
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  json stage_ids = ids;
   json o = {{"jobId", j.job_id},
             {"name", j.description.empty() ? "job " + std::to_string(j.job_id) : j.description},
             {"description", j.description.empty() ? json(nullptr) : json(j.description)},
@@ -408,13 +416,13 @@ json AppStatusStore::job_json(const Job& j) const {
             {"numTasks", j.num_tasks},
             {"numActiveTasks", j.active},
             {"numCompletedTasks", j.complete},
-            {"numSkippedTasks", 0},
+            {"numSkippedTasks", j.skipped_tasks},
             {"numFailedTasks", j.failed},
             {"numKilledTasks", j.killed},
             {"numCompletedIndices", j.completed_indices},
             {"numActiveStages", j.active_stages},
             {"numCompletedStages", j.completed_stages},
-            {"numSkippedStages", 0},
+            {"numSkippedStages", j.skipped_stages},
             {"numFailedStages", j.failed_stages},
             {"killedTasksSummary", json::object()}};
   if (!j.failure.empty()) o["failureReason"] = j.failure;  // our extension: why the job failed

@@ -134,6 +134,8 @@ class AppStatusStore final : public Listener {
     int active_stages = 0, completed_stages = 0, failed_stages = 0;
     json lineage;
     int64_t sql_exec = -1;
+    std::vector<scheduler::JobStageInfo> planned;  // every stage of its graph, from the job start
+    int skipped_stages = 0, skipped_tasks = 0;     // planned but never run: set when it ends
   };
   // One SQL execution (Spark's SQLExecutionUIData).
   struct SqlSample {

@@ -92,8 +92,13 @@ void app_route(const AppStatusStore& st, const std::vector<std::string>& p, cons
     }
     return bad("unknown stage resource " + p[3]);
   }
-  if (what == "executors") return send_json(res, st.executors(false));
-  if (what == "allexecutors") return send_json(res, st.executors(true));
+  if (what == "executors" || what == "allexecutors") {
+    if (p.size() == 1) return send_json(res, st.executors(what == "allexecutors"));
+    // Spark's /executors/{id}/threads: no stack sampling here, so a clear 404 rather than the list.
+    if (what == "executors" && p.size() == 3 && p[2] == "threads")
+      return bad("thread dumps are not available: sparkpp executors do not collect stack traces (executor " + p[1] + ")");
+    return bad("unknown resource " + what + "/" + p[1]);
+  }
   if (what == "storage" && p.size() >= 2 && p[1] == "rdd") {
     if (p.size() == 2) return send_json(res, st.storage_rdds());
     int id = 0;

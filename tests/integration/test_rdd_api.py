@@ -192,17 +192,16 @@ def unions():
             a.union(b).reduceByKey(operator.add).getNumPartitions()]
 check("unions", unions)
 
-# -- joins of co-partitioned RDDs do not shuffle them again (PySpark's test_join: 2 stages)
+# -- joins of co-partitioned RDDs do not shuffle them again; a job's stageIds include the stages
+# it skips (PySpark's test_join, in its order: parted's map stage is computed by the first job)
 def copartitioned_joins():
     parted = sc.parallelize([(i, i) for i in range(10)], 3).partitionBy(2)
     plain = sc.parallelize([(i, i) for i in range(10)], 3)
-    # stageIds hold no skipped stages here (Spark's do): each job gets a new map stage
-    fresh, fresh3 = plain.partitionBy(2), plain.partitionBy(2)
     tracker = sc.statusTracker()
     out = []
-    for group, f in (("j1", lambda: parted.join(parted)), ("j2", lambda: fresh.join(plain)),
-                     ("j3", lambda: fresh3.cogroup(fresh3).mapValues(
-                         lambda vs: [list(v) for v in vs]))):
+    for group, f in (("j1", lambda: parted.join(parted)), ("j2", lambda: parted.join(plain)),
+                     ("j3", lambda: parted.cogroup(parted).mapValues(lambda vs: [list(v) for v in vs])),
+                     ("j4", lambda: parted.cogroup(plain))):
         sc.setJobGroup(group, group)
         rows = sorted(f().collect())
         job = tracker.getJobIdsForGroup(group)[0]
@@ -435,10 +434,11 @@ def test_no_spark_context_in_tasks(res):
 
 
 def test_copartitioned_joins_do_not_shuffle_again(res):
-    j1, j2, j3 = res[0].result("joins")
+    j1, j2, j3, j4 = res[0].result("joins")
     assert j1 == [[[0, [0, 0]], [1, [1, 1]]], 10, 2]  # parted's map stage + the result stage
-    assert j2[1:] == [10, 3]  # the other side is shuffled
+    assert j2[1:] == [10, 3]  # parted's (skipped) map stage, plain's, the result stage
     assert j3 == [[[0, [[0], [0]]], [1, [[1], [1]]]], 10, 2]
+    assert j4[1:] == [10, 3]
 
 
 def test_stat_counter_numpy(res):

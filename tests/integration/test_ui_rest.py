@@ -25,6 +25,7 @@ try:
 except Exception:
     pass
 sc.parallelize(range(4), 4).foreach(lambda x: print("executor-says-%d" % x))
+assert sorted(pairs.collect())[0] == (0, 286)  # job 3: the map stage's output exists, so it is skipped
 open(sys.argv[1] + ".tmp", "w").write(sc.uiWebUrl or "")
 os.rename(sys.argv[1] + ".tmp", sys.argv[1])
 deadline = time.time() + 60
@@ -65,7 +66,7 @@ def test_live_rest_api_shapes(tmp_path):
         api = f"{ui}/api/v1/applications/{apps[0]['id']}"
 
         jobs = get(f"{api}/jobs")
-        assert [j["jobId"] for j in jobs] == [2, 1, 0]  # newest first
+        assert [j["jobId"] for j in jobs] == [3, 2, 1, 0]  # newest first
         for key in ("jobId", "name", "description", "submissionTime", "completionTime", "stageIds", "status",
                     "numTasks", "numActiveTasks", "numCompletedTasks", "numFailedTasks", "numActiveStages",
                     "numCompletedStages", "numSkippedStages", "numFailedStages"):
@@ -77,6 +78,11 @@ def test_live_rest_api_shapes(tmp_path):
         assert j1["status"] == "FAILED" and "boom at five" in j1["failureReason"]
         assert [j["jobId"] for j in get(f"{api}/jobs?status=failed")] == [1]
         assert status_of(f"{api}/jobs/99") == 404
+        # Every stage of a job's graph is listed, the skipped map stage too (Spark's JobData).
+        j3 = get(f"{api}/jobs/3")
+        assert j3["stageIds"][0] == j0["stageIds"][0] and len(j3["stageIds"]) == 2, j3
+        assert j3["numSkippedStages"] == 1 and j3["numSkippedTasks"] == 8 and j3["numCompletedTasks"] == 3, j3
+        assert j0["numSkippedStages"] == 0
 
         stages = get(f"{api}/stages")
         map_stage = [s for s in stages if s["numTasks"] == 8][0]
@@ -109,6 +115,7 @@ def test_live_rest_api_shapes(tmp_path):
         execs = get(f"{api}/executors")
         assert {"driver", "0"} <= {e["id"] for e in execs}
         e0 = [e for e in execs if e["id"] == "0"][0]
+        assert status_of(f"{api}/executors/0/threads") == 404  # no thread dumps, never the list
         assert e0["totalCores"] == 2 and e0["completedTasks"] >= 11 and e0["failedTasks"] >= 1
         assert get(f"{api}/storage/rdd") == []
         env = get(f"{api}/environment")

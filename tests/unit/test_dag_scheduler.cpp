@@ -150,6 +150,13 @@ TEST_CASE("dag: a second job over a computed shuffle skips its map stage; stage 
   for (auto& l : all<LaunchTask>(e)) e = h.map_done(l);
   for (auto& l : all<LaunchTask>(e)) h.done(l);
   auto e2 = h.submit(1, 2, {0, 1});
+  // The job's start lists its whole graph, the skipped map stage (id 0) included.
+  auto starts = all<JobStartEvent>(e2);
+  REQUIRE(starts.size() == 1);
+  REQUIRE(starts[0].stages.size() == 2);
+  CHECK(starts[0].stages[0].stage_id == 0);
+  CHECK(starts[0].stages[0].num_tasks == 2);
+  CHECK(starts[0].stages[1].stage_id == 2);
   auto sub = all<StageSubmittedEvent>(e2);
   REQUIRE(sub.size() == 1);
   CHECK(sub[0].stage_id == 2);  // the new job's result stage; map stage 0 is skipped
@@ -165,6 +172,8 @@ TEST_CASE("dag: a second job over a computed shuffle skips its map stage; stage 
   auto e4 = h.submit(3, 2, {});
   CHECK(all<JobSucceeded>(e4).size() == 1);
   CHECK(all<StageSubmittedEvent>(e4).empty());
+  REQUIRE(all<JobStartEvent>(e4).size() == 1);
+  CHECK(all<JobStartEvent>(e4)[0].stages.empty());
 }
 
 TEST_CASE("dag: a fetch failure resubmits the missing map stage, then the reduce stage (Spark's attempt numbers)") {
@@ -490,4 +499,23 @@ TEST_CASE("dag: an all_partitions job over a node with no partitions succeeds at
   CHECK(all<JobPartitionsKnown>(e)[0].count == 0);
   CHECK(all<JobSucceeded>(e).size() == 1);
   CHECK(all<LaunchTask>(e).empty());
+}
+
+TEST_CASE("compact offsets: exact at every index, in about a byte per sparse segment") {
+  using spp::scheduler::CompactOffsets;
+  std::vector<int64_t> sparse{0};
+  for (int i = 0; i < 4096; ++i) sparse.push_back(sparse.back() + (i % 1000 == 0 ? 37 : 0));
+  CompactOffsets c(sparse);
+  REQUIRE(c.size() == sparse.size());
+  for (size_t i = 0; i < sparse.size(); ++i) REQUIRE(c[i] == sparse[i]);
+  CHECK(c.bytes_used() < sparse.size() * 2);  // int64 each would be 8x
+  // Groups of every width, and a group ending mid-way.
+  std::vector<int64_t> wide{0};
+  for (int i = 0; i < 300; ++i) wide.push_back(wide.back() + (i < 64 ? 3 : i < 128 ? 1000 : i < 192 ? 100000 : (int64_t{1} << 34)));
+  CompactOffsets w(wide);
+  for (size_t i = 0; i < wide.size(); ++i) REQUIRE(w[i] == wide[i]);
+  CHECK(CompactOffsets().empty());
+  CompactOffsets lit{0, 10, 10, 25};
+  CHECK(lit.size() == 4);
+  CHECK(lit[3] == 25);
 }

@@ -115,11 +115,11 @@ TEST_CASE("shuffle dependencies and shuffle input leaves") {
   auto t = g.build_task(3, 2, out);
   REQUIRE(t.is_ok());
   auto blocks = t->plan["child"]["source"]["blocks"];
-  REQUIRE(blocks.size() == 2);
-  CHECK(blocks[0]["offset"] == 10);
-  CHECK(blocks[0]["length"] == 15);
+  REQUIRE(blocks["offset"].size() == 2);
+  CHECK(blocks["offset"][0] == 10);
+  CHECK(blocks["length"][0] == 15);
   auto empty = g.build_task(3, 1, out);
-  CHECK(empty->plan["child"]["source"]["blocks"].empty());
+  CHECK(empty->plan["child"]["source"]["blocks"]["map"].empty());
 }
 
 TEST_CASE("sql file partitions: Spark's maxSplitBytes and next-fit packing of the largest chunks first") {

@@ -22,8 +22,8 @@ TEST_CASE("event json: every listener event round-trips through its log line") {
       ApplicationStartEvent{"app-1", "demo", "me", 1},
       ApplicationEndEvent{2},
       EnvironmentUpdateEvent{{{"spark.master", "local[2]"}}},
-      JobStartEvent{3, "collect at x.py:1", 4, json{{"rdd", 1}, {"nodes", json::array()}}, 5},
-      JobStartEvent{4, "count", 4, json::object(), -1},
+      JobStartEvent{3, "collect at x.py:1", 4, json{{"rdd", 1}, {"nodes", json::array()}}, 5, {{0, "shuffle map (2)", 4}, {1, "collect", 2}}},
+      JobStartEvent{4, "count", 4, json::object(), -1, {}},
       JobEndEvent{3, false, "boom", 6},
       StageSubmittedEvent{1, 2, 3, "map at x.py:2", 8, 9, 10},
       StageCompletedEvent{1, 2, "FAILED", "fetch failed", 11},
@@ -49,6 +49,8 @@ TEST_CASE("event json: every listener event round-trips through its log line") {
   json js = event_to_json(all[3]);
   CHECK(js["Event"] == "SparkListenerJobStart");
   CHECK(js["Properties"]["spark.sql.execution.id"] == "5");
+  CHECK(js["Stage IDs"] == json{0, 1});
+  CHECK(js["Stage Infos"][0]["Number of Tasks"] == 4);
   CHECK(!event_to_json(all[4]).contains("Properties"));
   CHECK(event_to_json(all[9])["Task End Reason"] == "KILLED");
   json sql = event_to_json(all[12]);

@@ -235,9 +235,22 @@ TEST_CASE("StatusUpdate: typed fields round-trip; unknown states and inconsisten
   bad = body;
   bad["error_kind"] = "oops";
   CHECK(refused(bad));
-  bad = body;
-  bad["map_output"]["offsets"] = {0, 10, 5};
-  CHECK(refused(bad));
+  // Offsets travel as base64 LEB128 segment lengths ([10, 0, 15] here).
+  CHECK(body["map_output"]["partitions"] == 3);
+  CHECK(body["map_output"]["lengths"] == "CgAP");
+  CHECK_FALSE(body["map_output"].contains("offsets"));
+  for (auto [field, value] : std::vector<std::pair<std::string, json>>{
+           {"lengths", "CgA="},                  // two lengths for three partitions
+           {"lengths", "CgAPAA=="},              // a fourth, trailing
+           {"lengths", "Cg*P"},                  // not base64
+           {"lengths", "gICAgICAgICAAQ=="},      // 2^63: overflows
+           {"partitions", -1},
+           {"partitions", 1.5},
+           {"partitions", int64_t{1} << 40}}) {
+    bad = body;
+    bad["map_output"][field] = value;
+    CHECK_MESSAGE(refused(bad), field << " = " << value.dump());
+  }
   bad = body;  // a fetch failure only with error kind fetch_failed, and the other way round
   bad["fetch_failure"] = {{"shuffle_id", 1}, {"map", 0}, {"exec", "1"}, {"path", ""}};
   CHECK(refused(bad));
@@ -249,4 +262,17 @@ TEST_CASE("StatusUpdate: typed fields round-trip; unknown states and inconsisten
   bad = body;
   bad["sql_metrics"] = {{1, 2, 3}};
   CHECK(refused(bad));
+}
+
+TEST_CASE("MapOutputInfo: offsets of every size round-trip through packed lengths") {
+  std::vector<int64_t> off{0};
+  for (int64_t len : {int64_t{0}, int64_t{1}, int64_t{127}, int64_t{128}, int64_t{16384}, int64_t{1} << 40, int64_t{0}})
+    off.push_back(off.back() + len);
+  msg::MapOutputInfo m{"/p.data", off, 5, 0};
+  json j = m;
+  msg::MapOutputInfo back = j.get<msg::MapOutputInfo>();
+  CHECK(back.offsets == off);
+  CHECK(back.path == "/p.data");
+  msg::MapOutputInfo none{"/q.data", {0}, 0, 0};
+  CHECK(json(none).get<msg::MapOutputInfo>().offsets == std::vector<int64_t>{0});
 }

@@ -170,10 +170,12 @@ std::vector<int64_t> write_map_output(const std::string& base, int parts, int pe
   return w.offsets();
 }
 
-nlohmann::json block(int map, const std::string& path, const std::vector<int64_t>& off, int part, const std::string& host = "10.0.0.1") {
-  return {{"map", map}, {"exec", "0"}, {"host", host}, {"port", 0}, {"path", path},
-          {"offset", off[static_cast<size_t>(part)]}, {"length", off[static_cast<size_t>(part) + 1] - off[static_cast<size_t>(part)]}};
+spp::plan::ShuffleBlockRef block(int map, const std::string& path, const std::vector<int64_t>& off, int part,
+                                 const std::string& host = "10.0.0.1") {
+  return {map, "0", host, 0, path, off[static_cast<size_t>(part)], off[static_cast<size_t>(part) + 1] - off[static_cast<size_t>(part)]};
 }
+
+spp::plan::ShuffleSource source(int shuffle, std::vector<spp::plan::ShuffleBlockRef> blocks) { return {shuffle, 0, std::move(blocks)}; }
 
 std::vector<std::string> read_all(ShuffleBlockReader& r, std::string* error = nullptr) {
   std::vector<std::string> got;
@@ -195,8 +197,8 @@ TEST_CASE("shuffle reader: local blocks of several map outputs, in block order")
   TempDir d;
   auto off0 = write_map_output(d.file("shuffle_1_0_10"), 3, 4);
   auto off1 = write_map_output(d.file("shuffle_1_1_11"), 3, 2);
-  nlohmann::json blocks = {block(0, d.file("shuffle_1_0_10.data"), off0, 1), block(1, d.file("shuffle_1_1_11.data"), off1, 1)};
-  ShuffleBlockReader r(1, blocks, local_settings());
+  ShuffleBlockReader r(source(1, {block(0, d.file("shuffle_1_0_10.data"), off0, 1), block(1, d.file("shuffle_1_1_11.data"), off1, 1)}),
+                       local_settings());
   std::string err;
   auto got = read_all(r, &err);
   CHECK(err.empty());
@@ -213,7 +215,7 @@ TEST_CASE("shuffle reader: a flipped byte is a fetch failure naming the map outp
   std::string bytes = spp::testing::read_file(path);
   bytes[static_cast<size_t>(off[1] + 20)] ^= 0x10;
   spp::testing::write_file(path, bytes);
-  ShuffleBlockReader r(2, nlohmann::json::array({block(5, path, off, 1)}), local_settings());
+  ShuffleBlockReader r(source(2, {block(5, path, off, 1)}), local_settings());
   std::string err;
   read_all(r, &err);
   CHECK(err.find("FetchFailed(shuffle 2, map 5") != std::string::npos);
@@ -221,7 +223,7 @@ TEST_CASE("shuffle reader: a flipped byte is a fetch failure naming the map outp
   CHECK(r.fetch_failure()->map == 5);
   CHECK(r.fetch_failure()->path == path);
   // Partition 0 is untouched and still reads.
-  ShuffleBlockReader ok(2, nlohmann::json::array({block(5, path, off, 0)}), local_settings());
+  ShuffleBlockReader ok(source(2, {block(5, path, off, 0)}), local_settings());
   err.clear();
   CHECK(read_all(ok, &err).size() == 3);
   CHECK(err.empty());
@@ -232,7 +234,7 @@ TEST_CASE("shuffle reader: a lost file without a block server is a fetch failure
   auto off = write_map_output(d.file("shuffle_3_0_1"), 1, 2);
   std::string path = d.file("shuffle_3_0_1.data");
   std::filesystem::remove(path);
-  ShuffleBlockReader r(3, nlohmann::json::array({block(0, path, off, 0)}), local_settings());
+  ShuffleBlockReader r(source(3, {block(0, path, off, 0)}), local_settings());
   std::string err;
   read_all(r, &err);
   CHECK(err.find("FetchFailed(shuffle 3, map 0") != std::string::npos);
@@ -240,7 +242,7 @@ TEST_CASE("shuffle reader: a lost file without a block server is a fetch failure
 }
 
 TEST_CASE("shuffle reader: no blocks is an empty partition") {
-  ShuffleBlockReader r(4, nlohmann::json::array(), local_settings());
+  ShuffleBlockReader r(source(4, {}), local_settings());
   std::string out;
   auto n = r.next(out);
   REQUIRE(n.is_ok());

@@ -22,7 +22,7 @@ spp::msg::TaskMetrics metrics(int64_t run_ms, int64_t input = 0) {
 
 // One job with one stage of `n` tasks on executor "1", task i taking (i+1)*10 ms.
 void run_stage(spp::ui::Listener& s, int job, int stage, int n, int64_t t0, bool finish = true) {
-  s.on_event(JobStartEvent{job, "collect at job.py:1", t0, json::object()});
+  s.on_event(JobStartEvent{job, "collect at job.py:1", t0, json::object(), -1, {}});
   s.on_event(StageSubmittedEvent{stage, 0, job, "collect at job.py:1", n, 3, t0});
   for (int i = 0; i < n; ++i) s.on_event(TaskStartEvent{stage * 1000 + i, stage, 0, i, 0, i, "1", "h1", t0 + i});
   if (!finish) return;
@@ -235,4 +235,21 @@ TEST_CASE("status store: the Storage tab - persisted RDDs with their cached bloc
   CHECK(s.storage_rdds() == json::array());
   CHECK(!s.storage_rdd(5));
   CHECK(s.storage_rdd(6).has_value());
+}
+
+TEST_CASE("status store: a job lists every stage of its graph and counts the skipped ones when it ends") {
+  AppStatusStore s;
+  s.on_event(ApplicationStartEvent{"app-1", "demo", "me", 1000});
+  // Stage 0 (a shuffle computed by an earlier job) is in the graph but never runs.
+  s.on_event(JobStartEvent{1, "collect", 2000, json::object(), -1, {{0, "shuffle map (1)", 8}, {2, "collect", 2}}});
+  s.on_event(StageSubmittedEvent{2, 0, 1, "collect", 2, 3, 2000});
+  json j = s.job(1).value();
+  CHECK(j["stageIds"] == json{0, 2});
+  CHECK(j["numSkippedStages"] == 0);  // known only when the job ends
+  s.on_event(StageCompletedEvent{2, 0, "COMPLETE", "", 2100});
+  s.on_event(JobEndEvent{1, true, "", 2100});
+  j = s.job(1).value();
+  CHECK(j["numSkippedStages"] == 1);
+  CHECK(j["numSkippedTasks"] == 8);
+  CHECK(j["stageIds"] == json{0, 2});
 }

@@ -21,7 +21,7 @@ json graph() {
 void run_query(spp::ui::Listener& s) {
   s.on_event(ApplicationStartEvent{"app-1", "t", "u", 1000});
   s.on_event(SqlExecutionStartEvent{0, "collect at job.py:3", "== Physical Plan ==\nX\n", graph(), 2000});
-  s.on_event(JobStartEvent{0, "collect at job.py:3", 2000, json::object(), 0});
+  s.on_event(JobStartEvent{0, "collect at job.py:3", 2000, json::object(), 0, {}});
   s.on_event(StageSubmittedEvent{0, 0, 0, "s0", 2, 100, 2000});
   s.on_event(StageSubmittedEvent{1, 0, 0, "s1", 1, 101, 2000});
   spp::msg::TaskMetrics m;
@@ -71,7 +71,7 @@ TEST_CASE("status store SQL: an execution with its jobs, graph and metrics in Sp
 TEST_CASE("status store SQL: running, failed, and aborted executions") {
   AppStatusStore s;
   s.on_event(SqlExecutionStartEvent{0, "q", "", graph(), 10});
-  s.on_event(JobStartEvent{0, "q", 10, json::object(), 0});
+  s.on_event(JobStartEvent{0, "q", 10, json::object(), 0, {}});
   CHECK((*s.sql_execution(0, false, false))["status"] == "RUNNING");
   CHECK((*s.sql_execution(0, false, false))["runningJobIds"] == json::array({0}));
   s.on_event(JobEndEvent{0, false, "boom", 20});

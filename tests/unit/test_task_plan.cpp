@@ -12,7 +12,10 @@ using json = nlohmann::json;
 
 namespace {
 plan::NodePtr sample_plan() {
-  plan::ShuffleSource sh{4, 1, {{0, "exec-1", "h", 7077, "/s/shuffle_4_0_9.data", 10, 20}}};
+  plan::ShuffleSource sh{4, 1,
+                         {{0, "exec-1", "h", 7077, "/s/shuffle_4_0_9.data", 10, 20},
+                          {1, "exec-2", "h2", 7078, "/t/shuffle_4_1_9.data", 0, 5},
+                          {2, "exec-1", "h", 7077, "/s/shuffle_4_2_9.data", 3, 4}}};
   auto left = plan::make(plan::ApplyOp{7, 1, plan::make(plan::InputOp{0, plan::Format::kPickled, sh})});
   auto cached = plan::make(plan::InputOp{
       1, plan::Format::kPickled,
@@ -28,7 +31,12 @@ TEST_CASE("task plan: every node and source kind round trips through JSON") {
   json j = plan::to_json(*sample_plan());
   CHECK(j["op"] == "apply");
   CHECK(j["child"]["op"] == "zip");
-  CHECK(j["child"]["children"][0]["child"]["source"]["blocks"][0]["port"] == 7077);
+  // Blocks travel in columns, each executor's address once.
+  const json& src = j["child"]["children"][0]["child"]["source"];
+  CHECK(src["locs"].size() == 2);
+  CHECK(src["locs"][0]["port"] == 7077);
+  CHECK(src["blocks"]["loc"] == json{0, 1, 0});
+  CHECK(src["blocks"]["offset"] == json{10, 0, 3});
   auto back = plan::decode(j);
   REQUIRE(back.is_ok());
   CHECK(plan::to_json(*back.value()) == j);
@@ -59,8 +67,20 @@ TEST_CASE("task plan: malformed plans are refused with a reason") {
   j["child"]["children"][0]["child"]["source"]["kind"] = "jdbc";
   refused(j, "unknown input source");
   j = good;
-  j["child"]["children"][0]["child"]["source"]["blocks"][0]["length"] = -1;
+  j["child"]["children"][0]["child"]["source"]["blocks"]["length"][0] = -1;
   refused(j, "negative");
+  j = good;
+  j["child"]["children"][0]["child"]["source"]["blocks"]["loc"][1] = 2;
+  refused(j, "block location out of range");
+  j = good;
+  j["child"]["children"][0]["child"]["source"]["blocks"]["offset"][1] = 1.5;
+  refused(j, "block offset is not an integer");
+  j = good;
+  j["child"]["children"][0]["child"]["source"]["blocks"]["path"].erase(0);
+  refused(j, "differ in length");
+  j = good;
+  j["child"]["children"][0]["child"]["source"]["locs"][1]["port"] = 70000;
+  refused(j, "port out of range");
   j = good;
   j["func"] = "seven";
   refused(j, "malformed task plan");
