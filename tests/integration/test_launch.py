@@ -222,13 +222,46 @@ def cell_description():
     return [got, "counting things" in descs]
 
 
+def cell_groups_in_threads():
+    # PySpark's test_multiple_group_jobs, shortened: one group cancelled, the other runs on.
+    from pyspark import InheritableThread
+    cancelled = {}
+
+    def run_job(group, i, secs):
+        try:
+            sc.parallelize([secs], 1).map(lambda x: time.sleep(x)).collectWithJobGroup(group, "g")
+            cancelled[i] = False
+        except Exception:  # noqa: BLE001
+            cancelled[i] = True
+    ts = [threading.Thread(target=run_job, args=("to_cancel", i, 120)) for i in (0, 2)]
+    ts += [threading.Thread(target=run_job, args=("to_run", i, 1)) for i in (1, 3)]
+    for t in ts:
+        t.start()
+    tracker = sc.statusTracker()
+    deadline = time.monotonic() + 60
+    while len(tracker.getJobIdsForGroup("to_cancel")) < 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    sc.cancelJobGroup("to_cancel")
+    for t in ts:
+        t.join(60)
+    # An InheritableThread's jobs carry the creating thread's group; collectWithJobGroup left
+    # this thread's own group alone.
+    sc.setJobGroup("inherited", "x")
+    t = InheritableThread(target=lambda: sc.parallelize([1]).count())
+    t.start()
+    t.join(60)
+    own = sc.getLocalProperty("spark.jobGroup.id")
+    sc.setLocalProperty("spark.jobGroup.id", None)
+    return [cancelled, len(tracker.getJobIdsForGroup("inherited")), own]
+
+
 def cell_dataframe_after():
     return spark.range(1000).selectExpr("sum(id)").first()[0]
 
 
 for name, cell in [("interrupted", cell_interrupted), ("after", cell_after),
                    ("group", cell_group), ("description", cell_description),
-                   ("df", cell_dataframe_after)]:
+                   ("groups_in_threads", cell_groups_in_threads), ("df", cell_dataframe_after)]:
     check(name, cell)
 emit()
 '''
@@ -245,6 +278,7 @@ def test_kernel_like_loop_interrupt_group_and_status(tmp_path):
         (1, True, "FAILED", "SparkJobInfo", "SparkStageInfo", 2, [0, 1], None)
     assert len(errors) == 1 and errors[0].endswith("cancelled part of cancelled job group g1"), errors
     assert res.result("description") == ["v", True]
+    assert res.result("groups_in_threads") == [{"0": True, "1": False, "2": True, "3": False}, 1, "inherited"]
     assert res.result("df") == 499500
 
 

@@ -13,7 +13,7 @@ _SUBMODULES = (
     "conf", "context", "rdd", "rddsampler", "serializers", "statcounter", "storagelevel",
     "taskcontext", "broadcast", "accumulators", "files", "errors", "version", "shuffle",
     "resultiterable", "resource", "resource.profile", "resource.requests", "resource.information",
-    "status",
+    "status", "util",
     "sql", "sql.types", "sql.session", "sql.dataframe", "sql.column", "sql.functions",
     "sql.group", "sql.readwriter", "sql.window", "sql.catalog",
     "sql.context", "sql.udf", "sql.pandas_udf",

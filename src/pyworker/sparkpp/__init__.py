@@ -24,6 +24,7 @@ from sparkpp.serializers import (  # noqa: E402
     AutoBatchedSerializer, MarshalSerializer)
 from sparkpp.errors import (  # noqa: E402
     PySparkException, Py4JJavaError, SparkJobError)
+from sparkpp.util import InheritableThread, inheritable_thread_target  # noqa: E402
 
 
 def __getattr__(name):
@@ -40,4 +41,5 @@ __all__ = [
     "PickleSerializer", "CPickleSerializer", "CloudPickleSerializer", "BatchedSerializer",
     "AutoBatchedSerializer", "MarshalSerializer", "PySparkException", "Py4JJavaError",
     "SparkJobError", "RDDBarrier", "BarrierTaskContext", "BarrierTaskInfo",
+    "InheritableThread", "inheritable_thread_target",
 ]

@@ -47,6 +47,22 @@ class RDDActions:
     def collect(self):
         return [x for part in self._collect_partitions(None, "collect") for x in part]
 
+    def collectWithJobGroup(self, groupId, description, interruptOnCancel=False):
+        """collect() as a job of group `groupId` (PySpark 3.5: deprecated, with its warning);
+        the thread's own job group is left as it was."""
+        import warnings
+        warnings.warn("Deprecated in 3.1, Use pyspark.InheritableThread with "
+                      "the pinned thread mode enabled.", FutureWarning)
+        props = self.ctx._local_properties()
+        keys = ("spark.jobGroup.id", "spark.job.description", "spark.job.interruptOnCancel")
+        saved = {k: props.get(k) for k in keys}
+        self.ctx.setJobGroup(groupId, description, interruptOnCancel)
+        try:
+            return self.collect()
+        finally:
+            for k, v in saved.items():
+                self.ctx.setLocalProperty(k, v)
+
     def toLocalIterator(self, prefetchPartitions=False):
         """One job per partition, in order; with prefetchPartitions the next partition's job
         runs (on a helper thread) while the current one is consumed, as Spark's."""
