@@ -79,6 +79,9 @@ def test_live_rest_api_shapes(tmp_path):
         assert [j["jobId"] for j in get(f"{api}/jobs?status=failed")] == [1]
         assert status_of(f"{api}/jobs/99") == 404
         # Every stage of a job's graph is listed, the skipped map stage too (Spark's JobData).
+        # A job is named after the API the program called, as PySpark's call sites.
+        assert get(f"{api}/jobs/2")["name"].startswith("foreach at "), get(f"{api}/jobs/2")
+        assert j0["name"].startswith("collect at "), j0
         j3 = get(f"{api}/jobs/3")
         assert j3["stageIds"][0] == j0["stageIds"][0] and len(j3["stageIds"]) == 2, j3
         assert j3["numSkippedStages"] == 1 and j3["numSkippedTasks"] == 8 and j3["numCompletedTasks"] == 3, j3

@@ -19,13 +19,20 @@ def fail_on_stopiteration(f):
 
 
 def _callsite(action):
-    """'<action> at <user file>:<line>' for job descriptions (first frame outside sparkpp)."""
+    """'<api> at <user file>:<line>' for job descriptions, as PySpark's first_spark_call: <api>
+    is the sparkpp function the user's code called (count, sum, take...; `action` when the
+    call comes from inside), the place the first frame outside sparkpp."""
     f = sys._getframe(1)
+    outermost = None
     while f is not None and f.f_code.co_filename.startswith(_PACKAGE_DIR):
+        outermost = f
         f = f.f_back
     if f is None:
         return action
-    return "%s at %s:%d" % (action, f.f_code.co_filename, f.f_lineno)
+    name = outermost.f_code.co_name if outermost is not None else action
+    if name.startswith("_") or name == "<lambda>":
+        name = action
+    return "%s at %s:%d" % (name, f.f_code.co_filename, f.f_lineno)
 
 
 def _local_path(path):
