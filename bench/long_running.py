@@ -42,22 +42,23 @@ def cmd(pid):
         return ""
 
 def du(paths):
-    total = 0
+    total, files = 0, 0
     for top in paths:
         for d, _, fs in os.walk(top):
             for f in fs:
                 try:
                     total += os.lstat(os.path.join(d, f)).st_blocks * 512
+                    files += 1
                 except OSError:
                     pass
-    return total / 2**20
+    return "%.0f KiB in %d files of %d dirs" % (total / 1024, files, len(paths))
 
 def sample(done, t0):
     procs = [p for w in workers for p in descendants_of(w)]
     execs = [p for p in procs if " executor " in cmd(p)]
     pys = [p for p in procs if "python" in cmd(p)]
     scratch = glob.glob("/tmp/sparkpp-executor-%s-*" % sc.applicationId) + glob.glob("/tmp/*/sparkpp-executor-%s-*" % sc.applicationId)
-    print("ROW %d %.1f %.1f %.1f %.1f %d %.1f" % (done, time.time() - t0, rss(os.getppid()), sum(rss(p) for p in execs),
+    print("ROW %d %.1f %.1f %.1f %.1f %d %s" % (done, time.time() - t0, rss(os.getppid()), sum(rss(p) for p in execs),
           sum(rss(p) for p in pys), len(pys), du(scratch)), flush=True)
 
 t0 = time.time()
@@ -80,14 +81,14 @@ def main():
         e = env()
         e["BENCH_WORKER_PIDS"] = ",".join(str(w.pid) for w in tw.workers)
         e["BENCH_DAEMONS_DIR"] = os.path.join(os.path.dirname(HERE), "tests", "integration")
-        print("| jobs | elapsed (s) | C++ driver RSS | executors RSS | Python workers RSS (count) | scratch (MiB) |")
+        print("| jobs | elapsed (s) | C++ driver RSS | executors RSS | Python workers RSS (count) | scratch |")
         print("|---|---|---|---|---|---|")
         p = subprocess.Popen([binary(), "submit", "--master", tw.master.url, f.name, str(a.jobs), str(a.every)],
                              env=e, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
             for line in p.stdout:
                 if line.startswith("ROW"):
-                    _, n, el, d, ex, py, npy, sc = line.split()
+                    _, n, el, d, ex, py, npy, sc = line.rstrip("\n").split(None, 7)
                     print("| %s | %s | %s | %s | %s (%s) | %s |" % (n, el, d, ex, py, npy, sc), flush=True)
             p.wait(timeout=60)
         finally:
