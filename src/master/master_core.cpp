@@ -497,6 +497,7 @@ void MasterCore::kill_app(const KillApplication& k) {
 void MasterCore::remove_app(AppInfo& app, AppState final_state, const std::string& why) {
   set_state(app, final_state, why);
   app.end_wall_ms = clock_.wall_ms();
+  app.final_cores = app.cores_granted();
   std::vector<int> ids;
   for (const auto& [id, e] : app.executors) ids.push_back(id);
   for (int id : ids) {

@@ -150,6 +150,7 @@ struct AppInfo {
   bool unknown = false;  // recovered from storage, its driver has not re-registered yet
   std::map<int, ExecutorInfo> executors;       // active (LAUNCHING / RUNNING)
   std::deque<ExecutorInfo> removed_executors;  // finished, most recent last (bounded)
+  int final_cores = 0;  // cores it held when it ended: what a completed app shows (Spark's coresGranted)
 
   int cores_granted() const;
   int requested_cores(std::optional<int> default_cores) const;

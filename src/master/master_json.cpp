@@ -51,7 +51,7 @@ json app_json(const AppInfo& a, int64_t now_wall) {
   return {{"id", a.id},
           {"starttime", a.start_wall_ms},
           {"name", a.desc.name},
-          {"cores", a.cores_granted()},
+          {"cores", a.end_wall_ms ? a.final_cores : a.cores_granted()},
           {"user", a.desc.user},
           {"memoryperexecutor", a.desc.memory_per_executor_mb},
           {"memoryperslave", a.desc.memory_per_executor_mb},

@@ -659,6 +659,8 @@ TEST_CASE("master: killing an application (web UI) ends it KILLED and tells its 
   h.add_app(100, "job");
   std::string id = h.app_id();
   REQUIRE(h.core.apps().at(id).executors.size() == 2);
+  const int granted = h.core.apps().at(id).cores_granted();
+  REQUIRE(granted > 0);
   h.last = h.core.handle(KillApplication{id, "Killed via the master web UI"});
   CHECK(h.sent<msg::KillExecutor>(1).size() == 1);
   CHECK(h.sent<msg::KillExecutor>(2).size() == 1);
@@ -675,6 +677,7 @@ TEST_CASE("master: killing an application (web UI) ends it KILLED and tells its 
   auto j = h.core.to_json();
   REQUIRE(j["completedapps"].size() == 1);
   CHECK(j["completedapps"][0]["state"] == "KILLED");
+  CHECK(j["completedapps"][0]["cores"] == granted);  // what it held, not 0 (Spark's coresGranted)
 
   SUBCASE("a second kill (or an unknown id) is ignored") {
     h.last = h.core.handle(KillApplication{id, "again"});
