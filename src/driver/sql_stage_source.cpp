@@ -53,6 +53,23 @@ int parse_ref(const std::string& ref, const std::string& prefix) {
   return std::stoi(ref.substr(prefix.size()));
 }
 
+// The narrowest Coalesce in a stage's fragment, or 0 without one.
+int coalesce_width(const json& n) {
+  int w = n.value("op", "") == "Coalesce" ? std::max<int>(1, n.value("n", 1)) : 0;
+  if (n.contains("children"))
+    for (const auto& c : n["children"])
+      if (int cw = coalesce_width(c); cw > 0) w = w > 0 ? std::min(w, cw) : cw;
+  return w;
+}
+
+// A coalesced stage's Range leaves are cut into its task count: slice i of n is the union of
+// the original slices task i groups.
+void set_range_slices(json& n, int slices) {
+  if (n.value("op", "") == "Range") n["numPartitions"] = slices;
+  if (n.contains("children"))
+    for (auto& c : n["children"]) set_range_slices(c, slices);
+}
+
 }  // namespace
 
 Result<int> SqlStageSource::add(const sql::PreparedQuery& q, int default_parallelism, const FileSplitter& files,
@@ -177,6 +194,16 @@ Result<int> SqlStageSource::add(const sql::PreparedQuery& q, int default_paralle
     // The widest input decides; a narrower one has nothing for the partitions past its own
     // (a union of a 3-slice range and a 2-partition shuffle computes all 3 slices).
     st.num_partitions = std::max({1, from_shuffle, from_leaves});
+    // df.coalesce(n) (CoalesceExec): n tasks, each reading a contiguous group of the stage's
+    // partitions without a shuffle — the groups CoalescedRDD makes without locality.
+    if (const int n = coalesce_width(st.plan); n > 0 && n < st.num_partitions) {
+      st.may_coalesce = false;
+      st.width_final = true;
+      for (int i = 0; i < n; ++i)
+        st.ranges.emplace_back(static_cast<int>(int64_t{i} * st.num_partitions / n),
+                               static_cast<int>(int64_t{i + 1} * st.num_partitions / n));
+      set_range_slices(st.plan, n);
+    }
     for (const auto& [id, rows] : local_data) {
       auto parts = cut_rows(rows ? *rows : std::string(), st.num_partitions);
       if (!parts) return Result<int>::error(parts.error_message());
@@ -225,6 +252,7 @@ std::vector<std::string> SqlStageSource::preferred_executors(int node, int parti
   std::vector<std::string> out;
   auto it = stages_.find(node);
   if (it == stages_.end() || !locate_) return out;
+  if (static_cast<size_t>(partition) < it->second.ranges.size()) partition = it->second.ranges[static_cast<size_t>(partition)].first;
   for (const auto& [ref, id] : it->second.cache_reads)
     if (auto c = caches_.find(id); c != caches_.end())
       for (auto& e : locate_(c->second.block_id, partition)) out.push_back(std::move(e));
@@ -421,47 +449,65 @@ Result<std::shared_ptr<const scheduler::TaskBody>> SqlStageSource::build_task(in
     if (Status s = reads(ref, parent, lo, hi); !s) return R::error(s.message());
   for (const auto& [ref, parent] : st.broadcast_reads)
     if (Status s = reads(ref, parent, 0, 1); !s) return R::error(s.message());
+  // Leaves other than shuffles take partitions [lo, hi) too: one unless coalesced (AQE only
+  // coalesces stages that read nothing but shuffles).
   for (const auto& [ref, parts] : st.file_parts)
-    if (static_cast<size_t>(partition) < parts.size())
-      for (const auto& chunk : parts[static_cast<size_t>(partition)]) op.inputs.push_back({ref, chunk});
+    for (int p = lo; p < hi && static_cast<size_t>(p) < parts.size(); ++p)
+      for (const auto& chunk : parts[static_cast<size_t>(p)]) op.inputs.push_back({ref, chunk});
   for (const auto& [ref, parts] : st.local_rows) {
-    op.inputs.push_back({ref, plan::BlobsSource{static_cast<int>(body->blobs.size()), 1}});
-    body->blobs.push_back(parts[static_cast<size_t>(partition)]);
+    const int first = static_cast<int>(body->blobs.size());
+    for (int p = lo; p < hi && static_cast<size_t>(p) < parts.size(); ++p) body->blobs.push_back(parts[static_cast<size_t>(p)]);
+    op.inputs.push_back({ref, plan::BlobsSource{first, static_cast<int>(body->blobs.size()) - first}});
   }
-  for (const auto& [ref, id] : st.cache_reads) {
-    auto c = caches_.find(id);
-    if (c == caches_.end()) return R::error("cached data " + ref + " was unpersisted");
-    if (partition >= width(stages_.at(c->second.result_node))) continue;  // a narrower input: no rows here
-    auto sub = build_task(c->second.result_node, partition, outputs);
-    if (!sub) return sub;
-    const auto& sb = static_cast<const SqlTaskBody&>(*sub.value());
-    plan::NativeOp compute = std::get<plan::NativeOp>(sb.plan->op);
-    const int base = static_cast<int>(body->blobs.size());  // its blobs follow this task's
-    for (auto& in : compute.inputs)
-      if (auto* b = std::get_if<plan::BlobsSource>(&in.source)) b->first += base;
-    body->blobs.insert(body->blobs.end(), sb.blobs.begin(), sb.blobs.end());
-    body->funcs.insert(sb.funcs.begin(), sb.funcs.end());
-    op.inputs.push_back({ref, plan::BlockSource{c->second.block_id, partition, c->second.level, plan::make(std::move(compute))}});
-  }
-  for (const auto& [ref, rdd] : st.rdd_reads) {
-    const RddNode* rn = rdds_->node(rdd);
-    if (!rn) return R::error("RDD " + std::to_string(rdd) + " is no longer defined");
-    if (partition >= rn->num_partitions) continue;  // a narrower input: no rows here
-    auto payload = rdds_->build_task(rdd, partition, outputs);
-    if (!payload) return R::error(payload.error_message());
-    auto compute = plan::decode(payload.value().plan);
-    if (!compute) return R::error(compute.error_message());
-    // Its input blobs follow this task's; the sub-task sees just those, numbered from 0.
-    plan::ComputeSource src{compute.value(), static_cast<int>(body->blobs.size()),
-                            static_cast<int>(payload.value().input_blobs.size())};
-    body->blobs.insert(body->blobs.end(), payload.value().input_blobs.begin(), payload.value().input_blobs.end());
-    for (int64_t fid : payload.value().funcs)
-      if (auto f = rdds_->func_blob(fid)) body->funcs[fid] = f;
-    for (int64_t b : payload.value().broadcasts) body->broadcasts.push_back(b);
-    op.inputs.push_back({ref, std::move(src)});
-  }
+  for (const auto& [ref, id] : st.cache_reads)
+    for (int p = lo; p < hi; ++p)
+      if (Status s = cache_input(op, *body, ref, id, p, outputs); !s) return R::error(s.message());
+  for (const auto& [ref, rdd] : st.rdd_reads)
+    for (int p = lo; p < hi; ++p)
+      if (Status s = rdd_input(op, *body, ref, rdd, p, outputs); !s) return R::error(s.message());
   body->plan = plan::make(std::move(op));
   return std::shared_ptr<const scheduler::TaskBody>(std::move(body));
+}
+
+// A cached DataFrame's partition (InMemoryTableScan): read from the block manager, or computed
+// by the cached plan's own task (embedded) and stored.
+Status SqlStageSource::cache_input(plan::NativeOp& op, SqlTaskBody& body, const std::string& ref, int id, int partition,
+                                   const MapOutputTracker& outputs) const {
+  auto c = caches_.find(id);
+  if (c == caches_.end()) return Status::error("cached data " + ref + " was unpersisted");
+  if (partition >= width(stages_.at(c->second.result_node))) return Status::ok();  // a narrower input: no rows here
+  auto sub = build_task(c->second.result_node, partition, outputs);
+  if (!sub) return Status::error(sub.error_message());
+  const auto& sb = static_cast<const SqlTaskBody&>(*sub.value());
+  plan::NativeOp compute = std::get<plan::NativeOp>(sb.plan->op);
+  const int base = static_cast<int>(body.blobs.size());  // its blobs follow this task's
+  for (auto& in : compute.inputs)
+    if (auto* b = std::get_if<plan::BlobsSource>(&in.source)) b->first += base;
+  body.blobs.insert(body.blobs.end(), sb.blobs.begin(), sb.blobs.end());
+  body.funcs.insert(sb.funcs.begin(), sb.funcs.end());
+  op.inputs.push_back({ref, plan::BlockSource{c->second.block_id, partition, c->second.level, plan::make(std::move(compute))}});
+  return Status::ok();
+}
+
+// A scanned Python RDD's partition (Scan ExistingRDD): its lineage runs inside the task.
+Status SqlStageSource::rdd_input(plan::NativeOp& op, SqlTaskBody& body, const std::string& ref, int rdd, int partition,
+                                 const MapOutputTracker& outputs) const {
+  const RddNode* rn = rdds_->node(rdd);
+  if (!rn) return Status::error("RDD " + std::to_string(rdd) + " is no longer defined");
+  if (partition >= rn->num_partitions) return Status::ok();  // a narrower input: no rows here
+  auto payload = rdds_->build_task(rdd, partition, outputs);
+  if (!payload) return Status::error(payload.error_message());
+  auto compute = plan::decode(payload.value().plan);
+  if (!compute) return Status::error(compute.error_message());
+  // Its input blobs follow this task's; the sub-task sees just those, numbered from 0.
+  plan::ComputeSource src{compute.value(), static_cast<int>(body.blobs.size()),
+                          static_cast<int>(payload.value().input_blobs.size())};
+  body.blobs.insert(body.blobs.end(), payload.value().input_blobs.begin(), payload.value().input_blobs.end());
+  for (int64_t fid : payload.value().funcs)
+    if (auto f = rdds_->func_blob(fid)) body.funcs[fid] = f;
+  for (int64_t b : payload.value().broadcasts) body.broadcasts.push_back(b);
+  op.inputs.push_back({ref, std::move(src)});
+  return Status::ok();
 }
 
 }  // namespace spp::driver

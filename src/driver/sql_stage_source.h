@@ -102,6 +102,11 @@ class SqlStageSource final : public scheduler::StageSource {
   std::string describe(int node) const override;
 
  private:
+  // build_task's inputs for a cached DataFrame's / a scanned RDD's partition.
+  Status cache_input(plan::NativeOp& op, SqlTaskBody& body, const std::string& ref, int id, int partition,
+                     const MapOutputTracker& outputs) const;
+  Status rdd_input(plan::NativeOp& op, SqlTaskBody& body, const std::string& ref, int rdd, int partition,
+                   const MapOutputTracker& outputs) const;
   struct Stage {
     int node = 0, result_node = 0;
     bool is_result = false;
@@ -113,8 +118,8 @@ class SqlStageSource final : public scheduler::StageSource {
     // Reads only shuffles (and broadcasts), all coalescible: AQE may coalesce its partitions.
     bool may_coalesce = false;
     sql::AqeSettings aqe;
-    // Once decided: the reduce partitions [first, second) each task reads (coalesced), or empty
-    // when the partitions stay one per task.
+    // Once decided: the partitions [first, second) each task reads (AQE-coalesced shuffle
+    // partitions, or df.coalesce(n)'s groups of any leaves), or empty when one per task.
     mutable bool width_final = false;
     mutable std::vector<sql::PartitionRange> ranges;
     std::vector<int> parents;  // parent stages' nodes

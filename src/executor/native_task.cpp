@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 
 #include "executor/input_readers.h"
 #include "executor/native_scan.h"
@@ -62,6 +63,39 @@ class ReaderOp final : public ex::Operator {
   std::string buf_;
   size_t pos_ = 0;
   int64_t rows_ = 0;
+};
+
+// Inputs read one after another (a coalesced task's partitions of one leaf), opened lazily.
+class ChainOp final : public ex::Operator {
+ public:
+  ChainOp(col::ColTypePtr schema, std::vector<std::function<Result<ex::OpPtr>()>> parts, std::string what)
+      : parts_(std::move(parts)), what_(std::move(what)) {
+    schema_ = std::move(schema);
+  }
+  std::string name() const override { return "Chain " + what_; }
+
+ protected:
+  ex::BatchResult next_impl() override {
+    while (next_ < parts_.size() || cur_) {
+      if (!cur_) {
+        auto op = parts_[next_++]();
+        if (!op) return ex::BatchResult::error(op.error_message());
+        cur_ = std::move(op.value());
+      }
+      auto b = cur_->next();
+      if (!b) return b;
+      if (b.value()) return b;
+      done_.push_back(std::move(cur_));  // its leaf's metrics are read at the end of the task
+    }
+    return std::optional<col::Batch>();
+  }
+
+ private:
+  std::vector<std::function<Result<ex::OpPtr>()>> parts_;
+  size_t next_ = 0;
+  ex::OpPtr cur_;
+  std::vector<ex::OpPtr> done_;
+  std::string what_;
 };
 
 // The SPB1 stream of a BlobsSource input named `ref` (the range bounds the driver attached).
@@ -140,8 +174,11 @@ TaskOutcome run_native_task(RunningTask& t, const TaskEnv& env, const plan::Nati
           if (const auto* t = std::get_if<plan::TextSource>(&in.source)) chunks.push_back(*t);
       return make_file_scan(leaf, std::move(chunks), schema, lc.exec);
     }
-    for (const auto& in : op.inputs) {
-      if (in.data_ref != ref) continue;
+    std::vector<const plan::NativeInput*> mine;
+    for (const auto& in : op.inputs)
+      if (in.data_ref == ref) mine.push_back(&in);
+    if (mine.empty()) return ex::make_source(schema, {});  // a partition with no rows from this leaf
+    auto open = [&, schema, ref](const plan::NativeInput& in) -> Result<ex::OpPtr> {
       std::unique_ptr<InputReader> r;
       if (const auto* sh = std::get_if<plan::ShuffleSource>(&in.source)) {
         r = make_shuffle_reader(*sh, env.shuffle);
@@ -167,8 +204,13 @@ TaskOutcome run_native_task(RunningTask& t, const TaskEnv& env, const plan::Nati
       auto leaf = std::make_unique<ReaderOp>(std::move(r), schema, ref);
       leaves.push_back(leaf.get());
       return ex::OpPtr(std::move(leaf));
-    }
-    return ex::make_source(schema, {});  // a partition with no rows from this leaf
+    };
+    if (mine.size() == 1) return open(*mine[0]);
+    // Several partitions under one leaf (df.coalesce): read one after the other, each opened
+    // only when the previous is drained (a cached or computed partition is held one at a time).
+    std::vector<std::function<Result<ex::OpPtr>()>> parts;
+    for (const auto* in : mine) parts.push_back([open, in] { return open(*in); });
+    return ex::OpPtr(std::make_unique<ChainOp>(schema, std::move(parts), ref));
   };
   auto root = ex::lower_plan(op.fragment, lc, inputs);
   if (!root) return fail(msg::TaskErrorKind::kIo, "cannot run this SQL stage: " + root.error_message());

@@ -165,6 +165,39 @@ TEST_CASE("sql stages: an empty createDataFrame still has partitions, each with 
   CHECK(rows_in(*static_cast<const driver::SqlTaskBody&>(*t.value()).blobs[0]) == 0);
 }
 
+TEST_CASE("sql stages: df.coalesce(n) gives n tasks, each reading a contiguous group of partitions") {
+  sql::SqlSession session;
+  json rel = local_longs(10, 1);
+  json co = {{"common", {{"planId", "2"}}}, {"repartition", {{"input", rel}, {"numPartitions", 2}, {"shuffle", false}}}};
+  auto prepared = session.prepare({{"root", co}});
+  REQUIRE(std::holds_alternative<sql::PreparedQuery>(prepared));
+  driver::SqlStageSource src;
+  auto res = src.add(std::get<sql::PreparedQuery>(prepared), 5);  // 5 slices of the rows, 2 tasks
+  REQUIRE(res.is_ok());
+  CHECK(src.num_partitions(res.value()) == 2);
+  // Task 0 reads slices [0, 2), task 1 slices [2, 5): one input over consecutive blobs each.
+  int64_t total = 0;
+  for (int t = 0; t < 2; ++t) {
+    auto task = src.build_task(res.value(), t, {});
+    REQUIRE(task.is_ok());
+    const auto& body = static_cast<const driver::SqlTaskBody&>(*task.value());
+    const auto& op = std::get<plan::NativeOp>(body.plan->op);
+    REQUIRE(op.inputs.size() == 1);
+    const auto& b = std::get<plan::BlobsSource>(op.inputs[0].source);
+    CHECK(b.count == (t == 0 ? 2 : 3));
+    for (int i = 0; i < b.count; ++i) total += rows_in(*body.blobs[static_cast<size_t>(b.first + i)]);
+    CHECK(op.num_partitions == 2);
+  }
+  CHECK(total == 10);
+  // coalesce never widens: 10 over 5 slices stays 5.
+  co["repartition"]["numPartitions"] = 10;
+  auto wide = session.prepare({{"root", co}});
+  REQUIRE(std::holds_alternative<sql::PreparedQuery>(wide));
+  auto w = src.add(std::get<sql::PreparedQuery>(wide), 5);
+  REQUIRE(w.is_ok());
+  CHECK(src.num_partitions(w.value()) == 5);
+}
+
 TEST_CASE("native task plan: malformed native nodes are refused") {
   json ok = {{"op", "native"}, {"fragment", {{"op", "Range"}}}, {"partitioning", nullptr}, {"partition", 0},
              {"num_partitions", 1}, {"inputs", json::array()}};
