@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """A group-by over 10 M distinct keys in an executor given 512m (issue #13 "Memory"): master + 2
 one-core workers, `spark.executor.memory=512m`; the hash aggregates reserve execution memory
-(512m x spark.memory.fraction, less Spark's 300 MiB reserve) and spill past it. A thread in the
+(512m x spark.memory.fraction 0.6 = 307 MiB, shared with cached blocks) and spill past it. A thread in the
 driver program samples the executors' RSS while the query runs; the answer is checked.
 
     SPARKPP_BIN=$PWD/build/sparkpp /usr/bin/python3 bench/groupby_spill.py [--rows 10000000]
@@ -55,7 +55,7 @@ def sampler():
 threading.Thread(target=sampler, daemon=True).start()
 
 # 10 M distinct keys (a permutation of the ids), two integer columns per row.
-df = spark.range(0, n, 1, 8).select(((F.col("id") * 7919) % n).alias("k"), F.col("id").alias("v"))
+df = spark.range(0, n, 1, int(sys.argv[2])).select(((F.col("id") * 7919) % n).alias("k"), F.col("id").alias("v"))
 t = time.time()
 row = df.groupBy("k").agg(F.sum("v").alias("s")).agg(F.count("*"), F.sum("s"), F.max("k")).collect()[0]
 elapsed = time.time() - t
@@ -72,6 +72,7 @@ spark.stop()
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=10_000_000)
+    ap.add_argument("--partitions", type=int, default=2, help="spark.sql.shuffle.partitions (and range slices)")
     a = ap.parse_args()
     with TwoWorkers(cores=1) as tw, tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
         f.write(JOB)
@@ -81,7 +82,7 @@ def main():
         e["BENCH_DAEMONS_DIR"] = os.path.join(os.path.dirname(HERE), "tests", "integration")
         try:
             p = subprocess.run([binary(), "submit", "--master", tw.master.url, "--conf", "spark.executor.memory=512m",
-                                "--conf", "spark.sql.shuffle.partitions=8", f.name, str(a.rows)],
+                                "--conf", "spark.sql.shuffle.partitions=%d" % a.partitions, f.name, str(a.rows), str(a.partitions)],
                                env=e, capture_output=True, text=True, timeout=3600)
         finally:
             os.unlink(f.name)
