@@ -24,6 +24,7 @@
 #include <sstream>
 
 namespace spp::driver {
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -40,6 +41,41 @@ std::string option(const OptionList& options, std::string_view key) {
     if (same) out = v;
   }
   return out;
+}
+
+// A read path as a directory (the part before any glob), absolute and normalized.
+fs::path read_root(std::string s) {
+  if (s.rfind("file:", 0) == 0) {
+    s = s.substr(5);
+    while (s.size() > 1 && s[0] == '/' && s[1] == '/') s.erase(0, 1);
+  }
+  if (size_t g = s.find_first_of("*?[{"); g != std::string::npos) {
+    const size_t slash = s.rfind('/', g);
+    s = slash == std::string::npos ? "." : s.substr(0, std::max<size_t>(slash, 1));
+  }
+  std::error_code ec;
+  fs::path p = fs::weakly_canonical(fs::absolute(s, ec), ec);
+  return ec ? fs::path(s).lexically_normal() : p;
+}
+
+bool same_or_inside(const fs::path& p, const fs::path& dir) {
+  auto a = p.begin(), b = dir.begin();
+  for (; b != dir.end(); ++a, ++b) {
+    if (b->empty() && std::next(b) == dir.end()) break;  // a trailing separator
+    if (a == p.end() || *a != *b) return false;
+  }
+  return true;
+}
+
+// A file read by the query at or under `out` (DDLUtils.verifyNotReadPath): overwriting `out`
+// deletes it before the query reads it.
+std::optional<std::string> read_under(const sql::PlanPtr& p, const fs::path& out) {
+  if (p->kind == sql::PlanKind::DataSource)
+    for (const auto& path : p->paths)
+      if (same_or_inside(read_root(path), out)) return path;
+  for (const auto& c : p->children)
+    if (auto r = read_under(c, out)) return r;
+  return std::nullopt;
 }
 
 // The files of a read (directories recursively, partition directories included), as Spark
@@ -61,7 +97,8 @@ Result<std::vector<DatasetFile>> source_files(const std::vector<std::string>& pa
 // scan reads them), and files whose row is not true are never split nor read.
 bool partition_only(const json& e, const std::set<int64_t>& part_ids, bool& any) {
   static const std::set<std::string> volatile_fns = {"rand", "randn", "uuid", "shuffle", "monotonically_increasing_id",
-                                                     "spark_partition_id", "input_file_name"};
+                                                     "spark_partition_id", "input_file_name",
+                                                     "input_file_block_start", "input_file_block_length"};
   const std::string kind = e.value("kind", "");
   if (kind == "attr") {
     any = true;
@@ -488,6 +525,18 @@ void Driver::sql_execute(Connection& c, const msg::PySqlExecute& m) {
   const auto& q = std::get<sql::PreparedQuery>(prepared);
   json schema = sql::type_to_json(sql::plan_schema(q.analyzed));
   std::optional<WriteStart> write;
+  if (write_op && !table_write && write_op->value("mode", std::string()) == "SAVE_MODE_OVERWRITE") {
+    const std::string out = write_op->value("path", std::string());
+    if (!out.empty() && read_under(q.analyzed, read_root(out))) {
+      const std::string shown = "file:" + read_root(out).string();
+      return sql_error(c, m.req, json{{"kind", "AnalysisException"},
+                                      {"message", "[UNSUPPORTED_OVERWRITE.PATH] Can't overwrite the target that is also being read from. "
+                                                  "The target path is " + shown + "."},
+                                      {"errorClass", "UNSUPPORTED_OVERWRITE.PATH"},
+                                      {"messageParameters", {{"path", shown}}},
+                                      {"sqlState", "42902"}});
+    }
+  }
   if (write_op) {
     auto w = begin_write(*write_op, schema, m.conf);
     if (!w) return sql_error(c, m.req, json::parse(w.error_message()));

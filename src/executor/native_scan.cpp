@@ -5,6 +5,7 @@
 #include "executor/input_readers.h"
 #include "sql/columnar/builder.h"
 #include "sql/exec/csv.h"
+#include "sql/exec/input_file.h"
 #include "sql/exec/json_lines.h"
 #include "sql/exec/lower.h"
 #include "sql/exec/partition_values.h"
@@ -59,6 +60,7 @@ class FileScan final : public ex::Operator {
       if (!reader_) {
         if (next_chunk_ >= chunks_.size()) return std::optional<col::Batch>();
         const auto& c = chunks_[next_chunk_++];
+        ex::set_input_file(c.path, c.start, c.length);  // input_file_name() & co. (Spark's InputFileBlockHolder)
         first_of_file_ = c.start == 0;
         if (is_gz(c.path)) reader_ = std::make_unique<GzipTextReader>(c.path);
         else reader_ = std::make_unique<TextSplitReader>(c.path, c.start, c.length);
@@ -144,6 +146,7 @@ class ParquetScan final : public ex::Operator {
         }
         groups_ = file_->row_groups_in(c.start, c.length);
         next_group_ = 0;
+        ex::set_input_file(c.path, c.start, c.length);
         continue;
       }
       const int g = groups_[next_group_++];

@@ -14,6 +14,7 @@
 #include "executor/task_runner.h"
 #include "sql/columnar/serde.h"
 #include "sql/exec/exchange.h"
+#include "sql/exec/input_file.h"
 #include "sql/exec/lower.h"
 #include "sql/exec/range_partition.h"
 
@@ -149,6 +150,7 @@ TaskOutcome run_native_task(RunningTask& t, const TaskEnv& env, const plan::Nati
     return o;
   };
 
+  ex::unset_input_file();  // this thread's last task read its own files
   ex::MemoryManager fallback(INT64_MAX / 4);
   ex::LowerContext lc;
   lc.partition = op.partition;

@@ -82,6 +82,11 @@ df.filter(F.col("id") == 3).write.mode("overwrite").csv(p)
 check("overwrite", lambda: [files(p)[-1], content(p)])
 df.filter(F.col("id") == 3).write.mode("ignore").csv(out + "/ignored_new")
 check("ignore_new", lambda: content(out + "/ignored_new"))
+# Overwriting the path the query reads (or a directory holding it) is refused before anything
+# is deleted (DDLUtils.verifyNotReadPath); the data stays.
+check("overwrite_read", lambda: error(lambda: spark.read.csv(p).write.mode("overwrite").csv(p)))
+check("overwrite_read_parent", lambda: error(lambda: spark.read.csv(p + "/*.csv").write.mode("overwrite").csv(out + "/modes/")))
+check("overwrite_read_kept", lambda: content(p))
 
 spark.createDataFrame([], "a int, b string").write.option("header", True).csv(out + "/empty")
 check("empty", lambda: [len(glob.glob(out + "/empty/part-*")), content(out + "/empty")])
@@ -145,6 +150,11 @@ def check_write(res, out):
     # partition 0 always writes a file (empty here for id 2), as Spark's FileFormatWriter
     assert res.result("append") == [3, ["1,a,1.5,", '2,"b,c",,""']]
     assert res.result("ignore") == ["1,a,1.5,", '2,"b,c",,""']
+    assert res.result("overwrite_read") == ["UNSUPPORTED_OVERWRITE.PATH",
+                                            "[UNSUPPORTED_OVERWRITE.PATH] Can't overwrite the target that is also being "
+                                            "read from. The target path is file:%s/modes." % out]
+    assert res.result("overwrite_read_parent") == res.result("overwrite_read")
+    assert res.result("overwrite_read_kept") == res.result("overwrite")[1]
     last, text = res.result("overwrite")  # the old files are gone, the new job's are there
     assert PART.match(last) and text == '3,"q\\"x",1.0E10,pad\n'
     assert res.result("ignore_new") == '3,"q\\"x",1.0E10,pad\n'

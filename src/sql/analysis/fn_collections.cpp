@@ -111,6 +111,11 @@ std::optional<LibResult> resolve_collection_fn(FnCall& c) {
     if (auto e = c.need_literal(1, n, "`ascendingOrder`")) return *e;
     return c.make(n, c.a[0]->type, c.a[0]->nullable);
   }
+  if (n == "shuffle") {  // Shuffle: a random permutation (nondeterministic)
+    if (na != 1) return c.wrong("1");
+    if (!is_array(c.a[0])) return not_array(c, n, 0);
+    return c.make(n, c.a[0]->type, c.a[0]->nullable);
+  }
   if (n == "array_sort" || n == "array_distinct" || n == "array_max" || n == "array_min") {
     if (na != 1) return c.wrong("1");
     if (auto e = n == "array_distinct" ? (is_array(c.a[0]) ? std::nullopt : std::optional(not_array(c, n, 0)))

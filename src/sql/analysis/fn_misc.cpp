@@ -130,9 +130,13 @@ std::optional<LibResult> resolve_misc_fn(FnCall& c) {
       return c.typed(n, {S, S}, *t, true);
     }
   }
-  if (n == "version") {
+  if (n == "version" || n == "uuid" || n == "input_file_name") {
     if (na != 0) return c.wrong("0");
     return c.make(n, DataType::string(), false);
+  }
+  if (n == "input_file_block_start" || n == "input_file_block_length") {  // -1 outside a file scan
+    if (na != 0) return c.wrong("0");
+    return c.make(n, DataType::long_(), false);
   }
   return std::nullopt;
 }

@@ -356,7 +356,8 @@ ExprOrError resolve_function(const Expr& fn) {
   }
   if (n == "coalesce" || n == "array") {
     if (n == "coalesce" && na < 1) return wrong("> 0");
-    auto t = na ? widen_all(a, 0) : std::optional<DataType>(DataType::string());
+    // array() is array<void> (Spark 3.0+; string only under spark.sql.legacy.createEmptyCollectionUsingStringType).
+    auto t = na ? widen_all(a, 0) : std::optional<DataType>(DataType::null());
     if (!t) return generic_error("DATATYPE_MISMATCH.DATA_DIFF_TYPES", "42K09",
                                  "Cannot resolve " + quoted_sql(*shown(n)) +
                                      " due to data type mismatch: Input to `" + n + "` should all be the same type.");

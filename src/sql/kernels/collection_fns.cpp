@@ -249,6 +249,22 @@ Vec array_distinct(const Vec& arr, const ColTypePtr& out, int64_t n) {
   return o.finish(out, {&e});
 }
 
+Vec array_shuffle(const Vec& arr, const ColTypePtr& out, int64_t n, std::mt19937_64& rng) {
+  ListIn a(arr);
+  const Column& e = a.elems();
+  ListOut o;
+  std::vector<int32_t> idx;
+  for (int64_t i = 0; i < n; ++i) {
+    if (a.null(i)) { o.end_row(true); continue; }
+    idx.clear();
+    for (int32_t k = a.lo(i), hi = a.hi(i); k < hi; ++k) idx.push_back(k);
+    std::shuffle(idx.begin(), idx.end(), rng);
+    for (int32_t k : idx) o.add(k);
+    o.end_row();
+  }
+  return o.finish(out, {&e});
+}
+
 Vec array_set_op(SetOp op, const Vec& av, const Vec& bv, const ColTypePtr& out, int64_t n) {
   ListIn a(av), b(bv);
   const Column &ea = a.elems(), &eb = b.elems();

@@ -3,6 +3,7 @@
 // Array results are built by picking elements of the inputs (offsets + one gather), so every
 // element type works without a per-type path. `out` is the analyzer's result type.
 #pragma once
+#include <random>
 #include <vector>
 
 #include "sql/kernels/vec.h"
@@ -21,6 +22,8 @@ Vec element_at(const Vec& coll, const Vec& key, int64_t n);
 // NULLs last (nulls_first = false).
 Vec sort_array(const Vec& arr, bool asc, bool nulls_first, const ColTypePtr& out, int64_t n);
 Vec array_distinct(const Vec& arr, const ColTypePtr& out, int64_t n);
+// shuffle(): each array's elements in a random order drawn from `rng`.
+Vec array_shuffle(const Vec& arr, const ColTypePtr& out, int64_t n, std::mt19937_64& rng);
 enum class SetOp { Union, Intersect, Except };
 // Distinct results in first-seen order (a's elements, then b's for a union); one NULL at most.
 Vec array_set_op(SetOp op, const Vec& a, const Vec& b, const ColTypePtr& out, int64_t n);

@@ -221,7 +221,8 @@ static std::string window_string(const Expr& w) {
 static bool nondeterministic_fn(const std::string& n) {
   return n == "monotonically_increasing_id" || n == "rand" || n == "randn" || n == "rand_unseeded" ||
          n == "randn_unseeded" || n == "spark_partition_id" ||
-         n == "input_file_name" || n == "uuid" || n == "scalar_subquery_check";
+         n == "input_file_name" || n == "input_file_block_start" || n == "input_file_block_length" || n == "uuid" ||
+         n == "shuffle" || n == "scalar_subquery_check";
 }
 
 bool Expr::deterministic() const {

@@ -124,6 +124,7 @@ for _name, _doc in [
     ("array_distinct", "Array without duplicates."), ("array_max", "Largest element."),
     ("array_min", "Smallest element."), ("flatten", "Array of arrays flattened."),
     ("map_keys", "Keys of a map."), ("map_values", "Values of a map."),
+    ("shuffle", "The array's elements in a random order (nondeterministic)."),
 ]:
     globals()[_name] = _public(_one_column(_name, _doc))
 del _name, _doc
@@ -674,7 +675,20 @@ def hypot(col1, col2):
 
 @_public
 def input_file_name():
+    """The file the row was read from, as a URI (file:///...); "" when not reading files."""
     return _invoke("input_file_name")
+
+
+@_public
+def input_file_block_start():
+    """The start offset of the file block the row was read from; -1 when not reading files."""
+    return _invoke("input_file_block_start")
+
+
+@_public
+def input_file_block_length():
+    """The length of the file block the row was read from; -1 when not reading files."""
+    return _invoke("input_file_block_length")
 
 
 @_public
