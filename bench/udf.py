@@ -4,10 +4,18 @@
   sparkpp-pandas  spark.range(N).select(pandas_udf(g)("id")).agg(sum) (Series -> Series)
   mp              hand-written multiprocessing, 2 processes, f over each half, summed
   pandas          one process: pd.Series(range(N)) -> g -> sum
+  pandas-mp       the same in 2 processes (multiprocessing, pandas imported before), each half
+  pandas-batched  one process, g over 10,000-row Series one after another (the UDF's batches)
   toPandas        5 columns x N rows (bigint, bigint, double, bigint, int) into pandas
+  pandas-frame    toPandas's peer: pandas builds the same frame from np.arange in one process
   createDataFrame(pdf)  the same frame (N/10 rows) from pandas into the engine, summed there
 with f(x) = x * 2 + 1 (g the same on a Series); medians of ROUNDS, all in one sitting, on
-local[2]. The job time excludes driver start (measured inside the job from before the action).
+local[2]. The job time excludes driver start (measured inside the job from before the action);
+the UDF jobs time their action's second run (warm pooled workers, as the peers start their clocks
+after their imports) and report the first one as "cold". Besides wall time, each run reports the
+CPU seconds its timed region used in all its processes (sparkpp: the submit process and every
+process under it, read from /proc; peers: the process and its reaped children) — "per core"
+cost, which a loaded machine does not distort the way it distorts wall time.
 
     SPARKPP_BIN=$PWD/build/sparkpp /usr/bin/python3 bench/udf.py [N] [ROUNDS]
 """
@@ -29,6 +37,28 @@ import pandas as pd
 from pyspark.sql import SparkSession, functions as F
 spark = SparkSession.builder.getOrCreate()
 n, kind = int(sys.argv[1]), sys.argv[2]
+
+def tree_cpu():
+    """CPU seconds used so far by the sparkpp process that runs this program and everything under
+    it (this program, the executor, its Python daemon and workers; exited children included)."""
+    import os
+    kids, stat = {}, {}
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open("/proc/%s/stat" % d) as fh:
+                    f = fh.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            kids.setdefault(int(f[1]), []).append(int(d))
+            stat[int(d)] = sum(int(x) for x in f[11:15])  # utime stime cutime cstime
+    todo, ticks = [os.getppid()], 0
+    while todo:
+        p = todo.pop()
+        ticks += stat.get(p, 0)
+        todo += kids.get(p, [])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
 f = F.udf(lambda x: x * 2 + 1, "long")
 @F.pandas_udf("long")
 def g(s: pd.Series) -> pd.Series:
@@ -36,9 +66,10 @@ def g(s: pd.Series) -> pd.Series:
 if kind == "topandas":  # 5 columns of n rows into one pandas DataFrame
     df = spark.range(0, n, 1, 2).selectExpr("id", "id * 2 AS a", "id * 0.5D AS b", "id % 7 AS c",
                                              "CAST(id % 1000 AS INT) AS d")
-    t = time.perf_counter()
+    c, t = tree_cpu(), time.perf_counter()
     pdf = df.toPandas()
-    print("RESULT", time.perf_counter() - t, int(pdf["id"].sum()) * 2 + len(pdf))
+    wall = time.perf_counter() - t
+    print("RESULT", wall, int(pdf["id"].sum()) * 2 + len(pdf), wall, tree_cpu() - c)
 elif kind == "frompandas":  # the same frame (N/10 rows) into the engine, summed there
     import numpy as np
     n //= 10  # the plan carries the rows inline: JSON parsing of big plans dominates (see docs)
@@ -48,20 +79,34 @@ elif kind == "frompandas":  # the same frame (N/10 rows) into the engine, summed
     total = spark.createDataFrame(pdf).agg(F.sum("id")).collect()[0][0]
     print("RESULT", time.perf_counter() - t, total * 2 + n)
 else:
+    # Cold: the first action starts the executor's Python daemon and its workers (and imports
+    # pandas in the daemon for the pandas UDF). Warm: the same action again on the pooled
+    # workers, as the peers' clocks start after their imports.
     u = f if kind == "udf" else g
     df = spark.range(0, n, 1, 2).select(u("id").alias("v")).agg(F.sum("v"))
     t = time.perf_counter()
     total = df.collect()[0][0]
-    print("RESULT", time.perf_counter() - t, total)
+    cold = time.perf_counter() - t
+    c, t = tree_cpu(), time.perf_counter()
+    assert df.collect()[0][0] == total
+    wall = time.perf_counter() - t
+    print("RESULT", wall, total, cold, tree_cpu() - c)
 '''
+
+
+def _cpu():
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
 
 
 def mp_run(n):
     import multiprocessing as mp
-    t = time.perf_counter()
+    c, t = _cpu(), time.perf_counter()
     with mp.Pool(2) as pool:
         total = sum(pool.map(_half, [(0, n // 2), (n // 2, n)]))
-    return time.perf_counter() - t, total
+    wall = time.perf_counter() - t
+    CPU.setdefault("mp", []).append(_cpu() - c)  # the pool's processes are reaped by now
+    return wall, total
 
 
 def _half(bounds):
@@ -69,12 +114,59 @@ def _half(bounds):
     return sum(map(f, range(*bounds)))
 
 
+def pandas_mp_run(n):
+    import multiprocessing as mp
+    import pandas  # noqa: F401  (imported before the clock, inherited by the forked processes)
+    c, t = _cpu(), time.perf_counter()
+    with mp.Pool(2) as pool:
+        total = sum(pool.map(_pandas_half, [(0, n // 2), (n // 2, n)]))
+    wall = time.perf_counter() - t
+    CPU.setdefault("pandas-mp", []).append(_cpu() - c)
+    return wall, total
+
+
+def _pandas_half(bounds):
+    import pandas as pd
+    s = pd.Series(range(*bounds), dtype="int64")
+    return int((s * 2 + 1).sum())
+
+
+def pandas_batched_run(n, rows=10_000):
+    """pandas alone, but over the same 10,000-row batches the engine hands a pandas UDF
+    (spark.sql.execution.arrow.maxRecordsPerBatch): g's own per-call cost counted as often."""
+    import numpy as np
+    import pandas as pd
+    c, t = _cpu(), time.perf_counter()
+    total = 0
+    for lo in range(0, n, rows):
+        s = pd.Series(np.arange(lo, min(n, lo + rows), dtype="int64"))
+        total += int((s * 2 + 1).sum())
+    wall = time.perf_counter() - t
+    CPU.setdefault("pandas-batched", []).append(_cpu() - c)
+    return wall, total
+
+
+def pandas_frame_run(n):
+    """toPandas's peer: pandas alone builds the same 5-column frame from numpy."""
+    import numpy as np
+    import pandas as pd
+    c, t = _cpu(), time.perf_counter()
+    ids = np.arange(n, dtype="int64")
+    pdf = pd.DataFrame({"id": ids, "a": ids * 2, "b": ids * 0.5, "c": ids % 7,
+                        "d": (ids % 1000).astype("int32")})
+    wall = time.perf_counter() - t
+    CPU.setdefault("pandas-frame", []).append(_cpu() - c)
+    return wall, int(pdf["id"].sum()) * 2 + len(pdf)
+
+
 def pandas_run(n):
     import pandas as pd
-    t = time.perf_counter()
+    c, t = _cpu(), time.perf_counter()
     s = pd.Series(range(n), dtype="int64")
     total = int((s * 2 + 1).sum())
-    return time.perf_counter() - t, total
+    wall = time.perf_counter() - t
+    CPU.setdefault("pandas", []).append(_cpu() - c)
+    return wall, total
 
 
 def sparkpp_run(path, n, kind):
@@ -84,35 +176,64 @@ def sparkpp_run(path, n, kind):
     line = [ln for ln in out.stdout.splitlines() if ln.startswith("RESULT")]
     if not line:
         raise SystemExit(out.stdout[-2000:] + out.stderr[-2000:])
-    _, secs, total = line[0].split()
-    return float(secs), int(total)
+    parts = line[0].split()
+    if len(parts) > 3:
+        if kind != "topandas":
+            COLD.setdefault(kind, []).append(float(parts[3]))
+        CPU.setdefault({"udf": "sparkpp-udf", "pandas": "sparkpp-pandas"}.get(kind, "toPandas"),
+                       []).append(float(parts[4]))
+    return float(parts[1]), int(parts[2])
+
+
+COLD = {}  # kind -> first-action times (the daemon, workers and imports included)
+CPU = {}   # run -> CPU seconds of the timed region, all its processes (10 ms ticks)
 
 
 def main():
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 2_000_000
     rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 3
+    only = set(sys.argv[3].split(",")) if len(sys.argv) > 3 else None  # e.g. sparkpp-udf,mp
     expect = n * (n - 1) + n
     with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as fh:
         fh.write(JOB)
-    times = {"sparkpp-udf": [], "sparkpp-pandas": [], "mp": [], "pandas": [],
+    times = {"sparkpp-udf": [], "sparkpp-pandas": [], "mp": [], "pandas": [], "pandas-mp": [],
+             "pandas-batched": [], "pandas-frame": [],
              "toPandas": [], "createDataFrame(pdf)": []}
     for _ in range(rounds):
         for name, run in (("sparkpp-udf", lambda: sparkpp_run(fh.name, n, "udf")),
                           ("mp", lambda: mp_run(n)),
                           ("sparkpp-pandas", lambda: sparkpp_run(fh.name, n, "pandas")),
                           ("pandas", lambda: pandas_run(n)),
+                          ("pandas-mp", lambda: pandas_mp_run(n)),
+                          ("pandas-batched", lambda: pandas_batched_run(n)),
                           ("toPandas", lambda: sparkpp_run(fh.name, n, "topandas")),
+                          ("pandas-frame", lambda: pandas_frame_run(n)),
                           ("createDataFrame(pdf)", lambda: sparkpp_run(fh.name, n, "frompandas"))):
+            if only is not None and name not in only:
+                continue
             secs, total = run()
             m = n // 10 if name == "createDataFrame(pdf)" else n
             assert total == m * (m - 1) + m, (name, total, expect)
             times[name].append(secs)
     os.unlink(fh.name)
+    times = {k: v for k, v in times.items() if v}
     med = {k: statistics.median(v) for k, v in times.items()}
     for k, v in times.items():
         print("%-21s median %.3f s  runs %s" % (k, med[k], " ".join("%.3f" % x for x in v)))
-    print("udf / mp = %.2f   pandas_udf / pandas = %.2f (2 cores vs 1)"
-          % (med["sparkpp-udf"] / med["mp"], med["sparkpp-pandas"] / med["pandas"]))
+    for k, v in COLD.items():
+        print("%-21s cold (first action) median %.3f s  runs %s"
+              % (k, statistics.median(v), " ".join("%.3f" % x for x in v)))
+    cpu = {k: statistics.median(v) for k, v in CPU.items()}
+    for k, v in CPU.items():
+        print("%-21s CPU median %.2f s  runs %s" % (k, cpu[k], " ".join("%.2f" % x for x in v)))
+    for a, b, what in (("sparkpp-udf", "mp", "both on 2 cores"),
+                       ("sparkpp-pandas", "pandas-mp", "both on 2 cores"),
+                       ("sparkpp-pandas", "pandas", "2 cores vs 1"),
+                       ("sparkpp-pandas", "pandas-batched", "2 cores vs 1"),
+                       ("toPandas", "pandas-frame", "2 cores vs 1")):
+        if a in med and b in med:
+            print("%s / %s = %.2f wall (%s), %.2f CPU" % (a, b, med[a] / med[b], what,
+                                                          cpu[a] / cpu[b] if cpu.get(b) else 0))
 
 
 if __name__ == "__main__":

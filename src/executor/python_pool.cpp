@@ -122,7 +122,7 @@ Status PythonPool::start_locked() {
   return start_status_ = Status::ok();
 }
 
-Result<std::unique_ptr<PythonWorker>> PythonPool::acquire() {
+Result<std::unique_ptr<PythonWorker>> PythonPool::acquire(bool pandas) {
   using R = Result<std::unique_ptr<PythonWorker>>;
   {
     std::lock_guard<std::mutex> g(mu_);
@@ -135,6 +135,13 @@ Result<std::unique_ptr<PythonWorker>> PythonPool::acquire() {
     }
     Status st = start_locked();
     if (!st) return R::error(st.message());
+    if (pandas && !pandas_asked_ && daemon_stdin_ >= 0) {
+      // Before connecting: the daemon reads its stdin before accepting, so this worker is
+      // forked after the import.
+      pandas_asked_ = true;
+      ssize_t w = ::write(daemon_stdin_, "pandas\n", 7);
+      (void)w;
+    }
   }
   int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return R::error(std::string("socket failed: ") + std::strerror(errno));

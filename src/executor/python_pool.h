@@ -38,8 +38,10 @@ class PythonPool {
   ~PythonPool();
   // Starts the daemon (blocking until it says ready). Safe to call from any thread; once.
   Status start();
-  // An idle worker, or a new one forked by the daemon.
-  Result<std::unique_ptr<PythonWorker>> acquire();
+  // An idle worker, or a new one forked by the daemon. `pandas`: the worker runs a pandas
+  // program — the first such call asks the daemon to import pandas before it forks, so the
+  // workers it forks from then on start with pandas loaded (RDD jobs never pay that import).
+  Result<std::unique_ptr<PythonWorker>> acquire(bool pandas = false);
   void release(std::unique_ptr<PythonWorker> w, bool reusable);
   // Stops every pooled worker idle for longer than the idle timeout: its connection closes, so
   // the worker process exits and the daemon reaps it. Returns how many were stopped.
@@ -68,6 +70,7 @@ class PythonPool {
   Status start_status_;
   pid_t daemon_pid_ = -1;
   int daemon_stdin_ = -1;
+  bool pandas_asked_ = false;  // "pandas" written to the daemon's stdin
   std::vector<std::unique_ptr<PythonWorker>> idle_;  // most recently released last (reused first)
   std::vector<std::pair<bool, int64_t>> drops_;  // (is a function, id), in order; workers keep an index
 };

@@ -82,7 +82,8 @@ class PoolUdfRunner final : public sql::exec::PythonUdfRunner {
   // Dropped before the end (a limit above had its rows): end the worker's task so it can be
   // reused — only when that is quick (it asks for input next); else it is not reused.
   void drain() {
-    for (int budget = 4; budget > 0 && !done_; --budget) {
+    // The worker asks for the next input ahead: results, a PwRead, the last results, PwDone.
+    for (int budget = 8; budget > 0 && !done_; --budget) {
       auto r = w_->ch->recv(1000);
       if (!r) return;
       if (r.value().as<msg::PwRead>()) {
@@ -119,7 +120,7 @@ sql::exec::PythonUdfFactory python_udf_factory(RunningTask& t, const TaskEnv& en
              -> Result<std::unique_ptr<sql::exec::PythonUdfRunner>> {
     using R = Result<std::unique_ptr<sql::exec::PythonUdfRunner>>;
     if (!env.pool) return R::error("this executor has no Python workers");
-    auto w = env.pool->acquire();
+    auto w = env.pool->acquire(program.value("evalType", 100) != 100);
     if (!w) return R::error(w.error_message());
     auto runner = std::make_unique<PoolUdfRunner>(t, env, std::move(w.value()));
     if (Status s = runner->start(program, funcs); !s) return R(s);

@@ -58,6 +58,17 @@ check("chain_mixed", lambda: rows(df.select("x", plus1(plus1("x")), F.udf(lambda
 check("filter", lambda: rows(df.filter(plus1("x") > 3).select("x")))
 check("agg_input", lambda: rows(df.groupBy("s").agg(F.sum(plus1("x")))))
 check("names", lambda: df.select(plus1("x"), times10("x"), legacy("x")).columns)
+# a struct argument arrives as a pandas DataFrame of its fields (a NULL struct: NULL fields)
+@pandas_udf("double")
+def from_struct(st: pd.DataFrame) -> pd.Series:
+    return st["a"] * 10 + st["b"]
+@pandas_udf("double")
+def from_struct_iter(it: Iterator[Tuple[pd.Series, pd.DataFrame]]) -> Iterator[pd.Series]:
+    for v, st in it:
+        yield v + st.b
+check("struct_arg", lambda: rows(df.select("x", from_struct(F.struct(F.col("x").alias("a"), F.col("d").alias("b"))),
+                                           from_struct_iter("x", F.struct("x", F.col("d").alias("b"))),
+                                           from_struct(F.when(F.col("x") > 2, F.struct(F.lit(1.0).alias("a"), F.lit(2.0).alias("b")))))))
 check("wrong_len", lambda: err(lambda: df.select(pandas_udf(lambda s: s.head(1), "long")("x")).collect()))
 check("wrong_len_text", lambda: text(lambda: df.select(pandas_udf(lambda s: s.head(1), "long")("x")).collect()))
 check("fraction", lambda: err(lambda: df.select(pandas_udf(lambda s: s / 7, "int")("x")).collect()))
@@ -167,6 +178,9 @@ def check_results(res):
         sums[s] = sums.get(s) if x is None else (sums.get(s) or 0) + x + 1
     assert r("agg_input") == sorted([[k, v] for k, v in sums.items()], key=repr)
     assert r("names") == ["plus1(x)", "times10(x)", "<lambda>(x)"]
+    assert r("struct_arg") == sorted([[x, None if x is None or d is None else x * 10 + d,
+                                       None if x is None or d is None else x + d,
+                                       12.0 if x is not None and x > 2 else None] for x, _, d in DATA], key=repr)
     assert r("wrong_len").startswith("PythonException: ")
     assert "Result vector from pandas_udf was not the required length: expected" in r("wrong_len_text")
     assert r("fraction").startswith("PythonException: ")

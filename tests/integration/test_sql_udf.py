@@ -100,6 +100,23 @@ check("expr", lambda: rows(df.selectExpr("twice(x) + 1 AS y").filter("y > 3")))
 check("big", lambda: spark.range(0, 20000, 1, 3).select(udf(lambda v: v % 7, "long")("id").alias("m"))
       .groupBy("m").count().orderBy("m").collect())
 check("show_limit", lambda: [r[0] for r in spark.range(0, 50000, 1, 2).select(plus1(F.col("id").cast("int"))).take(3)])
+def late(v):  # fails in the 4th batch, while the worker has already asked for the 5th
+    if v == 35000:
+        raise KeyError("late %d" % v)
+    return v
+def late_error():
+    try:
+        spark.range(0, 60000, 1, 1).select(udf(late, "long")("id")).collect()
+    except Exception as e:
+        return str(e)
+check("error_late", late_error)
+check("after_error", lambda: spark.range(0, 60000, 1, 1).select(udf(lambda v: v * 3, "long")("id").alias("v"))
+      .agg(F.sum("v")).collect()[0][0])
+# the bulk result paths: ints in range / a bool (NULL) / out of int range (wrapped) / floats
+check("bulk", lambda: [list(r) for r in spark.range(0, 30000, 1, 1).select(
+    F.sum(udf(lambda v: v - 15000, "long")("id")), F.sum(udf(lambda v: True if v == 20001 else 1, "int")("id")),
+    F.sum(udf(lambda v: v * 10 ** 9 if v == 7 else 0, "int")("id")), F.sum(udf(lambda v: v / 2, "double")("id")),
+    F.count(udf(lambda v: v if v % 3 else float(v), "double")("id"))).collect()])
 emit()
 '''
 
@@ -176,6 +193,10 @@ def check_results(res):
     counts = [[m, sum(1 for v in range(20000) if v % 7 == m)] for m in range(7)]
     assert r("big") == counts
     assert r("show_limit") == [1, 2, 3]
+    assert "KeyError: 'late 35000'" in r("error_late") and "in late" in r("error_late")
+    assert r("after_error") == 3 * sum(range(60000))
+    assert r("bulk") == [[sum(range(30000)) - 15000 * 30000, 29999, (7 * 10 ** 9 + 2 ** 31) % 2 ** 32 - 2 ** 31, sum(range(30000)) / 2,
+                          10000]]
 
 
 def test_udfs_local(tmp_path):

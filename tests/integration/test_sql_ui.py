@@ -151,6 +151,13 @@ from pyspark.sql import SparkSession, functions as F
 spark = SparkSession.builder.appName("sql-ui-python").getOrCreate()
 f = F.udf(lambda v: v * 2, "long")
 assert spark.range(0, 5000, 1, 2).select(f("id").alias("v")).filter("v % 3 = 0").count() == 1667
+import pandas as pd
+@F.pandas_udf("long")
+def g(s: pd.Series) -> pd.Series:
+    return s + 1
+assert spark.range(0, 3000, 1, 2).select(g("id").alias("v")).filter("v > 1000").count() == 2000
+assert spark.range(0, 3000, 1, 2).withColumn("k", F.col("id") % 3).groupBy("k").applyInPandas(
+    lambda pdf: pdf[["k"]].head(1), "k long").count() == 3
 open(sys.argv[1] + ".tmp", "w").write(spark.sparkContext.uiWebUrl or "")
 os.rename(sys.argv[1] + ".tmp", sys.argv[1])
 deadline = time.time() + 60
@@ -165,11 +172,17 @@ def test_sql_tab_shows_the_python_evaluation_operator(tmp_path):
     proc, tag, ui, release = start_held(tmp_path, PY_JOB, conf={"spark.ui.port": "0"})
     try:
         app_id = get(f"{ui}/api/v1/applications")[0]["id"]
-        (q,) = get(f"{ui}/api/v1/applications/{app_id}/sql")
+        q, qp, qg = get(f"{ui}/api/v1/applications/{app_id}/sql")
         node = next((n for n in q["nodes"] if n["nodeName"] == "BatchEvalPython"), None)
         assert node is not None, [n["nodeName"] for n in q["nodes"]]
         assert metric(node, "number of output rows") == "5,000"
         assert metric(node, "duration").startswith("total (min, med, max")
         assert "BatchEvalPython [<lambda>(id" in q["planDescription"]
+        # pandas UDFs: Spark's ArrowEvalPython and FlatMapGroupsInPandas, with rows and time too
+        for query, name, rows in ((qp, "ArrowEvalPython", "3,000"), (qg, "FlatMapGroupsInPandas", "3")):
+            node = next((n for n in query["nodes"] if n["nodeName"] == name), None)
+            assert node is not None, [n["nodeName"] for n in query["nodes"]]
+            assert metric(node, "number of output rows") == rows, node
+            assert metric(node, "duration").startswith("total (min, med, max")
     finally:
         finish_held(proc, tag, release)

@@ -81,6 +81,7 @@ class Worker:
         # soon as its task is over, so it can never consume the next task's messages.
         self._lock = threading.RLock()
         self._task_seq = 0
+        self._reads_out = 0  # PwReads sent and not answered yet (0 or 1)
 
     # ------------------------------------------------------------------ connection
     def handshake(self):
@@ -147,6 +148,7 @@ class Worker:
                 _acc._reset_task_updates()
                 _external.take_spill_metrics()
                 ch.discard()
+                self._take_pending_input()
                 ch.send("PwError", {"task_id": task_id, "error_type": _error_type(e),
                                     "message": str(e), "traceback": tb})
             return
@@ -206,7 +208,10 @@ class Worker:
         if op == "udf":
             from sparkpp.sql._udf_eval import UdfProgram
             prog = UdfProgram(plan["program"], self._funcs_of(plan["program"]))
-            return prog.run(self._input(plan["input"], seq))
+            # Ahead except for windows (WindowInPandas hands over one batch per call and wants
+            # its results before the next exists).
+            ahead = plan["program"].get("evalType", 100) != 203
+            return prog.run(self._input(plan["input"], seq, ahead=ahead))
         if op == "input":
             if plan.get("format") == "sqlbatch":  # df.rdd: each SPB1 stream is one element
                 return self._input(plan["input"], seq)
@@ -238,9 +243,15 @@ class Worker:
             with self._lock:
                 ch.queue("PwOutput", {"records": n}, [blob])
 
-    def _input(self, idx, seq):
+    def _input(self, idx, seq, ahead=False):
         """Yields the decoded batches (lists of records) of input `idx` until its end, pulling
-        them as they are needed; sending PwRead also flushes output."""
+        them as they are needed; sending PwRead also flushes output.
+
+        ahead (SQL UDF programs): the PwRead for the next batch leaves as soon as a batch
+        arrives, so the executor computes the next arguments (and consumes the last results)
+        while Python works on this one. The worker still reads that pending input before it
+        writes anything else, so neither side can block writing to the other: the executor
+        writes input only in answer to a PwRead, and one at most is outstanding."""
         ch = self.ch
         lock = self._lock
         parts = self._read_msgs.get(idx)
@@ -250,11 +261,18 @@ class Worker:
             with lock:
                 if self._task_seq != seq:
                     return  # a thread still reading after its task ended
-                ch.queue_parts(parts)
-                ch.flush()
+                if not self._reads_out:
+                    ch.queue_parts(parts)
+                    ch.flush()
+                    self._reads_out = 1
                 op, body, blobs = ch.recv()
-            if op != "PwInput":
-                raise _wire.ProtocolError("expected PwInput, got %s" % op)
+                if op != "PwInput":
+                    raise _wire.ProtocolError("expected PwInput, got %s" % op)
+                self._reads_out = 0
+                if ahead and not body["end"]:
+                    ch.queue_parts(parts)  # with the last batch's results, if any
+                    ch.flush()
+                    self._reads_out = 1
             if blobs:
                 decode = INPUT_DECODERS.get(body["format"])
                 if decode is None:
@@ -264,6 +282,15 @@ class Worker:
             # A PwInput carries one or more batches; end=true may come with the last ones.
             if body["end"]:
                 return
+
+    def _take_pending_input(self):
+        """A failed task's input still on its way (asked for ahead) is read and dropped, so
+        that the executor is never left writing it while it waits for the error."""
+        while self._reads_out:
+            op, _, _ = self.ch.recv()
+            if op != "PwInput":
+                raise _wire.ProtocolError("expected PwInput, got %s" % op)
+            self._reads_out = 0
 
     def _write(self, it, dump):
         ch = self.ch

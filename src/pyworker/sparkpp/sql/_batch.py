@@ -7,6 +7,7 @@ import struct
 from sparkpp.sql import types as T
 
 __all__ = ["encode_batches", "decode_batches", "decode_stream_columns", "decode_columns",
+           "decode_lazy_columns",
            "encode_columns",
            "BatchFormatError"]
 
@@ -113,24 +114,26 @@ def _encode_one(schema, rows):
     return _encode_cols(schema, len(rows), [[r[i] for r in rows] for i in range(len(schema.fields))])
 
 
-def _encode_cols(schema, num_rows, columns):
+def _encode_cols(schema, num_rows, columns, schema_json=None):
     w = _Writer()
     for f, values in zip(schema.fields, columns):
         w.column(f.dataType, values)
-    body, spans = bytearray(), []
+    body, spans, size = [], [], 0  # the buffers are joined once, at the end
     for b in w.buffers:
-        spans.append((len(body), len(b)))
-        body += b + b"\0" * (_pad8(len(b)) - len(b))
-    schema_json = schema.json().encode("utf-8")
-    out = bytearray(_HEADER.pack(MAGIC, VERSION, 0, num_rows, len(schema_json), len(w.nodes),
-                                 len(spans), 0, len(body), len(body)))
-    out += schema_json + b"\0" * (_pad8(len(schema_json)) - len(schema_json))
-    for n, nulls in w.nodes:
-        out += struct.pack("<qq", n, nulls)
-    for off, length in spans:
-        out += struct.pack("<QQ", off, length)
-    out += body
-    return bytes(out)
+        spans.append((size, len(b)))
+        body.append(b)
+        pad = _pad8(len(b)) - len(b)
+        if pad:
+            body.append(b"\0" * pad)
+        size += len(b) + pad
+    if schema_json is None:
+        schema_json = schema.json().encode("utf-8")
+    head = [_HEADER.pack(MAGIC, VERSION, 0, num_rows, len(schema_json), len(w.nodes),
+                         len(spans), 0, size, size),
+            schema_json, b"\0" * (_pad8(len(schema_json)) - len(schema_json))]
+    head += [struct.pack("<qq", n, nulls) for n, nulls in w.nodes]
+    head += [struct.pack("<QQ", off, length) for off, length in spans]
+    return b"".join(head + body)
 
 
 def rdd_to_batches(schema, internal_rows):
@@ -215,6 +218,29 @@ class _Reader:
             return vals
         return [v if ok else None for v, ok in zip(vals, valid)]
 
+    def lazy(self, dt):
+        """A column without NULLs of a fixed-width numeric type as a memoryview of its values
+        (iterating it makes each Python value as it is needed: no list of them is built);
+        any other column decoded as column() does."""
+        code = _LAZY.get(type(dt))
+        if code is None:
+            return self.column(dt)
+        try:
+            n, nulls = next(self.nodes)
+        except StopIteration:
+            raise BatchFormatError("fewer nodes than the schema needs") from None
+        vb = self.buf()
+        if vb and len(vb) < (n + 7) // 8:
+            raise BatchFormatError("validity bitmap too short")
+        b = self.buf()
+        width = struct.calcsize(code)
+        if len(b) < n * width:
+            raise BatchFormatError("values buffer too short")
+        vals = b[:n * width].cast(code)
+        if not vb or not nulls:
+            return vals
+        return [v if ok else None for v, ok in zip(vals, _bits(vb, n))]
+
     def _offsets(self, n):
         b = self.buf()
         if len(b) < 4 * (n + 1):
@@ -223,6 +249,21 @@ class _Reader:
         if any(offs[i] > offs[i + 1] for i in range(n)):
             raise BatchFormatError("offsets decrease")
         return offs
+
+
+_LAZY = {T.ByteType: "b", T.ShortType: "h", T.IntegerType: "i", T.LongType: "q",
+         T.FloatType: "f", T.DoubleType: "d"}
+
+
+def decode_lazy_columns(blob):
+    """(StructType, num_rows, columns) of one batch for a row-at-a-time UDF: numeric columns
+    without NULLs as memoryviews of the batch buffer (see _Reader.lazy), others as lists."""
+    schema, num_rows, nodes, spans, body, _ = parse_batch(memoryview(blob), 0)
+    r = _Reader(nodes, spans, body)
+    cols = [r.lazy(f.dataType) for f in schema.fields]
+    if any(len(c) != num_rows for c in cols):
+        raise BatchFormatError("column lengths differ from num_rows")
+    return schema, num_rows, cols
 
 
 _SCHEMAS = {}  # schema JSON bytes -> StructType (parse_batch)
@@ -306,9 +347,10 @@ def decode_columns(blob):
     return schema, n, cols
 
 
-def encode_columns(schema, num_rows, columns):
-    """One batch from columns of internal values (the inverse of decode_columns)."""
-    return _encode_cols(schema, num_rows, columns)
+def encode_columns(schema, num_rows, columns, schema_json=None):
+    """One batch from columns of internal values (the inverse of decode_columns);
+    `schema_json`: schema.json() as UTF-8 when the caller has it already."""
+    return _encode_cols(schema, num_rows, columns, schema_json)
 
 
 def decode_batches(data):

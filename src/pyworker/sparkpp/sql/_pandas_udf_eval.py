@@ -9,19 +9,63 @@ import decimal
 import math
 
 from sparkpp.sql import types as T
-from sparkpp.sql._batch import Dense, batch_schema, decode_columns, encode_columns
-from sparkpp.sql._batch_numpy import batches_to_pandas
+from sparkpp.sql._batch import (BatchFormatError, Dense, batch_schema, decode_columns,
+                                encode_columns, parse_batch)
+from sparkpp.sql._batch_numpy import _NumpyReader, batches_to_pandas
 
 __all__ = ["series_of_batch", "column_from_pandas", "LENGTH_MISMATCH"]
 
 LENGTH_MISMATCH = "Result vector from pandas_udf was not the required length: expected %d, got %d."
 
 
-def series_of_batch(blob):
-    """(number of rows, one pandas Series per column) of an SPB1 batch."""
-    schema, n = batch_schema(blob)
-    pdf = batches_to_pandas(blob, schema)
-    return n, [pdf.iloc[:, i] for i in range(len(schema.fields))]
+def series_of_batch(blob, struct_frames=False):
+    """(number of rows, one pandas Series per column) of an SPB1 batch: numeric columns are
+    views of the batch's buffers (no copy), all sharing one RangeIndex; no DataFrame is built.
+    struct_frames (scalar pandas UDFs): a struct column is a pandas DataFrame of its fields, as
+    PySpark hands struct arguments to them."""
+    import pandas as pd
+    schema, n, nodes, spans, body, _ = parse_batch(memoryview(blob), 0)
+    r = _NumpyReader(nodes, spans, body)
+    index = pd.RangeIndex(n)
+    out = []
+    for f in schema.fields:
+        if struct_frames and isinstance(f.dataType, T.StructType):
+            out.append(_struct_frame(r, f.dataType, n, index))
+            continue
+        a = r.array(f.dataType)
+        if len(a) != n:
+            raise BatchFormatError("column %s disagrees with num_rows" % f.name)
+        out.append(pd.Series(a, index=index, name=f.name, copy=False))
+    return n, out
+
+
+def _struct_frame(r, dt, n, index):
+    """A struct column as a DataFrame of its fields (a NULL struct: NULL in every field)."""
+    import numpy as np
+    import pandas as pd
+    try:
+        length, nulls = next(r.nodes)
+    except StopIteration:
+        raise BatchFormatError("fewer nodes than the schema needs") from None
+    vb = r.buf()
+    if length != n or (vb and len(vb) < (n + 7) // 8):
+        raise BatchFormatError("struct column disagrees with num_rows")
+    valid = None
+    if vb and nulls:
+        valid = np.unpackbits(np.frombuffer(vb, np.uint8, (n + 7) // 8),
+                              bitorder="little")[:n].astype(bool)
+    cols = {}
+    for f in dt.fields:
+        a = r.array(f.dataType)
+        if len(a) != n:
+            raise BatchFormatError("struct field %s disagrees with num_rows" % f.name)
+        if valid is not None:
+            a = np.where(valid, a, np.nan) if a.dtype.kind == "f" else \
+                np.where(valid, a.astype(object), None)
+        cols[f.name] = a
+    pdf = pd.DataFrame(cols, index=index, copy=False)
+    pdf.columns = dt.names  # by position: names may repeat
+    return pdf
 
 
 def _is_null(v):
@@ -160,8 +204,9 @@ def column_from_pandas(result, dt, n):
 def run_scalar(udfs, outputs, schema, blobs):
     """SQL_SCALAR_PANDAS_UDF: one call per UDF per batch; chains pass Series along."""
     import pandas as pd
+    schema_json = schema.json().encode("utf-8")
     for blob in blobs:
-        n, args = series_of_batch(blob)
+        n, args = series_of_batch(blob, struct_frames=True)
         raw = []
         for f, refs, rt in udfs:
             ins = [args[i] if kind == "col" else raw[i] for kind, i in refs]
@@ -173,7 +218,7 @@ def run_scalar(udfs, outputs, schema, blobs):
                 raise RuntimeError(LENGTH_MISMATCH % (n, len(r)))
             raw.append(r)
         cols = [column_from_pandas(raw[k], udfs[k][2], n) for k in outputs]
-        yield encode_columns(schema, n, cols), n
+        yield encode_columns(schema, n, cols, schema_json), n
 
 
 def run_iterator(udf, schema, blobs):
@@ -184,7 +229,7 @@ def run_iterator(udf, schema, blobs):
 
     def inputs():
         for blob in blobs:
-            n, args = series_of_batch(blob)
+            n, args = series_of_batch(blob, struct_frames=True)
             seen[0] += n
             cols = [args[i] for _, i in refs]
             yield cols[0] if len(cols) == 1 else tuple(cols)

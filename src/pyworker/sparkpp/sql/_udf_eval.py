@@ -6,9 +6,10 @@ of the wrong Python type becomes NULL, integers wrap to the column's width, Stri
 anything through Java's toString."""
 import decimal
 import math
+import struct
 
 from sparkpp.sql import types as T
-from sparkpp.sql._batch import Dense, decode_columns, encode_columns
+from sparkpp.sql._batch import Dense, decode_lazy_columns, encode_columns
 
 __all__ = ["UdfProgram"]
 
@@ -127,24 +128,38 @@ def _converter(dt):
     return lambda v: None
 
 
-_INT_RANGE = {T.ByteType: 8, T.ShortType: 16, T.IntegerType: 32, T.LongType: 64}
+_PACK = {T.ByteType: ("b", "<i1"), T.ShortType: ("h", "<i2"), T.IntegerType: ("i", "<i4"),
+         T.LongType: ("q", "<i8")}
 
 
 def _bulk(dt, values):
-    """The common cases converted without a call per value: every result already of the
-    column's Python type (ints in range, floats, strings). None when the per-value rules apply."""
-    kinds = set(map(type, values))
+    """The common cases converted without Python work per value: every result already of the
+    column's Python type (ints in range, floats, strings). None when the per-value rules apply.
+    Integers are packed by struct, which checks each is an integer in range; a bool passes that
+    check (bool is an int), so results equal to 0 or 1 are looked at one by one. Other objects
+    with __index__ (numpy integers) count as their value; PySpark's pickler rejects them."""
     t = type(dt)
-    if t in _INT_RANGE and kinds == {int}:
-        bits = _INT_RANGE[t]
-        if -(1 << (bits - 1)) <= min(values) and max(values) < (1 << (bits - 1)):
-            import numpy as np
-            return Dense(np.fromiter(values, dtype=np.int64, count=len(values)))
-        return None
-    if t in (T.FloatType, T.DoubleType) and kinds == {float}:
+    n = len(values)
+    if t in _PACK:
+        code, np_code = _PACK[t]
+        try:
+            packed = struct.pack("<%d%s" % (n, code), *values)
+        except (struct.error, TypeError, OverflowError):
+            return None  # None, a non-integer or a value to wrap: the per-value rules
         import numpy as np
-        return Dense(np.fromiter(values, dtype=np.float64, count=len(values)))
-    if t is T.StringType and kinds <= {str, type(None)}:
+        arr = np.frombuffer(packed, dtype=np_code)
+        small = np.flatnonzero((arr == 0) | (arr == 1))
+        if len(small) and any(type(values[i]) is not int for i in small.tolist()):
+            return None  # a bool among them: NULL for an integral type
+        return Dense(arr)
+    if t in (T.FloatType, T.DoubleType):
+        if set(map(type, values)) != {float}:
+            return None
+        import numpy as np
+        if t is T.DoubleType:
+            return Dense(np.frombuffer(struct.pack("<%dd" % n, *values), dtype="<f8"))
+        return Dense(np.fromiter(values, dtype=np.float64, count=n))
+    if t is T.StringType and set(map(type, values)) <= {str, type(None)}:
         return values
     return None
 
@@ -193,6 +208,7 @@ class UdfProgram:
         self.outputs = list(program["outputs"])
         self.schema = T.StructType([T.StructField("_%d" % i, self.udfs[k][2], True)
                                     for i, k in enumerate(self.outputs)])
+        self.schema_json = None
 
     def run(self, blobs):
         """(result batch, rows) for the argument batches `blobs` (an iterator)."""
@@ -219,7 +235,9 @@ class UdfProgram:
         raise ValueError("unknown Python UDF evalType %r" % self.eval_type)
 
     def eval_batch(self, blob):
-        schema, n, cols = decode_columns(blob)
+        # Numeric arguments without NULLs are memoryviews over the batch: the function's map
+        # makes each int/float as it goes (as iterating a range would).
+        schema, n, cols = decode_lazy_columns(blob)
         args = []
         for f, c in zip(schema.fields, cols):
             ext = _external(f.dataType)
@@ -236,4 +254,6 @@ class UdfProgram:
                 convert = self.udfs[k][3]
                 fast = [convert(v) for v in vals]
             out.append(fast)
-        return encode_columns(self.schema, n, out), n
+        if self.schema_json is None:
+            self.schema_json = self.schema.json().encode("utf-8")
+        return encode_columns(self.schema, n, out, self.schema_json), n
