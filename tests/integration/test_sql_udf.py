@@ -117,6 +117,10 @@ check("bulk", lambda: [list(r) for r in spark.range(0, 30000, 1, 1).select(
     F.sum(udf(lambda v: v - 15000, "long")("id")), F.sum(udf(lambda v: True if v == 20001 else 1, "int")("id")),
     F.sum(udf(lambda v: v * 10 ** 9 if v == 7 else 0, "int")("id")), F.sum(udf(lambda v: v / 2, "double")("id")),
     F.count(udf(lambda v: v if v % 3 else float(v), "double")("id"))).collect()])
+import numpy as np  # numpy integers count as their value, with or without a NULL in the batch
+check("numpy_ints", lambda: [list(r) for r in spark.range(0, 20000, 1, 1).select(
+    F.sum(udf(lambda v: np.int64(v), "long")("id")),
+    F.sum(udf(lambda v: None if v == 5 else np.int32(v), "long")("id"))).collect()])
 emit()
 '''
 
@@ -195,6 +199,7 @@ def check_results(res):
     assert r("show_limit") == [1, 2, 3]
     assert "KeyError: 'late 35000'" in r("error_late") and "in late" in r("error_late")
     assert r("after_error") == 3 * sum(range(60000))
+    assert r("numpy_ints") == [[sum(range(20000)), sum(range(20000)) - 5]]
     assert r("bulk") == [[sum(range(30000)) - 15000 * 30000, 29999, (7 * 10 ** 9 + 2 ** 31) % 2 ** 32 - 2 ** 31, sum(range(30000)) / 2,
                           10000]]
 

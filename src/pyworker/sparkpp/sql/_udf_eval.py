@@ -6,6 +6,7 @@ of the wrong Python type becomes NULL, integers wrap to the column's width, Stri
 anything through Java's toString."""
 import decimal
 import math
+import numbers
 import struct
 
 from sparkpp.sql import types as T
@@ -60,8 +61,9 @@ def _converter(dt):
         bits = _WIDTH[t]
 
         def integral(v):
-            if type(v) is bool or not isinstance(v, int):
-                return None
+            if type(v) is bool or not isinstance(v, numbers.Integral):
+                return None  # numpy integers count as their value, as in the bulk path
+            v = int(v)
             if not -(1 << 63) <= v < (1 << 63):
                 return None  # a BigInteger in Java: no match
             return _wrap(v, bits)
