@@ -9,12 +9,18 @@
 #include "sql/conf_catalog.h"
 #include "driver/file_splits.h"
 #include "sql/exec/csv.h"
+#include "sql/kernels/cast.h"
+#include "sql/kernels/timezone.h"
 #include "sql/exec/json_lines.h"
 #include "sql/exec/lower.h"
 #include "sql/exec/partition_values.h"
 #include "sql/parquet/file_reader.h"
 
+#include <fnmatch.h>
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
@@ -78,17 +84,77 @@ std::optional<std::string> read_under(const sql::PlanPtr& p, const fs::path& out
   return std::nullopt;
 }
 
+// {a,b} alternatives of a Hadoop glob expanded (fnmatch has no braces), innermost-first free.
+void expand_braces(const std::string& g, std::vector<std::string>& out) {
+  const size_t open = g.find('{');
+  const size_t close = open == std::string::npos ? std::string::npos : g.find('}', open);
+  if (close == std::string::npos) {
+    out.push_back(g);
+    return;
+  }
+  const std::string head = g.substr(0, open), tail = g.substr(close + 1), body = g.substr(open + 1, close - open - 1);
+  size_t from = 0;
+  for (size_t comma; (comma = body.find(',', from)) != std::string::npos; from = comma + 1)
+    expand_braces(head + body.substr(from, comma - from) + tail, out);
+  expand_braces(head + body.substr(from) + tail, out);
+}
+
+// modifiedBefore / modifiedAfter: 'YYYY-MM-DDTHH:mm:ss' in the option timeZone (else the
+// session's), as epoch seconds.
+Result<int64_t> modified_threshold(const std::string& key, const std::string& v, const std::string& zone) {
+  using R = Result<int64_t>;
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, se = 0, used = 0;
+  if (std::sscanf(v.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &se, &used) != 6 ||
+      static_cast<size_t>(used) != v.size() || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 59)
+    return R::error("The timestamp provided for the '" + key + "' option is invalid. The expected format is "
+                    "'YYYY-MM-DDTHH:mm:ss', but the provided timestamp was: " + v);
+  auto tz = sql::kern::TimeZone::of(zone.empty() ? "UTC" : zone);
+  if (!tz) return R::error(tz.error_message());
+  const int64_t local = (int64_t(sql::kern::days_from_civil(y, unsigned(mo), unsigned(d))) * 86400 + h * 3600 + mi * 60 + se) * 1000000;
+  return tz.value().to_utc(local) / 1000000;
+}
+
 // The files of a read (directories recursively, partition directories included), as Spark
-// reports a missing one.
-Result<std::vector<DatasetFile>> source_files(const std::vector<std::string>& paths, const OptionList& options) {
+// reports a missing one; then the listing options: pathGlobFilter (file names), modifiedBefore /
+// modifiedAfter, recursiveFileLookup (partition discovery off: each file's base is its directory).
+Result<std::vector<DatasetFile>> source_files(const std::vector<std::string>& paths, const OptionList& options,
+                                              const std::string& session_zone = "UTC") {
+  using R = Result<std::vector<DatasetFile>>;
   auto files = list_dataset_files(paths, option(options, "basePath"));
   if (!files) {
     std::string m = files.error_message();
     const std::string prefix = "Input path does not exist: ";
     if (m.rfind(prefix, 0) == 0) m = "[PATH_NOT_FOUND] Path does not exist: file:" + m.substr(prefix.size()) + ".";
-    return Result<std::vector<DatasetFile>>::error(m);
+    return R::error(m);
   }
-  return files;
+  std::vector<std::string> globs;
+  if (const std::string g = option(options, "pathGlobFilter"); !g.empty()) expand_braces(g, globs);
+  std::optional<int64_t> before, after;
+  const std::string zone = option(options, "timeZone").empty() ? session_zone : option(options, "timeZone");
+  for (const char* key : {"modifiedBefore", "modifiedAfter"})
+    if (const std::string v = option(options, key); !v.empty()) {
+      auto t = modified_threshold(key, v, zone);
+      if (!t) return R::error(t.error_message());
+      (key[8] == 'B' ? before : after) = t.value();
+    }
+  const bool recursive = ascii_lower(option(options, "recursiveFileLookup")) == "true";
+  std::vector<DatasetFile> out;
+  for (auto& f : files.value()) {
+    const fs::path p(f.file.path);
+    if (!globs.empty() && std::none_of(globs.begin(), globs.end(), [&](const std::string& g) {
+          return ::fnmatch(g.c_str(), p.filename().c_str(), FNM_PERIOD) == 0;
+        }))
+      continue;
+    if (before || after) {
+      struct stat st {};
+      if (::stat(f.file.path.c_str(), &st) != 0) continue;
+      if (before && !(st.st_mtime < *before)) continue;
+      if (after && !(st.st_mtime > *after)) continue;
+    }
+    if (recursive) f.base = p.parent_path().string();
+    out.push_back(std::move(f));
+  }
+  return out;
 }
 
 // Partition pruning (Spark's PartitioningAwareFileIndex.listFiles with partition filters): the
@@ -163,8 +229,9 @@ Result<std::string> csv_sample(const std::vector<FileEntry>& files, bool all) {
   std::string text;
   for (const auto& f : files) {
     if (f.size == 0) continue;
-    if (f.path.size() > 3 && f.path.compare(f.path.size() - 3, 3, ".gz") == 0)
-      return Result<std::string>::error("inferring the schema of gzip-compressed files is not supported yet: pass .schema(...)");
+    if (compressed_text_file(f.path))
+      return Result<std::string>::error("inferring the schema of compressed files (" + f.path +
+                                        ") is not supported yet: pass .schema(...)");
     std::ifstream in(f.path, std::ios::binary);
     if (!in) return Result<std::string>::error("cannot read " + f.path);
     if (!all) {
@@ -245,7 +312,7 @@ Result<sql::DataType> data_schema(const std::string& f, const std::vector<Datase
 
 Result<sql::ResolvedSource> resolve_source(const std::string& format, const std::vector<std::string>& paths,
                                            const OptionList& options, const std::optional<sql::DataType>& user,
-                                           bool parquet_merge, bool type_inference) {
+                                           bool parquet_merge, bool type_inference, const std::string& zone) {
   using R = Result<sql::ResolvedSource>;
   std::string f = format;
   for (auto& c : f) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -253,7 +320,7 @@ Result<sql::ResolvedSource> resolve_source(const std::string& format, const std:
     return R::error(f == "orc" || f == "avro"
                         ? "reading " + f + " files is not supported by sparkpp yet"
                         : "[DATA_SOURCE_NOT_FOUND] Failed to find the data source: " + format + ".");
-  auto files = source_files(paths, options);
+  auto files = source_files(paths, options, zone);
   if (!files) return R::error(files.error_message());
   auto data = data_schema(f, files.value(), options, user, parquet_merge);
   if (!data) return R::error(data.error_message());
@@ -385,10 +452,12 @@ void Driver::sql_conf(const std::map<std::string, std::string>& session) {
   sql_.conf() = c;
   ensure_catalog();
   sql_resolver_set_ = true;
-  sql_.set_source_resolver([merge, infer](const std::string& format, const std::vector<std::string>& paths,
-                                          const std::vector<std::pair<std::string, std::string>>& options,
-                                          const std::optional<sql::DataType>& user) {
-    return resolve_source(format, paths, options, user, merge, infer);
+  std::string zone = value("spark.sql.session.timeZone");
+  if (zone.empty()) zone = sql::default_time_zone();
+  sql_.set_source_resolver([merge, infer, zone](const std::string& format, const std::vector<std::string>& paths,
+                                                const std::vector<std::pair<std::string, std::string>>& options,
+                                                const std::optional<sql::DataType>& user) {
+    return resolve_source(format, paths, options, user, merge, infer, zone);
   });
 }
 
@@ -613,13 +682,15 @@ FileSplitter Driver::file_splitter(const std::map<std::string, std::string>& ses
   const int64_t max_bytes = std::max<int64_t>(1, bytes("spark.sql.files.maxPartitionBytes"));
   const int64_t open_cost = std::max<int64_t>(0, bytes("spark.sql.files.openCostInBytes"));
   const int parallelism = default_parallelism();
-  return [this, max_bytes, open_cost, parallelism](const json& scan) -> Result<std::vector<std::vector<plan::TextSource>>> {
+  std::string zone = value("spark.sql.session.timeZone");
+  if (zone.empty()) zone = sql::default_time_zone();
+  return [this, max_bytes, open_cost, parallelism, zone](const json& scan) -> Result<std::vector<std::vector<plan::TextSource>>> {
     using R = Result<std::vector<std::vector<plan::TextSource>>>;
     OptionList opts;
     if (scan.contains("options") && scan["options"].is_object())
       for (auto it = scan["options"].begin(); it != scan["options"].end(); ++it)
         opts.emplace_back(it.key(), it->is_string() ? it->get<std::string>() : it->dump());
-    auto files = source_files(scan.value("paths", std::vector<std::string>{}), opts);
+    auto files = source_files(scan.value("paths", std::vector<std::string>{}), opts, zone);
     if (!files) return R::error(files.error_message());
     std::vector<std::vector<plan::TextSource>> out;
     std::vector<FileEntry> plain;

@@ -178,6 +178,14 @@ std::vector<std::vector<FileEntry>> group_whole_files(const std::vector<FileEntr
   return groups;
 }
 
+bool compressed_text_file(const std::string& path) {
+  for (const char* ext : {".gz", ".bz2", ".zst", ".lz4", ".deflate"}) {
+    const size_t n = std::char_traits<char>::length(ext);
+    if (path.size() > n && path.compare(path.size() - n, n, ext) == 0) return true;
+  }
+  return false;
+}
+
 std::vector<std::vector<TextSplit>> sql_file_partitions(const std::vector<FileEntry>& files, int64_t max_partition_bytes,
                                                        int64_t open_cost, int parallelism) {
   int64_t total = 0;
@@ -186,7 +194,7 @@ std::vector<std::vector<TextSplit>> sql_file_partitions(const std::vector<FileEn
   const int64_t max_split = std::max<int64_t>(1, std::min(max_partition_bytes, std::max(open_cost, per_core)));
   std::vector<TextSplit> chunks;
   for (const auto& f : files) {
-    const bool splittable = !(f.path.size() > 3 && f.path.compare(f.path.size() - 3, 3, ".gz") == 0);
+    const bool splittable = !compressed_text_file(f.path);
     if (!splittable) {
       if (f.size > 0) chunks.push_back({f.path, 0, f.size});
       continue;

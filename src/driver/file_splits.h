@@ -45,6 +45,10 @@ std::vector<TextSplit> compute_text_splits(const std::vector<FileEntry>& files, 
 // in path order.
 std::vector<std::vector<FileEntry>> group_whole_files(const std::vector<FileEntry>& files, int min_partitions);
 
+// A text file in one of Hadoop's compression codecs (.gz .bz2 .zst .lz4 .deflate): not
+// splittable, read whole by one task.
+bool compressed_text_file(const std::string& path);
+
 // Spark SQL's file partitions (FilePartition.maxSplitBytes / getFilePartitions): splittable
 // files are cut into chunks of maxSplitBytes = min(maxPartitionBytes, max(openCost,
 // (total + files * openCost) / parallelism)); unsplittable ones (.gz) are one chunk; empty files

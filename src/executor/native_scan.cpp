@@ -3,6 +3,7 @@
 
 #include "executor/gzip_reader.h"
 #include "executor/input_readers.h"
+#include "executor/text_codecs.h"
 #include "sql/columnar/builder.h"
 #include "sql/exec/csv.h"
 #include "sql/exec/input_file.h"
@@ -17,8 +18,6 @@ namespace ex = sql::exec;
 namespace col = sql::col;
 
 namespace {
-
-bool is_gz(const std::string& p) { return p.size() > 3 && p.compare(p.size() - 3, 3, ".gz") == 0; }
 
 // Lines of a blob (each ends in '\n') into the `value` column of spark.read.text.
 col::Batch text_batch(std::string_view lines, const col::ColTypePtr& schema) {
@@ -62,7 +61,8 @@ class FileScan final : public ex::Operator {
         const auto& c = chunks_[next_chunk_++];
         ex::set_input_file(c.path, c.start, c.length);  // input_file_name() & co. (Spark's InputFileBlockHolder)
         first_of_file_ = c.start == 0;
-        if (is_gz(c.path)) reader_ = std::make_unique<GzipTextReader>(c.path);
+        // A compressed file (Hadoop's codecs by extension) is one split, read whole.
+        if (auto z = compressed_text_reader(c.path)) reader_ = std::move(z);
         else reader_ = std::make_unique<TextSplitReader>(c.path, c.start, c.length);
       }
       auto got = reader_->next(buf_);

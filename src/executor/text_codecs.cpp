@@ -210,6 +210,54 @@ class Bzip2Source final : public ByteSource {
   bool eof_ = false, mid_stream_ = false;
 };
 
+// Hadoop's DefaultCodec (.deflate): zlib streams (RFC 1950), one after another.
+class DeflateSource final : public ByteSource {
+ public:
+  DeflateSource(std::string path, FILE* f) : path_(std::move(path)), file_(f), in_(1 << 16) { start(); }
+  ~DeflateSource() override { inflateEnd(&z_); }
+  Result<size_t> read(char* buf, size_t n) override {
+    while (true) {
+      if (z_.avail_in == 0 && !eof_) {
+        size_t len = 0;
+        if (!file_.fill(in_, len)) eof_ = true;
+        z_.next_in = reinterpret_cast<Bytef*>(in_.data());
+        z_.avail_in = static_cast<uInt>(len);
+      }
+      if (z_.avail_in == 0 && eof_) {
+        if (mid_stream_) return Result<size_t>::error("truncated deflate input " + path_);
+        return size_t{0};
+      }
+      z_.next_out = reinterpret_cast<Bytef*>(buf);
+      z_.avail_out = static_cast<uInt>(n);
+      const int rc = inflate(&z_, Z_NO_FLUSH);
+      if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR)
+        return Result<size_t>::error("corrupt deflate input " + path_ + " (" + (z_.msg ? z_.msg : std::to_string(rc)) + ")");
+      mid_stream_ = rc != Z_STREAM_END;
+      const size_t got = n - z_.avail_out;
+      if (rc == Z_STREAM_END) {  // concatenated streams: start again on what follows
+        Bytef* next = z_.next_in;
+        const uInt avail = z_.avail_in;
+        inflateEnd(&z_);
+        start();
+        z_.next_in = next;
+        z_.avail_in = avail;
+      }
+      if (got > 0) return got;
+      if (rc == Z_BUF_ERROR && z_.avail_in > 0) return Result<size_t>::error("corrupt deflate input " + path_);
+    }
+  }
+ private:
+  void start() {
+    z_ = z_stream{};
+    inflateInit(&z_);
+  }
+  std::string path_;
+  FileChunks file_;
+  std::vector<char> in_;
+  z_stream z_{};
+  bool eof_ = false, mid_stream_ = false;
+};
+
 class ZstdSource final : public ByteSource {
  public:
   ZstdSource(std::string path, FILE* f) : path_(std::move(path)), file_(f), d_(ZSTD_createDCtx()), in_(ZSTD_DStreamInSize()) {}
@@ -329,6 +377,7 @@ std::unique_ptr<InputReader> compressed_text_reader(const std::string& path, siz
   if (has_ext(path, ".bz2")) return std::make_unique<CompressedTextReader>(path, open_with<Bzip2Source>, batch_bytes);
   if (has_ext(path, ".zst")) return std::make_unique<CompressedTextReader>(path, open_with<ZstdSource>, batch_bytes);
   if (has_ext(path, ".lz4")) return std::make_unique<CompressedTextReader>(path, open_with<HadoopLz4Source>, batch_bytes);
+  if (has_ext(path, ".deflate")) return std::make_unique<CompressedTextReader>(path, open_with<DeflateSource>, batch_bytes);
   return nullptr;
 }
 

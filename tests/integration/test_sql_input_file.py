@@ -1,6 +1,6 @@
 """input_file_name() / input_file_block_start() / input_file_block_length() (Spark's
 InputFileBlockHolder: the block the scan is reading, "" / -1 outside a file scan or above a
-shuffle), uuid() and shuffle() (issue #14): values, types, names, nondeterminism. One job,
+shuffle), uuid() and shuffle(), array()/map() typed array<void>/map<void,void> (issue #14): values, types, names, nondeterminism. One job,
 local[2]."""
 import os
 
@@ -43,6 +43,7 @@ perms = [tuple(r.s) for r in arr.collect()]
 check("shuffle", lambda: [all(sorted(p) == list(range(6)) for p in perms), len(set(perms)) > 1])
 check("shuffle_null", lambda: spark.sql("SELECT shuffle(CAST(NULL AS ARRAY<INT>)) AS n, shuffle(array()) AS e").collect()[0][:])
 check("shuffle_name", lambda: spark.range(1).select(F.shuffle(F.array(F.lit(1)))).columns)
+check("empty_collections", lambda: [spark.sql("SELECT map() m, array() a").dtypes, spark.sql("SELECT map() m, array() a").collect()[0][:]])
 check("shuffle_bad", lambda: first_error(lambda: spark.sql("SELECT shuffle(1)").collect()))
 emit()
 '''
@@ -68,4 +69,5 @@ def test_input_file_uuid_shuffle(tmp_path):
     assert r("shuffle") == [True, True]
     assert r("shuffle_null") == [None, []]
     assert r("shuffle_name") == ["shuffle(array(1))"]
+    assert r("empty_collections") == [[["m", "map<void,void>"], ["a", "array<void>"]], [{}, []]]
     assert r("shuffle_bad").startswith("AnalysisException: [DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE]")

@@ -373,7 +373,7 @@ std::optional<LibResult> resolve_map_struct_fn(FnCall& c) {
     auto side = [&](size_t from, const char* what) -> std::variant<DataType, AnalysisError> {
       std::vector<DataType> ts;
       for (size_t i = from; i < na; i += 2) ts.push_back(c.a[i]->type);
-      if (ts.empty()) return DataType::string();
+      if (ts.empty()) return DataType::null();  // map() is map<void,void> (Spark 3.0+)
       auto t = wider_common_type(ts);
       if (!t) {
         std::string list;
