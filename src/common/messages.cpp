@@ -14,7 +14,9 @@ namespace spp::msg {
 
 std::string encode_header(const char* op, const json& body, size_t nblobs) {
   json env = {{"v", kProtocolVersion}, {"op", op}, {"blobs", nblobs}, {"body", body}};
-  return encode_frame(kFrameJson, env.dump());
+  // Bytes that are not UTF-8 (a binary value in a name or an error text) become U+FFFD rather
+  // than an exception that would end the process.
+  return encode_frame(kFrameJson, env.dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
 void append_blob_frame(std::string& out, const std::string& blob) { encode_frame(out, kFrameBlob, blob); }

@@ -140,7 +140,7 @@ Result<int> SqlStageSource::add(const sql::PreparedQuery& q, int default_paralle
             st.rdd_reads[ref] = rn->id;
             from_leaves = std::max(from_leaves, rn->num_partitions);
           }
-        } else if (ref == "one_row") {
+        } else if (ref == "one_row" || ref == "empty") {  // empty: a relation the optimizer proved empty
           from_leaves = std::max(from_leaves, 1);
         } else if (bad) {
           bad = Status::error("this DataFrame reads '" + ref.substr(0, ref.find(':')) +

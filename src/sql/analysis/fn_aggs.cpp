@@ -148,6 +148,12 @@ std::optional<LibResult> resolve_agg_fn(FnCall& c) {
     if (auto err = c.coerce(n, {ExpectedType::of(ExpectedType::Kind::AnyIntegral)})) return LibResult(*err);
     return LibResult(call(n, {collect("collect_list", c.a[0])}, c.a[0]->type, true));
   }
+  if (n == "bitmap_construct_agg" || n == "bitmap_or_agg") {  // 4,096-byte bitmaps, never NULL
+    if (na != 1) return c.wrong("1");
+    const bool construct = n == "bitmap_construct_agg";
+    if (auto err = c.coerce(n, {exact(construct ? DataType::long_() : DataType::binary())})) return LibResult(*err);
+    return LibResult(call(n, {collect("collect_list", c.a[0])}, DataType::binary(), false));
+  }
   if (n == "histogram_numeric") {  // array<struct<x: input type, y: double>>
     if (na != 2) return c.wrong("2");
     const DataType& t = c.a[0]->type;

@@ -160,6 +160,17 @@ std::optional<LibResult> resolve_math_fn(FnCall& c) {
     if (auto err = c.coerce(n, {want})) return *err;
     return c.make(n, DataType::int_(), c.any_nullable());
   }
+  if (n == "bitmap_bit_position" || n == "bitmap_bucket_number") {  // BIGINT input (implicit casts), BIGINT
+    if (na != 1) return c.wrong("1");
+    if (auto err = c.coerce(n, {exact(DataType::long_())})) return *err;
+    return c.make(n, DataType::long_(), c.any_nullable());
+  }
+  if (n == "bitmap_count") {  // set bits of a BINARY bitmap
+    if (na != 1) return c.wrong("1");
+    if (c.a[0]->type.id != TypeId::Binary)
+      return unexpected_input_type(quoted(*c.shown(n)), 1, "\"BINARY\"", quoted(*c.a[0]), "\"" + c.a[0]->type.sql() + "\"");
+    return c.make(n, DataType::long_(), c.any_nullable());
+  }
   if (n == "bit_get" || n == "getbit") {  // BitwiseGet -> TINYINT; a position out of range fails the query
     if (na != 2) return c.wrong("2");
     if (auto err = c.coerce(n, {ExpectedType::of(ExpectedType::Kind::AnyIntegral), I})) return *err;

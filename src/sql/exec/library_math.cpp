@@ -170,6 +170,28 @@ std::optional<Result<ExprPtr>> lower_math_call(const std::string& name, std::vec
   if (name == "factorial") return k1(kern::factorial);
   if (name == "positive") return a[0];
   if (name == "bit_count") return k1(bit_count);
+  if (name == "bitmap_bit_position" || name == "bitmap_bucket_number") {  // 32,768 bits a bucket
+    const bool pos = name == "bitmap_bit_position";
+    return bind_kernel(a, type, [pos](const A& x, int64_t n, const EvalContext&) {
+      kern::FixArg<int64_t> v(x[0]);
+      return kern::gen_fixed<int64_t>(kern::type_of(col::TypeId::Long), n, [&](int64_t i, int64_t& o) {
+        if (v.null(i)) return false;
+        const int64_t y = v[i];
+        o = pos ? (y > 0 ? (y - 1) % 32768 : (-y) % 32768) : (y > 0 ? (y - 1) / 32768 + 1 : y / 32768);
+        return true;
+      });
+    });
+  }
+  if (name == "bitmap_count")
+    return bind_kernel(a, type, [](const A& x, int64_t n, const EvalContext&) {
+      kern::StrArg b(x[0]);
+      return kern::gen_fixed<int64_t>(kern::type_of(col::TypeId::Long), n, [&](int64_t i, int64_t& o) {
+        if (b.null(i)) return false;
+        o = 0;
+        for (unsigned char ch : b[i]) o += __builtin_popcount(ch);
+        return true;
+      });
+    });
   if (name == "bit_get" || name == "getbit")
     return bind_kernel(a, type, [](const A& x, int64_t n, const EvalContext& ctx) { return bit_get(x[0], x[1], n, ctx); });
   if (name == "width_bucket")

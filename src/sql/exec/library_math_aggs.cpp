@@ -11,7 +11,10 @@
 //   count_min_sketch(x, eps, confidence, seed): CountMinSketchImpl's serialized bytes (version 1,
 //     total count, depth, width, hashA, the table; big-endian), depth = ceil(-ln(1 - confidence)
 //     / ln 2), width = ceil(2 / eps), hashA from java.util.Random(seed).nextInt(Integer.MAX_VALUE);
-//     integral values hashed as longs (strings and binary by Murmur3 are not supported yet).
+//     integral values hashed as longs (strings and binary by Murmur3 are not supported yet);
+//   bitmap_construct_agg(position) / bitmap_or_agg(bitmap): Spark 3.5's 4,096-byte (32,768-bit)
+//     bitmaps, bit p at byte p / 8, bit p % 8; a position outside [0, 32768) fails the query
+//     (INVALID_BITMAP_POSITION); OR merges min(len, 4096) bytes of each input; never NULL.
 #include <algorithm>
 #include <cmath>
 #include <string>
@@ -216,6 +219,33 @@ Vec count_min_sketch_kernel(const A& a, int64_t n) {
     return true;
   }, TypeId::Binary);
 }
+constexpr int64_t kBitmapBytes = 4096;
+
+Vec bitmap_agg_kernel(bool construct, const A& a, int64_t n, const EvalContext& ctx) {
+  Lists l(a[0]);
+  const Column& el = l.elems();
+  return kern::gen_str(n, [&](int64_t i, std::string& o) {
+    o.assign(size_t(kBitmapBytes), '\0');
+    if (l.null(i)) return true;
+    for (int32_t j = l.lo(i); j < l.hi(i); ++j) {
+      if (!el.is_valid(j)) continue;
+      if (construct) {
+        const int64_t p = el.vals<int64_t>()[j];
+        if (p < 0 || p >= kBitmapBytes * 8) {
+          if (ctx.error && ctx.error->empty())
+            *ctx.error = "[INVALID_BITMAP_POSITION] The 0-indexed bitmap position " + std::to_string(p) +
+                         " is out of bounds. The bitmap has 4096 bytes (32768 bits).";
+          continue;
+        }
+        o[size_t(p / 8)] = char(uint8_t(o[size_t(p / 8)]) | (1u << (p % 8)));
+      } else {
+        const std::string_view b = el.str(j);
+        for (size_t k = 0; k < std::min(b.size(), size_t(kBitmapBytes)); ++k) o[k] = char(uint8_t(o[k]) | uint8_t(b[k]));
+      }
+    }
+    return true;
+  }, TypeId::Binary);
+}
 }  // namespace
 
 std::optional<Result<ExprPtr>> lower_math_agg_call(const std::string& name, std::vector<ExprPtr>& args,
@@ -228,6 +258,9 @@ std::optional<Result<ExprPtr>> lower_math_agg_call(const std::string& name, std:
     k = [type, op](const A& a, int64_t n, const EvalContext&) { return bit_agg_kernel(op, a, n, type); };
   } else if (name == "histogram_numeric") {
     k = [type](const A& a, int64_t n, const EvalContext&) { return histogram_kernel(a, n, type); };
+  } else if (name == "bitmap_construct_agg" || name == "bitmap_or_agg") {
+    const bool construct = name == "bitmap_construct_agg";
+    k = [construct](const A& a, int64_t n, const EvalContext& ctx) { return bitmap_agg_kernel(construct, a, n, ctx); };
   } else if (name == "count_min_sketch") {
     const TypeId t = args[0]->type->children[0].id;
     if (!col::is_integral(t))

@@ -1,5 +1,7 @@
 // Lowering a stage fragment (physical plan JSON) to executor operators; see lower.h.
 #include "sql/exec/lower.h"
+
+#include "common/util.h"
 #include "sql/exec/lower_internal.h"
 
 #include <cmath>
@@ -58,7 +60,13 @@ Result<ExprPtr> lower_literal(const json& e) {
       else b.append<double>(d);
       break;
     }
-    case TypeId::String: case TypeId::Binary: b.append_str(v.get<std::string>()); break;
+    case TypeId::String: b.append_str(v.get<std::string>()); break;
+    case TypeId::Binary: {  // base64 (expr_to_json)
+      auto bytes = base64_decode(v.get<std::string>());
+      if (!bytes) return err<ExprPtr>("a binary literal is not base64");
+      b.append_str(*bytes);
+      break;
+    }
     case TypeId::Decimal: {
       // Sent as its plain string (`12.50`): the unscaled value at the type's scale.
       std::string s = v.is_string() ? v.get<std::string>() : v.dump();
@@ -334,6 +342,7 @@ struct Lowerer {
         }
         return make_source(schema.value(), std::move(rows));
       }
+      if (data == "empty") return make_source(schema.value(), {});  // a relation the optimizer proved empty
       return inputs.scan(data, schema.value(), p);
     }
     if (op == "InMemoryTableScan") {

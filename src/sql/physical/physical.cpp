@@ -2,6 +2,8 @@
 // form executors rebuild operators from.
 #include "sql/physical/physical.h"
 
+#include "common/util.h"
+
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -369,7 +371,10 @@ json expr_to_json(const ExprPtr& e) {
         // JSON has no NaN/Infinity: those travel as strings, as in proto3 JSON.
         if (std::isfinite(*d)) j["value"] = *d;
         else j["value"] = std::isnan(*d) ? "NaN" : *d > 0 ? "Infinity" : "-Infinity";
-      } else if (auto* s = std::get_if<std::string>(&e->value.v)) j["value"] = *s;
+      } else if (auto* s = std::get_if<std::string>(&e->value.v)) {
+        // Binary values are any bytes; JSON strings hold UTF-8 only: base64, as proto3's bytes.
+        j["value"] = e->type.id == TypeId::Binary ? base64_encode(*s) : *s;
+      }
       else j["value"] = value_to_string(e->value, e->type);  // decimals/arrays as Spark's string cast
       break;
     }

@@ -342,8 +342,20 @@ static std::string plain_call(const std::string& name, const ExprList& args, boo
   return s + ")";
 }
 
+static std::string upper_hex(const std::string& b) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string s;
+  for (unsigned char ch : b) {
+    s += hex[ch >> 4];
+    s += hex[ch & 15];
+  }
+  return s;
+}
+
+// Spark's Literal.sql: binary as X'..' (the column name); toString prints 0x.. (plans).
 static std::string literal_sql(const Expr& e) {
   if (e.value.is_null()) return "NULL";
+  if (e.type.id == TypeId::Binary) return "X'" + upper_hex(e.value.as_string()) + "'";
   if (e.type.id == TypeId::Date) return "DATE '" + value_to_string(e.value, e.type) + "'";
   if (e.type.id == TypeId::DayTimeInterval && !e.value.is_null()) return value_to_string(e.value, e.type);
   if (e.type.id == TypeId::Timestamp) return "TIMESTAMP '" + value_to_string(e.value, e.type) + "'";
@@ -432,7 +444,9 @@ std::string Expr::to_string() const {
     }
     case ExprKind::UnresolvedStar: return sql();
     case ExprKind::Attribute: return (is_lambda_var(*this) ? "lambda " : "") + name + attr_suffix(*this);
-    case ExprKind::Literal: return value_to_string(value, type);
+    case ExprKind::Literal:
+      if (type.id == TypeId::Binary && !value.is_null()) return "0x" + upper_hex(value.as_string());
+      return value_to_string(value, type);
     case ExprKind::Alias: return children[0]->to_string() + " AS " + name + attr_suffix(*this);
     case ExprKind::UnresolvedAlias: return "unresolvedalias(" + children[0]->to_string() + ")";
     case ExprKind::MultiAlias: {  // Scala's Seq toString, as MultiAlias prints

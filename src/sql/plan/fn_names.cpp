@@ -62,7 +62,7 @@ bool is_collect_wrapper(const std::string& n) {
   return n == "median" || n == "percentile" || n == "mode" || n == "max_by" || n == "min_by" ||
          n == "approx_count_distinct" || n == "try_sum" || n == "try_avg" || n.rfind("regr_", 0) == 0 ||
          n == "product" || n == "bit_and" || n == "bit_or" || n == "bit_xor" || n == "histogram_numeric" ||
-         n == "count_min_sketch";
+         n == "count_min_sketch" || n == "bitmap_construct_agg" || n == "bitmap_or_agg";
 }
 
 }  // namespace spp::sql

@@ -1,6 +1,6 @@
 """pyspark.sql.functions, continued: the math, aggregate, date/time and interval functions of
 issue 14 that functions.py does not define (positive/negative, bit functions, width_bucket,
-product, bit_and/bit_or/bit_xor, histogram_numeric, count_min_sketch, the nulls-first/last sort
+product, bit_and/bit_or/bit_xor, histogram_numeric, count_min_sketch, the bitmap functions, the nulls-first/last sort
 functions, day, try_to_timestamp, convert_timezone, make_dt_interval, make_timestamp_ltz/ntz,
 window). Each builds an unresolvedFunction the C++ analyzer resolves; bound into
 sparkpp.sql.functions (and its __all__) at the end of that module."""
@@ -95,6 +95,36 @@ del _name, _doc, _f
 def histogram_numeric(col, nBins):
     """A histogram of `nBins` bins: array of struct(x, y) (bin centre, height)."""
     return _invoke("histogram_numeric", _c(col), _c(nBins))
+
+
+@_export
+def bitmap_bit_position(col):
+    """The bit position of the value within its 32,768-bit bitmap bucket."""
+    return _invoke("bitmap_bit_position", _c(col))
+
+
+@_export
+def bitmap_bucket_number(col):
+    """The 32,768-bit bitmap bucket the value falls in."""
+    return _invoke("bitmap_bucket_number", _c(col))
+
+
+@_export
+def bitmap_construct_agg(col):
+    """A 4,096-byte bitmap with the group's bit positions set."""
+    return _invoke("bitmap_construct_agg", _c(col))
+
+
+@_export
+def bitmap_count(col):
+    """The number of bits set in a bitmap."""
+    return _invoke("bitmap_count", _c(col))
+
+
+@_export
+def bitmap_or_agg(col):
+    """The bitwise OR of the group's bitmaps (4,096 bytes)."""
+    return _invoke("bitmap_or_agg", _c(col))
 
 
 @_export
