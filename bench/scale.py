@@ -3,7 +3,7 @@
 the C++ driver's peak RSS, on local[2] and on master + 2 one-core workers.
 
     SPARKPP_BIN=$PWD/build/sparkpp /usr/bin/python3 bench/scale.py [--tasks 100000] [--wide 4096]
-        [--dense 1024] [--masters local[2] cluster]
+        [--dense 1024] [--masters local[2] cluster] [--jobs tasks:1000 sparse:500 sparse:4096]
 
 Each figure is one run (these jobs are long); the driver's RSS is its VmHWM read from /proc by
 the job script (the C++ driver is the Python program's parent). Benchmarks, not tests.
@@ -66,8 +66,13 @@ def main():
     ap.add_argument("--wide", type=int, default=4096)
     ap.add_argument("--dense", type=int, default=1024)
     ap.add_argument("--masters", nargs="+", default=["local[2]", "cluster"])
+    ap.add_argument("--jobs", nargs="+", metavar="KIND:N",
+                    help="only these jobs, e.g. tasks:1000 sparse:500 sparse:4096 (kinds: tasks, sparse, dense)")
     a = ap.parse_args()
-    work = [("tasks", 1000), ("tasks", a.tasks), ("sparse", 1024), ("sparse", a.wide), ("dense", 256), ("dense", a.dense)]
+    work = [("tasks", 1000), ("tasks", a.tasks), ("sparse", 500), ("sparse", 1024), ("sparse", a.wide),
+            ("dense", 256), ("dense", a.dense)]
+    if a.jobs:
+        work = [(j.split(":")[0], int(j.split(":")[1])) for j in a.jobs]
     print("| master | job | time (s) | tasks/s | C++ driver peak RSS (MiB) |")
     print("|---|---|---|---|---|")
     for m in a.masters:

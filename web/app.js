@@ -44,7 +44,7 @@ async function main() {
   document.title = `${APP.name} - ${section[0].toUpperCase()}${section.slice(1)}`;
   const pages = {
     '/jobs/': jobsPage, '/jobs/job/': jobPage, '/stages/': stagesPage, '/stages/stage/': stagePage,
-    '/executors/': executorsPage, '/storage/': storagePage, '/environment/': environmentPage,
+    '/executors/': executorsPage, '/storage/': storagePage, '/storage/rdd/': storageRddPage, '/environment/': environmentPage,
     '/SQL/': sqlListPage, '/SQL/execution/': sqlExecutionPage,  // sql.js
   };
   const norm = PATH.endsWith('/') ? PATH : `${PATH}/`;
@@ -87,14 +87,59 @@ function jobTable(jobs, id) {
   ], jobs, { id, empty: 'No jobs' });
 }
 
+// Spark's jobs-page Event Timeline: executors added/removed, then each job as a bar from its
+// submission to its end (stacked so overlapping jobs do not hide each other).
+function jobsTimelineSvg(jobs, execs) {
+  const now = Date.now();
+  const a = APP.attempts[0];
+  const end = a.completed ? parseTime(a.endTime) : now;
+  const spans = jobs.filter((j) => j.submissionTime).map((j) => ({
+    j, a: parseTime(j.submissionTime), b: j.completionTime ? parseTime(j.completionTime) : end,
+  }));
+  const marks = [];
+  execs.filter((e) => e.id !== 'driver').forEach((e) => {
+    if (e.addTime) marks.push({ t: parseTime(e.addTime), added: true, e });
+    if (e.removeTime) marks.push({ t: parseTime(e.removeTime), added: false, e });
+  });
+  const t0 = Math.min(parseTime(a.startTime), ...spans.map((x) => x.a), ...marks.map((m) => m.t));
+  const t1 = Math.max(t0 + 1, end, ...spans.map((x) => x.b));
+  const rows = [];  // end time of the last bar in each row
+  const placed = spans.sort((x, y) => x.a - y.a || x.j.jobId - y.j.jobId).map((x) => {
+    let i = rows.findIndex((b) => b <= x.a);
+    if (i < 0) { i = rows.length; rows.push(0); }
+    rows[i] = x.b;
+    return { ...x, row: i };
+  });
+  const LABEL = 90; const W = 900; const ROW = 14; const width = LABEL + W + 20;
+  const execY = 28; const jobY = execY + 30;
+  const height = jobY + Math.max(1, rows.length) * ROW + 16;
+  const x = (t) => LABEL + ((t - t0) / (t1 - t0)) * W;
+  const svg = s('svg', { width, height, viewBox: `0 0 ${width} ${height}`, class: 'timeline', id: 'jobs-timeline' });
+  for (let i = 0; i <= 4; i++) {
+    const t = t0 + ((t1 - t0) * i) / 4;
+    svg.append(s('line', { x1: x(t), y1: 16, x2: x(t), y2: height - 6, stroke: '#eee' }),
+      s('text', { x: x(t) - 10, y: 12, fill: '#777' }, `+${fmtDuration(t - t0)}`));
+  }
+  svg.append(s('text', { x: 4, y: execY + 10 }, 'Executors'), s('text', { x: 4, y: jobY + 10 }, 'Jobs'));
+  marks.forEach((m) => svg.append(s('g', { class: m.added ? 'executor-added' : 'executor-removed' },
+    s('circle', { cx: x(m.t), cy: execY + 6, r: 5, fill: m.added ? '#5cb85c' : '#d9534f' }),
+    s('title', {}, `Executor ${m.e.id} ${m.added ? 'added' : `removed${m.e.removeReason ? `: ${m.e.removeReason}` : ''}`} at ${fmtTime(m.t)}`))));
+  const color = { SUCCEEDED: '#5cb85c', RUNNING: '#5bc0de', FAILED: '#d9534f', UNKNOWN: '#999' };
+  placed.forEach((p) => svg.append(s('a', { href: `${PREFIX}/jobs/job/?id=${p.j.jobId}`, class: 'job-bar' },
+    s('rect', { x: x(p.a), y: jobY + p.row * ROW, width: Math.max(2, x(p.b) - x(p.a)), height: ROW - 3, fill: color[p.j.status] || '#999' }),
+    s('title', {}, `Job ${p.j.jobId}: ${p.j.description || p.j.name} (${p.j.status}) ${fmtDuration(p.b - p.a)}`))));
+  return h('div', { class: 'event-timeline' }, h('h3', {}, 'Event Timeline'), svg);
+}
+
 async function jobsPage() {
-  const jobs = await getJSON(`${API}/jobs`);
+  const [jobs, execs] = await Promise.all([getJSON(`${API}/jobs`), getJSON(`${API}/allexecutors`)]);
   const by = (st) => jobs.filter((j) => j.status === st);
   const a = APP.attempts[0];
   setContent(
     h('h2', {}, 'Spark Jobs'),
     kv([['User', a.sparkUser], ['Started', fmtTime(a.startTime)], ['Total Uptime', a.completed ? fmtDuration(a.duration) : duration(a.startTime)],
       ['Scheduling Mode', 'FIFO'], ['Active Jobs', by('RUNNING').length], ['Completed Jobs', by('SUCCEEDED').length], ['Failed Jobs', by('FAILED').length]]),
+    jobsTimelineSvg(jobs, execs),
     h('h3', {}, `Active Jobs (${by('RUNNING').length})`), jobTable(by('RUNNING'), 'active-jobs'),
     h('h3', {}, `Completed Jobs (${by('SUCCEEDED').length})`), jobTable(by('SUCCEEDED'), 'completed-jobs'),
     h('h3', {}, `Failed Jobs (${by('FAILED').length})`), jobTable(by('FAILED'), 'failed-jobs'));
@@ -153,7 +198,11 @@ function dagSvg(job) {
   nodes.forEach((n) => lvl(n.id));
   const rows = new Map();
   const pos = new Map();
-  const W = 130; const H = 34; const GX = 60; const GY = 26; const PAD = 30;
+  // A box per RDD as Spark's: "PythonRDD [3]" over its call site ("reduceByKey at job.py:12").
+  const title = (n) => `${n.name || n.kind} [${n.id}]`;
+  const site = (n) => { const c = n.callsite || ''; return c.length > 48 ? `…${c.slice(-47)}` : c; };
+  const W = Math.max(130, ...nodes.map((n) => 7 * Math.max(title(n).length, site(n).length) + 16));
+  const H = 34; const GX = 60; const GY = 26; const PAD = 30;
   [...nodes].sort((a, b) => cluster.get(a.id) - cluster.get(b.id) || a.id - b.id).forEach((n) => {
     const l = level.get(n.id);
     const r = rows.get(l) || 0;
@@ -187,8 +236,10 @@ function dagSvg(job) {
     const p = pos.get(n.id);
     svg.append(s('g', { class: 'rdd' },
       s('rect', { x: p.x, y: p.y, width: W, height: H, rx: 4, fill: n.kind === 'shuffled' ? '#fde9c9' : '#cfe3f5', stroke: '#4a7fb0' }),
-      s('text', { x: p.x + W / 2, y: p.y + 14, 'text-anchor': 'middle' }, `[${n.id}] ${n.kind}`),
-      s('text', { x: p.x + W / 2, y: p.y + 27, 'text-anchor': 'middle', fill: '#555' }, `${n.partitions} partitions`)));
+      s('title', {}, `${title(n)}\n${n.callsite || ''}\n${n.partitions} partitions`),
+      s('text', { x: p.x + W / 2, y: p.y + 14, 'text-anchor': 'middle' }, title(n)),
+      s('text', { x: p.x + W / 2, y: p.y + 27, 'text-anchor': 'middle', fill: '#555', class: 'callsite' },
+        site(n) || `${n.partitions} partitions`)));
   });
   return svg;
 }
@@ -382,8 +433,8 @@ async function storagePage() {
   const rdds = await getJSON(`${API}/storage/rdd`);
   setContent(h('h2', {}, 'Storage'), h('h3', {}, `RDDs (${rdds.length})`),
     table([
-      { title: 'ID', value: (r) => r.id },
-      { title: 'RDD Name', value: (r) => r.name },
+      { title: 'ID', value: (r) => link(`/storage/rdd/?id=${r.id}`, String(r.id)), sort: (r) => r.id },
+      { title: 'RDD Name', value: (r) => link(`/storage/rdd/?id=${r.id}`, r.name) },
       { title: 'Storage Level', value: (r) => r.storageLevel },
       { title: 'Cached Partitions', value: (r) => r.numCachedPartitions },
       { title: 'Fraction Cached', value: (r) => `${Math.round((100 * r.numCachedPartitions) / Math.max(1, r.numPartitions))}%` },
@@ -392,10 +443,46 @@ async function storagePage() {
     ], rdds, { id: 'rdds', empty: 'No cached RDDs' }));
 }
 
+// Spark's RDD storage page: where the cached partitions of one RDD are.
+async function storageRddPage() {
+  const r = await getJSON(`${API}/storage/rdd/${encodeURIComponent(Q.get('id'))}`);
+  setContent(h('h2', {}, `RDD Storage Info for ${r.name}`),
+    kv([['Storage Level', r.storageLevel], ['Cached Partitions', r.numCachedPartitions], ['Total Partitions', r.numPartitions],
+      ['Memory Size', fmtBytes(r.memoryUsed)], ['Disk Size', fmtBytes(r.diskUsed)]]),
+    h('h3', {}, `Data Distribution on ${(r.dataDistribution || []).length} Executors`),
+    table([
+      { title: 'Host', value: (d) => d.address },
+      { title: 'On Heap Memory Usage', value: (d) => fmtBytes(d.memoryUsed), sort: (d) => d.memoryUsed },
+      { title: 'Disk Usage', value: (d) => fmtBytes(d.diskUsed), sort: (d) => d.diskUsed },
+    ], r.dataDistribution || [], { id: 'rdd-distribution', empty: 'No cached data' }),
+    h('h3', {}, `${(r.partitions || []).length} Partitions`),
+    table([
+      { title: 'Block Name', value: (p) => p.blockName },
+      { title: 'Storage Level', value: (p) => p.storageLevel },
+      { title: 'Size in Memory', value: (p) => fmtBytes(p.memoryUsed), sort: (p) => p.memoryUsed },
+      { title: 'Size on Disk', value: (p) => fmtBytes(p.diskUsed), sort: (p) => p.diskUsed },
+      { title: 'Executors', value: (p) => (p.executors || []).join(', ') },
+    ], r.partitions || [], { id: 'rdd-partitions', empty: 'No cached partitions' }));
+}
+
+// Spark's Runtime Information shows the JVM; a sparkpp application runs Python on a C++ runtime.
+const RUNTIME_LABELS = [
+  ['pythonVersion', 'Python Version'], ['pythonExecutable', 'Python Executable'], ['sparkppVersion', 'sparkpp Version'],
+  ['sparkppBuild', 'sparkpp Build'], ['sparkppExecutable', 'sparkpp Executable'], ['sparkppPackage', 'sparkpp Python Package'],
+  ['workingDirectory', 'Working Directory'], ['pythonPath', 'Python Path'], ['platform', 'Platform'],
+  ['javaVersion', 'Java Version'], ['javaHome', 'Java Home'], ['scalaVersion', 'Scala Version'],
+];
+function runtimeRows(rt) {
+  const known = new Set(RUNTIME_LABELS.map(([k]) => k));
+  return [...RUNTIME_LABELS.filter(([k]) => rt[k]).map(([k, label]) => [label, rt[k]]),
+    ...Object.entries(rt).filter(([k, v]) => v && !known.has(k))];
+}
+
 async function environmentPage() {
   const env = await getJSON(`${API}/environment`);
   setContent(h('h2', {}, 'Environment'),
-    h('h3', {}, 'Runtime Information'), kv(Object.entries(env.runtime).filter(([, v]) => v)),
+    h('h3', {}, 'Runtime Information'),
+    table([{ title: 'Name', value: (p) => p[0] }, { title: 'Value', value: (p) => p[1] }], runtimeRows(env.runtime || {}), { id: 'runtime' }),
     h('h3', {}, 'Spark Properties'),
     table([{ title: 'Name', value: (p) => p[0] }, { title: 'Value', value: (p) => p[1] }], env.sparkProperties, { id: 'properties' }));
 }

@@ -235,6 +235,11 @@ class Driver {
   void finish_job(Job& job);
   void fail_job(Job& job, const std::string& reason);
   int default_parallelism() const;
+  // Bytes an executor's block manager may cache: its memory x spark.memory.fraction (Spark's
+  // maxMemory on the executors page).
+  int64_t executor_storage_bytes() const;
+  // Tasks an executor with `cores` runs at once (spark.task.cpus, spark.task.resource.*).
+  int task_slots(int cores) const;
   void update_progress();
 
   uv_loop_t* loop_;
@@ -261,6 +266,9 @@ class Driver {
   Connection* master_conn_ = nullptr;
   std::unique_ptr<Timer> master_retry_;
   std::set<std::string> granted_;  // executors the master announced, not yet registered
+  // The environment page's Runtime Information: the Python program's (Python version and
+  // executable, working directory...) from PyCreateContext's spark.sparkpp.runtime.* keys.
+  std::map<std::string, std::string> runtime_info_;
 
   std::map<std::string, std::unique_ptr<ChildProcess>> local_execs_;  // by executor id
   int local_exec_seq_ = 0;

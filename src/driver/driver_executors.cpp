@@ -19,6 +19,57 @@ static const char* kLog = "driver";
 
 // ------------------------------------------------------------------ executors
 
+// The --memory-mb an executor gets: local mode, spark.executor.memory if set, else
+// spark.driver.memory (Spark runs local tasks in the driver's heap); local-cluster its M; a
+// cluster's executors spark.executor.memory (what the master grants).
+static int64_t executor_memory_mb(const Conf& conf, const MasterSpec& master) {
+  if (master.local_cluster) return master.local_executor_memory_mb;
+  if (master.local && !conf.contains("spark.executor.memory")) return std::max<int64_t>(1, conf.get_bytes("spark.driver.memory") >> 20);
+  return std::max<int64_t>(1, conf.get_bytes("spark.executor.memory") >> 20);
+}
+
+int64_t Driver::executor_storage_bytes() const {
+  double fraction = 0.6;  // as the executor's BlockManager budget (executor.cpp)
+  try {
+    fraction = std::stod(conf_.get("spark.memory.fraction", "0.6"));
+  } catch (...) {
+  }
+  return static_cast<int64_t>(static_cast<double>(executor_memory_mb(conf_, master_)) * fraction * 1024 * 1024);
+}
+
+// How many tasks an executor runs at once, as Spark's: its cores / spark.task.cpus, and no more
+// than each custom resource the tasks ask for allows (spark.executor.resource.X.amount /
+// spark.task.resource.X.amount; a fractional task amount shares an address).
+int Driver::task_slots(int cores) const {
+  int64_t cpus = 1;
+  try {
+    cpus = std::max<int64_t>(1, std::stoll(conf_.get("spark.task.cpus", "1")));
+  } catch (...) {
+  }
+  int64_t slots = cores / cpus;
+  static const std::string kTask = "spark.task.resource.", kAmount = ".amount";
+  for (const auto& [k, v] : conf_.values()) {
+    if (!starts_with(k, kTask) || k.size() <= kTask.size() + kAmount.size() || k.compare(k.size() - kAmount.size(), kAmount.size(), kAmount) != 0)
+      continue;
+    const std::string name = k.substr(kTask.size(), k.size() - kTask.size() - kAmount.size());
+    const std::string have = conf_.get("spark.executor.resource." + name + ".amount");
+    double need = 0, got = 0;
+    try {
+      need = std::stod(v);
+      got = std::stod(have);
+    } catch (...) {
+      continue;  // no executor amount: not limited here
+    }
+    if (need <= 0) continue;
+    slots = std::min<int64_t>(slots, static_cast<int64_t>(got / need + 1e-9));
+  }
+  if (slots < 1) {  // Spark refuses such an executor; here it runs one task at a time
+    LOG_WARN(kLog, "an executor with " << cores << " core(s) cannot hold a task's spark.task.cpus / spark.task.resource.* share; running one task at a time");
+    slots = 1;
+  }
+  return static_cast<int>(slots);
+}
+
 void Driver::launch_local_executor() {
   std::string id = std::to_string(local_exec_seq_++);
   SpawnOptions o;
@@ -26,10 +77,7 @@ void Driver::launch_local_executor() {
             "--app-id", app_id_, "--cores", std::to_string(master_.local_cores), "--host", "127.0.0.1",
             // Spark's local mode runs tasks in the driver's heap; here the executor gets
             // spark.executor.memory if set, else spark.driver.memory (local-cluster: its M).
-            "--memory-mb", std::to_string(master_.local_cluster ? master_.local_executor_memory_mb
-                                          : std::max<int64_t>(1, (conf_.contains("spark.executor.memory")
-                                                                      ? conf_.get_bytes("spark.executor.memory")
-                                                                      : conf_.get_bytes("spark.driver.memory")) >> 20))};
+            "--memory-mb", std::to_string(executor_memory_mb(conf_, master_))};
   o.stdin_devnull = true;
   o.new_process_group = true;
   // Local executors share the user's terminal: keep their logs to warnings unless asked.
@@ -111,7 +159,8 @@ void Driver::register_executor(Connection& c, const msg::RegisterExecutor& m) {
   // a hung executor without the rest of the loss handling (a local executor never replaced).
   c.set_idle_timeout(0);
   granted_.erase(m.exec_id);
-  if (phase_ == AppPhase::kRunning) ui_->post(sc::ExecutorAddedEvent{m.exec_id, m.host, m.cores, clock_.wall_ms(), m.log_urls});
+  if (phase_ == AppPhase::kRunning)
+    ui_->post(sc::ExecutorAddedEvent{m.exec_id, m.host, m.cores, clock_.wall_ms(), m.log_urls, executor_storage_bytes()});
   LOG_INFO(kLog, "executor " << m.exec_id << " registered from " << m.host << " with " << m.cores << " core(s) (pid " << m.pid << ")");
   msg::RegisteredExecutor r;
   r.app_id = app_id_;
@@ -119,7 +168,7 @@ void Driver::register_executor(Connection& c, const msg::RegisterExecutor& m) {
     if (!is_secret_key(k)) r.conf[k] = v;
   c.send(r);
   // After RegisteredExecutor: its tasks (and the py files shipped with them) must follow it.
-  post(scheduler::ExecutorAdded{m.exec_id, m.host, m.cores, m.data_port});
+  post(scheduler::ExecutorAdded{m.exec_id, m.host, task_slots(m.cores), m.data_port});
   if (phase_ == AppPhase::kStarting && granted_.empty()) reply_context_info();
 }
 

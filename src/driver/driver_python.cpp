@@ -70,7 +70,15 @@ void Driver::create_context(Connection& c, const msg::PyCreateContext& m) {
   if (phase_ == AppPhase::kStarting || phase_ == AppPhase::kRunning)
     return py_error(c, m.req, "bad_request", "Only one SparkContext should be running in this application (stop() the current one first)");
   conf_ = submit_conf_;
-  for (const auto& [k, v] : m.conf) conf_.set(k, v);  // code-set values win, as in PySpark
+  runtime_info_.clear();
+  static const std::string kRuntime = "spark.sparkpp.runtime.";  // not settings: Runtime Information
+  for (const auto& [k, v] : m.conf) {
+    if (k.rfind(kRuntime, 0) == 0) runtime_info_[k.substr(kRuntime.size())] = v;
+    else conf_.set(k, v);  // code-set values win, as in PySpark
+  }
+  runtime_info_["sparkppVersion"] = SPARKPP_VERSION;
+  runtime_info_["sparkppBuild"] = msg::build_id();
+  runtime_info_["sparkppExecutable"] = self_exe();
   Status st = conf_.validate();
   if (!st) return py_error(c, m.req, "bad_request", st.message());
   auto spec = parse_master_url(conf_.get("spark.master"));
@@ -158,8 +166,9 @@ void Driver::reply_context_info() {
   LOG_INFO(kLog, "application " << app_id_ << " (" << conf_.get("spark.app.name") << ") running on " << conf_.get("spark.master"));
   ui_->post(sc::ApplicationStartEvent{app_id_, conf_.get("spark.app.name"), std::getenv("USER") ? std::getenv("USER") : "root",
                                       clock_.wall_ms()});
-  ui_->post(sc::EnvironmentUpdateEvent{conf_.values()});
-  for (const auto& [id, e] : execs_) ui_->post(sc::ExecutorAddedEvent{id, e.host, e.cores, clock_.wall_ms(), e.log_urls});
+  ui_->post(sc::EnvironmentUpdateEvent{conf_.values(), runtime_info_});
+  for (const auto& [id, e] : execs_)
+    ui_->post(sc::ExecutorAddedEvent{id, e.host, e.cores, clock_.wall_ms(), e.log_urls, executor_storage_bytes()});
   auto it = py_conns_.find(context_conn_);
   if (it == py_conns_.end()) return;
   msg::PyContextInfo info;
@@ -282,28 +291,11 @@ std::string level_description(const json& l) {
   return d + std::to_string(rep) + "x Replicated";
 }
 
-// The name Spark's UI gives the RDD a Python program persisted.
-static std::string rdd_name(const RddNode& n) {
-  if (n.kind == "parallelize") return "ParallelCollectionRDD";
-  if (n.kind == "text_file" || n.kind == "whole_text_files") {
-    std::string paths;  // textFile's RDD is named after its path argument
-    if (n.args.is_object() && n.args.contains("paths") && n.args["paths"].is_array())
-      for (const auto& p : n.args["paths"])
-        if (p.is_string()) paths += (paths.empty() ? "" : ",") + p.get<std::string>();
-    return paths.empty() ? "HadoopRDD" : paths;
-  }
-  if (n.kind == "union") return "UnionRDD";
-  if (n.kind == "coalesce") return "CoalescedRDD";
-  if (n.kind == "zip") return "ZippedPartitionsRDD2";
-  if (n.kind == "shuffled") return "ShuffledRDD";
-  return "PythonRDD";
-}
-
 // persist: the level goes on the lineage node (tasks then read/store its blocks); the UI learns.
 Status Driver::persist_rdd(int rdd, const json& level) {
   Status st = graph_.set_persist(rdd, level);
   if (!st || !ui_ || level.is_null()) return st;
-  if (const RddNode* n = graph_.node(rdd)) ui_->post(sc::RddPersistedEvent{rdd, rdd_name(*n), n->num_partitions, level_description(level)});
+  if (const RddNode* n = graph_.node(rdd)) ui_->post(sc::RddPersistedEvent{rdd, rdd_class_name(*n), n->num_partitions, level_description(level)});
   return st;
 }
 

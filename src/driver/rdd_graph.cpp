@@ -367,6 +367,29 @@ Status resolve_node(const RddGraph& g, int rdd, int partition, TaskPayload& out,
 }
 }  // namespace
 
+std::string rdd_class_name(const RddNode& n) {
+  if (n.args.is_object() && n.args.contains("name") && n.args["name"].is_string()) return n.args["name"].get<std::string>();
+  if (n.kind == "parallelize") return "ParallelCollectionRDD";
+  if (n.kind == "text_file" || n.kind == "whole_text_files" || n.kind == "pickle_file") {
+    std::string paths;  // textFile's RDD is named after its path argument
+    if (n.args.is_object() && n.args.contains("paths") && n.args["paths"].is_array())
+      for (const auto& p : n.args["paths"])
+        if (p.is_string()) paths += (paths.empty() ? "" : ",") + p.get<std::string>();
+    return paths.empty() ? "HadoopRDD" : paths;
+  }
+  if (n.kind == "union") return partitioner_aware(n) ? "PartitionerAwareUnionRDD" : "UnionRDD";
+  if (n.kind == "coalesce") return "CoalescedRDD";
+  if (n.kind == "zip") return "ZippedPartitionsRDD2";
+  if (n.kind == "shuffled") return "ShuffledRDD";
+  if (n.kind == "sql") return "MapPartitionsRDD";
+  return "PythonRDD";
+}
+
+std::string rdd_callsite(const RddNode& n) {
+  if (n.args.is_object() && n.args.contains("callsite") && n.args["callsite"].is_string()) return n.args["callsite"].get<std::string>();
+  return "";
+}
+
 json rdd_lineage(const RddGraph& g, int rdd) {
   json nodes = json::array();
   std::set<int> seen;
@@ -377,7 +400,8 @@ json rdd_lineage(const RddGraph& g, int rdd) {
     if (!seen.insert(id).second) continue;
     const RddNode* n = g.node(id);
     if (!n) continue;
-    nodes.push_back({{"id", n->id}, {"kind", n->kind}, {"parents", n->parents}, {"partitions", n->num_partitions}});
+    nodes.push_back({{"id", n->id}, {"kind", n->kind}, {"name", rdd_class_name(*n)}, {"callsite", rdd_callsite(*n)},
+                     {"parents", n->parents}, {"partitions", n->num_partitions}});
     for (int p : n->parents) todo.push_back(p);
   }
   return {{"rdd", rdd}, {"nodes", nodes}};

@@ -86,8 +86,15 @@ class RddGraph {
   const scheduler::StageSource* sql_ = nullptr;
 };
 
+// The class name Spark's UI shows for the RDD (ParallelCollectionRDD, PythonRDD, ShuffledRDD, a
+// textFile's paths...), or the name the program gave it (setName).
+std::string rdd_class_name(const RddNode& n);
+// Where the Python program created the RDD, as PySpark's call sites ("map at job.py:7"), or "".
+std::string rdd_callsite(const RddNode& n);
+
 // The RDD graph of a job (the RDD and its ancestors) for the DAG picture:
-// {"rdd":N,"nodes":[{"id","kind","parents":[..],"partitions"}...]}, the job's RDD first.
+// {"rdd":N,"nodes":[{"id","kind","name","callsite","parents":[..],"partitions"}...]}, the job's
+// RDD first.
 nlohmann::json rdd_lineage(const RddGraph& g, int rdd);
 
 }  // namespace spp::driver

@@ -18,6 +18,12 @@ scheduler::ShuffleDep RddStageSource::shuffle(int shuffle_id) const {
   return d;
 }
 
+std::string RddStageSource::map_stage_name(int node) const {
+  const RddNode* n = graph_.node(node);
+  std::string site = n ? rdd_callsite(*n) : "";
+  return site.empty() ? scheduler::StageSource::map_stage_name(node) : site;
+}
+
 std::vector<std::string> RddStageSource::preferred_executors(int node, int partition) const {
   std::vector<std::string> execs;
   for (const auto& blk : graph_.cached_blocks(node, partition)) {

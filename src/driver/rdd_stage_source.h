@@ -29,7 +29,9 @@ class RddStageSource final : public scheduler::StageSource {
   std::vector<std::string> preferred_executors(int node, int partition) const override;
   Result<std::shared_ptr<const scheduler::TaskBody>> build_task(int node, int partition,
                                                                 const MapOutputTracker& outputs) const override;
+  // "RDD 3"; a map stage is named after its RDD's creation site ("reduceByKey at job.py:12").
   std::string describe(int node) const override { return "RDD " + std::to_string(node); }
+  std::string map_stage_name(int node) const override;
 
  private:
   const RddGraph& graph_;

@@ -173,6 +173,7 @@ class StageRouter final : public scheduler::StageSource {
     return of(node).build_task(node, partition, outputs);
   }
   std::string describe(int node) const override { return of(node).describe(node); }
+  std::string map_stage_name(int node) const override { return of(node).map_stage_name(node); }
 
  private:
   const scheduler::StageSource& of(int node) const {

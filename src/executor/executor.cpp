@@ -202,6 +202,14 @@ class ExecutorRuntime {
     props_["spark.python.worker.memory"] = conf_.get("spark.python.worker.memory");
     props_["spark.app.id"] = args_.app_id;
     props_["executor_id"] = args_.executor_id;
+    // TaskContext.cpus() / resources(): the task's share and the executor's resources (discovery
+    // scripts), which worker.py turns into addresses held through lock files in resourcesDir.
+    props_["spark.task.cpus"] = conf_.get("spark.task.cpus", "1");
+    for (const auto& [k, v] : conf_.values())
+      if (starts_with(k, "spark.task.resource.") || starts_with(k, "spark.executor.resource.") ||
+          starts_with(k, "spark.worker.resource."))
+        props_[k] = v;
+    props_["spark.sparkpp.resourcesDir"] = fs::absolute(scratch_dir() + "/resources").string();
     int n = std::max(1, args_.cores);
     for (int i = 0; i < n; ++i)
       // Python starts with the first task that runs Python (as Spark's PythonWorkerFactory):

@@ -156,7 +156,7 @@ std::vector<JobStageInfo> DagScheduler::job_stages(Job& job) {
       visit(map_node);
       auto [it, fresh] = map_stage_ids_.try_emplace(s, 0);
       if (fresh) it->second = next_stage_++;
-      out.push_back({it->second, "shuffle map (" + src_.describe(map_node) + ")", std::max(0, src_.num_partitions(map_node))});
+      out.push_back({it->second, src_.map_stage_name(map_node), std::max(0, src_.num_partitions(map_node))});
     }
   };
   visit(job.node);
@@ -236,7 +236,7 @@ void DagScheduler::advance_job(Job& job) {
   ev.stage_id = run.stage_id;
   ev.attempt = run.attempt;
   ev.job_id = job.id;
-  ev.name = run.is_map ? "shuffle map (" + src_.describe(run.node) + ")"
+  ev.name = run.is_map ? src_.map_stage_name(run.node)
                        : (job.description.empty() ? "result (" + src_.describe(run.node) + ")" : job.description);
   ev.num_tasks = static_cast<int>(run.partitions.size());
   ev.node = run.node;

@@ -28,6 +28,9 @@ struct ApplicationEndEvent {
 // The application's settings; ListenerBus::post redacts secrets before any listener sees them.
 struct EnvironmentUpdateEvent {
   std::map<std::string, std::string> properties;
+  // Spark's "Runtime Information" (its JVM Information): Python Version, Python Executable,
+  // sparkpp Version / Build / Executable, Working Directory...
+  std::map<std::string, std::string> runtime;
 };
 // One stage of a job's graph as known at its start (Spark's StageInfo in SparkListenerJobStart).
 struct JobStageInfo {
@@ -83,6 +86,7 @@ struct ExecutorAddedEvent {
   int cores = 0;
   int64_t time = 0;
   std::map<std::string, std::string> log_urls;  // {"stdout": URL, "stderr": URL} or empty (local mode)
+  int64_t max_memory = 0;  // bytes its block manager may cache (executor memory x spark.memory.fraction)
 };
 struct ExecutorRemovedEvent {
   std::string exec_id, reason;

@@ -41,6 +41,9 @@ class StageSource {
                                                              const MapOutputTracker& outputs) const = 0;
   // For stage names in the UI: "RDD 3", "Exchange 2", ...
   virtual std::string describe(int node) const = 0;
+  // The name of the shuffle map stage computing `node` (Spark: its RDD's creation site, e.g.
+  // "reduceByKey at job.py:12"); by default "shuffle map (<describe>)".
+  virtual std::string map_stage_name(int node) const { return "shuffle map (" + describe(node) + ")"; }
 };
 
 }  // namespace spp::scheduler

@@ -115,7 +115,9 @@ json event_to_json(const scheduler::ListenerEvent& ev) {
           },
           [](const ApplicationEndEvent& e) { return json{{"Event", "SparkListenerApplicationEnd"}, {"Timestamp", e.time}}; },
           [](const EnvironmentUpdateEvent& e) {
-            return json{{"Event", "SparkListenerEnvironmentUpdate"}, {"Spark Properties", e.properties}};
+            // Spark's "JVM Information" is where its Runtime Information comes from.
+            return json{{"Event", "SparkListenerEnvironmentUpdate"}, {"JVM Information", e.runtime},
+                        {"Spark Properties", e.properties}};
           },
           [](const JobStartEvent& e) {
             json ids = json::array(), infos = json::array();
@@ -155,7 +157,7 @@ json event_to_json(const scheduler::ListenerEvent& ev) {
           },
           [](const ExecutorAddedEvent& e) {
             return json{{"Event", "SparkListenerExecutorAdded"}, {"Executor ID", e.exec_id}, {"Host", e.host},
-                        {"Total Cores", e.cores}, {"Timestamp", e.time}, {"Log Urls", e.log_urls}};
+                        {"Total Cores", e.cores}, {"Timestamp", e.time}, {"Log Urls", e.log_urls}, {"Maximum Memory", e.max_memory}};
           },
           [](const ExecutorRemovedEvent& e) {
             return json{{"Event", "SparkListenerExecutorRemoved"}, {"Executor ID", e.exec_id}, {"Removed Reason", e.reason},
@@ -200,7 +202,7 @@ std::optional<scheduler::ListenerEvent> event_from_json(const json& j) {
   const std::string e = r.str("Event");
   if (e == "SparkListenerApplicationStart") return ApplicationStartEvent{r.str("App ID"), r.str("App Name"), r.str("User"), r.i64("Timestamp")};
   if (e == "SparkListenerApplicationEnd") return ApplicationEndEvent{r.i64("Timestamp")};
-  if (e == "SparkListenerEnvironmentUpdate") return EnvironmentUpdateEvent{r.strings("Spark Properties")};
+  if (e == "SparkListenerEnvironmentUpdate") return EnvironmentUpdateEvent{r.strings("Spark Properties"), r.strings("JVM Information")};
   if (e == "SparkListenerJobStart") {
     const std::string sql = LoggedEvent{r.obj("Properties")}.str("spark.sql.execution.id");
     char* end = nullptr;
@@ -231,7 +233,8 @@ std::optional<scheduler::ListenerEvent> event_from_json(const json& j) {
     return TaskEndEvent{r.i64("Task ID"), r.str("Task End Reason"), metrics_from(r.obj("Task Metrics")), r.str("Error"),
                         r.i64("Finish Time")};
   if (e == "SparkListenerExecutorAdded")
-    return ExecutorAddedEvent{r.str("Executor ID"), r.str("Host"), r.i32("Total Cores"), r.i64("Timestamp"), r.strings("Log Urls")};
+    return ExecutorAddedEvent{r.str("Executor ID"), r.str("Host"), r.i32("Total Cores"), r.i64("Timestamp"), r.strings("Log Urls"),
+                              r.i64("Maximum Memory")};
   if (e == "SparkListenerExecutorRemoved") return ExecutorRemovedEvent{r.str("Executor ID"), r.str("Removed Reason"), r.i64("Timestamp")};
   if (e == kSqlStart) {
     json graph = r.obj("sparkppPlanGraph");

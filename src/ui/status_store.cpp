@@ -66,12 +66,14 @@ void AppStatusStore::on_application_start(const scheduler::ApplicationStartEvent
   }
 }
 
-void AppStatusStore::on_environment(const std::map<std::string, std::string>& conf) {
+void AppStatusStore::on_environment(const std::map<std::string, std::string>& conf,
+                                    const std::map<std::string, std::string>& runtime) {
   std::map<std::string, std::string> shown;
   for (const auto& [k, v] : conf) shown[k] = is_secret_key(k) ? "*********(redacted)" : v;
   {
     std::lock_guard<std::mutex> g(mu_);
     env_ = shown;
+    runtime_ = runtime;
   }
 }
 
@@ -262,6 +264,7 @@ void AppStatusStore::on_executor_added(const scheduler::ExecutorAddedEvent& ev) 
   e.cores = cores;
   e.added = time;
   e.logs = ids::valid_http_urls(log_urls);  // from executors (or a log file): links, http(s) only
+  e.max_memory = std::max<int64_t>(0, ev.max_memory);
 }
 
 void AppStatusStore::on_executor_removed(const scheduler::ExecutorRemovedEvent& ev) {
@@ -298,7 +301,7 @@ void AppStatusStore::on_event(const scheduler::ListenerEvent& event) {
         else if constexpr (std::is_same_v<T, scheduler::ApplicationEndEvent>) {
           std::lock_guard<std::mutex> g(mu_);
           app_end_ = ev.time;
-        } else if constexpr (std::is_same_v<T, scheduler::EnvironmentUpdateEvent>) on_environment(ev.properties);
+        } else if constexpr (std::is_same_v<T, scheduler::EnvironmentUpdateEvent>) on_environment(ev.properties, ev.runtime);
         else if constexpr (std::is_same_v<T, scheduler::JobStartEvent>) on_job_start(ev);
         else if constexpr (std::is_same_v<T, scheduler::JobEndEvent>) on_job_end(ev);
         else if constexpr (std::is_same_v<T, scheduler::StageSubmittedEvent>) on_stage_submitted(ev);
@@ -709,12 +712,33 @@ json AppStatusStore::executors(bool include_dead) const {
                                    {"totalOnHeapStorageMemory", 0}, {"totalOffHeapStorageMemory", 0}}},
                 {"attributes", json::object()}, {"resources", json::object()}, {"resourceProfileId", 0}};
   };
+  struct Held {
+    int blocks = 0;
+    int64_t mem = 0, disk = 0;
+  };
+  std::map<std::string, Held> cached;
+  for (const auto& [rid, r] : rdds_)
+    for (const auto& [p, holders] : r.blocks)
+      for (const auto& [ex, sz] : holders) {
+        Held& h = cached[ex];
+        h.blocks += 1;
+        h.mem += sz.first;
+        h.disk += sz.second;
+      }
   // Spark lists the driver as an executor row too.
   arr.push_back(row("driver", "localhost", app_end_ == 0, 0, 0, 0, 0, 0, 0, 0, 0, app_start_, {}));
   for (const auto& [id, e] : execs_) {
     if (!e.active_flag && !include_dead) continue;
     json r = row(id, e.host, e.active_flag, e.cores, e.active, e.failed, e.completed, e.duration, e.input, e.shuffle_read,
                  e.shuffle_write, e.added, e.logs);
+    if (auto b = cached.find(id); b != cached.end()) {  // the cached RDD blocks it holds
+      r["rddBlocks"] = b->second.blocks;
+      r["memoryUsed"] = b->second.mem;
+      r["diskUsed"] = b->second.disk;
+      r["memoryMetrics"]["usedOnHeapStorageMemory"] = b->second.mem;
+    }
+    r["maxMemory"] = e.max_memory;
+    r["memoryMetrics"]["totalOnHeapStorageMemory"] = e.max_memory;
     if (!e.active_flag) {
       r["removeTime"] = rest_time(e.removed);
       r["removeReason"] = e.remove_reason;
@@ -792,7 +816,10 @@ json AppStatusStore::environment() const {
   std::lock_guard<std::mutex> g(mu_);
   json props = json::array();
   for (const auto& [k, v] : env_) props.push_back({k, v});
-  return {{"runtime", {{"javaVersion", ""}, {"javaHome", ""}, {"scalaVersion", ""}, {"sparkppVersion", SPARKPP_VERSION}}},
+  // Spark's three JVM fields stay (empty) for REST clients; the rest is what runs a sparkpp app.
+  json runtime = {{"javaVersion", ""}, {"javaHome", ""}, {"scalaVersion", ""}, {"sparkppVersion", SPARKPP_VERSION}};
+  for (const auto& [k, v] : runtime_) runtime[k] = v;
+  return {{"runtime", runtime},
           {"sparkProperties", props},
           {"hadoopProperties", json::array()},
           {"systemProperties", json::array()},

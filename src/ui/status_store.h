@@ -87,7 +87,8 @@ class AppStatusStore final : public Listener {
 
  private:
   void on_application_start(const scheduler::ApplicationStartEvent& e);
-  void on_environment(const std::map<std::string, std::string>& conf);
+  void on_environment(const std::map<std::string, std::string>& conf,
+                      const std::map<std::string, std::string>& runtime = {});
   void on_job_start(const scheduler::JobStartEvent& e);
   void on_stage_submitted(const scheduler::StageSubmittedEvent& e);
   void on_task_start(const scheduler::TaskStartEvent& e);
@@ -156,6 +157,7 @@ class AppStatusStore final : public Listener {
     std::string id, host, remove_reason;
     int cores = 0, active = 0, failed = 0, completed = 0;
     int64_t added = 0, removed = 0, duration = 0, input = 0, shuffle_read = 0, shuffle_write = 0;
+    int64_t max_memory = 0;  // storage memory (Spark's maxMemory)
     bool active_flag = true;
     std::map<std::string, std::string> logs;
   };
@@ -186,6 +188,7 @@ class AppStatusStore final : public Listener {
   std::string app_id_, app_name_, user_;
   int64_t app_start_ = 0, app_end_ = 0;
   std::map<std::string, std::string> env_;
+  std::map<std::string, std::string> runtime_;  // Runtime Information (EnvironmentUpdateEvent)
   std::map<int, Job> jobs_;
   std::map<StageKey, Stage> stages_;
   std::unordered_map<int64_t, StageKey> task_stage_;  // running + retained tasks

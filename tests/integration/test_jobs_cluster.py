@@ -330,6 +330,7 @@ def test_script_exiting_without_stop_ends_app(cluster, tmp_path):
     application still ends and its executors go away."""
     res = run_alloc(cluster, tmp_path, [], 2, 3)
     assert res.returncode == 3, res.describe()
+    assert "disassociated" not in res.stderr, res.describe()  # executors are stopped, not orphaned
     app_id = res.result("applicationId")
     wait_until(lambda: completed_app(cluster, app_id), 20, "application in completedapps")
     wait_until(lambda: no_executors_left(cluster), 20, "no executor process left on the workers")

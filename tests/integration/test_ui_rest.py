@@ -1,6 +1,8 @@
 """The application UI's REST API (/api/v1) on a live driver, the history server over an event
 log, and the master/worker pages and worker log endpoint (issue #7). Spark's field names."""
 import json
+import os
+import platform
 import subprocess
 import urllib.error
 import urllib.request
@@ -74,6 +76,12 @@ def test_live_rest_api_shapes(tmp_path):
         j0 = get(f"{api}/jobs/0")
         assert j0["status"] == "SUCCEEDED" and len(j0["stageIds"]) == 2 and j0["numCompletedTasks"] == 11
         assert {n["kind"] for n in j0["lineage"]["nodes"]} >= {"parallelize", "shuffled"}
+        # DAG nodes and map stages carry Spark's names and the program's call sites (line 5).
+        nodes = {n["kind"]: n for n in j0["lineage"]["nodes"]}
+        assert nodes["shuffled"]["name"] == "ShuffledRDD", nodes
+        assert nodes["shuffled"]["callsite"].startswith("reduceByKey at ") and nodes["shuffled"]["callsite"].endswith(".py:5")
+        assert nodes["parallelize"]["name"] == "ParallelCollectionRDD"
+        assert nodes["parallelize"]["callsite"].startswith("parallelize at ")
         j1 = get(f"{api}/jobs/1")
         assert j1["status"] == "FAILED" and "boom at five" in j1["failureReason"]
         assert [j["jobId"] for j in get(f"{api}/jobs?status=failed")] == [1]
@@ -90,6 +98,7 @@ def test_live_rest_api_shapes(tmp_path):
         stages = get(f"{api}/stages")
         map_stage = [s for s in stages if s["numTasks"] == 8][0]
         assert map_stage["status"] == "COMPLETE" and map_stage["shuffleWriteBytes"] > 0
+        assert map_stage["name"].startswith("reduceByKey at ") and map_stage["name"].endswith(".py:5"), map_stage
         reduce_stage = [s for s in stages if s["numTasks"] == 3][0]
         assert reduce_stage["shuffleReadRecords"] > 0
         sid = map_stage["stageId"]
@@ -120,11 +129,18 @@ def test_live_rest_api_shapes(tmp_path):
         e0 = [e for e in execs if e["id"] == "0"][0]
         assert status_of(f"{api}/executors/0/threads") == 404  # no thread dumps, never the list
         assert e0["totalCores"] == 2 and e0["completedTasks"] >= 11 and e0["failedTasks"] >= 1
+        # Storage memory: spark.driver.memory (local mode's executor memory, 1g) x 0.6.
+        assert e0["maxMemory"] == int(1024 * 0.6 * 1024 * 1024) and e0["memoryUsed"] == 0, e0
         assert get(f"{api}/storage/rdd") == []
         env = get(f"{api}/environment")
         props = dict(env["sparkProperties"])
         assert props["spark.app.name"] == "ui-rest"
         assert props["spark.authenticate.secret"] != "hunter2" and "hunter2" not in json.dumps(env)
+        rt = env["runtime"]  # Spark's Runtime Information, for a Python application
+        assert rt["pythonVersion"].split()[0] == platform.python_version(), rt
+        assert os.path.isabs(rt["pythonExecutable"]) and rt["sparkppBuild"].startswith("sparkpp "), rt
+        assert os.path.samefile(rt["sparkppExecutable"], binary()), rt
+        assert not any(k.startswith("spark.sparkpp.runtime.") for k in props)
 
         # The pages themselves: one embedded single-page app.
         with urllib.request.urlopen(f"{ui}/jobs/", timeout=10) as r:

@@ -51,6 +51,10 @@ def test_storage_tab_lists_cached_rdds(tmp_path):
         assert [p["blockName"] for p in detail["partitions"]] == ["rdd_%s_%d" % (kept, p) for p in range(4)]
         assert all(p["executors"] == ["0"] and p["memoryUsed"] > 0 for p in detail["partitions"])
         assert sum(x["memoryUsed"] for x in detail["dataDistribution"]) == k["memoryUsed"]
+        # The executors page counts the blocks it holds (Storage Memory: used / max).
+        e0 = [e for e in get(f"{api}/executors") if e["id"] == "0"][0]
+        assert e0["rddBlocks"] == 6 and e0["memoryUsed"] == k["memoryUsed"] and e0["diskUsed"] == d["diskUsed"], e0
+        assert e0["maxMemory"] > e0["memoryUsed"] and e0["memoryMetrics"]["usedOnHeapStorageMemory"] == e0["memoryUsed"]
         try:
             get(f"{api}/storage/rdd/9999")
             raise AssertionError("an unknown RDD must be a 404")

@@ -21,7 +21,7 @@ TEST_CASE("event json: every listener event round-trips through its log line") {
   const std::vector<ListenerEvent> all = {
       ApplicationStartEvent{"app-1", "demo", "me", 1},
       ApplicationEndEvent{2},
-      EnvironmentUpdateEvent{{{"spark.master", "local[2]"}}},
+      EnvironmentUpdateEvent{{{"spark.master", "local[2]"}}, {{"pythonVersion", "3.11.2 (CPython)"}}},
       JobStartEvent{3, "collect at x.py:1", 4, json{{"rdd", 1}, {"nodes", json::array()}}, 5, {{0, "shuffle map (2)", 4}, {1, "collect", 2}}},
       JobStartEvent{4, "count", 4, json::object(), -1, {}},
       JobEndEvent{3, false, "boom", 6},
@@ -29,7 +29,7 @@ TEST_CASE("event json: every listener event round-trips through its log line") {
       StageCompletedEvent{1, 2, "FAILED", "fetch failed", 11},
       TaskStartEvent{12, 1, 2, 3, 1, 3, "exec-1", "h1", 13, true},
       TaskEndEvent{12, "KILLED", m, "another attempt won", 14},
-      ExecutorAddedEvent{"exec-1", "h1", 4, 15, {{"stdout", "http://h1/out"}}},
+      ExecutorAddedEvent{"exec-1", "h1", 4, 15, {{"stdout", "http://h1/out"}}, 644245094},
       ExecutorRemovedEvent{"exec-1", "lost", 16},
       SqlExecutionStartEvent{5, "SELECT 1", "== Physical Plan ==\n", graph, 17},
       SqlExecutionEndEvent{5, "AnalysisException", 18},
@@ -45,6 +45,9 @@ TEST_CASE("event json: every listener event round-trips through its log line") {
     CHECK(back->index() == e.index());
     CHECK(event_to_json(*back) == line);
   }
+  // The runtime information and an executor's storage memory survive a replay.
+  CHECK(event_to_json(all[2])["JVM Information"]["pythonVersion"] == "3.11.2 (CPython)");
+  CHECK(event_to_json(all[10])["Maximum Memory"] == 644245094);
   // Spark's names for the common fields and the SQL property of a query's job.
   json js = event_to_json(all[3]);
   CHECK(js["Event"] == "SparkListenerJobStart");
@@ -88,8 +91,8 @@ TEST_CASE("listener bus: every listener sees every event in order, secrets and n
   spp::ui::ListenerBus bus;
   bus.add(&a);
   bus.add(&b);
-  bus.post(EnvironmentUpdateEvent{{{"spark.authenticate.secret", "hunter2"}, {"spark.master", "local"}}});
-  bus.post(ExecutorAddedEvent{"1", "h", 1, 0, {{"stdout", "javascript:alert(1)"}, {"stderr", "https://h/err"}}});
+  bus.post(EnvironmentUpdateEvent{{{"spark.authenticate.secret", "hunter2"}, {"spark.master", "local"}}, {}});
+  bus.post(ExecutorAddedEvent{"1", "h", 1, 0, {{"stdout", "javascript:alert(1)"}, {"stderr", "https://h/err"}}, 0});
   bus.remove(&b);
   bus.post(ApplicationEndEvent{9});
   REQUIRE(a.lines.size() == 3);

@@ -49,7 +49,7 @@ TEST_CASE("status store: quantiles follow Spark's index rule") {
 TEST_CASE("status store: job and stage lifecycle counters") {
   AppStatusStore s;
   s.on_event(ApplicationStartEvent{"app-1", "demo", "me", 1000});
-  s.on_event(ExecutorAddedEvent{"1", "h1", 2, 1000, {}});
+  s.on_event(ExecutorAddedEvent{"1", "h1", 2, 1000, {}, 0});
   run_stage(s, 0, 0, 4, 2000, false);
   json j = s.jobs("")[0];
   CHECK(j["status"] == "RUNNING");
@@ -151,8 +151,8 @@ TEST_CASE("status store: the event log replays into an identical store") {
   bus.add(&live);
   bus.add(&rec);
   bus.post(ApplicationStartEvent{"app-2", "demo", "me", 1000});
-  bus.post(EnvironmentUpdateEvent{{{"spark.master", "local[2]"}, {"spark.authenticate.secret", "hunter2"}}});
-  bus.post(ExecutorAddedEvent{"0", "127.0.0.1", 2, 1000, {}});
+  bus.post(EnvironmentUpdateEvent{{{"spark.master", "local[2]"}, {"spark.authenticate.secret", "hunter2"}}, {}});
+  bus.post(ExecutorAddedEvent{"0", "127.0.0.1", 2, 1000, {}, 0});
   spp::ui::LoggedStore logged(live, events);
   run_stage(logged, 0, 0, 3, 2000);
   bus.post(ApplicationEndEvent{5000});
@@ -179,7 +179,7 @@ TEST_CASE("status store: executor log links that are not http(s) never reach a p
   bus.add(&s);
   bus.add(&rec);
   bus.post(ApplicationStartEvent{"app-1", "demo", "me", 1000});
-  bus.post(ExecutorAddedEvent{"1", "h1", 2, 1000, {{"stdout", "http://h1:8081/logPage/?x=1"}, {"stderr", "javascript:alert(1)"}}});
+  bus.post(ExecutorAddedEvent{"1", "h1", 2, 1000, {{"stdout", "http://h1:8081/logPage/?x=1"}, {"stderr", "javascript:alert(1)"}}, 0});
   std::string shown = s.executors(false).dump();
   CHECK(shown.find("javascript") == std::string::npos);
   CHECK(shown.find("http://h1:8081/logPage/?x=1") != std::string::npos);
@@ -203,8 +203,8 @@ TEST_CASE("status store: replayed events with fields of the wrong type are read 
 
 TEST_CASE("status store: the Storage tab - persisted RDDs with their cached blocks, per executor") {
   AppStatusStore s;
-  s.on_event(ExecutorAddedEvent{"1", "h1", 2, 1000, {}});
-  s.on_event(ExecutorAddedEvent{"2", "h2", 2, 1000, {}});
+  s.on_event(ExecutorAddedEvent{"1", "h1", 2, 1000, {}, 4000});
+  s.on_event(ExecutorAddedEvent{"2", "h2", 2, 1000, {}, 4000});
   s.on_event(RddPersistedEvent{5, "PythonRDD", 3, "Memory Serialized 2x Replicated"});
   s.on_event(RddPersistedEvent{6, "ParallelCollectionRDD", 2, "Disk Serialized 1x Replicated"});
   CHECK(s.storage_rdds() == json::array());  // nothing cached yet: Spark lists cached RDDs only
@@ -226,6 +226,13 @@ TEST_CASE("status store: the Storage tab - persisted RDDs with their cached bloc
   CHECK((*d)["partitions"][0]["executors"] == json::array({"1", "2"}));
   CHECK((*d)["dataDistribution"][0]["address"] == "h1");
   CHECK((*d)["dataDistribution"][0]["memoryUsed"] == 150);
+  // The executors page: the blocks each executor holds, within its storage memory.
+  json e1 = s.executors(false)[1];
+  CHECK(e1["id"] == "1");
+  CHECK(e1["rddBlocks"] == 2);
+  CHECK(e1["memoryUsed"] == 150);
+  CHECK(e1["maxMemory"] == 4000);
+  CHECK(s.executors(false)[2]["memoryUsed"] == 100);
   // An evicted block and a lost executor's blocks stop counting; unpersist removes the RDD.
   s.on_event(BlockUpdatedEvent{"1", "h1", 5, 2, 0, 0});
   s.on_event(BlockUpdatedEvent{"2", "", 5, 0, 0, 0});

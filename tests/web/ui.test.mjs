@@ -70,6 +70,8 @@ except Exception:
     pass
 sc.parallelize(range(4), 4).foreach(lambda x: print("hello-from-executor-%d" % x))
 sc.parallelize(range(10000), 10000).count()  # a stage the task table must page and sort
+kept = sc.parallelize(range(1000), 2).map(lambda x: x * 2).setName("kept-rdd").cache()
+kept.count()
 open(sys.argv[1] + ".tmp", "w").write(sc.uiWebUrl)
 os.rename(sys.argv[1] + ".tmp", sys.argv[1])
 while not os.path.exists(sys.argv[2]):
@@ -122,11 +124,28 @@ test('jobs page lists the jobs with their status', async () => {
   await page.screenshot({ path: path.join(SHOTS, 'jobs.png'), fullPage: true });
 });
 
+test('jobs page has an event timeline of executors and jobs', async () => {
+  await page.goto(`${ui}/jobs/`);
+  await page.waitForSelector('#jobs-timeline .job-bar');
+  const jobs = await (await fetch(`${ui}/api/v1/applications/${appId}/jobs`)).json();
+  assert.equal(await page.locator('#jobs-timeline .job-bar').count(), jobs.length);
+  assert.equal(await page.locator('#jobs-timeline .executor-added').count(), 2);
+  assert.match(await page.locator('#jobs-timeline .job-bar title').first().textContent(), /^Job \d+: \w+ at /);
+});
+
 test('job page shows the DAG with stage boundaries', async () => {
   await page.goto(`${ui}/jobs/job/?id=0`);
   await page.waitForSelector('#dag .stage-cluster');
   assert.equal(await page.locator('#dag .stage-cluster').count(), 2);
   assert.ok(await page.locator('#dag .rdd').count() >= 3);
+  // Spark's node labels: the RDD's class and id over its call site in the program (line 5).
+  const labels = (await page.locator('#dag .rdd').allTextContents()).join('\n');
+  assert.match(labels, /ShuffledRDD \[\d+\]reduceByKey at \S*job\.py:5/);
+  assert.match(labels, /ParallelCollectionRDD \[\d+\]parallelize at \S*job\.py:5/);
+  assert.doesNotMatch(labels, /\] (python|shuffled)\b/);
+  // Stages are named after their last RDD's call site (the map stage) or the action.
+  const names = await page.locator('#job-stages tbody tr td:nth-child(2)').allInnerTexts();
+  assert.deepEqual(names.map((n) => n.replace(/ at .*/, '')).sort(), ['collect', 'reduceByKey']);
   await page.screenshot({ path: path.join(SHOTS, 'job-dag.png'), fullPage: true });
 });
 
@@ -153,17 +172,55 @@ test('a failed task shows its Python traceback', async () => {
   await page.screenshot({ path: path.join(SHOTS, 'failed-task.png'), fullPage: true });
 });
 
-test('executors, environment and storage pages render', async () => {
-  await page.goto(`${ui}/executors/`);
-  await page.waitForSelector('#executors tbody tr');
-  assert.equal(await page.locator('#executors tbody tr').count(), 3);  // driver + 2
-  await page.screenshot({ path: path.join(SHOTS, 'executors.png'), fullPage: true });
+test('executors page fits the page: log links visible, storage memory figures', async () => {
+  await page.setViewportSize({ width: 1100, height: 900 });
+  try {
+    await page.goto(`${ui}/executors/`);
+    await page.waitForSelector('#executors tbody tr td a');
+    assert.equal(await page.locator('#executors tbody tr').count(), 3);  // driver + 2
+    const fits = await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+    assert.ok(fits, 'the executors table is wider than the page');
+    for (const a of await page.locator('#executors a', { hasText: 'stderr' }).all()) {
+      const box = await a.boundingBox();
+      assert.ok(box && box.x >= 0 && box.x + box.width <= 1100, `stderr link off the page: ${JSON.stringify(box)}`);
+    }
+    // Storage Memory: used / total (executor memory 1g x spark.memory.fraction 0.6).
+    const mem = await page.locator('#executors tbody tr', { hasText: 'stderr' }).locator('td:nth-child(5)').allInnerTexts();
+    assert.ok(mem.every((m) => / \/ 614\.4 MiB$/.test(m)), mem.join(', '));
+    assert.ok(mem.some((m) => !m.startsWith('0.0 B')), `no cached bytes shown: ${mem.join(', ')}`);
+    await page.screenshot({ path: path.join(SHOTS, 'executors.png'), fullPage: true });
+  } finally {
+    await page.setViewportSize({ width: 1400, height: 1000 });
+  }
+  const threads = await fetch(`${ui}/api/v1/applications/${appId}/executors/1/threads`);
+  assert.equal(threads.status, 404);  // no thread dumps: a clear 404, never the executor list
+});
+
+test('environment page shows runtime information and properties', async () => {
   await page.goto(`${ui}/environment/`);
   await page.waitForSelector('#properties tbody tr');
   assert.match(await page.locator('#properties').innerText(), /web-ui-test/);
+  const rt = await page.locator('#runtime').innerText();
+  for (const label of ['Python Version', 'Python Executable', 'sparkpp Version', 'sparkpp Build', 'sparkpp Executable', 'Working Directory']) {
+    assert.match(rt, new RegExp(label), rt);
+  }
+  assert.match(rt, /Python Version\s+3\.\d+/);
+  assert.doesNotMatch(await page.locator('#properties').innerText(), /spark\.sparkpp\.runtime/);
+  await page.screenshot({ path: path.join(SHOTS, 'environment.png'), fullPage: true });
+});
+
+test('storage tab and RDD page show the cached RDD', async () => {
   await page.goto(`${ui}/storage/`);
-  await page.waitForSelector('#rdds');
-  assert.match(await page.locator('#rdds').innerText(), /No cached RDDs/);
+  await page.waitForSelector('#rdds tbody tr td a');
+  const row = page.locator('#rdds tbody tr', { hasText: 'kept-rdd' });
+  assert.match(await row.innerText(), /Memory Serialized 1x Replicated\s+2\s+100%/);
+  await row.locator('a').first().click();
+  await page.waitForSelector('#rdd-partitions tbody tr td');
+  assert.match(await page.locator('h2').innerText(), /RDD Storage Info for kept-rdd/);
+  assert.equal(await page.locator('#rdd-partitions tbody tr').count(), 2);
+  assert.match(await page.locator('#rdd-partitions').innerText(), /rdd_\d+_0/);
+  assert.ok(await page.locator('#rdd-distribution tbody tr').count() >= 1);
+  await page.screenshot({ path: path.join(SHOTS, 'storage-rdd.png'), fullPage: true });
 });
 
 test('stage page pages and sorts a 10,000-task stage', async () => {

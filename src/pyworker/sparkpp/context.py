@@ -46,6 +46,22 @@ def _release_gateway(gateway):
         gateway.close()
 
 
+def _runtime_info():
+    """The environment page's Runtime Information (as Spark's Java version and home): sent with
+    PyCreateContext as spark.sparkpp.runtime.* keys, which the driver keeps out of the conf."""
+    import platform
+    info = {"pythonVersion": "%s (%s)" % (platform.python_version(), platform.python_implementation()),
+            "pythonExecutable": sys.executable or "",
+            "pythonPath": os.pathsep.join(p for p in sys.path if p),
+            "sparkppPackage": os.path.dirname(os.path.abspath(__file__)),
+            "platform": platform.platform()}
+    try:
+        info["workingDirectory"] = os.getcwd()
+    except OSError:  # removed under us
+        pass
+    return {"spark.sparkpp.runtime." + k: v for k, v in info.items()}
+
+
 class SparkContext:
     _active_spark_context = None
     _lock = threading.RLock()
@@ -89,7 +105,8 @@ class SparkContext:
                 self.serializer = BatchedSerializer(self._unbatched_serializer, batchSize)
             self._gateway = gateway if gateway is not None else _default_gateway()
             try:
-                _, info, _ = self._gateway.request("PyCreateContext", {"conf": conf._as_dict()})
+                _, info, _ = self._gateway.request(
+                    "PyCreateContext", {"conf": dict(conf._as_dict(), **_runtime_info())})
             except BaseException:
                 _release_gateway(self._gateway)
                 raise
@@ -116,6 +133,7 @@ class SparkContext:
             self._pickled_broadcast_vars = BroadcastPickleRegistry()
             self._temp_dir_path = None
             self._archives = []   # sc.addArchive paths (listArchives)
+            self._resources = None  # sc.resources, discovered when first asked
             SparkContext._active_spark_context = self
         for path in pyFiles or ():
             self.addPyFile(path)
@@ -234,7 +252,12 @@ class SparkContext:
 
     @property
     def resources(self):
-        return {}
+        """The driver's custom resources (spark.driver.resource.<name>.amount and
+        .discoveryScript), as Spark's: {name: ResourceInformation}."""
+        if self._resources is None:
+            from sparkpp._resources import driver_resources
+            self._resources = driver_resources(dict(self._conf.getAll()))
+        return self._resources
 
     def sparkUser(self):
         return os.environ.get("SPARK_USER") or getpass.getuser()
@@ -329,12 +352,40 @@ class SparkContext:
     def addFile(self, path, recursive=False):
         """Ships `path` to every executor (SparkFiles.get(name) there, and here)."""
         self._check_active()
-        if recursive:
-            raise NotImplementedError("SparkContext.addFile(recursive=True) is not supported by "
-                                      "sparkpp yet")
         local = _local_path(path)
+        if os.path.isdir(local):
+            if not recursive:
+                from sparkpp.errors import Py4JJavaError  # what PySpark raises (the JVM's error)
+                raise Py4JJavaError(
+                    "An error occurred while calling o0.addFile.\n: org.apache.spark."
+                    "SparkException: Added file file:%s is a directory and recursive is not "
+                    "turned on." % local)
+            return self._add_directory(local)
         self._request("PyAddFile", {"path": local, "name": "", "archive": False})
         self._add_local_file(local, False)
+
+    def _add_directory(self, local):
+        """addFile(dir, recursive=True): the directory travels as a tar archive that every
+        executor unpacks into a directory of the same name (SparkFiles.get(name))."""
+        import shutil
+        import tarfile
+        import tempfile
+        from sparkpp.files import SparkFiles
+        local = local.rstrip(os.sep) or os.sep
+        name = os.path.basename(local)
+        with tempfile.TemporaryDirectory(prefix="sparkpp-addfile-") as tmp:
+            tar_path = os.path.join(tmp, name + ".tar")
+            with tarfile.open(tar_path, "w") as tar:
+                for entry in sorted(os.listdir(local)):
+                    tar.add(os.path.join(local, entry), arcname=entry)
+            self._request("PyAddFile", {"path": tar_path, "name": name, "archive": True})
+        if SparkFiles._root_directory is None:
+            SparkFiles._root_directory = tempfile.mkdtemp(prefix="userFiles-")
+            atexit.register(shutil.rmtree, SparkFiles._root_directory, True)
+        dest = os.path.join(SparkFiles._root_directory, name)
+        if not os.path.exists(dest):
+            shutil.copytree(local, dest)
+        self._files.append("file:" + local)
 
     def addArchive(self, path):
         """Ships an archive (.zip, .jar, .tar, .tar.gz, .tgz) to every executor, unpacked into a

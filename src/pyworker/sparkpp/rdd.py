@@ -148,6 +148,8 @@ class RDD(RDDActions, Generic[T_co]):
         # what PySpark's RDD of this kind would be read with: decides when union/zip
         # re-serialize (which only shows in the RDD ids: data here always travels pickled)
         self._jrdd_deserializer = deserializer if deserializer is not None else ctx.serializer
+        # where the program created it ("map at job.py:7"): the UI's DAG nodes and stage names
+        self._creation_site = _callsite(kind)
         if kind != "python":
             self._take_id()
 
@@ -210,8 +212,11 @@ class RDD(RDDActions, Generic[T_co]):
             n = 0
         else:
             n = self.getNumPartitions()
+        args = dict(self._node_args(), callsite=self._creation_site)
+        if self._name is not None:
+            args["name"] = str(self._name)
         body = {"id": self._id, "kind": self._kind, "parents": [p._id for p in self._parents],
-                "num_partitions": n, "args": self._node_args()}
+                "num_partitions": n, "args": args}
         _, reply, _ = self.ctx._gateway.request("PyDefineRdd", body, self._node_blobs())
         self._num_partitions = reply["num_partitions"]
         self._defined = True

@@ -76,6 +76,7 @@ class Worker:
         self._read_msgs = {}   # input index -> pre-encoded PwRead parts
         self._text_dump = UTF8LinesSerializer().dump_blobs
         self._sys_path_added = set()
+        self._task_resources = None  # sparkpp._resources.TaskResources, when tasks ask for any
         # User code may pull a task's input from another thread (RDD.pipe does): the lock keeps
         # each PwRead->PwInput round trip whole, and `_task_seq` ends a stale reader's input as
         # soon as its task is over, so it can never consume the next task's messages.
@@ -122,9 +123,15 @@ class Worker:
             if props:  # before unpickling: functions may import shipped --py-files modules
                 self._apply_props(props)
             self._load_funcs(task["new_funcs"], blobs)
+            resources = None
+            if any(k.startswith("spark.task.resource.") for k in props):
+                if self._task_resources is None:
+                    from sparkpp._resources import TaskResources
+                    self._task_resources = TaskResources()
+                resources = self._task_resources.acquire(props)
             TaskContext._taskContext = TaskContext(
                 task["stage_id"], task["partition"], task["attempt"], task_id, props,
-                int(props.get("spark.task.cpus", 1)))
+                int(props.get("spark.task.cpus", 1)), resources)
             it = self._build(task["plan"], self._task_seq)
             sink = task["sink"]
             if sink == "result":
@@ -154,6 +161,8 @@ class Worker:
             return
         finally:
             TaskContext._taskContext = None
+            if self._task_resources is not None:
+                self._task_resources.release()
         with self._lock:
             self._task_seq += 1
             self._done(task_id)
