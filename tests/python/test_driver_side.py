@@ -190,9 +190,11 @@ def test_lineage_messages(sc, gateway):
     ids = [d["id"] for d in defs]
     assert ids == list(range(ids[0], ids[0] + 8))
     pdef = defs[0]
+    site = pdef["args"].pop("callsite")  # where the program created it (UI names, issue #19)
+    assert site.startswith("parallelize at ") and site.split(":")[0].endswith("test_driver_side.py")
     assert pdef["args"] == {"batches": [1, 2]} and pdef["num_partitions"] == 2
     assert [r[2] for r in gateway.requests if r[0] == "PyDefineRdd"] == [3, 1, 1, 0, 1, 1, 0, 0]
-    assert defs[1]["parents"] == [a.id()] and defs[1]["args"] == {"preserves_partitioning": False, "broadcasts": []}
+    assert defs[1]["parents"] == [a.id()] and {k: v for k, v in defs[1]["args"].items() if k != "callsite"} == {"preserves_partitioning": False, "broadcasts": []}
     assert defs[3]["parents"] == [m.id(), ids[2]] and defs[3]["num_partitions"] == 4
     assert defs[7]["num_partitions"] == 1
     job = gateway.sent("PyRunJob")[-1]
@@ -211,6 +213,8 @@ def test_text_file_node(sc, gateway, tmp_path):
     rdd = sc.textFile("%s,%s" % (p, p), minPartitions=3)
     assert rdd.count() == 2
     d = gateway.sent("PyDefineRdd")[0]
+    assert d["args"].pop("callsite").startswith("textFile at ")
+    assert d["args"].pop("name") == "%s,%s" % (p, p)  # PySpark names it after its paths
     assert d["kind"] == "text_file" and d["args"] == {"paths": [str(p), str(p)],
                                                       "min_partitions": 3}
     sc.parallelize(["a"]).saveAsTextFile("file://" + str(tmp_path / "o"))
