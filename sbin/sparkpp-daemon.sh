@@ -76,7 +76,9 @@ case "$option" in
     mkdir -p "$log_dir" "$pid_dir"
     rotate_log
     echo "starting sparkpp $command, logging to $log"
-    nohup nice -n "${SPARKPP_NICENESS:-0}" "$sparkpp_bin" "$command" "$@" >>"$log" 2>&1 </dev/null &
+    # The daemon's own log file (appender.file.enabled in log.properties) goes next to the .out.
+    SPARKPP_LOG_DIR="$log_dir" SPARKPP_IDENT_STRING="$ident" SPARKPP_DAEMON_INSTANCE="$instance" \
+      nohup nice -n "${SPARKPP_NICENESS:-0}" "$sparkpp_bin" "$command" "$@" >>"$log" 2>&1 </dev/null &
     pid=$!
     echo "$pid" >"$pid_file"
     wait_s="${SPARKPP_START_TIMEOUT:-60}"

@@ -10,6 +10,7 @@
 #include <iostream>
 
 #include "common/auth.h"
+#include "common/log.h"
 #include "common/util.h"
 #include "daemon/http_guard.h"
 #include "ui/history.h"
@@ -60,7 +61,7 @@ int main(int argc, char** argv) {
   auto submit_options = [&](CLI::App* cmd, spp::SubmitArgs& a, bool& insecure) {
     cmd->set_help_flag("--help,-h", "Show this help");
     cmd->add_option("--master", a.master, "local, local[N], local[*], local[N,F] or spark://HOST:PORT");
-    cmd->add_option("--deploy-mode", a.deploy_mode, "client (the driver runs here; cluster is not supported yet)");
+    cmd->add_option("--deploy-mode", a.deploy_mode, "client (the driver runs here, the default) or cluster (the master runs it on a worker)");
     cmd->add_option("--name", a.name, "Application name");
     cmd->add_option("--conf,-c", a.conf, "Set a property key=value (repeatable)")->allow_extra_args(false);
     cmd->add_option("--properties-file", a.properties_file,
@@ -76,12 +77,16 @@ int main(int argc, char** argv) {
     cmd->add_option("--jars", a.jars, "(not supported: no JVM)");
     cmd->add_option("--packages", a.packages, "(not supported: no JVM)");
     cmd->add_flag("--verbose,-v", a.verbose, "Print the resolved configuration first");
+    cmd->add_flag("--supervise", a.supervise, "Cluster deploy mode: restart the driver when it exits non-zero");
     cmd->add_flag("--insecure", insecure, insecure_help);
   };
   spp::SubmitArgs sargs;
   auto* submit = app.add_subcommand("submit", "Run a Python driver program (PySpark API) on local[N] or a cluster");
   submit_options(submit, sargs, s_insecure);
-  submit->footer("Usage: sparkpp submit [OPTIONS] job.py [ARGS...]  (everything after job.py is passed to it)");
+  submit->add_option("--kill", sargs.kill_id, "Kill the cluster-mode driver SUBMISSION_ID (with --master spark://...)");
+  submit->add_option("--status", sargs.status_id, "Print the state of the cluster-mode driver SUBMISSION_ID (with --master spark://...)");
+  submit->footer("Usage: sparkpp submit [OPTIONS] job.py [ARGS...]  (everything after job.py is passed to it)\n"
+                 "       sparkpp submit --master spark://HOST:PORT --kill|--status SUBMISSION_ID");
   // Everything after the script belongs to the script, options included (spark-submit's rule).
   submit->prefix_command();
 
@@ -136,6 +141,25 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
+  // The logging configuration file (conf/log.properties): levels for every role, and for the
+  // daemons their own log file. Its root level reaches `submit`, the driver and executors as
+  // $SPARKPP_LOG_LEVEL (which, when set, wins over the file for them).
+  if (!*secret) {
+    std::string log_conf = spp::default_log_config_file();
+    if (!log_conf.empty()) {
+      bool root_set = false;
+      std::string err;
+      const char* daemon = *master ? "master" : *worker ? "worker" : *history ? "history" : "";
+      if (!spp::load_log_config(log_conf, daemon, &root_set, &err)) {
+        std::fprintf(stderr, "sparkpp: error: %s\n", err.c_str());
+        return 1;
+      }
+      if (root_set && !std::getenv("SPARKPP_LOG_LEVEL")) {
+        static const char* names[] = {"DEBUG", "INFO", "WARN", "ERROR", "OFF"};
+        ::setenv("SPARKPP_LOG_LEVEL", names[static_cast<int>(spp::log_level())], 1);
+      }
+    }
+  }
   // --insecure is the explicit opt-out of authentication (auth::check_exposure), given last so it wins.
   if (m_insecure) margs.conf.push_back("spark.authenticate=false");
   if (w_insecure) wargs.conf.push_back("spark.authenticate=false");
@@ -146,6 +170,17 @@ int main(int argc, char** argv) {
   if (*pyspark) return spp::run_pyspark_shell(pargs);
   if (*submit) {
     auto rest = submit->remaining();
+    if (!sargs.kill_id.empty() || !sargs.status_id.empty()) {
+      if (!sargs.kill_id.empty() && !sargs.status_id.empty()) {
+        std::fprintf(stderr, "sparkpp submit: --kill and --status cannot be combined\n");
+        return 1;
+      }
+      if (!rest.empty()) {
+        std::fprintf(stderr, "sparkpp submit: --kill/--status take no Python program\n");
+        return 1;
+      }
+      return spp::run_submission_request(sargs);
+    }
     if (rest.empty()) {
       std::fprintf(stderr, "sparkpp submit: missing the Python program to run (sparkpp submit [OPTIONS] job.py [ARGS...])\n");
       return 1;

@@ -19,6 +19,19 @@ function appTable(apps, id, active, killable) {
   ], apps, { id, empty: 'No applications' });
 }
 
+// Spark's driver table (cluster deploy mode), shown when there are drivers.
+function driverTable(drivers, id) {
+  return table([
+    { title: 'Submission ID', value: (d) => d.id, sort: (d) => d.id },
+    { title: 'Submitted Time', value: (d) => fmtTime(Number(d.starttime)), sort: (d) => Number(d.starttime) },
+    { title: 'Worker', value: (d) => d.worker },
+    { title: 'State', value: (d) => h('span', { class: `status-${d.state}` }, d.state), sort: (d) => d.state },
+    { title: 'Cores', value: (d) => d.cores, sort: (d) => d.cores },
+    { title: 'Memory', value: (d) => mb(d.memory), sort: (d) => d.memory },
+    { title: 'Main Class', value: (d) => d.mainclass },
+  ], drivers, { id, empty: 'No drivers' });
+}
+
 async function kill(a) {
   if (!window.confirm(`Kill application ${a.id} (${a.name})?`)) return;
   const r = await fetch('/app/kill/', { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: `id=${encodeURIComponent(a.id)}&terminate=true` });
@@ -34,7 +47,8 @@ async function refresh() {
   document.getElementById('content').replaceChildren(
     kv([['URL', m.url], ['Alive Workers', m.aliveworkers], ['Cores in use', `${m.cores} Total, ${m.coresused} Used`],
       ['Memory in use', `${mb(m.memory)} Total, ${mb(m.memoryused)} Used`],
-      ['Applications', `${m.activeapps.length} Running, ${m.completedapps.length} Completed`], ['Status', m.status]]),
+      ['Applications', `${m.activeapps.length} Running, ${m.completedapps.length} Completed`],
+      ['Drivers', `${m.activedrivers.length} Running, ${m.completeddrivers.length} Completed`], ['Status', m.status]]),
     h('h3', {}, `Workers (${m.workers.length})`),
     table([
       { title: 'Worker Id', value: (w) => (w.webuiaddress ? h('a', { href: w.webuiaddress }, w.id) : w.id), sort: (w) => w.id },
@@ -44,7 +58,10 @@ async function refresh() {
       { title: 'Memory', value: (w) => `${mb(w.memory)} (${mb(w.memoryused)} Used)`, sort: (w) => w.memory },
     ], m.workers, { id: 'workers', empty: 'No workers' }),
     h('h3', {}, `Running Applications (${m.activeapps.length})`), appTable(m.activeapps, 'active-apps', true, m.killenabled !== false),
-    h('h3', {}, `Completed Applications (${m.completedapps.length})`), appTable(m.completedapps, 'completed-apps', false));
+    h('h3', {}, `Completed Applications (${m.completedapps.length})`), appTable(m.completedapps, 'completed-apps', false),
+    ...(m.activedrivers.length || m.completeddrivers.length ? [
+      h('h3', {}, `Running Drivers (${m.activedrivers.length})`), driverTable(m.activedrivers, 'active-drivers'),
+      h('h3', {}, `Completed Drivers (${m.completeddrivers.length})`), driverTable(m.completeddrivers, 'completed-drivers')] : []));
 }
 
 poll(refresh, 2000, () => true);

@@ -15,6 +15,20 @@ function execTable(execs, id) {
   ], execs, { id, empty: 'No executors' });
 }
 
+const driverLogLink = (d, type) => h('a', { href: `/logPage/?driverId=${encodeURIComponent(d.id)}&logType=${type}` }, type);
+
+function driverTable(drivers, id) {
+  return table([
+    { title: 'DriverID', value: (d) => d.id, sort: (d) => d.id },
+    { title: 'Main Class', value: (d) => (d.driverdesc && d.driverdesc.program) || '' },
+    { title: 'State', value: (d) => h('span', { class: `status-${d.state}` }, d.state), sort: (d) => d.state },
+    { title: 'Cores', value: (d) => d.cores },
+    { title: 'Memory', value: (d) => mb(d.memory) },
+    { title: 'Logs', value: (d) => [driverLogLink(d, 'stdout'), ' ', driverLogLink(d, 'stderr')] },
+    { title: 'Notes', value: (d) => d.message || '' },
+  ], drivers, { id, empty: 'No drivers' });
+}
+
 async function refresh() {
   const w = await getJSON('/json');
   showInsecure(w);
@@ -24,7 +38,10 @@ async function refresh() {
     kv([['ID', w.id], ['Master URL', w.masterurl], ['Cores', `${w.cores} (${w.coresused} Used)`], ['Memory', `${mb(w.memory)} (${mb(w.memoryused)} Used)`],
       w.masterwebuiurl ? ['Master', h('a', { href: w.masterwebuiurl }, 'Back to Master')] : null]),
     h('h3', {}, `Running Executors (${w.executors.length})`), execTable(w.executors, 'running-executors'),
-    h('h3', {}, `Finished Executors (${w.finishedexecutors.length})`), execTable(w.finishedexecutors, 'finished-executors'));
+    h('h3', {}, `Finished Executors (${w.finishedexecutors.length})`), execTable(w.finishedexecutors, 'finished-executors'),
+    ...(w.drivers.length || w.finisheddrivers.length ? [
+      h('h3', {}, `Running Drivers (${w.drivers.length})`), driverTable(w.drivers, 'running-drivers'),
+      h('h3', {}, `Finished Drivers (${w.finisheddrivers.length})`), driverTable(w.finisheddrivers, 'finished-drivers')] : []));
 }
 
 poll(refresh, 2000, () => true);

@@ -1,6 +1,8 @@
 // Message catalog: envelope encoding, decoding with validation.
 #include "common/messages.h"
 
+#include <set>
+
 #include <cstdint>
 #include <functional>
 #include <stdexcept>
@@ -182,6 +184,25 @@ Status validate(const RegisterApplication& m) {
   return Status::ok();
 }
 
+// A driver's files are plain base names (they are written into the driver's directory), unique.
+static Status validate_driver(const DriverDescription& d) {
+  if (d.files.empty()) return Status::error("a driver needs its program");
+  std::set<std::string> seen;
+  for (const auto& f : d.files) {
+    if (f.empty() || f == "." || f == ".." || f.find('/') != std::string::npos || f.find('\0') != std::string::npos)
+      return Status::error("driver file name '" + f + "' is not a plain file name");
+    if (!seen.insert(f).second) return Status::error("driver file name '" + f + "' given twice");
+  }
+  if (d.cores <= 0) return Status::error("driver cores must be positive");
+  if (d.memory_mb <= 0) return Status::error("driver memory must be positive");
+  return Status::ok();
+}
+Status validate(const RequestSubmitDriver& m) { return validate_driver(m.desc); }
+Status validate(const LaunchDriver& m) {
+  if (m.driver_id.empty()) return Status::error("empty driver id");
+  return validate_driver(m.desc);
+}
+
 Status validate(const RegisterExecutor& m) {
   if (m.exec_id.empty()) return Status::error("empty executor id");
   if (m.cores <= 0) return Status::error("cores must be positive");
@@ -329,6 +350,26 @@ const char* to_string(ExecutorState s) {
 bool parse_executor_state(std::string_view s, ExecutorState& out) {
   for (auto st : {ExecutorState::kLaunching, ExecutorState::kRunning, ExecutorState::kExited,
                   ExecutorState::kFailed, ExecutorState::kKilled, ExecutorState::kLost})
+    if (s == to_string(st)) { out = st; return true; }
+  return false;
+}
+
+const char* to_string(DriverState s) {
+  switch (s) {
+    case DriverState::kSubmitted: return "SUBMITTED";
+    case DriverState::kRunning: return "RUNNING";
+    case DriverState::kFinished: return "FINISHED";
+    case DriverState::kRelaunching: return "RELAUNCHING";
+    case DriverState::kUnknown: return "UNKNOWN";
+    case DriverState::kKilled: return "KILLED";
+    case DriverState::kFailed: return "FAILED";
+    case DriverState::kError: return "ERROR";
+  }
+  return "?";
+}
+bool parse_driver_state(std::string_view s, DriverState& out) {
+  for (auto st : {DriverState::kSubmitted, DriverState::kRunning, DriverState::kFinished, DriverState::kRelaunching,
+                  DriverState::kUnknown, DriverState::kKilled, DriverState::kFailed, DriverState::kError})
     if (s == to_string(st)) { out = st; return true; }
   return false;
 }

@@ -55,8 +55,9 @@ using json = nlohmann::json;
 // HelloChallenge.crypto, sealed 'E' records after the handshake; 8 = job properties on
 // PyRunJob/PySqlExecute/PySqlCommand, PyCancelJobs, PyStatusQuery, PyAddFile, AddFile; the ContextCleaner:
 // PyForgetRdds, RemoveShuffle; 9 = MapOutputInfo's offsets as packed `lengths`, a shuffle input's
-// blocks in columns in task plans.)
-constexpr int kProtocolVersion = 9;
+// blocks in columns in task plans; 10 = cluster deploy mode: RequestSubmitDriver, LaunchDriver,
+// DriverStateChanged ..., WorkerLatestState.drivers.)
+constexpr int kProtocolVersion = 10;
 const char* build_id();  // "sparkpp 0.1.0 (<git describe>)"; see build_id.cpp.in
 
 // Connecting side -> accepting side, first message on every connection. With authentication
@@ -167,8 +168,20 @@ struct WorkerLatestState {
   static constexpr const char* kOp = "WorkerLatestState";
   std::string worker_id;
   std::vector<ExecutorRef> executors;
+  std::vector<std::string> drivers = {};  // ids of the cluster-mode drivers it runs
 };
-SPP_MSG(WorkerLatestState, worker_id, executors)
+SPP_MSG(WorkerLatestState, worker_id, executors, drivers)
+
+// Worker -> master whenever a cluster-mode driver it runs changes state (DriverState name:
+// RUNNING, RELAUNCHING under --supervise, then FINISHED | FAILED | KILLED | ERROR). No reply.
+struct DriverStateChanged {
+  static constexpr const char* kOp = "DriverStateChanged";
+  std::string driver_id;
+  std::string state;
+  std::string message;
+  std::optional<int> exit_code;
+};
+SPP_MSG(DriverStateChanged, driver_id, state, message, exit_code)
 
 // ---------------------------------------------------------------- master -> worker
 // Master -> worker, reply to RegisterWorker.
@@ -231,6 +244,89 @@ struct ApplicationFinished {
   std::string app_id;
 };
 SPP_MSG(ApplicationFinished, app_id)
+
+// ---------------------------------------------------------------- cluster deploy mode
+// A driver program for the master to run on a worker (Spark's DriverDescription). Its files
+// travel as blobs in `files` order (the Python program first, then --py-files, --files,
+// --archives); the worker writes them into the driver's directory, the cwd of the driver it
+// starts (`sparkpp submit --deploy-mode client`), so `conf`'s file lists name them by base name.
+struct DriverDescription {
+  std::string name;                  // spark.app.name
+  std::vector<std::string> files;    // base names; files[0] is the program
+  std::vector<std::string> args;     // the program's arguments
+  int cores = 1;                     // spark.driver.cores
+  int64_t memory_mb = 1024;          // spark.driver.memory
+  bool supervise = false;            // --supervise: restart it when it exits non-zero
+  std::map<std::string, std::string> conf;  // the submission's resolved settings
+  std::string user;
+};
+SPP_MSG(DriverDescription, name, files, args, cores, memory_mb, supervise, conf, user)
+
+// Submission client (`sparkpp submit --deploy-mode cluster`, role cli) -> master: run a driver.
+// Blobs: the bytes of desc.files, in order. Reply: SubmitDriverResponse.
+struct RequestSubmitDriver {
+  static constexpr const char* kOp = "RequestSubmitDriver";
+  DriverDescription desc;
+};
+SPP_MSG(RequestSubmitDriver, desc)
+
+// Master -> submission client: the driver's id (driver-<yyyyMMddHHmmss>-<NNNN>) or why not.
+struct SubmitDriverResponse {
+  static constexpr const char* kOp = "SubmitDriverResponse";
+  bool success = false;
+  std::string driver_id;
+  std::string message;
+};
+SPP_MSG(SubmitDriverResponse, success, driver_id, message)
+
+// Submission client -> master (`sparkpp submit --kill ID`). Reply: KillDriverResponse.
+struct RequestKillDriver {
+  static constexpr const char* kOp = "RequestKillDriver";
+  std::string driver_id;
+};
+SPP_MSG(RequestKillDriver, driver_id)
+
+struct KillDriverResponse {
+  static constexpr const char* kOp = "KillDriverResponse";
+  std::string driver_id;
+  bool success = false;
+  std::string message;
+};
+SPP_MSG(KillDriverResponse, driver_id, success, message)
+
+// Submission client -> master (`sparkpp submit --status ID`). Reply: DriverStatusResponse.
+struct RequestDriverStatus {
+  static constexpr const char* kOp = "RequestDriverStatus";
+  std::string driver_id;
+};
+SPP_MSG(RequestDriverStatus, driver_id)
+
+struct DriverStatusResponse {
+  static constexpr const char* kOp = "DriverStatusResponse";
+  bool found = false;
+  std::string driver_id;
+  std::string state;             // DriverState name (empty when not found)
+  std::string worker_id;         // where it runs / ran (empty while SUBMITTED)
+  std::string worker_host_port;
+  std::string message;           // the last error, if any
+};
+SPP_MSG(DriverStatusResponse, found, driver_id, state, worker_id, worker_host_port, message)
+
+// Master -> worker: start a driver (Spark's LaunchDriver). Blobs: desc.files' bytes. The worker
+// answers with DriverStateChanged.
+struct LaunchDriver {
+  static constexpr const char* kOp = "LaunchDriver";
+  std::string driver_id;
+  DriverDescription desc;
+};
+SPP_MSG(LaunchDriver, driver_id, desc)
+
+// Master -> worker: stop a driver (SIGTERM, SIGKILL after spark.worker.killTimeout); KILLED.
+struct KillDriver {
+  static constexpr const char* kOp = "KillDriver";
+  std::string driver_id;
+};
+SPP_MSG(KillDriver, driver_id)
 
 // ---------------------------------------------------------------- application (driver) -> master
 // Driver -> master. Reply: RegisteredApplication, then ExecutorAdded as executors are granted.
@@ -643,6 +739,8 @@ SPP_MSG(BlockData, req, error, failed)
   X(RegisterWorker) X(WorkerHeartbeat) X(ExecutorStateChanged) X(WorkerLatestState)            \
   X(RegisteredWorker) X(RegisterWorkerFailed) X(ReconnectWorker) X(LaunchExecutor)             \
   X(KillExecutor) X(ApplicationFinished) X(MasterInStandby)                                    \
+  X(DriverStateChanged) X(RequestSubmitDriver) X(SubmitDriverResponse) X(RequestKillDriver)    \
+  X(KillDriverResponse) X(RequestDriverStatus) X(DriverStatusResponse) X(LaunchDriver) X(KillDriver) \
   X(RegisterApplication) X(UnregisterApplication)                                              \
   X(RegisteredApplication) X(RegisterApplicationFailed) X(ExecutorAdded) X(ExecutorUpdated) X(WorkerRemoved)                \
   X(ApplicationRemoved)                                                                        \
@@ -692,6 +790,8 @@ Status validate(const RegisterWorker& m);
 Status validate(const LaunchExecutor& m);
 Status validate(const RegisterApplication& m);
 Status validate(const RegisterExecutor& m);
+Status validate(const RequestSubmitDriver& m);
+Status validate(const LaunchDriver& m);
 Status validate(const StatusUpdate& m);
 
 bool is_known_op(const std::string& op);

@@ -28,6 +28,23 @@ enum class ExecutorState {
   kLost,       // its worker died or vanished
 };
 
+// Spark's DriverState: a cluster-mode driver (spark-submit --deploy-mode cluster).
+enum class DriverState {
+  kSubmitted,   // accepted by the master, waiting for a worker with its cores and memory
+  kRunning,     // launched on a worker
+  kFinished,    // exited with code 0
+  kRelaunching, // --supervise: exited non-zero (or its worker died), started again
+  kUnknown,     // recovered by a master, not yet heard from again
+  kKilled,      // killed on request (spark-submit --kill)
+  kFailed,      // exited non-zero
+  kError,       // could not be started, or its worker died (without --supervise)
+};
+
+inline bool is_finished(DriverState s) {
+  return s == DriverState::kFinished || s == DriverState::kKilled || s == DriverState::kFailed ||
+         s == DriverState::kError;
+}
+
 inline bool is_finished(ExecutorState s) {
   return s != ExecutorState::kLaunching && s != ExecutorState::kRunning;
 }
@@ -36,5 +53,7 @@ const char* to_string(WorkerState s);
 const char* to_string(AppState s);
 const char* to_string(ExecutorState s);
 bool parse_executor_state(std::string_view s, ExecutorState& out);
+const char* to_string(DriverState s);
+bool parse_driver_state(std::string_view s, DriverState& out);
 
 }  // namespace spp

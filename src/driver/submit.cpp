@@ -10,16 +10,27 @@
 
 #include <fcntl.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <thread>
 #include <cstdio>
 #include <cstring>
 #include <tuple>
 #include <filesystem>
+#include <fstream>
 #include <functional>
+#include <iterator>
 
 #include <nlohmann/json.hpp>
 
+#include "common/auth.h"
 #include "common/config.h"
+#include "common/messages.h"
+#include "common/net.h"
+#include "common/states.h"
 #include "common/log.h"
 #include "common/master_url.h"
 #include "common/process.h"
@@ -109,13 +120,207 @@ Status resolve_conf(const SubmitArgs& a, Conf& conf) {
     std::string prev = conf.get(key);
     conf.set(key, prev.empty() ? abs.value() : prev + "," + abs.value());
   }
+  if (a.supervise) conf.set("spark.driver.supervise", "true");
   if (Status st = conf.validate(); !st) return st;
   const std::string mode = conf.get("spark.submit.deployMode", "client");
-  if (mode == "cluster")
-    return Status::error("--deploy-mode cluster is not supported yet: the driver runs where you submit (client mode)");
-  if (mode != "client") return Status::error("--deploy-mode must be client or cluster, not '" + mode + "'");
+  if (mode != "client" && mode != "cluster") return Status::error("--deploy-mode must be client or cluster, not '" + mode + "'");
   auto spec = parse_master_url(conf.get("spark.master"));
-  return spec ? Status::ok() : spec.status();
+  if (!spec) return spec.status();
+  if (mode == "cluster" && spec->local)  // spark-submit's words
+    return Status::error("Cluster deploy mode is not compatible with master \"" + conf.get("spark.master") + "\"");
+  if (a.supervise && mode != "cluster") return Status::error("--supervise only applies to --deploy-mode cluster");
+  return Status::ok();
+}
+
+namespace {
+// One question to the master as a submission client (role cli): connects to each master of
+// the spark://h1:p1,h2:p2 list in turn until one (the leader) answers with a Resp.
+template <typename Resp, typename Req>
+Result<Resp> ask_master(const Conf& conf, const Req& req, std::vector<std::string> blobs) {
+  auto spec = parse_master_url(conf.get("spark.master"));
+  if (!spec || spec->local) return Result<Resp>::error("--master must be spark://HOST:PORT for this");
+  auto pol = auth::cluster_policy(conf);
+  if (!pol) return pol.status();
+  // Callbacks may outlive an attempt (a connect still in flight at the deadline): they share
+  // this state, never the stack.
+  struct State {
+    std::optional<Resp> answer;
+    std::string last_error = "no master answered";
+    bool done = false;
+    Connection* conn = nullptr;
+  };
+  auto st = std::make_shared<State>();
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  {
+    Timer deadline(&loop);
+    for (const auto& [host, port] : spec->masters) {
+      if (st->answer) break;
+      st->done = false;
+      st->conn = nullptr;
+      ConnectionOptions o;
+      o.my_role = "cli";
+      o.my_name = "submit";
+      o.auth = [p = *pol] { return p; };
+      o.hello_timeout_ms = conf.get_time_ms("spark.sparkpp.helloTimeout");
+      o.log_component = "submit";
+      std::string where = host + ":" + std::to_string(port);
+      o.on_ready = [st, req, blobs](Connection& c) { c.send(req, std::vector<std::string>(blobs)); };
+      o.on_message = [st, where](Connection& c, msg::Envelope&& env) {
+        if (auto* r = env.as<Resp>()) st->answer = *r;
+        else if (env.as<msg::MasterInStandby>()) st->last_error = "the master at " + where + " is a standby";
+        else st->last_error = "unexpected " + env.op + " from the master at " + where;
+        c.close("answered");
+      };
+      o.on_close = [st, where](Connection& c, const std::string& why) {
+        if (!st->answer && why != "answered") st->last_error = "the master at " + where + ": " + why;
+        if (st->conn == &c) st->conn = nullptr;
+        st->done = true;
+      };
+      connect_to(&loop, host, port, o, [st, where](Result<Connection*> r) {
+        if (r) {
+          if (st->done) r.value()->close("superseded");  // the attempt timed out meanwhile
+          else st->conn = r.value();
+        } else if (!st->done) {
+          st->last_error = "cannot connect to the master at " + where + ": " + r.error_message();
+          st->done = true;
+        }
+      });
+      deadline.start(conf.get_time_ms("spark.network.timeout"), 0, [st, where] {
+        st->last_error = "no answer from the master at " + where;
+        if (st->conn) st->conn->close("timeout");
+        else st->done = true;
+      });
+      while (!st->done && uv_run(&loop, UV_RUN_ONCE) != 0) {
+      }
+      deadline.stop();
+    }
+  }
+  close_all_handles(&loop);
+  uv_loop_close(&loop);
+  if (st->answer) return *st->answer;
+  return Result<Resp>::error(st->last_error);
+}
+
+// Spark's legacy standalone Client: the submission, then the driver's state once it left
+// SUBMITTED (and, with spark.standalone.submit.waitAppCompletion, once it ended).
+int run_cluster_submit(const SubmitArgs& a, Conf conf) {
+  constexpr size_t kMaxShipped = 15u << 20;  // per file: one frame each, under the master's 16 MiB
+  msg::DriverDescription d;
+  d.name = conf.get("spark.app.name");
+  d.args = a.script_args;
+  d.supervise = conf.get_bool("spark.driver.supervise");
+  d.cores = static_cast<int>(conf.get_int("spark.driver.cores"));
+  d.memory_mb = std::max<int64_t>(1, conf.get_bytes("spark.driver.memory") / (1024 * 1024));
+  if (const char* u = std::getenv("USER")) d.user = u;
+  std::vector<std::string> blobs;
+  // Each file is shipped with the submission and named by its base name in the driver's dir.
+  auto ship = [&](const std::string& entry, const std::string& what) -> Result<std::string> {
+    std::string path = entry;
+    if (path.rfind("file:", 0) == 0) path = path.substr(path.rfind("file://", 0) == 0 ? 7 : 5);
+    std::error_code ec;
+    if (!fs::is_regular_file(path, ec)) return Result<std::string>::error("cannot find " + what + " '" + path + "'");
+    std::string name = fs::path(path).filename().string();
+    if (std::find(d.files.begin(), d.files.end(), name) != d.files.end())
+      return Result<std::string>::error("two files named '" + name + "' cannot both be shipped to the driver");
+    auto size = fs::file_size(path, ec);
+    if (ec || size > kMaxShipped)
+      return Result<std::string>::error(what + " '" + path + "' is too large to ship with the submission (at most 15 MiB per file)");
+    std::ifstream in(path, std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (!in && !in.eof()) return Result<std::string>::error("cannot read " + what + " '" + path + "'");
+    d.files.push_back(name);
+    blobs.push_back(std::move(bytes));
+    return name;
+  };
+  if (auto r = ship(a.script, "the Python program"); !r) return fail(r.error_message());
+  for (auto [key, what, alias] : {std::tuple{"spark.submit.pyFiles", "--py-files entry", false},
+                                  std::tuple{"spark.files", "--files entry", false},
+                                  std::tuple{"spark.archives", "--archives entry", true}}) {
+    std::string out;
+    for (const auto& entry : split(conf.get(key), ',')) {
+      if (entry.empty()) continue;
+      size_t hash = alias ? entry.rfind('#') : std::string::npos;
+      auto name = ship(hash == std::string::npos ? entry : entry.substr(0, hash), what);
+      if (!name) return fail(name.error_message());
+      out += (out.empty() ? "" : ",") + name.value() + (hash == std::string::npos ? "" : entry.substr(hash));
+    }
+    if (!out.empty()) conf.set(key, out);
+  }
+  // The cluster secret never travels: the worker gives its own to the driver.
+  for (const auto& [k, v] : conf.values())
+    if (!is_secret_key(k) && k != "spark.authenticate.secret.file") d.conf[k] = v;
+
+  auto sub = ask_master<msg::SubmitDriverResponse>(conf, msg::RequestSubmitDriver{d}, std::move(blobs));
+  if (!sub) return fail(sub.error_message());
+  std::fprintf(stderr, "%s\n", sub->message.c_str());
+  if (!sub->success) return 1;
+  const std::string id = sub->driver_id;
+  const bool wait = conf.get_bool("spark.standalone.submit.waitAppCompletion");
+  // Spark polls once after 5 s; we poll until the driver left SUBMITTED (up to that long).
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  std::fprintf(stderr, "... polling master for driver state\n");
+  for (;;) {
+    auto st = ask_master<msg::DriverStatusResponse>(conf, msg::RequestDriverStatus{id}, {});
+    if (!st) return fail(st.error_message());
+    if (!st->found) {
+      std::fprintf(stderr, "ERROR: Cluster master did not recognize %s\n", id.c_str());
+      return 1;
+    }
+    DriverState state = DriverState::kUnknown;
+    parse_driver_state(st->state, state);
+    bool settled = state != DriverState::kSubmitted || std::chrono::steady_clock::now() >= until;
+    if (settled && !wait) {
+      std::fprintf(stderr, "State of %s is %s\n", id.c_str(), st->state.c_str());
+      if (state == DriverState::kRunning && !st->worker_id.empty())
+        std::fprintf(stderr, "Driver running on %s (%s)\n", st->worker_host_port.c_str(), st->worker_id.c_str());
+      if (!st->message.empty() && (state == DriverState::kError || state == DriverState::kFailed))
+        std::fprintf(stderr, "Exception from cluster was: %s\n", st->message.c_str());
+      return state == DriverState::kError ? 1 : 0;
+    }
+    if (wait && is_finished(state)) {
+      std::fprintf(stderr, "State of driver %s is %s, exiting spark-submit.\n", id.c_str(), st->state.c_str());
+      if (!st->message.empty()) std::fprintf(stderr, "Exception from cluster was: %s\n", st->message.c_str());
+      return state == DriverState::kFinished ? 0 : 1;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(wait && settled ? 1000 : 200));
+  }
+}
+}  // namespace
+
+int run_submission_request(const SubmitArgs& a) {
+  Conf conf;
+  if (Status st = load_conf(conf, a.properties_file, a.conf); !st) return fail(st.message());
+  if (!a.master.empty()) conf.set("spark.master", a.master);
+  if (Status st = conf.validate(); !st) return fail(st.message());
+  auto spec = parse_master_url(conf.get("spark.master"));
+  if (!spec || spec->local)  // spark-submit: "Requests to kill/request status ... only supported in standalone"
+    return fail(std::string(a.kill_id.empty() ? "--status" : "--kill") + " needs --master spark://HOST:PORT (the master the driver was submitted to)");
+  nlohmann::ordered_json out;
+  bool ok = false;
+  if (!a.kill_id.empty()) {
+    std::fprintf(stderr, "Submitting a request to kill submission %s in %s.\n", a.kill_id.c_str(), conf.get("spark.master").c_str());
+    auto r = ask_master<msg::KillDriverResponse>(conf, msg::RequestKillDriver{a.kill_id}, {});
+    if (!r) return fail(r.error_message());
+    ok = r->success;
+    out = {{"action", "KillSubmissionResponse"}, {"message", r->message}, {"serverSparkVersion", SPARKPP_VERSION},
+           {"submissionId", a.kill_id}, {"success", r->success}};
+  } else {
+    std::fprintf(stderr, "Submitting a request for the status of submission %s in %s.\n", a.status_id.c_str(), conf.get("spark.master").c_str());
+    auto r = ask_master<msg::DriverStatusResponse>(conf, msg::RequestDriverStatus{a.status_id}, {});
+    if (!r) return fail(r.error_message());
+    ok = r->found;
+    out = {{"action", "SubmissionStatusResponse"}};
+    if (r->found) out["driverState"] = r->state;
+    if (!r->message.empty()) out["message"] = r->message;
+    out["serverSparkVersion"] = SPARKPP_VERSION;
+    out["submissionId"] = a.status_id;
+    out["success"] = r->found;
+    if (!r->worker_host_port.empty()) out["workerHostPort"] = r->worker_host_port;
+    if (!r->worker_id.empty()) out["workerId"] = r->worker_id;
+  }
+  std::printf("%s\n", out.dump(2).c_str());
+  return ok ? 0 : 1;
 }
 
 // --verbose: what spark-submit prints (to stderr) before running.
@@ -158,6 +363,7 @@ int run_submit(const SubmitArgs& a) {
   if (!fs::is_regular_file(a.script)) return fail("cannot find the Python program '" + a.script + "'");
   if (!conf.contains("spark.app.name")) conf.set("spark.app.name", fs::path(a.script).filename().string());
   if (a.verbose) print_verbose(a, conf);
+  if (conf.get("spark.submit.deployMode", "client") == "cluster") return run_cluster_submit(a, conf);
   std::vector<std::string> pyfiles;
   if (!a.py_files.empty()) {
     for (const auto& f : split(a.py_files, ',')) {
@@ -247,6 +453,10 @@ int run_pyspark_shell(const SubmitArgs& a) {
     std::fprintf(stderr, "sparkpp pyspark: %s\n", st.message().c_str());
     return 1;
   }
+  if (conf.get("spark.submit.deployMode", "client") == "cluster") {  // spark-submit's words
+    std::fprintf(stderr, "sparkpp pyspark: Cluster deploy mode is not applicable to Spark shells.\n");
+    return 1;
+  }
   if (!conf.contains("spark.app.name")) conf.set("spark.app.name", "PySparkShell");
   if (a.verbose) print_verbose(a, conf);
   std::string python = first_env({"SPARKPP_PYTHON", "PYSPARK_DRIVER_PYTHON"});
@@ -268,7 +478,17 @@ int run_pyspark_shell(const SubmitArgs& a) {
   ::setenv("PYTHONPATH", pypath.c_str(), 1);
   ::setenv("SPARKPP_BIN", self_exe().c_str(), 1);     // the runtime the shell starts: this binary
   ::unsetenv("SPARKPP_DRIVER_PORT");
-  std::vector<std::string> args = {python, "-m", "sparkpp.shell"};
+  std::vector<std::string> args = {python};
+  for (const auto& o : split(first_env({"PYSPARK_DRIVER_PYTHON_OPTS"}), ' '))
+    if (!o.empty()) args.push_back(o);
+  if (fs::path(python).filename().string().rfind("python", 0) == 0) {
+    args.insert(args.end(), {"-m", "sparkpp.shell"});
+  } else {
+    // PYSPARK_DRIVER_PYTHON=ipython (jupyter ...): PySpark's bin/pyspark runs that program with
+    // PYTHONSTARTUP set to its shell.py; ours defines spark and sc the same way.
+    if (const char* old = std::getenv("PYTHONSTARTUP"); old && *old) ::setenv("SPARKPP_USER_PYTHONSTARTUP", old, 1);
+    ::setenv("PYTHONSTARTUP", (python_package_dir() + "/sparkpp/shell_startup.py").c_str(), 1);
+  }
   std::vector<char*> argv;
   for (auto& x : args) argv.push_back(x.data());
   argv.push_back(nullptr);

@@ -19,6 +19,8 @@ struct SubmitArgs {
   std::string driver_memory;
   int driver_cores = 0;
   std::string deploy_mode;
+  bool supervise = false;       // --supervise (cluster deploy mode): restart the driver on failure
+  std::string kill_id, status_id;  // --kill / --status SUBMISSION_ID (cluster deploy mode)
   std::string jars, packages;  // rejected: no JVM here
   bool verbose = false;
   std::string script;
@@ -26,6 +28,11 @@ struct SubmitArgs {
 };
 
 int run_submit(const SubmitArgs& args);
+
+// `sparkpp submit --kill ID` / `--status ID`: asks the master (--master spark://...) about a
+// cluster-mode driver and prints the answer as JSON, shaped like Spark's REST submission
+// server's KillSubmissionResponse / SubmissionStatusResponse. Exit 0 when it succeeded / was found.
+int run_submission_request(const SubmitArgs& args);
 
 // `sparkpp pyspark`: the interactive shell (python -m sparkpp.shell, IPython if importable) with
 // `spark` and `sc`; the submit flags apply (passed on as SparkConf defaults, SPARKPP_CONF).

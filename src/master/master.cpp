@@ -50,7 +50,7 @@ class MasterDaemon {
       LOG_DEBUG(kLog, "connection " << c.id() << " from " << c.peer() << " (" << c.peer_role() << " " << c.peer_name() << ")");
     };
     opts.on_message = [this](Connection& c, msg::Envelope&& env) {
-      shell_.post(master::PeerMessage{c.id(), c.peer_role(), std::move(env.msg)});
+      shell_.post(master::PeerMessage{c.id(), c.peer_role(), std::move(env.msg), std::move(env.blobs)});
     };
     opts.on_close = [this](Connection& c, const std::string& reason) {
       bool was_ready = conns_.erase(c.id()) > 0;
@@ -133,7 +133,8 @@ class MasterDaemon {
     } else if (auto* s = std::get_if<master::Send>(&eff)) {
       auto it = conns_.find(s->conn);
       if (it == conns_.end()) return;  // the peer is already gone; its close event is queued
-      send_message(*it->second, s->msg);
+      if (auto* ld = std::get_if<msg::LaunchDriver>(&s->msg)) it->second->send(*ld, std::move(s->blobs));
+      else send_message(*it->second, s->msg);
     } else if (auto* cl = std::get_if<master::Close>(&eff)) {
       auto it = conns_.find(cl->conn);
       if (it != conns_.end()) it->second->close(cl->reason);

@@ -53,6 +53,7 @@ Result<MasterConfig> MasterConfig::from_conf(const Conf& conf) {
   }
   c.max_executor_retries = static_cast<int>(conf.get_int("spark.deploy.maxExecutorRetries"));
   c.retained_applications = static_cast<int>(std::max<int64_t>(0, conf.get_int("spark.deploy.retainedApplications")));
+  c.retained_drivers = static_cast<int>(std::max<int64_t>(0, conf.get_int("spark.deploy.retainedDrivers")));
   c.dead_worker_persistence = static_cast<int>(std::max<int64_t>(0, conf.get_int("spark.dead.worker.persistence")));
   std::string mode = conf.get("spark.deploy.recoveryMode");
   for (auto& ch : mode) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
@@ -98,7 +99,7 @@ const char* to_string(MasterStatus s) {
 
 std::vector<Effect> MasterCore::handle(const Event& ev) {
   out_.clear();
-  if (auto* m = std::get_if<PeerMessage>(&ev)) on_message(m->conn, m->role, m->msg);
+  if (auto* m = std::get_if<PeerMessage>(&ev)) on_message(m->conn, m->role, m->msg, m->blobs);
   else if (auto* o = std::get_if<PeerOpened>(&ev)) unregistered_[o->conn] = clock_.now_ms();
   else if (auto* c = std::get_if<PeerClosed>(&ev)) on_closed(c->conn, c->reason);
   else if (auto* l = std::get_if<ElectedLeader>(&ev)) elected_leader(l->stored);
@@ -129,7 +130,8 @@ void MasterCore::set_state(ExecutorInfo& e, ExecutorState to, const std::string&
 
 // ------------------------------------------------------------------ dispatch
 
-void MasterCore::on_message(ConnId conn, const std::string& role, const msg::Message& m) {
+void MasterCore::on_message(ConnId conn, const std::string& role, const msg::Message& m,
+                            const std::vector<std::string>& blobs) {
   if (status_ == MasterStatus::kStandby) {
     // Not the leader: point registrations elsewhere, ignore the rest (a worker heartbeating
     // here is about to notice and re-register with the leader).
@@ -142,6 +144,13 @@ void MasterCore::on_message(ConnId conn, const std::string& role, const msg::Mes
     if (auto* x = std::get_if<msg::WorkerHeartbeat>(&m)) return worker_heartbeat(conn, *x);
     if (auto* x = std::get_if<msg::ExecutorStateChanged>(&m)) return executor_state_changed(conn, *x);
     if (auto* x = std::get_if<msg::WorkerLatestState>(&m)) return worker_latest_state(conn, *x);
+    if (auto* x = std::get_if<msg::DriverStateChanged>(&m)) return driver_state_changed(conn, *x);
+  } else if (role == "cli") {
+    // The submission client asks one question per connection and closes when answered (it
+    // stays subject to spark.sparkpp.registerTimeout).
+    if (auto* x = std::get_if<msg::RequestSubmitDriver>(&m)) return submit_driver(conn, *x, blobs);
+    if (auto* x = std::get_if<msg::RequestKillDriver>(&m)) return kill_driver(conn, *x);
+    if (auto* x = std::get_if<msg::RequestDriverStatus>(&m)) return driver_status(conn, *x);
   } else if (role == "app") {
     if (auto* x = std::get_if<msg::RegisterApplication>(&m)) return register_app(conn, *x);
     if (auto* x = std::get_if<msg::UnregisterApplication>(&m)) return unregister_app(conn, *x);
@@ -350,6 +359,19 @@ void MasterCore::remove_worker(WorkerInfo& w, const std::string& why) {
     finish_executor(a->second, e->second);
   }
   w.executors.clear();
+  // Its drivers: relaunched elsewhere under --supervise (Spark gives them new ids), else ERROR.
+  auto drivers = w.drivers;
+  w.drivers.clear();
+  for (const auto& did : drivers) {
+    auto d = drivers_.find(did);
+    if (d == drivers_.end()) continue;
+    if (d->second.desc.supervise) {
+      relaunch_driver(d->second);
+    } else {
+      LOG_INFO(kLog, "not re-launching " << did << " because it was not supervised");
+      remove_driver(did, DriverState::kError, "worker " + w.id + " lost: " + why);
+    }
+  }
   w.cores_used = 0;
   w.memory_used_mb = 0;
   w.recovered = false;
@@ -359,6 +381,14 @@ void MasterCore::remove_worker(WorkerInfo& w, const std::string& why) {
 }
 
 void MasterCore::worker_latest_state(ConnId conn, const msg::WorkerLatestState& m) {
+  for (const auto& did : m.drivers) {
+    auto d = drivers_.find(did);
+    if (d == drivers_.end() || d->second.worker_id != m.worker_id) {
+      // Not persisted across a master restart (yet): leave it running rather than kill the
+      // application it drives.
+      LOG_WARN(kLog, "worker " << m.worker_id << " runs driver " << did << ", unknown to this master; left alone");
+    }
+  }
   auto w = workers_.find(m.worker_id);
   if (w != workers_.end() && w->second.state == WorkerState::kAlive && w->second.conn == conn)
     return reconcile(w->second, conn, m);
@@ -529,6 +559,7 @@ void MasterCore::remove_app(AppInfo& app, AppState final_state, const std::strin
 
 void MasterCore::schedule() {
   if (status_ != MasterStatus::kAlive) return;  // recovery first: stored executors may come back
+  schedule_drivers();  // drivers first, as Spark: they are what asks for executors
   std::vector<WorkerOffer> offers;
   for (const auto& [id, w] : workers_)
     if (w.state == WorkerState::kAlive) offers.push_back({id, w.cores_free(), w.memory_free_mb()});

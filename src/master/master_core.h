@@ -33,6 +33,7 @@ struct MasterConfig {
   std::optional<int> default_cores;             // spark.deploy.defaultCores
   int max_executor_retries = 10;                // spark.deploy.maxExecutorRetries (-1: never fail)
   int retained_applications = 200;              // spark.deploy.retainedApplications
+  int retained_drivers = 200;                   // spark.deploy.retainedDrivers
   int dead_worker_persistence = 15;             // spark.dead.worker.persistence
   bool persist = false;                         // spark.deploy.recoveryMode=FILESYSTEM
   std::string recovery_dir;                     // spark.deploy.recoveryDirectory
@@ -50,6 +51,7 @@ struct PeerMessage {
   ConnId conn = 0;
   std::string role;  // worker | app | cli ...
   msg::Message msg;
+  std::vector<std::string> blobs = {};  // RequestSubmitDriver's files
 };
 // Connection `conn` completed its handshake. It must register (worker or application) within
 // register_timeout_ms or be dropped: a stranger cannot hold connections open for free.
@@ -80,6 +82,7 @@ using Event = std::variant<PeerMessage, PeerOpened, PeerClosed, Tick, ElectedLea
 struct Send {
   ConnId conn = 0;
   msg::Message msg;
+  std::vector<std::string> blobs = {};  // LaunchDriver's files
 };
 struct Close {
   ConnId conn = 0;
@@ -129,6 +132,7 @@ struct WorkerInfo {
   int cores_used = 0;
   int64_t memory_used_mb = 0;
   std::set<std::pair<std::string, int>> executors;  // (app id, executor id)
+  std::set<std::string> drivers;                    // cluster-mode drivers running here
   // Bumped on every (re-)registration. An executor launched during an earlier epoch must be
   // in the worker's WorkerLatestState; one launched since may not be listed yet.
   int epoch = 0;
@@ -156,6 +160,19 @@ struct AppInfo {
   int requested_cores(std::optional<int> default_cores) const;
 };
 
+// A cluster-mode driver (Spark's DriverInfo): submitted by `sparkpp submit --deploy-mode
+// cluster`, run by a worker. Its files stay here so it can be launched again (--supervise).
+struct DriverInfo {
+  std::string id;  // driver-<yyyyMMddHHmmss>-<NNNN>
+  msg::DriverDescription desc;
+  std::vector<std::string> blobs;  // desc.files' bytes
+  DriverState state = DriverState::kSubmitted;
+  std::string worker_id;  // where it runs or ran; empty while SUBMITTED
+  std::string message;    // why it ended badly
+  std::optional<int> exit_code;
+  int64_t start_wall_ms = 0;
+};
+
 class MasterCore {
  public:
   MasterCore(MasterConfig cfg, const Clock& clock);
@@ -170,11 +187,14 @@ class MasterCore {
   const std::map<std::string, WorkerInfo>& workers() const { return workers_; }
   const std::map<std::string, AppInfo>& apps() const { return apps_; }
   const std::deque<AppInfo>& completed_apps() const { return completed_; }
+  const std::map<std::string, DriverInfo>& drivers() const { return drivers_; }
+  const std::deque<DriverInfo>& completed_drivers() const { return completed_drivers_; }
   const MasterConfig& config() const { return cfg_; }
   MasterStatus status() const { return status_; }
 
  private:
-  void on_message(ConnId conn, const std::string& role, const msg::Message& m);
+  void on_message(ConnId conn, const std::string& role, const msg::Message& m,
+                  const std::vector<std::string>& blobs = {});
   void on_closed(ConnId conn, const std::string& reason);
   void on_tick();
 
@@ -186,6 +206,17 @@ class MasterCore {
   void unregister_app(ConnId conn, const msg::UnregisterApplication& m);
   void reregister_app(ConnId conn, const msg::RegisterApplication& m);
   void kill_app(const KillApplication& k);
+
+  // Cluster-mode drivers (master_drivers.cpp).
+  void submit_driver(ConnId conn, const msg::RequestSubmitDriver& m, const std::vector<std::string>& blobs);
+  void kill_driver(ConnId conn, const msg::RequestKillDriver& m);
+  void driver_status(ConnId conn, const msg::RequestDriverStatus& m);
+  void driver_state_changed(ConnId conn, const msg::DriverStateChanged& m);
+  void remove_driver(const std::string& id, DriverState final_state, const std::string& why);
+  void relaunch_driver(DriverInfo& d);  // its worker died under --supervise: a new driver id
+  void schedule_drivers();
+  std::string new_driver_id();
+  nlohmann::json driver_json(const DriverInfo& d) const;
 
   // Recovery (master_recovery.cpp).
   void elected_leader(const StoredState& stored);
@@ -228,6 +259,11 @@ class MasterCore {
   std::map<ConnId, std::string> conn_app_;     // driver connection -> app id
   std::map<ConnId, int64_t> unregistered_;     // handshaken, not yet registered -> since (now_ms)
   int next_app_number_ = 0;
+  std::map<std::string, DriverInfo> drivers_;  // active (SUBMITTED / RUNNING / RELAUNCHING)
+  std::vector<std::string> waiting_drivers_;   // SUBMITTED, FIFO
+  std::deque<DriverInfo> completed_drivers_;   // bounded by retained_drivers
+  int next_driver_number_ = 0;
+  size_t driver_worker_pos_ = 0;  // round-robin start over the alive workers (Spark shuffles them)
   MasterStatus status_ = MasterStatus::kAlive;
   int64_t recovery_deadline_ms_ = 0;
 };

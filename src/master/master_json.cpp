@@ -83,6 +83,9 @@ json MasterCore::to_json() const {
   for (const auto& id : waiting_apps_) active.push_back(app_json(apps_.at(id), now_wall));
   json completed = json::array();
   for (const auto& a : completed_) completed.push_back(app_json(a, now_wall));
+  json active_drivers = json::array(), completed_drivers = json::array();
+  for (const auto& [id, d] : drivers_) active_drivers.push_back(driver_json(d));
+  for (const auto& d : completed_drivers_) completed_drivers.push_back(driver_json(d));
   return {{"url", cfg_.url},
           {"workers", workers},
           {"aliveworkers", alive},
@@ -94,11 +97,29 @@ json MasterCore::to_json() const {
           {"resourcesused", json::array()},
           {"activeapps", active},
           {"completedapps", completed},
-          {"activedrivers", json::array()},
-          {"completeddrivers", json::array()},
+          {"activedrivers", active_drivers},
+          {"completeddrivers", completed_drivers},
           {"status", to_string(status_)},
           {"killenabled", cfg_.kill_enabled},  // extension: the page shows kill buttons only then
           {"insecure", cfg_.insecure_warning.empty() ? json(nullptr) : json(cfg_.insecure_warning)}};  // extension
+}
+
+// Spark's JsonProtocol.writeDriverInfo (`mainclass`: the Python program), plus `message` and
+// `exitcode` (why it ended) and `supervise`.
+json MasterCore::driver_json(const DriverInfo& d) const {
+  return {{"id", d.id},
+          {"starttime", std::to_string(d.start_wall_ms)},
+          {"state", to_string(d.state)},
+          {"cores", d.desc.cores},
+          {"memory", d.desc.memory_mb},
+          {"resources", json::array()},
+          {"submitdate", submit_date(d.start_wall_ms)},
+          {"worker", d.worker_id.empty() ? std::string("None") : d.worker_id},
+          {"mainclass", d.desc.files.empty() ? std::string() : d.desc.files[0]},
+          {"name", d.desc.name},
+          {"supervise", d.desc.supervise},
+          {"message", d.message},
+          {"exitcode", d.exit_code ? json(*d.exit_code) : json(nullptr)}};
 }
 
 }  // namespace spp::master

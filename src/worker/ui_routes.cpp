@@ -1,6 +1,7 @@
 // Worker UI routes: page, static assets, executor log paging confined to the work dir.
 #include "worker/ui_routes.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -34,15 +35,31 @@ std::string worker_log_path(const std::string& work_dir, const std::string& app_
   return p.string();
 }
 
+namespace {
+// A cluster-mode driver's log: WORK_DIR/<driver id>/<stdout|stderr> (Spark's ?driverId=).
+std::string driver_log_path(const std::string& work_dir, const std::string& driver_id, const std::string& log_type) {
+  if (!plain_name(driver_id) || driver_id.rfind("driver-", 0) != 0 || (log_type != "stdout" && log_type != "stderr")) return "";
+  std::error_code ec;
+  fs::path root = fs::weakly_canonical(work_dir, ec);
+  if (ec) return "";
+  fs::path p = fs::weakly_canonical(root / driver_id / log_type, ec);
+  if (ec || !fs::is_regular_file(p, ec)) return "";
+  auto rel = p.lexically_relative(root);
+  if (rel.empty() || rel.begin()->string() == "..") return "";
+  return p.string();
+}
+}  // namespace
+
 void install_worker_ui(httplib::Server& svr, const std::string& work_dir) {
   web::install_static_assets(svr, "worker.html");
   svr.Get(R"(/logPage/?)", [](const httplib::Request&, httplib::Response& res) { web::serve_asset(res, "log.html"); });
   svr.Get("/log", [work_dir](const httplib::Request& req, httplib::Response& res) {
     auto p = [&](const char* k) { return req.has_param(k) ? req.get_param_value(k) : std::string(); };
-    std::string path = worker_log_path(work_dir, p("appId"), p("executorId"), p("logType"));
+    std::string path = req.has_param("driverId") ? driver_log_path(work_dir, p("driverId"), p("logType"))
+                                                 : worker_log_path(work_dir, p("appId"), p("executorId"), p("logType"));
     if (path.empty()) {
       res.status = 404;
-      res.set_content("no such log (appId, executorId, logType=stdout|stderr)\n", "text/plain");
+      res.set_content("no such log (appId and executorId, or driverId; logType=stdout|stderr)\n", "text/plain");
       return;
     }
     std::error_code ec;

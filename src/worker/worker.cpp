@@ -122,6 +122,11 @@ class WorkerDaemon {
       } else if constexpr (std::is_same_v<T, worker::SendMaster>) {
         if (master_ && master_->ready()) send_message(*master_, e.msg);
       } else if constexpr (std::is_same_v<T, worker::SpawnExecutor>) spawn(e);
+      else if constexpr (std::is_same_v<T, worker::SpawnDriver>) spawn_driver(e);
+      else if constexpr (std::is_same_v<T, worker::SignalDriver>) {
+        auto it = driver_children_.find(e.driver_id);
+        if (it != driver_children_.end()) it->second->kill(e.sig);
+      }
       else if constexpr (std::is_same_v<T, worker::SignalExecutor>) {
         auto it = children_.find({e.app_id, e.exec_id});
         if (it != children_.end()) it->second->kill(e.sig);
@@ -153,7 +158,7 @@ class WorkerDaemon {
       if (gen == master_gen_) shell_.post(worker::MasterReady{});
     };
     opts.on_message = [this, gen](Connection&, msg::Envelope&& env) {
-      if (gen == master_gen_) shell_.post(worker::FromMaster{std::move(env.msg)});
+      if (gen == master_gen_) shell_.post(worker::FromMaster{std::move(env.msg), std::move(env.blobs)});
     };
     opts.on_close = [this, gen](Connection& c, const std::string& reason) {
       if (master_ == &c) master_ = nullptr;
@@ -216,6 +221,50 @@ class WorkerDaemon {
     shell_.post(worker::ExecutorStarted{s.app_id, s.exec_id, pid});
   }
 
+  // A cluster-mode driver: its files and settings written into its directory (owner-only), then
+  // `sparkpp submit` there, in its own process group (a kill reaches its Python program too).
+  void spawn_driver(worker::SpawnDriver& s) {
+    namespace fsp = std::filesystem;
+    std::string id = s.driver_id;
+    auto failed = [&](const std::string& why) { shell_.post(worker::DriverSpawnFailed{id, why}); };
+    std::error_code ec;
+    fsp::create_directories(s.dir, ec);
+    if (ec) return failed("cannot create " + s.dir + ": " + ec.message());
+    fsp::permissions(s.dir, fsp::perms::owner_all, ec);
+    auto write = [&](const std::string& path, const std::string& bytes, bool append) {
+      std::ofstream f(path, std::ios::binary | (append ? std::ios::app : std::ios::trunc));
+      fsp::permissions(path, fsp::perms::owner_read | fsp::perms::owner_write, ec);
+      f << bytes;
+      return static_cast<bool>(f);
+    };
+    for (const auto& [name, bytes] : s.files)
+      if (!write(s.dir + "/" + name, bytes, false)) return failed("cannot write " + s.dir + "/" + name);
+    s.files.clear();
+    // The cluster secret reaches the driver in its environment (as Spark's DriverRunner does),
+    // never in a file or on the command line.
+    std::string conf = s.conf_text;
+    if (auth_.required) conf += std::string("spark.authenticate=true\nspark.network.crypto.enabled=") + (auth_.encrypt ? "true" : "false") + "\n";
+    if (!write(s.conf_file, conf, false)) return failed("cannot write " + s.conf_file);
+    if (!write(s.stderr_path, s.stderr_header, true)) return failed("cannot write " + s.stderr_path);
+    SpawnOptions o;
+    o.args = s.args;
+    if (auth_.required) o.env["SPARKPP_SECRET"] = auth_.key;
+    o.env["SPARKPP_DRIVER_ID"] = id;
+    o.cwd = s.dir;
+    o.stdout_path = s.stdout_path;
+    o.stderr_path = s.stderr_path;
+    o.new_process_group = true;
+    o.stdin_devnull = true;
+    auto child = ChildProcess::spawn(loop_, o, [this, id](int64_t status, int sig) {
+      shell_.post(worker::DriverExited{id, status, sig});
+      driver_children_.erase(id);
+    });
+    if (!child) return failed(child.error_message());
+    int pid = child.value()->pid();
+    driver_children_[id] = std::move(child.value());
+    shell_.post(worker::DriverStarted{id, pid});
+  }
+
   void shutdown() {
     shell_.stop();
     listener_.reset();
@@ -224,6 +273,7 @@ class WorkerDaemon {
     master_ = nullptr;
     // Children are all reaped before Exit{0}; after Exit{1} none were ever started.
     children_.clear();
+    driver_children_.clear();
     // Let close callbacks run while the lambdas' `this` is alive. A TCP connect still in
     // flight cannot be cancelled from here (connect_to owns its handle), so then we leave
     // the loop to the OS rather than wait out a SYN timeout.
@@ -250,6 +300,7 @@ class WorkerDaemon {
   Connection* master_ = nullptr;  // borrowed; cleared in its on_close
   uint64_t master_gen_ = 0;       // callbacks of superseded connections are ignored
   std::map<std::pair<std::string, int>, std::unique_ptr<ChildProcess>> children_;
+  std::map<std::string, std::unique_ptr<ChildProcess>> driver_children_;
   bool connecting_ = false;  // a connect_to is in flight (its callback captures `this`)
   bool exiting_ = false;
   int exit_code_ = 0;

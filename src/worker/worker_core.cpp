@@ -4,6 +4,7 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <cctype>
 
 #include "common/ids.h"
 #include "common/log.h"
@@ -15,6 +16,14 @@ constexpr const char* kLog = "worker";
 bool legal(ExecutorState from, ExecutorState to) {
   if (is_finished(from) || to == ExecutorState::kLaunching) return false;
   return !(from == ExecutorState::kRunning && to == ExecutorState::kRunning);
+}
+
+// driver-<yyyyMMddHHmmss>-<NNNN> (the master's ids; more digits once past 9999).
+bool valid_driver_id(const std::string& s) {
+  if (s.size() < 26 || s.size() > 40 || s.rfind("driver-", 0) != 0 || s[21] != '-') return false;
+  for (size_t i = 7; i < s.size(); ++i)
+    if (i != 21 && !std::isdigit(static_cast<unsigned char>(s[i]))) return false;
+  return true;
 }
 
 std::string shell_quote(const std::string& s) {
@@ -41,12 +50,14 @@ WorkerCore::WorkerCore(WorkerConfig cfg, const Clock& clock)
 int WorkerCore::cores_used() const {
   int n = 0;
   for (const auto& [k, r] : active_) n += r.cores;
+  for (const auto& [k, d] : drivers_) n += d.desc.cores;
   return n;
 }
 
 int64_t WorkerCore::memory_used_mb() const {
   int64_t n = 0;
   for (const auto& [k, r] : active_) n += r.memory_mb;
+  for (const auto& [k, d] : drivers_) n += d.desc.memory_mb;
   return n;
 }
 
@@ -78,7 +89,7 @@ std::vector<Effect> WorkerCore::handle(const Event& ev) {
     } else if constexpr (std::is_same_v<T, MasterLost>) {
       lost_master(e.reason);
     } else if constexpr (std::is_same_v<T, FromMaster>) {
-      on_master_message(e.msg);
+      on_master_message(e.msg, e.blobs);
     } else if constexpr (std::is_same_v<T, ExecutorStarted>) {
       auto it = active_.find({e.app_id, e.exec_id});
       if (it == active_.end() || it->second.state != ExecutorState::kLaunching) return;
@@ -98,13 +109,38 @@ std::vector<Effect> WorkerCore::handle(const Event& ev) {
       on_exited(e);
     } else if constexpr (std::is_same_v<T, WorkDirScanned>) {
       clean_work_dir(e.dirs);
+    } else if constexpr (std::is_same_v<T, DriverStarted>) {
+      auto it = drivers_.find(e.driver_id);
+      if (it == drivers_.end()) return;
+      DriverRunner& d = it->second;
+      d.pid = e.pid;
+      d.run_start_ms = clock_.now_ms();
+      ++d.runs;
+      LOG_INFO(kLog, "driver " << d.id << " started (process " << e.pid << (d.runs > 1 ? ", run " + std::to_string(d.runs) : std::string()) << ")");
+      if (d.state != DriverState::kRunning) {
+        d.state = DriverState::kRunning;
+        send(msg::DriverStateChanged{d.id, "RUNNING", d.runs > 1 ? "relaunched (run " + std::to_string(d.runs) + ")" : "", std::nullopt});
+      }
+      if (d.kill_requested) {
+        d.kill_requested = false;
+        kill_driver(d, "killed while launching");
+      }
+    } else if constexpr (std::is_same_v<T, DriverSpawnFailed>) {
+      auto it = drivers_.find(e.driver_id);
+      if (it == drivers_.end()) return;
+      finish_driver(it->second, DriverState::kError, "cannot launch driver: " + e.error, std::nullopt);
+    } else if constexpr (std::is_same_v<T, DriverExited>) {
+      on_driver_exited(e);
     } else if constexpr (std::is_same_v<T, Shutdown>) {
       if (stopping_) return;
       stopping_ = true;
-      LOG_INFO(kLog, "shutting down: stopping " << active_.size() << " executor(s)");
+      LOG_INFO(kLog, "shutting down: stopping " << active_.size() << " executor(s), " << drivers_.size() << " driver(s)");
       std::vector<std::pair<std::string, int>> keys;
       for (const auto& [k, r] : active_) keys.push_back(k);
       for (const auto& k : keys) kill(active_.at(k), "worker shutting down");
+      std::vector<std::string> dids;
+      for (const auto& [id, d] : drivers_) dids.push_back(id);
+      for (const auto& id : dids) kill_driver(drivers_.at(id), "worker shutting down");
     }
   }, ev);
   maybe_exit();
@@ -135,7 +171,7 @@ void WorkerCore::lost_master(const std::string& reason) {
   backoff_ms_ = std::min(backoff_ms_ * 2, cfg_.max_backoff_ms);
 }
 
-void WorkerCore::on_master_message(const msg::Message& m) {
+void WorkerCore::on_master_message(const msg::Message& m, const std::vector<std::string>& blobs) {
   if (auto* x = std::get_if<msg::RegisteredWorker>(&m)) {
     if (link_ != Link::kRegistering && link_ != Link::kRegistered) return;
     set_link(Link::kRegistered, std::string("registered with ") + x->master_url + (x->duplicate ? " (duplicate)" : ""));
@@ -149,6 +185,7 @@ void WorkerCore::on_master_message(const msg::Message& m) {
     msg::WorkerLatestState st;
     st.worker_id = cfg_.id;
     for (const auto& [k, r] : active_) st.executors.push_back({r.app_id, r.exec_id, r.cores, r.memory_mb});
+    for (const auto& [id, d] : drivers_) st.drivers.push_back(id);
     send(std::move(st));
   } else if (auto* x = std::get_if<msg::RegisterWorkerFailed>(&m)) {
     if (!registered_once_) {
@@ -178,6 +215,15 @@ void WorkerCore::on_master_message(const msg::Message& m) {
       return;
     }
     kill(it->second, "killed by master");
+  } else if (auto* x = std::get_if<msg::LaunchDriver>(&m)) {
+    launch_driver(*x, blobs);
+  } else if (auto* x = std::get_if<msg::KillDriver>(&m)) {
+    auto it = drivers_.find(x->driver_id);
+    if (it == drivers_.end()) {
+      LOG_INFO(kLog, "asked to kill unknown driver " << x->driver_id);
+      return;
+    }
+    kill_driver(it->second, "killed by master");
   } else if (auto* x = std::get_if<msg::ApplicationFinished>(&m)) {
     LOG_INFO(kLog, "application " << x->app_id << " finished");
     std::vector<std::pair<std::string, int>> keys;
@@ -208,6 +254,15 @@ void WorkerCore::on_tick() {
   if (cfg_.cleanup_enabled && next_cleanup_ms_ && now >= next_cleanup_ms_ && !stopping_) {
     next_cleanup_ms_ = now + cfg_.cleanup_interval_ms;
     out_.push_back(ScanWorkDir{});
+  }
+  for (auto& [id, d] : drivers_) {
+    if (d.state == DriverState::kRunning && d.kill_deadline_ms && !d.sigkill_sent && now >= d.kill_deadline_ms) {
+      LOG_WARN(kLog, "driver " << id << " still alive " << cfg_.kill_timeout_ms << " ms after SIGTERM; sending SIGKILL");
+      d.sigkill_sent = true;
+      out_.push_back(SignalDriver{id, SIGKILL});
+    } else if (d.state == DriverState::kRelaunching && !stopping_ && now >= d.relaunch_at_ms) {
+      start_driver(d);
+    }
   }
   for (auto& [k, r] : active_) {
     if (r.state == ExecutorState::kRunning && r.kill_deadline_ms && !r.sigkill_sent && now >= r.kill_deadline_ms) {
@@ -329,6 +384,125 @@ void WorkerCore::finish(ExecutorRunner& r, ExecutorState to, const std::string& 
   active_.erase({r.app_id, r.exec_id});
 }
 
+// ------------------------------------------------------------------ drivers (cluster deploy mode)
+
+void WorkerCore::launch_driver(const msg::LaunchDriver& m, const std::vector<std::string>& blobs) {
+  if (stopping_) return;
+  if (drivers_.count(m.driver_id)) {
+    LOG_WARN(kLog, "driver " << m.driver_id << " is already running; launch ignored");
+    return;
+  }
+  // The id becomes a directory name (deleted recursively later): strict pattern only.
+  if (!valid_driver_id(m.driver_id) || blobs.size() != m.desc.files.size()) {
+    LOG_WARN(kLog, "refusing to launch driver '" << m.driver_id << "': invalid id or files");
+    send(msg::DriverStateChanged{m.driver_id, "ERROR", "invalid driver id or files", std::nullopt});
+    return;
+  }
+  DriverRunner d;
+  d.id = m.driver_id;
+  d.desc = m.desc;
+  d.blobs = blobs;
+  d.dir = cfg_.work_dir + "/" + m.driver_id;
+  d.start_wall_ms = clock_.wall_ms();
+  LOG_INFO(kLog, "asked to launch driver " << d.id << " (" << d.desc.files[0] << ", " << d.desc.cores << " cores, "
+                                           << d.desc.memory_mb << " MB)");
+  auto it = drivers_.emplace(d.id, std::move(d)).first;
+  start_driver(it->second);
+}
+
+// `sparkpp submit --deploy-mode client` of the program, in its directory (the shipped files'
+// names in the settings resolve there), settings from a properties file (not the command line:
+// `ps` shows that).
+void WorkerCore::start_driver(DriverRunner& d) {
+  SpawnDriver s;
+  s.driver_id = d.id;
+  s.dir = d.dir;
+  s.conf_file = d.dir + "/.sparkpp-driver.conf";
+  for (const auto& [k, v] : d.desc.conf) {
+    if (k.find_first_of("\n\r=") != std::string::npos || v.find_first_of("\n\r") != std::string::npos) continue;
+    s.conf_text += k + "=" + v + "\n";
+  }
+  s.args = {cfg_.executable, "submit", "--properties-file", s.conf_file, "--deploy-mode", "client"};
+  if (auto m = d.desc.conf.find("spark.master"); m == d.desc.conf.end() || m->second.rfind("spark://", 0) != 0)
+    s.args.insert(s.args.end(), {"--master", master_url_.empty() ? cfg_.master_url : master_url_});
+  s.args.push_back(d.desc.files[0]);
+  for (const auto& a : d.desc.args) s.args.push_back(a);
+  if (!d.blobs.empty()) {
+    for (size_t i = 0; i < d.desc.files.size(); ++i) s.files.emplace_back(d.desc.files[i], std::move(d.blobs[i]));
+    d.blobs.clear();
+  }
+  s.stdout_path = d.dir + "/stdout";
+  s.stderr_path = d.dir + "/stderr";
+  std::string cmd;
+  for (const auto& a : s.args) {
+    if (!cmd.empty()) cmd += ' ';
+    cmd += shell_quote(a);
+  }
+  s.stderr_header = "Launch Command: " + cmd + "\n" + std::string(40, '=') + "\n";
+  d.state = DriverState::kSubmitted;
+  d.pid = 0;
+  d.kill_deadline_ms = 0;
+  d.sigkill_sent = false;
+  out_.push_back(std::move(s));
+}
+
+void WorkerCore::kill_driver(DriverRunner& d, const std::string& why) {
+  if (d.state == DriverState::kRelaunching) {  // between runs: nothing to signal
+    d.kill_requested = true;
+    finish_driver(d, DriverState::kKilled, why, d.exit_code);
+    return;
+  }
+  if (d.state == DriverState::kSubmitted) {
+    d.kill_requested = true;  // the spawn result is on its way
+    return;
+  }
+  if (d.kill_deadline_ms) return;
+  LOG_INFO(kLog, "killing driver " << d.id << " (" << why << ")");
+  d.kill_requested = true;
+  d.kill_deadline_ms = clock_.now_ms() + cfg_.kill_timeout_ms;
+  out_.push_back(SignalDriver{d.id, SIGTERM});
+}
+
+void WorkerCore::on_driver_exited(const DriverExited& e) {
+  auto it = drivers_.find(e.driver_id);
+  if (it == drivers_.end()) return;
+  DriverRunner& d = it->second;
+  int code = e.term_signal ? 128 + e.term_signal : static_cast<int>(e.exit_status);
+  std::string how = e.term_signal ? "Driver killed by signal " + std::to_string(e.term_signal)
+                                  : "Driver exited with code " + std::to_string(e.exit_status);
+  d.exit_code = code;
+  if (d.kill_requested) return finish_driver(d, DriverState::kKilled, how, code);
+  if (code == 0) return finish_driver(d, DriverState::kFinished, "", code);
+  if (d.desc.supervise && !stopping_) {
+    // Spark's DriverRunner: wait 1 s, doubling while runs keep failing fast; a run that lasted
+    // 5 s or more resets the wait.
+    const int64_t now = clock_.now_ms();
+    if (now - d.run_start_ms >= 5000) d.backoff_ms = 1000;
+    LOG_INFO(kLog, "driver " << d.id << ": " << how << "; relaunching in " << d.backoff_ms << " ms (--supervise)");
+    d.state = DriverState::kRelaunching;
+    d.message = how;
+    d.relaunch_at_ms = now + d.backoff_ms;
+    d.backoff_ms = std::min<int64_t>(d.backoff_ms * 2, 60'000);
+    send(msg::DriverStateChanged{d.id, "RELAUNCHING", how, code});
+    return;
+  }
+  finish_driver(d, DriverState::kFailed, how, code);
+}
+
+void WorkerCore::finish_driver(DriverRunner& d, DriverState to, const std::string& message, std::optional<int> code) {
+  LOG_INFO(kLog, "driver " << d.id << ": " << to_string(d.state) << " -> " << to_string(to)
+                           << (message.empty() ? "" : " (" + message + ")"));
+  d.state = to;
+  d.message = message;
+  d.exit_code = code;
+  d.end_wall_ms = clock_.wall_ms();
+  send(msg::DriverStateChanged{d.id, to_string(to), message, code});
+  finished_drivers_.push_back(d);
+  if (finished_drivers_.size() > cfg_.retained_executors) finished_drivers_.pop_front();
+  std::string id = d.id;
+  drivers_.erase(id);  // `d` is gone
+}
+
 std::vector<AppDir> select_app_dirs_to_clean(const std::vector<AppDir>& dirs, const std::set<std::string>& running_apps,
                                              int64_t now_wall_ms, int64_t ttl_ms) {
   std::vector<AppDir> out;
@@ -340,6 +514,7 @@ std::vector<AppDir> select_app_dirs_to_clean(const std::vector<AppDir>& dirs, co
 void WorkerCore::clean_work_dir(const std::vector<AppDir>& dirs) {
   std::set<std::string> running;
   for (const auto& [k, r] : active_) running.insert(r.app_id);
+  for (const auto& [id, d] : drivers_) running.insert(id);  // a driver's dir is WORK_DIR/<driver id>
   for (const auto& d : select_app_dirs_to_clean(dirs, running, clock_.wall_ms(), cfg_.app_data_ttl_ms)) {
     LOG_INFO(kLog, "removing old application dir " << d.path << " (finished, unchanged for over "
                                                    << cfg_.app_data_ttl_ms / 1000 << " s)");
@@ -348,7 +523,7 @@ void WorkerCore::clean_work_dir(const std::vector<AppDir>& dirs) {
 }
 
 void WorkerCore::maybe_exit() {
-  if (stopping_ && !exited_ && active_.empty()) {
+  if (stopping_ && !exited_ && active_.empty() && drivers_.empty()) {
     exited_ = true;
     LOG_INFO(kLog, "all executors stopped; exiting");
     out_.push_back(Exit{0});
@@ -375,6 +550,25 @@ nlohmann::json WorkerCore::to_json() const {
   json execs = json::array(), done = json::array();
   for (const auto& [k, r] : active_) execs.push_back(runner(r));
   for (const auto& r : finished_) done.push_back(runner(r));
+  // Spark's writeDriverRunner shape (driverdesc: its cores, memory, program), plus runs/pid/exit.
+  auto driver = [](const DriverRunner& d) {
+    return json{{"id", d.id},
+                {"starttime", std::to_string(d.start_wall_ms)},
+                {"state", to_string(d.state)},
+                {"cores", d.desc.cores},
+                {"memory", d.desc.memory_mb},
+                {"resources", json::object()},
+                {"pid", d.pid},
+                {"runs", d.runs},
+                {"message", d.message},
+                {"exitcode", d.exit_code ? json(*d.exit_code) : json(nullptr)},
+                {"finishtime", d.end_wall_ms},
+                {"driverdesc", {{"name", d.desc.name}, {"program", d.desc.files.empty() ? "" : d.desc.files[0]},
+                                {"cores", d.desc.cores}, {"memory", d.desc.memory_mb}, {"supervise", d.desc.supervise}}}};
+  };
+  json drivers = json::array(), finished_drivers = json::array();
+  for (const auto& [id, d] : drivers_) drivers.push_back(driver(d));
+  for (const auto& d : finished_drivers_) finished_drivers.push_back(driver(d));
   return {{"id", cfg_.id},
           {"masterurl", master_url_.empty() ? cfg_.master_url : master_url_},
           {"masterwebuiurl", master_webui_url_},
@@ -387,8 +581,8 @@ nlohmann::json WorkerCore::to_json() const {
           {"link", to_string(link_)},
           {"executors", execs},
           {"finishedexecutors", done},
-          {"drivers", json::array()},
-          {"finisheddrivers", json::array()},
+          {"drivers", drivers},
+          {"finisheddrivers", finished_drivers},
           {"insecure", cfg_.insecure_warning.empty() ? json(nullptr) : json(cfg_.insecure_warning)}};
 }
 

@@ -71,14 +71,18 @@ struct Start {};
 struct Tick {};                     // periodic; drives heartbeats, retries, kill escalation
 struct MasterReady {};              // connection to the master is up (handshake done)
 struct MasterLost { std::string reason; };  // connect failed or connection closed
-struct FromMaster { msg::Message msg; };
+struct FromMaster { msg::Message msg; std::vector<std::string> blobs = {}; };
 struct ExecutorStarted { std::string app_id; int exec_id = 0; int pid = 0; };
 struct ExecutorSpawnFailed { std::string app_id; int exec_id = 0; std::string error; };
 struct ExecutorExited { std::string app_id; int exec_id = 0; int64_t exit_status = 0; int term_signal = 0; };
 struct Shutdown {};                 // SIGTERM / SIGINT
 struct WorkDirScanned { std::vector<AppDir> dirs; };  // answer to ScanWorkDir
+struct DriverStarted { std::string driver_id; int pid = 0; };
+struct DriverSpawnFailed { std::string driver_id; std::string error; };
+struct DriverExited { std::string driver_id; int64_t exit_status = 0; int term_signal = 0; };
 using Event = std::variant<Start, Tick, MasterReady, MasterLost, FromMaster, ExecutorStarted,
-                           ExecutorSpawnFailed, ExecutorExited, Shutdown, WorkDirScanned>;
+                           ExecutorSpawnFailed, ExecutorExited, Shutdown, WorkDirScanned, DriverStarted,
+                           DriverSpawnFailed, DriverExited>;
 
 // ---- effects (core -> I/O layer)
 // Connect to the next master of the spark://h1:p1,h2:p2 list (the shell rotates through them).
@@ -99,8 +103,44 @@ struct SignalExecutor { std::string app_id; int exec_id = 0; int sig = 0; };
 struct RemoveDir { std::string path; };
 struct Exit { int code = 0; };
 struct ScanWorkDir {};  // list the work dir's app dirs with their newest mtimes -> WorkDirScanned
+// Start a cluster-mode driver: `files` (name, bytes) are written into `dir` (owner-only) first,
+// `conf_file` is the properties file of its settings; the shell adds the cluster secret.
+struct SpawnDriver {
+  std::string driver_id;
+  std::vector<std::string> args;
+  std::string dir;
+  std::vector<std::pair<std::string, std::string>> files;
+  std::string conf_file;            // path in dir
+  std::string conf_text;            // its contents (key=value lines)
+  std::string stdout_path, stderr_path;
+  std::string stderr_header;
+};
+struct SignalDriver { std::string driver_id; int sig = 0; };
 using Effect = std::variant<ConnectMaster, DropMaster, SendMaster, SpawnExecutor, SignalExecutor, RemoveDir, Exit,
-                            ScanWorkDir>;
+                            ScanWorkDir, SpawnDriver, SignalDriver>;
+
+// A cluster-mode driver this worker runs (Spark's DriverRunner): `sparkpp submit --deploy-mode
+// client` of the shipped program in WORK_DIR/<driver id>; with --supervise restarted after a
+// non-zero exit (back-off 1 s doubling, reset after a run of 5 s or more).
+struct DriverRunner {
+  std::string id;
+  msg::DriverDescription desc;
+  std::vector<std::string> blobs;  // written at the first launch, then dropped
+  std::string dir;
+  DriverState state = DriverState::kSubmitted;  // SUBMITTED while its process is being started
+  int pid = 0;
+  int runs = 0;
+  bool kill_requested = false;
+  bool sigkill_sent = false;
+  int64_t kill_deadline_ms = 0;
+  int64_t relaunch_at_ms = 0;  // RELAUNCHING: start again then
+  int64_t backoff_ms = 1000;
+  int64_t run_start_ms = 0;
+  std::string message;
+  std::optional<int> exit_code;
+  int64_t start_wall_ms = 0;
+  int64_t end_wall_ms = 0;
+};
 
 struct ExecutorRunner {
   std::string app_id;
@@ -136,11 +176,12 @@ class WorkerCore {
   int64_t memory_used_mb() const;
   const std::map<std::pair<std::string, int>, ExecutorRunner>& executors() const { return active_; }
   const std::deque<ExecutorRunner>& finished_executors() const { return finished_; }
+  const std::map<std::string, DriverRunner>& drivers() const { return drivers_; }
   const WorkerConfig& config() const { return cfg_; }
   int64_t backoff_ms() const { return backoff_ms_; }
 
  private:
-  void on_master_message(const msg::Message& m);
+  void on_master_message(const msg::Message& m, const std::vector<std::string>& blobs);
   void launch(const msg::LaunchExecutor& m);
   void kill(ExecutorRunner& r, const std::string& why);
   void on_exited(const ExecutorExited& e);
@@ -150,6 +191,11 @@ class WorkerCore {
   void on_tick();
   void maybe_exit();
   void clean_work_dir(const std::vector<AppDir>& dirs);
+  void launch_driver(const msg::LaunchDriver& m, const std::vector<std::string>& blobs);
+  void start_driver(DriverRunner& d);
+  void kill_driver(DriverRunner& d, const std::string& why);
+  void on_driver_exited(const DriverExited& e);
+  void finish_driver(DriverRunner& d, DriverState to, const std::string& message, std::optional<int> code);
 
   void set_link(Link to, const std::string& why);
   void set_state(ExecutorRunner& r, ExecutorState to, const std::string& why);
@@ -178,6 +224,8 @@ class WorkerCore {
   int64_t next_heartbeat_ms_ = 0;
   std::map<std::pair<std::string, int>, ExecutorRunner> active_;  // (app id, exec id)
   std::deque<ExecutorRunner> finished_;
+  std::map<std::string, DriverRunner> drivers_;  // by id: active ones
+  std::deque<DriverRunner> finished_drivers_;
 };
 
 }  // namespace spp::worker

@@ -367,7 +367,7 @@ def test_reregistering_worker_is_reconciled(cluster):
     w1 = cluster.track(_register_fake_worker(m.port, wid))
     registered_at = time.monotonic()
     assert _recv_until(w1, "RegisteredWorker")[0]["duplicate"] is False
-    w1.send("WorkerLatestState", {"worker_id": wid, "executors": []})
+    w1.send("WorkerLatestState", {"worker_id": wid, "executors": [], "drivers": []})
     app = cluster.track(AppClient(m.port, max_cores=2))
     launch, _ = _recv_until(w1, "LaunchExecutor")
     assert launch["app_id"] == app.app_id and launch["exec_id"] == 0 and launch["cores"] == 2
@@ -379,7 +379,7 @@ def test_reregistering_worker_is_reconciled(cluster):
     w2 = cluster.track(_register_fake_worker(m.port, wid))
     assert _recv_until(w2, "RegisteredWorker")[0]["duplicate"] is True
     w2.send("WorkerLatestState", {"worker_id": wid, "executors": [
-        {"app_id": "app-20200101000000-0099", "exec_id": 5, "cores": 1, "memory_mb": 512}]})
+        {"app_id": "app-20200101000000-0099", "exec_id": 5, "cores": 1, "memory_mb": 512}], "drivers": []})
     kill, seen = _recv_until(w2, "KillExecutor")
     assert (kill["app_id"], kill["exec_id"]) == ("app-20200101000000-0099", 5)
     lost = wait_until(lambda: [u for u in app.received("ExecutorUpdated") if u["state"] == "LOST"], 10, "LOST")

@@ -2,10 +2,15 @@
 installed Python package, and a plain Python process importing that package finds
 `bin/sparkpp` (no SPARKPP_BIN, nothing of the build tree on PATH or PYTHONPATH); the sbin/
 scripts and conf/ templates are there; scripts/package-deb makes a .deb of it whose systemd
-units' command lines start a master and a worker from the unpacked package."""
+units' command lines start a master and a worker from the unpacked package, that `dpkg -i`
+installs (into a scratch root: `dpkg --root --force-script-chrootless`, the package's scripts
+honouring $DPKG_ROOT), runs a job from and purges, and whose units pass `systemd-analyze
+verify` (systemd is not PID 1 in this container, so the units cannot be started by systemctl:
+their ExecStart lines are run instead); the man page renders."""
 import json
 import os
 import shlex
+import shutil
 import signal
 import subprocess
 import urllib.request
@@ -96,14 +101,74 @@ def unit_command(path, dest, overrides, var_dir):
     return argv, env
 
 
-def test_deb_package_and_its_units_start_master_and_worker(installed, tmp_path):
-    # scripts/package-deb over the installed tree; unpacked into a scratch root, the systemd
-    # units' command lines start a master and a worker from it.
+@pytest.fixture(scope="module")
+def deb(installed, tmp_path_factory):
+    """scripts/package-deb over the installed tree (once for the module)."""
     dest, _ = installed
     repo = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", ".."))
-    deb = subprocess.run([os.path.join(repo, "scripts", "package-deb"), "--from-destdir", dest,
-                          str(tmp_path / "dist")], check=True, capture_output=True, text=True,
-                         timeout=600, cwd=repo).stdout.strip().splitlines()[-1]
+    return subprocess.run([os.path.join(repo, "scripts", "package-deb"), "--from-destdir", dest,
+                           str(tmp_path_factory.mktemp("dist"))], check=True, capture_output=True, text=True,
+                          timeout=600, cwd=repo).stdout.strip().splitlines()[-1]
+
+
+def test_man_page(installed):
+    dest, prefix = installed
+    page = os.path.join(dest + prefix, "share", "man", "man1", "sparkpp.1")
+    p = subprocess.run(["groff", "-man", "-Tutf8", "-ww", page], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0 and p.stderr == "", p.stderr
+    for text in ["SPARKPP(1)", "sparkpp submit", "--deploy-mode", "--supervise", "SPARKPP_CONF_DIR",
+                 "sparkpp worker", "spark://HOST:PORT"]:
+        assert text in p.stdout, text
+    p = subprocess.run(["man", "-l", page], capture_output=True, text=True, timeout=60,
+                       env=dict(os.environ, MANPAGER="cat", MANWIDTH="100"))
+    assert p.returncode == 0 and "sparkpp pyspark" in p.stdout, p.stderr
+
+
+def test_deb_installs_with_dpkg_runs_a_job_and_purges(deb, tmp_path):
+    if os.geteuid() != 0:
+        pytest.skip("dpkg --root installs files owned by root: run as root")
+    root = tmp_path / "root"
+    admin = root / "var" / "lib" / "dpkg"
+    for d in ("info", "updates", "triggers"):
+        (admin / d).mkdir(parents=True)
+    (admin / "status").write_text("")
+    (root / "etc").mkdir()
+    for f in ("passwd", "group", "shadow", "gshadow", "login.defs"):  # what useradd --prefix edits
+        if os.path.exists("/etc/" + f):
+            shutil.copy("/etc/" + f, root / "etc" / f)
+    dpkg = ["dpkg", "--root=%s" % root, "--force-script-chrootless", "--log=/dev/null"]
+    # --force-depends: the scratch root's dpkg database knows none of the host's packages.
+    p = subprocess.run(dpkg + ["--force-depends", "-i", deb], capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stdout + p.stderr
+    status = subprocess.run(dpkg + ["-s", "sparkpp"], capture_output=True, text=True).stdout
+    assert "Status: install ok installed" in status, status
+    assert "\nsparkpp:" in "\n" + (root / "etc" / "passwd").read_text()  # postinst's user
+    assert not any(line.startswith("sparkpp:") for line in open("/etc/passwd"))  # not the host's
+    binary = root / "usr" / "bin" / "sparkpp"
+    assert (root / "usr" / "share" / "man" / "man1" / "sparkpp.1.gz").is_file()
+    assert (root / "etc" / "sparkpp" / "spark-defaults.conf").is_file()
+    script = tmp_path / "job.py"
+    script.write_text(JOB)
+    p = subprocess.run([str(binary), "submit", str(script)], capture_output=True, text=True, timeout=120,
+                       env=clean_env(), cwd=tmp_path)
+    assert p.returncode == 0 and "RESULT 6 3" in p.stdout, p.stderr
+    # The units as systemd would load them from that root (PID 1 here is not systemd).
+    if shutil.which("systemd-analyze"):
+        units = root / "usr" / "lib" / "systemd" / "system"
+        subprocess.run(["cp", "-an", "/usr/lib/systemd/system/.", str(units)], check=True)  # targets they name
+        p = subprocess.run(["systemd-analyze", "verify", "--man=no", "--generators=no", "--root=%s" % root] +
+                           [str(units / ("sparkpp-%s.service" % u)) for u in ("master", "worker", "history")],
+                           capture_output=True, text=True, timeout=120)
+        assert p.returncode == 0 and p.stderr.strip() == "", p.stderr
+    p = subprocess.run(dpkg + ["--purge", "sparkpp"], capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert not binary.exists() and not (root / "etc" / "sparkpp" / "spark-defaults.conf").exists()
+    assert "sparkpp:" not in (root / "etc" / "passwd").read_text()
+
+
+def test_deb_package_and_its_units_start_master_and_worker(deb, tmp_path):
+    # The .deb unpacked into a scratch root: the systemd units' command lines start a master
+    # and a worker from it.
     fields = subprocess.run(["dpkg-deb", "-f", deb, "Package", "Depends"], check=True,
                             capture_output=True, text=True).stdout
     assert "Package: sparkpp" in fields and "python3-cloudpickle" in fields and "libuv1" in fields

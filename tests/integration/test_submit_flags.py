@@ -6,6 +6,8 @@ import subprocess
 import tarfile
 import zipfile
 
+import pytest
+
 from daemons import Cluster, wait_until
 import jobs
 
@@ -110,8 +112,9 @@ def test_refused_flags_and_values(tmp_path):
         "sparkpp submit: --packages is not supported")
     assert refused("--bogus", str(job)) == \
         "sparkpp submit: unknown option '--bogus' (see sparkpp submit --help)"
-    assert refused("--deploy-mode", "cluster", str(job)).startswith(
-        "sparkpp submit: --deploy-mode cluster is not supported yet")
+    assert refused("--deploy-mode", "cluster", str(job)) == \
+        'sparkpp submit: Cluster deploy mode is not compatible with master "local[*]"'
+
     assert refused("--conf", "spark.ui.port=99999", str(job)) == \
         "sparkpp submit: setting spark.ui.port: 99999 is out of range (0 to 65535)"
     conf_dir = tmp_path / "conf"
@@ -137,4 +140,35 @@ def test_pyspark_shell(tmp_path):
     assert "Spark context available as 'sc' (master = local[1], app id = local-" in p.stdout
     assert "SparkSession available as 'spark'." in p.stdout
     assert "sum 10" in p.stdout and "rows 3 PySparkShell" in p.stdout, p.stdout + p.stderr
+    assert not jobs.wait_no_tagged(e["SPARKPP_TEST_TAG"])
+
+
+IPY_INPUT = ("print('sum', sc.parallelize(range(5)).sum())\n"
+             "print('shell', type(get_ipython()).__name__, spark.range(2).count())\n")
+
+
+def _ipython_env(**extra):
+    e = dict(os.environ, SPARKPP_PYTHON="", SPARKPP_TEST_TAG="ipy-" + os.urandom(8).hex(), **extra)
+    e.pop("SPARKPP_DRIVER_PORT", None)
+    e.pop("SPARKPP_SHELL_PLAIN", None)
+    return e
+
+
+@pytest.mark.skipif(subprocess.run([jobs.job_python(), "-c", "import IPython"]).returncode != 0,
+                    reason="ipython3 is not installed (scripts/setup installs it)")
+@pytest.mark.parametrize("how", ["importable", "PYSPARK_DRIVER_PYTHON"])
+def test_pyspark_shell_under_ipython(tmp_path, how):
+    # IPython when it is importable, and (as PySpark's bin/pyspark) the program named by
+    # PYSPARK_DRIVER_PYTHON=ipython, with PYSPARK_DRIVER_PYTHON_OPTS, PYTHONSTARTUP making spark/sc.
+    if how == "importable":
+        e = _ipython_env(PYSPARK_DRIVER_PYTHON=jobs.job_python())
+    else:
+        e = _ipython_env(PYSPARK_DRIVER_PYTHON="ipython3", PYSPARK_DRIVER_PYTHON_OPTS="--no-banner --colors=NoColor")
+    e["IPYTHONDIR"] = str(tmp_path / "ipython")
+    p = subprocess.run([jobs.binary(), "pyspark", "--master", "local[1]", "--conf", "spark.ui.enabled=false"],
+                       input=IPY_INPUT, capture_output=True, text=True, timeout=120, env=e, cwd=tmp_path)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "Welcome to" in p.stdout and "SparkSession available as 'spark'." in p.stdout, p.stdout
+    assert "sum 10" in p.stdout, p.stdout + p.stderr
+    assert "shell TerminalInteractiveShell 2" in p.stdout, p.stdout + p.stderr
     assert not jobs.wait_no_tagged(e["SPARKPP_TEST_TAG"])

@@ -726,3 +726,135 @@ TEST_CASE("a recovery record with a float anywhere is skipped (1e55 MB was undef
   CHECK(st.apps.size() == 1);
   CHECK(st.workers.empty());
 }
+
+// ------------------------------------------------------------------ cluster-mode drivers
+
+namespace {
+std::vector<Effect>& submit_driver(Harness& h, ConnId conn, bool supervise, int cores = 1, int64_t mem = 512) {
+  msg::RequestSubmitDriver r;
+  r.desc.name = "job";
+  r.desc.files = {"job.py", "data.txt"};
+  r.desc.cores = cores;
+  r.desc.memory_mb = mem;
+  r.desc.supervise = supervise;
+  h.last = h.core.handle(PeerMessage{conn, "cli", msg::Message(r), {"print(1)", "data"}});
+  return h.last;
+}
+const Send* launch_driver_to(const Harness& h, ConnId conn) {
+  for (const auto& e : h.last)
+    if (auto* s = std::get_if<Send>(&e); s && s->conn == conn && std::holds_alternative<msg::LaunchDriver>(s->msg)) return s;
+  return nullptr;
+}
+}  // namespace
+
+TEST_CASE("master: a submitted driver waits for a worker with room, then is launched there with its files") {
+  Harness h;
+  submit_driver(h, 200, false, 2, 2048);
+  auto resp = h.sent<msg::SubmitDriverResponse>(200);
+  REQUIRE(resp.size() == 1);
+  CHECK(resp[0].success);
+  const std::string id = resp[0].driver_id;
+  CHECK(id.rfind("driver-", 0) == 0);
+  CHECK(id.size() == std::string("driver-20250101120000-0000").size());
+  CHECK(id.substr(id.size() - 5) == "-0000");
+  CHECK(h.core.drivers().at(id).state == DriverState::kSubmitted);
+  h.add_worker(1, "worker-small", 1, 4096);  // too few cores
+  CHECK(launch_driver_to(h, 1) == nullptr);
+  h.add_worker(2, "worker-big", 4, 4096);
+  const Send* s = launch_driver_to(h, 2);
+  REQUIRE(s != nullptr);
+  CHECK(std::get<msg::LaunchDriver>(s->msg).driver_id == id);
+  CHECK(s->blobs == std::vector<std::string>{"print(1)", "data"});
+  CHECK(h.core.drivers().at(id).state == DriverState::kRunning);
+  CHECK(h.core.workers().at("worker-big").cores_used == 2);
+  CHECK(h.core.workers().at("worker-big").memory_used_mb == 2048);
+  // Its application's executors get what is left.
+  h.add_app(100, "job");
+  CHECK(h.sent<msg::LaunchExecutor>(2).at(0).cores == 2);
+  auto j = h.core.to_json();
+  CHECK(j["activedrivers"][0]["id"] == id);
+  CHECK(j["activedrivers"][0]["worker"] == "worker-big");
+  CHECK(j["activedrivers"][0]["mainclass"] == "job.py");
+  // The worker reports the end: resources come back, the driver is completed.
+  h.from(2, "worker", msg::DriverStateChanged{id, "FINISHED", "", 0});
+  CHECK(h.core.drivers().empty());
+  CHECK(h.core.completed_drivers().back().state == DriverState::kFinished);
+  CHECK(h.core.workers().at("worker-big").drivers.empty());  // its cores and memory went to the executors
+  h.from(201, "cli", msg::RequestDriverStatus{id});
+  auto st = h.sent<msg::DriverStatusResponse>(201);
+  REQUIRE(st.size() == 1);
+  CHECK(st[0].found);
+  CHECK(st[0].state == "FINISHED");
+  CHECK(st[0].worker_id == "worker-big");
+  CHECK(st[0].worker_host_port == "10.0.0.1:1002");
+}
+
+TEST_CASE("master: kill of a waiting driver, a running one, and an unknown one") {
+  Harness h;
+  submit_driver(h, 200, false);
+  const std::string waiting = h.sent<msg::SubmitDriverResponse>(200).at(0).driver_id;
+  h.from(201, "cli", msg::RequestKillDriver{waiting});
+  CHECK(h.sent<msg::KillDriverResponse>(201).at(0).success);
+  CHECK(h.core.completed_drivers().back().state == DriverState::kKilled);
+  h.add_worker(1, "worker-a", 2, 4096);
+  submit_driver(h, 202, false);
+  const std::string running = h.sent<msg::SubmitDriverResponse>(202).at(0).driver_id;
+  CHECK(running.substr(running.size() - 5) == "-0001");
+  h.from(203, "cli", msg::RequestKillDriver{running});
+  CHECK(h.sent<msg::KillDriverResponse>(203).at(0).message == "Kill request for " + running + " submitted");
+  CHECK(h.sent<msg::KillDriver>(1).at(0).driver_id == running);
+  h.from(1, "worker", msg::DriverStateChanged{running, "KILLED", "", 143});
+  CHECK(h.core.completed_drivers().back().state == DriverState::kKilled);
+  h.from(204, "cli", msg::RequestKillDriver{running});
+  auto k = h.sent<msg::KillDriverResponse>(204).at(0);
+  CHECK_FALSE(k.success);
+  CHECK(k.message == "Driver " + running + " has already finished or does not exist");
+  // Only the worker running it may report on it.
+  submit_driver(h, 205, false);
+  const std::string third = h.sent<msg::SubmitDriverResponse>(205).at(0).driver_id;
+  h.add_worker(2, "worker-b", 2, 4096);
+  h.from(2, "worker", msg::DriverStateChanged{third, "FINISHED", "", 0});
+  CHECK(h.core.drivers().count(third) == 1);
+}
+
+TEST_CASE("master: a lost worker's driver is relaunched under a new id with --supervise, else ERROR") {
+  Harness h;
+  h.add_worker(1, "worker-a", 2, 4096);
+  submit_driver(h, 200, true);
+  const std::string sup = h.sent<msg::SubmitDriverResponse>(200).at(0).driver_id;
+  submit_driver(h, 201, false);
+  const std::string plain = h.sent<msg::SubmitDriverResponse>(201).at(0).driver_id;
+  CHECK(h.core.drivers().at(plain).worker_id == "worker-a");
+  h.add_worker(2, "worker-b", 1, 4096);
+  h.closed(1);
+  CHECK(h.core.drivers().count(sup) == 0);
+  CHECK(h.core.drivers().count(plain) == 0);
+  std::map<std::string, DriverState> ended;
+  for (const auto& d : h.core.completed_drivers()) ended[d.id] = d.state;
+  CHECK(ended.at(sup) == DriverState::kRelaunching);
+  CHECK(ended.at(plain) == DriverState::kError);
+  REQUIRE(h.core.drivers().size() == 1);
+  const DriverInfo& again = h.core.drivers().begin()->second;
+  CHECK(again.id != sup);
+  CHECK(again.desc.supervise);
+  CHECK(again.worker_id == "worker-b");
+  const Send* s = launch_driver_to(h, 2);
+  REQUIRE(s != nullptr);
+  CHECK(s->blobs.size() == 2);
+}
+
+TEST_CASE("master: a submission with blobs that do not match its files closes the connection") {
+  Harness h;
+  msg::RequestSubmitDriver r;
+  r.desc.files = {"job.py"};
+  h.last = h.core.handle(PeerMessage{200, "cli", msg::Message(r), {}});
+  bool closed = false;
+  for (const auto& e : h.last) closed = closed || std::holds_alternative<Close>(e);
+  CHECK(closed);
+  CHECK(h.core.drivers().empty());
+  // A worker may not submit drivers.
+  h.last = h.core.handle(PeerMessage{1, "worker", msg::Message(r), {"x"}});
+  closed = false;
+  for (const auto& e : h.last) closed = closed || std::holds_alternative<Close>(e);
+  CHECK(closed);
+}

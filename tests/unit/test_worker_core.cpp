@@ -419,3 +419,106 @@ TEST_CASE("worker: the application's executor environment passes an allow-list")
   CHECK(env.at("PYTHONHASHSEED") == "0");
   CHECK(env.at("SPARK_EXECUTOR_DIRS") == sp[0].scratch_dir);  // the worker's own, not the peer's
 }
+
+// ------------------------------------------------------------------ cluster-mode drivers
+
+namespace {
+msg::LaunchDriver driver_launch(const std::string& id, bool supervise) {
+  msg::LaunchDriver l;
+  l.driver_id = id;
+  l.desc.name = "job";
+  l.desc.files = {"job.py", "data.txt"};
+  l.desc.args = {"a1"};
+  l.desc.cores = 1;
+  l.desc.memory_mb = 512;
+  l.desc.supervise = supervise;
+  l.desc.conf = {{"spark.master", "spark://m:7077"}, {"spark.app.name", "job"}, {"bad\nkey", "x"}};
+  return l;
+}
+}  // namespace
+
+TEST_CASE("worker: runs a cluster-mode driver in its dir with its files; --supervise restarts it") {
+  Harness h;
+  h.registered();
+  const std::string id = "driver-20250101120000-0007";
+  h.on(FromMaster{msg::Message(driver_launch(id, true)), {"print(1)", "data"}});
+  auto sp = h.effects<SpawnDriver>();
+  REQUIRE(sp.size() == 1);
+  CHECK(sp[0].dir == "/w/" + id);
+  CHECK(sp[0].files == std::vector<std::pair<std::string, std::string>>{{"job.py", "print(1)"}, {"data.txt", "data"}});
+  CHECK(sp[0].args == std::vector<std::string>{"/bin/sparkpp", "submit", "--properties-file", "/w/" + id + "/.sparkpp-driver.conf",
+                                               "--deploy-mode", "client", "job.py", "a1"});
+  CHECK(sp[0].conf_text == "spark.app.name=job\nspark.master=spark://m:7077\n");  // the malformed key is dropped
+  CHECK(sp[0].stderr_header.rfind("Launch Command: /bin/sparkpp submit", 0) == 0);
+  CHECK(h.core.cores_used() == 1);
+  CHECK(h.core.memory_used_mb() == 512);
+  h.on(DriverStarted{id, 321});
+  auto st = h.sent<msg::DriverStateChanged>();
+  REQUIRE(st.size() == 1);
+  CHECK(st[0].state == "RUNNING");
+  h.clock.advance(100);
+  h.on(DriverExited{id, 3, 0});
+  st = h.sent<msg::DriverStateChanged>();
+  REQUIRE(st.size() == 1);
+  CHECK(st[0].state == "RELAUNCHING");
+  CHECK(st[0].exit_code == 3);
+  h.clock.advance(999);
+  h.on(Tick{});
+  CHECK(h.effects<SpawnDriver>().empty());
+  h.clock.advance(1);
+  h.on(Tick{});
+  sp = h.effects<SpawnDriver>();
+  REQUIRE(sp.size() == 1);
+  CHECK(sp[0].files.empty());  // written at the first launch
+  h.on(DriverStarted{id, 322});
+  h.on(DriverExited{id, 3, 0});  // failed fast again: the wait doubles
+  h.clock.advance(1999);
+  h.on(Tick{});
+  CHECK(h.effects<SpawnDriver>().empty());
+  h.clock.advance(1);
+  h.on(Tick{});
+  REQUIRE(h.effects<SpawnDriver>().size() == 1);
+  h.on(DriverStarted{id, 323});
+  h.on(DriverExited{id, 0, 0});
+  st = h.sent<msg::DriverStateChanged>();
+  REQUIRE(st.size() == 1);
+  CHECK(st[0].state == "FINISHED");
+  CHECK(h.core.cores_used() == 0);
+  auto j = h.core.to_json();
+  CHECK(j["finisheddrivers"][0]["id"] == id);
+  CHECK(j["finisheddrivers"][0]["runs"] == 3);
+  // The master's view after a re-registration: no driver running.
+  h.master(msg::RegisteredWorker{"spark://m:7077", "http://m:8080", true});
+  CHECK(h.sent<msg::WorkerLatestState>().at(0).drivers.empty());
+}
+
+TEST_CASE("worker: a driver's non-zero exit without --supervise is FAILED; kill escalates; invalid ids refused") {
+  Harness h;
+  h.registered();
+  const std::string a = "driver-20250101120000-0001", b = "driver-20250101120000-0002";
+  h.on(FromMaster{msg::Message(driver_launch(a, false)), {"x", "y"}});
+  h.on(DriverStarted{a, 10});
+  h.on(DriverExited{a, 2, 0});
+  auto st = h.sent<msg::DriverStateChanged>();
+  REQUIRE(st.size() == 1);
+  CHECK(st[0].state == "FAILED");
+  CHECK(st[0].message == "Driver exited with code 2");
+  h.on(FromMaster{msg::Message(driver_launch(b, true)), {"x", "y"}});
+  h.on(DriverStarted{b, 11});
+  h.master(msg::RegisteredWorker{"spark://m:7077", "http://m:8080", true});
+  CHECK(h.sent<msg::WorkerLatestState>().at(0).drivers == std::vector<std::string>{b});
+  h.master(msg::KillDriver{b});
+  REQUIRE(h.effects<SignalDriver>().size() == 1);
+  CHECK(h.effects<SignalDriver>()[0].sig == SIGTERM);
+  h.clock.advance(5000);
+  h.on(Tick{});
+  REQUIRE(h.effects<SignalDriver>().size() == 1);
+  CHECK(h.effects<SignalDriver>()[0].sig == SIGKILL);
+  h.on(DriverExited{b, 0, 9});
+  st = h.sent<msg::DriverStateChanged>();
+  REQUIRE(st.size() == 1);
+  CHECK(st[0].state == "KILLED");  // killed, however it ended (no restart under --supervise)
+  h.on(FromMaster{msg::Message(driver_launch("driver-../../etc", false)), {"x", "y"}});
+  CHECK(h.effects<SpawnDriver>().empty());
+  CHECK(h.sent<msg::DriverStateChanged>().at(0).state == "ERROR");
+}

@@ -5,6 +5,10 @@ and runs `python -m sparkpp.shell` with them in SPARKPP_CONF: this module create
 `sc` (the driver runtime starts as our child, as in any plain Python process), prints PySpark's
 banner and hands over to IPython when it is importable, else to the standard REPL. Ctrl-C
 during an action cancels its jobs and returns to the prompt.
+
+With PYSPARK_DRIVER_PYTHON naming another program (`ipython`, `jupyter` ...) the launcher runs
+that program with PYSPARK_DRIVER_PYTHON_OPTS and PYTHONSTARTUP=sparkpp/shell_startup.py, as
+PySpark's bin/pyspark does: the startup file calls prepare() in the interactive namespace.
 """
 import atexit
 import code
@@ -46,17 +50,26 @@ def banner(spark, sc):
     return "\n".join(lines)
 
 
-def main():
+def prepare(namespace=None):
+    """Creates `spark` and `sc`, prints the banner, runs the user's own PYTHONSTARTUP; returns
+    the shell's namespace (`namespace`, updated, when given)."""
     spark, sc = start_session()
     atexit.register(lambda: SparkContext._active_spark_context and sc.stop())
-    namespace = {"spark": spark, "sc": sc, "SparkContext": SparkContext,
-                 "SparkSession": SparkSession, "SparkConf": SparkConf,
-                 "sqlContext": spark, "sqlCtx": spark, "__name__": "__main__"}
+    if namespace is None:
+        namespace = {"__name__": "__main__"}
+    namespace.update({"spark": spark, "sc": sc, "SparkContext": SparkContext,
+                      "SparkSession": SparkSession, "SparkConf": SparkConf,
+                      "sqlContext": spark, "sqlCtx": spark})
     print(banner(spark, sc))
-    startup = os.environ.get("PYTHONSTARTUP")
-    if startup and os.path.isfile(startup):
+    startup = os.environ.get("SPARKPP_USER_PYTHONSTARTUP", os.environ.get("PYTHONSTARTUP"))
+    if startup and os.path.isfile(startup) and not startup.endswith("shell_startup.py"):
         with open(startup) as f:
             exec(compile(f.read(), startup, "exec"), namespace)
+    return namespace
+
+
+def main():
+    namespace = prepare()
     if os.environ.get("SPARKPP_SHELL_PLAIN") != "1":
         try:
             import IPython
