@@ -300,6 +300,9 @@ def run_save_with_kill(net, tmp_path, what):
     # Mid-write: partition 2's first attempt has part of its lines in its attempt file.
     partial = wait_until(lambda: [f for f in glob.glob(os.path.join(out, "_temporary", "*", "attempt_*", "part-00002"))
                                   if os.path.getsize(f) > 0], 90, "partition 2 half written")
+    # ... and paused: its first_time marker exists. The file fills before the pause (at ~1 MiB);
+    # killing before the marker let the retry take the first pause and wait out its 120 s.
+    wait_until(lambda: os.path.exists(os.path.join(d, "once-write-2")), 90, "partition 2 paused")
     ((_, exec_pid, worker_pid),) = [x for x in marks(d, "write") if x[0] == 2]
     assert " executor --driver-url " in cmdline(exec_pid) and pid_alive(worker_pid)
     os.kill(worker_pid if what == "python" else exec_pid, signal.SIGKILL)
