@@ -29,17 +29,11 @@ QUERIES = check.SQL_QUERIES
 
 # Every query in one application (views over the CSVs with their schemas, as sparkpp_sql.py).
 JOB = r'''
-import datetime, decimal, json, os, sys
+import json, os, sys
 from pyspark.sql import SparkSession
 sys.path.insert(0, os.environ["TPCH_DIR"])
 from schemas import SCHEMAS
-
-def value(v):
-    if isinstance(v, (datetime.date, datetime.datetime)):
-        return v.isoformat()
-    if isinstance(v, decimal.Decimal):
-        return float(v)
-    return v
+from sparkpp_sql import value  # rows as bench/tpch's runners print them
 
 d = os.environ["TPCH_DATA"]
 spark = SparkSession.builder.appName("tpch-all").getOrCreate()
