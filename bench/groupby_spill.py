@@ -23,25 +23,14 @@ import json, os, sys, threading, time, urllib.request
 from pyspark.sql import SparkSession, functions as F
 sys.path.insert(0, os.environ["BENCH_DAEMONS_DIR"])
 from daemons import descendants_of
+sys.path.insert(0, os.environ["BENCH_DIR"])
+from procs import cmd, rss
 
 n = int(sys.argv[1])
 spark = SparkSession.builder.appName("bench-groupby-spill").getOrCreate()
 sc = spark.sparkContext
 workers = [int(p) for p in os.environ["BENCH_WORKER_PIDS"].split(",")]
 
-def rss(pid):
-    try:
-        with open("/proc/%d/status" % pid) as f:
-            return [int(l.split()[1]) for l in f if l.startswith("VmRSS")][0] / 1024
-    except (OSError, IndexError):
-        return 0.0
-
-def cmd(pid):
-    try:
-        with open("/proc/%d/cmdline" % pid, "rb") as f:
-            return f.read().replace(b"\0", b" ").decode()
-    except OSError:
-        return ""
 
 peak = {}
 done = threading.Event()
@@ -80,6 +69,7 @@ def main():
         e = env()
         e["BENCH_WORKER_PIDS"] = ",".join(str(w.pid) for w in tw.workers)
         e["BENCH_DAEMONS_DIR"] = os.path.join(os.path.dirname(HERE), "tests", "integration")
+        e["BENCH_DIR"] = HERE
         try:
             p = subprocess.run([binary(), "submit", "--master", tw.master.url, "--conf", "spark.executor.memory=512m",
                                 "--conf", "spark.sql.shuffle.partitions=%d" % a.partitions, f.name, str(a.rows), str(a.partitions)],

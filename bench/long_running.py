@@ -22,24 +22,13 @@ import glob, os, sys, time
 from pyspark import SparkContext
 sys.path.insert(0, os.environ["BENCH_DAEMONS_DIR"])
 from daemons import descendants_of
+sys.path.insert(0, os.environ["BENCH_DIR"])
+from procs import cmd, rss
 
 sc = SparkContext(appName="bench-long-running")
 workers = [int(p) for p in os.environ["BENCH_WORKER_PIDS"].split(",")]
 jobs, every = int(sys.argv[1]), int(sys.argv[2])
 
-def rss(pid):
-    try:
-        with open("/proc/%d/status" % pid) as f:
-            return [int(l.split()[1]) for l in f if l.startswith("VmRSS")][0] / 1024
-    except (OSError, IndexError):
-        return 0.0
-
-def cmd(pid):
-    try:
-        with open("/proc/%d/cmdline" % pid, "rb") as f:
-            return f.read().replace(b"\0", b" ").decode()
-    except OSError:
-        return ""
 
 def du(paths):
     total, files = 0, 0
@@ -81,6 +70,7 @@ def main():
         e = env()
         e["BENCH_WORKER_PIDS"] = ",".join(str(w.pid) for w in tw.workers)
         e["BENCH_DAEMONS_DIR"] = os.path.join(os.path.dirname(HERE), "tests", "integration")
+        e["BENCH_DIR"] = HERE
         print("| jobs | elapsed (s) | C++ driver RSS | executors RSS | Python workers RSS (count) | scratch |")
         print("|---|---|---|---|---|---|")
         p = subprocess.Popen([binary(), "submit", "--master", tw.master.url, f.name, str(a.jobs), str(a.every)],
