@@ -1,7 +1,9 @@
 """TPC-H SQL text through spark.sql (run by `sparkpp submit`, or by PySpark itself).
 Usage: sparkpp submit --master local[2] bench/tpch/sparkpp_sql.py DATADIR QUERY.sql RUNS
 Prints one JSON line: {"times": [seconds per run], "rows": [[...], ...]} like duckdb_q.mjs, over
-the CSVs of bench/tpch/gen.py read with their schemas (views, as duckdb_q.mjs makes them)."""
+the CSVs of bench/tpch/gen.py read with their schemas (views, as duckdb_q.mjs makes them).
+TPCH_CONF (a JSON object, optional): SQL settings set first, e.g. '{"spark.sql.adaptive.
+autoBroadcastJoinThreshold": "-1"}' to run without AQE's runtime switch to broadcast joins."""
 import datetime
 import decimal
 import json
@@ -26,6 +28,8 @@ def value(v):
 def main():
     d, qfile, runs = sys.argv[1], sys.argv[2], int(sys.argv[3]) if len(sys.argv) > 3 else 1
     spark = SparkSession.builder.appName("tpch-sql").getOrCreate()
+    for k, v in json.loads(os.environ.get("TPCH_CONF", "{}")).items():
+        spark.conf.set(k, v)
     for t, ddl in SCHEMAS.items():
         spark.read.csv(f"{d}/{t}.csv", header=True, schema=ddl).createOrReplaceTempView(t)
     text = open(qfile).read()

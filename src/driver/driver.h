@@ -135,6 +135,9 @@ class Driver {
     // df.rdd of a query with range exchanges: not a job but what runs once its sampling jobs
     // set every bound (the sql RDD's definition and PyDefined).
     std::function<void()> on_sampled;
+    // A query whose result goes back to Python: records its final plan (AQE's decisions) for
+    // explain() of the same DataFrame afterwards.
+    std::function<void(const sql::AqeDecisions&)> on_final_plan;
   };
 
   // Python link
@@ -298,6 +301,11 @@ class Driver {
   int depth_ = 0;  // > 0 while a Turn runs or the queue drains
   std::map<int64_t, TaskOutput> task_outputs_;  // by task id, while its TaskEnded is handled
   std::map<int, Job> jobs_;
+  // explain() after a collect shows AQE's final plan, as Spark's executed AdaptiveSparkPlanExec:
+  // the last queries' `== Physical Plan ==` text by their plan JSON (a DataFrame's plan ids
+  // make it that DataFrame's), the oldest forgotten past 64.
+  std::map<std::string, std::string> final_plans_;
+  std::deque<std::string> final_plan_order_;
   int next_job_ = 0;
   int64_t next_sql_exec_ = 0;  // SQL execution ids (the SQL tab), one per DataFrame action
   ConsoleProgress progress_;

@@ -376,6 +376,7 @@ void Driver::finish_job(Job& job) {
     return submit_job(std::move(next), json{{"nodes", json::array()}});
   }
   if (job.sql) {
+    if (job.on_final_plan) job.on_final_plan(sql_source_.aqe_decisions(job.rdd));
     sql_source_.remove(job.rdd);
     ui_->post(sc::SqlExecutionEndEvent{job.sql_exec, "", clock_.wall_ms()});
     if (it != py_conns_.end()) {

@@ -419,6 +419,12 @@ sql::AqeSettings aqe_settings(const std::function<std::string(const char*)>& val
                                     value("spark.sql.adaptive.coalescePartitions.minPartitionNum")))
     s.min_partition_num = static_cast<int>(*n);
   s.default_parallelism = std::max(1, parallelism);
+  // The runtime switch to broadcast joins: its own threshold, else the planner's.
+  const char* threshold = "spark.sql.adaptive.autoBroadcastJoinThreshold";
+  s.broadcast_threshold = value(threshold).empty() ? bytes("spark.sql.autoBroadcastJoinThreshold") : bytes(threshold);
+  s.local_shuffle_reader = flag("spark.sql.adaptive.localShuffleReader.enabled");
+  const std::string ratio = value("spark.sql.adaptive.nonEmptyPartitionRatioForBroadcastJoin");
+  if (!ratio.empty()) s.non_empty_ratio = std::strtod(ratio.c_str(), nullptr);
   return s;
 }
 
@@ -475,6 +481,13 @@ void Driver::sql_explain(Connection& c, const msg::PySqlExplain& m) {
   sql_conf(m.conf);
   json r = sql_.explain(m.plan, m.mode);
   if (r.contains("error")) return sql_error(c, m.req, r["error"]);
+  // The same DataFrame ran: its physical plan is AQE's final one (simple and extended modes).
+  auto ran = final_plans_.find(m.plan.dump());
+  if (ran != final_plans_.end() && (m.mode == "simple" || m.mode == "extended") && r.contains("text")) {
+    std::string text = r["text"].get<std::string>();
+    const std::string head = "== Physical Plan ==\n";
+    if (auto at = text.rfind(head); at != std::string::npos) r["text"] = text.substr(0, at + head.size()) + ran->second + "\n";
+  }
   msg::PyReply rep;
   rep.req = m.req;
   rep.value = std::move(r);
@@ -663,6 +676,16 @@ void Driver::sql_execute(Connection& c, const msg::PySqlExecute& m) {
   job.sql_exec = next_sql_exec_++;
   const json& root = m.plan.value("root", json::object());
   const std::string text = root.contains("sql") ? root["sql"].value("query", "") : "";
+  if (!write)
+    job.on_final_plan = [this, key = m.plan.dump(), executed = q.executed, physical = q.physical,
+                         opts = sql_.conf().planner](const sql::AqeDecisions& d) {
+      if (!final_plans_.count(key)) final_plan_order_.push_back(key);
+      final_plans_[key] = sql::adaptive_final_plan_string(executed, physical, d, opts);
+      while (final_plan_order_.size() > 64) {
+        final_plans_.erase(final_plan_order_.front());
+        final_plan_order_.pop_front();
+      }
+    };
   json graph = sql::plan_graph(q.executed, q.stages);
   graph["baseNode"] = node.value() - static_cast<int>(q.stages.size()) + 1;  // fragment i runs as scheduler node base + i
   ui_->post(sc::SqlExecutionStartEvent{job.sql_exec, text.empty() ? job.description : text,

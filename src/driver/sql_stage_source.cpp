@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <limits>
 #include <tuple>
 
 #include "common/util.h"
@@ -182,13 +183,16 @@ Result<int> SqlStageSource::add(const sql::PreparedQuery& q, int default_paralle
     // Only a stage whose every leaf is a shuffle or broadcast read may coalesce (Spark: all
     // leaves are query stages), and only if every shuffle it reads allows it.
     st.aqe = aqe;
+    st.root = f.root;
     st.may_coalesce = aqe.enabled && aqe.coalesce && from_leaves == 0 && !st.shuffle_reads.empty();
+    st.may_adapt = aqe.enabled && from_leaves == 0 && !st.shuffle_reads.empty();
     for (const auto& [ref, parent] : st.shuffle_reads) {
       // The producing stage was built before this one (stages come leaves first).
       for (const auto& b : built)
         if (b.node == parent) {
           from_shuffle = std::max(from_shuffle, b.num_reduce);
           st.may_coalesce = st.may_coalesce && b.coalescible;
+          st.may_adapt = st.may_adapt && b.coalescible;
         }
     }
     // The widest input decides; a narrower one has nothing for the partitions past its own
@@ -198,6 +202,7 @@ Result<int> SqlStageSource::add(const sql::PreparedQuery& q, int default_paralle
     // partitions without a shuffle — the groups CoalescedRDD makes without locality.
     if (const int n = coalesce_width(st.plan); n > 0 && n < st.num_partitions) {
       st.may_coalesce = false;
+      st.may_adapt = false;
       st.width_final = true;
       for (int i = 0; i < n; ++i)
         st.ranges.emplace_back(static_cast<int>(int64_t{i} * st.num_partitions / n),
@@ -257,6 +262,26 @@ std::vector<std::string> SqlStageSource::preferred_executors(int node, int parti
     if (auto c = caches_.find(id); c != caches_.end())
       for (auto& e : locate_(c->second.block_id, partition)) out.push_back(std::move(e));
   return out;
+}
+
+sql::AqeDecisions SqlStageSource::aqe_decisions(int result_node) const {
+  sql::AqeDecisions d;
+  for (const auto& [node, st] : stages_) {
+    if (st.result_node != result_node || st.samples_for >= 0 || !st.root) continue;
+    d.joins.insert(st.switched_joins.begin(), st.switched_joins.end());
+    std::function<void(const sql::PhysPtr&)> walk = [&](const sql::PhysPtr& p) {
+      const std::string& ref = p->data_ref;
+      if (p->kind == sql::PhysKind::LocalTableScan && starts_with(ref, "shuffle:") && p->node_id >= 0) {
+        if (st.whole_reads.count(ref) || (ref == st.local_ref && !st.local_specs.empty()))
+          d.reads[p->node_id] = "local";
+        else if (st.may_coalesce && !st.ranges.empty())
+          d.reads[p->node_id] = "coalesced";
+      }
+      for (const auto& c : p->children) walk(c);
+    };
+    walk(st.root);
+  }
+  return d;
 }
 
 void SqlStageSource::remove(int result_node) {
@@ -339,26 +364,52 @@ int SqlStageSource::num_partitions(int node) const {
 
 void SqlStageSource::settle_width(const Stage& st) const {
   if (st.width_final) return;
-  if (!st.may_coalesce) {
+  if (!st.may_coalesce && !st.may_adapt) {
     st.width_final = true;
     return;
   }
   if (!outputs_) return;
-  std::vector<std::vector<int64_t>> bytes;  // per shuffle read, per reduce partition
+  std::map<std::string, sql::ShuffleStats> stats;  // per shuffle read: bytes per reduce partition
   for (const auto& [ref, parent] : st.shuffle_reads) {
     auto ot = outputs_->find(parent);
     if (ot == outputs_->end() || ot->second.missing() > 0) return;
-    std::vector<int64_t> b(static_cast<size_t>(std::max(0, ot->second.num_reduce)), 0);
+    sql::ShuffleStats& ss = stats[ref];
+    ss.bytes.assign(static_cast<size_t>(std::max(0, ot->second.num_reduce)), 0);
+    ss.num_maps = static_cast<int>(ot->second.maps.size());
     for (const auto& m : ot->second.maps)
-      for (size_t r = 0; r < b.size() && r + 1 < m->offsets.size(); ++r) b[r] += m->offsets[r + 1] - m->offsets[r];
-    bytes.push_back(std::move(b));
+      for (size_t r = 0; r < ss.bytes.size() && r + 1 < m->offsets.size(); ++r) ss.bytes[r] += m->offsets[r + 1] - m->offsets[r];
   }
-  st.ranges = sql::coalesce_partitions(bytes, st.aqe).value_or(std::vector<sql::PartitionRange>{});
+  // The runtime join switch first (Spark re-plans, then its stage optimizer coalesces and
+  // turns readers local); a switched join's build side is read whole by every task.
+  if (st.may_adapt)
+    if (auto sw = sql::switch_to_broadcast_joins(st.root, stats, st.aqe)) {
+      json plan = sql::physical_to_json(sw->root);
+      for (const char* key : {"sessionTimeZone", "pythonBatchRows"})
+        if (st.plan.contains(key)) plan[key] = st.plan[key];
+      st.plan = std::move(plan);
+      st.whole_reads = sw->broadcast;
+      st.local_ref = sw->local;
+      st.switched_joins = sw->joins;
+    }
+  std::vector<std::vector<int64_t>> bytes;  // per shuffle read by partition, per reduce partition
+  for (const auto& [ref, ss] : stats)
+    if (!st.whole_reads.count(ref)) bytes.push_back(ss.bytes);
+  if (st.may_coalesce) st.ranges = sql::coalesce_partitions(bytes, st.aqe).value_or(std::vector<sql::PartitionRange>{});
+  if (!st.local_ref.empty()) {
+    // OptimizeShuffleWithLocalShuffleReader: as many tasks as the coalesced reader had (else
+    // one per reduce partition), cut along the map outputs.
+    const auto& ss = stats.at(st.local_ref);
+    const int reduce = static_cast<int>(ss.bytes.size());
+    st.local_specs = sql::local_read_specs(ss.num_maps, reduce, st.ranges.empty() ? reduce : static_cast<int>(st.ranges.size()));
+    st.ranges.clear();
+    if (st.local_specs.empty()) st.local_ref.clear();  // no map outputs: read as before
+  }
   st.width_final = true;
 }
 
 int SqlStageSource::width(const Stage& st) const {
   settle_width(st);
+  if (!st.local_specs.empty()) return static_cast<int>(st.local_specs.size());
   return st.ranges.empty() ? st.num_partitions : static_cast<int>(st.ranges.size());
 }
 
@@ -403,6 +454,7 @@ Result<std::shared_ptr<const scheduler::TaskBody>> SqlStageSource::build_task(in
   auto it = stages_.find(node);
   if (it == stages_.end()) return R::error("unknown SQL stage " + std::to_string(node));
   const Stage& st = it->second;
+  settle_width(st);  // AQE's decisions (its plan may change) come before the task's fragment
   if (st.needs_bounds && !st.bounds)  // the driver runs the sampling job first (run_sql_job)
     return R::error(describe(node) + " has no range bounds: its sampling job has not run");
   auto body = std::make_shared<SqlTaskBody>();
@@ -425,13 +477,15 @@ Result<std::shared_ptr<const scheduler::TaskBody>> SqlStageSource::build_task(in
   // A shuffle read takes this partition's segment of every map output — with coalescing, the
   // segments of reduce partitions [lo, hi), which lie next to each other in each map's file; a
   // broadcast read takes everything the producing stage wrote (one reduce partition).
-  auto reads = [&](const std::string& ref, int parent, int lo, int hi) -> Status {
+  // A local read (AQE's switched join, `local_specs`) takes maps [map_lo, map_hi) only.
+  auto reads = [&](const std::string& ref, int parent, int lo, int hi, int map_lo = 0, int map_hi = -1) -> Status {
     auto ot = outputs.find(parent);
     if (ot == outputs.end() || ot->second.missing() > 0)
       return Status::error("shuffle " + std::to_string(parent) + " has missing map outputs");
     plan::ShuffleSource sh{parent, lo, {}};
     hi = std::min(hi, ot->second.num_reduce);  // a narrower shuffle than the stage: no rows here
-    for (size_t m = 0; lo < hi && m < ot->second.maps.size(); ++m) {
+    const size_t maps_end = map_hi < 0 ? ot->second.maps.size() : std::min<size_t>(static_cast<size_t>(map_hi), ot->second.maps.size());
+    for (size_t m = static_cast<size_t>(map_lo); lo < hi && m < maps_end; ++m) {
       const auto& ms = *ot->second.maps[m];
       if (static_cast<size_t>(hi) >= ms.offsets.size()) return Status::error("map output index too short");
       int64_t off = ms.offsets[static_cast<size_t>(lo)], len = ms.offsets[static_cast<size_t>(hi)] - off;
@@ -445,8 +499,20 @@ Result<std::shared_ptr<const scheduler::TaskBody>> SqlStageSource::build_task(in
     if (static_cast<size_t>(partition) >= st.ranges.size()) return R::error(describe(node) + ": no partition " + std::to_string(partition));
     std::tie(lo, hi) = st.ranges[static_cast<size_t>(partition)];
   }
-  for (const auto& [ref, parent] : st.shuffle_reads)
-    if (Status s = reads(ref, parent, lo, hi); !s) return R::error(s.message());
+  if (!st.local_specs.empty() && static_cast<size_t>(partition) >= st.local_specs.size())
+    return R::error(describe(node) + ": no partition " + std::to_string(partition));
+  for (const auto& [ref, parent] : st.shuffle_reads) {
+    Status s = Status::ok();
+    if (st.whole_reads.count(ref)) {
+      s = reads(ref, parent, 0, std::numeric_limits<int>::max());  // clamped to its width
+    } else if (ref == st.local_ref && !st.local_specs.empty()) {
+      const auto& spec = st.local_specs[static_cast<size_t>(partition)];
+      s = reads(ref, parent, spec.lo, spec.hi, spec.map_lo, spec.map_hi);
+    } else {
+      s = reads(ref, parent, lo, hi);
+    }
+    if (!s) return R::error(s.message());
+  }
   for (const auto& [ref, parent] : st.broadcast_reads)
     if (Status s = reads(ref, parent, 0, 1); !s) return R::error(s.message());
   // Leaves other than shuffles take partitions [lo, hi) too: one unless coalesced (AQE only

@@ -60,6 +60,9 @@ class SqlStageSource final : public scheduler::StageSource {
   }
   // Forgets a query's stages (its job ended).
   void remove(int result_node);
+  // What AQE decided for a query's stages (switched joins, coalesced and local reads), by the
+  // executed plan's node ids: its explain after the run (sql::adaptive_final_plan_string).
+  sql::AqeDecisions aqe_decisions(int result_node) const;
 
   // Range exchanges (global sorts) need bounds before their map stage runs, as Spark's
   // RangePartitioner: a sampling job over the same input first. The first map stage of the
@@ -110,7 +113,8 @@ class SqlStageSource final : public scheduler::StageSource {
   struct Stage {
     int node = 0, result_node = 0;
     bool is_result = false;
-    nlohmann::json plan;          // the fragment, leaves' data refs rewritten (see .cpp)
+    mutable nlohmann::json plan;  // the fragment, leaves' data refs rewritten (see .cpp); AQE may re-plan it
+    sql::PhysPtr root;            // the fragment as planned (AQE's join switch rewrites it)
     nlohmann::json partitioning;  // map stages: StageFragment::to_json()["output"]
     int num_partitions = 1;
     int num_reduce = 1;
@@ -118,6 +122,13 @@ class SqlStageSource final : public scheduler::StageSource {
     // Reads only shuffles (and broadcasts), all coalescible: AQE may coalesce its partitions.
     bool may_coalesce = false;
     sql::AqeSettings aqe;
+    // Reads only shuffles (and broadcasts) the planner made: AQE may switch its sort-merge joins
+    // to broadcast hash joins once those shuffles exist (sql::switch_to_broadcast_joins).
+    bool may_adapt = false;
+    mutable std::set<std::string> whole_reads;  // switched joins' build sides: every task reads all
+    mutable std::string local_ref;              // the shuffle read by map output, or empty
+    mutable std::vector<sql::LocalReadSpec> local_specs;  // ... each task's maps and partitions
+    mutable std::map<int, bool> switched_joins;  // node id -> built on the left
     // Once decided: the partitions [first, second) each task reads (AQE-coalesced shuffle
     // partitions, or df.coalesce(n)'s groups of any leaves), or empty when one per task.
     mutable bool width_final = false;

@@ -38,6 +38,8 @@ from sparkpp_sql import value  # rows as bench/tpch's runners print them
 d = os.environ["TPCH_DATA"]
 spark = SparkSession.builder.appName("tpch-all").getOrCreate()
 spark.conf.set("spark.sql.shuffle.partitions", "4")
+for k, v in json.loads(os.environ.get("TPCH_CONF", "{}")).items():
+    spark.conf.set(k, v)
 for t, ddl in SCHEMAS.items():
     spark.read.csv(f"{d}/{t}.csv", header=True, schema=ddl).createOrReplaceTempView(t)
 for q in os.environ["TPCH_QUERIES"].split(","):
@@ -73,10 +75,11 @@ def duckdb(data):
     return {a["query"]: a for a in (json.loads(l) for l in r.stdout.splitlines() if l.startswith("{"))}
 
 
-def run_all(tmp_path, data, master):
+def run_all(tmp_path, data, master, conf=None):
     script = jobs.write_job(tmp_path, "tpch_all.py", JOB, prelude=False)
     res = jobs.submit(script, master=master, timeout=600,
-                      env={"TPCH_DIR": TPCH, "TPCH_DATA": data, "TPCH_QUERIES": ",".join(QUERIES)})
+                      env={"TPCH_DIR": TPCH, "TPCH_DATA": data, "TPCH_QUERIES": ",".join(QUERIES),
+                           "TPCH_CONF": json.dumps(conf or {})})
     assert res.returncode == 0, "job failed\n" + res.describe()
     return {r["query"]: r for r in (json.loads(l[5:]) for l in res.stdout.splitlines() if l.startswith("TPCH "))}
 
@@ -101,6 +104,14 @@ def test_duckdb_answers_are_not_empty(duckdb):
 
 def test_all_22_local(tmp_path, data, duckdb):
     assert compare_all(duckdb, run_all(tmp_path, data, "local[2]")) == {}
+
+
+def test_all_22_joins_switched_at_run_time(tmp_path, data, duckdb):
+    # Every equi-join planned sort-merge (no broadcast at plan time), then AQE's runtime switch
+    # (spark.sql.adaptive.autoBroadcastJoinThreshold) turns those with a small shuffled side into
+    # broadcast hash joins, local shuffle reads on the other side: the same answers.
+    conf = {"spark.sql.autoBroadcastJoinThreshold": "-1", "spark.sql.adaptive.autoBroadcastJoinThreshold": "10MB"}
+    assert compare_all(duckdb, run_all(tmp_path, data, "local[2]", conf)) == {}
 
 
 def test_all_22_cluster(tmp_path, data, duckdb):

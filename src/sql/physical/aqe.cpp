@@ -1,8 +1,9 @@
-// Spark 3.5's partition coalescing (see aqe.h).
+// Spark 3.5's partition coalescing and runtime join switch (see aqe.h).
 #include "sql/physical/aqe.h"
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 
 namespace spp::sql {
 
@@ -40,6 +41,127 @@ std::optional<std::vector<PartitionRange>> coalesce_partitions(const std::vector
   }
   if (size > 0 || out.empty()) out.emplace_back(static_cast<int>(split), static_cast<int>(n));
   if (out.size() >= n) return std::nullopt;
+  return out;
+}
+
+int64_t ShuffleStats::total() const {
+  int64_t t = 0;
+  for (int64_t b : bytes) t += b;
+  return t;
+}
+
+namespace {
+
+// Operators whose output keeps their (first) child's row order (PhysicalPlan::output_ordering).
+bool keeps_order(PhysKind k) {
+  return k == PhysKind::Project || k == PhysKind::Filter || k == PhysKind::LocalLimit || k == PhysKind::GlobalLimit ||
+         k == PhysKind::Window || k == PhysKind::BatchEvalPython;
+}
+
+// A sort-merge join's input as AQE sees it: (a Sort of) a shuffle read, its leaf; else null.
+PhysPtr shuffle_leaf(const PhysPtr& c, const std::map<std::string, ShuffleStats>& stats) {
+  PhysPtr x = c;
+  if (x->kind == PhysKind::Sort && !x->global && x->children.size() == 1) x = x->children[0];
+  if (x->kind == PhysKind::LocalTableScan && x->data_ref.rfind("shuffle:", 0) == 0 && stats.count(x->data_ref)) return x;
+  return nullptr;
+}
+
+// DemoteBroadcastHashJoin: a shuffle with mostly empty partitions is better joined shuffled.
+bool demoted(const ShuffleStats& st, double ratio) {
+  const auto non_empty = std::count_if(st.bytes.begin(), st.bytes.end(), [](int64_t b) { return b > 0; });
+  return !st.bytes.empty() && non_empty > 0 && static_cast<double>(non_empty) / static_cast<double>(st.bytes.size()) < ratio;
+}
+
+}  // namespace
+
+std::optional<JoinSwitch> switch_to_broadcast_joins(const PhysPtr& fragment, const std::map<std::string, ShuffleStats>& stats,
+                                                    const AqeSettings& s) {
+  if (!s.enabled || s.broadcast_threshold < 0 || !fragment) return std::nullopt;
+  JoinSwitch out;
+  std::vector<std::string> streamed_local;  // streamed refs whose partitioning nothing above needs
+  auto can_broadcast = [&](const std::string& ref) {
+    const auto& st = stats.at(ref);
+    return st.total() <= s.broadcast_threshold && !demoted(st, s.non_empty_ratio);
+  };
+  // need_order: something above relies on this node's row order; need_part: on its partitioning.
+  std::function<PhysPtr(const PhysPtr&, bool, bool)> go = [&](const PhysPtr& p, bool need_order, bool need_part) -> PhysPtr {
+    if (p->kind == PhysKind::SortMergeJoin && !need_order) {
+      PhysPtr l = shuffle_leaf(p->children[0], stats), r = shuffle_leaf(p->children[1], stats);
+      if (l && r && l->data_ref != r->data_ref) {
+        const JoinType t = p->join_type;
+        const bool left_ok = (t == JoinType::Inner || t == JoinType::RightOuter) && can_broadcast(l->data_ref);
+        const bool right_ok = (t == JoinType::Inner || t == JoinType::LeftOuter || t == JoinType::LeftSemi ||
+                               t == JoinType::LeftAnti) && can_broadcast(r->data_ref);
+        if (left_ok || right_ok) {
+          // JoinSelectionHelper.getBuildSide: both possible -> the smaller, right on a tie.
+          const bool build_left =
+              left_ok && (!right_ok || stats.at(r->data_ref).total() > stats.at(l->data_ref).total());
+          auto j = std::make_shared<PhysicalPlan>(*p);
+          j->kind = PhysKind::BroadcastHashJoin;
+          j->build_left = build_left;
+          j->children = {l, r};  // no sorts: a hash join needs none
+          out.broadcast.insert(build_left ? l->data_ref : r->data_ref);
+          out.joins[p->node_id] = build_left;
+          if (!need_part) streamed_local.push_back(build_left ? r->data_ref : l->data_ref);
+          return j;
+        }
+      }
+    }
+    if (p->children.empty()) return p;
+    const auto dist = p->required_child_distribution();
+    const auto ord = p->required_child_ordering();
+    std::vector<PhysPtr> kids;
+    bool changed = false;
+    for (size_t i = 0; i < p->children.size(); ++i) {
+      const auto dk = i < dist.size() ? dist[i].kind : Distribution::Kind::Unspecified;
+      const bool part = need_part || dk == Distribution::Kind::Clustered || dk == Distribution::Kind::AllTuples ||
+                        dk == Distribution::Kind::Ordered;
+      const bool order = p->kind != PhysKind::Sort &&
+                         ((i < ord.size() && !ord[i].empty()) || (need_order && i == 0 && keeps_order(p->kind)));
+      kids.push_back(go(p->children[i], order, part));
+      changed = changed || kids.back() != p->children[i];
+    }
+    return changed ? p->with_children(std::move(kids)) : p;
+  };
+  out.root = go(fragment, false, false);
+  if (out.broadcast.empty()) return std::nullopt;
+  // The local reader: the stage's tasks follow that one shuffle's map outputs, so it must be the
+  // only shuffle the stage reads by partition, read once.
+  if (s.local_shuffle_reader && streamed_local.size() == 1) {
+    std::map<std::string, int> reads;
+    std::function<void(const PhysPtr&)> count = [&](const PhysPtr& p) {
+      if (p->kind == PhysKind::LocalTableScan && p->data_ref.rfind("shuffle:", 0) == 0 && !out.broadcast.count(p->data_ref))
+        ++reads[p->data_ref];
+      for (const auto& c : p->children) count(c);
+    };
+    count(out.root);
+    if (reads.size() == 1 && reads.begin()->first == streamed_local[0] && reads.begin()->second == 1)
+      out.local = streamed_local[0];
+  }
+  return out;
+}
+
+std::vector<LocalReadSpec> local_read_specs(int num_maps, int num_reduce, int parallelism) {
+  std::vector<LocalReadSpec> out;
+  if (num_maps <= 0 || num_reduce <= 0) return out;
+  // equallyDivide: the first (n % buckets) buckets one element larger; the buckets' starts.
+  auto divide = [](int n, int buckets) {
+    buckets = std::max(1, std::min(buckets, n));
+    std::vector<int> starts;
+    const int per = n / buckets, rem = n % buckets;
+    for (int i = 0; i < buckets; ++i) starts.push_back(i < rem ? i * (per + 1) : rem * (per + 1) + (i - rem) * per);
+    starts.push_back(n);
+    return starts;
+  };
+  const int want = std::max(1, parallelism);
+  if (want >= num_maps) {
+    const auto cuts = divide(num_reduce, want / num_maps);
+    for (int m = 0; m < num_maps; ++m)
+      for (size_t i = 0; i + 1 < cuts.size(); ++i) out.push_back({m, m + 1, cuts[i], cuts[i + 1]});
+  } else {
+    const auto groups = divide(num_maps, want);
+    for (size_t i = 0; i + 1 < groups.size(); ++i) out.push_back({groups[i], groups[i + 1], 0, num_reduce});
+  }
   return out;
 }
 

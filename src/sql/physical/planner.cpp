@@ -9,6 +9,7 @@
 #include "common/strings.h"
 #include "sql/analysis/functions.h"
 #include "sql/optimizer/optimizer.h"
+#include "sql/physical/aqe.h"
 #include "sql/physical/physical.h"
 
 namespace spp::sql {
@@ -737,6 +738,85 @@ std::string physical_tree_string(const PhysPtr& root, const PlannerOptions& opts
   }
   draw(root, "", true, true, 0);
   return out;
+}
+
+// ---- AQE's final plan ----
+
+namespace {
+struct Shown {  // a line of the final plan and the lines under it
+  std::string line;
+  std::vector<Shown> kids;
+};
+void draw_shown(const Shown& n, const std::string& prefix, bool last, bool root, std::string& out) {
+  out += (root ? prefix : prefix + (last ? "+- " : ":- ")) + n.line + "\n";
+  const std::string cp = root ? prefix : prefix + (last ? "   " : ":  ");
+  for (size_t i = 0; i < n.kids.size(); ++i) draw_shown(n.kids[i], cp, i + 1 == n.kids.size(), false, out);
+}
+}  // namespace
+
+std::string adaptive_final_plan_string(const PhysPtr& executed, const PhysPtr& initial, const AqeDecisions& d,
+                                       const PlannerOptions& opts) {
+  const std::string before = physical_tree_string(initial, opts);
+  const std::string head = "AdaptiveSparkPlan isFinalPlan=false\n";
+  if (before.rfind(head, 0) != 0) return before;  // no exchange or AQE off: nothing adaptive
+  // What explain shows: the root's driver-side merge (plan_for_execution) undone.
+  PhysPtr shown = executed;
+  if ((shown->kind == PhysKind::CollectLimit || shown->kind == PhysKind::TakeOrderedAndProject) &&
+      shown->children.size() == 1 && shown->children[0]->kind == PhysKind::ShuffleExchange &&
+      !shown->children[0]->children.empty() && !shown->children[0]->children[0]->children.empty())
+    shown = shown->with_children({shown->children[0]->children[0]->children[0]});
+  // Query stages are numbered as AQE creates them: the exchanges children first, left to right,
+  // then the broadcast stages the switched joins added.
+  std::map<const PhysicalPlan*, int> stage_of;
+  int next = 0;
+  int64_t plan_id = 0;  // the new broadcast exchanges' plan ids follow the others'
+  std::function<void(const PhysPtr&)> number = [&](const PhysPtr& p) {
+    for (const auto& c : p->children) number(c);
+    if (p->kind == PhysKind::ShuffleExchange || p->kind == PhysKind::BroadcastExchange) {
+      stage_of[p.get()] = next++;
+      plan_id = std::max(plan_id, p->id);
+    }
+  };
+  number(shown);
+  std::function<Shown(const PhysPtr&)> go = [&](const PhysPtr& p) -> Shown {
+    if (p->kind == PhysKind::SortMergeJoin && d.joins.count(p->node_id)) {
+      auto j = std::make_shared<PhysicalPlan>(*p);
+      j->kind = PhysKind::BroadcastHashJoin;
+      j->build_left = d.joins.at(p->node_id);
+      Shown n{j->node_string(), {}};
+      for (size_t i = 0; i < 2; ++i) {
+        PhysPtr c = p->children[i];
+        if (c->kind == PhysKind::Sort && !c->global && !c->children.empty()) c = c->children[0];
+        Shown k = go(c);
+        if ((i == 0) == j->build_left) {
+          PhysicalPlan b;
+          b.kind = PhysKind::BroadcastExchange;
+          b.exprs = j->build_left ? j->left_keys : j->right_keys;
+          b.id = ++plan_id;
+          k = Shown{"BroadcastQueryStage " + std::to_string(next++), {Shown{b.node_string(), {std::move(k)}}}};
+        }
+        n.kids.push_back(std::move(k));
+      }
+      return n;
+    }
+    Shown n{p->node_string(), {}};
+    for (const auto& c : p->children) n.kids.push_back(go(c));
+    if (p->kind == PhysKind::ShuffleExchange || p->kind == PhysKind::BroadcastExchange) {
+      const bool shuffle = p->kind == PhysKind::ShuffleExchange;
+      Shown stage{std::string(shuffle ? "ShuffleQueryStage " : "BroadcastQueryStage ") + std::to_string(stage_of[p.get()]),
+                  {std::move(n)}};
+      auto r = d.reads.find(p->node_id);
+      if (r == d.reads.end()) return stage;
+      return Shown{"AQEShuffleRead " + r->second, {std::move(stage)}};
+    }
+    return n;
+  };
+  std::string out = "AdaptiveSparkPlan isFinalPlan=true\n+- == Final Plan ==\n";
+  draw_shown(go(shown), "   ", true, true, out);
+  // The initial plan: explain's tree, its root line under the header.
+  std::string tree = before.substr(head.size());
+  if (tree.rfind("+- ", 0) == 0) tree = "   " + tree.substr(3);
+  return out + "+- == Initial Plan ==\n" + tree;
 }
 
 std::string explain_extended(const PlanPtr& parsed, const PlanPtr& analyzed, const PlanPtr& optimized,
