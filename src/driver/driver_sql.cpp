@@ -452,6 +452,14 @@ void Driver::sql_conf(const std::map<std::string, std::string>& session) {
     auto it = session.find(key);
     return it != session.end() ? it->second : conf_.get(key, "");
   };
+  // Leaf nodes without a partition count (SQL range()) take spark.sql.leafNodeDefaultParallelism,
+  // else the context's defaultParallelism, as SparkSession.leafNodeDefaultParallelism.
+  c.planner.default_parallelism = default_parallelism();
+  if (const std::string leaf = value("spark.sql.leafNodeDefaultParallelism"); !leaf.empty()) {
+    char* end = nullptr;
+    const long n = std::strtol(leaf.c_str(), &end, 10);
+    if (end && *end == 0 && n > 0) c.planner.default_parallelism = static_cast<int>(n);
+  }
   const bool merge = sql::sql_conf_flag("spark.sql.parquet.mergeSchema", value("spark.sql.parquet.mergeSchema"));
   const char* infer_key = "spark.sql.sources.partitionColumnTypeInference.enabled";
   const bool infer = sql::sql_conf_flag(infer_key, value(infer_key));

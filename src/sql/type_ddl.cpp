@@ -72,10 +72,11 @@ class DdlParser {
       return DataType::string();
     }
     if (w == "interval") {
-      // `interval <unit> [to <unit>]` (day-time units).
+      // `interval` alone is CalendarIntervalType; else `interval <unit> [to <unit>]`.
       skip_ws();
       auto save = pos_;
       std::string a = lower(word());
+      if (a.empty()) return DataType::calendar_interval();
       std::string name = "interval " + a;
       skip_ws();
       auto save2 = pos_;

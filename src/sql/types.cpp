@@ -30,7 +30,7 @@ DataType DataType::structure(std::vector<StructField> fields) {
 bool DataType::operator==(const DataType& o) const {
   if (id != o.id) return false;
   switch (id) {
-    case TypeId::Decimal: case TypeId::DayTimeInterval:
+    case TypeId::Decimal: case TypeId::DayTimeInterval: case TypeId::YearMonthInterval:
       return precision == o.precision && scale == o.scale;
     case TypeId::Array: case TypeId::Map:
       return contains_null == o.contains_null && children == o.children;
@@ -77,6 +77,8 @@ static std::pair<const char*, const char*> atomic_names(TypeId id) {
     case TypeId::Timestamp: return {"timestamp", "timestamp"};
     case TypeId::TimestampNtz: return {"timestamp_ntz", "timestamp_ntz"};
     case TypeId::DayTimeInterval: return {"interval day to second", "interval day to second"};
+    case TypeId::YearMonthInterval: return {"interval year to month", "interval year to month"};
+    case TypeId::CalendarInterval: return {"interval", "interval"};
     case TypeId::Array: return {"array", "array"};
     case TypeId::Map: return {"map", "map"};
     case TypeId::Struct: return {"struct", "struct"};
@@ -86,22 +88,12 @@ static std::pair<const char*, const char*> atomic_names(TypeId id) {
 }
 
 static const char* const kDayTimeUnits[] = {"day", "hour", "minute", "second"};
+static const char* const kYearMonthUnits[] = {"year", "month"};
 
-// DayTimeIntervalType(start, end) (0 DAY, 1 HOUR, 2 MINUTE, 3 SECOND): the fields ride in
-// precision (start) and scale (3 - end), so DataType::of(DayTimeInterval) is DAY TO SECOND.
-static DataType dt_interval(int start, int end) {
-  DataType t = DataType::of(TypeId::DayTimeInterval);
-  t.precision = start;
-  t.scale = 3 - end;
-  return t;
-}
-
-// `interval day`, `interval hour to second` (precision / scale as dt_interval packs them).
-static std::string interval_type_name(TypeId id, int start, int packed_end) {
-  (void)id;
-  int end = 3 - packed_end;
-  const char* const* units = kDayTimeUnits;
-  int n = 4;
+std::string interval_type_name(TypeId id, int start, int end) {
+  if (id == TypeId::CalendarInterval) return "interval";
+  const char* const* units = id == TypeId::YearMonthInterval ? kYearMonthUnits : kDayTimeUnits;
+  int n = id == TypeId::YearMonthInterval ? 2 : 4;
   if (start < 0 || start >= n) start = 0;
   if (end < start || end >= n) end = n - 1;
   std::string s = std::string("interval ") + units[start];
@@ -112,6 +104,7 @@ static std::string interval_type_name(TypeId id, int start, int packed_end) {
 bool parse_interval_type_name(std::string_view s, DataType* out) {
   std::string t;
   for (char c : s) t += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (t == "interval") { *out = DataType::calendar_interval(); return true; }
   if (t.rfind("interval ", 0) != 0) return false;
   std::string rest = t.substr(9), a = rest, b;
   if (auto p = rest.find(" to "); p != std::string::npos) { a = rest.substr(0, p); b = rest.substr(p + 4); }
@@ -119,22 +112,27 @@ bool parse_interval_type_name(std::string_view s, DataType* out) {
     for (int i = 0; i < n; ++i) if (u == units[i]) return i;
     return -1;
   };
-  int st = idx(kDayTimeUnits, 4, a), en = b.empty() ? st : idx(kDayTimeUnits, 4, b);
-  if (st < 0 || en < st) return false;
-  *out = dt_interval(st, en);
-  return true;
+  for (int ym = 0; ym < 2; ++ym) {
+    const char* const* units = ym ? kYearMonthUnits : kDayTimeUnits;
+    int n = ym ? 2 : 4;
+    int st = idx(units, n, a), en = b.empty() ? st : idx(units, n, b);
+    if (st < 0 || en < st) continue;
+    *out = ym ? DataType::year_month_interval(st, en) : DataType::day_time_interval(st, en);
+    return true;
+  }
+  return false;
 }
 
 std::string DataType::type_name() const {
   if (id == TypeId::Decimal) return dec_str("decimal", precision, scale);
-  if (id == TypeId::DayTimeInterval) return interval_type_name(id, precision, scale);
+  if (id == TypeId::DayTimeInterval || id == TypeId::YearMonthInterval) return interval_type_name(id, precision, interval_end());
   return atomic_names(id).first;
 }
 
 std::string DataType::simple_string() const {
   switch (id) {
     case TypeId::Decimal: return dec_str("decimal", precision, scale);
-    case TypeId::DayTimeInterval: return interval_type_name(id, precision, scale);
+    case TypeId::DayTimeInterval: case TypeId::YearMonthInterval: return interval_type_name(id, precision, interval_end());
     case TypeId::Array: return "array<" + element().simple_string() + ">";
     case TypeId::Map: return "map<" + key().simple_string() + "," + value().simple_string() + ">";
     case TypeId::Struct: {
@@ -173,7 +171,7 @@ static std::string upper(std::string s) {
 std::string DataType::sql() const {
   switch (id) {
     case TypeId::Decimal: return dec_str("DECIMAL", precision, scale);
-    case TypeId::DayTimeInterval: return upper(interval_type_name(id, precision, scale));
+    case TypeId::DayTimeInterval: case TypeId::YearMonthInterval: return upper(interval_type_name(id, precision, interval_end()));
     case TypeId::Array: return "ARRAY<" + element().sql() + ">";
     case TypeId::Map: return "MAP<" + key().sql() + ", " + value().sql() + ">";
     case TypeId::Struct: {
@@ -256,7 +254,8 @@ int64_t DataType::default_size() const {
   switch (id) {
     case TypeId::Null: case TypeId::Boolean: case TypeId::Byte: return 1;
     case TypeId::Short: return 2;
-    case TypeId::Int: case TypeId::Float: case TypeId::Date: return 4;
+    case TypeId::Int: case TypeId::Float: case TypeId::Date: case TypeId::YearMonthInterval: return 4;
+    case TypeId::CalendarInterval: return 16;
     case TypeId::Long: case TypeId::Double: case TypeId::Timestamp: case TypeId::TimestampNtz:
     case TypeId::DayTimeInterval: return 8;
     case TypeId::Decimal: return precision <= 18 ? 8 : 16;
@@ -388,6 +387,8 @@ static const char* connect_key(TypeId id) {
     case TypeId::Timestamp: return "timestamp";
     case TypeId::TimestampNtz: return "timestampNtz";
     case TypeId::DayTimeInterval: return "dayTimeInterval";
+    case TypeId::YearMonthInterval: return "yearMonthInterval";
+    case TypeId::CalendarInterval: return "calendarInterval";
     case TypeId::Array: return "array";
     case TypeId::Map: return "map";
     case TypeId::Struct: return "struct";
@@ -399,8 +400,8 @@ json type_to_connect_json(const DataType& t) {
   json body = json::object();
   switch (t.id) {
     case TypeId::Decimal: body = {{"precision", t.precision}, {"scale", t.scale}}; break;
-    case TypeId::DayTimeInterval:
-      body = {{"startField", t.precision}, {"endField", 3 - t.scale}}; break;  // dt_interval's packing
+    case TypeId::DayTimeInterval: case TypeId::YearMonthInterval:
+      body = {{"startField", t.precision}, {"endField", t.interval_end()}}; break;
     case TypeId::Array:
       body = {{"elementType", type_to_connect_json(t.element())}, {"containsNull", t.contains_null}};
       break;
@@ -447,19 +448,21 @@ Result<DataType> type_from_connect_json(const json& j) {
       {"float", TypeId::Float}, {"double", TypeId::Double}, {"string", TypeId::String},
       {"binary", TypeId::Binary}, {"date", TypeId::Date}, {"timestamp", TypeId::Timestamp},
       {"timestampNtz", TypeId::TimestampNtz}, {"timestamp_ntz", TypeId::TimestampNtz},
+      {"calendarInterval", TypeId::CalendarInterval}, {"calendar_interval", TypeId::CalendarInterval},
       {"dayTimeInterval", TypeId::DayTimeInterval}, {"day_time_interval", TypeId::DayTimeInterval},
+      {"yearMonthInterval", TypeId::YearMonthInterval}, {"year_month_interval", TypeId::YearMonthInterval},
       // CHAR(n)/VARCHAR(n) read as string in DataFrames (CharVarcharUtils).
       {"char", TypeId::String}, {"varChar", TypeId::String}, {"var_char", TypeId::String}};
   for (const auto& [name, id] : simple)
     if (kind == name) {
-      if (id != TypeId::DayTimeInterval) return DataType::of(id);
-      int last = 3;
+      if (id != TypeId::DayTimeInterval && id != TypeId::YearMonthInterval) return DataType::of(id);
+      int last = id == TypeId::DayTimeInterval ? 3 : 1;
       const json* st = member(b, "startField", "start_field");
       const json* en = member(b, "endField", "end_field");
       int sv = st && st->is_number_integer() ? st->get<int>() : 0;
       int ev = en && en->is_number_integer() ? en->get<int>() : last;
       if (sv < 0 || ev > last || sv > ev) return Result<DataType>::error("invalid interval fields");
-      return dt_interval(sv, ev);
+      return id == TypeId::DayTimeInterval ? DataType::day_time_interval(sv, ev) : DataType::year_month_interval(sv, ev);
     }
   if (kind == "decimal") {
     const json* p = member(b, "precision", "precision");

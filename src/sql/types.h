@@ -23,7 +23,9 @@ enum class TypeId : uint8_t {
   Date,             // int32 days since 1970-01-01
   Timestamp,        // int64 µs since epoch, UTC; shown in the session zone
   TimestampNtz,     // int64 µs, wall clock
-  DayTimeInterval,  // int64 µs
+  DayTimeInterval,  // int64 µs; fields: see day_time_interval()
+  YearMonthInterval,  // int32 months; fields: see year_month_interval()
+  CalendarInterval,   // legacy CalendarIntervalType: 16 bytes {int32 months, int32 days, int64 µs}
   Array, Map, Struct,
 };
 
@@ -32,7 +34,7 @@ struct StructField;
 // A value type: cheap enough to copy for scalars; nested types own their children.
 struct DataType {
   TypeId id = TypeId::Null;
-  int precision = 0, scale = 0;     // Decimal only
+  int precision = 0, scale = 0;     // Decimal; intervals: start field / (last field - end field)
   bool contains_null = true;        // Array: containsNull; Map: valueContainsNull
   std::vector<DataType> children;   // Array {element}; Map {key, value}
   std::vector<StructField> fields;  // Struct
@@ -52,6 +54,18 @@ struct DataType {
   static DataType timestamp() { return of(TypeId::Timestamp); }
   static DataType timestamp_ntz() { return of(TypeId::TimestampNtz); }
   static DataType decimal(int p = 10, int s = 0);
+  // DayTimeIntervalType(start, end): 0 DAY, 1 HOUR, 2 MINUTE, 3 SECOND. YearMonthIntervalType
+  // (start, end): 0 YEAR, 1 MONTH. The fields ride in precision (start) and scale (last - end), so
+  // a bare of(DayTimeInterval) / of(YearMonthInterval) is DAY TO SECOND / YEAR TO MONTH.
+  static DataType day_time_interval(int start = 0, int end = 3) {
+    DataType t = of(TypeId::DayTimeInterval); t.precision = start; t.scale = 3 - end; return t;
+  }
+  static DataType year_month_interval(int start = 0, int end = 1) {
+    DataType t = of(TypeId::YearMonthInterval); t.precision = start; t.scale = 1 - end; return t;
+  }
+  int interval_start() const { return precision; }
+  int interval_end() const { return (id == TypeId::YearMonthInterval ? 1 : 3) - scale; }
+  static DataType calendar_interval() { return of(TypeId::CalendarInterval); }
   static DataType array(DataType element, bool contains_null = true);
   static DataType map(DataType key, DataType value, bool value_contains_null = true);
   static DataType structure(std::vector<StructField> fields);
@@ -112,6 +126,11 @@ Result<DataType> type_from_connect_json(const nlohmann::json& j);
 // (createDataFrame(…, "int")).
 Result<DataType> parse_ddl_type(std::string_view s);
 Result<DataType> parse_ddl_schema(std::string_view s);
+
+// Interval type names as Spark prints them (`interval day`, `interval hour to second`,
+// `interval year to month`, `interval` for CalendarIntervalType) and back (null when not one).
+std::string interval_type_name(TypeId id, int start, int end);
+bool parse_interval_type_name(std::string_view s, DataType* out);
 
 // Backquotes a name when DDL/SQL needs it (`a b` -> "`a b`", "`" doubled).
 std::string quote_if_needed(const std::string& name);

@@ -165,14 +165,6 @@ std::optional<LibResult> resolve_date_fn(FnCall& c) {
     if (na == 7) want.push_back(STR);
     return c.typed(n, want, DataType::timestamp(), true);
   }
-  if (n == "make_dt_interval") {
-    // MakeDTInterval(days, hours, mins, secs decimal(18,6)) -> INTERVAL DAY TO SECOND; missing
-    // trailing fields are 0 (shown in the name). NULL on overflow (non-ANSI).
-    if (na > 4) return c.wrong("[0, 1, 2, 3, 4]");
-    while (c.na() < 3) c.a.push_back(lit_int(0));
-    if (c.na() < 4) { Value z; z.v = Value::Decimal{0}; c.a.push_back(lit(z, DataType::decimal(18, 6))); }
-    return c.typed(n, {INT, INT, INT, exact(DataType::decimal(18, 6))}, DataType::of(TypeId::DayTimeInterval), true);
-  }
   if (n == "window") {
     // TimeWindow(timeColumn, windowDuration[, slideDuration[, startTime]]): the tumbling window
     // struct<start, end> a row's time falls in (Spark's TimeWindowing), computed per row. The
@@ -201,6 +193,22 @@ std::optional<LibResult> resolve_date_fn(FnCall& c) {
     const DataType tt = c.a[0]->type;
     c.a = {c.a[0], lit_long(d[0]), lit_long(d[1]), lit_long(d[2])};
     return c.make(n, DataType::structure({{"start", tt, true, "{}"}, {"end", tt, true, "{}"}}), true);
+  }
+  if (n == "make_interval" || n == "make_dt_interval" || n == "make_ym_interval") {
+    // MakeInterval(years, months, weeks, days, hours, mins, secs), MakeDTInterval(days, hours,
+    // mins, secs), MakeYMInterval(years, months): missing trailing fields are 0 (shown in names).
+    const size_t full = n == "make_interval" ? 7 : n == "make_dt_interval" ? 4 : 2;
+    if (na > full) return c.wrong(n == "make_interval" ? "[0, 1, 2, 3, 4, 5, 6, 7]" : n == "make_dt_interval" ? "[0, 1, 2, 3, 4]" : "[0, 1, 2]");
+    const bool secs = full != 2;
+    while (c.na() < full) {
+      if (secs && c.na() == full - 1) { Value z; z.v = Value::Decimal{0}; c.a.push_back(lit(z, DataType::decimal(18, 6))); }
+      else c.a.push_back(lit_int(0));
+    }
+    std::vector<ExpectedType> want(secs ? full - 1 : full, INT);
+    if (secs) want.push_back(exact(DataType::decimal(18, 6)));
+    DataType t = n == "make_interval" ? DataType::calendar_interval()
+               : n == "make_dt_interval" ? DataType::day_time_interval() : DataType::year_month_interval();
+    return c.typed(n, want, t, n == "make_interval");
   }
   if (n == "make_timestamp_ltz" || n == "make_timestamp_ntz") {
     if (na != 6 && (na != 7 || n == "make_timestamp_ntz")) return c.wrong(n == "make_timestamp_ntz" ? "6" : "[6, 7]");

@@ -149,7 +149,8 @@ std::optional<LibResult> resolve_math_fn(FnCall& c) {
     if (na != 1) return c.wrong("1");
     const DataType& t = c.a[0]->type;
     if (t.id == TypeId::String) c.a[0] = cast(c.a[0], DBL, false);
-    else if (!t.is_numeric() && t.id != TypeId::Null && t.id != TypeId::DayTimeInterval)
+    else if (!t.is_numeric() && t.id != TypeId::Null && t.id != TypeId::DayTimeInterval &&
+             t.id != TypeId::YearMonthInterval && t.id != TypeId::CalendarInterval)
       return unexpected_input_type(quoted(*c.shown(n)), 1, "(\"NUMERIC\" or \"INTERVAL DAY TO SECOND\" or \"INTERVAL YEAR TO MONTH\" or \"INTERVAL\")",
                                    quoted(*c.a[0]), "\"" + t.sql() + "\"");
     return c.make(n, c.a[0]->type, c.any_nullable());

@@ -63,13 +63,8 @@ bool is_comparison(const std::string& n) {
   return n == "==" || n == "=" || n == "<" || n == "<=" || n == ">" || n == ">=" || n == "<=>";
 }
 
-// DayTimeIntervalType's fields ride in precision (start) and scale (3 - end) (types.cpp).
-bool is_interval_type(TypeId t) { return t == TypeId::DayTimeInterval; }
-DataType day_time_interval(int start, int end) {
-  DataType t = DataType::of(TypeId::DayTimeInterval);
-  t.precision = start;
-  t.scale = 3 - end;
-  return t;
+bool is_interval_type(TypeId t) {
+  return t == TypeId::DayTimeInterval || t == TypeId::YearMonthInterval || t == TypeId::CalendarInterval;
 }
 bool is_datetime_type(TypeId t) { return t == TypeId::Date || t == TypeId::Timestamp || t == TypeId::TimestampNtz; }
 
@@ -91,8 +86,7 @@ std::optional<ExprOrError> datetime_arithmetic(const Expr& fn, const std::string
     if (li && ri) {
       if (l.id != r.id) return mismatch();
       DataType t = l;
-      t.precision = std::min(l.precision, r.precision);
-      t.scale = std::min(l.scale, r.scale);  // the later end field
+      if (l.id != TypeId::CalendarInterval) { t.precision = std::min(l.precision, r.precision); t.scale = std::min(l.scale, r.scale); }  // the later end field
       return make_call(fn, op, a, t, true);
     }
     if (ri && rd && op == "+") std::swap(a[0], a[1]);
@@ -100,19 +94,19 @@ std::optional<ExprOrError> datetime_arithmetic(const Expr& fn, const std::string
     const DataType& iv = a[1]->type;
     if (is_datetime_type(dt.id) && is_interval_type(iv.id)) {
       DataType t = dt;
-      if (dt.id == TypeId::Date && !(iv.precision == 0 && iv.scale == 3)) {  // not a DAY interval
+      if (dt.id == TypeId::Date && iv.id == TypeId::DayTimeInterval && !(iv.precision == 0 && iv.interval_end() == 0)) {
         a[0] = cast_to(a[0], DataType::timestamp());
         t = DataType::timestamp();
       }
       return make_call(fn, op, a, t, true);
     }
     if (ld && rd && op == "-") {
-      if (l.id == TypeId::Date && r.id == TypeId::Date) return make_call(fn, op, a, day_time_interval(0, 0), true);
+      if (l.id == TypeId::Date && r.id == TypeId::Date) return make_call(fn, op, a, DataType::day_time_interval(0, 0), true);
       DataType ts = l.id == TypeId::TimestampNtz && r.id != TypeId::Timestamp ? DataType::timestamp_ntz()
                   : r.id == TypeId::TimestampNtz && l.id != TypeId::Timestamp ? DataType::timestamp_ntz() : DataType::timestamp();
       if (l.id == TypeId::Date) a[0] = cast_to(a[0], ts);
       if (r.id == TypeId::Date) a[1] = cast_to(a[1], ts);
-      return make_call(fn, op, a, day_time_interval(0, 3), true);
+      return make_call(fn, op, a, DataType::day_time_interval(), true);
     }
     if (l.id == TypeId::Date && (r.is_integral() || r.id == TypeId::Null)) {  // DateAdd / DateSub
       a[1] = cast_to(a[1], DataType::int_());
@@ -290,7 +284,8 @@ ExprOrError resolve_function(const Expr& fn) {
       e->ordinal = 1;
       return ExprPtr(e);
     };
-    if (a[0]->type.id == TypeId::DayTimeInterval)
+    TypeId ti = a[0]->type.id;
+    if (ti == TypeId::DayTimeInterval || ti == TypeId::YearMonthInterval || ti == TypeId::CalendarInterval)
       return mark(make_call(fn, cn, a, a[0]->type, a[0]->nullable));
     return coerced(n, {NUM}, [&](ExprList x) { return mark(make_call(fn, cn, x, x[0]->type, x[0]->nullable)); });
   }

@@ -94,7 +94,8 @@ void ColumnBuilder::append_from(const Column& c, int64_t row) {
     case TypeId::Boolean: append_bool(c.bool_at(row)); return;
     case TypeId::Byte: append(c.vals<int8_t>()[row]); return;
     case TypeId::Short: append(c.vals<int16_t>()[row]); return;
-    case TypeId::Int: case TypeId::Date: append(c.vals<int32_t>()[row]); return;
+    case TypeId::Int: case TypeId::Date: case TypeId::YearMonthInterval: append(c.vals<int32_t>()[row]); return;
+    case TypeId::CalendarInterval: append(c.vals<CalInterval>()[row]); return;
     case TypeId::Float: append(c.vals<float>()[row]); return;
     case TypeId::Long: case TypeId::Timestamp: case TypeId::TimestampNtz: case TypeId::DayTimeInterval:
       append(c.vals<int64_t>()[row]); return;

@@ -31,10 +31,10 @@ int fixed_width(TypeId id) {
   switch (id) {
     case TypeId::Byte: return 1;
     case TypeId::Short: return 2;
-    case TypeId::Int: case TypeId::Date: case TypeId::Float: return 4;
+    case TypeId::Int: case TypeId::Date: case TypeId::Float: case TypeId::YearMonthInterval: return 4;
     case TypeId::Long: case TypeId::Double: case TypeId::Timestamp: case TypeId::TimestampNtz:
     case TypeId::DayTimeInterval: return 8;
-    case TypeId::Decimal: return 16;
+    case TypeId::Decimal: case TypeId::CalendarInterval: return 16;
     default: return 0;
   }
 }
@@ -54,14 +54,17 @@ constexpr Name kNames[] = {
     {TypeId::Date, "date", "date"}, {TypeId::Timestamp, "timestamp", "timestamp"},
     {TypeId::TimestampNtz, "timestamp_ntz", "timestamp_ntz"},
     {TypeId::DayTimeInterval, "interval day to second", "interval day to second"},
+    {TypeId::YearMonthInterval, "interval year to month", "interval year to month"},
+    {TypeId::CalendarInterval, "interval", "interval"},
 };
 const char* const kDayTimeUnits[] = {"day", "hour", "minute", "second"};
+const char* const kYearMonthUnits[] = {"year", "month"};
 
-// DayTimeIntervalType's fields: precision = start, scale = 3 - end (0 DAY .. 3 SECOND), so a
-// scalar(DayTimeInterval) is DAY TO SECOND, as the driver's DataType packs them.
+// `interval day`, `interval hour to second`, `interval year to month`.
 std::string interval_name(const ColType& t) {
-  const char* const* units = kDayTimeUnits;
-  int n = 4, st = t.precision, en = 3 - t.scale;
+  bool ym = t.id == TypeId::YearMonthInterval;
+  const char* const* units = ym ? kYearMonthUnits : kDayTimeUnits;
+  int n = ym ? 2 : 4, st = t.precision, en = t.interval_end();
   if (st < 0 || st >= n) st = 0;
   if (en < st || en >= n) en = n - 1;
   std::string s = std::string("interval ") + units[st];
@@ -73,14 +76,16 @@ bool parse_interval_name(const std::string& s, ColType* out) {
   if (s.rfind("interval ", 0) != 0) return false;
   std::string rest = s.substr(9), a = rest, b;
   if (auto p = rest.find(" to "); p != std::string::npos) { a = rest.substr(0, p); b = rest.substr(p + 4); }
-  int st = -1, en = -1;
-  for (int i = 0; i < 4; ++i) { if (a == kDayTimeUnits[i]) st = i; if (b == kDayTimeUnits[i]) en = i; }
-  if (b.empty()) en = st;
-  if (st < 0 || en < st) return false;
-  *out = ColType::scalar(TypeId::DayTimeInterval);
-  out->precision = st;
-  out->scale = 3 - en;
-  return true;
+  for (int ym = 0; ym < 2; ++ym) {
+    const char* const* units = ym ? kYearMonthUnits : kDayTimeUnits;
+    int n = ym ? 2 : 4, st = -1, en = -1;
+    for (int i = 0; i < n; ++i) { if (a == units[i]) st = i; if (b == units[i]) en = i; }
+    if (b.empty()) en = st;
+    if (st < 0 || en < st) continue;
+    *out = ColType::interval(ym ? TypeId::YearMonthInterval : TypeId::DayTimeInterval, st, en);
+    return true;
+  }
+  return false;
 }
 const Name* find_name(TypeId id) {
   for (const auto& n : kNames) if (n.id == id) return &n;
@@ -91,7 +96,7 @@ const Name* find_name(TypeId id) {
 std::string ColType::to_string() const {
   switch (id) {
     case TypeId::Decimal: return "decimal(" + std::to_string(precision) + "," + std::to_string(scale) + ")";
-    case TypeId::DayTimeInterval: return interval_name(*this);
+    case TypeId::DayTimeInterval: case TypeId::YearMonthInterval: return interval_name(*this);
     case TypeId::Array: return "array<" + children[0].to_string() + ">";
     case TypeId::Map: return "map<" + children[0].to_string() + "," + children[1].to_string() + ">";
     case TypeId::Struct: {
@@ -107,7 +112,7 @@ nlohmann::json type_to_json(const ColType& t) {
   using nlohmann::json;
   switch (t.id) {
     case TypeId::Decimal: return "decimal(" + std::to_string(t.precision) + "," + std::to_string(t.scale) + ")";
-    case TypeId::DayTimeInterval: return interval_name(t);
+    case TypeId::DayTimeInterval: case TypeId::YearMonthInterval: return interval_name(t);
     case TypeId::Array:
       return json{{"type", "array"}, {"elementType", type_to_json(t.children[0])}, {"containsNull", bool(t.nullable[0])}};
     case TypeId::Map:

@@ -22,23 +22,39 @@ enum class TypeId : uint8_t {
   Date,             // int32 days since epoch
   Timestamp,        // int64 µs since epoch, UTC
   TimestampNtz,     // int64 µs, wall clock
-  DayTimeInterval,  // int64 µs
+  DayTimeInterval,  // int64 µs; fields as ColType::interval packs them
+  YearMonthInterval,  // int32 months; fields as ColType::interval packs them
+  CalendarInterval,   // 16 bytes {int32 months, int32 days, int64 µs}
   Array,            // int32 offsets + element child
   Map,              // int32 offsets + child struct<key,value>
   Struct,           // one child per field
 };
 
+// One CalendarInterval value as stored (16 bytes, little-endian fields).
+struct CalInterval {
+  int32_t months = 0;
+  int32_t days = 0;
+  int64_t micros = 0;
+};
+static_assert(sizeof(CalInterval) == 16);
+
 // A type: scalar, or nested with children. For Array children = {element}, for Map
 // children = {key, value}, for Struct one per field (names/nullable parallel to children).
 struct ColType {
   TypeId id = TypeId::Null;
-  int precision = 0, scale = 0;       // Decimal only
+  int precision = 0, scale = 0;       // Decimal; intervals: see interval()
   std::vector<ColType> children;
   std::vector<std::string> names;     // Struct field names
   std::vector<bool> nullable;         // Struct: per field; Array: {containsNull}; Map: {false, valueContainsNull}
 
   static ColType scalar(TypeId id) { ColType t; t.id = id; return t; }
   static ColType decimal(int p, int s) { ColType t; t.id = TypeId::Decimal; t.precision = p; t.scale = s; return t; }
+  // Interval fields (DAY 0 .. SECOND 3; YEAR 0, MONTH 1) ride as precision = start, scale = last -
+  // end (as sql/types.h's DataType), so scalar(DayTimeInterval) is DAY TO SECOND.
+  static ColType interval(TypeId id, int start, int end) {
+    ColType t; t.id = id; t.precision = start; t.scale = (id == TypeId::YearMonthInterval ? 1 : 3) - end; return t;
+  }
+  int interval_end() const { return (id == TypeId::YearMonthInterval ? 1 : 3) - scale; }
   static ColType array(ColType elem, bool contains_null = true);
   static ColType map(ColType key, ColType value, bool value_contains_null = true);
   static ColType strct(std::vector<std::string> names, std::vector<ColType> types,

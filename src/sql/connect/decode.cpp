@@ -90,7 +90,8 @@ Result<ExprPtr> decode_literal(const json& j, IdGen& ids) {
   if (k == "date") return int_lit(DataType::date());
   if (k == "timestamp") return int_lit(DataType::timestamp());
   if (k == "timestampNtz") return int_lit(DataType::timestamp_ntz());
-  if (k == "dayTimeInterval") return int_lit(DataType::of(TypeId::DayTimeInterval));
+  if (k == "dayTimeInterval") return int_lit(DataType::day_time_interval());
+  if (k == "yearMonthInterval") return int_lit(DataType::year_month_interval());
   if (k == "float") return lit(Value::of(jdouble(v)), DataType::float_());
   if (k == "double") return lit(Value::of(jdouble(v)), DataType::double_());
   if (k == "string") return lit_string(v.is_string() ? v.get<std::string>() : "");

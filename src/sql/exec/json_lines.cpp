@@ -88,7 +88,7 @@ namespace {
 
 bool supported_json_type(const ColType& t) {
   switch (t.id) {
-    case TypeId::Binary: case TypeId::DayTimeInterval: return false;
+    case TypeId::Binary: case TypeId::DayTimeInterval: case TypeId::YearMonthInterval: case TypeId::CalendarInterval: return false;
     case TypeId::Array: return supported_json_type(t.children[0]);
     case TypeId::Map: return t.children[0].id == TypeId::String && supported_json_type(t.children[1]);
     case TypeId::Struct:

@@ -102,7 +102,7 @@ double as_double(const Column& c, int64_t j) {
   switch (c.id()) {
     case TypeId::Byte: return c.vals<int8_t>()[j];
     case TypeId::Short: return c.vals<int16_t>()[j];
-    case TypeId::Int: case TypeId::Date: return c.vals<int32_t>()[j];
+    case TypeId::Int: case TypeId::Date: case TypeId::YearMonthInterval: return c.vals<int32_t>()[j];
     case TypeId::Long: case TypeId::Timestamp: case TypeId::TimestampNtz: case TypeId::DayTimeInterval:
       return double(c.vals<int64_t>()[j]);
     case TypeId::Float: return c.vals<float>()[j];
@@ -116,7 +116,7 @@ void append_x(col::ColumnBuilder& b, TypeId t, int scale, double x) {
   switch (t) {
     case TypeId::Byte: b.append<int8_t>(int8_t(int64_t(x))); break;
     case TypeId::Short: b.append<int16_t>(int16_t(int64_t(x))); break;
-    case TypeId::Int: case TypeId::Date: b.append<int32_t>(int32_t(int64_t(x))); break;
+    case TypeId::Int: case TypeId::Date: case TypeId::YearMonthInterval: b.append<int32_t>(int32_t(int64_t(x))); break;
     case TypeId::Long: case TypeId::Timestamp: case TypeId::TimestampNtz: case TypeId::DayTimeInterval:
       b.append<int64_t>(int64_t(x)); break;
     case TypeId::Float: b.append<float>(float(x)); break;

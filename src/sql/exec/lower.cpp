@@ -44,7 +44,7 @@ Result<ExprPtr> lower_literal(const json& e) {
     case TypeId::Boolean: b.append_bool(v.get<bool>()); break;
     case TypeId::Byte: b.append<int8_t>(static_cast<int8_t>(v.get<int64_t>())); break;
     case TypeId::Short: b.append<int16_t>(static_cast<int16_t>(v.get<int64_t>())); break;
-    case TypeId::Int: case TypeId::Date: b.append<int32_t>(static_cast<int32_t>(v.get<int64_t>())); break;
+    case TypeId::Int: case TypeId::Date: case TypeId::YearMonthInterval: b.append<int32_t>(static_cast<int32_t>(v.get<int64_t>())); break;
     case TypeId::Long: case TypeId::Timestamp: case TypeId::TimestampNtz: case TypeId::DayTimeInterval:
       b.append<int64_t>(v.get<int64_t>());
       break;

@@ -86,6 +86,48 @@ void civil_from_days(int64_t z, int64_t& y, unsigned& m, unsigned& d) {
   y += m <= 2;
 }
 
+// IntervalUtils.toYearMonthIntervalString, ANSI style: `INTERVAL '1-2' YEAR TO MONTH`.
+std::string year_month_interval_string(int32_t months, int start, int end) {
+  const std::string sign = months < 0 ? "-" : "";
+  const int64_t a = months < 0 ? -int64_t(months) : int64_t(months);
+  if (start == 1) return "INTERVAL '" + sign + std::to_string(a) + "' MONTH";
+  const std::string year = sign + std::to_string(a / 12);
+  if (end == 0) return "INTERVAL '" + year + "' YEAR";
+  return "INTERVAL '" + year + "-" + std::to_string(a % 12) + "' YEAR TO MONTH";
+}
+
+// CalendarInterval.toString: `1 years 2 months 3 days 4 hours 5.5 seconds`, `0 seconds`.
+std::string calendar_interval_string(int32_t months, int32_t days, int64_t micros) {
+  if (months == 0 && days == 0 && micros == 0) return "0 seconds";
+  std::string s;
+  auto unit = [&](int64_t v, const char* name) {
+    if (v != 0) s += std::to_string(v) + " " + name + " ";
+  };
+  if (months != 0) { unit(months / 12, "years"); unit(months % 12, "months"); }
+  unit(days, "days");
+  if (micros != 0) {
+    int64_t rest = micros;
+    unit(rest / 3600000000LL, "hours");
+    rest %= 3600000000LL;
+    unit(rest / 60000000LL, "minutes");
+    rest %= 60000000LL;
+    if (rest != 0) {  // BigDecimal.valueOf(rest, 6).stripTrailingZeros.toPlainString
+      const uint64_t a = rest < 0 ? uint64_t(-rest) : uint64_t(rest);
+      std::string v = (rest < 0 ? "-" : "") + std::to_string(a / 1000000);
+      if (uint64_t f = a % 1000000) {
+        char buf[8];
+        std::snprintf(buf, sizeof buf, "%06llu", static_cast<unsigned long long>(f));
+        std::string frac = buf;
+        while (frac.back() == '0') frac.pop_back();
+        v += "." + frac;
+      }
+      s += v + " seconds ";
+    }
+  }
+  s.pop_back();
+  return s;
+}
+
 std::string day_time_interval_string(int64_t micros, int start, int end) {
   static const char* const kNames[] = {"DAY", "HOUR", "MINUTE", "SECOND"};
   static const int64_t kUnit[] = {86400000000LL, 3600000000LL, 60000000LL};
@@ -332,8 +374,14 @@ std::string value_to_string(const Column& c, int64_t i, const CastOptions& opt) 
     case TypeId::Date: return date_to_string(c.vals<int32_t>()[i]);
     case TypeId::Timestamp: return timestamp_to_string(c.vals<int64_t>()[i], opt.tz);
     case TypeId::TimestampNtz: return timestamp_to_string(c.vals<int64_t>()[i], 0);
-    case TypeId::DayTimeInterval:  // fields: precision = start, scale = 3 - end (types.cpp)
-      return day_time_interval_string(c.vals<int64_t>()[i], c.type->precision, 3 - c.type->scale);
+    case TypeId::DayTimeInterval:
+      return day_time_interval_string(c.vals<int64_t>()[i], c.type->precision, c.type->interval_end());
+    case TypeId::YearMonthInterval:
+      return year_month_interval_string(c.vals<int32_t>()[i], c.type->precision, c.type->interval_end());
+    case TypeId::CalendarInterval: {
+      const col::CalInterval v = c.vals<col::CalInterval>()[i];
+      return calendar_interval_string(v.months, v.days, v.micros);
+    }
     case TypeId::Array: {
       std::string out = "[";
       const int32_t* o = c.offsets();

@@ -27,6 +27,9 @@ std::string timestamp_to_string(int64_t micros, const TimeZone& tz);
 // IntervalUtils.toDayTimeIntervalString, ANSI style: `INTERVAL '1 02:03:04.5' DAY TO SECOND`;
 // start / end: 0 DAY, 1 HOUR, 2 MINUTE, 3 SECOND.
 std::string day_time_interval_string(int64_t micros, int start, int end);
+// IntervalUtils.toYearMonthIntervalString (ANSI) and CalendarInterval.toString.
+std::string year_month_interval_string(int32_t months, int start, int end);
+std::string calendar_interval_string(int32_t months, int32_t days, int64_t micros);
 std::optional<int64_t> parse_integral(std::string_view s);  // UTF8String.toLong rules
 std::optional<double> parse_double(std::string_view s);
 std::optional<bool> parse_bool(std::string_view s);

@@ -34,7 +34,7 @@ int64_t xx_value(const Column& c, int64_t i, int64_t seed) {
     case TypeId::Boolean: return xx_int(c.bool_at(i) ? 1 : 0, seed);
     case TypeId::Byte: return xx_int(c.vals<int8_t>()[i], seed);
     case TypeId::Short: return xx_int(c.vals<int16_t>()[i], seed);
-    case TypeId::Int: case TypeId::Date: return xx_int(c.vals<int32_t>()[i], seed);
+    case TypeId::Int: case TypeId::Date: case TypeId::YearMonthInterval: return xx_int(c.vals<int32_t>()[i], seed);
     case TypeId::Long: case TypeId::Timestamp: case TypeId::TimestampNtz: case TypeId::DayTimeInterval:
       return xx_long(c.vals<int64_t>()[i], seed);
     case TypeId::Float: {

@@ -61,7 +61,7 @@ int32_t hash_value(const Column& c, int64_t i, int32_t seed) {
     case TypeId::Boolean: return murmur3_int(c.bool_at(i) ? 1 : 0, seed);
     case TypeId::Byte: return murmur3_int(c.vals<int8_t>()[i], seed);
     case TypeId::Short: return murmur3_int(c.vals<int16_t>()[i], seed);
-    case TypeId::Int: case TypeId::Date: return murmur3_int(c.vals<int32_t>()[i], seed);
+    case TypeId::Int: case TypeId::Date: case TypeId::YearMonthInterval: return murmur3_int(c.vals<int32_t>()[i], seed);
     case TypeId::Long: case TypeId::Timestamp: case TypeId::TimestampNtz: case TypeId::DayTimeInterval:
       return murmur3_long(c.vals<int64_t>()[i], seed);
     case TypeId::Float: return hash_float(c.vals<float>()[i], seed);
@@ -72,6 +72,10 @@ int32_t hash_value(const Column& c, int64_t i, int32_t seed) {
       return murmur3_bytes(big_endian_bytes(v), seed);
     }
     case TypeId::String: case TypeId::Binary: return murmur3_bytes(c.str(i), seed);
+    case TypeId::CalendarInterval: {  // HashExpression: months, then days, then µs folded in
+      const col::CalInterval v = c.vals<col::CalInterval>()[i];
+      return murmur3_int(v.months, murmur3_int(v.days, murmur3_long(v.micros, seed)));
+    }
     case TypeId::Array: {
       const int32_t* o = c.offsets();
       for (int32_t e = o[i]; e < o[i + 1]; ++e) seed = hash_value(*c.children[0], e, seed);
@@ -112,7 +116,7 @@ int32_t murmur3_bytes(std::string_view b, int32_t seed) {
 void hash_into(const Column& c, bool constant, int32_t* h, int64_t n) {
   switch (c.id()) {
     case TypeId::Null: return;
-    case TypeId::Int: case TypeId::Date:
+    case TypeId::Int: case TypeId::Date: case TypeId::YearMonthInterval:
       fold_fixed<int32_t>(c, constant, h, n, [](int32_t v, int32_t s) { return murmur3_int(v, s); });
       return;
     case TypeId::Long: case TypeId::Timestamp: case TypeId::TimestampNtz: case TypeId::DayTimeInterval:

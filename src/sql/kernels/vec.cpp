@@ -53,7 +53,9 @@ ColTypePtr type_of(TypeId id) {
       col::make_type(ColType::scalar(TypeId::Float)), col::make_type(ColType::scalar(TypeId::Double)),
       nullptr, col::make_type(ColType::scalar(TypeId::String)), col::make_type(ColType::scalar(TypeId::Binary)),
       col::make_type(ColType::scalar(TypeId::Date)), col::make_type(ColType::scalar(TypeId::Timestamp)),
-      col::make_type(ColType::scalar(TypeId::TimestampNtz)), col::make_type(ColType::scalar(TypeId::DayTimeInterval))};
+      col::make_type(ColType::scalar(TypeId::TimestampNtz)), col::make_type(ColType::interval(TypeId::DayTimeInterval, 0, 3)),
+      col::make_type(ColType::interval(TypeId::YearMonthInterval, 0, 1)),
+      col::make_type(ColType::scalar(TypeId::CalendarInterval))};
   size_t i = size_t(id);
   SPP_CHECK(i < sizeof(cache) / sizeof(cache[0]) && cache[i], "no scalar type instance for id %zu", i);
   return cache[i];

@@ -72,12 +72,12 @@ auto dispatch_fixed(TypeId id, F&& body) {
   switch (id) {
     case TypeId::Byte: return body.template operator()<int8_t>();
     case TypeId::Short: return body.template operator()<int16_t>();
-    case TypeId::Int: case TypeId::Date: return body.template operator()<int32_t>();
+    case TypeId::Int: case TypeId::Date: case TypeId::YearMonthInterval: return body.template operator()<int32_t>();
     case TypeId::Long: case TypeId::Timestamp: case TypeId::TimestampNtz: case TypeId::DayTimeInterval:
       return body.template operator()<int64_t>();
     case TypeId::Float: return body.template operator()<float>();
     case TypeId::Double: return body.template operator()<double>();
-    case TypeId::Decimal: return body.template operator()<__int128>();
+    case TypeId::Decimal: case TypeId::CalendarInterval: return body.template operator()<__int128>();
     default: SPP_CHECK(false, "not a fixed-width type"); return body.template operator()<int64_t>();
   }
 }

@@ -11,6 +11,10 @@
 namespace spp::sql::parser {
 namespace {
 
+std::string lower_ascii(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
 std::string upper(std::string s) {
   for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return s;
@@ -327,8 +331,9 @@ ExprPtr Parser::value_expression(int min_prec) {
 }
 
 namespace {
-// Day-time interval units: 0 DAY, 1 HOUR, 2 MINUTE, 3 SECOND, with their µs; -1 for another word.
-struct IntervalUnit { int field; int64_t micros; };
+// Interval units: day-time fields 0 DAY, 1 HOUR, 2 MINUTE, 3 SECOND with their µs; year-month
+// fields (ym) 0 YEAR, 1 MONTH with their months in `micros`; field -1 for another word.
+struct IntervalUnit { int field; int64_t micros; bool ym = false; };
 IntervalUnit interval_unit(std::string u) {
   for (auto& ch : u) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
   if (u.size() > 1 && u.back() == 'S') u.pop_back();
@@ -339,7 +344,8 @@ IntervalUnit interval_unit(std::string u) {
   if (u == "SECOND") return {3, 1000000LL};
   if (u == "MILLISECOND") return {3, 1000LL};
   if (u == "MICROSECOND") return {3, 1LL};
-  if (u == "YEAR" || u == "MONTH") return {-2, 0};
+  if (u == "YEAR") return {0, 12, true};
+  if (u == "MONTH") return {1, 1, true};
   return {-1, 0};
 }
 // A signed decimal number of units in µs ("1.5" seconds); nullopt when not a number.
@@ -365,48 +371,97 @@ std::optional<int64_t> scaled_number(const std::string& text, int64_t unit) {
 }
 }  // namespace
 
-// Spark's interval literals of day-time units, as ANSI DayTimeIntervalType values (the
-// non-legacy default): `INTERVAL '1' DAY`, `INTERVAL '1 02:03:04.5' DAY TO SECOND`,
-// `INTERVAL '10:30' HOUR TO MINUTE`, `INTERVAL 2 HOURS 3 MINUTES`; the type spans the units
-// written (weeks are days, milli/microseconds seconds). Year-month units and `INTERVAL 'text'`
-// (a CalendarIntervalType literal in Spark) are not supported yet.
+// Spark's interval literals, as ANSI interval values (the non-legacy default): the units written
+// pick the type, YearMonthIntervalType for years/months (`INTERVAL '1-2' YEAR TO MONTH`,
+// `INTERVAL 3 MONTHS`), DayTimeIntervalType for the rest (`INTERVAL '1' DAY`,
+// `INTERVAL '1 02:03:04.5' DAY TO SECOND`, `INTERVAL 2 HOURS 3 MINUTES`; weeks are days,
+// milli/microseconds seconds), spanning the units written; mixing both families is an error. A
+// string alone (`INTERVAL '1 day 2 hours'`) is parsed the same way from the units inside it.
 ExprPtr Parser::interval_literal(const Token& t) {
   static const int64_t kUnit[] = {86400000000LL, 3600000000LL, 60000000LL, 1000000LL};
-  int64_t total = 0;
-  int lo = 4, hi = -1;
+  int64_t total = 0, months = 0;
+  int lo = 4, hi = -1, ym_lo = 2, ym_hi = -1;
   auto invalid = [&](const std::string& v) {
     fail_msg(t, "INVALID_TYPED_LITERAL", "The value of the typed literal \"INTERVAL\" is invalid: '" + v + "'.");
   };
-  auto add = [&](int field, int64_t us, const std::string& v) {
-    if (__builtin_add_overflow(total, us, &total)) invalid(v);
-    lo = std::min(lo, field), hi = std::max(hi, field);
+  auto add = [&](const IntervalUnit& u, const std::string& v) {
+    if (u.ym) {
+      // Whole numbers of years / months only.
+      std::string d = v;
+      if (!d.empty() && (d[0] == '-' || d[0] == '+')) d = d.substr(1);
+      if (d.empty() || d.find_first_not_of("0123456789") != std::string::npos || d.size() > 11) invalid(v);
+      int64_t x = std::stoll(d) * u.micros;
+      months += v[0] == '-' ? -x : x;
+      if (months > INT32_MAX || months < INT32_MIN) invalid(v);
+      ym_lo = std::min(ym_lo, u.field), ym_hi = std::max(ym_hi, u.field);
+      return;
+    }
+    auto us = scaled_number(v, u.micros);
+    if (!us || __builtin_add_overflow(total, *us, &total)) invalid(v);
+    lo = std::min(lo, u.field), hi = std::max(hi, u.field);
   };
+  std::string last_unit;
   auto unit_after = [&](const std::string& v) {
     if (peek().kind != Tok::Word) fail();
-    IntervalUnit u = interval_unit(next().text);
-    if (u.field == -2) unsupported(t, "year-month INTERVAL literals");
+    last_unit = next().text;
+    IntervalUnit u = interval_unit(last_unit);
     if (u.field < 0) invalid(v);
     return u;
   };
-  bool any = false;
-  while (peek().kind == Tok::String || peek().kind == Tok::Number || (is_op("-") && peek(1).kind == Tok::Number)) {
+  bool any = false, whole_string = false;
+  if (peek().kind == Tok::String && (peek(1).kind != Tok::Word || interval_unit(peek(1).text).field == -1)) {
+    // INTERVAL 'text': value/unit pairs inside the string (IntervalUtils.stringToInterval).
+    const std::string v = unescape_sql_string(next().text);
+    std::vector<std::string> words;
+    std::string cur;
+    for (char c : v) {
+      if (std::isspace(static_cast<unsigned char>(c))) { if (!cur.empty()) words.push_back(cur), cur.clear(); }
+      else cur += c;
+    }
+    if (!cur.empty()) words.push_back(cur);
+    size_t k = 0;
+    if (k < words.size() && upper(words[k]) == "INTERVAL") ++k;
+    if (k == words.size()) invalid(v);
+    for (; k < words.size(); k += 2) {
+      if (k + 1 >= words.size()) invalid(v);
+      IntervalUnit u = interval_unit(words[k + 1]);
+      if (u.field < 0) invalid(v);
+      std::string num = words[k];
+      if (!num.empty() && num[0] == '+') num = num.substr(1);
+      add(u, num);
+    }
+    any = whole_string = true;
+  }
+  while (!whole_string && (peek().kind == Tok::String || peek().kind == Tok::Number ||
+                  (is_op("-") && (peek(1).kind == Tok::Number || peek(1).kind == Tok::String)))) {
     bool neg = is_op("-") && (next(), true);
     const Token& vt = next();
     std::string v = vt.kind == Tok::String ? unescape_sql_string(vt.text) : vt.text;
-    if (neg) v = "-" + v;
-    any = true;
-    // INTERVAL 'text' alone is a CalendarIntervalType literal in Spark, not a type here yet.
-    if (vt.kind == Tok::String && (peek().kind != Tok::Word || interval_unit(peek().text).field == -1))
-      unsupported(t, "INTERVAL '...' literals without units (CalendarIntervalType)");
+    if (neg) v = !v.empty() && v[0] == '-' ? v.substr(1) : "-" + v;
     IntervalUnit u = unit_after(v);
-    if (vt.kind == Tok::String && is_kw("TO")) {  // 'd hh:mm:ss.f' DAY TO SECOND and the like
+    const std::string from_unit = last_unit;
+    if (vt.kind == Tok::String && is_kw("TO")) {  // 'y-m' YEAR TO MONTH, 'd hh:mm:ss.f' DAY TO SECOND and the like
       next();
       IntervalUnit e = unit_after(v);
-      if (e.field <= u.field || e.micros != kUnit[e.field]) invalid(v);
+      if (u.ym != e.ym || e.field <= u.field || (!e.ym && e.micros != kUnit[e.field]))
+        fail_msg(vt, "_LEGACY_ERROR_TEMP_0028", "Intervals FROM " + lower_ascii(from_unit) + " TO " + lower_ascii(last_unit) + " are not supported.");
       std::string body = v;
       bool sign = !body.empty() && (body[0] == '-' || body[0] == '+');
       bool minus = sign && body[0] == '-';
       if (sign) body = body.substr(1);
+      if (u.ym) {  // IntervalUtils.fromYearMonthString: [+|-]y-m
+        auto dash = body.find('-');
+        if (dash == std::string::npos) invalid(v);
+        const std::string y = body.substr(0, dash), m = body.substr(dash + 1);
+        auto digits = [](const std::string& x) { return !x.empty() && x.size() <= 10 && x.find_first_not_of("0123456789") == std::string::npos; };
+        if (!digits(y) || !digits(m) || std::stoll(m) > 11) invalid(v);
+        const int64_t mm = std::stoll(y) * 12 + std::stoll(m);
+        if (mm > INT32_MAX) invalid(v);
+        months = minus ? -mm : mm;
+        ym_lo = 0, ym_hi = 1;
+        any = true;
+        break;
+      }
       std::vector<std::string> parts;
       std::string cur;
       for (size_t k = 0; k < body.size(); ++k) {
@@ -423,19 +478,22 @@ ExprPtr Parser::interval_literal(const Token& t) {
         if (!x || (parts[k].find('.') != std::string::npos && f != 3)) invalid(v);
         us += *x;
       }
-      add(u.field, minus ? -us : us, v);
+      total = minus ? -us : us;
       lo = u.field, hi = e.field;
+      any = true;
       break;
     }
-    auto us = scaled_number(v, u.micros);
-    if (!us) invalid(v);
-    add(u.field, *us, v);
+    any = true;
+    add(u, v);
   }
   if (!any) fail();
-  DataType type = DataType::of(TypeId::DayTimeInterval);  // fields: precision = start, scale = 3 - end
-  type.precision = lo;
-  type.scale = 3 - hi;
-  return lit(Value::of(total), type);
+  if (ym_hi >= 0) {
+    if (hi >= 0)
+      fail_msg(t, "_LEGACY_ERROR_TEMP_0029",
+               "Cannot mix year-month and day-time fields: " + text().substr(t.offset, consumed_end() - t.offset) + ".");
+    return lit(Value::of(months), DataType::year_month_interval(ym_lo, ym_hi));
+  }
+  return lit(Value::of(total), DataType::day_time_interval(lo, hi));
 }
 
 ExprPtr Parser::literal_number(const Token& t, bool negative) {

@@ -105,6 +105,7 @@ struct PlannerOptions {
   int64_t auto_broadcast_threshold = 10LL << 20;    // spark.sql.autoBroadcastJoinThreshold (-1 disables)
   bool prefer_sort_merge_join = true;               // spark.sql.join.preferSortMergeJoin
   bool adaptive = true;                             // spark.sql.adaptive.enabled
+  int default_parallelism = 2;                      // leaf nodes' partitions when unspecified (range())
 };
 
 // Strategies: optimized logical plan -> physical plan (exchanges not yet inserted).

@@ -365,7 +365,7 @@ struct Planner {
       case PlanKind::Range: {
         auto n = node(PhysKind::Range);
         n->start = p->start; n->end = p->end; n->step = p->step;
-        n->num_partitions = p->num_partitions > 0 ? p->num_partitions : 2;
+        n->num_partitions = p->num_partitions > 0 ? p->num_partitions : std::max(1, opts.default_parallelism);
         n->output_attrs = p->output_attrs;
         return n;
       }

@@ -120,7 +120,8 @@ std::string value_to_string(const Value& v, const DataType& t) {
     case TypeId::String: case TypeId::Binary: return v.as_string();
     case TypeId::Date: return date_string(v.as_int());
     case TypeId::Timestamp: case TypeId::TimestampNtz: return timestamp_string(v.as_int());  // UTC
-    case TypeId::DayTimeInterval: return kern::day_time_interval_string(v.as_int(), t.precision, 3 - t.scale);
+    case TypeId::DayTimeInterval: return kern::day_time_interval_string(v.as_int(), t.precision, t.interval_end());
+    case TypeId::YearMonthInterval: return kern::year_month_interval_string(int32_t(v.as_int()), t.precision, t.interval_end());
     case TypeId::Array: {
       std::string s = "[";
       const auto& a = std::get<Value::Array>(v.v);
@@ -357,7 +358,8 @@ static std::string literal_sql(const Expr& e) {
   if (e.value.is_null()) return "NULL";
   if (e.type.id == TypeId::Binary) return "X'" + upper_hex(e.value.as_string()) + "'";
   if (e.type.id == TypeId::Date) return "DATE '" + value_to_string(e.value, e.type) + "'";
-  if (e.type.id == TypeId::DayTimeInterval && !e.value.is_null()) return value_to_string(e.value, e.type);
+  if ((e.type.id == TypeId::DayTimeInterval || e.type.id == TypeId::YearMonthInterval) && !e.value.is_null())
+    return value_to_string(e.value, e.type);
   if (e.type.id == TypeId::Timestamp) return "TIMESTAMP '" + value_to_string(e.value, e.type) + "'";
   return value_to_string(e.value, e.type);
 }

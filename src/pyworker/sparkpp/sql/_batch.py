@@ -60,6 +60,8 @@ class _Writer:
         elif type(dt) in _FIXED:
             self.buffers.append(struct.pack("<%d%s" % (n, _FIXED[type(dt)]),
                                             *[0 if v is None else v for v in values]))
+        elif isinstance(dt, T.CalendarIntervalType):
+            self.buffers.append(b"".join(struct.pack("<iiq", *(v or (0, 0, 0))) for v in values))
         elif isinstance(dt, T.DecimalType):
             self.buffers.append(b"".join(
                 (0 if v is None else int(decimal.Decimal(v).scaleb(dt.scale)))
@@ -189,6 +191,9 @@ class _Reader:
             if len(b) < n * struct.calcsize(code):
                 raise BatchFormatError("values buffer too short")
             vals = list(struct.unpack_from("<%d%s" % (n, code), b))
+        elif isinstance(dt, T.CalendarIntervalType):
+            b = self.buf()
+            vals = [struct.unpack_from("<iiq", b, 16 * i) for i in range(n)]
         elif isinstance(dt, T.DecimalType):
             b = self.buf()
             vals = [decimal.Decimal(int.from_bytes(b[16 * i:16 * i + 16], "little", signed=True))

@@ -1,7 +1,7 @@
 """pyspark.sql.functions, continued: the math, aggregate, date/time and interval functions of
 issue 14 that functions.py does not define (positive/negative, bit functions, width_bucket,
 product, bit_and/bit_or/bit_xor, histogram_numeric, count_min_sketch, the bitmap functions, the nulls-first/last sort
-functions, day, try_to_timestamp, convert_timezone, make_dt_interval, make_timestamp_ltz/ntz,
+functions, day, try_to_timestamp, convert_timezone, make_dt_interval, make_interval, make_ym_interval, make_timestamp_ltz/ntz,
 window). Each builds an unresolvedFunction the C++ analyzer resolves; bound into
 sparkpp.sql.functions (and its __all__) at the end of that module."""
 import decimal
@@ -182,6 +182,23 @@ def make_dt_interval(days=None, hours=None, mins=None, secs=None):
                    zero if days is None else _c(days), zero if hours is None else _c(hours),
                    zero if mins is None else _c(mins),
                    P.lit(decimal.Decimal(0)) if secs is None else _c(secs))
+
+
+@_export
+def make_interval(years=None, months=None, weeks=None, days=None, hours=None, mins=None, secs=None):
+    """A CalendarIntervalType interval (`1 years 2 months 3 days ...`) of its fields."""
+    zero = P.lit(0)
+    args = [zero if x is None else _c(x) for x in (years, months, weeks, days, hours, mins)]
+    args.append(P.lit(decimal.Decimal(0)) if secs is None else _c(secs))
+    return _invoke("make_interval", *args)
+
+
+@_export
+def make_ym_interval(years=None, months=None):
+    """An INTERVAL YEAR TO MONTH of years and months."""
+    zero = P.lit(0)
+    return _invoke("make_ym_interval", zero if years is None else _c(years),
+                   zero if months is None else _c(months))
 
 
 def _make_ts(name, years, months, days, hours, mins, secs, timezone=None):

@@ -59,6 +59,8 @@ def data_type(dt):
         return {"dayTimeInterval": {"startField": dt.startField, "endField": dt.endField}}
     if isinstance(dt, T.YearMonthIntervalType):
         return {"yearMonthInterval": {"startField": dt.startField, "endField": dt.endField}}
+    if isinstance(dt, T.CalendarIntervalType):
+        return {"calendarInterval": {}}
     simple = {T.NullType: "null", T.BinaryType: "binary", T.BooleanType: "boolean",
               T.ByteType: "byte", T.ShortType: "short", T.IntegerType: "integer",
               T.LongType: "long", T.FloatType: "float", T.DoubleType: "double",
@@ -99,6 +101,8 @@ def from_data_type(d):
         return T.DayTimeIntervalType(body.get("startField"), body.get("endField"))
     if kind == "yearMonthInterval":
         return T.YearMonthIntervalType(body.get("startField"), body.get("endField"))
+    if kind == "calendarInterval":
+        return T.CalendarIntervalType()
     raise ValueError("unknown DataType kind %r" % kind)
 
 

@@ -11,7 +11,7 @@ __all__ = [
     "DataType", "NullType", "CharType", "StringType", "VarcharType", "BinaryType", "BooleanType",
     "DateType", "TimestampType", "TimestampNTZType", "DecimalType", "DoubleType", "FloatType",
     "ByteType", "IntegerType", "LongType", "DayTimeIntervalType", "YearMonthIntervalType",
-    "Row", "ShortType",
+    "CalendarIntervalType", "Row", "ShortType",
     "ArrayType", "MapType", "StructField", "StructType",
 ]
 
@@ -270,8 +270,7 @@ class DayTimeIntervalType(AtomicType):
 
 
 class YearMonthIntervalType(AtomicType):
-    """interval year to month (by default); internal and collected form: months (int). The
-    engine has no year-month interval values yet: the type exists for PySpark's API."""
+    """interval year to month (by default); internal and collected form: months (int)."""
 
     YEAR, MONTH = 0, 1
     _fields = {YEAR: "year", MONTH: "month"}
@@ -296,6 +295,27 @@ class YearMonthIntervalType(AtomicType):
 
     def __repr__(self):
         return "%s(%d, %d)" % (type(self).__name__, self.startField, self.endField)
+
+
+class CalendarIntervalType(AtomicType, metaclass=DataTypeSingleton):
+    """The legacy interval type (make_interval, INTERVAL literals with several units); internal
+    form: (months, days, microseconds). Not collectable in PySpark; collected here as Spark's
+    CalendarInterval.toString text."""
+
+    @classmethod
+    def typeName(cls):
+        return "interval"
+
+    def needConversion(self):
+        return True
+
+    def toInternal(self, v):
+        return v
+
+    def fromInternal(self, v):
+        if v is None or isinstance(v, str):
+            return v
+        return calendar_interval_string(*v)
 
 
 def _plain_seconds(micros):
@@ -334,6 +354,36 @@ def year_month_interval_string(months, start=0, end=1):
         body = ("%s%d" % (sign, a // 12)) if start == 0 else "%d" % months
         return "INTERVAL '%s' %s" % (body, "YEAR" if start == 0 else "MONTH")
     return "INTERVAL '%s%d-%d' YEAR TO MONTH" % (sign, a // 12, a % 12)
+
+
+def calendar_interval_string(months, days, micros):
+    """CalendarInterval.toString: `1 years 2 months 3 days 4.5 seconds`, `0 seconds`."""
+    parts = []
+    if months:
+        y, m = int(months / 12), months - int(months / 12) * 12
+        if y:
+            parts.append("%d years" % y)
+        if m:
+            parts.append("%d months" % m)
+    if days:
+        parts.append("%d days" % days)
+    if micros:
+        neg = micros < 0
+        a = -micros if neg else micros
+        h, a = divmod(a, 3600 * 1000000)
+        mi, a = divmod(a, 60 * 1000000)
+        sign = "-" if neg else ""
+        if h:
+            parts.append("%s%d hours" % (sign, h))
+        if mi:
+            parts.append("%s%d minutes" % (sign, mi))
+        if a:
+            sec, frac = divmod(a, 1000000)
+            txt = "%d" % sec
+            if frac:
+                txt += ("." + "%06d" % frac).rstrip("0")
+            parts.append("%s%s seconds" % (sign, txt))
+    return " ".join(parts) if parts else "0 seconds"
 
 
 class ArrayType(DataType):
@@ -594,7 +644,7 @@ def _children_tree(dt, prefix, lines, depth, max_depth):
 
 _atomic_types = [StringType, BinaryType, BooleanType, DecimalType, FloatType, DoubleType,
                  ByteType, ShortType, IntegerType, LongType, DateType, TimestampType,
-                 TimestampNTZType, NullType]
+                 TimestampNTZType, NullType, CalendarIntervalType]
 _all_atomic_types = dict((t.typeName(), t) for t in _atomic_types)
 _complex_types = [ArrayType, MapType, StructType]
 _all_complex_types = dict((v.typeName(), v) for v in _complex_types)
