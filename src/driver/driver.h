@@ -241,8 +241,8 @@ class Driver {
   // Bytes an executor's block manager may cache: its memory x spark.memory.fraction (Spark's
   // maxMemory on the executors page).
   int64_t executor_storage_bytes() const;
-  // Tasks an executor with `cores` runs at once (spark.task.cpus, spark.task.resource.*).
-  int task_slots(int cores) const;
+  // Warns when an executor with `cores` cannot hold one task (spark.task.cpus, resources).
+  void warn_task_slots(int cores) const;
   void update_progress();
 
   uv_loop_t* loop_;
@@ -283,6 +283,7 @@ class Driver {
   std::vector<std::pair<std::string, std::shared_ptr<const std::string>>> pyfiles_;
   std::vector<ShippedFile> files_;
   std::map<int, std::string> job_groups_;  // every job's spark.jobGroup.id (statusTracker)
+  std::set<int> profiles_posted_;          // resource profile ids the UI has heard of
 
   RddGraph graph_;
   // Broadcast values (pickled, zstd-compressed) by id; each sent once per executor.

@@ -37,37 +37,28 @@ int64_t Driver::executor_storage_bytes() const {
   return static_cast<int64_t>(static_cast<double>(executor_memory_mb(conf_, master_)) * fraction * 1024 * 1024);
 }
 
-// How many tasks an executor runs at once, as Spark's: its cores / spark.task.cpus, and no more
-// than each custom resource the tasks ask for allows (spark.executor.resource.X.amount /
-// spark.task.resource.X.amount; a fractional task amount shares an address).
-int Driver::task_slots(int cores) const {
+// The scheduler places tasks by cores (each holds its stage's task cpus) and custom resources
+// (scheduler::DagScheduler::task_demand); an executor that cannot hold one task of the default
+// profile is refused by Spark: here it runs one task at a time, with this warning.
+void Driver::warn_task_slots(int cores) const {
   int64_t cpus = 1;
   try {
     cpus = std::max<int64_t>(1, std::stoll(conf_.get("spark.task.cpus", "1")));
   } catch (...) {
   }
-  int64_t slots = cores / cpus;
+  bool fits = cores >= cpus;
   static const std::string kTask = "spark.task.resource.", kAmount = ".amount";
   for (const auto& [k, v] : conf_.values()) {
     if (!starts_with(k, kTask) || k.size() <= kTask.size() + kAmount.size() || k.compare(k.size() - kAmount.size(), kAmount.size(), kAmount) != 0)
       continue;
     const std::string name = k.substr(kTask.size(), k.size() - kTask.size() - kAmount.size());
-    const std::string have = conf_.get("spark.executor.resource." + name + ".amount");
-    double need = 0, got = 0;
     try {
-      need = std::stod(v);
-      got = std::stod(have);
+      if (std::stod(conf_.get("spark.executor.resource." + name + ".amount")) + 1e-9 < std::stod(v)) fits = false;
     } catch (...) {
-      continue;  // no executor amount: not limited here
     }
-    if (need <= 0) continue;
-    slots = std::min<int64_t>(slots, static_cast<int64_t>(got / need + 1e-9));
   }
-  if (slots < 1) {  // Spark refuses such an executor; here it runs one task at a time
+  if (!fits)
     LOG_WARN(kLog, "an executor with " << cores << " core(s) cannot hold a task's spark.task.cpus / spark.task.resource.* share; running one task at a time");
-    slots = 1;
-  }
-  return static_cast<int>(slots);
 }
 
 void Driver::launch_local_executor() {
@@ -168,7 +159,8 @@ void Driver::register_executor(Connection& c, const msg::RegisterExecutor& m) {
     if (!is_secret_key(k)) r.conf[k] = v;
   c.send(r);
   // After RegisteredExecutor: its tasks (and the py files shipped with them) must follow it.
-  post(scheduler::ExecutorAdded{m.exec_id, m.host, task_slots(m.cores), m.data_port});
+  warn_task_slots(m.cores);
+  post(scheduler::ExecutorAdded{m.exec_id, m.host, m.cores, m.data_port});
   if (phase_ == AppPhase::kStarting && granted_.empty()) reply_context_info();
 }
 

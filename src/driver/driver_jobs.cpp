@@ -3,6 +3,7 @@
 // task outputs, commits file output, answers the Python program, tells the status store.
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "common/log.h"
 #include "common/util.h"
@@ -26,6 +27,29 @@ void Driver::run_job(Connection& c, const msg::PyRunJob& m) {
   job.sink_kind = job.sink.value("kind", "result");
   job.description = m.description;
   apply_properties(job, m.properties);
+  // rdd.withResources profiles not sent yet: [{"rdd", "id", "cpus", "resources": {name: amount}}]
+  if (auto it = job.properties.find("spark.sparkpp.resourceProfiles"); it != job.properties.end()) {
+    json list = json::parse(it->second, nullptr, false);
+    if (list.is_array())
+      for (const auto& e : list) {
+        if (!e.is_object()) continue;
+        scheduler::StageProfile p;
+        p.id = e.value("id", 0);
+        p.cpus = e.value("cpus", 0);
+        if (e.contains("resources") && e["resources"].is_object())
+          for (auto r = e["resources"].begin(); r != e["resources"].end(); ++r)
+            if (r->is_number()) p.resources[r.key()] = r->get<double>();
+        if (p.id <= 0 || !graph_.set_profile(e.value("rdd", -1), p)) continue;
+        if (profiles_posted_.insert(p.id).second) {
+          sc::ResourceProfileAddedEvent ev;
+          ev.id = p.id;
+          ev.task = p.resources;
+          if (p.cpus > 0) ev.task["cpus"] = p.cpus;
+          ui_->post(std::move(ev));
+        }
+      }
+    job.properties.erase(it);
+  }
   job.start_ms = clock_.now_ms();
   if (m.partitions.empty()) {
     for (int p = 0; p < n->num_partitions; ++p) job.partitions.push_back(p);
@@ -175,6 +199,19 @@ void Driver::launch(sc::LaunchTask& t) {
       std::snprintf(b, sizeof b, "%05d", t.partition);
       m.sink["file"] = std::string("part-") + b + job.sink.value("ext", "");  // .gz etc.: the codec
     }
+  }
+  // The job's local properties (sc.setLocalProperty): TaskContext.getLocalProperty in its tasks.
+  if (!job.properties.empty()) m.sink["local_props"] = job.properties;
+  if (t.profile) {
+    // A stage-level TaskResourceProfile: the task's spark.task.cpus and spark.task.resource.*
+    // (TaskContext.cpus()/resources()) are the profile's, replacing the application's.
+    json props = {{"spark.task.cpus", std::to_string(t.profile->cpus > 0 ? t.profile->cpus : dag_->task_cpus())}};
+    for (const auto& [name, amount] : t.profile->resources) {
+      std::ostringstream a;
+      a << amount;
+      props["spark.task.resource." + name + ".amount"] = a.str();
+    }
+    m.sink["task_props"] = props;
   }
   std::vector<std::string> blobs;
   for (int64_t fid : payload.funcs) {

@@ -110,6 +110,23 @@ void Driver::create_context(Connection& c, const msg::PyCreateContext& m) {
   sc.speculation.min_runtime_ms = conf_.get_time_ms("spark.speculation.minTaskRuntime");
   sc.speculation_interval_ms = std::max<int64_t>(10, conf_.get_time_ms("spark.speculation.interval"));
   sc.max_result_bytes = conf_.get_bytes("spark.driver.maxResultSize");
+  // Task cpus and custom resources: what a task of the default profile holds (Spark's slots).
+  try {
+    sc.task_cpus = std::max(1, std::stoi(conf_.get("spark.task.cpus", "1")));
+  } catch (...) {
+  }
+  for (const auto& [k, v] : conf_.values()) {
+    static const std::string kAmount = ".amount";
+    if (k.size() <= kAmount.size() || k.compare(k.size() - kAmount.size(), kAmount.size(), kAmount) != 0) continue;
+    for (auto [prefix, into] : {std::pair{std::string("spark.task.resource."), &sc.task_resources},
+                                std::pair{std::string("spark.executor.resource."), &sc.executor_resources}}) {
+      if (!starts_with(k, prefix) || k.size() <= prefix.size() + kAmount.size()) continue;
+      try {
+        (*into)[k.substr(prefix.size(), k.size() - prefix.size() - kAmount.size())] = std::stod(v);
+      } catch (...) {
+      }
+    }
+  }
   revive_timer_->stop();
   speculation_timer_->stop();
   dag_ = std::make_unique<scheduler::DagScheduler>(source_, clock_, sc);
@@ -167,6 +184,28 @@ void Driver::reply_context_info() {
   ui_->post(sc::ApplicationStartEvent{app_id_, conf_.get("spark.app.name"), std::getenv("USER") ? std::getenv("USER") : "root",
                                       clock_.wall_ms()});
   ui_->post(sc::EnvironmentUpdateEvent{conf_.values(), runtime_info_});
+  {  // the default resource profile (id 0), as Spark's ResourceProfile.getOrCreateDefaultProfile
+    sc::ResourceProfileAddedEvent p;
+    p.executor["cores"] = 1;  // spark.executor.cores' default
+    try {
+      p.executor["cores"] = std::max(1, std::stoi(conf_.get("spark.executor.cores", "1")));
+    } catch (...) {
+    }
+    p.executor["memory"] = static_cast<double>(conf_.get_bytes("spark.executor.memory") / (1024 * 1024));
+    p.task["cpus"] = dag_ ? dag_->task_cpus() : 1;
+    for (const auto& [k, v] : conf_.values()) {
+      static const std::string kEx = "spark.executor.resource.", kTask = "spark.task.resource.", kAmount = ".amount";
+      if (k.size() <= kAmount.size() || k.compare(k.size() - kAmount.size(), kAmount.size(), kAmount) != 0) continue;
+      for (const auto& prefix : {kEx, kTask}) {
+        if (!starts_with(k, prefix) || k.size() <= prefix.size() + kAmount.size()) continue;
+        try {
+          (prefix == kEx ? p.executor : p.task)[k.substr(prefix.size(), k.size() - prefix.size() - kAmount.size())] = std::stod(v);
+        } catch (...) {
+        }
+      }
+    }
+    ui_->post(std::move(p));
+  }
   for (const auto& [id, e] : execs_)
     ui_->post(sc::ExecutorAddedEvent{id, e.host, e.cores, clock_.wall_ms(), e.log_urls, executor_storage_bytes()});
   auto it = py_conns_.find(context_conn_);

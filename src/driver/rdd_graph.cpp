@@ -241,6 +241,37 @@ std::vector<int> RddGraph::shuffle_deps(int rdd) const {
   return out;
 }
 
+bool RddGraph::set_profile(int rdd, const scheduler::StageProfile& p) {
+  auto it = nodes_.find(rdd);
+  if (it == nodes_.end()) return false;
+  it->second.profile = std::make_shared<const scheduler::StageProfile>(p);
+  return true;
+}
+
+scheduler::StageProfile RddGraph::stage_profile(int rdd) const {
+  std::shared_ptr<const scheduler::StageProfile> found;
+  std::vector<int> stack = {rdd};
+  std::set<int> seen;
+  while (!stack.empty()) {
+    int id = stack.back();
+    stack.pop_back();
+    if (!seen.insert(id).second) continue;
+    const RddNode* n = node(id);
+    if (!n) continue;
+    if (n->profile && found && n->profile->id != found->id) {
+      scheduler::StageProfile bad;
+      bad.error = "Multiple ResourceProfiles specified in the RDDs for this stage, either resolve the conflicting "
+                  "ResourceProfiles yourself or enable spark.scheduler.resource.profileMergeConflicts and understand "
+                  "how Spark handles the merging them.";
+      return bad;
+    }
+    if (n->profile) found = n->profile;
+    if (n->kind == "shuffled" || n->kind == "sql") continue;
+    for (int p : n->parents) stack.push_back(p);
+  }
+  return found ? *found : scheduler::StageProfile{};
+}
+
 Result<TaskPayload> RddGraph::build_task(int rdd, int partition, const MapOutputTracker& outputs) const {
   TaskPayload out;
   int next_input = 0;

@@ -35,6 +35,7 @@ struct RddNode {
   std::vector<int64_t> broadcasts;                  // python: broadcast ids its function uses
   json persist;                                     // storage level when persisted, else null
   std::vector<std::string> checkpoint_files;        // checkpoint: one file per partition
+  std::shared_ptr<const scheduler::StageProfile> profile;  // rdd.withResources, else null
 };
 
 using scheduler::MapOutputTracker;
@@ -66,6 +67,12 @@ class RddGraph {
   // Shuffle dependencies reachable from `rdd` through narrow dependencies only (the shuffles
   // the stage computing `rdd` reads), in discovery order.
   std::vector<int> shuffle_deps(int rdd) const;
+  // rdd.withResources(profile): false when the RDD is unknown.
+  bool set_profile(int rdd, const scheduler::StageProfile& p);
+  // The profile of the stage computing `rdd`: the one profile among the RDDs it reaches
+  // through narrow dependencies (a shuffled RDD's own, not its parents'), as Spark's
+  // mergeResourceProfilesForStage; two different ones are an error.
+  scheduler::StageProfile stage_profile(int rdd) const;
   std::shared_ptr<const std::string> func_blob(int64_t fid) const;
   // persist / unpersist: later tasks read (or compute and store) cached blocks.
   Status set_persist(int rdd, const json& level);

@@ -32,6 +32,7 @@ class RddStageSource final : public scheduler::StageSource {
   // "RDD 3"; a map stage is named after its RDD's creation site ("reduceByKey at job.py:12").
   std::string describe(int node) const override { return "RDD " + std::to_string(node); }
   std::string map_stage_name(int node) const override;
+  scheduler::StageProfile stage_profile(int node) const override { return graph_.stage_profile(node); }
 
  private:
   const RddGraph& graph_;

@@ -185,6 +185,7 @@ class StageRouter final : public scheduler::StageSource {
   }
   std::string describe(int node) const override { return of(node).describe(node); }
   std::string map_stage_name(int node) const override { return of(node).map_stage_name(node); }
+  scheduler::StageProfile stage_profile(int node) const override { return of(node).stage_profile(node); }
 
  private:
   const scheduler::StageSource& of(int node) const {

@@ -6,8 +6,8 @@
 //   crc32  = CRC-32 (zlib) of the codec byte followed by the body, so a flipped codec is caught
 //   body   = the pickled batch (kCodecRaw) or one zstd frame of it (kCodecZstd)
 //
-// A map output data file is the concatenation of every reduce partition's records; its
-// .index file holds num_reduce+1 big-endian u64 offsets.
+// A map output data file is the concatenation of every reduce partition's records; the
+// num_reduce+1 offsets into it travel in the map task's StatusUpdate (no index file).
 #pragma once
 #include <cstddef>
 #include <cstdint>

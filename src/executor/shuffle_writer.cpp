@@ -51,8 +51,7 @@ ShuffleWriter::ShuffleWriter(std::string base, int num_reduce, const ShuffleSett
 
 ShuffleWriter::~ShuffleWriter() {
   remove_spills();
-  ::unlink((base_ + ".data.tmp").c_str());
-  ::unlink((base_ + ".index.tmp").c_str());
+  if (!committed_) ::unlink(data_path().c_str());  // a partial output nobody will read
 }
 
 void ShuffleWriter::remove_spills() {
@@ -105,47 +104,53 @@ Status ShuffleWriter::spill() {
 
 Status ShuffleWriter::commit() {
   if (committed_) return Status::ok();
-  std::string data_tmp = base_ + ".data.tmp", index_tmp = base_ + ".index.tmp";
+  // Written in place: the path names the task attempt and readers learn it (with the offsets)
+  // only from the driver once the task succeeded, so neither a temp name + rename nor an index
+  // file is needed (one file create per map task; the destructor removes a partial one).
   std::vector<int64_t> offsets = {0};
   {
     Fd out;
-    out.fd = ::open(data_tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (out.fd < 0) return Status::error("cannot write shuffle output " + data_tmp + ": " + std::strerror(errno));
+    out.fd = ::open(data_path().c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (out.fd < 0) return Status::error("cannot write shuffle output " + data_path() + ": " + std::strerror(errno));
     std::vector<Fd> in(spills_.size());
     for (size_t i = 0; i < spills_.size(); ++i) {
       in[i].fd = ::open(spills_[i].path.c_str(), O_RDONLY | O_CLOEXEC);
       if (in[i].fd < 0) return Status::error("cannot read spill file " + spills_[i].path + ": " + std::strerror(errno));
     }
     std::string buf(spills_.empty() ? 0 : 1 << 20, '\0');
+    // Partitions go out in runs of up to 1 MiB: a wide, sparse map output is a few write()s,
+    // not one per reduce partition.
+    std::string pending;
+    auto flush = [&]() -> Status {
+      Status st = write_all(out.fd, pending.data(), pending.size(), data_path());
+      pending.clear();
+      return st;
+    };
     for (size_t p = 0; p < parts_.size(); ++p) {
       int64_t n = 0;
+      if (!spills_.empty()) {
+        Status st = flush();
+        if (!st) return st;
+      }
       for (size_t i = 0; i < spills_.size(); ++i) {
         int64_t off = spills_[i].offsets[p], len = spills_[i].offsets[p + 1] - off;
-        Status st = copy_range(in[i].fd, spills_[i].path, off, len, out.fd, data_tmp, buf);
+        Status st = copy_range(in[i].fd, spills_[i].path, off, len, out.fd, data_path(), buf);
         if (!st) return st;
         n += len;
       }
-      Status st = write_all(out.fd, parts_[p].data(), parts_[p].size(), data_tmp);
-      if (!st) return st;
+      pending += parts_[p];
+      if (pending.size() >= (1 << 20)) {
+        Status st = flush();
+        if (!st) return st;
+      }
       n += static_cast<int64_t>(parts_[p].size());
       std::string().swap(parts_[p]);
       offsets.push_back(offsets.back() + n);
     }
-  }
-  buffered_ = 0;
-  {
-    std::string index;
-    for (int64_t off : offsets)
-      for (int i = 0; i < 8; ++i) index.push_back(static_cast<char>(static_cast<uint64_t>(off) >> (56 - 8 * i)));
-    Fd out;
-    out.fd = ::open(index_tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (out.fd < 0) return Status::error("cannot write shuffle index " + index_tmp + ": " + std::strerror(errno));
-    Status st = write_all(out.fd, index.data(), index.size(), index_tmp);
+    Status st = flush();
     if (!st) return st;
   }
-  // Data first, then the index: an index never describes a data file that is not in place.
-  if (::rename(data_tmp.c_str(), data_path().c_str()) != 0 || ::rename(index_tmp.c_str(), (base_ + ".index").c_str()) != 0)
-    return Status::error("cannot commit shuffle output " + data_path() + ": " + std::strerror(errno));
+  buffered_ = 0;
   remove_spills();
   offsets_ = std::move(offsets);
   committed_ = true;

@@ -4,10 +4,10 @@
 // partition. When the buffer passes spill_threshold, every partition's buffered records go to
 // a spill file (partition after partition, with their offsets kept in memory) and the buffer is
 // freed. commit() writes the one data file of the map task — per partition, that partition's
-// records from each spill in order, then from memory — and its index, then deletes the spills.
+// records from each spill in order, then from memory — then deletes the spills. Its offsets
+// (offsets()) go to the driver in the task's map status; no index file is written.
 //
 //   base.data   records of partition 0 | partition 1 | ...
-//   base.index  num_reduce+1 big-endian u64 offsets into base.data
 //   base.spillN temporary; gone after commit() or when the writer is destroyed
 #pragma once
 #include <cstdint>
@@ -30,7 +30,7 @@ class ShuffleWriter {
   // One blob from the Python worker: u32 BE reduce partition | pickled batch.
   Status add(const std::string& blob);
   Status add(uint32_t part, const char* data, size_t len);
-  // Writes base.data and base.index. Afterwards offsets() describes the data file.
+  // Writes base.data. Afterwards offsets() describes the data file.
   Status commit();
 
   std::string data_path() const { return base_ + ".data"; }

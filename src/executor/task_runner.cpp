@@ -230,6 +230,16 @@ msg::PwTask pw_task(const RunningTask& t, const TaskEnv& env) {
   pt.partition = t.spec.partition;
   pt.attempt = t.spec.attempt;
   pt.props = env.props;
+  if (t.spec.sink.is_object() && t.spec.sink.contains("local_props") && t.spec.sink["local_props"].is_object())
+    for (const auto& [k, v] : t.spec.sink["local_props"].items())
+      if (v.is_string()) pt.props.emplace(k, v.get<std::string>());  // never over the executor's own
+  // A stage-level TaskResourceProfile's cpus and resources replace the application's.
+  if (t.spec.sink.is_object() && t.spec.sink.contains("task_props") && t.spec.sink["task_props"].is_object()) {
+    for (auto it = pt.props.begin(); it != pt.props.end();)
+      it = it->first.rfind("spark.task.resource.", 0) == 0 ? pt.props.erase(it) : std::next(it);
+    for (const auto& [k, v] : t.spec.sink["task_props"].items())
+      if (v.is_string()) pt.props[k] = v.get<std::string>();
+  }
   return pt;
 }
 

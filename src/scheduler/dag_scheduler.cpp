@@ -43,6 +43,7 @@ DagScheduler::DagScheduler(const StageSource& source, const Clock& clock, Schedu
     : src_(source), clock_(clock), cfg_(std::move(cfg)), tasks_(cfg_.max_task_failures) {
   tasks_.set_locality_wait(cfg_.locality_wait_ms);
   tasks_.set_speculation(cfg_.speculation);
+  tasks_.set_default_cpus(cfg_.task_cpus);
   if (cfg_.max_stage_attempts < 1) cfg_.max_stage_attempts = 1;
 }
 
@@ -230,6 +231,9 @@ void DagScheduler::advance_job(Job& job) {
     if (st.is_map) return advance_job(job);
     return finish_job(job);
   }
+  StageProfile profile = src_.stage_profile(st.node);
+  if (!profile.error.empty()) return fail_job(job, profile.error);  // before any stage starts
+  if (profile.id != 0) st.profile = std::make_shared<const StageProfile>(profile);
   job.run = std::move(st);
   StageRun& run = *job.run;
   StageSubmittedEvent ev;
@@ -241,6 +245,7 @@ void DagScheduler::advance_job(Job& job) {
   ev.num_tasks = static_cast<int>(run.partitions.size());
   ev.node = run.node;
   ev.time = clock_.wall_ms();
+  ev.resource_profile_id = profile.id;
   out_.push_back(std::move(ev));
   // Prefer executors holding the cached data a task reads.
   std::vector<std::vector<std::string>> prefs;
@@ -250,7 +255,24 @@ void DagScheduler::advance_job(Job& job) {
     any |= !prefs.back().empty();
   }
   if (!any) prefs.clear();
-  tasks_.submit(job.id, run.stage_id, run.attempt, static_cast<int>(run.partitions.size()), std::move(prefs), clock_.now_ms());
+  tasks_.submit(job.id, run.stage_id, run.attempt, static_cast<int>(run.partitions.size()), std::move(prefs), clock_.now_ms(),
+                task_demand(profile));
+}
+
+// What a task of a stage with `p` holds on an executor: its cpus, and no more tasks at once
+// than the executors' custom resources allow (executor amount / task amount, as Spark's
+// slots; a resource executors lack does not limit).
+TaskScheduler::Demand DagScheduler::task_demand(const StageProfile& p) const {
+  TaskScheduler::Demand d;
+  d.cpus = p.id != 0 && p.cpus > 0 ? p.cpus : cfg_.task_cpus;
+  const auto& wanted = p.id != 0 ? p.resources : cfg_.task_resources;
+  for (const auto& [name, amount] : wanted) {
+    auto have = cfg_.executor_resources.find(name);
+    if (amount <= 0 || have == cfg_.executor_resources.end()) continue;
+    int n = std::max(1, static_cast<int>(have->second / amount + 1e-9));
+    d.max_per_executor = d.max_per_executor > 0 ? std::min(d.max_per_executor, n) : n;
+  }
+  return d;
 }
 
 // Ends the job's current stage attempt: its pending tasks are dropped and running ones killed
@@ -333,6 +355,7 @@ void DagScheduler::schedule() {
     t.is_map = run.is_map;
     t.shuffle_id = run.shuffle_id;
     if (run.is_map) t.num_reduce = outputs_[run.shuffle_id].num_reduce;
+    t.profile = run.profile;
     t.body = std::move(body.value());
     TaskStory& story = running_[l.task_id];
     story.task_id = l.task_id;

@@ -58,6 +58,10 @@ struct SchedulerConfig {
   SpeculationConf speculation;       // spark.speculation*
   int64_t speculation_interval_ms = 100;  // spark.speculation.interval
   int64_t max_result_bytes = 0;      // spark.driver.maxResultSize (0: unlimited)
+  int task_cpus = 1;                 // spark.task.cpus (the default resource profile)
+  // spark.task.resource.X.amount and spark.executor.resource.X.amount: how many tasks of a
+  // profile an executor runs at once (executors all have the application's resources).
+  std::map<std::string, double> task_resources, executor_resources;
   size_t retained_stories = 1000;    // ended task stories kept for debugging
 };
 
@@ -131,6 +135,9 @@ struct LaunchTask {
   int shuffle_id = -1;  // map tasks: the shuffle they write, with num_reduce partitions
   int num_reduce = 0;
   std::shared_ptr<const TaskBody> body;  // from StageSource::build_task
+  // Its stage's resource profile when not the default (rdd.withResources): the task's
+  // TaskContext.cpus()/resources() follow it.
+  std::shared_ptr<const StageProfile> profile;
 };
 struct KillTask {
   int64_t task_id = 0;
@@ -204,6 +211,7 @@ class DagScheduler {
   // A task's story: running tasks and the last `retained_stories` ended ones. Null if unknown.
   const TaskStory* story(int64_t task_id) const;
   int total_cores() const { return tasks_.total_cores(); }
+  int task_cpus() const { return cfg_.task_cpus; }
   // ContextCleaner: the shuffle's RDD is gone from the program; its map outputs and map stage
   // are forgotten (the shell deletes the files). No running job can read it.
   void forget_shuffle(int shuffle_id);
@@ -220,6 +228,7 @@ class DagScheduler {
     int shuffle_id = -1;
     int node = 0;                 // the node whose partitions the tasks compute
     std::vector<int> partitions;  // task index -> partition
+    std::shared_ptr<const StageProfile> profile;  // null: the default profile
     int done = 0;
     int64_t start_ms = 0;
     StageState state = StageState::kRunning;
@@ -259,6 +268,7 @@ class DagScheduler {
   // graph at submission): a shuffle's map stage keeps its id across jobs.
   std::vector<JobStageInfo> job_stages(Job& job);
   void advance_job(Job& job);
+  TaskScheduler::Demand task_demand(const StageProfile& p) const;
   void end_stage(Job& job, StageState to, const std::string& why);
   void finish_job(Job& job);
   void fail_job(Job& job, const std::string& reason);

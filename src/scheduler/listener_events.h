@@ -60,6 +60,7 @@ struct StageSubmittedEvent {
   int num_tasks = 0;
   int node = 0;  // the stage's node in its StageSource (the RDD id for RDD jobs)
   int64_t time = 0;
+  int resource_profile_id = 0;  // rdd.withResources; 0: the default profile
 };
 struct StageCompletedEvent {
   int stage_id = 0, attempt = 0;
@@ -133,9 +134,17 @@ struct BlockUpdatedEvent {
   int64_t mem_bytes = 0, disk_bytes = 0;
 };
 
+// Spark's SparkListenerResourceProfileAdded: the default profile (id 0) at the start, then each
+// profile a job's RDDs carry (rdd.withResources). Amounts by resource name ("cores", "memory"
+// in MiB, "cpus", custom resources).
+struct ResourceProfileAddedEvent {
+  int id = 0;
+  std::map<std::string, double> executor, task;
+};
+
 using ListenerEvent = std::variant<ApplicationStartEvent, ApplicationEndEvent, EnvironmentUpdateEvent, JobStartEvent, JobEndEvent,
                                    StageSubmittedEvent, StageCompletedEvent, TaskStartEvent, TaskEndEvent, ExecutorAddedEvent,
                                    ExecutorRemovedEvent, SqlExecutionStartEvent, SqlExecutionEndEvent, SqlTaskMetricsEvent,
-                                   RddPersistedEvent, RddUnpersistedEvent, BlockUpdatedEvent>;
+                                   RddPersistedEvent, RddUnpersistedEvent, BlockUpdatedEvent, ResourceProfileAddedEvent>;
 
 }  // namespace spp::scheduler

@@ -3,6 +3,7 @@
 // whatever the source's tasks compute partitions of; a "shuffle" is a wide dependency, named
 // by an id unique within the source.
 #pragma once
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -21,6 +22,17 @@ struct TaskBody {
 struct ShuffleDep {
   int map_node = 0;    // the node whose partitions the map tasks compute
   int num_reduce = 0;  // reduce partitions (partitions of the shuffled node)
+};
+
+// The resource profile a stage's tasks run with (rdd.withResources): Spark's
+// TaskResourceProfile, which standalone honours with dynamic allocation off. id 0 is the
+// default profile (spark.task.cpus, spark.task.resource.*); `error` fails the job (several
+// profiles in one stage).
+struct StageProfile {
+  int id = 0;
+  int cpus = 0;                              // task cpus; 0: spark.task.cpus
+  std::map<std::string, double> resources;   // task resource name -> amount
+  std::string error;
 };
 
 class StageSource {
@@ -44,6 +56,8 @@ class StageSource {
   // The name of the shuffle map stage computing `node` (Spark: its RDD's creation site, e.g.
   // "reduceByKey at job.py:12"); by default "shuffle map (<describe>)".
   virtual std::string map_stage_name(int node) const { return "shuffle map (" + describe(node) + ")"; }
+  // The profile of the stage computing `node` (the RDDs reachable through narrow dependencies).
+  virtual StageProfile stage_profile(int /*node*/) const { return {}; }
 };
 
 }  // namespace spp::scheduler

@@ -10,7 +10,19 @@ void TaskScheduler::add_executor(const std::string& id, int cores, const std::st
   auto& e = execs_[id];
   e.host = host.empty() ? "executor " + id : host;
   e.cores = cores;
-  e.free = cores - static_cast<int>(e.running.size());
+  e.free = cores;
+  for (int64_t tid : e.running) e.free -= attempts_.at(tid).launch.cpus;
+}
+
+bool TaskScheduler::fits(const Executor& e, const TaskSet& s) const {
+  if (e.free < s.cpus && !(s.cpus > e.cores && e.running.empty())) return false;
+  if (s.max_per_executor <= 0) return true;
+  int mine = 0;
+  for (int64_t tid : e.running) {
+    const Launch& l = attempts_.at(tid).launch;
+    mine += l.job_id == s.job_id && l.stage_id == s.stage_id && l.stage_attempt == s.stage_attempt;
+  }
+  return mine < s.max_per_executor;
 }
 
 int TaskScheduler::total_cores() const {
@@ -104,8 +116,10 @@ int TaskScheduler::pick_speculative(TaskSet& s, const std::string& exec) {
 }
 
 void TaskScheduler::submit(int job_id, int stage_id, int stage_attempt, int num_tasks,
-                           std::vector<std::vector<std::string>> preferred, int64_t now_ms) {
+                           std::vector<std::vector<std::string>> preferred, int64_t now_ms, Demand demand) {
   TaskSet s;
+  s.cpus = demand.cpus > 0 ? demand.cpus : default_cpus_;
+  s.max_per_executor = demand.max_per_executor;
   s.job_id = job_id;
   s.stage_id = stage_id;
   s.stage_attempt = stage_attempt;
@@ -146,13 +160,13 @@ std::vector<Launch> TaskScheduler::assign(int64_t now_ms) {
       int index = -1;
       bool speculative = false;
       for (auto& ts : sets_) {
-        if (ts.aborted || ts.pending.empty()) continue;
+        if (ts.aborted || ts.pending.empty() || !fits(e, ts)) continue;
         index = pick(ts, eid, now_ms);
         if (index >= 0) { set = &ts; break; }
       }
       // Cores left after every pending task: copies of slow tasks (never on the same executor).
       for (auto it = sets_.begin(); !set && spec_.enabled && it != sets_.end(); ++it) {
-        if (it->aborted || it->speculatable.empty()) continue;
+        if (it->aborted || it->speculatable.empty() || !fits(e, *it)) continue;
         index = pick_speculative(*it, eid);
         if (index >= 0) {
           set = &*it;
@@ -169,13 +183,14 @@ std::vector<Launch> TaskScheduler::assign(int64_t now_ms) {
       l.index = index;
       l.attempt = set->attempts[index]++;
       l.speculative = speculative;
+      l.cpus = set->cpus;
       set->hosts[static_cast<size_t>(index)].push_back(e.host);
       TaskAttempt a;
       a.launch = l;
       a.launch_ms = now_ms;
       attempts_[l.task_id] = a;
       e.running.insert(l.task_id);
-      --e.free;
+      e.free -= l.cpus;
       out.push_back(l);
       progress = true;
     }
@@ -221,7 +236,7 @@ void TaskScheduler::end_attempt(int64_t task_id) {
   auto at = attempts_.find(task_id);
   if (at == attempts_.end()) return;
   auto it = execs_.find(at->second.launch.exec_id);
-  if (it != execs_.end() && it->second.running.erase(task_id)) ++it->second.free;
+  if (it != execs_.end() && it->second.running.erase(task_id)) it->second.free += at->second.launch.cpus;
   attempts_.erase(at);
 }
 

@@ -2,6 +2,8 @@
 // sets (one per stage attempt) waiting to run, and each task attempt's state. The driver feeds
 // it events (executor added/lost, task ended) and performs the launches and kills it returns.
 //
+// Executors offer cores; a task holds its stage's task cpus (spark.task.cpus, or a stage-level
+// TaskResourceProfile's) while it runs.
 // Task attempt lifecycle:  PENDING (an index in its task set's queue) -> RUNNING (a TaskAttempt
 //                          on an executor core) -> ended: succeeded | failed | killed | lost.
 // Only RUNNING attempts are kept: an attempt is forgotten the moment it ends (the UI's status
@@ -30,6 +32,7 @@ struct Launch {
   int index = 0;    // position in the task set (the driver maps it to a partition)
   int attempt = 0;  // attempt number of this index, 0-based
   bool speculative = false;  // a copy launched because another attempt was slow
+  int cpus = 1;              // executor cores it holds while it runs (its stage's task cpus)
 };
 
 struct TaskAttempt {  // a RUNNING attempt
@@ -68,6 +71,12 @@ struct SpeculationConf {
   int64_t min_runtime_ms = 100;  // never speculate a task younger than this
 };
 
+// What each task of a task set holds on an executor (see TaskScheduler::submit).
+struct TaskDemand {
+  int cpus = 0;              // cores per task; 0: the default (set_default_cpus)
+  int max_per_executor = 0;  // tasks of the set one executor runs at once; 0: no limit
+};
+
 class TaskScheduler {
  public:
   explicit TaskScheduler(int max_failures) : max_failures_(max_failures < 1 ? 1 : max_failures) {}
@@ -84,9 +93,14 @@ class TaskScheduler {
 
   // Queues `num_tasks` tasks (indices 0..n-1) of a stage attempt. FIFO across task sets.
   // `preferred[i]`, if given, lists executors holding task i's data (cached blocks): a free
-  // core on one of them takes that task first.
+  // core on one of them takes that task first. Each task holds `demand.cpus` of its executor's
+  // cores (0: the default, set_default_cpus) and no executor runs more than
+  // `demand.max_per_executor` of them at once (0: no limit; its custom resources' share).
+  using Demand = TaskDemand;
   void submit(int job_id, int stage_id, int stage_attempt, int num_tasks,
-              std::vector<std::vector<std::string>> preferred = {}, int64_t now_ms = 0);
+              std::vector<std::vector<std::string>> preferred = {}, int64_t now_ms = 0, Demand demand = {});
+  // spark.task.cpus: the cores a task of the default resource profile holds.
+  void set_default_cpus(int cpus) { default_cpus_ = cpus < 1 ? 1 : cpus; }
   // Delay scheduling (spark.locality.wait): a task whose data lives on a busy executor waits
   // this long for it before running elsewhere. The driver re-runs assign() periodically.
   void set_locality_wait(int64_t ms) { locality_wait_ms_ = ms; }
@@ -139,7 +153,11 @@ class TaskScheduler {
     int64_t submitted_ms = 0;                          // when locality waits started
     int num_done = 0;
     bool aborted = false;
+    int cpus = 1, max_per_executor = 0;
   };
+  // Whether `e` can start one more task of `s` now (free cores; its per-executor limit). A task
+  // needing more cores than the executor has runs alone on it (Spark would never run it).
+  bool fits(const Executor& e, const TaskSet& s) const;
   TaskSet* find_set(int job_id, int stage_id, int stage_attempt);
   // Picks the pending index to run on `exec`: one preferring it, else one with no live
   // preferred executor having a free core, else the first. -1 when none is pending.
@@ -153,6 +171,7 @@ class TaskScheduler {
   void end_attempt(int64_t task_id);
 
   int max_failures_;
+  int default_cpus_ = 1;
   int64_t locality_wait_ms_ = 3000;
   SpeculationConf spec_;
   int64_t next_task_id_ = 0;

@@ -139,7 +139,7 @@ json event_to_json(const scheduler::ListenerEvent& ev) {
           [](const StageSubmittedEvent& e) {
             return json{{"Event", "SparkListenerStageSubmitted"}, {"Stage ID", e.stage_id}, {"Stage Attempt ID", e.attempt},
                         {"Job ID", e.job_id}, {"Stage Name", e.name}, {"Number of Tasks", e.num_tasks}, {"RDD ID", e.node},
-                        {"Submission Time", e.time}};
+                        {"Submission Time", e.time}, {"Resource Profile Id", e.resource_profile_id}};
           },
           [](const StageCompletedEvent& e) {
             return json{{"Event", "SparkListenerStageCompleted"}, {"Stage ID", e.stage_id}, {"Stage Attempt ID", e.attempt},
@@ -187,6 +187,14 @@ json event_to_json(const scheduler::ListenerEvent& ev) {
                           {"Memory Size", e.mem_bytes},
                           {"Disk Size", e.disk_bytes}}}};
           },
+          [](const ResourceProfileAddedEvent& e) {
+            json ex = json::object(), task = json::object();
+            for (const auto& [k, v] : e.executor)
+              ex[k] = {{"Resource Name", k}, {"Amount", static_cast<int64_t>(v)}, {"Discovery Script", ""}, {"Vendor", ""}};
+            for (const auto& [k, v] : e.task) task[k] = {{"Resource Name", k}, {"Amount", v}};
+            return json{{"Event", "SparkListenerResourceProfileAdded"}, {"Resource Profile Id", e.id},
+                        {"Executor Resource Requests", ex}, {"Task Resource Requests", task}};
+          },
           [](const SqlTaskMetricsEvent& e) {
             return json{{"Event", kSqlTaskMetrics}, {"executionId", e.exec_id}, {"Task ID", e.task_id}, {"Stage ID", e.stage_id},
                         {"Stage Attempt ID", e.stage_attempt}, {"metrics", e.rows}};
@@ -222,7 +230,8 @@ std::optional<scheduler::ListenerEvent> event_from_json(const json& j) {
     return JobEndEvent{r.i32("Job ID"), r.str("Job Result") == "JobSucceeded", r.str("Failure Reason"), r.i64("Completion Time")};
   if (e == "SparkListenerStageSubmitted")
     return StageSubmittedEvent{r.i32("Stage ID"), r.i32("Stage Attempt ID"), r.i32("Job ID"), r.str("Stage Name"),
-                               r.i32("Number of Tasks"), r.i32("RDD ID"), r.i64("Submission Time")};
+                               r.i32("Number of Tasks"), r.i32("RDD ID"), r.i64("Submission Time"),
+                               r.i32("Resource Profile Id")};
   if (e == "SparkListenerStageCompleted")
     return StageCompletedEvent{r.i32("Stage ID"), r.i32("Stage Attempt ID"), r.str("Status"), r.str("Failure Reason"),
                                r.i64("Completion Time")};
@@ -255,6 +264,17 @@ std::optional<scheduler::ListenerEvent> event_from_json(const json& j) {
     // Only RDD blocks ("rdd_<rdd>_<partition>") are kept; broadcast and other blocks are skipped.
     if (std::sscanf(b.str("Block ID").c_str(), "rdd_%d_%d%c", &rdd, &part, &tail) != 2) return std::nullopt;
     return BlockUpdatedEvent{m.str("Executor ID"), m.str("Host"), rdd, part, b.i64("Memory Size"), b.i64("Disk Size")};
+  }
+  if (e == "SparkListenerResourceProfileAdded") {
+    ResourceProfileAddedEvent p;
+    p.id = r.i32("Resource Profile Id");
+    for (auto [key, into] : {std::pair{"Executor Resource Requests", &p.executor}, std::pair{"Task Resource Requests", &p.task}}) {
+      const json reqs = r.obj(key);
+      if (!reqs.is_object()) continue;
+      for (const auto& [name, req] : reqs.items())
+        if (req.is_object() && req.contains("Amount") && req["Amount"].is_number()) (*into)[name] = req["Amount"].get<double>();
+    }
+    return p;
   }
   if (e == kSqlTaskMetrics) {
     std::vector<std::vector<int64_t>> rows;  // rows of five integers; anything else is dropped

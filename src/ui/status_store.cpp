@@ -105,6 +105,7 @@ void AppStatusStore::on_stage_submitted(const scheduler::StageSubmittedEvent& ev
   s.name = name;
   s.num_tasks = std::max(0, num_tasks);
   s.rdd = rdd;
+  s.resource_profile_id = ev.resource_profile_id;
   s.submitted = time;
   s.index_done.clear();
   if (Job* j = job_of(s)) {
@@ -324,6 +325,10 @@ void AppStatusStore::on_event(const scheduler::ListenerEvent& event) {
           std::lock_guard<std::mutex> g(mu_);
           rdds_.erase(ev.rdd);
         } else if constexpr (std::is_same_v<T, scheduler::BlockUpdatedEvent>) on_block_updated(ev);
+        else if constexpr (std::is_same_v<T, scheduler::ResourceProfileAddedEvent>) {
+          std::lock_guard<std::mutex> g(mu_);
+          profiles_[ev.id] = ev;
+        }
       },
       event);
 }
@@ -540,7 +545,7 @@ json AppStatusStore::stage_json(const Stage& s, bool details) const {
             {"rddIds", json::array({s.rdd})},
             {"accumulatorUpdates", json::array()},
             {"killedTasksSummary", json::object()},
-            {"resourceProfileId", 0},
+            {"resourceProfileId", s.resource_profile_id},
             {"jobIds", json::array({s.job_id})}};
   if (!s.failure.empty()) o["failureReason"] = s.failure;
   if (details) {
@@ -819,13 +824,22 @@ json AppStatusStore::environment() const {
   // Spark's three JVM fields stay (empty) for REST clients; the rest is what runs a sparkpp app.
   json runtime = {{"javaVersion", ""}, {"javaHome", ""}, {"scalaVersion", ""}, {"sparkppVersion", SPARKPP_VERSION}};
   for (const auto& [k, v] : runtime_) runtime[k] = v;
+  // Spark's ResourceProfileInfo: executor requests with their discovery script and vendor.
+  json profiles = json::array();
+  for (const auto& [id, p] : profiles_) {
+    json ex = json::object(), task = json::object();
+    for (const auto& [k, v] : p.executor)
+      ex[k] = {{"resourceName", k}, {"amount", static_cast<int64_t>(v)}, {"discoveryScript", ""}, {"vendor", ""}};
+    for (const auto& [k, v] : p.task) task[k] = {{"resourceName", k}, {"amount", v}};
+    profiles.push_back({{"id", id}, {"executorResources", ex}, {"taskResources", task}});
+  }
   return {{"runtime", runtime},
           {"sparkProperties", props},
           {"hadoopProperties", json::array()},
           {"systemProperties", json::array()},
           {"metricsProperties", json::array()},
           {"classpathEntries", json::array()},
-          {"resourceProfiles", json::array()}};
+          {"resourceProfiles", profiles}};
 }
 
 }  // namespace spp::ui

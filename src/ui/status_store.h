@@ -40,6 +40,7 @@ struct StoreLimits {
   size_t stages = 1000;   // spark.ui.retainedStages: finished stage attempts kept
   size_t tasks = 100000;  // spark.ui.retainedTasks: tasks kept per stage attempt
   size_t dead_executors = 100;  // spark.ui.retainedDeadExecutors
+  size_t sql_executions = 1000;  // spark.sql.ui.retainedExecutions: finished SQL executions kept
 };
 
 // Options of /stages/{id}/{attempt}/taskList (Spark's names).
@@ -114,7 +115,7 @@ class AppStatusStore final : public Listener {
     bool speculative = false;
   };
   struct Stage {
-    int stage_id = 0, attempt = 0, job_id = 0, rdd = 0;
+    int stage_id = 0, attempt = 0, job_id = 0, rdd = 0, resource_profile_id = 0;
     std::string name, status = "ACTIVE", failure;
     int num_tasks = 0, active = 0, complete = 0, failed = 0, killed = 0;
     // Indices with a successful task: a set, not a num_tasks-sized vector, so memory follows the
@@ -189,6 +190,7 @@ class AppStatusStore final : public Listener {
   int64_t app_start_ = 0, app_end_ = 0;
   std::map<std::string, std::string> env_;
   std::map<std::string, std::string> runtime_;  // Runtime Information (EnvironmentUpdateEvent)
+  std::map<int, scheduler::ResourceProfileAddedEvent> profiles_;  // by id: the environment's list
   std::map<int, Job> jobs_;
   std::map<StageKey, Stage> stages_;
   std::unordered_map<int64_t, StageKey> task_stage_;  // running + retained tasks
@@ -196,7 +198,6 @@ class AppStatusStore final : public Listener {
   std::vector<std::string> dead_order_;
   std::map<int64_t, SqlExec> sql_;
   std::map<int, CachedRdd> rdds_;
-  size_t sql_retained_ = 1000;  // spark.sql.ui.retainedExecutions
 };
 
 // Quantile of sorted values, Spark's rule: element at min(q * n, n - 1). Empty input -> 0.

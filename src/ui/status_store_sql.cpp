@@ -82,7 +82,7 @@ void AppStatusStore::on_sql_start(const scheduler::SqlExecutionStartEvent& ev) {
   // spark.sql.ui.retainedExecutions: the oldest finished ones go.
   size_t finished = 0;
   for (const auto& [id, x] : sql_) finished += x.ended;
-  for (auto it = sql_.begin(); it != sql_.end() && finished > sql_retained_;) {
+  for (auto it = sql_.begin(); it != sql_.end() && finished > limits_.sql_executions;) {
     if (!it->second.ended) { ++it; continue; }
     it = sql_.erase(it);
     --finished;

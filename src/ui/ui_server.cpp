@@ -196,6 +196,10 @@ AppUi::AppUi(const Conf& conf, const std::string& advertise_host) {
   lim.stages = static_cast<size_t>(std::max<int64_t>(1, conf.get_int("spark.ui.retainedStages")));
   lim.tasks = static_cast<size_t>(std::max<int64_t>(1, conf.get_int("spark.ui.retainedTasks")));
   lim.dead_executors = static_cast<size_t>(std::max<int64_t>(0, conf.get_int("spark.ui.retainedDeadExecutors")));
+  try {  // a SQL setting Spark reads from the application's conf (static: not in the catalog here)
+    lim.sql_executions = static_cast<size_t>(std::max(1LL, std::stoll(conf.get("spark.sql.ui.retainedExecutions", "1000"))));
+  } catch (...) {
+  }
   store_ = std::make_shared<AppStatusStore>(lim);
   bus_.add(store_.get());
   if (conf.get_bool("spark.eventLog.enabled")) {

@@ -96,6 +96,9 @@ check("sql", lambda: rows(spark.sql("SELECT x, twice(x) AS t, shout2(s) FROM t W
 check("sql_names", lambda: spark.sql("SELECT twice(x), upper(shout2(s)) FROM t").columns)
 check("sql_group", lambda: rows(spark.sql("SELECT shout2(s) AS k, sum(twice(x)) FROM t GROUP BY shout2(s)")))
 check("registered_df", lambda: rows(df.select(twice("x"), F.call_udf("twice", "x"))))
+names = spark.sparkContext.broadcast({1: "one", 2: "two"})  # a broadcast read inside a UDF (PySpark's test_broadcast)
+spark.udf.register("named", lambda v: names.value.get(v, "?"))
+check("broadcast", lambda: rows(spark.sql("SELECT x, named(x) FROM t WHERE x < 3")))
 check("expr", lambda: rows(df.selectExpr("twice(x) + 1 AS y").filter("y > 3")))
 check("big", lambda: spark.range(0, 20000, 1, 3).select(udf(lambda v: v % 7, "long")("id").alias("m"))
       .groupBy("m").count().orderBy("m").collect())
@@ -192,6 +195,8 @@ def check_results(res):
         k = None if s is None else s.upper() + "!"
         sg[k] = sg.get(k) if x is None else (sg.get(k) or 0) + 2 * x
     assert r("sql_group") == sorted([[k, v] for k, v in sg.items()], key=repr)
+    assert r("broadcast") == sorted([[x, {1: "one", 2: "two"}.get(x, "?")] for x, _, _ in DATA
+                                     if x is not None and x < 3], key=repr)
     assert r("registered_df") == sorted([[None if x is None else 2 * x] * 2 for x, _, _ in DATA], key=repr)
     assert r("expr") == [[5], [7], [9]]
     counts = [[m, sum(1 for v in range(20000) if v % 7 == m)] for m in range(7)]

@@ -1,5 +1,5 @@
 // Map-side shuffle writer: buffering, spilling past the threshold, merging spills and memory
-// into one data file + index, and leaving no spill or partial file behind.
+// into one data file (its offsets in memory), and leaving no spill or partial file behind.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -22,21 +22,10 @@ std::vector<std::string> files_in(const std::string& dir) {
   return out;
 }
 
-std::vector<int64_t> read_index(const std::string& path) {
-  std::string b = spp::testing::read_file(path);
-  std::vector<int64_t> out;
-  for (size_t i = 0; i + 8 <= b.size(); i += 8) {
-    uint64_t v = 0;
-    for (size_t k = 0; k < 8; ++k) v = (v << 8) | static_cast<unsigned char>(b[i + k]);
-    out.push_back(static_cast<int64_t>(v));
-  }
-  return out;
-}
-
 // Every partition's records from a committed data file, decoded.
-std::vector<std::vector<std::string>> read_partitions(const std::string& base, bool checksum) {
+std::vector<std::vector<std::string>> read_partitions(const std::string& base, const std::vector<int64_t>& off,
+                                                     bool checksum) {
   std::string data = spp::testing::read_file(base + ".data");
-  auto off = read_index(base + ".index");
   std::vector<std::vector<std::string>> parts;
   for (size_t p = 0; p + 1 < off.size(); ++p) {
     parts.emplace_back();
@@ -59,11 +48,12 @@ std::string blob(uint32_t part, const std::string& payload) {
 }
 }  // namespace
 
-TEST_CASE("writer without spills: one data file and an index, records in arrival order per partition") {
+TEST_CASE("writer without spills: one data file, no index, records in arrival order per partition") {
   TempDir d;
   std::string base = d.file("shuffle_0_0_1");
   ShuffleSettings s;
   std::vector<std::vector<std::string>> want(4);
+  std::vector<int64_t> off;
   {
     ShuffleWriter w(base, 4, s);
     for (int i = 0; i < 100; ++i) {
@@ -78,10 +68,10 @@ TEST_CASE("writer without spills: one data file and an index, records in arrival
     CHECK(w.memory_spilled() == 0);
     CHECK(w.offsets().size() == 5);
     CHECK(w.bytes_written() == static_cast<int64_t>(std::filesystem::file_size(base + ".data")));
-    CHECK(read_index(base + ".index") == w.offsets());
+    off = w.offsets();
   }
-  CHECK(read_partitions(base, true) == want);
-  CHECK(files_in(d.path) == std::vector<std::string>{"shuffle_0_0_1.data", "shuffle_0_0_1.index"});
+  CHECK(read_partitions(base, off, true) == want);
+  CHECK(files_in(d.path) == std::vector<std::string>{"shuffle_0_0_1.data"});
 }
 
 TEST_CASE("writer past the spill threshold: spills, merges spills then memory, deletes spills") {
@@ -110,8 +100,8 @@ TEST_CASE("writer past the spill threshold: spills, merges spills then memory, d
     CHECK(w.memory_spilled() > 0);
     CHECK(w.disk_spilled() == w.memory_spilled());
     CHECK(w.raw_bytes() == raw);
-    CHECK(read_partitions(base, true) == want);
-    CHECK(files_in(d.path) == std::vector<std::string>{"shuffle_1_2_3.data", "shuffle_1_2_3.index"});
+    CHECK(read_partitions(base, w.offsets(), true) == want);
+    CHECK(files_in(d.path) == std::vector<std::string>{"shuffle_1_2_3.data"});
   }
 }
 
@@ -137,7 +127,7 @@ TEST_CASE("writer refuses bad partitions and malformed blobs") {
   CHECK_FALSE(w.add(std::string("\0\0", 2)).is_ok());
   CHECK(w.add(blob(1, "ok")).is_ok());
   REQUIRE(w.commit().is_ok());
-  auto parts = read_partitions(d.file("shuffle_6_0_1"), true);
+  auto parts = read_partitions(d.file("shuffle_6_0_1"), w.offsets(), true);
   CHECK(parts == std::vector<std::vector<std::string>>{{}, {"ok"}});
 }
 

@@ -127,3 +127,19 @@ TEST_CASE("status store SQL: a hand-edited log with wrong-typed SQL fields repla
   CHECK((*x)["description"] == "");
   CHECK((*x)["edges"] == json::array());
 }
+
+TEST_CASE("status store SQL: spark.sql.ui.retainedExecutions keeps the newest finished executions") {
+  spp::ui::StoreLimits lim;
+  lim.sql_executions = 2;
+  AppStatusStore s(lim);
+  for (int i = 0; i < 5; ++i) {
+    s.on_event(SqlExecutionStartEvent{i, "q", "", graph(), 10 * i});
+    s.on_event(SqlExecutionEndEvent{i, "", 10 * i + 5});
+  }
+  s.on_event(SqlExecutionStartEvent{5, "running", "", graph(), 60});  // running ones always stay
+  json all = s.sql_executions(false, false, 0, 100);
+  std::vector<int> ids;
+  for (const auto& e : all) ids.push_back(e["id"].get<int>());
+  CHECK(ids == std::vector<int>{3, 4, 5});
+  CHECK_FALSE(s.sql_execution(0, false, false));
+}

@@ -365,3 +365,44 @@ TEST_CASE("speculation: the median of an even count is the mean of the middle tw
   CHECK(s.check_speculation(1650).empty());
   CHECK(s.check_speculation(1651).size() == 2);
 }
+
+TEST_CASE("task cpus: a task set's tasks hold their cpus; a profiled set runs beside the default one") {
+  TaskScheduler s(1);
+  s.set_default_cpus(1);
+  s.add_executor("a", 4);
+  s.submit(0, 0, 0, 3, {}, 0, {2, 0});  // a TaskResourceProfile of 2 cpus
+  auto l = s.assign(0);
+  REQUIRE(l.size() == 2);  // 4 cores / 2 cpus
+  CHECK(l[0].cpus == 2);
+  s.submit(1, 1, 0, 3);  // the default profile: 1 cpu a task, waits for free cores
+  CHECK(s.assign(1).empty());
+  s.succeeded(l[0].task_id, 2);  // 2 cores free: the FIFO head's last task takes them
+  auto l2 = s.assign(3);
+  REQUIRE(l2.size() == 1);
+  CHECK(l2[0].job_id == 0);
+  s.succeeded(l[1].task_id, 4);  // 2 cores free again: two 1-cpu tasks of the next set
+  auto l3 = s.assign(5);
+  REQUIRE(l3.size() == 2);
+  CHECK(l3[0].job_id == 1);
+  CHECK(l3[1].job_id == 1);
+  CHECK(l3[0].cpus == 1);
+}
+
+TEST_CASE("task cpus: a per-executor limit (custom resources) and a task larger than its executor") {
+  TaskScheduler s(1);
+  s.add_executor("a", 4);
+  s.submit(0, 0, 0, 4, {}, 0, {1, 1});  // e.g. 2 gpus a task on an executor with 2
+  auto l = s.assign(0);
+  REQUIRE(l.size() == 1);
+  CHECK(s.assign(1).empty());
+  s.succeeded(l[0].task_id, 2);
+  CHECK(s.assign(3).size() == 1);
+  TaskScheduler t(1);
+  t.add_executor("b", 2);
+  t.submit(0, 0, 0, 2, {}, 0, {3, 0});  // 3 cpus on a 2-core executor: alone, never two
+  auto m = t.assign(0);
+  REQUIRE(m.size() == 1);
+  CHECK(t.assign(1).empty());
+  t.succeeded(m[0].task_id, 2);
+  CHECK(t.assign(3).size() == 1);
+}

@@ -26,14 +26,16 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 FILES = ("rdd", "join", "context", "broadcast", "shuffle", "statcounter", "rddsampler",
-         "rddbarrier", "serializers", "taskcontext", "conf")
+         "rddbarrier", "serializers", "taskcontext", "conf", "resources")
+# files outside python/pyspark/tests/
+PATHS = {"resources": "python/pyspark/resource/tests/test_resources.py"}
 TEST_TIMEOUT = 120  # seconds per test
-JVM = re.compile(r"_jvm|_jsc|_jrdd|java_gateway|launch_gateway|JavaObject|SPARK_HOME|no-spark-home"
-                 r"|log4j|jars/|\.jar\b")
+JVM = re.compile(r"_jvm|_jsc|_jrdd|_to_java_object_rdd|java_gateway|launch_gateway|JavaObject"
+                 r"|MockJavaGateway|SPARK_HOME|no-spark-home|log4j|jars/|\.jar\b")
 
 
 def read_source(src, name):
-    rel = "python/pyspark/tests/test_%s.py" % name
+    rel = PATHS.get(name, "python/pyspark/tests/test_%s.py" % name)
     if os.path.isfile(os.path.join(src, rel)):
         with open(os.path.join(src, rel)) as f:
             return f.read()
@@ -173,7 +175,8 @@ def main():
         return main_inside(args)
     binary = os.environ.get("SPARKPP_BIN") or os.path.join(ROOT, "build", "sparkpp")
     env = dict(os.environ, SPARKPP_PYTHON=os.environ.get("SPARKPP_PYTHON", "/usr/bin/python3"),
-               SPARKPP_PYSPARK_SRC=os.path.abspath(args.src))
+               SPARKPP_PYSPARK_SRC=os.path.abspath(args.src),
+               SPARK_TESTING="1")  # as PySpark's python/run-tests.py
     argv = [binary, "submit", "--master", "local[4]", os.path.abspath(__file__)] + sys.argv[1:]
     sys.exit(subprocess.call(argv, env=env))
 

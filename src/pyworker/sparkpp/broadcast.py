@@ -19,6 +19,7 @@ _local = threading.local()   # driver: ids referenced by the function being pick
 _lock = threading.Lock()
 _next_id = [0]
 _dir = [None]                # worker: where the executor keeps broadcast files
+_on_driver = weakref.WeakValueDictionary()  # driver: live broadcasts by id (values_of)
 
 
 def _set_broadcast_dir(path):
@@ -37,6 +38,26 @@ def collect_ids():
         _local.ids = prev
         if prev is not None:
             prev.update(ids)
+
+
+def values_of(ids):
+    """Driver: the values of the live broadcasts among `ids` (for SQL UDFs, whose tasks do not
+    receive the application's broadcasts: the values travel inside the UDF's command)."""
+    out = {}
+    for bid in ids:
+        b = _on_driver.get(bid)
+        if b is not None and not b._destroyed:
+            out[bid] = b._value
+    return out
+
+
+def with_values(func_bytes, values):
+    """Worker: unpickles a function pickled with `values_of`'s broadcast values, which its
+    broadcasts' .value then finds in this worker's registry."""
+    import cloudpickle
+    for bid, v in values.items():
+        _broadcastRegistry.setdefault(bid, v)
+    return cloudpickle.loads(func_bytes)
 
 
 def _from_id(bid):
@@ -83,9 +104,32 @@ class Broadcast:
         self._value_set = True
         self._destroyed = False
         self._on_driver = True
+        self._path_file = None
         if sc is not None:
-            data = pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
+            try:
+                data = pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
+            except pickle.PickleError:
+                raise
+            except Exception as e:  # as PySpark's Broadcast.dump
+                raise pickle.PicklingError("Could not serialize broadcast: %s: %s"
+                                           % (e.__class__.__name__, str(e))) from e
             sc._request("PyBroadcast", {"id": self._bid}, [data])
+            _on_driver[self._bid] = self
+        elif path is not None:  # PySpark's executor-side form: the value from a dumped file
+            self._value = self.load_from_path(path)
+            self._on_driver = False
+
+    @property
+    def _path(self):
+        """PySpark's driver-side file of the pickled value (written here on first use only)."""
+        if getattr(self, "_path_file", None) is None and getattr(self, "_sc", None) is not None \
+                and not self._destroyed:
+            import tempfile
+            fd, path = tempfile.mkstemp(dir=self._sc._temp_dir)
+            with os.fdopen(fd, "wb") as f:
+                pickle.dump(self._value, f, pickle.HIGHEST_PROTOCOL)
+            self._path_file = path
+        return getattr(self, "_path_file", None)
 
     @property
     def id(self):
@@ -138,6 +182,12 @@ class Broadcast:
             raise RuntimeError("Broadcast can only be destroyed in driver")
         if self._sc is not None and not self._destroyed:
             self._sc._request("PyUnpersistBroadcast", {"id": self._bid, "destroy": True})
+        if getattr(self, "_path_file", None):
+            try:
+                os.unlink(self._path_file)
+            except OSError:
+                pass
+            self._path_file = None
         self._destroyed = True
         self._value = None
 

@@ -2,6 +2,7 @@
 import atexit
 import getpass
 import importlib
+import json
 import os
 import pickle
 import sys
@@ -598,6 +599,30 @@ class SparkContext:
                     r._write_checkpoint()
         return out
 
+    def _add_resource_profile(self, rdd, profile):
+        """rdd.withResources: sent with the next job (the driver gives the RDD's stage its cpus
+        and resources); the environment page lists the profile."""
+        with self._define_lock:
+            if not hasattr(self, "_pending_profiles"):
+                self._pending_profiles = {}
+            task = profile.taskResources
+            cpus = task.get("cpus")
+            self._pending_profiles[rdd._id] = (rdd, {
+                "rdd": rdd._id, "id": profile.id,
+                "cpus": int(cpus.amount) if cpus is not None else 0,
+                "resources": {k: float(v.amount) for k, v in task.items() if k != "cpus"}})
+
+    def _profiles_property(self, props):
+        """Adds the profiles of declared RDDs not sent yet to a job's properties (PyRunJob)."""
+        pending = getattr(self, "_pending_profiles", None)
+        if pending:
+            with self._define_lock:
+                ready = [k for k, (r, _) in pending.items() if r._defined]
+                if ready:
+                    props["spark.sparkpp.resourceProfiles"] = json.dumps(
+                        [pending.pop(k)[1] for k in ready])
+        return props
+
     def _run_job_once(self, rdd, partitions=None, sink=None, description=""):
         """Runs one job; returns each requested partition's elements (a list per partition).
 
@@ -615,7 +640,7 @@ class SparkContext:
         rdd._ensure_defined()
         body = {"rdd": rdd._id, "partitions": partitions or [],
                 "sink": sink or {"kind": "result"}, "description": description,
-                "properties": self._job_properties()}
+                "properties": self._profiles_property(self._job_properties())}
         _, reply, blobs = self._gateway.request("PyRunJob", body)
         loads = pickle.loads
         out = []

@@ -388,10 +388,37 @@ class RDD(RDDActions, Generic[T_co]):
 
     # ------------------------------------------------------------------ resources, barrier
     def withResources(self, profile):
-        """Attaches a pyspark.resource.ResourceProfile to the stages computing this RDD
-        (recorded: standalone scheduling here uses the application's resources)."""
+        """Attaches a pyspark.resource.ResourceProfile to the stage computing this RDD. As Spark
+        3.5 standalone with dynamic allocation off: a profile of task requests only (Spark's
+        TaskResourceProfile) is honoured on spark:// and local-cluster masters (each task of
+        the stage holds its cpus and resources on the executors' slots); any other is refused
+        as Spark's ResourceProfileManager.isSupported does."""
+        from sparkpp.errors import Py4JJavaError
+        self._id  # PySpark's self._jrdd.withResources(...): the JVM RDD exists from here on
+        # Spark checks only outside its own unit tests (SPARK_TESTING, as PySpark's run-tests
+        # sets, or spark.testing): there any profile is accepted
+        testing = bool(os.environ.get("SPARK_TESTING")) or \
+            str(self.ctx.getConf().get("spark.testing", "")).strip().lower() == "true"
+        master = self.ctx.master or ""
+        standalone = master.startswith("spark://") or master.startswith("local-cluster")
+        dynamic = str(self.ctx.getConf().get("spark.dynamicAllocation.enabled", "false")) \
+            .strip().lower() == "true"
+        if testing:
+            pass
+        elif not profile.executorResources and not dynamic:
+            if not standalone:
+                raise Py4JJavaError(
+                    "An error occurred while calling o0.withResources.\n: org.apache.spark."
+                    "SparkException: TaskResourceProfiles are only supported for Standalone, "
+                    "Yarn and Kubernetes cluster for now when dynamic allocation is disabled.")
+        elif not (standalone and dynamic):
+            raise Py4JJavaError(
+                "An error occurred while calling o0.withResources.\n: org.apache.spark."
+                "SparkException: ResourceProfiles are only supported on YARN and Kubernetes and "
+                "Standalone with dynamic allocation enabled.")
         self.has_resource_profile = True
         self._resource_profile = profile
+        self.ctx._add_resource_profile(self, profile)
         return self
 
     def getResourceProfile(self):

@@ -5,8 +5,17 @@ import os
 class TaskContext:
     _taskContext = None
 
+    def __new__(cls, *args, **kwargs):
+        # as PySpark's: a user's TaskContext() inside a task is the running task's context
+        current = cls._taskContext
+        if not args and not kwargs and isinstance(current, cls):
+            return current
+        return object.__new__(cls)
+
     def __init__(self, stage_id=0, partition_id=0, attempt_number=0, task_attempt_id=0,
                  local_properties=None, cpus=1, resources=None):
+        if self is type(self)._taskContext and hasattr(self, "_stageId"):
+            return  # TaskContext() returned the running one: keep its fields
         self._stageId = stage_id
         self._partitionId = partition_id
         self._attemptNumber = attempt_number

@@ -57,7 +57,13 @@ class UserDefinedFunction:
     def _pickled(self):
         if self._command is None:
             import cloudpickle
-            self._command = cloudpickle.dumps(self.func)
+            from sparkpp import broadcast as _broadcast
+            with _broadcast.collect_ids() as ids:
+                command = cloudpickle.dumps(self.func)
+            values = _broadcast.values_of(sorted(ids))
+            if values:  # broadcasts the UDF reads travel with it (SQL tasks get none)
+                command = cloudpickle.dumps(_WithBroadcasts(command, values))
+            self._command = command
         return self._command
 
     def _expr(self, cols):
@@ -92,6 +98,17 @@ class UserDefinedFunction:
             lambda: self.asNondeterministic()._wrapped())
         wrapper._unwrapped = self
         return wrapper
+
+
+class _WithBroadcasts:
+    """Unpickles (on the worker) to the UDF's function, its broadcasts' values installed."""
+
+    def __init__(self, command, values):
+        self.command, self.values = command, values
+
+    def __reduce__(self):
+        from sparkpp import broadcast as _broadcast
+        return (_broadcast.with_values, (self.command, self.values))
 
 
 def _create_udf(f, returnType, evalType=PythonEvalType.SQL_BATCHED_UDF, name=None,
