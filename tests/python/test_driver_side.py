@@ -2,6 +2,7 @@
 messages, StatCounter, portable_hash, Row and SparkSession."""
 import json
 import math
+import os
 import socket
 import threading
 import time
@@ -356,3 +357,21 @@ def test_context_cleaner_forgets_dropped_rdds_and_broadcasts(sc, gateway):
         {k: v for k, v in c.items() if k != "req"} for o, c in gateway.calls
         if o == "PyUnpersistBroadcast"]
     assert keep.sum() == 6  # the kept lineage still runs
+
+
+def test_no_temp_dirs_left_behind():
+    # issue #19: the suite left sparkpp-fake-bcast-* dirs in /tmp; a context's pyspark-* temp
+    # dir (Broadcast._path writes there) goes with stop()
+    from fakedriver import FakeGateway
+    from sparkpp import SparkContext
+    gw = FakeGateway(default_parallelism=2)
+    ctx = SparkContext(master="local[2]", appName="tmpdirs", gateway=gw)
+    b = ctx.broadcast([5])
+    assert ctx.parallelize([1, 2], 2).map(lambda x: x + b.value[0]).collect() == [6, 7]
+    path = b._path
+    assert os.path.isfile(path)
+    dirs = [gw.broadcast_dir, ctx._temp_dir]
+    assert all(os.path.isdir(d) for d in dirs)
+    ctx.stop()
+    gw.close()
+    assert not any(os.path.exists(d) for d in dirs + [path])
