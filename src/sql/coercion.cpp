@@ -286,10 +286,11 @@ bool can_cast(const DataType& from, const DataType& to) {
     return f == TypeId::String || f == TypeId::Date || f == TypeId::Timestamp || f == TypeId::TimestampNtz;
   if (t == TypeId::Date)
     return f == TypeId::String || f == TypeId::Timestamp || f == TypeId::TimestampNtz || f == TypeId::Date;
+  // Spark also casts strings and numbers to ANSI intervals and back; the cast kernels do not yet,
+  // so those are refused here (an AnalysisException, not a failed task).
   if (to.is_numeric())
-    return f == TypeId::String || f == TypeId::Boolean || f == TypeId::Timestamp || f == TypeId::Date ||
-           from.is_numeric() || (f == TypeId::DayTimeInterval && to.is_integral());
-  if (t == TypeId::DayTimeInterval) return f == TypeId::String || f == TypeId::DayTimeInterval || from.is_integral();
+    return f == TypeId::String || f == TypeId::Boolean || f == TypeId::Timestamp || f == TypeId::Date || from.is_numeric();
+  if (t == TypeId::DayTimeInterval || t == TypeId::YearMonthInterval) return f == t;
   if (t == TypeId::Array && f == TypeId::Array)
     return can_cast(from.element(), to.element()) && (!from.contains_null || to.contains_null);
   if (t == TypeId::Map && f == TypeId::Map)
