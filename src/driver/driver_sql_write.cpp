@@ -47,7 +47,7 @@ Result<Driver::WriteStart> Driver::begin_write(const json& op, const json& schem
     for (auto o = it->begin(); o != it->end(); ++o)
       options.emplace_back(o.key(), o->is_string() ? o->get<std::string>() : o->dump());
   // Session settings the Parquet writer reads, passed on as options below the user's (which win):
-  // spark.sql.parquet.compression.codec, and Hadoop's parquet.block.size / parquet.enable.dictionary
+  // spark.sql.parquet.compression.codec, spark.sql.parquet.outputTimestampType, and Hadoop's parquet.block.size / parquet.enable.dictionary
   // given as spark.hadoop.* settings.
   if (format == "parquet") {
     auto setting = [&](const std::string& key) {
@@ -57,7 +57,8 @@ Result<Driver::WriteStart> Driver::begin_write(const json& op, const json& schem
     auto has = [&](const std::string& key) {
       return std::any_of(options.begin(), options.end(), [&](const auto& kv) { return ascii_lower(kv.first) == ascii_lower(key); });
     };
-    if (auto v = setting("spark.sql.parquet.compression.codec"); !v.empty()) options.emplace_back("spark.sql.parquet.compression.codec", v);
+    for (const char* k : {"spark.sql.parquet.compression.codec", "spark.sql.parquet.outputTimestampType"})
+      if (auto v = setting(k); !v.empty()) options.emplace_back(k, v);
     for (const char* k : {"parquet.block.size", "parquet.enable.dictionary"})
       if (auto v = setting(std::string("spark.hadoop.") + k); !v.empty() && !has(k)) options.emplace_back(k, v);
   }

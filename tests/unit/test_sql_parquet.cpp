@@ -194,7 +194,10 @@ TEST_CASE("parquet writer: a batch round-trips through the reader, every codec")
         }
       }
   }
-  CHECK_FALSE(ParquetWriter::make(col::ColType::strct({"xs"}, {col::ColType::array(col::ColType::scalar(col::TypeId::Int))}), Codec::Snappy));
+  CHECK(ParquetWriter::make(col::ColType::strct({"xs"}, {col::ColType::array(col::ColType::scalar(col::TypeId::Int))}), Codec::Snappy));
+  CHECK_FALSE(ParquetWriter::make(col::ColType::strct({"e"}, {col::ColType::strct({}, {})}), Codec::Snappy));  // struct<>
+  CHECK(timestamp_out("timestamp_millis").value() == TimestampOut::Millis);
+  CHECK(timestamp_out("NANOS").error_message().find("outputTimestampType") != std::string::npos);
   CHECK(write_codec("lzo").error_message().find("not supported") != std::string::npos);
   std::string ext;
   CHECK(write_codec("LZ4_RAW", &ext).value() == Codec::Lz4Raw);

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <unordered_map>
 
 #include <nlohmann/json.hpp>
@@ -72,10 +73,11 @@ struct Physical {
   PhysType type;
   int type_length = 0;
   Converted converted = Converted::None;
-  bool ntz = false;  // TIMESTAMP(MICROS, false) logical type
+  bool ntz = false;       // TIMESTAMP(MICROS, false) logical type
+  int ts_unit = 0;        // TIMESTAMP(isAdjustedToUTC=true, unit) logical type: 1 MILLIS, 2 MICROS
 };
 
-Result<Physical> physical_of(const col::ColType& t, const std::string& name) {
+Result<Physical> physical_of(const col::ColType& t, const std::string& name, TimestampOut ts = TimestampOut::Int96) {
   switch (t.id) {
     case TypeId::Boolean: return Physical{PhysType::Boolean};
     case TypeId::Byte: return Physical{PhysType::Int32, 0, Converted::Int8};
@@ -87,7 +89,10 @@ Result<Physical> physical_of(const col::ColType& t, const std::string& name) {
     case TypeId::String: return Physical{PhysType::ByteArray, 0, Converted::Utf8};
     case TypeId::Binary: return Physical{PhysType::ByteArray};
     case TypeId::Date: return Physical{PhysType::Int32, 0, Converted::Date};
-    case TypeId::Timestamp: return Physical{PhysType::Int96};  // spark.sql.parquet.outputTimestampType
+    case TypeId::Timestamp:  // spark.sql.parquet.outputTimestampType
+      if (ts == TimestampOut::Micros) return Physical{PhysType::Int64, 0, Converted::TimestampMicros, false, 2};
+      if (ts == TimestampOut::Millis) return Physical{PhysType::Int64, 0, Converted::TimestampMillis, false, 1};
+      return Physical{PhysType::Int96};
     case TypeId::TimestampNtz: return Physical{PhysType::Int64, 0, Converted::None, true};
     case TypeId::Decimal:
       if (t.precision <= 9) return Physical{PhysType::Int32, 0, Converted::Decimal};
@@ -98,6 +103,8 @@ Result<Physical> physical_of(const col::ColType& t, const std::string& name) {
   return Result<Physical>::error("writing the column " + name + " of type " + t.to_string() +
                                  " to Parquet is not supported by sparkpp yet");
 }
+
+int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
 
 Status compress(Codec c, const std::string& in, std::string& out) {
   switch (c) {
@@ -185,6 +192,11 @@ void plain_value(const col::Column& c, const Physical& p, int64_t i, std::string
     case TypeId::Long: case TypeId::Double: case TypeId::TimestampNtz: raw(c.vals<int64_t>() + i, 8); return;
     case TypeId::Timestamp: {
       const int64_t us = c.vals<int64_t>()[i];
+      if (p.type == PhysType::Int64) {
+        const int64_t v = p.ts_unit == 1 ? floor_div(us, 1000) : us;
+        raw(&v, 8);
+        return;
+      }
       const int64_t day = us >= 0 ? us / 86400000000LL : -((-us + 86400000000LL - 1) / 86400000000LL);
       const int64_t nanos = (us - day * 86400000000LL) * 1000;
       const int32_t jd = int32_t(day + 2440588);
@@ -280,6 +292,10 @@ Stats stats_of(const col::Column& c, const Physical& p, int64_t from, int64_t to
     case TypeId::Decimal:
       minmax<__int128>(c, from, to, [&](int64_t i) { return c.dec_at(i); }, [&](__int128 v) { return decimal_bytes(v, p); }, s);
       break;
+    case TypeId::Timestamp:
+      if (p.type != PhysType::Int64) { s.ordered = false; break; }
+      minmax<int64_t>(c, from, to, [&](int64_t i) { const int64_t us = c.vals<int64_t>()[i]; return p.ts_unit == 1 ? floor_div(us, 1000) : us; }, i64, s);
+      break;
     default: s.ordered = false; break;  // INT96 timestamps: no order, only the null count
   }
   if (s.min.empty() && s.max.empty() && c.id() != TypeId::String && c.id() != TypeId::Binary) s.ordered = false;  // only NaN
@@ -341,14 +357,14 @@ int32_t dict_index(Dictionary& d, const col::Column& c, const Physical& p, int64
   }
 }
 
-// RLE/bit-packed hybrid of dictionary indices at bit width w: runs of 8 or more equal values
-// as RLE runs, the rest bit-packed in groups of 8 (the last group padded with zeros).
-void rle_hybrid(const std::vector<int32_t>& v, int w, std::string& out) {
+// RLE/bit-packed hybrid of dictionary indices or levels at bit width w: runs of 8 or more equal
+// values as RLE runs, the rest bit-packed in groups of 8 (the last group padded with zeros).
+template <typename T>
+void rle_hybrid(const T* v, size_t n, int w, std::string& out) {
   auto varint = [&](uint64_t h) {
     while (h >= 0x80) { out += char((h & 0x7f) | 0x80); h >>= 7; }
     out += char(h);
   };
-  const size_t n = v.size();
   const int value_bytes = (w + 7) / 8;
   auto run_at = [&](size_t i) {
     size_t j = i + 1;
@@ -415,14 +431,215 @@ Result<Codec> write_codec(std::string_view name, std::string* extension) {
   return c;
 }
 
+Result<TimestampOut> timestamp_out(std::string_view name) {
+  std::string n(name);
+  for (auto& ch : n) ch = char(std::toupper(static_cast<unsigned char>(ch)));
+  if (n == "INT96") return TimestampOut::Int96;
+  if (n == "TIMESTAMP_MICROS") return TimestampOut::Micros;
+  if (n == "TIMESTAMP_MILLIS") return TimestampOut::Millis;
+  return Result<TimestampOut>::error("[INVALID_CONF_VALUE] The value '" + std::string(name) +
+                                     "' in the config \"spark.sql.parquet.outputTimestampType\" is invalid. "
+                                     "The value must be one of INT96, TIMESTAMP_MICROS, TIMESTAMP_MILLIS.");
+}
+
+// A leaf column of the schema: its path, type, levels, and the top-level field it belongs to.
+struct WriterLeaf {
+  std::vector<std::string> path;
+  col::ColType type;
+  Physical p;
+  int max_def = 0, max_rep = 0;
+  size_t top = 0;
+  bool flat = false;  // a top-level primitive field: levels straight from the column's validity
+};
+
+namespace {
+
+// The leaves of field `t` (named `name`, nullable or not) under `path`, in schema order.
+Status collect_leaves(const col::ColType& t, const std::string& name, bool nullable, std::vector<std::string> path, int def,
+                      int rep, size_t top, TimestampOut ts, std::vector<WriterLeaf>& out) {
+  if (path.size() > 64) return Status::error("the column " + path.front() + " is nested too deeply to write to Parquet");
+  path.push_back(name);
+  if (nullable) ++def;
+  switch (t.id) {
+    case TypeId::Struct:
+      if (t.children.empty())
+        return Status::error("[DATATYPE_MISMATCH] Parquet data source does not support struct<> data type (the column " +
+                             path.front() + ")");
+      for (size_t i = 0; i < t.children.size(); ++i)
+        if (auto s = collect_leaves(t.children[i], t.names[i], i >= t.nullable.size() || t.nullable[i], path, def, rep, top, ts, out); !s)
+          return s;
+      return Status::ok();
+    case TypeId::Array:
+      path.push_back("list");
+      return collect_leaves(t.children[0], "element", t.nullable.empty() || t.nullable[0], path, def + 1, rep + 1, top, ts, out);
+    case TypeId::Map: {
+      path.push_back("key_value");
+      if (auto s = collect_leaves(t.children[0], "key", false, path, def + 1, rep + 1, top, ts, out); !s) return s;
+      return collect_leaves(t.children[1], "value", t.nullable.size() < 2 || t.nullable[1], path, def + 1, rep + 1, top, ts, out);
+    }
+    default: {
+      auto p = physical_of(t, path.front(), ts);
+      if (!p) return Status::error(p.error_message());
+      WriterLeaf l;
+      l.flat = path.size() == 1;
+      l.path = std::move(path);
+      l.type = t;
+      l.p = p.value();
+      l.max_def = def;
+      l.max_rep = rep;
+      l.top = top;
+      out.push_back(std::move(l));
+      return Status::ok();
+    }
+  }
+}
+
+// Record shredding (Dremel): level entries of a node, each the row of the node's column it
+// stands for (-1 when an ancestor was null or an empty list/map ended it), its definition level
+// so far (final when row < 0) and its repetition level.
+struct Entries {
+  std::vector<int64_t> row;
+  std::vector<uint8_t> def, rep;
+};
+
+struct Shredded {
+  const col::Column* leaf;
+  Entries e;
+};
+
+Status shred(const col::Column& c, const col::ColType& t, bool nullable, Entries in, int rep_depth, const std::string& top,
+             std::vector<Shredded>& out) {
+  const size_t n = in.row.size();
+  for (size_t k = 0; k < n; ++k) {
+    const int64_t r = in.row[k];
+    if (r < 0) continue;
+    if (c.is_valid(r)) { if (nullable) ++in.def[k]; }
+    else if (nullable) in.row[k] = -1;
+    else return Status::error("a NULL in a non-nullable field of the column " + top);
+  }
+  switch (t.id) {
+    case TypeId::Struct:
+      for (size_t i = 0; i < t.children.size(); ++i) {
+        Entries copy = i + 1 == t.children.size() ? std::move(in) : in;
+        if (auto s = shred(*c.children[i], t.children[i], i >= t.nullable.size() || t.nullable[i], std::move(copy), rep_depth, top, out); !s)
+          return s;
+      }
+      return Status::ok();
+    case TypeId::Array: case TypeId::Map: {
+      Entries next;
+      next.row.reserve(n);
+      next.def.reserve(n);
+      next.rep.reserve(n);
+      const int32_t* o = c.offsets();
+      const uint8_t inner = uint8_t(rep_depth + 1);
+      for (size_t k = 0; k < n; ++k) {
+        const int64_t r = in.row[k];
+        if (r < 0 || o[r] == o[r + 1]) {  // null ancestor, null or empty list: one entry
+          next.row.push_back(-1);
+          next.def.push_back(in.def[k]);
+          next.rep.push_back(in.rep[k]);
+          continue;
+        }
+        for (int32_t j = o[r]; j < o[r + 1]; ++j) {
+          next.row.push_back(j);
+          next.def.push_back(uint8_t(in.def[k] + 1));
+          next.rep.push_back(j == o[r] ? in.rep[k] : inner);
+        }
+      }
+      if (t.id == TypeId::Array)
+        return shred(*c.children[0], t.children[0], t.nullable.empty() || t.nullable[0], std::move(next), rep_depth + 1, top, out);
+      const col::Column& kv = *c.children[0];  // struct<key, value>, one row per entry
+      if (auto s = shred(*kv.children[0], t.children[0], false, next, rep_depth + 1, top, out); !s) return s;
+      return shred(*kv.children[1], t.children[1], t.nullable.size() < 2 || t.nullable[1], std::move(next), rep_depth + 1, top, out);
+    }
+    default:
+      out.push_back(Shredded{&c, std::move(in)});
+      return Status::ok();
+  }
+}
+
+// The LogicalType TIMESTAMP(isAdjustedToUTC, unit) as field 10 of a SchemaElement.
+void timestamp_logical(CompactWriter& w, bool utc, int unit) {
+  w.begin(10);
+  w.begin(8);
+  w.boolean(1, utc);
+  w.begin(2);
+  w.begin(int16_t(unit));
+  w.end();
+  w.end();
+  w.end();
+  w.end();
+}
+
+// SchemaElements of field `t` (depth first), as Spark's ParquetSchemaConverter writes them.
+void write_schema(CompactWriter& w, const col::ColType& t, const std::string& name, Repetition rep, TimestampOut ts) {
+  w.begin_elem();
+  auto group = [&](int n, Converted conv) {
+    w.i32(3, int32_t(rep));
+    w.binary(4, name);
+    w.i32(5, n);
+    if (conv != Converted::None) w.i32(6, int32_t(conv));
+    w.end();
+  };
+  switch (t.id) {
+    case TypeId::Struct:
+      group(int(t.children.size()), Converted::None);
+      for (size_t i = 0; i < t.children.size(); ++i)
+        write_schema(w, t.children[i], t.names[i], i >= t.nullable.size() || t.nullable[i] ? Repetition::Optional : Repetition::Required, ts);
+      return;
+    case TypeId::Array:
+      group(1, Converted::List);
+      w.begin_elem();
+      w.i32(3, int32_t(Repetition::Repeated));
+      w.binary(4, "list");
+      w.i32(5, 1);
+      w.end();
+      write_schema(w, t.children[0], "element", t.nullable.empty() || t.nullable[0] ? Repetition::Optional : Repetition::Required, ts);
+      return;
+    case TypeId::Map:
+      group(1, Converted::Map);
+      w.begin_elem();
+      w.i32(3, int32_t(Repetition::Repeated));
+      w.binary(4, "key_value");
+      w.i32(5, 2);
+      w.end();
+      write_schema(w, t.children[0], "key", Repetition::Required, ts);
+      write_schema(w, t.children[1], "value", t.nullable.size() < 2 || t.nullable[1] ? Repetition::Optional : Repetition::Required, ts);
+      return;
+    default: break;
+  }
+  const Physical p = physical_of(t, name, ts).value();
+  w.i32(1, int32_t(p.type));
+  if (p.type == PhysType::FixedLenByteArray) w.i32(2, p.type_length);
+  w.i32(3, int32_t(rep));
+  w.binary(4, name);
+  if (p.converted != Converted::None) w.i32(6, int32_t(p.converted));
+  if (t.id == TypeId::Decimal) {
+    w.i32(7, t.scale);
+    w.i32(8, t.precision);
+  }
+  if (p.ntz) timestamp_logical(w, false, 2);
+  else if (p.ts_unit) timestamp_logical(w, true, p.ts_unit);
+  w.end();
+}
+
+}  // namespace
+
+ParquetWriter::ParquetWriter() = default;
+ParquetWriter::~ParquetWriter() = default;
+
 Result<std::unique_ptr<ParquetWriter>> ParquetWriter::make(const col::ColType& schema, Codec codec, int64_t row_group_bytes,
-                                                           bool dictionary) {
+                                                           bool dictionary, TimestampOut ts) {
   using R = Result<std::unique_ptr<ParquetWriter>>;
-  for (size_t i = 0; i < schema.children.size(); ++i)
-    if (auto p = physical_of(schema.children[i], schema.names[i]); !p) return R::error(p.error_message());
   auto w = std::unique_ptr<ParquetWriter>(new ParquetWriter());
+  for (size_t i = 0; i < schema.children.size(); ++i)
+    if (auto s = collect_leaves(schema.children[i], schema.names[i], i >= schema.nullable.size() || schema.nullable[i], {}, 0, 0, i,
+                                ts, w->leaves_);
+        !s)
+      return R::error(s.message());
   w->schema_ = schema;
   w->codec_ = codec;
+  w->ts_ = ts;
   w->row_group_bytes_ = std::max<int64_t>(1, row_group_bytes);
   w->dictionary_ = dictionary;
   return w;
@@ -461,14 +678,40 @@ Status ParquetWriter::flush(std::string& out) {
   std::string chunks;  // ColumnChunk structs
   const int64_t start = offset_;
   int64_t uncompressed = 0;
-  for (size_t i = 0; i < b.columns.size(); ++i) {
-    auto u = encode_column(i, *b.columns[i], out, chunks);
-    if (!u) return Status::error(u.error_message());
-    uncompressed += u.value();
+  size_t li = 0;
+  for (size_t i = 0; i < b.columns.size() && li < leaves_.size(); ++i) {
+    const col::Column& c = *b.columns[i];
+    if (leaves_[li].flat) {
+      auto u = encode_leaf(leaves_[li++], c, nullptr, nullptr, c.length, out, chunks);
+      if (!u) return Status::error(u.error_message());
+      uncompressed += u.value();
+      continue;
+    }
+    Entries top;
+    top.row.resize(size_t(rows));
+    for (int64_t r = 0; r < rows; ++r) top.row[size_t(r)] = r;
+    top.def.assign(size_t(rows), 0);
+    top.rep.assign(size_t(rows), 0);
+    std::vector<Shredded> parts;
+    if (auto s = shred(c, schema_.children[i], i >= schema_.nullable.size() || schema_.nullable[i], std::move(top), 0, schema_.names[i], parts);
+        !s)
+      return s;
+    for (auto& part : parts) {
+      if (li >= leaves_.size() || leaves_[li].top != i) return Status::error("internal error: Parquet leaves out of step with the column " + schema_.names[i]);
+      const WriterLeaf& leaf = leaves_[li++];
+      std::vector<int32_t> idx;
+      for (int64_t r : part.e.row)
+        if (r >= 0) idx.push_back(int32_t(r));
+      const col::ColumnPtr dense = col::gather(*part.leaf, idx.data(), int64_t(idx.size()));
+      auto u = encode_leaf(leaf, *dense, part.e.def.data(), leaf.max_rep > 0 ? part.e.rep.data() : nullptr,
+                           int64_t(part.e.row.size()), out, chunks);
+      if (!u) return Status::error(u.error_message());
+      uncompressed += u.value();
+    }
   }
   std::string rg;
   CompactWriter w(rg);
-  w.list(1, CType::Struct, b.columns.size());
+  w.list(1, CType::Struct, leaves_.size());
   rg += chunks;
   w.i64(2, uncompressed);
   w.i64(3, rows);
@@ -480,18 +723,20 @@ Status ParquetWriter::flush(std::string& out) {
   return Status::ok();
 }
 
-// One column chunk: pages of at most ~1 MiB of PLAIN values and 20000 rows; dictionary-encoded
-// (PLAIN_DICTIONARY, as parquet-mr's v1 writer) until the dictionary passes 1 MiB — that page
-// and the rest PLAIN — or when the first page shows the dictionary does not pay (parquet-mr's
-// isCompressionSatisfying: encoded + dictionary < raw), then the chunk is PLAIN throughout.
-// Statistics in each page header and the chunk's metadata. Returns the uncompressed size.
-Result<int64_t> ParquetWriter::encode_column(size_t i, const col::Column& c, std::string& out, std::string& meta) {
+// One column chunk: pages of at most ~1 MiB of PLAIN values and 20000 records (cut only where
+// a record starts, as parquet-mr); dictionary-encoded (PLAIN_DICTIONARY, as parquet-mr's v1
+// writer) until the dictionary passes 1 MiB — that page and the rest PLAIN — or when the first
+// page shows the dictionary does not pay (parquet-mr's isCompressionSatisfying: encoded +
+// dictionary < raw), then the chunk is PLAIN throughout. Repetition then definition levels as
+// RLE/bit-packed hybrids of their bit widths. Statistics in each page header and the chunk's
+// metadata (null counts: the entries below the maximum definition level). Returns the
+// uncompressed size.
+Result<int64_t> ParquetWriter::encode_leaf(const WriterLeaf& L, const col::Column& c, const uint8_t* def, const uint8_t* rep,
+                                           int64_t entries, std::string& out, std::string& meta) {
   using R = Result<int64_t>;
-  auto pr = physical_of(schema_.children[i], schema_.names[i]);
-  if (!pr) return R::error(pr.error_message());
-  const Physical p = pr.value();
-  const bool optional = i >= schema_.nullable.size() || schema_.nullable[i];
-  if (!optional && c.has_nulls()) return R::error("a NULL in the non-nullable column " + schema_.names[i]);
+  const Physical p = L.p;
+  const bool optional = L.max_def > 0;
+  if (!def && !optional && c.has_nulls()) return R::error("a NULL in the non-nullable column " + L.path.front());
   const TypeId id = c.id();
   const bool signed_order = id != TypeId::String && id != TypeId::Binary;
   const int64_t fixed_width = id == TypeId::Boolean ? 0
@@ -500,6 +745,14 @@ Result<int64_t> ParquetWriter::encode_column(size_t i, const col::Column& c, std
                               : p.type == PhysType::Int96 ? 12
                               : p.type == PhysType::FixedLenByteArray ? p.type_length : -1;
   auto plain_size = [&](int64_t r) { return fixed_width >= 0 ? fixed_width : int64_t(4 + c.str(r).size()); };
+  auto present = [&](int64_t e) { return def ? def[e] == L.max_def : c.is_valid(e); };
+  // Statistics of entries [efrom, eto) holding values [vfrom, vto) (flat: the same rows).
+  auto stats = [&](int64_t efrom, int64_t eto, int64_t vfrom, int64_t vto) {
+    if (!def) return stats_of(c, p, efrom, eto);
+    Stats s = stats_of(c, p, vfrom, vto);
+    s.nulls = (eto - efrom) - (vto - vfrom);
+    return s;
+  };
 
   Dictionary dict;
   bool use_dict = dictionary_ && id != TypeId::Boolean;
@@ -507,32 +760,38 @@ Result<int64_t> ParquetWriter::encode_column(size_t i, const col::Column& c, std
   std::vector<EncodedPage> pages;
   std::string values, levels, body, scratch;
   std::vector<int32_t> idx;
-  int64_t row = 0;
+  int64_t e = 0, v = 0;  // next entry, next value (of the dense values; flat: v == e)
   bool first = true;
-  while (row < c.length || (row == 0 && c.length == 0)) {
-    const int64_t from = row;
-    int64_t raw = 0;
+  while (e < entries || (e == 0 && entries == 0)) {
+    const int64_t efrom = e, vfrom = v;
+    int64_t raw = 0, records = 0;
     idx.clear();
     bool dict_page = use_dict;
-    for (; row < c.length && raw < int64_t(kPageBytes) && row - from < kPageRows; ++row) {
-      if (!c.is_valid(row)) continue;
-      raw += plain_size(row);
+    for (; e < entries; ++e) {
+      if (!rep || rep[e] == 0) {
+        if (raw >= int64_t(kPageBytes) || records >= kPageRows) break;
+        ++records;
+      }
+      if (!present(e)) continue;
+      const int64_t vr = def ? v++ : e;
+      raw += plain_size(vr);
       if (dict_page) {
-        idx.push_back(dict_index(dict, c, p, row, scratch));
+        idx.push_back(dict_index(dict, c, p, vr, scratch));
         if (dict.plain.size() > kPageBytes) dict_page = use_dict = false;  // fall back to PLAIN from this page on
       }
     }
+    if (!def) v = e;
     if (dict_page) {
       values.clear();
       const int w = bit_width(std::max(0, dict.size - 1));
       values += char(w);
-      rle_hybrid(idx, w, values);
+      rle_hybrid(idx.data(), idx.size(), w, values);
       if (first && int64_t(values.size() + dict.plain.size()) >= raw) dict_page = use_dict = false;  // not worth it
     }
     if (!dict_page) {
       values.clear();
-      for (int64_t r = from; r < row; ++r)
-        if (c.is_valid(r)) {
+      for (int64_t r = vfrom; r < v; ++r)
+        if (def || c.is_valid(r)) {
           if (id == TypeId::Boolean) values += char(c.bool_at(r) ? 1 : 0);  // packed below
           else plain_value(c, p, r, values);
         }
@@ -545,9 +804,16 @@ Result<int64_t> ParquetWriter::encode_column(size_t i, const col::Column& c, std
     }
     (dict_page ? dict_used : plain_used) = true;
     body.clear();
+    if (rep) {
+      levels.clear();
+      rle_hybrid(rep + efrom, size_t(e - efrom), bit_width(L.max_rep), levels);
+      put_u32(body, uint32_t(levels.size()));
+      body += levels;
+    }
     if (optional) {
       levels.clear();
-      rle_levels(c, from, row, levels);
+      if (def) rle_hybrid(def + efrom, size_t(e - efrom), bit_width(L.max_def), levels);
+      else rle_levels(c, efrom, e, levels);
       put_u32(body, uint32_t(levels.size()));
       body += levels;
     }
@@ -559,17 +825,17 @@ Result<int64_t> ParquetWriter::encode_column(size_t i, const col::Column& c, std
     h.i32(2, int64_t(body.size()));
     h.i32(3, int64_t(pg.bytes.size()));
     h.begin(5);
-    h.i32(1, row - from);
+    h.i32(1, e - efrom);
     h.i32(2, int32_t(dict_page ? Encoding::PlainDictionary : Encoding::Plain));
     h.i32(3, int32_t(Encoding::Rle));
     h.i32(4, int32_t(Encoding::Rle));
-    write_stats(h, 5, stats_of(c, p, from, row), signed_order);
+    write_stats(h, 5, stats(efrom, e, vfrom, v), signed_order);
     h.end();
     pg.header += char(0);
     pg.uncompressed = int64_t(body.size());
     pages.push_back(std::move(pg));
     first = false;
-    if (c.length == 0) break;
+    if (entries == 0) break;
   }
   if (!dict_used) dict.size = 0;
 
@@ -609,16 +875,16 @@ Result<int64_t> ParquetWriter::encode_column(size_t i, const col::Column& c, std
   encodings.push_back(Encoding::Rle);
   if (plain_used) encodings.push_back(Encoding::Plain);
   m.list(2, CType::I32, encodings.size());
-  for (Encoding e : encodings) m.zigzag(int32_t(e));
-  m.list(3, CType::Binary, 1);
-  m.bytes(schema_.names[i]);
+  for (Encoding enc : encodings) m.zigzag(int32_t(enc));
+  m.list(3, CType::Binary, L.path.size());
+  for (const auto& part : L.path) m.bytes(part);
   m.i32(4, int32_t(codec_));
-  m.i64(5, c.length);
+  m.i64(5, entries);
   m.i64(6, uncompressed_total);
   m.i64(7, offset_ - chunk_start);
   m.i64(9, data_start);
   if (dict_used) m.i64(11, chunk_start);
-  write_stats(m, 12, stats_of(c, p, 0, c.length), signed_order);
+  write_stats(m, 12, stats(0, entries, 0, def ? c.length : entries), signed_order);
   m.end();
   m.end();
   return uncompressed_total;
@@ -629,38 +895,23 @@ Status ParquetWriter::end(std::string& out) {
   std::string md;
   CompactWriter w(md);
   w.i32(1, 1);
-  w.list(2, CType::Struct, schema_.children.size() + 1);
+  // SchemaElements: the root, then each field depth first (groups add `list` / `key_value`).
+  size_t count = 1;
+  std::function<void(const col::ColType&)> size = [&](const col::ColType& t) {
+    ++count;
+    if (t.id == TypeId::Struct) for (const auto& c : t.children) size(c);
+    else if (t.id == TypeId::Array) { ++count; size(t.children[0]); }
+    else if (t.id == TypeId::Map) { ++count; size(t.children[0]); size(t.children[1]); }
+  };
+  for (const auto& t : schema_.children) size(t);
+  w.list(2, CType::Struct, count);
   w.begin_elem();  // the root
   w.binary(4, "spark_schema");
   w.i32(5, int64_t(schema_.children.size()));
   w.end();
-  for (size_t i = 0; i < schema_.children.size(); ++i) {
-    const col::ColType& t = schema_.children[i];
-    const Physical p = physical_of(t, schema_.names[i]).value();
-    const bool optional = i >= schema_.nullable.size() || schema_.nullable[i];
-    w.begin_elem();
-    w.i32(1, int32_t(p.type));
-    if (p.type == PhysType::FixedLenByteArray) w.i32(2, p.type_length);
-    w.i32(3, int32_t(optional ? Repetition::Optional : Repetition::Required));
-    w.binary(4, schema_.names[i]);
-    if (p.converted != Converted::None) w.i32(6, int32_t(p.converted));
-    if (t.id == TypeId::Decimal) {
-      w.i32(7, t.scale);
-      w.i32(8, t.precision);
-    }
-    if (p.ntz) {  // LogicalType TIMESTAMP(isAdjustedToUTC=false, MICROS)
-      w.begin(10);
-      w.begin(8);
-      w.boolean(1, false);
-      w.begin(2);
-      w.begin(2);
-      w.end();
-      w.end();
-      w.end();
-      w.end();
-    }
-    w.end();
-  }
+  for (size_t i = 0; i < schema_.children.size(); ++i)
+    write_schema(w, schema_.children[i], schema_.names[i],
+                 i >= schema_.nullable.size() || schema_.nullable[i] ? Repetition::Optional : Repetition::Required, ts_);
   w.i64(3, num_rows_);
   w.list(4, CType::Struct, row_groups_.size());
   for (const auto& rg : row_groups_) md += rg;
