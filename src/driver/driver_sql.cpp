@@ -225,7 +225,7 @@ std::vector<DatasetFile> prune_partitions(const json& scan, std::vector<DatasetF
 // The lines the CSV schema comes from: with inferSchema every file whole (samplingRatio 1, as
 // Spark's inference job reads them), else the first line of the first file (header names /
 // column count). Read on the driver: the files are on a file system the driver shares.
-Result<std::string> csv_sample(const std::vector<FileEntry>& files, bool all) {
+Result<std::string> csv_sample(const std::vector<FileEntry>& files, bool all, bool first_file = false) {
   std::string text;
   for (const auto& f : files) {
     if (f.size == 0) continue;
@@ -234,7 +234,7 @@ Result<std::string> csv_sample(const std::vector<FileEntry>& files, bool all) {
                                         ") is not supported yet: pass .schema(...)");
     std::ifstream in(f.path, std::ios::binary);
     if (!in) return Result<std::string>::error("cannot read " + f.path);
-    if (!all) {
+    if (!all && !first_file) {
       std::string line;
       std::getline(in, line);
       return line + "\n";
@@ -243,6 +243,7 @@ Result<std::string> csv_sample(const std::vector<FileEntry>& files, bool all) {
     ss << in.rdbuf();
     text += ss.str();
     if (!text.empty() && text.back() != '\n') text += '\n';
+    if (!all) break;
   }
   return text;
 }
@@ -252,7 +253,26 @@ Result<sql::DataType> csv_schema(const std::vector<FileEntry>& files,
   using R = Result<sql::DataType>;
   auto opt = sql::exec::CsvOptions::from(options);
   if (!opt) return R::error(opt.error_message());
-  auto text = csv_sample(files, opt.value().infer_schema);
+  // multiLine: the first record may span lines, so the first file is read whole; another
+  // charset: each file read whole and decoded.
+  Result<std::string> text = std::string();
+  if (opt.value().charset.empty()) {
+    text = csv_sample(files, opt.value().infer_schema, opt.value().multi_line);
+  } else {
+    for (const auto& f : files) {
+      if (f.size == 0) continue;
+      if (compressed_text_file(f.path))
+        return R::error("inferring the schema of compressed files (" + f.path + ") is not supported yet: pass .schema(...)");
+      std::ifstream in(f.path, std::ios::binary);
+      if (!in) return R::error("cannot read " + f.path);
+      std::ostringstream raw;
+      raw << in.rdbuf();
+      auto utf8 = sql::exec::to_utf8(raw.str(), opt.value().charset);
+      if (!utf8) return R::error(utf8.error_message());
+      text.value() += utf8.value() + "\n";
+      if (!opt.value().infer_schema) break;
+    }
+  }
   if (!text) return R::error(text.error_message());
   auto lines = sql::exec::csv_data_lines(text.value(), opt.value());
   if (!opt.value().infer_schema && lines.size() > 1) lines.resize(1);
@@ -267,9 +287,18 @@ Result<sql::DataType> json_schema(const std::vector<FileEntry>& files,
   using R = Result<sql::DataType>;
   auto opt = sql::exec::JsonOptions::from(options);
   if (!opt) return R::error(opt.error_message());
-  auto text = csv_sample(files, true);
-  if (!text) return R::error(text.error_message());
-  auto t = sql::exec::json_infer_schema(sql::exec::json_data_lines(text.value(), opt.value()), opt.value());
+  // multiLine: each file is one record.
+  std::vector<std::string> texts;
+  for (const auto& f : files) {
+    auto text = csv_sample({f}, true);
+    if (!text) return R::error(text.error_message());
+    if (!opt.value().multi_line && !texts.empty()) texts.back() += text.value();
+    else texts.push_back(std::move(text.value()));
+  }
+  std::vector<std::string_view> lines;
+  for (const auto& text : texts)
+    for (auto line : sql::exec::json_data_lines(text, opt.value())) lines.push_back(line);
+  auto t = sql::exec::json_infer_schema(lines, opt.value());
   if (!t) return R::error(t.error_message());
   return sql::type_from_json(sql::col::type_to_json(t.value()));
 }
@@ -723,10 +752,22 @@ FileSplitter Driver::file_splitter(const std::map<std::string, std::string>& ses
         opts.emplace_back(it.key(), it->is_string() ? it->get<std::string>() : it->dump());
     auto files = source_files(scan.value("paths", std::vector<std::string>{}), opts, zone);
     if (!files) return R::error(files.error_message());
+    // multiLine CSV/JSON files are not splittable (Spark's isSplitable): one split per file.
+    const std::string format = ascii_lower(scan.value("format", std::string()));
+    // So are text files with wholetext (one row each) or a lineSep other than \n (read whole).
+    bool whole = false;
+    for (const auto& [k, v] : opts) {
+      const std::string key = ascii_lower(k);
+      if ((format == "csv" || format == "json") && key == "multiline" && ascii_lower(v) == "true") whole = true;
+      if (format == "csv" && (key == "encoding" || key == "charset") && ascii_lower(v) != "utf-8" && ascii_lower(v) != "utf8")
+        whole = true;  // decoded whole (iconv)
+      if (format == "text" && key == "wholetext" && ascii_lower(v) == "true") whole = true;
+      if (format == "text" && key == "linesep" && v != "\n") whole = true;
+    }
     std::vector<std::vector<plan::TextSource>> out;
     std::vector<FileEntry> plain;
     for (const auto& fe : prune_partitions(scan, std::move(files.value()))) plain.push_back(fe.file);
-    for (const auto& part : sql_file_partitions(plain, max_bytes, open_cost, parallelism)) {
+    for (const auto& part : sql_file_partitions(plain, max_bytes, open_cost, parallelism, whole)) {
       out.emplace_back();
       for (const auto& c : part) out.back().push_back({c.path, c.start, c.length});
     }

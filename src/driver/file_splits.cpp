@@ -179,7 +179,7 @@ std::vector<std::vector<FileEntry>> group_whole_files(const std::vector<FileEntr
 }
 
 bool compressed_text_file(const std::string& path) {
-  for (const char* ext : {".gz", ".bz2", ".zst", ".lz4", ".deflate"}) {
+  for (const char* ext : {".gz", ".bz2", ".zst", ".lz4", ".deflate", ".snappy"}) {
     const size_t n = std::char_traits<char>::length(ext);
     if (path.size() > n && path.compare(path.size() - n, n, ext) == 0) return true;
   }
@@ -187,14 +187,14 @@ bool compressed_text_file(const std::string& path) {
 }
 
 std::vector<std::vector<TextSplit>> sql_file_partitions(const std::vector<FileEntry>& files, int64_t max_partition_bytes,
-                                                       int64_t open_cost, int parallelism) {
+                                                       int64_t open_cost, int parallelism, bool whole_files) {
   int64_t total = 0;
   for (const auto& f : files) total += f.size + open_cost;
   const int64_t per_core = total / std::max(1, parallelism);
   const int64_t max_split = std::max<int64_t>(1, std::min(max_partition_bytes, std::max(open_cost, per_core)));
   std::vector<TextSplit> chunks;
   for (const auto& f : files) {
-    const bool splittable = !compressed_text_file(f.path);
+    const bool splittable = !whole_files && !compressed_text_file(f.path);
     if (!splittable) {
       if (f.size > 0) chunks.push_back({f.path, 0, f.size});
       continue;

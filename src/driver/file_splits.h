@@ -51,10 +51,10 @@ bool compressed_text_file(const std::string& path);
 
 // Spark SQL's file partitions (FilePartition.maxSplitBytes / getFilePartitions): splittable
 // files are cut into chunks of maxSplitBytes = min(maxPartitionBytes, max(openCost,
-// (total + files * openCost) / parallelism)); unsplittable ones (.gz) are one chunk; empty files
-// none. Chunks, largest first, are packed next-fit into partitions holding at most maxSplitBytes,
+// (total + files * openCost) / parallelism)); unsplittable ones (.gz, and every file with
+// `whole_files`: multiLine CSV/JSON) are one chunk; empty files none. Chunks, largest first, are packed next-fit into partitions holding at most maxSplitBytes,
 // each chunk also costing openCost.
 std::vector<std::vector<TextSplit>> sql_file_partitions(const std::vector<FileEntry>& files, int64_t max_partition_bytes,
-                                                       int64_t open_cost, int parallelism);
+                                                       int64_t open_cost, int parallelism, bool whole_files = false);
 
 }  // namespace spp::driver

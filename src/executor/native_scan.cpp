@@ -1,6 +1,9 @@
 // File scans (see the header).
 #include "executor/native_scan.h"
 
+#include <fstream>
+#include <sstream>
+
 #include "executor/gzip_reader.h"
 #include "executor/input_readers.h"
 #include "executor/text_codecs.h"
@@ -46,16 +49,53 @@ class FileScan final : public ex::Operator {
  public:
   // `decode` null: the text format (`value`). `keep`: the file columns the output takes, in
   // output order (csv/json read every column, then keep the needed ones).
+  // `whole`: each chunk is a whole file decoded at once (multiLine: records may span lines).
+  // `charset` (not UTF-8): whole files' exact bytes decoded to UTF-8 first.
   FileScan(std::string format, std::vector<plan::TextSource> chunks, col::ColTypePtr schema, LineDecoder decode = nullptr,
-           std::vector<int> keep = {})
-      : format_(std::move(format)), chunks_(std::move(chunks)), decode_(std::move(decode)), keep_(std::move(keep)) {
+           std::vector<int> keep = {}, bool whole = false, std::string charset = "")
+      : format_(std::move(format)), chunks_(std::move(chunks)), decode_(std::move(decode)), keep_(std::move(keep)),
+        whole_(whole || !charset.empty()), charset_(std::move(charset)) {
     schema_ = std::move(schema);
+  }
+  // The text format over whole files' exact bytes: `wholetext` one row per file, else one row per
+  // record cut at `line_sep` (no '\r' handling; a trailing separator ends the last record).
+  static std::unique_ptr<FileScan> raw_text(std::vector<plan::TextSource> chunks, col::ColTypePtr schema, bool wholetext,
+                                            std::string line_sep) {
+    auto f = std::make_unique<FileScan>("text", std::move(chunks), std::move(schema));
+    f->raw_ = true;
+    f->wholetext_ = wholetext;
+    f->line_sep_ = std::move(line_sep);
+    return f;
   }
   std::string name() const override { return "FileScan " + format_; }
 
  protected:
   ex::BatchResult next_impl() override {
+    if (raw_) return next_raw();
     for (;;) {
+      if (!reader_ && !charset_.empty()) {  // whole files in another charset
+        if (next_chunk_ >= chunks_.size()) return std::optional<col::Batch>();
+        const auto& c = chunks_[next_chunk_++];
+        if (c.start > 0) continue;  // the file is read whole by its first range
+        ex::set_input_file(c.path, c.start, c.length);
+        auto raw = file_bytes(c.path);
+        if (!raw) return ex::BatchResult::error(raw.error_message());
+        auto text = ex::to_utf8(raw.value(), charset_);
+        if (!text) return ex::BatchResult::error(text.error_message() + " (" + c.path + ")");
+        std::string& t = text.value();  // \r\n as \n, as the line reader gives them
+        size_t w = 0;
+        for (size_t r = 0; r < t.size(); ++r)
+          if (!(t[r] == '\r' && r + 1 < t.size() && t[r + 1] == '\n')) t[w++] = t[r];
+        t.resize(w);
+        auto all = decode_(t, true);
+        if (!all) return ex::BatchResult::error(all.error_message());
+        col::Batch b;
+        b.schema = schema_;
+        b.num_rows = all.value().num_rows;
+        for (int k : keep_) b.columns.push_back(all.value().columns[static_cast<size_t>(k)]);
+        if (b.num_rows > 0) return std::optional<col::Batch>(std::move(b));
+        continue;
+      }
       if (!reader_) {
         if (next_chunk_ >= chunks_.size()) return std::optional<col::Batch>();
         const auto& c = chunks_[next_chunk_++];
@@ -67,7 +107,17 @@ class FileScan final : public ex::Operator {
       }
       auto got = reader_->next(buf_);
       if (!got) return ex::BatchResult::error(got.error_message());
-      if (!got.value()) {
+      if (whole_) {  // the file's content in one blob
+        std::string all;
+        while (got.value()) {
+          all += buf_;
+          got = reader_->next(buf_);
+          if (!got) return ex::BatchResult::error(got.error_message());
+        }
+        buf_.swap(all);
+        reader_.reset();
+        if (buf_.empty()) continue;
+      } else if (!got.value()) {
         reader_.reset();
         continue;
       }
@@ -88,11 +138,65 @@ class FileScan final : public ex::Operator {
   }
 
  private:
+  // A whole file's bytes: exact, or decompressed (as lines) for a Hadoop codec's extension.
+  Result<std::string> file_bytes(const std::string& path) {
+    std::string all;
+    if (auto z = compressed_text_reader(path)) {
+      for (;;) {
+        auto got = z->next(buf_);
+        if (!got) return Result<std::string>::error(got.error_message());
+        if (!got.value()) break;
+        all += buf_;
+      }
+      return all;
+    }
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return Result<std::string>::error("cannot read " + path);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }
+
+  ex::BatchResult next_raw() {
+    while (next_chunk_ < chunks_.size()) {
+      const auto& c = chunks_[next_chunk_++];
+      if (c.start > 0) continue;  // the file is read whole by its first range
+      ex::set_input_file(c.path, c.start, c.length);
+      auto bytes = file_bytes(c.path);
+      if (!bytes) return ex::BatchResult::error(bytes.error_message());
+      const std::string& all = bytes.value();
+      col::Batch b;
+      b.schema = schema_;
+      const bool want_value = !schema_->children.empty();
+      col::ColumnBuilder value(col::make_type(col::ColType::scalar(col::TypeId::String)));
+      if (wholetext_) {
+        if (want_value) value.append_str(all);
+        b.num_rows = 1;
+      } else {
+        size_t at = 0;
+        while (at < all.size()) {
+          size_t end = all.find(line_sep_, at);
+          if (end == std::string::npos) end = all.size();
+          if (want_value) value.append_str(std::string_view(all).substr(at, end - at));
+          ++b.num_rows;
+          at = end == all.size() ? end : end + line_sep_.size();
+        }
+      }
+      if (want_value) b.columns.push_back(value.finish());
+      if (b.num_rows > 0) return std::optional<col::Batch>(std::move(b));
+    }
+    return std::optional<col::Batch>();
+  }
+
   std::string format_;
   std::vector<plan::TextSource> chunks_;
   size_t next_chunk_ = 0;
   LineDecoder decode_;
+  bool raw_ = false, wholetext_ = false;
+  std::string line_sep_;
   std::vector<int> keep_;
+  bool whole_ = false;
+  std::string charset_;
   bool first_of_file_ = false;
   std::unique_ptr<InputReader> reader_;
   std::string buf_;
@@ -265,16 +369,26 @@ Result<ex::OpPtr> make_file_scan(const nlohmann::json& leaf, std::vector<plan::T
                                                        std::move(file_schema), std::move(parts), ctx));
   }
   if (format == "text") {
-    if (leaf.contains("options") && leaf["options"].is_object()) {
-      const nlohmann::json& opts = leaf["options"];
-      for (auto it = opts.begin(); it != opts.end(); ++it) {
-        std::string key = it.key();
-        for (auto& ch : key) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-        const std::string v = it->is_string() ? it->get<std::string>() : it->dump();
-        if ((key == "wholetext" && v == "true") || (key == "linesep" && v != "\n"))
-          return Result<ex::OpPtr>::error("text option " + it.key() + "=" + v + " is not supported by the native reader yet");
+    // TextOptions: `wholetext` (a file is one row; files are not split), `lineSep` (records cut
+    // at exactly that string; files read whole here, which gives Spark's rows).
+    bool wholetext = false;
+    std::optional<std::string> sep;
+    for (const auto& [k, v] : reader_options(leaf)) {
+      std::string key = k;
+      for (auto& ch : key) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      if (key == "wholetext") {
+        std::string lv = v;
+        for (auto& ch : lv) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        if (lv != "true" && lv != "false") return Result<ex::OpPtr>::error("wholetext flag can be true or false");
+        wholetext = lv == "true";
+      }
+      if (key == "linesep") {
+        if (v.empty()) return Result<ex::OpPtr>::error("'lineSep' cannot be an empty string.");
+        sep = v;
       }
     }
+    if (wholetext || (sep && *sep != "\n"))
+      return ex::OpPtr(FileScan::raw_text(std::move(chunks), std::move(schema), wholetext, sep.value_or("\n")));
     return ex::OpPtr(std::make_unique<FileScan>(format, std::move(chunks), std::move(schema)));
   }
   if (format == "csv") {
@@ -287,13 +401,14 @@ Result<ex::OpPtr> make_file_scan(const nlohmann::json& leaf, std::vector<plan::T
     if (!parser) return R::error(parser.error_message());
     auto keep = kept_columns(leaf);
     if (!keep) return R::error(keep.error_message());
-    const bool header = opt.value().header;
+    const bool header = opt.value().header, whole = opt.value().multi_line;
+    const std::string charset = opt.value().charset;
     parser.value().require_only(keep.value());  // Spark's CSV column pruning
     auto shared = std::make_shared<ex::CsvParser>(std::move(parser.value()));
     LineDecoder decode = [shared, header](std::string_view lines, bool first_of_file) {
       return shared->parse_text(lines, header && first_of_file);
     };
-    return ex::OpPtr(std::make_unique<FileScan>(format, std::move(chunks), std::move(schema), decode, keep.value()));
+    return ex::OpPtr(std::make_unique<FileScan>(format, std::move(chunks), std::move(schema), decode, keep.value(), whole, charset));
   }
   if (format == "json") {
     using R = Result<ex::OpPtr>;
@@ -305,9 +420,10 @@ Result<ex::OpPtr> make_file_scan(const nlohmann::json& leaf, std::vector<plan::T
     if (!parser) return R::error(parser.error_message());
     auto keep = kept_columns(leaf);
     if (!keep) return R::error(keep.error_message());
+    const bool whole = opt.value().multi_line;
     auto shared = std::make_shared<ex::JsonLinesParser>(std::move(parser.value()));
     LineDecoder decode = [shared](std::string_view lines, bool) { return shared->parse_text(lines); };
-    return ex::OpPtr(std::make_unique<FileScan>(format, std::move(chunks), std::move(schema), decode, keep.value()));
+    return ex::OpPtr(std::make_unique<FileScan>(format, std::move(chunks), std::move(schema), decode, keep.value(), whole));
   }
   if (format == "parquet") {
     using R = Result<ex::OpPtr>;

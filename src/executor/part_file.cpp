@@ -7,6 +7,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "executor/text_codecs.h"
 #include "sql/kernels/cast.h"
 
 namespace spp::executor {
@@ -38,7 +39,10 @@ Status PartFileWriter::open() {
   if (file_.find('/') != std::string::npos) fs::create_directories(fs::path(path).parent_path(), ec);
   f_ = std::fopen(path.c_str(), "wb");
   if (!f_) return Status::error("cannot write " + path + ": " + std::strerror(errno));
-  if (codec_ != sql::exec::WriteCodec::None) {
+  if (codec_ != sql::exec::WriteCodec::None && codec_ != sql::exec::WriteCodec::Gzip && codec_ != sql::exec::WriteCodec::Deflate) {
+    tc_ = compressor_for(std::string("part") + sql::exec::codec_extension(codec_));  // bzip2, lz4, snappy, zstd
+    if (!tc_) return Status::error("no compressor for " + path);
+  } else if (codec_ != sql::exec::WriteCodec::None) {
     // gzip: a gzip member (windowBits 16+15); deflate: Hadoop's DefaultCodec, a zlib stream.
     const int bits = codec_ == sql::exec::WriteCodec::Gzip ? 16 + 15 : 15;
     if (deflateInit2(&z_, Z_DEFAULT_COMPRESSION, Z_DEFLATED, bits, 8, Z_DEFAULT_STRATEGY) != Z_OK)
@@ -68,6 +72,11 @@ Status PartFileWriter::deflate_some(int flush) {
 }
 
 Status PartFileWriter::write(std::string_view bytes) {
+  if (tc_) {
+    std::string out;
+    if (Status s = tc_->write(bytes.data(), bytes.size(), out); !s) return s;
+    return put(out.data(), out.size());
+  }
   if (!z_on_) return put(bytes.data(), bytes.size());
   z_.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(bytes.data()));
   z_.avail_in = static_cast<uInt>(bytes.size());
@@ -75,6 +84,12 @@ Status PartFileWriter::write(std::string_view bytes) {
 }
 
 Status PartFileWriter::commit() {
+  if (tc_) {
+    std::string out;
+    if (Status s = tc_->finish(out); !s) return s;
+    if (Status s = put(out.data(), out.size()); !s) return s;
+    tc_.reset();
+  }
   if (z_on_) {
     z_.next_in = nullptr;
     z_.avail_in = 0;

@@ -17,6 +17,7 @@
 #include <zlib.h>
 
 #include "common/task_plan.h"
+#include "executor/text_codecs.h"
 #include "sql/columnar/batch.h"
 #include "sql/kernels/timezone.h"
 
@@ -46,6 +47,7 @@ class PartFileWriter {
   sql::exec::WriteCodec codec_;
   FILE* f_ = nullptr;
   z_stream z_{};
+  std::unique_ptr<TextCompressor> tc_;  // bzip2, lz4, snappy, zstd (gzip/deflate: z_)
   bool z_on_ = false, committed_ = false, opened_ = false;
   int64_t bytes_ = 0;
 };

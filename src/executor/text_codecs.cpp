@@ -3,6 +3,7 @@
 
 #include <bzlib.h>
 #include <lz4.h>
+#include <snappy-c.h>
 #include <zlib.h>
 #include <zstd.h>
 
@@ -101,20 +102,23 @@ class ZstdCompressor final : public TextCompressor {
   ZSTD_CCtx* c_;
 };
 
-// Hadoop's BlockCompressorStream with its Lz4Compressor: blocks of at most the buffer size
-// (256 KiB) less Hadoop's compression overhead, each u32 BE raw length | u32 BE length | block.
-constexpr size_t kLz4Buffer = 256 * 1024;
-constexpr size_t kLz4MaxInput = kLz4Buffer - (kLz4Buffer / 255 + 16);
+// Hadoop's BlockCompressorStream with its Lz4Compressor / SnappyCompressor: blocks of at most
+// the buffer size (256 KiB: io.compression.codec.{lz4,snappy}.buffersize) less the codec's
+// compression overhead (lz4: size/255 + 16, snappy: size/6 + 32), each u32 BE raw length |
+// u32 BE length | block.
+constexpr size_t kBlockBuffer = 256 * 1024;
 
-class Lz4Compressor final : public TextCompressor {
+class BlockCompressor final : public TextCompressor {
  public:
+  explicit BlockCompressor(bool snappy)
+      : snappy_(snappy), max_input_(snappy ? kBlockBuffer - (kBlockBuffer / 6 + 32) : kBlockBuffer - (kBlockBuffer / 255 + 16)) {}
   Status write(const char* data, size_t n, std::string& out) override {
     while (n > 0) {
-      size_t take = std::min(n, kLz4MaxInput - pending_.size());
+      size_t take = std::min(n, max_input_ - pending_.size());
       pending_.append(data, take);
       data += take;
       n -= take;
-      if (pending_.size() == kLz4MaxInput) {
+      if (pending_.size() == max_input_) {
         if (Status st = flush(out); !st) return st;
       }
     }
@@ -123,15 +127,26 @@ class Lz4Compressor final : public TextCompressor {
   Status finish(std::string& out) override { return pending_.empty() ? Status::ok() : flush(out); }
  private:
   Status flush(std::string& out) {
-    std::string block(static_cast<size_t>(LZ4_compressBound(static_cast<int>(pending_.size()))), '\0');
-    int c = LZ4_compress_default(pending_.data(), block.data(), static_cast<int>(pending_.size()), static_cast<int>(block.size()));
-    if (c <= 0) return Status::error("lz4 compression failed");
+    std::string block;
+    size_t c = 0;
+    if (snappy_) {
+      c = snappy_max_compressed_length(pending_.size());
+      block.resize(c);
+      if (snappy_compress(pending_.data(), pending_.size(), block.data(), &c) != SNAPPY_OK) return Status::error("snappy compression failed");
+    } else {
+      block.resize(static_cast<size_t>(LZ4_compressBound(static_cast<int>(pending_.size()))));
+      const int r = LZ4_compress_default(pending_.data(), block.data(), static_cast<int>(pending_.size()), static_cast<int>(block.size()));
+      if (r <= 0) return Status::error("lz4 compression failed");
+      c = static_cast<size_t>(r);
+    }
     put_u32(out, static_cast<uint32_t>(pending_.size()));
     put_u32(out, static_cast<uint32_t>(c));
-    out.append(block.data(), static_cast<size_t>(c));
+    out.append(block.data(), c);
     pending_.clear();
     return Status::ok();
   }
+  bool snappy_;
+  size_t max_input_;
   std::string pending_;
 };
 
@@ -295,11 +310,12 @@ uint32_t get_u32(const char* b) {
   return (uint32_t(p[0]) << 24) | (uint32_t(p[1]) << 16) | (uint32_t(p[2]) << 8) | p[3];
 }
 
-// Hadoop's BlockDecompressorStream over Lz4Decompressor: each block's chunks decompress on
-// their own until the block's raw length is reached.
-class HadoopLz4Source final : public ByteSource {
+// Hadoop's BlockDecompressorStream over Lz4Decompressor / SnappyDecompressor: each block's
+// chunks decompress on their own until the block's raw length is reached.
+template <bool Snappy>
+class HadoopBlockSource final : public ByteSource {
  public:
-  HadoopLz4Source(std::string path, FILE* f) : path_(std::move(path)), file_(f) {}
+  HadoopBlockSource(std::string path, FILE* f) : path_(std::move(path)), file_(f) {}
   Result<size_t> read(char* buf, size_t n) override {
     while (pos_ == out_.size()) {
       out_.clear();
@@ -313,11 +329,12 @@ class HadoopLz4Source final : public ByteSource {
     return take;
   }
  private:
+  static constexpr const char* kName = Snappy ? "snappy" : "lz4";
   Status next_chunk() {
     char h[4];
     if (block_left_ == 0) {
       auto r = file_.exact(h, 4);
-      if (!r) return Status::error("truncated lz4 input " + path_);
+      if (!r) return Status::error(std::string("truncated ") + kName + " input " + path_);
       if (!*r) {
         done_ = true;
         return Status::ok();
@@ -325,25 +342,37 @@ class HadoopLz4Source final : public ByteSource {
       block_left_ = get_u32(h);
       if (block_left_ == 0) {  // an empty block (Hadoop writes one for empty output): skip its chunk
         auto c = file_.exact(h, 4);
-        if (!c) return Status::error("truncated lz4 input " + path_);
+        if (!c) return Status::error(std::string("truncated ") + kName + " input " + path_);
         if (*c) {
           std::string skip(get_u32(h), '\0');
-          if (!skip.empty() && !file_.exact(skip.data(), skip.size()).is_ok()) return Status::error("truncated lz4 input " + path_);
+          if (!skip.empty() && !file_.exact(skip.data(), skip.size()).is_ok()) return Status::error(std::string("truncated ") + kName + " input " + path_);
         }
         return Status::ok();
       }
     }
     auto c = file_.exact(h, 4);
-    if (!c || !*c) return Status::error("truncated lz4 input " + path_);
+    if (!c || !*c) return Status::error(std::string("truncated ") + kName + " input " + path_);
     uint32_t clen = get_u32(h);
-    if (clen > (64u << 20) || block_left_ > (64u << 20)) return Status::error("corrupt lz4 input " + path_ + ": block too large");
+    if (clen > (64u << 20) || block_left_ > (64u << 20)) return Status::error(std::string("corrupt ") + kName + " input " + path_ + ": block too large");
     std::string comp(clen, '\0');
     auto d = file_.exact(comp.data(), clen);
-    if (!d || !*d) return Status::error("truncated lz4 input " + path_);
-    out_.resize(block_left_);
-    int got = LZ4_decompress_safe(comp.data(), out_.data(), static_cast<int>(clen), static_cast<int>(block_left_));
-    if (got < 0) return Status::error("corrupt lz4 input " + path_);
-    out_.resize(static_cast<size_t>(got));
+    if (!d || !*d) return Status::error(std::string("truncated ") + kName + " input " + path_);
+    size_t got = 0;
+    if constexpr (Snappy) {
+      size_t raw = 0;
+      if (snappy_uncompressed_length(comp.data(), clen, &raw) != SNAPPY_OK || raw > block_left_)
+        return Status::error("corrupt snappy input " + path_);
+      out_.resize(raw);
+      got = raw;
+      if (raw && snappy_uncompress(comp.data(), clen, out_.data(), &got) != SNAPPY_OK) return Status::error("corrupt snappy input " + path_);
+    } else {
+      out_.resize(block_left_);
+      const int r = LZ4_decompress_safe(comp.data(), out_.data(), static_cast<int>(clen), static_cast<int>(block_left_));
+      if (r < 0) return Status::error("corrupt lz4 input " + path_);
+      got = static_cast<size_t>(r);
+    }
+    if (got == 0) return Status::error(std::string("corrupt ") + kName + " input " + path_ + ": an empty chunk");
+    out_.resize(got);
     block_left_ -= static_cast<uint32_t>(got);
     return Status::ok();
   }
@@ -368,7 +397,8 @@ std::unique_ptr<TextCompressor> compressor_for(const std::string& name) {
   if (has_ext(name, ".gz")) return std::make_unique<GzipCompressor>();
   if (has_ext(name, ".bz2")) return std::make_unique<Bzip2Compressor>();
   if (has_ext(name, ".zst")) return std::make_unique<ZstdCompressor>();
-  if (has_ext(name, ".lz4")) return std::make_unique<Lz4Compressor>();
+  if (has_ext(name, ".lz4")) return std::make_unique<BlockCompressor>(false);
+  if (has_ext(name, ".snappy")) return std::make_unique<BlockCompressor>(true);
   return nullptr;
 }
 
@@ -376,7 +406,8 @@ std::unique_ptr<InputReader> compressed_text_reader(const std::string& path, siz
   if (has_ext(path, ".gz")) return std::make_unique<GzipTextReader>(path, batch_bytes);
   if (has_ext(path, ".bz2")) return std::make_unique<CompressedTextReader>(path, open_with<Bzip2Source>, batch_bytes);
   if (has_ext(path, ".zst")) return std::make_unique<CompressedTextReader>(path, open_with<ZstdSource>, batch_bytes);
-  if (has_ext(path, ".lz4")) return std::make_unique<CompressedTextReader>(path, open_with<HadoopLz4Source>, batch_bytes);
+  if (has_ext(path, ".lz4")) return std::make_unique<CompressedTextReader>(path, open_with<HadoopBlockSource<false>>, batch_bytes);
+  if (has_ext(path, ".snappy")) return std::make_unique<CompressedTextReader>(path, open_with<HadoopBlockSource<true>>, batch_bytes);
   if (has_ext(path, ".deflate")) return std::make_unique<CompressedTextReader>(path, open_with<DeflateSource>, batch_bytes);
   return nullptr;
 }

@@ -1,7 +1,8 @@
 // Hadoop's text compression codecs by file extension, for saveAsTextFile(path, codec) and
 // textFile: .gz (GzipCodec), .bz2 (BZip2Codec), .zst (ZStandardCodec: zstd frames), .lz4
 // (Lz4Codec: Hadoop's block format — u32 BE raw length, then u32 BE length | LZ4 block chunks —
-// not the lz4 command's frame format), .deflate (DefaultCodec: zlib streams, reading only).
+// not the lz4 command's frame format), .snappy (SnappyCodec: the same framing of snappy blocks),
+// .deflate (DefaultCodec: zlib streams).
 #pragma once
 #include <memory>
 #include <string>

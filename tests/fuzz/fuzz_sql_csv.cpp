@@ -1,5 +1,5 @@
 // libFuzzer target: arbitrary bytes as CSV text (docs/sql-engine.md "Readers"). The first byte
-// picks option variants; the rest is parsed into a batch of every supported type and inferred.
+// picks option variants (some decode the text from UTF-16 / ISO-8859-1 first); the rest is parsed into a batch of every supported type and inferred.
 // Whatever the input, parsing must not crash and any batch it returns must be valid.
 #include <cstddef>
 #include <cstdint>
@@ -21,6 +21,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   uint8_t sel = data[0];
   std::string_view text(reinterpret_cast<const char*>(data + 1), size - 1);
+  std::string decoded;  // the `encoding` option's iconv decoding, on some inputs
+  if ((sel & 40) == 40) {
+    auto u = to_utf8(text, (sel & 64) ? "UTF-16" : "ISO-8859-1");
+    if (!u.is_ok()) __builtin_trap();
+    decoded = std::move(*u);
+    text = decoded;
+  }
   ReaderOptionList l;
   if (sel & 1) l.push_back({"header", "true"});
   if (sel & 2) l.push_back({"escape", "\""});
@@ -34,6 +41,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     l.push_back({"dateFormat", "EEE, d MMMM yyyy"});
   }
   if (sel & 128) l.push_back({"mode", "DROPMALFORMED"});
+  if ((sel & 48) == 48) l.push_back({"multiLine", "true"});  // records split on quotes
   l.push_back({"inferSchema", "true"});
   auto o = CsvOptions::from(l);
   if (!o.is_ok()) __builtin_trap();

@@ -36,6 +36,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   if (sel & 64) l.push_back({"mode", "DROPMALFORMED"});
   if (sel & 128) l.push_back({"allowBackslashEscapingAnyCharacter", "true"});
+  if ((sel & 24) == 24) l.push_back({"multiLine", "true"});  // the whole text one record
   auto o = JsonOptions::from(l);
   if (!o.is_ok()) __builtin_trap();
   auto lines = json_data_lines(text, *o);

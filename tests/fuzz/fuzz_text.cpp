@@ -4,7 +4,10 @@
 //   text   every split size gives the same lines, each exactly once, as the whole file read
 //          in one split, and that is the file cut at '\n' with a trailing '\r' dropped;
 //   gzip   the file gzip-compressed (one or two members) reads back as the same lines;
-//   raw    the bytes themselves read as a .gz file: lines or an error, never a crash.
+//   raw    the bytes themselves read as a .gz file: lines or an error, never a crash;
+//   block  the file through Hadoop's lz4/snappy block compressors (text_codecs.h) reads back
+//          as the same lines;
+//   rawblk the bytes themselves read as a .lz4 / .snappy file: lines or an error.
 // Files are memfds named through /proc/self/fd, so the readers run their real open/read code.
 #include <sys/mman.h>
 #include <unistd.h>
@@ -17,6 +20,7 @@
 
 #include "executor/gzip_reader.h"
 #include "executor/input_readers.h"
+#include "executor/text_codecs.h"
 
 namespace {
 struct MemFile {
@@ -63,6 +67,24 @@ std::string expected_lines(const std::string& text) {
   return want;
 }
 
+// A named temporary file (the codec readers choose by extension), removed on scope exit.
+struct TempFile {
+  std::string path;
+  TempFile(const std::string& bytes, const char* ext) {
+    path = std::string("/tmp/fuzz_text_XXXXXX") + ext;
+    int fd = mkstemps(path.data(), static_cast<int>(std::char_traits<char>::length(ext)));
+    if (fd < 0) __builtin_trap();
+    size_t off = 0;
+    while (off < bytes.size()) {
+      ssize_t n = ::write(fd, bytes.data() + off, bytes.size() - off);
+      if (n <= 0) __builtin_trap();
+      off += static_cast<size_t>(n);
+    }
+    ::close(fd);
+  }
+  ~TempFile() { ::unlink(path.c_str()); }
+};
+
 std::string gzip(const std::string& text, int members) {
   std::string out;
   size_t per = members > 1 ? text.size() / 2 : text.size();
@@ -87,7 +109,7 @@ std::string gzip(const std::string& text, int members) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace spp::executor;
   if (size < 2) return 0;
-  int mode = data[0] % 3;
+  int mode = data[0] % 5;
   std::string text(reinterpret_cast<const char*>(data) + 2, size - 2);
   // At most 8 splits: each reader reads 64 KiB at a time, so more would only slow the fuzzer.
   int64_t split = std::max<int64_t>(1 + data[1], (static_cast<int64_t>(text.size()) + 7) / 8);
@@ -108,11 +130,28 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     GzipTextReader r(f.path, 1 + (data[1] & 15));
     std::string got;
     if (!drain(r, got) || got != expected_lines(text)) __builtin_trap();
-  } else {
+  } else if (mode == 2) {
     MemFile f(text);
     GzipTextReader r(f.path, 1 + data[1]);
     std::string got;
     drain(r, got);
+  } else {
+    const char* ext = (data[1] & 1) ? ".snappy" : ".lz4";
+    std::string file = text;
+    if (mode == 3) {
+      auto c = compressor_for(std::string("x") + ext);
+      file.clear();
+      const size_t step = 1 + (data[1] >> 1);
+      for (size_t at = 0; at < text.size(); at += step)
+        if (!c->write(text.data() + at, std::min(step, text.size() - at), file)) __builtin_trap();
+      if (!c->finish(file)) __builtin_trap();
+    }
+    TempFile f(file, ext);
+    auto r = compressed_text_reader(f.path, 1 + (data[1] & 15));
+    if (!r) __builtin_trap();
+    std::string got;
+    const bool ok = drain(*r, got);
+    if (mode == 3 && (!ok || got != expected_lines(text))) __builtin_trap();
   }
   return 0;
 }

@@ -2,7 +2,9 @@
 .zst, .lz4 (Hadoop's block format), .deflate (zlib) — each file one split read whole and
 decompressed, for csv, json and text; files written by saveAsTextFile(path, codecClass) and by
 df.write(compression=...). Before, everything but .gz was split into byte ranges and parsed
-as raw bytes (garbage rows). Inferring a schema from compressed files is refused with a clear
+as raw bytes (garbage rows). df.write's `compression` with every codec Spark 3.5 knows (bzip2,
+deflate, gzip, lz4, snappy, none/uncompressed, or a Hadoop codec class such as ZStandardCodec)
+and Hadoop's extensions, read back. Inferring a schema from compressed files is refused with a clear
 error. One job, local[2], small splits so a file would otherwise be cut."""
 import os
 
@@ -40,6 +42,20 @@ for ext in codecs:
     check("json_" + ext, lambda ext=ext: spark.read.json(out + "/json_" + ext, schema="id long, s string").agg(F.count("*"), F.sum("id")).collect()[0][:])
     check("text_" + ext, lambda ext=ext: spark.read.text(out + "/csv_" + ext).count())
 check("infer", lambda: first_error(lambda: spark.read.csv(out + "/csv_bz2", inferSchema=True).collect()))
+
+# df.write with every codec Spark 3.5 names (and a Hadoop class name), read back by extension.
+wdf = spark.createDataFrame([(i, "name %d" % i) for i in range(300)], "id int, s string").repartition(2)
+for comp in ["bzip2", "lz4", "snappy", "org.apache.hadoop.io.compress.ZStandardCodec", "GZIP", "deflate", "uncompressed", "none"]:
+    d = out + "/w_" + comp.rsplit(".", 1)[-1]
+    wdf.write.csv(d + "/csv", compression=comp)
+    wdf.write.json(d + "/json", compression=comp)
+    wdf.select("s").write.text(d + "/text", compression=comp)
+    check("w_ext_" + comp, lambda d=d: sorted({f.split(".", 1)[1] for k in ("csv", "json", "text")
+                                               for f in os.listdir(d + "/" + k) if f.startswith("part-")}))
+    check("w_back_" + comp, lambda d=d: [spark.read.csv(d + "/csv", schema="id int, s string").agg(F.count("*"), F.sum("id")).collect()[0][:],
+                                         spark.read.json(d + "/json", schema="id int, s string").agg(F.count("*"), F.sum("id")).collect()[0][:],
+                                         sorted(r.value for r in spark.read.text(d + "/text").collect())[:2]])
+check("w_bad", lambda: first_error(lambda: wdf.write.csv(out + "/w_bad", compression="zip")))
 emit()
 '''
 
@@ -56,3 +72,9 @@ def test_compressed_inputs(tmp_path):
         assert r("text_" + ext) == 200, ext
     assert r("files_deflate") == ["deflate"]
     assert "inferring the schema of compressed files" in r("infer")
+    exts = {"bzip2": "bz2", "lz4": "lz4", "snappy": "snappy", "org.apache.hadoop.io.compress.ZStandardCodec": "zst",
+            "GZIP": "gz", "deflate": "deflate", "uncompressed": None, "none": None}
+    for comp, ext in exts.items():
+        assert r("w_ext_" + comp) == (["csv", "json", "txt"] if ext is None else [f"csv.{ext}", f"json.{ext}", f"txt.{ext}"]), comp
+        assert r("w_back_" + comp) == [[300, 44850], [300, 44850], ["name 0", "name 1"]], comp
+    assert "Codec [zip] is not available. Known codecs are bzip2, deflate, uncompressed, lz4, gzip, snappy, none." in r("w_bad")

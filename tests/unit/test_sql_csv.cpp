@@ -124,6 +124,14 @@ TEST_CASE("sql csv: data lines skip blank and comment lines, all line endings") 
   CHECK(csv_data_lines("a;b;", semi) == std::vector<std::string_view>{"a", "b"});
 }
 
+TEST_CASE("sql csv: multiLine records keep line breaks inside quoted fields") {
+  CsvOptions o = opts({{"multiLine", "true"}, {"comment", "#"}});
+  CHECK(csv_data_lines("1,\"a\nb\"\r\n\n#c\n2,\"x \\\" \n y\",\"q\"\"\n\"\n3,un\"quoted\n\"open\nend", o) ==
+        std::vector<std::string_view>{"1,\"a\nb\"", "2,\"x \\\" \n y\",\"q\"\"\n\"", "3,un\"quoted", "\"open\nend"});
+  CsvOptions semi = opts({{"multiLine", "true"}, {"lineSep", ";"}});
+  CHECK(csv_data_lines("a,\"b;c\";d", semi) == std::vector<std::string_view>{"a,\"b;c\"", "d"});
+}
+
 TEST_CASE("sql csv: NULL and empty values as Spark 3 reads them") {
   auto sch = schema({"s", "i"}, {S(TypeId::String), S(TypeId::Int)});
   auto b = parse("a,1\n,\n\"\",\"\"\n", sch);
@@ -275,6 +283,13 @@ TEST_CASE("sql csv: inferSchema per-field lattice") {
   CHECK(csv_compatible_type(ColType::decimal(38, 0), ColType::decimal(5, 2))->to_string() == "double");
   CHECK(csv_compatible_type(S(TypeId::Double), ColType::decimal(5, 0))->to_string() == "double");
   CHECK_FALSE(csv_compatible_type(S(TypeId::Boolean), S(TypeId::Int)).has_value());
+  // prefersDecimal: fractional numbers as decimals when DecimalType takes them.
+  CsvOptions pd = opts({{"prefersDecimal", "true"}});
+  CHECK(csv_infer_field(S(TypeId::Null), "1.5", pd).to_string() == "decimal(2,1)");
+  CHECK(csv_infer_field(S(TypeId::Null), "-123.450", pd).to_string() == "decimal(6,3)");
+  CHECK(csv_infer_field(S(TypeId::Null), "0.05", pd).to_string() == "double");  // scale 2 > precision 1
+  CHECK(csv_infer_field(S(TypeId::Null), "1e5", pd).to_string() == "double");
+  CHECK(csv_infer_field(S(TypeId::Int), "1.5", pd).to_string() == "decimal(11,1)");
 }
 
 TEST_CASE("sql csv: inferSchema over lines: header dropped everywhere, nulls ignored, all-null is string") {

@@ -72,7 +72,10 @@ TEST_CASE("sql json: options with Spark's defaults") {
   CHECK(o.mode == ParseMode::FailFast);
   CHECK(o.corrupt_column == "bad");
   CHECK(JsonOptions::from({{"prefersDecimal", "1"}}).error_message() == "prefersDecimal flag can be true or false, got: 1");
-  CHECK_FALSE(JsonOptions::from({{"multiLine", "true"}}).is_ok());
+  CHECK(JsonOptions::from({{"multiLine", "true"}}).value().multi_line);
+  // multiLine: the whole text is one record; blank text none.
+  CHECK(json_data_lines("{\n \"a\": 1\n}\n{\"a\": 2}", jopts({{"multiLine", "true"}})).size() == 1);
+  CHECK(json_data_lines(" \n\t", jopts({{"multiLine", "true"}})).empty());
   CHECK_FALSE(JsonOptions::from({{"encoding", "UTF-16"}}).is_ok());
   CHECK(JsonOptions::from({{"encoding", "utf-8"}}).is_ok());
 }

@@ -78,6 +78,7 @@ Result<CsvOptions> CsvOptions::from(const ReaderOptionList& opts, std::string_vi
   SPP_TRY_ASSIGN(o.infer_schema, ro.get_bool("inferSchema", false));
   SPP_TRY_ASSIGN(o.enforce_schema, ro.get_bool("enforceSchema", true));
   SPP_TRY_ASSIGN(o.prefer_date, ro.get_bool("preferDate", true));
+  SPP_TRY_ASSIGN(o.prefers_decimal, ro.get_bool("prefersDecimal", false));
   SPP_TRY_ASSIGN(o.ignore_leading_ws, ro.get_bool("ignoreLeadingWhiteSpace", false));
   SPP_TRY_ASSIGN(o.ignore_trailing_ws, ro.get_bool("ignoreTrailingWhiteSpace", false));
   if (auto v = ro.get("nullValue")) o.null_value = *v;
@@ -102,8 +103,8 @@ Result<CsvOptions> CsvOptions::from(const ReaderOptionList& opts, std::string_vi
     if (v->size() > 2) return Result<CsvOptions>::error("'lineSep' can contain only 1 character.");
     o.line_sep = *v;
   }
-  if (auto v = ro.get("multiLine"); v && ascii_lower(*v) == "true")
-    return Result<CsvOptions>::error("CSV option multiLine=true is not supported yet");
+  SPP_TRY_ASSIGN(o.multi_line, ro.get_bool("multiLine", false));
+  SPP_TRY_ASSIGN(o.charset, charset_option(ro));
   // A set pattern is strict: no fallback to the lenient CAST parsers (as Spark).
   if (o.date_format) SPP_TRY_ASSIGN(o.date_pattern, DateTimePattern::compile(*o.date_format));
   if (o.timestamp_format) SPP_TRY_ASSIGN(o.timestamp_pattern, DateTimePattern::compile(*o.timestamp_format));
@@ -188,12 +189,51 @@ bool csv_tokenize(std::string_view line, const CsvOptions& opt, std::vector<CsvT
   return true;
 }
 
+namespace {
+
+// The end of the record starting at i when multiLine: the first line terminator (lineSep, or
+// \n, \r\n, \r) outside a quoted field. A quote opens a field only at its start (after the
+// delimiter, or leading whitespace with ignoreLeadingWhiteSpace); inside, escape+quote and a
+// doubled quote are literal quotes, another quote closes it.
+size_t csv_record_end(std::string_view text, size_t i, const CsvOptions& opt) {
+  const size_t n = text.size();
+  const std::string_view sep = opt.sep;
+  bool field_start = true, in_quote = false;
+  while (i < n) {
+    const char c = text[i];
+    if (in_quote) {
+      if (c == opt.escape && opt.escape != '\0' && opt.escape != opt.quote && i + 1 < n &&
+          (text[i + 1] == opt.quote || text[i + 1] == opt.escape)) { i += 2; continue; }
+      if (c == opt.quote) {
+        if (i + 1 < n && text[i + 1] == opt.quote) { i += 2; continue; }
+        in_quote = false;
+      }
+      ++i;
+      continue;
+    }
+    if (opt.line_sep.empty() ? (c == '\n' || c == '\r') : text.compare(i, opt.line_sep.size(), opt.line_sep) == 0) return i;
+    if (text.compare(i, sep.size(), sep) == 0) { field_start = true; i += sep.size(); continue; }
+    if (field_start && opt.quote != '\0' && c == opt.quote) in_quote = true;
+    else if (!(field_start && opt.ignore_leading_ws && is_ws(c))) field_start = false;
+    ++i;
+  }
+  return n;
+}
+
+}  // namespace
+
 std::vector<std::string_view> csv_data_lines(std::string_view text, const CsvOptions& opt) {
   std::vector<std::string_view> lines;
   size_t i = 0, n = text.size();
   while (i < n) {
     size_t end, next;
-    if (!opt.line_sep.empty()) {
+    if (opt.multi_line) {
+      end = csv_record_end(text, i, opt);
+      next = end == n                                     ? n
+             : !opt.line_sep.empty()                      ? end + opt.line_sep.size()
+             : text[end] == '\r' && end + 1 < n && text[end + 1] == '\n' ? end + 2
+                                                          : end + 1;
+    } else if (!opt.line_sep.empty()) {
       size_t p = text.find(opt.line_sep, i);
       end = p == std::string_view::npos ? n : p;
       next = p == std::string_view::npos ? n : p + opt.line_sep.size();
@@ -486,10 +526,12 @@ ColType infer_from(std::string_view f, const CsvOptions& opt, int stage) {
   if (stage <= kLong && java_parse_long(f, std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max()))
     return S(TypeId::Long);
   if (stage <= kDecimal) {
-    // new BigDecimal(f); only whole numbers become decimals, and only when DecimalType accepts
-    // them (precision <= 38, no negative scale); otherwise the double check.
+    // new BigDecimal(f); only whole numbers become decimals (fractional ones too with
+    // prefersDecimal), and only when DecimalType accepts them (precision <= 38, no negative
+    // scale, scale <= precision: 0.05 is double); otherwise the double check.
     auto sh = java_decimal_shape(f);
-    if (sh && sh->scale == 0 && sh->precision <= 38) return ColType::decimal(sh->precision, 0);
+    if (sh && sh->precision <= 38 && (sh->scale == 0 || (opt.prefers_decimal && sh->scale > 0 && sh->scale <= sh->precision)))
+      return ColType::decimal(sh->precision, int(sh->scale));
   }
   if (stage <= kDouble) {
     if (java_parse_double(f) || f == opt.nan_value || f == opt.negative_inf || f == opt.positive_inf)

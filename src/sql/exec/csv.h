@@ -1,4 +1,4 @@
-// CSV reading as Spark 3.5 does it with multiLine=false: options (CSVOptions), the tokenizer
+// CSV reading as Spark 3.5 does it (multiLine: records split on quotes, see csv_data_lines): options (CSVOptions), the tokenizer
 // (univocity settings Spark uses), conversion of whole lines into a columnar batch
 // (UnivocityParser + FailureSafeParser) and schema inference (CSVInferSchema, makeSafeHeader).
 // Pure functions over lines; callers read the files and cut the splits.
@@ -23,6 +23,7 @@ struct CsvOptions {
   bool infer_schema = false;
   bool enforce_schema = true;
   bool prefer_date = true;
+  bool prefers_decimal = false;   // inference: fractional numbers as decimals (when DecimalType takes them)
   bool ignore_leading_ws = false;   // reading defaults
   bool ignore_trailing_ws = false;
   std::string null_value;          // "" by default: empty fields are NULL
@@ -35,6 +36,8 @@ struct CsvOptions {
   double sampling_ratio = 1.0;
   std::string line_sep;            // empty: \n, \r\n or \r
   int max_columns = 20480;
+  bool multi_line = false;         // multiLine: records may span lines inside quotes; files are read whole
+  std::string charset;             // encoding/charset other than UTF-8 ("" = UTF-8): files read whole, decoded by iconv
 
   // Spark's option names, case-insensitive; unknown keys are ignored. `corrupt_default` is
   // spark.sql.columnNameOfCorruptRecord.
@@ -56,6 +59,8 @@ bool csv_tokenize(std::string_view line, const CsvOptions& opt, std::vector<CsvT
 
 // Splits text into lines at '\n' (a '\r' before it is dropped) or at options.line_sep; empty and
 // whitespace-only lines and comment lines are skipped (CSVExprUtils.filterCommentAndEmpty).
+// With multiLine, into records: a line terminator inside a quoted field belongs to the field
+// (univocity's parser over the whole file), an unclosed quote runs to the end of the text.
 std::vector<std::string_view> csv_data_lines(std::string_view text, const CsvOptions& opt);
 
 // Parses lines into rows of `schema` (a struct of scalar types; a string field named

@@ -378,7 +378,13 @@ class ParquetFormatter final : public RowFormatter {
       f->block_size_ = v;
     }
     if (auto d = o.get("parquet.enable.dictionary")) f->dictionary_ = ascii_lower(*d) != "false";
-    if (auto w = parquet::ParquetWriter::make(schema, codec.value(), f->block_size_, f->dictionary_); !w) return R::error(w.error_message());
+    if (auto ts = o.get("spark.sql.parquet.outputTimestampType")) {
+      auto t = parquet::timestamp_out(*ts);
+      if (!t) return R::error(t.error_message());
+      f->ts_ = t.value();
+    }
+    if (auto w = parquet::ParquetWriter::make(schema, codec.value(), f->block_size_, f->dictionary_, f->ts_); !w)
+      return R::error(w.error_message());
     f->format_ = WriteFormat::Parquet;
     f->schema_ = schema;
     f->codec_pq_ = codec.value();
@@ -387,7 +393,7 @@ class ParquetFormatter final : public RowFormatter {
   }
   void write(const col::Batch&, std::string&) const override {}  // file_encoder() does the work
   std::unique_ptr<FileEncoder> file_encoder() const override {
-    return std::make_unique<Encoder>(std::move(parquet::ParquetWriter::make(schema_, codec_pq_, block_size_, dictionary_).value()));
+    return std::make_unique<Encoder>(std::move(parquet::ParquetWriter::make(schema_, codec_pq_, block_size_, dictionary_, ts_).value()));
   }
   std::string extension() const override { return ext_; }
 
@@ -406,6 +412,7 @@ class ParquetFormatter final : public RowFormatter {
   parquet::Codec codec_pq_ = parquet::Codec::Snappy;
   int64_t block_size_ = int64_t(128) << 20;
   bool dictionary_ = true;
+  parquet::TimestampOut ts_ = parquet::TimestampOut::Int96;
   std::string ext_;
 };
 
@@ -419,12 +426,16 @@ std::optional<WriteFormat> write_format_from(std::string_view name) {
 }
 
 Result<WriteCodec> write_codec_from(std::string_view name) {
-  std::string n = ascii_lower(name);
+  const std::string n = ascii_lower(name);
+  const std::string cls(name);
+  const std::string hadoop = "org.apache.hadoop.io.compress.";
   if (n == "none" || n == "uncompressed") return WriteCodec::None;
-  if (n == "gzip") return WriteCodec::Gzip;
-  if (n == "deflate") return WriteCodec::Deflate;
-  if (n == "bzip2" || n == "lz4" || n == "snappy")
-    return Result<WriteCodec>::error("writing " + n + "-compressed files is not supported by sparkpp yet (gzip and deflate are)");
+  if (n == "gzip" || cls == hadoop + "GzipCodec") return WriteCodec::Gzip;
+  if (n == "deflate" || cls == hadoop + "DeflateCodec" || cls == hadoop + "DefaultCodec") return WriteCodec::Deflate;
+  if (n == "bzip2" || cls == hadoop + "BZip2Codec") return WriteCodec::Bzip2;
+  if (n == "lz4" || cls == hadoop + "Lz4Codec") return WriteCodec::Lz4;
+  if (n == "snappy" || cls == hadoop + "SnappyCodec") return WriteCodec::Snappy;
+  if (cls == hadoop + "ZStandardCodec") return WriteCodec::Zstd;
   return Result<WriteCodec>::error("Codec [" + std::string(name) +
                                    "] is not available. Known codecs are bzip2, deflate, uncompressed, lz4, gzip, snappy, none.");
 }
@@ -433,6 +444,10 @@ const char* codec_extension(WriteCodec c) {
   switch (c) {
     case WriteCodec::Gzip: return ".gz";
     case WriteCodec::Deflate: return ".deflate";
+    case WriteCodec::Bzip2: return ".bz2";
+    case WriteCodec::Lz4: return ".lz4";
+    case WriteCodec::Snappy: return ".snappy";
+    case WriteCodec::Zstd: return ".zst";
     default: return "";
   }
 }

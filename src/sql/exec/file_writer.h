@@ -17,11 +17,13 @@ namespace spp::sql::exec {
 
 enum class WriteFormat : uint8_t { Csv, Json, Text, Parquet };
 
-// The `compression` option (Spark's CompressionCodecs short names): the part-file extension
-// suffix and what the executor compresses with.
-enum class WriteCodec : uint8_t { None, Gzip, Deflate };
+// The `compression` option (Spark 3.5's CompressionCodecs short names none/uncompressed, bzip2,
+// deflate, gzip, lz4, snappy — case-insensitive — or a Hadoop codec class name such as
+// org.apache.hadoop.io.compress.ZStandardCodec): the part-file extension suffix and what the
+// executor compresses with (Hadoop's formats: lz4/snappy in BlockCompressorStream framing).
+enum class WriteCodec : uint8_t { None, Gzip, Deflate, Bzip2, Lz4, Snappy, Zstd };
 Result<WriteCodec> write_codec_from(std::string_view name);
-const char* codec_extension(WriteCodec c);  // "", ".gz", ".deflate"
+const char* codec_extension(WriteCodec c);  // "", ".gz", ".deflate", ".bz2", ".lz4", ".snappy", ".zst"
 
 // Formats that need whole-file state (Parquet: row groups, then a footer) encode each part
 // file through one of these; the row formats have none.

@@ -44,9 +44,7 @@ Result<JsonOptions> JsonOptions::from(const ReaderOptionList& opts, std::string_
     if (v->empty()) return Result<JsonOptions>::error("'lineSep' cannot be an empty string.");
     o.line_sep = *v;
   }
-  bool multi = false;
-  SPP_JSON_TRY(multi, ro.get_bool("multiLine", false));
-  if (multi) return Result<JsonOptions>::error("JSON option multiLine=true is not supported yet");
+  SPP_JSON_TRY(o.multi_line, ro.get_bool("multiLine", false));
   if (auto v = ro.get("dateFormat")) SPP_JSON_TRY(o.date_pattern, DateTimePattern::compile(*v));
   if (auto v = ro.get("timestampFormat")) SPP_JSON_TRY(o.timestamp_pattern, DateTimePattern::compile(*v));
   if (auto v = ro.get("timestampNTZFormat")) SPP_JSON_TRY(o.timestamp_ntz_pattern, DateTimePattern::compile(*v));
@@ -62,6 +60,10 @@ Result<JsonOptions> JsonOptions::from(const ReaderOptionList& opts, std::string_
 
 std::vector<std::string_view> json_data_lines(std::string_view text, const JsonOptions& opt) {
   std::vector<std::string_view> lines;
+  if (opt.multi_line) {
+    if (text.find_first_not_of(" \t\r\n") != std::string_view::npos) lines.push_back(text);
+    return lines;
+  }
   size_t i = 0, n = text.size();
   while (i < n) {
     size_t end, next;

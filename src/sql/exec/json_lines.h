@@ -1,4 +1,4 @@
-// JSON Lines reading as Spark 3.5 does it with multiLine=false: options (JSONOptions), lines ->
+// JSON Lines reading as Spark 3.5 does it (multiLine: a whole file is one record): options (JSONOptions), lines ->
 // columnar batch with JacksonParser's conversions and FailureSafeParser's modes, and schema
 // inference (JsonInferSchema). Pure functions over lines; callers read the files.
 #pragma once
@@ -26,6 +26,7 @@ struct JsonOptions {
   std::optional<DateTimePattern> date_pattern, timestamp_pattern, timestamp_ntz_pattern;  // unset: CAST-style parsers
   double sampling_ratio = 1.0;
   std::string line_sep;                    // empty: \n, \r\n or \r
+  bool multi_line = false;                 // multiLine: a text (a whole file) is one record
 
   // Spark's option names, case-insensitive; unknown keys are ignored. `corrupt_default` is
   // spark.sql.columnNameOfCorruptRecord.
@@ -34,7 +35,8 @@ struct JsonOptions {
 };
 
 // Splits text into lines (see JsonOptions::line_sep); blank lines are dropped (they read as no
-// rows in Spark).
+// rows in Spark). With multiLine the whole text is one record (Spark parses the file's first JSON
+// value and ignores what follows).
 std::vector<std::string_view> json_data_lines(std::string_view text, const JsonOptions& opt);
 
 // Parses JSON lines into rows of `schema` (a struct). A line holding an object is one row, an

@@ -1,5 +1,10 @@
 #include "sql/exec/reader_common.h"
 
+#include <iconv.h>
+
+#include <algorithm>
+
+#include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <limits>
@@ -245,6 +250,51 @@ std::string malformed_record_error(std::string_view record) {
   return "[MALFORMED_RECORD_IN_PARSING] Malformed records are detected in record parsing: " +
          std::string(record) +
          ".\nParse Mode: FAILFAST. To process malformed records as null result, try setting the option 'mode' as 'PERMISSIVE'.";
+}
+
+Result<std::string> charset_option(const ReaderOptions& ro) {
+  auto v = ro.get("encoding");
+  if (!v) v = ro.get("charset");
+  if (!v) return std::string();
+  std::string up;
+  for (char c : *v) up += char(std::toupper(static_cast<unsigned char>(c)));
+  if (up == "UTF-8" || up == "UTF8") return std::string();
+  iconv_t cd = iconv_open("UTF-8", v->c_str());
+  if (cd == reinterpret_cast<iconv_t>(-1)) return Result<std::string>::error("java.nio.charset.UnsupportedCharsetException: " + *v);
+  iconv_close(cd);
+  return *v;
+}
+
+Result<std::string> to_utf8(std::string_view bytes, const std::string& charset) {
+  iconv_t cd = iconv_open("UTF-8", charset.c_str());
+  if (cd == reinterpret_cast<iconv_t>(-1)) return Result<std::string>::error("java.nio.charset.UnsupportedCharsetException: " + charset);
+  std::string out;
+  out.resize(bytes.size() * 2 + 16);
+  char* in = const_cast<char*>(bytes.data());
+  size_t in_left = bytes.size(), done = 0;
+  while (in_left > 0) {
+    char* o = out.data() + done;
+    size_t o_left = out.size() - done;
+    const size_t r = iconv(cd, &in, &in_left, &o, &o_left);
+    done = out.size() - o_left;
+    if (r != static_cast<size_t>(-1)) break;
+    if (errno == E2BIG) { out.resize(out.size() * 2); continue; }
+    // Java's decoders replace what they cannot decode with U+FFFD: the same here, byte by byte.
+    if (errno == EILSEQ || errno == EINVAL) {
+      out.resize(std::max(out.size(), done + 3));
+      out.replace(done, 3, "\xEF\xBF\xBD");
+      done += 3;
+      ++in;
+      --in_left;
+      if (out.size() < done + 16) out.resize(done + 16 + in_left * 2);
+      continue;
+    }
+    iconv_close(cd);
+    return Result<std::string>::error("cannot decode " + charset + " text");
+  }
+  iconv_close(cd);
+  out.resize(done);
+  return out;
 }
 
 }  // namespace spp::sql::exec

@@ -56,6 +56,13 @@ std::optional<int64_t> parse_timestamp_ntz(std::string_view s);
 // HALF_UP to (p, scale); nullopt when invalid or too wide.
 std::optional<__int128> parse_decimal_en_us(std::string_view s, int p, int scale);
 
+// The `encoding`/`charset` option: "" for UTF-8 (and its aliases), else the name as given, checked
+// to be a charset glibc's iconv converts from (Java's UnsupportedCharsetException otherwise).
+Result<std::string> charset_option(const ReaderOptions& ro);
+// Bytes in `charset` (a charset_option result) as UTF-8, through glibc's iconv; a byte sequence
+// invalid in that charset becomes U+FFFD (as Java's decoders replace it).
+Result<std::string> to_utf8(std::string_view bytes, const std::string& charset);
+
 // Spark's FAILFAST error (MALFORMED_RECORD_IN_PARSING).
 std::string malformed_record_error(std::string_view record);
 

@@ -8,9 +8,8 @@
 
 Built-in operations are never evaluated in Python: the C++ driver analyses, optimises and plans
 the plan and its executors run it on columnar batches; rows come back as serialized batches.
-Plans over Python RDDs (`extension` relations: createDataFrame(rdd), rdd.toDF) and read.text
-with wholetext/lineSep still take the interim path through the RDD runtime until the native
-engine reads them; other operators over those leaves raise [NOT_IMPLEMENTED]."""
+Drivers without the engine (the unit tests' fake drivers) take the interim path through the RDD
+runtime; other operators over those leaves raise [NOT_IMPLEMENTED]."""
 import base64
 import functools
 import json
@@ -73,33 +72,6 @@ def _batches_to_rows(schema, blobs):
 
 def _kind(rel):
     return next(k for k in rel if k != "common")
-
-
-def _interim_leaf(rel):
-    """A relation the native engine cannot scan yet: read.text with wholetext or a lineSep
-    other than newline (the RDD runtime still reads those)."""
-    if "common" not in rel:
-        return False
-    src = rel.get("read", {}).get("dataSource")
-    if src is None or src.get("format") != "text":
-        return False
-    opts = {k.lower(): v for k, v in src.get("options", {}).items()}
-    return opts.get("wholetext", "false").lower() == "true" or opts.get("linesep", "\n") != "\n"
-
-
-def _native(rel):
-    """True when the native engine can run the whole plan (no file or Python RDD leaves;
-    tables are the driver's temp views, which only ever hold native plans)."""
-    stack = [rel]
-    while stack:
-        x = stack.pop()
-        if isinstance(x, dict):
-            if _interim_leaf(x):
-                return False
-            stack.extend(x.values())
-        elif isinstance(x, list):
-            stack.extend(x)
-    return True
 
 
 class Client:
@@ -175,10 +147,10 @@ class Client:
 
     def on_engine(self, rel):
         """Whether the native engine runs `rel` (and analyses each new DataFrame at once): a
-        plan without file/RDD leaves, and a driver that has the engine (the unit tests' fake
-        drivers say `sql_engine = False` and get the interim path)."""
+        driver that has the engine runs every plan (the unit tests' fake drivers say
+        `sql_engine = False` and get the interim path)."""
         gateway = self._session.sparkContext._gateway
-        return getattr(gateway, "sql_engine", True) and _native(rel)
+        return getattr(gateway, "sql_engine", True)
 
     # ------------------------------------------------------------------ requests
     def analyze(self, rel):
