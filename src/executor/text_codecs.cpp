@@ -343,9 +343,14 @@ class HadoopBlockSource final : public ByteSource {
       if (block_left_ == 0) {  // an empty block (Hadoop writes one for empty output): skip its chunk
         auto c = file_.exact(h, 4);
         if (!c) return Status::error(std::string("truncated ") + kName + " input " + path_);
-        if (*c) {
-          std::string skip(get_u32(h), '\0');
-          if (!skip.empty() && !file_.exact(skip.data(), skip.size()).is_ok()) return Status::error(std::string("truncated ") + kName + " input " + path_);
+        if (*c) {  // skipped in pieces: memory does not follow a lying length
+          char skip[4096];
+          for (uint32_t left = get_u32(h); left > 0;) {
+            const uint32_t take = std::min<uint32_t>(left, sizeof skip);
+            auto r = file_.exact(skip, take);
+            if (!r || !*r) return Status::error(std::string("truncated ") + kName + " input " + path_);
+            left -= take;
+          }
         }
         return Status::ok();
       }
@@ -354,20 +359,28 @@ class HadoopBlockSource final : public ByteSource {
     if (!c || !*c) return Status::error(std::string("truncated ") + kName + " input " + path_);
     uint32_t clen = get_u32(h);
     if (clen > (64u << 20) || block_left_ > (64u << 20)) return Status::error(std::string("corrupt ") + kName + " input " + path_ + ": block too large");
-    std::string comp(clen, '\0');
-    auto d = file_.exact(comp.data(), clen);
-    if (!d || !*d) return Status::error(std::string("truncated ") + kName + " input " + path_);
+    // Memory follows the file, not its claims: the chunk is read 1 MiB at a time (a lying length
+    // ends as "truncated"), and the output is sized by what the chunk can expand to.
+    std::string comp;
+    while (comp.size() < clen) {
+      const size_t at = comp.size(), take = std::min<size_t>(size_t(1) << 20, clen - at);
+      comp.resize(at + take);
+      auto d = file_.exact(comp.data() + at, take);
+      if (!d || !*d) return Status::error(std::string("truncated ") + kName + " input " + path_);
+    }
     size_t got = 0;
     if constexpr (Snappy) {
       size_t raw = 0;
-      if (snappy_uncompressed_length(comp.data(), clen, &raw) != SNAPPY_OK || raw > block_left_)
+      if (snappy_uncompressed_length(comp.data(), clen, &raw) != SNAPPY_OK || raw > block_left_ ||
+          snappy_validate_compressed_buffer(comp.data(), clen) != SNAPPY_OK)
         return Status::error("corrupt snappy input " + path_);
       out_.resize(raw);
       got = raw;
       if (raw && snappy_uncompress(comp.data(), clen, out_.data(), &got) != SNAPPY_OK) return Status::error("corrupt snappy input " + path_);
     } else {
-      out_.resize(block_left_);
-      const int r = LZ4_decompress_safe(comp.data(), out_.data(), static_cast<int>(clen), static_cast<int>(block_left_));
+      const size_t cap = std::min<size_t>(block_left_, size_t(clen) * 255 + 64);  // LZ4's largest expansion
+      out_.resize(cap);
+      const int r = LZ4_decompress_safe(comp.data(), out_.data(), static_cast<int>(clen), static_cast<int>(cap));
       if (r < 0) return Status::error("corrupt lz4 input " + path_);
       got = static_cast<size_t>(r);
     }
