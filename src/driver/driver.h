@@ -197,7 +197,8 @@ class Driver {
   void status_update(Connection& c, msg::StatusUpdate&& m, std::vector<std::string>&& blobs);
   // A finished SQL task's per-operator metrics (StatusUpdate.extra "sqlMetrics") for its query.
   void post_sql_metrics(int64_t task_id, const std::vector<std::vector<int64_t>>& rows);
-  void executor_lost(const std::string& id, const std::string& reason);
+  // `caused_by_app`: see scheduler::ExecutorLost (false only when its worker went away).
+  void executor_lost(const std::string& id, const std::string& reason, bool caused_by_app = true);
   void launch_local_executor();
   void check_executor_liveness();
   // Local mode: SIGKILLs our executor process `id` if it is the current one and still runs, so

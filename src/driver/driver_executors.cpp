@@ -182,7 +182,7 @@ void Driver::on_exec_closed(Connection& c, const std::string& reason) {
   });
 }
 
-void Driver::executor_lost(const std::string& id, const std::string& reason) {
+void Driver::executor_lost(const std::string& id, const std::string& reason, bool caused_by_app) {
   auto et = execs_.find(id);
   if (et == execs_.end()) return;
   // Local mode has one executor, replaced when its process exits: one whose link is gone while
@@ -200,7 +200,7 @@ void Driver::executor_lost(const std::string& id, const std::string& reason) {
   if (phase_ == AppPhase::kRunning && !shutting_down_)
     LOG_WARN(kLog, "executor " << id << " lost (" << reason << "); " << running << " running task(s) will be retried");
   // Its running tasks end (listener events), its map outputs are recomputed where needed.
-  post(scheduler::ExecutorLost{id, reason});
+  post(scheduler::ExecutorLost{id, reason, caused_by_app});
   if (ui_) ui_->post(sc::ExecutorRemovedEvent{id, reason, clock_.wall_ms()});
 }
 

@@ -118,7 +118,10 @@ void Driver::on_master_message(Connection& c, msg::Envelope&& env) {
       granted_.erase(id);
       // Handled now (defaultParallelism below must not count it); the close inside only
       // queues an ExecutorGone, a no-op by the time it runs.
-      executor_lost(id, "executor " + m->state + ": " + m->message);
+      // An exit or crash is charged to the tasks that ran there; LOST (its worker went away,
+      // Spark's ExecutorProcessLost with a worker host) and KILLED (on request) are not.
+      executor_lost(id, "executor " + m->state + ": " + m->message,
+                    st == ExecutorState::kExited || st == ExecutorState::kFailed);
       if (phase_ == AppPhase::kStarting && granted_.empty() && !execs_.empty()) reply_context_info();
     }
     return;

@@ -102,6 +102,10 @@ void Driver::create_context(Connection& c, const msg::PyCreateContext& m) {
     return py_error(c, m.req, "bad_request", "spark.speculation.multiplier must be positive");
   scheduler::SchedulerConfig sc;
   sc.max_task_failures = max_failures;
+  // Local mode's executor is a process of ours (Spark's lives in the driver's JVM, which a crash
+  // ends): losing it is retried a few times even with local[N]'s single attempt, then the job
+  // fails instead of re-running a crashing task forever.
+  if (local_mode) sc.min_lost_task_failures = 4;
   sc.max_stage_attempts = static_cast<int>(std::max<int64_t>(1, conf_.get_int("spark.stage.maxConsecutiveAttempts")));
   sc.locality_wait_ms = conf_.get_time_ms("spark.locality.wait");
   sc.speculation.enabled = conf_.get_bool("spark.speculation");

@@ -44,6 +44,7 @@ DagScheduler::DagScheduler(const StageSource& source, const Clock& clock, Schedu
   tasks_.set_locality_wait(cfg_.locality_wait_ms);
   tasks_.set_speculation(cfg_.speculation);
   tasks_.set_default_cpus(cfg_.task_cpus);
+  tasks_.set_min_lost_failures(cfg_.min_lost_task_failures);
   if (cfg_.max_stage_attempts < 1) cfg_.max_stage_attempts = 1;
 }
 
@@ -536,15 +537,22 @@ void DagScheduler::executor_added(const ExecutorAdded& e) {
 
 void DagScheduler::executor_lost(const ExecutorLost& e) {
   if (!execs_.erase(e.exec_id)) return;
-  const std::string why = "ExecutorLostFailure (executor " + e.exec_id + " exited: " + e.reason + ")";
-  for (int64_t t : tasks_.remove_executor(e.exec_id)) {
-    end_task(t, TaskState::kLost, why);
+  // Spark's ExecutorLostFailure text.
+  const std::string why = "ExecutorLostFailure (executor " + e.exec_id + " exited " +
+                          (e.caused_by_app ? "caused by one of the running tasks" : "unrelated to the running tasks") +
+                          ") Reason: " + e.reason;
+  for (const auto& lost : tasks_.remove_executor(e.exec_id, e.caused_by_app, why)) {
+    end_task(lost.task_id, TaskState::kLost, why);
     TaskEndEvent ev;
-    ev.task_id = t;
+    ev.task_id = lost.task_id;
     ev.state = "FAILED";
     ev.error = why;
     ev.time = clock_.wall_ms();
     out_.push_back(std::move(ev));
+    if (lost.end.outcome != TaskEnd::kAborted) continue;
+    LOG_ERROR(kLog, "Task " << lost.end.index << " in stage " << lost.end.stage_id << " failed; aborting job " << lost.end.job_id);
+    auto jt = jobs_.find(lost.end.job_id);
+    if (jt != jobs_.end()) fail_job(jt->second, "Job aborted due to stage failure: " + lost.end.abort_reason);
   }
   // Its shuffle files are gone with it: jobs whose current stage reads them re-plan (their
   // missing map outputs are recomputed from lineage first).

@@ -52,6 +52,7 @@ const char* to_string(TaskState s);
 
 struct SchedulerConfig {
   int max_task_failures = 1;      // spark.task.maxFailures (local[N,F]: F)
+  int min_lost_task_failures = 0;  // executor losses a task survives at least (local mode)
   int max_stage_attempts = 4;     // spark.stage.maxConsecutiveAttempts
   int64_t locality_wait_ms = 3000;  // spark.locality.wait
   int64_t revive_interval_ms = 100;  // re-offer cores while tasks wait for locality
@@ -108,6 +109,10 @@ struct ExecutorAdded {
 struct ExecutorLost {
   std::string exec_id;
   std::string reason;
+  // Its process exited, crashed or stopped answering (Spark's exitCausedByApp): the loss counts
+  // toward spark.task.maxFailures of the tasks that ran there. False when its worker or host
+  // went away or the application removed it.
+  bool caused_by_app = true;
 };
 enum class TimerKind {
   kRevive,       // tasks wait for an executor holding their data: offer cores again

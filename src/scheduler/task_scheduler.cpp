@@ -37,18 +37,23 @@ TaskScheduler::TaskSet* TaskScheduler::find_set(int job_id, int stage_id, int st
   return nullptr;
 }
 
-std::vector<int64_t> TaskScheduler::remove_executor(const std::string& id) {
-  std::vector<int64_t> out;
+std::vector<TaskScheduler::LostTask> TaskScheduler::remove_executor(const std::string& id, bool caused_by_app,
+                                                                     const std::string& error) {
+  std::vector<LostTask> out;
   auto it = execs_.find(id);
   if (it == execs_.end()) return out;
-  for (int64_t tid : it->second.running) {
+  const std::set<int64_t> running = std::move(it->second.running);
+  execs_.erase(it);  // first: aborting a job below kills its attempts on the other executors only
+  const int limit = std::max(max_failures_, min_lost_failures_);
+  for (int64_t tid : running) {
     const Launch l = attempts_.at(tid).launch;
     attempts_.erase(tid);
-    out.push_back(tid);
+    LostTask lt;
+    lt.task_id = tid;
     TaskSet* s = find_set(l.job_id, l.stage_id, l.stage_attempt);
-    if (s && !s->aborted && !s->done[l.index]) requeue(*s, l.index);
+    if (s && !s->aborted && !s->done[l.index]) lt.end = charge(*s, l, tid, caused_by_app, limit, error);
+    out.push_back(std::move(lt));
   }
-  execs_.erase(it);
   return out;
 }
 
@@ -278,22 +283,28 @@ TaskEnd TaskScheduler::failed(int64_t task_id, FailureKind kind, const std::stri
   end_attempt(task_id);
   TaskSet* s = find_set(l.job_id, l.stage_id, l.stage_attempt);
   if (!s || s->aborted || s->done[l.index] || kind == FailureKind::kKilled) return r;
-  r.job_id = s->job_id;
-  r.stage_id = s->stage_id;
+  return charge(*s, l, task_id, kind == FailureKind::kUser, max_failures_, error);
+}
+
+TaskEnd TaskScheduler::charge(TaskSet& s, const Launch& l, int64_t task_id, bool counts, int limit,
+                              const std::string& error) {
+  TaskEnd r;
+  r.job_id = s.job_id;
+  r.stage_id = s.stage_id;
   r.index = l.index;
-  if (kind == FailureKind::kUser) ++s->failures[l.index];
-  if (s->failures[l.index] >= max_failures_) {
+  int& n = s.failures[static_cast<size_t>(l.index)];
+  if (counts) ++n;
+  if (counts && n >= limit) {
     r.outcome = TaskEnd::kAborted;
-    r.abort_reason = "Task " + std::to_string(l.index) + " in stage " + std::to_string(s->stage_id) + "." +
-                     std::to_string(s->stage_attempt) + " failed " + std::to_string(s->failures[l.index]) +
-                     " time" + (s->failures[l.index] == 1 ? "" : "s") + ", most recent failure: Lost task " +
-                     std::to_string(l.index) + "." + std::to_string(l.attempt) + " in stage " +
-                     std::to_string(s->stage_id) + "." + std::to_string(s->stage_attempt) + " (TID " +
+    r.abort_reason = "Task " + std::to_string(l.index) + " in stage " + std::to_string(s.stage_id) + "." +
+                     std::to_string(s.stage_attempt) + " failed " + std::to_string(n) + " time" + (n == 1 ? "" : "s") +
+                     ", most recent failure: Lost task " + std::to_string(l.index) + "." + std::to_string(l.attempt) +
+                     " in stage " + std::to_string(s.stage_id) + "." + std::to_string(s.stage_attempt) + " (TID " +
                      std::to_string(task_id) + ") (executor " + l.exec_id + "): " + error;
-    r.kill = cancel_job(s->job_id);
+    r.kill = cancel_job(s.job_id);  // invalidates `s`
     return r;
   }
-  requeue(*s, l.index);
+  requeue(s, l.index);
   r.outcome = TaskEnd::kWillRetry;
   return r;
 }

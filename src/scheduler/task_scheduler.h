@@ -43,7 +43,7 @@ struct TaskAttempt {  // a RUNNING attempt
 // Why a task ended, for accounting.
 enum class FailureKind {
   kUser,          // user code raised, Python worker crashed, bad input: counts toward maxFailures
-  kExecutorLost,  // not the task's fault: re-run without counting
+  kExecutorLost,  // not the task's fault (never launched, worker lost): re-run without counting
   kKilled,        // we killed it: no re-run
 };
 
@@ -84,9 +84,20 @@ class TaskScheduler {
   // `host`: the machine it runs on (speculative copies avoid the hosts an index already ran
   // on); empty means a host of its own.
   void add_executor(const std::string& id, int cores, const std::string& host = "");
-  // Marks the executor gone; its running attempts end (not counted as failures) and are queued
-  // again. Returns the task ids that were running there.
-  std::vector<int64_t> remove_executor(const std::string& id);
+  // Marks the executor gone; its running attempts end and are queued again. `caused_by_app`:
+  // the loss is charged to each of them as a failure (Spark's ExecutorLostFailure with
+  // exitCausedByApp: the process exited, crashed or stopped answering; not when its worker or
+  // host went away), so a task that crashes every executor it runs on aborts its job instead of
+  // being retried forever. `error` is the failure's text.
+  struct LostTask {
+    int64_t task_id = 0;
+    TaskEnd end;  // kWillRetry, kAborted (its job's task set aborted), or kIgnored
+  };
+  std::vector<LostTask> remove_executor(const std::string& id, bool caused_by_app = false,
+                                        const std::string& error = "");
+  // The least number of executor losses that aborts a task (local mode: Spark has no executor
+  // process to lose there, so losses are allowed a few retries although maxFailures is 1).
+  void set_min_lost_failures(int n) { min_lost_failures_ = n; }
   bool has_executor(const std::string& id) const { return execs_.count(id) > 0; }
   int total_cores() const;
   size_t num_executors() const { return execs_.size(); }
@@ -169,8 +180,12 @@ class TaskScheduler {
   void requeue(TaskSet& s, int index);
   // Frees the attempt's core and forgets it.
   void end_attempt(int64_t task_id);
+  // Charges a failed attempt `l` (TID `task_id`) of `s`: queued again, or the job aborted once
+  // the index failed `limit` times.
+  TaskEnd charge(TaskSet& s, const Launch& l, int64_t task_id, bool counts, int limit, const std::string& error);
 
   int max_failures_;
+  int min_lost_failures_ = 0;
   int default_cpus_ = 1;
   int64_t locality_wait_ms_ = 3000;
   SpeculationConf spec_;

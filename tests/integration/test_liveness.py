@@ -2,6 +2,8 @@
 lost after spark.network.timeout; its tasks run again on a replacement and the job completes.
 The same timeout also drops idle connections to the driver's executor port (issue 12); that must
 not pre-empt the heartbeat check for a registered executor."""
+import re
+
 import jobs
 
 STOP_JOB = r'''
@@ -43,3 +45,37 @@ def test_silent_executor_is_declared_lost(tmp_path):
     # timeout (issue 12): that one dropped the hung local executor's link without killing it,
     # so no replacement ever started and the job waited forever.
     assert "idle for" not in res.stderr, res.stderr
+
+
+CRASH_JOB = r'''
+import os, signal
+from pyspark import SparkContext
+sc = SparkContext(appName="crashing")
+
+def executor_pid():
+    # Python worker -> daemon -> executor
+    return int(open("/proc/%d/stat" % os.getppid()).read().rsplit(")", 1)[1].split()[1])
+
+def f(x):
+    if x == 0:
+        os.kill(executor_pid(), signal.SIGKILL)  # the task takes its executor down, every time
+    return x
+
+check("crash", lambda: first_error(lambda: sc.parallelize(range(4), 2).map(f).collect()))
+# The application survives the failed job: a new executor runs the next one.
+check("after", lambda: sc.parallelize(range(10), 2).sum())
+emit()
+sc.stop()
+'''
+
+
+def test_task_that_kills_its_executor_fails_the_job(tmp_path):
+    # Executor losses count toward spark.task.maxFailures (Spark's ExecutorLostFailure caused
+    # by the app); this job used to be retried forever. Local mode allows 4 losses.
+    script = jobs.write_job(tmp_path, "crash.py", CRASH_JOB)
+    res = jobs.submit_ok(script, master="local[2]", timeout=120)
+    err = res.result("crash")
+    # Task 1 may have shared the executor each time, and so its fate.
+    assert re.search(r"Job aborted due to stage failure: Task [01] in stage 0\.0 failed 4 times", err), err
+    assert "ExecutorLostFailure (executor" in err and "caused by one of the running tasks" in err, err
+    assert res.result("after") == 45

@@ -269,7 +269,10 @@ void SimCluster::driver_message(const msg::Message& m) {
     for (int id : pending_jobs_) submit_job(id);
     pending_jobs_.clear();
   } else if (const auto* u = as<msg::ExecutorUpdated>(m)) {
-    if (finished_state(u->state)) executor_gone(std::to_string(u->exec_id), "master: " + u->state + " " + u->message);
+    // As the driver: an exit or crash is charged to its tasks, LOST/KILLED are not.
+    if (finished_state(u->state))
+      executor_gone(std::to_string(u->exec_id), "master: " + u->state + " " + u->message,
+                    u->state == "EXITED" || u->state == "FAILED");
   } else if (as<msg::MasterInStandby>(m) || as<msg::RegisterApplicationFailed>(m)) {
     at(clock_.now_ms() + 500, [this] { connect_driver(); });
   } else if (const auto* a = as<msg::ApplicationRemoved>(m)) {
@@ -289,11 +292,11 @@ void SimCluster::submit_job(int id) {
   dag_effects(dag_->handle(j));
 }
 
-void SimCluster::executor_gone(const std::string& id, const std::string& why) {
+void SimCluster::executor_gone(const std::string& id, const std::string& why, bool caused_by_app) {
   auto it = execs_.find(id);
   if (it == execs_.end() || !it->second.registered || lost_told_.count(id)) return;  // told once (by whoever was first)
   lost_told_.insert(id);
-  dag_effects(dag_->handle(sc::ExecutorLost{id, why}));
+  dag_effects(dag_->handle(sc::ExecutorLost{id, why, caused_by_app}));
 }
 
 void SimCluster::dag_effects(std::vector<sc::Effect> effs) {

@@ -53,7 +53,12 @@ struct SimConfig {
   int64_t min_task_ms = 5, max_task_ms = 40;    // a task's run time
   int64_t worker_timeout_ms = 4000;             // spark.worker.timeout
   bool persist = false;                         // masters keep recovery state (failover)
-  scheduler::SchedulerConfig dag;
+  // A cluster's spark.task.maxFailures (4): executor losses count toward it.
+  scheduler::SchedulerConfig dag = [] {
+    scheduler::SchedulerConfig c;
+    c.max_task_failures = 4;
+    return c;
+  }();
 };
 
 class SimCluster {
@@ -127,7 +132,7 @@ class SimCluster {
   void connect_worker(int w);
   void connect_driver();
   void driver_message(const msg::Message& m);
-  void executor_gone(const std::string& id, const std::string& why);
+  void executor_gone(const std::string& id, const std::string& why, bool caused_by_app = true);
   void run_task(const std::string& exec, const scheduler::LaunchTask& l);
   void tick();
 

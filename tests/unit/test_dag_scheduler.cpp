@@ -261,12 +261,12 @@ TEST_CASE("dag: a lost executor's map outputs are recomputed before the reduce s
   auto red = all<LaunchTask>(h.map_done(maps[1]));
   REQUIRE(red.size() == 2);
   const std::string lost = maps[0].launch.exec_id;
-  auto e = h.dag.handle(ExecutorLost{lost, "worker died"});
+  auto e = h.dag.handle(ExecutorLost{lost, "worker died", false});
   // Its running reduce task ends FAILED (listener), the stage attempt fails, and the map
   // output it held is computed again on the surviving executor.
   auto ends = all<TaskEndEvent>(e);
   REQUIRE(ends.size() == 1);
-  CHECK(ends[0].error == "ExecutorLostFailure (executor " + lost + " exited: worker died)");
+  CHECK(ends[0].error == "ExecutorLostFailure (executor " + lost + " exited unrelated to the running tasks) Reason: worker died");
   auto comp = all<StageCompletedEvent>(e);
   REQUIRE(comp.size() == 1);
   CHECK(comp[0].reason == "map outputs lost");

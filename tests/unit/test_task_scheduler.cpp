@@ -55,7 +55,7 @@ TEST_CASE("a failing task is retried, then the set aborts after maxFailures") {
   CHECK(s.succeeded(l[1].task_id, 4).outcome == TaskEnd::kIgnored);
 }
 
-TEST_CASE("executor loss re-queues its running tasks without counting a failure") {
+TEST_CASE("executor loss not caused by the application re-queues its running tasks without counting a failure") {
   TaskScheduler s(1);
   s.add_executor("a", 1);
   s.add_executor("b", 1);
@@ -64,6 +64,7 @@ TEST_CASE("executor loss re-queues its running tasks without counting a failure"
   REQUIRE(l.size() == 2);
   auto lost = s.remove_executor("a");
   REQUIRE(lost.size() == 1);
+  CHECK(lost[0].end.outcome == TaskEnd::kWillRetry);
   CHECK(s.pending_count() == 1);
   CHECK(s.total_cores() == 1);
   // maxFailures is 1, yet the task runs again: loss is not the task's fault.
@@ -405,4 +406,70 @@ TEST_CASE("task cpus: a per-executor limit (custom resources) and a task larger 
   CHECK(t.assign(1).empty());
   t.succeeded(m[0].task_id, 2);
   CHECK(t.assign(3).size() == 1);
+}
+
+TEST_CASE("a task whose executor dies every time fails its job after maxFailures losses") {
+  // Spark's ExecutorLostFailure(exitCausedByApp = true) counts toward spark.task.maxFailures:
+  // a task that crashes every executor must not be re-run forever.
+  TaskScheduler s(3);
+  s.submit(7, 1, 0, 2);
+  for (int round = 0; round < 3; ++round) {
+    const std::string e = "e" + std::to_string(round);
+    s.add_executor(e, 2);
+    auto l = s.assign(round);
+    std::map<int, Launch> by;
+    for (auto& x : l) by[x.index] = x;
+    REQUIRE(by.count(0));
+    if (by.count(1)) REQUIRE(s.succeeded(by[1].task_id, round).outcome != TaskEnd::kAborted);
+    auto lost = s.remove_executor(e, true, "ExecutorLostFailure (executor " + e + ")");
+    REQUIRE(lost.size() == 1);
+    CHECK(lost[0].task_id == by[0].task_id);
+    if (round < 2) {
+      CHECK(lost[0].end.outcome == TaskEnd::kWillRetry);
+      CHECK(s.pending_count() == 1);
+    } else {
+      CHECK(lost[0].end.outcome == TaskEnd::kAborted);
+      CHECK(lost[0].end.job_id == 7);
+      CHECK(lost[0].end.abort_reason ==
+            "Task 0 in stage 1.0 failed 3 times, most recent failure: Lost task 0.2 in stage 1.0 (TID " +
+                std::to_string(by[0].task_id) + ") (executor e2): ExecutorLostFailure (executor e2)");
+      CHECK(s.pending_count() == 0);
+    }
+  }
+}
+
+TEST_CASE("losses and task failures count together; a minimum for losses keeps local mode's single attempt") {
+  TaskScheduler s(1);
+  s.set_min_lost_failures(4);
+  s.submit(0, 0, 0, 1);
+  for (int round = 0; round < 3; ++round) {
+    s.add_executor("x" + std::to_string(round), 1);
+    REQUIRE(s.assign(round).size() == 1);
+    auto lost = s.remove_executor("x" + std::to_string(round), true, "crash");
+    REQUIRE(lost.size() == 1);
+    CHECK(lost[0].end.outcome == TaskEnd::kWillRetry);  // 3 losses < 4
+  }
+  s.add_executor("y", 1);
+  auto l = s.assign(10);
+  REQUIRE(l.size() == 1);
+  CHECK(l[0].attempt == 3);
+  // A user failure now aborts: maxFailures (1) applies to the total.
+  auto end = s.failed(l[0].task_id, FailureKind::kUser, "boom", 11);
+  CHECK(end.outcome == TaskEnd::kAborted);
+  CHECK(end.abort_reason.find("failed 4 times") != std::string::npos);
+}
+
+TEST_CASE("aborting on a lost executor kills the job's attempts on other executors, not its own") {
+  TaskScheduler s(1);
+  s.add_executor("a", 1);
+  s.add_executor("b", 1);
+  s.submit(3, 2, 0, 2);
+  auto l = s.assign(0);
+  REQUIRE(l.size() == 2);
+  auto lost = s.remove_executor("a", true, "crash");
+  REQUIRE(lost.size() == 1);
+  REQUIRE(lost[0].end.outcome == TaskEnd::kAborted);
+  REQUIRE(lost[0].end.kill.size() == 1);
+  CHECK(lost[0].end.kill[0].exec_id == "b");
+  CHECK(s.tracked_attempts() == 1);  // b's attempt runs until b confirms the kill
 }
