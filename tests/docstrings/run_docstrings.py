@@ -281,6 +281,26 @@ def main_inside(args):
         ckpt.cleanup()
 
 
+def stage_test_support(src, into):
+    """PySpark's examples read python/test_support/sql/* relative to a Spark checkout: copies of
+    those small files under `into`, which becomes the job's working directory."""
+    rel = "python/test_support/sql"
+    dest = os.path.join(into, rel)
+    os.makedirs(dest, exist_ok=True)
+    if os.path.isdir(os.path.join(src, rel)):
+        names = [n for n in os.listdir(os.path.join(src, rel)) if os.path.isfile(os.path.join(src, rel, n))]
+        read = lambda n: open(os.path.join(src, rel, n), "rb").read()  # noqa: E731
+    else:
+        tree = subprocess.run(["git", "--git-dir", src, "ls-tree", "--name-only", "HEAD:" + rel],
+                              capture_output=True, text=True)
+        names = [n for n in tree.stdout.split() if "." in n] if tree.returncode == 0 else []
+        read = lambda n: subprocess.run(["git", "--git-dir", src, "show", "HEAD:%s/%s" % (rel, n)],  # noqa: E731
+                                        check=True, capture_output=True).stdout
+    for n in names:
+        with open(os.path.join(dest, n), "wb") as f:
+            f.write(read(n))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--src", default=os.environ.get("SPARKPP_PYSPARK_SRC"))
@@ -293,15 +313,23 @@ def main():
         sys.exit("no PySpark sources: set SPARKPP_PYSPARK_SRC (a Spark checkout or bare git dir)")
     if os.environ.get("SPARKPP_DRIVER_PORT"):
         return main_inside(args)
-    binary = os.environ.get("SPARKPP_BIN") or os.path.join(ROOT, "build", "sparkpp")
+    binary = os.path.abspath(os.environ.get("SPARKPP_BIN") or os.path.join(ROOT, "build", "sparkpp"))
     env = dict(os.environ, SPARKPP_PYTHON=os.environ.get("SPARKPP_PYTHON", "/usr/bin/python3"),
                SPARKPP_PYSPARK_SRC=os.path.abspath(args.src))
     # catalog.py / readwriter.py make tables: a scratch warehouse, not ./spark-warehouse
     import tempfile
     warehouse = tempfile.mkdtemp(prefix="sparkpp-docstrings-")
+    stage_test_support(os.path.abspath(args.src), warehouse)
+    rest = sys.argv[1:]
+    for i, a in enumerate(rest):  # the job runs in the scratch directory: paths made absolute
+        if i > 0 and rest[i - 1] in ("--json", "--src"):
+            rest[i] = os.path.abspath(a)
+        elif a.startswith(("--json=", "--src=")):
+            k, v = a.split("=", 1)
+            rest[i] = k + "=" + os.path.abspath(v)
     argv = [binary, "submit", "--master", "local[4]", "--conf", "spark.sql.warehouse.dir=" + warehouse,
-            os.path.abspath(__file__)] + sys.argv[1:]
-    sys.exit(subprocess.call(argv, env=env))
+            os.path.abspath(__file__)] + rest
+    sys.exit(subprocess.call(argv, env=env, cwd=warehouse))
 
 
 if __name__ == "__main__":
