@@ -8,7 +8,7 @@
   pandas-batched  one process, g over 10,000-row Series one after another (the UDF's batches)
   toPandas        5 columns x N rows (bigint, bigint, double, bigint, int) into pandas
   pandas-frame    toPandas's peer: pandas builds the same frame from np.arange in one process
-  createDataFrame(pdf)  the same frame (N/10 rows) from pandas into the engine, summed there
+  createDataFrame(pdf)  the same frame from pandas into the engine, summed there
 with f(x) = x * 2 + 1 (g the same on a Series); medians of ROUNDS, all in one sitting, on
 local[2]. The job time excludes driver start (measured inside the job from before the action);
 the UDF jobs time their action's second run (warm pooled workers, as the peers start their clocks
@@ -70,14 +70,14 @@ if kind == "topandas":  # 5 columns of n rows into one pandas DataFrame
     pdf = df.toPandas()
     wall = time.perf_counter() - t
     print("RESULT", wall, int(pdf["id"].sum()) * 2 + len(pdf), wall, tree_cpu() - c)
-elif kind == "frompandas":  # the same frame (N/10 rows) into the engine, summed there
+elif kind == "frompandas":  # the same frame into the engine, summed there
     import numpy as np
-    n //= 10  # the plan carries the rows inline: JSON parsing of big plans dominates (see docs)
     ids = np.arange(n, dtype="int64")
     pdf = pd.DataFrame({"id": ids, "a": ids * 2, "b": ids * 0.5, "c": ids % 7, "d": (ids % 1000).astype("int32")})
-    t = time.perf_counter()
+    c, t = tree_cpu(), time.perf_counter()
     total = spark.createDataFrame(pdf).agg(F.sum("id")).collect()[0][0]
-    print("RESULT", time.perf_counter() - t, total * 2 + n)
+    wall = time.perf_counter() - t
+    print("RESULT", wall, total * 2 + n, wall, tree_cpu() - c)
 else:
     # Cold: the first action starts the executor's Python daemon and its workers (and imports
     # pandas in the daemon for the pandas UDF). Warm: the same action again on the pooled
@@ -178,9 +178,10 @@ def sparkpp_run(path, n, kind):
         raise SystemExit(out.stdout[-2000:] + out.stderr[-2000:])
     parts = line[0].split()
     if len(parts) > 3:
-        if kind != "topandas":
+        if kind in ("udf", "pandas"):
             COLD.setdefault(kind, []).append(float(parts[3]))
-        CPU.setdefault({"udf": "sparkpp-udf", "pandas": "sparkpp-pandas"}.get(kind, "toPandas"),
+        CPU.setdefault({"udf": "sparkpp-udf", "pandas": "sparkpp-pandas",
+                        "frompandas": "createDataFrame(pdf)"}.get(kind, "toPandas"),
                        []).append(float(parts[4]))
     return float(parts[1]), int(parts[2])
 
@@ -212,8 +213,7 @@ def main():
             if only is not None and name not in only:
                 continue
             secs, total = run()
-            m = n // 10 if name == "createDataFrame(pdf)" else n
-            assert total == m * (m - 1) + m, (name, total, expect)
+            assert total == expect, (name, total, expect)
             times[name].append(secs)
     os.unlink(fh.name)
     times = {k: v for k, v in times.items() if v}
@@ -230,7 +230,8 @@ def main():
                        ("sparkpp-pandas", "pandas-mp", "both on 2 cores"),
                        ("sparkpp-pandas", "pandas", "2 cores vs 1"),
                        ("sparkpp-pandas", "pandas-batched", "2 cores vs 1"),
-                       ("toPandas", "pandas-frame", "2 cores vs 1")):
+                       ("toPandas", "pandas-frame", "2 cores vs 1"),
+                       ("createDataFrame(pdf)", "pandas-frame", "2 cores vs 1")):
         if a in med and b in med:
             print("%s / %s = %.2f wall (%s), %.2f CPU" % (a, b, med[a] / med[b], what,
                                                           cpu[a] / cpu[b] if cpu.get(b) else 0))

@@ -814,6 +814,48 @@ def test_batches_to_pandas_matches_the_row_path():
         to_pandas([Row(s="a", n=1), Row(s=None, n=2)], mixed))
 
 
+def test_strings_decoded_in_bulk():
+    """String and binary columns: ASCII text decoded once and sliced, other UTF-8 per value,
+    NULLs and empty values kept apart; the same through batches_to_pandas and the row path."""
+    pd = pytest.importorskip("pandas")
+    from sparkpp.sql._batch import BatchFormatError, decode_columns, encode_columns, var_values
+    from sparkpp.sql._batch_numpy import batches_to_pandas
+    st = T.StructType([T.StructField("a", T.StringType()), T.StructField("u", T.StringType()),
+                       T.StructField("b", T.BinaryType())])
+    cols = [["x", "", None, "yz"] * 3, ["é", None, "", "日本語x"] * 3,
+            [b"\x00\xff", None, b"", b"q"] * 3]
+    blob = encode_columns(st, 12, cols)
+    _, n, back = decode_columns(blob)
+    assert n == 12 and back[:2] == cols[:2]
+    assert back[2] == [None if v is None else bytearray(v) for v in cols[2]]
+    pdf = batches_to_pandas([blob, blob], st)
+    assert pdf["a"].tolist() == cols[0] * 2 and pdf["u"].tolist() == cols[1] * 2
+    assert [None if v is None else bytes(v) for v in pdf["b"]] == cols[2] * 2
+    assert [str(t) for t in pdf.dtypes] == ["object"] * 3
+    with pytest.raises(BatchFormatError):  # offsets past the data
+        var_values((0, 3, 9), memoryview(b"abcdef"), False)
+    with pytest.raises(UnicodeDecodeError):
+        var_values((0, 2), memoryview(b"\xff\xfe"), False)
+
+
+def test_pandas_frame_to_one_buffer():
+    """createDataFrame(pandas_df)'s batches are joined into one numpy buffer (no per-batch
+    bytes), and decode back to the frame's values."""
+    np = pytest.importorskip("numpy")
+    pd = pytest.importorskip("pandas")
+    from sparkpp.sql._batch import decode_batches
+    from sparkpp.sql._pandas import pandas_to_batches
+    ids = np.arange(200_000, dtype="int64")
+    pdf = pd.DataFrame({"id": ids, "d": ids * 0.5, "i": (ids % 7).astype("int32"),
+                        "s": ["v%d" % (i % 10) for i in range(len(ids))]})
+    schema, data = pandas_to_batches(pdf)
+    assert isinstance(data, np.ndarray) and data.dtype == np.uint8
+    rows = [r for _, batch in decode_batches(data) for r in batch]
+    assert len(rows) == len(ids) and rows[123456] == (123456, 61728.0, 123456 % 7, "v6")
+    small_schema, small = pandas_to_batches(pdf.head(3))
+    assert isinstance(small, bytes) and small_schema == schema
+
+
 def test_sql_context_front(spark, sc):
     from sparkpp.sql import SQLContext
     with pytest.warns(FutureWarning):

@@ -40,6 +40,31 @@ def test_channel_round_trip_and_eof():
         cb.recv()
 
 
+def test_result_blobs_read_into_arenas():
+    """A PySqlResult's large blobs land in shared numpy arenas (writable memoryviews, each one
+    8-aligned); small ones and other messages' blobs stay bytearrays."""
+    np = pytest.importorskip("numpy")
+    a, b = socket.socketpair()
+    ca, cb = _wire.Channel(a), _wire.Channel(b)
+    blobs = [bytes([i]) * (100_000 + i) for i in range(5)] + [b"small", b"x" * (33 << 20)]
+    ca.queue("PySqlResult", {"req": 1}, blobs)
+    ca.queue("PyJobResult", {"req": 2}, blobs[:1])
+    t = threading.Thread(target=ca.flush)
+    t.start()
+    op, body, got = cb.recv()
+    assert op == "PySqlResult" and [bytes(g) for g in got] == blobs
+    assert all(isinstance(g, memoryview) for g in got[:5]) and isinstance(got[5], bytearray)
+    assert isinstance(got[6], memoryview) and len(got[6]) == 33 << 20
+    assert got[1].obj is got[0].obj  # one arena
+    assert all(np.frombuffer(g, np.uint8).ctypes.data % 8 == 0 for g in got[:5])
+    got[0][0] = 7  # writable: numpy arrays over result batches may be written to
+    _, _, other = cb.recv()
+    assert isinstance(other[0], bytearray) and bytes(other[0]) == blobs[0]
+    t.join()
+    ca.close()
+    cb.close()
+
+
 @pytest.mark.parametrize("raw,err", [
     (struct.pack(">IB", 3, ord("B")) + b"xy", "expected a 'J'"),
     (struct.pack(">IB", 3, ord("J")) + b"{}", "malformed"),

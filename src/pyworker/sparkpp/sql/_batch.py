@@ -2,6 +2,8 @@
 createDataFrame's rows for a localRelation's `data`, decodes result batches. Arrow's layout:
 validity bitmaps, fixed-width values, int32 offsets + data, child columns."""
 import decimal
+import itertools
+import operator
 import struct
 
 from sparkpp.sql import types as T
@@ -98,9 +100,9 @@ class _Writer:
         if isinstance(dt, T.BooleanType):
             self.buffers.append(np.packbits(np.asarray(col.data, dtype=bool),
                                             bitorder="little").tobytes())
-        else:
-            self.buffers.append(np.ascontiguousarray(col.data,
-                                                     dtype=_NP_CODES[type(dt)]).tobytes())
+        else:  # the array itself (no copy when it already has the layout); joined later
+            arr = np.ascontiguousarray(col.data, dtype=_NP_CODES[type(dt)])
+            self.buffers.append(memoryview(arr).cast("B") if arr.size else b"")
 
     def _offsets(self, lengths):
         offs, total = [0], 0
@@ -116,7 +118,8 @@ def _encode_one(schema, rows):
     return _encode_cols(schema, len(rows), [[r[i] for r in rows] for i in range(len(schema.fields))])
 
 
-def _encode_cols(schema, num_rows, columns, schema_json=None):
+def _encode_cols(schema, num_rows, columns, schema_json=None, parts=False):
+    """One batch as bytes, or (parts) as the list of byte strings and memoryviews making it up."""
     w = _Writer()
     for f, values in zip(schema.fields, columns):
         w.column(f.dataType, values)
@@ -135,7 +138,7 @@ def _encode_cols(schema, num_rows, columns, schema_json=None):
             schema_json, b"\0" * (_pad8(len(schema_json)) - len(schema_json))]
     head += [struct.pack("<qq", n, nulls) for n, nulls in w.nodes]
     head += [struct.pack("<QQ", off, length) for off, length in spans]
-    return b"".join(head + body)
+    return head + body if parts else b"".join(head + body)
 
 
 def rdd_to_batches(schema, internal_rows):
@@ -200,9 +203,7 @@ class _Reader:
                     .scaleb(-dt.scale) for i in range(n)]
         elif isinstance(dt, (T.StringType, T.BinaryType, T.CharType, T.VarcharType)):
             offs, data = self._offsets(n), self.buf()
-            raw = [data[offs[i]:offs[i + 1]] for i in range(n)]
-            vals = ([str(r, "utf-8") for r in raw] if not isinstance(dt, T.BinaryType)
-                    else [bytearray(r) for r in raw])
+            vals = var_values(offs, data, isinstance(dt, T.BinaryType))
         elif isinstance(dt, T.ArrayType):
             offs = self._offsets(n)
             elems = self.column(dt.elementType)
@@ -251,9 +252,24 @@ class _Reader:
         if len(b) < 4 * (n + 1):
             raise BatchFormatError("offsets buffer too short")
         offs = struct.unpack_from("<%di" % (n + 1), b)
-        if any(offs[i] > offs[i + 1] for i in range(n)):
+        if not all(map(operator.le, offs, itertools.islice(offs, 1, None))):
             raise BatchFormatError("offsets decrease")
         return offs
+
+
+def var_values(offs, data, binary):
+    """The values of a string (str) or binary (bytearray) column from its offsets and bytes:
+    the bytes copied out of the batch once, ASCII text decoded once and sliced."""
+    if offs[-1] > len(data):
+        raise BatchFormatError("string data shorter than its offsets")
+    raw = bytes(data[:offs[-1]])
+    ends = itertools.islice(offs, 1, None)
+    if binary:
+        return [bytearray(raw[a:b]) for a, b in zip(offs, ends)]
+    if raw.isascii():  # character offsets are byte offsets
+        text = raw.decode("ascii")
+        return list(map(text.__getitem__, map(slice, offs, ends)))
+    return [str(raw[a:b], "utf-8") for a, b in zip(offs, ends)]
 
 
 _LAZY = {T.ByteType: "b", T.ShortType: "h", T.IntegerType: "i", T.LongType: "q",
@@ -364,9 +380,30 @@ def decode_batches(data):
         yield schema, list(zip(*cols)) if cols else [()] * n
 
 
+def join_parts(parts):
+    """Parts of batches (encode_parts) as one buffer: bytes when small; else one numpy array
+    (allocated without zero-filling, in huge pages: far fewer page faults than bytes)."""
+    total = sum(map(len, parts))
+    if total < 1 << 20:
+        return b"".join(parts)
+    import numpy as np
+    out = np.empty(total, np.uint8)
+    view, pos = memoryview(out), 0
+    for p in parts:
+        n = len(p)
+        view[pos:pos + n] = p
+        pos += n
+    return out
+
+
+def encode_parts(schema, num_rows, columns, schema_json=None):
+    """encode_columns, as a list of parts for join_parts (large columns are not copied)."""
+    return _encode_cols(schema, num_rows, columns, schema_json, parts=True)
+
+
 def decode_stream_columns(data):
     """Yields (StructType, num_rows, one list of internal values per column) per batch."""
-    pos, data = 0, memoryview(data if isinstance(data, bytes) else bytes(data))
+    pos, data = 0, memoryview(data).cast("B")
     while pos < len(data):
         schema, n, cols, pos = _decode_one(data, pos)
         yield schema, n, cols

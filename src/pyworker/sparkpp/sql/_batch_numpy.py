@@ -7,7 +7,7 @@ time, dates object of datetime.date; nested columns hold Rows, lists and dicts."
 import time
 
 from sparkpp.sql import types as T
-from sparkpp.sql._batch import _Reader, BatchFormatError, parse_batch
+from sparkpp.sql._batch import _Reader, BatchFormatError, parse_batch, var_values
 
 __all__ = ["batches_to_pandas", "columns_to_pandas"]
 
@@ -15,6 +15,7 @@ _NUMPY = {T.ByteType: "<i1", T.ShortType: "<i2", T.IntegerType: "<i4", T.LongTyp
           T.FloatType: "<f4", T.DoubleType: "<f8"}
 # The dtype of a column without NULLs (and of an empty result).
 _EMPTY = dict(_NUMPY)
+_VAR = (T.StringType, T.BinaryType, T.CharType, T.VarcharType)
 _EMPTY.update({T.BooleanType: "bool", T.TimestampType: "datetime64[ns]",
                T.TimestampNTZType: "datetime64[ns]", T.DayTimeIntervalType: "timedelta64[ns]"})
 
@@ -38,16 +39,9 @@ def _utc_micros_to_local(micros):
 class _NumpyReader(_Reader):
     """Top-level columns as numpy arrays; nested ones through the row reader's code."""
 
-    def array(self, dt):
+    def _validity(self):
+        """(rows, boolean array of valid rows or None: no NULLs) of the next column."""
         import numpy as np
-        t = type(dt)
-        if t not in _EMPTY and t is not T.DateType:
-            vals = self.column(dt)  # strings, decimals, binary, nested: one object per value
-            if dt.needConversion():
-                vals = [None if v is None else dt.fromInternal(v) for v in vals]
-            out = np.empty(len(vals), dtype=object)
-            out[:] = vals
-            return out
         try:
             n, nulls = next(self.nodes)
         except StopIteration:
@@ -55,10 +49,30 @@ class _NumpyReader(_Reader):
         vb = self.buf()
         if vb and len(vb) < (n + 7) // 8:
             raise BatchFormatError("validity bitmap too short")
-        valid = None
         if vb and nulls:
-            valid = np.unpackbits(np.frombuffer(vb, np.uint8, (n + 7) // 8),
-                                  bitorder="little")[:n].astype(bool)
+            return n, np.unpackbits(np.frombuffer(vb, np.uint8, (n + 7) // 8),
+                                    bitorder="little")[:n].astype(bool)
+        return n, None
+
+    def array(self, dt):
+        import numpy as np
+        t = type(dt)
+        if t in _VAR:  # one object per value, made in bulk; NULLs put in by numpy
+            n, valid = self._validity()
+            vals = var_values(self._offsets(n), self.buf(), t is T.BinaryType)
+            out = np.empty(n, dtype=object)
+            out[:] = vals
+            if valid is not None:
+                out[~valid] = None
+            return out
+        if t not in _EMPTY and t is not T.DateType:
+            vals = self.column(dt)  # strings, decimals, binary, nested: one object per value
+            if dt.needConversion():
+                vals = [None if v is None else dt.fromInternal(v) for v in vals]
+            out = np.empty(len(vals), dtype=object)
+            out[:] = vals
+            return out
+        n, valid = self._validity()
         b = self.buf()
         if t is T.BooleanType:
             if len(b) < (n + 7) // 8:

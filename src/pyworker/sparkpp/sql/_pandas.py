@@ -77,7 +77,7 @@ def _fast_column(series, prefer_ntz):
 def pandas_to_batches(pdf, prefer_ntz=False):
     """(StructType, SPB1 batches) of a pandas DataFrame without building rows, when every
     column is of a kind _fast_column knows; None otherwise (the row path)."""
-    from sparkpp.sql._batch import ROWS_PER_BATCH, encode_columns, Dense
+    from sparkpp.sql._batch import ROWS_PER_BATCH, Dense, encode_parts, join_parts
     cols = []
     for i in range(pdf.shape[1]):
         c = _fast_column(pdf.iloc[:, i], prefer_ntz)
@@ -88,12 +88,13 @@ def pandas_to_batches(pdf, prefer_ntz=False):
                            for name, (dt, _) in zip(pdf.columns, cols)])
     n, step = len(pdf), ROWS_PER_BATCH * 16  # fixed-width slices are cheap: bigger batches
     out = []
+    schema_json = schema.json().encode("utf-8")
     for lo in range(0, n, step):
         hi = min(n, lo + step)
-        out.append(encode_columns(schema, hi - lo, [
+        out += encode_parts(schema, hi - lo, [
             Dense(v.data[lo:hi], None if v.valid is None else v.valid[lo:hi])
-            if isinstance(v, Dense) else v[lo:hi] for _, v in cols]))
-    return schema, b"".join(out) if out else None
+            if isinstance(v, Dense) else v[lo:hi] for _, v in cols], schema_json)
+    return schema, join_parts(out) if out else None
 
 
 def pandas_to_records(pdf):
