@@ -1,6 +1,8 @@
 // Micro-benchmark of SQL kernels and operators: CPU ns per row on 4,096-row batches.
 // Run: ./build/bench/sql_kernels   (figures in docs/benchmarks.md)
+#include <algorithm>
 #include <ctime>
+#include <fstream>
 #include <malloc.h>
 #include <cstdio>
 #include <functional>
@@ -42,7 +44,7 @@ double ns_per_row(int64_t rows_per_iter, const std::function<void()>& f) {
 }
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
   mallopt(M_MMAP_THRESHOLD, 32 << 20);  // as executors run (src/main.cpp)
   mallopt(M_TRIM_THRESHOLD, 256 << 20);
   std::mt19937_64 rng(1);
@@ -94,22 +96,31 @@ int main() {
     (void)exec::drain(*op);
   }));
 
-  // Word count pieces (W1 on the DataFrame engine): 1 MB batches of 8..12-word lines.
+  // Word count pieces (W1 on the DataFrame engine): 1 MB batches of 8..12-word lines — the first
+  // 8 MB of W1's text.txt when it is there (Zipf-distributed words: what the table really sees;
+  // path from argv[1], default /tmp/sparkpp-bench-data/text.txt), else uniform random words.
   auto text = col::make_type(col::ColType::strct({"value"}, {col::ColType::scalar(TypeId::String)}));
   std::vector<col::Batch> lines;
   int64_t words = 0;
+  std::ifstream real(argc > 1 ? argv[1] : "/tmp/sparkpp-bench-data/text.txt");
   for (int b = 0; b < 8; ++b) {
     col::BatchBuilder bb(text);
     for (int64_t bytes = 0; bytes < (1 << 20);) {
       std::string line;
-      int n = 8 + int(rng() % 5);
-      for (int w = 0; w < n; ++w) line += (w ? " w" : "w") + std::to_string(rng() % 50000);
+      if (real) {
+        if (!std::getline(real, line)) break;
+        words += 1 + int64_t(std::count(line.begin(), line.end(), ' '));
+      } else {
+        int n = 8 + int(rng() % 5);
+        for (int w = 0; w < n; ++w) line += (w ? " w" : "w") + std::to_string(rng() % 50000);
+        words += n;
+      }
       bytes += int64_t(line.size()) + 1;
-      words += n;
       bb.column(0).append_str(line);
     }
     lines.push_back(bb.finish());
   }
+  std::printf("(word count input: %s, %lld words)\n", real ? "text.txt" : "random words", static_cast<long long>(words));
   auto value = exec::col_ref(0, type_of(TypeId::String));
   auto split_e = exec::split(value, " ").value();
   std::printf("%-44s %8.2f\n", "split(value, ' ') (per word)", ns_per_row(words, [&] {

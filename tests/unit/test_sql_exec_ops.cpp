@@ -13,6 +13,7 @@
 #include "sql/exec/aggregate.h"
 #include "sql/exec/join.h"
 #include "sql/exec/sort.h"
+#include "sql/exec/string_table.h"
 #include "sql/kernels/cast.h"
 #include "sql/kernels/decimal.h"
 #include "sql/kernels/xorshift.h"
@@ -232,6 +233,81 @@ TEST_CASE("sql exec: hash aggregate spills partial states and merges them") {
   };
   CHECK(strip_set(got) == strip_set(want));
   CHECK(tiny.used() == 0);
+}
+
+TEST_CASE("sql exec: hash aggregate by one string key (arena table): NULL, empty, long keys, spilled, partial -> final") {
+  // Keys that share hashes' easy cases: empty, 1..3 bytes, 4..7, 8..16, longer than 16, NULL.
+  std::vector<Row> many;
+  for (int i = 0; i < 6000; ++i) {
+    std::optional<std::string> s;
+    const int v = i % 1700;
+    if (v == 0) s = std::nullopt;
+    else if (v == 1) s = "";
+    else if (v % 4 == 0) s = std::to_string(v);
+    else if (v % 4 == 1) s = "key-" + std::to_string(v) + "-xyzw";
+    else if (v % 4 == 2) s = std::string(size_t(17 + v % 23), 'a') + std::to_string(v);
+    else s = std::string(1, char('a' + v % 26)) + std::to_string(v % 2);
+    many.push_back({i, double(i % 7), s});
+  }
+  // The answer by a std::map (NULL as "N").
+  std::map<std::string, std::pair<int64_t, double>> want_map;
+  for (const auto& r : many) {
+    auto& e = want_map[r.s ? *r.s : std::string("\x01N")];
+    e.first += 1;
+    e.second += *r.v;
+  }
+  std::vector<std::string> want;
+  for (const auto& [k, e] : want_map)
+    want.push_back((k == "\x01N" ? std::string("N") : k) + "|" + std::to_string(e.first) + "|" +
+                   std::to_string(int64_t(e.second)) + ".0");  // small whole sums: Java prints "12.0"
+  std::sort(want.begin(), want.end());
+  auto specs = std::vector<AggSpec>{{AggFn::CountStar, nullptr, nullptr, false, "c"}, {AggFn::Sum, V(), nullptr, false, "sv"}};
+  MemoryManager big(1 << 30), tiny(64 << 10);
+  ExecContext a = mk(&big), b = mk(&tiny);
+  auto whole = make_hash_aggregate(source(many, 700), {S()}, {"s"}, specs, AggMode::Complete, a);
+  CHECK(sorted(rows_of(*whole)) == want);
+  auto sp = make_hash_aggregate(source(many, 700), {S()}, {"s"}, specs, AggMode::Complete, b);
+  CHECK(sorted(rows_of(*sp)) == want);
+  CHECK(sp->metrics().spill_count > 0);
+  CHECK(tiny.used() == 0);
+  // Partial over two splits, final over their states (the key is column 0 of the states).
+  std::vector<OpPtr> partials;
+  partials.push_back(make_hash_aggregate(source({many.begin(), many.begin() + 2500}, 300), {S()}, {"s"}, specs, AggMode::Partial, a));
+  partials.push_back(make_hash_aggregate(source({many.begin() + 2500, many.end()}, 300), {S()}, {"s"}, specs, AggMode::Partial, a));
+  auto fin_specs = specs;
+  fin_specs[1].in_type = kern::type_of(TypeId::Double);
+  auto fin = make_hash_aggregate(make_union(std::move(partials)), {col_ref(0, kern::type_of(TypeId::String))}, {"s"}, fin_specs,
+                                 AggMode::Final, a);
+  CHECK(sorted(rows_of(*fin)) == want);
+}
+
+TEST_CASE("sql exec: StringKeyTable ids, arena column, NULL key without a slot") {
+  col::ColumnBuilder cb(kern::type_of(TypeId::String));
+  for (const char* s : {"a", "", "bb", "a", "", "0123456789abcdefXYZ", "bb", "0123456789abcdefXYZ"}) cb.append_str(s);
+  cb.append_null();
+  cb.append_str("");
+  auto c = cb.finish();
+  StringKeyTable t;
+  std::vector<int32_t> ids(size_t(c->length));
+  t.find_or_insert(*c, ids.data());
+  CHECK(ids == std::vector<int32_t>{0, 1, 2, 0, 1, 3, 2, 3, 4, 1});
+  CHECK(t.size() == 5);
+  auto keys = t.column(kern::type_of(TypeId::String));
+  REQUIRE(col::validate(*keys).is_ok());
+  CHECK(keys->null_count == 1);
+  CHECK(keys->str(0) == "a");
+  CHECK(keys->str(3) == "0123456789abcdefXYZ");
+  CHECK(keys->is_null(4));
+  // A slice (offset rows) and growth past the first 1,024 slots keep every id.
+  col::ColumnBuilder many(kern::type_of(TypeId::String));
+  for (int i = 0; i < 5000; ++i) many.append_str("w" + std::to_string(i % 3000));
+  auto m = col::slice(many.finish(), 1000, 4000);
+  std::vector<int32_t> mids(4000);
+  t.find_or_insert(*m, mids.data());
+  CHECK(t.size() == 5 + 3000);
+  for (int i = 0; i < 4000; ++i) CHECK(t.key(mids[size_t(i)]) == "w" + std::to_string((i + 1000) % 3000));
+  CHECK(hash_bytes("abc", 3) == hash_bytes(std::string("xabc").c_str() + 1, 3));
+  CHECK(hash_bytes("abcdefgh", 8) != hash_bytes("abcdefgi", 8));
 }
 
 namespace {

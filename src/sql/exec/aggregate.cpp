@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "sql/exec/agg_acc.h"
+#include "sql/exec/string_table.h"
 #include "sql/kernels/compare.h"
 #include "sql/kernels/hash.h"
 
@@ -85,6 +86,7 @@ class HashAgg : public Operator {
     }
     schema_ = col::make_type(ColType::strct(names, types));
     key_schema_ = col::make_type(ColType::strct(std::vector<std::string>(key_names), key_types_));
+    string_key_ = key_types_.size() == 1 && col::is_var_binary(key_types_[0].id);
   }
   std::string name() const override { return "HashAggregate"; }
   std::vector<const Operator*> children() const override { return {child_.get()}; }
@@ -121,22 +123,32 @@ class HashAgg : public Operator {
     std::vector<int32_t> slots;                    // open addressing, -1 empty
     std::vector<std::unique_ptr<Accumulator>> accs;
     int64_t groups = 0;
+    // One string/binary key: the keys live in this table's arena instead (key_batches, ref,
+    // hash and slots stay empty).
+    std::unique_ptr<StringKeyTable> strings;
   };
 
   void reset_table() {
     t_ = Table();
-    t_.slots.assign(1024, -1);
+    if (string_key_) t_.strings = std::make_unique<StringKeyTable>();
+    else t_.slots.assign(1024, -1);
     for (const auto& a : aggs_) t_.accs.push_back(make_accumulator(a, *a.in_type));
-    if (keys_.empty()) new_group(-1, -1, 0);  // a global aggregate has its one group even with no rows
+    if (keys_.empty()) {  // a global aggregate has its one group even with no rows
+      new_group(-1, -1, 0);
+      for (auto& a : t_.accs) a->resize(t_.groups);
+    }
   }
+  // A new group (the accumulators are grown once per batch, by the caller).
   int32_t new_group(int32_t kb, int32_t row, int32_t h) {
     int32_t g = int32_t(t_.groups++);
     t_.ref.push_back({kb, row});
     t_.hash.push_back(h);
-    for (auto& a : t_.accs) a->resize(t_.groups);
     if (t_.groups * 2 > int64_t(t_.slots.size())) rehash();
     else insert_slot(g);
     return g;
+  }
+  uint32_t group_hash(int64_t g) const {
+    return t_.strings ? t_.strings->hash_of(int32_t(g)) : uint32_t(t_.hash[size_t(g)]);
   }
   void insert_slot(int32_t g) {
     size_t mask = t_.slots.size() - 1, i = kern::table_slot(t_.hash[size_t(g)], mask);
@@ -163,6 +175,12 @@ class HashAgg : public Operator {
     const int64_t n = kb.num_rows;
     std::vector<int32_t> gid(static_cast<size_t>(n), 0);
     if (keys_.empty()) return gid;
+    if (t_.strings) {
+      t_.strings->find_or_insert(*kb.columns[0], gid.data());
+      t_.groups = t_.strings->size();
+      for (auto& a : t_.accs) a->resize(t_.groups);
+      return gid;
+    }
     std::vector<int32_t> h(static_cast<size_t>(n), kern::kSparkHashSeed);
     for (const auto& c : kb.columns) kern::hash_into(*c, false, h.data(), n);
     int32_t kbi = int32_t(t_.key_batches.size());
@@ -182,21 +200,33 @@ class HashAgg : public Operator {
     }
     if (t_.groups == before) t_.key_batches.pop_back();  // no group points at it
     else t_.key_bytes += kb_bytes;
+    for (auto& a : t_.accs) a->resize(t_.groups);
     return gid;
   }
   int64_t table_memory() const {
     int64_t m = int64_t(t_.slots.size() * 4 + t_.ref.size() * 12);
     m += t_.key_bytes;
+    if (t_.strings) m += t_.strings->memory();
     for (const auto& a : t_.accs) m += a->memory();
     return m;
   }
-  // Feeds one batch: raw rows (update) or partial states (merge).
-  void feed(const Batch& in, bool states) {
+  // Feeds one batch: raw rows (update) or partial states (merge). `can_spill`: the table may
+  // be spilled first when the batch's string keys could overflow its arena's int32 offsets.
+  Status feed(const Batch& in, bool states, bool can_spill) {
     Batch kb;
     kb.schema = key_schema_;
     kb.num_rows = in.num_rows;
     if (states) for (size_t k = 0; k < keys_.size(); ++k) kb.columns.push_back(in.columns[k]);
     else for (const auto& k : keys_) kb.columns.push_back(eval_flat(*k, in, ctx_.eval));
+    if (t_.strings && kb.num_rows > 0) {
+      const col::Column& c = *kb.columns[0];
+      const int64_t incoming = int64_t(c.offsets()[c.length]) - c.offsets()[0];
+      if (t_.strings->key_bytes() + incoming >= int64_t(INT32_MAX)) {
+        if (!can_spill || t_.groups == 0)
+          return Status::error("string group keys of one aggregate partition exceed 2 GiB");
+        if (auto s = spill(); !s) return s;
+      }
+    }
     auto gid = group_ids(std::move(kb));
     size_t pos = keys_.size();
     for (size_t a = 0; a < aggs_.size(); ++a) {
@@ -212,6 +242,7 @@ class HashAgg : public Operator {
         t_.accs[a]->update(&v, gid.data(), in.num_rows);
       }
     }
+    return Status::ok();
   }
   // Keys + states (partial) or keys + results of the current table.
   Batch table_output(bool as_states) {
@@ -221,6 +252,12 @@ class HashAgg : public Operator {
     std::vector<std::string> names;
     std::vector<ColType> types;
     for (size_t k = 0; k < keys_.size(); ++k) {
+      if (t_.strings) {
+        out.columns.push_back(t_.strings->column(col::make_type(key_types_[k])));
+        names.push_back(key_schema_->names[k]);
+        types.push_back(key_types_[k]);
+        continue;
+      }
       std::vector<const col::Column*> srcs;
       for (const auto& b : t_.key_batches) srcs.push_back(b.columns[k].get());
       std::vector<uint32_t> src(static_cast<size_t>(g));
@@ -254,7 +291,7 @@ class HashAgg : public Operator {
       }
     std::vector<std::vector<int32_t>> rows(kSpillPartitions);
     for (int64_t g = 0; g < t_.groups; ++g)
-      rows[size_t(uint32_t(t_.hash[size_t(g)]) >> 28)].push_back(int32_t(g));  // top bits: independent of slots
+      rows[size_t(group_hash(g) >> 28)].push_back(int32_t(g));  // top bits: independent of slots
     int64_t before = 0;
     for (const auto& p : parts_) before += p->bytes_written();
     for (int p = 0; p < kSpillPartitions; ++p)
@@ -275,7 +312,7 @@ class HashAgg : public Operator {
       auto b = child_->next();
       if (!b) return b.status();
       if (!b->has_value()) break;
-      feed(**b, states);
+      if (auto s = feed(**b, states, !keys_.empty()); !s) return s;
       int64_t want = table_memory() - res_.held();
       if (!res_.grow(want)) {
         if (!keys_.empty() && t_.groups > 0) {
@@ -303,7 +340,7 @@ class HashAgg : public Operator {
       auto b = parts_[size_t(p)]->read();
       if (!b) return b.status();
       if (!b->has_value()) break;
-      feed(**b, true);
+      if (auto s = feed(**b, true, false); !s) return s;
       res_.force_grow(table_memory() - res_.held());  // one partition is the unit of progress
       metrics_.peak_memory = std::max(metrics_.peak_memory, res_.peak());
     }
@@ -321,6 +358,7 @@ class HashAgg : public Operator {
   Reservation res_;
   std::vector<ColType> key_types_;
   col::ColTypePtr key_schema_;
+  bool string_key_ = false;
   Table t_;
   std::vector<std::unique_ptr<SpillFile>> parts_;
   int next_part_ = 0;

@@ -389,14 +389,47 @@ Vec rlike(const Vec& s, const Regex& re, int64_t n) {
 }
 
 Vec split(const Vec& s, const Regex& re, int limit, int64_t n) {
-  col::ColumnBuilder b(col::make_type(ColType::array(ColType::scalar(TypeId::String), false)));
+  // Written straight into the list's buffers (no builder call per piece): the pieces' bytes
+  // never exceed the input's, so the element data is sized once.
+  const Column& in = s.c();
+  const bool strings = col::is_var_binary(in.id());
+  int64_t bytes = 0;
+  if (strings && s.constant) bytes = in.is_null(0) ? 0 : int64_t(in.str(0).size()) * n;
+  else if (strings && n > 0) bytes = int64_t(in.offsets()[n]) - in.offsets()[0];
+  SPP_CHECK(bytes < INT32_MAX, "split: string data of a column over 2 GiB");
+  auto data = std::make_shared<col::Buffer>(0);
+  data->reserve(size_t(bytes));
+  auto list_off = std::make_shared<col::Buffer>(size_t(n + 1) * 4);
+  int32_t* lo = list_off->as<int32_t>();
+  std::vector<int32_t> elem_off;
+  elem_off.reserve(size_t(n) * 4 + 1);
+  elem_off.push_back(0);
+  char* out = reinterpret_cast<char*>(data->data());
+  int32_t pos = 0;
   for (int64_t i = 0; i < n; ++i) {
-    int64_t r = s.constant ? 0 : i;
-    if (s.col->is_null(r)) { b.append_null(); continue; }
-    for (auto part : re.split(s.col->str(r), limit)) b.child(0).append_str(part);
-    b.finish_list();
+    const int64_t r = s.constant ? 0 : i;
+    if (!in.is_null(r))
+      for (auto part : re.split(in.str(r), limit)) {
+        if (!part.empty()) std::memcpy(out + pos, part.data(), part.size());
+        pos += int32_t(part.size());
+        elem_off.push_back(pos);
+      }
+    lo[i + 1] = int32_t(elem_off.size() - 1);
   }
-  return Vec::flat(b.finish());
+  data->resize(size_t(pos));
+  auto elems = std::make_shared<Column>();
+  elems->type = type_of(TypeId::String);
+  elems->length = int64_t(elem_off.size()) - 1;
+  elems->values = std::make_shared<col::Buffer>(elem_off.size() * 4);
+  std::memcpy(elems->values->data(), elem_off.data(), elem_off.size() * 4);
+  elems->data = std::move(data);
+  auto list = std::make_shared<Column>();
+  list->type = col::make_type(ColType::array(ColType::scalar(TypeId::String), false));
+  list->length = n;
+  list->values = std::move(list_off);
+  list->children.push_back(std::move(elems));
+  set_validity(*list, copy_validity(s, n));
+  return Vec::flat(list);
 }
 
 }  // namespace spp::sql::kern

@@ -12,6 +12,7 @@ Drivers without the engine (the unit tests' fake drivers) take the interim path 
 runtime; other operators over those leaves raise [NOT_IMPLEMENTED]."""
 import base64
 import functools
+import gc
 import json
 
 from sparkpp.errors import PySparkNotImplementedError, PythonException, SparkJobError
@@ -52,13 +53,15 @@ def _rows(schema, n, cols):
         return [T._create_row(schema.names, ()) for _ in range(n)]
     cols = [[f.fromInternal(v) for v in c] if conv else c
             for f, c, conv in zip(schema.fields, cols, schema._needConversion)]
+    # One __fields__ list shared by every row, as PySpark's StructType.fromInternal does
+    # (_create_row(self.names, values)).
     names, new, row_type = schema.names, tuple.__new__, T.Row
     set_fields = object.__setattr__  # what Row.__setattr__ does for __fields__, without its call
     out = []
     append = out.append
     for values in zip(*cols):
         r = new(row_type, values)
-        set_fields(r, "__fields__", list(names))
+        set_fields(r, "__fields__", names)
         append(r)
     return out
 
@@ -140,9 +143,17 @@ class Client:
     def _native_execute(self, rel, description="collect"):
         schema, blobs = self._native_blobs(rel, description)
         rows = []
-        for blob in blobs:
-            for _, n, cols in decode_stream_columns(blob):
-                rows.extend(_rows(schema, n, cols))
+        # Making millions of objects that all stay alive triggers the cyclic GC over and over
+        # (a third of a 166 k-row collect's time); none of them can form a cycle.
+        paused = gc.isenabled()
+        gc.disable()
+        try:
+            for blob in blobs:
+                for _, n, cols in decode_stream_columns(blob):
+                    rows.extend(_rows(schema, n, cols))
+        finally:
+            if paused:
+                gc.enable()
         return schema, rows
 
     def on_engine(self, rel):

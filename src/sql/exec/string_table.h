@@ -1,0 +1,56 @@
+// StringKeyTable: byte strings -> dense ids 0..n-1 for a hash aggregate grouped by one
+// string/binary column (word count's `groupBy("word")`). Each distinct key is copied once into
+// an arena laid out as an Arrow string column (int32 offsets + bytes), so the table holds no
+// input batch alive and its key column *is* the arena (no gather at the end). Probing is two
+// passes per batch: hash every row, then look up with the slot a few rows ahead prefetched; a
+// slot holds the 32-bit hash next to the id, so a miss rarely touches the arena.
+//
+// The hash (`hash_bytes`) is a 64-bit multiply-fold over 8-byte words, not Spark's Murmur3: it
+// never leaves the table (exchanges partition with Murmur3, as Spark).
+#pragma once
+#include <cstdint>
+#include <cstring>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "sql/columnar/batch.h"
+
+namespace spp::sql::exec {
+
+// Well-mixed 32 bits of the bytes [p, p+n); reads nothing outside them.
+uint32_t hash_bytes(const char* p, size_t n);
+
+class StringKeyTable {
+ public:
+  StringKeyTable();
+  // ids[r] = the id of row r of `c` (a String or Binary column, any offset), new keys added in
+  // row order; a NULL row gets the id of the NULL key (one id, made on first sight).
+  void find_or_insert(const col::Column& c, int32_t* ids);
+  int32_t size() const { return size_; }
+  uint32_t hash_of(int32_t id) const { return hashes_[size_t(id)]; }
+  // Bytes of every key (the arena): the caller spills before this would pass INT32_MAX.
+  int64_t key_bytes() const { return int64_t(offsets()[size_]); }
+  int64_t memory() const;
+  // The keys as a column of `type` (ids in order), sharing the arena: call it when done adding.
+  col::ColumnPtr column(col::ColTypePtr type) const;
+  std::string_view key(int32_t id) const {
+    const int32_t* o = offsets();
+    return {reinterpret_cast<const char*>(data_->data()) + o[id], size_t(o[id + 1] - o[id])};
+  }
+
+ private:
+  const int32_t* offsets() const { return offs_->as<int32_t>(); }
+  int32_t insert(const char* p, int32_t len, uint32_t h);
+  void grow();
+
+  std::vector<uint64_t> slots_;  // (hash << 32) | (id + 1); 0 = empty
+  size_t mask_ = 0;
+  int32_t size_ = 0;
+  int32_t null_id_ = -1;
+  std::vector<uint32_t> hashes_;  // id -> hash (rehash, spill partitions)
+  col::BufferPtr offs_, data_;    // the arena: Arrow offsets (size_ + 1) and bytes
+  std::vector<uint32_t> scratch_; // per-batch row hashes
+};
+
+}  // namespace spp::sql::exec
