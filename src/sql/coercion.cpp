@@ -178,6 +178,12 @@ std::optional<DataType> tightest_common_type(const DataType& a, const DataType& 
     if (a.id == TypeId::Timestamp || b.id == TypeId::Timestamp) return DataType::timestamp();
     return DataType::timestamp_ntz();
   }
+  // Intervals of one family: the span of both field ranges (a lossless cast of either side).
+  if (a.id == b.id && (a.id == TypeId::DayTimeInterval || a.id == TypeId::YearMonthInterval)) {
+    const int start = std::min(a.precision, b.precision), end = std::max(a.interval_end(), b.interval_end());
+    return a.id == TypeId::DayTimeInterval ? DataType::day_time_interval(start, end)
+                                           : DataType::year_month_interval(start, end);
+  }
   return complex_common(a, b, [](const DataType& x, const DataType& y) { return tightest_common_type(x, y); });
 }
 
@@ -286,11 +292,14 @@ bool can_cast(const DataType& from, const DataType& to) {
     return f == TypeId::String || f == TypeId::Date || f == TypeId::Timestamp || f == TypeId::TimestampNtz;
   if (t == TypeId::Date)
     return f == TypeId::String || f == TypeId::Timestamp || f == TypeId::TimestampNtz || f == TypeId::Date;
-  // Spark also casts strings and numbers to ANSI intervals and back; the cast kernels do not yet,
-  // so those are refused here (an AnalysisException, not a failed task).
+  // ANSI intervals (Spark 3.5's Cast.canCast): from strings, from integral numbers into a
+  // single-field interval, between intervals of one family, and back to integral numbers.
+  const bool interval_from = f == TypeId::DayTimeInterval || f == TypeId::YearMonthInterval;
   if (to.is_numeric())
-    return f == TypeId::String || f == TypeId::Boolean || f == TypeId::Timestamp || f == TypeId::Date || from.is_numeric();
-  if (t == TypeId::DayTimeInterval || t == TypeId::YearMonthInterval) return f == t;
+    return f == TypeId::String || f == TypeId::Boolean || f == TypeId::Timestamp || f == TypeId::Date ||
+           from.is_numeric() || (interval_from && to.is_integral());
+  if (t == TypeId::DayTimeInterval || t == TypeId::YearMonthInterval)
+    return f == t || f == TypeId::String || (from.is_integral() && to.precision == to.interval_end());
   if (t == TypeId::Array && f == TypeId::Array)
     return can_cast(from.element(), to.element()) && (!from.contains_null || to.contains_null);
   if (t == TypeId::Map && f == TypeId::Map)

@@ -330,3 +330,48 @@ TEST_CASE("sql kernels: XORShiftRandom reproduces Spark's sequence") {
   const double want[] = {0.3943255396952755, 0.48619924381941027, 0.2923951640552428, 0.33335316633280176, 0.3981939745854918};
   for (double w : want) CHECK(r.next_double() == w);
 }
+
+TEST_CASE("sql kernels cast: strings and numbers to ANSI intervals and back (IntervalUtils rules)") {
+  auto dt = [](int s, int e) { return col::make_type(col::ColType::interval(TypeId::DayTimeInterval, s, e)); };
+  auto ym = [](int s, int e) { return col::make_type(col::ColType::interval(TypeId::YearMonthInterval, s, e)); };
+  std::string err;
+  CastOptions o;
+  o.error = &err;
+  auto v = cast(strs({"1 02:03:04.5", " -0 00:00:01.25 ", "INTERVAL -'1 02:00:00' DAY TO SECOND", std::nullopt}),
+                dt(0, 3), 4, o);
+  CHECK(err.empty());
+  CHECK(v.col->vals<int64_t>()[0] == 93784500000LL);
+  CHECK(v.col->vals<int64_t>()[1] == -1250000);
+  CHECK(v.col->vals<int64_t>()[2] == -93600000000LL);
+  CHECK(v.col->is_null(3));
+  // '|' is in Spark's sign class ([+|-]) and counts as a plus; fractions beyond µs are cut.
+  v = cast(strs({"|5", "12.1234567"}), dt(3, 3), 2, o);
+  CHECK(v.col->vals<int64_t>()[0] == 5000000);
+  CHECK(v.col->vals<int64_t>()[1] == 12123456);
+  CHECK(err.empty());
+  v = cast(strs({"1 2 3"}), dt(0, 1), 1, o);
+  CHECK(v.col->is_null(0));
+  CHECK(err.rfind("java.lang.IllegalArgumentException: Interval string does not match day-time format of `[+|-]d h`", 0) == 0);
+  err.clear();
+  cast(strs({"10:60"}), dt(1, 2), 1, o);
+  CHECK(err == "java.lang.IllegalArgumentException: requirement failed: minute 60 outside range [0, 59]");
+  err.clear();
+  v = cast(strs({"-1-11", "INTERVAL '3' YEAR"}), ym(0, 1), 2, o);
+  CHECK(v.col->vals<int32_t>()[0] == -23);
+  CHECK(err.find("Error parsing interval year-month string") != std::string::npos);  // YEAR alone != YEAR TO MONTH
+  err.clear();
+  v = cast(strs({"INTERVAL '3' YEAR"}), ym(0, 0), 1, o);
+  CHECK(v.col->vals<int32_t>()[0] == 36);
+  // Numbers into single-field intervals, intervals into numbers (their end field's count).
+  v = cast(fixed<int32_t>(TypeId::Int, {3, -2}), dt(1, 1), 2, o);
+  CHECK(v.col->vals<int64_t>()[1] == -7200000000LL);
+  auto back = cast(v, type_of(TypeId::Long), 2, o);
+  CHECK(back.col->vals<int64_t>()[0] == 3);
+  auto day = cast(cast(strs({"-1 23"}), dt(0, 1), 1, o), dt(0, 0), 1, o);  // truncated toward zero
+  CHECK(day.col->vals<int64_t>()[0] == -86400000000LL);
+  CHECK(err.empty());
+  cast(cst<int64_t>(TypeId::Long, std::numeric_limits<int64_t>::max()), dt(0, 0), 1, o);
+  CHECK(err.rfind("[CAST_OVERFLOW] The value 9223372036854775807L of the type \"BIGINT\" cannot be cast to \"INTERVAL DAY\"", 0) == 0);
+  // Without an error slot, failing rows are NULL.
+  CHECK(cast(strs({"x"}), dt(0, 0), 1).col->is_null(0));
+}

@@ -149,7 +149,12 @@ Vec eval(const Expr& e, const col::Batch& b, const col::SelVec* sel, const EvalC
       return kern::case_when(conds, vals, k < a.size() ? a[k] : kern::const_null(e.type), e.type, n);
     }
     case Fn::Coalesce: return kern::coalesce(a, e.type, n);
-    case Fn::Cast: return kern::cast(a[0], e.type, n, ctx.cast);
+    case Fn::Cast: {
+      if (!ctx.error) return kern::cast(a[0], e.type, n, ctx.cast);
+      kern::CastOptions o = ctx.cast;
+      o.error = ctx.error.get();
+      return kern::cast(a[0], e.type, n, o);
+    }
     case Fn::Hash: return kern::hash(a, n);
     case Fn::Upper: return kern::upper(a[0], n);
     case Fn::Lower: return kern::lower(a[0], n);

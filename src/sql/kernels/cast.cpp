@@ -610,6 +610,7 @@ Vec cast(const Vec& a, const ColTypePtr& to, int64_t n, const CastOptions& opt) 
     return {c, a.constant};
   }
   if (to->id == TypeId::String) return cast_to_string(a, to, n, opt);
+  if (is_interval_cast(from, *to)) return cast_interval(a, to, n, opt.error);
   if (to->id == TypeId::Binary && from.id == TypeId::String) {
     auto c = std::make_shared<Column>(*a.col);
     c->type = to;

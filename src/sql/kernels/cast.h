@@ -15,9 +15,18 @@ namespace spp::sql::kern {
 struct CastOptions {
   // The session time zone (spark.sql.session.timeZone), UTC by default.
   TimeZone tz;
+  // Where a cast that fails (interval casts, as Spark's, ANSI mode or not) puts the first error;
+  // the failing rows are NULL. Null: errors are dropped.
+  std::string* error = nullptr;
 };
 
 Vec cast(const Vec& a, const ColTypePtr& to, int64_t n, const CastOptions& opt = {});
+
+// Casts to or from DayTimeIntervalType / YearMonthIntervalType other than to STRING
+// (cast_interval.cpp): string → interval in the target's format, integral → single-field
+// interval, interval → integral (a count of its end field) and interval → interval.
+bool is_interval_cast(const ColType& from, const ColType& to);
+Vec cast_interval(const Vec& a, const ColTypePtr& to, int64_t n, std::string* error);
 
 // Building blocks, exposed for tests and other kernels.
 std::string double_to_string(double d);  // Java Double.toString

@@ -1,0 +1,136 @@
+"""Issue 14: CASTs to and from the ANSI interval types, as Spark 3.5's Cast: strings in the
+target's format or as an INTERVAL literal of the same fields (range checks, Spark's error texts,
+which fail the query in non-ANSI mode too), integral numbers into single-field intervals,
+intervals to integral numbers (a count of the end field, overflow an error) and between
+intervals of one family (truncated toward zero to the target's end field)."""
+import os
+
+import pytest
+
+import jobs
+
+pytestmark = pytest.mark.skipif(not os.path.exists(jobs.binary()), reason="sparkpp not built")
+
+JOB = r'''
+from pyspark.sql import SparkSession, functions as F
+
+spark = SparkSession.builder.appName("interval-casts").getOrCreate()
+
+def strs(q):
+    return [str(v) for v in spark.sql(q).first()]
+
+def err(q):
+    try:
+        spark.sql(q).collect()
+    except Exception as e:  # noqa: BLE001 - the test compares the text
+        return str(e)
+    return "no error"
+
+check("from_string", lambda: strs(
+    "SELECT CAST(CAST('1 02:03:04.5' AS INTERVAL DAY TO SECOND) AS STRING), "
+    "CAST(CAST(' -3 ' AS INTERVAL HOUR) AS STRING), "
+    "CAST(CAST('+10:30' AS INTERVAL HOUR TO MINUTE) AS STRING), "
+    "CAST(CAST('100:59.123456789' AS INTERVAL MINUTE TO SECOND) AS STRING), "
+    "CAST(CAST('-0.5' AS INTERVAL SECOND) AS STRING), "
+    "CAST(CAST(\"INTERVAL -'1 02' DAY TO HOUR\" AS INTERVAL DAY TO HOUR) AS STRING), "
+    "CAST(CAST(\"interval '7' day\" AS INTERVAL DAY) AS STRING), "
+    "CAST(CAST('1-2' AS INTERVAL YEAR TO MONTH) AS STRING), "
+    "CAST(CAST('-5' AS INTERVAL YEAR) AS STRING), "
+    "CAST(CAST(\"INTERVAL '13' MONTH\" AS INTERVAL MONTH) AS STRING)"))
+check("timedelta", lambda: str(spark.sql("SELECT CAST('1 02:03:04.5' AS INTERVAL DAY TO SECOND) AS t").first().t))
+check("types", lambda: [t for _, t in spark.sql(
+    "SELECT CAST('1' AS INTERVAL DAY), CAST('1-1' AS INTERVAL YEAR TO MONTH), CAST(2 AS INTERVAL MINUTE)").dtypes])
+check("from_number", lambda: strs(
+    "SELECT CAST(CAST(3 AS INTERVAL HOUR) AS STRING), CAST(CAST(-2Y AS INTERVAL DAY) AS STRING), "
+    "CAST(CAST(90L AS INTERVAL SECOND) AS STRING), CAST(CAST(14 AS INTERVAL MONTH) AS STRING), "
+    "CAST(CAST(3S AS INTERVAL YEAR) AS STRING)"))
+check("to_number", lambda: spark.sql(
+    "SELECT CAST(INTERVAL '1 02' DAY TO HOUR AS BIGINT) a, CAST(INTERVAL '-1 02:30' DAY TO MINUTE AS INT) b, "
+    "CAST(INTERVAL '90.9' SECOND AS SMALLINT) c, CAST(INTERVAL '3-5' YEAR TO MONTH AS INT) d, "
+    "CAST(INTERVAL '10' YEAR AS TINYINT) e, CAST(INTERVAL '1 02:03:04' DAY TO SECOND AS BIGINT) f").first().asDict())
+check("between", lambda: strs(
+    "SELECT CAST(CAST(INTERVAL '1 02:03' DAY TO MINUTE AS INTERVAL DAY) AS STRING), "
+    "CAST(CAST(INTERVAL '-1 23' DAY TO HOUR AS INTERVAL DAY) AS STRING), "
+    "CAST(CAST(INTERVAL '5' HOUR AS INTERVAL DAY TO SECOND) AS STRING), "
+    "CAST(CAST(INTERVAL '-3-11' YEAR TO MONTH AS INTERVAL YEAR) AS STRING), "
+    "CAST(CAST(INTERVAL '2' YEAR AS INTERVAL MONTH) AS STRING)"))
+check("nulls", lambda: [list(r) for r in spark.sql(
+    "SELECT CAST(CAST(NULL AS STRING) AS INTERVAL DAY), CAST(CAST(NULL AS INT) AS INTERVAL MONTH), "
+    "CAST(CAST(NULL AS INTERVAL HOUR) AS BIGINT)").collect()])
+df = spark.createDataFrame([("1 10:00:00",), ("-0 00:00:01.25",), (None,)], "s string")
+check("column", lambda: [str(r[0]) for r in df.select(F.col("s").cast("interval day to second")).collect()])
+check("bad_format", lambda: err("SELECT CAST('1 2 3' AS INTERVAL DAY TO HOUR)"))
+check("bad_range", lambda: err("SELECT CAST('1 24' AS INTERVAL DAY TO HOUR)"))
+check("bad_fields", lambda: err("SELECT CAST('12' AS INTERVAL DAY TO HOUR)"))
+check("bad_literal_fields", lambda: err("SELECT CAST(\"INTERVAL '1' HOUR\" AS INTERVAL DAY)"))
+check("bad_ym", lambda: err("SELECT CAST('1-12' AS INTERVAL YEAR TO MONTH)"))
+check("overflow", lambda: err("SELECT CAST(INTERVAL '1000' DAY AS TINYINT)"))
+check("overflow_in", lambda: err("SELECT CAST(9223372036854775807L AS INTERVAL DAY)"))
+check("refused", lambda: [err(q)[:60] for q in ("SELECT CAST(1.5 AS INTERVAL DAY TO HOUR)",
+                                                 "SELECT CAST(INTERVAL '3' DAY AS DOUBLE)")])
+emit()
+spark.stop()
+'''
+
+
+@pytest.fixture(scope="module")
+def res(tmp_path_factory):
+    script = jobs.write_job(tmp_path_factory.mktemp("interval_casts"), "job.py", JOB)
+    return jobs.submit_ok(script, master="local[2]", timeout=180)
+
+
+def test_string_to_interval(res):
+    assert res.result("from_string") == [
+        "INTERVAL '1 02:03:04.5' DAY TO SECOND", "INTERVAL '-03' HOUR", "INTERVAL '10:30' HOUR TO MINUTE",
+        "INTERVAL '100:59.123456' MINUTE TO SECOND", "INTERVAL '-00.5' SECOND", "INTERVAL '-1 02' DAY TO HOUR",
+        "INTERVAL '7' DAY", "INTERVAL '1-2' YEAR TO MONTH", "INTERVAL '-5' YEAR", "INTERVAL '13' MONTH"]
+    assert res.result("timedelta") == "1 day, 2:03:04.500000"
+    assert res.result("types") == ["interval day", "interval year to month", "interval minute"]
+
+
+def test_numbers_and_intervals(res):
+    assert res.result("from_number") == ["INTERVAL '03' HOUR", "INTERVAL '-2' DAY", "INTERVAL '90' SECOND",
+                                         "INTERVAL '14' MONTH", "INTERVAL '3' YEAR"]
+    assert res.result("to_number") == {"a": 26, "b": -1590, "c": 90, "d": 41, "e": 10, "f": 93784}
+    assert res.result("between") == ["INTERVAL '1' DAY", "INTERVAL '-1' DAY", "INTERVAL '0 05:00:00' DAY TO SECOND",
+                                     "INTERVAL '-3' YEAR", "INTERVAL '24' MONTH"]
+    assert res.result("nulls") == [[None, None, None]]
+    assert res.result("column") == ["1 day, 10:00:00", "-1 day, 23:59:58.750000", "None"]
+
+
+def test_errors(res):
+    assert ("Interval string does not match day-time format of `[+|-]d h`, `INTERVAL [+|-]'[+|-]d h' DAY TO HOUR` "
+            "when cast to interval day to hour: 1 2 3, set spark.sql.legacy.fromDayTimeString.enabled to true to "
+            "restore the behavior before Spark 3.0.") in res.result("bad_format")
+    assert "requirement failed: hour 24 outside range [0, 23]" in res.result("bad_range")
+    assert "Error parsing interval day-time string: Interval string does not match day-time format" in res.result("bad_fields")
+    assert "Error parsing interval day-time string: Interval string does not match day-time format of `[+|-]d`" \
+        in res.result("bad_literal_fields")
+    assert "month 12 outside range [0, 11]" in res.result("bad_ym")
+    assert ("[CAST_OVERFLOW] The value INTERVAL '1000' DAY of the type \"INTERVAL DAY\" cannot be cast to \"TINYINT\" "
+            "due to an overflow.") in res.result("overflow")
+    assert ("[CAST_OVERFLOW] The value 9223372036854775807L of the type \"BIGINT\" cannot be cast to "
+            "\"INTERVAL DAY\" due to an overflow.") in res.result("overflow_in")
+    for e in res.result("refused"):
+        assert "DATATYPE_MISMATCH.CAST_WITHOUT_SUGGESTION" in e, e
+
+
+COMPARE_JOB = r'''
+from pyspark.sql import SparkSession
+spark = SparkSession.builder.appName("interval-compare").getOrCreate()
+q = spark.sql("SELECT INTERVAL '1' DAY > INTERVAL '2' HOUR AS a, INTERVAL '1' DAY = INTERVAL '24' HOUR AS b, "
+              "INTERVAL '1-0' YEAR TO MONTH = INTERVAL '12' MONTH AS c, "
+              "greatest(INTERVAL '1' DAY, INTERVAL '25' HOUR) AS d")
+check("values", lambda: [q.first().asDict()["a"], q.first().asDict()["b"], q.first().asDict()["c"],
+                         str(q.first().asDict()["d"])])
+check("union_type", lambda: spark.sql("SELECT INTERVAL '1' DAY AS i UNION ALL SELECT INTERVAL '3' MINUTE").dtypes)
+emit()
+spark.stop()
+'''
+
+
+def test_intervals_of_different_fields_compare_widened(tmp_path):
+    # TypeCoercion's findTightestCommonType: the span of both field ranges.
+    res = jobs.submit_ok(jobs.write_job(tmp_path, "cmp.py", COMPARE_JOB), master="local[1]", timeout=120)
+    assert res.result("values") == [True, True, True, "1 day, 1:00:00"]
+    assert res.result("union_type") == [["i", "interval day to minute"]]
