@@ -134,3 +134,35 @@ def test_intervals_of_different_fields_compare_widened(tmp_path):
     res = jobs.submit_ok(jobs.write_job(tmp_path, "cmp.py", COMPARE_JOB), master="local[1]", timeout=120)
     assert res.result("values") == [True, True, True, "1 day, 1:00:00"]
     assert res.result("union_type") == [["i", "interval day to minute"]]
+
+
+EXTRACT_JOB = r'''
+from pyspark.sql import SparkSession, functions as F
+spark = SparkSession.builder.appName("interval-extract").getOrCreate()
+q = spark.sql("SELECT EXTRACT(DAY FROM i) d, EXTRACT(HOUR FROM i) h, EXTRACT(MINUTE FROM i) m, "
+              "EXTRACT(SECOND FROM i) s, date_part('days', i) d2 FROM VALUES "
+              "(INTERVAL '1 02:03:04.5' DAY TO SECOND), (INTERVAL '-1 02:03:04.000001' DAY TO SECOND), "
+              "(CAST(NULL AS INTERVAL DAY TO SECOND)) AS t(i)")
+check("dt", lambda: [[str(v) for v in r] for r in q.collect()])
+check("dt_types", lambda: q.dtypes)
+y = spark.sql("SELECT extract(YEAR FROM i) y, extract(MONTH FROM i) m FROM VALUES "
+              "(INTERVAL '3-5' YEAR TO MONTH), (INTERVAL -'3-5' YEAR TO MONTH) AS t(i)")
+check("ym", lambda: [list(r) for r in y.collect()])
+check("ym_types", lambda: y.dtypes)
+check("outside", lambda: first_error(lambda: spark.sql("SELECT extract(HOUR FROM INTERVAL '3' DAY)").collect()))
+check("fn", lambda: spark.range(1).select(F.extract(F.lit("minute"), F.expr("INTERVAL '90' MINUTE"))).first()[0])
+emit()
+spark.stop()
+'''
+
+
+def test_extract_fields_of_intervals(tmp_path):
+    res = jobs.submit_ok(jobs.write_job(tmp_path, "ext.py", EXTRACT_JOB), master="local[1]", timeout=120)
+    assert res.result("dt") == [["1", "2", "3", "4.500000", "1"], ["-1", "-2", "-3", "-4.000001", "-1"],
+                                ["None", "None", "None", "None", "None"]]
+    assert res.result("dt_types") == [["d", "int"], ["h", "tinyint"], ["m", "tinyint"], ["s", "decimal(8,6)"],
+                                      ["d2", "int"]]
+    assert res.result("ym") == [[3, 5], [-3, -5]]
+    assert res.result("ym_types") == [["y", "int"], ["m", "tinyint"]]
+    assert res.result("outside").startswith("AnalysisException: [INVALID_EXTRACT_FIELD] Cannot extract `HOUR` from")
+    assert res.result("fn") == 30

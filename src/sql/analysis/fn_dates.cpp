@@ -267,6 +267,25 @@ std::optional<LibResult> resolve_date_fn(FnCall& c) {
     for (const auto& fd : kFields)
       for (const char* nm : fd.names)
         if (u == nm) hit = &fd;
+    // ANSI intervals (ExtractIntervalPart): a field inside the interval's range, as Spark's
+    // ExtractANSIInterval{Years,Months,Days,Hours,Minutes,Seconds}.
+    const DataType& src = c.a[1]->type;
+    if (src.id == TypeId::DayTimeInterval || src.id == TypeId::YearMonthInterval) {
+      const bool ym = src.id == TypeId::YearMonthInterval;
+      const std::string part = hit ? hit->part : "";
+      int field = -1;
+      if (ym) field = part == "year" ? 0 : part == "month" ? 1 : -1;
+      else field = part == "dayofmonth" ? 0 : part == "hour" ? 1 : part == "minute" ? 2 : part == "second" ? 3 : -1;
+      if (field < src.precision || field > src.interval_end())
+        return AnalysisError{"INVALID_EXTRACT_FIELD", "42601", {{"field", "`" + f.value.as_string() + "`"}, {"expr", c.a[1]->sql()}},
+                             "[INVALID_EXTRACT_FIELD] Cannot extract `" + f.value.as_string() + "` from " + c.a[1]->sql() + "."};
+      static const char* const kYm[] = {"interval_years", "interval_months"};
+      static const char* const kDt[] = {"interval_days", "interval_hours", "interval_minutes", "interval_seconds"};
+      c.a.push_back(lit_string(ym ? kYm[field] : kDt[field]));
+      const DataType t = ym ? (field == 0 ? DataType::int_() : DataType::byte_())
+                            : field == 0 ? DataType::int_() : field == 3 ? DataType::decimal(8, 6) : DataType::byte_();
+      return c.make(n, t, c.a[1]->nullable);
+    }
     if (!hit)
       return AnalysisError{"INVALID_EXTRACT_FIELD", "42601", {{"field", "`" + f.value.as_string() + "`"}, {"expr", c.a[1]->sql()}},
                            "[INVALID_EXTRACT_FIELD] Cannot extract `" + f.value.as_string() + "` from " + c.a[1]->sql() + "."};

@@ -35,6 +35,33 @@ Result<PatternArg> pattern_arg(const std::vector<ExprPtr>& a, size_t i, const st
   return PatternArg{std::make_shared<const DateTimePattern>(std::move(p.value()))};
 }
 
+// EXTRACT of an ANSI interval's field: Java's truncating / and % of its months or µs, so a
+// negative interval gives negative parts (-26 hours: day -1, hour -2).
+Result<ExprPtr> extract_interval_part(const std::string& part, std::vector<ExprPtr> src, const col::ColTypePtr& type) {
+  const bool ym = part == "interval_years" || part == "interval_months";
+  return bind_kernel(src, type, [part, ym, type](const A& x, int64_t n, const EvalContext&) {
+    auto out = kern::new_fixed(type, n);
+    kern::set_validity(*out, kern::copy_validity(x[0], n));
+    const col::Column& c = *x[0].col;
+    for (int64_t i = 0; i < n; ++i) {
+      const int64_t r = x[0].constant ? 0 : i;
+      if (c.is_null(r)) continue;
+      if (ym) {
+        const int32_t m = c.vals<int32_t>()[r];
+        if (part == "interval_years") out->values->as<int32_t>()[i] = m / 12;
+        else out->values->as<int8_t>()[i] = int8_t(m % 12);
+        continue;
+      }
+      const int64_t us = c.vals<int64_t>()[r];
+      if (part == "interval_days") out->values->as<int32_t>()[i] = int32_t(us / kUsDay);
+      else if (part == "interval_hours") out->values->as<int8_t>()[i] = int8_t(us % kUsDay / 3600000000LL);
+      else if (part == "interval_minutes") out->values->as<int8_t>()[i] = int8_t(us % 3600000000LL / 60000000LL);
+      else out->values->as<__int128>()[i] = us % 60000000LL;  // decimal(8, 6): the µs are its unscaled value
+    }
+    return Vec::flat(out);
+  });
+}
+
 // What a pattern-based parse yields per input type: the instant (to_timestamp, unix_timestamp)
 // or the local date (to_date) in the session zone.
 enum class ParseTo { Instant, Seconds, Date };
@@ -242,6 +269,7 @@ std::optional<Result<ExprPtr>> lower_date_call(const std::string& name, std::vec
     if (!part) return fail("extract without its part");
     const std::string pn(part->str(0));
     std::vector<ExprPtr> src{a[1]};
+    if (pn.rfind("interval_", 0) == 0) return extract_interval_part(pn, src, type);
     if (pn == "yearofweek" || pn == "dayofweek_iso" || pn == "second") {
       const auto f = pn == "yearofweek" ? kern::ExtraField::YearOfWeek : pn == "second" ? kern::ExtraField::SecondsFraction : kern::ExtraField::DayOfWeekIso;
       return bind_kernel(src, type, [f](const A& x, int64_t n, const EvalContext& ctx) { return kern::extra_field(x[0], f, n, ctx.cast.tz); });
