@@ -166,3 +166,26 @@ def test_extract_fields_of_intervals(tmp_path):
     assert res.result("ym_types") == [["y", "int"], ["m", "tinyint"]]
     assert res.result("outside").startswith("AnalysisException: [INVALID_EXTRACT_FIELD] Cannot extract `HOUR` from")
     assert res.result("fn") == 30
+
+
+TRY_JOB = r'''
+from pyspark.sql import SparkSession, functions as F
+spark = SparkSession.builder.appName("try-cast").getOrCreate()
+q = spark.sql("SELECT TRY_CAST('1 2 3' AS INTERVAL DAY TO HOUR), try_cast('12' AS INT), TRY_CAST('x' AS INT), "
+              "TRY_CAST(INTERVAL '1000' DAY AS TINYINT), TRY_CAST('1 02' AS INTERVAL DAY TO HOUR)")
+check("names", lambda: q.columns)
+check("values", lambda: [str(v) for v in q.first()])
+check("explain", lambda: [l for l in spark._client.explain(q._plan, "extended").splitlines() if "try_cast" in l][:1])
+check("expr", lambda: spark.range(1).select(F.expr("try_cast('3' AS INTERVAL HOUR)").alias("h")).first().h.seconds)
+emit()
+spark.stop()
+'''
+
+
+def test_try_cast_gives_null_where_cast_fails(tmp_path):
+    res = jobs.submit_ok(jobs.write_job(tmp_path, "try.py", TRY_JOB), master="local[1]", timeout=120)
+    assert res.result("names") == ["TRY_CAST(1 2 3 AS INTERVAL DAY TO HOUR)", "TRY_CAST(12 AS INT)", "TRY_CAST(x AS INT)",
+                                   "TRY_CAST(INTERVAL '1000' DAY AS TINYINT)", "TRY_CAST(1 02 AS INTERVAL DAY TO HOUR)"]
+    assert res.result("values") == ["None", "12", "None", "None", "1 day, 2:00:00"]
+    assert res.result("explain"), "try_cast shows in the analyzed plan"
+    assert res.result("expr") == 10800

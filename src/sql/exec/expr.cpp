@@ -150,7 +150,7 @@ Vec eval(const Expr& e, const col::Batch& b, const col::SelVec* sel, const EvalC
     }
     case Fn::Coalesce: return kern::coalesce(a, e.type, n);
     case Fn::Cast: {
-      if (!ctx.error) return kern::cast(a[0], e.type, n, ctx.cast);
+      if (!ctx.error || e.limit == 1) return kern::cast(a[0], e.type, n, ctx.cast);  // limit 1: try_cast
       kern::CastOptions o = ctx.cast;
       o.error = ctx.error.get();
       return kern::cast(a[0], e.type, n, o);

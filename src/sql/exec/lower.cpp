@@ -189,6 +189,8 @@ Result<ExprPtr> lower_expr(const json& e, const json& input) {
     if (!c) return c;
     auto t = type_of_json(e);
     if (!t) return err<ExprPtr>(t.error_message());
+    // try_cast: limit 1 marks the Cast that gives NULL instead of raising (exec/expr.cpp).
+    if (e.value("try", false)) return with_int_arg(call(Fn::Cast, {c.value()}, t.value()), 1);
     return call(Fn::Cast, {c.value()}, t.value());
   }
   if (kind == "field") {

@@ -711,7 +711,6 @@ ExprPtr Parser::primary() {
     if ((w == "CAST" || w == "TRY_CAST") && is_op("(", 1)) {
       next();
       next();
-      if (w == "TRY_CAST") unsupported(t, "TRY_CAST");
       ExprPtr e = expression();
       expect_kw("AS");
       const Token& ts = peek();
@@ -719,6 +718,11 @@ ExprPtr Parser::primary() {
       auto dt = parse_ddl_type(tt);
       if (!dt) fail_msg(ts, "UNSUPPORTED_DATATYPE", "Unsupported data type \"" + upper(tt) + "\".");
       expect_op(")");
+      if (w == "TRY_CAST") {  // a Cast named try_cast: NULL where CAST would fail (EvalMode.TRY)
+        auto c = std::make_shared<Expr>(*cast(e, *dt, true));
+        c->name = "try_cast";
+        return postfix(c);
+      }
       return postfix(cast(e, *dt, true));
     }
     if (w == "X" && peek(1).kind == Tok::String && peek(1).offset == t.end) {

@@ -379,7 +379,10 @@ json expr_to_json(const ExprPtr& e) {
       break;
     }
     case ExprKind::Alias: j = {{"kind", "alias"}, {"id", e->id}, {"name", e->name}}; break;
-    case ExprKind::Cast: j = {{"kind", "cast"}}; break;
+    case ExprKind::Cast:
+      j = {{"kind", "cast"}};
+      if (e->name == "try_cast") j["try"] = true;  // NULL instead of a failing cast's error
+      break;
     case ExprKind::Call:
       j = {{"kind", "call"}, {"name", e->name}};
       if (e->ignore_nulls) j["ignoreNulls"] = true;  // nth_value

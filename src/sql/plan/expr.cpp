@@ -404,7 +404,7 @@ std::string Expr::sql() const {
     }
     case ExprKind::Cast:
       if (!user_cast) return children[0]->sql();  // auto-inserted casts are not in names (3.2+)
-      return "CAST(" + children[0]->sql() + " AS " + type.sql() + ")";
+      return (name == "try_cast" ? "TRY_CAST(" : "CAST(") + children[0]->sql() + " AS " + type.sql() + ")";
     case ExprKind::SortOrder:
       return children[0]->sql() + (ascending ? " ASC" : " DESC") + (nulls_first ? " NULLS FIRST" : " NULLS LAST");
     case ExprKind::GetField: return children[0]->sql() + "." + name;
@@ -456,7 +456,8 @@ std::string Expr::to_string() const {
       for (size_t i = 0; i < name_parts.size(); ++i) s += (i ? ", " : "") + name_parts[i];
       return s + ")";
     }
-    case ExprKind::Cast: return "cast(" + children[0]->to_string() + " as " + type.simple_string() + ")";
+    case ExprKind::Cast:  // TRY_CAST is a Cast named try_cast
+      return (name == "try_cast" ? "try_cast(" : "cast(") + children[0]->to_string() + " as " + type.simple_string() + ")";
     case ExprKind::SortOrder:
       return children[0]->to_string() + (ascending ? " ASC" : " DESC") + (nulls_first ? " NULLS FIRST" : " NULLS LAST");
     case ExprKind::GetField: return children[0]->to_string() + "." + name;
