@@ -306,6 +306,16 @@ TEST_CASE("sql exec: StringKeyTable ids, arena column, NULL key without a slot")
   t.find_or_insert(*m, mids.data());
   CHECK(t.size() == 5 + 3000);
   for (int i = 0; i < 4000; ++i) CHECK(t.key(mids[size_t(i)]) == "w" + std::to_string((i + 1000) % 3000));
+  // A short key is held in its slot word with its length in the top byte; a long key whose
+  // first 8 bytes spell the same word (NUL padding, byte 7 = 3) is still another key.
+  col::ColumnBuilder bin(kern::type_of(TypeId::Binary));
+  const std::string shorty("abc"), longy("abc\0\0\0\0\x03xyz", 11), longy2("abc\0\0\0\0\x03xyw", 11);
+  for (const auto& k : {shorty, longy, longy2, shorty, longy, std::string("abc\0", 4)}) bin.append_str(k);
+  auto bc = bin.finish();
+  StringKeyTable bt;
+  std::vector<int32_t> bids(6);
+  bt.find_or_insert(*bc, bids.data());
+  CHECK(bids == std::vector<int32_t>{0, 1, 2, 0, 1, 3});
   CHECK(hash_bytes("abc", 3) == hash_bytes(std::string("xabc").c_str() + 1, 3));
   CHECK(hash_bytes("abcdefgh", 8) != hash_bytes("abcdefgi", 8));
 }

@@ -32,28 +32,41 @@ uint32_t hash_bytes(const char* p, size_t n) {
   return uint32_t(h ^ (h >> 32));
 }
 
+// The slot word of a key (see Slot): short keys exactly, long ones by their first 8 bytes.
+static inline uint64_t key_word(const char* p, size_t n) {
+  if (n >= 8) return load64(p);
+  uint64_t w = 0;
+  if (n > 0) std::memcpy(&w, p, n);
+  return w | (uint64_t(n) << 56);
+}
+
 StringKeyTable::StringKeyTable()
-    : slots_(1024, 0), mask_(1023), offs_(std::make_shared<col::Buffer>(4)), data_(std::make_shared<col::Buffer>(0)) {}
+    : slots_(1024, Slot{0, 0, 0}), mask_(1023), offs_(std::make_shared<col::Buffer>(4)), data_(std::make_shared<col::Buffer>(0)) {}
 
 int64_t StringKeyTable::memory() const {
-  return int64_t(slots_.capacity() * 8 + hashes_.capacity() * 4 + scratch_.capacity() * 4 + offs_->capacity() +
+  return int64_t(slots_.capacity() * sizeof(Slot) + hashes_.capacity() * 4 + scratch_.capacity() * 4 + offs_->capacity() +
                  data_->capacity());
 }
 
+void StringKeyTable::place(int32_t id) {
+  const uint32_t h = hashes_[size_t(id)];
+  const std::string_view k = key(id);
+  size_t i = h & mask_;
+  while (slots_[i].id1 != 0) i = (i + 1) & mask_;
+  slots_[i] = Slot{h, uint32_t(id + 1) | (k.size() >= 8 ? kLongKey : 0u), key_word(k.data(), k.size())};
+}
+
 void StringKeyTable::grow() {
-  slots_.assign(slots_.size() * 2, 0);
+  slots_.assign(slots_.size() * 2, Slot{0, 0, 0});
   mask_ = slots_.size() - 1;
-  for (int32_t id = 0; id < size_; ++id) {
-    if (id == null_id_) continue;  // the NULL key has no slot
-    size_t i = hashes_[size_t(id)] & mask_;
-    while (slots_[i] != 0) i = (i + 1) & mask_;
-    slots_[i] = (uint64_t(hashes_[size_t(id)]) << 32) | uint64_t(uint32_t(id + 1));
-  }
+  for (int32_t id = 0; id < size_; ++id)
+    if (id != null_id_) place(id);  // the NULL key has no slot
 }
 
 // Appends a key to the arena (the caller places it in a slot; the NULL key gets none).
 int32_t StringKeyTable::insert(const char* p, int32_t len, uint32_t h) {
   const int32_t id = size_++;
+  SPP_CHECK(size_ < int32_t(kLongKey - 1), "too many groups in one aggregate table");
   const int32_t at = offs_->as<int32_t>()[id];
   SPP_CHECK(int64_t(at) + len < INT32_MAX, "string group keys of one aggregate table over 2 GiB");
   if (len > 0) {
@@ -87,21 +100,23 @@ void StringKeyTable::find_or_insert(const col::Column& c, int32_t* ids) {
     const uint32_t hr = h[r];
     const char* p = d + o[r];
     const int32_t len = o[r + 1] - o[r];
+    const uint64_t w = key_word(p, size_t(len));
+    const bool is_long = len >= 8;
     size_t i = hr & mask_;
     for (;;) {
-      const uint64_t e = slots_[i];
-      if (e == 0) {
+      const Slot& e = slots_[i];
+      if (e.id1 == 0) {
         const int32_t id = insert(p, len, hr);
         ids[r] = id;
         if (size_t(size_) * 2 > slots_.size()) grow();
-        else slots_[i] = (uint64_t(hr) << 32) | uint64_t(uint32_t(id + 1));
+        else slots_[i] = Slot{hr, uint32_t(id + 1) | (is_long ? kLongKey : 0u), w};
         break;
       }
-      if (uint32_t(e >> 32) == hr) {
-        const int32_t id = int32_t(uint32_t(e)) - 1;
+      if (e.hash == hr && e.word == w && ((e.id1 & kLongKey) != 0) == is_long) {
+        const int32_t id = int32_t(e.id1 & ~kLongKey) - 1;
+        if (!is_long) { ids[r] = id; break; }  // the word is the whole key
         const int32_t* ko = offsets();
-        if (ko[id + 1] - ko[id] == len &&
-            (len == 0 || std::memcmp(data_->data() + ko[id], p, size_t(len)) == 0)) {
+        if (ko[id + 1] - ko[id] == len && std::memcmp(data_->data() + ko[id], p, size_t(len)) == 0) {
           ids[r] = id;
           break;
         }

@@ -42,9 +42,19 @@ class StringKeyTable {
  private:
   const int32_t* offsets() const { return offs_->as<int32_t>(); }
   int32_t insert(const char* p, int32_t len, uint32_t h);
+  void place(int32_t id);  // into the first empty slot of its probe sequence
   void grow();
 
-  std::vector<uint64_t> slots_;  // (hash << 32) | (id + 1); 0 = empty
+  // A slot holds the key's hash, its id + 1 (0: empty; top bit set: a key of 8 bytes or more)
+  // and `word`: a key under 8 bytes itself (bytes, zero padding, length in the top byte) — so
+  // short keys (most words) compare without touching the arena — else its first 8 bytes.
+  struct Slot {
+    uint32_t hash;
+    uint32_t id1;
+    uint64_t word;
+  };
+  static constexpr uint32_t kLongKey = 0x80000000u;
+  std::vector<Slot> slots_;
   size_t mask_ = 0;
   int32_t size_ = 0;
   int32_t null_id_ = -1;

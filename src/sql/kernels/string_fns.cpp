@@ -348,6 +348,19 @@ int Regex::group_index(std::string_view name) const {
 
 std::vector<std::string_view> Regex::split(std::string_view s, int limit) const {
   std::vector<std::string_view> out;
+  if (is_literal_ && literal_.size() == 1) {  // one byte (" ", ","): memchr, no compare per hit
+    const char sep = literal_[0];
+    size_t start = 0;
+    while (limit <= 0 || int(out.size()) < limit - 1) {
+      const void* at = start < s.size() ? std::memchr(s.data() + start, sep, s.size() - start) : nullptr;
+      if (!at) break;
+      const size_t e = size_t(static_cast<const char*>(at) - s.data());
+      out.push_back(s.substr(start, e - start));
+      start = e + 1;
+    }
+    out.push_back(s.substr(start));
+    return out;
+  }
   if (is_literal_) {
     size_t start = 0;
     for (size_t at; (limit <= 0 || int(out.size()) < limit - 1) && (at = s.find(literal_, start)) != s.npos;
