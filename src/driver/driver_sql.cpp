@@ -8,6 +8,7 @@
 #include "driver/driver.h"
 #include "sql/conf_catalog.h"
 #include "driver/file_splits.h"
+#include "executor/text_codecs.h"
 #include "sql/exec/csv.h"
 #include "sql/kernels/cast.h"
 #include "sql/kernels/timezone.h"
@@ -222,27 +223,55 @@ std::vector<DatasetFile> prune_partitions(const json& scan, std::vector<DatasetF
   return out;
 }
 
+// A file's bytes for schema inference: exact, or decompressed for a Hadoop codec's extension
+// (.gz/.bz2/.zst/.lz4/.snappy/.deflate, read by the executors' same reader). `first_line`: only
+// enough for the first line.
+Result<std::string> file_text(const std::string& path, bool first_line) {
+  using R = Result<std::string>;
+  if (compressed_text_file(path)) {
+    auto z = executor::compressed_text_reader(path);
+    if (!z) return R::error("cannot read " + path);
+    std::string all, buf;
+    for (;;) {
+      auto got = z->next(buf);
+      if (!got) return R::error(got.error_message() + " (" + path + ")");
+      if (!got.value()) break;
+      all += buf;
+      if (first_line && all.find('\n') != std::string::npos) break;
+    }
+    if (first_line) all = all.substr(0, all.find('\n'));
+    return all;
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return R::error("cannot read " + path);
+  if (first_line) {
+    std::string line;
+    std::getline(in, line);
+    return line;
+  }
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
 // The lines the CSV schema comes from: with inferSchema every file whole (samplingRatio 1, as
 // Spark's inference job reads them), else the first line of the first file (header names /
 // column count). Read on the driver: the files are on a file system the driver shares.
-Result<std::string> csv_sample(const std::vector<FileEntry>& files, bool all, bool first_file = false) {
+// `charset` (not UTF-8): each file decoded whole (iconv). `sep`: what ends a file's last record.
+Result<std::string> csv_sample(const std::vector<FileEntry>& files, bool all, bool first_file = false,
+                               const std::string& charset = "", const std::string& sep = "\n") {
   std::string text;
   for (const auto& f : files) {
     if (f.size == 0) continue;
-    if (compressed_text_file(f.path))
-      return Result<std::string>::error("inferring the schema of compressed files (" + f.path +
-                                        ") is not supported yet: pass .schema(...)");
-    std::ifstream in(f.path, std::ios::binary);
-    if (!in) return Result<std::string>::error("cannot read " + f.path);
-    if (!all && !first_file) {
-      std::string line;
-      std::getline(in, line);
-      return line + "\n";
+    auto got = file_text(f.path, !all && !first_file && charset.empty());
+    if (!got) return Result<std::string>::error(got.error_message());
+    if (!charset.empty()) {
+      auto utf8 = sql::exec::to_utf8(got.value(), charset);
+      if (!utf8) return Result<std::string>::error(utf8.error_message() + " (" + f.path + ")");
+      got = std::move(utf8.value());
     }
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    text += ss.str();
-    if (!text.empty() && text.back() != '\n') text += '\n';
+    text += got.value();
+    if (!text.empty() && (text.size() < sep.size() || text.compare(text.size() - sep.size(), sep.size(), sep) != 0)) text += sep;
     if (!all) break;
   }
   return text;
@@ -253,26 +282,11 @@ Result<sql::DataType> csv_schema(const std::vector<FileEntry>& files,
   using R = Result<sql::DataType>;
   auto opt = sql::exec::CsvOptions::from(options);
   if (!opt) return R::error(opt.error_message());
-  // multiLine: the first record may span lines, so the first file is read whole; another
-  // charset: each file read whole and decoded.
-  Result<std::string> text = std::string();
-  if (opt.value().charset.empty()) {
-    text = csv_sample(files, opt.value().infer_schema, opt.value().multi_line);
-  } else {
-    for (const auto& f : files) {
-      if (f.size == 0) continue;
-      if (compressed_text_file(f.path))
-        return R::error("inferring the schema of compressed files (" + f.path + ") is not supported yet: pass .schema(...)");
-      std::ifstream in(f.path, std::ios::binary);
-      if (!in) return R::error("cannot read " + f.path);
-      std::ostringstream raw;
-      raw << in.rdbuf();
-      auto utf8 = sql::exec::to_utf8(raw.str(), opt.value().charset);
-      if (!utf8) return R::error(utf8.error_message());
-      text.value() += utf8.value() + "\n";
-      if (!opt.value().infer_schema) break;
-    }
-  }
+  // multiLine or a lineSep other than \n: the first record may span lines, so the first file is
+  // read whole; another charset: each file read whole and decoded.
+  const std::string& sep = opt.value().line_sep;
+  const bool first_file = opt.value().multi_line || (!sep.empty() && sep != "\n" && sep != "\r\n");
+  Result<std::string> text = csv_sample(files, opt.value().infer_schema, first_file, opt.value().charset, first_file && !sep.empty() ? sep : "\n");
   if (!text) return R::error(text.error_message());
   auto lines = sql::exec::csv_data_lines(text.value(), opt.value());
   if (!opt.value().infer_schema && lines.size() > 1) lines.resize(1);
@@ -290,7 +304,8 @@ Result<sql::DataType> json_schema(const std::vector<FileEntry>& files,
   // multiLine: each file is one record.
   std::vector<std::string> texts;
   for (const auto& f : files) {
-    auto text = csv_sample({f}, true);
+    const std::string& sep = opt.value().line_sep;
+    auto text = csv_sample({f}, true, false, opt.value().charset, sep.empty() || sep == "\r\n" ? "\n" : sep);
     if (!text) return R::error(text.error_message());
     if (!opt.value().multi_line && !texts.empty()) texts.back() += text.value();
     else texts.push_back(std::move(text.value()));
@@ -759,9 +774,13 @@ FileSplitter Driver::file_splitter(const std::map<std::string, std::string>& ses
     for (const auto& [k, v] : opts) {
       const std::string key = ascii_lower(k);
       if ((format == "csv" || format == "json") && key == "multiline" && ascii_lower(v) == "true") whole = true;
-      if (format == "csv" && (key == "encoding" || key == "charset") && ascii_lower(v) != "utf-8" && ascii_lower(v) != "utf8")
+      if ((format == "csv" || format == "json") && (key == "encoding" || key == "charset") && ascii_lower(v) != "utf-8" &&
+          ascii_lower(v) != "utf8")
         whole = true;  // decoded whole (iconv)
       if (format == "text" && key == "wholetext" && ascii_lower(v) == "true") whole = true;
+      // A lineSep other than \n: records do not end where the line reader cuts a split, so each
+      // file is one split, cut into records by the parser.
+      if ((format == "csv" || format == "json") && key == "linesep" && v != "\n" && v != "\r\n") whole = true;
       if (format == "text" && key == "linesep" && v != "\n") whole = true;
     }
     std::vector<std::vector<plan::TextSource>> out;

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/strings.h"
 #include "executor/gzip_reader.h"
 #include "executor/input_readers.h"
 #include "executor/text_codecs.h"
@@ -68,11 +69,13 @@ class FileScan final : public ex::Operator {
   // `decode` null: the text format (`value`). `keep`: the file columns the output takes, in
   // output order (csv/json read every column, then keep the needed ones).
   // `whole`: each chunk is a whole file decoded at once (multiLine: records may span lines).
-  // `charset` (not UTF-8): whole files' exact bytes decoded to UTF-8 first.
+  // `charset` (not UTF-8): whole files' exact bytes decoded to UTF-8 first. `exact`: whole files'
+  // exact bytes (a lineSep other than \n: records end only there, so no \r\n is rewritten).
   FileScan(std::string format, std::vector<plan::TextSource> chunks, col::ColTypePtr schema, LineDecoder decode = nullptr,
-           std::vector<int> keep = {}, bool whole = false, std::string charset = "")
+           std::vector<int> keep = {}, bool whole = false, std::string charset = "", bool exact = false)
       : format_(std::move(format)), chunks_(std::move(chunks)), decode_(std::move(decode)), keep_(std::move(keep)),
-        whole_(whole || !charset.empty()), charset_(std::move(charset)) {
+        whole_(whole || exact || !charset.empty()), exact_(exact || !charset.empty()), keep_crlf_(exact),
+        charset_(std::move(charset)) {
     schema_ = std::move(schema);
   }
   // The text format over whole files' exact bytes: `wholetext` one row per file, else one row per
@@ -91,20 +94,25 @@ class FileScan final : public ex::Operator {
   ex::BatchResult next_impl() override {
     if (raw_) return next_raw();
     for (;;) {
-      if (!reader_ && !charset_.empty()) {  // whole files in another charset
+      if (!reader_ && exact_) {  // whole files' exact bytes (another charset, a lineSep)
         if (next_chunk_ >= chunks_.size()) return std::optional<col::Batch>();
         const auto& c = chunks_[next_chunk_++];
         if (c.start > 0) continue;  // the file is read whole by its first range
         ex::set_input_file(c.path, c.start, c.length);
         auto raw = file_bytes(c.path);
         if (!raw) return ex::BatchResult::error(raw.error_message());
-        auto text = ex::to_utf8(raw.value(), charset_);
-        if (!text) return ex::BatchResult::error(text.error_message() + " (" + c.path + ")");
-        std::string& t = text.value();  // \r\n as \n, as the line reader gives them
-        size_t w = 0;
-        for (size_t r = 0; r < t.size(); ++r)
-          if (!(t[r] == '\r' && r + 1 < t.size() && t[r + 1] == '\n')) t[w++] = t[r];
-        t.resize(w);
+        std::string t = std::move(raw.value());
+        if (!charset_.empty()) {
+          auto text = ex::to_utf8(t, charset_);
+          if (!text) return ex::BatchResult::error(text.error_message() + " (" + c.path + ")");
+          t = std::move(text.value());
+        }
+        if (!keep_crlf_) {  // \r\n as \n, as the line reader gives them
+          size_t w = 0;
+          for (size_t r = 0; r < t.size(); ++r)
+            if (!(t[r] == '\r' && r + 1 < t.size() && t[r + 1] == '\n')) t[w++] = t[r];
+          t.resize(w);
+        }
         auto all = decode_(t, true);
         if (!all) return ex::BatchResult::error(all.error_message());
         col::Batch b;
@@ -213,7 +221,7 @@ class FileScan final : public ex::Operator {
   bool raw_ = false, wholetext_ = false;
   std::string line_sep_;
   std::vector<int> keep_;
-  bool whole_ = false;
+  bool whole_ = false, exact_ = false, keep_crlf_ = false;
   std::string charset_;
   bool first_of_file_ = false;
   std::unique_ptr<InputReader> reader_;
@@ -248,8 +256,8 @@ ex::ReaderOptionList reader_options(const nlohmann::json& leaf) {
 class ParquetScan final : public ex::Operator {
  public:
   ParquetScan(std::vector<plan::TextSource> chunks, col::ColTypePtr schema, col::ColTypePtr want,
-              sql::parquet::StatPredicate filter)
-      : chunks_(std::move(chunks)), want_(std::move(want)), filter_(std::move(filter)) {
+              sql::parquet::StatPredicate filter, sql::parquet::ReadLimits limits)
+      : chunks_(std::move(chunks)), want_(std::move(want)), filter_(std::move(filter)), limits_(limits) {
     schema_ = std::move(schema);
   }
   std::string name() const override { return "FileScan parquet"; }
@@ -261,7 +269,7 @@ class ParquetScan final : public ex::Operator {
         if (next_chunk_ >= chunks_.size()) return std::optional<col::Batch>();
         const auto& c = chunks_[next_chunk_++];
         if (!file_ || file_path_ != c.path) {
-          auto f = sql::parquet::ParquetFile::open_path(c.path);
+          auto f = sql::parquet::ParquetFile::open_path(c.path, limits_);
           if (!f) return ex::BatchResult::error(f.error_message());
           file_ = std::move(f.value());
           file_path_ = c.path;
@@ -287,6 +295,7 @@ class ParquetScan final : public ex::Operator {
   std::vector<plan::TextSource> chunks_;
   col::ColTypePtr want_;  // the output columns under their names in the files
   sql::parquet::StatPredicate filter_;
+  sql::parquet::ReadLimits limits_;
   size_t next_chunk_ = 0;
   std::unique_ptr<sql::parquet::ParquetFile> file_;
   std::string file_path_;
@@ -419,14 +428,18 @@ Result<ex::OpPtr> make_file_scan(const nlohmann::json& leaf, std::vector<plan::T
     if (!parser) return R::error(parser.error_message());
     auto keep = kept_columns(leaf);
     if (!keep) return R::error(keep.error_message());
+    // multiLine, or a lineSep other than \n: records may span the line reader's batches, so the
+    // file (one split, the driver's choice) is decoded whole (with a lineSep: its exact bytes).
+    const std::string& sep = opt.value().line_sep;
     const bool header = opt.value().header, whole = opt.value().multi_line;
+    const bool exact = !sep.empty() && sep != "\n" && sep != "\r\n";
     const std::string charset = opt.value().charset;
     parser.value().require_only(keep.value());  // Spark's CSV column pruning
     auto shared = std::make_shared<ex::CsvParser>(std::move(parser.value()));
     LineDecoder decode = [shared, header](std::string_view lines, bool first_of_file) {
       return shared->parse_text(lines, header && first_of_file);
     };
-    return ex::OpPtr(std::make_unique<FileScan>(format, std::move(chunks), std::move(schema), decode, keep.value(), whole, charset));
+    return ex::OpPtr(std::make_unique<FileScan>(format, std::move(chunks), std::move(schema), decode, keep.value(), whole, charset, exact));
   }
   if (format == "json") {
     using R = Result<ex::OpPtr>;
@@ -438,10 +451,12 @@ Result<ex::OpPtr> make_file_scan(const nlohmann::json& leaf, std::vector<plan::T
     if (!parser) return R::error(parser.error_message());
     auto keep = kept_columns(leaf);
     if (!keep) return R::error(keep.error_message());
-    const bool whole = opt.value().multi_line;
+    const std::string& sep = opt.value().line_sep;  // as csv's
+    const bool whole = opt.value().multi_line, exact = !sep.empty() && sep != "\n" && sep != "\r\n";
+    const std::string charset = opt.value().charset;
     auto shared = std::make_shared<ex::JsonLinesParser>(std::move(parser.value()));
     LineDecoder decode = [shared](std::string_view lines, bool) { return shared->parse_text(lines); };
-    return ex::OpPtr(std::make_unique<FileScan>(format, std::move(chunks), std::move(schema), decode, keep.value(), whole));
+    return ex::OpPtr(std::make_unique<FileScan>(format, std::move(chunks), std::move(schema), decode, keep.value(), whole, charset, exact));
   }
   if (format == "parquet") {
     using R = Result<ex::OpPtr>;
@@ -456,7 +471,17 @@ Result<ex::OpPtr> make_file_scan(const nlohmann::json& leaf, std::vector<plan::T
     std::vector<std::pair<int64_t, std::string>> names;
     for (const auto& a : leaf.value("dataSchema", nlohmann::json::array())) names.emplace_back(a.value("id", int64_t{-1}), a.value("name", ""));
     auto filter = sql::parquet::compile_pushed_filters(leaf.value("exprs", nlohmann::json::array()), names);
-    return ex::OpPtr(std::make_unique<ParquetScan>(std::move(chunks), std::move(schema), col::make_type(std::move(want)), std::move(filter)));
+    // Hadoop's parquet.page.verify-checksum.enabled, given as a read option (Spark copies a read's
+    // options into the Hadoop conf its Parquet reader gets).
+    sql::parquet::ReadLimits limits;
+    for (const auto& [k, v] : reader_options(leaf)) {
+      if (ascii_lower(k) != "parquet.page.verify-checksum.enabled") continue;
+      const std::string lv = ascii_lower(v);
+      if (lv != "true" && lv != "false") return R::error("parquet.page.verify-checksum.enabled must be true or false, got " + v);
+      limits.verify_checksums = lv == "true";
+    }
+    return ex::OpPtr(std::make_unique<ParquetScan>(std::move(chunks), std::move(schema), col::make_type(std::move(want)),
+                                                   std::move(filter), limits));
   }
   return Result<ex::OpPtr>::error("the native engine cannot read " + format + " files yet");
 }

@@ -42,6 +42,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   if (sel & 128) l.push_back({"mode", "DROPMALFORMED"});
   if ((sel & 48) == 48) l.push_back({"multiLine", "true"});  // records split on quotes
+  // Inputs whose size is a multiple of 3 also cap values at 8 chars (maxCharsPerColumn): longer
+  // ones fail the parse and the inference with univocity's error, nothing else.
+  const bool capped = size % 3 == 0;
+  if (capped) l.push_back({"maxCharsPerColumn", "8"});
   l.push_back({"inferSchema", "true"});
   auto o = CsvOptions::from(l);
   if (!o.is_ok()) __builtin_trap();
@@ -57,7 +61,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (b.is_ok() && !col::validate(*b).is_ok()) __builtin_trap();
   auto lines = csv_data_lines(text, *o);
   auto t = csv_infer_schema(lines, *o);
-  if (!t.is_ok()) __builtin_trap();
+  if (!t.is_ok()) {
+    if (!capped) __builtin_trap();
+    return 0;
+  }
   // The inferred schema must be one the parser accepts and parses the same lines with.
   auto p2 = CsvParser::make(*o, col::make_type(*t), 0);
   // A header/key named like the corrupt-record column whose values infer as non-strings is

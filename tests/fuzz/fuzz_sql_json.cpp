@@ -24,6 +24,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   uint8_t sel = data[0];
   std::string_view text(reinterpret_cast<const char*>(data + 1), size - 1);
   ReaderOptionList l;
+  // Inputs whose size is a multiple of 3 are UTF-16LE (encoding + lineSep, as the scan decodes
+  // them before parsing).
+  std::string decoded;
+  if (size % 3 == 0) {
+    l.push_back({"encoding", "UTF-16LE"});
+    l.push_back({"lineSep", "\n"});
+    auto u = to_utf8(text, "UTF-16LE");
+    if (!u.is_ok()) __builtin_trap();
+    decoded = std::move(*u);
+    text = decoded;
+  }
   if (sel & 1) l.push_back({"allowComments", "true"});
   if (sel & 2) l.push_back({"allowUnquotedFieldNames", "true"});
   if (sel & 4) l.push_back({"prefersDecimal", "true"});

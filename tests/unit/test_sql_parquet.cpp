@@ -352,3 +352,65 @@ TEST_CASE("parquet row-group skipping: pushed filters against min/max and null c
   // AND with an unknown side still prunes on the other.
   CHECK(groups(json::array({call("and", {call("like", {attr(2), lit(2, "x%")}), call("=", {attr(1), lit(1, 5)})})})) == "0...");
 }
+
+TEST_CASE("parquet mergeSchema: nested structs merged through arrays and maps, narrower files widened") {
+  using namespace spp::sql;
+  using col::ColType;
+  using col::TypeId;
+  const ColType i32 = ColType::scalar(TypeId::Int), str = ColType::scalar(TypeId::String);
+  const ColType narrow = ColType::strct({"s", "xs", "m"}, {ColType::strct({"a"}, {i32}), ColType::array(ColType::strct({"x"}, {i32})),
+                                                          ColType::map(str, ColType::strct({"p"}, {i32}))});
+  const ColType other = ColType::strct({"m", "s", "xs"}, {ColType::map(str, ColType::strct({"p", "q"}, {i32, str})),
+                                                          ColType::strct({"a", "b"}, {i32, str}),
+                                                          ColType::array(ColType::strct({"x", "y"}, {i32, str}))});
+  auto merged = merge_schemas({narrow, other});
+  REQUIRE(merged);
+  CHECK(merged.value().to_string() ==
+        "struct<s:struct<a:int,b:string>,xs:array<struct<x:int,y:string>>,m:map<string,struct<p:int,q:string>>>");
+  auto bad = merge_schemas({narrow, ColType::strct({"s"}, {ColType::strct({"a"}, {str})})});
+  CHECK(bad.error_message() == "[CANNOT_MERGE_INCOMPATIBLE_DATA_TYPE] Failed to merge incompatible data types \"INT\" and \"STRING\".");
+
+  // A file of the narrow schema read as the merged one: the missing fields are NULL.
+  col::BatchBuilder bb(col::make_type(narrow));
+  for (int r = 0; r < 3; ++r) {
+    if (r == 1) {
+      for (size_t c = 0; c < 3; ++c) bb.column(c).append_null();
+      bb.add_row();
+      continue;
+    }
+    bb.column(0).child(0).append<int32_t>(r);
+    bb.column(0).finish_struct();
+    bb.column(1).child(0).child(0).append<int32_t>(10 + r);
+    bb.column(1).child(0).finish_struct();
+    bb.column(1).finish_list();
+    bb.column(2).child(0).child(0).append_str("k");  // map: entries' key and value
+    bb.column(2).child(0).child(1).child(0).append<int32_t>(20 + r);
+    bb.column(2).child(0).child(1).finish_struct();
+    bb.column(2).finish_list();
+    bb.add_row();
+  }
+  auto w = ParquetWriter::make(narrow, Codec::Snappy);
+  REQUIRE(w);
+  std::string out;
+  w.value()->begin(out);
+  REQUIRE(w.value()->write(bb.finish(), out));
+  REQUIRE(w.value()->end(out));
+  auto f = ParquetFile::open(memory_source(out), "mem");
+  REQUIRE(f);
+  auto b = f.value()->read_row_group(0, col::make_type(merged.value()));
+  REQUIRE(b);
+  REQUIRE(col::validate(b.value()).is_ok());
+  const col::Column& s = b.value().column(0);
+  CHECK(s.type->to_string() == "struct<a:int,b:string>");
+  CHECK(s.is_null(1));
+  CHECK(s.children[0]->vals<int32_t>()[2] == 2);
+  CHECK(s.children[1]->is_null(0));
+  const col::Column& xs = *b.value().column(1).children[0];
+  CHECK(xs.children[0]->vals<int32_t>()[1] == 12);
+  CHECK(xs.children[1]->is_null(0));
+  const col::Column& entries = *b.value().column(2).children[0];
+  CHECK(entries.children[1]->type->to_string() == "struct<p:int,q:string>");
+  CHECK(entries.children[1]->children[1]->is_null(1));
+  // A leaf of another type still fails.
+  CHECK_FALSE(f.value()->read_row_group(0, col::make_type(ColType::strct({"s"}, {ColType::strct({"a"}, {str})}))));
+}

@@ -98,6 +98,11 @@ Result<CsvOptions> CsvOptions::from(const ReaderOptionList& opts, std::string_vi
     if (!n) return Result<CsvOptions>::error("maxColumns should be an integer. Found " + *v);
     o.max_columns = int(*n);
   }
+  if (auto v = ro.get("maxCharsPerColumn")) {
+    auto n = java_parse_long(*v, std::numeric_limits<int32_t>::min(), std::numeric_limits<int32_t>::max());
+    if (!n) return Result<CsvOptions>::error("maxCharsPerColumn should be an integer. Found '" + *v + "'");
+    o.max_chars_per_column = int(*n);
+  }
   if (auto v = ro.get("lineSep")) {
     if (v->empty()) return Result<CsvOptions>::error("'lineSep' cannot be an empty string.");
     if (v->size() > 2) return Result<CsvOptions>::error("'lineSep' can contain only 1 character.");
@@ -113,6 +118,21 @@ Result<CsvOptions> CsvOptions::from(const ReaderOptionList& opts, std::string_vi
 }
 
 // --- tokenizer -------------------------------------------------------------------------------
+
+std::optional<std::string> csv_too_long(const std::vector<CsvToken>& tokens, const CsvOptions& opt) {
+  if (opt.max_chars_per_column < 0) return std::nullopt;
+  for (const auto& t : tokens) {
+    if (t.text.size() <= size_t(opt.max_chars_per_column)) continue;  // never more chars than bytes
+    int64_t chars = 0;  // UTF-16 units: a 4-byte UTF-8 sequence is a surrogate pair
+    for (unsigned char c : t.text) chars += (c & 0xC0) != 0x80 ? (c >= 0xF0 ? 2 : 1) : 0;
+    if (chars > opt.max_chars_per_column)
+      return "com.univocity.parsers.common.TextParsingException: Length of parsed input (" +
+             std::to_string(int64_t(opt.max_chars_per_column) + 1) +
+             ") exceeds the maximum number of characters defined in your parser settings (" +
+             std::to_string(opt.max_chars_per_column) + "). ";
+  }
+  return std::nullopt;
+}
 
 bool csv_tokenize(std::string_view line, const CsvOptions& opt, std::vector<CsvToken>& out,
                   std::string& scratch) {
@@ -418,6 +438,7 @@ Result<col::Batch> CsvParser::parse_lines(const std::vector<std::string_view>& l
   for (size_t li = 0; li < lines.size(); ++li) {
     std::string_view line = lines[li];
     bool ok = csv_tokenize(line, opt_, toks, scratch);
+    if (auto e = csv_too_long(toks, opt_)) return Result<col::Batch>::error(*e);
     if (li == 0 && skip_header) {
       if (!opt_.enforce_schema && ok) {
         // CSVHeaderChecker: with enforceSchema=false the header must name the schema's fields.
@@ -622,6 +643,7 @@ Result<ColType> csv_infer_schema(const std::vector<std::string_view>& raw_lines,
   std::vector<CsvToken> toks;
   std::string scratch;
   csv_tokenize(lines[0], opt, toks, scratch);
+  if (auto e = csv_too_long(toks, opt)) return Result<ColType>::error(*e);
   std::vector<std::string> names = csv_header_names(toks, opt, case_sensitive);
   std::vector<ColType> types(names.size(), S(opt.infer_schema ? TypeId::Null : TypeId::String));
   if (opt.infer_schema) {
@@ -630,6 +652,7 @@ Result<ColType> csv_infer_schema(const std::vector<std::string_view>& raw_lines,
       // CSVUtils.filterHeaderLine: every line equal to the header is dropped (each file's).
       if (opt.header && lines[li] == header_line) continue;
       if (!csv_tokenize(lines[li], opt, toks, scratch)) continue;
+      if (auto e = csv_too_long(toks, opt)) return Result<ColType>::error(*e);
       for (size_t i = 0; i < std::min(types.size(), toks.size()); ++i) {
         auto d = datum_of(toks[i], opt);
         if (d) types[i] = csv_infer_field(types[i], *d, opt);

@@ -36,6 +36,7 @@ struct CsvOptions {
   double sampling_ratio = 1.0;
   std::string line_sep;            // empty: \n, \r\n or \r
   int max_columns = 20480;
+  int max_chars_per_column = -1;  // maxCharsPerColumn: longer values fail the read (univocity's TextParsingException); < 0 unlimited
   bool multi_line = false;         // multiLine: records may span lines inside quotes; files are read whole
   std::string charset;             // encoding/charset other than UTF-8 ("" = UTF-8): files read whole, decoded by iconv
 
@@ -56,6 +57,10 @@ struct CsvToken {
 // `scratch`, which must not be touched while the tokens are used. Returns false past maxColumns.
 bool csv_tokenize(std::string_view line, const CsvOptions& opt, std::vector<CsvToken>& out,
                   std::string& scratch);
+
+// maxCharsPerColumn: univocity's TextParsingException text when a token of the record is longer
+// (in Java chars) than options.max_chars_per_column, nullopt otherwise (always when unlimited).
+std::optional<std::string> csv_too_long(const std::vector<CsvToken>& tokens, const CsvOptions& opt);
 
 // Splits text into lines at '\n' (a '\r' before it is dropped) or at options.line_sep; empty and
 // whitespace-only lines and comment lines are skipped (CSVExprUtils.filterCommentAndEmpty).

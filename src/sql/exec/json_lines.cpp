@@ -48,12 +48,17 @@ Result<JsonOptions> JsonOptions::from(const ReaderOptionList& opts, std::string_
   if (auto v = ro.get("dateFormat")) SPP_JSON_TRY(o.date_pattern, DateTimePattern::compile(*v));
   if (auto v = ro.get("timestampFormat")) SPP_JSON_TRY(o.timestamp_pattern, DateTimePattern::compile(*v));
   if (auto v = ro.get("timestampNTZFormat")) SPP_JSON_TRY(o.timestamp_ntz_pattern, DateTimePattern::compile(*v));
-  for (const char* k : {"encoding", "charset"}) {
-    if (auto v = ro.get(k)) {
-      std::string e;
-      for (char c : *v) e += char(std::toupper((unsigned char)c));
-      if (e != "UTF-8" && e != "UTF8") return Result<JsonOptions>::error("JSON encoding " + *v + " is not supported yet (UTF-8 is)");
-    }
+  // encoding/charset (JSONOptionsInRead.checkedEncoding): files are decoded to UTF-8 by iconv.
+  SPP_JSON_TRY(o.charset, charset_option(ro));
+  if (!o.charset.empty()) {
+    std::string up;
+    for (char c : o.charset) up += char(std::toupper(static_cast<unsigned char>(c)));
+    if (!o.multi_line && (up == "UTF-16" || up == "UTF-32" || up == "UTF16" || up == "UTF32"))
+      return Result<JsonOptions>::error("requirement failed: The " + o.charset +
+                                        " encoding must not be included in the denyList when multiLine is disabled:\n"
+                                        "denylist: UTF-16, UTF-32");
+    if (!o.multi_line && o.line_sep.empty())
+      return Result<JsonOptions>::error("requirement failed: The lineSep option must be specified for the " + o.charset + " encoding");
   }
   return o;
 }

@@ -27,6 +27,7 @@ struct JsonOptions {
   double sampling_ratio = 1.0;
   std::string line_sep;                    // empty: \n, \r\n or \r
   bool multi_line = false;                 // multiLine: a text (a whole file) is one record
+  std::string charset;                     // encoding/charset other than UTF-8 ("" = UTF-8): files read whole, decoded by iconv
 
   // Spark's option names, case-insensitive; unknown keys are ignored. `corrupt_default` is
   // spark.sql.columnNameOfCorruptRecord.

@@ -1,6 +1,8 @@
 // Flat column chunks -> columns (see the header).
 #include "sql/parquet/column_reader.h"
 
+#include <zlib.h>
+
 #include <cstring>
 
 #include "sql/parquet/codec.h"
@@ -250,6 +252,11 @@ Result<col::ColumnPtr> read_chunk(const uint8_t* chunk, size_t size, const Colum
     const size_t raw_size = size_t(h.compressed_size);
     pos += raw_size;
     if (h.type == PageType::IndexPage) continue;
+    // parquet-mr's ParquetFileReader.verifyCrc, with its texts.
+    if (limits.verify_checksums && h.crc && uint32_t(*h.crc) != uint32_t(crc32(0, raw, uInt(raw_size))))
+      return R::error(h.type == PageType::DictionaryPage
+                          ? "could not verify dictionary page integrity, CRC checksum verification failed"
+                          : "could not verify page integrity, CRC checksum verification failed");
     if (h.type == PageType::DictionaryPage) {
       if (!h.dict) return R::error("dictionary page without its header");
       if (have_dict) return R::error("a second dictionary page in a column chunk");

@@ -12,10 +12,13 @@
 
 namespace spp::sql::parquet {
 
-// Bounds that keep hostile files from making unbounded allocations.
+// Bounds that keep hostile files from making unbounded allocations, and how strictly pages are read.
 struct ReadLimits {
   int64_t max_page_bytes = int64_t(1) << 28;   // one page, decompressed
   int64_t max_page_values = int64_t(1) << 24;  // values (with nulls) in one page
+  // parquet.page.verify-checksum.enabled (parquet-mr's default false, as Spark reads): a page
+  // header's CRC, when present, is checked against the page's stored bytes.
+  bool verify_checksums = false;
 };
 
 // `chunk`: the column chunk's bytes (its first page header at 0); `num_rows`: the row group's.

@@ -82,10 +82,10 @@ Result<std::unique_ptr<ByteSource>> open_file_source(const std::string& path) {
 
 std::unique_ptr<ByteSource> memory_source(std::string bytes) { return std::make_unique<MemorySource>(std::move(bytes)); }
 
-Result<std::unique_ptr<ParquetFile>> ParquetFile::open_path(const std::string& path) {
+Result<std::unique_ptr<ParquetFile>> ParquetFile::open_path(const std::string& path, ReadLimits limits) {
   auto src = open_file_source(path);
   if (!src) return Result<std::unique_ptr<ParquetFile>>::error(src.error_message());
-  return open(std::move(src.value()), "file:" + path);
+  return open(std::move(src.value()), "file:" + path, limits);
 }
 
 Result<std::unique_ptr<ParquetFile>> ParquetFile::open(std::unique_ptr<ByteSource> src, std::string name, ReadLimits limits) {
@@ -188,9 +188,12 @@ Result<col::Batch> ParquetFile::read_row_group(int rg_index, const col::ColTypeP
       b.columns.push_back(col::make_null_column(col::make_type(type), rg.num_rows));
       continue;
     }
-    if (field->type != type)
+    auto cannot_convert = [&] {
       return R::error("Parquet column cannot be converted in file " + name_ + ". Column: [" + name + "], Expected: " +
                       type.to_string() + ", Found: " + type_string(md_.schema[size_t(schema_.leaves[size_t(field->first_leaf)].schema_index)]) + ".");
+    };
+    // A nested field may be narrower than the merged schema's (mergeSchema): widened after assembly.
+    if (field->type != type && (field->flat || type.id != field->type.id)) return cannot_convert();
     if (!field->flat) {
       std::vector<LeafLevels> levels(size_t(field->num_leaves));
       std::vector<col::ColumnPtr> values;
@@ -205,7 +208,9 @@ Result<col::Batch> ParquetFile::read_row_group(int rg_index, const col::ColTypeP
       }
       auto c = assemble_field(schema_, *field, levels, values, rg.num_rows);
       if (!c) return fail_chunk(name, c.error_message());
-      b.columns.push_back(std::move(c.value()));
+      col::ColumnPtr wide = widen_nested(c.value(), type);
+      if (!wide) return cannot_convert();
+      b.columns.push_back(std::move(wide));
       continue;
     }
     const Leaf& leaf = schema_.leaves[size_t(field->first_leaf)];
@@ -218,25 +223,98 @@ Result<col::Batch> ParquetFile::read_row_group(int rg_index, const col::ColTypeP
   return b;
 }
 
-Result<col::ColType> merge_schemas(const std::vector<col::ColType>& schemas) {
-  col::ColType out = schemas.empty() ? col::ColType::strct({}, {}) : schemas[0];
-  for (size_t s = 1; s < schemas.size(); ++s) {
-    const auto& t = schemas[s];
-    for (size_t i = 0; i < t.children.size(); ++i) {
+namespace {
+
+// StructType.merge: structs field by field (by name; new fields appended, nullable), arrays by
+// element, maps by key and value; any other pair must be equal.
+Result<col::ColType> merge_types(const col::ColType& a, const col::ColType& b) {
+  using R = Result<col::ColType>;
+  auto fail = [&] {
+    return R::error("[CANNOT_MERGE_INCOMPATIBLE_DATA_TYPE] Failed to merge incompatible data types \"" + upper(a.to_string()) +
+                    "\" and \"" + upper(b.to_string()) + "\".");
+  };
+  if (a.id != b.id) return fail();
+  col::ColType out = a;
+  if (a.id == col::TypeId::Struct) {
+    for (size_t i = 0; i < b.children.size(); ++i) {
       bool found = false;
-      for (size_t j = 0; j < out.children.size(); ++j) {
-        if (out.names[j] != t.names[i]) continue;
+      for (size_t j = 0; j < out.children.size() && !found; ++j) {
+        if (out.names[j] != b.names[i]) continue;
         found = true;
-        if (out.children[j] != t.children[i])
-          return Result<col::ColType>::error("[CANNOT_MERGE_INCOMPATIBLE_DATA_TYPE] Failed to merge incompatible data types \"" +
-                                             upper(out.children[j].to_string()) + "\" and \"" + upper(t.children[i].to_string()) + "\".");
+        auto m = merge_types(out.children[j], b.children[i]);
+        if (!m) return m;
+        out.children[j] = std::move(m.value());
       }
       if (!found) {
-        out.names.push_back(t.names[i]);
-        out.children.push_back(t.children[i]);
+        out.names.push_back(b.names[i]);
+        out.children.push_back(b.children[i]);
         out.nullable.push_back(true);
       }
     }
+    return out;
+  }
+  if (a.id == col::TypeId::Array || a.id == col::TypeId::Map) {
+    if (a.children.size() != b.children.size()) return fail();
+    for (size_t k = 0; k < a.children.size(); ++k) {
+      auto m = merge_types(a.children[k], b.children[k]);
+      if (!m) return fail();
+      out.children[k] = std::move(m.value());
+    }
+    return out;
+  }
+  if (a != b) return fail();
+  return out;
+}
+
+}  // namespace
+
+col::ColumnPtr widen_nested(const col::ColumnPtr& c, const col::ColType& want) {
+  const col::ColType& have = *c->type;
+  if (have == want) return c;
+  if (have.id != want.id) return nullptr;
+  auto out = std::make_shared<col::Column>(*c);
+  out->type = col::make_type(want);
+  if (want.id == col::TypeId::Struct) {
+    out->children.clear();
+    for (size_t i = 0; i < want.children.size(); ++i) {
+      int at = -1;
+      for (size_t j = 0; j < have.names.size() && at < 0; ++j)
+        if (ascii_lower(have.names[j]) == ascii_lower(want.names[i])) at = int(j);
+      if (at < 0) {  // a field only other files have: NULL (struct children hold the struct's rows)
+        out->children.push_back(col::make_null_column(col::make_type(want.children[i]), c->length));
+        continue;
+      }
+      auto child = widen_nested(c->children[size_t(at)], want.children[i]);
+      if (!child) return nullptr;
+      out->children.push_back(std::move(child));
+    }
+    return out;
+  }
+  if (want.id == col::TypeId::Array) {
+    auto child = widen_nested(c->children[0], want.children[0]);
+    if (!child) return nullptr;
+    out->children = {std::move(child)};
+    return out;
+  }
+  if (want.id == col::TypeId::Map) {
+    auto entries = std::make_shared<col::Column>(*c->children[0]);
+    entries->type = col::list_child_type(want);
+    auto k = widen_nested(c->children[0]->children[0], want.children[0]);
+    auto v = widen_nested(c->children[0]->children[1], want.children[1]);
+    if (!k || !v) return nullptr;
+    entries->children = {std::move(k), std::move(v)};
+    out->children = {std::move(entries)};
+    return out;
+  }
+  return nullptr;  // leaves of different types
+}
+
+Result<col::ColType> merge_schemas(const std::vector<col::ColType>& schemas) {
+  col::ColType out = schemas.empty() ? col::ColType::strct({}, {}) : schemas[0];
+  for (size_t s = 1; s < schemas.size(); ++s) {
+    auto m = merge_types(out, schemas[s]);
+    if (!m) return m;
+    out = std::move(m.value());
   }
   return out;
 }

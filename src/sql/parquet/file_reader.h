@@ -32,7 +32,7 @@ class ParquetFile {
   // Reads and checks the footer; `name` is what errors call the file (`file:/…`).
   static Result<std::unique_ptr<ParquetFile>> open(std::unique_ptr<ByteSource> src, std::string name,
                                                   ReadLimits limits = {});
-  static Result<std::unique_ptr<ParquetFile>> open_path(const std::string& path);
+  static Result<std::unique_ptr<ParquetFile>> open_path(const std::string& path, ReadLimits limits = {});
 
   const FileMetaData& metadata() const { return md_; }
   const FileSchema& schema() const { return schema_; }
@@ -57,8 +57,13 @@ class ParquetFile {
   FileSchema schema_;
 };
 
-// Several files' schemas merged as Spark's mergeSchema (fields by name in first-seen order,
-// types must agree).
+// Several files' schemas merged as Spark's mergeSchema (StructType.merge: fields by name in
+// first-seen order, nested structs merged the same way through arrays and maps; other types must
+// agree).
 Result<col::ColType> merge_schemas(const std::vector<col::ColType>& schemas);
+// A nested column of a file read as the merged schema's wider type `want`: struct fields matched by
+// name (case-insensitively) in want's order, fields the file lacks NULL. nullptr when a leaf's type
+// differs.
+col::ColumnPtr widen_nested(const col::ColumnPtr& c, const col::ColType& want);
 
 }  // namespace spp::sql::parquet

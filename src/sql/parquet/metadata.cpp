@@ -209,6 +209,7 @@ Result<PageHeader> parse_page_header(const uint8_t* data, size_t size, size_t& h
       case 1: return to_enum(r, t, 0, 3, h.type, "page type") || true;
       case 2: h.uncompressed_size = r.read_i32(t); return true;
       case 3: h.compressed_size = r.read_i32(t); return true;
+      case 4: h.crc = r.read_i32(t); return true;
       case 5: {
         if (t != CType::Struct) return false;
         DataPageHeader d;

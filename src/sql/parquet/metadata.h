@@ -111,6 +111,7 @@ struct DataPageHeaderV2 {
 struct PageHeader {
   PageType type = PageType::DataPage;
   int32_t uncompressed_size = 0, compressed_size = 0;
+  std::optional<int32_t> crc;  // CRC-32 of the page's bytes after the header, as stored (compressed)
   std::optional<DataPageHeader> v1;
   std::optional<DictionaryPageHeader> dict;
   std::optional<DataPageHeaderV2> v2;
