@@ -6,7 +6,7 @@ from /proc. Prints, per query, the time, the executor's peak RSS and its ratio t
 memory; with DuckDB at hand (node and bench/node_modules) every answer is checked against its.
 
     SPARKPP_BIN=$PWD/build/sparkpp /usr/bin/python3 bench/tpch/scale.py --data /tmp/tpch/sf1 \\
-        --memory 256m [--queries all|q1,q9] [--check]
+        --memory 256m [--queries all|q1,q9] [--check] [--conf k=v ...]
 
 A benchmark, not a test: the figures go to docs/benchmarks.md. Exit 1 on a failed query or a
 wrong answer."""
@@ -80,6 +80,7 @@ def main():
     ap.add_argument("--memory", default="1g")
     ap.add_argument("--queries", default="all")
     ap.add_argument("--check", action="store_true", help="compare every answer with DuckDB's")
+    ap.add_argument("--conf", action="append", default=[], help="k=v, passed to sparkpp submit")
     a = ap.parse_args()
     queries = check.queries_arg(a.queries)
     job = os.path.join("/tmp", f"sparkpp-tpch-scale-{os.getpid()}.py")
@@ -87,7 +88,10 @@ def main():
         f.write(JOB)
     env = dict(os.environ, TPCH_DIR=HERE, TPCH_DATA=os.path.abspath(a.data), TPCH_QUERIES=",".join(queries))
     env.setdefault("SPARKPP_PYTHON", check.PY)
-    argv = [check.sparkpp_bin(), "submit", "--master", "local[2]", "--driver-memory", a.memory, job]
+    argv = [check.sparkpp_bin(), "submit", "--master", "local[2]", "--driver-memory", a.memory]
+    for kv in a.conf:
+        argv += ["--conf", kv]
+    argv.append(job)
     print(f"# {' '.join(argv[1:-1])}; {os.uname().nodename}; {subprocess.run(['uptime'], capture_output=True, text=True).stdout.strip()}")
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     samples, done = [], threading.Event()
