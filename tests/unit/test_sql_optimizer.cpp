@@ -54,6 +54,14 @@ TEST_CASE("sql optimizer: constant folding and boolean simplification") {
   auto q = opt::constant_folding(analyzed(select(local("a INT"), {c1, c2})));
   CHECK(q->exprs[0]->children[0]->to_string() == "12");
   CHECK(q->exprs[1]->children[0]->to_string() == "null");
+  // DECIMAL -> DOUBLE/FLOAT (a literal such as 3.5 compared with a double column): folded,
+  // correctly rounded, so the filter is pushed and not cast per row.
+  json d = {{"literal", {{"decimal", {{"value", "-0.09"}, {"precision", 2}, {"scale", 2}}}}}};
+  json c3 = {{"cast", {{"expr", d}, {"typeStr", "double"}}}};
+  json c4 = {{"cast", {{"expr", d}, {"typeStr", "float"}}}};
+  auto r = opt::constant_folding(analyzed(select(local("a INT"), {c3, c4})));
+  CHECK(r->exprs[0]->children[0]->to_string() == "-0.09");
+  CHECK(r->exprs[1]->children[0]->to_string() == "-0.09");
 }
 
 TEST_CASE("sql optimizer: filters: prune, combine, push through project and joins") {

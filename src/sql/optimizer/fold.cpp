@@ -80,6 +80,11 @@ std::optional<Value> eval_cast(const Value& v, const DataType& from, const DataT
   }
   if (to.id == TypeId::Double || to.id == TypeId::Float) {
     double d = 0;
+    if (from.id == TypeId::Decimal) {  // Decimal.toDouble / toFloat: the decimal correctly rounded
+      const std::string text = value_to_string(v, from);
+      return Value::of(to.id == TypeId::Float ? static_cast<double>(std::strtof(text.c_str(), nullptr))
+                                              : std::strtod(text.c_str(), nullptr));
+    }
     if (num(v, from, d) || from.id == TypeId::Float || from.id == TypeId::Double)
       return Value::of(to.id == TypeId::Float ? static_cast<double>(static_cast<float>(d)) : d);
     if (from.id == TypeId::Boolean) return Value::of(v.as_bool() ? 1.0 : 0.0);

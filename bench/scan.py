@@ -1,0 +1,173 @@
+#!/usr/bin/python3
+"""Scan throughput of the native file readers (issues #15 and #18): TPC-H lineitem (bench/tpch/gen.py)
+as Parquet, CSV and JSON lines, the query a projection of 3 columns with a ~5 % selective filter
+    SELECT count(*), sum(l_extendedprice * l_discount) FROM lineitem
+    WHERE l_quantity < 3.5 AND l_discount < 0.09          -- 3/50 * 9/11 = 4.9 % of the rows
+on sparkpp (spark.sql, local[CORES]) and on DuckDB (CORES threads) over the same files, each run
+re-reading the files; the figure is the median of --runs in one warm session (the first run is
+dropped as warm-up). Reported per core:
+  Parquet: MB/s of decoded column data (rows x 3 DOUBLE columns x 8 bytes; #18's goal >= 1 GB/s);
+  CSV, JSON: MB/s of file bytes (every byte is tokenized; #18's CSV goal >= 150 MB/s);
+and rows/s. Answers are checked equal across engines and formats.
+    /usr/bin/python3 bench/tpch/gen.py /tmp/scanbench/sf1 --sf 1
+    SPARKPP_BIN=$PWD/build/sparkpp /usr/bin/python3 bench/scan.py --data /tmp/scanbench/sf1 \\
+        [--cores 1] [--runs 5] [--formats parquet,csv,json] [--engines sparkpp,duckdb]
+The first use writes DATA/scan/lineitem.parquet/ (sparkpp's df.write.parquet: Spark's defaults,
+snappy, dictionary) and DATA/scan/lineitem.json/ (df.write.json) from DATA/lineitem.csv.
+Setup for DuckDB: `cd bench && npm ci`. `uptime` is printed before and after (shared machines)."""
+import argparse
+import glob
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "tpch"))
+from schemas import SCHEMAS  # noqa: E402
+
+PY = "/usr/bin/python3"
+QUERY = ("SELECT count(*) AS n, sum(l_extendedprice * l_discount) AS revenue FROM lineitem "
+         "WHERE l_quantity < 3.5 AND l_discount < 0.09")
+
+PREPARE = r'''
+import sys
+from pyspark.sql import SparkSession
+csv, out, schema = sys.argv[1:4]
+spark = SparkSession.builder.appName("scan-prepare").getOrCreate()
+df = spark.read.csv(csv, header=True, schema=schema)
+df.write.mode("overwrite").parquet(out + "/lineitem.parquet")
+df.write.mode("overwrite").json(out + "/lineitem.json")
+spark.stop()
+'''
+
+# One session: every format's query --runs times (+1 warm-up), one JSON line out.
+JOB = r'''
+import json, sys, time
+from pyspark.sql import SparkSession
+spec = json.loads(sys.argv[1])
+spark = SparkSession.builder.appName("scan-bench").config("spark.sql.shuffle.partitions", "1").getOrCreate()
+out = {}
+for fmt, path in spec["paths"].items():
+    r = spark.read
+    if fmt == "csv":
+        df = r.csv(path, header=True, schema=spec["schema"])
+    elif fmt == "json":
+        df = r.json(path, schema=spec["schema"])
+    else:
+        df = r.parquet(path)
+    df.createOrReplaceTempView("lineitem")
+    times, ans = [], None
+    for i in range(spec["runs"] + 1):
+        t0 = time.perf_counter()
+        row = spark.sql(spec["query"]).collect()[0]
+        times.append(time.perf_counter() - t0)
+        ans = [row[0], round(row[1], 2)]
+    rows = spark.sql("SELECT count(*) FROM lineitem").collect()[0][0] if fmt == "parquet" else None
+    out[fmt] = {"times": times[1:], "answer": ans, "rows": rows}
+spark.stop()
+print(json.dumps(out), flush=True)
+'''
+
+DUCK = r'''
+import { createRequire } from 'node:module';
+const require = createRequire(process.argv[2]);
+const { DuckDBInstance } = require('@duckdb/node-api');
+const spec = JSON.parse(process.argv[3]);
+const db = await DuckDBInstance.create(':memory:', { threads: String(spec.cores) });
+const con = await db.connect();
+const out = {};
+for (const [fmt, src] of Object.entries(spec.sources)) {
+  await con.run(`CREATE OR REPLACE VIEW lineitem AS SELECT * FROM ${src}`);
+  const times = []; let ans = null;
+  for (let i = 0; i <= spec.runs; i++) {
+    const t0 = performance.now();
+    const r = (await (await con.run(spec.query)).getRows())[0];
+    times.push((performance.now() - t0) / 1000);
+    ans = [Number(r[0]), Math.round(Number(r[1]) * 100) / 100];
+  }
+  out[fmt] = { times: times.slice(1), answer: ans };
+}
+console.log(JSON.stringify(out));
+'''
+
+
+def uptime():
+    return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+
+
+def run_json(argv, env=None):
+    p = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=7200)
+    if p.returncode != 0:
+        raise RuntimeError(f"{argv[0]} failed (exit {p.returncode}):\n{p.stderr[-3000:]}")
+    return json.loads([l for l in p.stdout.splitlines() if l.startswith("{")][-1])
+
+
+def dir_bytes(path):
+    if os.path.isfile(path):
+        return os.path.getsize(path)
+    return sum(os.path.getsize(f) for f in glob.glob(os.path.join(path, "part-*")))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", required=True, help="bench/tpch/gen.py's output directory (lineitem.csv)")
+    ap.add_argument("--cores", type=int, default=1)
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--formats", default="parquet,csv,json")
+    ap.add_argument("--engines", default="sparkpp,duckdb")
+    a = ap.parse_args()
+    sparkpp = os.environ.get("SPARKPP_BIN") or os.path.join(os.path.dirname(HERE), "build", "sparkpp")
+    env = dict(os.environ, SPARKPP_PYTHON=os.environ.get("SPARKPP_PYTHON", PY))
+    csv = os.path.join(a.data, "lineitem.csv")
+    scan = os.path.join(a.data, "scan")
+    tmp = tempfile.mkdtemp(prefix="scanbench")
+    formats = a.formats.split(",")
+    if not os.path.isdir(os.path.join(scan, "lineitem.parquet")) or not os.path.isdir(os.path.join(scan, "lineitem.json")):
+        job = os.path.join(tmp, "prepare.py")
+        with open(job, "w") as f:
+            f.write(PREPARE)
+        subprocess.run([sparkpp, "submit", "--master", "local[2]", job, csv, scan, SCHEMAS["lineitem"]], env=env, check=True)
+    paths = {"parquet": os.path.join(scan, "lineitem.parquet"), "csv": csv, "json": os.path.join(scan, "lineitem.json")}
+    paths = {f: paths[f] for f in formats}
+    print("# " + uptime(), flush=True)
+    results = {}
+    if "sparkpp" in a.engines:
+        job = os.path.join(tmp, "scan_job.py")
+        with open(job, "w") as f:
+            f.write(JOB)
+        spec = {"paths": paths, "schema": SCHEMAS["lineitem"], "runs": a.runs, "query": QUERY}
+        results["sparkpp"] = run_json([sparkpp, "submit", "--master", f"local[{a.cores}]", job, json.dumps(spec)], env)
+    if "duckdb" in a.engines:
+        js = os.path.join(tmp, "scan_duckdb.mjs")
+        with open(js, "w") as f:
+            f.write(DUCK)
+        cols = ", ".join(f"'{c.split()[0]}': '{'VARCHAR' if c.split()[1] == 'STRING' else c.split()[1]}'"
+                         for c in SCHEMAS["lineitem"].split(", "))
+        sources = {"parquet": f"read_parquet('{paths.get('parquet')}/*.parquet')",
+                   "csv": f"read_csv('{csv}', header = true, columns = {{{cols}}}, auto_detect = false)",
+                   "json": f"read_json('{paths.get('json')}/part-*', format = 'newline_delimited', columns = {{{cols}}})"}
+        spec = {"sources": {f: sources[f] for f in formats}, "runs": a.runs, "query": QUERY, "cores": a.cores}
+        results["duckdb"] = run_json(["node", js, os.path.join(HERE, "package.json"), json.dumps(spec)])
+    rows = results.get("sparkpp", {}).get("parquet", {}).get("rows") or 0
+    print(f"# {uptime()}\n# cores {a.cores}, runs {a.runs} (median), lineitem rows {rows or '?'}")
+    print(f"{'format':8} {'engine':8} {'median s':>9} {'MB/s/core':>10} {'Mrows/s/core':>13}  answer")
+    answers = set()
+    for fmt in formats:
+        size = rows * 3 * 8 if fmt == "parquet" else dir_bytes(paths[fmt])
+        for eng, res in results.items():
+            r = res[fmt]
+            med = statistics.median(r["times"])
+            answers.add(tuple(r["answer"]))
+            mbs = size / 1e6 / med / a.cores
+            mrows = rows / 1e6 / med / a.cores if rows else float("nan")
+            print(f"{fmt:8} {eng:8} {med:9.3f} {mbs:10.0f} {mrows:13.1f}  {r['answer']}  runs {', '.join(f'{t:.3f}' for t in r['times'])}")
+    if len(answers) != 1:
+        print(f"ANSWERS DIFFER: {answers}")
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
