@@ -191,6 +191,20 @@ std::optional<Literal> literal(std::string_view s) {
   return l;
 }
 
+// The input trimmed (UTF8String.trimAll), and unwrapped when it is an INTERVAL literal: the
+// body, the literal's outer sign and its fields (absent for a bare body).
+struct Input {
+  std::string_view body;
+  int sign = 1;
+  std::optional<std::string> unit;
+};
+Input unwrap(std::string_view s) {
+  while (!s.empty() && (unsigned char)s.front() <= 0x20) s.remove_prefix(1);
+  while (!s.empty() && (unsigned char)s.back() <= 0x20) s.remove_suffix(1);
+  if (auto l = literal(s)) return {l->body, l->sign, l->fields};
+  return {s, 1, std::nullopt};
+}
+
 std::string dt_fields(int start, int end) {
   std::string f = upper(kDtField[start]);
   return end == start ? f : f + " TO " + upper(kDtField[end]);
@@ -199,16 +213,10 @@ std::string dt_fields(int start, int end) {
 // IntervalUtils.castStringToDTInterval.
 int64_t string_to_day_time(std::string_view raw, const ColType& to) {
   const int start = to.precision, end = to.interval_end();
-  std::string_view s = raw;
-  while (!s.empty() && (unsigned char)s.front() <= 0x20) s.remove_prefix(1);
-  while (!s.empty() && (unsigned char)s.back() <= 0x20) s.remove_suffix(1);
-  int outer = 1;
-  std::string_view body = s;
-  std::optional<std::string> unit;  // the literal's fields
-  if (auto l = literal(s)) {
-    outer = l->sign, body = l->body, unit = l->fields;
-  }
-  Scan c{body};
+  const Input in = unwrap(raw);
+  const std::optional<std::string>& unit = in.unit;
+  const int outer = in.sign;
+  Scan c{in.body};
   const int sign = outer * c.sign();
   const size_t after_sign = c.i;
   // One number: `[+|-]<digits>[.<fraction>]` of a single-field type.
@@ -272,14 +280,10 @@ int64_t string_to_day_time(std::string_view raw, const ColType& to) {
 // IntervalUtils.castStringToYMInterval.
 int32_t string_to_year_month(std::string_view raw, const ColType& to) {
   const int start = to.precision, end = to.interval_end();
-  std::string_view s = raw;
-  while (!s.empty() && (unsigned char)s.front() <= 0x20) s.remove_prefix(1);
-  while (!s.empty() && (unsigned char)s.back() <= 0x20) s.remove_suffix(1);
-  int outer = 1;
-  std::string_view body = s;
-  std::optional<std::string> unit;
-  if (auto l = literal(s)) outer = l->sign, body = l->body, unit = l->fields;
-  Scan c{body};
+  const Input in = unwrap(raw);
+  const std::optional<std::string>& unit = in.unit;
+  const int outer = in.sign;
+  Scan c{in.body};
   const int sign = outer * c.sign();
   const size_t after_sign = c.i;
   auto to_int = [](__int128 v) {
