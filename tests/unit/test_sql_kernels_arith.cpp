@@ -161,6 +161,62 @@ TEST_CASE("sql kernels: comparisons with NULL, NaN and strings") {
   CHECK(tri(between(ints, cst<int32_t>(TypeId::Int, 2), cst<int32_t>(TypeId::Int, 10), 4)) == "fttn");
 }
 
+TEST_CASE("sql kernels: floating comparisons a byte at a time, every operator against Spark's order") {
+  // Spark's order for doubles: NaN the largest and equal to itself; -0.0 == 0.0.
+  const double nan = std::nan(""), inf = std::numeric_limits<double>::infinity();
+  const std::vector<double> pool = {nan, -inf, -1.5, -0.0, 0.0, 2.0, inf, 3.5};
+  std::vector<std::optional<double>> av, bv;
+  for (double x : pool)
+    for (double y : pool) { av.push_back(x); bv.push_back(y); }
+  av.push_back(std::nullopt);
+  bv.push_back(1.0);
+  const int64_t n = int64_t(av.size());  // 65: whole bytes and a tail
+  Vec a = fixed<double>(TypeId::Double, av), b = fixed<double>(TypeId::Double, bv);
+  auto order = [](double x, double y) {
+    if (std::isnan(x) || std::isnan(y)) return std::isnan(x) == std::isnan(y) ? 0 : std::isnan(x) ? 1 : -1;
+    return x < y ? -1 : x > y ? 1 : 0;
+  };
+  for (CmpOp op : {CmpOp::Eq, CmpOp::Ne, CmpOp::Lt, CmpOp::Le, CmpOp::Gt, CmpOp::Ge}) {
+    std::string want;
+    for (int64_t i = 0; i < n; ++i) {
+      if (!av[size_t(i)]) { want += 'n'; continue; }
+      const int c = order(*av[size_t(i)], *bv[size_t(i)]);
+      const bool r = op == CmpOp::Eq ? c == 0 : op == CmpOp::Ne ? c != 0 : op == CmpOp::Lt ? c < 0
+                   : op == CmpOp::Le ? c <= 0 : op == CmpOp::Gt ? c > 0 : c >= 0;
+      want += r ? 't' : 'f';
+    }
+    CHECK(tri(compare(op, a, b, n)) == want);
+    // against a constant (the scan's filters)
+    std::string wc;
+    for (int64_t i = 0; i < n; ++i) {
+      if (!av[size_t(i)]) { wc += 'n'; continue; }
+      const int c = order(*av[size_t(i)], 0.0);
+      wc += (op == CmpOp::Eq ? c == 0 : op == CmpOp::Ne ? c != 0 : op == CmpOp::Lt ? c < 0
+             : op == CmpOp::Le ? c <= 0 : op == CmpOp::Gt ? c > 0 : c >= 0) ? 't' : 'f';
+    }
+    CHECK(tri(compare(op, a, cst<double>(TypeId::Double, 0.0), n)) == wc);
+  }
+  // columns without NULLs: IS NULL all false, AND of value bytes, the selection word by word
+  std::vector<std::optional<bool>> xs, ys;
+  for (int i = 0; i < 150; ++i) { xs.push_back(i % 3 != 0); ys.push_back(i % 5 != 1); }
+  Vec x = bools(xs), y = bools(ys);
+  CHECK(tri(is_null(x, 150)) == std::string(150, 'f'));
+  Vec both = logical_and(x, y, 150);
+  CHECK(both.col->validity == nullptr);
+  SelVec want;
+  for (int i = 0; i < 150; ++i)
+    if (i % 3 != 0 && i % 5 != 1) want.push_back(i);
+  CHECK(select_true(both, 150, nullptr) == want);
+  Vec either = logical_or(x, y, 150);
+  CHECK(select_true(either, 150, nullptr).size() == 150 - 150 / 15);
+  // IS NULL over a validity bitmap longer than a byte
+  std::vector<std::optional<int32_t>> is;
+  for (int i = 0; i < 21; ++i) is.push_back(i % 4 == 2 ? std::optional<int32_t>() : std::optional<int32_t>(i));
+  std::string wn;
+  for (int i = 0; i < 21; ++i) wn += i % 4 == 2 ? 't' : 'f';
+  CHECK(tri(is_null(fixed<int32_t>(TypeId::Int, is), 21)) == wn);
+}
+
 TEST_CASE("sql kernels: three-valued logic, IS NULL, IN") {
   Vec x = bools({true, true, true, false, false, false, std::nullopt, std::nullopt, std::nullopt});
   Vec y = bools({true, false, std::nullopt, true, false, std::nullopt, true, false, std::nullopt});

@@ -8,6 +8,7 @@
 
 #include "sql/columnar/builder.h"
 #include "sql/parquet/codec.h"
+#include "sql/parquet/column_reader.h"
 #include "sql/parquet/file_reader.h"
 #include "sql/parquet/stats_filter.h"
 #include "sql/parquet/writer.h"
@@ -413,4 +414,285 @@ TEST_CASE("parquet mergeSchema: nested structs merged through arrays and maps, n
   CHECK(entries.children[1]->children[1]->is_null(1));
   // A leaf of another type still fails.
   CHECK_FALSE(f.value()->read_row_group(0, col::make_type(ColType::strct({"s"}, {ColType::strct({"a"}, {str})}))));
+}
+
+// ---- decoding fast paths (flat fixed-width columns decoded straight into the column) --------
+namespace {
+// The reference: bit i of a little-endian bit-packed stream, value by value.
+uint32_t ref_bits(const std::vector<uint8_t>& b, int64_t i, int bw) {
+  uint64_t v = 0;
+  for (int k = 0; k < bw; ++k) {
+    const uint64_t pos = uint64_t(i) * uint64_t(bw) + uint64_t(k);
+    v |= uint64_t((b[pos >> 3] >> (pos & 7)) & 1) << k;
+  }
+  return uint32_t(v);
+}
+void put_uleb(std::vector<uint8_t>& o, uint64_t v) {
+  while (v >= 0x80) { o.push_back(uint8_t(v | 0x80)); v >>= 7; }
+  o.push_back(uint8_t(v));
+}
+// values bit-packed little-endian (bw bits each), padded to whole bytes.
+void pack(std::vector<uint8_t>& o, const std::vector<uint32_t>& vals, int bw) {
+  const size_t start = o.size();
+  o.resize(start + (vals.size() * size_t(bw) + 7) / 8, 0);
+  for (size_t i = 0; i < vals.size(); ++i)
+    for (int k = 0; k < bw; ++k)
+      if ((uint64_t(vals[i]) >> k) & 1) {
+        const uint64_t pos = uint64_t(i) * uint64_t(bw) + uint64_t(k);
+        o[start + (pos >> 3)] |= uint8_t(1u << (pos & 7));
+      }
+}
+// The RLE/bit-packed hybrid of `vals`: runs of >= 8 equal values as RLE runs, the rest bit-packed
+// in groups of 8 (the last group padded with zeros).
+std::vector<uint8_t> hybrid(const std::vector<uint32_t>& vals, int bw) {
+  std::vector<uint8_t> o;
+  size_t i = 0;
+  std::vector<uint32_t> lit;
+  auto flush_lit = [&] {
+    if (lit.empty()) return;
+    while (lit.size() % 8) lit.push_back(0);
+    put_uleb(o, (lit.size() / 8) << 1 | 1);
+    pack(o, lit, bw);
+    lit.clear();
+  };
+  while (i < vals.size()) {
+    size_t j = i;
+    while (j < vals.size() && vals[j] == vals[i]) ++j;
+    if (j - i >= 8 && lit.size() % 8 == 0) {
+      flush_lit();
+      put_uleb(o, uint64_t(j - i) << 1);
+      for (int b = 0; b < (bw + 7) / 8; ++b) o.push_back(uint8_t(vals[i] >> (8 * b)));
+      i = j;
+    } else {
+      lit.push_back(vals[i++]);
+    }
+  }
+  flush_lit();
+  return o;
+}
+// Thrift compact: a struct's fields in increasing order.
+struct Compact {
+  std::vector<uint8_t> o;
+  std::vector<int16_t> last{0};
+  void field(int16_t id, int type) {
+    const int16_t d = int16_t(id - last.back());
+    if (d > 0 && d <= 15) o.push_back(uint8_t(d << 4 | type));
+    else { o.push_back(uint8_t(type)); put_uleb(o, uint64_t((uint32_t(id) << 1) ^ uint32_t(id >> 15))); }
+    last.back() = id;
+  }
+  void i32(int16_t id, int32_t v) { field(id, 5); put_uleb(o, uint64_t(uint32_t((v << 1) ^ (v >> 31)))); }
+  void begin(int16_t id) { field(id, 12); last.push_back(0); }
+  void end() { o.push_back(0); last.pop_back(); }
+};
+std::vector<uint8_t> page_header(int type, size_t size, int16_t sub, std::initializer_list<int32_t> subfields) {
+  Compact c;
+  c.i32(1, type);
+  c.i32(2, int32_t(size));
+  c.i32(3, int32_t(size));
+  c.begin(sub);
+  int16_t f = 1;
+  for (int32_t v : subfields) c.i32(f++, v);
+  c.end();
+  c.end();
+  return c.o;
+}
+// A DOUBLE column chunk (OPTIONAL unless max_def 0): a dictionary of `dict` values, then data
+// pages of `per_page` rows, each row NULL where valid[r] is 0, else dict[idx[r]] with the indices
+// bit-packed at `bw` bits.
+std::string dict_chunk(const std::vector<double>& dict, const std::vector<uint32_t>& idx, const std::vector<uint8_t>& valid,
+                       int bw, size_t per_page, int max_def) {
+  std::string out;
+  auto add = [&](const std::vector<uint8_t>& b) { out.append(reinterpret_cast<const char*>(b.data()), b.size()); };
+  std::vector<uint8_t> dp(dict.size() * 8);
+  std::memcpy(dp.data(), dict.data(), dp.size());
+  add(page_header(2, dp.size(), 7, {int32_t(dict.size()), 0}));
+  add(dp);
+  for (size_t start = 0; start < idx.size(); start += per_page) {
+    const size_t end = std::min(idx.size(), start + per_page);
+    std::vector<uint8_t> body;
+    std::vector<uint32_t> keys;
+    if (max_def > 0) {
+      std::vector<uint32_t> def;
+      for (size_t r = start; r < end; ++r) def.push_back(valid[r]);
+      auto lv = hybrid(def, 1);
+      const uint32_t len = uint32_t(lv.size());
+      for (int b = 0; b < 4; ++b) body.push_back(uint8_t(len >> (8 * b)));
+      body.insert(body.end(), lv.begin(), lv.end());
+    }
+    for (size_t r = start; r < end; ++r)
+      if (valid[r]) keys.push_back(idx[r]);
+    body.push_back(uint8_t(bw));
+    auto k = hybrid(keys, bw);
+    body.insert(body.end(), k.begin(), k.end());
+    add(page_header(0, body.size(), 5, {int32_t(end - start), 8, 3, 3}));
+    add(body);
+  }
+  return out;
+}
+}  // namespace
+
+TEST_CASE("parquet encodings: bit unpacking of every width, RLE runs visited") {
+  for (int bw = 0; bw <= 32; ++bw) {
+    std::vector<uint8_t> b(size_t(100 * 4 + 8));
+    uint32_t x = 12345u + uint32_t(bw);
+    for (auto& v : b) { x = x * 1103515245u + 12345u; v = uint8_t(x >> 16); }
+    for (int64_t n : {0, 1, 7, 8, 31, 32, 33, 77, 100}) {
+      const size_t need = (size_t(n) * size_t(bw) + 7) / 8;
+      // the stream ends right after the values: loads must stay inside
+      std::vector<uint8_t> exact(b.begin(), b.begin() + ptrdiff_t(need));
+      std::vector<uint32_t> out(size_t(n) + 1, 0xdeadbeef);
+      unpack_bits(exact.data(), exact.data() + exact.size(), bw, n, out.data());
+      for (int64_t i = 0; i < n; ++i) REQUIRE(out[size_t(i)] == ref_bits(b, i, bw));
+      CHECK(out[size_t(n)] == 0xdeadbeef);  // nothing written past n
+    }
+  }
+  // visit() gives RLE runs as runs and bit-packed values in batches, the same values as get()
+  std::vector<uint32_t> vals;
+  for (int i = 0; i < 1000; ++i) vals.push_back(i % 300 < 40 ? 5u : uint32_t(i * 7 % 13));
+  for (int bw : {4, 5, 13, 32}) {
+    auto enc = hybrid(vals, bw);
+    for (int64_t n : {int64_t(1000), int64_t(999), int64_t(513)}) {
+      RleDecoder d(enc.data(), enc.size(), bw);
+      std::vector<uint32_t> got;
+      int64_t runs = 0;
+      REQUIRE(d.visit(n, [&](uint32_t v, int64_t k) { ++runs; got.insert(got.end(), size_t(k), v); },
+                      [&](const uint32_t* v, int64_t k) { REQUIRE(k <= RleDecoder::kBatch); got.insert(got.end(), v, v + k); }));
+      CHECK(runs >= 1);
+      REQUIRE(got.size() == size_t(n));
+      CHECK(std::equal(got.begin(), got.end(), vals.begin()));
+      RleDecoder g(enc.data(), enc.size(), bw);
+      std::vector<uint32_t> all(static_cast<size_t>(n));
+      REQUIRE(g.get(all.data(), n));
+      CHECK(all == got);
+    }
+    RleDecoder shortd(enc.data(), enc.size() / 2, bw);  // truncated: fails cleanly
+    std::vector<uint32_t> all(1000);
+    CHECK_FALSE(shortd.get(all.data(), 1000));
+  }
+}
+
+TEST_CASE("parquet reader: dictionary pages at every index bit width, NULLs anywhere, bad indices") {
+  using namespace spp::sql;
+  std::vector<double> dict;
+  for (int i = 0; i < 100; ++i) dict.push_back(i * 1.5 - 20);
+  Leaf leaf;
+  leaf.phys = PhysType::Double;
+  leaf.conv = Conv::Double;
+  leaf.type = col::ColType::scalar(col::TypeId::Double);
+  ColumnMeta meta;
+  meta.type = PhysType::Double;
+  meta.codec = Codec::Uncompressed;
+  const size_t n = 1003;  // pages of 250 rows: not a multiple of 8 or 32
+  auto check = [&](int bw, const std::vector<uint32_t>& idx, const std::vector<uint8_t>& valid, int max_def) {
+    leaf.max_def = int16_t(max_def);
+    const std::string chunk = dict_chunk(dict, idx, valid, bw, 250, max_def);
+    auto c = read_flat_column(reinterpret_cast<const uint8_t*>(chunk.data()), chunk.size(), meta, leaf, int64_t(n));
+    REQUIRE_MESSAGE(c, c.error_message());
+    const col::Column& col = *c.value();
+    REQUIRE(col.length == int64_t(n));
+    int64_t nulls = 0;
+    for (size_t r = 0; r < n; ++r) {
+      REQUIRE(col.is_null(int64_t(r)) == !valid[r]);
+      if (valid[r]) REQUIRE(col.vals<double>()[r] == dict[idx[r]]);
+      else { ++nulls; REQUIRE(col.vals<double>()[r] == 0.0); }
+    }
+    CHECK(col.null_count == nulls);
+    CHECK((col.validity != nullptr) == (nulls > 0));  // made only once a NULL appears
+  };
+  for (int bw = 0; bw <= 32; ++bw) {
+    std::vector<uint32_t> idx(n);
+    for (size_t r = 0; r < n; ++r) idx[r] = bw == 0 ? 0 : uint32_t((r * 37 + (r / 50 % 2 ? 0 : r)) % std::min<uint64_t>(100, uint64_t(1) << std::min(bw, 20)));
+    for (size_t r = 300; r < 340; ++r) idx[r] = idx[300];  // an RLE run
+    std::vector<uint8_t> all(n, 1), lead(n, 1), trail(n, 1), mixed(n, 1), none(n, 0);
+    for (size_t r = 0; r < 13; ++r) lead[r] = 0;           // NULLs first, then valid
+    for (size_t r = n - 9; r < n; ++r) trail[r] = 0;       // valid, NULLs at the end only
+    for (size_t r = 0; r < n; ++r) mixed[r] = (r % 7 != 3) && !(r >= 500 && r < 620);
+    check(bw, idx, all, 0);   // REQUIRED: no levels
+    check(bw, idx, all, 1);   // OPTIONAL, every row valid
+    check(bw, idx, lead, 1);
+    check(bw, idx, trail, 1);
+    check(bw, idx, mixed, 1);
+    check(bw, idx, none, 1);
+  }
+  // an index past the dictionary fails cleanly
+  leaf.max_def = 1;
+  std::vector<uint32_t> idx(n, 3);
+  idx[700] = 100;
+  std::vector<uint8_t> valid(n, 1);
+  for (const std::vector<uint32_t>& bad : {idx, std::vector<uint32_t>(n, 250)}) {  // bit-packed / an RLE run
+    const std::string chunk = dict_chunk(dict, bad, valid, 8, 250, 1);
+    auto c = read_flat_column(reinterpret_cast<const uint8_t*>(chunk.data()), chunk.size(), meta, leaf, int64_t(n));
+    REQUIRE_FALSE(c);
+    CHECK(c.error_message().find("out of range") != std::string::npos);
+  }
+  // truncated pages fail cleanly at every cut
+  const std::string good = dict_chunk(dict, std::vector<uint32_t>(n, 1), valid, 7, 250, 1);
+  for (size_t cut = 0; cut < good.size(); cut += 3) {
+    auto c = read_flat_column(reinterpret_cast<const uint8_t*>(good.data()), cut, meta, leaf, int64_t(n));
+    CHECK_FALSE(c);
+  }
+}
+
+TEST_CASE("parquet reader: flat fixed-width columns with NULLs at the start, the end, everywhere, none") {
+  using namespace spp::sql;
+  auto schema = col::ColType::strct({"i", "l", "d", "dec", "b", "f"},
+                                    {col::ColType::scalar(col::TypeId::Int), col::ColType::scalar(col::TypeId::Long),
+                                     col::ColType::scalar(col::TypeId::Double), col::ColType::decimal(10, 2),
+                                     col::ColType::scalar(col::TypeId::Byte), col::ColType::scalar(col::TypeId::Float)});
+  const int n = 45013;  // several pages (about 20000 rows each), not a multiple of 8
+  for (int pattern = 0; pattern < 5; ++pattern) {
+    for (bool dictionary : {true, false}) {
+      col::BatchBuilder bb(col::make_type(schema));
+      auto is_null = [&](int r) {
+        switch (pattern) {
+          case 0: return false;                 // all valid
+          case 1: return r < 20001;             // the first page all NULL, then valid
+          case 2: return r >= n - 5;            // NULLs at the very end
+          case 3: return r % 3 == 1;            // everywhere
+          default: return true;                 // all NULL
+        }
+      };
+      for (int r = 0; r < n; ++r) {
+        if (is_null(r)) {
+          for (size_t c = 0; c < 6; ++c) bb.column(c).append_null();
+          continue;
+        }
+        bb.column(0).append<int32_t>(r % 1000 - 500);
+        bb.column(1).append<int64_t>(int64_t(r) * 1000003);
+        bb.column(2).append<double>(r % 50 + 0.25);
+        bb.column(3).append_decimal(r % 77 - 30);
+        bb.column(4).append<int8_t>(int8_t(r % 200 - 100));
+        bb.column(5).append<float>(float(r % 13) / 4);
+      }
+      const col::Batch b = bb.finish();
+      auto w = ParquetWriter::make(schema, Codec::Snappy, int64_t(128) << 20, dictionary);
+      REQUIRE(w);
+      std::string out;
+      w.value()->begin(out);
+      REQUIRE(w.value()->write(b, out));
+      REQUIRE(w.value()->end(out));
+      auto f = ParquetFile::open(memory_source(out), "mem");
+      REQUIRE(f);
+      auto back = f.value()->read_row_group(0, col::make_type(schema));
+      REQUIRE(back);
+      const col::Batch& g = back.value();
+      REQUIRE(g.num_rows == n);
+      for (size_t c = 0; c < 6; ++c) {
+        CHECK(g.column(c).null_count == b.column(c).null_count);
+        if (b.column(c).null_count == 0) CHECK(g.column(c).validity == nullptr);
+        for (int64_t r = 0; r < n; ++r) {
+          REQUIRE(g.column(c).is_null(r) == b.column(c).is_null(r));
+          if (b.column(c).is_null(r)) continue;
+          switch (c) {
+            case 0: REQUIRE(g.column(c).vals<int32_t>()[r] == b.column(c).vals<int32_t>()[r]); break;
+            case 1: REQUIRE(g.column(c).vals<int64_t>()[r] == b.column(c).vals<int64_t>()[r]); break;
+            case 2: REQUIRE(g.column(c).vals<double>()[r] == b.column(c).vals<double>()[r]); break;
+            case 3: REQUIRE(g.column(c).dec_at(r) == b.column(c).dec_at(r)); break;
+            case 4: REQUIRE(g.column(c).vals<int8_t>()[r] == b.column(c).vals<int8_t>()[r]); break;
+            default: REQUIRE(g.column(c).vals<float>()[r] == b.column(c).vals<float>()[r]); break;
+          }
+        }
+      }
+    }
+  }
 }

@@ -3,6 +3,7 @@
 #include "sql/kernels/compare.h"
 
 #include <cmath>
+#include <cstring>
 #include <type_traits>
 
 namespace spp::sql::kern {
@@ -48,16 +49,35 @@ inline bool holds_direct(T a, T b) {
   else return a >= b;
 }
 
+// Floating point without branches (Spark's order: NaN is the largest value and equals itself),
+// so the loop vectorises.
+template <CmpOp kOp, typename T>
+inline bool holds_float(T a, T b) {
+  if constexpr (kOp == CmpOp::Eq || kOp == CmpOp::EqNullSafe) return (a == b) | (std::isnan(a) & std::isnan(b));
+  else if constexpr (kOp == CmpOp::Ne) return !((a == b) | (std::isnan(a) & std::isnan(b)));
+  else if constexpr (kOp == CmpOp::Lt) return (a < b) | (std::isnan(b) & !std::isnan(a));
+  else if constexpr (kOp == CmpOp::Le) return (a <= b) | std::isnan(b);
+  else if constexpr (kOp == CmpOp::Gt) return (b < a) | (std::isnan(a) & !std::isnan(b));
+  else return (b <= a) | std::isnan(a);
+}
+
+template <CmpOp kOp, typename T>
+inline bool holds_fixed(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) return holds_float<kOp>(a, b);
+  else return holds_direct<kOp>(a, b);
+}
+
 template <CmpOp kOp, typename T, bool kA, bool kB>
 void cmp_fixed(const Column& ca, const Column& cb, uint8_t* out, int64_t n) {
   Reader<T, kA> a(ca);
   Reader<T, kB> b(cb);
-  for (int64_t i = 0; i < n; ++i) {
-    bool r;
-    if constexpr (std::is_floating_point_v<T>) r = holds<kOp>(cmp3(a[i], b[i]));
-    else r = holds_direct<kOp>(a[i], b[i]);
-    out[i >> 3] |= uint8_t(r) << (i & 7);
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {  // a whole output byte at a time
+    uint8_t byte = 0;
+    for (int j = 0; j < 8; ++j) byte |= uint8_t(holds_fixed<kOp>(a[i + j], b[i + j])) << j;
+    out[i >> 3] |= byte;
   }
+  for (; i < n; ++i) out[i >> 3] |= uint8_t(holds_fixed<kOp>(a[i], b[i])) << (i & 7);
 }
 
 template <CmpOp kOp, bool kA, bool kB>
@@ -151,8 +171,20 @@ Vec compare(CmpOp op, const Vec& a, const Vec& b, int64_t n) {
   return bool_result(out, and_validity(a, b, n));
 }
 
+// A flat boolean column without NULLs whose bits start on a byte: its value bytes.
+const uint8_t* plain_bool_bytes(const Vec& v) {
+  const Column& c = *v.col;
+  if (v.constant || c.id() != TypeId::Boolean || c.validity || c.offset % 8 != 0) return nullptr;
+  return c.values->data() + c.offset / 8;
+}
+
 Vec logical_and(const Vec& a, const Vec& b, int64_t n) {
   auto out = new_bool(n);
+  if (const uint8_t *pa = plain_bool_bytes(a), *pb = plain_bool_bytes(b); pa && pb) {  // no NULLs: bytes ANDed
+    uint8_t* o = out->values->data();
+    for (int64_t k = 0; k < col::bitmap_bytes(n); ++k) o[k] = pa[k] & pb[k];
+    return Vec::flat(out);
+  }
   auto valid = std::make_shared<col::Buffer>(size_t(col::bitmap_bytes(n)));
   BoolBytes x{a}, y{b};
   uint8_t *o = out->values->data(), *ov = valid->data();
@@ -167,6 +199,11 @@ Vec logical_and(const Vec& a, const Vec& b, int64_t n) {
 
 Vec logical_or(const Vec& a, const Vec& b, int64_t n) {
   auto out = new_bool(n);
+  if (const uint8_t *pa = plain_bool_bytes(a), *pb = plain_bool_bytes(b); pa && pb) {  // no NULLs: bytes ORed
+    uint8_t* o = out->values->data();
+    for (int64_t k = 0; k < col::bitmap_bytes(n); ++k) o[k] = pa[k] | pb[k];
+    return Vec::flat(out);
+  }
   auto valid = std::make_shared<col::Buffer>(size_t(col::bitmap_bytes(n)));
   BoolBytes x{a}, y{b};
   uint8_t *o = out->values->data(), *ov = valid->data();
@@ -189,6 +226,15 @@ Vec logical_not(const Vec& a, int64_t n) {
 Vec is_null(const Vec& a, int64_t n) {
   auto out = new_bool(n);
   uint8_t* o = out->values->data();
+  const Column& c = *a.col;
+  if (c.id() != TypeId::Null && !c.validity) return Vec::flat(out);  // no NULLs: all false
+  if (!a.constant && c.id() != TypeId::Null && c.offset % 8 == 0) {  // validity bytes inverted
+    const uint8_t* v = c.validity->data() + c.offset / 8;
+    const int64_t full = n / 8;
+    for (int64_t k = 0; k < full; ++k) o[k] = uint8_t(~v[k]);
+    for (int64_t i = full * 8; i < n; ++i) col::put_bit(o, i, !col::get_bit(v, i));
+    return Vec::flat(out);
+  }
   for (int64_t i = 0; i < n; ++i) col::put_bit(o, i, a.col->is_null(a.constant ? 0 : i));
   return Vec::flat(out);
 }
@@ -271,6 +317,21 @@ SelVec select_true(const Vec& v, int64_t n, const SelVec* sel) {
   SelVec out;
   const Column& c = *v.col;
   if (c.id() == TypeId::Null) return out;
+  if (!sel && !v.constant && !c.validity && c.offset % 8 == 0) {  // set bits, a 64-bit word at a time
+    const uint8_t* b = c.values->data() + c.offset / 8;
+    int64_t i = 0;
+    for (; i + 64 <= n; i += 64) {
+      uint64_t w;
+      std::memcpy(&w, b + i / 8, 8);
+      while (w) {
+        out.push_back(int32_t(i + __builtin_ctzll(w)));
+        w &= w - 1;
+      }
+    }
+    for (; i < n; ++i)
+      if (col::get_bit(b, i)) out.push_back(int32_t(i));
+    return out;
+  }
   out.reserve(size_t(sel ? sel->size() : size_t(n)));
   for_rows(sel, n, [&](int64_t r) {
     int64_t i = v.constant ? 0 : r;

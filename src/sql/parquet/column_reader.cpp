@@ -221,6 +221,459 @@ Status decode_values(Encoding enc, const uint8_t* p, size_t n_bytes, int64_t nn,
   return Status::error("unsupported value encoding " + std::to_string(int(enc)));
 }
 
+// One data page located in its (decompressed) bytes: levels and values still encoded.
+struct DataPage {
+  int64_t n = 0;  // level entries (rows of a flat column), nulls included
+  Encoding enc = Encoding::Plain;
+  const uint8_t* body = nullptr;  // the values
+  size_t body_size = 0;
+  const uint8_t* def_data = nullptr;
+  size_t def_size = 0;
+  bool def_rle = true;  // else the deprecated BIT_PACKED
+  const uint8_t* rep_data = nullptr;
+  size_t rep_size = 0;
+};
+
+// The pages of a chunk one after the other: the dictionary page decoded on the way (dict()),
+// data pages decompressed and split into levels and values. Index pages are skipped.
+class PageReader {
+ public:
+  PageReader(const uint8_t* chunk, size_t size, const ColumnMeta& meta, const Leaf& leaf, const ReadLimits& limits)
+      : chunk_(chunk), size_(size), meta_(meta), leaf_(leaf), limits_(limits), def_bw_(bit_width(leaf.max_def)) {}
+
+  // The next data page, of at most `left` entries (`done` read so far; `what` names them in errors).
+  Status next(int64_t done, int64_t left, const char* what, DataPage& dp) {
+    for (;;) {
+      if (pos_ >= size_)
+        return Status::error("column chunk ends after " + std::to_string(done) + " of " + std::to_string(done + left) + what);
+      size_t hsize = 0;
+      auto hdr = parse_page_header(chunk_ + pos_, size_ - pos_, hsize);
+      if (!hdr) return Status::error(hdr.error_message());
+      const PageHeader& h = hdr.value();
+      pos_ += hsize;
+      if (size_t(h.compressed_size) > size_ - pos_) return Status::error("page of " + std::to_string(h.compressed_size) + " bytes runs past its column chunk");
+      if (h.uncompressed_size > limits_.max_page_bytes) return Status::error("page of " + std::to_string(h.uncompressed_size) + " bytes is too large");
+      const uint8_t* raw = chunk_ + pos_;
+      const size_t raw_size = size_t(h.compressed_size);
+      pos_ += raw_size;
+      if (h.type == PageType::IndexPage) continue;
+      // parquet-mr's ParquetFileReader.verifyCrc, with its texts.
+      if (limits_.verify_checksums && h.crc && uint32_t(*h.crc) != uint32_t(crc32(0, raw, uInt(raw_size))))
+        return Status::error(h.type == PageType::DictionaryPage
+                                 ? "could not verify dictionary page integrity, CRC checksum verification failed"
+                                 : "could not verify page integrity, CRC checksum verification failed");
+      if (h.type == PageType::DictionaryPage) {
+        if (!h.dict) return Status::error("dictionary page without its header");
+        if (have_dict_) return Status::error("a second dictionary page in a column chunk");
+        if (h.dict->num_values < 0 || h.dict->num_values > limits_.max_page_values) return Status::error("bad dictionary size");
+        if (auto s = decompress(meta_.codec, raw, raw_size, size_t(h.uncompressed_size), page_); !s) return s;
+        if (h.dict->encoding != Encoding::Plain && h.dict->encoding != Encoding::PlainDictionary)
+          return Status::error("unsupported dictionary page encoding " + std::to_string(int(h.dict->encoding)));
+        auto s = decode_plain(reinterpret_cast<const uint8_t*>(page_.data()), page_.size(), plain_width(leaf_), h.dict->num_values, dict_);
+        if (!s) return Status::error("dictionary page: " + s.message());
+        have_dict_ = true;
+        continue;
+      }
+      return data_page(h, raw, raw_size, left, dp);
+    }
+  }
+  const PhysValues* dict() const { return have_dict_ ? &dict_ : nullptr; }
+  int def_bw() const { return def_bw_; }
+
+ private:
+  // A page's bytes: decompressed into page_, or the stored ones when they are not compressed.
+  Status body_bytes(const uint8_t* raw, size_t raw_size, size_t expected, bool compressed, const uint8_t*& body, size_t& body_size) {
+    if (!compressed || meta_.codec == Codec::Uncompressed) {
+      if (compressed && raw_size != expected)
+        return Status::error("UNCOMPRESSED page decompressed to " + std::to_string(raw_size) + " bytes, its header says " + std::to_string(expected));
+      body = raw;
+      body_size = raw_size;
+      return Status::ok();
+    }
+    if (auto s = decompress(meta_.codec, raw, raw_size, expected, page_); !s) return s;
+    body = reinterpret_cast<const uint8_t*>(page_.data());
+    body_size = page_.size();
+    return Status::ok();
+  }
+
+  Status data_page(const PageHeader& h, const uint8_t* raw, size_t raw_size, int64_t left, DataPage& dp) {
+    dp = DataPage{};
+    if (h.type == PageType::DataPage) {
+      if (!h.v1) return Status::error("data page without its header");
+      dp.n = h.v1->num_values;
+      dp.enc = h.v1->encoding;
+      if (dp.n < 0 || dp.n > limits_.max_page_values || dp.n > left) return Status::error("data page claims " + std::to_string(dp.n) + " values");
+      const uint8_t* body;
+      size_t body_size;
+      if (auto s = body_bytes(raw, raw_size, size_t(h.uncompressed_size), true, body, body_size); !s) return s;
+      if (leaf_.max_rep > 0) {  // repetition levels come first, RLE with a length prefix
+        if (h.v1->rep_encoding != Encoding::Rle) return Status::error("unsupported repetition level encoding");
+        if (body_size < 4) return Status::error("repetition levels lack their length");
+        uint32_t len;
+        std::memcpy(&len, body, 4);
+        if (len > body_size - 4) return Status::error("repetition levels longer than their page");
+        dp.rep_data = body + 4;
+        dp.rep_size = len;
+        body += 4 + len;
+        body_size -= 4 + len;
+      }
+      if (leaf_.max_def > 0) {
+        if (h.v1->def_encoding == Encoding::Rle) {
+          if (body_size < 4) return Status::error("definition levels lack their length");
+          uint32_t len;
+          std::memcpy(&len, body, 4);
+          if (len > body_size - 4) return Status::error("definition levels longer than their page");
+          dp.def_data = body + 4;
+          dp.def_size = len;
+          body += 4 + len;
+          body_size -= 4 + len;
+        } else if (h.v1->def_encoding == Encoding::BitPacked) {
+          dp.def_rle = false;
+          const size_t len = (size_t(dp.n) * size_t(def_bw_) + 7) / 8;
+          if (len > body_size) return Status::error("definition levels longer than their page");
+          dp.def_data = body;
+          dp.def_size = len;
+          body += len;
+          body_size -= len;
+        } else {
+          return Status::error("unsupported definition level encoding");
+        }
+      }
+      dp.body = body;
+      dp.body_size = body_size;
+      return Status::ok();
+    }
+    if (!h.v2) return Status::error("data page v2 without its header");
+    const auto& v2 = *h.v2;
+    dp.n = v2.num_values;
+    dp.enc = v2.encoding;
+    if (dp.n < 0 || dp.n > limits_.max_page_values || dp.n > left) return Status::error("data page claims " + std::to_string(dp.n) + " values");
+    if (v2.def_levels_bytes < 0 || v2.rep_levels_bytes < 0 ||
+        uint64_t(v2.def_levels_bytes) + uint64_t(v2.rep_levels_bytes) > raw_size ||
+        uint64_t(v2.def_levels_bytes) + uint64_t(v2.rep_levels_bytes) > uint64_t(h.uncompressed_size))
+      return Status::error("data page v2 level lengths exceed the page");
+    const size_t lv = size_t(v2.def_levels_bytes) + size_t(v2.rep_levels_bytes);
+    dp.def_data = raw + v2.rep_levels_bytes;
+    dp.def_size = size_t(v2.def_levels_bytes);
+    dp.rep_data = raw;
+    dp.rep_size = size_t(v2.rep_levels_bytes);
+    const size_t expected = size_t(h.uncompressed_size) - lv;
+    const bool compressed = v2.is_compressed && meta_.codec != Codec::Uncompressed && raw_size - lv > 0;
+    if (auto s = body_bytes(raw + lv, raw_size - lv, expected, compressed, dp.body, dp.body_size); !s) return s;
+    if (leaf_.max_def == 0) dp.def_data = nullptr;
+    return Status::ok();
+  }
+
+  const uint8_t* chunk_;
+  size_t size_;
+  const ColumnMeta& meta_;
+  const Leaf& leaf_;
+  const ReadLimits& limits_;
+  const int def_bw_;
+  size_t pos_ = 0;
+  std::string page_;
+  PhysValues dict_;
+  bool have_dict_ = false;
+};
+
+// ---- flat fixed-width columns: values decoded straight into the column ----------------------
+
+// Values in their physical form, wherever they are (a page, a dictionary, PhysValues).
+struct ValView {
+  const uint8_t* fixed = nullptr;  // width > 0
+  int width = 0;
+  const int64_t* offsets = nullptr;  // byte arrays
+  const char* bytes = nullptr;
+};
+ValView view_of(const PhysValues& v) { return {v.fixed.data(), v.width, v.offsets.data(), v.bytes.data()}; }
+
+// Bytes of one converted value (0: not a fixed-width conversion).
+int conv_width(Conv c) {
+  switch (c) {
+    case Conv::Int32: case Conv::Float: return 4;
+    case Conv::Int32ToByte: return 1;
+    case Conv::Int32ToShort: return 2;
+    case Conv::Uint32ToLong: case Conv::Int64: case Conv::MillisToMicros: case Conv::NanosToMicros:
+    case Conv::Int96ToMicros: case Conv::Double: return 8;
+    case Conv::Int32ToDecimal: case Conv::Int64ToDecimal: case Conv::Uint64ToDecimal: case Conv::BytesToDecimal: return 16;
+    case Conv::Bool: case Conv::Bytes: return 0;
+  }
+  return 0;
+}
+
+template <typename T> T load_at(const uint8_t* in, int64_t j) {
+  T v;
+  std::memcpy(&v, in + size_t(j) * sizeof(T), sizeof(T));
+  return v;
+}
+template <typename T, typename F> void fill_dense(uint8_t* out, int64_t n, F get) {
+  for (int64_t i = 0; i < n; ++i) {
+    const T v = get(i);
+    std::memcpy(out + size_t(i) * sizeof(T), &v, sizeof(T));
+  }
+}
+
+// n values of `in` converted to the leaf's Spark type, packed into out (conv_width bytes each).
+Status convert_dense(Conv conv, const ValView& in, int64_t n, uint8_t* out) {
+  const uint8_t* f = in.fixed;
+  switch (conv) {
+    case Conv::Int32: case Conv::Float: if (n) std::memcpy(out, f, size_t(n) * 4); return Status::ok();
+    case Conv::Int64: case Conv::Double: if (n) std::memcpy(out, f, size_t(n) * 8); return Status::ok();
+    case Conv::Int32ToByte: fill_dense<int8_t>(out, n, [&](int64_t j) { return int8_t(load_at<int32_t>(f, j)); }); return Status::ok();
+    case Conv::Int32ToShort: fill_dense<int16_t>(out, n, [&](int64_t j) { return int16_t(load_at<int32_t>(f, j)); }); return Status::ok();
+    case Conv::Uint32ToLong: fill_dense<int64_t>(out, n, [&](int64_t j) { return int64_t(load_at<uint32_t>(f, j)); }); return Status::ok();
+    case Conv::Int32ToDecimal: fill_dense<__int128>(out, n, [&](int64_t j) { return __int128(load_at<int32_t>(f, j)); }); return Status::ok();
+    case Conv::Int64ToDecimal: fill_dense<__int128>(out, n, [&](int64_t j) { return __int128(load_at<int64_t>(f, j)); }); return Status::ok();
+    case Conv::Uint64ToDecimal: fill_dense<__int128>(out, n, [&](int64_t j) { return __int128(load_at<uint64_t>(f, j)); }); return Status::ok();
+    case Conv::MillisToMicros:
+      fill_dense<int64_t>(out, n, [&](int64_t j) { return int64_t(uint64_t(load_at<int64_t>(f, j)) * 1000u); });
+      return Status::ok();
+    case Conv::NanosToMicros: fill_dense<int64_t>(out, n, [&](int64_t j) { return load_at<int64_t>(f, j) / 1000; }); return Status::ok();
+    case Conv::Int96ToMicros:
+      // 8 bytes of nanoseconds in the day, then the Julian day (Spark's fromJulianDay).
+      fill_dense<int64_t>(out, n, [&](int64_t j) {
+        int64_t nanos;
+        int32_t day;
+        std::memcpy(&nanos, f + 12 * j, 8);
+        std::memcpy(&day, f + 12 * j + 8, 4);
+        return int64_t(uint64_t(int64_t(day) - 2440588) * 86400000000ull + uint64_t(nanos / 1000));
+      });
+      return Status::ok();
+    case Conv::BytesToDecimal: {
+      bool ok = true;
+      if (in.width > 0) {
+        const size_t bw = size_t(in.width);
+        fill_dense<__int128>(out, n, [&](int64_t j) { return be_to_int128(f + size_t(j) * bw, bw, ok); });
+      } else {
+        fill_dense<__int128>(out, n, [&](int64_t j) {
+          return be_to_int128(reinterpret_cast<const uint8_t*>(in.bytes + in.offsets[size_t(j)]),
+                              size_t(in.offsets[size_t(j) + 1] - in.offsets[size_t(j)]), ok);
+        });
+      }
+      if (!ok) return Status::error("decimal value wider than 16 bytes");
+      return Status::ok();
+    }
+    case Conv::Bool: case Conv::Bytes: break;
+  }
+  return Status::error("bad conversion");
+}
+
+// Bits [from, from + n) of a bitmap set.
+void set_bits(uint8_t* bits, int64_t from, int64_t n) {
+  int64_t i = from;
+  const int64_t end = from + n;
+  for (; i < end && (i & 7); ++i) col::set_bit(bits, i);
+  if (end - i >= 8) {
+    std::memset(bits + (i >> 3), 0xff, size_t((end - i) >> 3));
+    i += (end - i) & ~int64_t(7);
+  }
+  for (; i < end; ++i) col::set_bit(bits, i);
+}
+
+// The values of a page with nulls spread out in place: out[0..nn) holds the non-null ones; each
+// moves to its row (validity bits from `at`), NULL rows get zeros. Backwards, so nothing is
+// overwritten before it moved.
+template <size_t W> void spread(uint8_t* out, const uint8_t* bits, int64_t at, int64_t n, int64_t nn) {
+  int64_t j = nn;
+  for (int64_t i = n - 1; i >= 0; --i) {
+    if (col::get_bit(bits, at + i)) {
+      --j;
+      if (j != i) std::memcpy(out + size_t(i) * W, out + size_t(j) * W, W);
+    } else {
+      std::memset(out + size_t(i) * W, 0, W);
+    }
+  }
+}
+
+// values[i] = dict[idx[i]] for a batch of indices already checked against the dictionary.
+template <typename T> inline void gather_batch(T* out, const T* dict, const uint32_t* idx, int64_t k) {
+  for (int64_t j = 0; j < k; ++j) out[j] = dict[idx[j]];
+}
+
+template <size_t W> struct Word;
+template <> struct Word<1> { using T = uint8_t; };
+template <> struct Word<2> { using T = uint16_t; };
+template <> struct Word<4> { using T = uint32_t; };
+template <> struct Word<8> { using T = uint64_t; };
+template <> struct Word<16> { using T = unsigned __int128; };
+
+// A flat column chunk of a fixed-width Spark type (not BOOLEAN): the column's buffer allocated
+// once for the row group; each page's values decoded (converted) straight to their rows —
+// PLAIN copied or converted from the page, dictionary indices unpacked 32 at a time and
+// gathered from the dictionary converted once; the validity bitmap made only once a NULL
+// appears, from the definition levels' runs.
+class FlatFixedReader {
+ public:
+  FlatFixedReader(const Leaf& leaf, int64_t rows) : leaf_(leaf), rows_(rows), w_(col::fixed_width(leaf.type.id)) {}
+
+  Result<col::ColumnPtr> read(PageReader& pages) {
+    using R = Result<col::ColumnPtr>;
+    values_ = std::make_shared<col::Buffer>(size_t(rows_) * size_t(w_));
+    int64_t at = 0;
+    DataPage dp;
+    while (at < rows_) {
+      if (auto s = pages.next(at, rows_ - at, " rows", dp); !s) return R::error(s.message());
+      int64_t nn = dp.n;
+      if (leaf_.max_def > 0) {
+        auto v = levels(dp, pages.def_bw(), at);
+        if (!v) return R::error(v.error_message());
+        nn = v.value();
+      }
+      if (auto s = page_values(dp, pages.dict(), at, nn); !s) return R::error(s.message());
+      if (nn < dp.n) {
+        uint8_t* out = values_->data() + size_t(at) * size_t(w_);
+        const uint8_t* bits = validity_->data();
+        switch (w_) {
+          case 1: spread<1>(out, bits, at, dp.n, nn); break;
+          case 2: spread<2>(out, bits, at, dp.n, nn); break;
+          case 4: spread<4>(out, bits, at, dp.n, nn); break;
+          case 8: spread<8>(out, bits, at, dp.n, nn); break;
+          default: spread<16>(out, bits, at, dp.n, nn); break;
+        }
+      }
+      at += dp.n;
+    }
+    auto c = std::make_shared<col::Column>();
+    c->type = col::make_type(leaf_.type);
+    c->length = rows_;
+    c->null_count = nulls_;
+    if (nulls_ > 0) c->validity = validity_;
+    c->values = values_;
+    return c;
+  }
+
+ private:
+  // The validity bitmap, made at the first NULL: rows before `upto` valid.
+  void materialize(int64_t upto) {
+    if (validity_) return;
+    validity_ = std::make_shared<col::Buffer>(size_t(col::bitmap_bytes(rows_)));
+    set_bits(validity_->data(), 0, upto);
+  }
+
+  // A page's definition levels into the validity of rows [at, at + n); its non-null count.
+  Result<int64_t> levels(const DataPage& dp, int def_bw, int64_t at) {
+    using R = Result<int64_t>;
+    const uint32_t maxd = uint32_t(leaf_.max_def);
+    int64_t i = 0, page_nulls = 0;
+    bool bad = false;
+    auto run = [&](uint32_t v, int64_t k) {
+      if (v == maxd) {
+        if (validity_) set_bits(validity_->data(), at + i, k);
+      } else {
+        bad |= v > maxd;
+        materialize(at + i);
+        page_nulls += k;
+      }
+      i += k;
+    };
+    auto batch = [&](const uint32_t* v, int64_t k) {
+      uint32_t hi = 0;
+      int64_t valid = 0;
+      for (int64_t j = 0; j < k; ++j) {
+        hi = std::max(hi, v[j]);
+        valid += v[j] == maxd;
+      }
+      bad |= hi > maxd;
+      if (valid < k) materialize(at + i);
+      if (validity_) {
+        uint8_t* bits = validity_->data();
+        for (int64_t j = 0; j < k; ++j)
+          if (v[j] == maxd) col::set_bit(bits, at + i + j);
+      }
+      page_nulls += k - valid;
+      i += k;
+    };
+    if (dp.def_rle) {
+      RleDecoder d(dp.def_data, dp.def_size, def_bw);
+      if (!d.visit(dp.n, run, batch)) return R::error("definition levels: " + d.error());
+    } else {
+      lv_.resize(size_t(dp.n));
+      if (auto s = decode_bit_packed_levels(dp.def_data, dp.def_size, def_bw, dp.n, lv_.data()); !s) return R::error(s.message());
+      batch(lv_.data(), dp.n);
+    }
+    if (bad) return R::error("definition level above the column's maximum");
+    nulls_ += page_nulls;
+    return dp.n - page_nulls;
+  }
+
+  // The page's nn values, converted, into the column from row `at` (packed; spread afterwards).
+  Status page_values(const DataPage& dp, const PhysValues* dict, int64_t at, int64_t nn) {
+    uint8_t* out = values_->data() + size_t(at) * size_t(w_);
+    const int pw = plain_width(leaf_);
+    switch (dp.enc) {
+      case Encoding::Plain:
+        if (pw > 0) {
+          if (uint64_t(nn) * uint64_t(pw) > dp.body_size) return Status::error("PLAIN values end early");
+          return convert_dense(leaf_.conv, ValView{dp.body, pw, nullptr, nullptr}, nn, out);
+        }
+        break;
+      case Encoding::PlainDictionary: case Encoding::RleDictionary: return dictionary_values(dp, dict, nn, out);
+      default: break;
+    }
+    if (auto s = decode_values(dp.enc, dp.body, dp.body_size, nn, leaf_, dict, vals_); !s) return s;
+    if (vals_.count != nn) return Status::error("page holds " + std::to_string(vals_.count) + " values for " + std::to_string(nn) + " non-null rows");
+    return convert_dense(leaf_.conv, view_of(vals_), nn, out);
+  }
+
+  Status dictionary_values(const DataPage& dp, const PhysValues* dict, int64_t nn, uint8_t* out) {
+    if (!dict) return Status::error("dictionary-encoded page without a dictionary page");
+    if (nn == 0) return Status::ok();
+    if (dp.body_size < 1) return Status::error("dictionary page lacks its index bit width");
+    if (!dict_ready_) {  // the dictionary converted to the column's type, once
+      dict_conv_.assign(size_t(dict->count) * size_t(w_) + 16, 0);
+      if (auto s = convert_dense(leaf_.conv, view_of(*dict), dict->count, dict_conv_.data()); !s) return s;
+      dict_ready_ = true;
+    }
+    RleDecoder d(dp.body + 1, dp.body_size - 1, dp.body[0]);
+    bool ok = true;
+    switch (w_) {
+      case 1: ok = gather<1>(d, dict->count, nn, out); break;
+      case 2: ok = gather<2>(d, dict->count, nn, out); break;
+      case 4: ok = gather<4>(d, dict->count, nn, out); break;
+      case 8: ok = gather<8>(d, dict->count, nn, out); break;
+      default: ok = gather<16>(d, dict->count, nn, out); break;
+    }
+    if (!ok) {
+      if (!d.error().empty()) return Status::error("dictionary indices: " + d.error());
+      return Status::error("dictionary index " + std::to_string(bad_index_) + " out of range (" + std::to_string(dict->count) + " entries)");
+    }
+    return Status::ok();
+  }
+
+  template <size_t W> bool gather(RleDecoder& d, int64_t dict_count, int64_t nn, uint8_t* out_bytes) {
+    using T = typename Word<W>::T;
+    const T* dict = reinterpret_cast<const T*>(dict_conv_.data());
+    T* out = reinterpret_cast<T*>(out_bytes);  // the column's buffer: 64-byte aligned
+    int64_t i = 0;
+    bool bad = false;
+    auto run = [&](uint32_t v, int64_t k) {
+      if (int64_t(v) >= dict_count) { bad = true; bad_index_ = v; }
+      else std::fill(out + i, out + i + k, dict[v]);
+      i += k;
+    };
+    auto batch = [&](const uint32_t* v, int64_t k) {
+      uint32_t hi = 0;
+      for (int64_t j = 0; j < k; ++j) hi = std::max(hi, v[j]);
+      if (int64_t(hi) >= dict_count) { bad = true; bad_index_ = hi; }
+      else gather_batch<T>(out + i, dict, v, k);
+      i += k;
+    };
+    if (!d.visit(nn, run, batch)) return false;
+    return !bad;
+  }
+
+  const Leaf& leaf_;
+  const int64_t rows_;
+  const int w_;
+  int64_t nulls_ = 0;
+  col::BufferPtr values_, validity_;
+  std::vector<uint32_t> lv_;
+  PhysValues vals_;
+  std::vector<uint8_t> dict_conv_;
+  bool dict_ready_ = false;
+  uint32_t bad_index_ = 0;
+};
+
 // The pages of a chunk. Flat (`levels_out` null): `target` rows become a column with nulls.
 // Nested: `target` level entries; their levels go to `levels_out` and only the non-null values
 // into the column (dense), for assemble() to place.
@@ -231,127 +684,24 @@ Result<col::ColumnPtr> read_chunk(const uint8_t* chunk, size_t size, const Colum
   ColumnOut out(leaf);
   std::vector<uint32_t> replev;
   const int rep_bw = bit_width(leaf.max_rep);
-  PhysValues dict, vals;
-  bool have_dict = false;
-  std::string page;
+  PageReader pages(chunk, size, meta, leaf, limits);
+  PhysValues vals;
   std::vector<uint32_t> levels;
   std::vector<uint8_t> valid;
-  const int def_bw = bit_width(leaf.max_def);
-  size_t pos = 0;
+  const int def_bw = pages.def_bw();
   int64_t rows = 0;
+  DataPage dp;
   while (rows < num_rows) {
-    if (pos >= size) return R::error("column chunk ends after " + std::to_string(rows) + " of " + std::to_string(num_rows) + (levels_out ? " values" : " rows"));
-    size_t hsize = 0;
-    auto hdr = parse_page_header(chunk + pos, size - pos, hsize);
-    if (!hdr) return R::error(hdr.error_message());
-    const PageHeader& h = hdr.value();
-    pos += hsize;
-    if (size_t(h.compressed_size) > size - pos) return R::error("page of " + std::to_string(h.compressed_size) + " bytes runs past its column chunk");
-    if (h.uncompressed_size > limits.max_page_bytes) return R::error("page of " + std::to_string(h.uncompressed_size) + " bytes is too large");
-    const uint8_t* raw = chunk + pos;
-    const size_t raw_size = size_t(h.compressed_size);
-    pos += raw_size;
-    if (h.type == PageType::IndexPage) continue;
-    // parquet-mr's ParquetFileReader.verifyCrc, with its texts.
-    if (limits.verify_checksums && h.crc && uint32_t(*h.crc) != uint32_t(crc32(0, raw, uInt(raw_size))))
-      return R::error(h.type == PageType::DictionaryPage
-                          ? "could not verify dictionary page integrity, CRC checksum verification failed"
-                          : "could not verify page integrity, CRC checksum verification failed");
-    if (h.type == PageType::DictionaryPage) {
-      if (!h.dict) return R::error("dictionary page without its header");
-      if (have_dict) return R::error("a second dictionary page in a column chunk");
-      if (h.dict->num_values < 0 || h.dict->num_values > limits.max_page_values) return R::error("bad dictionary size");
-      if (auto s = decompress(meta.codec, raw, raw_size, size_t(h.uncompressed_size), page); !s) return R::error(s.message());
-      if (h.dict->encoding != Encoding::Plain && h.dict->encoding != Encoding::PlainDictionary)
-        return R::error("unsupported dictionary page encoding " + std::to_string(int(h.dict->encoding)));
-      auto s = decode_plain(reinterpret_cast<const uint8_t*>(page.data()), page.size(), plain_width(leaf), h.dict->num_values, dict);
-      if (!s) return R::error("dictionary page: " + s.message());
-      have_dict = true;
-      continue;
-    }
-    // A data page: levels, then values.
-    int64_t n = 0;
-    Encoding enc;
-    const uint8_t* body;
-    size_t body_size;
-    const uint8_t* def_data = nullptr;
-    const uint8_t* rep_data = nullptr;
-    size_t def_size = 0, rep_size = 0;
-    bool def_rle = true;
-    if (h.type == PageType::DataPage) {
-      if (!h.v1) return R::error("data page without its header");
-      n = h.v1->num_values;
-      enc = h.v1->encoding;
-      if (n < 0 || n > limits.max_page_values || n > num_rows - rows) return R::error("data page claims " + std::to_string(n) + " values");
-      if (auto s = decompress(meta.codec, raw, raw_size, size_t(h.uncompressed_size), page); !s) return R::error(s.message());
-      body = reinterpret_cast<const uint8_t*>(page.data());
-      body_size = page.size();
-      if (leaf.max_rep > 0) {  // repetition levels come first, RLE with a length prefix
-        if (h.v1->rep_encoding != Encoding::Rle) return R::error("unsupported repetition level encoding");
-        if (body_size < 4) return R::error("repetition levels lack their length");
-        uint32_t len;
-        std::memcpy(&len, body, 4);
-        if (len > body_size - 4) return R::error("repetition levels longer than their page");
-        rep_data = body + 4;
-        rep_size = len;
-        body += 4 + len;
-        body_size -= 4 + len;
-      }
-      if (leaf.max_def > 0) {
-        if (h.v1->def_encoding == Encoding::Rle) {
-          if (body_size < 4) return R::error("definition levels lack their length");
-          uint32_t len;
-          std::memcpy(&len, body, 4);
-          if (len > body_size - 4) return R::error("definition levels longer than their page");
-          def_data = body + 4;
-          def_size = len;
-          body += 4 + len;
-          body_size -= 4 + len;
-        } else if (h.v1->def_encoding == Encoding::BitPacked) {
-          def_rle = false;
-          const size_t len = (size_t(n) * size_t(def_bw) + 7) / 8;
-          if (len > body_size) return R::error("definition levels longer than their page");
-          def_data = body;
-          def_size = len;
-          body += len;
-          body_size -= len;
-        } else {
-          return R::error("unsupported definition level encoding");
-        }
-      }
-    } else {
-      if (!h.v2) return R::error("data page v2 without its header");
-      const auto& v2 = *h.v2;
-      n = v2.num_values;
-      enc = v2.encoding;
-      if (n < 0 || n > limits.max_page_values || n > num_rows - rows) return R::error("data page claims " + std::to_string(n) + " values");
-      if (v2.def_levels_bytes < 0 || v2.rep_levels_bytes < 0 ||
-          uint64_t(v2.def_levels_bytes) + uint64_t(v2.rep_levels_bytes) > raw_size ||
-          uint64_t(v2.def_levels_bytes) + uint64_t(v2.rep_levels_bytes) > uint64_t(h.uncompressed_size))
-        return R::error("data page v2 level lengths exceed the page");
-      const size_t lv = size_t(v2.def_levels_bytes) + size_t(v2.rep_levels_bytes);
-      def_data = raw + v2.rep_levels_bytes;
-      def_size = size_t(v2.def_levels_bytes);
-      rep_data = raw;
-      rep_size = size_t(v2.rep_levels_bytes);
-      const size_t expected = size_t(h.uncompressed_size) - lv;
-      if (v2.is_compressed && meta.codec != Codec::Uncompressed && raw_size - lv > 0) {
-        if (auto s = decompress(meta.codec, raw + lv, raw_size - lv, expected, page); !s) return R::error(s.message());
-      } else {
-        page.assign(reinterpret_cast<const char*>(raw + lv), raw_size - lv);
-      }
-      body = reinterpret_cast<const uint8_t*>(page.data());
-      body_size = page.size();
-      if (leaf.max_def == 0) def_data = nullptr;
-    }
+    if (auto s = pages.next(rows, num_rows - rows, levels_out ? " values" : " rows", dp); !s) return R::error(s.message());
+    const int64_t n = dp.n;
     valid.assign(size_t(n), 1);
     int64_t nn = n;
     if (leaf.max_def > 0) {
       levels.resize(size_t(n));
-      if (def_rle) {
-        RleDecoder d(def_data, def_size, def_bw);
+      if (dp.def_rle) {
+        RleDecoder d(dp.def_data, dp.def_size, def_bw);
         if (!d.get(levels.data(), n)) return R::error("definition levels: " + d.error());
-      } else if (auto s = decode_bit_packed_levels(def_data, def_size, def_bw, n, levels.data()); !s) {
+      } else if (auto s = decode_bit_packed_levels(dp.def_data, dp.def_size, def_bw, n, levels.data()); !s) {
         return R::error(s.message());
       }
       nn = 0;
@@ -361,11 +711,11 @@ Result<col::ColumnPtr> read_chunk(const uint8_t* chunk, size_t size, const Colum
         nn += valid[size_t(i)];
       }
     }
-    if (auto s = decode_values(enc, body, body_size, nn, leaf, have_dict ? &dict : nullptr, vals); !s) return R::error(s.message());
+    if (auto s = decode_values(dp.enc, dp.body, dp.body_size, nn, leaf, pages.dict(), vals); !s) return R::error(s.message());
     if (levels_out) {
       if (leaf.max_rep > 0) {
         replev.resize(size_t(n));
-        RleDecoder d(rep_data, rep_size, rep_bw);
+        RleDecoder d(dp.rep_data, dp.rep_size, rep_bw);
         if (!d.get(replev.data(), n)) return R::error("repetition levels: " + d.error());
         for (int64_t i = 0; i < n; ++i)
           if (replev[size_t(i)] > uint32_t(leaf.max_rep)) return R::error("repetition level above the column's maximum");
@@ -391,6 +741,11 @@ Result<col::ColumnPtr> read_chunk(const uint8_t* chunk, size_t size, const Colum
 Result<col::ColumnPtr> read_flat_column(const uint8_t* chunk, size_t size, const ColumnMeta& meta, const Leaf& leaf,
                                         int64_t num_rows, const ReadLimits& limits) {
   if (leaf.max_rep != 0) return Result<col::ColumnPtr>::error("a repeated column is not flat");
+  const col::TypeId id = leaf.type.id;
+  if (id != col::TypeId::Boolean && col::is_fixed_width(id) && conv_width(leaf.conv) == col::fixed_width(id)) {
+    PageReader pages(chunk, size, meta, leaf, limits);
+    return FlatFixedReader(leaf, num_rows).read(pages);
+  }
   return read_chunk(chunk, size, meta, leaf, num_rows, limits, nullptr);
 }
 

@@ -1,7 +1,10 @@
 // Parquet value encodings (see the header); formats per parquet-format's Encodings.md.
 #include "sql/parquet/encodings.h"
 
+#include <array>
+#include <cstddef>
 #include <cstring>
+#include <utility>
 
 namespace spp::sql::parquet {
 
@@ -72,8 +75,75 @@ bool RleDecoder::next_run() {
   return true;
 }
 
-bool RleDecoder::get(uint32_t* out, int64_t n) {
+namespace {
+
+// 32 values of bit width B from `in` (reads at most 4 * B + 8 bytes).
+template <int B> void unpack32(const uint8_t* in, uint32_t* out) {
+  if constexpr (B == 0) {
+    std::memset(out, 0, 32 * sizeof(uint32_t));
+  } else {
+    constexpr uint64_t mask = B == 32 ? 0xffffffffull : ((uint64_t(1) << B) - 1);
+    for (int k = 0; k < 32; ++k) {
+      const int bit = k * B;
+      uint64_t w;
+      std::memcpy(&w, in + (bit >> 3), 8);
+      out[k] = uint32_t((w >> (bit & 7)) & mask);
+    }
+  }
+}
+
+using Unpack32 = void (*)(const uint8_t*, uint32_t*);
+template <size_t... B> constexpr std::array<Unpack32, sizeof...(B)> unpack_table(std::index_sequence<B...>) {
+  return {&unpack32<int(B)>...};
+}
+constexpr auto kUnpack32 = unpack_table(std::make_index_sequence<33>());
+
+}  // namespace
+
+void unpack_bits(const uint8_t* in, const uint8_t* in_end, int bw, int64_t n, uint32_t* out) {
+  const Unpack32 f = kUnpack32[size_t(bw)];
+  const size_t group = size_t(4 * bw);  // bytes of 32 values
+  alignas(16) uint8_t pad[4 * 32 + 8];
+  uint32_t tail[32];
+  for (int64_t i = 0; i < n; i += 32, in += group) {
+    const uint8_t* src = in;
+    if (in_end - in < std::ptrdiff_t(group + 8)) {  // near the end of the input: a zero-padded copy
+      const size_t have = in < in_end ? std::min(size_t(in_end - in), group) : 0;
+      std::memset(pad, 0, sizeof pad);
+      if (have) std::memcpy(pad, in, have);
+      src = pad;
+    }
+    if (n - i >= 32) {
+      f(src, out + i);
+    } else {
+      f(src, tail);
+      std::memcpy(out + i, tail, size_t(n - i) * sizeof(uint32_t));
+    }
+  }
+}
+
+bool RleDecoder::check_width() {
   if (bw_ < 0 || bw_ > 32) { err_ = "bad RLE bit width " + std::to_string(bw_); return false; }
+  return true;
+}
+
+bool RleDecoder::ended(int64_t i, int64_t n) {
+  err_ = "RLE data ends after " + std::to_string(i) + " of " + std::to_string(n) + " values";
+  return false;
+}
+
+void RleDecoder::unpack(uint32_t* out, int64_t k) {
+  if ((packed_pos_ & 7) == 0) {  // groups of 8 values start on a byte
+    unpack_bits(packed_ + (packed_pos_ >> 3) * bw_, end_, bw_, k, out);
+  } else {
+    for (int64_t j = 0; j < k; ++j) out[j] = uint32_t(read_bits(packed_, uint64_t(packed_pos_ + j) * uint64_t(bw_), bw_));
+  }
+  packed_pos_ += k;
+  packed_left_ -= k;
+}
+
+bool RleDecoder::get(uint32_t* out, int64_t n) {
+  if (!check_width()) return false;
   if (bw_ == 0) {  // every value is 0 (a one-entry dictionary, levels of max 0)
     std::memset(out, 0, size_t(n) * sizeof(uint32_t));
     return true;
@@ -82,18 +152,15 @@ bool RleDecoder::get(uint32_t* out, int64_t n) {
   while (i < n) {
     if (rle_left_ > 0) {
       const int64_t k = std::min(rle_left_, n - i);
-      for (int64_t j = 0; j < k; ++j) out[i + j] = rle_value_;
+      std::fill(out + i, out + i + k, rle_value_);
       rle_left_ -= k;
       i += k;
     } else if (packed_left_ > 0) {
       const int64_t k = std::min(packed_left_, n - i);
-      for (int64_t j = 0; j < k; ++j) out[i + j] = uint32_t(read_bits(packed_, uint64_t(packed_pos_ + j) * uint64_t(bw_), bw_));
-      packed_pos_ += k;
-      packed_left_ -= k;
+      unpack(out + i, k);
       i += k;
     } else if (p_ >= end_) {
-      err_ = "RLE data ends after " + std::to_string(i) + " of " + std::to_string(n) + " values";
-      return false;
+      return ended(i, n);
     } else if (!next_run()) {
       return false;
     }
