@@ -196,6 +196,18 @@ TEST_CASE("sql kernels: floating comparisons a byte at a time, every operator ag
     }
     CHECK(tri(compare(op, a, cst<double>(TypeId::Double, 0.0), n)) == wc);
   }
+  // integers over more than one block of 64
+  std::vector<std::optional<int64_t>> li;
+  for (int i = 0; i < 150; ++i) li.push_back(i % 11 == 4 ? std::optional<int64_t>() : std::optional<int64_t>((i * 37) % 101 - 50));
+  Vec l = fixed<int64_t>(TypeId::Long, li);
+  for (CmpOp op : {CmpOp::Lt, CmpOp::Ge, CmpOp::Eq}) {
+    std::string want;
+    for (const auto& v : li) {
+      if (!v) { want += 'n'; continue; }
+      want += (op == CmpOp::Lt ? *v < 7 : op == CmpOp::Ge ? *v >= 7 : *v == 7) ? 't' : 'f';
+    }
+    CHECK(tri(compare(op, l, cst<int64_t>(TypeId::Long, 7), 150)) == want);
+  }
   // columns without NULLs: IS NULL all false, AND of value bytes, the selection word by word
   std::vector<std::optional<bool>> xs, ys;
   for (int i = 0; i < 150; ++i) { xs.push_back(i % 3 != 0); ys.push_back(i % 5 != 1); }

@@ -598,6 +598,22 @@ TEST_CASE("parquet reader: dictionary pages at every index bit width, NULLs anyw
     }
     CHECK(col.null_count == nulls);
     CHECK((col.validity != nullptr) == (nulls > 0));  // made only once a NULL appears
+    // in pieces that cut pages, runs and groups of 8 anywhere
+    auto rd = open_flat_column(reinterpret_cast<const uint8_t*>(chunk.data()), chunk.size(), meta, leaf, int64_t(n), {});
+    REQUIRE(rd);
+    size_t r0 = 0;
+    for (int64_t piece = 1; rd->rows_left() > 0; piece = piece * 3 + 1) {
+      auto p = rd->next(piece);
+      REQUIRE_MESSAGE(p, p.error_message());
+      const col::Column& pc = *p.value();
+      REQUIRE(pc.length == std::min<int64_t>(piece, int64_t(n - r0)));
+      for (int64_t r = 0; r < pc.length; ++r) {
+        REQUIRE(pc.is_null(r) == !valid[r0 + size_t(r)]);
+        if (valid[r0 + size_t(r)]) REQUIRE(pc.vals<double>()[r] == dict[idx[r0 + size_t(r)]]);
+      }
+      r0 += size_t(pc.length);
+    }
+    CHECK(r0 == n);
   };
   for (int bw = 0; bw <= 32; ++bw) {
     std::vector<uint32_t> idx(n);
@@ -675,6 +691,27 @@ TEST_CASE("parquet reader: flat fixed-width columns with NULLs at the start, the
       REQUIRE(f);
       auto back = f.value()->read_row_group(0, col::make_type(schema));
       REQUIRE(back);
+      // and in batches, as the scan reads: pages split across batches, the last one short
+      for (int64_t rows : {int64_t(997), int64_t(8192), int64_t(n)}) {
+        REQUIRE(f.value()->begin_row_group(0, col::make_type(schema), rows));
+        std::vector<col::Batch> parts;
+        while (f.value()->has_batch()) {
+          auto nb = f.value()->next_batch();
+          REQUIRE(nb);
+          REQUIRE(nb.value().num_rows <= rows);
+          for (size_t c = 0; c < 6; ++c) REQUIRE(nb.value().column(c).length == nb.value().num_rows);
+          parts.push_back(nb.value());
+        }
+        const col::Batch all = col::concat(parts);
+        REQUIRE(all.num_rows == n);
+        for (size_t c = 0; c < 6; ++c)
+          for (int64_t r = 0; r < n; ++r) {
+            REQUIRE(all.column(c).is_null(r) == b.column(c).is_null(r));
+            if (!b.column(c).is_null(r) && c == 1) REQUIRE(all.column(c).vals<int64_t>()[r] == b.column(c).vals<int64_t>()[r]);
+            if (!b.column(c).is_null(r) && c == 3) REQUIRE(all.column(c).dec_at(r) == b.column(c).dec_at(r));
+            if (!b.column(c).is_null(r) && c == 5) REQUIRE(all.column(c).vals<float>()[r] == b.column(c).vals<float>()[r]);
+          }
+      }
       const col::Batch& g = back.value();
       REQUIRE(g.num_rows == n);
       for (size_t c = 0; c < 6; ++c) {

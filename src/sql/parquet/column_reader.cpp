@@ -3,6 +3,7 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "sql/parquet/codec.h"
@@ -238,8 +239,11 @@ struct DataPage {
 // data pages decompressed and split into levels and values. Index pages are skipped.
 class PageReader {
  public:
-  PageReader(const uint8_t* chunk, size_t size, const ColumnMeta& meta, const Leaf& leaf, const ReadLimits& limits)
-      : chunk_(chunk), size_(size), meta_(meta), leaf_(leaf), limits_(limits), def_bw_(bit_width(leaf.max_def)) {}
+  // `scratch`: where pages are decompressed (kept by the caller for the next chunk), else our own.
+  PageReader(const uint8_t* chunk, size_t size, const ColumnMeta& meta, const Leaf& leaf, const ReadLimits& limits,
+             std::string* scratch = nullptr)
+      : chunk_(chunk), size_(size), meta_(meta), leaf_(leaf), limits_(limits), def_bw_(bit_width(leaf.max_def)),
+        page_(scratch ? *scratch : own_page_) {}
 
   // The next data page, of at most `left` entries (`done` read so far; `what` names them in errors).
   Status next(int64_t done, int64_t left, const char* what, DataPage& dp) {
@@ -371,7 +375,8 @@ class PageReader {
   const ReadLimits& limits_;
   const int def_bw_;
   size_t pos_ = 0;
-  std::string page_;
+  std::string own_page_;
+  std::string& page_;
   PhysValues dict_;
   bool have_dict_ = false;
 };
@@ -497,179 +502,264 @@ template <> struct Word<4> { using T = uint32_t; };
 template <> struct Word<8> { using T = uint64_t; };
 template <> struct Word<16> { using T = unsigned __int128; };
 
-// A flat column chunk of a fixed-width Spark type (not BOOLEAN): the column's buffer allocated
-// once for the row group; each page's values decoded (converted) straight to their rows —
-// PLAIN copied or converted from the page, dictionary indices unpacked 32 at a time and
-// gathered from the dictionary converted once; the validity bitmap made only once a NULL
-// appears, from the definition levels' runs.
-class FlatFixedReader {
+// A flat column chunk of a fixed-width Spark type (not BOOLEAN) read in pieces of rows: each
+// piece's values decoded (converted) straight into its column — PLAIN copied or converted from
+// the page, dictionary indices unpacked 32 at a time and gathered from the dictionary converted
+// once — and the validity bitmap made only once a NULL appears, from the definition levels'
+// runs. A page may span pieces: its decoders keep their place.
+class FlatFixedReader final : public FlatColumnReader {
  public:
-  FlatFixedReader(const Leaf& leaf, int64_t rows) : leaf_(leaf), rows_(rows), w_(col::fixed_width(leaf.type.id)) {}
+  FlatFixedReader(const uint8_t* chunk, size_t size, const ColumnMeta& meta, const Leaf& leaf, int64_t rows,
+                  const ReadLimits& limits, std::string* scratch)
+      : pages_(chunk, size, meta, leaf, limits, scratch), leaf_(leaf), rows_(rows), w_(col::fixed_width(leaf.type.id)) {}
 
-  Result<col::ColumnPtr> read(PageReader& pages) {
+  int64_t rows_left() const override { return rows_ - done_; }
+
+  Result<col::ColumnPtr> next(int64_t m) override {
     using R = Result<col::ColumnPtr>;
-    values_ = std::make_shared<col::Buffer>(size_t(rows_) * size_t(w_));
+    m = std::max<int64_t>(0, std::min(m, rows_ - done_));
+    values_ = std::make_shared<col::Buffer>(size_t(m) * size_t(w_));
+    validity_.reset();
+    m_ = m;
+    nulls_ = 0;
     int64_t at = 0;
-    DataPage dp;
-    while (at < rows_) {
-      if (auto s = pages.next(at, rows_ - at, " rows", dp); !s) return R::error(s.message());
-      int64_t nn = dp.n;
+    while (at < m) {
+      if (page_left_ == 0) {
+        if (auto s = start_page(); !s) return R::error(s.message());
+        continue;
+      }
+      const int64_t k = std::min(page_left_, m - at);
+      int64_t nn = k;
       if (leaf_.max_def > 0) {
-        auto v = levels(dp, pages.def_bw(), at);
+        auto v = levels(k, at);
         if (!v) return R::error(v.error_message());
         nn = v.value();
       }
-      if (auto s = page_values(dp, pages.dict(), at, nn); !s) return R::error(s.message());
-      if (nn < dp.n) {
+      if (auto s = values(at, nn); !s) return R::error(s.message());
+      if (nn < k) {
         uint8_t* out = values_->data() + size_t(at) * size_t(w_);
         const uint8_t* bits = validity_->data();
         switch (w_) {
-          case 1: spread<1>(out, bits, at, dp.n, nn); break;
-          case 2: spread<2>(out, bits, at, dp.n, nn); break;
-          case 4: spread<4>(out, bits, at, dp.n, nn); break;
-          case 8: spread<8>(out, bits, at, dp.n, nn); break;
-          default: spread<16>(out, bits, at, dp.n, nn); break;
+          case 1: spread<1>(out, bits, at, k, nn); break;
+          case 2: spread<2>(out, bits, at, k, nn); break;
+          case 4: spread<4>(out, bits, at, k, nn); break;
+          case 8: spread<8>(out, bits, at, k, nn); break;
+          default: spread<16>(out, bits, at, k, nn); break;
         }
       }
-      at += dp.n;
+      at += k;
+      page_left_ -= k;
+      done_ += k;
     }
     auto c = std::make_shared<col::Column>();
-    c->type = col::make_type(leaf_.type);
-    c->length = rows_;
+    c->type = type_ ? type_ : (type_ = col::make_type(leaf_.type));
+    c->length = m;
     c->null_count = nulls_;
-    if (nulls_ > 0) c->validity = validity_;
-    c->values = values_;
+    if (nulls_ > 0) c->validity = std::move(validity_);
+    c->values = std::move(values_);
     return c;
   }
 
  private:
-  // The validity bitmap, made at the first NULL: rows before `upto` valid.
+  Status start_page() {
+    if (auto s = pages_.next(done_, rows_ - done_, " rows", dp_); !s) return s;
+    page_left_ = dp_.n;
+    if (leaf_.max_def > 0) {
+      if (dp_.def_rle) {
+        def_ = RleDecoder(dp_.def_data, dp_.def_size, pages_.def_bw());
+      } else {  // the deprecated BIT_PACKED levels: the whole page's at once
+        lv_.resize(size_t(dp_.n));
+        lv_pos_ = 0;
+        if (auto s = decode_bit_packed_levels(dp_.def_data, dp_.def_size, pages_.def_bw(), dp_.n, lv_.data()); !s) return s;
+      }
+    }
+    src_ = Src::None;
+    pos_ = 0;
+    return Status::ok();
+  }
+
+  // The validity bitmap of this piece, made at its first NULL: rows before `upto` valid.
   void materialize(int64_t upto) {
     if (validity_) return;
-    validity_ = std::make_shared<col::Buffer>(size_t(col::bitmap_bytes(rows_)));
+    validity_ = std::make_shared<col::Buffer>(size_t(col::bitmap_bytes(m_)));
     set_bits(validity_->data(), 0, upto);
   }
 
-  // A page's definition levels into the validity of rows [at, at + n); its non-null count.
-  Result<int64_t> levels(const DataPage& dp, int def_bw, int64_t at) {
+  // The next k definition levels into the validity of rows [at, at + k); their non-null count.
+  Result<int64_t> levels(int64_t k, int64_t at) {
     using R = Result<int64_t>;
     const uint32_t maxd = uint32_t(leaf_.max_def);
-    int64_t i = 0, page_nulls = 0;
+    int64_t i = 0, nulls = 0;
     bool bad = false;
-    auto run = [&](uint32_t v, int64_t k) {
+    auto run = [&](uint32_t v, int64_t c) {
       if (v == maxd) {
-        if (validity_) set_bits(validity_->data(), at + i, k);
+        if (validity_) set_bits(validity_->data(), at + i, c);
       } else {
         bad |= v > maxd;
         materialize(at + i);
-        page_nulls += k;
+        nulls += c;
       }
-      i += k;
+      i += c;
     };
-    auto batch = [&](const uint32_t* v, int64_t k) {
+    auto batch = [&](const uint32_t* v, int64_t c) {
       uint32_t hi = 0;
       int64_t valid = 0;
-      for (int64_t j = 0; j < k; ++j) {
+      for (int64_t j = 0; j < c; ++j) {
         hi = std::max(hi, v[j]);
         valid += v[j] == maxd;
       }
       bad |= hi > maxd;
-      if (valid < k) materialize(at + i);
+      if (valid < c) materialize(at + i);
       if (validity_) {
         uint8_t* bits = validity_->data();
-        for (int64_t j = 0; j < k; ++j)
+        for (int64_t j = 0; j < c; ++j)
           if (v[j] == maxd) col::set_bit(bits, at + i + j);
       }
-      page_nulls += k - valid;
-      i += k;
+      nulls += c - valid;
+      i += c;
     };
-    if (dp.def_rle) {
-      RleDecoder d(dp.def_data, dp.def_size, def_bw);
-      if (!d.visit(dp.n, run, batch)) return R::error("definition levels: " + d.error());
+    if (dp_.def_rle) {
+      if (!def_.visit(k, run, batch)) return R::error("definition levels: " + def_.error());
     } else {
-      lv_.resize(size_t(dp.n));
-      if (auto s = decode_bit_packed_levels(dp.def_data, dp.def_size, def_bw, dp.n, lv_.data()); !s) return R::error(s.message());
-      batch(lv_.data(), dp.n);
+      batch(lv_.data() + lv_pos_, k);
+      lv_pos_ += k;
     }
     if (bad) return R::error("definition level above the column's maximum");
-    nulls_ += page_nulls;
-    return dp.n - page_nulls;
+    nulls_ += nulls;
+    return k - nulls;
   }
 
-  // The page's nn values, converted, into the column from row `at` (packed; spread afterwards).
-  Status page_values(const DataPage& dp, const PhysValues* dict, int64_t at, int64_t nn) {
-    uint8_t* out = values_->data() + size_t(at) * size_t(w_);
+  // Where the page's values come from, set up at its first non-null value.
+  enum class Src { None, Plain, Dict, Decoded };
+
+  Status open_values() {
     const int pw = plain_width(leaf_);
-    switch (dp.enc) {
-      case Encoding::Plain:
-        if (pw > 0) {
-          if (uint64_t(nn) * uint64_t(pw) > dp.body_size) return Status::error("PLAIN values end early");
-          return convert_dense(leaf_.conv, ValView{dp.body, pw, nullptr, nullptr}, nn, out);
-        }
-        break;
-      case Encoding::PlainDictionary: case Encoding::RleDictionary: return dictionary_values(dp, dict, nn, out);
-      default: break;
+    if (dp_.enc == Encoding::Plain && pw > 0) {
+      src_ = Src::Plain;
+      return Status::ok();
     }
-    if (auto s = decode_values(dp.enc, dp.body, dp.body_size, nn, leaf_, dict, vals_); !s) return s;
+    if (dp_.enc == Encoding::PlainDictionary || dp_.enc == Encoding::RleDictionary) {
+      const PhysValues* dict = pages_.dict();
+      if (!dict) return Status::error("dictionary-encoded page without a dictionary page");
+      if (dp_.body_size < 1) return Status::error("dictionary page lacks its index bit width");
+      if (!dict_ready_) {  // the dictionary converted to the column's type, once
+        dict_count_ = dict->count;
+        dict_conv_.assign(size_t(dict->count) * size_t(w_) + 16, 0);
+        if (auto s = convert_dense(leaf_.conv, view_of(*dict), dict->count, dict_conv_.data()); !s) return s;
+        dict_ready_ = true;
+      }
+      idx_ = RleDecoder(dp_.body + 1, dp_.body_size - 1, dp_.body[0]);
+      src_ = Src::Dict;
+      return Status::ok();
+    }
+    // Other encodings decode the page's values at once: as many as its non-null levels.
+    int64_t nn = dp_.n;
+    if (leaf_.max_def > 0) {
+      const uint32_t maxd = uint32_t(leaf_.max_def);
+      if (dp_.def_rle) {
+        nn = 0;
+        RleDecoder d(dp_.def_data, dp_.def_size, pages_.def_bw());
+        if (!d.visit(dp_.n, [&](uint32_t v, int64_t c) { nn += v == maxd ? c : 0; },
+                     [&](const uint32_t* v, int64_t c) { for (int64_t j = 0; j < c; ++j) nn += v[j] == maxd; }))
+          return Status::error("definition levels: " + d.error());
+      } else {
+        nn = int64_t(std::count(lv_.begin(), lv_.begin() + dp_.n, maxd));
+      }
+    }
+    if (auto s = decode_values(dp_.enc, dp_.body, dp_.body_size, nn, leaf_, pages_.dict(), vals_); !s) return s;
     if (vals_.count != nn) return Status::error("page holds " + std::to_string(vals_.count) + " values for " + std::to_string(nn) + " non-null rows");
-    return convert_dense(leaf_.conv, view_of(vals_), nn, out);
-  }
-
-  Status dictionary_values(const DataPage& dp, const PhysValues* dict, int64_t nn, uint8_t* out) {
-    if (!dict) return Status::error("dictionary-encoded page without a dictionary page");
-    if (nn == 0) return Status::ok();
-    if (dp.body_size < 1) return Status::error("dictionary page lacks its index bit width");
-    if (!dict_ready_) {  // the dictionary converted to the column's type, once
-      dict_conv_.assign(size_t(dict->count) * size_t(w_) + 16, 0);
-      if (auto s = convert_dense(leaf_.conv, view_of(*dict), dict->count, dict_conv_.data()); !s) return s;
-      dict_ready_ = true;
-    }
-    RleDecoder d(dp.body + 1, dp.body_size - 1, dp.body[0]);
-    bool ok = true;
-    switch (w_) {
-      case 1: ok = gather<1>(d, dict->count, nn, out); break;
-      case 2: ok = gather<2>(d, dict->count, nn, out); break;
-      case 4: ok = gather<4>(d, dict->count, nn, out); break;
-      case 8: ok = gather<8>(d, dict->count, nn, out); break;
-      default: ok = gather<16>(d, dict->count, nn, out); break;
-    }
-    if (!ok) {
-      if (!d.error().empty()) return Status::error("dictionary indices: " + d.error());
-      return Status::error("dictionary index " + std::to_string(bad_index_) + " out of range (" + std::to_string(dict->count) + " entries)");
-    }
+    src_ = Src::Decoded;
     return Status::ok();
   }
 
-  template <size_t W> bool gather(RleDecoder& d, int64_t dict_count, int64_t nn, uint8_t* out_bytes) {
+  // The page's next nn values, converted, into the piece from row `at` (packed; spread afterwards).
+  Status values(int64_t at, int64_t nn) {
+    if (nn == 0) return Status::ok();
+    if (src_ == Src::None)
+      if (auto s = open_values(); !s) return s;
+    uint8_t* out = values_->data() + size_t(at) * size_t(w_);
+    switch (src_) {
+      case Src::Plain: {
+        const int pw = plain_width(leaf_);
+        if (uint64_t(pos_ + nn) * uint64_t(pw) > dp_.body_size) return Status::error("PLAIN values end early");
+        auto s = convert_dense(leaf_.conv, ValView{dp_.body + size_t(pos_) * size_t(pw), pw, nullptr, nullptr}, nn, out);
+        pos_ += nn;
+        return s;
+      }
+      case Src::Dict: {
+        bool ok = true;
+        switch (w_) {
+          case 1: ok = gather<1>(nn, out); break;
+          case 2: ok = gather<2>(nn, out); break;
+          case 4: ok = gather<4>(nn, out); break;
+          case 8: ok = gather<8>(nn, out); break;
+          default: ok = gather<16>(nn, out); break;
+        }
+        if (!ok) {
+          if (!idx_.error().empty()) return Status::error("dictionary indices: " + idx_.error());
+          return Status::error("dictionary index " + std::to_string(bad_index_) + " out of range (" + std::to_string(dict_count_) + " entries)");
+        }
+        return Status::ok();
+      }
+      case Src::Decoded: {
+        if (pos_ + nn > vals_.count) return Status::error("page holds " + std::to_string(vals_.count) + " values for more non-null rows");
+        ValView v = view_of(vals_);
+        if (v.width > 0) v.fixed += size_t(pos_) * size_t(v.width);
+        else v.offsets += pos_;
+        auto s = convert_dense(leaf_.conv, v, nn, out);
+        pos_ += nn;
+        return s;
+      }
+      case Src::None: break;
+    }
+    return Status::error("no values");
+  }
+
+  template <size_t W> bool gather(int64_t nn, uint8_t* out_bytes) {
     using T = typename Word<W>::T;
     const T* dict = reinterpret_cast<const T*>(dict_conv_.data());
     T* out = reinterpret_cast<T*>(out_bytes);  // the column's buffer: 64-byte aligned
+    const int64_t count = dict_count_;
     int64_t i = 0;
     bool bad = false;
     auto run = [&](uint32_t v, int64_t k) {
-      if (int64_t(v) >= dict_count) { bad = true; bad_index_ = v; }
+      if (int64_t(v) >= count) { bad = true; bad_index_ = v; }
       else std::fill(out + i, out + i + k, dict[v]);
       i += k;
     };
     auto batch = [&](const uint32_t* v, int64_t k) {
       uint32_t hi = 0;
       for (int64_t j = 0; j < k; ++j) hi = std::max(hi, v[j]);
-      if (int64_t(hi) >= dict_count) { bad = true; bad_index_ = hi; }
+      if (int64_t(hi) >= count) { bad = true; bad_index_ = hi; }
       else gather_batch<T>(out + i, dict, v, k);
       i += k;
     };
-    if (!d.visit(nn, run, batch)) return false;
+    if (!idx_.visit(nn, run, batch)) return false;
     return !bad;
   }
 
+  PageReader pages_;
   const Leaf& leaf_;
   const int64_t rows_;
   const int w_;
-  int64_t nulls_ = 0;
-  col::BufferPtr values_, validity_;
+  col::ColTypePtr type_;
+  int64_t done_ = 0;       // rows handed out
+  // the current page
+  DataPage dp_;
+  int64_t page_left_ = 0;  // its rows not yet read
+  RleDecoder def_{nullptr, 0, 0};
   std::vector<uint32_t> lv_;
+  int64_t lv_pos_ = 0;
+  Src src_ = Src::None;
+  int64_t pos_ = 0;        // values taken from it (PLAIN, decoded)
+  RleDecoder idx_{nullptr, 0, 0};
   PhysValues vals_;
+  // the current piece
+  int64_t m_ = 0, nulls_ = 0;
+  col::BufferPtr values_, validity_;
+  // the chunk's dictionary, converted
   std::vector<uint8_t> dict_conv_;
+  int64_t dict_count_ = 0;
   bool dict_ready_ = false;
   uint32_t bad_index_ = 0;
 };
@@ -742,11 +832,17 @@ Result<col::ColumnPtr> read_flat_column(const uint8_t* chunk, size_t size, const
                                         int64_t num_rows, const ReadLimits& limits) {
   if (leaf.max_rep != 0) return Result<col::ColumnPtr>::error("a repeated column is not flat");
   const col::TypeId id = leaf.type.id;
-  if (id != col::TypeId::Boolean && col::is_fixed_width(id) && conv_width(leaf.conv) == col::fixed_width(id)) {
-    PageReader pages(chunk, size, meta, leaf, limits);
-    return FlatFixedReader(leaf, num_rows).read(pages);
-  }
+  if (id != col::TypeId::Boolean && col::is_fixed_width(id) && conv_width(leaf.conv) == col::fixed_width(id))
+    return FlatFixedReader(chunk, size, meta, leaf, num_rows, limits, nullptr).next(num_rows);
   return read_chunk(chunk, size, meta, leaf, num_rows, limits, nullptr);
+}
+
+std::unique_ptr<FlatColumnReader> open_flat_column(const uint8_t* chunk, size_t size, const ColumnMeta& meta, const Leaf& leaf,
+                                                   int64_t num_rows, const ReadLimits& limits, std::string* scratch) {
+  const col::TypeId id = leaf.type.id;
+  if (leaf.max_rep != 0 || id == col::TypeId::Boolean || !col::is_fixed_width(id) || conv_width(leaf.conv) != col::fixed_width(id))
+    return nullptr;
+  return std::make_unique<FlatFixedReader>(chunk, size, meta, leaf, num_rows, limits, scratch);
 }
 
 Result<col::ColumnPtr> read_leaf_levels(const uint8_t* chunk, size_t size, const ColumnMeta& meta, const Leaf& leaf,

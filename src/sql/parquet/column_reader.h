@@ -3,6 +3,8 @@
 // decompressed, its definition levels turned into validity and its values converted in bulk.
 #pragma once
 #include <cstdint>
+#include <memory>
+#include <string>
 #include <vector>
 
 #include "common/status.h"
@@ -24,6 +26,20 @@ struct ReadLimits {
 // `chunk`: the column chunk's bytes (its first page header at 0); `num_rows`: the row group's.
 Result<col::ColumnPtr> read_flat_column(const uint8_t* chunk, size_t size, const ColumnMeta& meta, const Leaf& leaf,
                                         int64_t num_rows, const ReadLimits& limits = {});
+
+// A flat column chunk read in pieces of rows (a scan's batches stay small enough for the cache).
+class FlatColumnReader {
+ public:
+  virtual ~FlatColumnReader() = default;
+  // The chunk's next n rows (fewer at its end) as a column.
+  virtual Result<col::ColumnPtr> next(int64_t n) = 0;
+  virtual int64_t rows_left() const = 0;
+};
+// A reader of a flat fixed-width (not BOOLEAN) column chunk, or nullptr for other leaves (read
+// whole by read_flat_column). `chunk`, `meta`, `leaf` and `limits` must outlive it; `scratch`
+// (optional) is where its pages are decompressed, reused from chunk to chunk.
+std::unique_ptr<FlatColumnReader> open_flat_column(const uint8_t* chunk, size_t size, const ColumnMeta& meta, const Leaf& leaf,
+                                                   int64_t num_rows, const ReadLimits& limits, std::string* scratch = nullptr);
 
 // A nested leaf's level entries (as many as the chunk's num_values).
 struct LeafLevels {

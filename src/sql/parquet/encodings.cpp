@@ -133,12 +133,13 @@ bool RleDecoder::ended(int64_t i, int64_t n) {
 }
 
 void RleDecoder::unpack(uint32_t* out, int64_t k) {
-  if ((packed_pos_ & 7) == 0) {  // groups of 8 values start on a byte
-    unpack_bits(packed_ + (packed_pos_ >> 3) * bw_, end_, bw_, k, out);
-  } else {
-    for (int64_t j = 0; j < k; ++j) out[j] = uint32_t(read_bits(packed_, uint64_t(packed_pos_ + j) * uint64_t(bw_), bw_));
-  }
-  packed_pos_ += k;
+  // A reader that stopped inside a group of 8 values: one by one up to the next group.
+  const int64_t head = std::min<int64_t>(k, (8 - (packed_pos_ & 7)) & 7);
+  for (int64_t j = 0; j < head; ++j) out[j] = uint32_t(read_bits(packed_, uint64_t(packed_pos_ + j) * uint64_t(bw_), bw_));
+  packed_pos_ += head;
+  // Groups of 8 values start on a byte.
+  if (k > head) unpack_bits(packed_ + (packed_pos_ >> 3) * bw_, end_, bw_, k - head, out + head);
+  packed_pos_ += k - head;
   packed_left_ -= k;
 }
 

@@ -24,9 +24,12 @@ class FileSource final : public ByteSource {
   int64_t size() const override { return size_; }
   Status read(int64_t offset, size_t n, std::string& out) override {
     out.resize(n);
+    return read_into(offset, n, reinterpret_cast<uint8_t*>(out.data()));
+  }
+  Status read_into(int64_t offset, size_t n, uint8_t* out) override {
     size_t got = 0;
     while (got < n) {
-      const ssize_t r = ::pread(fd_, out.data() + got, n - got, off_t(offset + int64_t(got)));
+      const ssize_t r = ::pread(fd_, out + got, n - got, off_t(offset + int64_t(got)));
       if (r < 0 && errno == EINTR) continue;
       if (r < 0) return Status::error(std::string("read failed: ") + std::strerror(errno));
       if (r == 0) return Status::error("the file is shorter than its metadata says");
@@ -47,6 +50,11 @@ class MemorySource final : public ByteSource {
   Status read(int64_t offset, size_t n, std::string& out) override {
     if (offset < 0 || uint64_t(offset) + n > b_.size()) return Status::error("read past the end");
     out.assign(b_, size_t(offset), n);
+    return Status::ok();
+  }
+  Status read_into(int64_t offset, size_t n, uint8_t* out) override {
+    if (offset < 0 || uint64_t(offset) + n > b_.size()) return Status::error("read past the end");
+    if (n) std::memcpy(out, b_.data() + offset, n);
     return Status::ok();
   }
 
@@ -152,7 +160,14 @@ std::vector<int> ParquetFile::row_groups_in(int64_t start, int64_t length) const
   return out;
 }
 
-Status ParquetFile::read_chunk_bytes(const RowGroup& rg, int leaf, std::string& bytes) const {
+Status ByteSource::read_into(int64_t offset, size_t n, uint8_t* out) {
+  std::string tmp;
+  if (auto s = read(offset, n, tmp); !s) return s;
+  if (n) std::memcpy(out, tmp.data(), n);
+  return Status::ok();
+}
+
+Status ParquetFile::read_chunk_bytes(const RowGroup& rg, int leaf, ChunkBuffer& bytes) const {
   const ColumnChunk& cc = rg.columns[size_t(leaf)];
   if (cc.encrypted) return Status::error("the column is encrypted");
   if (!cc.file_path.empty()) return Status::error("its data lives in another file (" + cc.file_path + ")");
@@ -163,7 +178,7 @@ Status ParquetFile::read_chunk_bytes(const RowGroup& rg, int leaf, std::string& 
   if (start < 4 || m.total_compressed_size < 0 || start > footer || m.total_compressed_size > footer - start)
     return Status::error("the column chunk's byte range [" + std::to_string(start) + ", +" +
                          std::to_string(m.total_compressed_size) + ") lies outside the file");
-  return src_->read(start, size_t(m.total_compressed_size), bytes);
+  return src_->read_into(start, size_t(m.total_compressed_size), bytes.ensure(size_t(m.total_compressed_size)));
 }
 
 Status ParquetFile::fail_chunk(const std::string& column, const std::string& why) const {
@@ -177,49 +192,107 @@ Result<col::Batch> ParquetFile::read_row_group(int rg_index, const col::ColTypeP
   col::Batch b;
   b.schema = want;
   b.num_rows = rg.num_rows;
-  std::string bytes;
+  ChunkBuffer bytes;
   for (size_t i = 0; i < want->children.size(); ++i) {
-    const std::string& name = want->names[i];
-    const col::ColType& type = want->children[i];
-    const Field* field = nullptr;
-    for (const auto& f : schema_.fields)
-      if (ascii_lower(f.name) == ascii_lower(name)) { field = &f; break; }
-    if (!field || rg.num_rows == 0) {  // a column other files of the dataset have (mergeSchema): NULL here
-      b.columns.push_back(col::make_null_column(col::make_type(type), rg.num_rows));
-      continue;
-    }
-    auto cannot_convert = [&] {
-      return R::error("Parquet column cannot be converted in file " + name_ + ". Column: [" + name + "], Expected: " +
-                      type.to_string() + ", Found: " + type_string(md_.schema[size_t(schema_.leaves[size_t(field->first_leaf)].schema_index)]) + ".");
-    };
-    // A nested field may be narrower than the merged schema's (mergeSchema): widened after assembly.
-    if (field->type != type && (field->flat || type.id != field->type.id)) return cannot_convert();
-    if (!field->flat) {
-      std::vector<LeafLevels> levels(size_t(field->num_leaves));
-      std::vector<col::ColumnPtr> values;
-      for (int l = 0; l < field->num_leaves; ++l) {
-        auto chunk = read_chunk_bytes(rg, field->first_leaf + l, bytes);
-        if (!chunk) return fail_chunk(name, chunk.message());
-        auto v = read_leaf_levels(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(),
-                                  rg.columns[size_t(field->first_leaf + l)].meta, schema_.leaves[size_t(field->first_leaf + l)],
-                                  limits_, levels[size_t(l)]);
-        if (!v) return fail_chunk(name, v.error_message());
-        values.push_back(std::move(v.value()));
-      }
-      auto c = assemble_field(schema_, *field, levels, values, rg.num_rows);
-      if (!c) return fail_chunk(name, c.error_message());
-      col::ColumnPtr wide = widen_nested(c.value(), type);
-      if (!wide) return cannot_convert();
-      b.columns.push_back(std::move(wide));
-      continue;
-    }
-    const Leaf& leaf = schema_.leaves[size_t(field->first_leaf)];
-    if (auto st = read_chunk_bytes(rg, field->first_leaf, bytes); !st) return fail_chunk(name, st.message());
-    const ColumnMeta& m = rg.columns[size_t(field->first_leaf)].meta;
-    auto c = read_flat_column(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), m, leaf, rg.num_rows, limits_);
-    if (!c) return fail_chunk(name, c.error_message());
+    auto c = read_column(rg, *want, i, bytes, nullptr);
+    if (!c) return R::error(c.error_message());
     b.columns.push_back(std::move(c.value()));
   }
+  return b;
+}
+
+Result<col::ColumnPtr> ParquetFile::read_column(const RowGroup& rg, const col::ColType& want, size_t i, ChunkBuffer& bytes,
+                                                std::unique_ptr<FlatColumnReader>* stream, std::string* scratch) {
+  using R = Result<col::ColumnPtr>;
+  const std::string& name = want.names[i];
+  const col::ColType& type = want.children[i];
+  const Field* field = nullptr;
+  for (const auto& f : schema_.fields)
+    if (ascii_lower(f.name) == ascii_lower(name)) { field = &f; break; }
+  if (!field || rg.num_rows == 0)  // a column other files of the dataset have (mergeSchema): NULL here
+    return col::make_null_column(col::make_type(type), rg.num_rows);
+  auto cannot_convert = [&] {
+    return R::error("Parquet column cannot be converted in file " + name_ + ". Column: [" + name + "], Expected: " +
+                    type.to_string() + ", Found: " + type_string(md_.schema[size_t(schema_.leaves[size_t(field->first_leaf)].schema_index)]) + ".");
+  };
+  // A nested field may be narrower than the merged schema's (mergeSchema): widened after assembly.
+  if (field->type != type && (field->flat || type.id != field->type.id)) return cannot_convert();
+  if (!field->flat) {
+    std::vector<LeafLevels> levels(size_t(field->num_leaves));
+    std::vector<col::ColumnPtr> values;
+    for (int l = 0; l < field->num_leaves; ++l) {
+      auto chunk = read_chunk_bytes(rg, field->first_leaf + l, bytes);
+      if (!chunk) return fail_chunk(name, chunk.message());
+      auto v = read_leaf_levels(bytes.data.get(), bytes.size,
+                                rg.columns[size_t(field->first_leaf + l)].meta, schema_.leaves[size_t(field->first_leaf + l)],
+                                limits_, levels[size_t(l)]);
+      if (!v) return fail_chunk(name, v.error_message());
+      values.push_back(std::move(v.value()));
+    }
+    auto c = assemble_field(schema_, *field, levels, values, rg.num_rows);
+    if (!c) return fail_chunk(name, c.error_message());
+    col::ColumnPtr wide = widen_nested(c.value(), type);
+    if (!wide) return cannot_convert();
+    return wide;
+  }
+  const Leaf& leaf = schema_.leaves[size_t(field->first_leaf)];
+  if (auto st = read_chunk_bytes(rg, field->first_leaf, bytes); !st) return fail_chunk(name, st.message());
+  const ColumnMeta& m = rg.columns[size_t(field->first_leaf)].meta;
+  if (stream) {  // decoded batch by batch when the column allows
+    *stream = open_flat_column(bytes.data.get(), bytes.size, m, leaf, rg.num_rows, limits_, scratch);
+    if (*stream) return col::ColumnPtr();
+  }
+  auto c = read_flat_column(bytes.data.get(), bytes.size, m, leaf, rg.num_rows, limits_);
+  if (!c) return fail_chunk(name, c.error_message());
+  return c;
+}
+
+Status ParquetFile::begin_row_group(int rg_index, const col::ColTypePtr& want, int64_t batch_rows, ScanBuffers* bufs) {
+  cur_.clear();
+  cur_rows_ = cur_done_ = 0;
+  if (rg_index < 0 || size_t(rg_index) >= md_.row_groups.size()) return Status::error("no row group " + std::to_string(rg_index));
+  const RowGroup& rg = md_.row_groups[size_t(rg_index)];
+  const size_t n = want->children.size();
+  ScanBuffers& b = bufs ? *bufs : own_bufs_;
+  if (b.chunks.size() < n) b.chunks.resize(n);
+  if (b.pages.size() < n) b.pages.resize(n);
+  cur_.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    auto c = read_column(rg, *want, i, b.chunks[i], &cur_[i].reader, &b.pages[i]);
+    if (!c) {
+      cur_.clear();
+      return Status::error(c.error_message());
+    }
+    cur_[i].whole = std::move(c.value());
+  }
+  cur_want_ = want;
+  cur_rows_ = rg.num_rows;
+  batch_rows_ = std::max<int64_t>(1, batch_rows);
+  return Status::ok();
+}
+
+Result<col::Batch> ParquetFile::next_batch() {
+  using R = Result<col::Batch>;
+  const int64_t m = std::min(batch_rows_, cur_rows_ - cur_done_);
+  col::Batch b;
+  b.schema = cur_want_;
+  b.num_rows = m;
+  for (size_t i = 0; i < cur_.size(); ++i) {
+    if (cur_[i].reader) {
+      auto c = cur_[i].reader->next(m);
+      if (!c) {
+        const std::string name = cur_want_->names[i];
+        cur_.clear();
+        cur_rows_ = cur_done_ = 0;
+        return R::error(fail_chunk(name, c.error_message()).message());
+      }
+      b.columns.push_back(std::move(c.value()));
+    } else {
+      b.columns.push_back(col::slice(cur_[i].whole, cur_done_, m));
+    }
+  }
+  cur_done_ += m;
+  if (cur_done_ >= cur_rows_) cur_.clear();  // the row group's buffers go with its last batch
   return b;
 }
 
