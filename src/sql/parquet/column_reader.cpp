@@ -646,7 +646,16 @@ class FlatFixedReader final : public FlatColumnReader {
         dict_count_ = dict->count;
         dict_conv_.assign(size_t(dict->count) * size_t(w_) + 16, 0);
         if (auto s = convert_dense(leaf_.conv, view_of(*dict), dict->count, dict_conv_.data()); !s) return s;
+        dict_slots_ = dict->count;
         dict_ready_ = true;
+      }
+      // Indices of up to 16 bits: the dictionary padded to every value they can take, so the
+      // gather needs no bounds check before its load (an index past the dictionary is still an error).
+      const int bw = dp_.body[0];
+      padded_ = bw <= 16;
+      if (padded_ && (int64_t(1) << bw) > dict_slots_) {
+        dict_slots_ = int64_t(1) << bw;
+        dict_conv_.resize(size_t(dict_slots_) * size_t(w_) + 16, 0);
       }
       idx_ = RleDecoder(dp_.body + 1, dp_.body_size - 1, dp_.body[0]);
       src_ = Src::Dict;
@@ -728,10 +737,23 @@ class FlatFixedReader final : public FlatColumnReader {
       i += k;
     };
     auto batch = [&](const uint32_t* v, int64_t k) {
-      uint32_t hi = 0;
-      for (int64_t j = 0; j < k; ++j) hi = std::max(hi, v[j]);
-      if (int64_t(hi) >= count) { bad = true; bad_index_ = hi; }
-      else gather_batch<T>(out + i, dict, v, k);
+      if (padded_) {  // gathered and checked in one pass
+        uint32_t over = 0;
+        for (int64_t j = 0; j < k; ++j) {
+          over |= uint32_t(int64_t(v[j]) >= count);
+          out[i + j] = dict[v[j]];
+        }
+        if (over) {
+          bad = true;
+          for (int64_t j = 0; j < k; ++j)
+            if (int64_t(v[j]) >= count) { bad_index_ = v[j]; break; }
+        }
+      } else {
+        uint32_t hi = 0;
+        for (int64_t j = 0; j < k; ++j) hi = std::max(hi, v[j]);
+        if (int64_t(hi) >= count) { bad = true; bad_index_ = hi; }
+        else gather_batch<T>(out + i, dict, v, k);
+      }
       i += k;
     };
     if (!idx_.visit(nn, run, batch)) return false;
@@ -759,8 +781,8 @@ class FlatFixedReader final : public FlatColumnReader {
   col::BufferPtr values_, validity_;
   // the chunk's dictionary, converted
   std::vector<uint8_t> dict_conv_;
-  int64_t dict_count_ = 0;
-  bool dict_ready_ = false;
+  int64_t dict_count_ = 0, dict_slots_ = 0;  // entries, and entries dict_conv_ holds (padded with zeros)
+  bool dict_ready_ = false, padded_ = false;
   uint32_t bad_index_ = 0;
 };
 
