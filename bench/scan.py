@@ -8,7 +8,9 @@ re-reading the files; the figure is the median of --runs in one warm session (th
 dropped as warm-up). Reported per core:
   Parquet: MB/s of decoded column data (rows x 3 DOUBLE columns x 8 bytes; #18's goal >= 1 GB/s);
   CSV, JSON: MB/s of file bytes (every byte is tokenized; #18's CSV goal >= 150 MB/s);
-and rows/s. Answers are checked equal across engines and formats.
+and rows/s; also the median CPU seconds per query (sparkpp: driver + executor + Python, every
+process of the session; DuckDB: its process) and MB per CPU second, which a loaded machine
+disturbs far less than wall time. Answers are checked equal across engines and formats.
     /usr/bin/python3 bench/tpch/gen.py /tmp/scanbench/sf1 --sf 1
     SPARKPP_BIN=$PWD/build/sparkpp /usr/bin/python3 bench/scan.py --data /tmp/scanbench/sf1 \\
         [--cores 1] [--runs 5] [--formats parquet,csv,json] [--engines sparkpp,duckdb]
@@ -43,11 +45,42 @@ df.write.mode("overwrite").json(out + "/lineitem.json")
 spark.stop()
 '''
 
-# One session: every format's query --runs times (+1 warm-up), one JSON line out.
+# One session: every format's query --runs times (+1 warm-up), one JSON line out. Besides wall
+# time, the CPU time of the whole session per query: the driver, the executor and this Python
+# process (every process under the driver), from /proc — robust to a loaded machine.
 JOB = r'''
-import json, sys, time
+import json, os, sys, time
 from pyspark.sql import SparkSession
 spec = json.loads(sys.argv[1])
+TCK = os.sysconf("SC_CLK_TCK")
+def stat(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        st = f.read().rsplit(")", 1)[1].split()
+    return int(st[1]), (int(st[11]) + int(st[12])) / TCK
+def session_pids():  # the driver and every process under it (found once: reading them all costs CPU)
+    procs = {}
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                procs[int(d)] = stat(d)[0]
+            except OSError:
+                pass
+    root, out = os.getppid(), [os.getppid()]
+    for pid in procs:
+        p = pid
+        while p and p != root and p in procs:
+            p = procs[p]
+        if p == root and pid != root:
+            out.append(pid)
+    return out
+def tree_cpu(pids):
+    total = 0.0
+    for pid in pids:
+        try:
+            total += stat(pid)[1]
+        except OSError:
+            pass
+    return total
 spark = SparkSession.builder.appName("scan-bench").config("spark.sql.shuffle.partitions", "1").getOrCreate()
 out = {}
 for fmt, path in spec["paths"].items():
@@ -59,14 +92,19 @@ for fmt, path in spec["paths"].items():
     else:
         df = r.parquet(path)
     df.createOrReplaceTempView("lineitem")
-    times, ans = [], None
+    times, cpus, ans = [], [], None
+    pids = []
     for i in range(spec["runs"] + 1):
+        if i <= 1:
+            pids = session_pids()  # after the warm-up too: the executor exists by then
+        c0 = tree_cpu(pids)
         t0 = time.perf_counter()
         row = spark.sql(spec["query"]).collect()[0]
         times.append(time.perf_counter() - t0)
+        cpus.append(tree_cpu(pids) - c0)
         ans = [row[0], round(row[1], 2)]
     rows = spark.sql("SELECT count(*) FROM lineitem").collect()[0][0] if fmt == "parquet" else None
-    out[fmt] = {"times": times[1:], "answer": ans, "rows": rows}
+    out[fmt] = {"times": times[1:], "cpu": cpus[1:], "answer": ans, "rows": rows}
 spark.stop()
 print(json.dumps(out), flush=True)
 '''
@@ -81,14 +119,17 @@ const con = await db.connect();
 const out = {};
 for (const [fmt, src] of Object.entries(spec.sources)) {
   await con.run(`CREATE OR REPLACE VIEW lineitem AS SELECT * FROM ${src}`);
-  const times = []; let ans = null;
+  const times = [], cpu = []; let ans = null;
   for (let i = 0; i <= spec.runs; i++) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     const r = (await (await con.run(spec.query)).getRows())[0];
     times.push((performance.now() - t0) / 1000);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1e6);
     ans = [Number(r[0]), Math.round(Number(r[1]) * 100) / 100];
   }
-  out[fmt] = { times: times.slice(1), answer: ans };
+  out[fmt] = { times: times.slice(1), cpu: cpu.slice(1), answer: ans };
 }
 console.log(JSON.stringify(out));
 '''
@@ -153,7 +194,7 @@ def main():
         results["duckdb"] = run_json(["node", js, os.path.join(HERE, "package.json"), json.dumps(spec)])
     rows = results.get("sparkpp", {}).get("parquet", {}).get("rows") or 0
     print(f"# {uptime()}\n# cores {a.cores}, runs {a.runs} (median), lineitem rows {rows or '?'}")
-    print(f"{'format':8} {'engine':8} {'median s':>9} {'MB/s/core':>10} {'Mrows/s/core':>13}  answer")
+    print(f"{'format':8} {'engine':8} {'median s':>9} {'MB/s/core':>10} {'Mrows/s/core':>13} {'CPU s':>7} {'MB/CPU-s':>9}  answer")
     answers = set()
     for fmt in formats:
         size = rows * 3 * 8 if fmt == "parquet" else dir_bytes(paths[fmt])
@@ -163,7 +204,9 @@ def main():
             answers.add(tuple(r["answer"]))
             mbs = size / 1e6 / med / a.cores
             mrows = rows / 1e6 / med / a.cores if rows else float("nan")
-            print(f"{fmt:8} {eng:8} {med:9.3f} {mbs:10.0f} {mrows:13.1f}  {r['answer']}  runs {', '.join(f'{t:.3f}' for t in r['times'])}")
+            cpu = statistics.median(r["cpu"]) if r.get("cpu") else float("nan")
+            print(f"{fmt:8} {eng:8} {med:9.3f} {mbs:10.0f} {mrows:13.1f} {cpu:7.3f} {size / 1e6 / cpu:9.0f}  {r['answer']}  "
+                  f"runs {', '.join(f'{t:.3f}' for t in r['times'])}")
     if len(answers) != 1:
         print(f"ANSWERS DIFFER: {answers}")
         sys.exit(1)
