@@ -213,6 +213,9 @@ TEST_CASE("sql kernels: floating comparisons a byte at a time, every operator ag
   for (int i = 0; i < 150; ++i) { xs.push_back(i % 3 != 0); ys.push_back(i % 5 != 1); }
   Vec x = bools(xs), y = bools(ys);
   CHECK(tri(is_null(x, 150)) == std::string(150, 'f'));
+  CHECK(tri(is_not_null(x, 150)) == std::string(150, 't'));
+  CHECK(tri(is_not_null(x, 13)) == std::string(13, 't'));
+  CHECK(tri(is_not_null(const_null(bool_type()), 5)) == "fffff");
   Vec both = logical_and(x, y, 150);
   CHECK(both.col->validity == nullptr);
   SelVec want;
@@ -227,6 +230,9 @@ TEST_CASE("sql kernels: floating comparisons a byte at a time, every operator ag
   std::string wn;
   for (int i = 0; i < 21; ++i) wn += i % 4 == 2 ? 't' : 'f';
   CHECK(tri(is_null(fixed<int32_t>(TypeId::Int, is), 21)) == wn);
+  std::string wnn;
+  for (char ch : wn) wnn += ch == 't' ? 'f' : 't';
+  CHECK(tri(is_not_null(fixed<int32_t>(TypeId::Int, is), 21)) == wnn);
 }
 
 TEST_CASE("sql kernels: three-valued logic, IS NULL, IN") {

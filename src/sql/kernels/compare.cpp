@@ -273,7 +273,19 @@ Vec is_null(const Vec& a, int64_t n) {
   return Vec::flat(out);
 }
 
-Vec is_not_null(const Vec& a, int64_t n) { return logical_not(is_null(a, n), n); }
+Vec is_not_null(const Vec& a, int64_t n) {
+  const Column& c = *a.col;
+  if (c.id() != TypeId::Null && (a.constant ? c.is_valid(0) : !c.validity)) {  // no NULLs: all true
+    auto out = new_bool(n);
+    uint8_t* o = out->values->data();
+    if (n > 0) {
+      std::memset(o, 0xff, size_t(n / 8));
+      for (int64_t i = n / 8 * 8; i < n; ++i) col::set_bit(o, i);
+    }
+    return Vec::flat(out);
+  }
+  return logical_not(is_null(a, n), n);
+}
 
 Vec in_list(const Vec& x, const std::vector<Vec>& list, int64_t n) {
   if (list.empty()) return Vec::flat(new_bool(n));
