@@ -58,6 +58,7 @@ struct Reply {
 struct Input {
   std::unique_ptr<InputReader> reader;
   std::string format;
+  bool in_memory = false;  // parallelize data, a cached block, a computed partition: pushable
   // The next reply, read while the worker computes on the last one (file reads, block copies,
   // decompression and fetches are then off its critical path).
   std::optional<Reply> ahead;
@@ -201,6 +202,9 @@ Status collect(const plan::Node& node, RunningTask& t, const TaskEnv& env, std::
     Input& slot = inputs[in->input];
     slot.reader = std::move(reader.value());
     slot.format = plan::to_string(in->format);
+    slot.in_memory = std::holds_alternative<plan::BlobsSource>(in->source) ||
+                     std::holds_alternative<plan::BlockSource>(in->source) ||
+                     std::holds_alternative<plan::ComputeSource>(in->source);
     return Status::ok();
   }
   if (const auto* a = std::get_if<plan::ApplyOp>(&node.op)) return collect(*a->child, t, env, inputs);
@@ -291,6 +295,58 @@ nlohmann::json python_view(const nlohmann::json& j) {
   return out;
 }
 
+// PwTask carries the first reply of up to this many in-memory inputs (docs/protocol.md, "Pushed
+// first replies"), kInputReplyBytes in all, so a small task needs one round trip with its worker
+// instead of two.
+constexpr size_t kMaxPushedInputs = 16;
+
+// The input leaves of a plan (its Python view), leftmost first: the order the worker first
+// reads them in.
+void input_leaves(nlohmann::json& plan, std::vector<nlohmann::json*>& out) {
+  if (!plan.is_object()) return;
+  const auto op = plan.find("op");
+  if (op == plan.end() || !op->is_string()) return;
+  if (*op == "input") {
+    out.push_back(&plan);
+  } else if (*op == "apply") {
+    if (auto c = plan.find("child"); c != plan.end()) input_leaves(*c, out);
+  } else if (*op == "concat" || *op == "zip") {
+    if (auto cs = plan.find("children"); cs != plan.end() && cs->is_array())
+      for (auto& c : *cs) input_leaves(c, out);
+  }
+}
+
+// Chooses the replies pushed with the task: the first reply of in-memory inputs (their data is
+// here already, so nothing about when reads or fetches happen changes), leftmost first, each
+// leaf marked `"pushed": true` in the worker's plan (input ids are unique within a plan).
+// Returns (input, reply) in the order they are written. A reply whose read failed is never pushed: it stays the input's next reply, so the task fails
+// only if the worker asks for it, as without pushing.
+std::vector<std::pair<int, Reply>> push_first_replies(nlohmann::json& plan, std::map<int, Input>& inputs) {
+  std::vector<nlohmann::json*> leaves;
+  input_leaves(plan, leaves);
+  std::vector<std::pair<int, Reply>> pushed;
+  size_t bytes = 0;
+  for (nlohmann::json* leaf : leaves) {
+    if (pushed.size() >= kMaxPushedInputs || bytes >= kInputReplyBytes) break;
+    const auto idx = leaf->find("input");
+    if (idx == leaf->end() || !idx->is_number_integer()) continue;
+    const int i = idx->get<int>();
+    auto it = inputs.find(i);
+    if (it == inputs.end() || !it->second.in_memory || it->second.ahead) continue;
+    Reply r = next_reply(it->second);
+    size_t n = 0;
+    for (const auto& b : r.batches) n += b.size();
+    if (r.error || (!pushed.empty() && bytes + n > kInputReplyBytes)) {
+      it->second.ahead = std::move(r);
+      continue;
+    }
+    bytes += n;
+    (*leaf)["pushed"] = true;
+    pushed.emplace_back(i, std::move(r));
+  }
+  return pushed;
+}
+
 TaskOutcome run_task_impl(RunningTask& t, const TaskEnv& env, const plan::Node& root, const nlohmann::json& plan_json,
                           const plan::Sink& sink_spec) {
   TaskOutcome o;
@@ -353,8 +409,26 @@ TaskOutcome run_task_impl(RunningTask& t, const TaskEnv& env, const plan::Node& 
     w->funcs.insert(fid);
   }
   m.deserialize_ms = now_ms() - t0;
+  // The task and its pushed replies in one write. The worker reads all of them before it writes
+  // anything, so this cannot deadlock against it.
+  auto pushed = push_first_replies(pt.plan, inputs);
+  std::string wire;
+  msg::encode(wire, pt, fblobs);
+  for (auto& [i, reply] : pushed) {
+    msg::PwInput in;
+    in.input = i;
+    in.format = inputs[i].format;
+    in.end = reply.end;
+    msg::encode(wire, in, reply.batches);
+  }
   bool reusable = false;
-  Status io = w->ch->send(pt, fblobs);
+  Status io = w->ch->write_all(wire);
+  wire = std::string();
+  // Read-ahead, as after any reply: the pushed inputs' next replies while the worker computes.
+  if (io)
+    for (auto& [i, reply] : pushed)
+      if (!reply.end) inputs[i].ahead = next_reply(inputs[i]);
+  pushed.clear();
   while (io) {
     auto r = w->ch->recv();
     if (!r) {

@@ -17,6 +17,18 @@ from sparkpp.errors import error_from_reply
 from sparkpp import worker as _worker
 
 
+def _mark_pushed(plan, push):
+    """A copy of `plan` whose input leaves in `push` say their first reply comes with the task."""
+    plan = dict(plan)
+    if plan.get("op") == "input" and plan["input"] in push:
+        plan["pushed"] = True
+    if "child" in plan:
+        plan["child"] = _mark_pushed(plan["child"], push)
+    if "children" in plan:
+        plan["children"] = [_mark_pushed(c, push) for c in plan["children"]]
+    return plan
+
+
 class WorkerLink:
     """The executor's end of one Python worker connection."""
 
@@ -32,22 +44,37 @@ class WorkerLink:
         self.sent_funcs = set()
         self.log = []  # ops received from the worker
 
-    def run_task(self, task_id, partition, plan, sink, funcs, inputs, props=None):
-        """funcs: {fid: blob} used by the plan; inputs: [(format, [blob, ...]), ...].
-        Returns ("done", output_blobs, records, accum_blob) or ("error", body)."""
+    def run_task(self, task_id, partition, plan, sink, funcs, inputs, props=None, push=(),
+                 fail_reads=()):
+        """funcs: {fid: blob} used by the plan; inputs: [(format, [blob, ...]), ...]; push:
+        inputs whose first batch goes with the task (their leaves marked "pushed"; end=true with
+        it when it is the only one), in this order; fail_reads: inputs whose PwRead closes the
+        connection, as the executor does when a read fails. Returns ("done", output_blobs,
+        records, accum_blob), ("error", body) or ("closed",)."""
         new = [fid for fid in sorted(funcs) if fid not in self.sent_funcs]
-        self.ch.send("PwTask", {"task_id": task_id, "stage_id": 0, "partition": partition,
-                                "attempt": 0, "plan": plan, "sink": sink, "new_funcs": new,
-                                "props": props or {}},
-                     [funcs[f] for f in new])
+        if push:
+            plan = _mark_pushed(plan, set(push))
+        self.ch.queue("PwTask", {"task_id": task_id, "stage_id": 0, "partition": partition,
+                                 "attempt": 0, "plan": plan, "sink": sink, "new_funcs": new,
+                                 "props": props or {}},
+                      [funcs[f] for f in new])
         self.sent_funcs.update(new)
         cursors = [0] * len(inputs)
+        for i in push:
+            fmt, data = inputs[i]
+            cursors[i] = min(1, len(data))
+            self.ch.queue("PwInput", {"input": i, "end": cursors[i] == len(data), "format": fmt},
+                          data[:1])
+        self.ch.flush()
         out, records = [], 0
         while True:
             op, body, blobs = self.ch.recv()
             self.log.append(op)
             if op == "PwRead":
                 i = body["input"]
+                if i in fail_reads:
+                    self.ch.close()
+                    return ("closed",)
                 fmt, data = inputs[i]
                 if cursors[i] < len(data):
                     self.ch.send("PwInput", {"input": i, "end": False, "format": fmt},
@@ -287,8 +314,11 @@ class FakeGateway:
             inputs, funcs = [], {}
             plan = self._plan(rid, p, inputs, funcs)
             self.task_id += 1
+            # every other task gets its inputs' first batches pushed with it, as the executor
+            # does for in-memory inputs
+            push = tuple(range(len(inputs))) if self.task_id % 2 else ()
             res = self.link.run_task(self.task_id, p, plan, sink["kind"], funcs, inputs,
-                                     {"spark.sparkpp.broadcastDir": self.broadcast_dir})
+                                     {"spark.sparkpp.broadcastDir": self.broadcast_dir}, push)
             if res[0] == "error":
                 e = res[1]
                 return "PyError", {"kind": "job_failed", "message": (

@@ -175,3 +175,65 @@ def test_last_batch_may_come_with_end(link):
         assert op == "PwOutput"
         out += [x for b in blobs for x in pickle.loads(b)]
     assert out == [4, 5]
+
+
+def test_pushed_input_needs_no_read(link):
+    """The first reply sent with the task (its leaf marked "pushed", end=true): no PwRead."""
+    funcs = {1: fn(lambda s, it: (x * 2 for x in it))}
+    res = link.run_task(1, 0, apply(1, inp(0)), "result", funcs, [("pickled", [pk([1, 2, 3])])],
+                        push=[0])
+    assert result(res) == [2, 4, 6]
+    assert "PwRead" not in link.log
+    # the next task on the same worker pulls as before
+    res = link.run_task(2, 0, apply(1, inp(0)), "result", funcs, [("pickled", [pk([5])])])
+    assert result(res) == [10] and link.log.count("PwRead") == 2
+
+
+def test_pushed_input_with_more_to_fetch(link):
+    res = link.run_task(1, 0, inp(0), "result", {}, [("pickled", [pk([1, 2]), pk([3]), pk([4])])],
+                        push=[0])
+    assert result(res) == [1, 2, 3, 4]
+    assert link.log.count("PwRead") == 3  # batches 2 and 3, then the end
+
+
+def test_pushed_inputs_of_concat_and_zip(link):
+    """Several inputs pushed: each is consumed by its own leaf, whatever order they come in."""
+    plan = {"op": "concat", "children": [inp(0), inp(1)]}
+    inputs = [("pickled", [pk([1]), pk([2])]), ("pickled", [pk([3])])]
+    assert result(link.run_task(1, 0, plan, "result", {}, inputs, push=[1, 0])) == [1, 2, 3]
+    plan = {"op": "zip", "children": [inp(0), inp(1)]}
+    inputs = [("pickled", [pk([1, 2])]), ("pickled", [pk(["a"]), pk(["b"])])]
+    assert result(link.run_task(2, 0, plan, "result", {}, inputs, push=[1])) == [(1, "a"), (2, "b")]
+
+
+def test_pushed_input_unread_is_dropped_with_its_task(link):
+    """A pushed reply the task never reads (the function ignores its input, or fails first)
+    does not leak into the next task."""
+    funcs = {1: fn(lambda s, it: iter([s])), 2: fn(lambda s, it: (1 // x for x in it))}
+    assert result(link.run_task(1, 7, apply(1, inp(0), 7), "result", funcs,
+                                [("pickled", [pk([1]), pk([2])])], push=[0])) == [7]
+    res = link.run_task(2, 0, apply(2, inp(0)), "result", funcs,
+                        [("pickled", [pk([0]), pk([1])])], push=[0])
+    assert res[0] == "error" and res[1]["error_type"] == "ZeroDivisionError"
+    assert result(link.run_task(3, 0, inp(0), "result", {}, [("pickled", [pk([8])])])) == [8]
+
+
+def test_read_failing_after_pushed_input_ends_the_worker(link):
+    """The executor fails the task and drops the worker when a read fails: after the pushed
+    reply the worker asks for more, the connection closes, and the worker exits quietly."""
+    res = link.run_task(1, 0, inp(0), "result", {}, [("pickled", [pk([1]), pk([2])])],
+                        push=[0], fail_reads=[0])
+    assert res == ("closed",)
+    link.thread.join(5)
+    assert not link.thread.is_alive()
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
+def test_pushed_input_for_another_input_is_a_protocol_error(link):
+    plan = dict(inp(0), pushed=True)
+    link.ch.queue("PwTask", {"task_id": 9, "stage_id": 0, "partition": 0, "attempt": 0,
+                             "plan": plan, "sink": "result", "new_funcs": [], "props": {}})
+    link.ch.queue("PwInput", {"input": 1, "end": True, "format": "pickled"}, [pk([4])])
+    link.ch.flush()
+    link.thread.join(5)
+    assert not link.thread.is_alive()  # the worker gave up on the connection

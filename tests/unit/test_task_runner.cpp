@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include <filesystem>
+#include <set>
 #include <thread>
 
 #include "common/clock.h"
@@ -33,6 +34,7 @@ struct Script {
   msg::PwTask task;
   std::map<int, std::vector<std::string>> read;
   std::map<int, std::string> formats;
+  std::vector<int> pushed;  // inputs whose first reply came with the task
 };
 
 // One fake worker in `pool`, served by a thread running `s`.
@@ -50,14 +52,36 @@ struct FakeWorker {
       auto t = ch.recv(10'000);
       if (!t || !t->as<msg::PwTask>()) return;
       s.task = *t->as<msg::PwTask>();
+      // The first replies of the inputs whose leaves say "pushed" follow the task unasked.
+      std::vector<const json*> stack{&s.task.plan};
+      size_t npushed = 0;
+      while (!stack.empty()) {
+        const json* n = stack.back();
+        stack.pop_back();
+        if (!n->is_object()) continue;
+        if (n->value("pushed", false)) ++npushed;
+        if (n->contains("child")) stack.push_back(&(*n)["child"]);
+        if (n->contains("children"))
+          for (const auto& c : (*n)["children"]) stack.push_back(&c);
+      }
+      std::set<int> ended;
+      for (size_t k = 0; k < npushed; ++k) {
+        auto r = ch.recv(10'000);
+        if (!r || !r->as<msg::PwInput>()) return;
+        const auto& in = *r->as<msg::PwInput>();
+        s.pushed.push_back(in.input);
+        s.formats[in.input] = in.format;
+        for (auto& b : r->blobs) s.read[in.input].push_back(b);
+        if (in.end) ended.insert(in.input);
+      }
       for (int i : s.inputs) {
-        for (;;) {
+        while (!ended.count(i)) {
           if (!ch.send(msg::PwRead{i})) return;
           auto r = ch.recv(10'000);
           if (!r || !r->as<msg::PwInput>()) return;
           s.formats[i] = r->as<msg::PwInput>()->format;
           for (auto& b : r->blobs) s.read[i].push_back(b);
-          if (r->as<msg::PwInput>()->end) break;
+          if (r->as<msg::PwInput>()->end) ended.insert(i);
         }
       }
       if (s.ending == Ending::kCrash) return;  // closes the connection mid-task
@@ -141,7 +165,9 @@ TEST_CASE("run_task: result sink returns the worker's batches, functions shipped
   CHECK(s.task.sink == "result");
   json sent = plan;  // the worker gets the plan without its inputs' sources (read here)
   sent["child"].erase("source");
+  sent["child"]["pushed"] = true;  // in-memory: its first reply came with the task
   CHECK(s.task.plan == sent);
+  CHECK(s.pushed == std::vector<int>{0});
   CHECK(s.task.new_funcs == std::vector<int64_t>{5});
   CHECK(s.read[0] == std::vector<std::string>{"in-1", "in-22"});
   CHECK(s.formats[0] == "pickled");
@@ -233,6 +259,7 @@ TEST_CASE("run_task: a reduce task's shuffle blocks count as shuffle read, not i
   CHECK(o.update.metrics.shuffle_read_bytes > 0);
   CHECK(o.update.metrics.input_bytes == 0);  // was counted twice: as input and as shuffle read
   CHECK(o.update.metrics.input_records == 0);
+  CHECK(s.pushed.empty());  // shuffle blocks are read when asked for, never pushed
 }
 
 TEST_CASE("run_task: a user error fails the task and keeps the worker; a crash drops it") {

@@ -1,7 +1,8 @@
 """Python worker: runs the tasks an executor sends over one connection (docs/protocol.md,
 "Executor <-> Python worker"). Reused across tasks; exits when the connection closes.
 
-Per task:  PwTask (+ new function blobs) -> [PwRead -> PwInput]* / PwOutput* -> PwDone | PwError.
+Per task:  PwTask (+ new function blobs) + one PwInput per input leaf marked "pushed" in its plan
+           -> [PwRead -> PwInput]* / PwOutput* -> PwDone | PwError.
 A user error becomes PwError (with the formatted traceback) and the worker waits for the next
 task; only a broken connection or a protocol violation ends it.
 """
@@ -74,6 +75,7 @@ class Worker:
         self.ch = channel
         self.funcs = {}
         self._read_msgs = {}   # input index -> pre-encoded PwRead parts
+        self._pushed = {}      # input index -> (body, blobs): a first reply sent with the task
         self._text_dump = UTF8LinesSerializer().dump_blobs
         self._sys_path_added = set()
         self._task_resources = None  # sparkpp._resources.TaskResources, when tasks ask for any
@@ -114,6 +116,7 @@ class Worker:
     def run_task(self, task, blobs):
         task_id = task["task_id"]
         ch = self.ch
+        self._read_pushed(task["plan"])
         try:
             for fid in task.get("drop_funcs") or ():  # released by the ContextCleaner
                 self.funcs.pop(fid, None)
@@ -160,6 +163,7 @@ class Worker:
                                     "message": str(e), "traceback": tb})
             return
         finally:
+            self._pushed = {}  # a pushed reply its task never read goes with it
             TaskContext._taskContext = None
             if self._task_resources is not None:
                 self._task_resources.release()
@@ -178,6 +182,37 @@ class Worker:
             ch.send("PwDone", {"task_id": task_id, "memory_spilled": mem_spilled,
                                "disk_spilled": disk_spilled, "accum_blob": True},
                     [pickle.dumps(updates, pickle.HIGHEST_PROTOCOL)])
+
+    def _read_pushed(self, plan):
+        """The first replies of the plan's `pushed` inputs follow the task unasked (one PwInput
+        each, any order); they are all read before anything is written, as the executor writes
+        them all before it reads."""
+        want = set()
+        stack = [plan]
+        while stack:  # a malformed plan fails later, in _build, as the task's error
+            node = stack.pop()
+            if type(node) is not dict:
+                continue
+            op = node.get("op")
+            if op == "input":
+                if node.get("pushed") is True:
+                    want.add(node.get("input"))
+            elif op == "apply":
+                stack.append(node.get("child"))
+            elif op == "concat" or op == "zip":
+                children = node.get("children")
+                if type(children) is list:
+                    stack.extend(children)
+        pushed = {}
+        recv = self.ch.recv
+        for _ in range(len(want)):
+            op, body, blobs = recv()
+            idx = body.get("input")
+            if op != "PwInput" or idx not in want or idx in pushed:
+                raise _wire.ProtocolError("expected a pushed PwInput for one of inputs %s, got %s %s"
+                                          % (sorted(want), op, idx))
+            pushed[idx] = (body, blobs)
+        self._pushed = pushed
 
     def _load_funcs(self, ids, blobs):
         if len(ids) != len(blobs):
@@ -270,14 +305,18 @@ class Worker:
             with lock:
                 if self._task_seq != seq:
                     return  # a thread still reading after its task ended
-                if not self._reads_out:
-                    ch.queue_parts(parts)
-                    ch.flush()
-                    self._reads_out = 1
-                op, body, blobs = ch.recv()
-                if op != "PwInput":
-                    raise _wire.ProtocolError("expected PwInput, got %s" % op)
-                self._reads_out = 0
+                first = self._pushed.pop(idx, None) if self._pushed else None
+                if first is not None:
+                    body, blobs = first
+                else:
+                    if not self._reads_out:
+                        ch.queue_parts(parts)
+                        ch.flush()
+                        self._reads_out = 1
+                    op, body, blobs = ch.recv()
+                    if op != "PwInput":
+                        raise _wire.ProtocolError("expected PwInput, got %s" % op)
+                    self._reads_out = 0
                 if ahead and not body["end"]:
                     ch.queue_parts(parts)  # with the last batch's results, if any
                     ch.flush()
