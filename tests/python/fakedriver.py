@@ -128,6 +128,25 @@ class FakeGateway:
             raise error_from_reply(reply["kind"], reply["message"])
         return reply_op, reply, reply_blobs
 
+    def send_request(self, op, body, blobs=()):
+        """Answered at once, as request(); the reply (or its error) waits for reply()."""
+        self._req = getattr(self, "_req", 0) + 1
+        try:
+            self._pending = getattr(self, "_pending", {})
+            self._pending[self._req] = ("ok", self.request(op, body, blobs))
+        except Exception as e:
+            self._pending[self._req] = ("error", e)
+        return self._req
+
+    def reply(self, req, op):
+        kind, value = self._pending.pop(req)
+        if kind == "error":
+            raise value
+        return value
+
+    def abandon(self, req):
+        self._pending.pop(req, None)
+
     def sent(self, op):
         return [b for o, b, _ in self.requests if o == op]
 

@@ -136,6 +136,33 @@ class Gateway:
             raise error_from_reply(rbody.get("kind"), rbody.get("message", ""), rbody.get("details"))
         return rop, rbody, rblobs
 
+    def send_request(self, op, body, blobs=()):
+        """Sends a request without waiting for its reply (read it with reply(); requests are
+        answered in order, so several can be on their way at once); returns its req."""
+        req, interrupted = self._send(op, body, blobs)
+        if interrupted:  # Ctrl-C arrived while sending: as if it came while waiting
+            self._interrupted(req, op)
+            signal.raise_signal(signal.SIGINT)
+        return req
+
+    def reply(self, req, op):
+        """The reply to send_request's `req`, as request() returns it."""
+        try:
+            rop, rbody, rblobs = self._await(req, op)
+        except KeyboardInterrupt:
+            self._interrupted(req, op)
+            raise
+        if rop == "PyError":
+            raise error_from_reply(rbody.get("kind"), rbody.get("message", ""), rbody.get("details"))
+        return rop, rbody, rblobs
+
+    def abandon(self, req):
+        """The caller will not read `req`'s reply (an earlier request failed, so it fails
+        too): dropped when it comes."""
+        with self._cond:
+            if self._replies.pop(req, None) is None:
+                self._abandoned.add(req)
+
     def _send(self, op, body, blobs=()):
         """Sends a request whole (a Ctrl-C meanwhile is held back); returns (req, whether a
         Ctrl-C was held back)."""

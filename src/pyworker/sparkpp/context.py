@@ -637,11 +637,26 @@ class SparkContext:
         if getattr(self, "_has_barrier", False):  # barrier RDDs exist: Spark's refusals
             from sparkpp import _barrier
             _barrier.check_job(self, rdd, partitions)
-        rdd._ensure_defined()
-        body = {"rdd": rdd._id, "partitions": partitions or [],
-                "sink": sink or {"kind": "result"}, "description": description,
-                "properties": self._profiles_property(self._job_properties())}
-        _, reply, blobs = self._gateway.request("PyRunJob", body)
+        # The job goes right after the RDD's declarations, without waiting for their replies
+        # (one round trip with the driver for the lot); a failed declaration fails the job.
+        sent = rdd._send_defines()
+        try:
+            body = {"rdd": rdd._id, "partitions": partitions or [],
+                    "sink": sink or {"kind": "result"}, "description": description,
+                    "properties": self._profiles_property(self._job_properties())}
+            req = self._gateway.send_request("PyRunJob", body)
+        except BaseException:
+            rdd._finish_defines(sent, quiet=True)
+            raise
+        try:
+            rdd._finish_defines(sent)
+        except KeyboardInterrupt:
+            self._gateway._interrupted(req, "PyRunJob")  # the job runs: cancelled, as on Ctrl-C
+            raise
+        except BaseException:
+            self._gateway.abandon(req)  # a declaration failed: so does the job
+            raise
+        _, reply, blobs = self._gateway.reply(req, "PyRunJob")
         loads = pickle.loads
         out = []
         pos = 0

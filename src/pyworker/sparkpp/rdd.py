@@ -191,23 +191,57 @@ class RDD(RDDActions, Generic[T_co]):
         """Declares this RDD and every undeclared ancestor to the driver, parents first."""
         if self._defined:
             return
+        self._finish_defines(self._send_defines())
+
+    def _send_defines(self):
+        """Sends PyDefineRdd for this RDD and every undeclared ancestor, parents first, without
+        waiting for the replies (a request round trip each, where several go at once): the
+        nodes count as declared from here (later requests on the one connection reach the
+        driver after them). Returns what _finish_defines needs."""
+        if self._defined:
+            return []
+        sent = []
         with self.ctx._define_lock:  # jobs from several threads may share ancestors
-            self._define_pending()
+            pending = {}
+            stack = [self]
+            while stack:
+                node = stack.pop()
+                if node._defined or node._id in pending:
+                    continue
+                pending[node._id] = node
+                stack.extend(node._parents)
+            try:
+                # parents are always created before their children, so ids order them
+                for _, node in sorted(pending.items()):
+                    if node._kind in _FILE_SOURCES:  # its partitions come from the driver
+                        node._define()
+                    else:
+                        sent.append((node, node._send_define()))
+            except BaseException:
+                self._finish_defines(sent, quiet=True)
+                raise
+        return sent
 
-    def _define_pending(self):
-        pending = {}
-        stack = [self]
-        while stack:
-            node = stack.pop()
-            if node._defined or node._id in pending:
+    def _finish_defines(self, sent, quiet=False):
+        """Reads the replies of _send_defines' requests; raises the first error (its node and
+        the later ones count as undeclared again). quiet: read them, raise nothing."""
+        gateway = self.ctx._gateway
+        error = None
+        for node, req in sent:
+            try:
+                if error is not None:
+                    gateway.abandon(req)
+                    raise error
+                _, reply, _ = gateway.reply(req, "PyDefineRdd")
+            except BaseException as e:
+                node._defined = False
+                error = error or e
                 continue
-            pending[node._id] = node
-            stack.extend(node._parents)
-        # parents are always created before their children, so ids order them
-        for _, node in sorted(pending.items()):
-            node._define()
+            node._defined_by(reply)
+        if error is not None and not quiet:
+            raise error
 
-    def _define(self):
+    def _define_body(self):
         if self._kind in _FILE_SOURCES:
             n = 0
         else:
@@ -215,11 +249,21 @@ class RDD(RDDActions, Generic[T_co]):
         args = dict(self._node_args(), callsite=self._creation_site)
         if self._name is not None:
             args["name"] = str(self._name)
-        body = {"id": self._id, "kind": self._kind, "parents": [p._id for p in self._parents],
+        return {"id": self._id, "kind": self._kind, "parents": [p._id for p in self._parents],
                 "num_partitions": n, "args": args}
-        _, reply, _ = self.ctx._gateway.request("PyDefineRdd", body, self._node_blobs())
-        self._num_partitions = reply["num_partitions"]
+
+    def _send_define(self):
+        req = self.ctx._gateway.send_request("PyDefineRdd", self._define_body(), self._node_blobs())
         self._defined = True
+        return req
+
+    def _define(self):
+        _, reply, _ = self.ctx._gateway.request("PyDefineRdd", self._define_body(), self._node_blobs())
+        self._defined = True
+        self._defined_by(reply)
+
+    def _defined_by(self, reply):
+        self._num_partitions = reply["num_partitions"]
         self.ctx._cleaner.track_rdd(self)  # forgotten by the driver once dropped here
         self._blobs = []  # the driver has the data now
 
