@@ -55,6 +55,8 @@ const std::vector<SettingDef>& settings_catalog() {
       {"spark.speculation.minTaskRuntime", T::kTime, "100ms", "ms", "A task is never speculated before it has run this long."},
       {"spark.stage.maxConsecutiveAttempts", T::kInt, "4", "", "Consecutive failed attempts (fetch failures) of one stage before its job is aborted."},
       {"spark.locality.wait", T::kTime, "3s", "ms", "How long a task waits for a free core on an executor holding its cached data before running elsewhere."},
+      {"spark.sparkpp.scheduler.queuedTasksPerCore", T::kInt, "1", "", "Tasks an executor may hold per core beyond its cores, started as soon as a core frees, for stages whose tasks are short (spark.sparkpp.scheduler.queueTaskMaxTime): hides the driver round trip between tiny tasks. 0: one task per core, as Spark. Off with spark.speculation."},
+      {"spark.sparkpp.scheduler.queueTaskMaxTime", T::kTime, "20ms", "ms", "A stage's tasks queue on busy executors once 90 % of its finished tasks (at least 2) took at most this long, launch to end."},
       {"spark.driver.bindAddress", T::kString, "", "", "Address the driver's executor port and UI bind (default: 127.0.0.1 when the master is local or on loopback, else 0.0.0.0, which needs spark.authenticate=true or an explicit spark.authenticate=false)."},
       {"spark.driver.host", T::kString, "", "", "Address executors use to reach the driver (default: this host)."},
       {"spark.driver.port", T::kInt, "0", "", "Driver's executor endpoint port (0: pick one)."},

@@ -114,6 +114,10 @@ void Driver::create_context(Connection& c, const msg::PyCreateContext& m) {
   sc.speculation.min_runtime_ms = conf_.get_time_ms("spark.speculation.minTaskRuntime");
   sc.speculation_interval_ms = std::max<int64_t>(10, conf_.get_time_ms("spark.speculation.interval"));
   sc.max_result_bytes = conf_.get_bytes("spark.driver.maxResultSize");
+  // Short tasks queue on busy executors (task_scheduler.h); never with speculation, whose
+  // durations would count the queue time.
+  if (!sc.speculation.enabled) sc.queue.per_core = static_cast<int>(std::max<int64_t>(0, conf_.get_int("spark.sparkpp.scheduler.queuedTasksPerCore")));
+  sc.queue.max_task_ms = conf_.get_time_ms("spark.sparkpp.scheduler.queueTaskMaxTime");
   // Task cpus and custom resources: what a task of the default profile holds (Spark's slots).
   try {
     sc.task_cpus = std::max(1, std::stoi(conf_.get("spark.task.cpus", "1")));

@@ -43,6 +43,7 @@ DagScheduler::DagScheduler(const StageSource& source, const Clock& clock, Schedu
     : src_(source), clock_(clock), cfg_(std::move(cfg)), tasks_(cfg_.max_task_failures) {
   tasks_.set_locality_wait(cfg_.locality_wait_ms);
   tasks_.set_speculation(cfg_.speculation);
+  tasks_.set_queue(cfg_.queue);
   tasks_.set_default_cpus(cfg_.task_cpus);
   tasks_.set_min_lost_failures(cfg_.min_lost_task_failures);
   if (cfg_.max_stage_attempts < 1) cfg_.max_stage_attempts = 1;

@@ -57,6 +57,7 @@ struct SchedulerConfig {
   int64_t locality_wait_ms = 3000;  // spark.locality.wait
   int64_t revive_interval_ms = 100;  // re-offer cores while tasks wait for locality
   SpeculationConf speculation;       // spark.speculation*
+  QueueConf queue;                   // spark.sparkpp.scheduler.queuedTasksPerCore, ...queueTaskMaxTime
   int64_t speculation_interval_ms = 100;  // spark.speculation.interval
   int64_t max_result_bytes = 0;      // spark.driver.maxResultSize (0: unlimited)
   int task_cpus = 1;                 // spark.task.cpus (the default resource profile)

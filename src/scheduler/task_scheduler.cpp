@@ -14,8 +14,8 @@ void TaskScheduler::add_executor(const std::string& id, int cores, const std::st
   for (int64_t tid : e.running) e.free -= attempts_.at(tid).launch.cpus;
 }
 
-bool TaskScheduler::fits(const Executor& e, const TaskSet& s) const {
-  if (e.free < s.cpus && !(s.cpus > e.cores && e.running.empty())) return false;
+bool TaskScheduler::fits(const Executor& e, const TaskSet& s, int queue) const {
+  if (e.free + queue < s.cpus && !(s.cpus > e.cores && e.running.empty())) return false;
   if (s.max_per_executor <= 0) return true;
   int mine = 0;
   for (int64_t tid : e.running) {
@@ -23,6 +23,12 @@ bool TaskScheduler::fits(const Executor& e, const TaskSet& s) const {
     mine += l.job_id == s.job_id && l.stage_id == s.stage_id && l.stage_attempt == s.stage_attempt;
   }
   return mine < s.max_per_executor;
+}
+
+int TaskScheduler::queue_allowance(const Executor& e, const TaskSet& s) const {
+  if (queue_.per_core <= 0 || s.cpus != 1 || s.max_per_executor > 0 || s.short_done < 2) return 0;
+  if (s.short_done * 10 < s.num_done * 9) return 0;  // fewer than 90 % of its tasks were short
+  return queue_.per_core * e.cores;
 }
 
 int TaskScheduler::total_cores() const {
@@ -156,48 +162,57 @@ std::vector<Launch> TaskScheduler::cancel_job(int job_id) {
 std::vector<Launch> TaskScheduler::assign(int64_t now_ms) {
   std::vector<Launch> out;
   // Round-robin over executors so a wide stage spreads out instead of filling one executor.
-  bool progress = true;
-  while (progress) {
-    progress = false;
-    for (auto& [eid, e] : execs_) {
-      if (e.free <= 0) continue;
-      TaskSet* set = nullptr;
-      int index = -1;
-      bool speculative = false;
-      for (auto& ts : sets_) {
-        if (ts.aborted || ts.pending.empty() || !fits(e, ts)) continue;
-        index = pick(ts, eid, now_ms);
-        if (index >= 0) { set = &ts; break; }
-      }
-      // Cores left after every pending task: copies of slow tasks (never on the same executor).
-      for (auto it = sets_.begin(); !set && spec_.enabled && it != sets_.end(); ++it) {
-        if (it->aborted || it->speculatable.empty() || !fits(e, *it)) continue;
-        index = pick_speculative(*it, eid);
-        if (index >= 0) {
-          set = &*it;
-          speculative = true;
+  // Free cores first, everywhere; then executor queues (short tasks only), so no task waits in
+  // a queue while a core is free.
+  for (bool queue_phase : {false, true}) {
+    if (queue_phase && queue_.per_core <= 0) break;
+    bool progress = true;
+    while (progress) {
+      progress = false;
+      for (auto& [eid, e] : execs_) {
+        if (e.free <= (queue_phase ? -queue_.per_core * e.cores : 0)) continue;
+        TaskSet* set = nullptr;
+        int index = -1;
+        bool speculative = false;
+        for (auto& ts : sets_) {
+          if (ts.aborted || ts.pending.empty()) continue;
+          const int queue = queue_phase ? queue_allowance(e, ts) : 0;
+          if (queue_phase && queue == 0) continue;
+          if (!fits(e, ts, queue)) continue;
+          index = pick(ts, eid, now_ms);
+          if (index >= 0) { set = &ts; break; }
         }
+        // Cores left after every pending task: copies of slow tasks (never on the same
+        // executor; never queued).
+        for (auto it = sets_.begin(); !set && !queue_phase && spec_.enabled && it != sets_.end(); ++it) {
+          if (it->aborted || it->speculatable.empty() || !fits(e, *it)) continue;
+          index = pick_speculative(*it, eid);
+          if (index >= 0) {
+            set = &*it;
+            speculative = true;
+          }
+        }
+        if (!set) continue;
+        Launch l;
+        l.task_id = next_task_id_++;
+        l.exec_id = eid;
+        l.job_id = set->job_id;
+        l.stage_id = set->stage_id;
+        l.stage_attempt = set->stage_attempt;
+        l.index = index;
+        l.attempt = set->attempts[index]++;
+        l.speculative = speculative;
+        l.cpus = set->cpus;
+        set->hosts[static_cast<size_t>(index)].push_back(e.host);
+        TaskAttempt a;
+        a.launch = l;
+        a.launch_ms = now_ms;
+        attempts_[l.task_id] = a;
+        e.running.insert(l.task_id);
+        e.free -= l.cpus;
+        out.push_back(l);
+        progress = true;
       }
-      if (!set) continue;
-      Launch l;
-      l.task_id = next_task_id_++;
-      l.exec_id = eid;
-      l.job_id = set->job_id;
-      l.stage_id = set->stage_id;
-      l.stage_attempt = set->stage_attempt;
-      l.index = index;
-      l.attempt = set->attempts[index]++;
-      l.speculative = speculative;
-      l.cpus = set->cpus;
-      set->hosts[static_cast<size_t>(index)].push_back(e.host);
-      TaskAttempt a;
-      a.launch = l;
-      a.launch_ms = now_ms;
-      attempts_[l.task_id] = a;
-      e.running.insert(l.task_id);
-      e.free -= l.cpus;
-      out.push_back(l);
-      progress = true;
     }
   }
   return out;
@@ -257,6 +272,7 @@ TaskEnd TaskScheduler::succeeded(int64_t task_id, int64_t now_ms) {
   s->done[l.index] = true;
   ++s->num_done;
   s->durations.push_back(now_ms - launch_ms);
+  if (now_ms - launch_ms <= queue_.max_task_ms) ++s->short_done;
   s->speculatable.erase(l.index);
   // Queued again after another copy failed or its executor was lost: no longer needed.
   s->pending.erase(std::remove(s->pending.begin(), s->pending.end(), l.index), s->pending.end());

@@ -10,6 +10,10 @@
 // store keeps the history), so a long application does not accumulate them. A failed attempt
 // whose index has attempts left puts the index back in the queue; executor loss re-queues it
 // without counting a failure.
+// Executor queues (spark.sparkpp.scheduler.queuedTasksPerCore): once a stage's finished tasks
+// are short, an executor whose cores are all busy may hold a few more of its tasks, which it
+// starts the moment a core frees, so the driver round trip between two tiny tasks is hidden.
+// Such attempts are RUNNING here from their launch (as Spark's, they wait in no queue of ours).
 // Speculation (spark.speculation): a RUNNING attempt much slower than its stage's finished
 // tasks marks its index SPECULATABLE; a free core on another executor then runs a second copy.
 // The first copy to succeed completes the index; the others are returned to be killed.
@@ -71,6 +75,15 @@ struct SpeculationConf {
   int64_t min_runtime_ms = 100;  // never speculate a task younger than this
 };
 
+// Executor queues (see the top of this file). A task set queues when each of its tasks holds
+// one core, it has no per-executor limit, and at least 2 of its tasks have finished, 90 % of
+// them within `max_task_ms` (launch to end, queue time included: tasks of more than about half
+// of it stop queueing themselves).
+struct QueueConf {
+  int per_core = 0;          // tasks an executor may hold beyond its cores, per core; 0: off
+  int64_t max_task_ms = 20;  // a "short" task
+};
+
 // What each task of a task set holds on an executor (see TaskScheduler::submit).
 struct TaskDemand {
   int cpus = 0;              // cores per task; 0: the default (set_default_cpus)
@@ -118,6 +131,7 @@ class TaskScheduler {
   bool has_waiting_local_tasks() const;
   void set_speculation(const SpeculationConf& c) { spec_ = c; }
   const SpeculationConf& speculation() const { return spec_; }
+  void set_queue(const QueueConf& q) { queue_ = q; }
   // Marks slow running tasks speculatable (Spark's checkSpeculatableTasks); the driver calls
   // it every spark.speculation.interval and re-runs assign() when it returns any. Returns the
   // slow attempts newly marked.
@@ -159,6 +173,7 @@ class TaskScheduler {
     std::vector<bool> done;             // index succeeded
     std::set<int> speculatable;         // indices waiting for a speculative copy
     std::vector<int64_t> durations;     // of successful attempts (speculation's median)
+    int short_done = 0;                 // successes within queue_.max_task_ms
     std::vector<std::vector<std::string>> hosts;  // per index: hosts its attempts ran on
     std::vector<std::vector<std::string>> preferred;  // per index; may be empty
     int64_t submitted_ms = 0;                          // when locality waits started
@@ -168,7 +183,11 @@ class TaskScheduler {
   };
   // Whether `e` can start one more task of `s` now (free cores; its per-executor limit). A task
   // needing more cores than the executor has runs alone on it (Spark would never run it).
-  bool fits(const Executor& e, const TaskSet& s) const;
+  // `queue`: cores beyond its own the executor may promise (its queue; 0 for sets that do not
+  // queue).
+  bool fits(const Executor& e, const TaskSet& s, int queue = 0) const;
+  // The tasks `e` may hold beyond its cores for task set `s` (0 unless `s` queues).
+  int queue_allowance(const Executor& e, const TaskSet& s) const;
   TaskSet* find_set(int job_id, int stage_id, int stage_attempt);
   // Picks the pending index to run on `exec`: one preferring it, else one with no live
   // preferred executor having a free core, else the first. -1 when none is pending.
@@ -189,6 +208,7 @@ class TaskScheduler {
   int default_cpus_ = 1;
   int64_t locality_wait_ms_ = 3000;
   SpeculationConf spec_;
+  QueueConf queue_;
   int64_t next_task_id_ = 0;
   std::map<std::string, Executor> execs_;
   std::deque<TaskSet> sets_;  // in submission order

@@ -473,3 +473,50 @@ TEST_CASE("aborting on a lost executor kills the job's attempts on other executo
   CHECK(lost[0].end.kill[0].exec_id == "b");
   CHECK(s.tracked_attempts() == 1);  // b's attempt runs until b confirms the kill
 }
+
+TEST_CASE("executor queues: short tasks queue on busy executors once the stage has shown them short") {
+  TaskScheduler s(4);
+  s.set_queue(QueueConf{1, 20});
+  s.add_executor("a", 2);
+  s.add_executor("b", 1);
+  s.submit(0, 0, 0, 20);
+  auto l = s.assign(0);
+  CHECK(l.size() == 3);  // no task finished yet: cores only
+  CHECK(s.assign(0).empty());
+  CHECK(s.succeeded(l[0].task_id, 1).outcome == TaskEnd::kSucceeded);
+  auto l2 = s.assign(1);
+  REQUIRE(l2.size() == 1);  // 1 short task is not enough evidence: its core only
+  CHECK(s.succeeded(l[1].task_id, 2).outcome == TaskEnd::kSucceeded);
+  // Now short: the free core (b's) first, then each executor's queue (one per core).
+  auto l3 = s.assign(2);
+  REQUIRE(l3.size() == 4);
+  CHECK(l3[0].exec_id == "b");
+  int on_a = 0, on_b = 0;
+  for (auto& x : l3) (x.exec_id == "a" ? on_a : on_b)++;
+  CHECK(on_a == 2);
+  CHECK(on_b == 2);
+  CHECK(s.running_on("a") == 4);  // 2 cores + 2 queued
+  CHECK(s.running_on("b") == 2);  // 1 core + 1 queued
+  CHECK(s.assign(3).empty());
+}
+
+TEST_CASE("executor queues: never for long tasks, several cpus, or with the queue off") {
+  auto run = [](QueueConf q, int cpus, int64_t task_ms) {
+    TaskScheduler s(4);
+    s.set_queue(q);
+    s.add_executor("a", 2);
+    TaskDemand d;
+    d.cpus = cpus;
+    s.submit(0, 0, 0, 20, {}, 0, d);
+    int64_t now = 0;
+    for (int round = 0; round < 4; ++round) {
+      for (auto& x : s.assign(now)) s.succeeded(x.task_id, now + task_ms);
+      now += task_ms;
+    }
+    return s.assign(now).size();
+  };
+  CHECK(run(QueueConf{1, 20}, 1, 5) == 4);   // short: 2 cores + 2 queued
+  CHECK(run(QueueConf{1, 20}, 1, 50) == 2);  // long: cores only
+  CHECK(run(QueueConf{1, 20}, 2, 5) == 1);   // two cpus per task: no queue
+  CHECK(run(QueueConf{0, 20}, 1, 5) == 2);   // off
+}
