@@ -193,6 +193,8 @@ void Driver::finish_shutdown() {
     if (e.conn) conns.push_back(e.conn);
   for (Connection* c : conns) c->close("driver exiting");
   if (master_conn_) master_conn_->close("driver exiting");
+  for (const auto& f : result_files_) ::unlink(f.c_str());  // ENOENT: Python took it
+  result_files_.clear();
   auto done = std::move(shutdown_done_);
   shutdown_done_ = nullptr;
   done();

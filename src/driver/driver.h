@@ -122,6 +122,9 @@ class Driver {
     // A DataFrame query (PySqlExecute): `rdd` is its result stage's node; answered with
     // PySqlResult carrying `schema`.
     bool sql = false;
+    // toPandas (PySqlExecute's spark.sparkpp.resultFile): the batches go into this new file,
+    // which the Python program maps, instead of over the connection (driver/result_file.h).
+    std::string result_file;
     // `partitions` are every partition of `rdd`, known when its stage starts (AQE may coalesce
     // a SQL stage once the shuffles it reads exist): the scheduler's JobPartitionsKnown.
     bool all_partitions = false;
@@ -265,6 +268,9 @@ class Driver {
   int64_t context_req_ = 0;
   uint64_t context_conn_ = 0;
   std::map<uint64_t, Connection*> py_conns_;
+  // Result files written for Python (toPandas), removed at shutdown if Python never unlinked
+  // them (a request it abandoned); pruned of those already gone as new ones are added.
+  std::vector<std::string> result_files_;
   std::unique_ptr<Timer> ready_timer_;
 
   Connection* master_conn_ = nullptr;

@@ -1,6 +1,8 @@
 // Driver: jobs. Turns PyRunJob into a DagScheduler job, feeds the scheduler its events (one
 // queue, drained in order) and performs its effects: ships and launches tasks, kills, keeps
 // task outputs, commits file output, answers the Python program, tells the status store.
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -8,6 +10,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "driver/driver.h"
+#include "driver/result_file.h"
 
 namespace spp::driver {
 namespace fs = std::filesystem;
@@ -424,6 +427,16 @@ void Driver::finish_job(Job& job) {
       for (auto& part : job.results)
         for (auto& b : part) blobs.push_back(std::move(b));
       r.num_batches = static_cast<int>(blobs.size());
+      if (!job.result_file.empty() && !blobs.empty()) {  // toPandas: through a file if it can
+        if (Status st = write_result_file(job.result_file, blobs); st) {
+          std::erase_if(result_files_, [](const std::string& f) { return ::access(f.c_str(), F_OK) != 0; });
+          result_files_.push_back(job.result_file);
+          r.num_batches = 0;
+          blobs.clear();
+        } else {
+          LOG_WARN(kLog, st.message() << "; sending the results over the connection");
+        }
+      }
       // After the batches: the accumulator updates of the Python passes the query ran (UDFs,
       // scanned RDDs' functions), one pickled blob each, merged by Python as a job's.
       for (auto& a : job.accums) blobs.push_back(std::move(a));

@@ -6,6 +6,7 @@
 #include "common/strings.h"
 #include "common/util.h"
 #include "driver/driver.h"
+#include "driver/result_file.h"
 #include "sql/conf_catalog.h"
 #include "driver/file_splits.h"
 #include "executor/text_codecs.h"
@@ -700,6 +701,7 @@ void Driver::sql_execute(Connection& c, const msg::PySqlExecute& m) {
   job.py_conn = c.id();
   job.sink = write ? write->sink : json{{"kind", "result"}};
   job.sink_kind = write ? "files" : "result";
+  if (auto rf = m.conf.find(kResultFileKey); rf != m.conf.end() && !write) job.result_file = rf->second;
   if (write) {
     job.out_dir = write->out_dir;
     job.tmp_dir = write->tmp_dir;

@@ -2,8 +2,11 @@
 #include "driver/sql_stage_source.h"
 
 #include <algorithm>
+#include <climits>
+#include <cstring>
 #include <functional>
 #include <limits>
+#include <optional>
 #include <tuple>
 
 #include "common/util.h"
@@ -16,34 +19,80 @@ using json = nlohmann::json;
 
 namespace {
 
+// One serialized batch's rows and message length from its header alone; false when the header
+// does not hold together (the caller deserializes, which says what is wrong).
+bool batch_extent(std::string_view s, int64_t& rows, size_t& len) {
+  if (s.size() < sql::col::kBatchHeaderSize || std::memcmp(s.data(), sql::col::kBatchMagic, 4) != 0) return false;
+  auto get32 = [&](size_t at) { uint32_t v; std::memcpy(&v, s.data() + at, 4); return uint64_t{v}; };
+  auto get64 = [&](size_t at) { uint64_t v; std::memcpy(&v, s.data() + at, 8); return v; };
+  auto pad8 = [](uint64_t n) { return (n + 7) & ~uint64_t{7}; };
+  const uint64_t n_rows = get64(8), stored = get64(40);
+  const uint64_t schema_len = get32(16), n_meta = get32(20) + get32(24);
+  if (n_rows > INT32_MAX || stored > sql::col::kMaxBatchBody) return false;
+  const uint64_t total = sql::col::kBatchHeaderSize + pad8(schema_len) + 16 * n_meta + pad8(stored);
+  if (total > s.size()) return false;
+  rows = static_cast<int64_t>(n_rows);
+  len = static_cast<size_t>(total);
+  return true;
+}
+
 // Cuts a stream of serialized batches into `parts` streams holding rows [i*n/parts,
-// (i+1)*n/parts) each — the positions SparkContext.parallelize gives partition i.
+// (i+1)*n/parts) each — the positions SparkContext.parallelize gives partition i. Batches that
+// fall wholly inside one part are copied as they are (header and body: no decoding); only a
+// batch a cut goes through is decoded, sliced and encoded again.
 Result<std::vector<std::shared_ptr<std::string>>> cut_rows(const std::string& stream, int parts) {
   using R = Result<std::vector<std::shared_ptr<std::string>>>;
-  std::vector<sql::col::Batch> batches;
+  struct Msg {
+    std::string_view bytes;
+    int64_t rows;
+  };
+  std::vector<Msg> msgs;
   int64_t total = 0;
   std::string_view rest(stream);
   while (!rest.empty()) {
-    size_t used = 0;
-    auto b = sql::col::deserialize(rest, &used);
-    if (!b) return R::error("createDataFrame data: " + b.error_message());
-    total += b.value().num_rows;
-    batches.push_back(std::move(b.value()));
-    rest.remove_prefix(used);
+    int64_t rows = 0;
+    size_t len = 0;
+    if (!batch_extent(rest, rows, len)) {  // decode it to say what is wrong
+      auto b = sql::col::deserialize(rest, &len);
+      if (!b) return R::error("createDataFrame data: " + b.error_message());
+      rows = b.value().num_rows;
+    }
+    msgs.push_back({rest.substr(0, len), rows});
+    total += rows;
+    rest.remove_prefix(len);
   }
   std::vector<std::shared_ptr<std::string>> out;
-  int64_t row0 = 0;  // first global row of batches[bi]
-  size_t bi = 0;
+  int64_t row0 = 0;  // first global row of msgs[mi]
+  size_t mi = 0;
+  std::optional<sql::col::Batch> decoded;  // msgs[decoded_of], when a cut went through it
+  size_t decoded_of = SIZE_MAX;
   for (int i = 0; i < parts; ++i) {
     const int64_t lo = static_cast<int64_t>(static_cast<__int128>(i) * total / parts);
     const int64_t hi = static_cast<int64_t>(static_cast<__int128>(i + 1) * total / parts);
     auto s = std::make_shared<std::string>();
+    std::vector<std::pair<size_t, std::pair<int64_t, int64_t>>> pieces;  // message, [from, count)
+    size_t bytes = 0;
     for (int64_t at = lo; at < hi;) {
-      while (bi < batches.size() && row0 + batches[bi].num_rows <= at) row0 += batches[bi++].num_rows;
-      const auto& b = batches[bi];
-      const int64_t take = std::min(hi, row0 + b.num_rows) - at;
-      sql::col::serialize(sql::col::slice(b, at - row0, take), *s);
+      while (mi < msgs.size() && row0 + msgs[mi].rows <= at) row0 += msgs[mi++].rows;
+      const int64_t take = std::min(hi, row0 + msgs[mi].rows) - at;
+      pieces.push_back({mi, {at - row0, take}});
+      bytes += msgs[mi].bytes.size();
       at += take;
+    }
+    s->reserve(bytes);
+    for (const auto& [m, span] : pieces) {
+      const auto [from, count] = span;
+      if (from == 0 && count == msgs[m].rows) {
+        s->append(msgs[m].bytes);
+        continue;
+      }
+      if (decoded_of != m) {
+        auto b = sql::col::deserialize(msgs[m].bytes);
+        if (!b) return R::error("createDataFrame data: " + b.error_message());
+        decoded = std::move(b.value());
+        decoded_of = m;
+      }
+      sql::col::serialize(sql::col::slice(*decoded, from, count), *s);
     }
     out.push_back(std::move(s));
   }

@@ -84,6 +84,19 @@ check("big", lambda: (lambda p: [len(p), int(p["id"].sum()), float(p["d"].sum())
                                  [str(t) for t in p.dtypes]])(
     spark.range(0, 300000, 1, 3).selectExpr("id", "id * 0.5D AS d", "CAST(id AS STRING) AS s",
                                               "IF(id % 2 = 0, NULL, id) AS n").toPandas()))
+# createDataFrame's partitions hold parallelize's row positions whatever its batches (160,000
+# rows each: the cut goes through the second batch) — strings with NULLs in the cut batch too.
+n_cut = 400003
+cut = spark.createDataFrame(pd.DataFrame({"k": np.arange(n_cut), "s": np.where(np.arange(n_cut) % 5 == 0, None,
+                                                                              np.arange(n_cut).astype(str))}))
+check("cut_positions", lambda: [list(r) for r in cut.groupBy(F.spark_partition_id().alias("p")).agg(
+    F.min("k"), F.max("k"), F.count("*"), F.count("s"), F.sum(F.length("s"))).orderBy("p").collect()])
+check("cut_roundtrip", lambda: cut.toPandas().equals(cut.toPandas()) and
+      cut.toPandas()["s"].tolist() == [None if i % 5 == 0 else str(i) for i in range(n_cut)])
+# toPandas's result files (/dev/shm) are gone once the frames are made.
+import glob, os
+check("result_files_left", lambda: glob.glob("/dev/shm/sparkpp-result-%d-*" % os.getpid()) +
+      glob.glob("/tmp/sparkpp-result-%d-*" % os.getpid()))
 emit()
 '''
 
@@ -133,6 +146,14 @@ def check_results(res):
     assert names == ["a", "st", "m", "n"]
     assert cols == [[[1, 2, None]], [["Row", 1, "z"]], [{"k": 1.5}], [None]]
     assert r("dup_names") == ["id", "id"]
+    n_cut = 400003
+    parts = r("cut_positions")
+    bounds = [i * n_cut // len(parts) for i in range(len(parts) + 1)]
+    assert parts == [[i, lo, hi - 1, hi - lo, sum(1 for k in range(lo, hi) if k % 5),
+                      sum(len(str(k)) for k in range(lo, hi) if k % 5)]
+                     for i, (lo, hi) in enumerate(zip(bounds, bounds[1:]))]
+    assert r("cut_roundtrip") is True
+    assert r("result_files_left") == []
     n = 300000
     assert r("big") == [n, n * (n - 1) // 2, 0.5 * n * (n - 1) / 2, str(n - 1),
                         ["int64", "float64", "object", "float64"]]

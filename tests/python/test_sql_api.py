@@ -856,6 +856,32 @@ def test_pandas_frame_to_one_buffer():
     assert isinstance(small, bytes) and small_schema == schema
 
 
+def test_result_file_is_mapped_and_unlinked(tmp_path):
+    """toPandas's result file (docs/protocol.md, PySqlExecute): the batches are mapped
+    copy-on-write (numpy arrays over them are writable, the file is not changed) and the file
+    is gone once mapped; no file (an empty result) is no batches."""
+    pytest.importorskip("pandas")
+    from sparkpp.sql._batch import encode_batches
+    from sparkpp.sql._batch_numpy import batches_to_pandas
+    from sparkpp.sql._client import _result_file_path, map_result_file
+    st = T.StructType([T.StructField("l", T.LongType()), T.StructField("s", T.StringType())])
+    path = tmp_path / "result"
+    data = encode_batches(st, [(i, "v%d" % i) for i in range(10)])
+    path.write_bytes(data)
+    blobs = map_result_file(str(path))
+    assert not path.exists() and len(blobs) == 1
+    pdf = batches_to_pandas(blobs, st)
+    assert pdf["l"].tolist() == list(range(10)) and pdf["s"][3] == "v3"
+    pdf.loc[0, "l"] = 42
+    assert pdf["l"][0] == 42  # the private mapping changed, not a file anyone sees
+    empty = tmp_path / "empty"
+    empty.write_bytes(b"")
+    assert map_result_file(str(empty)) == [] and not empty.exists()
+    assert map_result_file(str(tmp_path / "missing")) == []
+    a, b = _result_file_path(), _result_file_path()
+    assert a != b and os.path.basename(a).startswith("sparkpp-result-%d-" % os.getpid())
+
+
 def test_sql_context_front(spark, sc):
     from sparkpp.sql import SQLContext
     with pytest.warns(FutureWarning):

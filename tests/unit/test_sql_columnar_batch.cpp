@@ -11,6 +11,7 @@
 
 #include "sql/columnar/builder.h"
 #include "sql/columnar/serde.h"
+#include "sql/columnar/serde_merge.h"
 
 using namespace spp::sql::col;
 
@@ -191,6 +192,61 @@ TEST_CASE("sql columnar: serialization round trips (plain, zstd, slices, empty)"
   auto second = deserialize(std::string_view(stream).substr(used));
   REQUIRE(second.is_ok());
   CHECK(second->num_rows == 5);
+}
+
+namespace {
+// The flat columns of make_batch (boolean .. timestamp, and the void one).
+Batch flat_part(const Batch& b) {
+  Batch f;
+  std::vector<std::string> names(b.schema->names.begin(), b.schema->names.begin() + 13);
+  std::vector<ColType> types(b.schema->children.begin(), b.schema->children.begin() + 13);
+  f.schema = make_type(ColType::strct(names, types));
+  f.columns.assign(b.columns.begin(), b.columns.begin() + 13);
+  f.num_rows = b.num_rows;
+  return f;
+}
+
+std::string joined(const MergedStream& m) {
+  std::string s;
+  for (auto p : m.pieces) s.append(p);
+  CHECK(s.size() == m.size);
+  return s;
+}
+}  // namespace
+
+TEST_CASE("sql columnar: merging serialized batches (toPandas's result file)") {
+  Batch b = flat_part(make_batch(61));
+  // Odd row counts: the bitmaps of later batches start mid-byte; an empty batch between.
+  std::string s1 = serialize(slice(b, 0, 13)) + serialize(slice(b, 13, 0)) + serialize(slice(b, 13, 5));
+  std::string s2 = serialize(slice(b, 18, 43));
+  MergedStream m;
+  REQUIRE(merge_serialized({s1, s2}, m));
+  std::string one = joined(m);
+  size_t used = 0;
+  auto back = deserialize(one, &used);
+  REQUIRE_MESSAGE(back.is_ok(), back.error_message());
+  CHECK(used == one.size());  // a single batch
+  REQUIRE(validate(*back).is_ok());
+  check_equal(b, *back);
+  CHECK(back->column(3).null_count == b.column(3).null_count);
+  // Batches without NULLs in a column next to ones with: the merged bitmap sets their rows.
+  Batch nonull = flat_part(make_batch(1));  // row 0 is never null
+  std::string s3 = serialize(nonull) + serialize(slice(b, 0, 9)) + serialize(nonull);
+  MergedStream m2;
+  REQUIRE(merge_serialized({s3}, m2));
+  auto back2 = deserialize(joined(m2));
+  REQUIRE(back2.is_ok());
+  check_equal(concat({nonull, slice(b, 0, 9), nonull}), *back2);
+  // Nothing to merge: an empty stream.
+  MergedStream m3;
+  CHECK(merge_serialized({}, m3));
+  CHECK(m3.size == 0);
+  // Not merged: nested columns, zstd bodies, schemas that differ, truncation.
+  MergedStream no;
+  CHECK_FALSE(merge_serialized({serialize(make_batch(5))}, no));
+  CHECK_FALSE(merge_serialized({serialize(b, {true, 1})}, no));
+  CHECK_FALSE(merge_serialized({serialize(flat_part(make_batch(3))), serialize(make_batch(3))}, no));
+  CHECK_FALSE(merge_serialized({s2.substr(0, s2.size() - 8)}, no));
 }
 
 TEST_CASE("sql columnar: the documented header layout") {

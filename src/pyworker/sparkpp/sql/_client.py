@@ -32,6 +32,9 @@ def _not_wired(what):
 
 
 _PYTHON_FAILURE = "PythonException: "
+# PySqlExecute's conf entry naming toPandas's result file (docs/protocol.md); not a spark.sql.*
+# key, so a session setting never carries it to other requests.
+RESULT_FILE_KEY = "spark.sparkpp.resultFile"
 
 
 def _python_exception(e):
@@ -73,6 +76,44 @@ def _batches_to_rows(schema, blobs):
             yield from _rows(schema, n, cols)
 
 
+def _result_file_path():
+    """Where the driver may write toPandas's merged batches (docs/protocol.md, PySqlExecute):
+    /dev/shm (memory) when it is a writable directory, else the temporary directory; a name
+    nobody else has, which the driver creates (O_EXCL) and this process unlinks."""
+    import os
+    import secrets
+    import tempfile
+    d = "/dev/shm"
+    if not (os.path.isdir(d) and os.access(d, os.W_OK | os.X_OK)):
+        d = tempfile.gettempdir()
+    return os.path.join(d, "sparkpp-result-%d-%s" % (os.getpid(), secrets.token_hex(8)))
+
+
+def map_result_file(path):
+    """The batches of a result file as one mapped buffer ([] when the driver wrote none); the
+    file is unlinked once open (its memory goes when the last array over it does). Mapped
+    copy-on-write, so numpy arrays over it are writable and the file's pages are only read."""
+    import mmap
+    import os
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        return []
+    finally:
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+    try:
+        size = os.fstat(fd).st_size
+        if not size:
+            return []
+        flags = mmap.MAP_PRIVATE | getattr(mmap, "MAP_POPULATE", 0)
+        return [mmap.mmap(fd, size, flags=flags, prot=mmap.PROT_READ | mmap.PROT_WRITE)]
+    finally:
+        os.close(fd)
+
+
 def _kind(rel):
     return next(k for k in rel if k != "common")
 
@@ -92,10 +133,12 @@ class Client:
         self._rdds[P.plan_id_of(rel)] = (internal_rdd.map(schema.fromInternal), schema)
 
     # ------------------------------------------------------------------ native path
-    def _request(self, op, body, blobs=()):
+    def _request(self, op, body, blobs=(), extra_conf=None):
         sc = self._session.sparkContext
         sql_conf = {k: str(v) for k, v in self._session._conf._conf.items()
                     if k.startswith("spark.sql.")}
+        if extra_conf:
+            sql_conf.update(extra_conf)
         body = dict(body, conf=sql_conf) if op != "PySqlCommand" else body
         if op == "PySqlExecute":  # it runs jobs: the thread's job group, description, tags
             body["properties"] = sc._job_properties()
@@ -119,22 +162,38 @@ class Client:
             self._local[h] = (schema, data)
         return h
 
-    def _native_blobs(self, rel, description):
-        """(schema, result batches undecoded) of a plan the engine runs."""
+    def _native_blobs(self, rel, description, result_file=False):
+        """(schema, result batches undecoded) of a plan the engine runs. result_file (toPandas):
+        the driver may write the batches, merged, into a file named here instead of sending
+        them; the file is mapped and unlinked (whatever happens to the request)."""
+        import os
         from sparkpp.rdd import _callsite
-        # "collect at app.py:12": the job's name and the SQL tab's description, as Spark's call site.
-        _, body, blobs = self._request("PySqlExecute", {"plan": P.root(rel), "plan_format": 1,
-                                                        "description": _callsite(description)})
-        n = body.get("num_batches", len(blobs))
-        if n < len(blobs):  # accumulator updates of its Python passes follow the batches
-            self._session.sparkContext._merge_accumulators(blobs[n:])
-        return T._parse_datatype_json_string(json.dumps(body["schema"])), blobs[:n]
+        path = _result_file_path() if result_file else None
+        try:
+            # "collect at app.py:12": the job's name and the SQL tab's description, as Spark's call site.
+            _, body, blobs = self._request(
+                "PySqlExecute", {"plan": P.root(rel), "plan_format": 1,
+                                 "description": _callsite(description)},
+                extra_conf={RESULT_FILE_KEY: path} if path else None)
+            n = body.get("num_batches", len(blobs))
+            if n < len(blobs):  # accumulator updates of its Python passes follow the batches
+                self._session.sparkContext._merge_accumulators(blobs[n:])
+            batches = blobs[:n]
+            if path and n == 0:
+                batches = map_result_file(path)
+        finally:
+            if path:
+                try:
+                    os.unlink(path)
+                except OSError:
+                    pass
+        return T._parse_datatype_json_string(json.dumps(body["schema"])), batches
 
     def to_pandas(self, rel):
         """toPandas(): result batches straight into pandas columns (no Row per record)."""
         if self.on_engine(rel):
             from sparkpp.sql._batch_numpy import batches_to_pandas
-            schema, blobs = self._native_blobs(rel, "toPandas")
+            schema, blobs = self._native_blobs(rel, "toPandas", result_file=True)
             return batches_to_pandas(blobs, schema)
         from sparkpp.sql._pandas import to_pandas
         rdd, schema = self._legacy(rel)
