@@ -259,7 +259,9 @@ Result<int> SqlStageSource::add(const sql::PreparedQuery& q, int default_paralle
       set_range_slices(st.plan, n);
     }
     for (const auto& [id, rows] : local_data) {
-      auto parts = cut_rows(rows ? *rows : std::string(), st.num_partitions);
+      // Both arms lvalues: `rows ? *rows : std::string()` would copy the whole stream.
+      static const std::string kNoRows;
+      auto parts = cut_rows(rows ? *rows : kNoRows, st.num_partitions);
       if (!parts) return Result<int>::error(parts.error_message());
       st.local_rows[id] = std::move(parts.value());
     }
