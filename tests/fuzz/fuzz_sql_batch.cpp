@@ -1,14 +1,42 @@
 // libFuzzer target: arbitrary bytes into the columnar batch decoder (docs/sql-engine.md). Anything
-// it accepts must be a valid batch that re-encodes and decodes to the same shape.
+// it accepts must be a valid batch that re-encodes and decodes to the same shape. The same bytes,
+// twice, into merge_serialized (toPandas's result file, sql/columnar/serde_merge.h): it never
+// reads outside its input, and when every batch of the input decodes, what it merges decodes too,
+// to valid batches holding twice the rows.
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "sql/columnar/serde.h"
+#include "sql/columnar/serde_merge.h"
+
+namespace {
+// The rows of a whole stream of batches, or -1 when some batch does not decode or validate.
+int64_t stream_rows(std::string_view s) {
+  using namespace spp::sql::col;
+  int64_t rows = 0;
+  while (!s.empty()) {
+    size_t used = 0;
+    auto b = deserialize(s, &used);
+    if (!b.is_ok() || !validate(*b).is_ok() || used == 0) return -1;
+    rows += b->num_rows;
+    s.remove_prefix(used);
+  }
+  return rows;
+}
+}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace spp::sql::col;
   std::string_view in(reinterpret_cast<const char*>(data), size);
+  MergedStream m;
+  if (merge_serialized({in, in}, m)) {
+    std::string out;
+    for (auto p : m.pieces) out.append(p);
+    if (out.size() != m.size) __builtin_trap();
+    if (const int64_t rows = stream_rows(in); rows >= 0 && stream_rows(out) != 2 * rows) __builtin_trap();
+  }
   size_t used = 0;
   auto b = deserialize(in, &used);
   if (!b.is_ok()) return 0;
