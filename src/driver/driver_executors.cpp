@@ -1,5 +1,6 @@
 // Driver: the executor registry. Local executors it starts itself, registration, liveness
 // (spark.network.timeout), loss, and the cached-block locations executors report.
+#include <sstream>
 #include <signal.h>
 #include <unistd.h>
 
@@ -69,6 +70,14 @@ void Driver::launch_local_executor() {
             // Spark's local mode runs tasks in the driver's heap; here the executor gets
             // spark.executor.memory if set, else spark.driver.memory (local-cluster: its M).
             "--memory-mb", std::to_string(executor_memory_mb(conf_, master_))};
+  // A profiling hook (heaptrack, perf, valgrind): `SPARKPP_LOCAL_EXECUTOR_PREFIX="heaptrack -o /tmp/h"`
+  // runs the local executor under that command from its first allocation on.
+  if (const char* pre = std::getenv("SPARKPP_LOCAL_EXECUTOR_PREFIX"); pre && *pre) {
+    std::vector<std::string> words;
+    std::istringstream in(pre);
+    for (std::string w; in >> w;) words.push_back(w);
+    o.args.insert(o.args.begin(), words.begin(), words.end());
+  }
   o.stdin_devnull = true;
   o.new_process_group = true;
   // Local executors share the user's terminal: keep their logs to warnings unless asked.

@@ -2,6 +2,7 @@
 #include "sql/exec/join.h"
 
 #include <algorithm>
+#include <deque>
 
 #include "sql/exec/sort.h"
 #include "sql/kernels/compare.h"
@@ -43,6 +44,75 @@ Keyed key_batch(const std::vector<ExprPtr>& exprs, const Batch& b, const ExecCon
     k.keys.push_back(c);
   }
   return k;
+}
+
+Batch gather_pairs(const Batch& left, const Batch& build, const std::vector<int32_t>& li, const std::vector<int32_t>& ri,
+                   ColTypePtr schema) {
+  Batch out;
+  int64_t n = int64_t(li.size());
+  out.num_rows = n;
+  for (const auto& c : left.columns) out.columns.push_back(col::gather(*c, li.data(), n));
+  for (const auto& c : build.columns) out.columns.push_back(col::gather(*c, ri.data(), n));
+  out.schema = std::move(schema);
+  return out;
+}
+
+// Output for candidate pairs (li ascending) of `left` rows and `build` rows: the extra
+// condition, then the join type's rules; sets matched[r] for every build row r that joined.
+Batch emit_pairs(const Batch& left, const Batch& build, std::vector<int32_t> li, std::vector<int32_t> ri, JoinType type,
+                 const ExprPtr& cond, const ColTypePtr& out_schema, const ExecContext& ctx, uint8_t* matched) {
+  if (cond && !li.empty()) {  // keep the pairs where the extra condition is true
+    Batch joined = gather_pairs(left, build, li, ri, join_schema(*left.schema, *build.schema, JoinType::Inner));
+    auto v = eval(*cond, joined, nullptr, ctx.eval);
+    col::SelVec keep = kern::select_true(v, joined.num_rows, nullptr);
+    std::vector<int32_t> l2, r2;
+    for (int32_t k : keep) { l2.push_back(li[size_t(k)]); r2.push_back(ri[size_t(k)]); }
+    li.swap(l2);
+    ri.swap(r2);
+  }
+  for (int32_t r : ri) matched[size_t(r)] = 1;
+  switch (type) {
+    case JoinType::Inner: case JoinType::Cross: case JoinType::RightOuter:
+      return gather_pairs(left, build, li, ri, out_schema);
+    case JoinType::LeftOuter: case JoinType::FullOuter: {
+      std::vector<uint8_t> hit(static_cast<size_t>(left.num_rows), 0);
+      for (int32_t l : li) hit[size_t(l)] = 1;
+      // Keep left order: each left row's matches, or the row with NULLs.
+      std::vector<int32_t> l2, r2;
+      size_t k = 0;
+      for (int64_t l = 0; l < left.num_rows; ++l) {
+        if (!hit[size_t(l)]) { l2.push_back(int32_t(l)); r2.push_back(-1); continue; }
+        while (k < li.size() && li[k] < l) ++k;
+        for (size_t j = k; j < li.size() && li[j] == l; ++j) { l2.push_back(li[j]); r2.push_back(ri[j]); }
+      }
+      return gather_pairs(left, build, l2, r2, out_schema);
+    }
+    case JoinType::LeftSemi: case JoinType::LeftAnti: {
+      std::vector<uint8_t> hit(static_cast<size_t>(left.num_rows), 0);
+      for (int32_t l : li) hit[size_t(l)] = 1;
+      std::vector<int32_t> keep;
+      bool semi = type == JoinType::LeftSemi;
+      for (int64_t l = 0; l < left.num_rows; ++l)
+        if (bool(hit[size_t(l)]) == semi) keep.push_back(int32_t(l));
+      Batch b = col::gather(left, keep.data(), int64_t(keep.size()));
+      b.schema = out_schema;
+      return b;
+    }
+  }
+  return Batch();
+}
+
+// Right/full outer: the build rows never matched, with NULL left columns.
+Batch unmatched_rows(const Batch& build, const uint8_t* matched, const ColType& left_schema, const ColTypePtr& out_schema) {
+  std::vector<int32_t> ri;
+  for (int64_t r = 0; r < build.num_rows; ++r)
+    if (!matched[size_t(r)]) ri.push_back(int32_t(r));
+  Batch out;
+  out.schema = out_schema;
+  out.num_rows = int64_t(ri.size());
+  for (const auto& t : left_schema.children) out.columns.push_back(col::make_null_column(col::make_type(t), out.num_rows));
+  for (const auto& c : build.columns) out.columns.push_back(col::gather(*c, ri.data(), out.num_rows));
+  return out;
 }
 
 // One build side in memory and the probing of left batches against it.
@@ -90,61 +160,10 @@ class JoinCore {
   const Batch& build() const { return build_; }
   const Keyed& build_keys() const { return bk_; }
 
-  // Output for candidate pairs (li ascending): extra condition, then the join type's rules.
   Batch emit(const Batch& left, std::vector<int32_t> li, std::vector<int32_t> ri) {
-    if (cond_ && !li.empty()) {  // keep the pairs where the extra condition is true
-      Batch joined = pairs(left, li, ri, true);
-      auto v = eval(*cond_, joined, nullptr, ctx_.eval);
-      col::SelVec keep = kern::select_true(v, joined.num_rows, nullptr);
-      std::vector<int32_t> l2, r2;
-      for (int32_t k : keep) { l2.push_back(li[size_t(k)]); r2.push_back(ri[size_t(k)]); }
-      li.swap(l2);
-      ri.swap(r2);
-    }
-    for (int32_t r : ri) matched_[size_t(r)] = 1;
-    switch (type_) {
-      case JoinType::Inner: case JoinType::Cross: case JoinType::RightOuter:
-        return pairs(left, li, ri, false);
-      case JoinType::LeftOuter: case JoinType::FullOuter: {
-        std::vector<uint8_t> hit(static_cast<size_t>(left.num_rows), 0);
-        for (int32_t l : li) hit[size_t(l)] = 1;
-        // Keep left order: each left row's matches, or the row with NULLs.
-        std::vector<int32_t> l2, r2;
-        size_t k = 0;
-        for (int64_t l = 0; l < left.num_rows; ++l) {
-          if (!hit[size_t(l)]) { l2.push_back(int32_t(l)); r2.push_back(-1); continue; }
-          while (k < li.size() && li[k] < l) ++k;
-          for (size_t j = k; j < li.size() && li[j] == l; ++j) { l2.push_back(li[j]); r2.push_back(ri[j]); }
-        }
-        return pairs(left, l2, r2, false);
-      }
-      case JoinType::LeftSemi: case JoinType::LeftAnti: {
-        std::vector<uint8_t> hit(static_cast<size_t>(left.num_rows), 0);
-        for (int32_t l : li) hit[size_t(l)] = 1;
-        std::vector<int32_t> keep;
-        bool semi = type_ == JoinType::LeftSemi;
-        for (int64_t l = 0; l < left.num_rows; ++l)
-          if (bool(hit[size_t(l)]) == semi) keep.push_back(int32_t(l));
-        Batch b = col::gather(left, keep.data(), int64_t(keep.size()));
-        b.schema = out_;
-        return b;
-      }
-    }
-    return Batch();
+    return emit_pairs(left, build_, std::move(li), std::move(ri), type_, cond_, out_, ctx_, matched_.data());
   }
-  // Right/full outer: build rows never matched, with NULL left columns.
-  Batch unmatched_build(const ColType& left_schema) {
-    std::vector<int32_t> ri;
-    for (int64_t r = 0; r < build_.num_rows; ++r)
-      if (!matched_[size_t(r)]) ri.push_back(int32_t(r));
-    std::vector<int32_t> li(ri.size(), -1);
-    Batch out;
-    out.schema = out_;
-    out.num_rows = int64_t(ri.size());
-    for (const auto& t : left_schema.children) out.columns.push_back(col::make_null_column(col::make_type(t), out.num_rows));
-    for (const auto& c : build_.columns) out.columns.push_back(col::gather(*c, ri.data(), out.num_rows));
-    return out;
-  }
+  Batch unmatched_build(const ColType& left_schema) { return unmatched_rows(build_, matched_.data(), left_schema, out_); }
 
  private:
   bool keys_equal(const Keyed& lk, int64_t l, int32_t r) const {
@@ -152,16 +171,6 @@ class JoinCore {
       if (!kern::equal_rows(*lk.keys[k], l, *bk_.keys[k], r)) return false;
     return true;
   }
-  Batch pairs(const Batch& left, const std::vector<int32_t>& li, const std::vector<int32_t>& ri, bool full_schema) {
-    Batch out;
-    int64_t n = int64_t(li.size());
-    out.num_rows = n;
-    for (const auto& c : left.columns) out.columns.push_back(col::gather(*c, li.data(), n));
-    for (const auto& c : build_.columns) out.columns.push_back(col::gather(*c, ri.data(), n));
-    out.schema = full_schema ? join_schema(*left.schema, *build_.schema, JoinType::Inner) : out_;
-    return out;
-  }
-
   Batch build_;
   JoinType type_;
   ExprPtr cond_;
@@ -327,7 +336,8 @@ class HashJoin : public Operator {
 };
 
 // Sort-merge join: both sides sorted by the keys (ascending, NULLs first) with the external
-// sort; the sorted right side is held (reserved), the sorted left side streams past it.
+// sort; the right side streams past the left one run of equal keys at a time (as Spark's
+// SortMergeJoinScanner), so only the right batches of the current run are held, never the side.
 class SortMergeJoin : public Operator {
  public:
   SortMergeJoin(OpPtr l, OpPtr r, std::vector<ExprPtr> lk, std::vector<ExprPtr> rk, JoinType t, ExprPtr cond,
@@ -341,60 +351,192 @@ class SortMergeJoin : public Operator {
     for (const auto& k : rkeys_) rs.push_back(SortKey::asc(k));
     left_ = make_sort(std::move(l), ls, ctx);
     right_ = make_sort(std::move(r), rs, ctx);
+    outer_right_ = type_ == JoinType::RightOuter || type_ == JoinType::FullOuter;
   }
   std::string name() const override { return "SortMergeJoin"; }
   std::vector<const Operator*> children() const override { return {left_.get(), right_.get()}; }
 
  protected:
   BatchResult next_impl() override {
-    if (!core_) {
-      auto rb = drain(*right_);
-      if (!rb) return rb.status();
-      Batch all = rb->empty() ? empty_batch(right_schema_) : col::concat(*rb);
-      all.schema = right_schema_;
-      core_ = std::make_unique<JoinCore>(std::move(all), rkeys_, type_, cond_, schema_, ctx_, false);
-      res_.force_grow(col::memory_size(core_->build()));
-      metrics_.peak_memory = std::max(metrics_.peak_memory, res_.peak());
-    }
     while (true) {
-      if (done_) { res_.release_all(); return std::optional<Batch>(); }
+      if (!pending_.empty()) {
+        Batch b = std::move(pending_.front());
+        pending_.pop_front();
+        if (b.num_rows > 0) return std::optional<Batch>(std::move(b));
+        continue;
+      }
+      if (done_) {
+        res_.release_all();
+        return std::optional<Batch>();
+      }
+      if (left_done_) {  // right/full outer: every right row not yet passed is unmatched
+        auto b = right_->next();
+        if (!b) return b;
+        if (!b->has_value()) { done_ = true; continue; }
+        (*b)->schema = right_schema_;
+        std::vector<uint8_t> none(size_t((*b)->num_rows), 0);
+        pending_.push_back(unmatched_rows(**b, none.data(), *left_schema_, schema_));
+        continue;
+      }
       auto b = left_->next();
       if (!b) return b;
       if (!b->has_value()) {
-        done_ = true;
-        if (type_ == JoinType::RightOuter || type_ == JoinType::FullOuter) {
-          Batch u = core_->unmatched_build(*left_schema_);
-          if (u.num_rows) return std::optional<Batch>(std::move(u));
-        }
-        return std::optional<Batch>();
+        run_ = Run();
+        flush(true);
+        left_done_ = true;
+        done_ = !outer_right_ || rdone_;
+        continue;
       }
       (*b)->schema = left_schema_;
-      Batch out = merge(**b);
-      if (out.num_rows) return std::optional<Batch>(std::move(out));
+      if (auto s = merge(**b); !s) return s;
     }
   }
 
  private:
-  int cmp_keys(const Keyed& lk, int64_t l, int64_t r) const {
-    const Keyed& rk = core_->build_keys();
-    for (size_t k = 0; k < lk.keys.size(); ++k)
-      if (int c = kern::compare_rows(*lk.keys[k], l, *rk.keys[k], r)) return c;
+  // A right batch, its keys, which of its rows joined (right/full outer), and where it starts in
+  // the window of the left batch being joined.
+  struct RightBatch {
+    Batch rows;
+    Keyed keys;
+    std::vector<uint8_t> matched;
+    int64_t window_base = -1;
+  };
+  using RightPtr = std::shared_ptr<RightBatch>;
+  struct Segment {
+    RightPtr batch;
+    int64_t begin, end;
+  };
+  // A run of right rows with equal keys (or NULL keys, which never match); usually one segment,
+  // more when it crosses right batches.
+  struct Run {
+    std::vector<Segment> segs;
+    bool null_key = false;
+  };
+
+  static int cmp_keys(const Keyed& a, int64_t i, const Keyed& b, int64_t j) {
+    for (size_t k = 0; k < a.keys.size(); ++k)
+      if (int c = kern::compare_rows(*a.keys[k], i, *b.keys[k], j)) return c;
     return 0;
   }
-  Batch merge(const Batch& left) {
+  static bool same_run(const Keyed& a, int64_t i, const Keyed& b, int64_t j) {
+    bool na = a.null_key[size_t(i)], nb = b.null_key[size_t(j)];
+    return na || nb ? na && nb : cmp_keys(a, i, b, j) == 0;
+  }
+  // Reads the next run of equal right keys into run_ (no segments at the end of the right side).
+  Status next_run() {
+    run_ = Run();
+    while (true) {
+      if (!cur_ || rpos_ >= cur_->rows.num_rows) {
+        if (rdone_) break;
+        auto b = right_->next();
+        if (!b) return b.status();
+        if (!b->has_value()) { rdone_ = true; cur_.reset(); break; }
+        if ((*b)->num_rows == 0) continue;
+        auto rb = std::make_shared<RightBatch>();
+        rb->rows = std::move(**b);
+        rb->rows.schema = right_schema_;
+        rb->keys = key_batch(rkeys_, rb->rows, ctx_);
+        if (outer_right_) {
+          rb->matched.assign(size_t(rb->rows.num_rows), 0);
+          open_.push_back(rb);
+        }
+        cur_ = std::move(rb);
+        rpos_ = 0;
+      }
+      const Keyed& fk = run_.segs.empty() ? cur_->keys : run_.segs[0].batch->keys;
+      const int64_t frow = run_.segs.empty() ? rpos_ : run_.segs[0].begin;
+      int64_t e = rpos_;
+      while (e < cur_->rows.num_rows && same_run(cur_->keys, e, fk, frow)) ++e;
+      if (e == rpos_) break;  // the next run starts here
+      if (run_.segs.empty()) run_.null_key = cur_->keys.null_key[size_t(rpos_)];
+      run_.segs.push_back(Segment{cur_, rpos_, e});
+      rpos_ = e;
+      if (e < cur_->rows.num_rows) break;  // the run ends inside this batch
+    }
+    account();
+    return Status::ok();
+  }
+  // The right batches held now: the run's, the one being read and (outer) those not flushed.
+  void account() {
+    int64_t bytes = 0;
+    const RightBatch* last = nullptr;
+    auto add = [&](const RightPtr& b) {
+      if (b && b.get() != last) bytes += col::memory_size(b->rows);
+      last = b.get();
+    };
+    for (const auto& b : open_) add(b);
+    if (!outer_right_) {
+      for (const auto& sg : run_.segs) add(sg.batch);
+      add(cur_);
+    }
+    res_.release_all();
+    res_.force_grow(bytes);
+    metrics_.peak_memory = std::max(metrics_.peak_memory, res_.peak());
+  }
+  // Right/full outer: outputs the unmatched rows of every right batch the join has passed (all
+  // of them at the end), once the left batch that could still match them has been joined.
+  void flush(bool all) {
+    while (!open_.empty()) {
+      const RightPtr& b = open_.front();
+      bool held = b == cur_;
+      for (const auto& sg : run_.segs) held = held || sg.batch == b;
+      if (held && !all) break;
+      pending_.push_back(unmatched_rows(b->rows, b->matched.data(), *left_schema_, schema_));
+      open_.pop_front();
+    }
+  }
+  Status merge(const Batch& left) {
     Keyed lk = key_batch(lkeys_, left, ctx_);
-    const Keyed& rk = core_->build_keys();
-    const int64_t nr = core_->build().num_rows;
+    std::vector<RightPtr> touched;  // right batches matched by this batch, end to end in `window`
+    int64_t window_rows = 0;
     std::vector<int32_t> li, ri;
     for (int64_t l = 0; l < left.num_rows; ++l) {
       if (lk.null_key[size_t(l)]) continue;
-      while (j_ < nr && (rk.null_key[size_t(j_)] || cmp_keys(lk, l, j_) > 0)) ++j_;
-      for (int64_t r = j_; r < nr && !rk.null_key[size_t(r)] && cmp_keys(lk, l, r) == 0; ++r) {
-        li.push_back(int32_t(l));
-        ri.push_back(int32_t(r));
+      while (true) {
+        if (run_.segs.empty()) {
+          if (rdone_) break;
+          if (auto s = next_run(); !s) return s;
+          if (run_.segs.empty()) break;  // the right side is exhausted
+        }
+        if (run_.null_key) { run_.segs.clear(); continue; }
+        const Segment& first = run_.segs[0];
+        int c = cmp_keys(lk, l, first.batch->keys, first.begin);
+        if (c < 0) break;  // no right row has this key
+        if (c > 0) { run_.segs.clear(); continue; }
+        for (const auto& sg : run_.segs) {
+          if (sg.batch->window_base < 0) {
+            sg.batch->window_base = window_rows;
+            window_rows += sg.batch->rows.num_rows;
+            touched.push_back(sg.batch);
+          }
+          for (int64_t r = sg.begin; r < sg.end; ++r) {
+            li.push_back(int32_t(l));
+            ri.push_back(int32_t(sg.batch->window_base + r));
+          }
+        }
+        break;
       }
     }
-    return core_->emit(left, std::move(li), std::move(ri));
+    Batch window;
+    if (touched.size() == 1) {
+      window = touched[0]->rows;
+    } else if (touched.empty()) {
+      window = empty_batch(right_schema_);
+    } else {  // the run crossed a right batch, or the left keys span several
+      std::vector<Batch> parts;
+      for (const auto& b : touched) parts.push_back(b->rows);
+      window = col::concat(parts);
+    }
+    window.schema = right_schema_;
+    std::vector<uint8_t> matched(size_t(window.num_rows), 0);
+    pending_.push_back(emit_pairs(left, window, std::move(li), std::move(ri), type_, cond_, schema_, ctx_, matched.data()));
+    for (const auto& b : touched) {
+      if (outer_right_)
+        for (int64_t r = 0; r < b->rows.num_rows; ++r) b->matched[size_t(r)] |= matched[size_t(b->window_base + r)];
+      b->window_base = -1;
+    }
+    flush(false);
+    return Status::ok();
   }
 
   OpPtr left_, right_;
@@ -404,9 +546,14 @@ class SortMergeJoin : public Operator {
   ExecContext ctx_;
   Reservation res_;
   ColTypePtr left_schema_, right_schema_;
-  std::unique_ptr<JoinCore> core_;
-  int64_t j_ = 0;
-  bool done_ = false;
+  bool outer_right_ = false;
+  RightPtr cur_;                // the right batch being read
+  int64_t rpos_ = 0;            // its first row not yet in a run
+  bool rdone_ = false;
+  Run run_;                     // the current run of the right side
+  std::deque<RightPtr> open_;   // right/full outer: batches whose unmatched rows are not out yet
+  std::deque<Batch> pending_;   // output
+  bool left_done_ = false, done_ = false;
 };
 
 }  // namespace

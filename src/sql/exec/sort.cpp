@@ -56,13 +56,15 @@ class Sort : public Operator {
       if (auto s = consume(); !s) return s;
       consumed_ = true;
     }
-    if (runs_.empty()) {  // everything in memory: slices of the one sorted batch
-      if (out_pos_ >= sorted_.num_rows) {
+    if (runs_.empty()) {  // everything in memory: the buffered batches gathered in sorted order
+      if (out_pos_ >= int64_t(order_.size())) {
+        buffer_.clear();
+        order_ = {};
         res_.release_all();
         return std::optional<Batch>();
       }
-      int64_t n = std::min(ctx_.batch_rows, sorted_.num_rows - out_pos_);
-      Batch b = strip(col::slice(sorted_, out_pos_, n));
+      int64_t n = std::min<int64_t>(ctx_.batch_rows, int64_t(order_.size()) - out_pos_);
+      Batch b = gather_refs(order_.data() + out_pos_, n, ncols_);
       out_pos_ += n;
       return std::optional<Batch>(std::move(b));
     }
@@ -85,73 +87,107 @@ class Sort : public Operator {
     b.schema = schema_;
     return b;
   }
-  // Sorts the buffered batches into one batch (and truncates to the limit).
-  Batch sort_buffer() {
-    Batch all = col::concat(buffer_);
-    buffer_.clear();
-    std::vector<int32_t> idx(static_cast<size_t>(all.num_rows));
-    std::iota(idx.begin(), idx.end(), 0);
-    if (limit_ < 0 && sort_normalized(all, idx)) return col::gather(all, idx.data(), int64_t(idx.size()));
-    auto less = [&](int32_t x, int32_t y) { return cmp_(all, x, all, y) < 0; };
-    if (limit_ >= 0 && int64_t(idx.size()) > limit_) {
-      std::partial_sort(idx.begin(), idx.begin() + limit_, idx.end(), less);  // ties: any order, as Spark
-      idx.resize(size_t(limit_));
-    } else {
-      std::stable_sort(idx.begin(), idx.end(), less);
+  // A buffered row: batch index in the high half, row in the low half, so that ascending
+  // refs are input order (ties keep it: the sort is stable).
+  static uint64_t ref(size_t b, int64_t r) { return (uint64_t(b) << 32) | uint64_t(r); }
+  // Rows `refs[0..n)` of the buffered batches as one batch of the first `ncols` columns. The
+  // buffer is never concatenated: sorting costs 8 bytes per row beyond the reserved input, and
+  // the output is built one batch at a time.
+  Batch gather_refs(const uint64_t* refs, int64_t n, size_t ncols) const {
+    std::vector<uint32_t> src(static_cast<size_t>(n));
+    std::vector<int32_t> idx(static_cast<size_t>(n));
+    for (int64_t k = 0; k < n; ++k) {
+      src[size_t(k)] = uint32_t(refs[k] >> 32);
+      idx[size_t(k)] = int32_t(uint32_t(refs[k]));
     }
-    return col::gather(all, idx.data(), int64_t(idx.size()));
+    Batch out;
+    out.num_rows = n;
+    out.schema = ncols == ncols_ ? schema_ : keyed_schema_;
+    for (size_t c = 0; c < ncols; ++c) {
+      std::vector<const col::Column*> srcs;
+      srcs.reserve(buffer_.size());
+      for (const auto& b : buffer_) srcs.push_back(b.columns[c].get());
+      out.columns.push_back(col::gather_multi(srcs, src.data(), idx.data(), n));
+    }
+    return out;
+  }
+  // The buffered rows in sorted order (truncated to the limit).
+  std::vector<uint64_t> sort_buffer() {
+    std::vector<uint64_t> refs;
+    if (sort_normalized(refs)) return refs;
+    refs.reserve(size_t(buffered_rows_));
+    for (size_t b = 0; b < buffer_.size(); ++b)
+      for (int64_t r = 0; r < buffer_[b].num_rows; ++r) refs.push_back(ref(b, r));
+    auto less = [&](uint64_t x, uint64_t y) {
+      return cmp_(buffer_[x >> 32], int64_t(uint32_t(x)), buffer_[y >> 32], int64_t(uint32_t(y))) < 0;
+    };
+    if (limit_ >= 0 && int64_t(refs.size()) > limit_) {
+      std::partial_sort(refs.begin(), refs.begin() + limit_, refs.end(), less);  // ties: any order, as Spark
+      refs.resize(size_t(limit_));
+    } else {
+      std::stable_sort(refs.begin(), refs.end(), less);
+    }
+    return refs;
   }
   // One fixed-width numeric key: sort (normalised unsigned key, row) pairs — memcmp order equals
-  // Spark's order (NaN greatest, -0.0 = 0.0), row index breaks ties so the sort is stable.
-  bool sort_normalized(const Batch& all, std::vector<int32_t>& idx) {
-    if (keys_.size() != 1) return false;
-    const col::Column& c = *all.columns[ncols_];
-    const TypeId id = c.id();
+  // Spark's order (NaN greatest, -0.0 = 0.0), row ref breaks ties so the sort is stable.
+  bool sort_normalized(std::vector<uint64_t>& refs) {
+    if (limit_ >= 0 || keys_.size() != 1 || buffer_.empty()) return false;
+    const TypeId id = buffer_[0].columns[ncols_]->id();
     if (!(col::is_integral(id) || col::is_floating(id) || id == TypeId::Date || id == TypeId::Timestamp ||
           id == TypeId::TimestampNtz))
       return false;
     const SortKey& key = keys_[0];
-    const int64_t n = all.num_rows;
-    std::vector<std::pair<uint64_t, int32_t>> v;
-    std::vector<int32_t> nulls;
-    v.reserve(size_t(n));
-    kern::dispatch_fixed(id, [&]<typename T>() {
-      const T* x = c.vals<T>();
-      for (int64_t r = 0; r < n; ++r) {
-        if (c.is_null(r)) { nulls.push_back(int32_t(r)); continue; }
-        uint64_t u;
-        if constexpr (std::is_floating_point_v<T>) {
-          double d = double(x[r]);
-          if (d == 0) d = 0.0;
-          if (std::isnan(d)) d = std::numeric_limits<double>::quiet_NaN();
-          uint64_t b;
-          std::memcpy(&b, &d, 8);
-          u = (b >> 63) ? ~b : b | (uint64_t(1) << 63);
-        } else if constexpr (std::is_same_v<T, __int128>) {
-          u = 0;
-        } else {
-          u = uint64_t(int64_t(x[r])) ^ (uint64_t(1) << 63);
+    std::vector<std::pair<uint64_t, uint64_t>> v;
+    std::vector<uint64_t> nulls;
+    v.reserve(size_t(buffered_rows_));
+    for (size_t b = 0; b < buffer_.size(); ++b) {
+      const col::Column& c = *buffer_[b].columns[ncols_];
+      const int64_t n = c.length;
+      kern::dispatch_fixed(id, [&]<typename T>() {
+        const T* x = c.vals<T>();
+        for (int64_t r = 0; r < n; ++r) {
+          if (c.is_null(r)) { nulls.push_back(ref(b, r)); continue; }
+          uint64_t u;
+          if constexpr (std::is_floating_point_v<T>) {
+            double d = double(x[r]);
+            if (d == 0) d = 0.0;
+            if (std::isnan(d)) d = std::numeric_limits<double>::quiet_NaN();
+            uint64_t bits;
+            std::memcpy(&bits, &d, 8);
+            u = (bits >> 63) ? ~bits : bits | (uint64_t(1) << 63);
+          } else if constexpr (std::is_same_v<T, __int128>) {
+            u = 0;
+          } else {
+            u = uint64_t(int64_t(x[r])) ^ (uint64_t(1) << 63);
+          }
+          v.emplace_back(key.ascending ? u : ~u, ref(b, r));
         }
-        v.emplace_back(key.ascending ? u : ~u, int32_t(r));
-      }
-      return 0;
-    });
+        return 0;
+      });
+    }
     std::sort(v.begin(), v.end());
-    idx.clear();
-    if (key.nulls_first) idx.insert(idx.end(), nulls.begin(), nulls.end());
-    for (const auto& p : v) idx.push_back(p.second);
-    if (!key.nulls_first) idx.insert(idx.end(), nulls.begin(), nulls.end());
+    refs.clear();
+    refs.reserve(size_t(buffered_rows_));
+    if (key.nulls_first) refs.insert(refs.end(), nulls.begin(), nulls.end());
+    for (const auto& p : v) refs.push_back(p.second);
+    if (!key.nulls_first) refs.insert(refs.end(), nulls.begin(), nulls.end());
     return true;
   }
+  // Sorts the buffer into a run on disk, written a batch at a time (keys included: the merge
+  // compares them).
   Status spill_run() {
-    Batch run = sort_buffer();
+    std::vector<uint64_t> order = sort_buffer();
     auto f = SpillFile::create(ctx_.spill_dir);
     if (!f) return f.status();
-    for (int64_t off = 0; off < run.num_rows; off += ctx_.batch_rows)
-      if (auto s = (*f)->write(col::slice(run, off, std::min(ctx_.batch_rows, run.num_rows - off))); !s) return s;
+    const int64_t n = int64_t(order.size());
+    for (int64_t off = 0; off < n; off += ctx_.batch_rows)
+      if (auto s = (*f)->write(gather_refs(order.data() + off, std::min(ctx_.batch_rows, n - off), ncols_ + keys_.size())); !s)
+        return s;
     metrics_.spill_bytes += (*f)->bytes_written();
     metrics_.spill_count += 1;
     runs_.push_back(std::move(*f));
+    buffer_.clear();
     res_.release_all();
     buffered_rows_ = 0;
     return Status::ok();
@@ -174,7 +210,9 @@ class Sort : public Operator {
       buffered_rows_ += k.num_rows;
       buffer_.push_back(std::move(k));
       if (limit_ >= 0 && buffered_rows_ > std::max<int64_t>(2 * limit_, ctx_.batch_rows)) {
-        Batch top = sort_buffer();  // keep only the best `limit` rows
+        std::vector<uint64_t> best = sort_buffer();  // keep only the best `limit` rows
+        Batch top = gather_refs(best.data(), int64_t(best.size()), ncols_ + keys_.size());
+        buffer_.clear();
         res_.release_all();
         res_.force_grow(col::memory_size(top));
         buffered_rows_ = top.num_rows;
@@ -185,8 +223,10 @@ class Sort : public Operator {
       if (auto s = spill_run(); !s) return s;
     }
     if (runs_.empty()) {
-      if (buffer_.empty()) { sorted_.num_rows = 0; return Status::ok(); }
-      sorted_ = sort_buffer();
+      if (buffer_.empty()) return Status::ok();
+      order_ = sort_buffer();
+      res_.force_grow(int64_t(order_.size() * sizeof(uint64_t)));
+      metrics_.peak_memory = std::max(metrics_.peak_memory, res_.peak());
     } else {
       for (auto& r : runs_) {
         auto s = advance_run(cursors_.emplace_back(), *r);
@@ -263,7 +303,7 @@ class Sort : public Operator {
   std::vector<std::unique_ptr<SpillFile>> runs_;
   std::vector<Cursor> cursors_;
   std::vector<size_t> heap_;
-  Batch sorted_;
+  std::vector<uint64_t> order_;  // sorted refs into buffer_ (all in memory)
   int64_t out_pos_ = 0;
   bool consumed_ = false;
 };
