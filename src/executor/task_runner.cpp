@@ -1,4 +1,5 @@
 // One task through a Python worker.
+#include <malloc.h>
 #include "executor/task_runner.h"
 
 #include <signal.h>
@@ -247,6 +248,14 @@ msg::PwTask pw_task(const RunningTask& t, const TaskEnv& env) {
   return pt;
 }
 
+// A native task's operators free their batches when it ends, but glibc keeps freed pages in
+// its arenas (one per task thread), so the executor's RSS would grow to the sum of every
+// thread's peak, past spark.executor.memory. Hand them back to the kernel when there are many.
+static void return_free_memory() {
+  constexpr size_t kKeepFree = size_t(32) << 20;
+  if (::mallinfo2().fordblks > kKeepFree) ::malloc_trim(0);
+}
+
 TaskOutcome run_task(RunningTask& t, const TaskEnv& env) {
   // Decoded and validated before anything runs: a malformed plan fails the task as an io error.
   auto root = plan::decode(t.spec.plan);
@@ -259,6 +268,7 @@ TaskOutcome run_task(RunningTask& t, const TaskEnv& env) {
   }
   const auto* native = std::get_if<plan::NativeOp>(&root.value()->op);
   TaskOutcome o = native ? run_native_task(t, env, *native, sink.value()) : run_task_impl(t, env, *root.value(), t.spec.plan, sink.value());
+  if (native) return_free_memory();
   if (o.update.state == msg::TaskEndState::kFailed && t.sub_failure) {
     // The cached block it needed could not be computed: that failure is the task's.
     msg::StatusUpdate u = *t.sub_failure;
