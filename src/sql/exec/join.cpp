@@ -381,7 +381,7 @@ class SortMergeJoin : public Operator {
       auto b = left_->next();
       if (!b) return b;
       if (!b->has_value()) {
-        run_ = Run();
+        run_.segs.clear();
         flush(true);
         left_done_ = true;
         done_ = !outer_right_ || rdone_;
@@ -424,7 +424,9 @@ class SortMergeJoin : public Operator {
   }
   // Reads the next run of equal right keys into run_ (no segments at the end of the right side).
   Status next_run() {
-    run_ = Run();
+    run_.segs.clear();  // keeps its capacity: no allocation per run
+    run_.null_key = false;
+    bool loaded = false;
     while (true) {
       if (!cur_ || rpos_ >= cur_->rows.num_rows) {
         if (rdone_) break;
@@ -442,6 +444,7 @@ class SortMergeJoin : public Operator {
         }
         cur_ = std::move(rb);
         rpos_ = 0;
+        loaded = true;
       }
       const Keyed& fk = run_.segs.empty() ? cur_->keys : run_.segs[0].batch->keys;
       const int64_t frow = run_.segs.empty() ? rpos_ : run_.segs[0].begin;
@@ -453,7 +456,7 @@ class SortMergeJoin : public Operator {
       rpos_ = e;
       if (e < cur_->rows.num_rows) break;  // the run ends inside this batch
     }
-    account();
+    if (loaded) account();
     return Status::ok();
   }
   // The right batches held now: the run's, the one being read and (outer) those not flushed.
@@ -476,6 +479,7 @@ class SortMergeJoin : public Operator {
   // Right/full outer: outputs the unmatched rows of every right batch the join has passed (all
   // of them at the end), once the left batch that could still match them has been joined.
   void flush(bool all) {
+    bool popped = false;
     while (!open_.empty()) {
       const RightPtr& b = open_.front();
       bool held = b == cur_;
@@ -483,7 +487,9 @@ class SortMergeJoin : public Operator {
       if (held && !all) break;
       pending_.push_back(unmatched_rows(b->rows, b->matched.data(), *left_schema_, schema_));
       open_.pop_front();
+      popped = true;
     }
+    if (popped) account();
   }
   Status merge(const Batch& left) {
     Keyed lk = key_batch(lkeys_, left, ctx_);
