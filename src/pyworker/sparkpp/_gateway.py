@@ -124,17 +124,7 @@ class Gateway:
     # ------------------------------------------------------------------ requests
     def request(self, op, body, blobs=()):
         """Sends one request; returns (op, body, blobs) of its reply. A PyError reply raises."""
-        req, interrupted = self._send(op, body, blobs)
-        try:
-            if interrupted:  # Ctrl-C arrived while sending: deliver it now
-                signal.raise_signal(signal.SIGINT)
-            rop, rbody, rblobs = self._await(req, op)
-        except KeyboardInterrupt:
-            self._interrupted(req, op)
-            raise
-        if rop == "PyError":
-            raise error_from_reply(rbody.get("kind"), rbody.get("message", ""), rbody.get("details"))
-        return rop, rbody, rblobs
+        return self.reply(self.send_request(op, body, blobs), op)
 
     def send_request(self, op, body, blobs=()):
         """Sends a request without waiting for its reply (read it with reply(); requests are

@@ -160,13 +160,7 @@ class Channel:
         if arena is not None and kind == _KIND_B and n - 1 >= _ARENA_MIN_BLOB:
             view, got = arena.take(n - 1), 0
             while got < n - 1:
-                try:
-                    k = self._rfile.readinto(view[got:])
-                except (ConnectionResetError, OSError) as e:
-                    raise ConnectionClosed(str(e)) from None
-                if not k:
-                    raise ConnectionClosed("connection closed")
-                got += k
+                got += self._read_into(view[got:])
             return kind, view
         # The payload lands in a writable buffer of its own (no slicing copy): SQL batches
         # become numpy arrays over it that pandas code may write to. It grows as bytes arrive:
@@ -178,14 +172,18 @@ class Channel:
                 del view
                 payload.extend(bytes(min(n - 1 - got, max(len(payload), _PREALLOC))))
                 view = memoryview(payload)
-            try:
-                k = self._rfile.readinto(view[got:])
-            except (ConnectionResetError, OSError) as e:
-                raise ConnectionClosed(str(e)) from None
-            if not k:
-                raise ConnectionClosed("connection closed")
-            got += k
+            got += self._read_into(view[got:])
         return kind, payload
+
+    def _read_into(self, view):
+        """Reads some bytes into `view` (at least one); ConnectionClosed at EOF or reset."""
+        try:
+            k = self._rfile.readinto(view)
+        except (ConnectionResetError, OSError) as e:
+            raise ConnectionClosed(str(e)) from None
+        if not k:
+            raise ConnectionClosed("connection closed")
+        return k
 
     def recv(self):
         """Returns (op, body, blobs). Raises ConnectionClosed at EOF, ProtocolError if malformed."""

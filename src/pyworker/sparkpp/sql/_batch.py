@@ -175,16 +175,25 @@ class _Reader:
             raise BatchFormatError("buffer out of range")
         return self.body[off:off + length]
 
-    def column(self, dt):
+    def node(self):
+        """(rows, NULL count) of the next column."""
         try:
-            n, nulls = next(self.nodes)
+            return next(self.nodes)
         except StopIteration:
             raise BatchFormatError("fewer nodes than the schema needs") from None
-        if isinstance(dt, T.NullType):
-            return [None] * n
+
+    def validity(self, n):
+        """The next column's validity bitmap (empty: no NULLs), checked to cover its n rows."""
         vb = self.buf()
         if vb and len(vb) < (n + 7) // 8:
             raise BatchFormatError("validity bitmap too short")
+        return vb
+
+    def column(self, dt):
+        n, nulls = self.node()
+        if isinstance(dt, T.NullType):
+            return [None] * n
+        vb = self.validity(n)
         valid = _bits(vb, n) if vb else [True] * n
         if isinstance(dt, T.BooleanType):
             vals = _bits(self.buf(), n)
@@ -231,13 +240,8 @@ class _Reader:
         code = _LAZY.get(type(dt))
         if code is None:
             return self.column(dt)
-        try:
-            n, nulls = next(self.nodes)
-        except StopIteration:
-            raise BatchFormatError("fewer nodes than the schema needs") from None
-        vb = self.buf()
-        if vb and len(vb) < (n + 7) // 8:
-            raise BatchFormatError("validity bitmap too short")
+        n, nulls = self.node()
+        vb = self.validity(n)
         b = self.buf()
         width = struct.calcsize(code)
         if len(b) < n * width:

@@ -42,13 +42,8 @@ class _NumpyReader(_Reader):
     def _validity(self):
         """(rows, boolean array of valid rows or None: no NULLs) of the next column."""
         import numpy as np
-        try:
-            n, nulls = next(self.nodes)
-        except StopIteration:
-            raise BatchFormatError("fewer nodes than the schema needs") from None
-        vb = self.buf()
-        if vb and len(vb) < (n + 7) // 8:
-            raise BatchFormatError("validity bitmap too short")
+        n, nulls = self.node()
+        vb = self.validity(n)
         if vb and nulls:
             return n, np.unpackbits(np.frombuffer(vb, np.uint8, (n + 7) // 8),
                                     bitorder="little")[:n].astype(bool)
