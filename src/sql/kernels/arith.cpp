@@ -89,10 +89,7 @@ template <typename T, typename O, typename Op>
 Vec run(const Vec& a, const Vec& b, const ColTypePtr& out_t, int64_t n) {
   auto out = new_fixed(out_t, n);
   auto v = and_validity(a, b, n);
-  if (Op::kMayNull && !v) {
-    v = std::make_shared<col::Buffer>(size_t(col::bitmap_bytes(n)));
-    std::memset(v->data(), 0xff, v->size());
-  }
+  if (Op::kMayNull && !v) v = all_valid(n);
   O* o = out->values->as<O>();
   uint8_t* vb = v ? v->data() : nullptr;
   dispatch_const2(a.constant, b.constant, [&]<bool kA, bool kB>() { loop<T, O, Op, kA, kB>(*a.col, *b.col, o, vb, n); });
@@ -118,10 +115,7 @@ Vec run_decimal(ArithOp op, const Vec& a, const Vec& b, const ColTypePtr& out_t,
   const int sa = a.type().scale, sb = b.type().scale, p = out_t->precision, s = out_t->scale;
   auto out = new_fixed(out_t, n);
   auto v = and_validity(a, b, n);
-  if (!v) {
-    v = std::make_shared<col::Buffer>(size_t(col::bitmap_bytes(n)));
-    std::memset(v->data(), 0xff, v->size());
-  }
+  if (!v) v = all_valid(n);
   __int128* o = out->values->as<__int128>();
   uint8_t* vb = v->data();
   using Fn = std::optional<__int128> (*)(__int128, int, __int128, int, int, int);

@@ -323,10 +323,7 @@ template <typename O, typename F>
 Vec map_rows(const Vec& a, const ColTypePtr& to, int64_t n, std::string* error, F f) {
   auto out = new_fixed(to, n);
   auto v = copy_validity(a, n);
-  if (!v) {
-    v = std::make_shared<col::Buffer>(size_t(col::bitmap_bytes(n)));
-    std::memset(v->data(), 0xff, v->size());
-  }
+  if (!v) v = all_valid(n);
   O* o = out->values->as<O>();
   uint8_t* vb = v->data();
   for (int64_t i = 0; i < n; ++i) {

@@ -1,6 +1,8 @@
 // Vec helpers shared by the kernels.
 #include "sql/kernels/vec.h"
 
+#include <cstring>
+
 namespace spp::sql::kern {
 
 namespace {
@@ -35,6 +37,12 @@ col::BufferPtr copy_validity(const Vec& a, int64_t n) {
   for (int64_t i = 0; i < n; ++i)
     if (valid_at(a, i)) col::set_bit(o, i);
   return out;
+}
+
+col::BufferPtr all_valid(int64_t n) {
+  auto v = std::make_shared<col::Buffer>(size_t(col::bitmap_bytes(n)));
+  std::memset(v->data(), 0xff, v->size());
+  return v;
 }
 
 void set_validity(Column& c, col::BufferPtr v) {

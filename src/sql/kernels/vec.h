@@ -57,6 +57,8 @@ struct ValidReader {
 // Returns nullptr when every row is valid.
 col::BufferPtr and_validity(const Vec& a, const Vec& b, int64_t n);
 col::BufferPtr copy_validity(const Vec& a, int64_t n);
+// A bitmap with rows 0..n-1 valid, for kernels that clear the rows they make NULL.
+col::BufferPtr all_valid(int64_t n);
 // Sets c's validity and null_count from `v` (nullptr = all valid).
 void set_validity(Column& c, col::BufferPtr v);
 
