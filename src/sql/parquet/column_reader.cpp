@@ -518,9 +518,12 @@ class FlatFixedReader final : public FlatColumnReader {
   Result<col::ColumnPtr> next(int64_t m) override {
     using R = Result<col::ColumnPtr>;
     m = std::max<int64_t>(0, std::min(m, rows_ - done_));
-    values_ = std::make_shared<col::Buffer>(size_t(m) * size_t(w_));
-    validity_.reset();
+    // Sized as pages arrive, not from the row count a footer claims (it may lie): a piece the
+    // scan asks for fits the first allocation; a whole chunk grows by doubling.
     m_ = m;
+    cap_ = std::min<int64_t>(m, kFirstRows);
+    values_ = std::make_shared<col::Buffer>(size_t(cap_) * size_t(w_));
+    validity_.reset();
     nulls_ = 0;
     int64_t at = 0;
     while (at < m) {
@@ -529,6 +532,7 @@ class FlatFixedReader final : public FlatColumnReader {
         continue;
       }
       const int64_t k = std::min(page_left_, m - at);
+      if (at + k > cap_) grow(at + k);
       int64_t nn = k;
       if (leaf_.max_def > 0) {
         auto v = levels(k, at);
@@ -550,6 +554,10 @@ class FlatFixedReader final : public FlatColumnReader {
       at += k;
       page_left_ -= k;
       done_ += k;
+    }
+    if (cap_ > m) {  // only the first allocation can be larger than the piece
+      values_->resize(size_t(m) * size_t(w_));
+      if (validity_) validity_->resize(size_t(col::bitmap_bytes(m)));
     }
     auto c = std::make_shared<col::Column>();
     c->type = type_ ? type_ : (type_ = col::make_type(leaf_.type));
@@ -581,8 +589,15 @@ class FlatFixedReader final : public FlatColumnReader {
   // The validity bitmap of this piece, made at its first NULL: rows before `upto` valid.
   void materialize(int64_t upto) {
     if (validity_) return;
-    validity_ = std::make_shared<col::Buffer>(size_t(col::bitmap_bytes(m_)));
+    validity_ = std::make_shared<col::Buffer>(size_t(col::bitmap_bytes(cap_)));
     set_bits(validity_->data(), 0, upto);
+  }
+
+  // Room for `rows` rows of the piece (pages already read hold them, so this is bounded by data).
+  void grow(int64_t rows) {
+    cap_ = std::min(m_, std::max(rows, cap_ * 2));
+    values_->resize(size_t(cap_) * size_t(w_));
+    if (validity_) validity_->resize(size_t(col::bitmap_bytes(cap_)));
   }
 
   // The next k definition levels into the validity of rows [at, at + k); their non-null count.
@@ -777,7 +792,8 @@ class FlatFixedReader final : public FlatColumnReader {
   RleDecoder idx_{nullptr, 0, 0};
   PhysValues vals_;
   // the current piece
-  int64_t m_ = 0, nulls_ = 0;
+  static constexpr int64_t kFirstRows = 1 << 16;
+  int64_t m_ = 0, cap_ = 0, nulls_ = 0;
   col::BufferPtr values_, validity_;
   // the chunk's dictionary, converted
   std::vector<uint8_t> dict_conv_;
