@@ -64,6 +64,7 @@ const std::vector<SettingDef>& settings_catalog() {
       {"spark.python.worker.memory", T::kBytes, "512m", "m", "Memory a Python worker uses for aggregation before spilling to disk."},
       {"spark.python.worker.reuse", T::kBool, "true", "", "Reuse Python workers across tasks."},
       {"spark.cleaner.referenceTracking", T::kBool, "true", "", "ContextCleaner: RDDs and broadcasts the driver program no longer references are released (lineage, cached blocks, shuffle files, broadcast copies) before the next job."},
+      {"spark.sparkpp.python.daemon.prestart", T::kBool, "true", "", "Start each executor's Python daemon as soon as the executor registers, while the first job is being scheduled, rather than with its first task that runs Python (Spark's way): the first job no longer waits for Python's start-up and imports. false: an application that never runs Python on executors (DataFrames without Python UDFs) never starts it."},
       {"spark.sparkpp.python.worker.idleTimeout", T::kTime, "60s", "s", "A pooled Python worker idle for longer than this is stopped (the daemon stays and forks a new one on demand; Spark's fixed 60 s). 0: keep idle workers."},
       {"spark.pyspark.python", T::kString, "", "", "Python executable for executors' workers (else PYSPARK_PYTHON, SPARKPP_PYTHON, python3)."},
       {"spark.pyspark.driver.python", T::kString, "", "", "Python executable for the driver script."},

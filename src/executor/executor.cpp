@@ -211,11 +211,19 @@ class ExecutorRuntime {
         props_[k] = v;
     props_["spark.sparkpp.resourcesDir"] = fs::absolute(scratch_dir() + "/resources").string();
     int n = std::max(1, args_.cores);
+    // The Python daemon starts on a task thread, which lives as long as the executor: its
+    // PR_SET_PDEATHSIG fires when the *thread* that spawned it exits. With prestart, the first
+    // thread starts it now, while the driver schedules the first job (its tasks wait in the
+    // queue, or block in acquire() until it is ready); without, the first task that runs Python
+    // does (as Spark's PythonWorkerFactory), and DataFrame-only applications never start it.
+    const bool prestart = conf_.get_bool("spark.sparkpp.python.daemon.prestart");
     for (int i = 0; i < n; ++i)
-      // Python starts with the first task that runs Python (as Spark's PythonWorkerFactory):
-      // DataFrame jobs never fork it. It starts on a task thread, which lives as long as the
-      // executor: the daemon's PR_SET_PDEATHSIG fires when the *thread* that spawned it exits.
-      threads_.emplace_back([this] { task_loop(); });
+      threads_.emplace_back([this, first = i == 0 && prestart] {
+        if (first) {
+          if (Status st = pool_->start(); !st) LOG_WARN(kLog, "Python worker daemon: " << st.message());
+        }
+        task_loop();
+      });
     int64_t hb = std::max<int64_t>(1000, conf_.get_time_ms("spark.executor.heartbeatInterval"));
     heartbeat_->start(hb, hb, [this] {
       if (!conn_) return;

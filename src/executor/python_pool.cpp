@@ -30,7 +30,7 @@ PythonPool::PythonPool(std::string python, std::map<std::string, std::string> en
 PythonPool::~PythonPool() { shutdown(); }
 
 Status PythonPool::start() {
-  std::lock_guard<std::mutex> g(mu_);
+  std::lock_guard<std::mutex> g(start_mu_);
   return start_locked();
 }
 
@@ -122,7 +122,7 @@ Status PythonPool::start_locked() {
   return start_status_ = Status::ok();
 }
 
-Result<std::unique_ptr<PythonWorker>> PythonPool::acquire(bool pandas) {
+Result<std::unique_ptr<PythonWorker>> PythonPool::acquire(Preload preload) {
   using R = Result<std::unique_ptr<PythonWorker>>;
   {
     std::lock_guard<std::mutex> g(mu_);
@@ -133,13 +133,18 @@ Result<std::unique_ptr<PythonWorker>> PythonPool::acquire(bool pandas) {
       idle_.pop_back();
       return R(std::move(w));
     }
+  }
+  {
+    std::lock_guard<std::mutex> g(start_mu_);
     Status st = start_locked();
     if (!st) return R::error(st.message());
-    if (pandas && !pandas_asked_ && daemon_stdin_ >= 0) {
-      // Before connecting: the daemon reads its stdin before accepting, so this worker is
-      // forked after the import.
-      pandas_asked_ = true;
-      ssize_t w = ::write(daemon_stdin_, "pandas\n", 7);
+    // Before connecting: the daemon reads its stdin before accepting, so this worker is forked
+    // after the import. pandas implies sql (its UDF evaluator imports the SQL side).
+    bool* asked = preload == Preload::pandas ? &pandas_asked_ : preload == Preload::sql ? &sql_asked_ : nullptr;
+    if (asked && !*asked && daemon_stdin_ >= 0) {
+      *asked = true;
+      const char* hint = preload == Preload::pandas ? "pandas\n" : "sql\n";
+      ssize_t w = ::write(daemon_stdin_, hint, std::strlen(hint));
       (void)w;
     }
   }
@@ -234,8 +239,11 @@ size_t PythonPool::idle_count() {
 }
 
 void PythonPool::shutdown() {
-  std::lock_guard<std::mutex> g(mu_);
-  idle_.clear();
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    idle_.clear();
+  }
+  std::lock_guard<std::mutex> g(start_mu_);
   if (daemon_stdin_ >= 0) {
     ::close(daemon_stdin_);
     daemon_stdin_ = -1;

@@ -22,6 +22,11 @@
 
 namespace spp::executor {
 
+// What a worker about to be acquired runs beyond RDD functions: the first acquire asking for
+// more makes the daemon import it before its next fork (stdin hint), so workers forked from then
+// on start with it loaded and RDD-only executors never pay for it.
+enum class Preload { none, sql /* SQL Python UDFs: sparkpp.sql */, pandas /* pandas UDFs: + pandas */ };
+
 struct PythonWorker {
   std::unique_ptr<BlockingChannel> ch;
   int pid = 0;
@@ -36,12 +41,12 @@ class PythonPool {
   PythonPool(std::string python, std::map<std::string, std::string> env, std::string socket_dir, bool reuse,
              const Clock& clock, int64_t idle_timeout_ms);
   ~PythonPool();
-  // Starts the daemon (blocking until it says ready). Safe to call from any thread; once.
+  // Starts the daemon (blocking until it says ready). Safe to call from any thread; once. The
+  // daemon dies when the *thread* that started it exits (PR_SET_PDEATHSIG): call it from a
+  // thread that lives as long as the pool.
   Status start();
-  // An idle worker, or a new one forked by the daemon. `pandas`: the worker runs a pandas
-  // program — the first such call asks the daemon to import pandas before it forks, so the
-  // workers it forks from then on start with pandas loaded (RDD jobs never pay that import).
-  Result<std::unique_ptr<PythonWorker>> acquire(bool pandas = false);
+  // An idle worker, or a new one forked by the daemon (with `preload` imported, see Preload).
+  Result<std::unique_ptr<PythonWorker>> acquire(Preload preload = Preload::none);
   void release(std::unique_ptr<PythonWorker> w, bool reusable);
   // Stops every pooled worker idle for longer than the idle timeout: its connection closes, so
   // the worker process exits and the daemon reaps it. Returns how many were stopped.
@@ -65,12 +70,16 @@ class PythonPool {
   bool reuse_;
   const Clock& clock_;
   int64_t idle_timeout_ms_;
-  std::mutex mu_;
+  // start_mu_ guards the daemon (held while it starts, which takes a few hundred ms); mu_ the
+  // idle list and drop log, so the executor's loop (reaper, drops) never waits for a start.
+  std::mutex start_mu_;
   bool started_ = false;
   Status start_status_;
   pid_t daemon_pid_ = -1;
   int daemon_stdin_ = -1;
+  bool sql_asked_ = false;     // "sql" written to the daemon's stdin
   bool pandas_asked_ = false;  // "pandas" written to the daemon's stdin
+  std::mutex mu_;
   std::vector<std::unique_ptr<PythonWorker>> idle_;  // most recently released last (reused first)
   std::vector<std::pair<bool, int64_t>> drops_;  // (is a function, id), in order; workers keep an index
 };

@@ -120,7 +120,7 @@ sql::exec::PythonUdfFactory python_udf_factory(RunningTask& t, const TaskEnv& en
              -> Result<std::unique_ptr<sql::exec::PythonUdfRunner>> {
     using R = Result<std::unique_ptr<sql::exec::PythonUdfRunner>>;
     if (!env.pool) return R::error("this executor has no Python workers");
-    auto w = env.pool->acquire(program.value("evalType", 100) != 100);
+    auto w = env.pool->acquire(program.value("evalType", 100) != 100 ? Preload::pandas : Preload::sql);
     if (!w) return R::error(w.error_message());
     auto runner = std::make_unique<PoolUdfRunner>(t, env, std::move(w.value()));
     if (Status s = runner->start(program, funcs); !s) return R(s);

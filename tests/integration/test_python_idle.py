@@ -12,6 +12,7 @@ from jobs import start, tagged_pids, wait_no_tagged, write_job, JobResult
 
 JOB = r'''
 import os
+import time
 import sys
 import time
 from pyspark import SparkContext
@@ -67,3 +68,69 @@ def test_idle_workers_reaped_daemon_kept_next_job_runs(tmp_path):
     assert not left, res.describe()
     assert res.result("second") == 9900
     assert not set(res.result("second_pids")) & set(first), "workers were forked afresh"
+
+
+HELD = r'''
+import os
+import time
+import sys
+import time
+from pyspark.sql import SparkSession
+
+go = sys.argv[1]
+spark = SparkSession.builder.appName("prestart").getOrCreate()
+if os.environ.get("RUN_DF"):
+    assert spark.range(10).count() == 10  # native: no Python on the executor
+print("CONTEXT", flush=True)
+deadline = time.monotonic() + 60
+while not os.path.exists(go) and time.monotonic() < deadline:
+    time.sleep(0.05)
+spark.stop()
+'''
+
+
+def _daemons_of(tag):
+    return [p for p, cmd in tagged_pids(tag) if "sparkpp.daemon" in cmd]
+
+
+def _held(tmp_path, prestart, run_df):
+    script = write_job(tmp_path, "held.py", HELD, prelude=False)
+    go = tmp_path / "go"
+    env = {"RUN_DF": "1" if run_df else None}
+    proc, tag, _ = start(script, go, master="local[1]", env=env,
+                         conf={"spark.sparkpp.python.daemon.prestart": str(prestart).lower()})
+    return proc, tag, go
+
+
+def _finish(proc, tag, go):
+    go.touch()
+    try:
+        proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert not wait_no_tagged(tag)
+    assert proc.returncode == 0
+
+
+def test_python_daemon_prestarts_before_the_first_job(tmp_path):
+    # The first job must not wait for Python's start-up: the daemon starts when the executor
+    # registers, before any job.
+    proc, tag, go = _held(tmp_path, True, run_df=False)
+    try:
+        assert proc.stdout.readline().decode().startswith("CONTEXT")
+        wait_until(lambda: _daemons_of(tag), 30, "a Python daemon before any job")
+    finally:
+        _finish(proc, tag, go)
+
+
+def test_python_daemon_not_started_without_prestart_by_native_jobs(tmp_path):
+    proc, tag, go = _held(tmp_path, False, run_df=True)
+    try:
+        assert proc.stdout.readline().decode().startswith("CONTEXT")
+        # local[1]: with prestart its one task thread would have started the daemon before
+        # running the job's task, so after the job there is nothing left to wait for.
+        assert not _daemons_of(tag), tagged_pids(tag)
+    finally:
+        _finish(proc, tag, go)
