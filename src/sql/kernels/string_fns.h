@@ -50,6 +50,9 @@ class Regex {
   bool find_at(std::string_view s, size_t start, std::vector<std::pair<size_t, size_t>>& groups) const;
   int group_count() const;
   int group_index(std::string_view name) const;  // a named group's number, -1 if none
+  // The pattern itself when it has no regex metacharacters (it matches only itself: split's
+  // literal fast path), else empty.
+  std::string_view literal() const { return is_literal_ ? std::string_view(literal_) : std::string_view(); }
 
  private:
   Regex() = default;
