@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "sql/columnar/builder.h"
+#include "sql/kernels/byte_scan.h"
 #include "sql/kernels/fn_util.h"
 
 namespace spp::sql::kern {
@@ -401,11 +402,90 @@ Vec rlike(const Vec& s, const Regex& re, int64_t n) {
   return Vec::flat(out);
 }
 
+namespace {
+
+// The list column of split's result over element buffers filled by the caller.
+Vec split_result(const Vec& s, int64_t n, col::BufferPtr list_off, col::BufferPtr elem_off, int64_t elems_n, col::BufferPtr data) {
+  auto elems = std::make_shared<Column>();
+  elems->type = type_of(TypeId::String);
+  elems->length = elems_n;
+  elems->values = std::move(elem_off);
+  elems->data = std::move(data);
+  auto list = std::make_shared<Column>();
+  list->type = col::make_type(ColType::array(ColType::scalar(TypeId::String), false));
+  list->length = n;
+  list->values = std::move(list_off);
+  list->children.push_back(std::move(elems));
+  set_validity(*list, copy_validity(s, n));
+  return Vec::flat(list);
+}
+
+// split at one byte (`limit` <= 0: every piece, trailing empty ones kept) of a flat string column:
+// one pass over the rows' bytes (contiguous in the column) 64 at a time, a bit per separator;
+// the pieces are copied straight into the element buffers (16 bytes at a time when short), the
+// element count known up front from a first pass that counts separators. A one-byte pattern is
+// ASCII, so it never matches inside a multibyte UTF-8 character.
+Vec split_byte(const Vec& s, char sep, int64_t n) {
+  const Column& in = s.c();
+  const int32_t* o = in.offsets();
+  static const char kEmpty[64] = {};
+  const bool has_data = in.data && in.data->data();
+  const char* d = has_data ? reinterpret_cast<const char*>(in.data->data()) : kEmpty;
+  const int64_t base = o[0], end = o[n];
+  // Bytes at and after d that may be read (16-byte copies past a piece): the buffer's capacity.
+  const int64_t readable = has_data ? int64_t(in.data->capacity()) : 0;
+  const uint8_t* valid = in.null_count > 0 ? in.validity_bits() : nullptr;
+  auto block = [&](int64_t b) { return byte_mask64_at(d, b, end, sep); };
+  const int64_t seps = count_byte(d, base, end, sep);
+  const int64_t max_pieces = seps + n;  // a valid row: its separators + 1
+  SPP_CHECK(end - base < INT32_MAX && max_pieces < INT32_MAX, "split: a batch of over 2 GiB or 2^31 pieces");
+  auto data = std::make_shared<col::Buffer>(size_t(end - base) + 16);  // + 16: short pieces copied 16 bytes at a time
+  auto elem_off = std::make_shared<col::Buffer>(size_t(max_pieces + 1) * 4);
+  auto list_off = std::make_shared<col::Buffer>(size_t(n + 1) * 4);
+  char* out = reinterpret_cast<char*>(data->data());
+  int32_t* eo = elem_off->as<int32_t>();
+  int32_t* lo = list_off->as<int32_t>();
+  int32_t pos = 0;
+  int64_t pieces = 0, row = 0, p = base;  // p: where the current piece starts
+  auto emit = [&](int64_t from, int64_t to) {
+    const int64_t len = to - from;
+    if (len <= 16 && from + 16 <= readable) std::memcpy(out + pos, d + from, 16);
+    else if (len > 0) std::memcpy(out + pos, d + from, size_t(len));
+    pos += int32_t(len);
+    eo[++pieces] = pos;
+  };
+  // Ends every row whose bytes end at or before q: its last piece, then the next row starts.
+  auto close_rows = [&](int64_t q) {
+    while (row < n && o[row + 1] <= q) {
+      if (!valid || col::get_bit(valid, in.offset + row)) emit(p, o[row + 1]);
+      lo[++row] = int32_t(pieces);
+      if (row < n) p = o[row];
+    }
+  };
+  eo[0] = 0;
+  lo[0] = 0;
+  for (int64_t b = base; b < end; b += 64) {
+    for (uint64_t m = block(b); m != 0; m &= m - 1) {
+      const int64_t q = b + __builtin_ctzll(m);
+      if (q >= o[row + 1]) close_rows(q);
+      if (!valid || col::get_bit(valid, in.offset + row)) emit(p, q);
+      p = q + 1;
+    }
+  }
+  close_rows(INT64_MAX);
+  data->resize(size_t(pos));  // zeroes the slack the 16-byte copies wrote
+  return split_result(s, n, std::move(list_off), std::move(elem_off), pieces, std::move(data));
+}
+
+}  // namespace
+
 Vec split(const Vec& s, const Regex& re, int limit, int64_t n) {
   // Written straight into the list's buffers (no builder call per piece): the pieces' bytes
   // never exceed the input's, so the element data is sized once.
   const Column& in = s.c();
   const bool strings = col::is_var_binary(in.id());
+  const std::string_view lit = re.literal();
+  if (strings && !s.constant && limit <= 0 && lit.size() == 1 && n > 0) return split_byte(s, lit[0], n);
   int64_t bytes = 0;
   if (strings && s.constant) bytes = in.is_null(0) ? 0 : int64_t(in.str(0).size()) * n;
   else if (strings && n > 0) bytes = int64_t(in.offsets()[n]) - in.offsets()[0];
@@ -419,30 +499,29 @@ Vec split(const Vec& s, const Regex& re, int limit, int64_t n) {
   elem_off.push_back(0);
   char* out = reinterpret_cast<char*>(data->data());
   int32_t pos = 0;
+  auto piece = [&](std::string_view part) {
+    if (!part.empty()) std::memcpy(out + pos, part.data(), part.size());
+    pos += int32_t(part.size());
+    elem_off.push_back(pos);
+  };
   for (int64_t i = 0; i < n; ++i) {
     const int64_t r = s.constant ? 0 : i;
-    if (!in.is_null(r))
-      for (auto part : re.split(in.str(r), limit)) {
-        if (!part.empty()) std::memcpy(out + pos, part.data(), part.size());
-        pos += int32_t(part.size());
-        elem_off.push_back(pos);
-      }
+    if (in.is_null(r)) {
+    } else if (!lit.empty()) {  // a literal of several bytes: searched for, no vector per row
+      const std::string_view v = in.str(r);
+      size_t start = 0, pieces = 0;
+      for (size_t at; (limit <= 0 || int(pieces) < limit - 1) && (at = v.find(lit, start)) != v.npos; start = at + lit.size(), ++pieces)
+        piece(v.substr(start, at - start));
+      piece(v.substr(start));
+    } else {
+      for (auto part : re.split(in.str(r), limit)) piece(part);
+    }
     lo[i + 1] = int32_t(elem_off.size() - 1);
   }
   data->resize(size_t(pos));
-  auto elems = std::make_shared<Column>();
-  elems->type = type_of(TypeId::String);
-  elems->length = int64_t(elem_off.size()) - 1;
-  elems->values = std::make_shared<col::Buffer>(elem_off.size() * 4);
-  std::memcpy(elems->values->data(), elem_off.data(), elem_off.size() * 4);
-  elems->data = std::move(data);
-  auto list = std::make_shared<Column>();
-  list->type = col::make_type(ColType::array(ColType::scalar(TypeId::String), false));
-  list->length = n;
-  list->values = std::move(list_off);
-  list->children.push_back(std::move(elems));
-  set_validity(*list, copy_validity(s, n));
-  return Vec::flat(list);
+  auto eo = std::make_shared<col::Buffer>(elem_off.size() * 4);
+  std::memcpy(eo->data(), elem_off.data(), elem_off.size() * 4);
+  return split_result(s, n, std::move(list_off), std::move(eo), int64_t(elem_off.size()) - 1, std::move(data));
 }
 
 }  // namespace spp::sql::kern
