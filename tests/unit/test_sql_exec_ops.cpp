@@ -319,6 +319,34 @@ TEST_CASE("sql exec: StringKeyTable ids, arena column, NULL key without a slot")
   CHECK(bids == std::vector<int32_t>{0, 1, 2, 0, 1, 3});
   CHECK(hash_bytes("abc", 3) == hash_bytes(std::string("xabc").c_str() + 1, 3));
   CHECK(hash_bytes("abcdefgh", 8) != hash_bytes("abcdefgi", 8));
+  // A short key is one 8-byte load, masked, where 8 bytes may be read (the buffer's capacity),
+  // else copied byte by byte: both give the same word and hash. Here the last key ends the
+  // buffer's 64 bytes (3 readable), the same key earlier has the whole load; an empty key, a
+  // 7-byte one, NULLs; 2,500 rows run over several 1,024-row chunks and grow the table mid-chunk.
+  col::ColumnBuilder tail(kern::type_of(TypeId::String));
+  const std::vector<std::string> pre = {"xyz", "", "1234567", std::string(51, 'q')};
+  for (const auto& k : pre) tail.append_str(k);
+  tail.append_null();
+  tail.append_str("xyz");  // 3 + 0 + 7 + 51 + 0 + 3 = 64 bytes: this key's last byte ends the buffer
+  auto tc = tail.finish();
+  REQUIRE(tc->offsets()[tc->length] == 64);
+  CHECK(tc->data->capacity() - size_t(tc->offsets()[5]) < 8);
+  StringKeyTable tt;
+  std::vector<int32_t> tids(6);
+  tt.find_or_insert(*tc, tids.data());
+  CHECK(tids == std::vector<int32_t>{0, 1, 2, 3, 4, 0});
+  CHECK(tt.hash_of(0) == hash_bytes("xyz", 3));
+  col::ColumnBuilder many2(kern::type_of(TypeId::String));
+  for (int i = 0; i < 2500; ++i) i % 97 == 0 ? many2.append_null() : many2.append_str(std::to_string(i % 1700));
+  auto mc = many2.finish();
+  StringKeyTable mt;
+  std::vector<int32_t> m2(2500);
+  mt.find_or_insert(*mc, m2.data());
+  for (int i = 0; i < 2500; ++i) {
+    if (i % 97 == 0) { CHECK(m2[size_t(i)] == m2[0]); continue; }
+    CHECK(mt.key(m2[size_t(i)]) == std::to_string(i % 1700));
+    if (i >= 1700 && (i - 1700) % 97 != 0) CHECK(m2[size_t(i)] == m2[size_t(i - 1700)]);
+  }
 }
 
 namespace {

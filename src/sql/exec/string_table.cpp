@@ -6,7 +6,6 @@ namespace spp::sql::exec {
 namespace {
 
 inline uint64_t load64(const char* p) { uint64_t v; std::memcpy(&v, p, 8); return v; }
-inline uint64_t load32(const char* p) { uint32_t v; std::memcpy(&v, p, 4); return v; }
 // 64x64 -> 128-bit product folded to 64 bits (wyhash's mixing step).
 inline uint64_t mum(uint64_t a, uint64_t b) {
   const unsigned __int128 r = static_cast<unsigned __int128>(a) * b;
@@ -14,53 +13,52 @@ inline uint64_t mum(uint64_t a, uint64_t b) {
 }
 constexpr uint64_t kP0 = 0xa0761d6478bd642full, kP1 = 0xe7037ed1a0b428dbull, kP2 = 0x8ebc6af09c88c6e3ull;
 
-}  // namespace
-
-uint32_t hash_bytes(const char* p, size_t n) {
-  uint64_t a = 0, b = 0, seed = kP0 ^ n;
-  if (n <= 16) {
-    if (n >= 8) { a = load64(p); b = load64(p + n - 8); }            // two overlapping words
-    else if (n >= 4) { a = load32(p); b = load32(p + n - 4); }
-    else if (n > 0) a = (uint64_t(uint8_t(p[0])) << 16) | (uint64_t(uint8_t(p[n >> 1])) << 8) | uint8_t(p[n - 1]);
-  } else {
-    const char* q = p;
-    for (size_t left = n; left > 16; left -= 16, q += 16) seed = mum(load64(q) ^ kP1, load64(q + 8) ^ seed);
-    a = load64(p + n - 16);
-    b = load64(p + n - 8);
-  }
-  const uint64_t h = mum(kP2 ^ n, mum(a ^ kP1, b ^ seed));
-  return uint32_t(h ^ (h >> 32));
-}
-
-// The slot word of a key (see Slot): short keys exactly, long ones by their first 8 bytes.
-static inline uint64_t key_word(const char* p, size_t n) {
+// The slot word of a key (see Slot): a key under 8 bytes exactly (bytes, zero padding, length in
+// the top byte), a longer one by its first 8 bytes. `readable`: bytes from p that may be read —
+// 8 or more, and a short key is one load, masked (no memcpy call of a variable size).
+inline uint64_t key_word(const char* p, size_t n, size_t readable) {
   if (n >= 8) return load64(p);
   uint64_t w = 0;
-  if (n > 0) std::memcpy(&w, p, n);
+  if (readable >= 8) w = load64(p) & ((uint64_t(1) << (8 * n)) - 1);
+  else if (n > 0) std::memcpy(&w, p, n);
   return w | (uint64_t(n) << 56);
 }
+
+inline uint32_t fold(uint64_t h) { return uint32_t(h ^ (h >> 32)); }
+// A key under 8 bytes: the hash of its slot word (which holds its length too).
+inline uint32_t hash_short(uint64_t word) { return fold(mum(kP2 ^ word, mum(word ^ kP1, kP0))); }
+// 8 bytes or more: 16 at a time, then the last 16 (overlapping), wyhash-style.
+inline uint32_t hash_long(const char* p, size_t n) {
+  uint64_t seed = kP0 ^ n;
+  for (const char* q = p; q + 16 < p + n; q += 16) seed = mum(load64(q) ^ kP1, load64(q + 8) ^ seed);
+  const uint64_t a = n > 16 ? load64(p + n - 16) : load64(p), b = load64(p + n - 8);
+  return fold(mum(kP2 ^ n, mum(a ^ kP1, b ^ seed)));
+}
+inline uint32_t key_hash(const char* p, size_t n, uint64_t word) { return n >= 8 ? hash_long(p, n) : hash_short(word); }
+
+}  // namespace
+
+uint32_t hash_bytes(const char* p, size_t n) { return key_hash(p, n, key_word(p, n, 0)); }
 
 StringKeyTable::StringKeyTable()
     : slots_(1024, Slot{0, 0, 0}), mask_(1023), offs_(std::make_shared<col::Buffer>(4)), data_(std::make_shared<col::Buffer>(0)) {}
 
 int64_t StringKeyTable::memory() const {
-  return int64_t(slots_.capacity() * sizeof(Slot) + hashes_.capacity() * 4 + scratch_.capacity() * 4 + offs_->capacity() +
+  return int64_t(slots_.capacity() * sizeof(Slot) + hashes_.capacity() * 4 + scratch_.capacity() * 4 + words_.capacity() * 8 + offs_->capacity() +
                  data_->capacity());
 }
 
-void StringKeyTable::place(int32_t id) {
-  const uint32_t h = hashes_[size_t(id)];
-  const std::string_view k = key(id);
-  size_t i = h & mask_;
-  while (slots_[i].id1 != 0) i = (i + 1) & mask_;
-  slots_[i] = Slot{h, uint32_t(id + 1) | (k.size() >= 8 ? kLongKey : 0u), key_word(k.data(), k.size())};
-}
-
+// Twice the slots, each moved by the hash it holds (no key read from the arena).
 void StringKeyTable::grow() {
-  slots_.assign(slots_.size() * 2, Slot{0, 0, 0});
+  std::vector<Slot> old(slots_.size() * 2, Slot{0, 0, 0});
+  old.swap(slots_);
   mask_ = slots_.size() - 1;
-  for (int32_t id = 0; id < size_; ++id)
-    if (id != null_id_) place(id);  // the NULL key has no slot
+  for (const Slot& s : old) {
+    if (s.id1 == 0) continue;
+    size_t i = s.hash & mask_;
+    while (slots_[i].id1 != 0) i = (i + 1) & mask_;
+    slots_[i] = s;
+  }
 }
 
 // Appends a key to the arena (the caller places it in a slot; the NULL key gets none).
@@ -83,45 +81,66 @@ void StringKeyTable::find_or_insert(const col::Column& c, int32_t* ids) {
   const int64_t n = c.length;
   if (n == 0) return;
   const int32_t* o = c.offsets();
-  static const char kEmpty[1] = {0};
-  const char* d = c.data && c.data->data() ? reinterpret_cast<const char*>(c.data->data()) : kEmpty;
-  scratch_.resize(size_t(n));
-  uint32_t* h = scratch_.data();
-  for (int64_t r = 0; r < n; ++r) h[r] = hash_bytes(d + o[r], size_t(o[r + 1] - o[r]));
+  static const char kEmpty[8] = {};
+  const bool has_data = c.data && c.data->data();
+  const char* d = has_data ? reinterpret_cast<const char*>(c.data->data()) : kEmpty;
+  // Bytes of the buffer that may be read (its capacity): a short key is then one 8-byte load.
+  const int64_t cap = has_data ? int64_t(c.data->capacity()) : 0;
   const uint8_t* valid = c.null_count > 0 ? c.validity_bits() : nullptr;
-  constexpr int64_t kAhead = 8;  // rows: the slot of row r + kAhead is prefetched while row r probes
-  for (int64_t r = 0; r < n; ++r) {
-    if (r + kAhead < n) __builtin_prefetch(&slots_[h[r + kAhead] & mask_]);
-    if (valid && !col::get_bit(valid, c.offset + r)) {
-      if (null_id_ < 0) null_id_ = insert(nullptr, 0, 0);
-      ids[r] = null_id_;
-      continue;
+  // Rows in chunks whose hashes and words stay in L1 between the two passes.
+  constexpr int64_t kChunk = 1024;
+  scratch_.resize(size_t(kChunk));
+  words_.resize(size_t(kChunk));
+  uint32_t* h = scratch_.data();
+  uint64_t* words = words_.data();
+  for (int64_t c0 = 0; c0 < n; c0 += kChunk) {
+    const int64_t m = std::min(kChunk, n - c0);
+    for (int64_t k = 0; k < m; ++k) {
+      const int64_t at = o[c0 + k], len = o[c0 + k + 1] - at;
+      const uint64_t w = key_word(d + at, size_t(len), size_t(std::max<int64_t>(cap - at, 0)));
+      words[k] = w;
+      h[k] = key_hash(d + at, size_t(len), w);
     }
-    const uint32_t hr = h[r];
-    const char* p = d + o[r];
-    const int32_t len = o[r + 1] - o[r];
-    const uint64_t w = key_word(p, size_t(len));
-    const bool is_long = len >= 8;
-    size_t i = hr & mask_;
-    for (;;) {
-      const Slot& e = slots_[i];
-      if (e.id1 == 0) {
-        const int32_t id = insert(p, len, hr);
-        ids[r] = id;
-        if (size_t(size_) * 2 > slots_.size()) grow();
-        else slots_[i] = Slot{hr, uint32_t(id + 1) | (is_long ? kLongKey : 0u), w};
-        break;
+    constexpr int64_t kAhead = 8;  // rows: the slot of row k + kAhead is prefetched while row k probes
+    for (int64_t k = 0; k < std::min(kAhead, m); ++k) __builtin_prefetch(&slots_[h[k] & mask_]);
+    for (int64_t k = 0; k < m; ++k) {
+      const int64_t r = c0 + k;
+      if (k + kAhead < m) __builtin_prefetch(&slots_[h[k + kAhead] & mask_]);
+      if (valid && !col::get_bit(valid, c.offset + r)) {
+        if (null_id_ < 0) null_id_ = insert(nullptr, 0, 0);
+        ids[r] = null_id_;
+        continue;
       }
-      if (e.hash == hr && e.word == w && ((e.id1 & kLongKey) != 0) == is_long) {
-        const int32_t id = int32_t(e.id1 & ~kLongKey) - 1;
-        if (!is_long) { ids[r] = id; break; }  // the word is the whole key
-        const int32_t* ko = offsets();
-        if (ko[id + 1] - ko[id] == len && std::memcmp(data_->data() + ko[id], p, size_t(len)) == 0) {
+      const uint32_t hr = h[k];
+      const char* p = d + o[r];
+      const int32_t len = o[r + 1] - o[r];
+      const uint64_t w = words[k];
+      const bool is_long = len >= 8;
+      size_t i = hr & mask_;
+      for (;;) {
+        const Slot& e = slots_[i];
+        if (e.id1 == 0) {
+          const int32_t id = insert(p, len, hr);
           ids[r] = id;
+          if (size_t(size_) * 2 > slots_.size()) {
+            slots_[i] = Slot{hr, uint32_t(id + 1) | (is_long ? kLongKey : 0u), w};
+            grow();
+          } else {
+            slots_[i] = Slot{hr, uint32_t(id + 1) | (is_long ? kLongKey : 0u), w};
+          }
           break;
         }
+        if (e.hash == hr && e.word == w && ((e.id1 & kLongKey) != 0) == is_long) {
+          const int32_t id = int32_t(e.id1 & ~kLongKey) - 1;
+          if (!is_long) { ids[r] = id; break; }  // the word is the whole key
+          const int32_t* ko = offsets();
+          if (ko[id + 1] - ko[id] == len && std::memcmp(data_->data() + ko[id], p, size_t(len)) == 0) {
+            ids[r] = id;
+            break;
+          }
+        }
+        i = (i + 1) & mask_;
       }
-      i = (i + 1) & mask_;
     }
   }
 }

@@ -2,8 +2,10 @@
 // string/binary column (word count's `groupBy("word")`). Each distinct key is copied once into
 // an arena laid out as an Arrow string column (int32 offsets + bytes), so the table holds no
 // input batch alive and its key column *is* the arena (no gather at the end). Probing is two
-// passes per batch: hash every row, then look up with the slot a few rows ahead prefetched; a
-// slot holds the 32-bit hash next to the id, so a miss rarely touches the arena.
+// passes per chunk of 1,024 rows (hashes and slot words stay in L1): hash every row, then look
+// up with the slot a few rows ahead prefetched; a slot holds the 32-bit hash next to the id, so
+// a miss rarely touches the arena. A key under 8 bytes is read with one 8-byte load, masked,
+// and hashed from that word (a memcpy of a variable size here stalled on store forwarding).
 //
 // The hash (`hash_bytes`) is a 64-bit multiply-fold over 8-byte words, not Spark's Murmur3: it
 // never leaves the table (exchanges partition with Murmur3, as Spark).
@@ -42,7 +44,6 @@ class StringKeyTable {
  private:
   const int32_t* offsets() const { return offs_->as<int32_t>(); }
   int32_t insert(const char* p, int32_t len, uint32_t h);
-  void place(int32_t id);  // into the first empty slot of its probe sequence
   void grow();
 
   // A slot holds the key's hash, its id + 1 (0: empty; top bit set: a key of 8 bytes or more)
@@ -60,7 +61,8 @@ class StringKeyTable {
   int32_t null_id_ = -1;
   std::vector<uint32_t> hashes_;  // id -> hash (rehash, spill partitions)
   col::BufferPtr offs_, data_;    // the arena: Arrow offsets (size_ + 1) and bytes
-  std::vector<uint32_t> scratch_; // per-batch row hashes
+  std::vector<uint32_t> scratch_; // per-chunk row hashes
+  std::vector<uint64_t> words_;   // per-chunk row slot words
 };
 
 }  // namespace spp::sql::exec
