@@ -61,6 +61,12 @@ Result<Driver::WriteStart> Driver::begin_write(const json& op, const json& schem
       if (auto v = setting(k); !v.empty()) options.emplace_back(k, v);
     for (const char* k : {"parquet.block.size", "parquet.enable.dictionary"})
       if (auto v = setting(std::string("spark.hadoop.") + k); !v.empty() && !has(k)) options.emplace_back(k, v);
+    // Columns' metadata, kept in the files' Spark schema as Spark writes it.
+    json md = json::object();
+    for (const auto& f : schema_json.value("fields", json::array()))
+      if (f.is_object() && f.contains("metadata") && f["metadata"].is_object() && !f["metadata"].empty())
+        md[f.value("name", std::string())] = f["metadata"];
+    if (!md.empty()) options.emplace_back("spark.sparkpp.parquet.fieldMetadata", md.dump());
   }
   auto ct = sql::col::type_from_json(schema_json);
   if (!ct) return err(analysis_error(ct.error_message()));

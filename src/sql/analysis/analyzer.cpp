@@ -1151,7 +1151,8 @@ Analyzed analyze(const PlanPtr& plan, IdGen& ids, const AnalyzerOptions& opts) {
 
 DataType plan_schema(const PlanPtr& plan) {
   std::vector<StructField> fs;
-  for (const auto& a : plan->output()) fs.push_back(StructField{a->name, a->type, a->nullable, "{}"});
+  for (const auto& a : plan->output())
+    fs.push_back(StructField{a->name, a->type, a->nullable, a->metadata.empty() ? "{}" : a->metadata});
   return DataType::structure(std::move(fs));
 }
 

@@ -176,7 +176,7 @@ Result<std::vector<StructField>> schema_string(const std::string& s) {
 
 ExprList attrs_for(const std::vector<StructField>& fs, IdGen& ids) {
   ExprList out;
-  for (const auto& f : fs) out.push_back(attr(f.name, f.type, f.nullable, ids.next()));
+  for (const auto& f : fs) out.push_back(attr(f.name, f.type, f.nullable, ids.next(), {}, f.metadata));
   return out;
 }
 
@@ -332,7 +332,17 @@ Result<ExprPtr> decode_expression(const json& j, IdGen& ids) {
     if (!e) return e;
     auto names = strings(b, "name");
     if (names.empty()) return Result<ExprPtr>::error("plan: alias needs a name");
-    if (names.size() == 1) return alias(*e, names[0], ids.next());
+    if (names.size() == 1) {
+      ExprPtr a = alias(*e, names[0], ids.next());
+      if (auto md = b.find("metadata"); md != b.end() && !md->is_null()) {  // `alias(metadata=…)`: a JSON object's text
+        json m = md->is_string() ? json::parse(md->get<std::string>(), nullptr, false) : json();
+        if (!m.is_object()) return Result<ExprPtr>::error("plan: alias metadata must be a JSON object");
+        auto c = std::make_shared<Expr>(*a);
+        c->metadata = m.dump();  // "{}" too: explicit, not inherited
+        a = c;
+      }
+      return a;
+    }
     auto m = std::make_shared<Expr>();  // `.alias("p", "c")` of a generator (ExtractGenerator names its outputs)
     m->kind = ExprKind::MultiAlias;
     m->name_parts = names;

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <functional>
 
+#include <nlohmann/json.hpp>
+
 #include "sql/kernels/cast.h"
 
 namespace spp::sql::exec {
@@ -385,6 +387,15 @@ class ParquetFormatter final : public RowFormatter {
     }
     if (auto w = parquet::ParquetWriter::make(schema, codec.value(), f->block_size_, f->dictionary_, f->ts_); !w)
       return R::error(w.error_message());
+    // The columns' metadata by name (the driver's spark.sparkpp.parquet.fieldMetadata, a JSON object).
+    if (auto md = o.get("spark.sparkpp.parquet.fieldMetadata")) {
+      auto j = nlohmann::json::parse(*md, nullptr, false);
+      if (j.is_object())
+        for (const auto& n : schema.names) {
+          auto it = j.find(n);
+          f->field_md_.push_back(it != j.end() && it->is_object() ? it->dump() : std::string());
+        }
+    }
     f->format_ = WriteFormat::Parquet;
     f->schema_ = schema;
     f->codec_pq_ = codec.value();
@@ -393,7 +404,9 @@ class ParquetFormatter final : public RowFormatter {
   }
   void write(const col::Batch&, std::string&) const override {}  // file_encoder() does the work
   std::unique_ptr<FileEncoder> file_encoder() const override {
-    return std::make_unique<Encoder>(std::move(parquet::ParquetWriter::make(schema_, codec_pq_, block_size_, dictionary_, ts_).value()));
+    auto w = std::move(parquet::ParquetWriter::make(schema_, codec_pq_, block_size_, dictionary_, ts_).value());
+    w->set_field_metadata(field_md_);
+    return std::make_unique<Encoder>(std::move(w));
   }
   std::string extension() const override { return ext_; }
 
@@ -413,6 +426,7 @@ class ParquetFormatter final : public RowFormatter {
   int64_t block_size_ = int64_t(128) << 20;
   bool dictionary_ = true;
   parquet::TimestampOut ts_ = parquet::TimestampOut::Int96;
+  std::vector<std::string> field_md_;
   std::string ext_;
 };
 

@@ -918,7 +918,11 @@ Status ParquetWriter::end(std::string& out) {
   w.list(5, CType::Struct, 1);
   w.begin_elem();
   w.binary(1, "org.apache.spark.sql.parquet.row.metadata");
-  w.binary(2, col::type_to_json(schema_).dump());
+  nlohmann::json spark_schema = col::type_to_json(schema_);
+  for (size_t i = 0; i < field_md_.size() && i < spark_schema["fields"].size(); ++i)
+    if (!field_md_[i].empty())
+      if (auto m = nlohmann::json::parse(field_md_[i], nullptr, false); m.is_object()) spark_schema["fields"][i]["metadata"] = m;
+  w.binary(2, spark_schema.dump());
   w.end();
   w.binary(6, "parquet-mr compatible sparkpp");
   md += char(0);

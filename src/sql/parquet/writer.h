@@ -43,6 +43,9 @@ class ParquetWriter {
   Status write(const col::Batch& b, std::string& out);
   Status end(std::string& out);  // the last row group and the footer
   Status finish_row_group(std::string& out) { return flush(out); }  // the rows so far as a row group
+  // Column metadata (StructField.metadata, JSON object text per top-level field, empty = none)
+  // written into Spark's row metadata, as Spark keeps it across a Parquet round trip.
+  void set_field_metadata(std::vector<std::string> md) { field_md_ = std::move(md); }
 
  private:
   ParquetWriter();
@@ -58,6 +61,7 @@ class ParquetWriter {
   TimestampOut ts_ = TimestampOut::Int96;
   int64_t row_group_bytes_ = 0;
   bool dictionary_ = true;  // parquet.enable.dictionary
+  std::vector<std::string> field_md_;
   std::vector<col::Batch> pending_;
   int64_t pending_bytes_ = 0, pending_rows_ = 0;
   int64_t offset_ = 0, num_rows_ = 0;

@@ -524,8 +524,10 @@ ExprPtr lit_string(std::string s) { return lit(Value::of(std::move(s)), DataType
 ExprPtr lit_bool(bool b) { return lit(Value::of(b), DataType::boolean()); }
 ExprPtr lit_null(DataType t) { return lit(Value::null(), std::move(t)); }
 
-ExprPtr attr(std::string name, DataType t, bool nullable, int64_t id, std::vector<std::string> qualifier) {
+ExprPtr attr(std::string name, DataType t, bool nullable, int64_t id, std::vector<std::string> qualifier,
+             std::string metadata) {
   auto e = node(ExprKind::Attribute);
+  if (metadata != "{}") e->metadata = std::move(metadata);
   e->name = std::move(name);
   e->type = std::move(t);
   e->nullable = nullable;
@@ -663,7 +665,7 @@ bool expr_equal(const Expr& a, const Expr& b) {
   if (a.kind != b.kind || a.name != b.name || a.name_parts != b.name_parts || a.id != b.id ||
       a.plan_id != b.plan_id || a.type != b.type || a.distinct != b.distinct || a.user_cast != b.user_cast ||
       a.ascending != b.ascending || a.nulls_first != b.nulls_first || !(a.value == b.value) ||
-      a.ordinal != b.ordinal || !(a.frame == b.frame) || a.plan != b.plan ||
+      a.ordinal != b.ordinal || !(a.frame == b.frame) || a.plan != b.plan || a.metadata != b.metadata ||
       (a.python && b.python ? a.python->id != b.python->id || a.python->deterministic != b.python->deterministic
                             : a.python != b.python) ||
       a.children.size() != b.children.size())

@@ -118,6 +118,9 @@ struct Expr {
   std::vector<std::string> qualifier;   // Attribute: the relation alias it came from
   int64_t plan_id = -1;                 // UnresolvedAttribute: df["x"] of that DataFrame
   int64_t id = -1;                      // Attribute / Alias: Spark's exprId
+  // Attribute: the column's metadata; Alias: its explicit metadata (`alias(metadata=…)`),
+  // empty = inherited from a named child. JSON object text; empty = none ("{}").
+  std::string metadata;
   DataType type;                        // resolved result type
   bool nullable = true;
   bool distinct = false;                // UnresolvedFunction / AggCall
@@ -153,7 +156,8 @@ ExprPtr lit_long(int64_t v);
 ExprPtr lit_string(std::string s);
 ExprPtr lit_bool(bool b);
 ExprPtr lit_null(DataType t = DataType::null());
-ExprPtr attr(std::string name, DataType t, bool nullable, int64_t id, std::vector<std::string> qualifier = {});
+ExprPtr attr(std::string name, DataType t, bool nullable, int64_t id, std::vector<std::string> qualifier = {},
+             std::string metadata = {});
 ExprPtr unresolved_attr(std::vector<std::string> parts, int64_t plan_id = -1);
 ExprPtr unresolved_fn(std::string name, ExprList args, bool distinct = false);
 ExprPtr alias(ExprPtr e, std::string name, int64_t id);

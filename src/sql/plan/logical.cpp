@@ -23,8 +23,21 @@ PlanPtr make_plan(LogicalPlan p) { return std::make_shared<const LogicalPlan>(st
 
 ExprPtr to_attribute(const ExprPtr& e) {
   if (e->kind == ExprKind::Attribute) return e;
-  if (e->kind == ExprKind::Alias) return attr(e->name, e->type, e->nullable, e->id);
+  if (e->kind == ExprKind::Alias) return attr(e->name, e->type, e->nullable, e->id, {}, alias_metadata(*e));
   return nullptr;
+}
+
+// Spark's Alias.metadata: the explicit one, else a named child's, else a struct field's.
+std::string alias_metadata(const Expr& alias) {
+  if (!alias.metadata.empty()) return alias.metadata;
+  const Expr& c = *alias.children[0];
+  if (c.kind == ExprKind::Attribute || c.kind == ExprKind::Alias) return c.kind == ExprKind::Alias ? alias_metadata(c) : c.metadata;
+  if (c.kind == ExprKind::GetField && !c.children.empty()) {
+    const DataType& st = c.children[0]->type;
+    if (st.id == TypeId::Struct && c.ordinal >= 0 && size_t(c.ordinal) < st.fields.size() && st.fields[size_t(c.ordinal)].metadata != "{}")
+      return st.fields[size_t(c.ordinal)].metadata;
+  }
+  return {};
 }
 
 bool LogicalPlan::unresolved_kind() const {

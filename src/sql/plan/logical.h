@@ -121,6 +121,8 @@ ExprList window_partition_of(const ExprList& window_aliases);
 ExprList window_order_of(const ExprList& window_aliases);
 // The Attribute a named expression produces (Alias -> attribute with the alias id).
 ExprPtr to_attribute(const ExprPtr& named);
+// The metadata of an Alias's output attribute (explicit, or inherited as Spark's Alias.metadata).
+std::string alias_metadata(const Expr& alias);
 
 using PlanRule = std::function<PlanPtr(const PlanPtr&)>;
 PlanPtr plan_transform_up(const PlanPtr& p, const PlanRule& f);

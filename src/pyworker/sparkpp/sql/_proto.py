@@ -228,8 +228,9 @@ def expr_string(sql):
 
 
 def alias_body(e, names, metadata=None):
+    # None: the alias inherits a named child's metadata; a dict (even empty) replaces it.
     body = {"expr": e, "name": list(names)}
-    if metadata:
+    if metadata is not None:
         body["metadata"] = json.dumps(metadata, separators=(",", ":"), sort_keys=True)
     return body
 

@@ -164,7 +164,7 @@ class Column:
         if metadata and len(alias) != 1:
             raise PySparkValueError(error_class="ONLY_ALLOWED_FOR_SINGLE_COLUMN",
                                     message_parameters={"arg_name": "metadata"})
-        return Column(P.alias(self._expr, alias, metadata))
+        return Column(P.alias(self._expr, alias, metadata or None))  # {} inherits, as PySpark
 
     name = alias
 
