@@ -9,8 +9,13 @@ def load(d, name):
         return list(csv.DictReader(f))
 
 
-def test_tiny_scale(tmp_path):
-    subprocess.run([sys.executable, GEN, str(tmp_path), "--sf", "0.002", "--seed", "7"], check=True, timeout=60)
+import pytest
+
+
+@pytest.mark.parametrize("chunk", [[], ["--chunk", "700"]])
+def test_tiny_scale(tmp_path, chunk):
+    """Whole and in pieces of 700 orders (--chunk: bounded memory at large scales)."""
+    subprocess.run([sys.executable, GEN, str(tmp_path), "--sf", "0.002", "--seed", "7"] + chunk, check=True, timeout=60)
     t = {n: load(tmp_path, n) for n in ["region", "nation", "supplier", "part", "partsupp", "customer", "orders", "lineitem"]}
     assert (len(t["region"]), len(t["nation"]), len(t["supplier"]), len(t["part"])) == (5, 25, 20, 400)
     assert len(t["partsupp"]) == 1600 and len(t["customer"]) == 300 and len(t["orders"]) == 3000
@@ -23,6 +28,11 @@ def test_tiny_scale(tmp_path):
     assert all(r["o_custkey"] in ck for r in t["orders"])
     assert all("1992-01-01" <= r["l_shipdate"] <= "1998-12-31" for r in t["lineitem"])
     assert {r["l_returnflag"] for r in t["lineitem"]} <= {"A", "N", "R"}
+    assert all(k != "o_orderkey" for k in ok)  # one header per file
+    lines = {}
+    for r in t["lineitem"]:
+        lines.setdefault(r["l_orderkey"], []).append(int(r["l_linenumber"]))
+    assert all(v == list(range(1, len(v) + 1)) for v in lines.values())
 
 
 def test_parts_and_determinism(tmp_path):
