@@ -5,6 +5,7 @@
 #include <fstream>
 #include <malloc.h>
 #include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <random>
 
@@ -99,11 +100,13 @@ int main(int argc, char** argv) {
   // Word count pieces (W1 on the DataFrame engine): 1 MB batches of 8..12-word lines — the first
   // 8 MB of W1's text.txt when it is there (Zipf-distributed words: what the table really sees;
   // path from argv[1], default /tmp/sparkpp-bench-data/text.txt), else uniform random words.
+  // argv[2]: MB to read instead of 8 (100: one of W1's two tasks, its table at full size).
   auto text = col::make_type(col::ColType::strct({"value"}, {col::ColType::scalar(TypeId::String)}));
   std::vector<col::Batch> lines;
   int64_t words = 0;
   std::ifstream real(argc > 1 ? argv[1] : "/tmp/sparkpp-bench-data/text.txt");
-  for (int b = 0; b < 8; ++b) {
+  const int text_mb = argc > 2 ? std::max(1, std::atoi(argv[2])) : 8;
+  for (int b = 0; b < text_mb; ++b) {
     col::BatchBuilder bb(text);
     for (int64_t bytes = 0; bytes < (1 << 20);) {
       std::string line;

@@ -1,6 +1,11 @@
 // StringKeyTable (see the header).
 #include "sql/exec/string_table.h"
 
+#include <sys/mman.h>
+
+#include <cstdlib>
+#include <new>
+
 namespace spp::sql::exec {
 
 namespace {
@@ -40,20 +45,44 @@ inline uint32_t key_hash(const char* p, size_t n, uint64_t word) { return n >= 8
 
 uint32_t hash_bytes(const char* p, size_t n) { return key_hash(p, n, key_word(p, n, 0)); }
 
+StringKeyTable::Slots::Slots(size_t n) : n_(n) {
+  constexpr size_t kHuge = size_t(2) << 20;
+  const size_t bytes = n * sizeof(Slot);
+  if (bytes >= kHuge) {  // a 2 MiB-aligned mapping, zero pages from the kernel
+    void* m = ::mmap(nullptr, bytes + kHuge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED) throw std::bad_alloc();
+    const uintptr_t lo = reinterpret_cast<uintptr_t>(m), at = (lo + kHuge - 1) & ~(kHuge - 1), hi = lo + bytes + kHuge;
+    if (at > lo) ::munmap(m, at - lo);
+    if (hi > at + bytes) ::munmap(reinterpret_cast<void*>(at + bytes), hi - (at + bytes));
+    p_ = reinterpret_cast<Slot*>(at);
+    ::madvise(p_, bytes, MADV_HUGEPAGE);  // advice only: 4 KiB pages if refused
+    mapped_ = true;
+    return;
+  }
+  p_ = static_cast<Slot*>(std::calloc(n, sizeof(Slot)));
+  if (!p_) throw std::bad_alloc();
+}
+
+StringKeyTable::Slots::~Slots() {
+  if (mapped_) ::munmap(p_, n_ * sizeof(Slot));
+  else std::free(p_);
+}
+
 StringKeyTable::StringKeyTable()
-    : slots_(1024, Slot{0, 0, 0}), mask_(1023), offs_(std::make_shared<col::Buffer>(4)), data_(std::make_shared<col::Buffer>(0)) {}
+    : slots_(1024), mask_(1023), offs_(std::make_shared<col::Buffer>(4)), data_(std::make_shared<col::Buffer>(0)) {}
 
 int64_t StringKeyTable::memory() const {
-  return int64_t(slots_.capacity() * sizeof(Slot) + hashes_.capacity() * 4 + scratch_.capacity() * 4 + words_.capacity() * 8 + offs_->capacity() +
+  return int64_t(slots_.size() * sizeof(Slot) + hashes_.capacity() * 4 + scratch_.capacity() * 4 + words_.capacity() * 8 + offs_->capacity() +
                  data_->capacity());
 }
 
 // Twice the slots, each moved by the hash it holds (no key read from the arena).
 void StringKeyTable::grow() {
-  std::vector<Slot> old(slots_.size() * 2, Slot{0, 0, 0});
+  Slots old(slots_.size() * 2);
   old.swap(slots_);
   mask_ = slots_.size() - 1;
-  for (const Slot& s : old) {
+  for (size_t j = 0; j < old.size(); ++j) {
+    const Slot& s = old[j];
     if (s.id1 == 0) continue;
     size_t i = s.hash & mask_;
     while (slots_[i].id1 != 0) i = (i + 1) & mask_;
@@ -101,7 +130,7 @@ void StringKeyTable::find_or_insert(const col::Column& c, int32_t* ids) {
       words[k] = w;
       h[k] = key_hash(d + at, size_t(len), w);
     }
-    constexpr int64_t kAhead = 8;  // rows: the slot of row k + kAhead is prefetched while row k probes
+    constexpr int64_t kAhead = 16;  // rows: the slot of row k + kAhead is prefetched while row k probes
     for (int64_t k = 0; k < std::min(kAhead, m); ++k) __builtin_prefetch(&slots_[h[k] & mask_]);
     for (int64_t k = 0; k < m; ++k) {
       const int64_t r = c0 + k;
