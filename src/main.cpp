@@ -7,10 +7,12 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstring>
 #include <iostream>
 
 #include "common/auth.h"
 #include "common/log.h"
+#include "common/malloc_tuning.h"
 #include "common/util.h"
 #include "daemon/http_guard.h"
 #include "ui/history.h"
@@ -20,6 +22,12 @@
 #include "worker/worker.h"
 
 int main(int argc, char** argv) {
+  // The processes that move data run with glibc's heap on transparent huge pages (first, while
+  // the environment is whole: the secret below leaves it). Children inherit the setting.
+  // (A worker daemon too, so the executors it starts need no exec of their own.)
+  if (argc > 1 && (std::strcmp(argv[1], "submit") == 0 || std::strcmp(argv[1], "driver") == 0 ||
+                   std::strcmp(argv[1], "executor") == 0 || std::strcmp(argv[1], "worker") == 0))
+    spp::reexec_with_huge_pages(argv);
   spp::auth::capture_env_secret();  // no child process inherits $SPARKPP_SECRET
   // Daemons hold a connection per peer, drivers per executor: the soft limit (often 1024) is
   // raised to the hard one, as the JVM does, so peers cannot exhaust descriptors that cheaply.

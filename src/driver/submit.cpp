@@ -26,6 +26,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/malloc_tuning.h"
 #include "common/auth.h"
 #include "common/config.h"
 #include "common/messages.h"
@@ -416,6 +417,7 @@ int run_submit(const SubmitArgs& a) {
       return s;
     }();
     o.env["PYTHONPATH"] = pypath;
+    python_child_env(o.env);
     o.env["PYTHONUNBUFFERED"] = "YES";
     if (!std::getenv("PYTHONHASHSEED")) o.env["PYTHONHASHSEED"] = "0";
 

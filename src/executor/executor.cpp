@@ -18,6 +18,7 @@
 #include <thread>
 
 
+#include "common/malloc_tuning.h"
 #include "common/auth.h"
 #include "common/config.h"
 #include "common/log.h"
@@ -175,6 +176,7 @@ class ExecutorRuntime {
     env["PYTHONHASHSEED"] = conf_.get("spark.executorEnv.PYTHONHASHSEED", std::getenv("PYTHONHASHSEED") ? std::getenv("PYTHONHASHSEED") : "0");
     env["SPARKPP_EXECUTOR_ID"] = args_.executor_id;
     env["SPARK_LOCAL_DIRS"] = scratch_dir();
+    python_child_env(env);
     for (const auto& [k, v] : conf_.values())
       if (starts_with(k, "spark.executorEnv.")) env[k.substr(18)] = v;
     pool_ = std::make_unique<executor::PythonPool>(python, env, scratch_dir(), conf_.get_bool("spark.python.worker.reuse"), clock_,

@@ -92,3 +92,46 @@ def test_large_results_and_uploads(tmp_path):
     assert "Total size of serialized results of" in err, err
     assert "is bigger than spark.driver.maxResultSize (16.0 MiB)" in err, err
     assert res.result("after_too_big") == 5
+
+
+TUNABLES_JOB = r"""
+import os
+from pyspark.sql import SparkSession
+
+spark = SparkSession.builder.appName("tunables").getOrCreate()
+
+def tunables(pid):
+    with open("/proc/%d/environ" % pid, "rb") as fh:
+        env = dict(e.split(b"=", 1) for e in fh.read().split(b"\0") if b"=" in e)
+    v = env.get(b"GLIBC_TUNABLES")
+    return None if v is None else v.decode()
+
+def parent(pid):
+    with open("/proc/%d/stat" % pid) as fh:
+        return int(fh.read().rsplit(")", 1)[1].split()[1])
+
+check("submit", lambda: tunables(os.getppid()))
+check("driver_program", lambda: os.environ.get("GLIBC_TUNABLES"))
+# A Python worker is forked by the executor's Python daemon, which the executor started.
+check("executor_and_worker", lambda: spark.sparkContext.parallelize([0], 1).map(
+    lambda _: [tunables(parent(os.getppid())), os.environ.get("GLIBC_TUNABLES")]).collect()[0])
+emit()
+"""
+
+
+@pytest.mark.parametrize("switch", [None, "0"])
+def test_data_plane_processes_run_on_huge_pages(tmp_path, switch):
+    """submit re-executes itself with glibc's heap on transparent huge pages (a fresh 4 KiB page
+    costs ~10 us on a VM; docs/architecture.md "Memory of the data-plane processes"), the
+    executor inherits it; Python processes keep the environment they would have had;
+    SPARKPP_MALLOC_HUGEPAGES=0 turns it off."""
+    res = jobs.submit_ok(jobs.write_job(tmp_path, "tunables.py", TUNABLES_JOB), master="local[2]",
+                         env={"GLIBC_TUNABLES": None, "SPARKPP_MALLOC_HUGEPAGES": switch})
+    executor, worker = res.result("executor_and_worker")
+    for seen in (res.result("submit"), executor):
+        # /proc shows the value as glibc's loader left it: the first tunable, the rest cut off
+        if switch == "0":
+            assert seen is None
+        else:
+            assert seen and seen.startswith("glibc.malloc.hugetlb=1"), seen
+    assert not res.result("driver_program") and not worker  # unset, or restored to unset ("")
