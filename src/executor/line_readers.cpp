@@ -12,6 +12,8 @@
 #include <fstream>
 #include <iterator>
 
+#include "sql/kernels/byte_scan.h"
+
 namespace spp::executor {
 
 TextSplitReader::TextSplitReader(std::string path, int64_t start, int64_t length, size_t batch_bytes)
@@ -76,6 +78,20 @@ Result<bool> TextSplitReader::next(std::string& out) {
     // (first split: strictly from 0).
     int64_t line_start = pos_ + static_cast<int64_t>(off_);
     if (line_start > end_) { done_ = true; break; }
+    // Whole lines in one copy: those of buf_ up to its last '\n' within the batch's budget,
+    // when every one of them starts at or before end_ and none has a '\r' to drop.
+    if (const size_t room = std::min(buf_.size() - off_, batch_bytes_ - out.size()); room > 0) {
+      const char* from = buf_.data() + off_;
+      if (const void* last = ::memrchr(from, '\n', room)) {
+        const size_t len = static_cast<size_t>(static_cast<const char*>(last) - from) + 1;
+        if (line_start + static_cast<int64_t>(len) - 1 <= end_ && !std::memchr(from, '\r', len)) {
+          out.append(from, len);
+          records_ += sql::kern::count_byte(from, 0, static_cast<int64_t>(len), '\n');
+          off_ += len;
+          continue;
+        }
+      }
+    }
     size_t nl = buf_.find('\n', off_);
     if (nl == std::string::npos) {
       auto r = fill();

@@ -3,6 +3,7 @@
 // line without '\n', empty files and lines longer than the read buffer.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <random>
 
 #include "executor/input_readers.h"
@@ -14,9 +15,15 @@ using spp::testing::TempDir;
 using spp::testing::write_file;
 
 namespace {
+int64_t g_records = 0;  // lines the readers counted (their input_records metric), over calls
+
 // All batches of one split, concatenated ("line\n" each).
 std::string read_split(const std::string& path, int64_t start, int64_t len, size_t batch = 1 << 20) {
   TextSplitReader r(path, start, len, batch);
+  struct Count {
+    TextSplitReader& r;
+    ~Count() { g_records += r.records(); }
+  } count{r};
   std::string all, out;
   for (;;) {
     auto n = r.next(out);
@@ -122,7 +129,9 @@ TEST_CASE("text split: every line exactly once over random files and random spli
       CAPTURE(iter);
       CAPTURE(trial);
       CAPTURE(cuts.size());
+      g_records = 0;
       CHECK(read_in_splits(path, size, cuts, batch) == want);
+      CHECK(g_records == int64_t(std::count(want.begin(), want.end(), '\n')));
     }
   }
 }
