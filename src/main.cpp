@@ -21,6 +21,14 @@
 #include "master/master.h"
 #include "worker/worker.h"
 
+namespace {
+// A driver holds a job's result batches (toPandas: 360 MB of 150 KB frames) and createDataFrame's
+// partitions until they are used: under glibc's default threshold each such block was an mmap of
+// its own, faulted in 4 KiB at a time and unmapped after. From the heap they are on huge pages
+// (docs/architecture.md "Memory of the data-plane processes"); freed tops are still trimmed.
+void driver_malloc() { mallopt(M_MMAP_THRESHOLD, 32 << 20); }
+}  // namespace
+
 int main(int argc, char** argv) {
   // The processes that move data run with glibc's heap on transparent huge pages (first, while
   // the environment is whole: the secret below leaves it). Children inherit the setting.
@@ -200,9 +208,13 @@ int main(int argc, char** argv) {
     }
     sargs.script = rest[0];
     sargs.script_args.assign(rest.begin() + 1, rest.end());
+    driver_malloc();
     return spp::run_submit(sargs);
   }
-  if (*driver) return spp::run_driver_link(dargs);
+  if (*driver) {
+    driver_malloc();
+    return spp::run_driver_link(dargs);
+  }
   if (*executor) {
     // Executors allocate and free megabyte-sized column buffers for every batch. glibc's defaults
     // (a fresh mmap per block >= 128 KiB, freed heap tops returned to the kernel) made each batch
