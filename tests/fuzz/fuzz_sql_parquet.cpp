@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string>
 
+#include "sql/parquet/encodings.h"
 #include "sql/parquet/file_reader.h"
 
 namespace {
@@ -38,6 +39,12 @@ void fuzz_file(const uint8_t* data, size_t size) {
   int64_t rows = 0;
   for (size_t g = 0; g < pf.metadata().row_groups.size() && rows < (1 << 18); ++g) {
     rows += pf.metadata().row_groups[g].num_rows;
+    for (size_t l = 0; l < pf.schema().leaves.size(); ++l) {  // dictionary filtering's reads
+      parquet::PhysValues dict;
+      (void)pf.read_dictionary(int(g), int(l), dict);
+      (void)parquet::only_dictionary_pages(pf.metadata().row_groups[g].columns.size() > l ? pf.metadata().row_groups[g].columns[l].meta
+                                                                                        : parquet::ColumnMeta{});
+    }
     auto b = pf.read_row_group(int(g), wt);
     if (b && !col::validate(b.value()).is_ok()) __builtin_trap();
     // and in batches, as the scan reads (an odd size: pages and runs cut anywhere)

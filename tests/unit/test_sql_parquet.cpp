@@ -354,6 +354,73 @@ TEST_CASE("parquet row-group skipping: pushed filters against min/max and null c
   CHECK(groups(json::array({call("and", {call("like", {attr(2), lit(2, "x%")}), call("=", {attr(1), lit(1, 5)})})})) == "0...");
 }
 
+TEST_CASE("parquet dictionary filtering: values inside min/max that no dictionary holds") {
+  using namespace spp::sql;
+  using nlohmann::json;
+  auto schema = col::ColType::strct({"i", "s", "l"}, {col::ColType::scalar(col::TypeId::Int), col::ColType::scalar(col::TypeId::String),
+                                                col::ColType::scalar(col::TypeId::Long)});
+  // 3 row groups of 200 rows: even values only, each twice (dictionary-encoded), i in [100g, 100g + 98].
+  auto file = [&](bool dictionary) {
+    auto w = ParquetWriter::make(schema, Codec::Snappy, int64_t(128) << 20, dictionary);
+    REQUIRE(w);
+    std::string out;
+    w.value()->begin(out);
+    for (int g = 0; g < 3; ++g) {
+      col::BatchBuilder bb(col::make_type(schema));
+      for (int r = 0; r < 200; ++r) {
+        const int v = g * 100 + (r % 50) * 2;
+        bb.column(0).append<int32_t>(v);
+        bb.column(1).append_str("k" + std::to_string(v));
+        if (r == 7) bb.column(2).append_null(); else bb.column(2).append<int64_t>(v);
+      }
+      REQUIRE(w.value()->write(bb.finish(), out));
+      REQUIRE(w.value()->finish_row_group(out));
+    }
+    REQUIRE(w.value()->end(out));
+    auto f = ParquetFile::open(memory_source(out), "mem");
+    REQUIRE(f);
+    return std::move(f.value());
+  };
+  const std::vector<std::pair<int64_t, std::string>> names = {{1, "i"}, {2, "s"}, {3, "l"}};
+  const json types = {"integer", "string", "long"};
+  auto attr = [&](int id) { return json{{"kind", "attr"}, {"id", id}, {"name", names[size_t(id - 1)].second}, {"type", types[size_t(id - 1)]}}; };
+  auto lit = [&](int id, json v) { return json{{"kind", "lit"}, {"value", v}, {"type", types[size_t(id - 1)]}}; };
+  auto call = [](const std::string& op, json args) { return json{{"kind", "call"}, {"name", op}, {"args", args}}; };
+  auto groups = [&](ParquetFile& f, json conjuncts) {
+    auto p = compile_pushed_filters(conjuncts, names);
+    std::string kept;
+    for (int g = 0; g < 3; ++g) kept += row_group_may_match(p, f, g) ? char('0' + g) : '.';
+    return kept;
+  };
+  auto dict = file(true);
+  REQUIRE(only_dictionary_pages(dict->metadata().row_groups[0].columns[0].meta));
+  CHECK(groups(*dict, json::array({call("=", {attr(1), lit(1, 101)})})) == "...");   // min/max alone keep group 1
+  CHECK(groups(*dict, json::array({call("=", {attr(1), lit(1, 102)})})) == ".1.");
+  CHECK(groups(*dict, json::array({call("=", {attr(2), lit(2, "k151")})})) == "...");
+  CHECK(groups(*dict, json::array({call("=", {attr(2), lit(2, "k150")})})) == ".1.");
+  CHECK(groups(*dict, json::array({call("=", {attr(3), lit(3, 201)})})) == "...");  // a column with NULLs too
+  CHECK(groups(*dict, json::array({call("in", {attr(1), lit(1, 1), lit(1, 103), lit(1, 298)})})) == "..2");
+  CHECK(groups(*dict, json::array({call("in", {attr(1), lit(1, 1), lit(1, 103)})})) == "...");
+  CHECK(groups(*dict, json::array({call("<", {attr(1), lit(1, 101)})})) == "01.");  // ranges: statistics only
+  // PLAIN pages (no dictionary): the statistics decide alone.
+  auto plain = file(false);
+  REQUIRE_FALSE(only_dictionary_pages(plain->metadata().row_groups[0].columns[0].meta));
+  CHECK(groups(*plain, json::array({call("=", {attr(1), lit(1, 101)})})) == ".1.");
+  // The encodings decide when page encoding stats are absent: PLAIN_DICTIONARY with level encodings only.
+  ColumnMeta m;
+  m.encodings = {int32_t(Encoding::PlainDictionary), int32_t(Encoding::Rle), int32_t(Encoding::BitPacked)};
+  CHECK(only_dictionary_pages(m));
+  m.encodings.push_back(int32_t(Encoding::Plain));
+  CHECK_FALSE(only_dictionary_pages(m));
+  m.encodings = {int32_t(Encoding::RleDictionary), int32_t(Encoding::Rle)};  // 2.0 pages may have fallen back
+  CHECK_FALSE(only_dictionary_pages(m));
+  m.has_encoding_stats = true;
+  m.encoding_stats = {{int32_t(PageType::DictionaryPage), int32_t(Encoding::Plain), 1}, {int32_t(PageType::DataPage), int32_t(Encoding::RleDictionary), 3}};
+  CHECK(only_dictionary_pages(m));
+  m.encoding_stats.push_back({int32_t(PageType::DataPageV2), int32_t(Encoding::Plain), 1});
+  CHECK_FALSE(only_dictionary_pages(m));
+}
+
 TEST_CASE("parquet mergeSchema: nested structs merged through arrays and maps, narrower files widened") {
   using namespace spp::sql;
   using col::ColType;

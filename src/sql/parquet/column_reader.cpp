@@ -250,41 +250,71 @@ class PageReader {
     for (;;) {
       if (pos_ >= size_)
         return Status::error("column chunk ends after " + std::to_string(done) + " of " + std::to_string(done + left) + what);
-      size_t hsize = 0;
-      auto hdr = parse_page_header(chunk_ + pos_, size_ - pos_, hsize);
-      if (!hdr) return Status::error(hdr.error_message());
-      const PageHeader& h = hdr.value();
-      pos_ += hsize;
-      if (size_t(h.compressed_size) > size_ - pos_) return Status::error("page of " + std::to_string(h.compressed_size) + " bytes runs past its column chunk");
-      if (h.uncompressed_size > limits_.max_page_bytes) return Status::error("page of " + std::to_string(h.uncompressed_size) + " bytes is too large");
-      const uint8_t* raw = chunk_ + pos_;
-      const size_t raw_size = size_t(h.compressed_size);
-      pos_ += raw_size;
+      PageHeader h;
+      const uint8_t* raw = nullptr;
+      size_t raw_size = 0;
+      if (auto s = next_page(h, raw, raw_size); !s) return s;
       if (h.type == PageType::IndexPage) continue;
-      // parquet-mr's ParquetFileReader.verifyCrc, with its texts.
-      if (limits_.verify_checksums && h.crc && uint32_t(*h.crc) != uint32_t(crc32(0, raw, uInt(raw_size))))
-        return Status::error(h.type == PageType::DictionaryPage
-                                 ? "could not verify dictionary page integrity, CRC checksum verification failed"
-                                 : "could not verify page integrity, CRC checksum verification failed");
       if (h.type == PageType::DictionaryPage) {
-        if (!h.dict) return Status::error("dictionary page without its header");
-        if (have_dict_) return Status::error("a second dictionary page in a column chunk");
-        if (h.dict->num_values < 0 || h.dict->num_values > limits_.max_page_values) return Status::error("bad dictionary size");
-        if (auto s = decompress(meta_.codec, raw, raw_size, size_t(h.uncompressed_size), page_); !s) return s;
-        if (h.dict->encoding != Encoding::Plain && h.dict->encoding != Encoding::PlainDictionary)
-          return Status::error("unsupported dictionary page encoding " + std::to_string(int(h.dict->encoding)));
-        auto s = decode_plain(reinterpret_cast<const uint8_t*>(page_.data()), page_.size(), plain_width(leaf_), h.dict->num_values, dict_);
-        if (!s) return Status::error("dictionary page: " + s.message());
-        have_dict_ = true;
+        if (auto s = take_dictionary(h, raw, raw_size); !s) return s;
         continue;
       }
       return data_page(h, raw, raw_size, left, dp);
+    }
+  }
+  // Only the dictionary page, which must come first (index pages aside): dictionary filtering.
+  Status dictionary_only() {
+    for (;;) {
+      if (pos_ >= size_) return Status::error("no dictionary page");
+      PageHeader h;
+      const uint8_t* raw = nullptr;
+      size_t raw_size = 0;
+      if (auto s = next_page(h, raw, raw_size); !s) return s;
+      if (h.type == PageType::IndexPage) continue;
+      if (h.type != PageType::DictionaryPage) return Status::error("a data page before the dictionary page");
+      return take_dictionary(h, raw, raw_size);
     }
   }
   const PhysValues* dict() const { return have_dict_ ? &dict_ : nullptr; }
   int def_bw() const { return def_bw_; }
 
  private:
+  // The page at pos_: its header and (still compressed) bytes, checked against the chunk, the
+  // size limit and its CRC.
+  Status next_page(PageHeader& out, const uint8_t*& raw, size_t& raw_size) {
+    size_t hsize = 0;
+    auto hdr = parse_page_header(chunk_ + pos_, size_ - pos_, hsize);
+    if (!hdr) return Status::error(hdr.error_message());
+    const PageHeader& h = hdr.value();
+    pos_ += hsize;
+    if (size_t(h.compressed_size) > size_ - pos_) return Status::error("page of " + std::to_string(h.compressed_size) + " bytes runs past its column chunk");
+    if (h.uncompressed_size > limits_.max_page_bytes) return Status::error("page of " + std::to_string(h.uncompressed_size) + " bytes is too large");
+    raw = chunk_ + pos_;
+    raw_size = size_t(h.compressed_size);
+    pos_ += raw_size;
+    out = h;
+    if (h.type == PageType::IndexPage) return Status::ok();
+    // parquet-mr's ParquetFileReader.verifyCrc, with its texts.
+    if (limits_.verify_checksums && h.crc && uint32_t(*h.crc) != uint32_t(crc32(0, raw, uInt(raw_size))))
+      return Status::error(h.type == PageType::DictionaryPage
+                               ? "could not verify dictionary page integrity, CRC checksum verification failed"
+                               : "could not verify page integrity, CRC checksum verification failed");
+    return Status::ok();
+  }
+
+  Status take_dictionary(const PageHeader& h, const uint8_t* raw, size_t raw_size) {
+    if (!h.dict) return Status::error("dictionary page without its header");
+    if (have_dict_) return Status::error("a second dictionary page in a column chunk");
+    if (h.dict->num_values < 0 || h.dict->num_values > limits_.max_page_values) return Status::error("bad dictionary size");
+    if (auto s = decompress(meta_.codec, raw, raw_size, size_t(h.uncompressed_size), page_); !s) return s;
+    if (h.dict->encoding != Encoding::Plain && h.dict->encoding != Encoding::PlainDictionary)
+      return Status::error("unsupported dictionary page encoding " + std::to_string(int(h.dict->encoding)));
+    auto s = decode_plain(reinterpret_cast<const uint8_t*>(page_.data()), page_.size(), plain_width(leaf_), h.dict->num_values, dict_);
+    if (!s) return Status::error("dictionary page: " + s.message());
+    have_dict_ = true;
+    return Status::ok();
+  }
+
   // A page's bytes: decompressed into page_, or the stored ones when they are not compressed.
   Status body_bytes(const uint8_t* raw, size_t raw_size, size_t expected, bool compressed, const uint8_t*& body, size_t& body_size) {
     if (!compressed || meta_.codec == Codec::Uncompressed) {
@@ -887,6 +917,14 @@ Result<col::ColumnPtr> read_leaf_levels(const uint8_t* chunk, size_t size, const
                                         const ReadLimits& limits, LeafLevels& levels) {
   if (meta.num_values < 0) return Result<col::ColumnPtr>::error("negative value count");
   return read_chunk(chunk, size, meta, leaf, meta.num_values, limits, &levels);
+}
+
+Status read_dictionary_page(const uint8_t* chunk, size_t size, const ColumnMeta& meta, const Leaf& leaf,
+                            const ReadLimits& limits, PhysValues& out) {
+  PageReader pages(chunk, size, meta, leaf, limits);
+  if (auto s = pages.dictionary_only(); !s) return s;
+  out = *pages.dict();
+  return Status::ok();
 }
 
 }  // namespace spp::sql::parquet

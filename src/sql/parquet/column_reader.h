@@ -14,6 +14,8 @@
 
 namespace spp::sql::parquet {
 
+struct PhysValues;  // encodings.h
+
 // Bounds that keep hostile files from making unbounded allocations, and how strictly pages are read.
 struct ReadLimits {
   int64_t max_page_bytes = int64_t(1) << 28;   // one page, decompressed
@@ -48,5 +50,10 @@ struct LeafLevels {
 // A nested leaf: its levels, and its non-null values in order (a column without nulls).
 Result<col::ColumnPtr> read_leaf_levels(const uint8_t* chunk, size_t size, const ColumnMeta& meta, const Leaf& leaf,
                                         const ReadLimits& limits, LeafLevels& levels);
+
+// The chunk's dictionary page (its first page, index pages aside) decoded into `out`:
+// dictionary filtering reads only the bytes before the first data page.
+Status read_dictionary_page(const uint8_t* chunk, size_t size, const ColumnMeta& meta, const Leaf& leaf,
+                            const ReadLimits& limits, PhysValues& out);
 
 }  // namespace spp::sql::parquet

@@ -181,6 +181,22 @@ Status ParquetFile::read_chunk_bytes(const RowGroup& rg, int leaf, ChunkBuffer& 
   return src_->read_into(start, size_t(m.total_compressed_size), bytes.ensure(size_t(m.total_compressed_size)));
 }
 
+Status ParquetFile::read_dictionary(int rg, int leaf, PhysValues& out) const {
+  if (rg < 0 || size_t(rg) >= md_.row_groups.size() || leaf < 0 || size_t(leaf) >= schema_.leaves.size())
+    return Status::error("no such column chunk");
+  const ColumnChunk& cc = md_.row_groups[size_t(rg)].columns.at(size_t(leaf));
+  if (cc.encrypted || !cc.file_path.empty() || !cc.has_meta) return Status::error("the column chunk cannot be read");
+  const ColumnMeta& m = cc.meta;
+  const int64_t start = m.dictionary_page_offset, end = m.data_page_offset;
+  const int64_t footer = src_->size() - 8;
+  if (start < 4 || end <= start || end > footer || end - start > m.total_compressed_size ||
+      end - start > int64_t(limits_.max_page_bytes) + 4096)
+    return Status::error("no dictionary page range in the footer");
+  std::string bytes;
+  if (auto s = src_->read(start, size_t(end - start), bytes); !s) return s;
+  return read_dictionary_page(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), m, schema_.leaves[size_t(leaf)], limits_, out);
+}
+
 Status ParquetFile::fail_chunk(const std::string& column, const std::string& why) const {
   return Status::error("Encountered error while reading file " + name_ + " (column " + column + "): " + why);
 }

@@ -75,6 +75,9 @@ class ParquetFile {
   Status begin_row_group(int rg, const col::ColTypePtr& want, int64_t batch_rows, ScanBuffers* bufs = nullptr);
   bool has_batch() const { return cur_done_ < cur_rows_; }
   Result<col::Batch> next_batch();
+  // The dictionary of leaf `leaf`'s chunk in row group `rg`, reading only the bytes before its
+  // first data page (an error when the footer does not place a dictionary page there).
+  Status read_dictionary(int rg, int leaf, PhysValues& out) const;
 
  private:
   Status fail_chunk(const std::string& column, const std::string& why) const;

@@ -121,8 +121,26 @@ void read_column_meta(CompactReader& r, ColumnMeta& m) {
       case 6: m.total_uncompressed_size = r.read_i64(t); return true;
       case 7: m.total_compressed_size = r.read_i64(t); return true;
       case 9: m.data_page_offset = r.read_i64(t); return true;
+      case 2:
+        read_list(r, t, [&](CType et) { m.encodings.push_back(r.read_i32(et)); });
+        return true;
       case 11: m.dictionary_page_offset = r.read_i64(t); return true;
       case 12: if (t != CType::Struct) return false; m.stats.emplace(); read_statistics(r, *m.stats); return true;
+      case 13:
+        m.has_encoding_stats = true;
+        read_list(r, t, [&](CType et) {
+          if (et != CType::Struct) { r.skip(et); return; }
+          ColumnMeta::PageEncodings pe;
+          read_struct(r, [&](int16_t f, CType ft) {
+            if (f == 1) pe.page_type = r.read_i32(ft);
+            else if (f == 2) pe.encoding = r.read_i32(ft);
+            else if (f == 3) pe.count = r.read_i32(ft);
+            else return false;
+            return true;
+          });
+          m.encoding_stats.push_back(pe);
+        });
+        return true;
       default: return false;
     }
   });
@@ -303,6 +321,25 @@ std::string type_string(const SchemaElement& e) {
                                "INT_16", "INT_32", "INT_64", "JSON", "BSON", "INTERVAL"};
   if (e.converted != Converted::None) s += std::string(" (") + conv[int(e.converted)] + ")";
   return s;
+}
+
+bool only_dictionary_pages(const ColumnMeta& m) {
+  const auto is_dict = [](int32_t e) { return e == int32_t(Encoding::PlainDictionary) || e == int32_t(Encoding::RleDictionary); };
+  if (m.has_encoding_stats) {
+    bool any = false;
+    for (const auto& pe : m.encoding_stats) {
+      if (pe.page_type != int32_t(PageType::DataPage) && pe.page_type != int32_t(PageType::DataPageV2)) continue;
+      if (pe.count > 0 && !is_dict(pe.encoding)) return false;
+      any |= pe.count > 0;
+    }
+    return any;
+  }
+  bool plain_dictionary = false;
+  for (int32_t e : m.encodings) {
+    if (e == int32_t(Encoding::PlainDictionary)) plain_dictionary = true;
+    else if (e != int32_t(Encoding::Rle) && e != int32_t(Encoding::BitPacked)) return false;
+  }
+  return plain_dictionary;
 }
 
 }  // namespace spp::sql::parquet

@@ -68,7 +68,19 @@ struct ColumnMeta {
   int64_t data_page_offset = 0;
   int64_t dictionary_page_offset = -1;  // -1: none
   std::optional<Statistics> stats;
+  // The encodings the chunk's pages use (levels' too), and per page type and encoding how many
+  // pages (PageEncodingStats; absent from older writers' files): what dictionary filtering needs
+  // to know that every data page is dictionary-encoded.
+  std::vector<int32_t> encodings;
+  struct PageEncodings { int32_t page_type = 0, encoding = 0, count = 0; };
+  std::vector<PageEncodings> encoding_stats;
+  bool has_encoding_stats = false;
 };
+
+// Every data page of the chunk dictionary-encoded (parquet-mr's DictionaryFilter
+// hasNonDictionaryPages, negated): from the page encoding stats when written, else from the
+// encodings list, which only proves it for PLAIN_DICTIONARY (format 1.0) chunks.
+bool only_dictionary_pages(const ColumnMeta& m);
 
 struct ColumnChunk {
   std::string file_path;  // set: the data lives in another file (not supported)

@@ -1,6 +1,7 @@
 // Row-group skipping from statistics (see the header).
 #include "sql/parquet/stats_filter.h"
 #include "common/strings.h"
+#include "sql/parquet/encodings.h"
 
 #include <cmath>
 #include <cstring>
@@ -264,17 +265,37 @@ bool row_group_may_match(const StatPredicate& p, const ParquetFile& f, int rg) {
   const auto hi = stat_value(*s.max, *leaf, *d);
   if (!lo || !hi) return true;
   auto in_range = [&](const Val& v) { return cmp(*lo, v) <= 0 && cmp(v, *hi) <= 0; };
-  if (p.kind == K::In) {
-    for (const auto& x : p.values) {
-      auto v = literal(x, *d);
-      if (!v || in_range(*v)) return true;
+  // Dictionary filtering (parquet-mr's DictionaryFilter, which Spark leaves on): values inside
+  // min/max may still be none of a dictionary-encoded chunk's values. Any doubt keeps the group
+  // (a dictionary that cannot be read is reported by the read itself).
+  auto in_dictionary = [&](const std::vector<Val>& vs) {
+    if (!only_dictionary_pages(m)) return true;
+    PhysValues dict;
+    if (!f.read_dictionary(rg, li, dict)) return true;
+    for (int64_t k = 0; k < dict.count; ++k) {
+      const std::string b = dict.width > 0
+          ? std::string(reinterpret_cast<const char*>(dict.fixed.data()) + size_t(k) * size_t(dict.width), size_t(dict.width))
+          : dict.bytes.substr(size_t(dict.offsets[size_t(k)]), size_t(dict.offsets[size_t(k) + 1] - dict.offsets[size_t(k)]));
+      const auto dv = stat_value(b, *leaf, *d);
+      if (!dv) return true;
+      for (const Val& v : vs)
+        if (cmp(*dv, v) == 0) return true;
     }
     return false;
+  };
+  if (p.kind == K::In) {
+    std::vector<Val> inside;
+    for (const auto& x : p.values) {
+      auto v = literal(x, *d);
+      if (!v) return true;
+      if (in_range(*v)) inside.push_back(*v);
+    }
+    return !inside.empty() && in_dictionary(inside);
   }
   auto v = literal(p.values[0], *d);
   if (!v) return true;
   switch (p.kind) {
-    case K::Eq: return in_range(*v);
+    case K::Eq: return in_range(*v) && in_dictionary({*v});
     case K::Lt: return cmp(*lo, *v) < 0;
     case K::Le: return cmp(*lo, *v) <= 0;
     case K::Gt: return cmp(*hi, *v) > 0;
