@@ -158,3 +158,33 @@ TEST_CASE("split at one byte: random rows agree with the regex engine") {
     }
   }
 }
+
+#include "sql/kernels/byte_scan.h"
+
+TEST_CASE("byte_scan: masks, counts and popcount64 over block edges") {
+  std::mt19937 rng(11);
+  for (int round = 0; round < 200; ++round) {
+    std::string s(size_t(rng() % 300), 'a');
+    for (auto& ch : s) ch = "ab \n\0"[rng() % 5];
+    for (char c : {' ', '\n', '\0'}) {
+      const int64_t n = int64_t(s.size());
+      const int64_t from = n ? int64_t(rng() % uint32_t(n)) : 0;
+      int64_t want = 0;
+      for (int64_t k = from; k < n; ++k) want += s[size_t(k)] == c;
+      REQUIRE(count_byte(s.data(), from, n, c) == want);
+      for (int64_t b = 0; b < n; b += 64) {  // the last block reads nothing past n
+        const uint64_t m = byte_mask64_at(s.data(), b, n, c);
+        for (int64_t k = 0; k < 64; ++k) REQUIRE(((m >> k) & 1) == (b + k < n && s[size_t(b + k)] == c ? 1u : 0u));
+      }
+    }
+  }
+  CHECK(popcount64(0) == 0);
+  CHECK(popcount64(~uint64_t(0)) == 64);
+  CHECK(popcount64(0x8000000000000001ull) == 2);
+  for (int i = 0; i < 1000; ++i) {
+    const uint64_t x = (uint64_t(rng()) << 32) | rng();
+    int want = 0;
+    for (int k = 0; k < 64; ++k) want += int((x >> k) & 1);
+    REQUIRE(popcount64(x) == want);
+  }
+}

@@ -36,12 +36,25 @@ inline uint64_t byte_mask64_at(const char* p, int64_t b, int64_t end, char c) {
   return byte_mask64(tmp, c);
 }
 
+// Set bits of x, inline: without -mpopcnt (the default x86-64 target) __builtin_popcountll is a
+// call into libgcc.
+inline int popcount64(uint64_t x) {
+#ifdef __POPCNT__
+  return __builtin_popcountll(x);
+#else
+  x = x - ((x >> 1) & 0x5555555555555555ull);
+  x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+  x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full;
+  return int((x * 0x0101010101010101ull) >> 56);
+#endif
+}
+
 // How many bytes of [p + from, p + to) are c.
 inline int64_t count_byte(const char* p, int64_t from, int64_t to, char c) {
   int64_t n = 0;
   for (int64_t b = from; b < to; b += 64) {
     uint64_t m = byte_mask64_at(p, b, to, c);
-    n += __builtin_popcountll(m);
+    n += popcount64(m);
   }
   return n;
 }
