@@ -130,7 +130,7 @@ void StringKeyTable::find_or_insert(const col::Column& c, int32_t* ids) {
       words[k] = w;
       h[k] = key_hash(d + at, size_t(len), w);
     }
-    constexpr int64_t kAhead = 16;  // rows: the slot of row k + kAhead is prefetched while row k probes
+    constexpr int64_t kAhead = 32;  // rows: the slot of row k + kAhead is prefetched while row k probes
     for (int64_t k = 0; k < std::min(kAhead, m); ++k) __builtin_prefetch(&slots_[h[k] & mask_]);
     for (int64_t k = 0; k < m; ++k) {
       const int64_t r = c0 + k;
