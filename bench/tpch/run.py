@@ -4,7 +4,7 @@ one sitting, and checks every answer (TPC-H against DuckDB's to the cent, word c
 distinct/total everywhere).
     SPARKPP_BIN=$PWD/build/sparkpp /usr/bin/python3 bench/tpch/run.py --data /tmp/tpch/sf01 \\
         [--text /tmp/sparkpp-bench-data/text.txt] [--runs 3] [--queries q1,q3,q5,q6,q10 | all] \\
-        [--engines sparkpp,sparkpp-sql,duckdb,pandas,dask]
+        [--engines sparkpp,sparkpp-sql,duckdb,pandas,dask] [--format csv|parquet]
 `--queries all --engines sparkpp-sql,duckdb` times the 22 TPC-H queries of sql/ through spark.sql
 against DuckDB (ratios over sparkpp-sql, and their geometric mean).
 Each engine runs each query in a fresh process `--runs` times (every run re-reading the CSVs;
@@ -13,6 +13,8 @@ another, each through all engines before the next, so the engines share the same
 background load. sparkpp runs on local[2] with spark.sql.shuffle.partitions=2, DuckDB with 2
 threads, Dask on 2 one-thread worker processes, pandas in one process. `uptime` is printed
 before and after; the machine is shared, so compare the ratios. Exit 1 on a wrong answer.
+`--format parquet` (sparkpp-sql and DuckDB only): both read DATA/parquet/<table>/, written once by
+sparkpp from the CSVs (to_parquet.py) when missing.
 Setup: `cd bench && npm ci`; `apt-get install -y python3-dask`."""
 import argparse
 import json
@@ -58,8 +60,16 @@ def main():
     ap.add_argument("--queries", default=",".join(check.QUERIES))
     ap.add_argument("--engines", default="sparkpp,sparkpp-sql,duckdb,pandas,dask")
     ap.add_argument("--json", help="also write every time and check here")
+    ap.add_argument("--format", choices=["csv", "parquet"], default="csv")
     a = ap.parse_args()
     engines = a.engines.split(",")
+    os.environ["TPCH_FORMAT"] = a.format  # read by sparkpp_sql.py and duckdb_q.mjs
+    if a.format == "parquet":
+        if set(engines) - set(check.SQL_ENGINES):
+            ap.error("--format parquet: only the engines " + ",".join(check.SQL_ENGINES))
+        env = dict(os.environ, SPARKPP_PYTHON=os.environ.get("SPARKPP_PYTHON", check.PY))
+        subprocess.run([check.sparkpp_bin(), "submit", "--master", "local[2]",
+                        os.path.join(check.HERE, "to_parquet.py"), a.data], check=True, env=env, timeout=7200)
     print("# " + uptime(), flush=True)
     results, bad = {}, 0
     for q in check.queries_arg(a.queries):

@@ -3,7 +3,8 @@ Usage: sparkpp submit --master local[2] bench/tpch/sparkpp_sql.py DATADIR QUERY.
 Prints one JSON line: {"times": [seconds per run], "rows": [[...], ...]} like duckdb_q.mjs, over
 the CSVs of bench/tpch/gen.py read with their schemas (views, as duckdb_q.mjs makes them).
 TPCH_CONF (a JSON object, optional): SQL settings set first, e.g. '{"spark.sql.adaptive.
-autoBroadcastJoinThreshold": "-1"}' to run without AQE's runtime switch to broadcast joins."""
+autoBroadcastJoinThreshold": "-1"}' to run without AQE's runtime switch to broadcast joins.
+TPCH_FORMAT=parquet reads DATADIR/parquet/<table> (to_parquet.py) instead of the CSVs."""
 import datetime
 import decimal
 import json
@@ -30,8 +31,10 @@ def main():
     spark = SparkSession.builder.appName("tpch-sql").getOrCreate()
     for k, v in json.loads(os.environ.get("TPCH_CONF", "{}")).items():
         spark.conf.set(k, v)
+    parquet = os.environ.get("TPCH_FORMAT", "csv") == "parquet"
     for t, ddl in SCHEMAS.items():
-        spark.read.csv(f"{d}/{t}.csv", header=True, schema=ddl).createOrReplaceTempView(t)
+        df = spark.read.parquet(f"{d}/parquet/{t}") if parquet else spark.read.csv(f"{d}/{t}.csv", header=True, schema=ddl)
+        df.createOrReplaceTempView(t)
     text = open(qfile).read()
     times, rows = [], []
     for _ in range(runs):
