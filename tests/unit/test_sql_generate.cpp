@@ -161,8 +161,8 @@ TEST_CASE("sql generate: optimizer prunes the generator's input and keeps its fi
   CHECK(opt::optimize(analyzed(q))->tree_string() ==
         "Filter (isnotnull(x#5) AND (x#5 > 1))\n"
         "+- Generate explode(a#1), [1], false, [x#5]\n"
-        "   +- Filter (isnotnull(id#0) AND (id#0 < 3))\n"
-        "      +- Project [id#0, a#1]\n"
+        "   +- Project [id#0, a#1]\n"
+        "      +- Filter (isnotnull(id#0) AND (id#0 < 3))\n"
         "         +- LogicalRDD [id#0, a#1, m#2, s#3], false\n");
 }
 

@@ -125,6 +125,19 @@ TEST_CASE("sql optimizer: column pruning reaches the scan, projects collapse") {
   CHECK(opt::remove_noop_operators(noop)->tree_string() == "LogicalRDD [a#0, b#1], false\n");
 }
 
+TEST_CASE("sql optimizer: no columns-only Project between a Filter and a relation (Spark's removeProjectBeforeFilter)") {
+  auto p = analyzed(select(where(local("a INT, b INT, c INT"), fn(">", {col("b"), lit_i(1)})), {col("a")}));
+  auto o = opt::optimize(p);
+  CHECK(o->tree_string() ==
+        "Project [a#0]\n"
+        "+- Filter (isnotnull(b#1) AND (b#1 > 1))\n"
+        "   +- LogicalRDD [a#0, b#1, c#2], false\n");
+  // A fixed point: pruning and predicate pushdown leave the optimized plan as it is (they used
+  // to insert and push through that Project in turn until the iteration limit).
+  CHECK(opt::column_pruning(o) == o);
+  CHECK(opt::push_down_predicates(o) == o);
+}
+
 TEST_CASE("sql optimizer: a view's alias is no barrier: filters and pruning reach the scan") {
   // spark.sql over a temp view: the SubqueryAlias goes first (Spark's EliminateSubqueryAliases),
   // so the filter and the column pruning reach the relation.

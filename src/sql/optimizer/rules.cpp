@@ -370,6 +370,15 @@ PlanPtr column_pruning(const PlanPtr& p) {
         c->kind == PlanKind::Repartition || c->kind == PlanKind::RepartitionByExpression || c->kind == PlanKind::Sample) {
       for (auto id : refs_of(c->exprs)) need.insert(id);
       auto gc = prune_child(c->children[0], need);
+      // Spark's removeProjectBeforeFilter: no columns-only Project between a Filter and a leaf
+      // relation — predicate pushdown would move the Filter below it again, and the two rules
+      // would rewrite each other's work until the batch's iteration limit. (Above other
+      // operators the Project stays: it is how Generate, Window, … below get pruned.)
+      if (c->kind == PlanKind::Filter && gc != c->children[0] && gc->kind == PlanKind::Project &&
+          c->children[0]->children.empty() &&
+          gc->children[0] == c->children[0] && !any_expr(c->exprs[0], [](const Expr& x) { return is_subquery_expr(x); }) &&
+          std::all_of(gc->exprs.begin(), gc->exprs.end(), [](const ExprPtr& e) { return e->kind == ExprKind::Attribute; }))
+        return nullptr;
       return gc == c->children[0] ? nullptr : n->with_children({c->with_children({gc})});
     }
     if (c->kind == PlanKind::Generate) {
