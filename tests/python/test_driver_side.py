@@ -107,6 +107,51 @@ def test_gateway_ctrl_c_during_a_job_cancels_it_and_keeps_the_link():
     gw.close()
 
 
+def test_gateway_ctrl_c_whose_signal_misses_the_main_threads_wait():
+    # The kernel-like loop's hang: the SIGINT came while the main thread was not in an
+    # interruptible wait (woken by another thread's reply, on its way back to sleep), so
+    # Python's C handler only tripped its flag, and an unbounded lock wait slept on until the
+    # job ended. Made deterministic: the main thread blocks SIGINT, so the kernel hands the
+    # signal to another thread (the flag is tripped; the main thread's futex wait is not
+    # interrupted). The KeyboardInterrupt must still come at once, and the job be cancelled.
+    import os
+    import signal
+    import time
+    pending = {}
+
+    def handler(op, body, blobs):
+        if op == "PyRunJob":
+            pending["job"] = body["req"]
+            return "PyNothing", {"req": -1}
+        if op == "PyCancelJobs":
+            return "PyError", {"req": pending["job"], "kind": "job_failed", "message": "cancelled"}
+        return "PyReply", {"req": body["req"], "value": op}
+    srv = FakeDriverServer(handler)
+    gw = Gateway(srv.port, "s3cret")
+
+    def ctrl_c():
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+        time.sleep(0.2)
+        os.kill(os.getpid(), signal.SIGINT)
+    guard = threading.Timer(10, gw._fail, ("test guard: no KeyboardInterrupt",))  # bounds a hang
+    guard.start()
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        threading.Thread(target=ctrl_c, daemon=True).start()
+        t0 = time.monotonic()
+        with pytest.raises(KeyboardInterrupt):
+            gw.request("PyRunJob", {"rdd": 1})
+        took = time.monotonic() - t0
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+        guard.cancel()
+    assert took < 3, took
+    op, body, _ = gw.request("PyCall", {})
+    assert (op, body["value"]) == ("PyReply", "PyCall")
+    assert [o for o, _ in srv.seen[1:]] == ["PyRunJob", "PyCancelJobs", "PyCall"]
+    gw.close()
+
+
 def _one_reply_server(op, body):
     """Accepts one connection, reads its Hello, answers `op`/`body` and closes."""
     srv = socket.socket()

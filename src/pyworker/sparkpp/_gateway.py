@@ -31,6 +31,9 @@ from sparkpp.errors import GatewayError, error_from_reply
 _SUBMIT_HINT = "run this script with `sparkpp submit job.py`"
 # Requests that run jobs: a Ctrl-C while waiting for one cancels the application's jobs.
 _JOB_OPS = ("PyRunJob", "PySqlExecute")
+# How long the main thread sleeps at most between looks at pending signals while it waits for a
+# reply (see Gateway._await): the worst-case delay of a Ctrl-C.
+_SIGNAL_POLL = 0.1
 
 
 class Gateway:
@@ -132,7 +135,7 @@ class Gateway:
         req, interrupted = self._send(op, body, blobs)
         if interrupted:  # Ctrl-C arrived while sending: as if it came while waiting
             self._interrupted(req, op)
-            signal.raise_signal(signal.SIGINT)
+            interrupted.replay()
         return req
 
     def reply(self, req, op):
@@ -172,9 +175,30 @@ class Gateway:
                     self._fail("lost the connection to the sparkpp driver during %s: %s" % (op, e))
                     raise GatewayError("lost the connection to the sparkpp driver during %s: %s"
                                        % (op, e)) from None
-            return req, held.interrupted
+            return req, (held if held.interrupted else None)
 
     def _await(self, req, op):
+        """Waits for `req`'s reply. On the main thread SIGINT is held back meanwhile and the wait
+        is sliced (_SIGNAL_POLL): a held Ctrl-C is raised again with the program's handler in
+        place, outside the lock (a KeyboardInterrupt inside Condition.wait or __enter__ could
+        leave the lock released under `with` or held for good). The slices matter because a
+        blocked lock acquire only sees a signal whose C handler interrupts its futex wait: a
+        SIGINT that lands just before the wait blocks (the thread was woken by another
+        thread's reply and is going back to sleep), or on another thread, only trips Python's
+        flag, and with an unbounded wait the KeyboardInterrupt came when the job ended (the
+        kernel-like test's 1-in-10 hang). Each slice returns to the interpreter, which runs
+        the pending handler."""
+        if threading.current_thread() is not threading.main_thread():
+            return self._wait_reply(req, op, None, None)
+        while True:
+            with _HoldInterrupts() as held:
+                reply = self._wait_reply(req, op, held, _SIGNAL_POLL)
+            if reply is not None:
+                return reply
+            held.replay()  # the program's handler: KeyboardInterrupt, as a rule
+
+    def _wait_reply(self, req, op, held, slice_s):
+        """The reply, or None once `held` saw a SIGINT."""
         with self._cond:
             while True:
                 reply = self._replies.pop(req, None)
@@ -183,7 +207,9 @@ class Gateway:
                 if self._closed:
                     raise GatewayError("lost the connection to the sparkpp driver during %s%s"
                                        % (op, ": " + self._lost if self._lost else ""))
-                self._cond.wait()  # a signal (Ctrl-C) interrupts it: KeyboardInterrupt
+                if held is not None and held.interrupted:
+                    return None
+                self._cond.wait(slice_s)
 
     def _interrupted(self, req, op):
         """The caller gave up waiting for `req` (KeyboardInterrupt): drop its reply when it
@@ -260,6 +286,7 @@ class _HoldInterrupts:
     def __init__(self):
         self.interrupted = False
         self._old = None
+        self._frame = None
 
     def __enter__(self):
         if threading.current_thread() is threading.main_thread():
@@ -274,6 +301,15 @@ class _HoldInterrupts:
 
     def _hold(self, signum, frame):
         self.interrupted = True
+        self._frame = frame
+
+    def replay(self):
+        """After the block: runs the program's SIGINT handler for the held signal (called
+        directly, not re-raised: the signal could go to a thread that is not the main one)."""
+        frame, self._frame = self._frame, None
+        handler = signal.getsignal(signal.SIGINT)
+        if callable(handler):
+            handler(signal.SIGINT, frame)
 
     def __exit__(self, *exc):
         if self._old is not None:
