@@ -29,6 +29,24 @@ template <typename T> T at(const PhysValues& v, int64_t i) {
   std::memcpy(&x, v.fixed.data() + size_t(i) * sizeof(T), sizeof(T));
   return x;
 }
+// Pushed-filter expressions as the plan's JSON carries them, over columns `names` (id -> name)
+// of Spark types `types` (ids start at 1).
+struct FilterJson {
+  std::vector<std::pair<int64_t, std::string>> names;
+  nlohmann::json types;
+  nlohmann::json attr(int id) const {
+    return {{"kind", "attr"}, {"id", id}, {"name", names[size_t(id - 1)].second}, {"type", types[size_t(id - 1)]}};
+  }
+  nlohmann::json lit(int id, nlohmann::json v) const { return {{"kind", "lit"}, {"value", v}, {"type", types[size_t(id - 1)]}}; }
+  static nlohmann::json call(const std::string& op, nlohmann::json args) { return {{"kind", "call"}, {"name", op}, {"args", args}}; }
+  // Which of the first `n` row groups of `f` the conjuncts keep: "0.2." keeps groups 0 and 2.
+  std::string groups(const ParquetFile& f, int n, const nlohmann::json& conjuncts) const {
+    auto p = compile_pushed_filters(conjuncts, names);
+    std::string kept;
+    for (int g = 0; g < n; ++g) kept += row_group_may_match(p, f, g) ? char('0' + g) : '.';
+    return kept;
+  }
+};
 }  // namespace
 
 TEST_CASE("parquet thrift: compact struct fields, skipping and bounds") {
@@ -314,17 +332,11 @@ TEST_CASE("parquet row-group skipping: pushed filters against min/max and null c
   auto f = ParquetFile::open(memory_source(out), "mem");
   REQUIRE(f);
   REQUIRE(f.value()->metadata().row_groups.size() == 4);
-  const std::vector<std::pair<int64_t, std::string>> names = {{1, "I"}, {2, "s"}, {3, "n"}, {4, "d"}};
-  const json types = {"integer", "string", "long", "decimal(12,2)"};
-  auto attr = [&](int id) { return json{{"kind", "attr"}, {"id", id}, {"name", names[size_t(id - 1)].second}, {"type", types[size_t(id - 1)]}}; };
-  auto lit = [&](int id, json v) { return json{{"kind", "lit"}, {"value", v}, {"type", types[size_t(id - 1)]}}; };
-  auto call = [](const std::string& op, json args) { return json{{"kind", "call"}, {"name", op}, {"args", args}}; };
-  auto groups = [&](json conjuncts) {
-    auto p = compile_pushed_filters(conjuncts, names);
-    std::string kept;
-    for (int g = 0; g < 4; ++g) kept += row_group_may_match(p, *f.value(), g) ? char('0' + g) : '.';
-    return kept;
-  };
+  const FilterJson fj{{{1, "I"}, {2, "s"}, {3, "n"}, {4, "d"}}, {"integer", "string", "long", "decimal(12,2)"}};
+  auto attr = [&](int id) { return fj.attr(id); };
+  auto lit = [&](int id, json v) { return fj.lit(id, v); };
+  auto call = FilterJson::call;
+  auto groups = [&](json conjuncts) { return fj.groups(*f.value(), 4, conjuncts); };
   CHECK(groups(json::array({call("=", {attr(1), lit(1, 250)})})) == "..2.");
   CHECK(groups(json::array({call("=", {lit(1, 250), attr(1)})})) == "..2.");
   CHECK(groups(json::array({call("<", {attr(1), lit(1, 100)})})) == "0...");
@@ -381,17 +393,11 @@ TEST_CASE("parquet dictionary filtering: values inside min/max that no dictionar
     REQUIRE(f);
     return std::move(f.value());
   };
-  const std::vector<std::pair<int64_t, std::string>> names = {{1, "i"}, {2, "s"}, {3, "l"}};
-  const json types = {"integer", "string", "long"};
-  auto attr = [&](int id) { return json{{"kind", "attr"}, {"id", id}, {"name", names[size_t(id - 1)].second}, {"type", types[size_t(id - 1)]}}; };
-  auto lit = [&](int id, json v) { return json{{"kind", "lit"}, {"value", v}, {"type", types[size_t(id - 1)]}}; };
-  auto call = [](const std::string& op, json args) { return json{{"kind", "call"}, {"name", op}, {"args", args}}; };
-  auto groups = [&](ParquetFile& f, json conjuncts) {
-    auto p = compile_pushed_filters(conjuncts, names);
-    std::string kept;
-    for (int g = 0; g < 3; ++g) kept += row_group_may_match(p, f, g) ? char('0' + g) : '.';
-    return kept;
-  };
+  const FilterJson fj{{{1, "i"}, {2, "s"}, {3, "l"}}, {"integer", "string", "long"}};
+  auto attr = [&](int id) { return fj.attr(id); };
+  auto lit = [&](int id, json v) { return fj.lit(id, v); };
+  auto call = FilterJson::call;
+  auto groups = [&](ParquetFile& f, json conjuncts) { return fj.groups(f, 3, conjuncts); };
   auto dict = file(true);
   REQUIRE(only_dictionary_pages(dict->metadata().row_groups[0].columns[0].meta));
   CHECK(groups(*dict, json::array({call("=", {attr(1), lit(1, 101)})})) == "...");   // min/max alone keep group 1
