@@ -169,6 +169,8 @@ class ExecutorRuntime {
     python_ = python;
     std::map<std::string, std::string> env;
     env["SPARKPP_FILES_DIR"] = files_dir_;  // SparkFiles.getRootDirectory() in tasks
+    // A build tree's compiled worker modules sit next to the binary (sql/_udf_eval.py: _fastudf).
+    env["SPARKPP_PYEXT_DIR"] = fs::path(self_exe()).parent_path().string();
     std::string pypath = python_package_dir();
     if (const char* old = std::getenv("PYTHONPATH"); old && *old) pypath += std::string(":") + old;
     env["PYTHONPATH"] = pypath;

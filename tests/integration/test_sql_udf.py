@@ -3,6 +3,7 @@ UDFs in projections, filters, grouping keys, aggregate inputs and over aggregate
 conditions, chained and nested calls; PySpark's non-Arrow return conversion (wrong types ->
 NULL, integer wrapping, toString for strings), nulls as None, PythonException with the user's
 traceback, the BatchEvalPython plan; local[2] and master + 2 workers."""
+import glob
 import os
 
 import pytest
@@ -124,6 +125,9 @@ import numpy as np  # numpy integers count as their value, with or without a NUL
 check("numpy_ints", lambda: [list(r) for r in spark.range(0, 20000, 1, 1).select(
     F.sum(udf(lambda v: np.int64(v), "long")("id")),
     F.sum(udf(lambda v: None if v == 5 else np.int32(v), "long")("id"))).collect()])
+# the worker's C loop (src/pyworker/fastudf.c) is found next to the binary of a build tree
+check("fast_loop", lambda: spark.range(1).select(udf(
+    lambda v: __import__("sparkpp.sql._udf_eval", fromlist=["_"])._fastudf is not None, "boolean")("id")).collect()[0][0])
 emit()
 '''
 
@@ -205,6 +209,8 @@ def check_results(res):
     assert "KeyError: 'late 35000'" in r("error_late") and "in late" in r("error_late")
     assert r("after_error") == 3 * sum(range(60000))
     assert r("numpy_ints") == [[sum(range(20000)), sum(range(20000)) - 5]]
+    built = bool(glob.glob(os.path.join(os.path.dirname(jobs.binary()), "_fastudf*.so")))
+    assert r("fast_loop") is built
     assert r("bulk") == [[sum(range(30000)) - 15000 * 30000, 29999, (7 * 10 ** 9 + 2 ** 31) % 2 ** 32 - 2 ** 31, sum(range(30000)) / 2,
                           10000]]
 

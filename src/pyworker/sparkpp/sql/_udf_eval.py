@@ -7,6 +7,7 @@ anything through Java's toString."""
 import decimal
 import math
 import numbers
+import os
 import struct
 
 from sparkpp.sql import types as T
@@ -166,6 +167,50 @@ def _bulk(dt, values):
     return None
 
 
+# Return types whose results the C loop writes straight into the column (fastudf.c's kinds).
+_DIRECT = {T.ByteType: ("b", "<i1"), T.ShortType: ("h", "<i2"), T.IntegerType: ("i", "<i4"),
+           T.LongType: ("q", "<i8"), T.FloatType: ("f", "<f4"), T.DoubleType: ("d", "<f8")}
+
+
+def _load_fastudf():
+    """The C loop (src/pyworker/fastudf.c), or None: installed inside the package, or built next
+    to the sparkpp binary of a build tree (the executor passes its directory). Pure Python does
+    the same work without it; SPARKPP_FASTUDF=0 turns it off."""
+    if os.environ.get("SPARKPP_FASTUDF", "1") == "0":
+        return None
+    try:
+        from sparkpp import _fastudf
+        return _fastudf
+    except ImportError:
+        pass
+    d = os.environ.get("SPARKPP_PYEXT_DIR")
+    if not d:
+        return None
+    import importlib.machinery
+    import importlib.util
+    for suffix in importlib.machinery.EXTENSION_SUFFIXES:
+        path = os.path.join(d, "_fastudf" + suffix)
+        if os.path.exists(path):
+            try:
+                spec = importlib.util.spec_from_file_location("_fastudf", path)
+                mod = importlib.util.module_from_spec(spec)
+                spec.loader.exec_module(mod)
+                return mod
+            except ImportError:  # built for another Python
+                return None
+    return None
+
+
+_fastudf = False  # not looked up yet
+
+
+def _fast_loop():
+    global _fastudf
+    if _fastudf is False:
+        _fastudf = _load_fastudf()
+    return _fastudf
+
+
 def _result_converter(dt):
     """A UDF's raw return value -> the internal value stored (PySpark's worker applies
     toInternal first for types that need it, then the JVM's makeFromJava)."""
@@ -208,6 +253,13 @@ class UdfProgram:
                               rt, _result_converter(rt)))
         self.bounds = [u.get("bounds") for u in program["udfs"]]  # evalType 203: frame columns
         self.outputs = list(program["outputs"])
+        # Outputs no later UDF takes as an argument, of a numeric type: the C loop writes their
+        # results into the column as it calls (no list of results kept), when it is there.
+        used = {i for _, refs, _, _ in self.udfs for kind, i in refs if kind == "udf"}
+        loop = _fast_loop() if self.eval_type == 100 else None
+        self.direct = {k for k in self.outputs if loop is not None and k not in used and
+                       type(self.udfs[k][2]) in _DIRECT}
+        self.loop = loop
         self.schema = T.StructType([T.StructField("_%d" % i, self.udfs[k][2], True)
                                     for i, k in enumerate(self.outputs)])
         self.schema_json = None
@@ -245,12 +297,18 @@ class UdfProgram:
             ext = _external(f.dataType)
             args.append(ext(c) if ext else c)
         raw = []
-        for f, refs, _, _ in self.udfs:
+        for k, (f, refs, rt, convert) in enumerate(self.udfs):
             ins = [args[i] if kind == "col" else raw[i] for kind, i in refs]
+            if k in self.direct and n:
+                raw.append(self._direct(f, ins, n, rt, convert))
+                continue
             raw.append(list(map(f, *ins)) if ins else [f() for _ in range(n)])
         out = []
         for k in self.outputs:
             vals = raw[k]
+            if isinstance(vals, Dense):
+                out.append(vals)
+                continue
             fast = _bulk(self.udfs[k][2], vals) if vals else None
             if fast is None:
                 convert = self.udfs[k][3]
@@ -259,3 +317,24 @@ class UdfProgram:
         if self.schema_json is None:
             self.schema_json = self.schema.json().encode("utf-8")
         return encode_columns(self.schema, n, out, self.schema_json), n
+
+    def _direct(self, f, ins, n, rt, convert):
+        """f over the batch through the C loop: results already of the column's Python type are
+        written as they come; the others (None, bool, wrong types, integers to wrap) go through
+        the per-value rules afterwards."""
+        import numpy as np
+        code, np_code = _DIRECT[type(rt)]
+        data = np.empty(n, np_code)
+        rest = self.loop.call_into(f, ins, n, data, code)
+        valid = None
+        if rest:
+            for i, r in rest:
+                v = convert(r)
+                if v is None:
+                    if valid is None:
+                        valid = np.ones(n, dtype=bool)
+                    valid[i] = False
+                    data[i] = 0
+                else:
+                    data[i] = v
+        return Dense(data, valid)

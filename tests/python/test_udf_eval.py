@@ -1,0 +1,131 @@
+"""The row-at-a-time UDF worker program (sparkpp/sql/_udf_eval.py) with and without its C loop
+(src/pyworker/fastudf.c): every result must come out the same (wrong types NULL, integers wrapped,
+bools NULL for integral types, numpy integers as their value), errors propagate, and the loop is
+used only where it applies. The C side is skipped when the build tree has no _fastudf."""
+import glob
+import os
+
+import numpy as np
+import pytest
+
+from sparkpp.sql import _udf_eval
+from sparkpp.sql import types as T
+from sparkpp.sql._batch import Dense, decode_columns, encode_columns
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def _ext_dir():
+    for d in [os.path.dirname(os.environ.get("SPARKPP_BIN", "")), os.path.join(ROOT, "build")]:
+        if d and glob.glob(os.path.join(d, "_fastudf*.so")):
+            return d
+    return None
+
+
+@pytest.fixture
+def loop(monkeypatch):
+    d = _ext_dir()
+    if d is None:
+        pytest.skip("_fastudf is not built")
+    monkeypatch.setenv("SPARKPP_PYEXT_DIR", d)
+    monkeypatch.setattr(_udf_eval, "_fastudf", False)
+    mod = _udf_eval._fast_loop()
+    assert mod is not None
+    return mod
+
+
+def _program(udfs, outputs, funcs, fast):
+    saved = _udf_eval._fastudf
+    try:
+        if not fast:
+            _udf_eval._fastudf = None
+        return _udf_eval.UdfProgram({"evalType": 100, "udfs": udfs, "outputs": outputs}, funcs)
+    finally:
+        _udf_eval._fastudf = saved
+
+
+ARGS = T.StructType([T.StructField("_0", T.LongType(), True), T.StructField("_1", T.DoubleType(), True),
+                     T.StructField("_2", T.LongType(), True), T.StructField("_3", T.StringType(), True)])
+
+
+def _batch(n):
+    ids = np.arange(n, dtype="<i8")
+    with_nulls = [None if i % 5 == 0 else i for i in range(n)]
+    return encode_columns(ARGS, n, [Dense(ids), Dense(ids * 0.5), with_nulls,
+                                    [None if i % 7 == 0 else "s%d" % i for i in range(n)]])
+
+
+CASES = [  # (return type, function of the row number, argument columns)
+    ("long", lambda x: x * 3 - 7, [0]),
+    ("long", lambda x: True if x == 3 else (None if x == 4 else (float(x) if x == 5 else x)), [0]),
+    ("long", lambda x: 2 ** 63 if x == 2 else -x, [0]),  # out of range: NULL
+    ("long", lambda x: np.int64(x) if x % 2 else x, [0]),
+    ("integer", lambda x: x * 10 ** 9, [0]),  # wraps
+    ("short", lambda x: x * 1000, [0]),
+    ("byte", lambda x: x - 100, [0]),
+    ("byte", lambda x: False if x == 1 else x, [0]),
+    ("double", lambda x: x / 3 if x % 4 else x, [0]),  # ints are NULL for double
+    ("float", lambda d: d * 1.1, [1]),
+    ("double", lambda a, b: None if a is None else a + b, [2, 1]),
+    ("long", lambda a, s: (a or 0) + len(s or ""), [2, 3]),
+    ("double", lambda: 1.5, []),
+]
+
+
+@pytest.mark.parametrize("case", range(len(CASES)))
+def test_c_loop_matches_python(loop, case):
+    rt, f, cols = CASES[case]
+    udfs = [{"funcId": 1, "returnType": rt, "args": [{"col": c} for c in cols]}]
+    fast = _program(udfs, [0], {1: f}, True)
+    slow = _program(udfs, [0], {1: f}, False)
+    assert fast.direct == {0} and slow.direct == set()
+    for n in (1, 37, 1000):
+        blob = _batch(n)
+        got, want = fast.eval_batch(blob), slow.eval_batch(blob)
+        assert got[1] == want[1] == n
+        assert decode_columns(got[0])[2] == decode_columns(want[0])[2]
+
+
+def test_c_loop_only_for_numeric_outputs_not_chained(loop):
+    udfs = [{"funcId": 1, "returnType": "long", "args": [{"col": 0}]},
+            {"funcId": 2, "returnType": "long", "args": [{"udf": 0}]},
+            {"funcId": 3, "returnType": "string", "args": [{"col": 0}]}]
+    p = _program(udfs, [0, 1, 2], {1: lambda x: x + 1, 2: lambda y: y * 2, 3: str}, True)
+    assert p.direct == {1}  # 0 feeds 1 (raw values), 2 is a string
+    _, n, cols = decode_columns(p.eval_batch(_batch(10))[0])
+    assert cols == [list(range(1, 11)), [2 * i for i in range(1, 11)], [str(i) for i in range(10)]]
+
+
+def test_c_loop_errors_propagate(loop):
+    def boom(x):
+        if x == 5:
+            raise ValueError("bad %d" % x)
+        return x
+    p = _program([{"funcId": 1, "returnType": "long", "args": [{"col": 0}]}], [0], {1: boom}, True)
+    with pytest.raises(ValueError, match="bad 5"):
+        p.eval_batch(_batch(10))
+
+
+def test_c_loop_argument_checks(loop):
+    out = np.zeros(3, np.int64)
+    with pytest.raises(ValueError):
+        loop.call_into(abs, [[1, 2]], 3, out, "q")  # a short column
+    with pytest.raises(ValueError):
+        loop.call_into(abs, [[1, 2, 3]], 3, np.zeros(2, np.int64), "q")  # a short output
+    with pytest.raises(ValueError):
+        loop.call_into(abs, [[1, 2, 3]], 3, out, "x")
+    with pytest.raises(ValueError):
+        loop.call_into(abs, [np.zeros(3, np.uint16)], 3, out, "q")  # not a signed number column
+    assert loop.call_into(abs, [np.array([-1, 2, -3], np.int16)], 3, out, "q") is None
+    assert out.tolist() == [1, 2, 3]
+
+
+def test_without_the_extension_directory_python_runs_the_loop(monkeypatch):
+    monkeypatch.delenv("SPARKPP_PYEXT_DIR", raising=False)
+    monkeypatch.setattr(_udf_eval, "_fastudf", False)
+    monkeypatch.setenv("SPARKPP_FASTUDF", "0")
+    p = _udf_eval.UdfProgram({"evalType": 100, "outputs": [0],
+                              "udfs": [{"funcId": 1, "returnType": "long", "args": [{"col": 0}]}]},
+                             {1: lambda x: x + 1})
+    assert p.direct == set()
+    assert decode_columns(p.eval_batch(_batch(4))[0])[2] == [[1, 2, 3, 4]]
