@@ -3,6 +3,7 @@
 
 #include <signal.h>
 
+#include "common/frame.h"
 #include "sql/columnar/serde.h"
 
 namespace spp::executor {
@@ -11,9 +12,13 @@ namespace {
 
 namespace col = sql::col;
 
+// Argument batches per PwInput of a streaming program (docs/protocol.md "Python UDF programs").
+constexpr int kBatchesPerRead = 4;
+
 class PoolUdfRunner final : public sql::exec::PythonUdfRunner {
  public:
-  PoolUdfRunner(RunningTask& t, const TaskEnv& env, std::unique_ptr<PythonWorker> w) : t_(t), env_(env), w_(std::move(w)) {}
+  PoolUdfRunner(RunningTask& t, const TaskEnv& env, std::unique_ptr<PythonWorker> w, int per_read)
+      : t_(t), env_(env), w_(std::move(w)), per_read_(per_read) {}
   ~PoolUdfRunner() override {
     if (w_ && !done_ && !broken_ && !t_.killed) drain();
     t_.worker_pid = 0;
@@ -46,17 +51,21 @@ class PoolUdfRunner final : public sql::exec::PythonUdfRunner {
       if (!r) return R(crashed(Status::error(r.error_message())));
       msg::Envelope& e = r.value();
       if (e.as<msg::PwRead>()) {
-        auto in = pull();
-        if (!in) {  // the input failed: the worker is left mid-task
-          broken_ = true;
-          return R(in.status());
+        std::vector<col::Batch> batches;
+        bool end = false;
+        while (static_cast<int>(batches.size()) < per_read_) {
+          auto in = pull();
+          if (!in) {  // the input failed: the worker is left mid-task
+            broken_ = true;
+            return R(in.status());
+          }
+          if (!in.value()) {
+            end = true;
+            break;
+          }
+          batches.push_back(std::move(*in.value()));
         }
-        msg::PwInput m;
-        m.input = 0;
-        m.format = "sqlbatch";
-        m.end = !in.value();
-        Status s = in.value() ? w_->ch->send(m, {col::serialize(*in.value())}) : w_->ch->send(m);
-        if (!s) return R(crashed(s));
+        if (Status s = send_input(batches, end); !s) return R(crashed(s));
       } else if (e.as<msg::PwOutput>()) {
         size_t used = 0;
         auto b = e.blobs.size() == 1 ? col::deserialize(e.blobs[0], &used)
@@ -83,7 +92,7 @@ class PoolUdfRunner final : public sql::exec::PythonUdfRunner {
   // reused — only when that is quick (it asks for input next); else it is not reused.
   void drain() {
     // The worker asks for the next input ahead: results, a PwRead, the last results, PwDone.
-    for (int budget = 8; budget > 0 && !done_; --budget) {
+    for (int budget = 4 * per_read_ + 8; budget > 0 && !done_; --budget) {
       auto r = w_->ch->recv(1000);
       if (!r) return;
       if (r.value().as<msg::PwRead>()) {
@@ -100,6 +109,31 @@ class PoolUdfRunner final : public sql::exec::PythonUdfRunner {
     }
   }
 
+  // PwInput with the batches, each serialized straight into its blob frame of one reused
+  // buffer (no blob string of its own, no copy into the message).
+  Status send_input(const std::vector<col::Batch>& batches, bool end) {
+    msg::PwInput m;
+    m.input = 0;
+    m.format = "sqlbatch";
+    m.end = end;
+    out_.clear();
+    out_ += msg::encode_header(msg::PwInput::kOp, nlohmann::json(m), batches.size());
+    for (const auto& b : batches) {
+      const size_t at = out_.size();
+      out_.append(kFrameHeader, '\0');
+      col::serialize(b, out_);
+      const uint32_t n = static_cast<uint32_t>(out_.size() - at - kFrameHeader + 1);  // kind + payload
+      out_[at] = static_cast<char>(n >> 24);
+      out_[at + 1] = static_cast<char>(n >> 16);
+      out_[at + 2] = static_cast<char>(n >> 8);
+      out_[at + 3] = static_cast<char>(n);
+      out_[at + 4] = kFrameBlob;
+    }
+    Status s = w_->ch->write_all(out_);
+    if (out_.capacity() > (8u << 20)) std::string().swap(out_);  // an odd huge batch: not kept
+    return s;
+  }
+
   Status crashed(const Status& s) {
     broken_ = true;
     if (t_.killed) return Status::error("task killed");
@@ -109,6 +143,8 @@ class PoolUdfRunner final : public sql::exec::PythonUdfRunner {
   RunningTask& t_;
   const TaskEnv& env_;
   std::unique_ptr<PythonWorker> w_;
+  const int per_read_;  // argument batches sent per PwRead
+  std::string out_;     // the PwInput being written, reused
   bool done_ = false;
   bool broken_ = false;  // the conversation failed: the worker is not reused
 };
@@ -122,7 +158,12 @@ sql::exec::PythonUdfFactory python_udf_factory(RunningTask& t, const TaskEnv& en
     if (!env.pool) return R::error("this executor has no Python workers");
     auto w = env.pool->acquire(program.value("evalType", 100) != 100 ? Preload::pandas : Preload::sql);
     if (!w) return R::error(w.error_message());
-    auto runner = std::make_unique<PoolUdfRunner>(t, env, std::move(w.value()));
+    // Streaming programs (scalar UDFs, iterator UDFs, mapInPandas) take several argument
+    // batches per message: one wake-up and round trip of each side per kBatchesPerRead
+    // batches; the function still sees batches of maxRecordsPerBatch rows.
+    const int et = program.value("evalType", 100);
+    const int per_read = et == 100 || et == 200 || et == 204 || et == 205 ? kBatchesPerRead : 1;
+    auto runner = std::make_unique<PoolUdfRunner>(t, env, std::move(w.value()), per_read);
     if (Status s = runner->start(program, funcs); !s) return R(s);
     return R(std::unique_ptr<sql::exec::PythonUdfRunner>(std::move(runner)));
   };

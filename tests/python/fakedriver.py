@@ -45,11 +45,12 @@ class WorkerLink:
         self.log = []  # ops received from the worker
 
     def run_task(self, task_id, partition, plan, sink, funcs, inputs, props=None, push=(),
-                 fail_reads=()):
+                 fail_reads=(), per_read=1):
         """funcs: {fid: blob} used by the plan; inputs: [(format, [blob, ...]), ...]; push:
         inputs whose first batch goes with the task (their leaves marked "pushed"; end=true with
         it when it is the only one), in this order; fail_reads: inputs whose PwRead closes the
-        connection, as the executor does when a read fails. Returns ("done", output_blobs,
+        connection, as the executor does when a read fails; per_read: batches per PwInput (the
+        last ones go with end=true, as the executor sends a UDF program's). Returns ("done", output_blobs,
         records, accum_blob), ("error", body) or ("closed",)."""
         new = [fid for fid in sorted(funcs) if fid not in self.sent_funcs]
         if push:
@@ -76,7 +77,12 @@ class WorkerLink:
                     self.ch.close()
                     return ("closed",)
                 fmt, data = inputs[i]
-                if cursors[i] < len(data):
+                if per_read > 1:
+                    part = data[cursors[i]:cursors[i] + per_read]
+                    cursors[i] += len(part)
+                    self.ch.send("PwInput", {"input": i, "end": len(part) < per_read, "format": fmt},
+                                 part)
+                elif cursors[i] < len(data):
                     self.ch.send("PwInput", {"input": i, "end": False, "format": fmt},
                                  [data[cursors[i]]])
                     cursors[i] += 1

@@ -129,3 +129,37 @@ def test_without_the_extension_directory_python_runs_the_loop(monkeypatch):
                              {1: lambda x: x + 1})
     assert p.direct == set()
     assert decode_columns(p.eval_batch(_batch(4))[0])[2] == [[1, 2, 3, 4]]
+
+
+def _udf_task(link, fid, f, batches, per_read):
+    import cloudpickle
+    program = {"evalType": 100, "outputs": [0],
+               "udfs": [{"funcId": fid, "returnType": "long", "args": [{"col": 0}]}]}
+    return link.run_task(1, 0, {"op": "udf", "input": 0, "program": program}, "sqlbatch",
+                         {fid: cloudpickle.dumps(f)}, [("sqlbatch", batches)], per_read=per_read)
+
+
+@pytest.mark.parametrize("count", [1, 3, 4, 9])
+def test_several_batches_per_input_message(count):
+    """The executor sends a streaming program's argument batches several to a PwInput: every
+    batch is its own call and its own result, in order."""
+    from fakedriver import WorkerLink
+    link = WorkerLink()
+    try:
+        batches = [_batch(5 + i) for i in range(count)]
+        res = _udf_task(link, 1, lambda x: x * 10, batches, 4)
+        assert res[0] == "done" and res[2] == sum(5 + i for i in range(count))
+        assert [decode_columns(b)[2] for b in res[1]] == [[[x * 10 for x in range(5 + i)]]
+                                                           for i in range(count)]
+        assert link.log.count("PwRead") == count // 4 + 1
+
+        def late(x):  # fails in the 6th batch, the 2nd of the second message
+            if x == 9:
+                raise KeyError("late")
+            return x
+        res = _udf_task(link, 2, late, [_batch(5 + i) for i in range(9)], 4)
+        assert res[0] == "error" and "KeyError: 'late'" in res[1]["traceback"]
+        res = _udf_task(link, 3, lambda x: -x, batches, 4)  # the worker is still usable
+        assert res[0] == "done" and len(res[1]) == count
+    finally:
+        link.close()
