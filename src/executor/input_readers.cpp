@@ -193,6 +193,49 @@ Status ShuffleBlockReader::next_segment() {
 }
 
 Result<bool> ShuffleBlockReader::next(std::string& out) {
+  if (mode_ == Mode::kSorted) return sorter_.next_batch(out, sorted_flags_);
+  if (mode_ == Mode::kStream) {
+    if (unsorted_.empty()) return next_record(out);
+    out = std::move(unsorted_.front());
+    unsorted_.pop_front();
+    return true;
+  }
+  auto r = next_record(out);
+  if (!r || !r.value()) return r;
+  auto h = int_pairs_header(out);
+  if (!h || !(h->flags & kPairsSort)) {
+    mode_ = Mode::kStream;
+    return true;
+  }
+  return sort_pairs(out);
+}
+
+Result<bool> ShuffleBlockReader::sort_pairs(std::string& first) {
+  const uint8_t want = static_cast<uint8_t>(int_pairs_header(first)->flags & (kPairsSort | kPairsDesc));
+  std::string rec = std::move(first);
+  for (;;) {
+    auto h = int_pairs_header(rec);
+    if (!h || (h->flags & (kPairsSort | kPairsDesc)) != want ||
+        sorter_.bytes() + 16 * static_cast<size_t>(h->n) > kMaxNativeSortBytes) {
+      // Python sorts: what was taken in goes out as it came, then this record, then the rest.
+      std::string b;
+      while (sorter_.next_batch(b, want)) unsorted_.push_back(std::move(b));
+      unsorted_.push_back(std::move(rec));
+      mode_ = Mode::kStream;
+      return next(first);
+    }
+    sorter_.add(rec, *h);
+    auto r = next_record(rec);
+    if (!r) return r;
+    if (!r.value()) break;
+  }
+  sorter_.sort(want & kPairsDesc);
+  sorted_flags_ = static_cast<uint8_t>(want | kPairsSorted);
+  mode_ = Mode::kSorted;
+  return next(first);
+}
+
+Result<bool> ShuffleBlockReader::next_record(std::string& out) {
   if (!planned_) plan();
   for (;;) {
     if (!have_seg_ || pos_ >= seg_.size()) {

@@ -14,6 +14,7 @@
 #include "common/messages.h"
 #include "common/status.h"
 #include "common/task_plan.h"
+#include "executor/int_pairs.h"
 #include "executor/shuffle_format.h"
 
 namespace spp::executor {
@@ -101,6 +102,12 @@ class BlockClient;
 // max_in_flight bytes are requested and not yet consumed at any time; requests carry up to
 // max_in_flight/5 bytes so several servers send at once. A missing or corrupt block, or an
 // unreachable server, is a fetch failure; fetch_failure() says which map output.
+//
+// sortByKey: when the partition's first record is an int pair batch asking to be sorted
+// (int_pairs.h), the reader takes in the whole partition and hands it out sorted by key, in
+// batches marked kPairsSorted (Python then streams them instead of sorting). A record of any
+// other kind, or more than kMaxNativeSortBytes of pairs, and everything goes out unsorted in
+// arrival order for Python to sort (and spill) as before.
 class ShuffleBlockReader final : public InputReader {
  public:
   ShuffleBlockReader(const plan::ShuffleSource& source, ShuffleSettings settings);
@@ -112,8 +119,11 @@ class ShuffleBlockReader final : public InputReader {
   int64_t remote_blocks() const { return remote_blocks_; }
   int64_t local_blocks() const { return local_blocks_; }
   int remote_servers() const { return static_cast<int>(clients_.size()); }
+  static constexpr size_t kMaxNativeSortBytes = 256u << 20;
 
  private:
+  Result<bool> next_record(std::string& out);  // the next record as written by the map side
+  Result<bool> sort_pairs(std::string& first);  // first: the partition's first record
   using Block = plan::ShuffleBlockRef;
   struct Request {
     std::string addr;            // host:port of the block server
@@ -148,6 +158,10 @@ class ShuffleBlockReader final : public InputReader {
   bool have_seg_ = false;
   int64_t remote_bytes_ = 0, remote_blocks_ = 0, local_blocks_ = 0;
   std::optional<msg::FetchFailureInfo> failure_;
+  enum class Mode { kUndecided, kStream, kSorted } mode_ = Mode::kUndecided;
+  IntPairSorter sorter_;
+  uint8_t sorted_flags_ = 0;
+  std::deque<std::string> unsorted_;  // gave up sorting: these go out first, in arrival order
 };
 
 // The reader of a task plan's shuffle input.

@@ -467,6 +467,9 @@ def sorted_check(it):
     return [n, ok, total]
 check("sortByKey", lambda: sc.range(N // 6, numSlices=4).map(lambda x: ((x * 7919) % 1000003, x))
       .sortByKey(numPartitions=1).mapPartitions(task_report(sorted_check)).collect())
+# a keyfunc: the Python side sorts (int pairs with the default keyfunc are sorted by the executor)
+check("sortByKey_keyfunc", lambda: sc.range(N // 6, numSlices=4).map(lambda x: ((x * 7919) % 1000003, x))
+      .sortByKey(numPartitions=1, keyfunc=lambda k: k).mapPartitions(task_report(sorted_check)).collect())
 
 def reduce_check(it):
     n = total = count = 0
@@ -508,13 +511,15 @@ def test_spill_within_worker_memory(tmp_path):
     assert hot_task[3][1] > 0, "the hot key's task spilled nothing to disk"
 
     m = n // 6
-    parts = res.result("sortByKey")
-    assert sum(p[0][0] for p in parts) == m
-    assert all(p[0][1] for p in parts)
-    assert sum(p[0][2] for p in parts) == m * (m - 1) // 2
-    assert all(p[1] < limit_kb + slack_kb for p in parts)
-
-    assert sum(p[3][1] for p in parts) > 0, "the sort spilled nothing"
+    for name in ("sortByKey", "sortByKey_keyfunc"):
+        parts = res.result(name)
+        assert sum(p[0][0] for p in parts) == m
+        assert all(p[0][1] for p in parts)
+        assert sum(p[0][2] for p in parts) == m * (m - 1) // 2
+        assert all(p[1] < limit_kb + slack_kb for p in parts)
+    # the executor sorted the int pairs: Python streamed them, with nothing to spill
+    assert sum(p[3][1] for p in res.result("sortByKey")) == 0
+    assert sum(p[3][1] for p in res.result("sortByKey_keyfunc")) > 0, "the sort spilled nothing"
 
     m = n // 6
     [(out, hwm, _, (_, disk_spilled))] = res.result("reduceByKey_many_keys")

@@ -3,6 +3,8 @@
 #include <doctest/doctest.h>
 
 #include <random>
+#include <cstdint>
+#include <cstring>
 
 #include "executor/input_readers.h"
 #include "executor/shuffle_format.h"
@@ -247,4 +249,110 @@ TEST_CASE("shuffle reader: no blocks is an empty partition") {
   auto n = r.next(out);
   REQUIRE(n.is_ok());
   CHECK_FALSE(n.value());
+}
+
+namespace {
+// An int pair batch as the Python map side writes it (serializers.dumps_int_pairs).
+std::string int_pairs(const std::vector<std::pair<int64_t, int64_t>>& ps, uint8_t flags) {
+  std::string b(8 + 16 * ps.size(), '\0');
+  b[1] = 1;
+  b[2] = static_cast<char>(flags);
+  const uint32_t n = static_cast<uint32_t>(ps.size());
+  std::memcpy(b.data() + 4, &n, 4);
+  for (size_t i = 0; i < ps.size(); ++i) {
+    std::memcpy(b.data() + 8 + 8 * i, &ps[i].first, 8);
+    std::memcpy(b.data() + 8 + 8 * ps.size() + 8 * i, &ps[i].second, 8);
+  }
+  return b;
+}
+
+std::vector<std::pair<int64_t, int64_t>> pairs_of(const std::string& b) {
+  auto h = int_pairs_header(b);
+  REQUIRE(h);
+  std::vector<std::pair<int64_t, int64_t>> out(h->n);
+  for (size_t i = 0; i < h->n; ++i) {
+    std::memcpy(&out[i].first, b.data() + 8 + 8 * i, 8);
+    std::memcpy(&out[i].second, b.data() + 8 + 8 * h->n + 8 * i, 8);
+  }
+  return out;
+}
+
+// One map output per record list, all for reduce partition 0; returns the reader's blocks.
+std::vector<spp::plan::ShuffleBlockRef> map_outputs(const TempDir& d, const std::vector<std::vector<std::string>>& maps) {
+  std::vector<spp::plan::ShuffleBlockRef> blocks;
+  for (size_t m = 0; m < maps.size(); ++m) {
+    std::string base = d.file("shuffle_9_" + std::to_string(m) + "_0");
+    ShuffleWriter w(base, 1, local_settings());
+    for (const auto& rec : maps[m]) REQUIRE(w.add(0, rec.data(), rec.size()).is_ok());
+    REQUIRE(w.commit().is_ok());
+    blocks.push_back(block(static_cast<int>(m), base + ".data", w.offsets(), 0));
+  }
+  return blocks;
+}
+
+std::vector<std::string> read_records(ShuffleBlockReader& r) {
+  std::vector<std::string> got;
+  std::string out;
+  for (;;) {
+    auto n = r.next(out);
+    REQUIRE(n.is_ok());
+    if (!n.value()) break;
+    got.push_back(out);
+  }
+  return got;
+}
+}  // namespace
+
+TEST_CASE("shuffle reader: int pair batches asking for it come out sorted by key, stably") {
+  TempDir d;
+  for (bool desc : {false, true}) {
+    const uint8_t f = static_cast<uint8_t>(kPairsSort | (desc ? kPairsDesc : 0));
+    auto blocks = map_outputs(d, {{int_pairs({{5, 0}, {-3, 1}, {5, 2}}, f), int_pairs({{7, 3}}, f)},
+                                  {int_pairs({{5, 4}, {INT64_MIN, 5}, {INT64_MAX, 6}}, f)}});
+    ShuffleBlockReader r(source(9, blocks), local_settings());
+    std::vector<std::pair<int64_t, int64_t>> all;
+    for (const auto& b : read_records(r)) {
+      CHECK(int(int_pairs_header(b)->flags) == int(f | kPairsSorted));
+      for (auto p : pairs_of(b)) all.push_back(p);
+    }
+    std::vector<std::pair<int64_t, int64_t>> want = {{INT64_MIN, 5}, {-3, 1}, {5, 0}, {5, 2}, {5, 4}, {7, 3}, {INT64_MAX, 6}};
+    if (desc) want = {{INT64_MAX, 6}, {7, 3}, {5, 0}, {5, 2}, {5, 4}, {-3, 1}, {INT64_MIN, 5}};  // ties in arrival order
+    CHECK(all == want);
+    CHECK(r.records() == 3);
+  }
+}
+
+TEST_CASE("shuffle reader: a record of another kind and the partition goes out unsorted, in arrival order") {
+  TempDir d;
+  const std::string pickled = "\x80\x05pickled";
+  auto blocks = map_outputs(d, {{int_pairs({{5, 0}, {1, 1}}, kPairsSort), int_pairs({{0, 2}}, kPairsSort)},
+                                {pickled, int_pairs({{-1, 3}}, kPairsSort)}});
+  ShuffleBlockReader r(source(9, blocks), local_settings());
+  auto got = read_records(r);
+  REQUIRE(got.size() == 3);
+  CHECK(pairs_of(got[0]) == std::vector<std::pair<int64_t, int64_t>>{{5, 0}, {1, 1}, {0, 2}});
+  CHECK((int_pairs_header(got[0])->flags & kPairsSorted) == 0);
+  CHECK(got[1] == pickled);
+  CHECK(pairs_of(got[2]) == std::vector<std::pair<int64_t, int64_t>>{{-1, 3}});
+  // Batches that do not ask for sorting (or disagree on the order) are passed through as well.
+  auto plain = map_outputs(d, {{int_pairs({{5, 0}}, 0), int_pairs({{1, 1}}, kPairsSort)}});
+  ShuffleBlockReader r2(source(9, plain), local_settings());
+  auto got2 = read_records(r2);
+  REQUIRE(got2.size() == 2);
+  CHECK(pairs_of(got2[0]) == std::vector<std::pair<int64_t, int64_t>>{{5, 0}});
+  auto mixed = map_outputs(d, {{int_pairs({{5, 0}}, kPairsSort), int_pairs({{1, 1}}, kPairsSort | kPairsDesc)}});
+  ShuffleBlockReader r3(source(9, mixed), local_settings());
+  auto got3 = read_records(r3);
+  REQUIRE(got3.size() == 2);
+  CHECK(pairs_of(got3[0]) == std::vector<std::pair<int64_t, int64_t>>{{5, 0}});
+  CHECK(pairs_of(got3[1]) == std::vector<std::pair<int64_t, int64_t>>{{1, 1}});
+}
+
+TEST_CASE("int pair batches: a length that disagrees with the count is not one") {
+  std::string b = int_pairs({{1, 2}, {3, 4}}, kPairsSort);
+  CHECK(int_pairs_header(b));
+  CHECK_FALSE(int_pairs_header(b.substr(0, b.size() - 1)));
+  b[1] = 2;
+  CHECK_FALSE(int_pairs_header(b));
+  CHECK_FALSE(int_pairs_header(std::string("\x80\x05", 2)));
 }

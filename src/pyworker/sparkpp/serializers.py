@@ -4,6 +4,8 @@ A "blob" is the payload of one 'B' frame. Data blobs hold a pickled *list* of el
 as PySpark's BatchedSerializer/AutoBatchedSerializer frames do; the C++ side never unpickles them.
 """
 import marshal
+import sys
+from array import array
 import pickle
 import struct
 import zlib
@@ -453,6 +455,26 @@ class UTF8LinesSerializer:
         self.batch_bytes = batch_bytes
 
     def dump_blobs(self, iterator):
+        # Runs of str lines are joined in C (~10x less per line than the loop below); the run
+        # length adapts so that a blob stays near batch_bytes.
+        it = iter(iterator)
+        limit = self.batch_bytes
+        run = 64
+        while True:
+            lines = list(islice(it, run))
+            if not lines:
+                return
+            try:
+                blob = ("\n".join(lines) + "\n").encode("utf-8")
+            except TypeError:  # bytes, or anything else to str()
+                blob = b"".join(b for b, _ in self._dump_one(lines))
+            yield blob, len(lines)
+            if len(blob) * 2 < limit and len(lines) == run:
+                run = min(run * 2, 1 << 16)
+            elif len(blob) > limit and run > 1:
+                run //= 2
+
+    def _dump_one(self, iterator):
         buf = bytearray()
         n = 0
         limit = self.batch_bytes
@@ -513,10 +535,59 @@ class ShuffleBlockSerializer:
         return p, pickle.loads(blob[4:])
 
 
+# Shuffle records of (int, int) pairs whose ints fit 64 bits (sortByKey's map side, which the
+# executor can sort without Python; docs/protocol.md "Shuffle records"):
+#   u8 0 (a pickle of ours starts 0x80) | u8 kind 1 | u8 flags | u8 0 | u32 LE n |
+#   n i64 LE keys | n i64 LE values
+# flags: PAIRS_SORT (sort me: the map side asks the reduce side's reader to sort its partition
+# by key), PAIRS_DESC (in descending order), PAIRS_SORTED (the reader did: every batch of this
+# input arrives in key order).
+PAIRS_SORT, PAIRS_DESC, PAIRS_SORTED = 1, 2, 4
+_PAIRS_HEAD = struct.Struct("<BBBBI")
+_LITTLE = sys.byteorder == "little"
+
+
+def dumps_int_pairs(keys, values, flags):
+    """keys, values: array('q') of one length."""
+    if not _LITTLE:
+        keys, values = array("q", keys), array("q", values)
+        keys.byteswap()
+        values.byteswap()
+    return _PAIRS_HEAD.pack(0, 1, flags, 0, len(keys)) + keys.tobytes() + values.tobytes()
+
+
+# Whether the last batch decoded came from an input the executor sorted (PAIRS_SORTED); read by
+# sortByKey's reduce side right after it pulled its first record (inputs are decoded lazily,
+# one batch at a time, so the last batch decoded is that input's).
+last_batch_sorted = [False]
+
+
+def _loads_pairs(blob):
+    _, kind, flags, _, n = _PAIRS_HEAD.unpack_from(blob, 0)
+    if kind != 1 or len(blob) != 8 + 16 * n:
+        raise ValueError("corrupt int pair batch (kind %d, %d records, %d bytes)" % (kind, n, len(blob)))
+    keys, values = array("q"), array("q")
+    m = memoryview(blob)
+    keys.frombytes(m[8:8 + 8 * n])
+    values.frombytes(m[8 + 8 * n:])
+    if not _LITTLE:
+        keys.byteswap()
+        values.byteswap()
+    last_batch_sorted[0] = bool(flags & PAIRS_SORTED)
+    return list(zip(keys.tolist(), values.tolist()))
+
+
+def _loads_pickled(blob):
+    if blob and blob[0] == 0:
+        return _loads_pairs(blob)
+    last_batch_sorted[0] = False
+    return _pickle_loads(blob)
+
+
 # Decoders for PwInput formats: blob -> list of elements.
 _pickle_loads = pickle.loads
 INPUT_DECODERS = {
-    "pickled": _pickle_loads,
+    "pickled": _loads_pickled,
     "lines": UTF8LinesSerializer.loads,
     "files": FileContentSerializer.loads,
     # SPB1 batches for SQL tasks' Python programs (sql/_udf_eval.py), kept in their writable

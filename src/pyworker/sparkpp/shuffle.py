@@ -13,14 +13,19 @@ flushes its buckets early when memory is short.
 """
 import bisect
 import copy
+import itertools
+import math
 import os
 import random
 import shutil
-from collections import defaultdict
+from array import array
+from collections import defaultdict, deque
 from itertools import chain
+from operator import itemgetter
 from typing import Iterable, TypeVar
 
 from sparkpp import _external as _ext
+from sparkpp import serializers as _serializers
 from sparkpp._external import get_used_memory, worker_memory_mb
 from sparkpp.rdd import RDD, portable_hash
 from sparkpp.serializers import BatchedSerializer, dumps_data  # one definition, so Partitioners compare equal
@@ -298,33 +303,189 @@ def intersection(self, other):
             .keys())
 
 
-def sortByKey(self, ascending=True, numPartitions=None, keyfunc=lambda x: x):
+def _identity(x):
+    return x
+
+
+_SAMPLE_PER_PARTITION = 20.0    # sampled keys per output partition (Spark's RangePartitioner)
+_PAIRS_CHUNK = 1 << 16          # records per flush of sortByKey's map side
+_I64_MIN, _I64_MAX = -(1 << 63), (1 << 63) - 1
+
+
+def _sketch(rdd, sample_size):
+    """One pass over rdd: each partition's size and a reservoir sample of its keys (Spark's
+    RangePartitioner.sketch; PySpark counts, then samples: two passes). Returns
+    [(size, keys)] per partition."""
+    per_partition = int(math.ceil(3.0 * sample_size / max(rdd.getNumPartitions(), 1)))
+
+    def sketch(split, iterator):
+        counter = itertools.count()
+        it = zip(iterator, counter)  # the counter advances once per record taken from iterator
+        keys = [kv[0] for kv, _ in itertools.islice(it, per_partition)]
+        if len(keys) == per_partition:
+            # Algorithm L: skips geometrically distributed runs of records in C, so a long
+            # partition costs one random number per record kept, not per record read.
+            rng = random.Random(split * 2654435761 + 1)
+            log, k = math.log, per_partition
+            w = math.exp(log(rng.random() or 1e-300) / k)
+            while True:
+                skip = int(log(rng.random() or 1e-300) / log(1.0 - w)) if w < 1.0 else 0
+                deque(itertools.islice(it, skip), maxlen=0)
+                nxt = next(it, None)
+                if nxt is None:
+                    break
+                keys[rng.randrange(k)] = nxt[0][0]
+                w *= math.exp(log(rng.random() or 1e-300) / k)
+        return [(next(counter), keys)]
+
+    return rdd.mapPartitionsWithIndex(sketch).collect()
+
+
+def _range_bounds(sketches, numPartitions, keyfunc):
+    """numPartitions - 1 (at most) keyfunc values splitting the sampled keys into ranges of
+    equal weight; a sample from a partition of n records holding m keys weighs n / m (Spark's
+    RangePartitioner.determineBounds, without dropping repeated bounds: PySpark keeps
+    numPartitions partitions whatever the keys)."""
+    cands = []
+    for n, keys in sketches:
+        if keys:
+            w = n / len(keys)
+            cands.extend((keyfunc(k), w) for k in keys)
+    cands.sort(key=itemgetter(0))
+    total = sum(w for _, w in cands)
+    step = total / numPartitions
+    target, cum, bounds = step, 0.0, []
+    for key, w in cands:
+        if len(bounds) >= numPartitions - 1:
+            break
+        cum += w
+        if cum >= target:
+            bounds.append(key)
+            target += step
+    return bounds
+
+
+def _int_pairs_bucketer(numPartitions, bounds, ascending, flags):
+    """sortByKey's map side: records go to partition bisect_left(bounds, key) (counted from the
+    end when descending); (int, int) pairs of 64-bit ints leave as int pair batches
+    (serializers.dumps_int_pairs, which the executor sorts without Python). From the first
+    record of another kind on, the rest of the task leaves as pickled lists, so that the records
+    of a partition keep their order (equal keys stay in input order, as Spark's)."""
+    from sparkpp.serializers import dumps_int_pairs
+    n = numPartitions
+    last = n - 1
+
+    def out(p):
+        return p if ascending else last - p
+
+    def bucket(split, iterator):
+        it = iter(iterator)
+        keys = [array("q") for _ in range(n)]
+        values = [array("q") for _ in range(n)]
+        kapp = [a.append for a in keys]
+        vapp = [a.append for a in values]
+        bisect_left = bisect.bisect_left
+        odd = None
+        taken = _PAIRS_CHUNK
+        while odd is None and taken == _PAIRS_CHUNK:
+            taken = 0
+            for k, v in itertools.islice(it, _PAIRS_CHUNK):
+                taken += 1
+                if type(k) is int and type(v) is int:
+                    p = bisect_left(bounds, k)
+                    try:
+                        kapp[p](k)
+                        vapp[p](v)
+                        continue
+                    except OverflowError:  # beyond 64 bits
+                        if len(keys[p]) > len(values[p]):
+                            keys[p].pop()
+                odd = (k, v)
+                break
+            for p, ks in enumerate(keys):
+                if ks:
+                    yield out(p), dumps_int_pairs(ks, values[p], flags)
+                    del ks[:]
+                    del values[p][:]
+        if odd is None:
+            return
+        limit = worker_memory_mb() / 2
+        others = defaultdict(list)
+        others[out(bisect_left(bounds, odd[0]))].append(odd)
+        c = 1
+        for k, v in it:
+            others[out(bisect_left(bounds, k))].append((k, v))
+            c += 1
+            if c >= 1000:
+                if c >= _PAIRS_CHUNK or get_used_memory() > limit:
+                    for p, items in others.items():
+                        yield p, dumps_data(items)
+                    others.clear()
+                c = 0
+        for p, items in others.items():
+            yield p, dumps_data(items)
+
+    return bucket
+
+
+def sortByKey(self, ascending=True, numPartitions=None, keyfunc=_identity):
     if numPartitions is None:
         numPartitions = _default_reduce_partitions(self)
 
     def sort_partition(iterator):
+        if native:
+            # The executor sorted the partition when every record came as an int pair batch
+            # (serializers.PAIRS_SORTED on each batch): stream it instead of sorting again.
+            iterator = iter(iterator)
+            first = next(iterator, _NONE)
+            if first is _NONE:
+                return iter(())
+            iterator = itertools.chain((first,), iterator)
+            if _serializers.last_batch_sorted[0]:
+                return iterator
         sorter = _ext.ExternalSorter(worker_memory_mb() * 0.9)
-        return sorter.sorted(iterator, key=lambda kv: keyfunc(kv[0]), reverse=not ascending)
+        key = itemgetter(0) if keyfunc is _identity else (lambda kv: keyfunc(kv[0]))
+        return sorter.sorted(iterator, key=key, reverse=not ascending)
+
+    # Only the default keyfunc lets the executor sort: it compares the keys themselves.
+    native = keyfunc is _identity
+    flags = (_serializers.PAIRS_SORT | (0 if ascending else _serializers.PAIRS_DESC)) if native else 0
 
     if numPartitions == 1:
         if self.getNumPartitions() > 1:
-            self = partitionBy(self, 1, lambda k: 0)
+            if native:
+                self = _range_shuffle(self, 1, [], ascending, flags)
+            else:
+                self = partitionBy(self, 1, lambda k: 0)
         return self.mapPartitions(sort_partition, True)
 
-    # Range partitioning from a sample of the keys, as PySpark.
-    size = self.count()
-    if not size:
+    # Range partitioning from a sample of the keys.
+    sketches = _sketch(self, min(_SAMPLE_PER_PARTITION * numPartitions, 1e6))
+    if not sum(n for n, _ in sketches):
         return self
-    fraction = min(numPartitions * 20.0 / max(size, 1), 1.0)
-    samples = sorted(self.sample(False, fraction, 1).map(lambda kv: kv[0]).collect(), key=keyfunc)
-    bounds = [keyfunc(samples[int(len(samples) * (i + 1) / numPartitions)])
-              for i in range(0, numPartitions - 1)] if samples else []
+    bounds = _range_bounds(sketches, numPartitions, keyfunc)
 
     def range_partitioner(k):
         p = bisect.bisect_left(bounds, keyfunc(k))
         return p if ascending else numPartitions - 1 - p
 
-    return partitionBy(self, numPartitions, range_partitioner).mapPartitions(sort_partition, True)
+    if not native:
+        return partitionBy(self, numPartitions, range_partitioner).mapPartitions(sort_partition, True)
+
+    shuffled = _range_shuffle(self, numPartitions, bounds, ascending, flags)
+    shuffled.partitioner = Partitioner(numPartitions, range_partitioner)
+    return shuffled.mapPartitions(sort_partition, True)
+
+
+_NONE = object()
+
+
+def _range_shuffle(rdd, numPartitions, bounds, ascending, flags):
+    """partitionBy(rdd, numPartitions, range partitioner) for sortByKey, with int pair batches."""
+    keyed = rdd.mapPartitionsWithIndex(_int_pairs_bucketer(numPartitions, bounds, ascending, flags),
+                                       preservesPartitioning=True)
+    return RDD(rdd.ctx, "shuffled", [keyed], num_partitions=numPartitions, args={},
+               deserializer=BatchedSerializer(rdd.ctx._unbatched_serializer))
 
 
 def repartitionAndSortWithinPartitions(self, numPartitions=None, partitionFunc=portable_hash,

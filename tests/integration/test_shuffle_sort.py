@@ -1,0 +1,99 @@
+"""sortByKey's native path (int pair batches sorted by the executor, docs/protocol.md "Shuffle
+records") against plain Python's stable sort: (int, int) pairs, keys and values at the 64-bit
+edges and beyond, bools (which must stay bools), a partition that turns to other records half
+way, descending order, repeated keys (ties keep input order, as Python's sort and Spark's
+reading map outputs in order), a keyfunc, sortBy, one output partition; and that the executor
+did sort the int pairs (the reduce side saw batches marked sorted) and not the mixed ones.
+"""
+import pytest
+
+from jobs import submit_ok, write_job
+
+JOB = r'''
+import random
+import sys
+from pyspark import SparkContext
+from sparkpp import serializers
+
+sc = SparkContext(appName="sparkpp-sort-job")
+r = random.Random(7)
+INTS = [(r.randrange(-500, 500), r.randrange(10 ** 6)) for _ in range(20000)]
+EDGE = [(2 ** 63 - 1, -2 ** 63), (-2 ** 63, 2 ** 63 - 1), (2 ** 70, 1), (-2 ** 64, 2), (3, 2 ** 64)]
+BOOLS = [(1, True), (0, 5), (True, 2), (False, False), (1, 1)]
+MIXED = INTS[:3000] + [(5, "x"), (2.5, 1), (-7, None)] + INTS[3000:6000]
+
+def seen_sorted(it):
+    rows = list(it)
+    return [(len(rows), serializers.last_batch_sorted[0] if rows else None)]
+
+ints = sc.parallelize(INTS, 5)
+check("asc", lambda: ints.sortByKey().collect())
+check("desc", lambda: ints.sortByKey(False).collect())
+check("n3", lambda: ints.sortByKey(True, 3).glom().collect())
+check("n1", lambda: ints.sortByKey(numPartitions=1).collect())
+check("desc_n4", lambda: ints.sortByKey(False, 4).glom().collect())
+check("native", lambda: ints.sortByKey(True, 3).mapPartitions(seen_sorted).collect())
+check("edge", lambda: [repr(kv) for kv in sc.parallelize(EDGE + INTS[:50], 2).sortByKey().collect()])
+check("bools", lambda: [repr(kv) for kv in sc.parallelize(BOOLS, 2).sortByKey().collect()])
+check("mixed", lambda: [repr(kv) for kv in sc.parallelize(MIXED, 3).filter(lambda kv: not isinstance(kv[0], float))
+                                                          .sortByKey(True, 2).collect()])
+check("mixed_native", lambda: sc.parallelize(MIXED, 3).filter(lambda kv: not isinstance(kv[0], float))
+      .sortByKey(True, 1).mapPartitions(seen_sorted).collect())
+check("keyfunc", lambda: ints.sortByKey(keyfunc=lambda k: -abs(k)).collect())
+check("sortBy", lambda: sc.parallelize([v for _, v in INTS], 4).sortBy(lambda v: v % 1000).collect())
+check("same_key", lambda: sc.parallelize([(1, i) for i in range(1000)], 4).sortByKey(True, 3).glom().map(len).collect())
+check("partitioner", lambda: (ints.sortByKey(True, 3).getNumPartitions(), ints.sortByKey(True, 3).partitioner is not None))
+emit()
+'''
+
+DATA = JOB.split("def seen_sorted")[0].split("r = random.Random(7)")[1]
+
+
+@pytest.fixture(scope="module")
+def res(tmp_path_factory):
+    d = tmp_path_factory.mktemp("sort")
+    return submit_ok(write_job(d, "sort_job.py", JOB), master="local[2]", timeout=180)
+
+
+@pytest.fixture(scope="module")
+def data():
+    import random
+    g = {"random": random, "r": random.Random(7)}
+    exec(DATA, g)
+    return g
+
+
+def first(kv):
+    return kv[0]
+
+
+def test_int_pairs_sorted_stably(res, data):
+    ints = data["INTS"]
+    want = sorted(ints, key=first)
+    assert [tuple(x) for x in res.result("asc")] == want
+    assert [tuple(x) for x in res.result("n1")] == want
+    assert [tuple(x) for p in res.result("n3") for x in p] == want
+    assert all(res.result("n3"))
+    desc = sorted(ints, key=first, reverse=True)
+    assert [tuple(x) for x in res.result("desc")] == desc
+    assert [tuple(x) for p in res.result("desc_n4") for x in p] == desc
+
+
+def test_executor_sorted_int_pairs_only(res):
+    assert all(flag for n, flag in res.result("native") if n)
+    assert res.result("mixed_native")[0][1] is False
+
+
+def test_edges_types_and_mixed_records(res, data):
+    assert res.result("edge") == [repr(kv) for kv in sorted(data["EDGE"] + data["INTS"][:50], key=first)]
+    assert res.result("bools") == [repr(kv) for kv in sorted(data["BOOLS"], key=first)]
+    mixed = [kv for kv in data["MIXED"] if not isinstance(kv[0], float)]
+    assert res.result("mixed") == [repr(kv) for kv in sorted(mixed, key=first)]
+
+
+def test_keyfunc_sortby_and_partitions(res, data):
+    ints = data["INTS"]
+    assert [tuple(x) for x in res.result("keyfunc")] == sorted(ints, key=lambda kv: -abs(kv[0]))
+    assert res.result("sortBy") == sorted((v for _, v in ints), key=lambda v: v % 1000)
+    assert sum(res.result("same_key")) == 1000
+    assert res.result("partitioner") == [3, True]
