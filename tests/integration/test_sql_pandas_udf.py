@@ -54,6 +54,19 @@ legacy = pandas_udf(lambda s: s * 3, "long", PandasUDFType.SCALAR)
 
 check("scalar", lambda: rows(df.select("x", plus1("x"), up("s"), mix("x", "d"), legacy("x"))))
 check("iter", lambda: rows(df.select("x", times10("x"), pair("x", "d"))))
+@pandas_udf("long")
+def rechunk(it: Iterator[pd.Series]) -> Iterator[pd.Series]:  # results cut across input batches
+    buf = pd.Series([], dtype="int64")
+    for s in it:
+        buf = pd.concat([buf, s * 3], ignore_index=True)
+        while len(buf) >= 3000:
+            yield buf[:3000]
+            buf = buf[3000:].reset_index(drop=True)
+    if len(buf):
+        yield buf
+    yield pd.Series([], dtype="int64")
+check("rechunk", lambda: [spark.range(0, 50000, 1, 1).select("id", rechunk("id").alias("v")).filter("v != id * 3").count(),
+                          spark.range(0, 50000, 1, 1).select(rechunk("id").alias("v")).agg(F.sum("v")).collect()[0][0]])
 check("chain_mixed", lambda: rows(df.select("x", plus1(plus1("x")), F.udf(lambda v: None if v is None else -v, "long")(plus1("x")))))
 check("filter", lambda: rows(df.filter(plus1("x") > 3).select("x")))
 check("agg_input", lambda: rows(df.groupBy("s").agg(F.sum(plus1("x")))))
@@ -168,6 +181,7 @@ def check_results(res):
         exp.append([x, inc(x), None if s is None else s.upper(),
                     None if x is None or d is None else x * 10 + d, None if x is None else 3 * x])
     assert r("scalar") == sorted(exp, key=repr)
+    assert r("rechunk") == [0, 3 * sum(range(50000))]
     assert r("iter") == sorted([[x, None if x is None else 10 * x, None if x is None or d is None else x + d]
                                 for x, _, d in DATA], key=repr)
     assert r("chain_mixed") == sorted([[x, None if x is None else x + 2, None if x is None else -(x + 1)]

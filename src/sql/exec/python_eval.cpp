@@ -38,6 +38,11 @@ class BatchEvalPython : public Operator {
 
  protected:
   BatchResult next_impl() override {
+    if (!ready_.empty()) {
+      Batch b = std::move(ready_.front());
+      ready_.pop_front();
+      return std::optional<Batch>(std::move(b));
+    }
     if (!runner_) {
       // No worker for an input without rows.
       auto first = pull_child();
@@ -49,13 +54,16 @@ class BatchEvalPython : public Operator {
       if (!r) return BatchResult(r.status());
       runner_ = std::move(r.value());
     }
-    auto res = runner_->next([this]() { return pull_args(); });
-    if (!res) return BatchResult(res.status());
-    if (!res.value()) {
-      if (queued_rows_ > 0) return BatchResult::error("the Python worker returned fewer rows than it was given");
-      return std::optional<Batch>();
+    for (;;) {
+      auto res = runner_->next([this]() { return pull_args(); });
+      if (!res) return BatchResult(res.status());
+      if (!res.value()) {
+        if (queued_rows_ > 0) return BatchResult::error("the Python worker returned fewer rows than it was given");
+        return std::optional<Batch>();
+      }
+      if (res.value()->num_rows == 0) continue;  // e.g. an iterator UDF's empty result: no rows to attach
+      return attach(std::move(*res.value()));
     }
-    return attach(std::move(*res.value()));
   }
 
  private:
@@ -102,20 +110,29 @@ class BatchEvalPython : public Operator {
     return std::optional<Batch>(std::move(all));
   }
 
-  // Results for the oldest queued rows: the child's columns for those rows, then the results.
+  // Results for the oldest queued rows: per child batch they cover, its columns for those rows
+  // and the matching rows of the results (slices: neither side is copied; the child's batches
+  // keep their sizes). The first such batch is returned, the others wait in `ready_`.
   BatchResult attach(Batch res) {
     const size_t results = schema_->children.size() - (queue_.empty() ? 0 : queue_.front().columns.size());
     if (res.num_rows > queued_rows_ || res.columns.size() != results)
       return BatchResult::error("the Python worker returned " + std::to_string(res.num_rows) + " rows of " +
                                 std::to_string(res.columns.size()) + " columns for " + std::to_string(queued_rows_) +
                                 " rows of " + std::to_string(results));
-    std::vector<Batch> parts;
-    int64_t need = res.num_rows;
+    const size_t child_cols = schema_->children.size() - results;
+    for (size_t i = 0; i < res.columns.size(); ++i)
+      if (res.columns[i]->type->id != schema_->children[child_cols + i].id)
+        return BatchResult::error("the Python worker returned a column of the wrong type");
+    int64_t need = res.num_rows, at = 0;
     while (need > 0) {
       Batch& f = queue_.front();
       const int64_t take = std::min(need, f.num_rows - front_offset_);
-      parts.push_back(take == f.num_rows ? f : col::slice(f, front_offset_, take));
+      Batch out = take == f.num_rows ? f : col::slice(f, front_offset_, take);
+      out.schema = schema_;
+      for (const auto& c : res.columns) out.columns.push_back(take == res.num_rows ? c : col::slice(c, at, take));
+      ready_.push_back(std::move(out));
       front_offset_ += take;
+      at += take;
       need -= take;
       if (front_offset_ == f.num_rows) {
         queue_.pop_front();
@@ -123,15 +140,9 @@ class BatchEvalPython : public Operator {
       }
     }
     queued_rows_ -= res.num_rows;
-    Batch out = parts.size() == 1 ? std::move(parts[0]) : col::concat(parts);
-    out.schema = schema_;
-    const size_t child_cols = out.columns.size();
-    for (size_t i = 0; i < res.columns.size(); ++i) {
-      if (res.columns[i]->type->id != schema_->children[child_cols + i].id)
-        return BatchResult::error("the Python worker returned a column of the wrong type");
-      out.columns.push_back(res.columns[i]);
-    }
-    return std::optional<Batch>(std::move(out));
+    Batch b = std::move(ready_.front());
+    ready_.pop_front();
+    return std::optional<Batch>(std::move(b));
   }
 
   OpPtr child_;
@@ -143,6 +154,7 @@ class BatchEvalPython : public Operator {
   std::unique_ptr<PythonUdfRunner> runner_;
   std::optional<Batch> first_;
   std::deque<Batch> queue_;  // child batches sent, oldest first, awaiting their results
+  std::deque<Batch> ready_;  // output batches made from the last results, not returned yet
   int64_t front_offset_ = 0, queued_rows_ = 0;
 };
 
