@@ -68,6 +68,7 @@ std::optional<LibResult> resolve_library_function(const Expr& fn, const std::str
   if (auto r = resolve_json_fn(c)) return r;
   if (auto r = resolve_date_fn(c)) return r;
   if (auto r = resolve_agg_fn(c)) return r;
+  if (auto r = resolve_sketch_fn(c)) return r;
   return std::nullopt;
 }
 

@@ -46,6 +46,7 @@ std::optional<LibResult> resolve_collection_fn(FnCall& c);
 std::optional<LibResult> resolve_json_fn(FnCall& c);
 std::optional<LibResult> resolve_date_fn(FnCall& c);
 std::optional<LibResult> resolve_agg_fn(FnCall& c);  // fn_aggs.cpp
+std::optional<LibResult> resolve_sketch_fn(FnCall& c);  // fn_sketches.cpp
 
 inline ExpectedType exact(DataType t) { return ExpectedType::exact(std::move(t)); }
 

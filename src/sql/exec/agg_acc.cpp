@@ -660,6 +660,7 @@ std::unique_ptr<Accumulator> make_accumulator(const AggSpec& spec, const ColType
     case AggFn::Skewness: case AggFn::Kurtosis:
       return std::make_unique<MomentAcc>(spec.fn);
     case AggFn::Percentile: case AggFn::PercentileArray: return std::make_unique<PercentileAcc>(t, spec);
+    case AggFn::HllSketch: case AggFn::HllUnion: return make_hll_accumulator(spec, in);
   }
   return nullptr;
 }

@@ -2,6 +2,7 @@
 // from group ids (one virtual call per batch, typed loops inside).
 #pragma once
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "sql/exec/aggregate.h"
@@ -21,8 +22,12 @@ class Accumulator {
   virtual col::ColumnPtr result(int64_t groups) = 0;
   // Bytes held (for the reservation).
   virtual int64_t memory() const = 0;
+  // A run-time error an update or merge met (Spark's text); the operator fails with it.
+  virtual std::string error() const { return {}; }
 };
 
 std::unique_ptr<Accumulator> make_accumulator(const AggSpec& spec, const col::ColType& in_type);
+// hll_sketch_agg / hll_union_agg (agg_hll.cpp).
+std::unique_ptr<Accumulator> make_hll_accumulator(const AggSpec& spec, const col::ColType& in_type);
 
 }  // namespace spp::sql::exec

@@ -37,6 +37,7 @@ ColType agg_result_type(AggFn fn, const ColType& in) {
       if (in.id == TypeId::Decimal) return ColType::decimal(std::min(38, in.precision + 4), std::min(38, in.scale + 4));
       return ColType::scalar(TypeId::Double);
     case AggFn::CollectList: case AggFn::CollectSet: case AggFn::PercentileArray: return ColType::array(in, false);
+    case AggFn::HllSketch: case AggFn::HllUnion: return ColType::scalar(TypeId::Binary);
     default: return in;
   }
 }
@@ -235,11 +236,13 @@ class HashAgg : public Operator {
         std::vector<col::ColumnPtr> st(in.columns.begin() + long(pos), in.columns.begin() + long(pos + w));
         pos += w;
         t_.accs[a]->merge(st, gid.data(), in.num_rows);
+        if (auto e = t_.accs[a]->error(); !e.empty()) return Status::error(e);
       } else if (aggs_[a].fn == AggFn::CountStar || !aggs_[a].input) {
         t_.accs[a]->update(nullptr, gid.data(), in.num_rows);
       } else {
         Vec v = eval(*aggs_[a].input, in, nullptr, ctx_.eval);
         t_.accs[a]->update(&v, gid.data(), in.num_rows);
+        if (auto e = t_.accs[a]->error(); !e.empty()) return Status::error(e);
       }
     }
     return Status::ok();

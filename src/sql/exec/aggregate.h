@@ -20,6 +20,9 @@ enum class AggFn {
   // Two columns as struct<x: double, y: double> input (Spark's Covariance / PearsonCorrelation):
   // state n, xAvg, yAvg, ck, xMk, yMk; rows where either is NULL are skipped.
   CovarPop, CovarSamp, Corr,
+  // Apache DataSketches HLL (agg_hll.cpp): hll_sketch_agg over INT/BIGINT/STRING/BINARY input and
+  // hll_union_agg over sketches; state and result a BINARY sketch image.
+  HllSketch, HllUnion,
 };
 bool is_moment_agg(AggFn fn);
 bool is_comoment_agg(AggFn fn);
@@ -36,6 +39,8 @@ struct AggSpec {
   std::string name;
   std::vector<double> percentages = {};  // Percentile(Array)
   int64_t accuracy = 10000;         // Percentile(Array): relative error 1 / accuracy
+  int hll_lg_k = 12;                // HllSketch: lgConfigK
+  bool hll_allow_different_k = false;  // HllUnion: allowDifferentLgConfigK
 };
 
 // Spark's result type: count -> bigint, sum(integral) -> bigint, sum(float/double) -> double,

@@ -32,6 +32,7 @@ std::optional<Result<ExprPtr>> lower_library_call(const std::string& name, std::
   if (auto r = lib::lower_xml_call(name, args, type)) return r;
   if (auto r = lib::lower_date_call(name, args, type)) return r;
   if (auto r = lib::lower_agg_wrapper_call(name, args, type)) return r;
+  if (auto r = lib::lower_sketch_call(name, args, type)) return r;
   if (auto r = lib::lower_math_agg_call(name, args, type)) return r;
   return std::nullopt;
 }

@@ -61,6 +61,9 @@ std::optional<Result<ExprPtr>> lower_math_agg_call(const std::string& name, std:
                                                    const col::ColTypePtr& type);
 // median, percentile, mode, max_by, min_by, approx_count_distinct, try_sum, try_avg over their
 // group's collected values (library_aggs.cpp).
+// hll_sketch_estimate, hll_union over DataSketches HLL images (library_sketches.cpp).
+std::optional<Result<ExprPtr>> lower_sketch_call(const std::string& name, std::vector<ExprPtr>& args,
+                                                 const col::ColTypePtr& type);
 std::optional<Result<ExprPtr>> lower_agg_wrapper_call(const std::string& name, std::vector<ExprPtr>& args,
                                                       const col::ColTypePtr& type);
 }  // namespace lib

@@ -113,6 +113,33 @@ Result<AggSpec> lower_agg_spec(const json& a, const json& in, bool lower_input) 
     if (!acc || *acc <= 0) return err<AggSpec>(n + "(): the accuracy must be a positive constant");
     s.accuracy = static_cast<int64_t>(*acc);
     s.fn = many ? AggFn::PercentileArray : AggFn::Percentile;
+  } else if (n == "hll_sketch_agg" || n == "hll_union_agg") {
+    // (input, constant lgConfigK | allowDifferentLgConfigK); lgConfigK checked here, as Spark
+    // checks it when the aggregation buffer is made (a task failure, not an analysis error).
+    if (args.size() != 2) return err<AggSpec>(n + "() takes two arguments here");
+    const json& c = args[1];
+    if (c.value("kind", "") != "lit") return err<AggSpec>(n + "(): its second argument must be a constant");
+    const json& v = c.contains("value") ? c["value"] : json();
+    if (n == "hll_sketch_agg") {
+      s.fn = AggFn::HllSketch;
+      const int64_t k = v.is_number_integer() ? v.get<int64_t>() : 0;  // NULL reads as 0, as in Spark
+      if (k < 4 || k > 21)
+        return err<AggSpec>("[HLL_INVALID_LG_K] Invalid call to `hll_sketch_agg`; the `lgConfigK` value must be between 4 "
+                            "and 21, inclusive: " + std::to_string(k) + ".");
+      s.hll_lg_k = int(k);
+    } else {
+      s.fn = AggFn::HllUnion;
+      s.hll_allow_different_k = v.is_boolean() && v.get<bool>();
+    }
+    auto t = type_of_json(args[0]);
+    if (!t) return err<AggSpec>(t.error_message());
+    s.in_type = t.value();
+    if (lower_input) {
+      auto x = lower_expr(args[0], in);
+      if (!x) return err<AggSpec>(x.error_message());
+      s.input = x.value();
+    }
+    return s;
   } else {
     static const std::map<std::string, AggFn> fns = {
         {"sum", AggFn::Sum},   {"avg", AggFn::Avg},           {"min", AggFn::Min},

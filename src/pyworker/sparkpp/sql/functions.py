@@ -364,6 +364,33 @@ def approx_count_distinct(col, rsd=None):
     return _invoke("approx_count_distinct", _col_expr(col), P.lit(rsd))
 
 
+# Apache DataSketches HLL sketches (Spark 3.5): BINARY sketch images, native in the engine.
+@_public
+def hll_sketch_agg(col, lgConfigK=None):
+    if lgConfigK is None:
+        return _over_columns("hll_sketch_agg", col)
+    return _invoke("hll_sketch_agg", _col_expr(col), _lit_or_col(lgConfigK))
+
+
+@_public
+def hll_union_agg(col, allowDifferentLgConfigK=None):
+    if allowDifferentLgConfigK is None:
+        return _over_columns("hll_union_agg", col)
+    return _invoke("hll_union_agg", _col_expr(col), _lit_or_col(allowDifferentLgConfigK))
+
+
+@_public
+def hll_sketch_estimate(col):
+    return _over_columns("hll_sketch_estimate", col)
+
+
+@_public
+def hll_union(col1, col2, allowDifferentLgConfigK=None):
+    if allowDifferentLgConfigK is None:
+        return _over_columns("hll_union", col1, col2)
+    return _invoke("hll_union", _col_expr(col1), _col_expr(col2), P.lit(allowDifferentLgConfigK))
+
+
 # ------------------------------------------------------------------ window functions
 
 for _name in ("row_number", "rank", "dense_rank", "percent_rank", "cume_dist"):
