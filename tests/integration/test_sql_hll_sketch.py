@@ -47,6 +47,9 @@ halves = spark.range(0, 50000, 1, 1).agg(F.hll_sketch_agg("id").alias("s")).unio
 check("union_agg_big", lambda: rows(halves.agg(est(F.hll_union_agg("s")))))
 strs = spark.range(0, 1000, 1, 1).select(F.concat(F.lit("s"), F.col("id").cast("string")).alias("s"))
 check("strings", lambda: rows(strs.agg(est(F.hll_sketch_agg("s")), est(F.hll_sketch_agg(F.col("s").cast("binary"))))))
+# malformed UTF-8 in a STRING hashes as Java's decoding (U+FFFD): two values, one distinct
+check("utf8", lambda: rows(spark.sql("SELECT hll_sketch_estimate(hll_sketch_agg(CAST(b AS STRING))), "
+                                     "hll_sketch_estimate(hll_sketch_agg(b)) FROM VALUES (X'618062'), (X'61FF62') t(b)")))
 # NULLs and empty strings are skipped; an all-NULL group is an empty sketch (estimate 0)
 nl = spark.createDataFrame([(1, "a"), (1, "a"), (1, "b"), (1, None), (1, ""), (2, None), (2, None)], "id int, v string")
 check("nulls", lambda: rows(nl.groupBy("id").agg(est(F.hll_sketch_agg("v")).alias("n")).orderBy("id")))
@@ -106,6 +109,7 @@ def test_hll_sketch_functions(tmp_path):
     assert r("two_parts") == [[102878, 100562]]
     assert r("union_agg_big") == [[76781]]
     assert r("strings") == [[987, 987]]
+    assert r("utf8") == [[1, 2]]
     assert r("nulls") == [[1, 2], [2, 0]]
     assert r("empty_input") == [[0, 0]]
     assert r("estimate_null") == [[None, None]]

@@ -157,6 +157,21 @@ TEST_CASE("bytes that are not a sketch are refused") {
   CHECK_FALSE(Sketch::parse(list));  // a full list (never written: it would have become a SET)
 }
 
+TEST_CASE("STRING bytes as Java decodes and re-encodes them") {
+  const std::string r = "\xEF\xBF\xBD";
+  CHECK(java_utf8_bytes("abc") == "abc");
+  CHECK(java_utf8_bytes("\xC3\xA9t\xE2\x82\xAC\xF0\x9F\x98\x80") == "\xC3\xA9t\xE2\x82\xAC\xF0\x9F\x98\x80");
+  CHECK(java_utf8_bytes("a\x80" "b") == "a" + r + "b");                 // a stray continuation byte
+  CHECK(java_utf8_bytes("\xC0\xAF") == r + r);                      // overlong
+  CHECK(java_utf8_bytes("\xED\xA0\x80x") == r + "x");              // a surrogate
+  CHECK(java_utf8_bytes("\xE2\x82x") == r + "x");                   // truncated inside the string
+  CHECK(java_utf8_bytes("x\xE2\x82") == "x" + r);                   // truncated at the end: one
+  CHECK(java_utf8_bytes("\xF0\x9F\x98") == r);
+  CHECK(java_utf8_bytes("\xF0\x80\x80\x80") == r + r + r + r);    // overlong 4-byte
+  CHECK(java_utf8_bytes("\xF4\x90\x80\x80") == r + r + r + r);    // above U+10FFFF
+  CHECK(java_utf8_bytes("\xFF") == r);
+}
+
 TEST_CASE("java_round is Math.round") {
   CHECK(java_round(2.5) == 3);
   CHECK(java_round(-2.5) == -2);

@@ -51,7 +51,8 @@ class HllSketchAcc : public Accumulator {
       switch (in_) {
         case TypeId::Int: s.update(int64_t(c.vals<int32_t>()[r])); break;
         case TypeId::Long: s.update(c.vals<int64_t>()[r]); break;
-        default: s.update(c.str(r)); break;  // STRING (its UTF-8 bytes) and BINARY; empty ignored
+        case TypeId::String: s.update(hll::java_utf8_bytes(c.str(r))); break;  // as Java re-encodes it
+        default: s.update(c.str(r)); break;  // BINARY; empty ignored
       }
     }
   }

@@ -214,6 +214,86 @@ int64_t java_round(double x) {
   return int64_t(f) + (x - f >= 0.5 ? 1 : 0);
 }
 
+std::string java_utf8_bytes(std::string_view s) {
+  const auto* b = reinterpret_cast<const uint8_t*>(s.data());
+  const size_t n = s.size();
+  size_t i = 0;
+  while (i < n && b[i] < 0x80) ++i;
+  if (i == n) return std::string(s);
+  std::string out(s.substr(0, i));
+  const char repl[] = "\xEF\xBF\xBD";
+  auto cont = [](uint8_t c) { return (c & 0xc0) == 0x80; };
+  while (i < n) {
+    const uint8_t b1 = b[i];
+    if (b1 < 0x80) {
+      out.push_back(char(b1));
+      ++i;
+    } else if (b1 >= 0xc2 && b1 <= 0xdf) {  // two bytes
+      if (i + 1 < n && cont(b[i + 1])) {
+        out.append(s.substr(i, 2));
+        i += 2;
+      } else {
+        out += repl;
+        if (i + 1 >= n) break;
+        ++i;
+      }
+    } else if ((b1 & 0xf0) == 0xe0) {  // three bytes
+      auto bad2 = [&](uint8_t b2) { return (b1 == 0xe0 && (b2 & 0xe0) == 0x80) || !cont(b2); };
+      if (i + 2 < n) {
+        const uint8_t b2 = b[i + 1], b3 = b[i + 2];
+        const uint32_t c = ((b1 & 0x0fu) << 12) | ((b2 & 0x3fu) << 6) | (b3 & 0x3fu);
+        if (bad2(b2) || !cont(b3)) {
+          out += repl;
+          i += bad2(b2) ? 1 : 2;
+        } else if (c >= 0xd800 && c < 0xe000) {  // a surrogate: one replacement for the three
+          out += repl;
+          i += 3;
+        } else {
+          out.append(s.substr(i, 3));
+          i += 3;
+        }
+        continue;
+      }
+      out += repl;
+      if (i + 1 < n && bad2(b[i + 1])) {
+        ++i;
+        continue;
+      }
+      break;  // a truncated sequence at the end: one replacement for the rest
+    } else if (b1 >= 0xf0 && b1 <= 0xf7) {  // four bytes
+      auto bad2 = [&](uint8_t b2) {
+        return b1 > 0xf4 || (b1 == 0xf0 && (b2 < 0x90 || b2 > 0xbf)) || (b1 == 0xf4 && (b2 & 0xf0) != 0x80) || !cont(b2);
+      };
+      if (i + 3 < n) {
+        const uint8_t b2 = b[i + 1], b3 = b[i + 2], b4 = b[i + 3];
+        const uint32_t c = ((b1 & 0x07u) << 18) | ((b2 & 0x3fu) << 12) | ((b3 & 0x3fu) << 6) | (b4 & 0x3fu);
+        if (!cont(b2) || !cont(b3) || !cont(b4) || c < 0x10000 || c > 0x10ffff) {
+          out += repl;
+          i += bad2(b2) ? 1 : !cont(b3) ? 2 : 3;
+        } else {
+          out.append(s.substr(i, 4));
+          i += 4;
+        }
+        continue;
+      }
+      out += repl;
+      if (b1 > 0xf4 || (i + 1 < n && bad2(b[i + 1]))) {
+        ++i;
+        continue;
+      }
+      if (i + 2 < n && !cont(b[i + 2])) {
+        i += 2;
+        continue;
+      }
+      break;
+    } else {  // a continuation byte, C0/C1, F8..FF
+      out += repl;
+      ++i;
+    }
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------------------------- Sketch
 
 Sketch::Sketch(int lg_k, TgtType tgt) : lg_k_(lg_k), tgt_(tgt), coupons_(size_t(1) << kLgInitList, 0) {}

@@ -106,6 +106,11 @@ class Union {
 // Java's Math.round(double): nearest, ties up; NaN -> 0; saturating.
 int64_t java_round(double x);
 
+// The bytes DataSketches hashes for a Spark STRING: UTF8String.toString (Java's UTF-8 decoder,
+// malformed input replaced by U+FFFD as JDK 17's String decoding does) then getBytes(UTF_8).
+// Valid UTF-8 comes back unchanged.
+std::string java_utf8_bytes(std::string_view s);
+
 namespace tables {
 extern const int kCompositeYStride[18];
 extern const double kCompositeX[18][257];
