@@ -1,7 +1,8 @@
 // libFuzzer target: arbitrary bytes as a DataSketches HLL sketch image (what hll_sketch_estimate,
 // hll_union and hll_union_agg read from users' BINARY columns). Invariants: nothing crashes; an
 // image that parses estimates, unions (with an empty union, itself, and a union of another lgK)
-// and writes an image that parses back to the same bytes.
+// and writes an image that parses back to the same bytes. Also: the bytes as a STRING value
+// (java_utf8_bytes) come out as UTF-8 that a second pass leaves unchanged.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -12,6 +13,9 @@ using namespace spp::sql::kern;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view in(reinterpret_cast<const char*>(data), size);
+  // The same bytes as a STRING value: Java's decoding leaves valid UTF-8, which it keeps.
+  const std::string text = hll::java_utf8_bytes(in);
+  if (hll::java_utf8_bytes(text) != text) __builtin_trap();
   auto s = hll::Sketch::parse(in);
   if (!s) return 0;
   (void)hll::java_round(s->estimate());
