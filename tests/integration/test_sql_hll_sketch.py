@@ -74,6 +74,16 @@ check("sql_union_k", lambda: rows(spark.sql(
 check("group_by", lambda: rows(spark.sql(
     "SELECT k, hll_sketch_estimate(hll_sketch_agg(v)) FROM VALUES (1, 1), (1, 2), (2, 3), (1, 1), (2, 3), (3, NULL) "
     "AS t(k, v) GROUP BY k ORDER BY k")))
+# under OVER: a growing frame and the whole partition; a bad sketch under OVER fails as well
+wd = spark.createDataFrame([(1, 1), (1, 2), (1, 2), (2, 5), (2, 6)], "k int, v int")
+from pyspark.sql import Window
+check("window", lambda: rows(wd.select("k", "v", est(F.hll_sketch_agg("v").over(Window.partitionBy("k").orderBy("v"))),
+                                       est(F.hll_sketch_agg("v").over(Window.partitionBy("k")))).orderBy("k", "v")))
+check("err_window", lambda: err(lambda: spark.sql(
+    "SELECT hll_union_agg(b) OVER (PARTITION BY k) FROM VALUES (1, X'00'), (1, X'01') t(k, b)").collect()))
+check("union_agg_groups", lambda: rows(spark.sql(
+    "SELECT hll_sketch_estimate(hll_union_agg(s)) FROM (SELECT k, hll_sketch_agg(v) s "
+    "FROM VALUES (1, 1), (1, 2), (2, 2), (2, 3) t(k, v) GROUP BY k)")))
 # errors
 check("err_type", lambda: err(lambda: spark.sql("SELECT hll_sketch_agg(col) FROM VALUES (ARRAY(1, 2)), (ARRAY(3, 4)) tab(col)").collect()))
 check("err_k_type", lambda: err(lambda: spark.sql("SELECT hll_sketch_agg(col, 'text') FROM VALUES (1) tab(col)").collect()))
@@ -110,6 +120,9 @@ def test_hll_sketch_functions(tmp_path):
     assert r("union_agg_big") == [[76781]]
     assert r("strings") == [[987, 987]]
     assert r("utf8") == [[1, 2]]
+    assert r("window") == [[1, 1, 1, 2], [1, 2, 2, 2], [1, 2, 2, 2], [2, 5, 1, 2], [2, 6, 2, 2]]
+    assert "[HLL_INVALID_INPUT_SKETCH_BUFFER] Invalid call to `hll_union_agg`" in r("err_window")
+    assert r("union_agg_groups") == [[3]]
     assert r("nulls") == [[1, 2], [2, 0]]
     assert r("empty_input") == [[0, 0]]
     assert r("estimate_null") == [[None, None]]

@@ -413,6 +413,7 @@ class Window : public Operator {
       auto acc = make_accumulator(f.agg, *f.agg.in_type);
       acc->resize(int64_t(ps.size()));
       acc->update(inp, gid.data(), n);
+      if (auto e = acc->error(); !e.empty()) return Result<col::ColumnPtr>::error(e);
       auto r = acc->result(int64_t(ps.size()));
       return col::gather(*r, gid.data(), n);
     }
@@ -438,6 +439,7 @@ class Window : public Operator {
               Vec part;
               if (inp) part = Vec::flat(col::slice(in.col, done, end - done));
               acc->update(inp ? &part : nullptr, zeros.data(), end - done);
+              if (auto e = acc->error(); !e.empty()) return Result<col::ColumnPtr>::error(e);
               done = end;
             }
             results.push_back(acc->result(1));
@@ -468,6 +470,7 @@ class Window : public Operator {
           Vec rows;
           if (inp) rows = Vec::flat(col::gather(*in.col, idx.data(), int64_t(idx.size())));
           acc->update(inp ? &rows : nullptr, gid.data(), int64_t(idx.size()));
+          if (auto e = acc->error(); !e.empty()) return Result<col::ColumnPtr>::error(e);
         }
         pieces.push_back(acc->result(k - k0));
       }
