@@ -21,6 +21,7 @@ INTS = [(r.randrange(-500, 500), r.randrange(10 ** 6)) for _ in range(20000)]
 EDGE = [(2 ** 63 - 1, -2 ** 63), (-2 ** 63, 2 ** 63 - 1), (2 ** 70, 1), (-2 ** 64, 2), (3, 2 ** 64)]
 BOOLS = [(1, True), (0, 5), (True, 2), (False, False), (1, 1)]
 MIXED = INTS[:3000] + [(5, "x"), (2.5, 1), (-7, None)] + INTS[3000:6000]
+LONG = INTS * 4 + [(3, "after a full chunk"), (2 ** 64, 1)] + INTS[:100]   # past 65,536 records
 
 def seen_sorted(it):
     rows = list(it)
@@ -39,6 +40,7 @@ check("mixed", lambda: [repr(kv) for kv in sc.parallelize(MIXED, 3).filter(lambd
                                                           .sortByKey(True, 2).collect()])
 check("mixed_native", lambda: sc.parallelize(MIXED, 3).filter(lambda kv: not isinstance(kv[0], float))
       .sortByKey(True, 1).mapPartitions(seen_sorted).collect())
+check("long_mixed", lambda: [repr(kv) for kv in sc.parallelize(LONG, 1).sortByKey(False, 3).collect()])
 check("keyfunc", lambda: ints.sortByKey(keyfunc=lambda k: -abs(k)).collect())
 check("sortBy", lambda: sc.parallelize([v for _, v in INTS], 4).sortBy(lambda v: v % 1000).collect())
 check("same_key", lambda: sc.parallelize([(1, i) for i in range(1000)], 4).sortByKey(True, 3).glom().map(len).collect())
@@ -89,6 +91,7 @@ def test_edges_types_and_mixed_records(res, data):
     assert res.result("bools") == [repr(kv) for kv in sorted(data["BOOLS"], key=first)]
     mixed = [kv for kv in data["MIXED"] if not isinstance(kv[0], float)]
     assert res.result("mixed") == [repr(kv) for kv in sorted(mixed, key=first)]
+    assert res.result("long_mixed") == [repr(kv) for kv in sorted(data["LONG"], key=first, reverse=True)]
 
 
 def test_keyfunc_sortby_and_partitions(res, data):
