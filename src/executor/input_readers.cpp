@@ -194,10 +194,12 @@ Status ShuffleBlockReader::next_segment() {
 
 Result<bool> ShuffleBlockReader::next(std::string& out) {
   if (mode_ == Mode::kSorted) return sorter_.next_batch(out, sorted_flags_);
-  if (mode_ == Mode::kStream) {
-    if (unsorted_.empty()) return next_record(out);
-    out = std::move(unsorted_.front());
-    unsorted_.pop_front();
+  if (mode_ == Mode::kStream) return next_record(out);
+  if (mode_ == Mode::kDrain) {
+    if (sorter_.next_batch(out, sorted_flags_)) return true;
+    mode_ = Mode::kStream;
+    out = std::move(held_);
+    held_ = std::string();
     return true;
   }
   auto r = next_record(out);
@@ -216,12 +218,11 @@ Result<bool> ShuffleBlockReader::sort_pairs(std::string& first) {
   for (;;) {
     auto h = int_pairs_header(rec);
     if (!h || (h->flags & (kPairsSort | kPairsDesc)) != want ||
-        sorter_.bytes() + 16 * static_cast<size_t>(h->n) > kMaxNativeSortBytes) {
+        sorter_.bytes() + 16 * static_cast<size_t>(h->n) > s_.native_sort_bytes) {
       // Python sorts: what was taken in goes out as it came, then this record, then the rest.
-      std::string b;
-      while (sorter_.next_batch(b, want)) unsorted_.push_back(std::move(b));
-      unsorted_.push_back(std::move(rec));
-      mode_ = Mode::kStream;
+      held_ = std::move(rec);
+      sorted_flags_ = want;
+      mode_ = Mode::kDrain;
       return next(first);
     }
     sorter_.add(rec, *h);

@@ -106,7 +106,7 @@ class BlockClient;
 // sortByKey: when the partition's first record is an int pair batch asking to be sorted
 // (int_pairs.h), the reader takes in the whole partition and hands it out sorted by key, in
 // batches marked kPairsSorted (Python then streams them instead of sorting). A record of any
-// other kind, or more than kMaxNativeSortBytes of pairs, and everything goes out unsorted in
+// other kind, or more than ShuffleSettings::native_sort_bytes of pairs, and everything goes out unsorted in
 // arrival order for Python to sort (and spill) as before.
 class ShuffleBlockReader final : public InputReader {
  public:
@@ -119,7 +119,6 @@ class ShuffleBlockReader final : public InputReader {
   int64_t remote_blocks() const { return remote_blocks_; }
   int64_t local_blocks() const { return local_blocks_; }
   int remote_servers() const { return static_cast<int>(clients_.size()); }
-  static constexpr size_t kMaxNativeSortBytes = 256u << 20;
 
  private:
   Result<bool> next_record(std::string& out);  // the next record as written by the map side
@@ -158,10 +157,11 @@ class ShuffleBlockReader final : public InputReader {
   bool have_seg_ = false;
   int64_t remote_bytes_ = 0, remote_blocks_ = 0, local_blocks_ = 0;
   std::optional<msg::FetchFailureInfo> failure_;
-  enum class Mode { kUndecided, kStream, kSorted } mode_ = Mode::kUndecided;
+  // kDrain: sorting was given up; the pairs taken in go out in arrival order, then held_.
+  enum class Mode { kUndecided, kStream, kSorted, kDrain } mode_ = Mode::kUndecided;
   IntPairSorter sorter_;
   uint8_t sorted_flags_ = 0;
-  std::deque<std::string> unsorted_;  // gave up sorting: these go out first, in arrival order
+  std::string held_;  // kDrain: the record that ended the sort
 };
 
 // The reader of a task plan's shuffle input.

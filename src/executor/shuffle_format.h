@@ -35,6 +35,9 @@ struct ShuffleSettings {
   bool prefer_local_read = true;        // spark.sparkpp.shuffle.preferLocalRead
   int64_t max_in_flight = 48 << 20;     // spark.reducer.maxSizeInFlight
   int64_t fetch_timeout_ms = 120000;    // spark.network.timeout: silence on a fetch connection
+  // Most bytes of int pairs a reduce task sorts natively (sortByKey, input_readers.h); beyond
+  // that its partition goes to Python unsorted (which spills).
+  size_t native_sort_bytes = 256u << 20;
   std::string host;                     // this executor's advertised host (local-read test)
   std::string exec_id;
 

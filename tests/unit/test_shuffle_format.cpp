@@ -356,3 +356,23 @@ TEST_CASE("int pair batches: a length that disagrees with the count is not one")
   CHECK_FALSE(int_pairs_header(b));
   CHECK_FALSE(int_pairs_header(std::string("\x80\x05", 2)));
 }
+
+TEST_CASE("shuffle reader: past its memory bound the reader gives up sorting and passes everything on in order") {
+  TempDir d;
+  auto blocks = map_outputs(d, {{int_pairs({{5, 0}, {1, 1}}, kPairsSort), int_pairs({{0, 2}}, kPairsSort)},
+                                {int_pairs({{-1, 3}}, kPairsSort)}});
+  ShuffleSettings s = local_settings();
+  s.native_sort_bytes = 3 * 16;  // three pairs
+  ShuffleBlockReader r(source(9, blocks), s);
+  std::vector<std::pair<int64_t, int64_t>> all;
+  for (const auto& b : read_records(r)) {
+    CHECK((int_pairs_header(b)->flags & kPairsSorted) == 0);
+    for (auto p : pairs_of(b)) all.push_back(p);
+  }
+  CHECK(all == std::vector<std::pair<int64_t, int64_t>>{{5, 0}, {1, 1}, {0, 2}, {-1, 3}});
+  s.native_sort_bytes = 4 * 16;  // all four: sorted
+  ShuffleBlockReader fits(source(9, blocks), s);
+  auto got = read_records(fits);
+  REQUIRE(got.size() == 1);
+  CHECK(pairs_of(got[0]) == std::vector<std::pair<int64_t, int64_t>>{{-1, 3}, {0, 2}, {1, 1}, {5, 0}});
+}
