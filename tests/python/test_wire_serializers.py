@@ -164,6 +164,28 @@ def test_text_lines_and_files():
     assert INPUT_DECODERS["pickled"](pickle.dumps([1, 2])) == [1, 2]
 
 
+def test_text_lines_in_runs_and_int_pair_batches():
+    from array import array
+    from sparkpp import serializers
+    lines = [str(i) for i in range(100000)] + [b"b", 7, "\u00e9"] + ["x"] * 10
+    out = list(UTF8LinesSerializer(batch_bytes=4096).dump_blobs(iter(lines)))
+    assert b"".join(b for b, _ in out) == ("\n".join(str(x) if not isinstance(x, bytes) else "b"
+                                                   for x in lines) + "\n").encode()
+    assert sum(n for _, n in out) == len(lines)
+    assert max(len(b) for b, _ in out) < 3 * 4096  # runs adapt to the batch size
+    with pytest.raises(UnicodeEncodeError):
+        list(UTF8LinesSerializer().dump_blobs(["ok", "\ud800"]))
+    blob = serializers.dumps_int_pairs(array("q", [3, -2 ** 63]), array("q", [2 ** 63 - 1, 0]),
+                                       serializers.PAIRS_SORT | serializers.PAIRS_SORTED)
+    assert blob[0] == 0 and len(blob) == 8 + 32
+    assert INPUT_DECODERS["pickled"](blob) == [(3, 2 ** 63 - 1), (-2 ** 63, 0)]
+    assert serializers.last_batch_sorted[0] is True
+    assert INPUT_DECODERS["pickled"](pickle.dumps([1])) == [1]
+    assert serializers.last_batch_sorted[0] is False
+    with pytest.raises(ValueError):
+        INPUT_DECODERS["pickled"](blob[:-1])
+
+
 def test_cloudpickle_serializer_errors():
     import threading
     lock = threading.Lock()
