@@ -2,10 +2,14 @@
 // walks record by record with decode_shuffle_record (executor/shuffle_format.h). The first byte
 // picks whether checksums are required. Invariants: nothing crashes, every accepted record lies
 // inside the block, and whatever decodes re-encodes (every codec/checksum mix) to the same bytes.
+// Records that pass as int pair batches (sortByKey, executor/int_pairs.h) go through the reduce
+// side's sorter: the pairs come out as many as went in, ordered by key.
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 
+#include "executor/int_pairs.h"
 #include "executor/shuffle_format.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -27,6 +31,25 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (!decode_shuffle_record(enc.data(), enc.size(), mode & 2, back, u2).is_ok() || u2 != enc.size() ||
           back != rec)
         __builtin_trap();
+    }
+    if (auto h = int_pairs_header(rec)) {
+      IntPairSorter sorter;
+      sorter.add(rec, *h);
+      sorter.sort(h->flags & kPairsDesc);
+      size_t n = 0;
+      int64_t prev = 0;
+      std::string out;
+      while (sorter.next_batch(out, kPairsSorted, 3)) {
+        auto oh = int_pairs_header(out);
+        if (!oh || oh->n == 0 || oh->n > 3) __builtin_trap();
+        for (uint32_t i = 0; i < oh->n; ++i, ++n) {
+          int64_t k;
+          std::memcpy(&k, out.data() + 8 + 8 * static_cast<size_t>(i), 8);
+          if (n && ((h->flags & kPairsDesc) ? k > prev : k < prev)) __builtin_trap();
+          prev = k;
+        }
+      }
+      if (n != h->n) __builtin_trap();
     }
     p += used;
     left -= used;
