@@ -352,8 +352,13 @@ TEST_CASE("sql exec: StringKeyTable ids, arena column, NULL key without a slot")
 namespace {
 std::vector<Row> left_rows() { return {{1, 1.0, "l1"}, {2, 2.0, "l2"}, {2, 2.5, "l2b"}, {std::nullopt, 0.0, "lnull"}, {4, 4.0, "l4"}}; }
 std::vector<Row> right_rows() { return {{2, 20.0, "r2"}, {1, 10.0, "r1"}, {2, 21.0, "r2b"}, {std::nullopt, 0.0, "rnull"}, {5, 50.0, "r5"}}; }
+// A sort-merge join over its inputs sorted by the key (the Sort nodes the planner puts below it).
+OpPtr sorted_smj(OpPtr l, OpPtr r, JoinType t, ExprPtr cond, const ExecContext& ctx) {
+  return make_sort_merge_join(make_sort(std::move(l), {SortKey::asc(K())}, ctx), make_sort(std::move(r), {SortKey::asc(K())}, ctx),
+                              {K()}, {K()}, t, cond, ctx);
+}
 std::vector<std::string> join_rows(bool smj, JoinType t, ExecContext ctx, ExprPtr cond = nullptr) {
-  auto j = smj ? make_sort_merge_join(source(left_rows(), 2), source(right_rows(), 2), {K()}, {K()}, t, cond, ctx)
+  auto j = smj ? sorted_smj(source(left_rows(), 2), source(right_rows(), 2), t, cond, ctx)
                : make_hash_join(source(left_rows(), 2), source(right_rows(), 2), {K()}, {K()}, t, cond, ctx);
   return sorted(rows_of(*j));
 }
@@ -426,7 +431,7 @@ TEST_CASE("sql exec: the streaming sort-merge join equals the hash join on runs 
           CAPTURE(with_cond);
           // l.v < r.v, on the joined row
           ExprPtr cond = with_cond ? call(Fn::Lt, {V(), col_ref(4, kern::type_of(TypeId::Double))}) : nullptr;
-          auto smj = make_sort_merge_join(source(l, 5), source(r, 3), {K()}, {K()}, t, cond, ctx);
+          auto smj = sorted_smj(source(l, 5), source(r, 3), t, cond, ctx);
           auto hj = make_hash_join(source(l, 5), source(r, 3), {K()}, {K()}, t, cond, mk(&big));
           CHECK(sorted(rows_of(*smj)) == sorted(rows_of(*hj)));
         }

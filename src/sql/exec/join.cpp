@@ -335,8 +335,9 @@ class HashJoin : public Operator {
   std::vector<Batch> pending_;
 };
 
-// Sort-merge join: both sides sorted by the keys (ascending, NULLs first) with the external
-// sort; the right side streams past the left one run of equal keys at a time (as Spark's
+// Sort-merge join over inputs already sorted by the keys (ascending, NULLs first): the Sort
+// nodes EnsureRequirements put below it, or a child whose output is in that order (another
+// sort-merge join on the same keys), which is then not sorted twice. The right side streams past the left one run of equal keys at a time (as Spark's
 // SortMergeJoinScanner), so only the right batches of the current run are held, never the side.
 class SortMergeJoin : public Operator {
  public:
@@ -346,11 +347,8 @@ class SortMergeJoin : public Operator {
     schema_ = join_schema(*l->schema(), *r->schema(), type_);
     left_schema_ = l->schema();
     right_schema_ = r->schema();
-    std::vector<SortKey> ls, rs;
-    for (const auto& k : lkeys_) ls.push_back(SortKey::asc(k));
-    for (const auto& k : rkeys_) rs.push_back(SortKey::asc(k));
-    left_ = make_sort(std::move(l), ls, ctx);
-    right_ = make_sort(std::move(r), rs, ctx);
+    left_ = std::move(l);
+    right_ = std::move(r);
     outer_right_ = type_ == JoinType::RightOuter || type_ == JoinType::FullOuter;
   }
   std::string name() const override { return "SortMergeJoin"; }

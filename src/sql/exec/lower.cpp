@@ -558,14 +558,6 @@ struct Lowerer {
     return out;
   }
 
-  // Sort-merge joins sort their inputs themselves: the Sort nodes EnsureRequirements put
-  // below them (for explain's sake) are skipped.
-  Result<OpPtr> join_input(const json& kid, bool skip_sort) {
-    if (skip_sort && kid.value("op", "") == "Sort" && !kid.value("global", false) && kid.contains("children"))
-      return lower(kid["children"][0]);
-    return lower(kid);
-  }
-
   Result<OpPtr> equi_join(const json& p, const std::string& op) {
     const json kids = p.value("children", json::array());
     if (kids.size() != 2) return fail(op + " without two inputs");
@@ -573,7 +565,7 @@ struct Lowerer {
     if (!jt) return fail("unknown join type " + p.value("joinType", std::string()));
     const bool smj = op == "SortMergeJoin";
     const json lo = kids[0].value("output", json::array()), ro = kids[1].value("output", json::array());
-    auto l = join_input(kids[0], smj), r = join_input(kids[1], smj);
+    auto l = lower(kids[0]), r = lower(kids[1]);
     if (!l) return l;
     if (!r) return r;
     auto lk = exprs(p.value("leftKeys", json::array()), lo), rk = exprs(p.value("rightKeys", json::array()), ro);

@@ -10,6 +10,7 @@
 
 #include "sql/exec/sort.h"
 #include "sql/kernels/compare.h"
+#include "sql/kernels/radix_sort.h"
 
 namespace spp::sql::exec {
 
@@ -129,8 +130,9 @@ class Sort : public Operator {
     }
     return refs;
   }
-  // One fixed-width numeric key: sort (normalised unsigned key, row) pairs — memcmp order equals
-  // Spark's order (NaN greatest, -0.0 = 0.0), row ref breaks ties so the sort is stable.
+  // One fixed-width numeric key: radix-sort (normalised unsigned key, row) pairs — unsigned order
+  // equals Spark's order (NaN greatest, -0.0 = 0.0); the radix sort is stable, and the pairs are
+  // made in row order, so ties keep input order.
   bool sort_normalized(std::vector<uint64_t>& refs) {
     if (limit_ >= 0 || keys_.size() != 1 || buffer_.empty()) return false;
     const TypeId id = buffer_[0].columns[ncols_]->id();
@@ -138,7 +140,7 @@ class Sort : public Operator {
           id == TypeId::TimestampNtz))
       return false;
     const SortKey& key = keys_[0];
-    std::vector<std::pair<uint64_t, uint64_t>> v;
+    std::vector<kern::KeyRef> v;
     std::vector<uint64_t> nulls;
     v.reserve(size_t(buffered_rows_));
     for (size_t b = 0; b < buffer_.size(); ++b) {
@@ -161,16 +163,19 @@ class Sort : public Operator {
           } else {
             u = uint64_t(int64_t(x[r])) ^ (uint64_t(1) << 63);
           }
-          v.emplace_back(key.ascending ? u : ~u, ref(b, r));
+          v.push_back({key.ascending ? u : ~u, ref(b, r)});
         }
         return 0;
       });
     }
-    std::sort(v.begin(), v.end());
+    {
+      std::vector<kern::KeyRef> scratch;
+      kern::radix_sort(v, scratch);
+    }
     refs.clear();
     refs.reserve(size_t(buffered_rows_));
     if (key.nulls_first) refs.insert(refs.end(), nulls.begin(), nulls.end());
-    for (const auto& p : v) refs.push_back(p.second);
+    for (const auto& p : v) refs.push_back(p.ref);
     if (!key.nulls_first) refs.insert(refs.end(), nulls.begin(), nulls.end());
     return true;
   }

@@ -124,7 +124,11 @@ ExprList PhysicalPlan::output_ordering() const {
     case PhysKind::Window: case PhysKind::BatchEvalPython:
       return children[0]->output_ordering();
     case PhysKind::SortMergeJoin: {
+      // The join streams its left side in key order; right/full outer joins emit the right
+      // side's unmatched rows after the run that passed them, so they keep no order (Spark
+      // orders a right outer join by the right keys; a Sort above it is the price).
       ExprList out;
+      if (join_type == JoinType::RightOuter || join_type == JoinType::FullOuter) return out;
       for (const auto& k : left_keys) out.push_back(sort_order(k, true, true));
       return out;
     }

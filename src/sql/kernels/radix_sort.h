@@ -1,0 +1,20 @@
+// Stable sort of (key, ref) pairs by an unsigned 64-bit key: least-significant-digit radix sort
+// over the key bytes that differ (a byte every key shares costs no pass). Sort normalises a
+// numeric sort key into such a key so that unsigned order is Spark's order.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace spp::sql::kern {
+
+struct KeyRef {
+  uint64_t key;
+  uint64_t ref;
+};
+
+// Sorts `v` by key; equal keys keep their input order. `scratch` is reused as the second buffer
+// (its contents are lost).
+void radix_sort(std::vector<KeyRef>& v, std::vector<KeyRef>& scratch);
+
+}  // namespace spp::sql::kern
