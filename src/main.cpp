@@ -220,8 +220,12 @@ int main(int argc, char** argv) {
     // (a fresh mmap per block >= 128 KiB, freed heap tops returned to the kernel) made each batch
     // page-fault its memory in anew: explode(split(...)).count() over 200 MB took 8.5 s, 0.9 s
     // with freed memory kept for reuse (what a JVM heap does too).
+    // Nor are blocks of 32 MiB and more (a sort's key array, a big column) mmap'd and unmapped
+    // one by one: they come from the heap too and are reused (glibc still maps when a thread
+    // arena cannot grow). The executor trims what it keeps (task_runner.cpp).
     mallopt(M_MMAP_THRESHOLD, 32 << 20);
-    mallopt(M_TRIM_THRESHOLD, 256 << 20);
+    mallopt(M_MMAP_MAX, 0);
+    mallopt(M_TRIM_THRESHOLD, 1 << 30);
     return spp::run_executor(eargs);
   }
   if (*history) return spp::run_history(hargs);

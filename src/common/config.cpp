@@ -104,7 +104,9 @@ const std::vector<SettingDef>& settings_catalog() {
       {"spark.eventLog.compress", T::kBool, "false", "", "zstd-compress event logs (file suffix .zst)."},
       {"spark.memory.fraction", T::kString, "0.6", "", "Fraction of executor memory that holds cached RDD blocks (least recently used evicted first)."},
       {"spark.memory.storageFraction", T::kString, "0.5", "", "Accepted for compatibility; cached blocks may use all of spark.memory.fraction."},
-      {"spark.shuffle.compress", T::kBool, "true", "", "zstd-compress shuffle blocks."},
+      {"spark.shuffle.compress", T::kBool, "true", "", "Compress shuffle blocks (with spark.io.compression.codec)."},
+      {"spark.io.compression.codec", T::kString, "lz4", "", "Codec of shuffle blocks: lz4 (default, as Spark) or zstd; snappy and lzf are accepted and write LZ4."},
+      {"spark.io.compression.zstd.level", T::kInt, "1", "", "zstd level when spark.io.compression.codec is zstd."},
       {"spark.reducer.maxSizeInFlight", T::kBytes, "48m", "m", "Bytes of shuffle blocks fetched at once by a reduce task."},
       {"spark.shuffle.checksum.enabled", T::kBool, "true", "", "CRC32 per shuffle record; a mismatch is a fetch failure (the map output is recomputed)."},
       {"spark.sparkpp.shuffle.spillThreshold", T::kBytes, "64m", "m", "Encoded shuffle output a map task buffers in memory before spilling it to a file in spark.local.dir."},
@@ -295,6 +297,16 @@ static const std::map<std::string, std::pair<int64_t, int64_t>>& int_ranges() {
   return r;
 }
 
+// String settings that take one of a few names (lower-case; compared case-insensitively).
+static const std::map<std::string, std::vector<std::string>>& string_choices() {
+  static const std::map<std::string, std::vector<std::string>> c = {
+      {"spark.io.compression.codec",
+       {"lz4", "lzf", "snappy", "zstd", "org.apache.spark.io.lz4compressioncodec", "org.apache.spark.io.lzfcompressioncodec",
+        "org.apache.spark.io.snappycompressioncodec", "org.apache.spark.io.zstdcompressioncodec"}},
+  };
+  return c;
+}
+
 Status Conf::validate() const {
   for (const auto& [k, v] : values_) {
     const SettingDef* d = find_setting(k);
@@ -318,7 +330,16 @@ Status Conf::validate() const {
       case SettingType::kBytes: st = parse_size(v, d->unit[0] ? d->unit[0] : 'b').status(); break;
       case SettingType::kTime: st = parse_time_ms(v, d->unit[0] ? d->unit : "s").status(); break;
       case SettingType::kDouble: st = parse_double(v).status(); break;
-      case SettingType::kString: break;
+      case SettingType::kString: {
+        if (auto c = string_choices().find(k); c != string_choices().end()) {
+          std::string low;
+          for (char ch : v) low += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+          bool ok = false;
+          for (const auto& a : c->second) ok = ok || low == a;
+          if (!ok) st = Status::error("[CODEC_NOT_AVAILABLE] The codec " + v + " is not available. Consider to set the config \"" + k + "\" to \"lz4\".");
+        }
+        break;
+      }
     }
     if (!st) return Status::error("setting " + k + ": " + st.message());
   }

@@ -4,6 +4,7 @@
 #include "executor/executor.h"
 
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/file.h>
@@ -452,15 +453,32 @@ class ExecutorRuntime {
       } else {
         out = executor::run_task(*t, env);
       }
+      bool idle;
       {
         std::lock_guard<std::mutex> g(mu_);
         tasks_.erase(t->spec.task_id);
+        idle = tasks_.empty();
       }
       auto shared = std::make_shared<executor::TaskOutcome>(std::move(out));
-      poster_.post([this, shared] {
+      poster_.post([this, shared, idle] {
         if (conn_) conn_->send(shared->update, std::move(shared->blobs));
+        if (idle) trim_when_idle();
       });
     }
+  }
+
+  // Native tasks leave their freed heap to the next task (executor::return_free_memory): an
+  // executor with nothing to run for a second hands it back to the kernel.
+  void trim_when_idle() {
+    if (!heap_trim_) heap_trim_ = std::make_unique<Timer>(loop_);
+    heap_trim_->start(1000, 0, [this] {
+      bool idle;
+      {
+        std::lock_guard<std::mutex> g(mu_);
+        idle = tasks_.empty();
+      }
+      if (idle) ::malloc_trim(0);
+    });
   }
 
   void stop() {
@@ -479,6 +497,7 @@ class ExecutorRuntime {
     if (pool_) pool_->shutdown();  // kills in-flight workers so task threads unblock
     heartbeat_->stop();
     idle_reaper_.reset();
+    heap_trim_.reset();
     uv_signal_stop(&sigterm_);
     uv_close(reinterpret_cast<uv_handle_t*>(&sigterm_), nullptr);
     if (conn_) conn_->close("executor stopping");
@@ -506,6 +525,7 @@ class ExecutorRuntime {
   SystemClock clock_;  // the pool's idle times; declared before pool_, which borrows it
   std::unique_ptr<executor::PythonPool> pool_;
   std::unique_ptr<Timer> idle_reaper_;  // calls pool_->reap_idle()
+  std::unique_ptr<Timer> heap_trim_;    // trim_when_idle()
   std::unique_ptr<executor::BlockManager> store_;
   std::unique_ptr<sql::exec::MemoryManager> sql_memory_;
   std::string broadcast_dir_;

@@ -1,10 +1,12 @@
 // Shuffle record codec.
 #include "executor/shuffle_format.h"
 
+#include <lz4.h>
 #include <zlib.h>
 #include <zstd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <memory>
 
 #include "common/config.h"
@@ -14,6 +16,9 @@ namespace spp::executor {
 ShuffleSettings ShuffleSettings::from_conf(const Conf& conf, std::string host, std::string exec_id) {
   ShuffleSettings s;
   s.compress = conf.get_bool("spark.shuffle.compress");
+  // Validated when the application starts (config.cpp): an unknown name cannot get here.
+  s.codec = shuffle_codec(conf.get("spark.io.compression.codec", "lz4")).value_or(kCodecLz4);
+  s.zstd_level = static_cast<int>(std::clamp<int64_t>(conf.get_int("spark.io.compression.zstd.level"), -7, 22));
   s.checksum = conf.get_bool("spark.shuffle.checksum.enabled");
   s.spill_threshold = std::max<int64_t>(1, conf.get_bytes("spark.sparkpp.shuffle.spillThreshold"));
   s.prefer_local_read = conf.get_bool("spark.sparkpp.shuffle.preferLocalRead");
@@ -49,20 +54,43 @@ uint32_t record_crc(unsigned char codec, const char* body, size_t len) {
 }
 }  // namespace
 
-void append_shuffle_record(std::string& out, const char* data, size_t len, bool compress, bool checksum) {
+std::optional<unsigned char> shuffle_codec(const std::string& name) {
+  std::string n;
+  for (char c : name) n += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (n == "lz4" || n == "org.apache.spark.io.lz4compressioncodec") return kCodecLz4;
+  if (n == "zstd" || n == "org.apache.spark.io.zstdcompressioncodec") return kCodecZstd;
+  if (n == "snappy" || n == "lzf" || n == "org.apache.spark.io.snappycompressioncodec" ||
+      n == "org.apache.spark.io.lzfcompressioncodec")
+    return kCodecLz4;
+  return std::nullopt;
+}
+
+void append_shuffle_record(std::string& out, const char* data, size_t len, unsigned char want, bool checksum,
+                           int zstd_level) {
   size_t hdr = checksum ? 9 : 5;
   size_t start = out.size();
   unsigned char codec = kCodecRaw;
   // Compress straight into `out` after room for the header; fall back to raw if it did not help.
-  if (compress && len > 64) {
+  if (want == kCodecZstd && len > 64) {
     size_t bound = ZSTD_compressBound(len);
     out.resize(start + hdr + bound);
     // One compression context per thread (ZSTD_compress makes and frees one per call).
     static thread_local std::unique_ptr<ZSTD_CCtx, size_t (*)(ZSTD_CCtx*)> cctx(ZSTD_createCCtx(), ZSTD_freeCCtx);
-    size_t n = ZSTD_compressCCtx(cctx.get(), out.data() + start + hdr, bound, data, len, 1);
+    size_t n = ZSTD_compressCCtx(cctx.get(), out.data() + start + hdr, bound, data, len, zstd_level);
     if (!ZSTD_isError(n) && n < len) {
       out.resize(start + hdr + n);
       codec = kCodecZstd;
+    } else {
+      out.resize(start);
+    }
+  } else if (want == kCodecLz4 && len > 64 && len <= size_t(LZ4_MAX_INPUT_SIZE)) {
+    const int bound = LZ4_compressBound(static_cast<int>(len));
+    out.resize(start + hdr + 4 + size_t(bound));
+    const int n = LZ4_compress_default(data, out.data() + start + hdr + 4, static_cast<int>(len), bound);
+    if (n > 0 && size_t(n) + 4 < len) {
+      put_u32(out.data() + start + hdr, static_cast<uint32_t>(len));
+      out.resize(start + hdr + 4 + size_t(n));
+      codec = kCodecLz4;
     } else {
       out.resize(start);
     }
@@ -141,6 +169,15 @@ Status decode_shuffle_record(const char* data, size_t avail, bool require_checks
   } else if (codec == kCodecZstd) {
     Status st = decompress_zstd_frame(body, len, kMaxShuffleRecord, out);
     if (!st) return st;
+  } else if (codec == kCodecLz4) {
+    // LZ4 expands at most ~255x: a raw length past that is a lie, refused before allocating.
+    if (len < 4) return Status::error("truncated LZ4 record");
+    const uint32_t raw = get_u32(body);
+    if (raw > kMaxShuffleRecord || raw > size_t(len - 4) * 255 + 16)
+      return Status::error("bad LZ4 record (raw length " + std::to_string(raw) + " for " + std::to_string(len - 4) + " bytes)");
+    out.resize(raw);
+    const int got = LZ4_decompress_safe(body + 4, out.data(), static_cast<int>(len - 4), static_cast<int>(raw));
+    if (got < 0 || uint32_t(got) != raw) return Status::error("bad LZ4 block");
   } else {
     return Status::error("unknown codec " + std::to_string(codec));
   }

@@ -73,7 +73,8 @@ Status ShuffleWriter::add(uint32_t part, const char* data, size_t len) {
   if (len > kMaxShuffleRecord - 16) return Status::error("shuffle record of " + std::to_string(len) + " bytes is too large");
   std::string& buf = parts_[part];
   size_t before = buf.size();
-  append_shuffle_record(buf, data, len, settings_.compress, settings_.checksum);
+  append_shuffle_record(buf, data, len, settings_.compress ? settings_.codec : kCodecRaw, settings_.checksum,
+                        settings_.zstd_level);
   buffered_ += static_cast<int64_t>(buf.size() - before);
   raw_bytes_ += static_cast<int64_t>(len);
   ++records_;

@@ -248,16 +248,16 @@ msg::PwTask pw_task(const RunningTask& t, const TaskEnv& env) {
   return pt;
 }
 
-// A native task's operators free their batches when it ends, but glibc keeps freed pages in
-// its arenas (one per task thread), so the executor's RSS would grow to the sum of every
-// thread's peak, past spark.executor.memory. Hand them back to the kernel when there are many.
-// Free heap is kept for the next task up to a quarter of the execution memory (at least 32 MiB):
-// trimming after every task made each task fault its pages in again (a third of a Parquet
-// TPC-H query's executor time on this VM), while what is kept stays proportional to the
-// memory the executor was given.
+// A native task's operators free their batches when it ends; glibc keeps the freed heap (the
+// executor allocates from one arena, without mmap: main.cpp) for the next task. On this kind of
+// VM a first touch of memory costs a fault and the kernel zeroing the page, which was a third of
+// a Parquet TPC-H query's executor time when every task trimmed and faulted its pages in again.
+// Free heap up to the execution memory is kept (the next task reuses it; the RSS stays at its
+// peak, as a JVM heap does); past that it goes back to the kernel now, and all of it once the
+// executor has been idle for a second (executor.cpp trim_when_idle).
 static void return_free_memory(const TaskEnv& env) {
-  const int64_t quarter = env.sql_memory ? env.sql_memory->limit() / 4 : 0;
-  const size_t keep = std::max(size_t(32) << 20, size_t(std::max<int64_t>(quarter, 0)));
+  const int64_t limit = env.sql_memory ? env.sql_memory->limit() : 0;
+  const size_t keep = std::max(size_t(32) << 20, size_t(std::max<int64_t>(limit, 0)));
   if (::mallinfo2().fordblks > keep) ::malloc_trim(0);
 }
 

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "common/config.h"
 #include "executor/input_readers.h"
 #include "executor/shuffle_format.h"
 #include "executor/shuffle_writer.h"
@@ -69,12 +70,12 @@ TEST_CASE("a tiny zstd record claiming a huge size allocates what it decodes to,
 
 TEST_CASE("shuffle record round trip: every codec, checksum on/off, many sizes") {
   std::mt19937 rng(7);
-  for (bool compress : {false, true})
+  for (unsigned char codec : {kCodecRaw, kCodecZstd, kCodecLz4})
     for (bool checksum : {false, true})
       for (size_t n : {size_t{0}, size_t{1}, size_t{64}, size_t{65}, size_t{4000}, size_t{300000}}) {
         for (const std::string& data : {compressible(n), random_bytes(rng, n)}) {
           std::string rec;
-          append_shuffle_record(rec, data.data(), data.size(), compress, checksum);
+          append_shuffle_record(rec, data.data(), data.size(), codec, checksum);
           std::string out;
           size_t used = 0;
           REQUIRE(decode_shuffle_record(rec.data(), rec.size(), checksum, out, used).is_ok());
@@ -94,6 +95,53 @@ TEST_CASE("compression is used when it pays and skipped when it does not") {
   CHECK(static_cast<unsigned char>(a[4]) == (kCodecZstd | kRecordChecksum));
   CHECK(static_cast<unsigned char>(b[4]) == (kCodecRaw | kRecordChecksum));
   CHECK(b.size() == noise.size() + 9);
+  std::string c, d;  // LZ4 (Spark's default codec) alike
+  append_shuffle_record(c, text.data(), text.size(), kCodecLz4, true);
+  append_shuffle_record(d, noise.data(), noise.size(), kCodecLz4, false);
+  CHECK(c.size() < text.size() / 4);
+  CHECK(static_cast<unsigned char>(c[4]) == (kCodecLz4 | kRecordChecksum));
+  CHECK(static_cast<unsigned char>(d[4]) == kCodecRaw);
+}
+
+TEST_CASE("an LZ4 record whose raw length lies is refused before allocating it") {
+  std::string text = compressible(5000), rec, out;
+  append_shuffle_record(rec, text.data(), text.size(), kCodecLz4, false);
+  REQUIRE(static_cast<unsigned char>(rec[4]) == kCodecLz4);
+  size_t used = 0;
+  auto with_raw = [&](uint32_t raw) {
+    std::string bad = rec;
+    bad[5] = static_cast<char>(raw >> 24), bad[6] = static_cast<char>(raw >> 16), bad[7] = static_cast<char>(raw >> 8),
+    bad[8] = static_cast<char>(raw);
+    out.clear();
+    out.shrink_to_fit();
+    return decode_shuffle_record(bad.data(), bad.size(), false, out, used);
+  };
+  CHECK(with_raw(5000).is_ok());
+  CHECK(out == text);
+  Status huge = with_raw(0x3fffffff);  // 1 GiB from a record of a few hundred bytes
+  CHECK_FALSE(huge.is_ok());
+  CHECK(huge.message().find("bad LZ4 record") != std::string::npos);
+  CHECK(out.capacity() < (1u << 20));
+  CHECK_FALSE(with_raw(4999).is_ok());  // the block decodes to more than that
+  CHECK_FALSE(with_raw(5001).is_ok());  // or to less
+}
+
+TEST_CASE("spark.io.compression.codec names the record codec, as Spark's names") {
+  CHECK(shuffle_codec("lz4") == kCodecLz4);
+  CHECK(shuffle_codec("ZSTD") == kCodecZstd);
+  CHECK(shuffle_codec("org.apache.spark.io.ZStdCompressionCodec") == kCodecZstd);
+  CHECK(shuffle_codec("snappy") == kCodecLz4);
+  CHECK(shuffle_codec("lzf") == kCodecLz4);
+  CHECK_FALSE(shuffle_codec("gzip").has_value());
+  Conf conf;
+  conf.set("spark.io.compression.codec", "gzip");
+  Status st = conf.validate();
+  CHECK_FALSE(st.is_ok());
+  CHECK(st.message().find("[CODEC_NOT_AVAILABLE] The codec gzip is not available") != std::string::npos);
+  conf.set("spark.io.compression.codec", "zstd");
+  CHECK(conf.validate().is_ok());
+  CHECK(ShuffleSettings::from_conf(conf, "h", "1").codec == kCodecZstd);
+  CHECK(ShuffleSettings::from_conf(Conf{}, "h", "1").codec == kCodecLz4);
 }
 
 TEST_CASE("records decode back to back") {
@@ -115,7 +163,7 @@ TEST_CASE("records decode back to back") {
 
 TEST_CASE("every single-byte corruption of a checksummed record is detected") {
   std::mt19937 rng(3);
-  for (bool compress : {false, true}) {
+  for (unsigned char compress : {kCodecRaw, kCodecZstd, kCodecLz4}) {
     std::string data = compress ? compressible(500) : random_bytes(rng, 300);
     std::string rec;
     append_shuffle_record(rec, data.data(), data.size(), compress, true);
