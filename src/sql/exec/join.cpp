@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <type_traits>
 
 #include "sql/exec/sort.h"
 #include "sql/kernels/compare.h"
@@ -134,8 +135,13 @@ class JoinCore {
       next_[size_t(r)] = head_[s];
       head_[s] = int32_t(r);
     }
+    // One integral key (most equi-joins): chains compare widened values in one array instead of
+    // hash, then a per-row typed comparison.
+    if (bk_.keys.size() == 1 && int_key(bk_.keys[0]->id())) bint_ = widen(*bk_.keys[0]);
   }
-  int64_t memory() const { return col::memory_size(build_) + int64_t(head_.size() * 4 + next_.size() * 5); }
+  int64_t memory() const {
+    return col::memory_size(build_) + int64_t(head_.size() * 4 + next_.size() * 5 + bint_.size() * 8);
+  }
 
   Batch probe(const Batch& left, const std::vector<ExprPtr>& lkeys) {
     std::vector<int32_t> li, ri;
@@ -145,6 +151,10 @@ class JoinCore {
     } else {
       Keyed lk = key_batch(lkeys, left, ctx_);
       size_t mask = head_.size() - 1;
+      if (!bint_.empty() && lk.keys[0]->id() == bk_.keys[0]->id()) {
+        probe_int(lk, left.num_rows, mask, li, ri);
+        return emit(left, li, ri);
+      }
       for (int64_t l = 0; l < left.num_rows; ++l) {
         if (lk.null_key[size_t(l)]) continue;
         int32_t h = lk.hash[size_t(l)];
@@ -166,6 +176,51 @@ class JoinCore {
   Batch unmatched_build(const ColType& left_schema) { return unmatched_rows(build_, matched_.data(), left_schema, out_); }
 
  private:
+  static bool int_key(TypeId id) {
+    return id == TypeId::Long || id == TypeId::Int || id == TypeId::Short || id == TypeId::Byte ||
+           id == TypeId::Date || id == TypeId::Timestamp || id == TypeId::TimestampNtz;
+  }
+  static std::vector<int64_t> widen(const col::Column& c) {
+    std::vector<int64_t> v(size_t(c.length));
+    kern::dispatch_fixed(c.id(), [&]<typename T>() {
+      if constexpr (std::is_integral_v<T>) {
+        const T* x = c.vals<T>();
+        for (int64_t i = 0; i < c.length; ++i) v[size_t(i)] = int64_t(x[i]);
+      }
+      return 0;
+    });
+    return v;
+  }
+  // The chains walked for a block of rows at a time, their heads prefetched first: the table
+  // of a large build side does not fit in cache, and each probe is otherwise a wait on memory.
+  void probe_int(const Keyed& lk, int64_t n, size_t mask, std::vector<int32_t>& li, std::vector<int32_t>& ri) const {
+    const std::vector<int64_t> lv = widen(*lk.keys[0]);
+    const int32_t* head = head_.data();
+    const int32_t* next = next_.data();
+    const int64_t* bv = bint_.data();
+    const uint8_t* lnull = lk.null_key.data();
+    constexpr int64_t kBlock = 32;
+    size_t slot[kBlock];
+    li.reserve(size_t(n));
+    ri.reserve(size_t(n));
+    for (int64_t base = 0; base < n; base += kBlock) {
+      const int64_t m = std::min(kBlock, n - base);
+      for (int64_t j = 0; j < m; ++j) {
+        slot[j] = kern::table_slot(lk.hash[size_t(base + j)], mask);
+        __builtin_prefetch(head + slot[j]);
+      }
+      for (int64_t j = 0; j < m; ++j) {
+        const int64_t l = base + j;
+        if (lnull[l]) continue;
+        const int64_t v = lv[size_t(l)];
+        for (int32_t r = head[slot[j]]; r >= 0; r = next[r])
+          if (bv[r] == v) {
+            li.push_back(int32_t(l));
+            ri.push_back(r);
+          }
+      }
+    }
+  }
   bool keys_equal(const Keyed& lk, int64_t l, int32_t r) const {
     for (size_t k = 0; k < lk.keys.size(); ++k)
       if (!kern::equal_rows(*lk.keys[k], l, *bk_.keys[k], r)) return false;
@@ -178,6 +233,7 @@ class JoinCore {
   ExecContext ctx_;
   Keyed bk_;
   std::vector<int32_t> head_, next_;
+  std::vector<int64_t> bint_;  // one integral key: the build side's values, widened
   std::vector<uint8_t> matched_;
 };
 
