@@ -160,6 +160,27 @@ TEST_CASE("sql exec: sort with Spark's NULL/NaN ordering, top-N, and spilling") 
   CHECK(tiny.used() == 0);
 }
 
+TEST_CASE("sql exec: a sort of slices of one batch counts the shared buffers once (no spill)") {
+  std::vector<Row> rows;
+  for (int i = 0; i < 20000; ++i) rows.push_back({(i * 7919) % 20000, double(i), "s" + std::to_string(i % 10)});
+  MemoryManager big(1 << 30);
+  auto whole = rows_of(*make_sort(source(rows, 20000), {SortKey::asc(K())}, mk(&big)));
+  // One 20,000-row batch (~0.5 MB) handed on as 100 slices, as a hash aggregate's output is:
+  // counted whole, each slice would be the full buffers (100 x 0.5 MB past a 4 MB pool).
+  auto src = source(rows, 20000);
+  auto b = src->next();
+  REQUIRE(b);
+  REQUIRE(b->has_value());
+  std::vector<Batch> slices;
+  for (int64_t off = 0; off < 20000; off += 200) slices.push_back(col::slice(**b, off, 200));
+  MemoryManager pool(4 << 20);
+  auto sorted = make_sort(make_source(kv_schema(), slices), {SortKey::asc(K())}, mk(&pool));
+  CHECK(rows_of(*sorted) == whole);
+  CHECK(sorted->metrics().spill_count == 0);
+  CHECK(sorted->metrics().peak_memory < (2 << 20));
+  CHECK(pool.used() == 0);
+}
+
 TEST_CASE("sql exec: hash aggregate, every function, partial -> final, result types") {
   MemoryManager mm(1 << 30);
   ExecContext ctx = mk(&mm);

@@ -50,6 +50,18 @@ void Reservation::release_all() {
   held_ = forced_ = 0;
 }
 
+void RetainedBuffers::add(const col::Column& c, int64_t& n) {
+  for (const auto* b : {&c.validity, &c.values, &c.data})
+    if (*b && seen_.insert(b->get()).second) n += int64_t((*b)->capacity());
+  for (const auto& ch : c.children) add(*ch, n);
+}
+
+int64_t RetainedBuffers::add(const col::Batch& b) {
+  int64_t n = 0;
+  for (const auto& c : b.columns) add(*c, n);
+  return n;
+}
+
 Result<std::unique_ptr<SpillFile>> SpillFile::create(const std::string& dir) {
   std::string tmpl = (dir.empty() ? std::string("/tmp") : dir) + "/sparkpp-spill-XXXXXX";
   int fd = ::mkstemp(tmpl.data());

@@ -60,6 +60,7 @@ class Sort : public Operator {
     if (runs_.empty()) {  // everything in memory: the buffered batches gathered in sorted order
       if (out_pos_ >= int64_t(order_.size())) {
         buffer_.clear();
+        retained_.clear();
         order_ = {};
         res_.release_all();
         return std::optional<Batch>();
@@ -193,6 +194,7 @@ class Sort : public Operator {
     metrics_.spill_count += 1;
     runs_.push_back(std::move(*f));
     buffer_.clear();
+    retained_.clear();
     res_.release_all();
     buffered_rows_ = 0;
     return Status::ok();
@@ -204,10 +206,11 @@ class Sort : public Operator {
       if (!b->has_value()) break;
       if ((*b)->num_rows == 0) continue;
       Batch k = with_keys(**b);
-      int64_t bytes = col::memory_size(k);
+      int64_t bytes = retained_.add(k);
       if (!res_.grow(bytes)) {
         if (limit_ < 0 && !buffer_.empty()) {
           if (auto s = spill_run(); !s) return s;
+          bytes = retained_.add(k);  // the run's buffers are gone: this batch's count in full
         }
         if (!res_.grow(bytes)) res_.force_grow(bytes);
       }
@@ -218,8 +221,9 @@ class Sort : public Operator {
         std::vector<uint64_t> best = sort_buffer();  // keep only the best `limit` rows
         Batch top = gather_refs(best.data(), int64_t(best.size()), ncols_ + keys_.size());
         buffer_.clear();
+        retained_.clear();
         res_.release_all();
-        res_.force_grow(col::memory_size(top));
+        res_.force_grow(retained_.add(top));
         buffered_rows_ = top.num_rows;
         buffer_.push_back(std::move(top));
       }
@@ -304,6 +308,7 @@ class Sort : public Operator {
   RowCmp cmp_;
   ColTypePtr keyed_schema_;
   std::vector<Batch> buffer_;
+  RetainedBuffers retained_;  // what buffer_ holds, each buffer once
   int64_t buffered_rows_ = 0;
   std::vector<std::unique_ptr<SpillFile>> runs_;
   std::vector<Cursor> cursors_;
