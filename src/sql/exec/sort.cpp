@@ -131,53 +131,76 @@ class Sort : public Operator {
     }
     return refs;
   }
-  // One fixed-width numeric key: radix-sort (normalised unsigned key, row) pairs — unsigned order
-  // equals Spark's order (NaN greatest, -0.0 = 0.0); the radix sort is stable, and the pairs are
-  // made in row order, so ties keep input order.
+  // Fixed-width numeric keys (up to 4): least-significant-digit radix passes, last key first.
+  // Each key is normalised to an unsigned value whose order is Spark's (NaN greatest, -0.0 =
+  // 0.0, descending inverted); its NULLs then move to the front or back by a stable partition.
+  // Every pass is stable and the first starts from input order, so after the pass of key j the
+  // rows are ordered by (key j, ..., last key) with ties in input order.
   bool sort_normalized(std::vector<uint64_t>& refs) {
-    if (limit_ >= 0 || keys_.size() != 1 || buffer_.empty()) return false;
-    const TypeId id = buffer_[0].columns[ncols_]->id();
-    if (!(col::is_integral(id) || col::is_floating(id) || id == TypeId::Date || id == TypeId::Timestamp ||
-          id == TypeId::TimestampNtz))
-      return false;
-    const SortKey& key = keys_[0];
-    std::vector<kern::KeyRef> v;
-    std::vector<uint64_t> nulls;
-    v.reserve(size_t(buffered_rows_));
-    for (size_t b = 0; b < buffer_.size(); ++b) {
-      const col::Column& c = *buffer_[b].columns[ncols_];
-      const int64_t n = c.length;
-      kern::dispatch_fixed(id, [&]<typename T>() {
-        const T* x = c.vals<T>();
-        for (int64_t r = 0; r < n; ++r) {
-          if (c.is_null(r)) { nulls.push_back(ref(b, r)); continue; }
-          uint64_t u;
-          if constexpr (std::is_floating_point_v<T>) {
-            double d = double(x[r]);
-            if (d == 0) d = 0.0;
-            if (std::isnan(d)) d = std::numeric_limits<double>::quiet_NaN();
-            uint64_t bits;
-            std::memcpy(&bits, &d, 8);
-            u = (bits >> 63) ? ~bits : bits | (uint64_t(1) << 63);
-          } else if constexpr (std::is_same_v<T, __int128>) {
-            u = 0;
-          } else {
-            u = uint64_t(int64_t(x[r])) ^ (uint64_t(1) << 63);
+    if (limit_ >= 0 || keys_.empty() || keys_.size() > 4 || buffer_.empty()) return false;
+    for (size_t k = 0; k < keys_.size(); ++k) {
+      const TypeId id = buffer_[0].columns[ncols_ + k]->id();
+      if (!(col::is_integral(id) || col::is_floating(id) || id == TypeId::Date || id == TypeId::Timestamp ||
+            id == TypeId::TimestampNtz))
+        return false;
+    }
+    const size_t n = size_t(buffered_rows_);
+    std::vector<kern::KeyRef> v(n), scratch, nulls;
+    std::vector<uint64_t> norm(n);
+    std::vector<uint8_t> is_null(n);
+    std::vector<uint64_t> perm(n);  // positions (input order) in the order so far
+    for (size_t i = 0; i < n; ++i) perm[i] = i;
+    for (size_t j = keys_.size(); j-- > 0;) {
+      const SortKey& key = keys_[j];
+      bool any_null = false;
+      size_t p = 0;
+      for (const Batch& b : buffer_) {
+        const col::Column& c = *b.columns[ncols_ + j];
+        any_null = any_null || c.has_nulls();
+        kern::dispatch_fixed(c.id(), [&]<typename T>() {
+          const T* x = c.vals<T>();
+          for (int64_t r = 0; r < c.length; ++r, ++p) {
+            is_null[p] = c.is_null(r);
+            uint64_t u = 0;
+            if constexpr (std::is_floating_point_v<T>) {
+              double d = double(x[r]);
+              if (d == 0) d = 0.0;
+              if (std::isnan(d)) d = std::numeric_limits<double>::quiet_NaN();
+              uint64_t bits;
+              std::memcpy(&bits, &d, 8);
+              u = (bits >> 63) ? ~bits : bits | (uint64_t(1) << 63);
+            } else if constexpr (!std::is_same_v<T, __int128>) {
+              u = uint64_t(int64_t(x[r])) ^ (uint64_t(1) << 63);
+            }
+            norm[p] = key.ascending ? u : ~u;
           }
-          v.push_back({key.ascending ? u : ~u, ref(b, r)});
-        }
-        return 0;
-      });
-    }
-    {
-      std::vector<kern::KeyRef> scratch;
+          return 0;
+        });
+      }
+      for (size_t i = 0; i < n; ++i) v[i] = {norm[perm[i]], perm[i]};
       kern::radix_sort(v, scratch);
+      if (any_null) {  // this key's NULLs first or last, in the order they have
+        nulls.clear();
+        size_t w = 0;
+        for (size_t i = 0; i < n; ++i) {
+          if (is_null[v[i].ref]) nulls.push_back(v[i]);
+          else v[w++] = v[i];
+        }
+        if (key.nulls_first) {
+          std::move_backward(v.begin(), v.begin() + std::ptrdiff_t(w), v.end());
+          std::copy(nulls.begin(), nulls.end(), v.begin());
+        } else {
+          std::copy(nulls.begin(), nulls.end(), v.begin() + std::ptrdiff_t(w));
+        }
+      }
+      for (size_t i = 0; i < n; ++i) perm[i] = v[i].ref;
     }
-    refs.clear();
-    refs.reserve(size_t(buffered_rows_));
-    if (key.nulls_first) refs.insert(refs.end(), nulls.begin(), nulls.end());
-    for (const auto& p : v) refs.push_back(p.ref);
-    if (!key.nulls_first) refs.insert(refs.end(), nulls.begin(), nulls.end());
+    std::vector<uint64_t> pos_ref;  // input position -> buffered row
+    pos_ref.reserve(n);
+    for (size_t b = 0; b < buffer_.size(); ++b)
+      for (int64_t r = 0; r < buffer_[b].num_rows; ++r) pos_ref.push_back(ref(b, r));
+    refs.resize(n);
+    for (size_t i = 0; i < n; ++i) refs[i] = pos_ref[perm[i]];
     return true;
   }
   // Sorts the buffer into a run on disk, written a batch at a time (keys included: the merge
