@@ -2,8 +2,13 @@
 #include "executor/python_udf_runner.h"
 
 #include <signal.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstring>
 
 #include "common/frame.h"
+#include "executor/udf_shm.h"
 #include "sql/columnar/serde.h"
 
 namespace spp::executor {
@@ -11,9 +16,10 @@ namespace spp::executor {
 namespace {
 
 namespace col = sql::col;
-
-// Argument batches per PwInput of a streaming program (docs/protocol.md "Python UDF programs").
-constexpr int kBatchesPerRead = 4;
+using udf_shm::kInHalf;
+using udf_shm::kRegion;
+using udf_shm::kResultSlot;
+using udf_shm::kBatchesPerRead;
 
 class PoolUdfRunner final : public sql::exec::PythonUdfRunner {
  public:
@@ -21,6 +27,8 @@ class PoolUdfRunner final : public sql::exec::PythonUdfRunner {
       : t_(t), env_(env), w_(std::move(w)), per_read_(per_read) {}
   ~PoolUdfRunner() override {
     if (w_ && !done_ && !broken_ && !t_.killed) drain();
+    if (region_) ::munmap(region_, kRegion);
+    if (region_fd_ >= 0) ::close(region_fd_);
     t_.worker_pid = 0;
     // Reusable only after a clean PwDone: anything else may leave messages in flight.
     if (w_) env_.pool->release(std::move(w_), done_ && !t_.killed);
@@ -31,6 +39,10 @@ class PoolUdfRunner final : public sql::exec::PythonUdfRunner {
     if (t_.killed) ::kill(w_->pid, SIGKILL);
     msg::PwTask pt = pw_task(t_, env_);
     pt.plan = {{"op", "udf"}, {"input", 0}, {"program", program}};
+    const int et = program.value("evalType", 100);
+    if ((et == 100 || et == 200) && offer_region())
+      pt.plan["shm"] = {{"path", "/proc/" + std::to_string(::getpid()) + "/fd/" + std::to_string(region_fd_)},
+                        {"size", kRegion}, {"inHalf", kInHalf}, {"outSlot", kResultSlot}, {"outSlots", udf_shm::kResultSlots}};
     pt.sink = "sqlbatch";
     std::vector<std::string> blobs;
     for (int64_t id : funcs) {
@@ -67,8 +79,24 @@ class PoolUdfRunner final : public sql::exec::PythonUdfRunner {
         }
         if (Status s = send_input(batches, end); !s) return R(crashed(s));
       } else if (e.as<msg::PwOutput>()) {
+        if (auto ack = region_ && !acked_ && e.blobs.size() == 1 ? udf_shm::parse_ack(e.blobs[0]) : std::nullopt) {
+          acked_ = true;  // the worker's answer to the offer, before its first PwRead
+          shared_ = *ack;
+          continue;
+        }
         size_t used = 0;
-        auto b = e.blobs.size() == 1 ? col::deserialize(e.blobs[0], &used)
+        std::string_view data = e.blobs.size() == 1 ? std::string_view(e.blobs[0]) : std::string_view();
+        if (auto ref = e.blobs.size() == 1 ? udf_shm::parse_ref(data) : std::nullopt) {
+          // Copied out first: the worker's memory is not ours to decode in place (it could
+          // change under the decoder's checks).
+          if (!shared_ || !udf_shm::in_results(*ref)) {
+            broken_ = true;
+            return R::error("the Python worker's result batch: a shared reference out of range");
+          }
+          result_.assign(static_cast<const char*>(region_) + ref->offset, ref->length);
+          data = result_;
+        }
+        auto b = e.blobs.size() == 1 ? col::deserialize(data, &used)
                                      : Result<col::Batch>::error("a result of " + std::to_string(e.blobs.size()) + " batches");
         if (!b) {
           broken_ = true;
@@ -109,19 +137,49 @@ class PoolUdfRunner final : public sql::exec::PythonUdfRunner {
     }
   }
 
+  // The shared region for a scalar program: a memfd the worker opens through /proc (nothing to
+  // clean up whatever happens to either process). False: none (the batches travel inline).
+  bool offer_region() {
+    region_fd_ = ::memfd_create("sparkpp-udf", MFD_CLOEXEC);
+    if (region_fd_ < 0) return false;
+    if (::ftruncate(region_fd_, kRegion) == 0) {
+      void* p = ::mmap(nullptr, kRegion, PROT_READ | PROT_WRITE, MAP_SHARED, region_fd_, 0);
+      if (p != MAP_FAILED) {
+        region_ = p;
+        return true;
+      }
+    }
+    ::close(region_fd_);
+    region_fd_ = -1;
+    return false;
+  }
+
   // PwInput with the batches, each serialized straight into its blob frame of one reused
-  // buffer (no blob string of its own, no copy into the message).
+  // buffer (no blob string of its own, no copy into the message); with a shared region, into
+  // this PwInput's half of it, the blobs being references (a batch too big for it inline).
   Status send_input(const std::vector<col::Batch>& batches, bool end) {
     msg::PwInput m;
     m.input = 0;
-    m.format = "sqlbatch";
+    m.format = shared_ ? "sqlshm" : "sqlbatch";
     m.end = end;
     out_.clear();
     out_ += msg::encode_header(msg::PwInput::kOp, nlohmann::json(m), batches.size());
+    const size_t half = (inputs_++ % 2) * kInHalf;
+    size_t used = 0;
     for (const auto& b : batches) {
       const size_t at = out_.size();
       out_.append(kFrameHeader, '\0');
       col::serialize(b, out_);
+      if (shared_) {
+        const size_t n = out_.size() - at - kFrameHeader;
+        if (n <= kInHalf - used) {
+          const uint64_t off = half + used;
+          std::memcpy(static_cast<char*>(region_) + off, out_.data() + at + kFrameHeader, n);
+          out_.resize(at + kFrameHeader);
+          out_ += udf_shm::encode_ref(off, n);
+          used += (n + 7) & ~size_t{7};
+        }
+      }
       const uint32_t n = static_cast<uint32_t>(out_.size() - at - kFrameHeader + 1);  // kind + payload
       out_[at] = static_cast<char>(n >> 24);
       out_[at + 1] = static_cast<char>(n >> 16);
@@ -145,6 +203,12 @@ class PoolUdfRunner final : public sql::exec::PythonUdfRunner {
   std::unique_ptr<PythonWorker> w_;
   const int per_read_;  // argument batches sent per PwRead
   std::string out_;     // the PwInput being written, reused
+  std::string result_;  // a result batch copied out of the shared region, reused
+  int region_fd_ = -1;  // the shared region (a memfd) offered to the worker, if any
+  void* region_ = nullptr;
+  bool acked_ = false;   // the worker answered the offer
+  bool shared_ = false;  // ... and mapped the region: batches go through it
+  uint64_t inputs_ = 0;  // PwInputs sent (their halves alternate)
   bool done_ = false;
   bool broken_ = false;  // the conversation failed: the worker is not reused
 };

@@ -85,6 +85,7 @@ class Worker:
         self._lock = threading.RLock()
         self._task_seq = 0
         self._reads_out = 0  # PwReads sent and not answered yet (0 or 1)
+        self._shm = None  # the UDF program's batches shared with the executor (sql/_shm.py)
 
     # ------------------------------------------------------------------ connection
     def handshake(self):
@@ -164,6 +165,9 @@ class Worker:
             return
         finally:
             self._pushed = {}  # a pushed reply its task never read goes with it
+            if self._shm is not None:
+                self._shm.close()
+                self._shm = None
             TaskContext._taskContext = None
             if self._task_resources is not None:
                 self._task_resources.release()
@@ -252,6 +256,15 @@ class Worker:
         if op == "udf":
             from sparkpp.sql._udf_eval import UdfProgram
             prog = UdfProgram(plan["program"], self._funcs_of(plan["program"]))
+            if plan.get("shm") is not None:
+                # The executor offers a shared region: say whether it is mapped before the first
+                # PwRead (it then writes argument batches there; results go there in turn).
+                from sparkpp.sql import _shm
+                self._shm = _shm.SharedBatches.open(plan["shm"])
+                prog.parts = self._shm is not None
+                with self._lock:
+                    self.ch.queue("PwOutput", {"records": 0},
+                                  [_shm.ACK.pack(b"SPBA", int(self._shm is not None))])
             # Ahead except for windows (WindowInPandas hands over one batch per call and wants
             # its results before the next exists).
             ahead = plan["program"].get("evalType", 100) != 203
@@ -283,7 +296,10 @@ class Worker:
         """BatchEvalPython: one PwOutput per result batch, queued so that it leaves with the
         next PwRead (the executor waits for each batch's result before sending the next)."""
         ch = self.ch
+        shm = self._shm
         for blob, n in it:
+            if type(blob) is list:  # parts of one batch (encode_parts)
+                blob = shm.put(blob) if shm is not None else b"".join(blob)
             with self._lock:
                 ch.queue("PwOutput", {"records": n}, [blob])
 
@@ -322,7 +338,8 @@ class Worker:
                     ch.flush()
                     self._reads_out = 1
             if blobs:
-                decode = INPUT_DECODERS.get(body["format"])
+                decode = (self._shm.decode if body["format"] == "sqlshm" and self._shm is not None
+                          else INPUT_DECODERS.get(body["format"]))
                 if decode is None:
                     raise _wire.ProtocolError("unknown input format %r" % body["format"])
                 for b in blobs:

@@ -10,7 +10,7 @@ import math
 
 from sparkpp.sql import types as T
 from sparkpp.sql._batch import (BatchFormatError, Dense, batch_schema, decode_columns,
-                                encode_columns, parse_batch)
+                                encode_columns, encode_parts, parse_batch)
 from sparkpp.sql._batch_numpy import _NumpyReader, batches_to_pandas
 
 __all__ = ["series_of_batch", "column_from_pandas", "LENGTH_MISMATCH"]
@@ -201,8 +201,9 @@ def column_from_pandas(result, dt, n):
     return [None if _is_null(v) else cast(_plain(v)) for v in values]
 
 
-def run_scalar(udfs, outputs, schema, blobs):
-    """SQL_SCALAR_PANDAS_UDF: one call per UDF per batch; chains pass Series along."""
+def run_scalar(udfs, outputs, schema, blobs, parts=False):
+    """SQL_SCALAR_PANDAS_UDF: one call per UDF per batch; chains pass Series along. parts: each
+    result batch as a list of parts (encode_parts) instead of bytes."""
     import pandas as pd
     schema_json = schema.json().encode("utf-8")
     for blob in blobs:
@@ -218,7 +219,7 @@ def run_scalar(udfs, outputs, schema, blobs):
                 raise RuntimeError(LENGTH_MISMATCH % (n, len(r)))
             raw.append(r)
         cols = [column_from_pandas(raw[k], udfs[k][2], n) for k in outputs]
-        yield encode_columns(schema, n, cols, schema_json), n
+        yield (encode_parts if parts else encode_columns)(schema, n, cols, schema_json), n
 
 
 def run_iterator(udf, schema, blobs):

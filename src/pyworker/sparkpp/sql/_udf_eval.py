@@ -11,7 +11,7 @@ import os
 import struct
 
 from sparkpp.sql import types as T
-from sparkpp.sql._batch import Dense, decode_lazy_columns, encode_columns
+from sparkpp.sql._batch import Dense, decode_lazy_columns, encode_columns, encode_parts
 
 __all__ = ["UdfProgram"]
 
@@ -263,6 +263,9 @@ class UdfProgram:
         self.schema = T.StructType([T.StructField("_%d" % i, self.udfs[k][2], True)
                                     for i, k in enumerate(self.outputs)])
         self.schema_json = None
+        # Result batches as lists of parts (encode_parts), for the worker to copy into the
+        # memory it shares with the executor without joining them first (sql/_shm.py).
+        self.parts = False
 
     def run(self, blobs):
         """(result batch, rows) for the argument batches `blobs` (an iterator)."""
@@ -271,7 +274,7 @@ class UdfProgram:
         from sparkpp.sql import _pandas_udf_eval as pe
         udfs = [(f, refs, rt) for f, refs, rt, _ in self.udfs]
         if self.eval_type == 200:
-            return pe.run_scalar(udfs, self.outputs, self.schema, blobs)
+            return pe.run_scalar(udfs, self.outputs, self.schema, blobs, self.parts)
         if self.eval_type == 204:
             return pe.run_iterator(udfs[0], self.schema, blobs)
         # mapInPandas / applyInPandas: the function's return type is the output schema
@@ -316,6 +319,8 @@ class UdfProgram:
             out.append(fast)
         if self.schema_json is None:
             self.schema_json = self.schema.json().encode("utf-8")
+        if self.parts:
+            return encode_parts(self.schema, n, out, self.schema_json), n
         return encode_columns(self.schema, n, out, self.schema_json), n
 
     def _direct(self, f, ins, n, rt, convert):

@@ -1,0 +1,82 @@
+"""Batches in memory shared with the executor (docs/protocol.md "Shared-memory batches"): scalar
+UDF programs (evalType 100 and 200) get their argument batches and give back their result
+batches through one region the executor created, so 10,000-row batches cross no socket — only
+small references to them do."""
+import mmap
+import os
+import struct
+
+__all__ = ["SharedBatches", "REF_SIZE", "ACK"]
+
+_REF = struct.Struct("<4sIQQ")  # b"SPBR", 0, offset, length: one batch in the region
+REF_SIZE = _REF.size  # 24
+ACK = struct.Struct("<4sI")  # b"SPBA", 1 (mapped) | 0 (not: batches travel inline)
+
+
+class SharedBatches:
+    """The worker's view of a program's region: [0, 2 * in_half) the executor's argument batches
+    (two halves, one per PwInput in turn), then `out_slots` result slots of `out_slot` bytes,
+    the k-th result of the task in slot k % out_slots (as many slots as the results of two
+    PwInputs: no more are ever in flight)."""
+
+    def __init__(self, mm, size, in_half, out_slot, out_slots):
+        self.mm, self.view = mm, memoryview(mm)
+        self.size, self.in_end, self.out_slot, self.out_slots = size, 2 * in_half, out_slot, out_slots
+        self.results = 0
+
+    @classmethod
+    def open(cls, spec):
+        """The region the PwTask's plan names ({"path", "size", "inHalf", "outSlot",
+        "outSlots"}), or None when it cannot be mapped (the batches then travel inline)."""
+        try:
+            size, in_half = int(spec["size"]), int(spec["inHalf"])
+            out_slot, out_slots = int(spec["outSlot"]), int(spec["outSlots"])
+            if (in_half <= 0 or in_half % 8 or out_slot <= 0 or out_slot % 8 or out_slots <= 0
+                    or 2 * in_half + out_slots * out_slot != size):
+                return None
+            fd = os.open(spec["path"], os.O_RDWR | os.O_CLOEXEC)
+        except (OSError, KeyError, TypeError, ValueError):
+            return None
+        try:
+            if os.fstat(fd).st_size < size:
+                return None
+            mm = mmap.mmap(fd, size, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
+        except (OSError, ValueError):
+            return None
+        finally:
+            os.close(fd)
+        return cls(mm, size, in_half, out_slot, out_slots)
+
+    def decode(self, blob):
+        """An input blob: a reference into the argument halves (a writable view of the region:
+        numpy arrays over it need no copy), or an inline SPB1 batch (one that did not fit)."""
+        if len(blob) == REF_SIZE and bytes(blob[:4]) == b"SPBR":
+            _, _, off, n = _REF.unpack(blob)
+            if off % 8 or off > self.in_end or n > self.in_end - off:
+                raise ValueError("a shared batch reference out of range: %d + %d" % (off, n))
+            return self.view[off:off + n]
+        return blob
+
+    def put(self, parts):
+        """A result batch (its parts, as encode_parts gives them) copied into the next result
+        slot; returns the reference to send, or the batch itself when it does not fit."""
+        total = sum(map(len, parts))
+        if total > self.out_slot:
+            return b"".join(parts)
+        off = self.in_end + (self.results % self.out_slots) * self.out_slot
+        self.results += 1
+        view, pos = self.view, off
+        for p in parts:
+            n = len(p)
+            view[pos:pos + n] = p
+            pos += n
+        return _REF.pack(b"SPBR", 0, off, total)
+
+    def close(self):
+        """Unmaps the region unless user code still holds arrays over it (then it goes with
+        them)."""
+        try:
+            self.view.release()
+            self.mm.close()
+        except BufferError:
+            pass
