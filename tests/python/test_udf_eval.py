@@ -163,3 +163,34 @@ def test_several_batches_per_input_message(count):
         assert res[0] == "done" and len(res[1]) == count
     finally:
         link.close()
+
+
+def test_pandas_argument_series_match_the_public_constructor():
+    """series_of_batch's Series (pandas 1.x: the internal fast path, one RangeIndex kept from
+    batch to batch) equal what pd.Series builds, for every column kind; an index a function
+    renamed is not handed to the next batch."""
+    import datetime
+
+    np = pytest.importorskip("numpy")
+    pd = pytest.importorskip("pandas")
+    from sparkpp.sql._batch import encode_columns
+    from sparkpp.sql._pandas_udf_eval import series_of_batch
+    cols = [("b", T.ByteType(), [1, -2, 3]), ("i", T.IntegerType(), [1, None, 3]),
+            ("l", T.LongType(), [2 ** 40, 0, -1]), ("d", T.DoubleType(), [0.5, None, 1e300]),
+            ("f", T.FloatType(), [1.5, 2.5, 3.5]), ("t", T.BooleanType(), [True, False, None]),
+            ("s", T.StringType(), ["a", None, "ü"]),
+            ("dt", T.DateType(), [T.DateType().toInternal(datetime.date(2020, 1, 2)), None, 0])]
+    schema = T.StructType([T.StructField(n, t, True) for n, t, _ in cols])
+    blob = encode_columns(schema, 3, [v for _, _, v in cols])
+    n, series = series_of_batch(blob)
+    assert n == 3
+    for (name, _, _), s in zip(cols, series):
+        want = pd.Series(np.asarray(s.to_numpy()), index=pd.RangeIndex(3), name=name)
+        pd.testing.assert_series_equal(s, want)
+        assert (s * 1 if s.dtype.kind in "iuf" else s).name == name
+    first = series[0].index
+    _, again = series_of_batch(blob)
+    assert again[0].index is first  # one RangeIndex for batches of one length
+    first.name = "renamed"
+    _, third = series_of_batch(blob)
+    assert third[0].index is not first and third[0].index.name is None

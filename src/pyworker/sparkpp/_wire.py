@@ -39,6 +39,11 @@ def encode_message(op, body, blobs=()):
     return parts
 
 
+def blob_frame_header(n):
+    """The frame header of an n-byte blob (encode_message's, for callers that cache the rest)."""
+    return _HDR.pack(n + 1, _KIND_B)
+
+
 def build_id():
     """This side's build, sent in the handshake (the C++ side sends its git describe)."""
     from sparkpp.version import __version__

@@ -297,11 +297,18 @@ class Worker:
         next PwRead (the executor waits for each batch's result before sending the next)."""
         ch = self.ch
         shm = self._shm
+        heads = {}  # rows -> the PwOutput's encoded header (batches mostly have one size)
+        blob_head = _wire.blob_frame_header
         for blob, n in it:
             if type(blob) is list:  # parts of one batch (encode_parts)
                 blob = shm.put(blob) if shm is not None else b"".join(blob)
+            head = heads.get(n)
+            if head is None:
+                if len(heads) > 16:
+                    heads.clear()
+                head = heads[n] = _wire.encode_message("PwOutput", {"records": n}, [b""])[:2]
             with self._lock:
-                ch.queue("PwOutput", {"records": n}, [blob])
+                ch.queue_parts(head + [blob_head(len(blob)), blob])
 
     def _input(self, idx, seq, ahead=False):
         """Yields the decoded batches (lists of records) of input `idx` until its end, pulling

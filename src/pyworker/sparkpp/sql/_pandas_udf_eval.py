@@ -18,15 +18,41 @@ __all__ = ["series_of_batch", "column_from_pandas", "LENGTH_MISMATCH"]
 LENGTH_MISMATCH = "Result vector from pandas_udf was not the required length: expected %d, got %d."
 
 
+_series_fast = None  # pandas 1.x: Series(ndarray, index, name, fastpath=True)
+_last_index = [None]  # the RangeIndex of the last batch: every full batch has the same length
+
+
+def _new_series():
+    """A Series maker over a 1-D numpy array (no copy): pandas 1.x's internal fast path (what
+    pandas itself uses for results it has checked: ~2.5 us instead of ~12 us per Series, which
+    1,000 batches a query pay per argument), else the public constructor."""
+    global _series_fast
+    if _series_fast is None:
+        import pandas as pd
+        if int(pd.__version__.split(".")[0]) == 1:
+            def fast(a, index, name):
+                if a.dtype.kind in "biuf" and a.ndim == 1 and len(a) == len(index):
+                    return pd.Series(a, index=index, name=name, fastpath=True)
+                return pd.Series(a, index=index, name=name, copy=False)
+            _series_fast = fast
+        else:
+            _series_fast = lambda a, index, name: pd.Series(a, index=index, name=name, copy=False)  # noqa: E731
+    return _series_fast
+
+
 def series_of_batch(blob, struct_frames=False):
     """(number of rows, one pandas Series per column) of an SPB1 batch: numeric columns are
-    views of the batch's buffers (no copy), all sharing one RangeIndex; no DataFrame is built.
+    views of the batch's buffers (no copy), all sharing one RangeIndex (kept from one batch to
+    the next of the same length: RangeIndex is immutable); no DataFrame is built.
     struct_frames (scalar pandas UDFs): a struct column is a pandas DataFrame of its fields, as
     PySpark hands struct arguments to them."""
-    import pandas as pd
     schema, n, nodes, spans, body, _ = parse_batch(memoryview(blob), 0)
     r = _NumpyReader(nodes, spans, body)
-    index = pd.RangeIndex(n)
+    index = _last_index[0]
+    if index is None or len(index) != n or index.name is not None:  # a function named it
+        import pandas as pd
+        index = _last_index[0] = pd.RangeIndex(n)
+    series = _series_fast or _new_series()
     out = []
     for f in schema.fields:
         if struct_frames and isinstance(f.dataType, T.StructType):
@@ -35,7 +61,7 @@ def series_of_batch(blob, struct_frames=False):
         a = r.array(f.dataType)
         if len(a) != n:
             raise BatchFormatError("column %s disagrees with num_rows" % f.name)
-        out.append(pd.Series(a, index=index, name=f.name, copy=False))
+        out.append(series(a, index, f.name))
     return n, out
 
 
