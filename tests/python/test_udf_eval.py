@@ -194,3 +194,55 @@ def test_pandas_argument_series_match_the_public_constructor():
     first.name = "renamed"
     _, third = series_of_batch(blob)
     assert third[0].index is not first and third[0].index.name is None
+
+
+def test_pandas_argument_batches_of_one_layout_take_the_short_way_correctly():
+    """Batches whose prefix (header, schema, nodes, spans) equals a checked one are read as
+    arrays at the known offsets: their values, not the first batch's; a batch with NULLs, or
+    one shorter than its header says, never takes that way."""
+    np = pytest.importorskip("numpy")
+    pytest.importorskip("pandas")
+    from sparkpp.sql import _pandas_udf_eval as pe
+    from sparkpp.sql._batch import BatchFormatError, Dense, encode_columns
+    schema = T.StructType([T.StructField("a", T.LongType(), True),
+                           T.StructField("b", T.IntegerType(), True),
+                           T.StructField("c", T.DoubleType(), True)])
+
+    def batch(k, n=5):
+        return encode_columns(schema, n, [Dense(np.arange(n, dtype=np.int64) + k),
+                                          Dense(np.arange(n, dtype=np.int32) * k),
+                                          Dense(np.full(n, k / 2))])
+    pe._LAYOUTS.clear()
+    for k in range(4):
+        n, (a, b, c) = pe.series_of_batch(batch(k))
+        assert n == 5 and a.tolist() == [k + i for i in range(5)]
+        assert b.tolist() == [k * i for i in range(5)] and c.tolist() == [k / 2] * 5
+        assert (a.dtype, b.dtype, c.dtype) == (np.int64, np.int32, np.float64)
+        assert [s.name for s in (a, b, c)] == ["a", "b", "c"]
+    assert len(pe._LAYOUTS) == 1
+    with_nulls = encode_columns(schema, 5, [[1, None, 3, 4, 5], [1, 2, 3, 4, 5], [0.0] * 5])
+    assert pe.series_of_batch(with_nulls)[1][0].isna().tolist() == [False, True, False, False,
+                                                                     False]
+    assert len(pe._LAYOUTS) == 1
+    with pytest.raises(BatchFormatError):
+        pe.series_of_batch(batch(9)[:-8])  # the known prefix, a body cut short
+
+
+def test_result_batches_of_one_shape_reuse_their_header():
+    np = pytest.importorskip("numpy")
+    from sparkpp.sql import _batch
+    from sparkpp.sql._batch import Dense, decode_columns, encode_parts, join_parts
+    schema = T.StructType([T.StructField("_0", T.LongType(), True),
+                           T.StructField("_1", T.IntegerType(), True)])
+    sj = schema.json().encode()
+    _batch._DENSE_HEADS.clear()
+    for k in range(3):  # the second and third take the cached header
+        parts = encode_parts(schema, 3, [Dense(np.arange(3) + k), Dense(np.array([k, 2.0, 3.0]))],
+                             sj)
+        assert decode_columns(bytes(join_parts(parts)))[2] == [[k, k + 1, k + 2], [k, 2, 3]]
+    assert len(_batch._DENSE_HEADS) == 1
+    parts = encode_parts(schema, 3, [Dense(np.arange(3)), Dense(np.arange(3), np.array([1, 0, 1],
+                                                                                 bool))], sj)
+    assert decode_columns(bytes(join_parts(parts)))[2] == [[0, 1, 2], [0, None, 2]]
+    parts = encode_parts(schema, 3, [[1, 2, 3], Dense(np.arange(3))], sj)  # a list: the long way
+    assert decode_columns(bytes(join_parts(parts)))[2] == [[1, 2, 3], [0, 1, 2]]

@@ -118,8 +118,41 @@ def _encode_one(schema, rows):
     return _encode_cols(schema, len(rows), [[r[i] for r in rows] for i in range(len(schema.fields))])
 
 
+# (schema JSON, rows) -> (numpy type codes, the bytes before the body) of batches whose columns
+# are all Dense without NULLs: their header, nodes and buffer spans depend on nothing else, so a
+# pandas UDF's result batches, one like the other, reuse them.
+_DENSE_HEADS = {}
+
+
+def _dense_parts(head, codes, num_rows, columns):
+    """The parts of a batch of Dense columns without NULLs whose header is `head`, or None when a
+    column does not fit that header."""
+    import numpy as np
+    out = [head]
+    for c, code in zip(columns, codes):
+        if type(c) is not Dense or c.valid is not None or len(c.data) != num_rows:
+            return None
+        arr = c.data
+        if getattr(arr, "dtype", None) is None or arr.dtype.str != code or not arr.flags.c_contiguous:
+            arr = np.ascontiguousarray(arr, dtype=code)
+        if arr.ndim != 1:
+            return None
+        if arr.nbytes:
+            out.append(memoryview(arr).cast("B"))
+            pad = _pad8(arr.nbytes) - arr.nbytes
+            if pad:
+                out.append(b"\0" * pad)
+    return out
+
+
 def _encode_cols(schema, num_rows, columns, schema_json=None, parts=False):
     """One batch as bytes, or (parts) as the list of byte strings and memoryviews making it up."""
+    if parts and schema_json is not None:
+        hit = _DENSE_HEADS.get((schema_json, num_rows))
+        if hit is not None:
+            out = _dense_parts(hit[1], hit[0], num_rows, columns)
+            if out is not None:
+                return out
     w = _Writer()
     for f, values in zip(schema.fields, columns):
         w.column(f.dataType, values)
@@ -138,6 +171,13 @@ def _encode_cols(schema, num_rows, columns, schema_json=None, parts=False):
             schema_json, b"\0" * (_pad8(len(schema_json)) - len(schema_json))]
     head += [struct.pack("<qq", n, nulls) for n, nulls in w.nodes]
     head += [struct.pack("<QQ", off, length) for off, length in spans]
+    if parts and num_rows and all(type(c) is Dense and c.valid is None and len(c.data) == num_rows
+                                  and type(f.dataType) in _NP_CODES
+                                  for c, f in zip(columns, schema.fields)):
+        if len(_DENSE_HEADS) >= 64:
+            _DENSE_HEADS.clear()
+        _DENSE_HEADS[(schema_json, num_rows)] = (
+            [_NP_CODES[type(f.dataType)] for f in schema.fields], b"".join(head))
     return head + body if parts else b"".join(head + body)
 
 
