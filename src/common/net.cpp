@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 #include "common/log.h"
 
@@ -74,9 +75,11 @@ Connection* Connection::create(uv_loop_t* loop, ConnectionOptions opts, bool acc
   c->id_ = g_next_conn_id++;
   uv_tcp_init(loop, &c->tcp_);
   uv_timer_init(loop, &c->hello_timer_);
+  uv_prepare_init(loop, &c->flush_hook_);
   c->tcp_.data = c;
   c->hello_timer_.data = c;
-  c->open_handles_ = 2;
+  c->flush_hook_.data = c;
+  c->open_handles_ = 3;
   return c;
 }
 
@@ -282,6 +285,27 @@ void Connection::deliver(msg::Envelope&& env) {
 void Connection::send_raw(std::string bytes) {
   if (closing_ || bytes.empty()) return;
   if (sealer_) bytes = sealer_->seal(bytes);
+  if (opts_.coalesce_writes && ready_) {
+    if (out_.empty()) {
+      out_ = std::move(bytes);
+      uv_prepare_start(&flush_hook_, [](uv_prepare_t* h) { static_cast<Connection*>(h->data)->flush(); });
+    } else {
+      out_ += bytes;
+    }
+    if (out_.size() >= (256u << 10)) flush();
+    return;
+  }
+  write_now(std::move(bytes));
+}
+
+void Connection::flush() {
+  if (out_.empty()) return;
+  uv_prepare_stop(&flush_hook_);
+  write_now(std::exchange(out_, {}));
+}
+
+void Connection::write_now(std::string bytes) {
+  if (closing_) return;
   auto* stream = reinterpret_cast<uv_stream_t*>(&tcp_);
   size_t off = 0;
   if (uv_stream_get_write_queue_size(stream) == 0) {
@@ -322,6 +346,7 @@ void Connection::send_parts(std::string header, std::vector<std::string>&& blobs
     for (const auto& b : blobs) msg::append_blob_frame(header, b);
     return send_raw(std::move(header));
   }
+  flush();  // what was sent before goes first
   auto* w = new WriteReq();
   w->data = std::move(header);
   w->parts = std::move(blobs);
@@ -381,7 +406,7 @@ void Connection::send_parts(std::string header, std::vector<std::string>&& blobs
 }
 
 size_t Connection::unsent_bytes() const {
-  return uv_stream_get_write_queue_size(reinterpret_cast<const uv_stream_t*>(&tcp_));
+  return out_.size() + uv_stream_get_write_queue_size(reinterpret_cast<const uv_stream_t*>(&tcp_));
 }
 
 void Connection::set_reading(bool on) {
@@ -394,6 +419,7 @@ void Connection::set_reading(bool on) {
 
 void Connection::close(const std::string& reason) {
   if (closing_) return;
+  flush();  // what the kernel takes at once still leaves, as an uncoalesced send would have
   closing_ = true;
   LOG_DEBUG(opts_.log_component, "connection " << id_ << " (" << peer_ << (peer_role_.empty() ? "" : " " + peer_role_)
                                                  << ") closed: " << reason);
@@ -407,8 +433,10 @@ void Connection::close(const std::string& reason) {
   };
   uv_read_stop(reinterpret_cast<uv_stream_t*>(&tcp_));
   uv_timer_stop(&hello_timer_);
+  uv_prepare_stop(&flush_hook_);
   uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), done);
   uv_close(reinterpret_cast<uv_handle_t*>(&hello_timer_), done);
+  uv_close(reinterpret_cast<uv_handle_t*>(&flush_hook_), done);
 }
 
 Listener::~Listener() { close(); }

@@ -63,6 +63,14 @@ struct ConnectionOptions {
   // Called after each queued write completes (unsent_bytes() went down): senders that stream
   // large replies refill from here.
   std::function<void(Connection&)> on_written;
+  // After the handshake, the messages sent during one loop iteration leave in one write, just
+  // before the loop next waits for I/O (a uv_prepare hook, as redis's beforeSleep): a burst of
+  // small messages — the driver's launches after a read of several status updates, an
+  // executor's batch of status updates — costs one syscall here and one wake-up at the peer.
+  // A send of large blobs, close() and 256 KiB of buffered bytes flush at once. Only for
+  // connections whose sender returns to the loop after sending (never one that exits or blocks
+  // right after a send).
+  bool coalesce_writes = false;
 };
 
 class Connection {
@@ -92,7 +100,9 @@ class Connection {
   }
   void send_parts(std::string header, std::vector<std::string>&& blobs);
   void send_raw(std::string bytes);
-  // Bytes handed to send_raw that the kernel has not taken yet.
+  // Writes what coalesce_writes has buffered (called by the loop hook; close() calls it too).
+  void flush();
+  // Bytes handed to send_raw that the kernel has not taken yet (buffered ones included).
   size_t unsent_bytes() const;
   // Stops (false) or resumes (true) reading from the peer: back-pressure on a peer that sends
   // requests faster than their replies drain.
@@ -116,9 +126,12 @@ class Connection {
   void touch();  // activity: restart the idle timer
   void deliver(msg::Envelope&& env);
   void handshake(msg::Envelope&& env);
+  void write_now(std::string bytes);
 
   uv_tcp_t tcp_;
   uv_timer_t hello_timer_;
+  uv_prepare_t flush_hook_;  // active while out_ holds bytes (coalesce_writes)
+  std::string out_;          // coalesced sends of this loop iteration, not yet written
   ConnectionOptions opts_;
   FrameDecoder decoder_;
   bool acceptor_ = false;

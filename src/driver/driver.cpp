@@ -99,6 +99,7 @@ Status Driver::listen_executors() {
   eo.my_role = "driver";
   eo.max_frame = kDataMaxFrame;
   eo.log_component = kLog;
+  eo.coalesce_writes = true;  // the launches of one loop turn leave in one write
   eo.auth = [this] { return exec_auth_; };
   // A link that sends nothing for spark.network.timeout is dropped (registered executors
   // heartbeat every spark.executor.heartbeatInterval; one that never registers is dropped too).

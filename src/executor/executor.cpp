@@ -29,6 +29,7 @@
 #include "executor/block_manager.h"
 #include "executor/python_pool.h"
 #include "executor/shuffle_format.h"
+#include "executor/status_batch.h"
 #include "executor/task_runner.h"
 #include "executor/wake_signal.h"
 
@@ -67,6 +68,7 @@ class ExecutorRuntime {
     o.my_name = args_.executor_id;
     o.max_frame = kDataMaxFrame;
     o.log_component = kLog;
+    o.coalesce_writes = true;  // status updates posted together leave in one write
     o.auth = [auth] { return auth; };
     o.on_ready = [this](Connection& c) {
       msg::RegisterExecutor r;
@@ -216,12 +218,20 @@ class ExecutorRuntime {
         props_[k] = v;
     props_["spark.sparkpp.resourcesDir"] = fs::absolute(scratch_dir() + "/resources").string();
     int n = std::max(1, args_.cores);
+    {
+      executor::StatusBatchConf bc;
+      bc.max_updates = static_cast<int>(conf_.get_int("spark.sparkpp.executor.statusBatchSize"));
+      bc.max_hold_ms = std::max<int64_t>(1, conf_.get_time_ms("spark.sparkpp.executor.statusBatchDelay"));
+      std::lock_guard<std::mutex> g(mu_);
+      batch_.set_conf(bc);
+    }
     // The Python daemon starts on a task thread, which lives as long as the executor: its
     // PR_SET_PDEATHSIG fires when the *thread* that spawned it exits. With prestart, the first
     // thread starts it now, while the driver schedules the first job (its tasks wait in the
     // queue, or block in acquire() until it is ready); without, the first task that runs Python
     // does (as Spark's PythonWorkerFactory), and DataFrame-only applications never start it.
     const bool prestart = conf_.get_bool("spark.sparkpp.python.daemon.prestart");
+    task_threads_ = n;  // before any thread starts: they read it
     for (int i = 0; i < n; ++i)
       threads_.emplace_back([this, first = i == 0 && prestart] {
         if (first) {
@@ -404,6 +414,36 @@ class ExecutorRuntime {
     }
     // Outside the lock: a woken task thread would otherwise block on mu_ straight away.
     if (wake) wake_.wake(1);
+    if (!batch_tick_on_ && batch_.conf().max_updates > 1) start_batch_tick();
+  }
+
+  // While tasks are queued or updates held: sends the updates held for statusBatchDelay (a
+  // long task started behind short ones holds nobody's update longer). Stops once nothing is
+  // queued or held; launch() starts it again. A task thread holds an update only while tasks
+  // are queued, i.e. only while this runs.
+  void start_batch_tick() {
+    if (!batch_tick_) batch_tick_ = std::make_unique<Timer>(loop_);
+    const int64_t every = batch_.conf().max_hold_ms;
+    batch_tick_on_ = true;
+    batch_tick_->start(every, every, [this] {
+      std::vector<std::shared_ptr<executor::TaskOutcome>> due;
+      bool keep;
+      {
+        std::lock_guard<std::mutex> g(mu_);
+        due = batch_.tick(clock_.now_ms());
+        keep = !queue_.empty() || batch_.held() > 0;
+      }
+      if (!keep) {
+        batch_tick_->stop();
+        batch_tick_on_ = false;
+      }
+      send_updates(due);
+    });
+  }
+
+  void send_updates(const std::vector<std::shared_ptr<executor::TaskOutcome>>& outs) {
+    if (!conn_) return;
+    for (const auto& o : outs) conn_->send(o->update, std::move(o->blobs));
   }
 
   void kill_task(int64_t id) {
@@ -454,14 +494,20 @@ class ExecutorRuntime {
         out = executor::run_task(*t, env);
       }
       bool idle;
+      const bool finished = out.update.state == msg::TaskEndState::kFinished;
+      int64_t bytes = 0;
+      for (const auto& b : out.blobs) bytes += static_cast<int64_t>(b.size());
+      auto shared = std::make_shared<executor::TaskOutcome>(std::move(out));
+      std::vector<std::shared_ptr<executor::TaskOutcome>> now;
       {
         std::lock_guard<std::mutex> g(mu_);
         tasks_.erase(t->spec.task_id);
         idle = tasks_.empty();
+        now = batch_.add(shared, finished, bytes, queue_.size(), task_threads_, clock_.now_ms());
       }
-      auto shared = std::make_shared<executor::TaskOutcome>(std::move(out));
-      poster_.post([this, shared, idle] {
-        if (conn_) conn_->send(shared->update, std::move(shared->blobs));
+      if (now.empty()) continue;  // held: this thread goes on with the next queued task
+      poster_.post([this, now = std::move(now), idle] {
+        send_updates(now);
         if (idle) trim_when_idle();
       });
     }
@@ -498,6 +544,7 @@ class ExecutorRuntime {
     heartbeat_->stop();
     idle_reaper_.reset();
     heap_trim_.reset();
+    batch_tick_.reset();
     uv_signal_stop(&sigterm_);
     uv_close(reinterpret_cast<uv_handle_t*>(&sigterm_), nullptr);
     if (conn_) conn_->close("executor stopping");
@@ -526,6 +573,8 @@ class ExecutorRuntime {
   std::unique_ptr<executor::PythonPool> pool_;
   std::unique_ptr<Timer> idle_reaper_;  // calls pool_->reap_idle()
   std::unique_ptr<Timer> heap_trim_;    // trim_when_idle()
+  std::unique_ptr<Timer> batch_tick_;   // start_batch_tick()
+  bool batch_tick_on_ = false;          // loop thread only
   std::unique_ptr<executor::BlockManager> store_;
   std::unique_ptr<sql::exec::MemoryManager> sql_memory_;
   std::string broadcast_dir_;
@@ -539,8 +588,11 @@ class ExecutorRuntime {
   std::mutex mu_;
   executor::WakeSignal wake_;  // task threads sleep on it until queue_ has a task or quitting_
   std::deque<std::shared_ptr<executor::RunningTask>> queue_;
+  // Finished tasks' updates held back to leave together (status_batch.h); guarded by mu_.
+  executor::StatusBatch<std::shared_ptr<executor::TaskOutcome>> batch_;
   std::map<int64_t, std::shared_ptr<executor::RunningTask>> tasks_;
   std::vector<std::thread> threads_;
+  int task_threads_ = 1;
   bool quitting_ = false;
   bool stopping_ = false;
   bool stopped_ = false;
