@@ -3,7 +3,8 @@ action once (cold: the Python daemon, workers, imports), then REPS times more, a
 warm action the CPU of every process of the application (10 ms ticks and the scheduler's exact
 `schedstat` time) and its minor page faults. Kinds: udf / pandas (bench/udf.py's jobs:
 spark.range(0, N, 1, 2).select(u("id")).agg(sum)), native (the same with id * 2 + 1), topandas
-(bench/udf.py's 5-column toPandas).
+(bench/udf.py's 5-column toPandas), frompandas (its createDataFrame(pdf) + sum; the frame is
+copied per action, outside nothing: the copy counts in the Python process).
 
     SPARKPP_PYTHON=/usr/bin/python3 build/sparkpp submit --master 'local[2]' bench/udf_probe.py N KIND [REPS]
 
@@ -53,7 +54,13 @@ def main():
     @F.pandas_udf("long")
     def g(s: pd.Series) -> pd.Series:
         return s * 2 + 1
-    if kind == "topandas":
+    if kind == "frompandas":  # bench/udf.py's createDataFrame(pdf) + sum, a fresh frame each time
+        import numpy as np
+        ids = np.arange(n, dtype="int64")
+        pdf = pd.DataFrame({"id": ids, "a": ids * 2, "b": ids * 0.5, "c": ids % 7,
+                            "d": (ids % 1000).astype("int32")})
+        action = lambda: spark.createDataFrame(pdf.copy()).agg(F.sum("id")).collect()[0][0]  # noqa: E731
+    elif kind == "topandas":
         df = spark.range(0, n, 1, 2).selectExpr("id", "id * 2 AS a", "id * 0.5D AS b", "id % 7 AS c",
                                                  "CAST(id % 1000 AS INT) AS d")
         action = lambda: len(df.toPandas())  # noqa: E731

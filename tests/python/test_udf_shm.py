@@ -194,3 +194,22 @@ def test_a_region_the_worker_cannot_map_means_inline_batches():
     accepted, formats, results = _conversation(spec, [list(range(5)), [7]])
     assert accepted is False and formats == ["inline", "inline"]
     assert results == [1, 3, 5, 7, 9, 15]
+
+
+def test_the_same_region_again_is_the_mapping_kept():
+    fd = os.memfd_create("kept")
+    os.ftruncate(fd, SIZE)
+    spec = {"path": "/proc/self/fd/%d" % fd, "size": SIZE, "inHalf": IN_HALF, "outSlot": SLOT,
+            "outSlots": 8}
+    first = _shm.SharedBatches.open(spec)
+    first.results = 5
+    again = _shm.SharedBatches.open(spec, kept=first)
+    assert again is first and again.results == 0  # slots counted from 0 for the new task
+    other_fd = os.memfd_create("other")
+    os.ftruncate(other_fd, SIZE)
+    other = _shm.SharedBatches.open(dict(spec, path="/proc/self/fd/%d" % other_fd), kept=first)
+    assert other is not first and other is not None
+    for r in (first, other):
+        r.close()
+    os.close(fd)
+    os.close(other_fd)

@@ -86,6 +86,7 @@ class Worker:
         self._task_seq = 0
         self._reads_out = 0  # PwReads sent and not answered yet (0 or 1)
         self._shm = None  # the UDF program's batches shared with the executor (sql/_shm.py)
+        self._shm_kept = None  # the last task's region, mapped still: the executor reuses them
 
     # ------------------------------------------------------------------ connection
     def handshake(self):
@@ -166,8 +167,7 @@ class Worker:
         finally:
             self._pushed = {}  # a pushed reply its task never read goes with it
             if self._shm is not None:
-                self._shm.close()
-                self._shm = None
+                self._shm_kept, self._shm = self._shm, None
             TaskContext._taskContext = None
             if self._task_resources is not None:
                 self._task_resources.release()
@@ -260,7 +260,10 @@ class Worker:
                 # The executor offers a shared region: say whether it is mapped before the first
                 # PwRead (it then writes argument batches there; results go there in turn).
                 from sparkpp.sql import _shm
-                self._shm = _shm.SharedBatches.open(plan["shm"])
+                self._shm = _shm.SharedBatches.open(plan["shm"], self._shm_kept)
+                if self._shm is not self._shm_kept and self._shm_kept is not None:
+                    self._shm_kept.close()  # another region now: one is kept at a time
+                    self._shm_kept = None
                 prog.parts = self._shm is not None
                 with self._lock:
                     self.ch.queue("PwOutput", {"records": 0},

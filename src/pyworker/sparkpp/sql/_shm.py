@@ -19,15 +19,18 @@ class SharedBatches:
     the k-th result of the task in slot k % out_slots (as many slots as the results of two
     PwInputs: no more are ever in flight)."""
 
-    def __init__(self, mm, size, in_half, out_slot, out_slots):
+    def __init__(self, mm, size, in_half, out_slot, out_slots, ident=None):
         self.mm, self.view = mm, memoryview(mm)
         self.size, self.in_end, self.out_slot, self.out_slots = size, 2 * in_half, out_slot, out_slots
         self.results = 0
+        self.ident = ident  # (device, inode, layout) of the region: the same one again is reused
 
     @classmethod
-    def open(cls, spec):
+    def open(cls, spec, kept=None):
         """The region the PwTask's plan names ({"path", "size", "inHalf", "outSlot",
-        "outSlots"}), or None when it cannot be mapped (the batches then travel inline)."""
+        "outSlots"}), or None when it cannot be mapped (the batches then travel inline).
+        `kept`: the region of an earlier task, returned again (its mapping already backed)
+        when the executor hands out the same one (it keeps the regions of finished tasks)."""
         try:
             size, in_half = int(spec["size"]), int(spec["inHalf"])
             out_slot, out_slots = int(spec["outSlot"]), int(spec["outSlots"])
@@ -38,14 +41,19 @@ class SharedBatches:
         except (OSError, KeyError, TypeError, ValueError):
             return None
         try:
-            if os.fstat(fd).st_size < size:
+            st = os.fstat(fd)
+            if st.st_size < size:
                 return None
+            ident = (st.st_dev, st.st_ino, size, in_half, out_slot, out_slots)
+            if kept is not None and kept.ident == ident:
+                kept.results = 0
+                return kept
             mm = mmap.mmap(fd, size, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
         except (OSError, ValueError):
             return None
         finally:
             os.close(fd)
-        return cls(mm, size, in_half, out_slot, out_slots)
+        return cls(mm, size, in_half, out_slot, out_slots, ident)
 
     def decode(self, blob):
         """An input blob: a reference into the argument halves (a writable view of the region:
