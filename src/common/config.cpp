@@ -112,6 +112,8 @@ const std::vector<SettingDef>& settings_catalog() {
       {"spark.reducer.maxSizeInFlight", T::kBytes, "48m", "m", "Bytes of shuffle blocks fetched at once by a reduce task."},
       {"spark.shuffle.checksum.enabled", T::kBool, "true", "", "CRC32 per shuffle record; a mismatch is a fetch failure (the map output is recomputed)."},
       {"spark.sparkpp.shuffle.spillThreshold", T::kBytes, "64m", "m", "Encoded shuffle output a map task buffers in memory before spilling it to a file in spark.local.dir."},
+      {"spark.sparkpp.shuffle.inMemory", T::kBool, "true", "", "Local mode: SQL shuffle map outputs stay in the executor's memory as columnar batches (no encoding, compression or files) while they fit in spark.sparkpp.shuffle.inMemory.fraction of the execution memory; the rest are written as files. Ignored on a cluster, where other executors read them."},
+      {"spark.sparkpp.shuffle.inMemory.fraction", T::kDouble, "0.5", "", "Share of the execution memory (spark.executor.memory x spark.memory.fraction) that in-memory SQL map outputs may hold (local mode)."},
       {"spark.sparkpp.shuffle.preferLocalRead", T::kBool, "true", "", "Read shuffle blocks of this host straight from disk (false: fetch every block from its executor's block server)."},
       {"spark.local.dir", T::kString, "/tmp", "", "Scratch space for shuffle and spill files."},
       {"spark.authenticate", T::kBool, "false", "", "Every connection proves the shared secret (mutual HMAC-SHA256 challenge-response in the Hello exchange; the secret is never sent). Executors prove a per-application key derived from it."},

@@ -157,6 +157,9 @@ class Driver {
   Status unpersist_rdd(int rdd);
   // ContextCleaner: the Python program dropped these RDDs; lineage, blocks, shuffles go.
   void forget_rdds(const std::vector<int>& rdds);
+  // A SQL query's (or cache's) stages are done with: its shuffles' map outputs go everywhere.
+  void end_sql_stages(int result_node);
+  void remove_shuffles(const std::vector<int>& shuffles);
   // Executors drop every block of `rdd` (an RDD's or a cached DataFrame's); the UI forgets it.
   void drop_blocks(int rdd);
   // Cached DataFrames a query scans: their stages registered once (driver_sql.cpp).

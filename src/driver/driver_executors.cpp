@@ -166,6 +166,9 @@ void Driver::register_executor(Connection& c, const msg::RegisterExecutor& m) {
   r.app_id = app_id_;
   for (const auto& [k, v] : conf_.values())
     if (!is_secret_key(k)) r.conf[k] = v;
+  // SQL map outputs may stay in an executor's memory only where it reads every shuffle itself.
+  const bool sole_executor = master_.local && !master_.local_cluster;
+  r.conf["spark.sparkpp.shuffle.inMemory"] = sole_executor && conf_.get_bool("spark.sparkpp.shuffle.inMemory") ? "true" : "false";
   c.send(r);
   // After RegisteredExecutor: its tasks (and the py files shipped with them) must follow it.
   warn_task_slots(m.cores);

@@ -405,7 +405,7 @@ void Driver::finish_job(Job& job) {
                        std::make_move_iterator(job.accums.end()));
     jobs_.erase(id);
     if (!again) {
-      sql_source_.remove(next.rdd);
+      end_sql_stages(next.rdd);
       if (next.sql_exec >= 0) ui_->post(sc::SqlExecutionEndEvent{next.sql_exec, again.error_message(), clock_.wall_ms()});
       if (next.file_sink()) remove_temporary(next.out_dir);
       if (it != py_conns_.end()) py_error(*it->second, next.req, "job_failed", again.error_message());
@@ -417,7 +417,7 @@ void Driver::finish_job(Job& job) {
   }
   if (job.sql) {
     if (job.on_final_plan) job.on_final_plan(sql_source_.aqe_decisions(job.rdd));
-    sql_source_.remove(job.rdd);
+    end_sql_stages(job.rdd);
     ui_->post(sc::SqlExecutionEndEvent{job.sql_exec, "", clock_.wall_ms()});
     if (it != py_conns_.end()) {
       msg::PySqlResult r;
@@ -468,7 +468,7 @@ void Driver::fail_job(Job& job, const std::string& reason) {
   ui_->post(sc::JobEndEvent{job.id, false, reason, clock_.wall_ms()});
   if (job.file_sink()) remove_temporary(job.out_dir);
   if (job.then && job.then->file_sink()) remove_temporary(job.then->out_dir);  // a write's sampling job
-  if (job.sql) sql_source_.remove(job.then ? job.then->rdd : job.rdd);  // a sampling job: its query
+  if (job.sql) end_sql_stages(job.then ? job.then->rdd : job.rdd);  // a sampling job: its query
   if (job.sql && job.sql_exec >= 0) ui_->post(sc::SqlExecutionEndEvent{job.sql_exec, reason, clock_.wall_ms()});
   auto it = py_conns_.find(job.py_conn);
   if (it != py_conns_.end()) py_error(*it->second, job.req, "job_failed", reason);

@@ -259,7 +259,7 @@ void Driver::define_rdd(Connection& c, const msg::PyDefineRdd& m, std::vector<st
       auto it = py_conns_.find(conn);
       auto r = graph_.define(def, {});
       if (!r) {
-        sql_source_.remove(def.args.value("sql_node", -1));
+        end_sql_stages(def.args.value("sql_node", -1));
         if (it != py_conns_.end()) py_error(*it->second, def.req, "bad_request", r.error_message());
         return;
       }
@@ -367,9 +367,18 @@ void Driver::forget_rdds(const std::vector<int>& rdds) {
         if (e.conn && e.funcs_sent.count(id)) e.conn->send(r);
     }
     for (auto& [eid, e] : execs_) e.funcs_sent.erase(id);  // a python node's function id is its id
-    if (n->kind == "sql") sql_source_.remove(n->args.value("sql_node", -1));  // df.rdd's query stages
+    if (n->kind == "sql") end_sql_stages(n->args.value("sql_node", -1));  // df.rdd's query stages
     if (!graph_.forget(id) || !dag_) continue;
-    dag_->forget_shuffle(id);  // a shuffle: its map outputs, and its files on every executor
+    remove_shuffles({id});
+  }
+}
+
+void Driver::end_sql_stages(int result_node) { remove_shuffles(sql_source_.remove(result_node)); }
+
+// Their map outputs are forgotten here and dropped by every executor (files; in-memory outputs).
+void Driver::remove_shuffles(const std::vector<int>& shuffles) {
+  for (int id : shuffles) {
+    if (dag_) dag_->forget_shuffle(id);
     msg::RemoveShuffle r;
     r.shuffle_id = id;
     for (auto& [eid, e] : execs_)

@@ -846,8 +846,10 @@ Status Driver::register_sql_caches(const sql::PhysPtr& p, const FileSplitter& fi
 // Unpersisted caches: their stages go, executors drop their blocks.
 void Driver::drop_sql_caches() {
   for (int id : sql_.take_dropped_caches()) {
-    const int block = sql_source_.drop_cache(id);
+    std::vector<int> shuffles;
+    const int block = sql_source_.drop_cache(id, &shuffles);
     if (block >= 0) drop_blocks(block);
+    remove_shuffles(shuffles);
   }
 }
 

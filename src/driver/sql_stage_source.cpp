@@ -276,11 +276,12 @@ void SqlStageSource::add_cache(int cache_id, int result_node, int block_id, json
   caches_[cache_id] = Cache{result_node, block_id, std::move(level)};
 }
 
-int SqlStageSource::drop_cache(int cache_id) {
+int SqlStageSource::drop_cache(int cache_id, std::vector<int>* shuffles) {
   auto c = caches_.find(cache_id);
   if (c == caches_.end()) return -1;
   const int block = c->second.block_id;
-  remove(c->second.result_node);
+  auto gone = remove(c->second.result_node);
+  if (shuffles) *shuffles = std::move(gone);
   caches_.erase(c);
   return block;
 }
@@ -335,9 +336,17 @@ sql::AqeDecisions SqlStageSource::aqe_decisions(int result_node) const {
   return d;
 }
 
-void SqlStageSource::remove(int result_node) {
-  for (auto it = stages_.begin(); it != stages_.end();)
-    it = it->second.result_node == result_node ? stages_.erase(it) : std::next(it);
+std::vector<int> SqlStageSource::remove(int result_node) {
+  std::vector<int> shuffles;
+  for (auto it = stages_.begin(); it != stages_.end();) {
+    if (it->second.result_node != result_node) {
+      ++it;
+      continue;
+    }
+    if (!it->second.is_result) shuffles.push_back(it->first);
+    it = stages_.erase(it);
+  }
+  return shuffles;
 }
 
 int SqlStageSource::next_range_to_sample(int result_node) const {

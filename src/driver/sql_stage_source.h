@@ -58,8 +58,9 @@ class SqlStageSource final : public scheduler::StageSource {
     s.enabled = false;
     return s;
   }
-  // Forgets a query's stages (its job ended).
-  void remove(int result_node);
+  // Forgets a query's stages (its job ended); returns its map stages' shuffle ids, whose outputs
+  // nothing reads any more.
+  std::vector<int> remove(int result_node);
   // What AQE decided for a query's stages (switched joins, coalesced and local reads), by the
   // executed plan's node ids: its explain after the run (sql::adaptive_final_plan_string).
   sql::AqeDecisions aqe_decisions(int result_node) const;
@@ -88,7 +89,7 @@ class SqlStageSource final : public scheduler::StageSource {
   void add_cache(int cache_id, int result_node, int block_id, nlohmann::json level);
   bool has_cache(int cache_id) const { return caches_.count(cache_id) > 0; }
   // Forgets a cache's stages; its block id, or -1 when unknown.
-  int drop_cache(int cache_id);
+  int drop_cache(int cache_id, std::vector<int>* shuffles = nullptr);
   bool is_cache_block(int block_id) const;
   // Where blocks live (the driver's BlocksUpdated record): steers scans of cached data.
   void locate_blocks(std::function<std::vector<std::string>(int block, int partition)> f) { locate_ = std::move(f); }

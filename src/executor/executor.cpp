@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <deque>
 #include <filesystem>
@@ -27,6 +28,7 @@
 #include "common/util.h"
 #include "executor/block_server.h"
 #include "executor/block_manager.h"
+#include "executor/map_output_store.h"
 #include "executor/python_pool.h"
 #include "executor/shuffle_format.h"
 #include "executor/status_batch.h"
@@ -149,6 +151,7 @@ class ExecutorRuntime {
   // The shuffle's RDD is gone from the driver program: its map output files here go
   // (shuffle_<id>_<map>_<task>.*, written by ShuffleSink).
   void remove_shuffle(int shuffle_id) {
+    if (map_outputs_) map_outputs_->remove_shuffle(shuffle_id);
     const std::string prefix = "shuffle_" + std::to_string(shuffle_id) + "_";
     std::error_code ec;
     std::vector<fs::path> doomed;
@@ -203,6 +206,11 @@ class ExecutorRuntime {
     // SQL operators reserve from the same fraction of the executor's memory and spill past it.
     sql_memory_ = std::make_unique<sql::exec::MemoryManager>(
         sql::exec::execution_memory_bytes(static_cast<int64_t>(args_.memory_mb) * 1024 * 1024, fraction));
+    // The driver turns this on only where this executor reads every shuffle (local mode).
+    if (conf_.get_bool("spark.sparkpp.shuffle.inMemory"))
+      map_outputs_ = std::make_unique<executor::MapOutputStore>(
+          sql_memory_.get(), static_cast<int64_t>(static_cast<double>(sql_memory_->limit()) *
+                                                  std::clamp(conf_.get_double("spark.sparkpp.shuffle.inMemory.fraction"), 0.0, 1.0)));
     broadcast_dir_ = fs::absolute(scratch_dir() + "/broadcast").string();
     fs::create_directories(broadcast_dir_, ec);
     props_["spark.sparkpp.broadcastDir"] = broadcast_dir_;
@@ -478,6 +486,7 @@ class ExecutorRuntime {
         env.shuffle = shuffle_;
         env.blocks = store_.get();
         env.sql_memory = sql_memory_.get();
+        env.map_outputs = map_outputs_.get();
         env.on_blocks = [this](msg::BlocksUpdated&& u, std::vector<std::string>&& b) {
           auto p = std::make_shared<std::pair<msg::BlocksUpdated, std::vector<std::string>>>(std::move(u), std::move(b));
           poster_.post([this, p] {
@@ -577,6 +586,7 @@ class ExecutorRuntime {
   bool batch_tick_on_ = false;          // loop thread only
   std::unique_ptr<executor::BlockManager> store_;
   std::unique_ptr<sql::exec::MemoryManager> sql_memory_;
+  std::unique_ptr<executor::MapOutputStore> map_outputs_;  // local mode's SQL map outputs
   std::string broadcast_dir_;
   executor::FuncCache funcs_;
   std::map<std::string, std::string> props_;

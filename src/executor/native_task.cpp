@@ -6,6 +6,7 @@
 #include <functional>
 
 #include "executor/input_readers.h"
+#include "executor/map_output_store.h"
 #include "executor/native_scan.h"
 #include "executor/part_file.h"
 #include "executor/python_udf_runner.h"
@@ -31,15 +32,24 @@ int64_t now_ms() {
 // A leaf over an input reader whose blobs are streams of serialized batches.
 class ReaderOp final : public ex::Operator {
  public:
-  ReaderOp(std::unique_ptr<InputReader> r, col::ColTypePtr schema, std::string what) : r_(std::move(r)), what_(std::move(what)) {
+  // `mem`: batches of map outputs this process kept in memory, handed out before the reader's.
+  ReaderOp(std::unique_ptr<InputReader> r, col::ColTypePtr schema, std::string what, std::vector<col::Batch> mem = {},
+           int64_t mem_bytes = 0)
+      : r_(std::move(r)), what_(std::move(what)), mem_(std::move(mem)), mem_bytes_(mem_bytes) {
     schema_ = std::move(schema);
   }
   std::string name() const override { return "Scan " + what_; }
   InputReader* reader() const { return r_.get(); }
   int64_t rows() const { return rows_; }  // the reader counts blobs; records are rows
+  int64_t memory_bytes() const { return mem_bytes_; }
 
  protected:
   ex::BatchResult next_impl() override {
+    if (mem_next_ < mem_.size()) {
+      col::Batch b = std::move(mem_[mem_next_++]);
+      rows_ += b.num_rows;
+      return std::optional<col::Batch>(std::move(b));
+    }
     for (;;) {
       if (pos_ < buf_.size()) {
         size_t used = 0;
@@ -61,10 +71,32 @@ class ReaderOp final : public ex::Operator {
  private:
   std::unique_ptr<InputReader> r_;
   std::string what_;
+  std::vector<col::Batch> mem_;
+  size_t mem_next_ = 0;
+  int64_t mem_bytes_ = 0;
   std::string buf_;
   size_t pos_ = 0;
   int64_t rows_ = 0;
 };
+
+// The blocks of `src` this process holds in memory: their batches (shared, never modified) go
+// to `mem`, the other blocks stay in `src` for the reader (files; a stored output's path has
+// none, so a block the store lost reads as a missing file: a fetch failure).
+void take_stored_blocks(plan::ShuffleSource& src, const MapOutputStore& store, std::vector<col::Batch>& mem, int64_t& bytes) {
+  std::vector<plan::ShuffleBlockRef> rest;
+  for (auto& b : src.blocks) {
+    auto out = store.get(b.path);
+    auto [first, last] = out ? out->partitions(b.offset, b.length) : std::pair<int, int>{0, 0};
+    if (first >= last) {
+      rest.push_back(std::move(b));
+      continue;
+    }
+    for (int p = first; p < last; ++p)
+      for (const auto& x : out->parts[static_cast<size_t>(p)]) mem.push_back(x);
+    bytes += b.length;
+  }
+  src.blocks = std::move(rest);
+}
 
 // Inputs read one after another (a coalesced task's partitions of one leaf), opened lazily.
 class ChainOp final : public ex::Operator {
@@ -182,8 +214,16 @@ TaskOutcome run_native_task(RunningTask& t, const TaskEnv& env, const plan::Nati
     if (mine.empty()) return ex::make_source(schema, {});  // a partition with no rows from this leaf
     auto open = [&, schema, ref](const plan::NativeInput& in) -> Result<ex::OpPtr> {
       std::unique_ptr<InputReader> r;
+      std::vector<col::Batch> mem;
+      int64_t mem_bytes = 0;
       if (const auto* sh = std::get_if<plan::ShuffleSource>(&in.source)) {
-        r = make_shuffle_reader(*sh, env.shuffle);
+        if (env.map_outputs) {
+          plan::ShuffleSource rest = *sh;
+          take_stored_blocks(rest, *env.map_outputs, mem, mem_bytes);
+          r = make_shuffle_reader(rest, env.shuffle);
+        } else {
+          r = make_shuffle_reader(*sh, env.shuffle);
+        }
       } else if (const auto* blk = std::get_if<plan::BlockSource>(&in.source)) {
         // A cached DataFrame's partition (InMemoryTableScan): stored, or computed now and stored.
         auto batches = cached_block(*blk, t, env);
@@ -203,7 +243,7 @@ TaskOutcome run_native_task(RunningTask& t, const TaskEnv& env, const plan::Nati
         r = std::make_unique<BlobReader>(std::vector<std::shared_ptr<std::string>>(
             t.input_blobs.begin() + b.first, t.input_blobs.begin() + b.first + b.count));
       }
-      auto leaf = std::make_unique<ReaderOp>(std::move(r), schema, ref);
+      auto leaf = std::make_unique<ReaderOp>(std::move(r), schema, ref, std::move(mem), mem_bytes);
       leaves.push_back(leaf.get());
       return ex::OpPtr(std::move(leaf));
     };
@@ -218,6 +258,7 @@ TaskOutcome run_native_task(RunningTask& t, const TaskEnv& env, const plan::Nati
   if (!root) return fail(msg::TaskErrorKind::kIo, "cannot run this SQL stage: " + root.error_message());
 
   std::unique_ptr<ShuffleSink> shuffle;
+  std::unique_ptr<MapOutputBuilder> kept;  // the map output while it stays in memory
   ResultSink results;
   std::unique_ptr<SqlFileSink> files;  // a df.write task: rows -> its part file(s)
   ex::OutputPartitioning part;
@@ -248,6 +289,7 @@ TaskOutcome run_native_task(RunningTask& t, const TaskEnv& env, const plan::Nati
       bounds = std::move(b.value());
     }
     shuffle = std::make_unique<ShuffleSink>(sink, env, t.spec.partition, t.spec.task_id);
+    if (env.map_outputs) kept = std::make_unique<MapOutputBuilder>(env.map_outputs, sink.shuffle_id, part.num);
   } else if (sink.kind == plan::SinkKind::kFiles) {
     auto f = SqlFileSink::make(sink, *root.value()->schema(), t.spec.task_id, op.partition, lc.exec.eval.cast.tz);
     if (!f) return fail(msg::TaskErrorKind::kUser, f.error_message());
@@ -258,11 +300,23 @@ TaskOutcome run_native_task(RunningTask& t, const TaskEnv& env, const plan::Nati
   m.deserialize_ms = now_ms() - t0;
 
   std::string buf;
-  auto write = [&](uint32_t p, const col::Batch& b) -> Status {
+  auto encode = [&](uint32_t p, const col::Batch& b) -> Status {
     buf.clear();
     col::serialize(b, buf);
-    m.shuffle_write_records += b.num_rows;
     return shuffle->add_to(p, buf.data(), buf.size());
+  };
+  auto write = [&](uint32_t p, const col::Batch& b) -> Status {
+    m.shuffle_write_records += b.num_rows;
+    if (kept) {
+      if (kept->add(p, b)) return Status::ok();
+      // Past the store's share of memory: this output becomes a data file after all.
+      auto parts = kept->take_all();
+      kept.reset();
+      for (uint32_t q = 0; q < parts.size(); ++q)
+        for (const auto& x : parts[q])
+          if (Status st = encode(q, x); !st) return st;
+    }
+    return encode(p, b);
   };
   // A batch split over N reduce partitions leaves pieces of batch/N rows; each written alone
   // would be a record with its own schema header and compression frame (at 200 partitions ~20
@@ -373,13 +427,20 @@ TaskOutcome run_native_task(RunningTask& t, const TaskEnv& env, const plan::Nati
   const int64_t op_spill = ex::total_spill_bytes(*root.value());
   m.memory_spilled += op_spill;
   m.disk_spilled += op_spill;
-  for (auto* leaf : leaves) leaf->reader()->add_metrics(m, leaf->rows());
+  for (auto* leaf : leaves) {
+    leaf->reader()->add_metrics(m, leaf->rows());
+    m.shuffle_read_bytes += leaf->memory_bytes();
+  }
   if (files) {
     if (Status st = files->finish(); !st) return fail(msg::TaskErrorKind::kIo, st.message());
     m.output_bytes = files->bytes_written();
   }
   if (sampler) (void)results.add(ex::encode_range_sample({sampler->sample(), sampler->rows_seen()}));
-  if (shuffle) {
+  if (kept) {
+    auto offsets = kept->publish(shuffle->data_path());
+    m.shuffle_write_bytes = offsets.back();
+    o.update.map_output = msg::MapOutputInfo{shuffle->data_path(), std::move(offsets), m.shuffle_write_bytes, 0};
+  } else if (shuffle) {
     shuffle->report(m);
     if (Status ws = shuffle->commit(o); !ws) return fail(msg::TaskErrorKind::kIo, ws.message());
   } else {

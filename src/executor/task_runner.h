@@ -18,6 +18,7 @@
 #include "sql/exec/memory.h"
 
 namespace spp::executor {
+class MapOutputStore;
 
 // Function pickles this executor has received, by id (shared by all task threads).
 class FuncCache {
@@ -56,6 +57,7 @@ struct TaskEnv {
   sql::exec::MemoryManager* sql_memory = nullptr;  // SQL operators' execution memory (shared)
   // Reports cached-block changes to the driver (called on a task thread).
   std::function<void(msg::BlocksUpdated&&, std::vector<std::string>&&)> on_blocks;
+  MapOutputStore* map_outputs = nullptr;  // SQL map outputs kept in memory (local mode), or none
 };
 
 TaskOutcome run_task(RunningTask& t, const TaskEnv& env);

@@ -77,6 +77,7 @@ class ShuffleSink final : public TaskSink {
   const char* worker_format() const override { return "shuffle"; }
   Status add(std::string batch) override;  // records of any reduce partitions (Python framing)
   Status add_to(uint32_t reduce, const char* data, size_t n) { return writer_->add(reduce, data, n); }
+  std::string data_path() const { return writer_->data_path(); }
   Status commit(TaskOutcome& o) override;
   void report(msg::TaskMetrics& m) const override;
 
