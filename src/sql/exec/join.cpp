@@ -135,12 +135,15 @@ class JoinCore {
       next_[size_t(r)] = head_[s];
       head_[s] = int32_t(r);
     }
-    // One integral key (most equi-joins): chains compare widened values in one array instead of
-    // hash, then a per-row typed comparison.
-    if (bk_.keys.size() == 1 && int_key(bk_.keys[0]->id())) bint_ = widen(*bk_.keys[0]);
+    // Integral keys (most equi-joins): chains compare widened values, one array per key, instead
+    // of a per-row typed comparison.
+    if (std::all_of(bk_.keys.begin(), bk_.keys.end(), [](const col::ColumnPtr& k) { return int_key(k->id()); }))
+      for (const auto& k : bk_.keys) bint_.push_back(widen(*k));
   }
   int64_t memory() const {
-    return col::memory_size(build_) + int64_t(head_.size() * 4 + next_.size() * 5 + bint_.size() * 8);
+    int64_t ints = 0;
+    for (const auto& v : bint_) ints += int64_t(v.size() * 8);
+    return col::memory_size(build_) + int64_t(head_.size() * 4 + next_.size() * 5) + ints;
   }
 
   Batch probe(const Batch& left, const std::vector<ExprPtr>& lkeys) {
@@ -151,8 +154,9 @@ class JoinCore {
     } else {
       Keyed lk = key_batch(lkeys, left, ctx_);
       size_t mask = head_.size() - 1;
-      if (!bint_.empty() && lk.keys[0]->id() == bk_.keys[0]->id()) {
-        probe_int(lk, left.num_rows, mask, li, ri);
+      if (!bint_.empty() && same_types(lk)) {
+        if (bint_.size() == 1) probe_int(lk, left.num_rows, mask, li, ri);
+        else probe_ints(lk, left.num_rows, mask, li, ri);
         return emit(left, li, ri);
       }
       for (int64_t l = 0; l < left.num_rows; ++l) {
@@ -197,7 +201,7 @@ class JoinCore {
     const std::vector<int64_t> lv = widen(*lk.keys[0]);
     const int32_t* head = head_.data();
     const int32_t* next = next_.data();
-    const int64_t* bv = bint_.data();
+    const int64_t* bv = bint_[0].data();
     const uint8_t* lnull = lk.null_key.data();
     constexpr int64_t kBlock = 32;
     size_t slot[kBlock];
@@ -221,6 +225,47 @@ class JoinCore {
       }
     }
   }
+  // Several integral keys: the hash first (it rules out most chain neighbours), then each key's
+  // widened values.
+  void probe_ints(const Keyed& lk, int64_t n, size_t mask, std::vector<int32_t>& li, std::vector<int32_t>& ri) const {
+    std::vector<std::vector<int64_t>> lv;
+    for (const auto& k : lk.keys) lv.push_back(widen(*k));
+    const size_t nk = lv.size();
+    const int32_t* head = head_.data();
+    const int32_t* next = next_.data();
+    const int32_t* bh = bk_.hash.data();
+    const int32_t* lh = lk.hash.data();
+    const uint8_t* lnull = lk.null_key.data();
+    constexpr int64_t kBlock = 32;
+    size_t slot[kBlock];
+    li.reserve(size_t(n));
+    ri.reserve(size_t(n));
+    for (int64_t base = 0; base < n; base += kBlock) {
+      const int64_t m = std::min(kBlock, n - base);
+      for (int64_t j = 0; j < m; ++j) {
+        slot[j] = kern::table_slot(lh[base + j], mask);
+        __builtin_prefetch(head + slot[j]);
+      }
+      for (int64_t j = 0; j < m; ++j) {
+        const int64_t l = base + j;
+        if (lnull[l]) continue;
+        const int32_t h = lh[l];
+        for (int32_t r = head[slot[j]]; r >= 0; r = next[r]) {
+          if (bh[r] != h) continue;
+          size_t k = 0;
+          while (k < nk && bint_[k][size_t(r)] == lv[k][size_t(l)]) ++k;
+          if (k < nk) continue;
+          li.push_back(int32_t(l));
+          ri.push_back(r);
+        }
+      }
+    }
+  }
+  bool same_types(const Keyed& lk) const {
+    for (size_t k = 0; k < lk.keys.size(); ++k)
+      if (lk.keys[k]->id() != bk_.keys[k]->id()) return false;
+    return true;
+  }
   bool keys_equal(const Keyed& lk, int64_t l, int32_t r) const {
     for (size_t k = 0; k < lk.keys.size(); ++k)
       if (!kern::equal_rows(*lk.keys[k], l, *bk_.keys[k], r)) return false;
@@ -233,7 +278,7 @@ class JoinCore {
   ExecContext ctx_;
   Keyed bk_;
   std::vector<int32_t> head_, next_;
-  std::vector<int64_t> bint_;  // one integral key: the build side's values, widened
+  std::vector<std::vector<int64_t>> bint_;  // integral keys: the build side's values, widened, per key
   std::vector<uint8_t> matched_;
 };
 
