@@ -88,6 +88,8 @@ class HashAgg : public Operator {
     schema_ = col::make_type(ColType::strct(names, types));
     key_schema_ = col::make_type(ColType::strct(std::vector<std::string>(key_names), key_types_));
     string_key_ = key_types_.size() == 1 && col::is_var_binary(key_types_[0].id);
+    int_keys_ = !key_types_.empty() && key_types_.size() <= kMaxIntKeys &&
+                std::all_of(key_types_.begin(), key_types_.end(), [](const ColType& t) { return integral(t.id); });
   }
   std::string name() const override { return "HashAggregate"; }
   std::vector<const Operator*> children() const override { return {child_.get()}; }
@@ -127,7 +129,24 @@ class HashAgg : public Operator {
     // One string/binary key: the keys live in this table's arena instead (key_batches, ref,
     // hash and slots stay empty).
     std::unique_ptr<StringKeyTable> strings;
+    // Integral keys only (up to kMaxIntKeys): every group's key values widened to int64 and
+    // their NULL flags, group-major (key_batches and ref stay empty; hash and slots are used).
+    std::vector<int64_t> ikey;
+    std::vector<uint8_t> inull;
   };
+  static constexpr size_t kMaxIntKeys = 4;
+  static bool integral(TypeId id) {
+    return id == TypeId::Long || id == TypeId::Int || id == TypeId::Short || id == TypeId::Byte || id == TypeId::Date ||
+           id == TypeId::Timestamp || id == TypeId::TimestampNtz;
+  }
+  // murmur3's 64-bit finaliser: the table's own hash (any good mix does; not Spark's).
+  static uint64_t mix(uint64_t x) {
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ULL;
+    return x ^ (x >> 33);
+  }
 
   void reset_table() {
     t_ = Table();
@@ -182,6 +201,11 @@ class HashAgg : public Operator {
       for (auto& a : t_.accs) a->resize(t_.groups);
       return gid;
     }
+    if (int_keys_) {
+      int_group_ids(kb, gid.data());
+      for (auto& a : t_.accs) a->resize(t_.groups);
+      return gid;
+    }
     std::vector<int32_t> h(static_cast<size_t>(n), kern::kSparkHashSeed);
     for (const auto& c : kb.columns) kern::hash_into(*c, false, h.data(), n);
     int32_t kbi = int32_t(t_.key_batches.size());
@@ -204,8 +228,92 @@ class HashAgg : public Operator {
     for (auto& a : t_.accs) a->resize(t_.groups);
     return gid;
   }
+  // Integral keys: the values widened per key, then per row one hash of them all and a probe
+  // comparing the group's stored values (no key batches, no typed per-row comparison).
+  void int_group_ids(const Batch& kb, int32_t* gid) {
+    const int64_t n = kb.num_rows;
+    const size_t nk = kb.columns.size();
+    std::vector<int64_t> v(size_t(n) * nk);
+    std::vector<uint8_t> nul(size_t(n) * nk, 0);
+    bool any_null = false;
+    for (size_t k = 0; k < nk; ++k) {
+      const col::Column& c = *kb.columns[k];
+      kern::dispatch_fixed(c.id(), [&]<typename T>() {
+        if constexpr (std::is_integral_v<T>) {
+          const T* x = c.vals<T>();
+          for (int64_t r = 0; r < n; ++r) v[size_t(r) * nk + k] = int64_t(x[r]);
+        }
+        return 0;
+      });
+      if (c.has_nulls()) {
+        any_null = true;
+        for (int64_t r = 0; r < n; ++r)
+          if (c.is_null(r)) {
+            nul[size_t(r) * nk + k] = 1;
+            v[size_t(r) * nk + k] = 0;  // one NULL group whatever the buffer holds there
+          }
+      }
+    }
+    for (int64_t r = 0; r < n; ++r) {
+      const int64_t* rv = &v[size_t(r) * nk];
+      const uint8_t* rn = &nul[size_t(r) * nk];
+      uint64_t hx = 0x9E3779B97F4A7C15ULL;
+      for (size_t k = 0; k < nk; ++k) hx = mix(hx ^ uint64_t(rv[k]) ^ (uint64_t(rn[k]) << 63));
+      const int32_t h = int32_t(hx >> 32);
+      size_t mask = t_.slots.size() - 1, i = size_t(hx) & mask;
+      int32_t g = -1;
+      for (int32_t c; (c = t_.slots[i]) >= 0; i = (i + 1) & mask) {
+        if (t_.hash[size_t(c)] != h) continue;
+        const int64_t* gv = &t_.ikey[size_t(c) * nk];
+        size_t k = 0;
+        while (k < nk && gv[k] == rv[k]) ++k;
+        if (k == nk && (!any_null || std::equal(rn, rn + nk, &t_.inull[size_t(c) * nk]))) {
+          g = c;
+          break;
+        }
+      }
+      if (g < 0) {
+        g = int32_t(t_.groups++);
+        t_.ikey.insert(t_.ikey.end(), rv, rv + nk);
+        t_.inull.insert(t_.inull.end(), rn, rn + nk);
+        t_.hash.push_back(h);
+        if (t_.groups * 2 > int64_t(t_.slots.size())) rehash_int();
+        else t_.slots[i] = g;
+      }
+      gid[r] = g;
+    }
+  }
+  void rehash_int() {
+    t_.slots.assign(t_.slots.size() * 2, -1);
+    const size_t nk = key_types_.size(), mask = t_.slots.size() - 1;
+    for (int32_t g = 0; g < int32_t(t_.groups); ++g) {
+      uint64_t hx = 0x9E3779B97F4A7C15ULL;
+      for (size_t k = 0; k < nk; ++k)
+        hx = mix(hx ^ uint64_t(t_.ikey[size_t(g) * nk + k]) ^ (uint64_t(t_.inull[size_t(g) * nk + k]) << 63));
+      size_t i = size_t(hx) & mask;
+      while (t_.slots[i] >= 0) i = (i + 1) & mask;
+      t_.slots[i] = g;
+    }
+  }
+  // Key column k of the integral-key table, narrowed back to its type.
+  col::ColumnPtr int_key_column(size_t k, int64_t g) const {
+    const size_t nk = key_types_.size();
+    auto type = col::make_type(key_types_[k]);
+    auto c = col::make_fixed_column(type, g);
+    kern::dispatch_fixed(type->id, [&]<typename T>() {
+      if constexpr (std::is_integral_v<T>) {
+        T* x = c->values->template as<T>();
+        for (int64_t i = 0; i < g; ++i) x[i] = T(t_.ikey[size_t(i) * nk + k]);
+      }
+      return 0;
+    });
+    for (int64_t i = 0; i < g; ++i)
+      if (t_.inull[size_t(i) * nk + k]) col::clear_bit(col::ensure_validity(*c), i);
+    col::finish_validity(*c);
+    return c;
+  }
   int64_t table_memory() const {
-    int64_t m = int64_t(t_.slots.size() * 4 + t_.ref.size() * 12);
+    int64_t m = int64_t(t_.slots.size() * 4 + t_.ref.size() * 8 + t_.hash.size() * 4 + t_.ikey.size() * 9);
     m += t_.key_bytes;
     if (t_.strings) m += t_.strings->memory();
     for (const auto& a : t_.accs) m += a->memory();
@@ -255,6 +363,12 @@ class HashAgg : public Operator {
     std::vector<std::string> names;
     std::vector<ColType> types;
     for (size_t k = 0; k < keys_.size(); ++k) {
+      if (int_keys_) {
+        out.columns.push_back(int_key_column(k, g));
+        names.push_back(key_schema_->names[k]);
+        types.push_back(key_types_[k]);
+        continue;
+      }
       if (t_.strings) {
         out.columns.push_back(t_.strings->column(col::make_type(key_types_[k])));
         names.push_back(key_schema_->names[k]);
@@ -362,6 +476,7 @@ class HashAgg : public Operator {
   std::vector<ColType> key_types_;
   col::ColTypePtr key_schema_;
   bool string_key_ = false;
+  bool int_keys_ = false;  // integral keys only: Table::ikey
   Table t_;
   std::vector<std::unique_ptr<SpillFile>> parts_;
   int next_part_ = 0;
