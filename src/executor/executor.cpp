@@ -413,22 +413,24 @@ class ExecutorRuntime {
     auto t = std::make_shared<executor::RunningTask>();
     for (size_t i = m.new_funcs.size(); i < blobs.size(); ++i) t->input_blobs.push_back(std::make_shared<std::string>(std::move(blobs[i])));
     t->spec = std::move(m);
-    bool wake;
+    bool wake, may_hold;
     {
       std::lock_guard<std::mutex> g(mu_);
       tasks_[t->spec.task_id] = t;
       queue_.push_back(t);
       wake = wake_.changed();
+      may_hold = batch_.may_hold(queue_.size(), task_threads_);
     }
     // Outside the lock: a woken task thread would otherwise block on mu_ straight away.
     if (wake) wake_.wake(1);
-    if (!batch_tick_on_ && batch_.conf().max_updates > 1) start_batch_tick();
+    if (may_hold && !batch_tick_on_) start_batch_tick();
   }
 
   // While tasks are queued or updates held: sends the updates held for statusBatchDelay (a
   // long task started behind short ones holds nobody's update longer). Stops once nothing is
-  // queued or held; launch() starts it again. A task thread holds an update only while tasks
-  // are queued, i.e. only while this runs.
+  // queued or held. A task thread holds an update only while more tasks are queued than
+  // StatusBatch::may_hold's threshold, and the queue grows only here, one task at a time: the
+  // launch that crosses the threshold starts this (jobs of a few tasks never do).
   void start_batch_tick() {
     if (!batch_tick_) batch_tick_ = std::make_unique<Timer>(loop_);
     const int64_t every = batch_.conf().max_hold_ms;

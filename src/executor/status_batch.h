@@ -42,11 +42,15 @@ class StatusBatch {
     if (held_.empty()) first_ms_ = now_ms;
     held_.push_back(std::move(item));
     bytes_ += bytes;
-    const bool hold = finished && conf_.max_updates > 1 && static_cast<int>(held_.size()) < conf_.max_updates &&
-                      bytes_ < conf_.max_bytes && now_ms - first_ms_ < conf_.max_hold_ms &&
-                      queued > static_cast<size_t>(conf_.slack) * static_cast<size_t>(threads < 1 ? 1 : threads);
+    const bool hold = finished && may_hold(queued, threads) && static_cast<int>(held_.size()) < conf_.max_updates &&
+                      bytes_ < conf_.max_bytes && now_ms - first_ms_ < conf_.max_hold_ms;
     if (hold) return {};
     return take();
+  }
+
+  // Whether a task ending with `queued` tasks waiting could be held (add()'s queue rule).
+  bool may_hold(size_t queued, int threads) const {
+    return conf_.max_updates > 1 && queued > static_cast<size_t>(conf_.slack) * static_cast<size_t>(threads < 1 ? 1 : threads);
   }
 
   // The timer: what has been held for max_hold_ms or more (everything held, then).

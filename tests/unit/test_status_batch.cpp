@@ -73,3 +73,13 @@ TEST_CASE("batching off: every update at once") {
   StatusBatch<int> zero(conf(0));
   CHECK(zero.add(1, true, 0, 100, 1, 0) == std::vector<int>{1});
 }
+
+TEST_CASE("may_hold: the executor's timer starts only once a hold is possible") {
+  StatusBatch<int> b(conf());
+  CHECK_FALSE(b.may_hold(2, 1));  // a job of a few tasks: never held, no timer
+  CHECK(b.may_hold(3, 1));
+  CHECK_FALSE(b.may_hold(4, 2));
+  CHECK(b.may_hold(5, 2));
+  StatusBatch<int> off(conf(1));
+  CHECK_FALSE(off.may_hold(100, 1));
+}
