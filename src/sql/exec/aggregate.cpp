@@ -133,7 +133,9 @@ class HashAgg : public Operator {
     // their NULL flags, group-major (key_batches and ref stay empty; hash and slots are used).
     std::vector<int64_t> ikey;
     std::vector<uint8_t> inull;
+    std::vector<uint64_t> islots;  // open addressing: hash << 32 | group, kEmptySlot empty
   };
+  static constexpr uint64_t kEmptySlot = ~uint64_t{0};
   static constexpr size_t kMaxIntKeys = 4;
   static bool integral(TypeId id) {
     return id == TypeId::Long || id == TypeId::Int || id == TypeId::Short || id == TypeId::Byte || id == TypeId::Date ||
@@ -151,6 +153,7 @@ class HashAgg : public Operator {
   void reset_table() {
     t_ = Table();
     if (string_key_) t_.strings = std::make_unique<StringKeyTable>();
+    else if (int_keys_) t_.islots.assign(1024, kEmptySlot);
     else t_.slots.assign(1024, -1);
     for (const auto& a : aggs_) t_.accs.push_back(make_accumulator(a, *a.in_type));
     if (keys_.empty()) {  // a global aggregate has its one group even with no rows
@@ -254,45 +257,57 @@ class HashAgg : public Operator {
           }
       }
     }
+    // The slots of a block of rows are prefetched before any is probed: a table of many
+    // groups does not fit in cache, and each probe is otherwise a wait on memory.
+    std::vector<uint32_t> hs(static_cast<size_t>(n));
     for (int64_t r = 0; r < n; ++r) {
-      const int64_t* rv = &v[size_t(r) * nk];
-      const uint8_t* rn = &nul[size_t(r) * nk];
       uint64_t hx = 0x9E3779B97F4A7C15ULL;
-      for (size_t k = 0; k < nk; ++k) hx = mix(hx ^ uint64_t(rv[k]) ^ (uint64_t(rn[k]) << 63));
-      const int32_t h = int32_t(hx >> 32);
-      size_t mask = t_.slots.size() - 1, i = size_t(hx) & mask;
-      int32_t g = -1;
-      for (int32_t c; (c = t_.slots[i]) >= 0; i = (i + 1) & mask) {
-        if (t_.hash[size_t(c)] != h) continue;
-        const int64_t* gv = &t_.ikey[size_t(c) * nk];
-        size_t k = 0;
-        while (k < nk && gv[k] == rv[k]) ++k;
-        if (k == nk && (!any_null || std::equal(rn, rn + nk, &t_.inull[size_t(c) * nk]))) {
-          g = c;
-          break;
+      for (size_t k = 0; k < nk; ++k) hx = mix(hx ^ uint64_t(v[size_t(r) * nk + k]) ^ (uint64_t(nul[size_t(r) * nk + k]) << 63));
+      hs[size_t(r)] = uint32_t(hx >> 32);
+    }
+    constexpr int64_t kBlock = 16;
+    for (int64_t base = 0; base < n; base += kBlock) {
+      const int64_t m = std::min(kBlock, n - base);
+      const size_t pmask = t_.islots.size() - 1;
+      for (int64_t j = 0; j < m; ++j) __builtin_prefetch(&t_.islots[hs[size_t(base + j)] & pmask]);
+      for (int64_t r = base; r < base + m; ++r) {
+        const int64_t* rv = &v[size_t(r) * nk];
+        const uint8_t* rn = &nul[size_t(r) * nk];
+        const uint32_t h = hs[size_t(r)];
+        const size_t mask = t_.islots.size() - 1;
+        size_t i = h & mask;
+        int32_t g = -1;
+        for (uint64_t e; (e = t_.islots[i]) != kEmptySlot; i = (i + 1) & mask) {
+          if (uint32_t(e >> 32) != h) continue;
+          const int32_t c = int32_t(uint32_t(e));
+          const int64_t* gv = &t_.ikey[size_t(c) * nk];
+          size_t k = 0;
+          while (k < nk && gv[k] == rv[k]) ++k;
+          if (k == nk && (!any_null || std::equal(rn, rn + nk, &t_.inull[size_t(c) * nk]))) {
+            g = c;
+            break;
+          }
         }
+        if (g < 0) {
+          g = int32_t(t_.groups++);
+          t_.ikey.insert(t_.ikey.end(), rv, rv + nk);
+          t_.inull.insert(t_.inull.end(), rn, rn + nk);
+          t_.hash.push_back(int32_t(h));
+          if (t_.groups * 2 > int64_t(t_.islots.size())) rehash_int();
+          else t_.islots[i] = uint64_t(h) << 32 | uint32_t(g);
+        }
+        gid[r] = g;
       }
-      if (g < 0) {
-        g = int32_t(t_.groups++);
-        t_.ikey.insert(t_.ikey.end(), rv, rv + nk);
-        t_.inull.insert(t_.inull.end(), rn, rn + nk);
-        t_.hash.push_back(h);
-        if (t_.groups * 2 > int64_t(t_.slots.size())) rehash_int();
-        else t_.slots[i] = g;
-      }
-      gid[r] = g;
     }
   }
   void rehash_int() {
-    t_.slots.assign(t_.slots.size() * 2, -1);
-    const size_t nk = key_types_.size(), mask = t_.slots.size() - 1;
+    t_.islots.assign(t_.islots.size() * 2, kEmptySlot);
+    const size_t mask = t_.islots.size() - 1;
     for (int32_t g = 0; g < int32_t(t_.groups); ++g) {
-      uint64_t hx = 0x9E3779B97F4A7C15ULL;
-      for (size_t k = 0; k < nk; ++k)
-        hx = mix(hx ^ uint64_t(t_.ikey[size_t(g) * nk + k]) ^ (uint64_t(t_.inull[size_t(g) * nk + k]) << 63));
-      size_t i = size_t(hx) & mask;
-      while (t_.slots[i] >= 0) i = (i + 1) & mask;
-      t_.slots[i] = g;
+      const uint32_t h = uint32_t(t_.hash[size_t(g)]);
+      size_t i = h & mask;
+      while (t_.islots[i] != kEmptySlot) i = (i + 1) & mask;
+      t_.islots[i] = uint64_t(h) << 32 | uint32_t(g);
     }
   }
   // Key column k of the integral-key table, narrowed back to its type.
@@ -313,7 +328,7 @@ class HashAgg : public Operator {
     return c;
   }
   int64_t table_memory() const {
-    int64_t m = int64_t(t_.slots.size() * 4 + t_.ref.size() * 8 + t_.hash.size() * 4 + t_.ikey.size() * 9);
+    int64_t m = int64_t(t_.slots.size() * 4 + t_.ref.size() * 8 + t_.hash.size() * 4 + t_.ikey.size() * 9 + t_.islots.size() * 8);
     m += t_.key_bytes;
     if (t_.strings) m += t_.strings->memory();
     for (const auto& a : t_.accs) m += a->memory();
