@@ -182,10 +182,32 @@ class RDD(RDDActions, Generic[T_co]):
         return self
 
     def _node_args(self):
-        return self._args
+        if self._kind != "python":
+            return self._args
+        self._pickled()
+        return {"preserves_partitioning": bool(self.preservesPartitioning),
+                "broadcasts": self._broadcast_ids}
 
     def _node_blobs(self):
-        return self._blobs
+        if self._kind != "python":
+            return self._blobs
+        blob = self._pickled()
+        self._pickled_func = None  # the driver keeps it now
+        return [blob]
+
+    def _pickled(self):
+        """A `python` node's function, pickled (once until the driver has it)."""
+        if getattr(self, "_pickled_func", None) is None:
+            if self._barrier_specs:
+                from sparkpp import _barrier
+                _barrier.prepare(self)
+            with _broadcast.collect_ids() as ids:
+                self._pickled_func = CloudPickleSerializer().dumps(self.func)
+            self._broadcast_ids = sorted(ids)
+            registry = getattr(self.ctx, "_pickled_broadcast_vars", None)
+            if registry is not None:  # as PySpark's _prepare_for_python_RDD
+                registry.clear()
+        return self._pickled_func
 
     def _ensure_defined(self):
         """Declares this RDD and every undeclared ancestor to the driver, parents first."""
@@ -721,52 +743,49 @@ class PipelinedRDD(RDD):
     ones fuse into one (unless the parent is cached)."""
 
     def __init__(self, prev, func, preservesPartitioning=False, isFromBarrier=False):
-        specs = list(getattr(prev, "_barrier_specs", ())) if isinstance(prev, PipelinedRDD) \
-            and prev._pipelinable() else []
-        if isFromBarrier:
-            from sparkpp._barrier import BarrierSpec
-            spec = BarrierSpec()
-            specs.append(spec)
-            prev.ctx._has_barrier = True
-            func = _barrier_entry(spec, func)
-        self._barrier_specs = specs
-        self.is_barrier = isFromBarrier or prev._is_barrier()
-        if isinstance(prev, PipelinedRDD) and prev._pipelinable():
-            prev_func = prev.func
+        _init_python_node(self, prev, func, preservesPartitioning, isFromBarrier)
 
-            def pipeline_func(split, iterator):
-                return func(split, prev_func(split, iterator))
-            self.func = pipeline_func
-            self.preservesPartitioning = prev.preservesPartitioning and preservesPartitioning
-            parent = prev._parents[0]
-        else:
-            self.func = func
-            self.preservesPartitioning = preservesPartitioning
-            parent = prev
-            prev._id  # the first of a pipeline: its parent exists in PySpark's JVM from now on
-        RDD.__init__(self, prev.ctx, "python", [parent])
-        if self.preservesPartitioning:
-            self.partitioner = prev.partitioner
 
-    def _pickled(self):
-        if getattr(self, "_pickled_func", None) is None:
-            if self._barrier_specs:
-                from sparkpp import _barrier
-                _barrier.prepare(self)
-            with _broadcast.collect_ids() as ids:
-                self._pickled_func = CloudPickleSerializer().dumps(self.func)
-            self._broadcast_ids = sorted(ids)
-            registry = getattr(self.ctx, "_pickled_broadcast_vars", None)
-            if registry is not None:  # as PySpark's _prepare_for_python_RDD
-                registry.clear()
-        return self._pickled_func
+def _init_python_node(self, prev, func, preservesPartitioning=False, isFromBarrier=False):
+    """Makes `self` the `python` node computing func(split, iterator) over prev's partitions,
+    fused with prev when prev is an uncached `python` node itself."""
+    fuse = prev._kind == "python" and prev._pipelinable()
+    specs = list(getattr(prev, "_barrier_specs", ())) if fuse else []
+    if isFromBarrier:
+        from sparkpp._barrier import BarrierSpec
+        spec = BarrierSpec()
+        specs.append(spec)
+        prev.ctx._has_barrier = True
+        func = _barrier_entry(spec, func)
+    self._barrier_specs = specs
+    self.is_barrier = isFromBarrier or prev._is_barrier()
+    if fuse:
+        prev_func = prev.func
 
-    def _node_args(self):
-        self._pickled()
-        return {"preserves_partitioning": bool(self.preservesPartitioning),
-                "broadcasts": self._broadcast_ids}
+        def pipeline_func(split, iterator):
+            return func(split, prev_func(split, iterator))
+        self.func = pipeline_func
+        self.preservesPartitioning = prev.preservesPartitioning and preservesPartitioning
+        parent = prev._parents[0]
+    else:
+        self.func = func
+        self.preservesPartitioning = preservesPartitioning
+        parent = prev
+        prev._id  # the first of a pipeline: its parent exists in PySpark's JVM from now on
+    RDD.__init__(self, prev.ctx, "python", [parent])
+    if self.preservesPartitioning:
+        self.partitioner = prev.partitioner
 
-    def _node_blobs(self):
-        blob = self._pickled()
-        self._pickled_func = None  # the driver keeps it now
-        return [blob]
+
+def python_source_rdd(prev, func):
+    """An RDD of class RDD whose elements func(split, iterator) makes in the Python worker from
+    prev's partitions: what PySpark's RDD over a JVM RDD of pickled objects is, a source the
+    program sees as a plain RDD (DataFrame.rdd: `type(df.rdd)` is pyspark.rdd.RDD). Here it is
+    a `python` node as a PipelinedRDD's, so the transformations after it fuse with func."""
+    rdd = RDD.__new__(RDD)
+    _init_python_node(rdd, prev, func)
+    return rdd
+
+
+# Their reprs as PySpark's: <class 'pyspark.rdd.RDD'> (pyspark.rdd is this module).
+RDD.__module__ = PipelinedRDD.__module__ = "pyspark.rdd"

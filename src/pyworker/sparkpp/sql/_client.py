@@ -69,7 +69,7 @@ def _rows(schema, n, cols):
     return out
 
 
-def _batches_to_rows(schema, blobs):
+def _batches_to_rows(schema, _split, blobs):
     """A `sql` RDD's partition (its SPB1 batch streams) as Rows: df.rdd's elements."""
     for blob in blobs:
         for _, n, cols in decode_stream_columns(blob):
@@ -281,12 +281,12 @@ class Client:
         Python worker. The partitions are the plan's, as Spark's QueryExecution.toRdd."""
         if not self.on_engine(rel):
             return self._legacy(rel)[0]
-        from sparkpp.rdd import RDD
+        from sparkpp.rdd import RDD, python_source_rdd
         schema = self.analyze(rel)
         sc = self._session.sparkContext
         conf = {k: str(v) for k, v in self._session._conf._conf.items() if k.startswith("spark.sql.")}
         batches = RDD(sc, "sql", (), None, {"plan": rel, "conf": conf})
-        return batches.mapPartitions(functools.partial(_batches_to_rows, schema))
+        return python_source_rdd(batches, functools.partial(_batches_to_rows, schema))
 
     # Cached DataFrames live in the driver's CacheManager; executors keep the columnar blocks.
     def persist(self, rel, level):
