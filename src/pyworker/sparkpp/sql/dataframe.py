@@ -287,6 +287,14 @@ class DataFrame:
     def crossJoin(self, other):
         return self._new(P.join(self._plan, other._plan, "JOIN_TYPE_CROSS"))
 
+    def _joinAsOf(self, other, leftAsOfColumn, rightAsOfColumn, on=None, how=None, *,
+                  tolerance=None, allowExactMatches=True, direction="backward"):
+        """As-of join (PySpark's private API, which its own docstrings use): see _asof.py."""
+        from sparkpp.sql._asof import join_as_of
+        return join_as_of(self, other, leftAsOfColumn, rightAsOfColumn, on, how,
+                          tolerance=tolerance, allowExactMatches=allowExactMatches,
+                          direction=direction)
+
     def _set_op(self, other, op, is_all, by_name=False, allow_missing=False):
         if not isinstance(other, DataFrame):
             raise PySparkTypeError(error_class="NOT_DATAFRAME",
