@@ -407,11 +407,12 @@ void check_joins(SqlSession& s, const std::string& expect_op, const char* right_
   CHECK(go("JOIN_TYPE_LEFT_ANTI") == Rows{"2|y", "NULL|z"});
 }
 
+// createDataFrame's rows have no size estimate (PySpark's LogicalRDD): broadcasts by hint.
 TEST_CASE("sql lower: broadcast hash joins, both build sides") {
   SqlSession s;
   REQUIRE(s.conf().set("spark.sql.shuffle.partitions", "2"));
-  check_joins(s, "BroadcastHashJoin:R");
-  Run right = join_run(s, "JOIN_TYPE_RIGHT_OUTER");  // only the left side can be built
+  check_joins(s, "BroadcastHashJoin:R", "broadcast");
+  Run right = join_run(s, "JOIN_TYPE_RIGHT_OUTER", true);  // only the left side can be built
   CHECK_MESSAGE(right.ops.find("BroadcastHashJoin:L") != std::string::npos, right.ops);
   Run hinted = join_run(s, "JOIN_TYPE_INNER", true);
   REQUIRE_MESSAGE(hinted.error.empty(), hinted.error);
@@ -461,7 +462,7 @@ TEST_CASE("sql lower: nested-loop joins of every type with a condition") {
       {"JOIN_TYPE_FULL_OUTER", plus(inner, {"NULL|NULL|1|p", "NULL|NULL|1|q", "NULL|NULL|NULL|s", "NULL|z|NULL|NULL"})},
   };
   for (const auto& c : cases) {
-    Run r = join_run(s, c.type, false, "<");
+    Run r = join_run(s, c.type, false, "<", "broadcast");  // (right outer: hint ignored, the left built)
     REQUIRE_MESSAGE(r.error.empty(), r.error);
     CHECK_MESSAGE(r.ops.find("BroadcastNestedLoopJoin") != std::string::npos, r.ops);
     CHECK_MESSAGE(sorted(r.rows) == c.want, c.type, ": ", show(r.rows));

@@ -105,8 +105,12 @@ int64_t estimate_size(const PlanPtr& p) {
   const int64_t kMax = INT64_MAX;
   switch (p->kind) {
     case PlanKind::LocalRelation:
-      // createDataFrame data is small (Spark plans local relations as tiny); unknown = 0.
-      return p->size_hint >= 0 ? p->size_hint : 0;
+      if (p->size_hint >= 0) return p->size_hint;
+      // createDataFrame's rows and DataFrames over RDDs (PySpark's LogicalRDD over
+      // sc.parallelize: no estimate, so spark.sql.defaultSizeInBytes); local relations without
+      // rows here (Connect's schema-only ones) are tiny.
+      if (p->data_ref == "inline" || p->data_ref.rfind("rdd:", 0) == 0) return kMax;
+      return 0;
     case PlanKind::DataSource: return p->size_hint >= 0 ? p->size_hint : kMax;
     case PlanKind::InMemoryRelation: return p->size_hint >= 0 ? p->size_hint : kMax;  // the cached plan's
     case PlanKind::Range: {
