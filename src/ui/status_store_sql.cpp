@@ -64,7 +64,7 @@ std::string spread(const std::vector<std::pair<int64_t, const void*>>& vals, con
 
 // Operators that buffer (spill and peak memory are theirs), by Spark node name.
 bool buffers(const std::string& name) {
-  return name == "HashAggregate" || name == "Sort" || name == "SortMergeJoin" || name == "ShuffledHashJoin" ||
+  return name == "HashAggregate" || name == "ObjectHashAggregate" || name == "Sort" || name == "SortMergeJoin" || name == "ShuffledHashJoin" ||
          name == "BroadcastHashJoin" || name == "BroadcastNestedLoopJoin" || name == "TakeOrderedAndProject";
 }
 
@@ -167,7 +167,8 @@ json AppStatusStore::sql_json(const SqlExec& e, bool details, bool plan) const {
       }
       if (buffers(name)) {
         metrics.push_back({{"name", "spill size"}, {"value", spread(spill, bytes_string, where)}});
-        metrics.push_back({{"name", "peak memory"}, {"value", spread(peak, bytes_string, where)}});
+        if (name != "ObjectHashAggregate")  // ObjectHashAggregateExec keeps no peak memory metric
+          metrics.push_back({{"name", "peak memory"}, {"value", spread(peak, bytes_string, where)}});
       }
       // Spark's node fields; ours for the graph's tooltips and clusters: `desc` (the operator's
       // explain line), `stage` (the query's fragment it runs in, -1 for exchanges) and `stageId`

@@ -8,6 +8,16 @@ import urllib.request
 from daemons import binary, kill_pids
 from jobs import finish_held, start_held
 
+# The end of every job here: the UI's address for the test, then held until it has looked.
+HOLD = r'''
+open(sys.argv[1] + ".tmp", "w").write(spark.sparkContext.uiWebUrl or "")
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+deadline = time.time() + 60
+while not os.path.exists(sys.argv[2]) and time.time() < deadline:
+    time.sleep(0.05)
+spark.stop()
+'''
+
 JOB = r'''
 import os, sys, time
 from pyspark.sql import SparkSession, functions as F
@@ -22,13 +32,7 @@ assert [(r.k, r.n) for r in grouped] == [("k0", 20), ("k1", 20), ("k2", 20)]
 joined = people.join(names, "k").filter(F.col("id") < 30).count()      # query 1
 assert joined == 30
 assert spark.range(5).filter(F.col("id") > 2).count() == 2                   # query 2
-open(sys.argv[1] + ".tmp", "w").write(spark.sparkContext.uiWebUrl or "")
-os.rename(sys.argv[1] + ".tmp", sys.argv[1])
-deadline = time.time() + 60
-while not os.path.exists(sys.argv[2]) and time.time() < deadline:
-    time.sleep(0.05)
-spark.stop()
-'''
+''' + HOLD
 
 
 def get(url, timeout=10):
@@ -158,13 +162,7 @@ def g(s: pd.Series) -> pd.Series:
 assert spark.range(0, 3000, 1, 2).select(g("id").alias("v")).filter("v > 1000").count() == 2000
 assert spark.range(0, 3000, 1, 2).withColumn("k", F.col("id") % 3).groupBy("k").applyInPandas(
     lambda pdf: pdf[["k"]].head(1), "k long").count() == 3
-open(sys.argv[1] + ".tmp", "w").write(spark.sparkContext.uiWebUrl or "")
-os.rename(sys.argv[1] + ".tmp", sys.argv[1])
-deadline = time.time() + 60
-while not os.path.exists(sys.argv[2]) and time.time() < deadline:
-    time.sleep(0.05)
-spark.stop()
-'''
+''' + HOLD
 
 
 def test_sql_tab_shows_the_python_evaluation_operator(tmp_path):
@@ -184,5 +182,36 @@ def test_sql_tab_shows_the_python_evaluation_operator(tmp_path):
             assert node is not None, [n["nodeName"] for n in query["nodes"]]
             assert metric(node, "number of output rows") == rows, node
             assert metric(node, "duration").startswith("total (min, med, max")
+    finally:
+        finish_held(proc, tag, release)
+
+
+AGG_JOB = r'''
+import os, sys, time
+from pyspark.sql import SparkSession, functions as F
+spark = SparkSession.builder.appName("sql-ui-object-hash").getOrCreate()
+df = spark.range(0, 300, 1, 2).withColumn("k", F.col("id") % 3)
+assert sorted(len(r[1]) for r in df.groupBy("k").agg(F.collect_list("id")).collect()) == [100, 100, 100]
+assert df.groupBy("k").agg(F.sum("id")).count() == 3
+''' + HOLD
+
+
+def test_sql_tab_names_object_hash_aggregates(tmp_path):
+    # Spark's ObjectHashAggregateExec for collect_list (a TypedImperativeAggregate): its node name,
+    # its explain line, and its metrics (spill size, no peak memory); sum stays a HashAggregate.
+    proc, tag, ui, release = start_held(tmp_path, AGG_JOB, conf={"spark.ui.port": "0"})
+    try:
+        app_id = get(f"{ui}/api/v1/applications")[0]["id"]
+        obj, plain = get(f"{ui}/api/v1/applications/{app_id}/sql")[:2]
+        names = [n["nodeName"] for n in obj["nodes"]]
+        assert names.count("ObjectHashAggregate") == 2 and "HashAggregate" not in names, names
+        node = next(n for n in obj["nodes"] if n["nodeName"] == "ObjectHashAggregate")
+        assert metric(node, "number of output rows") == "3"
+        assert metric(node, "spill size").startswith("total (min, med, max")
+        assert not [m for m in node["metrics"] if m["name"] == "peak memory"]
+        assert "ObjectHashAggregate(keys=[k#" in obj["planDescription"]
+        assert "functions=[collect_list(id#" in obj["planDescription"]
+        plain_names = [n["nodeName"] for n in plain["nodes"]]
+        assert plain_names.count("HashAggregate") >= 2 and "ObjectHashAggregate" not in plain_names, plain_names
     finally:
         finish_held(proc, tag, release)

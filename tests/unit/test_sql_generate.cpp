@@ -110,7 +110,7 @@ TEST_CASE("sql generate: the analyzed plan is Project over Generate") {
   CHECK(analyzed(group_by(df, {col("id")}, {fn("explode", {fn("collect_list", {col("id")})})}))->tree_string() ==
         "Project [id#0, col#5]\n"
         "+- Generate explode(_gen_input_0#4), false, [col#5]\n"
-        "   +- Aggregate [id#0], [id#0, collect_list(id#0) AS _gen_input_0#4]\n"
+        "   +- Aggregate [id#0], [id#0, collect_list(id#0, 0, 0) AS _gen_input_0#4]\n"
         "      +- LogicalRDD [id#0, a#1, m#2, s#3], false\n");
 }
 

@@ -3,6 +3,7 @@
 #include "sql/physical/physical.h"
 
 #include "common/util.h"
+#include "sql/plan/fn_names.h"
 
 #include <set>
 
@@ -184,18 +185,51 @@ std::vector<ExprList> PhysicalPlan::required_child_ordering() const {
   return o;
 }
 
+// The aggregate functions of an aggregate's expressions as Spark has them: an AggCall, or a
+// collect wrapper over one (median, max_by, approx_count_distinct, ...: plan/fn_names.h), which
+// stands for one Spark aggregate function and prints as it.
+static void aggregate_functions(const Expr& e, std::vector<const Expr*>& out) {
+  if (e.kind == ExprKind::AggCall ||
+      (e.kind == ExprKind::Call && is_collect_wrapper(e.name) && !e.children.empty() &&
+       e.children[0]->kind == ExprKind::AggCall)) {
+    out.push_back(&e);
+    return;
+  }
+  for (const auto& c : e.children) aggregate_functions(*c, out);
+}
+
 static std::string agg_list(const ExprList& es, AggMode mode) {
   std::string s = "[";
   bool first = true;
   for (const auto& e : es) {
     std::vector<const Expr*> aggs;
-    foreach_expr(e, [&](const Expr& x) { if (x.kind == ExprKind::AggCall) aggs.push_back(&x); });
+    aggregate_functions(*e, aggs);
     for (const Expr* a : aggs) {
       s += (first ? "" : ", ") + std::string(mode == AggMode::Partial ? "partial_" : "") + a->to_string();
       first = false;
     }
   }
   return s + "]";
+}
+
+// Spark's TypedImperativeAggregates (an object per group as the buffer), by function name.
+static bool typed_imperative(const std::string& n) {
+  static const std::set<std::string> names = {
+      "collect_list", "collect_set", "percentile", "median", "mode", "percentile_approx", "approx_percentile",
+      "percentile_cont", "percentile_disc", "count_min_sketch", "histogram_numeric", "hll_sketch_agg",
+      "hll_union_agg", "bloom_filter_agg"};
+  return names.count(n) > 0;
+}
+
+bool object_hash_aggregate(const PhysicalPlan& p) {
+  if (p.kind != PhysKind::HashAggregate) return false;
+  for (const auto& e : p.exprs) {
+    std::vector<const Expr*> aggs;
+    aggregate_functions(*e, aggs);
+    for (const Expr* a : aggs)
+      if (typed_imperative(a->name)) return true;
+  }
+  return false;
 }
 
 // Data source filter names for PushedFilters (`GreaterThan(a,1)`, `In(a, [1,2])`,
@@ -285,7 +319,9 @@ std::string PhysicalPlan::node_string() const {
     }
     case PhysKind::Project: return "Project" + (exprs.empty() ? std::string() : " " + list(exprs));  // `Project` alone when empty
     case PhysKind::Filter: return "Filter " + exprs[0]->to_string();
-    case PhysKind::HashAggregate: return "HashAggregate(keys=" + list(groups) + ", functions=" + agg_list(exprs, agg_mode) + ")";
+    case PhysKind::HashAggregate:
+      return std::string(object_hash_aggregate(*this) ? "ObjectHashAggregate" : "HashAggregate") + "(keys=" + list(groups) +
+             ", functions=" + agg_list(exprs, agg_mode) + ")";
     case PhysKind::Sort: return "Sort " + list(exprs) + ", " + (global ? "true" : "false") + ", 0";
     case PhysKind::ShuffleExchange: {
       const char* origin = name.empty() ? "ENSURE_REQUIREMENTS" : name.c_str();

@@ -158,6 +158,11 @@ PhysPtr number_plan_nodes(const PhysPtr& p);
 nlohmann::json plan_graph(const PhysPtr& numbered, const std::vector<StageFragment>& stages);
 // Spark's nodeName of an operator: "Exchange", "Scan csv ", "HashAggregate", ...
 std::string spark_node_name(const PhysicalPlan& p);
+// A HashAggregate that Spark plans as ObjectHashAggregateExec (AggUtils.createAggregate): one of
+// its functions is a TypedImperativeAggregate (collect_list, percentile, hll_sketch_agg, ...),
+// whose object buffer is not a mutable fixed-width field. Named so in explain and the SQL tab;
+// no whole-stage codegen.
+bool object_hash_aggregate(const PhysicalPlan& p);
 nlohmann::json physical_to_json(const PhysPtr& p);
 nlohmann::json expr_to_json(const ExprPtr& e);
 // Every Python function a plan's UDFs call, by id (the driver ships each to an executor once).

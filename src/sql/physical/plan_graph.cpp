@@ -33,7 +33,7 @@ std::string spark_node_name(const PhysicalPlan& p) {
     case PhysKind::Range: return "Range";
     case PhysKind::Project: return "Project";
     case PhysKind::Filter: return "Filter";
-    case PhysKind::HashAggregate: return "HashAggregate";
+    case PhysKind::HashAggregate: return object_hash_aggregate(p) ? "ObjectHashAggregate" : "HashAggregate";
     case PhysKind::Sort: return "Sort";
     case PhysKind::BroadcastExchange: return "BroadcastExchange";
     case PhysKind::BroadcastHashJoin: return "BroadcastHashJoin";

@@ -684,7 +684,8 @@ Result<PhysPtr> create_physical_plan(const PlanPtr& optimized, const PlannerOpti
 
 static bool codegen(const PhysicalPlan& p) {
   switch (p.kind) {
-    case PhysKind::Project: case PhysKind::Filter: case PhysKind::HashAggregate: case PhysKind::Range:
+    case PhysKind::HashAggregate: return !object_hash_aggregate(p);  // ObjectHashAggregateExec has none
+    case PhysKind::Project: case PhysKind::Filter: case PhysKind::Range:
     case PhysKind::Sort: case PhysKind::BroadcastHashJoin: case PhysKind::SortMergeJoin:
     case PhysKind::ShuffledHashJoin: case PhysKind::LocalLimit: case PhysKind::GlobalLimit: case PhysKind::Sample:
     case PhysKind::Generate:  // explode / posexplode support codegen (CollectionGenerator)
@@ -709,16 +710,37 @@ static bool has_exchange(const PhysPtr& p) {
 
 std::string physical_tree_string(const PhysPtr& root, const PlannerOptions& opts) {
   bool aqe = opts.adaptive && has_exchange(root);
-  int stage_counter = 0;
+  // The whole-stage-codegen stage of each node, in pre-order (0 = none). A stage's id is taken
+  // once everything under it is numbered (CollapseCodegenStages: WholeStageCodegenExec(
+  // insertInputAdapter(plan))(counter.incrementAndGet())), so the stages nearest the leaves
+  // come first: `*(2) HashAggregate` above the Exchange, `*(1) HashAggregate` below it.
+  std::vector<int> stage_of;  // provisional ids (top-down), then renumbered
+  std::vector<int> final_id{0};
+  int provisional = 0, counter = 0;
+  std::function<void(const PhysPtr&, int)> number = [&](const PhysPtr& p, int parent_stage) {
+    int stage = 0;
+    bool starts = false;
+    if (!aqe && codegen(*p)) {
+      bool joins_parent = parent_stage && p->kind != PhysKind::Sort;
+      starts = !joins_parent;
+      stage = joins_parent ? parent_stage : ++provisional;
+      if (starts) final_id.push_back(0);
+    }
+    stage_of.push_back(stage);
+    // Children of a join start their own stages (Spark's InputAdapter boundaries).
+    bool join = p->kind == PhysKind::SortMergeJoin || p->kind == PhysKind::ShuffledHashJoin;
+    for (size_t i = 0; i < p->children.size(); ++i) {
+      bool streamed = p->kind == PhysKind::BroadcastHashJoin && static_cast<int>(i) == (p->build_left ? 1 : 0);
+      number(p->children[i], stage && !join && (p->children.size() == 1 || streamed) ? stage : 0);
+    }
+    if (starts) final_id[size_t(stage)] = ++counter;
+  };
+  number(root, 0);
+  size_t next = 0;
   std::string out;
-  // stage: the whole-stage-codegen id this node runs in (0 = none); numbered top-down as Spark.
-  std::function<void(const PhysPtr&, const std::string&, bool, bool, int)> draw =
-      [&](const PhysPtr& p, const std::string& prefix, bool last, bool is_root, int parent_stage) {
-        int stage = 0;
-        if (!aqe && codegen(*p)) {
-          bool joins_parent = parent_stage && p->kind != PhysKind::Sort;
-          stage = joins_parent ? parent_stage : ++stage_counter;
-        }
+  std::function<void(const PhysPtr&, const std::string&, bool, bool)> draw =
+      [&](const PhysPtr& p, const std::string& prefix, bool last, bool is_root) {
+        const int stage = final_id[size_t(stage_of[next++])];
         out += is_root ? "" : prefix + (last ? "+- " : ":- ");
         out += (stage ? "*(" + std::to_string(stage) + ") " : std::string()) + p->node_string() + "\n";
         std::string cp = is_root ? "" : prefix + (last ? "   " : ":  ");
@@ -726,21 +748,15 @@ std::string physical_tree_string(const PhysPtr& root, const PlannerOptions& opts
           out += draw_inner_tree("InMemoryRelation " + attr_list(p->data_attrs) + ", " + p->name + "\n" +
                                      (p->inner_tree ? draw_inner_tree(*p->inner_tree, "") : std::string()),
                                  cp);
-        // Children of a join start their own stages (Spark's InputAdapter boundaries).
-        bool join = p->kind == PhysKind::SortMergeJoin || p->kind == PhysKind::ShuffledHashJoin;
-        for (size_t i = 0; i < p->children.size(); ++i) {
-          bool streamed = p->kind == PhysKind::BroadcastHashJoin && static_cast<int>(i) == (p->build_left ? 1 : 0);
-          int pass = stage && !join && (p->children.size() == 1 || streamed) ? stage : 0;
-          draw(p->children[i], cp, i + 1 == p->children.size(), false, pass);
-        }
+        for (size_t i = 0; i < p->children.size(); ++i) draw(p->children[i], cp, i + 1 == p->children.size(), false);
       };
   if (aqe) {
     // Before execution AQE shows its initial plan (no codegen stages yet) under this root.
     out = "AdaptiveSparkPlan isFinalPlan=false\n";
-    draw(root, "", true, false, 0);
+    draw(root, "", true, false);
     return out;
   }
-  draw(root, "", true, true, 0);
+  draw(root, "", true, true);
   return out;
 }
 

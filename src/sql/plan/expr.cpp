@@ -11,6 +11,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <set>
 
 namespace spp::sql {
 
@@ -313,6 +314,18 @@ static std::string render_call(const Expr& e, const std::vector<std::string>& a,
   return s + ")";
 }
 
+// What an ImperativeAggregate's toString adds after its arguments in plans (never in names):
+// its mutableAggBufferOffset and inputAggBufferOffset, 0 until planned, then Percentile's
+// `reverse` (`collect_list(v#1, 0, 0)`, `percentile(v#1, 0.5, 1, 0, 0, false)`).
+static std::string imperative_offsets(const std::string& n) {
+  static const std::set<std::string> offsets = {
+      "collect_list", "collect_set", "percentile_approx", "approx_percentile", "hll_sketch_agg", "hll_union_agg",
+      "bloom_filter_agg", "approx_count_distinct", "mode", "histogram_numeric", "count_min_sketch",
+      "bitmap_construct_agg", "bitmap_or_agg"};
+  if (n == "percentile") return ", 0, 0, false";
+  return offsets.count(n) ? ", 0, 0" : "";
+}
+
 // A collect wrapper (fn_names.h) as Spark names it: the aggregate's own arguments (a struct's
 // fields for max_by/min_by) in place of the aggregate, then the wrapper's visible arguments.
 static std::optional<std::string> wrapper_render(const Expr& e, bool pretty) {
@@ -329,10 +342,11 @@ static std::optional<std::string> wrapper_render(const Expr& e, bool pretty) {
     for (const auto& c : x->children) args.push_back(c.get());
   else
     args.push_back(pretty ? &in : x);
-  if (e.name != "approx_count_distinct")
+  if (e.name != "approx_count_distinct" || !pretty)  // its relativeSD shows in plans, not names
     for (size_t k = 1; k < e.children.size(); ++k) args.push_back(e.children[k].get());
   std::string s = e.name + "(";
   for (size_t i = 0; i < args.size(); ++i) s += (i ? ", " : "") + show(*args[i]);
+  if (!pretty) s += imperative_offsets(e.name);
   return s + ")";
 }
 
@@ -485,6 +499,10 @@ std::string Expr::to_string() const {
       if (auto w = wrapper_render(*this, false)) return *w;
       for (const auto& c : children) a.push_back(c->to_string());
       if (is_bound_lambda(*this)) a.push_back("false");  // LambdaFunction's `hidden` flag
+      if (kind == ExprKind::AggCall && !imperative_offsets(name).empty()) {
+        std::string s = render_call(*this, a, false);
+        return s.substr(0, s.size() - 1) + imperative_offsets(name) + ")";
+      }
       return render_call(*this, a, false);
   }
   return "?";
