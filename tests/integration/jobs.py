@@ -5,6 +5,8 @@ A job script is written into a test's tmp dir with a small prelude prepended tha
     check(name, fn)   runs fn(), records its (JSON-able) return value under `name`, or the
                       traceback if it raised -- so one broken feature never hides the others
     emit()            prints every recorded result as one line `@@RESULTS@@ <json>`
+    printed(fn)       what fn() prints; explained(df, *args) the text of df.explain(*args)
+    sorted_rows(df), first_error(fn), executor_pids(app_id)
 
 and the test parses that line (JobResult.results) and compares each entry with a value it
 computed in plain Python.
@@ -45,6 +47,21 @@ def check(name, fn):
 def sorted_rows(df):
     """A DataFrame's rows as lists, in a fixed order (repr) whatever the partitioning."""
     return sorted([list(r) for r in df.collect()], key=repr)
+
+
+def printed(fn):
+    """What fn() prints (show(), explain(), printSchema(), ...) as one string."""
+    import contextlib as _contextlib
+    import io as _io
+    buf = _io.StringIO()
+    with _contextlib.redirect_stdout(buf):
+        fn()
+    return buf.getvalue()
+
+
+def explained(df, *args, **kwargs):
+    """The text df.explain(*args, **kwargs) prints."""
+    return printed(lambda: df.explain(*args, **kwargs))
 
 
 def first_error(fn):

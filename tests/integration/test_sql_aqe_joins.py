@@ -15,16 +15,9 @@ import jobs
 pytestmark = pytest.mark.skipif(not os.path.exists(jobs.binary()), reason="sparkpp not built")
 
 JOB = r'''
-import contextlib, io
 from pyspark.sql import SparkSession, functions as F
 
 spark = SparkSession.builder.appName("sql-aqe-joins").getOrCreate()
-
-def explained(df):
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        df.explain()
-    return out.getvalue()
 
 def run(df):
     """[plan before, rows sorted, plan after]"""

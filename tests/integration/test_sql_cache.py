@@ -27,11 +27,7 @@ def write(rows):
         f.write("k,v\n" + "".join("%d,%d\n" % r for r in rows))
 
 def explain(df):
-    import io, contextlib
-    buf = io.StringIO()
-    with contextlib.redirect_stdout(buf):
-        df.explain()
-    return re.sub(r"#\d+", "#N", buf.getvalue())
+    return re.sub(r"#\d+", "#N", explained(df))
 
 write([(i % 5, i) for i in range(1000)])
 df = spark.read.csv(data, header=True, schema="k int, v long")

@@ -84,16 +84,10 @@ st = spark.createDataFrame([((1, 2, (4, 5)),), (None,)], "a struct<b: int, c: in
 check("with_field", lambda: [list(x) for x in st.select(F.col("a").withField("b", F.lit(9)).withField("d", F.lit(0))
                                                        .alias("a")).select("a.*").collect()])
 check("drop_fields", lambda: [str(x.a) for x in st.withColumn("a", F.col("a").dropFields("c", "e.g")).collect()])
-import contextlib, io
-def explained(df, mode):
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        df.explain(mode=mode)
-    return out.getvalue()
 cr = spark.createDataFrame([("a", 1, 2)], ["Col1", "Col2", "x"])
 check("col_regex", lambda: [cr.select(cr.colRegex("`(Col1)?+.+`")).columns, cr.select(cr.colRegex("`col.*`")).columns])
 check("is_local", lambda: [spark.sql("SHOW TABLES").isLocal(), cr.isLocal()])
-check("explain_cost", lambda: explained(cr.filter("x > 1"), "cost").splitlines())
+check("explain_cost", lambda: explained(cr.filter("x > 1"), mode="cost").splitlines())
 check("grouped_repr", lambda: repr(cr.groupBy("Col1", cr.x)))
 j = cr.join(cr.select("x"))
 check("drop_missing", lambda: cr.drop(F.col("nope"), "nope2").columns)

@@ -12,8 +12,6 @@ import jobs
 pytestmark = pytest.mark.skipif(not os.path.exists(jobs.binary()), reason="sparkpp not built")
 
 JOB = r'''
-import contextlib
-import io
 import os
 from pyspark.sql import SparkSession, functions as F
 
@@ -33,12 +31,7 @@ check("parsed", lambda: [list(r) for r in wall.orderBy("id").select(
     F.unix_seconds(F.col("s").cast("timestamp")), F.col("s").cast("timestamp").cast("string")).collect()])
 check("date_to_ts", lambda: [list(r) for r in spark.sql(
     "SELECT unix_seconds(CAST(DATE'2024-07-01' AS TIMESTAMP)), unix_seconds(CAST(DATE'2024-01-01' AS TIMESTAMP))").collect()])
-def shown(d):
-    buf = io.StringIO()
-    with contextlib.redirect_stdout(buf):
-        d.show()
-    return buf.getvalue()
-check("show", lambda: shown(inst.orderBy("id").select("t").limit(2)))
+check("show", lambda: printed(inst.orderBy("id").select("t").limit(2).show))
 path = os.environ["OUT_DIR"]
 inst.select("id", "t").write.mode("overwrite").option("header", True).csv(path + "/w")
 check("written", lambda: sorted(l.strip() for f in os.listdir(path + "/w") if f.endswith(".csv")

@@ -9,9 +9,7 @@ import jobs
 pytestmark = pytest.mark.skipif(not os.path.exists(jobs.binary()), reason="sparkpp not built")
 
 SQL_JOB = r'''
-import contextlib
 import datetime
-import io
 import sys
 from pyspark.sql import SparkSession, Row, functions as F
 from pyspark.sql.types import StructType, StructField, LongType, StringType
@@ -20,12 +18,6 @@ from pyspark.errors import PySparkException
 spark = SparkSession.builder.appName("sql-local").getOrCreate()
 people = spark.createDataFrame([("Alice", 1, 2.5, datetime.date(2024, 1, 2)),
                                 ("Bob", None, None, None)], ["name", "n", "x", "d"])
-
-def printed(fn):
-    buf = io.StringIO()
-    with contextlib.redirect_stdout(buf):
-        fn()
-    return buf.getvalue()
 
 check("dtypes", lambda: people.dtypes)
 check("collect", lambda: [r.asDict() for r in people.collect()])

@@ -12,8 +12,6 @@ import jobs
 pytestmark = pytest.mark.skipif(not os.path.exists(jobs.binary()), reason="sparkpp not built")
 
 NATIVE_JOB = r'''
-import contextlib
-import io
 import os
 from pyspark.sql import SparkSession, functions as F
 from pyspark.errors import AnalysisException
@@ -28,12 +26,6 @@ regions = spark.createDataFrame([("north", "N"), ("south", "S"), ("west", "W")],
 
 def rows(df):
     return [list(r) for r in df.collect()]
-
-def printed(fn):
-    buf = io.StringIO()
-    with contextlib.redirect_stdout(buf):
-        fn()
-    return buf.getvalue()
 
 check("select", lambda: rows(sales.select("region", (F.col("qty") * 2).alias("q2"))))
 check("filter", lambda: rows(sales.filter(F.col("qty") > 2).select("fruit", "qty")))

@@ -55,17 +55,13 @@ WIDE = [
 ]
 
 READ = r'''
-import contextlib, io
 import sys
 from pyspark.sql import SparkSession
 spark = SparkSession.builder.appName("pq-read").getOrCreate()
 path = sys.argv[1]
 
 def explain(df):
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        df.explain()
-    return [l.strip() for l in out.getvalue().split("\n") if "FileScan" in l]
+    return [l.strip() for l in explained(df).split("\n") if "FileScan" in l]
 
 queries = json.loads(sys.argv[2])
 for name, cond in queries:
@@ -180,17 +176,14 @@ emit()
 """
 
 PART_READ = r"""
-import contextlib, io, json, sys
+import json, sys
 from pyspark.sql import SparkSession
 spark = SparkSession.builder.appName("pq-part-read").getOrCreate()
 path, fmt = sys.argv[1], sys.argv[2]
 reader = spark.read.format(fmt).schema("id LONG, p INT, q STRING")  # no footer read for the schema
 
 def explain(df):
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        df.explain()
-    return " ".join(l.strip() for l in out.getvalue().split("\n") if "FileScan" in l)
+    return " ".join(l.strip() for l in explained(df).split("\n") if "FileScan" in l)
 
 for name, cond in json.loads(sys.argv[3]):
     df = reader.load(path).filter(cond)

@@ -140,17 +140,11 @@ for name, text in (("l", "a,b\n1,x\n2,y\n3,z\n"), ("r", "a,c\n1,p\n2,q\n")):
     spark.read.csv(os.path.join(d, name + ".csv"), header=True, inferSchema=True).createOrReplaceTempView("f" + name)
 def file_join():
     j = q("SELECT fl.a, b, c FROM fl JOIN fr ON fl.a = fr.a WHERE fl.a > 1")
-    import io, contextlib
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        j.explain()
-    text = out.getvalue()
+    text = explained(j)
     c.set("spark.sql.autoBroadcastJoinThreshold", -1)
-    out2 = io.StringIO()
-    with contextlib.redirect_stdout(out2):
-        j.explain()
+    text2 = explained(j)
     c.unset("spark.sql.autoBroadcastJoinThreshold")
-    return [rows(j), "BroadcastHashJoin" in text, "SortMergeJoin" in out2.getvalue(),
+    return [rows(j), "BroadcastHashJoin" in text, "SortMergeJoin" in text2,
             "PushedFilters: [IsNotNull(a), GreaterThan(a,1)], ReadSchema: struct<a:int,b:string>" in text]
 check("file_join", file_join)
 emit()

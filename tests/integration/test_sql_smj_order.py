@@ -12,19 +12,12 @@ import jobs
 pytestmark = pytest.mark.skipif(not os.path.exists(jobs.binary()), reason="sparkpp not built")
 
 JOB = r'''
-import contextlib, io
 from pyspark.sql import SparkSession, functions as F
 
 spark = SparkSession.builder.appName("sql-smj-order").getOrCreate()
 spark.conf.set("spark.sql.autoBroadcastJoinThreshold", "-1")  # every equi-join sort-merge
 spark.conf.set("spark.sql.adaptive.enabled", "false")          # and it stays so at run time
 spark.conf.set("spark.sql.shuffle.partitions", "3")
-
-def explained(df):
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        df.explain()
-    return out.getvalue()
 
 def run(df):
     return [explained(df), sorted([[None if v is None else v for v in r] for r in df.collect()], key=repr)]

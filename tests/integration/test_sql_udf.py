@@ -223,14 +223,10 @@ def test_udfs_local(tmp_path):
 def test_udf_explain(tmp_path):
     job = r'''
 from pyspark.sql import SparkSession, functions as F
-import io, contextlib
 spark = SparkSession.builder.getOrCreate()
 df = spark.createDataFrame([(1, "a")], "x bigint, s string")
 f = F.udf(lambda v: v + 1, "bigint")
-buf = io.StringIO()
-with contextlib.redirect_stdout(buf):
-    df.filter(f("x") > 1).select(f("x").alias("y"), "s").explain()
-check("plan", lambda: buf.getvalue())
+check("plan", lambda: explained(df.filter(f("x") > 1).select(f("x").alias("y"), "s")))
 emit()
 '''
     plan = jobs.submit_ok(jobs.write_job(tmp_path, "explain.py", job), master="local[2]", timeout=120).result("plan")

@@ -173,13 +173,9 @@ def test_windows_local(tmp_path):
 def test_windows_explain(tmp_path):
     job = r'''
 from pyspark.sql import SparkSession, Window, functions as F
-import io, contextlib
 spark = SparkSession.builder.getOrCreate()
 df = spark.createDataFrame([("a", 1)], "k string, v bigint")
-buf = io.StringIO()
-with contextlib.redirect_stdout(buf):
-    df.withColumn("r", F.rank().over(Window.partitionBy("k").orderBy("v"))).explain()
-check("plan", lambda: buf.getvalue())
+check("plan", lambda: explained(df.withColumn("r", F.rank().over(Window.partitionBy("k").orderBy("v")))))
 emit()
 '''
     plan = jobs.submit_ok(jobs.write_job(tmp_path, "explain.py", job), master="local[2]", timeout=120).result("plan")

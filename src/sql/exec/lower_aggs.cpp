@@ -131,15 +131,6 @@ Result<AggSpec> lower_agg_spec(const json& a, const json& in, bool lower_input) 
       s.fn = AggFn::HllUnion;
       s.hll_allow_different_k = v.is_boolean() && v.get<bool>();
     }
-    auto t = type_of_json(args[0]);
-    if (!t) return err<AggSpec>(t.error_message());
-    s.in_type = t.value();
-    if (lower_input) {
-      auto x = lower_expr(args[0], in);
-      if (!x) return err<AggSpec>(x.error_message());
-      s.input = x.value();
-    }
-    return s;
   } else {
     static const std::map<std::string, AggFn> fns = {
         {"sum", AggFn::Sum},   {"avg", AggFn::Avg},           {"min", AggFn::Min},
@@ -159,8 +150,11 @@ Result<AggSpec> lower_agg_spec(const json& a, const json& in, bool lower_input) 
     s.in_type = col::make_type(col::ColType::scalar(col::TypeId::Long));
     return s;
   }
-  if (args.size() != 1 && s.fn != AggFn::Percentile && s.fn != AggFn::PercentileArray)
-    return err<AggSpec>(n + "() takes one argument here");
+  // One input column; percentile_approx and the HLL sketches' further arguments are constants,
+  // read above.
+  const bool constant_args = s.fn == AggFn::Percentile || s.fn == AggFn::PercentileArray ||
+                             s.fn == AggFn::HllSketch || s.fn == AggFn::HllUnion;
+  if (args.size() != 1 && !constant_args) return err<AggSpec>(n + "() takes one argument here");
   auto t = type_of_json(args[0]);
   if (!t) return err<AggSpec>(t.error_message());
   s.in_type = t.value();

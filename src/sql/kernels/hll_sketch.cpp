@@ -469,13 +469,7 @@ Sketch Sketch::copy_as_hll8() const {
   }
   // Conversions.convertToHll8: the registers replayed in slot order (fresh kxq sums).
   const int k = 1 << lg_k_;
-  Sketch s(lg_k_, TgtType::Hll8);
-  s.mode_ = Mode::Hll;
-  s.coupons_.clear();
-  s.lg_arr_ = 0;
-  s.regs_.assign(size_t(k), 0);
-  s.kxq0_ = k;
-  s.num_at_cur_min_ = k;
+  Sketch s = empty_hll8(lg_k_);
   s.ooo_ = ooo_;
   int zeros = k;
   for (int i = 0; i < k; ++i)
@@ -489,7 +483,7 @@ Sketch Sketch::copy_as_hll8() const {
   return s;
 }
 
-Sketch Sketch::downsample(int lg_k) const {
+Sketch Sketch::empty_hll8(int lg_k) {
   const int k = 1 << lg_k;
   Sketch s(lg_k, TgtType::Hll8);
   s.mode_ = Mode::Hll;
@@ -498,6 +492,12 @@ Sketch Sketch::downsample(int lg_k) const {
   s.regs_.assign(size_t(k), 0);
   s.kxq0_ = k;
   s.num_at_cur_min_ = k;
+  return s;
+}
+
+Sketch Sketch::downsample(int lg_k) const {
+  const int k = 1 << lg_k;
+  Sketch s = empty_hll8(lg_k);
   for (size_t i = 0; i < regs_.size(); ++i)
     if (regs_[i]) s.hll8_update(int(i & size_t(k - 1)), regs_[i]);
   s.hip_ = hip_;

@@ -62,6 +62,8 @@ class Sketch {
   void check_rebuild();
 
  private:
+  // An HLL_8 sketch of 2^lg_k empty registers (all at cur_min 0), to replay registers into.
+  static Sketch empty_hll8(int lg_k);
   friend class Union;
   void promote_to_set();
   void promote_to_hll();
