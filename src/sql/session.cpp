@@ -8,6 +8,9 @@
 #include <cstdlib>
 #include <fstream>
 
+#include <pwd.h>
+#include <unistd.h>
+
 #include "common/strings.h"
 #include "sql/conf_catalog.h"
 #include "sql/optimizer/optimizer.h"
@@ -185,10 +188,18 @@ std::string default_time_zone() {
   return "UTC";
 }
 
+// Utils.getCurrentUserName: SPARK_USER, else the login name of the process's user.
+std::string current_user_name() {
+  if (const char* u = std::getenv("SPARK_USER"); u && *u) return u;
+  if (const passwd* pw = getpwuid(geteuid()); pw && pw->pw_name) return pw->pw_name;
+  const char* u = std::getenv("USER");
+  return u ? u : "";
+}
+
 // ComputeCurrentTime: current_timestamp()/now(), current_date(), localtimestamp() and
 // current_timezone() are one value for the whole query: literals taken here, once (dates and
 // wall-clock times as casts of the instant, which the executors compute in the session zone).
-PlanPtr compute_current_time(const PlanPtr& p, const std::string& zone) {
+PlanPtr compute_current_time(const PlanPtr& p, const std::string& zone, const std::string& database) {
   const int64_t now = std::chrono::duration_cast<std::chrono::microseconds>(
       std::chrono::system_clock::now().time_since_epoch()).count();
   return plan_transform_exprs(p, [&](const ExprPtr& e) {
@@ -196,9 +207,13 @@ PlanPtr compute_current_time(const PlanPtr& p, const std::string& zone) {
       if (x->kind != ExprKind::Call || !x->children.empty()) return x;
       const std::string& n = x->name;
       if (n == "current_timestamp" || n == "now") return lit(Value::of(now), DataType::timestamp());
-      if (n == "current_date") return cast(lit(Value::of(now), DataType::timestamp()), DataType::date(), false);
+      if (n == "current_date" || n == "curdate") return cast(lit(Value::of(now), DataType::timestamp()), DataType::date(), false);
       if (n == "localtimestamp") return cast(lit(Value::of(now), DataType::timestamp()), DataType::timestamp_ntz(), false);
       if (n == "current_timezone") return lit_string(zone);
+      // ReplaceCurrentLike: the session's database and catalog, the user running the driver
+      if (n == "current_database") return lit_string(database);
+      if (n == "current_catalog") return lit_string("spark_catalog");
+      if (n == "current_user") return lit_string(current_user_name());
       return x;
     });
   });
@@ -212,7 +227,7 @@ std::variant<PreparedQuery, json> SqlSession::prepare_tree(const PlanPtr& plan) 
   if (auto* err = std::get_if<json>(&r)) return *err;
   q.analyzed = std::get<PlanPtr>(r);
   // Cached data first (matched on the analyzed plan, as Spark), then the query's current time.
-  PlanPtr input = compute_current_time(cache_.use_cached_data(q.analyzed), q.session_time_zone);
+  PlanPtr input = compute_current_time(cache_.use_cached_data(q.analyzed), q.session_time_zone, current_db_);
   return plan_query(std::move(q), input);
 }
 

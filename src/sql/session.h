@@ -48,8 +48,9 @@ struct PreparedQuery {
 // The zone a session without spark.sql.session.timeZone uses: as the JVM's default, the TZ
 // environment variable, else /etc/timezone, else UTC.
 std::string default_time_zone();
-// current_timestamp()/now()/current_date() of a query fixed at planning time in `zone` (Spark's ComputeCurrentTime).
-PlanPtr compute_current_time(const PlanPtr& p, const std::string& zone);
+// current_timestamp()/now()/current_date() of a query fixed at planning time in `zone` (Spark's
+// ComputeCurrentTime); current_database()/current_catalog()/current_user() too (ReplaceCurrentLike).
+PlanPtr compute_current_time(const PlanPtr& p, const std::string& zone, const std::string& database);
 
 // Resolves a file data source for analysis (the only I/O analysis needs, so the session stays
 // pure and the driver injects it): the schema of `format` files at `paths` — the user's

@@ -48,7 +48,7 @@ std::variant<PreparedQuery, json> SqlSession::prepare_cached(int id) {
   q.session_time_zone = conf_.session_time_zone.empty() ? default_time_zone() : conf_.session_time_zone;
   q.python_batch_rows = conf_.python_batch_rows;
   // Planned over the caches older than it (never itself); its partitions are the cache's.
-  PlanPtr input = compute_current_time(cache_.use_cached_data(e->plan, id), q.session_time_zone);
+  PlanPtr input = compute_current_time(cache_.use_cached_data(e->plan, id), q.session_time_zone, current_db_);
   return plan_query(std::move(q), input);
 }
 

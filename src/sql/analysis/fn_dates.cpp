@@ -122,6 +122,12 @@ std::optional<LibResult> resolve_date_fn(FnCall& c) {
     if (na == 1) return c.make(n, DataType::timestamp(), true);  // CAST(x AS TIMESTAMP)
     return c.typed(n, {TIME_IN, STR}, DataType::timestamp(), true);
   }
+  if (n == "to_timestamp_ltz" || n == "to_timestamp_ntz") {  // ParseToTimestamp of that type
+    if (na != 1 && na != 2) return c.wrong("[1, 2]");
+    const DataType t = n == "to_timestamp_ltz" ? DataType::timestamp() : DataType::timestamp_ntz();
+    if (na == 1) return c.make(n, t, true);  // CAST(x AS t)
+    return c.typed(n, {TIME_IN, STR}, t, true);
+  }
   if (n == "unix_timestamp" || n == "to_unix_timestamp") {
     if (na > 2 || (na == 0 && n == "to_unix_timestamp")) return c.wrong(n == "unix_timestamp" ? "[0, 1, 2]" : "[1, 2]");
     if (na == 0) c.a.push_back(c.make("current_timestamp", DataType::timestamp(), false));

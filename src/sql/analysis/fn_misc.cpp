@@ -134,6 +134,14 @@ std::optional<LibResult> resolve_misc_fn(FnCall& c) {
     if (na != 0) return c.wrong("0");
     return c.make(n, DataType::string(), false);
   }
+  // CurrentDatabase (current_schema too), CurrentCatalog, CurrentUser (user too): named by their
+  // fixed prettyName; literals of the session once per query (ReplaceCurrentLike, see
+  // SqlSession::prepare_tree).
+  if (n == "current_database" || n == "current_schema" || n == "current_catalog" || n == "current_user" || n == "user") {
+    if (na != 0) return c.wrong("0");
+    const char* shown = n == "current_schema" ? "current_database" : n == "user" ? "current_user" : n.c_str();
+    return c.make(shown, DataType::string(), false);
+  }
   if (n == "input_file_block_start" || n == "input_file_block_length") {  // -1 outside a file scan
     if (na != 0) return c.wrong("0");
     return c.make(n, DataType::long_(), false);

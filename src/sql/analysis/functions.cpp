@@ -616,7 +616,7 @@ ExprOrError resolve_function(const Expr& fn) {
   }
   if (n == "current_date" || n == "curdate") {
     if (na != 0) return wrong("0");
-    return make_call(fn, "current_date", {}, DataType::date(), false);
+    return make_call(fn, n, {}, DataType::date(), false);  // CurrentDate named as called (FUNC_ALIAS)
   }
   if (n == "monotonically_increasing_id") {
     if (na != 0) return wrong("0");

@@ -225,9 +225,23 @@ std::optional<Result<ExprPtr>> lower_date_call(const std::string& name, std::vec
       c->type = type;  // TIMESTAMP_NTZ: the same µs
       return Vec{c, v.constant};
     });
-  if (name == "try_to_timestamp") {  // to_timestamp already gives NULL for text it cannot parse
+  if (name == "try_to_timestamp" || name == "to_timestamp_ltz") {  // to_timestamp already gives NULL for text it cannot parse
     std::string nm = "to_timestamp";
     return lower_date_call(nm, a, type);
+  }
+  if (name == "to_timestamp_ntz") {
+    if (a.size() == 1) return call(Fn::Cast, {a[0]}, type);  // CAST(x AS TIMESTAMP_NTZ)
+    auto pat = pattern_arg(a, 1, name);
+    if (!pat) return fail(pat.error_message());
+    // GetTimestamp(.., TimestampNTZType): text is read as a wall clock (in UTC here, the same
+    // µs); a date is its midnight in the session zone and a timestamp keeps its µs, as Spark's.
+    const TypeId in = a[0]->type->id;
+    return bind_kernel({a[0]}, type, [p = pat.value().p, in, type](const A& x, int64_t n, const EvalContext& ctx) {
+      Vec v = parse_kernel(x[0], in, p.get(), ParseTo::Instant, n, in == TypeId::String ? kern::TimeZone(0) : ctx.cast.tz);
+      auto c = std::make_shared<col::Column>(*v.col);
+      c->type = type;
+      return Vec{c, v.constant};
+    });
   }
   if (name == "window") {  // struct<start, end>: start = ts - (ts - startTime) mod slide
     int64_t w[3] = {0, 0, 0};

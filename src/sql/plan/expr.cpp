@@ -241,7 +241,7 @@ bool Expr::foldable() const {
     case ExprKind::Literal: return true;
     case ExprKind::Cast: case ExprKind::Alias: return children[0]->foldable();
     case ExprKind::Call:
-      if (!deterministic() || name == "current_date" || is_generator_name(name)) return false;
+      if (!deterministic() || name == "current_date" || name == "curdate" || is_generator_name(name)) return false;
       for (const auto& c : children) if (!c->foldable()) return false;
       return true;
     default: return false;

@@ -1,7 +1,8 @@
 """pyspark.sql.functions, continued: the math, aggregate, date/time and interval functions of
 issue 14 that functions.py does not define (positive/negative, bit functions, width_bucket,
 product, bit_and/bit_or/bit_xor, histogram_numeric, count_min_sketch, the bitmap functions, the nulls-first/last sort
-functions, day, try_to_timestamp, convert_timezone, make_dt_interval, make_interval, make_ym_interval, make_timestamp_ltz/ntz,
+functions, day, try_to_timestamp, to_timestamp_ltz/ntz, curdate, current_database/schema/catalog/user,
+user, call_function, the deprecated toDegrees/toRadians/bitwiseNOT/approxCountDistinct, convert_timezone, make_dt_interval, make_interval, make_ym_interval, make_timestamp_ltz/ntz,
 window). Each builds an unresolvedFunction the C++ analyzer resolves; bound into
 sparkpp.sql.functions (and its __all__) at the end of that module."""
 import decimal
@@ -163,6 +164,72 @@ def try_to_timestamp(col, format=None):
     if format is None:
         return _invoke("try_to_timestamp", _c(col))
     return _invoke("try_to_timestamp", _c(col), _c(format))
+
+
+def _timestamp_parser(name, kind):
+    def f(timestamp, format=None):
+        return _invoke(name, *[_c(x) for x in (timestamp, format) if x is not None])
+    f.__name__ = f.__qualname__ = name
+    f.__doc__ = "The text (or date, timestamp) as a %s, by `format` (a column) when given." % kind
+    return _export(f)
+
+
+to_timestamp_ltz = _timestamp_parser("to_timestamp_ltz", "TIMESTAMP")
+to_timestamp_ntz = _timestamp_parser("to_timestamp_ntz", "TIMESTAMP_NTZ")
+
+
+@_export
+def curdate():
+    """current_date() under its other name."""
+    return _invoke("curdate")
+
+
+def _session_value(name, doc):
+    def f():
+        return _invoke(name)
+    f.__name__ = f.__qualname__ = name
+    f.__doc__ = doc
+    return _export(f)
+
+
+# CurrentDatabase, CurrentCatalog, CurrentUser: the session's values, fixed per query
+current_database = _session_value("current_database", "The session's current database.")
+current_schema = _session_value("current_schema", "current_database() under its other name.")
+current_catalog = _session_value("current_catalog", "The session's current catalog.")
+current_user = _session_value("current_user", "The user running the application.")
+user = _session_value("user", "current_user() under its other name.")
+
+
+@_export
+def call_function(funcName, *cols):
+    """The function named funcName (a built-in or a temporary function) over cols."""
+    return Column(P.fn(funcName, *[_c(c) for c in cols]))
+
+
+# ------------------------------------------------------------ deprecated names (PySpark keeps)
+
+def _deprecated(name, since, new, target):
+    def f(*args, **kwargs):
+        import warnings
+        warnings.warn("Deprecated in %s, use %s instead." % (since, new), FutureWarning)
+        return target()(*args, **kwargs)
+    f.__name__ = f.__qualname__ = name
+    f.__doc__ = "Deprecated: %s." % new
+    return _export(f)
+
+
+def _fn(name):
+    def get():
+        from sparkpp.sql import functions
+        return getattr(functions, name)
+    return get
+
+
+toDegrees = _deprecated("toDegrees", "2.1", "degrees", _fn("degrees"))
+toRadians = _deprecated("toRadians", "2.1", "radians", _fn("radians"))
+bitwiseNOT = _deprecated("bitwiseNOT", "3.2", "bitwise_not", _fn("bitwise_not"))
+approxCountDistinct = _deprecated("approxCountDistinct", "2.1", "approx_count_distinct",
+                                  _fn("approx_count_distinct"))
 
 
 @_export
