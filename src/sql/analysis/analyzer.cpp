@@ -386,6 +386,41 @@ PlanPtr project(PlanPtr child, ExprList list) {
   return make_plan(std::move(p));
 }
 
+// LATERAL VIEW's Generate once its generator is resolved (ResolveGenerate): the output named by
+// the AS list (else the generator's element schema), qualified by the view's name; a `_outer`
+// generator is an outer one, as Spark's GeneratorOuter.
+PlanPtr lateral_view(Ctx& c, const LogicalPlan& n, ExprPtr g) {
+  if (g->kind != ExprKind::Call || !is_generator_name(g->name)) {
+    c.fail(generic_error("UNSUPPORTED_GENERATOR.NOT_GENERATOR", "0A000",
+                         "The generator is not supported: " + to_sql_id({g->name}) + " is expected to be a generator. "
+                         "However, its class is " + g->name + ", which is not a generator."));
+    return nullptr;
+  }
+  auto schema = generator_element_schema(*g);
+  if (!n.names.empty() && n.names.size() != schema.size()) {
+    std::string names;
+    for (size_t i = 0; i < n.names.size(); ++i) names += (i ? "," : "") + n.names[i];
+    c.fail(generic_error("UDTF_ALIAS_NUMBER_MISMATCH", "",
+                         "The number of aliases supplied in the AS clause does not match the number of columns output "
+                         "by the UDTF. Expected " + std::to_string(schema.size()) + " aliases, but got " + names +
+                             ". Please ensure that the number of aliases provided matches the number of columns output by the UDTF."));
+    return nullptr;
+  }
+  LogicalPlan p = n;
+  const std::string& fn = g->name;
+  if (fn.size() > 6 && fn.compare(fn.size() - 6, 6, "_outer") == 0) {
+    auto call = std::make_shared<Expr>(*g);
+    call->name = fn.substr(0, fn.size() - 6);
+    g = call;
+    p.flag = true;
+  }
+  p.exprs = {g};
+  for (size_t i = 0; i < schema.size(); ++i)
+    p.output_attrs.push_back(attr(n.names.empty() ? schema[i].name : n.names[i], schema[i].type,
+                                  p.flag || schema[i].nullable, c.ids.next(), {n.name}));
+  return make_plan(std::move(p));
+}
+
 // Rule: resolve the expressions of nodes whose children are resolved.
 PlanPtr rule_resolve_expressions(Ctx& c, const PlanPtr& plan) {
   return plan_transform_up(plan, [&](const PlanPtr& n) -> PlanPtr {
@@ -406,6 +441,13 @@ PlanPtr rule_resolve_expressions(Ctx& c, const PlanPtr& plan) {
       case PlanKind::Drop: case PlanKind::WithColumns: case PlanKind::Hint: case PlanKind::Summary:
         for (const auto& x : n->exprs) e.push_back(resolve_expr(c, x, *n, input));
         break;
+      case PlanKind::Generate: {  // LATERAL VIEW's, until its output is known
+        if (!n->output_attrs.empty()) return nullptr;
+        ExprPtr g = resolve_expr(c, n->exprs[0], *n, input);
+        if (g->resolved()) return lateral_view(c, *n, g);
+        e = {g};
+        break;
+      }
       case PlanKind::MapInPandas: case PlanKind::FlatMapGroupsInPandas:
         // The function takes every input column (its DataFrame's), grouped by the keys.
         e = {n->exprs[0]->children.empty() ? n->exprs[0]->with_children(input) : n->exprs[0]};

@@ -171,7 +171,26 @@ PlanPtr Parser::query_specification() {
       j.children = {from, relation()};
       from = make_plan(std::move(j));
     }
-    if (is_kw("LATERAL")) unsupported(peek(), "LATERAL VIEW");
+    // LATERAL VIEW [OUTER] generator(args) tblName [[AS] col, …] (Spark's withGenerate): a
+    // Generate the analyzer resolves, its columns qualified by the lower-cased table name.
+    while (is_kw("LATERAL") && is_kw("VIEW", 1)) {
+      next();
+      next();
+      LogicalPlan gen;
+      gen.kind = PlanKind::Generate;
+      gen.flag = accept_kw("OUTER");
+      ExprPtr g = expression();
+      if (g->kind != ExprKind::UnresolvedFunction) fail();
+      gen.exprs = {g};
+      gen.name = ascii_lower(identifier());
+      if (accept_kw("AS") || at_identifier()) {
+        do gen.names.push_back(identifier());
+        while (accept_op(","));
+      }
+      gen.children = {from};
+      from = make_plan(std::move(gen));
+    }
+    if (is_kw("LATERAL")) unsupported(peek(), "LATERAL subqueries");
     if (is_kw("PIVOT") && is_op("(", 1)) {
       // PIVOT (aggs FOR col IN (v [AS name], …)): an Aggregate the analyzer's ResolvePivot
       // rewrites, grouped by every column the aggregates and the pivot column do not use.

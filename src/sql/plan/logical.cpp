@@ -54,6 +54,7 @@ bool LogicalPlan::resolved() const {
   if (kind == PlanKind::Deduplicate && !names.empty()) return false;
   if (kind == PlanKind::Join && (!names.empty() || flag)) return false;  // USING/NATURAL: resolved once rewritten
   if (kind == PlanKind::Aggregate && !grouping_sets.empty()) return false;  // until Expand replaces them
+  if (kind == PlanKind::Generate && output_attrs.empty()) return false;  // LATERAL VIEW's, until resolved
   for (const auto& e : exprs) if (!e->resolved()) return false;
   for (const auto& e : groups) if (!e->resolved()) return false;
   // A select list holding a generator is resolved once ExtractGenerator moved it into a
@@ -274,7 +275,8 @@ std::string LogicalPlan::node_string() const {
         for (size_t i = 0; i < unrequired.size(); ++i) s += (i ? ", " : "") + std::to_string(unrequired[i]);
         s += "]";
       }
-      return s + ", " + (flag ? "true" : "false") + (output_attrs.empty() ? "" : ", " + list(output_attrs));
+      return s + ", " + (flag ? "true" : "false") + (name.empty() ? "" : ", " + name) +  // LATERAL VIEW's qualifier
+             (output_attrs.empty() ? "" : ", " + list(output_attrs));
     }
   }
   return "?";
