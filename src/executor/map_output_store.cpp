@@ -6,6 +6,17 @@
 
 namespace spp::executor {
 
+int64_t row_bytes(const sql::col::Batch& b) {
+  int64_t n = 0;
+  for (const auto& c : b.columns) {
+    const int w = sql::col::fixed_width(c->id());
+    if (w > 0) n += c->length * w;
+    else if (sql::col::is_var_binary(c->id())) n += c->length * 4 + (c->length ? c->offsets()[c->length] - c->offsets()[0] : 0);
+    else n += sql::col::memory_size(*c);
+  }
+  return n;
+}
+
 std::pair<int, int> StoredMapOutput::partitions(int64_t offset, int64_t length) const {
   // Empty partitions share their offset with the next one: any of them may start or end a
   // range, and holding no batches they change nothing.
@@ -104,7 +115,7 @@ bool MapOutputBuilder::add(uint32_t reduce, sql::col::Batch b) {
   const int64_t size = retained_.add(b);
   if (!store_->reserve(size)) return false;
   out_->bytes += size;
-  part_bytes_[reduce] += std::max<int64_t>(size, 1);  // a partition with rows is never "empty"
+  part_bytes_[reduce] += std::max<int64_t>(row_bytes(b), 1);  // a partition with rows is never "empty"
   out_->parts[reduce].push_back(std::move(b));
   return true;
 }

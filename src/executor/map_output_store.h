@@ -25,6 +25,10 @@
 
 namespace spp::executor {
 
+// Bytes of a batch's rows: a slice's share of its buffers, not the buffers it shares with the
+// other pieces of a partitioned batch (nested columns: their buffers whole).
+int64_t row_bytes(const sql::col::Batch& b);
+
 struct StoredMapOutput {
   int shuffle_id = 0;
   std::vector<std::vector<sql::col::Batch>> parts;  // per reduce partition, in write order

@@ -327,13 +327,13 @@ TaskOutcome run_native_task(RunningTask& t, const TaskEnv& env, const plan::Nati
     int64_t rows = 0;
   };
   std::vector<Pending> pending;
-  int64_t pending_bytes = 0;
+  int64_t pending_bytes = 0;  // the pieces' rows' bytes: pieces are slices sharing buffers
   const int64_t flush_rows = std::max<int64_t>(lc.exec.batch_rows, 1024);
   constexpr int64_t kPendingBytes = int64_t{16} << 20;
   auto flush = [&](uint32_t p) -> Status {
     Pending& q = pending[p];
     if (q.pieces.empty()) return Status::ok();
-    for (const auto& x : q.pieces) pending_bytes -= col::memory_size(x);
+    for (const auto& x : q.pieces) pending_bytes -= row_bytes(x);
     Status st = write(p, q.pieces.size() == 1 ? q.pieces[0] : col::concat(q.pieces));
     q.pieces.clear();
     q.rows = 0;
@@ -353,7 +353,7 @@ TaskOutcome run_native_task(RunningTask& t, const TaskEnv& env, const plan::Nati
     }
     if (pending.size() < size_t(part.num)) pending.resize(size_t(part.num));
     Pending& q = pending[p];
-    pending_bytes += col::memory_size(b);
+    pending_bytes += row_bytes(b);
     q.rows += b.num_rows;
     q.pieces.push_back(std::move(b));
     if (q.rows >= flush_rows) return flush(p);
