@@ -197,11 +197,12 @@ class JoinCore {
   }
   // The chains walked for a block of rows at a time, their heads prefetched first: the table
   // of a large build side does not fit in cache, and each probe is otherwise a wait on memory.
-  void probe_int(const Keyed& lk, int64_t n, size_t mask, std::vector<int32_t>& li, std::vector<int32_t>& ri) const {
-    const std::vector<int64_t> lv = widen(*lk.keys[0]);
+  // `match(l, r)`: whether build row r (on probe row l's chain) has l's keys.
+  template <typename Match>
+  void walk_chains(const Keyed& lk, int64_t n, size_t mask, std::vector<int32_t>& li, std::vector<int32_t>& ri,
+                   Match match) const {
     const int32_t* head = head_.data();
     const int32_t* next = next_.data();
-    const int64_t* bv = bint_[0].data();
     const uint8_t* lnull = lk.null_key.data();
     constexpr int64_t kBlock = 32;
     size_t slot[kBlock];
@@ -216,14 +217,19 @@ class JoinCore {
       for (int64_t j = 0; j < m; ++j) {
         const int64_t l = base + j;
         if (lnull[l]) continue;
-        const int64_t v = lv[size_t(l)];
         for (int32_t r = head[slot[j]]; r >= 0; r = next[r])
-          if (bv[r] == v) {
+          if (match(l, r)) {
             li.push_back(int32_t(l));
             ri.push_back(r);
           }
       }
     }
+  }
+  // One integral key: its widened values alone decide.
+  void probe_int(const Keyed& lk, int64_t n, size_t mask, std::vector<int32_t>& li, std::vector<int32_t>& ri) const {
+    const std::vector<int64_t> lv = widen(*lk.keys[0]);
+    const int64_t* bv = bint_[0].data();
+    walk_chains(lk, n, mask, li, ri, [&](int64_t l, int32_t r) { return bv[r] == lv[size_t(l)]; });
   }
   // Several integral keys: the hash first (it rules out most chain neighbours), then each key's
   // widened values.
@@ -231,35 +237,14 @@ class JoinCore {
     std::vector<std::vector<int64_t>> lv;
     for (const auto& k : lk.keys) lv.push_back(widen(*k));
     const size_t nk = lv.size();
-    const int32_t* head = head_.data();
-    const int32_t* next = next_.data();
     const int32_t* bh = bk_.hash.data();
     const int32_t* lh = lk.hash.data();
-    const uint8_t* lnull = lk.null_key.data();
-    constexpr int64_t kBlock = 32;
-    size_t slot[kBlock];
-    li.reserve(size_t(n));
-    ri.reserve(size_t(n));
-    for (int64_t base = 0; base < n; base += kBlock) {
-      const int64_t m = std::min(kBlock, n - base);
-      for (int64_t j = 0; j < m; ++j) {
-        slot[j] = kern::table_slot(lh[base + j], mask);
-        __builtin_prefetch(head + slot[j]);
-      }
-      for (int64_t j = 0; j < m; ++j) {
-        const int64_t l = base + j;
-        if (lnull[l]) continue;
-        const int32_t h = lh[l];
-        for (int32_t r = head[slot[j]]; r >= 0; r = next[r]) {
-          if (bh[r] != h) continue;
-          size_t k = 0;
-          while (k < nk && bint_[k][size_t(r)] == lv[k][size_t(l)]) ++k;
-          if (k < nk) continue;
-          li.push_back(int32_t(l));
-          ri.push_back(r);
-        }
-      }
-    }
+    walk_chains(lk, n, mask, li, ri, [&](int64_t l, int32_t r) {
+      if (bh[r] != lh[l]) return false;
+      size_t k = 0;
+      while (k < nk && bint_[k][size_t(r)] == lv[k][size_t(l)]) ++k;
+      return k == nk;
+    });
   }
   bool same_types(const Keyed& lk) const {
     for (size_t k = 0; k < lk.keys.size(); ++k)
