@@ -169,6 +169,14 @@ def idle_memory(tw, submit_proc, what, command):
            f"{mib(pydaemons):.0f} in {len(pydaemons)}; PSS total "
            f"{mib(daemons + execs, pss_kib):.0f} MiB; driver side {mib(driver):.0f} MiB)",
            command)
+    # Which part of each process's RSS is its own (anonymous: heap, stacks) and which is mapped
+    # files shared with the others (the sparkpp binary, libpython, .so files).
+    for name, pids in (("master/worker", daemons), ("executor", native), ("python", python),
+                       ("driver", driver)):
+        for q in pids:
+            print(f"  {name:13} pid {q:>7} RSS {rss_kib(q) / 1024:5.1f} MiB = anon "
+                  f"{rss_kib(q, 'RssAnon') / 1024:5.1f} + file {rss_kib(q, 'RssFile') / 1024:5.1f}; "
+                  f"threads {rss_kib(q, 'Threads')}  {cmd_of(q)[:60]}", flush=True)
 
 
 def cluster(args):

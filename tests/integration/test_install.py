@@ -58,6 +58,8 @@ def test_installed_tree_runs_jobs(installed, tmp_path):
     binary = os.path.join(root, "bin", "sparkpp")
     pkg = os.path.join(root, "share", "sparkpp", "python")
     assert os.access(binary, os.X_OK) and os.path.isfile(os.path.join(pkg, "sparkpp", "shell.py"))
+    # byte-compiled by the install (scripts/compile-python.py): no Python process compiles it
+    assert any(f.startswith("rdd.") for f in os.listdir(os.path.join(pkg, "sparkpp", "__pycache__")))
     share = os.path.join(root, "share", "sparkpp")
     assert os.access(os.path.join(share, "sbin", "start-all.sh"), os.X_OK)
     assert os.path.isfile(os.path.join(share, "conf", "workers.template"))
@@ -152,6 +154,8 @@ def test_deb_installs_with_dpkg_runs_a_job_and_purges(deb, tmp_path):
     p = subprocess.run([str(binary), "submit", str(script)], capture_output=True, text=True, timeout=120,
                        env=clean_env(), cwd=tmp_path)
     assert p.returncode == 0 and "RESULT 6 3" in p.stdout, p.stderr
+    # postinst byte-compiled the Python package (prerm removes it again: the purge below)
+    assert (root / "usr" / "share" / "sparkpp" / "python" / "sparkpp" / "__pycache__").is_dir()
     # The units as systemd would load them from that root (PID 1 here is not systemd).
     if shutil.which("systemd-analyze"):
         units = root / "usr" / "lib" / "systemd" / "system"
@@ -163,6 +167,7 @@ def test_deb_installs_with_dpkg_runs_a_job_and_purges(deb, tmp_path):
     p = subprocess.run(dpkg + ["--purge", "sparkpp"], capture_output=True, text=True, timeout=300)
     assert p.returncode == 0, p.stdout + p.stderr
     assert not binary.exists() and not (root / "etc" / "sparkpp" / "spark-defaults.conf").exists()
+    assert not (root / "usr" / "share" / "sparkpp").exists()
     assert "sparkpp:" not in (root / "etc" / "passwd").read_text()
 
 
