@@ -240,6 +240,10 @@ class ExecutorRuntime {
     // does (as Spark's PythonWorkerFactory), and DataFrame-only applications never start it.
     const bool prestart = conf_.get_bool("spark.sparkpp.python.daemon.prestart");
     task_threads_ = n;  // before any thread starts: they read it
+    // Without worker reuse each task has a Python process of its own: no groups.
+    group_size_ = conf_.get_bool("spark.python.worker.reuse")
+                      ? static_cast<int>(std::clamp<int64_t>(conf_.get_int("spark.sparkpp.executor.taskGroupSize"), 1, 64))
+                      : 1;
     for (int i = 0; i < n; ++i)
       threads_.emplace_back([this, first = i == 0 && prestart] {
         if (first) {
@@ -468,6 +472,7 @@ class ExecutorRuntime {
   void task_loop() {
     for (;;) {
       std::shared_ptr<executor::RunningTask> t;
+      std::vector<std::shared_ptr<executor::RunningTask>> group;  // taken with t, run after it
       executor::TaskEnv env;
       {
         std::unique_lock<std::mutex> g(mu_);
@@ -481,6 +486,15 @@ class ExecutorRuntime {
         if (quitting_) return;
         t = queue_.front();
         queue_.pop_front();
+        // Short pipelinable tasks queued behind it join it on one Python worker (taskGroupSize).
+        if (!t->run_alone && group_size_ > 1 && !t->killed && executor::pipelinable(t->spec)) {
+          for (size_t extra = executor::group_extra(queue_.size(), task_threads_, group_size_); extra > 0; --extra) {
+            const auto& next = queue_.front();
+            if (next->run_alone || next->killed || !executor::pipelinable(next->spec)) break;
+            group.push_back(next);
+            queue_.pop_front();
+          }
+        }
         env.pool = pool_.get();
         env.funcs = &funcs_;
         env.props = props_;
@@ -495,6 +509,10 @@ class ExecutorRuntime {
             if (conn_) conn_->send(p->first, p->second);
           });
         };
+      }
+      if (!group.empty()) {
+        run_group(t, std::move(group), env);
+        continue;
       }
       executor::TaskOutcome out;
       if (t->killed) {
@@ -522,6 +540,41 @@ class ExecutorRuntime {
         if (idle) trim_when_idle();
       });
     }
+  }
+
+  // Runs t and the tasks taken with it on one Python worker (run_task_group), reports each
+  // outcome as task_loop does, and queues again, in order at the front, those that did not run.
+  void run_group(std::shared_ptr<executor::RunningTask> t, std::vector<std::shared_ptr<executor::RunningTask>> rest,
+                 const executor::TaskEnv& env) {
+    rest.insert(rest.begin(), std::move(t));
+    std::vector<executor::RunningTask*> raw;
+    for (const auto& x : rest) raw.push_back(x.get());
+    std::vector<executor::TaskOutcome> outs = executor::run_task_group(raw, env);
+    std::vector<std::shared_ptr<executor::TaskOutcome>> now;
+    bool idle, wake = false;
+    {
+      std::lock_guard<std::mutex> g(mu_);
+      for (size_t i = rest.size(); i-- > outs.size();) queue_.push_front(rest[i]);
+      if (outs.size() < rest.size()) wake = wake_.changed();
+      for (size_t i = 0; i < outs.size(); ++i) {
+        tasks_.erase(rest[i]->spec.task_id);
+        const bool finished = outs[i].update.state == msg::TaskEndState::kFinished;
+        int64_t bytes = 0;
+        for (const auto& b : outs[i].blobs) bytes += static_cast<int64_t>(b.size());
+        // The group's later outcomes are added right after this one: only the last decides,
+        // by what is still queued, whether the held updates leave now.
+        auto sent = batch_.add(std::make_shared<executor::TaskOutcome>(std::move(outs[i])), finished, bytes,
+                               queue_.size() + (outs.size() - 1 - i), task_threads_, clock_.now_ms());
+        for (auto& s : sent) now.push_back(std::move(s));
+      }
+      idle = tasks_.empty();
+    }
+    if (wake) wake_.wake(1);
+    if (now.empty()) return;
+    poster_.post([this, now = std::move(now), idle] {
+      send_updates(now);
+      if (idle) trim_when_idle();
+    });
   }
 
   // Native tasks leave their freed heap to the next task (executor::return_free_memory): an
@@ -605,6 +658,7 @@ class ExecutorRuntime {
   std::map<int64_t, std::shared_ptr<executor::RunningTask>> tasks_;
   std::vector<std::thread> threads_;
   int task_threads_ = 1;
+  int group_size_ = 1;  // spark.sparkpp.executor.taskGroupSize
   bool quitting_ = false;
   bool stopping_ = false;
   bool stopped_ = false;

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -362,100 +363,116 @@ std::vector<std::pair<int, Reply>> push_first_replies(nlohmann::json& plan, std:
   return pushed;
 }
 
-TaskOutcome run_task_impl(RunningTask& t, const TaskEnv& env, const plan::Node& root, const nlohmann::json& plan_json,
-                          const plan::Sink& sink_spec) {
-  TaskOutcome o;
-  o.update.task_id = t.spec.task_id;
-  o.update.state = msg::TaskEndState::kFinished;
-  int64_t t0 = now_ms();
-  auto& m = o.update.metrics;
+// Bytes of the group members' messages after the first member's (run_task_group): well inside
+// a Unix socket's send buffer (~200 KiB).
+constexpr size_t kGroupWireBytes = 64 << 10;
 
+// One Python task from its preparation to its end: its readers, its sink, its outcome so far.
+struct Prepared {
+  RunningTask* t = nullptr;
+  TaskOutcome o;
   std::map<int, Input> inputs;
+  std::unique_ptr<TaskSink> sink;
   std::vector<int64_t> funcs;
-  plan::collect_funcs(root, funcs);
-  Status st = collect(root, t, env, inputs);
+  nlohmann::json plan;  // the worker's view, pushed leaves marked
+  std::vector<std::pair<int, Reply>> pushed;
+  // Every input leaf's whole data goes with the task (pushed, end=true): the worker never asks
+  // for more, so another task may follow it on the connection before it ends.
+  bool whole = false;
+  size_t wire_estimate = 0;  // bytes of its PwTask and pushed replies, about (functions counted)
+  int64_t t0 = 0;
+};
+
+// Opens a task's inputs and sink and reads the replies pushed with it. False: the task failed
+// already (p.o is its outcome; nothing to abort).
+bool prepare(Prepared& p, RunningTask& t, const TaskEnv& env, const plan::Node& root, const nlohmann::json& plan_json,
+             const plan::Sink& sink_spec) {
+  p.t = &t;
+  p.o.update.task_id = t.spec.task_id;
+  p.o.update.state = msg::TaskEndState::kFinished;
+  p.t0 = now_ms();
+  plan::collect_funcs(root, p.funcs);
+  Status st = collect(root, t, env, p.inputs);
   if (!st) {
-    fail(o, msg::TaskErrorKind::kIo, st.message());
-    return o;
+    fail(p.o, msg::TaskErrorKind::kIo, st.message());
+    return false;
   }
   auto opened = open_sink(sink_spec, t, env);
   if (!opened) {
-    fail(o, msg::TaskErrorKind::kIo, opened.error_message());
-    return o;
+    fail(p.o, msg::TaskErrorKind::kIo, opened.error_message());
+    return false;
   }
-  TaskSink& sink = *opened.value();
+  p.sink = std::move(opened.value());
+  p.plan = python_view(plan_json);
+  p.pushed = push_first_replies(p.plan, p.inputs);
+  std::vector<nlohmann::json*> leaves;
+  input_leaves(p.plan, leaves);
+  p.whole = p.pushed.size() == leaves.size();
+  p.wire_estimate = 4096;
+  for (const auto& [i, reply] : p.pushed) {
+    p.whole = p.whole && reply.end;
+    for (const auto& b : reply.batches) p.wire_estimate += b.size() + 5;
+  }
+  for (int64_t fid : p.funcs)
+    if (auto f = env.funcs->get(fid)) p.wire_estimate += f->size();
+  return true;
+}
 
-  if (t.killed) {  // killed while its inputs opened: no worker to take (and none to kill)
-    sink.abort();
-    o.update.state = msg::TaskEndState::kKilled;
-    o.update.error = "task killed";
-    return o;
-  }
-  auto acquired = env.pool->acquire();
-  if (!acquired) {
-    sink.abort();
-    fail(o, msg::TaskErrorKind::kWorkerCrashed, acquired.error_message());
-    return o;
-  }
-  std::unique_ptr<PythonWorker> w = std::move(acquired.value());
-  t.worker_pid = w->pid;
-  if (t.killed) ::kill(w->pid, SIGKILL);
-
-  msg::PwTask pt = pw_task(t, env);
-  pt.plan = python_view(plan_json);
-  pt.sink = sink.worker_format();
-  env.pool->take_drops(*w, pt.drop_funcs, pt.drop_broadcasts);
+// Appends task p's PwTask and its pushed replies to `wire`, marking its new functions as held by
+// `w`. False: a function it needs never reached this executor (p.o says so; nothing appended).
+bool encode_task(Prepared& p, PythonWorker& w, const TaskEnv& env, std::string& wire) {
+  msg::PwTask pt = pw_task(*p.t, env);
+  pt.plan = std::move(p.plan);
+  pt.sink = p.sink->worker_format();
   std::vector<std::string> fblobs;
-  for (int64_t fid : funcs) {
-    if (w->funcs.count(fid)) continue;
+  for (int64_t fid : p.funcs) {
+    if (w.funcs.count(fid) || std::count(pt.new_funcs.begin(), pt.new_funcs.end(), fid)) continue;
     auto f = env.funcs->get(fid);
     if (!f) {
-      // Nothing was sent to it: reusable, unless a kill of this task already SIGKILLed it (a
-      // killed task's function may be gone: the ContextCleaner dropped its RDD). Pooling a
-      // killed worker handed the next task a dead process ("write failed: Broken pipe").
-      t.worker_pid = 0;
-      env.pool->release(std::move(w), !t.killed);
-      sink.abort();
-      fail(o, msg::TaskErrorKind::kIo, "function " + std::to_string(fid) + " was never sent to this executor");
-      return o;
+      fail(p.o, msg::TaskErrorKind::kIo, "function " + std::to_string(fid) + " was never sent to this executor");
+      return false;
     }
     pt.new_funcs.push_back(fid);
     fblobs.push_back(*f);
-    w->funcs.insert(fid);
   }
-  m.deserialize_ms = now_ms() - t0;
-  // The task and its pushed replies in one write. The worker reads all of them before it writes
-  // anything, so this cannot deadlock against it.
-  auto pushed = push_first_replies(pt.plan, inputs);
-  std::string wire;
+  env.pool->take_drops(w, pt.drop_funcs, pt.drop_broadcasts);
+  for (int64_t fid : pt.new_funcs) w.funcs.insert(fid);
+  p.o.update.metrics.deserialize_ms = now_ms() - p.t0;
   msg::encode(wire, pt, fblobs);
-  for (auto& [i, reply] : pushed) {
+  for (auto& [i, reply] : p.pushed) {
     msg::PwInput in;
     in.input = i;
-    in.format = inputs[i].format;
+    in.format = p.inputs[i].format;
     in.end = reply.end;
     msg::encode(wire, in, reply.batches);
   }
-  bool reusable = false;
-  Status io = w->ch->write_all(wire);
-  wire = std::string();
-  // Read-ahead, as after any reply: the pushed inputs' next replies while the worker computes.
-  if (io)
-    for (auto& [i, reply] : pushed)
-      if (!reply.end) inputs[i].ahead = next_reply(inputs[i]);
-  pushed.clear();
+  return true;
+}
+
+// After the task's write: the pushed inputs' next replies, read while the worker computes.
+void read_ahead(Prepared& p) {
+  for (auto& [i, reply] : p.pushed)
+    if (!reply.end) p.inputs[i].ahead = next_reply(p.inputs[i]);
+  p.pushed.clear();
+}
+
+// Serves the worker's reads and takes its output for task p until its PwDone or PwError.
+// Returns whether the worker may take another task; `io` is set when the connection failed.
+bool serve(Prepared& p, PythonWorker& w, Status& io) {
+  auto& m = p.o.update.metrics;
+  TaskOutcome& o = p.o;
   while (io) {
-    auto r = w->ch->recv();
+    auto r = w.ch->recv();
     if (!r) {
       io = Status::error(r.error_message());
       break;
     }
     msg::Envelope& e = r.value();
     if (const auto* rd = e.as<msg::PwRead>()) {
-      auto it = inputs.find(rd->input);
+      auto it = p.inputs.find(rd->input);
       msg::PwInput in;
       in.input = rd->input;
-      if (it == inputs.end()) {
+      if (it == p.inputs.end()) {
         io = Status::error("Python worker asked for unknown input " + std::to_string(rd->input));
         break;
       }
@@ -474,13 +491,13 @@ TaskOutcome run_task_impl(RunningTask& t, const TaskEnv& env, const plan::Node& 
         break;
       }
       in.end = reply.end;
-      io = w->ch->send(in, reply.batches);
+      io = w.ch->send(in, reply.batches);
       if (io && !reply.end) input.ahead = next_reply(input);
     } else if (const auto* po = e.as<msg::PwOutput>()) {
       m.output_records += po->records;
       for (auto& b : e.blobs) {
         m.output_bytes += static_cast<int64_t>(b.size());
-        if (Status ws = sink.add(std::move(b)); !ws) {
+        if (Status ws = p.sink->add(std::move(b)); !ws) {
           // A full disk is an I/O failure of the task, not a worker crash (the worker is
           // mid-task, so it is dropped all the same).
           fail(o, msg::TaskErrorKind::kIo, ws.message());
@@ -495,40 +512,211 @@ TaskOutcome run_task_impl(RunningTask& t, const TaskEnv& env, const plan::Node& 
         o.update.accum_blobs = 1;
         o.blobs.push_back(std::move(e.blobs.back()));
       }
-      reusable = true;
-      break;
+      return true;
     } else if (const auto* pe = e.as<msg::PwError>()) {
-      reusable = true;
       fail(o, msg::TaskErrorKind::kUser, pe->traceback.empty() ? pe->error_type + ": " + pe->message
-                                            : "PythonException: " + pe->traceback);
-      break;
+                                         : "PythonException: " + pe->traceback);
+      return true;
     } else {
       io = Status::error("unexpected " + e.op + " from the Python worker");
     }
   }
-  for (auto& [i, in] : inputs) in.reader->add_metrics(m);
+  return false;
+}
+
+// The task's end once its worker is done with it (or gone): metrics, commit or abort.
+void finish(Prepared& p, const Status& io) {
+  TaskOutcome& o = p.o;
+  auto& m = o.update.metrics;
+  for (auto& [i, in] : p.inputs) in.reader->add_metrics(m);
   if (!io) {
-    if (t.killed) {
+    if (p.t->killed) {
       o.update.state = msg::TaskEndState::kKilled;
       o.update.error = "task killed";
       o.blobs.clear();
     } else if (o.update.state == msg::TaskEndState::kFinished) {
       fail(o, msg::TaskErrorKind::kWorkerCrashed, "Python worker exited unexpectedly (crashed): " + io.message());
     }
-    reusable = false;
   }
+  if (o.update.state == msg::TaskEndState::kFinished) {
+    if (Status cs = p.sink->commit(o); !cs) fail(o, msg::TaskErrorKind::kIo, cs.message());
+  } else {
+    p.sink->abort();
+  }
+  p.sink->report(m);
+  m.run_ms = now_ms() - p.t0;
+}
+
+TaskOutcome run_task_impl(RunningTask& t, const TaskEnv& env, const plan::Node& root, const nlohmann::json& plan_json,
+                          const plan::Sink& sink_spec) {
+  Prepared p;
+  if (!prepare(p, t, env, root, plan_json, sink_spec)) return std::move(p.o);
+  if (t.killed) {  // killed while its inputs opened: no worker to take (and none to kill)
+    p.sink->abort();
+    p.o.update.state = msg::TaskEndState::kKilled;
+    p.o.update.error = "task killed";
+    return std::move(p.o);
+  }
+  auto acquired = env.pool->acquire();
+  if (!acquired) {
+    p.sink->abort();
+    fail(p.o, msg::TaskErrorKind::kWorkerCrashed, acquired.error_message());
+    return std::move(p.o);
+  }
+  std::unique_ptr<PythonWorker> w = std::move(acquired.value());
+  t.worker_pid = w->pid;
+  if (t.killed) ::kill(w->pid, SIGKILL);
+  // The task and its pushed replies in one write. The worker reads all of them before it writes
+  // anything, so this cannot deadlock against it.
+  std::string wire;
+  if (!encode_task(p, *w, env, wire)) {
+    // Nothing was sent to it: reusable, unless a kill of this task already SIGKILLed it (a
+    // killed task's function may be gone: the ContextCleaner dropped its RDD). Pooling a
+    // killed worker handed the next task a dead process ("write failed: Broken pipe").
+    t.worker_pid = 0;
+    env.pool->release(std::move(w), !t.killed);
+    p.sink->abort();
+    return std::move(p.o);
+  }
+  Status io = w->ch->write_all(wire);
+  wire = std::string();
+  if (io) read_ahead(p);
+  bool reusable = serve(p, *w, io) && io;
+  finish(p, io);
   t.worker_pid = 0;
   env.pool->release(std::move(w), reusable && !t.killed);
-  if (o.update.state == msg::TaskEndState::kFinished) {
-    if (Status cs = sink.commit(o); !cs) fail(o, msg::TaskErrorKind::kIo, cs.message());
-  } else {
-    sink.abort();
+  return std::move(p.o);
+}
+
+// Whether a task may join a group: a Python plan (apply / input / concat / zip) over its own
+// input blobs only, writing the driver's result or a shuffle map output.
+bool plan_pipelinable(const nlohmann::json& n, int depth) {
+  if (!n.is_object() || depth > 64) return false;
+  const auto op = n.find("op");
+  if (op == n.end() || !op->is_string()) return false;
+  const std::string& o = op->get_ref<const std::string&>();
+  if (o == "input") {
+    const auto s = n.find("source");
+    return s != n.end() && s->is_object() && s->value("kind", std::string()) == "blobs";
   }
-  sink.report(m);
-  m.run_ms = now_ms() - t0;
-  return o;
+  if (o == "apply") {
+    const auto c = n.find("child");
+    return c != n.end() && plan_pipelinable(*c, depth + 1);
+  }
+  if (o == "concat" || o == "zip") {
+    const auto cs = n.find("children");
+    if (cs == n.end() || !cs->is_array() || cs->empty()) return false;
+    for (const auto& c : *cs)
+      if (!plan_pipelinable(c, depth + 1)) return false;
+    return true;
+  }
+  return false;
 }
 
 }  // namespace
+
+bool pipelinable(const msg::LaunchTask& spec) {
+  if (!spec.sink.is_null()) {
+    if (!spec.sink.is_object()) return false;
+    const std::string kind = spec.sink.value("kind", std::string());
+    if (kind != "result" && kind != "shuffle") return false;
+  }
+  return plan_pipelinable(spec.plan, 0);
+}
+
+std::vector<TaskOutcome> run_task_group(const std::vector<RunningTask*>& tasks, const TaskEnv& env) {
+  std::vector<TaskOutcome> out;
+  // Prepared members, in order. Preparation stops at a task that cannot join (it then runs on
+  // its own: run_alone) and after the first whose inputs do not all go with it.
+  std::vector<Prepared> ps;
+  ps.reserve(tasks.size());
+  size_t behind = 0;
+  for (RunningTask* t : tasks) {
+    if (t->killed || !pipelinable(t->spec)) {
+      t->run_alone = true;
+      break;
+    }
+    auto root = plan::decode(t->spec.plan);
+    auto sink = t->spec.sink.is_null() ? Result<plan::Sink>(plan::Sink{}) : plan::decode_sink(t->spec.sink);
+    if (!root || !sink) {
+      t->run_alone = true;  // run_task reports the malformed plan
+      break;
+    }
+    Prepared p;
+    if (!prepare(p, *t, env, *root.value(), t->spec.plan, sink.value())) {
+      if (ps.empty()) {  // its failure is final (run_task would meet the same)
+        out.push_back(std::move(p.o));
+        return out;
+      }
+      t->run_alone = true;
+      break;
+    }
+    // What follows the first member's messages must fit in the socket's buffer: the write of
+    // the group then never waits for the worker, which reads a task's messages before it
+    // writes its output (however large) and only then the next task's.
+    if (!ps.empty()) {
+      behind += p.wire_estimate;
+      if (behind > kGroupWireBytes) {
+        p.sink->abort();
+        break;
+      }
+    }
+    ps.push_back(std::move(p));
+    if (!ps.back().whole) break;
+  }
+  if (ps.empty()) return out;
+  auto acquired = env.pool->acquire();
+  if (!acquired) {  // the first fails as a lone task would; the others run later
+    ps[0].sink->abort();
+    fail(ps[0].o, msg::TaskErrorKind::kWorkerCrashed, acquired.error_message());
+    out.push_back(std::move(ps[0].o));
+    for (size_t k = 1; k < ps.size(); ++k) ps[k].sink->abort();
+    return out;
+  }
+  std::unique_ptr<PythonWorker> w = std::move(acquired.value());
+  // Every member's PwTask and pushed replies in one write: the worker reads each task's messages
+  // before it writes anything for that task, and none of them asks for more input (all but the
+  // last are whole; the last may ask, and is then the only one left to read), so it goes from one
+  // task to the next without waiting for this thread, and this cannot deadlock against it.
+  std::string wire;
+  size_t n = 0;
+  std::optional<TaskOutcome> unsent;  // a member whose function is missing: it ends the group
+  for (; n < ps.size(); ++n) {
+    if (!encode_task(ps[n], *w, env, wire)) {
+      ps[n].sink->abort();
+      unsent = std::move(ps[n].o);
+      break;
+    }
+  }
+  if (n == 0) {
+    env.pool->release(std::move(w), true);
+    out.push_back(std::move(*unsent));
+    for (size_t k = 1; k < ps.size(); ++k) ps[k].sink->abort();
+    return out;
+  }
+  Status io = w->ch->write_all(wire);
+  wire = std::string();
+  if (io) read_ahead(ps[n - 1]);  // the only member that may have more to read
+  bool reusable = false;
+  size_t k = 0;
+  for (; k < n; ++k) {
+    Prepared& p = ps[k];
+    if (k > 0) p.t0 = now_ms();  // it waited for the members before it in the worker
+    p.t->worker_pid = w->pid;
+    if (p.t->killed) ::kill(w->pid, SIGKILL);  // killed while it waited: the worker goes with it
+    reusable = serve(p, *w, io) && io;
+    finish(p, io);
+    p.t->worker_pid = 0;
+    out.push_back(std::move(p.o));
+    if (!io) break;
+  }
+  env.pool->release(std::move(w), reusable && !ps[std::min(k, n - 1)].t->killed);
+  // Members after a failed connection never ran here (the worker may have read their messages,
+  // but a task only starts after its predecessor's PwDone): the caller queues them again.
+  const size_t unrun = k < n ? k + 1 : n + (unsent ? 1 : 0);
+  for (size_t j = unrun; j < ps.size(); ++j) ps[j].sink->abort();
+  if (k >= n && unsent) out.push_back(std::move(*unsent));
+  return out;
+}
 
 }  // namespace spp::executor

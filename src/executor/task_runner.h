@@ -40,6 +40,9 @@ struct RunningTask {
   // of such a sub-computation (it fails the task).
   std::vector<std::string> sub_accums;
   std::optional<msg::StatusUpdate> sub_failure;
+  // run_task_group stopped at it for a reason of its own (not pipelinable after all, killed, a
+  // plan that does not decode): it runs alone, with run_task, when it is taken again.
+  bool run_alone = false;
 };
 
 struct TaskOutcome {
@@ -61,6 +64,31 @@ struct TaskEnv {
 };
 
 TaskOutcome run_task(RunningTask& t, const TaskEnv& env);
+
+// Whether a task may run in a group (run_task_group): a Python plan (apply / input / concat /
+// zip) over the task's own input blobs (parallelize data), whose sink is the driver's result or
+// a shuffle map output. Looks at the LaunchTask's JSON only.
+bool pipelinable(const msg::LaunchTask& spec);
+
+// Runs pipelinable tasks back to back on one Python worker (spark.sparkpp.executor.taskGroupSize):
+// every task's PwTask and pushed input leave in one write, so the worker goes from one task to
+// the next without waiting for this thread (one sleep and one wake-up on each side per group
+// instead of per task). All members but the last must send the worker their whole input with
+// the task; the members' messages after the first's are bounded (kGroupWireBytes) so the write
+// never waits for the worker. Returns the outcomes of the first k tasks, in order; the others did
+// not run (the worker died or was killed during task k-1, or a task could not join: then its
+// run_alone is set) and the caller queues them again. Each task's run_ms counts from when its
+// predecessor ended.
+std::vector<TaskOutcome> run_task_group(const std::vector<RunningTask*>& tasks, const TaskEnv& env);
+
+// How many more queued tasks a task thread takes with the one it starts, for one group: at
+// most group_size - 1, and no more than its share of the `queued` tasks (queued / threads), so
+// that the executor's other task threads still find work.
+inline size_t group_extra(size_t queued, int threads, int group_size) {
+  if (group_size <= 1) return 0;
+  const size_t share = queued / static_cast<size_t>(threads < 1 ? 1 : threads);
+  return share < static_cast<size_t>(group_size - 1) ? share : static_cast<size_t>(group_size - 1);
+}
 // A persisted partition (an RDD's, or a cached DataFrame's): from the block manager, else computed
 // now with `src.compute` and stored. Nothing when computing failed (t.sub_failure says why).
 std::optional<Batches> cached_block(const plan::BlockSource& src, RunningTask& t, const TaskEnv& env);

@@ -320,3 +320,264 @@ TEST_CASE("run_task: no Python worker available fails as worker_crashed") {
   CHECK(o.update.state == spp::msg::TaskEndState::kFailed);
   CHECK(o.update.error_kind == spp::msg::TaskErrorKind::kWorkerCrashed);
 }
+
+// ---------------------------------------------------------------------------- task groups
+
+namespace {
+// Reads one task and its pushed first replies into `s` (as FakeWorker does). False: the
+// connection ended or something else came.
+bool read_task(BlockingChannel& ch, Script& s, std::set<int>& ended, int timeout_ms) {
+  auto t = ch.recv(timeout_ms);
+  if (!t || !t->as<msg::PwTask>()) return false;
+  s.task = *t->as<msg::PwTask>();
+  size_t npushed = 0;
+  std::vector<const json*> stack{&s.task.plan};
+  while (!stack.empty()) {
+    const json* n = stack.back();
+    stack.pop_back();
+    if (!n->is_object()) continue;
+    if (n->value("pushed", false)) ++npushed;
+    if (n->contains("child")) stack.push_back(&(*n)["child"]);
+    if (n->contains("children"))
+      for (const auto& c : (*n)["children"]) stack.push_back(&c);
+  }
+  for (size_t k = 0; k < npushed; ++k) {
+    auto r = ch.recv(timeout_ms);
+    if (!r || !r->as<msg::PwInput>()) return false;
+    const auto& in = *r->as<msg::PwInput>();
+    s.pushed.push_back(in.input);
+    for (auto& b : r->blobs) s.read[in.input].push_back(b);
+    if (in.end) ended.insert(in.input);
+  }
+  return true;
+}
+
+// A worker that serves scripts[0..] in order on one connection. With `read_all_first`, it reads
+// every task before it answers any: a runner that waited for the first answer before writing
+// the second task would leave it waiting (then it gives up after 3 s and the test fails).
+struct GroupWorker {
+  std::thread th;
+  bool read_all_first;
+  GroupWorker(PythonPool& pool, std::vector<Script>& scripts, bool all_first) : read_all_first(all_first) {
+    int sv[2];
+    REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0);
+    auto w = std::make_unique<PythonWorker>();
+    w->ch = std::make_unique<BlockingChannel>(sv[0]);
+    w->pid = 999999;
+    pool.release(std::move(w), true);
+    th = std::thread([fd = sv[1], &scripts, all_first] {
+      BlockingChannel ch(fd);
+      std::vector<std::set<int>> ended(scripts.size());
+      size_t read = 0;
+      auto answer = [&](size_t k) {
+        Script& s = scripts[k];
+        for (int i : s.inputs) {
+          while (!ended[k].count(i)) {
+            if (!ch.send(msg::PwRead{i})) return false;
+            auto r = ch.recv(3'000);
+            if (!r || !r->as<msg::PwInput>()) return false;
+            for (auto& b : r->blobs) s.read[i].push_back(b);
+            if (r->as<msg::PwInput>()->end) ended[k].insert(i);
+          }
+        }
+        if (s.ending == Ending::kCrash) return false;
+        if (!s.outputs.empty() && !ch.send(msg::PwOutput{s.records}, s.outputs)) return false;
+        if (s.ending == Ending::kError)
+          return static_cast<bool>(ch.send(msg::PwError{s.task.task_id, "ValueError", "bad", "Traceback ...\nValueError: bad"}));
+        return static_cast<bool>(ch.send(msg::PwDone{s.task.task_id, 0, 0, false}));
+      };
+      if (all_first) {
+        for (; read < scripts.size(); ++read)
+          if (!read_task(ch, scripts[read], ended[read], 3'000)) return;
+        for (size_t k = 0; k < scripts.size(); ++k)
+          if (!answer(k)) return;
+      } else {
+        for (size_t k = 0; k < scripts.size(); ++k)
+          if (!read_task(ch, scripts[k], ended[k], 3'000) || !answer(k)) return;
+      }
+    });
+  }
+  ~GroupWorker() {
+    if (th.joinable()) th.join();
+  }
+};
+
+// Tasks 1..n over one input blob each, result sink, function 5.
+struct Group {
+  std::vector<std::unique_ptr<RunningTask>> owned;
+  std::vector<RunningTask*> tasks;
+  explicit Group(int n, json sink = {{"kind", "result"}}) {
+    for (int i = 0; i < n; ++i) {
+      owned.push_back(std::make_unique<RunningTask>());
+      fill(*owned.back(), {{"op", "apply"}, {"func", 5}, {"split", i}, {"child", blobs_input(0, 0, 1)}}, sink,
+           {"in-" + std::to_string(i)});
+      owned.back()->spec.task_id = 100 + i;
+      tasks.push_back(owned.back().get());
+    }
+  }
+};
+}  // namespace
+
+TEST_CASE("group_extra: up to the group size, never more than this thread's share of the queue") {
+  CHECK(group_extra(8, 1, 4) == 3);
+  CHECK(group_extra(2, 1, 4) == 2);
+  CHECK(group_extra(0, 1, 4) == 0);
+  CHECK(group_extra(8, 2, 4) == 3);
+  CHECK(group_extra(3, 2, 4) == 1);  // the other thread keeps its share
+  CHECK(group_extra(1, 2, 4) == 0);
+  CHECK(group_extra(8, 1, 1) == 0);  // taskGroupSize 1: one task at a time
+  CHECK(group_extra(8, 0, 4) == 3);
+}
+
+TEST_CASE("pipelinable: Python plans over the task's own blobs into a result or a shuffle") {
+  msg::LaunchTask t;
+  t.plan = {{"op", "apply"}, {"func", 1}, {"split", 0}, {"child", blobs_input(0, 0, 1)}};
+  CHECK(pipelinable(t));  // no sink: the result
+  t.sink = {{"kind", "result"}};
+  CHECK(pipelinable(t));
+  t.sink = {{"kind", "shuffle"}, {"shuffle_id", 1}, {"map", 0}, {"num_reduce", 2}};
+  CHECK(pipelinable(t));
+  t.sink = {{"kind", "text"}, {"tmp_dir", "/tmp"}, {"file", "part-0"}};
+  CHECK_FALSE(pipelinable(t));
+  t.sink = {{"kind", "result"}};
+  t.plan = {{"op", "zip"}, {"children", {blobs_input(0, 0, 1), blobs_input(1, 1, 1)}}};
+  CHECK(pipelinable(t));
+  t.plan = {{"op", "concat"}, {"children", {blobs_input(0, 0, 1), {{"op", "input"}, {"input", 1}, {"format", "lines"},
+                                                                      {"source", {{"kind", "text"}, {"path", "/x"}, {"start", 0}, {"length", 1}}}}}}};
+  CHECK_FALSE(pipelinable(t));  // a file split: read while the worker computes
+  t.plan = {{"op", "native"}, {"fragment", json::object()}};
+  CHECK_FALSE(pipelinable(t));
+  t.plan = json::array();
+  CHECK_FALSE(pipelinable(t));
+}
+
+TEST_CASE("run_task_group: every task reaches the worker before it answers the first; functions shipped once") {
+  Harness h;
+  h.funcs.put(5, "PICKLED-F5");
+  std::vector<Script> scripts(3);
+  for (int i = 0; i < 3; ++i) {
+    scripts[i].inputs = {0};
+    scripts[i].outputs = {"out-" + std::to_string(i)};
+    scripts[i].records = 1;
+  }
+  Group g(3);
+  std::vector<TaskOutcome> outs;
+  {
+    GroupWorker gw(h.pool, scripts, /*read_all_first=*/true);
+    outs = run_task_group(g.tasks, h.env);
+  }
+  REQUIRE(outs.size() == 3);
+  for (int i = 0; i < 3; ++i) {
+    CHECK(outs[i].update.task_id == 100 + i);
+    CHECK(outs[i].update.state == spp::msg::TaskEndState::kFinished);
+    CHECK(outs[i].blobs == std::vector<std::string>{"out-" + std::to_string(i)});
+    CHECK(scripts[i].read[0] == std::vector<std::string>{"in-" + std::to_string(i)});
+    CHECK(scripts[i].task.task_id == 100 + i);
+  }
+  CHECK(scripts[0].task.new_funcs == std::vector<int64_t>{5});
+  CHECK(scripts[1].task.new_funcs.empty());
+  CHECK(scripts[2].task.new_funcs.empty());
+  CHECK(h.pool.idle_count() == 1);
+  for (auto* t : g.tasks) CHECK(t->worker_pid == 0);
+}
+
+TEST_CASE("run_task_group: a user error fails its task only; the next ones run on the same worker") {
+  Harness h;
+  h.funcs.put(5, "F");
+  std::vector<Script> scripts(3);
+  for (auto& s : scripts) s.inputs = {0};
+  scripts[1].ending = Ending::kError;
+  Group g(3, {{"kind", "shuffle"}, {"shuffle_id", 2}, {"map", 0}, {"num_reduce", 1}});
+  for (int i = 0; i < 3; ++i) g.tasks[i]->spec.sink["map"] = i;
+  std::vector<TaskOutcome> outs;
+  {
+    GroupWorker gw(h.pool, scripts, false);
+    outs = run_task_group(g.tasks, h.env);
+  }
+  REQUIRE(outs.size() == 3);
+  CHECK(outs[0].update.state == spp::msg::TaskEndState::kFinished);
+  CHECK(outs[0].update.map_output.has_value());
+  CHECK(outs[1].update.state == spp::msg::TaskEndState::kFailed);
+  CHECK(outs[1].update.error_kind == spp::msg::TaskErrorKind::kUser);
+  CHECK_FALSE(outs[1].update.map_output.has_value());
+  CHECK(outs[2].update.state == spp::msg::TaskEndState::kFinished);
+  CHECK(h.pool.idle_count() == 1);
+}
+
+TEST_CASE("run_task_group: a worker crash fails the running task; the tasks after it did not run") {
+  Harness h;
+  h.funcs.put(5, "F");
+  std::vector<Script> scripts(3);
+  for (auto& s : scripts) s.inputs = {0};
+  scripts[1].ending = Ending::kCrash;
+  Group g(3);
+  std::vector<TaskOutcome> outs;
+  {
+    GroupWorker gw(h.pool, scripts, false);
+    outs = run_task_group(g.tasks, h.env);
+  }
+  REQUIRE(outs.size() == 2);  // the third is queued again by the executor
+  CHECK(outs[0].update.state == spp::msg::TaskEndState::kFinished);
+  CHECK(outs[1].update.state == spp::msg::TaskEndState::kFailed);
+  CHECK(outs[1].update.error_kind == spp::msg::TaskErrorKind::kWorkerCrashed);
+  CHECK_FALSE(g.tasks[2]->run_alone);  // may join a group again
+  CHECK(h.pool.idle_count() == 0);
+}
+
+TEST_CASE("run_task_group: the group ends with a task whose input does not all go with it") {
+  Harness h;
+  h.funcs.put(5, "F");
+  std::vector<Script> scripts(2);
+  for (auto& s : scripts) s.inputs = {0};
+  Group g(3);
+  // 4,097 batches: the pushed reply stops at 4,096 (kInputReplyBatches), the worker asks for the rest.
+  g.tasks[1]->input_blobs.clear();
+  for (int i = 0; i < 4097; ++i) g.tasks[1]->input_blobs.push_back(std::make_shared<std::string>("b"));
+  g.tasks[1]->spec.plan["child"] = blobs_input(0, 0, 4097);
+  std::vector<TaskOutcome> outs;
+  {
+    GroupWorker gw(h.pool, scripts, false);
+    outs = run_task_group(g.tasks, h.env);
+  }
+  REQUIRE(outs.size() == 2);
+  CHECK(outs[1].update.state == spp::msg::TaskEndState::kFinished);
+  CHECK(scripts[1].read[0].size() == 4097);
+  CHECK_FALSE(g.tasks[2]->run_alone);
+}
+
+TEST_CASE("run_task_group: a killed or unpipelinable task stops the group and runs alone later") {
+  Harness h;
+  h.funcs.put(5, "F");
+  std::vector<Script> scripts(1);
+  scripts[0].inputs = {0};
+  Group g(3);
+  g.tasks[1]->killed = true;
+  std::vector<TaskOutcome> outs;
+  {
+    GroupWorker gw(h.pool, scripts, false);
+    outs = run_task_group(g.tasks, h.env);
+  }
+  REQUIRE(outs.size() == 1);
+  CHECK(outs[0].update.state == spp::msg::TaskEndState::kFinished);
+  CHECK(g.tasks[1]->run_alone);
+  CHECK_FALSE(g.tasks[2]->run_alone);
+}
+
+TEST_CASE("run_task_group: a missing function fails its task without sending it; the tasks before it run") {
+  Harness h;
+  h.funcs.put(5, "F");
+  std::vector<Script> scripts(1);
+  scripts[0].inputs = {0};
+  Group g(3);
+  g.tasks[1]->spec.plan["func"] = 6;  // never sent to this executor
+  std::vector<TaskOutcome> outs;
+  {
+    GroupWorker gw(h.pool, scripts, false);
+    outs = run_task_group(g.tasks, h.env);
+  }
+  REQUIRE(outs.size() == 2);
+  CHECK(outs[0].update.state == spp::msg::TaskEndState::kFinished);
+  CHECK(outs[1].update.state == spp::msg::TaskEndState::kFailed);
+  CHECK(outs[1].update.error.find("function 6 was never sent") != std::string::npos);
+  CHECK(h.pool.idle_count() == 1);
+}
