@@ -5,6 +5,7 @@
 #include <sys/resource.h>
 
 #include <cstring>
+#include <optional>
 #include <random>
 
 #include <nlohmann/json.hpp>
@@ -163,6 +164,29 @@ TEST_CASE("sql columnar: slice, gather, concat") {
   check_equal(slice(b, 3, 30), three);
   CHECK(three.column(8).str(0) == "s3");
   CHECK(three.column(4).null_count == slice(b, 3, 30).column(4).null_count);
+}
+
+TEST_CASE("sql columnar: a gather of a contiguous run of rows is a slice sharing the buffers") {
+  Batch b = make_batch(40);
+  std::vector<int32_t> run = {7, 8, 9, 10, 11, 12};
+  CHECK(contiguous_run(run.data(), 6) == std::optional<int64_t>(7));
+  std::vector<int32_t> gap = {7, 8, 10}, null_first = {-1, 0, 1}, null_last = {4, 5, -1};
+  CHECK(!contiguous_run(gap.data(), 3));
+  CHECK(!contiguous_run(null_first.data(), 3));
+  CHECK(!contiguous_run(null_last.data(), 3));
+  CHECK(!contiguous_run(run.data(), 0));
+  Batch g = gather(b, run.data(), 6);
+  REQUIRE(validate(g).is_ok());
+  check_equal(slice(b, 7, 6), g);
+  CHECK(g.column(4).values == b.column(4).values);  // shared, not copied
+  CHECK(g.column(4).null_count == 2);               // rows 7 and 10
+  auto t = take(b.columns[8], run.data(), 6);
+  CHECK(t->data == b.columns[8]->data);
+  CHECK(t->str(1) == "s8");
+  auto t2 = take(b.columns[8], gap.data(), 3);  // not a run: copied
+  CHECK(t2->data != b.columns[8]->data);
+  CHECK(t2->str(1) == "s8");
+  CHECK(t2->is_null(2));
 }
 
 TEST_CASE("sql columnar: serialization round trips (plain, zstd, slices, empty)") {

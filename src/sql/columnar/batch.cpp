@@ -155,8 +155,15 @@ ColumnPtr gather_impl(const ColTypePtr& type, Src src, const int32_t* idx, int64
   out->type = type;
   out->length = n;
   // Validity.
+  // Any source with nulls (checked once per source, not per row), or any null row asked for.
   bool any_null = false;
-  for (int64_t k = 0; k < n && !any_null; ++k) any_null = idx[k] < 0 || src(k)->has_nulls();
+  if (src.single) any_null = src.single->has_nulls();
+  else for (const Column* c : *src.cols) any_null = any_null || c->has_nulls();
+  if (!any_null) {
+    int32_t neg = 0;
+    for (int64_t k = 0; k < n; ++k) neg |= idx[k];
+    any_null = neg < 0;
+  }
   if (any_null) {
     out->validity = std::make_shared<Buffer>(bitmap_bytes(n));
     uint8_t* vb = out->validity->data();
@@ -264,10 +271,27 @@ ColumnPtr gather(const Column& c, const int32_t* idx, int64_t n) {
   return gather_impl(c.type, s, idx, n);
 }
 
+std::optional<int64_t> contiguous_run(const int32_t* idx, int64_t n) {
+  if (n == 0 || idx[0] < 0) return std::nullopt;
+  const int32_t a = idx[0];
+  for (int64_t k = 1; k < n; ++k)
+    if (idx[k] != a + k) return std::nullopt;
+  return a;
+}
+
+ColumnPtr take(const ColumnPtr& c, const int32_t* idx, int64_t n) {
+  if (auto a = contiguous_run(idx, n)) return slice(c, *a, n);
+  return gather(*c, idx, n);
+}
+
 Batch gather(const Batch& b, const int32_t* idx, int64_t n) {
   Batch r;
   r.schema = b.schema;
   r.num_rows = n;
+  if (auto a = contiguous_run(idx, n)) {
+    for (const auto& c : b.columns) r.columns.push_back(slice(c, *a, n));
+    return r;
+  }
   for (const auto& c : b.columns) r.columns.push_back(gather(*c, idx, n));
   return r;
 }

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -108,6 +109,11 @@ ColumnPtr slice(const ColumnPtr& c, int64_t offset, int64_t length);
 Batch slice(const Batch& b, int64_t offset, int64_t length);
 // Rows idx[0..n) of c; idx[k] < 0 makes a null row.
 ColumnPtr gather(const Column& c, const int32_t* idx, int64_t n);
+// When idx[0..n) is the run a, a+1, ..., a+n-1 (no nulls), returns a: the rows are a slice and
+// need no copy (a join whose probe rows each match once, a filter keeping a whole batch).
+std::optional<int64_t> contiguous_run(const int32_t* idx, int64_t n);
+// As gather(c, ...), but a contiguous run of rows is a zero-copy slice of c.
+ColumnPtr take(const ColumnPtr& c, const int32_t* idx, int64_t n);
 Batch gather(const Batch& b, const int32_t* idx, int64_t n);
 // Rows from several columns of one type: row k = srcs[src[k]] row idx[k] (idx < 0: null).
 ColumnPtr gather_multi(const std::vector<const Column*>& srcs, const uint32_t* src, const int32_t* idx, int64_t n);

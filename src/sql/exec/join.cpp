@@ -52,8 +52,13 @@ Batch gather_pairs(const Batch& left, const Batch& build, const std::vector<int3
   Batch out;
   int64_t n = int64_t(li.size());
   out.num_rows = n;
-  for (const auto& c : left.columns) out.columns.push_back(col::gather(*c, li.data(), n));
-  for (const auto& c : build.columns) out.columns.push_back(col::gather(*c, ri.data(), n));
+  // A side whose rows come out as one contiguous run (each probe row matched once) is sliced.
+  auto side = [&](const Batch& b, const std::vector<int32_t>& idx) {
+    const auto run = col::contiguous_run(idx.data(), n);
+    for (const auto& c : b.columns) out.columns.push_back(run ? col::slice(c, *run, n) : col::gather(*c, idx.data(), n));
+  };
+  side(left, li);
+  side(build, ri);
   out.schema = std::move(schema);
   return out;
 }

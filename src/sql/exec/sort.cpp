@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <memory>
 #include <queue>
 #include <type_traits>
 
@@ -145,22 +146,30 @@ class Sort : public Operator {
         return false;
     }
     const size_t n = size_t(buffered_rows_);
-    std::vector<kern::KeyRef> v(n), scratch, nulls;
-    std::vector<uint64_t> norm(n);
-    std::vector<uint8_t> is_null(n);
-    std::vector<uint64_t> perm(n);  // positions (input order) in the order so far
-    for (size_t i = 0; i < n; ++i) perm[i] = i;
+    // The pairs carry the buffered row's ref from the start (no position-to-ref table). Not
+    // value-initialised: every slot is written before it is read.
+    std::unique_ptr<kern::KeyRef[]> buf_a(new kern::KeyRef[n]), buf_b(new kern::KeyRef[n]);
+    kern::KeyRef* v = buf_a.get();
+    std::vector<size_t> start(buffer_.size());  // input position of each buffered batch's first row
+    for (size_t b = 0, p = 0; b < buffer_.size(); p += size_t(buffer_[b].num_rows), ++b) start[b] = p;
+    auto pos_of = [&](uint64_t r) { return start[r >> 32] + size_t(uint32_t(r)); };
+    std::unique_ptr<uint64_t[]> norm;  // a later key's values by input position (several keys)
+    std::vector<uint8_t> is_null;       // by input position, for a key with NULLs
+    std::vector<kern::KeyRef> nulls;
     for (size_t j = keys_.size(); j-- > 0;) {
       const SortKey& key = keys_[j];
+      const bool first_pass = j + 1 == keys_.size();
       bool any_null = false;
+      for (const Batch& b : buffer_) any_null = any_null || b.columns[ncols_ + j]->has_nulls();
+      if (any_null) is_null.assign(n, 0);
+      if (!first_pass && !norm) norm.reset(new uint64_t[n]);
       size_t p = 0;
-      for (const Batch& b : buffer_) {
-        const col::Column& c = *b.columns[ncols_ + j];
-        any_null = any_null || c.has_nulls();
+      for (size_t bi = 0; bi < buffer_.size(); ++bi) {
+        const col::Column& c = *buffer_[bi].columns[ncols_ + j];
         kern::dispatch_fixed(c.id(), [&]<typename T>() {
           const T* x = c.vals<T>();
           for (int64_t r = 0; r < c.length; ++r, ++p) {
-            is_null[p] = c.is_null(r);
+            if (any_null) is_null[p] = c.is_null(r);
             uint64_t u = 0;
             if constexpr (std::is_floating_point_v<T>) {
               double d = double(x[r]);
@@ -172,35 +181,34 @@ class Sort : public Operator {
             } else if constexpr (!std::is_same_v<T, __int128>) {
               u = uint64_t(int64_t(x[r])) ^ (uint64_t(1) << 63);
             }
-            norm[p] = key.ascending ? u : ~u;
+            u = key.ascending ? u : ~u;
+            if (first_pass) v[p] = {u, ref(bi, r)};  // input order
+            else norm[p] = u;
           }
           return 0;
         });
       }
-      for (size_t i = 0; i < n; ++i) v[i] = {norm[perm[i]], perm[i]};
-      kern::radix_sort(v, scratch);
+      if (!first_pass)  // the order so far, keyed by this key
+        for (size_t i = 0; i < n; ++i) v[i].key = norm[pos_of(v[i].ref)];
+      kern::KeyRef* other = v == buf_a.get() ? buf_b.get() : buf_a.get();
+      v = kern::radix_sort(v, other, n);
       if (any_null) {  // this key's NULLs first or last, in the order they have
         nulls.clear();
         size_t w = 0;
         for (size_t i = 0; i < n; ++i) {
-          if (is_null[v[i].ref]) nulls.push_back(v[i]);
+          if (is_null[pos_of(v[i].ref)]) nulls.push_back(v[i]);
           else v[w++] = v[i];
         }
         if (key.nulls_first) {
-          std::move_backward(v.begin(), v.begin() + std::ptrdiff_t(w), v.end());
-          std::copy(nulls.begin(), nulls.end(), v.begin());
+          std::move_backward(v, v + w, v + n);
+          std::copy(nulls.begin(), nulls.end(), v);
         } else {
-          std::copy(nulls.begin(), nulls.end(), v.begin() + std::ptrdiff_t(w));
+          std::copy(nulls.begin(), nulls.end(), v + w);
         }
       }
-      for (size_t i = 0; i < n; ++i) perm[i] = v[i].ref;
     }
-    std::vector<uint64_t> pos_ref;  // input position -> buffered row
-    pos_ref.reserve(n);
-    for (size_t b = 0; b < buffer_.size(); ++b)
-      for (int64_t r = 0; r < buffer_[b].num_rows; ++r) pos_ref.push_back(ref(b, r));
     refs.resize(n);
-    for (size_t i = 0; i < n; ++i) refs[i] = pos_ref[perm[i]];
+    for (size_t i = 0; i < n; ++i) refs[i] = v[i].ref;
     return true;
   }
   // Sorts the buffer into a run on disk, written a batch at a time (keys included: the merge

@@ -6,22 +6,20 @@
 
 namespace spp::sql::kern {
 
-void radix_sort(std::vector<KeyRef>& v, std::vector<KeyRef>& scratch) {
-  const size_t n = v.size();
+KeyRef* radix_sort(KeyRef* v, KeyRef* scratch, size_t n) {
   if (n < 256) {  // a comparison sort beats eight histograms
-    std::stable_sort(v.begin(), v.end(), [](const KeyRef& a, const KeyRef& b) { return a.key < b.key; });
-    return;
+    std::stable_sort(v, v + n, [](const KeyRef& a, const KeyRef& b) { return a.key < b.key; });
+    return v;
   }
   // All eight byte histograms in one read of the keys.
   std::vector<std::array<size_t, 256>> hist(8);
   for (auto& h : hist) h.fill(0);
-  for (const KeyRef& e : v) {
-    const uint64_t k = e.key;
+  for (size_t i = 0; i < n; ++i) {
+    const uint64_t k = v[i].key;
     for (int b = 0; b < 8; ++b) ++hist[size_t(b)][(k >> (8 * b)) & 0xff];
   }
-  scratch.resize(n);
-  KeyRef* src = v.data();
-  KeyRef* dst = scratch.data();
+  KeyRef* src = v;
+  KeyRef* dst = scratch;
   const uint64_t first = v[0].key;
   for (int b = 0; b < 8; ++b) {
     const auto& h = hist[size_t(b)];
@@ -36,7 +34,12 @@ void radix_sort(std::vector<KeyRef>& v, std::vector<KeyRef>& scratch) {
     }
     std::swap(src, dst);
   }
-  if (src != v.data()) v.swap(scratch);
+  return src;
+}
+
+void radix_sort(std::vector<KeyRef>& v, std::vector<KeyRef>& scratch) {
+  scratch.resize(v.size());
+  if (radix_sort(v.data(), scratch.data(), v.size()) != v.data()) v.swap(scratch);
 }
 
 }  // namespace spp::sql::kern
