@@ -134,6 +134,15 @@ class HashAgg : public Operator {
     std::vector<int64_t> ikey;
     std::vector<uint8_t> inull;
     std::vector<uint64_t> islots;  // open addressing: hash << 32 | group, kEmptySlot empty
+    // One integral key: its value sits in the slot beside the group (a probe is one memory
+    // access, not a slot and then the group's ikey); its NULL group is kept aside.
+    struct Slot1 {
+      int64_t key;
+      int32_t group;  // -1: empty
+      uint32_t hash;
+    };
+    std::vector<Slot1> i1slots;
+    int32_t null_group = -1;
   };
   static constexpr uint64_t kEmptySlot = ~uint64_t{0};
   static constexpr size_t kMaxIntKeys = 4;
@@ -153,6 +162,7 @@ class HashAgg : public Operator {
   void reset_table() {
     t_ = Table();
     if (string_key_) t_.strings = std::make_unique<StringKeyTable>();
+    else if (int_keys_ && key_types_.size() == 1) t_.i1slots.assign(1024, Table::Slot1{0, -1, 0});
     else if (int_keys_) t_.islots.assign(1024, kEmptySlot);
     else t_.slots.assign(1024, -1);
     for (const auto& a : aggs_) t_.accs.push_back(make_accumulator(a, *a.in_type));
@@ -236,6 +246,7 @@ class HashAgg : public Operator {
   void int_group_ids(const Batch& kb, int32_t* gid) {
     const int64_t n = kb.num_rows;
     const size_t nk = kb.columns.size();
+    if (nk == 1) return int1_group_ids(*kb.columns[0], gid);
     std::vector<int64_t> v(size_t(n) * nk);
     std::vector<uint8_t> nul(size_t(n) * nk, 0);
     bool any_null = false;
@@ -300,6 +311,69 @@ class HashAgg : public Operator {
       }
     }
   }
+  // The table's hash of one key value (as int_group_ids hashes a row of one key).
+  static uint32_t hash1(int64_t x, bool null) {
+    return uint32_t(mix(0x9E3779B97F4A7C15ULL ^ uint64_t(x) ^ (uint64_t(null) << 63)) >> 32);
+  }
+  int32_t add_int1_group(int64_t x, bool null, uint32_t h) {
+    const int32_t g = int32_t(t_.groups++);
+    t_.ikey.push_back(x);
+    t_.inull.push_back(uint8_t(null));
+    t_.hash.push_back(int32_t(h));
+    return g;
+  }
+  void int1_group_ids(const col::Column& c, int32_t* gid) {
+    const int64_t n = c.length;
+    std::vector<int64_t> v(static_cast<size_t>(n));
+    kern::dispatch_fixed(c.id(), [&]<typename T>() {
+      if constexpr (std::is_integral_v<T>) {
+        const T* x = c.vals<T>();
+        for (int64_t r = 0; r < n; ++r) v[size_t(r)] = int64_t(x[r]);
+      }
+      return 0;
+    });
+    std::vector<uint32_t> hs(static_cast<size_t>(n));
+    for (int64_t r = 0; r < n; ++r) hs[size_t(r)] = hash1(v[size_t(r)], false);
+    const bool nulls = c.has_nulls();
+    constexpr int64_t kBlock = 16;
+    for (int64_t base = 0; base < n; base += kBlock) {
+      const int64_t m = std::min(kBlock, n - base);
+      for (int64_t j = 0; j < m; ++j) __builtin_prefetch(&t_.i1slots[hs[size_t(base + j)] & (t_.i1slots.size() - 1)]);
+      for (int64_t r = base; r < base + m; ++r) {
+        if (nulls && c.is_null(r)) {
+          if (t_.null_group < 0) t_.null_group = add_int1_group(0, true, hash1(0, true));
+          gid[r] = t_.null_group;
+          continue;
+        }
+        const int64_t x = v[size_t(r)];
+        const uint32_t h = hs[size_t(r)];
+        const size_t mask = t_.i1slots.size() - 1;
+        size_t i = h & mask;
+        int32_t g = -1;
+        for (; t_.i1slots[i].group >= 0; i = (i + 1) & mask) {
+          const Table::Slot1& sl = t_.i1slots[i];
+          if (sl.hash == h && sl.key == x) { g = sl.group; break; }
+        }
+        if (g < 0) {
+          g = add_int1_group(x, false, h);
+          if (t_.groups * 2 > int64_t(t_.i1slots.size())) rehash_int1();
+          else t_.i1slots[i] = {x, g, h};
+        }
+        gid[r] = g;
+      }
+    }
+  }
+  void rehash_int1() {
+    t_.i1slots.assign(t_.i1slots.size() * 2, Table::Slot1{0, -1, 0});
+    const size_t mask = t_.i1slots.size() - 1;
+    for (int32_t g = 0; g < int32_t(t_.groups); ++g) {
+      if (t_.inull[size_t(g)]) continue;
+      const uint32_t h = uint32_t(t_.hash[size_t(g)]);
+      size_t i = h & mask;
+      while (t_.i1slots[i].group >= 0) i = (i + 1) & mask;
+      t_.i1slots[i] = {t_.ikey[size_t(g)], g, h};
+    }
+  }
   void rehash_int() {
     t_.islots.assign(t_.islots.size() * 2, kEmptySlot);
     const size_t mask = t_.islots.size() - 1;
@@ -328,7 +402,8 @@ class HashAgg : public Operator {
     return c;
   }
   int64_t table_memory() const {
-    int64_t m = int64_t(t_.slots.size() * 4 + t_.ref.size() * 8 + t_.hash.size() * 4 + t_.ikey.size() * 9 + t_.islots.size() * 8);
+    int64_t m = int64_t(t_.slots.size() * 4 + t_.ref.size() * 8 + t_.hash.size() * 4 + t_.ikey.size() * 9 + t_.islots.size() * 8 +
+                        t_.i1slots.size() * sizeof(Table::Slot1));
     m += t_.key_bytes;
     if (t_.strings) m += t_.strings->memory();
     for (const auto& a : t_.accs) m += a->memory();
