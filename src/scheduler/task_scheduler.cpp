@@ -64,7 +64,10 @@ std::vector<TaskScheduler::LostTask> TaskScheduler::remove_executor(const std::s
 }
 
 void TaskScheduler::requeue(TaskSet& s, int index) {
-  if (std::find(s.pending.begin(), s.pending.end(), index) == s.pending.end()) s.pending.push_front(index);
+  if (std::find(s.pending.begin(), s.pending.end(), index) == s.pending.end()) {
+    s.pending.push_front(index);
+    ++s.requeued;
+  }
 }
 
 std::vector<const TaskAttempt*> TaskScheduler::running_copies(const TaskSet& s, int index) const {
@@ -275,7 +278,7 @@ TaskEnd TaskScheduler::succeeded(int64_t task_id, int64_t now_ms) {
   if (now_ms - launch_ms <= queue_.max_task_ms) ++s->short_done;
   s->speculatable.erase(l.index);
   // Queued again after another copy failed or its executor was lost: no longer needed.
-  s->pending.erase(std::remove(s->pending.begin(), s->pending.end(), l.index), s->pending.end());
+  if (s->requeued > 0) s->pending.erase(std::remove(s->pending.begin(), s->pending.end(), l.index), s->pending.end());
   for (const TaskAttempt* other : running_copies(*s, l.index)) r.kill.push_back(other->launch);
   r.outcome = TaskEnd::kSucceeded;
   r.job_id = s->job_id;

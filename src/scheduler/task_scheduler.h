@@ -168,6 +168,9 @@ class TaskScheduler {
     int job_id = 0, stage_id = 0, stage_attempt = 0;
     int num_tasks = 0;
     std::deque<int> pending;            // indices waiting to run
+    // Indices put back into `pending` (requeue): only then can a succeeding index still be in
+    // it (succeeded() otherwise skips its scan of the queue: 10,000 tasks made it quadratic).
+    int requeued = 0;
     std::vector<int> failures;          // counted failures per index
     std::vector<int> attempts;          // attempts launched per index
     std::vector<bool> done;             // index succeeded
