@@ -20,6 +20,7 @@ import select
 import shutil
 import signal
 import socket
+import _signal  # signal.signal/getsignal without their enum conversions (twice per request)
 import subprocess
 import sys
 import threading
@@ -278,6 +279,9 @@ class Gateway:
             _end_process(proc)
 
 
+_SIGINT = int(signal.SIGINT)
+
+
 class _HoldInterrupts:
     """On the main thread, holds back SIGINT while a request is being sent (a KeyboardInterrupt
     in the middle of a frame would leave the link unusable); `interrupted` says whether one
@@ -291,9 +295,9 @@ class _HoldInterrupts:
     def __enter__(self):
         if threading.current_thread() is threading.main_thread():
             try:
-                old = signal.getsignal(signal.SIGINT)
+                old = _signal.getsignal(_SIGINT)
                 if callable(old):
-                    signal.signal(signal.SIGINT, self._hold)
+                    _signal.signal(_SIGINT, self._hold)
                     self._old = old
             except ValueError:  # not the main interpreter
                 pass
@@ -313,7 +317,7 @@ class _HoldInterrupts:
 
     def __exit__(self, *exc):
         if self._old is not None:
-            signal.signal(signal.SIGINT, self._old)
+            _signal.signal(_SIGINT, self._old)
         return False
 
 
