@@ -588,7 +588,17 @@ void Driver::sql_command(Connection& c, const msg::PySqlCommand& m, std::vector<
     return py_reply(c, m.req, Status::ok());
   }
   ensure_catalog();
-  if (!sql_resolver_set_) sql_conf({});  // statements may read files (CREATE TABLE … LOCATION)
+  // spark.sql's statements plan with the session's settings (EXPLAIN, CACHE TABLE ... AS):
+  // its sqlCommand carries them; other statements may read files (CREATE TABLE … LOCATION).
+  const json* sql_cmd = cmd->is_object() && cmd->contains("sqlCommand") ? &(*cmd)["sqlCommand"] : nullptr;
+  if (sql_cmd && sql_cmd->is_object() && sql_cmd->contains("conf") && (*sql_cmd)["conf"].is_object()) {
+    std::map<std::string, std::string> session;
+    for (const auto& [k, v] : (*sql_cmd)["conf"].items())
+      if (v.is_string()) session[k] = v.get<std::string>();
+    sql_conf(session);
+  } else if (!sql_resolver_set_) {
+    sql_conf({});
+  }
   json r = sql_.command(m.command);
   drop_sql_caches();
   if (r.contains("error")) return sql_error(c, m.req, r["error"]);

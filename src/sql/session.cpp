@@ -248,50 +248,15 @@ std::variant<PreparedQuery, json> SqlSession::plan_query(PreparedQuery q, const 
   return q;
 }
 
-namespace {
-
-// Utils.bytesToString: `8.0 EiB`, `120.0 B`, `2.5 KiB` (a unit from twice its size).
-std::string bytes_to_string(int64_t size) {
-  static const std::pair<int, const char*> units[] = {{60, "EiB"}, {50, "PiB"}, {40, "TiB"}, {30, "GiB"}, {20, "MiB"}, {10, "KiB"}};
-  for (const auto& [shift, unit] : units) {
-    const long double u = std::ldexp(1.0L, shift);
-    if (static_cast<long double>(size) >= 2 * u) {
-      char buf[64];
-      std::snprintf(buf, sizeof buf, "%.1Lf %s", static_cast<long double>(size) / u, unit);
-      return buf;
-    }
-  }
-  return std::to_string(size) + ".0 B";
-}
-
-// explain("cost"): the optimized plan with each operator's Statistics (sizeInBytes; no row counts
-// without CBO), drawn as LogicalPlan::tree_string draws its operators.
-void cost_tree(const PlanPtr& p, const std::string& prefix, bool last, bool root, std::string& out) {
-  out += root ? "" : prefix + (last ? "+- " : ":- ");
-  const int64_t size = estimate_size(p);
-  out += p->node_string() + ", Statistics(sizeInBytes=" + bytes_to_string(size == INT64_MAX ? INT64_MAX : size) + ")\n";
-  const std::string child_prefix = root ? "" : prefix + (last ? "   " : ":  ");
-  for (size_t i = 0; i < p->children.size(); ++i) cost_tree(p->children[i], child_prefix, i + 1 == p->children.size(), false, out);
-}
-
-}  // namespace
-
 json SqlSession::explain(const json& plan, const std::string& mode) {
   auto r = prepare(plan);
   if (auto* err = std::get_if<json>(&r)) return *err;
   const auto& q = std::get<PreparedQuery>(r);
-  std::string m = ascii_lower(mode);
-  if (m == "simple" || m.empty())
-    return {{"text", "== Physical Plan ==\n" + physical_tree_string(q.physical, conf_.planner) + "\n"}};
-  if (m == "extended")
-    return {{"text", explain_extended(q.parsed, q.analyzed, q.optimized, q.physical, conf_.planner) + "\n"}};
-  if (m == "cost") {
-    std::string tree;
-    cost_tree(q.optimized, "", true, true, tree);
-    return {{"text", "== Optimized Logical Plan ==\n" + tree + "\n== Physical Plan ==\n" +
-                         physical_tree_string(q.physical, conf_.planner) + "\n"}};
-  }
-  return plan_error("explain mode '" + mode + "' is not supported yet (simple, extended, cost)");
+  auto text = explain_text(mode, q.parsed, q.analyzed, q.optimized, q.physical, conf_.planner);
+  if (!text)  // ExplainMode.fromString's IllegalArgumentException
+    return plan_error("Unknown explain mode: " + mode +
+                      ". Accepted explain modes are 'simple', 'extended', 'codegen', 'cost', 'formatted'.");
+  return {{"text", *text}};
 }
 
 // spark.conf.get of an unset key ({"get": key} -> {"value": default or null, "known": bool}) and

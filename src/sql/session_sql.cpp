@@ -134,9 +134,7 @@ json SqlSession::sql_command(const json& body) {
       auto r = prepare_tree(st.plan);
       if (auto* err = std::get_if<json>(&r)) return *err;
       const auto& q = std::get<PreparedQuery>(r);
-      std::string text2 = st.mode == "extended"
-                              ? explain_extended(q.parsed, q.analyzed, q.optimized, q.physical, conf_.planner) + "\n"
-                              : "== Physical Plan ==\n" + physical_tree_string(q.physical, conf_.planner) + "\n";
+      const std::string text2 = explain_text(st.mode, q.parsed, q.analyzed, q.optimized, q.physical, conf_.planner).value_or("");
       return result({field("plan", "string", true)}, json::array({json::array({text2})}));
     }
   }

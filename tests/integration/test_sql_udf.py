@@ -234,7 +234,7 @@ emit()
     assert lines[0] == "== Physical Plan =="
     assert any(ln.startswith("+- BatchEvalPython [<lambda>(x#") and "[pythonUDF0#" in ln for ln in lines), plan
     assert any("Filter (pythonUDF" in ln for ln in lines), plan
-    assert lines[-1].startswith("+- LocalTableScan [x#")
+    assert lines[-1].startswith("+- *(1) Scan ExistingRDD[x#"), plan  # createDataFrame: an RDD (codegen'd)
 
 
 def test_udfs_cluster(tmp_path):

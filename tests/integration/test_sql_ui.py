@@ -78,13 +78,13 @@ def check_executions(base, app_id):
 
     # groupBy: partial and final HashAggregate around an Exchange; rows per operator.
     names = [n["nodeName"] for n in g["nodes"]]
-    assert names.count("HashAggregate") == 2 and "Exchange" in names and "LocalTableScan" in names, names
+    assert names.count("HashAggregate") == 2 and "Exchange" in names and "Scan ExistingRDD" in names, names
     by_id = {n["nodeId"]: n for n in g["nodes"]}
     assert sorted(by_id) == list(range(len(by_id)))
     for ed in g["edges"]:  # child -> parent, every node but the root has one parent
         assert set(ed) == {"fromId", "toId"} and ed["fromId"] in by_id and ed["toId"] in by_id
     assert len(g["edges"]) == len(by_id) - 1
-    scan = next(n for n in g["nodes"] if n["nodeName"] == "LocalTableScan")
+    scan = next(n for n in g["nodes"] if n["nodeName"] == "Scan ExistingRDD")
     assert metric(scan, "number of output rows") == "60"
     partial, final = sorted((n for n in g["nodes"] if n["nodeName"] == "HashAggregate"), key=lambda n: -n["nodeId"])
     assert metric(final, "number of output rows") == "3"

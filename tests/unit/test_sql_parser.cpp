@@ -197,7 +197,7 @@ TEST_CASE("sql parser: error texts with positions (ParseException)") {
 TEST_CASE("sql parser: queries build the DataFrame API's plan nodes") {
   CHECK(plan("SELECT a, b + 1 AS c FROM t WHERE a > 1") ==
         "'Project ['a, '+('b, 1) AS c#0]\n+- 'Filter '>('a, 1)\n   +- 'UnresolvedRelation [t], [], false\n");
-  CHECK(plan("SELECT 1") == "Project [1]\n+- LocalRelation []\n");  // nothing to resolve: no quotes
+  CHECK(plan("SELECT 1") == "Project [1]\n+- OneRowRelation\n");  // nothing to resolve: no quotes
   CHECK(plan("SELECT DISTINCT a FROM t") == "'Distinct\n+- 'Project ['a]\n   +- 'UnresolvedRelation [t], [], false\n");
   CHECK(plan("SELECT k, count(*) FROM t GROUP BY k HAVING count(*) > 1") ==
         "'Filter '>('count(*), 1)\n+- 'Aggregate ['k], ['k, 'count(*)]\n   +- 'UnresolvedRelation [t], [], false\n");
@@ -231,7 +231,7 @@ TEST_CASE("sql parser: queries build the DataFrame API's plan nodes") {
   CHECK(plan("SELECT a FROM t WHERE a < :lim", args).find("'<('a, 5)") != std::string::npos);
   ParseArgs pos;
   pos.positional = {lit_int(1), lit_string("x")};
-  CHECK(plan("SELECT ? AS a, ? AS b", pos) == "Project [1 AS a#0, x AS b#1]\n+- LocalRelation []\n");
+  CHECK(plan("SELECT ? AS a, ? AS b", pos) == "Project [1 AS a#0, x AS b#1]\n+- OneRowRelation\n");
   CHECK(stmt_error("SELECT :nope").error_class == "UNBOUND_SQL_PARAMETER");
   CHECK(stmt_error("SELECT a FROM t GROUP BY 3").error_class == "GROUP_BY_POS_OUT_OF_RANGE");
   CHECK(stmt_error("SELECT a FROM t GROUP BY a, CUBE(b)").error_class == "UNSUPPORTED_FEATURE");

@@ -144,7 +144,8 @@ ExprList expand_star(Ctx& c, const Expr& star, const ExprList& input) {
 
 // The column name Spark gives an unnamed select-list expression (ResolveAliases): a dotted
 // column name (`s.a`) is named after its last field, an extracted value (`s["a"]`, getField) is
-// `s.a`, and a user's top-level Cast of a named expression keeps that name (`x`, not CAST(x AS INT)).
+// `s.a`, a user's top-level Cast of a named expression keeps that name (`x`, not CAST(x AS INT)),
+// and a time window is `window`.
 std::string auto_name(const Expr& e, const Expr& original) {
   if (e.kind == ExprKind::GetField && original.kind == ExprKind::UnresolvedAttribute) return e.name;
   if (e.kind == ExprKind::Cast && e.user_cast && original.kind == ExprKind::Cast) {
@@ -152,6 +153,8 @@ std::string auto_name(const Expr& e, const Expr& original) {
     if (ch.kind == ExprKind::Attribute || ch.kind == ExprKind::Alias) return ch.name;
     if (ch.kind == ExprKind::GetField && original.children[0]->kind == ExprKind::UnresolvedAttribute) return ch.name;
   }
+  // TimeWindowing replaces TimeWindow with an attribute named `window` (so `window.start` reads).
+  if (e.kind == ExprKind::Call && e.name == "window") return "window";
   return e.sql();
 }
 

@@ -101,6 +101,11 @@ std::optional<LibResult> resolve_misc_fn(FnCall& c) {
     if (auto e = c.coerce(n, {exact(DataType::boolean()), exact(DataType::string())})) return *e;
     return c.make(n, DataType::null(), true);
   }
+  if (n == "raise_error") {  // RaiseError(child, NullType): never folded, fails on any row
+    if (na != 1) return c.wrong("1");
+    if (auto e = c.coerce(n, {exact(DataType::string())})) return *e;
+    return c.make(n, DataType::null(), true);
+  }
   if (n == "aes_encrypt" || n == "aes_decrypt" || n == "try_aes_decrypt") {
     // Spark's defaults show in the name: aes_encrypt(input, key, GCM, DEFAULT, , ).
     const bool enc = n == "aes_encrypt";

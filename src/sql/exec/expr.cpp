@@ -4,6 +4,7 @@
 #include "sql/columnar/builder.h"
 #include "sql/kernels/arith.h"
 #include "sql/kernels/compare.h"
+#include "sql/kernels/fn_util.h"
 #include "sql/kernels/hash.h"
 #include "sql/kernels/misc_fns.h"
 #include "sql/kernels/xorshift.h"
@@ -109,10 +110,60 @@ Result<ExprPtr> split(ExprPtr s, std::string regex, int limit) {
   return ExprPtr(e);
 }
 
+namespace {
+
+// CASE WHEN evaluates a branch only for the rows that take it (Spark's CaseWhen, and If, are
+// lazy): a branch whose kernels raised (raise_error, assert_true) fails the task only if some
+// selected row takes that branch.
+Vec eval_case_when(const Expr& e, const col::Batch& b, const col::SelVec* sel, const EvalContext& ctx) {
+  const int64_t n = b.num_rows;
+  std::vector<Vec> a;
+  a.reserve(e.args.size());
+  std::vector<char> decided(size_t(n), 0);  // rows an earlier WHEN took
+  auto rows = [&](auto&& f) {
+    if (sel) {
+      for (int32_t i : *sel) f(int64_t(i));
+    } else {
+      for (int64_t i = 0; i < n; ++i) f(i);
+    }
+  };
+  for (size_t k = 0; k < e.args.size(); ++k) {
+    const bool value = k % 2 == 1 || k + 1 == e.args.size();
+    const bool had_error = !ctx.error->empty();
+    a.push_back(eval(*e.args[k], b, sel, ctx));
+    if (!value) continue;
+    const bool is_else = k % 2 == 0;
+    if (!had_error && !ctx.error->empty()) {
+      bool taken = false;
+      if (is_else) {
+        rows([&](int64_t i) { taken |= !decided[size_t(i)]; });
+      } else {
+        kern::BoolArg c(a[k - 1]);
+        rows([&](int64_t i) { taken |= !decided[size_t(i)] && !c.null(i) && c[i]; });
+      }
+      if (!taken) ctx.error->clear();
+    }
+    if (!is_else) {
+      kern::BoolArg c(a[k - 1]);
+      rows([&](int64_t i) { decided[size_t(i)] |= !c.null(i) && c[i]; });
+    }
+  }
+  std::vector<Vec> conds, vals;
+  size_t k = 0;
+  for (; k + 1 < a.size(); k += 2) {
+    conds.push_back(a[k]);
+    vals.push_back(a[k + 1]);
+  }
+  return kern::case_when(conds, vals, k < a.size() ? a[k] : kern::const_null(e.type), e.type, n);
+}
+
+}  // namespace
+
 Vec eval(const Expr& e, const col::Batch& b, const col::SelVec* sel, const EvalContext& ctx) {
   const int64_t n = b.num_rows;
   if (e.kind == Expr::Kind::Column) return Vec::flat(b.columns.at(size_t(e.column)));
   if (e.kind == Expr::Kind::Literal) return Vec::constant_of(e.literal);
+  if (e.fn == Fn::CaseWhen && ctx.error) return eval_case_when(e, b, sel, ctx);
   std::vector<Vec> a;
   a.reserve(e.args.size());
   for (const auto& x : e.args) a.push_back(eval(*x, b, sel, ctx));
@@ -194,7 +245,12 @@ Vec eval(const Expr& e, const col::Batch& b, const col::SelVec* sel, const EvalC
       for (int64_t i = 0; i < n; ++i) c->values->as<int64_t>()[i] = (int64_t(ctx.partition_index) << 33) + (*next)++;
       return Vec::flat(c);
     }
-    case Fn::Library: return (*e.lib)(a, n, ctx);
+    case Fn::Library: {
+      const bool had_error = ctx.error && !ctx.error->empty();
+      Vec r = (*e.lib)(a, n, ctx);
+      if (!had_error && sel && sel->empty() && ctx.error) ctx.error->clear();  // no row selected: none raised
+      return r;
+    }
     case Fn::SparkPartitionId: {
       col::ColumnBuilder b(e.type);
       b.append<int32_t>(ctx.partition_index);

@@ -1,5 +1,5 @@
 // Spark 3.5's newer array functions (get, array_size, array_append / array_prepend /
-// array_insert, array_compact) and assert_true. Array results are element picks from the input
+// array_insert, array_compact), assert_true and raise_error. Array results are element picks from the input
 // array's elements and the value column, materialised with one gather per batch (so every
 // element type works), as collection_fns.cpp.
 #include <algorithm>
@@ -172,6 +172,13 @@ Vec assert_true(const A& x, const col::ColTypePtr& type, int64_t n, const EvalCo
     }
   return Vec::flat(col::make_null_column(type, n));
 }
+
+// raise_error(msg): RaiseError.eval throws `new RuntimeException(msg)` for the first row.
+Vec raise_error(const A& x, const col::ColTypePtr& type, int64_t n, const EvalContext& ctx) {
+  kern::StrArg M(x[0]);
+  if (n > 0) raise(ctx, "java.lang.RuntimeException" + (M.null(0) ? std::string() : ": " + std::string(M[0])));
+  return Vec::flat(col::make_null_column(type, n));
+}
 }  // namespace
 
 std::optional<Result<ExprPtr>> lower_array_extra_call(const std::string& name, std::vector<ExprPtr>& a,
@@ -190,6 +197,8 @@ std::optional<Result<ExprPtr>> lower_array_extra_call(const std::string& name, s
     });
   if (name == "array_compact")
     return bind_kernel(a, type, [type](const A& x, int64_t n, const EvalContext&) { return array_compact(x[0], type, n); });
+  if (name == "raise_error")
+    return bind_kernel(a, type, [type](const A& x, int64_t n, const EvalContext& ctx) { return raise_error(x, type, n, ctx); });
   if (name == "assert_true")
     return bind_kernel(a, type, [type](const A& x, int64_t n, const EvalContext& ctx) { return assert_true(x, type, n, ctx); });
   return std::nullopt;

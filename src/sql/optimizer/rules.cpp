@@ -497,13 +497,44 @@ PlanPtr eliminate_subquery_aliases(const PlanPtr& p) {
   });
 }
 
+// ReplaceExpressions (Finish Analysis): a RuntimeReplaceableAggregate becomes its replacement in
+// the optimized plan — median(x) is Percentile(x, 0.5), which plans and prints as
+// `percentile(x, 0.5, 1, 0, 0, false)` while the column keeps its name `median(x)`.
+PlanPtr replace_expressions(const PlanPtr& p) {
+  auto rule = [](const ExprPtr& x) -> ExprPtr {
+    if (x->kind != ExprKind::Call || x->name != "median" || x->children.size() != 1) return nullptr;
+    auto r = std::make_shared<Expr>(*x);
+    r->name = "percentile";
+    r->children.push_back(lit(Value::of(0.5), DataType::double_()));
+    r->children.push_back(lit_long(1));
+    return r;
+  };
+  return plan_transform_up(p, [&](const PlanPtr& n) -> PlanPtr {
+    bool changed = false;
+    auto fix = [&](const ExprList& es) {
+      ExprList out;
+      for (const auto& e : es) {
+        out.push_back(transform_up(e, rule));
+        changed |= out.back() != e;
+      }
+      return out;
+    };
+    ExprList exprs = fix(n->exprs), groups = fix(n->groups);
+    if (!changed) return nullptr;
+    auto c = std::make_shared<LogicalPlan>(*n);
+    c->exprs = std::move(exprs);
+    c->groups = std::move(groups);
+    return c;
+  });
+}
+
 PlanPtr optimize(const PlanPtr& plan) {
   static const std::vector<PlanPtr (*)(const PlanPtr&)> batch = {
       reorder_join, push_down_predicates, combine_filters, collapse_project, column_pruning, limit_push_down,
       constant_folding, boolean_simplification, prune_filters, remove_noop_operators};
   // Spark's "Finish Analysis" batch first: a view's or a subquery's alias only names columns
   // for the analyzer, and left in place it stops filters and column pruning at the view.
-  PlanPtr cur = replace_set_operations(eliminate_subquery_aliases(plan));  // then "Replace Operators", once
+  PlanPtr cur = replace_set_operations(replace_expressions(eliminate_subquery_aliases(plan)));  // then "Replace Operators", once
   auto operator_optimization = [&] {
     for (int i = 0; i < 100; ++i) {
       PlanPtr next = cur;

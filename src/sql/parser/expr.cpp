@@ -771,7 +771,9 @@ ExprPtr Parser::primary() {
       return postfix(make_fn("extract", {lit_string(field), src}));
     }
     if ((w == "LEFT" || w == "RIGHT") && is_op("(", 1)) { next(); return postfix(function_call({t.text}, t)); }
-    if (reserved(t) && !(w == "FILTER" && is_op("(", 1))) fail();  // filter(arr, x -> …) is a function
+    // filter(arr, x -> …) and window(ts, '10 minutes') are functions (WINDOW is a clause keyword
+    // only before a name).
+    if (reserved(t) && !((w == "FILTER" || w == "WINDOW") && is_op("(", 1))) fail();
   }
   // A name: function call, qualified star, or column reference.
   std::vector<std::string> parts{next().text};

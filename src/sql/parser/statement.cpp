@@ -169,8 +169,12 @@ Statement Parser::statement() {
   if (accept_kw("EXPLAIN")) {
     st.kind = StmtKind::Explain;
     st.mode = "simple";
-    if (accept_kw("EXTENDED")) st.mode = "extended";
-    else if (is_kw("FORMATTED") || is_kw("CODEGEN") || is_kw("COST")) unsupported(peek(), "EXPLAIN " + peek().text);
+    for (const char* m : {"EXTENDED", "FORMATTED", "CODEGEN", "COST"})
+      if (accept_kw(m)) {
+        st.mode = ascii_lower(m);
+        break;
+      }
+    if (is_kw("LOGICAL")) unsupported(peek(), "EXPLAIN LOGICAL");  // AstBuilder: operationNotAllowed
     Statement inner = statement();
     if (inner.kind != StmtKind::Query) unsupported(first, "EXPLAIN of a command");
     st.plan = inner.plan;

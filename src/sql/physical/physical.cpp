@@ -188,7 +188,7 @@ std::vector<ExprList> PhysicalPlan::required_child_ordering() const {
 // The aggregate functions of an aggregate's expressions as Spark has them: an AggCall, or a
 // collect wrapper over one (median, max_by, approx_count_distinct, ...: plan/fn_names.h), which
 // stands for one Spark aggregate function and prints as it.
-static void aggregate_functions(const Expr& e, std::vector<const Expr*>& out) {
+void aggregate_functions(const Expr& e, std::vector<const Expr*>& out) {
   if (e.kind == ExprKind::AggCall ||
       (e.kind == ExprKind::Call && is_collect_wrapper(e.name) && !e.children.empty() &&
        e.children[0]->kind == ExprKind::AggCall)) {
@@ -272,12 +272,58 @@ static std::string pushed_filter(const Expr& e) {
   return "";
 }
 
+// FileSourceScanExec's metadata, by key in sorted order (its simpleString prints them all, the
+// formatted explain the non-empty ones but DataFilters and Format).
+std::vector<std::pair<std::string, std::string>> file_scan_metadata(const PhysicalPlan& p) {
+  std::string fmt = p.name;
+  for (auto& c : fmt) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (p.name == "parquet") fmt = "Parquet";  // ParquetFileFormat's toString; the others are upper case
+  // Conjuncts over partition columns only (the last `partition_cols` of dataSchema) are
+  // PartitionFilters (they prune files on the driver); the rest DataFilters / PushedFilters.
+  std::set<int64_t> part_ids;
+  const auto& data_attrs = p.data_attrs;
+  for (size_t i = data_attrs.size() - std::min<size_t>(data_attrs.size(), size_t(std::max(0, p.partition_cols)));
+       i < data_attrs.size(); ++i)
+    part_ids.insert(data_attrs[i]->id);
+  ExprList data_filters, partition_filters;
+  for (const auto& e : p.exprs) {
+    bool only_parts = !part_ids.empty(), any = false;
+    foreach_expr(e, [&](const Expr& x) {
+      if (x.kind != ExprKind::Attribute) return;
+      any = true;
+      if (!part_ids.count(x.id)) only_parts = false;
+    });
+    (only_parts && any ? partition_filters : data_filters).push_back(e);
+  }
+  std::string pushed = "[";
+  for (const auto& e : data_filters) {
+    std::string f = pushed_filter(*e);
+    if (!f.empty()) pushed += (pushed.size() > 1 ? ", " : "") + f;
+  }
+  std::vector<StructField> fs;
+  for (const auto& a : p.output_attrs) fs.push_back({a->name, a->type, a->nullable, "{}"});
+  return {{"Batched", p.name == "parquet" ? "true" : "false"},
+          {"DataFilters", list(data_filters)},
+          {"Format", fmt},
+          {"Location", "InMemoryFileIndex(" + std::to_string(p.paths.size()) + " paths)[" +
+                           (p.paths.empty() ? "" : "file:" + p.paths[0]) + (p.paths.size() > 1 ? ", ..." : "") + "]"},
+          {"PartitionFilters", list(partition_filters)},
+          {"PushedFilters", pushed + "]"},
+          {"ReadSchema", DataType::structure(fs).simple_string()}};
+}
+
+bool rdd_scan(const PhysicalPlan& p) {
+  return p.kind == PhysKind::LocalTableScan &&
+         (p.data_ref == "inline" || p.data_ref == "one_row" || p.data_ref.rfind("rdd:", 0) == 0 ||
+          p.data_ref.rfind("session:", 0) == 0);
+}
+
 std::string PhysicalPlan::node_string() const {
   auto cond = [&]() { return exprs.empty() ? std::string() : ", " + exprs[0]->to_string(); };
   switch (kind) {
     case PhysKind::LocalTableScan:
-      if (data_ref.rfind("rdd:", 0) == 0 || data_ref.rfind("session:", 0) == 0)
-        return "Scan ExistingRDD" + list(output_attrs, ",");
+      if (data_ref == "one_row") return "Scan OneRowRelation" + list(output_attrs, ",");
+      if (rdd_scan(*this)) return "Scan ExistingRDD" + list(output_attrs, ",");
       if (data_ref == "empty") return "LocalTableScan <empty>, " + list(output_attrs);
       return "LocalTableScan " + list(output_attrs);
     case PhysKind::InMemoryTableScan:
@@ -287,35 +333,13 @@ std::string PhysicalPlan::node_string() const {
       return "Range (" + std::to_string(start) + ", " + std::to_string(end) + ", step=" + std::to_string(step) +
              ", splits=" + std::to_string(num_partitions) + ")";
     case PhysKind::FileScan: {
-      std::string fmt = name;
-      for (auto& c : fmt) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-      if (name == "parquet") fmt = "Parquet";  // ParquetFileFormat's toString; the others are upper case
-      // Conjuncts over partition columns only (the last `partition_cols` of dataSchema) are
-      // PartitionFilters (they prune files on the driver); the rest DataFilters / PushedFilters.
-      std::set<int64_t> part_ids;
-      for (size_t i = data_attrs.size() - std::min<size_t>(data_attrs.size(), size_t(std::max(0, partition_cols))); i < data_attrs.size(); ++i)
-        part_ids.insert(data_attrs[i]->id);
-      ExprList data_filters, partition_filters;
-      for (const auto& e : exprs) {
-        bool only_parts = !part_ids.empty(), any = false;
-        foreach_expr(e, [&](const Expr& x) {
-          if (x.kind != ExprKind::Attribute) return;
-          any = true;
-          if (!part_ids.count(x.id)) only_parts = false;
-        });
-        (only_parts && any ? partition_filters : data_filters).push_back(e);
+      std::string s = "FileScan " + name + " " + list(output_attrs, ",");
+      bool first = true;
+      for (const auto& [k, v] : file_scan_metadata(*this)) {
+        s += (first ? " " : ", ") + k + ": " + v;
+        first = false;
       }
-      std::string pushed = "[";
-      for (const auto& e : data_filters) {
-        std::string f = pushed_filter(*e);
-        if (!f.empty()) pushed += (pushed.size() > 1 ? ", " : "") + f;
-      }
-      std::vector<StructField> fs;
-      for (const auto& a : output_attrs) fs.push_back({a->name, a->type, a->nullable, "{}"});
-      return "FileScan " + name + " " + list(output_attrs, ",") + " Batched: " + (name == "parquet" ? "true" : "false") + ", DataFilters: " + list(data_filters) +
-             ", Format: " + fmt + ", Location: InMemoryFileIndex(" + std::to_string(paths.size()) + " paths)[" +
-             (paths.empty() ? "" : "file:" + paths[0]) + (paths.size() > 1 ? ", ..." : "") + "], PartitionFilters: " + list(partition_filters) + ", PushedFilters: " +
-             pushed + "], ReadSchema: " + DataType::structure(fs).simple_string();
+      return s;
     }
     case PhysKind::Project: return "Project" + (exprs.empty() ? std::string() : " " + list(exprs));  // `Project` alone when empty
     case PhysKind::Filter: return "Filter " + exprs[0]->to_string();

@@ -4,6 +4,7 @@
 #pragma once
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -118,13 +119,38 @@ Result<PhysPtr> create_physical_plan(const PlanPtr& optimized, const PlannerOpti
 bool satisfies(const Partitioning& p, const Distribution& d);
 int64_t estimate_size(const PlanPtr& p);  // Spark-like sizeInBytes
 
-// explain(): `== Physical Plan ==` text. With an exchange and AQE on, wrapped in
-// `AdaptiveSparkPlan isFinalPlan=false` (no codegen markers, as Spark before execution);
-// otherwise operators in a whole-stage-codegen stage get `*(id) `.
-std::string physical_tree_string(const PhysPtr& p, const PlannerOptions& opts = {});
+// explain (src/sql/physical/explain.cpp). `== Physical Plan ==` text: with an exchange and AQE
+// on, wrapped in `AdaptiveSparkPlan isFinalPlan=false` (no codegen markers, as Spark before
+// execution); otherwise operators in a whole-stage-codegen stage get `*(id) `. `verbose` is
+// Spark's verboseString (explain(True), cost): aggregates add `output=[...]`.
+std::string physical_tree_string(const PhysPtr& p, const PlannerOptions& opts = {}, bool verbose = false);
 // explain(True): parsed, analyzed (with the schema line), optimized logical, physical.
 std::string explain_extended(const PlanPtr& parsed, const PlanPtr& analyzed, const PlanPtr& optimized,
                              const PhysPtr& physical, const PlannerOptions& opts = {});
+// explain("formatted") after `== Physical Plan ==\n` (ExplainUtils.processPlan): the outline with
+// operator ids, then one section per operator (verboseStringWithOperatorId).
+std::string explain_formatted(const PhysPtr& p, const PlannerOptions& opts = {});
+// explain("codegen"): `Found N WholeStageCodegen subtrees.` and each subtree's plan (no Java).
+std::string explain_codegen(const PhysPtr& p, const PlannerOptions& opts = {});
+// explain("cost"): the optimized plan with each operator's Statistics, then the physical plan.
+std::string explain_cost(const PlanPtr& optimized, const PhysPtr& physical, const PlannerOptions& opts = {});
+// The whole explain text of a mode (simple, extended, formatted, codegen, cost; any case), or
+// nullopt for an unknown mode.
+std::optional<std::string> explain_text(const std::string& mode, const PlanPtr& parsed, const PlanPtr& analyzed,
+                                        const PlanPtr& optimized, const PhysPtr& physical, const PlannerOptions& opts);
+// Explain shows the attributes the planner makes (ids from 1,000,000: partial-aggregate buffers,
+// grouping expressions) numbered after the query's own, as Spark's one counter would: ids from
+// `base` on (explain_id_base: after the plan's largest analyzer id; -1 = that of `p`).
+int64_t explain_id_base(const PhysPtr& p);
+PhysPtr with_explain_ids(const PhysPtr& p, int64_t base = -1);
+// Scan ExistingRDD / Scan OneRowRelation (RDDScanExec): createDataFrame's rows (an RDD in
+// PySpark: `inline`, `session:`, `rdd:` data) and the one row of a FROM-less SELECT.
+bool rdd_scan(const PhysicalPlan& p);
+// The aggregate functions in an aggregate's result expression (AggCalls, or a collect wrapper
+// over one that stands for one Spark function: median, max_by, ...).
+void aggregate_functions(const Expr& e, std::vector<const Expr*>& out);
+// FileSourceScanExec's metadata entries (Batched, DataFilters, ..., ReadSchema), sorted by key.
+std::vector<std::pair<std::string, std::string>> file_scan_metadata(const PhysicalPlan& p);
 
 // What runs: the physical plan with the driver-side merges Spark does in executeCollect made
 // explicit — a root CollectLimit / TakeOrderedAndProject first limits (top-N) each partition,

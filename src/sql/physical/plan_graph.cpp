@@ -25,7 +25,8 @@ PhysPtr number_plan_nodes(const PhysPtr& root) {
 std::string spark_node_name(const PhysicalPlan& p) {
   switch (p.kind) {
     case PhysKind::LocalTableScan:
-      return p.data_ref.rfind("rdd:", 0) == 0 || p.data_ref.rfind("session:", 0) == 0 ? "Scan ExistingRDD" : "LocalTableScan";
+      if (p.data_ref == "one_row") return "Scan OneRowRelation";
+      return rdd_scan(p) ? "Scan ExistingRDD" : "LocalTableScan";
     case PhysKind::FileScan: return "Scan " + p.name + " ";  // Spark: "Scan <format shortName> <table>"
     case PhysKind::ShuffleExchange: return "Exchange";
     case PhysKind::InMemoryTableScan: return "InMemoryTableScan";

@@ -370,6 +370,7 @@ struct Planner {
         auto n = node(PhysKind::Range);
         n->start = p->start; n->end = p->end; n->step = p->step;
         n->num_partitions = p->num_partitions > 0 ? p->num_partitions : std::max(1, opts.default_parallelism);
+        if (p->num_partitions <= 0) n->name = "splits=None";  // RangeExec keeps the logical Range (explain)
         n->output_attrs = p->output_attrs;
         return n;
       }
@@ -680,86 +681,6 @@ Result<PhysPtr> create_physical_plan(const PlanPtr& optimized, const PlannerOpti
   return ensure_requirements(*p, opts, next);
 }
 
-// ---- explain ----
-
-static bool codegen(const PhysicalPlan& p) {
-  switch (p.kind) {
-    case PhysKind::HashAggregate: return !object_hash_aggregate(p);  // ObjectHashAggregateExec has none
-    case PhysKind::Project: case PhysKind::Filter: case PhysKind::Range:
-    case PhysKind::Sort: case PhysKind::BroadcastHashJoin: case PhysKind::SortMergeJoin:
-    case PhysKind::ShuffledHashJoin: case PhysKind::LocalLimit: case PhysKind::GlobalLimit: case PhysKind::Sample:
-    case PhysKind::Generate:  // explode / posexplode support codegen (CollectionGenerator)
-    case PhysKind::Expand: case PhysKind::ColumnarToRow:
-      return true;
-    case PhysKind::LocalTableScan:  // Scan ExistingRDD is codegen'd, LocalTableScan is not
-      return p.data_ref.rfind("rdd:", 0) == 0 || p.data_ref.rfind("session:", 0) == 0;
-    default: return false;
-  }
-}
-
-static std::string attr_list(const ExprList& es) {
-  std::string s = "[";
-  for (size_t i = 0; i < es.size(); ++i) s += (i ? ", " : "") + es[i]->to_string();
-  return s + "]";
-}
-
-static bool has_exchange(const PhysPtr& p) {
-  if (p->kind == PhysKind::ShuffleExchange || p->kind == PhysKind::BroadcastExchange) return true;
-  return std::any_of(p->children.begin(), p->children.end(), has_exchange);
-}
-
-std::string physical_tree_string(const PhysPtr& root, const PlannerOptions& opts) {
-  bool aqe = opts.adaptive && has_exchange(root);
-  // The whole-stage-codegen stage of each node, in pre-order (0 = none). A stage's id is taken
-  // once everything under it is numbered (CollapseCodegenStages: WholeStageCodegenExec(
-  // insertInputAdapter(plan))(counter.incrementAndGet())), so the stages nearest the leaves
-  // come first: `*(2) HashAggregate` above the Exchange, `*(1) HashAggregate` below it.
-  std::vector<int> stage_of;  // provisional ids (top-down), then renumbered
-  std::vector<int> final_id{0};
-  int provisional = 0, counter = 0;
-  std::function<void(const PhysPtr&, int)> number = [&](const PhysPtr& p, int parent_stage) {
-    int stage = 0;
-    bool starts = false;
-    if (!aqe && codegen(*p)) {
-      bool joins_parent = parent_stage && p->kind != PhysKind::Sort;
-      starts = !joins_parent;
-      stage = joins_parent ? parent_stage : ++provisional;
-      if (starts) final_id.push_back(0);
-    }
-    stage_of.push_back(stage);
-    // Children of a join start their own stages (Spark's InputAdapter boundaries).
-    bool join = p->kind == PhysKind::SortMergeJoin || p->kind == PhysKind::ShuffledHashJoin;
-    for (size_t i = 0; i < p->children.size(); ++i) {
-      bool streamed = p->kind == PhysKind::BroadcastHashJoin && static_cast<int>(i) == (p->build_left ? 1 : 0);
-      number(p->children[i], stage && !join && (p->children.size() == 1 || streamed) ? stage : 0);
-    }
-    if (starts) final_id[size_t(stage)] = ++counter;
-  };
-  number(root, 0);
-  size_t next = 0;
-  std::string out;
-  std::function<void(const PhysPtr&, const std::string&, bool, bool)> draw =
-      [&](const PhysPtr& p, const std::string& prefix, bool last, bool is_root) {
-        const int stage = final_id[size_t(stage_of[next++])];
-        out += is_root ? "" : prefix + (last ? "+- " : ":- ");
-        out += (stage ? "*(" + std::to_string(stage) + ") " : std::string()) + p->node_string() + "\n";
-        std::string cp = is_root ? "" : prefix + (last ? "   " : ":  ");
-        if (p->kind == PhysKind::InMemoryTableScan)  // its relation and the cached plan (innerChildren)
-          out += draw_inner_tree("InMemoryRelation " + attr_list(p->data_attrs) + ", " + p->name + "\n" +
-                                     (p->inner_tree ? draw_inner_tree(*p->inner_tree, "") : std::string()),
-                                 cp);
-        for (size_t i = 0; i < p->children.size(); ++i) draw(p->children[i], cp, i + 1 == p->children.size(), false);
-      };
-  if (aqe) {
-    // Before execution AQE shows its initial plan (no codegen stages yet) under this root.
-    out = "AdaptiveSparkPlan isFinalPlan=false\n";
-    draw(root, "", true, false);
-    return out;
-  }
-  draw(root, "", true, true);
-  return out;
-}
-
 // ---- AQE's final plan ----
 
 namespace {
@@ -777,10 +698,11 @@ void draw_shown(const Shown& n, const std::string& prefix, bool last, bool root,
 std::string adaptive_final_plan_string(const PhysPtr& executed, const PhysPtr& initial, const AqeDecisions& d,
                                        const PlannerOptions& opts) {
   const std::string before = physical_tree_string(initial, opts);
+  const int64_t id_base = explain_id_base(initial);
   const std::string head = "AdaptiveSparkPlan isFinalPlan=false\n";
   if (before.rfind(head, 0) != 0) return before;  // no exchange or AQE off: nothing adaptive
   // What explain shows: the root's driver-side merge (plan_for_execution) undone.
-  PhysPtr shown = executed;
+  PhysPtr shown = with_explain_ids(executed, id_base);
   if ((shown->kind == PhysKind::CollectLimit || shown->kind == PhysKind::TakeOrderedAndProject) &&
       shown->children.size() == 1 && shown->children[0]->kind == PhysKind::ShuffleExchange &&
       !shown->children[0]->children.empty() && !shown->children[0]->children[0]->children.empty())
@@ -837,16 +759,6 @@ std::string adaptive_final_plan_string(const PhysPtr& executed, const PhysPtr& i
   std::string tree = before.substr(head.size());
   if (tree.rfind("+- ", 0) == 0) tree = "   " + tree.substr(3);
   return out + "+- == Initial Plan ==\n" + tree;
-}
-
-std::string explain_extended(const PlanPtr& parsed, const PlanPtr& analyzed, const PlanPtr& optimized,
-                             const PhysPtr& physical, const PlannerOptions& opts) {
-  std::string schema;
-  auto out = analyzed->output();
-  for (size_t i = 0; i < out.size(); ++i) schema += (i ? ", " : "") + out[i]->name + ": " + out[i]->type.simple_string();
-  return "== Parsed Logical Plan ==\n" + parsed->tree_string() + "\n== Analyzed Logical Plan ==\n" + schema + "\n" +
-         analyzed->tree_string() + "\n== Optimized Logical Plan ==\n" + optimized->tree_string() +
-         "\n== Physical Plan ==\n" + physical_tree_string(physical, opts);
 }
 
 // ---- execution ----

@@ -241,7 +241,10 @@ bool Expr::foldable() const {
     case ExprKind::Literal: return true;
     case ExprKind::Cast: case ExprKind::Alias: return children[0]->foldable();
     case ExprKind::Call:
-      if (!deterministic() || name == "current_date" || name == "curdate" || is_generator_name(name)) return false;
+      // RaiseError is never foldable (assert_true is If(cond, NULL, RaiseError(msg))).
+      if (!deterministic() || name == "current_date" || name == "curdate" || name == "raise_error" ||
+          name == "assert_true" || is_generator_name(name))
+        return false;
       for (const auto& c : children) if (!c->foldable()) return false;
       return true;
     default: return false;
@@ -499,6 +502,7 @@ std::string Expr::to_string() const {
       if (auto w = wrapper_render(*this, false)) return *w;
       for (const auto& c : children) a.push_back(c->to_string());
       if (is_bound_lambda(*this)) a.push_back("false");  // LambdaFunction's `hidden` flag
+      if (kind == ExprKind::Call && name == "raise_error") a.push_back("NullType");  // RaiseError(child, dataType)
       if (kind == ExprKind::AggCall && !imperative_offsets(name).empty()) {
         std::string s = render_call(*this, a, false);
         return s.substr(0, s.size() - 1) + imperative_offsets(name) + ")";

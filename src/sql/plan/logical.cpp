@@ -192,8 +192,9 @@ std::string LogicalPlan::node_string() const {
     }
     case PlanKind::LocalRelation:
       // createDataFrame data is an RDD in classic PySpark: Spark prints it as LogicalRDD.
-      if (data_ref.rfind("rdd:", 0) == 0 || data_ref.rfind("session:", 0) == 0)
+      if (data_ref == "inline" || data_ref.rfind("rdd:", 0) == 0 || data_ref.rfind("session:", 0) == 0)
         return "LogicalRDD " + list(output_attrs) + ", false";
+      if (data_ref == "one_row") return "OneRowRelation";
       if (data_ref == "empty") return "LocalRelation <empty>, " + list(output_attrs);
       return "LocalRelation " + list(output_attrs);
     case PlanKind::Range:

@@ -338,6 +338,8 @@ class Client:
     def sql_command(self, body):
         """spark.sql's text parsed by the driver: {"query": True}, a statement's {"schema",
         "rows"}, or {"set": …} (PySqlCommand sqlCommand); a ParseException raises."""
+        conf = {k: str(v) for k, v in self._session._conf._conf.items() if k.startswith("spark.sql.")}
+        body = dict(body, conf=conf)  # statements plan with the session's settings (EXPLAIN)
         _, reply, _ = self._request("PySqlCommand", {"command": {"command": {"sqlCommand": body}}})
         return reply.get("value") or {}
 

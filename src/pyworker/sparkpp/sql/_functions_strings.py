@@ -210,6 +210,16 @@ def assert_true(col, errMsg=None):
                    P.lit(errMsg) if isinstance(errMsg, str) else errMsg._expr)
 
 
+@_export
+def raise_error(errMsg):
+    """The query fails with errMsg (Spark 3.5: java.lang.RuntimeException) for any row."""
+    if not isinstance(errMsg, (str, Column)):
+        raise PySparkTypeError(error_class="NOT_COLUMN_OR_STR",
+                               message_parameters={"arg_name": "errMsg",
+                                                   "arg_type": type(errMsg).__name__})
+    return _invoke("raise_error", P.lit(errMsg) if isinstance(errMsg, str) else errMsg._expr)
+
+
 # ---------------------------------------------------------------------------- CSV
 
 def _options(options):
