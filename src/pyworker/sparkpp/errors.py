@@ -173,11 +173,15 @@ class SparkNoSuchElementException(CapturedException):
     pass
 
 
+class UnsupportedOperationException(CapturedException):
+    pass
+
+
 _CAPTURED = {c.__name__: c for c in (
     AnalysisException, TempTableAlreadyExistsException, ParseException, IllegalArgumentException,
     ArithmeticException, ArrayIndexOutOfBoundsException, DateTimeException, NumberFormatException,
     QueryExecutionException, SparkRuntimeException, SparkUpgradeException, UnknownException,
-    SparkNoSuchElementException)}
+    SparkNoSuchElementException, UnsupportedOperationException)}
 
 
 # Named as PySpark names them in tracebacks (and doctests):

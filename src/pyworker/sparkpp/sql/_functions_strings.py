@@ -220,6 +220,45 @@ def raise_error(errMsg):
     return _invoke("raise_error", P.lit(errMsg) if isinstance(errMsg, str) else errMsg._expr)
 
 
+# ---------------------------------------------------------------------------- partition transforms
+# Spark's PartitionTransformExpressions: arguments of DataFrameWriterV2.partitionedBy only (the
+# session catalog takes bucket(n, col) as a bucketed table and refuses the others).
+
+@_export
+def years(col):
+    """Partition transform: the years of a date/timestamp (writeTo(...).partitionedBy only)."""
+    return _columns("years", col)
+
+
+@_export
+def months(col):
+    """Partition transform: the months of a date/timestamp (writeTo(...).partitionedBy only)."""
+    return _columns("months", col)
+
+
+@_export
+def days(col):
+    """Partition transform: the days of a date/timestamp (writeTo(...).partitionedBy only)."""
+    return _columns("days", col)
+
+
+@_export
+def hours(col):
+    """Partition transform: the hours of a timestamp (writeTo(...).partitionedBy only)."""
+    return _columns("hours", col)
+
+
+@_export
+def bucket(numBuckets, col):
+    """Partition transform: numBuckets hash buckets of col (writeTo(...).partitionedBy only)."""
+    if not isinstance(numBuckets, (int, Column)):
+        raise PySparkTypeError(error_class="NOT_COLUMN_OR_INT",
+                               message_parameters={"arg_name": "numBuckets",
+                                                   "arg_type": type(numBuckets).__name__})
+    return _invoke("bucket", P.lit(numBuckets) if isinstance(numBuckets, int) else numBuckets._expr,
+                   _col_expr(col))
+
+
 # ---------------------------------------------------------------------------- CSV
 
 def _options(options):

@@ -249,6 +249,8 @@ class DataFrameWriterV2:
         self._provider = None
         self._options = {}
         self._partitioning = []
+        self._transforms = []  # years/months/days/hours(col): refused at creation
+        self._bucket = None    # bucket(n, col)
 
     def using(self, provider):
         self._provider = provider
@@ -267,25 +269,50 @@ class DataFrameWriterV2:
         return self  # table properties are not kept by sparkpp's catalog
 
     def partitionedBy(self, col, *cols):
+        # DataFrameWriterV2.partitionedBy: columns are identity transforms, years/months/days/
+        # hours(col) and bucket(n, col) their transforms (the session catalog makes bucket a
+        # bucketed table and refuses the others when the table is created).
         from sparkpp.errors import PySparkNotImplementedError
         from sparkpp.sql.column import Column
+
+        def name_of(e):
+            attr = e.get("unresolvedAttribute") if isinstance(e, dict) else None
+            return attr["unparsedIdentifier"] if attr else None
+
         for c in (col,) + cols:
             if isinstance(c, Column):
-                attr = c._expr.get("unresolvedAttribute") if isinstance(c._expr, dict) else None
-                if attr is None:
+                fn = c._expr.get("unresolvedFunction") if isinstance(c._expr, dict) else None
+                args = (fn or {}).get("arguments", [])
+                name = fn and fn.get("functionName")
+                if name in ("years", "months", "days", "hours") and len(args) == 1 and name_of(args[0]):
+                    self._transforms.append("%s(%s)" % (name, name_of(args[0])))
+                    continue
+                if name == "bucket" and len(args) == 2 and name_of(args[1]) and \
+                        isinstance(args[0].get("literal", {}).get("integer"), int):
+                    self._bucket = (args[0]["literal"]["integer"], name_of(args[1]))
+                    continue
+                if name_of(c._expr) is None:
                     raise PySparkNotImplementedError(
                         error_class="NOT_IMPLEMENTED",
                         message_parameters={"feature": "partition transforms in writeTo().partitionedBy"})
-                c = attr["unparsedIdentifier"]
+                c = name_of(c._expr)
             self._partitioning.append(c)
         return self
 
     def _writer(self, mode):
+        if self._transforms:  # V2SessionCatalog: convertTransforms
+            from sparkpp.errors import UnsupportedOperationException
+            raise UnsupportedOperationException(
+                "Unsupported partition transform: %s." % self._transforms[0],
+                error_class="_LEGACY_ERROR_TEMP_2067",
+                message_parameters={"transform": self._transforms[0]})
         w = DataFrameWriter(self._df).mode(mode).options(**self._options)
         if self._provider is not None:
             w.format(self._provider)
         if self._partitioning:
             w.partitionBy(*self._partitioning)
+        if self._bucket:
+            w.bucketBy(*self._bucket)
         return w
 
     def _existing(self):
