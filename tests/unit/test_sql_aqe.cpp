@@ -261,7 +261,7 @@ TEST_CASE("aqe final plan: explain after the run shows the switched join over qu
         "   :     +- Exchange hashpartitioning(k#1, 200), ENSURE_REQUIREMENTS, [plan_id=7]\n"
         "   :        +- " + scan_l + "\n"
         "   +- BroadcastQueryStage 2\n"
-        "      +- BroadcastExchange HashedRelationBroadcastMode(List(k2#2),false), [plan_id=9]\n"
+        "      +- BroadcastExchange HashedRelationBroadcastMode(List(cast(input[0, int, true] as bigint)),false), [plan_id=9]\n"
         "         +- AQEShuffleRead local\n"
         "            +- ShuffleQueryStage 1\n"
         "               +- Exchange hashpartitioning(k2#2, 200), ENSURE_REQUIREMENTS, [plan_id=8]\n"

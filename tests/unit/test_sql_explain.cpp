@@ -160,3 +160,25 @@ TEST_CASE("sql explain codegen: one subtree per whole-stage-codegen stage; unkno
   CHECK_FALSE(explain_text("verbose", q.parsed, q.analyzed, q.optimized, q.physical, PlannerOptions{}));
   CHECK(explain_text("FORMATTED", q.parsed, q.analyzed, q.optimized, q.physical, PlannerOptions{}));
 }
+
+TEST_CASE("sql explain: broadcast keys bound and packed as HashJoin.rewriteKeyExpr") {
+  auto bcast = [](const char* lddl, const char* rddl, json cond) {
+    json j = {{"join", {{"left", local(lddl, 1)}, {"right", local(rddl, 2)}, {"joinType", "JOIN_TYPE_INNER"},
+                        {"joinCondition", cond}}}};
+    const std::string t = text("simple", j, no_aqe());
+    const size_t at = t.find("BroadcastExchange ");
+    REQUIRE(at != std::string::npos);
+    return t.substr(at, t.find(", [plan_id", at) - at);
+  };
+  // One int key under the build side's Filter isnotnull: cast to bigint, not nullable (explain.sql.out).
+  CHECK(bcast("k INT, a STRING", "k2 INT, b STRING", fn("==", {col("k"), col("k2")})) ==
+        "BroadcastExchange HashedRelationBroadcastMode(List(cast(input[0, int, false] as bigint)),false)");
+  // Two int keys fit in one bigint: shifted and or-ed.
+  CHECK(bcast("k INT, j INT", "k2 INT, j2 INT",
+              fn("and", {fn("==", {col("k"), col("k2")}), fn("==", {col("j"), col("j2")})})) ==
+        "BroadcastExchange HashedRelationBroadcastMode(List((shiftleft(cast(input[0, int, false] as bigint), 32) | "
+        "(cast(input[1, int, false] as bigint) & 4294967295))),false)");
+  // Strings stay as they are.
+  CHECK(bcast("k STRING", "k2 STRING", fn("==", {col("k"), col("k2")})) ==
+        "BroadcastExchange HashedRelationBroadcastMode(List(input[0, string, false]),false)");
+}

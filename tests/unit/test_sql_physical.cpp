@@ -84,7 +84,7 @@ TEST_CASE("sql physical: join selection by size and hints") {
         "+- BroadcastHashJoin [k#0], [k2#2], Inner, BuildRight, false\n"
         "   :- Filter isnotnull(k#0)\n"
         "   :  +- Scan ExistingRDD[k#0,a#1]\n"
-        "   +- BroadcastExchange HashedRelationBroadcastMode(List(k2#2),false), [plan_id=0]\n"
+        "   +- BroadcastExchange HashedRelationBroadcastMode(List(cast(input[0, int, false] as bigint)),false), [plan_id=0]\n"
         "      +- Filter isnotnull(k2#2)\n"
         "         +- Scan ExistingRDD[k2#2,b#3]\n");
   PlannerOptions no_bc;

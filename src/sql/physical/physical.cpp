@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <functional>
 #include <cmath>
 
 namespace spp::sql {
@@ -312,6 +313,77 @@ std::vector<std::pair<std::string, std::string>> file_scan_metadata(const Physic
           {"ReadSchema", DataType::structure(fs).simple_string()}};
 }
 
+// A build side's output as the broadcast binds it: FilterExec marks the columns its IS NOT NULL
+// conjuncts test as non-nullable.
+static ExprList build_side_output(const PhysicalPlan& p) {
+  if ((p.kind == PhysKind::ShuffleExchange || p.kind == PhysKind::Sort) && !p.children.empty())
+    return build_side_output(*p.children[0]);  // their output is their child's
+  ExprList out = p.output();
+  if (p.kind != PhysKind::Filter || p.exprs.empty()) return out;
+  std::set<int64_t> not_null;
+  std::function<void(const ExprPtr&)> conjuncts = [&](const ExprPtr& c) {
+    if (c->kind == ExprKind::Call && c->name == "and" && c->children.size() == 2) {
+      conjuncts(c->children[0]);
+      conjuncts(c->children[1]);
+    } else if (c->kind == ExprKind::Call && c->name == "isnotnull" && c->children[0]->kind == ExprKind::Attribute) {
+      not_null.insert(c->children[0]->id);
+    }
+  };
+  conjuncts(p.exprs[0]);
+  for (auto& a : out)
+    if (a->nullable && not_null.count(a->id)) {
+      auto c = std::make_shared<Expr>(*a);
+      c->nullable = false;
+      a = c;
+    }
+  return out;
+}
+
+// HashedRelationBroadcastMode's keys: HashJoin.rewriteKeyExpr (integral keys of at most 8 bytes
+// together packed into one bigint) bound to the build side's columns (`input[0, int, false]`).
+static std::vector<std::string> bound_broadcast_keys(const ExprList& keys, const ExprList& input) {
+  ExprList k = keys;
+  int64_t bytes = 0;
+  bool integral = true;
+  for (const auto& e : keys) {
+    integral &= e->type.is_integral();
+    bytes += e->type.default_size();
+  }
+  if (integral && bytes <= 8) {
+    auto to_long = [](const ExprPtr& e) { return e->type.id == TypeId::Long ? e : cast(e, DataType::long_(), false); };
+    ExprPtr packed = to_long(keys[0]);
+    for (size_t i = 1; i < keys.size(); ++i) {
+      const int bits = keys[i]->type.default_size() * 8;
+      packed = call("|", {call("shiftleft", {packed, lit_int(bits)}, DataType::long_()),
+                          call("&", {to_long(keys[i]), lit_long(int64_t((uint64_t(1) << bits) - 1))}, DataType::long_())},
+                    DataType::long_());
+    }
+    k = {packed};
+  }
+  std::vector<std::string> out;
+  for (const auto& e : k) {
+    // Attributes print as BoundReference: rendered with a placeholder name, then replaced.
+    std::vector<std::pair<std::string, std::string>> subs;
+    ExprPtr b = transform_up(e, [&](const ExprPtr& x) -> ExprPtr {
+      if (x->kind != ExprKind::Attribute) return nullptr;
+      for (size_t i = 0; i < input.size(); ++i)
+        if (input[i]->id == x->id) {
+          const std::string token = "\x01" + std::to_string(subs.size()) + "\x01";
+          auto r = attr(token, x->type, x->nullable, x->id);
+          subs.emplace_back(r->to_string(), "input[" + std::to_string(i) + ", " + x->type.simple_string() + ", " +
+                                                 (input[i]->nullable ? "true" : "false") + "]");
+          return r;
+        }
+      return nullptr;
+    });
+    std::string s = b->to_string();
+    for (const auto& [from, to] : subs)
+      for (size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size())) s.replace(at, from.size(), to);
+    out.push_back(s);
+  }
+  return out;
+}
+
 bool rdd_scan(const PhysicalPlan& p) {
   return p.kind == PhysKind::LocalTableScan &&
          (p.data_ref == "inline" || p.data_ref == "one_row" || p.data_ref.rfind("rdd:", 0) == 0 ||
@@ -354,8 +426,9 @@ std::string PhysicalPlan::node_string() const {
     case PhysKind::BroadcastExchange: {
       std::string mode = "IdentityBroadcastMode";
       if (!exprs.empty()) {
+        const auto keys = bound_broadcast_keys(exprs, children.empty() ? ExprList{} : build_side_output(*children[0]));
         mode = "HashedRelationBroadcastMode(List(";
-        for (size_t i = 0; i < exprs.size(); ++i) mode += (i ? ", " : "") + exprs[i]->to_string();
+        for (size_t i = 0; i < keys.size(); ++i) mode += (i ? ", " : "") + keys[i];
         mode += "),false)";
       }
       return "BroadcastExchange " + mode + ", [plan_id=" + std::to_string(id) + "]";

@@ -735,6 +735,7 @@ std::string adaptive_final_plan_string(const PhysPtr& executed, const PhysPtr& i
           b.kind = PhysKind::BroadcastExchange;
           b.exprs = j->build_left ? j->left_keys : j->right_keys;
           b.id = ++plan_id;
+          b.children = {c};  // binds the keys to its columns
           k = Shown{"BroadcastQueryStage " + std::to_string(next++), {Shown{b.node_string(), {std::move(k)}}}};
         }
         n.kids.push_back(std::move(k));
