@@ -301,3 +301,16 @@ def window(timeColumn, windowDuration, slideDuration=None, startTime=None):
     start = "0 second" if startTime is None else startTime
     return Column(P.fn("window", _c(timeColumn), P.lit(windowDuration), P.lit(slide),
                        P.lit(start))).alias("window")
+
+
+@_export
+def session_window(timeColumn, gapDuration):
+    """The session window (struct<start, end>) of each row, named `session_window`: rows of a
+    group whose [time, time + gap) intervals overlap or touch merge into one session. Only as a
+    groupBy key (GroupedData computes the sessions, as Spark's SessionWindowing)."""
+    if gapDuration is None or not isinstance(gapDuration, (str, Column)):
+        raise PySparkTypeError(error_class="NOT_COLUMN_OR_STR",
+                               message_parameters={"arg_name": "gapDuration",
+                                                   "arg_type": type(gapDuration).__name__})
+    gap = P.lit(gapDuration) if isinstance(gapDuration, str) else gapDuration._expr
+    return Column(P.fn("session_window", _c(timeColumn), gap)).alias("session_window")

@@ -9,6 +9,16 @@ __all__ = ["GroupedData", "PandasCogroupedOps"]
 _DICT_FUNCS = {"mean": "avg", "average": "avg", "std": "stddev", "size": "count"}
 
 
+def _session_window_call(e):
+    """(time, gap) of a session_window(...) grouping expression (aliased or not), else None."""
+    if isinstance(e, dict) and "alias" in e:
+        e = e["alias"].get("expr")
+    fn = e.get("unresolvedFunction") if isinstance(e, dict) else None
+    if fn and fn.get("functionName") == "session_window" and len(fn.get("arguments", [])) == 2:
+        return fn["arguments"]
+    return None
+
+
 class GroupedData:
     def __init__(self, df, grouping, group_type, pivot=None):
         self._df = df
@@ -54,8 +64,47 @@ class GroupedData:
         else:
             assert all(isinstance(c, Column) for c in exprs), "all exprs should be Column"
             aggs = [c._expr for c in exprs]
+        for i, g in enumerate(self._grouping):
+            if _session_window_call(g) is not None and self._pivot is None:
+                return self._session_window_agg(i, aggs)
         return self._df._new(P.aggregate(self._df._plan, self._group_type, self._grouping,
                                          aggs, self._pivot))
+
+    def _session_window_agg(self, at, aggs):
+        """Spark's SessionWindowing for a session_window(time, gap) key: each row's [time,
+        time + gap) (rows without a time or with a gap not > 0 dropped), sorted by start within
+        the other keys; a row starts a new session when it starts after every earlier row's end
+        (MergingSessionsIterator merges `start <= end`); the session is [min start, max end]."""
+        from sparkpp.sql import functions as F
+        from sparkpp.sql import types as T
+        from sparkpp.sql.window import Window
+        ts_e, gap_e = _session_window_call(self._grouping[at])
+        df = self._df
+        ts = Column(ts_e)
+        if not isinstance(df.select(ts).schema.fields[0].dataType, T.TimestampNTZType):
+            ts = ts.cast("timestamp")
+        gap = gap_e.get("literal", {}).get("string") if isinstance(gap_e, dict) else None
+        gap = F.expr("INTERVAL '%s'" % gap.replace("'", "\\'")) if gap is not None else \
+            Column(gap_e).cast("interval")
+        others = [g for i, g in enumerate(self._grouping) if i != at]
+        base = df.withColumn("__sw_start", ts).withColumn("__sw_end", ts + gap)
+        base = base.filter(F.col("__sw_start").isNotNull() & (F.col("__sw_end") > F.col("__sw_start")))
+        w = Window.partitionBy(*[Column(g) for g in others]).orderBy("__sw_start")
+        prev_end = F.max("__sw_end").over(w.rowsBetween(Window.unboundedPreceding, -1))
+        base = base.withColumn("__sw_new", F.when(prev_end.isNull() | (F.col("__sw_start") > prev_end), 1)
+                               .otherwise(0))
+        base = base.withColumn("__sw_id", F.sum("__sw_new").over(
+            w.rowsBetween(Window.unboundedPreceding, Window.currentRow)))
+        bounds = [P.alias(P.fn("min", P.attr("__sw_start")), ["__sw_s"]),
+                  P.alias(P.fn("max", P.attr("__sw_end")), ["__sw_e"])]
+        g = base._new(P.aggregate(base._plan, self._group_type, others + [P.attr("__sw_id")],
+                                  bounds + aggs, None))
+        names = g.columns
+        keys = [F.col("`%s`" % n.replace("`", "``")) for n in names[:len(others)]]
+        session = F.struct(F.col("__sw_s").alias("start"), F.col("__sw_e").alias("end")).alias("session_window")
+        keys.insert(at, session)
+        rest = [F.col("`%s`" % n.replace("`", "``")) for n in names[len(others) + 3:]]
+        return g.select(*keys, *rest)
 
     def applyInPandas(self, func, schema):
         """Each group as one pandas DataFrame through func(pdf) or func(key, pdf), whose
