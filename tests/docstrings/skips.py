@@ -41,7 +41,6 @@ SKIP_METHODS = {
                               "being built by another helper)",
     "functions.broadcast": "prints the JVM plan's ResolvedHint text",
     "functions.input_file_name": "lists files of a Parquet/JSON dataset written by the example",
-    "functions.window_time": "streaming event-time windows are not in the issues",
     "functions.java_method": "calls Java methods by reflection (needs a JVM)",
     "functions.reflect": "calls Java methods by reflection (needs a JVM)",
     "functions.try_reflect": "calls Java methods by reflection (needs a JVM)",

@@ -33,6 +33,15 @@ r = d2.groupBy("k", session_window("t", "5 seconds")).agg(F.count("*").alias("n"
 check("schema", lambda: [r.columns, r.schema.simpleString()])
 check("sessions", lambda: bounds(r, "k", "n", "sum(v)"))
 check("bad_gap", lambda: first_error(lambda: session_window("t", 5)))
+# window_time: a window's end minus 1 microsecond (PySpark's window_time docstring example)
+import datetime
+from pyspark.sql.functions import window, window_time
+d3 = spark.createDataFrame([(datetime.datetime(2016, 3, 11, 9, 0, 7), 1)]).toDF("date", "val")
+tw = d3.groupBy(window("date", "5 seconds")).agg(F.sum("val").alias("sum"))
+check("window_time", lambda: [list(r) for r in tw.select(tw.window.end.cast("string").alias("end"),
+                                                         window_time(tw.window).cast("string").alias("window_time"),
+                                                         "sum").collect()])
+check("window_time_name", lambda: tw.select(window_time("window")).schema.simpleString())
 emit()
 spark.stop()
 '''
@@ -48,4 +57,6 @@ def test_session_window(tmp_path):
     assert r("sessions") == [["2016-03-11 09:00:07", "2016-03-11 09:00:20", "a", 3, 6],
                              ["2016-03-11 09:00:21", "2016-03-11 09:00:26", "a", 1, 4],
                              ["2016-03-11 09:00:08", "2016-03-11 09:00:13", "b", 1, 5]]
+    assert r("window_time") == [["2016-03-11 09:00:10", "2016-03-11 09:00:09.999999", 1]]
+    assert r("window_time_name") == "struct<window_time(window):timestamp>"
     assert r("bad_gap") == "PySparkTypeError: [NOT_COLUMN_OR_STR] Argument `gapDuration` should be a Column or str, got int."

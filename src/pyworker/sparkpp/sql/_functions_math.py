@@ -304,6 +304,17 @@ def window(timeColumn, windowDuration, slideDuration=None, startTime=None):
 
 
 @_export
+def window_time(windowColumn):
+    """The event time of a time or session window column: its end minus 1 microsecond (the end
+    is exclusive), named `window_time(window)` as ResolveWindowTime names it."""
+    c = Column(_c(windowColumn))
+    t = c.getField("end") - Column(P.fn("make_dt_interval", P.lit(0), P.lit(0), P.lit(0),
+                                        P.lit(decimal.Decimal("0.000001"))))
+    e = _c(windowColumn)
+    name = e.get("unresolvedAttribute", {}).get("unparsedIdentifier") if isinstance(e, dict) else None
+    return t.alias("window_time(%s)" % name) if name else t
+
+@_export
 def session_window(timeColumn, gapDuration):
     """The session window (struct<start, end>) of each row, named `session_window`: rows of a
     group whose [time, time + gap) intervals overlap or touch merge into one session. Only as a
