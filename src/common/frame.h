@@ -14,6 +14,7 @@
 // many records); the plain frames inside are decoded with the connection's frame limit.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -38,6 +39,17 @@ constexpr size_t kDataMaxFrame = 1u << 30;
 struct Frame {
   char kind = kFrameJson;
   std::string payload;
+};
+
+// Bytes [offset, offset + size) of a string kept alive by whoever shares it: a blob sent from
+// where it is (a SQL task's local rows are slices of the createDataFrame upload the driver keeps).
+struct BlobSlice {
+  std::shared_ptr<const std::string> owner;
+  size_t offset = 0, size = 0;
+  BlobSlice() = default;
+  explicit BlobSlice(std::shared_ptr<const std::string> s) : owner(std::move(s)), size(owner ? owner->size() : 0) {}
+  BlobSlice(std::shared_ptr<const std::string> s, size_t off, size_t n) : owner(std::move(s)), offset(off), size(n) {}
+  std::string_view view() const { return owner ? std::string_view(*owner).substr(offset, size) : std::string_view(); }
 };
 
 // Appends one encoded frame to `out`.

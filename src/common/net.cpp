@@ -21,6 +21,7 @@ struct WriteReq {
   uv_write_t req;
   std::string data;
   std::vector<std::string> parts;  // send_parts: the blobs, written from where they are
+  std::vector<std::shared_ptr<const std::string>> shared;  // send_slices: their owners
   std::vector<char> heads;         // and their 5-byte frame headers
 };
 
@@ -340,22 +341,50 @@ void Connection::write_now(std::string bytes) {
 
 void Connection::send_parts(std::string header, std::vector<std::string>&& blobs) {
   if (closing_) return;
+  std::vector<std::string_view> views;
+  views.reserve(blobs.size());
+  for (const auto& b : blobs) views.emplace_back(b);  // the vector moves whole: its strings stay put
+  write_blobs(std::move(header), std::move(views), std::move(blobs), {});
+}
+
+void Connection::send_slices(std::string header, std::vector<BlobSlice> blobs) {
+  if (closing_) return;
+  std::vector<std::string_view> views;
+  std::vector<std::shared_ptr<const std::string>> keep;
+  views.reserve(blobs.size());
+  keep.reserve(blobs.size());
+  for (auto& b : blobs) {
+    views.push_back(b.view());
+    if (b.owner) keep.push_back(std::move(b.owner));
+  }
+  write_blobs(std::move(header), std::move(views), {}, std::move(keep));
+}
+
+void Connection::write_blobs(std::string header, std::vector<std::string_view> views, std::vector<std::string> owned,
+                             std::vector<std::shared_ptr<const std::string>> shared) {
   size_t total = 0;
-  for (const auto& b : blobs) total += b.size();
+  for (const auto& v : views) total += v.size();
   if (sealer_ || total < (64u << 10)) {  // sealing copies anyway; a small message: one buffer
-    for (const auto& b : blobs) msg::append_blob_frame(header, b);
+    for (const auto& v : views) {
+      const uint32_t n = static_cast<uint32_t>(v.size() + 1);
+      const char h[kFrameHeader] = {static_cast<char>(n >> 24), static_cast<char>(n >> 16), static_cast<char>(n >> 8),
+                                    static_cast<char>(n), kFrameBlob};
+      header.append(h, kFrameHeader);
+      header.append(v.data(), v.size());
+    }
     return send_raw(std::move(header));
   }
   flush();  // what was sent before goes first
   auto* w = new WriteReq();
   w->data = std::move(header);
-  w->parts = std::move(blobs);
-  w->heads.resize(w->parts.size() * kFrameHeader);
+  w->parts = std::move(owned);
+  w->shared = std::move(shared);
+  w->heads.resize(views.size() * kFrameHeader);
   std::vector<uv_buf_t> bufs;
-  bufs.reserve(1 + 2 * w->parts.size());
+  bufs.reserve(1 + 2 * views.size());
   bufs.push_back(uv_buf_init(w->data.data(), static_cast<unsigned>(w->data.size())));
-  for (size_t i = 0; i < w->parts.size(); ++i) {
-    const uint32_t n = static_cast<uint32_t>(w->parts[i].size() + 1);
+  for (size_t i = 0; i < views.size(); ++i) {
+    const uint32_t n = static_cast<uint32_t>(views[i].size() + 1);
     char* h = w->heads.data() + i * kFrameHeader;
     h[0] = static_cast<char>(n >> 24);
     h[1] = static_cast<char>(n >> 16);
@@ -363,7 +392,8 @@ void Connection::send_parts(std::string header, std::vector<std::string>&& blobs
     h[3] = static_cast<char>(n);
     h[4] = kFrameBlob;
     bufs.push_back(uv_buf_init(h, kFrameHeader));
-    if (!w->parts[i].empty()) bufs.push_back(uv_buf_init(w->parts[i].data(), static_cast<unsigned>(w->parts[i].size())));
+    // uv_buf_t's base is not const; libuv only reads what it writes.
+    if (!views[i].empty()) bufs.push_back(uv_buf_init(const_cast<char*>(views[i].data()), static_cast<unsigned>(views[i].size())));
   }
   auto* stream = reinterpret_cast<uv_stream_t*>(&tcp_);
   size_t first = 0;

@@ -25,6 +25,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/auth.h"
@@ -99,6 +100,14 @@ class Connection {
     send_parts(msg::encode_header(T::kOp, nlohmann::json(m), blobs.size()), std::move(blobs));
   }
   void send_parts(std::string header, std::vector<std::string>&& blobs);
+  // Shared blobs: written from their owners' memory (kept alive until written), never copied
+  // into one buffer unless the connection is sealed or the message is small.
+  template <typename T>
+  void send_shared(const T& m, std::vector<BlobSlice> blobs) {
+    std::string header = msg::encode_header(T::kOp, nlohmann::json(m), blobs.size());  // before blobs move
+    send_slices(std::move(header), std::move(blobs));
+  }
+  void send_slices(std::string header, std::vector<BlobSlice> blobs);
   void send_raw(std::string bytes);
   // Writes what coalesce_writes has buffered (called by the loop hook; close() calls it too).
   void flush();
@@ -127,6 +136,9 @@ class Connection {
   void deliver(msg::Envelope&& env);
   void handshake(msg::Envelope&& env);
   void write_now(std::string bytes);
+  // Writes header + each buffer of `bufs` as one blob frame; `keep` owns what they point at.
+  void write_blobs(std::string header, std::vector<std::string_view> views, std::vector<std::string> owned,
+                   std::vector<std::shared_ptr<const std::string>> shared);
 
   uv_tcp_t tcp_;
   uv_timer_t hello_timer_;

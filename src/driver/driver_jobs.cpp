@@ -287,15 +287,15 @@ void Driver::launch_native(ExecInfo& ex, const sc::LaunchTask& t, const SqlTaskB
   } else if (!t.is_map) {
     m.sink = {{"kind", "result"}};
   }
-  std::vector<std::string> blobs;
+  std::vector<BlobSlice> blobs;  // sent from where they are: local rows are hundreds of MB
   for (const auto& [fid, f] : body.funcs) {  // Python UDFs' functions first, as new_funcs says
     if (ex.funcs_sent.count(fid)) continue;
     m.new_funcs.push_back(fid);
-    blobs.push_back(*f);
+    blobs.emplace_back(f);
     ex.funcs_sent.insert(fid);
   }
-  for (const auto& b : body.blobs) blobs.push_back(*b);
-  ex.conn->send(m, std::move(blobs));
+  blobs.insert(blobs.end(), body.blobs.begin(), body.blobs.end());
+  ex.conn->send_shared(m, std::move(blobs));
 }
 
 void Driver::update_progress() {

@@ -373,7 +373,10 @@ Status resolve_node(const RddGraph& g, int rdd, int partition, TaskPayload& out,
     if (!body) return Status::error(body.error_message());
     const auto& sb = static_cast<const SqlTaskBody&>(*body.value());
     plan::ComputeSource src{sb.plan, static_cast<int>(out.input_blobs.size()), static_cast<int>(sb.blobs.size())};
-    out.input_blobs.insert(out.input_blobs.end(), sb.blobs.begin(), sb.blobs.end());
+    for (const auto& b : sb.blobs)  // a slice of a local relation's stream becomes a string of its own
+      out.input_blobs.push_back(b.owner && b.offset == 0 && b.size == b.owner->size()
+                                    ? b.owner
+                                    : std::make_shared<const std::string>(b.view()));
     out.sql_funcs.insert(sb.funcs.begin(), sb.funcs.end());
     out.broadcasts.insert(out.broadcasts.end(), sb.broadcasts.begin(), sb.broadcasts.end());
     input(plan::Format::kSqlBatch, std::move(src));

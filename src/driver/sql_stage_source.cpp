@@ -38,18 +38,20 @@ bool batch_extent(std::string_view s, int64_t& rows, size_t& len) {
 
 // Cuts a stream of serialized batches into `parts` streams holding rows [i*n/parts,
 // (i+1)*n/parts) each — the positions SparkContext.parallelize gives partition i. Batches that
-// fall wholly inside one part are copied as they are (header and body: no decoding); only a
-// batch a cut goes through is decoded, sliced and encoded again.
-Result<std::vector<std::shared_ptr<std::string>>> cut_rows(const std::string& stream, int parts) {
-  using R = Result<std::vector<std::shared_ptr<std::string>>>;
+// fall wholly inside one part are not copied: the part names them as a slice of `stream` (whole
+// batches of one part are adjacent); only a batch a cut goes through is decoded, sliced and
+// encoded again (a string of its own). Each part is a list of SPB1 streams, one at least.
+Result<std::vector<std::vector<BlobSlice>>> cut_rows(const std::shared_ptr<const std::string>& stream, int parts) {
+  using R = Result<std::vector<std::vector<BlobSlice>>>;
   struct Msg {
-    std::string_view bytes;
+    size_t at, len;
     int64_t rows;
   };
   std::vector<Msg> msgs;
   int64_t total = 0;
-  std::string_view rest(stream);
-  while (!rest.empty()) {
+  const std::string_view all = stream ? std::string_view(*stream) : std::string_view();
+  for (size_t at = 0; at < all.size();) {
+    const std::string_view rest = all.substr(at);
     int64_t rows = 0;
     size_t len = 0;
     if (!batch_extent(rest, rows, len)) {  // decode it to say what is wrong
@@ -57,11 +59,11 @@ Result<std::vector<std::shared_ptr<std::string>>> cut_rows(const std::string& st
       if (!b) return R::error("createDataFrame data: " + b.error_message());
       rows = b.value().num_rows;
     }
-    msgs.push_back({rest.substr(0, len), rows});
+    msgs.push_back({at, len, rows});
     total += rows;
-    rest.remove_prefix(len);
+    at += len;
   }
-  std::vector<std::shared_ptr<std::string>> out;
+  std::vector<std::vector<BlobSlice>> out;
   int64_t row0 = 0;  // first global row of msgs[mi]
   size_t mi = 0;
   std::optional<sql::col::Batch> decoded;  // msgs[decoded_of], when a cut went through it
@@ -69,32 +71,32 @@ Result<std::vector<std::shared_ptr<std::string>>> cut_rows(const std::string& st
   for (int i = 0; i < parts; ++i) {
     const int64_t lo = static_cast<int64_t>(static_cast<__int128>(i) * total / parts);
     const int64_t hi = static_cast<int64_t>(static_cast<__int128>(i + 1) * total / parts);
-    auto s = std::make_shared<std::string>();
-    std::vector<std::pair<size_t, std::pair<int64_t, int64_t>>> pieces;  // message, [from, count)
-    size_t bytes = 0;
+    std::vector<BlobSlice> part;
     for (int64_t at = lo; at < hi;) {
       while (mi < msgs.size() && row0 + msgs[mi].rows <= at) row0 += msgs[mi++].rows;
-      const int64_t take = std::min(hi, row0 + msgs[mi].rows) - at;
-      pieces.push_back({mi, {at - row0, take}});
-      bytes += msgs[mi].bytes.size();
+      const Msg& m = msgs[mi];
+      const int64_t from = at - row0, take = std::min(hi, row0 + m.rows) - at;
       at += take;
-    }
-    s->reserve(bytes);
-    for (const auto& [m, span] : pieces) {
-      const auto [from, count] = span;
-      if (from == 0 && count == msgs[m].rows) {
-        s->append(msgs[m].bytes);
+      if (from == 0 && take == m.rows) {
+        BlobSlice* last = part.empty() ? nullptr : &part.back();
+        if (last && last->owner == stream && last->offset + last->size == m.at)
+          last->size += m.len;  // adjacent whole batches: one slice
+        else
+          part.emplace_back(stream, m.at, m.len);
         continue;
       }
-      if (decoded_of != m) {
-        auto b = sql::col::deserialize(msgs[m].bytes);
+      if (decoded_of != mi) {
+        auto b = sql::col::deserialize(all.substr(m.at, m.len));
         if (!b) return R::error("createDataFrame data: " + b.error_message());
         decoded = std::move(b.value());
-        decoded_of = m;
+        decoded_of = mi;
       }
-      sql::col::serialize(sql::col::slice(*decoded, from, count), *s);
+      auto s = std::make_shared<std::string>();
+      sql::col::serialize(sql::col::slice(*decoded, from, take), *s);
+      part.emplace_back(std::move(s));
     }
-    out.push_back(std::move(s));
+    if (part.empty()) part.emplace_back(std::make_shared<const std::string>());
+    out.push_back(std::move(part));
   }
   return out;
 }
@@ -259,9 +261,7 @@ Result<int> SqlStageSource::add(const sql::PreparedQuery& q, int default_paralle
       set_range_slices(st.plan, n);
     }
     for (const auto& [id, rows] : local_data) {
-      // Both arms lvalues: `rows ? *rows : std::string()` would copy the whole stream.
-      static const std::string kNoRows;
-      auto parts = cut_rows(rows ? *rows : kNoRows, st.num_partitions);
+      auto parts = cut_rows(rows, st.num_partitions);
       if (!parts) return Result<int>::error(parts.error_message());
       st.local_rows[id] = std::move(parts.value());
     }
@@ -530,7 +530,7 @@ Result<std::shared_ptr<const scheduler::TaskBody>> SqlStageSource::build_task(in
   if (st.bounds) {  // a range exchange's map task: its bounds ride as one blob
     op.partitioning["bounds"] = "range:bounds";
     op.inputs.push_back({"range:bounds", plan::BlobsSource{static_cast<int>(body->blobs.size()), 1}});
-    body->blobs.push_back(st.bounds);
+    body->blobs.emplace_back(st.bounds);
   }
   op.partition = partition;
   op.num_partitions = width(st);
@@ -582,7 +582,8 @@ Result<std::shared_ptr<const scheduler::TaskBody>> SqlStageSource::build_task(in
       for (const auto& chunk : parts[static_cast<size_t>(p)]) op.inputs.push_back({ref, chunk});
   for (const auto& [ref, parts] : st.local_rows) {
     const int first = static_cast<int>(body->blobs.size());
-    for (int p = lo; p < hi && static_cast<size_t>(p) < parts.size(); ++p) body->blobs.push_back(parts[static_cast<size_t>(p)]);
+    for (int p = lo; p < hi && static_cast<size_t>(p) < parts.size(); ++p)
+      body->blobs.insert(body->blobs.end(), parts[static_cast<size_t>(p)].begin(), parts[static_cast<size_t>(p)].end());
     op.inputs.push_back({ref, plan::BlobsSource{first, static_cast<int>(body->blobs.size()) - first}});
   }
   for (const auto& [ref, id] : st.cache_reads)
@@ -628,7 +629,7 @@ Status SqlStageSource::rdd_input(plan::NativeOp& op, SqlTaskBody& body, const st
   // Its input blobs follow this task's; the sub-task sees just those, numbered from 0.
   plan::ComputeSource src{compute.value(), static_cast<int>(body.blobs.size()),
                           static_cast<int>(payload.value().input_blobs.size())};
-  body.blobs.insert(body.blobs.end(), payload.value().input_blobs.begin(), payload.value().input_blobs.end());
+  for (const auto& b : payload.value().input_blobs) body.blobs.emplace_back(b);
   for (int64_t fid : payload.value().funcs)
     if (auto f = rdds_->func_blob(fid)) body.funcs[fid] = f;
   for (int64_t b : payload.value().broadcasts) body.broadcasts.push_back(b);

@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/frame.h"
 #include "common/task_plan.h"
 #include "driver/rdd_stage_source.h"
 #include "scheduler/stage_source.h"
@@ -32,7 +33,7 @@ constexpr int kSqlCacheBlockBase = 1 << 28;
 
 struct SqlTaskBody final : scheduler::TaskBody {
   plan::NodePtr plan;                               // a NativeOp
-  std::vector<std::shared_ptr<const std::string>> blobs;  // its BlobsSource inputs
+  std::vector<BlobSlice> blobs;  // its BlobsSource inputs (local rows: slices of the upload)
   bool is_map = false;
   // The Python UDFs' functions its plan calls, by id: each executor gets each once (new_funcs).
   std::map<int64_t, std::shared_ptr<const std::string>> funcs;
@@ -137,9 +138,10 @@ class SqlStageSource final : public scheduler::StageSource {
     std::vector<int> parents;  // parent stages' nodes
     std::map<int64_t, std::shared_ptr<const std::string>> python_funcs;  // its UDFs' pickles
     // Leaf data ref -> where it reads: a parent node (shuffle/broadcast), or local rows cut
-    // per partition (one SPB1 stream per partition).
+    // per partition (SPB1 streams per partition: slices of the relation's stream, and the
+    // batches a cut went through encoded again).
     std::map<std::string, int> shuffle_reads, broadcast_reads;
-    std::map<std::string, std::vector<std::shared_ptr<std::string>>> local_rows;
+    std::map<std::string, std::vector<std::vector<BlobSlice>>> local_rows;
     std::map<std::string, std::vector<std::vector<plan::TextSource>>> file_parts;  // FileScan leaves
     std::map<std::string, int> cache_reads;  // InMemoryTableScan leaves: ref -> cache id
     // Scan ExistingRDD leaves: ref -> the Python RDD (its lineage ends in SPB1 batches) whose

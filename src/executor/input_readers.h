@@ -25,6 +25,15 @@ class InputReader {
   // Fills `out` with the next batch; returns false at the end. Errors (missing file ...) are
   // returned as a failed Result.
   virtual Result<bool> next(std::string& out) = 0;
+  // Readers that hold their batches whole (BlobReader: the task's blobs) hand out the next one
+  // itself, shared: a createDataFrame partition of hundreds of MB is not copied to be decoded.
+  virtual bool shares_blobs() const { return false; }
+  virtual Result<bool> next_shared(std::shared_ptr<const std::string>& out) {
+    auto s = std::make_shared<std::string>();
+    auto r = next(*s);
+    if (r && r.value()) out = std::move(s);
+    return r;
+  }
   int64_t bytes_read() const { return bytes_; }
   int64_t records() const { return records_; }
   // Shuffle blocks count as shuffle read, not input (Spark's task metrics).
@@ -84,6 +93,8 @@ class BlobReader final : public InputReader {
  public:
   BlobReader(std::vector<std::shared_ptr<std::string>> blobs) : blobs_(std::move(blobs)) {}
   Result<bool> next(std::string& out) override;
+  bool shares_blobs() const override { return true; }
+  Result<bool> next_shared(std::shared_ptr<const std::string>& out) override;
  private:
   std::vector<std::shared_ptr<std::string>> blobs_;
   size_t i_ = 0;

@@ -144,4 +144,11 @@ Result<bool> BlobReader::next(std::string& out) {
   return true;
 }
 
+Result<bool> BlobReader::next_shared(std::shared_ptr<const std::string>& out) {
+  if (i_ >= blobs_.size()) return false;
+  out = blobs_[i_++];
+  bytes_ += static_cast<int64_t>(out->size());
+  return true;
+}
+
 }  // namespace spp::executor

@@ -51,18 +51,27 @@ class ReaderOp final : public ex::Operator {
       return std::optional<col::Batch>(std::move(b));
     }
     for (;;) {
-      if (pos_ < buf_.size()) {
+      if (pos_ < cur_.size()) {
         size_t used = 0;
-        auto b = col::deserialize(std::string_view(buf_).substr(pos_), &used);
+        auto b = col::deserialize(cur_.substr(pos_), &used);
         if (!b) return ex::BatchResult::error(what_ + ": " + b.error_message());
         pos_ += used;
         rows_ += b.value().num_rows;
         if (b.value().num_rows == 0) continue;
         return std::optional<col::Batch>(std::move(b.value()));
       }
-      buf_.clear();
       pos_ = 0;
-      auto got = r_->next(buf_);
+      cur_ = {};
+      Result<bool> got = false;
+      if (r_->shares_blobs()) {  // the task's blob itself, not a copy of it
+        shared_.reset();
+        got = r_->next_shared(shared_);
+        if (got && got.value()) cur_ = *shared_;
+      } else {
+        buf_.clear();
+        got = r_->next(buf_);
+        cur_ = buf_;
+      }
       if (!got) return ex::BatchResult::error(got.error_message());
       if (!got.value()) return std::optional<col::Batch>();
     }
@@ -74,7 +83,9 @@ class ReaderOp final : public ex::Operator {
   std::vector<col::Batch> mem_;
   size_t mem_next_ = 0;
   int64_t mem_bytes_ = 0;
-  std::string buf_;
+  std::string buf_;                              // what the reader's next() filled
+  std::shared_ptr<const std::string> shared_;    // or the blob it shared
+  std::string_view cur_;                         // either one, being decoded from pos_
   size_t pos_ = 0;
   int64_t rows_ = 0;
 };

@@ -135,3 +135,48 @@ def test_data_plane_processes_run_on_huge_pages(tmp_path, switch):
         else:
             assert seen and seen.startswith("glibc.malloc.hugetlb=1"), seen
     assert not res.result("driver_program") and not worker  # unset, or restored to unset ("")
+
+
+CUT_JOB = r'''
+import numpy as np
+import pandas as pd
+from pyspark.sql import SparkSession, functions as F
+
+spark = SparkSession.builder.appName("cut").getOrCreate()
+M = 200000  # 4 batches of up to 65,536 rows: the 3 partitions' cuts fall inside the 2nd and 3rd
+ids = np.arange(M, dtype="int64")
+pdf = pd.DataFrame({"id": ids, "v": ids * 0.5,
+                    "s": np.where(ids % 11 == 0, None, ids.astype(str)).astype(object)})
+up = spark.createDataFrame(pdf)
+check("plan", lambda: sorted(up._plan.keys()))
+check("parts", lambda: [list(r) for r in up.groupBy(F.spark_partition_id().alias("p")).agg(
+    F.min("id"), F.max("id"), F.count("*"), F.count("s"), F.sum("v")).orderBy("p").collect()])
+check("order", lambda: bool((up.select("id").toPandas()["id"].to_numpy() == ids).all()))
+check("strings", lambda: [r.s for r in up.filter("id IN (0, 65535, 65536, 66666, 66667, 199999)")
+                          .orderBy("id").collect()])
+check("coalesced", lambda: list(up.coalesce(1).agg(F.count("*"), F.sum("id"), F.count("s"))
+                                .collect()[0]))
+check("rdd", lambda: up.rdd.mapPartitions(lambda it: [sum(r.id for r in it)]).collect())
+emit()
+'''
+
+
+def test_uploaded_rows_cut_into_partitions(tmp_path):
+    """A large createDataFrame's partitions are slices of its upload (whole batches, not copied)
+    plus the batches a cut goes through encoded again: each partition holds exactly the rows
+    parallelize would give it, in order, with the coalesced and df.rdd paths alike."""
+    res = jobs.submit_ok(jobs.write_job(tmp_path, "cut.py", CUT_JOB), master="local[2]", timeout=300,
+                         conf={"spark.default.parallelism": "3"})
+    m = 200000
+    assert res.result("plan") == ["cachedLocalRelation", "common"]
+    bounds = [0, m // 3, 2 * m // 3, m]  # parallelize's [i*n/p, (i+1)*n/p)
+    want = []
+    for p in range(3):
+        lo, hi = bounds[p], bounds[p + 1]
+        rng = range(lo, hi)
+        want.append([p, lo, hi - 1, hi - lo, sum(1 for i in rng if i % 11), 0.5 * sum(rng)])
+    assert res.result("parts") == want
+    assert res.result("order") is True
+    assert res.result("strings") == [None, "65535", "65536", "66666", "66667", "199999"]
+    assert res.result("coalesced") == [m, m * (m - 1) // 2, m - (m + 10) // 11]
+    assert res.result("rdd") == [sum(range(bounds[p], bounds[p + 1])) for p in range(3)]

@@ -838,22 +838,31 @@ def test_strings_decoded_in_bulk():
         var_values((0, 2), memoryview(b"\xff\xfe"), False)
 
 
-def test_pandas_frame_to_one_buffer():
-    """createDataFrame(pandas_df)'s batches are joined into one numpy buffer (no per-batch
-    bytes), and decode back to the frame's values."""
+def test_pandas_frame_to_parts_of_its_arrays():
+    """createDataFrame(pandas_df)'s batches are a list of parts in which the frame's fixed-width
+    columns are views of its own arrays (never copied in Python: the upload sends the parts as
+    they are, as one blob frame), and decode back to the frame's values."""
     np = pytest.importorskip("numpy")
     pd = pytest.importorskip("pandas")
+    from sparkpp import _wire
     from sparkpp.sql._batch import decode_batches
     from sparkpp.sql._pandas import pandas_to_batches
     ids = np.arange(200_000, dtype="int64")
     pdf = pd.DataFrame({"id": ids, "d": ids * 0.5, "i": (ids % 7).astype("int32"),
                         "s": ["v%d" % (i % 10) for i in range(len(ids))]})
     schema, data = pandas_to_batches(pdf)
-    assert isinstance(data, np.ndarray) and data.dtype == np.uint8
-    rows = [r for _, batch in decode_batches(data) for r in batch]
+    assert type(data) is list
+    column = pdf["id"].to_numpy()
+    assert any(isinstance(p, memoryview) and np.shares_memory(np.asarray(p), column) for p in data)
+    joined = b"".join(data)
+    rows = [r for _, batch in decode_batches(joined) for r in batch]
     assert len(rows) == len(ids) and rows[123456] == (123456, 61728.0, 123456 % 7, "v6")
     small_schema, small = pandas_to_batches(pdf.head(3))
-    assert isinstance(small, bytes) and small_schema == schema
+    assert type(small) is list and small_schema == schema
+    # One blob frame of the parts: its length is theirs, its bytes theirs in order.
+    msg = _wire.encode_message("PySqlCommand", {}, [data])
+    frame = b"".join(msg[2:])
+    assert frame[:5] == _wire.blob_frame_header(len(joined)) and frame[5:] == joined
 
 
 def test_result_file_is_mapped_and_unlinked(tmp_path):

@@ -60,7 +60,7 @@ json group_count(json input) {
                                    {"groupingExpressions", json::array({k})}, {"aggregateExpressions", json::array({k, cnt})}}}}}};
 }
 
-int64_t rows_in(const std::string& stream) {
+int64_t rows_in(std::string_view stream) {
   int64_t n = 0;
   std::string_view rest(stream);
   while (!rest.empty()) {
@@ -104,8 +104,8 @@ TEST_CASE("sql stages: a grouped count is a map stage and a result stage reading
   const auto& b1 = static_cast<const driver::SqlTaskBody&>(*t1.value());
   CHECK(b0.is_map);
   REQUIRE(b0.blobs.size() == 1);
-  CHECK(rows_in(*b0.blobs[0]) == 2);
-  CHECK(rows_in(*b1.blobs[0]) == 3);
+  CHECK(rows_in(b0.blobs[0].view()) == 2);
+  CHECK(rows_in(b1.blobs[0].view()) == 3);
   const auto& op0 = std::get<plan::NativeOp>(b0.plan->op);
   CHECK(op0.partition == 0);
   CHECK(op0.num_partitions == 2);
@@ -162,7 +162,52 @@ TEST_CASE("sql stages: an empty createDataFrame still has partitions, each with 
   CHECK(src.num_partitions(res.value()) == 4);
   auto t = src.build_task(res.value(), 3, {});
   REQUIRE(t.is_ok());
-  CHECK(rows_in(*static_cast<const driver::SqlTaskBody&>(*t.value()).blobs[0]) == 0);
+  CHECK(rows_in(static_cast<const driver::SqlTaskBody&>(*t.value()).blobs[0].view()) == 0);
+}
+
+TEST_CASE("sql stages: local rows are cut as slices of the relation's stream, cut batches encoded again") {
+  sql::SqlSession session;
+  auto prepared = session.prepare({{"root", local_longs(12, 1)}});  // 6 batches of 2 rows
+  REQUIRE(std::holds_alternative<sql::PreparedQuery>(prepared));
+  driver::SqlStageSource src;
+  auto res = src.add(std::get<sql::PreparedQuery>(prepared), 2);
+  REQUIRE(res.is_ok());
+  // Two partitions of 3 whole batches each: one slice each, of one shared stream, not copies.
+  std::vector<BlobSlice> whole;
+  for (int p = 0; p < 2; ++p) {
+    auto t = src.build_task(res.value(), p, {});
+    REQUIRE(t.is_ok());
+    const auto& body = static_cast<const driver::SqlTaskBody&>(*t.value());
+    REQUIRE(body.blobs.size() == 1);
+    CHECK(rows_in(body.blobs[0].view()) == 6);
+    whole.push_back(body.blobs[0]);
+  }
+  CHECK(whole[0].owner == whole[1].owner);
+  CHECK(whole[0].offset == 0);
+  CHECK(whole[1].offset == whole[0].size);
+  CHECK(whole[0].size + whole[1].size == whole[0].owner->size());
+
+  // Four partitions of 10 rows (5 batches): [0, 2) [2, 5) [5, 7) [7, 10); a cut through a batch
+  // makes a batch of its own beside the slice of the whole ones.
+  auto ten = session.prepare({{"root", local_longs(10, 2)}});
+  REQUIRE(std::holds_alternative<sql::PreparedQuery>(ten));
+  driver::SqlStageSource src4;
+  auto r4 = src4.add(std::get<sql::PreparedQuery>(ten), 4);
+  REQUIRE(r4.is_ok());
+  std::vector<size_t> counts;
+  int64_t total = 0;
+  for (int p = 0; p < 4; ++p) {
+    auto t = src4.build_task(r4.value(), p, {});
+    REQUIRE(t.is_ok());
+    const auto& body = static_cast<const driver::SqlTaskBody&>(*t.value());
+    counts.push_back(body.blobs.size());
+    int64_t rows = 0;
+    for (const auto& b : body.blobs) rows += rows_in(b.view());
+    CHECK(rows == std::vector<int64_t>{2, 3, 2, 3}[static_cast<size_t>(p)]);
+    total += rows;
+  }
+  CHECK(total == 10);
+  CHECK(counts == std::vector<size_t>{1, 2, 2, 2});  // [2,4) whole + [4,5); [5,6) + [6,7); [7,8) + [8,10)
 }
 
 TEST_CASE("sql stages: df.coalesce(n) gives n tasks, each reading a contiguous group of partitions") {
@@ -185,7 +230,7 @@ TEST_CASE("sql stages: df.coalesce(n) gives n tasks, each reading a contiguous g
     REQUIRE(op.inputs.size() == 1);
     const auto& b = std::get<plan::BlobsSource>(op.inputs[0].source);
     CHECK(b.count == (t == 0 ? 2 : 3));
-    for (int i = 0; i < b.count; ++i) total += rows_in(*body.blobs[static_cast<size_t>(b.first + i)]);
+    for (int i = 0; i < b.count; ++i) total += rows_in(body.blobs[static_cast<size_t>(b.first + i)].view());
     CHECK(op.num_partitions == 2);
   }
   CHECK(total == 10);
@@ -257,7 +302,7 @@ TEST_CASE("sql stages: each stage's fragment lowers and runs, partial then final
   sql::exec::LeafInputs in;
   in.scan = [&](const std::string&, const sql::col::ColTypePtr& schema, const json&) -> Result<sql::exec::OpPtr> {
     std::vector<sql::col::Batch> bs;
-    std::string_view rest(*body.blobs[0]);
+    std::string_view rest(body.blobs[0].view());
     while (!rest.empty()) {
       size_t used = 0;
       auto b = sql::col::deserialize(rest, &used);
@@ -286,7 +331,7 @@ executor::TaskOutcome run_native(const driver::SqlTaskBody& body, const plan::Si
   executor::RunningTask t;
   t.spec.task_id = 1;
   t.spec.partition = std::get<plan::NativeOp>(body.plan->op).partition;
-  for (const auto& b : body.blobs) t.input_blobs.push_back(std::make_shared<std::string>(*b));
+  for (const auto& b : body.blobs) t.input_blobs.push_back(std::make_shared<std::string>(b.view()));
   executor::TaskEnv env{nullptr, nullptr, {}, dir, {}, nullptr, nullptr, {}};
   return executor::run_native_task(t, env, std::get<plan::NativeOp>(body.plan->op), sink);
 }

@@ -30,10 +30,16 @@ class ConnectionClosed(EOFError):
 
 
 def encode_message(op, body, blobs=()):
-    """Returns the list of byte strings making up one message (header + blob frames)."""
+    """Returns the list of byte strings making up one message (header + blob frames). A blob
+    may be a list of bytes-like parts (each len() in bytes): one frame, its parts sent as they
+    are, never joined (createDataFrame's columns go from the user's arrays to the socket)."""
     j = _dumps({"v": PROTOCOL_VERSION, "op": op, "blobs": len(blobs), "body": body}).encode()
     parts = [_HDR.pack(len(j) + 1, _KIND_J), j]
     for b in blobs:
+        if type(b) is list:
+            parts.append(_HDR.pack(sum(map(len, b)) + 1, _KIND_B))
+            parts.extend(b)
+            continue
         parts.append(_HDR.pack(len(b) + 1, _KIND_B))
         parts.append(b)
     return parts

@@ -127,7 +127,7 @@ class Client:
         self.python_rdds = {}  # planId of a PythonRdd extension -> the RDD it names
         self._rdds = {}     # planId -> (RDD of Rows, schema) on the interim path
         self._schemas = {}  # planId -> analyzed schema
-        self._local = {}    # hash -> (schema, batch stream) of uploaded local relations
+        self._uploaded = set()  # hashes of the local relations uploaded (cache_local_relation)
 
     def register_rdd(self, rel, schema, internal_rdd, batches_rdd):
         """The RDDs behind a PythonRdd extension relation: its rows (internal-value tuples) and
@@ -151,18 +151,23 @@ class Client:
             raise _python_exception(e) from None
 
     def cache_local_relation(self, schema, data):
-        """Uploads a createDataFrame batch stream to the driver once (Spark Connect's
-        `cache/<sha256>` artifact) and returns its hash, which plans then name
-        (cachedLocalRelation); None when the driver has no engine (plain local relation)."""
+        """Uploads a createDataFrame batch stream (bytes, or a list of parts sent as they are:
+        views of a pandas frame's arrays) to the driver once (Spark Connect's `cache/<sha256>`
+        artifact) and returns its hash, which plans then name (cachedLocalRelation); None when
+        the driver has no engine (plain local relation). Only the hash stays here."""
         gateway = self._session.sparkContext._gateway
         if not getattr(gateway, "sql_engine", True):
             return None
         import hashlib
-        h = hashlib.sha256(data).hexdigest()
-        if h not in self._local:
+        parts = data if type(data) is list else [data]
+        sha = hashlib.sha256()
+        for p in parts:
+            sha.update(p)
+        h = sha.hexdigest()
+        if h not in self._uploaded:
             self._request("PySqlCommand", {"command": {"command": {
-                "cacheLocalRelation": {"hash": h}}}}, [data])
-            self._local[h] = (schema, data)
+                "cacheLocalRelation": {"hash": h}}}}, [parts])
+            self._uploaded.add(h)
         return h
 
     def _native_blobs(self, rel, description, result_file=False):
@@ -404,12 +409,11 @@ class Client:
         """The rows inside the plan (batch format), parallelized once per relation."""
         pid = P.plan_id_of(rel)
         if pid not in self._rdds:
-            if "cachedLocalRelation" in rel:
-                schema, data = self._local[rel["cachedLocalRelation"]["hash"]]
-            else:
-                body = rel["localRelation"]
-                schema = T._parse_datatype_json_string(body["schema"])
-                data = base64.b64decode(body["data"]) if "data" in body else None
+            if "cachedLocalRelation" in rel:  # only a driver with the engine takes uploads
+                raise _not_wired("a createDataFrame uploaded to another driver")
+            body = rel["localRelation"]
+            schema = T._parse_datatype_json_string(body["schema"])
+            data = base64.b64decode(body["data"]) if "data" in body else None
             rows = []
             if data is not None:
                 for _, batch in decode_batches(data):

@@ -75,9 +75,10 @@ def _fast_column(series, prefer_ntz):
 
 
 def pandas_to_batches(pdf, prefer_ntz=False):
-    """(StructType, SPB1 batches) of a pandas DataFrame without building rows, when every
+    """(StructType, SPB1 batches as a list of parts: fixed-width columns are views of the
+    frame's arrays, not copies) of a pandas DataFrame without building rows, when every
     column is of a kind _fast_column knows; None otherwise (the row path)."""
-    from sparkpp.sql._batch import ROWS_PER_BATCH, Dense, encode_parts, join_parts
+    from sparkpp.sql._batch import ROWS_PER_BATCH, Dense, encode_parts
     cols = []
     for i in range(pdf.shape[1]):
         c = _fast_column(pdf.iloc[:, i], prefer_ntz)
@@ -94,7 +95,7 @@ def pandas_to_batches(pdf, prefer_ntz=False):
         out += encode_parts(schema, hi - lo, [
             Dense(v.data[lo:hi], None if v.valid is None else v.valid[lo:hi])
             if isinstance(v, Dense) else v[lo:hi] for _, v in cols], schema_json)
-    return schema, join_parts(out) if out else None
+    return schema, out or None
 
 
 def pandas_to_records(pdf):

@@ -370,13 +370,16 @@ class SparkSession:
         return self._local_df(struct, encode_batches(struct, internal) if internal else None)
 
     def _local_df(self, struct, data):
-        """A local relation; rows of 64 KiB or more are uploaded to the driver once and named
-        by hash (Spark Connect's CachedLocalRelation), so plans stay small however many
-        queries run on the DataFrame."""
-        if data is not None and len(data) >= _CACHE_LOCAL_BYTES:
+        """A local relation (`data`: a batch stream, as bytes or a list of parts); rows of 64 KiB
+        or more are uploaded to the driver once and named by hash (Spark Connect's
+        CachedLocalRelation), so plans stay small however many queries run on the DataFrame."""
+        size = 0 if data is None else sum(map(len, data)) if type(data) is list else len(data)
+        if size >= _CACHE_LOCAL_BYTES:
             h = self._client.cache_local_relation(struct, data)
             if h is not None:
                 return self._df(P.cached_local_relation(h, struct))
+        if type(data) is list:
+            data = b"".join(data)
         return self._df(P.local_relation(struct, data))
 
     def _from_rdd(self, rdd, schema, samplingRatio, verifySchema, wrap):
