@@ -2,10 +2,17 @@
 """Python UDFs side by side (issue 16): the same function over N integers as
   sparkpp-udf     spark.range(N).select(udf(f)("id")).agg(sum)        (row-at-a-time UDF)
   sparkpp-pandas  spark.range(N).select(pandas_udf(g)("id")).agg(sum) (Series -> Series)
+  sparkpp-pandas-iter  the same with Iterator[Series] -> Iterator[Series]
+  sparkpp-mapInPandas  spark.range(N).mapInPandas(frames -> frames of g(id)).agg(sum)
+  sparkpp-applyInPandas  spark.range(N) + k = id % 100, groupBy(k).applyInPandas(one row: sum of g(id)).agg(sum)
   mp              hand-written multiprocessing, 2 processes, f over each half, summed
   pandas          one process: pd.Series(range(N)) -> g -> sum
   pandas-mp       the same in 2 processes (multiprocessing, pandas imported before), each half
   pandas-batched  one process, g over 10,000-row Series one after another (the UDF's batches)
+  pandas-frames   one process, a 10,000-row DataFrame in, a DataFrame of g(id) out, one after
+                  another (mapInPandas's peer)
+  pandas-groupby  one process, the 100 groups' frames of g(id) summed by groupby().apply
+                  (applyInPandas's peer)
   toPandas        5 columns x N rows (bigint, bigint, double, bigint, int) into pandas
   pandas-frame    toPandas's peer: pandas builds the same frame from np.arange in one process
   createDataFrame(pdf)  the same frame from pandas into the engine, summed there
@@ -63,6 +70,16 @@ f = F.udf(lambda x: x * 2 + 1, "long")
 @F.pandas_udf("long")
 def g(s: pd.Series) -> pd.Series:
     return s * 2 + 1
+from typing import Iterator
+@F.pandas_udf("long")
+def gi(it: Iterator[pd.Series]) -> Iterator[pd.Series]:
+    for s in it:
+        yield s * 2 + 1
+def frames(it):
+    for pdf in it:
+        yield pd.DataFrame({"v": pdf["id"] * 2 + 1})
+def group_sum(pdf):
+    return pd.DataFrame({"v": [int((pdf["id"] * 2 + 1).sum())]})
 if kind == "topandas":  # 5 columns of n rows into one pandas DataFrame
     df = spark.range(0, n, 1, 2).selectExpr("id", "id * 2 AS a", "id * 0.5D AS b", "id % 7 AS c",
                                              "CAST(id % 1000 AS INT) AS d")
@@ -82,8 +99,15 @@ else:
     # Cold: the first action starts the executor's Python daemon and its workers (and imports
     # pandas in the daemon for the pandas UDF). Warm: the same action again on the pooled
     # workers, as the peers' clocks start after their imports.
-    u = f if kind == "udf" else g
-    df = spark.range(0, n, 1, 2).select(u("id").alias("v")).agg(F.sum("v"))
+    base = spark.range(0, n, 1, 2)
+    if kind == "mapinpandas":
+        df = base.mapInPandas(frames, "v long").agg(F.sum("v"))
+    elif kind == "applyinpandas":
+        df = (base.withColumn("k", F.col("id") % 100).groupBy("k").applyInPandas(group_sum, "v long")
+              .agg(F.sum("v")))
+    else:
+        u = {"udf": f, "pandas": g, "pandas-iter": gi}[kind]
+        df = base.select(u("id").alias("v")).agg(F.sum("v"))
     t = time.perf_counter()
     total = df.collect()[0][0]
     cold = time.perf_counter() - t
@@ -146,6 +170,35 @@ def pandas_batched_run(n, rows=10_000):
     return wall, total
 
 
+def pandas_frames_run(n, rows=10_000):
+    """mapInPandas's peer: 10,000-row frames in, a frame of g(id) out, one after another."""
+    import numpy as np
+    import pandas as pd
+    c, t = _cpu(), time.perf_counter()
+    total = 0
+    for lo in range(0, n, rows):
+        pdf = pd.DataFrame({"id": np.arange(lo, min(n, lo + rows), dtype="int64")})
+        out = pd.DataFrame({"v": pdf["id"] * 2 + 1})
+        total += int(out["v"].sum())
+    wall = time.perf_counter() - t
+    CPU.setdefault("pandas-frames", []).append(_cpu() - c)
+    return wall, total
+
+
+def pandas_groupby_run(n):
+    """applyInPandas's peer: the same 100 groups through groupby().apply in one process."""
+    import numpy as np
+    import pandas as pd
+    c, t = _cpu(), time.perf_counter()
+    ids = np.arange(n, dtype="int64")
+    pdf = pd.DataFrame({"id": ids, "k": ids % 100})
+    out = pdf.groupby("k")[["id"]].apply(lambda g: pd.DataFrame({"v": [int((g["id"] * 2 + 1).sum())]}))
+    total = int(out["v"].sum())
+    wall = time.perf_counter() - t
+    CPU.setdefault("pandas-groupby", []).append(_cpu() - c)
+    return wall, total
+
+
 def pandas_frame_run(n):
     """toPandas's peer: pandas alone builds the same 5-column frame from numpy."""
     import numpy as np
@@ -178,14 +231,15 @@ def sparkpp_run(path, n, kind):
         raise SystemExit(out.stdout[-2000:] + out.stderr[-2000:])
     parts = line[0].split()
     if len(parts) > 3:
-        if kind in ("udf", "pandas"):
+        if kind not in ("topandas", "frompandas"):
             COLD.setdefault(kind, []).append(float(parts[3]))
-        CPU.setdefault({"udf": "sparkpp-udf", "pandas": "sparkpp-pandas",
-                        "frompandas": "createDataFrame(pdf)"}.get(kind, "toPandas"),
-                       []).append(float(parts[4]))
+        CPU.setdefault(NAMES[kind], []).append(float(parts[4]))
     return float(parts[1]), int(parts[2])
 
 
+NAMES = {"udf": "sparkpp-udf", "pandas": "sparkpp-pandas", "pandas-iter": "sparkpp-pandas-iter",
+         "mapinpandas": "sparkpp-mapInPandas", "applyinpandas": "sparkpp-applyInPandas",
+         "topandas": "toPandas", "frompandas": "createDataFrame(pdf)"}
 COLD = {}  # kind -> first-action times (the daemon, workers and imports included)
 CPU = {}   # run -> CPU seconds of the timed region, all its processes (10 ms ticks)
 
@@ -198,8 +252,9 @@ def main():
     with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as fh:
         fh.write(JOB)
     times = {"sparkpp-udf": [], "sparkpp-pandas": [], "mp": [], "pandas": [], "pandas-mp": [],
-             "pandas-batched": [], "pandas-frame": [],
-             "toPandas": [], "createDataFrame(pdf)": []}
+             "pandas-batched": [], "sparkpp-pandas-iter": [], "sparkpp-mapInPandas": [],
+             "pandas-frames": [], "sparkpp-applyInPandas": [], "pandas-groupby": [],
+             "pandas-frame": [], "toPandas": [], "createDataFrame(pdf)": []}
     for _ in range(rounds):
         for name, run in (("sparkpp-udf", lambda: sparkpp_run(fh.name, n, "udf")),
                           ("mp", lambda: mp_run(n)),
@@ -207,6 +262,11 @@ def main():
                           ("pandas", lambda: pandas_run(n)),
                           ("pandas-mp", lambda: pandas_mp_run(n)),
                           ("pandas-batched", lambda: pandas_batched_run(n)),
+                          ("sparkpp-pandas-iter", lambda: sparkpp_run(fh.name, n, "pandas-iter")),
+                          ("sparkpp-mapInPandas", lambda: sparkpp_run(fh.name, n, "mapinpandas")),
+                          ("pandas-frames", lambda: pandas_frames_run(n)),
+                          ("sparkpp-applyInPandas", lambda: sparkpp_run(fh.name, n, "applyinpandas")),
+                          ("pandas-groupby", lambda: pandas_groupby_run(n)),
                           ("toPandas", lambda: sparkpp_run(fh.name, n, "topandas")),
                           ("pandas-frame", lambda: pandas_frame_run(n)),
                           ("createDataFrame(pdf)", lambda: sparkpp_run(fh.name, n, "frompandas"))):
@@ -230,6 +290,9 @@ def main():
                        ("sparkpp-pandas", "pandas-mp", "both on 2 cores"),
                        ("sparkpp-pandas", "pandas", "2 cores vs 1"),
                        ("sparkpp-pandas", "pandas-batched", "2 cores vs 1"),
+                       ("sparkpp-pandas-iter", "pandas-batched", "2 cores vs 1"),
+                       ("sparkpp-mapInPandas", "pandas-frames", "2 cores vs 1"),
+                       ("sparkpp-applyInPandas", "pandas-groupby", "2 cores vs 1"),
                        ("toPandas", "pandas-frame", "2 cores vs 1"),
                        ("createDataFrame(pdf)", "pandas-frame", "2 cores vs 1")):
         if a in med and b in med:

@@ -169,6 +169,9 @@ def lens(it):
 check("max_records", lambda: [rows(spark.range(0, 1000, 1, 1).select(batch_len("id").alias("n")).groupBy("n").count()),
                               sorted(r[0] for r in spark.range(0, 1000, 1, 1).mapInPandas(lens, "n long").collect())])
 spark.conf.unset("spark.sql.execution.arrow.maxRecordsPerBatch")
+# mapInPandas gets the rows in batches of maxRecordsPerBatch (10,000), across the child's own
+# batches, as Spark's (it gave the 4,096-row batches of the range).
+check("map_batch_sizes", lambda: [r[0] for r in spark.range(0, 25000, 1, 1).mapInPandas(lens, "n long").collect()])
 emit()
 '''
 
@@ -250,6 +253,7 @@ def check_results(res):
                                  [20000102, 2, 4.0, "y"]]
     assert r("cogroup_big") == [[0, 5000, 20], [1, 5000, 20], [2, 5000, 20], [3, 5000, 20], [4, 0, 20]]
     assert r("max_records") == [[[100, 100], [300, 900]], [100, 300, 300, 300]]
+    assert r("map_batch_sizes") == [10000, 10000, 5000]
 
 
 def _submit(tmp_path, master):

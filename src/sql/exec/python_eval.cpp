@@ -271,21 +271,34 @@ class PandasMap : public Operator {
     }
   }
 
-  // mapInPandas: the child's batches, cut to the batch limit.
+  // mapInPandas: the child's rows in batches of the batch limit, as Spark's (child batches
+  // merged, a bigger one cut): a pandas DataFrame per call costs far more than the merge.
   Result<std::optional<Batch>> next_batch() {
-    std::optional<Batch> b = std::move(cur_);
-    cur_.reset();
-    if (!b) {
-      auto r = pull_child();
-      if (!r || !r.value()) return r;
-      b = std::move(r.value());
-    }
     const int64_t limit = batch_limit(ctx_);
-    if (b->num_rows > limit) {
-      cur_ = col::slice(*b, limit, b->num_rows - limit);
-      *b = col::slice(*b, 0, limit);
+    std::vector<Batch> parts;
+    int64_t rows = 0;
+    while (rows < limit) {
+      std::optional<Batch> b = std::move(cur_);
+      cur_.reset();
+      if (!b) {
+        auto r = pull_child();
+        if (!r) return r;
+        if (!r.value()) break;
+        b = std::move(r.value());
+      }
+      if (b->num_rows > limit - rows) {
+        const int64_t take = limit - rows;
+        cur_ = col::slice(*b, take, b->num_rows - take);
+        *b = col::slice(*b, 0, take);
+      }
+      rows += b->num_rows;
+      parts.push_back(std::move(*b));
     }
-    return b;
+    if (parts.empty()) return std::optional<Batch>();
+    if (parts.size() == 1) return std::optional<Batch>(std::move(parts[0]));
+    Batch all = col::concat(parts);
+    all.schema = parts[0].schema;
+    return std::optional<Batch>(std::move(all));
   }
 
   // The next group (the first one was peeked before the worker started).
