@@ -147,6 +147,10 @@ json AppStatusStore::sql_json(const SqlExec& e, bool details, bool plan) const {
       std::vector<std::pair<int64_t, const void*>> time, spill, peak;
       int64_t rows = 0;
       auto mt = e.metrics.find(id);
+      // ColumnarToRow runs fused with its scan, whose operator reports the rows: it shows them.
+      if (name == "ColumnarToRow")
+        for (const auto& ed : graph.arr("edges"))
+          if (ed.is_object() && LoggedEvent{ed}.i64("toId", -2) == id) mt = e.metrics.find(static_cast<int>(LoggedEvent{ed}.i64("fromId", -1)));
       if (mt != e.metrics.end())
         for (const auto& x : mt->second) {
           rows += x.rows;
@@ -161,6 +165,9 @@ json AppStatusStore::sql_json(const SqlExec& e, bool details, bool plan) const {
       json metrics = json::array();
       if (name == "Exchange" || name == "BroadcastExchange") {
         metrics.push_back({{"name", "records read"}, {"value", grouped(rows)}});
+      } else if (name == "ColumnarToRow") {  // ColumnarToRowExec's metrics (no duration); batches: one per reporting task (a lower bound)
+        metrics.push_back({{"name", "number of output rows"}, {"value", grouped(rows)}});
+        metrics.push_back({{"name", "number of input batches"}, {"value", grouped(static_cast<int64_t>(time.size()))}});
       } else {
         metrics.push_back({{"name", "number of output rows"}, {"value", grouped(rows)}});
         metrics.push_back({{"name", "duration"}, {"value", spread(time, ms_string, where)}});

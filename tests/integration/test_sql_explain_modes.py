@@ -80,6 +80,24 @@ check("window_group", lambda: [(str(r.w.start), r.n) for r in spark.sql(
     "GROUP BY window(time, '20 seconds') ORDER BY 1").collect()])
 check("window_clause", lambda: [tuple(r) for r in spark.sql(
     "SELECT value, sum(value) OVER w AS s FROM events WINDOW w AS (ORDER BY time) ORDER BY time").collect()])
+# A vectorized Parquet scan (Batched: true) is read through ColumnarToRow, in the codegen stage
+# of the operators above it; CSV is row-based (no transition); AQE's initial plan has none yet.
+import tempfile
+pq = tempfile.mkdtemp() + "/pq"
+spark.range(5).write.parquet(pq)
+spark.conf.set("spark.sql.adaptive.enabled", "false")
+pdf = spark.read.parquet(pq)
+check("pq_simple", lambda: norm(explained(pdf.filter("id > 1"))))
+check("pq_formatted", lambda: norm(explained(pdf.filter("id > 1"), "formatted")))
+check("pq_bare", lambda: norm(explained(pdf)))
+check("pq_rows", lambda: pdf.filter("id > 1").count())
+cs = tempfile.mkdtemp() + "/csv"
+spark.range(3).write.csv(cs)
+check("csv_simple", lambda: norm(explained(spark.read.csv(cs))))
+spark.conf.set("spark.sql.adaptive.enabled", "true")
+agg = spark.read.parquet(pq).groupBy().count()
+check("pq_aqe_initial", lambda: norm(explained(agg)))
+check("pq_aqe_final", lambda: [agg.collect()[0][0], norm(explained(agg))])
 emit()
 spark.stop()
 '''
@@ -229,3 +247,37 @@ def test_window_function_in_sql(result):
                     ["2016-03-27 19:39:50", "2016-03-27 19:40:00", 2]]
     assert result("window_group") == [["2016-03-27 19:39:20", 2], ["2016-03-27 19:39:40", 1]]
     assert result("window_clause") == [[4, 4], [1, 5], [2, 7]]
+
+
+PQ_SCAN = ("FileScan parquet [id#xL] Batched: true, DataFilters: [isnotnull(id#xL), (id#xL > 1)], Format: Parquet, "
+           "Location: InMemoryFileIndex(1 paths)[file:")
+
+
+def test_parquet_scan_under_columnar_to_row(result):
+    # Spark's explain.sql.out: `*(1) Filter ...` / `+- *(1) ColumnarToRow` / `+- FileScan parquet ...`
+    # (the scan itself outside the codegen stage); formatted: `(2) ColumnarToRow [codegen id : 1]`.
+    simple = result("pq_simple")
+    assert simple.startswith("== Physical Plan ==\n*(1) Filter (isnotnull(id#xL) AND (id#xL > 1))\n"
+                             "+- *(1) ColumnarToRow\n   +- " + PQ_SCAN), simple
+    assert simple.rstrip("\n").endswith("PushedFilters: [IsNotNull(id), GreaterThan(id,1)], ReadSchema: struct<id:bigint>")
+    f = result("pq_formatted")
+    assert f.startswith("== Physical Plan ==\n* Filter (3)\n+- * ColumnarToRow (2)\n   +- Scan parquet  (1)\n\n\n"
+                        "(1) Scan parquet \nOutput [1]: [id#xL]\nBatched: true\nLocation: "), f
+    assert ("ReadSchema: struct<id:bigint>\n\n(2) ColumnarToRow [codegen id : 1]\nInput [1]: [id#xL]\n\n"
+            "(3) Filter [codegen id : 1]\nInput [1]: [id#xL]\nCondition : (isnotnull(id#xL) AND (id#xL > 1))\n") in f, f
+    assert result("pq_bare").startswith("== Physical Plan ==\n*(1) ColumnarToRow\n+- FileScan parquet [id#xL] Batched: true")
+    assert result("pq_rows") == 3
+    assert result("csv_simple").startswith("== Physical Plan ==\nFileScan csv [_c0#x] Batched: false"), result("csv_simple")
+
+
+def test_parquet_columnar_to_row_under_aqe(result):
+    # AdaptiveSparkPlanExec inserts transitions when it creates the stages (postStageCreationRules):
+    # the initial plan (explain-aqe.sql.out) has none, the final plan has them.
+    initial = result("pq_aqe_initial")
+    assert "ColumnarToRow" not in initial
+    assert "      +- HashAggregate(keys=[], functions=[partial_count(1)])\n         +- FileScan parquet [] Batched: true" \
+        in initial, initial
+    n, final = result("pq_aqe_final")
+    assert n == 5
+    head, _, init = final.partition("+- == Initial Plan ==")
+    assert "isFinalPlan=true" in head and "+- ColumnarToRow\n" in head and "ColumnarToRow" not in init, final

@@ -53,6 +53,9 @@ View build_view(const PhysPtr& root, bool aqe) {
   std::vector<int> final_id{0};
   int provisional = 0, counter = 0;
   std::function<View(const PhysPtr&, int)> number = [&](const PhysPtr& p, int parent_stage) {
+    // AQE's initial plan has no transitions yet (ApplyColumnarRulesAndInsertTransitions is one of
+    // its postStageCreationRules): no ColumnarToRow above the scans.
+    if (aqe && p->kind == PhysKind::ColumnarToRow && !p->children.empty()) return number(p->children[0], parent_stage);
     View v{p, 0, 0, {}};
     bool starts = false;
     if (!aqe && codegen(*p)) {

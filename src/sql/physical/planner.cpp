@@ -380,7 +380,9 @@ struct Planner {
         n->name = p->name; n->paths = p->paths; n->options = p->options; n->output_attrs = p->output_attrs;
         n->data_attrs = p->data_attrs;
         n->partition_cols = p->partition_cols;
-        return n;
+        // ApplyColumnarRulesAndInsertTransitions: a batched (vectorized Parquet) scan reads columnar
+        // batches, so a ColumnarToRow sits above it (in the codegen stage of the operators above).
+        return n->name == "parquet" ? node(PhysKind::ColumnarToRow, {n}) : n;
       }
       case PlanKind::Project: {
         if (auto s = pruned_in_memory_scan(p)) return s;
@@ -405,10 +407,11 @@ struct Planner {
         if (!c) return nullptr;
         auto n = node(PhysKind::Filter, {c});
         n->exprs = p->exprs;
-        if (c->kind == PhysKind::FileScan) {  // predicate pushdown into the scan (kept above too)
-          auto s = std::make_shared<PhysicalPlan>(*c);
+        const bool c2r = c->kind == PhysKind::ColumnarToRow && c->children[0]->kind == PhysKind::FileScan;
+        if (c->kind == PhysKind::FileScan || c2r) {  // predicate pushdown into the scan (kept above too)
+          auto s = std::make_shared<PhysicalPlan>(c2r ? *c->children[0] : *c);
           s->exprs = opt::split_conjuncts(p->exprs[0]);
-          n->children = {s};
+          n->children = {c2r ? c->with_children({s}) : s};
           // FileSourceStrategy rebuilds the filter above the scan from the conjuncts, left-deep.
           n->exprs = {opt::make_and(s->exprs)};
         }
