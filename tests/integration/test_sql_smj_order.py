@@ -42,7 +42,10 @@ def test_sort_merge_join_chains(tmp_path):
 
     plan, rows = res.result("inner_semi")
     assert rows == sorted([[k, v, k, ys[k]] for k, v in xs if k in ys and k in zs], key=repr)
-    # the semi join's left input is the inner join's output, already in xk order: no Sort on it
+    # the semi join goes below the inner join onto x (Spark's PushLeftSemiLeftAntiThroughJoin,
+    # through x's Project: on (id % 700)); the Project's alias xk keeps that partitioning and
+    # order (Spark's AliasAwareOutputExpression): no Exchange or Sort between the two joins
+    assert "LeftSemi" in plan.split("Inner")[1] and plan.count("Exchange") == 3, plan
     assert plan.count("SortMergeJoin") == 2 and plan.count("Sort [") == 3, plan
 
     plan, rows = res.result("full_inner")

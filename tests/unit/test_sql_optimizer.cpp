@@ -280,3 +280,42 @@ TEST_CASE("sql optimizer: inner joins reordered so each has a condition (Spark's
   CHECK(full.find("Join Inner, (k#0 = k3#4)") != std::string::npos);
   CHECK(full.find("Join Inner, (k2#2 = z#5)") != std::string::npos);
 }
+
+TEST_CASE("sql optimizer: a left semi/anti join goes below a Project and into the join leg it needs (Spark's PushLeftSemiLeftAntiThroughJoin)") {
+  auto join = [](json l, json r, const char* type, json cond) {
+    return json{{"join", {{"left", l}, {"right", r}, {"joinType", type}, {"joinCondition", cond}}}};
+  };
+  json ab = join(local("k INT, a INT", 1), local("k2 INT, b INT", 2), "JOIN_TYPE_INNER", fn("==", {col("k"), col("k2")}));
+  // on a column of the left leg: below the inner join, onto that leg
+  CHECK(opt::push_left_semi_anti_join(analyzed(join(ab, local("c INT", 3), "JOIN_TYPE_LEFT_SEMI", fn("==", {col("a"), col("c")}))))
+            ->tree_string() ==
+        "Join Inner, (k#0 = k2#2)\n"
+        ":- Join LeftSemi, (a#1 = c#4)\n"
+        ":  :- LogicalRDD [k#0, a#1], false\n"
+        ":  +- LogicalRDD [c#4], false\n"
+        "+- LogicalRDD [k2#2, b#3], false\n");
+  // an anti join on the right leg's column: onto the right leg
+  CHECK(opt::push_left_semi_anti_join(analyzed(join(ab, local("c INT", 3), "JOIN_TYPE_LEFT_ANTI", fn("==", {col("b"), col("c")}))))
+            ->tree_string() ==
+        "Join Inner, (k#0 = k2#2)\n"
+        ":- LogicalRDD [k#0, a#1], false\n"
+        "+- Join LeftAnti, (b#3 = c#4)\n"
+        "   :- LogicalRDD [k2#2, b#3], false\n"
+        "   +- LogicalRDD [c#4], false\n");
+  // a condition over both legs stays where it is
+  auto both = analyzed(join(ab, local("c INT", 3), "JOIN_TYPE_LEFT_SEMI",
+                            fn("and", {fn("==", {col("a"), col("c")}), fn("==", {col("b"), col("c")})})));
+  CHECK(opt::push_left_semi_anti_join(both) == both);
+  // a left outer join's right leg keeps its unmatched rows' NULLs: nothing moves there
+  json lo = join(local("k INT, a INT", 1), local("k2 INT, b INT", 2), "JOIN_TYPE_LEFT_OUTER", fn("==", {col("k"), col("k2")}));
+  auto outer = analyzed(join(lo, local("c INT", 3), "JOIN_TYPE_LEFT_SEMI", fn("==", {col("b"), col("c")})));
+  CHECK(opt::push_left_semi_anti_join(outer) == outer);
+  // through a Project: the condition reads the aliased expression
+  json proj = select(local("a INT", 1), {alias(fn("+", {col("a"), lit_i(1)}), "x")});
+  CHECK(opt::push_left_semi_anti_join(analyzed(join(proj, local("c INT", 3), "JOIN_TYPE_LEFT_SEMI", fn("==", {col("x"), col("c")}))))
+            ->tree_string() ==
+        "Project [(a#0 + 1) AS x#1]\n"
+        "+- Join LeftSemi, ((a#0 + 1) = c#2)\n"
+        "   :- LogicalRDD [a#0], false\n"
+        "   +- LogicalRDD [c#2], false\n");
+}

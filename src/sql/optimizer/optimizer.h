@@ -16,6 +16,10 @@ PlanPtr boolean_simplification(const PlanPtr& p);  // true AND x -> x, NOT NOT x
 PlanPtr prune_filters(const PlanPtr& p);           // Filter(true) -> child; Filter(false/null) -> empty relation
 PlanPtr combine_filters(const PlanPtr& p);         // Filter(a, Filter(b, x)) -> Filter(b AND a, x)
 PlanPtr push_down_predicates(const PlanPtr& p);    // through Project and Join, join conditions into sides
+// Spark's PushDownLeftSemiAntiJoin (Project) and PushLeftSemiLeftAntiThroughJoin: a left
+// semi/anti join below a deterministic Project, and into the one leg of an inner/outer join
+// its condition needs.
+PlanPtr push_left_semi_anti_join(const PlanPtr& p);
 PlanPtr collapse_project(const PlanPtr& p);        // Project(Project(x)) -> Project(x)
 PlanPtr column_pruning(const PlanPtr& p);          // only needed columns flow up; scans read only those
 PlanPtr limit_push_down(const PlanPtr& p);         // Limit(Limit), through Union and outer joins

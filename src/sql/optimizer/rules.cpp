@@ -279,6 +279,73 @@ PlanPtr push_down_predicates(const PlanPtr& p) {
   });
 }
 
+static PlanPtr join_of(const PlanPtr& like, PlanPtr left, PlanPtr right, JoinType jt, ExprList cond) {
+  LogicalPlan j = *like;
+  j.children = {std::move(left), std::move(right)};
+  j.join_type = jt;
+  j.exprs = std::move(cond);
+  return make_plan(std::move(j));
+}
+
+static bool has_scalar_subquery(const ExprList& es) {
+  bool found = false;
+  for (const auto& e : es)
+    foreach_expr(e, [&](const Expr& x) { found = found || x.kind == ExprKind::ScalarSubquery; });
+  return found;
+}
+
+// Spark's PushDownLeftSemiAntiJoin (its Project case) and PushLeftSemiLeftAntiThroughJoin: a
+// left semi/anti join moves below the deterministic Project under it, and below the inner or
+// outer join under it into the one leg its condition needs, so it drops rows before they are
+// joined further (TPC-H Q18: the IN subquery's 57 orders are found before lineitem is joined).
+PlanPtr push_left_semi_anti_join(const PlanPtr& p) {
+  return plan_transform_down(p, [](const PlanPtr& n) -> PlanPtr {
+    if (n->kind != PlanKind::Join || !n->names.empty()) return nullptr;
+    const JoinType jt = n->join_type;
+    if (jt != JoinType::LeftSemi && jt != JoinType::LeftAnti) return nullptr;
+    const PlanPtr& left = n->children[0];
+    const PlanPtr& right = n->children[1];
+    const auto rids = ids_of(right->output());
+    if (left->kind == PlanKind::Project && all_deterministic(left->exprs) && !has_scalar_subquery(left->exprs)) {
+      const PlanPtr& g = left->children[0];
+      if (!n->exprs.empty()) {  // a condition column both the grandchild and the right side output (a self-join) stays
+        const auto gids = ids_of(g->output());
+        for (int64_t id : references(n->exprs[0]))
+          if (rids.count(id) && gids.count(id)) return nullptr;
+      }
+      ExprList cond = n->exprs.empty() ? ExprList{} : ExprList{substitute(n->exprs[0], left->exprs)};
+      return project(left->exprs, join_of(n, g, right, jt, std::move(cond)));
+    }
+    if (left->kind != PlanKind::Join || !left->names.empty()) return nullptr;
+    const JoinType cjt = left->join_type;
+    const bool inner = cjt == JoinType::Inner || cjt == JoinType::Cross;
+    if (!inner && cjt != JoinType::LeftOuter && cjt != JoinType::RightOuter) return nullptr;
+    const PlanPtr &ll = left->children[0], &lr = left->children[1];
+    enum { kNone, kLeft, kRight } to = kNone;
+    if (!n->exprs.empty()) {
+      auto lside = ids_of(ll->output()), rside = ids_of(lr->output());
+      lside.insert(rids.begin(), rids.end());
+      rside.insert(rids.begin(), rids.end());
+      size_t nleft = 0, nright = 0, ncommon = 0;
+      for (const auto& c : split_conjuncts(n->exprs[0])) {
+        auto refs = references(c);
+        if (subset(refs, lside)) ++nleft;
+        else if (subset(refs, rside)) ++nright;
+        else ++ncommon;
+      }
+      if (nright + ncommon == 0 && nleft > 0) to = kLeft;
+      else if (nleft == 0 && nright > 0 && ncommon == 0) to = kRight;
+    } else {
+      to = inner || cjt == JoinType::LeftOuter ? kLeft : kRight;
+    }
+    if (to == kLeft && (inner || cjt == JoinType::LeftOuter))
+      return join_of(left, join_of(n, ll, right, jt, n->exprs), lr, cjt, left->exprs);
+    if (to == kRight && (inner || cjt == JoinType::RightOuter))
+      return join_of(left, ll, join_of(n, lr, right, jt, n->exprs), cjt, left->exprs);
+    return nullptr;
+  });
+}
+
 PlanPtr collapse_project(const PlanPtr& p) {
   return plan_transform_up(p, [](const PlanPtr& n) -> PlanPtr {
     if (n->kind != PlanKind::Project || n->children[0]->kind != PlanKind::Project) return nullptr;
@@ -530,7 +597,8 @@ PlanPtr replace_expressions(const PlanPtr& p) {
 
 PlanPtr optimize(const PlanPtr& plan) {
   static const std::vector<PlanPtr (*)(const PlanPtr&)> batch = {
-      reorder_join, push_down_predicates, combine_filters, collapse_project, column_pruning, limit_push_down,
+      reorder_join, push_down_predicates, push_left_semi_anti_join, combine_filters, collapse_project, column_pruning,
+      limit_push_down,
       constant_folding, boolean_simplification, prune_filters, remove_noop_operators};
   // Spark's "Finish Analysis" batch first: a view's or a subquery's alias only names columns
   // for the analyzer, and left in place it stops filters and column pruning at the view.

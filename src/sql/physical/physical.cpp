@@ -5,6 +5,7 @@
 #include "common/util.h"
 #include "sql/plan/fn_names.h"
 
+#include <optional>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -99,8 +100,40 @@ ExprList PhysicalPlan::output() const {
   }
 }
 
+// Spark's AliasAwareOutputExpression: a child's partitioning or ordering expression as this
+// Project's output names it — the attribute of the alias the project list gives it, or itself
+// when every column it reads is still output; nullopt when the project drops what it reads.
+// (Spark keeps every such name, a PartitioningCollection; the expression itself, when still
+// output, then an alias of it, cover the plans written here.)
+static std::optional<ExprPtr> through_project(const ExprPtr& e, const ExprList& list) {
+  std::set<int64_t> out;
+  for (const auto& x : list) out.insert(to_attribute(x)->id);
+  bool kept = true;
+  foreach_expr(e, [&](const Expr& r) { kept = kept && (r.kind != ExprKind::Attribute || out.count(r.id)); });
+  if (kept) return e;
+  for (const auto& x : list)
+    if (x->kind == ExprKind::Alias && expr_equal(*x->children[0], *e)) return to_attribute(x);
+  return std::nullopt;
+}
+
 Partitioning PhysicalPlan::output_partitioning() const {
   Partitioning p;
+  if (kind == PhysKind::Project) {
+    Partitioning c = children[0]->output_partitioning();
+    if (c.kind != Partitioning::Kind::Hash && c.kind != Partitioning::Kind::Range) return c;
+    ExprList mapped;
+    for (const auto& e : c.exprs) {
+      const bool order = e->kind == ExprKind::SortOrder;
+      auto m = through_project(order ? e->children[0] : e, exprs);
+      if (!m) {  // partitioned by what is no longer output: known only by its number
+        p.num = c.num;
+        return p;
+      }
+      mapped.push_back(order ? sort_order(*m, e->ascending, e->nulls_first) : *m);
+    }
+    c.exprs = std::move(mapped);
+    return c;
+  }
   switch (kind) {
     case PhysKind::ShuffleExchange: return partitioning;
     case PhysKind::BroadcastExchange: p.kind = Partitioning::Kind::Broadcast; return p;
@@ -108,7 +141,7 @@ Partitioning PhysicalPlan::output_partitioning() const {
       p.kind = Partitioning::Kind::Single;
       p.num = 1;
       return p;
-    case PhysKind::Project: case PhysKind::Filter: case PhysKind::HashAggregate: case PhysKind::Sort:
+    case PhysKind::Filter: case PhysKind::HashAggregate: case PhysKind::Sort:
     case PhysKind::LocalLimit: case PhysKind::Sample: case PhysKind::SortMergeJoin: case PhysKind::ShuffledHashJoin:
     case PhysKind::Generate: case PhysKind::Window: case PhysKind::BatchEvalPython:
       return children[0]->output_partitioning();
@@ -122,7 +155,16 @@ Partitioning PhysicalPlan::output_partitioning() const {
 ExprList PhysicalPlan::output_ordering() const {
   switch (kind) {
     case PhysKind::Sort: return exprs;
-    case PhysKind::Project: case PhysKind::Filter: case PhysKind::LocalLimit: case PhysKind::GlobalLimit:
+    case PhysKind::Project: {  // the child's order as far as its expressions are still output
+      ExprList out;
+      for (const auto& o : children[0]->output_ordering()) {
+        auto m = through_project(o->children[0], exprs);
+        if (!m) break;
+        out.push_back(sort_order(*m, o->ascending, o->nulls_first));
+      }
+      return out;
+    }
+    case PhysKind::Filter: case PhysKind::LocalLimit: case PhysKind::GlobalLimit:
     case PhysKind::Window: case PhysKind::BatchEvalPython:
       return children[0]->output_ordering();
     case PhysKind::SortMergeJoin: {
