@@ -278,3 +278,25 @@ TEST_CASE("aqe final plan: explain after the run shows the switched join over qu
   CHECK(adaptive_final_plan_string(scan(K), scan(K), d, PlannerOptions{}) ==
         physical_tree_string(scan(K), PlannerOptions{}));
 }
+
+TEST_CASE("aqe: a run under the minimum partition size joins a neighbour (Spark's minPartitionSize packing)") {
+  // [64 MiB, 0.5 MiB, 64 MiB] at a 64 MiB target: the small one cannot merge without passing
+  // the target, yet it is under 1 MiB: it goes with the smaller neighbour (ties: the one after).
+  AqeSettings s = advisory(64 * MiB);
+  s.min_partition_bytes = MiB;
+  auto r = coalesce_partitions({{64 * MiB, MiB / 2, 64 * MiB}}, s);
+  REQUIRE(r);
+  CHECK(*r == V{{0, 1}, {1, 3}});
+  r = coalesce_partitions({{64 * MiB, MiB / 2, 70 * MiB}}, s);  // the one before is smaller
+  REQUIRE(r);
+  CHECK(*r == V{{0, 2}, {2, 3}});
+  // parallelismFirst on 2 cores: 96 x 1 MiB + 0.5 MiB -> two runs of 48 MiB; the last 0.5 MiB is
+  // no third task of its own but part of the second
+  AqeSettings d;
+  d.default_parallelism = 2;
+  std::vector<std::vector<int64_t>> b = {std::vector<int64_t>(96, MiB)};
+  b[0].push_back(MiB / 2);
+  r = coalesce_partitions(b, d);
+  REQUIRE(r);
+  CHECK(*r == V{{0, 48}, {48, 97}});
+}

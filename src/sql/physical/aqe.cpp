@@ -25,21 +25,38 @@ std::optional<std::vector<PartitionRange>> coalesce_partitions(const std::vector
       std::max<int64_t>(static_cast<int64_t>(std::ceil(static_cast<double>(total) / std::max(1, min_num))), 16);
   const int64_t target = std::max(std::min(max_target, s.advisory_bytes), min_size);
 
+  // Spark's ShufflePartitionsUtil.coalescePartitions: pack consecutive partitions up to the
+  // target; a run still under the minimum size when the next partition would overflow it joins
+  // the smaller of its neighbours, and a small last run joins the one before (so 2 cores do not
+  // get two full tasks and a third of a few KiB).
   std::vector<PartitionRange> out;
-  int64_t size = 0;
+  int64_t size = 0, last_size = 0;
   size_t split = 0;
   for (size_t i = 0; i < n; ++i) {
     int64_t here = 0;
     for (const auto& b : bytes) here += b[i];
     if (i > split && size + here > target) {
-      if (size > 0) out.emplace_back(static_cast<int>(split), static_cast<int>(i));  // no task for an empty run
-      split = i;
-      size = here;
+      if (size < min_size) {
+        if (last_size > 0 && last_size < here) {  // into the run before
+          out.back().second = static_cast<int>(i);
+          split = i;
+          last_size += size;
+          size = here;
+        } else {  // into the run after
+          size += here;
+        }
+      } else {
+        if (size > 0) out.emplace_back(static_cast<int>(split), static_cast<int>(i));  // no task for an empty run
+        split = i;
+        last_size = size;
+        size = here;
+      }
     } else {
       size += here;
     }
   }
-  if (size > 0 || out.empty()) out.emplace_back(static_cast<int>(split), static_cast<int>(n));
+  if (size < min_size && last_size > 0 && !out.empty()) out.back().second = static_cast<int>(n);
+  else if (size > 0 || out.empty()) out.emplace_back(static_cast<int>(split), static_cast<int>(n));
   if (out.size() >= n) return std::nullopt;
   return out;
 }
