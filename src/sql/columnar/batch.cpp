@@ -9,6 +9,15 @@ namespace spp::sql::col {
 
 // ---- Buffer ---------------------------------------------------------------------------------
 Buffer::Buffer(size_t size) { resize(size); }
+
+Buffer::Buffer(size_t size, Uninit) {
+  const size_t cap = (std::max<size_t>(kAlign, size) + kAlign - 1) / kAlign * kAlign;
+  data_ = static_cast<uint8_t*>(std::aligned_alloc(kAlign, cap));
+  if (!data_) throw std::bad_alloc();
+  std::memset(data_ + size, 0, cap - size);
+  size_ = size;
+  cap_ = cap;
+}
 Buffer::~Buffer() { std::free(data_); }
 
 void Buffer::reserve(size_t n) {
@@ -142,7 +151,10 @@ struct Src {
 template <int W>
 void gather_fixed(uint8_t* out, Src src, const int32_t* idx, int64_t n) {
   for (int64_t k = 0; k < n; ++k) {
-    if (idx[k] < 0) continue;
+    if (idx[k] < 0) {  // a null row: zeros, as a zeroed buffer had
+      std::memset(out + k * W, 0, W);
+      continue;
+    }
     const Column* c = src(k);
     std::memcpy(out + k * W, c->values->data() + (c->offset + idx[k]) * W, W);
   }
@@ -176,7 +188,7 @@ ColumnPtr gather_impl(const ColTypePtr& type, Src src, const int32_t* idx, int64
     if (!nulls) out->validity.reset();
   }
   if (is_fixed_width(id)) {
-    out->values = std::make_shared<Buffer>(size_t(n) * fixed_width(id));
+    out->values = std::make_shared<Buffer>(size_t(n) * fixed_width(id), Buffer::Uninit{});
     uint8_t* o = out->values->data();
     switch (fixed_width(id)) {
       case 1: gather_fixed<1>(o, src, idx, n); break;
@@ -195,7 +207,7 @@ ColumnPtr gather_impl(const ColTypePtr& type, Src src, const int32_t* idx, int64
     return out;
   }
   if (is_var_binary(id)) {
-    out->values = std::make_shared<Buffer>(size_t(n + 1) * 4);
+    out->values = std::make_shared<Buffer>(size_t(n + 1) * 4, Buffer::Uninit{});
     int32_t* off = out->values->as<int32_t>();
     int64_t total = 0;
     for (int64_t k = 0; k < n; ++k) {
@@ -204,7 +216,7 @@ ColumnPtr gather_impl(const ColTypePtr& type, Src src, const int32_t* idx, int64
       SPP_CHECK(total < INT32_MAX, "string data of a column over 2 GiB");
     }
     off[n] = int32_t(total);
-    out->data = std::make_shared<Buffer>(size_t(total));
+    out->data = std::make_shared<Buffer>(size_t(total), Buffer::Uninit{});
     uint8_t* d = out->data->data();
     for (int64_t k = 0; k < n; ++k) {
       if (idx[k] < 0) continue;
@@ -325,7 +337,7 @@ ColumnPtr concat_flat(const std::vector<ColumnPtr>& parts, int64_t n) {
   }
   if (is_fixed_width(id)) {
     const size_t w = size_t(fixed_width(id));
-    out->values = std::make_shared<Buffer>(size_t(n) * w);
+    out->values = std::make_shared<Buffer>(size_t(n) * w, Buffer::Uninit{});
     uint8_t* o = out->values->data();
     for (const auto& p : parts) {
       if (p->length) std::memcpy(o, p->values->data() + size_t(p->offset) * w, size_t(p->length) * w);
@@ -333,7 +345,7 @@ ColumnPtr concat_flat(const std::vector<ColumnPtr>& parts, int64_t n) {
     }
     return out;
   }
-  out->values = std::make_shared<Buffer>(size_t(n + 1) * 4);
+  out->values = std::make_shared<Buffer>(size_t(n + 1) * 4, Buffer::Uninit{});
   int32_t* off = out->values->as<int32_t>();
   int64_t total = 0, k = 0;
   for (const auto& p : parts) {
@@ -344,7 +356,7 @@ ColumnPtr concat_flat(const std::vector<ColumnPtr>& parts, int64_t n) {
     SPP_CHECK(total < INT32_MAX, "string data of a column over 2 GiB");
   }
   off[n] = int32_t(total);
-  out->data = std::make_shared<Buffer>(size_t(total));
+  out->data = std::make_shared<Buffer>(size_t(total), Buffer::Uninit{});
   uint8_t* d = out->data->data();
   for (const auto& p : parts) {
     if (!p->length) continue;

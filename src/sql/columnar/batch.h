@@ -19,6 +19,10 @@ constexpr size_t kAlign = 64;
 class Buffer {
  public:
   explicit Buffer(size_t size = 0);
+  // `size` bytes the caller writes every one of (a gather, a concatenation): only the padding
+  // after them is zeroed.
+  struct Uninit {};
+  Buffer(size_t size, Uninit);
   ~Buffer();
   Buffer(const Buffer&) = delete;
   Buffer& operator=(const Buffer&) = delete;
