@@ -58,7 +58,9 @@ def with_kill(stage_name_part, action, min_complete=1):
     return out
 
 N = 3_000_000
-facts = spark.range(0, N, 1, 8).select((F.col("id") % 5003).alias("k"), F.col("id").alias("v"))
+# 32 map tasks: the map stage lasts long enough for the killer to see it active with a task
+# done (with 8, a fast aggregation's map stage could end between two of its polls).
+facts = spark.range(0, N, 1, 32).select((F.col("id") % 5003).alias("k"), F.col("id").alias("v"))
 
 def aggregated():
     rows = facts.groupBy("k").agg(F.sum("v").alias("s"), F.count("*").alias("n")).collect()
