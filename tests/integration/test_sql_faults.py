@@ -36,11 +36,12 @@ def get(path):
 
 killed = []
 
-def killer(stage_name_part, min_complete):
+def killer(stage_name_part, min_complete, done):
     """Once an active stage whose name contains stage_name_part has min_complete finished
-    tasks, SIGKILL one executor of this application."""
+    tasks, SIGKILL one executor of this application; gives up when the action is done (a
+    killer left polling would kill an executor during the next action instead)."""
     deadline = time.time() + 120
-    while time.time() < deadline:
+    while time.time() < deadline and not done.is_set():
         for st in get("/stages"):
             if st["status"] == "ACTIVE" and stage_name_part in st["name"] and st["numCompleteTasks"] >= min_complete:
                 pids = executor_pids(sc.applicationId)
@@ -51,11 +52,14 @@ def killer(stage_name_part, min_complete):
         time.sleep(0.02)
 
 def with_kill(stage_name_part, action, min_complete=1):
-    t = threading.Thread(target=killer, args=(stage_name_part, min_complete), daemon=True)
+    done = threading.Event()
+    t = threading.Thread(target=killer, args=(stage_name_part, min_complete, done), daemon=True)
     t.start()
-    out = action()
-    t.join(5)
-    return out
+    try:
+        return action()
+    finally:
+        done.set()
+        t.join(5)
 
 N = 3_000_000
 # 32 map tasks: the map stage lasts long enough for the killer to see it active with a task
