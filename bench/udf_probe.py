@@ -1,8 +1,8 @@
 """Where a UDF job's CPU goes, per process (issue 16; docs/benchmarks.md, session 21): runs the
 action once (cold: the Python daemon, workers, imports), then REPS times more, and prints per
 warm action the CPU of every process of the application (10 ms ticks and the scheduler's exact
-`schedstat` time) and its minor page faults. Kinds: udf / pandas (bench/udf.py's jobs:
-spark.range(0, N, 1, 2).select(u("id")).agg(sum)), native (the same with id * 2 + 1), topandas
+`schedstat` time) and its minor page faults. Kinds: udf / pandas / pandas-iter (bench/udf.py's
+jobs: spark.range(0, N, 1, 2).select(u("id")).agg(sum)), mapinpandas, native (the same with id * 2 + 1), topandas
 (bench/udf.py's 5-column toPandas), frompandas (its createDataFrame(pdf) + sum; the frame is
 copied per action, outside nothing: the copy counts in the Python process).
 
@@ -54,6 +54,17 @@ def main():
     @F.pandas_udf("long")
     def g(s: pd.Series) -> pd.Series:
         return s * 2 + 1
+
+    from typing import Iterator
+
+    @F.pandas_udf("long")
+    def gi(it: Iterator[pd.Series]) -> Iterator[pd.Series]:
+        for s in it:
+            yield s * 2 + 1
+
+    def frames(it):
+        for pdf in it:
+            yield pd.DataFrame({"v": pdf["id"] * 2 + 1})
     if kind == "frompandas":  # bench/udf.py's createDataFrame(pdf) + sum, a fresh frame each time
         import numpy as np
         ids = np.arange(n, dtype="int64")
@@ -64,8 +75,11 @@ def main():
         df = spark.range(0, n, 1, 2).selectExpr("id", "id * 2 AS a", "id * 0.5D AS b", "id % 7 AS c",
                                                  "CAST(id % 1000 AS INT) AS d")
         action = lambda: len(df.toPandas())  # noqa: E731
+    elif kind == "mapinpandas":
+        df = spark.range(0, n, 1, 2).mapInPandas(frames, "v long").agg(F.sum("v"))
+        action = lambda: df.collect()[0][0]  # noqa: E731
     else:
-        col = (F.col("id") * 2 + 1) if kind == "native" else (f if kind == "udf" else g)("id")
+        col = (F.col("id") * 2 + 1) if kind == "native" else {"udf": f, "pandas": g, "pandas-iter": gi}[kind]("id")
         df = spark.range(0, n, 1, 2).select(col.alias("v")).agg(F.sum("v"))
         action = lambda: df.collect()[0][0]  # noqa: E731
     action()

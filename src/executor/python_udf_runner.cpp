@@ -72,7 +72,9 @@ class PoolUdfRunner final : public sql::exec::PythonUdfRunner {
     msg::PwTask pt = pw_task(t_, env_);
     pt.plan = {{"op", "udf"}, {"input", 0}, {"program", program}};
     const int et = program.value("evalType", 100);
-    if ((et == 100 || et == 200) && offer_region())
+    // Streaming programs (docs/protocol.md "Shared-memory batches"); the others send one
+    // group per PwRead, which may be bigger than a half.
+    if ((et == 100 || et == 200 || et == 204 || et == 205) && offer_region())
       pt.plan["shm"] = {{"path", "/proc/" + std::to_string(::getpid()) + "/fd/" + std::to_string(region_fd_)},
                         {"size", kRegion}, {"inHalf", kInHalf}, {"outSlot", kResultSlot}, {"outSlots", udf_shm::kResultSlots}};
     pt.sink = "sqlbatch";

@@ -172,6 +172,24 @@ spark.conf.unset("spark.sql.execution.arrow.maxRecordsPerBatch")
 # mapInPandas gets the rows in batches of maxRecordsPerBatch (10,000), across the child's own
 # batches, as Spark's (it gave the 4,096-row batches of the range).
 check("map_batch_sizes", lambda: [r[0] for r in spark.range(0, 25000, 1, 1).mapInPandas(lens, "n long").collect()])
+# Iterator UDFs and mapInPandas get their batches through memory shared with the executor: a
+# function may keep its argument batches past their call (they are its copies, not the shared
+# memory the executor writes the next batches into), and may yield more results than the
+# executor has result slots before it reads them (20 frames at the end: those beyond the free
+# slots travel inline). Both used to be corrupted once the region was offered to them.
+def keep_all(it):
+    frames = [p for p in it]
+    for p in frames:
+        yield pd.DataFrame({"id": p["id"], "v": p["id"] * 2 + 1})
+@pandas_udf("long")
+def keep_iter(it: Iterator[pd.Series]) -> Iterator[pd.Series]:
+    kept = list(it)
+    for s in kept:
+        yield s * 2 + 1
+def bad_rows(df):
+    return df.agg(F.count("*"), F.sum("id"), F.sum((F.col("v") != F.col("id") * 2 + 1).cast("long"))).collect()[0][:]
+check("map_keep_all", lambda: list(bad_rows(spark.range(0, 200000, 1, 1).mapInPandas(keep_all, "id long, v long"))))
+check("iter_keep_all", lambda: list(bad_rows(spark.range(0, 200000, 1, 1).select("id", keep_iter("id").alias("v")))))
 emit()
 '''
 
@@ -254,6 +272,8 @@ def check_results(res):
     assert r("cogroup_big") == [[0, 5000, 20], [1, 5000, 20], [2, 5000, 20], [3, 5000, 20], [4, 0, 20]]
     assert r("max_records") == [[[100, 100], [300, 900]], [100, 300, 300, 300]]
     assert r("map_batch_sizes") == [10000, 10000, 5000]
+    assert r("map_keep_all") == [200000, sum(range(200000)), 0]
+    assert r("iter_keep_all") == [200000, sum(range(200000)), 0]
 
 
 def _submit(tmp_path, master):

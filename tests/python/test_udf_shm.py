@@ -1,6 +1,7 @@
-"""Shared-memory batches of scalar UDF programs, the worker's side (sparkpp/sql/_shm.py): the
+"""Shared-memory batches of streaming UDF programs, the worker's side (sparkpp/sql/_shm.py): the
 region is mapped from the path the executor names, argument references are checked against the
-argument halves, results go round the result slots, and what does not fit travels inline."""
+argument halves, results go round the result slots once the executor read the slot's last one,
+and what does not fit travels inline."""
 import os
 import random
 import struct
@@ -64,6 +65,10 @@ def test_results_go_round_the_slots_and_big_ones_inline(region):
     schema = T.StructType([T.StructField("_0", T.DoubleType(), True)])
     refs = []
     for k in range(10):
+        if k == 8:  # the executor read the first two results: their slots are free again
+            shm.read_sent()
+            shm.reads[-1] = 2
+            shm.input_received()
         parts = encode_parts(schema, 100, [Dense(np.full(100, float(k)))])
         r = shm.put(parts)
         _, _, off, n = struct.unpack("<4sIQQ", r)
@@ -74,6 +79,37 @@ def test_results_go_round_the_slots_and_big_ones_inline(region):
     out = shm.put(big)
     assert isinstance(out, bytes) and out[:4] == b"SPB1" and len(out) > SLOT
     assert shm.results == 10  # an inline result takes no slot
+
+
+def test_a_result_whose_slot_the_executor_may_not_have_read_goes_inline(region):
+    fd, shm = region
+    schema = T.StructType([T.StructField("_0", T.LongType(), True)])
+    put = lambda k: shm.put(encode_parts(schema, 10, [Dense(np.full(10, k, np.int64))]))  # noqa: E731
+    assert [put(k)[:4] for k in range(8)] == [b"SPBR"] * 8
+    shm.read_sent()  # a PwRead leaves after 8 results; its answer has not come back yet
+    late = put(8)  # slot 0 may still hold result 0, unread: inline
+    assert late[:4] == b"SPB1" and decode_columns(late)[2] == [[8] * 10]
+    assert shm.results == 8
+    shm.read_sent()
+    shm.input_received()  # the answer to the first PwRead: results 0-7 were read
+    assert put(9)[:4] == b"SPBR" and shm.results == 9
+    _, _, off, n = struct.unpack("<4sIQQ", put(10))
+    assert off == 2 * IN_HALF + 1 * SLOT and decode_columns(os.pread(fd, n, off))[2] == [[10] * 10]
+    shm.reset()  # a new task: nothing in flight
+    assert shm.acked == 0 and not shm.reads and shm.results == 0
+
+
+def test_argument_batches_are_copies_when_the_program_may_keep_them(region):
+    fd, shm = region
+    schema = T.StructType([T.StructField("_0", T.LongType(), True)])
+    blob = encode_columns(schema, 100, [Dense(np.arange(100, dtype=np.int64))])
+    os.pwrite(fd, blob, 0)
+    shm.reset(copy_in=True)
+    n, (s,) = series_of_batch(shm.decode(ref(0, len(blob))))
+    os.pwrite(fd, b"\0" * len(blob), 0)  # the executor's PwInput two later, into the same half
+    assert n == 100 and s.sum() == 99 * 50
+    s.iloc[0] = 5  # still writable
+    assert s.iloc[0] == 5
 
 
 def test_a_region_that_cannot_be_mapped_is_none():
@@ -122,7 +158,7 @@ def _conversation(spec, batches, eval_type=200):
     ch = _wire.Channel(a)
     ch.send("Hello", {"proto": _wire.PROTOCOL_VERSION, "build": "test", "role": "executor"})
     assert ch.recv()[0] == "HelloAck"
-    f = (lambda s: s * 2 + 1)
+    f = (lambda it: (s * 2 + 1 for s in it)) if eval_type == 204 else (lambda s: s * 2 + 1)
     program = {"evalType": eval_type, "outputs": [0],
                "udfs": [{"funcId": 7, "returnType": "long", "args": [{"col": 0}]}]}
     plan = {"op": "udf", "input": 0, "program": program}
@@ -176,7 +212,7 @@ def _conversation(spec, batches, eval_type=200):
         t.join(5)
 
 
-@pytest.mark.parametrize("eval_type", [100, 200])
+@pytest.mark.parametrize("eval_type", [100, 200, 204])
 def test_a_task_through_the_region_inline_when_too_big(region, eval_type):
     fd, _ = region
     spec = {"path": "/proc/self/fd/%d" % fd, "size": SIZE, "inHalf": IN_HALF, "outSlot": 1024,

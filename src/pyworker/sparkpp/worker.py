@@ -265,6 +265,10 @@ class Worker:
                     self._shm_kept.close()  # another region now: one is kept at a time
                     self._shm_kept = None
                 prog.parts = self._shm is not None
+                if self._shm is not None:
+                    # Scalar programs are done with a batch when its result is queued; an
+                    # iterator UDF or mapInPandas may keep one: theirs are copied out.
+                    self._shm.reset(copy_in=prog.eval_type not in (100, 200))
                 with self._lock:
                     self.ch.queue("PwOutput", {"records": 0},
                                   [_shm.ACK.pack(b"SPBA", int(self._shm is not None))])
@@ -324,6 +328,7 @@ class Worker:
         writes input only in answer to a PwRead, and one at most is outstanding."""
         ch = self.ch
         lock = self._lock
+        shm = self._shm if ahead else None  # its result slots are acknowledged by PwInputs
         parts = self._read_msgs.get(idx)
         if parts is None:
             parts = self._read_msgs[idx] = _wire.encode_message("PwRead", {"input": idx})
@@ -337,14 +342,20 @@ class Worker:
                 else:
                     if not self._reads_out:
                         ch.queue_parts(parts)
+                        if shm is not None:
+                            shm.read_sent()
                         ch.flush()
                         self._reads_out = 1
                     op, body, blobs = ch.recv()
                     if op != "PwInput":
                         raise _wire.ProtocolError("expected PwInput, got %s" % op)
                     self._reads_out = 0
+                    if shm is not None:
+                        shm.input_received()
                 if ahead and not body["end"]:
                     ch.queue_parts(parts)  # with the last batch's results, if any
+                    if shm is not None:
+                        shm.read_sent()
                     ch.flush()
                     self._reads_out = 1
             if blobs:

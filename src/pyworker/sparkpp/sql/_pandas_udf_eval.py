@@ -294,10 +294,13 @@ def run_scalar(udfs, outputs, schema, blobs, parts=False):
         yield (encode_parts if parts else encode_columns)(schema, n, cols, schema_json), n
 
 
-def run_iterator(udf, schema, blobs):
+def run_iterator(udf, schema, blobs, parts=False):
     """SQL_SCALAR_PANDAS_ITER_UDF: the function maps an iterator of argument Series (or of
-    tuples of them) to an iterator of result Series; the lengths must add up."""
+    tuples of them) to an iterator of result Series; the lengths must add up. parts: each
+    result batch as a list of parts (encode_parts) instead of bytes."""
     f, refs, rt = udf
+    encode = encode_parts if parts else encode_columns
+    schema_json = schema.json().encode("utf-8")
     seen = [0]
 
     def inputs():
@@ -315,7 +318,7 @@ def run_iterator(udf, schema, blobs):
             raise RuntimeError("The length of output in Scalar iterator pandas UDF should be "
                                "the same with the input's; however, the length of output was "
                                "%d and the length of input was %d." % (produced, seen[0]))
-        yield encode_columns(schema, len(col), [col]), len(col)
+        yield encode(schema, len(col), [col], schema_json), len(col)
     for blob in blobs:  # the function stopped early: the rest of the input still counts
         seen[0] += decode_columns(blob)[1]
     if produced != seen[0]:
@@ -329,16 +332,17 @@ def _frame_of_batch(blob):
     return schema, cols, batches_to_pandas(blob, schema)
 
 
-def _batch_of_frame(pdf, schema, what):
+def _batch_of_frame(pdf, schema, what, encode=encode_columns, schema_json=None):
     """A returned pandas DataFrame as a batch of `schema`: columns by name when every label is a
-    string naming a field, else by position (as PySpark assigns them)."""
+    string naming a field, else by position (as PySpark assigns them). encode: encode_columns,
+    or encode_parts for the batch as a list of parts."""
     import pandas as pd
     if not isinstance(pdf, pd.DataFrame):
         raise TypeError("Return type of the user-defined function should be pandas.DataFrame, "
                         "but is %s." % type(pdf).__name__)
     n = len(pdf)
     if n == 0 and len(pdf.columns) == 0:
-        return encode_columns(schema, 0, [[] for _ in schema.fields]), 0
+        return encode(schema, 0, [[] for _ in schema.fields], schema_json), 0
     labels = list(pdf.columns)
     if all(isinstance(c, str) for c in labels) and set(schema.names) <= set(labels):
         series = [pdf[name] for name in schema.names]
@@ -349,14 +353,17 @@ def _batch_of_frame(pdf, schema, what):
                                                                             len(labels)))
         series = [pdf.iloc[:, i] for i in range(len(labels))]
     cols = [column_from_pandas(s, f.dataType, n) for s, f in zip(series, schema.fields)]
-    return encode_columns(schema, n, cols), n
+    return encode(schema, n, cols, schema_json), n
 
 
-def run_map_in_pandas(f, schema, blobs):
-    """SQL_MAP_PANDAS_ITER_UDF (mapInPandas): an iterator of DataFrames in, of DataFrames out."""
+def run_map_in_pandas(f, schema, blobs, parts=False):
+    """SQL_MAP_PANDAS_ITER_UDF (mapInPandas): an iterator of DataFrames in, of DataFrames out.
+    parts: each result batch as a list of parts (encode_parts) instead of bytes."""
     frames = (batches_to_pandas(b, batch_schema(b)[0]) for b in blobs)
+    encode = encode_parts if parts else encode_columns
+    schema_json = schema.json().encode("utf-8")
     for pdf in f(frames):
-        yield _batch_of_frame(pdf, schema, "mapInPandas")
+        yield _batch_of_frame(pdf, schema, "mapInPandas", encode, schema_json)
 
 
 def _takes(f, n):

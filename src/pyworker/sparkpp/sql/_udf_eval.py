@@ -276,10 +276,10 @@ class UdfProgram:
         if self.eval_type == 200:
             return pe.run_scalar(udfs, self.outputs, self.schema, blobs, self.parts)
         if self.eval_type == 204:
-            return pe.run_iterator(udfs[0], self.schema, blobs)
+            return pe.run_iterator(udfs[0], self.schema, blobs, self.parts)
         # mapInPandas / applyInPandas: the function's return type is the output schema
         if self.eval_type == 205:
-            return pe.run_map_in_pandas(udfs[0][0], udfs[0][2], blobs)
+            return pe.run_map_in_pandas(udfs[0][0], udfs[0][2], blobs, self.parts)
         if self.eval_type == 202:
             return pe.run_grouped_agg(udfs, self.keys, blobs)
         if self.eval_type == 206:
