@@ -195,7 +195,7 @@ TEST_CASE("sql analyzer: views, explain tree") {
   auto p = decode_plan(q, ids);
   REQUIRE(p.is_ok());
   CHECK((*p)->tree_string() ==
-        "'Filter '>('id, 1)\n"
+        "'Filter ('id > 1)\n"
         "+- 'Project ['id, 't.v]\n"
         "   +- 'UnresolvedRelation [t], [], false\n");
   auto a = analyze(*p, ids, opts);

@@ -225,6 +225,7 @@ std::optional<AnalysisError> check_cast(const Expr& c) {
 ExprOrError resolve_function(const Expr& fn) {
   std::string n = fn.name;
   for (auto& ch : n) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (n == "~") n = "bitwise_not";  // SQL's `~x` (BitwiseNot)
   ExprList a = fn.children;
   const size_t na = a.size();
   auto wrong = [&](const char* expected) -> ExprOrError { return wrong_num_args(to_sql_id({n}), expected, static_cast<int>(na)); };

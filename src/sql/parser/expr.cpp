@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "sql/parser/parser_impl.h"
+#include "sql/plan/fn_names.h"
 #include "sql/plan/lambda.h"
 
 namespace spp::sql::parser {
@@ -230,16 +231,25 @@ DataType Parser::data_type() {
   return *t;
 }
 
+// Spark's visitLogicalBinary: a chain of one operator is a balanced tree, `a AND b AND c AND d`
+// = ((a AND b) AND (c AND d)), which its plans and column names show.
+static ExprPtr balanced(const char* op, const ExprList& es, size_t lo, size_t hi) {
+  if (lo == hi) return es[lo];
+  if (hi - lo == 1) return make_fn(op, {es[lo], es[hi]});
+  const size_t mid = lo + (hi - lo) / 2;
+  return make_fn(op, {balanced(op, es, lo, mid), balanced(op, es, mid + 1, hi)});
+}
+
 ExprPtr Parser::expression() {
-  // OR < AND < NOT < predicates, all left-associative.
+  // OR < AND < NOT < predicates.
   auto and_expr = [&] {
-    ExprPtr l = not_expression();
-    while (accept_kw("AND")) l = make_fn("and", {l, not_expression()});
-    return l;
+    ExprList es{not_expression()};
+    while (accept_kw("AND")) es.push_back(not_expression());
+    return balanced("and", es, 0, es.size() - 1);
   };
-  ExprPtr l = and_expr();
-  while (accept_kw("OR")) l = make_fn("or", {l, and_expr()});
-  return l;
+  ExprList es{and_expr()};
+  while (accept_kw("OR")) es.push_back(and_expr());
+  return balanced("or", es, 0, es.size() - 1);
 }
 
 ExprPtr Parser::not_expression() {
@@ -621,8 +631,14 @@ ExprPtr Parser::function_call(std::vector<std::string> name, const Token& start)
   if (is_kw("FILTER") && is_op("(", 1)) unsupported(peek(), "aggregate FILTER clauses");
   if (is_kw("WITHIN")) unsupported(peek(), "WITHIN GROUP");
   (void)start;
-  if (accept_kw("OVER")) return window_spec(unresolved_fn(fname, args, distinct));
-  return unresolved_fn(fname, args, distinct);
+  // AstBuilder.visitFunctionCall: COUNT(*) is COUNT(1) from the start ('count(1) in parsed plans)
+  if (!distinct && args.size() == 1 && args[0]->kind == ExprKind::UnresolvedStar && args[0]->name_parts.empty() &&
+      lower_ascii(fname) == "count")
+    args[0] = lit_int(1);
+  auto fn = std::make_shared<Expr>(*unresolved_fn(fname, args, distinct));
+  fn->ordinal = kCalledByName;  // prints 'name(args), as called
+  if (accept_kw("OVER")) return window_spec(fn);
+  return fn;
 }
 
 ExprPtr Parser::postfix(ExprPtr e) {

@@ -467,9 +467,9 @@ std::string Expr::to_string() const {
       if (type.id == TypeId::Binary && !value.is_null()) return "0x" + upper_hex(value.as_string());
       return value_to_string(value, type);
     case ExprKind::Alias: return children[0]->to_string() + " AS " + name + attr_suffix(*this);
-    case ExprKind::UnresolvedAlias: return "unresolvedalias(" + children[0]->to_string() + ")";
-    case ExprKind::MultiAlias: {  // Scala's Seq toString, as MultiAlias prints
-      std::string s = children[0]->to_string() + " AS List(";
+    case ExprKind::UnresolvedAlias: return "unresolvedalias(" + children[0]->to_string() + ", None)";
+    case ExprKind::MultiAlias: {  // MultiAlias.toString: names.mkString("(", ", ", ")")
+      std::string s = children[0]->to_string() + " AS (";
       for (size_t i = 0; i < name_parts.size(); ++i) s += (i ? ", " : "") + name_parts[i];
       return s + ")";
     }
@@ -481,9 +481,27 @@ std::string Expr::to_string() const {
     case ExprKind::ExpressionString: return "'" + name;
     case ExprKind::UnresolvedExtractValue: return children[0]->to_string() + "[" + children[1]->to_string() + "]";
     case ExprKind::UnresolvedFunction: {
-      // Spark's UnresolvedFunction.toString: 'name(args), operators included ('>('a, 1)).
+      if (is_unbound_lambda(*this) && ordinal != kCalledByName) {
+        // Spark's parser makes every column named in the body, and each argument, an
+        // UnresolvedNamedLambdaVariable (`lambda 'x`): lambdafunction((lambda 'x + 1), lambda 'x, false)
+        auto var = [](const ExprPtr& e) {
+          return transform_up(e, [](const ExprPtr& x) -> ExprPtr {
+            if (x->kind != ExprKind::UnresolvedAttribute) return nullptr;
+            std::string n;
+            for (size_t i = 0; i < x->name_parts.size(); ++i) n += (i ? "." : "") + x->name_parts[i];
+            return lit_string("lambda '" + n);  // a string literal prints as its bare text
+          });
+        };
+        std::string s = "lambdafunction(";
+        for (const auto& c : children) s += var(c)->to_string() + ", ";
+        return s + "false)";
+      }
+      for (const auto& c : children) a.push_back(c->to_string());
+      if (ordinal != kCalledByName && !distinct)
+        if (auto s = unresolved_class_render(name, a)) return *s;
+      // Spark's UnresolvedFunction.toString: 'name(args), the name as written.
       std::string s = "'" + name + "(" + (distinct ? "distinct " : "");
-      for (size_t i = 0; i < children.size(); ++i) s += (i ? ", " : "") + children[i]->to_string();
+      for (size_t i = 0; i < a.size(); ++i) s += (i ? ", " : "") + a[i];
       return s + ")";
     }
     case ExprKind::WindowExpr: return window_string(*this);

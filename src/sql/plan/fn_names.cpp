@@ -58,6 +58,45 @@ std::optional<std::string> library_render(const std::string& n, const std::vecto
   return std::nullopt;
 }
 
+std::optional<std::string> unresolved_class_render(const std::string& n, const std::vector<std::string>& a) {
+  // BinaryOperator.toString: `(left sqlOperator right)` (And / Or: AND / OR, IntegralDivide: div)
+  static const char* kInfix[][2] = {{"+", "+"},   {"-", "-"},   {"*", "*"},     {"/", "/"},   {"%", "%"},
+                                    {"div", "div"}, {"&", "&"},  {"|", "|"},     {"^", "^"},   {"<", "<"},
+                                    {"<=", "<="}, {">", ">"},   {">=", ">="},   {"<=>", "<=>"}, {"==", "="},
+                                    {"=", "="},   {"and", "AND"}, {"or", "OR"}};
+  if (a.size() == 2)
+    for (const auto& op : kInfix)
+      if (n == op[0]) return "(" + a[0] + " " + op[1] + " " + a[1] + ")";
+  if (a.size() == 1) {
+    if (n == "not") return "NOT " + a[0];             // Not
+    if (n == "-" || n == "negative") return "-" + a[0];  // UnaryMinus
+    if (n == "~" || n == "bitwise_not") return "~" + a[0];  // BitwiseNot
+    if (n == "isnull" || n == "isnotnull" || n == "positive") return n + "(" + a[0] + ")";
+  }
+  if (n == "!=" && a.size() == 2) return "NOT (" + a[0] + " = " + a[1] + ")";
+  if (n == "in" && !a.empty()) {  // In: `value IN (a,b)`
+    std::string s = a[0] + " IN (";
+    for (size_t i = 1; i < a.size(); ++i) s += (i > 1 ? "," : "") + a[i];
+    return s + ")";
+  }
+  if (n == "like" && a.size() == 2) return a[0] + " LIKE " + a[1];
+  if (n == "rlike" && a.size() == 2) return "RLIKE(" + a[0] + ", " + a[1] + ")";
+  if (n == "ilike" && a.size() == 2) return "ilike(" + a[0] + ", " + a[1] + ", \\)";  // its escapeChar too
+  if (n == "when" && a.size() >= 2) {  // CaseWhen
+    std::string s = "CASE";
+    size_t i = 0;
+    for (; i + 1 < a.size(); i += 2) s += " WHEN " + a[i] + " THEN " + a[i + 1];
+    if (i < a.size()) s += " ELSE " + a[i];
+    return s + " END";
+  }
+  if (n == "concat") {  // `a || b`: Concat
+    std::string s = "concat(";
+    for (size_t i = 0; i < a.size(); ++i) s += (i ? ", " : "") + a[i];
+    return s + ")";
+  }
+  return std::nullopt;
+}
+
 bool is_collect_wrapper(const std::string& n) {
   return n == "median" || n == "percentile" || n == "mode" || n == "max_by" || n == "min_by" ||
          n == "approx_count_distinct" || n == "try_sum" || n == "try_avg" || n.rfind("regr_", 0) == 0 ||

@@ -17,4 +17,14 @@ std::optional<std::string> library_render(const std::string& canonical, const st
 // they print with that aggregate's arguments in its place (`median(x)`, not `median(collect_list(x))`).
 bool is_collect_wrapper(const std::string& canonical);
 
+// Expr::ordinal of an UnresolvedFunction the SQL parser built from a call written by name
+// (`isnull(a)`, `sum(a)`): it prints as Spark's UnresolvedFunction, `'isnull('a)`. Operators and
+// predicates (`a > 1`, `a IS NULL`) and the DataFrame API's Column methods build Spark's
+// expression classes directly, which print without the quote (unresolved_class_render).
+inline constexpr int kCalledByName = 1;
+// How an unresolved operator / predicate prints as the expression class Spark's parser (or
+// Column) makes of it: `('a > 1)`, `NOT 'b`, `'a IN (1,2)`, `CASE WHEN … END`; nullopt for a
+// name that is a plain function call (`'sum('a)`). `args` are the children already printed.
+std::optional<std::string> unresolved_class_render(const std::string& name, const std::vector<std::string>& args);
+
 }  // namespace spp::sql

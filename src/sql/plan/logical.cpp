@@ -161,8 +161,34 @@ static std::string list(const ExprList& es, const char* sep = ", ") {
   return s + "]";
 }
 
+// A select list before analysis, as Spark's parser leaves it: each item that is not a
+// NamedExpression waits in an UnresolvedAlias (`unresolvedalias(('a + 1), None)`).
+static bool named(const Expr& e) {
+  return e.kind == ExprKind::UnresolvedAttribute || e.kind == ExprKind::UnresolvedStar || e.kind == ExprKind::Alias ||
+         e.kind == ExprKind::MultiAlias || e.kind == ExprKind::Attribute || e.kind == ExprKind::UnresolvedAlias;
+}
+
+static std::string select_list(const ExprList& es) {
+  std::string s = "[";
+  for (size_t i = 0; i < es.size(); ++i)
+    s += (i ? ", " : "") + (named(*es[i]) ? es[i]->to_string() : "unresolvedalias(" + es[i]->to_string() + ", None)");
+  return s + "]";
+}
+
+// Resolved as Spark prints it: an UnresolvedAlias is never resolved, so a parsed `SELECT 1` is
+// `'Project [unresolvedalias(1, None)]` (and its parents quoted) although our item is a literal.
+static bool shown_resolved(const LogicalPlan& p) {
+  if (!p.resolved()) return false;
+  if (p.kind == PlanKind::Project || p.kind == PlanKind::Aggregate)
+    for (const auto& e : p.exprs)
+      if (!named(*e)) return false;
+  for (const auto& c : p.children)
+    if (!shown_resolved(*c)) return false;
+  return true;
+}
+
 std::string LogicalPlan::node_string() const {
-  std::string p = resolved() ? "" : "'";
+  std::string p = shown_resolved(*this) ? "" : "'";
   switch (kind) {
     case PlanKind::UnresolvedRelation: return "'UnresolvedRelation [" + name + "], [], false";
     case PlanKind::UnparsedSql: return "'UnparsedSql " + name;
@@ -201,8 +227,10 @@ std::string LogicalPlan::node_string() const {
       return "Range (" + std::to_string(start) + ", " + std::to_string(end) + ", step=" + std::to_string(step) +
              ", splits=" + (num_partitions > 0 ? "Some(" + std::to_string(num_partitions) + ")" : "None") + ")";
     case PlanKind::DataSource: return "Relation [" + list(output_attrs, ",").substr(1) + " " + name;
-    case PlanKind::Project: return p + "Project" + (exprs.empty() ? "" : " " + list(exprs));  // argString drops empty lists
-    case PlanKind::Filter: return p + "Filter " + exprs[0]->to_string();
+    case PlanKind::Project:  // argString drops empty lists
+      return p + "Project" + (exprs.empty() ? "" : " " + (p.empty() ? list(exprs) : select_list(exprs)));
+    case PlanKind::Filter:  // HAVING is Spark's UnresolvedHaving until the analyzer resolves it
+      return (flag && !p.empty() ? "'UnresolvedHaving " : p + "Filter ") + exprs[0]->to_string();
     case PlanKind::Join: {
       std::string s = p + "Join ";
       if (!names.empty()) {
@@ -215,14 +243,15 @@ std::string LogicalPlan::node_string() const {
       return s;
     }
     case PlanKind::Aggregate: {
-      if (grouping_sets.empty()) return p + "Aggregate " + (groups.empty() ? "" : list(groups) + ", ") + list(exprs);
+      const std::string items = p.empty() ? list(exprs) : select_list(exprs);
+      if (grouping_sets.empty()) return p + "Aggregate " + (groups.empty() ? "" : list(groups) + ", ") + items;
       std::string s = p + "Aggregate [groupingsets(";  // before ResolveGroupingAnalytics
       for (size_t i = 0; i < grouping_sets.size(); ++i) {
         s += (i ? ", [" : "[");
         for (size_t j = 0; j < grouping_sets[i].size(); ++j) s += (j ? ", " : "") + groups[size_t(grouping_sets[i][j])]->to_string();
         s += "]";
       }
-      return s + ")], " + list(exprs);
+      return s + ")], " + items;
     }
     case PlanKind::Expand: {
       std::string s = p + "Expand [";
@@ -301,7 +330,7 @@ static void tree(const LogicalPlan& p, const std::string& prefix, bool last, boo
   std::string child_prefix = root ? "" : prefix + (last ? "   " : ":  ");
   if (p.kind == PlanKind::Limit) {
     // Spark's Limit is GlobalLimit over LocalLimit: two printed lines.
-    out += child_prefix + "+- " + std::string(p.resolved() ? "" : "'") + "LocalLimit " + std::to_string(p.n) + "\n";
+    out += child_prefix + "+- " + std::string(shown_resolved(p) ? "" : "'") + "LocalLimit " + std::to_string(p.n) + "\n";
     child_prefix += "   ";
   }
   // Subquery plans are Spark's innerChildren: drawn before the children, one level deeper.

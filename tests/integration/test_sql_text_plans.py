@@ -1,0 +1,123 @@
+"""SQL text as Spark 3.5's parser leaves it, seen through EXPLAIN EXTENDED's parsed plan:
+operators and predicates are expression classes printed infix (`('a > 1)`, `NOT ('b = 2)`,
+`isnull('b)`, `'a IN (1,2)`), calls by name are UnresolvedFunctions (`'sum('a)`, COUNT(*) as
+`'count(1)`), select items that are not named wait in `unresolvedalias(x, None)`, HAVING is
+`'UnresolvedHaving`, AND/OR chains are balanced trees (AstBuilder.visitLogicalBinary).
+Expected texts: Spark's sql-tests golden file explain.sql.out where it has the query, else the
+3.5 sources' toString of each expression class (predicates.scala, arithmetic.scala, ...)."""
+import os
+import re
+
+import pytest
+
+import jobs
+
+pytestmark = pytest.mark.skipif(not os.path.exists(jobs.binary()), reason="sparkpp not built")
+
+JOB = r'''
+import re
+from pyspark.sql import SparkSession, functions as F
+
+spark = SparkSession.builder.appName("text-plans").getOrCreate()
+
+def norm(s):
+    return re.sub(r"#\d+", "#x", s)
+
+def parsed(q):
+    text = spark.sql("EXPLAIN EXTENDED " + q).collect()[0][0]
+    return norm(text.split("== Parsed Logical Plan ==\n")[1].split("\n\n== Analyzed")[0])
+
+spark.sql("CREATE OR REPLACE TEMP VIEW t AS SELECT id AS a, id % 3 AS b, CAST(id AS STRING) AS s FROM range(10)")
+spark.sql("CREATE TABLE explain_temp1 (key int, val int) USING PARQUET")
+check("golden_sum_distinct", lambda: parsed("SELECT sum(distinct val) FROM explain_temp1"))
+spark.sql("DROP TABLE explain_temp1")
+check("filter_ops", lambda: parsed("SELECT a + 1, b FROM t WHERE a > 1 AND NOT b = 2 OR b IS NULL"))
+check("having", lambda: parsed("SELECT b, count(*) FROM t GROUP BY b HAVING sum(a) >= 10 ORDER BY b DESC"))
+check("exprs", lambda: parsed(
+    "SELECT -a, a % 2, a DIV 2, a / 2, a & 1, a | 2, a ^ 3, ~a, s || 'x', a BETWEEN 1 AND 3, "
+    "a NOT IN (1, 2), b <=> 1, a != 1, s LIKE 'x%', s RLIKE 'x', s ILIKE 'X%', b IS NOT NULL, "
+    "CASE WHEN a > 1 THEN 'x' ELSE 'y' END, CASE b WHEN 1 THEN 'one' END, isnull(a), concat(s, s), "
+    "CAST(a AS string), 'str', 1.5, 10L, null, true, DATE'2020-01-01', a AS named FROM t"))
+check("select_1", lambda: parsed("SELECT 1"))
+check("lambda", lambda: parsed("SELECT transform(array(1, 2), x -> x + 1)"))
+check("balanced_names", lambda: spark.sql(
+    "SELECT a > 1 AND b > 1 AND a < 5 AND b < 5, a > 1 OR b > 1 OR a < 5 FROM t").columns)
+check("balanced_rows", lambda: [list(r) for r in spark.sql(
+    "SELECT a FROM t WHERE a > 1 AND b > 0 AND a < 8 AND b < 2 ORDER BY a").collect()])
+check("bitwise_not", lambda: [list(r) for r in spark.sql("SELECT ~5, ~a FROM t WHERE a = 0").collect()])
+check("bitwise_not_name", lambda: spark.sql("SELECT ~a FROM t").columns)
+df = spark.table("t")
+check("df_filter", lambda: [l for l in norm(explained(df.filter(F.col("a") > 1).select(F.col("a") + 1, "b"), True))
+                            .split("\n\n")[0].splitlines()])
+emit()
+spark.stop()
+'''
+
+
+@pytest.fixture(scope="module")
+def result(tmp_path_factory):
+    d = tmp_path_factory.mktemp("text_plans")
+    return jobs.submit_ok(jobs.write_job(d, "text_plans.py", JOB), master="local[2]", timeout=180).result
+
+
+def test_golden_explain_extended(result):
+    # explain.sql.out: EXPLAIN EXTENDED SELECT sum(distinct val) FROM explain_temp1
+    assert result("golden_sum_distinct") == ("'Project [unresolvedalias('sum(distinct 'val), None)]\n"
+                                             "+- 'UnresolvedRelation [explain_temp1], [], false")
+
+
+def test_operators_print_infix(result):
+    assert result("filter_ops") == ("'Project [unresolvedalias(('a + 1), None), 'b]\n"
+                                    "+- 'Filter ((('a > 1) AND NOT ('b = 2)) OR isnull('b))\n"
+                                    "   +- 'UnresolvedRelation [t], [], false")
+
+
+def test_having_count_star(result):
+    assert result("having") == ("'Sort ['b DESC NULLS LAST], true\n"
+                                "+- 'UnresolvedHaving ('sum('a) >= 10)\n"
+                                "   +- 'Aggregate ['b], ['b, unresolvedalias('count(1), None)]\n"
+                                "      +- 'UnresolvedRelation [t], [], false")
+
+
+def test_expression_classes(result):
+    items = [
+        "unresolvedalias(-'a, None)", "unresolvedalias(('a % 2), None)", "unresolvedalias(('a div 2), None)",
+        "unresolvedalias(('a / 2), None)", "unresolvedalias(('a & 1), None)", "unresolvedalias(('a | 2), None)",
+        "unresolvedalias(('a ^ 3), None)", "unresolvedalias(~'a, None)", "unresolvedalias(concat('s, x), None)",
+        "unresolvedalias((('a >= 1) AND ('a <= 3)), None)", "unresolvedalias(NOT 'a IN (1,2), None)",
+        "unresolvedalias(('b <=> 1), None)", "unresolvedalias(NOT ('a = 1), None)",
+        "unresolvedalias('s LIKE x%, None)", "unresolvedalias(RLIKE('s, x), None)",
+        "unresolvedalias(ilike('s, X%, \\), None)", "unresolvedalias(isnotnull('b), None)",
+        "unresolvedalias(CASE WHEN ('a > 1) THEN x ELSE y END, None)",
+        "unresolvedalias(CASE WHEN ('b = 1) THEN one END, None)",
+        "unresolvedalias('isnull('a), None)", "unresolvedalias('concat('s, 's), None)",
+        "unresolvedalias(cast('a as string), None)", "unresolvedalias(str, None)", "unresolvedalias(1.5, None)",
+        "unresolvedalias(10, None)", "unresolvedalias(null, None)", "unresolvedalias(true, None)",
+        "unresolvedalias(2020-01-01, None)", "'a AS named#x"]
+    assert result("exprs") == "'Project [" + ", ".join(items) + "]\n+- 'UnresolvedRelation [t], [], false"
+
+
+def test_select_literal_is_unresolved(result):
+    assert result("select_1") == "'Project [unresolvedalias(1, None)]\n+- OneRowRelation"
+
+
+def test_lambda_variables(result):
+    assert result("lambda") == ("'Project [unresolvedalias('transform('array(1, 2), "
+                                "lambdafunction((lambda 'x + 1), lambda 'x, false)), None)]\n+- OneRowRelation")
+
+
+def test_and_or_chains_are_balanced(result):
+    assert result("balanced_names") == ["(((a > 1) AND (b > 1)) AND ((a < 5) AND (b < 5)))",
+                                        "(((a > 1) OR (b > 1)) OR (a < 5))"]
+    assert result("balanced_rows") == [[4], [7]]
+
+
+def test_bitwise_not(result):
+    assert result("bitwise_not") == [[-6, -1]]
+    assert result("bitwise_not_name") == ["~a"]
+
+
+def test_dataframe_operators(result):
+    lines = result("df_filter")
+    assert lines[0] == "== Parsed Logical Plan =="
+    assert lines[2] == "+- 'Filter ('a > 1)"
