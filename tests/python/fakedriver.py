@@ -134,7 +134,7 @@ class FakeGateway:
             raise error_from_reply(reply["kind"], reply["message"])
         return reply_op, reply, reply_blobs
 
-    def send_request(self, op, body, blobs=()):
+    def send_request(self, op, body, blobs=(), defer=False):
         """Answered at once, as request(); the reply (or its error) waits for reply()."""
         self._req = getattr(self, "_req", 0) + 1
         try:

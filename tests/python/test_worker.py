@@ -237,3 +237,46 @@ def test_pushed_input_for_another_input_is_a_protocol_error(link):
     link.ch.flush()
     link.thread.join(5)
     assert not link.thread.is_alive()  # the worker gave up on the connection
+
+
+def test_group_replies_held_until_a_task_without_more(link):
+    """A task sent with `more` (another follows in the same write, a task group) has its replies
+    held and sent with the next task's; a failing task drops only its own pending output."""
+    import select
+
+    def queue(task_id, fid, more):
+        link.ch.queue("PwTask", {"task_id": task_id, "stage_id": 0, "partition": task_id,
+                                 "attempt": 0, "plan": _mark(apply(fid, inp(0))), "sink": "result",
+                                 "new_funcs": [fid] if fid not in link.sent_funcs else [],
+                                 "props": {}, "more": more},
+                      [funcs[fid]] if fid not in link.sent_funcs else [])
+        link.sent_funcs.add(fid)
+        link.ch.queue("PwInput", {"input": 0, "end": True, "format": "pickled"}, [pk([task_id])])
+
+    def _mark(plan):
+        plan["child"]["pushed"] = True
+        return plan
+
+    def bad(s, it):
+        for x in it:
+            yield x
+        raise ValueError("bad task")
+
+    funcs = {1: fn(lambda s, it: (x * 10 for x in it)), 2: fn(bad)}
+    queue(1, 1, True)
+    link.ch.flush()
+    # Task 1 is done, but its replies wait for the task that follows it.
+    assert select.select([link.ch.sock], [], [], 0.2)[0] == []
+    queue(2, 1, True)
+    queue(3, 2, False)  # fails after its output was queued: only that output is dropped
+    link.ch.flush()
+    got = []
+    while len(got) < 5:
+        op, body, blobs = link.ch.recv()
+        got.append((op, body.get("task_id"), [x for b in blobs for x in pickle.loads(b)]
+                    if op == "PwOutput" else None))
+    assert got == [("PwOutput", None, [10]), ("PwDone", 1, None),
+                   ("PwOutput", None, [20]), ("PwDone", 2, None), ("PwError", 3, None)]
+    # the worker goes on: a lone task (no `more`) is answered at once
+    res = link.run_task(4, 0, apply(1, inp(0)), "result", funcs, [("pickled", [pk([4])])])
+    assert result(res) == [40]

@@ -54,6 +54,7 @@ class Gateway:
         self._replies = {}
         self._abandoned = set()                # requests whose waiter gave up (Ctrl-C)
         self._req = 0
+        self._deferred = False                 # requests queued by send_request(defer=True)
         self._closed = False
         self._lost = ""
         try:
@@ -130,10 +131,13 @@ class Gateway:
         """Sends one request; returns (op, body, blobs) of its reply. A PyError reply raises."""
         return self.reply(self.send_request(op, body, blobs), op)
 
-    def send_request(self, op, body, blobs=()):
+    def send_request(self, op, body, blobs=(), defer=False):
         """Sends a request without waiting for its reply (read it with reply(); requests are
-        answered in order, so several can be on their way at once); returns its req."""
-        req, interrupted = self._send(op, body, blobs)
+        answered in order, so several can be on their way at once); returns its req.
+        defer: only queued, it leaves with the next request sent without defer or when a reply
+        is awaited (a job's declarations and the job itself: one write, one wake-up of the
+        driver)."""
+        req, interrupted = self._send(op, body, blobs, defer)
         if interrupted:  # Ctrl-C arrived while sending: as if it came while waiting
             self._interrupted(req, op)
             interrupted.replay()
@@ -142,6 +146,8 @@ class Gateway:
     def reply(self, req, op):
         """The reply to send_request's `req`, as request() returns it."""
         try:
+            if self._deferred:
+                self._flush_deferred(op)
             rop, rbody, rblobs = self._await(req, op)
         except KeyboardInterrupt:
             self._interrupted(req, op)
@@ -157,9 +163,25 @@ class Gateway:
             if self._replies.pop(req, None) is None:
                 self._abandoned.add(req)
 
-    def _send(self, op, body, blobs=()):
-        """Sends a request whole (a Ctrl-C meanwhile is held back); returns (req, whether a
-        Ctrl-C was held back)."""
+    def _flush_deferred(self, op):
+        """Sends the deferred requests (send_request(defer=True)) still queued."""
+        with self._lock:
+            if not self._deferred or self._closed:
+                return
+            self._deferred = False
+            with _HoldInterrupts() as held:
+                try:
+                    self._ch.flush()
+                except (_wire.ConnectionClosed, OSError) as e:
+                    self._fail("lost the connection to the sparkpp driver during %s: %s" % (op, e))
+                    raise GatewayError("lost the connection to the sparkpp driver during %s: %s"
+                                       % (op, e)) from None
+        if held.interrupted:
+            held.replay()
+
+    def _send(self, op, body, blobs=(), defer=False):
+        """Sends a request whole (a Ctrl-C meanwhile is held back), or queues it (defer);
+        returns (req, whether a Ctrl-C was held back)."""
         with self._lock:
             if self._closed:
                 raise GatewayError("the connection to the sparkpp driver is closed")
@@ -169,9 +191,14 @@ class Gateway:
             msg.update(body)
             if op in _JOB_OPS and "properties" not in msg:
                 msg["properties"] = {}
+            if defer:  # queued whole or not at all (the message is encoded first)
+                self._ch.queue(op, msg, blobs)
+                self._deferred = True
+                return req, None
             with _HoldInterrupts() as held:
                 try:
                     self._ch.send(op, msg, blobs)
+                    self._deferred = False
                 except (_wire.ConnectionClosed, OSError) as e:
                     self._fail("lost the connection to the sparkpp driver during %s: %s" % (op, e))
                     raise GatewayError("lost the connection to the sparkpp driver during %s: %s"

@@ -50,6 +50,11 @@ def blob_frame_header(n):
     return _HDR.pack(n + 1, _KIND_B)
 
 
+def frame_header_j(n):
+    """The frame header of an n-byte JSON envelope."""
+    return _HDR.pack(n + 1, _KIND_J)
+
+
 def build_id():
     """This side's build, sent in the handshake (the C++ side sends its git describe)."""
     from sparkpp.version import __version__
@@ -118,10 +123,15 @@ class Channel:
         """Queues an already encoded message (see encode_message)."""
         self._out.extend(parts)
 
-    def discard(self):
-        """Drops queued, unsent messages (a failed task's pending output)."""
-        self._out = []
-        self._out_size = 0
+    def mark(self):
+        """A position in the queued, unsent parts, for discard."""
+        return len(self._out)
+
+    def discard(self, mark=0):
+        """Drops the parts queued after `mark` (a failed task's pending output; earlier tasks'
+        held replies stay queued)."""
+        del self._out[mark:]
+        self._out_size = sum(map(len, self._out))
 
     def flush(self):
         if not self._out:

@@ -275,7 +275,8 @@ class RDD(RDDActions, Generic[T_co]):
                 "num_partitions": n, "args": args}
 
     def _send_define(self):
-        req = self.ctx._gateway.send_request("PyDefineRdd", self._define_body(), self._node_blobs())
+        req = self.ctx._gateway.send_request("PyDefineRdd", self._define_body(), self._node_blobs(),
+                                             defer=True)
         self._defined = True
         return req
 

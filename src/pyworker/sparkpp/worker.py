@@ -87,6 +87,11 @@ class Worker:
         self._reads_out = 0  # PwReads sent and not answered yet (0 or 1)
         self._shm = None  # the UDF program's batches shared with the executor (sql/_shm.py)
         self._shm_kept = None  # the last task's region, mapped still: the executor reuses them
+        # The last task's props and what they gave (every task of an executor carries the same
+        # ones, mostly): applied again only when they change.
+        self._props = None
+        self._props_resources = False
+        self._cpus = 1
 
     # ------------------------------------------------------------------ connection
     def handshake(self):
@@ -118,6 +123,7 @@ class Worker:
     def run_task(self, task, blobs):
         task_id = task["task_id"]
         ch = self.ch
+        mark = ch.mark()  # replies held from the tasks before it (`more`) stay queued
         self._read_pushed(task["plan"])
         try:
             for fid in task.get("drop_funcs") or ():  # released by the ContextCleaner
@@ -125,18 +131,22 @@ class Worker:
             for bid in task.get("drop_broadcasts") or ():
                 _broadcast._broadcastRegistry.pop(bid, None)
             props = task["props"] or {}
-            if props:  # before unpickling: functions may import shipped --py-files modules
-                self._apply_props(props)
+            if props != self._props:  # before unpickling: functions may import --py-files modules
+                if props:
+                    self._apply_props(props)
+                self._props = props
+                self._props_resources = any(k.startswith("spark.task.resource.") for k in props)
+                self._cpus = int(props.get("spark.task.cpus", 1))
             self._load_funcs(task["new_funcs"], blobs)
             resources = None
-            if any(k.startswith("spark.task.resource.") for k in props):
+            if self._props_resources:
                 if self._task_resources is None:
                     from sparkpp._resources import TaskResources
                     self._task_resources = TaskResources()
                 resources = self._task_resources.acquire(props)
             TaskContext._taskContext = TaskContext(
                 task["stage_id"], task["partition"], task["attempt"], task_id, props,
-                int(props.get("spark.task.cpus", 1)), resources)
+                self._cpus, resources)
             it = self._build(task["plan"], self._task_seq)
             sink = task["sink"]
             if sink == "result":
@@ -159,7 +169,7 @@ class Worker:
                 self._task_seq += 1
                 _acc._reset_task_updates()
                 _external.take_spill_metrics()
-                ch.discard()
+                ch.discard(mark)
                 self._take_pending_input()
                 ch.send("PwError", {"task_id": task_id, "error_type": _error_type(e),
                                     "message": str(e), "traceback": tb})
@@ -173,19 +183,26 @@ class Worker:
                 self._task_resources.release()
         with self._lock:
             self._task_seq += 1
-            self._done(task_id)
+            self._done(task_id, task.get("more") is True)
 
-    def _done(self, task_id):
+    def _done(self, task_id, hold):
+        """PwDone; held with the task's output when another task follows in the executor's
+        write (`more`): they leave with the next reply that is sent (docs/protocol.md "Task
+        groups"), so a group of tasks costs one write and one wake-up of the executor."""
         ch = self.ch
         updates = _acc._take_task_updates()
         mem_spilled, disk_spilled = _external.take_spill_metrics()
-        if updates is None:
-            ch.send("PwDone", {"task_id": task_id, "memory_spilled": mem_spilled,
-                               "disk_spilled": disk_spilled, "accum_blob": False})
+        if updates is None and not mem_spilled and not disk_spilled and type(task_id) is int:
+            ch.queue_parts(_done_parts(task_id))
+        elif updates is None:
+            ch.queue("PwDone", {"task_id": task_id, "memory_spilled": mem_spilled,
+                                "disk_spilled": disk_spilled, "accum_blob": False})
         else:
-            ch.send("PwDone", {"task_id": task_id, "memory_spilled": mem_spilled,
-                               "disk_spilled": disk_spilled, "accum_blob": True},
-                    [pickle.dumps(updates, pickle.HIGHEST_PROTOCOL)])
+            ch.queue("PwDone", {"task_id": task_id, "memory_spilled": mem_spilled,
+                                "disk_spilled": disk_spilled, "accum_blob": True},
+                     [pickle.dumps(updates, pickle.HIGHEST_PROTOCOL)])
+        if not hold:
+            ch.flush()
 
     def _read_pushed(self, plan):
         """The first replies of the plan's `pushed` inputs follow the task unasked (one PwInput
@@ -396,7 +413,38 @@ class Worker:
                 records = 0
         if pending:  # leaves together with PwDone
             with self._lock:
-                ch.queue("PwOutput", {"records": records}, pending)
+                if len(pending) == 1:  # a small task's output: the header without json
+                    ch.queue_parts(_output_head(records) + [_wire.blob_frame_header(size), pending[0]])
+                else:
+                    ch.queue("PwOutput", {"records": records}, pending)
+
+
+_OUTPUT_HEADS = {}
+
+
+def _output_head(records):
+    """The encoded J frame of PwOutput{records} with one blob (cached: records repeat)."""
+    head = _OUTPUT_HEADS.get(records)
+    if head is None:
+        if len(_OUTPUT_HEADS) > 64:
+            _OUTPUT_HEADS.clear()
+        head = _OUTPUT_HEADS[records] = _wire.encode_message("PwOutput", {"records": records}, [b""])[:2]
+    return head
+
+
+_DONE_TEMPLATE = None
+
+
+def _done_parts(task_id):
+    """PwDone{task_id, 0, 0, accum_blob: false} encoded from a template (json.dumps of the same
+    body gives the same bytes: the task id is the only field that varies)."""
+    global _DONE_TEMPLATE
+    if _DONE_TEMPLATE is None:
+        j = _wire.encode_message("PwDone", {"task_id": -987654321, "memory_spilled": 0,
+                                            "disk_spilled": 0, "accum_blob": False})[1]
+        _DONE_TEMPLATE = j.decode().replace("-987654321", "%d").encode()
+    j = _DONE_TEMPLATE % task_id
+    return [_wire.frame_header_j(len(j)), j]
 
 
 def _shuffle_blobs(iterator):
