@@ -201,8 +201,9 @@ class PoolUdfRunner final : public sql::exec::PythonUdfRunner {
   }
 
   // PwInput with the batches, each serialized straight into its blob frame of one reused
-  // buffer (no blob string of its own, no copy into the message); with a shared region, into
-  // this PwInput's half of it, the blobs being references (a batch too big for it inline).
+  // buffer (no blob string of its own, no copy into the message); with a shared region,
+  // straight into this PwInput's half of it, the blobs being references (a batch too big for
+  // it inline).
   Status send_input(const std::vector<col::Batch>& batches, bool end) {
     msg::PwInput m;
     m.input = 0;
@@ -215,17 +216,14 @@ class PoolUdfRunner final : public sql::exec::PythonUdfRunner {
     for (const auto& b : batches) {
       const size_t at = out_.size();
       out_.append(kFrameHeader, '\0');
-      col::serialize(b, out_);
-      if (shared_) {
-        const size_t n = out_.size() - at - kFrameHeader;
-        if (n <= kInHalf - used) {
-          const uint64_t off = half + used;
-          std::memcpy(static_cast<char*>(region_) + off, out_.data() + at + kFrameHeader, n);
-          out_.resize(at + kFrameHeader);
-          out_ += udf_shm::encode_ref(off, n);
-          used += (n + 7) & ~size_t{7};
-          max_in_ = std::max(max_in_, used);
-        }
+      // Straight into the region when it fits (one pass over the values), else inline.
+      const size_t len = shared_ ? col::serialize_to(b, static_cast<char*>(region_) + half + used, kInHalf - used) : 0;
+      if (len > 0) {
+        out_ += udf_shm::encode_ref(half + used, len);
+        used += (len + 7) & ~size_t{7};
+        max_in_ = std::max(max_in_, used);
+      } else {
+        col::serialize(b, out_);
       }
       const uint32_t n = static_cast<uint32_t>(out_.size() - at - kFrameHeader + 1);  // kind + payload
       out_[at] = static_cast<char>(n >> 24);

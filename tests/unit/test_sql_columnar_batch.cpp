@@ -218,6 +218,42 @@ TEST_CASE("sql columnar: serialization round trips (plain, zstd, slices, empty)"
   CHECK(second->num_rows == 5);
 }
 
+TEST_CASE("sql columnar: serialize_to writes serialize's bytes into caller memory, or nothing") {
+  for (int rows : {0, 3, 100}) {
+    for (bool sliced : {false, true}) {
+      Batch b = sliced ? slice(make_batch(rows + 9), 9, rows) : make_batch(rows);
+      const std::string msg = serialize(b);
+      std::string dst(msg.size() + 16, '\x5a');  // filler: padding must be written as zeros
+      CHECK(serialize_to(b, dst.data(), msg.size() - 1) == 0);
+      CHECK(dst == std::string(msg.size() + 16, '\x5a'));
+      REQUIRE(serialize_to(b, dst.data(), dst.size()) == msg.size());
+      CHECK(dst.substr(0, msg.size()) == msg);
+      CHECK(dst.substr(msg.size()) == std::string(16, '\x5a'));
+    }
+  }
+}
+
+TEST_CASE("sql columnar: batches of different schemas in turn decode to their own schemas") {
+  Batch a = make_batch(4);
+  Batch b;  // one bigint column
+  b.schema = make_type(ColType::strct({"x"}, {a.schema->children[4]}));
+  b.columns = {a.columns[4]};
+  b.num_rows = 4;
+  const std::string sa = serialize(a), sb = serialize(b);
+  for (const std::string* m : {&sa, &sb, &sb, &sa, &sb}) {
+    auto back = deserialize(*m);
+    REQUIRE(back.is_ok());
+    const Batch& want = m == &sa ? a : b;
+    CHECK(back->schema->names == want.schema->names);
+    CHECK(back->columns.size() == want.columns.size());
+    check_equal(want, *back);
+  }
+  std::string bad = sb;  // the same schema length, another (invalid) text: parsed, refused
+  bad[kBatchHeaderSize] = '!';
+  CHECK_FALSE(deserialize(bad).is_ok());
+  CHECK(deserialize(sb).is_ok());
+}
+
 namespace {
 // The flat columns of make_batch (boolean .. timestamp, and the void one).
 Batch flat_part(const Batch& b) {

@@ -31,11 +31,27 @@ struct Encoder {
     ptrs.push_back(p);
     body_size = pad8(body_size + n);
   }
+  // Appended buffer by buffer (only the padding between them zeroed: a resize would zero the
+  // whole body first, a second pass over it).
   void write_body(std::string& out) const {
     const size_t at = out.size();
-    out.resize(at + body_size, '\0');
-    for (size_t i = 0; i < bufs.size(); ++i)
-      if (bufs[i].second) std::memcpy(out.data() + at + bufs[i].first, ptrs[i], bufs[i].second);
+    out.reserve(at + body_size);
+    for (size_t i = 0; i < bufs.size(); ++i) {
+      if (!bufs[i].second) continue;
+      out.append(at + bufs[i].first - out.size(), '\0');
+      out.append(reinterpret_cast<const char*>(ptrs[i]), bufs[i].second);
+    }
+    out.append(at + body_size - out.size(), '\0');
+  }
+  void write_body(char* dst) const {
+    size_t pos = 0;
+    for (size_t i = 0; i < bufs.size(); ++i) {
+      if (!bufs[i].second) continue;
+      std::memset(dst + pos, 0, bufs[i].first - pos);
+      std::memcpy(dst + bufs[i].first, ptrs[i], bufs[i].second);
+      pos = bufs[i].first + bufs[i].second;
+    }
+    std::memset(dst + pos, 0, body_size - pos);
   }
   // `c` is compact: offset 0, offsets starting at 0, list children exactly as long as used.
   void add(const Column& c) {
@@ -70,7 +86,7 @@ struct Decoder {
     if (off % 8 || off < last_end || off > body_len || len > body_len - off)
       return Result<BufferPtr>::error("buffer outside the body, misaligned or overlapping");
     last_end = off + len;
-    auto b = std::make_shared<Buffer>(size_t(len));
+    auto b = std::make_shared<Buffer>(size_t(len), Buffer::Uninit{});  // every byte copied next
     if (len) std::memcpy(b->data(), body + off, size_t(len));
     return b;
   }
@@ -186,6 +202,41 @@ void serialize(const Batch& b, std::string& out, const SerializeOptions& opt) {
   }
 }
 
+size_t serialize_to(const Batch& b, char* dst, size_t cap) {
+  Encoder enc;
+  for (const auto& c : b.columns) {
+    enc.keep.push_back(compact(c));
+    enc.add(*enc.keep.back());
+  }
+  const std::string schema = type_to_json(*b.schema).dump();
+  const size_t meta = 16 * (enc.nodes.size() + enc.bufs.size());
+  const size_t total = 48 + pad8(schema.size()) + meta + enc.body_size;
+  if (total > cap) return 0;
+  char* p = dst;
+  auto put_raw = [&p](auto v) {
+    std::memcpy(p, &v, sizeof(v));
+    p += sizeof(v);
+  };
+  std::memcpy(p, kBatchMagic, 4);
+  p += 4;
+  put_raw(uint16_t(kBatchVersion));
+  put_raw(uint16_t(0));
+  put_raw(int64_t(b.num_rows));
+  put_raw(uint32_t(schema.size()));
+  put_raw(uint32_t(enc.nodes.size()));
+  put_raw(uint32_t(enc.bufs.size()));
+  put_raw(uint32_t(0));
+  put_raw(uint64_t(enc.body_size));
+  put_raw(uint64_t(enc.body_size));
+  std::memcpy(p, schema.data(), schema.size());
+  std::memset(p + schema.size(), 0, pad8(schema.size()) - schema.size());
+  p += pad8(schema.size());
+  for (auto [l, n] : enc.nodes) { put_raw(int64_t(l)); put_raw(int64_t(n)); }
+  for (auto [o, l] : enc.bufs) { put_raw(uint64_t(o)); put_raw(uint64_t(l)); }
+  enc.write_body(p);
+  return total;
+}
+
 std::string serialize(const Batch& b, const SerializeOptions& opt) {
   std::string s;
   serialize(b, s, opt);
@@ -241,12 +292,26 @@ Result<Batch> deserialize(std::string_view in, size_t* consumed) {
   uint64_t total = kBatchHeaderSize + pad8(schema_len) + 16 * n_nodes + 16 * n_bufs + pad8(stored_len);
   if (total > in.size()) return R::error("batch message truncated");
   const char* sp = p + kBatchHeaderSize;
-  auto j = nlohmann::json::parse(sp, sp + schema_len, nullptr, false);
-  if (j.is_discarded()) return R::error("batch schema is not JSON");
-  if (type_depth(j, 0) > 64) return R::error("batch schema nested too deeply");
-  auto st = type_from_json(j);
-  if (!st) return st.status();
-  if (st->id != TypeId::Struct) return R::error("batch schema must be a struct");
+  // The batches of a stream (a shuffle block, a Python worker's results) repeat one schema:
+  // the last one parsed on this thread is reused when its bytes are the same.
+  static thread_local std::string last_schema;
+  static thread_local ColTypePtr last_type;
+  ColTypePtr schema_type;
+  if (last_type && std::string_view(sp, schema_len) == last_schema) {
+    schema_type = last_type;
+  } else {
+    auto j = nlohmann::json::parse(sp, sp + schema_len, nullptr, false);
+    if (j.is_discarded()) return R::error("batch schema is not JSON");
+    if (type_depth(j, 0) > 64) return R::error("batch schema nested too deeply");
+    auto st = type_from_json(j);
+    if (!st) return st.status();
+    if (st->id != TypeId::Struct) return R::error("batch schema must be a struct");
+    schema_type = make_type(std::move(*st));
+    if (schema_len <= 4096) {
+      last_schema.assign(sp, schema_len);
+      last_type = schema_type;
+    }
+  }
   const char* np = sp + pad8(schema_len);
   std::vector<std::pair<int64_t, int64_t>> nodes(n_nodes);
   for (uint64_t i = 0; i < n_nodes; ++i) nodes[i] = {get<int64_t>(np + 16 * i), get<int64_t>(np + 16 * i + 8)};
@@ -262,7 +327,7 @@ Result<Batch> deserialize(std::string_view in, size_t* consumed) {
   Decoder dec{nodes.data(), nodes.size(), 0, bufs.data(), bufs.size(), 0,
               reinterpret_cast<const uint8_t*>(body), body_len};
   Batch b;
-  b.schema = make_type(std::move(*st));
+  b.schema = std::move(schema_type);
   b.num_rows = num_rows;
   for (const auto& ft : b.schema->children) {
     auto c = dec.column(ft, num_rows);

@@ -23,6 +23,9 @@ struct SerializeOptions {
 // Appends the message for `b` to `out` (the batch is compacted first if it is a slice).
 void serialize(const Batch& b, std::string& out, const SerializeOptions& opt = {});
 std::string serialize(const Batch& b, const SerializeOptions& opt = {});
+// The same message (no zstd) written at `dst` when it takes at most `cap` bytes: returns its
+// length, or 0 with nothing written when it does not fit.
+size_t serialize_to(const Batch& b, char* dst, size_t cap);
 
 // Decodes one message from the front of `in`; on success sets *consumed to its length.
 // Never reads past `in`; rejects anything that does not agree with the format.
