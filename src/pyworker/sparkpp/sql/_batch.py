@@ -385,8 +385,14 @@ def batch_schema(blob):
     (magic, version, _, num_rows, schema_len, *_rest) = _HEADER.unpack_from(data, 0)
     if magic != MAGIC or version != VERSION or _HEADER.size + schema_len > len(data):
         raise BatchFormatError("not an SPB1 version 1 batch")
-    text = bytes(data[_HEADER.size:_HEADER.size + schema_len]).decode("utf-8")
-    return T._parse_datatype_json_string(text), num_rows
+    raw = bytes(data[_HEADER.size:_HEADER.size + schema_len])
+    schema = _SCHEMAS.get(raw)  # parse_batch's: a stream's batches repeat their schema
+    if schema is None:
+        schema = T._parse_datatype_json_string(raw.decode("utf-8"))
+        if len(_SCHEMAS) >= 64:
+            _SCHEMAS.clear()
+        _SCHEMAS[raw] = schema
+    return schema, num_rows
 
 
 class Dense:
