@@ -468,6 +468,7 @@ sql::AqeSettings aqe_settings(const std::function<std::string(const char*)>& val
   const char* threshold = "spark.sql.adaptive.autoBroadcastJoinThreshold";
   s.broadcast_threshold = value(threshold).empty() ? bytes("spark.sql.autoBroadcastJoinThreshold") : bytes(threshold);
   s.local_shuffle_reader = flag("spark.sql.adaptive.localShuffleReader.enabled");
+  s.early_switch = flag("spark.sql.sparkpp.adaptive.earlyBroadcastSwitch.enabled");
   const std::string ratio = value("spark.sql.adaptive.nonEmptyPartitionRatioForBroadcastJoin");
   if (!ratio.empty()) s.non_empty_ratio = std::strtod(ratio.c_str(), nullptr);
   return s;

@@ -82,6 +82,9 @@ class SqlStageSource final : public scheduler::StageSource {
   // result is empty.
   Result<std::vector<int>> take_range_samples(int sampler_node, const std::vector<std::vector<std::string>>& results);
   static bool owns(int node) { return node >= kSqlNodeBase; }
+  // Bytes a stage's leaves read (files, local rows, ranges), its parents' included: which side
+  // of a join runs first (the early switch, see shuffle_deps).
+  int64_t input_estimate(int node) const;
 
   // Cached DataFrames (InMemoryTableScan leaves `cache:<id>`): the cached query's stages are
   // registered once (`result_node` from add()) and kept until dropped. A scan's task reads
@@ -131,6 +134,9 @@ class SqlStageSource final : public scheduler::StageSource {
     mutable std::string local_ref;              // the shuffle read by map output, or empty
     mutable std::vector<sql::LocalReadSpec> local_specs;  // ... each task's maps and partitions
     mutable std::map<int, bool> switched_joins;  // node id -> built on the left
+    // The early switch (inline_pending_side): shuffle reads whose map stage never ran — its
+    // fragment runs inside this stage's tasks instead (their exchanges' node ids for explain).
+    std::set<std::string> inlined;
     // Once decided: the partitions [first, second) each task reads (AQE-coalesced shuffle
     // partitions, or df.coalesce(n)'s groups of any leaves), or empty when one per task.
     mutable bool width_final = false;
@@ -158,6 +164,11 @@ class SqlStageSource final : public scheduler::StageSource {
   };
   // Decides a stage's coalescing once its shuffles exist (see num_partitions).
   void settle_width(const Stage& st) const;
+  // What shuffle `parent` holds per reduce partition, once every map output exists.
+  std::optional<sql::ShuffleStats> shuffle_stats(int parent) const;
+  // AQE's runtime switch to a broadcast join as soon as a join's smaller side ran (see .cpp).
+  void inline_pending_side(const Stage& st) const;
+
   int width(const Stage& st) const;
   int64_t sample_size(const Stage& sampler) const;  // a range sampler's reservoir per partition
   struct Cache {

@@ -33,6 +33,7 @@ const SqlConfEntry kEntries[] = {
     {"spark.sql.adaptive.localShuffleReader.enabled", K::Bool, "true"},
     {"spark.sql.adaptive.autoBroadcastJoinThreshold", K::Bytes, nullptr},  // falls back to spark.sql.autoBroadcastJoinThreshold
     {"spark.sql.adaptive.nonEmptyPartitionRatioForBroadcastJoin", K::Double, "0.2"},
+    {"spark.sql.sparkpp.adaptive.earlyBroadcastSwitch.enabled", K::Bool, "true"},
     {"spark.sql.files.maxPartitionBytes", K::Bytes, "128MB"},
     {"spark.sql.files.openCostInBytes", K::Bytes, "4MB"},
     {"spark.sql.files.maxRecordsPerFile", K::Long, "0"},

@@ -32,6 +32,10 @@ big = spark.range(0, 30000, numPartitions=3).select(F.col("id"), (F.col("id") % 
                                                       F.sha2(F.col("id").cast("string"), 256).alias("s"))
 small = spark.range(0, 400).select(F.col("id").alias("k"), (F.col("id") * 10).alias("w"))
 check("inner", lambda: run(big.join(small, "k").select("id", "k", "w", "s")))
+# Spark's order: both sides' map stages run, then the switch (big's shuffle read back by map output).
+spark.conf.set("spark.sql.sparkpp.adaptive.earlyBroadcastSwitch.enabled", "false")
+check("inner_spark", lambda: run(big.join(small, "k").select("id", "k", "w", "s")))
+spark.conf.set("spark.sql.sparkpp.adaptive.earlyBroadcastSwitch.enabled", "true")
 # A left outer join can only build its right side: the small left side stays sort-merge.
 check("left_small", lambda: run(small.join(big, "k", "left").select("k", "w", "id", "s")))
 # Grouped by the join key above the join: the aggregate relies on the join's partitioning, so
@@ -57,6 +61,16 @@ def check_job(res):
     assert final.startswith("== Physical Plan ==\nAdaptiveSparkPlan isFinalPlan=true\n+- == Final Plan ==\n"), after
     assert "BroadcastHashJoin [k#" in final and ", Inner, BuildRight, false" in final, after
     assert "SortMergeJoin" not in final and "SortMergeJoin" in initial, after
+    # The early switch: small (the smaller input) ran first and was small enough, so big's map
+    # stage never ran: its fragment ran in the join's stage, no exchange on that side.
+    assert "BroadcastQueryStage 1" in final and "BroadcastExchange HashedRelationBroadcastMode" in final, after
+    assert final.count("AQEShuffleRead local") == 1 and final.count("ShuffleQueryStage") == 1, after
+    assert "Exchange hashpartitioning(k#" in final and final.count("Exchange hashpartitioning") == 1, after
+
+    before, rows, after = res.result("inner_spark")
+    assert rows == inner
+    final = after.split("+- == Initial Plan ==\n")[0]
+    assert "BroadcastHashJoin [k#" in final and ", Inner, BuildRight, false" in final, after
     assert "BroadcastQueryStage 2" in final and "BroadcastExchange HashedRelationBroadcastMode" in final, after
     assert final.count("AQEShuffleRead local") == 2 and final.count("ShuffleQueryStage") == 2, after
 

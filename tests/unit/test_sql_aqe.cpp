@@ -205,6 +205,36 @@ TEST_CASE("aqe join switch: what sits above the join decides local reads and whe
   CHECK_FALSE(switch_to_broadcast_joins(smj(JoinType::Inner, K, K2), {{"shuffle:0", spread(1)}}, s));
 }
 
+TEST_CASE("aqe early switch: a pending side (its map stage not run) may be streamed, never built") {
+  AqeSettings s;
+  // shuffle:1 ran and is small; shuffle:0 has not run: switched, shuffle:0 the local (inlinable) read.
+  std::map<std::string, ShuffleStats> done{{"shuffle:1", spread(2 * MiB)}};
+  auto sw = switch_to_broadcast_joins(smj(JoinType::Inner, K, K2), done, s, "shuffle:0");
+  REQUIRE(sw);
+  CHECK_FALSE(sw->root->build_left);
+  CHECK(sw->broadcast == std::set<std::string>{"shuffle:1"});
+  CHECK(sw->local == "shuffle:0");
+  // Without the pending ref the join has one unknown side: no switch (as before).
+  CHECK_FALSE(switch_to_broadcast_joins(smj(JoinType::Inner, K, K2), done, s));
+  // The side that ran is too big: nothing decided yet.
+  CHECK_FALSE(switch_to_broadcast_joins(smj(JoinType::Inner, K, K2), {{"shuffle:1", spread(11 * MiB)}}, s, "shuffle:0"));
+  // A left outer join builds only its right side: a small left side that ran cannot switch it.
+  CHECK_FALSE(switch_to_broadcast_joins(smj(JoinType::LeftOuter, K, K2), {{"shuffle:0", spread(1 * MiB)}}, s, "shuffle:1"));
+  auto lo = switch_to_broadcast_joins(smj(JoinType::LeftOuter, K, K2), done, s, "shuffle:0");
+  REQUIRE(lo);
+  CHECK(lo->local == "shuffle:0");
+  // Above the join, an aggregation grouped by its key: switched, but the pending side keeps its
+  // partitioning (no local read), so the driver waits for both sides as Spark does.
+  auto agg = std::make_shared<PhysicalPlan>();
+  agg->kind = PhysKind::HashAggregate;
+  agg->agg_mode = AggMode::Final;
+  agg->groups = {K};
+  agg->children = {smj(JoinType::Inner, K, K2)};
+  auto g = switch_to_broadcast_joins(agg, done, s, "shuffle:0");
+  REQUIRE(g);
+  CHECK(g->local.empty());
+}
+
 TEST_CASE("aqe local shuffle reads: Spark's partition specs") {
   // 200 reducers, 4 maps, 200 tasks wanted: each map cut in 50 ranges of 4.
   auto a = local_read_specs(4, 200, 200);

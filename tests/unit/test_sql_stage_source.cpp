@@ -472,3 +472,72 @@ TEST_CASE("sql stages: a partition holding most rows is sampled again with Berno
   REQUIRE(mt.is_ok());
   CHECK(static_cast<const driver::SqlTaskBody&>(*mt.value()).blobs.size() == 2);  // bounds + rows
 }
+
+TEST_CASE("sql stages: the early switch runs a join's smaller side first, then its other side inside the join's stage") {
+  sql::SqlConf conf;
+  conf.planner.shuffle_partitions = 3;
+  conf.planner.auto_broadcast_threshold = -1;  // planned sort-merge; AQE switches at run time
+  sql::SqlSession session(conf);
+  json join = {{"root", {{"join", {{"left", local_longs(40, 1)}, {"right", local_longs(6, 2)},
+                                    {"joinType", "JOIN_TYPE_INNER"}, {"usingColumns", json::array({"k"})}}}}}};
+  auto prepared = session.prepare(join);
+  REQUIRE(std::holds_alternative<sql::PreparedQuery>(prepared));
+  const auto& q = std::get<sql::PreparedQuery>(prepared);
+  REQUIRE(q.stages.size() == 3);  // two map stages (the sides' exchanges) and the join's
+
+  sql::AqeSettings aqe;  // enabled, 10 MB runtime threshold
+  driver::SqlStageSource src;
+  auto res = src.add(q, 2, nullptr, aqe);
+  REQUIRE(res.is_ok());
+  const int result = res.value();
+  scheduler::MapOutputTracker outs;
+  src.observe(&outs);
+  const std::vector<int> deps = src.shuffle_deps(result);
+  REQUIRE(deps.size() == 2);
+  const int small = deps[0], big = deps[1];  // the smaller input (6 rows) runs first
+  CHECK(src.input_estimate(small) < src.input_estimate(big));
+
+  // The small side's shuffle exists (a few bytes): the join switches before big's stage runs.
+  auto& so = outs[small];
+  so.num_maps = 2;
+  so.num_reduce = 3;
+  so.maps = {std::make_shared<scheduler::MapStatus>(scheduler::MapStatus{"e1", "h1", 7001, "/a.data", {0, 10, 20, 30}}),
+             std::make_shared<scheduler::MapStatus>(scheduler::MapStatus{"e1", "h1", 7001, "/b.data", {0, 5, 9, 12}})};
+  CHECK(src.shuffle_deps(result) == std::vector<int>{small});  // big's map stage is not needed
+  CHECK(src.num_partitions(result) == 2);                      // one task per partition of big's input
+  auto t = src.build_task(result, 1, outs);
+  REQUIRE(t.is_ok());
+  const auto& body = static_cast<const driver::SqlTaskBody&>(*t.value());
+  const auto& op = std::get<plan::NativeOp>(body.plan->op);
+  const std::string frag = op.fragment.dump();
+  CHECK(frag.find("BroadcastHashJoin") != std::string::npos);
+  CHECK(frag.find("SortMergeJoin") == std::string::npos);
+  CHECK(frag.find("\"Sort\"") == std::string::npos);
+  REQUIRE(op.inputs.size() == 2);
+  bool whole = false, rows = false;
+  for (const auto& in : op.inputs) {
+    if (const auto* sh = std::get_if<plan::ShuffleSource>(&in.source)) {
+      // every partition of every map: one segment per map output, all of it
+      whole = sh->shuffle_id == small && sh->blocks.size() == 2 && sh->blocks[0].length == 30 && sh->blocks[1].length == 12;
+    } else if (const auto* b = std::get_if<plan::BlobsSource>(&in.source)) {
+      CHECK(frag.find("\"" + in.data_ref + "\"") != std::string::npos);  // the inlined leaf names it
+      REQUIRE(b->count == 1);
+      rows = rows_in(body.blobs[static_cast<size_t>(b->first)].view()) == 20;  // big's partition 1
+    }
+  }
+  CHECK(whole);
+  CHECK(rows);
+  const auto d = src.aqe_decisions(result);
+  CHECK(d.joins.size() == 1);
+  CHECK(std::count_if(d.reads.begin(), d.reads.end(), [](const auto& r) { return r.second == "inlined"; }) == 1);
+
+  // Switched off (Spark's order): both map stages run before the join is looked at.
+  aqe.early_switch = false;
+  auto off = src.add(q, 2, nullptr, aqe);
+  REQUIRE(off.is_ok());
+  const std::vector<int> both = src.shuffle_deps(off.value());
+  REQUIRE(both.size() == 2);
+  CHECK(src.input_estimate(both[0]) > src.input_estimate(both[1]));  // plan order: big (left) first
+  outs[both[1]] = so;
+  CHECK(src.shuffle_deps(off.value()).size() == 2);
+}

@@ -76,10 +76,12 @@ bool keeps_order(PhysKind k) {
 }
 
 // A sort-merge join's input as AQE sees it: (a Sort of) a shuffle read, its leaf; else null.
-PhysPtr shuffle_leaf(const PhysPtr& c, const std::map<std::string, ShuffleStats>& stats) {
+PhysPtr shuffle_leaf(const PhysPtr& c, const std::map<std::string, ShuffleStats>& stats, const std::string& pending) {
   PhysPtr x = c;
   if (x->kind == PhysKind::Sort && !x->global && x->children.size() == 1) x = x->children[0];
-  if (x->kind == PhysKind::LocalTableScan && x->data_ref.rfind("shuffle:", 0) == 0 && stats.count(x->data_ref)) return x;
+  if (x->kind == PhysKind::LocalTableScan && x->data_ref.rfind("shuffle:", 0) == 0 &&
+      (stats.count(x->data_ref) || (!pending.empty() && x->data_ref == pending)))
+    return x;
   return nullptr;
 }
 
@@ -92,18 +94,18 @@ bool demoted(const ShuffleStats& st, double ratio) {
 }  // namespace
 
 std::optional<JoinSwitch> switch_to_broadcast_joins(const PhysPtr& fragment, const std::map<std::string, ShuffleStats>& stats,
-                                                    const AqeSettings& s) {
+                                                    const AqeSettings& s, const std::string& pending) {
   if (!s.enabled || s.broadcast_threshold < 0 || !fragment) return std::nullopt;
   JoinSwitch out;
   std::vector<std::string> streamed_local;  // streamed refs whose partitioning nothing above needs
   auto can_broadcast = [&](const std::string& ref) {
-    const auto& st = stats.at(ref);
-    return st.total() <= s.broadcast_threshold && !demoted(st, s.non_empty_ratio);
+    auto it = stats.find(ref);  // the pending side's size is unknown: never a build side
+    return it != stats.end() && it->second.total() <= s.broadcast_threshold && !demoted(it->second, s.non_empty_ratio);
   };
   // need_order: something above relies on this node's row order; need_part: on its partitioning.
   std::function<PhysPtr(const PhysPtr&, bool, bool)> go = [&](const PhysPtr& p, bool need_order, bool need_part) -> PhysPtr {
     if (p->kind == PhysKind::SortMergeJoin && !need_order) {
-      PhysPtr l = shuffle_leaf(p->children[0], stats), r = shuffle_leaf(p->children[1], stats);
+      PhysPtr l = shuffle_leaf(p->children[0], stats, pending), r = shuffle_leaf(p->children[1], stats, pending);
       if (l && r && l->data_ref != r->data_ref) {
         const JoinType t = p->join_type;
         const bool left_ok = (t == JoinType::Inner || t == JoinType::RightOuter) && can_broadcast(l->data_ref);

@@ -31,6 +31,9 @@ struct AqeSettings {
   int64_t broadcast_threshold = 10LL << 20;
   double non_empty_ratio = 0.2;                 // spark.sql.adaptive.nonEmptyPartitionRatioForBroadcastJoin
   bool local_shuffle_reader = true;             // spark.sql.adaptive.localShuffleReader.enabled
+  // A join's smaller side runs first, and the switch happens before the other side's map stage
+  // (driver/sql_stage_source.cpp inline_pending_side): spark.sql.sparkpp.adaptive.earlyBroadcastSwitch.enabled
+  bool early_switch = true;
 };
 
 // A coalesced read: reduce partitions [start, end) of every shuffle the stage reads.
@@ -73,8 +76,12 @@ struct JoinSwitch {
 // the join in the fragment relies on its sorted output. The streamed side is then read by map
 // output when nothing above relies on its partitioning and it is the fragment's only other
 // shuffle read. Nothing to switch: nullopt.
+// `pending`: a shuffle read whose map stage has not run yet (no stats): it may be a switched
+// join's streamed side, never its build side. The driver then runs that map stage's fragment
+// inside this stage instead of writing its shuffle, when it is the local read (the early
+// switch: sparkpp runs a join's smaller side first, see driver/sql_stage_source.cpp).
 std::optional<JoinSwitch> switch_to_broadcast_joins(const PhysPtr& fragment, const std::map<std::string, ShuffleStats>& stats,
-                                                    const AqeSettings& s);
+                                                    const AqeSettings& s, const std::string& pending = {});
 
 // A local shuffle read's tasks: maps [map_lo, map_hi) x reduce partitions [lo, hi) each.
 struct LocalReadSpec {
@@ -89,7 +96,8 @@ struct LocalReadSpec {
 std::vector<LocalReadSpec> local_read_specs(int num_maps, int num_reduce, int parallelism);
 
 // What AQE decided for a query that ran, by the executed plan's node ids: the switched joins
-// (built on the left?) and how each exchange was read ("coalesced" or "local"; absent: as is).
+// (built on the left?) and how each exchange was read ("coalesced", "local", or
+// "inlined": its map stage ran inside the reading stage; absent: as is).
 struct AqeDecisions {
   std::map<int, bool> joins;
   std::map<int, std::string> reads;

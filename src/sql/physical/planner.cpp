@@ -712,11 +712,18 @@ std::string adaptive_final_plan_string(const PhysPtr& executed, const PhysPtr& i
     shown = shown->with_children({shown->children[0]->children[0]->children[0]});
   // Query stages are numbered as AQE creates them: the exchanges children first, left to right,
   // then the broadcast stages the switched joins added.
+  // An exchange whose map stage ran inside its reader's stage (the driver's early switch): the
+  // final plan has no exchange there, as Spark's when it re-plans before creating that stage.
+  auto inlined = [&](const PhysPtr& p) {
+    auto r = d.reads.find(p->node_id);
+    return p->kind == PhysKind::ShuffleExchange && r != d.reads.end() && r->second == "inlined";
+  };
   std::map<const PhysicalPlan*, int> stage_of;
   int next = 0;
   int64_t plan_id = 0;  // the new broadcast exchanges' plan ids follow the others'
   std::function<void(const PhysPtr&)> number = [&](const PhysPtr& p) {
     for (const auto& c : p->children) number(c);
+    if (inlined(p)) return;
     if (p->kind == PhysKind::ShuffleExchange || p->kind == PhysKind::BroadcastExchange) {
       stage_of[p.get()] = next++;
       plan_id = std::max(plan_id, p->id);
@@ -745,6 +752,7 @@ std::string adaptive_final_plan_string(const PhysPtr& executed, const PhysPtr& i
       }
       return n;
     }
+    if (inlined(p) && p->children.size() == 1) return go(p->children[0]);
     Shown n{p->node_string(), {}};
     for (const auto& c : p->children) n.kids.push_back(go(c));
     if (p->kind == PhysKind::ShuffleExchange || p->kind == PhysKind::BroadcastExchange) {
