@@ -24,7 +24,7 @@ CPU seconds its timed region used in all its processes (sparkpp: the submit proc
 process under it, read from /proc; peers: the process and its reaped children) — "per core"
 cost, which a loaded machine does not distort the way it distorts wall time.
 
-    SPARKPP_BIN=$PWD/build/sparkpp /usr/bin/python3 bench/udf.py [N] [ROUNDS]
+    SPARKPP_BIN=$PWD/build/sparkpp /usr/bin/python3 bench/udf.py [N] [ROUNDS] [RUNS]
 """
 import os
 import statistics
@@ -245,6 +245,9 @@ CPU = {}   # run -> CPU seconds of the timed region, all its processes (10 ms ti
 
 
 def main():
+    if len(sys.argv) > 1 and sys.argv[1] in ("-h", "--help"):
+        print(__doc__.rstrip() + "\n\nRUNS (third argument): a comma-separated subset of the names above.")
+        return
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 2_000_000
     rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 3
     only = set(sys.argv[3].split(",")) if len(sys.argv) > 3 else None  # e.g. sparkpp-udf,mp
