@@ -35,6 +35,27 @@ def die_once_pandas(s: pd.Series) -> pd.Series:
         os._exit(9)
     return s + 1
 check("die_once_pandas", lambda: df.select(die_once_pandas("id").alias("v")).agg(F.sum("v")).collect()[0][0])
+# mapInPandas and iterator pandas UDFs pass their batches through memory shared with the
+# executor: a worker dying mid-task leaves that region behind (never offered again), and the
+# next task's batches are exact.
+def die_once_frames(it):
+    for pdf in it:
+        if (pdf["id"] == 4321).any() and not os.path.exists(MARKER + ".map"):
+            open(MARKER + ".map", "w").close()
+            os._exit(11)
+        yield pd.DataFrame({"v": pdf["id"] + 1})
+check("die_once_map", lambda: df.mapInPandas(die_once_frames, "v long").agg(F.sum("v")).collect()[0][0])
+from typing import Iterator
+@F.pandas_udf("long")
+def die_once_iter(it: Iterator[pd.Series]) -> Iterator[pd.Series]:
+    for s in it:
+        if (s == 15000).any() and not os.path.exists(MARKER + ".iter"):
+            open(MARKER + ".iter", "w").close()
+            os._exit(13)
+        yield s + 1
+check("die_once_iter", lambda: df.select(die_once_iter("id").alias("v")).agg(F.sum("v")).collect()[0][0])
+check("after_map", lambda: df.mapInPandas(lambda it: (pd.DataFrame({"v": p["id"] + 1}) for p in it), "v long")
+      .agg(F.sum("v")).collect()[0][0])
 check("always_dies", lambda: first_error(lambda: df.select(F.udf(lambda v: os._exit(3), "long")("id")).collect()))
 big = F.udf(lambda v: "x" * (20 * 1024 * 1024) + str(v), "string")
 check("huge_values", lambda: [list(r) for r in spark.range(0, 4, 1, 2).select(
@@ -59,6 +80,9 @@ def test_udf_worker_deaths_local_fail_the_job_with_a_clear_error(tmp_path):
     assert "always_dies" in res.results and "Python worker exited unexpectedly" in r("always_dies")
     assert r("huge_values") == [[i, 20 * 1024 * 1024 + 1] for i in range(4)]
     assert r("after") == sum(range(20000)) + 20000  # the executor is fine afterwards
+    for name in ("die_once_map", "die_once_iter"):
+        assert "Python worker exited unexpectedly" in res.results[name].get("error", ""), res.results[name]
+    assert r("after_map") == sum(range(20000)) + 20000
 
 
 def test_udf_worker_deaths_on_a_cluster_are_retried(tmp_path):
@@ -71,6 +95,9 @@ def test_udf_worker_deaths_on_a_cluster_are_retried(tmp_path):
         r = res.result
         assert r("die_once") == 2 * sum(range(20000))
         assert r("die_once_pandas") == sum(range(20000)) + 20000
+        assert r("die_once_map") == sum(range(20000)) + 20000
+        assert r("die_once_iter") == sum(range(20000)) + 20000
+        assert r("after_map") == sum(range(20000)) + 20000
         assert "Python worker exited unexpectedly" in r("always_dies")
         assert r("huge_values") == [[i, 20 * 1024 * 1024 + 1] for i in range(4)]
         assert r("after") == sum(range(20000)) + 20000
