@@ -194,6 +194,10 @@ Result<int> SqlStageSource::add(const sql::PreparedQuery& q, int default_paralle
           }
         } else if (ref == "one_row" || ref == "empty") {  // empty: a relation the optimizer proved empty
           from_leaves = std::max(from_leaves, 1);
+        } else if (ref == "values") {  // LocalTableScanExec: min(rows, defaultParallelism) slices
+          const size_t width = std::max<size_t>(1, n.value("output", json::array()).size());
+          const int rows = static_cast<int>(n.value("exprs", json::array()).size() / width);
+          from_leaves = std::max(from_leaves, std::min(std::max(rows, 1), std::max(default_parallelism, 1)));
         } else if (bad) {
           bad = Status::error("this DataFrame reads '" + ref.substr(0, ref.find(':')) +
                               "' data, which the native engine cannot scan yet");

@@ -220,6 +220,12 @@ std::optional<DataType> wider_common_type(const std::vector<DataType>& ts) {
   return acc;
 }
 
+std::optional<DataType> wider_type_without_string_promotion(const DataType& a, const DataType& b) {
+  if (auto t = tightest_common_type(a, b)) return t;
+  if (auto t = wider_decimal_type(a, b)) return t;
+  return complex_common(a, b, [](const DataType& x, const DataType& y) { return wider_type_without_string_promotion(x, y); });
+}
+
 std::optional<DataType> comparison_common_type(const DataType& a, const DataType& b) {
   auto is = [](const DataType& t, TypeId id) { return t.id == id; };
   if (a == b) return a;

@@ -61,6 +61,9 @@ std::optional<DataType> tightest_common_type(const DataType& a, const DataType& 
 // atomic+string -> string (CASE, coalesce, IN lists, union, array(…)).
 std::optional<DataType> wider_common_type(const DataType& a, const DataType& b);
 std::optional<DataType> wider_common_type(const std::vector<DataType>& ts);
+// findWiderTypeWithoutStringPromotionForTwo: as wider_common_type but 1 and '1' have none
+// (inline tables, VALUES).
+std::optional<DataType> wider_type_without_string_promotion(const DataType& a, const DataType& b);
 // The type both sides of a comparison are cast to (findCommonTypeForBinaryComparison, then
 // tightest, then decimal rules): '2' > 1 compares as int, string vs decimal as double.
 std::optional<DataType> comparison_common_type(const DataType& a, const DataType& b);

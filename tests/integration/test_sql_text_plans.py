@@ -21,7 +21,7 @@ from pyspark.sql import SparkSession, functions as F
 spark = SparkSession.builder.appName("text-plans").getOrCreate()
 
 def norm(s):
-    return re.sub(r"#\d+", "#x", s)
+    return re.sub(r"plan_id=\d+", "plan_id=x", re.sub(r"#\d+", "#x", s))
 
 def parsed(q):
     text = spark.sql("EXPLAIN EXTENDED " + q).collect()[0][0]
@@ -46,6 +46,50 @@ check("balanced_rows", lambda: [list(r) for r in spark.sql(
     "SELECT a FROM t WHERE a > 1 AND b > 0 AND a < 8 AND b < 2 ORDER BY a").collect()])
 check("bitwise_not", lambda: [list(r) for r in spark.sql("SELECT ~5, ~a FROM t WHERE a = 0").collect()])
 check("bitwise_not_name", lambda: spark.sql("SELECT ~a FROM t").columns)
+# VALUES: one LocalRelation (ResolveInlineTables), not a union of one-row projections
+def extended(q):
+    return norm(spark.sql("EXPLAIN EXTENDED " + q).collect()[0][0])
+
+def cell(v):
+    return v if v is None or isinstance(v, (bool, int, float, str, list)) else str(v)
+
+def typed(q):
+    df = spark.sql(q)
+    return [df.schema.simpleString(), [[cell(v) for v in r] for r in df.collect()]]
+
+def error(q):
+    try:
+        spark.sql(q).collect()
+    except Exception as e:  # noqa: BLE001
+        return str(e).splitlines()[0]
+    return "no error"
+
+check("values_extended", lambda: extended("SELECT * FROM VALUES (1,'a'),(2,'b') AS t(x,y)"))
+check("values_types", lambda: [typed(q) for q in [
+    "SELECT * FROM VALUES (1, 2L), (3000000000, null), (null, 4) AS t(x, y)",
+    "VALUES (1, 1.5), (2.25, 3)",
+    "SELECT * FROM VALUES 1, 2, 3",
+    "VALUES (null), (null)",
+    "VALUES (DATE'2020-01-01'), (TIMESTAMP'2020-01-01 10:00:00')",
+    "VALUES (array(1, 2)), (array(3))",
+    "VALUES (1 + 1, upper('a'), -5, CAST('7' AS INT))",
+    "WITH v AS (VALUES (1, 'x') AS t(a, b)) SELECT * FROM v",
+    "SELECT col1 = current_date() FROM VALUES (current_date())"]])
+check("values_errors", lambda: [error(q) for q in [
+    "VALUES (1), ('a')", "VALUES (1, 2), (3)", "SELECT * FROM VALUES (1, 2) AS t(a)", "VALUES (rand())"]])
+check("values_slices", lambda: [list(r) for r in spark.sql(
+    "SELECT col1, spark_partition_id() FROM VALUES (1), (2), (3), (4), (5)").collect()])
+check("values_in_subquery", lambda: [list(r) for r in spark.sql(
+    "SELECT * FROM range(3) WHERE id IN (VALUES (1), (2))").collect()])
+spark.sql("CREATE TABLE values_t (a int, b string) USING parquet")
+spark.sql("INSERT INTO values_t VALUES (1, 'a'), (2, null)")
+check("values_insert", lambda: [list(r) for r in spark.sql("SELECT * FROM values_t ORDER BY a").collect()])
+spark.sql("DROP TABLE values_t")
+spark.conf.set("spark.sql.adaptive.enabled", "false")
+check("values_agg_plan", lambda: norm(spark.sql(
+    "EXPLAIN SELECT k, sum(v) FROM VALUES (1, 2), (1, 3) t(k, v) GROUP BY k").collect()[0][0]))
+check("values_cost", lambda: norm(spark.sql("EXPLAIN COST SELECT * FROM VALUES (1, 2), (1, 3) t(k, v)").collect()[0][0]))
+spark.conf.set("spark.sql.adaptive.enabled", "true")
 df = spark.table("t")
 check("df_filter", lambda: [l for l in norm(explained(df.filter(F.col("a") > 1).select(F.col("a") + 1, "b"), True))
                             .split("\n\n")[0].splitlines()])
@@ -121,3 +165,58 @@ def test_dataframe_operators(result):
     lines = result("df_filter")
     assert lines[0] == "== Parsed Logical Plan =="
     assert lines[2] == "+- 'Filter ('a > 1)"
+
+
+def test_values_is_one_local_relation(result):
+    assert result("values_extended") == (
+        "== Parsed Logical Plan ==\n'Project [*]\n+- 'SubqueryAlias t\n"
+        "   +- 'UnresolvedInlineTable [x, y], [[1, a], [2, b]]\n\n"
+        "== Analyzed Logical Plan ==\nx: int, y: string\nProject [x#x, y#x]\n+- SubqueryAlias t\n"
+        "   +- LocalRelation [x#x, y#x]\n\n"
+        "== Optimized Logical Plan ==\nLocalRelation [x#x, y#x]\n\n"
+        "== Physical Plan ==\nLocalTableScan [x#x, y#x]\n\n")
+
+
+def test_values_column_types(result):
+    # ResolveInlineTables: findWiderTypeWithoutStringPromotion per column, nullable if any cell is
+    assert result("values_types") == [
+        ["struct<x:bigint,y:bigint>", [[1, 2], [3000000000, None], [None, 4]]],
+        ["struct<col1:decimal(12,2),col2:decimal(11,1)>", [["1.00", "1.5"], ["2.25", "3.0"]]],
+        ["struct<col1:int>", [[1], [2], [3]]],
+        ["struct<col1:void>", [[None], [None]]],
+        ["struct<col1:timestamp>", [["2020-01-01 00:00:00"], ["2020-01-01 10:00:00"]]],
+        ["struct<col1:array<int>>", [[[1, 2]], [[3]]]],
+        ["struct<col1:int,col2:string,col3:int,col4:int>", [[2, "A", -5, 7]]],
+        ["struct<a:int,b:string>", [[1, "x"]]],
+        ["struct<(col1 = current_date()):boolean>", [[True]]]]
+
+
+def test_values_errors(result):
+    assert result("values_errors") == [
+        "[INVALID_INLINE_TABLE.INCOMPATIBLE_TYPES_IN_INLINE_TABLE] Invalid inline table. Found incompatible "
+        "types in the column `col1` for inline table.;",
+        "[INVALID_INLINE_TABLE.NUM_COLUMNS_MISMATCH] Invalid inline table. Inline table expected 2 columns but "
+        "found 1 columns in row 1.;",
+        "[INVALID_INLINE_TABLE.NUM_COLUMNS_MISMATCH] Invalid inline table. Inline table expected 1 columns but "
+        "found 2 columns in row 0.;",
+        "[INVALID_INLINE_TABLE.CANNOT_EVALUATE_EXPRESSION_IN_INLINE_TABLE] Invalid inline table. Cannot evaluate "
+        "the expression \"rand()\" in inline table definition.;"]
+
+
+def test_values_rows(result):
+    # LocalTableScanExec: parallelize(rows, min(rows, leafNodeDefaultParallelism)) on local[2]
+    assert result("values_slices") == [[1, 0], [2, 0], [3, 1], [4, 1], [5, 1]]
+    assert result("values_in_subquery") == [[1], [2]]
+    assert result("values_insert") == [[1, "a"], [2, None]]
+
+
+def test_values_physical_plans(result):
+    # docs/sql-ref-syntax-qry-explain.md: the scan joins its parent's codegen stage
+    assert result("values_agg_plan") == (
+        "== Physical Plan ==\n*(2) HashAggregate(keys=[k#x], functions=[sum(v#x)])\n"
+        "+- Exchange hashpartitioning(k#x, 200), ENSURE_REQUIREMENTS, [plan_id=x]\n"
+        "   +- *(1) HashAggregate(keys=[k#x], functions=[partial_sum(v#x)])\n"
+        "      +- *(1) LocalTableScan [k#x, v#x]\n\n")
+    # LocalRelation.computeStats: (8 + 4 + 4) bytes a row, two rows
+    assert result("values_cost").startswith(
+        "== Optimized Logical Plan ==\nLocalRelation [k#x, v#x], Statistics(sizeInBytes=32.0 B)\n")

@@ -229,7 +229,10 @@ TEST_CASE("sql parser: queries build the DataFrame API's plan nodes") {
   CHECK(plan("SELECT * FROM a FULL OUTER JOIN b ON true").find("Join FullOuter") != std::string::npos);
   CHECK(plan("SELECT * FROM a, b").find("Join Inner") != std::string::npos);
   CHECK(plan("SELECT x.a FROM (SELECT a FROM t) AS x").find("SubqueryAlias x") != std::string::npos);
-  CHECK(plan("SELECT * FROM VALUES (1, 'a'), (2, 'b') AS v(n, s)").find("'ToDF") != std::string::npos);
+  CHECK(plan("SELECT * FROM VALUES (1, 'a'), (2, 'b') AS v(n, s)") ==
+        "'Project [*]\n+- 'SubqueryAlias v\n   +- 'UnresolvedInlineTable [n, s], [[1, a], [2, b]]\n");
+  CHECK(plan("VALUES 1, 2") == "'UnresolvedInlineTable [col1], [[1], [2]]\n");
+  CHECK(plan("VALUES (1, 2) AS t(a, b)") == "'SubqueryAlias t\n+- 'UnresolvedInlineTable [a, b], [[1, 2]]\n");
   CHECK(plan("SELECT a FROM t UNION SELECT a FROM u").rfind("'Distinct\n+- 'Union", 0) == 0);
   CHECK(plan("SELECT a FROM t UNION ALL SELECT a FROM u").rfind("'Union", 0) == 0);
   CHECK(plan("SELECT a FROM t EXCEPT ALL SELECT a FROM u").rfind("'Except All", 0) == 0);

@@ -9,6 +9,7 @@
 #include "sql/analysis/fn_lambda.h"
 #include "sql/analysis/functions.h"
 #include "sql/analysis/generators.h"
+#include "sql/analysis/inline_tables.h"
 #include "sql/analysis/grouping.h"
 #include "sql/analysis/na_functions.h"
 #include "sql/analysis/python_checks.h"
@@ -461,6 +462,24 @@ PlanPtr rule_resolve_expressions(Ctx& c, const PlanPtr& plan) {
                                  "applyInPandas groups by columns; got " + to_sql_expr(x->sql()) + "."));
         }
         break;
+      case PlanKind::LocalRelation: {  // VALUES: each row's cells, then ResolveInlineTables
+        if (n->data_ref != "inline_table") return nullptr;
+        bool all = true;
+        for (const auto& row : n->exprs) {
+          ExprList cells;
+          for (const auto& x : row->children) {
+            cells.push_back(resolve_expr(c, x, *n, {}));
+            all = all && cells.back()->resolved();
+          }
+          e.push_back(row->with_children(std::move(cells)));
+        }
+        if (all && !c.error) {
+          LogicalPlan t = *n;
+          t.exprs = std::move(e);
+          return resolve_inline_table(t, c.ids, c.error);
+        }
+        break;
+      }
       case PlanKind::FlatMapCoGroupsInPandas: {
         // Each side's keys against its own columns (both sides usually name theirs alike).
         e = {n->exprs[0]->children.empty() ? n->exprs[0]->with_children(input) : n->exprs[0]};

@@ -312,6 +312,33 @@ struct Lowerer {
     return make_project(std::move(child), es.value(), names(out), ctx.exec);
   }
 
+  // A LocalTableScan of VALUES (data "values"): its cells (`exprs`, row after row, constant
+  // expressions) evaluated into this partition's rows — the slice SparkContext.parallelize
+  // gives partition i of k: rows [i*n/k, (i+1)*n/k).
+  Result<OpPtr> values_scan(const json& p, const ColTypePtr& schema) {
+    const json cells = p.value("exprs", json::array());
+    const size_t width = schema->children.size();
+    if (width == 0 || cells.size() % width != 0) return fail("LocalTableScan of VALUES with ragged rows");
+    const int64_t rows = static_cast<int64_t>(cells.size() / width), parts = std::max(ctx.num_partitions, 1);
+    const int64_t begin = ctx.partition * rows / parts, end = (ctx.partition + 1) * rows / parts;
+    if (begin >= end) return make_source(schema, {});
+    Batch one;  // one row, no columns: what each constant cell is evaluated against
+    one.schema = std::make_shared<col::ColType>(col::ColType::strct({}, {}));
+    one.num_rows = 1;
+    col::BatchBuilder b(schema);
+    for (int64_t r = begin; r < end; ++r)
+      for (size_t k = 0; k < width; ++k) {
+        auto e = lower_expr(cells[static_cast<size_t>(r) * width + k], json::array());
+        if (!e) return fail(e.error_message());
+        col::ColumnPtr v = eval_flat(*e.value(), one, ctx.exec.eval);
+        if (v->type->id != schema->children[k].id || v->type->scale != schema->children[k].scale)
+          return fail("VALUES cell of type " + v->type->to_string() + " in a column of type " +
+                      schema->children[k].to_string());
+        b.column(k).append_from(*v, 0);
+      }
+    return make_source(schema, {b.finish()});
+  }
+
   // The operator a node lowers to is tagged with its nodeId, unless lowering passed a child's
   // operator through (that one keeps its own node).
   Result<OpPtr> lower(const json& p) {
@@ -345,6 +372,7 @@ struct Lowerer {
         return make_source(schema.value(), std::move(rows));
       }
       if (data == "empty") return make_source(schema.value(), {});  // a relation the optimizer proved empty
+      if (data == "values") return values_scan(p, schema.value());
       return inputs.scan(data, schema.value(), p);
     }
     if (op == "InMemoryTableScan") {

@@ -120,7 +120,24 @@ PlanPtr Parser::query_term(int min_prec) {
 
 PlanPtr Parser::query_primary() {
   if (is_kw("SELECT")) return query_specification();
-  if (is_kw("VALUES")) return values_table();
+  if (is_kw("VALUES")) {
+    // inlineTable's tableAlias: `WITH v AS (VALUES (1, 'x') AS t(a, b))`
+    PlanPtr p = values_table();
+    const bool as = accept_kw("AS");
+    if (!at_identifier()) {
+      if (as) fail();
+      return p;
+    }
+    std::string alias_name = next().text;
+    if (accept_op("(")) {
+      LogicalPlan t = *p;
+      t.names.clear();
+      do t.names.push_back(identifier()); while (accept_op(","));
+      expect_op(")");
+      p = make_plan(std::move(t));
+    }
+    return alias_plan(p, alias_name);
+  }
   if (accept_kw("TABLE")) {
     auto name = qualified_name();
     return relation_named(name);
@@ -411,13 +428,16 @@ PlanPtr Parser::organization(PlanPtr p, const ExprList*) {
   return p;
 }
 
-// VALUES (…), (…) [AS] t(a, b): a union of one-row projections (column names col1, col2, …).
+// VALUES (…), (…) [AS] t(a, b): Spark's UnresolvedInlineTable — a LocalRelation "inline_table"
+// whose exprs are the rows (each an unresolved `struct` of its cells) and names the columns
+// (col1, col2, … unless the alias names them); the analyzer checks, widens and types it
+// (ResolveInlineTables) into a LocalRelation "values".
 PlanPtr Parser::values_table() {
   expect_kw("VALUES");
-  PlanPtr out;
-  size_t width = 0;
+  LogicalPlan t;
+  t.kind = PlanKind::LocalRelation;
+  t.data_ref = "inline_table";
   do {
-    const Token& row_start = peek();
     ExprList row;
     if (accept_op("(")) {
       do row.push_back(expression()); while (accept_op(","));
@@ -425,27 +445,10 @@ PlanPtr Parser::values_table() {
     } else {
       row.push_back(expression());
     }
-    if (width && row.size() != width)
-      fail_msg(row_start, "INVALID_INLINE_TABLE.NUM_COLUMNS_MISMATCH",
-               "Invalid inline table. Inline table expected " + std::to_string(width) + " columns but found " +
-                   std::to_string(row.size()) + " columns in row " + std::to_string(0) + ".");
-    width = row.size();
-    ExprList named;
-    for (size_t k = 0; k < row.size(); ++k) named.push_back(alias(row[k], "col" + std::to_string(k + 1), ids_.next()));
-    LogicalPlan pr;
-    pr.kind = PlanKind::Project;
-    pr.exprs = named;
-    pr.children = {one_row()};
-    PlanPtr r = make_plan(std::move(pr));
-    if (!out) out = r;
-    else {
-      LogicalPlan u;
-      u.kind = PlanKind::Union;
-      u.children = {out, r};
-      out = make_plan(std::move(u));
-    }
+    t.exprs.push_back(unresolved_fn("struct", std::move(row)));
   } while (accept_op(","));
-  return out;
+  for (size_t k = 0; k < t.exprs[0]->children.size(); ++k) t.names.push_back("col" + std::to_string(k + 1));
+  return make_plan(std::move(t));
 }
 
 PlanPtr Parser::relation() {
@@ -535,7 +538,13 @@ PlanPtr Parser::relation_primary() {
     }
     table_alias(false);
   }
-  if (!cols.empty()) p = to_df(p, cols);
+  if (!cols.empty() && p->kind == PlanKind::LocalRelation && p->data_ref == "inline_table") {
+    LogicalPlan t = *p;  // VALUES … AS t(a, b): the inline table's own column names
+    t.names = cols;
+    p = make_plan(std::move(t));
+  } else if (!cols.empty()) {
+    p = to_df(p, cols);
+  }
   if (!alias_name.empty()) p = alias_plan(p, alias_name);
   return p;
 }

@@ -20,8 +20,8 @@ bool codegen(const PhysicalPlan& p) {
     case PhysKind::Generate:  // explode / posexplode support codegen (CollectionGenerator)
     case PhysKind::Expand: case PhysKind::ColumnarToRow:
       return true;
-    case PhysKind::LocalTableScan:  // Scan ExistingRDD / OneRowRelation are codegen'd, LocalTableScan is not
-      return rdd_scan(p);
+    case PhysKind::LocalTableScan:  // InputRDDCodegen; never a stage's root (see build_view)
+      return true;
     default: return false;
   }
 }
@@ -58,7 +58,11 @@ View build_view(const PhysPtr& root, bool aqe) {
     if (aqe && p->kind == PhysKind::ColumnarToRow && !p->children.empty()) return number(p->children[0], parent_stage);
     View v{p, 0, 0, {}};
     bool starts = false;
-    if (!aqe && codegen(*p)) {
+    // CollapseCodegenStages leaves a LocalTableScan (VALUES, an empty relation) that would
+    // start a stage alone, for the driver's fast collect: `LocalTableScan [a#1]` at the root,
+    // `*(1) LocalTableScan [a#1]` under a codegen'd parent.
+    const bool lone_local = p->kind == PhysKind::LocalTableScan && !rdd_scan(*p) && !parent_stage;
+    if (!aqe && codegen(*p) && !lone_local) {
       bool joins_parent = parent_stage && p->kind != PhysKind::Sort;
       starts = !joins_parent;
       v.stage = joins_parent ? parent_stage : ++provisional;

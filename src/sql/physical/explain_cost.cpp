@@ -141,6 +141,8 @@ Stats stats(const LogicalPlan& p) {
     case PlanKind::LocalRelation:
       if (p.data_ref == "one_row") return {1, std::nullopt};  // OneRowRelation
       if (p.data_ref == "empty") return {0, std::nullopt};
+      if (p.data_ref == "values" && p.n > 0)  // LocalRelation.computeStats: no row count
+        return {static_cast<long double>(p.exprs.size() / size_t(p.n)) * size_per_row(p.output()), std::nullopt};
       // LogicalRDD (createDataFrame's rows): spark.sql.defaultSizeInBytes
       return {p.size_hint >= 0 ? static_cast<long double>(p.size_hint) : kLongMax, std::nullopt};
     case PlanKind::DataSource: case PlanKind::InMemoryRelation:

@@ -110,6 +110,8 @@ int64_t estimate_size(const PlanPtr& p) {
       // sc.parallelize: no estimate, so spark.sql.defaultSizeInBytes); local relations without
       // rows here (Connect's schema-only ones) are tiny.
       if (p->data_ref == "inline" || p->data_ref.rfind("rdd:", 0) == 0) return kMax;
+      // VALUES: LocalRelation.computeStats, the row size times the rows
+      if (p->data_ref == "values" && p->n > 0) return int64_t(p->exprs.size()) / p->n * row_size(p->output());
       return 0;
     case PlanKind::DataSource: return p->size_hint >= 0 ? p->size_hint : kMax;
     case PlanKind::InMemoryRelation: return p->size_hint >= 0 ? p->size_hint : kMax;  // the cached plan's
@@ -364,6 +366,8 @@ struct Planner {
         n->output_attrs = p->output_attrs;
         n->data_ref = p->data_ref;
         n->inline_data = p->inline_data;
+        n->exprs = p->exprs;  // VALUES: the cells, row after row (n columns)
+        n->n = p->n;
         return n;
       }
       case PlanKind::Range: {

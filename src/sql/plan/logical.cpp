@@ -45,6 +45,7 @@ bool LogicalPlan::unresolved_kind() const {
     case PlanKind::UnresolvedRelation: case PlanKind::WithColumns: case PlanKind::RenameColumns:
     case PlanKind::Drop: case PlanKind::ToDF: case PlanKind::UnparsedSql: case PlanKind::Summary: return true;
     case PlanKind::Aggregate: return name == "pivot";  // until the analyzer's ResolvePivot rewrites it
+    case PlanKind::LocalRelation: return data_ref == "inline_table";  // until ResolveInlineTables
     default: return false;
   }
 }
@@ -221,6 +222,13 @@ std::string LogicalPlan::node_string() const {
       if (data_ref == "inline" || data_ref.rfind("rdd:", 0) == 0 || data_ref.rfind("session:", 0) == 0)
         return "LogicalRDD " + list(output_attrs) + ", false";
       if (data_ref == "one_row") return "OneRowRelation";
+      if (data_ref == "inline_table") {  // UnresolvedInlineTable(names, rows)
+        std::string s = "'UnresolvedInlineTable [";
+        for (size_t i = 0; i < names.size(); ++i) s += (i ? ", " : "") + names[i];
+        s += "], [";
+        for (size_t r = 0; r < exprs.size(); ++r) s += (r ? ", " : "") + list(exprs[r]->children);
+        return s + "]";
+      }
       if (data_ref == "empty") return "LocalRelation <empty>, " + list(output_attrs);
       return "LocalRelation " + list(output_attrs);
     case PlanKind::Range:
