@@ -14,6 +14,7 @@
 #include "sql/analysis/na_functions.h"
 #include "sql/analysis/python_checks.h"
 #include "sql/analysis/replace_operators.h"
+#include "sql/analysis/session_window.h"
 #include "sql/analysis/subqueries.h"
 #include "sql/analysis/summary.h"
 #include "sql/analysis/windows.h"
@@ -431,6 +432,13 @@ PlanPtr rule_resolve_expressions(Ctx& c, const PlanPtr& plan) {
     if (!children_resolved(*n) || c.error) return nullptr;
     ExprList input = input_of(*n);
     ExprList e, g = n->groups;
+    if (int k = session_window_key(*n); k >= 0) {  // GROUP BY session_window(ts, gap) in SQL text
+      const ExprPtr& w = n->groups[size_t(k)];
+      const Expr& call = w->kind == ExprKind::Alias ? *w->children[0] : *w;
+      ExprPtr ts = resolve_expr(c, call.children[0], *n, input), gap = resolve_expr(c, call.children[1], *n, input);
+      if (c.error || !ts->resolved() || !gap->resolved()) return nullptr;
+      return rewrite_session_window(*n, k, ts, gap, c.ids);
+    }
     switch (n->kind) {
       case PlanKind::Project: case PlanKind::Aggregate:
         e = resolve_named_list(c, n->exprs, *n, input);

@@ -5,6 +5,7 @@
 #include <functional>
 
 #include "sql/coercion.h"
+#include "sql/plan/fn_names.h"
 
 namespace spp::sql {
 namespace {
@@ -122,13 +123,17 @@ ExprOrError resolve_window_expr(const ExprPtr& w) {
   const std::string fsql = to_sql_expr(f->sql());
   // A group aggregate pandas UDF is an aggregate over the frame (Spark's WindowInPandas).
   const bool pandas_agg = f->kind == ExprKind::PythonUDF && f->python->eval_type == 202;
-  const bool framed = f->kind == ExprKind::AggCall || pandas_agg || (f->kind == ExprKind::Call && f->name == "nth_value");
-  if (framed && f->kind == ExprKind::Call && order.empty())
+  // median / percentile / mode / max_by / …: a kernel over an aggregate (plan/fn_names.h), an
+  // aggregate over the frame as Spark's Percentile & co.
+  const bool wrapper = f->kind == ExprKind::Call && is_collect_wrapper(f->name) && !f->children.empty() &&
+                       f->children[0]->kind == ExprKind::AggCall;
+  const bool framed = f->kind == ExprKind::AggCall || pandas_agg || wrapper || (f->kind == ExprKind::Call && f->name == "nth_value");
+  if (framed && f->kind == ExprKind::Call && !wrapper && order.empty())
     return legacy("_LEGACY_ERROR_TEMP_1037",
                   "Window function " + f->sql() + " requires window to be ordered, please add ORDER BY clause. For example SELECT " +
                       f->sql() + "(value_expr) OVER (PARTITION BY window_partition ORDER BY window_ordering) from table.");
   if (framed) {
-    if (f->distinct)
+    if (f->distinct || (wrapper && f->children[0]->distinct))
       return legacy("_LEGACY_ERROR_TEMP_1028", "Distinct window functions are not supported: " + w->to_string() + ".");
     if (fr.type == FrameType::Unspecified)
       fr = order.empty() ? frame(FrameType::Rows, {K::UnboundedPreceding, 0}, {K::UnboundedFollowing, 0})

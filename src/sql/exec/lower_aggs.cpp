@@ -205,6 +205,11 @@ Result<OpPtr> lower_window(const json& p, const std::function<Result<OpPtr>(cons
       {"lag", WinFn::Lag}, {"lead", WinFn::Lead}, {"nth_value", WinFn::NthValue}};
   std::vector<WindowFnSpec> specs;
   std::vector<std::string> names;
+  // A collect wrapper (median, percentile, mode, max_by, …: plan/fn_names.h) runs its aggregate
+  // over the frame like any other; its kernel then finishes each row's value in a projection
+  // above the window: (spec index, the wrapper with a placeholder for that aggregate).
+  std::vector<std::pair<size_t, json>> finishers;
+  json spec_types = json::array();
   for (const auto& a : ws) {
     const json* w = window_of(a);
     if (!w || !w->contains("args") || (*w)["args"].empty()) return err<OpPtr>("Window: not a window expression");
@@ -234,6 +239,19 @@ Result<OpPtr> lower_window(const json& p, const std::function<Result<OpPtr>(cons
       s.fn = WinFn::Agg;
       s.agg = std::move(as.value());
       s.input = s.agg.input;
+    } else if (f.value("kind", "") == "call" && !fargs.empty() && fargs[0].value("kind", "") == "agg") {
+      auto as = lower_agg_spec(fargs[0], in, true);
+      if (!as) return err<OpPtr>(as.error_message());
+      auto inner = type_of_json(fargs[0]);
+      if (!inner) return err<OpPtr>(inner.error_message());
+      s.fn = WinFn::Agg;
+      s.agg = std::move(as.value());
+      s.input = s.agg.input;
+      s.type = inner.value();
+      json shell = f;
+      shell["args"][0] = {{"kind", "attr"}, {"id", -1000 - static_cast<int64_t>(specs.size())}, {"name", "_"},
+                          {"type", fargs[0].at("type")}};
+      finishers.emplace_back(specs.size(), std::move(shell));
     } else {
       auto it = ranks.find(f.value("name", ""));
       if (f.value("kind", "") != "call" || it == ranks.end())
@@ -265,11 +283,33 @@ Result<OpPtr> lower_window(const json& p, const std::function<Result<OpPtr>(cons
       }
     }
     names.push_back(a.value("name", std::string("_we")));
+    spec_types.push_back(finishers.empty() || finishers.back().first != specs.size() ? a.at("type") : f["args"][0].at("type"));
     specs.push_back(std::move(s));
   }
   auto c = lower_child(kids[0]);
   if (!c) return c;
-  return make_window(std::move(c.value()), std::move(part), std::move(order), std::move(specs), std::move(names), ctx);
+  std::vector<col::ColTypePtr> types;
+  for (const auto& s : specs) types.push_back(s.type);
+  std::vector<std::string> out_names;
+  for (const auto& x : in) out_names.push_back(x.value("name", ""));
+  out_names.insert(out_names.end(), names.begin(), names.end());
+  OpPtr w = make_window(std::move(c.value()), std::move(part), std::move(order), std::move(specs), std::move(names), ctx);
+  if (finishers.empty()) return w;
+  json win_out = in;  // the window's columns: its input's, then one placeholder per function
+  for (size_t k = 0; k < types.size(); ++k)
+    win_out.push_back({{"kind", "attr"}, {"id", -1000 - static_cast<int64_t>(k)}, {"name", "_"}, {"type", spec_types[k]}});
+  std::vector<ExprPtr> cols;
+  for (size_t i = 0; i < win_out.size(); ++i) {
+    auto t = type_of_json(win_out[i]);
+    if (!t) return err<OpPtr>(t.error_message());
+    cols.push_back(col_ref(static_cast<int>(i), t.value()));
+  }
+  for (const auto& [k, shell] : finishers) {
+    auto e = lower_expr(shell, win_out);
+    if (!e) return err<OpPtr>(e.error_message());
+    cols[in.size() + k] = e.value();
+  }
+  return make_project(std::move(w), std::move(cols), std::move(out_names), ctx);
 }
 
 }  // namespace spp::sql::exec
