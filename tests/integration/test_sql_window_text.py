@@ -36,6 +36,11 @@ check("max_by", lambda: rows(
 check("median_df", lambda: sorted([list(r) for r in df.select(
     "g", "x", F.median("x").over(Window.partitionBy("g")).alias("m")).collect()], key=repr))
 check("median_name", lambda: spark.sql("SELECT median(x) OVER (PARTITION BY g) FROM m").columns)
+check("median_distinct_window", lambda: first_error(lambda: spark.sql(
+    "SELECT median(DISTINCT x) OVER (PARTITION BY g) FROM m").collect()))
+dup = spark.sql("SELECT median(DISTINCT x), median(x), percentile(DISTINCT x, 0.5) "
+                "FROM VALUES (1.0), (1.0), (1.0), (5.0) AS t(x)")
+check("median_distinct", lambda: [dup.columns, [list(r) for r in dup.collect()]])
 
 ev = spark.createDataFrame(
     [("a", "2016-03-11 09:00:07", 1), ("a", "2016-03-11 09:00:10", 2), ("a", "2016-03-11 09:00:30", 3),
@@ -53,6 +58,10 @@ df_keyed = ev.groupBy("k", F.session_window("date", "5 seconds")).agg(F.sum("val
 check("session_df", lambda: sorted(sessions(df_keyed)))
 alone = spark.sql("SELECT session_window(date, '5 seconds'), count(*) FROM ev GROUP BY session_window(date, '5 seconds')")
 check("session_alone", lambda: [alone.columns, sorted([str(x[0].start), str(x[0].end), x[1]] for x in alone.collect())])
+check("session_gap_int", lambda: first_error(lambda: spark.sql(
+    "SELECT count(*) FROM ev GROUP BY session_window(date, 5)").collect()))
+check("session_gap_column", lambda: first_error(lambda: spark.sql(
+    "SELECT count(*) FROM ev GROUP BY session_window(date, k)").collect()))
 emit()
 spark.stop()
 '''
@@ -80,6 +89,20 @@ def test_median_over_a_window(result):
                                           ["b", 2.0, 2.0], ["b", None, 2.0]], key=repr)
     assert result("median_name") == ["median(x) OVER (PARTITION BY g ROWS BETWEEN UNBOUNDED PRECEDING AND "
                                      "UNBOUNDED FOLLOWING)"]
+
+
+def test_distinct_collect_aggregates(result):
+    # AggregateExpression(isDistinct = true): the percentile of the distinct values
+    assert result("median_distinct") == [["median(DISTINCT x)", "median(x)", "percentile(DISTINCT x, 0.5, 1)"],
+                                         [[3.0, 1.0, 3.0]]]
+    assert result("median_distinct_window").startswith(
+        "AnalysisException: [_LEGACY_ERROR_TEMP_1028] Distinct window functions are not supported")
+
+
+def test_session_window_gap_types(result):
+    assert result("session_gap_int") == ("AnalysisException: [_LEGACY_ERROR_TEMP_1040] Gap duration expression used "
+                                         "in session window must be CalendarIntervalType, but got IntegerType.;")
+    assert result("session_gap_column").startswith("AnalysisException: [UNSUPPORTED_FEATURE]")
 
 
 def test_session_window_in_sql(result):

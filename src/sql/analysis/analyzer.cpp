@@ -437,6 +437,10 @@ PlanPtr rule_resolve_expressions(Ctx& c, const PlanPtr& plan) {
       const Expr& call = w->kind == ExprKind::Alias ? *w->children[0] : *w;
       ExprPtr ts = resolve_expr(c, call.children[0], *n, input), gap = resolve_expr(c, call.children[1], *n, input);
       if (c.error || !ts->resolved() || !gap->resolved()) return nullptr;
+      if (auto err = session_window_gap_error(*gap)) {
+        c.fail(*err);
+        return nullptr;
+      }
       return rewrite_session_window(*n, k, ts, gap, c.ids);
     }
     switch (n->kind) {

@@ -63,7 +63,26 @@ std::optional<LibResult> resolve_try_arith(FnCall& c) {
   return LibResult(ExprPtr(e));
 }
 
+static std::optional<LibResult> resolve_agg_fn_impl(FnCall& c);
+
 std::optional<LibResult> resolve_agg_fn(FnCall& c) {
+  auto r = resolve_agg_fn_impl(c);
+  // f(DISTINCT x) of a collect wrapper (median, percentile, mode, ...): the kernel over the
+  // distinct values (Spark's AggregateExpression isDistinct), named `median(DISTINCT x)`.
+  if (!r || !c.fn.distinct || !std::holds_alternative<ExprPtr>(*r)) return r;
+  const ExprPtr& e = std::get<ExprPtr>(*r);
+  if (e->kind != ExprKind::Call || !is_collect_wrapper(e->name) || e->children.empty() ||
+      e->children[0]->kind != ExprKind::AggCall || e->children[0]->name != "collect_list")
+    return r;
+  auto inner = std::make_shared<Expr>(*e->children[0]);
+  inner->name = "collect_set";
+  auto out = std::make_shared<Expr>(*e);
+  out->children[0] = inner;
+  out->distinct = true;
+  return LibResult(ExprPtr(out));
+}
+
+static std::optional<LibResult> resolve_agg_fn_impl(FnCall& c) {
   const std::string& n = c.n;
   if (n == "try_add" || n == "try_subtract" || n == "try_multiply" || n == "try_divide") return resolve_try_arith(c);
   if (n == "try_element_at") {  // element_at, which already answers NULL out of range here

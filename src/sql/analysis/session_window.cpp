@@ -1,6 +1,8 @@
 // SessionWindowing as window functions and an aggregate (see session_window.h).
 #include "sql/analysis/session_window.h"
 
+#include <cctype>
+
 #include "common/strings.h"
 #include "sql/parser/parser.h"
 
@@ -34,6 +36,24 @@ PlanPtr node(PlanKind k, ExprList exprs, PlanPtr child) {
 
 }  // namespace
 
+std::optional<AnalysisError> session_window_gap_error(const Expr& gap) {
+  const TypeId t = gap.type.id;
+  if (t == TypeId::CalendarInterval || t == TypeId::DayTimeInterval) return std::nullopt;
+  if (t == TypeId::String && gap.kind == ExprKind::Literal) return std::nullopt;
+  if (t == TypeId::String)
+    return generic_error("UNSUPPORTED_FEATURE", "0A000",
+                         "The feature is not supported: a session window gap read from a string column " +
+                             to_sql_expr(gap.sql()) + " (not in sparkpp's SQL engine yet; use an interval).");
+  std::string dt = gap.type.type_name();  // the Scala class name: IntegerType, DecimalType(10,0), ...
+  if (!dt.empty() && gap.type.is_atomic() && t != TypeId::Decimal) {
+    dt[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(dt[0])));
+    dt += "Type";
+  }
+  if (t == TypeId::Decimal) dt = "DecimalType(" + std::to_string(gap.type.precision) + "," + std::to_string(gap.type.scale) + ")";
+  return generic_error("_LEGACY_ERROR_TEMP_1040", "",
+                       "Gap duration expression used in session window must be CalendarIntervalType, but got " + dt + ".");
+}
+
 int session_window_key(const LogicalPlan& a) {
   if (a.kind != PlanKind::Aggregate || !a.grouping_sets.empty() || a.name == "pivot") return -1;
   for (size_t i = 0; i < a.groups.size(); ++i)
@@ -56,8 +76,7 @@ PlanPtr rewrite_session_window(const LogicalPlan& a, int key, const ExprPtr& ts,
     auto r = parser::parse_expression(text + "'", ids);
     span = std::holds_alternative<ExprPtr>(r) ? std::get<ExprPtr>(r) : lit_null(DataType::calendar_interval());
   }
-  if (!span) span = gap->type.id == TypeId::CalendarInterval || gap->type.id == TypeId::DayTimeInterval
-                        ? gap : cast(gap, DataType::calendar_interval(), false);
+  if (!span) span = gap;  // an interval (session_window_gap_error)
   ExprPtr end = fn("+", {start, span});
   PlanPtr p = node(PlanKind::Project, {star(), alias(start, "__sw_start", ids.next()), alias(end, "__sw_end", ids.next())},
                    a.children[0]);

@@ -1,6 +1,9 @@
 // SessionWindowing for SQL text: `GROUP BY session_window(ts, gap)` (the DataFrame API's
 // groupBy(session_window(...)) is rewritten the same way on the Python side, sql/group.py).
 #pragma once
+#include <optional>
+
+#include "sql/analysis/errors.h"
 #include "sql/connect/decode.h"
 #include "sql/plan/logical.h"
 
@@ -9,6 +12,11 @@ namespace spp::sql {
 // The position of a `session_window(ts, gap)` call (aliased or not) among an Aggregate's
 // grouping expressions, else -1.
 int session_window_key(const LogicalPlan& aggregate);
+
+// Why a resolved gap cannot bound a session (SessionWindowing's _LEGACY_ERROR_TEMP_1040), else
+// nullopt: an interval, or a string literal ('5 minutes'). A string column, which Spark casts
+// to an interval per row, is not supported here yet.
+std::optional<AnalysisError> session_window_gap_error(const Expr& gap);
 
 // `aggregate` grouped by session_window(ts, gap) (at `key`; `ts` and `gap` resolved against its
 // child) as plain operators: each row's [ts, ts + gap) (rows without a time, or whose gap is

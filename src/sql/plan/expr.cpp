@@ -347,7 +347,7 @@ static std::optional<std::string> wrapper_render(const Expr& e, bool pretty) {
     args.push_back(pretty ? &in : x);
   if (e.name != "approx_count_distinct" || !pretty)  // its relativeSD shows in plans, not names
     for (size_t k = 1; k < e.children.size(); ++k) args.push_back(e.children[k].get());
-  std::string s = e.name + "(";
+  std::string s = e.name + "(" + (e.distinct ? (pretty ? "DISTINCT " : "distinct ") : "");
   for (size_t i = 0; i < args.size(); ++i) s += (i ? ", " : "") + show(*args[i]);
   if (!pretty) s += imperative_offsets(e.name);
   return s + ")";
