@@ -19,7 +19,19 @@ using col::ColType;
 using col::ColumnPtr;
 using col::TypeId;
 
+void Accumulator::update_all(const Vec* v, int64_t n) {
+  std::vector<int32_t> gid(static_cast<size_t>(n), 0);
+  update(v, gid.data(), n);
+}
+void Accumulator::merge_all(const std::vector<ColumnPtr>& state, int64_t n) {
+  std::vector<int32_t> gid(static_cast<size_t>(n), 0);
+  merge(state, gid.data(), n);
+}
+
 namespace {
+
+// Validity bits of a flat column's n rows, or nullptr when every row is valid.
+inline const uint8_t* nulls_of(const col::Column& c) { return c.null_count > 0 ? c.validity_bits() : nullptr; }
 
 // A column of `type` from values + seen flags (unseen = NULL).
 template <typename T>
@@ -49,9 +61,27 @@ class CountAcc : public Accumulator {
     }
     for (int64_t i = 0; i < n; ++i) c_[size_t(gid[i])] += col.is_valid(v->constant ? 0 : i);
   }
+  void update_all(const Vec* v, int64_t n) override {
+    if (star_ || !v) { c_[0] += n; return; }
+    if (if_) return Accumulator::update_all(v, n);
+    const col::Column& col = *v->col;
+    if (col.id() == TypeId::Null) return;
+    if (v->constant) { c_[0] += col.is_valid(0) ? n : 0; return; }
+    const uint8_t* vb = nulls_of(col);
+    if (!vb) { c_[0] += n; return; }
+    int64_t k = 0;
+    for (int64_t i = 0, o = col.offset; i < n; ++i) k += col::get_bit(vb, o + i);
+    c_[0] += k;
+  }
   void merge(const std::vector<ColumnPtr>& st, const int32_t* gid, int64_t n) override {
     const int64_t* s = st[0]->vals<int64_t>();
     for (int64_t i = 0; i < n; ++i) c_[size_t(gid[i])] += s[i];
+  }
+  void merge_all(const std::vector<ColumnPtr>& st, int64_t n) override {
+    const int64_t* s = st[0]->vals<int64_t>();
+    int64_t k = 0;
+    for (int64_t i = 0; i < n; ++i) k += s[i];
+    c_[0] += k;
   }
   std::vector<ColumnPtr> state(int64_t g) override { return {result(g)}; }
   ColumnPtr result(int64_t g) override {
@@ -79,6 +109,80 @@ class SumAcc : public Accumulator {
       int64_t r = v->constant ? 0 : i;
       if (!c.is_valid(r)) continue;
       add(size_t(gid[i]), A(x[r]), 1);
+    }
+  }
+  // Group 0 only: the same additions in the same row order (doubles are not reassociated;
+  // integral sums wrap, so their order does not matter; decimals note an int128 overflow as add).
+  void update_all(const Vec* v, int64_t n) override {
+    const col::Column& c = *v->col;
+    if (c.id() == TypeId::Null || n <= 0) return;
+    const In* x = c.vals<In>();
+    if (v->constant) {
+      if (!c.is_valid(0)) return;
+      if constexpr (std::is_integral_v<A>) {  // n wrapping additions of x = x * n mod 2^64
+        s_[0] = A(uint64_t(s_[0]) + uint64_t(A(x[0])) * uint64_t(n));
+        seen_[0] = 1;
+        cnt_[0] += n;
+      } else {
+        for (int64_t i = 0; i < n; ++i) add(0, A(x[0]), 1);
+      }
+      return;
+    }
+    const uint8_t* vb = nulls_of(c);
+    const int64_t o = c.offset;
+    int64_t k = n;
+    if constexpr (std::is_same_v<A, __int128>) {
+      __int128 acc = s_[0];
+      bool ovf = false;
+      if (!vb) {
+        for (int64_t i = 0; i < n; ++i) ovf |= __builtin_add_overflow(acc, A(x[i]), &acc);
+      } else {
+        k = 0;
+        for (int64_t i = 0; i < n; ++i)
+          if (col::get_bit(vb, o + i)) { ovf |= __builtin_add_overflow(acc, A(x[i]), &acc); ++k; }
+      }
+      s_[0] = acc;
+      if (ovf) ovf_[0] = 1;
+    } else if constexpr (std::is_integral_v<A>) {
+      uint64_t acc = uint64_t(s_[0]);
+      if (!vb) {
+        for (int64_t i = 0; i < n; ++i) acc += uint64_t(A(x[i]));
+      } else {
+        k = 0;
+        for (int64_t i = 0; i < n; ++i) {
+          const uint64_t b = col::get_bit(vb, o + i);
+          acc += uint64_t(A(x[i])) & (0 - b);
+          k += int64_t(b);
+        }
+      }
+      s_[0] = A(acc);
+    } else {
+      A acc = s_[0];
+      if (!vb) {
+        for (int64_t i = 0; i < n; ++i) acc += A(x[i]);
+      } else {
+        // A NULL row adds +0.0, which leaves every sum unchanged but -0.0, and the sum, starting
+        // at +0.0, is never -0.0 (round to nearest: only -0.0 + -0.0 gives -0.0).
+        k = 0;
+        for (int64_t i = 0; i < n; ++i) {
+          const bool b = col::get_bit(vb, o + i);
+          acc += b ? A(x[i]) : A(0);
+          k += b;
+        }
+      }
+      s_[0] = acc;
+    }
+    if (k) { seen_[0] = 1; cnt_[0] += k; }
+  }
+  void merge_all(const std::vector<ColumnPtr>& st, int64_t n) override {
+    if constexpr (std::is_same_v<A, __int128>) {
+      Accumulator::merge_all(st, n);
+    } else {
+      const col::Column& s = *st[0];
+      const A* x = s.vals<A>();
+      const int64_t* k = kAvg ? st[1]->vals<int64_t>() : nullptr;
+      for (int64_t i = 0; i < n; ++i)
+        if (s.is_valid(i)) add(0, x[i], kAvg ? k[i] : 1);
     }
   }
   void merge(const std::vector<ColumnPtr>& st, const int32_t* gid, int64_t n) override {
@@ -169,9 +273,40 @@ class MinMaxFixed : public Accumulator {
       if (c.is_valid(r)) put(size_t(gid[i]), x[r]);
     }
   }
+  void update_all(const Vec* v, int64_t n) override {
+    const col::Column& c = *v->col;
+    if (c.id() == TypeId::Null || n <= 0) return;
+    const T* x = c.vals<T>();
+    if (v->constant) { if (c.is_valid(0)) put(0, x[0]); return; }
+    const uint8_t* vb = nulls_of(c);
+    const int64_t o = c.offset;
+    if constexpr (std::is_floating_point_v<T>) {
+      // Row by row as put() (ties between 0.0 and -0.0 keep the first; NaN is the largest).
+      if (!vb) for (int64_t i = 0; i < n; ++i) put(0, x[i]);
+      else for (int64_t i = 0; i < n; ++i) if (col::get_bit(vb, o + i)) put(0, x[i]);
+    } else {  // integers: equal values are indistinguishable, so a plain min/max is exact
+      int64_t i = 0;
+      if (vb) while (i < n && !col::get_bit(vb, o + i)) ++i;
+      if (i == n) return;
+      T m = x[i];
+      if (!vb) {
+        for (++i; i < n; ++i) m = kMax ? std::max(m, x[i]) : std::min(m, x[i]);
+      } else {
+        for (++i; i < n; ++i) {
+          const T y = col::get_bit(vb, o + i) ? x[i] : m;
+          m = kMax ? std::max(m, y) : std::min(m, y);
+        }
+      }
+      put(0, m);
+    }
+  }
   void merge(const std::vector<ColumnPtr>& st, const int32_t* gid, int64_t n) override {
     Vec v = Vec::flat(st[0]);
     update(&v, gid, n);
+  }
+  void merge_all(const std::vector<ColumnPtr>& st, int64_t n) override {
+    Vec v = Vec::flat(st[0]);
+    update_all(&v, n);
   }
   std::vector<ColumnPtr> state(int64_t g) override { return {result(g)}; }
   ColumnPtr result(int64_t g) override { return fixed_out<T>(t_, v_, seen_, g); }

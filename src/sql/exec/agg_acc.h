@@ -20,6 +20,11 @@ class Accumulator {
   virtual void merge(const std::vector<col::ColumnPtr>& state, const int32_t* gid, int64_t n) = 0;
   virtual std::vector<col::ColumnPtr> state(int64_t groups) = 0;
   virtual col::ColumnPtr result(int64_t groups) = 0;
+  // A global aggregate (no grouping keys: every row is in group 0). The defaults call
+  // update/merge with all-zero group ids; count, sum, avg and fixed-width min/max override them
+  // with one tight loop over the column that gives exactly the generic path's result.
+  virtual void update_all(const Vec* v, int64_t n);
+  virtual void merge_all(const std::vector<col::ColumnPtr>& state, int64_t n);
   // Bytes held (for the reservation).
   virtual int64_t memory() const = 0;
   // A run-time error an update or merge met (Spark's text); the operator fails with it.

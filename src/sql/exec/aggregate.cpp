@@ -426,6 +426,7 @@ class HashAgg : public Operator {
         if (auto s = spill(); !s) return s;
       }
     }
+    if (keys_.empty()) return feed_global(in, states);
     auto gid = group_ids(std::move(kb));
     size_t pos = keys_.size();
     for (size_t a = 0; a < aggs_.size(); ++a) {
@@ -442,6 +443,25 @@ class HashAgg : public Operator {
         t_.accs[a]->update(&v, gid.data(), in.num_rows);
         if (auto e = t_.accs[a]->error(); !e.empty()) return Status::error(e);
       }
+    }
+    return Status::ok();
+  }
+  // No grouping keys: every row is in group 0, and each accumulator takes the whole column.
+  Status feed_global(const Batch& in, bool states) {
+    size_t pos = 0;
+    for (size_t a = 0; a < aggs_.size(); ++a) {
+      if (states) {
+        size_t w = agg_state_types(aggs_[a].fn, *aggs_[a].in_type).size();
+        std::vector<col::ColumnPtr> st(in.columns.begin() + long(pos), in.columns.begin() + long(pos + w));
+        pos += w;
+        t_.accs[a]->merge_all(st, in.num_rows);
+      } else if (aggs_[a].fn == AggFn::CountStar || !aggs_[a].input) {
+        t_.accs[a]->update_all(nullptr, in.num_rows);
+      } else {
+        Vec v = eval(*aggs_[a].input, in, nullptr, ctx_.eval);
+        t_.accs[a]->update_all(&v, in.num_rows);
+      }
+      if (auto e = t_.accs[a]->error(); !e.empty()) return Status::error(e);
     }
     return Status::ok();
   }
