@@ -56,8 +56,8 @@ using json = nlohmann::json;
 // PyRunJob/PySqlExecute/PySqlCommand, PyCancelJobs, PyStatusQuery, PyAddFile, AddFile; the ContextCleaner:
 // PyForgetRdds, RemoveShuffle; 9 = MapOutputInfo's offsets as packed `lengths`, a shuffle input's
 // blocks in columns in task plans; 10 = cluster deploy mode: RequestSubmitDriver, LaunchDriver,
-// DriverStateChanged ..., WorkerLatestState.drivers.)
-constexpr int kProtocolVersion = 10;
+// DriverStateChanged ..., WorkerLatestState.drivers; 11 = PwTask.more.)
+constexpr int kProtocolVersion = 11;
 const char* build_id();  // "sparkpp 0.1.0 (<git describe>)"; see build_id.cpp.in
 
 // Connecting side -> accepting side, first message on every connection. With authentication
@@ -656,8 +656,11 @@ struct PwTask {
   // Released since this worker's last task (ContextCleaner): cached functions and broadcast
   // values it may hold, to forget.
   std::vector<int64_t> drop_funcs, drop_broadcasts;
+  // Another task follows in the same write (a task group): the worker may hold this task's
+  // PwOutput/PwDone and send them with the next task's replies.
+  bool more = false;
 };
-SPP_MSG(PwTask, task_id, stage_id, partition, attempt, plan, sink, new_funcs, props, drop_funcs, drop_broadcasts)
+SPP_MSG(PwTask, task_id, stage_id, partition, attempt, plan, sink, new_funcs, props, drop_funcs, drop_broadcasts, more)
 
 // Python worker -> executor: send the next batch of input `input`. Reply: PwInput.
 struct PwRead {

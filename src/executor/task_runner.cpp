@@ -374,6 +374,9 @@ struct Prepared {
   std::map<int, Input> inputs;
   std::unique_ptr<TaskSink> sink;
   std::vector<int64_t> funcs;
+  // Their pickled blobs, taken when the task is prepared (null: never sent to this executor),
+  // so that a group knows before it writes anything which of its members can be encoded.
+  std::vector<std::shared_ptr<std::string>> func_blobs;
   nlohmann::json plan;  // the worker's view, pushed leaves marked
   std::vector<std::pair<int, Reply>> pushed;
   // Every input leaf's whole data goes with the task (pushed, end=true): the worker never asks
@@ -413,21 +416,34 @@ bool prepare(Prepared& p, RunningTask& t, const TaskEnv& env, const plan::Node& 
     p.whole = p.whole && reply.end;
     for (const auto& b : reply.batches) p.wire_estimate += b.size() + 5;
   }
-  for (int64_t fid : p.funcs)
-    if (auto f = env.funcs->get(fid)) p.wire_estimate += f->size();
+  for (int64_t fid : p.funcs) {
+    p.func_blobs.push_back(env.funcs->get(fid));
+    if (p.func_blobs.back()) p.wire_estimate += p.func_blobs.back()->size();
+  }
+  return true;
+}
+
+// Whether every function the task needs reached this executor (encode_task then succeeds).
+bool funcs_present(const Prepared& p) {
+  for (const auto& f : p.func_blobs)
+    if (!f) return false;
   return true;
 }
 
 // Appends task p's PwTask and its pushed replies to `wire`, marking its new functions as held by
-// `w`. False: a function it needs never reached this executor (p.o says so; nothing appended).
-bool encode_task(Prepared& p, PythonWorker& w, const TaskEnv& env, std::string& wire) {
+// `w`. `more`: another task follows in the same write (the worker may hold this one's replies
+// until it answers a later one). False: a function it needs never reached this executor (p.o
+// says so; nothing appended).
+bool encode_task(Prepared& p, PythonWorker& w, const TaskEnv& env, std::string& wire, bool more = false) {
   msg::PwTask pt = pw_task(*p.t, env);
   pt.plan = std::move(p.plan);
   pt.sink = p.sink->worker_format();
+  pt.more = more;
   std::vector<std::string> fblobs;
-  for (int64_t fid : p.funcs) {
+  for (size_t j = 0; j < p.funcs.size(); ++j) {
+    const int64_t fid = p.funcs[j];
     if (w.funcs.count(fid) || std::count(pt.new_funcs.begin(), pt.new_funcs.end(), fid)) continue;
-    auto f = env.funcs->get(fid);
+    const auto& f = p.func_blobs[j];
     if (!f) {
       fail(p.o, msg::TaskErrorKind::kIo, "function " + std::to_string(fid) + " was never sent to this executor");
       return false;
@@ -677,17 +693,19 @@ std::vector<TaskOutcome> run_task_group(const std::vector<RunningTask*>& tasks, 
   // Every member's PwTask and pushed replies in one write: the worker reads each task's messages
   // before it writes anything for that task, and none of them asks for more input (all but the
   // last are whole; the last may ask, and is then the only one left to read), so it goes from one
-  // task to the next without waiting for this thread, and this cannot deadlock against it.
+  // task to the next without waiting for this thread, and this cannot deadlock against it. All
+  // but the last go with `more`: the worker holds their replies and sends them with the last
+  // one's (one write and one wake-up of this thread per group instead of per task).
   std::string wire;
   size_t n = 0;
+  while (n < ps.size() && funcs_present(ps[n])) ++n;
   std::optional<TaskOutcome> unsent;  // a member whose function is missing: it ends the group
-  for (; n < ps.size(); ++n) {
-    if (!encode_task(ps[n], *w, env, wire)) {
-      ps[n].sink->abort();
-      unsent = std::move(ps[n].o);
-      break;
-    }
+  if (n < ps.size()) {
+    encode_task(ps[n], *w, env, wire);  // fails (the function is missing), appends nothing
+    ps[n].sink->abort();
+    unsent = std::move(ps[n].o);
   }
+  for (size_t j = 0; j < n; ++j) encode_task(ps[j], *w, env, wire, j + 1 < n);
   if (n == 0) {
     env.pool->release(std::move(w), true);
     out.push_back(std::move(*unsent));
@@ -698,6 +716,7 @@ std::vector<TaskOutcome> run_task_group(const std::vector<RunningTask*>& tasks, 
   wire = std::string();
   if (io) read_ahead(ps[n - 1]);  // the only member that may have more to read
   bool reusable = false;
+  bool held_lost = false;  // the worker died while it may have held this member's replies
   size_t k = 0;
   for (; k < n; ++k) {
     Prepared& p = ps[k];
@@ -705,15 +724,22 @@ std::vector<TaskOutcome> run_task_group(const std::vector<RunningTask*>& tasks, 
     p.t->worker_pid = w->pid;
     if (p.t->killed) ::kill(w->pid, SIGKILL);  // killed while it waited: the worker goes with it
     reusable = serve(p, *w, io) && io;
-    finish(p, io);
     p.t->worker_pid = 0;
+    if (!io && k + 1 < n && !p.t->killed && p.o.update.state == msg::TaskEndState::kFinished) {
+      // Its replies were held (`more`): the crash may have been any later member's. This one
+      // and those after it run again, each alone, so that a crash is charged to its own task.
+      held_lost = true;
+      for (size_t j = k; j < n; ++j) ps[j].t->run_alone = true;
+      break;
+    }
+    finish(p, io);
     out.push_back(std::move(p.o));
     if (!io) break;
   }
   env.pool->release(std::move(w), reusable && !ps[std::min(k, n - 1)].t->killed);
   // Members after a failed connection never ran here (the worker may have read their messages,
   // but a task only starts after its predecessor's PwDone): the caller queues them again.
-  const size_t unrun = k < n ? k + 1 : n + (unsent ? 1 : 0);
+  const size_t unrun = held_lost ? k : k < n ? k + 1 : n + (unsent ? 1 : 0);
   for (size_t j = unrun; j < ps.size(); ++j) ps[j].sink->abort();
   if (k >= n && unsent) out.push_back(std::move(*unsent));
   return out;

@@ -475,6 +475,9 @@ TEST_CASE("run_task_group: every task reaches the worker before it answers the f
     CHECK(scripts[i].task.task_id == 100 + i);
   }
   CHECK(scripts[0].task.new_funcs == std::vector<int64_t>{5});
+  CHECK(scripts[0].task.more);  // its replies may wait for the last member's
+  CHECK(scripts[1].task.more);
+  CHECK_FALSE(scripts[2].task.more);
   CHECK(scripts[1].task.new_funcs.empty());
   CHECK(scripts[2].task.new_funcs.empty());
   CHECK(h.pool.idle_count() == 1);
@@ -504,23 +507,43 @@ TEST_CASE("run_task_group: a user error fails its task only; the next ones run o
   CHECK(h.pool.idle_count() == 1);
 }
 
-TEST_CASE("run_task_group: a worker crash fails the running task; the tasks after it did not run") {
+TEST_CASE("run_task_group: a worker crash during the last member fails it; the ones before it finished") {
   Harness h;
   h.funcs.put(5, "F");
   std::vector<Script> scripts(3);
   for (auto& s : scripts) s.inputs = {0};
-  scripts[1].ending = Ending::kCrash;
+  scripts[2].ending = Ending::kCrash;
   Group g(3);
   std::vector<TaskOutcome> outs;
   {
     GroupWorker gw(h.pool, scripts, false);
     outs = run_task_group(g.tasks, h.env);
   }
-  REQUIRE(outs.size() == 2);  // the third is queued again by the executor
+  REQUIRE(outs.size() == 3);
   CHECK(outs[0].update.state == spp::msg::TaskEndState::kFinished);
-  CHECK(outs[1].update.state == spp::msg::TaskEndState::kFailed);
-  CHECK(outs[1].update.error_kind == spp::msg::TaskErrorKind::kWorkerCrashed);
-  CHECK_FALSE(g.tasks[2]->run_alone);  // may join a group again
+  CHECK(outs[1].update.state == spp::msg::TaskEndState::kFinished);
+  CHECK(outs[2].update.state == spp::msg::TaskEndState::kFailed);
+  CHECK(outs[2].update.error_kind == spp::msg::TaskErrorKind::kWorkerCrashed);
+  CHECK(h.pool.idle_count() == 0);
+}
+
+TEST_CASE("run_task_group: a worker crash while a member's replies may be held: it and the ones after it run again alone") {
+  Harness h;
+  h.funcs.put(5, "F");
+  std::vector<Script> scripts(3);
+  for (auto& s : scripts) s.inputs = {0};
+  scripts[1].ending = Ending::kCrash;  // sent with `more`: the worker may have been in task 3
+  Group g(3);
+  std::vector<TaskOutcome> outs;
+  {
+    GroupWorker gw(h.pool, scripts, false);
+    outs = run_task_group(g.tasks, h.env);
+  }
+  REQUIRE(outs.size() == 1);  // the executor queues the second and third again
+  CHECK(outs[0].update.state == spp::msg::TaskEndState::kFinished);
+  CHECK_FALSE(g.tasks[0]->run_alone);
+  CHECK(g.tasks[1]->run_alone);  // alone, a crash is its own
+  CHECK(g.tasks[2]->run_alone);
   CHECK(h.pool.idle_count() == 0);
 }
 

@@ -8,7 +8,7 @@ there): both move together, and a peer of another version is refused at Hello na
 import json
 import struct
 
-PROTOCOL_VERSION = 10
+PROTOCOL_VERSION = 11
 MAX_FRAME = 1 << 30          # driver<->executor and executor<->worker links allow 1 GiB
 _HDR = struct.Struct(">IB")
 _U32 = struct.Struct(">I")
