@@ -35,6 +35,12 @@ check("max_by", lambda: rows(
     "SELECT g, x, max_by(x, -x) OVER (PARTITION BY g) AS v, count(x) OVER (PARTITION BY g) AS n FROM m ORDER BY g, x"))
 check("median_df", lambda: sorted([list(r) for r in df.select(
     "g", "x", F.median("x").over(Window.partitionBy("g")).alias("m")).collect()], key=repr))
+def window_lines(q):
+    text = re.sub(r"#\d+", "#x", spark.sql("EXPLAIN EXTENDED " + q).collect()[0][0])
+    return [l.strip(" +-:*()0123456789") for l in text.splitlines() if "Window [" in l]
+
+check("window_plan", lambda: window_lines("SELECT g, median(x) OVER (PARTITION BY g) AS m FROM m"))
+check("window_plan_bare", lambda: window_lines("SELECT count(x) OVER () FROM m"))
 check("median_name", lambda: spark.sql("SELECT median(x) OVER (PARTITION BY g) FROM m").columns)
 check("median_distinct_window", lambda: first_error(lambda: spark.sql(
     "SELECT median(DISTINCT x) OVER (PARTITION BY g) FROM m").collect()))
@@ -89,6 +95,17 @@ def test_median_over_a_window(result):
                                           ["b", 2.0, 2.0], ["b", None, 2.0]], key=repr)
     assert result("median_name") == ["median(x) OVER (PARTITION BY g ROWS BETWEEN UNBOUNDED PRECEDING AND "
                                      "UNBOUNDED FOLLOWING)"]
+
+
+def test_window_plans(result):
+    # analyzer-results golden files: argString leaves out an empty partition spec / order
+    frame = "specifiedwindowframe(RowFrame, unboundedpreceding$(), unboundedfollowing$())"
+    lines = result("window_plan")
+    assert lines[0] == "Window [median(x#x) windowspecdefinition(g#x, " + frame + ") AS m#x], [g#x]"
+    assert lines[1] == "Window [percentile(x#x, 0.5, 1, 0, 0, false) windowspecdefinition(g#x, " + frame + ") AS m#x], [g#x]"
+    assert result("window_plan_bare")[0] == (
+        "Window [count(x#x) windowspecdefinition(" + frame + ") AS count(x) OVER (ROWS BETWEEN UNBOUNDED "
+        "PRECEDING AND UNBOUNDED FOLLOWING)#xL]")
 
 
 def test_distinct_collect_aggregates(result):

@@ -506,7 +506,11 @@ std::string PhysicalPlan::node_string() const {
       return s + "], " + list(output_attrs);
     }
     case PhysKind::Window:
-      return std::string(window_in_pandas(exprs) ? "WindowInPandas " : "Window ") + list(exprs) + ", " + list(window_partition_of(exprs)) + ", " + list(window_order_of(exprs));
+    {  // argString drops an empty partition spec or order
+      const ExprList part = window_partition_of(exprs), order = window_order_of(exprs);
+      return std::string(window_in_pandas(exprs) ? "WindowInPandas " : "Window ") + list(exprs) +
+             (part.empty() ? "" : ", " + list(part)) + (order.empty() ? "" : ", " + list(order));
+    }
     case PhysKind::MapInPandas:
       return "MapInPandas " + exprs[0]->to_string() + ", " + list(output_attrs) + ", " + (global ? "true" : "false");
     case PhysKind::AggregateInPandas: {

@@ -290,7 +290,10 @@ std::string LogicalPlan::node_string() const {
     }
     case PlanKind::Hint: return p + "ResolvedHint (strategy=" + name + ")";
     case PlanKind::Window:
-      return p + "Window " + list(exprs) + ", " + list(window_partition_of(exprs)) + ", " + list(window_order_of(exprs));
+    {  // argString drops an empty partition spec or order (`Window [count(1) windowspecdefinition(...)]`)
+      const ExprList part = window_partition_of(exprs), order = window_order_of(exprs);
+      return p + "Window " + list(exprs) + (part.empty() ? "" : ", " + list(part)) + (order.empty() ? "" : ", " + list(order));
+    }
     case PlanKind::MapInPandas:
       return p + "MapInPandas " + exprs[0]->to_string() + ", " + list(output_attrs) + ", " + (flag ? "true" : "false");
     case PlanKind::AggregateInPandas: {
