@@ -1,7 +1,9 @@
 """Sort-merge joins take their inputs sorted from the plan: the Sort nodes EnsureRequirements puts
 below them, or a child already in key order (a sort-merge join on the same keys), which is not
 sorted again. Right and full outer sort-merge joins emit unmatched right rows after the runs
-that passed them, so a join above them on the same key gets a Sort of its own. Answers are
+that passed them, so a join above them on the same key gets a Sort of its own — unless the join
+above is inner on the outer side's key: its inferred isnotnull filter makes the outer join
+left outer or inner (Spark's InferFiltersFromConstraints + EliminateOuterJoin). Answers are
 Python's."""
 import os
 
@@ -28,6 +30,8 @@ z = spark.range(0, 1000, 3, numPartitions=2).select(F.col("id").alias("zk"))
 check("inner_semi", lambda: run(x.join(y, x.xk == y.yk).join(z, x.xk == z.zk, "left_semi")))
 check("full_inner", lambda: run(x.join(y, x.xk == y.yk, "full").join(z, x.xk == z.zk)))
 check("right_inner", lambda: run(x.join(y, x.xk == y.yk, "right").join(z, x.xk == z.zk)))
+check("full_left", lambda: run(x.join(y, x.xk == y.yk, "full").join(z, x.xk == z.zk, "left")))
+check("right_left", lambda: run(x.join(y, x.xk == y.yk, "right").join(z, x.xk == z.zk, "left")))
 check("left_anti", lambda: run(x.join(y, x.xk == y.yk, "left").join(z, x.xk == z.zk, "left_anti")))
 emit()
 spark.stop()
@@ -52,12 +56,23 @@ def test_sort_merge_join_chains(tmp_path):
     full = [[k, v, k if k in ys else None, ys.get(k)] for k, v in xs]
     full += [[None, None, k, ys[k]] for k in ys if k >= 700]
     assert rows == sorted([r + [r[0]] for r in full if r[0] is not None and r[0] in zs], key=repr)
-    assert plan.count("Sort [") == 4, plan  # the full outer join's output is sorted again
+    # isnotnull(xk) inferred from the inner join rejects the rows x pads with NULLs: the full
+    # outer join is a left outer one, whose output is in xk order: no Sort between the joins
+    assert "LeftOuter" in plan and "FullOuter" not in plan, plan
+    assert plan.count("Sort [") == 3, plan
+
+    plan, rows = res.result("full_left")
+    assert rows == sorted([r + [r[0] if r[0] is not None and r[0] in zs else None] for r in full], key=repr)
+    assert "FullOuter" in plan and plan.count("Sort [") == 4, plan  # the full outer join's output is sorted again
 
     plan, rows = res.result("right_inner")
     right = [[k, v, k, ys[k]] for k, v in xs if k in ys] + [[None, None, k, ys[k]] for k in ys if k >= 700]
     assert rows == sorted([r + [r[0]] for r in right if r[0] is not None and r[0] in zs], key=repr)
-    assert plan.count("Sort [") == 4, plan
+    assert "RightOuter" not in plan and plan.count("Sort [") == 3, plan  # inner, as above
+
+    plan, rows = res.result("right_left")
+    assert rows == sorted([r + [r[0] if r[0] is not None and r[0] in zs else None] for r in right], key=repr)
+    assert "RightOuter" in plan and plan.count("Sort [") == 4, plan
 
     plan, rows = res.result("left_anti")
     left = [[k, v, k if k in ys else None, ys.get(k)] for k, v in xs]

@@ -235,6 +235,33 @@ TEST_CASE("aqe early switch: a pending side (its map stage not run) may be strea
   CHECK(g->local.empty());
 }
 
+TEST_CASE("aqe join switch: the streamed side may be any subtree (an aggregate over a shuffle read)") {
+  AqeSettings s;
+  // Left: a small finished shuffle; right: a final aggregate over shuffle:0's big stage, sorted.
+  auto agg = std::make_shared<PhysicalPlan>();
+  agg->kind = PhysKind::HashAggregate;
+  agg->agg_mode = AggMode::Final;
+  agg->groups = {K2};
+  agg->children = {reader("shuffle:0", K2)};
+  auto j = std::make_shared<PhysicalPlan>();
+  j->kind = PhysKind::SortMergeJoin;
+  j->join_type = JoinType::Inner;
+  j->left_keys = {K};
+  j->right_keys = {K2};
+  j->children = {sorted(reader("shuffle:1", K), K), sorted(agg, K2)};
+  std::map<std::string, ShuffleStats> st{{"shuffle:0", spread(400 * MiB)}, {"shuffle:1", spread(2 * MiB)}};
+  auto sw = switch_to_broadcast_joins(j, st, s);
+  REQUIRE(sw);
+  CHECK(sw->root->kind == PhysKind::BroadcastHashJoin);
+  CHECK(sw->root->build_left);
+  CHECK(sw->root->children[1]->kind == PhysKind::HashAggregate);  // its Sort gone, the aggregate kept
+  CHECK(sw->broadcast == std::set<std::string>{"shuffle:1"});
+  CHECK(sw->local.empty());  // the aggregate needs its input partitioned: read by reduce partition
+  // A left outer join cannot build its left side: nothing to switch.
+  j->join_type = JoinType::LeftOuter;
+  CHECK_FALSE(switch_to_broadcast_joins(j, st, s));
+}
+
 TEST_CASE("aqe local shuffle reads: Spark's partition specs") {
   // 200 reducers, 4 maps, 200 tasks wanted: each map cut in 50 ranges of 4.
   auto a = local_read_specs(4, 200, 200);

@@ -319,3 +319,44 @@ TEST_CASE("sql optimizer: a left semi/anti join goes below a Project and into th
         "   :- LogicalRDD [a#0], false\n"
         "   +- LogicalRDD [c#2], false\n");
 }
+
+TEST_CASE("sql optimizer: a filter rejecting an outer side's NULL padding makes the join inner there (Spark's EliminateOuterJoin)") {
+  auto join = [](const char* type) {
+    return json{{"join", {{"left", local("k INT, a INT", 1)}, {"right", local("k2 INT, b INT", 2)}, {"joinType", type},
+                          {"joinCondition", fn("==", {col("k"), col("k2")})}}}};
+  };
+  // b > 1 is NULL when b is: a left outer join's unmatched rows never pass it -> inner
+  CHECK(opt::eliminate_outer_join(analyzed(where(join("JOIN_TYPE_LEFT_OUTER"), fn(">", {col("b"), lit_i(1)}))))->tree_string() ==
+        "Filter (b#3 > 1)\n"
+        "+- Join Inner, (k#0 = k2#2)\n"
+        "   :- LogicalRDD [k#0, a#1], false\n"
+        "   +- LogicalRDD [k2#2, b#3], false\n");
+  // a predicate on the preserved side changes nothing; nor does one that NULLs pass
+  auto keep = analyzed(where(join("JOIN_TYPE_LEFT_OUTER"), fn(">", {col("a"), lit_i(1)})));
+  CHECK(opt::eliminate_outer_join(keep) == keep);
+  auto isnull = analyzed(where(join("JOIN_TYPE_LEFT_OUTER"), fn("isnull", {col("b")})));
+  CHECK(opt::eliminate_outer_join(isnull) == isnull);
+  auto coalesced = analyzed(where(join("JOIN_TYPE_LEFT_OUTER"), fn("==", {fn("coalesce", {col("b"), lit_i(0)}), lit_i(0)})));
+  CHECK(opt::eliminate_outer_join(coalesced) == coalesced);
+  // right outer with a left-side predicate -> inner; full outer: each rejecting side counts
+  CHECK(opt::eliminate_outer_join(analyzed(where(join("JOIN_TYPE_RIGHT_OUTER"), fn("isnotnull", {col("a")}))))
+            ->children[0]->tree_string().rfind("Join Inner", 0) == 0);
+  CHECK(opt::eliminate_outer_join(analyzed(where(join("JOIN_TYPE_FULL_OUTER"), fn("<", {col("a"), lit_i(5)}))))
+            ->children[0]->tree_string().rfind("Join LeftOuter", 0) == 0);
+  CHECK(opt::eliminate_outer_join(analyzed(where(join("JOIN_TYPE_FULL_OUTER"), fn("<", {col("b"), lit_i(5)}))))
+            ->children[0]->tree_string().rfind("Join RightOuter", 0) == 0);
+  CHECK(opt::eliminate_outer_join(analyzed(where(join("JOIN_TYPE_FULL_OUTER"),
+                                                 fn("and", {fn("<", {col("a"), lit_i(5)}), fn("<", {col("b"), lit_i(5)})}))))
+            ->children[0]->tree_string().rfind("Join Inner", 0) == 0);
+  // through a Project of plain columns (as column pruning leaves one under the filter)
+  auto pruned = analyzed(where(select(join("JOIN_TYPE_LEFT_OUTER"), {col("a"), col("b")}), fn(">", {col("b"), lit_i(1)})));
+  CHECK(opt::eliminate_outer_join(pruned)->tree_string() ==
+        "Filter (b#3 > 1)\n"
+        "+- Project [a#1, b#3]\n"
+        "   +- Join Inner, (k#0 = k2#2)\n"
+        "      :- LogicalRDD [k#0, a#1], false\n"
+        "      +- LogicalRDD [k2#2, b#3], false\n");
+  // a predicate over both sides' columns is not one side's: unchanged
+  auto mixed = analyzed(where(join("JOIN_TYPE_LEFT_OUTER"), fn(">", {fn("+", {col("a"), col("b")}), lit_i(1)})));
+  CHECK(opt::eliminate_outer_join(mixed) == mixed);
+}

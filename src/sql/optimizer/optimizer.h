@@ -20,6 +20,9 @@ PlanPtr push_down_predicates(const PlanPtr& p);    // through Project and Join, 
 // semi/anti join below a deterministic Project, and into the one leg of an inner/outer join
 // its condition needs.
 PlanPtr push_left_semi_anti_join(const PlanPtr& p);
+// Spark's EliminateOuterJoin: an outer join under a filter rejecting a side's NULL padding
+// becomes inner on that side.
+PlanPtr eliminate_outer_join(const PlanPtr& p);
 PlanPtr collapse_project(const PlanPtr& p);        // Project(Project(x)) -> Project(x)
 PlanPtr column_pruning(const PlanPtr& p);          // only needed columns flow up; scans read only those
 PlanPtr limit_push_down(const PlanPtr& p);         // Limit(Limit), through Union and outer joins

@@ -294,6 +294,58 @@ static bool has_scalar_subquery(const ExprList& es) {
   return found;
 }
 
+// Spark's canFilterOutNull: `e` (deterministic, no subquery, over some of `side`'s columns)
+// is NULL or false when every column it reads is NULL — a row padded with NULLs there fails it.
+static bool can_filter_out_null(const ExprPtr& e, const std::set<int64_t>& side) {
+  if (!e->deterministic() || any_expr(e, [](const Expr& x) { return is_subquery_expr(x); })) return false;
+  const auto refs = references(e);
+  if (refs.empty() || !subset(refs, side)) return false;
+  ExprPtr nulled = transform_up(e, [](const ExprPtr& x) -> ExprPtr {
+    return x->kind == ExprKind::Attribute ? lit_null(x->type) : nullptr;
+  });
+  auto v = eval_constant(*nulled);
+  return v && (v->is_null() || (std::holds_alternative<bool>(v->v) && !v->as_bool()));
+}
+
+// Spark's EliminateOuterJoin: a filter right above an outer join that rejects the rows an
+// outer side pads with NULLs makes that side's outer-ness moot: full -> left/right/inner,
+// left -> inner, right -> inner (TPC-H Q17: the scalar subquery's left outer join under
+// `l_quantity < 0.2 * avg` is an inner join, which AQE may then turn into a broadcast join).
+PlanPtr eliminate_outer_join(const PlanPtr& p) {
+  return plan_transform_down(p, [](const PlanPtr& n) -> PlanPtr {
+    if (n->kind != PlanKind::Filter || n->exprs.empty()) return nullptr;
+    // A Project of plain columns between them (column pruning puts one under the filter as fast
+    // as predicate pushdown takes the filter below it) passes the columns through as they are.
+    const PlanPtr& below = n->children[0];
+    const bool columns_only =
+        below->kind == PlanKind::Project &&
+        std::all_of(below->exprs.begin(), below->exprs.end(), [](const ExprPtr& e) { return e->kind == ExprKind::Attribute; });
+    const PlanPtr& j = columns_only ? below->children[0] : below;
+    if (j->kind != PlanKind::Join || !j->names.empty()) return nullptr;
+    const JoinType jt = j->join_type;
+    if (jt != JoinType::LeftOuter && jt != JoinType::RightOuter && jt != JoinType::FullOuter) return nullptr;
+    const auto lids = ids_of(j->children[0]->output()), rids = ids_of(j->children[1]->output());
+    bool left_rejects = false, right_rejects = false;  // the filter rejects NULL-padded rows of that side
+    for (const auto& c : split_conjuncts(n->exprs[0])) {
+      left_rejects = left_rejects || can_filter_out_null(c, lids);
+      right_rejects = right_rejects || can_filter_out_null(c, rids);
+    }
+    JoinType to = jt;
+    if (jt == JoinType::RightOuter && left_rejects) to = JoinType::Inner;
+    else if (jt == JoinType::LeftOuter && right_rejects) to = JoinType::Inner;
+    else if (jt == JoinType::FullOuter)
+      to = left_rejects && right_rejects ? JoinType::Inner
+           : left_rejects                ? JoinType::LeftOuter
+           : right_rejects               ? JoinType::RightOuter
+                                         : jt;
+    if (to == jt) return nullptr;
+    PlanPtr inner = join_of(j, j->children[0], j->children[1], to, j->exprs);
+    LogicalPlan f = *n;
+    f.children = {columns_only ? below->with_children({std::move(inner)}) : std::move(inner)};
+    return make_plan(std::move(f));
+  });
+}
+
 // Spark's PushDownLeftSemiAntiJoin (its Project case) and PushLeftSemiLeftAntiThroughJoin: a
 // left semi/anti join moves below the deterministic Project under it, and below the inner or
 // outer join under it into the one leg its condition needs, so it drops rows before they are
@@ -597,7 +649,7 @@ PlanPtr replace_expressions(const PlanPtr& p) {
 
 PlanPtr optimize(const PlanPtr& plan) {
   static const std::vector<PlanPtr (*)(const PlanPtr&)> batch = {
-      reorder_join, push_down_predicates, push_left_semi_anti_join, combine_filters, collapse_project, column_pruning,
+      reorder_join, eliminate_outer_join, push_down_predicates, push_left_semi_anti_join, combine_filters, collapse_project, column_pruning,
       limit_push_down,
       constant_folding, boolean_simplification, prune_filters, remove_noop_operators};
   // Spark's "Finish Analysis" batch first: a view's or a subquery's alias only names columns

@@ -105,25 +105,36 @@ std::optional<JoinSwitch> switch_to_broadcast_joins(const PhysPtr& fragment, con
   // need_order: something above relies on this node's row order; need_part: on its partitioning.
   std::function<PhysPtr(const PhysPtr&, bool, bool)> go = [&](const PhysPtr& p, bool need_order, bool need_part) -> PhysPtr {
     if (p->kind == PhysKind::SortMergeJoin && !need_order) {
+      // A side that is not a shuffle read of a finished stage (an aggregate over one, another
+      // join) may be the streamed side: Spark re-plans the whole logical join with the finished
+      // side's runtime size (TPC-H Q17's subquery aggregate joined with a small stage).
       PhysPtr l = shuffle_leaf(p->children[0], stats, pending), r = shuffle_leaf(p->children[1], stats, pending);
-      if (l && r && l->data_ref != r->data_ref) {
-        const JoinType t = p->join_type;
-        const bool left_ok = (t == JoinType::Inner || t == JoinType::RightOuter) && can_broadcast(l->data_ref);
-        const bool right_ok = (t == JoinType::Inner || t == JoinType::LeftOuter || t == JoinType::LeftSemi ||
-                               t == JoinType::LeftAnti) && can_broadcast(r->data_ref);
-        if (left_ok || right_ok) {
-          // JoinSelectionHelper.getBuildSide: both possible -> the smaller, right on a tie.
-          const bool build_left =
-              left_ok && (!right_ok || stats.at(r->data_ref).total() > stats.at(l->data_ref).total());
-          auto j = std::make_shared<PhysicalPlan>(*p);
-          j->kind = PhysKind::BroadcastHashJoin;
-          j->build_left = build_left;
-          j->children = {l, r};  // no sorts: a hash join needs none
-          out.broadcast.insert(build_left ? l->data_ref : r->data_ref);
-          out.joins[p->node_id] = build_left;
-          if (!need_part) streamed_local.push_back(build_left ? r->data_ref : l->data_ref);
-          return j;
-        }
+      const JoinType t = p->join_type;
+      const bool left_ok = l && (t == JoinType::Inner || t == JoinType::RightOuter) && can_broadcast(l->data_ref);
+      const bool right_ok = r && (t == JoinType::Inner || t == JoinType::LeftOuter || t == JoinType::LeftSemi ||
+                                  t == JoinType::LeftAnti) && can_broadcast(r->data_ref);
+      // A shuffle read of a stage that has not run (and is not the pending one) is not looked at.
+      auto unknown_read = [&](const PhysPtr& c, const PhysPtr& leaf) {
+        const PhysPtr x = c->kind == PhysKind::Sort && !c->global && c->children.size() == 1 ? c->children[0] : c;
+        return !leaf && x->kind == PhysKind::LocalTableScan && x->data_ref.rfind("shuffle:", 0) == 0;
+      };
+      if ((left_ok || right_ok) && !(l && r && l->data_ref == r->data_ref) && !unknown_read(p->children[0], l) &&
+          !unknown_read(p->children[1], r)) {
+        // JoinSelectionHelper.getBuildSide: both possible -> the smaller, right on a tie.
+        const bool build_left = left_ok && (!right_ok || stats.at(r->data_ref).total() > stats.at(l->data_ref).total());
+        auto unsorted = [](const PhysPtr& c) {  // a hash join needs no sorted input
+          return c->kind == PhysKind::Sort && !c->global && c->children.size() == 1 ? c->children[0] : c;
+        };
+        const PhysPtr& streamed_leaf = build_left ? r : l;
+        PhysPtr streamed = streamed_leaf ? streamed_leaf : go(unsorted(p->children[build_left ? 1 : 0]), false, need_part);
+        auto j = std::make_shared<PhysicalPlan>(*p);
+        j->kind = PhysKind::BroadcastHashJoin;
+        j->build_left = build_left;
+        j->children = build_left ? std::vector<PhysPtr>{l, streamed} : std::vector<PhysPtr>{streamed, r};
+        out.broadcast.insert(build_left ? l->data_ref : r->data_ref);
+        out.joins[p->node_id] = build_left;
+        if (!need_part && streamed_leaf) streamed_local.push_back(streamed_leaf->data_ref);
+        return j;
       }
     }
     if (p->children.empty()) return p;

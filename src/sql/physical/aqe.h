@@ -72,8 +72,10 @@ struct JoinSwitch {
 // partitions non-empty: DemoteBroadcastHashJoin) is a broadcast hash join's build side, the
 // smaller one when both qualify and the join type allows either (right for left outer / semi /
 // anti, left for right outer, either for inner, none for full outer). Only sort-merge joins
-// whose two inputs are (Sorts of) shuffle reads of `stats` switch, and only when nothing above
-// the join in the fragment relies on its sorted output. The streamed side is then read by map
+// whose build side is (a Sort of) a shuffle read of `stats` switch — the streamed side may be
+// another such read or any subtree (an aggregate over a shuffle read, TPC-H Q17), never a read
+// of a stage that has not run — and only when nothing above the join in the fragment relies on
+// its sorted output. The streamed side is then read by map
 // output when nothing above relies on its partitioning and it is the fragment's only other
 // shuffle read. Nothing to switch: nullopt.
 // `pending`: a shuffle read whose map stage has not run yet (no stats): it may be a switched
