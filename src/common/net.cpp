@@ -449,8 +449,20 @@ void Connection::set_reading(bool on) {
 
 void Connection::close(const std::string& reason) {
   if (closing_) return;
-  flush();  // what the kernel takes at once still leaves, as an uncoalesced send would have
+  // First: a write failing below must not start a second close (that double uv_close aborts).
   closing_ = true;
+  if (!out_.empty()) {
+    // What the kernel takes at once still leaves, as an uncoalesced send would have; a queued
+    // uv_write would only be cancelled by the uv_close below. The stream may already be
+    // unwritable (a read error clears that), so nothing here may fail loudly.
+    uv_prepare_stop(&flush_hook_);
+    auto* stream = reinterpret_cast<uv_stream_t*>(&tcp_);
+    if (uv_stream_get_write_queue_size(stream) == 0) {
+      uv_buf_t b = uv_buf_init(out_.data(), static_cast<unsigned>(out_.size()));
+      (void)uv_try_write(stream, &b, 1);
+    }
+    out_.clear();
+  }
   LOG_DEBUG(opts_.log_component, "connection " << id_ << " (" << peer_ << (peer_role_.empty() ? "" : " " + peer_role_)
                                                  << ") closed: " << reason);
   if (opts_.on_close) {
