@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "sql/exec/agg_acc.h"
+#include "sql/exec/key_pack.h"
 #include "sql/exec/string_table.h"
 #include "sql/kernels/compare.h"
 #include "sql/kernels/hash.h"
@@ -90,6 +91,7 @@ class HashAgg : public Operator {
     string_key_ = key_types_.size() == 1 && col::is_var_binary(key_types_[0].id);
     int_keys_ = !key_types_.empty() && key_types_.size() <= kMaxIntKeys &&
                 std::all_of(key_types_.begin(), key_types_.end(), [](const ColType& t) { return integral(t.id); });
+    packed_keys_ = !string_key_ && !int_keys_ && packable_key_types(key_types_);
   }
   std::string name() const override { return "HashAggregate"; }
   std::vector<const Operator*> children() const override { return {child_.get()}; }
@@ -126,8 +128,8 @@ class HashAgg : public Operator {
     std::vector<int32_t> slots;                    // open addressing, -1 empty
     std::vector<std::unique_ptr<Accumulator>> accs;
     int64_t groups = 0;
-    // One string/binary key: the keys live in this table's arena instead (key_batches, ref,
-    // hash and slots stay empty).
+    // One string/binary key, or packed keys (key_pack.h): the keys live in this table's arena
+    // instead (key_batches, ref, hash and slots stay empty).
     std::unique_ptr<StringKeyTable> strings;
     // Integral keys only (up to kMaxIntKeys): every group's key values widened to int64 and
     // their NULL flags, group-major (key_batches and ref stay empty; hash and slots are used).
@@ -161,7 +163,7 @@ class HashAgg : public Operator {
 
   void reset_table() {
     t_ = Table();
-    if (string_key_) t_.strings = std::make_unique<StringKeyTable>();
+    if (string_key_ || packed_keys_) t_.strings = std::make_unique<StringKeyTable>();
     else if (int_keys_ && key_types_.size() == 1) t_.i1slots.assign(1024, Table::Slot1{0, -1, 0});
     else if (int_keys_) t_.islots.assign(1024, kEmptySlot);
     else t_.slots.assign(1024, -1);
@@ -417,6 +419,11 @@ class HashAgg : public Operator {
     kb.num_rows = in.num_rows;
     if (states) for (size_t k = 0; k < keys_.size(); ++k) kb.columns.push_back(in.columns[k]);
     else for (const auto& k : keys_) kb.columns.push_back(eval_flat(*k, in, ctx_.eval));
+    if (packed_keys_) {  // from here on, one binary key: the table is a StringKeyTable
+      auto packed = pack_keys(kb.columns, kb.num_rows);
+      if (!packed) return packed.status();
+      kb.columns = {std::move(*packed)};
+    }
     if (t_.strings && kb.num_rows > 0) {
       const col::Column& c = *kb.columns[0];
       const int64_t incoming = int64_t(c.offsets()[c.length]) - c.offsets()[0];
@@ -472,7 +479,15 @@ class HashAgg : public Operator {
     out.num_rows = g;
     std::vector<std::string> names;
     std::vector<ColType> types;
+    std::vector<col::ColumnPtr> unpacked;
+    if (packed_keys_) unpacked = unpack_keys(*t_.strings->column(col::make_type(ColType::scalar(TypeId::Binary))), key_types_);
     for (size_t k = 0; k < keys_.size(); ++k) {
+      if (packed_keys_) {
+        out.columns.push_back(std::move(unpacked[k]));
+        names.push_back(key_schema_->names[k]);
+        types.push_back(key_types_[k]);
+        continue;
+      }
       if (int_keys_) {
         out.columns.push_back(int_key_column(k, g));
         names.push_back(key_schema_->names[k]);
@@ -587,6 +602,7 @@ class HashAgg : public Operator {
   col::ColTypePtr key_schema_;
   bool string_key_ = false;
   bool int_keys_ = false;  // integral keys only: Table::ikey
+  bool packed_keys_ = false;  // other flat keys, packed into one binary key per row (key_pack.h)
   Table t_;
   std::vector<std::unique_ptr<SpillFile>> parts_;
   int next_part_ = 0;
