@@ -3,6 +3,7 @@
 
 #include "driver/sql_stage_source.h"  // SqlTaskBody (sql RDDs)
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <set>
@@ -282,8 +283,11 @@ Result<TaskPayload> RddGraph::build_task(int rdd, int partition, const MapOutput
 
 namespace {
 // The typed plan of (rdd, partition) into `node_out`; functions, blobs and broadcasts into `out`.
+// `sample` > 1: a range-sampling job (sortByKey's sketch, `args.sample_input` on its last
+// node): text splits under narrow dependencies are read in windows, one in `sample` (see
+// sampled_text). 0: every record.
 Status resolve_node(const RddGraph& g, int rdd, int partition, TaskPayload& out, plan::NodePtr& node_out, int& next_input,
-                    const MapOutputTracker& outputs, bool ignore_persist);
+                    const MapOutputTracker& outputs, bool ignore_persist, int sample = 0);
 }  // namespace
 
 // Leaves the plan of (rdd, partition) in out.plan, encoded once (common/task_plan.h).
@@ -297,14 +301,34 @@ Status RddGraph::resolve(int rdd, int partition, TaskPayload& out, int& next_inp
 }
 
 namespace {
+// Byte windows of a sampled text split: kSampleWindow bytes every `sample` windows (at least the
+// first; at most kSampleWindows of them), each read as a split of its own. A window yields the
+// lines starting in it (the first window's are the split's first lines), so the windows' lines
+// are a subset of the split's, in order, spread over it: a range sample's keys without reading
+// every record (issue #18 W5: sortByKey's sketch computed the parent once more in full).
+constexpr int64_t kSampleWindow = 64 * 1024;
+constexpr int64_t kSampleWindows = 64;
+
+std::vector<plan::TextSource> sampled_text(const TextSplit& s, int sample) {
+  const int64_t stride = std::max(kSampleWindow * sample, (s.length + kSampleWindows - 1) / kSampleWindows);
+  std::vector<plan::TextSource> out;
+  for (int64_t off = 0; off == 0 || off < s.length; off += stride)
+    out.push_back(plan::TextSource{s.path, s.start + off, std::min(kSampleWindow, s.length - off)});
+  return out;
+}
+
 Status resolve_node(const RddGraph& g, int rdd, int partition, TaskPayload& out, plan::NodePtr& node_out, int& next_input,
-                    const MapOutputTracker& outputs, bool ignore_persist) {
-  auto resolve = [&](int r, int p, plan::NodePtr& into, bool ignore = false) {
-    return resolve_node(g, r, p, out, into, next_input, outputs, ignore);
-  };
+                    const MapOutputTracker& outputs, bool ignore_persist, int sample) {
   auto node = [&](int id) { return g.node(id); };
   const RddNode* n = node(rdd);
   if (!n) return Status::error("unknown RDD " + std::to_string(rdd));
+  if (n->args.is_object() && n->args.contains("sample_input") && n->args["sample_input"].is_number_integer())
+    sample = std::clamp(n->args["sample_input"].get<int>(), 0, 1 << 16);
+  // Narrow parents keep sampling; a cached block's compute, a zip (equal lengths) and other
+  // sources do not (`ignore`: the block's own compute, always in full).
+  auto resolve = [&](int r, int p, plan::NodePtr& into, bool ignore = false, bool keep_sample = true) {
+    return resolve_node(g, r, p, out, into, next_input, outputs, ignore, keep_sample && !ignore ? sample : 0);
+  };
   if (partition < 0 || partition >= n->num_partitions)
     return Status::error("partition " + std::to_string(partition) + " out of range for RDD " + std::to_string(rdd));
   auto input = [&](plan::Format f, plan::Source src) {
@@ -326,7 +350,14 @@ Status resolve_node(const RddGraph& g, int rdd, int partition, TaskPayload& out,
     input(plan::Format::kPickled, plan::BlobsSource{first, n->batch_count[partition]});
   } else if (n->kind == "text_file") {
     const auto& s = n->text_splits[partition];
-    input(plan::Format::kLines, plan::TextSource{s.path, s.start, s.length});
+    if (sample > 1 && !compressed_text_file(s.path) && s.length > kSampleWindow) {
+      std::vector<plan::NodePtr> windows;
+      for (auto& w : sampled_text(s, sample))
+        windows.push_back(plan::make(plan::InputOp{next_input++, plan::Format::kLines, std::move(w)}));
+      node_out = windows.size() == 1 ? std::move(windows[0]) : plan::make(plan::ConcatOp{std::move(windows)});
+    } else {
+      input(plan::Format::kLines, plan::TextSource{s.path, s.start, s.length});
+    }
   } else if (n->kind == "whole_text_files") {
     plan::FilesSource files;
     for (const auto& f : n->file_groups[partition]) files.paths.push_back(f.path);
@@ -360,7 +391,7 @@ Status resolve_node(const RddGraph& g, int rdd, int partition, TaskPayload& out,
     const std::vector<int>& parts = zip ? n->parents : n->coalesce_groups[partition];
     for (int q : parts) {
       plan::NodePtr c;
-      Status st = zip ? resolve(q, partition, c) : resolve(n->parents[0], q, c);
+      Status st = zip ? resolve(q, partition, c, false, /*keep_sample=*/false) : resolve(n->parents[0], q, c);
       if (!st) return st;
       children.push_back(std::move(c));
     }

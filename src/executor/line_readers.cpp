@@ -55,6 +55,10 @@ Result<bool> TextSplitReader::fill() {
   }
   size_t old = buf_.size();
   size_t want = std::max<size_t>(batch_bytes_, 64 * 1024);
+  // A short split (sortByKey's sampling windows: 64 KiB) reads little past its end, where only
+  // the line crossing it is left to read, instead of a whole batch's worth of the file.
+  const int64_t left = end_ + 1 - (pos_ + static_cast<int64_t>(old));
+  want = std::min<size_t>(want, static_cast<size_t>(std::max<int64_t>(left, 0)) + 8192);
   buf_.resize(old + want);
   ssize_t n;
   do {

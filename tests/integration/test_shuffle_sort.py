@@ -100,3 +100,80 @@ def test_keyfunc_sortby_and_partitions(res, data):
     assert res.result("sortBy") == sorted((v for _, v in ints), key=lambda v: v % 1000)
     assert sum(res.result("same_key")) == 1000
     assert res.result("partitioner") == [3, True]
+
+
+# sortByKey over text: the sketch job reads each split in spread-out byte windows (one 64 KiB
+# window per MiB, the driver's plan for `args.sample_input`), not in full; the sort itself reads
+# everything. Lines are 16 bytes, so line i starts at byte 16 * i.
+TEXT_JOB = r'''
+import itertools
+import sys
+from pyspark import SparkContext
+
+path, n = sys.argv[1], int(sys.argv[2])
+sc = SparkContext(appName="sparkpp-sort-text-job")
+seen = sc.accumulator(0)
+
+def parse(line):
+    seen.add(1)
+    k, v = line.split(",")
+    return int(k), int(v)
+
+def rows(rdd):
+    return [list(kv) for kv in rdd.collect()]
+
+lines = sc.textFile(path, 3)
+check("parts", lambda: lines.getNumPartitions())
+pairs = lines.map(parse)
+s = pairs.sortByKey(True, 4)          # runs the sketch job only
+check("sketch_records", lambda: seen.value)
+check("sorted", lambda: rows(s))
+check("sizes", lambda: s.glom().map(len).collect())
+# No record of the windows survives the filter (bytes 100 KiB..900 KiB only): the full pass runs.
+check("late", lambda: rows(pairs.filter(lambda kv: 6400 <= kv[1] < 56000).sortByKey(False, 3)))
+# zip needs equal lengths on both sides: its inputs are read in full.
+check("zip", lambda: rows(lines.zip(lines).map(lambda ab: parse(ab[0])).sortByKey(True, 2)))
+check("union", lambda: rows(lines.union(lines).map(parse).sortByKey(True, 3)))
+# A header skipped in partition 0 is still partition 0's first line in the sketch job.
+hdr = sc.textFile(sys.argv[3], 2).mapPartitionsWithIndex(
+    lambda i, it: itertools.islice(it, 1, None) if i == 0 else it).map(parse)
+check("header", lambda: rows(hdr.sortByKey(True, 2)))
+emit()
+'''
+
+TEXT_N = 200_000
+
+
+def text_key(i):
+    return (i * 7919) % 100_003
+
+
+@pytest.fixture(scope="module")
+def text_res(tmp_path_factory):
+    d = tmp_path_factory.mktemp("sorttext")
+    path, hdr = d / "pairs.txt", d / "header.txt"
+    body = "".join("%07d,%07d\n" % (text_key(i), i) for i in range(TEXT_N))
+    path.write_text(body)
+    hdr.write_text("key,value\n" + body)
+    return submit_ok(write_job(d, "sort_text_job.py", TEXT_JOB), str(path), str(TEXT_N), str(hdr),
+                     master="local[2]", timeout=180)
+
+
+def test_text_sort_reads_windows_for_its_sketch(text_res):
+    pairs = [(text_key(i), i) for i in range(TEXT_N)]
+    want = [list(kv) for kv in sorted(pairs, key=first)]
+    assert text_res.result("parts") == 3
+    assert text_res.result("sorted") == want
+    # 3 splits of ~1 MiB: one or two 64 KiB windows each, about 8 % of the lines (0 < ... < 20 %).
+    assert 0 < text_res.result("sketch_records") < TEXT_N // 5
+    sizes = text_res.result("sizes")
+    assert len(sizes) == 4 and sum(sizes) == TEXT_N and min(sizes) > TEXT_N // 8
+
+
+def test_text_sort_full_pass_zip_union_header(text_res):
+    pairs = [(text_key(i), i) for i in range(TEXT_N)]
+    late = [kv for kv in pairs if 6400 <= kv[1] < 56000]
+    assert text_res.result("late") == [list(kv) for kv in sorted(late, key=first, reverse=True)]
+    assert text_res.result("zip") == [list(kv) for kv in sorted(pairs, key=first)]
+    assert text_res.result("union") == [list(kv) for kv in sorted(pairs + pairs, key=first)]
+    assert text_res.result("header") == [list(kv) for kv in sorted(pairs, key=first)]

@@ -185,8 +185,11 @@ class RDD(RDDActions, Generic[T_co]):
         if self._kind != "python":
             return self._args
         self._pickled()
-        return {"preserves_partitioning": bool(self.preservesPartitioning),
+        args = {"preserves_partitioning": bool(self.preservesPartitioning),
                 "broadcasts": self._broadcast_ids}
+        if self._args:  # e.g. sample_input (shuffle._sketch)
+            args.update(self._args)
+        return args
 
     def _node_blobs(self):
         if self._kind != "python":

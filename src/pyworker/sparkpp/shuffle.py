@@ -312,10 +312,26 @@ _PAIRS_CHUNK = 1 << 16          # records per flush of sortByKey's map side
 _I64_MIN, _I64_MAX = -(1 << 63), (1 << 63) - 1
 
 
+_SAMPLE_INPUT = 16              # the sketch reads one 64 KiB window of text in 16 (driver)
+
+
 def _sketch(rdd, sample_size):
     """One pass over rdd: each partition's size and a reservoir sample of its keys (Spark's
     RangePartitioner.sketch; PySpark counts, then samples: two passes). Returns
-    [(size, keys)] per partition."""
+    [(size, keys)] per partition.
+
+    The job reads text inputs in windows, one in _SAMPLE_INPUT (args.sample_input: the driver
+    plans each text split under narrow dependencies as spread-out byte windows of whole lines),
+    so the parent is not computed in full once more just for bounds: sizes are then the
+    windows' (proportional to the splits'), which only weigh the keys. Bounds decide balance,
+    never the result; should the windows hold no record at all, the full pass runs."""
+    sampled = _sketch_job(rdd, sample_size, _SAMPLE_INPUT)
+    if sum(n for n, _ in sampled):
+        return sampled
+    return _sketch_job(rdd, sample_size, 0)
+
+
+def _sketch_job(rdd, sample_size, sample_input):
     per_partition = int(math.ceil(3.0 * sample_size / max(rdd.getNumPartitions(), 1)))
 
     def sketch(split, iterator):
@@ -338,7 +354,10 @@ def _sketch(rdd, sample_size):
                 w *= math.exp(log(rng.random() or 1e-300) / k)
         return [(next(counter), keys)]
 
-    return rdd.mapPartitionsWithIndex(sketch).collect()
+    job = rdd.mapPartitionsWithIndex(sketch)
+    if sample_input:
+        job._args = dict(job._args, sample_input=sample_input)
+    return job.collect()
 
 
 def _range_bounds(sketches, numPartitions, keyfunc):
