@@ -5,8 +5,12 @@ way, descending order, repeated keys (ties keep input order, as Python's sort an
 reading map outputs in order), a keyfunc, sortBy, one output partition; and that the executor
 did sort the int pairs (the reduce side saw batches marked sorted) and not the mixed ones.
 """
+import glob
+import os
+
 import pytest
 
+import jobs
 from jobs import submit_ok, write_job
 
 JOB = r'''
@@ -45,16 +49,24 @@ check("keyfunc", lambda: ints.sortByKey(keyfunc=lambda k: -abs(k)).collect())
 check("sortBy", lambda: sc.parallelize([v for _, v in INTS], 4).sortBy(lambda v: v % 1000).collect())
 check("same_key", lambda: sc.parallelize([(1, i) for i in range(1000)], 4).sortByKey(True, 3).glom().map(len).collect())
 check("partitioner", lambda: (ints.sortByKey(True, 3).getNumPartitions(), ints.sortByKey(True, 3).partitioner is not None))
+check("fast", lambda: sc.parallelize([0], 1).map(
+    lambda _: __import__("sparkpp.shuffle", fromlist=["_"])._fastrdd() is not None).collect())
 emit()
 '''
 
 DATA = JOB.split("def seen_sorted")[0].split("r = random.Random(7)")[1]
 
 
-@pytest.fixture(scope="module")
-def res(tmp_path_factory):
+# The map side's loop in C (src/pyworker/fastrdd.c, when built) and in Python (SPARKPP_PYEXT=0):
+# every result the same.
+@pytest.fixture(scope="module", params=["c", "python"])
+def res(request, tmp_path_factory):
     d = tmp_path_factory.mktemp("sort")
-    return submit_ok(write_job(d, "sort_job.py", JOB), master="local[2]", timeout=180)
+    env = dict(os.environ, SPARKPP_PYEXT="0") if request.param == "python" else None
+    r = submit_ok(write_job(d, "sort_job.py", JOB), master="local[2]", timeout=180, env=env)
+    built = bool(glob.glob(os.path.join(os.path.dirname(jobs.binary()), "_fastrdd*.so")))
+    assert r.result("fast") == [request.param == "c" and built]
+    return r
 
 
 @pytest.fixture(scope="module")

@@ -424,3 +424,44 @@ TEST_CASE("shuffle reader: past its memory bound the reader gives up sorting and
   REQUIRE(got.size() == 1);
   CHECK(pairs_of(got[0]) == std::vector<std::pair<int64_t, int64_t>>{{-1, 3}, {0, 2}, {1, 1}, {5, 0}});
 }
+
+TEST_CASE("IntPairSorter: the radix sort is std::stable_sort's order, ascending and descending") {
+  std::mt19937_64 rng(11);
+  // Keys from a narrow range (two radix passes, many ties), a wide one with both signs, and the
+  // 64-bit edges; values number the arrival order, so stability shows.
+  for (int range : {0, 1, 2}) {
+    for (size_t n : {size_t{100}, size_t{5000}, size_t{70000}}) {
+      std::vector<std::pair<int64_t, int64_t>> ps;
+      for (size_t i = 0; i < n; ++i) {
+        int64_t k = range == 0   ? static_cast<int64_t>(rng() % 1000)
+                    : range == 1 ? static_cast<int64_t>(rng())
+                                 : (i % 3 == 0 ? INT64_MIN : i % 3 == 1 ? INT64_MAX : -static_cast<int64_t>(rng() % 70000));
+        ps.emplace_back(k, static_cast<int64_t>(i));
+      }
+      for (bool desc : {false, true}) {
+        spp::executor::IntPairSorter s;
+        // In several batches, as a reduce task's map outputs arrive.
+        for (size_t at = 0; at < n; at += 3000) {
+          std::vector<std::pair<int64_t, int64_t>> part(ps.begin() + at, ps.begin() + std::min(n, at + 3000));
+          std::string b = int_pairs(part, 0);
+          s.add(b, *int_pairs_header(b));
+        }
+        s.sort(desc);
+        std::vector<std::pair<int64_t, int64_t>> got;
+        std::string out;
+        while (s.next_batch(out, kPairsSorted)) {
+          auto batch = pairs_of(out);
+          got.insert(got.end(), batch.begin(), batch.end());
+        }
+        auto want = ps;
+        std::stable_sort(want.begin(), want.end(), [desc](const auto& a, const auto& b) {
+          return desc ? a.first > b.first : a.first < b.first;
+        });
+        CAPTURE(range);
+        CAPTURE(n);
+        CAPTURE(desc);
+        CHECK(got == want);
+      }
+    }
+  }
+}

@@ -45,3 +45,33 @@ def _local_path(path):
     elif "://" in path:
         return path  # another scheme: let the driver say what it supports
     return os.path.abspath(path)
+
+
+def load_extension(name):
+    """A C module of the Python worker (src/pyworker/<name minus _>.c), or None: installed inside
+    the package, or built next to the sparkpp binary of a build tree (the executor passes its
+    directory as SPARKPP_PYEXT_DIR); None also when built for another Python. Callers keep a
+    pure-Python path for None; SPARKPP_PYEXT=0 forces it."""
+    if os.environ.get("SPARKPP_PYEXT", "1") == "0":
+        return None
+    import importlib
+    try:
+        return importlib.import_module("sparkpp." + name)
+    except ImportError:
+        pass
+    d = os.environ.get("SPARKPP_PYEXT_DIR")
+    if not d:
+        return None
+    import importlib.machinery
+    import importlib.util
+    for suffix in importlib.machinery.EXTENSION_SUFFIXES:
+        path = os.path.join(d, name + suffix)
+        if os.path.exists(path):
+            try:
+                spec = importlib.util.spec_from_file_location(name, path)
+                mod = importlib.util.module_from_spec(spec)
+                spec.loader.exec_module(mod)
+                return mod
+            except ImportError:
+                return None
+    return None

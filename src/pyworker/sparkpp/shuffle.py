@@ -18,6 +18,7 @@ import math
 import os
 import random
 import shutil
+import sys
 from array import array
 from collections import defaultdict, deque
 from itertools import chain
@@ -312,6 +313,18 @@ _PAIRS_CHUNK = 1 << 16          # records per flush of sortByKey's map side
 _I64_MIN, _I64_MAX = -(1 << 63), (1 << 63) - 1
 
 
+_LITTLE = sys.byteorder == "little"
+_fastrdd_mod = []
+
+
+def _fastrdd():
+    """src/pyworker/fastrdd.c (sortByKey's map side in C), None without it."""
+    if not _fastrdd_mod:
+        from sparkpp._rdd_util import load_extension
+        _fastrdd_mod.append(load_extension("_fastrdd"))
+    return _fastrdd_mod[0]
+
+
 _SAMPLE_INPUT = 16              # the sketch reads one 64 KiB window of text in 16 (driver)
 
 
@@ -399,6 +412,20 @@ def _int_pairs_bucketer(numPartitions, bounds, ascending, flags):
 
     def bucket(split, iterator):
         it = iter(iterator)
+        fast = _fastrdd()
+        if fast is not None and _LITTLE and all(type(b) is int and _I64_MIN <= b <= _I64_MAX for b in bounds):
+            # The same loop in C (src/pyworker/fastrdd.c): same batches, same first odd record.
+            bounds_t = tuple(bounds)
+            while True:
+                batches, odd, taken = fast.bucket_int_pairs(it, bounds_t, _PAIRS_CHUNK, flags, -1 if ascending else last)
+                yield from batches
+                if odd is not None or taken < _PAIRS_CHUNK:
+                    break
+            if odd is None:
+                return
+            k, v = odd  # a record that is not a pair fails here, as in the loop below
+            yield from _bucket_others((k, v), it)
+            return
         keys = [array("q") for _ in range(n)]
         values = [array("q") for _ in range(n)]
         kapp = [a.append for a in keys]
@@ -428,6 +455,10 @@ def _int_pairs_bucketer(numPartitions, bounds, ascending, flags):
                     del values[p][:]
         if odd is None:
             return
+        yield from _bucket_others(odd, it)
+
+    def _bucket_others(odd, it):
+        bisect_left = bisect.bisect_left
         limit = worker_memory_mb() / 2
         others = defaultdict(list)
         others[out(bisect_left(bounds, odd[0]))].append(odd)
