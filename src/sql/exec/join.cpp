@@ -30,19 +30,36 @@ ColTypePtr join_schema(const ColType& l, const ColType& r, JoinType t) {
 // Key columns, hashes and "has a NULL key" flags of a batch.
 struct Keyed {
   std::vector<col::ColumnPtr> keys;
-  std::vector<int32_t> hash;
+  std::vector<int32_t> hash;  // empty when made without (a sort-merge join compares, never hashes)
   std::vector<uint8_t> null_key;
+  // One integral key (any width, dates, timestamps) widened to int64: a sort-merge join compares
+  // these instead of a typed compare_rows per row. Empty otherwise.
+  std::vector<int64_t> ikey;
 };
-Keyed key_batch(const std::vector<ExprPtr>& exprs, const Batch& b, const ExecContext& ctx) {
+Keyed key_batch(const std::vector<ExprPtr>& exprs, const Batch& b, const ExecContext& ctx, bool with_hash = true) {
   Keyed k;
-  k.hash.assign(static_cast<size_t>(b.num_rows), kern::kSparkHashSeed);
+  if (with_hash) k.hash.assign(static_cast<size_t>(b.num_rows), kern::kSparkHashSeed);
   k.null_key.assign(static_cast<size_t>(b.num_rows), 0);
   for (const auto& e : exprs) {
     auto c = eval_flat(*e, b, ctx.eval);
-    kern::hash_into(*c, false, k.hash.data(), b.num_rows);
+    if (with_hash) kern::hash_into(*c, false, k.hash.data(), b.num_rows);
     if (c->has_nulls() || c->id() == TypeId::Null)
       for (int64_t r = 0; r < b.num_rows; ++r) k.null_key[size_t(r)] |= c->is_null(r);
     k.keys.push_back(c);
+  }
+  if (!with_hash && k.keys.size() == 1) {
+    const col::Column& c = *k.keys[0];
+    const TypeId id = c.id();
+    if (col::is_integral(id) || id == TypeId::Date || id == TypeId::Timestamp || id == TypeId::TimestampNtz) {
+      k.ikey.resize(static_cast<size_t>(b.num_rows));
+      kern::dispatch_fixed(id, [&]<typename T>() {
+        if constexpr (std::is_integral_v<T>) {
+          const T* x = c.vals<T>();
+          for (int64_t r = 0; r < b.num_rows; ++r) k.ikey[size_t(r)] = int64_t(x[r]);
+        }
+        return 0;
+      });
+    }
   }
   return k;
 }
@@ -503,6 +520,10 @@ class SortMergeJoin : public Operator {
   };
 
   static int cmp_keys(const Keyed& a, int64_t i, const Keyed& b, int64_t j) {
+    if (!a.ikey.empty() && !b.ikey.empty()) {
+      const int64_t x = a.ikey[size_t(i)], y = b.ikey[size_t(j)];
+      return (x > y) - (x < y);
+    }
     for (size_t k = 0; k < a.keys.size(); ++k)
       if (int c = kern::compare_rows(*a.keys[k], i, *b.keys[k], j)) return c;
     return 0;
@@ -526,7 +547,7 @@ class SortMergeJoin : public Operator {
         auto rb = std::make_shared<RightBatch>();
         rb->rows = std::move(**b);
         rb->rows.schema = right_schema_;
-        rb->keys = key_batch(rkeys_, rb->rows, ctx_);
+        rb->keys = key_batch(rkeys_, rb->rows, ctx_, /*with_hash=*/false);
         if (outer_right_) {
           rb->matched.assign(size_t(rb->rows.num_rows), 0);
           open_.push_back(rb);
@@ -581,7 +602,7 @@ class SortMergeJoin : public Operator {
     if (popped) account();
   }
   Status merge(const Batch& left) {
-    Keyed lk = key_batch(lkeys_, left, ctx_);
+    Keyed lk = key_batch(lkeys_, left, ctx_, /*with_hash=*/false);
     std::vector<RightPtr> touched;  // right batches matched by this batch, end to end in `window`
     int64_t window_rows = 0;
     std::vector<int32_t> li, ri;
