@@ -285,6 +285,8 @@ json to_json(const Sink& s) {
       j["partition_by"] = s.partition_by;
       if (s.bucket_col >= 0) j["bucket_col"] = s.bucket_col;
     }
+  } else if (s.kind == SinkKind::kResult && !s.spool.empty()) {
+    j["spool"] = s.spool;
   } else if (s.kind == SinkKind::kShuffle) {
     j["shuffle_id"] = s.shuffle_id;
     j["map"] = s.map;
@@ -310,6 +312,9 @@ Result<Sink> decode_sink(const json& j) {
       }
       if (s.tmp_dir.empty() || s.file.empty() || s.file.find('/') != std::string::npos)
         throw std::invalid_argument("file sink needs a directory and a plain file name");
+    } else if (s.kind == SinkKind::kResult && j.contains("spool")) {
+      s.spool = field<std::string>(j, "spool");
+      if (s.spool.empty() || s.spool[0] != '/') throw std::invalid_argument("a result spool must be an absolute path");
     } else if (s.kind == SinkKind::kShuffle) {
       s.shuffle_id = field<int>(j, "shuffle_id");
       s.map = field<int>(j, "map");

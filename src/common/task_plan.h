@@ -146,6 +146,10 @@ struct Sink {
   int shuffle_id = 0;   // shuffle
   int map = 0;          // shuffle: this map partition
   int num_reduce = 0;   // shuffle
+  // result, local mode's toPandas: the batches go into this new file (an absolute path the
+  // driver chose beside its result file) instead of back with the task's status; the status
+  // then carries one spool reference (executor/result_spool.h) in their place.
+  std::string spool;
 };
 
 // Encoding never fails. Decoding checks every field and the tree's shape (known ops and

@@ -196,6 +196,8 @@ void Driver::finish_shutdown() {
   if (master_conn_) master_conn_->close("driver exiting");
   for (const auto& f : result_files_) ::unlink(f.c_str());  // ENOENT: Python took it
   result_files_.clear();
+  for (const auto& f : spools_) ::unlink(f.c_str());  // tasks still running, results never taken
+  spools_.clear();
   auto done = std::move(shutdown_done_);
   shutdown_done_ = nullptr;
   done();

@@ -274,6 +274,11 @@ class Driver {
   // Result files written for Python (toPandas), removed at shutdown if Python never unlinked
   // them (a request it abandoned); pruned of those already gone as new ones are added.
   std::vector<std::string> result_files_;
+  // Result spools the driver asked the local executor for (toPandas's result-stage tasks in
+  // local mode, executor/result_spool.h), until unlinked: only these are mapped or removed on
+  // a task's word, and any left are removed at shutdown.
+  std::set<std::string> spools_;
+  void drop_spools(const std::vector<std::string>& results);  // unlinks the spools among them
   std::unique_ptr<Timer> ready_timer_;
 
   Connection* master_conn_ = nullptr;

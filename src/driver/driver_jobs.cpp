@@ -11,6 +11,7 @@
 #include "common/util.h"
 #include "driver/driver.h"
 #include "driver/result_file.h"
+#include "executor/result_spool.h"
 
 namespace spp::driver {
 namespace fs = std::filesystem;
@@ -109,7 +110,17 @@ void Driver::handle_scheduler(sc::Event& e) {
   const auto* ended = std::get_if<sc::TaskEnded>(&e);
   int64_t stashed = ended ? ended->task_id : -1;
   for (auto& eff : dag_->handle(e)) perform(eff);
-  if (stashed >= 0) task_outputs_.erase(stashed);  // not accepted: dropped
+  if (stashed >= 0) {  // not accepted: dropped
+    if (auto ot = task_outputs_.find(stashed); ot != task_outputs_.end()) {
+      drop_spools(ot->second.results);
+      task_outputs_.erase(ot);
+    }
+  }
+}
+
+void Driver::drop_spools(const std::vector<std::string>& results) {
+  for (const auto& b : results)
+    if (auto ref = executor::decode_spool_ref(b); ref && spools_.erase(ref->path)) ::unlink(ref->path.c_str());
 }
 
 void Driver::perform(sc::Effect& eff) {
@@ -127,7 +138,10 @@ void Driver::perform(sc::Effect& eff) {
     auto ot = task_outputs_.find(a->task_id);
     if (jt == jobs_.end() || ot == task_outputs_.end()) return;
     for (auto& acc : ot->second.accums) jt->second.accums.push_back(std::move(acc));
-    if (a->position >= 0) jt->second.results[static_cast<size_t>(a->position)] = std::move(ot->second.results);
+    if (a->position >= 0) {
+      drop_spools(jt->second.results[static_cast<size_t>(a->position)]);
+      jt->second.results[static_cast<size_t>(a->position)] = std::move(ot->second.results);
+    }
     task_outputs_.erase(ot);
     return;
   }
@@ -135,6 +149,7 @@ void Driver::perform(sc::Effect& eff) {
     if (auto jt = jobs_.find(k->job_id); jt != jobs_.end()) {
       jt->second.partitions.clear();
       for (int p = 0; p < k->count; ++p) jt->second.partitions.push_back(p);
+      for (const auto& r : jt->second.results) drop_spools(r);
       jt->second.results.assign(jt->second.partitions.size(), {});
     }
     return;
@@ -286,6 +301,14 @@ void Driver::launch_native(ExecInfo& ex, const sc::LaunchTask& t, const SqlTaskB
     m.sink["file"] = part_file_name(job, t.partition);
   } else if (!t.is_map) {
     m.sink = {{"kind", "result"}};
+    // toPandas in local mode: the executor writes the batches beside the result file, which
+    // the driver then merges from there (executor/result_spool.h) — they never come through
+    // this process's memory.
+    if (!job.result_file.empty() && master_.local && local_execs_.count(ex.id)) {
+      std::string spool = job.result_file + ".t" + std::to_string(t.launch.task_id);
+      m.sink["spool"] = spool;
+      spools_.insert(std::move(spool));
+    }
   }
   std::vector<BlobSlice> blobs;  // sent from where they are: local rows are hundreds of MB
   for (const auto& [fid, f] : body.funcs) {  // Python UDFs' functions first, as new_funcs says
@@ -336,7 +359,10 @@ void Driver::status_update(Connection& c, msg::StatusUpdate&& m, std::vector<std
     if (!m.sql_metrics.empty()) post_sql_metrics(m.task_id, m.sql_metrics);
     TaskOutput out;
     take_accums(m, blobs, out.accums);
-    for (const auto& b : blobs) e.result_bytes += static_cast<int64_t>(b.size());
+    for (const auto& b : blobs) {
+      auto ref = executor::decode_spool_ref(b);
+      e.result_bytes += static_cast<int64_t>(ref && spools_.count(ref->path) ? ref->bytes : b.size());
+    }
     out.results = std::move(blobs);
     task_outputs_[m.task_id] = std::move(out);
   } else if (m.fetch_failure) {
@@ -428,13 +454,45 @@ void Driver::finish_job(Job& job) {
         for (auto& b : part) blobs.push_back(std::move(b));
       r.num_batches = static_cast<int>(blobs.size());
       if (!job.result_file.empty() && !blobs.empty()) {  // toPandas: through a file if it can
-        if (Status st = write_result_file(job.result_file, blobs); st) {
+        // Spooled tasks' batches are read where the executor wrote them (mapped, not copied).
+        std::vector<executor::SpoolMap> maps;
+        std::vector<std::string_view> streams;
+        Status st = Status::ok();
+        for (const auto& b : blobs) {
+          auto ref = executor::decode_spool_ref(b);
+          if (!ref) {
+            streams.push_back(b);
+            continue;
+          }
+          auto m = spools_.count(ref->path) ? executor::SpoolMap::open(*ref)
+                                            : Result<executor::SpoolMap>::error("a task named a spool it was not given: " + ref->path);
+          if (!m) {
+            st = Status::error(m.error_message());
+            break;
+          }
+          streams.push_back(m.value().view());
+          maps.push_back(std::move(m.value()));  // the mapping moves, its address does not
+        }
+        if (st) st = write_result_file(job.result_file, streams);
+        if (st) {
           std::erase_if(result_files_, [](const std::string& f) { return ::access(f.c_str(), F_OK) != 0; });
           result_files_.push_back(job.result_file);
           r.num_batches = 0;
+          drop_spools(blobs);
           blobs.clear();
-        } else {
+        } else if (streams.size() == blobs.size()) {  // every spool mapped: send the batches instead
           LOG_WARN(kLog, st.message() << "; sending the results over the connection");
+          std::vector<std::string> sent;
+          for (auto s : streams) sent.emplace_back(s);
+          maps.clear();
+          drop_spools(blobs);
+          blobs = std::move(sent);
+        } else {
+          maps.clear();
+          drop_spools(blobs);
+          py_error(*it->second, job.req, "job_failed", st.message());
+          jobs_.erase(job.id);
+          return;
         }
       }
       // After the batches: the accumulator updates of the Python passes the query ran (UDFs,
@@ -442,6 +500,7 @@ void Driver::finish_job(Job& job) {
       for (auto& a : job.accums) blobs.push_back(std::move(a));
       it->second->send(r, std::move(blobs));
     }
+    for (const auto& part : job.results) drop_spools(part);  // nobody to answer
     jobs_.erase(job.id);
     return;
   }
@@ -465,6 +524,7 @@ void Driver::finish_job(Job& job) {
 // The scheduler has already failed the job's stage (listener event) and killed its tasks.
 void Driver::fail_job(Job& job, const std::string& reason) {
   progress_.clear();
+  for (const auto& r : job.results) drop_spools(r);
   ui_->post(sc::JobEndEvent{job.id, false, reason, clock_.wall_ms()});
   if (job.file_sink()) remove_temporary(job.out_dir);
   if (job.then && job.then->file_sink()) remove_temporary(job.then->out_dir);  // a write's sampling job

@@ -45,9 +45,8 @@ Status write_all(int fd, const std::vector<std::string_view>& pieces) {
 }
 }  // namespace
 
-Status write_result_file(const std::string& path, const std::vector<std::string>& blobs) {
+Status write_result_file(const std::string& path, const std::vector<std::string_view>& streams) {
   if (path.empty() || path[0] != '/') return Status::error("the result file's path is not absolute: " + path);
-  std::vector<std::string_view> streams(blobs.begin(), blobs.end());
   sql::col::MergedStream merged;
   const std::vector<std::string_view>* pieces = &streams;
   if (sql::col::merge_serialized(streams, merged)) pieces = &merged.pieces;

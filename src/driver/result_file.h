@@ -5,6 +5,7 @@
 // per-batch arrays to concatenate.
 #pragma once
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/status.h"
@@ -17,6 +18,6 @@ inline constexpr const char* kResultFileKey = "spark.sparkpp.resultFile";
 // Writes the batch streams `blobs` (one result's SPB1 batches) into `path`, which must not
 // exist (created O_EXCL, mode 0600, never through a symlink); the reader unlinks it once
 // mapped. A failure (the name taken, no space, no directory) leaves no file of ours behind.
-Status write_result_file(const std::string& path, const std::vector<std::string>& blobs);
+Status write_result_file(const std::string& path, const std::vector<std::string_view>& streams);
 
 }  // namespace spp::driver

@@ -270,13 +270,13 @@ TaskOutcome run_native_task(RunningTask& t, const TaskEnv& env, const plan::Nati
 
   std::unique_ptr<ShuffleSink> shuffle;
   std::unique_ptr<MapOutputBuilder> kept;  // the map output while it stays in memory
-  ResultSink results;
+  const bool sampling = op.partitioning.is_object() && op.partitioning.contains("sample");
+  ResultSink results(false, sampling ? std::string() : sink.spool);
   std::unique_ptr<SqlFileSink> files;  // a df.write task: rows -> its part file(s)
   ex::OutputPartitioning part;
   int rr_next = 0;
   col::Batch bounds;                          // range exchanges: from the driver's sampling job
   std::unique_ptr<ex::RangeSampler> sampler;  // a sampling task (result sink) of that job
-  const bool sampling = op.partitioning.is_object() && op.partitioning.contains("sample");
   if (sink.kind == plan::SinkKind::kShuffle || sampling) {
     auto p = ex::lower_partitioning(op.partitioning, op.fragment.value("output", nlohmann::json::array()));
     if (!p) return fail(msg::TaskErrorKind::kIo, "cannot route this SQL stage's output: " + p.error_message());

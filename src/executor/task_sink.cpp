@@ -3,21 +3,56 @@
 
 #include <filesystem>
 
+#include "common/log.h"
+
 namespace spp::executor {
 namespace fs = std::filesystem;
+static const char* kLog = "executor";
 
 Status ResultSink::add(std::string batch) {
   bytes_ += static_cast<int64_t>(batch.size());
+  if (spool_) {
+    Status st = spool_->add(batch);
+    if (st) return st;  // the batch's memory is reused by the next one
+    LOG_WARN(kLog, st.message() << "; the task's results stay in memory");
+    unspool();
+  }
   batches_.push_back(std::move(batch));
   return Status::ok();
 }
 
+void ResultSink::unspool() {
+  auto back = spool_->read_back();
+  spool_.reset();
+  if (!back) {
+    LOG_WARN(kLog, back.error_message());
+    return;
+  }
+  if (!back.value().empty()) batches_.insert(batches_.begin(), std::move(back.value()));
+}
+
 Status ResultSink::commit(TaskOutcome& o) {
+  if (spool_ && spool_->opened()) {
+    auto ref = spool_->finish();
+    if (ref) {
+      o.blobs.insert(o.blobs.begin(), std::move(ref.value()));
+      spool_.reset();  // the driver owns the file now
+      o.update.metrics.result_bytes += bytes_;
+      return Status::ok();
+    }
+    LOG_WARN(kLog, ref.error_message() << "; the task's results stay in memory");
+    unspool();
+  }
   // Rows first: an accumulator blob the worker sent at its end stays last.
   o.blobs.insert(o.blobs.begin(), std::make_move_iterator(batches_.begin()), std::make_move_iterator(batches_.end()));
   batches_.clear();
   o.update.metrics.result_bytes += bytes_;
   return Status::ok();
+}
+
+void ResultSink::abort() {
+  batches_.clear();
+  if (spool_) spool_->remove();
 }
 
 Result<std::unique_ptr<TaskSink>> PartFileSink::open(const plan::Sink& s, int64_t task_id) {

@@ -13,6 +13,7 @@
 
 #include "common/status.h"
 #include "common/task_plan.h"
+#include "executor/result_spool.h"
 #include "executor/shuffle_writer.h"
 #include "executor/task_runner.h"
 #include "executor/text_codecs.h"
@@ -35,18 +36,24 @@ class TaskSink {
 
 // Result batches for the driver, ahead of the accumulator blob the worker may add; or, for a
 // ComputeSource's Python sub-task, its SPB1 batches (the worker writes them as they are).
+// With a spool path (plan::Sink::spool) the batches go into that file as they come and the
+// driver gets one reference to it; if the file cannot be made or written they stay in memory.
 class ResultSink final : public TaskSink {
  public:
-  explicit ResultSink(bool sql_batches = false) : sql_batches_(sql_batches) {}
+  explicit ResultSink(bool sql_batches = false, std::string spool = {})
+      : sql_batches_(sql_batches), spool_(spool.empty() ? nullptr : std::make_unique<SpoolWriter>(std::move(spool))) {}
+  ~ResultSink() override { abort(); }  // a failed or killed task's spool goes; a committed one is the driver's
   const char* worker_format() const override { return sql_batches_ ? "sqlbatch" : "result"; }
   Status add(std::string batch) override;
   Status commit(TaskOutcome& o) override;
-  void abort() override { batches_.clear(); }
+  void abort() override;
 
  private:
+  void unspool();  // the spool failed: what it holds comes back into memory, no more spooling
   std::vector<std::string> batches_;
   int64_t bytes_ = 0;
   bool sql_batches_ = false;
+  std::unique_ptr<SpoolWriter> spool_;
 };
 
 // A part file with task-side commit: written under `_temporary/attempt_<task>/`, renamed into

@@ -2,10 +2,14 @@
 // need no Python worker (a plan or sink that does not decode, inputs that cannot open).
 #include <doctest/doctest.h>
 
+#include <unistd.h>
+
 #include <filesystem>
 
 #include "common/task_plan.h"
+#include "executor/result_spool.h"
 #include "executor/task_runner.h"
+#include "executor/task_sink.h"
 
 using namespace spp;
 using json = nlohmann::json;
@@ -122,6 +126,63 @@ TEST_CASE("task sink: kinds round trip; incomplete sinks are refused") {
   CHECK(fb->columns == f.columns);
   CHECK_FALSE(plan::decode_sink(json{{"kind", "files"}, {"tmp_dir", "/o"}, {"file", "p"}}).is_ok());
   CHECK_FALSE(plan::decode_sink(json{{"kind", "shuffle"}, {"shuffle_id", 1}, {"map", 0}}).is_ok());
+}
+
+TEST_CASE("result spools: the sink's path, the reference, the file written, read back or removed") {
+  plan::Sink r;
+  r.spool = "/dev/shm/x.t7";
+  auto rb = plan::decode_sink(plan::to_json(r));
+  REQUIRE(rb.is_ok());
+  CHECK(rb->spool == "/dev/shm/x.t7");
+  CHECK(plan::decode_sink(json{{"kind", "result"}})->spool.empty());
+  CHECK_FALSE(plan::decode_sink(json{{"kind", "result"}, {"spool", "relative"}}).is_ok());
+
+  auto ref = executor::decode_spool_ref(executor::encode_spool_ref("/a/b", 0x1234567890));
+  REQUIRE(ref);
+  CHECK(ref->path == "/a/b");
+  CHECK(ref->bytes == 0x1234567890ULL);
+  CHECK_FALSE(executor::decode_spool_ref("SPB1...."));
+  CHECK_FALSE(executor::decode_spool_ref(executor::encode_spool_ref("rel", 1)));
+
+  const std::string dir = (std::filesystem::temp_directory_path() / ("spp_spool_" + std::to_string(::getpid()))).string();
+  std::filesystem::create_directories(dir);
+  {  // spooled: one reference in place of the batches, the file holds them in order
+    executor::ResultSink sink(false, dir + "/a");
+    CHECK(sink.add("one").is_ok());
+    CHECK(sink.add("two").is_ok());
+    executor::TaskOutcome o;
+    o.blobs.push_back("accum");
+    CHECK(sink.commit(o).is_ok());
+    REQUIRE(o.blobs.size() == 2);
+    CHECK(o.blobs[1] == "accum");
+    auto got = executor::decode_spool_ref(o.blobs[0]);
+    REQUIRE(got);
+    CHECK(got->path == dir + "/a");
+    auto m = executor::SpoolMap::open(*got);
+    REQUIRE(m.is_ok());
+    CHECK(m->view() == "onetwo");
+    CHECK(o.update.metrics.result_bytes == 6);
+  }
+  CHECK(std::filesystem::exists(dir + "/a"));  // the driver's now
+  {  // a task that fails or is killed: its spool goes with the sink
+    executor::ResultSink sink(false, dir + "/b");
+    CHECK(sink.add("x").is_ok());
+    CHECK(std::filesystem::exists(dir + "/b"));
+  }
+  CHECK_FALSE(std::filesystem::exists(dir + "/b"));
+  {  // the spool cannot be created (the name is taken): the batches come back in memory
+    executor::ResultSink sink(false, dir + "/a");
+    CHECK(sink.add("p").is_ok());
+    CHECK(sink.add("q").is_ok());
+    executor::TaskOutcome o;
+    CHECK(sink.commit(o).is_ok());
+    CHECK(o.blobs == std::vector<std::string>{"p", "q"});
+  }
+  {  // a reference whose size does not match its file is refused
+    CHECK_FALSE(executor::SpoolMap::open({dir + "/a", 5}).is_ok());
+    CHECK_FALSE(executor::SpoolMap::open({dir + "/missing", 5}).is_ok());
+  }
+  std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("run_task: plans that cannot start fail as io errors before taking a Python worker") {
