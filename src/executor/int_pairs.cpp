@@ -1,14 +1,9 @@
 // Int pair batches (int_pairs.h): header check, stable sort by key, re-encoding.
 #include "executor/int_pairs.h"
 
-#include <sys/mman.h>
-
 #include <algorithm>
 #include <bit>
 #include <cstring>
-#include <memory>
-#include <new>
-#include <utility>
 
 namespace spp::executor {
 namespace {
@@ -42,61 +37,12 @@ void IntPairSorter::add(const std::string& blob, const IntPairsHeader& h) {
   }
 }
 
-namespace {
-// The key as an unsigned integer in the wanted order: the sign bit flipped (two's complement
-// order becomes unsigned order), all bits flipped again for descending.
-inline uint64_t radix_key(int64_t k, uint64_t flip) { return (static_cast<uint64_t>(k) ^ (uint64_t{1} << 63)) ^ flip; }
-}  // namespace
-
 void IntPairSorter::sort(bool descending) {
+  if (descending)
+    std::stable_sort(pairs_.begin(), pairs_.end(), [](const Pair& a, const Pair& b) { return a.key > b.key; });
+  else
+    std::stable_sort(pairs_.begin(), pairs_.end(), [](const Pair& a, const Pair& b) { return a.key < b.key; });
   pos_ = 0;
-  const size_t n = pairs_.size();
-  if (n < 4096 || n >= UINT32_MAX) {  // a radix pass costs two 64 Ki-entry histograms' worth of work: not for few
-    if (descending)
-      std::stable_sort(pairs_.begin(), pairs_.end(), [](const Pair& a, const Pair& b) { return a.key > b.key; });
-    else
-      std::stable_sort(pairs_.begin(), pairs_.end(), [](const Pair& a, const Pair& b) { return a.key < b.key; });
-    return;
-  }
-  // LSD radix sort, 11-bit digits (2,048 buckets: the scatter's destinations stay in cache):
-  // stable by construction (equal keys keep arrival order, as Python's sort), a pass per digit
-  // that is not the same for every key (W5's keys < 100,000: 2 of 6). One read of the keys
-  // counts every digit.
-  const uint64_t flip = descending ? ~uint64_t{0} : 0;
-  constexpr int kBits = 11, kDigits = (64 + kBits - 1) / kBits;
-  constexpr size_t kBuckets = size_t{1} << kBits;
-  std::vector<uint32_t> counts(kDigits * kBuckets, 0);
-  for (const Pair& p : pairs_) {
-    const uint64_t u = radix_key(p.key, flip);
-    for (int d = 0; d < kDigits; ++d) ++counts[d * kBuckets + ((u >> (d * kBits)) & (kBuckets - 1))];
-  }
-  // The scatter's other buffer: fresh pages, huge where the kernel allows (madvise mode), since
-  // faulting in 4 KiB pages one by one cost more on these VMs than the passes themselves.
-  const size_t bytes = (n * sizeof(Pair) + (size_t{2} << 20) - 1) & ~((size_t{2} << 20) - 1);
-  void* mem = nullptr;
-  struct Unmap {
-    size_t len;
-    void operator()(void* p) const { ::munmap(p, len); }
-  };
-  std::unique_ptr<void, Unmap> other(nullptr, Unmap{bytes});
-  Pair* from = pairs_.data();
-  for (int d = 0; d < kDigits; ++d) {
-    uint32_t* c = counts.data() + d * kBuckets;
-    const int shift = d * kBits;
-    if (c[(radix_key(from[0].key, flip) >> shift) & (kBuckets - 1)] == n) continue;  // one digit for all: nothing to do
-    uint32_t sum = 0;
-    for (size_t b = 0; b < kBuckets; ++b) sum += std::exchange(c[b], sum);  // starts of the buckets
-    if (!other) {
-      mem = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-      if (mem == MAP_FAILED) throw std::bad_alloc();
-      ::madvise(mem, bytes, MADV_HUGEPAGE);
-      other.reset(mem);
-    }
-    Pair* to = from == pairs_.data() ? static_cast<Pair*>(mem) : pairs_.data();
-    for (size_t i = 0; i < n; ++i) to[c[(radix_key(from[i].key, flip) >> shift) & (kBuckets - 1)]++] = from[i];
-    from = to;
-  }
-  if (from != pairs_.data()) std::memcpy(pairs_.data(), from, n * sizeof(Pair));
 }
 
 bool IntPairSorter::next_batch(std::string& out, uint8_t flags, size_t max_pairs) {

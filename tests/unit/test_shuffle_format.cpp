@@ -425,10 +425,12 @@ TEST_CASE("shuffle reader: past its memory bound the reader gives up sorting and
   CHECK(pairs_of(got[0]) == std::vector<std::pair<int64_t, int64_t>>{{-1, 3}, {0, 2}, {1, 1}, {5, 0}});
 }
 
-TEST_CASE("IntPairSorter: the radix sort is std::stable_sort's order, ascending and descending") {
+TEST_CASE("IntPairSorter: std::stable_sort's order over batches, ascending and descending, 64-bit edges") {
   std::mt19937_64 rng(11);
-  // Keys from a narrow range (two radix passes, many ties), a wide one with both signs, and the
-  // 64-bit edges; values number the arrival order, so stability shows.
+  // Keys from a narrow range (many ties), a wide one with both signs, and the 64-bit edges;
+  // values number the arrival order, so stability shows. (An LSD radix sort was 30 % faster at
+  // 2.5 M pairs but its n-pair scatter buffer, against stable_sort's n/2, raised W5's executor
+  // peak RSS 130 -> 171 MiB: docs/benchmarks.md, session 25.)
   for (int range : {0, 1, 2}) {
     for (size_t n : {size_t{100}, size_t{5000}, size_t{70000}}) {
       std::vector<std::pair<int64_t, int64_t>> ps;
