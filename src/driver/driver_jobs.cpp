@@ -457,6 +457,7 @@ void Driver::finish_job(Job& job) {
         // Spooled tasks' batches are read where the executor wrote them (mapped, not copied).
         std::vector<executor::SpoolMap> maps;
         std::vector<std::string_view> streams;
+        std::vector<SourceFile> files;
         Status st = Status::ok();
         for (const auto& b : blobs) {
           auto ref = executor::decode_spool_ref(b);
@@ -471,9 +472,10 @@ void Driver::finish_job(Job& job) {
             break;
           }
           streams.push_back(m.value().view());
+          files.push_back({m.value().view().data(), m.value().view().size(), m.value().fd()});
           maps.push_back(std::move(m.value()));  // the mapping moves, its address does not
         }
-        if (st) st = write_result_file(job.result_file, streams);
+        if (st) st = write_result_file(job.result_file, streams, files);
         if (st) {
           std::erase_if(result_files_, [](const std::string& f) { return ::access(f.c_str(), F_OK) != 0; });
           result_files_.push_back(job.result_file);

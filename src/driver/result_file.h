@@ -18,6 +18,15 @@ inline constexpr const char* kResultFileKey = "spark.sparkpp.resultFile";
 // Writes the batch streams `blobs` (one result's SPB1 batches) into `path`, which must not
 // exist (created O_EXCL, mode 0600, never through a symlink); the reader unlinks it once
 // mapped. A failure (the name taken, no space, no directory) leaves no file of ours behind.
-Status write_result_file(const std::string& path, const std::vector<std::string_view>& streams);
+// `files`: mapped files the streams lie in (local mode's result spools): their bytes are copied
+// file to file (copy_file_range) rather than read through the mapping, which would fault in
+// every page of it.
+struct SourceFile {
+  const char* data = nullptr;
+  size_t size = 0;
+  int fd = -1;
+};
+Status write_result_file(const std::string& path, const std::vector<std::string_view>& streams,
+                         const std::vector<SourceFile>& files = {});
 
 }  // namespace spp::driver

@@ -104,30 +104,31 @@ Result<SpoolMap> SpoolMap::open(const SpoolRef& ref) {
     return R::error("the result spool " + ref.path + " does not hold the task's " + std::to_string(ref.bytes) + " bytes");
   }
   SpoolMap m;
+  m.fd_ = fd;
   if (ref.bytes > 0) {
     void* p = ::mmap(nullptr, ref.bytes, PROT_READ, MAP_SHARED, fd, 0);
-    if (p == MAP_FAILED) {
-      ::close(fd);
-      return R::error("cannot map the result spool " + ref.path + ": " + std::strerror(errno));
-    }
+    if (p == MAP_FAILED) return R::error("cannot map the result spool " + ref.path + ": " + std::strerror(errno));
     m.data_ = p;
     m.size_ = ref.bytes;
   }
-  ::close(fd);
   return m;
+}
+
+void SpoolMap::release() {
+  if (data_) ::munmap(data_, size_);
+  if (fd_ >= 0) ::close(fd_);
+  data_ = nullptr, size_ = 0, fd_ = -1;
 }
 
 SpoolMap& SpoolMap::operator=(SpoolMap&& o) noexcept {
   if (this != &o) {
-    if (data_) ::munmap(data_, size_);
-    data_ = o.data_, size_ = o.size_;
-    o.data_ = nullptr, o.size_ = 0;
+    release();
+    data_ = o.data_, size_ = o.size_, fd_ = o.fd_;
+    o.data_ = nullptr, o.size_ = 0, o.fd_ = -1;
   }
   return *this;
 }
 
-SpoolMap::~SpoolMap() {
-  if (data_) ::munmap(data_, size_);
-}
+SpoolMap::~SpoolMap() { release(); }
 
 }  // namespace spp::executor

@@ -49,19 +49,24 @@ class SpoolWriter {
   uint64_t bytes_ = 0;
 };
 
-// The driver's side: a spool file mapped read-only for as long as this lives.
+// The driver's side: a spool file mapped read-only, and open, for as long as this lives (the
+// result file copies its values from the descriptor, file to file: the mapping serves the
+// batch headers, and the values only if that copy is refused).
 class SpoolMap {
  public:
   static Result<SpoolMap> open(const SpoolRef& ref);
   SpoolMap() = default;
-  SpoolMap(SpoolMap&& o) noexcept : data_(o.data_), size_(o.size_) { o.data_ = nullptr, o.size_ = 0; }
+  SpoolMap(SpoolMap&& o) noexcept : data_(o.data_), size_(o.size_), fd_(o.fd_) { o.data_ = nullptr, o.size_ = 0, o.fd_ = -1; }
   SpoolMap& operator=(SpoolMap&& o) noexcept;
   ~SpoolMap();
   std::string_view view() const { return {static_cast<const char*>(data_), size_}; }
+  int fd() const { return fd_; }
 
  private:
+  void release();
   void* data_ = nullptr;
   size_t size_ = 0;
+  int fd_ = -1;
 };
 
 }  // namespace spp::executor

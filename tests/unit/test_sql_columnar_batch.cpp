@@ -3,13 +3,19 @@
 #include <doctest/doctest.h>
 
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <optional>
 #include <random>
 
 #include <nlohmann/json.hpp>
 
+#include "driver/result_file.h"
+#include "executor/result_spool.h"
 #include "sql/columnar/builder.h"
 #include "sql/columnar/serde.h"
 #include "sql/columnar/serde_merge.h"
@@ -307,6 +313,45 @@ TEST_CASE("sql columnar: merging serialized batches (toPandas's result file)") {
   CHECK_FALSE(merge_serialized({serialize(b, {true, 1})}, no));
   CHECK_FALSE(merge_serialized({serialize(flat_part(make_batch(3))), serialize(make_batch(3))}, no));
   CHECK_FALSE(merge_serialized({s2.substr(0, s2.size() - 8)}, no));
+}
+
+TEST_CASE("sql columnar: a result file merged from spool files (file-to-file copies, or through memory)") {
+  Batch b = flat_part(make_batch(9000));  // columns of 4,000-row batches: pieces of 16-32 KiB
+  const std::string dir = (std::filesystem::temp_directory_path() / ("spp_rf_" + std::to_string(::getpid()))).string();
+  std::filesystem::create_directories(dir);
+  std::vector<spp::executor::SpoolMap> maps;
+  int64_t at = 0;
+  for (int64_t rows : {4000, 5000}) {  // two tasks' spools
+    std::string s = serialize(slice(b, at, std::min<int64_t>(rows, 4000))) + serialize(slice(b, at + 4000, rows - 4000));
+    at += rows;
+    spp::executor::SpoolWriter w(dir + "/t" + std::to_string(maps.size()));
+    REQUIRE(w.add(s).is_ok());
+    auto ref = spp::executor::decode_spool_ref(w.finish().value());
+    REQUIRE(ref);
+    auto m = spp::executor::SpoolMap::open(*ref);
+    REQUIRE(m.is_ok());
+    maps.push_back(std::move(m.value()));
+  }
+  for (bool usable_fds : {true, false}) {  // a descriptor copy_file_range refuses: the mapping is read
+    std::vector<std::string_view> streams;
+    std::vector<spp::driver::SourceFile> files;
+    for (const auto& m : maps) {
+      streams.push_back(m.view());
+      files.push_back({m.view().data(), m.view().size(), usable_fds ? m.fd() : -1});
+    }
+    const std::string out = dir + (usable_fds ? "/copied" : "/read");
+    REQUIRE(spp::driver::write_result_file(out, streams, files).is_ok());
+    std::ifstream in(out, std::ios::binary);
+    std::stringstream got;
+    got << in.rdbuf();
+    size_t used = 0;
+    auto back = deserialize(got.str(), &used);
+    REQUIRE_MESSAGE(back.is_ok(), back.error_message());
+    CHECK(used == got.str().size());  // merged into one batch
+    check_equal(b, *back);
+  }
+  maps.clear();
+  std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("sql columnar: the documented header layout") {
