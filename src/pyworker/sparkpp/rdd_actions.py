@@ -4,6 +4,7 @@ forms, statistics, take/top/takeSample, counting, foreach and saveAsTextFile. A 
 """
 import bisect
 import copy
+import functools
 import heapq
 import operator
 import random
@@ -25,6 +26,25 @@ _CODEC_EXTENSIONS = {
     "org.apache.hadoop.io.compress.Lz4Codec": ".lz4",
 }
 
+
+# count/sum/fold's per-partition functions, module-level so that cloudpickle pickles them by
+# name (rdd.py: _on_iterator).
+def _count_partition(iterator):
+    return [sum(1 for _ in iterator)]
+
+
+def _sum_partition(iterator):
+    return [sum(iterator)]
+
+
+def _fold_partition(zeroValue, op, iterator):
+    acc = copy.deepcopy(zeroValue)
+    try:
+        for obj in iterator:
+            acc = op(acc, obj)
+    except StopIteration as exc:  # from op: the for loop takes the input's own
+        raise RuntimeError(_STOP_MSG, exc)
+    yield acc
 
 class BoundedFloat(float):
     """A value from an approximate job, with its confidence and low/high bounds."""
@@ -124,15 +144,7 @@ class RDDActions:
         # Each partition, and the driver's final merge, starts from its own deep copy of the
         # zero value: PySpark gets that from unpickling the function per task, but a worker
         # here keeps functions across tasks, so a mutable zero would be shared.
-        def func(iterator):
-            acc = copy.deepcopy(zeroValue)
-            try:
-                for obj in iterator:
-                    acc = op(acc, obj)
-            except StopIteration as exc:  # from op: the for loop takes the input's own
-                raise RuntimeError(_STOP_MSG, exc)
-            yield acc
-        vals = self.mapPartitions(func).collect()
+        vals = self.mapPartitions(functools.partial(_fold_partition, zeroValue, op)).collect()
         return reduce(fail_on_stopiteration(op), vals, copy.deepcopy(zeroValue))
 
     def aggregate(self, zeroValue, seqOp, combOp):
@@ -175,10 +187,10 @@ class RDDActions:
         return partials.reduce(combOp)
 
     def count(self):
-        return self.mapPartitions(lambda i: [sum(1 for _ in i)]).sum()
+        return self.mapPartitions(_count_partition).sum()
 
     def sum(self):
-        return self.mapPartitions(lambda x: [sum(x)]).fold(0, operator.add)
+        return self.mapPartitions(_sum_partition).fold(0, operator.add)
 
     def stats(self):
         def red(left, right):
