@@ -64,15 +64,26 @@ Keyed key_batch(const std::vector<ExprPtr>& exprs, const Batch& b, const ExecCon
   return k;
 }
 
+// `used` (left columns, then build columns; empty: all): the columns wanted; the others are
+// NULL-typed placeholders without buffers (an extra condition reads a few columns of the pairs).
 Batch gather_pairs(const Batch& left, const Batch& build, const std::vector<int32_t>& li, const std::vector<int32_t>& ri,
-                   ColTypePtr schema) {
+                   ColTypePtr schema, const std::vector<uint8_t>& used = {}) {
   Batch out;
   int64_t n = int64_t(li.size());
   out.num_rows = n;
+  col::ColumnPtr placeholder;
+  size_t at = 0;
   // A side whose rows come out as one contiguous run (each probe row matched once) is sliced.
   auto side = [&](const Batch& b, const std::vector<int32_t>& idx) {
     const auto run = col::contiguous_run(idx.data(), n);
-    for (const auto& c : b.columns) out.columns.push_back(run ? col::slice(c, *run, n) : col::gather(*c, idx.data(), n));
+    for (const auto& c : b.columns) {
+      if (!used.empty() && !used[at++]) {
+        if (!placeholder) placeholder = col::make_null_column(col::make_type(col::ColType::scalar(TypeId::Null)), n);
+        out.columns.push_back(placeholder);
+        continue;
+      }
+      out.columns.push_back(run ? col::slice(c, *run, n) : col::gather(*c, idx.data(), n));
+    }
   };
   side(left, li);
   side(build, ri);
@@ -80,12 +91,27 @@ Batch gather_pairs(const Batch& left, const Batch& build, const std::vector<int3
   return out;
 }
 
+// Marks the input columns an expression reads; false when it cannot tell (a library call may
+// read columns through its bound state, as a lambda's body does).
+bool mark_columns(const Expr& e, std::vector<uint8_t>& used) {
+  if (e.lib) return false;
+  if (e.kind == Expr::Kind::Column) {
+    if (e.column < 0 || size_t(e.column) >= used.size()) return false;
+    used[size_t(e.column)] = 1;
+  }
+  for (const auto& a : e.args)
+    if (a && !mark_columns(*a, used)) return false;
+  return true;
+}
+
 // Output for candidate pairs (li ascending) of `left` rows and `build` rows: the extra
 // condition, then the join type's rules; sets matched[r] for every build row r that joined.
 Batch emit_pairs(const Batch& left, const Batch& build, std::vector<int32_t> li, std::vector<int32_t> ri, JoinType type,
                  const ExprPtr& cond, const ColTypePtr& out_schema, const ExecContext& ctx, uint8_t* matched) {
   if (cond && !li.empty()) {  // keep the pairs where the extra condition is true
-    Batch joined = gather_pairs(left, build, li, ri, join_schema(*left.schema, *build.schema, JoinType::Inner));
+    std::vector<uint8_t> used(left.columns.size() + build.columns.size(), 0);
+    if (!mark_columns(*cond, used)) used.clear();
+    Batch joined = gather_pairs(left, build, li, ri, join_schema(*left.schema, *build.schema, JoinType::Inner), used);
     auto v = eval(*cond, joined, nullptr, ctx.eval);
     col::SelVec keep = kern::select_true(v, joined.num_rows, nullptr);
     std::vector<int32_t> l2, r2;
