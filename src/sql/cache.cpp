@@ -49,10 +49,36 @@ bool details_equal(const LogicalPlan& a, const LogicalPlan& b, bool attrs) {
   return true;
 }
 
-// Aliases only qualify names (a view read as `t` is the DataFrame it was made from).
+// Aliases only qualify names (a view read as `t` is the DataFrame it was made from). A SQL
+// view's Project that only casts each column to the type it has under its own name goes too
+// (View.doCanonicalize's canRemoveProject), its attributes read as the ones it passes on.
 PlanPtr without_aliases(const PlanPtr& p) {
-  return plan_transform_up(p, [](const PlanPtr& n) -> PlanPtr {
-    return n->kind == PlanKind::SubqueryAlias && !n->children.empty() ? n->children[0] : nullptr;
+  std::map<int64_t, int64_t> renamed;
+  PlanPtr out = plan_transform_up(p, [&](const PlanPtr& n) -> PlanPtr {
+    if (n->kind == PlanKind::SubqueryAlias && !n->children.empty()) return n->children[0];
+    if (n->kind != PlanKind::View || n->children.empty()) return nullptr;
+    const PlanPtr& c = n->children[0];
+    if (c->kind != PlanKind::Project) return c;
+    const ExprList in = c->children[0]->output();
+    bool noop = c->exprs.size() == in.size();
+    for (size_t i = 0; noop && i < in.size(); ++i) {
+      const Expr& a = *c->exprs[i];
+      noop = a.kind == ExprKind::Alias && a.children[0]->kind == ExprKind::Cast && a.name == in[i]->name;
+      if (!noop) break;
+      const Expr& x = *a.children[0]->children[0];
+      noop = x.kind == ExprKind::Attribute && x.id == in[i]->id && x.type == a.children[0]->type;
+    }
+    if (!noop) return c;
+    for (size_t i = 0; i < in.size(); ++i) renamed[c->exprs[i]->id] = in[i]->id;
+    return c->children[0];
+  });
+  if (renamed.empty()) return out;
+  return plan_transform_exprs(out, [&](const ExprPtr& e) -> ExprPtr {
+    auto it = e->kind == ExprKind::Attribute ? renamed.find(e->id) : renamed.end();
+    if (it == renamed.end()) return nullptr;
+    auto c = std::make_shared<Expr>(*e);
+    c->id = it->second;
+    return c;
   });
 }
 

@@ -16,6 +16,7 @@
 #include "sql/optimizer/optimizer.h"
 #include "sql/optimizer/subquery.h"
 #include "sql/parser/parser.h"
+#include "sql/session_tables.h"
 
 namespace spp::sql {
 using nlohmann::json;
@@ -80,14 +81,15 @@ static json plan_error(const std::string& text) {
 PlanPtr SqlSession::lookup(const std::vector<std::string>& parts) {
   if (parts.size() == 1) {
     auto it = views_.find(ascii_lower(parts[0]));
-    if (it != views_.end()) return it->second;
+    if (it != views_.end()) return tables::subquery_alias({parts[0]}, it->second);
   }
   if (parts.size() == 2 && ascii_lower(parts[0]) == "global_temp") {
     auto it = global_views_.find(ascii_lower(parts[1]));
-    return it == global_views_.end() ? nullptr : it->second;
+    return it == global_views_.end() ? nullptr : tables::subquery_alias(parts, it->second);
   }
   auto t = find_table(parts);
-  return t ? table_relation(*t) : nullptr;
+  PlanPtr r = t ? table_relation(*t) : nullptr;
+  return r ? tables::subquery_alias({"spark_catalog", t->db, t->name}, r) : nullptr;
 }
 
 std::variant<PlanPtr, json> SqlSession::analyzed(const json& plan, PlanPtr* parsed) {
@@ -321,7 +323,8 @@ json SqlSession::command(const json& cmd) {
                         "or add the IF NOT EXISTS clause to tolerate pre-existing views."};
     return {{"error", error_json(e, nullptr)}};
   }
-  table[key] = std::get<PlanPtr>(r);
+  // A DataFrame's view keeps its analyzed plan (TemporaryViewRelation with the plan).
+  table[key] = tables::view_node(global ? "`global_temp`.`" + name + "`" : "`" + name + "`", std::get<PlanPtr>(r));
   return json::object();
 }
 

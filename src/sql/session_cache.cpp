@@ -9,6 +9,7 @@
 #include "sql/optimizer/optimizer.h"
 #include "sql/parser/parser.h"
 #include "sql/session.h"
+#include "sql/session_tables.h"
 
 namespace spp::sql {
 using nlohmann::json;
@@ -247,7 +248,7 @@ json SqlSession::cache_statement(parser::StmtKind kind, const std::string& name,
     if (auto* err = std::get_if<json>(&q)) return *err;
     std::string key;
     for (char c : name) key += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    views_[key] = std::get<PlanPtr>(q);
+    views_[key] = tables::view_node("`" + name + "`", tables::view_columns(std::get<PlanPtr>(q), ids_));  // as CREATE VIEW
   }
   auto r = analyzed_tree(relation(name));
   if (auto* err = std::get_if<json>(&r)) return *err;

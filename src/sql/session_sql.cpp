@@ -7,6 +7,7 @@
 #include "sql/parser/parser.h"
 #include "common/strings.h"
 #include "sql/session.h"
+#include "sql/session_tables.h"
 
 namespace spp::sql {
 using nlohmann::json;
@@ -60,7 +61,16 @@ json SqlSession::sql_command(const json& body) {
                             "or add the IF NOT EXISTS clause to tolerate pre-existing views."};
         return {{"error", error_json(e, nullptr)}};
       }
-      table[key] = std::get<PlanPtr>(r);
+      // Kept as SQL text in Spark (re-analysed where read): a View over its columns' casts.
+      // CREATE VIEW v (x, y): the casts name the columns (the query's own plan under them).
+      PlanPtr body = std::get<PlanPtr>(r);
+      std::vector<std::string> names;
+      if (st.plan->kind == PlanKind::ToDF) {
+        auto inner = analyzed_tree(st.plan->children[0]);
+        if (auto* q = std::get_if<PlanPtr>(&inner)) body = *q, names = st.plan->names;
+      }
+      table[key] = tables::view_node(st.global ? "`global_temp`.`" + st.name + "`" : "`" + st.name + "`",
+                                     tables::view_columns(body, ids_, names));
       return result({}, json::array());
     }
     case StmtKind::CacheTable: case StmtKind::UncacheTable: case StmtKind::ClearCache:

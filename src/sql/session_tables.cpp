@@ -259,6 +259,39 @@ std::optional<std::pair<std::string, std::string>> SqlSession::table_ident(const
   return std::nullopt;
 }
 
+PlanPtr tables::subquery_alias(std::vector<std::string> parts, PlanPtr child) {
+  for (auto& x : parts) x = ascii_lower(x);
+  LogicalPlan a;
+  a.kind = PlanKind::SubqueryAlias;
+  a.name = parts.back();
+  if (parts.size() > 1) a.names = std::move(parts);
+  a.children = {std::move(child)};
+  return make_plan(std::move(a));
+}
+
+PlanPtr tables::view_node(std::string ident, PlanPtr child) {
+  LogicalPlan v;
+  v.kind = PlanKind::View;
+  v.name = std::move(ident);
+  v.children = {std::move(child)};
+  return make_plan(std::move(v));
+}
+
+PlanPtr tables::view_columns(const PlanPtr& analyzed, IdGen& ids, const std::vector<std::string>& names) {
+  LogicalPlan p;
+  p.kind = PlanKind::Project;
+  const ExprList out = analyzed->output();
+  for (size_t i = 0; i < out.size(); ++i) {
+    const ExprPtr& a = out[i];
+    auto named = alias(cast(a, a->type, false), names.size() == out.size() ? names[i] : a->name, ids.next());
+    auto m = std::make_shared<Expr>(*named);
+    m->metadata = a->metadata;  // Alias(..., explicitMetadata = the view schema's field's)
+    p.exprs.push_back(m);
+  }
+  p.children = {analyzed};
+  return make_plan(std::move(p));
+}
+
 std::optional<CatalogTable> SqlSession::find_table(const std::vector<std::string>& parts, json* error) {
   if (!catalog_) return std::nullopt;
   auto id = table_ident(parts);
@@ -290,15 +323,10 @@ PlanPtr SqlSession::view_relation(const CatalogTable& t, const DataType& schema)
     const DataType got = plan_schema(*p);
     bool same = got.fields.size() == names.size();
     for (size_t i = 0; same && i < names.size(); ++i) same = got.fields[i].name == names[i];
-    if (same) {
-      plan = *p;
-    } else if (got.fields.size() == names.size()) {
-      LogicalPlan r;
-      r.kind = PlanKind::ToDF;
-      r.names = names;
-      r.children = {plan};
-      auto renamed = analyzed_tree(make_plan(std::move(r)));
-      if (auto* q = std::get_if<PlanPtr>(&renamed)) plan = *q;
+    if (same || got.fields.size() == names.size()) {
+      current_db_ = saved_db;
+      --depth;
+      return view_node(qualified(t), view_columns(*p, ids_, names));
     }
   }
   current_db_ = saved_db;
@@ -331,6 +359,7 @@ PlanPtr SqlSession::table_relation(const CatalogTable& t) {
   s.partition_cols = static_cast<int>(t.partition_columns.size());
   s.flag = true;
   s.size_hint = dir_bytes(t.location);
+  s.names = {"spark_catalog", t.db, t.name};
   return make_plan(std::move(s));
 }
 

@@ -1,5 +1,6 @@
 // Helpers shared by the session's table code (session_tables.cpp: relations and writes;
-// session_ddl.cpp: the table statements). Internal to those two files.
+// session_ddl.cpp: the table statements; the views of session.cpp / session_sql.cpp /
+// session_cache.cpp). Internal to the session.
 #pragma once
 #include <filesystem>
 #include <string>
@@ -41,6 +42,16 @@ Result<DataType> table_schema(const CatalogTable& t);  // the schema as stored
 Status sync_partitions(Catalog& c, const CatalogTable& t, bool sync);
 // Drops the entry, and a managed table's directory with it (an external table's data stays).
 Status drop_table_and_data(Catalog& c, const CatalogTable& t);
+
+// How the analyzer finds a relation (SessionCatalog.lookupRelation): under a SubqueryAlias of
+// its name's parts (`t`; `global_temp`, `v`; `spark_catalog`, db, t), the parts lower-cased.
+PlanPtr subquery_alias(std::vector<std::string> parts, PlanPtr child);
+// Spark's View node over a view's plan: `ident` as TableIdentifier.quotedString prints it.
+PlanPtr view_node(std::string ident, PlanPtr child);
+// A view kept as SQL text reads its columns as SessionCatalog.fromCatalogTable does: each
+// cast (UpCast) to the type the view was made with, under the view's column name (`names`,
+// when given: CREATE VIEW v (x, y) AS ...).
+PlanPtr view_columns(const PlanPtr& analyzed, IdGen& ids, const std::vector<std::string>& names = {});
 
 AnalysisError already_exists(const std::string& db, const std::string& t);  // TABLE_OR_VIEW_ALREADY_EXISTS
 AnalysisError schema_not_found(const std::string& db);

@@ -108,7 +108,7 @@ TEST_CASE("sql analyzer: error texts") {
   json df = local("age BIGINT, name STRING");
   CHECK(error_of(select(df, {col("nope")})) ==
         "[UNRESOLVED_COLUMN.WITH_SUGGESTION] A column or function parameter with name `nope` cannot be resolved. "
-        "Did you mean one of the following? [`name`, `age`].");
+        "Did you mean one of the following? [`age`, `name`].");
   CHECK(error_of(select(df, {fn("no_such_fn", {col("age")})})) ==
         "[UNRESOLVED_ROUTINE] Cannot resolve function `no_such_fn` on search path [`system`.`builtin`, "
         "`system`.`session`, `spark_catalog`.`default`].");

@@ -28,10 +28,10 @@ TEST_CASE("sql session: analyze returns the schema or Spark's AnalysisException"
   CHECK(bad["error"]["kind"] == "AnalysisException");
   CHECK(bad["error"]["errorClass"] == "UNRESOLVED_COLUMN.WITH_SUGGESTION");
   CHECK(bad["error"]["sqlState"] == "42703");
-  CHECK(bad["error"]["messageParameters"] == json::parse(R"({"objectName":"`nope`","proposal":"`name`, `age`"})"));
+  CHECK(bad["error"]["messageParameters"] == json::parse(R"({"objectName":"`nope`","proposal":"`age`, `name`"})"));
   CHECK(bad["error"]["message"] ==
         "[UNRESOLVED_COLUMN.WITH_SUGGESTION] A column or function parameter with name `nope` cannot be resolved. "
-        "Did you mean one of the following? [`name`, `age`].;\n"
+        "Did you mean one of the following? [`age`, `name`].;\n"
         "'Project ['nope]\n"
         "+- LogicalRDD [age#2L, name#3], false\n");
   json wire = s.analyze(json::parse(R"({"root":{"project":{"input":{"range":{"end":"3"}},"bogus":1}}})"));

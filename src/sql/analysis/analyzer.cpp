@@ -81,10 +81,17 @@ const LogicalPlan* find_plan_id(const PlanPtr& p, int64_t id) {
 // Resolves `parts` against `input` (qualifier match first, then name). nullptr = not found.
 ExprPtr resolve_name(Ctx& c, const std::vector<std::string>& parts, const ExprList& input) {
   std::vector<std::pair<ExprPtr, size_t>> hits;  // attribute, parts consumed
-  if (parts.size() >= 2)
+  // A qualifier is named by any suffix of it (`t.a`, `default.t.a`, `spark_catalog.default.t.a`),
+  // the longest match first.
+  auto qualified_by = [&](const Expr& a, size_t k) {
+    if (a.qualifier.size() < k || parts.size() <= k) return false;
+    for (size_t i = 0; i < k; ++i)
+      if (!name_eq(c, a.qualifier[a.qualifier.size() - k + i], parts[i])) return false;
+    return name_eq(c, a.name, parts[k]);
+  };
+  for (size_t k = std::min<size_t>(3, parts.size() - 1); k >= 1 && hits.empty(); --k)
     for (const auto& a : input)
-      if (!a->qualifier.empty() && name_eq(c, a->qualifier.back(), parts[0]) && name_eq(c, a->name, parts[1]))
-        hits.emplace_back(a, 2);
+      if (qualified_by(*a, k)) hits.emplace_back(a, k + 1);
   if (hits.empty())
     for (const auto& a : input)
       if (name_eq(c, a->name, parts[0])) hits.emplace_back(a, 1);
@@ -563,6 +570,11 @@ PlanPtr rule_resolve_relations(Ctx& c, const PlanPtr& plan) {
     if (!found) {
       c.fail(table_not_found(parts ? to_sql_id(*parts) : n->name));
       return nullptr;
+    }
+    if (found->kind == PlanKind::SubqueryAlias) {  // the catalog named it (spark_catalog.db.t, a view's name)
+      auto a = std::make_shared<LogicalPlan>(*new_instance(c, found));
+      a->plan_id = n->plan_id;
+      return a;
     }
     LogicalPlan a;
     a.kind = PlanKind::SubqueryAlias;
@@ -1119,10 +1131,33 @@ size_t levenshtein(const std::string& a, const std::string& b) {
   return prev[b.size()];
 }
 
-// UNRESOLVED_COLUMN proposal: the node's input ordered by edit distance of the column name.
+// UNRESOLVED_COLUMN proposal (StringUtils.orderSuggestedIdentifiersBySimilarity): the node's
+// input as qualified names, the qualifier left out when all share it (a table's namespace when
+// all share that and the name has at most two parts), ordered by edit distance of the quoted
+// name to the missing one.
 std::vector<std::string> suggestions(const std::vector<std::string>& missing, const ExprList& input) {
+  std::vector<std::vector<std::string>> names;
+  for (const auto& a : input) names.push_back(qualified(*a));
+  auto all_share = [&](size_t drop) {
+    for (const auto& n : names) {
+      const auto& f = names.front();
+      if (std::vector<std::string>(n.begin(), n.end() - long(std::min(drop, n.size()))) !=
+          std::vector<std::string>(f.begin(), f.end() - long(std::min(drop, f.size()))))
+        return false;
+    }
+    return true;
+  };
+  size_t keep = 0;  // 0 = whole names
+  if (!names.empty() && missing.size() == 1 && all_share(1)) keep = 1;
+  else if (!names.empty() && missing.size() <= 2 && all_share(2)) keep = 2;
+  std::string base;
+  for (size_t i = 0; i < missing.size(); ++i) base += (i ? "." : "") + quote_if_needed(missing[i]);  // UnresolvedAttribute.sql
   std::vector<std::pair<size_t, std::string>> c;
-  for (const auto& a : input) c.emplace_back(levenshtein(a->name, missing.back()), to_sql_id(qualified(*a)));
+  for (auto n : names) {
+    if (keep && n.size() > keep) n.erase(n.begin(), n.end() - long(keep));
+    const std::string id = to_sql_id(n);
+    c.emplace_back(levenshtein(id, base), id);
+  }
   std::stable_sort(c.begin(), c.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
   std::vector<std::string> out;
   for (size_t i = 0; i < c.size() && i < 5; ++i) out.push_back(c[i].second);

@@ -210,7 +210,7 @@ class Constraints {
       case PlanKind::Sort: case PlanKind::Limit: case PlanKind::Offset: case PlanKind::Tail: case PlanKind::Sample:
       case PlanKind::Hint: case PlanKind::Distinct: case PlanKind::Deduplicate: case PlanKind::Repartition:
       case PlanKind::RepartitionByExpression: case PlanKind::Window: case PlanKind::Generate:
-      case PlanKind::SubqueryAlias:
+      case PlanKind::SubqueryAlias: case PlanKind::View:
         return of(p->children[0]);
       default:
         return s;  // leaves, Expand (rollups null out columns), unions, Python operators: none

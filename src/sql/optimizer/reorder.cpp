@@ -13,7 +13,8 @@ namespace {
 using Item = std::pair<PlanPtr, JoinType>;
 
 bool has_hint(PlanPtr p) {  // a join side carrying a strategy hint (Spark: the join's JoinHint)
-  while (p->kind == PlanKind::Project || p->kind == PlanKind::Filter || p->kind == PlanKind::SubqueryAlias)
+  while (p->kind == PlanKind::Project || p->kind == PlanKind::Filter || p->kind == PlanKind::SubqueryAlias ||
+         p->kind == PlanKind::View)
     p = p->children[0];
   return p->kind == PlanKind::Hint;
 }

@@ -1,6 +1,7 @@
 // Optimizer rules: each a pure function plan -> plan that returns the same pointer when it
 // changes nothing (the fixed-point loop compares pointers).
 #include <algorithm>
+#include <map>
 
 #include "sql/optimizer/optimizer.h"
 
@@ -588,6 +589,45 @@ PlanPtr remove_noop_operators(const PlanPtr& p) {
   });
 }
 
+// Spark's RemoveRedundantAliases: `a#1 AS a#5` in a Project is `a#1` (same name and metadata),
+// operators above reading a#1 for a#5 — a SQL view's casts of columns to their own types leave
+// such aliases. Left alone where a subquery could read the alias (their plans are not walked)
+// or where the attribute is in the Project's output already.
+static PlanPtr remove_redundant_aliases(const PlanPtr& p) {
+  bool has_subquery = false;
+  plan_foreach(p, [&](const LogicalPlan& n) {
+    for (const ExprList* l : {&n.exprs, &n.groups})
+      for (const auto& e : *l) has_subquery |= any_expr(e, [](const Expr& x) { return is_subquery_expr(x); });
+  });
+  if (has_subquery) return p;
+  std::map<int64_t, int64_t> renamed;
+  PlanPtr out = plan_transform_up(p, [&](const PlanPtr& n) -> PlanPtr {
+    if (n->kind != PlanKind::Project) return nullptr;
+    std::set<int64_t> ids;
+    for (const auto& e : n->exprs) if (e->kind == ExprKind::Attribute) ids.insert(e->id);
+    ExprList exprs = n->exprs;
+    bool changed = false;
+    for (auto& e : exprs) {
+      if (e->kind != ExprKind::Alias || e->children[0]->kind != ExprKind::Attribute) continue;
+      const Expr& a = *e->children[0];
+      if (e->name != a.name || alias_metadata(*e) != a.metadata || ids.count(a.id)) continue;
+      ids.insert(a.id);
+      renamed[e->id] = a.id;
+      e = e->children[0];
+      changed = true;
+    }
+    return changed ? n->with_exprs(std::move(exprs), n->groups) : nullptr;
+  });
+  if (renamed.empty()) return p;
+  return plan_transform_exprs(out, [&](const ExprPtr& e) -> ExprPtr {
+    auto it = e->kind == ExprKind::Attribute ? renamed.find(e->id) : renamed.end();
+    if (it == renamed.end()) return nullptr;
+    auto c = std::make_shared<Expr>(*e);
+    c->id = it->second;
+    return c;
+  });
+}
+
 // Spark's ReplaceIntersectWithSemiJoin / ReplaceExceptWithAntiJoin: INTERSECT and EXCEPT
 // (DISTINCT) become a left semi / anti join on every column pair compared null-safely, under a
 // Distinct. The ALL forms stay as they are (they need Spark's replicate-rows generator).
@@ -610,9 +650,18 @@ PlanPtr replace_set_operations(const PlanPtr& p) {
   });
 }
 
+// With EliminateView: a view's node goes too (it only named the view for explain and errors).
 PlanPtr eliminate_subquery_aliases(const PlanPtr& p) {
   return plan_transform_up(p, [](const PlanPtr& n) -> PlanPtr {
-    return n->kind == PlanKind::SubqueryAlias ? n->children[0] : nullptr;
+    return n->kind == PlanKind::SubqueryAlias || n->kind == PlanKind::View ? n->children[0] : nullptr;
+  });
+}
+
+// Spark's SimplifyCasts: a cast to the type its input has already is its input (a SQL view's
+// `cast(a#1 as bigint) AS a#2` over a bigint column).
+static PlanPtr simplify_casts(const PlanPtr& p) {
+  return plan_transform_exprs(p, [](const ExprPtr& e) -> ExprPtr {
+    return e->kind == ExprKind::Cast && e->children[0]->type == e->type ? e->children[0] : nullptr;
   });
 }
 
@@ -651,7 +700,7 @@ PlanPtr optimize(const PlanPtr& plan) {
   static const std::vector<PlanPtr (*)(const PlanPtr&)> batch = {
       reorder_join, eliminate_outer_join, push_down_predicates, push_left_semi_anti_join, combine_filters, collapse_project, column_pruning,
       limit_push_down,
-      constant_folding, boolean_simplification, prune_filters, remove_noop_operators};
+      constant_folding, boolean_simplification, simplify_casts, remove_redundant_aliases, prune_filters, remove_noop_operators};
   // Spark's "Finish Analysis" batch first: a view's or a subquery's alias only names columns
   // for the analyzer, and left in place it stops filters and column pruning at the view.
   PlanPtr cur = replace_set_operations(replace_expressions(eliminate_subquery_aliases(plan)));  // then "Replace Operators", once

@@ -130,7 +130,7 @@ Pulled pull(const PlanPtr& p) {
       r.plan = make_plan(std::move(n));
       return r;
     }
-    case PlanKind::SubqueryAlias: case PlanKind::Sort: case PlanKind::Hint: {
+    case PlanKind::SubqueryAlias: case PlanKind::View: case PlanKind::Sort: case PlanKind::Hint: {
       if (node_has_outer(*p)) return fail(correlated_reference(*p));
       Pulled r = pull(p->children[0]);
       if (!r.error) r.plan = p->with_children({r.plan});
@@ -164,7 +164,8 @@ Pulled pull(const PlanPtr& p) {
 
 // The node under SubqueryAlias / Project / Hint (Spark's cleanQueryInScalarSubquery).
 PlanPtr clean_scalar_query(PlanPtr p) {
-  while (p->kind == PlanKind::SubqueryAlias || p->kind == PlanKind::Project || p->kind == PlanKind::Hint) p = p->children[0];
+  while (p->kind == PlanKind::SubqueryAlias || p->kind == PlanKind::View || p->kind == PlanKind::Project || p->kind == PlanKind::Hint)
+    p = p->children[0];
   return p;
 }
 
@@ -173,7 +174,7 @@ bool at_most_one_row(const PlanPtr& p) {
   switch (p->kind) {
     case PlanKind::Aggregate: return p->groups.empty();
     case PlanKind::Limit: return p->n <= 1 || at_most_one_row(p->children[0]);
-    case PlanKind::Project: case PlanKind::Filter: case PlanKind::SubqueryAlias: case PlanKind::Sort:
+    case PlanKind::Project: case PlanKind::Filter: case PlanKind::SubqueryAlias: case PlanKind::View: case PlanKind::Sort:
     case PlanKind::Hint: case PlanKind::Distinct:
       return at_most_one_row(p->children[0]);
     default: return false;
@@ -241,7 +242,7 @@ std::optional<std::map<int64_t, std::pair<Value, DataType>>> zero_tuple_row(cons
       if (!v || v->is_null() || !v->as_bool()) return std::nullopt;
       return row;
     }
-    case PlanKind::SubqueryAlias: case PlanKind::Hint: case PlanKind::Sort:
+    case PlanKind::SubqueryAlias: case PlanKind::View: case PlanKind::Hint: case PlanKind::Sort:
       return zero_tuple_row(p->children[0]);
     default: return std::nullopt;
   }

@@ -61,6 +61,7 @@ std::optional<std::set<int64_t>> distinct_keys(const LogicalPlan& p) {
       return out;
     }
     case PlanKind::Filter: case PlanKind::Sort: case PlanKind::Limit: case PlanKind::SubqueryAlias:
+    case PlanKind::View:
       return distinct_keys(*p.children[0]);
     default: return std::nullopt;
   }
@@ -166,7 +167,7 @@ Stats stats(const LogicalPlan& p) {
       return {output_size(p.output(), rows), rows};
     }
     case PlanKind::Sort: case PlanKind::Repartition: case PlanKind::RepartitionByExpression:
-    case PlanKind::SubqueryAlias: case PlanKind::Hint:
+    case PlanKind::SubqueryAlias: case PlanKind::View: case PlanKind::Hint:
       return stats(*p.children[0]);
     case PlanKind::Sample: {
       const Stats c = stats(*p.children[0]);

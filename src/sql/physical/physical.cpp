@@ -447,7 +447,7 @@ std::string PhysicalPlan::node_string() const {
       return "Range (" + std::to_string(start) + ", " + std::to_string(end) + ", step=" + std::to_string(step) +
              ", splits=" + std::to_string(num_partitions) + ")";
     case PhysKind::FileScan: {
-      std::string s = "FileScan " + name + " " + list(output_attrs, ",");
+      std::string s = "FileScan " + name + " " + table + list(output_attrs, ",");
       bool first = true;
       for (const auto& [k, v] : file_scan_metadata(*this)) {
         s += (first ? " " : ", ") + k + ": " + v;

@@ -87,6 +87,7 @@ struct PhysicalPlan {
   int node_id = -1;  // the executed plan's node in the SQL tab's graph (number_plan_nodes), else -1
   double lower = 0, upper = 1;
   std::string name, data_ref;  // FileScan format / LocalTableScan data
+  std::string table;           // FileScan: the catalog table read (`spark_catalog.db.t`), if any
   std::shared_ptr<const std::string> inline_data;  // LocalTableScan "inline": its base64 batches
   std::shared_ptr<const std::string> inner_tree;   // InMemoryTableScan: the cached plan, drawn under it
   std::vector<std::string> paths;

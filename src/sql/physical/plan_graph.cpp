@@ -27,7 +27,7 @@ std::string spark_node_name(const PhysicalPlan& p) {
     case PhysKind::LocalTableScan:
       if (p.data_ref == "one_row") return "Scan OneRowRelation";
       return rdd_scan(p) ? "Scan ExistingRDD" : "LocalTableScan";
-    case PhysKind::FileScan: return "Scan " + p.name + " ";  // Spark: "Scan <format shortName> <table>"
+    case PhysKind::FileScan: return "Scan " + p.name + " " + p.table;  // Spark: "Scan <format shortName> <table>"
     case PhysKind::ShuffleExchange: return "Exchange";
     case PhysKind::InMemoryTableScan: return "InMemoryTableScan";
     case PhysKind::ColumnarToRow: return "ColumnarToRow";

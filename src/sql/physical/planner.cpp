@@ -48,7 +48,8 @@ enum class JoinHint { None, Broadcast, ShuffleMerge, ShuffleHash, ShuffleReplica
 
 JoinHint join_hint(const PlanPtr& p) {
   const LogicalPlan* n = p.get();
-  while (n->kind == PlanKind::SubqueryAlias || n->kind == PlanKind::Project || n->kind == PlanKind::Filter) {
+  while (n->kind == PlanKind::SubqueryAlias || n->kind == PlanKind::View || n->kind == PlanKind::Project ||
+         n->kind == PlanKind::Filter) {
     n = n->children[0].get();
   }
   if (n->kind != PlanKind::Hint) return JoinHint::None;
@@ -382,6 +383,7 @@ struct Planner {
       case PlanKind::DataSource: {
         auto n = node(PhysKind::FileScan);
         n->name = p->name; n->paths = p->paths; n->options = p->options; n->output_attrs = p->output_attrs;
+        for (size_t i = 0; i < p->names.size(); ++i) n->table += (i ? "." : "") + p->names[i];
         n->data_attrs = p->data_attrs;
         n->partition_cols = p->partition_cols;
         // ApplyColumnarRulesAndInsertTransitions: a batched (vectorized Parquet) scan reads columnar
@@ -483,7 +485,7 @@ struct Planner {
         return global;
       }
       case PlanKind::Join: return join(p);
-      case PlanKind::SubqueryAlias: case PlanKind::Hint: return plan(p->children[0], root);
+      case PlanKind::SubqueryAlias: case PlanKind::View: case PlanKind::Hint: return plan(p->children[0], root);
       case PlanKind::Union: {
         std::vector<PhysPtr> kids;
         for (size_t i = 0; i < p->children.size(); ++i) {

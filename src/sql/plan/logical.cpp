@@ -89,7 +89,7 @@ ExprList LogicalPlan::output() const {
     case PlanKind::SubqueryAlias:
       for (const auto& a : children[0]->output()) {
         auto c = std::make_shared<Expr>(*a);
-        c->qualifier = {name};
+        c->qualifier = names.empty() ? std::vector<std::string>{name} : names;
         out.push_back(c);
       }
       return out;
@@ -200,7 +200,7 @@ std::string LogicalPlan::node_string() const {
       return s + "]";
     }
     case PlanKind::Drop: return "'Drop " + list(exprs);
-    case PlanKind::InMemoryRelation: return "InMemoryRelation [" + list(output_attrs) + "], " + name;
+    case PlanKind::InMemoryRelation: return "InMemoryRelation " + list(output_attrs) + ", " + name;
     case PlanKind::Summary: {
       // na functions / unpivot / to(schema) ride on Summary nodes until the analyzer rewrites them
       if (name == "fillNa" || name == "dropNa" || name == "replace" || name == "unpivot" || name == "toSchema") {
@@ -234,7 +234,11 @@ std::string LogicalPlan::node_string() const {
     case PlanKind::Range:
       return "Range (" + std::to_string(start) + ", " + std::to_string(end) + ", step=" + std::to_string(step) +
              ", splits=" + (num_partitions > 0 ? "Some(" + std::to_string(num_partitions) + ")" : "None") + ")";
-    case PlanKind::DataSource: return "Relation [" + list(output_attrs, ",").substr(1) + " " + name;
+    case PlanKind::DataSource: {  // LogicalRelation: its catalog table's unquotedString, if any
+      std::string table;
+      for (size_t i = 0; i < names.size(); ++i) table += (i ? "." : "") + names[i];
+      return "Relation " + table + list(output_attrs, ",") + " " + name;
+    }
     case PlanKind::Project:  // argString drops empty lists
       return p + "Project" + (exprs.empty() ? "" : " " + (p.empty() ? list(exprs) : select_list(exprs)));
     case PlanKind::Filter:  // HAVING is Spark's UnresolvedHaving until the analyzer resolves it
@@ -272,7 +276,13 @@ std::string LogicalPlan::node_string() const {
     case PlanKind::Limit: return p + "GlobalLimit " + std::to_string(n);
     case PlanKind::Offset: return p + "Offset " + std::to_string(n);
     case PlanKind::Tail: return p + "Tail " + std::to_string(n);
-    case PlanKind::SubqueryAlias: return p + "SubqueryAlias " + name;
+    case PlanKind::SubqueryAlias: {  // AliasIdentifier.toString: the parts quoted where needed
+      if (names.empty()) return p + "SubqueryAlias " + name;
+      std::string s = p + "SubqueryAlias ";
+      for (size_t i = 0; i < names.size(); ++i) s += (i ? "." : "") + quote_if_needed(names[i]);
+      return s;
+    }
+    case PlanKind::View: return p + "View (" + name + ", " + list(output(), ",") + ")";
     case PlanKind::Union: return p + "Union " + (flag ? "true" : "false") + ", " + (flag2 ? "true" : "false");
     case PlanKind::Intersect: return p + "Intersect " + (flag ? "All " : "") + "false";
     case PlanKind::Except: return p + "Except " + (flag ? "All " : "") + "false";

@@ -25,7 +25,8 @@ enum class PlanKind : uint8_t {
   // Resolved operators.
   LocalRelation,       // output; data_ref = where the rows are (see docs/sql-engine.md)
   Range,               // start, end, step, num_partitions; output {id}
-  DataSource,          // name = format, paths, options, output
+  DataSource,          // name = format, paths, options, output; names = a catalog table's
+                       // identifier (spark_catalog, db, t), printed `Relation spark_catalog.db.t[...]`
   Project,             // exprs = named expressions
   Filter,              // exprs {condition}; flag = HAVING (may name aggregates the Aggregate lacks)
   Join,                // join_type, exprs {condition} or empty, names = USING columns, flag = NATURAL
@@ -36,7 +37,8 @@ enum class PlanKind : uint8_t {
   Limit,               // n (printed as GlobalLimit over LocalLimit)
   Offset,              // n
   Tail,                // n
-  SubqueryAlias,       // name = alias
+  SubqueryAlias,       // name = alias; names = the whole identifier when it has more parts
+                       // (a catalog table's spark_catalog, db, t; global_temp, v): its qualifier
   Union,               // flag = by name, flag2 = allow missing columns
   Intersect,           // flag = all
   Except,              // flag = all
@@ -67,6 +69,9 @@ enum class PlanKind : uint8_t {
   FlatMapCoGroupsInPandas,  // gd1.cogroup(gd2).applyInPandas: children {left, right}, groups = the
                             // left keys ++ the right keys (n = how many are left), exprs {PythonUDF
                             // over every column of both}, output_attrs = the declared schema
+  View,                // a view's plan under its SubqueryAlias (Spark's View, removed by the
+                       // optimizer's EliminateView): name = its identifier quoted (`v`,
+                       // `global_temp`.`v`, `spark_catalog`.`db`.`v`); output = the child's
 };
 
 enum class JoinType : uint8_t { Inner, LeftOuter, RightOuter, FullOuter, LeftSemi, LeftAnti, Cross };
