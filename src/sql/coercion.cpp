@@ -306,6 +306,7 @@ bool can_cast(const DataType& from, const DataType& to) {
            from.is_numeric() || (interval_from && to.is_integral());
   if (t == TypeId::DayTimeInterval || t == TypeId::YearMonthInterval)
     return f == t || f == TypeId::String || (from.is_integral() && to.precision == to.interval_end());
+  if (t == TypeId::CalendarInterval) return f == TypeId::String;  // IntervalUtils.safeStringToInterval
   if (t == TypeId::Array && f == TypeId::Array)
     return can_cast(from.element(), to.element()) && (!from.contains_null || to.contains_null);
   if (t == TypeId::Map && f == TypeId::Map)

@@ -189,3 +189,49 @@ def test_try_cast_gives_null_where_cast_fails(tmp_path):
     assert res.result("values") == ["None", "12", "None", "None", "1 day, 2:00:00"]
     assert res.result("explain"), "try_cast shows in the analyzed plan"
     assert res.result("expr") == 10800
+
+
+CALENDAR_JOB = r'''
+from pyspark.sql import SparkSession, functions as F
+spark = SparkSession.builder.appName("calendar-interval-casts").getOrCreate()
+TEXTS = ["1 day", "interval 1 year 2 months", "  -1 week 3 days ", "1.5 seconds", ".5 second",
+         "2 hours 30 minutes 100 milliseconds 7 microseconds", "INTERVAL 1 DAY", "- 3 hours", "+1 month -1 day",
+         "1 microsecond", "1. second", "0 days",
+         # NULL where Spark's stringToInterval throws
+         "1 days2 hours", "1.5 days", "interval", "", "abc", "1", "1 second 1", "1 secondss", "1 d",
+         "0.0000000001 second", "1000000000000 days", "intervalx 1 day", "1 nanosecond"]
+rows = spark.createDataFrame([(t,) for t in TEXTS], "s string")
+check("column", lambda: [r[0] for r in rows.select(F.col("s").cast("interval").cast("string")).collect()])
+check("sql", lambda: printed(lambda: spark.sql("SELECT CAST('1 day' AS INTERVAL), "
+                                               "CAST(CAST('interval 1 year 2 months' AS INTERVAL) AS STRING) AS s").show()))
+spark.conf.set("spark.sql.ansi.enabled", "true")  # no error in ANSI mode either (safeStringToInterval)
+check("ansi", lambda: [r[0] for r in spark.sql("SELECT CAST(CAST(s AS INTERVAL) AS STRING) FROM VALUES ('x'), "
+                                              "('2 weeks') AS t(s)").collect()])
+spark.conf.set("spark.sql.ansi.enabled", "false")
+check("try", lambda: spark.sql("SELECT CAST(TRY_CAST('abc' AS INTERVAL) AS STRING)").first()[0])
+check("refused", lambda: first_error(lambda: spark.sql("SELECT CAST(1 AS INTERVAL)").collect()))
+emit()
+spark.stop()
+'''
+
+
+def test_string_to_calendar_interval(tmp_path):
+    # CAST(string AS INTERVAL) is Spark's legacy CalendarIntervalType through
+    # IntervalUtils.safeStringToInterval: NULL for text that is not an interval (refused at
+    # analysis before, and the executor's cast had no kernel for it).
+    res = jobs.submit_ok(jobs.write_job(tmp_path, "cal.py", CALENDAR_JOB), master="local[1]", timeout=120)
+    assert res.result("column") == [
+        "1 days", "1 years 2 months", "-4 days", "1.5 seconds", "0.5 seconds",
+        "2 hours 30 minutes 0.100007 seconds", "1 days", "-3 hours", "1 months -1 days", "0.000001 seconds",
+        "1 seconds", "0 seconds"] + [None] * 13
+    assert res.result("sql") == (
+        "+-----------------------+----------------+\n"
+        "|CAST(1 day AS INTERVAL)|               s|\n"
+        "+-----------------------+----------------+\n"
+        "|                 1 days|1 years 2 months|\n"
+        "+-----------------------+----------------+\n\n")
+    assert res.result("ansi") == [None, "14 days"]
+    assert res.result("try") is None
+    assert res.result("refused").startswith(
+        'AnalysisException: [DATATYPE_MISMATCH.CAST_WITHOUT_SUGGESTION] Cannot resolve "CAST(1 AS INTERVAL)" due to '
+        'data type mismatch: cannot cast "INT" to "INTERVAL".')

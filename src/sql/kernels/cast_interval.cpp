@@ -360,14 +360,141 @@ int64_t interval_at(const Column& c, int64_t r) {
   return c.type->id == TypeId::YearMonthInterval ? c.vals<int32_t>()[r] : c.vals<int64_t>()[r];
 }
 
+// ---- strings to the legacy CalendarIntervalType ------------------------------------------
+
+// Java's Character.isWhitespace for one byte (UTF-8 lead and continuation bytes are not).
+bool java_space(unsigned char b) { return b == ' ' || (b >= 9 && b <= 13) || (b >= 28 && b <= 31); }
+
+// SparkIntervalUtils.stringToInterval, its states and all: `[interval] [+|-]n unit[s] ...`,
+// case-insensitive, units year, month, week, day, hour, minute, second (the only one taking a
+// fraction, to nanoseconds, kept to microseconds), millisecond, microsecond; nullopt where
+// Spark throws (safeStringToInterval's NULL).
+std::optional<col::CalInterval> string_to_calendar_interval(std::string_view in) {
+  size_t b = 0, e = in.size();
+  auto trimmed = [](unsigned char c) { return c <= 32 || c == 127; };  // UTF8String.trimAll
+  while (b < e && trimmed((unsigned char)in[b])) ++b;
+  while (e > b && trimmed((unsigned char)in[e - 1])) --e;
+  std::string s(in.substr(b, e - b));
+  for (auto& c : s) c = char(std::tolower((unsigned char)c));
+  if (s.empty()) return std::nullopt;
+  enum State { Prefix, TrimBeforeSign, Sign, TrimBeforeValue, Value, Fraction, TrimBeforeUnit, UnitBegin, UnitSuffix, UnitEnd };
+  constexpr int32_t kInitialScale = 100000000;  // NANOS_PER_SECOND / 10
+  State st = Prefix;
+  size_t i = 0;
+  int64_t value = 0, micros = 0;
+  int32_t months = 0, days = 0, scale = 0, fraction = 0;
+  bool negative = false, point_prefixed = false;
+  auto at = [&](const char* w) { return s.compare(i, std::strlen(w), w) == 0; };
+  while (i < s.size()) {
+    const unsigned char c = (unsigned char)s[i];
+    switch (st) {
+      case Prefix:
+        if (s.rfind("interval", 0) == 0) {
+          if (s.size() == 8 || !java_space((unsigned char)s[8])) return std::nullopt;
+          i += 9;
+        }
+        st = TrimBeforeSign;
+        break;
+      case TrimBeforeSign: case TrimBeforeValue: case TrimBeforeUnit:
+        if (java_space(c)) ++i;
+        else st = st == TrimBeforeSign ? Sign : st == TrimBeforeValue ? Value : UnitBegin;
+        break;
+      case Sign:
+        value = 0, fraction = 0, scale = -1, point_prefixed = false;
+        st = TrimBeforeValue;
+        if (c == '-' || c == '+') negative = c == '-', ++i;
+        else if (c >= '0' && c <= '9') negative = false;
+        else if (c == '.') negative = false, scale = kInitialScale, point_prefixed = true, ++i, st = Fraction;
+        else return std::nullopt;
+        break;
+      case Value:
+        if (c >= '0' && c <= '9') {
+          if (__builtin_mul_overflow(value, int64_t(10), &value) || __builtin_add_overflow(value, int64_t(c - '0'), &value))
+            return std::nullopt;
+        } else if (java_space(c)) {
+          st = TrimBeforeUnit;
+        } else if (c == '.') {
+          scale = kInitialScale, st = Fraction;
+        } else {
+          return std::nullopt;
+        }
+        ++i;
+        break;
+      case Fraction:
+        if (c >= '0' && c <= '9' && scale > 0) fraction += (c - '0') * scale, scale /= 10;
+        else if (java_space(c) && (!point_prefixed || scale < kInitialScale)) fraction /= 1000, st = TrimBeforeUnit;
+        else return std::nullopt;  // past nanoseconds, or not a digit
+        ++i;
+        break;
+      case UnitBegin: {
+        if (c != 's' && scale >= 0) return std::nullopt;  // only seconds have a fraction
+        if (negative) value = -value, fraction = -fraction;
+        auto add32 = [](int32_t& field, int64_t v) {
+          int64_t r;
+          if (__builtin_add_overflow(int64_t(field), v, &r) || r != int32_t(r)) return false;
+          field = int32_t(r);
+          return true;
+        };
+        auto add_micros = [&](int64_t v, int64_t unit) {
+          int64_t m;
+          return !__builtin_mul_overflow(v, unit, &m) && !__builtin_add_overflow(micros, m, &micros);
+        };
+        bool ok;
+        int64_t scaled;
+        if (c == 'y' && at("year")) ok = !__builtin_mul_overflow(value, int64_t(12), &scaled) && add32(months, scaled), i += 4;
+        else if (c == 'w' && at("week")) ok = !__builtin_mul_overflow(value, int64_t(7), &scaled) && add32(days, scaled), i += 4;
+        else if (c == 'd' && at("day")) ok = value == int32_t(value) && add32(days, value), i += 3;
+        else if (c == 'h' && at("hour")) ok = add_micros(value, 3600000000LL), i += 4;
+        else if (c == 's' && at("second")) ok = add_micros(value, 1000000) && !__builtin_add_overflow(micros, int64_t(fraction), &micros), i += 6;
+        else if (c == 'm' && at("month")) ok = value == int32_t(value) && add32(months, value), i += 5;
+        else if (c == 'm' && at("minute")) ok = add_micros(value, 60000000LL), i += 6;
+        else if (c == 'm' && at("millisecond")) ok = add_micros(value, 1000), i += 11;
+        else if (c == 'm' && at("microsecond")) ok = add_micros(value, 1), i += 11;
+        else return std::nullopt;
+        if (!ok) return std::nullopt;
+        st = UnitSuffix;
+        break;
+      }
+      case UnitSuffix:
+        if (c == 's') st = UnitEnd;
+        else if (java_space(c)) st = TrimBeforeSign;
+        else return std::nullopt;
+        ++i;
+        break;
+      case UnitEnd:
+        if (!java_space(c)) return std::nullopt;
+        ++i, st = TrimBeforeSign;
+        break;
+    }
+  }
+  if (st != UnitSuffix && st != UnitEnd && st != TrimBeforeSign) return std::nullopt;
+  return col::CalInterval{months, days, micros};
+}
+
 }  // namespace
 
 bool is_interval_cast(const ColType& from, const ColType& to) {
+  if (to.id == TypeId::CalendarInterval) return from.id == TypeId::String;
   return (is_interval(to.id) || is_interval(from.id)) && to.id != TypeId::String && from.id != TypeId::Null;
 }
 
 Vec cast_interval(const Vec& a, const ColTypePtr& to, int64_t n, std::string* error) {
   const ColType& from = a.type();
+  if (to->id == TypeId::CalendarInterval) {  // from a string: NULL where it is no interval, ANSI or not
+    auto out = new_fixed(to, n);
+    auto v = copy_validity(a, n);
+    if (!v) v = all_valid(n);
+    auto* o = out->values->as<col::CalInterval>();
+    for (int64_t i = 0; i < n; ++i) {
+      const int64_t r = a.constant ? 0 : i;
+      std::optional<col::CalInterval> x;
+      if (col::get_bit(v->data(), i) && !a.col->is_null(r)) x = string_to_calendar_interval(a.col->str(r));
+      o[i] = x ? *x : col::CalInterval{};
+      if (!x) col::clear_bit(v->data(), i);
+    }
+    set_validity(*out, v);
+    return Vec::flat(out);
+  }
   if (to->id == TypeId::DayTimeInterval) {
     if (from.id == TypeId::String)
       return map_rows<int64_t>(a, to, n, error, [&](int64_t r) { return string_to_day_time(a.col->str(r), *to); });
