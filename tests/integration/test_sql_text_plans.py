@@ -39,6 +39,21 @@ check("exprs", lambda: parsed(
     "CASE WHEN a > 1 THEN 'x' ELSE 'y' END, CASE b WHEN 1 THEN 'one' END, isnull(a), concat(s, s), "
     "CAST(a AS string), 'str', 1.5, 10L, null, true, DATE'2020-01-01', a AS named FROM t"))
 check("select_1", lambda: parsed("SELECT 1"))
+spark.sql("CREATE OR REPLACE TEMP VIEW tb AS SELECT id AS a, id > 2 AS c FROM range(4)")
+check("is_unknown", lambda: parsed("SELECT c IS UNKNOWN, c IS NOT UNKNOWN FROM tb"))
+check("is_unknown_names", lambda: spark.sql("SELECT c IS UNKNOWN, c IS NOT UNKNOWN FROM tb").columns)
+check("is_unknown_rows", lambda: [list(r) for r in spark.sql(
+    "SELECT c IS UNKNOWN, NOT c IS NOT UNKNOWN FROM VALUES (true), (CAST(NULL AS BOOLEAN)) AS v(c)").collect()])
+check("is_unknown_type", lambda: first_error(lambda: spark.sql("SELECT a IS UNKNOWN FROM tb").collect()))
+check("having_cast", lambda: parsed("SELECT b FROM t GROUP BY b HAVING sum(a)"))
+check("having_cast_rows", lambda: [list(r) for r in spark.sql(
+    "SELECT b FROM t GROUP BY b HAVING max(a) - 9 ORDER BY b").collect()])
+check("timestamp_literal", lambda: parsed("SELECT TIMESTAMP'2020-01-01 10:00:00'"))
+check("column_aliases", lambda: parsed("SELECT * FROM (SELECT a, b FROM t) AS s(a, y)"))
+check("column_aliases_analyzed", lambda: norm(spark.sql("EXPLAIN EXTENDED SELECT * FROM (SELECT a, b FROM t) s(a, y)")
+      .collect()[0][0]).split("== Analyzed Logical Plan ==\n")[1].split("\n\n")[0].splitlines()[:4])
+check("column_aliases_error", lambda: first_error(lambda: spark.sql("SELECT * FROM t AS s(x)").collect()))
+check("cte_aliases", lambda: parsed("WITH w(p, q) AS (SELECT 1, 2) SELECT * FROM w"))
 check("lambda", lambda: parsed("SELECT transform(array(1, 2), x -> x + 1)"))
 check("balanced_names", lambda: spark.sql(
     "SELECT a > 1 AND b > 1 AND a < 5 AND b < 5, a > 1 OR b > 1 OR a < 5 FROM t").columns)
@@ -143,6 +158,48 @@ def test_expression_classes(result):
 
 def test_select_literal_is_unresolved(result):
     assert result("select_1") == "'Project [unresolvedalias(1, None)]\n+- OneRowRelation"
+
+
+def test_is_unknown(result):
+    # IsUnknown / IsNotUnknown: IsNull / IsNotNull of a BOOLEAN, named (c IS UNKNOWN)
+    assert result("is_unknown") == ("'Project [unresolvedalias(isnull('c), None), unresolvedalias(isnotnull('c), None)]\n"
+                                    "+- 'UnresolvedRelation [tb], [], false")
+    assert result("is_unknown_names") == ["(c IS UNKNOWN)", "(c IS NOT UNKNOWN)"]
+    assert result("is_unknown_rows") == [[False, False], [True, True]]
+    assert result("is_unknown_type").startswith(
+        'AnalysisException: [DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE] Cannot resolve "(a IS UNKNOWN)" due to data type '
+        'mismatch:')
+    assert 'requires the "BOOLEAN" type, however "a" has the type "BIGINT".' in result("is_unknown_type")
+
+
+def test_having_condition_not_a_predicate_is_cast(result):
+    # withHavingClause: Cast(e, BooleanType) around a condition that is no Predicate
+    assert result("having_cast") == ("'UnresolvedHaving cast('sum('a) as boolean)\n"
+                                     "+- 'Aggregate ['b], ['b]\n"
+                                     "   +- 'UnresolvedRelation [t], [], false")
+    assert result("having_cast_rows") == [[1], [2]]  # max(a) - 9 is 0 for b = 0
+
+
+def test_timestamp_literal_is_a_literal(result):
+    assert result("timestamp_literal") == "'Project [unresolvedalias(2020-01-01 10:00:00, None)]\n+- OneRowRelation"
+
+
+def test_subquery_column_aliases(result):
+    assert result("column_aliases") == ("'Project [*]\n+- 'SubqueryAlias s\n"
+                                        "   +- 'UnresolvedSubqueryColumnAliases [a, y]\n"
+                                        "      +- 'Project ['a, 'b]\n"
+                                        "         +- 'UnresolvedRelation [t], [], false")
+    # ResolveSubqueryColumnAliases aliases every column, a same-named one too
+    assert result("column_aliases_analyzed") == ["a: bigint, y: bigint", "Project [a#xL, y#xL]", "+- SubqueryAlias s",
+                                                 "   +- Project [a#xL AS a#xL, b#xL AS y#xL]"]
+    assert result("column_aliases_error") == (
+        "AnalysisException: Number of column aliases does not match number of columns. Number of column aliases: 1; "
+        "number of columns: 3.;")
+    # (Spark draws the CTE as `CTE [w]` with the definition as an inner child; ours is inlined)
+    assert [l.strip() for l in result("cte_aliases").splitlines()[-3:]] == [
+        "+- 'UnresolvedSubqueryColumnAliases [p, q]",
+        "+- 'Project [unresolvedalias(1, None), unresolvedalias(2, None)]",
+        "+- OneRowRelation"]
 
 
 def test_lambda_variables(result):

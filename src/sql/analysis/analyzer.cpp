@@ -888,6 +888,13 @@ PlanPtr rewrite_node(Ctx& c, const PlanPtr& n) {
         return project(n->children[0], list);
       }
       case PlanKind::ToDF: {
+        if (n->flag && n->names.size() != in.size()) {  // UnresolvedSubqueryColumnAliases
+          c.fail(generic_error("_LEGACY_ERROR_TEMP_1028", "", "Number of column aliases does not match number of columns. "
+                               "Number of column aliases: " + std::to_string(n->names.size()) +
+                               "; number of columns: " + std::to_string(in.size()) + "."));
+          c.error->message = c.error->message.substr(c.error->message.find("] ") + 2);
+          return nullptr;
+        }
         if (n->names.size() != in.size()) {
           std::string old, neu;
           for (size_t i = 0; i < in.size(); ++i) old += (i ? ", " : "") + in[i]->name;
@@ -900,7 +907,7 @@ PlanPtr rewrite_node(Ctx& c, const PlanPtr& n) {
         }
         ExprList list;
         for (size_t i = 0; i < in.size(); ++i)
-          list.push_back(in[i]->name == n->names[i] ? in[i] : alias(in[i], n->names[i], c.ids.next()));
+          list.push_back(in[i]->name == n->names[i] && !n->flag ? in[i] : alias(in[i], n->names[i], c.ids.next()));
         return project(n->children[0], list);
       }
       case PlanKind::Deduplicate: {

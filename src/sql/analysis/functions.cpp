@@ -1,6 +1,7 @@
 // Built-in functions: argument coercion (TypeCoercion / DecimalPrecision / ImplicitTypeCasts as
 // Spark 3.5 non-ANSI applies them) and result types. Canonical names are what executors see.
 #include "sql/analysis/functions.h"
+#include "sql/plan/fn_names.h"
 
 #include <cmath>
 
@@ -313,7 +314,13 @@ ExprOrError resolve_function(const Expr& fn) {
   }
   if (n == "isnull" || n == "isnotnull") {
     if (na != 1) return wrong("1");
-    return make_call(fn, n, a, DataType::boolean(), false);
+    auto r = make_call(fn, n, a, DataType::boolean(), false);
+    if (fn.ordinal != kIsUnknown) return r;
+    auto u = std::make_shared<Expr>(*r);  // IS [NOT] UNKNOWN: ExpectsInputTypes(BOOLEAN), no implicit cast
+    u->ordinal = kIsUnknown;
+    if (a[0]->type.id != TypeId::Boolean)
+      return unexpected_input_type(quoted_sql(*u), 1, "\"BOOLEAN\"", quoted_sql(*a[0]), quoted_type(a[0]->type));
+    return ExprPtr(u);
   }
   if (n == "in") {
     if (na < 1) return wrong("> 0");

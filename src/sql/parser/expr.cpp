@@ -306,7 +306,11 @@ ExprPtr Parser::predicate(ExprPtr e) {
     if (accept_kw("NULL")) return make_fn(not_ ? "isnotnull" : "isnull", {e});
     if (accept_kw("TRUE")) r = make_fn("<=>", {e, lit_bool(true)});
     else if (accept_kw("FALSE")) r = make_fn("<=>", {e, lit_bool(false)});
-    else if (accept_kw("UNKNOWN")) return make_fn(not_ ? "isnotnull" : "isnull", {e});
+    else if (accept_kw("UNKNOWN")) {  // IsUnknown / IsNotUnknown
+      auto u = std::make_shared<Expr>(*make_fn(not_ ? "isnotnull" : "isnull", {e}));
+      u->ordinal = kIsUnknown;
+      return u;
+    }
     else if (accept_kw("DISTINCT")) {
       expect_kw("FROM");
       r = make_fn("<=>", {e, value_expression(0)});

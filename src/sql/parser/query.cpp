@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "sql/parser/parser_impl.h"
+#include "sql/plan/fn_names.h"
 #include "common/strings.h"
 
 namespace spp::sql::parser {
@@ -24,9 +25,12 @@ PlanPtr alias_plan(PlanPtr p, const std::string& name) {
   return make_plan(std::move(a));
 }
 
+// `t AS s(x, y)`, `(query) s(x, y)`, `WITH s(x, y) AS`: Spark's UnresolvedSubqueryColumnAliases,
+// a ToDF marked by flag (always aliasing, its own error).
 PlanPtr to_df(PlanPtr p, std::vector<std::string> names) {
   LogicalPlan a;
   a.kind = PlanKind::ToDF;
+  a.flag = true;
   a.names = std::move(names);
   a.children = {std::move(p)};
   return make_plan(std::move(a));
@@ -295,6 +299,14 @@ PlanPtr Parser::query_specification() {
   sel.children = {from};
   PlanPtr p = make_plan(std::move(sel));
   if (having) {
+    // withHavingClause: a condition that is not a Predicate is cast to BOOLEAN.
+    static const char* const kPredicates[] = {"=", "==", "<=>", "<", "<=", ">", ">=", "!=", "and", "or",
+                                              "not", "in", "isnull", "isnotnull", "like", "rlike"};
+    const bool predicate =
+        having->kind == ExprKind::Exists || having->kind == ExprKind::InSubquery ||
+        (having->kind == ExprKind::UnresolvedFunction && having->ordinal != kCalledByName &&
+         std::any_of(std::begin(kPredicates), std::end(kPredicates), [&](const char* n) { return having->name == n; }));
+    if (!predicate) having = cast(having, DataType::boolean(), true);
     LogicalPlan f;
     f.kind = PlanKind::Filter;
     f.flag = true;  // HAVING: may name aggregates the select list lacks (analyzer adds them)

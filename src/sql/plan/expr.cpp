@@ -294,8 +294,9 @@ static std::string render_call(const Expr& e, const std::vector<std::string>& a,
   if (n == "negative") return pretty ? "(- " + a[0] + ")" : "-" + a[0];
   if (n == "positive") return "(+ " + a[0] + ")";
   if (n == "not") return pretty ? "(NOT " + a[0] + ")" : "NOT " + a[0];
-  if (n == "isnull") return pretty ? "(" + a[0] + " IS NULL)" : "isnull(" + a[0] + ")";
-  if (n == "isnotnull") return pretty ? "(" + a[0] + " IS NOT NULL)" : "isnotnull(" + a[0] + ")";
+  if (n == "isnull") return pretty ? "(" + a[0] + (e.ordinal == kIsUnknown ? " IS UNKNOWN)" : " IS NULL)") : "isnull(" + a[0] + ")";
+  if (n == "isnotnull")
+    return pretty ? "(" + a[0] + (e.ordinal == kIsUnknown ? " IS NOT UNKNOWN)" : " IS NOT NULL)") : "isnotnull(" + a[0] + ")";
   if (n == "like") return a[0] + " LIKE " + a[1];
   if (auto s = library_render(n, a)) return *s;
   if (n == "get_item") return a[0] + "[" + a[1] + "]";

@@ -80,6 +80,7 @@ std::optional<std::string> unresolved_class_render(const std::string& n, const s
     return s + ")";
   }
   if (n == "like" && a.size() == 2) return a[0] + " LIKE " + a[1];
+  if (n == "timestamp_literal" && a.size() == 1) return a[0];  // a Literal of TimestampType
   if (n == "rlike" && a.size() == 2) return "RLIKE(" + a[0] + ", " + a[1] + ")";
   if (n == "ilike" && a.size() == 2) return "ilike(" + a[0] + ", " + a[1] + ", \\)";  // its escapeChar too
   if (n == "when" && a.size() >= 2) {  // CaseWhen

@@ -22,6 +22,9 @@ bool is_collect_wrapper(const std::string& canonical);
 // predicates (`a > 1`, `a IS NULL`) and the DataFrame API's Column methods build Spark's
 // expression classes directly, which print without the quote (unresolved_class_render).
 inline constexpr int kCalledByName = 1;
+// Expr::ordinal of an isnull / isnotnull the parser made of `x IS [NOT] UNKNOWN` (Spark's
+// IsUnknown / IsNotUnknown: IsNull / IsNotNull of a BOOLEAN, named `(x IS UNKNOWN)`).
+inline constexpr int kIsUnknown = 2;
 // How an unresolved operator / predicate prints as the expression class Spark's parser (or
 // Column) makes of it: `('a > 1)`, `NOT 'b`, `'a IN (1,2)`, `CASE WHEN … END`; nullopt for a
 // name that is a plain function call (`'sum('a)`). `args` are the children already printed.

@@ -213,7 +213,7 @@ std::string LogicalPlan::node_string() const {
       return s + "]";
     }
     case PlanKind::ToDF: {
-      std::string s = "'ToDF [";
+      std::string s = flag ? "'UnresolvedSubqueryColumnAliases [" : "'ToDF [";
       for (size_t i = 0; i < names.size(); ++i) s += (i ? ", " : "") + names[i];
       return s + "]";
     }
