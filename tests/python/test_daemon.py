@@ -157,3 +157,56 @@ def test_workers_start_without_the_sql_side_until_asked(daemon):
     proc.stdin.flush()
     ch2, _ = _connect(path)
     assert _task(ch2, 3, [0], new_funcs=[1], func=_has_modules) == [True, True]
+
+
+
+def test_first_workers_start_without_cloudpickle(tmp_path):
+    # cloudpickle's imports (~40 ms of CPU) are off the first job's path: a worker forked at
+    # once runs functions pickled by name (count()'s are) without it and pickles its plain
+    # results with pickle; the daemon imports it before forking its second worker.
+    (tmp_path / "cp_probe.py").write_text(
+        "import sys\n"
+        "def has_cloudpickle(s, it):\n"
+        "    n = sum(1 for _ in it)\n"
+        "    return iter([('cloudpickle' in sys.modules, n)])\n")
+    sys.path.insert(0, str(tmp_path))
+    try:
+        import cp_probe
+        blob = pickle.dumps(cp_probe.has_cloudpickle)  # by name, as count()'s functions
+    finally:
+        sys.path.remove(str(tmp_path))
+    path = str(tmp_path / "w.sock")
+    env = dict(os.environ, PYTHONPATH=PKG + os.pathsep + str(tmp_path), PYTHONHASHSEED="0")
+    proc = subprocess.Popen([sys.executable, "-m", "sparkpp.daemon", "--socket", path],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+    try:
+        assert proc.stdout.readline() == b"ready\n"
+
+        def run(ch):
+            plan = {"op": "apply", "func": 1, "split": 0,
+                    "child": {"op": "input", "input": 0, "format": "pickled"}}
+            ch.send("PwTask", {"task_id": 1, "stage_id": 0, "partition": 0, "attempt": 0,
+                               "plan": plan, "sink": "result", "new_funcs": [1], "props": {}},
+                    [blob])
+            out, sent = [], False
+            while True:
+                op, body, blobs = ch.recv()
+                if op == "PwRead":
+                    ch.send("PwInput", {"input": 0, "end": sent, "format": "pickled"},
+                            [] if sent else [pickle.dumps([1, 2, 3])])
+                    sent = True
+                elif op == "PwOutput":
+                    out += [x for b in blobs for x in pickle.loads(b)]
+                elif op == "PwDone":
+                    return out
+                else:
+                    raise AssertionError((op, body))
+
+        ch1, _ = _connect(path)
+        assert run(ch1) == [(False, 3)]
+        assert _task(ch1, 2, [4], new_funcs=[1]) == [8]  # a lambda: the worker imports it
+        ch2, _ = _connect(path)
+        assert run(ch2) == [(True, 3)]
+    finally:
+        proc.kill()
+        proc.wait()
