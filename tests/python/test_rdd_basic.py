@@ -86,13 +86,6 @@ def test_framework_functions_pickle_by_name(sc):
     assert len(folded._pickled()) < 500
     assert list(pickle.loads(folded._pickled())(0, iter([1, 1]))) == [2]
     assert sc.parallelize(range(10), 3).count() == 10 and sc.parallelize([1.5, 2.5]).sum() == 4.0
-    # parallelize(range)'s partition function too: a worker runs the first job's count() without
-    # importing cloudpickle (daemon.py)
-    ranged = sc.parallelize(range(3, 30, 3), 4)
-    assert b"cloudpickle" not in ranged._pickled()
-    assert [list(pickle.loads(ranged._pickled())(i, iter([]))) for i in range(4)] == \
-        [[3, 6], [9, 12], [15, 18], [21, 24, 27]]
-    assert ranged.glom().collect() == [[3, 6], [9, 12], [15, 18], [21, 24, 27]]
 
 
 def test_union_coalesce_zip(sc):

@@ -1,9 +1,9 @@
 """sparkpp: PySpark's RDD API on a C++ Spark standalone runtime (also importable as `pyspark`)."""
 import sys as _sys
-from importlib.util import find_spec as _find_spec
 
-# Only looked for here: Python workers import cloudpickle on first need (sparkpp.serializers)
-if _find_spec("cloudpickle") is None:
+try:
+    import cloudpickle as _cloudpickle  # noqa: F401
+except ImportError:
     raise ImportError(
         "sparkpp needs cloudpickle in the Python that runs the driver (%s): apt install "
         "python3-cloudpickle, or set SPARKPP_PYTHON=/usr/bin/python3" % _sys.executable) from None

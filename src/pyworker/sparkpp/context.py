@@ -1,6 +1,5 @@
 """SparkContext: the entry point of a driver program; talks to the C++ driver through a Gateway."""
 import atexit
-import functools
 import getpass
 import importlib
 import json
@@ -62,15 +61,6 @@ def _runtime_info():
     except OSError:  # removed under us
         pass
     return {"spark.sparkpp.runtime." + k: v for k, v in info.items()}
-
-
-def _range_partition(start0, size, num_slices, step, split, iterator):
-    """parallelize(range)'s partition `split`. Module-level (bound with functools.partial) so
-    that cloudpickle pickles it by name: a worker then needs no cloudpickle to run it."""
-    def get_start(split):
-        return start0 + int((split * size / num_slices)) * step
-    assert len(list(iterator)) == 0
-    return range(get_start(split), get_start(split + 1), step)
 
 
 class SparkContext:
@@ -474,7 +464,14 @@ class SparkContext:
             if size == 0:
                 return self.parallelize([], num_slices)
             step = c[1] - c[0] if size > 1 else 1
-            f = functools.partial(_range_partition, c[0], size, num_slices, step)
+            start0 = c[0]
+
+            def get_start(split):
+                return start0 + int((split * size / num_slices)) * step
+
+            def f(split, iterator):
+                assert len(list(iterator)) == 0
+                return range(get_start(split), get_start(split + 1), step)
             return self.parallelize([], num_slices).mapPartitionsWithIndex(f)
 
         if not hasattr(c, "__len__"):

@@ -15,6 +15,7 @@ import sys
 import time
 import traceback
 
+import cloudpickle  # noqa: F401  (imported before forking so workers start warm)
 import sparkpp  # noqa: F401
 from sparkpp import worker
 
@@ -22,23 +23,6 @@ from sparkpp import worker
 # executor, on the first job's critical path, for RDD jobs that never use it. A worker that
 # unpickles a Row imports it on demand (pickle imports a class's module); SQL executors ask the
 # daemon to preload it ("sql" on stdin) before the workers that run UDFs are forked.
-#
-# Nor is cloudpickle imported before `ready` (~20 ms of CPU of ~120 by bench/daemon_start.py, on
-# a two-executor cluster's first job twice): the first workers unpickle framework functions by name and
-# pickle plain results with pickle (sparkpp.serializers.dumps_data); one that meets a lambda or an
-# object of a driver class imports it then. The daemon imports it before forking its second
-# worker (a multi-core executor's burst: one import, not one per worker), or once it has been
-# idle for _WARM_AFTER seconds (not sooner: on a shared machine, another executor's daemon may
-# still be starting for the same first job), so that later workers start with it.
-_WARM_AFTER = 2.0
-
-
-def _warm_cloudpickle():
-    try:
-        import cloudpickle  # noqa: F401
-    except ImportError:
-        pass  # a worker that needs it reports it
-
 
 _PR_SET_PDEATHSIG = 1
 
@@ -157,7 +141,6 @@ class Daemon:
         # and a pipe nobody reads would eventually block them.
         os.dup2(2, 1)
         stdin = sys.stdin.fileno()
-        warm, forked, active = False, 0, time.monotonic()
         try:
             while True:
                 if os.getppid() != parent:
@@ -166,9 +149,6 @@ class Daemon:
                     r, _, _ = select.select([stdin, self.listener], [], [], 1.0)
                 except InterruptedError:
                     continue
-                if not warm and not r and time.monotonic() - active >= _WARM_AFTER:
-                    _warm_cloudpickle()
-                    warm = True
                 if stdin in r:
                     data = os.read(stdin, 4096)
                     if not data:
@@ -182,12 +162,7 @@ class Daemon:
                         conn, _ = self.listener.accept()
                     except (BlockingIOError, InterruptedError):
                         continue
-                    if not warm and forked:
-                        _warm_cloudpickle()
-                        warm = True
                     self.fork_worker(conn)
-                    forked += 1
-                    active = time.monotonic()
                 self.reap()
         except (_Shutdown, KeyboardInterrupt):
             pass

@@ -12,6 +12,8 @@ import zlib
 from functools import partial
 from itertools import chain, islice, product
 
+import cloudpickle
+
 PROTOCOL = pickle.HIGHEST_PROTOCOL
 pickle_protocol = PROTOCOL     # PySpark's name
 BEST_BATCH_BYTES = 1 << 16   # PySpark's AutoBatchedSerializer bestSize (64 KiB)
@@ -20,46 +22,7 @@ BEST_BATCH_BYTES = 1 << 16   # PySpark's AutoBatchedSerializer bestSize (64 KiB)
 # checkpoints): cloudpickle, as PySpark 3.5's default CPickleSerializer, so instances of classes
 # defined in the driver's __main__ (namedtuples, dataclasses, plain classes) travel by value and
 # come back as the driver's own classes. Readers use plain pickle.loads.
-#
-# cloudpickle (~40 ms of imports: typing, logging, platform, dis) is imported on first need, not
-# by every Python worker: a worker forked before its daemon imported it (the first job's) pickles
-# plain data (exact ints, floats, strings, bytes, bools, None, and short lists/tuples of them)
-# with pickle, which writes the very bytes cloudpickle would (its Pickler is pickle's C Pickler;
-# its reducer_override is never consulted for these types).
-_cloudpickle_dumps = None
-_PLAIN_ATOMS = frozenset((int, float, str, bytes, bool, type(None)))
-
-
-def _is_plain(obj):
-    t = type(obj)
-    if t in _PLAIN_ATOMS:
-        return True
-    if (t is list or t is tuple) and len(obj) <= 64:
-        for x in obj:
-            tx = type(x)
-            if tx in _PLAIN_ATOMS:
-                continue
-            if (tx is tuple or tx is list) and len(x) <= 16 and all(type(y) in _PLAIN_ATOMS for y in x):
-                continue
-            return False
-        return True
-    return False
-
-
-def _load_cloudpickle_dumps():
-    global _cloudpickle_dumps
-    import cloudpickle
-    _cloudpickle_dumps = cloudpickle.dumps
-    return _cloudpickle_dumps
-
-
-def dumps_data(obj):
-    d = _cloudpickle_dumps
-    if d is None:
-        if "cloudpickle" not in sys.modules and _is_plain(obj):
-            return pickle.dumps(obj, PROTOCOL)
-        d = _load_cloudpickle_dumps()
-    return d(obj, PROTOCOL)
+dumps_data = partial(cloudpickle.dumps, protocol=PROTOCOL)
 
 
 # ---------------------------------------------------------------- transport (blob) batching
@@ -233,7 +196,7 @@ class CloudPickleSerializer(FramedSerializer):
 
     def dumps(self, obj):
         try:
-            return (_cloudpickle_dumps or _load_cloudpickle_dumps())(obj, PROTOCOL)
+            return cloudpickle.dumps(obj, PROTOCOL)
         except pickle.PickleError:
             raise
         except Exception as e:
