@@ -22,7 +22,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   opt.error = &err;
   std::vector<col::ColType> targets;
   for (auto id : {col::TypeId::Byte, col::TypeId::Int, col::TypeId::Long, col::TypeId::Double, col::TypeId::Boolean,
-                  col::TypeId::Date, col::TypeId::Timestamp, col::TypeId::TimestampNtz})
+                  col::TypeId::Date, col::TypeId::Timestamp, col::TypeId::TimestampNtz, col::TypeId::CalendarInterval})
     targets.push_back(col::ColType::scalar(id));
   targets.push_back(col::ColType::decimal(10, 2));
   for (int s = 0; s < 4; ++s)
