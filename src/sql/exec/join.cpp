@@ -64,29 +64,67 @@ Keyed key_batch(const std::vector<ExprPtr>& exprs, const Batch& b, const ExecCon
   return k;
 }
 
+// The build rows pairs index: one batch, or consecutive batches whose rows are numbered end to
+// end (a sort-merge join's window of right batches, gathered from in place, never concatenated).
+struct BuildRows {
+  BuildRows(const Batch& b) : one(&b), schema(b.schema), rows(b.num_rows) {}  // NOLINT: implicit
+  BuildRows(const std::vector<const Batch*>& batches, ColTypePtr s) : parts(batches), schema(std::move(s)) {
+    for (const Batch* b : parts) {
+      starts.push_back(rows);
+      rows += b->num_rows;
+    }
+  }
+  size_t num_columns() const { return one ? one->columns.size() : parts[0]->columns.size(); }
+  const Batch* one = nullptr;
+  std::vector<const Batch*> parts;
+  std::vector<int64_t> starts;  // window row of each part's first row
+  ColTypePtr schema;
+  int64_t rows = 0;
+};
+
 // `used` (left columns, then build columns; empty: all): the columns wanted; the others are
 // NULL-typed placeholders without buffers (an extra condition reads a few columns of the pairs).
-Batch gather_pairs(const Batch& left, const Batch& build, const std::vector<int32_t>& li, const std::vector<int32_t>& ri,
+Batch gather_pairs(const Batch& left, const BuildRows& build, const std::vector<int32_t>& li, const std::vector<int32_t>& ri,
                    ColTypePtr schema, const std::vector<uint8_t>& used = {}) {
   Batch out;
   int64_t n = int64_t(li.size());
   out.num_rows = n;
   col::ColumnPtr placeholder;
   size_t at = 0;
+  auto wanted = [&]() {
+    if (used.empty() || used[at++]) return true;
+    if (!placeholder) placeholder = col::make_null_column(col::make_type(col::ColType::scalar(TypeId::Null)), n);
+    out.columns.push_back(placeholder);
+    return false;
+  };
   // A side whose rows come out as one contiguous run (each probe row matched once) is sliced.
   auto side = [&](const Batch& b, const std::vector<int32_t>& idx) {
     const auto run = col::contiguous_run(idx.data(), n);
-    for (const auto& c : b.columns) {
-      if (!used.empty() && !used[at++]) {
-        if (!placeholder) placeholder = col::make_null_column(col::make_type(col::ColType::scalar(TypeId::Null)), n);
-        out.columns.push_back(placeholder);
-        continue;
-      }
-      out.columns.push_back(run ? col::slice(c, *run, n) : col::gather(*c, idx.data(), n));
-    }
+    for (const auto& c : b.columns)
+      if (wanted()) out.columns.push_back(run ? col::slice(c, *run, n) : col::gather(*c, idx.data(), n));
   };
   side(left, li);
-  side(build, ri);
+  if (build.one) {
+    side(*build.one, ri);
+  } else {  // each pair's part and row in it, once for all columns
+    std::vector<uint32_t> src(static_cast<size_t>(n), 0);
+    std::vector<int32_t> row(static_cast<size_t>(n), -1);
+    size_t p = 0;
+    for (int64_t k = 0; k < n; ++k) {
+      const int32_t r = ri[size_t(k)];
+      if (r < 0) continue;  // a NULL row (outer join)
+      if (p >= build.starts.size() || r < build.starts[p] || (p + 1 < build.starts.size() && r >= build.starts[p + 1]))
+        p = size_t(std::upper_bound(build.starts.begin(), build.starts.end(), int64_t(r)) - build.starts.begin()) - 1;
+      src[size_t(k)] = uint32_t(p);
+      row[size_t(k)] = int32_t(r - build.starts[p]);
+    }
+    std::vector<const col::Column*> cols(build.parts.size());
+    for (size_t c = 0; c < build.num_columns(); ++c) {
+      if (!wanted()) continue;
+      for (size_t i = 0; i < build.parts.size(); ++i) cols[i] = build.parts[i]->columns[c].get();
+      out.columns.push_back(col::gather_multi(cols, src.data(), row.data(), n));
+    }
+  }
   out.schema = std::move(schema);
   return out;
 }
@@ -106,10 +144,10 @@ bool mark_columns(const Expr& e, std::vector<uint8_t>& used) {
 
 // Output for candidate pairs (li ascending) of `left` rows and `build` rows: the extra
 // condition, then the join type's rules; sets matched[r] for every build row r that joined.
-Batch emit_pairs(const Batch& left, const Batch& build, std::vector<int32_t> li, std::vector<int32_t> ri, JoinType type,
+Batch emit_pairs(const Batch& left, const BuildRows& build, std::vector<int32_t> li, std::vector<int32_t> ri, JoinType type,
                  const ExprPtr& cond, const ColTypePtr& out_schema, const ExecContext& ctx, uint8_t* matched) {
   if (cond && !li.empty()) {  // keep the pairs where the extra condition is true
-    std::vector<uint8_t> used(left.columns.size() + build.columns.size(), 0);
+    std::vector<uint8_t> used(left.columns.size() + build.num_columns(), 0);
     if (!mark_columns(*cond, used)) used.clear();
     Batch joined = gather_pairs(left, build, li, ri, join_schema(*left.schema, *build.schema, JoinType::Inner), used);
     auto v = eval(*cond, joined, nullptr, ctx.eval);
@@ -659,18 +697,15 @@ class SortMergeJoin : public Operator {
         break;
       }
     }
-    Batch window;
-    if (touched.size() == 1) {
-      window = touched[0]->rows;
-    } else if (touched.empty()) {
-      window = empty_batch(right_schema_);
-    } else {  // the run crossed a right batch, or the left keys span several
-      std::vector<Batch> parts;
-      for (const auto& b : touched) parts.push_back(b->rows);
-      window = col::concat(parts);
+    Batch empty;
+    std::vector<const Batch*> parts;  // the run crossed a right batch, or the left keys span several
+    for (const auto& b : touched) parts.push_back(&b->rows);
+    if (parts.empty()) {
+      empty = empty_batch(right_schema_);
+      parts.push_back(&empty);
     }
-    window.schema = right_schema_;
-    std::vector<uint8_t> matched(size_t(window.num_rows), 0);
+    const BuildRows window = parts.size() == 1 ? BuildRows(*parts[0]) : BuildRows(parts, right_schema_);
+    std::vector<uint8_t> matched(size_t(window.rows), 0);
     pending_.push_back(emit_pairs(left, window, std::move(li), std::move(ri), type_, cond_, schema_, ctx_, matched.data()));
     for (const auto& b : touched) {
       if (outer_right_)
