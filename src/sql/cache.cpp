@@ -3,6 +3,8 @@
 
 #include <map>
 
+#include "sql/optimizer/optimizer.h"
+
 namespace spp::sql {
 
 namespace {
@@ -73,13 +75,7 @@ PlanPtr without_aliases(const PlanPtr& p) {
     return c->children[0];
   });
   if (renamed.empty()) return out;
-  return plan_transform_exprs(out, [&](const ExprPtr& e) -> ExprPtr {
-    auto it = e->kind == ExprKind::Attribute ? renamed.find(e->id) : renamed.end();
-    if (it == renamed.end()) return nullptr;
-    auto c = std::make_shared<Expr>(*e);
-    c->id = it->second;
-    return c;
-  });
+  return opt::rename_attribute_ids(out, renamed);
 }
 
 }  // namespace

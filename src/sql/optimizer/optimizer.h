@@ -1,6 +1,7 @@
 // The optimizer: pure rewrite rules over resolved logical plans (each never changes results),
 // run as one batch to a fixed point. Each rule is exported so tests can run it alone.
 #pragma once
+#include <map>
 #include <optional>
 #include <set>
 
@@ -45,5 +46,8 @@ PlanPtr optimize(const PlanPtr& p);
 std::set<int64_t> references(const ExprPtr& e);
 ExprList split_conjuncts(const ExprPtr& e);
 ExprPtr make_and(const ExprList& conjuncts);
+// Every attribute reference to an id in `renamed` points at its new id (a rule that removed the
+// aliases or casts that made those ids).
+PlanPtr rename_attribute_ids(const PlanPtr& p, const std::map<int64_t, int64_t>& renamed);
 
 }  // namespace spp::sql::opt

@@ -619,13 +619,7 @@ static PlanPtr remove_redundant_aliases(const PlanPtr& p) {
     return changed ? n->with_exprs(std::move(exprs), n->groups) : nullptr;
   });
   if (renamed.empty()) return p;
-  return plan_transform_exprs(out, [&](const ExprPtr& e) -> ExprPtr {
-    auto it = e->kind == ExprKind::Attribute ? renamed.find(e->id) : renamed.end();
-    if (it == renamed.end()) return nullptr;
-    auto c = std::make_shared<Expr>(*e);
-    c->id = it->second;
-    return c;
-  });
+  return rename_attribute_ids(out, renamed);
 }
 
 // Spark's ReplaceIntersectWithSemiJoin / ReplaceExceptWithAntiJoin: INTERSECT and EXCEPT
@@ -718,6 +712,17 @@ PlanPtr optimize(const PlanPtr& plan) {
   cur = infer_filters_from_constraints(cur);
   operator_optimization();
   return extract_python_udfs(cur);
+}
+
+PlanPtr rename_attribute_ids(const PlanPtr& p, const std::map<int64_t, int64_t>& renamed) {
+  if (renamed.empty()) return p;
+  return plan_transform_exprs(p, [&](const ExprPtr& e) -> ExprPtr {
+    auto it = e->kind == ExprKind::Attribute ? renamed.find(e->id) : renamed.end();
+    if (it == renamed.end()) return nullptr;
+    auto c = std::make_shared<Expr>(*e);
+    c->id = it->second;
+    return c;
+  });
 }
 
 }  // namespace spp::sql::opt

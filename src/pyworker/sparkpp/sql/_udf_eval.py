@@ -173,32 +173,12 @@ _DIRECT = {T.ByteType: ("b", "<i1"), T.ShortType: ("h", "<i2"), T.IntegerType: (
 
 
 def _load_fastudf():
-    """The C loop (src/pyworker/fastudf.c), or None: installed inside the package, or built next
-    to the sparkpp binary of a build tree (the executor passes its directory). Pure Python does
-    the same work without it; SPARKPP_FASTUDF=0 turns it off."""
+    """The C loop (src/pyworker/fastudf.c), or None (see _rdd_util.load_extension): pure Python
+    does the same work without it; SPARKPP_FASTUDF=0 turns it off."""
     if os.environ.get("SPARKPP_FASTUDF", "1") == "0":
         return None
-    try:
-        from sparkpp import _fastudf
-        return _fastudf
-    except ImportError:
-        pass
-    d = os.environ.get("SPARKPP_PYEXT_DIR")
-    if not d:
-        return None
-    import importlib.machinery
-    import importlib.util
-    for suffix in importlib.machinery.EXTENSION_SUFFIXES:
-        path = os.path.join(d, "_fastudf" + suffix)
-        if os.path.exists(path):
-            try:
-                spec = importlib.util.spec_from_file_location("_fastudf", path)
-                mod = importlib.util.module_from_spec(spec)
-                spec.loader.exec_module(mod)
-                return mod
-            except ImportError:  # built for another Python
-                return None
-    return None
+    from sparkpp._rdd_util import load_extension
+    return load_extension("_fastudf")
 
 
 _fastudf = False  # not looked up yet
