@@ -1,19 +1,12 @@
 // DataFrame.na fill / drop / replace as Spark's DataFrameNaFunctions builds them (na_functions.h).
 #include "sql/analysis/na_functions.h"
+#include "sql/plan/plan_build.h"
 
 #include <algorithm>
 #include <set>
 
 namespace spp::sql {
 namespace {
-
-PlanPtr node(PlanKind k, ExprList exprs, PlanPtr child) {
-  LogicalPlan p;
-  p.kind = k;
-  p.exprs = std::move(exprs);
-  p.children = {std::move(child)};
-  return make_plan(std::move(p));
-}
 
 bool is_float(const DataType& t) { return t.id == TypeId::Float || t.id == TypeId::Double; }
 
@@ -105,7 +98,7 @@ PlanPtr rewrite_fill(const LogicalPlan& n, IdGen& ids, const ColumnResolver& res
       out.push_back(v ? fill_column(a, v, ids) : a);
     }
   }
-  return node(PlanKind::Project, out, n.children[0]);
+  return plan_node(PlanKind::Project, out, n.children[0]);
 }
 
 // Spark's AtLeastNNonNulls(n, cols): a row is kept when at least n of the columns are neither
@@ -146,7 +139,7 @@ PlanPtr rewrite_drop(const LogicalPlan& n, const ColumnResolver& resolve) {
     }
   }
   const int64_t least = n.flag ? n.n : static_cast<int64_t>(cols.size());
-  return node(PlanKind::Filter, {at_least_n_non_nulls(least, cols)}, n.children[0]);
+  return plan_node(PlanKind::Filter, {at_least_n_non_nulls(least, cols)}, n.children[0]);
 }
 
 enum class Target { Numeric, Boolean, String };
@@ -203,7 +196,7 @@ PlanPtr rewrite_replace(const LogicalPlan& n, IdGen& ids, const ColumnResolver& 
     branches.push_back(a);
     out.push_back(alias(unresolved_fn("when", branches), a->name, ids.next()));
   }
-  return node(PlanKind::Project, out, child);
+  return plan_node(PlanKind::Project, out, child);
 }
 
 }  // namespace

@@ -5,17 +5,10 @@
 #include <map>
 
 #include "sql/coercion.h"
+#include "sql/plan/plan_build.h"
 
 namespace spp::sql {
 namespace {
-
-PlanPtr node(PlanKind k, ExprList exprs, std::vector<PlanPtr> children) {
-  LogicalPlan p;
-  p.kind = k;
-  p.exprs = std::move(exprs);
-  p.children = std::move(children);
-  return make_plan(std::move(p));
-}
 
 ExprList concat(ExprList a, const ExprList& b) {
   a.insert(a.end(), b.begin(), b.end());
@@ -26,15 +19,15 @@ ExprList concat(ExprList a, const ExprList& b) {
 // `times` times (the analyzer's ExtractGenerator makes the Generate).
 PlanPtr replicate_rows(const ExprPtr& times, const ExprList& out, PlanPtr child) {
   ExprPtr reps = unresolved_fn("array_repeat", {lit_bool(true), cast(times, DataType::int_(), false)});
-  PlanPtr gen = node(PlanKind::Project, concat(out, {unresolved_fn("explode", {reps})}), {std::move(child)});
-  return node(PlanKind::Project, out, {gen});
+  PlanPtr gen = plan_node(PlanKind::Project, concat(out, {unresolved_fn("explode", {reps})}), {std::move(child)});
+  return plan_node(PlanKind::Project, out, {gen});
 }
 
 // Project(child ++ [monotonically_increasing_id() AS __row_order]): the rows' order as a column.
 PlanPtr with_row_order(const PlanPtr& child, IdGen& ids, ExprPtr& order) {
   ExprPtr a = alias(unresolved_fn("monotonically_increasing_id", {}), "__row_order", ids.next());
   order = attr("__row_order", DataType::long_(), false, a->id);
-  return node(PlanKind::Project, concat(child->output(), {a}), {child});
+  return plan_node(PlanKind::Project, concat(child->output(), {a}), {child});
 }
 
 PlanPtr sort(const ExprPtr& key, bool ascending, PlanPtr child) {
@@ -55,10 +48,10 @@ PlanPtr rewrite_offset(const LogicalPlan& n, IdGen& ids) {
   PlanPtr numbered = with_row_order(n.children[0], ids, order);
   ExprPtr rn = alias(window_expr(unresolved_fn("row_number", {}), {}, {sort_order(order, true, true)}, WindowFrame{}),
                      "__row_number", ids.next());
-  PlanPtr windowed = node(PlanKind::Project, concat(out, {rn}), {numbered});
-  PlanPtr kept = node(PlanKind::Filter, {unresolved_fn(">", {attr("__row_number", DataType::int_(), false, rn->id), lit_long(n.n)})},
+  PlanPtr windowed = plan_node(PlanKind::Project, concat(out, {rn}), {numbered});
+  PlanPtr kept = plan_node(PlanKind::Filter, {unresolved_fn(">", {attr("__row_number", DataType::int_(), false, rn->id), lit_long(n.n)})},
                       {windowed});
-  return node(PlanKind::Project, out, {kept});
+  return plan_node(PlanKind::Project, out, {kept});
 }
 
 PlanPtr rewrite_tail(const LogicalPlan& n, IdGen& ids) {
@@ -69,7 +62,7 @@ PlanPtr rewrite_tail(const LogicalPlan& n, IdGen& ids) {
   last.kind = PlanKind::Limit;
   last.n = std::max<int64_t>(0, n.n);
   last.children = {sort(order, false, numbered)};
-  return node(PlanKind::Project, out, {sort(order, true, make_plan(std::move(last)))});
+  return plan_node(PlanKind::Project, out, {sort(order, true, make_plan(std::move(last)))});
 }
 
 PlanPtr rewrite_set_operation_all(const LogicalPlan& n, IdGen& ids) {
@@ -77,9 +70,9 @@ PlanPtr rewrite_set_operation_all(const LogicalPlan& n, IdGen& ids) {
   if (n.kind == PlanKind::Except) {
     // Union(1 AS vcol, left…; -1 AS vcol, right…) -> sum(vcol) per distinct row -> rows with a
     // positive sum, each repeated sum times
-    PlanPtr left = node(PlanKind::Project, concat({alias(lit_long(1), "vcol", ids.next())}, l), {n.children[0]});
-    PlanPtr right = node(PlanKind::Project, concat({alias(lit_long(-1), "vcol", ids.next())}, r), {n.children[1]});
-    PlanPtr u = node(PlanKind::Union, {}, {left, right});
+    PlanPtr left = plan_node(PlanKind::Project, concat({alias(lit_long(1), "vcol", ids.next())}, l), {n.children[0]});
+    PlanPtr right = plan_node(PlanKind::Project, concat({alias(lit_long(-1), "vcol", ids.next())}, r), {n.children[1]});
+    PlanPtr u = plan_node(PlanKind::Union, {}, {left, right});
     const int64_t sum_id = ids.next();
     LogicalPlan agg;
     agg.kind = PlanKind::Aggregate;
@@ -87,19 +80,19 @@ PlanPtr rewrite_set_operation_all(const LogicalPlan& n, IdGen& ids) {
     agg.exprs = concat(l, {alias(unresolved_fn("sum", {to_attribute(left->exprs[0])}), "sum", sum_id)});
     agg.children = {u};
     ExprPtr sum = attr("sum", DataType::long_(), true, sum_id);
-    PlanPtr kept = node(PlanKind::Filter, {unresolved_fn(">", {sum, lit_long(0)})}, {make_plan(std::move(agg))});
+    PlanPtr kept = plan_node(PlanKind::Filter, {unresolved_fn(">", {sum, lit_long(0)})}, {make_plan(std::move(agg))});
     return replicate_rows(sum, l, kept);
   }
   // Union(true AS vcol1, NULL AS vcol2, left…; NULL AS vcol1, true AS vcol2, right…) -> the count
   // of each side per distinct row -> each row repeated the smaller count times
   ExprPtr null_bool = lit_null(DataType::boolean());
-  PlanPtr left = node(PlanKind::Project,
+  PlanPtr left = plan_node(PlanKind::Project,
                       concat({alias(lit_bool(true), "vcol1", ids.next()), alias(null_bool, "vcol2", ids.next())}, l),
                       {n.children[0]});
-  PlanPtr right = node(PlanKind::Project,
+  PlanPtr right = plan_node(PlanKind::Project,
                        concat({alias(null_bool, "vcol1", ids.next()), alias(lit_bool(true), "vcol2", ids.next())}, r),
                        {n.children[1]});
-  PlanPtr u = node(PlanKind::Union, {}, {left, right});
+  PlanPtr u = plan_node(PlanKind::Union, {}, {left, right});
   const int64_t c1 = ids.next(), c2 = ids.next(), m = ids.next();
   LogicalPlan agg;
   agg.kind = PlanKind::Aggregate;
@@ -109,7 +102,7 @@ PlanPtr rewrite_set_operation_all(const LogicalPlan& n, IdGen& ids) {
                      l);
   agg.children = {u};
   ExprPtr n1 = attr("vcol1_count", DataType::long_(), false, c1), n2 = attr("vcol2_count", DataType::long_(), false, c2);
-  PlanPtr least = node(PlanKind::Project,
+  PlanPtr least = plan_node(PlanKind::Project,
                        concat({alias(unresolved_fn("if", {unresolved_fn(">", {n1, n2}), n2, n1}), "min_count", m)}, l),
                        {make_plan(std::move(agg))});
   return replicate_rows(attr("min_count", DataType::long_(), false, m), l, least);

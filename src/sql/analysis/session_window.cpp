@@ -5,6 +5,7 @@
 
 #include "common/strings.h"
 #include "sql/parser/parser.h"
+#include "sql/plan/plan_build.h"
 
 namespace spp::sql {
 
@@ -24,14 +25,6 @@ ExprPtr star() {
   auto s = std::make_shared<Expr>();
   s->kind = ExprKind::UnresolvedStar;
   return s;
-}
-
-PlanPtr node(PlanKind k, ExprList exprs, PlanPtr child) {
-  LogicalPlan p;
-  p.kind = k;
-  p.exprs = std::move(exprs);
-  p.children = {std::move(child)};
-  return make_plan(std::move(p));
 }
 
 }  // namespace
@@ -78,9 +71,9 @@ PlanPtr rewrite_session_window(const LogicalPlan& a, int key, const ExprPtr& ts,
   }
   if (!span) span = gap;  // an interval (session_window_gap_error)
   ExprPtr end = fn("+", {start, span});
-  PlanPtr p = node(PlanKind::Project, {star(), alias(start, "__sw_start", ids.next()), alias(end, "__sw_end", ids.next())},
+  PlanPtr p = plan_node(PlanKind::Project, {star(), alias(start, "__sw_start", ids.next()), alias(end, "__sw_end", ids.next())},
                    a.children[0]);
-  p = node(PlanKind::Filter, {fn("and", {fn("isnotnull", {col("__sw_start")}), fn(">", {col("__sw_end"), col("__sw_start")})})}, p);
+  p = plan_node(PlanKind::Filter, {fn("and", {fn("isnotnull", {col("__sw_start")}), fn(">", {col("__sw_end"), col("__sw_start")})})}, p);
   auto over = [&](ExprPtr f, FrameBound upper) {
     WindowFrame fr;
     fr.type = FrameType::Rows;
@@ -93,10 +86,10 @@ PlanPtr rewrite_session_window(const LogicalPlan& a, int key, const ExprPtr& ts,
   before.offset = -1;
   FrameBound current;
   current.kind = FrameBound::Kind::CurrentRow;
-  p = node(PlanKind::Project, {star(), alias(over(fn("max", {col("__sw_end")}), before), "__sw_prev", ids.next())}, p);
+  p = plan_node(PlanKind::Project, {star(), alias(over(fn("max", {col("__sw_end")}), before), "__sw_prev", ids.next())}, p);
   ExprPtr opens = fn("or", {fn("isnull", {col("__sw_prev")}), fn(">", {col("__sw_start"), col("__sw_prev")})});
-  p = node(PlanKind::Project, {star(), alias(fn("when", {opens, lit_int(1), lit_int(0)}), "__sw_new", ids.next())}, p);
-  p = node(PlanKind::Project, {star(), alias(over(fn("sum", {col("__sw_new")}), current), "__sw_id", ids.next())}, p);
+  p = plan_node(PlanKind::Project, {star(), alias(fn("when", {opens, lit_int(1), lit_int(0)}), "__sw_new", ids.next())}, p);
+  p = plan_node(PlanKind::Project, {star(), alias(over(fn("sum", {col("__sw_new")}), current), "__sw_id", ids.next())}, p);
   // The select list: the window call becomes the session's bounds (an aggregate of the group).
   ExprPtr bounds = fn("named_struct", {lit_string("start"), fn("min", {col("__sw_start")}), lit_string("end"),
                                        fn("max", {col("__sw_end")})});

@@ -1,20 +1,13 @@
 // describe() / summary() (summary.h).
 #include "sql/analysis/summary.h"
 #include "common/strings.h"
+#include "sql/plan/plan_build.h"
 
 #include <cctype>
 #include <cstdlib>
 
 namespace spp::sql {
 namespace {
-
-PlanPtr node(PlanKind k, ExprList exprs, PlanPtr child) {
-  LogicalPlan p;
-  p.kind = k;
-  p.exprs = std::move(exprs);
-  p.children = {std::move(child)};
-  return make_plan(std::move(p));
-}
 
 // A generated column name nobody's data uses (the plan refers to it by name).
 std::string hidden(const std::string& what, size_t i, size_t j = 0) {
@@ -60,7 +53,7 @@ PlanPtr rewrite_summary(const LogicalPlan& n, IdGen& ids, std::optional<Analysis
     LogicalPlan one;
     one.kind = PlanKind::LocalRelation;
     one.data_ref = "one_row";
-    return node(PlanKind::Project, {alias(unresolved_fn("explode", {stats_array()}), "summary", ids.next())},
+    return plan_node(PlanKind::Project, {alias(unresolved_fn("explode", {stats_array()}), "summary", ids.next())},
                 make_plan(std::move(one)));
   }
   // 1. one aggregation: statistic j of column i as a string, `__summary_s<i>_<j>`
@@ -96,7 +89,7 @@ PlanPtr rewrite_summary(const LogicalPlan& n, IdGen& ids, std::optional<Analysis
   gen->name_parts = {hidden("pos", 0), "summary"};
   gen->children = {unresolved_fn("posexplode", {stats_array()})};
   arrays.push_back(gen);
-  PlanPtr rows = node(PlanKind::Project, std::move(arrays), make_plan(std::move(agg)));
+  PlanPtr rows = plan_node(PlanKind::Project, std::move(arrays), make_plan(std::move(agg)));
   // 3. summary, then each column's value at the statistic's position, under the column's name
   ExprList out = {unresolved_attr({"summary"})};
   for (size_t i = 0; i < cols.size(); ++i) {
@@ -105,7 +98,7 @@ PlanPtr rewrite_summary(const LogicalPlan& n, IdGen& ids, std::optional<Analysis
     at->children = {unresolved_attr({hidden("a", i)}), unresolved_attr({hidden("pos", 0)})};
     out.push_back(alias(at, cols[i]->name, ids.next()));
   }
-  return node(PlanKind::Project, std::move(out), rows);
+  return plan_node(PlanKind::Project, std::move(out), rows);
 }
 
 }  // namespace spp::sql

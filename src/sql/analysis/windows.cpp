@@ -6,6 +6,7 @@
 
 #include "sql/coercion.h"
 #include "sql/plan/fn_names.h"
+#include "sql/plan/plan_build.h"
 
 namespace spp::sql {
 namespace {
@@ -230,14 +231,6 @@ bool same_list(const ExprList& a, const ExprList& b) {
   return true;
 }
 
-PlanPtr node(PlanKind k, ExprList exprs, PlanPtr child) {
-  LogicalPlan p;
-  p.kind = k;
-  p.exprs = std::move(exprs);
-  p.children = {std::move(child)};
-  return make_plan(std::move(p));
-}
-
 PlanPtr rewrite_project(const PlanPtr& n, IdGen& ids) {
   ExprList windows, list;
   for (const auto& e : n->exprs) list.push_back(pull_windows(e, ids, windows));
@@ -253,8 +246,8 @@ PlanPtr rewrite_project(const PlanPtr& n, IdGen& ids) {
     else it->push_back(a);
   }
   PlanPtr child = n->children[0];
-  for (auto& g : groups) child = node(PlanKind::Window, std::move(g), child);
-  return node(PlanKind::Project, std::move(list), child);
+  for (auto& g : groups) child = plan_node(PlanKind::Window, std::move(g), child);
+  return plan_node(PlanKind::Project, std::move(list), child);
 }
 
 // Aggregate(groups, items with windows) -> Project(items) over Aggregate(groups, what the
@@ -310,7 +303,7 @@ PlanPtr rewrite_aggregate(const PlanPtr& n, IdGen& ids) {
   }
   auto agg = std::make_shared<LogicalPlan>(*n);
   agg->exprs = std::move(agg_list);
-  return node(PlanKind::Project, std::move(list), agg);
+  return plan_node(PlanKind::Project, std::move(list), agg);
 }
 
 }  // namespace
