@@ -30,7 +30,6 @@ import itertools
 import os
 import pickle
 import struct
-import tempfile
 import zlib
 from itertools import islice
 from operator import add, itemgetter
@@ -103,7 +102,10 @@ def get_used_memory():
 
 def _local_dirs():
     dirs = [d for d in os.environ.get("SPARK_LOCAL_DIRS", "").split(",") if d]
-    return dirs or [tempfile.gettempdir()]
+    if dirs:
+        return dirs
+    import tempfile  # imported when first needed: tempfile and shutil are ~7 ms of each daemon's start
+    return [tempfile.gettempdir()]
 
 
 _next_dir = itertools.count()
@@ -115,6 +117,7 @@ def _spill_file(d=None):
     if d is None:
         dirs = _local_dirs()
         d = os.path.join(dirs[next(_next_dir) % len(dirs)], "python")
+    import tempfile
     try:
         os.makedirs(d, exist_ok=True)
         return tempfile.TemporaryFile(dir=d)

@@ -1,6 +1,5 @@
 """SparkContext: the entry point of a driver program; talks to the C++ driver through a Gateway."""
 import atexit
-import getpass
 import importlib
 import json
 import os
@@ -261,7 +260,10 @@ class SparkContext:
         return self._resources
 
     def sparkUser(self):
-        return os.environ.get("SPARK_USER") or getpass.getuser()
+        if os.environ.get("SPARK_USER"):
+            return os.environ["SPARK_USER"]
+        import getpass
+        return getpass.getuser()
 
     def getConf(self):
         conf = SparkConf(loadDefaults=False)

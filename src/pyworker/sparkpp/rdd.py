@@ -8,12 +8,9 @@ function is the composition f_n(split, ... f_1(split, iterator)); caching breaks
 import functools
 import os
 import random
-import shlex
 import sys
 import warnings
 from itertools import chain
-from subprocess import PIPE, Popen
-from threading import Thread
 from typing import Generic, TypeVar
 
 from sparkpp._rdd_util import _STOP_MSG, _callsite, _local_path, fail_on_stopiteration  # noqa: F401 (also imported from here)
@@ -619,6 +616,10 @@ class RDD(RDDActions, Generic[T_co]):
             env = dict()
 
         def func(iterator):
+            # imported here: subprocess is ~8 ms of every Python daemon's start otherwise
+            import shlex
+            from subprocess import PIPE, Popen
+            from threading import Thread
             proc = Popen(shlex.split(command), env=env, stdin=PIPE, stdout=PIPE)
 
             def pipe_objs(out):

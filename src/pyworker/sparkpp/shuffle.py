@@ -17,7 +17,6 @@ import itertools
 import math
 import os
 import random
-import shutil
 import sys
 from array import array
 from collections import defaultdict, deque
@@ -672,6 +671,7 @@ class _SpillDirs:
         self.close()
         for d in self.localdirs:
             if self._own_dirs:
+                import shutil  # here: shutil pulls in bz2 and lzma, ~5 ms of each daemon's start
                 shutil.rmtree(d, ignore_errors=True)
                 try:  # <dir>/python/<pid> when no other spiller of this process uses it
                     os.rmdir(os.path.dirname(d))
