@@ -420,3 +420,37 @@ def test_no_temp_dirs_left_behind():
     ctx.stop()
     gw.close()
     assert not any(os.path.exists(d) for d in dirs + [path])
+
+
+def test_pyspark_alias_loads_the_sql_side_on_first_use():
+    # `import pyspark` (every RDD program) leaves sparkpp.sql unloaded (~30 ms of the driver's
+    # start, ~4 MiB); its first use registers every pyspark.sql name as the sparkpp module.
+    import subprocess
+    import sys
+    from conftest import PKG
+    script = r'''
+import sys
+import pyspark
+from pyspark import SparkContext, RDD, StorageLevel
+assert "sparkpp.sql" not in sys.modules and "pyspark.sql" not in sys.modules
+assert pyspark.rdd is sys.modules["sparkpp.rdd"] is sys.modules["pyspark.rdd"]
+from pyspark.errors.exceptions.captured import AnalysisException
+from pyspark.sql import SparkSession, functions as F
+assert pyspark.sql is sys.modules["sparkpp.sql"] is sys.modules["pyspark.sql"]
+assert F is sys.modules["sparkpp.sql.functions"] is sys.modules["pyspark.sql.functions"]
+import pyspark.sql.types as T
+assert T is sys.modules["sparkpp.sql.types"] and T.Row is pyspark.Row is pyspark.sql.Row
+from pyspark.sql.pandas.functions import pandas_udf
+assert pandas_udf is sys.modules["sparkpp.sql.pandas_udf"].pandas_udf
+assert [m for m in sys.modules if m.startswith("pyspark.sql") and
+        sys.modules[m].__name__.startswith("pyspark")] == []  # no second copy of a module
+print("OK")
+'''
+    p = subprocess.run([sys.executable, "-c", script], env=dict(os.environ, PYTHONPATH=PKG),
+                       capture_output=True, text=True, timeout=60)
+    assert p.stdout.strip() == "OK", p.stderr
+    # pyspark.Row without importing pyspark.sql first; star import as PySpark's
+    p = subprocess.run([sys.executable, "-c", "import pyspark; print(pyspark.Row(a=1)); "
+                        "from pyspark import *; print(SparkSession.__name__)"],
+                       env=dict(os.environ, PYTHONPATH=PKG), capture_output=True, text=True, timeout=60)
+    assert p.stdout.split() == ["Row(a=1)", "SparkSession"], p.stderr
