@@ -282,3 +282,24 @@ def test_no_spark_context_inside_a_task(gateway):
         SparkContext(master="local[2]", appName="in-task", conf=conf, gateway=gateway).stop()
     finally:
         TaskContext._taskContext = None
+
+
+def test_dumps_data_short_scalar_lists_take_plain_pickle():
+    # The fast path must write cloudpickle's bytes exactly, and leave every other value to it.
+    import cloudpickle
+    from sparkpp import serializers
+
+    for obj in ([7], [], [1.5, "é", b"x", None, True, 2 ** 70, -3], [0] * 8):
+        assert serializers.dumps_data(obj) == cloudpickle.dumps(obj, protocol=serializers.PROTOCOL)
+    calls = []
+    real = serializers.cloudpickle.dumps
+    serializers.cloudpickle.dumps = lambda o, protocol: calls.append(o) or real(o, protocol=protocol)
+    try:
+        class Local:  # a class pickle could not find by name: cloudpickle's by value
+            pass
+        for obj in ([1] * 9, [(1, 2)], (1,), [Local()], [True.__class__]):
+            serializers.dumps_data(obj)
+        serializers.dumps_data([3])
+    finally:
+        serializers.cloudpickle.dumps = real
+    assert len(calls) == 5

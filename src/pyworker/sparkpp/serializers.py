@@ -22,7 +22,20 @@ BEST_BATCH_BYTES = 1 << 16   # PySpark's AutoBatchedSerializer bestSize (64 KiB)
 # checkpoints): cloudpickle, as PySpark 3.5's default CPickleSerializer, so instances of classes
 # defined in the driver's __main__ (namedtuples, dataclasses, plain classes) travel by value and
 # come back as the driver's own classes. Readers use plain pickle.loads.
-dumps_data = partial(cloudpickle.dumps, protocol=PROTOCOL)
+_SCALARS = frozenset((int, float, str, bytes, bool, type(None)))
+
+
+def dumps_data(obj, protocol=PROTOCOL):
+    """cloudpickle.dumps(obj, protocol). A short list of builtin scalars (a task's `[count]`,
+    a W3-style result) goes through pickle.dumps, which writes the very same bytes (cloudpickle
+    adds nothing for these types) without a CloudPickler's set-up: ~5 us of a ~30 us task."""
+    if type(obj) is list and len(obj) <= 8:
+        for x in obj:
+            if type(x) not in _SCALARS:
+                break
+        else:
+            return pickle.dumps(obj, protocol)
+    return cloudpickle.dumps(obj, protocol=protocol)
 
 
 # ---------------------------------------------------------------- transport (blob) batching
