@@ -3,12 +3,17 @@
  * bounds) and writes them as int pair batches (serializers.dumps_int_pairs; docs/protocol.md
  * "Shuffle records: int pair batches"). The same loop in Python (tuple unpacking, two type
  * checks, bisect, two array appends) cost ~250 ns a record, a fifth of W5's map side
- * (docs/benchmarks.md, session 25). Optional: without this module the Python loop runs. */
+ * (docs/benchmarks.md, session 25). Optional: without this module the Python loop runs.
+ * Also prctl(PR_SET_PDEATHSIG) for the Python daemon and its workers (sparkpp/daemon.py), which
+ * otherwise import ctypes for it: ~5 ms of every daemon's start. */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
 #include <stdint.h>
 #include <string.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 
 typedef struct {
   int64_t* keys;
@@ -158,9 +163,21 @@ done:
   return result;
 }
 
+/* set_pdeathsig(sig): this process gets `sig` when its parent dies (Linux; elsewhere a no-op). */
+static PyObject* set_pdeathsig(PyObject* self, PyObject* arg) {
+  (void)self;
+  long sig = PyLong_AsLong(arg);
+  if (sig == -1 && PyErr_Occurred()) return NULL;
+#ifdef __linux__
+  if (prctl(PR_SET_PDEATHSIG, (unsigned long)sig, 0, 0, 0) != 0) return PyErr_SetFromErrno(PyExc_OSError);
+#endif
+  Py_RETURN_NONE;
+}
+
 static PyMethodDef methods[] = {
     {"bucket_int_pairs", bucket_int_pairs, METH_VARARGS,
      "bucket_int_pairs(iterator, bounds, chunk, flags, last) -> (batches, odd, taken)"},
+    {"set_pdeathsig", set_pdeathsig, METH_O, "set_pdeathsig(sig): prctl(PR_SET_PDEATHSIG, sig)"},
     {NULL, NULL, 0, NULL}};
 
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_fastrdd", "sortByKey's map side in C.", -1, methods,

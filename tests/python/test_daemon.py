@@ -173,6 +173,9 @@ def test_daemon_starts_without_modules_only_some_tasks_need(daemon):
     _, path = daemon
     ch, _ = _connect(path)
     assert _task(ch, 1, [0], new_funcs=[1], func=_loaded) == []
+    # nor sparkpp.context, the driver's (sparkpp.SparkContext imports it on first use)
+    assert _task(ch, 2, [0], new_funcs=[1],
+                 func=lambda s, it: ["sparkpp.context" in __import__("sys").modules]) == [False]
     # the package still exposes what PySpark programs import from it
     import sparkpp
     assert sparkpp.SparkContext.__name__ == "SparkContext" and hasattr(sparkpp.RDD, "reduceByKey")
@@ -182,3 +185,41 @@ def test_daemon_usage_error():
     p = subprocess.run([sys.executable, "-m", "sparkpp.daemon"], env=dict(os.environ, PYTHONPATH=PKG),
                        capture_output=True, text=True, timeout=30)
     assert p.returncode == 2 and "usage: python -m sparkpp.daemon --socket PATH" in p.stderr
+
+
+def _ext_dir():
+    import glob
+    root = os.path.dirname(os.path.dirname(PKG))
+    for d in [os.path.dirname(os.environ.get("SPARKPP_BIN", "")), os.path.join(root, "build")]:
+        if d and glob.glob(os.path.join(d, "_fastrdd*.so")):
+            return d
+    return None
+
+
+@pytest.mark.parametrize("with_ext", [True, False])
+def test_workers_die_with_the_daemon_with_or_without_ctypes(tmp_path, with_ext):
+    # PR_SET_PDEATHSIG through the _fastrdd C module when it is built (no ctypes import, ~5 ms
+    # of each daemon's start), through ctypes otherwise: a worker dies when its daemon is killed.
+    d = _ext_dir()
+    if with_ext and d is None:
+        pytest.skip("_fastrdd is not built")
+    env = dict(os.environ, PYTHONPATH=PKG, PYTHONHASHSEED="0")
+    env.pop("SPARKPP_PYEXT_DIR", None)
+    if with_ext:
+        env["SPARKPP_PYEXT_DIR"] = d
+    path = str(tmp_path / "w.sock")
+    proc = subprocess.Popen([sys.executable, "-m", "sparkpp.daemon", "--socket", path],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+    try:
+        assert proc.stdout.readline() == b"ready\n"
+        ch, pid = _connect(path)
+        loaded = _task(ch, 1, [0], new_funcs=[1],
+                       func=lambda s, it: ["ctypes" in __import__("sys").modules])
+        assert loaded == [not with_ext]
+        proc.kill()  # no clean-up by the daemon: only the parent-death signal ends the worker
+        proc.wait()
+        assert _wait(lambda: not _alive(pid))
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

@@ -18,7 +18,6 @@ from sparkpp.broadcast import Broadcast  # noqa: E402
 from sparkpp.statcounter import StatCounter  # noqa: E402
 from sparkpp.rdd import RDD, RDDBarrier  # noqa: E402
 import sparkpp.shuffle  # noqa: E402,F401  (attaches the key-value API to RDD)
-from sparkpp.context import SparkContext  # noqa: E402
 from sparkpp.serializers import (  # noqa: E402
     PickleSerializer, CPickleSerializer, CloudPickleSerializer, BatchedSerializer,
     AutoBatchedSerializer, MarshalSerializer)
@@ -28,7 +27,11 @@ from sparkpp.util import InheritableThread, inheritable_thread_target  # noqa: E
 
 
 def __getattr__(name):
+    # SparkContext is the driver's (its module is not needed by the Python daemon and workers);
     # Row and SparkSession live in sparkpp.sql, imported on first use (keeps workers light)
+    if name == "SparkContext":
+        from sparkpp.context import SparkContext
+        return SparkContext
     if name in ("Row", "SparkSession"):
         from sparkpp import sql
         return getattr(sql, name)
