@@ -454,3 +454,40 @@ print("OK")
                         "from pyspark import *; print(SparkSession.__name__)"],
                        env=dict(os.environ, PYTHONPATH=PKG), capture_output=True, text=True, timeout=60)
     assert p.stdout.split() == ["Row(a=1)", "SparkSession"], p.stderr
+
+
+def test_driver_start_loads_no_subprocess_shutil_or_idna():
+    # Under `sparkpp submit` the driver connects to a runtime that already runs: no subprocess
+    # (Gateway.launch only), no shutil (find_binary only), no "idna" codec (a str host given to
+    # getaddrinfo), no `uname -p` child for the environment page's platform string (~30 ms of
+    # every SparkContext's start in all).
+    import platform
+    import subprocess
+    import sys
+    from conftest import PKG
+    from sparkpp.context import _platform_string
+    assert _platform_string(platform) == platform.platform()
+    script = r'''
+import socket, sys, threading
+sys.path[:0] = [%r]
+from sparkpp import _wire
+from sparkpp._gateway import Gateway
+from sparkpp.context import _runtime_info
+srv = socket.socket()
+srv.bind(("127.0.0.1", 0))
+srv.listen(1)
+def serve():  # FakeDriverServer's part, without importing pytest (which loads both modules)
+    ch = _wire.Channel(srv.accept()[0])
+    ch.recv()
+    ch.send("HelloAck", {"role": "driver", "proto": _wire.PROTOCOL_VERSION, "name": "drv"})
+    op, body, _ = ch.recv()
+    ch.send("PyReply", {"req": body["req"], "value": 1})
+threading.Thread(target=serve, daemon=True).start()
+gw = Gateway(srv.getsockname()[1], "s3cret")
+assert gw.request("PyCall", {"method": "x", "args": []})[1]["value"] == 1
+info = _runtime_info()
+gw.close()
+print(sorted(m for m in ("subprocess", "shutil", "encodings.idna") if m in sys.modules))
+''' % PKG
+    p = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert p.stdout.strip() == "[]", (p.stdout, p.stderr)

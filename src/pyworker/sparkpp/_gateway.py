@@ -17,11 +17,9 @@ SIGINT handler calls cancelAllJobs), their late replies are dropped, and the lin
 import json
 import os
 import select
-import shutil
 import signal
 import socket
 import _signal  # signal.signal/getsignal without their enum conversions (twice per request)
-import subprocess
 import sys
 import threading
 import time
@@ -40,7 +38,10 @@ _SIGNAL_POLL = 0.1
 class Gateway:
     def __init__(self, port, secret, host="127.0.0.1", timeout=10.0, process=None):
         try:
-            sock = socket.create_connection((host, int(port)), timeout=timeout)
+            # the host as bytes: getaddrinfo encodes a str host with the "idna" codec, whose
+            # import (encodings.idna, stringprep, unicodedata) is ~10 ms of the driver's start
+            sock = socket.create_connection((host.encode("ascii") if host.isascii() else host,
+                                             int(port)), timeout=timeout)
         except OSError as e:
             raise GatewayError("cannot connect to the sparkpp driver at %s:%s (%s); %s"
                                % (host, port, e, _SUBMIT_HINT)) from None
@@ -94,6 +95,7 @@ class Gateway:
     @classmethod
     def launch(cls, timeout=60.0):
         """Starts `sparkpp driver` as our child and connects to it."""
+        import subprocess  # here: a driver under `sparkpp submit` never needs it (~6 ms)
         binary = find_binary()
         rfd, wfd = os.pipe()
         args = [binary, "driver", "--conn-fd", str(wfd), "--parent-pid", str(os.getpid()),
@@ -364,6 +366,7 @@ def find_binary():
                  os.path.join(parent, "..", "..", "..", "bin", "sparkpp")):
         if os.path.isfile(cand) and os.access(cand, os.X_OK):
             return os.path.normpath(cand)
+    import shutil  # here: shutil pulls in bz2 and lzma (~10 ms of every driver's start)
     found = shutil.which("sparkpp")
     if found:
         return found
@@ -443,6 +446,7 @@ def _read_conn_info(fd, proc, timeout):
 
 def _end_process(proc, timeout=10.0):
     """Closes the child's stdin (its signal to shut down) and waits; kills it if it hangs."""
+    import subprocess
     try:
         if proc.stdin:
             proc.stdin.close()

@@ -46,6 +46,18 @@ def _release_gateway(gateway):
         gateway.close()
 
 
+def _platform_string(platform):
+    """platform.platform()'s string without its processor field: that one runs `uname -p` in a
+    subprocess (a fork and exec, and the import of subprocess: ~10 ms of every SparkContext's
+    start). Equal to platform.platform() wherever the processor is the machine or unknown."""
+    u = os.uname()
+    libc, version = platform.libc_ver()
+    parts = [u.sysname, u.release, u.machine]
+    if libc:
+        parts += ["with", libc + version]
+    return "-".join(p.replace(" ", "_") for p in parts if p)
+
+
 def _runtime_info():
     """The environment page's Runtime Information (as Spark's Java version and home): sent with
     PyCreateContext as spark.sparkpp.runtime.* keys, which the driver keeps out of the conf."""
@@ -54,7 +66,7 @@ def _runtime_info():
             "pythonExecutable": sys.executable or "",
             "pythonPath": os.pathsep.join(p for p in sys.path if p),
             "sparkppPackage": os.path.dirname(os.path.abspath(__file__)),
-            "platform": platform.platform()}
+            "platform": _platform_string(platform)}
     try:
         info["workingDirectory"] = os.getcwd()
     except OSError:  # removed under us
