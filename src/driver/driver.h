@@ -30,6 +30,9 @@
 
 namespace spp::driver {
 
+// spark.sql.adaptive.* as `value(key)` reads them (driver_sql.cpp).
+sql::AqeSettings aqe_settings(const std::function<std::string(const char*)>& value, int parallelism);
+
 namespace sc = scheduler;
 
 // Application (SparkContext) lifecycle, changed only by Driver::set_phase:
@@ -141,7 +144,27 @@ class Driver {
     // A query whose result goes back to Python: records its final plan (AQE's decisions) for
     // explain() of the same DataFrame afterwards.
     std::function<void(const sql::AqeDecisions&)> on_final_plan;
+    // A scalar subquery's run (Spark's SubqueryExec.executeCollect): its result batches go here
+    // instead of to Python. A failed run answers the query's request as any failed job does.
+    std::function<void(std::vector<std::vector<std::string>>&&)> on_collected;
   };
+
+  // The query a scalar subquery runs for (driver_subqueries.cpp): who to answer, its settings.
+  struct SubqueryRun {
+    uint64_t py_conn = 0;
+    int64_t req = 0;
+    std::map<std::string, std::string> conf;
+    std::string description;
+    std::map<std::string, std::string> properties;
+  };
+  using SubqueryList = std::vector<std::pair<int64_t, std::shared_ptr<const sql::PreparedQuery>>>;
+  // Runs subs[next…] one after the other (each one's own subqueries first), then `then` with
+  // every value by exprId. A failure answers the request; `then` never runs.
+  void run_subqueries(SubqueryList subs, size_t next, std::map<int64_t, sql::Value> values,
+                      std::shared_ptr<const SubqueryRun> run, std::function<void(std::map<int64_t, sql::Value>)> then);
+  // One subquery's job; `done` gets its value (ScalarSubquery.updateResult's rule).
+  void collect_subquery(const sql::PreparedQuery& q, const std::shared_ptr<const SubqueryRun>& run,
+                        std::function<void(sql::Value)> done);
 
   // Python link
   void on_py_message(Connection& c, msg::Envelope&& env);
@@ -169,6 +192,8 @@ class Driver {
   // The DataFrame engine (driver_sql.cpp).
   void sql_analyze(Connection& c, const msg::PySqlAnalyze& m);
   void sql_execute(Connection& c, const msg::PySqlExecute& m);
+  void sql_run(Connection& c, const msg::PySqlExecute& m, sql::PreparedQuery q, const json* write_op,
+               std::optional<sql::TableWrite> table_write, bool replace_written);
   void sql_explain(Connection& c, const msg::PySqlExplain& m);
   void sql_command(Connection& c, const msg::PySqlCommand& m, std::vector<std::string>&& blobs);
   void sql_error(Connection& c, int64_t req, const json& error);

@@ -441,6 +441,13 @@ void Driver::finish_job(Job& job) {
     next.id = next_job_++;
     return submit_job(std::move(next), json{{"nodes", json::array()}});
   }
+  if (job.on_collected) {  // a scalar subquery's rows: the query it runs for goes on
+    end_sql_stages(job.rdd);
+    auto done = std::move(job.on_collected);
+    auto results = std::move(job.results);
+    jobs_.erase(job.id);
+    return done(std::move(results));
+  }
   if (job.sql) {
     if (job.on_final_plan) job.on_final_plan(sql_source_.aqe_decisions(job.rdd));
     end_sql_stages(job.rdd);

@@ -448,6 +448,8 @@ Result<sql::DataType> data_schema(const std::string& f, const std::vector<Datase
                   "pass .schema(...)");
 }
 
+}  // namespace
+
 // spark.sql.adaptive.* (session settings first, then the application's conf).
 sql::AqeSettings aqe_settings(const std::function<std::string(const char*)>& value, int parallelism) {
   sql::AqeSettings s;
@@ -473,8 +475,6 @@ sql::AqeSettings aqe_settings(const std::function<std::string(const char*)>& val
   if (!ratio.empty()) s.non_empty_ratio = std::strtod(ratio.c_str(), nullptr);
   return s;
 }
-
-}  // namespace
 
 void Driver::sql_error(Connection& c, int64_t req, const json& error) {
   msg::PyError e;
@@ -668,7 +668,26 @@ void Driver::sql_execute(Connection& c, const msg::PySqlExecute& m) {
   }
   auto prepared = sql_.prepare(write_op ? json{{"root", write_op->value("input", json::object())}} : m.plan);
   if (auto* err = std::get_if<json>(&prepared)) return sql_error(c, m.req, (*err)["error"]);
-  const auto& q = std::get<sql::PreparedQuery>(prepared);
+  sql::PreparedQuery q = std::move(std::get<sql::PreparedQuery>(prepared));
+  if (q.subqueries.empty()) return sql_run(c, m, std::move(q), write_op, std::move(table_write), replace_written);
+  // Uncorrelated scalar subqueries first, each a job of its own (Spark's SubqueryExec); the
+  // query then runs with their values as literals.
+  auto ctx = std::make_shared<SubqueryRun>(SubqueryRun{c.id(), m.req, m.conf, m.description, m.properties});
+  auto subs = q.subqueries;
+  std::optional<json> op = write_op ? std::optional<json>(*write_op) : std::nullopt;
+  run_subqueries(std::move(subs), 0, {}, ctx,
+                 [this, cid = c.id(), m, op = std::move(op), tw = std::move(table_write), replace_written,
+                  q = std::move(q)](std::map<int64_t, sql::Value> values) mutable {
+                   auto it = py_conns_.find(cid);
+                   if (it == py_conns_.end()) return;
+                   sql_run(*it->second, m, sql::with_subquery_values(std::move(q), values), op ? &*op : nullptr,
+                           std::move(tw), replace_written);
+                 });
+}
+
+// The rest of sql_execute, once the query's subqueries have their values.
+void Driver::sql_run(Connection& c, const msg::PySqlExecute& m, sql::PreparedQuery q, const json* write_op,
+                     std::optional<sql::TableWrite> table_write, bool replace_written) {
   json schema = sql::type_to_json(sql::plan_schema(q.analyzed));
   std::optional<WriteStart> write;
   if (write_op && !table_write && write_op->value("mode", std::string()) == "SAVE_MODE_OVERWRITE") {
@@ -814,7 +833,7 @@ FileSplitter Driver::file_splitter(const std::map<std::string, std::string>& ses
 Result<int> Driver::register_sql_rdd(const json& plan, const std::map<std::string, std::string>& session) {
   using R = Result<int>;
   sql_conf(session);
-  auto prepared = sql_.prepare(json{{"root", plan}});
+  auto prepared = sql_.prepare(json{{"root", plan}}, false);  // one query: the RDD is its result stage
   if (auto* err = std::get_if<json>(&prepared)) return R::error((*err)["error"].dump());
   const auto& q = std::get<sql::PreparedQuery>(prepared);
   const int parallelism = default_parallelism();

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 
 #include <pwd.h>
 #include <unistd.h>
@@ -176,10 +177,10 @@ json SqlSession::analyze(const json& plan) {
   return {{"schema", type_to_json(plan_schema(std::get<PlanPtr>(r)))}};
 }
 
-std::variant<PreparedQuery, json> SqlSession::prepare(const json& plan) {
+std::variant<PreparedQuery, json> SqlSession::prepare(const json& plan, bool subqueries_apart) {
   auto p = decode_plan(plan, ids_);
   if (!p) return plan_error(p.error_message());
-  return prepare_tree(*p);
+  return prepare_tree(*p, subqueries_apart);
 }
 
 std::string default_time_zone() {
@@ -221,7 +222,7 @@ PlanPtr compute_current_time(const PlanPtr& p, const std::string& zone, const st
   });
 }
 
-std::variant<PreparedQuery, json> SqlSession::prepare_tree(const PlanPtr& plan) {
+std::variant<PreparedQuery, json> SqlSession::prepare_tree(const PlanPtr& plan, bool subqueries_apart) {
   PreparedQuery q;
   q.session_time_zone = conf_.session_time_zone.empty() ? default_time_zone() : conf_.session_time_zone;
   q.python_batch_rows = conf_.python_batch_rows;
@@ -230,21 +231,52 @@ std::variant<PreparedQuery, json> SqlSession::prepare_tree(const PlanPtr& plan) 
   q.analyzed = std::get<PlanPtr>(r);
   // Cached data first (matched on the analyzed plan, as Spark), then the query's current time.
   PlanPtr input = compute_current_time(cache_.use_cached_data(q.analyzed), q.session_time_zone, current_db_);
-  return plan_query(std::move(q), input);
+  return plan_query(std::move(q), input, subqueries_apart);
+}
+
+// A planned scalar subquery as a query to run: its plan under SubqueryExec's row limit, its own
+// subqueries first.
+static std::shared_ptr<const PreparedQuery> subquery_query(const SubqueryPlan& s, const PreparedQuery& host) {
+  auto q = std::make_shared<PreparedQuery>();
+  q->parsed = q->analyzed = q->optimized = s.expr->plan;
+  q->physical = s.plan;
+  q->executed = number_plan_nodes(plan_for_execution(subquery_run_plan(s)));
+  q->stages = cut_stages(q->executed);
+  q->session_time_zone = host.session_time_zone;
+  q->python_batch_rows = host.python_batch_rows;
+  for (const auto& n : hosted_subqueries(s.plan)) q->subqueries.emplace_back(n.expr_id, subquery_query(n, *q));
+  return q;
+}
+
+PreparedQuery with_subquery_values(PreparedQuery q, const std::map<int64_t, Value>& values) {
+  q.executed = with_subquery_values(q.executed, values);
+  q.stages = cut_stages(q.executed);
+  std::erase_if(q.subqueries, [&](const auto& s) { return values.count(s.first) > 0; });
+  return q;
 }
 
 // Optimises and plans `input` (the analyzed plan with cached subtrees replaced).
-std::variant<PreparedQuery, json> SqlSession::plan_query(PreparedQuery q, const PlanPtr& input) {
-  auto rewritten = opt::rewrite_subqueries(input, ids_);
+std::variant<PreparedQuery, json> SqlSession::plan_query(PreparedQuery q, const PlanPtr& input, bool subqueries_apart) {
+  auto rewritten = opt::rewrite_subqueries(input, ids_, subqueries_apart);
   if (!rewritten) {  // a subquery placement not rewritten yet: `[UNSUPPORTED_FEATURE.SUBQUERY] …`
     const std::string& m = rewritten.error_message();
     std::string cls = m.size() > 1 && m[0] == '[' ? m.substr(1, m.find(']') - 1) : "";
     return json{{"error", error_json(AnalysisError{cls, "0A000", {}, m}, nullptr)}};
   }
-  q.optimized = opt::optimize(*rewritten);
+  q.optimized = opt::optimize_with_subqueries(*rewritten);
   auto ph = create_physical_plan(q.optimized, conf_.planner);
+  if (ph) {  // SubqueryExec plan ids after the exchanges'
+    int64_t next_id = 1;
+    std::function<void(const PhysicalPlan&)> after = [&](const PhysicalPlan& n) {
+      if (n.kind == PhysKind::ShuffleExchange || n.kind == PhysKind::BroadcastExchange) next_id = std::max(next_id, n.id + 1);
+      for (const auto& c : n.children) after(*c);
+    };
+    after(**ph);
+    ph = plan_subqueries(*ph, conf_.planner, next_id);
+  }
   if (!ph) return plan_error(ph.error_message());
   q.physical = *ph;
+  for (const auto& s : hosted_subqueries(q.physical)) q.subqueries.emplace_back(s.expr_id, subquery_query(s, q));
   q.executed = number_plan_nodes(plan_for_execution(q.physical));
   q.stages = cut_stages(q.executed);
   return q;

@@ -43,7 +43,14 @@ struct PreparedQuery {
   // The zone the executors compute in (every stage's plan carries it as `sessionTimeZone`).
   std::string session_time_zone;
   int64_t python_batch_rows = 10000;  // rows per batch to a Python worker (`pythonBatchRows`)
+  // Uncorrelated scalar subqueries the plan's operators host (Spark's SubqueryExec), by exprId:
+  // each a query to run first (its own subqueries before it); their values then go into this
+  // one with with_subquery_values. `physical` keeps them, for explain and the SQL tab.
+  std::vector<std::pair<int64_t, std::shared_ptr<const PreparedQuery>>> subqueries;
 };
+
+// `q` with its subqueries' values (by exprId) as literals in the executed plan, stages cut again.
+PreparedQuery with_subquery_values(PreparedQuery q, const std::map<int64_t, Value>& values);
 
 // The zone a session without spark.sql.session.timeZone uses: as the JVM's default, the TZ
 // environment variable, else /etc/timezone, else UTC.
@@ -88,8 +95,10 @@ class SqlSession {
   nlohmann::json explain(const nlohmann::json& plan, const std::string& mode);
   // createDataframeView, sqlCommand (spark.sql statements); {…} or {"error": …}.
   nlohmann::json command(const nlohmann::json& cmd);
-  // Decode, analyse, optimise, plan, cut into stages.
-  std::variant<PreparedQuery, nlohmann::json> prepare(const nlohmann::json& plan);
+  // Decode, analyse, optimise, plan, cut into stages. `subqueries_apart`: uncorrelated scalar
+  // subqueries are queries of their own (PreparedQuery::subqueries) as in Spark, else joins
+  // (a df.rdd's or a cache's plan, which must run as one).
+  std::variant<PreparedQuery, nlohmann::json> prepare(const nlohmann::json& plan, bool subqueries_apart = true);
 
   SqlConf& conf() { return conf_; }
   // Cached queries (session_cache.cpp). A cached query's own plan, ready to run as the stages
@@ -119,7 +128,7 @@ class SqlSession {
  private:
   std::variant<PlanPtr, nlohmann::json> analyzed(const nlohmann::json& plan, PlanPtr* parsed = nullptr);
   std::variant<PlanPtr, nlohmann::json> analyzed_tree(PlanPtr plan, PlanPtr* parsed = nullptr);
-  std::variant<PreparedQuery, nlohmann::json> prepare_tree(const PlanPtr& plan);
+  std::variant<PreparedQuery, nlohmann::json> prepare_tree(const PlanPtr& plan, bool subqueries_apart = true);
   // spark.sql's statements (sql_commands.cpp): {"query": true} for a query (the DataFrame keeps
   // its `sql` relation), {"schema", "rows"} for a command's result, {"set": …} for SET.
   nlohmann::json sql_command(const nlohmann::json& body);
@@ -149,7 +158,7 @@ class SqlSession {
   // CACHE [LAZY] TABLE / UNCACHE TABLE / CLEAR CACHE (`lazy_or_if_exists` as the statement's flag).
   nlohmann::json cache_statement(parser::StmtKind kind, const std::string& name, const PlanPtr& query,
                                  const std::string& level, bool lazy_or_if_exists);
-  std::variant<PreparedQuery, nlohmann::json> plan_query(PreparedQuery q, const PlanPtr& input);
+  std::variant<PreparedQuery, nlohmann::json> plan_query(PreparedQuery q, const PlanPtr& input, bool subqueries_apart);
   CacheManager cache_;
   std::vector<int> dropped_caches_;
 

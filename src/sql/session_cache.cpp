@@ -50,7 +50,7 @@ std::variant<PreparedQuery, json> SqlSession::prepare_cached(int id) {
   q.python_batch_rows = conf_.python_batch_rows;
   // Planned over the caches older than it (never itself); its partitions are the cache's.
   PlanPtr input = compute_current_time(cache_.use_cached_data(e->plan, id), q.session_time_zone, current_db_);
-  return plan_query(std::move(q), input);
+  return plan_query(std::move(q), input, false);  // one query: its blocks come from its own stages
 }
 
 json SqlSession::cache_plan(const PlanPtr& plan, const json& level, const std::string& table) {

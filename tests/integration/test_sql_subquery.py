@@ -208,6 +208,31 @@ check("join_on", lambda: [rows(q("SELECT t.k, o.w FROM t JOIN o ON t.k = o.k AND
 check("agg_corr", lambda: [rows(q("SELECT k, sum((SELECT sum(w) FROM o WHERE o.k = t.k)) FROM t GROUP BY k ORDER BY k")),
                            err(lambda: q("SELECT k, (SELECT sum(w) FROM o WHERE o.k = t.k) FROM t GROUP BY k"))])
 check("explain", lambda: "LeftSemi" in q("EXPLAIN SELECT * FROM t WHERE k IN (SELECT k FROM o)").collect()[0][0])
+# ---- uncorrelated scalar subqueries run as queries of their own (Spark's SubqueryExec) ----
+SQ = "SELECT k FROM t WHERE v * 10 < (SELECT avg(w) FROM o) ORDER BY k"
+check("sq_formatted", lambda: q("EXPLAIN FORMATTED " + SQ).collect()[0][0])
+check("sq_extended", lambda: q("EXPLAIN EXTENDED " + SQ).collect()[0][0])
+check("sq_nested", lambda: rows(q("SELECT k FROM t WHERE k = (SELECT max(k) FROM o WHERE w < (SELECT avg(w) FROM o))")))
+check("sq_types", lambda: [str(x) for x in q("""SELECT (SELECT max(DATE'2024-02-29') FROM o) AS d,
+    (SELECT max(TIMESTAMP'2024-03-10 12:34:56.123456') FROM o) AS ts, (SELECT max(CAST(w AS DECIMAL(20, 3))) / 7 FROM o) AS dec,
+    (SELECT max(concat('é', w)) FROM o) AS s, (SELECT max(w) > 400 FROM o) AS b, (SELECT max(CAST(w AS FLOAT)) / 3 FROM o) AS f,
+    (SELECT max(CAST(w AS TINYINT)) FROM o WHERE w < 120) AS ti, (SELECT max(unhex('CAFE')) FROM o) AS bin""").collect()[0]])
+check("sq_limit_rows", lambda: [rows(q("SELECT (SELECT w FROM o ORDER BY w DESC LIMIT 1) AS x")),
+                                err(lambda: q("SELECT (SELECT w FROM o ORDER BY w LIMIT 2) AS x").collect())])
+check("sq_outer_join", lambda: rows(q("SELECT t.k, o.w FROM t LEFT JOIN o ON t.k = o.k AND o.w > (SELECT min(w) FROM o) ORDER BY t.k")))
+def sq_write():
+    import tempfile
+    d = tempfile.mkdtemp() + "/out"
+    q("SELECT k, v FROM t WHERE v > (SELECT min(v) FROM t)").write.parquet(d)
+    return sorted(rows(spark.read.parquet(d)), key=repr)
+check("sq_write", sq_write)
+check("sq_rdd", lambda: sorted([list(r) for r in q("SELECT k, v FROM t WHERE v > (SELECT min(v) FROM t)").rdd.collect()], key=repr))
+def sq_cached():
+    df = q("SELECT k, v + (SELECT max(w) FROM o) AS x FROM t").cache()
+    out = sorted(rows(df), key=str)
+    df.unpersist()
+    return out
+check("sq_cached", sq_cached)
 emit()
 spark.stop()
 '''
@@ -258,3 +283,24 @@ def test_sql_subqueries_local(tmp_path):
     assert r("agg_corr") == [[[None, None], [1, 201], [2, None], [3, 300]],
                              ["AnalysisException", "SCALAR_SUBQUERY_IS_IN_GROUP_BY_OR_AGGREGATE_FUNCTION"]]
     assert r("explain") is True
+    # EXPLAIN FORMATTED: the subquery after the plan, with the operator hosting it (Spark 3.5's
+    # ExplainUtils.processPlan, AQE on).
+    f = r("sq_formatted")
+    assert "Condition : (cast((v#" in f and " < Subquery subquery#" in f, f
+    head, subs = f.split("\n===== Subqueries =====\n\n")
+    assert head.startswith("== Physical Plan ==\nAdaptiveSparkPlan (6)\n+- Sort (5)\n"), f
+    assert subs.startswith("Subquery:1 Hosting operator id = 2 Hosting Expression = Subquery subquery#"), f
+    assert "\nAdaptiveSparkPlan (12)\n+- HashAggregate (11)\n" in subs and "\n(12) AdaptiveSparkPlan\nOutput [1]: [avg(w)#" in subs, f
+    x = r("sq_extended")
+    assert "== Optimized Logical Plan ==" in x and "LeftOuter" not in x, x
+    assert ":  +- Subquery subquery#" in x and ":     +- AdaptiveSparkPlan isFinalPlan=false\n" in x, x
+    assert r("sq_nested") == [[1]]  # avg(w) = 250.25: max(k) of w < 250.25 is 1
+    # Each type's value comes back as a literal of that type.
+    assert r("sq_types") == ["2024-02-29", "2024-03-10 12:34:56.123456", "71.42857142857143", "é500", "True",
+                             "166.66666666666666", "101", "bytearray(b'\\xca\\xfe')"], r("sq_types")
+    assert r("sq_limit_rows")[0] == [[500]]
+    assert "[SCALAR_SUBQUERY_TOO_MANY_ROWS] More than one row returned by a subquery used as an expression." in r("sq_limit_rows")[1][1]
+    assert r("sq_outer_join") == [[None, None], [1, 101], [2, None], [3, 300]]
+    assert r("sq_write") == [[2, 20], [None, 40]], r("sq_write")
+    assert r("sq_rdd") == r("sq_write")
+    assert r("sq_cached") == sorted([[1, 510], [2, 520], [3, None], [None, 540]], key=str)

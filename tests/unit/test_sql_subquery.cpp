@@ -39,6 +39,12 @@ PreparedQuery prepared(const std::string& q) {
   return std::get<PreparedQuery>(r);
 }
 std::string optimized(const std::string& q) { return prepared(q).optimized->tree_string(); }
+// Planned as one query: uncorrelated scalar subqueries joined too (a df.rdd's or a cache's plan).
+std::string optimized_joined(const std::string& q) {
+  auto r = session().prepare(sql(q), false);
+  if (auto* e = std::get_if<json>(&r)) FAIL(e->dump());
+  return std::get<PreparedQuery>(r).optimized->tree_string();
+}
 json error_of(const std::string& q) { return session().analyze(sql(q))["error"]; }
 bool has(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 // Ids vary with the order tests run in: `#12` -> `#`.
@@ -149,9 +155,9 @@ TEST_CASE("sql subquery: scalar subqueries become left outer joins; count is 0, 
   // sum over no rows is NULL: no marker needed.
   CHECK(!has(optimized("SELECT k, (SELECT sum(w) FROM o WHERE o.k = t.k) AS c FROM t"), "alwaysTrue"));
   // An uncorrelated subquery that is not one row by construction is checked at run time.
-  std::string g = optimized("SELECT k FROM t WHERE v = (SELECT w FROM o WHERE k = 5)");
+  std::string g = optimized_joined("SELECT k FROM t WHERE v = (SELECT w FROM o WHERE k = 5)");
   CHECK(has(g, "scalar_subquery_check("));
-  CHECK(!has(optimized("SELECT k FROM t WHERE v > (SELECT max(w) FROM o)"), "scalar_subquery_check("));
+  CHECK(!has(optimized_joined("SELECT k FROM t WHERE v > (SELECT max(w) FROM o)"), "scalar_subquery_check("));
 }
 
 TEST_CASE("sql subquery: the zero-tuple value of an aggregate subquery") {
@@ -224,10 +230,68 @@ TEST_CASE("sql subquery: in an inner join's condition, and correlated ones in ag
 }
 
 TEST_CASE("sql subquery: a scalar subquery outside aggregate functions is joined above the aggregation") {
-  std::string p = no_ids(optimized("SELECT count(*) + (SELECT max(w) FROM o) AS c FROM t"));
+  std::string p = no_ids(optimized_joined("SELECT count(*) + (SELECT max(w) FROM o) AS c FROM t"));
   // The value joins the aggregation's one row, so an empty input still gives count 0 + value.
   CHECK(has(p, "Project [(_aggregateexpression#L + scalarsubquery()#L) AS c#L]") +
             has(p, "Project [(_aggregateexpression#L + max(w)#L) AS c#L]") == 1);
   CHECK(has(p, "Aggregate [count(1) AS _aggregateexpression#L]"));
   CHECK(has(p, "Join LeftOuter"));
+}
+
+TEST_CASE("sql subquery: an uncorrelated scalar subquery is a query of its own (Spark's SubqueryExec)") {
+  auto q = prepared("SELECT k FROM t WHERE v > (SELECT max(w) FROM o)");
+  // Kept as an expression through the optimizer, its own plan optimized under it.
+  std::string o = no_ids(q.optimized->tree_string());
+  CHECK(has(o, "Filter (isnotnull(v#) AND (cast(v# as bigint) > scalar-subquery# []))") +
+            has(o, "Filter (cast(v# as bigint) > scalar-subquery# [])") == 1);
+  CHECK(has(o, ":  +- Aggregate [max(w#L) AS max(w)#L]"));
+  CHECK(!has(o, "Join"));
+  REQUIRE(q.subqueries.size() == 1);
+  CHECK(q.subqueries[0].second->subqueries.empty());
+  // Explain draws it under its host as Spark's innerChildren, AQE over both plans.
+  PlannerOptions opts;
+  std::string ph = no_ids(physical_tree_string(q.physical, opts));
+  CHECK(ph.rfind("AdaptiveSparkPlan isFinalPlan=false\n", 0) == 0);
+  CHECK(has(ph, "> Subquery subquery#, [id=#])\n"));
+  CHECK(has(ph, ":  +- Subquery subquery#, [id=#]\n"));
+  CHECK(has(ph, ":     +- AdaptiveSparkPlan isFinalPlan=false\n"));
+  CHECK(has(ph, ":        +- HashAggregate(keys=[], functions=[max(w#L)])\n"));
+  // The formatted mode lists it after the plan, with the operator that hosts it.
+  std::string f = no_ids(explain_formatted(q.physical, opts));
+  CHECK(has(f, "\n===== Subqueries =====\n\nSubquery:1 Hosting operator id = 2 Hosting Expression = Subquery subquery#, [id=#]\n"
+               "AdaptiveSparkPlan ("));
+  CHECK(has(f, "Arguments: isFinalPlan=false\n\n===== Subqueries"));
+  // Without AQE: `scalar-subquery#`, no AdaptiveSparkPlan.
+  PlannerOptions no_aqe;
+  no_aqe.adaptive = false;
+  CHECK(!has(physical_tree_string(q.physical, no_aqe), "AdaptiveSparkPlan"));
+  // Its value then runs as a literal; the stages hold no subquery.
+  PreparedQuery run = with_subquery_values(q, {{q.subqueries[0].first, Value::of(int64_t{15})}});
+  CHECK(run.subqueries.empty());
+  std::string stages;
+  for (const auto& st : run.stages) stages += st.to_json().dump();
+  CHECK(!has(stages, "unresolved"));
+  CHECK(has(stages, "\"value\":15"));
+  CHECK(!has_subqueries(run.executed));
+}
+
+TEST_CASE("sql subquery: nested, correlated and nested-type scalar subqueries") {
+  // A subquery in a subquery runs before it.
+  auto q = prepared("SELECT k FROM t WHERE k = (SELECT max(k) FROM o WHERE w < (SELECT avg(w) FROM o))");
+  REQUIRE(q.subqueries.size() == 1);
+  CHECK(q.subqueries[0].second->subqueries.size() == 1);
+  std::string f = no_ids(explain_formatted(q.physical, PlannerOptions{}));
+  CHECK(has(f, "Subquery:1 Hosting operator id = "));
+  CHECK(has(f, "Subquery:2 Hosting operator id = "));
+  // Correlated ones stay joins; a struct value is joined too (no literal holds it here).
+  CHECK(prepared("SELECT k, (SELECT sum(w) FROM o WHERE o.k = t.k) FROM t").subqueries.empty());
+  CHECK(prepared("SELECT (SELECT named_struct('a', max(w)) FROM o) FROM t").subqueries.empty());
+  // In an outer join's condition: kept (a join of the subquery there is not supported).
+  CHECK(prepared("SELECT t.k FROM t LEFT JOIN o ON t.k = o.k AND o.w > (SELECT min(w) FROM o)").subqueries.size() == 1);
+}
+
+TEST_CASE("sql subquery: a scalar subquery outside aggregate functions stays in the aggregation") {
+  auto q = prepared("SELECT count(*) + (SELECT max(w) FROM o) AS c FROM t");
+  CHECK(has(no_ids(q.optimized->tree_string()), "Aggregate [(count(1) + scalar-subquery# []) AS c#L]"));
+  CHECK(q.subqueries.size() == 1);
 }

@@ -189,6 +189,18 @@ static bool all_deterministic(const ExprList& es) {
   return std::all_of(es.begin(), es.end(), [](const ExprPtr& e) { return e->deterministic(); });
 }
 
+// Spark's hasConflictingAttrsWithSubquery: a subquery in `e` outputs a column `child` outputs too.
+static bool conflicts_with_subquery(const ExprPtr& e, const LogicalPlan& child) {
+  std::set<int64_t> out;
+  for (const auto& a : child.output()) out.insert(a->id);
+  return any_expr(e, [&](const Expr& x) {
+    if (!is_subquery_expr(x) || !x.plan) return false;
+    for (const auto& a : x.plan->output())
+      if (out.count(a->id)) return true;
+    return false;
+  });
+}
+
 static bool has_agg_or_generator(const ExprList& es) {
   for (const auto& e : es)
     if (any_expr(e, [](const Expr& x) { return x.kind == ExprKind::AggCall || (x.kind == ExprKind::Call && is_generator_name(x.name)); }))
@@ -496,7 +508,7 @@ PlanPtr column_pruning(const PlanPtr& p) {
       // operators the Project stays: it is how Generate, Window, … below get pruned.)
       if (c->kind == PlanKind::Filter && gc != c->children[0] && gc->kind == PlanKind::Project &&
           c->children[0]->children.empty() &&
-          gc->children[0] == c->children[0] && !any_expr(c->exprs[0], [](const Expr& x) { return is_subquery_expr(x); }) &&
+          gc->children[0] == c->children[0] && !conflicts_with_subquery(c->exprs[0], *c->children[0]) &&
           std::all_of(gc->exprs.begin(), gc->exprs.end(), [](const ExprPtr& e) { return e->kind == ExprKind::Attribute; }))
         return nullptr;
       return gc == c->children[0] ? nullptr : n->with_children({c->with_children({gc})});

@@ -253,6 +253,27 @@ std::optional<std::map<int64_t, std::pair<Value, DataType>>> zero_tuple_row(cons
 struct Rewriter {
   IdGen& ids;
   std::optional<std::string> error;
+  bool keep = false;  // uncorrelated scalar subqueries stay (kept_scalar_subquery)
+
+  bool kept(const Expr& x) const { return keep && kept_scalar_subquery(x); }
+
+  // The node with each kept scalar subquery's own plan rewritten, or nullptr when it has none.
+  PlanPtr rewrite_kept(const PlanPtr& n) {
+    bool any = false;
+    auto f = [&](const ExprPtr& e) {
+      return transform_up(e, [&](const ExprPtr& x) -> ExprPtr {
+        if (!kept(*x)) return nullptr;
+        any = true;
+        auto c = std::make_shared<Expr>(*x);
+        c->plan = rewrite(x->plan);
+        return c;
+      });
+    };
+    ExprList exprs, groups;
+    for (const auto& e : n->exprs) exprs.push_back(f(e));
+    for (const auto& e : n->groups) groups.push_back(f(e));
+    return any ? n->with_exprs(exprs, groups) : nullptr;
+  }
 
   ExprPtr bool_call(const std::string& n, ExprList args) {
     bool nullable = n != "isnull" && std::any_of(args.begin(), args.end(), [](const ExprPtr& a) { return a->nullable; });
@@ -279,7 +300,7 @@ struct Rewriter {
   // Scalar subqueries of `e` replaced by a column of a LEFT OUTER join added over `child`.
   ExprPtr rewrite_scalars(const ExprPtr& e, PlanPtr& child) {
     return transform_up(e, [&](const ExprPtr& x) -> ExprPtr {
-      if (x->kind != ExprKind::ScalarSubquery) return nullptr;
+      if (x->kind != ExprKind::ScalarSubquery || kept(*x)) return nullptr;
       Pulled r = decorrelate(*x);
       PlanPtr right = r.plan;
       ExprPtr value = right->output()[0];
@@ -397,7 +418,9 @@ struct Rewriter {
     const ExprPtr& x = c->kind == ExprKind::Call && c->name == "not" ? c->children[0] : c;
     return x->kind == ExprKind::Exists || x->kind == ExprKind::InSubquery;
   }
-  static bool has_subquery(const ExprPtr& e) { return any_expr(e, [](const Expr& x) { return is_subquery_expr(x); }); }
+  bool has_subquery(const ExprPtr& e) const {
+    return any_expr(e, [&](const Expr& x) { return is_subquery_expr(x) && !kept(x); });
+  }
   static bool has_predicate_subquery(const ExprPtr& e) {
     return any_expr(e, [](const Expr& x) { return x.kind == ExprKind::Exists || x.kind == ExprKind::InSubquery; });
   }
@@ -449,7 +472,8 @@ struct Rewriter {
             return x->with_children(kids);
           });
         a.children = {child};
-        if (std::none_of(a.exprs.begin(), a.exprs.end(), has_subquery)) return make_plan(std::move(a));
+        if (std::none_of(a.exprs.begin(), a.exprs.end(), [&](const ExprPtr& e) { return has_subquery(e); }))
+          return make_plan(std::move(a));
         // Outside them a scalar is one value for the query (a correlated one was refused by
         // CheckAnalysis), EXISTS / IN one per group: the aggregation yields the aggregates and
         // grouping values those expressions read, a projection above computes them with the
@@ -498,7 +522,12 @@ struct Rewriter {
   }
 
   PlanPtr rewrite(const PlanPtr& plan) {
-    return plan_transform_up(plan, [&](const PlanPtr& n) -> PlanPtr { return error ? nullptr : rewrite_node(n); });
+    return plan_transform_up(plan, [&](const PlanPtr& n) -> PlanPtr {
+      if (error) return nullptr;
+      PlanPtr k = keep ? rewrite_kept(n) : nullptr;
+      PlanPtr r = rewrite_node(k ? k : n);
+      return r ? r : k;
+    });
   }
 };
 
@@ -552,8 +581,28 @@ std::optional<AnalysisError> check_subqueries(const LogicalPlan& host) {
   return err;
 }
 
-Result<PlanPtr> rewrite_subqueries(const PlanPtr& plan, IdGen& ids) {
-  Rewriter r{ids, std::nullopt};
+bool kept_scalar_subquery(const Expr& e) {
+  if (e.kind != ExprKind::ScalarSubquery || !e.plan || !subquery_outer_attrs(e).empty()) return false;
+  switch (e.type.id) {
+    case TypeId::Boolean: case TypeId::Byte: case TypeId::Short: case TypeId::Int: case TypeId::Long:
+    case TypeId::Float: case TypeId::Double: case TypeId::Decimal: case TypeId::String: case TypeId::Binary:
+    case TypeId::Date: case TypeId::Timestamp: case TypeId::TimestampNtz:
+      return true;
+    default: return false;  // nested values, intervals: joined
+  }
+}
+
+PlanPtr optimize_with_subqueries(const PlanPtr& plan) {
+  return plan_transform_exprs(optimize(plan), [](const ExprPtr& x) -> ExprPtr {
+    if (!kept_scalar_subquery(*x)) return nullptr;
+    auto c = std::make_shared<Expr>(*x);
+    c->plan = optimize_with_subqueries(x->plan);
+    return c;
+  });
+}
+
+Result<PlanPtr> rewrite_subqueries(const PlanPtr& plan, IdGen& ids, bool keep_uncorrelated) {
+  Rewriter r{ids, std::nullopt, keep_uncorrelated};
   PlanPtr out = r.rewrite(plan);
   if (r.error) return Result<PlanPtr>::error(*r.error);
   return out;

@@ -30,7 +30,18 @@ std::optional<AnalysisError> check_subqueries(const LogicalPlan& host);
 // null-aware: `(v = c) OR isnull(v = c)`); scalar subqueries -> a LEFT OUTER join with the
 // (pulled-up, aggregated) subquery whose column replaces the expression, with count's
 // zero-not-null rule. Fails for placements not rewritten yet.
-Result<PlanPtr> rewrite_subqueries(const PlanPtr& plan, IdGen& ids);
+// `keep_uncorrelated`: an uncorrelated scalar subquery of a type a literal holds stays an
+// expression (its own plan rewritten), to run as a query of its own before the host's (Spark's
+// ScalarSubquery / SubqueryExec, see kept_scalar_subquery); otherwise it is joined too.
+Result<PlanPtr> rewrite_subqueries(const PlanPtr& plan, IdGen& ids, bool keep_uncorrelated = false);
+
+// A subquery expression rewrite_subqueries keeps with keep_uncorrelated: a scalar subquery with
+// no outer reference whose value a literal can hold.
+bool kept_scalar_subquery(const Expr& e);
+
+// opt::optimize, and then the same for the plan of every kept scalar subquery (Spark's
+// OptimizeSubqueries).
+PlanPtr optimize_with_subqueries(const PlanPtr& plan);
 
 // The value the subquery's column takes when its aggregate sees no rows (count -> 0), or
 // nullopt when it is NULL or not known (Spark's evalSubqueryOnZeroTups).

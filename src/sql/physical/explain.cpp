@@ -2,6 +2,7 @@
 // formatted mode (ExplainUtils.processPlan) and the codegen mode (debug.writeCodegen).
 #include <algorithm>
 #include <functional>
+#include <set>
 
 #include "common/strings.h"
 #include "sql/physical/physical.h"
@@ -94,7 +95,12 @@ std::string node_text(const PhysicalPlan& p, bool verbose) {
   return s;
 }
 
-void draw(const View& v, const std::string& prefix, bool last, bool is_root, bool verbose, std::string& out) {
+std::string subquery_tree(const SubqueryPlan& s, const PlannerOptions& opts, bool verbose);
+
+// `opts`: where the operators' subqueries are drawn (their plans planned with these options);
+// nullptr leaves them out (codegen's subtrees).
+void draw(const View& v, const std::string& prefix, bool last, bool is_root, bool verbose, std::string& out,
+          const PlannerOptions* opts = nullptr) {
   const PhysicalPlan& p = *v.p;
   out += is_root ? "" : prefix + (last ? "+- " : ":- ");
   out += (v.stage ? "*(" + std::to_string(v.stage) + ") " : std::string()) + node_text(p, verbose) + "\n";
@@ -103,19 +109,40 @@ void draw(const View& v, const std::string& prefix, bool last, bool is_root, boo
     out += draw_inner_tree("InMemoryRelation " + attr_list(p.data_attrs) + ", " + p.name + "\n" +
                                (p.inner_tree ? draw_inner_tree(*p.inner_tree, "") : std::string()),
                            cp);
-  for (size_t i = 0; i < v.kids.size(); ++i) draw(v.kids[i], cp, i + 1 == v.kids.size(), false, verbose, out);
+  // Subqueries are innerChildren (QueryPlan.subqueries): `Subquery subquery#5, [id=#20]` over
+  // the subquery's own plan, before the children, one level deeper.
+  for (size_t i = 0; opts && i < p.subqueries.size(); ++i) {
+    const std::string sp = cp + (p.children.empty() ? "   " : ":  ");
+    const bool sl = i + 1 == p.subqueries.size();
+    out += sp + (sl ? "+- " : ":- ") + p.subqueries[i].expr->to_string() + "\n";
+    const std::string t = subquery_tree(p.subqueries[i], *opts, verbose);
+    size_t at = 0;
+    for (bool first = true; at < t.size(); first = false) {
+      size_t nl = t.find('\n', at);
+      if (nl == std::string::npos) nl = t.size();
+      out += sp + (sl ? "   " : ":  ") + (first ? "+- " : "   ") + t.substr(at, nl - at) + "\n";
+      at = nl + 1;
+    }
+  }
+  for (size_t i = 0; i < v.kids.size(); ++i) draw(v.kids[i], cp, i + 1 == v.kids.size(), false, verbose, out, opts);
 }
 
-std::string tree_string(const View& v, bool aqe, bool verbose) {
+std::string tree_string(const View& v, bool aqe, bool verbose, const PlannerOptions& opts) {
   std::string out;
   if (aqe) {
     // Before execution AQE shows its initial plan (no codegen stages yet) under this root.
     out = "AdaptiveSparkPlan isFinalPlan=false\n";
-    draw(v, "", true, false, verbose, out);
+    draw(v, "", true, false, verbose, out, &opts);
     return out;
   }
-  draw(v, "", true, true, verbose, out);
+  draw(v, "", true, true, verbose, out, &opts);
   return out;
+}
+
+// AQE applies where a plan has an exchange or a subquery (InsertAdaptiveSparkPlan.shouldApplyAQE),
+// and to every subquery's plan.
+bool adaptive(const PhysPtr& root, const PlannerOptions& opts, bool subquery = false) {
+  return opts.adaptive && (subquery || has_exchange(root) || has_subqueries(root));
 }
 
 // ---- formatted ----
@@ -290,9 +317,16 @@ int64_t explain_id_base(const PhysPtr& p) {
 
 PhysPtr with_explain_ids(const PhysPtr& p, int64_t base) { return shift_planner_ids(p, base < 0 ? explain_id_base(p) : base); }
 
+namespace {
+std::string subquery_tree(const SubqueryPlan& s, const PlannerOptions& opts, bool verbose) {
+  const bool aqe = adaptive(s.plan, opts, true);
+  return tree_string(build_view(with_explain_ids(s.plan), aqe), aqe, verbose, opts);
+}
+}  // namespace
+
 std::string physical_tree_string(const PhysPtr& root, const PlannerOptions& opts, bool verbose) {
-  const bool aqe = opts.adaptive && has_exchange(root);
-  return tree_string(build_view(with_explain_ids(root), aqe), aqe, verbose);
+  const bool aqe = adaptive(root, opts);
+  return tree_string(build_view(with_explain_ids(root), aqe), aqe, verbose, opts);
 }
 
 std::string explain_extended(const PlanPtr& parsed, const PlanPtr& analyzed, const PlanPtr& optimized,
@@ -305,18 +339,32 @@ std::string explain_extended(const PlanPtr& parsed, const PlanPtr& analyzed, con
          optimized->tree_string() + "\n== Physical Plan ==\n" + physical_tree_string(physical, opts, true);
 }
 
-std::string explain_formatted(const PhysPtr& plan, const PlannerOptions& opts) {
+namespace {
+struct HostedSubquery {
+  int host = 0;  // the hosting operator's id
+  SubqueryPlan s;
+};
+
+// One plan of the formatted mode (ExplainUtils.processPlanSkippingSubqueries): the outline with
+// operator ids from `next` + 1 on, then one section per operator. The subqueries its operators
+// host go to `subs` with their host's id, in pre-order (getSubqueries).
+std::string formatted_plan(const PhysPtr& plan, const PlannerOptions& opts, bool subquery, int& next,
+                           std::vector<HostedSubquery>& subs) {
   const int64_t base = explain_id_base(plan);
   const PhysPtr root = with_explain_ids(plan, base);
-  const bool aqe = opts.adaptive && has_exchange(root);
+  const bool aqe = adaptive(root, opts, subquery);
   View v = build_view(root, aqe);
   // Operator ids bottom-up (ExplainUtils.generateOperatorIDs: foreachUp), AdaptiveSparkPlan last.
-  int next = 0;
   std::function<void(View&)> ids = [&](View& x) {
     for (auto& k : x.kids) ids(k);
     x.id = ++next;
   };
   ids(v);
+  std::function<void(const View&)> hosted = [&](const View& x) {
+    for (const auto& s : x.p->subqueries) subs.push_back({x.id, s});
+    for (const auto& k : x.kids) hosted(k);
+  };
+  hosted(v);
   std::string out;
   std::function<void(const View&, const std::string&, bool, bool)> outline = [&](const View& x, const std::string& prefix,
                                                                                   bool last, bool is_root) {
@@ -340,15 +388,40 @@ std::string explain_formatted(const PhysPtr& plan, const PlannerOptions& opts) {
     out += section(x, attr_ids);
   };
   sections(v);
-  if (aqe)
-    out += "\n(" + std::to_string(next + 1) + ") AdaptiveSparkPlan\n" + field("Output", root->output()) +
+  if (aqe) {
+    ++next;
+    out += "\n(" + std::to_string(next) + ") AdaptiveSparkPlan\n" + field("Output", root->output()) +
            "\nArguments: isFinalPlan=false\n";
+  }
+  return out;
+}
+}  // namespace
+
+std::string explain_formatted(const PhysPtr& plan, const PlannerOptions& opts) {
+  int next = 0, shown = 0;
+  std::vector<HostedSubquery> subs;
+  std::string out = formatted_plan(plan, opts, false, next, subs);
+  // Each subquery after the main plan (a nested one right after the subquery holding it), its
+  // operators numbered on; its own plan once per exprId (ReusedSubquery is not drawn again).
+  std::set<int64_t> drawn;
+  std::function<void(const std::vector<HostedSubquery>&)> emit = [&](const std::vector<HostedSubquery>& list) {
+    for (const auto& h : list) {
+      out += (shown++ ? "" : "\n===== Subqueries =====\n\n");
+      out += "Subquery:" + std::to_string(shown) + " Hosting operator id = " + std::to_string(h.host) +
+             " Hosting Expression = " + h.s.expr->to_string() + "\n";
+      std::vector<HostedSubquery> nested;
+      if (drawn.insert(h.s.expr_id).second) out += formatted_plan(h.s.plan, opts, true, next, nested);
+      out += "\n";
+      emit(nested);
+    }
+  };
+  emit(subs);
   return out;
 }
 
 std::string explain_codegen(const PhysPtr& plan, const PlannerOptions& opts) {
   const PhysPtr root = with_explain_ids(plan);
-  const bool aqe = opts.adaptive && has_exchange(root);
+  const bool aqe = adaptive(root, opts);
   View v = build_view(root, aqe);
   // Each stage's top operator (WholeStageCodegenExec's child), by stage id.
   std::vector<std::pair<int, const View*>> tops;

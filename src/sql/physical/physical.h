@@ -72,6 +72,16 @@ struct Distribution {
 struct PhysicalPlan;
 using PhysPtr = std::shared_ptr<const PhysicalPlan>;
 
+// An uncorrelated scalar subquery an operator's expressions hold (Spark's execution.ScalarSubquery
+// over a SubqueryExec): planned as a query of its own, run before the query that hosts it, its
+// value then substituted as a literal (with_subquery_values).
+struct SubqueryPlan {
+  int64_t expr_id = -1;  // the subquery expression's exprId (`subquery#12`)
+  int64_t id = -1;       // the SubqueryExec's plan id (`[id=#40]`)
+  ExprPtr expr;          // the planned expression, as the operator holds it
+  PhysPtr plan;          // its physical plan (its own subqueries on its operators)
+};
+
 struct PhysicalPlan {
   PhysKind kind = PhysKind::LocalTableScan;
   std::vector<PhysPtr> children;
@@ -92,6 +102,7 @@ struct PhysicalPlan {
   std::shared_ptr<const std::string> inner_tree;   // InMemoryTableScan: the cached plan, drawn under it
   std::vector<std::string> paths;
   std::vector<std::pair<std::string, std::string>> options;
+  std::vector<SubqueryPlan> subqueries;  // the scalar subqueries its expressions hold (plan_subqueries)
 
   ExprList output() const;
   Partitioning output_partitioning() const;
@@ -117,6 +128,26 @@ Result<PhysPtr> plan_physical(const PlanPtr& optimized, const PlannerOptions& op
 PhysPtr ensure_requirements(const PhysPtr& p, const PlannerOptions& opts, int64_t& next_id);
 // Both steps: the plan an executor-side run takes.
 Result<PhysPtr> create_physical_plan(const PlanPtr& optimized, const PlannerOptions& opts = {});
+
+// Scalar subqueries (physical/subqueries.cpp). Spark's PlanSubqueries / PlanAdaptiveSubqueries:
+// every kept scalar subquery (opt::kept_scalar_subquery) an operator's expressions hold gets its
+// own physical plan (create_physical_plan, its subqueries planned the same way), recorded on the
+// operator; the expression becomes the planned one, shown `Subquery subquery#12, [id=#40]`
+// (`scalar-subquery#12` without AQE). Plan ids count on from `next_id`.
+Result<PhysPtr> plan_subqueries(const PhysPtr& p, const PlannerOptions& opts, int64_t& next_id);
+// The subqueries the operators of `p` host (not those inside their plans), each exprId once, in
+// pre-order (ExplainUtils.getSubqueries' order).
+std::vector<SubqueryPlan> hosted_subqueries(const PhysPtr& p);
+bool has_subqueries(const PhysPtr& p);
+// `p` with the planned scalar subqueries whose exprIds `values` holds replaced by literals of
+// their values (Spark's ScalarSubquery.updateResult, then eval); their operators host them no more.
+PhysPtr with_subquery_values(const PhysPtr& p, const std::map<int64_t, Value>& values);
+// The plan that runs a scalar subquery: its plan under a CollectLimit 2 (SubqueryExec's
+// maxNumRows: two rows tell a subquery that returns too many).
+PhysPtr subquery_run_plan(const SubqueryPlan& s);
+// ScalarSubquery.updateResult's error past one row (a SparkException on the driver).
+inline constexpr const char* kScalarSubqueryTooManyRows =
+    "[SCALAR_SUBQUERY_TOO_MANY_ROWS] More than one row returned by a subquery used as an expression.";
 bool satisfies(const Partitioning& p, const Distribution& d);
 int64_t estimate_size(const PlanPtr& p);  // Spark-like sizeInBytes
 

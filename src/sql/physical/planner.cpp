@@ -416,10 +416,14 @@ struct Planner {
         const bool c2r = c->kind == PhysKind::ColumnarToRow && c->children[0]->kind == PhysKind::FileScan;
         if (c->kind == PhysKind::FileScan || c2r) {  // predicate pushdown into the scan (kept above too)
           auto s = std::make_shared<PhysicalPlan>(c2r ? *c->children[0] : *c);
-          s->exprs = opt::split_conjuncts(p->exprs[0]);
+          const ExprList conjuncts = opt::split_conjuncts(p->exprs[0]);
+          // Conjuncts holding a subquery stay above the scan only (normalizedFiltersWithoutSubqueries).
+          s->exprs.clear();
+          for (const auto& e : conjuncts)
+            if (!any_expr(e, [](const Expr& x) { return is_subquery_expr(x); })) s->exprs.push_back(e);
           n->children = {c2r ? c->with_children({s}) : s};
           // FileSourceStrategy rebuilds the filter above the scan from the conjuncts, left-deep.
-          n->exprs = {opt::make_and(s->exprs)};
+          n->exprs = {opt::make_and(conjuncts)};
         }
         return n;
       }

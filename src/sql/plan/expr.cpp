@@ -508,7 +508,12 @@ std::string Expr::to_string() const {
     case ExprKind::WindowExpr: return window_string(*this);
     case ExprKind::PythonUDF: return plain_call(name, children, false);
     case ExprKind::OuterReference: return "outer(" + children[0]->to_string() + ")";
-    case ExprKind::ScalarSubquery: case ExprKind::Exists: return subquery_string(*this, false);
+    case ExprKind::ScalarSubquery:
+      // Planned (Spark's execution.ScalarSubquery): its SubqueryExec's simpleString, kept in
+      // `name` with the plan id in `ordinal` (physical/subqueries.cpp).
+      if (ordinal > 0) return name;
+      return subquery_string(*this, false);
+    case ExprKind::Exists: return subquery_string(*this, false);
     case ExprKind::InSubquery: {
       auto v = subquery_values(*this);
       std::string s = v.size() == 1 ? v[0]->to_string() : "named_struct(";
