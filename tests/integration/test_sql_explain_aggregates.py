@@ -45,6 +45,14 @@ check("codegen_hash", lambda: [l.strip(" +-:") for l in explained(g.agg(F.sum("v
                                if "Aggregate" in l])
 spark.conf.set("spark.sql.adaptive.enabled", "true")
 check("rows", lambda: sorted([r.k, sorted(r[1])] for r in g.agg(F.collect_list("v")).collect()))
+# DISTINCT functions over one column: the column deduplicated first (planAggregateWithOneDistinct)
+dd = spark.createDataFrame([(1, 10), (2, 20), (3, None), (None, 40), (1, 10), (2, 30), (2, 20)], "k int, v int")
+one = dd.groupBy("k").agg(F.count_distinct("v").alias("c"), F.sum_distinct("v").alias("s"), F.expr("avg(DISTINCT v)").alias("a"))
+check("distinct_plan", lambda: aggs(one))
+check("distinct_rows", lambda: sorted([list(r) for r in one.collect()], key=repr))
+check("distinct_global", lambda: [list(dd.agg(F.count_distinct("v"), F.sum_distinct("v"), F.min(F.col("v")).alias("m")).collect()[0]),
+                                  list(dd.filter("k > 9").agg(F.count_distinct("v"), F.sum_distinct("v")).collect()[0])])
+check("distinct_two", lambda: aggs(dd.agg(F.count_distinct("v"), F.count_distinct("k"))))
 
 # The DataFrame class docstring (PySpark 3.5): createDataFrame's rows are a LogicalRDD
 people = spark.createDataFrame([
@@ -92,6 +100,15 @@ def test_explain_names_of_aggregates(tmp_path):
         "ObjectHashAggregate", "ObjectHashAggregate", "*(1) Project", "*(1) Range"], codegen
     assert [re.sub(r"\(keys.*", "", l) for l in r("codegen_hash")] == ["*(2) HashAggregate", "*(1) HashAggregate"]
     assert r("rows") == [[0, [0, 3, 6, 9]], [1, [1, 4, 7]], [2, [2, 5, 8]]]
+    assert r("distinct_plan") == [
+        "HashAggregate(keys=[k#N], functions=[count(distinct v#N), sum(distinct v#N), avg(distinct v#N)])",
+        "HashAggregate(keys=[k#N], functions=[partial_count(distinct v#N), partial_sum(distinct v#N), partial_avg(distinct v#N)])",
+        "HashAggregate(keys=[k#N, v#N], functions=[])",
+        "HashAggregate(keys=[k#N, v#N], functions=[])"], r("distinct_plan")
+    assert r("distinct_rows") == [[1, 1, 10, 10.0], [2, 2, 50, 25.0], [3, 0, None, None], [None, 1, 40, 40.0]]
+    # min(v) is not DISTINCT: one complete aggregation then, as for two distinct columns
+    assert r("distinct_global") == [[4, 100, 10], [0, None]]
+    assert len(r("distinct_two")) == 1
     plan = r("class_docstring_plan")
     assert "SortMergeJoin" in plan and "BroadcastHashJoin" not in plan, plan
     assert r("class_docstring_show") == (

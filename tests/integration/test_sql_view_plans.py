@@ -118,11 +118,20 @@ def test_golden_table_plans(result):
                         "+- SubqueryAlias spark_catalog.default.explain_temp1\n"
                         "   +- Relation spark_catalog.default.explain_temp1[key#x,val#x] parquet")
     assert optimized.splitlines()[-1].endswith("+- Relation spark_catalog.default.explain_temp1[val#x] parquet")
-    # (Spark plans sum(distinct) with partial aggregates around a shuffle by val, another gap)
-    assert physical.splitlines()[-1].endswith(
-        "+- FileScan parquet spark_catalog.default.explain_temp1[val#x] Batched: true, "
+    # Spark's planAggregateWithOneDistinct: val deduplicated around a shuffle by it, then sum's
+    # partial and final aggregates around the single-partition exchange (explain.sql.out exactly).
+    assert physical == (
+        "== Physical Plan ==\n"
+        "*HashAggregate(keys=[], functions=[sum(distinct val#x)], output=[sum(DISTINCT val)#xL])\n"
+        "+- Exchange SinglePartition, ENSURE_REQUIREMENTS, [plan_id=x]\n"
+        "   +- *HashAggregate(keys=[], functions=[partial_sum(distinct val#x)], output=[sum#xL])\n"
+        "      +- *HashAggregate(keys=[val#x], functions=[], output=[val#x])\n"
+        "         +- Exchange hashpartitioning(val#x, 4), ENSURE_REQUIREMENTS, [plan_id=x]\n"
+        "            +- *HashAggregate(keys=[val#x], functions=[], output=[val#x])\n"
+        "               +- *ColumnarToRow\n"
+        "                  +- FileScan parquet spark_catalog.default.explain_temp1[val#x] Batched: true, "
         "DataFilters: [], Format: Parquet, Location [not included in comparison]/{warehouse_dir}/explain_temp1], "
-        "PartitionFilters: [], PushedFilters: [], ReadSchema: struct<val:int>")
+        "PartitionFilters: [], PushedFilters: [], ReadSchema: struct<val:int>"), physical
 
 
 def test_formatted_scan_names_its_table(result):

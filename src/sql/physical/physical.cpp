@@ -669,7 +669,20 @@ std::string inline_data_ref(const std::string& data) {
 json physical_to_json(const PhysPtr& p) {
   static const char* modes[] = {"partial", "final", "complete"};
   json j = {{"op", op_name(p->kind)}, {"output", exprs_json(p->output())}};
-  if (!p->exprs.empty()) j["exprs"] = exprs_json(p->exprs);
+  if (!p->exprs.empty()) {
+    // A distinct function's partial and final aggregates (planAggregateWithOneDistinct) read rows
+    // already distinct: they compute the plain function.
+    ExprList es = p->exprs;
+    if (p->kind == PhysKind::HashAggregate && p->agg_mode != AggMode::Complete)
+      for (auto& e : es)
+        e = transform_up(e, [](const ExprPtr& x) -> ExprPtr {
+          if (x->kind != ExprKind::AggCall || !x->distinct) return nullptr;
+          auto c = std::make_shared<Expr>(*x);
+          c->distinct = false;
+          return c;
+        });
+    j["exprs"] = exprs_json(es);
+  }
   if (!p->groups.empty()) j["groups"] = exprs_json(p->groups);
   if (!p->left_keys.empty()) j["leftKeys"] = exprs_json(p->left_keys);
   if (!p->right_keys.empty()) j["rightKeys"] = exprs_json(p->right_keys);

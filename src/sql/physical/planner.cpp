@@ -155,6 +155,53 @@ struct Planner {
 
   PhysPtr fail(std::string m) { if (!error) error = std::move(m); return nullptr; }
 
+  // Spark's AggUtils.planAggregateWithOneDistinct, where every function is DISTINCT over the same
+  // one column (count(DISTINCT k) GROUP BY g, sum(DISTINCT v)): the groups and that column are
+  // deduplicated first (a partial and a final aggregate without functions, exchanged on all of
+  // them), then the functions' partial and final aggregates run over the distinct rows — shown
+  // `partial_count(distinct k)`, executed as plain partial/final functions (physical_to_json).
+  // nullptr when the functions do not fit that shape.
+  PhysPtr one_distinct(const PhysPtr& child, const ExprList& groups, const ExprList& exprs) {
+    std::vector<const Expr*> fns;
+    for (const auto& e : exprs)
+      foreach_expr(e, [&](const Expr& x) { if (x.kind == ExprKind::AggCall) fns.push_back(&x); });
+    if (fns.empty()) return nullptr;
+    for (const Expr* f : fns) {
+      const std::string& n = f->name;
+      if (!f->distinct || f->children.size() != 1 || f->children[0]->kind != ExprKind::Attribute ||
+          f->children[0]->id != fns[0]->children[0]->id ||
+          !(n == "count" || n == "sum" || n == "avg" || n == "min" || n == "max"))
+        return nullptr;
+    }
+    ExprList keys = groups;
+    const ExprPtr& col = fns[0]->children[0];
+    if (std::none_of(keys.begin(), keys.end(), [&](const ExprPtr& g) { return g->id == col->id; })) keys.push_back(col);
+    auto dedup_partial = node(PhysKind::HashAggregate, {child});
+    dedup_partial->agg_mode = AggMode::Partial;
+    dedup_partial->groups = keys;
+    dedup_partial->exprs = keys;
+    dedup_partial->output_attrs = keys;
+    auto dedup = node(PhysKind::HashAggregate, {dedup_partial});
+    dedup->agg_mode = AggMode::Final;
+    dedup->groups = keys;
+    dedup->exprs = keys;
+    auto partial = node(PhysKind::HashAggregate, {dedup});
+    partial->agg_mode = AggMode::Partial;
+    partial->groups = groups;
+    partial->exprs = exprs;
+    partial->output_attrs = groups;
+    for (const Expr* f : fns) {
+      Expr plain = *f;
+      plain.distinct = false;
+      for (auto& b : partial_buffers(plain, next_id)) partial->output_attrs.push_back(b);
+    }
+    auto final_agg = node(PhysKind::HashAggregate, {partial});
+    final_agg->agg_mode = AggMode::Final;
+    final_agg->groups = groups;
+    final_agg->exprs = exprs;
+    return final_agg;
+  }
+
   PhysPtr aggregate(const PlanPtr& a, PhysPtr child) {
     ExprList groups = a->groups, exprs = a->exprs;
     // Non-attribute grouping expressions are computed below the partial aggregate.
@@ -178,7 +225,9 @@ struct Planner {
     }
     bool distinct = false;
     for (const auto& e : exprs) distinct |= any_expr(e, [](const Expr& x) { return x.kind == ExprKind::AggCall && x.distinct; });
-    if (distinct) {  // one complete aggregation over clustered input
+    if (distinct) {
+      if (auto d = one_distinct(child, groups, exprs)) return d;
+      // Otherwise one complete aggregation over clustered input.
       auto c = node(PhysKind::HashAggregate, {child});
       c->agg_mode = AggMode::Complete;
       c->groups = groups;
