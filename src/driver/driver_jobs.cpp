@@ -322,14 +322,15 @@ void Driver::launch_native(ExecInfo& ex, const sc::LaunchTask& t, const SqlTaskB
 }
 
 void Driver::update_progress() {
-  auto p = dag_ ? dag_->progress(dag_->first_job()) : std::nullopt;
   if (!dag_ || dag_->active_jobs() == 0) {
     progress_timer_->stop();
     progress_.clear();
     return;
   }
-  if (!p) return;
-  progress_.show(p->stage_id, p->done, dag_->tasks().running_in_job(dag_->first_job()), p->total, clock_.now_ms() - p->start_ms);
+  std::vector<ConsoleProgress::Stage> bars;
+  for (const auto& p : dag_->progress(dag_->first_job()))
+    bars.push_back({p.stage_id, p.done, p.running, p.total, clock_.now_ms() - p.start_ms});
+  progress_.show(std::move(bars));
 }
 
 // Accumulator updates ride at the end of a finished task's blobs: one per Python pass (a task

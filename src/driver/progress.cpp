@@ -28,9 +28,15 @@ std::string ConsoleProgress::render(int stage_id, int done, int running, int tot
   return header + bar + tailer;
 }
 
-void ConsoleProgress::show(int stage_id, int done, int running, int total, int64_t age_ms) {
-  if (!enabled_ || age_ms < 500) return;
-  std::string line = render(stage_id, done, running, total, 80);
+void ConsoleProgress::show(std::vector<Stage> stages) {
+  if (!enabled_) return;
+  stages.erase(std::remove_if(stages.begin(), stages.end(), [](const Stage& s) { return s.age_ms < 500; }), stages.end());
+  if (stages.empty()) return;
+  std::sort(stages.begin(), stages.end(), [](const Stage& a, const Stage& b) { return a.stage_id < b.stage_id; });
+  if (stages.size() > 3) stages.resize(3);
+  const int width = 80 / static_cast<int>(stages.size());
+  std::string line;
+  for (const Stage& s : stages) line += render(s.stage_id, s.done, s.running, s.total, width);
   if (line == last_) return;
   last_ = line;
   std::string out = "\r" + line;

@@ -507,8 +507,9 @@ int64_t SqlStageSource::input_estimate(int node) const {
 
 // The early switch. Spark starts a join's two map stages together and re-plans once they ran:
 // a side that turned out small becomes a broadcast join's build side and the other side's
-// shuffle, already written, is read back by map output (the local reader). Here a job runs
-// one stage at a time, a join's smaller input first (shuffle_deps): once that side ran and is
+// shuffle, already written, is read back by map output (the local reader). Here the stage's
+// largest input that only scans waits for the others (shuffle_deps sorts it last,
+// last_dep_waits holds it back): once they ran and are
 // small enough, the join switches before the other side's map stage starts, and that map
 // stage's fragment runs inside this stage's tasks instead — one task per partition of its
 // input, exactly the tasks the local reader would have had, without writing or reading the
@@ -628,6 +629,42 @@ std::vector<int> SqlStageSource::shuffle_deps(int node) const {
     for (int d : rdds_->shuffle_deps(rdd))
       if (std::find(deps.begin(), deps.end(), d) == deps.end()) deps.push_back(d);
   return deps;
+}
+
+// Only an input inline_pending_side could take: the stage's own last shuffle read, whose stage
+// just scans.
+bool SqlStageSource::last_dep_waits(int node) const {
+  auto it = stages_.find(node);
+  if (it == stages_.end()) return false;
+  const Stage& st = it->second;
+  if (!st.may_adapt || st.width_final || !st.aqe.enabled || !st.aqe.early_switch || !st.aqe.local_shuffle_reader) return false;
+  const std::vector<int> deps = shuffle_deps(node);  // may inline (then width_final)
+  if (st.width_final || deps.size() < 2 || deps.size() != st.parents.size()) return false;  // no cache or RDD inputs
+  const int last = deps.back();
+  bool shuffled = false;
+  for (const auto& [ref, parent] : st.shuffle_reads) shuffled |= parent == last;
+  auto bt = stages_.find(last);
+  if (!shuffled || bt == stages_.end()) return false;
+  const Stage& b = bt->second;
+  if (b.is_result || b.needs_bounds || b.samples_for >= 0 || !b.shuffle_reads.empty() || !b.cache_reads.empty() ||
+      !b.rdd_reads.empty() || !b.ranges.empty() || st.aqe.broadcast_threshold < 0)
+    return false;
+  // Once every other input will write more than a broadcast may hold (its finished map tasks'
+  // bytes, scaled to all of its tasks), no join can switch: the last input need not wait for
+  // the rest of them (the scheduler asks again as map tasks end).
+  for (size_t i = 0; i + 1 < deps.size(); ++i) {
+    if (!outputs_) return true;
+    auto ot = outputs_->find(deps[i]);
+    if (ot == outputs_->end()) return true;
+    int64_t written = 0, done = 0;
+    for (const auto& m : ot->second.maps)
+      if (m && !m->offsets.empty()) {
+        written += m->offsets[m->offsets.size() - 1];
+        ++done;
+      }
+    if (done == 0 || written / done * static_cast<int64_t>(ot->second.maps.size()) <= st.aqe.broadcast_threshold) return true;
+  }
+  return false;
 }
 
 scheduler::ShuffleDep SqlStageSource::shuffle(int shuffle_id) const {

@@ -103,6 +103,7 @@ class SqlStageSource final : public scheduler::StageSource {
   // submits the stage, which is after its inputs).
   int num_partitions(int node) const override;
   std::vector<int> shuffle_deps(int node) const override;
+  bool last_dep_waits(int node) const override;
   scheduler::ShuffleDep shuffle(int shuffle_id) const override;
   std::vector<std::string> preferred_executors(int node, int partition) const override;
   Result<std::shared_ptr<const scheduler::TaskBody>> build_task(int node, int partition,
@@ -191,6 +192,7 @@ class StageRouter final : public scheduler::StageSource {
   StageRouter(const RddStageSource& rdd, const SqlStageSource& sql) : rdd_(rdd), sql_(sql) {}
   int num_partitions(int node) const override { return of(node).num_partitions(node); }
   std::vector<int> shuffle_deps(int node) const override { return of(node).shuffle_deps(node); }
+  bool last_dep_waits(int node) const override { return of(node).last_dep_waits(node); }
   scheduler::ShuffleDep shuffle(int id) const override { return of(id).shuffle(id); }
   std::vector<std::string> preferred_executors(int node, int p) const override { return of(node).preferred_executors(node, p); }
   Result<std::shared_ptr<const scheduler::TaskBody>> build_task(int node, int partition,

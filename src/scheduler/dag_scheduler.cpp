@@ -108,11 +108,14 @@ const TaskStory* DagScheduler::story(int64_t task_id) const {
   return nullptr;
 }
 
-std::optional<DagScheduler::StageProgress> DagScheduler::progress(int job_id) const {
+std::vector<DagScheduler::StageProgress> DagScheduler::progress(int job_id) const {
+  std::vector<StageProgress> out;
   auto it = jobs_.find(job_id);
-  if (it == jobs_.end() || !it->second.run) return std::nullopt;
-  const StageRun& r = *it->second.run;
-  return StageProgress{r.stage_id, r.done, static_cast<int>(r.partitions.size()), r.start_ms};
+  if (it == jobs_.end()) return out;
+  for (const auto& [id, r] : it->second.runs)
+    out.push_back({r.stage_id, r.done, tasks_.running_in_stage(job_id, r.stage_id, r.attempt), static_cast<int>(r.partitions.size()),
+                   r.start_ms});
+  return out;
 }
 
 // ------------------------------------------------------------------ jobs and stages
@@ -137,16 +140,54 @@ void DagScheduler::submit_job(const JobSubmitted& e) {
   advance_job(stored);
 }
 
+bool DagScheduler::shuffle_complete(int shuffle_id) const {
+  auto it = outputs_.find(shuffle_id);
+  return it != outputs_.end() && it->second.missing() == 0;
+}
+
 // The first shuffle (deepest first) that `node`'s stage needs and whose map outputs are
 // incomplete; -1 when every input exists. Complete shuffles are skipped, as Spark skips stages.
 int DagScheduler::missing_shuffle(int node) const {
   for (int s : src_.shuffle_deps(node)) {
     int deeper = missing_shuffle(src_.shuffle(s).map_node);
     if (deeper >= 0) return deeper;
-    auto it = outputs_.find(s);
-    if (it == outputs_.end() || it->second.missing() > 0) return s;
+    if (!shuffle_complete(s)) return s;
   }
   return -1;
+}
+
+bool DagScheduler::running_shuffle(const Job& job, int shuffle_id) const {
+  for (const auto& [id, r] : job.runs)
+    if (r.is_map && r.shuffle_id == shuffle_id) return true;
+  return false;
+}
+
+DagScheduler::StageRun* DagScheduler::run_of(Job& job, const Launch& la) {
+  auto it = job.runs.find(la.stage_id);
+  return it != job.runs.end() && it->second.attempt == la.stage_attempt ? &it->second : nullptr;
+}
+
+// Spark submits a stage's missing parents together; a source may hold a stage's last input
+// back until the others exist (AQE's early switch may then compute it inside the stage).
+bool DagScheduler::ready_shuffles(const Job& job, int node, std::set<int>& seen, std::vector<int>& ready, bool& held) const {
+  const std::vector<int> deps = src_.shuffle_deps(node);
+  bool missing = false;
+  for (size_t i = 0; i < deps.size(); ++i) {
+    const int s = deps[i];
+    if (shuffle_complete(s)) continue;
+    missing = true;
+    if (running_shuffle(job, s) || !seen.insert(s).second) continue;
+    if (i + 1 == deps.size() && i > 0) {
+      bool others = true;
+      for (size_t j = 0; j < i; ++j) others &= shuffle_complete(deps[j]);
+      if (!others && src_.last_dep_waits(node)) {
+        held = true;
+        continue;
+      }
+    }
+    if (!ready_shuffles(job, src_.shuffle(s).map_node, seen, ready, held)) ready.push_back(s);
+  }
+  return missing;
 }
 
 std::vector<JobStageInfo> DagScheduler::job_stages(Job& job) {
@@ -177,11 +218,31 @@ void DagScheduler::forget_shuffle(int shuffle_id) {
   map_stage_ids_.erase(it);
 }
 
-// Submits the job's next stage: a missing shuffle-map stage, else the result stage.
 void DagScheduler::advance_job(Job& job) {
+  for (;;) {
+    if (job.result_stage_id >= 0 && job.runs.count(job.result_stage_id)) return;
+    std::set<int> seen;
+    std::vector<int> ready;
+    job.holding = false;
+    if (!ready_shuffles(job, job.node, seen, ready, job.holding)) {
+      submit_stage(job, -1);
+      return;
+    }
+    // A stage with nothing to compute (an empty shuffle) completes its shuffle at once: look
+    // again, its readers may start now.
+    bool again = false;
+    for (int s : ready) {
+      const Submitted r = submit_stage(job, s);
+      if (r == Submitted::kJobEnded) return;  // `job` is gone
+      again |= r == Submitted::kNothing;
+    }
+    if (!again) return;
+  }
+}
+
+DagScheduler::Submitted DagScheduler::submit_stage(Job& job, int s) {
   StageRun st;
   st.start_ms = clock_.now_ms();
-  int s = missing_shuffle(job.node);
   // Stage ids are stable, as in Spark: a shuffle's map stage keeps its id across jobs and
   // resubmissions, a job's result stage keeps its own; each submission is the next attempt.
   if (s >= 0) {
@@ -227,17 +288,18 @@ void DagScheduler::advance_job(Job& job) {
   LOG_DEBUG(kLog, "job " << job.id << ": " << (st.is_map ? "shuffle map" : "result") << " stage " << st.stage_id << "." << st.attempt
                          << " (" << src_.describe(st.node) << (st.is_map ? ", shuffle " + std::to_string(s) : "") << ") with "
                          << st.partitions.size() << " task(s)");
-  if (st.partitions.empty()) {
-    // Nothing missing (e.g. an empty parent): move on at once.
-    job.run.reset();
-    if (st.is_map) return advance_job(job);
-    return finish_job(job);
+  if (st.partitions.empty()) {  // nothing missing (e.g. an empty parent): move on at once
+    if (st.is_map) return Submitted::kNothing;
+    finish_job(job);
+    return Submitted::kJobEnded;
   }
   StageProfile profile = src_.stage_profile(st.node);
-  if (!profile.error.empty()) return fail_job(job, profile.error);  // before any stage starts
+  if (!profile.error.empty()) {  // before any of its tasks start
+    fail_job(job, profile.error);
+    return Submitted::kJobEnded;
+  }
   if (profile.id != 0) st.profile = std::make_shared<const StageProfile>(profile);
-  job.run = std::move(st);
-  StageRun& run = *job.run;
+  StageRun& run = job.runs[st.stage_id] = std::move(st);
   StageSubmittedEvent ev;
   ev.stage_id = run.stage_id;
   ev.attempt = run.attempt;
@@ -259,6 +321,7 @@ void DagScheduler::advance_job(Job& job) {
   if (!any) prefs.clear();
   tasks_.submit(job.id, run.stage_id, run.attempt, static_cast<int>(run.partitions.size()), std::move(prefs), clock_.now_ms(),
                 task_demand(profile));
+  return Submitted::kStarted;
 }
 
 // What a task of a stage with `p` holds on an executor: its cpus, and no more tasks at once
@@ -277,12 +340,13 @@ TaskScheduler::Demand DagScheduler::task_demand(const StageProfile& p) const {
   return d;
 }
 
-// Ends the job's current stage attempt: its pending tasks are dropped and running ones killed
-// (FAILED), or it simply completes (COMPLETE).
-void DagScheduler::end_stage(Job& job, StageState to, const std::string& why) {
-  if (!job.run) return;
-  StageRun& run = *job.run;
-  if (to == StageState::kFailed) kill(tasks_.cancel_job(job.id), why);
+// Ends one of the job's running stage attempts: its pending tasks are dropped and running ones
+// killed (FAILED), or it simply completes (COMPLETE).
+void DagScheduler::end_stage(Job& job, int stage_id, StageState to, const std::string& why) {
+  auto it = job.runs.find(stage_id);
+  if (it == job.runs.end()) return;
+  StageRun& run = it->second;
+  if (to == StageState::kFailed) kill(tasks_.cancel_stage(job.id, run.stage_id, run.attempt), why);
   set_state(run, to, why);
   if (to == StageState::kComplete) stages_[run.stage_id].failures = 0;
   StageCompletedEvent ev;
@@ -292,7 +356,7 @@ void DagScheduler::end_stage(Job& job, StageState to, const std::string& why) {
   ev.reason = to == StageState::kComplete ? "" : why;
   ev.time = clock_.wall_ms();
   out_.push_back(std::move(ev));
-  job.run.reset();
+  job.runs.erase(it);
 }
 
 void DagScheduler::finish_job(Job& job) {
@@ -302,7 +366,7 @@ void DagScheduler::finish_job(Job& job) {
 }
 
 void DagScheduler::fail_job(Job& job, const std::string& reason) {
-  end_stage(job, StageState::kFailed, reason);
+  while (!job.runs.empty()) end_stage(job, job.runs.begin()->first, StageState::kFailed, reason);
   set_state(job, JobState::kFailed, reason);
   out_.push_back(JobFailed{job.id, reason});
   jobs_.erase(job.id);
@@ -311,8 +375,9 @@ void DagScheduler::fail_job(Job& job, const std::string& reason) {
 void DagScheduler::cancel_job(const CancelJob& c) {
   auto it = jobs_.find(c.job_id);
   if (it == jobs_.end()) return;
-  end_stage(it->second, StageState::kFailed, c.stage_reason);
-  fail_job(it->second, c.reason);
+  Job& job = it->second;
+  while (!job.runs.empty()) end_stage(job, job.runs.begin()->first, StageState::kFailed, c.stage_reason);
+  fail_job(job, c.reason);
 }
 
 // ------------------------------------------------------------------ tasks
@@ -334,19 +399,19 @@ void DagScheduler::schedule() {
   for (const Launch& l : tasks_.assign(now)) {
     auto jt = jobs_.find(l.job_id);
     auto et = execs_.find(l.exec_id);
-    if (jt == jobs_.end() || et == execs_.end() || !jt->second.run || l.stage_id != jt->second.run->stage_id ||
-        l.stage_attempt != jt->second.run->attempt) {
+    StageRun* found = jt == jobs_.end() ? nullptr : run_of(jt->second, l);
+    if (!found || et == execs_.end()) {
       // Never launched: end it here, or its core stays taken (no executor will report on it).
       tasks_.failed(l.task_id, FailureKind::kExecutorLost, "not launched", now);
       continue;
     }
     Job& job = jt->second;
-    StageRun& run = *job.run;
+    StageRun& run = *found;
     int partition = run.partitions[static_cast<size_t>(l.index)];
     auto body = src_.build_task(run.node, partition, outputs_);
     if (!body) {
       tasks_.failed(l.task_id, FailureKind::kKilled, body.error_message(), now);
-      end_stage(job, StageState::kFailed, "cannot build task");  // its other tasks must not run (or wait) either
+      end_stage(job, run.stage_id, StageState::kFailed, "cannot build task");  // its other tasks must not run (or wait) either
       fail_job(job, body.error_message());
       continue;
     }
@@ -421,16 +486,17 @@ void DagScheduler::task_ended(const TaskEnded& e) {
     end_task(e.task_id, TaskState::kFinished, "finished on executor " + la.exec_id);
     listener("FINISHED", e.error);
     auto jt = jobs_.find(la.job_id);
-    if (jt == jobs_.end() || !jt->second.run) return;
+    StageRun* run = jt == jobs_.end() ? nullptr : run_of(jt->second, la);
+    if (!run) return;
     // Speculation: the other copies of this task lost the race.
     for (const Launch& k : end.kill)
       LOG_INFO(kLog, "Killing attempt " << k.attempt << " for task " << k.index << " in stage " << k.stage_id << "." << k.stage_attempt
                                         << " (TID " << k.task_id << ") on executor " << k.exec_id << " as the attempt " << la.attempt
                                         << " succeeded");
     kill(end.kill, "another attempt succeeded");
-    ++jt->second.run->done;
-    if (jt->second.run->is_map) return map_task_done(jt->second, la, e, end);
-    return result_task_done(jt->second, la, e, end);
+    ++run->done;
+    if (run->is_map) return map_task_done(jt->second, *run, la, e, end);
+    return result_task_done(jt->second, *run, la, e, end);
   }
   if (e.fetch_failed) return fetch_failed(la, e);
   end_task(e.task_id, e.state == TaskState::kKilled ? TaskState::kKilled : TaskState::kFailed, e.error);
@@ -448,12 +514,11 @@ void DagScheduler::task_ended(const TaskEnded& e) {
   }
 }
 
-void DagScheduler::map_task_done(Job& job, const Launch& la, const TaskEnded& e, const TaskEnd& end) {
-  StageRun& run = *job.run;
+void DagScheduler::map_task_done(Job& job, StageRun& run, const Launch& la, const TaskEnded& e, const TaskEnd& end) {
   int part = run.partitions[static_cast<size_t>(la.index)];
   auto& out = outputs_[run.shuffle_id];
   if (static_cast<int>(e.map_offsets.size()) != out.num_reduce + 1) {
-    end_stage(job, StageState::kFailed, "bad map output");
+    end_stage(job, run.stage_id, StageState::kFailed, "bad map output");
     return fail_job(job, "map task for partition " + std::to_string(part) + " reported malformed shuffle output");
   }
   auto ms = std::make_shared<MapStatus>();
@@ -466,13 +531,14 @@ void DagScheduler::map_task_done(Job& job, const Launch& la, const TaskEnded& e,
   out.maps[static_cast<size_t>(part)] = std::move(ms);
   out_.push_back(TaskAccepted{e.task_id, job.id, -1});
   if (end.set_complete) {
-    end_stage(job, StageState::kComplete, "all map outputs of shuffle " + std::to_string(run.shuffle_id) + " written");
+    end_stage(job, run.stage_id, StageState::kComplete, "all map outputs of shuffle " + std::to_string(run.shuffle_id) + " written");
     advance_job(job);
+  } else if (job.holding) {
+    advance_job(job);  // what this output wrote may release a held-back input
   }
 }
 
-void DagScheduler::result_task_done(Job& job, const Launch& la, const TaskEnded& e, const TaskEnd& end) {
-  StageRun& run = *job.run;
+void DagScheduler::result_task_done(Job& job, StageRun& run, const Launch& la, const TaskEnded& e, const TaskEnd& end) {
   size_t pos = job.position[run.partitions[static_cast<size_t>(la.index)]];
   job.have[pos] = true;
   ++job.done;
@@ -483,7 +549,7 @@ void DagScheduler::result_task_done(Job& job, const Launch& la, const TaskEnded&
                              ") is bigger than spark.driver.maxResultSize (" + format_bytes(cfg_.max_result_bytes) + ")");
   }
   if (end.set_complete) {
-    end_stage(job, StageState::kComplete, "all result tasks finished");
+    end_stage(job, run.stage_id, StageState::kComplete, "all result tasks finished");
     finish_job(job);
   }
 }
@@ -502,13 +568,14 @@ void DagScheduler::fetch_failed(const Launch& la, const TaskEnded& e) {
   out_.push_back(std::move(ev));
   tasks_.failed(e.task_id, FailureKind::kKilled, e.error, now);
   auto jt = jobs_.find(la.job_id);
-  if (jt == jobs_.end() || !jt->second.run || jt->second.run->stage_id != la.stage_id || jt->second.run->attempt != la.stage_attempt) {
+  StageRun* run = jt == jobs_.end() ? nullptr : run_of(jt->second, la);
+  if (!run) {
     LOG_INFO(kLog, "Ignoring fetch failure from TID " << e.task_id << " of stage " << la.stage_id << "." << la.stage_attempt
                                                       << ": the stage has already been resubmitted or ended (" << e.error << ")");
     return;
   }
   Job& job = jt->second;
-  bool is_map = job.run->is_map;
+  bool is_map = run->is_map;
   auto ot = outputs_.find(e.fetch_shuffle);
   if (ot != outputs_.end() && e.fetch_map >= 0 && e.fetch_map < static_cast<int>(ot->second.maps.size())) {
     auto& maps = ot->second.maps;
@@ -518,7 +585,9 @@ void DagScheduler::fetch_failed(const Launch& la, const TaskEnded& e) {
       if (mm && mm->exec_id == lost_exec && (e.fetch_path.empty() || mm->path == e.fetch_path)) mm.reset();
     maps[static_cast<size_t>(e.fetch_map)].reset();
   }
-  end_stage(job, StageState::kFailed, "fetch failed");
+  // Only this attempt fails: the job's other running stages go on (those reading the lost
+  // output fail on their own fetch).
+  end_stage(job, la.stage_id, StageState::kFailed, "fetch failed");
   // Spark's spark.stage.maxConsecutiveAttempts: counted per stage, reset when it completes.
   if (++stages_[la.stage_id].failures >= cfg_.max_stage_attempts) {
     return fail_job(job, "Job aborted due to stage failure: " + std::string(is_map ? "ShuffleMapStage " : "ResultStage ") +
@@ -563,13 +632,17 @@ void DagScheduler::executor_lost(const ExecutorLost& e) {
   for (auto& [jid, job] : jobs_) ids.push_back(jid);
   for (int jid : ids) {
     auto it = jobs_.find(jid);
-    if (it == jobs_.end() || !it->second.run) continue;
+    if (it == jobs_.end()) continue;
     Job& job = it->second;
-    bool reads_lost = false;
-    for (int s : src_.shuffle_deps(job.run->node)) reads_lost |= touched.count(s) > 0;
-    if (!reads_lost) continue;
+    std::vector<int> lost;
+    for (const auto& [id, run] : job.runs) {
+      bool reads_lost = false;
+      for (int s : src_.shuffle_deps(run.node)) reads_lost |= touched.count(s) > 0;
+      if (reads_lost) lost.push_back(id);
+    }
+    if (lost.empty()) continue;
     LOG_WARN(kLog, "job " << jid << ": map outputs lost with executor " << e.exec_id << "; resubmitting missing stages");
-    end_stage(job, StageState::kFailed, "map outputs lost");
+    for (int id : lost) end_stage(job, id, StageState::kFailed, "map outputs lost");
     advance_job(job);
   }
 }

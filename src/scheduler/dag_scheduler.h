@@ -1,7 +1,8 @@
 // The DAG scheduler, sans I/O: events in (job submitted, task ended, executor added/lost,
 // timer fired, job cancelled), effects out (launch, kill, job done or failed, listener events,
 // arm a timer). It cuts a job into stages at shuffle dependencies (through a StageSource),
-// submits missing stages deepest first, tracks map outputs, resubmits after fetch failures
+// submits every missing stage whose inputs exist at once (as Spark's submitMissingParents: a
+// join's two map stages run side by side), tracks map outputs, resubmits after fetch failures
 // and lost executors, and places tasks through the TaskScheduler. The driver shell performs
 // the effects; tests drive it with a ManualClock. See src/scheduler/README.md.
 #pragma once
@@ -10,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <variant>
@@ -206,13 +208,13 @@ class DagScheduler {
   const TaskScheduler& tasks() const { return tasks_; }
   bool has_job(int job_id) const { return jobs_.count(job_id) > 0; }
   size_t active_jobs() const { return jobs_.size(); }
-  // The job's current stage attempt: (stage id, tasks done, tasks total, started ms); nullopt
-  // between stages or for an unknown job.
+  // The job's running stage attempts, by stage id: (stage id, tasks done, running, total,
+  // started ms); empty between stages or for an unknown job.
   struct StageProgress {
-    int stage_id = 0, done = 0, total = 0;
+    int stage_id = 0, done = 0, running = 0, total = 0;
     int64_t start_ms = 0;
   };
-  std::optional<StageProgress> progress(int job_id) const;
+  std::vector<StageProgress> progress(int job_id) const;
   int first_job() const { return jobs_.empty() ? -1 : jobs_.begin()->first; }
   // A task's story: running tasks and the last `retained_stories` ended ones. Null if unknown.
   const TaskStory* story(int64_t task_id) const;
@@ -228,7 +230,7 @@ class DagScheduler {
     int next_attempt = 0;   // attempts submitted so far
     int failures = 0;       // consecutive failed attempts (fetch failures); reset on success
   };
-  struct StageRun {  // the attempt a job is running now
+  struct StageRun {  // an attempt a job is running now
     int stage_id = 0, attempt = 0;
     bool is_map = false;
     int shuffle_id = -1;
@@ -250,7 +252,8 @@ class DagScheduler {
     int result_stage_id = -1;        // assigned when the result stage is first submitted
     int64_t result_bytes = 0;
     int done = 0;
-    std::optional<StageRun> run;     // the current stage attempt, if any
+    std::map<int, StageRun> runs;    // the running stage attempts, by stage id
+    bool holding = false;            // an input waits for its siblings (asked again as maps end)
     JobState state = JobState::kRunning;
   };
   struct ExecInfo {
@@ -260,8 +263,8 @@ class DagScheduler {
 
   void submit_job(const JobSubmitted& e);
   void task_ended(const TaskEnded& e);
-  void map_task_done(Job& job, const Launch& la, const TaskEnded& e, const TaskEnd& end);
-  void result_task_done(Job& job, const Launch& la, const TaskEnded& e, const TaskEnd& end);
+  void map_task_done(Job& job, StageRun& run, const Launch& la, const TaskEnded& e, const TaskEnd& end);
+  void result_task_done(Job& job, StageRun& run, const Launch& la, const TaskEnded& e, const TaskEnd& end);
   void fetch_failed(const Launch& la, const TaskEnded& e);
   void executor_added(const ExecutorAdded& e);
   void executor_lost(const ExecutorLost& e);
@@ -270,12 +273,26 @@ class DagScheduler {
 
   // Stages.
   int missing_shuffle(int node) const;
+  bool shuffle_complete(int shuffle_id) const;
+  // The job's running attempt that launched `la`; null when it ended (or was resubmitted).
+  StageRun* run_of(Job& job, const Launch& la);
+  bool running_shuffle(const Job& job, int shuffle_id) const;
+  // The missing shuffles under `node` whose map stages can start now (their own inputs exist,
+  // not running in this job): appended to `ready`; `held` set when the source held one back
+  // (StageSource::last_dep_waits). False when every input of `node` exists.
+  bool ready_shuffles(const Job& job, int node, std::set<int>& seen, std::vector<int>& ready, bool& held) const;
   // Every stage of the job, parents first, with ids given now (Spark builds a job's whole stage
   // graph at submission): a shuffle's map stage keeps its id across jobs.
   std::vector<JobStageInfo> job_stages(Job& job);
+  // Submits every stage of the job that can start now; the result stage once all inputs exist.
   void advance_job(Job& job);
+  // Submits the map stage of shuffle `s`, or the result stage (s < 0). kJobEnded: the job
+  // finished (nothing left to compute) or failed, and `job` is gone.
+  enum class Submitted { kStarted, kNothing, kJobEnded };
+  Submitted submit_stage(Job& job, int s);
   TaskScheduler::Demand task_demand(const StageProfile& p) const;
-  void end_stage(Job& job, StageState to, const std::string& why);
+  // Ends one running attempt (its tasks killed when FAILED) and forgets it.
+  void end_stage(Job& job, int stage_id, StageState to, const std::string& why);
   void finish_job(Job& job);
   void fail_job(Job& job, const std::string& reason);
   // Places pending tasks on free cores and emits launches (the only place tasks start).

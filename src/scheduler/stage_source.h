@@ -43,6 +43,10 @@ class StageSource {
   // The shuffles a task computing a partition of `node` reads: reachable from `node` through
   // narrow dependencies only, in discovery order. Stages are cut here.
   virtual std::vector<int> shuffle_deps(int node) const = 0;
+  // The last of shuffle_deps(node) starts only once the others exist (the scheduler otherwise
+  // starts every missing input at once): a SQL stage that may switch a join to a broadcast at
+  // run time computes that input inside its own tasks if the others turn out small.
+  virtual bool last_dep_waits(int /*node*/) const { return false; }
   virtual ShuffleDep shuffle(int shuffle_id) const = 0;
   // Executors holding data that computing `partition` of `node` reads first (cached blocks),
   // for delay scheduling. Empty: no preference.

@@ -162,6 +162,16 @@ std::vector<Launch> TaskScheduler::cancel_job(int job_id) {
   return kill;
 }
 
+std::vector<Launch> TaskScheduler::cancel_stage(int job_id, int stage_id, int stage_attempt) {
+  std::vector<Launch> kill;
+  for (auto& [tid, a] : attempts_)
+    if (a.launch.job_id == job_id && a.launch.stage_id == stage_id && a.launch.stage_attempt == stage_attempt) kill.push_back(a.launch);
+  sets_.erase(std::remove_if(sets_.begin(), sets_.end(),
+                             [&](const TaskSet& s) { return s.job_id == job_id && s.stage_id == stage_id && s.stage_attempt == stage_attempt; }),
+              sets_.end());
+  return kill;
+}
+
 std::vector<Launch> TaskScheduler::assign(int64_t now_ms) {
   std::vector<Launch> out;
   // Round-robin over executors so a wide stage spreads out instead of filling one executor.
@@ -350,6 +360,16 @@ int TaskScheduler::running_in_job(int job_id) const {
   for (const auto& [id, e] : execs_)
     for (int64_t t : e.running)
       if (attempts_.at(t).launch.job_id == job_id) ++n;
+  return n;
+}
+
+int TaskScheduler::running_in_stage(int job_id, int stage_id, int stage_attempt) const {
+  int n = 0;
+  for (const auto& [id, e] : execs_)
+    for (int64_t t : e.running) {
+      const Launch& l = attempts_.at(t).launch;
+      n += l.job_id == job_id && l.stage_id == stage_id && l.stage_attempt == stage_attempt;
+    }
   return n;
 }
 

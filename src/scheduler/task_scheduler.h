@@ -136,8 +136,10 @@ class TaskScheduler {
   // it every spark.speculation.interval and re-runs assign() when it returns any. Returns the
   // slow attempts newly marked.
   std::vector<Launch> check_speculation(int64_t now_ms);
-  // Cancels the task set of `job_id`: pending tasks dropped, running ones returned to kill.
+  // Cancels the task sets of `job_id`: pending tasks dropped, running ones returned to kill.
   std::vector<Launch> cancel_job(int job_id);
+  // Cancels one stage attempt's task set (a job runs several at once).
+  std::vector<Launch> cancel_stage(int job_id, int stage_id, int stage_attempt);
 
   // Places pending tasks on free cores. `now_ms` stamps launch times.
   std::vector<Launch> assign(int64_t now_ms);
@@ -154,8 +156,9 @@ class TaskScheduler {
     auto it = execs_.find(exec_id);
     return it == execs_.end() ? 0 : static_cast<int>(it->second.running.size());
   }
-  // Running tasks per job (for progress bars).
+  // Running tasks per job, per stage attempt (for progress bars).
   int running_in_job(int job_id) const;
+  int running_in_stage(int job_id, int stage_id, int stage_attempt) const;
 
  private:
   struct Executor {

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <map>
+#include <set>
 
 #include "scheduler/dag_scheduler.h"
 
@@ -518,4 +519,134 @@ TEST_CASE("compact offsets: exact at every index, in about a byte per sparse seg
   CompactOffsets lit{0, 10, 10, 25};
   CHECK(lit.size() == 4);
   CHECK(lit[3] == 25);
+}
+
+namespace {
+// node 1 --shuffle 10--> node 3 <--shuffle 11-- node 2: a join's two inputs (2 partitions each).
+FakeSource join_graph() {
+  FakeSource s;
+  s.parts = {{1, 2}, {2, 2}, {3, 2}};
+  s.reads = {{3, {10, 11}}};
+  s.shuffles = {{10, ShuffleDep{1, 2}}, {11, ShuffleDep{2, 2}}};
+  return s;
+}
+struct WaitingSource final : StageSource {
+  FakeSource base;
+  std::set<int> waits;  // nodes whose last input waits for the others
+  int num_partitions(int node) const override { return base.num_partitions(node); }
+  std::vector<int> shuffle_deps(int node) const override { return base.shuffle_deps(node); }
+  bool last_dep_waits(int node) const override { return waits.count(node) > 0; }
+  ShuffleDep shuffle(int id) const override { return base.shuffle(id); }
+  std::vector<std::string> preferred_executors(int node, int p) const override { return base.preferred_executors(node, p); }
+  Result<std::shared_ptr<const TaskBody>> build_task(int n, int p, const MapOutputTracker& o) const override {
+    return base.build_task(n, p, o);
+  }
+  std::string describe(int node) const override { return base.describe(node); }
+};
+}  // namespace
+
+TEST_CASE("dag: a join's independent map stages run at once; the result stage waits for both") {
+  Harness h(join_graph());
+  h.add("a", 2);
+  h.add("b", 2);
+  auto e1 = h.submit(0, 3, {0, 1});
+  auto sub = all<StageSubmittedEvent>(e1);
+  REQUIRE(sub.size() == 2);  // Spark's submitMissingParents: both parents together
+  auto maps = all<LaunchTask>(e1);
+  REQUIRE(maps.size() == 4);  // 4 free cores: both stages' tasks side by side
+  std::map<int, std::vector<LaunchTask>> by_shuffle;
+  for (const auto& m : maps) by_shuffle[m.shuffle_id].push_back(m);
+  REQUIRE(by_shuffle[10].size() == 2);
+  REQUIRE(by_shuffle[11].size() == 2);
+  CHECK(h.dag.progress(0).size() == 2);
+  h.map_done(by_shuffle[10][0]);
+  auto e2 = h.map_done(by_shuffle[10][1]);
+  CHECK(all<StageCompletedEvent>(e2).size() == 1);
+  CHECK(all<StageSubmittedEvent>(e2).empty());  // shuffle 11 still running
+  CHECK(all<KillTask>(e2).empty());
+  h.map_done(by_shuffle[11][0]);
+  auto e3 = h.map_done(by_shuffle[11][1]);
+  sub = all<StageSubmittedEvent>(e3);
+  REQUIRE(sub.size() == 1);
+  CHECK(sub[0].name == "result (node 3)");
+  auto res = all<LaunchTask>(e3);
+  REQUIRE(res.size() == 2);
+  h.done(res[0]);
+  CHECK(all<JobSucceeded>(h.done(res[1])).size() == 1);
+}
+
+TEST_CASE("dag: a source may hold a stage's last input back until the others exist (AQE's early switch)") {
+  WaitingSource w;
+  w.base = join_graph();
+  w.waits = {3};
+  ManualClock clock;
+  DagScheduler dag(w, clock, {});
+  dag.handle(ExecutorAdded{"a", "host-a", 4, 7000});
+  JobSubmitted j;
+  j.job_id = 0;
+  j.node = 3;
+  j.partitions = {0, 1};
+  auto e1 = dag.handle(j);
+  auto maps = all<LaunchTask>(e1);
+  REQUIRE(maps.size() == 2);
+  for (const auto& m : maps) CHECK(m.shuffle_id == 10);  // 11 waits although cores are free
+  std::vector<Effect> e2;
+  for (const auto& m : maps) {
+    TaskEnded t;
+    t.task_id = m.launch.task_id;
+    t.map_offsets.assign(3, 0);
+    e2 = dag.handle(t);
+  }
+  auto next = all<LaunchTask>(e2);
+  REQUIRE(next.size() == 2);
+  for (const auto& m : next) CHECK(m.shuffle_id == 11);
+}
+
+TEST_CASE("dag: a fetch failure fails only its stage attempt; a concurrent stage of the job goes on") {
+  // node 1 -s10-> node 3 -s20-> node 5 <-s21- node 4 <-s11- node 2
+  FakeSource s;
+  s.parts = {{1, 1}, {2, 1}, {3, 1}, {4, 1}, {5, 1}};
+  s.reads = {{3, {10}}, {4, {11}}, {5, {20, 21}}};
+  s.shuffles = {{10, ShuffleDep{1, 1}}, {11, ShuffleDep{2, 1}}, {20, ShuffleDep{3, 1}}, {21, ShuffleDep{4, 1}}};
+  Harness h(s);
+  h.add("a", 4);
+  auto e1 = h.submit(0, 5, {0});
+  auto first = all<LaunchTask>(e1);
+  REQUIRE(first.size() == 2);  // shuffles 10 and 11 at once
+  auto second = all<LaunchTask>(h.map_done(first[0], 1));  // its reader starts at once
+  REQUIRE(second.size() == 1);
+  second.push_back(all<LaunchTask>(h.map_done(first[1], 1)).at(0));
+  const LaunchTask& reads10 = second[0].shuffle_id == 20 ? second[0] : second[1];
+  const LaunchTask& other = second[0].shuffle_id == 20 ? second[1] : second[0];
+  auto e3 = h.fetch_failed(reads10, 10, 0);
+  auto comp = all<StageCompletedEvent>(e3);
+  REQUIRE(comp.size() == 1);
+  CHECK(comp[0].status == "FAILED");
+  CHECK(all<KillTask>(e3).empty());  // shuffle 21's task keeps running
+  auto again = all<LaunchTask>(e3);
+  REQUIRE(again.size() == 1);  // shuffle 10's map stage, next attempt
+  CHECK(again[0].shuffle_id == 10);
+  CHECK(again[0].launch.stage_attempt == 1);
+  h.map_done(other, 1);  // accepted: its stage was never failed
+  CHECK(h.dag.map_outputs().at(21).missing() == 0);
+  auto e4 = h.map_done(again[0], 1);
+  auto redo = all<LaunchTask>(e4);
+  REQUIRE(redo.size() == 1);
+  CHECK(redo[0].shuffle_id == 20);
+  auto e5 = h.map_done(redo[0], 1);
+  auto res = all<LaunchTask>(e5);
+  REQUIRE(res.size() == 1);
+  CHECK(all<JobSucceeded>(h.done(res[0])).size() == 1);
+}
+
+TEST_CASE("dag: cancelling a job kills the tasks of all its running stages") {
+  Harness h(join_graph());
+  h.add("a", 4);
+  auto maps = all<LaunchTask>(h.submit(0, 3, {0, 1}));
+  REQUIRE(maps.size() == 4);
+  auto e = h.dag.handle(CancelJob{0, "cancelled", "job cancelled"});
+  CHECK(all<KillTask>(e).size() == 4);
+  CHECK(all<StageCompletedEvent>(e).size() == 2);
+  CHECK(all<JobFailed>(e).size() == 1);
+  CHECK(h.dag.tasks().pending_count() == 0);
 }
