@@ -161,6 +161,32 @@ TEST_CASE("sql kernels: comparisons with NULL, NaN and strings") {
   CHECK(tri(between(ints, cst<int32_t>(TypeId::Int, 2), cst<int32_t>(TypeId::Int, 10), 4)) == "fttn");
 }
 
+TEST_CASE("sql kernels: string (in)equality with a constant, every length, both sides, NULLs") {
+  // Lengths 0..10 cover the fixed-length compares (1..8) and the general one; 21 rows: whole
+  // output bytes and a tail.
+  std::vector<std::optional<std::string>> rows;
+  for (int len = 0; len <= 10; ++len) rows.push_back(std::string(size_t(len), 'x'));
+  for (int len = 1; len <= 8; ++len) rows.push_back(std::string(size_t(len - 1), 'x') + "y");
+  rows.push_back(std::nullopt);
+  rows.push_back("xxxxxxxxx\xc3\xa9");
+  const int64_t n = int64_t(rows.size());
+  Vec col = strs(rows);
+  for (int len = 0; len <= 11; ++len) {
+    const std::string c(size_t(len), 'x');
+    Vec k = Vec::constant_of(strs({c}).col);
+    std::string want_eq, want_ne, want_ns;
+    for (const auto& r : rows) {
+      want_eq += !r ? 'n' : *r == c ? 't' : 'f';
+      want_ne += !r ? 'n' : *r != c ? 't' : 'f';
+      want_ns += !r ? 'f' : *r == c ? 't' : 'f';
+    }
+    CHECK(tri(compare(CmpOp::Eq, col, k, n)) == want_eq);
+    CHECK(tri(compare(CmpOp::Eq, k, col, n)) == want_eq);
+    CHECK(tri(compare(CmpOp::Ne, col, k, n)) == want_ne);
+    CHECK(tri(compare(CmpOp::EqNullSafe, k, col, n)) == want_ns);
+  }
+}
+
 TEST_CASE("sql kernels: floating comparisons a byte at a time, every operator against Spark's order") {
   // Spark's order for doubles: NaN the largest and equal to itself; -0.0 == 0.0.
   const double nan = std::nan(""), inf = std::numeric_limits<double>::infinity();

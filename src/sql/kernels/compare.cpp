@@ -114,8 +114,46 @@ void cmp_fixed(const Column& ca, const Column& cb, uint8_t* out, int64_t n) {
   for (; i < n; ++i) out[i >> 3] |= uint8_t(holds_fixed<kOp>(a[i], b[i])) << (i & 7);
 }
 
+// (In)equality of a string column with one constant string of kLen bytes (kLen 0: any length):
+// lengths first, then the bytes — no three-way compare per row (l_shipmode IN ('MAIL', 'SHIP')).
+template <bool kNe, int kLen>
+void eq_str_const(const Column& var, std::string_view c, uint8_t* out, int64_t n) {
+  const int32_t* o = var.offsets();
+  const char* d = reinterpret_cast<const char*>(var.data->data());
+  const int32_t len = static_cast<int32_t>(c.size());
+  auto eq = [&](int64_t i) {
+    if (o[i + 1] - o[i] != len) return false;
+    return std::memcmp(d + o[i], c.data(), kLen > 0 ? size_t(kLen) : c.size()) == 0;  // inlined for a fixed kLen
+  };
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint8_t byte = 0;
+    for (int j = 0; j < 8; ++j) byte |= uint8_t(eq(i + j) != kNe) << j;
+    out[i >> 3] |= byte;
+  }
+  for (; i < n; ++i) out[i >> 3] |= uint8_t(eq(i) != kNe) << (i & 7);
+}
+
+template <bool kNe>
+void eq_str_const(const Column& var, std::string_view c, uint8_t* out, int64_t n) {
+  switch (c.size()) {
+    case 1: return eq_str_const<kNe, 1>(var, c, out, n);
+    case 2: return eq_str_const<kNe, 2>(var, c, out, n);
+    case 3: return eq_str_const<kNe, 3>(var, c, out, n);
+    case 4: return eq_str_const<kNe, 4>(var, c, out, n);
+    case 5: return eq_str_const<kNe, 5>(var, c, out, n);
+    case 6: return eq_str_const<kNe, 6>(var, c, out, n);
+    case 7: return eq_str_const<kNe, 7>(var, c, out, n);
+    case 8: return eq_str_const<kNe, 8>(var, c, out, n);
+    default: return eq_str_const<kNe, 0>(var, c, out, n);
+  }
+}
+
 template <CmpOp kOp, bool kA, bool kB>
 void cmp_str(const Column& ca, const Column& cb, uint8_t* out, int64_t n) {
+  if constexpr (kA != kB && (kOp == CmpOp::Eq || kOp == CmpOp::Ne || kOp == CmpOp::EqNullSafe)) {
+    return eq_str_const<kOp == CmpOp::Ne>(kA ? cb : ca, (kA ? ca : cb).str(0), out, n);
+  }
   for (int64_t i = 0; i < n; ++i) {
     bool r = holds<kOp>(cmp3(ca.str(kA ? 0 : i), cb.str(kB ? 0 : i)));
     out[i >> 3] |= uint8_t(r) << (i & 7);
