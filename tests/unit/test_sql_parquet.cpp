@@ -142,6 +142,27 @@ TEST_CASE("parquet encodings: PLAIN byte arrays, BYTE_STREAM_SPLIT, dictionary g
   CHECK(out.bytes == "xhihi");
   uint32_t bad[] = {3};
   CHECK_FALSE(gather_dictionary(dict, bad, 1, out));
+
+  // Values of every length around the 16-byte copies, from a small (padded) and a large
+  // dictionary (read in place: entries near its end copied by length).
+  for (int entries : {40, 2000}) {
+    PhysValues d;
+    d.offsets.push_back(0);
+    for (int e = 0; e < entries; ++e) {
+      const int len = e % 40;
+      for (int k = 0; k < len; ++k) d.bytes += char('a' + (e + k) % 26);
+      d.offsets.push_back(int64_t(d.bytes.size()));
+    }
+    d.count = entries;
+    std::vector<uint32_t> ix;
+    for (int r = 0; r < 300; ++r) ix.push_back(uint32_t((r * 7919) % entries));
+    ix.push_back(uint32_t(entries - 1));  // the last entry
+    REQUIRE(gather_dictionary(d, ix.data(), int64_t(ix.size()), out));
+    std::string want;
+    for (uint32_t e : ix) want += d.bytes.substr(size_t(d.offsets[e]), size_t(d.offsets[e + 1] - d.offsets[e]));
+    CHECK(out.bytes == want);
+    CHECK(out.offsets.back() == int64_t(want.size()));
+  }
 }
 
 TEST_CASE("parquet codecs: sizes are checked, corrupt input fails") {
