@@ -78,6 +78,40 @@ std::vector<Row> sample_rows() {
 
 }  // namespace
 
+TEST_CASE("sql exec: a conjunction narrows to the rows still true, with NULLs, against row-by-row evaluation") {
+  MemoryManager mm(1 << 30);
+  ExecContext ctx = mk(&mm);
+  // 1,000 rows in batches of 300: k = i % 10 (NULL every 37th), v = i (NULL every 41st),
+  // s = "x" or "yy" by i % 3 (NULL every 43rd).
+  std::vector<Row> rows;
+  for (int i = 0; i < 1000; ++i) {
+    Row r{i % 10, double(i), std::string(i % 3 ? "x" : "yy")};
+    if (i % 37 == 0) r.k.reset();
+    if (i % 41 == 0) r.v.reset();
+    if (i % 43 == 0) r.s.reset();
+    rows.push_back(r);
+  }
+  const std::vector<std::string> all = rows_of(*source(rows, 300));
+  auto want = [&](auto keep) {
+    std::vector<std::string> out;
+    for (size_t i = 0; i < rows.size(); ++i)
+      if (keep(rows[i])) out.push_back(all[i]);
+    return out;
+  };
+  // k = 3 (~10 %: narrows), then v >= 100 (most of the rest), then s = 'x'.
+  auto pred = call(Fn::And, {call(Fn::And, {call(Fn::Eq, {K(), lit_long(3)}), call(Fn::Ge, {V(), lit_double(100.0)})}),
+                             call(Fn::Eq, {S(), lit_str("x")})});
+  auto f = make_filter(source(rows, 300), pred, ctx);
+  CHECK(rows_of(*f) == want([](const Row& r) { return r.k && *r.k == 3 && r.v && *r.v >= 100 && r.s && *r.s == "x"; }));
+  // High selectivity first (no narrowing), then a narrowing one, then one that keeps nothing in some batches.
+  auto pred2 = call(Fn::And, {call(Fn::IsNotNull, {S()}), call(Fn::And, {call(Fn::Lt, {V(), lit_double(450.0)}), call(Fn::Gt, {K(), lit_long(7)})})});
+  auto f2 = make_filter(source(rows, 300), pred2, ctx);
+  CHECK(rows_of(*f2) == want([](const Row& r) { return r.s && r.v && *r.v < 450 && r.k && *r.k > 7; }));
+  // Nothing passes the first conjunct.
+  auto f3 = make_filter(source(rows, 300), call(Fn::And, {call(Fn::Lt, {K(), lit_long(0)}), call(Fn::IsNull, {S()})}), ctx);
+  CHECK(rows_of(*f3).empty());
+}
+
 TEST_CASE("sql exec: filter, project, limit, union") {
   MemoryManager mm(1 << 30);
   ExecContext ctx = mk(&mm);
