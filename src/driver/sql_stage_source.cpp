@@ -649,6 +649,23 @@ bool SqlStageSource::last_dep_waits(int node) const {
   if (b.is_result || b.needs_bounds || b.samples_for >= 0 || !b.shuffle_reads.empty() || !b.cache_reads.empty() ||
       !b.rdd_reads.empty() || !b.ranges.empty() || st.aqe.broadcast_threshold < 0)
     return false;
+  // Only if some join could stream it with the others tiny (a semi join's left side never
+  // waits: its right side is the only possible build side).
+  std::map<std::string, sql::ShuffleStats> tiny;
+  std::string pending;
+  for (const auto& [ref, parent] : st.shuffle_reads) {
+    if (parent == last) {
+      pending = ref;
+      continue;
+    }
+    auto pt = stages_.find(parent);
+    sql::ShuffleStats ss;
+    ss.bytes.assign(size_t(std::max(1, pt == stages_.end() ? 1 : pt->second.num_reduce)), 1);
+    ss.num_maps = 1;
+    tiny[ref] = std::move(ss);
+  }
+  auto sw = sql::switch_to_broadcast_joins(st.root, tiny, st.aqe, pending);
+  if (!sw || sw->local != pending) return false;
   // Once every other input will write more than a broadcast may hold (its finished map tasks'
   // bytes, scaled to all of its tasks), no join can switch: the last input need not wait for
   // the rest of them (the scheduler asks again as map tasks end).

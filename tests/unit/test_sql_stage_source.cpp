@@ -497,6 +497,19 @@ TEST_CASE("sql stages: the early switch runs a join's smaller side first, then i
   const int small = deps[0], big = deps[1];  // the smaller input (6 rows) runs first
   CHECK(src.input_estimate(small) < src.input_estimate(big));
 
+  // Until small ran, big's map stage waits (the DAG scheduler asks last_dep_waits) ...
+  CHECK(src.last_dep_waits(result));
+  // ... unless small's finished map tasks, scaled to all of them, pass the 10 MB threshold:
+  // 8 MB from 1 of 2 maps -> 16 MB, no switch possible, big starts beside it.
+  outs[small].num_maps = 2;
+  outs[small].num_reduce = 3;
+  outs[small].maps = {std::make_shared<scheduler::MapStatus>(scheduler::MapStatus{"e1", "h1", 7001, "/p.data", {0, 3 << 20, 6 << 20, 8 << 20}}),
+                      nullptr};
+  CHECK_FALSE(src.last_dep_waits(result));
+  outs[small].maps[0]->offsets = scheduler::CompactOffsets({0, 1 << 20, 2 << 20, 3 << 20});  // 3 MB -> 6 MB: may switch
+  CHECK(src.last_dep_waits(result));
+  outs.erase(small);
+
   // The small side's shuffle exists (a few bytes): the join switches before big's stage runs.
   auto& so = outs[small];
   so.num_maps = 2;
@@ -535,6 +548,18 @@ TEST_CASE("sql stages: the early switch runs a join's smaller side first, then i
   aqe.early_switch = false;
   auto off = src.add(q, 2, nullptr, aqe);
   REQUIRE(off.is_ok());
+  CHECK_FALSE(src.last_dep_waits(off.value()));  // both map stages at once, as Spark
+  aqe.early_switch = true;
+  // A left semi join whose larger input is its right side: only that side could be built, so
+  // it never waits for the left.
+  json semi = {{"root", {{"join", {{"left", local_longs(6, 1)}, {"right", local_longs(40, 2)},
+                                    {"joinType", "JOIN_TYPE_LEFT_SEMI"}, {"usingColumns", json::array({"k"})}}}}}};
+  auto semi_prepared = session.prepare(semi);
+  REQUIRE(std::holds_alternative<sql::PreparedQuery>(semi_prepared));
+  auto semi_res = src.add(std::get<sql::PreparedQuery>(semi_prepared), 2, nullptr, aqe);
+  REQUIRE(semi_res.is_ok());
+  REQUIRE(src.shuffle_deps(semi_res.value()).size() == 2);
+  CHECK_FALSE(src.last_dep_waits(semi_res.value()));
   const std::vector<int> both = src.shuffle_deps(off.value());
   REQUIRE(both.size() == 2);
   CHECK(src.input_estimate(both[0]) > src.input_estimate(both[1]));  // plan order: big (left) first
