@@ -173,13 +173,19 @@ TEST_CASE("sql parser: predicates, CASE, CAST, functions, access") {
   CHECK(ex("a + 1 AS b") == "('a + 1) AS b#0");
   CHECK(ex("a b") == "'a AS b#0");
   CHECK(ex("posexplode(arr) AS (p, c)") == "'posexplode('arr) AS (p, c)");
-  CHECK(ex("(a, b)") == "'struct('a, 'b)");
+  // A row constructor is Spark's CreateStruct: NamePlaceholder for a column, else colN.
+  CHECK(ex("(a, b)") == "named_struct(NamePlaceholder, 'a, NamePlaceholder, 'b)");
+  CHECK(ex("(1, a + 1)") == "named_struct(col1, 1, col2, ('a + 1))");
+  // TIMESTAMP_NTZ '…' is a literal (printed as its value); a form it does not read stays a cast.
+  CHECK(ex("TIMESTAMP_NTZ '2024-02-29 10:11:12.1234567'") == "2024-02-29 10:11:12.123456");
+  CHECK(ex("TIMESTAMP_NTZ '2024-1-2'") == "2024-01-02 00:00:00");
+  CHECK(ex("TIMESTAMP_NTZ '2024-01-02 03:04Z'") == "cast(2024-01-02 03:04Z as timestamp_ntz)");
   // lambdas: unbound lambdafunction(body, names…) until the analyzer binds them
   CHECK(ex("transform(a, x -> x + 1)") == "'transform('a, lambdafunction((lambda 'x + 1), lambda 'x, false))");
   CHECK(ex("aggregate(a, 0, (acc, x) -> acc + x, acc -> acc)") ==
         "'aggregate('a, 0, lambdafunction((lambda 'acc + lambda 'x), lambda 'acc, lambda 'x, false), "
         "lambdafunction(lambda 'acc, lambda 'acc, false))");
-  CHECK(ex("(a, b) + 1") == "('struct('a, 'b) + 1)");
+  CHECK(ex("(a, b) + 1") == "(named_struct(NamePlaceholder, 'a, NamePlaceholder, 'b) + 1)");
   CHECK(ex("exists(a, x -> x > 2)") == "'exists('a, lambdafunction((lambda 'x > 2), lambda 'x, false))");
 }
 

@@ -89,6 +89,47 @@ std::optional<int64_t> parse_date(const std::string& raw) {
   return days_from_civil(y, static_cast<unsigned>(m), static_cast<unsigned>(d));
 }
 
+// A TIMESTAMP_NTZ literal's wall-clock time in µs: `yyyy-[m]m-[d]d`, then optionally ` ` or `T`
+// and `[h]h:[m]m[:[s]s[.fraction]]` (digits past the sixth dropped). nullopt for any other form
+// (a zone, a shorter date), which the literal then leaves to the string cast.
+std::optional<int64_t> parse_timestamp_ntz(const std::string& raw) {
+  size_t b = 0, e = raw.size();
+  while (b < e && std::isspace(static_cast<unsigned char>(raw[b]))) ++b;
+  while (e > b && std::isspace(static_cast<unsigned char>(raw[e - 1]))) --e;
+  const std::string s = raw.substr(b, e - b);
+  size_t i = 0;
+  auto digits = [&](size_t min, size_t max, int64_t& v) {
+    size_t st = i;
+    v = 0;
+    while (i < s.size() && i - st < max && std::isdigit(static_cast<unsigned char>(s[i]))) v = v * 10 + (s[i++] - '0');
+    return i - st >= min && (i == s.size() || !std::isdigit(static_cast<unsigned char>(s[i])));
+  };
+  int64_t y, mo, d, h = 0, mi = 0, sec = 0, frac = 0;
+  if (!digits(4, 4, y) || i >= s.size() || s[i++] != '-' || !digits(1, 2, mo) || i >= s.size() || s[i++] != '-' ||
+      !digits(1, 2, d))
+    return std::nullopt;
+  auto day = parse_date(s.substr(0, i));
+  if (!day) return std::nullopt;
+  if (i < s.size()) {
+    if (s[i] != ' ' && s[i] != 'T') return std::nullopt;
+    ++i;
+    if (!digits(1, 2, h) || i >= s.size() || s[i++] != ':' || !digits(1, 2, mi)) return std::nullopt;
+    if (i < s.size()) {
+      if (s[i++] != ':' || !digits(1, 2, sec)) return std::nullopt;
+      if (i < s.size()) {
+        if (s[i++] != '.') return std::nullopt;
+        size_t st = i;
+        while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i;
+        const size_t n = i - st;
+        if (n == 0 || n > 9 || i != s.size()) return std::nullopt;
+        for (size_t k = 0; k < 6; ++k) frac = frac * 10 + (k < n ? s[st + k] - '0' : 0);
+      }
+    }
+    if (h > 23 || mi > 59 || sec > 59) return std::nullopt;
+  }
+  return ((*day * 24 + h) * 60 + mi) * 60000000 + sec * 1000000 + frac;
+}
+
 }  // namespace
 
 // Spark's unescapeSQLString for the text between the quotes.
@@ -139,6 +180,29 @@ ExprPtr star_expr() {
 }
 
 ExprPtr make_fn(std::string name, ExprList args) { return unresolved_fn(std::move(name), std::move(args)); }
+
+// CreateStruct of a row constructor `(a, b + 1)`: named_struct with each column's name (Spark's
+// NamePlaceholder, which takes the column's name) or `colN`, so it is named
+// `named_struct(a, a, col2, (b + 1))`. Marked (kRowConstructor) so `(a, b) IN (SELECT …)` finds its values.
+ExprPtr row_constructor(const ExprList& items) {
+  ExprList args;
+  for (size_t i = 0; i < items.size(); ++i) {
+    const Expr& x = *items[i];
+    args.push_back(lit_string(x.kind == ExprKind::UnresolvedAttribute && !x.name_parts.empty() ? x.name_parts.back()
+                                                                                                : "col" + std::to_string(i + 1)));
+    args.push_back(items[i]);
+  }
+  auto e = std::make_shared<Expr>(*unresolved_fn("named_struct", std::move(args)));
+  e->ordinal = kRowConstructor;
+  return e;
+}
+
+ExprList row_constructor_values(const ExprPtr& e) {
+  if (e->kind != ExprKind::UnresolvedFunction || e->name != "named_struct" || e->ordinal != kRowConstructor) return {e};
+  ExprList values;
+  for (size_t i = 1; i < e->children.size(); i += 2) values.push_back(e->children[i]);
+  return values;
+}
 
 void Parser::fail_at(const Token& t) const {
   std::string near = t.kind == Tok::End ? "end of input" : "'" + t.raw + "'";
@@ -283,7 +347,7 @@ ExprPtr Parser::predicate(ExprPtr e) {
       PlanPtr q = query();
       expect_op(")");
       // `(a, b) IN (SELECT x, y …)` compares each value with one column.
-      ExprList values = e->kind == ExprKind::UnresolvedFunction && e->name == "struct" ? e->children : ExprList{e};
+      ExprList values = row_constructor_values(e);
       return wrap(subquery_expr(ExprKind::InSubquery, q, values));
     }
     ExprList args{e};
@@ -711,11 +775,11 @@ ExprPtr Parser::primary() {
           return postfix(subquery_expr(ExprKind::ScalarSubquery, q));
         }
         ExprPtr e = expression();
-        if (is_op(",")) {  // (a, b): a struct, as Spark's parser makes it
+        if (is_op(",")) {  // (a, b): a struct, as Spark's parser makes it (CreateStruct)
           ExprList items{e};
           while (accept_op(",")) items.push_back(expression());
           expect_op(")");
-          return postfix(make_fn("struct", items));
+          return postfix(row_constructor(items));
         }
         expect_op(")");
         return postfix(e);
@@ -767,8 +831,9 @@ ExprPtr Parser::primary() {
       std::string v = unescape_sql_string(s.text);
       if (w == "TIMESTAMP" || w == "TIMESTAMP_LTZ")  // read in the session zone when it runs (fn_dates.cpp)
         return postfix(make_fn("timestamp_literal", {lit_string(v)}));
-      if (w == "TIMESTAMP_NTZ") {  // a wall-clock time: the string cast (folded) to TIMESTAMP_NTZ
-        auto c = std::make_shared<Expr>();
+      if (w == "TIMESTAMP_NTZ") {  // a wall-clock time: a literal, as Spark's parser makes it
+        if (auto us = parse_timestamp_ntz(v)) return postfix(lit(Value::of(*us), DataType::timestamp_ntz()));
+        auto c = std::make_shared<Expr>();  // other forms: the string cast (folded) to TIMESTAMP_NTZ
         c->kind = ExprKind::Cast;
         c->type = DataType::timestamp_ntz();
         c->children = {lit_string(v)};

@@ -96,6 +96,8 @@ class Parser {
 };
 
 ExprPtr make_fn(std::string name, ExprList args);
+ExprPtr row_constructor(const ExprList& items);      // `(a, b)`: named_struct(a, a, b, b)
+ExprList row_constructor_values(const ExprPtr& e);  // its values (else {e})
 ExprPtr star_expr();
 PlanPtr node(PlanKind k, std::vector<PlanPtr> children);
 

@@ -379,6 +379,7 @@ static std::string literal_sql(const Expr& e) {
   if ((e.type.id == TypeId::DayTimeInterval || e.type.id == TypeId::YearMonthInterval) && !e.value.is_null())
     return value_to_string(e.value, e.type);
   if (e.type.id == TypeId::Timestamp) return "TIMESTAMP '" + value_to_string(e.value, e.type) + "'";
+  if (e.type.id == TypeId::TimestampNtz) return "TIMESTAMP_NTZ '" + value_to_string(e.value, e.type) + "'";
   return value_to_string(e.value, e.type);
 }
 
@@ -496,6 +497,14 @@ std::string Expr::to_string() const {
         std::string s = "lambdafunction(";
         for (const auto& c : children) s += var(c)->to_string() + ", ";
         return s + "false)";
+      }
+      if (ordinal == kRowConstructor) {  // CreateNamedStruct: a column's name is NamePlaceholder until resolved
+        std::string s = "named_struct(";
+        for (size_t i = 0; i + 1 < children.size(); i += 2)
+          s += (i ? ", " : "") +
+               (children[i + 1]->kind == ExprKind::UnresolvedAttribute ? std::string("NamePlaceholder") : children[i]->to_string()) +
+               ", " + children[i + 1]->to_string();
+        return s + ")";
       }
       for (const auto& c : children) a.push_back(c->to_string());
       if (ordinal != kCalledByName && !distinct)

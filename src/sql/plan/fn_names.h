@@ -25,6 +25,9 @@ inline constexpr int kCalledByName = 1;
 // Expr::ordinal of an isnull / isnotnull the parser made of `x IS [NOT] UNKNOWN` (Spark's
 // IsUnknown / IsNotUnknown: IsNull / IsNotNull of a BOOLEAN, named `(x IS UNKNOWN)`).
 inline constexpr int kIsUnknown = 2;
+// Expr::ordinal of the named_struct the parser made of a row constructor `(a, b + 1)` (Spark's
+// CreateStruct): prints `named_struct(NamePlaceholder, 'a, col2, ('b + 1))`.
+inline constexpr int kRowConstructor = 3;
 // How an unresolved operator / predicate prints as the expression class Spark's parser (or
 // Column) makes of it: `('a > 1)`, `NOT 'b`, `'a IN (1,2)`, `CASE WHEN … END`; nullopt for a
 // name that is a plain function call (`'sum('a)`). `args` are the children already printed.
