@@ -360,6 +360,9 @@ void DagScheduler::end_stage(Job& job, int stage_id, StageState to, const std::s
 }
 
 void DagScheduler::finish_job(Job& job) {
+  // Spark's cancelRunningIndependentStages: a stage attempt still running (a shuffle another
+  // job completed first) has nothing left to do; its tasks are killed, its task set dropped.
+  while (!job.runs.empty()) end_stage(job, job.runs.begin()->first, StageState::kFailed, "Job " + std::to_string(job.id) + " is finished.");
   set_state(job, JobState::kSucceeded, "all " + std::to_string(job.partitions.size()) + " result partition(s) accepted");
   out_.push_back(JobSucceeded{job.id});
   jobs_.erase(job.id);

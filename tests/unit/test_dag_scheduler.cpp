@@ -650,3 +650,48 @@ TEST_CASE("dag: cancelling a job kills the tasks of all its running stages") {
   CHECK(all<JobFailed>(e).size() == 1);
   CHECK(h.dag.tasks().pending_count() == 0);
 }
+
+TEST_CASE("dag: a finished job leaves no stage running behind (Spark's cancelRunningIndependentStages)") {
+  // Job 0 computes shuffle 10 (node 1 -> node 3); job 1 reads shuffles 11 and 10 (node 4) and
+  // runs shuffle 10's map stage too (it is not running in job 1).
+  FakeSource s;
+  s.parts = {{1, 2}, {2, 1}, {3, 1}, {4, 1}};
+  s.reads = {{3, {10}}, {4, {11, 10}}};
+  s.shuffles = {{10, ShuffleDep{1, 1}}, {11, ShuffleDep{2, 1}}};
+  Harness h(s);
+  h.add("a", 8);
+  auto a_maps = all<LaunchTask>(h.submit(0, 3, {0}));
+  REQUIRE(a_maps.size() == 2);
+  auto b_maps = all<LaunchTask>(h.submit(1, 4, {0}));
+  REQUIRE(b_maps.size() == 3);  // shuffle 11's task and shuffle 10's two
+  std::vector<LaunchTask> b10;
+  const LaunchTask* b11 = nullptr;
+  for (const auto& l : b_maps) (l.shuffle_id == 10 ? (void)b10.push_back(l) : (void)(b11 = &l));
+  REQUIRE(b11);
+  h.map_done(a_maps[0], 1);
+  auto a_res = all<LaunchTask>(h.map_done(a_maps[1], 1));  // shuffle 10 complete: job 0's result
+  REQUIRE(a_res.size() == 1);
+  auto b_res = all<LaunchTask>(h.map_done(*b11, 1));  // job 1's inputs all exist now
+  REQUIRE(b_res.size() == 1);
+  CHECK_FALSE(b_res[0].is_map);
+  auto e = h.done(b_res[0]);
+  REQUIRE(all<JobSucceeded>(e).size() == 1);
+  // Job 1's attempt of shuffle 10's stage has nothing left to do for anyone: killed, forgotten.
+  std::set<int64_t> killed;
+  for (const auto& k : all<KillTask>(e)) killed.insert(k.task_id);
+  CHECK(killed.count(b10[0].launch.task_id) == 1);
+  CHECK(killed.count(b10[1].launch.task_id) == 1);
+  // (Unkilled, the set stayed: a task of it lost with its executor was queued again for a job
+  // that is gone, assigned and dropped as "not launched" on every event, pending forever.)
+  h.add("b", 2);
+  TaskEnded k;
+  k.task_id = b10[0].launch.task_id;
+  k.state = TaskState::kKilled;
+  h.dag.handle(k);
+  h.done(a_res[0]);
+  CHECK(h.dag.active_jobs() == 0);
+  CHECK(h.dag.tasks().pending_count() == 0);
+  h.dag.handle(ExecutorLost{"a", "gone", false});
+  h.dag.handle(TimerFired{TimerKind::kRevive});
+  CHECK(h.dag.tasks().pending_count() == 0);
+}
