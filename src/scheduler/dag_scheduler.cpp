@@ -398,61 +398,81 @@ void DagScheduler::arm(TimerKind k, int64_t delay_ms) {
 
 void DagScheduler::schedule() {
   if (tasks_.pending_count() == 0 && !cfg_.speculation.enabled) return;
-  int64_t now = clock_.now_ms();
-  for (const Launch& l : tasks_.assign(now)) {
-    auto jt = jobs_.find(l.job_id);
-    auto et = execs_.find(l.exec_id);
-    StageRun* found = jt == jobs_.end() ? nullptr : run_of(jt->second, l);
-    if (!found || et == execs_.end()) {
-      // Never launched: end it here, or its core stays taken (no executor will report on it).
-      tasks_.failed(l.task_id, FailureKind::kExecutorLost, "not launched", now);
-      continue;
+  for (bool again = true; again;) {  // again: an attempt ended below, its cores are free
+    again = false;
+    int64_t now = clock_.now_ms();
+    for (const Launch& l : tasks_.assign(now)) {
+      auto jt = jobs_.find(l.job_id);
+      auto et = execs_.find(l.exec_id);
+      StageRun* found = jt == jobs_.end() ? nullptr : run_of(jt->second, l);
+      if (!found || et == execs_.end()) {
+        // Never launched: end it here, or its core stays taken (no executor will report on it).
+        tasks_.failed(l.task_id, FailureKind::kExecutorLost, "not launched", now);
+        continue;
+      }
+      Job& job = jt->second;
+      StageRun& run = *found;
+      int partition = run.partitions[static_cast<size_t>(l.index)];
+      auto body = src_.build_task(run.node, partition, outputs_);
+      if (!body) {
+        tasks_.failed(l.task_id, FailureKind::kKilled, body.error_message(), now);
+        if (!inputs_complete(run.node)) {
+          // A map output it reads is gone (a concurrent stage's fetch failure unregistered it):
+          // not this job's failure. The attempt fails as its readers do when an executor is lost,
+          // and runs again once the missing map stage has (Spark's tasks would fetch-fail).
+          LOG_WARN(kLog, "job " << job.id << ": stage " << run.stage_id << "." << run.attempt << " reads map outputs lost meanwhile ("
+                                << body.error_message() << "); resubmitting missing stages");
+          end_stage(job, run.stage_id, StageState::kFailed, "map outputs lost");
+          advance_job(job);  // may end the job
+          again = true;
+          continue;
+        }
+        end_stage(job, run.stage_id, StageState::kFailed, "cannot build task");  // its other tasks must not run (or wait) either
+        fail_job(job, body.error_message());
+        continue;
+      }
+      LaunchTask t;
+      t.launch = l;
+      t.node = run.node;
+      t.partition = partition;
+      t.is_map = run.is_map;
+      t.shuffle_id = run.shuffle_id;
+      if (run.is_map) t.num_reduce = outputs_[run.shuffle_id].num_reduce;
+      t.profile = run.profile;
+      t.body = std::move(body.value());
+      TaskStory& story = running_[l.task_id];
+      story.task_id = l.task_id;
+      story.job_id = l.job_id;
+      story.stage_id = l.stage_id;
+      story.stage_attempt = l.stage_attempt;
+      story.index = l.index;
+      story.attempt = l.attempt;
+      story.exec_id = l.exec_id;
+      story.steps.push_back({now, TaskState::kRunning, l.speculative ? "speculative copy on executor " + l.exec_id : "launched on executor " + l.exec_id});
+      if (l.speculative)
+        LOG_INFO(kLog, "Starting speculative task " << l.index << "." << l.attempt << " in stage " << l.stage_id << "."
+                                                    << l.stage_attempt << " (TID " << l.task_id << ") on executor " << l.exec_id);
+      TaskStartEvent ev;
+      ev.task_id = l.task_id;
+      ev.stage_id = l.stage_id;
+      ev.stage_attempt = l.stage_attempt;
+      ev.index = l.index;
+      ev.attempt = l.attempt;
+      ev.partition = partition;
+      ev.exec_id = l.exec_id;
+      ev.host = et->second.host;
+      ev.speculative = l.speculative;
+      ev.time = clock_.wall_ms();
+      out_.push_back(std::move(t));
+      out_.push_back(std::move(ev));
     }
-    Job& job = jt->second;
-    StageRun& run = *found;
-    int partition = run.partitions[static_cast<size_t>(l.index)];
-    auto body = src_.build_task(run.node, partition, outputs_);
-    if (!body) {
-      tasks_.failed(l.task_id, FailureKind::kKilled, body.error_message(), now);
-      end_stage(job, run.stage_id, StageState::kFailed, "cannot build task");  // its other tasks must not run (or wait) either
-      fail_job(job, body.error_message());
-      continue;
-    }
-    LaunchTask t;
-    t.launch = l;
-    t.node = run.node;
-    t.partition = partition;
-    t.is_map = run.is_map;
-    t.shuffle_id = run.shuffle_id;
-    if (run.is_map) t.num_reduce = outputs_[run.shuffle_id].num_reduce;
-    t.profile = run.profile;
-    t.body = std::move(body.value());
-    TaskStory& story = running_[l.task_id];
-    story.task_id = l.task_id;
-    story.job_id = l.job_id;
-    story.stage_id = l.stage_id;
-    story.stage_attempt = l.stage_attempt;
-    story.index = l.index;
-    story.attempt = l.attempt;
-    story.exec_id = l.exec_id;
-    story.steps.push_back({now, TaskState::kRunning, l.speculative ? "speculative copy on executor " + l.exec_id : "launched on executor " + l.exec_id});
-    if (l.speculative)
-      LOG_INFO(kLog, "Starting speculative task " << l.index << "." << l.attempt << " in stage " << l.stage_id << "."
-                                                  << l.stage_attempt << " (TID " << l.task_id << ") on executor " << l.exec_id);
-    TaskStartEvent ev;
-    ev.task_id = l.task_id;
-    ev.stage_id = l.stage_id;
-    ev.stage_attempt = l.stage_attempt;
-    ev.index = l.index;
-    ev.attempt = l.attempt;
-    ev.partition = partition;
-    ev.exec_id = l.exec_id;
-    ev.host = et->second.host;
-    ev.speculative = l.speculative;
-    ev.time = clock_.wall_ms();
-    out_.push_back(std::move(t));
-    out_.push_back(std::move(ev));
   }
+}
+
+bool DagScheduler::inputs_complete(int node) const {
+  for (int s : src_.shuffle_deps(node))
+    if (!shuffle_complete(s)) return false;
+  return true;
 }
 
 static const char* wire_state(TaskState s) {

@@ -274,6 +274,8 @@ class DagScheduler {
   // Stages.
   int missing_shuffle(int node) const;
   bool shuffle_complete(int shuffle_id) const;
+  // Every shuffle `node`'s stage reads has all its map outputs.
+  bool inputs_complete(int node) const;
   // The job's running attempt that launched `la`; null when it ended (or was resubmitted).
   StageRun* run_of(Job& job, const Launch& la);
   bool running_shuffle(const Job& job, int shuffle_id) const;

@@ -19,6 +19,7 @@ struct FakeSource final : StageSource {
   std::map<int, ShuffleDep> shuffles;
   std::map<std::pair<int, int>, std::vector<std::string>> prefs;
   std::string fail_build;  // non-empty: build_task fails with it
+  bool check_inputs = false;  // build_task fails on a missing map output, as the real sources do
   mutable int builds = 0;
   int num_partitions(int node) const override { return parts.count(node) ? parts.at(node) : -1; }
   std::vector<int> shuffle_deps(int node) const override { return reads.count(node) ? reads.at(node) : std::vector<int>{}; }
@@ -27,9 +28,13 @@ struct FakeSource final : StageSource {
     auto it = prefs.find({node, p});
     return it == prefs.end() ? std::vector<std::string>{} : it->second;
   }
-  Result<std::shared_ptr<const TaskBody>> build_task(int, int, const MapOutputTracker&) const override {
+  Result<std::shared_ptr<const TaskBody>> build_task(int node, int, const MapOutputTracker& o) const override {
     ++builds;
     if (!fail_build.empty()) return Result<std::shared_ptr<const TaskBody>>::error(fail_build);
+    if (check_inputs)
+      for (int s : shuffle_deps(node))
+        if (auto it = o.find(s); it == o.end() || it->second.missing() > 0)
+          return Result<std::shared_ptr<const TaskBody>>::error("shuffle " + std::to_string(s) + " has missing map outputs");
     return std::shared_ptr<const TaskBody>(std::make_shared<TaskBody>());
   }
   std::string describe(int node) const override { return "node " + std::to_string(node); }
@@ -694,4 +699,35 @@ TEST_CASE("dag: a finished job leaves no stage running behind (Spark's cancelRun
   h.dag.handle(ExecutorLost{"a", "gone", false});
   h.dag.handle(TimerFired{TimerKind::kRevive});
   CHECK(h.dag.tasks().pending_count() == 0);
+}
+
+TEST_CASE("dag: a fetch failure does not fail the job through a sibling stage's tasks reading the same lost shuffle") {
+  // node 1 -s10-> node 3 -s20-> node 5 <-s21- node 4 <-s10- node 1: both branches read shuffle 10.
+  FakeSource s;
+  s.check_inputs = true;  // as SqlStageSource and the RDD graph: a task over a missing map output cannot be built
+  s.parts = {{1, 1}, {3, 2}, {4, 2}, {5, 1}};
+  s.reads = {{3, {10}}, {4, {10}}, {5, {20, 21}}};
+  s.shuffles = {{10, ShuffleDep{1, 2}}, {20, ShuffleDep{3, 1}}, {21, ShuffleDep{4, 1}}};
+  Harness h(s);
+  h.add("a", 1);
+  auto m1 = all<LaunchTask>(h.submit(0, 5, {0}));
+  REQUIRE(m1.size() == 1);
+  auto e2 = h.map_done(m1[0], 2);
+  REQUIRE(all<StageSubmittedEvent>(e2).size() == 2);  // shuffles 20 and 21 at once, one core
+  auto first = all<LaunchTask>(e2);
+  REQUIRE(first.size() == 1);
+  // The running task cannot read shuffle 10's only output: shuffle 10 runs again; the sibling
+  // stage's pending tasks read shuffle 10 too and must wait for it, not fail the job.
+  auto e3 = h.fetch_failed(first[0], 10, 0);
+  CHECK(all<JobFailed>(e3).empty());
+  REQUIRE(h.dag.has_job(0));
+  std::vector<Effect> e = e3;
+  for (int step = 0; step < 20 && h.dag.has_job(0); ++step) {
+    auto ls = all<LaunchTask>(e);
+    REQUIRE_FALSE(ls.empty());  // never stuck: a task always runs while the job lives
+    const LaunchTask& l = ls[0];
+    e = l.is_map ? h.map_done(l, l.num_reduce) : h.done(l);
+    CHECK(all<JobFailed>(e).empty());
+  }
+  CHECK_FALSE(h.dag.has_job(0));
 }
