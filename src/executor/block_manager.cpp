@@ -107,6 +107,24 @@ std::optional<Batches> BlockManager::get(int rdd, int partition) {
   return d;
 }
 
+std::optional<Batches> BlockManager::get_or_claim(int rdd, int partition, bool& claimed) {
+  const Key k{rdd, partition};
+  std::unique_lock<std::mutex> g(claims_mu_);
+  claims_cv_.wait(g, [&] { return claims_.count(k) == 0; });
+  auto hit = get(rdd, partition);
+  claimed = !hit;
+  if (claimed) claims_.insert(k);
+  return hit;
+}
+
+void BlockManager::release(int rdd, int partition) {
+  {
+    std::lock_guard<std::mutex> g(claims_mu_);
+    claims_.erase(Key{rdd, partition});
+  }
+  claims_cv_.notify_all();
+}
+
 void BlockManager::make_room(int64_t need, const Key& keep, msg::BlocksUpdated& out) {
   for (auto it = lru_.rbegin(); it != lru_.rend() && used_ + need > budget_;) {
     Key k = *it;

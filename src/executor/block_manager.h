@@ -3,12 +3,14 @@
 // evicted first; levels with disk spill evicted blocks to local files, DISK_ONLY goes straight
 // to disk. Thread-safe: task threads read and write it concurrently.
 #pragma once
+#include <condition_variable>
 #include <cstdint>
 #include <list>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,6 +41,13 @@ class BlockManager {
   BlockManager(int64_t memory_budget, std::string disk_dir);
   // The block's batches (from memory, or read back from disk), or nothing.
   std::optional<Batches> get(int rdd, int partition);
+  // Spark's block write lock (BlockInfoManager.lockNewBlockForWriting): the block, or, when it
+  // is missing, a claim on computing it (`claimed`; give it back with release() once stored or
+  // failed). A task asking while another computes it waits for that one, then reads what it
+  // stored: two concurrent stages reading one cached partition compute it once (and count its
+  // accumulators once), as in Spark on one executor.
+  std::optional<Batches> get_or_claim(int rdd, int partition, bool& claimed);
+  void release(int rdd, int partition);
   // Stores a block. Returns what changed, for the driver: the stored block (absent if it could
   // not be kept) and blocks evicted or moved to disk to make room.
   msg::BlocksUpdated put(int rdd, int partition, const StorageLevel& level, Batches batches);
@@ -69,6 +78,9 @@ class BlockManager {
   std::string dir_;
   std::map<Key, Block> blocks_;
   std::list<Key> lru_;  // front = most recently used
+  std::mutex claims_mu_;  // taken before mu_, never after
+  std::condition_variable claims_cv_;
+  std::set<Key> claims_;  // blocks a task is computing
 };
 
 }  // namespace spp::executor

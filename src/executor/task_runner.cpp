@@ -128,8 +128,17 @@ std::optional<Batches> run_sub_task(const plan::Node& compute, std::vector<std::
 }
 
 std::optional<Batches> cached_block(const plan::BlockSource& src, RunningTask& t, const TaskEnv& env) {
+  bool claimed = false;
   if (env.blocks)
-    if (auto hit = env.blocks->get(src.rdd, src.partition)) return hit;
+    if (auto hit = env.blocks->get_or_claim(src.rdd, src.partition, claimed)) return hit;
+  // A concurrent task asking for the block waits until this one stored it or gave up.
+  struct Release {
+    BlockManager* bm;
+    int rdd, partition;
+    ~Release() {
+      if (bm) bm->release(rdd, partition);
+    }
+  } release{claimed ? env.blocks : nullptr, src.rdd, src.partition};
   auto computed = run_sub_task(*src.compute, t.input_blobs, plan::Sink{}, t, env);
   if (!computed) return std::nullopt;
   Batches batches = std::move(*computed);

@@ -277,3 +277,31 @@ def test_big_broadcast_sent_once_per_executor(tmp_path, cluster):
     stats = res.result("stats")
     assert stats["sends"] == 2
     assert 2 * 50e6 <= stats["bytes"] <= 2 * 50.5e6
+
+
+def test_cached_partition_computed_once_by_concurrent_stages(tmp_path):
+    """Two map stages of one job run at once and read one cached RDD: on one executor a
+    partition is computed once (the second task waits for the first's block, Spark's block
+    write lock), so its accumulator counts each record once, as when the stages ran in turn."""
+    script = jobs.write_job(tmp_path, "concurrent_cache.py", r'''
+import time
+from operator import add
+from pyspark import SparkContext
+sc = SparkContext(appName="concurrent_cache")
+out = []
+for trial in range(3):
+    acc = sc.accumulator(0)
+    def f(x):
+        acc.add(1)
+        time.sleep(0.0005)
+        return (x % 10, x)
+    c = sc.parallelize(range(1000), 4).map(f).cache()
+    joined = c.reduceByKey(add).join(c.groupByKey().mapValues(len))  # two map stages over c
+    out.append([joined.count(), acc.value])
+    c.unpersist()
+check("runs", lambda: out)
+emit()
+sc.stop()
+''')
+    res = jobs.submit_ok(script, master="local[4]")
+    assert res.result("runs") == [[10, 1000]] * 3
