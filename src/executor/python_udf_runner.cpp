@@ -90,14 +90,14 @@ class PoolUdfRunner final : public sql::exec::PythonUdfRunner {
     return w_->ch->send(pt, blobs);
   }
 
-  Result<std::optional<col::Batch>> next(const sql::exec::PythonInput& pull) override {
+  Result<std::optional<col::Batch>> next_parts(const sql::exec::PythonArgsInput& pull) override {
     using R = Result<std::optional<col::Batch>>;
     while (!done_) {
       auto r = w_->ch->recv();
       if (!r) return R(crashed(Status::error(r.error_message())));
       msg::Envelope& e = r.value();
       if (e.as<msg::PwRead>()) {
-        std::vector<col::Batch> batches;
+        std::vector<sql::exec::PythonArgs> batches;
         bool end = false;
         while (static_cast<int>(batches.size()) < per_read_) {
           auto in = pull();
@@ -120,19 +120,21 @@ class PoolUdfRunner final : public sql::exec::PythonUdfRunner {
         }
         size_t used = 0;
         std::string_view data = e.blobs.size() == 1 ? std::string_view(e.blobs[0]) : std::string_view();
+        bool in_region = false;
         if (auto ref = e.blobs.size() == 1 ? udf_shm::parse_ref(data) : std::nullopt) {
-          // Copied out first: the worker's memory is not ours to decode in place (it could
-          // change under the decoder's checks).
+          // Decoded where it is by the decoder for memory the worker could still write: it
+          // checks private copies and reads each buffer once, into the batch's own.
           if (!shared_ || !udf_shm::in_results(*ref)) {
             broken_ = true;
             return R::error("the Python worker's result batch: a shared reference out of range");
           }
-          result_.assign(static_cast<const char*>(region_) + ref->offset, ref->length);
+          data = std::string_view(static_cast<const char*>(region_) + ref->offset, ref->length);
           max_result_ = std::max<size_t>(max_result_, ref->length);
-          data = result_;
+          in_region = true;
         }
-        auto b = e.blobs.size() == 1 ? col::deserialize(data, &used)
-                                     : Result<col::Batch>::error("a result of " + std::to_string(e.blobs.size()) + " batches");
+        auto b = e.blobs.size() != 1 ? Result<col::Batch>::error("a result of " + std::to_string(e.blobs.size()) + " batches")
+                 : in_region         ? col::deserialize_shared(data, &used)
+                                     : col::deserialize(data, &used);
         if (!b) {
           broken_ = true;
           return R::error("the Python worker's result batch: " + b.error_message());
@@ -204,7 +206,7 @@ class PoolUdfRunner final : public sql::exec::PythonUdfRunner {
   // buffer (no blob string of its own, no copy into the message); with a shared region,
   // straight into this PwInput's half of it, the blobs being references (a batch too big for
   // it inline).
-  Status send_input(const std::vector<col::Batch>& batches, bool end) {
+  Status send_input(const std::vector<sql::exec::PythonArgs>& batches, bool end) {
     msg::PwInput m;
     m.input = 0;
     m.format = shared_ ? "sqlshm" : "sqlbatch";
@@ -223,7 +225,7 @@ class PoolUdfRunner final : public sql::exec::PythonUdfRunner {
         used += (len + 7) & ~size_t{7};
         max_in_ = std::max(max_in_, used);
       } else {
-        col::serialize(b, out_);
+        col::serialize(b.size() == 1 ? b[0] : col::concat(b), out_);
       }
       const uint32_t n = static_cast<uint32_t>(out_.size() - at - kFrameHeader + 1);  // kind + payload
       out_[at] = static_cast<char>(n >> 24);
@@ -248,7 +250,6 @@ class PoolUdfRunner final : public sql::exec::PythonUdfRunner {
   std::unique_ptr<PythonWorker> w_;
   const int per_read_;  // argument batches sent per PwRead
   std::string out_;     // the PwInput being written, reused
-  std::string result_;  // a result batch copied out of the shared region, reused
   int region_fd_ = -1;  // the shared region (a memfd) offered to the worker, if any
   void* region_ = nullptr;
   bool acked_ = false;   // the worker answered the offer

@@ -2,7 +2,7 @@
 // it accepts must be a valid batch that re-encodes and decodes to the same shape. The same bytes,
 // twice, into merge_serialized (toPandas's result file, sql/columnar/serde_merge.h): it never
 // reads outside its input, and when every batch of the input decodes, what it merges decodes too,
-// to valid batches holding twice the rows.
+// to valid batches holding twice the rows. deserialize_shared agrees with deserialize.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -39,6 +39,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   size_t used = 0;
   auto b = deserialize(in, &used);
+  // The decoder for shared memory (a Python worker's results) accepts what this one does,
+  // zstd bodies excepted, and decodes it to the same rows.
+  size_t shared_used = 0;
+  auto s = deserialize_shared(in, &shared_used);
+  if (s.is_ok() && (!b.is_ok() || s->num_rows != b->num_rows || shared_used != used || !validate(*s).is_ok()))
+    __builtin_trap();
+  if (b.is_ok() && !s.is_ok() && !(static_cast<uint8_t>(in[6]) & kFlagZstd)) __builtin_trap();
   if (!b.is_ok()) return 0;
   if (!validate(*b).is_ok() || used > size) __builtin_trap();
   auto again = deserialize(serialize(*b, {true, 1}));

@@ -239,6 +239,76 @@ TEST_CASE("sql columnar: serialize_to writes serialize's bytes into caller memor
   }
 }
 
+namespace {
+// Columns `cols` of the test batch (its rows r0 .. r0 + n, a slice when r0 > 0).
+Batch project(const Batch& b, const std::vector<size_t>& cols) {
+  std::vector<std::string> names;
+  std::vector<ColType> types;
+  Batch p;
+  for (size_t c : cols) {
+    names.push_back(b.schema->names[c]);
+    types.push_back(b.schema->children[c]);
+    p.columns.push_back(b.columns[c]);
+  }
+  p.schema = make_type(ColType::strct(names, types));
+  p.num_rows = b.num_rows;
+  return p;
+}
+}  // namespace
+
+TEST_CASE("sql columnar: serialize_to of parts writes the concatenated batch's bytes") {
+  // Fixed-width columns (NULLs in every third row, so the parts' validity bits land at odd
+  // positions), then with a string and a list column (those take the concatenation).
+  for (const std::vector<size_t>& cols : {std::vector<size_t>{1, 2, 3, 4, 5, 6, 7, 10, 11}, std::vector<size_t>{4},
+                                          std::vector<size_t>{4, 8, 13}}) {
+    const Batch all = make_batch(120);
+    for (const std::vector<std::pair<int, int>>& cuts :
+         {std::vector<std::pair<int, int>>{{0, 40}, {40, 40}}, {{3, 5}, {8, 0}, {8, 61}, {69, 2}},
+          {{0, 120}}, {{1, 1}, {2, 1}, {3, 1}, {4, 9}}}) {
+      std::vector<Batch> parts;
+      ColTypePtr schema;
+      for (auto [at, n] : cuts) {
+        parts.push_back(project(slice(all, at, n), cols));
+        if (schema) parts.back().schema = schema;  // one schema object, as BatchEvalPython's
+        schema = parts.back().schema;
+      }
+      const std::string msg = serialize(concat(parts));
+      std::string dst(msg.size() + 16, '\x5a');  // filler: padding must be written as zeros
+      CHECK(serialize_to(parts, dst.data(), msg.size() - 1) == 0);
+      CHECK(dst == std::string(msg.size() + 16, '\x5a'));
+      REQUIRE(serialize_to(parts, dst.data(), dst.size()) == msg.size());
+      CHECK(dst.substr(0, msg.size()) == msg);
+      CHECK(dst.substr(msg.size()) == std::string(16, '\x5a'));
+      auto back = deserialize(dst);
+      REQUIRE_MESSAGE(back.is_ok(), back.error_message());
+      CHECK(validate(*back).is_ok());
+      check_equal(concat(parts), *back);
+    }
+  }
+}
+
+TEST_CASE("sql columnar: deserialize_shared decodes what deserialize does, rejects what it rejects, and no zstd") {
+  Batch b = make_batch(50);
+  const std::string msg = serialize(b);
+  size_t used = 0;
+  auto back = deserialize_shared(msg, &used);
+  REQUIRE_MESSAGE(back.is_ok(), back.error_message());
+  CHECK(used == msg.size());
+  check_equal(b, *back);
+  for (size_t n = 0; n < msg.size(); n += 5) CHECK(!deserialize_shared(std::string_view(msg).substr(0, n)).is_ok());
+  std::mt19937 rng(11);
+  for (int t = 0; t < 2000; ++t) {
+    std::string m = msg;
+    size_t pos = rng() % std::min<size_t>(m.size(), 2000);
+    m[pos] = char(m[pos] ^ (1 + rng() % 255));
+    auto a = deserialize(m), s = deserialize_shared(m);
+    REQUIRE(a.is_ok() == s.is_ok());
+    if (s.is_ok()) CHECK(validate(*s).is_ok());
+  }
+  CHECK(deserialize(serialize(b, {true, 1})).is_ok());
+  CHECK(!deserialize_shared(serialize(b, {true, 1})).is_ok());
+}
+
 TEST_CASE("sql columnar: batches of different schemas in turn decode to their own schemas") {
   Batch a = make_batch(4);
   Batch b;  // one bigint column

@@ -151,6 +151,18 @@ struct Decoder {
   }
 };
 
+// The schema's JSON (a few us to build and dump): a task serializes batch after batch of one
+// schema, so the thread's last one is kept (with the type itself, so the pointer stays its).
+const std::string& schema_json(const ColTypePtr& t) {
+  static thread_local ColTypePtr last;
+  static thread_local std::string json;
+  if (t != last) {
+    json = type_to_json(*t).dump();
+    last = t;
+  }
+  return json;
+}
+
 int type_depth(const nlohmann::json& j, int d) {
   if (d > 64) return d;
   int m = d;
@@ -167,7 +179,7 @@ void serialize(const Batch& b, std::string& out, const SerializeOptions& opt) {
     enc.keep.push_back(compact(c));
     enc.add(*enc.keep.back());
   }
-  std::string schema = type_to_json(*b.schema).dump();
+  const std::string& schema = schema_json(b.schema);
   std::string stored;
   bool z = opt.zstd && enc.body_size > 0;
   if (z) {
@@ -202,17 +214,9 @@ void serialize(const Batch& b, std::string& out, const SerializeOptions& opt) {
   }
 }
 
-size_t serialize_to(const Batch& b, char* dst, size_t cap) {
-  Encoder enc;
-  for (const auto& c : b.columns) {
-    enc.keep.push_back(compact(c));
-    enc.add(*enc.keep.back());
-  }
-  const std::string schema = type_to_json(*b.schema).dump();
-  const size_t meta = 16 * (enc.nodes.size() + enc.bufs.size());
-  const size_t total = 48 + pad8(schema.size()) + meta + enc.body_size;
-  if (total > cap) return 0;
-  char* p = dst;
+namespace {
+// The message's bytes before its body, at `p`; returns the first byte after them.
+char* write_head(char* p, int64_t rows, const std::string& schema, const Encoder& enc) {
   auto put_raw = [&p](auto v) {
     std::memcpy(p, &v, sizeof(v));
     p += sizeof(v);
@@ -221,7 +225,7 @@ size_t serialize_to(const Batch& b, char* dst, size_t cap) {
   p += 4;
   put_raw(uint16_t(kBatchVersion));
   put_raw(uint16_t(0));
-  put_raw(int64_t(b.num_rows));
+  put_raw(int64_t(rows));
   put_raw(uint32_t(schema.size()));
   put_raw(uint32_t(enc.nodes.size()));
   put_raw(uint32_t(enc.bufs.size()));
@@ -233,7 +237,66 @@ size_t serialize_to(const Batch& b, char* dst, size_t cap) {
   p += pad8(schema.size());
   for (auto [l, n] : enc.nodes) { put_raw(int64_t(l)); put_raw(int64_t(n)); }
   for (auto [o, l] : enc.bufs) { put_raw(uint64_t(o)); put_raw(uint64_t(l)); }
-  enc.write_body(p);
+  return p;
+}
+}  // namespace
+
+size_t serialize_to(const Batch& b, char* dst, size_t cap) {
+  Encoder enc;
+  for (const auto& c : b.columns) {
+    enc.keep.push_back(compact(c));
+    enc.add(*enc.keep.back());
+  }
+  const std::string& schema = schema_json(b.schema);
+  const size_t meta = 16 * (enc.nodes.size() + enc.bufs.size());
+  const size_t total = 48 + pad8(schema.size()) + meta + enc.body_size;
+  if (total > cap) return 0;
+  enc.write_body(write_head(dst, b.num_rows, schema, enc));
+  return total;
+}
+
+size_t serialize_to(const std::vector<Batch>& parts, char* dst, size_t cap) {
+  SPP_CHECK(!parts.empty(), "nothing to serialize");
+  if (parts.size() == 1) return serialize_to(parts[0], dst, cap);
+  const Batch& first = parts[0];
+  for (const auto& p : parts)
+    for (const auto& c : p.columns)
+      if (!is_fixed_width(c->id())) return serialize_to(concat(parts), dst, cap);
+  // The layout Encoder::add gives the concatenated columns: per column a node (rows, NULLs), a
+  // validity buffer (empty without NULLs) and the values.
+  Encoder enc;
+  int64_t rows = 0;
+  for (const auto& p : parts) rows += p.num_rows;
+  for (size_t c = 0; c < first.columns.size(); ++c) {
+    int64_t nulls = 0;
+    for (const auto& p : parts) nulls += p.columns[c]->null_count;
+    enc.nodes.emplace_back(rows, nulls);
+    if (nulls) enc.add_buffer(nullptr, size_t(bitmap_bytes(rows)));
+    else enc.add_buffer(nullptr, 0);
+    enc.add_buffer(nullptr, size_t(rows) * fixed_width(first.columns[c]->id()));
+  }
+  const std::string& schema = schema_json(first.schema);
+  const size_t total = 48 + pad8(schema.size()) + 16 * (enc.nodes.size() + enc.bufs.size()) + enc.body_size;
+  if (total > cap) return 0;
+  char* body = write_head(dst, rows, schema, enc);
+  for (auto [off, len] : enc.bufs) std::memset(body + off + len, 0, pad8(off + len) - (off + len));  // padding
+  for (size_t c = 0; c < first.columns.size(); ++c) {
+    const auto [voff, vlen] = enc.bufs[2 * c];
+    const size_t width = fixed_width(first.columns[c]->id());
+    uint8_t* bits = reinterpret_cast<uint8_t*>(body + voff);
+    std::memset(bits, 0, vlen);  // validity bits are set below
+    char* to = body + enc.bufs[2 * c + 1].first;
+    int64_t at = 0;
+    for (const auto& p : parts) {
+      const Column& col = *p.columns[c];
+      if (col.length) std::memcpy(to, col.values->data() + size_t(col.offset) * width, size_t(col.length) * width);
+      to += size_t(col.length) * width;
+      if (vlen)
+        for (int64_t i = 0; i < col.length; ++i)
+          if (col.is_valid(i)) set_bit(bits, at + i);
+      at += col.length;
+    }
+  }
   return total;
 }
 
@@ -274,10 +337,13 @@ bool inflate_body(const char* src, size_t len, size_t want, std::string& out) {
 }
 }  // namespace
 
-Result<Batch> deserialize(std::string_view in, size_t* consumed) {
+namespace {
+// One message: its header, schema and buffer table read from `head` (the message's first bytes:
+// `in` itself, or a private copy of them), its body from `in`.
+Result<Batch> decode_message(std::string_view head, std::string_view in, bool shared, size_t* consumed) {
   using R = Result<Batch>;
-  if (in.size() < kBatchHeaderSize) return R::error("batch message truncated (header)");
-  const char* p = in.data();
+  if (head.size() < kBatchHeaderSize) return R::error("batch message truncated (header)");
+  const char* p = head.data();
   if (std::memcmp(p, kBatchMagic, 4) != 0) return R::error("not a batch message (bad magic)");
   if (get<uint16_t>(p + 4) != kBatchVersion) return R::error("unsupported batch message version");
   uint16_t flags = get<uint16_t>(p + 6);
@@ -289,8 +355,10 @@ Result<Batch> deserialize(std::string_view in, size_t* consumed) {
   if (num_rows < 0 || num_rows > INT32_MAX) return R::error("bad row count");
   if (body_len > kMaxBatchBody || stored_len > kMaxBatchBody) return R::error("batch body too large");
   if (!(flags & kFlagZstd) && stored_len != body_len) return R::error("stored length differs from body length");
-  uint64_t total = kBatchHeaderSize + pad8(schema_len) + 16 * n_nodes + 16 * n_bufs + pad8(stored_len);
-  if (total > in.size()) return R::error("batch message truncated");
+  if (shared && (flags & kFlagZstd)) return R::error("a compressed batch in shared memory");
+  const uint64_t prefix = kBatchHeaderSize + pad8(schema_len) + 16 * n_nodes + 16 * n_bufs;
+  uint64_t total = prefix + pad8(stored_len);
+  if (total > in.size() || prefix > head.size()) return R::error("batch message truncated");
   const char* sp = p + kBatchHeaderSize;
   // The batches of a stream (a shuffle block, a Python worker's results) repeat one schema:
   // the last one parsed on this thread is reused when its bytes are the same.
@@ -318,7 +386,7 @@ Result<Batch> deserialize(std::string_view in, size_t* consumed) {
   const char* bp = np + 16 * n_nodes;
   std::vector<std::pair<uint64_t, uint64_t>> bufs(n_bufs);
   for (uint64_t i = 0; i < n_bufs; ++i) bufs[i] = {get<uint64_t>(bp + 16 * i), get<uint64_t>(bp + 16 * i + 8)};
-  const char* body = bp + 16 * n_bufs;
+  const char* body = in.data() + prefix;
   std::string inflated;
   if (flags & kFlagZstd) {
     if (!inflate_body(body, stored_len, body_len, inflated)) return R::error("batch body does not decompress to its length");
@@ -337,6 +405,22 @@ Result<Batch> deserialize(std::string_view in, size_t* consumed) {
   if (dec.next_node != n_nodes || dec.next_buf != n_bufs) return R::error("more nodes or buffers than the schema needs");
   if (consumed) *consumed = size_t(total);
   return b;
+}
+}  // namespace
+
+Result<Batch> deserialize(std::string_view in, size_t* consumed) { return decode_message(in, in, false, consumed); }
+
+Result<Batch> deserialize_shared(std::string_view in, size_t* consumed) {
+  // The prefix's length from a copy of the header, then the prefix copied: decode_message reads
+  // the header again from that copy and checks the prefix it describes lies inside the copy.
+  if (in.size() < kBatchHeaderSize) return Result<Batch>::error("batch message truncated (header)");
+  char h[kBatchHeaderSize];
+  std::memcpy(h, in.data(), kBatchHeaderSize);
+  const uint64_t prefix = kBatchHeaderSize + pad8(get<uint32_t>(h + 16)) + 16 * uint64_t(get<uint32_t>(h + 20)) +
+                          16 * uint64_t(get<uint32_t>(h + 24));
+  static thread_local std::string head;
+  head.assign(in.data(), size_t(std::min<uint64_t>(prefix, in.size())));
+  return decode_message(head, in, true, consumed);
 }
 
 }  // namespace spp::sql::col

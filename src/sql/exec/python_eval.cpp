@@ -55,7 +55,7 @@ class BatchEvalPython : public Operator {
       runner_ = std::move(r.value());
     }
     for (;;) {
-      auto res = runner_->next([this]() { return pull_args(); });
+      auto res = runner_->next_parts([this]() { return pull_args(); });
       if (!res) return BatchResult(res.status());
       if (!res.value()) {
         if (queued_rows_ > 0) return BatchResult::error("the Python worker returned fewer rows than it was given");
@@ -75,9 +75,10 @@ class BatchEvalPython : public Operator {
   }
 
   // The worker wants input: the argument columns of the next child batches, up to the batch
-  // limit (the batches themselves wait in `queue_` for their results).
-  Result<std::optional<Batch>> pull_args() {
-    std::vector<Batch> parts;
+  // limit (the batches themselves wait in `queue_` for their results), as parts of one batch
+  // (the runner writes them where the worker reads them; no concatenated copy first).
+  Result<std::optional<PythonArgs>> pull_args() {
+    PythonArgs parts;
     int64_t rows = 0;
     const int64_t limit = batch_limit(ctx_);
     while (rows < limit) {
@@ -85,7 +86,7 @@ class BatchEvalPython : public Operator {
       first_.reset();
       if (!in) {
         auto b = pull_child();
-        if (!b) return b;
+        if (!b) return Result<std::optional<PythonArgs>>(b.status());
         in = std::move(b.value());
         if (!in) break;
       }
@@ -103,11 +104,8 @@ class BatchEvalPython : public Operator {
       queue_.push_back(std::move(*in));
       parts.push_back(std::move(args));
     }
-    if (parts.empty()) return std::optional<Batch>();
-    if (parts.size() == 1) return std::optional<Batch>(std::move(parts[0]));
-    Batch all = col::concat(parts);
-    all.schema = arg_schema_;
-    return std::optional<Batch>(std::move(all));
+    if (parts.empty()) return std::optional<PythonArgs>();
+    return std::optional<PythonArgs>(std::move(parts));
   }
 
   // Results for the oldest queued rows: per child batch they cover, its columns for those rows

@@ -16,6 +16,10 @@ namespace spp::sql::exec {
 
 // Input for a Python program: the next batch, nullopt at the end.
 using PythonInput = std::function<Result<std::optional<col::Batch>>()>;
+// The same, each batch as the parts it is cut from (one schema, their rows in order): the
+// runner writes them as one batch for the worker without concatenating them first.
+using PythonArgs = std::vector<col::Batch>;
+using PythonArgsInput = std::function<Result<std::optional<PythonArgs>>()>;
 
 class PythonUdfRunner {
  public:
@@ -24,7 +28,17 @@ class PythonUdfRunner {
   // asks for input, `pull` gives it (so outputs need not line up with inputs: an iterator UDF
   // or mapInPandas may read ahead or emit several batches per input). A user error carries the
   // worker's traceback.
-  virtual Result<std::optional<col::Batch>> next(const PythonInput& pull) = 0;
+  virtual Result<std::optional<col::Batch>> next_parts(const PythonArgsInput& pull) = 0;
+  Result<std::optional<col::Batch>> next(const PythonInput& pull) {
+    return next_parts([&pull]() -> Result<std::optional<PythonArgs>> {
+      auto b = pull();
+      if (!b) return Result<std::optional<PythonArgs>>(b.status());
+      if (!b.value()) return std::optional<PythonArgs>();
+      PythonArgs one;
+      one.push_back(std::move(*b.value()));
+      return std::optional<PythonArgs>(std::move(one));
+    });
+  }
 };
 
 // The worker program (docs/protocol.md "Python UDF programs"):
