@@ -52,6 +52,12 @@ class FakeDriverServer:
             ch.send(*reply)
 
 
+
+def _pkg():
+    # The Python package's directory (as tests/python/conftest.py puts it on sys.path): not
+    # `from conftest import PKG`, which names tests/cluster's conftest when the suites share a run.
+    return os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "src", "pyworker")
+
 def test_gateway_handshake_and_requests():
     def handler(op, body, blobs):
         if body["method"] == "boom":
@@ -427,7 +433,7 @@ def test_pyspark_alias_loads_the_sql_side_on_first_use():
     # start, ~4 MiB); its first use registers every pyspark.sql name as the sparkpp module.
     import subprocess
     import sys
-    from conftest import PKG
+    PKG = _pkg()
     script = r'''
 import sys
 import pyspark
@@ -464,7 +470,7 @@ def test_driver_start_loads_no_subprocess_shutil_or_idna():
     import platform
     import subprocess
     import sys
-    from conftest import PKG
+    PKG = _pkg()
     from sparkpp.context import _platform_string
     assert _platform_string(platform) == platform.platform()
     script = r'''
