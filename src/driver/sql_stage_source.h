@@ -141,6 +141,9 @@ class SqlStageSource final : public scheduler::StageSource {
     // Once decided: the partitions [first, second) each task reads (AQE-coalesced shuffle
     // partitions, or df.coalesce(n)'s groups of any leaves), or empty when one per task.
     mutable bool width_final = false;
+    // last_dep_waits' probe (could a join stream this input with the others tiny?), by input
+    // node: the answer depends only on the plan, asked again at every map task end.
+    mutable std::map<int, bool> last_streamable;
     mutable std::vector<sql::PartitionRange> ranges;
     std::vector<int> parents;  // parent stages' nodes
     std::map<int64_t, std::shared_ptr<const std::string>> python_funcs;  // its UDFs' pickles
