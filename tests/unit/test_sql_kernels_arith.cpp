@@ -250,6 +250,17 @@ TEST_CASE("sql kernels: floating comparisons a byte at a time, every operator ag
   CHECK(select_true(both, 150, nullptr) == want);
   Vec either = logical_or(x, y, 150);
   CHECK(select_true(either, 150, nullptr).size() == 150 - 150 / 15);
+  CHECK(count_true(both, 150) == int64_t(want.size()));  // whole words, then the tail
+  CHECK(count_true(either, 150) == 150 - 150 / 15);
+  CHECK(count_true(both, 64) == int64_t(select_true(both, 64, nullptr).size()));
+  // NULLs are not true, a NULL's value bit notwithstanding; a constant counts all or none
+  std::vector<std::optional<bool>> zs;
+  for (int i = 0; i < 130; ++i) zs.push_back(i % 7 == 0 ? std::optional<bool>() : std::optional<bool>(i % 2 == 0));
+  Vec z = bools(zs);
+  CHECK(count_true(z, 130) == int64_t(select_true(z, 130, nullptr).size()));
+  ColumnBuilder tb(bool_type());
+  tb.append_bool(true);
+  CHECK(count_true(Vec::constant_of(tb.finish()), 9) == 9);
   // IS NULL over a validity bitmap longer than a byte
   std::vector<std::optional<int32_t>> is;
   for (int i = 0; i < 21; ++i) is.push_back(i % 4 == 2 ? std::optional<int32_t>() : std::optional<int32_t>(i));
@@ -323,4 +334,49 @@ TEST_CASE("sql kernels: Spark's Murmur3 hash values") {
   auto parts = hash_partition({i}, 2, 200);
   CHECK(parts[0] == ((-559580957 % 200) + 200) % 200);
   CHECK(parts[1] == 42 % 200);
+}
+
+TEST_CASE("sql kernels: IN of constants in one pass equals the OR of equalities (strings by length, hash set, integral search)") {
+  // The reference: one equality per list value, ORed (what in_list does for other shapes).
+  auto ored = [](const Vec& x, const std::vector<Vec>& list, int64_t n) {
+    Vec acc = compare(CmpOp::Eq, x, list[0], n);
+    for (size_t i = 1; i < list.size(); ++i) acc = logical_or(acc, compare(CmpOp::Eq, x, list[i], n), n);
+    return tri(acc);
+  };
+  auto s = [](const std::string& v) {
+    ColumnBuilder b(type_of(TypeId::String));
+    b.append_str(v);
+    return Vec::constant_of(b.finish());
+  };
+  const std::string long_a(70, 'a'), long_b = std::string(69, 'a') + "b";
+  std::vector<std::optional<std::string>> rows = {"MAIL", "SHIP", "", std::nullopt, "AIR", "AIR REG", long_a, long_b, "MAI",
+                                                  "MAILS", "é", "ship"};
+  for (int i = 0; i < 60; ++i) rows.push_back("v" + std::to_string(i % 25));
+  Vec x = strs(rows);
+  const int64_t n = int64_t(rows.size());
+  std::vector<Vec> few = {s("MAIL"), s("SHIP"), s(""), s("AIR REG"), s(long_a), s("MAIL"), s("é")};
+  CHECK(tri(in_list(x, few, n)) == ored(x, few, n));
+  CHECK(tri(in_list(x, few, n)).substr(0, 12) == "tttnfttffftf");  // "ship" is not "SHIP"
+  std::vector<Vec> many;
+  for (int i = 0; i < 40; i += 2) many.push_back(s("v" + std::to_string(i)));
+  many.push_back(s(long_b));
+  CHECK(many.size() > 16);
+  CHECK(tri(in_list(x, many, n)) == ored(x, many, n));
+  // A slice: row 0 of the view is row 5 of the column.
+  Vec xs = Vec::flat(col::slice(x.col, 5, 20));
+  CHECK(tri(in_list(xs, few, 20)) == ored(xs, few, 20));
+  // Integral: up to 16 values scanned, more searched; NULL rows stay NULL; extremes.
+  std::vector<std::optional<int64_t>> iv = {0, 1, -1, std::nullopt, INT64_MIN, INT64_MAX, 17, 40, 41};
+  for (int i = 0; i < 100; ++i) iv.push_back(i * 3 - 50);
+  Vec xi = fixed<int64_t>(TypeId::Long, iv);
+  const int64_t ni = int64_t(iv.size());
+  std::vector<Vec> four = {cst<int64_t>(TypeId::Long, 1), cst<int64_t>(TypeId::Long, INT64_MIN), cst<int64_t>(TypeId::Long, 40),
+                           cst<int64_t>(TypeId::Long, 1)};
+  CHECK(tri(in_list(xi, four, ni)) == ored(xi, four, ni));
+  CHECK(tri(in_list(xi, four, ni)).substr(0, 6) == "ftfntf");
+  std::vector<Vec> lots;
+  for (int i = -60; i < 60; i += 7) lots.push_back(cst<int64_t>(TypeId::Long, i));
+  lots.push_back(cst<int64_t>(TypeId::Long, INT64_MAX));
+  CHECK(lots.size() > 16);
+  CHECK(tri(in_list(xi, lots, ni)) == ored(xi, lots, ni));
 }

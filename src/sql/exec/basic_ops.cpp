@@ -4,7 +4,6 @@
 #include <functional>
 
 #include "sql/exec/operator.h"
-#include "sql/kernels/byte_scan.h"
 #include "sql/kernels/compare.h"
 #include "sql/kernels/xorshift.h"
 
@@ -168,7 +167,7 @@ class Filter : public Operator {
         Vec v = eval(*conjuncts_[k], cur, nullptr, ctx_.eval);
         acc = acc ? kern::logical_and(*acc, v, cur.num_rows) : v;
         if (k + 1 == conjuncts_.size()) break;
-        const int64_t alive = count_true(*acc, cur.num_rows);
+        const int64_t alive = kern::count_true(*acc, cur.num_rows);
         if (alive == 0) {
           none = true;
           break;
@@ -197,22 +196,6 @@ class Filter : public Operator {
     }
   }
  private:
-  // Rows of a boolean vector that are true (NULL counts as false).
-  static int64_t count_true(const Vec& v, int64_t n) {
-    const col::Column& c = *v.col;
-    if (v.constant || c.id() != TypeId::Boolean || c.offset % 8 != 0) return int64_t(kern::select_true(v, n, nullptr).size());
-    const uint8_t* bits = c.values->data() + c.offset / 8;
-    const uint8_t* valid = c.validity ? c.validity->data() + c.offset / 8 : nullptr;
-    int64_t total = 0, i = 0;
-    for (; i + 64 <= n; i += 64) {
-      uint64_t w, m = ~uint64_t(0);
-      std::memcpy(&w, bits + i / 8, 8);
-      if (valid) std::memcpy(&m, valid + i / 8, 8);
-      total += kern::popcount64(w & m);
-    }
-    for (; i < n; ++i) total += c.is_valid(i) && c.bool_at(i);
-    return total;
-  }
   OpPtr child_;
   ExprPtr pred_;
   ExecContext ctx_;

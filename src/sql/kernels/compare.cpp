@@ -2,12 +2,18 @@
 // whole bitmap bytes, IN/BETWEEN built from those, CASE WHEN / coalesce as one gather.
 #include "sql/kernels/compare.h"
 
+#include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstring>
+#include <optional>
 #include <type_traits>
+#include <unordered_set>
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
+
+#include "sql/kernels/byte_scan.h"
 
 namespace spp::sql::kern {
 
@@ -325,8 +331,86 @@ Vec is_not_null(const Vec& a, int64_t n) {
   return logical_not(is_null(a, n), n);
 }
 
+namespace {
+
+// x IN (c1, ..., ck) with every ci a non-NULL constant of x's own type, in one pass over x
+// instead of k compare passes ORed together (Spark turns lists above 10 values into InSet, a hash
+// set; a DataFrame's isin of thousands of values would otherwise take thousands of passes).
+// Strings: candidates of the row's length only (a hash set beyond 16 values); integral values:
+// a scan of up to 16, else a binary search. NULL only where x is NULL. nullopt: not that shape.
+std::optional<Vec> in_constants(const Vec& x, const std::vector<Vec>& list, int64_t n) {
+  const TypeId id = x.type().id;
+  const bool str = is_var_binary(id);
+  const bool integral = id == TypeId::Byte || id == TypeId::Short || id == TypeId::Int || id == TypeId::Long ||
+                        id == TypeId::Date || id == TypeId::Timestamp || id == TypeId::TimestampNtz;
+  if (x.constant || list.size() < (str ? 2u : 4u) || !(str || integral)) return std::nullopt;
+  for (const Vec& v : list)
+    if (!v.constant || v.type().id != id || v.col->is_null(0)) return std::nullopt;
+  auto out = new_bool(n);
+  uint8_t* o = out->values->data();
+  const Column& c = *x.col;
+  if (str) {
+    std::vector<std::string_view> vals;
+    for (const Vec& v : list) vals.push_back(v.col->str(0));
+    std::sort(vals.begin(), vals.end(), [](std::string_view a, std::string_view b) {
+      return a.size() != b.size() ? a.size() < b.size() : a < b;
+    });
+    vals.erase(std::unique(vals.begin(), vals.end()), vals.end());
+    const int32_t* off = c.offsets();
+    const char* d = reinterpret_cast<const char*>(c.data->data());
+    if (vals.size() > 16) {
+      std::unordered_set<std::string_view> set(vals.begin(), vals.end());
+      for (int64_t i = 0; i < n; ++i)
+        if (set.count(std::string_view(d + off[i], size_t(off[i + 1] - off[i])))) o[i >> 3] |= uint8_t(1u << (i & 7));
+    } else {
+      // The candidates of each length up to 64 as [first, last) in vals; longer ones all scanned.
+      std::array<std::pair<uint8_t, uint8_t>, 65> by_len{};
+      uint8_t long_from = uint8_t(vals.size());
+      for (size_t k = vals.size(); k-- > 0;) {
+        if (vals[k].size() > 64) { long_from = uint8_t(k); continue; }
+        auto& r = by_len[vals[k].size()];
+        if (r.first == r.second) r = {uint8_t(k), uint8_t(k + 1)};
+        else r.first = uint8_t(k);
+      }
+      for (int64_t i = 0; i < n; ++i) {
+        const size_t len = size_t(off[i + 1] - off[i]);
+        const char* p = d + off[i];
+        auto [b, e] = len <= 64 ? by_len[len] : std::pair<uint8_t, uint8_t>{long_from, uint8_t(vals.size())};
+        bool hit = false;
+        for (uint8_t k = b; k < e && !hit; ++k) hit = vals[k].size() == len && std::memcmp(vals[k].data(), p, len) == 0;
+        o[i >> 3] |= uint8_t(uint8_t(hit) << (i & 7));
+      }
+    }
+  } else {
+    dispatch_fixed(id, [&]<typename T>() {
+      if constexpr (std::is_integral_v<T>) {
+        std::vector<T> vals;
+        for (const Vec& v : list) vals.push_back(v.col->template vals<T>()[0]);
+        std::sort(vals.begin(), vals.end());
+        vals.erase(std::unique(vals.begin(), vals.end()), vals.end());
+        const T* xv = c.vals<T>();
+        if (vals.size() <= 16) {
+          for (int64_t i = 0; i < n; ++i) {
+            bool hit = false;
+            for (T v : vals) hit |= xv[i] == v;
+            o[i >> 3] |= uint8_t(uint8_t(hit) << (i & 7));
+          }
+        } else {
+          for (int64_t i = 0; i < n; ++i)
+            o[i >> 3] |= uint8_t(uint8_t(std::binary_search(vals.begin(), vals.end(), xv[i])) << (i & 7));
+        }
+      }
+      return 0;
+    });
+  }
+  return bool_result(out, and_validity(x, list[0], n));
+}
+
+}  // namespace
+
 Vec in_list(const Vec& x, const std::vector<Vec>& list, int64_t n) {
   if (list.empty()) return Vec::flat(new_bool(n));
+  if (auto fast = in_constants(x, list, n)) return *fast;
   Vec acc = compare(CmpOp::Eq, x, list[0], n);
   for (size_t i = 1; i < list.size(); ++i) acc = logical_or(acc, compare(CmpOp::Eq, x, list[i], n), n);
   return acc;
@@ -395,6 +479,22 @@ Vec coalesce(const std::vector<Vec>& args, const ColTypePtr& out, int64_t n) {
       if (args[k].col->is_valid(i)) { src[r] = uint32_t(k); idx[r] = int32_t(i); break; }
     }
   return pick(vs, src, idx, out, n);
+}
+
+int64_t count_true(const Vec& v, int64_t n) {
+  const Column& c = *v.col;
+  if (v.constant || c.id() != TypeId::Boolean || c.offset % 8 != 0) return int64_t(select_true(v, n, nullptr).size());
+  const uint8_t* bits = c.values->data() + c.offset / 8;
+  const uint8_t* valid = c.validity ? c.validity->data() + c.offset / 8 : nullptr;
+  int64_t total = 0, i = 0;
+  for (; i + 64 <= n; i += 64) {
+    uint64_t w, m = ~uint64_t(0);
+    std::memcpy(&w, bits + i / 8, 8);
+    if (valid) std::memcpy(&m, valid + i / 8, 8);
+    total += popcount64(w & m);
+  }
+  for (; i < n; ++i) total += c.is_valid(i) && c.bool_at(i);
+  return total;
 }
 
 SelVec select_true(const Vec& v, int64_t n, const SelVec* sel) {

@@ -29,6 +29,9 @@ Vec coalesce(const std::vector<Vec>& args, const ColTypePtr& out, int64_t n);
 
 // Rows of `sel` (or all n rows) where the boolean v is true (not false, not NULL).
 SelVec select_true(const Vec& v, int64_t n, const SelVec* sel);
+// How many of the n rows select_true would select, without building the selection (a filter
+// deciding whether to narrow its batch before the next conjunct): 64 rows per popcount.
+int64_t count_true(const Vec& v, int64_t n);
 
 // Three-way comparison of row i of a and row j of b (same type), Spark's ordering
 // (NaN greatest, -0.0 == 0.0); nulls are the caller's business. Used by sort and merge join.
