@@ -100,16 +100,31 @@ class SumAcc : public Accumulator {
  public:
   SumAcc(col::ColTypePtr sum_type, col::ColTypePtr result_type, int in_scale)
       : sum_t_(std::move(sum_type)), res_t_(std::move(result_type)), in_scale_(in_scale) {}
-  void resize(int64_t g) override { s_.resize(size_t(g), A(0)); seen_.resize(size_t(g), 0); cnt_.resize(size_t(g), 0); ovf_.resize(size_t(g), 0); }
+  void resize(int64_t g) override { g_.resize(size_t(g), Slot{}); }
   void update(const Vec* v, const int32_t* gid, int64_t n) override {
     const col::Column& c = *v->col;
     if (c.id() == TypeId::Null) return;
     const In* x = c.vals<In>();
-    for (int64_t i = 0; i < n; ++i) {
-      int64_t r = v->constant ? 0 : i;
-      if (!c.is_valid(r)) continue;
-      add(size_t(gid[i]), A(x[r]), 1);
+    if (v->constant) {
+      if (!c.is_valid(0)) return;
+      for (int64_t i = 0; i < n; ++i) add(size_t(gid[i]), A(x[0]), 1);
+      return;
     }
+    // One slot per group holds the sum, count and flags: a row's update is one cache line, which
+    // matters once the groups outgrow the cache (a partial aggregate of 200k keys per task).
+    if (!nulls_of(c)) {
+      if (g_.size() < kPrefetchGroups) {
+        for (int64_t i = 0; i < n; ++i) add(size_t(gid[i]), A(x[i]), 1);
+        return;
+      }
+      for (int64_t i = 0; i < n; ++i) {
+        if (i + kPrefetchAhead < n) __builtin_prefetch(&g_[size_t(gid[i + kPrefetchAhead])], 1);
+        add(size_t(gid[i]), A(x[i]), 1);
+      }
+      return;
+    }
+    for (int64_t i = 0; i < n; ++i)
+      if (c.is_valid(i)) add(size_t(gid[i]), A(x[i]), 1);
   }
   // Group 0 only: the same additions in the same row order (doubles are not reassociated;
   // integral sums wrap, so their order does not matter; decimals note an int128 overflow as add).
@@ -117,12 +132,13 @@ class SumAcc : public Accumulator {
     const col::Column& c = *v->col;
     if (c.id() == TypeId::Null || n <= 0) return;
     const In* x = c.vals<In>();
+    Slot& s0 = g_[0];
     if (v->constant) {
       if (!c.is_valid(0)) return;
       if constexpr (std::is_integral_v<A>) {  // n wrapping additions of x = x * n mod 2^64
-        s_[0] = A(uint64_t(s_[0]) + uint64_t(A(x[0])) * uint64_t(n));
-        seen_[0] = 1;
-        cnt_[0] += n;
+        s0.s = A(uint64_t(s0.s) + uint64_t(A(x[0])) * uint64_t(n));
+        s0.seen = 1;
+        s0.cnt += n;
       } else {
         for (int64_t i = 0; i < n; ++i) add(0, A(x[0]), 1);
       }
@@ -132,7 +148,7 @@ class SumAcc : public Accumulator {
     const int64_t o = c.offset;
     int64_t k = n;
     if constexpr (std::is_same_v<A, __int128>) {
-      __int128 acc = s_[0];
+      __int128 acc = s0.s;
       bool ovf = false;
       if (!vb) {
         for (int64_t i = 0; i < n; ++i) ovf |= __builtin_add_overflow(acc, A(x[i]), &acc);
@@ -141,10 +157,10 @@ class SumAcc : public Accumulator {
         for (int64_t i = 0; i < n; ++i)
           if (col::get_bit(vb, o + i)) { ovf |= __builtin_add_overflow(acc, A(x[i]), &acc); ++k; }
       }
-      s_[0] = acc;
-      if (ovf) ovf_[0] = 1;
+      s0.s = acc;
+      if (ovf) s0.ovf = 1;
     } else if constexpr (std::is_integral_v<A>) {
-      uint64_t acc = uint64_t(s_[0]);
+      uint64_t acc = uint64_t(s0.s);
       if (!vb) {
         for (int64_t i = 0; i < n; ++i) acc += uint64_t(A(x[i]));
       } else {
@@ -155,9 +171,9 @@ class SumAcc : public Accumulator {
           k += int64_t(b);
         }
       }
-      s_[0] = A(acc);
+      s0.s = A(acc);
     } else {
-      A acc = s_[0];
+      A acc = s0.s;
       if (!vb) {
         for (int64_t i = 0; i < n; ++i) acc += A(x[i]);
       } else {
@@ -170,9 +186,9 @@ class SumAcc : public Accumulator {
           k += b;
         }
       }
-      s_[0] = acc;
+      s0.s = acc;
     }
-    if (k) { seen_[0] = 1; cnt_[0] += k; }
+    if (k) { s0.seen = 1; s0.cnt += k; }
   }
   void merge_all(const std::vector<ColumnPtr>& st, int64_t n) override {
     if constexpr (std::is_same_v<A, __int128>) {
@@ -194,7 +210,7 @@ class SumAcc : public Accumulator {
       if constexpr (std::is_same_v<A, __int128>) {
         // A NULL partial sum over some values is an overflow: the whole result is NULL.
         bool overflowed = kAvg ? k[i] > 0 : !st[1]->bool_at(i);
-        if (overflowed) { ovf_[size_t(gid[i])] = 1; seen_[size_t(gid[i])] = 1; }
+        if (overflowed) { g_[size_t(gid[i])].ovf = 1; g_[size_t(gid[i])].seen = 1; }
       }
     }
   }
@@ -202,12 +218,14 @@ class SumAcc : public Accumulator {
     std::vector<ColumnPtr> out{sum_column(g)};
     if constexpr (!kAvg && std::is_same_v<A, __int128>) {  // isEmpty
       auto e = kern::new_bool(g);
-      for (int64_t i = 0; i < g; ++i) col::put_bit(e->values->data(), i, !seen_[size_t(i)]);
+      for (int64_t i = 0; i < g; ++i) col::put_bit(e->values->data(), i, !g_[size_t(i)].seen);
       out.push_back(e);
     }
     if (kAvg) {
       std::vector<uint8_t> all(static_cast<size_t>(g), 1);
-      out.push_back(fixed_out<int64_t>(kern::type_of(TypeId::Long), cnt_, all, g));
+      std::vector<int64_t> cnt(static_cast<size_t>(g));
+      for (size_t i = 0; i < size_t(g); ++i) cnt[i] = g_[i].cnt;
+      out.push_back(fixed_out<int64_t>(kern::type_of(TypeId::Long), cnt, all, g));
     }
     return out;
   }
@@ -217,46 +235,58 @@ class SumAcc : public Accumulator {
     if constexpr (std::is_same_v<A, __int128>) {
       std::vector<__int128> r(static_cast<size_t>(g), 0);
       for (size_t i = 0; i < size_t(g); ++i) {
-        if (!seen_[i] || ovf_[i] || !cnt_[i]) continue;
-        auto q = kern::dec::div(s_[i], sum_t_->scale, cnt_[i], 0, res_t_->precision, res_t_->scale);
+        const Slot& s = g_[i];
+        if (!s.seen || s.ovf || !s.cnt) continue;
+        auto q = kern::dec::div(s.s, sum_t_->scale, s.cnt, 0, res_t_->precision, res_t_->scale);
         if (q) { r[i] = *q; ok[i] = 1; }
       }
       return fixed_out<__int128>(res_t_, r, ok, g);
     } else {
       std::vector<double> r(static_cast<size_t>(g), 0);
       for (size_t i = 0; i < size_t(g); ++i)
-        if (seen_[i] && cnt_[i]) { r[i] = double(s_[i]) / double(cnt_[i]); ok[i] = 1; }
+        if (g_[i].seen && g_[i].cnt) { r[i] = double(g_[i].s) / double(g_[i].cnt); ok[i] = 1; }
       return fixed_out<double>(res_t_, r, ok, g);
     }
   }
-  int64_t memory() const override { return int64_t(s_.capacity() * (sizeof(A) + 10)); }
+  int64_t memory() const override { return int64_t(g_.capacity() * sizeof(Slot)); }
 
  private:
+  // Slots beyond the cache: the slot of the row kPrefetchAhead on is fetched while this one adds.
+  static constexpr size_t kPrefetchGroups = 1 << 15;
+  static constexpr int64_t kPrefetchAhead = 16;
+  struct Slot {
+    A s = A(0);
+    int64_t cnt = 0;
+    uint8_t seen = 0, ovf = 0;
+  };
   void add(size_t g, A x, int64_t k) {
+    Slot& s = g_[g];
     if constexpr (std::is_same_v<A, __int128>) {
       __int128 r;
-      if (__builtin_add_overflow(s_[g], x, &r)) ovf_[g] = 1;
-      s_[g] = r;
+      if (__builtin_add_overflow(s.s, x, &r)) s.ovf = 1;
+      s.s = r;
     } else if constexpr (std::is_integral_v<A>) {
-      s_[g] = A(uint64_t(s_[g]) + uint64_t(x));  // non-ANSI: wraps
+      s.s = A(uint64_t(s.s) + uint64_t(x));  // non-ANSI: wraps
     } else {
-      s_[g] += x;
+      s.s += x;
     }
-    seen_[g] = 1;
-    cnt_[g] += k;
+    s.seen = 1;
+    s.cnt += k;
   }
   ColumnPtr sum_column(int64_t g) {
-    std::vector<uint8_t> ok(seen_.begin(), seen_.begin() + g);
-    if constexpr (std::is_same_v<A, __int128>)  // decimal overflow -> NULL
-      for (size_t i = 0; i < size_t(g); ++i)
-        if (ovf_[i] || !kern::dec::fits(s_[i], sum_t_->precision)) ok[i] = 0;
-    return fixed_out<A>(sum_t_, s_, ok, g);
+    std::vector<uint8_t> ok(static_cast<size_t>(g));
+    std::vector<A> sums(static_cast<size_t>(g));
+    for (size_t i = 0; i < size_t(g); ++i) {
+      ok[i] = g_[i].seen;
+      sums[i] = g_[i].s;
+      if constexpr (std::is_same_v<A, __int128>)  // decimal overflow -> NULL
+        if (g_[i].ovf || !kern::dec::fits(g_[i].s, sum_t_->precision)) ok[i] = 0;
+    }
+    return fixed_out<A>(sum_t_, sums, ok, g);
   }
   col::ColTypePtr sum_t_, res_t_;
   int in_scale_;
-  std::vector<A> s_;
-  std::vector<uint8_t> seen_, ovf_;
-  std::vector<int64_t> cnt_;
+  std::vector<Slot> g_;
 };
 
 template <typename T, bool kMax>

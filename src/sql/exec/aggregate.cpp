@@ -145,7 +145,16 @@ class HashAgg : public Operator {
     };
     std::vector<Slot1> i1slots;
     int32_t null_group = -1;
+    // One integral key whose values span at most kDenseSpan (DuckDB's perfect hash aggregate):
+    // the group of key dense_base + i is dense[i] (-1: none yet) — no hash, no probe, and a
+    // table of 4 bytes per possible key that stays in cache where the slots would not. Decided
+    // by the first batch with a valid key; keys that widen the range past kDenseSpan turn the
+    // table into the hashed one (i1slots), built then from the groups' keys.
+    enum class Int1Mode : uint8_t { Undecided, Dense, Hashed } int1_mode = Int1Mode::Undecided;
+    std::vector<int32_t> dense;
+    int64_t dense_base = 0;
   };
+  static constexpr uint64_t kDenseSpan = uint64_t{1} << 20;
   static constexpr uint64_t kEmptySlot = ~uint64_t{0};
   static constexpr size_t kMaxIntKeys = 4;
   static bool integral(TypeId id) {
@@ -334,9 +343,11 @@ class HashAgg : public Operator {
       }
       return 0;
     });
+    const bool nulls = c.has_nulls();
+    if (t_.int1_mode != Table::Int1Mode::Hashed && dense_covers(c, v, nulls))
+      return dense_group_ids(c, v, nulls, gid);
     std::vector<uint32_t> hs(static_cast<size_t>(n));
     for (int64_t r = 0; r < n; ++r) hs[size_t(r)] = hash1(v[size_t(r)], false);
-    const bool nulls = c.has_nulls();
     constexpr int64_t kBlock = 16;
     for (int64_t base = 0; base < n; base += kBlock) {
       const int64_t m = std::min(kBlock, n - base);
@@ -365,8 +376,59 @@ class HashAgg : public Operator {
       }
     }
   }
-  void rehash_int1() {
-    t_.i1slots.assign(t_.i1slots.size() * 2, Table::Slot1{0, -1, 0});
+  // Whether the dense table can take this batch's keys (set up or widened to cover them); when
+  // it cannot, the table turns hashed for good.
+  bool dense_covers(const col::Column& c, const std::vector<int64_t>& v, bool nulls) {
+    int64_t lo = INT64_MAX, hi = INT64_MIN;
+    const int64_t n = c.length;
+    if (!nulls) {
+      for (int64_t r = 0; r < n; ++r) { lo = std::min(lo, v[size_t(r)]); hi = std::max(hi, v[size_t(r)]); }
+    } else {
+      for (int64_t r = 0; r < n; ++r)
+        if (c.is_valid(r)) { lo = std::min(lo, v[size_t(r)]); hi = std::max(hi, v[size_t(r)]); }
+    }
+    auto& d = t_.dense;
+    if (lo > hi) return true;  // NULL keys only: no table needed
+    if (t_.int1_mode == Table::Int1Mode::Dense) {
+      const int64_t top = t_.dense_base + int64_t(d.size()) - 1;
+      if (lo >= t_.dense_base && hi <= top) return true;
+      lo = std::min(lo, t_.dense_base);
+      hi = std::max(hi, top);
+    }
+    if (uint64_t(hi) - uint64_t(lo) >= kDenseSpan) {
+      if (t_.int1_mode == Table::Int1Mode::Dense) {
+        size_t slots = 1024;
+        while (uint64_t(t_.groups) * 2 >= slots) slots *= 2;
+        rehash_int1(slots);
+      }
+      t_.int1_mode = Table::Int1Mode::Hashed;
+      std::vector<int32_t>().swap(d);
+      return false;
+    }
+    std::vector<int32_t> wider(size_t(uint64_t(hi) - uint64_t(lo) + 1), -1);
+    if (!d.empty()) std::copy(d.begin(), d.end(), wider.begin() + (t_.dense_base - lo));
+    d.swap(wider);
+    t_.dense_base = lo;
+    t_.int1_mode = Table::Int1Mode::Dense;
+    return true;
+  }
+  void dense_group_ids(const col::Column& c, const std::vector<int64_t>& v, bool nulls, int32_t* gid) {
+    const int64_t n = c.length, base = t_.dense_base;
+    int32_t* d = t_.dense.data();
+    for (int64_t r = 0; r < n; ++r) {
+      if (nulls && c.is_null(r)) {
+        if (t_.null_group < 0) t_.null_group = add_int1_group(0, true, hash1(0, true));
+        gid[r] = t_.null_group;
+        continue;
+      }
+      const int64_t x = v[size_t(r)];
+      int32_t& g = d[x - base];
+      if (g < 0) g = add_int1_group(x, false, hash1(x, false));
+      gid[r] = g;
+    }
+  }
+  void rehash_int1(size_t slots = 0) {
+    t_.i1slots.assign(slots ? slots : t_.i1slots.size() * 2, Table::Slot1{0, -1, 0});
     const size_t mask = t_.i1slots.size() - 1;
     for (int32_t g = 0; g < int32_t(t_.groups); ++g) {
       if (t_.inull[size_t(g)]) continue;
@@ -405,7 +467,7 @@ class HashAgg : public Operator {
   }
   int64_t table_memory() const {
     int64_t m = int64_t(t_.slots.size() * 4 + t_.ref.size() * 8 + t_.hash.size() * 4 + t_.ikey.size() * 9 + t_.islots.size() * 8 +
-                        t_.i1slots.size() * sizeof(Table::Slot1));
+                        t_.i1slots.size() * sizeof(Table::Slot1) + t_.dense.size() * 4);
     m += t_.key_bytes;
     if (t_.strings) m += t_.strings->memory();
     for (const auto& a : t_.accs) m += a->memory();
