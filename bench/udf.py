@@ -18,8 +18,8 @@
   createDataFrame(pdf)  the same frame from pandas into the engine, summed there
 with f(x) = x * 2 + 1 (g the same on a Series); medians of ROUNDS, all in one sitting, on
 local[2]. The job time excludes driver start (measured inside the job from before the action);
-the UDF jobs time their action's second run (warm pooled workers, as the peers start their clocks
-after their imports) and report the first one as "cold". Besides wall time, each run reports the
+the UDF jobs run their action once "cold", then time 3 more runs (warm pooled workers, as the
+peers start their clocks after their imports) and report their medians (each printed as well). Besides wall time, each run reports the
 CPU seconds its timed region used in all its processes (sparkpp: the submit process and every
 process under it, read from /proc; peers: the process and its reaped children) — "per core"
 cost, which a loaded machine does not distort the way it distorts wall time. Live processes' CPU
