@@ -19,11 +19,11 @@
 with f(x) = x * 2 + 1 (g the same on a Series); medians of ROUNDS, all in one sitting, on
 local[2]. The job time excludes driver start (measured inside the job from before the action);
 the UDF jobs run their action once "cold", then time 3 more runs (warm pooled workers, as the
-peers start their clocks after their imports) and report their medians (each printed as well). Besides wall time, each run reports the
-CPU seconds its timed region used in all its processes (sparkpp: the submit process and every
-process under it, read from /proc; peers: the process and its reaped children) — "per core"
-cost, which a loaded machine does not distort the way it distorts wall time. Live processes' CPU
-is read exactly (schedstat, process_time), reaped children's in 10 ms ticks.
+peers start their clocks after their imports) and report their medians (each printed as well).
+Besides wall time, each run reports the CPU seconds its timed region used in all its processes
+(sparkpp: the submit process and every process under it, read from /proc; peers: the process and
+its reaped children) — "per core" cost, which a loaded machine does not distort the way it
+distorts wall time. Live processes' CPU is read exactly (schedstat, process_time), reaped children's in 10 ms ticks.
 
     SPARKPP_BIN=$PWD/build/sparkpp /usr/bin/python3 bench/udf.py [N] [ROUNDS] [RUNS]
 """
@@ -273,7 +273,8 @@ def sparkpp_run(path, n, kind):
                          capture_output=True, text=True, env=env, timeout=900)
     for ln in out.stdout.splitlines():
         if ln.startswith("WARM"):  # each warm run's wall/CPU seconds
-            print("%-21s warm runs (wall/CPU) %s" % (NAMES[kind], ln.split(None, 1)[1]), file=sys.stderr)
+            print("%-21s warm runs (wall/CPU) %s" % (NAMES[kind], ln.split(None, 1)[1]),
+                  file=sys.stderr)
     line = [ln for ln in out.stdout.splitlines() if ln.startswith("RESULT")]
     if not line:
         raise SystemExit(out.stdout[-2000:] + out.stderr[-2000:])
@@ -289,7 +290,7 @@ NAMES = {"udf": "sparkpp-udf", "pandas": "sparkpp-pandas", "pandas-iter": "spark
          "mapinpandas": "sparkpp-mapInPandas", "applyinpandas": "sparkpp-applyInPandas",
          "topandas": "toPandas", "frompandas": "createDataFrame(pdf)"}
 COLD = {}  # kind -> first-action times (the daemon, workers and imports included)
-CPU = {}   # run -> CPU seconds of the timed region, all its processes (exact for live processes, see cpu_of)
+CPU = {}   # run -> CPU seconds of the timed region, all its processes (see cpu_of)
 
 
 def main():
