@@ -23,7 +23,8 @@ peers start their clocks after their imports) and report their medians (each pri
 Besides wall time, each run reports the CPU seconds its timed region used in all its processes
 (sparkpp: the submit process and every process under it, read from /proc; peers: the process and
 its reaped children) — "per core" cost, which a loaded machine does not distort the way it
-distorts wall time. Live processes' CPU is read exactly (schedstat, process_time), reaped children's in 10 ms ticks.
+distorts wall time. Live processes' CPU is read exactly (schedstat, process_time), reaped
+children's in 10 ms ticks.
 
     SPARKPP_BIN=$PWD/build/sparkpp /usr/bin/python3 bench/udf.py [N] [ROUNDS] [RUNS]
 """
