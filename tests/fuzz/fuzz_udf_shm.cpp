@@ -3,6 +3,7 @@
 // inside the region without overflow, and a reference re-encodes to the same bytes. The input
 // also plays one PwOutput's blobs (a length byte before each): result_bytes gives each blob
 // itself or bytes inside the result slots, never anything else.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string>
