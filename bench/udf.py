@@ -342,7 +342,7 @@ def main():
               % (k, statistics.median(v), " ".join("%.3f" % x for x in v)))
     cpu = {k: statistics.median(v) for k, v in CPU.items()}
     for k, v in CPU.items():
-        print("%-21s CPU median %.2f s  runs %s" % (k, cpu[k], " ".join("%.2f" % x for x in v)))
+        print("%-21s CPU median %.3f s  runs %s" % (k, cpu[k], " ".join("%.3f" % x for x in v)))
     for a, b, what in (("sparkpp-udf", "mp", "both on 2 cores"),
                        ("sparkpp-pandas", "pandas-mp", "both on 2 cores"),
                        ("sparkpp-pandas", "pandas", "2 cores vs 1"),
