@@ -18,13 +18,18 @@
   createDataFrame(pdf)  the same frame from pandas into the engine, summed there
 with f(x) = x * 2 + 1 (g the same on a Series); medians of ROUNDS, all in one sitting, on
 local[2]. The job time excludes driver start (measured inside the job from before the action);
-the UDF jobs time their action's second run (warm pooled workers, as the peers start their clocks
-after their imports) and report the first one as "cold". Besides wall time, each run reports the
-CPU seconds its timed region used in all its processes (sparkpp: the submit process and every
-process under it, read from /proc; peers: the process and its reaped children) — "per core"
-cost, which a loaded machine does not distort the way it distorts wall time.
+the UDF jobs run their action once "cold", then time 3 more runs (warm pooled workers, as the
+peers start their clocks after their imports) and report their medians (each printed as well).
+Besides wall time, each run reports the CPU seconds its timed region used in all its processes
+(sparkpp: the submit process and every process under it, read from /proc; peers: the process and
+its reaped children) — "per core" cost, which a loaded machine does not distort the way it
+distorts wall time. Live processes' CPU is read exactly (schedstat, process_time), reaped
+children's in 10 ms ticks.
 
     SPARKPP_BIN=$PWD/build/sparkpp /usr/bin/python3 bench/udf.py [N] [ROUNDS] [RUNS]
+
+SPARKPP_UDF_MASTER=spark://HOST:PORT submits the sparkpp jobs to a running cluster instead of
+local[2] (their CPU then counts the driver's processes only: the executors run under the workers).
 """
 import os
 import statistics
@@ -44,27 +49,60 @@ import pandas as pd
 from pyspark.sql import SparkSession, functions as F
 spark = SparkSession.builder.getOrCreate()
 n, kind = int(sys.argv[1]), sys.argv[2]
+WARM = 3  # warm runs of a UDF job's action: their medians are reported
 
-def tree_cpu():
-    """CPU seconds used so far by the sparkpp process that runs this program and everything under
-    it (this program, the executor, its Python daemon and workers; exited children included)."""
+def tree_pids():
+    """The sparkpp process that runs this program and every process under it (this program, the
+    executor, its Python daemon and workers)."""
     import os
-    kids, stat = {}, {}
+    kids = {}
     for d in os.listdir("/proc"):
         if d.isdigit():
             try:
                 with open("/proc/%s/stat" % d) as fh:
-                    f = fh.read().rsplit(")", 1)[1].split()
+                    kids.setdefault(int(fh.read().rsplit(")", 1)[1].split()[1]), []).append(int(d))
             except OSError:
                 continue
-            kids.setdefault(int(f[1]), []).append(int(d))
-            stat[int(d)] = sum(int(x) for x in f[11:15])  # utime stime cutime cstime
-    todo, ticks = [os.getppid()], 0
+    out, todo = set(), [os.getppid()]
     while todo:
         p = todo.pop()
-        ticks += stat.get(p, 0)
+        out.add(p)
         todo += kids.get(p, [])
-    return ticks / os.sysconf("SC_CLK_TCK")
+    return out
+
+
+def cpu_of(pids):
+    """{pid: CPU seconds so far}: its threads' from schedstat (nanoseconds: 10 ms ticks summed
+    over five processes scatter by tens of ms) plus its reaped children's ticks. Reads only
+    these processes (scanning all of /proc inside the timed region cost ~10 ms of this one)."""
+    import os
+    out = {}
+    for p in pids:
+        try:
+            with open("/proc/%d/stat" % p) as fh:
+                f = fh.read().rsplit(")", 1)[1].split()
+            ns = 0
+            for t in os.listdir("/proc/%d/task" % p):
+                with open("/proc/%d/task/%s/schedstat" % (p, t)) as fh:
+                    ns += int(fh.read().split()[0])
+        except OSError:
+            continue
+        out[p] = ns / 1e9 + (int(f[13]) + int(f[14])) / os.sysconf("SC_CLK_TCK")  # + cutime cstime
+    return out
+
+
+class TreeCpu:
+    """CPU seconds of the process tree between start() and stop(): the processes there at start
+    counted by difference, any started since (found after the clock stopped) whole."""
+
+    def start(self):
+        self.pids = tree_pids()
+        self.before = cpu_of(self.pids)
+
+    def stop(self):
+        after = cpu_of(self.pids)
+        secs = sum(after[p] - self.before[p] for p in after if p in self.before)
+        return secs + sum(cpu_of(tree_pids() - self.pids).values())
 
 f = F.udf(lambda x: x * 2 + 1, "long")
 @F.pandas_udf("long")
@@ -83,18 +121,22 @@ def group_sum(pdf):
 if kind == "topandas":  # 5 columns of n rows into one pandas DataFrame
     df = spark.range(0, n, 1, 2).selectExpr("id", "id * 2 AS a", "id * 0.5D AS b", "id % 7 AS c",
                                              "CAST(id % 1000 AS INT) AS d")
-    c, t = tree_cpu(), time.perf_counter()
+    c = TreeCpu()
+    c.start()
+    t = time.perf_counter()
     pdf = df.toPandas()
     wall = time.perf_counter() - t
-    print("RESULT", wall, int(pdf["id"].sum()) * 2 + len(pdf), wall, tree_cpu() - c)
+    print("RESULT", wall, int(pdf["id"].sum()) * 2 + len(pdf), wall, c.stop())
 elif kind == "frompandas":  # the same frame into the engine, summed there
     import numpy as np
     ids = np.arange(n, dtype="int64")
     pdf = pd.DataFrame({"id": ids, "a": ids * 2, "b": ids * 0.5, "c": ids % 7, "d": (ids % 1000).astype("int32")})
-    c, t = tree_cpu(), time.perf_counter()
+    c = TreeCpu()
+    c.start()
+    t = time.perf_counter()
     total = spark.createDataFrame(pdf).agg(F.sum("id")).collect()[0][0]
     wall = time.perf_counter() - t
-    print("RESULT", wall, total * 2 + n, wall, tree_cpu() - c)
+    print("RESULT", wall, total * 2 + n, wall, c.stop())
 else:
     # Cold: the first action starts the executor's Python daemon and its workers (and imports
     # pandas in the daemon for the pandas UDF). Warm: the same action again on the pooled
@@ -111,16 +153,23 @@ else:
     t = time.perf_counter()
     total = df.collect()[0][0]
     cold = time.perf_counter() - t
-    c, t = tree_cpu(), time.perf_counter()
-    assert df.collect()[0][0] == total
-    wall = time.perf_counter() - t
-    print("RESULT", wall, total, cold, tree_cpu() - c)
+    walls, cpus = [], []
+    for _ in range(WARM):
+        c = TreeCpu()
+        c.start()
+        t = time.perf_counter()
+        assert df.collect()[0][0] == total
+        walls.append(time.perf_counter() - t)
+        cpus.append(c.stop())
+    print("WARM", " ".join("%.3f/%.3f" % wc for wc in zip(walls, cpus)))
+    print("RESULT", sorted(walls)[len(walls) // 2], total, cold, sorted(cpus)[len(cpus) // 2])
 '''
 
 
 def _cpu():
+    """This process's CPU (exact: process_time) and its reaped children's (ticks)."""
     t = os.times()
-    return t.user + t.system + t.children_user + t.children_system
+    return time.process_time() + t.children_user + t.children_system
 
 
 def mp_run(n):
@@ -224,8 +273,13 @@ def pandas_run(n):
 
 def sparkpp_run(path, n, kind):
     env = dict(os.environ, SPARKPP_PYTHON="/usr/bin/python3")
-    out = subprocess.run([binary(), "submit", "--master", "local[2]", path, str(n), kind],
+    master = os.environ.get("SPARKPP_UDF_MASTER", "local[2]")
+    out = subprocess.run([binary(), "submit", "--master", master, path, str(n), kind],
                          capture_output=True, text=True, env=env, timeout=900)
+    for ln in out.stdout.splitlines():
+        if ln.startswith("WARM"):  # each warm run's wall/CPU seconds
+            print("%-21s warm runs (wall/CPU) %s" % (NAMES[kind], ln.split(None, 1)[1]),
+                  file=sys.stderr)
     line = [ln for ln in out.stdout.splitlines() if ln.startswith("RESULT")]
     if not line:
         raise SystemExit(out.stdout[-2000:] + out.stderr[-2000:])
@@ -241,7 +295,7 @@ NAMES = {"udf": "sparkpp-udf", "pandas": "sparkpp-pandas", "pandas-iter": "spark
          "mapinpandas": "sparkpp-mapInPandas", "applyinpandas": "sparkpp-applyInPandas",
          "topandas": "toPandas", "frompandas": "createDataFrame(pdf)"}
 COLD = {}  # kind -> first-action times (the daemon, workers and imports included)
-CPU = {}   # run -> CPU seconds of the timed region, all its processes (10 ms ticks)
+CPU = {}   # run -> CPU seconds of the timed region, all its processes (see cpu_of)
 
 
 def main():
@@ -288,7 +342,7 @@ def main():
               % (k, statistics.median(v), " ".join("%.3f" % x for x in v)))
     cpu = {k: statistics.median(v) for k, v in CPU.items()}
     for k, v in CPU.items():
-        print("%-21s CPU median %.2f s  runs %s" % (k, cpu[k], " ".join("%.2f" % x for x in v)))
+        print("%-21s CPU median %.3f s  runs %s" % (k, cpu[k], " ".join("%.3f" % x for x in v)))
     for a, b, what in (("sparkpp-udf", "mp", "both on 2 cores"),
                        ("sparkpp-pandas", "pandas-mp", "both on 2 cores"),
                        ("sparkpp-pandas", "pandas", "2 cores vs 1"),

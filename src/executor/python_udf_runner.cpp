@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <deque>
 #include <mutex>
 
 #include "common/frame.h"
@@ -92,6 +93,7 @@ class PoolUdfRunner final : public sql::exec::PythonUdfRunner {
 
   Result<std::optional<col::Batch>> next_parts(const sql::exec::PythonArgsInput& pull) override {
     using R = Result<std::optional<col::Batch>>;
+    if (!results_.empty()) return next_result();
     while (!done_) {
       auto r = w_->ch->recv();
       if (!r) return R(crashed(Status::error(r.error_message())));
@@ -118,28 +120,14 @@ class PoolUdfRunner final : public sql::exec::PythonUdfRunner {
           shared_ = *ack;
           continue;
         }
-        size_t used = 0;
-        std::string_view data = e.blobs.size() == 1 ? std::string_view(e.blobs[0]) : std::string_view();
-        bool in_region = false;
-        if (auto ref = e.blobs.size() == 1 ? udf_shm::parse_ref(data) : std::nullopt) {
-          // Decoded where it is by the decoder for memory the worker could still write: it
-          // checks private copies and reads each buffer once, into the batch's own.
-          if (!shared_ || !udf_shm::in_results(*ref)) {
-            broken_ = true;
-            return R::error("the Python worker's result batch: a shared reference out of range");
-          }
-          data = std::string_view(static_cast<const char*>(region_) + ref->offset, ref->length);
-          max_result_ = std::max<size_t>(max_result_, ref->length);
-          in_region = true;
-        }
-        auto b = e.blobs.size() != 1 ? Result<col::Batch>::error("a result of " + std::to_string(e.blobs.size()) + " batches")
-                 : in_region         ? col::deserialize_shared(data, &used)
-                                     : col::deserialize(data, &used);
-        if (!b) {
+        if (e.blobs.empty()) {
           broken_ = true;
-          return R::error("the Python worker's result batch: " + b.error_message());
+          return R::error("the Python worker's PwOutput carries no result batch");
         }
-        return std::optional<col::Batch>(std::move(b.value()));
+        // One PwOutput per PwInput's results: returned one by one, each decoded when it is
+        // asked for (the slots they name stay the worker's until the next PwInput).
+        for (auto& blob : e.blobs) results_.push_back(std::move(blob));
+        return next_result();
       } else if (e.as<msg::PwDone>()) {
         done_ = true;
       } else {
@@ -153,6 +141,30 @@ class PoolUdfRunner final : public sql::exec::PythonUdfRunner {
   }
 
  private:
+  // The oldest result batch of the last PwOutput, decoded: in the region where the worker put
+  // it (a reference), else inline.
+  Result<std::optional<col::Batch>> next_result() {
+    using R = Result<std::optional<col::Batch>>;
+    const std::string blob = std::move(results_.front());
+    results_.pop_front();
+    bool in_region = false;
+    auto data = udf_shm::result_bytes(blob, shared_ ? static_cast<const char*>(region_) : nullptr, &in_region);
+    if (!data) {
+      broken_ = true;
+      return R::error("the Python worker's result batch: " + data.error_message());
+    }
+    // In the region: decoded where it is by the decoder for memory the worker could still
+    // write (it checks private copies and reads each buffer once, into the batch's own).
+    if (in_region) max_result_ = std::max<size_t>(max_result_, data.value().size());
+    size_t used = 0;
+    auto b = in_region ? col::deserialize_shared(data.value(), &used) : col::deserialize(data.value(), &used);
+    if (!b) {
+      broken_ = true;
+      return R::error("the Python worker's result batch: " + b.error_message());
+    }
+    return std::optional<col::Batch>(std::move(b.value()));
+  }
+
   // Dropped before the end (a limit above had its rows): end the worker's task so it can be
   // reused — only when that is quick (it asks for input next); else it is not reused.
   void drain() {
@@ -250,6 +262,7 @@ class PoolUdfRunner final : public sql::exec::PythonUdfRunner {
   std::unique_ptr<PythonWorker> w_;
   const int per_read_;  // argument batches sent per PwRead
   std::string out_;     // the PwInput being written, reused
+  std::deque<std::string> results_;  // result blobs of the last PwOutput not returned yet
   int region_fd_ = -1;  // the shared region (a memfd) offered to the worker, if any
   void* region_ = nullptr;
   bool acked_ = false;   // the worker answered the offer

@@ -2,6 +2,7 @@
 #include "executor/udf_shm.h"
 
 #include <cstring>
+#include <string>
 
 namespace spp::executor::udf_shm {
 
@@ -32,6 +33,17 @@ std::optional<Ref> parse_ref(std::string_view blob) {
 
 bool in_results(const Ref& r) {
   return r.offset >= 2 * kInHalf && r.offset <= kRegion && r.length <= kRegion - r.offset;
+}
+
+Result<std::string_view> result_bytes(std::string_view blob, const char* region, bool* in_region) {
+  *in_region = false;
+  auto ref = parse_ref(blob);
+  if (!ref) return blob;
+  if (!region || !in_results(*ref))
+    return Status::error("a shared reference out of range (offset " + std::to_string(ref->offset) + ", length " +
+                         std::to_string(ref->length) + ")");
+  *in_region = true;
+  return std::string_view(region + ref->offset, ref->length);
 }
 
 std::optional<bool> parse_ack(std::string_view blob) {

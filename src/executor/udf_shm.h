@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/status.h"
+
 namespace spp::executor::udf_shm {
 
 // Argument batches per PwInput of a streaming program (docs/protocol.md "Python UDF programs").
@@ -33,6 +35,12 @@ std::optional<Ref> parse_ref(std::string_view blob);
 
 // Whether a worker's reference names bytes inside the result slots (never overflows).
 bool in_results(const Ref& r);
+
+// Where one result blob of a PwOutput has its SPB1 batch: the blob itself (an inline batch), or
+// the bytes of the result slots a reference names in `region` (kRegion bytes; nullptr: the
+// worker has not mapped one). *in_region says which. Error: a reference outside the result
+// slots, or one without a region.
+Result<std::string_view> result_bytes(std::string_view blob, const char* region, bool* in_region);
 
 // The worker's answer to the offer, "SPBA" + u32 1 (it mapped the region) | 0 (it did not):
 // nullopt for any other blob.

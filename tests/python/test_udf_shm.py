@@ -145,7 +145,8 @@ def test_random_references_never_escape_the_halves(region):
 def _conversation(spec, batches, eval_type=200):
     """Runs one UDF task (f = x * 2 + 1 over bigint batches, pandas or row-at-a-time) on a worker
     thread, playing the executor: answers PwReads with 4 batches per PwInput, through the region
-    when the worker accepted it; returns (accepted, formats of the results, result columns)."""
+    when the worker accepted it; returns (accepted, formats of the results, result columns,
+    result batches per PwOutput)."""
     import socket
     import threading
 
@@ -169,7 +170,7 @@ def _conversation(spec, batches, eval_type=200):
             [cloudpickle.dumps(f)])
     schema = T.StructType([T.StructField("_0", T.LongType(), True)])
     todo = list(batches)
-    accepted, formats, results, inputs = None, [], [], 0
+    accepted, formats, results, inputs, per_output = None, [], [], 0, []
     fd = os.open(spec["path"], os.O_RDWR) if spec and os.path.exists(spec["path"]) else -1
     try:
         while True:
@@ -178,15 +179,16 @@ def _conversation(spec, batches, eval_type=200):
                 assert accepted is None and not results  # the answer comes first, once
                 accepted = blobs[0][4] == 1
             elif op == "PwOutput":
-                (blob,) = blobs
-                if bytes(blob[:4]) == b"SPBR":
-                    _, _, off, n = struct.unpack("<4sIQQ", blob)
-                    assert off >= 2 * IN_HALF and off + n <= SIZE
-                    blob = os.pread(fd, n, off)
-                    formats.append("shm")
-                else:
-                    formats.append("inline")
-                results += decode_columns(blob)[2][0]
+                per_output.append(len(blobs))
+                for blob in blobs:
+                    if bytes(blob[:4]) == b"SPBR":
+                        _, _, off, n = struct.unpack("<4sIQQ", blob)
+                        assert off >= 2 * IN_HALF and off + n <= SIZE
+                        blob = os.pread(fd, n, off)
+                        formats.append("shm")
+                    else:
+                        formats.append("inline")
+                    results += decode_columns(blob)[2][0]
             elif op == "PwRead":
                 send, todo = todo[:4], todo[4:]
                 out, pos = [], (inputs % 2) * IN_HALF
@@ -202,7 +204,7 @@ def _conversation(spec, batches, eval_type=200):
                 ch.send("PwInput", {"input": 0, "end": not todo,
                                     "format": "sqlshm" if accepted else "sqlbatch"}, out)
             elif op == "PwDone":
-                return accepted, formats, results
+                return accepted, formats, results, per_output
             else:
                 raise AssertionError((op, body))
     finally:
@@ -218,16 +220,34 @@ def test_a_task_through_the_region_inline_when_too_big(region, eval_type):
     spec = {"path": "/proc/self/fd/%d" % fd, "size": SIZE, "inHalf": IN_HALF, "outSlot": 1024,
             "outSlots": (SIZE - 2 * IN_HALF) // 1024}
     batches = [list(range(k * 10, k * 10 + 10)) for k in range(9)] + [list(range(200))]
-    accepted, formats, results = _conversation(spec, batches, eval_type)
+    accepted, formats, results, _ = _conversation(spec, batches, eval_type)
     assert accepted is True
     assert formats == ["shm"] * 9 + ["inline"]  # 200 longs do not fit a 1 KiB slot
+    assert results == [x * 2 + 1 for vals in batches for x in vals]
+
+
+@pytest.mark.parametrize("eval_type", [100, 200])
+@pytest.mark.parametrize("mapped", [True, False])
+def test_one_output_message_per_input_message(region, eval_type, mapped):
+    """The results of one PwInput's batches leave as one PwOutput (one blob each), with the next
+    PwRead; the last ones before PwDone (docs/protocol.md "Python UDF programs")."""
+    fd, _ = region
+    spec = {"path": "/proc/self/fd/%d" % fd if mapped else "/nonexistent", "size": SIZE,
+            "inHalf": IN_HALF, "outSlot": SLOT, "outSlots": 8}
+    batches = [list(range(k * 10, k * 10 + 10)) for k in range(10)]  # 4 + 4 + 2 per PwInput
+    accepted, formats, results, per_output = _conversation(spec, batches, eval_type)
+    assert accepted is mapped
+    # the first PwInput's results with the PwRead for the third; the last PwInput (end: true)
+    # is not followed by a PwRead: its results and the second's go before PwDone
+    assert per_output == [4, 6]
+    assert formats == ["shm" if mapped else "inline"] * 10
     assert results == [x * 2 + 1 for vals in batches for x in vals]
 
 
 def test_a_region_the_worker_cannot_map_means_inline_batches():
     spec = {"path": "/nonexistent", "size": SIZE, "inHalf": IN_HALF, "outSlot": SLOT,
             "outSlots": 8}
-    accepted, formats, results = _conversation(spec, [list(range(5)), [7]])
+    accepted, formats, results, _ = _conversation(spec, [list(range(5)), [7]])
     assert accepted is False and formats == ["inline", "inline"]
     assert results == [1, 3, 5, 7, 9, 15]
 

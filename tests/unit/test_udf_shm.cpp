@@ -1,6 +1,7 @@
 // The blobs of shared-memory UDF batches (executor/udf_shm.h): references and the worker's answer.
 #include <doctest/doctest.h>
 
+#include <memory>
 #include <string>
 
 #include "executor/udf_shm.h"
@@ -46,4 +47,28 @@ TEST_CASE("udf_shm: the worker's answer") {
   CHECK_FALSE(shm::parse_ack(std::string("SPBA\1\0\0\1", 8)));
   CHECK_FALSE(shm::parse_ack("SPBA"));
   CHECK_FALSE(shm::parse_ack(shm::encode_ref(0, 0)));
+}
+
+TEST_CASE("udf_shm: where a result blob's batch is") {
+  // Only pointed into (never read or written: not even zeroed, no page touched).
+  const std::unique_ptr<char[]> mem(new char[shm::kRegion]);
+  const char* region = mem.get();
+  const uint64_t lo = 2 * shm::kInHalf;
+  bool in_region = true;
+  auto inline_batch = shm::result_bytes("SPB1 inline", region, &in_region);
+  REQUIRE(inline_batch);
+  CHECK_FALSE(in_region);
+  CHECK(inline_batch.value() == "SPB1 inline");
+  const std::string ref = shm::encode_ref(lo + 16, 800);
+  auto slot = shm::result_bytes(ref, region, &in_region);
+  REQUIRE(slot);
+  CHECK(in_region);
+  CHECK(slot.value().data() == region + lo + 16);
+  CHECK(slot.value().size() == 800);
+  auto no_region = shm::result_bytes(ref, nullptr, &in_region);  // the worker never mapped one
+  CHECK_FALSE(no_region);
+  CHECK_FALSE(in_region);
+  auto argument_half = shm::result_bytes(shm::encode_ref(0, 8), region, &in_region);
+  REQUIRE_FALSE(argument_half);
+  CHECK(argument_half.error_message().find("out of range (offset 0, length 8)") != std::string::npos);
 }

@@ -87,6 +87,9 @@ class Worker:
         self._reads_out = 0  # PwReads sent and not answered yet (0 or 1)
         self._shm = None  # the UDF program's batches shared with the executor (sql/_shm.py)
         self._shm_kept = None  # the last task's region, mapped still: the executor reuses them
+        self._results = []  # a UDF program's result blobs not queued yet (_emit_results)
+        self._result_rows = 0
+        self._output_heads = {}  # (rows, batches) -> a PwOutput's encoded header
         # The last task's props and what they gave (every task of an executor carries the same
         # ones, mostly): applied again only when they change.
         self._props = None
@@ -170,6 +173,8 @@ class Worker:
                 _acc._reset_task_updates()
                 _external.take_spill_metrics()
                 ch.discard(mark)
+                self._results.clear()
+                self._result_rows = 0
                 self._take_pending_input()
                 ch.send("PwError", {"task_id": task_id, "error_type": _error_type(e),
                                     "message": str(e), "traceback": tb})
@@ -317,22 +322,40 @@ class Worker:
         return funcs
 
     def _write_batches(self, it):
-        """BatchEvalPython: one PwOutput per result batch, queued so that it leaves with the
-        next PwRead (the executor waits for each batch's result before sending the next)."""
-        ch = self.ch
+        """BatchEvalPython: the result batches (shared-region references or inline batches) are
+        gathered and leave as one PwOutput with the next PwRead (_emit_results), or before
+        PwDone: one message per PwInput's results instead of one per batch."""
         shm = self._shm
-        heads = {}  # rows -> the PwOutput's encoded header (batches mostly have one size)
-        blob_head = _wire.blob_frame_header
+        out = self._results
         for blob, n in it:
             if type(blob) is list:  # parts of one batch (encode_parts)
                 blob = shm.put(blob) if shm is not None else b"".join(blob)
-            head = heads.get(n)
-            if head is None:
-                if len(heads) > 16:
-                    heads.clear()
-                head = heads[n] = _wire.encode_message("PwOutput", {"records": n}, [b""])[:2]
-            with self._lock:
-                ch.queue_parts(head + [blob_head(len(blob)), blob])
+            out.append(blob)
+            self._result_rows += n
+        with self._lock:  # before PwDone
+            self._emit_results()
+
+    def _emit_results(self):
+        """Queues the gathered results as one PwOutput (call under the lock, before a PwRead:
+        the PwInput answering it acknowledges their slots, sql/_shm.py)."""
+        out = self._results
+        if not out:
+            return
+        key = (self._result_rows, len(out))
+        head = self._output_heads.get(key)
+        if head is None:
+            if len(self._output_heads) > 64:
+                self._output_heads.clear()
+            head = self._output_heads[key] = _wire.encode_message(
+                "PwOutput", {"records": key[0]}, [b""] * key[1])[:2]
+        parts = list(head)
+        blob_head = _wire.blob_frame_header
+        for blob in out:
+            parts.append(blob_head(len(blob)))
+            parts.append(blob)
+        self.ch.queue_parts(parts)
+        out.clear()
+        self._result_rows = 0
 
     def _input(self, idx, seq, ahead=False):
         """Yields the decoded batches (lists of records) of input `idx` until its end, pulling
@@ -358,6 +381,7 @@ class Worker:
                     body, blobs = first
                 else:
                     if not self._reads_out:
+                        self._emit_results()
                         ch.queue_parts(parts)
                         if shm is not None:
                             shm.read_sent()
@@ -370,6 +394,7 @@ class Worker:
                     if shm is not None:
                         shm.input_received()
                 if ahead and not body["end"]:
+                    self._emit_results()
                     ch.queue_parts(parts)  # with the last batch's results, if any
                     if shm is not None:
                         shm.read_sent()
