@@ -81,6 +81,10 @@ def run_measured(cmd, env):
     return out[0], wall, sum(ticks.values()) / _HZ
 
 
+# The answer in both outputs, which must agree: W1's counts, W6's final centres; W2's hit
+# counts are random, so both must give pi to 2 decimals.
+ANSWERS = {"w1": r"(\d+) distinct, (\d+) in all", "w2": r"pi ~ (3\.14)", "w6": r"^centres: (.*)$"}
+
 WORKLOADS = {
     # name: (sparkpp script + args, baseline script + args, regex of the figure in both outputs)
     "w1": (["wordcount.py", "{data}/text.txt", "1"], ["wordcount_mp.py", "{data}/text.txt", "1"],
@@ -105,7 +109,7 @@ def main():
         "sparkpp": [binary(), "submit", "--master", "local[2]", os.path.join(HERE, fill[0])] + fill[1:],
         "mp": ["/usr/bin/python3", os.path.join(HERE, base[0])] + [a.format(data=args.data) for a in base[1:]],
     }
-    ratios, cpu_ratios = [], []
+    ratios, cpu_ratios, answers = [], [], {}
     for i in range(args.rounds):
         got = {}
         for name, cmd in cmds.items():
@@ -114,6 +118,8 @@ def main():
             if not m:
                 raise RuntimeError("no figure in the output of %s:\n%s" % (" ".join(cmd), out))
             got[name] = (float(m.group(1)), wall, cpu)
+            a = re.search(ANSWERS[args.workload], out, re.M)
+            answers.setdefault(name, set()).add(a.groups() if a else ("no answer in the output",))
             print("round %d %-8s %7.2f s   (process %6.2f s, cpu %6.2f s)   load %.1f"
                   % (i + 1, name, got[name][0], wall, cpu, os.getloadavg()[0]), flush=True)
         ratios.append(got["sparkpp"][0] / got["mp"][0])
@@ -123,6 +129,11 @@ def main():
     print("%s median sparkpp/mp over %d rounds: time %.2f (%s), cpu %.2f" % (
         args.workload, args.rounds, statistics.median(ratios),
         ", ".join("%.2f" % r for r in ratios), statistics.median(cpu_ratios)))
+    everyone = set().union(*answers.values())
+    if len(everyone) != 1 or ("no answer in the output",) in everyone:
+        print("answers: DIFFER: %s" % answers)
+        sys.exit(1)
+    print("answers: ok, the same in every run (%s)" % ", ".join(next(iter(everyone)))[:200])
 
 
 if __name__ == "__main__":
