@@ -64,8 +64,7 @@ def tpch(ctx):
                 note=f"{worst}; above 3x: {', '.join(q for q, r in ratios.items() if r > 3) or 'none'}")
         rows.append(ratio_at_most(w, 3))
         detail[fmt] = {q: (res[q]["sparkpp-sql"]["median"], res[q]["duckdb"]["median"]) for q in ratios}
-    ctx.details["tpch"] = detail
-    ctx.details["tpch_sf"] = ctx.data.sizes["sf1"]
+    ctx.details["tpch"] = {"sf": ctx.data.sizes["sf1"], "formats": detail}
     return rows
 
 
@@ -85,16 +84,15 @@ def frames(ctx):
             ratio_at_most(row, limit)
             if limit < 1:  # "faster than pandas / Dask where they run the query": every query
                 row.met = ratios[worst] <= limit
-                row.note += f"; target on every query"
+                row.note += "; target on every query"
             rows.append(row)
-    ctx.details["frames"] = {q: {e: v["median"] for e, v in per.items()} for q, per in res.items()}
     return rows
 
 
 def _mawk_count(ctx, path, key):
     """W1 in mawk: one process per run, timed from outside (its start is a few ms)."""
     prog = "{for (i = 1; i <= NF; i++) c[$i]++} END {for (w in c) print c[w]}"
-    out, dt = ctx.timed(key, ["mawk", prog, path], timeout=600)
+    out, dt = ctx.timed(key, ["mawk", prog, path], timeout=600, echo=False)
     counts = [int(x) for x in out.split()]
     return {"times": [dt], "distinct": len(counts), "total": sum(counts)}
 
