@@ -338,3 +338,81 @@ TEST_CASE("sql parser: ROLLUP, CUBE, GROUPING SETS, WITH ROLLUP") {
   CHECK(cube_sets(3).size() == 8);
   CHECK(rollup_sets(0) == std::vector<std::vector<int>>{{}});
 }
+
+// Found by fuzz_sql_parser: nesting deeper than the stack overflowed it (the parser's recursion,
+// then the recursive printing and destruction of a left-deep `1+1+…` tree). Spark's parser
+// turns its StackOverflowError into this ParseException at the statement's start.
+TEST_CASE("sql parser: too deep a statement is FAILED_TO_PARSE_TOO_COMPLEX, not a stack overflow") {
+  auto rep = [](const std::string& s, size_t n) {
+    std::string r;
+    for (size_t k = 0; k < n; ++k) r += s;
+    return r;
+  };
+  const size_t n = 100000;
+  for (const std::string& q :
+       {"SELECT " + rep("(", n) + "1" + rep(")", n), "SELECT " + rep("1+", n) + "1", "SELECT " + rep("- ", n) + "1",
+        "SELECT " + rep("NOT ", n) + "true", "SELECT x" + rep("[0]", n), "SELECT CAST(1 AS INT)" + rep("::int", n),
+        rep("SELECT * FROM (", n) + "SELECT 1" + rep(")", n), "SELECT * FROM " + rep("(", n) + "t" + rep(")", n),
+        "SELECT " + rep("abs(", n) + "1" + rep(")", n), "SELECT 1" + rep(" UNION ALL SELECT 1", 5000),
+        "SELECT * FROM t" + rep(" JOIN t", 5000)}) {
+    ParseError e = stmt_error(q);
+    CHECK(e.error_class == "FAILED_TO_PARSE_TOO_COMPLEX");
+    CHECK(e.line == 1);
+    CHECK(e.pos == 0);
+  }
+  CHECK(expr_error(rep("1+", n) + "1").error_class == "FAILED_TO_PARSE_TOO_COMPLEX");
+  CHECK(expr_error(rep("(", n) + "1" + rep(")", n)).message ==
+        "[FAILED_TO_PARSE_TOO_COMPLEX] The statement, including potential SQL functions and referenced views, was too "
+        "complex to parse.\nTo mitigate this error divide the statement into multiple, less complex chunks.");
+  // What people write stays well inside the bounds.
+  CHECK(plan("SELECT " + rep("(", 100) + "1" + rep(")", 100)).find("Project") != std::string::npos);
+  CHECK(ex(rep("1+", 500) + "1").find("((1 + 1) + 1)") != std::string::npos);
+}
+
+// A CTE used twice re-parses its text per use: uses of uses grew exponentially (a hang).
+TEST_CASE("sql parser: CTE uses of uses are bounded") {
+  std::string q = "WITH c0 AS (SELECT 1 AS x)";
+  for (int k = 1; k <= 40; ++k)
+    q += ", c" + std::to_string(k) + " AS (SELECT * FROM c" + std::to_string(k - 1) + " a JOIN c" +
+         std::to_string(k - 1) + " b)";
+  CHECK(stmt_error(q + " SELECT * FROM c40").error_class == "FAILED_TO_PARSE_TOO_COMPLEX");
+  CHECK(plan("WITH a AS (SELECT 1 x), b AS (SELECT * FROM a JOIN a) SELECT * FROM b JOIN b").find("Join") !=
+        std::string::npos);
+}
+
+// Positions were counted from the line start for every token: quadratic on one long line (a
+// generated 2 MB statement took minutes).
+TEST_CASE("sql parser: token positions on a long line stay linear") {
+  std::string s = "SELECT 1";
+  for (int k = 0; k < 400000; ++k) s += ", 1";
+  auto t = toks(s + " é x");
+  REQUIRE(t.size() == 800005);
+  CHECK(t[t.size() - 2].pos == static_cast<int>(s.size()) + 3);  // é is one character
+  CHECK(t[3].pos == 10);
+}
+
+// Found by fuzz_sql_parser: `1e101F` made a FLOAT literal past Float.MaxValue, which printed
+// through to_chars as "inf" and threw std::invalid_argument out of the plan printer. Spark's
+// visitFloatLiteral refuses it; the message quotes the literal without its suffix.
+TEST_CASE("sql parser: a FLOAT literal out of range is INVALID_NUMERIC_LITERAL_RANGE") {
+  ParseError e = expr_error("1e101F");
+  CHECK(e.error_class == "INVALID_NUMERIC_LITERAL_RANGE");
+  CHECK(e.message == "[INVALID_NUMERIC_LITERAL_RANGE] Numeric literal 1e101 is outside the valid range for float with "
+                     "minimum value of -3.4028234663852886E+38 and maximum value of 3.4028234663852886E+38. Please "
+                     "adjust the value accordingly.");
+  CHECK(expr_error("-3.5e38f").error_class == "INVALID_NUMERIC_LITERAL_RANGE");
+  CHECK(expr_error("128Y").message.find("Numeric literal 128 is outside") != std::string::npos);
+  CHECK(ex("3.4e38F") == "3.4E38");
+  // The printer itself no longer throws on a FLOAT holding an infinite value.
+  CHECK(lit(Value::of(1e101), DataType::float_())->to_string() == "Infinity");
+}
+
+// Found by fuzz_sql_parser (slow units): `FROM ((((…` tried a query, then a relation, at every
+// level, inside each other's attempts: exponential. A failed attempt is remembered.
+TEST_CASE("sql parser: parenthesized relations parse without exponential backtracking") {
+  std::string open, close;
+  for (int k = 0; k < 60; ++k) { open += "("; close += ")"; }
+  CHECK(plan("SELECT * FROM " + open + "a JOIN b" + close).find("Join") != std::string::npos);
+  CHECK(stmt_error("SELECT * FROM " + open + "a JOIN" + close).error_class == "PARSE_SYNTAX_ERROR");
+  CHECK(plan("SELECT * FROM ((SELECT 1 AS x) t JOIN (b))").find("Join") != std::string::npos);
+}

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <limits>
 #include <optional>
 
 #include "sql/parser/parser_impl.h"
@@ -305,6 +306,7 @@ static ExprPtr balanced(const char* op, const ExprList& es, size_t lo, size_t hi
 }
 
 ExprPtr Parser::expression() {
+  Nest nest(*this);
   // OR < AND < NOT < predicates.
   auto and_expr = [&] {
     ExprList es{not_expression()};
@@ -317,6 +319,7 @@ ExprPtr Parser::expression() {
 }
 
 ExprPtr Parser::not_expression() {
+  Nest nest(*this);
   if (accept_kw("NOT") || accept_op("!")) return make_fn("not", {not_expression()});
   // EXISTS (query); `exists(arr, x -> …)` is the higher-order function
   if (is_kw("EXISTS") && is_op("(", 1) &&
@@ -386,6 +389,7 @@ ExprPtr Parser::predicate(ExprPtr e) {
 }
 
 ExprPtr Parser::value_expression(int min_prec) {
+  Nest nest(*this);
   ExprPtr l;
   if ((is_op("-") || is_op("+") || is_op("~")) && !(is_op("-") && peek(1).kind == Tok::Number)) {
     std::string op = next().text;
@@ -394,9 +398,10 @@ ExprPtr Parser::value_expression(int min_prec) {
   } else {
     l = primary();
   }
-  while (true) {
+  for (size_t levels = 0;; ++levels) {
     int p = binary_prec(peek());
     if (p == 0 || p < min_prec) break;
+    if (levels >= kMaxTreeDepth) too_complex();  // `1+1+…`: left-deep without recursion
     std::string op = upper(next().text);
     ExprPtr r = value_expression(p + 1);
     if (op == "!=" || op == "<>") l = make_fn("not", {make_fn("==", {l, r})});
@@ -578,8 +583,12 @@ ExprPtr Parser::literal_number(const Token& t, bool negative) {
   std::string s = upper(t.text);
   std::string sign = negative ? "-" : "";
   auto range_error = [&](const std::string& type, const std::string& lo, const std::string& hi) {
+    // The literal as written without its type suffix (Spark's rawStrippedQualifier).
+    std::string raw = t.text;
+    if (s.size() > 2 && s.compare(s.size() - 2, 2, "BD") == 0) raw.resize(raw.size() - 2);
+    else if (!raw.empty() && std::isalpha(static_cast<unsigned char>(raw.back()))) raw.pop_back();
     fail_msg(t, "INVALID_NUMERIC_LITERAL_RANGE",
-             "Numeric literal " + sign + s + " is outside the valid range for " + type + " with minimum value of " + lo +
+             "Numeric literal " + sign + raw + " is outside the valid range for " + type + " with minimum value of " + lo +
                  " and maximum value of " + hi + ". Please adjust the value accordingly.");
   };
   auto ends = [&](const char* suf) { size_t n = std::char_traits<char>::length(suf); return s.size() > n && s.compare(s.size() - n, n, suf) == 0; };
@@ -615,7 +624,10 @@ ExprPtr Parser::literal_number(const Token& t, bool negative) {
   if (ends("Y")) return integral(s.substr(0, s.size() - 1), -128, 127, "tinyint", DataType::byte_());
   if (ends("D") || ends("F")) {
     double d = std::strtod((sign + s.substr(0, s.size() - 1)).c_str(), nullptr);
-    if (std::isinf(d)) range_error(ends("D") ? "double" : "float", "-1.7976931348623157E+308", "1.7976931348623157E+308");
+    if (ends("D") && std::isinf(d)) range_error("double", "-1.7976931348623157E+308", "1.7976931348623157E+308");
+    // Float.MaxValue as Spark's BigDecimal bound prints it; past it a FLOAT would be infinite.
+    if (ends("F") && !(std::fabs(d) <= static_cast<double>(std::numeric_limits<float>::max())))
+      range_error("float", "-3.4028234663852886E+38", "3.4028234663852886E+38");
     return lit(Value::of(d), ends("D") ? DataType::double_() : DataType::float_());
   }
   if (s.find('E') != std::string::npos) {
@@ -710,7 +722,8 @@ ExprPtr Parser::function_call(std::vector<std::string> name, const Token& start)
 }
 
 ExprPtr Parser::postfix(ExprPtr e) {
-  while (true) {
+  for (size_t levels = 0;; ++levels) {
+    if (levels > kMaxTreeDepth) too_complex();  // x[0][0]…: the tree deepens without recursion
     if (accept_op("[")) {
       ExprPtr k = value_expression(0);
       expect_op("]");
@@ -722,9 +735,15 @@ ExprPtr Parser::postfix(ExprPtr e) {
       next();
       std::string f = next().text;
       if (e->kind == ExprKind::UnresolvedAttribute) {  // a.b.c stays one name (resolved later)
+        // Copied once and extended while the dotted name lasts (a copy per part was quadratic).
         auto x = std::make_shared<Expr>(*e);
         x->name_parts.push_back(f);
+        while (is_op(".") && (peek(1).kind == Tok::Word || peek(1).kind == Tok::Quoted)) {
+          next();
+          x->name_parts.push_back(next().text);
+        }
         e = x;
+        continue;  // a name, not a level of the tree
       } else {
         auto x = std::make_shared<Expr>();
         x->kind = ExprKind::UnresolvedExtractValue;

@@ -16,13 +16,17 @@ struct Lexer {
   size_t i = 0;
   int line = 1;
   size_t line_start = 0;  // byte offset where the current line starts
+  // The last position asked for on this line, counted on from there by the next (offsets only
+  // grow): counting from the line start each time was quadratic in a one-line statement.
+  mutable size_t counted_line = 0, counted_to = 0;
+  mutable int counted = 0;
 
   // Characters (not bytes) from the line start: UTF-8 continuation bytes do not count.
   int pos_of(size_t off) const {
-    int p = 0;
-    for (size_t k = line_start; k < off; ++k)
-      if ((static_cast<unsigned char>(s[k]) & 0xC0) != 0x80) ++p;
-    return p;
+    if (counted_line != line_start || counted_to > off) { counted_line = counted_to = line_start; counted = 0; }
+    for (; counted_to < off; ++counted_to)
+      if ((static_cast<unsigned char>(s[counted_to]) & 0xC0) != 0x80) ++counted;
+    return counted;
   }
   void advance_to(size_t end) {
     for (; i < end; ++i)

@@ -1,6 +1,8 @@
 // Internal: the recursive-descent parser's state shared by expr.cpp and query.cpp. Errors are
 // thrown as Fail inside and turned into ParseError values at the entry points.
 #pragma once
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -11,6 +13,19 @@ namespace spp::sql::parser {
 struct Fail {
   ParseError error;
 };
+
+// Bounds (limits.cpp), each far above what people write and below what overflows the stack of
+// the recursive passes after parsing (8 MiB; ASan's frames are ~10x larger):
+constexpr int kMaxDepth = 1000;               // nested parser calls (~330 parentheses)
+constexpr size_t kMaxTreeDepth = 1000;        // levels of the parsed tree (`1+1+…+1` is left-deep)
+constexpr size_t kMaxTreeNodes = 1000000;     // its nodes, a shared subtree counted per use
+constexpr size_t kMaxWork = 1000000;          // tokens re-read: CTE uses, backtracking
+ParseError too_complex_error();
+// Too deep or too large a tree for the recursive passes after the parser: the error, or none.
+std::optional<ParseError> check_tree(const PlanPtr& plan, const ExprPtr& expr);
+// Frees a tree this parse made without recursing (a rejected tree may be too deep for the
+// destructors' recursion).
+void release_tree(PlanPtr plan, ExprPtr expr);
 
 class Parser {
  public:
@@ -34,6 +49,21 @@ class Parser {
   [[noreturn]] void fail_at(const Token& t) const;
   [[noreturn]] void fail_msg(const Token& t, const std::string& cls, const std::string& msg) const;
   [[noreturn]] void unsupported(const Token& t, const std::string& what) const;
+  [[noreturn]] void too_complex() const;
+  void count_work(size_t tokens);  // tokens read again (a CTE use, backtracking)
+
+  // One level of recursion for as long as it lives (the recursive entry points hold one).
+  class Nest {
+   public:
+    explicit Nest(Parser& p) : p_(p) {
+      if (++p_.depth_ > kMaxDepth) { --p_.depth_; p_.too_complex(); }
+    }
+    ~Nest() { --p_.depth_; }
+    Nest(const Nest&) = delete;
+    Nest& operator=(const Nest&) = delete;
+   private:
+    Parser& p_;
+  };
 
   // Expressions (expr.cpp).
   ExprPtr expression();         // booleanExpression
@@ -93,6 +123,9 @@ class Parser {
   };
   std::vector<Cte> ctes_;
   bool used_named_ = false, used_positional_ = false;
+  int depth_ = 0;
+  size_t work_ = 0;
+  std::map<size_t, ParseError> not_a_query_;  // token index -> why `(` there is no query
 };
 
 ExprPtr make_fn(std::string name, ExprList args);

@@ -56,6 +56,7 @@ PlanPtr node(PlanKind k, std::vector<PlanPtr> children) {
 // WITH name [(cols)] AS (query), …: each reference re-parses the CTE's text, so every use gets
 // its own exprIds (a CTE joined with itself needs distinct attributes on each side).
 PlanPtr Parser::query() {
+  Nest nest(*this);
   size_t ctes_before = ctes_.size();
   if (accept_kw("WITH")) {
     if (is_kw("RECURSIVE")) unsupported(peek(), "recursive CTEs");
@@ -91,6 +92,7 @@ PlanPtr Parser::cte_reference(size_t k) {
   i_ = cte.start;
   next_positional_ = cte.first_positional;
   PlanPtr p = query();
+  count_work(i_ - cte.start);  // uses of uses re-read their text again: bounded in all
   i_ = at;
   next_positional_ = pos;
   ctes_ = saved;
@@ -503,6 +505,7 @@ PlanPtr Parser::relation() {
 }
 
 PlanPtr Parser::relation_primary() {
+  Nest nest(*this);
   PlanPtr p;
   std::vector<std::string> cols;
   std::string alias_name;
@@ -521,14 +524,24 @@ PlanPtr Parser::relation_primary() {
   if (is_op("(")) {
     next();
     if (is_kw("SELECT") || is_kw("WITH") || is_kw("VALUES") || is_kw("TABLE") || is_op("(")) {
-      size_t save = i_;
-      try {
-        p = query();
-        expect_op(")");
-      } catch (const Fail&) {
-        // `((a JOIN b))`: a parenthesized relation, not a query.
+      const size_t save = i_;
+      // `((a JOIN b))`: a parenthesized relation, not a query. Where a query failed once it
+      // fails again, so the failure is remembered: retrying at every level of `FROM ((((…`
+      // made the attempts exponential in the nesting.
+      auto known = not_a_query_.find(save);
+      if (known == not_a_query_.end()) {
+        try {
+          p = query();
+          expect_op(")");
+        } catch (const Fail& f) {
+          if (f.error.error_class == "FAILED_TO_PARSE_TOO_COMPLEX") throw;
+          count_work(i_ - save);
+          known = not_a_query_.emplace(save, f.error).first;
+        }
+      }
+      if (known != not_a_query_.end()) {
         i_ = save;
-        if (!is_op("(")) throw;
+        if (!is_op("(")) throw Fail{known->second};
         p = relation();
         expect_op(")");
       }

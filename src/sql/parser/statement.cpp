@@ -564,6 +564,10 @@ std::variant<ExprPtr, ParseError> parse_expression(const std::string& text, IdGe
   try {
     ExprPtr e = p.named_expression();
     if (!p.at_end()) p.fail();
+    if (auto err = check_tree(nullptr, e)) {
+      release_tree(nullptr, std::move(e));
+      return *err;
+    }
     return e;
   } catch (const Fail& f) {
     return f.error;
@@ -585,6 +589,10 @@ std::variant<Statement, ParseError> parse_statement(const std::string& text, IdG
     Statement st = p.statement();
     p.accept_op(";");
     if (!p.at_end()) p.fail();
+    if (auto err = check_tree(st.plan, nullptr)) {
+      release_tree(std::move(st.plan), nullptr);
+      return *err;
+    }
     return st;
   } catch (const Fail& f) {
     return f.error;

@@ -28,7 +28,8 @@ bool Value::operator==(const Value& o) const {
 // Java's Double.toString: shortest digits, plain in [1e-3, 1e7), else d.dddE<exp>.
 static std::string java_double(double d, bool is_float) {
   if (std::isnan(d)) return "NaN";
-  if (std::isinf(d)) return d > 0 ? "Infinity" : "-Infinity";
+  // A FLOAT holding a double past its range prints as the float it is (to_chars would say "inf").
+  if (std::isinf(d) || (is_float && std::isinf(static_cast<float>(d)))) return d > 0 ? "Infinity" : "-Infinity";
   if (d == 0) return std::signbit(d) ? "-0.0" : "0.0";
   char buf[64];
   auto r = is_float ? std::to_chars(buf, buf + sizeof buf, static_cast<float>(d), std::chars_format::scientific)
