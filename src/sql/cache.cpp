@@ -137,6 +137,25 @@ std::vector<int> CacheManager::remove(const PlanPtr& plan) {
   return gone;
 }
 
+std::vector<const CachedData*> CacheManager::reading_path(const std::string& dir) const {
+  auto bare = [](const std::string& p) { return p.rfind("file:", 0) == 0 ? p.substr(5) : p; };
+  const std::string d = bare(dir);
+  auto under = [&](const std::string& p) {
+    const std::string b = bare(p);
+    return b.rfind(d, 0) == 0 && (b.size() == d.size() || b[d.size()] == '/' || d == "/");
+  };
+  std::vector<const CachedData*> out;
+  for (const auto& e : entries_) {
+    bool hit = false;
+    plan_foreach(e.plan, [&](const LogicalPlan& n) {
+      if (n.kind == PlanKind::DataSource)
+        for (const auto& p : n.paths) hit = hit || under(p);
+    });
+    if (hit) out.push_back(&e);
+  }
+  return out;
+}
+
 std::vector<int> CacheManager::remove_table(const std::string& table) {
   auto lower = [](std::string s) {
     for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

@@ -43,6 +43,9 @@ class CacheManager {
   // Removes the entries giving `plan`'s result (unpersist); their ids.
   std::vector<int> remove(const PlanPtr& plan);
   std::vector<int> remove_table(const std::string& table);  // case-insensitive
+  // The entries whose plan scans files at or under `dir` (absolute, no trailing `/`; a `file:`
+  // prefix on either side ignored): Spark's refreshByPath. Valid until the next change.
+  std::vector<const CachedData*> reading_path(const std::string& dir) const;
   std::vector<int> clear();
   void set_plan_facts(int id, std::shared_ptr<const std::string> tree, int64_t size);
   bool empty() const { return entries_.empty(); }

@@ -154,6 +154,10 @@ class SqlSession {
   nlohmann::json cache_command(const std::string& op, const nlohmann::json& body);
   nlohmann::json cache_plan(const PlanPtr& plan, const nlohmann::json& level, const std::string& table);
   nlohmann::json catalog_command(const nlohmann::json& body);
+  // The lookups by name and the refreshes (session_catalog.cpp): getDatabase, getTable,
+  // functionExists, listFunctions, refreshTable, … — `op` and its arguments.
+  nlohmann::json catalog_lookup_command(const std::string& op, const nlohmann::json& args);
+  bool builtin_function_exists(const std::string& lower_name) const;
   nlohmann::json conf_command(const nlohmann::json& body);
   // CACHE [LAZY] TABLE / UNCACHE TABLE / CLEAR CACHE (`lazy_or_if_exists` as the statement's flag).
   nlohmann::json cache_statement(parser::StmtKind kind, const std::string& name, const PlanPtr& query,

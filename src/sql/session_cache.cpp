@@ -122,11 +122,6 @@ json SqlSession::catalog_command(const json& body) {
     if (parts->size() == 2 && ascii_lower((*parts)[0]) == "global_temp") return rows_of({{lookup(*parts) != nullptr}});
     return rows_of({{find_table(*parts).has_value()}});
   }
-  if (op == "databaseExists") {
-    if (!catalog_) return rows_of({{a.value("dbName", "") == "default"}});
-    auto d = catalog_->get_database(a.value("dbName", ""));
-    return rows_of({{d && d.value().has_value()}});
-  }
   if (op == "listDatabases") {
     json rows = json::array();
     std::vector<CatalogDatabase> dbs{{"default", "default database", ""}};
@@ -198,7 +193,7 @@ json SqlSession::catalog_command(const json& body) {
     }
     return rows_of(rows);
   }
-  return plan_error("spark.catalog." + op + " is not supported yet");
+  return catalog_lookup_command(op, a);
 }
 
 // The JVM's StorageLevel.fromString levels (deserialized unless _SER or DISK_ONLY).

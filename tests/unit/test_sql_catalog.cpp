@@ -8,6 +8,7 @@
 
 #include "sql/catalog.h"
 #include "sql/parser/parser.h"
+#include "sql/session.h"
 
 using namespace spp::sql;
 namespace fs = std::filesystem;
@@ -238,4 +239,33 @@ TEST_CASE("catalog statements parse with their clauses and query text") {
   auto cols = parse("INSERT INTO t (b, a) SELECT 1, 2");
   CHECK(cols.columns == std::vector<std::string>{"b", "a"});
   CHECK(cols.query_text == "SELECT 1, 2");
+}
+
+// spark.catalog's lookups by name (session_catalog.cpp) without a catalog on disk: only
+// `default`, built-ins known to the analyzer, Spark's errors for the rest.
+TEST_CASE("catalog API: catalogs, databases, functions and their errors") {
+  SqlSession s;
+  auto call = [&](const char* op, nlohmann::json args) {
+    return s.command({{"catalog", {{op, std::move(args)}}}});
+  };
+  auto one = [&](const char* op, nlohmann::json args) { return call(op, std::move(args))["rows"][0][0]; };
+  CHECK(call("listCatalogs", nlohmann::json::object())["rows"] == nlohmann::json::parse(R"([["spark_catalog", null]])"));
+  CHECK(call("listCatalogs", {{"pattern", "hive*"}})["rows"] == nlohmann::json::array());
+  CHECK(call("setCurrentCatalog", {{"catalogName", "SPARK_CATALOG"}})["rows"] == nlohmann::json::array());
+  CHECK(call("setCurrentCatalog", {{"catalogName", "x"}})["error"]["errorClass"] == "CATALOG_NOT_FOUND");
+  CHECK(one("databaseExists", {{"dbName", "spark_catalog.default"}}) == true);
+  CHECK(one("databaseExists", {{"dbName", "other.default"}}) == false);
+  CHECK(call("getDatabase", {{"dbName", "default"}})["rows"][0][2] == "default database");
+  CHECK(call("getDatabase", {{"dbName", "nodb"}})["error"]["errorClass"] == "SCHEMA_NOT_FOUND");
+  for (const char* f : {"count", "Sum", "abs", "to_date", "explode", "transform", "row_number", "current_date"})
+    CHECK_MESSAGE(one("functionExists", {{"functionName", f}}) == true, f);
+  for (const char* f : {"col", "no_such_fn", "default.count", "spark_catalog.default.abs"})
+    CHECK_MESSAGE(one("functionExists", {{"functionName", f}}) == false, f);
+  auto missing = call("getFunction", {{"functionName", "my_func2"}})["error"];
+  CHECK(missing["errorClass"] == "ROUTINE_NOT_FOUND");
+  CHECK(missing["messageParameters"]["routineName"] == "`default`.`my_func2`");
+  auto listed = call("listFunctions", {{"pattern", "to_d*|abs"}, {"candidates", {"abs", "to_date", "col", "lit", "to_json"}}});
+  CHECK(listed["rows"] == nlohmann::json::parse(R"([["abs", null, null, null, null, true],
+                                                    ["to_date", null, null, null, null, true]])"));
+  CHECK(call("getTable", {{"tableName", "nope"}})["error"]["errorClass"] == "TABLE_OR_VIEW_NOT_FOUND");
 }

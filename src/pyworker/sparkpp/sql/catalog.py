@@ -3,8 +3,11 @@ temp views and tables); nothing is kept in Python."""
 from collections import namedtuple
 
 from sparkpp.sql import _proto as P
+from sparkpp.storagelevel import StorageLevel  # noqa: F401 - in the module's namespace, as PySpark's
 
-__all__ = ["Catalog", "Database", "Table", "Column", "Function"]
+__all__ = ["Catalog", "CatalogMetadata", "Database", "Table", "Column", "Function"]
+
+CatalogMetadata = namedtuple("CatalogMetadata", "name description")
 
 Database = namedtuple("Database", "name catalog description locationUri")
 Table = namedtuple("Table", "name catalog namespace description tableType isTemporary")
@@ -32,6 +35,15 @@ class Catalog:
 
     def currentCatalog(self):
         return self._value("currentCatalog")
+
+    def setCurrentCatalog(self, catalogName):
+        self._rows("setCurrentCatalog", catalogName=catalogName)
+
+    def listCatalogs(self, pattern=None):
+        return [CatalogMetadata(*r) for r in self._rows("listCatalogs", pattern=pattern)]
+
+    def getDatabase(self, dbName):
+        return Database(*self._rows("getDatabase", dbName=dbName)[0])
 
     def listDatabases(self, pattern=None):
         return [Database(*r) for r in self._rows("listDatabases", pattern=pattern)]
@@ -85,15 +97,38 @@ class Catalog:
         self._session.sql("MSCK REPAIR TABLE %s" % tableName)
 
     def refreshTable(self, tableName):
-        """Nothing is cached about a table's files between queries: every scan lists them."""
-        self._session.table(tableName).schema  # an unknown table raises, as Spark
+        """Cached data of the table is dropped and cached again (lazily): its next use reads the
+        files anew. Scans list a table's files on every query, so nothing else is kept."""
+        self._rows("refreshTable", tableName=tableName)
+
+    def refreshByPath(self, path):
+        self._rows("refreshByPath", path=path)
 
     def getTable(self, tableName):
-        parts = tableName.rsplit(".", 1)
-        db = parts[0] if len(parts) == 2 else None
-        for t in self.listTables(db):
-            if t.name == parts[-1].lower() or (t.isTemporary and t.name == parts[-1]):
-                return t
-        from sparkpp.errors import AnalysisException
-        raise AnalysisException(
-            "[TABLE_OR_VIEW_NOT_FOUND] The table or view `%s` cannot be found." % tableName)
+        name, catalog, namespace, description, tableType, isTemporary = \
+            self._rows("getTable", tableName=tableName)[0]
+        return Table(name, catalog, namespace, description, tableType, isTemporary)
+
+    def functionExists(self, functionName, dbName=None):
+        if dbName is not None:
+            import warnings
+            warnings.warn(
+                "`dbName` has been deprecated since Spark 3.4 and might be removed in "
+                "a future version. Use functionExists(`dbName.tableName`) instead.",
+                FutureWarning,
+            )
+        return bool(self._value("functionExists", functionName=functionName, dbName=dbName))
+
+    def getFunction(self, functionName):
+        return Function(*self._rows("getFunction", functionName=functionName)[0])
+
+    def listFunctions(self, dbName=None, pattern=None):
+        """Built-in functions the engine resolves (named after the functions module's, which
+        the driver checks one by one) and the registered UDFs, sorted by name."""
+        from sparkpp.sql import functions as F
+        if dbName is not None:
+            self.getDatabase(dbName)  # an unknown database raises, as Spark
+        candidates = sorted({n.lower() for n in getattr(F, "__all__", dir(F))
+                             if not n.startswith("_")})
+        return [Function(*r) for r in self._rows("listFunctions", pattern=pattern,
+                                                 candidates=candidates)]
