@@ -117,7 +117,7 @@ int compare(const Value& a, const Value& b, const DataType& t) {
 
 std::optional<Value> eval_constant(const Expr& e) {
   if (e.kind == ExprKind::Literal) return e.value;
-  if (!e.foldable()) return std::nullopt;
+  if (!e.foldable_node()) return std::nullopt;  // the children are evaluated (checked) below
   std::vector<Value> a;
   for (const auto& c : e.children) {
     auto v = eval_constant(*c);

@@ -141,6 +141,9 @@ struct Expr {
 
   bool resolved() const;      // this node and every child resolved
   bool foldable() const;      // a constant: literals and deterministic calls over them
+  // foldable() of this node given foldable children: what a walk that visits every child
+  // anyway asks (a chain of n calls is not re-walked at each level).
+  bool foldable_node() const;
   bool deterministic() const;
   // Spark's Expression.sql through toPrettySQL: the auto-generated column name.
   std::string sql() const;
