@@ -32,7 +32,7 @@ json SqlSession::sql_command(const json& body) {
     json rel = {{"sql", {{"query", text}}}};
     if (body.contains("args")) rel["sql"]["args"] = body["args"];
     if (body.contains("posArgs")) rel["sql"]["posArgs"] = body["posArgs"];
-    auto p = decode_relation(rel, ids_);
+    auto p = decode_plan(rel, ids_);
     if (!p) return {{"error", {{"kind", "IllegalArgumentException"}, {"message", p.error_message()}, {"errorClass", ""},
                                {"messageParameters", json::object()}, {"sqlState", ""}}}};
     for (size_t k = 0; k < (*p)->exprs.size(); ++k) {

@@ -108,13 +108,27 @@ Result<ExprPtr> decode_literal(const json& j, IdGen& ids) {
     for (char c : s) {
       if (c == '-') neg = true;
       else if (c == '.') frac = true;
-      else if (c >= '0' && c <= '9') { u = u * 10 + (c - '0'); any = true; if (frac) ++scale; }
+      else if (c >= '0' && c <= '9') {
+        if (u > (__int128(1) << 125)) return Result<ExprPtr>::error("plan: bad decimal literal '" + s + "' (precision/scale)");
+        u = u * 10 + (c - '0'); any = true; if (frac) ++scale;
+      }
       else if (c != '+') return Result<ExprPtr>::error("plan: bad decimal literal '" + s + "'");
     }
     if (!any) return Result<ExprPtr>::error("plan: bad decimal literal '" + s + "'");
     int digits = static_cast<int>(s.size()) - (neg || s[0] == '+') - frac;
-    int p = v.contains("precision") ? v["precision"].get<int>() : std::max(digits, scale);
-    int sc = v.contains("scale") ? v["scale"].get<int>() : scale;
+    // Precision and scale, when given, are small integers (Spark's DecimalType bounds); an
+    // out-of-range or mistyped field is an error, not a throw or a billion-step rescale loop.
+    auto field = [&](const char* key, int dflt, int& out) {
+      auto it = v.find(key);
+      if (it == v.end()) { out = dflt; return true; }
+      if (!it->is_number_integer() || it->get<int64_t>() < 0 || it->get<int64_t>() > 38) return false;
+      out = static_cast<int>(it->get<int64_t>());
+      return true;
+    };
+    int p = 0, sc = 0;
+    if (digits > 38 || scale > 38 || !field("precision", std::max(digits, scale), p) || !field("scale", scale, sc) ||
+        sc > std::max(p, 1) || sc < scale)
+      return Result<ExprPtr>::error("plan: bad decimal literal '" + s + "' (precision/scale)");
     while (scale < sc) { u *= 10; ++scale; }
     Value val;
     val.v = Value::Decimal{neg ? -u : u};
@@ -240,7 +254,23 @@ Result<std::vector<std::string>> parse_identifier(const std::string& s) {
   return parts;
 }
 
+namespace {
+Result<ExprPtr> decode_expression_unguarded(const json& j, IdGen& ids);
+}  // namespace
+
+// The decoders check each field they read; a field of an unexpected JSON type that one of them
+// still reads through nlohmann's typed accessors throws, which must become a plan error, never
+// an exception escaping into the driver (fuzz_sql_connect found several).
 Result<ExprPtr> decode_expression(const json& j, IdGen& ids) {
+  try {
+    return decode_expression_unguarded(j, ids);
+  } catch (const json::exception& e) {
+    return Result<ExprPtr>::error(std::string("plan: malformed expression: ") + e.what());
+  }
+}
+
+namespace {
+Result<ExprPtr> decode_expression_unguarded(const json& j, IdGen& ids) {
   if (!j.is_object() || j.size() != 1) return Result<ExprPtr>::error("plan: an expression must have exactly one kind");
   const std::string k = j.begin().key();
   const json& b = j.begin().value();
@@ -391,12 +421,17 @@ Result<ExprPtr> decode_expression(const json& j, IdGen& ids) {
   }
   return Result<ExprPtr>::error("plan: unsupported expression '" + k + "'");
 }
+}  // namespace
 
 ExprList attrs_for_fields(const std::vector<StructField>& fs, IdGen& ids) { return attrs_for(fs, ids); }
 
 Result<PlanPtr> decode_plan(const json& j, IdGen& ids) {
-  if (j.is_object() && j.contains("root")) return decode_relation(j["root"], ids);
-  return decode_relation(j, ids);
+  try {
+    if (j.is_object() && j.contains("root")) return decode_relation(j["root"], ids);
+    return decode_relation(j, ids);
+  } catch (const json::exception& e) {
+    return Result<PlanPtr>::error(std::string("plan: malformed relation: ") + e.what());
+  }
 }
 
 Result<PlanPtr> decode_relation(const json& j, IdGen& ids) {
@@ -565,9 +600,14 @@ Result<PlanPtr> decode_relation(const json& j, IdGen& ids) {
     SPP_KEYS("input", "renameColumnsMap");
     p.kind = PlanKind::RenameColumns;
     SPP_CHILD("input");
-    if (b.contains("renameColumnsMap"))
-      for (auto it = b["renameColumnsMap"].begin(); it != b["renameColumnsMap"].end(); ++it)
+    if (b.contains("renameColumnsMap")) {
+      const json& m = b["renameColumnsMap"];
+      if (!m.is_object()) return Result<PlanPtr>::error("plan: 'renameColumnsMap' must map names to names");
+      for (auto it = m.begin(); it != m.end(); ++it) {
+        if (!it->is_string()) return Result<PlanPtr>::error("plan: 'renameColumnsMap' must map names to names");
         p.renames.emplace_back(it.key(), it->get<std::string>());
+      }
+    }
     return done();
   }
   if (k == "drop") {
