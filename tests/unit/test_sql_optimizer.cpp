@@ -378,3 +378,39 @@ TEST_CASE("sql optimizer: a filter rejecting an outer side's NULL padding makes 
   auto mixed = analyzed(where(join("JOIN_TYPE_LEFT_OUTER"), fn(">", {fn("+", {col("a"), col("b")}), lit_i(1)})));
   CHECK(opt::eliminate_outer_join(mixed) == mixed);
 }
+
+TEST_CASE("sql optimizer: PushExtraPredicateThroughJoin derives one-side filters from an OR of ANDs") {
+  auto eq = [](const char* c, int v) { return fn("==", {col(c), lit_i(v)}); };
+  // TPC-H Q7's shape: (a = 1 AND b = 2) OR (a = 2 AND b = 1) implies a IN-like filter per side.
+  json j = {{"join", {{"left", local("k INT, a INT", 1)}, {"right", local("k2 INT, b INT", 2)}, {"joinType", "JOIN_TYPE_INNER"},
+                      {"joinCondition", fn("and", {fn("==", {col("k"), col("k2")}),
+                                                   fn("or", {fn("and", {eq("a", 1), eq("b", 2)}),
+                                                             fn("and", {eq("a", 2), eq("b", 1)})})})}}}};
+  auto once = opt::push_extra_predicate_through_join(analyzed(j));
+  CHECK(once->tree_string() ==
+        "Join Inner, ((k#0 = k2#2) AND (((a#1 = 1) AND (b#3 = 2)) OR ((a#1 = 2) AND (b#3 = 1))))\n"
+        ":- Filter ((a#1 = 1) OR (a#1 = 2))\n"
+        ":  +- LogicalRDD [k#0, a#1], false\n"
+        "+- Filter ((b#3 = 2) OR (b#3 = 1))\n"
+        "   +- LogicalRDD [k2#2, b#3], false\n");
+  // The join remembers its condition: a second pass adds nothing (the fixed point is reached).
+  CHECK(opt::push_extra_predicate_through_join(once) == once);
+  // A disjunct with nothing on one side implies nothing there.
+  json none = j;
+  none["join"]["joinCondition"] = fn("or", {fn("and", {eq("a", 1), eq("b", 2)}), eq("b", 3)});
+  CHECK(opt::push_extra_predicate_through_join(analyzed(none))->tree_string() ==
+        "Join Inner, (((a#1 = 1) AND (b#3 = 2)) OR (b#3 = 3))\n"
+        ":- LogicalRDD [k#0, a#1], false\n"
+        "+- Filter ((b#3 = 2) OR (b#3 = 3))\n"
+        "   +- LogicalRDD [k2#2, b#3], false\n");
+  // Left outer: only the right (null-padded) side may be filtered; the left keeps every row.
+  json lo = j;
+  lo["join"]["joinType"] = "JOIN_TYPE_LEFT_OUTER";
+  auto l = opt::push_extra_predicate_through_join(analyzed(lo));
+  CHECK(l->children[0]->kind == PlanKind::LocalRelation);
+  CHECK(l->children[1]->kind == PlanKind::Filter);
+  // The whole optimizer reaches a fixed point with the filters at the leaves.
+  auto full = opt::optimize(analyzed(j))->tree_string();
+  CHECK(full.find("Filter") != std::string::npos);
+  CHECK(full.find("((a#1 = 1) OR (a#1 = 2))") != std::string::npos);
+}

@@ -21,6 +21,10 @@ PlanPtr push_down_predicates(const PlanPtr& p);    // through Project and Join, 
 // semi/anti join below a deterministic Project, and into the one leg of an inner/outer join
 // its condition needs.
 PlanPtr push_left_semi_anti_join(const PlanPtr& p);
+// Spark's PushExtraPredicateThroughJoin (push_extra.cpp): from a join condition conjunct over
+// both sides, the predicate it implies over each side alone (OR of ANDs) becomes a Filter there.
+PlanPtr push_extra_predicate_through_join(const PlanPtr& p);
+std::optional<ExprPtr> extract_within(const ExprPtr& e, const std::set<int64_t>& side);
 // Spark's EliminateOuterJoin: an outer join under a filter rejecting a side's NULL padding
 // becomes inner on that side.
 PlanPtr eliminate_outer_join(const PlanPtr& p);

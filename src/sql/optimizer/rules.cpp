@@ -704,7 +704,7 @@ PlanPtr replace_expressions(const PlanPtr& p) {
 
 PlanPtr optimize(const PlanPtr& plan) {
   static const std::vector<PlanPtr (*)(const PlanPtr&)> batch = {
-      reorder_join, eliminate_outer_join, push_down_predicates, push_left_semi_anti_join, combine_filters, collapse_project, column_pruning,
+      reorder_join, eliminate_outer_join, push_down_predicates, push_extra_predicate_through_join, push_left_semi_anti_join, combine_filters, collapse_project, column_pruning,
       limit_push_down,
       constant_folding, boolean_simplification, simplify_casts, remove_redundant_aliases, prune_filters, remove_noop_operators};
   // Spark's "Finish Analysis" batch first: a view's or a subquery's alias only names columns

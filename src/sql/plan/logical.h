@@ -107,6 +107,9 @@ struct LogicalPlan {
   std::shared_ptr<const std::string> inline_data;
   int64_t size_hint = -1;               // estimated bytes when known (leaves)
   std::shared_ptr<const std::string> cached_tree;  // InMemoryRelation: drawn under it (innerChildren)
+  // Join: the condition PushExtraPredicateThroughJoin last extracted side filters from (Spark's
+  // processedJoinConditionTag); copies of the node keep it, a new condition clears its effect.
+  ExprPtr extra_pushed_from;
 
   bool resolved() const;                // this node, its expressions and all children
   bool unresolved_kind() const;         // WithColumns & co.: rewritten once children resolve
