@@ -205,12 +205,19 @@ Batch unmatched_rows(const Batch& build, const uint8_t* matched, const ColType& 
 // One build side in memory and the probing of left batches against it.
 class JoinCore {
  public:
+  // `probe_type`: the probe key's type when there is one key (the direct-address table needs
+  // the same integral type on both sides); null otherwise.
   JoinCore(Batch build, const std::vector<ExprPtr>& rkeys, JoinType t, ExprPtr cond, ColTypePtr out, const ExecContext& ctx,
-           bool hash_table = true)
+           bool hash_table = true, const col::ColTypePtr& probe_type = nullptr)
       : build_(std::move(build)), type_(t), cond_(std::move(cond)), out_(std::move(out)), ctx_(ctx) {
     bk_ = key_batch(rkeys, build_, ctx);
     matched_.assign(static_cast<size_t>(build_.num_rows), 0);
     if (!hash_table) return;
+    // Integral keys (most equi-joins): chains compare widened values, one array per key, instead
+    // of a per-row typed comparison.
+    if (std::all_of(bk_.keys.begin(), bk_.keys.end(), [](const col::ColumnPtr& k) { return int_key(k->id()); }))
+      for (const auto& k : bk_.keys) bint_.push_back(widen(*k));
+    if (bint_.size() == 1 && probe_type && probe_type->id == bk_.keys[0]->id() && build_dense()) return;
     size_t cap = 16;
     while (cap < size_t(build_.num_rows) * 2) cap *= 2;
     head_.assign(cap, -1);
@@ -221,15 +228,11 @@ class JoinCore {
       next_[size_t(r)] = head_[s];
       head_[s] = int32_t(r);
     }
-    // Integral keys (most equi-joins): chains compare widened values, one array per key, instead
-    // of a per-row typed comparison.
-    if (std::all_of(bk_.keys.begin(), bk_.keys.end(), [](const col::ColumnPtr& k) { return int_key(k->id()); }))
-      for (const auto& k : bk_.keys) bint_.push_back(widen(*k));
   }
   int64_t memory() const {
     int64_t ints = 0;
     for (const auto& v : bint_) ints += int64_t(v.size() * 8);
-    return col::memory_size(build_) + int64_t(head_.size() * 4 + next_.size() * 5) + ints;
+    return col::memory_size(build_) + int64_t(head_.size() * 4 + next_.size() * 5 + dense_.size() * 4) + ints;
   }
 
   Batch probe(const Batch& left, const std::vector<ExprPtr>& lkeys) {
@@ -237,6 +240,9 @@ class JoinCore {
     if (type_ == JoinType::Cross) {
       for (int64_t l = 0; l < left.num_rows; ++l)
         for (int64_t r = 0; r < build_.num_rows; ++r) { li.push_back(int32_t(l)); ri.push_back(int32_t(r)); }
+    } else if (!dense_.empty()) {
+      // No hashes: the widened key (ikey; the probe key has the build key's type) is the slot.
+      probe_dense(key_batch(lkeys, left, ctx_, /*with_hash=*/false), left.num_rows, li, ri);
     } else {
       Keyed lk = key_batch(lkeys, left, ctx_);
       size_t mask = head_.size() - 1;
@@ -311,6 +317,69 @@ class JoinCore {
       }
     }
   }
+  // Spark's hash join has no such table; DuckDB's perfect hash join does. One integral key whose
+  // build values span at most a few times the build rows (TPC-H's primary keys: 1..10k
+  // suppliers, 1..150k customers, 0..24 nations) addresses a direct array: key - min is the slot,
+  // holding the first build row with that key; next_ chains the others in row order. A probe is
+  // a subtraction and one load — no hash of either side, no key compare.
+  bool build_dense() {
+    const std::vector<int64_t>& v = bint_[0];
+    const uint8_t* null = bk_.null_key.data();
+    bool any = false;
+    int64_t lo = 0, hi = 0;
+    for (int64_t r = 0; r < build_.num_rows; ++r) {
+      if (null[r]) continue;
+      if (!any) { lo = hi = v[size_t(r)]; any = true; }
+      lo = std::min(lo, v[size_t(r)]);
+      hi = std::max(hi, v[size_t(r)]);
+    }
+    if (!any) return false;
+    const uint64_t span = uint64_t(hi) - uint64_t(lo) + 1;  // wraps to 0 for the full int64 range
+    if (span == 0 || span > kDenseMaxSlots || span > uint64_t(std::max<int64_t>(build_.num_rows, 256)) * 4) return false;
+    dense_lo_ = lo;
+    dense_.assign(size_t(span), -1);
+    next_.assign(static_cast<size_t>(build_.num_rows), -1);
+    for (int64_t r = build_.num_rows - 1; r >= 0; --r) {  // chains in row order
+      if (null[r]) continue;
+      int32_t& head = dense_[size_t(uint64_t(v[size_t(r)]) - uint64_t(lo))];
+      dense_unique_ &= head < 0;
+      next_[size_t(r)] = head;
+      head = int32_t(r);
+    }
+    return true;
+  }
+  void probe_dense(const Keyed& lk, int64_t n, std::vector<int32_t>& li, std::vector<int32_t>& ri) const {
+    const int64_t* lv = lk.ikey.data();
+    const uint8_t* lnull = lk.null_key.data();
+    const int32_t* dense = dense_.data();
+    const int32_t* next = next_.data();
+    const uint64_t span = dense_.size(), lo = uint64_t(dense_lo_);
+    if (dense_unique_) {  // a primary key: at most one match per row, written without branches
+      li.resize(size_t(n));
+      ri.resize(size_t(n));
+      size_t k = 0;
+      for (int64_t l = 0; l < n; ++l) {
+        const uint64_t s = uint64_t(lv[l]) - lo;
+        const int32_t r = s < span && !lnull[l] ? dense[s] : -1;
+        li[k] = int32_t(l);
+        ri[k] = r;
+        k += r >= 0;
+      }
+      li.resize(k);
+      ri.resize(k);
+      return;
+    }
+    li.reserve(size_t(n));
+    ri.reserve(size_t(n));
+    for (int64_t l = 0; l < n; ++l) {
+      const uint64_t s = uint64_t(lv[l]) - lo;
+      if (s >= span || lnull[l]) continue;
+      for (int32_t r = dense[s]; r >= 0; r = next[r]) {
+        li.push_back(int32_t(l));
+        ri.push_back(r);
+      }
+    }
+  }
   // One integral key: its widened values alone decide.
   void probe_int(const Keyed& lk, int64_t n, size_t mask, std::vector<int32_t>& li, std::vector<int32_t>& ri) const {
     const std::vector<int64_t> lv = widen(*lk.keys[0]);
@@ -349,6 +418,10 @@ class JoinCore {
   ExecContext ctx_;
   Keyed bk_;
   std::vector<int32_t> head_, next_;
+  static constexpr uint64_t kDenseMaxSlots = uint64_t(1) << 24;
+  std::vector<int32_t> dense_;  // direct-address table (build_dense); empty: hash chains in head_
+  int64_t dense_lo_ = 0;
+  bool dense_unique_ = true;    // no build key repeats: every chain is one row
   std::vector<std::vector<int64_t>> bint_;  // integral keys: the build side's values, widened, per key
   std::vector<uint8_t> matched_;
 };
@@ -435,7 +508,7 @@ class HashJoin : public Operator {
     if (!grace_) {
       Batch all = bs.empty() ? empty_batch(right_->schema()) : col::concat(bs);
       all.schema = right_->schema();
-      core_ = std::make_unique<JoinCore>(std::move(all), rkeys_, type_, cond_, schema_, ctx_);
+      core_ = std::make_unique<JoinCore>(std::move(all), rkeys_, type_, cond_, schema_, ctx_, true, probe_key_type());
       res_.force_grow(core_->memory() - res_.held());
       metrics_.peak_memory = std::max(metrics_.peak_memory, res_.peak());
       return Status::ok();
@@ -474,7 +547,7 @@ class HashJoin : public Operator {
     }
     Batch all = bs.empty() ? empty_batch(right_->schema()) : col::concat(bs);
     all.schema = right_->schema();
-    JoinCore core(std::move(all), rkeys_, type_, cond_, schema_, ctx_);
+    JoinCore core(std::move(all), rkeys_, type_, cond_, schema_, ctx_, true, probe_key_type());
     res_.release_all();
     res_.force_grow(core.memory());  // one partition is the unit of progress
     metrics_.peak_memory = std::max(metrics_.peak_memory, res_.peak());
@@ -500,6 +573,7 @@ class HashJoin : public Operator {
   ExprPtr cond_;
   ExecContext ctx_;
   Reservation res_;
+  col::ColTypePtr probe_key_type() const { return lkeys_.size() == 1 ? lkeys_[0]->type : nullptr; }
   std::unique_ptr<JoinCore> core_;
   bool built_ = false, grace_ = false, left_done_ = false;
   std::vector<std::unique_ptr<SpillFile>> rparts_, lparts_;
