@@ -2,6 +2,7 @@
 #include "executor/int_pairs.h"
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cstring>
 
@@ -30,9 +31,9 @@ void IntPairSorter::add(const std::string& blob, const IntPairsHeader& h) {
   if (h.n == 0) return;
   const char* keys = blob.data() + kHead;
   const char* values = keys + 8 * static_cast<size_t>(h.n);
-  if (runs_.empty() || runs_.back().size() >= kMinRun) {
+  if (runs_.empty() || runs_.back().size() >= run_pairs_) {
     runs_.emplace_back();
-    runs_.back().reserve(std::max<size_t>(h.n, kMinRun));
+    runs_.back().reserve(std::max<size_t>(h.n, run_pairs_));
   }
   auto& run = runs_.back();
   const size_t at = run.size();
@@ -58,14 +59,38 @@ void IntPairSorter::sift_down(size_t i) {
   heap_[i] = x;
 }
 
+// Stable LSD radix sort of one run by key, a byte at a time: the key is mapped to an unsigned
+// value in the wanted order (sign bit flipped; complemented when descending), bytes that are
+// equal in every key are skipped (keys in a range partition share their high bytes).
+void IntPairSorter::sort_run(std::vector<Pair>& run) {
+  const size_t n = run.size();
+  if (n < 2) return;
+  const uint64_t flip = descending_ ? ~(uint64_t{1} << 63) : uint64_t{1} << 63;
+  auto ukey = [flip](const Pair& p) { return static_cast<uint64_t>(p.key) ^ flip; };
+  std::array<std::array<size_t, 256>, 8> counts{};
+  for (const Pair& p : run) {
+    const uint64_t k = ukey(p);
+    for (int d = 0; d < 8; ++d) ++counts[d][(k >> (8 * d)) & 0xff];
+  }
+  scratch_.resize(n);
+  for (int d = 0; d < 8; ++d) {
+    auto& c = counts[d];
+    if (c[(ukey(run[0]) >> (8 * d)) & 0xff] == n) continue;  // one value of this byte
+    size_t at = 0;
+    for (auto& x : c) {
+      const size_t m = x;
+      x = at;
+      at += m;
+    }
+    for (const Pair& p : run) scratch_[c[(ukey(p) >> (8 * d)) & 0xff]++] = p;
+    run.swap(scratch_);
+  }
+}
+
 void IntPairSorter::sort(bool descending) {
   descending_ = descending;
-  for (auto& run : runs_) {
-    if (descending)
-      std::stable_sort(run.begin(), run.end(), [](const Pair& a, const Pair& b) { return a.key > b.key; });
-    else
-      std::stable_sort(run.begin(), run.end(), [](const Pair& a, const Pair& b) { return a.key < b.key; });
-  }
+  for (auto& run : runs_) sort_run(run);
+  scratch_ = {};
   pos_.assign(runs_.size(), 0);
   heap_.clear();
   for (uint32_t r = 0; r < runs_.size(); ++r)
@@ -78,11 +103,11 @@ bool IntPairSorter::next_batch(std::string& out, uint8_t flags, size_t max_pairs
   if (!sorted_) {
     while (run_ < runs_.size() && runs_[run_].empty()) ++run_;
     if (run_ >= runs_.size()) {
-      *this = IntPairSorter();  // the memory goes as soon as the last batch is out
+      *this = IntPairSorter(run_pairs_);  // the memory goes as soon as the last batch is out
       return false;
     }
   } else if (heap_.empty()) {
-    *this = IntPairSorter();
+    *this = IntPairSorter(run_pairs_);
     return false;
   }
   if (pos_.size() < runs_.size()) pos_.resize(runs_.size(), 0);

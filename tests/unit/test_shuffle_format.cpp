@@ -476,7 +476,7 @@ TEST_CASE("int pair sorter: merged runs equal a stable sort of everything, ascen
   for (int round = 0; round < 40; ++round) {
     const bool desc = round % 2;
     const uint8_t f = static_cast<uint8_t>(kPairsSort | (desc ? kPairsDesc : 0));
-    IntPairSorter s;
+    IntPairSorter s(round % 4 < 2 ? 1 + rng() % 3000 : IntPairSorter::kRun);
     std::vector<std::pair<int64_t, int64_t>> all;
     const int batches = 1 + static_cast<int>(rng() % 30);
     const int64_t keys = 1 + rng() % (round < 20 ? 50 : 100000);
@@ -511,7 +511,7 @@ TEST_CASE("int pair sorter: merged runs equal a stable sort of everything, ascen
 }
 
 TEST_CASE("int pair sorter: without sort() the pairs go out in arrival order") {
-  IntPairSorter s;
+  IntPairSorter s(100);
   std::vector<std::pair<int64_t, int64_t>> all;
   for (int b = 0; b < 5; ++b) {
     std::vector<std::pair<int64_t, int64_t>> ps;
