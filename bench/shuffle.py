@@ -55,7 +55,7 @@ def job(what, data, local_dir, out_dir):
     def pairs():
         return sc.parallelize(range(N_PAIRS), 8).map(lambda i: ((i * 7919) % N_KEYS, i))
 
-    t = time.perf_counter()
+    t, done = time.perf_counter(), None
     if what == "w4":
         res = sc.textFile(os.path.join(data, "pairs.csv")).map(parse).reduceByKey(add).collect()
         check = (len(res), sum(v for _, v in res)) == (W4_KEYS, W4_SUM)
@@ -63,6 +63,7 @@ def job(what, data, local_dir, out_dir):
     elif what == "w5":
         out = os.path.join(out_dir, "sorted")
         sc.textFile(os.path.join(data, "pairs.csv")).map(parse).sortByKey().map(lambda kv: "%d,%d" % kv).saveAsTextFile(out)
+        done = time.perf_counter()  # the check below reads 5 M lines in Python: not the job's time
         rows, prev, ordered = 0, None, True
         for f in sorted(glob.glob(os.path.join(out, "part-*"))):
             with open(f) as fh:
@@ -88,7 +89,7 @@ def job(what, data, local_dir, out_dir):
         answer = sum(p[0] for p in res)
     else:
         raise SystemExit("unknown workload " + what)
-    dt = time.perf_counter() - t
+    dt = (done or time.perf_counter()) - t
     print(MARK + json.dumps({"what": what, "seconds": dt, "shuffle_bytes": shuffle_bytes(local_dir),
                              "ok": bool(check), "answer": answer}), flush=True)
     sc.stop()

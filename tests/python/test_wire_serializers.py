@@ -164,6 +164,20 @@ def test_text_lines_and_files():
     assert INPUT_DECODERS["pickled"](pickle.dumps([1, 2])) == [1, 2]
 
 
+def test_text_lines_decoded_in_pieces():
+    # A batch past LINES_PIECE is decoded a piece at a time, cut at '\n' bytes: the same lines
+    # (multi-byte characters across every cut, empty lines, a last piece of one line).
+    from sparkpp import serializers
+    piece = serializers.LINES_PIECE
+    for lines in (["\u00e9\u20ac\U0001f600" * (i % 7) + str(i) for i in range(40000)],
+                  ["x" * (piece + 5), "", "y"], ["", ""] * piece, ["z" * (piece - 1)]):
+        blob = ("\n".join(lines) + "\n").encode()
+        got = INPUT_DECODERS["lines"](blob)
+        assert list(got) == lines == UTF8LinesSerializer.loads(blob)
+    with pytest.raises(UnicodeDecodeError):
+        list(INPUT_DECODERS["lines"](b"a\n" * piece + b"\xff\n"))
+
+
 def test_text_lines_in_runs_and_int_pair_batches():
     from array import array
     from sparkpp import serializers
@@ -178,7 +192,7 @@ def test_text_lines_in_runs_and_int_pair_batches():
     blob = serializers.dumps_int_pairs(array("q", [3, -2 ** 63]), array("q", [2 ** 63 - 1, 0]),
                                        serializers.PAIRS_SORT | serializers.PAIRS_SORTED)
     assert blob[0] == 0 and len(blob) == 8 + 32
-    assert INPUT_DECODERS["pickled"](blob) == [(3, 2 ** 63 - 1), (-2 ** 63, 0)]
+    assert list(INPUT_DECODERS["pickled"](blob)) == [(3, 2 ** 63 - 1), (-2 ** 63, 0)]
     assert serializers.last_batch_sorted[0] is True
     assert INPUT_DECODERS["pickled"](pickle.dumps([1])) == [1]
     assert serializers.last_batch_sorted[0] is False

@@ -2,6 +2,7 @@
 // reduce-side reader over local map output files (order, corruption and loss = fetch failure).
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <random>
 #include <cstdint>
 #include <cstring>
@@ -466,4 +467,62 @@ TEST_CASE("IntPairSorter: std::stable_sort's order over batches, ascending and d
       }
     }
   }
+}
+
+TEST_CASE("int pair sorter: merged runs equal a stable sort of everything, ascending and descending") {
+  // Batches of many sizes (small ones share a run, big ones are runs of their own), few
+  // distinct keys (ties across runs and inside them), extremes; values number the arrival.
+  std::mt19937 rng(7);
+  for (int round = 0; round < 40; ++round) {
+    const bool desc = round % 2;
+    const uint8_t f = static_cast<uint8_t>(kPairsSort | (desc ? kPairsDesc : 0));
+    IntPairSorter s(round % 4 < 2 ? 1 + rng() % 3000 : IntPairSorter::kRun);
+    std::vector<std::pair<int64_t, int64_t>> all;
+    const int batches = 1 + static_cast<int>(rng() % 30);
+    const int64_t keys = 1 + rng() % (round < 20 ? 50 : 100000);
+    for (int b = 0; b < batches; ++b) {
+      const size_t n = rng() % 4 == 0 ? rng() % 20000 : rng() % 700;
+      std::vector<std::pair<int64_t, int64_t>> ps;
+      for (size_t i = 0; i < n; ++i) {
+        int64_t k = static_cast<int64_t>(rng() % keys) - keys / 2;
+        if (rng() % 1000 == 0) k = rng() % 2 ? INT64_MIN : INT64_MAX;
+        ps.emplace_back(k, static_cast<int64_t>(all.size()));
+        all.push_back(ps.back());
+      }
+      auto blob = int_pairs(ps, f);
+      s.add(blob, *int_pairs_header(blob));
+    }
+    CHECK(s.size() == all.size());
+    std::stable_sort(all.begin(), all.end(), [desc](const auto& a, const auto& b) { return desc ? a.first > b.first : a.first < b.first; });
+    s.sort(desc);
+    std::vector<std::pair<int64_t, int64_t>> got;
+    std::string out;
+    const size_t max_pairs = 1 + rng() % 9000;
+    while (s.next_batch(out, f | kPairsSorted, max_pairs)) {
+      auto h = int_pairs_header(out);
+      REQUIRE(h);
+      CHECK(h->n >= 1);
+      CHECK(h->n <= max_pairs);
+      for (auto p : pairs_of(out)) got.push_back(p);
+    }
+    CHECK(got == all);
+    CHECK(s.size() == 0);
+  }
+}
+
+TEST_CASE("int pair sorter: without sort() the pairs go out in arrival order") {
+  IntPairSorter s(100);
+  std::vector<std::pair<int64_t, int64_t>> all;
+  for (int b = 0; b < 5; ++b) {
+    std::vector<std::pair<int64_t, int64_t>> ps;
+    for (int i = 0; i < (b == 2 ? 5000 : 3 + b); ++i) ps.emplace_back((i * 7919) % 13 - b, static_cast<int64_t>(all.size()));
+    all.insert(all.end(), ps.begin(), ps.end());
+    auto blob = int_pairs(ps, kPairsSort);
+    s.add(blob, *int_pairs_header(blob));
+  }
+  std::vector<std::pair<int64_t, int64_t>> got;
+  std::string out;
+  while (s.next_batch(out, kPairsSort, 1000))
+    for (auto p : pairs_of(out)) got.push_back(p);
+  CHECK(got == all);
 }
