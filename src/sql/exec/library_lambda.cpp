@@ -372,7 +372,7 @@ Vec array_sort_hof(const Hof& h, const std::vector<Vec>& a, int64_t n, const Eva
 }  // namespace
 
 std::optional<Result<ExprPtr>> lower_higher_order_call(const json& e, const json& input) {
-  const json args_j = e.value("args", json::array());
+  const json& args_j = args_of(e);
   bool any = false;
   for (const auto& a : args_j) any |= is_lambda_json(a);
   if (!any) return std::nullopt;

@@ -23,6 +23,12 @@ Result<ColTypePtr> type_of_json(const json& e) {
   return col::make_type(std::move(t.value()));
 }
 
+const json& args_of(const json& e) {
+  static const json kNone = json::array();
+  auto it = e.find("args");
+  return it == e.end() ? kNone : *it;
+}
+
 // A constant argument (pattern, scale, limit) the kernels take at preparation time.
 const json* constant(const json& a) {
   return a.value("kind", "") == "lit" && a.contains("value") && !a["value"].is_null() ? &a["value"] : nullptr;
@@ -122,7 +128,7 @@ Result<ExprPtr> lower_call(const json& e, const json& input) {
   const std::string name = e.value("name", "");
   auto t = type_of_json(e);
   if (!t) return err<ExprPtr>(t.error_message());
-  const json args_j = e.value("args", json::array());
+  const json& args_j = args_of(e);
   if (auto h = lower_higher_order_call(e, input)) return std::move(*h);
   std::vector<ExprPtr> args;
   for (const auto& a : args_j) {
@@ -194,7 +200,7 @@ Result<ExprPtr> lower_expr(const json& e, const json& input) {
     return call(Fn::Cast, {c.value()}, t.value());
   }
   if (kind == "field") {
-    auto c = lower_expr(e.value("args", json::array()).at(0), input);
+    auto c = lower_expr(args_of(e).at(0), input);
     if (!c) return c;
     auto t = type_of_json(e);
     if (!t) return err<ExprPtr>(t.error_message());

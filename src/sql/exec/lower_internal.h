@@ -18,6 +18,9 @@ Result<T> err(const std::string& m) {
 
 // The result type of an expression JSON.
 Result<ColTypePtr> type_of_json(const nlohmann::json& e);
+// An expression's `args` (empty when it has none), by reference: copying them at every level
+// made lowering a deep expression (a 900-term `a || 'x' || ...`) quadratic.
+const nlohmann::json& args_of(const nlohmann::json& e);
 // A literal argument's value, nullptr when the argument is not a non-NULL literal.
 const nlohmann::json* constant(const nlohmann::json& a);
 // One aggregate call (`agg` JSON) as an AggSpec; its input lowered over `in` unless only its

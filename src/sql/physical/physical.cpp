@@ -595,7 +595,7 @@ json expr_to_json(const ExprPtr& e) {
   if (!e->children.empty()) {
     json a = json::array();
     for (const auto& c : e->children) a.push_back(expr_to_json(c));
-    j["args"] = a;
+    j["args"] = std::move(a);  // a copy here made a deep expression's JSON quadratic
   }
   return j;
 }
