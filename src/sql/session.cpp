@@ -263,7 +263,9 @@ std::variant<PreparedQuery, json> SqlSession::plan_query(PreparedQuery q, const 
     std::string cls = m.size() > 1 && m[0] == '[' ? m.substr(1, m.find(']') - 1) : "";
     return json{{"error", error_json(AnalysisError{cls, "0A000", {}, m}, nullptr)}};
   }
-  q.optimized = opt::optimize_with_subqueries(*rewritten);
+  opt::FoldOptions fold;
+  fold.session_time_zone = q.session_time_zone;
+  q.optimized = opt::optimize_with_subqueries(*rewritten, fold);
   auto ph = create_physical_plan(q.optimized, conf_.planner);
   if (ph) {  // SubqueryExec plan ids after the exchanges'
     int64_t next_id = 1;

@@ -1,12 +1,15 @@
 // explain's formatted, cost and codegen modes (src/sql/physical/explain*.cpp), in the shapes of
 // Spark 3.5's ExplainUtils.processPlan, QueryExecution.stringWithStats and debug.writeCodegen
 // (expected texts follow Spark's sql-tests golden files explain.sql.out / explain-aqe.sql.out).
+#include <regex>
+
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
 #include "sql/analysis/analyzer.h"
 #include "sql/optimizer/optimizer.h"
 #include "sql/physical/physical.h"
+#include "sql/session.h"
 
 using namespace spp::sql;
 using nlohmann::json;
@@ -181,4 +184,22 @@ TEST_CASE("sql explain: broadcast keys bound and packed as HashJoin.rewriteKeyEx
   // Strings stay as they are.
   CHECK(bcast("k STRING", "k2 STRING", fn("==", {col("k"), col("k2")})) ==
         "BroadcastExchange HashedRelationBroadcastMode(List(input[0, string, false]),false)");
+}
+
+TEST_CASE("sql explain extended: constant folding shows each function's value in the optimized plan") {
+  // Spark 3.5's ConstantFolding: every deterministic function of literals becomes its value
+  // (`ab`, `X`, `2`); the analyzed plan keeps the calls and the names they give the columns.
+  SqlSession s;
+  auto r = s.explain({{"root", {{"sql", {{"query", "SELECT 'a' || 'b', upper('x'), size(array(1, 2)), rand(3) > 1 AS r"}}}}}},
+                     "extended");
+  REQUIRE(r.contains("text"));
+  const std::string t = std::regex_replace(r["text"].get<std::string>(), std::regex("#[0-9]+"), "#N");
+  CHECK(t.find("== Analyzed Logical Plan ==\n"
+               "concat(a, b): string, upper(x): string, size(array(1, 2)): int, r: boolean\n"
+               "Project [concat(a, b) AS concat(a, b)#N, upper(x) AS upper(x)#N, size(array(1, 2)) AS size(array(1, 2))#N, "
+               "(rand(3) > cast(1 as double)) AS r#N]\n"
+               "+- OneRowRelation\n\n"
+               "== Optimized Logical Plan ==\n"
+               "Project [ab AS concat(a, b)#N, X AS upper(x)#N, 2 AS size(array(1, 2))#N, (rand(3) > 1.0) AS r#N]\n"
+               "+- OneRowRelation\n") != std::string::npos);
 }

@@ -9,10 +9,17 @@
 
 namespace spp::sql::opt {
 
-// Evaluates a foldable expression when every node is one this folder knows; nullopt otherwise.
-std::optional<Value> eval_constant(const Expr& e);
+// The session settings constant folding evaluates with (those the executor's kernels read).
+struct FoldOptions {
+  std::string session_time_zone;  // spark.sql.session.timeZone; empty: UTC
+};
 
-PlanPtr constant_folding(const PlanPtr& p);        // foldable expressions -> literals, null propagation
+// The value of a foldable expression, computed by the executor's kernels on a one-row batch;
+// nullopt when it is not foldable, raises an error, or has a type no literal holds.
+std::optional<Value> eval_constant(const Expr& e, const FoldOptions& o = {});
+
+// Spark's ConstantFolding: foldable expressions -> literals (fold.cpp).
+PlanPtr constant_folding(const PlanPtr& p, const FoldOptions& o = {});
 PlanPtr boolean_simplification(const PlanPtr& p);  // true AND x -> x, NOT NOT x -> x, …
 PlanPtr prune_filters(const PlanPtr& p);           // Filter(true) -> child; Filter(false/null) -> empty relation
 PlanPtr combine_filters(const PlanPtr& p);         // Filter(a, Filter(b, x)) -> Filter(b AND a, x)
@@ -44,7 +51,7 @@ PlanPtr infer_filters_from_constraints(const PlanPtr& p);
 // BatchEvalPython beneath its operator; inner joins' two-sided UDF conditions become Filters.
 PlanPtr extract_python_udfs(const PlanPtr& p);
 
-PlanPtr optimize(const PlanPtr& p);
+PlanPtr optimize(const PlanPtr& p, const FoldOptions& o = {});
 
 // Attribute ids an expression reads.
 std::set<int64_t> references(const ExprPtr& e);

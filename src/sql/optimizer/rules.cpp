@@ -1,6 +1,7 @@
 // Optimizer rules: each a pure function plan -> plan that returns the same pointer when it
 // changes nothing (the fixed-point loop compares pointers).
 #include <algorithm>
+#include <functional>
 #include <map>
 
 #include "sql/optimizer/optimizer.h"
@@ -59,16 +60,6 @@ static bool is_lit(const ExprPtr& e, bool v) {
   return e->kind == ExprKind::Literal && e->type.id == TypeId::Boolean && !e->value.is_null() && e->value.as_bool() == v;
 }
 static bool is_null_lit(const ExprPtr& e) { return e->kind == ExprKind::Literal && e->value.is_null(); }
-
-PlanPtr constant_folding(const PlanPtr& p) {
-  return plan_transform_exprs(p, [](const ExprPtr& e) -> ExprPtr {
-    if (e->kind == ExprKind::Literal || e->kind == ExprKind::Alias || e->kind == ExprKind::SortOrder) return nullptr;
-    if (!e->foldable()) return nullptr;
-    auto v = eval_constant(*e);
-    if (!v) return nullptr;
-    return lit(std::move(*v), e->type);
-  });
-}
 
 static ExprList split_disjuncts(const ExprPtr& e) {
   if (e->kind == ExprKind::Call && e->name == "or") {
@@ -702,18 +693,19 @@ PlanPtr replace_expressions(const PlanPtr& p) {
   });
 }
 
-PlanPtr optimize(const PlanPtr& plan) {
-  static const std::vector<PlanPtr (*)(const PlanPtr&)> batch = {
+PlanPtr optimize(const PlanPtr& plan, const FoldOptions& o) {
+  auto folding = [&](const PlanPtr& p) { return constant_folding(p, o); };
+  const std::vector<std::function<PlanPtr(const PlanPtr&)>> batch = {
       reorder_join, eliminate_outer_join, push_down_predicates, push_extra_predicate_through_join, push_left_semi_anti_join, combine_filters, collapse_project, column_pruning,
       limit_push_down,
-      constant_folding, boolean_simplification, simplify_casts, remove_redundant_aliases, prune_filters, remove_noop_operators};
+      folding, boolean_simplification, simplify_casts, remove_redundant_aliases, prune_filters, remove_noop_operators};
   // Spark's "Finish Analysis" batch first: a view's or a subquery's alias only names columns
   // for the analyzer, and left in place it stops filters and column pruning at the view.
   PlanPtr cur = replace_set_operations(replace_expressions(eliminate_subquery_aliases(plan)));  // then "Replace Operators", once
   auto operator_optimization = [&] {
     for (int i = 0; i < 100; ++i) {
       PlanPtr next = cur;
-      for (auto rule : batch) next = rule(next);
+      for (const auto& rule : batch) next = rule(next);
       if (next == cur) break;
       cur = next;
     }

@@ -592,11 +592,11 @@ bool kept_scalar_subquery(const Expr& e) {
   }
 }
 
-PlanPtr optimize_with_subqueries(const PlanPtr& plan) {
-  return plan_transform_exprs(optimize(plan), [](const ExprPtr& x) -> ExprPtr {
+PlanPtr optimize_with_subqueries(const PlanPtr& plan, const FoldOptions& o) {
+  return plan_transform_exprs(optimize(plan, o), [&](const ExprPtr& x) -> ExprPtr {
     if (!kept_scalar_subquery(*x)) return nullptr;
     auto c = std::make_shared<Expr>(*x);
-    c->plan = optimize_with_subqueries(x->plan);
+    c->plan = optimize_with_subqueries(x->plan, o);
     return c;
   });
 }

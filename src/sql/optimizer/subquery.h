@@ -8,6 +8,7 @@
 #include "common/status.h"
 #include "sql/analysis/errors.h"
 #include "sql/connect/decode.h"
+#include "sql/optimizer/optimizer.h"
 #include "sql/plan/logical.h"
 
 namespace spp::sql::opt {
@@ -41,7 +42,7 @@ bool kept_scalar_subquery(const Expr& e);
 
 // opt::optimize, and then the same for the plan of every kept scalar subquery (Spark's
 // OptimizeSubqueries).
-PlanPtr optimize_with_subqueries(const PlanPtr& plan);
+PlanPtr optimize_with_subqueries(const PlanPtr& plan, const FoldOptions& o = {});
 
 // The value the subquery's column takes when its aggregate sees no rows (count -> 0), or
 // nullopt when it is NULL or not known (Spark's evalSubqueryOnZeroTups).
