@@ -10,7 +10,8 @@ copied here. Started outside `sparkpp submit`, the script re-runs itself under
 `build/sparkpp submit --master local[4]` (SPARKPP_BIN overrides the binary).
 
 Each docstring runs as one doctest, as PySpark's `_test()` does: globals = the module of the same
-name (sparkpp's) plus `spark`, `sc` and the usual names; NORMALIZE_WHITESPACE | ELLIPSIS.
+name (sparkpp's) plus `spark`, `sc` and the usual names; NORMALIZE_WHITESPACE | ELLIPSIS, plus
+IGNORE_EXCEPTION_DETAIL where the file's `_test()` asks for it (catalog.py).
 SQL files run on a session on local[4] (as PySpark's `_test()`); `rdd` (python/pyspark/rdd.py) on a bare SparkContext on
 local[4], as pyspark.rdd's `_test()` (its outputs depend on the default parallelism).
 Docstrings needing what the issues leave out are skipped with a reason (skips.py)."""
@@ -145,6 +146,11 @@ def cause_key(cause):
 def run_file(module, text, spark, only, verbose):
     parser = doctest.DocTestParser()
     flags = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+    # The flags the file's own `_test()` adds (catalog.py: IGNORE_EXCEPTION_DETAIL, so that
+    # `AnalysisException: ...` matches pyspark.errors.exceptions.captured.AnalysisException).
+    own_test = text[text.find("def _test("):]
+    if "doctest.IGNORE_EXCEPTION_DETAIL" in own_test:
+        flags |= doctest.IGNORE_EXCEPTION_DETAIL
     from skips import skip_reason
     results = []
     for name, doc, line in docstrings(text, module):
