@@ -122,6 +122,7 @@ Result<int64_t> modified_threshold(const std::string& key, const std::string& v,
 Result<std::vector<DatasetFile>> source_files(const std::vector<std::string>& paths, const OptionList& options,
                                               const std::string& session_zone = "UTC") {
   using R = Result<std::vector<DatasetFile>>;
+  if (paths.empty()) return std::vector<DatasetFile>{};  // a catalog table with no directory or partitions yet
   auto files = list_dataset_files(paths, option(options, "basePath"));
   if (!files) {
     std::string m = files.error_message();
@@ -797,7 +798,11 @@ FileSplitter Driver::file_splitter(const std::map<std::string, std::string>& ses
     if (scan.contains("options") && scan["options"].is_object())
       for (auto it = scan["options"].begin(); it != scan["options"].end(); ++it)
         opts.emplace_back(it.key(), it->is_string() ? it->get<std::string>() : it->dump());
-    auto files = source_files(scan.value("paths", std::vector<std::string>{}), opts, zone);
+    auto paths = scan.value("paths", std::vector<std::string>{});
+    std::error_code ec;
+    if (scan.contains("table"))  // a catalog table's directory may be gone: Spark lists no files there
+      std::erase_if(paths, [&](const std::string& d) { return !fs::exists(d, ec); });
+    auto files = source_files(paths, opts, zone);
     if (!files) return R::error(files.error_message());
     // multiLine CSV/JSON files are not splittable (Spark's isSplitable): one split per file.
     const std::string format = ascii_lower(scan.value("format", std::string()));

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 
@@ -153,7 +154,11 @@ Result<PlanPtr> SqlSession::resolve_sources(const PlanPtr& p) {
       for (const auto& a : n->output_attrs) fs.push_back({a->name, a->type, a->nullable, "{}"});
       user = DataType::structure(fs);
     }
-    auto t = resolver_(n->name, n->paths, n->options, user);
+    // A catalog table's directory may be gone (its files deleted after it was cached): no rows.
+    std::vector<std::string> paths = n->paths;
+    std::error_code ec;
+    if (!n->names.empty()) std::erase_if(paths, [&](const std::string& d) { return !std::filesystem::exists(d, ec); });
+    auto t = resolver_(n->name, paths, n->options, user);
     if (!t) {
       failed = t.error_message();
       return nullptr;

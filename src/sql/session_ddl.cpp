@@ -574,9 +574,19 @@ json SqlSession::table_statement(const parser::Statement& st, const json& body) 
       t.num_buckets = st.num_buckets;
       t.bucket_columns = st.bucket_columns;
       t.sort_columns = st.sort_columns;
-      if (!st.key.empty()) {
+      // OPTIONS (path '…') is LOCATION '…' (Spark keeps it as the storage's locationUri, not an
+      // option): an external table over that directory.
+      std::string path = st.key;
+      if (path.empty())
+        for (auto it = t.options.begin(); it != t.options.end(); ++it)
+          if (ascii_lower(it->first) == "path") {
+            path = it->second;
+            t.options.erase(it);
+            break;
+          }
+      if (!path.empty()) {
         t.type = "EXTERNAL";
-        t.location = absolute_path(st.key);
+        t.location = absolute_path(path);
       } else {
         auto loc = catalog_->default_location(db, tbl);
         if (!loc) return plain_err(loc.error_message());
@@ -628,7 +638,9 @@ json SqlSession::table_statement(const parser::Statement& st, const json& body) 
         if (st.if_not_exists) return no_rows();
         return err(already_exists(db, tbl));
       }
-      if (Status s = sync_partitions(*catalog_, t, false); !s) return plain_err(s.message());
+      // Partition directories already at the location are not registered (Spark's migration
+      // guide, 2.1: "partition information is not gathered by default" — MSCK REPAIR TABLE /
+      // recoverPartitions does it).
       return no_rows();
     }
     case StmtKind::Insert: {

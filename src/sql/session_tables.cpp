@@ -335,7 +335,9 @@ PlanPtr SqlSession::view_relation(const CatalogTable& t, const DataType& schema)
 }
 
 // A catalog table as the file scan reading it (its schema as stored; a partitioned table reads
-// its registered partitions' directories under the table's, as basePath).
+// its registered partitions' directories under the table's, as basePath). Its directory may be
+// gone: the listing skips a catalog table's missing paths (resolve_sources, the driver's splits),
+// as Spark's file index lists nothing under a missing root, so the table reads no rows.
 PlanPtr SqlSession::table_relation(const CatalogTable& t) {
   auto schema = table_schema(t);
   if (!schema) return nullptr;
@@ -344,12 +346,12 @@ PlanPtr SqlSession::table_relation(const CatalogTable& t) {
   s.kind = PlanKind::DataSource;
   s.name = t.provider;
   s.options = t.options;
+  std::error_code ec;
   if (t.partition_columns.empty()) {
     s.paths = {t.location};
   } else {
     s.options.emplace_back("basePath", t.location);
     auto parts = catalog_->list_partitions(t.db, t.name);
-    std::error_code ec;
     if (parts)
       for (const auto& p : parts.value())
         if (fs::is_directory(p.location, ec)) s.paths.push_back(p.location);

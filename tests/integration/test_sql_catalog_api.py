@@ -14,6 +14,7 @@ pytestmark = pytest.mark.skipif(not os.path.exists(jobs.binary()), reason="spark
 
 JOB = r'''
 import os
+import shutil
 from pyspark.sql import SparkSession
 from pyspark.errors import AnalysisException
 
@@ -80,6 +81,16 @@ for n, refresh in (("r1", lambda d: cat.refreshTable("r1")), ("r2", lambda d: ca
     refresh(d)
     check("refresh_" + n, lambda: [before, cached, spark.table(n).count(), cat.isCached(n)])
 check("refresh_qualified", lambda: cat.refreshTable("spark_catalog.default.r1"))
+# A table whose directory is gone, or empty, reads no rows (Spark lists no files under a catalog
+# table's missing root); so does a partitioned table whose partitions are not registered yet.
+shutil.rmtree(os.path.join(ext, "r1"))
+check("missing_dir", lambda: [spark.table("r1").count(), sorted_rows(spark.table("r1"))])
+d = os.path.join(ext, "p")
+spark.range(1).selectExpr("id as key", "id as value").write.partitionBy("key").mode("overwrite").save(d)
+spark.sql("CREATE TABLE p1 (key LONG, value LONG) USING parquet OPTIONS (path '%s') PARTITIONED BY (key)" % d)
+check("unregistered_parts", lambda: [spark.table("p1").columns, spark.table("p1").count()])
+cat.recoverPartitions("p1")
+check("recovered_parts", lambda: sorted_rows(spark.table("p1")))
 check("refresh_missing", lambda: error(lambda: cat.refreshTable("nope"))[0])
 emit()
 spark.stop()
@@ -122,4 +133,7 @@ def test_catalog_lookups(tmp_path):
     assert r("refresh_r1") == [1, 1, 0, True]
     assert r("refresh_r2") == [1, 1, 0, True]
     assert r("refresh_qualified") is None
+    assert r("missing_dir") == [0, []]
+    assert r("unregistered_parts") == [["value", "key"], 0]
+    assert r("recovered_parts") == [[0, 0]]
     assert r("refresh_missing") == "TABLE_OR_VIEW_NOT_FOUND"

@@ -695,6 +695,7 @@ json physical_to_json(const PhysPtr& p) {
     case PhysKind::FileScan: {
       j["format"] = p->name;
       j["paths"] = p->paths;
+      if (!p->table.empty()) j["table"] = p->table;  // a catalog table: missing paths read as empty
       j["dataSchema"] = exprs_json(p->data_attrs);
       if (p->partition_cols > 0) j["partitionColumns"] = p->partition_cols;
       json o = json::object();
