@@ -12,24 +12,12 @@ import jobs
 
 pytestmark = pytest.mark.skipif(not os.path.exists(jobs.binary()), reason="sparkpp not built")
 
+# After conftest.TABLE_JOB_SETUP (wh, ext, rows, error).
 JOB = r'''
-import os
-import shutil
 from pyspark.sql import SparkSession
-from pyspark.errors import AnalysisException
 
 spark = SparkSession.builder.appName("catalog_api").getOrCreate()
 cat = spark.catalog
-ext = os.environ["EXTERNAL"]
-
-def error(fn):
-    try:
-        fn()
-    except AnalysisException as e:
-        return [e.getErrorClass(), str(e).split("\n")[0]]
-    except Exception as e:
-        return [type(e).__name__, str(e).split("\n")[0]]
-    return None
 
 check("catalogs", lambda: [list(c) for c in cat.listCatalogs()])
 check("catalogs_like", lambda: [len(cat.listCatalogs("spark*")), len(cat.listCatalogs("hive*"))])
@@ -97,12 +85,8 @@ spark.stop()
 '''
 
 
-def test_catalog_lookups(tmp_path):
-    wh = str(tmp_path / "wh")
-    env = {"EXTERNAL": str(tmp_path / "ext")}
-    conf = {"spark.sql.warehouse.dir": wh, "spark.sql.shuffle.partitions": "2"}
-    res = jobs.submit_ok(jobs.write_job(tmp_path, "catalog_api.py", JOB), master="local[2]", conf=conf,
-                         env=env, timeout=300)
+def test_catalog_lookups(tables_app):
+    res = tables_app.submit("catalog_api.py", JOB, timeout=300)
     r = res.result
     assert r("catalogs") == [["spark_catalog", None]]
     assert r("catalogs_like") == [1, 0]

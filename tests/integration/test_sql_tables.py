@@ -11,27 +11,12 @@ import jobs
 
 pytestmark = pytest.mark.skipif(not os.path.exists(jobs.binary()), reason="sparkpp not built")
 
+# After conftest.TABLE_JOB_SETUP (wh, ext, rows, error).
 FIRST = r'''
-import os
 from pyspark.sql import SparkSession, functions as F
-from pyspark.errors import AnalysisException
 
-wh = os.environ["WAREHOUSE"]
-ext = os.environ["EXTERNAL"]
 spark = SparkSession.builder.appName("tables").getOrCreate()
 df = spark.createDataFrame([(1, "a"), (2, "b")], "id long, s string")
-
-def rows(d):
-    return sorted([list(r) for r in d.collect()], key=repr)
-
-def error(fn):
-    try:
-        fn()
-    except AnalysisException as e:
-        return [e.getErrorClass(), str(e).split("\n")[0]]
-    except Exception as e:
-        return [type(e).__name__, str(e).split("\n")[0]]
-    return None
 
 def files(p):
     return sorted(f for f in os.listdir(p) if not f.startswith("."))
@@ -251,12 +236,9 @@ spark.stop()
 '''
 
 
-def test_tables(tmp_path):
-    wh = str(tmp_path / "wh")
-    env = {"WAREHOUSE": wh, "EXTERNAL": str(tmp_path / "ext")}
-    conf = {"spark.sql.warehouse.dir": wh, "spark.sql.shuffle.partitions": "2"}
-    res = jobs.submit_ok(jobs.write_job(tmp_path, "first.py", FIRST), master="local[2]", conf=conf,
-                         env=env, cwd=str(tmp_path), timeout=180)
+def test_tables(tmp_path, tables_app):
+    wh = tables_app.warehouse
+    res = tables_app.submit("first.py", FIRST)
     r = res.result
     assert all(r("t_files")) and len(r("t_files")) >= 2
     assert r("t_rows") == [[1, "a"], [2, "b"]]
@@ -413,8 +395,7 @@ def test_tables(tmp_path):
     assert not os.path.exists(tmp_path / "spark-warehouse")
 
     # A new application on the same warehouse sees the same catalog.
-    res = jobs.submit_ok(jobs.write_job(tmp_path, "second.py", SECOND), master="local[1]", conf=conf,
-                         cwd=str(tmp_path), timeout=120)
+    res = tables_app.submit("second.py", SECOND, master="local[1]", timeout=120)
     assert res.result("restart_rows") == [[1, "a"], [1, "a"], [2, "b"], [2, "b"]]  # appended to for the view
     assert res.result("restart_tables") == ["big", "bk", "ext2", "keep", "kv", "made", "nousing", "people", "props",
                                             "pt", "sales2", "v2"]
