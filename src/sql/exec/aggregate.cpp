@@ -155,6 +155,7 @@ class HashAgg : public Operator {
     int64_t dense_base = 0;
   };
   static constexpr uint64_t kDenseSpan = uint64_t{1} << 20;
+  static constexpr uint64_t kDenseSpanMax = uint64_t{1} << 23;
   static constexpr uint64_t kEmptySlot = ~uint64_t{0};
   static constexpr size_t kMaxIntKeys = 4;
   static bool integral(TypeId id) {
@@ -395,7 +396,12 @@ class HashAgg : public Operator {
       lo = std::min(lo, t_.dense_base);
       hi = std::max(hi, top);
     }
-    if (uint64_t(hi) - uint64_t(lo) >= kDenseSpan) {
+    // Beyond kDenseSpan the table stays dense while it is at least a quarter full (span <= 4x
+    // the groups it may hold after this batch): 4 bytes per possible key is then no more than
+    // the hashed slots' 32 bytes per group (TPC-H Q18's l_orderkey: ~500k orders per task
+    // spread over 2M keys).
+    const uint64_t limit = std::max(kDenseSpan, std::min(kDenseSpanMax, 4 * (uint64_t(t_.groups) + uint64_t(n))));
+    if (uint64_t(hi) - uint64_t(lo) >= limit) {
       if (t_.int1_mode == Table::Int1Mode::Dense) {
         size_t slots = 1024;
         while (uint64_t(t_.groups) * 2 >= slots) slots *= 2;
@@ -405,10 +411,25 @@ class HashAgg : public Operator {
       std::vector<int32_t>().swap(d);
       return false;
     }
-    std::vector<int32_t> wider(size_t(uint64_t(hi) - uint64_t(lo) + 1), -1);
-    if (!d.empty()) std::copy(d.begin(), d.end(), wider.begin() + (t_.dense_base - lo));
+    // Grown geometrically (at least doubled, within the limit), the room put on the side the
+    // keys grew towards: keys arriving in order (a clustered column) extend the range a little
+    // with every batch, and an exactly-sized copy per batch was quadratic.
+    const uint64_t need = uint64_t(hi) - uint64_t(lo) + 1;
+    const uint64_t size = std::max(need, std::min(limit, 2 * uint64_t(d.size())));
+    const uint64_t extra = size - need;
+    int64_t new_lo = lo;
+    if (!d.empty()) {
+      const bool down = lo < t_.dense_base, up = hi > t_.dense_base + int64_t(d.size()) - 1;
+      const uint64_t below = down && up ? extra / 2 : down ? extra : 0;
+      const uint64_t room = uint64_t(lo) - uint64_t(INT64_MIN);  // keys below lo that exist
+      new_lo = int64_t(uint64_t(lo) - std::min(below, room));
+    }
+    // Keep the top within INT64_MAX: slide the window down (there is room: size <= limit < 2^63).
+    if (uint64_t(INT64_MAX) - uint64_t(new_lo) < size - 1) new_lo = int64_t(uint64_t(INT64_MAX) - (size - 1));
+    std::vector<int32_t> wider(size_t(size), -1);
+    if (!d.empty()) std::copy(d.begin(), d.end(), wider.begin() + (uint64_t(t_.dense_base) - uint64_t(new_lo)));
     d.swap(wider);
-    t_.dense_base = lo;
+    t_.dense_base = new_lo;
     t_.int1_mode = Table::Int1Mode::Dense;
     return true;
   }
