@@ -111,12 +111,14 @@ def rdd(ctx):
     return rows
 
 
-UDF_RUNS = "sparkpp-udf,mp,sparkpp-pandas,pandas,toPandas,pandas-frame"
+UDF_RUNS = ("sparkpp-udf,mp,sparkpp-pandas,sparkpp-pandas-iter,pandas,sparkpp-mapInPandas,pandas-frames,"
+            "toPandas,pandas-frame")
 
 
 def udf(ctx):
     """udf.py (every variant in turn, --runs rounds): wall for the row UDF vs multiprocessing, CPU
-    ("per core") for the pandas paths vs pandas alone; udf.py asserts every sum."""
+    ("per core") for the pandas paths (scalar and iterator pandas UDFs, mapInPandas, toPandas) vs
+    pandas alone; udf.py asserts every sum."""
     n = 10_000_000 if not ctx.quick else 100_000
     out = ctx.run("udf", [PY, os.path.join(BENCH, "udf.py"), n, ctx.runs, UDF_RUNS], timeout=3600)
     wall = {k: float(v) for k, v in re.findall(r"^(\S+)\s+median ([\d.]+) s", out, re.M)}
@@ -127,11 +129,16 @@ def udf(ctx):
         rows.append(ratio_at_most(Row("udf", f"Python UDF over {size} rows, local[2] (wall)", wall["sparkpp-udf"], "s",
                                       "hand-written multiprocessing (2 proc.)", wall["mp"],
                                       wall["sparkpp-udf"] / wall["mp"], check="sums exact"), 1.3))
-    for ours, theirs, what in (("sparkpp-pandas", "pandas", f"pandas UDF over {size} rows"),
-                               ("toPandas", "pandas-frame", f"toPandas of {size} rows x 5 columns")):
+    alone = "pandas alone (1 process)"
+    for ours, theirs, what, peer in (
+            ("sparkpp-pandas", "pandas", f"pandas UDF over {size} rows", alone),
+            ("sparkpp-pandas-iter", "pandas", f"iterator pandas UDF over {size} rows", alone),
+            ("sparkpp-mapInPandas", "pandas-frames", f"mapInPandas over {size} rows",
+             "pandas alone, 10,000-row frames in and out (1 process)"),
+            ("toPandas", "pandas-frame", f"toPandas of {size} rows x 5 columns", alone)):
         if cpu.get(ours) and cpu.get(theirs):
             rows.append(ratio_at_most(Row("udf", f"{what}, local[2] (CPU s, per core)", cpu[ours], "CPU s",
-                                          "pandas alone (1 process)", cpu[theirs], cpu[ours] / cpu[theirs],
+                                          peer, cpu[theirs], cpu[ours] / cpu[theirs],
                                           check="sums exact",
                                           note=f"wall {wall.get(ours, 0):.2f} s vs {wall.get(theirs, 0):.2f} s"), 1.2))
     if not rows:
