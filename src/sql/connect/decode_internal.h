@@ -17,6 +17,12 @@ Result<ExprPtr> decode_window(const nlohmann::json& b, IdGen& ids);
 // Connect's MapPartitions (mapInPandas) and GroupMap (applyInPandas) relations (decode_python.cpp).
 Result<PlanPtr> decode_pandas_map(const std::string& kind, const nlohmann::json& b, IdGen& ids);
 std::string str(const nlohmann::json& j, const char* key);
+// proto3 int64 (a JSON string; numbers are accepted too); `what` names the field in the error.
+Result<int64_t> i64(const nlohmann::json& j, const char* what);
+// proto3 double: a JSON number, or "NaN" / "Infinity" / "-Infinity"; anything else is 0.
+double jdouble(const nlohmann::json& j);
+// Connect's Expression.Literal (decode_literal.cpp).
+Result<ExprPtr> decode_literal(const nlohmann::json& j, IdGen& ids);
 bool boolean(const nlohmann::json& j, const char* key);
 
 }  // namespace spp::sql
