@@ -57,6 +57,10 @@ PlanPtr optimize(const PlanPtr& p, const FoldOptions& o = {});
 std::set<int64_t> references(const ExprPtr& e);
 ExprList split_conjuncts(const ExprPtr& e);
 ExprPtr make_and(const ExprList& conjuncts);
+// Whether every id of `a` is in `b` (an expression's references within a plan's output).
+bool subset(const std::set<int64_t>& a, const std::set<int64_t>& b);
+// A Filter of `cond` over `child`.
+PlanPtr filter(ExprPtr cond, PlanPtr child);
 // Every attribute reference to an id in `renamed` points at its new id (a rule that removed the
 // aliases or casts that made those ids).
 PlanPtr rename_attribute_ids(const PlanPtr& p, const std::map<int64_t, int64_t>& renamed);

@@ -12,12 +12,6 @@
 namespace spp::sql::opt {
 namespace {
 
-bool subset_of(const std::set<int64_t>& a, const std::set<int64_t>& b) {
-  for (auto x : a)
-    if (!b.count(x)) return false;
-  return true;
-}
-
 bool is_call(const ExprPtr& e, const char* name) { return e->kind == ExprKind::Call && e->name == name; }
 
 ExprPtr bool_call(const char* op, const ExprPtr& l, const ExprPtr& r) {
@@ -42,7 +36,7 @@ std::optional<ExprPtr> extract_within(const ExprPtr& e, const std::set<int64_t>&
     if (!r) return std::nullopt;
     return bool_call("or", *l, *r);
   }
-  if (subset_of(references(e), side)) return e;
+  if (subset(references(e), side)) return e;
   return std::nullopt;
 }
 
@@ -62,7 +56,7 @@ PlanPtr push_extra_predicate_through_join(const PlanPtr& p) {
     ExprList lextra, rextra;
     for (const auto& c : split_conjuncts(cond)) {
       auto refs = references(c);
-      if (!c->deterministic() || refs.empty() || subset_of(refs, lids) || subset_of(refs, rids)) continue;
+      if (!c->deterministic() || refs.empty() || subset(refs, lids) || subset(refs, rids)) continue;
       if (to_left)
         if (auto x = extract_within(c, lids)) lextra.push_back(*x);
       if (to_right)
@@ -70,15 +64,8 @@ PlanPtr push_extra_predicate_through_join(const PlanPtr& p) {
     }
     if (lextra.empty() && rextra.empty()) return nullptr;
     LogicalPlan j = *n;
-    auto over = [](ExprList preds, const PlanPtr& child) {
-      LogicalPlan f;
-      f.kind = PlanKind::Filter;
-      f.exprs = {make_and(preds)};
-      f.children = {child};
-      return make_plan(std::move(f));
-    };
-    if (!lextra.empty()) j.children[0] = over(lextra, n->children[0]);
-    if (!rextra.empty()) j.children[1] = over(rextra, n->children[1]);
+    if (!lextra.empty()) j.children[0] = filter(make_and(lextra), n->children[0]);
+    if (!rextra.empty()) j.children[1] = filter(make_and(rextra), n->children[1]);
     j.extra_pushed_from = cond;
     return make_plan(std::move(j));
   });

@@ -39,9 +39,6 @@ void flatten(const PlanPtr& p, JoinType parent, std::vector<Item>& items, ExprLi
   }
 }
 
-bool subset(const std::set<int64_t>& a, const std::set<int64_t>& b) {
-  return std::includes(b.begin(), b.end(), a.begin(), a.end());
-}
 std::set<int64_t> out_ids(const PlanPtr& p) {
   std::set<int64_t> s;
   for (const auto& a : p->output()) s.insert(a->id);

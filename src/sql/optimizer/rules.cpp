@@ -20,7 +20,7 @@ static std::set<int64_t> ids_of(const ExprList& attrs) {
   return s;
 }
 
-static bool subset(const std::set<int64_t>& a, const std::set<int64_t>& b) {
+bool subset(const std::set<int64_t>& a, const std::set<int64_t>& b) {
   return std::includes(b.begin(), b.end(), a.begin(), a.end());
 }
 
@@ -40,7 +40,7 @@ ExprPtr make_and(const ExprList& cs) {
   return out;
 }
 
-static PlanPtr filter(ExprPtr cond, PlanPtr child) {
+PlanPtr filter(ExprPtr cond, PlanPtr child) {
   LogicalPlan f;
   f.kind = PlanKind::Filter;
   f.exprs = {std::move(cond)};
